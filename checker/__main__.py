@@ -1,0 +1,3 @@
+from natpolicy.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,121 @@
+"""The base every rule in ``natpolicy.policies`` is built on.
+
+A rule is one class in one file, Checkov style: an ID, a name, a severity,
+categories, the resource types it covers and a ``scan`` method. Unlike
+Checkov, constructing a check registers nothing: the registry finds classes,
+and options (such as port lists from the config file) are passed in.
+
+Rules import only this module and ``natpolicy.model``.
+"""
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from natpolicy.model import Resource, ResourceModel
+
+__all__ = ["Severity", "Violation", "BaseCheck", "ResourceCheck", "GraphCheck"]
+
+
+class Severity(enum.IntEnum):
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (use low, medium, high or critical)") from None
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @property
+    def sarif_level(self) -> str:
+        return {Severity.LOW: "note", Severity.MEDIUM: "warning"}.get(self, "error")
+
+    @property
+    def security_severity(self) -> str:
+        # GitHub bands: >9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low.
+        # Stay clear of the edges so rounding can never move a band.
+        return {Severity.LOW: "2.0", Severity.MEDIUM: "5.5", Severity.HIGH: "8.0", Severity.CRITICAL: "9.5"}[self]
+
+
+@dataclass(frozen=True)
+class Violation:
+    """What a check reports. The runner turns it into a located ``Finding``.
+
+    ``resource`` is required from graph checks and implied for resource checks.
+    ``severity`` and ``level`` override the rule's defaults for this one case
+    (e.g. a private NAT gateway, or a teardown reported as a note).
+    ``details`` holds structured facts for JSON and markdown output; it must
+    never carry attribute values the plan marks sensitive.
+    """
+
+    message: str
+    resource: Resource | None = None
+    severity: Severity | None = None
+    level: str | None = None
+    details: Mapping[str, Any] | None = None
+    # A stable discriminator when one resource can fail one rule twice
+    # (e.g. two ingress rules of one group); it goes into the fingerprint.
+    key: str = ""
+
+
+class BaseCheck:
+    id: ClassVar[str] = ""
+    name: ClassVar[str] = ""
+    severity: ClassVar[Severity] = Severity.MEDIUM
+    categories: ClassVar[tuple[str, ...]] = ()
+    supported_types: ClassVar[tuple[str, ...]] = ()
+    # How sure we are a finding is real; SARIF `precision`.
+    precision: ClassVar[str] = "high"
+    # Option names and defaults this rule reads from the config file.
+    default_options: ClassVar[Mapping[str, Any]] = {}
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        merged = dict(self.default_options)
+        merged.update(options or {})
+        self.options: dict[str, Any] = merged
+
+    @property
+    def family(self) -> str:
+        return self.id.rstrip("0123456789")
+
+    @classmethod
+    def doc_path(cls) -> Path:
+        """The rule's documentation sits beside its code, same stem, ``.md``."""
+        import sys
+
+        module = sys.modules[cls.__module__]
+        return Path(module.__file__ or "").with_suffix(".md")
+
+    @classmethod
+    def documentation(cls) -> str:
+        path = cls.doc_path()
+        return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+    @classmethod
+    def short_description(cls) -> str:
+        return cls.name
+
+
+class ResourceCheck(BaseCheck):
+    """Sees one resource at a time; the model is there for lookups."""
+
+    def scan(self, resource: Resource, model: ResourceModel) -> Iterable[Violation]:
+        raise NotImplementedError
+
+
+class GraphCheck(BaseCheck):
+    """Sees the whole model once (several plans, if several were given)."""
+
+    def scan(self, model: ResourceModel) -> Iterable[Violation]:
+        raise NotImplementedError

@@ -1,0 +1,149 @@
+"""Command line: ``natpolicy check``, ``rules``, ``explain``.
+
+Exit codes: 0 nothing at or above ``--fail-on``; 1 findings at or above it;
+2 usage or input error (one line on stderr, never a traceback).
+Heavy modules are imported inside commands so ``--version`` stays instant.
+"""
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from natpolicy import __version__
+
+FORMATS = ("text", "json", "sarif", "github", "markdown")
+SEVERITIES = ("low", "medium", "high", "critical")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args in (["--version"], ["-V"]):
+        # Answer before importing click: pre-commit and CI call this a lot.
+        print(f"natpolicy {__version__}")
+        return 0
+    import click
+
+    from natpolicy.errors import NatpolicyError
+
+    try:
+        result = _cli().main(args=args, prog_name="natpolicy", standalone_mode=False)
+    except NatpolicyError as exc:
+        click.echo(f"natpolicy: error: {exc}", err=True)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except click.exceptions.Abort:
+        click.echo("natpolicy: aborted", err=True)
+        return 130
+    except BrokenPipeError:
+        return 0
+    return int(result or 0)
+
+
+def _cli():  # type: ignore[no-untyped-def]
+    import click
+
+    @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+    @click.version_option(__version__, "-V", "--version", prog_name="natpolicy", message="%(prog)s %(version)s")
+    def cli() -> None:
+        """Catch Terraform changes that break egress or weaken security, before apply.
+
+        \b
+        Typical use:
+          terraform plan -out plan.out
+          terraform show -json plan.out > plan.json
+          natpolicy check plan.json
+        """
+
+    @cli.command("check")
+    @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+    @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+                  help="Report format (written to --output, or to stdout).")
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+                  help="Write the report here; the terminal report is still printed unless --quiet.")
+    @click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
+                  help="Exit 1 when a finding is at or above this severity.")
+    @click.option("--soft-fail", is_flag=True, help="Always exit 0 on findings (input errors still exit 2).")
+    @click.option("-c", "--check", "include", multiple=True, metavar="ID",
+                  help="Run only these rules or families (e.g. SG001, NAT); repeatable or comma-separated.")
+    @click.option("--skip-check", "exclude", multiple=True, metavar="ID", help="Skip these rules or families.")
+    @click.option("--category", default="natpolicy/", show_default=True,
+                  help="SARIF automationDetails.id, so several uploads per commit do not clash.")
+    @click.option("--sarif-include-suppressed", is_flag=True,
+                  help="Keep suppressed findings in SARIF (GitHub shows them as open alerts).")
+    @click.option("--source-root", type=click.Path(file_okay=False), default=None,
+                  help="Terraform root the plan was made from; findings then point at .tf lines.")
+    @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+                  help="Config file (default: .natpolicy.yaml or [tool.natpolicy] found upward).")
+    @click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="HCL mode: set a variable.")
+    @click.option("--var-file", "var_files", multiple=True, type=click.Path(dir_okay=False),
+                  help="HCL mode: read variables from a .tfvars file; repeatable.")
+    @click.option("--skip-invalid", is_flag=True, help="HCL mode: a file that does not parse is reported, not fatal.")
+    @click.option("--diff-base", default=None, metavar="REF",
+                  help="HCL mode: compare with this git revision to see deletions (default: HEAD in a git repo).")
+    @click.option("--policy", "policies", multiple=True, type=click.Path(exists=True),
+                  help="Directory or .rego file of user Rego policies (conftest style); repeatable.")
+    @click.option("--namespace", "namespaces", multiple=True, default=(), help="Rego packages to query (default: main).")
+    @click.option("--all-namespaces", is_flag=True, help="Query every Rego package.")
+    @click.option("--engine", type=click.Choice(("python", "rego")), default="python", show_default=True,
+                  help="Run the built-in rules as Python checks or as their Rego twins.")
+    @click.option("--baseline", type=click.Path(dir_okay=False), default=None,
+                  help="Report only findings whose fingerprint is not in this baseline.")
+    @click.option("--create-baseline", type=click.Path(dir_okay=False), default=None,
+                  help="Record the current findings' fingerprints in this file.")
+    @click.option("--color/--no-color", "colour", default=None, help="Colour the terminal report (default: if a TTY).")
+    @click.option("-v", "--verbose", is_flag=True, help="Also print notes (e.g. what could not be evaluated).")
+    @click.option("-q", "--quiet", is_flag=True, help="Print nothing but the requested report.")
+    def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str, soft_fail: bool,
+              include: tuple[str, ...], exclude: tuple[str, ...], **rest: object) -> int:
+        """Check Terraform plan JSON files or Terraform directories (`-` reads stdin).
+
+        PATH may be a plan JSON file, a directory holding plan JSON files, or a
+        Terraform configuration directory / .tf files (HCL mode).
+        Several plans are checked together, so a route in one plan that points
+        at a NAT gateway deleted in another is still caught.
+        """
+        from natpolicy.app import CheckOptions, execute
+
+        return execute(CheckOptions(
+            paths=list(paths), fmt=fmt, output=output, fail_on=fail_on, soft_fail=soft_fail,
+            include=list(include), exclude=list(exclude), **rest,  # type: ignore[arg-type]
+        ))
+
+    @cli.command("rules")
+    @click.option("-f", "--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+    def rules(fmt: str) -> int:
+        """List every rule with its severity and the resource types it covers."""
+        import json
+
+        from natpolicy.registry import discover
+
+        classes = discover()
+        if fmt == "json":
+            click.echo(json.dumps([
+                {"id": c.id, "name": c.name, "severity": c.severity.label, "categories": list(c.categories),
+                 "resource_types": list(c.supported_types)} for c in classes
+            ], indent=2))
+            return 0
+        for c in classes:
+            click.echo(f"{c.id:<8}{c.severity.label:<9}{c.name}")
+        return 0
+
+    @cli.command("explain")
+    @click.argument("rule_id")
+    def explain(rule_id: str) -> int:
+        """Print a rule's documentation: what, why, example and fix."""
+        from natpolicy.registry import find
+
+        cls = find(rule_id)
+        click.echo(cls.documentation() or f"{cls.id}: {cls.name}")
+        return 0
+
+    return cli
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,208 @@
+"""Terraform plan JSON (``terraform show -json plan.out``) -> ``Resource`` list.
+
+Everything here is one linear pass: each section is walked once and joined
+to the configuration through dictionaries keyed by config address (Checkov
+scans the configuration once per resource, which is O(n*m)).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from natpolicy.errors import InputError
+from natpolicy.loaders.plan_text import load_document
+from natpolicy.loaders.references import ConfigIndex
+from natpolicy.model import UNKNOWN, Resource, SourceLocation
+
+SUPPORTED_MAJOR = (0, 1)
+_PLAN_KEYS = ("resource_changes", "planned_values", "prior_state", "configuration", "output_changes", "resource_drift")
+
+
+def load_plan(path: str, display: str | None = None) -> list[Resource]:
+    """Read one plan file (``-`` for stdin) into resources."""
+    source = "<stdin>" if path == "-" else path
+    text, doc = load_document(path)
+    check_is_plan(doc, source)
+    return plan_resources(doc, origin=display or source, text=text)
+
+
+def check_is_plan(doc: Any, source: str) -> None:
+    if not isinstance(doc, dict):
+        raise InputError(source, f"expected a Terraform plan (a JSON object), found a JSON {_kind(doc)}")
+    if "lineage" in doc and "serial" in doc:
+        raise InputError(source, "this is a Terraform state file, not a plan; run `terraform plan -out plan.out` "
+                                 "then `terraform show -json plan.out > plan.json`")
+    version = doc.get("format_version")
+    if version is None or not any(k in doc for k in _PLAN_KEYS):
+        if "values" in doc and version is not None:
+            raise InputError(source, "this is the JSON of a Terraform state (`terraform show -json` without a plan "
+                                     "file), not a plan; pass the plan file to `terraform show -json`")
+        raise InputError(source, "not a Terraform plan: no `format_version` and `resource_changes`/`planned_values`")
+    major = str(version).split(".", 1)[0]
+    if not major.isdigit():
+        raise InputError(source, f"unreadable plan format_version {version!r}")
+    if int(major) not in SUPPORTED_MAJOR:
+        raise InputError(source, f"plan format_version {version} is not supported (natpolicy reads 0.x and 1.x); "
+                                 "upgrade natpolicy")
+
+
+def _kind(value: Any) -> str:
+    return {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}.get(type(value), "null")
+
+
+def plan_resources(doc: dict[str, Any], origin: str, text: str | None = None) -> list[Resource]:
+    config = ConfigIndex(doc.get("configuration"))
+    resources: list[Resource] = []
+    seen: set[tuple[str, str | None]] = set()
+
+    changes = doc.get("resource_changes")
+    if isinstance(changes, list):
+        for rc in changes:
+            if isinstance(rc, dict) and isinstance(rc.get("address"), str):
+                res = _from_change(rc, origin)
+                resources.append(res)
+                seen.add((res.address, res.deposed))
+    else:
+        # No resource_changes (refresh-only or very old plans): what will
+        # exist is planned_values, and nothing is known to change.
+        for item, module in _module_resources(doc.get("planned_values")):
+            res = _from_values(item, module, origin, ("no-op",), after=True)
+            if res is not None and (res.address, None) not in seen:
+                resources.append(res)
+                seen.add((res.address, None))
+
+    # prior_state holds resources the plan does not mention (older formats,
+    # data sources); routes living there still matter to the NAT analysis.
+    prior = doc.get("prior_state")
+    for item, module in _module_resources(prior.get("values") if isinstance(prior, dict) else None):
+        res = _from_values(item, module, origin, ("no-op",), after=True, before=True)
+        if res is not None and (res.address, None) not in seen:
+            res.extra["from_prior_state"] = True
+            resources.append(res)
+            seen.add((res.address, None))
+
+    for res in resources:
+        refs = config.references(res.config_address)
+        if refs:
+            res.references = refs
+        expressions = config.expressions(res.config_address)
+        if expressions is not None:
+            res.extra["expressions"] = expressions
+
+    if text is not None:
+        _attach_plan_lines(resources, text, origin)
+    return resources
+
+
+def _from_change(rc: dict[str, Any], origin: str) -> Resource:
+    change = rc.get("change") if isinstance(rc.get("change"), dict) else {}
+    actions = tuple(a for a in (change.get("actions") or ("no-op",)) if isinstance(a, str)) or ("no-op",)
+    after = change.get("after")
+    unknown = change.get("after_unknown")
+    if unknown:
+        after = apply_unknown(after, unknown)
+    return Resource(
+        address=rc["address"],
+        type=str(rc.get("type", "")),
+        name=str(rc.get("name", "")),
+        mode=str(rc.get("mode", "managed")),
+        module=str(rc.get("module_address", "") or ""),
+        index=rc.get("index"),
+        actions=actions,
+        action_reason=rc.get("action_reason"),
+        previous_address=rc.get("previous_address"),
+        deposed=rc.get("deposed"),
+        before=change.get("before"),
+        after=after,
+        before_sensitive=change.get("before_sensitive", False),
+        after_sensitive=change.get("after_sensitive", False),
+        origin=origin,
+    )
+
+
+def _from_values(item: dict[str, Any], module: str, origin: str, actions: tuple[str, ...], *, after: bool, before: bool = False) -> Resource | None:
+    address = item.get("address")
+    if not isinstance(address, str):
+        return None
+    values = item.get("values")
+    sensitive = item.get("sensitive_values", False)
+    return Resource(
+        address=address,
+        type=str(item.get("type", "")),
+        name=str(item.get("name", "")),
+        mode=str(item.get("mode", "managed")),
+        module=module,
+        index=item.get("index"),
+        actions=actions,
+        before=values if before else None,
+        after=values if after else None,
+        before_sensitive=sensitive if before else False,
+        after_sensitive=sensitive if after else False,
+        origin=origin,
+    )
+
+
+def _module_resources(values: Any) -> Iterator[tuple[dict[str, Any], str]]:
+    """Resources of ``root_module`` and every ``child_modules`` below it."""
+    if not isinstance(values, dict):
+        return
+    stack: list[tuple[dict[str, Any], str]] = []
+    root = values.get("root_module")
+    if isinstance(root, dict):
+        stack.append((root, ""))
+    while stack:
+        module, address = stack.pop()
+        for item in module.get("resources") or ():
+            if isinstance(item, dict):
+                yield item, address
+        for child in module.get("child_modules") or ():
+            if isinstance(child, dict):
+                stack.append((child, str(child.get("address", ""))))
+
+
+def apply_unknown(value: Any, mask: Any) -> Any:
+    """Overlay ``after_unknown`` on ``after``: unknown leaves become ``UNKNOWN``."""
+    if mask is True:
+        return UNKNOWN
+    if isinstance(mask, dict):
+        if not isinstance(value, dict):
+            value = {} if value is None else value
+            if not isinstance(value, dict):
+                return value
+        for key, sub in mask.items():
+            if sub is True or (sub and isinstance(sub, (dict, list))):
+                value[key] = apply_unknown(value.get(key), sub)
+        return value
+    if isinstance(mask, list):
+        if not isinstance(value, list):
+            return value
+        for i, sub in enumerate(mask):
+            if i < len(value) and (sub is True or (sub and isinstance(sub, (dict, list)))):
+                value[i] = apply_unknown(value[i], sub)
+        return value
+    return value
+
+
+_ADDRESS = re.compile(r'"address"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _attach_plan_lines(resources: list[Resource], text: str, origin: str) -> None:
+    """Point each resource at the line of its ``resource_changes`` entry.
+
+    Real plans are one line, so this only pays off for pretty-printed files;
+    for those, one regex pass over the section finds every entry.
+    """
+    start = text.find('"resource_changes"')
+    multiline = start >= 0 and text.find("\n", start) >= 0
+    lines: dict[str, int] = {}
+    if multiline:
+        line, pos = text.count("\n", 0, start) + 1, start
+        for match in _ADDRESS.finditer(text, start):
+            line += text.count("\n", pos, match.start())
+            pos = match.start()
+            lines.setdefault(match.group(1).replace('\\"', '"'), line)
+    path = origin if origin == "<stdin>" else Path(origin).as_posix()
+    for res in resources:
+        res.location = SourceLocation(path=path, start_line=lines.get(res.address, 1))

@@ -1,0 +1,134 @@
+"""SARIF 2.1.0 for GitHub code scanning.
+
+One run; the driver lists every rule that ran (not just the ones that
+failed), so rule help is available even for a clean scan. Every result has
+exactly one physical location with a relative URI, the Terraform address as
+its logical location, and a fingerprint GitHub uses to track the alert.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from natpolicy import __version__
+from natpolicy.check import BaseCheck
+from natpolicy.findings import Finding
+from natpolicy.runner import RunResult
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/natpolicy/natpolicy"
+
+
+def rule_help_uri(rule_id: str) -> str:
+    return f"{INFORMATION_URI}/blob/main/docs/rules/{rule_id}.md"
+
+
+def render(result: RunResult, *, category: str = "natpolicy/", include_suppressed: bool = False) -> dict[str, Any]:
+    checks = sorted(result.checks, key=lambda c: c.id)
+    index = {c.id: i for i, c in enumerate(checks)}
+    findings = [f for f in result.findings if include_suppressed or not f.suppressed]
+    any_suppressed = include_suppressed and any(f.suppressed for f in findings)
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "natpolicy",
+                "semanticVersion": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": [_rule(c) for c in checks],
+            }
+        },
+        "automationDetails": {"id": category if category.endswith("/") or "/" in category else f"{category}/"},
+        "results": [_result(f, index, any_suppressed) for f in findings if f.rule_id in index],
+        "columnKind": "utf16CodeUnits",
+    }
+    notifications = [
+        {"level": "error", "message": {"text": text}} for text in result.errors
+    ] + [{"level": "note", "message": {"text": text}} for text in result.notes]
+    run["invocations"] = [
+        {
+            "executionSuccessful": not result.errors,
+            "toolExecutionNotifications": notifications,
+        }
+    ]
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def _rule(check: BaseCheck) -> dict[str, Any]:
+    doc = check.documentation() or check.name
+    summary = _first_paragraph(doc) or check.name
+    tags = ["security", "terraform", "aws", *check.categories]
+    return {
+        "id": check.id,
+        "name": "".join(w.capitalize() for w in check.name.replace("-", " ").split())[:255] or check.id,
+        "shortDescription": {"text": check.name[:1024]},
+        "fullDescription": {"text": summary[:1024]},
+        "help": {
+            "text": doc,
+            "markdown": f"{doc}\n\n[{check.id} documentation]({rule_help_uri(check.id)})",
+        },
+        "helpUri": rule_help_uri(check.id),
+        "defaultConfiguration": {"level": check.severity.sarif_level},
+        "properties": {
+            "tags": list(dict.fromkeys(tags))[:20],
+            "security-severity": check.severity.security_severity,
+            "precision": check.precision,
+            "problem.severity": {"note": "recommendation"}.get(check.severity.sarif_level, check.severity.sarif_level),
+        },
+    }
+
+
+def _first_paragraph(doc: str) -> str:
+    """The body of the rule doc's 'What it does' section, as plain text."""
+    lines = doc.splitlines()
+    body: list[str] = []
+    started = False
+    for line in lines:
+        if line.startswith("#"):
+            if started and body:
+                break
+            started = "what it does" in line.lower() or started
+            continue
+        if started:
+            if not line.strip() and body:
+                break
+            if line.strip():
+                body.append(line.strip())
+    return " ".join(body).replace("`", "")
+
+
+def _result(f: Finding, index: dict[str, int], with_suppressions: bool) -> dict[str, Any]:
+    region: dict[str, Any] = {"startLine": max(1, f.location.start_line)}
+    if f.location.end_line and f.location.end_line >= region["startLine"]:
+        region["endLine"] = f.location.end_line
+    out: dict[str, Any] = {
+        "ruleId": f.rule_id,
+        "ruleIndex": index[f.rule_id],
+        "level": f.level,
+        "message": {"text": f.message},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(f.location.path), "uriBaseId": "%SRCROOT%"},
+                    "region": region,
+                },
+                "logicalLocations": [
+                    {"fullyQualifiedName": f.address, "name": f.address.rsplit(".", 1)[-1], "kind": "resource"}
+                ],
+            }
+        ],
+        "partialFingerprints": {"primaryLocationLineHash": f.fingerprint},
+        "properties": {"severity": f.severity.label, "resourceType": f.resource_type},
+    }
+    if with_suppressions:
+        out["suppressions"] = [{"kind": "inSource", "justification": f.suppression}] if f.suppressed else []
+    return out
+
+
+def _uri(path: str) -> str:
+    from urllib.parse import quote
+
+    path = path.replace("\\", "/")
+    if path.startswith("<") and path.endswith(">"):
+        path = path.strip("<>")
+    while path.startswith("./"):
+        path = path[2:]
+    return quote(path, safe="/-_.~")

@@ -1,0 +1,1 @@
+"""natpolicy rules: one check per file, its documentation beside it."""

@@ -1,0 +1,115 @@
+"""Shared test helpers: the plan builder, the real SARIF schema, the CLI."""
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures"
+SHARED = ROOT.parent / "shared"
+SARIF_SCHEMA = SHARED / "schemas" / "sarif-schema-2.1.0.json"
+CORPUS = SHARED / "corpus"
+
+sys.path.insert(0, str(FIXTURES))
+
+from planbuilder import PlanBuilder  # noqa: E402
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
+    """Run ``natpolicy`` in-process: ``cli("check", "plan.json", stdin="...")``."""
+    from natpolicy.cli import main
+
+    def invoke(*args: str, stdin: str | bytes | None = None) -> CliResult:
+        if stdin is not None:
+            import io
+
+            data = stdin.encode() if isinstance(stdin, str) else stdin
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+        capsys.readouterr()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return invoke
+
+
+@pytest.fixture
+def plan() -> PlanBuilder:
+    return PlanBuilder()
+
+
+@pytest.fixture
+def write_plan(tmp_path: Path) -> Callable[[PlanBuilder, str], Path]:
+    def write(builder: PlanBuilder, name: str = "plan.json") -> Path:
+        return builder.write(tmp_path / name)
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def sarif_validator() -> Any:
+    if not SARIF_SCHEMA.is_file():
+        pytest.skip("../shared/schemas/sarif-schema-2.1.0.json is not available")
+    import jsonschema
+
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema)
+
+
+def assert_valid_sarif(validator: Any, log: dict[str, Any]) -> None:
+    errors = sorted(validator.iter_errors(log), key=lambda e: list(e.path))
+    assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:5])
+    for run in log["runs"]:
+        for result in run["results"]:
+            # GitHub rejects uploads where a result lacks a physical location.
+            assert len(result["locations"]) == 1
+            loc = result["locations"][0]
+            assert loc["physicalLocation"]["artifactLocation"]["uri"]
+            assert not loc["physicalLocation"]["artifactLocation"]["uri"].startswith(("/", "file:"))
+            assert loc["physicalLocation"]["region"]["startLine"] >= 1
+            assert loc["logicalLocations"][0]["kind"] == "resource"
+            assert loc["logicalLocations"][0]["fullyQualifiedName"]
+            assert result["partialFingerprints"]["primaryLocationLineHash"]
+
+
+def findings_of(builder: PlanBuilder, *rules: str) -> list[tuple[str, str]]:
+    """(rule, address) pairs the given rules report on a built plan."""
+    from natpolicy import registry
+    from natpolicy.loaders.plan_json import plan_resources
+    from natpolicy.model import ResourceModel
+    from natpolicy.runner import run
+
+    model = ResourceModel(plan_resources(builder.build(), origin="plan.json"))
+    classes = registry.select(registry.discover(), rules)
+    result = run(model, registry.instantiate(classes))
+    assert not result.errors, result.errors
+    return sorted((f.rule_id, f.address) for f in result.findings)
+
+
+def run_rules(builder: PlanBuilder, *rules: str) -> Any:
+    """The full RunResult, for asserting on messages and details."""
+    from natpolicy import registry
+    from natpolicy.loaders.plan_json import plan_resources
+    from natpolicy.model import ResourceModel
+    from natpolicy.runner import run
+
+    model = ResourceModel(plan_resources(builder.build(), origin="plan.json"))
+    return run(model, registry.instantiate(registry.select(registry.discover(), rules)))
