@@ -98,6 +98,14 @@ class BaseCheck:
         return Path(module.__file__ or "").with_suffix(".md")
 
     @classmethod
+    def doc_relpath(cls) -> str:
+        """The doc's path in the source repository, e.g. ``policies/sg/sg001_all_traffic.md``."""
+        parts = cls.__module__.split(".")
+        if parts[:2] == ["natpolicy", "policies"]:
+            return "/".join(["policies", *parts[2:]]) + ".md"
+        return "/".join(["checker", *parts[1:]]) + ".md"
+
+    @classmethod
     def documentation(cls) -> str:
         path = cls.doc_path()
         return path.read_text(encoding="utf-8") if path.is_file() else ""

@@ -18,8 +18,8 @@ SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/natpolicy/natpolicy"
 
 
-def rule_help_uri(rule_id: str) -> str:
-    return f"{INFORMATION_URI}/blob/main/docs/rules/{rule_id}.md"
+def rule_help_uri(check: type[BaseCheck] | BaseCheck) -> str:
+    return f"{INFORMATION_URI}/blob/main/{check.doc_relpath()}"
 
 
 def render(result: RunResult, *, category: str = "natpolicy/", include_suppressed: bool = False) -> dict[str, Any]:
@@ -63,9 +63,9 @@ def _rule(check: BaseCheck) -> dict[str, Any]:
         "fullDescription": {"text": summary[:1024]},
         "help": {
             "text": doc,
-            "markdown": f"{doc}\n\n[{check.id} documentation]({rule_help_uri(check.id)})",
+            "markdown": f"{doc}\n\n[{check.id} documentation]({rule_help_uri(check)})",
         },
-        "helpUri": rule_help_uri(check.id),
+        "helpUri": rule_help_uri(check),
         "defaultConfiguration": {"level": check.severity.sarif_level},
         "properties": {
             "tags": list(dict.fromkeys(tags))[:20],

@@ -1,0 +1,118 @@
+"""The resource model: actions, unknowns, sensitivity and reference resolution."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import PlanBuilder
+from natpolicy.loaders.plan_json import plan_resources
+from natpolicy.loaders.references import split_reference
+from natpolicy.model import UNKNOWN, ResourceModel, is_known, module_path
+
+
+def model_of(builder: PlanBuilder) -> ResourceModel:
+    return ResourceModel(plan_resources(builder.build(), origin="plan.json"))
+
+
+def test_actions_and_lifecycle_flags() -> None:
+    m = model_of(PlanBuilder()
+                 .create("aws_vpc.new", {"cidr_block": "10.0.0.0/16"})
+                 .delete("aws_nat_gateway.gone", {"id": "nat-1"})
+                 .replace("aws_nat_gateway.dbc", {"id": "nat-2"}, {"subnet_id": "s"}, unknown=["id"])
+                 .replace("aws_nat_gateway.cbd", {"id": "nat-3"}, {"subnet_id": "s"}, create_first=True)
+                 .forget("aws_nat_gateway.forgotten", {"id": "nat-4"})
+                 .noop("aws_nat_gateway.moved", {"id": "nat-5"}, previous_address="aws_nat_gateway.old"))
+    get = lambda a: m.get(a, "plan.json")  # noqa: E731
+    assert get("aws_vpc.new").exists_after and not get("aws_vpc.new").is_deleted
+    gone = get("aws_nat_gateway.gone")
+    assert gone.is_pure_delete and not gone.exists_after and gone.values == {"id": "nat-1"}
+    assert gone.action_reason == "delete_because_no_resource_config"
+    assert get("aws_nat_gateway.dbc").is_destroy_before_create
+    cbd = get("aws_nat_gateway.cbd")
+    assert cbd.is_replaced and not cbd.is_destroy_before_create and cbd.exists_after
+    forgotten = get("aws_nat_gateway.forgotten")
+    assert not forgotten.is_deleted and not forgotten.exists_after
+    moved = get("aws_nat_gateway.moved")
+    assert moved.is_moved and not moved.is_deleted and moved.previous_address == "aws_nat_gateway.old"
+
+
+def test_unknown_values_become_the_sentinel() -> None:
+    m = model_of(PlanBuilder().create(
+        "aws_security_group.web", {"ingress": [{"cidr_blocks": ["0.0.0.0/0"], "from_port": 22}]},
+        unknown={"id": True, "ingress": [{"cidr_blocks": [False], "to_port": True}]}))
+    sg = m.get("aws_security_group.web", "plan.json")
+    assert sg.get("id") is UNKNOWN
+    assert sg.get("ingress", 0, "to_port") is UNKNOWN
+    assert sg.get("ingress", 0, "cidr_blocks") == ["0.0.0.0/0"]
+    assert not is_known(sg.after) and is_known(sg.get("ingress", 0, "cidr_blocks"))
+    with pytest.raises(TypeError):
+        bool(UNKNOWN)
+
+
+def test_sensitive_values_are_masked_in_show() -> None:
+    m = model_of(PlanBuilder().create("aws_db_instance.db", {"password": "hunter22", "port": 5432},
+                                      sensitive=["password"]))
+    db = m.get("aws_db_instance.db", "plan.json")
+    assert db.is_sensitive("password") and not db.is_sensitive("port")
+    assert db.show(db.get("password"), "password") == "(sensitive value)"
+    assert db.show(db.get("port"), "port") == "5432"
+
+
+def test_references_resolve_through_module_inputs_and_outputs() -> None:
+    b = (PlanBuilder()
+         .create("module.network.aws_vpc.this[0]", {"cidr_block": "10.0.0.0/16"}, unknown=["id"])
+         .module_call("module.network", outputs={"vpc_id": ["aws_vpc.this[0].id", "aws_vpc.this[0]", "aws_vpc.this"]})
+         .create("aws_flow_log.main", {"traffic_type": "ALL"}, refs={"vpc_id": ["module.network.vpc_id", "module.network"]})
+         .module_call("module.app", inputs={"vpc": {"references": ["module.network.vpc_id", "module.network"]}})
+         .create('module.app["x"].aws_security_group.sg', {"name": "sg"}, refs={"vpc_id": ["var.vpc"]}))
+    m = model_of(b)
+    flow = m.get("aws_flow_log.main", "plan.json")
+    vpc = m.get("module.network.aws_vpc.this[0]", "plan.json")
+    assert flow.references == {"vpc_id": ("module.network.aws_vpc.this",)}
+    assert m.referenced(flow, "vpc_id") == [vpc]
+    sg = m.get('module.app["x"].aws_security_group.sg', "plan.json")
+    assert m.referenced(sg, "vpc_id") == [vpc]
+    assert {r.address for r in m.references_to(vpc, ["aws_flow_log"])} == {"aws_flow_log.main"}
+
+
+def test_references_prefer_the_same_module_instance() -> None:
+    b = PlanBuilder()
+    for key in ("a", "b"):
+        b.create(f'module.vpc["{key}"].aws_vpc.this', {"cidr_block": "10.0.0.0/16"}, unknown=["id"])
+        b.create(f'module.vpc["{key}"].aws_flow_log.this', {}, refs={"vpc_id": ["aws_vpc.this.id", "aws_vpc.this"]})
+    m = model_of(b)
+    flow_a = m.get('module.vpc["a"].aws_flow_log.this', "plan.json")
+    assert [r.address for r in m.referenced(flow_a, "vpc_id")] == ['module.vpc["a"].aws_vpc.this']
+
+
+def test_prior_state_only_resources_are_loaded() -> None:
+    m = model_of(PlanBuilder().create("aws_vpc.a", {}).prior("aws_route.private", {"nat_gateway_id": "nat-1",
+                                                                                   "destination_cidr_block": "0.0.0.0/0"}))
+    route = m.get("aws_route.private", "plan.json")
+    assert route is not None and route.extra["from_prior_state"] and route.before["nat_gateway_id"] == "nat-1"
+    assert m.by_id("nat-1") == []  # the route is not the gateway
+
+
+def test_planned_values_fallback_without_resource_changes() -> None:
+    doc = PlanBuilder().create("aws_ebs_volume.v", {"encrypted": False}).build()
+    del doc["resource_changes"]
+    res = plan_resources(doc, origin="p.json")
+    assert [(r.address, r.actions, r.after) for r in res] == [("aws_ebs_volume.v", ("no-op",), {"encrypted": False})]
+
+
+def test_id_index_spans_before_and_after() -> None:
+    m = model_of(PlanBuilder().delete("aws_nat_gateway.a", {"id": "nat-1"}).noop("aws_nat_gateway.b", {"id": "nat-2"}))
+    assert [r.address for r in m.by_id("nat-1")] == ["aws_nat_gateway.a"]
+    assert [r.address for r in m.by_id("nat-2")] == ["aws_nat_gateway.b"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("", ()),
+    ("module.a", ("a",)),
+    ('module.a["x.y]"].module.b[0]', ("a", "b")),
+])
+def test_module_path(text: str, expected: tuple[str, ...]) -> None:
+    assert module_path(text) == expected
+
+
+def test_split_reference_drops_index_keys() -> None:
+    assert split_reference('module.vpc["a.b"].aws_vpc.this[0].id') == ["module", "vpc", "aws_vpc", "this", "id"]

@@ -1,0 +1,109 @@
+"""SARIF 2.1.0 for GitHub: schema-valid, one location per result, stable fingerprints."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import PlanBuilder, assert_valid_sarif
+from natpolicy.check import ResourceCheck, Severity, Violation
+from natpolicy.loaders.plan_json import plan_resources
+from natpolicy.model import Resource, ResourceModel
+from natpolicy.outputs import sarif
+from natpolicy.runner import run
+
+
+class _VolumeCheck(ResourceCheck):
+    """A minimal rule so these tests do not depend on the shipped rule set."""
+
+    id = "TEST001"
+    name = "Test volume rule"
+    severity = Severity.HIGH
+    supported_types = ("aws_ebs_volume",)
+
+    def scan(self, resource: Resource, model: ResourceModel):  # type: ignore[no-untyped-def]
+        if resource.get("encrypted") is False:
+            yield Violation(f"{resource.address} is not encrypted")
+
+
+def _result(builder: PlanBuilder, origin: str = "plan.json", text: str | None = None):  # type: ignore[no-untyped-def]
+    doc = builder.build()
+    model = ResourceModel(plan_resources(doc, origin=origin, text=text))
+    return run(model, [_VolumeCheck()])
+
+
+def test_minimal_log_is_schema_valid(sarif_validator) -> None:
+    log = sarif.render(_result(PlanBuilder().create("aws_ebs_volume.a", {"encrypted": False})))
+    assert_valid_sarif(sarif_validator, log)
+    run_ = log["runs"][0]
+    assert run_["tool"]["driver"]["name"] == "natpolicy"
+    assert run_["tool"]["driver"]["semanticVersion"]
+    assert run_["automationDetails"]["id"] == "natpolicy/"
+    rule = run_["tool"]["driver"]["rules"][0]
+    assert rule["properties"]["security-severity"] == "8.0"
+    assert "security" in rule["properties"]["tags"]
+    assert rule["defaultConfiguration"]["level"] == "error"
+    result = run_["results"][0]
+    assert result["ruleId"] == "TEST001" and result["ruleIndex"] == 0
+    assert "aws_ebs_volume.a" in result["message"]["text"]
+
+
+def test_location_is_the_plan_entry_line_when_pretty_printed() -> None:
+    builder = PlanBuilder().create("aws_vpc.x", {}).create("aws_ebs_volume.a", {"encrypted": False})
+    text = builder.dumps(indent=2)
+    log = sarif.render(_result(builder, text=text))
+    region = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
+    lines = text.splitlines()
+    rc_start = next(i for i, line in enumerate(lines) if '"resource_changes"' in line)
+    expected = next(i for i, line in enumerate(lines) if i > rc_start and '"address": "aws_ebs_volume.a"' in line) + 1
+    assert region["startLine"] == expected
+
+
+def test_compact_plan_points_at_line_one() -> None:
+    builder = PlanBuilder().create("aws_ebs_volume.a", {"encrypted": False})
+    log = sarif.render(_result(builder, text=builder.dumps()))
+    assert log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 1
+
+
+def test_fingerprint_is_stable_across_line_moves() -> None:
+    small = PlanBuilder().create("aws_ebs_volume.a", {"encrypted": False})
+    big = PlanBuilder()
+    for i in range(20):
+        big.create(f"aws_vpc.v{i}", {})
+    big.create("aws_ebs_volume.a", {"encrypted": False})
+    fp = lambda b: sarif.render(_result(b, text=b.dumps(indent=2)))["runs"][0]["results"][0][  # noqa: E731
+        "partialFingerprints"]["primaryLocationLineHash"]
+    assert fp(small) == fp(big)
+
+
+def test_category_sets_automation_details() -> None:
+    log = sarif.render(_result(PlanBuilder().create("aws_ebs_volume.a", {"encrypted": False})), category="natpolicy/prod")
+    assert log["runs"][0]["automationDetails"]["id"] == "natpolicy/prod"
+
+
+def test_cli_writes_sarif_file_and_prints_report(tmp_path: Path, cli, sarif_validator) -> None:
+    path = PlanBuilder().create("aws_vpc.a", {"cidr_block": "10.0.0.0/16"}).write(tmp_path / "plan.json")
+    out = tmp_path / "results.sarif"
+    result = cli("check", str(path), "--format", "sarif", "--output", str(out), "--no-color")
+    assert result.code in (0, 1)
+    assert "resources checked" in result.out  # the terminal report, in the same run
+    log = json.loads(out.read_text())
+    assert_valid_sarif(sarif_validator, log)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]}
+    assert all(not u.startswith("/") for u in uris)
+
+
+def test_sarif_on_stdout_is_pure_json(tmp_path: Path, cli) -> None:
+    path = PlanBuilder().create("aws_vpc.a", {}).write(tmp_path / "plan.json")
+    result = cli("check", str(path), "--format", "sarif")
+    json.loads(result.out)
+
+
+def test_every_shipped_rule_has_complete_sarif_metadata(tmp_path: Path, cli, sarif_validator) -> None:
+    path = PlanBuilder().create("aws_vpc.a", {}).write(tmp_path / "plan.json")
+    log = cli("check", str(path), "--format", "sarif").json()
+    assert_valid_sarif(sarif_validator, log)
+    for rule in log["runs"][0]["tool"]["driver"]["rules"]:
+        assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"]
+        assert rule["help"]["text"] and rule["help"]["markdown"]
+        assert float(rule["properties"]["security-severity"]) not in (0.0, 4.0, 7.0, 9.0)
+        assert rule["properties"]["precision"] in ("very-high", "high", "medium", "low")
