@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from natpolicy.check import Severity
@@ -16,7 +16,7 @@ class CheckOptions:
     paths: list[str]
     fmt: str = "text"
     output: str | None = None
-    fail_on: str = "low"
+    fail_on: str | None = None  # None: the config file's fail-on, else "low"
     soft_fail: bool = False
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
@@ -28,12 +28,16 @@ class CheckOptions:
     var_files: tuple[str, ...] = ()
     skip_invalid: bool = False
     diff_base: str | None = None
+    staged: bool = False  # HCL mode: read the git index (pre-commit), not the work tree
     policies: tuple[str, ...] = ()
     namespaces: tuple[str, ...] = ()
     all_namespaces: bool = False
     engine: str = "python"
     baseline: str | None = None
     create_baseline: str | None = None
+    # "FORMAT=FILE" pairs: more reports rendered from the same run (the
+    # GitHub Action writes SARIF, annotations and a summary from one run).
+    also_outputs: tuple[str, ...] = ()
     colour: bool | None = None
     verbose: bool = False
     quiet: bool = False
@@ -41,17 +45,54 @@ class CheckOptions:
 
 def execute(opts: CheckOptions) -> int:
     """The pipeline. Each stage lives in its own module; this only wires them."""
-    from natpolicy import registry
+    from natpolicy.gc_pause import paused_gc
+
+    # One pause for load, rules and report: re-enabling the collector between
+    # stages would make it scan the whole freshly loaded plan (about 0.1 s per
+    # pass at 10k resources) for cycles it does not hold.
+    with paused_gc():
+        return _execute(opts)
+
+
+def _execute(opts: CheckOptions) -> int:
+    from natpolicy import baseline, config, precommit, registry, suppressions
     from natpolicy.loaders.inputs import load_inputs
     from natpolicy.runner import run
 
     if opts.paths.count("-") > 1:
         raise UsageError("stdin (`-`) can be given only once")
     _refuse_unavailable(opts)
-    classes = registry.select(registry.discover(), opts.include, opts.exclude)
-    model = load_inputs(opts.paths)
-    result = run(model, registry.instantiate(classes))
+    extra_outputs = _parse_also_outputs(opts.also_outputs)
+    accepted = baseline.load(opts.baseline) if opts.baseline else None
+    settings = config.resolve_config(opts.config_file, opts.paths)
+    known = registry.discover()
+    settings.check_rules(known)
+    opts = config.merged_options(opts, settings)  # flags win over the config file
+    classes = registry.select(known, opts.include, opts.exclude)
+    rego = opts.engine == "rego" or bool(opts.policies) or bool(opts.namespaces) or opts.all_namespaces
+    if rego:
+        from natpolicy.rego.stage import keep_stdin, run_with_rego
+
+        keep_stdin(opts.paths)  # Rego re-reads the plan as Terraform wrote it
+    model = load_inputs(opts.paths, source_root=opts.source_root, variables=opts.variables,
+                        var_files=opts.var_files, skip_invalid=opts.skip_invalid, diff_base=opts.diff_base,
+                        staged=opts.staged or precommit.in_precommit())
+    checks = registry.instantiate(classes, settings.rule_options(classes))
+    result = run_with_rego(model, checks, opts) if rego else run(model, checks)
+    # Loader problems (HCL syntax errors, remote modules) become tool notifications.
+    result.errors[:0] = model.facts.get("load_errors", [])
+    result.notes.extend(model.facts.get("load_notes", []))
+    if opts.verbose:
+        result.notes.extend(model.facts.get("verbose_notes", []))
+    result = suppressions.apply_to_result(result, model, settings, source_root=opts.source_root)
+    # Baselines apply last, so every format and the exit code see the same findings.
+    if opts.create_baseline:
+        baseline.write(opts.create_baseline, result.findings)
+    if accepted is not None:
+        result = baseline.apply(result, accepted, opts.baseline or "")
     report = render(result, opts.fmt, opts)
+    for extra_fmt, extra_path in extra_outputs:
+        _write(extra_path, render(result, extra_fmt, replace(opts, colour=False, output=extra_path)))
 
     if opts.output:
         Path(opts.output).write_text(report, encoding="utf-8")
@@ -65,13 +106,7 @@ def execute(opts: CheckOptions) -> int:
 
 def _refuse_unavailable(opts: CheckOptions) -> None:
     """Options whose stage is not built yet fail loudly instead of being ignored."""
-    pending = {
-        "--source-root": opts.source_root, "--config": opts.config_file, "--var": opts.variables,
-        "--var-file": opts.var_files, "--diff-base": opts.diff_base, "--policy": opts.policies,
-        "--namespace": opts.namespaces, "--all-namespaces": opts.all_namespaces,
-        "--engine rego": opts.engine == "rego", "--baseline": opts.baseline,
-        "--create-baseline": opts.create_baseline,
-    }
+    pending: dict[str, object] = {}
     for flag, value in pending.items():
         if value:
             raise UsageError(f"{flag} is not available in this build yet")
@@ -80,9 +115,11 @@ def _refuse_unavailable(opts: CheckOptions) -> None:
 def exit_code(result: RunResult, opts: CheckOptions) -> int:
     if result.errors:
         return 2
-    if opts.soft_fail:
+    # --create-baseline accepts every current finding, so, as a check against
+    # the baseline it just wrote would, it exits 0 (input errors still exit 2).
+    if opts.soft_fail or opts.create_baseline:
         return 0
-    threshold = Severity.parse(opts.fail_on)
+    threshold = Severity.parse(opts.fail_on or "low")
     failing = any(f.severity >= threshold for f in result.findings if not f.suppressed)
     return 1 if failing else 0
 
@@ -95,12 +132,40 @@ def render(result: RunResult, fmt: str, opts: CheckOptions) -> str:
     if fmt == "sarif":
         from natpolicy.outputs import sarif
 
-        return json.dumps(sarif.render(result, category=opts.category), indent=2) + "\n"
+        return json.dumps(sarif.render(result, category=opts.category,
+                                       include_suppressed=opts.sarif_include_suppressed), indent=2) + "\n"
     if fmt == "text":
         from natpolicy.outputs import text
 
         return text.render(result, colour=_use_colour(opts) if opts.output is None else False)
+    if fmt == "github":
+        from natpolicy.outputs import github
+
+        return github.render(result)
+    if fmt == "markdown":
+        from natpolicy.outputs import markdown
+
+        return markdown.render(result, fail_on=Severity.parse(opts.fail_on or "low"), soft_fail=opts.soft_fail)
     raise UsageError(f"format {fmt!r} is not available yet")
+
+
+def _parse_also_outputs(pairs: tuple[str, ...]) -> list[tuple[str, str]]:
+    from natpolicy.cli import FORMATS
+
+    parsed = []
+    for pair in pairs:
+        fmt, sep, path = pair.partition("=")
+        if not sep or not path or fmt not in FORMATS:
+            raise UsageError(f"--also-output wants FORMAT=FILE with FORMAT one of {', '.join(FORMATS)}; got {pair!r}")
+        parsed.append((fmt, path))
+    return parsed
+
+
+def _write(path: str, report: str) -> None:
+    try:
+        Path(path).write_text(report, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _use_colour(opts: CheckOptions) -> bool:

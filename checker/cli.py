@@ -64,8 +64,10 @@ def _cli():  # type: ignore[no-untyped-def]
                   help="Report format (written to --output, or to stdout).")
     @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
                   help="Write the report here; the terminal report is still printed unless --quiet.")
-    @click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
-                  help="Exit 1 when a finding is at or above this severity.")
+    @click.option("--also-output", "also_outputs", multiple=True, metavar="FORMAT=FILE",
+                  help="Also write FORMAT to FILE from the same run (e.g. sarif=natpolicy.sarif); repeatable.")
+    @click.option("--fail-on", type=click.Choice(SEVERITIES), default=None, show_default="low",
+                  help="Exit 1 when a finding is at or above this severity (else fail-on from the config file).")
     @click.option("--soft-fail", is_flag=True, help="Always exit 0 on findings (input errors still exit 2).")
     @click.option("-c", "--check", "include", multiple=True, metavar="ID",
                   help="Run only these rules or families (e.g. SG001, NAT); repeatable or comma-separated.")
@@ -84,6 +86,8 @@ def _cli():  # type: ignore[no-untyped-def]
     @click.option("--skip-invalid", is_flag=True, help="HCL mode: a file that does not parse is reported, not fatal.")
     @click.option("--diff-base", default=None, metavar="REF",
                   help="HCL mode: compare with this git revision to see deletions (default: HEAD in a git repo).")
+    @click.option("--staged", is_flag=True,
+                  help="HCL mode: check the staged content (git index), as the pre-commit hook does.")
     @click.option("--policy", "policies", multiple=True, type=click.Path(exists=True),
                   help="Directory or .rego file of user Rego policies (conftest style); repeatable.")
     @click.option("--namespace", "namespaces", multiple=True, default=(), help="Rego packages to query (default: main).")
@@ -93,7 +97,7 @@ def _cli():  # type: ignore[no-untyped-def]
     @click.option("--baseline", type=click.Path(dir_okay=False), default=None,
                   help="Report only findings whose fingerprint is not in this baseline.")
     @click.option("--create-baseline", type=click.Path(dir_okay=False), default=None,
-                  help="Record the current findings' fingerprints in this file.")
+                  help="Record the current findings' fingerprints in this file (then exit 0 unless input errors).")
     @click.option("--color/--no-color", "colour", default=None, help="Colour the terminal report (default: if a TTY).")
     @click.option("-v", "--verbose", is_flag=True, help="Also print notes (e.g. what could not be evaluated).")
     @click.option("-q", "--quiet", is_flag=True, help="Print nothing but the requested report.")
@@ -140,6 +144,38 @@ def _cli():  # type: ignore[no-untyped-def]
 
         cls = find(rule_id)
         click.echo(cls.documentation() or f"{cls.id}: {cls.name}")
+        return 0
+
+    # `natpolicy hook FILE...`: what .pre-commit-hooks.yaml runs. It takes every
+    # `check` option; the file names are grouped into Terraform root folders.
+    def hook(paths: tuple[str, ...], plans: bool, **options: object) -> int:
+        from natpolicy.precommit import run_hook
+
+        return run_hook(list(paths), plans=plans, **options)
+
+    cli.add_command(click.Command(
+        "hook", callback=hook, hidden=True, help="pre-commit entry point: check the roots of FILE...",
+        params=[click.Argument(["paths"], nargs=-1, required=False, metavar="FILE..."),
+                click.Option(["--plans"], is_flag=True, help="The files are plan JSON (natpolicy-plan hook)."),
+                *(p for p in check.params if p.name != "paths")],
+    ))
+
+    @cli.command("checkov-dir")
+    def checkov_dir() -> int:
+        """Print the directory to give `checkov --external-checks-dir` to run natpolicy's rules in Checkov."""
+        from natpolicy.checkov_adapter import adapter_dir
+
+        click.echo(str(adapter_dir()))
+        return 0
+
+    @cli.command("export-rego")
+    @click.argument("directory", type=click.Path(file_okay=False))
+    def export_rego(directory: str) -> int:
+        """Write the built-in rules' Rego v1 twins (with their tests) to DIRECTORY, for conftest or OPA."""
+        from natpolicy.rego.twins import export_twins
+
+        for path in export_twins(directory):
+            click.echo(str(path))
         return 0
 
     return cli

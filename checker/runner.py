@@ -8,6 +8,7 @@ from typing import Any
 
 from natpolicy.check import BaseCheck, GraphCheck, ResourceCheck, Violation
 from natpolicy.findings import Finding
+from natpolicy.gc_pause import paused_gc
 from natpolicy.model import UNKNOWN, Resource, ResourceModel, SourceLocation
 
 
@@ -23,6 +24,13 @@ class RunResult:
 
 
 def run(model: ResourceModel, checks: Iterable[BaseCheck]) -> RunResult:
+    # Rules build indexes over the whole model; the cyclic collector would
+    # re-scan the freshly loaded plan on every threshold (see gc_pause).
+    with paused_gc():
+        return _run(model, checks)
+
+
+def _run(model: ResourceModel, checks: Iterable[BaseCheck]) -> RunResult:
     checks = list(checks)
     by_type: dict[str, list[ResourceCheck]] = {}
     graph: list[GraphCheck] = []

@@ -77,7 +77,7 @@ def test_fingerprint_is_stable_across_line_moves() -> None:
 
 def test_category_sets_automation_details() -> None:
     log = sarif.render(_result(PlanBuilder().create("aws_ebs_volume.a", {"encrypted": False})), category="natpolicy/prod")
-    assert log["runs"][0]["automationDetails"]["id"] == "natpolicy/prod"
+    assert log["runs"][0]["automationDetails"]["id"] == "natpolicy/prod/"
 
 
 def test_cli_writes_sarif_file_and_prints_report(tmp_path: Path, cli, sarif_validator) -> None:

@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from natpolicy.errors import InputError
+from natpolicy.gc_pause import paused_gc
 from natpolicy.loaders.plan_text import load_document
 from natpolicy.loaders.references import ConfigIndex
-from natpolicy.model import UNKNOWN, Resource, SourceLocation
+from natpolicy.model import UNKNOWN, Resource, SourceLocation, module_path
+from natpolicy.sourcemap import module_call_sources
 
 SUPPORTED_MAJOR = (0, 1)
 _PLAN_KEYS = ("resource_changes", "planned_values", "prior_state", "configuration", "output_changes", "resource_drift")
@@ -23,9 +25,10 @@ _PLAN_KEYS = ("resource_changes", "planned_values", "prior_state", "configuratio
 def load_plan(path: str, display: str | None = None) -> list[Resource]:
     """Read one plan file (``-`` for stdin) into resources."""
     source = "<stdin>" if path == "-" else path
-    text, doc = load_document(path)
-    check_is_plan(doc, source)
-    return plan_resources(doc, origin=display or source, text=text)
+    with paused_gc():  # millions of acyclic objects: see natpolicy.gc_pause
+        text, doc = load_document(path)
+        check_is_plan(doc, source)
+        return plan_resources(doc, origin=display or source, text=text)
 
 
 def check_is_plan(doc: Any, source: str) -> None:
@@ -83,13 +86,19 @@ def plan_resources(doc: dict[str, Any], origin: str, text: str | None = None) ->
             resources.append(res)
             seen.add((res.address, None))
 
+    # Module call sources let --source-root map a resource to its .tf block.
+    sources = module_call_sources(doc.get("configuration"))
     for res in resources:
-        refs = config.references(res.config_address)
+        config_address = res.config_address  # a computed property: build it once
+        refs = config.references(config_address)
         if refs:
             res.references = refs
-        expressions = config.expressions(res.config_address)
+        expressions = config.expressions(config_address)
         if expressions is not None:
             res.extra["expressions"] = expressions
+        if res.module and sources:
+            names = module_path(res.module)
+            res.extra["module_sources"] = tuple(sources.get(names[:i + 1]) for i in range(len(names)))
 
     if text is not None:
         _attach_plan_lines(resources, text, origin)
@@ -195,7 +204,9 @@ def _attach_plan_lines(resources: list[Resource], text: str, origin: str) -> Non
     for those, one regex pass over the section finds every entry.
     """
     start = text.find('"resource_changes"')
-    multiline = start >= 0 and text.find("\n", start) >= 0
+    # The newline `terraform show -json` ends its output with does not make
+    # a compact plan multi-line (that mistake cost a regex pass over 20 MB).
+    multiline = start >= 0 and text.find("\n", start, len(text.rstrip())) >= 0
     lines: dict[str, int] = {}
     if multiline:
         line, pos = text.count("\n", 0, start) + 1, start

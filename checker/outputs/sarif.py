@@ -36,7 +36,9 @@ def render(result: RunResult, *, category: str = "natpolicy/", include_suppresse
                 "rules": [_rule(c) for c in checks],
             }
         },
-        "automationDetails": {"id": category if category.endswith("/") or "/" in category else f"{category}/"},
+        # GitHub splits the id at its last "/" into category and run id; a
+        # trailing "/" makes the whole text the category.
+        "automationDetails": {"id": category if category.endswith("/") else f"{category}/"},
         "results": [_result(f, index, any_suppressed) for f in findings if f.rule_id in index],
         "columnKind": "utf16CodeUnits",
     }

@@ -8,7 +8,8 @@ from natpolicy.findings import Finding
 from natpolicy.runner import RunResult
 
 _COLOURS = {Severity.CRITICAL: "magenta", Severity.HIGH: "red", Severity.MEDIUM: "yellow", Severity.LOW: "blue"}
-_INDENT = " " * 14
+_ID_WIDTH, _SEV_WIDTH = 8, 9
+_INDENT = " " * (_ID_WIDTH + _SEV_WIDTH)
 
 
 def render(result: RunResult, *, colour: bool = False, width: int = 100) -> str:
@@ -39,9 +40,10 @@ def render(result: RunResult, *, colour: bool = False, width: int = 100) -> str:
 
 
 def _finding_lines(f: Finding, style, width: int) -> list[str]:  # type: ignore[no-untyped-def]
-    head = f"{f.rule_id:<7}{f.severity.label:<7}"
+    head = f"{f.rule_id:<{_ID_WIDTH}}{f.severity.label:<{_SEV_WIDTH}}"
     body = textwrap.wrap(f.message, width=max(40, width - len(_INDENT))) or [""]
-    out = [style(f"{f.rule_id:<7}", bold=True) + style(f"{f.severity.label:<7}", fg=_COLOURS[f.severity]) + body[0]]
+    out = [style(f"{f.rule_id:<{_ID_WIDTH}}", bold=True)
+           + style(f"{f.severity.label:<{_SEV_WIDTH}}", fg=_COLOURS[f.severity]) + body[0]]
     out += [_INDENT + line for line in body[1:]]
     loc = f"{f.location.path}:{f.location.start_line}"
     out.append(style(f"{' ' * len(head)}at {loc}  [{f.rule_name}]", dim=True))

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""natpolicy end to end on generated plans: wall time and peak RSS.
+
+    python benchmarks/run.py [--sizes 1000,10000,50000] [--runs 5] [--write]
+
+Each size runs ``natpolicy check plan.json --format sarif --output out.sarif``
+as a subprocess (after one warm-up run that fills the page cache), reports the
+median wall time and the peak RSS, and checks the targets from issue 2:
+
+* 10k resources in at most 1 s, peak RSS at most 300 MiB;
+* time(50k) / time(10k) at most 5.5 (linear, with room for noise);
+* a 10k plan with hundreds of NAT deletions stays within the same budget.
+
+``--write`` puts the table into ``benchmarks/RESULTS.md``. Speed is measured
+here, never asserted in the test suite.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from measure import (  # noqa: E402
+    BENCH,
+    OUT,
+    Sample,
+    generate,
+    machine,
+    median_of,
+    natpolicy_cmd,
+    natpolicy_version,
+    replace_block,
+    run_once,
+)
+
+TARGET_WALL_10K = 1.0
+TARGET_RSS_MIB = 300.0
+TARGET_SCALING = 5.5
+NAT_DELETIONS = 300
+
+
+def measure_natpolicy(plan: Path, runs: int) -> list[Sample]:
+    sarif = OUT / (plan.stem + ".sarif")
+    cmd = natpolicy_cmd(plan, sarif)
+    run_once(cmd)  # warm-up: page cache and .pyc files
+    return [run_once(cmd) for _ in range(runs)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,50000")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+
+    rows: list[tuple[str, Path, float, float]] = []
+    for n in sizes:
+        plan = generate(n, seed=args.seed)
+        wall, rss = median_of(measure_natpolicy(plan, args.runs))
+        rows.append((f"{n:,}", plan, wall, rss))
+    nat_row = None
+    if 10000 in sizes:
+        plan = generate(10000, seed=args.seed, nat_deletions=NAT_DELETIONS)
+        wall, rss = median_of(measure_natpolicy(plan, args.runs))
+        nat_row = (f"10,000 with {NAT_DELETIONS} NAT deletions", plan, wall, rss)
+        rows.append(nat_row)
+
+    lines = [
+        "| plan | size | wall (median of %d) | peak RSS |" % args.runs,
+        "|---|---|---|---|",
+    ]
+    for label, plan, wall, rss in rows:
+        lines.append(f"| {label} | {plan.stat().st_size / 1e6:.1f} MB | {wall:.2f} s | {rss:.0f} MiB |")
+
+    by_n = {n: (wall, rss) for n, (_, _, wall, rss) in zip(sizes, rows)}
+    verdicts: list[str] = []
+    ok = True
+    if 10000 in by_n:
+        wall, rss = by_n[10000]
+        good = wall <= TARGET_WALL_10K and rss <= TARGET_RSS_MIB
+        ok &= good
+        verdicts.append(f"- 10k: {wall:.2f} s (target ≤ {TARGET_WALL_10K:.0f} s), {rss:.0f} MiB "
+                        f"(target ≤ {TARGET_RSS_MIB:.0f} MiB): **{'met' if good else 'MISSED'}**")
+    if 10000 in by_n and 50000 in by_n:
+        ratio = by_n[50000][0] / by_n[10000][0]
+        good = ratio <= TARGET_SCALING
+        ok &= good
+        verdicts.append(f"- time(50k) / time(10k) = {ratio:.2f} (target ≤ {TARGET_SCALING}): "
+                        f"**{'met' if good else 'MISSED'}**")
+    if nat_row is not None:
+        _, _, wall, rss = nat_row
+        good = wall <= TARGET_WALL_10K and rss <= TARGET_RSS_MIB
+        ok &= good
+        verdicts.append(f"- 10k with {NAT_DELETIONS} NAT deletions: {wall:.2f} s, {rss:.0f} MiB: "
+                        f"**{'met' if good else 'MISSED'}**")
+
+    info = machine()
+    body = "\n".join([
+        f"natpolicy {natpolicy_version()}, Python {info['python']}, {info['nproc']} CPUs ({info['cpu']}), "
+        f"{info['memory']} RAM, {info['os']}.",
+        "Command: `natpolicy check plan.json --format sarif --output plan.sarif` (terminal report to /dev/null), "
+        "one warm-up run, then the median wall time; peak RSS is the largest of the runs.",
+        "",
+        *lines,
+        "",
+        *verdicts,
+    ])
+    print(body)
+    if args.write:
+        replace_block(BENCH / "RESULTS.md", "run.py", body)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,175 @@
+"""The check step of the composite GitHub Action (``action.yml``).
+
+``python -m natpolicy.action_run`` reads the action's inputs from ``INPUT_*``
+environment variables (action.yml passes each one through ``env:``, never
+into shell text, so an input can hold quotes, ``$( )`` or newlines safely),
+runs ``natpolicy check`` once, and from that one run writes:
+
+- the SARIF file (``sarif-file`` input), for ``github/codeql-action/upload-sarif``;
+- annotations on stdout (``--format github``), when ``annotations`` is true;
+- the job summary, appended to ``$GITHUB_STEP_SUMMARY``, when ``summary`` is true;
+- the step outputs ``sarif-file``, ``findings`` and ``failed`` to ``$GITHUB_OUTPUT``.
+
+Exit status: that of ``natpolicy check`` — 1 when a finding is at or above
+``fail-on`` (the input, else the config file's, else low), whatever was
+reported; 2 on input errors. ``soft-fail`` turns 1 into 0 but never 2: a gate
+that could not read its input must not pass. The step applies ``soft-fail``
+itself rather than passing ``--soft-fail``, so that ``failed`` still says
+whether the gate tripped and a later step can act on it.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import tempfile
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+
+SEVERITIES = ("low", "medium", "high", "critical")
+
+
+class ActionInputError(Exception):
+    """An input the action cannot use; reported as one ``::error`` line, exit 2."""
+
+
+def main(env: Mapping[str, str] | None = None) -> int:
+    env = os.environ if env is None else env
+    try:
+        inputs = read_inputs(env)
+    except ActionInputError as exc:
+        print(f"::error title=natpolicy action::{_escape(str(exc))}", flush=True)
+        return 2
+
+    workdir = Path(tempfile.mkdtemp(prefix="natpolicy-", dir=env.get("RUNNER_TEMP") or None))
+    report_json = workdir / "report.json"
+    annotations = workdir / "annotations.txt"
+    summary = workdir / "summary.md"
+    argv = check_argv(inputs, report_json, annotations, summary)
+    # `sarif-file: reports/natpolicy.sarif` should not need a mkdir step first.
+    with contextlib.suppress(OSError):  # if it fails, natpolicy says so when writing
+        Path(str(inputs["sarif-file"])).parent.mkdir(parents=True, exist_ok=True)
+
+    from natpolicy.cli import main as natpolicy
+
+    sys.stdout.flush()
+    code = natpolicy(argv)
+    sys.stdout.flush()
+
+    report = _read_json(report_json)
+    if inputs["annotations"] and annotations.is_file():
+        sys.stdout.write(annotations.read_text(encoding="utf-8"))
+    soft_passed = code == 1 and bool(inputs["soft-fail"])
+    if inputs["summary"] and summary.is_file() and env.get("GITHUB_STEP_SUMMARY"):
+        text = summary.read_text(encoding="utf-8")
+        if soft_passed:
+            text += "\n> [!NOTE]\n> `soft-fail` is on: this step passes although the gate failed.\n"
+        with open(env["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+
+    findings = int(report["summary"]["findings"]) if report else 0  # type: ignore[index,call-overload]
+    outputs = {
+        "sarif-file": inputs["sarif-file"] if Path(inputs["sarif-file"]).is_file() and report else "",
+        "findings": str(findings),
+        "failed": "true" if code != 0 else "false",
+    }
+    if env.get("GITHUB_OUTPUT"):
+        write_outputs(env["GITHUB_OUTPUT"], outputs)
+    sys.stdout.flush()
+    return 0 if soft_passed else code
+
+
+def read_inputs(env: Mapping[str, str]) -> dict[str, object]:
+    paths = _lines(env.get("INPUT_PATH", ""))
+    if not paths:
+        raise ActionInputError("input `path` is empty: give plan JSON files or directories, one per line")
+    fail_on = env.get("INPUT_FAIL_ON", "").strip().lower()
+    if fail_on and fail_on not in SEVERITIES:
+        raise ActionInputError(f"input `fail-on` is {fail_on!r}; use one of {', '.join(SEVERITIES)}")
+    sarif_file = env.get("INPUT_SARIF_FILE", "").strip() or "natpolicy.sarif"
+    if "\n" in sarif_file:
+        raise ActionInputError("input `sarif-file` must be one path")
+    return {
+        "path": paths,
+        "source-root": env.get("INPUT_SOURCE_ROOT", "").strip(),
+        "policy": _lines(env.get("INPUT_POLICY", "")),
+        "config": env.get("INPUT_CONFIG", "").strip(),
+        "fail-on": fail_on,
+        "soft-fail": _flag(env, "soft-fail", False),
+        "sarif-file": sarif_file,
+        "category": _category(env.get("INPUT_CATEGORY", "")),
+        "annotations": _flag(env, "annotations", True),
+        "summary": _flag(env, "summary", True),
+        "baseline": env.get("INPUT_BASELINE", "").strip(),
+    }
+
+
+def check_argv(inputs: Mapping[str, object], report_json: Path, annotations: Path, summary: Path) -> list[str]:
+    """The one ``natpolicy check`` command line the step runs."""
+    argv = ["check", "--format", "text", "--color", "--category", str(inputs["category"]),
+            "--also-output", f"sarif={inputs['sarif-file']}",
+            "--also-output", f"json={report_json}"]
+    if inputs["annotations"]:
+        argv += ["--also-output", f"github={annotations}"]
+    if inputs["summary"]:
+        argv += ["--also-output", f"markdown={summary}"]
+    if inputs["fail-on"]:
+        argv += ["--fail-on", str(inputs["fail-on"])]
+    if inputs["source-root"]:
+        argv += ["--source-root", str(inputs["source-root"])]
+    if inputs["config"]:
+        argv += ["--config", str(inputs["config"])]
+    for policy in inputs["policy"]:  # type: ignore[attr-defined]
+        argv += ["--policy", policy]
+    if inputs["baseline"]:
+        argv += ["--baseline", str(inputs["baseline"])]
+    # `--` so that a path starting with a dash is never read as an option.
+    return [*argv, "--", *inputs["path"]]  # type: ignore[misc]
+
+
+def write_outputs(path: str, outputs: Mapping[str, str]) -> None:
+    """Append to ``$GITHUB_OUTPUT`` with the heredoc form, safe for any value."""
+    with open(path, "a", encoding="utf-8") as fh:
+        for name, value in outputs.items():
+            delimiter = f"ghadelimiter_{uuid.uuid4().hex}"
+            fh.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+
+
+def _read_json(path: Path) -> dict[str, object] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # natpolicy stopped on an input error; it already said why
+    return data if isinstance(data, dict) else None
+
+
+def _lines(value: str) -> list[str]:
+    """One path per line; surrounding blanks trimmed, so spaces inside a path survive."""
+    return [line.strip() for line in value.splitlines() if line.strip()]
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get("INPUT_" + name.upper().replace("-", "_"), "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("true", "false"):
+        return raw == "true"
+    raise ActionInputError(f"input `{name}` is {raw!r}; use true or false")
+
+
+def _category(raw: str) -> str:
+    """GitHub splits automationDetails.id at the last `/` into category and run id,
+    so `natpolicy/prod` would be category `natpolicy` and clash with
+    `natpolicy/staging`; a trailing `/` makes the whole input the category."""
+    value = raw.strip() or "natpolicy/"
+    return value if value.endswith("/") else value + "/"
+
+
+def _escape(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

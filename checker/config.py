@@ -1,0 +1,379 @@
+"""The config file: ``.natpolicy.yaml`` or ``[tool.natpolicy]`` in ``pyproject.toml``.
+
+It is found by walking up from the scanned path (stopping at the repository
+root), validated against the published ``config.schema.json`` and turned into
+a ``Config``. Every problem becomes one ``UsageError`` line that names the file
+and the key, never a traceback. Command-line flags override what it says; the
+app does that merge, this module only reads.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from natpolicy.check import BaseCheck
+from natpolicy.errors import UsageError
+
+__all__ = [
+    "CONFIG_NAMES",
+    "Config",
+    "RuleException",
+    "find_config",
+    "load_config",
+    "merged_options",
+    "resolve_config",
+    "strip_instance_keys",
+]
+
+# Looked for in this order in each directory; the first one found wins.
+CONFIG_NAMES = (".natpolicy.yaml", ".natpolicy.yml")
+PORT_OPTIONS = ("admin_ports", "web_ports")
+SCHEMA_PATH = Path(__file__).with_name("config.schema.json")
+
+
+@dataclass(frozen=True)
+class RuleException:
+    """One accepted finding: ``rule`` (ID or family) on ``address`` (a glob)."""
+
+    rule: str
+    address: str
+    reason: str
+    expires: _dt.date | None = None
+    where: str = ""  # "FILE: exceptions[2]", for notes
+
+    def covers(self, rule_id: str, address: str) -> bool:
+        wanted = self.rule.upper()
+        if wanted not in (rule_id, rule_id.rstrip("0123456789")):
+            return False
+        pattern = _glob(self.address)
+        return bool(pattern.fullmatch(address) or pattern.fullmatch(strip_instance_keys(address)))
+
+    def expired(self, today: _dt.date) -> bool:
+        return self.expires is not None and self.expires < today
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str | None = None  # None: no config file was found
+    checks: tuple[str, ...] = ()
+    skip_checks: tuple[str, ...] = ()
+    fail_on: str | None = None
+    soft_fail: bool = False
+    ports: Mapping[str, tuple[int, ...]] = field(default_factory=dict)  # admin_ports / web_ports
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # rule ID -> options
+    exceptions: tuple[RuleException, ...] = ()
+
+    def check_rules(self, classes: Sequence[type[BaseCheck]]) -> None:
+        """Fail on rule IDs or option names that no rule has (typos must not pass silently)."""
+        ids = {c.id for c in classes}
+        known = ids | {c.id.rstrip("0123456789") for c in classes}
+        for key, items in (("checks", self.checks), ("skip-checks", self.skip_checks)):
+            for i, item in enumerate(items):
+                if item.upper() not in known:
+                    raise self._error(f"{key}[{i}]", f"unknown rule or family {item!r}; see `natpolicy rules`")
+        for i, exc in enumerate(self.exceptions):
+            if exc.rule.upper() not in known:
+                raise self._error(f"exceptions[{i}].rule", f"unknown rule or family {exc.rule!r}")
+        by_id = {c.id: c for c in classes}
+        for rule_id, opts in self.options.items():
+            cls = by_id.get(rule_id.upper())
+            if cls is None:
+                raise self._error(f"options.{rule_id}", "unknown rule; see `natpolicy rules`")
+            for name, value in opts.items():
+                if name not in cls.default_options:
+                    offered = ", ".join(sorted(cls.default_options)) or "none"
+                    raise self._error(f"options.{rule_id}.{name}", f"{cls.id} has no such option (it has: {offered})")
+                default = cls.default_options[name]
+                if default is not None and _json_kind(value) != _json_kind(default):
+                    raise self._error(f"options.{rule_id}.{name}",
+                                      f"expected a {_json_kind(default)}, found a {_json_kind(value)}")
+
+    def rule_options(self, classes: Iterable[type[BaseCheck]]) -> dict[str, dict[str, Any]]:
+        """Per-rule option dicts for ``registry.instantiate``.
+
+        A port list goes to every rule that declares an option of that name,
+        so a new security-group rule picks it up without a config change.
+        """
+        out: dict[str, dict[str, Any]] = {}
+        for cls in classes:
+            opts: dict[str, Any] = {}
+            for name, ports in self.ports.items():
+                if name in cls.default_options:
+                    opts[name] = list(ports)
+            for rule_id, given in self.options.items():
+                if rule_id.upper() == cls.id:
+                    opts.update(given)
+            if opts:
+                out[cls.id] = opts
+        return out
+
+    def _error(self, key: str, problem: str) -> UsageError:
+        return UsageError(f"{self.path or 'config'}: {key}: {problem}")
+
+
+def resolve_config(explicit: str | None, scanned: Sequence[str]) -> Config:
+    """``--config FILE`` if given, else the first config found upward from the scan."""
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise UsageError(f"{explicit}: config file not found")
+        return load_config(path, display=explicit)
+    start = next((p for p in scanned if p != "-"), ".")
+    found = find_config(Path(start))
+    if found is None:
+        return Config()
+    return load_config(found, display=_display(found))
+
+
+def find_config(start: Path) -> Path | None:
+    """Walk up from ``start``; stop after the directory holding ``.git``.
+
+    Stopping at the repository root keeps a stray file in a home directory
+    from changing what a repository's hook does.
+    """
+    here = start.resolve()
+    if not here.is_dir():
+        here = here.parent
+    for directory in (here, *here.parents):
+        for name in CONFIG_NAMES:
+            candidate = directory / name
+            if candidate.is_file():
+                return candidate
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file() and _has_tool_table(pyproject):
+            return pyproject
+        if (directory / ".git").exists():
+            return None
+    return None
+
+
+def load_config(path: Path, display: str | None = None) -> Config:
+    shown = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{shown}: cannot read config: {exc}") from None
+    if path.name == "pyproject.toml":
+        data = _tool_table(_parse_toml(text, shown), shown)
+    else:
+        data = _parse_yaml(text, shown)
+    data = _dates_as_text(data)
+    _validate(data, shown)
+    return _build(data, shown)
+
+
+# -- parsing -----------------------------------------------------------------
+
+def _parse_yaml(text: str, shown: str) -> Any:
+    import yaml
+
+    try:
+        # safe_load: a config file must never construct Python objects.
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise UsageError(f"{shown}{line}: invalid YAML: {exc.problem or exc}") from None
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: an impossible date such as 2027-02-30
+        raise UsageError(f"{shown}: invalid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise UsageError(f"{shown}: the config must be a mapping of keys to values")
+    return data
+
+
+def _parse_toml(text: str, shown: str) -> dict[str, Any]:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        return tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, ValueError) as exc:
+        raise UsageError(f"{shown}: invalid TOML: {exc}") from None
+
+
+def _has_tool_table(pyproject: Path) -> bool:
+    try:
+        text = pyproject.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    # Cheap pre-filter; a full parse happens only for the file we then use.
+    return re.search(r"^\s*\[+\s*tool\.natpolicy\b", text, re.MULTILINE) is not None
+
+
+def _tool_table(doc: dict[str, Any], shown: str) -> Any:
+    tool = doc.get("tool", {})
+    table = tool.get("natpolicy", {}) if isinstance(tool, dict) else {}
+    if not isinstance(table, dict):
+        raise UsageError(f"{shown}: tool.natpolicy: must be a table")
+    return table
+
+
+def _dates_as_text(value: Any) -> Any:
+    """YAML and TOML both turn ``2027-01-31`` into a date; the schema speaks strings."""
+    if isinstance(value, _dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _dates_as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dates_as_text(v) for v in value]
+    return value
+
+
+# -- validation --------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    import jsonschema
+
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def _validate(data: Any, shown: str) -> None:
+    from jsonschema.exceptions import relevance
+
+    errors = sorted(_validator().iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), relevance(e)))
+    if not errors:
+        return
+    error = errors[0]
+    path = list(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(error.schema.get("properties", {}))
+        extra = sorted(str(k) for k in error.instance if k not in allowed)
+        key = _key([*path, extra[0]]) if extra else _key(path)
+        raise UsageError(f"{shown}: {key}: unknown key (expected one of {', '.join(sorted(allowed))})")
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [k for k in error.validator_value if k not in error.instance]
+        raise UsageError(f"{shown}: {_key([*path, missing[0]])}: missing (required)")
+    last = path[-1] if path else None
+    if last == "reason" and error.validator in ("pattern", "minLength"):
+        problem = "must not be empty"
+    elif last == "expires" and error.validator == "pattern":
+        problem = f"must be a date written YYYY-MM-DD, found {error.instance!r}"
+    elif error.validator == "uniqueItems":
+        problem = "lists an item twice"
+    else:
+        problem = error.message
+    raise UsageError(f"{shown}: {_key(path) or '(top level)'}: {problem}")
+
+
+def _key(path: Sequence[Any]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _build(data: dict[str, Any], shown: str) -> Config:
+    exceptions = []
+    for i, item in enumerate(data.get("exceptions", [])):
+        expires = None
+        if "expires" in item:
+            try:
+                expires = _dt.date.fromisoformat(item["expires"])
+            except ValueError:
+                raise UsageError(f"{shown}: exceptions[{i}].expires: {item['expires']!r} is not a real date") from None
+        exceptions.append(RuleException(
+            rule=item["rule"].upper(), address=item["address"], reason=item["reason"].strip(),
+            expires=expires, where=f"{shown}: exceptions[{i}]",
+        ))
+    return Config(
+        path=shown,
+        checks=tuple(data.get("checks", ())),
+        skip_checks=tuple(data.get("skip-checks", ())),
+        fail_on=data.get("fail-on"),
+        soft_fail=bool(data.get("soft-fail", False)),
+        ports={name: tuple(data[name]) for name in PORT_OPTIONS if name in data},
+        options={str(k).upper(): dict(v) for k, v in data.get("options", {}).items()},
+        exceptions=tuple(exceptions),
+    )
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (list, tuple)):
+        return "list"
+    if isinstance(value, Mapping):
+        return "mapping"
+    return "null"
+
+
+def _display(path: Path) -> str:
+    from natpolicy.loaders.inputs import display_path
+
+    return display_path(str(path))
+
+
+# -- addresses ---------------------------------------------------------------
+
+@lru_cache(maxsize=256)
+def _glob(pattern: str) -> re.Pattern[str]:
+    # Not fnmatch: addresses contain `[...]`, which fnmatch reads as a class.
+    parts = (".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def strip_instance_keys(address: str) -> str:
+    """``module.a["x"].aws_sg.b[0]`` -> ``module.a.aws_sg.b`` (quoted keys may hold brackets)."""
+    out: list[str] = []
+    i, n = 0, len(address)
+    while i < n:
+        ch = address[i]
+        if ch == "[":
+            i += 1
+            in_string = False
+            while i < n:
+                c = address[i]
+                if in_string:
+                    if c == "\\":
+                        i += 1
+                    elif c == '"':
+                        in_string = False
+                elif c == '"':
+                    in_string = True
+                elif c == "]":
+                    break
+                i += 1
+            i += 1
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+# -- merging with the command line ---------------------------------------------
+
+def merged_options(opts: Any, config: Config) -> Any:
+    """``CheckOptions`` with the config's values wherever no flag was given.
+
+    Flags win: ``--check`` replaces ``checks``, ``--skip-check`` replaces
+    ``skip-checks`` and ``--fail-on`` replaces ``fail-on``; ``soft-fail`` can
+    only be switched on.
+    """
+    from dataclasses import replace
+
+    return replace(
+        opts,
+        include=list(opts.include) or list(config.checks),
+        exclude=list(opts.exclude) or list(config.skip_checks),
+        fail_on=opts.fail_on or config.fail_on or "low",
+        soft_fail=bool(opts.soft_fail or config.soft_fail),
+    )

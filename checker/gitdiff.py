@@ -1,0 +1,638 @@
+"""Deletions without a plan: the configuration being committed against ``HEAD``.
+
+HCL alone only says what *will* exist; a NAT gateway whose block was just
+removed is simply absent. In a git repository the configuration at ``HEAD``
+(or ``--diff-base REF``) says what exists now, so both sides are loaded and
+merged into one plan-shaped model:
+
+* only at the base: ``actions=("delete",)``, ``before`` = its values there
+  (``("forget",)`` under ``removed { lifecycle { destroy = false } }``);
+* on both sides: the new values, ``before`` = the old ones, ``update``/``no-op``;
+* only in the new configuration: ``create``.
+
+``moved`` blocks rename base addresses first, and Terraform's implied move
+between ``x`` and ``x[0]`` is honoured, so neither reads as a deletion.
+
+Resource ids are unknown in HCL, yet the NAT rules follow routes by id (as in
+a plan). So each resource gets a stand-in id (its address), and ``*_id``
+arguments that refer to exactly one resource take that resource's stand-in.
+
+In a pre-commit run the new side is the git index (what is committed), not
+the work tree. git runs with fixed arguments only and is never asked to run
+anything from the repository: no hooks, filters, textconv or fsmonitor.
+"""
+from __future__ import annotations
+
+import copy
+import os
+import re
+import subprocess
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from natpolicy.errors import UsageError
+from natpolicy.model import UNKNOWN, Resource, module_path
+
+__all__ = [
+    "Git",
+    "GitError",
+    "DiffLoad",
+    "Move",
+    "staged_deletions",
+    "load_compared",
+    "merge_sides",
+    "assign_stand_in_ids",
+]
+
+_SOURCE_SUFFIXES = (".tf", ".tofu", ".tfvars")
+# A resource's block lines, or None when its text is not at hand.
+SourceLines = Callable[[Resource], "list[str] | None"]
+
+
+class GitError(Exception):
+    """git is missing, or refused a command; the caller decides if that matters."""
+
+
+class Git:
+    """git with fixed arguments, run so that nothing of the repository's is executed."""
+
+    # core.fsmonitor may name a program; hooks never run for these read-only
+    # commands, and cat-file/ls-tree apply no filters or textconv drivers.
+    _SAFE = ("-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "diff.external=")
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @classmethod
+    def discover(cls, start: Path) -> Git | None:
+        folder = start if start.is_dir() else start.parent
+        try:
+            top = _run(["git", *cls._SAFE, "-C", str(folder), "rev-parse", "--show-toplevel"])
+        except GitError:
+            return None
+        return cls(Path(top.decode("utf-8", "surrogateescape").strip()))
+
+    def run(self, *args: str, stdin: bytes | None = None) -> bytes:
+        return _run(["git", *self._SAFE, "-C", str(self.root), *args], stdin, index_of=self.root)
+
+    def commit(self, ref: str) -> str | None:
+        try:
+            return self.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").decode().strip()
+        except GitError:
+            return None
+
+    def tree_files(self, commit: str) -> dict[str, str]:
+        """Terraform files at ``commit``: repository path -> blob id."""
+        out = self.run("ls-tree", "-r", "-z", "--full-tree", commit)
+        files: dict[str, str] = {}
+        for entry in out.split(b"\0"):
+            if not entry:
+                continue
+            meta, _, name = entry.partition(b"\t")
+            mode, kind, blob = meta.split()[:3]
+            path = name.decode("utf-8", "surrogateescape")
+            if kind == b"blob" and mode != b"120000" and _wanted(path):
+                files[path] = blob.decode()
+        return files
+
+    def index_files(self) -> dict[str, str]:
+        """Terraform files in the index (staged content): repository path -> blob id."""
+        out = self.run("ls-files", "-s", "-z")
+        files: dict[str, str] = {}
+        for entry in out.split(b"\0"):
+            if not entry:
+                continue
+            meta, _, name = entry.partition(b"\t")
+            mode, blob, stage = meta.split()[:3]
+            path = name.decode("utf-8", "surrogateescape")
+            # Stage 0 is the merged content; conflict stages are not a configuration.
+            if stage == b"0" and mode != b"120000" and _wanted(path):
+                files[path] = blob.decode()
+        return files
+
+    def blobs(self, ids: Iterable[str]) -> dict[str, str]:
+        """Blob id -> text, read in one ``cat-file --batch`` call."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        out = self.run("cat-file", "--batch", stdin=("\n".join(wanted) + "\n").encode())
+        texts: dict[str, str] = {}
+        pos = 0
+        for blob in wanted:
+            header_end = out.index(b"\n", pos)
+            header = out[pos:header_end].split()
+            pos = header_end + 1
+            if len(header) < 3 or header[1] == b"missing":
+                continue
+            size = int(header[2])
+            texts[blob] = out[pos:pos + size].decode("utf-8-sig", "replace")
+            pos += size + 1  # the content is followed by a newline
+        return texts
+
+    def staged_deletions(self) -> list[str]:
+        """Repository paths deleted in the index relative to HEAD."""
+        if self.commit("HEAD") is None:
+            return []
+        out = self.run("diff", "--cached", "--name-only", "--no-renames", "--no-ext-diff", "--no-textconv",
+                       "-z", "--diff-filter=D", "HEAD", "--")
+        return sorted(p for p in out.decode("utf-8", "surrogateescape").split("\0") if p)
+
+
+def _run(cmd: list[str], stdin: bytes | None = None, index_of: Path | None = None) -> bytes:
+    env = dict(os.environ)
+    # Read-only: never take the index lock, never prompt, never page.
+    env.update(GIT_OPTIONAL_LOCKS="0", GIT_TERMINAL_PROMPT="0", GIT_PAGER="cat", LC_ALL="C")
+    for name in ("GIT_DIR", "GIT_WORK_TREE"):
+        # A hook may inherit these from the commit in progress; -C decides the repository here.
+        env.pop(name, None)
+    index = env.pop("GIT_INDEX_FILE", None)
+    if index and index_of is not None and _within(Path(index), index_of):
+        # `git commit -a` / `git commit FILE` stage into a temporary index and
+        # point hooks at it: that index is what is being committed.
+        env["GIT_INDEX_FILE"] = index
+    try:
+        proc = subprocess.run(cmd, input=stdin, capture_output=True, env=env, check=False, timeout=120)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise GitError(str(exc)) from None
+    if proc.returncode != 0:
+        raise GitError(proc.stderr.decode("utf-8", "replace").strip() or f"git exited {proc.returncode}")
+    return proc.stdout
+
+
+def _within(path: Path, root: Path) -> bool:
+    if not path.is_absolute():
+        return False
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _wanted(path: str) -> bool:
+    return path.endswith(_SOURCE_SUFFIXES) and not re.search(r"(^|/)\.terraform/", path)
+
+
+def staged_deletions(cwd: Path, suffixes: Sequence[str]) -> list[str]:
+    """Files with ``suffixes`` deleted in the index, relative to ``cwd``; [] outside git."""
+    git = Git.discover(cwd)
+    if git is None:
+        return []
+    try:
+        deleted = git.staged_deletions()
+    except GitError:
+        return []
+    out = []
+    for path in deleted:
+        if path.endswith(tuple(suffixes)):
+            out.append(os.path.relpath(git.root / path, cwd))
+    return out
+
+
+# -- loading both sides -----------------------------------------------------------
+
+@dataclass
+class DiffLoad:
+    """What ``load_hcl`` returns, for the merged model, plus the texts read from git."""
+
+    resources: list[Resource] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    blocks: dict[str, Any] = field(default_factory=dict)
+    roots: list[str] = field(default_factory=list)
+    verbose_notes: list[str] = field(default_factory=list)
+    # display path -> text, when the new side came from the index (suppressions read it).
+    texts: dict[str, str] = field(default_factory=dict)
+    base: str | None = None  # the commit compared with, None when there was none
+
+
+def load_compared(paths: Sequence[Path], *, base: str | None = None, staged: bool = False,
+                  variables: Mapping[str, str] | None = None, var_files: Sequence[Path] = (),
+                  display_root: Path | None = None) -> DiffLoad | None:
+    """Load the HCL roots at ``paths`` and merge in what the base revision had.
+
+    Returns ``None`` outside a git repository (unless ``base`` was asked for,
+    which is then a usage error), so the caller loads the work tree as usual;
+    ``staged`` (the pre-commit view) then has no index to read either.
+    """
+    from natpolicy.hcl.loader import has_terraform_files, load_hcl
+
+    if not paths:
+        return None
+    git = Git.discover(Path(paths[0]))
+    if git is None:
+        if base is not None:
+            raise UsageError(f"--diff-base needs a git repository, and {paths[0]} is not in one")
+        return None  # outside git the work tree is all there is, staged or not
+    ref = base or "HEAD"
+    commit = git.commit(ref)
+    if commit is None and base is not None:
+        raise UsageError(f"--diff-base {base}: no such commit in {git.root}")
+
+    roots = _roots(paths, has_terraform_files)
+    extra = {Path(os.path.abspath(p)): _read(p) for p in var_files}  # variables files come from disk
+    display_base = display_root or Path.cwd()
+    common = dict(variables=variables, var_files=var_files, display_root=display_root)
+
+    texts: dict[str, str] = {}
+    after_texts: dict[Path, str | None] = {}
+    try:
+        if staged:
+            after_texts = _texts(git, git.index_files())
+            after = load_hcl(roots, text_overrides={**extra, **after_texts}, only_overrides=True, **common)
+            texts = {_display(p, display_base): t for p, t in after_texts.items() if t is not None}
+        else:
+            after = load_hcl(roots, **common)
+        if commit is None:  # a repository without commits: everything is new
+            return _as_load(after, after.resources, [], texts, None)
+        before_texts = _texts(git, git.tree_files(commit))
+        before = load_hcl(roots, text_overrides={**extra, **before_texts}, only_overrides=True, **common)
+        moves, forgotten = _moves_and_removals(roots, {**extra, **after_texts}, staged)
+    except GitError as exc:
+        raise UsageError(f"git could not read {ref} in {git.root}: {exc}") from None
+
+    merged, notes = merge_sides(before.resources, after.resources, moves, forgotten,
+                                before_source=_block_lines(before_texts, display_base, disk=False),
+                                after_source=_block_lines(after_texts, display_base, disk=not staged))
+    if before.errors:
+        notes.append(f"the configuration at {ref} does not fully parse ({before.errors[0]}); "
+                     "deletions from those files cannot be seen")
+    return _as_load(after, merged, notes, texts, commit)
+
+
+def _as_load(after: Any, resources: list[Resource], notes: list[str], texts: dict[str, str],
+             commit: str | None) -> DiffLoad:
+    return DiffLoad(resources=resources, errors=list(after.errors), notes=[*after.notes, *notes],
+                    blocks=dict(after.blocks), roots=list(after.roots),
+                    verbose_notes=list(getattr(after, "verbose_notes", [])), texts=texts, base=commit)
+
+
+def _roots(paths: Sequence[Path], has_terraform_files: Any) -> list[Path]:
+    from natpolicy.hcl.loader import find_roots
+
+    out: list[Path] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir() and not has_terraform_files(path):
+            out.extend(find_roots(path))
+        else:
+            out.append(path)
+    return out
+
+
+def _texts(git: Git, files: Mapping[str, str]) -> dict[Path, str | None]:
+    blobs = git.blobs(files.values())
+    return {Path(os.path.abspath(git.root / path)): blobs.get(blob) for path, blob in files.items()}
+
+
+def _block_lines(texts: Mapping[Path, str | None], display_base: Path, *, disk: bool) -> SourceLines:
+    """A resource's block lines, from the texts git gave (or the disk for the work tree)."""
+    cache: dict[Path, list[str] | None] = {}
+
+    def lines(res: Resource) -> list[str] | None:
+        if res.location is None:
+            return None
+        path = Path(os.path.abspath(display_base / res.location.path))
+        if path not in cache:
+            text = texts[path] if path in texts else (_read(path) if disk else None)
+            cache[path] = text.splitlines() if text is not None else None
+        found = cache[path]
+        if found is None:
+            return None
+        return found[res.location.start_line - 1:res.location.end_line or res.location.start_line]
+
+    return lines
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _display(path: Path, base: Path) -> str:
+    try:
+        return Path(os.path.relpath(path, os.path.abspath(base))).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+# -- moved and removed blocks ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class Move:
+    module: str  # config prefix of the module declaring it: "" or "module.a.module.b."
+    source: str
+    target: str
+
+
+_ADDRESS_ARG = re.compile(r"^\s*(from|to)\s*=\s*(.+?)\s*(?:#.*|//.*)?$")
+_DESTROY = re.compile(r"^\s*destroy\s*=\s*(true|false)\b")
+
+
+def _moves_and_removals(roots: Sequence[Path], overrides: Mapping[Path, str | None],
+                        only_overrides: bool) -> tuple[list[Move], list[tuple[str, str]]]:
+    """``moved`` blocks and ``removed`` blocks with ``destroy = false``, of the new side."""
+    from natpolicy.hcl.modules import FileSource, ModuleConfig
+
+    files = FileSource(dict(overrides), only_overrides)
+    moves: list[Move] = []
+    forgotten: list[tuple[str, str]] = []
+    seen: set[tuple[str, Path]] = set()
+    for root in roots:
+        root = Path(root)
+        directory = root.parent if root.name.endswith((".tf", ".tofu", ".tfvars")) else root
+        for config in ModuleConfig.load(directory, files).walk():
+            key = (config.prefix, Path(os.path.abspath(config.directory)))
+            if key in seen:
+                continue
+            seen.add(key)
+            for file in files.config_files(config.directory):
+                parsed = files.parse(file)
+                lines = (files.read(file) or "").splitlines()
+                for block in parsed.body.blocks if parsed.body else ():
+                    if block.type == "moved":
+                        source, target = _arg(block, "from", lines), _arg(block, "to", lines)
+                        if source and target:
+                            moves.append(Move(config.prefix, source, target))
+                    elif block.type == "removed":
+                        source = _arg(block, "from", lines)
+                        if source and _keeps_object(block, lines):
+                            forgotten.append((config.prefix, source))
+    return moves, forgotten
+
+
+def _arg(block: Any, name: str, lines: list[str]) -> str | None:
+    attr = block.body.attributes.get(name)
+    if attr is None or not 0 < attr.line <= len(lines):
+        return None
+    m = _ADDRESS_ARG.match(lines[attr.line - 1])
+    return m.group(2) if m and m.group(1) == name else None
+
+
+def _keeps_object(block: Any, lines: list[str]) -> bool:
+    for nested in block.body.blocks:
+        if nested.type == "lifecycle":
+            for number in range(nested.start_line, min(nested.end_line, len(lines)) + 1):
+                m = _DESTROY.match(lines[number - 1].split("{", 1)[-1])
+                if m:
+                    return m.group(1) == "false"
+    return False
+
+
+def _rewrite(address: str, module: str, source: str, target: str) -> str | None:
+    """``address`` after ``moved { from = source  to = target }`` declared in ``module``."""
+    rest = _inside(address, module)
+    if rest is None:
+        return None
+    prefix, relative = rest
+    if relative == source or relative.startswith((source + ".", source + "[")):
+        # A whole resource (all its instances) or a whole module moves with its contents.
+        return prefix + target + relative[len(source):]
+    return None
+
+
+def _inside(address: str, module: str) -> tuple[str, str] | None:
+    """Split ``address`` into the instance prefix of config module ``module`` and the rest."""
+    if not module:
+        return "", address
+    names = [m for m in module.split(".") if m and m != "module"]
+    prefix = ""
+    rest = address
+    for name in names:
+        m = re.match(rf'module\.{re.escape(name)}(\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\])?\.', rest)
+        if m is None:
+            return None
+        prefix += m.group(0)
+        rest = rest[m.end():]
+    return prefix, rest
+
+
+# -- merging ---------------------------------------------------------------------------
+
+def merge_sides(before: Sequence[Resource], after: Sequence[Resource], moves: Sequence[Move] = (),
+                forgotten: Sequence[tuple[str, str]] = (), *, before_source: SourceLines | None = None,
+                after_source: SourceLines | None = None) -> tuple[list[Resource], list[str]]:
+    """One plan-shaped resource list from the base side and the new side.
+
+    ``*_source`` give each side's block lines (see ``assign_stand_in_ids``).
+    """
+    notes: list[str] = []
+    after_by_address = {r.address: r for r in after if r.mode == "managed"}
+    after_configs: dict[tuple[str, str], list[Resource]] = {}
+    for r in after:
+        if r.mode == "managed":
+            after_configs.setdefault((r.origin, r.config_address), []).append(r)
+
+    matched: dict[int, Resource] = {}  # id(after resource) -> its base counterpart
+    gone: list[Resource] = []
+    for old in before:
+        if old.mode != "managed":
+            continue
+        address = _moved_address(old.address, moves)
+        new = after_by_address.get(address)
+        if new is None:
+            new = _implied_move(old, after_configs)
+        if new is not None and id(new) not in matched:
+            matched[id(new)] = old
+            continue
+        siblings = after_configs.get((old.origin, old.config_address), [])
+        if any(s.extra.get("unknown_expansion") for s in siblings):
+            continue  # count/for_each unknown now: cannot say which instances go
+        gone.append(old)
+    if not gone:
+        # Nothing left the configuration: the base adds nothing a check could use.
+        return list(after), notes
+
+    assign_stand_in_ids(before, source=before_source)
+    # A moved object keeps its id, so it keeps its stand-in too.
+    assign_stand_in_ids(after, {new_id: old.address for new_id, old in matched.items()}, source=after_source)
+    merged: list[Resource] = []
+    for old in gone:
+        res = _copy(old)
+        res.actions = ("forget",) if _is_forgotten(old.address, forgotten) else ("delete",)
+        res.action_reason = "delete_because_no_resource_config"
+        res.before, res.after = old.after, None
+        res.before_sensitive, res.after_sensitive = old.after_sensitive, False
+        res.extra["location_at_base"] = True  # its block exists only in the base revision
+        merged.append(res)
+
+    for new in after:
+        if new.mode != "managed":
+            merged.append(new)
+            continue
+        old = matched.get(id(new))
+        if old is None:
+            merged.append(new)
+            continue
+        both = _copy(new)
+        both.before = old.after
+        both.before_sensitive = old.after_sensitive
+        both.actions = ("no-op",) if _same(old.after, new.after) else ("update",)
+        if old.address != new.address:
+            both.previous_address = old.address
+        merged.append(both)
+    return merged, notes
+
+
+def _moved_address(address: str, moves: Sequence[Move]) -> str:
+    # Chains (a -> b, b -> c) are followed, as Terraform does, with a bound for cycles.
+    for _ in range(len(moves) + 1):
+        for move in moves:
+            new = _rewrite(address, move.module, move.source, move.target)
+            if new is not None and new != address:
+                address = new
+                break
+        else:
+            return address
+    return address
+
+
+def _implied_move(old: Resource, after_configs: Mapping[tuple[str, str], list[Resource]]) -> Resource | None:
+    """Terraform moves ``x`` to ``x[0]`` (and back) when count is added or removed."""
+    siblings = after_configs.get((old.origin, old.config_address), [])
+    if old.index is None:
+        found = [s for s in siblings if s.index == 0 and s.module == old.module]
+    elif old.index == 0:
+        found = [s for s in siblings if s.index is None and s.module == old.module]
+    else:
+        found = []
+    return found[0] if len(found) == 1 else None
+
+
+def _is_forgotten(address: str, forgotten: Sequence[tuple[str, str]]) -> bool:
+    return any(_rewrite(address, module, source, source) is not None for module, source in forgotten)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is UNKNOWN or b is UNKNOWN:
+        return a is b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
+
+
+def _copy(resource: Resource) -> Resource:
+    clone = copy.copy(resource)
+    clone.extra = dict(resource.extra)
+    return clone
+
+
+# -- stand-in ids ------------------------------------------------------------------------
+
+def assign_stand_in_ids(resources: Sequence[Resource], ids: Mapping[int, str] | None = None,
+                        source: SourceLines | None = None) -> None:
+    """Give every managed resource an id and resolve ``*_id`` references to those ids.
+
+    The NAT rules match routes to gateways by id, as a plan allows. The
+    address is the stand-in: it is unique within one root and reads well in
+    a message (``ids``, keyed by ``id(resource)``, overrides it for moved
+    objects). An argument is filled only when it refers to exactly one
+    resource instance whose type fits the argument's name, so an ambiguous
+    reference stays unknown (and unknown is never a violation). ``source``
+    gives a resource's block lines: a literal ``aws_x.y[1].id`` written there
+    picks the instance the references (which drop keys) cannot.
+    """
+    by_config: dict[tuple[str, str], list[Resource]] = {}
+    for res in resources:
+        if res.mode != "managed":
+            continue
+        by_config.setdefault((res.origin, res.config_address), []).append(res)
+        if isinstance(res.after, dict) and not isinstance(res.after.get("id"), str):
+            res.after = {**res.after, "id": (ids or {}).get(id(res), res.address)}
+    for res in resources:
+        if res.mode != "managed" or not isinstance(res.after, dict):
+            continue
+        lines = source(res) if source is not None else None
+        values = dict(res.after)
+        for attribute, targets in res.references.items():
+            candidates = [t for t in targets if (res.origin, t) in by_config]
+            value = values.get(attribute)
+            if value is UNKNOWN and attribute.endswith("_id"):
+                written = _written(lines, attribute, 1)
+                filled = _stand_in(res, attribute, candidates, by_config, written[0] if written else None)
+                if filled is not None:
+                    values[attribute] = filled
+            elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
+                values[attribute] = _fill_blocks(res, value, candidates, by_config, lines)
+        res.after = values
+
+
+def _fill_blocks(res: Resource, blocks: list[Any], candidates: list[str],
+                 by_config: Mapping[tuple[str, str], list[Resource]], lines: list[str] | None) -> list[Any]:
+    out = [dict(b) if isinstance(b, dict) else b for b in blocks]
+    keys = sorted({k for b in out if isinstance(b, dict) for k, v in b.items() if v is UNKNOWN and k.endswith("_id")})
+    for key in keys:
+        holders = [b for b in out if isinstance(b, dict) and key in b]
+        # The i-th block's reference is the i-th one written, when the counts agree
+        # (a dynamic block writes one expression for many blocks: then they do not).
+        written = _written(lines, key, len(holders))
+        for i, block in enumerate(holders):
+            if block[key] is UNKNOWN:
+                filled = _stand_in(res, key, candidates, by_config, written[i] if written else None)
+                if filled is not None:
+                    block[key] = filled
+    return out
+
+
+_WRITTEN = r'\b{attr}\s*=\s*(?P<ref>[A-Za-z_][\w-]*\.[A-Za-z_][\w-]*)(?:\[(?P<key>[0-9]+|"[^"\\]*")\])?\.id\b'
+
+
+def _written(lines: list[str] | None, attribute: str, expected: int) -> list[tuple[str, int | str | None]] | None:
+    """The ``type.name[key]`` written after ``attribute =``, in order; None unless ``expected`` are found."""
+    if not lines:
+        return None
+    pattern = re.compile(_WRITTEN.format(attr=re.escape(attribute)))
+    found: list[tuple[str, int | str | None]] = []
+    for line in lines:
+        for m in pattern.finditer(line.split("#", 1)[0]):
+            key = m.group("key")
+            found.append((m.group("ref"), None if key is None else int(key) if key.isdigit() else key.strip('"')))
+    return found if len(found) == expected else None
+
+
+# Arguments whose name does not end in the type they point at.
+_ID_TYPES: Mapping[str, tuple[str, ...]] = {
+    "gateway_id": ("aws_internet_gateway", "aws_vpn_gateway"),
+    "egress_only_gateway_id": ("aws_egress_only_internet_gateway",),
+    "transit_gateway_id": ("aws_ec2_transit_gateway",),
+    "carrier_gateway_id": ("aws_ec2_carrier_gateway",),
+    "allocation_id": ("aws_eip",),
+}
+
+
+def _fits(attribute: str, config_address: str) -> bool:
+    type_ = config_address.rsplit(".", 2)[-2]
+    if attribute in _ID_TYPES:
+        return type_ in _ID_TYPES[attribute]
+    return type_.endswith(attribute[: -len("_id")])
+
+
+def _stand_in(res: Resource, attribute: str, candidates: list[str],
+              by_config: Mapping[tuple[str, str], list[Resource]],
+              written: tuple[str, int | str | None] | None = None) -> str | None:
+    fitting = [c for c in candidates if _fits(attribute, c)]
+    prefix = ".".join(f"module.{m}" for m in module_path(res.module))
+    if written is not None:
+        local = f"{prefix}.{written[0]}" if prefix else written[0]
+        fitting = [c for c in fitting if c == local] or fitting
+    if len(fitting) != 1:
+        return None
+    instances = by_config[(res.origin, fitting[0])]
+    if written is not None and written[1] is not None and len(instances) > 1:
+        keyed = [i for i in instances if i.index == written[1] and i.module == res.module]
+        if len(keyed) == 1:
+            instances = keyed
+    if len(instances) > 1:
+        # count/for_each twins (route[1] -> gateway[1]), within the same module instance.
+        same_module = [i for i in instances if i.module == res.module] or instances
+        instances = [i for i in same_module if i.index == res.index] if len(same_module) > 1 else same_module
+    if len(instances) != 1:
+        return None
+    target = instances[0].after
+    return target["id"] if isinstance(target, dict) and isinstance(target.get("id"), str) else None

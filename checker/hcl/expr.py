@@ -1,0 +1,845 @@
+"""Static evaluation of HCL expressions over python-hcl2's lark tree.
+
+Values are plain Python: ``None`` (null), ``bool``, ``int``/``float``, ``str``,
+``list`` (tuples, lists and sets) and ``dict`` (objects and maps), plus the
+``UNKNOWN`` sentinel for anything only known at apply time or beyond what a
+static reading can tell. The rule everywhere: an unknown input gives an
+unknown output, and nothing here raises to the caller -- Terraform errors
+become :class:`EvalError`, which :func:`evaluate` turns into ``UNKNOWN``
+(and which ``try()``/``can()`` observe).
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from lark import Token, Tree
+
+from natpolicy.model import UNKNOWN
+
+__all__ = [
+    "EvalError", "Context", "Lazy", "evaluate", "evaluate_strict", "traversals",
+    "to_string", "normalise_number", "is_unknown",
+]
+
+_MAX_DEPTH = 200  # expression nesting deeper than this is not a real configuration
+
+
+class EvalError(Exception):
+    """Terraform would reject this expression (bad index, wrong type...)."""
+
+
+class Lazy:
+    """A namespace resolved on demand (``local``, ``module``, resource types).
+
+    Evaluating a whole configuration eagerly would need a dependency sort;
+    resolving names when they are first used (memoised by the owner) gives
+    the same result and evaluates only what resources actually need.
+    """
+
+    def attr(self, name: str) -> Any:  # pragma: no cover - interface
+        raise EvalError(f"unsupported attribute {name!r}")
+
+    def index(self, key: Any) -> Any:
+        raise EvalError("this value cannot be indexed")
+
+    def materialize(self) -> Any:
+        return UNKNOWN
+
+
+def is_unknown(value: Any) -> bool:
+    return value is UNKNOWN
+
+
+class Context:
+    """Names visible to an expression: fixed bindings over a root lookup."""
+
+    __slots__ = ("_root", "_bindings", "functions", "report")
+
+    def __init__(self, root: Callable[[str], Any], bindings: dict[str, Any] | None = None,
+                 functions: dict[str, Callable[..., Any]] | None = None,
+                 report: Callable[[str], None] | None = None) -> None:
+        self._root = root
+        self._bindings = bindings or {}
+        if functions is None:
+            from natpolicy.hcl.functions import FUNCTIONS
+
+            functions = FUNCTIONS
+        self.functions = functions
+        self.report = report or (lambda message: None)
+
+    def lookup(self, name: str) -> Any:
+        if name in self._bindings:
+            return self._bindings[name]
+        return self._root(name)
+
+    def bind(self, **names: Any) -> Context:
+        return Context(self._root, {**self._bindings, **names}, self.functions, self.report)
+
+
+def evaluate(node: Any, ctx: Context) -> Any:
+    """The value of ``node``; ``UNKNOWN`` when it cannot be known or would fail."""
+    try:
+        return _deep(_eval(node, ctx, 0), 0)
+    except (EvalError, RecursionError, TypeError, ValueError, ArithmeticError, KeyError, IndexError, AttributeError):
+        return UNKNOWN
+
+
+def evaluate_strict(node: Any, ctx: Context) -> Any:
+    """Like :func:`evaluate` but Terraform errors raise :class:`EvalError`."""
+    try:
+        return _materialize(_eval(node, ctx, 0))
+    except EvalError:
+        raise
+    except (RecursionError, TypeError, ValueError, ArithmeticError, KeyError, IndexError, AttributeError) as exc:
+        raise EvalError(str(exc)) from exc
+
+
+def _deep(value: Any, depth: int) -> Any:
+    """Resolve lazy namespaces anywhere inside a final value."""
+    if isinstance(value, Lazy):
+        value = value.materialize()
+    if depth > _MAX_DEPTH:
+        return value
+    if isinstance(value, list):
+        if any(isinstance(v, (Lazy, list, dict)) for v in value):
+            return [_deep(v, depth + 1) for v in value]
+    elif isinstance(value, dict):
+        if any(isinstance(v, (Lazy, list, dict)) for v in value.values()):
+            return {k: _deep(v, depth + 1) for k, v in value.items()}
+    return value
+
+
+def _materialize(value: Any) -> Any:
+    if isinstance(value, Lazy):
+        return value.materialize()
+    return value
+
+
+# ---------------------------------------------------------------- dispatch
+def _eval(node: Any, ctx: Context, depth: int) -> Any:
+    if depth > _MAX_DEPTH:
+        raise EvalError("expression nested too deeply")
+    if isinstance(node, Token):
+        return _token(node)
+    handler = _HANDLERS.get(node.data)
+    if handler is None:
+        raise EvalError(f"unsupported expression {node.data}")
+    return handler(node, ctx, depth + 1)
+
+
+def _trees(node: Tree) -> list[Tree]:
+    return [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+
+
+def _token(token: Token) -> Any:
+    if token.type == "INT_LITERAL":
+        return int(token)
+    if token.type == "FLOAT_LITERAL":
+        return normalise_number(float(token))
+    return str(token)
+
+
+def _expr_term(node: Tree, ctx: Context, depth: int) -> Any:
+    inner = _trees(node)
+    if not inner:
+        raise EvalError("empty expression")
+    return _eval(inner[0], ctx, depth)
+
+
+def _identifier(node: Tree, ctx: Context, depth: int) -> Any:
+    return ctx.lookup(str(node.children[0]))
+
+
+def _literal(node: Tree, ctx: Context, depth: int) -> Any:
+    text = str(node.children[0])
+    return {"true": True, "false": False, "null": None}[text]
+
+
+def _int(node: Tree, ctx: Context, depth: int) -> Any:
+    return int(str(node.children[0]))
+
+
+def _float(node: Tree, ctx: Context, depth: int) -> Any:
+    return normalise_number(float(str(node.children[0])))
+
+
+def normalise_number(value: float | int) -> float | int:
+    """Terraform has one number type; ``3.0`` prints and compares as ``3``."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 63:
+        return int(value)
+    return value
+
+
+# ---------------------------------------------------------------- strings
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+_ESCAPE = re.compile(r'\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)', re.S)
+
+
+def _unescape(text: str) -> str:
+    def sub(m: re.Match[str]) -> str:
+        code = m.group(1)
+        if code[0] in "uU" and len(code) > 1:
+            return chr(int(code[1:], 16))
+        return _ESCAPES.get(code, "\\" + code)
+
+    return _ESCAPE.sub(sub, text)
+
+
+def _string(node: Tree, ctx: Context, depth: int) -> Any:
+    parts = [c for c in node.children if isinstance(c, Tree) and c.data == "string_part"]
+    return _render_template(parts, ctx, depth, quoted=True)
+
+
+def _render_template(parts: list[Tree], ctx: Context, depth: int, *, quoted: bool) -> Any:
+    """Render template parts, honouring ``%{if}``/``%{for}`` directives."""
+    items = [_template_item(p, quoted) for p in parts]
+    out, pos = _render_seq(items, 0, ctx, depth, stop=())
+    return out
+
+
+def _template_item(part: Tree, quoted: bool) -> tuple[str, Any]:
+    child = part.children[0] if part.children else ""
+    if isinstance(child, Token):
+        text = str(child)
+        if child.type == "ESCAPED_INTERPOLATION":
+            return ("text", "${" + text[3:])
+        if child.type == "ESCAPED_DIRECTIVE":
+            return ("text", "%{" + text[3:])
+        return ("text", _unescape(text) if quoted else text)
+    kind = child.data
+    exprs = _trees(child)
+    if kind == "interpolation":
+        return ("expr", exprs[0] if exprs else None)
+    if kind == "template_if_start":
+        return ("if", exprs[0] if exprs else None)
+    if kind == "template_else":
+        return ("else", None)
+    if kind == "template_endif":
+        return ("endif", None)
+    if kind == "template_for_start":
+        names = [str(t.children[0]) for t in exprs if t.data == "identifier"]
+        coll = [t for t in exprs if t.data != "identifier"]
+        return ("for", (names, coll[0] if coll else None))
+    if kind == "template_endfor":
+        return ("endfor", None)
+    raise EvalError(f"unsupported template part {kind}")
+
+
+def _render_seq(items: list[tuple[str, Any]], pos: int, ctx: Context, depth: int,
+                stop: tuple[str, ...]) -> tuple[Any, int]:
+    """Render from ``pos`` until a directive in ``stop``; returns (text, position)."""
+    chunks: list[str] = []
+    unknown = False
+    while pos < len(items):
+        kind, payload = items[pos]
+        if kind in stop:
+            break
+        pos += 1
+        if kind == "text":
+            chunks.append(payload)
+        elif kind == "expr":
+            value = _materialize(_eval(payload, ctx, depth))
+            if value is UNKNOWN:
+                unknown = True
+            else:
+                chunks.append(to_string(value))
+        elif kind == "if":
+            cond = _materialize(_eval(payload, ctx, depth))
+            yes, pos = _render_seq(items, pos, ctx, depth, ("else", "endif"))
+            no: Any = ""
+            if pos < len(items) and items[pos][0] == "else":
+                no, pos = _render_seq(items, pos + 1, ctx, depth, ("endif",))
+            pos += 1  # endif
+            if cond is UNKNOWN:
+                unknown = True
+            else:
+                chosen = yes if _bool(cond) else no
+                if chosen is UNKNOWN:
+                    unknown = True
+                else:
+                    chunks.append(chosen)
+        elif kind == "for":
+            names, coll_node = payload
+            body_start = pos
+            _, pos = _render_seq(items, pos, ctx.bind(**{n: UNKNOWN for n in names}), depth, ("endfor",))
+            end = pos
+            pos += 1  # endfor
+            coll = _materialize(_eval(coll_node, ctx, depth))
+            if coll is UNKNOWN:
+                unknown = True
+                continue
+            for key, value in _pairs(coll):
+                bound = dict(zip(names, (key, value))) if len(names) == 2 else {names[0]: value} if names else {}
+                text, _ = _render_seq(items[:end], body_start, ctx.bind(**bound), depth, ("endfor",))
+                if text is UNKNOWN:
+                    unknown = True
+                else:
+                    chunks.append(text)
+        else:
+            raise EvalError(f"unexpected template directive {kind}")
+    return (UNKNOWN if unknown else "".join(chunks)), pos
+
+
+def to_string(value: Any) -> str:
+    """Terraform's automatic conversion of a primitive to a string."""
+    if value is None:
+        raise EvalError("cannot use a null value in a string template")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        value = normalise_number(value)
+        return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, str):
+        return value
+    raise EvalError("cannot convert a collection to a string")
+
+
+_HEREDOC = re.compile(r"<<(-?)([A-Za-z][A-Za-z0-9._-]*)\r?\n(.*?)^[ \t]*\2\r?\n?\Z", re.S | re.M)
+
+
+def _heredoc(node: Tree, ctx: Context, depth: int) -> Any:
+    raw = str(node.children[0])
+    m = _HEREDOC.match(raw)
+    if not m:
+        raise EvalError("unreadable heredoc")
+    body = m.group(3)
+    if m.group(1):  # <<- strips the smallest common indentation
+        lines = body.split("\n")
+        indents = [len(ln) - len(ln.lstrip(" \t")) for ln in lines if ln.strip()]
+        cut = min(indents) if indents else 0
+        body = "\n".join(ln[cut:] for ln in lines)
+    if "${" not in body and "%{" not in body:
+        return body
+    return _template_text(body, ctx, depth)
+
+
+def _template_text(text: str, ctx: Context, depth: int) -> Any:
+    """Evaluate a template given as raw text (heredocs): re-parse it as a string."""
+    from natpolicy.hcl.parse import parse_expression
+
+    node = parse_expression(_quote_template(text))
+    if node is None:
+        raise EvalError("unreadable template")
+    return _eval(node, ctx, depth)
+
+
+def _quote_template(text: str) -> str:
+    """Escape literal parts of a template so it can be written as a quoted string."""
+    out: list[str] = ['"']
+    i, n = 0, len(text)
+    while i < n:
+        if text.startswith(("${", "%{"), i) and not (i > 0 and text[i - 1] in "$%" and text[i - 1] == text[i]):
+            end = _matching_brace(text, i + 1)
+            out.append(text[i:end + 1])
+            i = end + 1
+            continue
+        ch = text[i]
+        out.append({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch, ch))
+        i += 1
+    out.append('"')
+    return "".join(out)
+
+
+def _matching_brace(text: str, start: int) -> int:
+    depth, i, in_str = 0, start, False
+    while i < len(text):
+        ch = text[i]
+        if in_str:
+            if ch == "\\":
+                i += 1
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    raise EvalError("unterminated template sequence")
+
+
+def _template_string(node: Tree, ctx: Context, depth: int) -> Any:
+    raw = str(node.children[0])
+    return _unescape(raw[2:-2])
+
+
+# ---------------------------------------------------------------- collections
+def _tuple(node: Tree, ctx: Context, depth: int) -> Any:
+    return [_materialize(_eval(c, ctx, depth)) for c in _trees(node)]
+
+
+def _object(node: Tree, ctx: Context, depth: int) -> Any:
+    out: dict[str, Any] = {}
+    unknown_key = False
+    for elem in _trees(node):
+        parts = _trees(elem)
+        if len(parts) < 2:
+            continue
+        key = _object_key(parts[0], ctx, depth)
+        if key is UNKNOWN:
+            unknown_key = True
+            continue
+        out[key] = _materialize(_eval(parts[1], ctx, depth))
+    # With an unknown key the object's shape is unknown; keep what is known
+    # only if nothing can be overwritten -- simpler and safe: unknown.
+    return UNKNOWN if unknown_key else out
+
+
+def _object_key(node: Tree, ctx: Context, depth: int) -> Any:
+    inner = _trees(node)
+    if not inner:
+        return "".join(str(c) for c in node.children if isinstance(c, Token))
+    target = inner[0]
+    if target.data == "keyword":
+        return str(target.children[0])
+    # A bare identifier key is a name, not a variable reference.
+    if target.data == "expr_term":
+        sub = _trees(target)
+        if len(sub) == 1 and sub[0].data == "identifier" and len(target.children) == 1:
+            return str(sub[0].children[0])
+        if len(sub) == 1 and sub[0].data == "literal_value":
+            return str(sub[0].children[0])
+    if target.data == "identifier":
+        return str(target.children[0])
+    key = _materialize(_eval(target, ctx, depth))
+    if key is UNKNOWN:
+        return UNKNOWN
+    return to_string(key)
+
+
+# ---------------------------------------------------------------- access
+def _get_attr(node: Tree, ctx: Context, depth: int) -> Any:
+    base_node, attr = _trees(node)
+    base = _eval(base_node, ctx, depth)
+    return get_attr(base, _attr_name(attr))
+
+
+def _attr_name(attr: Tree) -> str:
+    target = _trees(attr)[0]
+    return str(target.children[0])
+
+
+def get_attr(base: Any, name: str) -> Any:
+    if base is UNKNOWN:
+        return UNKNOWN
+    if isinstance(base, Lazy):
+        return base.attr(name)
+    if isinstance(base, dict):
+        if name not in base:
+            raise EvalError(f"object has no attribute {name!r}")
+        return base[name]
+    if base is None:
+        raise EvalError(f"attempt to get attribute {name!r} from a null value")
+    raise EvalError(f"cannot get attribute {name!r} of a {type(base).__name__}")
+
+
+def _index_expr(node: Tree, ctx: Context, depth: int) -> Any:
+    base_node, index = _trees(node)
+    base = _eval(base_node, ctx, depth)
+    return index_value(base, _index_key(index, ctx, depth))
+
+
+def _index_key(index: Tree, ctx: Context, depth: int) -> Any:
+    if index.data == "short_index":
+        return int(str(index.children[-1]))
+    return _materialize(_eval(_trees(index)[0], ctx, depth))
+
+
+def index_value(base: Any, key: Any) -> Any:
+    if isinstance(base, Lazy):
+        return base.index(key)
+    if base is UNKNOWN or key is UNKNOWN:
+        return UNKNOWN
+    if isinstance(base, list):
+        number = _to_number(key)
+        if not isinstance(number, int) or isinstance(number, bool) or not 0 <= number < len(base):
+            raise EvalError(f"index {key!r} out of range")
+        return base[number]
+    if isinstance(base, dict):
+        name = to_string(key)
+        if name not in base:
+            raise EvalError(f"key {name!r} not found")
+        return base[name]
+    raise EvalError(f"cannot index a {type(base).__name__}")
+
+
+def _splat(node: Tree, ctx: Context, depth: int) -> Any:
+    base_node, splat = _trees(node)
+    base = _materialize(_eval(base_node, ctx, depth))
+    if base is UNKNOWN:
+        return UNKNOWN
+    if base is None:
+        return []
+    items = base if isinstance(base, list) else [base]
+    steps = _trees(splat)
+    out = []
+    for item in items:
+        value = item
+        for step in steps:
+            if step.data == "get_attr":
+                value = get_attr(value, _attr_name(step))
+            else:
+                value = index_value(value, _index_key(step, ctx, depth))
+        out.append(_materialize(value))
+    return out
+
+
+# ---------------------------------------------------------------- operators
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise EvalError("a boolean is required")
+
+
+def _to_number(value: Any) -> Any:
+    if value is UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, bool):
+        raise EvalError("a number is required")
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        try:
+            return normalise_number(float(value)) if any(c in value for c in ".eE") else int(value)
+        except ValueError:
+            raise EvalError(f"cannot convert {value!r} to a number") from None
+    raise EvalError("a number is required")
+
+
+def _unary(node: Tree, ctx: Context, depth: int) -> Any:
+    op = str(node.children[0])
+    value = _materialize(_eval(_trees(node)[0], ctx, depth))
+    if value is UNKNOWN:
+        return UNKNOWN
+    if op == "!":
+        return not _bool(value)
+    return -_to_number(value)
+
+
+def _binary(node: Tree, ctx: Context, depth: int) -> Any:
+    left_node, term = _trees(node)
+    op_node, right_node = _trees(term)
+    op = str(op_node.children[0]).strip()
+    left = _materialize(_eval(left_node, ctx, depth))
+    # && and || decide on a known side alone: `false && x` is false
+    # whatever x is, which keeps `create && ...` switches known.
+    if op in ("&&", "||"):
+        if left is not UNKNOWN and _bool(left) == (op == "||"):
+            return op == "||"
+        right = _materialize(_eval(right_node, ctx, depth))
+        if right is not UNKNOWN and _bool(right) == (op == "||"):
+            return op == "||"
+        if left is UNKNOWN or right is UNKNOWN:
+            return UNKNOWN
+        return op == "&&"
+    right = _materialize(_eval(right_node, ctx, depth))
+    if left is UNKNOWN or right is UNKNOWN:
+        return UNKNOWN
+    if op == "==":
+        return equal(left, right)
+    if op == "!=":
+        return not equal(left, right)
+    a, b = _to_number(left), _to_number(right)
+    if op == "+":
+        return normalise_number(a + b)
+    if op == "-":
+        return normalise_number(a - b)
+    if op == "*":
+        return normalise_number(a * b)
+    if op == "/":
+        if b == 0:
+            raise EvalError("division by zero")
+        return normalise_number(a / b)
+    if op == "%":
+        if b == 0:
+            raise EvalError("division by zero")
+        return normalise_number(a - b * int(a / b))  # Terraform keeps the dividend's sign
+    if op == "<":
+        return a < b
+    if op == ">":
+        return a > b
+    if op == "<=":
+        return a <= b
+    if op == ">=":
+        return a >= b
+    raise EvalError(f"unsupported operator {op}")
+
+
+def equal(left: Any, right: Any) -> Any:
+    """Terraform equality: type-sensitive (``1 != "1"``), deep for collections."""
+    if left is UNKNOWN or right is UNKNOWN:
+        return UNKNOWN
+    if isinstance(left, bool) or isinstance(right, bool):
+        return isinstance(left, bool) and isinstance(right, bool) and left == right
+    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
+        return left == right
+    if type(left) is not type(right):
+        return False
+    if isinstance(left, list):
+        if len(left) != len(right):
+            return False
+        results = [equal(a, b) for a, b in zip(left, right)]
+    elif isinstance(left, dict):
+        if set(left) != set(right):
+            return False
+        results = [equal(left[k], right[k]) for k in left]
+    else:
+        return left == right
+    if any(r is False for r in results):
+        return False
+    return UNKNOWN if any(r is UNKNOWN for r in results) else True
+
+
+def _conditional(node: Tree, ctx: Context, depth: int) -> Any:
+    cond_node, yes_node, no_node = _trees(node)
+    cond = _materialize(_eval(cond_node, ctx, depth))
+    if cond is UNKNOWN:
+        yes = evaluate(yes_node, ctx)
+        no = evaluate(no_node, ctx)
+        return yes if equal(yes, no) is True else UNKNOWN
+    return _eval(yes_node if _bool(cond) else no_node, ctx, depth)
+
+
+# ---------------------------------------------------------------- for
+def _pairs(coll: Any) -> Iterator[tuple[Any, Any]]:
+    if isinstance(coll, dict):
+        for key in sorted(coll):
+            yield key, coll[key]
+    elif isinstance(coll, list):
+        yield from enumerate(coll)
+    elif coll is None:
+        raise EvalError("cannot iterate over a null value")
+    else:
+        raise EvalError("cannot iterate over a primitive value")
+
+
+def _for_parts(node: Tree) -> tuple[list[str], Tree, list[Tree], Tree | None, bool]:
+    trees = _trees(node)
+    intro = trees[0]
+    intro_trees = _trees(intro)
+    names = [str(t.children[0]) for t in intro_trees if t.data == "identifier"]
+    coll = [t for t in intro_trees if t.data != "identifier"][0]
+    cond = next((t for t in trees if t.data == "for_cond"), None)
+    exprs = [t for t in trees[1:] if t.data != "for_cond"]
+    grouping = any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in node.children)
+    return names, coll, exprs, (_trees(cond)[0] if cond is not None else None), grouping
+
+
+def _for_iter(node: Tree, ctx: Context, depth: int) -> Iterator[Context] | None:
+    names, coll_node, _, cond_node, _ = _for_parts(node)
+    coll = _materialize(_eval(coll_node, ctx, depth))
+    if coll is UNKNOWN:
+        return None
+    scopes = []
+    for key, value in _pairs(coll):
+        bound = {names[0]: key, names[1]: value} if len(names) == 2 else {names[0]: value}
+        inner = ctx.bind(**bound)
+        if cond_node is not None:
+            keep = _materialize(_eval(cond_node, inner, depth))
+            if keep is UNKNOWN:
+                return None
+            if not _bool(keep):
+                continue
+        scopes.append(inner)
+    return iter(scopes)
+
+
+def _for_tuple(node: Tree, ctx: Context, depth: int) -> Any:
+    scopes = _for_iter(node, ctx, depth)
+    if scopes is None:
+        return UNKNOWN
+    expr = _for_parts(node)[2][0]
+    return [_materialize(_eval(expr, inner, depth)) for inner in scopes]
+
+
+def _for_object(node: Tree, ctx: Context, depth: int) -> Any:
+    scopes = _for_iter(node, ctx, depth)
+    if scopes is None:
+        return UNKNOWN
+    _, _, exprs, _, grouping = _for_parts(node)
+    key_node, value_node = exprs[0], exprs[1]
+    out: dict[str, Any] = {}
+    for inner in scopes:
+        key = _materialize(_eval(key_node, inner, depth))
+        if key is UNKNOWN:
+            return UNKNOWN
+        key = to_string(key)
+        value = _materialize(_eval(value_node, inner, depth))
+        if grouping:
+            out.setdefault(key, []).append(value)
+        elif key in out:
+            raise EvalError(f"duplicate object key {key!r}")
+        else:
+            out[key] = value
+    return out
+
+
+# ---------------------------------------------------------------- functions
+def _function(node: Tree, ctx: Context, depth: int) -> Any:
+    trees = _trees(node)
+    names = [str(t.children[0]) for t in trees if t.data == "identifier"]
+    name = "::".join(names)
+    args_node = next((t for t in trees if t.data == "arguments"), None)
+    arg_nodes = _trees(args_node) if args_node is not None else []
+    expand = args_node is not None and any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in args_node.children)
+
+    if name in ("try", "can"):
+        return _try_can(name, arg_nodes, ctx, depth)
+    func = ctx.functions.get(name)
+    if func is None:
+        ctx.report(f"function {name}() is not evaluated; its result is treated as unknown")
+        return UNKNOWN
+    args = [_materialize(_eval(a, ctx, depth)) for a in arg_nodes]
+    if expand and args:
+        last = args.pop()
+        if last is UNKNOWN:
+            return UNKNOWN
+        if not isinstance(last, list):
+            raise EvalError("the ... argument must be a list")
+        args.extend(last)
+    return func(*args)
+
+
+def _try_can(name: str, arg_nodes: list[Tree], ctx: Context, depth: int) -> Any:
+    if name == "can":
+        if len(arg_nodes) != 1:
+            raise EvalError("can() takes one argument")
+        try:
+            value = _materialize(_eval(arg_nodes[0], ctx, depth))
+        except EvalError:
+            return False
+        return UNKNOWN if value is UNKNOWN else True
+    for arg in arg_nodes:
+        try:
+            value = _materialize(_eval(arg, ctx, depth))
+        except EvalError:
+            continue
+        # An unknown first success might fail once known: the result is unknown.
+        return value
+    raise EvalError("no try() argument could be evaluated")
+
+
+def _paren(node: Tree, ctx: Context, depth: int) -> Any:
+    return _expr_term(node, ctx, depth)
+
+
+_HANDLERS: dict[str, Callable[[Tree, Context, int], Any]] = {
+    "expr_term": _expr_term,
+    "identifier": _identifier,
+    "keyword": _identifier,
+    "literal_value": _literal,
+    "int_lit": _int,
+    "float_lit": _float,
+    "string": _string,
+    "template_string": _template_string,
+    "heredoc_template": _heredoc,
+    "heredoc_template_trim": _heredoc,
+    "tuple": _tuple,
+    "object": _object,
+    "get_attr_expr_term": _get_attr,
+    "index_expr_term": _index_expr,
+    "attr_splat_expr_term": _splat,
+    "full_splat_expr_term": _splat,
+    "unary_op": _unary,
+    "binary_op": _binary,
+    "conditional": _conditional,
+    "for_tuple_expr": _for_tuple,
+    "for_object_expr": _for_object,
+    "function_call": _function,
+}
+
+
+# ---------------------------------------------------------------- references
+def traversals(node: Any) -> list[tuple[str, ...]]:
+    """Every name traversal in an expression, e.g. ``("aws_vpc", "main", "id")``.
+
+    Index steps end a traversal (keys are dropped, as in the plan's
+    ``references``); names bound by ``for`` or ``dynamic`` show up too and are
+    filtered by the resolver, which only accepts declared objects.
+    """
+    out: list[tuple[str, ...]] = []
+    _collect(node, out, 0)
+    return out
+
+
+def _chain(node: Tree) -> list[str] | None:
+    if node.data == "expr_term":
+        inner = _trees(node)
+        if len(inner) == 1 and len(node.children) == 1:
+            return _chain(inner[0])
+        return None
+    if node.data == "identifier":
+        return [str(node.children[0])]
+    if node.data == "get_attr_expr_term":
+        base, attr = _trees(node)
+        head = _chain(base)
+        return None if head is None else [*head, _attr_name(attr)]
+    if node.data in ("index_expr_term", "full_splat_expr_term", "attr_splat_expr_term"):
+        head = _chain(_trees(node)[0])
+        return head
+    return None
+
+
+def _spine_indexes(node: Tree) -> Iterator[Tree]:
+    """Index expressions along a traversal (``x[var.k].y`` -> ``var.k``)."""
+    while isinstance(node, Tree):
+        if node.data in ("index_expr_term", "get_attr_expr_term", "full_splat_expr_term", "attr_splat_expr_term"):
+            base, step = _trees(node)[:2]
+            for sub in ([step] if step.data != "full_splat" and step.data != "attr_splat" else _trees(step)):
+                if sub.data == "braces_index":
+                    yield from _trees(sub)
+            node = base
+        elif node.data == "expr_term" and len(node.children) == 1:
+            node = node.children[0]
+        else:
+            return
+
+
+def _collect(node: Any, out: list[tuple[str, ...]], depth: int) -> None:
+    if not isinstance(node, Tree) or depth > _MAX_DEPTH:
+        return
+    if node.data in ("get_attr_expr_term", "identifier", "index_expr_term", "full_splat_expr_term",
+                     "attr_splat_expr_term"):
+        chain = _chain(node)
+        if chain:
+            # Only the longest traversal counts (`module.a.out`, not also
+            # `module.a`); index keys inside it are expressions of their own.
+            out.append(tuple(chain))
+            for key in _spine_indexes(node):
+                _collect(key, out, depth + 1)
+            return
+    if node.data == "function_call":
+        for child in _trees(node):
+            if child.data == "arguments":
+                _collect(child, out, depth + 1)
+        return
+    if node.data == "object_elem_key":
+        inner = _trees(node)
+        if inner and inner[0].data == "expr_term" and _chain(inner[0]) is not None and len(_chain(inner[0]) or ()) == 1:
+            return  # a bare key name, not a reference
+    for child in node.children:
+        if isinstance(child, Tree):
+            _collect(child, out, depth + 1)
+
+
+def decode_json(text: str) -> Any:
+    """``jsondecode`` with Terraform's number normalisation."""
+    return _normalise(json.loads(text))
+
+
+def _normalise(value: Any) -> Any:
+    if isinstance(value, float):
+        return normalise_number(value)
+    if isinstance(value, list):
+        return [_normalise(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _normalise(v) for k, v in value.items()}
+    return value

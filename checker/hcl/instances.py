@@ -1,0 +1,387 @@
+"""Module instances evaluated on demand: variables, locals, outputs, resources.
+
+A ``ModuleInstance`` is one expansion of a ``ModuleConfig`` (``module.sg["web"]``).
+Names are resolved lazily and memoised, so evaluation order follows the
+references themselves and a reference cycle ends as unknown, not a hang.
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from natpolicy.hcl.expr import Context, EvalError, Lazy, evaluate, to_string
+from natpolicy.hcl.functions import FUNCTIONS, file_functions
+from natpolicy.hcl.modules import ModuleConfig, module_source
+from natpolicy.hcl.parse import Block, Body
+from natpolicy.hcl.vartypes import convert, type_spec
+from natpolicy.model import UNKNOWN
+
+__all__ = ["ModuleInstance", "Instance", "instance_key"]
+
+_META_ATTRIBUTES = frozenset({"count", "for_each", "provider", "depends_on"})
+_META_BLOCKS = frozenset({"lifecycle", "provisioner", "connection"})
+_IN_PROGRESS = object()
+
+
+@dataclass
+class Instance:
+    """One resource instance: its key and the values Terraform would plan."""
+
+    block: Block
+    key: int | str | None
+    after: Any
+    unknown_expansion: bool = False  # count/for_each could not be known
+
+
+@dataclass
+class Shared:
+    """State shared by every module instance of one root."""
+
+    report: Callable[[str], None]
+    repo_root: Path
+    read: Callable[[Path], str | None]
+    display: Callable[[Path], str]
+    root_dir: Path
+    functions_by_dir: dict[Path, dict[str, Any]] = field(default_factory=dict)
+
+
+def instance_key(key: int | str | None) -> str:
+    if key is None:
+        return ""
+    if isinstance(key, int):
+        return f"[{key}]"
+    return "[" + json.dumps(key) + "]"
+
+
+class ModuleInstance:
+    def __init__(self, config: ModuleConfig, address: str, shared: Shared,
+                 inputs: Callable[[str], tuple[bool, Any]] | None = None,
+                 root_values: dict[str, Any] | None = None) -> None:
+        self.config = config
+        self.address = address  # "" for the root, else 'module.a["x"].module.b'
+        self.shared = shared
+        self._inputs = inputs  # name -> (given?, value) from the calling module
+        self._root_values = root_values or {}
+        self._vars: dict[str, Any] = {}
+        self._locals: dict[str, Any] = {}
+        self._resources: dict[str, Any] = {}
+        self._calls: dict[str, Any] = {}
+        funcs = shared.functions_by_dir.get(shared.root_dir)
+        if funcs is None:
+            # Terraform resolves relative file paths against the working directory (the root).
+            funcs = {**FUNCTIONS, **file_functions(shared.root_dir, shared.repo_root, shared.read)}
+            shared.functions_by_dir[shared.root_dir] = funcs
+        self.context = Context(self._lookup, functions=funcs, report=shared.report)
+
+    # -- names -------------------------------------------------------------
+    def _lookup(self, name: str) -> Any:
+        if name == "var":
+            return _Namespace(self.variable)
+        if name == "local":
+            return _Namespace(self.local)
+        if name == "module":
+            return _Namespace(self.module_value)
+        if name == "data":
+            return _Namespace(lambda type_: _Namespace(lambda n: self.resource_value(f"data.{type_}.{n}")))
+        if name == "path":
+            # As in Terraform, relative to the root module (the working directory).
+            module = os.path.relpath(self.config.directory, self.shared.root_dir)
+            return {"module": Path(module).as_posix(), "root": ".", "cwd": self.shared.root_dir.as_posix()}
+        if name == "terraform":
+            return {"workspace": "default"}
+        if name in ("each", "count", "self"):
+            return UNKNOWN
+        if any(d.startswith(name + ".") for d in self.config.declared):
+            return _Namespace(lambda n: self.resource_value(f"{name}.{n}"))
+        raise EvalError(f"unknown name {name!r}")
+
+    def variable(self, name: str) -> Any:
+        cached = self._vars.get(name, _IN_PROGRESS)
+        if cached is not _IN_PROGRESS:
+            return cached
+        block = self.config.variables.get(name)
+        if block is None:
+            raise EvalError(f"undeclared variable {name!r}")
+        self._vars[name] = UNKNOWN  # cycle guard
+        value = self._variable_value(name, block)
+        self._vars[name] = value
+        return value
+
+    def _variable_value(self, name: str, block: Block) -> Any:
+        attrs = block.body.attributes
+        given, value = False, None
+        if self._inputs is not None:
+            given, value = self._inputs(name)
+        elif name in self._root_values:
+            given, value = True, self._root_values[name]
+        nullable = True
+        if "nullable" in attrs:
+            nullable = evaluate(attrs["nullable"].expr, Context(lambda n: UNKNOWN)) is not False
+        if not given or (value is None and not nullable):
+            if "default" in attrs:
+                value = evaluate(attrs["default"].expr, Context(lambda n: UNKNOWN))
+            else:
+                return UNKNOWN  # a required variable nobody set: unknown, never a finding
+        if "type" in attrs:
+            value = convert(value, type_spec(attrs["type"].expr))
+        return value
+
+    def local(self, name: str) -> Any:
+        cached = self._locals.get(name, _IN_PROGRESS)
+        if cached is not _IN_PROGRESS:
+            return cached
+        attr = self.config.locals.get(name)
+        if attr is None:
+            raise EvalError(f"undeclared local {name!r}")
+        self._locals[name] = UNKNOWN
+        value = evaluate(attr.expr, self.context)
+        self._locals[name] = value
+        return value
+
+    # -- modules -----------------------------------------------------------
+    def module_value(self, name: str) -> Any:
+        """``module.<name>``: its outputs, per instance when it has count/for_each."""
+        block = self.config.module_calls.get(name)
+        if block is None:
+            raise EvalError(f"undeclared module {name!r}")
+        instances = self.module_instances(name)
+        if instances is None:
+            return UNKNOWN
+        if "count" in block.body.attributes:
+            return [_Outputs(child) for _, child in instances]
+        if "for_each" in block.body.attributes:
+            return {str(key): _Outputs(child) for key, child in instances}
+        return _Outputs(instances[0][1]) if instances else UNKNOWN
+
+    def module_instances(self, name: str) -> list[tuple[int | str | None, ModuleInstance]] | None:
+        """Instances of a local module call; ``None`` when remote or not expandable."""
+        cached = self._calls.get(name, _IN_PROGRESS)
+        if cached is not _IN_PROGRESS:
+            return cached
+        self._calls[name] = None
+        child_config = self.config.children.get(name)
+        block = self.config.module_calls[name]
+        result: list[tuple[int | str | None, ModuleInstance]] | None = None
+        if child_config is not None:
+            expansion = self._expand(block.body)
+            if expansion is not None:
+                result = []
+                for key, bindings in expansion:
+                    address = f"{self.address + '.' if self.address else ''}module.{name}{instance_key(key)}"
+                    result.append((key, ModuleInstance(child_config, address, self.shared,
+                                                       inputs=self._input_reader(block.body, bindings))))
+        self._calls[name] = result
+        return result
+
+    def _input_reader(self, body: Body, bindings: dict[str, Any]) -> Callable[[str], tuple[bool, Any]]:
+        ctx = self.context.bind(**bindings)
+
+        def read(name: str) -> tuple[bool, Any]:
+            attr = body.attributes.get(name)
+            if attr is None or name in _META_ATTRIBUTES or name in ("source", "version", "providers"):
+                return False, None
+            return True, evaluate(attr.expr, ctx)
+
+        return read
+
+    def output(self, name: str) -> Any:
+        block = self.config.outputs.get(name)
+        if block is None:
+            raise EvalError(f"module has no output {name!r}")
+        value = block.body.attributes.get("value")
+        return evaluate(value.expr, self.context) if value is not None else None
+
+    # -- resources ---------------------------------------------------------
+    def _expand(self, body: Body) -> list[tuple[int | str | None, dict[str, Any]]] | None:
+        """Instance keys and the ``count``/``each`` bindings; ``None`` if unknowable."""
+        attrs = body.attributes
+        if "count" in attrs:
+            count = evaluate(attrs["count"].expr, self.context)
+            if isinstance(count, str) and count.strip().lstrip("-").isdigit():
+                count = int(count)
+            if count is UNKNOWN or isinstance(count, bool) or not isinstance(count, (int, float)):
+                return None
+            return [(i, {"count": {"index": i}}) for i in range(max(0, min(int(count), 10_000)))]
+        if "for_each" in attrs:
+            each = evaluate(attrs["for_each"].expr, self.context)
+            if isinstance(each, dict):
+                return [(k, {"each": {"key": k, "value": each[k]}}) for k in sorted(each)]
+            if isinstance(each, list):
+                if not all(isinstance(v, str) for v in each):
+                    return None  # a set with unknown or non-string members
+                return [(v, {"each": {"key": v, "value": v}}) for v in sorted(set(each))]
+            return None
+        return [(None, {})]
+
+    def instances(self, block: Block) -> list[Instance]:
+        local = _local_address(block)
+        cached = self._resources.get(local, _IN_PROGRESS)
+        if cached is not _IN_PROGRESS:
+            return cached
+        self._resources[local] = []  # cycle guard: a self-reference sees no instances
+        expansion = self._expand(block.body)
+        result: list[Instance] = []
+        if expansion is None:
+            # Terraform would refuse to plan this; keep one representative
+            # instance so its known settings are still checked.
+            ctx = self.context.bind(count={"index": UNKNOWN}, each={"key": UNKNOWN, "value": UNKNOWN})
+            result.append(Instance(block, None, self.body_values(block.body, ctx), unknown_expansion=True))
+        else:
+            for key, bindings in expansion:
+                ctx = self.context.bind(**bindings)
+                result.append(Instance(block, key, self.body_values(block.body, ctx)))
+        self._resources[local] = result
+        return result
+
+    def resource_value(self, local: str) -> Any:
+        """What ``aws_x.y`` evaluates to: configured values, unknown elsewhere."""
+        block = next((b for b in self.config.resources if _local_address(b) == local), None)
+        if block is None:
+            raise EvalError(f"undeclared resource {local!r}")
+        instances = self.instances(block)
+        attrs = block.body.attributes
+        if instances and instances[0].unknown_expansion:
+            return UNKNOWN
+        if "count" in attrs:
+            return [_ResourceObject(i.after) for i in instances]
+        if "for_each" in attrs:
+            return {str(i.key): _ResourceObject(i.after) for i in instances}
+        return _ResourceObject(instances[0].after) if instances else UNKNOWN
+
+    def body_values(self, body: Body, ctx: Context, depth: int = 0) -> dict[str, Any]:
+        """A block's arguments and nested blocks shaped like the plan's values."""
+        out: dict[str, Any] = {}
+        for name, attr in body.attributes.items():
+            if name in _META_ATTRIBUTES and depth == 0:
+                continue
+            value = evaluate(attr.expr, ctx)
+            if value is not None:  # null leaves the argument unset
+                out[name] = value
+        if depth > 16:
+            return out
+        nested: dict[str, Any] = {}
+        for block in body.blocks:
+            if block.type in _META_BLOCKS and depth == 0:
+                continue
+            if block.type == "dynamic" and block.labels:
+                kind = block.labels[0]
+                items = self._dynamic(block, ctx, depth)
+                if items is None or nested.get(kind) is UNKNOWN:
+                    nested[kind] = UNKNOWN
+                else:
+                    nested.setdefault(kind, []).extend(items)
+            elif nested.get(block.type) is not UNKNOWN:
+                nested.setdefault(block.type, []).append(self.body_values(block.body, ctx, depth + 1))
+        out.update(nested)
+        return out
+
+    def _dynamic(self, block: Block, ctx: Context, depth: int) -> list[Any] | None:
+        attrs = block.body.attributes
+        if "for_each" not in attrs:
+            return []
+        collection = evaluate(attrs["for_each"].expr, ctx)
+        iterator = block.labels[0]
+        if "iterator" in attrs:
+            name = _bare_name(attrs["iterator"].expr)
+            if name:
+                iterator = name
+        if isinstance(collection, dict):
+            pairs = [(k, collection[k]) for k in sorted(collection)]
+        elif isinstance(collection, list):
+            pairs = list(enumerate(collection))
+        else:
+            return None
+        content = next((b for b in block.body.blocks if b.type == "content"), None)
+        if content is None:
+            return []
+        return [self.body_values(content.body, ctx.bind(**{iterator: {"key": k, "value": v}}), depth + 1)
+                for k, v in pairs]
+
+
+def _bare_name(node: Any) -> str | None:
+    from lark import Tree
+
+    while isinstance(node, Tree) and node.data == "expr_term" and len(node.children) == 1:
+        node = node.children[0]
+    if isinstance(node, Tree) and node.data == "identifier":
+        return str(node.children[0])
+    return None
+
+
+def _local_address(block: Block) -> str:
+    type_, name = block.labels[0], block.labels[1]
+    return f"data.{type_}.{name}" if block.type == "data" else f"{type_}.{name}"
+
+
+class _Namespace(Lazy):
+    """``var``/``local``/``module``/resource types: attribute access calls ``get``."""
+
+    __slots__ = ("_get",)
+
+    def __init__(self, get: Callable[[str], Any]) -> None:
+        self._get = get
+
+    def attr(self, name: str) -> Any:
+        return self._get(name)
+
+    def index(self, key: Any) -> Any:
+        if key is UNKNOWN:
+            return UNKNOWN
+        return self._get(to_string(key))
+
+
+class _Outputs(Lazy):
+    __slots__ = ("_module",)
+
+    def __init__(self, module: ModuleInstance) -> None:
+        self._module = module
+
+    def attr(self, name: str) -> Any:
+        return self._module.output(name)
+
+    def index(self, key: Any) -> Any:
+        return UNKNOWN if key is UNKNOWN else self._module.output(to_string(key))
+
+    def materialize(self) -> Any:
+        return {name: self._module.output(name) for name in sorted(self._module.config.outputs)}
+
+
+class _ResourceObject(Lazy):
+    """A resource seen from another expression: configured values, else unknown."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Any) -> None:
+        self._values = values
+
+    def attr(self, name: str) -> Any:
+        if isinstance(self._values, dict) and name in self._values:
+            return self._values[name]
+        return UNKNOWN
+
+    def index(self, key: Any) -> Any:
+        return UNKNOWN if key is UNKNOWN else self.attr(to_string(key))
+
+    def materialize(self) -> Any:
+        return UNKNOWN
+
+
+def iter_instances(root: ModuleInstance) -> Iterator[ModuleInstance]:
+    """The root and every local module instance below it, depth first."""
+    stack = [root]
+    while stack:
+        module = stack.pop(0)
+        yield module
+        children: list[ModuleInstance] = []
+        for name in module.config.module_calls:
+            found = module.module_instances(name)
+            if found:
+                children.extend(child for _, child in found)
+        stack[:0] = children
+
+
+__all__ += ["iter_instances", "module_source"]

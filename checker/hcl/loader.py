@@ -1,0 +1,311 @@
+"""``load_hcl``: Terraform configuration directories -> plan-shaped resources.
+
+Public API (used by the CLI and by the pre-commit/diff code)::
+
+    result = load_hcl([Path("infra/prod")], variables={"env": "prod"},
+                      var_files=[Path("prod.tfvars")], display_root=Path("."),
+                      text_overrides={Path("infra/prod/main.tf"): staged_text})
+
+``text_overrides`` maps a file path to the text to use instead of the work
+tree (``None`` = the file does not exist); with ``only_overrides=True`` the
+disk is never read, so a whole git revision can be loaded from its blobs.
+
+Every resource instance comes out as a ``Resource`` with ``actions=("create",)``,
+the same address, ``module``, ``index``, ``after`` shape and ``references``
+the plan loader produces, and ``location`` = its block in the ``.tf`` file.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from natpolicy.hcl.expr import Context, evaluate
+from natpolicy.hcl.instances import ModuleInstance, Shared, instance_key, iter_instances
+from natpolicy.hcl.modules import TF_SUFFIXES, FileSource, ModuleConfig, is_local_source, module_source
+from natpolicy.hcl.parse import ParseCache, parse_expression, parse_text
+from natpolicy.model import Resource, SourceLocation
+
+__all__ = ["HclResult", "load_hcl", "find_roots", "has_terraform_files", "parse_var_flags"]
+
+_SKIP_DIRS = frozenset({".terraform", ".git", "node_modules", ".terragrunt-cache"})
+
+
+@dataclass
+class HclResult:
+    resources: list[Resource] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # "path:line: message"; those files are skipped
+    notes: list[str] = field(default_factory=list)  # remote modules not scanned, and similar
+    blocks: dict[str, SourceLocation] = field(default_factory=dict)  # config address -> block
+    verbose_notes: list[str] = field(default_factory=list)  # what the evaluator did not understand
+    roots: list[str] = field(default_factory=list)  # display paths of the root modules loaded
+
+
+def has_terraform_files(directory: Path) -> bool:
+    try:
+        return any(p.suffix in TF_SUFFIXES and p.is_file() for p in directory.iterdir())
+    except OSError:
+        return False
+
+
+def find_roots(directory: Path, files: FileSource | None = None) -> list[Path]:
+    """Root modules under ``directory``: itself if it holds ``.tf`` files, else
+    every folder below with ``.tf`` files that no other found folder calls as a
+    local module (``.terraform/`` and hidden folders skipped)."""
+    if has_terraform_files(directory):
+        return [directory]
+    found: list[Path] = []
+    for current, dirs, names in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+        if any(n.endswith(TF_SUFFIXES) for n in names):
+            found.append(Path(current))
+    called: set[Path] = set()
+    source_files = files or FileSource(cache=ParseCache())
+    source_files.prefetch(f for folder in found for f in source_files.config_files(folder))
+    for folder in found:
+        for file in source_files.config_files(folder):
+            parsed = source_files.parse(file)
+            for block in parsed.body.blocks if parsed.body else ():
+                if block.type == "module":
+                    source = module_source(block)
+                    if source and is_local_source(source):
+                        called.add(Path(os.path.normpath(os.path.abspath(folder / source))))
+    return [f for f in found if Path(os.path.abspath(f)) not in called]
+
+
+def load_hcl(paths: Sequence[Path], *, variables: Mapping[str, str] | None = None, var_files: Sequence[Path] = (),
+             display_root: Path | None = None, text_overrides: Mapping[Path, str | None] | None = None,
+             only_overrides: bool = False, cache_dir: Path | None | str = "default") -> HclResult:
+    """Load each root module (a directory, or the directory of a ``.tf`` file).
+
+    ``cache_dir``: where parse trees are cached ("default": the user's cache
+    directory, honouring ``NATPOLICY_CACHE_DIR``/``NATPOLICY_NO_CACHE``; ``None``: no cache).
+    """
+    base = Path(os.path.abspath(display_root or Path.cwd()))
+
+    def display(path: Path) -> str:
+        full = os.path.abspath(path)
+        try:
+            rel = os.path.relpath(full, base)
+        except ValueError:
+            return Path(full).as_posix()
+        return Path(rel).as_posix()
+
+    files = FileSource(dict(text_overrides or {}), only_overrides, display, cache=ParseCache(cache_dir))
+    result = HclResult()
+    roots: list[Path] = []
+    for path in paths:
+        path = Path(path)
+        if path.suffix in TF_SUFFIXES or path.name.endswith(".tfvars"):
+            candidates = [path.parent]
+        elif only_overrides or files.has_config(path):
+            candidates = [path]
+        else:
+            candidates = find_roots(path, files)
+        for candidate in candidates:
+            normal = Path(os.path.abspath(candidate))
+            if normal not in roots:
+                roots.append(normal)
+    if not only_overrides:
+        files.prefetch(_tree_files(roots))
+
+    var_errors: list[str] = []
+    for root in roots:
+        values = _root_variables(root, files, variables or {}, var_files, var_errors)
+        _load_root(root, files, values, display, result)
+    result.errors[:0] = var_errors
+    result.notes = sorted(set(result.notes))
+    result.verbose_notes = sorted(set(result.verbose_notes))
+    return result
+
+
+def _tree_files(roots: list[Path]) -> list[Path]:
+    """Configuration files at and below the roots: where their local modules usually live."""
+    out: list[Path] = []
+    for root in roots:
+        for current, dirs, names in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+            out.extend(Path(current) / n for n in sorted(names) if n.endswith(TF_SUFFIXES))
+    return out
+
+
+def _load_root(root: Path, files: FileSource, values: dict[str, Any],
+               display: Callable[[Path], str], result: HclResult) -> None:
+    config = ModuleConfig.load(root, files)
+    origin = display(root)
+    result.roots.append(origin)
+    for module in config.walk():
+        for error in module.errors:
+            if error not in result.errors:
+                result.errors.append(error)
+    shared = Shared(report=result.verbose_notes.append, repo_root=_repo_root(root), read=files.read,
+                    display=display, root_dir=root)
+    top = ModuleInstance(config, "", shared, root_values=values)
+
+    _record_blocks(config, result)
+    for module in iter_instances(top):
+        cfg = module.config
+        for name, block in cfg.module_calls.items():
+            source = module_source(block) or "?"
+            if name not in cfg.children:
+                kind = "remote" if not is_local_source(source) else "missing"
+                what = "is remote and was not scanned" if kind == "remote" else "has no Terraform files and was not scanned"
+                result.notes.append(f"{cfg.prefix}module.{name} ({source}) {what}")
+        for block in cfg.resources:
+            for inst in module.instances(block):
+                result.resources.append(_resource(module, block, inst, origin))
+
+
+def _record_blocks(config: ModuleConfig, result: HclResult) -> None:
+    for module in config.walk():
+        for block in module.resources:
+            local = f"data.{block.labels[0]}.{block.labels[1]}" if block.type == "data" else f"{block.labels[0]}.{block.labels[1]}"
+            result.blocks.setdefault(module.prefix + local, _location(block))
+        for name, block in module.module_calls.items():
+            result.blocks.setdefault(f"{module.prefix}module.{name}", _location(block))
+
+
+def _location(block: Any) -> SourceLocation:
+    return SourceLocation(path=block.file, start_line=block.start_line, end_line=block.end_line)
+
+
+def _resource(module: ModuleInstance, block: Any, inst: Any, origin: str) -> Resource:
+    type_, name = block.labels[0], block.labels[1]
+    mode = "data" if block.type == "data" else "managed"
+    local = f"data.{type_}.{name}" if mode == "data" else f"{type_}.{name}"
+    address = f"{module.address + '.' if module.address else ''}{local}{instance_key(inst.key)}"
+    refs = _references(module.config, block)
+    res = Resource(
+        address=address,
+        type=type_,
+        name=name,
+        mode=mode,
+        module=module.address,
+        index=inst.key,
+        actions=("read",) if mode == "data" else ("create",),
+        after=inst.after,
+        references=refs,
+        origin=origin,
+        location=_location(block),
+    )
+    if inst.unknown_expansion:
+        res.extra["unknown_expansion"] = True
+    return res
+
+
+def _references(config: ModuleConfig, block: Any) -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    body = block.body
+    for name, attr in body.attributes.items():
+        if name in ("depends_on", "provider"):
+            continue
+        key = {"count": "count_expression", "for_each": "for_each_expression"}.get(name, name)
+        targets = config.references_of([attr.expr])
+        if targets:
+            out[key] = targets
+    for nested in body.blocks:
+        if nested.type in ("lifecycle", "provisioner", "connection"):
+            continue
+        key = nested.labels[0] if nested.type == "dynamic" and nested.labels else nested.type
+        targets = config.references_of(_all_expressions(nested.body))
+        if targets:
+            out[key] = tuple(sorted(set(out.get(key, ())) | set(targets)))
+    return out
+
+
+def _all_expressions(body: Any) -> list[Any]:
+    nodes = [attr.expr for attr in body.attributes.values()]
+    for nested in body.blocks:
+        nodes.extend(_all_expressions(nested.body))
+    return nodes
+
+
+def _repo_root(start: Path) -> Path:
+    """The enclosing git work tree (``file()`` may read inside it), else ``start``."""
+    current = Path(os.path.abspath(start))
+    for folder in (current, *current.parents):
+        if (folder / ".git").exists():
+            return folder
+    return current
+
+
+# ---------------------------------------------------------------- variables
+def _root_variables(root: Path, files: FileSource, cli_vars: Mapping[str, str], var_files: Sequence[Path],
+                    errors: list[str]) -> dict[str, Any]:
+    """Values for root variables, in Terraform's order of precedence (later wins)."""
+    values: dict[str, Any] = {}
+    auto = [root / "terraform.tfvars"]
+    auto += sorted(p for p in _list_dir(root, files) if p.name.endswith(".auto.tfvars"))
+    for path in auto:
+        text = files.read(path)
+        if text is not None:
+            values.update(_tfvars(text, files.display(path), errors))
+    for path in var_files:
+        text = files.read(Path(path))
+        if text is None:
+            errors.append(f"{files.display(Path(path))}:1: cannot read variables file")
+            continue
+        values.update(_tfvars(text, files.display(Path(path)), errors))
+    for name, raw in cli_vars.items():
+        values[name] = _cli_value(raw)
+    return values
+
+
+def _list_dir(root: Path, files: FileSource) -> list[Path]:
+    found: set[Path] = set()
+    if not files.only_overrides:
+        try:
+            found |= {p for p in root.iterdir() if p.is_file()}
+        except OSError:
+            pass
+    normal = Path(os.path.abspath(root))
+    for path, text in files.overrides.items():
+        if path.parent == normal:
+            if text is None:
+                found.discard(path)
+            else:
+                found.add(path)
+    return sorted(found)
+
+
+def _tfvars(text: str, display: str, errors: list[str]) -> dict[str, Any]:
+    parsed = parse_text(text, display)
+    if parsed.error:
+        errors.append(parsed.error)
+        return {}
+    assert parsed.body is not None
+    ctx = Context(lambda n: _no_names(n))
+    return {name: evaluate(attr.expr, ctx) for name, attr in parsed.body.attributes.items()}
+
+
+def _no_names(name: str) -> Any:
+    from natpolicy.hcl.expr import EvalError
+
+    raise EvalError("variables files cannot refer to other values")
+
+
+def _cli_value(raw: str) -> Any:
+    """``--var name=value``: a literal string unless it is written as HCL (``[...]``, ``{...}``)."""
+    text = raw.strip()
+    if text.startswith(("[", "{")):
+        node = parse_expression(text)
+        if node is not None:
+            return evaluate(node, Context(lambda n: _no_names(n)))
+    return raw
+
+
+def parse_var_flags(flags: Iterable[str] | Mapping[str, str]) -> dict[str, str]:
+    """``--var NAME=VALUE`` flags -> {name: raw value}; a flag without ``=`` is a usage error."""
+    from natpolicy.errors import UsageError
+
+    if isinstance(flags, Mapping):
+        return dict(flags)
+    out: dict[str, str] = {}
+    for flag in flags:
+        name, sep, value = flag.partition("=")
+        if not sep or not name.strip() or not name.strip().replace("_", "a").replace("-", "a").isalnum():
+            raise UsageError(f"--var wants NAME=VALUE, got {flag!r}")
+        out[name.strip()] = value
+    return out

@@ -1,0 +1,281 @@
+"""A Terraform module directory read into its declarations, and module sources.
+
+``ModuleConfig`` is one module *in the configuration tree* (``path`` like
+``("network", "sg")``): the same directory called twice gives two configs
+sharing the parsed files. Reference resolution (``aws_vpc.main.id`` ->
+``module.network.aws_vpc.main``) works on this tree, as the plan's
+``ConfigIndex`` does on the plan's ``configuration`` section.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from natpolicy.hcl.expr import traversals
+from natpolicy.hcl.parse import Attribute, Block, ParseCache, ParsedFile, decode_tree, encode_tree, file_from_tree, parse_text
+
+__all__ = ["ModuleConfig", "FileSource", "is_local_source", "TF_SUFFIXES"]
+
+TF_SUFFIXES = (".tf", ".tofu")
+_MAX_DEPTH = 32
+
+
+def is_local_source(source: str) -> bool:
+    return source.startswith(("./", "../", ".\\", "..\\")) or source in (".", "..")
+
+
+class FileSource:
+    """Reads configuration files, from disk or from given texts.
+
+    ``overrides`` maps a path to its text (staged content, a git revision);
+    ``None`` as text means the file does not exist. With ``only_overrides``
+    the disk is not consulted at all, so a whole revision can be checked.
+    Parses are memoised per file, so a module called many times is parsed once.
+    """
+
+    def __init__(self, overrides: dict[Path, str | None] | None = None, only_overrides: bool = False,
+                 display: Callable[[Path], str] = lambda p: p.as_posix(), cache: ParseCache | None = None) -> None:
+        self.overrides = {Path(os.path.abspath(k)): v for k, v in (overrides or {}).items()}
+        self.only_overrides = only_overrides
+        self.display = display
+        self.cache = cache
+        self._parsed: dict[Path, ParsedFile] = {}
+
+    def read(self, path: Path) -> str | None:
+        path = Path(os.path.abspath(path))
+        if path in self.overrides:
+            return self.overrides[path]
+        if self.only_overrides:
+            return None
+        try:
+            return path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def config_files(self, directory: Path) -> list[Path]:
+        """The module's ``.tf``/``.tofu`` files; ``x.tofu`` replaces ``x.tf`` (OpenTofu)."""
+        directory = Path(os.path.abspath(directory))
+        names: set[Path] = set()
+        if not self.only_overrides:
+            try:
+                names |= {p for p in directory.iterdir() if p.suffix in TF_SUFFIXES and p.is_file()}
+            except OSError:
+                pass
+        for path, text in self.overrides.items():
+            if path.parent == directory and path.suffix in TF_SUFFIXES:
+                if text is None:
+                    names.discard(path)
+                else:
+                    names.add(path)
+        tofu_stems = {p.stem for p in names if p.suffix == ".tofu"}
+        return sorted(p for p in names if p.suffix == ".tofu" or p.stem not in tofu_stems)
+
+    def has_config(self, directory: Path) -> bool:
+        return bool(self.config_files(directory))
+
+    def parse(self, path: Path) -> ParsedFile:
+        path = Path(os.path.abspath(path))
+        parsed = self._parsed.get(path)
+        if parsed is None:
+            text = self.read(path)
+            display = self.display(path)
+            parsed = (parse_text(text, display, self.cache) if text is not None
+                      else ParsedFile(display, None, f"{display}:1: cannot read file"))
+            self._parsed[path] = parsed
+        return parsed
+
+    def prefetch(self, paths: Iterable[Path]) -> None:
+        """Parse many files up front: cache hits directly, misses in parallel when it pays.
+
+        Worker processes cost ~0.1 s each to start, so they are used only for
+        a large batch of files not in the cache, and return compact encoded
+        trees rather than lark objects.
+        """
+        pending: list[tuple[Path, str]] = []
+        for path in paths:
+            path = Path(os.path.abspath(path))
+            if path in self._parsed:
+                continue
+            text = self.read(path)
+            if text is None:
+                continue
+            tree = self.cache.get(text) if self.cache is not None else None
+            if tree is not None:
+                self._parsed[path] = file_from_tree(tree, self.display(path))
+            else:
+                pending.append((path, text))
+        size = sum(len(t) for _, t in pending)
+        workers = min(os.cpu_count() or 1, 4)
+        if workers > 1 and len(pending) >= PARALLEL_MIN_FILES and size >= PARALLEL_MIN_BYTES:
+            for (path, text), encoded in zip(pending, _parse_in_pool([t for _, t in pending], workers)):
+                if encoded is None:
+                    continue  # a syntax error: parse() below reports it with its line
+                tree = decode_tree(encoded)
+                if self.cache is not None:
+                    self.cache.put(text, tree)
+                self._parsed[path] = file_from_tree(tree, self.display(path))
+        for path, _ in pending:
+            self.parse(path)
+
+
+PARALLEL_MIN_FILES = 48
+PARALLEL_MIN_BYTES = 64 * 1024
+
+
+def _parse_one(text: str) -> object | None:
+    import hcl2
+    from lark.exceptions import LarkError
+
+    try:
+        return encode_tree(hcl2.parses_to_tree(text))
+    except (LarkError, RecursionError, ValueError):
+        return None
+
+
+def _parse_in_pool(texts: list[str], workers: int) -> list[object | None]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+            return list(pool.map(_parse_one, texts, chunksize=max(1, len(texts) // (workers * 4))))
+    except (OSError, RuntimeError):  # no processes allowed here: parse serially
+        return [None] * len(texts)
+
+
+@dataclass
+class ModuleConfig:
+    directory: Path
+    path: tuple[str, ...]  # module names from the root
+    parent: ModuleConfig | None = None
+    call: Block | None = None  # the `module` block in the parent that calls this one
+    variables: dict[str, Block] = field(default_factory=dict)
+    locals: dict[str, Attribute] = field(default_factory=dict)
+    outputs: dict[str, Block] = field(default_factory=dict)
+    resources: list[Block] = field(default_factory=list)  # managed and data, in file order
+    module_calls: dict[str, Block] = field(default_factory=dict)
+    children: dict[str, ModuleConfig] = field(default_factory=dict)
+    declared: set[str] = field(default_factory=set)  # "aws_vpc.main", "data.aws_ami.x"
+    errors: list[str] = field(default_factory=list)
+    _memo: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def prefix(self) -> str:
+        return "".join(f"module.{m}." for m in self.path)
+
+    @classmethod
+    def load(cls, directory: Path, files: FileSource, path: tuple[str, ...] = (),
+             parent: ModuleConfig | None = None, call: Block | None = None,
+             seen: frozenset[Path] = frozenset()) -> ModuleConfig:
+        config = cls(directory=directory, path=path, parent=parent, call=call)
+        for file in files.config_files(directory):
+            parsed = files.parse(file)
+            if parsed.error:
+                config.errors.append(parsed.error)
+            if parsed.body is not None:
+                config._add(parsed.body.blocks)
+        if len(path) < _MAX_DEPTH:
+            here = seen | {Path(os.path.abspath(directory))}
+            for name, block in config.module_calls.items():
+                source = module_source(block)
+                if source is None or not is_local_source(source):
+                    continue
+                child_dir = Path(os.path.normpath(directory / source))
+                if Path(os.path.abspath(child_dir)) in here:
+                    continue  # a module calling itself would never end
+                if files.has_config(child_dir):
+                    config.children[name] = cls.load(child_dir, files, (*path, name), config, block, here)
+        return config
+
+    def _add(self, blocks: Iterable[Block]) -> None:
+        for block in blocks:
+            kind, labels = block.type, block.labels
+            if kind == "variable" and len(labels) == 1:
+                self.variables[labels[0]] = block
+            elif kind == "locals":
+                self.locals.update(block.body.attributes)
+            elif kind == "output" and len(labels) == 1:
+                self.outputs[labels[0]] = block
+            elif kind == "resource" and len(labels) == 2:
+                self.resources.append(block)
+                self.declared.add(f"{labels[0]}.{labels[1]}")
+            elif kind == "data" and len(labels) == 2:
+                self.resources.append(block)
+                self.declared.add(f"data.{labels[0]}.{labels[1]}")
+            elif kind == "module" and len(labels) == 1:
+                self.module_calls[labels[0]] = block
+
+    def walk(self) -> Iterable[ModuleConfig]:
+        yield self
+        for child in self.children.values():
+            yield from child.walk()
+
+    # -- references ------------------------------------------------------
+    def references_of(self, nodes: Iterable[object]) -> tuple[str, ...]:
+        targets: set[str] = set()
+        for node in nodes:
+            for chain in traversals(node):
+                targets |= self.resolve(chain)
+        return tuple(sorted(targets))
+
+    def resolve(self, chain: tuple[str, ...], depth: int = 0) -> frozenset[str]:
+        """Config addresses of the resources a name traversal leads to."""
+        key = chain[:3]
+        cached = self._memo.get(key)
+        if cached is not None:
+            return cached
+        self._memo[key] = frozenset()  # cycle guard
+        result = self._resolve(key, depth) if depth <= _MAX_DEPTH else frozenset()
+        self._memo[key] = result
+        return result
+
+    def _resolve(self, chain: tuple[str, ...], depth: int) -> frozenset[str]:
+        head = chain[0]
+        if head == "var" and len(chain) >= 2:
+            if self.parent is None or self.call is None:
+                return frozenset()
+            attr = self.call.body.attributes.get(chain[1])
+            return self.parent._resolve_nodes([attr.expr] if attr else [], depth)
+        if head == "local" and len(chain) >= 2:
+            attr = self.locals.get(chain[1])
+            return self._resolve_nodes([attr.expr] if attr else [], depth)
+        if head == "module" and len(chain) >= 2:
+            child = self.children.get(chain[1])
+            if child is None:
+                return frozenset()
+            outputs = [chain[2]] if len(chain) >= 3 else list(child.outputs)
+            nodes = []
+            for name in outputs:
+                block = child.outputs.get(name)
+                value = block.body.attributes.get("value") if block else None
+                if value is not None:
+                    nodes.append(value.expr)
+            return child._resolve_nodes(nodes, depth)
+        if head == "data" and len(chain) >= 3:
+            local = f"data.{chain[1]}.{chain[2]}"
+            return frozenset({self.prefix + local}) if local in self.declared else frozenset()
+        if len(chain) >= 2:
+            local = f"{chain[0]}.{chain[1]}"
+            return frozenset({self.prefix + local}) if local in self.declared else frozenset()
+        return frozenset()
+
+    def _resolve_nodes(self, nodes: list[object], depth: int) -> frozenset[str]:
+        out: set[str] = set()
+        for node in nodes:
+            for chain in traversals(node):
+                out |= self.resolve(chain, depth + 1)
+        return frozenset(out)
+
+
+def module_source(block: Block) -> str | None:
+    attr = block.body.attributes.get("source")
+    if attr is None:
+        return None
+    from natpolicy.hcl.expr import Context, evaluate
+    from natpolicy.model import UNKNOWN
+
+    value = evaluate(attr.expr, Context(lambda n: UNKNOWN))
+    return value if isinstance(value, str) else None

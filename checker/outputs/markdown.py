@@ -1,0 +1,236 @@
+"""``--format markdown``: a job summary for ``$GITHUB_STEP_SUMMARY`` or a PR comment.
+
+Layout, for a reviewer who reads top-down and stops early:
+
+1. one line with the count (and the gate's verdict when known);
+2. a table by severity;
+3. the NAT findings first, each with the route tables that lose egress;
+4. the other findings, most severe first, each linking to its rule doc;
+5. errors and notes.
+
+Suppressed findings are left out (they are not actionable, and a comment that
+lists them is the complaint users raise about SARIF-to-comment tools). The
+whole text stays under GitHub's 1 MiB step-summary limit: rows stop before
+the budget runs out and a note says how many were left out.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from natpolicy import __version__
+from natpolicy.check import Severity
+from natpolicy.findings import Finding
+from natpolicy.runner import RunResult
+
+# GitHub refuses a step summary above 1 MiB; keep clear of it so a caller can
+# add a heading of its own.
+MAX_BYTES = 1_000_000
+TOP_FINDINGS = 50
+MAX_CELL = 500
+NAT_FAMILY = "NAT"
+# The NAT rules put the route tables that lose egress in ``Finding.details``
+# under this key (see policies/nat/_wording.py, ``tables_detail``).
+ROUTE_TABLE_KEY = "route_tables"
+
+_ICON = {Severity.CRITICAL: "🟣", Severity.HIGH: "🔴", Severity.MEDIUM: "🟠", Severity.LOW: "🔵"}
+_TRUNCATED = "\n> [!WARNING]\n> Summary truncated to stay under GitHub's 1 MiB limit: {n} more {noun} not listed here. " \
+             "The SARIF file and the code scanning alerts have every finding.\n"
+
+
+def render(result: RunResult, *, fail_on: Severity | None = None, soft_fail: bool = False,
+           max_bytes: int = MAX_BYTES, top: int = TOP_FINDINGS) -> str:
+    from natpolicy.outputs.sarif import rule_help_uri
+
+    docs = {c.id: rule_help_uri(c) for c in result.checks}
+    active = sorted((f for f in result.findings if not f.suppressed), key=Finding.sort_key)
+    nat = [f for f in active if _family(f.rule_id) == NAT_FAMILY]
+    others = [f for f in active if _family(f.rule_id) != NAT_FAMILY]
+
+    out = _Budget(max_bytes - len(_TRUNCATED.format(n=10**9, noun="findings").encode()))
+    out.add(_head(result, active, fail_on, soft_fail))
+    listed = 0
+    if nat:
+        out.add("\n### NAT gateways: egress at risk\n\n")
+        for f in nat:
+            if not out.add(_nat_item(f, docs.get(f.rule_id))):
+                break
+            listed += 1
+    shown_others = others[:top]
+    if shown_others:
+        title = "Findings" if not nat else "Other findings"
+        out.add(f"\n### {title}\n\n| Severity | Rule | Resource | Location | Finding |\n|---|---|---|---|---|\n")
+        for f in shown_others:
+            if not out.add(_row(f, docs.get(f.rule_id))):
+                break
+            listed += 1
+    unlisted = len(active) - listed
+    truncated = out.full
+    if unlisted and not truncated:
+        more = f"\n_…and {unlisted} more, less severe; the SARIF file and the code scanning alerts list them all._\n"
+        truncated = not out.add(more)
+    out.add(_tail(result), force=False)
+    text = out.text()
+    if truncated:
+        noun = "finding" if unlisted == 1 else "findings"
+        text += _TRUNCATED.format(n=unlisted, noun=noun)
+    return text
+
+
+class _Budget:
+    """Appends chunks while they fit; once one does not, nothing more is added."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self.full = False
+        self._parts: list[str] = []
+
+    def add(self, chunk: str, force: bool = True) -> bool:
+        size = len(chunk.encode("utf-8"))
+        if self.full or self.size + size > self.limit:
+            # `force=False` chunks (the footer) may be dropped without marking
+            # the findings as truncated.
+            self.full = self.full or force
+            return False
+        self._parts.append(chunk)
+        self.size += size
+        return True
+
+    def text(self) -> str:
+        return "".join(self._parts)
+
+
+def _head(result: RunResult, active: Sequence[Finding], fail_on: Severity | None, soft_fail: bool) -> str:
+    counts = {s: 0 for s in Severity}
+    for f in active:
+        counts[f.severity] += 1
+    scope = f"{result.resources} resources checked against {len(result.checks)} rules"
+    lines = ["## natpolicy", ""]
+    if not active:
+        lines.append(f"✅ **No findings** ({scope}).")
+    else:
+        noun = "finding" if len(active) == 1 else "findings"
+        lines.append(f"**{len(active)} {noun}** ({scope}).")
+    if fail_on is not None:
+        lines += ["", _verdict(active, fail_on, soft_fail, bool(result.errors))]
+    lines += ["", "| Severity | Findings |", "|:---|---:|"]
+    for sev in sorted(Severity, reverse=True):
+        lines.append(f"| {_ICON[sev]} {sev.label.capitalize()} | {counts[sev]} |")
+    return "\n".join(lines) + "\n"
+
+
+def _verdict(active: Sequence[Finding], fail_on: Severity, soft_fail: bool, errors: bool) -> str:
+    if errors:
+        return "❌ **Gate: error.** natpolicy could not evaluate everything (see Errors below)."
+    failing = sum(1 for f in active if f.severity >= fail_on)
+    if not failing:
+        return f"✅ **Gate: pass** (nothing at or above `{fail_on.label}`)."
+    noun = "finding is" if failing == 1 else "findings are"
+    if soft_fail:
+        return f"⚠️ **Gate: would fail** ({failing} {noun} at or above `{fail_on.label}`; soft-fail is on)."
+    return f"❌ **Gate: fail** ({failing} {noun} at or above `{fail_on.label}`)."
+
+
+def _nat_item(f: Finding, doc: str | None) -> str:
+    lines = [f"- {_ICON[f.severity]} **{_rule_link(f.rule_id, doc)}** {_code(f.address)} at {_code(_where(f))}: "
+             f"{_text(f.message)}"]
+    tables = _route_tables(f.details)
+    if tables:
+        lines.append("  - Route tables losing egress:")
+        lines += [f"    - {t}" for t in tables]
+    return "\n".join(lines) + "\n"
+
+
+def _route_tables(details: Mapping[str, Any]) -> list[str]:
+    """One line per route table from the NAT rules' ``details["route_tables"]``:
+    ``{"address", "id", "destinations": [...], "subnets": [{"address", "id"}]}``."""
+    out = []
+    for table in details.get(ROUTE_TABLE_KEY) or []:
+        if not isinstance(table, Mapping):
+            out.append(_code(str(table)))
+            continue
+        line = _label(table)
+        destinations = [str(d) for d in table.get("destinations") or []]
+        if destinations:
+            line += " loses " + ", ".join(_code(d) for d in destinations)
+        subnets = [_label(s) for s in table.get("subnets") or [] if isinstance(s, Mapping)]
+        if subnets:
+            line += f"; {'subnet' if len(subnets) == 1 else 'subnets'}: " + ", ".join(subnets)
+        out.append(line)
+    return out
+
+
+def _label(item: Mapping[str, Any]) -> str:
+    """`address` (id), whichever of the two is known."""
+    address, id_ = item.get("address"), item.get("id")
+    if address and id_ and id_ != address:
+        return f"{_code(str(address))} ({_code(str(id_))})"
+    return _code(str(address or id_ or "?"))
+
+
+def _row(f: Finding, doc: str | None) -> str:
+    cells = [
+        f"{_ICON[f.severity]} {f.severity.label}",
+        _rule_link(f.rule_id, doc),
+        _code(f.address, table=True),
+        _code(_where(f), table=True),
+        _text(f.message),
+    ]
+    return "| " + " | ".join(cells) + " |\n"
+
+
+def _tail(result: RunResult) -> str:
+    lines: list[str] = []
+    if result.errors:
+        lines += ["", "### Errors", ""]
+        lines += [f"- {_text(e)}" for e in result.errors[:20]]
+        if len(result.errors) > 20:
+            lines.append(f"- …and {len(result.errors) - 20} more")
+    if result.notes:
+        lines += ["", "<details><summary>Notes</summary>", ""]
+        lines += [f"- {_text(n)}" for n in result.notes[:50]]
+        if len(result.notes) > 50:
+            lines.append(f"- …and {len(result.notes) - 50} more")
+        lines += ["", "</details>"]
+    suppressed = sum(1 for f in result.findings if f.suppressed)
+    footer = f"natpolicy {__version__}"
+    if suppressed:
+        footer += f" · {suppressed} suppressed {'finding' if suppressed == 1 else 'findings'} not shown"
+    lines += ["", f"<sub>{footer}</sub>"]
+    return "\n".join(lines) + "\n"
+
+
+def _family(rule_id: str) -> str:
+    return rule_id.rstrip("0123456789").upper()
+
+
+def _where(f: Finding) -> str:
+    return f"{f.location.path}:{max(1, f.location.start_line)}"
+
+
+def _rule_link(rule_id: str, doc: str | None) -> str:
+    return f"[{rule_id}]({doc})" if doc else rule_id
+
+
+_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>|~"})
+
+
+def _text(value: str) -> str:
+    """Plain text that markdown must not interpret (messages can hold `*`, `<`, `|`)."""
+    value = " ".join(value.split())
+    if len(value) > MAX_CELL:
+        value = value[: MAX_CELL - 1] + "…"
+    return value.translate(_SPECIAL)
+
+
+def _code(value: str, table: bool = False) -> str:
+    value = " ".join(value.split())
+    if len(value) > MAX_CELL:
+        value = value[: MAX_CELL - 1] + "…"
+    if table:
+        # Inside a table a pipe ends the cell even within a code span.
+        value = value.replace("|", "\\|")
+    fence = "``" if "`" in value else "`"
+    pad = " " if fence == "``" else ""
+    return f"{fence}{pad}{value}{pad}{fence}"

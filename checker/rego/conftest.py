@@ -1,0 +1,156 @@
+"""User policies in conftest style: which rules to query and what their results mean.
+
+* rules ``deny``/``violation`` (failures) and ``warn`` (warnings), each with
+  optional ``_suffix`` parts, in package ``main`` unless ``--namespace``
+  (repeatable, globs) or ``--all-namespaces`` says otherwise;
+* a result is a string (the message) or an object with a string ``msg`` and
+  optional fields: ``id``, ``severity``, ``address``/``resource``, ``key``,
+  ``title``; every other field lands in the finding's ``details``;
+* ``exception contains rules if { ...; rules := ["foo"] }`` exempts
+  ``deny_foo`` and ``violation_foo`` (``""`` exempts plain ``deny``), as in
+  conftest; exempted results are counted in a note.
+"""
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from natpolicy.check import Severity
+from natpolicy.errors import InputError, UsageError
+from natpolicy.rego.engine import UNDEFINED
+from natpolicy.rego.evaluate import Query
+from natpolicy.rego.loading import PolicyFile
+from natpolicy.rego.results import RULE_ID, RegoResult, message_key, reserved_fields, severity_of
+
+__all__ = ["FAILURE", "WARNING", "select_queries", "parse_results", "exempted_rules"]
+
+FAILURE = re.compile(r"^(deny|violation)(_[a-zA-Z0-9]+)*$")
+WARNING = re.compile(r"^warn(_[a-zA-Z0-9]+)*$")
+
+# deny/violation are errors, warn a warning; with a severity field, the
+# severity decides (SARIF level from it, as for every built-in rule).
+_DEFAULTS = {"failure": (Severity.HIGH, "error"), "warning": (Severity.LOW, "warning")}
+
+
+def select_queries(policies: Sequence[PolicyFile], namespaces: Sequence[str], all_namespaces: bool) -> list[Query]:
+    """The deny/violation/warn/exception rules of the selected packages."""
+    patterns = list(namespaces) or ["main"]
+    packages = sorted({p.package for p in policies})
+    chosen = packages if all_namespaces else [pkg for pkg in packages if any(fnmatch.fnmatchcase(pkg, pat) for pat in patterns)]
+    if not chosen:
+        found = ", ".join(packages) or "none"
+        raise UsageError(f"no Rego policy is in namespace {', '.join(patterns)} (packages found: {found}); "
+                         "use --namespace NAME or --all-namespaces")
+    queries: list[Query] = []
+    seen: set[tuple[str, str]] = set()
+    for policy in policies:
+        if policy.package not in chosen:
+            continue
+        for rule in policy.info.rules:
+            if (FAILURE.match(rule) or WARNING.match(rule) or rule == "exception") and (policy.package, rule) not in seen:
+                seen.add((policy.package, rule))
+                queries.append(Query(policy.package, rule, policy))
+    return queries
+
+
+def kind_of(rule: str) -> str:
+    return "failure" if FAILURE.match(rule) else "warning"
+
+
+def exempted_rules(value: Any, query: Query) -> set[str]:
+    """Rule names an ``exception`` value exempts: ``{"deny_foo", "violation_foo"}``."""
+    if value is UNDEFINED:
+        return set()
+    if not isinstance(value, list) or not all(isinstance(v, list) and all(isinstance(s, str) for s in v) for v in value):
+        raise InputError(_where(query), f"{query.ref} must be a set of arrays of rule names "
+                                        f"(`exception contains rules if {{ rules := [\"foo\"] }}`), got {_kind(value)}")
+    out: set[str] = set()
+    for names in value:
+        for name in names:
+            out |= {"deny", "violation"} if name == "" else {f"deny_{name}", f"violation_{name}"}
+    return out
+
+
+def parse_results(value: Any, query: Query) -> list[RegoResult]:
+    if value is UNDEFINED:
+        return []
+    if isinstance(value, dict):
+        if value and all(v is True for v in value.values()):
+            cause = ("is an object whose values are all `true`: the shape of Rego v0 `"
+                     f"{query.rule}[msg] {{ ... }}`, which regopy misreads; write `{query.rule} contains msg if {{ ... }}`")
+        else:
+            cause = f"is an object, not a set of results; write `{query.rule} contains msg if {{ ... }}`"
+        raise InputError(_where(query), f"{query.ref} {cause}")
+    if not isinstance(value, list):
+        raise InputError(_where(query), f"{query.ref} must be a set of results (`{query.rule} contains msg if ...`), "
+                                        f"got {_kind(value)}")
+    severity, level = _DEFAULTS[kind_of(query.rule)]
+    out: list[RegoResult] = []
+    keys: set[tuple[str, str, str]] = set()
+    for item in value:
+        result = _one(item, query, severity, level)
+        # The first result per (rule, address) keeps an empty key, so its
+        # fingerprint survives message rewording; later ones are told apart
+        # by their message.
+        triple = (result.rule_id, result.address or "", result.key)
+        if triple in keys:
+            result.key = message_key(result.message)
+        keys.add((result.rule_id, result.address or "", result.key))
+        out.append(result)
+    return out
+
+
+def _one(item: Any, query: Query, default_severity: Severity, default_level: str) -> RegoResult:
+    fields: dict[str, Any]
+    if isinstance(item, str):
+        fields = {"msg": item}
+    elif isinstance(item, dict) and isinstance(item.get("msg"), str):
+        fields = item
+    else:
+        raise InputError(_where(query), f"{query.ref} returned {_kind(item)}; each result must be a string or an "
+                                        "object with a string `msg`")
+    rule_id = fields.get("id")
+    if rule_id is None:
+        rule_id = f"{query.package}/{query.rule}"
+    if not isinstance(rule_id, str) or not RULE_ID.match(rule_id):
+        raise InputError(_where(query), f"{query.ref} returned an `id` that is not a usable rule id: {rule_id!r} "
+                                        "(letters, digits and _ . : / -, up to 128 characters)")
+    severity = severity_of(fields.get("severity"), default_severity)
+    if severity is None:
+        raise InputError(_where(query), f"{query.ref} returned severity {fields.get('severity')!r}; "
+                                        "use low, medium, high or critical")
+    level = default_level if fields.get("severity") is None else severity.sarif_level
+    address = fields.get("address", fields.get("resource"))
+    if address is not None and not isinstance(address, str):
+        raise InputError(_where(query), f"{query.ref} returned a non-string `address`/`resource`: {_kind(address)}")
+    key = fields.get("key")
+    details = {k: v for k, v in fields.items() if k not in reserved_fields()}
+    details["query"] = query.ref
+    title = fields.get("title")
+    name = title if isinstance(title, str) and title else f"Rego rule {query.ref}"
+    return RegoResult(
+        rule_id=rule_id,
+        rule_name=name,
+        severity=severity,
+        level=level,
+        message=fields["msg"],
+        address=address or None,
+        resource_type=fields.get("resource_type") if isinstance(fields.get("resource_type"), str) else None,
+        key=str(key) if isinstance(key, (str, int)) else "",
+        details=details,
+        doc=f"User Rego policy: `{query.ref}` in `{query.policy.display}`.\n\n{name}",
+        policy_path=query.policy.display,
+    )
+
+
+def _where(query: Query) -> str:
+    return f"{query.policy.display}:{query.policy.line_of_rule(query.rule)}"
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    return {dict: "an object", list: "an array", str: "a string", int: "a number", float: "a number"}.get(
+        type(value), "null")

@@ -1,0 +1,94 @@
+"""``data.natpolicy``: what natpolicy already computed, offered to Rego policies.
+
+Joins that are slow in Rego (and quadratic in regopy) are done once here in
+Python. The document is built per plan, only when a policy mentions
+``data.natpolicy`` (rego-cpp re-reads base documents when compiling, so an
+unused one would cost time for nothing). Shape::
+
+    data.natpolicy.plan                 display path of the plan being checked
+    data.natpolicy.references[address][attribute] = [config address, ...]
+        resolved through variables and module outputs, e.g.
+        {"aws_flow_log.main": {"vpc_id": ["module.net.aws_vpc.this"]}}
+    data.natpolicy.resources_after[address] = {type, name, mode, module,
+        config_address, actions, change_index, id}
+        every managed resource that exists after apply; change_index is its
+        position in input.resource_changes (null when it comes from
+        prior_state), so values are one lookup away
+    data.natpolicy.nat.gateways[address] = {deleted, replaced, private,
+        lost_routes: [{route_table, destinations, subnets}], partial, teardown}
+        the NAT001 route analysis of every deleted NAT gateway
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from natpolicy.model import ResourceModel
+
+__all__ = ["natpolicy_data"]
+
+
+def natpolicy_data(model: ResourceModel, origin: str, document: Any) -> dict[str, Any]:
+    resources = [r for r in model if r.origin == origin]
+    change_index: dict[tuple[str, str | None], int] = {}
+    changes = document.get("resource_changes") if isinstance(document, dict) else None
+    if isinstance(changes, list):
+        for i, rc in enumerate(changes):
+            if isinstance(rc, dict) and isinstance(rc.get("address"), str):
+                change_index.setdefault((rc["address"], rc.get("deposed")), i)
+
+    references = {r.address: {k: list(v) for k, v in sorted(r.references.items())}
+                  for r in resources if r.references and r.deposed is None}
+    after: dict[str, Any] = {}
+    for r in resources:
+        if r.mode != "managed" or not r.exists_after:
+            continue
+        rid = r.after.get("id") if isinstance(r.after, dict) else None
+        after[r.address] = {
+            "type": r.type, "name": r.name, "mode": r.mode, "module": r.module,
+            "config_address": r.config_address, "actions": list(r.actions),
+            "change_index": change_index.get((r.address, None)),
+            "id": rid if isinstance(rid, str) else None,
+        }
+    data: dict[str, Any] = {"plan": origin, "references": references, "resources_after": after}
+    nat = _nat_analysis(model, origin)
+    if nat is not None:
+        data["nat"] = nat
+    return data
+
+
+def _nat_analysis(model: ResourceModel, origin: str) -> dict[str, Any] | None:
+    """The NAT001 verdicts, if the NAT rule family is installed.
+
+    Read through the family's own index so Rego sees exactly what NAT001
+    judged; any change of that internal API leaves ``nat`` out rather than
+    failing the run.
+    """
+    try:
+        from natpolicy.policies.nat._egress import egress_index
+    except ImportError:
+        return None
+    try:
+        index = egress_index(model)
+        gateways: dict[str, Any] = {}
+        for gw in model.of_type("aws_nat_gateway"):
+            if gw.origin != origin or gw.mode != "managed" or not gw.is_deleted:
+                continue
+            verdict = index.judge_gateway(gw)
+            gateways[gw.address if gw.deposed is None else f"{gw.address} (deposed {gw.deposed})"] = {
+                "deleted": True,
+                "replaced": gw.exists_after,
+                "private": bool(verdict.private),
+                "partial": bool(verdict.partial and verdict.alone),
+                "teardown": bool(verdict.teardown),
+                "lost_routes": [
+                    {
+                        "route_table": loss.table.label,
+                        "destinations": list(loss.destinations),
+                        "subnets": [s.label for s in loss.subnets],
+                    }
+                    for loss in verdict.losses
+                ],
+            }
+        return {"gateways": gateways}
+    except Exception:  # the analysis is a bonus for policies; never fail the run over it
+        return None

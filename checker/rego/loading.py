@@ -1,0 +1,92 @@
+"""Finding and reading Rego policy files, and naming their problems.
+
+User policies are code the user chose to run: they are only ever loaded from
+paths given with ``--policy`` (or the config file), never discovered in the
+scanned repository.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from natpolicy.errors import InputError
+from natpolicy.rego.source import ModuleInfo, char_line_col, line_col, scan_module
+
+__all__ = ["PolicyFile", "load_policy_paths", "read_policy", "located", "policy_error"]
+
+
+@dataclass
+class PolicyFile:
+    path: Path
+    display: str  # what error messages and SARIF show: relative POSIX path
+    source: str
+    info: ModuleInfo
+
+    @property
+    def package(self) -> str:
+        return self.info.package
+
+    def position(self, byte_offset: int) -> str:
+        line, col = line_col(self.source, byte_offset)
+        return f"{self.display}:{line}:{col}"
+
+    def line_of_rule(self, rule: str) -> int:
+        for number, text in enumerate(self.source.splitlines(), 1):
+            if text.startswith(rule) and (len(text) == len(rule) or not (text[len(rule)].isalnum() or text[len(rule)] == "_")):
+                return number
+        return 1
+
+
+def load_policy_paths(paths: list[str] | tuple[str, ...]) -> list[PolicyFile]:
+    """Every ``*.rego`` under the given files/directories, minus ``*_test.rego``."""
+    from natpolicy.loaders.inputs import display_path
+
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*.rego") if p.is_file() and not p.name.endswith("_test.rego"))
+            if not found:
+                raise InputError(display_path(raw), "no .rego files in this policy directory")
+            files.extend(found)
+        elif path.is_file():
+            if path.suffix != ".rego":
+                raise InputError(display_path(raw), "a policy must be a .rego file or a directory of them")
+            files.append(path)
+        else:
+            raise InputError(display_path(raw), "no such policy file or directory")
+    seen: set[Path] = set()
+    out: list[PolicyFile] = []
+    for path in files:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(read_policy(path, display_path(str(path))))
+    return out
+
+
+def read_policy(path: Path, display: str, source: str | None = None) -> PolicyFile:
+    if source is None:
+        try:
+            source = path.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InputError(display, f"not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
+        except OSError as exc:
+            raise InputError(display, exc.strerror or str(exc)) from None
+    info = scan_module(source)
+    policy = PolicyFile(path=path, display=display, source=source, info=info)
+    if not info.package:
+        raise InputError(f"{display}:1:1", "no `package` declaration")
+    if info.problems:
+        problem = info.problems[0]
+        line, col = char_line_col(source, problem.offset)
+        raise InputError(f"{display}:{line}:{col}", problem.message)
+    return policy
+
+
+def located(policy: PolicyFile, rule: str) -> str:
+    return f"{policy.display}:{policy.line_of_rule(rule)}"
+
+
+def policy_error(where: str, cause: str) -> InputError:
+    return InputError(where, cause)

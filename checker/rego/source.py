@@ -1,0 +1,167 @@
+"""What natpolicy reads from Rego source text itself, before any engine sees it.
+
+* the package and the names of the rules defined at top level, so each rule
+  can be queried on its own (each query gets its own statement budget, and
+  helper rules are never evaluated for nothing);
+* Rego v0 syntax, which regopy 1.5.2 accepts but misreads (``deny[msg] { }``
+  becomes an object), and the ``deny[msg] if`` form conftest refuses;
+* byte offsets (rego-cpp's unit) to line:column.
+
+A small tokenizer is enough: it skips comments and strings, tracks bracket
+depth, and looks only at depth 0 where rule heads live.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+__all__ = ["Token", "ModuleInfo", "V0Syntax", "scan_module", "line_col"]
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>[ \t\r\n]+)
+  | (?P<comment>\#[^\n]*)
+  | (?P<string>"(?:[^"\\\n]|\\.)*")
+  | (?P<raw>`[^`]*`)
+  | (?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
+  | (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<op>:=|==|!=|<=|>=|[{}\[\]().,;:=<>|&+\-*/%])
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+# After one of these, a `{` opens a value (object/set literal), not a rule body.
+_VALUE_CONTEXT = frozenset({":=", "=", "==", "!=", "contains", ",", "(", "[", "in", "|", ":", "else", "default"})
+_KEYWORDS = frozenset({"package", "import", "default", "if", "contains", "else", "some", "every", "in", "not", "with", "as"})
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    offset: int  # character offset in the source
+    depth: int  # bracket depth before the token
+
+
+@dataclass
+class V0Syntax:
+    offset: int
+    message: str
+
+
+@dataclass
+class ModuleInfo:
+    package: str = ""
+    rules: list[str] = field(default_factory=list)  # top-level rule names, in order, unique
+    problems: list[V0Syntax] = field(default_factory=list)
+    mentions_natpolicy_data: bool = False
+
+
+def tokens(source: str) -> list[Token]:
+    out: list[Token] = []
+    depth = 0
+    for match in _TOKEN.finditer(source):
+        kind = match.lastgroup or "other"
+        if kind in ("ws", "comment"):
+            continue
+        text = match.group()
+        if kind == "op" and text in "}])":
+            depth = max(0, depth - 1)
+            out.append(Token(kind, text, match.start(), depth))
+            continue
+        out.append(Token(kind, text, match.start(), depth))
+        if kind == "op" and text in "{[(":
+            depth += 1
+    return out
+
+
+_CONFTEST_RULE = re.compile(r"^(deny|violation|warn)(_[A-Za-z0-9_]+)*$")
+
+
+def scan_module(source: str) -> ModuleInfo:
+    info = ModuleInfo()
+    toks = tokens(source)
+    info.mentions_natpolicy_data = "natpolicy" in source and re.search(r"\bdata\s*\.\s*natpolicy\b", source) is not None
+    seen: set[str] = set()
+    # A statement starts at depth 0 with an identifier that follows a closed
+    # statement; we approximate "follows" by the previous depth-0 token ending
+    # a line or a block, which holds for formatted and unformatted Rego alike.
+    prev: Token | None = None
+    current = "rule"  # the rule whose head we are in
+    for i, tok in enumerate(toks):
+        if tok.depth != 0:
+            prev = tok
+            continue
+        if tok.kind == "ident" and tok.text == "package" and not info.package:
+            info.package = _package_name(source, tok.offset + len("package"))
+        elif tok.kind == "op" and tok.text == "{":
+            before = prev.text if prev is not None else ""
+            if before not in _VALUE_CONTEXT and before != "if" and not (prev is not None and prev.kind == "op" and prev.text in (":=", "=")):
+                info.problems.append(V0Syntax(tok.offset, _v0_message(current)))
+        elif tok.kind == "ident" and _starts_statement(source, toks, i) and tok.text not in _KEYWORDS:
+            name = current = tok.text
+            nxt = toks[i + 1] if i + 1 < len(toks) else None
+            if name not in seen and nxt is not None and not (nxt.kind == "op" and nxt.text == "."):
+                seen.add(name)
+                info.rules.append(name)
+            if _CONFTEST_RULE.match(name) and nxt is not None and nxt.text == "[":
+                close = _matching(toks, i + 1)
+                after = toks[close + 1] if close is not None and close + 1 < len(toks) else None
+                if after is not None and after.text == "if":
+                    info.problems.append(V0Syntax(tok.offset, (
+                        f"`{name}[...] if` defines an object, not a set of results (conftest refuses it too): "
+                        f"write `{name} contains msg if {{ ... }}`")))
+        prev = tok
+    return info
+
+
+def _starts_statement(source: str, toks: list[Token], i: int) -> bool:
+    """Is token ``i`` (depth 0) the first token on its line and not a continuation?"""
+    tok = toks[i]
+    line_start = source.rfind("\n", 0, tok.offset) + 1
+    if source[line_start:tok.offset].strip():
+        return False
+    if i == 0:
+        return True
+    prev = toks[i - 1]
+    # A line ending in an operator or `else` continues the statement above.
+    return not (prev.kind == "op" and prev.text not in ("}", "]", ")")) and prev.text not in ("else", "if", "contains", "in", "not", "some", "with", "as", "default", "import", "package")
+
+
+def _package_name(source: str, offset: int) -> str:
+    """The rest of the ``package`` line: ``terraform.analysis``."""
+    end = source.find("\n", offset)
+    text = source[offset:end if end >= 0 else len(source)].split("#", 1)[0]
+    return "".join(text.split())
+
+
+def _matching(toks: list[Token], i: int) -> int | None:
+    depth = toks[i].depth
+    for j in range(i + 1, len(toks)):
+        if toks[j].depth == depth and toks[j].text in "]})":
+            return j
+    return None
+
+
+def _v0_message(name: str) -> str:
+    if _CONFTEST_RULE.match(name) or name == "exception":
+        return (f"Rego v0 syntax (`{name}[msg] {{ ... }}`), which regopy misreads as an object: "
+                f"write `{name} contains msg if {{ ... }}` (Rego v1, as OPA 1.x and conftest require)")
+    return (f"Rego v0 syntax (a rule body without `if`): write `{name} if {{ ... }}` "
+            f"(or `{name} := value if {{ ... }}`; Rego v1, as OPA 1.x requires)")
+
+
+def line_col(source: str, byte_offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of a UTF-8 byte offset."""
+    data = source.encode("utf-8")
+    byte_offset = max(0, min(byte_offset, len(data)))
+    prefix = data[:byte_offset].decode("utf-8", "ignore")
+    line = prefix.count("\n") + 1
+    col = len(prefix) - (prefix.rfind("\n") + 1) + 1
+    return line, col
+
+
+def char_line_col(source: str, char_offset: int) -> tuple[int, int]:
+    prefix = source[:char_offset]
+    return prefix.count("\n") + 1, len(prefix) - (prefix.rfind("\n") + 1) + 1

@@ -1,0 +1,55 @@
+"""User policies (``--policy``) evaluated against one plan at a time."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from natpolicy.check import BaseCheck
+from natpolicy.findings import Finding
+from natpolicy.model import ResourceModel
+from natpolicy.rego.conftest import exempted_rules, parse_results, select_queries
+from natpolicy.rego.engine import RegoEngine
+from natpolicy.rego.evaluate import PolicySet, Progress, Query
+from natpolicy.rego.loading import load_policy_paths
+from natpolicy.rego.results import RegoResult, rule_check, to_finding
+
+__all__ = ["UserPolicies"]
+
+
+class UserPolicies:
+    def __init__(self, policy_set: PolicySet) -> None:
+        self.set = policy_set
+
+    @property
+    def wants_data(self) -> bool:
+        return self.set.wants_data
+
+    @classmethod
+    def load(cls, engine: RegoEngine, paths: Sequence[str], namespaces: Sequence[str], all_namespaces: bool) -> UserPolicies:
+        policies = load_policy_paths(list(paths))
+        queries = select_queries(policies, namespaces, all_namespaces)
+        return cls(PolicySet(engine, policies, queries))
+
+    def run(self, model: ResourceModel, origin: str, data: dict[str, Any] | None, prepared: Any,
+            progress: Progress, scrub: Any) -> tuple[list[Finding], list[BaseCheck], list[str]]:
+        raw: list[tuple[Query, RegoResult]] = []
+        exempt: dict[str, set[str]] = {}
+
+        def consume(query: Query, value: Any) -> None:
+            if query.rule == "exception":
+                exempt.setdefault(query.package, set()).update(exempted_rules(value, query))
+            else:
+                raw.extend((query, r) for r in parse_results(value, query))
+
+        self.set.run(data, prepared, origin, progress, consume)
+        findings: list[Finding] = []
+        checks: dict[str, BaseCheck] = {}
+        skipped: dict[str, int] = {}
+        for query, result in raw:
+            if query.rule in exempt.get(query.package, ()):
+                skipped[query.ref] = skipped.get(query.ref, 0) + 1
+                continue
+            findings.append(to_finding(result, model, origin, scrub))
+            checks.setdefault(result.rule_id, rule_check(result))
+        notes = [f"{origin}: {n} result(s) of {ref} exempted by an `exception` rule" for ref, n in sorted(skipped.items())]
+        return findings, list(checks.values()), notes

@@ -1,0 +1,266 @@
+"""Inline ``natpolicy:skip`` comments and config-file exceptions, applied to findings.
+
+A skip comment looks like ``# natpolicy:skip=SG001,SG002 why this is fine``
+(``//`` and ``/* */`` comments work too). It counts when it sits inside the
+block the finding points at, on its header line, or in the comment lines
+directly above it; a skip in a ``module`` call block covers every resource
+of that module. This works for plan findings as well, because the source
+mapping points them at ``.tf`` blocks. A skip without a reason is not
+honoured: silently accepting risk is exactly what this tool is against.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from natpolicy.config import Config
+from natpolicy.findings import Finding
+from natpolicy.model import ResourceModel, SourceLocation, module_path
+from natpolicy.runner import RunResult
+
+__all__ = ["Skip", "SourceReader", "parse_skip", "apply_suppressions", "enclosing_modules",
+           "apply_to_result"]
+
+_SKIP = re.compile(
+    r"(?:#|//|/\*)\s*natpolicy:skip\s*=\s*(?P<ids>[A-Za-z0-9_]+(?:\s*,\s*[A-Za-z0-9_]+)*)(?P<rest>.*)$"
+)
+_COMMENT_LINE = re.compile(r"^\s*(?:#|//|/\*|\*)")
+_SOURCE_SUFFIXES = (".tf", ".tofu")
+
+# Looks up the ``module`` call block of a config address such as
+# ``module.vpc`` (or ``module.vpc.module.subnets``) for a finding's origin.
+ModuleBlocks = Callable[[Finding, str], "SourceLocation | None"]
+
+
+@dataclass(frozen=True)
+class Skip:
+    rules: frozenset[str]  # upper-case rule IDs or families
+    reason: str  # "" when none was given
+    path: str
+    line: int
+
+    def covers(self, rule_id: str) -> bool:
+        return rule_id in self.rules or rule_id.rstrip("0123456789") in self.rules
+
+
+def parse_skip(text: str, path: str = "", line: int = 0) -> Skip | None:
+    """The skip on one source line, if any."""
+    m = _SKIP.search(text)
+    if m is None:
+        return None
+    rules = frozenset(part.strip().upper() for part in m.group("ids").split(","))
+    rest = m.group("rest")
+    if rest.rstrip().endswith("*/"):
+        rest = rest.rstrip()[:-2]
+    # Checkov writes `ID:reason`; accept that spelling as well as `ID reason`.
+    reason = rest.strip().lstrip(":").strip()
+    return Skip(rules, reason, path, line)
+
+
+class SourceReader:
+    """Lines of source files by display path, read once.
+
+    ``texts`` overrides the disk (a pre-commit run reads the staged content,
+    which is what gets committed); other paths are read below ``base``.
+    """
+
+    def __init__(self, base: Path | None = None, texts: Mapping[str, str] | None = None) -> None:
+        self.base = base or Path.cwd()
+        self.texts = dict(texts or {})
+        self._lines: dict[str, list[str] | None] = {}
+
+    def lines(self, path: str) -> list[str] | None:
+        if path not in self._lines:
+            self._lines[path] = self._read(path)
+        return self._lines[path]
+
+    def _read(self, path: str) -> list[str] | None:
+        if not path.endswith(_SOURCE_SUFFIXES):
+            return None  # plan JSON and friends hold no comments
+        if path in self.texts:
+            return self.texts[path].splitlines()
+        try:
+            return (self.base / path).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return None
+
+
+def skips_at(reader: SourceReader, location: SourceLocation) -> list[Skip]:
+    """Skips inside the block at ``location``, on its header, or just above it."""
+    lines = reader.lines(location.path)
+    if not lines:
+        return []
+    start = max(location.start_line, 1)
+    end = min(location.end_line or start, len(lines))
+    first = start
+    while first > 1 and _COMMENT_LINE.match(lines[first - 2]):
+        first -= 1
+    found = []
+    for number in range(first, end + 1):
+        skip = parse_skip(lines[number - 1], location.path, number)
+        if skip is not None:
+            found.append(skip)
+    return found
+
+
+def enclosing_modules(address: str) -> list[str]:
+    """Config addresses of the module calls around a resource, outermost first."""
+    names = module_path(_module_part(address))
+    return [".".join(f"module.{n}" for n in names[: i + 1]) for i in range(len(names))]
+
+
+def _module_part(address: str) -> str:
+    """The ``module.a["k"].module.b`` prefix of a resource address."""
+    out = ""
+    rest = address
+    pattern = re.compile(r'module\.[A-Za-z0-9_-]+(?:\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\])?\.')
+    while (m := pattern.match(rest)) is not None:
+        out += m.group(0)
+        rest = rest[m.end():]
+    return out.rstrip(".")
+
+
+def apply_suppressions(
+    findings: Sequence[Finding],
+    *,
+    reader: SourceReader | None = None,
+    module_blocks: ModuleBlocks | None = None,
+    config: Config | None = None,
+    known_rules: Iterable[str] = (),
+    today: _dt.date | None = None,
+    stale: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
+) -> tuple[list[Finding], list[str]]:
+    """Mark findings covered by a skip comment or a config exception.
+
+    Returns the findings (suppressed ones carry their reason) and notes about
+    skips or exceptions that were not honoured. ``stale`` holds (origin,
+    address) of findings whose location is a block of the base revision (a
+    deleted resource): the current file has other lines there, so only its
+    module calls are searched.
+    """
+    reader = reader or SourceReader()
+    today = today or _dt.datetime.now(_dt.timezone.utc).date()
+    known = {r.upper() for r in known_rules}
+    known |= {r.rstrip("0123456789") for r in known}
+    notes: dict[str, None] = {}  # ordered set: notes print once, in order
+    exceptions = list(config.exceptions) if config else []
+    for exc in exceptions:
+        if exc.expired(today):
+            notes[f"{exc.where} ({exc.rule} {exc.address}) expired on {exc.expires}; not honoured"] = None
+
+    out: list[Finding] = []
+    for finding in findings:
+        own_block = (finding.origin, finding.address) not in stale
+        reason = _inline_reason(finding, reader, module_blocks, known, notes, own_block)
+        if reason is None:
+            for exc in exceptions:
+                if not exc.expired(today) and exc.covers(finding.rule_id, finding.address):
+                    reason = exc.reason
+                    break
+        out.append(replace(finding, suppression=reason) if reason is not None else finding)
+    return out, list(notes)
+
+
+def _inline_reason(
+    finding: Finding,
+    reader: SourceReader,
+    module_blocks: ModuleBlocks | None,
+    known: set[str],
+    notes: dict[str, None],
+    own_block: bool = True,
+) -> str | None:
+    locations = [finding.location] if own_block else []
+    if module_blocks is not None:
+        for module in enclosing_modules(finding.address):
+            block = module_blocks(finding, module)
+            if block is not None and block != finding.location:
+                locations.append(block)
+    for location in locations:
+        for skip in skips_at(reader, location):
+            for rule in sorted(skip.rules - known) if known else ():
+                notes[f"{skip.path}:{skip.line}: natpolicy:skip names unknown rule {rule}"] = None
+            if not skip.covers(finding.rule_id):
+                continue
+            if not skip.reason:
+                notes[f"{skip.path}:{skip.line}: natpolicy:skip={','.join(sorted(skip.rules))} has no reason; "
+                      f"not honoured (write `# natpolicy:skip={finding.rule_id} why it is acceptable`)"] = None
+                continue
+            return skip.reason
+    return None
+
+
+def apply_to_result(result: RunResult, model: ResourceModel, config: Config | None = None, *,
+                    source_root: str | None = None) -> RunResult:
+    """The run's findings with skips and exceptions applied, and notes about ignored ones.
+
+    Reads what the loaders leave in the model: ``facts["source_texts"]``
+    (display path -> text, when the configuration came from the git index),
+    ``facts["hcl_blocks"]`` (config address -> block, HCL mode), and for
+    plan findings mapped to ``.tf`` blocks, the ``module`` calls found by
+    walking from the Terraform root (``source_root``, else the working
+    directory), exactly as the source mapping did.
+    """
+    reader = SourceReader(texts=model.facts.get("source_texts") or {})
+    findings, notes = apply_suppressions(
+        result.findings,
+        reader=reader,
+        module_blocks=_module_blocks(model, Path(source_root) if source_root else Path.cwd()),
+        config=config,
+        known_rules=[c.id for c in result.checks],
+        stale=_stale_locations(model),
+    )
+    return replace(result, findings=findings, notes=[*result.notes, *notes])
+
+
+def _stale_locations(model: ResourceModel) -> set[tuple[str, str]]:
+    """Findings whose block exists only in the base revision (deleted resources)."""
+    return {(r.origin, r.address) for r in model if r.extra.get("location_at_base")}
+
+
+def _module_blocks(model: ResourceModel, root: Path) -> ModuleBlocks:
+    hcl_blocks = model.facts.get("hcl_blocks") or {}
+    plan_calls: dict[str, SourceLocation | None] = {}
+    index = None
+
+    def lookup(finding: Finding, module: str) -> SourceLocation | None:
+        nonlocal index
+        found = hcl_blocks.get(module)
+        if isinstance(found, SourceLocation):
+            return found
+        res = model.get(finding.address, origin=finding.origin)
+        if res is None or "plan_location" not in res.extra:
+            return None  # not a plan resource mapped to the source
+        if module not in plan_calls:
+            from natpolicy.sourcemap import SourceIndex
+
+            if index is None:
+                from natpolicy.loaders.inputs import display_path
+
+                index = SourceIndex(display=lambda p: display_path(str(p)))
+            plan_calls[module] = _plan_module_call(root, module, res.extra.get("module_sources") or (), index)
+        return plan_calls[module]
+
+    return lookup
+
+
+def _plan_module_call(root: Path, module: str, sources: Sequence[object], index: object) -> SourceLocation | None:
+    """The ``module`` block of config address ``module``, walking local sources from ``root``."""
+    from natpolicy.hcl.modules import is_local_source, module_source
+
+    names = [n for n in module.split(".") if n != "module"]
+    folder = root
+    for depth, name in enumerate(names):
+        call = index.blocks(folder).get(("module", name))  # type: ignore[attr-defined]
+        if call is None:
+            return None
+        if depth == len(names) - 1:
+            return SourceLocation(path=call.file, start_line=call.start_line, end_line=call.end_line)
+        source = sources[depth] if depth < len(sources) and isinstance(sources[depth], str) else module_source(call)
+        if not source or not is_local_source(source):
+            return None
+        folder = Path(os.path.normpath(folder / source))
+    return None

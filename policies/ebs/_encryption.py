@@ -1,0 +1,222 @@
+"""Shared logic of the EBS family: is this volume going to be encrypted?
+
+Three facts decide it: the ``encrypted`` value, whether the volume is being
+created by this plan, and the account's default encryption.
+
+*Unset is not unknown.* ``encrypted`` is optional and computed, so a real plan
+shows an unset value as "known after apply", exactly like a value that comes
+from an unknown variable. The configuration tells them apart: if the
+resource's configuration does not set ``encrypted``, AWS decides, and the
+account default is what it decides with. If we have no configuration to
+look at, an unknown stays unknown and is never reported.
+
+*Default encryption only matters at creation.* An existing volume keeps the
+encryption it was created with, so for resources that are not being
+created, a known ``false`` in the state is the truth. For a volume being
+created, ``encrypted = false`` merely does not *ask* for encryption; with
+the account default on, AWS encrypts it anyway.
+"""
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from natpolicy.model import UNKNOWN, Resource, ResourceModel
+
+DEFAULT_TYPE = "aws_ebs_encryption_by_default"
+_FACT = "natpolicy.ebs.default_encryption"
+
+
+class Default(enum.Enum):
+    ON = "on"
+    OFF = "off"
+    UNKNOWN = "unknown"
+
+
+class State(enum.Enum):
+    ENCRYPTED = "encrypted"
+    FALSE = "false"      # explicitly not encrypted
+    UNSET = "unset"      # AWS decides: snapshot, then account default
+    UNKNOWN = "unknown"  # only known after apply
+
+
+def default_encryption(model: ResourceModel) -> Default:
+    """The account default after apply, computed once per model.
+
+    Any ``aws_ebs_encryption_by_default`` that exists after apply with
+    ``enabled`` true (or unset: the provider default is true) turns it on,
+    whether it is planned or already in the prior state. We cannot tell
+    regions or accounts apart, so one enabled resource counts for all.
+    A pure delete of the resource disables default encryption (the
+    provider's delete calls ``DisableEbsEncryptionByDefault``), so it
+    counts for nothing here.
+    """
+    cached = model.facts.get(_FACT)
+    if isinstance(cached, Default):
+        return cached
+    result = Default.OFF
+    for res in model.of_type(DEFAULT_TYPE):
+        if res.mode != "managed" or not res.exists_after or not isinstance(res.after, dict):
+            continue
+        enabled = res.after.get("enabled")
+        if enabled is UNKNOWN:
+            result = Default.UNKNOWN
+        elif enabled is None or enabled is True or (isinstance(enabled, str) and enabled.lower() == "true"):
+            result = Default.ON
+            break
+    model.facts[_FACT] = result
+    return result
+
+
+def state_of(value: Any, config: Mapping[str, Any] | None, attribute: str = "encrypted") -> State:
+    """Classify an ``encrypted`` value; ``config`` is the block's expressions.
+
+    Launch templates carry the value as a string ("true", "false", "" for
+    unset); HCL input may carry a boolean. Both are accepted everywhere.
+    """
+    if value is UNKNOWN:
+        if config is not None and attribute not in config:
+            return State.UNSET
+        return State.UNKNOWN
+    if value is True:
+        return State.ENCRYPTED
+    if value is False:
+        return State.FALSE
+    if value is None:
+        return State.UNSET
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text == "true":
+            return State.ENCRYPTED
+        if text == "false":
+            return State.FALSE
+        if text == "":
+            return State.UNSET
+    return State.UNKNOWN  # an interpolation left in HCL input, or something odd
+
+
+def has_snapshot(value: Any, config: Mapping[str, Any] | None) -> bool | None:
+    """Is the volume made from a snapshot? ``None`` when unknown."""
+    if value is UNKNOWN:
+        if config is not None and "snapshot_id" not in config:
+            return False  # computed attribute the configuration does not set
+        return None
+    return isinstance(value, str) and value.strip() != ""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    unencrypted: bool
+    reason: str = ""
+
+
+def judge(state: State, *, creating: bool, snapshot: bool | None, default: Default) -> Verdict:
+    """Will this volume be unencrypted after apply?"""
+    if state in (State.ENCRYPTED, State.UNKNOWN):
+        return Verdict(False)
+    if not creating:
+        # An existing volume's encryption was fixed when it was created.
+        if state is State.FALSE:
+            return Verdict(True, "it is not encrypted")
+        return Verdict(False)  # no value in the state: we cannot know
+    if default is not Default.OFF:
+        return Verdict(False)  # on, or unknown (never reported)
+    if state is State.FALSE:
+        return Verdict(True, "`encrypted` is false and account default encryption is not enabled")
+    if snapshot is not False:
+        return Verdict(False)  # inherits the snapshot's encryption
+    return Verdict(True, "`encrypted` is not set and account default encryption is not enabled")
+
+
+def expressions(resource: Resource) -> Mapping[str, Any] | None:
+    """The resource's configuration expressions, or ``None`` when the plan has none."""
+    expr = resource.extra.get("expressions")
+    return expr if isinstance(expr, dict) else None
+
+
+def config_block(config: Mapping[str, Any] | None, name: str, block: Any, index: int, count: int) -> Mapping[str, Any] | None:
+    """The configuration of one nested block, matched to its planned value.
+
+    ``None`` means "we do not know what the configuration says" (no config,
+    or the block comes from a ``dynamic`` block the plan does not describe).
+    """
+    if config is None:
+        return None
+    blocks = config.get(name)
+    if not isinstance(blocks, list) or not blocks:
+        return None
+    if isinstance(block, dict) and isinstance(block.get("device_name"), str):
+        same = [b for b in blocks if isinstance(b, dict)
+                and (b.get("device_name") or {}).get("constant_value") == block["device_name"]]
+        if len(same) == 1:
+            return same[0]
+    if len(blocks) == count and isinstance(blocks[index], dict):
+        return blocks[index]
+    return None
+
+
+def creating(resource: Resource) -> bool:
+    return "create" in resource.actions
+
+
+@dataclass(frozen=True)
+class BlockFinding:
+    key: str
+    label: str
+    reason: str
+
+
+def instance_volumes(resource: Resource, model: ResourceModel, *, at_launch: bool = False) -> Iterator[BlockFinding]:
+    """Unencrypted root and EBS volumes of an ``aws_instance`` or ``aws_launch_configuration``.
+
+    ``at_launch``: the volumes are created whenever an instance is launched
+    from this resource, so they always get the account default of that time.
+    """
+    after = resource.after if isinstance(resource.after, dict) else {}
+    config = expressions(resource)
+    new = at_launch or creating(resource)
+    default = default_encryption(model)
+
+    roots = after.get("root_block_device")
+    if roots is UNKNOWN or roots is None or roots == []:
+        # No root block planned. If the configuration does not declare one
+        # either, the instance gets the default root volume from its AMI.
+        declared = None if config is None else config.get("root_block_device")
+        if roots is UNKNOWN and (config is None or declared):
+            pass  # declared but unknown (or no config to tell): never a violation
+        else:
+            verdict = judge(State.UNSET, creating=new, snapshot=False, default=default)
+            if verdict.unencrypted:
+                yield BlockFinding("root", "default root volume (no root_block_device)", verdict.reason)
+    elif isinstance(roots, list):
+        for i, block in enumerate(roots):
+            if not isinstance(block, dict):
+                continue
+            block_config = config_block(config, "root_block_device", block, i, len(roots))
+            # The root volume always comes from the AMI's snapshot, which we
+            # cannot see; unset is judged against the account default.
+            verdict = judge(state_of(block.get("encrypted"), block_config), creating=new, snapshot=False,
+                            default=default)
+            if verdict.unencrypted:
+                yield BlockFinding("root", "root volume", verdict.reason)
+
+    ebs = after.get("ebs_block_device")
+    if isinstance(ebs, list):
+        for i, block in enumerate(ebs):
+            if not isinstance(block, dict):
+                continue
+            block_config = config_block(config, "ebs_block_device", block, i, len(ebs))
+            verdict = judge(state_of(block.get("encrypted"), block_config), creating=new,
+                            snapshot=has_snapshot(block.get("snapshot_id"), block_config), default=default)
+            if verdict.unencrypted:
+                device = block.get("device_name")
+                name = resource.show(device, "ebs_block_device", i, "device_name") if device else f"#{i}"
+                yield BlockFinding(f"ebs:{name}", f"EBS volume {name}", verdict.reason)
+
+
+__all__ = [
+    "Default", "State", "Verdict", "BlockFinding", "default_encryption", "state_of", "has_snapshot", "judge",
+    "expressions", "config_block", "creating", "instance_volumes",
+]

@@ -1,0 +1,45 @@
+"""EBS003: a launch template whose block device mappings are not encrypted."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from natpolicy.check import ResourceCheck, Severity, Violation
+from natpolicy.model import Resource, ResourceModel
+from natpolicy.policies.ebs._encryption import (
+    config_block, default_encryption, expressions, has_snapshot, judge, state_of,
+)
+
+
+class LaunchTemplateVolumeUnencrypted(ResourceCheck):
+    id = "EBS003"
+    name = "Launch template volume is not encrypted"
+    severity = Severity.HIGH
+    categories = ("encryption",)
+    supported_types = ("aws_launch_template",)
+
+    def scan(self, resource: Resource, model: ResourceModel) -> Iterable[Violation]:
+        after = resource.after if isinstance(resource.after, dict) else {}
+        mappings = after.get("block_device_mappings")
+        if not isinstance(mappings, list):
+            return  # no mappings: the AMI's own mappings apply, which the plan cannot show
+        config = expressions(resource)
+        default = default_encryption(model)
+        for i, mapping in enumerate(mappings):
+            if not isinstance(mapping, dict) or not isinstance(mapping.get("ebs"), list):
+                continue  # no_device / virtual_name (instance store) or unknown
+            mapping_config = config_block(config, "block_device_mappings", mapping, i, len(mappings))
+            for j, ebs in enumerate(mapping["ebs"]):
+                if not isinstance(ebs, dict):
+                    continue
+                ebs_config = config_block(mapping_config, "ebs", ebs, j, len(mapping["ebs"]))
+                # Volumes are created at every launch, so the account default
+                # in force then applies even to a template that already exists.
+                verdict = judge(state_of(ebs.get("encrypted"), ebs_config), creating=True,
+                                snapshot=has_snapshot(ebs.get("snapshot_id"), ebs_config), default=default)
+                if verdict.unencrypted:
+                    device = mapping.get("device_name")
+                    name = resource.show(device, "block_device_mappings", i, "device_name") if device else f"#{i}"
+                    yield Violation(
+                        f"{resource.address} maps {name} to an EBS volume that will not be encrypted: "
+                        f"{verdict.reason}",
+                        key=f"ebs:{name}", details={"device_name": name})

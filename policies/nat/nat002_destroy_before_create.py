@@ -1,0 +1,67 @@
+"""NAT002: a NAT gateway is replaced destroy-before-create, leaving an egress gap."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from natpolicy.check import GraphCheck, Severity, Violation
+from natpolicy.model import Resource, ResourceModel
+from natpolicy.policies.nat._egress import GatewayVerdict, egress_index
+from natpolicy.policies.nat._wording import gateway_id, gateway_label, table_phrase, tables_detail
+
+
+class NatGatewayReplacedDestroyBeforeCreate(GraphCheck):
+    id = "NAT002"
+    name = "NAT gateway replaced destroy-before-create"
+    severity = Severity.MEDIUM
+    categories = ("networking", "availability")
+    supported_types = ("aws_nat_gateway",)
+
+    def scan(self, model: ResourceModel) -> Iterable[Violation]:
+        index = egress_index(model)
+        for gateway in model.of_type("aws_nat_gateway"):
+            # ["create", "delete"] (create_before_destroy) has no gap.
+            if gateway.mode == "managed" and gateway.is_destroy_before_create and gateway.deposed is None:
+                yield self._violation(index.judge_gateway(gateway))
+
+    def _violation(self, verdict: GatewayVerdict) -> Violation:
+        gateway = verdict.gateway
+        what = "private routing" if verdict.private else "egress"
+        head = (
+            f"{gateway_label(gateway)} is replaced destroy-before-create: from the deletion of the old gateway "
+            "until the new one is available, "
+        )
+        if verdict.affected:
+            tables = [f"{table_phrase(t, gateway.origin)} has no {what} for {', '.join(t.destinations)}"
+                      for t in verdict.affected]
+            body = "; ".join(tables) + ". "
+        else:
+            body = f"every subnet routed through it has no {what}. "
+        fix = "Set lifecycle { create_before_destroy = true }"
+        allocation = _allocation(gateway)
+        if verdict.private:
+            fix += "."
+        elif allocation:
+            fix += (f" and give the new gateway its own Elastic IP: it cannot take over allocation {allocation} "
+                    "while the old gateway still holds it.")
+        else:
+            fix += (" and give the new gateway its own Elastic IP: it cannot take over an allocation the old "
+                    "gateway still holds.")
+        return Violation(
+            message=head + body + fix,
+            resource=gateway,
+            details={
+                "gateway_id": gateway_id(gateway),
+                "connectivity_type": "private" if verdict.private else "public",
+                "actions": list(gateway.actions),
+                "action_reason": gateway.action_reason,
+                "allocation_id": allocation,
+                "route_tables": tables_detail(verdict.affected),
+            },
+        )
+
+
+def _allocation(gateway: Resource) -> str | None:
+    value = gateway.get("allocation_id", before=True)
+    if isinstance(value, str) and value:
+        return gateway.show(value, "allocation_id", before=True)
+    return None

@@ -1,0 +1,71 @@
+"""NAT003: a default route is removed while its table, subnets and gateway all stay."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from natpolicy.check import GraphCheck, Severity, Violation
+from natpolicy.model import ResourceModel
+from natpolicy.policies.nat._egress import egress_index
+from natpolicy.policies.nat._routes import DEFAULT_DESTINATIONS, Route, TableLoss
+from natpolicy.policies.nat._wording import node_label, table_phrase, tables_detail
+
+# Targets that give a subnet its way out; a peering connection or a VPC
+# endpoint route is not what keeps private subnets online.
+_EGRESS_TARGETS = ("nat_gateway_id", "gateway_id", "transit_gateway_id", "network_interface_id", "instance_id")
+
+
+class DefaultRouteRemovedWhileGatewayStays(GraphCheck):
+    id = "NAT003"
+    name = "Default route removed while its gateway and subnets stay"
+    severity = Severity.MEDIUM
+    categories = ("networking", "availability")
+    supported_types = ("aws_route", "aws_route_table")
+
+    def scan(self, model: ResourceModel) -> Iterable[Violation]:
+        index = egress_index(model)
+        # One finding per (table, destination); a separate aws_route is a
+        # better place to point at than the table's mirror of it.
+        chosen: dict[tuple[Any, str], Route] = {}
+        for key, routes in index.before_by_table.items():
+            for route in routes:
+                if route.destination not in DEFAULT_DESTINATIONS or route.attribute not in _EGRESS_TARGETS:
+                    continue
+                if not isinstance(route.target, str) or route.target == "local":
+                    continue
+                slot = (key, route.destination)
+                if slot not in chosen or (chosen[slot].inline and not route.inline):
+                    chosen[slot] = route
+        for (_, destination), route in chosen.items():
+            if not index.id_alive(route.target):
+                continue  # the gateway itself goes: NAT001's case, not an orphan
+            if index.torn_down(route.table):
+                continue
+            if index.covered(route.table, destination, exact=True, strict_igw=False):
+                continue
+            yield self._violation(route, destination, TableLoss(route.table, [destination], index.subnets(route.table)))
+
+    def _violation(self, route: Route, destination: str, loss: TableLoss) -> Violation:
+        source = route.source
+        target = source.show(route.target, "route" if route.inline else str(route.attribute), before=True)
+        if route.inline:
+            verb = "drops an inline route"
+        elif source.exists_after:
+            verb = "is updated"
+        else:
+            verb = "is deleted"
+        message = (
+            f"{source.address} {verb}: {table_phrase(loss, source.origin, adjective='')} loses its default route "
+            f"{destination} to {target}, which is kept, and no other route takes over."
+        )
+        return Violation(
+            message=message,
+            resource=source,
+            details={
+                "destination": destination,
+                "target_attribute": route.attribute,
+                "target_id": target,
+                "route_tables": tables_detail([loss]),
+            },
+            key=f"{node_label(route.table)}:{destination}",
+        )

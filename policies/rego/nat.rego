@@ -1,0 +1,551 @@
+# METADATA
+# title: NAT gateway deletion analysis (NAT001-NAT003)
+# description: |
+#   Rego twin of natpolicy's NAT family, from the plan alone:
+#   NAT001 a NAT gateway is deleted and some route table that routed
+#   through it keeps no live route for those destinations (or, with no
+#   route evidence in the plan, no other NAT gateway of its kind survives in
+#   its VPC, availability zone or plan); NAT002 a NAT gateway is replaced
+#   destroy-before-create (an egress gap); NAT003 a default route to a target
+#   that is kept disappears and nothing takes over.
+#   Route tables, subnets and VPCs are matched by id, or for new objects by
+#   configuration references in the same module; see DIFFERENCES.md.
+# custom:
+#   rules: [NAT001, NAT002, NAT003]
+package natpolicy.rules.nat
+
+import data.natpolicy.lib.tfplan
+import rego.v1
+
+deny contains f if {
+	some f in findings
+	f.severity in {"critical", "high"}
+}
+
+warn contains f if {
+	some f in findings
+	not f.severity in {"critical", "high"}
+}
+
+findings := array.concat(array.concat(nat001, nat002), nat003)
+
+target_attributes := [
+	"nat_gateway_id", "gateway_id", "transit_gateway_id", "network_interface_id", "instance_id",
+	"vpc_endpoint_id", "egress_only_gateway_id", "local_gateway_id", "carrier_gateway_id",
+	"core_network_arn", "vpc_peering_connection_id",
+]
+
+egress_targets := {"nat_gateway_id", "gateway_id", "transit_gateway_id", "network_interface_id", "instance_id"}
+
+target_types := {
+	"aws_nat_gateway", "aws_internet_gateway", "aws_vpn_gateway", "aws_ec2_transit_gateway",
+	"aws_network_interface", "aws_instance", "aws_vpc_endpoint", "aws_egress_only_internet_gateway",
+	"aws_ec2_carrier_gateway", "aws_vpc_peering_connection",
+}
+
+table_types := {"aws_route_table", "aws_default_route_table"}
+
+defaults := ["0.0.0.0/0", "::/0"]
+
+route_destinations := ["destination_cidr_block", "destination_ipv6_cidr_block", "destination_prefix_list_id"]
+
+inline_destinations := ["cidr_block", "ipv6_cidr_block", "destination_prefix_list_id"]
+
+# -- lifecycle -------------------------------------------------------------------
+text(v) if {
+	is_string(v)
+	v != ""
+}
+
+survives(rc) if tfplan.exists_after(rc)
+
+survives(rc) if {
+	not rc.deposed
+	"forget" in rc.change.actions
+}
+
+survives_text(rc) := "yes" if survives(rc) else := "no"
+
+final(rc) := rc.change.after if {
+	tfplan.exists_after(rc)
+} else := rc.change.before if {
+	"forget" in rc.change.actions
+}
+
+existed_before(rc) if rc.change.before != null
+
+existed_before(rc) if tfplan.deleted(rc)
+
+existed_before(rc) if "forget" in rc.change.actions
+
+# Unknown only where the values are the planned `after` of a resource.
+unknown_at(rc, side, path) := "yes" if {
+	side == "after"
+	tfplan.exists_after(rc)
+	tfplan.unknown(rc, path) == "yes"
+} else := "no"
+
+# -- resolving ids and references to resources -------------------------------
+by_id(types, id) := [rc |
+	some rc in tfplan.changes
+	rc.type in types
+	tfplan.managed(rc)
+	has_id(rc, id)
+]
+
+has_id(rc, id) if rc.change.before.id == id
+
+has_id(rc, id) if rc.change.after.id == id
+
+# Resources a reference list names in the referrer's module (no module outputs).
+referenced(rc, refs) := [target |
+	names := tfplan.module_names(rc)
+	some target in tfplan.changes
+	tfplan.managed(target)
+	tfplan.module_names(target) == names
+	tfplan.refers_to(refs, tfplan.local_address(target))
+]
+
+refs_of(rc, attr) := [ref |
+	expr := object.get(tfplan.expressions(rc), attr, null)
+	walk(expr, [path, value])
+	count(path) > 0
+	path[count(path) - 1] == "references"
+	some ref in value
+]
+
+# A node key: "res:<address>" for a resource of the plan, "id:<id>" otherwise.
+resolve(rc, attr, value, types) := concat("", ["res:", found[0].address]) if {
+	text(value)
+	found := by_id(types, value)
+	count(found) > 0
+} else := concat("", ["id:", value]) if {
+	text(value)
+} else := concat("", ["res:", candidates[0].address]) if {
+	candidates := [c | some c in referenced(rc, refs_of(rc, attr)); c.type in types]
+	count(candidates) == 1
+}
+
+resource_of(key) := rc if {
+	startswith(key, "res:")
+	address := substring(key, 4, -1)
+	some rc in tfplan.changes
+	rc.address == address
+	not rc.deposed
+}
+
+values_of(rc) := rc.change.before if is_object(rc.change.before) else := object.get(rc.change, "after", null)
+
+vpc_of(key) := resolve(rc, "vpc_id", object.get(values_of(rc), "vpc_id", null), {"aws_vpc"}) if {
+	rc := resource_of(key)
+}
+
+# -- routes ------------------------------------------------------------------------
+# {table, dest (null: unknown), attr, target (id, "?" unknown, null none), inline, source}
+route_of(rc, values, side) := {
+	"table": table,
+	"dest": dest,
+	"attr": t[0],
+	"target": t[1],
+	"inline": "no",
+	"source": rc.address,
+} if {
+	value := object.get(values, "route_table_id", null)
+	table := route_table(rc, value, side)
+	dests := [d |
+		some attr in route_destinations
+		d := dest_value(rc, side, ["__"], values, attr)
+	]
+	count(dests) > 0
+	dest := first_dest(dests)
+	t := target(rc, side, [], values, configured(rc))
+}
+
+route_table(rc, value, side) := resolve(rc, "route_table_id", value, table_types)
+
+dest_value(rc, side, prefix, values, attr) := "?" if {
+	unknown_at(rc, side, array.concat([p | some p in prefix; p != "__"], [attr])) == "yes"
+} else := values[attr] if {
+	text(values[attr])
+}
+
+first_dest(dests) := null if dests[0] == "?" else := dests[0]
+
+configured(rc) := [a | some a in target_attributes; tfplan.has_key(tfplan.expressions(rc), a)]
+
+target(rc, side, prefix, values, conf) := [found[0], values[found[0]]] if {
+	found := [a | some a in target_attributes; text(values[a])]
+	count(found) > 0
+} else := [chosen[0], "?"] if {
+	unknown := [a | some a in target_attributes; unknown_at(rc, side, array.concat(prefix, [a])) == "yes"]
+	chosen := array.concat([a | some a in conf; a in unknown], unknown)
+	count(chosen) > 0
+} else := [null, null]
+
+inline_routes(rc, values, side) := [{
+	"table": concat("", ["res:", rc.address]),
+	"dest": null,
+	"attr": null,
+	"target": "?",
+	"inline": "yes",
+	"source": rc.address,
+}] if {
+	unknown_at(rc, side, ["route"]) == "yes"
+} else := [r |
+	blocks := object.get(values, "route", null)
+	is_array(blocks)
+	some i
+	block := blocks[i]
+	is_object(block)
+	dests := [d | some attr in inline_destinations; d := dest_value(rc, side, ["route", i], block, attr)]
+	count(dests) > 0
+	t := target(rc, side, ["route", i], block, [])
+	r := {
+		"table": concat("", ["res:", rc.address]),
+		"dest": first_dest(dests),
+		"attr": t[0],
+		"target": t[1],
+		"inline": "yes",
+		"source": rc.address,
+	}
+]
+
+aws_routes := tfplan.of_types({"aws_route"})
+
+route_tables := tfplan.of_types(table_types)
+
+before_aws_routes := [r |
+	some rc in aws_routes
+	existed_before(rc)
+	is_object(rc.change.before)
+	r := route_of(rc, rc.change.before, "before")
+]
+
+before_routes := array.concat(before_aws_routes, [r |
+	some rc in route_tables
+	is_object(rc.change.before)
+	some r in inline_routes(rc, rc.change.before, "before")
+])
+
+# aws_route entries that go away: a surviving table's listing of them is stale.
+removed := [[r.table, r.dest, r.target] |
+	some rc in aws_routes
+	existed_before(rc)
+	is_object(rc.change.before)
+	not survives(rc)
+	r := route_of(rc, rc.change.before, "before")
+]
+
+after_routes := array.concat(
+	[r |
+		some rc in aws_routes
+		survives(rc)
+		values := final(rc)
+		is_object(values)
+		r := route_of(rc, values, "after")
+	],
+	[r |
+		some rc in route_tables
+		survives(rc)
+		some r in inline_routes(rc, final(rc), "after")
+		not [r.table, r.dest, r.target] in removed
+	],
+)
+
+# -- associations ----------------------------------------------------------------
+associations := tfplan.of_types({"aws_route_table_association"})
+
+assoc_evidence := array.concat(
+	[key |
+		some rc in associations
+		is_object(rc.change.before)
+		text(rc.change.before.subnet_id)
+		key := resolve(rc, "route_table_id", object.get(rc.change.before, "route_table_id", null), table_types)
+	],
+	[a.table | some a in live_associations],
+)
+
+live_associations := [{"table": table, "subnet": subnet} |
+	some rc in associations
+	survives(rc)
+	values := final(rc)
+	is_object(values)
+	not edge_association(values)
+	table := resolve(rc, "route_table_id", object.get(values, "route_table_id", null), table_types)
+	subnet := resolve(rc, "subnet_id", object.get(values, "subnet_id", null), {"aws_subnet"})
+]
+
+edge_association(values) if {
+	not object.get(values, "gateway_id", null) in {null, ""}
+	object.get(values, "subnet_id", null) in {null, ""}
+}
+
+subnets_after(table) := [a.subnet |
+	some a in live_associations
+	a.table == table
+	subnet_kept(a.subnet)
+]
+
+subnet_kept(key) if startswith(key, "id:")
+
+subnet_kept(key) if survives(resource_of(key))
+
+# resource_of is undefined for "id:" keys: those are never torn down by the first two.
+torn_down_text(table) := "yes" if torn_down_known(table) else := "no"
+
+torn_down_known(table) if {
+	startswith(table, "res:")
+	rc := resource_of(table)
+	not survives(rc)
+}
+
+torn_down_known(table) if {
+	vpc := vpc_of(table)
+	startswith(vpc, "res:")
+	rc := resource_of(vpc)
+	not survives(rc)
+}
+
+torn_down_known(table) if {
+	table in assoc_evidence
+	count(subnets_after(table)) == 0
+}
+
+intended_public(table) if {
+	subnets := subnets_after(table)
+	count(subnets) > 0
+	every s in subnets {
+		startswith(s, "res:")
+		object.get(final(resource_of(s)), "map_public_ip_on_launch", null) == true
+	}
+}
+
+# -- liveness -----------------------------------------------------------------------
+id_alive(id) := "yes" if {
+	some rc in tfplan.changes
+	tfplan.managed(rc)
+	survives(rc)
+	final(rc).id == id
+} else := "no" if {
+	some rc in tfplan.changes
+	tfplan.managed(rc)
+	tfplan.deleted(rc)
+	rc.change.before.id == id
+} else := "yes"
+
+route_alive(r, dest, strict) := "no" if {
+	r.attr == "vpc_peering_connection_id"
+	dest in defaults
+} else := "no" if {
+	r.attr == "egress_only_gateway_id"
+	not contains(dest, ":")
+} else := "no" if {
+	text(r.target)
+	r.target != "?"
+	r.target == "local"
+} else := "no" if {
+	text(r.target)
+	r.target != "?"
+	id_alive(r.target) == "no"
+} else := public_text(r.table) if {
+	text(r.target)
+	r.target != "?"
+	strict == "yes"
+	r.attr == "gateway_id"
+	startswith(r.target, "igw-")
+} else := "yes" if {
+	text(r.target)
+	r.target != "?"
+} else := "no" if {
+	r.target == null
+} else := unknown_target_alive(r, strict)
+
+public_text(table) := "yes" if intended_public(table) else := "no"
+
+unknown_target_alive(r, strict) := "yes" if {
+	count(unknown_targets(r)) == 0
+} else := "no" if {
+	count([t | some t in unknown_targets(r); survives(t)]) == 0
+} else := public_text(r.table) if {
+	strict == "yes"
+	every t in [t | some t in unknown_targets(r); survives(t)] {
+		t.type == "aws_internet_gateway"
+	}
+} else := "yes"
+
+unknown_targets(r) := [t |
+	some rc in tfplan.changes
+	rc.address == r.source
+	not rc.deposed
+	attr := route_ref_attr(r)
+	some t in referenced(rc, refs_of(rc, attr))
+	target_type_ok(r, t)
+]
+
+route_ref_attr(r) := "route" if r.inline == "yes" else := object.get(r, "attr", "")
+
+target_type_ok(r, t) if r.inline == "no"
+
+target_type_ok(r, t) if t.type in target_types
+
+covered(table, dest, exact, strict) if {
+	some r in after_routes
+	r.table == table
+	dest_matches(r.dest, dest, exact)
+	route_alive(r, dest, strict) == "yes"
+}
+
+dest_matches(have, want, exact) if have == null
+
+dest_matches(have, want, exact) if have == want
+
+dest_matches(have, want, exact) if {
+	exact == "no"
+	not want in defaults
+	have == family_default(want)
+}
+
+family_default(dest) := "::/0" if contains(dest, ":") else := "0.0.0.0/0"
+
+# -- NAT001 -------------------------------------------------------------------------------
+gateways := tfplan.of_types({"aws_nat_gateway"})
+
+private(gw) if values_of(gw).connectivity_type == "private"
+
+kind(gw) := "private" if private(gw) else := "public"
+
+nat001 := [f |
+	some gw in gateways
+	tfplan.deleted(gw)
+	reason := nat001_reason(gw)
+	f := {
+		"rule": "NAT001",
+		"severity": severity(gw),
+		"address": gw.address,
+		"resource_type": gw.type,
+		"key": object.get(gw, "deposed", ""),
+		"msg": concat("", [gw.address, reason]),
+	}
+]
+
+severity(gw) := "medium" if private(gw) else := "high"
+
+gateway_routes(gw) := [r |
+	id := gw.change.before.id
+	text(id)
+	some r in before_routes
+	r.target == id
+	r.dest != null
+]
+
+exact_for(gw) := "yes" if private(gw) else := "no"
+
+lost(gw) := [[r.table, r.dest] |
+	some r in gateway_routes(gw)
+	torn_down_text(r.table) == "no"
+	not covered(r.table, r.dest, exact_for(gw), "yes")
+]
+
+nat001_reason(gw) := " is deleted and no live route takes over the routes that used it" if {
+	count(lost(gw)) > 0
+} else := " is deleted and no other NAT gateway of its kind is kept or created in its scope" if {
+	count([r | some r in before_routes; text(gw.change.before.id); r.target == gw.change.before.id]) == 0
+	not survives(gw)
+	alone(gw)
+}
+
+scope(gw) := concat("|", ["vpc", vpc, kind(gw)]) if {
+	subnet := resolve(gw, "subnet_id", object.get(values_of(gw), "subnet_id", null), {"aws_subnet"})
+	vpc := vpc_of(subnet)
+} else := concat("|", ["zone", zone, kind(gw)]) if {
+	subnet := resolve(gw, "subnet_id", object.get(values_of(gw), "subnet_id", null), {"aws_subnet"})
+	rc := resource_of(subnet)
+	zone := object.get(subnet_values(rc), "availability_zone", null)
+	text(zone)
+} else := concat("|", ["plan", kind(gw)])
+
+subnet_values(rc) := rc.change.after if tfplan.exists_after(rc) else := rc.change.before
+
+survivor_scopes := [scope(gw) | some gw in gateways; survives(gw)]
+
+alone(gw) if {
+	not vpc_gone(gw)
+	not scope(gw) in survivor_scopes
+}
+
+vpc_gone(gw) if {
+	subnet := resolve(gw, "subnet_id", object.get(gw.change.before, "subnet_id", null), {"aws_subnet"})
+	vpc := vpc_of(subnet)
+	rc := resource_of(vpc)
+	not survives(rc)
+}
+
+# -- NAT002 -------------------------------------------------------------------------------
+nat002 := [f |
+	some gw in gateways
+	not gw.deposed
+	gw.change.actions == ["delete", "create"]
+	f := {
+		"rule": "NAT002",
+		"severity": "medium",
+		"address": gw.address,
+		"resource_type": gw.type,
+		"msg": concat("", [gw.address, " is replaced destroy-before-create: egress stops until the new gateway is up"]),
+	}
+]
+
+# -- NAT003 -------------------------------------------------------------------------------
+orphan_candidates := [r |
+	some r in before_routes
+	r.dest in defaults
+	r.attr in egress_targets
+	text(r.target)
+	r.target != "?"
+	r.target != "local"
+]
+
+# One per (table, destination), preferring a separate aws_route over an inline mirror.
+chosen_orphans := [r |
+	some r in orphan_candidates
+	not better_candidate(r)
+]
+
+better_candidate(r) if {
+	some other in orphan_candidates
+	other.table == r.table
+	other.dest == r.dest
+	other.inline == "no"
+	r.inline == "yes"
+}
+
+better_candidate(r) if {
+	some i, other in orphan_candidates
+	other.table == r.table
+	other.dest == r.dest
+	other.inline == r.inline
+	some j, same in orphan_candidates
+	same == r
+	i < j
+}
+
+nat003 := [f |
+	some r in chosen_orphans
+	id_alive(r.target) == "yes"
+	torn_down_text(r.table) == "no"
+	not covered(r.table, r.dest, "yes", "no")
+	rc := source_rc(r.source)
+	f := {
+		"rule": "NAT003",
+		"severity": "medium",
+		"address": r.source,
+		"resource_type": rc.type,
+		"key": concat("|", [r.table, r.dest]),
+		"msg": concat("", [r.source, " removes the default route ", r.dest, " to ", r.target, ", which is kept, and no other route takes over"]),
+	}
+]
+
+source_rc(address) := rc if {
+	some rc in tfplan.changes
+	rc.address == address
+	not rc.deposed
+}

@@ -1,0 +1,161 @@
+# METADATA
+# title: Security groups open to the internet (SG001-SG004)
+# description: |
+#   Rego twin of natpolicy's SG family. Every ingress rule (inline `ingress`
+#   blocks of aws_security_group / aws_default_security_group,
+#   aws_security_group_rule of type ingress, aws_vpc_security_group_ingress_rule)
+#   that is open to the whole internet is graded once, by its worst exposure:
+#   SG001 all traffic or every port, SG002 an administrative or database port,
+#   SG003 only web ports (80/443), SG004 anything else.
+#   "Open to the internet" means a source whose prefix length is 0
+#   (`0.0.0.0/0`, `::/0`, or any address with `/0`). regopy has no `net.*`
+#   builtins, so sources that only add up to the whole internet together
+#   (`0.0.0.0/1` + `128.0.0.0/1`) are not recognised; see DIFFERENCES.md.
+# custom:
+#   rules: [SG001, SG002, SG003, SG004]
+package natpolicy.rules.sg
+
+import data.natpolicy.lib.tfplan
+import rego.v1
+
+deny contains f if {
+	some f in findings
+	f.severity in {"critical", "high"}
+}
+
+warn contains f if {
+	some f in findings
+	not f.severity in {"critical", "high"}
+}
+
+sg_types := {"aws_security_group", "aws_default_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule"}
+
+admin_ports := [
+	22, 3389, 3306, 5432, 1433, 1521, 6379, 27017, 9200, 9300, 5601, 11211,
+	2375, 2376, 5984, 8020, 9042, 23, 21, 445, 135, 139,
+]
+
+web_ports := [80, 443]
+
+rule_of := {"all": "SG001", "admin": "SG002", "web": "SG003", "other": "SG004"}
+
+severity_of := {"all": "critical", "admin": "high", "web": "low", "other": "medium"}
+
+findings := [f |
+	some rc in tfplan.of_types(sg_types)
+	tfplan.exists_after(rc)
+	some entry in entries(rc)
+	families := open_families(entry.sources)
+	count(families) > 0
+	some [grade, what] in [exposure(entry)]
+	f := {
+		"rule": rule_of[grade],
+		"severity": severity_of[grade],
+		"address": rc.address,
+		"resource_type": rc.type,
+		"key": concat(":", [what, concat("+", families)]),
+		"msg": concat("", [rc.address, " allows ", what, " from the internet"]),
+	}
+]
+
+# -- reading ingress rules --------------------------------------------------------
+entries(rc) := [e |
+	rc.type in {"aws_security_group", "aws_default_security_group"}
+	blocks := rc.change.after.ingress
+	is_array(blocks)
+	some block in blocks
+	is_object(block)
+	e := entry(block)
+] if {
+	rc.type in {"aws_security_group", "aws_default_security_group"}
+} else := [entry(rc.change.after)] if {
+	rc.type == "aws_security_group_rule"
+	rc.change.after.type == "ingress"
+} else := [e] if {
+	rc.type == "aws_vpc_security_group_ingress_rule"
+	after := rc.change.after
+	e := {
+		"protocol": object.get(after, "ip_protocol", null),
+		"from_port": object.get(after, "from_port", null),
+		"to_port": object.get(after, "to_port", null),
+		"sources": [s | some attr in ["cidr_ipv4", "cidr_ipv6"]; s := after[attr]; is_string(s)],
+	}
+} else := []
+
+entry(block) := {
+	"protocol": object.get(block, "protocol", null),
+	"from_port": object.get(block, "from_port", null),
+	"to_port": object.get(block, "to_port", null),
+	"sources": array.concat(strings_of(object.get(block, "cidr_blocks", null)), strings_of(object.get(block, "ipv6_cidr_blocks", null))),
+}
+
+strings_of(list) := [s | some s in list; is_string(s)] if is_array(list) else := []
+
+# The address families in which some source is the whole internet.
+open_families(sources) := [family |
+	some family in ["ipv4", "ipv6"]
+	family_open(sources, family)
+]
+
+family_open(sources, family) if {
+	some s in sources
+	whole_family(s, family)
+}
+
+whole_family(s, "ipv4") if regex.match(`^\s*[0-9]{1,3}(\.[0-9]{1,3}){3}/0+\s*$`, s)
+
+whole_family(s, "ipv6") if regex.match(`^\s*[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/0+\s*$`, s)
+
+# -- grading --------------------------------------------------------------------
+protocol(p) := "all" if {
+	p_text(p) in {"-1", "all"}
+} else := "tcp" if {
+	p_text(p) in {"tcp", "6"}
+} else := "udp" if {
+	p_text(p) in {"udp", "17"}
+} else := "icmp" if {
+	p_text(p) in {"icmp", "1", "icmpv6", "58"}
+} else := p_text(p) if {
+	p_text(p) != ""
+}
+
+p_text(p) := lower(trim_space(p)) if is_string(p) else := format_int(p, 10) if is_number(p)
+
+port(v) := v if {
+	is_number(v)
+	v == floor(v)
+} else := to_number(trim_space(v)) if {
+	is_string(v)
+	regex.match(`^\s*-?[0-9]+\s*$`, v)
+}
+
+exposure(e) := ["all", "all traffic (every protocol and port)"] if {
+	protocol(e.protocol) == "all"
+} else := ["other", concat("", ["all of IP protocol ", protocol(e.protocol)])] if {
+	not protocol(e.protocol) in {"all", "tcp", "udp", "icmp"}
+} else := ports_exposure(protocol(e.protocol), lower_of(port(e.from_port), port(e.to_port)), higher_of(port(e.from_port), port(e.to_port))) if {
+	protocol(e.protocol) in {"tcp", "udp"}
+}
+
+# Not min()/max(): regopy 1.5.2 orders numbers as text there (min([443, 3389]) is 3389).
+lower_of(a, b) := a if a <= b else := b
+
+higher_of(a, b) := b if a <= b else := a
+
+ports_exposure(proto, low, high) := ["all", span(proto, low, high)] if {
+	low <= 1
+	high >= 65535
+} else := ["admin", span(proto, low, high)] if {
+	some p in admin_ports
+	low <= p
+	p <= high
+} else := ["web", span(proto, low, high)] if {
+	high - low < count(web_ports)
+	every p in numbers.range(low, high) {
+		p in web_ports
+	}
+} else := ["other", span(proto, low, high)]
+
+span(proto, low, high) := concat("", ["port ", format_int(low, 10), "/", proto]) if {
+	low == high
+} else := concat("", ["ports ", format_int(low, 10), "-", format_int(high, 10), "/", proto])

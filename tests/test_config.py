@@ -1,0 +1,274 @@
+"""The config file: discovery, validation with the published schema, and its effect on a run."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import CliResult
+from planbuilder import PlanBuilder
+
+from natpolicy.config import Config, find_config, load_config, resolve_config, strip_instance_keys
+from natpolicy.errors import UsageError
+
+
+def open_port(port: int, name: str = "ssh") -> PlanBuilder:
+    return PlanBuilder().create(f"aws_security_group.{name}", {
+        "name": name,
+        "ingress": [{"from_port": port, "to_port": port, "protocol": "tcp", "cidr_blocks": ["0.0.0.0/0"]}],
+    })
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# -- discovery ---------------------------------------------------------------
+
+def test_found_upward_from_the_scanned_path(tmp_path: Path) -> None:
+    cfg = write(tmp_path / "repo" / ".natpolicy.yaml", "fail-on: high\n")
+    (tmp_path / "repo" / ".git").mkdir()
+    nested = tmp_path / "repo" / "envs" / "prod"
+    nested.mkdir(parents=True)
+    assert find_config(nested) == cfg
+    assert find_config(nested / "plan.json") == cfg  # a file starts from its folder
+    assert resolve_config(None, [str(nested)]).fail_on == "high"
+
+
+def test_search_stops_at_the_repository_root(tmp_path: Path) -> None:
+    write(tmp_path / ".natpolicy.yaml", "fail-on: high\n")  # outside the repository
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    assert find_config(repo) is None
+    assert resolve_config(None, [str(repo)]) == Config()
+
+
+def test_pyproject_table_is_used_only_when_present(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "pyproject.toml", '[tool.natpolicy]\nfail-on = "critical"\nskip-checks = ["EBS"]\n')
+    write(tmp_path / "sub" / "pyproject.toml", '[project]\nname = "x"\n')  # no table: keep looking
+    found = find_config(tmp_path / "sub")
+    assert found == tmp_path / "pyproject.toml"
+    cfg = load_config(found)
+    assert (cfg.fail_on, cfg.skip_checks) == ("critical", ("EBS",))
+
+
+def test_yaml_file_wins_over_pyproject_in_the_same_folder(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", '[tool.natpolicy]\nfail-on = "critical"\n')
+    yaml_file = write(tmp_path / ".natpolicy.yaml", "fail-on: medium\n")
+    assert find_config(tmp_path) == yaml_file
+
+
+def test_toml_dates_and_exception_tables(tmp_path: Path) -> None:
+    path = write(tmp_path / "pyproject.toml", """
+[tool.natpolicy]
+admin_ports = [22, 2222]
+
+[[tool.natpolicy.exceptions]]
+rule = "sg002"
+address = "aws_security_group.bastion"
+reason = "bastion, IP-restricted upstream"
+expires = 2031-01-31
+""")
+    cfg = load_config(path)
+    assert cfg.ports == {"admin_ports": (22, 2222)}
+    (exc,) = cfg.exceptions
+    assert (exc.rule, exc.expires) == ("SG002", dt.date(2031, 1, 31))
+
+
+def test_empty_yaml_file_is_an_empty_config(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path / ".natpolicy.yaml", "# nothing yet\n"))
+    assert (cfg.checks, cfg.fail_on, cfg.exceptions) == ((), None, ())
+
+
+def test_explicit_config_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="config file not found"):
+        resolve_config(str(tmp_path / "missing.yaml"), ["."])
+
+
+# -- validation: one line, naming the key ------------------------------------
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("fail_on: high\n", "fail_on: unknown key (expected one of"),
+    ("fail-on: extreme\n", "fail-on: 'extreme' is not one of"),
+    ("checks: SG001\n", "checks: 'SG001' is not of type 'array'"),
+    ("admin_ports: [22, 70000]\n", "admin_ports[1]: 70000 is greater than the maximum"),
+    ("web_ports: [80, '443']\n", "web_ports[1]: '443' is not of type 'integer'"),
+    ("exceptions:\n  - rule: SG001\n    address: x\n", "exceptions[0].reason: missing (required)"),
+    ("exceptions:\n  - {rule: SG001, address: x, reason: '  '}\n", "exceptions[0].reason: must not be empty"),
+    ("exceptions:\n  - {rule: SG001, address: x, reason: r, expires: soon}\n",
+     "exceptions[0].expires: must be a date written YYYY-MM-DD"),
+    ("exceptions:\n  - {rule: SG001, address: x, reason: r, expires: '2027-02-30'}\n",
+     "exceptions[0].expires: '2027-02-30' is not a real date"),
+    ("exceptions:\n  - {rule: SG001, adress: x, reason: r}\n", "exceptions[0].adress: unknown key"),
+    ("soft-fail: [1]\n", "soft-fail: [1] is not of type 'boolean'"),
+    ("- fail-on\n", "the config must be a mapping"),
+    ("fail-on: [high\n", ".natpolicy.yaml:2: invalid YAML"),
+])
+def test_bad_config_names_the_key(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path / ".natpolicy.yaml", text)
+    with pytest.raises(UsageError) as info:
+        load_config(path, display=".natpolicy.yaml")
+    line = str(info.value)
+    assert "\n" not in line
+    assert line.startswith(".natpolicy.yaml")
+    assert message in line
+
+
+def test_unknown_rules_and_options_are_refused() -> None:
+    from natpolicy.registry import discover
+
+    rules = discover()
+    with pytest.raises(UsageError, match=r"cfg: skip-checks\[1\]: unknown rule or family 'SG999'"):
+        Config(path="cfg", skip_checks=("SG", "SG999")).check_rules(rules)
+    with pytest.raises(UsageError, match=r"cfg: options.SG002.admin_port: SG002 has no such option \(it has: "
+                                         r"admin_ports, web_ports\)"):
+        Config(path="cfg", options={"SG002": {"admin_port": [22]}}).check_rules(rules)
+    with pytest.raises(UsageError, match=r"options.SG002.admin_ports: expected a list, found a number"):
+        Config(path="cfg", options={"SG002": {"admin_ports": 22}}).check_rules(rules)
+    with pytest.raises(UsageError, match=r"exceptions\[0\].rule: unknown rule or family 'XX1'"):
+        from natpolicy.config import RuleException
+
+        Config(path="cfg", exceptions=(RuleException("XX1", "a", "r"),)).check_rules(rules)
+
+
+def test_published_schema_is_a_valid_schema_and_ships_with_the_package() -> None:
+    import jsonschema
+
+    import natpolicy
+
+    schema_path = Path(natpolicy.__file__).with_name("config.schema.json")
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert set(schema["properties"]) == {"checks", "skip-checks", "fail-on", "soft-fail", "admin_ports",
+                                         "web_ports", "options", "exceptions"}
+
+
+def test_port_lists_reach_every_rule_that_declares_them() -> None:
+    from natpolicy.registry import discover
+
+    rules = discover()
+    options = Config(ports={"admin_ports": (2222,)}, options={"SG003": {"web_ports": [8443]}}).rule_options(rules)
+    sg_ids = {c.id for c in rules if "admin_ports" in c.default_options}
+    assert sg_ids >= {"SG001", "SG002", "SG003", "SG004"}
+    assert set(options) == sg_ids
+    assert options["SG002"] == {"admin_ports": [2222]}
+    assert options["SG003"] == {"admin_ports": [2222], "web_ports": [8443]}
+
+
+def test_strip_instance_keys() -> None:
+    assert strip_instance_keys('module.a["x]y"].aws_sg.b[0]') == "module.a.aws_sg.b"
+    assert strip_instance_keys("aws_sg.b") == "aws_sg.b"
+
+
+# -- the config in a real run ---------------------------------------------------
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / ".git").mkdir()  # the search stops here
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_fail_on_from_config_and_flag_override(project: Path, cli: Callable[..., CliResult]) -> None:
+    open_port(2222).write(project / "plan.json")  # SG004, medium
+    assert cli("check", "plan.json").code == 1
+    write(project / ".natpolicy.yaml", "fail-on: high\n")
+    assert cli("check", "plan.json").code == 0
+    assert cli("check", "plan.json", "--fail-on", "medium").code == 1
+
+
+def test_checks_and_skip_checks_from_config(project: Path, cli: Callable[..., CliResult]) -> None:
+    open_port(22).write(project / "plan.json")  # SG002
+    write(project / ".natpolicy.yaml", "skip-checks: [SG002]\n")
+    assert cli("check", "plan.json", "-f", "json").json()["findings"] == []
+    # A flag replaces the config's list.
+    out = cli("check", "plan.json", "-f", "json", "--skip-check", "EBS").json()
+    assert [f["rule_id"] for f in out["findings"]] == ["SG002"]
+    write(project / ".natpolicy.yaml", "checks: [EBS]\n")
+    assert cli("check", "plan.json", "-f", "json").json()["summary"]["rules"] == len(
+        [c for c in __import__("natpolicy.registry").registry.discover() if c.id.startswith("EBS")])
+
+
+def test_admin_ports_from_config_reclassify_a_port(project: Path, cli: Callable[..., CliResult]) -> None:
+    open_port(2222).write(project / "plan.json")
+    before = cli("check", "plan.json", "-f", "json").json()
+    assert [f["rule_id"] for f in before["findings"]] == ["SG004"]
+    write(project / ".natpolicy.yaml", "admin_ports: [22, 2222]\n")
+    after = cli("check", "plan.json", "-f", "json").json()
+    assert [f["rule_id"] for f in after["findings"]] == ["SG002"]
+
+
+def test_explicit_config_flag(project: Path, cli: Callable[..., CliResult]) -> None:
+    open_port(2222).write(project / "plan.json")
+    write(project / "strict.yaml", "fail-on: critical\n")
+    assert cli("check", "plan.json", "--config", "strict.yaml").code == 0
+
+
+def test_bad_config_exits_2_with_one_line(project: Path, cli: Callable[..., CliResult]) -> None:
+    open_port(22).write(project / "plan.json")
+    write(project / ".natpolicy.yaml", "exceptions:\n  - {rule: SG002, address: '*'}\n")
+    result = cli("check", "plan.json")
+    assert result.code == 2
+    assert result.err.strip() == "natpolicy: error: .natpolicy.yaml: exceptions[0].reason: missing (required)"
+    write(project / ".natpolicy.yaml", "checks: [SG2]\n")
+    result = cli("check", "plan.json")
+    assert (result.code, result.err.strip()) == (
+        2, "natpolicy: error: .natpolicy.yaml: checks[0]: unknown rule or family 'SG2'; see `natpolicy rules`")
+
+
+def test_exceptions_glob_expiry_and_reason(project: Path, cli: Callable[..., CliResult]) -> None:
+    plan = open_port(22, "bastion_a")
+    plan.create("aws_security_group.web", {
+        "name": "web", "ingress": [{"from_port": 22, "to_port": 22, "protocol": "tcp", "cidr_blocks": ["0.0.0.0/0"]}]})
+    plan.write(project / "plan.json")
+    today = dt.datetime.now(dt.timezone.utc).date()
+    write(project / ".natpolicy.yaml", f"""
+exceptions:
+  - rule: SG
+    address: aws_security_group.bastion_*
+    reason: bastions are reached through the VPN only
+    expires: {today.isoformat()}
+  - rule: SG002
+    address: aws_security_group.web
+    reason: temporary
+    expires: {(today - dt.timedelta(days=1)).isoformat()}
+""")
+    result = cli("check", "plan.json", "-f", "json")
+    out = result.json()
+    by_address = {f["address"]: f for f in out["findings"]}
+    bastion, web = by_address["aws_security_group.bastion_a"], by_address["aws_security_group.web"]
+    assert (bastion["suppressed"], bastion["suppression_reason"]) == (True, "bastions are reached through the VPN only")
+    assert (web["suppressed"], web["suppression_reason"]) == (False, None)
+    assert any("exceptions[1] (SG002 aws_security_group.web) expired on" in n for n in out["notes"])
+    assert result.code == 1  # the expired one still fails the run
+    # With only the honoured exception left, nothing fails.
+    text = (project / ".natpolicy.yaml").read_text().split("  - rule: SG002")[0]
+    write(project / ".natpolicy.yaml", text)
+    plan2 = open_port(22, "bastion_a")
+    plan2.write(project / "plan.json")
+    result = cli("check", "plan.json")
+    assert result.code == 0
+    assert "Suppressed (1):" in result.out
+    assert "SG002 aws_security_group.bastion_a: bastions are reached through the VPN only" in result.out
+
+
+def test_exception_without_instance_key_covers_every_instance(project: Path, cli: Callable[..., CliResult]) -> None:
+    plan = PlanBuilder()
+    for i in range(2):
+        plan.create(f'module.edge["eu"].aws_security_group.ssh[{i}]', {
+            "name": f"ssh{i}",
+            "ingress": [{"from_port": 22, "to_port": 22, "protocol": "tcp", "cidr_blocks": ["0.0.0.0/0"]}]})
+    plan.write(project / "plan.json")
+    write(project / ".natpolicy.yaml",
+          "exceptions:\n  - {rule: SG002, address: module.edge.aws_security_group.ssh, reason: jump hosts}\n")
+    out = cli("check", "plan.json", "-f", "json").json()
+    assert [f["suppressed"] for f in out["findings"]] == [True, True]
+    write(project / ".natpolicy.yaml",
+          "exceptions:\n  - {rule: SG002, address: 'module.edge[\"eu\"].aws_security_group.ssh[1]', reason: one}\n")
+    out = cli("check", "plan.json", "-f", "json").json()
+    assert sorted((f["address"][-2], f["suppressed"]) for f in out["findings"]) == [("0", False), ("1", True)]

@@ -1,0 +1,369 @@
+"""checker/hcl/loader.py: resources, variables, modules, files, CLI flags."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from natpolicy.hcl.loader import find_roots, load_hcl, parse_var_flags
+from natpolicy.model import UNKNOWN, SourceLocation
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+VARS = '''\
+variable "a" {
+  default = "default"
+}
+variable "b" {
+  default = "default"
+}
+variable "c" {
+  default = "default"
+}
+variable "d" {
+  default = "default"
+}
+variable "e" {
+  default = "default"
+}
+variable "n" {
+  type = number
+}
+variable "required" {}
+resource "null_resource" "r" {
+  triggers = { a = var.a, b = var.b, c = var.c, d = var.d, e = var.e, n = var.n, required = var.required }
+}
+'''
+
+
+def _triggers(root: Path, **kw) -> dict:
+    result = load_hcl([root], display_root=root, **kw)
+    assert not result.errors, result.errors
+    return result.resources[0].after["triggers"]
+
+
+def test_variable_precedence(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "main.tf": VARS,
+        "terraform.tfvars": 'a = "tfvars"\nb = "tfvars"\nc = "tfvars"\nd = "tfvars"\n',
+        "x.auto.tfvars": 'b = "auto"\nc = "auto"\nd = "auto"\n',
+        "extra.tfvars": 'c = "file"\nd = "file"\nn = "42"\n',
+    })
+    got = _triggers(tmp_path, var_files=[tmp_path / "extra.tfvars"], variables={"d": "cli"})
+    assert got["a"] == "tfvars" and got["b"] == "auto" and got["c"] == "file" and got["d"] == "cli"
+    assert got["e"] == "default"
+    assert got["n"] == 42  # converted to the declared type
+    assert got["required"] is UNKNOWN  # no default, no value: unknown, never a guess
+
+
+def test_cli_var_values_may_be_hcl_collections(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": 'variable "l" {}\nresource "x" "y" {\n  v = var.l\n}\n'})
+    after = load_hcl([tmp_path], variables={"l": '["a", "b"]'}).resources[0].after
+    assert after["v"] == ["a", "b"]
+
+
+def test_parse_var_flags() -> None:
+    assert parse_var_flags(["a=1", "b=x=y", "c="]) == {"a": "1", "b": "x=y", "c": ""}
+    from natpolicy.errors import UsageError
+
+    with pytest.raises(UsageError, match="NAME=VALUE"):
+        parse_var_flags(["novalue"])
+
+
+def test_addresses_keys_and_locations(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": '''\
+resource "aws_s3_bucket" "counted" {
+  count  = 2
+  bucket = "b-${count.index}"
+}
+
+resource "aws_s3_bucket" "keyed" {
+  for_each = toset(["x", "a"])
+  bucket   = each.key
+}
+
+resource "aws_s3_bucket" "none" {
+  for_each = {}
+}
+
+data "aws_vpc" "default" {
+  default = true
+}
+'''})
+    result = load_hcl([tmp_path], display_root=tmp_path)
+    got = {r.address: (r.index, r.after, r.location, r.mode, r.actions) for r in result.resources}
+    assert got['aws_s3_bucket.counted[1]'] == (1, {"bucket": "b-1"}, SourceLocation("main.tf", 1, 4), "managed", ("create",))
+    assert got['aws_s3_bucket.keyed["a"]'][:2] == ("a", {"bucket": "a"})
+    assert 'aws_s3_bucket.keyed["x"]' in got
+    assert not any(a.startswith("aws_s3_bucket.none") for a in got)
+    assert got["data.aws_vpc.default"][3:] == ("data", ("read",))
+    assert result.blocks["aws_s3_bucket.none"] == SourceLocation("main.tf", 11, 13)
+
+
+def test_unknown_count_keeps_one_instance_of_known_settings(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": 'variable "n" {}\nresource "aws_ebs_volume" "v" {\n  count = var.n\n  encrypted = false\n}\n'})
+    (res,) = load_hcl([tmp_path]).resources
+    assert res.address == "aws_ebs_volume.v" and res.after == {"encrypted": False}
+    assert res.extra["unknown_expansion"] is True
+
+
+def test_nested_and_dynamic_blocks_are_lists_of_objects(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": '''\
+variable "ports" {
+  default = { ssh = 22, web = 443 }
+}
+variable "unknown_rules" {}
+resource "aws_security_group" "s" {
+  ingress {
+    from_port = 1
+  }
+  dynamic "ingress" {
+    for_each = var.ports
+    iterator = rule
+    content {
+      from_port   = rule.value
+      description = rule.key
+    }
+  }
+  dynamic "egress" {
+    for_each = var.unknown_rules
+    content {
+      from_port = egress.value
+    }
+  }
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+resource "aws_instance" "i" {
+  root_block_device {
+    encrypted = null
+    volume_size = 8
+  }
+}
+'''})
+    res = {r.address: r for r in load_hcl([tmp_path]).resources}
+    sg = res["aws_security_group.s"].after
+    assert sg["ingress"] == [{"from_port": 1}, {"from_port": 22, "description": "ssh"},
+                             {"from_port": 443, "description": "web"}]
+    assert sg["egress"] is UNKNOWN  # a dynamic block over unknown values
+    assert "lifecycle" not in sg
+    # null leaves the argument unset, as Terraform does.
+    assert res["aws_instance.i"].after == {"root_block_device": [{"volume_size": 8}]}
+
+
+def test_local_module_twice_with_outputs_and_references(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "main.tf": '''\
+module "a" {
+  source = "./m"
+  size   = 1
+}
+module "b" {
+  for_each = { x = 2 }
+  source   = "./m"
+  size     = each.value
+}
+resource "aws_ebs_snapshot" "s" {
+  volume_id = module.a.id
+  tags      = { size = module.b["x"].size }
+}
+''',
+        "m/main.tf": '''\
+variable "size" {}
+resource "aws_ebs_volume" "v" {
+  size = var.size
+}
+output "id" {
+  value = aws_ebs_volume.v.id
+}
+output "size" {
+  value = aws_ebs_volume.v.size
+}
+''',
+    })
+    result = load_hcl([tmp_path], display_root=tmp_path)
+    res = {r.address: r for r in result.resources}
+    assert res["module.a.aws_ebs_volume.v"].after == {"size": 1}
+    assert res['module.b["x"].aws_ebs_volume.v'].after == {"size": 2}
+    assert res['module.b["x"].aws_ebs_volume.v'].module == 'module.b["x"]'
+    assert res['module.b["x"].aws_ebs_volume.v'].location == SourceLocation("m/main.tf", 2, 4)
+    snap = res["aws_ebs_snapshot.s"]
+    assert snap.after == {"volume_id": UNKNOWN, "tags": {"size": 2}}  # configured values flow; ids do not
+    assert snap.references == {"volume_id": ("module.a.aws_ebs_volume.v",), "tags": ("module.b.aws_ebs_volume.v",)}
+    assert result.blocks["module.b"] == SourceLocation("main.tf", 5, 9)
+
+
+def test_remote_and_missing_modules_are_notes(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": '''\
+module "r" {
+  source = "git::https://example.com/x.git?ref=v1"
+}
+module "gone" {
+  source = "./not-there"
+}
+'''})
+    result = load_hcl([tmp_path])
+    assert result.notes == ["module.gone (./not-there) has no Terraform files and was not scanned",
+                            "module.r (git::https://example.com/x.git?ref=v1) is remote and was not scanned"]
+    assert result.resources == [] and result.errors == []
+
+
+def test_text_overrides_and_revisions(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": 'resource "a" "b" {\n  v = 1\n}\n', "old.tf": 'resource "a" "old" {\n}\n'})
+    staged = load_hcl([tmp_path], text_overrides={tmp_path / "main.tf": 'resource "a" "b" {\n  v = 2\n}\n',
+                                                  tmp_path / "old.tf": None})
+    assert [(r.address, r.after) for r in staged.resources] == [("a.b", {"v": 2})]
+    revision = load_hcl([tmp_path], only_overrides=True,
+                        text_overrides={tmp_path / "other.tf": 'resource "a" "c" {\n}\n'})
+    assert [r.address for r in revision.resources] == ["a.c"]
+
+
+def test_tofu_files_replace_tf_files(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": 'resource "a" "tf" {\n}\n', "main.tofu": 'resource "a" "tofu" {\n}\n'})
+    assert [r.address for r in load_hcl([tmp_path]).resources] == ["a.tofu"]
+
+
+def test_roots_skip_dot_terraform_and_called_modules(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "live/prod/main.tf": 'module "m" {\n  source = "../../modules/m"\n}\n',
+        "modules/m/main.tf": 'resource "a" "b" {\n}\n',
+        "live/prod/.terraform/modules/x/main.tf": 'resource "a" "cached" {\n}\n',
+    })
+    assert find_roots(tmp_path) == [tmp_path / "live" / "prod"]
+    result = load_hcl([tmp_path], display_root=tmp_path)
+    assert [r.address for r in result.resources] == ["module.m.a.b"]
+    assert result.roots == ["live/prod"]
+
+
+def test_syntax_error_keeps_other_files(tmp_path: Path) -> None:
+    write(tmp_path, {"bad.tf": 'resource "a" "b" {\n  x = \n}\n', "good.tf": 'resource "a" "c" {\n}\n'})
+    result = load_hcl([tmp_path], display_root=tmp_path)
+    assert [r.address for r in result.resources] == ["a.c"]
+    assert len(result.errors) == 1 and result.errors[0].startswith("bad.tf:")
+
+
+def test_module_cycle_and_reference_cycle_end(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": '''\
+module "self" {
+  source = "./"
+}
+locals {
+  a = local.b
+  b = local.a
+}
+resource "x" "y" {
+  v = local.a
+}
+'''})
+    result = load_hcl([tmp_path])
+    assert [(r.address, r.after) for r in result.resources] == [("x.y", {"v": UNKNOWN})]
+
+
+def test_file_function_stays_inside_the_repository(tmp_path: Path) -> None:
+    write(tmp_path, {".git/HEAD": "", "policy.json": '{"a": 1}', "infra/main.tf": '''\
+resource "x" "y" {
+  inside  = jsondecode(file("${path.module}/../policy.json"))
+  module  = path.module
+  outside = file("/etc/hostname")
+  exists  = fileexists("../policy.json")
+}
+'''})
+    (res,) = load_hcl([tmp_path / "infra"], display_root=tmp_path).resources
+    assert res.after == {"inside": {"a": 1}, "module": ".", "outside": UNKNOWN, "exists": True}
+
+
+def test_cli_flags(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, {"main.tf": '''\
+variable "cidr" {}
+resource "aws_security_group" "s" {
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = [var.cidr]
+  }
+}
+''', "open.tfvars": 'cidr = "0.0.0.0/0"\n'})
+    monkeypatch.chdir(tmp_path)
+    assert cli("check", ".").code == 0  # unknown source: no finding
+    assert cli("check", ".", "--var", "cidr=0.0.0.0/0").code == 1
+    assert cli("check", "main.tf", "--var-file", "open.tfvars").code == 1
+    assert cli("check", ".", "--var", "cidr=10.0.0.0/8").code == 0
+    bad = cli("check", ".", "--var", "cidr")
+    assert bad.code == 2 and "NAME=VALUE" in bad.err
+
+
+def test_directory_without_plans_or_tf_is_an_error(cli, tmp_path: Path) -> None:
+    (tmp_path / "readme.txt").write_text("x", encoding="utf-8")
+    result = cli("check", str(tmp_path))
+    assert result.code == 2 and "no Terraform .tf files" in result.err
+
+
+ODD = [
+    'resource "only_one_label" {\n}\n',
+    'resource {\n}\n',
+    'module "nosource" {\n}\n',
+    'module "numeric" {\n  source = 5\n}\n',
+    'variable "t" {\n  type = object({ a = optional() })\n  default = { a = 1 }\n}\nresource "x" "y" {\n  v = var.t\n}\n',
+    'resource "x" "y" {\n  count = "abc"\n}\n',
+    'resource "x" "y" {\n  count = -1\n}\n',
+    'resource "x" "y" {\n  for_each = [1, 2]\n}\n',
+    'resource "x" "y" {\n  for_each = "s"\n}\n',
+    'resource "x" "y" {\n  dynamic "d" {\n    for_each = [1]\n  }\n  dynamic {\n  }\n}\n',
+    'resource "x" "y" {\n  v = x.y.v\n}\n',
+    'resource "x" "y" {\n  v = module.none.out\n}\n',
+    'output "o" {\n}\nlocals {\n}\nterraform {\n  required_version = ">= 1.0"\n}\n',
+    'resource "x" "y" {\n  v = "${' + "[" * 60 + "1" + "]" * 60 + '}"\n}\n',
+    'moved {\n  from = a.b\n  to = a.c\n}\nremoved {\n  from = a.d\n  lifecycle {\n    destroy = false\n  }\n}\n',
+]
+
+
+@pytest.mark.parametrize("text", ODD)
+def test_odd_configurations_never_crash(tmp_path: Path, text: str) -> None:
+    write(tmp_path, {"main.tf": text})
+    result = load_hcl([tmp_path], display_root=tmp_path, cache_dir=None)
+    assert isinstance(result.resources, list)
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from test_hcl_expr import EXPRESSIONS  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(EXPRESSIONS, min_size=5, max_size=5), st.sampled_from(["count", "for_each", None]))
+def test_any_expressions_in_any_place_never_crash(tmp_path: Path, exprs: list[str], meta: str | None) -> None:
+    a, b, c, d, e = exprs
+    text = f'''\
+variable "x" {{}}
+locals {{
+  z = {a}
+}}
+module "m" {{
+  source = "./m"
+  input  = {b}
+}}
+resource "aws_security_group" "s" {{
+  {f"{meta} = {c}" if meta else ""}
+  name = {d}
+  dynamic "ingress" {{
+    for_each = {e}
+    content {{
+      from_port = ingress.value
+    }}
+  }}
+}}
+'''
+    files = {"main.tf": text, "m/main.tf": f'variable "input" {{}}\nresource "aws_ebs_volume" "v" {{\n  size = {a}\n}}\noutput "out" {{\n  value = {b}\n}}\n'}
+    root = tmp_path / "prop"
+    write(root, files)
+    load_hcl([root], display_root=root, cache_dir=None)  # returns; never raises

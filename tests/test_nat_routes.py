@@ -1,0 +1,280 @@
+"""Route evidence from every place it lives: inline blocks, prior_state, other plans; and NAT003."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import PlanBuilder, findings_of, run_rules
+from examples import VpcLayout
+
+GW = "module.vpc.aws_nat_gateway.this"
+TABLE = "module.vpc.aws_route_table.private"
+
+
+def vpc_of(plan: PlanBuilder, **kw: str) -> VpcLayout:
+    return VpcLayout(plan, **kw)
+
+
+# -- inline aws_route_table routes -------------------------------------------------
+def inline_plan(plan: PlanBuilder, after_routes: list[dict[str, str]], *, delete_gateway: bool = True) -> VpcLayout:
+    vpc = vpc_of(plan).steady(2, skip=("nat", "route", "table"))
+    before = [vpc.inline_route(nat_gateway_id=vpc.nat_id(0))]
+    plan.noop(vpc.address("nat", 1), vpc.nat(1)).noop(vpc.address("table", 1), vpc.table(1))
+    if delete_gateway:
+        plan.delete(vpc.address("nat", 0), vpc.nat(0))
+    else:
+        plan.noop(vpc.address("nat", 0), vpc.nat(0))
+    if after_routes == before:
+        plan.noop(vpc.address("table", 0), vpc.table(0, before))
+    else:
+        plan.update(vpc.address("table", 0), vpc.table(0, before), vpc.table(0, after_routes))
+    return vpc
+
+
+def test_inline_route_to_a_deleted_gateway_that_is_dropped(plan: PlanBuilder) -> None:
+    inline_plan(plan, [])
+    result = run_rules(plan, "NAT")
+    assert [(f.rule_id, f.address) for f in result.findings] == [("NAT001", f"{GW}[0]")]
+    assert f"private route table {TABLE}[0] (subnet " in result.findings[0].message
+
+
+def test_inline_route_repointed_to_the_other_gateway(plan: PlanBuilder) -> None:
+    vpc = VpcLayout(PlanBuilder())
+    inline_plan(plan, [vpc.inline_route(nat_gateway_id=vpc.nat_id(1))])
+    assert findings_of(plan, "NAT") == []
+
+
+def test_inline_route_left_on_the_deleted_gateway(plan: PlanBuilder) -> None:
+    vpc = VpcLayout(PlanBuilder())
+    inline_plan(plan, [vpc.inline_route(nat_gateway_id=vpc.nat_id(0))])
+    assert findings_of(plan, "NAT") == [("NAT001", f"{GW}[0]")]
+
+
+def test_inline_route_repointed_by_reference_to_a_new_gateway(plan: PlanBuilder) -> None:
+    vpc = vpc_of(plan).steady(1, skip=("nat", "route", "table"))
+    plan.delete(vpc.address("nat", 0), vpc.nat(0))
+    plan.create("module.vpc.aws_nat_gateway.new", {"subnet_id": vpc.subnet_id("public", 0)}, unknown=["id"])
+    plan.update(vpc.address("table", 0), vpc.table(0, [vpc.inline_route(nat_gateway_id=vpc.nat_id(0))]),
+                vpc.table(0, [vpc.inline_route(nat_gateway_id=None)]),  # type: ignore[arg-type]
+                unknown={"route": [{"nat_gateway_id": True}]},
+                refs={"route": ["aws_nat_gateway.new.id", "aws_nat_gateway.new"]})
+    assert findings_of(plan, "NAT") == []
+
+
+def test_inline_route_removed_while_its_gateway_stays_is_nat003(plan: PlanBuilder) -> None:
+    vpc = inline_plan(plan, [], delete_gateway=False)
+    result = run_rules(plan, "NAT")
+    assert [(f.rule_id, f.address) for f in result.findings] == [("NAT003", f"{TABLE}[0]")]
+    assert result.findings[0].message == (
+        f"{TABLE}[0] drops an inline route: route table {TABLE}[0] (subnet {vpc.subnet_id('private', 0)}) "
+        f"loses its default route 0.0.0.0/0 to {vpc.nat_id(0)}, which is kept, and no other route takes over."
+    )
+    assert (result.findings[0].severity.label, result.findings[0].level) == ("medium", "warning")
+
+
+def test_inline_routes_unchanged_are_quiet(plan: PlanBuilder) -> None:
+    vpc = VpcLayout(PlanBuilder())
+    inline_plan(plan, [vpc.inline_route(nat_gateway_id=vpc.nat_id(0))], delete_gateway=False)
+    assert findings_of(plan, "NAT") == []
+
+
+# -- NAT003 with separate aws_route resources ----------------------------------------
+def orphan_plan(plan: PlanBuilder, *, mirror: bool = True) -> VpcLayout:
+    """Zone a's route to its kept gateway is deleted; the table's state mirrors the route."""
+    vpc = vpc_of(plan).steady(1, skip=("route", "table"))
+    routes = [vpc.inline_route(nat_gateway_id=vpc.nat_id(0))] if mirror else []
+    plan.noop(vpc.address("table", 0), vpc.table(0, routes))
+    plan.delete(vpc.address("route", 0), vpc.route(0))
+    return vpc
+
+
+def test_deleted_default_route_to_a_kept_gateway_is_nat003(plan: PlanBuilder) -> None:
+    # The table's own state still lists the route (a computed mirror of the
+    # aws_route); that stale copy must not count as the route surviving.
+    vpc = orphan_plan(plan)
+    result = run_rules(plan, "NAT")
+    assert [(f.rule_id, f.address) for f in result.findings] == [("NAT003", vpc.address("route", 0))]
+    assert result.findings[0].details["target_id"] == vpc.nat_id(0)
+
+
+def test_deleted_route_recreated_at_a_new_address_is_quiet(plan: PlanBuilder) -> None:
+    vpc = orphan_plan(plan)
+    plan.create("module.vpc.aws_route.default[0]", vpc.route(0) | {"id": None, "route_table_id": None},
+                unknown=["id", "route_table_id"],
+                refs={"route_table_id": ["aws_route_table.private[0].id", "aws_route_table.private"],
+                      "nat_gateway_id": ["aws_nat_gateway.this[0].id", "aws_nat_gateway.this"]})
+    assert findings_of(plan, "NAT") == []
+
+
+def test_route_moved_to_a_transit_gateway_is_quiet(plan: PlanBuilder) -> None:
+    vpc = vpc_of(plan).steady(1, skip=("route",))
+    plan.update(vpc.address("route", 0), vpc.route(0), vpc.route(0, transit_gateway_id="tgw-0abc"))
+    assert findings_of(plan, "NAT") == []
+
+
+def test_deleted_route_with_its_table_is_teardown(plan: PlanBuilder) -> None:
+    vpc = vpc_of(plan).steady(1, skip=("route", "table", "assoc"))
+    plan.delete(vpc.address("table", 0), vpc.table(0)).delete(vpc.address("assoc", 0), vpc.assoc(0))
+    plan.delete(vpc.address("route", 0), vpc.route(0))
+    assert findings_of(plan, "NAT") == []
+
+
+def test_deleted_route_whose_subnets_go_is_teardown(plan: PlanBuilder) -> None:
+    vpc = vpc_of(plan).steady(1, skip=("route", "private", "assoc"))
+    plan.delete(vpc.address("private", 0), vpc.subnet("private", 0)).delete(vpc.address("assoc", 0), vpc.assoc(0))
+    plan.delete(vpc.address("route", 0), vpc.route(0))
+    assert findings_of(plan, "NAT") == []
+
+
+def test_deleted_internet_gateway_route_of_a_public_table_is_nat003(plan: PlanBuilder) -> None:
+    vpc = vpc_of(plan).steady(1, skip=("route",))
+    plan.noop("module.vpc.aws_internet_gateway.this[0]", {"id": "igw-0abc", "vpc_id": vpc.vpc_id})
+    plan.delete("module.vpc.aws_route.public_internet_gateway[0]", vpc.route(0, gateway_id="igw-0abc"))
+    assert findings_of(plan, "NAT003") == [("NAT003", "module.vpc.aws_route.public_internet_gateway[0]")]
+
+
+def test_non_default_route_removed_is_not_nat003(plan: PlanBuilder) -> None:
+    vpc = vpc_of(plan).steady(1, skip=("route",))
+    plan.delete(vpc.address("route", 0), vpc.route(0, destination="198.51.100.0/24"))
+    assert findings_of(plan, "NAT") == []
+
+
+def test_peering_route_removed_is_not_nat003(plan: PlanBuilder) -> None:
+    vpc = vpc_of(plan).steady(1)
+    plan.delete("module.vpc.aws_route.peer[0]", vpc.route(0, vpc_peering_connection_id="pcx-0abc"))
+    assert findings_of(plan, "NAT") == []
+
+
+# -- prior_state-only routes -------------------------------------------------------------
+def test_route_only_in_prior_state_counts(plan: PlanBuilder) -> None:
+    vpc = vpc_of(plan).steady(1, skip=("nat", "route"))
+    plan.prior(vpc.address("route", 0), vpc.route(0))
+    plan.delete(vpc.address("nat", 0), vpc.nat(0))
+    result = run_rules(plan, "NAT")
+    assert [(f.rule_id, f.address) for f in result.findings] == [("NAT001", f"{GW}[0]")]
+    assert result.findings[0].details["evidence"] == "routes"
+
+
+def test_prior_state_route_to_another_gateway_is_quiet(plan: PlanBuilder) -> None:
+    vpc = vpc_of(plan).steady(2, skip=("route",))
+    plan.prior(vpc.address("route", 0), vpc.route(0, vpc.nat_id(1)))
+    plan.prior(vpc.address("route", 1), vpc.route(1))
+    plan.delete("module.vpc.aws_nat_gateway.spare", vpc.nat(0) | {"id": "nat-0spare"})
+    plan.noop("module.vpc.aws_nat_gateway.other", vpc.nat(0) | {"id": "nat-0other"})  # keeps the VPC served
+    assert findings_of(plan, "NAT") == []
+
+
+def test_prior_state_table_with_inline_route(plan: PlanBuilder) -> None:
+    vpc = vpc_of(plan).steady(1, skip=("nat", "route", "table"))
+    plan.prior(vpc.address("table", 0), vpc.table(0, [vpc.inline_route(nat_gateway_id=vpc.nat_id(0))]))
+    plan.delete(vpc.address("nat", 0), vpc.nat(0))
+    assert findings_of(plan, "NAT") == [("NAT001", f"{GW}[0]")]
+
+
+# -- two plans -----------------------------------------------------------------------------
+def network_and_workload() -> tuple[PlanBuilder, PlanBuilder, VpcLayout]:
+    network, workload = PlanBuilder(), PlanBuilder()
+    net = VpcLayout(network, prefix="module.network.")
+    network.noop(net.address("public", 0), net.subnet("public", 0))
+    network.delete(net.address("nat", 0), net.nat(0))
+    # The workload state owns its own private table, association and route.
+    app = VpcLayout(workload, prefix="", vpc_id=net.vpc_id, tag="0c0c0c0c")
+    workload.noop("aws_subnet.app", app.subnet("private", 0))
+    workload.noop("aws_route_table.app", app.table(0))
+    workload.noop("aws_route_table_association.app", app.assoc(0))
+    workload.noop("aws_route.egress", app.route(0, net.nat_id(0)))
+    return network, workload, net
+
+
+def model_of(*plans: tuple[str, PlanBuilder]):  # type: ignore[no-untyped-def]
+    from natpolicy.loaders.plan_json import plan_resources
+    from natpolicy.model import ResourceModel
+
+    model = ResourceModel()
+    for origin, builder in plans:
+        for res in plan_resources(builder.build(), origin=origin):
+            model.add(res)
+    return model
+
+
+def test_route_in_another_plan_pointing_at_the_deleted_gateway() -> None:
+    from natpolicy import registry
+    from natpolicy.runner import run
+
+    network, workload, net = network_and_workload()
+    model = model_of(("network.json", network), ("workload.json", workload))
+    result = run(model, registry.instantiate(registry.select(registry.discover(), ["NAT"])))
+    assert [(f.rule_id, f.origin, f.address) for f in result.findings] == [
+        ("NAT001", "network.json", "module.network.aws_nat_gateway.this[0]")]
+    message = result.findings[0].message
+    assert "private route table aws_route_table.app in plan workload.json (subnet subnet-0c0c0c0c2000)" in message
+    assert result.findings[0].details["evidence"] == "routes"
+
+
+def test_cli_with_two_plans(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    network, workload, _ = network_and_workload()
+    a, b = network.write(tmp_path / "network.json"), workload.write(tmp_path / "workload.json")
+    alone = cli("check", str(a), "--check", "NAT", "--format", "json")
+    together = cli("check", str(a), str(b), "--check", "NAT", "--format", "json")
+    assert alone.code == together.code == 1
+    [partial] = alone.json()["findings"]
+    [full] = together.json()["findings"]
+    assert partial["details"]["evidence"] == "partial"
+    assert full["details"]["evidence"] == "routes"
+    assert full["details"]["route_tables"][0]["address"] == "aws_route_table.app"
+
+
+def test_workload_plan_repointed_elsewhere_is_quiet() -> None:
+    from natpolicy import registry
+    from natpolicy.runner import run
+
+    network, _, net = network_and_workload()
+    workload = PlanBuilder()
+    app = VpcLayout(workload, prefix="", vpc_id=net.vpc_id, tag="0c0c0c0c")
+    workload.noop("aws_subnet.app", app.subnet("private", 0)).noop("aws_route_table.app", app.table(0))
+    workload.noop("aws_route_table_association.app", app.assoc(0))
+    workload.update("aws_route.egress", app.route(0, net.nat_id(0)), app.route(0, transit_gateway_id="tgw-0abc"))
+    model = model_of(("network.json", network), ("workload.json", workload))
+    result = run(model, registry.instantiate(registry.select(registry.discover(), ["NAT"])))
+    assert result.findings == []
+
+
+def test_gateway_facts_expose_the_analysis_as_json_data() -> None:
+    import json
+
+    from natpolicy.policies.nat._facts import gateway_facts
+
+    network, workload, net = network_and_workload()
+    facts = gateway_facts(model_of(("network.json", network), ("workload.json", workload)))
+    assert json.loads(json.dumps(facts)) == [{
+        "address": "module.network.aws_nat_gateway.this[0]", "origin": "network.json", "deposed": None,
+        "actions": ["delete"], "private": False,
+        "affected": [{"table": "aws_route_table.app", "table_id": "rtb-0c0c0c0c0000", "origin": "workload.json",
+                      "destinations": ["0.0.0.0/0"], "subnets": ["subnet-0c0c0c0c2000"]}],
+        "lost": [{"table": "aws_route_table.app", "table_id": "rtb-0c0c0c0c0000", "origin": "workload.json",
+                  "destinations": ["0.0.0.0/0"], "subnets": ["subnet-0c0c0c0c2000"]}],
+        "teardown": False, "partial_evidence": False, "alone_in_scope": False, "scope": None,
+    }]
+
+
+def test_main_route_table_inline_route_counts(plan: PlanBuilder) -> None:
+    # aws_default_route_table serves every subnet without an explicit
+    # association, so it has no association evidence and is never "torn down".
+    vpc = vpc_of(plan)
+    plan.noop(vpc.address("public", 0), vpc.subnet("public", 0))
+    plan.update("module.vpc.aws_default_route_table.this[0]",
+                vpc.table(0, [vpc.inline_route(nat_gateway_id=vpc.nat_id(0))]), vpc.table(0, []))
+    plan.delete(vpc.address("nat", 0), vpc.nat(0))
+    result = run_rules(plan, "NAT")
+    assert [(f.rule_id, f.address) for f in result.findings] == [("NAT001", f"{GW}[0]")]
+    assert "private route table module.vpc.aws_default_route_table.this[0] loses its default route" in \
+        result.findings[0].message
+
+
+def test_inline_route_set_unknown_until_apply(plan: PlanBuilder) -> None:
+    vpc = vpc_of(plan).steady(1, skip=("nat", "route", "table"))
+    before = vpc.table(0, [vpc.inline_route(nat_gateway_id=vpc.nat_id(0))])
+    plan.delete(vpc.address("nat", 0), vpc.nat(0))
+    plan.create("module.vpc.aws_nat_gateway.new", {"subnet_id": vpc.subnet_id("public", 0)}, unknown=["id"])
+    plan.update(vpc.address("table", 0), before, before | {"route": None}, unknown=["route"],
+                refs={"route": ["aws_nat_gateway.new.id", "aws_nat_gateway.new"]})
+    assert findings_of(plan, "NAT") == []

@@ -1,0 +1,361 @@
+"""SG001-SG004: security groups open to the internet, graded by exposure."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conftest import PlanBuilder, findings_of, run_rules
+
+OPEN4 = ["0.0.0.0/0"]
+
+
+def ingress(from_port: Any, to_port: Any, protocol: Any = "tcp", cidrs: Any = None, **extra: Any) -> dict[str, Any]:
+    block = {
+        "from_port": from_port, "to_port": to_port, "protocol": protocol,
+        "cidr_blocks": OPEN4 if cidrs is None else cidrs, "ipv6_cidr_blocks": [],
+        "prefix_list_ids": [], "security_groups": [], "self": False, "description": "",
+    }
+    block.update(extra)
+    return block
+
+
+def group(plan: PlanBuilder, address: str, *blocks: dict[str, Any], **kw: Any) -> PlanBuilder:
+    kw.setdefault("unknown", ["id", "arn"])
+    return plan.create(address, {"name": address.rsplit(".", 1)[-1], "ingress": list(blocks), "egress": []}, **kw)
+
+
+def rule(plan: PlanBuilder, address: str, from_port: Any, to_port: Any, protocol: Any = "tcp",
+         cidrs: Any = None, **extra: Any) -> PlanBuilder:
+    values = {"type": "ingress", "security_group_id": "sg-0123", "from_port": from_port, "to_port": to_port,
+              "protocol": protocol, "cidr_blocks": OPEN4 if cidrs is None else cidrs, "ipv6_cidr_blocks": None,
+              "prefix_list_ids": None, "self": False, "source_security_group_id": None}
+    values.update(extra)
+    return plan.create(address, values, unknown=["id"])
+
+
+def vpc_rule(plan: PlanBuilder, address: str, sensitive: list[str] | None = None, **values: Any) -> PlanBuilder:
+    return plan.create(address, {"security_group_id": "sg-0123", **values}, unknown=["id", "arn"], sensitive=sensitive)
+
+
+def messages(builder: PlanBuilder, *rules: str) -> dict[tuple[str, str], list[str]]:
+    out: dict[tuple[str, str], list[str]] = {}
+    for f in run_rules(builder, *(rules or ("SG",))).findings:
+        out.setdefault((f.rule_id, f.address), []).append(f.message)
+    return out
+
+
+def with_options(builder: PlanBuilder, options: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
+    from natpolicy import registry
+    from natpolicy.loaders.plan_json import plan_resources
+    from natpolicy.model import ResourceModel
+    from natpolicy.runner import run
+
+    model = ResourceModel(plan_resources(builder.build(), origin="plan.json"))
+    classes = registry.select(registry.discover(), ["SG"])
+    result = run(model, registry.instantiate(classes, options))
+    return sorted((f.rule_id, f.address) for f in result.findings)
+
+
+# -- grading ------------------------------------------------------------------------
+@pytest.mark.parametrize(("block", "expected"), [
+    (ingress(0, 0, "-1"), "SG001"),
+    (ingress(0, 0, "all"), "SG001"),
+    (ingress(0, 65535, "tcp"), "SG001"),
+    (ingress(1, 65535, "udp"), "SG001"),
+    (ingress(22, 22), "SG002"),
+    (ingress(3389, 3389), "SG002"),
+    (ingress(5432, 5432, "6"), "SG002"),
+    (ingress(20, 25), "SG002"),         # a range that includes SSH
+    (ingress(9000, 9999), "SG002"),     # includes 9042, 9200, 9300
+    (ingress(80, 80), "SG003"),
+    (ingress(443, 443), "SG003"),
+    (ingress(8080, 8080), "SG004"),
+    (ingress(80, 81), "SG004"),         # 81 is not a web port
+    (ingress(80, 443), "SG002"),        # also spans MS RPC (135) and NetBIOS (139)
+    (ingress(53, 53, "udp"), "SG004"),
+    (ingress(0, 0, "tcp"), "SG004"),    # tcp 0-0 is port 0, not every port
+    (ingress(0, 0, "50"), "SG004"),     # ESP: ports do not apply, all of it is open
+])
+def test_each_open_rule_is_graded_once(plan: PlanBuilder, block: dict[str, Any], expected: str) -> None:
+    group(plan, "aws_security_group.web", block)
+    assert findings_of(plan, "SG") == [(expected, "aws_security_group.web")]
+
+
+def test_icmp_from_the_world_is_not_reported(plan: PlanBuilder) -> None:
+    group(plan, "aws_security_group.ping", ingress(8, 0, "icmp"), ingress(-1, -1, "icmpv6", cidrs=[],
+                                                                          ipv6_cidr_blocks=["::/0"]))
+    vpc_rule(plan, "aws_vpc_security_group_ingress_rule.ping", ip_protocol="icmp", from_port=-1, to_port=-1,
+             cidr_ipv4="0.0.0.0/0")
+    assert findings_of(plan, "SG") == []
+
+
+def test_messages_name_the_address_and_the_exposure(plan: PlanBuilder) -> None:
+    group(plan, "aws_security_group.web", ingress(22, 22), ingress(20, 25), ingress(443, 443),
+          ingress(8100, 8200), ingress(0, 0, "-1", cidrs=[], ipv6_cidr_blocks=["::/0"]))
+    got = messages(plan)
+    assert sorted(got[("SG002", "aws_security_group.web")]) == sorted([
+        "aws_security_group.web allows SSH (22/tcp) from 0.0.0.0/0",
+        "aws_security_group.web allows ports 20-25/tcp, including FTP (21), SSH (22), Telnet (23), from 0.0.0.0/0",
+    ])
+    assert got[("SG003", "aws_security_group.web")] == ["aws_security_group.web allows HTTPS (443/tcp) from 0.0.0.0/0"]
+    assert got[("SG004", "aws_security_group.web")] == ["aws_security_group.web allows ports 8100-8200/tcp from 0.0.0.0/0"]
+    assert got[("SG001", "aws_security_group.web")] == [
+        "aws_security_group.web allows all traffic (every protocol and port) from ::/0"]
+
+
+def test_several_open_rules_of_one_group_get_distinct_fingerprints(plan: PlanBuilder) -> None:
+    group(plan, "aws_security_group.db", ingress(22, 22), ingress(3306, 3306),
+          ingress(22, 22, cidrs=[], ipv6_cidr_blocks=["::/0"]))
+    found = [f for f in run_rules(plan, "SG002").findings]
+    assert len(found) == 3
+    assert len({f.fingerprint for f in found}) == 3
+
+
+# -- what counts as open ------------------------------------------------------------
+def test_split_cidrs_whose_union_is_the_internet_are_open(plan: PlanBuilder) -> None:
+    group(plan, "aws_security_group.split", ingress(22, 22, cidrs=["0.0.0.0/1", "128.0.0.0/1"]))
+    rule(plan, "aws_security_group_rule.split6", 3389, 3389, cidrs=[],
+         ipv6_cidr_blocks=["::/1", "8000::/1"])
+    rule(plan, "aws_security_group_rule.overlap", 22, 22, cidrs=["0.0.0.0/1", "64.0.0.0/2", "128.0.0.0/1"])
+    assert findings_of(plan, "SG") == [
+        ("SG002", "aws_security_group.split"),
+        ("SG002", "aws_security_group_rule.overlap"),
+        ("SG002", "aws_security_group_rule.split6"),
+    ]
+    assert messages(plan)[("SG002", "aws_security_group.split")] == [
+        "aws_security_group.split allows SSH (22/tcp) from 0.0.0.0/1 + 128.0.0.0/1"]
+
+
+def test_near_misses_are_not_open(plan: PlanBuilder) -> None:
+    # Half the internet, a gap, and wide-but-private ranges are not "the internet".
+    group(plan, "aws_security_group.half", ingress(22, 22, cidrs=["0.0.0.0/1"]))
+    group(plan, "aws_security_group.gap", ingress(22, 22, cidrs=["0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/3"]))
+    group(plan, "aws_security_group.private", ingress(22, 22, cidrs=["10.0.0.0/8", "172.16.0.0/12"]))
+    # IPv4 and IPv6 halves never add up to a whole family.
+    group(plan, "aws_security_group.mixed", ingress(22, 22, cidrs=["0.0.0.0/1"], ipv6_cidr_blocks=["8000::/1"]))
+    group(plan, "aws_security_group.garbage", ingress(22, 22, cidrs=["not-a-cidr", ""]))
+    assert findings_of(plan, "SG") == []
+
+
+def test_vpc_ingress_rule_all_protocols_over_ipv6(plan: PlanBuilder) -> None:
+    # Checkov never reads ip_protocol: this is its false negative.
+    vpc_rule(plan, "aws_vpc_security_group_ingress_rule.all6", ip_protocol="-1", cidr_ipv6="::/0",
+             from_port=None, to_port=None, cidr_ipv4=None, referenced_security_group_id=None, prefix_list_id=None)
+    vpc_rule(plan, "aws_vpc_security_group_ingress_rule.ssh", ip_protocol="tcp", from_port=22, to_port=22,
+             cidr_ipv4="0.0.0.0/0")
+    # -1 means every port whatever from/to say.
+    vpc_rule(plan, "aws_vpc_security_group_ingress_rule.ports_ignored", ip_protocol="-1", from_port=443,
+             to_port=443, cidr_ipv4="0.0.0.0/0")
+    assert findings_of(plan, "SG") == [
+        ("SG001", "aws_vpc_security_group_ingress_rule.all6"),
+        ("SG001", "aws_vpc_security_group_ingress_rule.ports_ignored"),
+        ("SG002", "aws_vpc_security_group_ingress_rule.ssh"),
+    ]
+
+
+def test_vpc_ingress_rule_from_a_referenced_group_or_prefix_list_is_quiet(plan: PlanBuilder) -> None:
+    vpc_rule(plan, "aws_vpc_security_group_ingress_rule.from_alb", ip_protocol="tcp", from_port=80, to_port=80,
+             referenced_security_group_id="sg-0alb", cidr_ipv4=None)
+    vpc_rule(plan, "aws_vpc_security_group_ingress_rule.from_pl", ip_protocol="-1",
+             prefix_list_id="pl-0123", cidr_ipv4=None, cidr_ipv6=None)
+    vpc_rule(plan, "aws_vpc_security_group_ingress_rule.private", ip_protocol="-1", cidr_ipv4="10.0.0.0/8")
+    assert findings_of(plan, "SG") == []
+
+
+def test_null_prefix_list_does_not_suppress_detection(plan: PlanBuilder) -> None:
+    rule(plan, "aws_security_group_rule.rdp", 3389, 3389, prefix_list_ids=None)
+    group(plan, "aws_security_group.rdp", ingress(3389, 3389, prefix_list_ids=None))
+    assert findings_of(plan, "SG") == [("SG002", "aws_security_group.rdp"), ("SG002", "aws_security_group_rule.rdp")]
+
+
+def test_prefix_list_next_to_an_open_cidr_does_not_hide_it(plan: PlanBuilder) -> None:
+    rule(plan, "aws_security_group_rule.both", 22, 22, prefix_list_ids=["pl-0123"])
+    assert findings_of(plan, "SG") == [("SG002", "aws_security_group_rule.both")]
+
+
+def test_self_rule_before_an_open_rule_does_not_hide_it(plan: PlanBuilder) -> None:
+    group(plan, "aws_security_group.cluster",
+          ingress(0, 0, "-1", cidrs=[], self=True),
+          ingress(22, 22))
+    assert findings_of(plan, "SG") == [("SG002", "aws_security_group.cluster")]
+
+
+def test_self_and_referenced_groups_alone_are_quiet(plan: PlanBuilder) -> None:
+    group(plan, "aws_security_group.cluster", ingress(0, 0, "-1", cidrs=[], self=True),
+          ingress(5432, 5432, cidrs=[], security_groups=["sg-0app"]))
+    rule(plan, "aws_security_group_rule.from_app", 22, 22, cidrs=[], source_security_group_id="sg-0app")
+    plan.create("aws_security_group_rule.from_ref", {"type": "ingress", "from_port": 3306, "to_port": 3306,
+                                                     "protocol": "tcp", "security_group_id": "sg-0123"},
+                unknown=["id", "source_security_group_id"], refs={"source_security_group_id": ["aws_security_group.cluster.id"]})
+    assert findings_of(plan, "SG") == []
+
+
+def test_egress_is_not_these_rules(plan: PlanBuilder) -> None:
+    plan.create("aws_security_group.out", {"ingress": [], "egress": [ingress(0, 0, "-1")]}, unknown=["id"])
+    rule(plan, "aws_security_group_rule.out", 0, 0, "-1", type="egress")
+    plan.create("aws_vpc_security_group_egress_rule.out", {"ip_protocol": "-1", "cidr_ipv4": "0.0.0.0/0"})
+    assert findings_of(plan, "SG") == []
+
+
+def test_default_security_group_is_covered(plan: PlanBuilder) -> None:
+    plan.create("aws_default_security_group.default", {"vpc_id": "vpc-1", "ingress": [ingress(0, 0, "-1")]},
+                unknown=["id"])
+    assert findings_of(plan, "SG") == [("SG001", "aws_default_security_group.default")]
+
+
+# -- unknown values ----------------------------------------------------------------------
+def test_unknown_values_are_never_violations(plan: PlanBuilder) -> None:
+    # CIDR list only known after apply.
+    group(plan, "aws_security_group.cidrs", ingress(22, 22, cidrs=[]),
+          unknown={"id": True, "ingress": [{"cidr_blocks": True}]})
+    # The whole ingress set is unknown.
+    plan.create("aws_security_group.dynamic", {"name": "dynamic"}, unknown=["id", "ingress"])
+    # Ports unknown with an open CIDR: skipped rather than guessed.
+    plan.create("aws_security_group_rule.ports2", {"type": "ingress", "protocol": "tcp", "cidr_blocks": OPEN4},
+                unknown=["id", "from_port", "to_port"])
+    # Protocol and rule type unknown.
+    plan.create("aws_security_group_rule.proto", {"type": "ingress", "from_port": 22, "to_port": 22,
+                                                  "cidr_blocks": OPEN4}, unknown=["id", "protocol"])
+    plan.create("aws_security_group_rule.kind", {"from_port": 22, "to_port": 22, "protocol": "tcp",
+                                                 "cidr_blocks": OPEN4}, unknown=["id", "type"])
+    # One CIDR of several unknown: the known ones alone are not the internet.
+    group(plan, "aws_security_group.partly", ingress(22, 22, cidrs=["0.0.0.0/1", "x"]),
+          unknown={"id": True, "ingress": [{"cidr_blocks": [False, True]}]})
+    assert findings_of(plan, "SG") == []
+
+
+def test_all_protocols_is_open_even_when_ports_are_unknown(plan: PlanBuilder) -> None:
+    plan.create("aws_security_group_rule.any", {"type": "ingress", "protocol": "-1", "cidr_blocks": OPEN4},
+                unknown=["id", "from_port", "to_port"])
+    assert findings_of(plan, "SG") == [("SG001", "aws_security_group_rule.any")]
+
+
+# -- lifecycle ------------------------------------------------------------------------------
+def test_pure_delete_of_an_open_group_is_quiet(plan: PlanBuilder) -> None:
+    plan.delete("aws_security_group.old", {"id": "sg-1", "ingress": [ingress(22, 22)], "egress": []})
+    plan.delete("aws_security_group_rule.old", {"id": "sgr-1", "type": "ingress", "protocol": "-1",
+                                                "from_port": 0, "to_port": 0, "cidr_blocks": OPEN4})
+    assert findings_of(plan, "SG") == []
+
+
+def test_replaced_group_is_judged_on_after(plan: PlanBuilder) -> None:
+    plan.replace("aws_security_group.fixed", {"id": "sg-1", "ingress": [ingress(22, 22)]},
+                 {"ingress": [ingress(22, 22, cidrs=["10.0.0.0/8"])]}, unknown=["id"])
+    plan.replace("aws_security_group.broken", {"id": "sg-2", "ingress": [ingress(22, 22, cidrs=["10.0.0.0/8"])]},
+                 {"ingress": [ingress(22, 22)]}, unknown=["id"])
+    assert findings_of(plan, "SG") == [("SG002", "aws_security_group.broken")]
+
+
+def test_update_that_removes_the_problem_is_quiet(plan: PlanBuilder) -> None:
+    plan.update("aws_security_group.web", {"id": "sg-1", "ingress": [ingress(22, 22), ingress(443, 443)]},
+                {"id": "sg-1", "ingress": [ingress(443, 443, cidrs=["10.0.0.0/8"])]})
+    plan.update("aws_security_group_rule.ssh", {"id": "r-1", "type": "ingress", "protocol": "tcp", "from_port": 22,
+                                                "to_port": 22, "cidr_blocks": OPEN4},
+                {"id": "r-1", "type": "ingress", "protocol": "tcp", "from_port": 22, "to_port": 22,
+                 "cidr_blocks": ["192.168.0.0/16"]})
+    assert findings_of(plan, "SG") == []
+
+
+def test_unchanged_open_group_is_still_reported(plan: PlanBuilder) -> None:
+    plan.noop("aws_security_group.legacy", {"id": "sg-1", "ingress": [ingress(3306, 3306)]})
+    assert findings_of(plan, "SG") == [("SG002", "aws_security_group.legacy")]
+
+
+# -- options and sensitive values ------------------------------------------------------------
+def test_admin_ports_are_configurable(plan: PlanBuilder) -> None:
+    group(plan, "aws_security_group.app", ingress(8080, 8080))
+    group(plan, "aws_security_group.ssh", ingress(22, 22))
+    family = {"admin_ports": [8080], "web_ports": [80, 443]}
+    options = {rule_id: family for rule_id in ("SG001", "SG002", "SG003", "SG004")}
+    assert with_options(plan, options) == [("SG002", "aws_security_group.app"), ("SG004", "aws_security_group.ssh")]
+    assert with_options(plan, {}) == [("SG002", "aws_security_group.ssh"), ("SG004", "aws_security_group.app")]
+
+
+def test_web_ports_are_configurable(plan: PlanBuilder) -> None:
+    group(plan, "aws_security_group.alt", ingress(8443, 8443))
+    family = {"web_ports": [80, 443, 8443]}
+    options = {rule_id: family for rule_id in ("SG001", "SG002", "SG003", "SG004")}
+    assert with_options(plan, options) == [("SG003", "aws_security_group.alt")]
+
+
+def test_sensitive_cidr_does_not_appear_in_the_message(plan: PlanBuilder) -> None:
+    group(plan, "aws_security_group.secret", ingress(22, 22, cidrs=["0.0.0.0/0"]),
+          sensitive={"ingress": [{"cidr_blocks": True}]})
+    vpc_rule(plan, "aws_vpc_security_group_ingress_rule.secret", ip_protocol="-1", cidr_ipv4="0.0.0.0/0",
+             sensitive=["cidr_ipv4"])
+    result = run_rules(plan, "SG")
+    assert sorted((f.rule_id, f.address) for f in result.findings) == [
+        ("SG001", "aws_vpc_security_group_ingress_rule.secret"), ("SG002", "aws_security_group.secret")]
+    for f in result.findings:
+        assert "0.0.0.0" not in f.message
+        assert "(sensitive value)" in f.message
+        assert "0.0.0.0" not in str(f.details)
+
+
+def test_ports_given_as_strings_are_read(plan: PlanBuilder) -> None:
+    group(plan, "aws_security_group.hcl", ingress("22", "22"))
+    assert findings_of(plan, "SG") == [("SG002", "aws_security_group.hcl")]
+
+
+# -- rule documentation (SG, EBS and FLOW families) -------------------------------------------
+REQUIRED_HEADINGS = ["## What it does", "## Why it matters", "## Example", "## How to fix", "### Terraform",
+                     "### AWS Console", "### AWS CLI", "### Python (boto3)"]
+OPTIONAL_HEADINGS = ["## Options", "## Compared with Checkov"]
+
+
+@pytest.mark.parametrize("rule_id", ["SG001", "SG002", "SG003", "SG004", "EBS001", "EBS002", "EBS003", "EBS004",
+                                     "EBS005", "FLOW001"])
+def test_rule_documentation_has_the_house_sections(rule_id: str) -> None:
+    import ast
+    import re
+
+    from natpolicy.registry import find
+
+    cls = find(rule_id)
+    doc = cls.documentation()
+    lines = doc.splitlines()
+    assert lines[0] == f"# {cls.id}: {cls.name}"
+    # Headings inside fenced code (comments in shell/python) are not sections.
+    headings: list[str] = []
+    in_fence = False
+    for line in lines[1:]:
+        if line.startswith("```"):
+            in_fence = not in_fence
+        elif line.startswith("#") and not in_fence:
+            headings.append(line)
+    assert headings[:len(REQUIRED_HEADINGS)] == REQUIRED_HEADINGS
+    extra = headings[len(REQUIRED_HEADINGS):]
+    assert extra == [h for h in OPTIONAL_HEADINGS if h in extra]
+    why = doc.split("## Why it matters", 1)[1].split("## Example", 1)[0]
+    assert re.search(r"`[A-Z][a-z]+[A-Za-z]*(Ingress|Volume|Instances|Template\w*|Configuration|Default|Vpc|FlowLogs|SecurityGroupRules)`", why)
+    example = doc.split("## Example", 1)[1].split("## How to fix", 1)[0]
+    assert example.count("```hcl") == 2  # the failing configuration and the fixed one
+    for block in re.findall(r"```python\n(.*?)```", doc, flags=re.S):
+        ast.parse(block)
+    # SARIF's fullDescription is the "What it does" paragraph: one paragraph, no code.
+    what = doc.split("## What it does", 1)[1].split("## Why it matters", 1)[0].strip()
+    assert what and "\n\n" not in what and "```" not in what
+
+
+def test_message_names_the_open_range_not_the_private_ones_beside_it(plan: PlanBuilder) -> None:
+    group(plan, "aws_security_group.web", ingress(22, 22, cidrs=["10.0.0.0/8", "0.0.0.0/0"]))
+    assert messages(plan) == {("SG002", "aws_security_group.web"): [
+        "aws_security_group.web allows SSH (22/tcp) from 0.0.0.0/0"]}
+
+
+def test_different_port_options_on_one_model_are_not_mixed_up(plan: PlanBuilder) -> None:
+    # SG checks share their grading through a memo on the resource; it must follow the options.
+    from natpolicy.loaders.plan_json import plan_resources
+    from natpolicy.model import ResourceModel
+    from natpolicy.policies.sg.sg002_admin_ports import SecurityGroupAdminPortFromInternet
+    from natpolicy.policies.sg.sg004_other_ports import SecurityGroupOtherPortFromInternet
+    from natpolicy.runner import run
+
+    group(plan, "aws_security_group.app", ingress(8080, 8080))
+    model = ResourceModel(plan_resources(plan.build(), origin="plan.json"))
+    default = run(model, [SecurityGroupAdminPortFromInternet(), SecurityGroupOtherPortFromInternet()])
+    custom = run(model, [SecurityGroupAdminPortFromInternet({"admin_ports": [8080]}),
+                         SecurityGroupOtherPortFromInternet({"admin_ports": [8080]})])
+    assert [f.rule_id for f in default.findings] == ["SG004"]
+    assert [f.rule_id for f in custom.findings] == ["SG002"]

@@ -1,0 +1,105 @@
+"""Plan resources mapped to their .tf blocks (checker/sourcemap.py)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import PlanBuilder
+from natpolicy.loaders.plan_json import plan_resources
+from natpolicy.model import SourceLocation
+from natpolicy.sourcemap import map_to_source, module_call_sources
+
+MAIN = '''\
+module "net" {
+  source  = "terraform-aws-modules/security-group/aws"
+  version = "5.1.0"
+}
+
+module "local" {
+  source = "./mods/local"
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+}
+'''
+LOCAL = '''\
+module "inner_remote" {
+  source = "git::https://example.com/sg.git"
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.1.0.0/16"
+}
+'''
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    (tmp_path / "mods" / "local").mkdir(parents=True)
+    (tmp_path / "main.tf").write_text(MAIN, encoding="utf-8")
+    (tmp_path / "mods" / "local" / "main.tf").write_text(LOCAL, encoding="utf-8")
+    return tmp_path
+
+
+def _plan() -> PlanBuilder:
+    return (PlanBuilder()
+            .module_call("module.net", "terraform-aws-modules/security-group/aws")
+            .module_call("module.local", "./mods/local")
+            .module_call("module.local.module.inner_remote", "git::https://example.com/sg.git")
+            .create("aws_vpc.main", {"cidr_block": "10.0.0.0/16"}, unknown=["id"])
+            .create("module.local.aws_vpc.main", {"cidr_block": "10.1.0.0/16"}, unknown=["id"])
+            .create("module.net.aws_security_group.this[0]", {"name": "x"}, unknown=["id"])
+            .create("module.local.module.inner_remote.aws_security_group.this", {"name": "y"}, unknown=["id"])
+            .delete("aws_nat_gateway.gone", {"id": "nat-1"}))
+
+
+def _locations(root: Path, **kw) -> dict[str, SourceLocation | None]:
+    resources = plan_resources(_plan().build(), origin="plan.json")
+    map_to_source(resources, root, display=lambda p: p.relative_to(root).as_posix(), **kw)
+    return {r.address: r.location for r in resources}
+
+
+def test_module_call_sources_follow_nesting() -> None:
+    sources = module_call_sources(_plan().build()["configuration"])
+    assert sources[("local",)] == "./mods/local"
+    assert sources[("local", "inner_remote")] == "git::https://example.com/sg.git"
+
+
+def test_blocks_and_remote_modules(root: Path) -> None:
+    loc = _locations(root)
+    assert loc["aws_vpc.main"] == SourceLocation("main.tf", 10, 12)
+    # Same type and name in another module does not collide.
+    assert loc["module.local.aws_vpc.main"] == SourceLocation("mods/local/main.tf", 5, 7)
+    # Remote modules: the module block that calls them.
+    assert loc["module.net.aws_security_group.this[0]"] == SourceLocation("main.tf", 1, 4)
+    assert loc["module.local.module.inner_remote.aws_security_group.this"] == SourceLocation("mods/local/main.tf", 1, 3)
+    # Not in the configuration (being deleted): keeps its place in the plan
+    # (none here: the plan was given as a document, not as file text).
+    assert loc["aws_nat_gateway.gone"] is None
+
+
+def test_sources_from_the_tf_when_the_plan_has_none(root: Path) -> None:
+    resources = plan_resources(_plan().build(), origin="plan.json")
+    for res in resources:
+        res.extra.pop("module_sources", None)
+    map_to_source(resources, root, display=lambda p: p.relative_to(root).as_posix())
+    by = {r.address: r.location for r in resources}
+    assert by["module.local.aws_vpc.main"] == SourceLocation("mods/local/main.tf", 5, 7)
+    assert by["module.net.aws_security_group.this[0]"] == SourceLocation("main.tf", 1, 4)
+
+
+def test_unrelated_configuration_is_not_used_implicitly(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "aws_vpc" "main" {\n}\n', encoding="utf-8")
+    loc = _locations(tmp_path, require_majority=True)
+    assert all(location is None for location in loc.values())
+    loc = _locations(tmp_path)  # --source-root is explicit: map what matches
+    assert loc["aws_vpc.main"] == SourceLocation("main.tf", 1, 2)
+
+
+def test_source_root_must_be_a_directory(cli, write_plan) -> None:
+    path = write_plan(_plan())
+    result = cli("check", str(path), "--source-root", str(path.parent / "nope"))
+    assert result.code == 2
+    assert "--source-root is not a directory" in result.err

@@ -1,0 +1,212 @@
+"""Inline ``natpolicy:skip`` comments: where they count, what a reason changes, and every output."""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import CliResult, assert_valid_sarif
+from planbuilder import PlanBuilder
+
+from natpolicy.suppressions import enclosing_modules, parse_skip
+
+OPEN_22 = """\
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+"""
+
+
+def sg(name: str, comment: str = "", above: str = "") -> str:
+    """An SG open to the world on 22 (SG002), with an optional comment inside or above."""
+    inner = f"  {comment}\n" if comment else ""
+    head = f"{above}\n" if above else ""
+    return f'{head}resource "aws_security_group" "{name}" {{\n{inner}  name = "{name}"\n{OPEN_22}}}\n'
+
+
+@pytest.fixture
+def tf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Path]:
+    """Write .tf files into a fresh folder (outside any git repository) and cd there."""
+    monkeypatch.chdir(tmp_path)
+
+    def write(**files: str) -> Path:
+        for name, text in files.items():
+            path = tmp_path / name.replace("__", "/")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        return tmp_path
+
+    return write
+
+
+def findings(cli: Callable[..., CliResult], *args: str) -> tuple[list[dict[str, Any]], list[str]]:
+    result = cli("check", *args, "-f", "json")
+    assert result.code in (0, 1), result.err
+    out = result.json()
+    return out["findings"], out["notes"]
+
+
+def state(found: list[dict[str, Any]]) -> dict[tuple[str, str], str | None]:
+    """(rule, address) -> suppression reason (None when active)."""
+    return {(f["rule_id"], f["address"]): f["suppression_reason"] for f in found}
+
+
+# -- parsing ----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("line", "rules", "reason"), [
+    ("# natpolicy:skip=SG002 bastion over VPN", {"SG002"}, "bastion over VPN"),
+    ("  // natpolicy:skip=sg001, SG002  lab account  ", {"SG001", "SG002"}, "lab account"),
+    ("/* natpolicy:skip=NAT teardown of the sandbox */", {"NAT"}, "teardown of the sandbox"),
+    ("# natpolicy:skip=SG002:checkov-style reason", {"SG002"}, "checkov-style reason"),
+    ('name = "x" # natpolicy:skip=EBS001 scratch disk', {"EBS001"}, "scratch disk"),
+    ("# natpolicy:skip=SG002", {"SG002"}, ""),
+])
+def test_parse_skip(line: str, rules: set[str], reason: str) -> None:
+    skip = parse_skip(line)
+    assert skip is not None
+    assert (set(skip.rules), skip.reason) == (rules, reason)
+
+
+@pytest.mark.parametrize("line", [
+    'description = "natpolicy:skip=SG002 not a comment"',  # inside a string, not a comment
+    "# natpolicy:skip SG002 reason",  # no '='
+    "# natpolicy-skip=SG002 reason",
+])
+def test_not_a_skip(line: str) -> None:
+    assert parse_skip(line) is None
+
+
+def test_enclosing_modules() -> None:
+    assert enclosing_modules('module.a["x.y"].module.b[0].aws_sg.c') == ["module.a", "module.a.module.b"]
+    assert enclosing_modules("aws_sg.c") == []
+
+
+# -- HCL findings -------------------------------------------------------------------
+
+def test_skip_inside_the_block_suppresses_only_that_rule_and_block(tf: Callable[..., Path],
+                                                                   cli: Callable[..., CliResult]) -> None:
+    tf(**{"main.tf": sg("a", "# natpolicy:skip=SG002 bastion over VPN") + sg("b") +
+          sg("c", "# natpolicy:skip=SG001 wrong rule")})
+    found, notes = findings(cli, ".")
+    assert state(found) == {
+        ("SG002", "aws_security_group.a"): "bastion over VPN",
+        ("SG002", "aws_security_group.b"): None,  # the skip in block a does not leak into b
+        ("SG002", "aws_security_group.c"): None,  # a skip for another rule changes nothing
+    }
+    assert notes == []
+
+
+def test_family_and_comment_above_the_block(tf: Callable[..., Path], cli: Callable[..., CliResult]) -> None:
+    tf(**{"main.tf": sg("a", above="# reviewed 2026-11\n# natpolicy:skip=SG,FLOW public SFTP drop box") +
+          "\n" + sg("b", above="# natpolicy:skip=SG002 only this one\n")})
+    found, _ = findings(cli, ".")
+    # b's comment sits above b but is separated by a blank line: it belongs to nothing.
+    assert state(found) == {("SG002", "aws_security_group.a"): "public SFTP drop box",
+                            ("SG002", "aws_security_group.b"): None}
+
+
+def test_skip_without_reason_is_not_honoured(tf: Callable[..., Path], cli: Callable[..., CliResult]) -> None:
+    tf(**{"main.tf": sg("a", "# natpolicy:skip=SG002")})
+    result = cli("check", ".")
+    assert result.code == 1
+    assert "main.tf:2: natpolicy:skip=SG002 has no reason; not honoured" in result.out
+    found, notes = findings(cli, ".")
+    assert state(found) == {("SG002", "aws_security_group.a"): None}
+    assert len(notes) == 1
+
+
+def test_unknown_rule_in_a_skip_is_noted(tf: Callable[..., Path], cli: Callable[..., CliResult]) -> None:
+    tf(**{"main.tf": sg("a", "# natpolicy:skip=SG002,SG0002 bastion")})
+    found, notes = findings(cli, ".")
+    assert state(found) == {("SG002", "aws_security_group.a"): "bastion"}
+    assert notes == ["main.tf:2: natpolicy:skip names unknown rule SG0002"]
+
+
+MODULE_CALL = """\
+module "edge" {{
+  source = "./modules/edge"{comment}
+}}
+"""
+
+
+@pytest.mark.parametrize(("comment", "reason"), [
+    ("\n  # natpolicy:skip=SG002 edge hosts are jump boxes", "edge hosts are jump boxes"),
+    ("", None),
+])
+def test_skip_on_a_module_block_covers_its_resources(tf: Callable[..., Path], cli: Callable[..., CliResult],
+                                                     comment: str, reason: str | None) -> None:
+    tf(**{"main.tf": MODULE_CALL.format(comment=comment) + sg("root"),
+          "modules__edge__main.tf": sg("ssh")})
+    found, _ = findings(cli, ".")
+    assert state(found) == {("SG002", "module.edge.aws_security_group.ssh"): reason,
+                            ("SG002", "aws_security_group.root"): None}
+
+
+def test_outputs_show_suppressed_findings(tf: Callable[..., Path], cli: Callable[..., CliResult],
+                                          sarif_validator: Any) -> None:
+    tf(**{"main.tf": sg("a", "# natpolicy:skip=SG002 bastion over VPN") + sg("b")})
+    text = cli("check", ".").out
+    assert "Suppressed (1):\n  SG002 aws_security_group.a: bastion over VPN" in text
+    out = cli("check", ".", "-f", "json").json()
+    assert out["summary"]["suppressed"] == 1 and out["summary"]["findings"] == 1
+
+    default = json.loads(cli("check", ".", "-f", "sarif").out)
+    assert_valid_sarif(sarif_validator, default)
+    results = default["runs"][0]["results"]
+    assert [r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] for r in results] == [
+        "aws_security_group.b"]
+    assert "suppressions" not in results[0]
+
+    kept = json.loads(cli("check", ".", "-f", "sarif", "--sarif-include-suppressed").out)
+    assert_valid_sarif(sarif_validator, kept)
+    results = kept["runs"][0]["results"]
+    by_address = {r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]: r for r in results}
+    assert by_address["aws_security_group.a"]["suppressions"] == [
+        {"kind": "inSource", "justification": "bastion over VPN"}]
+    assert by_address["aws_security_group.b"]["suppressions"] == []  # every result carries the key
+
+
+def test_a_fully_suppressed_run_exits_0(tf: Callable[..., Path], cli: Callable[..., CliResult]) -> None:
+    tf(**{"main.tf": sg("a", "# natpolicy:skip=SG002 bastion over VPN")})
+    assert cli("check", ".").code == 0
+
+
+# -- plan findings, through the source mapping ------------------------------------------
+
+def sg_values(name: str) -> dict[str, Any]:
+    return {"name": name, "ingress": [{"from_port": 22, "to_port": 22, "protocol": "tcp",
+                                       "cidr_blocks": ["0.0.0.0/0"]}]}
+
+
+def test_plan_findings_honour_skips_in_the_source(tf: Callable[..., Path], cli: Callable[..., CliResult]) -> None:
+    root = tf(**{"infra__main.tf": sg("a", "# natpolicy:skip=SG002 bastion over VPN") + sg("b")})
+    plan = PlanBuilder().create("aws_security_group.a", sg_values("a")).create("aws_security_group.b", sg_values("b"))
+    plan.write(root / "plan.json")
+    found, _ = findings(cli, "plan.json", "--source-root", "infra")
+    assert state(found) == {("SG002", "aws_security_group.a"): "bastion over VPN",
+                            ("SG002", "aws_security_group.b"): None}
+    assert {f["file"] for f in found} == {"infra/main.tf"}
+    # Without the mapping the plan is all there is, and a plan holds no comments.
+    found, _ = findings(cli, "plan.json")
+    assert state(found) == {("SG002", "aws_security_group.a"): None, ("SG002", "aws_security_group.b"): None}
+
+
+def test_plan_findings_honour_skips_on_module_blocks(tf: Callable[..., Path], cli: Callable[..., CliResult]) -> None:
+    root = tf(**{
+        "infra__main.tf": MODULE_CALL.format(comment="\n  # natpolicy:skip=SG002 edge hosts are jump boxes")
+        + 'module "core" {\n  source = "./modules/edge"\n}\n',
+        "infra__modules__edge__main.tf": sg("ssh"),
+    })
+    plan = (PlanBuilder()
+            .module_call("module.edge", "./modules/edge").module_call("module.core", "./modules/edge")
+            .create("module.edge.aws_security_group.ssh", sg_values("ssh"))
+            .create("module.core.aws_security_group.ssh", sg_values("ssh")))
+    plan.write(root / "plan.json")
+    found, _ = findings(cli, "plan.json", "--source-root", "infra")
+    assert state(found) == {("SG002", "module.edge.aws_security_group.ssh"): "edge hosts are jump boxes",
+                            ("SG002", "module.core.aws_security_group.ssh"): None}
