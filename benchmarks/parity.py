@@ -86,6 +86,7 @@ class Input:
 
 def inputs(which: str) -> list[Input]:
     found: list[Input] = [Input(p) for p in sorted(PARITY_FIXTURES.glob("*.json"))]
+    found += [Input(d, hcl=True) for d in sorted(PARITY_FIXTURES.glob("hcl_*")) if d.is_dir()]
     found += [Input(p) for p in sorted((ROOT / "fixtures" / "plans").glob("*.json"))]
     checkov_plans = SHARED / "corpus" / "checkov-plans"
     found += [Input(p) for p in sorted(checkov_plans.glob("*.json"))]
@@ -184,9 +185,27 @@ def checkov_available() -> bool:
     return (CHECKOV_VENV / "bin" / "checkov").is_file()
 
 
-def ensure_checkov() -> None:
-    """Create (or reuse) Checkov's venv; raises CalledProcessError when that fails."""
-    subprocess.run([str(BENCH / "checkov-env"), "create"], check=True, capture_output=True, timeout=1800)
+_ENSURED: list[Path] = []
+
+
+def ensure_checkov() -> Path:
+    """Create (or reuse) Checkov's venv, with this natpolicy in it; once per process.
+
+    Raises ``RuntimeError`` naming the reason when it cannot be made (no
+    network, no ``venv`` module...), so callers can skip cleanly.
+    """
+    if _ENSURED:
+        return _ENSURED[0]
+    try:
+        proc = subprocess.run([str(BENCH / "checkov-env"), "create"], capture_output=True, text=True,
+                              timeout=1800, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise RuntimeError(f"benchmarks/checkov-env failed: {exc}") from None
+    if proc.returncode != 0 or not checkov_available():
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"benchmarks/checkov-env exited {proc.returncode}: {last}")
+    _ENSURED.append(CHECKOV_VENV)
+    return CHECKOV_VENV
 
 
 def checkov_sides(items: list[Input]) -> dict[Path, Side]:
@@ -240,14 +259,23 @@ class Row:
 
 
 @dataclass(frozen=True)
+class Ctx:
+    """What a classifier may look at besides the row: natpolicy's model of the input."""
+
+    model: Any
+    hcl: bool
+    planned: frozenset[str] | None  # addresses in the plan's planned_values
+
+
+@dataclass(frozen=True)
 class Cause:
     id: str
     title: str
     right: str  # "natpolicy" or "checkov"
     why: str
-    fixture: str  # in fixtures/parity/
+    fixture: str  # in fixtures/parity/ (a plan, or an hcl_* directory)
     proves: tuple[tuple[str, str], ...]  # (question, address) disagreements the fixture shows
-    applies: Callable[[Row, Any, Any], bool]
+    applies: Callable[[Row, Any, Ctx], bool]
 
 
 def _resource(model: Any, address: str) -> Any:
@@ -285,7 +313,7 @@ def _ckv_only(row: Row) -> bool:
     return bool(row.checkov) and not row.natpolicy
 
 
-def _self_first(row: Row, res: Any, model: Any) -> bool:
+def _self_first(row: Row, res: Any, ctx: Ctx) -> bool:
     if not (_nat_only(row) and res is not None and res.type == "aws_security_group"):
         return False
     seen_self = False
@@ -297,24 +325,24 @@ def _self_first(row: Row, res: Any, model: Any) -> bool:
     return False
 
 
-def _prefix_null(row: Row, res: Any, model: Any) -> bool:
+def _prefix_null(row: Row, res: Any, ctx: Ctx) -> bool:
     return (_nat_only(row) and res is not None and res.type == "aws_security_group_rule"
             and any(_open(b) and b.get("prefix_list_ids") is None for b in _blocks(res)))
 
 
-def _prefix_beside_cidr(row: Row, res: Any, model: Any) -> bool:
+def _prefix_beside_cidr(row: Row, res: Any, ctx: Ctx) -> bool:
     return (_nat_only(row) and res is not None and res.type in SG_TYPES
             and any(_open(b) and b.get("prefix_list_ids") for b in _blocks(res)))
 
 
-def _ip_protocol(row: Row, res: Any, model: Any) -> bool:
+def _ip_protocol(row: Row, res: Any, ctx: Ctx) -> bool:
     if not (_nat_only(row) and res is not None and res.type == "aws_vpc_security_group_ingress_rule"):
         return False
     after = res.after if isinstance(res.after, dict) else {}
     return str(after.get("ip_protocol")) in ("-1", "all") and _open(after)
 
 
-def _split_cidr(row: Row, res: Any, model: Any) -> bool:
+def _split_cidr(row: Row, res: Any, ctx: Ctx) -> bool:
     from natpolicy.policies.sg._ingress import _network
 
     if not (_nat_only(row) and res is not None and res.type in SG_TYPES):
@@ -329,14 +357,14 @@ def _split_cidr(row: Row, res: Any, model: Any) -> bool:
     return False
 
 
-def _default_encryption(row: Row, res: Any, model: Any) -> bool:
+def _default_encryption(row: Row, res: Any, ctx: Ctx) -> bool:
     from natpolicy.policies.ebs._encryption import Default, default_encryption
 
-    return (_ckv_only(row) and row.question == "ebs:vol" and model is not None
-            and default_encryption(model) is not Default.OFF)
+    return (_ckv_only(row) and row.question == "ebs:vol" and ctx.model is not None
+            and default_encryption(ctx.model) is not Default.OFF)
 
 
-def _snapshot(row: Row, res: Any, model: Any) -> bool:
+def _snapshot(row: Row, res: Any, ctx: Ctx) -> bool:
     if not (_ckv_only(row) and row.question == "ebs:vol" and res is not None):
         return False
     after = res.after if isinstance(res.after, dict) else {}
@@ -344,18 +372,77 @@ def _snapshot(row: Row, res: Any, model: Any) -> bool:
     return isinstance(snap, str) and snap != "" and after.get("encrypted") is not False
 
 
-def _flow_by_id(row: Row, res: Any, model: Any) -> bool:
+def _flow_by_id(row: Row, res: Any, ctx: Ctx) -> bool:
+    model = ctx.model
     if not (_ckv_only(row) and row.question == "flow:vpc" and res is not None and model is not None):
         return False
     ids = {side.get("id") for side in (res.after, res.before) if isinstance(side, dict)}
+    ids = {i for i in ids if isinstance(i, str) and i}
     return any(isinstance(f.after, dict) and f.after.get("vpc_id") in ids and f.exists_after
                for f in model.of_type("aws_flow_log"))
 
 
-def _flow_by_module_output(row: Row, res: Any, model: Any) -> bool:
+def _flow_by_module_output(row: Row, res: Any, ctx: Ctx) -> bool:
+    model = ctx.model
     if not (_ckv_only(row) and row.question == "flow:vpc" and res is not None and model is not None):
         return False
     return bool(res.module) and any(f.exists_after for f in model.references_to(res, types=("aws_flow_log",)))
+
+
+def _unset_block(row: Row, res: Any, ctx: Ctx) -> bool:
+    from natpolicy.model import UNKNOWN
+
+    if not (row.question == "ebs:inst" and row.checkov is None and row.natpolicy and res is not None):
+        return False
+    after = res.after if isinstance(res.after, dict) else {}
+    blocks = [b for attr in ("root_block_device", "ebs_block_device") if isinstance(after.get(attr), list)
+              for b in after[attr] if isinstance(b, dict)]
+    # Unset, or unknown in the plan while the configuration does not set it
+    # (natpolicy only reports the latter when the configuration says so).
+    return any(b.get("encrypted") is None or b.get("encrypted") is UNKNOWN for b in blocks)
+
+
+def _planned_values_only(row: Row, res: Any, ctx: Ctx) -> bool:
+    return (row.checkov is None and bool(row.natpolicy) and not ctx.hcl and ctx.planned is not None
+            and row.address not in ctx.planned)
+
+
+def _unknown_judged(row: Row, res: Any, ctx: Ctx) -> bool:
+    from natpolicy.model import UNKNOWN
+
+    if not (_ckv_only(row) and res is not None):
+        return False
+    after = res.after if isinstance(res.after, dict) else {}
+    if row.question == "ebs:vol":
+        return after.get("encrypted") is UNKNOWN
+    if row.question == "ebs:inst":
+        roots = after.get("root_block_device")
+        return roots is UNKNOWN or any(isinstance(b, dict) and b.get("encrypted") is UNKNOWN for b in roots or [])
+    if row.question.startswith("sg:"):
+        if after.get("ingress") is UNKNOWN:
+            return True
+        return any(b.get(attr) is UNKNOWN for b in _blocks(res)
+                   for attr in ("cidr_blocks", "ipv6_cidr_blocks", "cidr_ipv4", "cidr_ipv6", "protocol", "ip_protocol"))
+    return False
+
+
+def _reversed_range(row: Row, res: Any, ctx: Ctx) -> bool:
+    if not (_nat_only(row) and res is not None and res.type in SG_TYPES):
+        return False
+    for block in _blocks(res):
+        low, high = block.get("from_port"), block.get("to_port")
+        if isinstance(low, int) and isinstance(high, int) and low > high and _open(block):
+            return True
+    return False
+
+
+def _hcl_unevaluated(row: Row, res: Any, ctx: Ctx) -> bool:
+    # natpolicy evaluated count/for_each/module expressions that Checkov left unresolved.
+    return ctx.hcl and _nat_only(row) and res is not None and (res.index is not None or bool(res.module))
+
+
+def _hcl_zero_instances(row: Row, res: Any, ctx: Ctx) -> bool:
+    return ctx.hcl and bool(row.checkov) and row.natpolicy is None and res is None
 
 
 CAUSES: tuple[Cause, ...] = (
@@ -400,6 +487,40 @@ CAUSES: tuple[Cause, ...] = (
           "Checkov's graph has no edge through the module output.",
           "flow_module_output.json", (("flow:vpc", "module.network.aws_vpc.this"),), _flow_by_module_output),
 )
+CAUSES += (
+    Cause("ckv8-unset-block-unknown", "Checkov CKV_AWS_8 scores a block without `encrypted` UNKNOWN (not reported)",
+          "natpolicy",
+          "A root or EBS block that does not set `encrypted`, in an account without default encryption, is created "
+          "unencrypted unless the AMI's snapshot is encrypted (hence EBS002's medium precision). Checkov drops the "
+          "result, so nothing is reported.",
+          "ebs_root_encrypted_unset.json", (("ebs:inst", "aws_instance.web"),), _unset_block),
+    Cause("ckv-planned-values-only", "Checkov reads resources from `planned_values` only", "natpolicy",
+          "`resource_changes` is the plan's list of changes; a resource missing from `planned_values` (trimmed or "
+          "hand-edited plans) is never checked by Checkov.",
+          "planned_values_trimmed.json", tuple((q, "aws_security_group.only_in_changes") for q in ("sg:22",)),
+          _planned_values_only),
+    Cause("ckv-unknown-judged", "Checkov judges a value known only at apply as missing (plan) or open (HCL)",
+          "natpolicy",
+          "Checkov drops `after_unknown` values (and leaves unset variables unresolved) and then fails the resource. "
+          "natpolicy never reports a value Terraform will only know at apply: it could be compliant. When the plan's "
+          "configuration shows the attribute is simply not set, natpolicy does judge it as unset.",
+          "ebs_unknown_encrypted.json", (("ebs:vol", "aws_ebs_volume.data"),), _unknown_judged),
+    Cause("ckv-hcl-unevaluated-expression", "Checkov leaves count/for_each/module expressions unevaluated (HCL)",
+          "natpolicy",
+          "natpolicy evaluates `count.index` conditionals, `for`/`flatten`, `lookup`/`try` and module inputs per "
+          "instance; Checkov keeps the raw expression and misses the open rule it yields.",
+          "hcl_count_expression", (("sg:all", "aws_security_group.debug"),), _hcl_unevaluated),
+    Cause("ckv-hcl-zero-instances", "Checkov judges a block whose count/for_each is empty (HCL)", "natpolicy",
+          "With `create = false` the module's `for_each` map is empty: Terraform creates nothing, so there is "
+          "nothing to report.",
+          "hcl_count_zero_module", (("ebs:vol", "module.disabled.aws_ebs_volume.this"),), _hcl_zero_instances),
+    Cause("natpolicy-reversed-port-range", "natpolicy bug (reported): a reversed TCP range is read as a range",
+          "checkov",
+          "AWS rejects `from_port = 443, to_port = 22` for TCP, so the rule never exists; natpolicy swaps the ends "
+          "and reports 22-443 as open. Harmless (apply fails anyway) but a false positive.",
+          "sg_reversed_range.json", (("sg:22", "aws_security_group.reversed"), ("sg:80", "aws_security_group.reversed")),
+          _reversed_range),
+)
 CAUSE_BY_ID = {c.id: c for c in CAUSES}
 
 
@@ -427,6 +548,7 @@ def compare(items: list[Input]) -> Outcome:
             outcome.errors.append(f"{item.label}: natpolicy: {nat.error}")
         if theirs.error:
             outcome.errors.append(f"{item.label}: {theirs.error}")
+        ctx = Ctx(model, item.hcl, None if item.hcl else _planned_addresses(item.path))
         keys = set(nat.verdicts) | set(theirs.verdicts)
         for key in sorted(keys):
             mine, other = nat.verdicts.get(key), theirs.verdicts.get(key)
@@ -437,9 +559,25 @@ def compare(items: list[Input]) -> Outcome:
                 continue
             row = Row(item.label, key[0], key[1], other, mine)
             res = _resource(model, key[1])
-            cause = next((c.id for c in CAUSES if c.applies(row, res, model)), None)
+            cause = next((c.id for c in CAUSES if c.applies(row, res, ctx)), None)
             outcome.rows.append(Row(row.input, row.question, row.address, other, mine, cause))
     return outcome
+
+
+def _planned_addresses(path: Path) -> frozenset[str] | None:
+    from natpolicy.loaders.plan_text import load_document
+
+    try:
+        _, doc = load_document(str(path))
+    except Exception:  # unreadable: no classifier needs it then
+        return None
+    found: set[str] = set()
+    stack = [((doc.get("planned_values") or {}).get("root_module") or {})] if isinstance(doc, dict) else []
+    while stack:
+        module = stack.pop()
+        found.update(r.get("address") for r in module.get("resources") or () if isinstance(r, dict))
+        stack.extend(c for c in module.get("child_modules") or () if isinstance(c, dict))
+    return frozenset(a for a in found if isinstance(a, str))
 
 
 def _verdict(value: bool | None) -> str:

@@ -24,6 +24,8 @@ class Finding:
     key: str = ""
     details: Mapping[str, Any] = field(default_factory=dict)
     suppression: str | None = None  # the reason, when suppressed
+    # SARIF suppression kind: "inSource" (a skip comment) or "external" (config file).
+    suppression_kind: str = "inSource"
 
     @property
     def fingerprint(self) -> str:

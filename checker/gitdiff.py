@@ -449,7 +449,10 @@ def merge_sides(before: Sequence[Resource], after: Sequence[Resource], moves: Se
 
     assign_stand_in_ids(before, source=before_source)
     # A moved object keeps its id, so it keeps its stand-in too.
-    assign_stand_in_ids(after, {new_id: old.address for new_id, old in matched.items()}, source=after_source)
+    # Deleted resources stay resolvable: a route still naming a removed gateway
+    # (invalid, but what a hurried commit looks like) points at a dead id.
+    assign_stand_in_ids(after, {new_id: old.address for new_id, old in matched.items()}, source=after_source,
+                        gone=gone)
     merged: list[Resource] = []
     for old in gone:
         res = _copy(old)
@@ -526,7 +529,7 @@ def _copy(resource: Resource) -> Resource:
 # -- stand-in ids ------------------------------------------------------------------------
 
 def assign_stand_in_ids(resources: Sequence[Resource], ids: Mapping[int, str] | None = None,
-                        source: SourceLines | None = None) -> None:
+                        source: SourceLines | None = None, gone: Sequence[Resource] = ()) -> None:
     """Give every managed resource an id and resolve ``*_id`` references to those ids.
 
     The NAT rules match routes to gateways by id, as a plan allows. The
@@ -536,7 +539,9 @@ def assign_stand_in_ids(resources: Sequence[Resource], ids: Mapping[int, str] | 
     resource instance whose type fits the argument's name, so an ambiguous
     reference stays unknown (and unknown is never a violation). ``source``
     gives a resource's block lines: a literal ``aws_x.y[1].id`` written there
-    picks the instance the references (which drop keys) cannot.
+    picks the instance the references (which drop keys) cannot, and names
+    ``gone`` resources (already given their ids) that references omit
+    because the configuration no longer declares them.
     """
     by_config: dict[tuple[str, str], list[Resource]] = {}
     for res in resources:
@@ -545,21 +550,28 @@ def assign_stand_in_ids(resources: Sequence[Resource], ids: Mapping[int, str] | 
         by_config.setdefault((res.origin, res.config_address), []).append(res)
         if isinstance(res.after, dict) and not isinstance(res.after.get("id"), str):
             res.after = {**res.after, "id": (ids or {}).get(id(res), res.address)}
+    removed: dict[tuple[str, str], list[Resource]] = {}
+    for res in gone:
+        if (res.origin, res.config_address) not in by_config:
+            removed.setdefault((res.origin, res.config_address), []).append(res)
+    lookup: Mapping[tuple[str, str], list[Resource]] = {**removed, **by_config} if removed else by_config
     for res in resources:
         if res.mode != "managed" or not isinstance(res.after, dict):
             continue
         lines = source(res) if source is not None else None
         values = dict(res.after)
-        for attribute, targets in res.references.items():
-            candidates = [t for t in targets if (res.origin, t) in by_config]
-            value = values.get(attribute)
+        for attribute, value in res.after.items():
+            # A reference to a deleted resource is in no `references`: the text still names it.
+            candidates = [t for t in res.references.get(attribute, ()) if (res.origin, t) in by_config]
+            if not candidates and not removed:
+                continue
             if value is UNKNOWN and attribute.endswith("_id"):
                 written = _written(lines, attribute, 1)
-                filled = _stand_in(res, attribute, candidates, by_config, written[0] if written else None)
+                filled = _stand_in(res, attribute, candidates, lookup, written[0] if written else None)
                 if filled is not None:
                     values[attribute] = filled
             elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
-                values[attribute] = _fill_blocks(res, value, candidates, by_config, lines)
+                values[attribute] = _fill_blocks(res, value, candidates, lookup, lines)
         res.after = values
 
 
@@ -620,7 +632,8 @@ def _stand_in(res: Resource, attribute: str, candidates: list[str],
     prefix = ".".join(f"module.{m}" for m in module_path(res.module))
     if written is not None:
         local = f"{prefix}.{written[0]}" if prefix else written[0]
-        fitting = [c for c in fitting if c == local] or fitting
+        if (res.origin, local) in by_config and _fits(attribute, local):
+            fitting = [local]  # what is written wins, declared or (just) deleted
     if len(fitting) != 1:
         return None
     instances = by_config[(res.origin, fitting[0])]

@@ -43,7 +43,7 @@ def run_hook(files: list[str], *, plans: bool = False, **check_options: Any) -> 
     if plans:
         targets = plan_files(files)
     else:
-        staged = in_precommit() or bool(check_options.pop("staged", False))
+        staged = bool(check_options.pop("staged", False)) or in_precommit()
         changed = list(files)
         if staged:
             changed += gitdiff.staged_deletions(Path.cwd(), TERRAFORM_SUFFIXES)

@@ -48,8 +48,9 @@ class SourceIndex:
 
     def __init__(self, display: Callable[[Path], str]) -> None:
         from natpolicy.hcl.modules import FileSource
+        from natpolicy.hcl.parse import ParseCache
 
-        self._files = FileSource(display=display)
+        self._files = FileSource(display=display, cache=ParseCache())
         self._folders: dict[Path, dict[tuple[str, ...], Any]] = {}
 
     def blocks(self, folder: Path) -> dict[tuple[str, ...], Any]:
@@ -101,13 +102,16 @@ def map_to_source(resources: Iterable[Resource], root: Path, *, display: Callabl
     there, so an unrelated configuration in the working directory is not
     mistaken for the plan's.
     """
+    from natpolicy.hcl.parse import gc_paused
+
     index = SourceIndex(display)
     resources = list(resources)
     found: list[tuple[Resource, SourceLocation]] = []
-    for res in resources:
-        location = locate(res, root, index)
-        if location is not None:
-            found.append((res, location))
+    with gc_paused():
+        for res in resources:
+            location = locate(res, root, index)
+            if location is not None:
+                found.append((res, location))
     if require_majority:
         kept = [r for r in resources if r.exists_after and r.mode == "managed"]
         if not kept or len({id(r) for r, _ in found} & {id(r) for r in kept}) * 2 < len(kept):

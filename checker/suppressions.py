@@ -156,12 +156,13 @@ def apply_suppressions(
     for finding in findings:
         own_block = (finding.origin, finding.address) not in stale
         reason = _inline_reason(finding, reader, module_blocks, known, notes, own_block)
+        kind = "inSource"
         if reason is None:
             for exc in exceptions:
                 if not exc.expired(today) and exc.covers(finding.rule_id, finding.address):
-                    reason = exc.reason
+                    reason, kind = exc.reason, "external"
                     break
-        out.append(replace(finding, suppression=reason) if reason is not None else finding)
+        out.append(replace(finding, suppression=reason, suppression_kind=kind) if reason is not None else finding)
     return out, list(notes)
 
 

@@ -63,6 +63,20 @@ def write_plan(tmp_path: Path) -> Callable[[PlanBuilder, str], Path]:
     return write
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_parse_cache(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """HCL parse trees are cached under the user's cache directory; tests keep their own."""
+    import os
+
+    old = os.environ.get("NATPOLICY_CACHE_DIR")
+    os.environ["NATPOLICY_CACHE_DIR"] = str(tmp_path_factory.mktemp("hcl-parse-cache"))
+    yield
+    if old is None:
+        os.environ.pop("NATPOLICY_CACHE_DIR", None)
+    else:
+        os.environ["NATPOLICY_CACHE_DIR"] = old
+
+
 @pytest.fixture(scope="session")
 def sarif_validator() -> Any:
     if not SARIF_SCHEMA.is_file():

@@ -379,3 +379,61 @@ def test_literal_instance_keys_pick_the_gateway(repo: Repo, cli: Callable[..., C
     assert "aws_route_table.b" in finding["message"] and "aws_route_table.a" not in finding["message"]
     repo.write("main.tf", indexed(1, "[0]"))  # table b repointed at gateway [0]: fine
     assert nat_findings(cli) == []
+
+
+def test_diff_base_is_refused_for_plans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        cli: Callable[..., CliResult]) -> None:
+    from planbuilder import PlanBuilder
+
+    monkeypatch.chdir(tmp_path)
+    PlanBuilder().create("aws_vpc.x", {"cidr_block": "10.0.0.0/16"}).write(tmp_path / "plan.json")
+    result = cli("check", "plan.json", "--diff-base", "HEAD")
+    assert result.code == 2
+    assert "--diff-base compares Terraform directories" in result.err
+
+
+PER_ZONE = """
+locals {{
+  zones = {zones}
+}}
+
+resource "aws_nat_gateway" "az" {{
+  for_each  = toset(local.zones)
+  subnet_id = aws_subnet.public.id
+}}
+
+resource "aws_route_table" "az" {{
+  for_each = toset(["a", "b"])
+  vpc_id   = aws_vpc.main.id
+}}
+
+resource "aws_route" "az" {{
+  for_each               = toset(local.zones)
+  route_table_id         = aws_route_table.az[each.key].id
+  destination_cidr_block = "0.0.0.0/0"
+  nat_gateway_id         = aws_nat_gateway.az[each.key].id
+}}
+
+resource "aws_route_table_association" "az" {{
+  for_each       = toset(["a", "b"])
+  subnet_id      = aws_subnet.private.id
+  route_table_id = aws_route_table.az[each.key].id
+}}
+"""
+
+
+def test_for_each_reduced_while_route_tables_remain(repo: Repo, cli: Callable[..., CliResult]) -> None:
+    repo.commit(**{"main.tf": NETWORK + PER_ZONE.format(zones='["a", "b"]')})
+    assert nat_findings(cli) == []
+    repo.write("main.tf", NETWORK + PER_ZONE.format(zones='["a"]'))
+    (finding,) = nat_findings(cli)
+    assert finding["address"] == 'aws_nat_gateway.az["b"]'
+    assert 'aws_route_table.az["b"]' in finding["message"]
+
+
+def test_route_left_pointing_at_a_deleted_gateway(repo: Repo, cli: Callable[..., CliResult]) -> None:
+    """Deleting the gateway but not its route (Terraform would refuse to plan) still fails the commit."""
+    repo.commit(**{"main.tf": config()})
+    repo.write("main.tf", config(nat=None, route_to="main"))
+    (finding,) = nat_findings(cli)
+    assert (finding["rule_id"], finding["address"]) == ("NAT001", "aws_nat_gateway.main")

@@ -8,6 +8,7 @@ when run from inside the root -- the same files and lines.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +53,17 @@ def plan_file(tmp_path: Path) -> Path:
     return agree_plan().write(tmp_path / "plan.json")
 
 
-def test_same_findings_same_lines_with_source_root(cli, monkeypatch: pytest.MonkeyPatch, plan_file: Path) -> None:
-    monkeypatch.chdir(AGREE)
+@pytest.fixture
+def agree_copy(tmp_path: Path) -> Path:
+    """The configuration outside the repository, so HCL mode does not also diff it against git HEAD."""
+    copy = tmp_path / "agree"
+    shutil.copytree(AGREE, copy)
+    return copy
+
+
+def test_same_findings_same_lines_with_source_root(cli, monkeypatch: pytest.MonkeyPatch, plan_file: Path,
+                                                   agree_copy: Path) -> None:
+    monkeypatch.chdir(agree_copy)
     hcl = cli("check", ".", "-f", "json")
     planned = cli("check", str(plan_file), "--source-root", ".", "-f", "json")
     assert hcl.code == planned.code == 1
@@ -76,8 +86,9 @@ def test_source_root_from_elsewhere_gives_repository_relative_paths(cli, monkeyp
     assert files["module.disk_b.aws_ebs_volume.this"] == ("hcl/agree/modules/disk/main.tf", 5)
 
 
-def test_inside_the_root_maps_without_flag(cli, monkeypatch: pytest.MonkeyPatch, plan_file: Path) -> None:
-    monkeypatch.chdir(AGREE)
+def test_inside_the_root_maps_without_flag(cli, monkeypatch: pytest.MonkeyPatch, plan_file: Path,
+                                          agree_copy: Path) -> None:
+    monkeypatch.chdir(agree_copy)
     planned = cli("check", str(plan_file), "-f", "json")
     expected = json.loads((AGREE / "expected.json").read_text(encoding="utf-8"))["findings"]
     assert _findings(planned.json()) == expected

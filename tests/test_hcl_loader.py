@@ -367,3 +367,70 @@ resource "aws_security_group" "s" {{
     root = tmp_path / "prop"
     write(root, files)
     load_hcl([root], display_root=root, cache_dir=None)  # returns; never raises
+
+
+def test_sensitive_values_are_masked_and_never_shown(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, {
+        "main.tf": '''\
+variable "office" {
+  type      = string
+  default   = "0.0.0.0/0"
+  sensitive = true
+}
+locals {
+  cidrs = [var.office]
+}
+module "sg" {
+  source = "./sg"
+  cidrs  = local.cidrs
+}
+''',
+        "sg/main.tf": '''\
+variable "cidrs" {}
+resource "aws_security_group" "s" {
+  name = "s"
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = var.cidrs
+  }
+}
+''',
+    })
+    (res,) = load_hcl([tmp_path]).resources
+    assert res.after_sensitive == {"ingress": True}
+    monkeypatch.chdir(tmp_path)
+    result = cli("check", ".", "-f", "json")
+    assert result.code == 1
+    (finding,) = result.json()["findings"]
+    assert "0.0.0.0/0" not in finding["message"] and "(sensitive value)" in finding["message"]
+
+
+def test_routes_reference_nat_gateways_through_modules(tmp_path: Path) -> None:
+    from natpolicy.model import ResourceModel
+
+    write(tmp_path, {
+        "main.tf": '''\
+module "nat" {
+  count  = 2
+  source = "./nat"
+}
+resource "aws_route" "private" {
+  count                  = 2
+  route_table_id         = "rtb-1"
+  destination_cidr_block = "0.0.0.0/0"
+  nat_gateway_id         = module.nat[count.index].id
+}
+''',
+        "nat/main.tf": 'resource "aws_nat_gateway" "this" {\n  subnet_id = "subnet-1"\n}\noutput "id" {\n  value = aws_nat_gateway.this.id\n}\n',
+    })
+    model = ResourceModel(load_hcl([tmp_path]).resources)
+    route = model.get("aws_route.private[1]")
+    assert route is not None and route.references["nat_gateway_id"] == ("module.nat.aws_nat_gateway.this",)
+    assert [r.address for r in model.referenced(route, "nat_gateway_id")] == [
+        "module.nat[0].aws_nat_gateway.this", "module.nat[1].aws_nat_gateway.this"]
+    nat = model.get("module.nat[1].aws_nat_gateway.this")
+    assert nat is not None and nat.module == "module.nat[1]"
+    assert {r.address for r in model.references_to(nat, types=("aws_route",))} == {"aws_route.private[0]", "aws_route.private[1]"}
+    assert route.extra["expressions"]["nat_gateway_id"] == {"references": ["module.nat.id", "module.nat", "count.index"]}

@@ -253,9 +253,10 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
     yield snapshot, env
 
 
-def try_repo(hook_repo: tuple[Path, dict[str, str]], cwd: Path) -> subprocess.CompletedProcess[str]:
+def try_repo(hook_repo: tuple[Path, dict[str, str]], cwd: Path,
+             hook: str = "natpolicy") -> subprocess.CompletedProcess[str]:
     snapshot, env = hook_repo
-    proc = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(snapshot), "natpolicy"],
+    proc = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(snapshot), hook],
                           cwd=cwd, env=env, capture_output=True, text=True, timeout=900, check=False)
     if "An unexpected error has occurred" in proc.stdout + proc.stderr and "pip" in proc.stdout + proc.stderr:
         log = proc.stdout + proc.stderr
@@ -292,3 +293,20 @@ def test_pre_commit_try_repo(hook_repo: tuple[Path, dict[str, str]], tmp_path: P
     deleted = try_repo(hook_repo, work)
     assert deleted.returncode == 1, deleted.stdout + deleted.stderr
     assert "NAT001" in deleted.stdout and "aws_nat_gateway.main" in deleted.stdout
+
+
+def test_pre_commit_try_repo_plan_hook(hook_repo: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    work = tmp_path / "plans"
+    work.mkdir()
+    git(work, "init", "-q", "-b", "main")
+    (work / "package.json").write_text('{"name": "not a plan"}', encoding="utf-8")
+    PlanBuilder().create("aws_ebs_encryption_by_default.this", {"enabled": True}).write(work / "prod.json")
+    git(work, "add", "-A")
+    clean = try_repo(hook_repo, work, "natpolicy-plan")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    PlanBuilder().update("aws_ebs_encryption_by_default.this", {"enabled": True}, {"enabled": False}).write(
+        work / "prod.json")
+    git(work, "add", "-A")
+    failed = try_repo(hook_repo, work, "natpolicy-plan")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "EBS005" in failed.stdout

@@ -171,6 +171,18 @@ def test_outputs_show_suppressed_findings(tf: Callable[..., Path], cli: Callable
     assert by_address["aws_security_group.b"]["suppressions"] == []  # every result carries the key
 
 
+def test_config_exceptions_are_external_suppressions_in_sarif(tf: Callable[..., Path], cli: Callable[..., CliResult],
+                                                              sarif_validator: Any) -> None:
+    tf(**{"main.tf": sg("a") + sg("b", "# natpolicy:skip=SG002 bastion over VPN"),
+          ".natpolicy.yaml": "exceptions:\n  - {rule: SG002, address: aws_security_group.a, reason: approved in SEC-12}\n"})
+    log = json.loads(cli("check", ".", "-f", "sarif", "--sarif-include-suppressed").out)
+    assert_valid_sarif(sarif_validator, log)
+    kinds = {r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]: r["suppressions"]
+             for r in log["runs"][0]["results"]}
+    assert kinds == {"aws_security_group.a": [{"kind": "external", "justification": "approved in SEC-12"}],
+                     "aws_security_group.b": [{"kind": "inSource", "justification": "bastion over VPN"}]}
+
+
 def test_a_fully_suppressed_run_exits_0(tf: Callable[..., Path], cli: Callable[..., CliResult]) -> None:
     tf(**{"main.tf": sg("a", "# natpolicy:skip=SG002 bastion over VPN")})
     assert cli("check", ".").code == 0

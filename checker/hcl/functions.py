@@ -157,21 +157,22 @@ def _merge(*maps: Any) -> Any:
 @fn("flatten")
 def _flatten(items: Any) -> Any:
     out: list[Any] = []
-
-    def walk(value: Any) -> None:
-        for v in _list(value):
-            if v is UNKNOWN:
-                raise _Unknown
-            if isinstance(v, list):
-                walk(v)
-            else:
-                out.append(v)
-
     try:
-        walk(items)
+        _flatten_into(items, out)
     except _Unknown:
         return UNKNOWN
     return out
+
+
+def _flatten_into(value: Any, out: list[Any]) -> None:
+    # A module-level function: a recursive closure would be a reference cycle.
+    for v in _list(value):
+        if v is UNKNOWN:
+            raise _Unknown
+        if isinstance(v, list):
+            _flatten_into(v, out)
+        else:
+            out.append(v)
 
 
 class _Unknown(Exception):

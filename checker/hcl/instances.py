@@ -15,12 +15,12 @@ from typing import Any
 
 from natpolicy.hcl.expr import Context, EvalError, Lazy, evaluate, to_string
 from natpolicy.hcl.functions import FUNCTIONS, file_functions
-from natpolicy.hcl.modules import ModuleConfig, module_source
+from natpolicy.hcl.modules import ModuleConfig
 from natpolicy.hcl.parse import Block, Body
 from natpolicy.hcl.vartypes import convert, type_spec
 from natpolicy.model import UNKNOWN
 
-__all__ = ["ModuleInstance", "Instance", "instance_key"]
+__all__ = ["ModuleInstance", "Instance", "instance_key", "iter_instances"]
 
 _META_ATTRIBUTES = frozenset({"count", "for_each", "provider", "depends_on"})
 _META_BLOCKS = frozenset({"lifecycle", "provisioner", "connection"})
@@ -76,6 +76,16 @@ class ModuleInstance:
             funcs = {**FUNCTIONS, **file_functions(shared.root_dir, shared.repo_root, shared.read)}
             shared.functions_by_dir[shared.root_dir] = funcs
         self.context = Context(self._lookup, functions=funcs, report=shared.report)
+
+    def close(self) -> None:
+        """Drop memos and the context (which refers back to this instance), so a
+        finished load is freed by reference counting, not left to the cyclic GC."""
+        self._vars.clear()
+        self._locals.clear()
+        self._resources.clear()
+        self._calls.clear()
+        self._inputs = None
+        self.context = None  # type: ignore[assignment]
 
     # -- names -------------------------------------------------------------
     def _lookup(self, name: str) -> Any:
@@ -384,4 +394,3 @@ def iter_instances(root: ModuleInstance) -> Iterator[ModuleInstance]:
         stack[:0] = children
 
 
-__all__ += ["iter_instances", "module_source"]

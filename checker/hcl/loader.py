@@ -25,7 +25,7 @@ from typing import Any
 from natpolicy.hcl.expr import Context, evaluate
 from natpolicy.hcl.instances import ModuleInstance, Shared, instance_key, iter_instances
 from natpolicy.hcl.modules import TF_SUFFIXES, FileSource, ModuleConfig, is_local_source, module_source
-from natpolicy.hcl.parse import ParseCache, parse_expression, parse_text
+from natpolicy.hcl.parse import ParseCache, gc_paused, parse_expression, parse_text
 from natpolicy.model import Resource, SourceLocation
 
 __all__ = ["HclResult", "load_hcl", "find_roots", "has_terraform_files", "parse_var_flags"]
@@ -56,6 +56,11 @@ def find_roots(directory: Path, files: FileSource | None = None) -> list[Path]:
     local module (``.terraform/`` and hidden folders skipped)."""
     if has_terraform_files(directory):
         return [directory]
+    with gc_paused():
+        return _find_roots(directory, files)
+
+
+def _find_roots(directory: Path, files: FileSource | None) -> list[Path]:
     found: list[Path] = []
     for current, dirs, names in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
@@ -83,6 +88,13 @@ def load_hcl(paths: Sequence[Path], *, variables: Mapping[str, str] | None = Non
     ``cache_dir``: where parse trees are cached ("default": the user's cache
     directory, honouring ``NATPOLICY_CACHE_DIR``/``NATPOLICY_NO_CACHE``; ``None``: no cache).
     """
+    with gc_paused():
+        return _load_hcl(paths, variables, var_files, display_root, text_overrides, only_overrides, cache_dir)
+
+
+def _load_hcl(paths: Sequence[Path], variables: Mapping[str, str] | None, var_files: Sequence[Path],
+              display_root: Path | None, text_overrides: Mapping[Path, str | None] | None,
+              only_overrides: bool, cache_dir: Path | None | str) -> HclResult:
     base = Path(os.path.abspath(display_root or Path.cwd()))
 
     def display(path: Path) -> str:
@@ -145,7 +157,9 @@ def _load_root(root: Path, files: FileSource, values: dict[str, Any],
     top = ModuleInstance(config, "", shared, root_values=values)
 
     _record_blocks(config, result)
-    for module in iter_instances(top):
+    memo: dict[Any, dict[str, Any]] = {}  # per-block facts; blocks live as long as this load
+    instances = list(iter_instances(top))
+    for module in instances:
         cfg = module.config
         for name, block in cfg.module_calls.items():
             source = module_source(block) or "?"
@@ -155,7 +169,9 @@ def _load_root(root: Path, files: FileSource, values: dict[str, Any],
                 result.notes.append(f"{cfg.prefix}module.{name} ({source}) {what}")
         for block in cfg.resources:
             for inst in module.instances(block):
-                result.resources.append(_resource(module, block, inst, origin))
+                result.resources.append(_resource(module, block, inst, origin, memo))
+    for module in instances:
+        module.close()
 
 
 def _record_blocks(config: ModuleConfig, result: HclResult) -> None:
@@ -171,12 +187,19 @@ def _location(block: Any) -> SourceLocation:
     return SourceLocation(path=block.file, start_line=block.start_line, end_line=block.end_line)
 
 
-def _resource(module: ModuleInstance, block: Any, inst: Any, origin: str) -> Resource:
+def _resource(module: ModuleInstance, block: Any, inst: Any, origin: str, memo: dict[Any, dict[str, Any]]) -> Resource:
     type_, name = block.labels[0], block.labels[1]
     mode = "data" if block.type == "data" else "managed"
     local = f"data.{type_}.{name}" if mode == "data" else f"{type_}.{name}"
     address = f"{module.address + '.' if module.address else ''}{local}{instance_key(inst.key)}"
-    refs = _references(module.config, block)
+    # Same block in the same module path: same references and mask for every instance.
+    key = (id(module.config), id(block))
+    shared = memo.get(key)
+    if shared is None:
+        shared = memo[key] = {"refs": _references(module.config, block),
+                              "sensitive": _sensitive_mask(module.config, block)}
+    refs = dict(shared["refs"])
+    sensitive = dict(shared["sensitive"]) if shared["sensitive"] else False
     res = Resource(
         address=address,
         type=type_,
@@ -187,12 +210,56 @@ def _resource(module: ModuleInstance, block: Any, inst: Any, origin: str) -> Res
         actions=("read",) if mode == "data" else ("create",),
         after=inst.after,
         references=refs,
+        after_sensitive=sensitive,
         origin=origin,
         location=_location(block),
     )
     if inst.unknown_expansion:
         res.extra["unknown_expansion"] = True
+    res.extra["expressions"] = _expressions(block, memo)
     return res
+
+
+def _expressions(block: Any, memo: dict[Any, dict[str, Any]]) -> dict[str, Any]:
+    """The block's configuration in the plan's ``configuration`` format.
+
+    Checks tell "not set" from "known after apply" by looking at what the
+    configuration sets (``resource.extra["expressions"]`` for plans), so HCL
+    resources carry the same: ``{"references": [...]}`` or
+    ``{"constant_value": ...}`` per argument, static nested blocks as lists.
+    Like Terraform's, ``dynamic`` blocks are not described. Every instance
+    of a block shares one (read-only) dict.
+    """
+    cached = memo.get(id(block))
+    if cached is None:
+        cached = memo[id(block)] = _expressions_of(block.body, top=True)
+    return cached
+
+
+def _expressions_of(body: Any, top: bool = False) -> dict[str, Any]:
+    from natpolicy.hcl.expr import Context, evaluate, traversals
+    from natpolicy.model import UNKNOWN
+
+    out: dict[str, Any] = {}
+    for name, attr in body.attributes.items():
+        if top and name in ("count", "for_each", "depends_on", "provider"):
+            continue
+        refs: list[str] = []
+        for chain in traversals(attr.expr):
+            for n in range(len(chain), 1, -1):
+                text = ".".join(chain[:n])
+                if text not in refs:
+                    refs.append(text)
+        if refs:
+            out[name] = {"references": refs}
+        else:
+            value = evaluate(attr.expr, Context(lambda n: UNKNOWN))
+            out[name] = {"constant_value": value} if value is not UNKNOWN else {}
+    for nested in body.blocks:
+        if nested.type == "dynamic" or (top and nested.type in ("lifecycle", "provisioner", "connection")):
+            continue
+        out.setdefault(nested.type, []).append(_expressions_of(nested.body))
+    return out
 
 
 def _references(config: ModuleConfig, block: Any) -> dict[str, tuple[str, ...]]:
@@ -213,6 +280,19 @@ def _references(config: ModuleConfig, block: Any) -> dict[str, tuple[str, ...]]:
         if targets:
             out[key] = tuple(sorted(set(out.get(key, ())) | set(targets)))
     return out
+
+
+def _sensitive_mask(config: ModuleConfig, block: Any) -> dict[str, bool] | bool:
+    """``after_sensitive`` as a plan has it: top-level arguments and blocks fed by sensitive values."""
+    mask: dict[str, bool] = {}
+    for name, attr in block.body.attributes.items():
+        if config.is_sensitive([attr.expr]):
+            mask[name] = True
+    for nested in block.body.blocks:
+        key = nested.labels[0] if nested.type == "dynamic" and nested.labels else nested.type
+        if config.is_sensitive(_all_expressions(nested.body)):
+            mask[key] = True
+    return mask or False
 
 
 def _all_expressions(body: Any) -> list[Any]:

@@ -8,13 +8,17 @@ sharing the parsed files. Reference resolution (``aws_vpc.main.id`` ->
 """
 from __future__ import annotations
 
+import marshal
 import os
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from natpolicy.hcl.expr import traversals
-from natpolicy.hcl.parse import Attribute, Block, ParseCache, ParsedFile, decode_tree, encode_tree, file_from_tree, parse_text
+from natpolicy.hcl.parse import (
+    Attribute, Block, ParseCache, ParsedFile, decode_tree, encode_tree, file_from_tree, gc_paused, parse_text, slim,
+)
 
 __all__ = ["ModuleConfig", "FileSource", "is_local_source", "TF_SUFFIXES"]
 
@@ -36,11 +40,13 @@ class FileSource:
     """
 
     def __init__(self, overrides: dict[Path, str | None] | None = None, only_overrides: bool = False,
-                 display: Callable[[Path], str] = lambda p: p.as_posix(), cache: ParseCache | None = None) -> None:
+                 display: Callable[[Path], str] = lambda p: p.as_posix(),
+                 cache: ParseCache | None | str = "default") -> None:
         self.overrides = {Path(os.path.abspath(k)): v for k, v in (overrides or {}).items()}
         self.only_overrides = only_overrides
         self.display = display
-        self.cache = cache
+        # "default": the user's parse cache (keyed by content, so git revisions share it too).
+        self.cache = ParseCache() if cache == "default" else cache
         self._parsed: dict[Path, ParsedFile] = {}
 
     def read(self, path: Path) -> str | None:
@@ -112,7 +118,7 @@ class FileSource:
             for (path, text), encoded in zip(pending, _parse_in_pool([t for _, t in pending], workers)):
                 if encoded is None:
                     continue  # a syntax error: parse() below reports it with its line
-                tree = decode_tree(encoded)
+                tree = decode_tree(marshal.loads(encoded))
                 if self.cache is not None:
                     self.cache.put(text, tree)
                 self._parsed[path] = file_from_tree(tree, self.display(path))
@@ -124,17 +130,19 @@ PARALLEL_MIN_FILES = 48
 PARALLEL_MIN_BYTES = 64 * 1024
 
 
-def _parse_one(text: str) -> object | None:
+def _parse_one(text: str) -> bytes | None:
+    """Worker: parse one file; the tree travels back as marshal bytes (far cheaper than pickled objects)."""
     import hcl2
     from lark.exceptions import LarkError
 
     try:
-        return encode_tree(hcl2.parses_to_tree(text))
+        with gc_paused():
+            return marshal.dumps(encode_tree(slim(hcl2.parses_to_tree(text))))
     except (LarkError, RecursionError, ValueError):
         return None
 
 
-def _parse_in_pool(texts: list[str], workers: int) -> list[object | None]:
+def _parse_in_pool(texts: list[str], workers: int) -> list[bytes | None]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -150,7 +158,9 @@ def _parse_in_pool(texts: list[str], workers: int) -> list[object | None]:
 class ModuleConfig:
     directory: Path
     path: tuple[str, ...]  # module names from the root
-    parent: ModuleConfig | None = None
+    # The caller, held weakly: children are owned by their parent, and a
+    # parent<->child cycle would leave every parse tree to the cyclic GC.
+    parent_ref: Callable[[], ModuleConfig | None] = field(default=lambda: None, repr=False, compare=False)
     call: Block | None = None  # the `module` block in the parent that calls this one
     variables: dict[str, Block] = field(default_factory=dict)
     locals: dict[str, Attribute] = field(default_factory=dict)
@@ -160,7 +170,11 @@ class ModuleConfig:
     children: dict[str, ModuleConfig] = field(default_factory=dict)
     declared: set[str] = field(default_factory=set)  # "aws_vpc.main", "data.aws_ami.x"
     errors: list[str] = field(default_factory=list)
-    _memo: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)
+    _memo: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)  # resolve() and sensitivity
+
+    @property
+    def parent(self) -> ModuleConfig | None:
+        return self.parent_ref()
 
     @property
     def prefix(self) -> str:
@@ -170,7 +184,8 @@ class ModuleConfig:
     def load(cls, directory: Path, files: FileSource, path: tuple[str, ...] = (),
              parent: ModuleConfig | None = None, call: Block | None = None,
              seen: frozenset[Path] = frozenset()) -> ModuleConfig:
-        config = cls(directory=directory, path=path, parent=parent, call=call)
+        config = cls(directory=directory, path=path, call=call,
+                     parent_ref=weakref.ref(parent) if parent is not None else (lambda: None))
         for file in files.config_files(directory):
             parsed = files.parse(file)
             if parsed.error:
@@ -235,10 +250,11 @@ class ModuleConfig:
     def _resolve(self, chain: tuple[str, ...], depth: int) -> frozenset[str]:
         head = chain[0]
         if head == "var" and len(chain) >= 2:
-            if self.parent is None or self.call is None:
+            parent = self.parent
+            if parent is None or self.call is None:
                 return frozenset()
             attr = self.call.body.attributes.get(chain[1])
-            return self.parent._resolve_nodes([attr.expr] if attr else [], depth)
+            return parent._resolve_nodes([attr.expr] if attr else [], depth)
         if head == "local" and len(chain) >= 2:
             attr = self.locals.get(chain[1])
             return self._resolve_nodes([attr.expr] if attr else [], depth)
@@ -262,12 +278,75 @@ class ModuleConfig:
             return frozenset({self.prefix + local}) if local in self.declared else frozenset()
         return frozenset()
 
+    # -- sensitivity -----------------------------------------------------
+    def is_sensitive(self, nodes: Iterable[object]) -> bool:
+        """Does any expression read a value Terraform would mark sensitive?
+
+        ``sensitive = true`` variables and outputs, and whatever is computed
+        from them (locals, module inputs and outputs), so a finding message
+        never shows them.
+        """
+        return any(self._sensitive_chain(chain, 0) for node in nodes for chain in traversals(node))
+
+    def _sensitive_chain(self, chain: tuple[str, ...], depth: int) -> bool:
+        if len(chain) < 2 or depth > _MAX_DEPTH:
+            return False
+        key = ("\0sensitive", *chain[:3])
+        cached = self._memo.get(key)
+        if cached is not None:
+            return bool(cached)
+        self._memo[key] = frozenset()  # cycle guard: not sensitive
+        result = self._sensitive(chain, depth)
+        self._memo[key] = frozenset({"yes"}) if result else frozenset()
+        return result
+
+    def _sensitive(self, chain: tuple[str, ...], depth: int) -> bool:
+        head, name = chain[0], chain[1]
+        if head == "var":
+            block = self.variables.get(name)
+            if block is not None and _is_true(block.body.attributes.get("sensitive")):
+                return True
+            parent = self.parent
+            if parent is not None and self.call is not None:
+                attr = self.call.body.attributes.get(name)
+                return attr is not None and parent._sensitive_nodes([attr.expr], depth)
+            return False
+        if head == "local":
+            attr = self.locals.get(name)
+            return attr is not None and self._sensitive_nodes([attr.expr], depth)
+        if head == "module":
+            child = self.children.get(name)
+            if child is None:
+                return False
+            names = [chain[2]] if len(chain) >= 3 else list(child.outputs)
+            for out in names:
+                block = child.outputs.get(out)
+                if block is None:
+                    continue
+                value = block.body.attributes.get("value")
+                if _is_true(block.body.attributes.get("sensitive")) or (
+                        value is not None and child._sensitive_nodes([value.expr], depth)):
+                    return True
+        return False
+
+    def _sensitive_nodes(self, nodes: list[object], depth: int) -> bool:
+        return any(self._sensitive_chain(chain, depth + 1) for node in nodes for chain in traversals(node))
+
     def _resolve_nodes(self, nodes: list[object], depth: int) -> frozenset[str]:
         out: set[str] = set()
         for node in nodes:
             for chain in traversals(node):
                 out |= self.resolve(chain, depth + 1)
         return frozenset(out)
+
+
+def _is_true(attr: Attribute | None) -> bool:
+    if attr is None:
+        return False
+    from natpolicy.hcl.expr import Context, evaluate
+    from natpolicy.model import UNKNOWN
+
+    return evaluate(attr.expr, Context(lambda n: UNKNOWN)) is True
 
 
 def module_source(block: Block) -> str | None:

@@ -72,10 +72,13 @@ def load_inputs(paths: Iterable[str], *, source_root: str | None = None, variabl
             origins.append(origin)
     if plan_resources:
         _map_plan_sources(plan_resources, source_root)
-    if hcl_paths:
-        from natpolicy.hcl.loader import load_hcl
+    if diff_base is not None and not hcl_paths:
+        from natpolicy.errors import UsageError
 
+        raise UsageError("--diff-base compares Terraform directories (HCL); a plan already shows its deletions")
+    if hcl_paths:
         from natpolicy.gitdiff import load_compared
+        from natpolicy.hcl.loader import load_hcl
 
         hcl_args = dict(variables=parse_var_flags(variables), var_files=[Path(f) for f in var_files])
         # In a git repository the base revision shows what the configuration deletes.

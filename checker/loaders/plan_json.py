@@ -6,6 +6,7 @@ scans the configuration once per resource, which is O(n*m)).
 """
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,6 +136,7 @@ def _from_values(item: dict[str, Any], module: str, origin: str, actions: tuple[
     address = item.get("address")
     if not isinstance(address, str):
         return None
+    address = _full_address(address, module, item.get("index"))
     values = item.get("values")
     sensitive = item.get("sensitive_values", False)
     return Resource(
@@ -151,6 +153,22 @@ def _from_values(item: dict[str, Any], module: str, origin: str, actions: tuple[
         after_sensitive=sensitive if after else False,
         origin=origin,
     )
+
+
+def _full_address(address: str, module: str, index: Any) -> str:
+    """The absolute instance address of a ``planned_values``/``prior_state`` entry.
+
+    Terraform 0.12 (format 0.1) wrote these addresses relative to their
+    module and without the instance key (``aws_instance.web`` with
+    ``"index": 0`` inside ``module.app``); taken as-is they never match the
+    ``resource_changes`` entry and the resource would be loaded twice.
+    """
+    if module and not address.startswith(f"{module}."):
+        address = f"{module}.{address}"
+    if index is not None and not address.endswith("]"):
+        key = str(index) if isinstance(index, int) and not isinstance(index, bool) else json.dumps(str(index))
+        address = f"{address}[{key}]"
+    return address
 
 
 def _module_resources(values: Any) -> Iterator[tuple[dict[str, Any], str]]:

@@ -121,7 +121,9 @@ def _result(f: Finding, index: dict[str, int], with_suppressions: bool) -> dict[
         "properties": {"severity": f.severity.label, "resourceType": f.resource_type},
     }
     if with_suppressions:
-        out["suppressions"] = [{"kind": "inSource", "justification": f.suppression}] if f.suppressed else []
+        out["suppressions"] = (
+            [{"kind": f.suppression_kind, "justification": f.suppression}] if f.suppressed else []
+        )
     return out
 
 

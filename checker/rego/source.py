@@ -82,7 +82,9 @@ _CONFTEST_RULE = re.compile(r"^(deny|violation|warn)(_[A-Za-z0-9_]+)*$")
 def scan_module(source: str) -> ModuleInfo:
     info = ModuleInfo()
     toks = tokens(source)
-    info.mentions_natpolicy_data = "natpolicy" in source and re.search(r"\bdata\s*\.\s*natpolicy\b", source) is not None
+    # data.natpolicy.lib / .rules are the twins' own packages, not computed data.
+    info.mentions_natpolicy_data = "natpolicy" in source and re.search(
+        r"\bdata\s*\.\s*natpolicy\b(?!\s*\.\s*(?:lib|rules)\b)", source) is not None
     seen: set[str] = set()
     # A statement starts at depth 0 with an identifier that follows a closed
     # statement; we approximate "follows" by the previous depth-0 token ending
@@ -90,6 +92,11 @@ def scan_module(source: str) -> ModuleInfo:
     prev: Token | None = None
     current = "rule"  # the rule whose head we are in
     for i, tok in enumerate(toks):
+        if tok.kind == "ident" and tok.text == "with" and not (prev is not None and prev.text == "."):
+            info.problems.append(V0Syntax(tok.offset, (
+                "`with` makes regopy 1.5.2 abort the whole process (rego-cpp: \"shape `rego-localref` has no "
+                "field `rego-refhead`\"); natpolicy refuses it: keep `with` in *_test.rego files, which are "
+                "not loaded, or run this policy with OPA")))
         if tok.depth != 0:
             prev = tok
             continue

@@ -32,8 +32,8 @@ logged_ids := [id |
 	is_string(id)
 ]
 
-# For each flow log: its module path and what its vpc_id refers to.
-flow_refs := [{"module": tfplan.module_names(rc), "refs": refs} |
+# For each flow log: its module instance and what its vpc_id refers to.
+flow_refs := [{"module": object.get(rc, "module_address", ""), "refs": refs} |
 	some rc in flow_logs
 	refs := object.get(tfplan.expressions(rc), ["vpc_id", "references"], [])
 	count(refs) > 0
@@ -62,9 +62,9 @@ logged_by_id(vpc) if {
 }
 
 logged_by_reference(vpc) if {
-	names := tfplan.module_names(vpc)
+	module := object.get(vpc, "module_address", "")
 	local := tfplan.local_address(vpc)
 	some flow in flow_refs
-	flow.module == names
+	flow.module == module
 	tfplan.refers_to(flow.refs, local)
 }

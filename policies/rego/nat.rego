@@ -97,8 +97,15 @@ has_id(rc, id) if rc.change.before.id == id
 
 has_id(rc, id) if rc.change.after.id == id
 
-# Resources a reference list names in the referrer's module (no module outputs).
-referenced(rc, refs) := [target |
+# Resources a reference list names in the referrer's module (no module outputs);
+# among instances of a module, those of the referrer's own instance.
+referenced(rc, refs) := same if {
+	found := referenced_any(rc, refs)
+	same := [t | some t in found; object.get(t, "module_address", "") == object.get(rc, "module_address", "")]
+	count(same) > 0
+} else := referenced_any(rc, refs)
+
+referenced_any(rc, refs) := [target |
 	names := tfplan.module_names(rc)
 	some target in tfplan.changes
 	tfplan.managed(target)
@@ -121,9 +128,17 @@ resolve(rc, attr, value, types) := concat("", ["res:", found[0].address]) if {
 	count(found) > 0
 } else := concat("", ["id:", value]) if {
 	text(value)
-} else := concat("", ["res:", candidates[0].address]) if {
+} else := concat("", ["res:", chosen.address]) if {
 	candidates := [c | some c in referenced(rc, refs_of(rc, attr)); c.type in types]
+	chosen := pick(rc, candidates)
+}
+
+# One candidate, or among count/for_each twins the one with the referrer's index.
+pick(rc, candidates) := candidates[0] if {
 	count(candidates) == 1
+} else := same[0] if {
+	same := [c | some c in candidates; object.get(c, "index", null) == object.get(rc, "index", null)]
+	count(same) == 1
 }
 
 resource_of(key) := rc if {

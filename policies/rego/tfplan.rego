@@ -11,8 +11,10 @@ package natpolicy.lib.tfplan
 
 import rego.v1
 
+# (Not `is_object(input.plan)`: regopy 1.5.2 crashes when a builtin gets an
+# undefined argument under `with input as`, as in *_test.rego.)
 plan := input.plan if {
-	is_object(input.plan)
+	_ = input.plan.resource_changes
 } else := input
 
 changes := [rc | some rc in plan.resource_changes]
@@ -73,8 +75,8 @@ expressions(rc) := e if {
 } else := null
 
 # Is the value at `path` of the planned `after` unknown until apply?
-# (Helpers return "yes"/"no" strings, never booleans: regopy 1.5.2 turns a
-# `false` produced by `else` into undefined.)
+# (Helpers return "yes"/"no" strings: a top-level `false` is undefined when
+# regopy's Interpreter.query() evaluates it, so strings read the same anywhere.)
 unknown(rc, path) := "yes" if {
 	object.get(rc.change, array.concat(["after_unknown"], path), false) == true
 } else := "no"

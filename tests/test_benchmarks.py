@@ -1,0 +1,123 @@
+"""The benchmark plan generator and measuring harness (never timings: those live in benchmarks/)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import generate_plan  # noqa: E402
+import measure  # noqa: E402
+
+from natpolicy import registry  # noqa: E402
+from natpolicy.loaders.plan_json import check_is_plan, plan_resources  # noqa: E402
+from natpolicy.model import ResourceModel  # noqa: E402
+from natpolicy.runner import run  # noqa: E402
+
+
+def _findings(doc: dict[str, Any]) -> Counter[str]:
+    # A JSON round trip: the checker must see exactly what the file holds.
+    doc = json.loads(json.dumps(doc))
+    check_is_plan(doc, "generated.json")
+    model = ResourceModel(plan_resources(doc, origin="generated.json"))
+    result = run(model, registry.instantiate(registry.discover()))
+    assert not result.errors, result.errors
+    return Counter(f.rule_id for f in result.findings)
+
+
+@pytest.mark.parametrize(("n", "seed", "modules", "nat_deletions"), [
+    (1500, 1, 0, 0),
+    (1500, 7, 3, 0),
+    (1200, 3, 0, 25),
+])
+def test_natpolicy_finds_exactly_what_the_generator_injected(n: int, seed: int, modules: int,
+                                                             nat_deletions: int) -> None:
+    doc, stats = generate_plan.generate(n, seed, modules, nat_deletions)
+    expected = {rule: count for rule, count in generate_plan.expected_findings(stats).items() if count}
+    assert dict(_findings(doc)) == expected
+    if nat_deletions:
+        assert stats["nat_delete"] >= nat_deletions
+
+
+def test_generator_is_deterministic_and_seeded(tmp_path: Path) -> None:
+    script = ROOT / "benchmarks" / "generate_plan.py"
+    outs = []
+    for seed in (5, 5, 6):
+        out = tmp_path / f"p{len(outs)}.json"
+        subprocess.run([sys.executable, str(script), "400", "-o", str(out), "--seed", str(seed)], check=True)
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    assert outs[0] != outs[2]
+
+
+def test_generated_plan_has_the_shape_of_terraform_show_json() -> None:
+    doc, stats = generate_plan.generate(1300, seed=2, modules=2, nat_deletions=3)
+    assert doc["format_version"] == "1.2"
+    assert {"planned_values", "resource_changes", "prior_state", "configuration"} <= set(doc)
+    changes = doc["resource_changes"]
+    assert 1200 <= len(changes) <= 1400
+    actions = Counter(tuple(rc["change"]["actions"]) for rc in changes)
+    assert actions[("no-op",)] and actions[("create",)] and actions[("delete",)] >= 3
+    deleted = [rc for rc in changes if rc["change"]["actions"] == ["delete"]]
+    assert all(rc["action_reason"] == "delete_because_no_resource_config" and rc["change"]["after"] is None
+               for rc in deleted)
+    # Module calls with their resources, and references in expressions.
+    calls = doc["configuration"]["root_module"]["module_calls"]
+    assert set(calls) == {"net_0", "net_1"}
+    exprs = [r["expressions"] for c in calls.values() for r in c["module"]["resources"]]
+    assert any("references" in e.get("vpc_id", {}) for e in exprs)
+    # Checkov's blind spot is exercised both ways.
+    prefixes = [rc["change"]["after"]["prefix_list_ids"] for rc in changes
+                if rc["type"] == "aws_security_group_rule" and rc["change"]["after"]]
+    assert None in prefixes and [] in prefixes
+    assert all(rc.get("module_address", "").startswith("module.net_") for rc in changes)
+
+
+def test_compact_plan_size_is_about_two_kilobytes_per_resource() -> None:
+    doc, _ = generate_plan.generate(1000, seed=1)
+    size = len(json.dumps(doc, separators=(",", ":")))
+    assert 1_500_000 < size < 3_000_000
+
+
+def test_stats_flag_reports_injections(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate_plan.py"), "300",
+                           "-o", str(tmp_path / "p.json"), "--stats"], capture_output=True, text=True, check=True)
+    report = json.loads(proc.stderr)
+    assert report["resources"] == len(json.loads((tmp_path / "p.json").read_text())["resource_changes"])
+    assert set(report["expected"]) >= {"SG001", "SG002", "EBS001", "FLOW001", "NAT001"}
+
+
+def test_run_once_measures_the_real_cli(tmp_path: Path) -> None:
+    doc, _ = generate_plan.generate(200, seed=1)
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(doc), encoding="utf-8")
+    sample = measure.run_once(measure.natpolicy_cmd(plan, tmp_path / "out.sarif"))
+    assert sample.code == 1  # the generated plan has findings
+    assert sample.rss_mib > 5 and sample.wall > 0
+    sarif = json.loads((tmp_path / "out.sarif").read_text())
+    assert sarif["runs"][0]["results"]
+
+
+def test_run_once_refuses_an_input_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="exited 2"):
+        measure.run_once(measure.natpolicy_cmd(bad, tmp_path / "out.sarif"))
+
+
+def test_replace_block_keeps_the_rest_of_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "RESULTS.md"
+    path.write_text("# Results\n\nintro\n", encoding="utf-8")
+    measure.replace_block(path, "run.py", "first")
+    measure.replace_block(path, "run.py", "second")
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# Results\n\nintro\n") and "second" in text and "first" not in text
+    assert text.count("<!-- run.py -->") == 1

@@ -1,0 +1,309 @@
+"""User Rego policies in conftest style: `natpolicy check plan.json --policy DIR`."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import FIXTURES, CliResult, PlanBuilder, assert_valid_sarif
+
+pytest.importorskip("regopy")
+
+EXAMPLE_POLICY = FIXTURES / "rego" / "policy"
+EXAMPLE_PLAN = FIXTURES / "rego" / "plan.json"
+
+Cli = Callable[..., CliResult]
+
+
+def policy(tmp_path: Path, source: str, name: str = "policy.rego", folder: str = "policy") -> Path:
+    directory = tmp_path / folder
+    directory.mkdir(exist_ok=True)
+    (directory / name).write_text(source, encoding="utf-8")
+    return directory
+
+
+def small_plan(tmp_path: Path) -> Path:
+    return (PlanBuilder()
+            .create("aws_instance.web", {"ami": "ami-1", "tags": {"Name": "web"}}, unknown=["id"])
+            .create("aws_instance.api", {"ami": "ami-1", "tags": {"Owner": "me"}}, unknown=["id"])
+            .write(tmp_path / "plan.json"))
+
+
+def run_json(cli: Cli, *args: str) -> tuple[int, dict[str, Any]]:
+    result = cli("check", *args, "--format", "json")
+    assert result.out, result.err
+    return result.code, result.json()
+
+
+V1 = "package main\n\nimport rego.v1\n\n"
+
+
+# -- the example policy -------------------------------------------------------------
+def test_example_plan_is_built_by_the_plan_builder() -> None:
+    proc = subprocess.run([sys.executable, str(FIXTURES / "rego" / "make_plan.py"), "--check"])
+    assert proc.returncode == 0, "fixtures/rego/plan.json drifted: run python fixtures/rego/make_plan.py"
+
+
+def test_example_policy_fires_on_the_instance_without_owner(cli: Cli) -> None:
+    code, report = run_json(cli, str(EXAMPLE_PLAN), "--policy", str(EXAMPLE_POLICY))
+    assert code == 1
+    pairs = sorted((f["rule_id"], f["address"]) for f in report["findings"])
+    assert ("TAG001", "aws_instance.web") in pairs
+    assert ("SG002", "aws_security_group.bastion") in pairs  # built-in findings in the same report
+    assert not any(a == "aws_instance.api" for _, a in pairs)
+    tag = next(f for f in report["findings"] if f["rule_id"] == "TAG001")
+    assert tag["severity"] == "medium" and tag["message"] == "aws_instance.web has no Owner tag"
+
+
+def test_example_sarif_is_valid_with_rego_rules_next_to_builtin_ones(cli: Cli, sarif_validator: Any) -> None:
+    result = cli("check", str(EXAMPLE_PLAN), "--policy", str(EXAMPLE_POLICY), "--format", "sarif")
+    log = result.json()
+    assert_valid_sarif(sarif_validator, log)
+    run = log["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    ids = [r["id"] for r in rules]
+    assert "TAG001" in ids and "SG002" in ids
+    for res in run["results"]:
+        assert rules[res["ruleIndex"]]["id"] == res["ruleId"]
+    tag = next(r for r in run["results"] if r["ruleId"] == "TAG001")
+    assert tag["level"] == "warning"  # severity medium
+    region = tag["locations"][0]["physicalLocation"]["region"]
+    text = EXAMPLE_PLAN.read_text(encoding="utf-8").splitlines()
+    assert '"address": "aws_instance.web"' in text[region["startLine"] - 1]  # located like any finding
+    rule = rules[tag["ruleIndex"]]
+    assert rule["shortDescription"]["text"] == "EC2 instance without an Owner tag"
+
+
+# -- conftest conventions --------------------------------------------------------------
+def test_string_results_get_stable_ids_and_levels(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, V1 + 'deny contains "no" if true\n'
+                                      'violation_tags contains "v" if true\n'
+                                      'warn_cost contains "w" if true\n'
+                                      'helper := "not a result"\n')
+    code, report = run_json(cli, str(small_plan(tmp_path)), "--policy", str(directory))
+    found = {f["rule_id"]: f for f in report["findings"] if "/" in f["rule_id"]}
+    assert set(found) == {"main/deny", "main/violation_tags", "main/warn_cost"}
+    assert found["main/deny"]["severity"] == "high" and found["main/deny"]["level"] == "error"
+    assert found["main/violation_tags"]["level"] == "error"
+    assert found["main/warn_cost"]["severity"] == "low" and found["main/warn_cost"]["level"] == "warning"
+    assert found["main/deny"]["address"].endswith("plan.json")  # no resource named: the plan itself
+    assert code == 1
+
+
+def test_results_naming_a_resource_are_located_by_address(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, V1 + 'deny contains {"msg": "m", "resource": "aws_instance.api"} if true\n'
+                                      'deny contains {"msg": "gone", "address": "aws_instance.missing"} if true\n')
+    plan = small_plan(tmp_path)
+    _, report = run_json(cli, str(plan), "--policy", str(directory))
+    by_address = {f["address"]: f for f in report["findings"] if f["rule_id"] == "main/deny"}
+    lines = plan.read_text(encoding="utf-8").splitlines()
+    api = by_address["aws_instance.api"]
+    assert api["resource_type"] == "aws_instance"
+    assert '"address": "aws_instance.api"' in lines[api["start_line"] - 1]
+    assert by_address["aws_instance.missing"]["start_line"] == 1
+
+
+def test_default_namespace_is_main_and_others_are_chosen_by_flag(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, V1 + 'deny contains "main" if true\n')
+    policy(tmp_path, 'package team.network\n\nimport rego.v1\n\ndeny contains "net" if true\n', "net.rego")
+    policy(tmp_path, 'package team.storage\n\nimport rego.v1\n\nwarn contains "sto" if true\n', "sto.rego")
+    plan = str(small_plan(tmp_path))
+
+    def ids(*flags: str) -> set[str]:
+        return {f["rule_id"] for f in run_json(cli, plan, "--policy", str(directory), *flags)[1]["findings"]
+                if "/" in f["rule_id"]}
+
+    assert ids() == {"main/deny"}
+    assert ids("--namespace", "team.network") == {"team.network/deny"}
+    assert ids("--namespace", "team.*") == {"team.network/deny", "team.storage/warn"}
+    assert ids("--all-namespaces") == {"main/deny", "team.network/deny", "team.storage/warn"}
+
+
+def test_unknown_namespace_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, "package other\n\nimport rego.v1\n\ndeny contains \"x\" if true\n")
+    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory))
+    assert result.code == 2
+    assert "no Rego policy is in namespace main (packages found: other)" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_namespace_without_policy_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:
+    result = cli("check", str(small_plan(tmp_path)), "--namespace", "main")
+    assert result.code == 2 and "give --policy DIR" in result.err
+
+
+def test_exceptions_exempt_suffixed_and_plain_rules(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, V1 + 'deny_tags contains "t" if true\n'
+                                      'deny_ports contains "p" if true\n'
+                                      'violation_tags contains "v" if true\n'
+                                      'warn_tags contains "w" if true\n'
+                                      'exception contains rules if {\n  rules := ["tags"]\n}\n')
+    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory), "--format", "json", "-v")
+    report = result.json()
+    ids = {f["rule_id"] for f in report["findings"] if "/" in f["rule_id"]}
+    assert ids == {"main/deny_ports", "main/warn_tags"}  # exceptions never exempt warn, as in conftest
+    notes = " ".join(report["notes"])
+    assert "1 result(s) of data.main.deny_tags exempted" in notes
+    assert "1 result(s) of data.main.violation_tags exempted" in notes
+
+
+def test_plain_deny_is_exempted_by_the_empty_name(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, V1 + 'deny contains "d" if true\nexception contains [""] if true\n')
+    _, report = run_json(cli, str(small_plan(tmp_path)), "--policy", str(directory))
+    assert not [f for f in report["findings"] if f["rule_id"] == "main/deny"]
+
+
+def test_severity_and_id_fields_are_used(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, V1 + 'warn contains {"msg": "w", "severity": "critical", "id": "ORG-7"} if true\n')
+    _, report = run_json(cli, str(small_plan(tmp_path)), "--policy", str(directory))
+    f = next(f for f in report["findings"] if f["rule_id"] == "ORG-7")
+    assert f["severity"] == "critical" and f["level"] == "error"
+    assert f["details"]["query"] == "data.main.warn"
+
+
+def test_only_rego_files_not_tests_are_loaded_and_never_from_the_scanned_repo(cli: Cli, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    plan = small_plan(repo)
+    # A policy lying next to the plan is code nobody asked to run.
+    policy(repo, V1 + 'deny contains "from the repo" if true\n', folder="policy")
+    clean = cli("check", str(plan), "--format", "json").json()
+    assert not [f for f in clean["findings"] if "/" in f["rule_id"]]
+    # *_test.rego files are not loaded (this one would be refused for `with`).
+    chosen = policy(tmp_path, V1 + 'deny contains "chosen" if true\n', folder="chosen")
+    (chosen / "policy_test.rego").write_text(
+        V1 + 'test_x if {\n  data.main.deny with input as {}\n}\n', encoding="utf-8")
+    _, report = run_json(cli, str(plan), "--policy", str(chosen))
+    assert [f["message"] for f in report["findings"] if "/" in f["rule_id"]] == ["chosen"]
+
+
+def test_single_policy_file_and_repeated_policy_flags(cli: Cli, tmp_path: Path) -> None:
+    one = policy(tmp_path, V1 + 'deny contains "one" if true\n', "one.rego", folder="a")
+    two = policy(tmp_path, V1 + 'warn contains "two" if true\n', "two.rego", folder="b")
+    _, report = run_json(cli, str(small_plan(tmp_path)), "--policy", str(one / "one.rego"), "--policy", str(two))
+    assert sorted(f["message"] for f in report["findings"] if "/" in f["rule_id"]) == ["one", "two"]
+
+
+def test_plan_from_stdin(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, V1 + 'deny contains rc.address if {\n  some rc in input.resource_changes\n'
+                                      '  not rc.change.after.tags.Owner\n}\n')
+    text = small_plan(tmp_path).read_text(encoding="utf-8")
+    result = cli("check", "-", "--policy", str(directory), "--format", "json", stdin=text)
+    assert [f["message"] for f in result.json()["findings"] if "/" in f["rule_id"]] == ["aws_instance.web"]
+
+
+def test_messages_never_echo_sensitive_values(cli: Cli, tmp_path: Path) -> None:
+    plan = (PlanBuilder().create("aws_db_instance.db", {"password": "hunter2-secret", "engine": "postgres"},
+                                 sensitive=["password"]).write(tmp_path / "plan.json"))
+    directory = policy(tmp_path, V1 + 'deny contains {"msg": concat(" ", ["pw is", rc.change.after.password]), '
+                                      '"address": rc.address, "pw": rc.change.after.password} if {\n'
+                                      '  some rc in input.resource_changes\n}\n')
+    result = cli("check", str(plan), "--policy", str(directory), "--format", "json")
+    assert "hunter2-secret" not in result.out
+    assert "(sensitive value)" in result.out
+
+
+# -- data.natpolicy ----------------------------------------------------------------------
+def test_data_natpolicy_offers_resolved_references_and_resources_after(cli: Cli, tmp_path: Path) -> None:
+    plan = (PlanBuilder()
+            .module_call("module.net", "./modules/net", outputs={"vpc_id": ["aws_vpc.this.id", "aws_vpc.this"]})
+            .create("module.net.aws_vpc.this", {"cidr_block": "10.0.0.0/16"}, unknown=["id"])
+            .create("aws_flow_log.all", {"traffic_type": "ALL"}, unknown=["id", "vpc_id"],
+                    refs={"vpc_id": ["module.net.vpc_id", "module.net"]})
+            .write(tmp_path / "plan.json"))
+    directory = policy(tmp_path, V1 + "import data.natpolicy\n\n"
+                                      "deny contains {\"msg\": concat(\" -> \", [address, target]), \"address\": address} if {\n"
+                                      "  some address, attrs in natpolicy.references\n"
+                                      "  some target in attrs.vpc_id\n"
+                                      "  natpolicy.resources_after[address].type == \"aws_flow_log\"\n"
+                                      "}\n"
+                                      "warn contains concat(\"\", [\"index \", format_int(i, 10)]) if {\n"
+                                      "  i := natpolicy.resources_after[\"module.net.aws_vpc.this\"].change_index\n"
+                                      "  input.resource_changes[i].address == \"module.net.aws_vpc.this\"\n"
+                                      "}\n")
+    _, report = run_json(cli, str(plan), "--policy", str(directory))
+    messages = sorted(f["message"] for f in report["findings"] if "/" in f["rule_id"])
+    assert messages == ["aws_flow_log.all -> module.net.aws_vpc.this", "index 0"]
+
+
+def test_data_natpolicy_offers_the_nat_analysis(cli: Cli) -> None:
+    plan = FIXTURES / "plans" / "nat-deleted.json"
+    if not plan.is_file():
+        pytest.skip("fixtures/plans/nat-deleted.json is not there")
+    with_policy = Path(__file__).parent / "_rego_nat_policy"
+    with_policy.mkdir(exist_ok=True)
+    try:
+        (with_policy / "nat.rego").write_text(
+            V1 + "import data.natpolicy\n\n"
+            "deny contains {\"msg\": concat(\" \", [address, \"loses\", loss.route_table]), \"address\": address} if {\n"
+            "  some address, gw in natpolicy.nat.gateways\n"
+            "  some loss in gw.lost_routes\n"
+            "}\n", encoding="utf-8")
+        _, report = run_json(cli, str(plan), "--policy", str(with_policy))
+    finally:
+        for p in with_policy.glob("*"):
+            p.unlink()
+        with_policy.rmdir()
+    python = {f["address"] for f in report["findings"] if f["rule_id"] == "NAT001"}
+    rego = {f["address"] for f in report["findings"] if f["rule_id"] == "main/deny"}
+    assert python and rego == python
+
+
+# -- every policy problem: one line, the file, line:col, the cause, exit 2 -------------------
+@pytest.mark.parametrize(("source", "where", "cause"), [
+    ("package main\n\ndeny[msg] {\n  msg := \"x\"\n}\n", ":3:11", "Rego v0 syntax"),
+    (V1 + "deny[msg] if {\n  msg := \"x\"\n}\n", ":5:1", "defines an object, not a set"),
+    (V1 + "deny contains msg if {\n  msg := \"x\"\n", ":5:22", "this is unclosed"),
+    (V1 + "o := {\"a\": 1}\ndeny contains v if {\n  x := [w | some k, w in o]\n  v := x[0]\n}\n", ":7", "Invalid collection"),
+    (V1 + "deny contains x if {\n  x := 1 with input as {}\n}\n", ":6:10", "`with`"),
+    ("import rego.v1\n\ndeny contains \"x\" if true\n", ":1:1", "no `package`"),
+])
+def test_policy_problems_name_file_line_and_cause(cli: Cli, tmp_path: Path, source: str, where: str, cause: str) -> None:
+    directory = policy(tmp_path, source, "bad.rego")
+    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory), "--format", "sarif")
+    assert result.code == 2
+    assert result.out == ""  # nothing half-written on stdout
+    line = result.err.strip()
+    assert "\n" not in line and "Traceback" not in line
+    assert f"bad.rego{where}" in line and cause in line, line
+
+
+@pytest.mark.parametrize(("body", "cause"), [
+    ('deny := {"a": true}\n', "Rego v0 `deny[msg]"),
+    ('deny := 5\n', "must be a set of results"),
+    ('deny contains 5 if true\n', "each result must be a string or an object with a string `msg`"),
+    ('deny contains {"msg": "m", "severity": "urgent"} if true\n', "severity 'urgent'"),
+    ('deny contains {"msg": "m", "id": "has space"} if true\n', "not a usable rule id"),
+    ('deny contains sprintf("[%s]", [concat(",", ["a", "b"])]) if true\n', "build the message with concat"),
+    ('deny contains x if {\n  x := y\n}\ny := 1\ny := 2\n', "produced two different values"),
+])
+def test_bad_results_name_the_rule(cli: Cli, tmp_path: Path, body: str, cause: str) -> None:
+    directory = policy(tmp_path, V1 + body, "bad.rego")
+    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory))
+    assert result.code == 2
+    line = result.err.strip()
+    assert "\n" not in line and "bad.rego:5" in line and cause in line, line
+
+
+def test_statement_cap_names_the_policy_and_the_limit(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, V1 + "deny contains \"x\" if {\n"
+                                      "  count([1 | some i in numbers.range(1, 3000); some j in numbers.range(1, 3000); i == j]) > 0\n"
+                                      "}\n", "slow.rego")
+    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory))
+    assert result.code == 2
+    assert "slow.rego:5" in result.err and "data.main.deny" in result.err and "10,000,000 statements" in result.err
+
+
+def test_stdout_stays_valid_sarif_when_policies_print(tmp_path: Path) -> None:
+    directory = policy(tmp_path, V1 + 'deny contains "x" if {\n  print("debugging my policy")\n}\n')
+    plan = small_plan(tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "natpolicy", "check", str(plan), "--policy", str(directory),
+                           "--format", "sarif"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    json.loads(proc.stdout)
+    assert "debugging my policy" in proc.stderr

@@ -1,0 +1,164 @@
+"""The built-in rules' Rego twins: their own Rego tests, `--engine rego`, `export-rego`."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import FIXTURES, CliResult, assert_valid_sarif
+
+pytest.importorskip("regopy")
+
+from natpolicy.rego.engine import RegopyEngine  # noqa: E402
+from natpolicy.rego.source import scan_module  # noqa: E402
+from natpolicy.rego.twins import twin_files  # noqa: E402
+
+Cli = Callable[..., CliResult]
+OPA_ONLY = "# -- OPA only"
+TWINS = [p for p in twin_files() if p.name != "tfplan.rego"]
+TESTS = [p for p in twin_files(include_tests=True) if p.name.endswith("_test.rego")]
+
+
+@pytest.fixture(scope="module")
+def engine() -> RegopyEngine:
+    return RegopyEngine()
+
+
+def _cases() -> list[Any]:
+    """(test file, case name) for every case of every *_test.rego, read with regopy."""
+    engine = RegopyEngine()
+    out = []
+    for test in TESTS:
+        compiled, pkg = _compiled(engine, test)
+        cases = engine.evaluate(compiled, pkg.replace(".", "/") + "/cases", engine.prepare_input({}))
+        out.extend(pytest.param(test, i, id=f"{test.stem}:{case['name']}") for i, case in enumerate(cases))
+    return out
+
+
+_COMPILED: dict[Path, Any] = {}
+
+
+def _compiled(engine: RegopyEngine, test: Path) -> tuple[Any, str]:
+    source = test.read_text(encoding="utf-8")
+    pkg = scan_module(source).package
+    if test not in _COMPILED:
+        modules = {p.name: p.read_text(encoding="utf-8") for p in twin_files()}
+        # regopy aborts on `with`: the OPA-only part of the file stays out.
+        modules[test.name] = source[:source.index(OPA_ONLY)]
+        target = pkg.removesuffix("_test").replace(".", "/")
+        _COMPILED[test] = engine.compile(modules, None, [pkg.replace(".", "/") + "/cases", target + "/findings"])
+    return _COMPILED[test], pkg
+
+
+@pytest.mark.parametrize(("test", "index"), _cases())
+def test_rego_unit_cases_pass_under_regopy(engine: RegopyEngine, test: Path, index: int) -> None:
+    compiled, pkg = _compiled(engine, test)
+    case = engine.evaluate(compiled, pkg.replace(".", "/") + "/cases", engine.prepare_input({}))[index]
+    found = engine.evaluate(compiled, pkg.removesuffix("_test").replace(".", "/") + "/findings",
+                            engine.prepare_input(case["input"]))
+    assert sorted([f["rule"], f["address"]] for f in found) == sorted(case["expect"]), case["name"]
+
+
+def test_every_twin_has_a_test_file_with_cases_fire_and_quiet() -> None:
+    for twin in TWINS:
+        test = twin.with_name(twin.stem + "_test.rego")
+        assert test.is_file(), f"{twin.name} has no {test.name}"
+        text = test.read_text(encoding="utf-8")
+        assert OPA_ONLY in text and "test_cases if" in text.split(OPA_ONLY)[1]
+        assert '"expect": []' in text  # a case that must stay quiet
+
+
+def test_twins_are_rego_v1_with_metadata_and_cover_every_python_rule() -> None:
+    from natpolicy import registry
+
+    covered: set[str] = set()
+    for twin in twin_files():
+        text = twin.read_text(encoding="utf-8")
+        assert text.startswith("# METADATA\n"), twin.name
+        assert "import rego.v1" in text
+        info = scan_module(text)
+        assert info.problems == [], (twin.name, info.problems)  # no v0 syntax, no `with`
+        match = re.search(r"#\s+rules: \[([^\]]*)\]", text)
+        if match:
+            rules = {r.strip() for r in match.group(1).split(",")}
+            assert all(f'"{rule}"' in text for rule in rules), twin.name  # each one is reported somewhere
+            covered |= rules
+    python = {c.id for c in registry.discover() if c.id[:2] in ("SG", "EB", "FL", "NA")}
+    assert python <= covered, python - covered
+
+
+def test_twins_offer_conftest_deny_and_warn_sets(engine: RegopyEngine) -> None:
+    modules = {p.name: p.read_text(encoding="utf-8") for p in twin_files()}
+    compiled = engine.compile(modules, None, ["natpolicy/rules/sg/deny", "natpolicy/rules/sg/warn"])
+    plan = {"resource_changes": [{
+        "address": "aws_security_group.a", "mode": "managed", "type": "aws_security_group", "name": "a",
+        "change": {"actions": ["create"], "after": {"ingress": [
+            {"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_blocks": ["0.0.0.0/0"]},
+            {"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"]},
+        ]}, "after_unknown": {}},
+    }]}
+    deny = engine.evaluate(compiled, "natpolicy/rules/sg/deny", engine.prepare_input(plan))
+    warn = engine.evaluate(compiled, "natpolicy/rules/sg/warn", engine.prepare_input(plan))
+    assert [d["rule"] for d in deny] == ["SG002"] and [w["rule"] for w in warn] == ["SG003"]
+    assert all(isinstance(r["msg"], str) for r in deny + warn)
+
+
+# -- natpolicy check --engine rego -----------------------------------------------------------
+def pairs(report: dict[str, Any]) -> list[tuple[str, str]]:
+    return sorted((f["rule_id"], f["address"]) for f in report["findings"])
+
+
+@pytest.mark.parametrize("plan", sorted((FIXTURES / "plans").glob("*.json")) + [FIXTURES / "rego" / "plan.json"],
+                         ids=lambda p: p.name)
+def test_engine_rego_reports_what_python_reports(cli: Cli, plan: Path) -> None:
+    python = cli("check", str(plan), "--format", "json")
+    rego = cli("check", str(plan), "--format", "json", "--engine", "rego")
+    assert rego.code == python.code, rego.err
+    assert pairs(rego.json()) == pairs(python.json())
+
+
+def test_engine_rego_sarif_carries_the_python_rule_metadata(cli: Cli, sarif_validator: Any) -> None:
+    plan = FIXTURES / "rego" / "plan.json"
+    python = cli("check", str(plan), "--format", "sarif").json()
+    rego = cli("check", str(plan), "--format", "sarif", "--engine", "rego").json()
+    assert_valid_sarif(sarif_validator, rego)
+    assert rego["runs"][0]["tool"]["driver"]["rules"] == python["runs"][0]["tool"]["driver"]["rules"]
+    assert [(r["ruleId"], r["level"], r["locations"]) for r in rego["runs"][0]["results"]] == \
+        [(r["ruleId"], r["level"], r["locations"]) for r in python["runs"][0]["results"]]
+
+
+def test_engine_rego_respects_rule_selection(cli: Cli) -> None:
+    plan = FIXTURES / "rego" / "plan.json"
+    only_ebs = cli("check", str(plan), "--format", "json", "--engine", "rego", "--check", "EBS")
+    assert only_ebs.code == 0 and only_ebs.json()["findings"] == []
+    no_sg = cli("check", str(plan), "--format", "json", "--engine", "rego", "--skip-check", "SG002")
+    assert not [f for f in no_sg.json()["findings"] if f["rule_id"] == "SG002"]
+
+
+def test_engine_rego_with_user_policies_together(cli: Cli) -> None:
+    plan = FIXTURES / "rego" / "plan.json"
+    result = cli("check", str(plan), "--format", "json", "--engine", "rego", "--policy", str(FIXTURES / "rego" / "policy"))
+    assert pairs(result.json()) == [("SG002", "aws_security_group.bastion"), ("TAG001", "aws_instance.web")]
+
+
+# -- natpolicy export-rego -------------------------------------------------------------------
+def test_export_rego_writes_twins_tests_and_differences(cli: Cli, tmp_path: Path) -> None:
+    target = tmp_path / "opa" / "policies"
+    result = cli("export-rego", str(target))
+    assert result.code == 0, result.err
+    names = sorted(p.name for p in target.iterdir())
+    assert names == sorted([p.name for p in twin_files(include_tests=True)] + ["DIFFERENCES.md"])
+    for path in twin_files(include_tests=True):
+        assert (target / path.name).read_bytes() == path.read_bytes()
+    assert result.out.splitlines() == [str(target / n) for n in
+                                       [p.name for p in twin_files(include_tests=True)] + ["DIFFERENCES.md"]]
+
+
+def test_export_rego_refuses_a_file_as_target(cli: Cli, tmp_path: Path) -> None:
+    target = tmp_path / "file"
+    target.write_text("x", encoding="utf-8")
+    result = cli("export-rego", str(target))
+    assert result.code == 2 and "Traceback" not in result.err
