@@ -19,6 +19,7 @@ from typing import Any
 
 from natpolicy.check import BaseCheck
 from natpolicy.errors import UsageError
+from natpolicy.model import strip_instance_keys
 
 __all__ = [
     "CONFIG_NAMES",
@@ -329,34 +330,6 @@ def _glob(pattern: str) -> re.Pattern[str]:
     # Not fnmatch: addresses contain `[...]`, which fnmatch reads as a class.
     parts = (".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
     return re.compile("".join(parts), re.DOTALL)
-
-
-def strip_instance_keys(address: str) -> str:
-    """``module.a["x"].aws_sg.b[0]`` -> ``module.a.aws_sg.b`` (quoted keys may hold brackets)."""
-    out: list[str] = []
-    i, n = 0, len(address)
-    while i < n:
-        ch = address[i]
-        if ch == "[":
-            i += 1
-            in_string = False
-            while i < n:
-                c = address[i]
-                if in_string:
-                    if c == "\\":
-                        i += 1
-                    elif c == '"':
-                        in_string = False
-                elif c == '"':
-                    in_string = True
-                elif c == "]":
-                    break
-                i += 1
-            i += 1
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
 
 
 # -- merging with the command line ---------------------------------------------

@@ -211,13 +211,26 @@ def module_path(module_address: str) -> tuple[str, ...]:
                 i += 1
             names.append(module_address[start:i])
         elif module_address[i] == "[":
-            i = _skip_index(module_address, i)
+            i = skip_index(module_address, i)
         else:
             i += 1
     return tuple(names)
 
 
-def _skip_index(text: str, i: int) -> int:
+def strip_instance_keys(address: str) -> str:
+    """``module.a["x"].aws_sg.b[0]`` -> ``module.a.aws_sg.b`` (quoted keys may hold brackets)."""
+    out: list[str] = []
+    i, n = 0, len(address)
+    while i < n:
+        if address[i] == "[":
+            i = skip_index(address, i)
+            continue
+        out.append(address[i])
+        i += 1
+    return "".join(out)
+
+
+def skip_index(text: str, i: int) -> int:
     """Return the position after the ``[...]`` starting at ``i``; honours quoted keys."""
     i += 1
     in_string = False

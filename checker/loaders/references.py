@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from natpolicy.model import skip_index
+
 _NOT_RESOURCES = frozenset({"local", "each", "count", "path", "terraform", "self"})
 _MAX_DEPTH = 64  # module nesting deeper than this is a cycle, not a config
 
@@ -164,22 +166,7 @@ def split_reference(name: str) -> list[str]:
             parts.append("".join(current))
             current = []
         elif ch == "[":
-            depth, in_str = 1, False
-            i += 1
-            while i < n and depth:
-                c = name[i]
-                if in_str:
-                    if c == "\\":
-                        i += 1
-                    elif c == '"':
-                        in_str = False
-                elif c == '"':
-                    in_str = True
-                elif c == "[":
-                    depth += 1
-                elif c == "]":
-                    depth -= 1
-                i += 1
+            i = skip_index(name, i)
             continue
         else:
             current.append(ch)
