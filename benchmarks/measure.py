@@ -6,6 +6,7 @@ every child so far) it is exact per run, and it needs no ``/usr/bin/time``.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 import statistics
@@ -85,7 +86,9 @@ def generate(n: int, *, seed: int = 1, nat_deletions: int = 0, modules: int = 0)
     """Generate (or reuse) a compact plan of about ``n`` resources under ``benchmarks/out``."""
     OUT.mkdir(parents=True, exist_ok=True)
     suffix = (f"-nat{nat_deletions}" if nat_deletions else "") + (f"-m{modules}" if modules else "")
-    path = OUT / f"plan-{n}-s{seed}{suffix}.json"
+    # The generator's own hash in the name: a changed generator never reuses a stale plan.
+    tag = hashlib.sha1((BENCH / "generate_plan.py").read_bytes()).hexdigest()[:8]
+    path = OUT / f"plan-{n}-s{seed}{suffix}-{tag}.json"
     if not path.is_file():
         cmd = [sys.executable, str(BENCH / "generate_plan.py"), str(n), "-o", str(path), "--seed", str(seed)]
         if nat_deletions:

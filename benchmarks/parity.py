@@ -599,8 +599,7 @@ def markdown(outcome: Outcome, title_inputs: str) -> str:
     lines += ["", "### Disagreements by cause", "",
               "| cause | who is right | count | proof (fixtures/parity/) |", "|---|---|---|---|"]
     for cause in CAUSES:
-        if by_cause[cause.id] or True:
-            lines.append(f"| `{cause.id}`: {cause.title} | {cause.right} | {by_cause[cause.id]} | "
+        lines.append(f"| `{cause.id}`: {cause.title} | {cause.right} | {by_cause[cause.id]} | "
                          f"`{cause.fixture}` |")
     if by_cause["UNDOCUMENTED"]:
         lines.append(f"| **undocumented** | ? | {by_cause['UNDOCUMENTED']} | none |")
@@ -608,10 +607,12 @@ def markdown(outcome: Outcome, title_inputs: str) -> str:
     for cause in CAUSES:
         lines.append(f"- `{cause.id}` ({cause.right} is right): {cause.why}")
     lines += ["", "### Every disagreement", "",
-              "| input | resource | question | Checkov | natpolicy | cause |", "|---|---|---|---|---|---|"]
+              "| input | resource | question | Checkov | natpolicy | cause | who is right |",
+              "|---|---|---|---|---|---|---|"]
     for r in outcome.rows:
+        right = CAUSE_BY_ID[r.cause].right if r.cause else "?"
         lines.append(f"| {r.input} | `{r.address}` | {r.question} | {_verdict(r.checkov)} | {_verdict(r.natpolicy)} "
-                     f"| {r.cause or '**undocumented**'} |")
+                     f"| {r.cause or '**undocumented**'} | {right} |")
     if outcome.errors:
         lines += ["", "### Inputs a tool could not read", ""]
         lines += [f"- {e}" for e in outcome.errors]

@@ -98,3 +98,21 @@ def test_finding_keys_map_to_checkov_questions(key: str, port: int | None, expec
 def test_instance_keys_are_stripped_for_hcl_matching() -> None:
     assert parity._strip_keys('module.a["x.y"].aws_sg.b[0]') == "module.a.aws_sg.b"
     assert parity._strip_keys("aws_sg.b") == "aws_sg.b"
+
+
+def test_terraform_012_prior_state_addresses_are_made_absolute() -> None:
+    # Found by the parity suite: Terraform 0.12 wrote prior_state addresses
+    # relative to their module and without the instance key, and natpolicy
+    # loaded those resources a second time under the wrong address.
+    from conftest import CORPUS
+
+    from natpolicy.loaders.inputs import load_inputs
+
+    plan = CORPUS / "plans" / "infracost" / "terraform_v0.12_plan.json"
+    if not plan.is_file():
+        pytest.skip("../shared/corpus is not available")
+    addresses = [r.address for r in load_inputs([str(plan)]) if r.type == "aws_instance"]
+    assert len(addresses) == len(set(addresses)) == 12
+    assert "module.instances.aws_instance.module_instance_counted[0]" in addresses
+    assert 'aws_instance.instance_named["test.1"]' in addresses
+    assert "aws_instance.module_instance_1" not in addresses

@@ -32,7 +32,7 @@ def ev(text: str, names: dict[str, Any] | None = None, report: list[str] | None 
     ("true ? 1 : 2", 1), ("var.nothing == null ? \"d\" : \"v\"", "d"),
     ('"a-${var.cidr}"', "a-10.0.0.0/16"), ('"%{if var.yes}on%{else}off%{endif}"', "on"),
     ('"%{for k in ["a", "b"]}${k};%{endfor}"', "a;b;"), ('"a\\n\\"$${x}%%{y}"', 'a\n"${x}%{y}'),
-    ('"\\u00e9"', "é"), ("<<EOT\nline ${var.n}\nEOT\n", "line 3\n"), ("<<-EOT\n    a\n      b\n    EOT\n", "a\n  b\n"),
+    ('"\\u00e9"', "é"), ('"a %{~ if true ~} x %{~ endif} b"', "ax b"), ("<<EOT\nline ${var.n}\nEOT\n", "line 3\n"), ("<<-EOT\n    a\n      b\n    EOT\n", "a\n  b\n"),
     ('[for k, v in var.m : "${k}=${v}" if v != "y"]', ["a=x"]), ("{for k, v in var.m : v => k}", {"x": "a", "y": "b"}),
     ('{for v in ["a", "b", "a"] : v => v...}', {"a": ["a", "a"], "b": ["b"]}), ("[for i, x in [5, 6] : i + x]", [5, 7]),
     ("var.l[*].id", [1, 2]), ("var.l.*.id", [1, 2]), ("var.nothing[*]", []), ("var.m[*]", [{"a": "x", "b": "y"}]),

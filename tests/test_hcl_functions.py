@@ -74,6 +74,22 @@ CASES: list[tuple[str, Any]] = [
     # numbers
     ('max(1, 5, 3)', 5), ('min(4, -1)', -1), ('max()', UNKNOWN), ('max([1, 2]...)', 2), ('abs(-2.5)', 2.5),
     ('ceil(1.2)', 2), ('floor(-1.2)', -2), ('signum(-9)', -1), ('parseint("ff", 16)', 255), ('pow(2, 3)', 8),
+    # sensitivity helpers: values pass through (the loader masks by reference)
+    ('sensitive("x")', "x"), ('nonsensitive("x")', "x"), ('issensitive("x")', UNKNOWN),
+    # data formats
+    ('yamldecode("a: [1, 2.0]\\nb: {c: yes}")', {"a": [1, 2], "b": {"c": True}}), ('yamldecode(": :")', UNKNOWN),
+    ('csvdecode("port,cidr\\n22,0.0.0.0/0\\n")', [{"port": "22", "cidr": "0.0.0.0/0"}]),
+    ('csvdecode("a,b\\n1\\n")', UNKNOWN),
+    ('md5("a")', "0cc175b9c0f1b6a831c399e269772661"), ('sha1("a")', "86f7e437faa5a7fce15d1ddcb9eaeaea377667b8"),
+    ('sha256("a")', "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"),
+    ('sha512("a")', "1f40fc92da241694750979ee6cf582f2d5d7d28e18335de05abc54d0560e0f5302860c652bf08d560252aa5e74210546f369fbbbce8c12cfc7957b2652fe9a75"), ('base64sha256("a")', "ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs="),
+    # paths and text
+    ('basename("a/b/c.tf")', "c.tf"), ('dirname("a/b/c.tf")', "a/b"), ('dirname("c.tf")', "."),
+    ('strrev("abc")', "cba"), ('chomp("a\\n\\n")', "a"), ('indent(2, "a\\nb")', "a\n  b"),
+    ('urlencode("a b/c")', "a%20b%2Fc"),
+    # sets
+    ('setunion(["b"], ["a", "b"])', ["a", "b"]), ('setintersection(["a", "b"], ["b", "c"])', ["b"]),
+    ('setsubtract(["a", "b"], ["a"])', ["b"]), ('matchkeys(["i1", "i2"], ["a", "b"], ["b"])', ["i2"]),
 ]
 
 

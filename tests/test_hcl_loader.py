@@ -109,9 +109,12 @@ data "aws_vpc" "default" {
 
 def test_unknown_count_keeps_one_instance_of_known_settings(tmp_path: Path) -> None:
     write(tmp_path, {"main.tf": 'variable "n" {}\nresource "aws_ebs_volume" "v" {\n  count = var.n\n  encrypted = false\n}\n'})
-    (res,) = load_hcl([tmp_path]).resources
+    result = load_hcl([tmp_path])
+    (res,) = result.resources
     assert res.address == "aws_ebs_volume.v" and res.after == {"encrypted": False}
     assert res.extra["unknown_expansion"] is True
+    assert result.verbose_notes == ["aws_ebs_volume.v: its count/for_each is not known statically; "
+                                    "checked once, on the settings that are known"]
 
 
 def test_nested_and_dynamic_blocks_are_lists_of_objects(tmp_path: Path) -> None:
@@ -434,3 +437,61 @@ resource "aws_route" "private" {
     assert nat is not None and nat.module == "module.nat[1]"
     assert {r.address for r in model.references_to(nat, types=("aws_route",))} == {"aws_route.private[0]", "aws_route.private[1]"}
     assert route.extra["expressions"]["nat_gateway_id"] == {"references": ["module.nat.id", "module.nat", "count.index"]}
+
+
+def test_counts_from_other_resources_and_configured_values(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": '''\
+variable "azs" {
+  default = ["a", "b", "c"]
+}
+resource "aws_subnet" "private" {
+  count      = length(var.azs)
+  cidr_block = cidrsubnet("10.0.0.0/16", 8, count.index)
+}
+resource "aws_nat_gateway" "this" {
+  count     = length(aws_subnet.private)
+  subnet_id = aws_subnet.private[count.index].id
+}
+resource "aws_security_group" "db" {
+  ingress {
+    from_port   = 5432
+    to_port     = 5432
+    protocol    = "tcp"
+    cidr_blocks = aws_subnet.private[*].cidr_block
+  }
+}
+'''})
+    res = {r.address: r for r in load_hcl([tmp_path]).resources}
+    assert [a for a in res if a.startswith("aws_nat_gateway")] == [
+        "aws_nat_gateway.this[0]", "aws_nat_gateway.this[1]", "aws_nat_gateway.this[2]"]
+    assert res["aws_nat_gateway.this[2]"].after == {"subnet_id": UNKNOWN}
+    # Configured values of other resources are known, as they are in a plan.
+    assert res["aws_security_group.db"].after["ingress"][0]["cidr_blocks"] == [
+        "10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"]
+
+
+def test_missing_or_unreadable_files_are_errors_not_tracebacks(cli, tmp_path: Path) -> None:
+    missing = cli("check", str(tmp_path / "nope.tf"))
+    assert missing.code == 2 and "nope.tf: no such file" in missing.err
+    (tmp_path / "binary.tf").write_bytes(b"\xff\xfe\x00garbage")
+    (tmp_path / "ok.tf").write_text('resource "aws_vpc" "v" {\n  cidr_block = "10.0.0.0/16"\n}\n')
+    result = load_hcl([tmp_path], display_root=tmp_path)
+    assert result.errors == ["binary.tf:1: cannot read file"]
+    assert [r.address for r in result.resources] == ["aws_vpc.v"]
+
+
+def test_registry_style_vpc_module_expands_like_terraform() -> None:
+    from conftest import FIXTURES
+
+    root = FIXTURES / "hcl" / "vpc_module"
+    result = load_hcl([root], display_root=root, cache_dir=None)
+    assert result.errors == [] and result.notes == [] and result.verbose_notes == []
+    res = {r.address: r for r in result.resources}
+    assert [a for a in res if ".aws_nat_gateway." in a] == [f"module.vpc.aws_nat_gateway.this[{i}]" for i in range(3)]
+    assert res["module.vpc.aws_nat_gateway.this[1]"].after["tags"] == {"Name": "main-eu-west-1b", "Env": "dev"}
+    assert res["module.vpc.aws_subnet.public[2]"].after["availability_zone"] == "eu-west-1c"
+    assert res["module.vpc.aws_route.private_nat_gateway[0]"].references == {
+        "route_table_id": ("module.vpc.aws_route_table.private",),
+        "nat_gateway_id": ("module.vpc.aws_nat_gateway.this",)}
+    assert res["aws_flow_log.vpc"].references == {"vpc_id": ("module.vpc.aws_vpc.this",)}
+    assert not any("aws_vpc_ipv4_cidr_block_association" in a for a in res)  # count = 0

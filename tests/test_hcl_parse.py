@@ -84,6 +84,7 @@ def test_parallel_parsing_matches_serial(tmp_path: Path, monkeypatch: pytest.Mon
     serial = load_hcl([tmp_path], display_root=tmp_path, cache_dir=None)
     monkeypatch.setattr(modules, "PARALLEL_MIN_FILES", 2)
     monkeypatch.setattr(modules, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(modules, "PARALLEL_MIN_CPUS", 1)
     files = FileSource(cache=ParseCache(tmp_path / "cache"))
     files.prefetch(sorted(tmp_path.glob("*.tf")))
     parallel = load_hcl([tmp_path], display_root=tmp_path, cache_dir=tmp_path / "cache")

@@ -103,3 +103,13 @@ def test_source_root_must_be_a_directory(cli, write_plan) -> None:
     result = cli("check", str(path), "--source-root", str(path.parent / "nope"))
     assert result.code == 2
     assert "--source-root is not a directory" in result.err
+
+
+def test_instance_keys_in_module_addresses(root: Path) -> None:
+    plan = (PlanBuilder()
+            .module_call("module.local", "./mods/local")
+            .create('module.local["x"].aws_vpc.main', {"cidr_block": "10.1.0.0/16"}, unknown=["id"])
+            .create("module.local[2].aws_vpc.main", {"cidr_block": "10.1.0.0/16"}, unknown=["id"]))
+    resources = plan_resources(plan.build(), origin="plan.json")
+    assert map_to_source(resources, root, display=lambda p: p.relative_to(root).as_posix()) == 2
+    assert {r.location for r in resources} == {SourceLocation("mods/local/main.tf", 5, 7)}

@@ -196,8 +196,24 @@ def _string(node: Tree, ctx: Context, depth: int) -> Any:
 def _render_template(parts: list[Tree], ctx: Context, depth: int, *, quoted: bool) -> Any:
     """Render template parts, honouring ``%{if}``/``%{for}`` directives."""
     items = [_template_item(p, quoted) for p in parts]
+    _apply_strip_markers(parts, items)
     out, pos = _render_seq(items, 0, ctx, depth, stop=())
     return out
+
+
+def _apply_strip_markers(parts: list[Tree], items: list[tuple[str, Any]]) -> None:
+    """``%{~ if x ~}`` trims the whitespace of the literal text next to the directive."""
+    for i, part in enumerate(parts):
+        child = part.children[0] if part.children else None
+        if not isinstance(child, Tree) or child.data == "interpolation":
+            continue
+        tokens = [c for c in child.children if isinstance(c, Token)]
+        if not tokens:
+            continue
+        if tokens[0].type == "STRIP_MARKER" and i > 0 and items[i - 1][0] == "text":
+            items[i - 1] = ("text", items[i - 1][1].rstrip())
+        if len(tokens) > 1 and tokens[-1].type == "STRIP_MARKER" and i + 1 < len(items) and items[i + 1][0] == "text":
+            items[i + 1] = ("text", items[i + 1][1].lstrip())
 
 
 def _template_item(part: Tree, quoted: bool) -> tuple[str, Any]:

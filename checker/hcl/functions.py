@@ -692,3 +692,140 @@ def file_functions(base_dir: Path, repo_root: Path, read: Callable[[Path], str |
         return _template_text(text, ctx, 0)
 
     return {"file": file_, "fileexists": fileexists, "templatefile": templatefile}
+
+
+# ---------------------------------------------------------------- more, as modules use them
+@fn("sensitive")
+def _sensitive(value: Any) -> Any:
+    return value  # sensitivity is tracked per argument by the loader, not per value
+
+
+@fn("nonsensitive")
+def _nonsensitive(value: Any) -> Any:
+    return value
+
+
+@fn("issensitive")
+def _issensitive(value: Any) -> Any:
+    return UNKNOWN  # the loader tracks sensitivity by reference, not on values
+
+
+@fn("yamldecode")
+def _yamldecode(text: Any) -> Any:
+    import yaml
+
+    try:
+        return _plain(yaml.safe_load(_str(text)))
+    except yaml.YAMLError as exc:
+        raise EvalError(f"yamldecode(): {exc}") from None
+
+
+def _plain(value: Any) -> Any:
+    """YAML scalars (dates, ...) as Terraform sees them; numbers normalised."""
+    if isinstance(value, dict):
+        return {_str(k) if not isinstance(k, str) else k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, float):
+        return normalise_number(value)
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    return str(value)
+
+
+@fn("csvdecode")
+def _csvdecode(text: Any) -> Any:
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(_str(text))))
+    if not rows:
+        return []
+    header, body = rows[0], rows[1:]
+    if any(len(r) != len(header) for r in body):
+        raise EvalError("csvdecode(): rows differ in length")
+    return [dict(zip(header, r)) for r in body]
+
+
+def _digest(name: str) -> Callable[[Any], Any]:
+    import hashlib
+
+    def digest(text: Any) -> Any:
+        return hashlib.new(name, _str(text).encode()).hexdigest()
+
+    return digest
+
+
+for _name in ("md5", "sha1", "sha256", "sha512"):
+    fn(_name)(_digest(_name))
+
+
+@fn("base64sha256")
+def _base64sha256(text: Any) -> Any:
+    import hashlib
+
+    return base64.b64encode(hashlib.sha256(_str(text).encode()).digest()).decode()
+
+
+@fn("basename")
+def _basename(path: Any) -> Any:
+    text = _str(path).rstrip("/")
+    return text.rsplit("/", 1)[-1] if text else _str(path)
+
+
+@fn("dirname")
+def _dirname(path: Any) -> Any:
+    text = _str(path)
+    head = text.rsplit("/", 1)[0] if "/" in text else "."
+    return head or "/"
+
+
+@fn("strrev")
+def _strrev(text: Any) -> Any:
+    return _str(text)[::-1]
+
+
+@fn("chomp")
+def _chomp(text: Any) -> Any:
+    return re.sub(r"(\r\n|\n|\r)+\Z", "", _str(text))
+
+
+@fn("indent")
+def _indent(spaces: Any, text: Any) -> Any:
+    pad = " " * _int(spaces)
+    lines = _str(text).split("\n")
+    return "\n".join([lines[0], *(pad + ln for ln in lines[1:])])
+
+
+@fn("urlencode")
+def _urlencode(text: Any) -> Any:
+    from urllib.parse import quote
+
+    return quote(_str(text), safe="-_.~")
+
+
+@fn("setunion", deep=True)
+def _setunion(*sets: Any) -> Any:
+    return _set([v for s in sets for v in _list(s)])
+
+
+@fn("setintersection", deep=True)
+def _setintersection(first: Any, *rest: Any) -> Any:
+    items = _list(first)
+    for other in rest:
+        items = [v for v in items if any(equal(v, o) is True for o in _list(other))]
+    return _set(items)
+
+
+@fn("setsubtract", deep=True)
+def _setsubtract(a: Any, b: Any) -> Any:
+    return _set([v for v in _list(a) if not any(equal(v, o) is True for o in _list(b))])
+
+
+@fn("matchkeys", deep=True)
+def _matchkeys(values: Any, keys: Any, searchset: Any) -> Any:
+    values, keys = _list(values), _list(keys)
+    if len(values) != len(keys):
+        raise EvalError("matchkeys(): values and keys differ in length")
+    wanted = _list(searchset)
+    return [v for v, k in zip(values, keys) if any(equal(k, w) is True for w in wanted)]

@@ -105,7 +105,7 @@ class ModuleInstance:
             return {"workspace": "default"}
         if name in ("each", "count", "self"):
             return UNKNOWN
-        if any(d.startswith(name + ".") for d in self.config.declared):
+        if name in self.config.declared_types:
             return _Namespace(lambda n: self.resource_value(f"{name}.{n}"))
         raise EvalError(f"unknown name {name!r}")
 

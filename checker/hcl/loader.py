@@ -169,7 +169,11 @@ def _load_root(root: Path, files: FileSource, values: dict[str, Any],
                 result.notes.append(f"{cfg.prefix}module.{name} ({source}) {what}")
         for block in cfg.resources:
             for inst in module.instances(block):
-                result.resources.append(_resource(module, block, inst, origin, memo))
+                res = _resource(module, block, inst, origin, memo)
+                result.resources.append(res)
+                if inst.unknown_expansion:
+                    result.verbose_notes.append(f"{res.address}: its count/for_each is not known statically; "
+                                                "checked once, on the settings that are known")
     for module in instances:
         module.close()
 

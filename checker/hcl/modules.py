@@ -93,40 +93,40 @@ class FileSource:
         return parsed
 
     def prefetch(self, paths: Iterable[Path]) -> None:
-        """Parse many files up front: cache hits directly, misses in parallel when it pays.
+        """Parse a large batch of uncached files in parallel, ahead of need.
 
         Worker processes cost ~0.1 s each to start, so they are used only for
-        a large batch of files not in the cache, and return compact encoded
-        trees rather than lark objects.
+        many files not yet in the cache; their trees come back as compact
+        bytes and go into the cache. Anything else is left to be parsed (or
+        loaded from the cache) lazily, when a module actually needs it.
         """
+        # Measured on 2 CPUs (benchmarks/RESULTS-hcl.md): from 1.5x faster than serial
+        # (idle machine) to 1.6x slower (other jobs on the CPUs); so only with spare cores.
+        cpus = os.cpu_count() or 1
+        if cpus < PARALLEL_MIN_CPUS:
+            return
+        workers = min(max(cpus - 1, 2), 4)
         pending: list[tuple[Path, str]] = []
         for path in paths:
             path = Path(os.path.abspath(path))
             if path in self._parsed:
                 continue
             text = self.read(path)
-            if text is None:
-                continue
-            tree = self.cache.get(text) if self.cache is not None else None
-            if tree is not None:
-                self._parsed[path] = file_from_tree(tree, self.display(path))
-            else:
+            if text is not None and (self.cache is None or not self.cache.has(text)):
                 pending.append((path, text))
-        size = sum(len(t) for _, t in pending)
-        workers = min(os.cpu_count() or 1, 4)
-        if workers > 1 and len(pending) >= PARALLEL_MIN_FILES and size >= PARALLEL_MIN_BYTES:
-            for (path, text), encoded in zip(pending, _parse_in_pool([t for _, t in pending], workers)):
-                if encoded is None:
-                    continue  # a syntax error: parse() below reports it with its line
-                tree = decode_tree(marshal.loads(encoded))
-                if self.cache is not None:
-                    self.cache.put(text, tree)
-                self._parsed[path] = file_from_tree(tree, self.display(path))
-        for path, _ in pending:
-            self.parse(path)
+        if len(pending) < PARALLEL_MIN_FILES or sum(len(t) for _, t in pending) < PARALLEL_MIN_BYTES:
+            return
+        for (path, text), encoded in zip(pending, _parse_in_pool([t for _, t in pending], workers)):
+            if encoded is None:
+                continue  # a syntax error: parse() reports it, with its line, when needed
+            tree = decode_tree(marshal.loads(encoded))
+            if self.cache is not None:
+                self.cache.put(text, tree)
+            self._parsed[path] = file_from_tree(tree, self.display(path))
 
 
 PARALLEL_MIN_FILES = 48
+PARALLEL_MIN_CPUS = 4
 PARALLEL_MIN_BYTES = 64 * 1024
 
 
@@ -169,6 +169,7 @@ class ModuleConfig:
     module_calls: dict[str, Block] = field(default_factory=dict)
     children: dict[str, ModuleConfig] = field(default_factory=dict)
     declared: set[str] = field(default_factory=set)  # "aws_vpc.main", "data.aws_ami.x"
+    declared_types: set[str] = field(default_factory=set)  # managed resource types: "aws_vpc"
     errors: list[str] = field(default_factory=list)
     _memo: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)  # resolve() and sensitivity
 
@@ -217,6 +218,7 @@ class ModuleConfig:
             elif kind == "resource" and len(labels) == 2:
                 self.resources.append(block)
                 self.declared.add(f"{labels[0]}.{labels[1]}")
+                self.declared_types.add(labels[0])
             elif kind == "data" and len(labels) == 2:
                 self.resources.append(block)
                 self.declared.add(f"data.{labels[0]}.{labels[1]}")

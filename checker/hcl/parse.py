@@ -274,6 +274,10 @@ class ParseCache:
         digest = hashlib.sha256(self._salt + text.encode("utf-8", "surrogatepass")).hexdigest()
         return self.directory / digest[:2] / digest[2:]
 
+    def has(self, text: str) -> bool:
+        path = self._path(text)
+        return path is not None and path.is_file()
+
     def get(self, text: str) -> Any | None:
         path = self._path(text)
         if path is None:

@@ -60,6 +60,8 @@ def load_inputs(paths: Iterable[str], *, source_root: str | None = None, variabl
                                        "and no Terraform .tf files")
             targets = [str(p) for p in plans]
         elif path.endswith((".tf", ".tofu", ".tfvars")):
+            if not staged and not Path(path).is_file():  # staged: the index may hold it
+                raise InputError(path, "no such file")
             hcl_paths.append(Path(path))
             continue
         else:

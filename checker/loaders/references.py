@@ -157,6 +157,10 @@ def split_reference(name: str) -> list[str]:
     Index keys are dropped: references resolve to config addresses, and
     instances are matched later by module instance.
     """
+    if "[" not in name:
+        # Nearly every reference: nothing to skip, so a plain split gives the
+        # same parts as the character walk below, several times faster.
+        return [p for p in name.split(".") if p]
     parts: list[str] = []
     current: list[str] = []
     i, n = 0, len(name)

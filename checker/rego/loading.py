@@ -12,7 +12,7 @@ from pathlib import Path
 from natpolicy.errors import InputError
 from natpolicy.rego.source import ModuleInfo, char_line_col, line_col, scan_module
 
-__all__ = ["PolicyFile", "load_policy_paths", "read_policy", "located", "policy_error"]
+__all__ = ["PolicyFile", "load_policy_paths", "read_policy"]
 
 
 @dataclass
@@ -83,10 +83,3 @@ def read_policy(path: Path, display: str, source: str | None = None) -> PolicyFi
         raise InputError(f"{display}:{line}:{col}", problem.message)
     return policy
 
-
-def located(policy: PolicyFile, rule: str) -> str:
-    return f"{policy.display}:{policy.line_of_rule(rule)}"
-
-
-def policy_error(where: str, cause: str) -> InputError:
-    return InputError(where, cause)

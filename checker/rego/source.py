@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["Token", "ModuleInfo", "V0Syntax", "scan_module", "line_col"]
+__all__ = ["Token", "ModuleInfo", "SourceProblem", "scan_module", "line_col"]
 
 _TOKEN = re.compile(
     r"""
@@ -45,7 +45,9 @@ class Token:
 
 
 @dataclass
-class V0Syntax:
+class SourceProblem:
+    """Something natpolicy refuses before the engine sees it (v0 syntax, `with`)."""
+
     offset: int
     message: str
 
@@ -54,7 +56,7 @@ class V0Syntax:
 class ModuleInfo:
     package: str = ""
     rules: list[str] = field(default_factory=list)  # top-level rule names, in order, unique
-    problems: list[V0Syntax] = field(default_factory=list)
+    problems: list[SourceProblem] = field(default_factory=list)
     mentions_natpolicy_data: bool = False
 
 
@@ -93,7 +95,7 @@ def scan_module(source: str) -> ModuleInfo:
     current = "rule"  # the rule whose head we are in
     for i, tok in enumerate(toks):
         if tok.kind == "ident" and tok.text == "with" and not (prev is not None and prev.text == "."):
-            info.problems.append(V0Syntax(tok.offset, (
+            info.problems.append(SourceProblem(tok.offset, (
                 "`with` makes regopy 1.5.2 abort the whole process (rego-cpp: \"shape `rego-localref` has no "
                 "field `rego-refhead`\"); natpolicy refuses it: keep `with` in *_test.rego files, which are "
                 "not loaded, or run this policy with OPA")))
@@ -105,7 +107,7 @@ def scan_module(source: str) -> ModuleInfo:
         elif tok.kind == "op" and tok.text == "{":
             before = prev.text if prev is not None else ""
             if before not in _VALUE_CONTEXT and before != "if" and not (prev is not None and prev.kind == "op" and prev.text in (":=", "=")):
-                info.problems.append(V0Syntax(tok.offset, _v0_message(current)))
+                info.problems.append(SourceProblem(tok.offset, _v0_message(current)))
         elif tok.kind == "ident" and _starts_statement(source, toks, i) and tok.text not in _KEYWORDS:
             name = current = tok.text
             nxt = toks[i + 1] if i + 1 < len(toks) else None
@@ -116,7 +118,7 @@ def scan_module(source: str) -> ModuleInfo:
                 close = _matching(toks, i + 1)
                 after = toks[close + 1] if close is not None and close + 1 < len(toks) else None
                 if after is not None and after.text == "if":
-                    info.problems.append(V0Syntax(tok.offset, (
+                    info.problems.append(SourceProblem(tok.offset, (
                         f"`{name}[...] if` defines an object, not a set of results (conftest refuses it too): "
                         f"write `{name} contains msg if {{ ... }}`")))
         prev = tok

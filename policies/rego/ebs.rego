@@ -15,6 +15,11 @@ package natpolicy.rules.ebs
 import data.natpolicy.lib.tfplan
 import rego.v1
 
+# This family's configuration entries, collected in one pass, and their index.
+config_index := tfplan.config_index(config)
+
+config := tfplan.config_entries({"aws_ebs_volume", "aws_instance", "aws_launch_configuration", "aws_launch_template"})
+
 deny contains f if {
 	some f in findings
 	f.severity in {"critical", "high"}
@@ -138,7 +143,7 @@ finding(rule, severity, rc, text) := {
 ebs001 := [finding("EBS001", "high", rc, concat("", ["will not be encrypted: ", reason])) |
 	some rc in live({"aws_ebs_volume"})
 	after := object.get(rc.change, "after", {})
-	cfg := tfplan.expressions(rc)
+	cfg := tfplan.expressions_at(config, config_index, rc)
 	st := state(object.get(after, "encrypted", null), tfplan.unknown(rc, ["encrypted"]), cfg)
 	snap := snapshot(object.get(after, "snapshot_id", null), tfplan.unknown(rc, ["snapshot_id"]), cfg)
 	reason := verdict(st, creating(rc), snap)
@@ -162,7 +167,7 @@ root_volumes(rc, new) := [["default root volume (no root_block_device)", reason]
 	after := object.get(rc.change, "after", {})
 	roots := object.get(after, "root_block_device", null)
 	no_roots(roots, tfplan.unknown(rc, ["root_block_device"]))
-	cfg := tfplan.expressions(rc)
+	cfg := tfplan.expressions_at(config, config_index, rc)
 	not declared_but_unknown(rc, cfg)
 	reason := verdict("unset", new, "no")
 ] if {
@@ -172,7 +177,7 @@ root_volumes(rc, new) := [["default root volume (no root_block_device)", reason]
 	after := object.get(rc.change, "after", {})
 	roots := after.root_block_device
 	is_array(roots)
-	cfg := tfplan.expressions(rc)
+	cfg := tfplan.expressions_at(config, config_index, rc)
 	some i
 	block := roots[i]
 	is_object(block)
@@ -230,7 +235,7 @@ ebs_volumes(rc, new) := [[label, reason] |
 	after := object.get(rc.change, "after", {})
 	blocks := after.ebs_block_device
 	is_array(blocks)
-	cfg := tfplan.expressions(rc)
+	cfg := tfplan.expressions_at(config, config_index, rc)
 	some i
 	block := blocks[i]
 	is_object(block)
@@ -254,7 +259,7 @@ ebs003 := [finding("EBS003", "high", rc, concat("", ["maps ", device_label(mappi
 	mappings := after.block_device_mappings
 	is_array(mappings)
 	tfplan.unknown(rc, ["block_device_mappings"]) == "no"
-	cfg := tfplan.expressions(rc)
+	cfg := tfplan.expressions_at(config, config_index, rc)
 	some i
 	mapping := mappings[i]
 	is_object(mapping)

@@ -14,6 +14,11 @@ package natpolicy.rules.flow
 import data.natpolicy.lib.tfplan
 import rego.v1
 
+# This family's configuration entries, collected in one pass, and their index.
+config_index := tfplan.config_index(config)
+
+config := tfplan.config_entries({"aws_flow_log"})
+
 deny contains f if {
 	some f in findings
 	f.severity in {"critical", "high"}
@@ -35,7 +40,7 @@ logged_ids := [id |
 # For each flow log: its module instance and what its vpc_id refers to.
 flow_refs := [{"module": object.get(rc, "module_address", ""), "refs": refs} |
 	some rc in flow_logs
-	refs := object.get(tfplan.expressions(rc), ["vpc_id", "references"], [])
+	refs := object.get(tfplan.expressions_at(config, config_index, rc), ["vpc_id", "references"], [])
 	count(refs) > 0
 ]
 
@@ -53,18 +58,41 @@ findings := [f |
 	}
 ]
 
+# Lookups by key, not scans: regopy builds these small objects once, while a
+# scan per VPC would make a 10k-resource plan exceed its statement limit.
+logged_id_index := {id: true | some id in logged_ids}
+
 logged_by_id(vpc) if {
 	some side in ["after", "before"]
 	id := vpc.change[side].id
 	is_string(id)
 	id != ""
-	id in logged_ids
+	logged_id_index[id]
 }
 
-logged_by_reference(vpc) if {
-	module := object.get(vpc, "module_address", "")
-	local := tfplan.local_address(vpc)
+# "<module instance>|<resource the reference names>" for every flow log reference.
+reference_index := {key: true |
 	some flow in flow_refs
-	flow.module == module
-	tfplan.refers_to(flow.refs, local)
+	some ref in flow.refs
+	local := ref_local(ref)
+	key := concat("|", [flow.module, local])
+}
+
+# "aws_vpc.main[0].id" -> "aws_vpc.main"; "data.aws_vpc.x.id" -> "data.aws_vpc.x";
+# undefined for var., module., local. and other non-resource references.
+ref_local(ref) := concat(".", ["data", parts[1], bare(parts[2])]) if {
+	parts := split(ref, ".")
+	parts[0] == "data"
+	count(parts) >= 3
+} else := concat(".", [parts[0], bare(parts[1])]) if {
+	parts := split(ref, ".")
+	not parts[0] in {"data", "var", "module", "local", "each", "count", "path", "terraform", "self"}
+	count(parts) >= 2
+}
+
+bare(name) := split(name, "[")[0]
+
+logged_by_reference(vpc) if {
+	key := concat("|", [object.get(vpc, "module_address", ""), tfplan.local_address(vpc)])
+	reference_index[key]
 }

@@ -17,6 +17,11 @@ package natpolicy.rules.nat
 import data.natpolicy.lib.tfplan
 import rego.v1
 
+# This family's configuration entries, collected in one pass, and their index.
+config_index := tfplan.config_index(config)
+
+config := tfplan.config_entries({"aws_route", "aws_route_table", "aws_default_route_table", "aws_route_table_association", "aws_nat_gateway"})
+
 deny contains f if {
 	some f in findings
 	f.severity in {"critical", "high"}
@@ -86,35 +91,52 @@ unknown_at(rc, side, path) := "yes" if {
 } else := "no"
 
 # -- resolving ids and references to resources -------------------------------
-by_id(types, id) := [rc |
-	some rc in tfplan.changes
-	rc.type in types
-	tfplan.managed(rc)
-	has_id(rc, id)
-]
+# Every lookup scans a per-type array computed once (rules are evaluated once,
+# functions at every call), which keeps a 10k-resource plan inside regopy's
+# statement limit.
+tables_all := tfplan.of_types(table_types)
 
-has_id(rc, id) if rc.change.before.id == id
+subnets_all := tfplan.of_types({"aws_subnet"})
 
-has_id(rc, id) if rc.change.after.id == id
+vpcs_all := tfplan.of_types({"aws_vpc"})
 
-# Resources a reference list names in the referrer's module (no module outputs);
-# among instances of a module, those of the referrer's own instance.
-referenced(rc, refs) := same if {
-	found := referenced_any(rc, refs)
+targets_all := tfplan.of_types(target_types)
+
+nodes_all := array.concat(array.concat(tables_all, subnets_all), vpcs_all)
+
+pool(types) := tables_all if {
+	types == table_types
+} else := subnets_all if {
+	types == {"aws_subnet"}
+} else := vpcs_all if {
+	types == {"aws_vpc"}
+} else := targets_all if {
+	types == target_types
+} else := tfplan.of_types(types)
+
+by_id(types, id) := array.concat(
+	[rc | some rc in pool(types); rc.change.before.id == id],
+	[rc | some rc in pool(types); rc.change.after.id == id; object.get(rc.change.before, "id", null) != id],
+)
+
+# Resources of `types` a reference list names in the referrer's module (no
+# module outputs); among instances of a module, those of the referrer's own.
+referenced(rc, refs, types) := same if {
+	found := referenced_any(rc, refs, types)
 	same := [t | some t in found; object.get(t, "module_address", "") == object.get(rc, "module_address", "")]
 	count(same) > 0
-} else := referenced_any(rc, refs)
+} else := referenced_any(rc, refs, types)
 
-referenced_any(rc, refs) := [target |
+referenced_any(rc, refs, types) := [target |
+	count(refs) > 0
 	names := tfplan.module_names(rc)
-	some target in tfplan.changes
-	tfplan.managed(target)
-	tfplan.module_names(target) == names
+	some target in pool(types)
 	tfplan.refers_to(refs, tfplan.local_address(target))
+	tfplan.module_names(target) == names
 ]
 
 refs_of(rc, attr) := [ref |
-	expr := object.get(tfplan.expressions(rc), attr, null)
+	expr := object.get(tfplan.expressions_at(config, config_index, rc), attr, null)
 	walk(expr, [path, value])
 	count(path) > 0
 	path[count(path) - 1] == "references"
@@ -129,7 +151,7 @@ resolve(rc, attr, value, types) := concat("", ["res:", found[0].address]) if {
 } else := concat("", ["id:", value]) if {
 	text(value)
 } else := concat("", ["res:", chosen.address]) if {
-	candidates := [c | some c in referenced(rc, refs_of(rc, attr)); c.type in types]
+	candidates := referenced(rc, refs_of(rc, attr), types)
 	chosen := pick(rc, candidates)
 }
 
@@ -144,7 +166,7 @@ pick(rc, candidates) := candidates[0] if {
 resource_of(key) := rc if {
 	startswith(key, "res:")
 	address := substring(key, 4, -1)
-	some rc in tfplan.changes
+	some rc in nodes_all
 	rc.address == address
 	not rc.deposed
 }
@@ -164,6 +186,7 @@ route_of(rc, values, side) := {
 	"target": t[1],
 	"inline": "no",
 	"source": rc.address,
+	"changed": changed(rc),
 } if {
 	value := object.get(values, "route_table_id", null)
 	table := route_table(rc, value, side)
@@ -173,7 +196,7 @@ route_of(rc, values, side) := {
 	]
 	count(dests) > 0
 	dest := first_dest(dests)
-	t := target(rc, side, [], values, configured(rc))
+	t := target(rc, side, [], values, "configured")
 }
 
 route_table(rc, value, side) := resolve(rc, "route_table_id", value, table_types)
@@ -186,16 +209,24 @@ dest_value(rc, side, prefix, values, attr) := "?" if {
 
 first_dest(dests) := null if dests[0] == "?" else := dests[0]
 
-configured(rc) := [a | some a in target_attributes; tfplan.has_key(tfplan.expressions(rc), a)]
+configured(rc) := [a |
+	e := tfplan.expressions_at(config, config_index, rc)
+	some a in target_attributes
+	tfplan.has_key(e, a)
+]
 
+# The configuration is read only when no target is known (new routes).
 target(rc, side, prefix, values, conf) := [found[0], values[found[0]]] if {
 	found := [a | some a in target_attributes; text(values[a])]
 	count(found) > 0
 } else := [chosen[0], "?"] if {
 	unknown := [a | some a in target_attributes; unknown_at(rc, side, array.concat(prefix, [a])) == "yes"]
-	chosen := array.concat([a | some a in conf; a in unknown], unknown)
-	count(chosen) > 0
+	count(unknown) > 0
+	set_in_config := configured_if(rc, conf)
+	chosen := array.concat([a | some a in set_in_config; a in unknown], unknown)
 } else := [null, null]
+
+configured_if(rc, conf) := configured(rc) if conf == "configured" else := []
 
 inline_routes(rc, values, side) := [{
 	"table": concat("", ["res:", rc.address]),
@@ -204,6 +235,7 @@ inline_routes(rc, values, side) := [{
 	"target": "?",
 	"inline": "yes",
 	"source": rc.address,
+	"changed": changed(rc),
 }] if {
 	unknown_at(rc, side, ["route"]) == "yes"
 } else := [r |
@@ -214,7 +246,7 @@ inline_routes(rc, values, side) := [{
 	is_object(block)
 	dests := [d | some attr in inline_destinations; d := dest_value(rc, side, ["route", i], block, attr)]
 	count(dests) > 0
-	t := target(rc, side, ["route", i], block, [])
+	t := target(rc, side, ["route", i], block, "none")
 	r := {
 		"table": concat("", ["res:", rc.address]),
 		"dest": first_dest(dests),
@@ -222,10 +254,13 @@ inline_routes(rc, values, side) := [{
 		"target": t[1],
 		"inline": "yes",
 		"source": rc.address,
+		"changed": changed(rc),
 	}
 ]
 
 aws_routes := tfplan.of_types({"aws_route"})
+
+changed(rc) := "no" if rc.change.actions == ["no-op"] else := "yes"
 
 route_tables := tfplan.of_types(table_types)
 
@@ -336,14 +371,14 @@ intended_public(table) if {
 }
 
 # -- liveness -----------------------------------------------------------------------
+# Route targets are gateways, interfaces, instances, endpoints: ids of other
+# resources are not looked up (natpolicy's Python rule looks at every id).
 id_alive(id) := "yes" if {
-	some rc in tfplan.changes
-	tfplan.managed(rc)
+	some rc in targets_all
 	survives(rc)
 	final(rc).id == id
 } else := "no" if {
-	some rc in tfplan.changes
-	tfplan.managed(rc)
+	some rc in targets_all
 	tfplan.deleted(rc)
 	rc.change.before.id == id
 } else := "yes"
@@ -389,19 +424,12 @@ unknown_target_alive(r, strict) := "yes" if {
 } else := "yes"
 
 unknown_targets(r) := [t |
-	some rc in tfplan.changes
-	rc.address == r.source
-	not rc.deposed
+	rc := source_rc(r.source)
 	attr := route_ref_attr(r)
-	some t in referenced(rc, refs_of(rc, attr))
-	target_type_ok(r, t)
+	some t in referenced(rc, refs_of(rc, attr), target_types)
 ]
 
 route_ref_attr(r) := "route" if r.inline == "yes" else := object.get(r, "attr", "")
-
-target_type_ok(r, t) if r.inline == "no"
-
-target_type_ok(r, t) if t.type in target_types
 
 covered(table, dest, exact, strict) if {
 	some r in after_routes
@@ -510,8 +538,12 @@ nat002 := [f |
 ]
 
 # -- NAT003 -------------------------------------------------------------------------------
+# A route whose aws_route or route table is unchanged still carries its
+# destination after apply, so only changed sources are candidates (this keeps
+# the analysis cheap on large plans; the outcome is the same).
 orphan_candidates := [r |
 	some r in before_routes
+	r.changed == "yes"
 	r.dest in defaults
 	r.attr in egress_targets
 	text(r.target)
@@ -560,7 +592,7 @@ nat003 := [f |
 ]
 
 source_rc(address) := rc if {
-	some rc in tfplan.changes
+	some rc in array.concat(aws_routes, route_tables)
 	rc.address == address
 	not rc.deposed
 }

@@ -17,7 +17,8 @@ plan := input.plan if {
 	_ = input.plan.resource_changes
 } else := input
 
-changes := [rc | some rc in plan.resource_changes]
+# A plain reference, not a comprehension: copying 1k resources costs 0.3 s.
+changes := plan.resource_changes
 
 # Managed resources of the given types, deposed objects included.
 of_types(types) := [rc |
@@ -50,29 +51,83 @@ block_unknown(rc, block, i, attr) if rc.change.after_unknown[block][i][attr] == 
 # "module.a[\"x\"].module.b[0]" -> ["a", "b"]
 module_names(rc) := [m[1] | some m in regex.find_all_string_submatch_n(`module\.([^.\[]+)`, object.get(rc, "module_address", ""), -1)]
 
-# The resource's block in `configuration` (undefined when the plan has none).
-config_of(rc) := res if {
-	names := module_names(rc)
-	path := array.concat(["configuration", "root_module"], [seg |
-		some i
-		name := names[i]
-		some seg in ["module_calls", name, "module"]
-	])
-	module := object.get(plan, path, {})
-	local := local_address(rc)
-	some res in object.get(module, "resources", [])
-	res.address == local
+# Configuration lookups. A per-resource scan of the configuration is
+# quadratic, and regopy builds objects (an index) in quadratic time too, so a
+# family collects the configuration entries of its types in one pass, as a
+# rule (evaluated once), and looks resources up in that short array:
+#
+#   config := tfplan.config_entries({"aws_ebs_volume"})
+#   config_index := tfplan.config_index(config)
+#   cfg := tfplan.expressions_at(config, config_index, rc)
+
+# [module names, module] for the root and modules nested up to four deep.
+config_modules := array.concat(array.concat(
+	array.concat([[[], plan.configuration.root_module]], [[[a], ma.module] |
+		some a
+		ma := plan.configuration.root_module.module_calls[a]
+	]),
+	[[[a, b], mb.module] |
+		some a
+		ma := plan.configuration.root_module.module_calls[a]
+		some b
+		mb := ma.module.module_calls[b]
+	],
+), array.concat(
+	[[[a, b, c], mc.module] |
+		some a
+		ma := plan.configuration.root_module.module_calls[a]
+		some b
+		mb := ma.module.module_calls[b]
+		some c
+		mc := mb.module.module_calls[c]
+	],
+	[[[a, b, c, d], md.module] |
+		some a
+		ma := plan.configuration.root_module.module_calls[a]
+		some b
+		mb := ma.module.module_calls[b]
+		some c
+		mc := mb.module.module_calls[c]
+		some d
+		md := mc.module.module_calls[d]
+	],
+))
+
+config_entries(types) := [{"names": pair[0], "address": res.address, "m": m, "i": i} |
+	some m
+	pair := config_modules[m]
+	some i
+	res := pair[1].resources[i]
+	res.type in types
+]
+
+# An object from "module names|address" to the entry's position. regopy
+# builds objects in quadratic time, but only over one family's entries.
+config_index(entries) := {entry_key(e.names, e.address): i |
+	some i
+	e := entries[i]
 }
+
+entry_key(names, address) := concat("|", [concat(".", names), address])
+
+# The resource's configuration block (undefined if absent). Entries hold
+# indexes, not blocks: iterating over big objects copies them.
+config_at(entries, index, rc) := config_modules[e.m][1].resources[e.i] if {
+	local := local_address(rc)
+	key := entry_key(module_names(rc), local)
+	i := index[key]
+	e := entries[i]
+}
+
+# The configuration's expressions of a resource; null when the plan has none.
+expressions_at(entries, index, rc) := e if {
+	e := config_at(entries, index, rc).expressions
+	is_object(e)
+} else := null
 
 local_address(rc) := concat(".", ["data", rc.type, rc.name]) if {
 	rc.mode == "data"
 } else := concat(".", [rc.type, rc.name])
-
-# The configuration's expressions of a resource; null when the plan has none.
-expressions(rc) := e if {
-	e := config_of(rc).expressions
-	is_object(e)
-} else := null
 
 # Is the value at `path` of the planned `after` unknown until apply?
 # (Helpers return "yes"/"no" strings: a top-level `false` is undefined when
