@@ -69,6 +69,9 @@ class Config:
     ports: Mapping[str, tuple[int, ...]] = field(default_factory=dict)  # admin_ports / web_ports
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # rule ID -> options
     exceptions: tuple[RuleException, ...] = ()
+    policies: tuple[str, ...] = ()  # Rego files or directories, resolved against the config file
+    namespaces: tuple[str, ...] = ()
+    all_namespaces: bool = False
 
     def check_rules(self, classes: Sequence[type[BaseCheck]]) -> None:
         """Fail on rule IDs or option names that no rule has (typos must not pass silently)."""
@@ -166,7 +169,7 @@ def load_config(path: Path, display: str | None = None) -> Config:
         data = _parse_yaml(text, shown)
     data = _dates_as_text(data)
     _validate(data, shown)
-    return _build(data, shown)
+    return _build(data, shown, path.parent)
 
 
 # -- parsing -----------------------------------------------------------------
@@ -278,7 +281,14 @@ def _key(path: Sequence[Any]) -> str:
     return out
 
 
-def _build(data: dict[str, Any], shown: str) -> Config:
+def _build(data: dict[str, Any], shown: str, base: Path) -> Config:
+    policies = []
+    for i, item in enumerate(data.get("policy", [])):
+        # Relative to the config file, so the same file works from any directory.
+        target = base / item
+        if not target.exists():
+            raise UsageError(f"{shown}: policy[{i}]: {item!r} does not exist (paths are relative to the config file)")
+        policies.append(str(target))
     exceptions = []
     for i, item in enumerate(data.get("exceptions", [])):
         expires = None
@@ -300,6 +310,9 @@ def _build(data: dict[str, Any], shown: str) -> Config:
         ports={name: tuple(data[name]) for name in PORT_OPTIONS if name in data},
         options={str(k).upper(): dict(v) for k, v in data.get("options", {}).items()},
         exceptions=tuple(exceptions),
+        policies=tuple(policies),
+        namespaces=tuple(data.get("namespaces", ())),
+        all_namespaces=bool(data.get("all-namespaces", False)),
     )
 
 
@@ -338,8 +351,9 @@ def merged_options(opts: Any, config: Config) -> Any:
     """``CheckOptions`` with the config's values wherever no flag was given.
 
     Flags win: ``--check`` replaces ``checks``, ``--skip-check`` replaces
-    ``skip-checks`` and ``--fail-on`` replaces ``fail-on``; ``soft-fail`` can
-    only be switched on.
+    ``skip-checks``, ``--fail-on`` replaces ``fail-on`` and ``--policy`` /
+    ``--namespace`` replace ``policy`` / ``namespaces``; ``soft-fail`` and
+    ``all-namespaces`` can only be switched on.
     """
     from dataclasses import replace
 
@@ -349,4 +363,7 @@ def merged_options(opts: Any, config: Config) -> Any:
         exclude=list(opts.exclude) or list(config.skip_checks),
         fail_on=opts.fail_on or config.fail_on or "low",
         soft_fail=bool(opts.soft_fail or config.soft_fail),
+        policies=tuple(opts.policies) or config.policies,
+        namespaces=tuple(opts.namespaces) or config.namespaces,
+        all_namespaces=bool(opts.all_namespaces or config.all_namespaces),
     )

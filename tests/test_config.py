@@ -145,7 +145,8 @@ def test_published_schema_is_a_valid_schema_and_ships_with_the_package() -> None
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
     assert set(schema["properties"]) == {"checks", "skip-checks", "fail-on", "soft-fail", "admin_ports",
-                                         "web_ports", "options", "exceptions"}
+                                         "web_ports", "options", "exceptions", "policy", "namespaces",
+                                         "all-namespaces"}
 
 
 def test_port_lists_reach_every_rule_that_declares_them() -> None:
@@ -209,6 +210,24 @@ def test_explicit_config_flag(project: Path, cli: Callable[..., CliResult]) -> N
     open_port(2222).write(project / "plan.json")
     write(project / "strict.yaml", "fail-on: critical\n")
     assert cli("check", "plan.json", "--config", "strict.yaml").code == 0
+
+
+def test_policy_paths_from_config_are_relative_to_the_file(project: Path, cli: Callable[..., CliResult]) -> None:
+    import shutil
+
+    from conftest import FIXTURES
+
+    open_port(2222).create("aws_instance.web", {"ami": "ami-1", "tags": {"Name": "web"}}).write(project / "plan.json")
+    (project / "ci").mkdir()
+    shutil.copytree(FIXTURES / "rego" / "policy", project / "ci" / "policies")
+    write(project / "ci" / "natpolicy.yaml", "policy: [policies]\n")
+    rules = {f["rule_id"] for f in cli("check", "plan.json", "-f", "json", "--config", "ci/natpolicy.yaml").json()["findings"]}
+    plain = {f["rule_id"] for f in cli("check", "plan.json", "-f", "json").json()["findings"]}
+    assert "TAG001" not in plain and "TAG001" in rules  # the config's policy ran beside the built-in rules
+
+    write(project / "ci" / "natpolicy.yaml", "policy: [missing]\n")
+    bad = cli("check", "plan.json", "--config", "ci/natpolicy.yaml")
+    assert bad.code == 2 and "policy[0]" in bad.err and "relative to the config file" in bad.err
 
 
 def test_bad_config_exits_2_with_one_line(project: Path, cli: Callable[..., CliResult]) -> None:

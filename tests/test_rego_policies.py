@@ -77,6 +77,9 @@ def test_example_sarif_is_valid_with_rego_rules_next_to_builtin_ones(cli: Cli, s
     assert '"address": "aws_instance.web"' in text[region["startLine"] - 1]  # located like any finding
     rule = rules[tag["ruleIndex"]]
     assert rule["shortDescription"]["text"] == "EC2 instance without an Owner tag"
+    # A user's policy has no page in natpolicy's repository: no dead link.
+    assert "helpUri" not in rule and "github.com/natpolicy" not in rule["help"]["markdown"]
+    assert next(r for r in rules if r["id"] == "SG002")["helpUri"].endswith("policies/sg/sg002_admin_ports.md")
 
 
 # -- conftest conventions --------------------------------------------------------------
@@ -130,6 +133,15 @@ def test_unknown_namespace_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:
     assert result.code == 2
     assert "no Rego policy is in namespace main (packages found: other)" in result.err
     assert "Traceback" not in result.err
+
+
+def test_terraform_configuration_is_refused_with_a_reason(cli: Cli, tmp_path: Path) -> None:
+    code = tmp_path / "tf"
+    code.mkdir()
+    (code / "main.tf").write_text('resource "aws_vpc" "main" {\n  cidr_block = "10.0.0.0/16"\n}\n', encoding="utf-8")
+    directory = policy(tmp_path, V1 + 'deny contains "x" if true\n')
+    result = cli("check", str(code), "--policy", str(directory))
+    assert result.code == 2 and "read Terraform plan JSON" in result.err and "Traceback" not in result.err
 
 
 def test_namespace_without_policy_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:

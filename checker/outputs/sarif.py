@@ -18,8 +18,12 @@ SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/natpolicy/natpolicy"
 
 
-def rule_help_uri(check: type[BaseCheck] | BaseCheck) -> str:
-    return f"{INFORMATION_URI}/blob/main/{check.doc_relpath()}"
+def rule_help_uri(check: type[BaseCheck] | BaseCheck) -> str | None:
+    """The rule's documentation in natpolicy's repository; ``None`` for user policies."""
+    path = check.doc_relpath()
+    if not path.startswith(("policies/", "checker/")):
+        return None  # a user's Rego file: it has no page on natpolicy's site
+    return f"{INFORMATION_URI}/blob/main/{path}"
 
 
 def render(result: RunResult, *, category: str = "natpolicy/", include_suppressed: bool = False) -> dict[str, Any]:
@@ -58,16 +62,14 @@ def _rule(check: BaseCheck) -> dict[str, Any]:
     doc = check.documentation() or check.name
     summary = _first_paragraph(doc) or check.name
     tags = ["security", "terraform", "aws", *check.categories]
-    return {
+    help_uri = rule_help_uri(check)
+    rule: dict[str, Any] = {
         "id": check.id,
         "name": "".join(w.capitalize() for w in check.name.replace("-", " ").split())[:255] or check.id,
         "shortDescription": {"text": check.name[:1024]},
         "fullDescription": {"text": summary[:1024]},
-        "help": {
-            "text": doc,
-            "markdown": f"{doc}\n\n[{check.id} documentation]({rule_help_uri(check)})",
-        },
-        "helpUri": rule_help_uri(check),
+        # GitHub ignores helpUri, so the link also goes into help.markdown.
+        "help": {"text": doc, "markdown": f"{doc}\n\n[{check.id} documentation]({help_uri})" if help_uri else doc},
         "defaultConfiguration": {"level": check.severity.sarif_level},
         "properties": {
             "tags": list(dict.fromkeys(tags))[:20],
@@ -76,6 +78,9 @@ def _rule(check: BaseCheck) -> dict[str, Any]:
             "problem.severity": {"note": "recommendation"}.get(check.severity.sarif_level, check.severity.sarif_level),
         },
     }
+    if help_uri:
+        rule["helpUri"] = help_uri
+    return rule
 
 
 def _first_paragraph(doc: str) -> str:

@@ -47,6 +47,10 @@ def plan_documents(paths: Sequence[str]) -> list[tuple[str, Any]]:
             out.append(("<stdin>", parse_json(decode(_STDIN, "<stdin>"), "<stdin>")))
             continue
         targets = plan_files_in(Path(path)) if Path(path).is_dir() else [Path(path)]
+        if not targets or targets[0].suffix in (".tf", ".hcl"):
+            # HCL mode has no plan JSON to hand to a policy; say so rather than skip it.
+            raise UsageError(f"{path}: Rego policies and --engine rego read Terraform plan JSON, and this is "
+                             "Terraform configuration; run them on `terraform show -json plan.out` output")
         for target in targets:
             from natpolicy.loaders.plan_text import load_document
 
