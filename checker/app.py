@@ -5,10 +5,16 @@ import json
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from natpolicy.check import Severity
 from natpolicy.errors import UsageError
 from natpolicy.runner import RunResult
+
+if TYPE_CHECKING:
+    from natpolicy.check import BaseCheck
+    from natpolicy.config import Config
+    from natpolicy.model import ResourceModel
 
 
 @dataclass
@@ -55,13 +61,11 @@ def execute(opts: CheckOptions) -> int:
 
 
 def _execute(opts: CheckOptions) -> int:
-    from natpolicy import baseline, config, precommit, registry, suppressions
+    from natpolicy import baseline, config, precommit, registry
     from natpolicy.loaders.inputs import load_inputs
-    from natpolicy.runner import run
 
     if opts.paths.count("-") > 1:
         raise UsageError("stdin (`-`) can be given only once")
-    _refuse_unavailable(opts)
     extra_outputs = _parse_also_outputs(opts.also_outputs)
     accepted = baseline.load(opts.baseline) if opts.baseline else None
     settings = config.resolve_config(opts.config_file, opts.paths)
@@ -71,7 +75,7 @@ def _execute(opts: CheckOptions) -> int:
     classes = registry.select(known, opts.include, opts.exclude)
     rego = opts.engine == "rego" or bool(opts.policies) or bool(opts.namespaces) or opts.all_namespaces
     if rego:
-        from natpolicy.rego.stage import keep_stdin, run_with_rego
+        from natpolicy.rego.stage import keep_stdin
 
         keep_stdin(opts.paths)  # Rego re-reads the plan as Terraform wrote it
     model = load_inputs(opts.paths, source_root=opts.source_root, variables=opts.variables,
@@ -82,8 +86,25 @@ def _execute(opts: CheckOptions) -> int:
     import gc
 
     gc.freeze()
+    try:
+        return _check_and_report(model, classes, settings, opts, extra_outputs, accepted, rego)
+    finally:
+        gc.unfreeze()  # in-process callers (tests, the hook) keep a normal heap
+
+
+def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], settings: Config,
+                      opts: CheckOptions, extra_outputs: list[tuple[str, str]], accepted: frozenset[str] | None,
+                      rego: bool) -> int:
+    from natpolicy import baseline, registry, suppressions
+    from natpolicy.runner import run
+
     checks = registry.instantiate(classes, settings.rule_options(classes))
-    result = run_with_rego(model, checks, opts) if rego else run(model, checks)
+    if rego:
+        from natpolicy.rego.stage import run_with_rego
+
+        result = run_with_rego(model, checks, opts)
+    else:
+        result = run(model, checks)
     # Loader problems (HCL syntax errors, remote modules) become tool notifications.
     result.errors[:0] = model.facts.get("load_errors", [])
     result.notes.extend(model.facts.get("load_notes", []))
@@ -100,21 +121,13 @@ def _execute(opts: CheckOptions) -> int:
         _write(extra_path, render(result, extra_fmt, replace(opts, colour=False, output=extra_path)))
 
     if opts.output:
-        Path(opts.output).write_text(report, encoding="utf-8")
+        _write(opts.output, report)
         if not opts.quiet and opts.fmt != "text":
             _echo(render(result, "text", opts), colour=_use_colour(opts))
     else:
         _echo(report, colour=opts.fmt == "text" and _use_colour(opts))
 
     return exit_code(result, opts)
-
-
-def _refuse_unavailable(opts: CheckOptions) -> None:
-    """Options whose stage is not built yet fail loudly instead of being ignored."""
-    pending: dict[str, object] = {}
-    for flag, value in pending.items():
-        if value:
-            raise UsageError(f"{flag} is not available in this build yet")
 
 
 def exit_code(result: RunResult, opts: CheckOptions) -> int:
