@@ -67,11 +67,13 @@ def _run(model: ResourceModel, checks: Iterable[BaseCheck]) -> RunResult:
     findings = [_finding(check, v, res, scrub) for check, v, res in raw]
     findings = _dedupe(findings)
     findings.sort(key=Finding.sort_key)
-    return RunResult(findings=findings, checks=checks, resources=len(model), errors=errors)
+    return RunResult(findings=findings, checks=checks, resources=len(model), errors=[scrub(e) for e in errors])
 
 
 def _finding(check: BaseCheck, violation: Violation, resource: Resource, scrub: _Scrubber) -> Finding:
     severity = violation.severity or check.severity
+    # What the loader knows about the resource (a block deleted in the commit: where it was).
+    context = resource.extra.get("finding_context") or {}
     return Finding(
         rule_id=check.id,
         rule_name=check.name,
@@ -79,11 +81,11 @@ def _finding(check: BaseCheck, violation: Violation, resource: Resource, scrub: 
         level=violation.level or severity.sarif_level,
         address=resource.address,
         resource_type=resource.type,
-        message=scrub(violation.message),
+        message=scrub(violation.message + context.get("note", "")),
         origin=resource.origin,
         location=resource.location or SourceLocation(path=resource.origin or "<unknown>"),
         key=violation.key,
-        details=violation.details or {},
+        details=scrub.value({**(violation.details or {}), **context.get("details", {})}),
     )
 
 
@@ -98,11 +100,26 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return out
 
 
+# A Terraform resource address as it appears in a message:
+# module.a["k"].module.b[0].aws_x.name[1], data.aws_y.z...
+_INDEX = r'(?:\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\])?'
+_ADDRESS_TOKEN = re.compile(
+    r"(?<![\w.\-\]])(?:module\.[A-Za-z_][\w-]*" + _INDEX + r"\.)*(?:data\.)?[A-Za-z_][\w-]*\.[A-Za-z_][\w-]*"
+    + _INDEX)
+# Very short values would mangle ordinary words and carry little secret;
+# rules render such values through ``Resource.show`` instead.
+_MIN_SECRET = 4
+_HIDDEN = "(sensitive value)"
+
+
 class _Scrubber:
     """Last line of defence: no string the plan marks sensitive leaves natpolicy.
 
     Rules already render values through ``Resource.show``; this catches any
-    that slip through (a message built from a raw value, say).
+    that slip through (a message built from a raw value, say). It never
+    rewrites a resource address of the model: an address is public (it is
+    the finding's location), so a secret that happens to be part of one
+    (``db_name = "main"`` beside ``aws_vpc.main``) must not mangle it.
     """
 
     def __init__(self, model: ResourceModel) -> None:
@@ -112,14 +129,48 @@ class _Scrubber:
                 _collect_sensitive(res.after, res.after_sensitive, secrets)
             if res.before_sensitive:
                 _collect_sensitive(res.before, res.before_sensitive, secrets)
-        # Very short values would mangle ordinary words; they carry little secret.
-        secrets = {s for s in secrets if len(s) >= 4}
+        secrets = {s for s in secrets if len(s) >= _MIN_SECRET}
         self._pattern = (
             re.compile("|".join(re.escape(s) for s in sorted(secrets, key=len, reverse=True))) if secrets else None
         )
+        self._model = model
+        self._addresses: set[str] | None = None  # built on the first message that needs it
 
     def __call__(self, text: str) -> str:
-        return self._pattern.sub("(sensitive value)", text) if self._pattern else text
+        pattern = self._pattern
+        if pattern is None or not pattern.search(text):
+            return text
+        addresses = self._public_addresses()
+        out: list[str] = []
+        pos = 0
+        for match in _ADDRESS_TOKEN.finditer(text):
+            if match.group(0) in addresses:
+                out.append(pattern.sub(_HIDDEN, text[pos:match.start()]))
+                out.append(match.group(0))
+                pos = match.end()
+        out.append(pattern.sub(_HIDDEN, text[pos:]))
+        return "".join(out)
+
+    def value(self, value: Any) -> Any:
+        """``details`` and the like: every string inside, scrubbed (keys too)."""
+        if isinstance(value, str):
+            return self(value)
+        if isinstance(value, dict):
+            return {self(k) if isinstance(k, str) else k: self.value(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.value(v) for v in value]
+        return value
+
+    def _public_addresses(self) -> set[str]:
+        if self._addresses is None:
+            found: set[str] = set()
+            for res in self._model:
+                found.add(res.address)
+                found.add(res.config_address)
+                if res.previous_address:
+                    found.add(res.previous_address)
+            self._addresses = found
+        return self._addresses
 
 
 def _collect_sensitive(value: Any, mask: Any, out: set[str]) -> None:

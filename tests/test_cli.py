@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -140,7 +141,33 @@ def test_output_is_deterministic(tmp_path: Path, cli) -> None:
     first = cli("check", str(path), "--format", "sarif").out
     second = cli("check", str(path), "--format", "sarif").out
     assert first == second
-    assert "timestamp" not in first.lower() or "endTimeUtc" not in first
+    # No clock in the output: neither a timestamp field nor SARIF's invocation times.
+    assert "timestamp" not in first.lower()
+    assert "TimeUtc" not in first
+
+
+def test_output_is_identical_across_hash_seeds(tmp_path: Path) -> None:
+    # Set and dict iteration over strings follows PYTHONHASHSEED; output must not.
+    builder = PlanBuilder()
+    for i in range(4):
+        builder.create(f"aws_ebs_volume.v{i}", {"encrypted": False, "tags": {f"k{i}": "v"}})
+        builder.create(f"aws_security_group.g{i}", {"ingress": [
+            {"protocol": "tcp", "from_port": p, "to_port": p, "cidr_blocks": ["0.0.0.0/1", "128.0.0.0/1"],
+             "ipv6_cidr_blocks": ["::/0"]} for p in (22, 443, 8080)]}, unknown=["id"])
+        builder.create(f"aws_security_group_rule.r{i}", {"type": "ingress", "security_group_id": "sg-1",
+                                                          "protocol": "tcp", "from_port": 3389, "to_port": 3389,
+                                                          "cidr_blocks": [f"{128 * (i % 2)}.0.0.0/1"]})
+        builder.create(f"aws_vpc.n{i}", {"cidr_block": "10.0.0.0/16"}, unknown=["id"])
+    path = builder.write(tmp_path / "p.json")
+    outputs: dict[str, set[bytes]] = {"sarif": set(), "json": set()}
+    for seed in ("0", "1", "4242"):
+        for fmt in outputs:
+            env = {**os.environ, "PYTHONHASHSEED": seed}
+            done = subprocess.run([sys.executable, "-m", "natpolicy", "check", str(path), "--format", fmt],
+                                  capture_output=True, env=env, cwd=tmp_path, check=False)
+            assert done.returncode == 1, done.stderr
+            outputs[fmt].add(done.stdout)
+    assert all(len(seen) == 1 for seen in outputs.values())
 
 
 def test_json_report_matches_its_schema(tmp_path: Path, cli) -> None:
@@ -168,3 +195,142 @@ def test_sensitive_values_never_reach_any_output(tmp_path: Path, cli) -> None:
     for fmt in ("text", "json", "sarif"):
         out = cli("check", str(path), "--format", fmt).out
         assert secret_cidr not in out and "s3cr3t-description" not in out and "tok-abcdef" not in out
+
+
+# -- sensitive values, in every format ------------------------------------------------------
+FORMATS = ("text", "json", "sarif", "github", "markdown")
+
+
+def _findings_text(fmt: str, out: str) -> str:
+    """The part of a report that comes from findings (SARIF's rule help quotes the docs, which name ports)."""
+    if fmt == "sarif":
+        return json.dumps(json.loads(out)["runs"][0]["results"])
+    if fmt == "markdown":
+        return out.replace("\\", "")  # markdown escapes `_` in addresses
+    return out
+
+
+def _sensitive_plan(tmp_path: Path) -> Path:
+    def ingress(port: int, cidrs: list[str]) -> dict[str, object]:
+        return {"protocol": "tcp", "from_port": port, "to_port": port, "cidr_blocks": cidrs, "ipv6_cidr_blocks": [],
+                "self": False, "security_groups": [], "prefix_list_ids": []}
+
+    builder = PlanBuilder()
+    # Ports marked sensitive: the service name would give the port away too.
+    builder.create("aws_security_group_rule.rdp", {"type": "ingress", "security_group_id": "sg-1", "protocol": "tcp",
+                                                   "from_port": 3389, "to_port": 3389, "cidr_blocks": ["0.0.0.0/0"]},
+                   unknown=["id"], sensitive=["from_port", "to_port", "protocol"])
+    # A sensitive CIDR list that adds up to the internet.
+    builder.create("aws_security_group.split", {"ingress": [ingress(8080, ["0.0.0.0/2", "64.0.0.0/2",
+                                                                           "128.0.0.0/1"])]},
+                   unknown=["id"], sensitive={"ingress": [{"cidr_blocks": True}]})
+    # A sensitive value too short for the plan-wide scrubber: the rule must hide it itself.
+    builder.create("aws_instance.app", {"ami": "ami-1", "root_block_device": [{"encrypted": True}],
+                                        "ebs_block_device": [{"device_name": "sdq", "encrypted": False,
+                                                              "snapshot_id": ""}]},
+                   unknown=["id"], sensitive={"ebs_block_device": [{"device_name": True}]})
+    # A sensitive value that is part of an address: the address stays as it is.
+    builder.create("aws_db_instance.main", {"db_name": "main", "password": "hunter22"}, unknown=["id"],
+                   sensitive=["db_name", "password"])
+    builder.create("aws_vpc.main", {"cidr_block": "10.0.0.0/16"}, unknown=["id"])
+    return builder.write(tmp_path / "p.json")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_sensitive_ports_cidrs_and_short_values_stay_hidden_in_every_format(tmp_path: Path, cli, fmt: str) -> None:
+    result = cli("check", str(_sensitive_plan(tmp_path)), "--format", fmt, "--no-color")
+    assert result.code == 1, result.err
+    text = _findings_text(fmt, result.out)
+    for leak in ("3389", "RDP", "0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/1", "sdq", "hunter22"):
+        assert leak not in text, f"{leak!r} leaked into {fmt}"
+    assert "a sensitive administrative or database port" in text
+    assert "(sensitive value)" in text
+    # The scrubber never rewrites an address, even one holding a sensitive value.
+    assert "aws_vpc.main has no flow log" in text
+    assert "aws_vpc.(sensitive value)" not in text
+
+
+def test_sarif_logical_location_matches_the_message_address(tmp_path: Path, cli) -> None:
+    log = cli("check", str(_sensitive_plan(tmp_path)), "--format", "sarif").json()
+    for res in log["runs"][0]["results"]:
+        assert res["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] in res["message"]["text"]
+
+
+def test_details_are_scrubbed_like_messages(tmp_path: Path) -> None:
+    from natpolicy.loaders.inputs import load_inputs
+    from natpolicy.runner import run
+
+    class _Leaky(ResourceCheck):
+        """A careless rule: puts a raw value into its details, nested."""
+
+        id = "TEST003"
+        name = "leaky"
+        supported_types = ("aws_db_instance",)
+
+        def scan(self, resource, model):  # type: ignore[no-untyped-def]
+            yield Violation(f"{resource.address} leaks", details={"raw": [{"password": resource.get("password")}]})
+
+    builder = PlanBuilder().create("aws_db_instance.db", {"password": "hunter22"}, sensitive=["password"])
+    result = run(load_inputs([str(builder.write(tmp_path / "p.json"))]), [_Leaky()])
+    assert result.findings[0].details == {"raw": [{"password": "(sensitive value)"}]}
+
+
+# -- the terminal report beside --output -------------------------------------------------------
+def test_color_is_kept_on_the_terminal_when_writing_a_file(tmp_path: Path, cli) -> None:
+    path = PlanBuilder().create("aws_ebs_volume.v", {"encrypted": False}).write(tmp_path / "p.json")
+    for fmt, name in (("sarif", "out.sarif"), ("text", "out.txt")):
+        out = tmp_path / name
+        result = cli("check", str(path), "--format", fmt, "--output", str(out), "--color")
+        assert "\x1b[" in result.out and "── HIGH" in result.out  # coloured and grouped
+        assert "\x1b[" not in out.read_text(encoding="utf-8")  # the file never is
+    plain = cli("check", str(path), "--format", "sarif", "--output", str(tmp_path / "o.sarif"), "--no-color")
+    assert "\x1b[" not in plain.out and "EBS001" in plain.out
+
+
+# -- a bug of ours: one line, exit 2 ---------------------------------------------------------------
+def test_an_internal_error_is_one_line_and_exit_2(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    import natpolicy.loaders.inputs as inputs
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("something\nwent wrong")
+
+    monkeypatch.setattr(inputs, "load_inputs", broken)
+    path = PlanBuilder().create("aws_vpc.a", {}).write(tmp_path / "p.json")
+    monkeypatch.delenv("NATPOLICY_DEBUG", raising=False)
+    result = cli("check", str(path))
+    assert result.code == 2
+    assert result.err.splitlines() == [
+        "natpolicy: internal error: RuntimeError: something went wrong (this is a natpolicy bug; "
+        "set NATPOLICY_DEBUG=1 for the traceback)"]
+    monkeypatch.setenv("NATPOLICY_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="went wrong"):
+        cli("check", str(path))
+
+
+# -- text report layout --------------------------------------------------------------------------
+def test_text_report_sizes_the_rule_column_to_the_longest_id(tmp_path: Path) -> None:
+    from natpolicy.loaders.inputs import load_inputs
+    from natpolicy.outputs import text
+    from natpolicy.runner import run
+
+    class _LongId(_AlwaysMedium):
+        id = "main/denyhigh"
+
+    path = PlanBuilder().create("aws_vpc.a", {}).write(tmp_path / "p.json")
+    result = run(load_inputs([str(path)]), [_LongId(), _AlwaysMedium()])
+    lines = text.render(result, width=100).splitlines()
+    heads = [line for line in lines if line.startswith(("main/", "TEST"))]
+    assert heads == ["TEST002       medium   aws_vpc.a is a vpc", "main/denyhigh medium   aws_vpc.a is a vpc"]
+    assert lines[1].startswith(" " * (14 + 9) + "at ")  # the location lines up under the message
+    assert lines[-1] == "2 findings (2 medium) in 1 resource checked against 2 rules."
+
+
+def test_text_summary_counts_in_the_singular(tmp_path: Path) -> None:
+    from natpolicy.loaders.inputs import load_inputs
+    from natpolicy.outputs import text
+    from natpolicy.runner import run
+
+    path = PlanBuilder().create("aws_vpc.a", {}).write(tmp_path / "p.json")
+    assert text.summary_line(run(load_inputs([str(path)]), [_AlwaysMedium()])) == \
+        "1 finding (1 medium) in 1 resource checked against 1 rule."
+    assert text.summary_line(run(load_inputs([str(path)]), [])) == "No findings: 1 resource checked against 0 rules."

@@ -26,5 +26,12 @@ def test_corpus_plan(plan: Path, tmp_path: Path, cli, sarif_validator) -> None:
     log = json.loads(out.read_text(encoding="utf-8"))
     assert_valid_sarif(sarif_validator, log)
     for res in log["runs"][0]["results"]:
+        # Both locations, on every result: GitHub needs the physical one, the alert the logical one.
+        assert len(res["locations"]) == 1
         loc = res["locations"][0]
-        assert loc["logicalLocations"][0]["fullyQualifiedName"] in res["message"]["text"]
+        physical = loc["physicalLocation"]
+        assert physical["artifactLocation"]["uri"] and not physical["artifactLocation"]["uri"].startswith("/")
+        assert isinstance(physical["region"]["startLine"], int) and physical["region"]["startLine"] >= 1
+        logical = loc["logicalLocations"][0]
+        assert logical["kind"] == "resource"
+        assert logical["fullyQualifiedName"] in res["message"]["text"]

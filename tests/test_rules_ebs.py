@@ -301,3 +301,75 @@ def test_default_encryption_is_computed_once_per_model(plan: PlanBuilder) -> Non
     assert default_encryption(model) is Default.ON
     fresh = ResourceModel(model.resources)
     assert default_encryption(fresh) is Default.OFF
+
+
+# -- device names known only after apply, or sensitive ---------------------------------
+def test_unknown_device_names_are_reported_once_per_block(plan: PlanBuilder) -> None:
+    # `if device` on an unknown raised inside the rule: "rule failed", exit 2, finding lost.
+    plan.create("aws_instance.i", {
+        "ami": "ami-1", "root_block_device": [{"encrypted": True}],
+        "ebs_block_device": [{"encrypted": False, "snapshot_id": ""}, {"encrypted": False, "snapshot_id": ""},
+                             {"encrypted": True, "snapshot_id": ""}]},
+        unknown={"id": True, "ebs_block_device": [{"device_name": True}, {"device_name": True},
+                                                  {"device_name": True}]})
+    template(plan, "aws_launch_template.lt", {"ebs": [{"encrypted": "false", "volume_size": 8}]},
+             {"ebs": [{"encrypted": "false", "volume_size": 8}]}, {"ebs": [{"encrypted": "true"}]},
+             unknown={"id": True, "block_device_mappings": [{"device_name": True}, {"device_name": True},
+                                                            {"device_name": True}]})
+    result = run_rules(plan, "EBS002", "EBS003")
+    assert result.errors == []
+    got = sorted((f.rule_id, f.key, f.message.split(" will not")[0].split(" to an")[0]) for f in result.findings)
+    assert got == [
+        ("EBS002", "ebs:#0", "aws_instance.i EBS volume device #0 (known after apply)"),
+        ("EBS002", "ebs:#1", "aws_instance.i EBS volume device #1 (known after apply)"),
+        ("EBS003", "ebs:#0", "aws_launch_template.lt maps device #0 (known after apply)"),
+        ("EBS003", "ebs:#1", "aws_launch_template.lt maps device #1 (known after apply)"),
+    ]
+    assert len({f.fingerprint for f in result.findings}) == 4
+
+
+def test_sensitive_device_names_stay_out_of_messages_keys_and_details(plan: PlanBuilder) -> None:
+    plan.create("aws_instance.x", {
+        "ami": "ami-1", "root_block_device": [{"encrypted": True}],
+        "ebs_block_device": [{"device_name": "/dev/sdsecret", "encrypted": False, "snapshot_id": ""},
+                             {"device_name": "/dev/sdother", "encrypted": False, "snapshot_id": ""}]},
+        unknown=["id"], sensitive={"ebs_block_device": [{"device_name": True}, {"device_name": True}]})
+    template(plan, "aws_launch_template.lt", mapping("/dev/xvdsecret", "false"),
+             sensitive={"block_device_mappings": [{"device_name": True}]})
+    result = run_rules(plan, "EBS002", "EBS003")
+    assert result.errors == []
+    assert sorted((f.rule_id, f.key) for f in result.findings) == [
+        ("EBS002", "ebs:#0"), ("EBS002", "ebs:#1"), ("EBS003", "ebs:#0")]
+    for f in result.findings:
+        assert "secret" not in f.message + f.key + str(f.details) and "sdother" not in f.message
+        assert "(sensitive value)" in f.message
+
+
+def test_unknown_device_name_of_an_encrypted_block_stays_quiet(plan: PlanBuilder) -> None:
+    plan.create("aws_instance.i", {"ami": "ami-1", "root_block_device": [{"encrypted": True}],
+                                   "ebs_block_device": [{"encrypted": True, "snapshot_id": ""}]},
+                unknown={"id": True, "ebs_block_device": [{"device_name": True}]})
+    template(plan, "aws_launch_template.lt", {"ebs": [{"encrypted": "true"}]},
+             unknown={"id": True, "block_device_mappings": [{"device_name": True}]})
+    assert findings_of(plan, "EBS") == []
+
+
+# -- forget ------------------------------------------------------------------------------
+def test_forgotten_default_encryption_stays_on_for_new_volumes(plan: PlanBuilder) -> None:
+    # A `removed` block with `destroy = false` drops it from the state; AWS keeps encrypting.
+    plan.forget("aws_ebs_encryption_by_default.this", {"id": "terraform-x", "enabled": True})
+    volume(plan, "aws_ebs_volume.new")
+    assert findings_of(plan, "EBS") == []
+
+
+def test_forgotten_default_encryption_that_was_off_covers_nothing(plan: PlanBuilder) -> None:
+    plan.forget("aws_ebs_encryption_by_default.this", {"id": "terraform-x", "enabled": False})
+    volume(plan, "aws_ebs_volume.new")
+    assert findings_of(plan, "EBS") == [("EBS001", "aws_ebs_volume.new")]
+
+
+def test_ami_snapshot_uncertainty_gives_one_precision() -> None:
+    from natpolicy.registry import find
+
+    # EBS002-EBS004 all judge volumes that may come from an AMI snapshot the plan cannot show.
+    assert {find(rule).precision for rule in ("EBS002", "EBS003", "EBS004")} == {"medium"}

@@ -359,3 +359,183 @@ def test_different_port_options_on_one_model_are_not_mixed_up(plan: PlanBuilder)
                          SecurityGroupOtherPortFromInternet({"admin_ports": [8080]})])
     assert [f.rule_id for f in default.findings] == ["SG004"]
     assert [f.rule_id for f in custom.findings] == ["SG002"]
+
+
+# -- sensitive protocol and ports ---------------------------------------------------------
+def test_sensitive_ports_and_protocol_are_graded_but_never_shown(plan: PlanBuilder) -> None:
+    rule(plan, "aws_security_group_rule.rdp", 3389, 3389)
+    plan._changes[-1]["change"]["after_sensitive"] = {"from_port": True, "to_port": True}
+    group(plan, "aws_security_group.ssh", ingress(22, 22, "tcp"), ingress(8080, 8080),
+          sensitive={"ingress": [{"protocol": True}, {}]})
+    vpc_rule(plan, "aws_vpc_security_group_ingress_rule.https", sensitive=["from_port", "to_port"],
+             ip_protocol="tcp", from_port=443, to_port=443, cidr_ipv4="0.0.0.0/0")
+    result = run_rules(plan, "SG")
+    got = sorted((f.rule_id, f.address, f.message) for f in result.findings)
+    assert got == [
+        ("SG002", "aws_security_group.ssh",
+         "aws_security_group.ssh allows a sensitive administrative or database port from 0.0.0.0/0"),
+        ("SG002", "aws_security_group_rule.rdp",
+         "aws_security_group_rule.rdp allows a sensitive administrative or database port from 0.0.0.0/0"),
+        ("SG003", "aws_vpc_security_group_ingress_rule.https",
+         "aws_vpc_security_group_ingress_rule.https allows a sensitive web port from 0.0.0.0/0"),
+        # The other block of the same group is not sensitive and is shown as always.
+        ("SG004", "aws_security_group.ssh", "aws_security_group.ssh allows port 8080/tcp from 0.0.0.0/0"),
+    ]
+    for f in result.findings:
+        if "sensitive" in f.message:
+            # Keys reach fingerprints and baseline files; details reach JSON and markdown.
+            text = f.key + str(f.details)
+            assert not any(word in text for word in ("22", "3389", "443", "SSH", "RDP", "HTTPS", "tcp"))
+
+
+# -- ranges and protocols AWS refuses, or that are not known ------------------------------
+def test_reversed_port_range_is_refused_by_aws_and_opens_nothing(plan: PlanBuilder) -> None:
+    # The shape of a real corpus plan (from_port 443, to_port 22).
+    group(plan, "aws_security_group.reversed", ingress(443, 22))
+    rule(plan, "aws_security_group_rule.reversed", 25, 20)
+    vpc_rule(plan, "aws_vpc_security_group_ingress_rule.reversed", ip_protocol="udp", from_port=53, to_port=52,
+             cidr_ipv4="0.0.0.0/0")
+    # Near miss: the same range the right way round.
+    group(plan, "aws_security_group.ordered", ingress(22, 443))
+    # Ports do not apply to all traffic: from > to there is still all traffic.
+    rule(plan, "aws_security_group_rule.all", 10, 0, "-1")
+    assert findings_of(plan, "SG") == [("SG001", "aws_security_group_rule.all"),
+                                       ("SG002", "aws_security_group.ordered")]
+
+
+def test_protocol_that_is_neither_a_name_nor_a_number_is_unknown(plan: PlanBuilder) -> None:
+    group(plan, "aws_security_group.unresolved", ingress(22, 22, "var.proto"), ingress(0, 0, "${var.p}"))
+    rule(plan, "aws_security_group_rule.bogus", 0, 0, "tcpx")
+    rule(plan, "aws_security_group_rule.too_big", 0, 0, "300")
+    # Numbers and IANA names are protocols: all of that protocol is open.
+    rule(plan, "aws_security_group_rule.esp_number", 0, 0, "50")
+    rule(plan, "aws_security_group_rule.esp_name", 0, 0, "esp")
+    vpc_rule(plan, "aws_vpc_security_group_ingress_rule.gre", ip_protocol="47", cidr_ipv4="0.0.0.0/0")
+    assert findings_of(plan, "SG") == [
+        ("SG004", "aws_security_group_rule.esp_name"),
+        ("SG004", "aws_security_group_rule.esp_number"),
+        ("SG004", "aws_vpc_security_group_ingress_rule.gre"),
+    ]
+    assert {f.message.split(" allows ")[1] for f in run_rules(plan, "SG004").findings} == {
+        "all of IP protocol 50 from 0.0.0.0/0", "all of IP protocol 47 from 0.0.0.0/0"}
+
+
+# -- several entries of one group open the port together ----------------------------------
+def test_two_inline_blocks_of_one_group_open_a_port_together(plan: PlanBuilder) -> None:
+    group(plan, "aws_security_group.halves", ingress(22, 22, cidrs=["0.0.0.0/1"]),
+          ingress(22, 22, cidrs=["128.0.0.0/1"]), ingress(443, 443, cidrs=["10.0.0.0/8"]))
+    result = run_rules(plan, "SG")
+    assert [(f.rule_id, f.address, f.message, f.key) for f in result.findings] == [
+        ("SG002", "aws_security_group.halves",
+         "aws_security_group.halves allows SSH (22/tcp) from 0.0.0.0/1 + 128.0.0.0/1 "
+         "(together, through ingress block 0 and ingress block 1)", "union:tcp:22-22:ipv4")]
+    assert result.findings[0].details["union_of"] == ["aws_security_group.halves#0", "aws_security_group.halves#1"]
+
+
+def test_two_rules_on_one_known_group_id_open_a_port_together(plan: PlanBuilder) -> None:
+    rule(plan, "aws_security_group_rule.b", 3389, 3389, cidrs=["128.0.0.0/1"])
+    rule(plan, "aws_security_group_rule.a", 3389, 3389, cidrs=["0.0.0.0/1"])
+    # The group lives in another state: reported once, on the first rule by address.
+    result = run_rules(plan, "SG")
+    assert [(f.rule_id, f.address, f.key) for f in result.findings] == [
+        ("SG002", "aws_security_group_rule.a", "union:tcp:3389-3389:ipv4")]
+    assert result.findings[0].message.endswith("(together, through this rule and aws_security_group_rule.b)")
+
+
+def test_two_vpc_rules_referencing_one_new_group_are_reported_on_the_group(plan: PlanBuilder) -> None:
+    group(plan, "aws_security_group.app")
+    for name, cidr in (("low", "::/1"), ("high", "8000::/1")):
+        plan.create(f"aws_vpc_security_group_ingress_rule.{name}",
+                    {"ip_protocol": "tcp", "from_port": 5432, "to_port": 5432, "cidr_ipv6": cidr},
+                    unknown=["id", "arn", "security_group_id"],
+                    refs={"security_group_id": ["aws_security_group.app.id", "aws_security_group.app"]})
+    result = run_rules(plan, "SG")
+    assert [(f.rule_id, f.address, f.key) for f in result.findings] == [
+        ("SG002", "aws_security_group.app", "union:tcp:5432-5432:ipv6")]
+    assert result.findings[0].message == (
+        "aws_security_group.app allows PostgreSQL (5432/tcp) from 8000::/1 + ::/1 (together, through "
+        "aws_vpc_security_group_ingress_rule.high and aws_vpc_security_group_ingress_rule.low)")
+
+
+def test_inline_block_and_rule_of_one_group_open_a_port_together(plan: PlanBuilder) -> None:
+    plan.noop("aws_security_group.mixed", {"id": "sg-0mixed", "ingress": [ingress(0, 0, "-1", cidrs=["0.0.0.0/1"])]})
+    rule(plan, "aws_security_group_rule.other_half", 0, 0, "-1", cidrs=["128.0.0.0/1"], security_group_id="sg-0mixed")
+    assert findings_of(plan, "SG") == [("SG001", "aws_security_group.mixed")]
+
+
+def test_entries_that_do_not_add_up_within_one_group_stay_quiet(plan: PlanBuilder) -> None:
+    # Same group, different ports or protocols: each half is only half.
+    group(plan, "aws_security_group.ports", ingress(22, 22, cidrs=["0.0.0.0/1"]),
+          ingress(23, 23, cidrs=["128.0.0.0/1"]))
+    group(plan, "aws_security_group.protocols", ingress(53, 53, "udp", cidrs=["0.0.0.0/1"]),
+          ingress(53, 53, "tcp", cidrs=["128.0.0.0/1"]))
+    # Same port, different groups.
+    rule(plan, "aws_security_group_rule.g1", 22, 22, cidrs=["0.0.0.0/1"], security_group_id="sg-1")
+    rule(plan, "aws_security_group_rule.g2", 22, 22, cidrs=["128.0.0.0/1"], security_group_id="sg-2")
+    # An IPv4 half and an IPv6 half; an ingress half and an egress half.
+    rule(plan, "aws_security_group_rule.v4", 3306, 3306, cidrs=["0.0.0.0/1"], security_group_id="sg-3")
+    rule(plan, "aws_security_group_rule.v6", 3306, 3306, cidrs=[], ipv6_cidr_blocks=["8000::/1"],
+         security_group_id="sg-3")
+    rule(plan, "aws_security_group_rule.in", 6379, 6379, cidrs=["0.0.0.0/1"], security_group_id="sg-4")
+    rule(plan, "aws_security_group_rule.out", 6379, 6379, cidrs=["128.0.0.0/1"], security_group_id="sg-4",
+         type="egress")
+    # Group unknown until apply, and no configuration reference names it.
+    for name, cidr in (("u1", "0.0.0.0/1"), ("u2", "128.0.0.0/1")):
+        plan.create(f"aws_security_group_rule.{name}", {"type": "ingress", "protocol": "tcp", "from_port": 22,
+                                                         "to_port": 22, "cidr_blocks": [cidr]},
+                    unknown=["id", "security_group_id"])
+    # The other half is being deleted.
+    rule(plan, "aws_security_group_rule.stays", 9200, 9200, cidrs=["0.0.0.0/1"], security_group_id="sg-5")
+    plan.delete("aws_security_group_rule.goes", {"id": "r-1", "type": "ingress", "protocol": "tcp",
+                                                 "from_port": 9200, "to_port": 9200, "cidr_blocks": ["128.0.0.0/1"],
+                                                 "security_group_id": "sg-5"})
+    assert findings_of(plan, "SG") == []
+
+
+def test_rules_referencing_a_group_with_several_instances_are_not_merged(plan: PlanBuilder) -> None:
+    # `aws_security_group.web[count.index]`: the reference alone does not tell which instance.
+    for i in (0, 1):
+        group(plan, f"aws_security_group.web[{i}]")
+    for i, cidr in enumerate(("0.0.0.0/1", "128.0.0.0/1")):
+        plan.create(f"aws_security_group_rule.ssh[{i}]", {"type": "ingress", "protocol": "tcp", "from_port": 22,
+                                                          "to_port": 22, "cidr_blocks": [cidr]},
+                    unknown=["id", "security_group_id"], refs={"security_group_id": ["aws_security_group.web"]})
+    assert findings_of(plan, "SG") == []
+
+
+def test_an_entry_open_alone_is_reported_alone_not_again_as_a_union(plan: PlanBuilder) -> None:
+    group(plan, "aws_security_group.web", ingress(22, 22, cidrs=["0.0.0.0/0"]),
+          ingress(22, 22, cidrs=["0.0.0.0/1"]), ingress(22, 22, cidrs=[], ipv6_cidr_blocks=["::/1"]),
+          ingress(22, 22, cidrs=[], ipv6_cidr_blocks=["8000::/1"]))
+    result = run_rules(plan, "SG")
+    # IPv4: the /0 block alone. IPv6: only the two halves together.
+    assert sorted(f.key for f in result.findings) == ["tcp:22-22:ipv4", "union:tcp:22-22:ipv6"]
+
+
+def test_split_halves_with_sensitive_ports_are_keyed_by_their_members(plan: PlanBuilder) -> None:
+    group(plan, "aws_security_group.s", ingress(3389, 3389, cidrs=["0.0.0.0/1"]),
+          ingress(3389, 3389, cidrs=["128.0.0.0/1"]),
+          sensitive={"ingress": [{"from_port": True, "to_port": True}, {}]})
+    [finding] = run_rules(plan, "SG").findings
+    assert finding.rule_id == "SG002"
+    assert finding.key == "union:sensitive:aws_security_group.s#0+aws_security_group.s#1:ipv4"
+    assert "3389" not in finding.message and "RDP" not in finding.message
+
+
+# -- the Rego twins (sg.rego, ebs.rego) name their rule ----------------------------------
+def test_twin_results_carry_the_rule_id_for_conftest_and_policy_runs(plan: PlanBuilder) -> None:
+    # A result without `id` is reported as `natpolicy.rules.sg/deny` when the
+    # exported twins run as conftest-style policies; with it, as SG002.
+    pytest.importorskip("regopy")
+    from natpolicy.rego.engine import RegopyEngine
+    from natpolicy.rego.twins import twin_files
+
+    group(plan, "aws_security_group.web", ingress(22, 22), ingress(443, 443))
+    plan.create("aws_ebs_volume.v", {"encrypted": False, "size": 8})
+    plan.create("aws_ebs_encryption_by_default.off", {"enabled": False}, unknown=["id"])
+    engine = RegopyEngine()
+    refs = [f"natpolicy/rules/{family}/{kind}" for family in ("sg", "ebs") for kind in ("deny", "warn")]
+    compiled = engine.compile({p.name: p.read_text(encoding="utf-8") for p in twin_files()}, None, refs)
+    results = [r for ref in refs for r in engine.evaluate(compiled, ref, engine.prepare_input(plan.build()))]
+    assert sorted(r["id"] for r in results) == ["EBS001", "EBS005", "SG002", "SG003"]
+    assert all(r["id"] == r["rule"] for r in results)

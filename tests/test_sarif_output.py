@@ -85,7 +85,7 @@ def test_cli_writes_sarif_file_and_prints_report(tmp_path: Path, cli, sarif_vali
     out = tmp_path / "results.sarif"
     result = cli("check", str(path), "--format", "sarif", "--output", str(out), "--no-color")
     assert result.code in (0, 1)
-    assert "resources checked" in result.out  # the terminal report, in the same run
+    assert "resource checked against" in result.out  # the terminal report, in the same run
     log = json.loads(out.read_text())
     assert_valid_sarif(sarif_validator, log)
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]}

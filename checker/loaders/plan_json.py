@@ -29,7 +29,14 @@ def load_plan(path: str, display: str | None = None) -> list[Resource]:
     with paused_gc():  # millions of acyclic objects: see natpolicy.gc_pause
         text, doc = load_document(path)
         check_is_plan(doc, source)
-        return plan_resources(doc, origin=display or source, text=text)
+        try:
+            return plan_resources(doc, origin=display or source, text=text)
+        except InputError:
+            raise
+        except (TypeError, AttributeError, KeyError, ValueError) as exc:
+            # A section of the wrong JSON type somewhere we did not guard:
+            # still one line naming the file, never a traceback.
+            raise InputError(source, f"unexpected plan structure: {type(exc).__name__}: {exc}"[:300]) from None
 
 
 def check_is_plan(doc: Any, source: str) -> None:
@@ -39,11 +46,23 @@ def check_is_plan(doc: Any, source: str) -> None:
         raise InputError(source, "this is a Terraform state file, not a plan; run `terraform plan -out plan.out` "
                                  "then `terraform show -json plan.out > plan.json`")
     version = doc.get("format_version")
-    if version is None or not any(k in doc for k in _PLAN_KEYS):
+    has_sections = any(k in doc for k in _PLAN_KEYS)
+    if version is None or not has_sections:
         if "values" in doc and version is not None:
             raise InputError(source, "this is the JSON of a Terraform state (`terraform show -json` without a plan "
                                      "file), not a plan; pass the plan file to `terraform show -json`")
-        raise InputError(source, "not a Terraform plan: no `format_version` and `resource_changes`/`planned_values`")
+        if "provider_schemas" in doc:
+            raise InputError(source, "this is `terraform providers schema -json` output, not a plan; run "
+                                     "`terraform show -json plan.out > plan.json`")
+        # Say what is actually missing, not a fixed list.
+        missing = [] if version is not None else ["`format_version`"]
+        if not has_sections:
+            missing.append("`resource_changes`/`planned_values`")
+        raise InputError(source, f"not a Terraform plan: no {' and no '.join(missing)}")
+    changes = doc.get("resource_changes")
+    if changes is not None and not isinstance(changes, list):
+        raise InputError(source, f"unexpected plan structure: `resource_changes` is a JSON {_kind(changes)}, "
+                                 "not an array")
     major = str(version).split(".", 1)[0]
     if not major.isdigit():
         raise InputError(source, f"unreadable plan format_version {version!r}")
@@ -53,7 +72,8 @@ def check_is_plan(doc: Any, source: str) -> None:
 
 
 def _kind(value: Any) -> str:
-    return {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}.get(type(value), "null")
+    return {dict: "object", list: "array", str: "string", int: "number", float: "number",
+            bool: "boolean"}.get(type(value), "null")
 
 
 def plan_resources(doc: dict[str, Any], origin: str, text: str | None = None) -> list[Resource]:
@@ -63,9 +83,9 @@ def plan_resources(doc: dict[str, Any], origin: str, text: str | None = None) ->
 
     changes = doc.get("resource_changes")
     if isinstance(changes, list):
-        for rc in changes:
+        for position, rc in enumerate(changes):
             if isinstance(rc, dict) and isinstance(rc.get("address"), str):
-                res = _from_change(rc, origin)
+                res = _from_change(rc, origin, position)
                 resources.append(res)
                 seen.add((res.address, res.deposed))
     else:
@@ -106,9 +126,9 @@ def plan_resources(doc: dict[str, Any], origin: str, text: str | None = None) ->
     return resources
 
 
-def _from_change(rc: dict[str, Any], origin: str) -> Resource:
+def _from_change(rc: dict[str, Any], origin: str, position: int = 0) -> Resource:
     change = rc.get("change") if isinstance(rc.get("change"), dict) else {}
-    actions = tuple(a for a in (change.get("actions") or ("no-op",)) if isinstance(a, str)) or ("no-op",)
+    actions = _actions(change.get("actions"), rc["address"], origin, position)
     after = change.get("after")
     unknown = change.get("after_unknown")
     if unknown:
@@ -119,7 +139,7 @@ def _from_change(rc: dict[str, Any], origin: str) -> Resource:
         name=str(rc.get("name", "")),
         mode=str(rc.get("mode", "managed")),
         module=str(rc.get("module_address", "") or ""),
-        index=rc.get("index"),
+        index=_index(rc.get("index"), rc["address"], origin),
         actions=actions,
         action_reason=rc.get("action_reason"),
         previous_address=rc.get("previous_address"),
@@ -130,6 +150,25 @@ def _from_change(rc: dict[str, Any], origin: str) -> Resource:
         after_sensitive=change.get("after_sensitive", False),
         origin=origin,
     )
+
+
+def _actions(value: Any, address: str, origin: str, position: int) -> tuple[str, ...]:
+    """``change.actions``: a list of strings; anything else is a broken plan, not something to guess at."""
+    if value is None or value == []:
+        return ("no-op",)
+    if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
+        what = f"a JSON {_kind(value)}" if not isinstance(value, list) else "a list holding something other than strings"
+        raise InputError(origin, f"unexpected plan structure: resource_changes[{position}] ({address}): "
+                                 f"`change.actions` is {what}, not a list of action names")
+    return tuple(value)
+
+
+def _index(value: Any, address: str, origin: str) -> int | str | None:
+    """An instance key: a ``count`` number or a ``for_each`` string (the model indexes by it)."""
+    if value is None or isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise InputError(origin, f"unexpected plan structure: {address}: `index` is a JSON {_kind(value)}, "
+                             "not a number or a string")
 
 
 def _from_values(item: dict[str, Any], module: str, origin: str, actions: tuple[str, ...], *, after: bool, before: bool = False) -> Resource | None:
@@ -145,7 +184,7 @@ def _from_values(item: dict[str, Any], module: str, origin: str, actions: tuple[
         name=str(item.get("name", "")),
         mode=str(item.get("mode", "managed")),
         module=module,
-        index=item.get("index"),
+        index=_index(item.get("index"), address, origin),
         actions=actions,
         before=values if before else None,
         after=values if after else None,
@@ -181,10 +220,12 @@ def _module_resources(values: Any) -> Iterator[tuple[dict[str, Any], str]]:
         stack.append((root, ""))
     while stack:
         module, address = stack.pop()
-        for item in module.get("resources") or ():
+        resources, children = module.get("resources"), module.get("child_modules")
+        # A section of the wrong type holds nothing we can read (a dict would iterate its keys).
+        for item in resources if isinstance(resources, list) else ():
             if isinstance(item, dict):
                 yield item, address
-        for child in module.get("child_modules") or ():
+        for child in children if isinstance(children, list) else ():
             if isinstance(child, dict):
                 stack.append((child, str(child.get("address", ""))))
 

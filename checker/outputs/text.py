@@ -8,8 +8,7 @@ from natpolicy.findings import Finding
 from natpolicy.runner import RunResult
 
 _COLOURS = {Severity.CRITICAL: "magenta", Severity.HIGH: "red", Severity.MEDIUM: "yellow", Severity.LOW: "blue"}
-_ID_WIDTH, _SEV_WIDTH = 8, 9
-_INDENT = " " * (_ID_WIDTH + _SEV_WIDTH)
+_MIN_ID_WIDTH, _SEV_WIDTH = 8, 9
 
 
 def render(result: RunResult, *, colour: bool = False, width: int = 100) -> str:
@@ -22,15 +21,19 @@ def render(result: RunResult, *, colour: bool = False, width: int = 100) -> str:
     active = [f for f in result.findings if not f.suppressed]
     suppressed = [f for f in result.findings if f.suppressed]
     current: Severity | None = None
+    # User Rego ids (`main/deny_high`) are longer than ours: the column grows, one space at least.
+    id_width = max([_MIN_ID_WIDTH, *(len(f.rule_id) + 1 for f in active)])
+    # Several roots calling one module give findings on the same lines: name the root.
+    several = len({f.origin for f in result.findings}) > 1
     for f in active:
         if colour and f.severity != current:
             current = f.severity
             lines.append(style(f"── {f.severity.label.upper()} " + "─" * 40, fg=_COLOURS[f.severity], bold=True))
-        lines.extend(_finding_lines(f, style, width))
+        lines.extend(_finding_lines(f, style, width, id_width, several))
     if suppressed:
         lines.append(style(f"Suppressed ({len(suppressed)}):", dim=True))
         for f in suppressed:
-            lines.append(style(f"  {f.rule_id} {f.address}: {f.suppression}", dim=True))
+            lines.append(style(f"  {f.rule_id} {f.address}{_origin(f, several)}: {f.suppression}", dim=True))
     for err in result.errors:
         lines.append(style(f"error: {err}", fg="red"))
     for note in result.notes:
@@ -39,29 +42,33 @@ def render(result: RunResult, *, colour: bool = False, width: int = 100) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _finding_lines(f: Finding, style, width: int) -> list[str]:  # type: ignore[no-untyped-def]
-    head = f"{f.rule_id:<{_ID_WIDTH}}{f.severity.label:<{_SEV_WIDTH}}"
-    body = textwrap.wrap(f.message, width=max(40, width - len(_INDENT))) or [""]
-    out = [style(f"{f.rule_id:<{_ID_WIDTH}}", bold=True)
+def _origin(f: Finding, several: bool) -> str:
+    return f" (from {f.origin})" if several and f.origin != f.location.path else ""
+
+
+def _finding_lines(f: Finding, style, width: int, id_width: int,  # type: ignore[no-untyped-def]
+                   several: bool = False) -> list[str]:
+    indent = " " * (id_width + _SEV_WIDTH)
+    body = textwrap.wrap(f.message, width=max(40, width - len(indent))) or [""]
+    out = [style(f"{f.rule_id:<{id_width}}", bold=True)
            + style(f"{f.severity.label:<{_SEV_WIDTH}}", fg=_COLOURS[f.severity]) + body[0]]
-    out += [_INDENT + line for line in body[1:]]
-    loc = f"{f.location.path}:{f.location.start_line}"
-    out.append(style(f"{' ' * len(head)}at {loc}  [{f.rule_name}]", dim=True))
+    out += [indent + line for line in body[1:]]
+    loc = f"{f.location.path}:{f.location.start_line}{_origin(f, several)}"
+    out.append(style(f"{indent}at {loc}  [{f.rule_name}]", dim=True))
     return out
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def summary_line(result: RunResult, style=lambda t, **k: t) -> str:  # type: ignore[no-untyped-def]
     active = [f for f in result.findings if not f.suppressed]
+    scope = f"{_count(result.resources, 'resource')} checked against {_count(len(result.checks), 'rule')}"
     if not active:
-        text = f"No findings: {result.resources} resources checked against {len(result.checks)} rules."
-        return style(text, fg="green", bold=True)
+        return style(f"No findings: {scope}.", fg="green", bold=True)
     counts = {s: 0 for s in Severity}
     for f in active:
         counts[f.severity] += 1
     parts = [f"{n} {s.label}" for s, n in sorted(counts.items(), reverse=True) if n]
-    noun = "finding" if len(active) == 1 else "findings"
-    return style(
-        f"{len(active)} {noun} ({', '.join(parts)}) in {result.resources} resources checked against "
-        f"{len(result.checks)} rules.",
-        bold=True,
-    )
+    return style(f"{_count(len(active), 'finding')} ({', '.join(parts)}) in {scope}.", bold=True)

@@ -51,16 +51,26 @@ def default_encryption(model: ResourceModel) -> Default:
     regions or accounts apart, so one enabled resource counts for all.
     A pure delete of the resource disables default encryption (the
     provider's delete calls ``DisableEbsEncryptionByDefault``), so it
-    counts for nothing here.
+    counts for nothing here. A ``forget`` (a ``removed`` block with
+    ``destroy = false``) only drops it from the state: AWS keeps the
+    setting, so its ``before`` value still holds.
     """
     cached = model.facts.get(_FACT)
     if isinstance(cached, Default):
         return cached
     result = Default.OFF
     for res in model.of_type(DEFAULT_TYPE):
-        if res.mode != "managed" or not res.exists_after or not isinstance(res.after, dict):
+        if res.mode != "managed":
             continue
-        enabled = res.after.get("enabled")
+        if res.exists_after:
+            values = res.after
+        elif "forget" in res.actions and not res.is_deleted and res.deposed is None:
+            values = res.before
+        else:
+            continue
+        if not isinstance(values, dict):
+            continue
+        enabled = values.get("enabled")
         if enabled is UNKNOWN:
             result = Default.UNKNOWN
         elif enabled is None or enabled is True or (isinstance(enabled, str) and enabled.lower() == "true"):
@@ -166,6 +176,29 @@ class BlockFinding:
     key: str
     label: str
     reason: str
+    block: int | None = None  # index in ebs_block_device; None for the root volume
+
+    def details(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"volume": self.label}
+        if self.block is not None:
+            out["ebs_block_device"] = self.block
+        return out
+
+
+def device_label(resource: Resource, device: Any, path: tuple[str | int, ...], index: int) -> tuple[str, str]:
+    """How a block's ``device_name`` is shown, and the violation key part that tells blocks apart.
+
+    A known, public device name is its own key (stable when blocks are
+    reordered). One known only after apply, or marked sensitive, is shown
+    as such and keyed by the block's index: two of them must not collapse
+    into one finding, and a sensitive name must not reach the key (keys
+    are written to baseline files).
+    """
+    if device is UNKNOWN or resource.is_sensitive(*path):
+        return f"device #{index} {resource.show(device, *path)}", f"#{index}"
+    if isinstance(device, str) and device:
+        return device, device
+    return f"#{index}", f"#{index}"
 
 
 def instance_volumes(resource: Resource, model: ResourceModel, *, at_launch: bool = False) -> Iterator[BlockFinding]:
@@ -211,12 +244,11 @@ def instance_volumes(resource: Resource, model: ResourceModel, *, at_launch: boo
             verdict = judge(state_of(block.get("encrypted"), block_config), creating=new,
                             snapshot=has_snapshot(block.get("snapshot_id"), block_config), default=default)
             if verdict.unencrypted:
-                device = block.get("device_name")
-                name = resource.show(device, "ebs_block_device", i, "device_name") if device else f"#{i}"
-                yield BlockFinding(f"ebs:{name}", f"EBS volume {name}", verdict.reason)
+                name, key = device_label(resource, block.get("device_name"), ("ebs_block_device", i, "device_name"), i)
+                yield BlockFinding(f"ebs:{key}", f"EBS volume {name}", verdict.reason, i)
 
 
 __all__ = [
     "Default", "State", "Verdict", "BlockFinding", "default_encryption", "state_of", "has_snapshot", "judge",
-    "expressions", "config_block", "creating", "instance_volumes",
+    "expressions", "config_block", "creating", "device_label", "instance_volumes",
 ]

@@ -20,4 +20,4 @@ class InstanceVolumeUnencrypted(ResourceCheck):
     def scan(self, resource: Resource, model: ResourceModel) -> Iterable[Violation]:
         for block in instance_volumes(resource, model):
             yield Violation(f"{resource.address} {block.label} will not be encrypted: {block.reason}",
-                            key=block.key, details={"volume": block.label})
+                            key=block.key, details=block.details())

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from natpolicy.check import ResourceCheck, Severity, Violation
 from natpolicy.model import Resource, ResourceModel
 from natpolicy.policies.ebs._encryption import (
-    config_block, default_encryption, expressions, has_snapshot, judge, state_of,
+    config_block, default_encryption, device_label, expressions, has_snapshot, judge, state_of,
 )
 
 
@@ -16,6 +16,8 @@ class LaunchTemplateVolumeUnencrypted(ResourceCheck):
     severity = Severity.HIGH
     categories = ("encryption",)
     supported_types = ("aws_launch_template",)
+    # As EBS002/EBS004: a mapping of the AMI's root device inherits its snapshot, whose encryption we cannot see.
+    precision = "medium"
 
     def scan(self, resource: Resource, model: ResourceModel) -> Iterable[Violation]:
         after = resource.after if isinstance(resource.after, dict) else {}
@@ -37,9 +39,9 @@ class LaunchTemplateVolumeUnencrypted(ResourceCheck):
                 verdict = judge(state_of(ebs.get("encrypted"), ebs_config), creating=True,
                                 snapshot=has_snapshot(ebs.get("snapshot_id"), ebs_config), default=default)
                 if verdict.unencrypted:
-                    device = mapping.get("device_name")
-                    name = resource.show(device, "block_device_mappings", i, "device_name") if device else f"#{i}"
+                    name, key = device_label(resource, mapping.get("device_name"),
+                                             ("block_device_mappings", i, "device_name"), i)
                     yield Violation(
                         f"{resource.address} maps {name} to an EBS volume that will not be encrypted: "
                         f"{verdict.reason}",
-                        key=f"ebs:{name}", details={"device_name": name})
+                        key=f"ebs:{key}", details={"device_name": name, "block_device_mapping": i})

@@ -21,4 +21,4 @@ class LaunchConfigurationVolumeUnencrypted(ResourceCheck):
         for block in instance_volumes(resource, model, at_launch=True):
             yield Violation(
                 f"{resource.address} launches instances whose {block.label} will not be encrypted: {block.reason}",
-                key=block.key, details={"volume": block.label})
+                key=block.key, details=block.details())

@@ -36,12 +36,27 @@ findings := array.concat(
 )
 
 # -- account default encryption ------------------------------------------------
-default_states := [s |
-	some rc in tfplan.of_types({"aws_ebs_encryption_by_default"})
-	tfplan.exists_after(rc)
-	is_object(rc.change.after)
-	s := default_state(rc)
-]
+default_states := array.concat(
+	[s |
+		some rc in tfplan.of_types({"aws_ebs_encryption_by_default"})
+		tfplan.exists_after(rc)
+		is_object(rc.change.after)
+		s := default_state(rc)
+	],
+	# A `forget` (removed block, destroy = false) leaves the setting on in AWS.
+	[s |
+		some rc in tfplan.of_types({"aws_ebs_encryption_by_default"})
+		"forget" in rc.change.actions
+		not tfplan.deleted(rc)
+		not rc.deposed
+		is_object(rc.change.before)
+		s := forgotten_state(rc)
+	],
+)
+
+forgotten_state(rc) := "on" if {
+	enabled_on(object.get(rc.change.before, "enabled", null))
+} else := "off"
 
 default_state(rc) := "unknown" if {
 	tfplan.unknown(rc, ["enabled"]) == "yes"
@@ -132,6 +147,8 @@ config_list(cfg, name) := object.get(cfg, name, null) if is_object(cfg) else := 
 live(types) := [rc | some rc in tfplan.of_types(types); tfplan.exists_after(rc)]
 
 finding(rule, severity, rc, text) := {
+	# `id` names the rule when the twin runs as a user policy (`--policy`, conftest).
+	"id": rule,
 	"rule": rule,
 	"severity": severity,
 	"address": rc.address,

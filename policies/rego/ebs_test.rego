@@ -34,6 +34,8 @@ cases := [
 		{"root_block_device": [{"encrypted": true}], "ebs_block_device": [{"device_name": "/dev/sdf", "encrypted": false}]}, {})]), "expect": [["EBS004", "aws_launch_configuration.c"]]},
 	{"name": "default encryption turned off", "input": plan([change("aws_ebs_encryption_by_default.this", "aws_ebs_encryption_by_default", ["update"], {"enabled": true}, {"enabled": false}, {})]), "expect": [["EBS005", "aws_ebs_encryption_by_default.this"]]},
 	{"name": "default encryption deleted", "input": plan([change("aws_ebs_encryption_by_default.this", "aws_ebs_encryption_by_default", ["delete"], {"enabled": true}, null, {})]), "expect": [["EBS005", "aws_ebs_encryption_by_default.this"]]},
+	{"name": "default encryption forgotten: still on in AWS", "input": plan([volume({"encrypted": false}, {}), change("aws_ebs_encryption_by_default.this", "aws_ebs_encryption_by_default", ["forget"], {"enabled": true}, null, {})]), "expect": []},
+	{"name": "default encryption forgotten while off", "input": plan([volume({"encrypted": false}, {}), change("aws_ebs_encryption_by_default.this", "aws_ebs_encryption_by_default", ["forget"], {"enabled": false}, null, {})]), "expect": [["EBS001", "aws_ebs_volume.v"]]},
 ]
 
 # -- OPA only: regopy 1.5.2 aborts on `with` ---------------------------------------

@@ -10,7 +10,10 @@
 #   "Open to the internet" means a source whose prefix length is 0
 #   (`0.0.0.0/0`, `::/0`, or any address with `/0`). regopy has no `net.*`
 #   builtins, so sources that only add up to the whole internet together
-#   (`0.0.0.0/1` + `128.0.0.0/1`) are not recognised; see DIFFERENCES.md.
+#   (`0.0.0.0/1` + `128.0.0.0/1`, in one rule or in two rules of one group)
+#   are not recognised; see DIFFERENCES.md. A TCP/UDP range with from_port
+#   above to_port (refused by AWS) and a protocol that is neither a name nor
+#   a number open nothing.
 # custom:
 #   rules: [SG001, SG002, SG003, SG004]
 package natpolicy.rules.sg
@@ -49,6 +52,8 @@ findings := [f |
 	count(families) > 0
 	some [grade, what] in [exposure(entry)]
 	f := {
+		# `id` names the rule when the twin runs as a user policy (`--policy`, conftest).
+		"id": rule_of[grade],
 		"rule": rule_of[grade],
 		"severity": severity_of[grade],
 		"address": rc.address,
@@ -114,10 +119,17 @@ protocol(p) := "all" if {
 } else := "udp" if {
 	p_text(p) in {"udp", "17"}
 } else := "icmp" if {
-	p_text(p) in {"icmp", "1", "icmpv6", "58"}
-} else := p_text(p) if {
-	p_text(p) != ""
+	p_text(p) in {"icmp", "1", "icmpv6", "58", "ipv6-icmp"}
+} else := named_protocols[p_text(p)] if {
+	named_protocols[p_text(p)]
+} else := format_int(to_number(p_text(p)), 10) if {
+	# Any other protocol number; text that is neither a name nor a number
+	# (`var.proto` left unresolved) is no protocol at all: never a violation.
+	regex.match(`^[0-9]+$`, p_text(p))
+	to_number(p_text(p)) <= 255
 }
+
+named_protocols := {"gre": "47", "esp": "50", "ah": "51", "sctp": "132"}
 
 p_text(p) := lower(trim_space(p)) if is_string(p) else := format_int(p, 10) if is_number(p)
 
@@ -133,14 +145,11 @@ exposure(e) := ["all", "all traffic (every protocol and port)"] if {
 	protocol(e.protocol) == "all"
 } else := ["other", concat("", ["all of IP protocol ", protocol(e.protocol)])] if {
 	not protocol(e.protocol) in {"all", "tcp", "udp", "icmp"}
-} else := ports_exposure(protocol(e.protocol), lower_of(port(e.from_port), port(e.to_port)), higher_of(port(e.from_port), port(e.to_port))) if {
+} else := ports_exposure(protocol(e.protocol), port(e.from_port), port(e.to_port)) if {
 	protocol(e.protocol) in {"tcp", "udp"}
+	# A reversed range (from_port 443, to_port 22) is refused by AWS: it opens nothing.
+	port(e.from_port) <= port(e.to_port)
 }
-
-# Not min()/max(): regopy 1.5.2 orders numbers as text there (min([443, 3389]) is 3389).
-lower_of(a, b) := a if a <= b else := b
-
-higher_of(a, b) := b if a <= b else := a
 
 ports_exposure(proto, low, high) := ["all", span(proto, low, high)] if {
 	low <= 1

@@ -7,6 +7,11 @@ internet is graded exactly once, by its most severe exposure, so SG001..SG004
 never report the same rule twice. The four checks share one base class here
 and differ only in the grade they report.
 
+AWS allows what *any* permission of a group allows, so entries of one group
+with the same protocol and port range are also judged together (see
+``group_unions``): ``0.0.0.0/1`` in one rule and ``128.0.0.0/1`` in another
+open the port to the world.
+
 Deliberate differences from Checkov (see ``reference/checkov.md`` §2a):
 ``self``, security-group and prefix-list sources are simply not internet
 sources; they neither open a rule nor hide another one, and a ``null``
@@ -40,25 +45,39 @@ SERVICE_NAMES: Mapping[int, str] = {
     11211: "Memcached", 27017: "MongoDB",
 }
 
-SG_TYPES: tuple[str, ...] = (
-    "aws_security_group",
-    "aws_default_security_group",
-    "aws_security_group_rule",
-    "aws_vpc_security_group_ingress_rule",
-)
+GROUP_TYPES: tuple[str, ...] = ("aws_security_group", "aws_default_security_group")
+SG_TYPES: tuple[str, ...] = (*GROUP_TYPES, "aws_security_group_rule", "aws_vpc_security_group_ingress_rule")
 
+# Protocol names AWS (or the provider, for the IANA names) accepts; anything
+# else that is not a protocol number is not a protocol we can judge.
 _PROTOCOLS = {"-1": "all", "all": "all", "tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp",
-              "icmp": "icmp", "1": "icmp", "icmpv6": "icmpv6", "58": "icmpv6"}
+              "icmp": "icmp", "1": "icmp", "icmpv6": "icmpv6", "58": "icmpv6", "ipv6-icmp": "icmpv6",
+              "gre": "47", "esp": "50", "ah": "51", "sctp": "132"}
 _MAX_SHOWN_SOURCES = 3
 _MEMO = "natpolicy.sg.exposures"
+_UNION_MEMO = "natpolicy.sg.group_unions"
+
+# What a message says when the plan marks the protocol or the ports sensitive:
+# the grade (the rule that fires) is the finding; the values stay hidden.
+_HIDDEN_WHAT = {
+    ALL_TRAFFIC: "all ports of a protocol (protocol and ports are sensitive)",
+    ADMIN: "a sensitive administrative or database port",
+    WEB: "a sensitive web port",
+    OTHER: "a sensitive port or protocol",
+}
 
 
 @dataclass(frozen=True)
 class Source:
-    """One source range and where it sits in the resource (for sensitivity)."""
+    """One source range and where it sits (for sensitivity).
+
+    ``owner`` is the resource holding it; ``None`` means the resource a
+    message is about.
+    """
 
     value: str
     path: tuple[str | int, ...]
+    owner: Resource | None = None
 
 
 @dataclass(frozen=True)
@@ -68,15 +87,21 @@ class IngressEntry:
     to_port: Any
     sources: tuple[Source, ...]
     block: int | None = None  # index of an inline ingress block
+    # The plan marks the protocol or a port sensitive: grade it, never show it.
+    hidden: bool = False
+    owner: Resource | None = None
 
 
 @dataclass(frozen=True)
 class Exposure:
     grade: int
     what: str          # "SSH (22/tcp)", "all traffic (every protocol and port)"
-    key: str           # stable discriminator for the fingerprint
+    key: str           # stable discriminator for the fingerprint; never holds a sensitive value
     sources: tuple[Source, ...]
     entry: IngressEntry
+    # Entries whose sources only together cover the internet (several rules
+    # or blocks of one group); empty for an entry open on its own.
+    union_of: tuple[IngressEntry, ...] = ()
 
 
 # -- reading resources ---------------------------------------------------------
@@ -84,34 +109,39 @@ def ingress_entries(resource: Resource) -> list[IngressEntry]:
     values = resource.after
     if not isinstance(values, dict):
         return []
-    if resource.type in ("aws_security_group", "aws_default_security_group"):
+    if resource.type in GROUP_TYPES:
         blocks = values.get("ingress")
         if not isinstance(blocks, list):  # unknown or absent: nothing we can judge
             return []
         return [
-            _entry(block, ("ingress", i), index=i)
+            _entry(resource, block, ("ingress", i), index=i)
             for i, block in enumerate(blocks)
             if isinstance(block, dict)
         ]
     if resource.type == "aws_security_group_rule":
         if values.get("type") != "ingress":  # egress, or unknown until apply
             return []
-        return [_entry(values, ())]
+        return [_entry(resource, values, ())]
     if resource.type == "aws_vpc_security_group_ingress_rule":
-        sources = [Source(v, (attr,)) for attr in ("cidr_ipv4", "cidr_ipv6")
+        sources = [Source(v, (attr,), resource) for attr in ("cidr_ipv4", "cidr_ipv6")
                    if isinstance(v := values.get(attr), str)]
+        hidden = any(resource.is_sensitive(a) for a in ("ip_protocol", "from_port", "to_port"))
         return [IngressEntry(values.get("ip_protocol"), values.get("from_port"), values.get("to_port"),
-                             tuple(sources))]
+                             tuple(sources), hidden=hidden, owner=resource)]
     return []
 
 
-def _entry(block: Mapping[str, Any], prefix: tuple[str | int, ...], index: int | None = None) -> IngressEntry:
+def _entry(resource: Resource, block: Mapping[str, Any], prefix: tuple[str | int, ...],
+           index: int | None = None) -> IngressEntry:
     sources: list[Source] = []
     for attr in ("cidr_blocks", "ipv6_cidr_blocks"):
         items = block.get(attr)
         if isinstance(items, list):  # an unknown list contributes nothing: never a violation
-            sources.extend(Source(v, (*prefix, attr, j)) for j, v in enumerate(items) if isinstance(v, str))
-    return IngressEntry(block.get("protocol"), block.get("from_port"), block.get("to_port"), tuple(sources), index)
+            sources.extend(Source(v, (*prefix, attr, j), resource) for j, v in enumerate(items)
+                           if isinstance(v, str))
+    hidden = any(resource.is_sensitive(*prefix, a) for a in ("protocol", "from_port", "to_port"))
+    return IngressEntry(block.get("protocol"), block.get("from_port"), block.get("to_port"), tuple(sources),
+                        index, hidden, resource)
 
 
 # -- judging ---------------------------------------------------------------------
@@ -151,7 +181,7 @@ def port_set(ports: Iterable[Any]) -> frozenset[int]:
 
 
 def exposures(resource: Resource, admin: frozenset[int], web: frozenset[int]) -> tuple[Exposure, ...]:
-    """Every open ingress rule of ``resource``, graded; memoised on the resource.
+    """Every ingress entry of ``resource`` open on its own, graded; memoised on the resource.
 
     SG001..SG004 all ask the same question of the same resource, so the
     answer is kept on it (keyed by the port lists) and computed once.
@@ -174,35 +204,57 @@ def exposures(resource: Resource, admin: frozenset[int], web: frozenset[int]) ->
 
 def grade(entry: IngressEntry, sources: tuple[Source, ...], admin: frozenset[int],
           web: frozenset[int]) -> Exposure | None:
-    protocol = _protocol(entry.protocol)
     family = "+".join(sorted({"ipv6" if ":" in s.value else "ipv4" for s in sources}))
+    judged = _judge(entry, admin, web)
+    if judged is None:
+        return None
+    level, what, key = judged
+    if entry.hidden:
+        # The key goes into fingerprints and baseline files: no sensitive port in it either.
+        what = _HIDDEN_WHAT[level]
+        key = "sensitive" if entry.block is None else f"sensitive#{entry.block}"
+    return Exposure(level, what, f"{key}:{family}", sources, entry)
+
+
+def _judge(entry: IngressEntry, admin: frozenset[int], web: frozenset[int]) -> tuple[int, str, str] | None:
+    """(grade, what is exposed, key) of an entry, or ``None`` when it exposes nothing we can name."""
+    protocol = _protocol(entry.protocol)
     if protocol is None:
-        return None  # unknown until apply: never a violation
+        return None  # unknown until apply, or not a protocol: never a violation
     if protocol == "all":
-        return Exposure(ALL_TRAFFIC, "all traffic (every protocol and port)", f"all:{family}", sources, entry)
+        return ALL_TRAFFIC, "all traffic (every protocol and port)", "all"
     if protocol in ("icmp", "icmpv6"):
         # ICMP "ports" are type and code; ping from the world is not a real exposure.
         return None
     if protocol not in ("tcp", "udp"):
         # AWS ignores ports for other protocols (GRE, ESP...): all of that protocol is open.
-        return Exposure(OTHER, f"all of IP protocol {protocol}", f"{protocol}:{family}", sources, entry)
-    low, high = _port(entry.from_port), _port(entry.to_port)
-    if low is None or high is None:
-        return None  # ports unknown until apply: skip rather than guess
-    low, high = min(low, high), max(low, high)
-    key = f"{protocol}:{low}-{high}:{family}"
+        return OTHER, f"all of IP protocol {protocol}", protocol
+    ports = _port_range(entry)
+    if ports is None:
+        return None  # unknown until apply, or a range AWS refuses
+    low, high = ports
+    key = f"{protocol}:{low}-{high}"
     span = f"{low}/{protocol}" if low == high else f"{low}-{high}/{protocol}"
     if low <= 1 and high >= 65535:  # port 0 is reserved, so 1-65535 is every usable port
-        return Exposure(ALL_TRAFFIC, f"every {protocol.upper()} port ({span})", key, sources, entry)
+        return ALL_TRAFFIC, f"every {protocol.upper()} port ({span})", key
     hits = sorted(p for p in admin if low <= p <= high)
     if hits:
         if low == high:
-            return Exposure(ADMIN, _named(low, span), key, sources, entry)
+            return ADMIN, _named(low, span), key
         named = ", ".join(_named(p, str(p)) for p in hits[:4]) + (", ..." if len(hits) > 4 else "")
-        return Exposure(ADMIN, f"ports {span}, including {named},", key, sources, entry)
+        return ADMIN, f"ports {span}, including {named},", key
     if high - low < len(web) and all(p in web for p in range(low, high + 1)):
-        return Exposure(WEB, _named(low, span) if low == high else f"ports {span}", key, sources, entry)
-    return Exposure(OTHER, f"port {span}" if low == high else f"ports {span}", key, sources, entry)
+        return WEB, _named(low, span) if low == high else f"ports {span}", key
+    return OTHER, f"port {span}" if low == high else f"ports {span}", key
+
+
+def _port_range(entry: IngressEntry) -> tuple[int, int] | None:
+    low, high = _port(entry.from_port), _port(entry.to_port)
+    if low is None or high is None or low > high:
+        # A reversed range (from_port 443, to_port 22) is refused by AWS
+        # (InvalidParameterValue): it never opens anything.
+        return None
+    return low, high
 
 
 def _named(port: int, text: str) -> str:
@@ -211,10 +263,19 @@ def _named(port: int, text: str) -> str:
 
 
 def _protocol(value: Any) -> str | None:
-    if value is UNKNOWN or value is None:
+    """``all``, ``tcp``, ``udp``, ``icmp``, ``icmpv6`` or a protocol number; ``None`` when not known."""
+    if value is UNKNOWN or value is None or isinstance(value, bool):
         return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     text = str(value).strip().lower()
-    return _PROTOCOLS.get(text, text) if text else None
+    if text in _PROTOCOLS:
+        return _PROTOCOLS[text]
+    if text.isdigit() and 0 <= int(text) <= 255:
+        return str(int(text))
+    # Neither a name nor a number: text left unresolved (``var.proto`` from
+    # HCL or Checkov), which AWS would refuse anyway. Never a violation.
+    return None
 
 
 def _port(value: Any) -> int | None:
@@ -230,9 +291,142 @@ def _port(value: Any) -> int | None:
 
 
 def render_sources(resource: Resource, sources: tuple[Source, ...]) -> str:
-    shown = [resource.show(s.value, *s.path) for s in sources[:_MAX_SHOWN_SOURCES]]
+    shown = [(s.owner or resource).show(s.value, *s.path) for s in sources[:_MAX_SHOWN_SOURCES]]
     more = len(sources) - len(shown)
     return " + ".join(dict.fromkeys(shown)) + (f" (+{more} more)" if more > 0 else "")
+
+
+# -- entries of one group, judged together ----------------------------------------
+def group_unions(model: ResourceModel, admin: frozenset[int],
+                 web: frozenset[int]) -> Mapping[int, tuple[Exposure, ...]]:
+    """Exposures that only several entries of one group open together, by ``id()`` of the resource reported.
+
+    Entries are combined when they belong to the same group (inline blocks of
+    one ``aws_security_group``; rules whose ``security_group_id`` is the same
+    known id, or references the same one group) and have the same protocol
+    and port range. An address family is reported only when no single entry
+    is already open in it, so nothing is reported twice. Built once per model
+    and port lists, in one pass over the SG resources.
+    """
+    memo: dict[tuple[Any, ...], Mapping[int, tuple[Exposure, ...]]] = model.facts.setdefault(_UNION_MEMO, {})
+    memo_key = (admin, web, len(model))
+    if memo_key in memo:
+        return memo[memo_key]
+    buckets: dict[tuple[Any, ...], list[IngressEntry]] = {}
+    for resource in model.of_type(*SG_TYPES):
+        if resource.mode != "managed" or not resource.exists_after:
+            continue
+        group = _group_key(resource, model)
+        if group is None:
+            continue
+        for entry in ingress_entries(resource):
+            judged = _bucket_key(entry)
+            if judged is not None and entry.sources:
+                buckets.setdefault((group, judged), []).append(entry)
+    found: dict[int, list[Exposure]] = {}
+    for (group, _), entries in buckets.items():
+        if len(entries) < 2:
+            continue
+        for version in (4, 6):
+            exposure = _union_exposure(entries, version, admin, web)
+            if exposure is not None:
+                reporter = _reporter(group, entries, model)
+                found.setdefault(id(reporter), []).append(exposure)
+    result = {k: tuple(v) for k, v in found.items()}
+    memo[memo_key] = result
+    return result
+
+
+def _bucket_key(entry: IngressEntry) -> tuple[Any, ...] | None:
+    protocol = _protocol(entry.protocol)
+    if protocol is None or protocol in ("icmp", "icmpv6"):
+        return None
+    if protocol in ("tcp", "udp"):
+        ports = _port_range(entry)
+        return None if ports is None else (protocol, *ports)
+    return (protocol,)  # all traffic, or a protocol without ports
+
+
+def _group_key(resource: Resource, model: ResourceModel) -> tuple[str, ...] | None:
+    """Which security group an entry belongs to, or ``None`` when we cannot tell."""
+    if resource.type in GROUP_TYPES:
+        return ("resource", resource.origin, resource.address)
+    after = resource.after if isinstance(resource.after, dict) else {}
+    group_id = after.get("security_group_id")
+    if isinstance(group_id, str) and group_id:
+        for group in model.by_id(group_id):
+            if group.type in GROUP_TYPES and group.mode == "managed" and group.exists_after:
+                return ("resource", group.origin, group.address)
+        return ("id", group_id)
+    if group_id is UNKNOWN:
+        # Known after apply: the configuration reference tells, when it names one group instance.
+        groups = [g for g in model.referenced(resource, "security_group_id")
+                  if g.type in GROUP_TYPES and g.mode == "managed" and g.exists_after]
+        if len(groups) == 1:
+            return ("resource", groups[0].origin, groups[0].address)
+    return None
+
+
+def _union_exposure(entries: list[IngressEntry], version: int, admin: frozenset[int],
+                    web: frozenset[int]) -> Exposure | None:
+    def in_family(entry: IngressEntry) -> list[Source]:
+        return [s for s in entry.sources if (net := _network(s.value)) is not None and net.version == version]
+
+    # In address order, so the message, the key and the reported resource do not depend on plan order.
+    members = sorted((e for e in entries if in_family(e)), key=_member_order)
+    if len(members) < 2 or any(internet_sources(in_family(e)) for e in members):
+        return None  # fewer than two entries in this family, or one is open alone (reported as such)
+    sources = internet_sources(s for e in members for s in in_family(e))
+    if not sources:
+        return None
+    first = members[0]
+    hidden = any(e.hidden for e in members)
+    judged = _judge(first, admin, web)
+    if judged is None:
+        return None
+    level, what, key = judged
+    if hidden:
+        what = _HIDDEN_WHAT[level]
+        # Named by its members, never by the (sensitive) ports.
+        key = "sensitive:" + "+".join(_member_id(e) for e in members)
+    return Exposure(level, what, f"union:{key}:ipv{version}", sources, first, tuple(members))
+
+
+def _member_order(entry: IngressEntry) -> tuple[str, str, int]:
+    owner = entry.owner
+    return (owner.origin if owner else "", owner.address if owner else "", -1 if entry.block is None else entry.block)
+
+
+def _member_id(entry: IngressEntry) -> str:
+    address = entry.owner.address if entry.owner is not None else ""
+    return address if entry.block is None else f"{address}#{entry.block}"
+
+
+def _reporter(group: tuple[str, ...], entries: list[IngressEntry], model: ResourceModel) -> Resource:
+    """The group itself when it is in the plan, else the first rule (by address) that takes part."""
+    if group[0] == "resource":
+        resource = model.get(group[2], origin=group[1])
+        if resource is not None and resource.exists_after:
+            return resource
+    owners = [e.owner for e in entries if e.owner is not None]
+    return min(owners, key=lambda r: (r.origin, r.address))
+
+
+def _members_text(reporter: Resource, members: tuple[IngressEntry, ...]) -> str:
+    parts: list[str] = []
+    for e in members:
+        if e.owner is reporter or e.owner is None:
+            parts.append(f"ingress block {e.block}" if e.block is not None else "this rule")
+        else:
+            parts.append(e.owner.address + (f" ingress block {e.block}" if e.block is not None else ""))
+    unique = list(dict.fromkeys(parts))
+    return ", ".join(unique[:-1]) + f" and {unique[-1]}" if len(unique) > 1 else unique[0]
+
+
+def open_exposures(resource: Resource, model: ResourceModel, admin: frozenset[int] = frozenset(DEFAULT_ADMIN_PORTS),
+                   web: frozenset[int] = frozenset(DEFAULT_WEB_PORTS)) -> tuple[Exposure, ...]:
+    """Everything SG001..SG004 report on ``resource``: its own open entries, then group unions it carries."""
+    return exposures(resource, admin, web) + group_unions(model, admin, web).get(id(resource), ())
 
 
 # -- the base of SG001..SG004 ----------------------------------------------------
@@ -255,23 +449,24 @@ class IngressExposureCheck(ResourceCheck):
         self._web = port_set(self.options.get("web_ports") or ())
 
     def scan(self, resource: Resource, model: ResourceModel) -> Iterable[Violation]:
-        for exposure in exposures(resource, self._admin, self._web):
+        for exposure in open_exposures(resource, model, self._admin, self._web):
             if exposure.grade != self.grade:
                 continue
             shown = render_sources(resource, exposure.sources)
             entry = exposure.entry
             details: dict[str, Any] = {"exposure": exposure.what, "sources": shown}
-            if entry.block is not None:
+            message = f"{resource.address} allows {exposure.what} from {shown}"
+            if exposure.union_of:
+                together = _members_text(resource, exposure.union_of)
+                message += f" (together, through {together})"
+                details["union_of"] = [_member_id(e) for e in exposure.union_of]
+            elif entry.block is not None:
                 details["ingress_block"] = entry.block
-            yield Violation(
-                message=f"{resource.address} allows {exposure.what} from {shown}",
-                key=exposure.key,
-                details=details,
-            )
+            yield Violation(message=message, key=exposure.key, details=details)
 
 
 __all__ = [
-    "ADMIN", "ALL_TRAFFIC", "OTHER", "WEB", "DEFAULT_ADMIN_PORTS", "DEFAULT_WEB_PORTS",
-    "IngressEntry", "IngressExposureCheck", "Exposure", "exposures", "ingress_entries",
-    "internet_sources", "port_set",
+    "ADMIN", "ALL_TRAFFIC", "OTHER", "WEB", "DEFAULT_ADMIN_PORTS", "DEFAULT_WEB_PORTS", "GROUP_TYPES", "SG_TYPES",
+    "IngressEntry", "IngressExposureCheck", "Exposure", "Source", "exposures", "group_unions", "ingress_entries",
+    "internet_sources", "open_exposures", "port_set",
 ]
