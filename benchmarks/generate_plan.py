@@ -2,7 +2,8 @@
 """Deterministic, realistic Terraform plan JSON for benchmarks and parity runs.
 
     python benchmarks/generate_plan.py N [-o plan.json] [--seed S] [--modules M]
-                                         [--indent K] [--nat-deletions D] [--stats]
+                                         [--layout units|count] [--indent K]
+                                         [--nat-deletions D] [--stats]
 
 The plan is what ``terraform show -json`` writes for format 1.2: ``planned_values``,
 ``resource_changes`` (actions, before/after, ``after_unknown``, sensitive masks,
@@ -19,6 +20,13 @@ natpolicy and Checkov look for, and a few of Checkov's known blind spots
 (``prefix_list_ids`` alternates between ``[]`` and ``null``, a ``self`` rule
 before an open one, split CIDRs, ``ip_protocol = "-1"``). ``--stats`` prints
 what was injected, so both tools' counts can be checked against it.
+
+``--layout count`` puts every unit's network (its subnets, EIP, NAT gateway,
+private route table, default route and association) into one
+``module "vpc"`` as ``count`` instances, the shape of
+``terraform-aws-modules/vpc``: ``module.vpc.aws_nat_gateway.this[0]`` ...
+``[N-1]``, with references that name no instance (``[count.index]``). Rules
+that match twins to twins must stay linear in the number of instances.
 
 Only the standard library is used, so the same file runs in Checkov's venv.
 """
@@ -78,6 +86,7 @@ class Res:
     action_reason: str | None = None
     replace_paths: list[list[str]] | None = None
     in_config: bool = True
+    index: int | None = None  # a count instance (--layout count)
 
     @property
     def local(self) -> str:
@@ -85,15 +94,25 @@ class Res:
 
     @property
     def address(self) -> str:
-        return f"{self.module}.{self.local}" if self.module else self.local
+        key = "" if self.index is None else f"[{self.index}]"
+        return f"{self.module}.{self.local}{key}" if self.module else f"{self.local}{key}"
+
+
+LAYOUTS = ("units", "count")
+COUNT_MODULE = "module.vpc"
+# --layout count names resources as terraform-aws-modules/vpc does.
+COUNT_NAMES = {("aws_nat_gateway", "nat"): "this", ("aws_route", "private_default"): "private_nat_gateway"}
 
 
 class Generator:
-    def __init__(self, n: int, seed: int, modules: int, nat_deletions: int) -> None:
+    def __init__(self, n: int, seed: int, modules: int, nat_deletions: int, layout: str = "units") -> None:
+        if layout not in LAYOUTS:
+            raise ValueError(f"unknown layout {layout!r}")
         self.n = n
         self.rng = random.Random(seed)
         self.seed = seed
         self.modules = modules
+        self.layout = layout
         self.units = max(1, round(n / RESOURCES_PER_UNIT))
         self.forced_deletions = self._spread(min(nat_deletions, self.units))
         self.stats: Counter[str] = Counter()
@@ -122,6 +141,29 @@ class Generator:
 
     def module_of(self, unit: int) -> str:
         return f"module.net_{unit % self.modules}" if self.modules else ""
+
+    # -- the network part of a unit: its own names, or count instances -----
+    def net_module(self, unit: int) -> str:
+        return COUNT_MODULE if self.layout == "count" else self.module_of(unit)
+
+    def net_name(self, type_: str, base: str, unit: int) -> str:
+        return COUNT_NAMES.get((type_, base), base) if self.layout == "count" else f"{base}_{unit}"
+
+    def net_ref(self, type_: str, base: str, unit: int) -> list[str]:
+        """References to the unit's own network resource, as Terraform lists them."""
+        name = self.net_name(type_, base, unit)
+        if self.layout == "count":
+            return [f"{type_}.{name}", "count.index"]  # `aws_x.name[count.index].id`
+        return [f"{type_}.{name}.id", f"{type_}.{name}"]
+
+    def vpc_ref(self, unit: int, mod: str) -> list[str]:
+        """The unit's VPC, seen from a resource in module ``mod`` (none across modules)."""
+        return [f"aws_vpc.vpc_{unit}.id", f"aws_vpc.vpc_{unit}"] if mod == self.module_of(unit) else []
+
+    def net(self, res: Res, unit: int) -> Res:
+        if self.layout == "count":
+            res.index = unit
+        return res
 
     def add(self, res: Res) -> Res:
         self.resources.append(res)
@@ -164,15 +206,16 @@ class Generator:
         }))
         vref = [f"aws_vpc.vpc_{u}.id", f"aws_vpc.vpc_{u}"]
         subnets = {}
+        net_mod = self.net_module(u)
         for kind, third in (("public", 0), ("private", 128)):
             sid = self.rid("subnet", f"{kind}{u}")
             subnets[kind] = sid
-            self.add(self.make("aws_subnet", f"{kind}_{u}", mod, new, {
+            self.add(self.net(self.make("aws_subnet", self.net_name("aws_subnet", kind, u), net_mod, new, {
                 "vpc_id": vpc_id if not new else None, "cidr_block": cidr.replace(".0/24", f".{third}/25"),
                 "availability_zone": f"{REGION}{'abc'[u % 3]}", "map_public_ip_on_launch": kind == "public",
                 "ipv6_native": False,
             }, {"id": sid, "availability_zone_id": f"euw1-az{u % 3 + 1}"},
-                refs={"vpc_id": vref}))
+                refs={"vpc_id": self.vpc_ref(u, net_mod)}), u))
             if new:
                 self.resources[-1].after.pop("vpc_id")
                 self.resources[-1].unknown["vpc_id"] = True
@@ -186,6 +229,8 @@ class Generator:
 
     def nat_block(self, u: int, mod: str, new: bool, subnets: dict[str, str]) -> None:
         rng = self.rng
+        mod = self.net_module(u)
+        ref = self.net_ref
         nat_id = self.rid("nat", f"nat{u}")
         eip_id = self.rid("eipalloc", f"eip{u}")
         rtb_id = self.rid("rtb", f"rt{u}")
@@ -202,41 +247,40 @@ class Generator:
                 scenario = "consolidate"
         self.stats[f"nat_{scenario}"] += 1
 
-        eip = self.make("aws_eip", f"nat_{u}", mod, new, {"domain": "vpc"},
+        eip = self.make("aws_eip", self.net_name("aws_eip", "nat", u), mod, new, {"domain": "vpc"},
                         {"id": eip_id, "allocation_id": eip_id, "public_ip": f"52.{u % 250}.{u // 250 % 250}.10",
                          "association_id": f"eipassoc-{_hex(str(u), 8)}"})
-        nat = self.make("aws_nat_gateway", f"nat_{u}", mod, new,
+        nat = self.make("aws_nat_gateway", self.net_name("aws_nat_gateway", "nat", u), mod, new,
                         {"connectivity_type": "public", "subnet_id": subnets["public"] if not new else None,
                          "allocation_id": eip_id if not new else None},
                         {"id": nat_id, "network_interface_id": self.rid("eni", f"nat{u}"),
                          "private_ip": f"10.{(u // 256) % 256}.{u % 256}.5", "public_ip": f"52.{u % 250}.{u // 250 % 250}.10",
                          "association_id": f"eipassoc-{_hex(str(u), 8)}"},
-                        refs={"allocation_id": [f"aws_eip.nat_{u}.id", f"aws_eip.nat_{u}"],
-                              "subnet_id": [f"aws_subnet.public_{u}.id", f"aws_subnet.public_{u}"]})
+                        refs={"allocation_id": ref("aws_eip", "nat", u), "subnet_id": ref("aws_subnet", "public", u)})
         if new:
             for attr in ("subnet_id", "allocation_id"):
                 nat.after.pop(attr)
                 nat.unknown[attr] = True
-        rt = self.make("aws_route_table", f"private_{u}", mod, new, {"propagating_vgws": []},
+        rt = self.make("aws_route_table", self.net_name("aws_route_table", "private", u), mod, new, {"propagating_vgws": []},
                        {"id": rtb_id, "vpc_id": self.rid("vpc", f"vpc{u}"), "route": []},
-                       refs={"vpc_id": [f"aws_vpc.vpc_{u}.id", f"aws_vpc.vpc_{u}"]})
-        route = self.make("aws_route", f"private_default_{u}", mod, new,
+                       refs={"vpc_id": self.vpc_ref(u, mod)})
+        route = self.make("aws_route", self.net_name("aws_route", "private_default", u), mod, new,
                           {"destination_cidr_block": "0.0.0.0/0", "nat_gateway_id": nat_id if not new else None,
                            "gateway_id": "", "transit_gateway_id": "",
                            "route_table_id": rtb_id if not new else None},
                           {"id": f"r-{rtb_id}1080289494", "origin": "CreateRoute", "state": "active"},
-                          refs={"nat_gateway_id": [f"aws_nat_gateway.nat_{u}.id", f"aws_nat_gateway.nat_{u}"],
-                                "route_table_id": [f"aws_route_table.private_{u}.id", f"aws_route_table.private_{u}"]})
+                          refs={"nat_gateway_id": ref("aws_nat_gateway", "nat", u),
+                                "route_table_id": ref("aws_route_table", "private", u)})
         if new:
             for attr in ("nat_gateway_id", "route_table_id"):
                 route.after.pop(attr)
                 route.unknown[attr] = True
-        rta = self.make("aws_route_table_association", f"private_{u}", mod, new,
+        rta = self.make("aws_route_table_association", self.net_name("aws_route_table_association", "private", u), mod, new,
                         {"gateway_id": None, "subnet_id": subnets["private"] if not new else None,
                          "route_table_id": rtb_id if not new else None},
                         {"id": self.rid("rtbassoc", f"rta{u}")},
-                        refs={"subnet_id": [f"aws_subnet.private_{u}.id", f"aws_subnet.private_{u}"],
-                              "route_table_id": [f"aws_route_table.private_{u}.id", f"aws_route_table.private_{u}"]})
+                        refs={"subnet_id": ref("aws_subnet", "private", u),
+                              "route_table_id": ref("aws_route_table", "private", u)})
         if new:
             for attr in ("subnet_id", "route_table_id"):
                 rta.after.pop(attr)
@@ -271,14 +315,17 @@ class Generator:
             _delete(nat)
             route.actions = ["update"]
             route.after = {**route.after, "nat_gateway_id": other_id}
-            if other_mod == mod:
+            if self.layout == "count":
+                key = f"aws_nat_gateway.this[{other_u}]"
+                route.refs["nat_gateway_id"] = [f"{key}.id", key, "aws_nat_gateway.this"]
+            elif other_mod == mod:
                 route.refs["nat_gateway_id"] = [f"aws_nat_gateway.nat_{other_u}.id", f"aws_nat_gateway.nat_{other_u}"]
             else:
                 route.refs["nat_gateway_id"] = []
         elif scenario == "keep":
             self.kept_nat_ids.append((u, mod, nat_id))
         for res in (eip, nat, rt, route, rta):
-            self.add(res)
+            self.add(self.net(res, u))
 
     def security_group(self, u: int, mod: str, new: bool, vpc_id: str, vref: list[str]) -> None:
         rng = self.rng
@@ -389,7 +436,7 @@ class Generator:
                 "metadata_options": [{"http_endpoint": "enabled", "http_tokens": "required"}],
             }, {"id": iid, "arn": self.arn("ec2", "instance", iid), "private_ip": f"10.0.{u % 256}.20",
                 "instance_state": "running", "availability_zone": f"{REGION}a"},
-                refs={"subnet_id": [f"aws_subnet.private_{u}.id", f"aws_subnet.private_{u}"]},
+                refs={"subnet_id": [] if self.layout == "count" else [f"aws_subnet.private_{u}.id", f"aws_subnet.private_{u}"]},
                 sensitive={"root_block_device": [{"tags_all": {}}], "ebs_block_device": [],
                            "metadata_options": [{}], "user_data": True})
             if new:
@@ -462,7 +509,10 @@ class Generator:
         entry: dict[str, Any] = {"address": r.address}
         if r.module:
             entry["module_address"] = r.module
-        entry.update({"mode": "managed", "type": r.type, "name": r.name, "provider_name": PROVIDER})
+        entry.update({"mode": "managed", "type": r.type, "name": r.name})
+        if r.index is not None:
+            entry["index"] = r.index
+        entry["provider_name"] = PROVIDER
         entry["change"] = {
             "actions": r.actions,
             "before": r.before,
@@ -478,24 +528,35 @@ class Generator:
         return entry
 
     def values_entry(self, r: Res, values: dict[str, Any], sensitive: dict[str, Any]) -> dict[str, Any]:
-        return {"address": r.address, "mode": "managed", "type": r.type, "name": r.name, "provider_name": PROVIDER,
-                "schema_version": 1, "values": values, "sensitive_values": sensitive}
+        entry: dict[str, Any] = {"address": r.address, "mode": "managed", "type": r.type, "name": r.name}
+        if r.index is not None:
+            entry["index"] = r.index
+        entry.update({"provider_name": PROVIDER, "schema_version": 1, "values": values, "sensitive_values": sensitive})
+        return entry
 
     def configuration(self) -> dict[str, Any]:
         by_module: dict[str, list[dict[str, Any]]] = {}
+        declared: set[tuple[str, str]] = set()
         for r in self.resources:
             if not r.in_config or r.after is None and "delete" in r.actions:
                 continue  # deleted resources have left the configuration
+            if (r.module, r.local) in declared:
+                continue  # one block for all count instances
+            declared.add((r.module, r.local))
             by_module.setdefault(r.module, []).append(self.config_entry(r))
         root: dict[str, Any] = {"resources": by_module.get("", [])}
-        if self.modules:
-            calls = {}
-            for m in range(self.modules):
-                name = f"net_{m}"
-                calls[name] = {"source": "./modules/network",
-                               "expressions": {"region": {"constant_value": REGION}},
-                               "module": {"resources": by_module.get(f"module.{name}", []),
-                                          "variables": {"region": {}}}}
+        calls = {}
+        for m in range(self.modules):
+            name = f"net_{m}"
+            calls[name] = {"source": "./modules/network",
+                           "expressions": {"region": {"constant_value": REGION}},
+                           "module": {"resources": by_module.get(f"module.{name}", []),
+                                      "variables": {"region": {}}}}
+        if self.layout == "count":
+            calls[COUNT_MODULE.removeprefix("module.")] = {
+                "source": "./modules/vpc", "expressions": {"azs": {"constant_value": ["a", "b", "c"]}},
+                "module": {"resources": by_module.get(COUNT_MODULE, []), "variables": {"azs": {}}}}
+        if calls:
             root["module_calls"] = calls
         return {"provider_config": {"aws": {"name": "aws", "full_name": PROVIDER,
                                             "expressions": {"region": {"constant_value": REGION}}}},
@@ -518,8 +579,11 @@ class Generator:
         for key, refs in r.refs.items():
             if refs:
                 expressions[key] = {"references": refs}
-        return {"address": r.local, "mode": "managed", "type": r.type, "name": r.name, "provider_config_key": "aws",
-                "expressions": expressions, "schema_version": 1}
+        entry = {"address": r.local, "mode": "managed", "type": r.type, "name": r.name, "provider_config_key": "aws",
+                 "expressions": expressions, "schema_version": 1}
+        if r.index is not None:
+            entry["count_expression"] = {"references": ["local.nat_gateway_count"]}
+        return entry
 
 
 
@@ -591,8 +655,9 @@ def expected_findings(stats: Counter[str]) -> dict[str, int]:
     }
 
 
-def generate(n: int, seed: int = 1, modules: int = 0, nat_deletions: int = 0) -> tuple[dict[str, Any], Counter[str]]:
-    gen = Generator(n, seed, modules, nat_deletions)
+def generate(n: int, seed: int = 1, modules: int = 0, nat_deletions: int = 0,
+             layout: str = "units") -> tuple[dict[str, Any], Counter[str]]:
+    gen = Generator(n, seed, modules, nat_deletions, layout)
     return gen.build(), gen.stats
 
 
@@ -602,6 +667,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--output", default="-", help="output file (default stdout)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--modules", type=int, default=0, help="spread units over M module calls")
+    parser.add_argument("--layout", choices=LAYOUTS, default="units",
+                        help="count: every unit's network as count instances of one module \"vpc\"")
     parser.add_argument("--indent", type=int, default=None, help="pretty-print with K spaces (default compact)")
     parser.add_argument("--nat-deletions", type=int, default=0,
                         help="force this many units to delete their NAT gateway without replacement")
@@ -609,7 +676,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.n < 1 or args.modules < 0:
         parser.error("N must be ≥ 1 and --modules ≥ 0")
-    doc, stats = generate(args.n, args.seed, args.modules, args.nat_deletions)
+    doc, stats = generate(args.n, args.seed, args.modules, args.nat_deletions, args.layout)
     separators = (",", ":") if args.indent is None else (",", ": ")
     text = json.dumps(doc, indent=args.indent, separators=separators)
     if args.output == "-":

@@ -7,11 +7,37 @@ plan is applied). Values that are only known at apply time are replaced by the
 
 This module imports nothing else from natpolicy: loaders produce it, checks
 consume it, and it stays the one contract between the two.
+
+References
+----------
+``Resource.references`` maps a top-level attribute (and ``count_expression``
+/ ``for_each_expression``) to the resources its expression refers to, already
+resolved through module variables and outputs by the loader. Each target is a
+module-qualified resource address that keeps exactly the *literal* instance
+keys the configuration wrote, spelled as in a resource address::
+
+    aws_vpc.main                    aws_vpc.main.id, aws_vpc.main[count.index].id, aws_vpc.main[*].id
+    aws_vpc.main[0]                 aws_vpc.main[0].id
+    aws_vpc.main["a"]               aws_vpc.main["a"].id
+    module.net["a"].aws_vpc.this    module.net["a"].vpc_id (an output returning aws_vpc.this.id)
+    module.net.aws_vpc.this         module.net.vpc_id, or the module's own aws_vpc.this.id seen from inside it
+
+A step without a key means "no key was written" (or only a computed one such
+as ``count.index``), not "no instance key": ``ResourceModel.referenced``
+matches it to every instance, preferring, for module steps the referrer
+shares, the referrer's own module instance (so ``module.vpc["a"]`` never
+claims ``module.vpc["b"]``'s resources). A written key matches only the
+instance with that key. ``strip_instance_keys`` turns a target into its config
+address. Terraform lists the shorter prefixes of every traversal too
+(``aws_vpc.main[0].id``, ``aws_vpc.main[0]``, ``aws_vpc.main``); a loader drops
+the bare prefix when a keyed form of it is in the same list.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 __all__ = [
@@ -21,6 +47,8 @@ __all__ = [
     "Resource",
     "ResourceModel",
     "is_known",
+    "reference_steps",
+    "reference_target",
 ]
 
 
@@ -92,8 +120,9 @@ class Resource:
     after: Any = None
     before_sensitive: Any = False
     after_sensitive: Any = False
-    # Top-level attribute -> resolved config addresses it references
-    # (module-qualified, without instance keys: "module.vpc.aws_vpc.this").
+    # Top-level attribute -> resolved resource addresses it references,
+    # module-qualified, with only the literal instance keys the configuration
+    # wrote ("module.vpc.aws_vpc.this", "aws_vpc.main[0]"; see the module doc).
     references: dict[str, tuple[str, ...]] = field(default_factory=dict)
     origin: str = ""  # the plan file or directory this came from
     location: SourceLocation | None = None
@@ -249,6 +278,102 @@ def skip_index(text: str, i: int) -> int:
     return i
 
 
+def literal_key(inner: str) -> str | None:
+    """The text between ``[`` and ``]`` as a normalised instance key, or None if it is computed.
+
+    ``0`` -> ``[0]``, ``"a"`` -> ``["a"]``; ``count.index``, ``each.key``, ``*`` -> None.
+    """
+    inner = inner.strip()
+    if inner.isdigit():
+        return f"[{int(inner)}]"
+    if len(inner) >= 2 and inner[0] == '"' and inner[-1] == '"':
+        try:
+            value = json.loads(inner)
+        except ValueError:
+            return None
+        if isinstance(value, str):
+            return "[" + json.dumps(value, ensure_ascii=False) + "]"
+    return None
+
+
+def key_value(key: str | None) -> int | str | None:
+    """``[0]`` -> 0, ``["a"]`` -> "a": the ``Resource.index`` a normalised key names."""
+    if key is None:
+        return None
+    inner = key[1:-1]
+    return int(inner) if inner.isdigit() else json.loads(inner)
+
+
+def reference_steps(text: str) -> list[tuple[str, str | None]]:
+    """Dotted parts of a reference or address, each with the literal key written after it.
+
+    ``module.vpc["a"].aws_vpc.this[count.index].id`` ->
+    ``[("module", None), ("vpc", '["a"]'), ("aws_vpc", None), ("this", None), ("id", None)]``.
+    """
+    if "[" not in text:
+        # Nearly every reference: a plain split gives the same steps as the
+        # character walk below, several times faster.
+        return [(p, None) for p in text.split(".") if p]
+    steps: list[tuple[str, str | None]] = []
+    name: list[str] = []
+    key: str | None = None
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == ".":
+            steps.append(("".join(name), key))
+            name, key = [], None
+        elif ch == "[":
+            end = skip_index(text, i)
+            found = literal_key(text[i + 1:end - 1])
+            if key is None:  # a second index (list element of an attribute) is not an instance key
+                key = found
+            i = end
+            continue
+        else:
+            name.append(ch)
+        i += 1
+    steps.append(("".join(name), key))
+    return [s for s in steps if s[0]]
+
+
+@lru_cache(maxsize=65536)
+def reference_target(target: str) -> tuple[str, tuple[str | None, ...], str | None]:
+    """A ``Resource.references`` target -> (config address, key per module step, resource key).
+
+    ``module.net["a"].aws_vpc.this[0]`` -> ``("module.net.aws_vpc.this", ('["a"]',), "[0]")``.
+    """
+    steps = reference_steps(target)
+    names: list[str] = []
+    module_keys: list[str | None] = []
+    i = 0
+    while i + 1 < len(steps) and steps[i][0] == "module":
+        names.append(steps[i + 1][0])
+        module_keys.append(steps[i + 1][1])
+        i += 2
+    local = steps[i:]
+    width = 3 if local and local[0][0] == "data" else 2
+    resource_key = local[width - 1][1] if len(local) >= width else None
+    config = ".".join([*(f"module.{m}" for m in names), *(s[0] for s in local[:width])])
+    return config, tuple(module_keys), resource_key
+
+
+def module_keys_of(module_address: str) -> tuple[str | None, ...]:
+    """``module.a["x"].module.b`` -> ``('["x"]', None)``: the key of each module step."""
+    if not module_address:
+        return ()
+    steps = reference_steps(module_address)
+    return tuple(steps[i + 1][1] for i in range(0, len(steps) - 1, 2) if steps[i][0] == "module")
+
+
+@dataclass(slots=True)
+class _InstanceGroup:
+    """The instances of one config address inside one module instance."""
+
+    resources: list[Resource] = field(default_factory=list)
+    by_index: dict[Any, list[Resource]] = field(default_factory=dict)
+
+
 class ResourceModel:
     """All resources of one run, indexed once.
 
@@ -262,19 +387,30 @@ class ResourceModel:
         self._by_key: dict[tuple[str, str, str | None], Resource] = {}
         self._by_type: dict[str, list[Resource]] = {}
         self._by_config: dict[tuple[str, str], list[Resource]] = {}
+        # (origin, config address) -> module instance keys -> its instances;
+        # reference matching is a dictionary lookup, never a scan of twins.
+        self._groups: dict[tuple[str, str], dict[tuple[str | None, ...], _InstanceGroup]] = {}
         self._by_id: dict[str, list[Resource]] = {}
-        self._reverse: dict[int, list[tuple[Resource, str]]] | None = None
+        # Referrer type -> id(target) -> (referrer, attribute), built per type on demand.
+        self._reverse: dict[str, dict[int, list[tuple[Resource, str]]]] = {}
         # Loader-level facts, e.g. {"origins": {...}} or HCL notes.
         self.facts: dict[str, Any] = dict(facts or {})
         for resource in resources:
             self.add(resource)
 
     def add(self, resource: Resource) -> None:
-        self._reverse = None
+        self._reverse = {}
         self.resources.append(resource)
         self._by_key[(resource.origin, resource.address, resource.deposed)] = resource
         self._by_type.setdefault(resource.type, []).append(resource)
-        self._by_config.setdefault((resource.origin, resource.config_address), []).append(resource)
+        config = resource.config_address
+        self._by_config.setdefault((resource.origin, config), []).append(resource)
+        groups = self._groups.setdefault((resource.origin, config), {})
+        group = groups.get(keys := module_keys_of(resource.module))
+        if group is None:
+            group = groups[keys] = _InstanceGroup()
+        group.resources.append(resource)
+        group.by_index.setdefault(resource.index, []).append(resource)
         for side in (resource.before, resource.after):
             if isinstance(side, dict):
                 rid = side.get("id")
@@ -310,46 +446,94 @@ class ResourceModel:
         return self._by_config.get((origin, config_address), [])
 
     def referenced(self, resource: Resource, attribute: str | None = None) -> list[Resource]:
-        """Resources ``resource`` refers to (through ``attribute`` if given).
+        """Resources ``resource`` refers to (through ``attribute`` if given), in model order per target.
 
         References are resolved by the loader through variables and module
-        outputs; here they are matched to instances. When the target lives in
-        the same module instance as the referrer, only that instance's
-        resources are returned, so ``module.vpc["a"]`` never claims ``["b"]``.
+        outputs; here they are matched to instances (see the module doc): a
+        written key selects that instance, a module step without one prefers
+        the referrer's own module instance, so ``module.vpc["a"]`` never
+        claims ``["b"]``.
         """
         if attribute is None:
             targets = {t for refs in resource.references.values() for t in refs}
         else:
             targets = set(resource.references.get(attribute, ()))
         found: list[Resource] = []
+        seen: set[int] = set()
         for target in sorted(targets):
-            candidates = self.instances(resource.origin, target)
-            if resource.module and len(candidates) > 1:
-                same = [c for c in candidates if c.module == resource.module]
-                if same:
-                    candidates = same
-            found.extend(candidates)
+            for candidate in self._instances_of(resource, target):
+                if id(candidate) not in seen:
+                    seen.add(id(candidate))
+                    found.append(candidate)
         return found
+
+    def _instances_of(self, referrer: Resource, target: str) -> list[Resource]:
+        config, written, resource_key = reference_target(target)
+        groups = self._groups.get((referrer.origin, config))
+        if not groups:
+            return []
+        preferred = _own_instance_keys(config, written, referrer.module)
+        for wanted in ((preferred, written) if preferred != written else (written,)):
+            if None not in wanted:
+                matching = [groups[wanted]] if wanted in groups else []
+            else:
+                matching = [g for keys, g in groups.items()
+                            if all(w is None or w == k for w, k in zip(wanted, keys))]
+            if resource_key is None:
+                out = [r for g in matching for r in g.resources]
+            else:
+                index = key_value(resource_key)
+                out = [r for g in matching for r in g.by_index.get(index, ())]
+            if out:
+                return out
+        return []
 
     def references_to(self, target: Resource, types: Iterable[str] = (), attribute: str | None = None) -> list[Resource]:
         """Resources (of ``types``, if given) that refer to ``target``.
 
-        Backed by a reverse index built once on first use, so asking this for
-        every VPC of a 50k-resource plan stays linear.
+        Backed by a reverse index built once per referrer type on first use,
+        so asking this for every VPC of a 50k-resource plan stays linear, and
+        asking about flow logs never indexes the references count/for_each
+        twins (routes to every table instance) make to each other.
         """
-        if self._reverse is None:
-            self._reverse = {}
-            for res in self.resources:
-                for attr in res.references:
-                    for ref in self.referenced(res, attr):
-                        self._reverse.setdefault(id(ref), []).append((res, attr))
-        wanted = set(types)
         seen: set[int] = set()
         out: list[Resource] = []
-        for res, attr in self._reverse.get(id(target), ()):
-            if (wanted and res.type not in wanted) or (attribute is not None and attr != attribute):
-                continue
-            if id(res) not in seen:
-                seen.add(id(res))
-                out.append(res)
+        for type_ in dict.fromkeys(types) if types else list(self._by_type):
+            for res, attr in self._reverse_of(type_).get(id(target), ()):
+                if (attribute is None or attr == attribute) and id(res) not in seen:
+                    seen.add(id(res))
+                    out.append(res)
         return out
+
+    def _reverse_of(self, type_: str) -> dict[int, list[tuple[Resource, str]]]:
+        index = self._reverse.get(type_)
+        if index is None:
+            index = self._reverse[type_] = {}
+            for res in self._by_type.get(type_, ()):
+                for attr in res.references:
+                    for ref in self.referenced(res, attr):
+                        index.setdefault(id(ref), []).append((res, attr))
+        return index
+
+
+def _own_instance_keys(config: str, written: tuple[str | None, ...], referrer_module: str) -> tuple[str | None, ...]:
+    """Fill the module steps a reference leaves open with the referrer's own keys.
+
+    A reference from inside ``module.vpc["a"]`` (or from a module it calls)
+    to ``module.vpc.aws_x.y`` names the resource of *its* module instance;
+    filling stops where the two module paths part.
+    """
+    if not referrer_module or not written:
+        return written
+    target_path = module_path(config)
+    own_path = module_path(referrer_module)
+    own_keys = module_keys_of(referrer_module)
+    filled = list(written)
+    for i, name in enumerate(target_path):
+        if i >= len(own_path) or own_path[i] != name:
+            break
+        if filled[i] is None:
+            filled[i] = own_keys[i]
+        elif filled[i] != own_keys[i]:
+            break
+    return tuple(filled)

@@ -33,14 +33,16 @@ def _findings(doc: dict[str, Any]) -> Counter[str]:
     return Counter(f.rule_id for f in result.findings)
 
 
-@pytest.mark.parametrize(("n", "seed", "modules", "nat_deletions"), [
-    (1500, 1, 0, 0),
-    (1500, 7, 3, 0),
-    (1200, 3, 0, 25),
+@pytest.mark.parametrize(("n", "seed", "modules", "nat_deletions", "layout"), [
+    (1500, 1, 0, 0, "units"),
+    (1500, 7, 3, 0, "units"),
+    (1200, 3, 0, 25, "units"),
+    (1500, 1, 0, 0, "count"),
+    (1200, 3, 0, 25, "count"),
 ])
 def test_natpolicy_finds_exactly_what_the_generator_injected(n: int, seed: int, modules: int,
-                                                             nat_deletions: int) -> None:
-    doc, stats = generate_plan.generate(n, seed, modules, nat_deletions)
+                                                             nat_deletions: int, layout: str) -> None:
+    doc, stats = generate_plan.generate(n, seed, modules, nat_deletions, layout)
     expected = {rule: count for rule, count in generate_plan.expected_findings(stats).items() if count}
     assert dict(_findings(doc)) == expected
     if nat_deletions:
@@ -121,3 +123,22 @@ def test_replace_block_keeps_the_rest_of_the_file(tmp_path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# Results\n\nintro\n") and "second" in text and "first" not in text
     assert text.count("<!-- run.py -->") == 1
+
+
+def test_count_layout_is_one_module_of_count_instances() -> None:
+    doc, stats = generate_plan.generate(400, seed=4, nat_deletions=4, layout="count")
+    gateways = [rc for rc in doc["resource_changes"] if rc["type"] == "aws_nat_gateway"]
+    assert [rc["address"] for rc in gateways] == [f"module.vpc.aws_nat_gateway.this[{i}]" for i in range(len(gateways))]
+    assert all(rc["module_address"] == "module.vpc" and rc["index"] == i for i, rc in enumerate(gateways))
+    vpc_module = doc["configuration"]["root_module"]["module_calls"]["vpc"]["module"]
+    blocks = {r["address"]: r for r in vpc_module["resources"]}
+    # One configuration block per resource, its references naming no instance.
+    assert blocks["aws_route.private_nat_gateway"]["expressions"]["nat_gateway_id"] == {
+        "references": ["aws_nat_gateway.this", "count.index"]}
+    assert "count_expression" in blocks["aws_nat_gateway.this"]
+    assert sum(1 for rc in gateways if rc["change"]["actions"] == ["delete"]) >= 4
+
+
+def test_unknown_layout_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown layout"):
+        generate_plan.generate(100, layout="grid")

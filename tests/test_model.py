@@ -5,8 +5,8 @@ import pytest
 
 from conftest import PlanBuilder
 from natpolicy.loaders.plan_json import plan_resources
-from natpolicy.loaders.references import split_reference
-from natpolicy.model import UNKNOWN, ResourceModel, is_known, module_path
+from natpolicy.loaders.references import ConfigIndex
+from natpolicy.model import UNKNOWN, ResourceModel, is_known, module_path, reference_steps, reference_target
 
 
 def model_of(builder: PlanBuilder) -> ResourceModel:
@@ -67,7 +67,8 @@ def test_references_resolve_through_module_inputs_and_outputs() -> None:
     m = model_of(b)
     flow = m.get("aws_flow_log.main", "plan.json")
     vpc = m.get("module.network.aws_vpc.this[0]", "plan.json")
-    assert flow.references == {"vpc_id": ("module.network.aws_vpc.this",)}
+    # The output names instance [0]; the key is kept, the bare prefix dropped.
+    assert flow.references == {"vpc_id": ("module.network.aws_vpc.this[0]",)}
     assert m.referenced(flow, "vpc_id") == [vpc]
     sg = m.get('module.app["x"].aws_security_group.sg', "plan.json")
     assert m.referenced(sg, "vpc_id") == [vpc]
@@ -114,5 +115,94 @@ def test_module_path(text: str, expected: tuple[str, ...]) -> None:
     assert module_path(text) == expected
 
 
-def test_split_reference_drops_index_keys() -> None:
-    assert split_reference('module.vpc["a.b"].aws_vpc.this[0].id') == ["module", "vpc", "aws_vpc", "this", "id"]
+def test_reference_steps_keep_only_literal_keys() -> None:
+    assert reference_steps('module.vpc["a.b"].aws_vpc.this[0].id') == [
+        ("module", None), ("vpc", '["a.b"]'), ("aws_vpc", None), ("this", "[0]"), ("id", None)]
+    assert reference_steps("aws_vpc.this[count.index].cidr_block") == [
+        ("aws_vpc", None), ("this", None), ("cidr_block", None)]
+    assert reference_steps('aws_x.y["k"].list[3]') == [("aws_x", None), ("y", '["k"]'), ("list", "[3]")]
+
+
+# -- references with instance keys -------------------------------------------------------
+def _addresses(resources) -> list[str]:  # type: ignore[no-untyped-def]
+    return [r.address for r in resources]
+
+
+def test_a_literal_index_selects_that_instance_only() -> None:
+    b = PlanBuilder()
+    for i in (0, 1):
+        b.create(f"aws_vpc.main[{i}]", {"cidr_block": "10.0.0.0/16"}, unknown=["id"])
+    b.create("aws_flow_log.first", {}, refs={"vpc_id": ["aws_vpc.main[0].id", "aws_vpc.main[0]", "aws_vpc.main"]})
+    b.create("aws_flow_log.every", {}, refs={"vpc_id": ["aws_vpc.main[count.index].id", "aws_vpc.main"]})
+    m = model_of(b)
+    first, every = m.get("aws_flow_log.first", "plan.json"), m.get("aws_flow_log.every", "plan.json")
+    assert first.references == {"vpc_id": ("aws_vpc.main[0]",)}
+    assert _addresses(m.referenced(first, "vpc_id")) == ["aws_vpc.main[0]"]
+    # A computed key says nothing about the instance: every one matches.
+    assert every.references == {"vpc_id": ("aws_vpc.main",)}
+    assert _addresses(m.referenced(every, "vpc_id")) == ["aws_vpc.main[0]", "aws_vpc.main[1]"]
+    vpc1 = m.get("aws_vpc.main[1]", "plan.json")
+    assert _addresses(m.references_to(vpc1, ["aws_flow_log"])) == ["aws_flow_log.every"]
+
+
+def test_a_module_instance_key_is_kept_through_the_output() -> None:
+    b = PlanBuilder().module_call("module.net", outputs={"vpc_id": ["aws_vpc.this.id", "aws_vpc.this"]})
+    for key in ("a", "b"):
+        b.create(f'module.net["{key}"].aws_vpc.this', {"cidr_block": "10.0.0.0/16"}, unknown=["id"])
+    b.create("aws_flow_log.a", {}, refs={"vpc_id": ['module.net["a"].vpc_id', 'module.net["a"]']})
+    b.create("aws_flow_log.any", {}, refs={"vpc_id": ["module.net.vpc_id", "module.net"]})
+    m = model_of(b)
+    flow_a, flow_any = m.get("aws_flow_log.a", "plan.json"), m.get("aws_flow_log.any", "plan.json")
+    assert flow_a.references == {"vpc_id": ('module.net["a"].aws_vpc.this',)}
+    assert _addresses(m.referenced(flow_a, "vpc_id")) == ['module.net["a"].aws_vpc.this']
+    assert _addresses(m.referenced(flow_any, "vpc_id")) == ['module.net["a"].aws_vpc.this', 'module.net["b"].aws_vpc.this']
+
+
+def test_a_key_no_instance_has_matches_nothing() -> None:
+    b = PlanBuilder().create("aws_vpc.main[0]", {}, unknown=["id"])
+    b.create("aws_flow_log.x", {}, refs={"vpc_id": ["aws_vpc.main[5].id", "aws_vpc.main[5]", "aws_vpc.main"]})
+    m = model_of(b)
+    assert m.referenced(m.get("aws_flow_log.x", "plan.json"), "vpc_id") == []
+
+
+def test_nested_module_references_prefer_the_referrers_own_instance() -> None:
+    # module.env["prod"].module.vpc refers (without keys) to module.env.aws_vpc.shared:
+    # the one of its own module.env instance.
+    b = PlanBuilder().module_call("module.env.module.vpc", inputs={"vpc_id": {"references": ["aws_vpc.shared.id", "aws_vpc.shared"]}})
+    for env in ("prod", "dev"):
+        b.create(f'module.env["{env}"].aws_vpc.shared', {}, unknown=["id"])
+        b.create(f'module.env["{env}"].module.vpc.aws_subnet.a', {}, refs={"vpc_id": ["var.vpc_id"]})
+    m = model_of(b)
+    subnet = m.get('module.env["dev"].module.vpc.aws_subnet.a', "plan.json")
+    assert subnet.references == {"vpc_id": ("module.env.aws_vpc.shared",)}
+    assert _addresses(m.referenced(subnet, "vpc_id")) == ['module.env["dev"].aws_vpc.shared']
+
+
+@pytest.mark.parametrize("target,expected", [
+    ("aws_vpc.main", ("aws_vpc.main", (), None)),
+    ("aws_vpc.main[0]", ("aws_vpc.main", (), "[0]")),
+    ('module.net["a"].module.x.aws_vpc.this["k"]', ("module.net.module.x.aws_vpc.this", ('["a"]', None), '["k"]')),
+    ("data.aws_vpc.default[1]", ("data.aws_vpc.default", (), "[1]")),
+])
+def test_reference_target(target: str, expected: tuple[object, ...]) -> None:
+    assert reference_target(target) == expected
+
+
+@pytest.mark.parametrize("configuration", [
+    {"root_module": {"resources": "not a list"}},
+    {"root_module": {"resources": [{"address": 7, "type": "aws_vpc", "name": "x", "expressions": []}]}},
+    {"root_module": {"module_calls": {"net": {"expressions": ["x"], "module": {"outputs": ["y"]}}},
+                     "resources": [{"address": "aws_flow_log.f", "expressions": {
+                         "vpc_id": {"references": ["module.net.vpc_id", "var.x", 3]}}}]}},
+    {"root_module": {"module_calls": [1, 2]}},
+    {"root_module": {"module_calls": {"net": {"expressions": ["not", "an", "object"], "module": {"resources": [
+        {"address": "aws_flow_log.f", "expressions": {"vpc_id": {"references": ["var.vpc_id"]}}}]}}}}},
+    {"root_module": {"module_calls": {"net": {"module": {"outputs": {"vpc_id": "not an object"}}}},
+                     "resources": [{"address": "aws_flow_log.f",
+                                    "expressions": {"vpc_id": {"references": ["module.net.vpc_id"]}}}]}},
+    "not an object",
+])
+def test_a_malformed_configuration_resolves_to_nothing(configuration: object) -> None:
+    index = ConfigIndex(configuration)
+    for address in ("aws_flow_log.f", "aws_vpc.x", "module.net.aws_flow_log.f"):
+        assert index.references(address) == {}

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from conftest import PlanBuilder, findings_of, run_rules
 from examples import VpcLayout
 
@@ -238,22 +240,23 @@ def test_workload_plan_repointed_elsewhere_is_quiet() -> None:
     assert result.findings == []
 
 
-def test_gateway_facts_expose_the_analysis_as_json_data() -> None:
+def test_rego_data_exposes_the_analysis_as_json_data() -> None:
     import json
 
-    from natpolicy.policies.nat._facts import gateway_facts
+    from natpolicy.rego.facts import natpolicy_data
 
     network, workload, net = network_and_workload()
-    facts = gateway_facts(model_of(("network.json", network), ("workload.json", workload)))
-    assert json.loads(json.dumps(facts)) == [{
-        "address": "module.network.aws_nat_gateway.this[0]", "origin": "network.json", "deposed": None,
-        "actions": ["delete"], "private": False,
-        "affected": [{"table": "aws_route_table.app", "table_id": "rtb-0c0c0c0c0000", "origin": "workload.json",
-                      "destinations": ["0.0.0.0/0"], "subnets": ["subnet-0c0c0c0c2000"]}],
-        "lost": [{"table": "aws_route_table.app", "table_id": "rtb-0c0c0c0c0000", "origin": "workload.json",
-                  "destinations": ["0.0.0.0/0"], "subnets": ["subnet-0c0c0c0c2000"]}],
-        "teardown": False, "partial_evidence": False, "alone_in_scope": False, "scope": None,
-    }]
+    model = model_of(("network.json", network), ("workload.json", workload))
+    data = natpolicy_data(model, "network.json", network.build())
+    assert json.loads(json.dumps(data["nat"])) == {"gateways": {
+        "module.network.aws_nat_gateway.this[0]": {
+            "deleted": True, "replaced": False, "private": False, "partial": False, "cross_az": False,
+            "teardown": False,
+            "lost_routes": [{"route_table": "aws_route_table.app", "destinations": ["0.0.0.0/0"],
+                             "subnets": ["aws_subnet.app"], "reason": "blackhole"}],
+        }}}
+    # The workload plan deletes no gateway.
+    assert natpolicy_data(model, "workload.json", workload.build())["nat"] == {"gateways": {}}
 
 
 def test_main_route_table_inline_route_counts(plan: PlanBuilder) -> None:
@@ -266,8 +269,9 @@ def test_main_route_table_inline_route_counts(plan: PlanBuilder) -> None:
     plan.delete(vpc.address("nat", 0), vpc.nat(0))
     result = run_rules(plan, "NAT")
     assert [(f.rule_id, f.address) for f in result.findings] == [("NAT001", f"{GW}[0]")]
-    assert "private route table module.vpc.aws_default_route_table.this[0] loses its default route" in \
-        result.findings[0].message
+    assert ("private route table module.vpc.aws_default_route_table.this[0] (the VPC's main route table: subnet "
+            f"{vpc.subnet_id('public', 0)} and every other subnet without an explicit association) loses its "
+            "default route 0.0.0.0/0.") in result.findings[0].message
 
 
 def test_inline_route_set_unknown_until_apply(plan: PlanBuilder) -> None:
@@ -278,3 +282,160 @@ def test_inline_route_set_unknown_until_apply(plan: PlanBuilder) -> None:
     plan.update(vpc.address("table", 0), before, before | {"route": None}, unknown=["route"],
                 refs={"route": ["aws_nat_gateway.new.id", "aws_nat_gateway.new"]})
     assert findings_of(plan, "NAT") == []
+
+
+# -- main route tables -----------------------------------------------------------------------
+def main_table_plan(plan: PlanBuilder, how: str) -> VpcLayout:
+    """A VPC whose main route table routes through the gateway that is deleted; no explicit associations."""
+    vpc = vpc_of(plan)
+    vpc_values = {"id": vpc.vpc_id, "cidr_block": "10.0.0.0/16", "main_route_table_id": "rtb-0main",
+                  "default_route_table_id": "rtb-0main"}
+    plan.noop(vpc.address("vpc"), vpc_values)
+    for i in range(2):
+        plan.noop(vpc.address("private", i), vpc.subnet("private", i))
+    plan.delete(vpc.address("nat", 0), vpc.nat(0))
+    route = vpc.route(0) | {"route_table_id": "rtb-0main"}
+    if how == "association":
+        plan.noop(vpc.address("table", 0), vpc.table(0))
+        plan.noop("module.vpc.aws_main_route_table_association.this",
+                  {"id": "rtbassoc-0main", "vpc_id": vpc.vpc_id, "route_table_id": vpc.table_id(0)})
+        route = vpc.route(0)
+    plan.delete(vpc.address("route", 0), route)
+    return vpc
+
+
+@pytest.mark.parametrize("how", ["vpc", "association"])
+def test_subnets_behind_the_main_route_table_are_named(plan: PlanBuilder, how: str) -> None:
+    vpc = main_table_plan(plan, how)
+    finding = only_nat001(plan)
+    table = "rtb-0main" if how == "vpc" else f"{TABLE}[0]"
+    assert finding.message == (
+        f"{GW}[0] is deleted and nothing replaces it: private route table {table} (the VPC's main route table: "
+        f"subnets {vpc.subnet_id('private', 0)}, {vpc.subnet_id('private', 1)} and every other subnet without an "
+        "explicit association) loses its default route 0.0.0.0/0.")
+    assert finding.details["route_tables"][0]["main_route_table"] is True
+
+
+def test_a_subnet_with_its_own_association_is_not_behind_the_main_table(plan: PlanBuilder) -> None:
+    vpc = main_table_plan(plan, "vpc")
+    plan.noop(vpc.address("table", 1), vpc.table(1)).noop(vpc.address("assoc", 1), vpc.assoc(1))
+    message = only_nat001(plan).message
+    assert f"(the VPC's main route table: subnet {vpc.subnet_id('private', 0)} and every other" in message
+
+
+def test_main_route_table_with_no_subnet_in_the_plan(plan: PlanBuilder) -> None:
+    vpc = vpc_of(plan)
+    plan.noop(vpc.address("vpc"), {"id": vpc.vpc_id, "main_route_table_id": "rtb-0main"})
+    plan.delete(vpc.address("nat", 0), vpc.nat(0))
+    plan.delete(vpc.address("route", 0), vpc.route(0) | {"route_table_id": "rtb-0main"})
+    assert "route table rtb-0main (the VPC's main route table: every subnet without an explicit association) " \
+           "loses" in only_nat001(plan).message
+
+
+def test_main_table_losing_its_last_explicit_association_is_no_teardown(plan: PlanBuilder) -> None:
+    vpc = main_table_plan(plan, "association")
+    plan.delete(vpc.address("assoc", 0), vpc.assoc(0))
+    assert findings_of(plan, "NAT") == [("NAT001", f"{GW}[0]")]
+
+
+def test_the_main_association_outranks_the_default_route_table(plan: PlanBuilder) -> None:
+    # The VPC's default table is no longer main: a default route removed from
+    # it (its gateway kept) reaches no subnet, so NAT003 stays quiet.
+    vpc = main_table_plan(plan, "association")
+    plan.noop("module.vpc.aws_nat_gateway.kept", vpc.nat(1) | {"id": "nat-0kept"})
+    plan.noop("module.vpc.aws_default_route_table.this", {"id": "rtb-0main", "vpc_id": vpc.vpc_id, "route": []})
+    plan.delete("module.vpc.aws_route.old_main", vpc.route(0, "nat-0kept") | {"route_table_id": "rtb-0main"})
+    assert findings_of(plan, "NAT") == [("NAT001", f"{GW}[0]")]
+
+
+def only_nat001(plan: PlanBuilder):  # type: ignore[no-untyped-def]
+    result = run_rules(plan, "NAT")
+    assert [f.rule_id for f in result.findings] == ["NAT001"], [f.message for f in result.findings]
+    return result.findings[0]
+
+
+# -- NAT003 precision ------------------------------------------------------------------------
+def test_route_removed_from_a_table_with_no_association_evidence_is_quiet(plan: PlanBuilder) -> None:
+    vpc = vpc_of(plan).steady(1, skip=("route", "assoc"))
+    plan.delete(vpc.address("route", 0), vpc.route(0))
+    assert findings_of(plan, "NAT") == []
+
+
+def test_route_removed_from_the_main_route_table_is_nat003(plan: PlanBuilder) -> None:
+    vpc = vpc_of(plan).steady(1, skip=("route", "assoc"))
+    plan.noop("module.vpc.aws_main_route_table_association.this",
+              {"id": "rtbassoc-0main", "vpc_id": vpc.vpc_id, "route_table_id": vpc.table_id(0)})
+    plan.delete(vpc.address("route", 0), vpc.route(0))
+    result = run_rules(plan, "NAT")
+    assert [(f.rule_id, f.address) for f in result.findings] == [("NAT003", vpc.address("route", 0))]
+    # Neither subnet has an association of its own: both use the main table.
+    assert (f"(the VPC's main route table: subnets {vpc.subnet_id('public', 0)}, {vpc.subnet_id('private', 0)} "
+            "and every other subnet without an explicit association)") in result.findings[0].message
+
+
+def test_replaced_route_that_drops_the_default_destination_says_replaced(plan: PlanBuilder) -> None:
+    vpc = vpc_of(plan).steady(1, skip=("route",))
+    plan.replace(vpc.address("route", 0), vpc.route(0), vpc.route(0, destination="10.0.0.0/8") | {"id": None},
+                 unknown=["id"])
+    result = run_rules(plan, "NAT")
+    assert [(f.rule_id, f.address) for f in result.findings] == [("NAT003", vpc.address("route", 0))]
+    assert result.findings[0].message.startswith(f"{vpc.address('route', 0)} is replaced: route table ")
+
+
+def test_ipv6_default_route_to_an_egress_only_gateway_removed_is_nat003(plan: PlanBuilder) -> None:
+    vpc = vpc_of(plan).steady(1)
+    plan.noop("module.vpc.aws_egress_only_internet_gateway.this[0]", {"id": "eigw-0abc", "vpc_id": vpc.vpc_id})
+    ipv6 = vpc.route(0, destination="", egress_only_gateway_id="eigw-0abc") | {
+        "id": "r-v6", "destination_ipv6_cidr_block": "::/0", "egress_only_gateway_id": "eigw-0abc"}
+    plan.delete("module.vpc.aws_route.private_ipv6_egress[0]", ipv6)
+    result = run_rules(plan, "NAT")
+    assert [(f.rule_id, f.address) for f in result.findings] == [("NAT003", "module.vpc.aws_route.private_ipv6_egress[0]")]
+    assert "loses its default route ::/0 to eigw-0abc, which is kept" in result.findings[0].message
+
+
+def test_near_miss_ipv6_egress_route_kept(plan: PlanBuilder) -> None:
+    vpc = vpc_of(plan).steady(1)
+    plan.noop("module.vpc.aws_egress_only_internet_gateway.this[0]", {"id": "eigw-0abc", "vpc_id": vpc.vpc_id})
+    ipv6 = vpc.route(0, destination="", egress_only_gateway_id="eigw-0abc") | {
+        "id": "r-v6", "destination_ipv6_cidr_block": "::/0", "egress_only_gateway_id": "eigw-0abc"}
+    plan.noop("module.vpc.aws_route.private_ipv6_egress[0]", ipv6)
+    assert findings_of(plan, "NAT") == []
+
+
+def test_aws_route_turned_into_an_inline_block_is_quiet(plan: PlanBuilder) -> None:
+    # The aws_route goes, the same route comes back as the table's inline
+    # block: the table's listing is its configuration now, not a stale mirror.
+    vpc = vpc_of(plan).steady(1, skip=("route", "table"))
+    block = vpc.inline_route(nat_gateway_id=vpc.nat_id(0))
+    plan.delete(vpc.address("route", 0), vpc.route(0))
+    plan.update(vpc.address("table", 0), vpc.table(0, [block]), vpc.table(0, [block]) | {"tags": {"Name": "x"}},
+                expressions={"route": [{"cidr_block": {"constant_value": "0.0.0.0/0"},
+                                        "nat_gateway_id": {"references": ["aws_nat_gateway.this[0].id"]}}]})
+    assert findings_of(plan, "NAT") == []
+
+
+def test_default_route_moved_to_a_private_nat_gateway_is_nat003(plan: PlanBuilder) -> None:
+    vpc = vpc_of(plan).steady(1, skip=("route",))
+    plan.noop("module.vpc.aws_nat_gateway.transit", vpc.nat(0, private=True) | {"id": "nat-0private"})
+    plan.delete(vpc.address("route", 0), vpc.route(0))
+    plan.create("module.vpc.aws_route.transit[0]", vpc.route(0, "nat-0private") | {"id": None}, unknown=["id"])
+    assert findings_of(plan, "NAT") == [("NAT003", vpc.address("route", 0))]
+
+
+def test_rego_twin_results_carry_the_rule_id(plan: PlanBuilder) -> None:
+    # conftest and OPA tooling read a result's `id` as its rule id.
+    pytest.importorskip("regopy")
+    from natpolicy.rego.engine import RegopyEngine
+    from natpolicy.rego.twins import twin_files
+
+    vpc = vpc_of(plan).steady(3, skip=("nat", "route"))
+    plan.delete(vpc.address("nat", 0), vpc.nat(0)).delete(vpc.address("route", 0), vpc.route(0))
+    plan.replace(vpc.address("nat", 1), vpc.nat(1), vpc.nat(1) | {"id": None}, unknown=["id"])
+    plan.noop(vpc.address("route", 1), vpc.route(1))
+    plan.noop(vpc.address("nat", 2), vpc.nat(2)).delete(vpc.address("route", 2), vpc.route(2))
+    engine = RegopyEngine()
+    compiled = engine.compile({p.name: p.read_text(encoding="utf-8") for p in twin_files()}, None,
+                              ["natpolicy/rules/nat/findings"])
+    found = engine.evaluate(compiled, "natpolicy/rules/nat/findings", engine.prepare_input(plan.build()))
+    assert sorted(f["rule"] for f in found) == ["NAT001", "NAT001", "NAT002", "NAT003"]
+    assert all(f["id"] == f["rule"] for f in found)

@@ -47,6 +47,7 @@ def test_message_names_gateway_table_subnets_and_destination(plan: PlanBuilder) 
             "address": "module.vpc.aws_route_table.private[1]", "id": vpc.table_id(1), "origin": "plan.json",
             "destinations": ["0.0.0.0/0"],
             "subnets": [{"address": "module.vpc.aws_subnet.private[1]", "id": vpc.subnet_id("private", 1)}],
+            "reason": "no_route", "target": None,
         }],
     }
 
@@ -275,10 +276,57 @@ def test_no_routes_and_no_other_gateway_in_the_vpc_is_partial_evidence(plan: Pla
     assert finding.details["evidence"] == "partial" and finding.details["route_tables"] == []
 
 
-def test_no_routes_but_another_gateway_kept_in_the_vpc(plan: PlanBuilder) -> None:
+def test_no_routes_but_another_gateway_kept_in_the_same_zone_of_the_vpc(plan: PlanBuilder) -> None:
+    vpc = layout(plan)
+    plan.noop(vpc.address("public", 1), vpc.subnet("public", 1))
+    plan.noop("module.vpc.aws_nat_gateway.spare", vpc.nat(1) | {"id": "nat-0spare"})
+    plan.delete(vpc.address("nat", 1), vpc.nat(1))
+    assert findings_of(plan, "NAT") == []
+
+
+def test_no_routes_and_the_gateways_kept_in_the_vpc_are_in_other_zones(plan: PlanBuilder) -> None:
+    # Consolidation onto zone a's gateway works, but zone b now depends on zone a.
     vpc = layout(plan)
     for i in range(2):
         plan.noop(vpc.address("public", i), vpc.subnet("public", i))
+    plan.noop(vpc.address("nat", 0), vpc.nat(0)).delete(vpc.address("nat", 1), vpc.nat(1))
+    finding = only(run_rules(plan, "NAT"), "NAT001")
+    assert (finding.address, finding.severity.label, finding.level) == (f"{GW}[1]", "medium", "warning")
+    assert finding.message.startswith(
+        f"{GW}[1] is deleted and the other NAT gateways kept in VPC {vpc.vpc_id} are all outside its "
+        "availability zone eu-west-1b: if its subnets are routed to them, their egress depends on another zone "
+        "(a cross-AZ dependency")
+    assert "Evidence is partial" in finding.message
+    assert finding.details["cross_az"] is True and finding.details["availability_zone"] == "eu-west-1b"
+
+
+def test_no_routes_and_a_regional_gateway_kept_in_the_vpc_serves_every_zone(plan: PlanBuilder) -> None:
+    vpc = layout(plan)
+    plan.noop(vpc.address("public", 1), vpc.subnet("public", 1))
+    plan.noop("module.vpc.aws_nat_gateway.regional", {"id": "nat-0regional", "vpc_id": vpc.vpc_id,
+                                                      "availability_mode": "regional", "connectivity_type": "public"})
+    plan.delete(vpc.address("nat", 1), vpc.nat(1))
+    assert findings_of(plan, "NAT") == []
+
+
+def test_a_regional_gateway_deleted_is_judged_in_its_own_vpc(plan: PlanBuilder) -> None:
+    # Regional NAT gateways name their VPC and have no subnet.
+    vpc = layout(plan)
+    other = layout(plan, prefix="module.other.", tag="0bbbbbbb")
+    plan.noop(other.address("public", 0), other.subnet("public", 0)).noop(other.address("nat", 0), other.nat(0))
+    plan.delete("module.vpc.aws_nat_gateway.regional", {"id": "nat-0regional", "vpc_id": vpc.vpc_id,
+                                                        "availability_mode": "regional", "connectivity_type": "public"})
+    finding = only(run_rules(plan, "NAT"), "NAT001")
+    assert finding.address == "module.vpc.aws_nat_gateway.regional" and finding.severity.label == "high"
+    assert f"no other NAT gateway is kept or created in VPC {vpc.vpc_id}. Evidence is partial" in finding.message
+
+
+def test_no_routes_and_a_kept_gateway_whose_vpc_is_unknown_may_serve_it(plan: PlanBuilder) -> None:
+    # The deleted gateway's VPC is known, the kept one's is not (its subnet is
+    # in no plan): it may well be in the same VPC, so "no other gateway in
+    # VPC vpc-…" cannot be claimed.
+    vpc = layout(plan)
+    plan.noop(vpc.address("public", 1), vpc.subnet("public", 1))
     plan.noop(vpc.address("nat", 0), vpc.nat(0)).delete(vpc.address("nat", 1), vpc.nat(1))
     assert findings_of(plan, "NAT") == []
 
@@ -359,3 +407,180 @@ def test_sensitive_ids_never_reach_message_or_details(plan: PlanBuilder) -> None
     text = finding.message + repr(finding.details)
     assert vpc.subnet_id("private", 0) not in text and vpc.nat_id(0) not in text
     assert "(subnet (sensitive value))" in finding.message
+
+
+# -- private NAT gateways as the new target ------------------------------------------------
+def test_route_repointed_to_a_kept_private_nat_gateway_is_no_egress(plan: PlanBuilder) -> None:
+    vpc = layout(plan).steady(1, skip=("nat", "route"))
+    plan.noop("module.vpc.aws_nat_gateway.transit", vpc.nat(0, private=True) | {"id": "nat-0private"})
+    plan.delete(vpc.address("nat", 0), vpc.nat(0))
+    plan.update(vpc.address("route", 0), vpc.route(0), vpc.route(0, "nat-0private"))
+    finding = only(run_rules(plan, "NAT"), "NAT001")
+    assert (finding.address, finding.severity.label) == (f"{GW}[0]", "high")
+    assert finding.message == (
+        f"{GW}[0] is deleted and nothing replaces it: private route table module.vpc.aws_route_table.private[0] "
+        f"(subnet {vpc.subnet_id('private', 0)}) still routes 0.0.0.0/0, but to private NAT gateway nat-0private, "
+        "which gives no internet egress.")
+    assert finding.details["route_tables"][0]["reason"] == "private_nat"
+
+
+def test_private_gateway_routes_repointed_to_another_private_gateway_are_fine(plan: PlanBuilder) -> None:
+    # Private routing is what a private NAT gateway gives; another one carries it.
+    vpc = layout(plan).steady(1, skip=("nat", "route", "eip"))
+    plan.noop("module.vpc.aws_nat_gateway.transit", vpc.nat(0, private=True) | {"id": "nat-0private"})
+    plan.delete(vpc.address("nat", 0), vpc.nat(0, private=True))
+    plan.update(vpc.address("route", 0), vpc.route(0, destination="10.50.0.0/16"),
+                vpc.route(0, "nat-0private", destination="10.50.0.0/16"))
+    assert findings_of(plan, "NAT") == []
+
+
+@pytest.mark.parametrize("create_first", [True, False])
+def test_public_gateway_replaced_by_a_private_one_is_no_egress(plan: PlanBuilder, create_first: bool) -> None:
+    # connectivity_type = "private" forces a replacement; the route follows
+    # the new gateway by reference, but it leads nowhere on the internet.
+    vpc = layout(plan).steady(1, skip=("nat", "route"))
+    plan.replace(vpc.address("nat", 0), vpc.nat(0), vpc.nat(0, private=True) | {"id": None}, unknown=["id"],
+                 create_first=create_first)
+    plan.update(vpc.address("route", 0), vpc.route(0), vpc.route(0) | {"nat_gateway_id": None},
+                unknown=["nat_gateway_id"], refs={"nat_gateway_id": ["aws_nat_gateway.this[0].id", "aws_nat_gateway.this[0]"]})
+    found = run_rules(plan, "NAT").findings
+    assert [(f.rule_id, f.address) for f in found] == [("NAT001", f"{GW}[0]")] + (
+        [] if create_first else [("NAT002", f"{GW}[0]")])
+    assert found[0].message == (
+        f"{GW}[0] is replaced by a private NAT gateway, which gives no internet egress: private route table "
+        f"module.vpc.aws_route_table.private[0] (subnet {vpc.subnet_id('private', 0)}) still routes 0.0.0.0/0, but "
+        f"to private NAT gateway {GW}[0], which gives no internet egress.")
+    assert found[0].details["replacement_connectivity_type"] == "private"
+
+
+def test_public_gateway_replaced_by_a_private_one_without_routes_in_the_plan(plan: PlanBuilder) -> None:
+    vpc = layout(plan)
+    plan.noop(vpc.address("public", 0), vpc.subnet("public", 0))
+    plan.replace(vpc.address("nat", 0), vpc.nat(0), vpc.nat(0, private=True) | {"id": None}, unknown=["id"],
+                 create_first=True)
+    message = only(run_rules(plan, "NAT"), "NAT001").message
+    assert message.startswith(f"{GW}[0] is replaced by a private NAT gateway and no other NAT gateway is kept or "
+                              f"created in VPC {vpc.vpc_id}. Evidence is partial")
+
+
+def test_near_miss_public_gateway_replaced_by_a_public_one_without_routes(plan: PlanBuilder) -> None:
+    vpc = layout(plan)
+    plan.noop(vpc.address("public", 0), vpc.subnet("public", 0))
+    plan.replace(vpc.address("nat", 0), vpc.nat(0), vpc.nat(0) | {"id": None}, unknown=["id"], create_first=True)
+    assert findings_of(plan, "NAT") == []
+
+
+# -- why the route gives no egress ------------------------------------------------------------
+def test_route_left_on_the_deleted_gateway_is_a_blackhole_not_a_lost_route(plan: PlanBuilder) -> None:
+    vpc = layout(plan).steady(1, skip=("nat",))
+    plan.delete(vpc.address("nat", 0), vpc.nat(0))
+    finding = only(run_rules(plan, "NAT"), "NAT001")
+    assert finding.message.endswith(
+        f"(subnet {vpc.subnet_id('private', 0)}) keeps its default route 0.0.0.0/0 to the deleted gateway, a blackhole.")
+    assert finding.details["route_tables"][0]["reason"] == "blackhole"
+
+
+def test_route_repointed_to_a_deleted_nat_instance_names_it(plan: PlanBuilder) -> None:
+    vpc = layout(plan).steady(1, skip=("nat", "route"))
+    plan.delete("aws_network_interface.nat", {"id": "eni-0abc"})
+    plan.delete(vpc.address("nat", 0), vpc.nat(0))
+    plan.update(vpc.address("route", 0), vpc.route(0), vpc.route(0, network_interface_id="eni-0abc"))
+    finding = only(run_rules(plan, "NAT"), "NAT001")
+    assert finding.message.endswith("still routes 0.0.0.0/0, but to eni-0abc, which is deleted too.")
+    assert "loses" not in finding.message
+
+
+def test_route_repointed_to_an_internet_gateway_of_private_subnets_says_why(plan: PlanBuilder) -> None:
+    vpc = layout(plan).steady(1, skip=("nat", "route"))
+    plan.noop("module.vpc.aws_internet_gateway.this[0]", {"id": "igw-0abc", "vpc_id": vpc.vpc_id})
+    plan.delete(vpc.address("nat", 0), vpc.nat(0))
+    plan.update(vpc.address("route", 0), vpc.route(0), vpc.route(0, gateway_id="igw-0abc"))
+    finding = only(run_rules(plan, "NAT"), "NAT001")
+    assert finding.message.endswith("still routes 0.0.0.0/0, but to internet gateway igw-0abc, which its subnets "
+                                    "cannot use: they assign no public IP addresses.")
+
+
+# -- new route tables: `route` unknown until apply ----------------------------------------------
+def test_replaced_tables_without_inline_routes_do_not_count_as_routed(plan: PlanBuilder) -> None:
+    # Real plans mark `route` wholly unknown on every new table; with no
+    # inline block in the configuration that says nothing about its routes.
+    vpc = layout(plan).steady(2, skip=("nat", "table", "route"))
+    plan.noop(vpc.address("nat", 0), vpc.nat(0)).delete(vpc.address("nat", 1), vpc.nat(1))
+    for i in range(2):
+        plan.replace(vpc.address("table", i), vpc.table(i), vpc.table(i) | {"id": None}, unknown=["id"])
+    plan.replace(vpc.address("route", 0), vpc.route(0), vpc.route(0) | {"id": None, "route_table_id": None},
+                 unknown=["id", "route_table_id"],
+                 refs={"route_table_id": ["aws_route_table.private[count.index].id", "aws_route_table.private"]})
+    plan.delete(vpc.address("route", 1), vpc.route(1))
+    assert plan.build()["resource_changes"][-4]["change"]["after_unknown"]["route"] is True
+    assert findings_of(plan, "NAT") == [("NAT001", f"{GW}[1]")]
+
+
+def test_new_table_with_inline_routes_in_its_configuration_is_trusted(plan: PlanBuilder) -> None:
+    vpc = layout(plan).steady(1, skip=("nat", "route", "table"))
+    plan.delete(vpc.address("nat", 0), vpc.nat(0))
+    plan.create("module.vpc.aws_nat_gateway.new", {"subnet_id": vpc.subnet_id("public", 0)}, unknown=["id"])
+    plan.replace(vpc.address("table", 0), vpc.table(0, [vpc.inline_route(nat_gateway_id=vpc.nat_id(0))]),
+                 {"vpc_id": vpc.vpc_id}, unknown=["id", "route"],
+                 expressions={"route": [{"cidr_block": {"constant_value": "0.0.0.0/0"},
+                                         "nat_gateway_id": {"references": ["aws_nat_gateway.new.id",
+                                                                           "aws_nat_gateway.new"]}}]})
+    assert findings_of(plan, "NAT") == []
+
+
+# -- references with instance keys ---------------------------------------------------------------
+@pytest.mark.parametrize(("key", "expected"), [(1, []), (0, [("NAT001", f"{GW}[1]")])])
+def test_a_new_route_finds_its_table_by_the_key_it_names(plan: PlanBuilder, key: int,
+                                                         expected: list[tuple[str, str]]) -> None:
+    # Zone b's route is replaced by `aws_route.extra` on `aws_route_table.private[<key>]`
+    # (tables replaced, ids unknown): only key 1 gives zone b its egress back.
+    vpc = layout(plan).steady(2, skip=("nat", "table", "route"))
+    plan.noop(vpc.address("nat", 0), vpc.nat(0)).noop(vpc.address("route", 0), vpc.route(0))
+    plan.delete(vpc.address("nat", 1), vpc.nat(1)).delete(vpc.address("route", 1), vpc.route(1))
+    for i in range(2):
+        plan.replace(vpc.address("table", i), vpc.table(i), vpc.table(i) | {"id": None}, unknown=["id"])
+    plan.create("module.vpc.aws_route.extra", vpc.route(1, vpc.nat_id(0)) | {"id": None, "route_table_id": None},
+                unknown=["id", "route_table_id"],
+                refs={"route_table_id": [f"aws_route_table.private[{key}].id", f"aws_route_table.private[{key}]",
+                                         "aws_route_table.private"]})
+    assert findings_of(plan, "NAT") == expected
+
+
+# -- NAT002's Elastic IP advice ---------------------------------------------------------------
+@pytest.mark.parametrize(("allocation", "unknown", "advice"), [
+    ("same", [], "give the new gateway its own Elastic IP: it cannot take over allocation eipalloc-0a1b2c3d0000"),
+    ("new", [], "the new gateway already gets its own Elastic IP"),
+    (None, ["allocation_id"], "the new gateway already gets its own Elastic IP"),
+])
+def test_elastic_ip_advice_follows_the_new_allocation(plan: PlanBuilder, allocation: str | None,
+                                                      unknown: list[str], advice: str) -> None:
+    vpc = layout(plan).steady(1, skip=("nat",))
+    after = vpc.nat(0) | {"id": None}
+    if allocation == "new":
+        after["allocation_id"] = "eipalloc-0new"
+    elif allocation is None:
+        after["allocation_id"] = None
+    plan.replace(vpc.address("nat", 0), vpc.nat(0), after, unknown=["id", *unknown])
+    message = only(run_rules(plan, "NAT002"), "NAT002").message
+    assert advice in message
+    if allocation != "same":
+        assert "cannot take over" not in message
+
+
+# -- two plans of the same state ------------------------------------------------------------------
+def test_two_plans_of_one_state_do_not_contaminate_each_other() -> None:
+    import examples
+    from natpolicy import registry
+    from natpolicy.loaders.plan_json import plan_resources
+    from natpolicy.model import ResourceModel
+    from natpolicy.runner import run
+
+    model = ResourceModel([*plan_resources(examples.nat_deleted().build(), origin="nat-deleted.json"),
+                           *plan_resources(examples.nat_consolidated().build(), origin="nat-consolidated.json")])
+    result = run(model, registry.instantiate(registry.select(registry.discover(), ["NAT"])))
+    assert [(f.rule_id, f.origin, f.address) for f in result.findings] == [
+        ("NAT001", "nat-deleted.json", f"{GW}[1]")]
+    assert " in plan " not in result.findings[0].message
+    [note] = model.facts["load_notes"]
+    assert note.startswith("plans nat-consolidated.json, nat-deleted.json manage the same route tables or NAT "
+                           "gateways (")

@@ -120,3 +120,52 @@ def test_flow_log_in_another_plan_counts_by_id() -> None:
                            *plan_resources(logging.build(), origin="logging.json")])
     result = run(model, registry.instantiate(registry.select(registry.discover(), ["FLOW001"])))
     assert [(f.address, f.origin) for f in result.findings] == [("aws_vpc.other", "network.json")]
+
+
+# -- instance keys and known ids --------------------------------------------------------
+def test_a_flow_log_for_one_count_instance_covers_only_that_one(plan: PlanBuilder) -> None:
+    for i in (0, 1):
+        new_vpc(plan, f"aws_vpc.main[{i}]")
+    flow_log(plan, "aws_flow_log.first", refs=["aws_vpc.main[0].id", "aws_vpc.main[0]", "aws_vpc.main"])
+    assert findings_of(plan, "FLOW") == [("FLOW001", "aws_vpc.main[1]")]
+
+
+def test_a_flow_log_per_count_instance_covers_them_all(plan: PlanBuilder) -> None:
+    # `vpc_id = aws_vpc.main[count.index].id`: Terraform lists only the bare name.
+    for i in (0, 1):
+        new_vpc(plan, f"aws_vpc.main[{i}]")
+        flow_log(plan, f"aws_flow_log.each[{i}]", refs=["aws_vpc.main"])
+    assert findings_of(plan, "FLOW") == []
+
+
+def test_a_flow_log_for_one_module_instance_covers_only_that_one(plan: PlanBuilder) -> None:
+    plan.module_call("module.net", "./modules/net", outputs={"vpc_id": ["aws_vpc.this.id", "aws_vpc.this"]})
+    for key in ("a", "b"):
+        new_vpc(plan, f'module.net["{key}"].aws_vpc.this')
+    flow_log(plan, "aws_flow_log.a", refs=['module.net["a"].vpc_id', 'module.net["a"]'])
+    assert findings_of(plan, "FLOW") == [("FLOW001", 'module.net["b"].aws_vpc.this')]
+
+
+def test_a_known_vpc_id_wins_over_the_reference(plan: PlanBuilder) -> None:
+    # The flow log names vpc-0 by id; its configuration reference to the
+    # whole aws_vpc.main does not make it log aws_vpc.main[1] too.
+    for i in (0, 1):
+        plan.noop(f"aws_vpc.main[{i}]", {"id": f"vpc-{i}", "cidr_block": "10.0.0.0/16"})
+    plan.noop("aws_flow_log.first", {"id": "fl-1", "traffic_type": "ALL", "vpc_id": "vpc-0"},
+              refs={"vpc_id": ["aws_vpc.main"]})
+    assert findings_of(plan, "FLOW") == [("FLOW001", "aws_vpc.main[1]")]
+
+
+def test_rego_twin_results_carry_the_rule_id(plan: PlanBuilder) -> None:
+    import pytest
+
+    pytest.importorskip("regopy")
+    from natpolicy.rego.engine import RegopyEngine
+    from natpolicy.rego.twins import twin_files
+
+    new_vpc(plan)
+    engine = RegopyEngine()
+    compiled = engine.compile({p.name: p.read_text(encoding="utf-8") for p in twin_files()}, None,
+                              ["natpolicy/rules/flow/findings"])
+    found = engine.evaluate(compiled, "natpolicy/rules/flow/findings", engine.prepare_input(plan.build()))
+    assert [(f["id"], f["rule"], f["address"]) for f in found] == [("FLOW001", "FLOW001", "aws_vpc.main")]

@@ -4,14 +4,19 @@ Terraform records, for each expression, the names it references
 (``aws_vpc.main.id``, ``var.vpc_id``, ``module.vpc.vpc_id``). Those names are
 relative to the module they appear in. ``ConfigIndex`` resolves them through
 ``module_calls`` (inputs flow down, outputs flow up) to module-qualified
-resource addresses without instance keys, e.g. ``module.vpc.aws_vpc.this``.
-Each (module, name) pair is resolved once and memoised.
+resource addresses that keep the literal instance keys written in the
+configuration and nothing else, e.g. ``module.vpc.aws_vpc.this`` or
+``module.net["a"].aws_vpc.this[0]`` (the representation is described in
+``natpolicy.model``). Each (module, name) pair is resolved once and memoised.
+
+The configuration is untrusted input: any part of it may have the wrong
+JSON type, and such a part is ignored rather than raising.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from natpolicy.model import skip_index
+from natpolicy.model import reference_steps
 
 _NOT_RESOURCES = frozenset({"local", "each", "count", "path", "terraform", "self"})
 _MAX_DEPTH = 64  # module nesting deeper than this is a cycle, not a config
@@ -34,14 +39,16 @@ class ConfigIndex:
             mod, mpath = stack.pop()
             self._modules[mpath] = mod
             prefix = "".join(f"module.{m}." for m in mpath)
-            for res in mod.get("resources") or ():
+            resources = mod.get("resources")
+            for res in resources if isinstance(resources, list) else ():
                 if not isinstance(res, dict):
                     continue
-                local = res.get("address") or (
-                    f"data.{res.get('type')}.{res.get('name')}" if res.get("mode") == "data" else f"{res.get('type')}.{res.get('name')}"
-                )
-                self._resources[prefix + str(local)] = (mpath, res)
-            calls = mod.get("module_calls") or {}
+                local = res.get("address")
+                if not isinstance(local, str) or not local:
+                    local = (f"data.{res.get('type')}.{res.get('name')}" if res.get("mode") == "data"
+                             else f"{res.get('type')}.{res.get('name')}")
+                self._resources[prefix + local] = (mpath, res)
+            calls = mod.get("module_calls")
             if isinstance(calls, dict) and len(mpath) < _MAX_DEPTH:
                 for name, call in calls.items():
                     if isinstance(call, dict):
@@ -101,31 +108,41 @@ class ConfigIndex:
     def _resolve(self, mpath: tuple[str, ...], name: str, depth: int) -> frozenset[str]:
         if depth > _MAX_DEPTH:
             return frozenset()
-        parts = split_reference(name)
-        if not parts:
+        steps = reference_steps(name)
+        if not steps:
             return frozenset()
-        head = parts[0]
+        head = steps[0][0]
         prefix = "".join(f"module.{m}." for m in mpath)
-        if head == "var" and len(parts) >= 2:
+        if head == "var" and len(steps) >= 2:
             call = self._calls.get(mpath)
-            if call is None:
+            expressions = call.get("expressions") if call is not None else None
+            if not isinstance(expressions, dict):
                 return frozenset()
-            expr = (call.get("expressions") or {}).get(parts[1])
-            return self._resolve_all(mpath[:-1], expr, depth)
-        if head == "module" and len(parts) >= 3:
-            child = (*mpath, parts[1])
+            return self._resolve_all(mpath[:-1], expressions.get(steps[1][0]), depth)
+        if head == "module" and len(steps) >= 3:
+            module_name, key = steps[1]
+            child = (*mpath, module_name)
             module = self._modules.get(child)
-            if module is None:
+            outputs = module.get("outputs") if module is not None else None
+            if not isinstance(outputs, dict):
                 return frozenset()
-            output = (module.get("outputs") or {}).get(parts[2])
+            output = outputs.get(steps[2][0])
             expr = output.get("expression") if isinstance(output, dict) else None
-            return self._resolve_all(child, expr, depth)
+            found = self._resolve_all(child, expr, depth)
+            if key is None:
+                return found
+            # `module.net["a"].vpc_id`: what the output names lives in that instance.
+            bare = f"{prefix}module.{module_name}."
+            keyed = f"{prefix}module.{module_name}{key}."
+            return frozenset(keyed + t[len(bare):] if t.startswith(bare) else t for t in found)
         if head in _NOT_RESOURCES or head == "module" or head == "var":
             return frozenset()
         if head == "data":
-            return frozenset({f"{prefix}data.{parts[1]}.{parts[2]}"}) if len(parts) >= 3 else frozenset()
-        if len(parts) >= 2:
-            return frozenset({f"{prefix}{head}.{parts[1]}"})
+            if len(steps) < 3:
+                return frozenset()
+            return frozenset({f"{prefix}data.{steps[1][0]}.{steps[2][0]}{steps[2][1] or ''}"})
+        if len(steps) >= 2:
+            return frozenset({f"{prefix}{head}.{steps[1][0]}{steps[1][1] or ''}"})
         return frozenset()
 
     def _resolve_all(self, mpath: tuple[str, ...], expr: Any, depth: int) -> frozenset[str]:
@@ -142,7 +159,8 @@ def _collect(expr: Any, out: list[str]) -> None:
     if isinstance(expr, dict):
         refs = expr.get("references")
         if isinstance(refs, list):
-            out.extend(r for r in refs if isinstance(r, str))
+            names = [r for r in refs if isinstance(r, str)]
+            out.extend(without_bare_prefixes(names) if "[" in "".join(names) else names)
         for key, value in expr.items():
             if key not in ("references", "constant_value") and isinstance(value, (dict, list)):
                 _collect(value, out)
@@ -151,29 +169,16 @@ def _collect(expr: Any, out: list[str]) -> None:
             _collect(item, out)
 
 
-def split_reference(name: str) -> list[str]:
-    """``module.vpc["a"].aws_vpc.this[0].id`` -> ``["module", "vpc", "aws_vpc", "this", "id"]``.
+def without_bare_prefixes(refs: list[str]) -> list[str]:
+    """Drop the unkeyed prefixes Terraform adds to a keyed traversal.
 
-    Index keys are dropped: references resolve to config addresses, and
-    instances are matched later by module instance.
+    ``aws_vpc.main[0].id`` comes as ``["aws_vpc.main[0].id", "aws_vpc.main[0]",
+    "aws_vpc.main"]``; the last would claim every instance. A splat in the same
+    expression (``aws_vpc.main[*].id`` next to ``aws_vpc.main[0].id``) is lost
+    with it, a rare shape.
     """
-    if "[" not in name:
-        # Nearly every reference: nothing to skip, so a plain split gives the
-        # same parts as the character walk below, several times faster.
-        return [p for p in name.split(".") if p]
-    parts: list[str] = []
-    current: list[str] = []
-    i, n = 0, len(name)
-    while i < n:
-        ch = name[i]
-        if ch == ".":
-            parts.append("".join(current))
-            current = []
-        elif ch == "[":
-            i = skip_index(name, i)
-            continue
-        else:
-            current.append(ch)
-        i += 1
-    parts.append("".join(current))
-    return [p for p in parts if p]
+    keyed = [r for r in refs if "[" in r]
+    if not keyed:
+        return refs
+    bare = {r[:r.index("[")] for r in keyed}
+    return [r for r in refs if "[" in r or r not in bare]

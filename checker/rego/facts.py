@@ -6,17 +6,25 @@ Python. The document is built per plan, only when a policy mentions
 unused one would cost time for nothing). Shape::
 
     data.natpolicy.plan                 display path of the plan being checked
-    data.natpolicy.references[address][attribute] = [config address, ...]
-        resolved through variables and module outputs, e.g.
-        {"aws_flow_log.main": {"vpc_id": ["module.net.aws_vpc.this"]}}
+    data.natpolicy.references[address][attribute] = [resource address, ...]
+        resolved through variables and module outputs, keeping the instance
+        keys the configuration wrote (see natpolicy.model), e.g.
+        {"aws_flow_log.main": {"vpc_id": ["module.net.aws_vpc.this"]}},
+        {"aws_flow_log.first": {"vpc_id": ["aws_vpc.main[0]"]}}
     data.natpolicy.resources_after[address] = {type, name, mode, module,
         config_address, actions, change_index, id}
         every managed resource that exists after apply; change_index is its
         position in input.resource_changes (null when it comes from
         prior_state), so values are one lookup away
     data.natpolicy.nat.gateways[address] = {deleted, replaced, private,
-        lost_routes: [{route_table, destinations, subnets}], partial, teardown}
-        the NAT001 route analysis of every deleted NAT gateway
+        lost_routes: [{route_table, destinations, subnets, reason}], partial,
+        cross_az, teardown}
+        the NAT001 route analysis of every deleted NAT gateway (deposed
+        objects as "<address> (deposed <key>)"); ``reason`` is why the table
+        has no egress: no_route, blackhole, target_deleted, igw_not_public, private_nat
+        or no_egress; ``partial``: no route evidence and no other gateway of
+        its kind in its VPC (or plan); ``cross_az``: no route evidence, and
+        the others are all in other availability zones
 """
 from __future__ import annotations
 
@@ -60,35 +68,34 @@ def _nat_analysis(model: ResourceModel, origin: str) -> dict[str, Any] | None:
     """The NAT001 verdicts, if the NAT rule family is installed.
 
     Read through the family's own index so Rego sees exactly what NAT001
-    judged; any change of that internal API leaves ``nat`` out rather than
-    failing the run.
+    judged. Only a missing family leaves ``nat`` out: any other failure is a
+    bug, and hiding it would hand policies a silently wrong analysis.
     """
     try:
         from natpolicy.policies.nat._egress import egress_index
     except ImportError:
         return None
-    try:
-        index = egress_index(model)
-        gateways: dict[str, Any] = {}
-        for gw in model.of_type("aws_nat_gateway"):
-            if gw.origin != origin or gw.mode != "managed" or not gw.is_deleted:
-                continue
-            verdict = index.judge_gateway(gw)
-            gateways[gw.address if gw.deposed is None else f"{gw.address} (deposed {gw.deposed})"] = {
-                "deleted": True,
-                "replaced": gw.exists_after,
-                "private": bool(verdict.private),
-                "partial": bool(verdict.partial and verdict.alone),
-                "teardown": bool(verdict.teardown),
-                "lost_routes": [
-                    {
-                        "route_table": loss.table.label,
-                        "destinations": list(loss.destinations),
-                        "subnets": [s.label for s in loss.subnets],
-                    }
-                    for loss in verdict.losses
-                ],
-            }
-        return {"gateways": gateways}
-    except Exception:  # the analysis is a bonus for policies; never fail the run over it
-        return None
+    index = egress_index(model)
+    gateways: dict[str, Any] = {}
+    for gw in model.of_type("aws_nat_gateway"):
+        if gw.origin != origin or gw.mode != "managed" or not gw.is_deleted:
+            continue
+        verdict = index.judge_gateway(gw)
+        gateways[gw.address if gw.deposed is None else f"{gw.address} (deposed {gw.deposed})"] = {
+            "deleted": True,
+            "replaced": gw.exists_after,
+            "private": bool(verdict.private),
+            "partial": bool(verdict.partial and verdict.alone),
+            "cross_az": bool(verdict.partial and verdict.cross_az),
+            "teardown": bool(verdict.teardown),
+            "lost_routes": [
+                {
+                    "route_table": loss.table.label,
+                    "destinations": list(loss.destinations),
+                    "subnets": [s.label for s in loss.subnets],
+                    "reason": loss.blocker.reason,
+                }
+                for loss in verdict.losses
+            ],
+        }
+    return {"gateways": gateways}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from natpolicy.check import GraphCheck, Severity, Violation
-from natpolicy.model import Resource, ResourceModel
+from natpolicy.model import UNKNOWN, Resource, ResourceModel
 
 VPC_TYPES = ("aws_vpc", "aws_default_vpc")
 FLOW_LOG = "aws_flow_log"
@@ -29,8 +29,10 @@ class VpcWithoutFlowLog(GraphCheck):
             if _vpc_ids(vpc) & logged_ids:
                 continue
             # Configuration references (resolved through module outputs by the
-            # loader) find flow logs whose vpc_id is only known after apply.
-            if any(_kept(f) for f in model.references_to(vpc, types=(FLOW_LOG,), attribute="vpc_id")):
+            # loader) find flow logs whose vpc_id is only known after apply; a
+            # known vpc_id already says which VPC is logged, whatever it refers to.
+            if any(_kept(f) and f.get("vpc_id") is UNKNOWN
+                   for f in model.references_to(vpc, types=(FLOW_LOG,), attribute="vpc_id")):
                 continue
             yield Violation(
                 f"{vpc.address} has no flow log: no aws_flow_log targets it by vpc_id or by reference",

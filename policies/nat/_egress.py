@@ -6,37 +6,51 @@ route-related resources of every plan in the run:
 * routes before apply, keyed by target id (which routes use this gateway?)
   and by route table;
 * routes after apply, keyed by route table (what will this table still have?);
-* route table associations after apply (which subnets does a table serve?);
-* NAT gateways that survive apply, keyed by VPC, availability zone and plan
+* route table associations after apply (which subnets does a table serve?),
+  and the VPCs' main route tables, which serve every other subnet;
+* NAT gateways that survive apply, counted by VPC, availability zone and plan
   (the fallback when a plan holds no route evidence).
 
 Every question a rule asks is then a dictionary lookup, so a 10k-resource
-plan with hundreds of NAT deletions stays linear. Route tables, subnets and
-VPCs are ``Node``s: a resource when some plan holds it, else just its id
-(a route in a workload plan can point into a network plan's table).
+plan with hundreds of NAT deletions stays linear: what a configuration
+reference leads to is resolved once per (module instance, reference list),
+not once per count/for_each instance, and each gateway is judged once for
+all rules. Route tables, subnets and VPCs are ``Node``s: a resource when some
+plan holds it, else just its id (a route in a workload plan can point into a
+network plan's table).
 """
 from __future__ import annotations
 
 import weakref
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from natpolicy.model import UNKNOWN, Resource, ResourceModel
 from natpolicy.policies.nat._routes import (
+    BLACKHOLE,
     DEFAULT_DESTINATIONS,
+    IGW_NOT_PUBLIC,
     INLINE_DESTINATIONS,
+    MAIN_ASSOCIATION,
     NAT_TYPE,
+    NO_EGRESS,
+    NO_ROUTE,
+    PRIVATE_NAT,
     ROUTE_DESTINATIONS,
     SUBNET_TYPES,
     TABLE_TYPES,
+    TARGET_GONE,
     TARGET_TYPES,
     VPC_TYPES,
+    Blocker,
     Node,
     Route,
     TableLoss,
     attr_of,
     configured_targets,
+    ends_private,
     final_values,
     is_private_nat,
     nonempty_str,
@@ -62,7 +76,34 @@ class GatewayVerdict:
     partial: bool = False
     # Fallback only: no NAT gateway of the same kind survives in its scope.
     alone: bool = False
+    # Fallback only: gateways survive in its scope, all in other zones.
+    cross_az: bool = False
     scope: str = ""
+    zone: str | None = None
+    # A public gateway whose replacement is a private one.
+    becomes_private: bool = False
+
+
+@dataclass(slots=True)
+class _Targets:
+    """What one configuration reference list leads to, for every referrer sharing it."""
+
+    resources: list[Resource]
+    by_index: dict[Any, list[Resource]]
+    # Route targets only: the managed ones, and those that survive apply.
+    managed: list[Resource] = field(default_factory=list)
+    alive: list[Resource] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    """Where a NAT gateway sits: the fallback compares these."""
+
+    vpc: Node | None
+    zone: str | None
+    regional: bool
+    origin: str
+    kind: str  # "public" or "private"
 
 
 class EgressIndex:
@@ -74,8 +115,15 @@ class EgressIndex:
         self.after_by_table: dict[tuple[str, Any], list[Route]] = {}
         self._assoc_evidence: set[tuple[str, Any]] = set()
         self._assoc_after: dict[tuple[str, Any], list[Node]] = {}
-        self._survivors: dict[tuple[Any, ...], int] = {}
-        self._gateway_scope: dict[int, tuple[tuple[Any, ...], str]] = {}
+        self._explicit_subnets: set[tuple[str, Any]] = set()
+        self._subnets_by_vpc: dict[tuple[str, Any], list[Node]] = {}
+        self._main_tables: dict[tuple[str, Any], Node | None] = {}  # table key -> its VPC
+        self._private_nat_ids: set[str] = set()
+        self._places: dict[int, _Place] = {}
+        self._survivors: Counter[tuple[Any, ...]] = Counter()
+        self._targets_memo: dict[tuple[Any, ...], _Targets] = {}
+        self._verdicts: dict[int, GatewayVerdict] = {}
+        self.shared_ids: dict[str, tuple[str, ...]] = {}
         self._build()
 
     # -- building ----------------------------------------------------------
@@ -103,18 +151,29 @@ class EgressIndex:
                 for entry in self._inline(table, node, table.before.get("route")):
                     self._add_before(entry)
             if survives(table):
+                inline = _configures_inline_routes(table)
                 for entry in self._inline(table, node, attr_of(final_values(table), "route")):
                     # A table that manages no inline routes still lists, in its
                     # state, the routes of separate aws_route resources. When
-                    # such a route is being deleted, that listing is stale.
-                    if (node.key, entry.destination, entry.target) not in removed:
+                    # such a route is being deleted, that listing is stale;
+                    # inline blocks in the configuration are not (an aws_route
+                    # turned into an inline block).
+                    if inline or (node.key, entry.destination, entry.target) not in removed:
                         self.after_by_table.setdefault(node.key, []).append(entry)
         for assoc in self.model.of_type("aws_route_table_association"):
             if assoc.mode == "managed":
                 self._association(assoc)
+        self._main()
+        for subnet in self.model.of_type(*SUBNET_TYPES):
+            if subnet.mode == "managed" and survives(subnet):
+                node = self.node_of(subnet)
+                vpc = self.vpc_of(node)
+                if vpc is not None:
+                    self._subnets_by_vpc.setdefault(vpc.key, []).append(node)
         for gateway in self.model.of_type(NAT_TYPE):
             if gateway.mode == "managed":
                 self._gateway(gateway)
+        self._shared()
 
     def _add_before(self, entry: Route) -> None:
         self.before_by_table.setdefault(entry.table.key, []).append(entry)
@@ -141,6 +200,11 @@ class EgressIndex:
 
     def _inline(self, table: Resource, node: Node, blocks: Any) -> Iterable[Route]:
         if blocks is UNKNOWN:
+            if _configures_inline_routes(table) is False:
+                # Terraform marks `route` unknown on every new table; with no
+                # inline block in the configuration its routes are separate
+                # aws_route resources, already read on their own.
+                return
             # The whole route set is known only after apply; the configuration
             # references of its blocks are all that can be said about targets.
             yield Route(table, node, None, None, UNKNOWN, inline=True)
@@ -176,30 +240,84 @@ class EgressIndex:
         if table is None or subnet is None:
             return
         self._assoc_evidence.add(table.key)
+        self._explicit_subnets.add(subnet.key)
         if subnet.resource is not None and not survives(subnet.resource):
             return
         self._assoc_after.setdefault(table.key, []).append(subnet)
 
+    def _main(self) -> None:
+        """Each VPC's main route table after apply: the one that serves unassociated subnets.
+
+        An ``aws_main_route_table_association`` wins over the VPC's default
+        route table (``aws_default_route_table``), which wins over what the
+        VPC's state says (``main_route_table_id``).
+        """
+        by_vpc: dict[tuple[str, Any], tuple[int, Node, Node]] = {}
+        unknown_vpc: list[Node] = []
+
+        def offer(rank: int, table: Node | None, vpc: Node | None) -> None:
+            if table is None:
+                return
+            if vpc is None:
+                unknown_vpc.append(table)
+            elif vpc.key not in by_vpc or by_vpc[vpc.key][0] > rank:
+                by_vpc[vpc.key] = (rank, table, vpc)
+
+        for assoc in self.model.of_type(MAIN_ASSOCIATION):
+            values = final_values(assoc)
+            if assoc.mode == "managed" and survives(assoc) and isinstance(values, dict):
+                offer(0, self.resolve(assoc, "route_table_id", values.get("route_table_id"), TABLE_TYPES),
+                      self.resolve(assoc, "vpc_id", values.get("vpc_id"), VPC_TYPES))
+        for table in self.model.of_type("aws_default_route_table"):
+            if table.mode == "managed" and survives(table):
+                node = self.node_of(table)
+                vpc = self.vpc_of(node) or self.resolve(table, "default_route_table_id", None, VPC_TYPES)
+                offer(1, node, vpc)
+        for vpc in self.model.of_type(*VPC_TYPES):
+            values = final_values(vpc)
+            if vpc.mode == "managed" and survives(vpc) and nonempty_str(attr_of(values, "main_route_table_id")):
+                offer(2, self.resolve(vpc, "main_route_table_id", values["main_route_table_id"], TABLE_TYPES),
+                      self.node_of(vpc))
+        for _, table, vpc in by_vpc.values():
+            self._main_tables[table.key] = vpc
+        for table in unknown_vpc:
+            self._main_tables.setdefault(table.key, None)
+
     def _gateway(self, gateway: Resource) -> None:
-        values = gateway.before if isinstance(gateway.before, dict) else gateway.after
-        subnet = self.resolve(gateway, "subnet_id", attr_of(values, "subnet_id"), SUBNET_TYPES)
-        vpc = self.vpc_of(subnet)
-        zone = None
-        if subnet is not None and subnet.resource is not None:
-            zone = nonempty_str(attr_of(subnet.resource.values, "availability_zone"))
-        kind = "private" if is_private_nat(gateway) else "public"
-        if vpc is not None:
-            scope: tuple[Any, ...] = ("vpc", vpc.key, kind)
-            words = f"VPC {vpc.shown_id() or vpc.label}"
-        elif zone is not None:
-            scope = ("zone", gateway.origin, zone, kind)
-            words = f"availability zone {zone}"
-        else:
-            scope = ("plan", gateway.origin, kind)
-            words = f"plan {gateway.origin}" if gateway.origin else "the plan"
-        self._gateway_scope[id(gateway)] = (scope, words)
         if survives(gateway):
-            self._survivors[scope] = self._survivors.get(scope, 0) + 1
+            values = final_values(gateway)
+            kind = "private" if ends_private(gateway) else "public"
+            ident = nonempty_str(attr_of(values, "id"))
+            if kind == "private" and ident is not None:
+                self._private_nat_ids.add(ident)
+            place = self._place(gateway, values, kind)
+            for key in _survivor_keys(place):
+                self._survivors[key] += 1
+        if gateway.is_deleted:
+            values = gateway.before if isinstance(gateway.before, dict) else gateway.after
+            self._places[id(gateway)] = self._place(gateway, values, "private" if is_private_nat(gateway) else "public")
+
+    def _place(self, gateway: Resource, values: Any, kind: str) -> _Place:
+        subnet = self.resolve(gateway, "subnet_id", attr_of(values, "subnet_id"), SUBNET_TYPES)
+        # A regional NAT gateway names its VPC and spans every zone of it.
+        vpc = self.resolve(gateway, "vpc_id", attr_of(values, "vpc_id"), VPC_TYPES) or self.vpc_of(subnet)
+        regional = attr_of(values, "availability_mode") == "regional"
+        zone = None
+        if not regional and subnet is not None and subnet.resource is not None:
+            zone = nonempty_str(attr_of(subnet.resource.values, "availability_zone"))
+        return _Place(vpc, zone, regional, gateway.origin, kind)
+
+    def _shared(self) -> None:
+        """Ids of route tables and NAT gateways that several plans manage (one state planned twice?)."""
+        origins: dict[str, set[str]] = {}
+        for res in self.model.of_type(*TABLE_TYPES, NAT_TYPE):
+            if res.mode != "managed":
+                continue
+            for side in (res.before, res.after):
+                ident = nonempty_str(attr_of(side, "id"))
+                if ident is not None:
+                    origins.setdefault(ident, set()).add(res.origin)
+        self.shared_ids = {i: tuple(sorted(o)) for i, o in sorted(origins.items()) if len(o) > 1}
 
     # -- resolution ----------------------------------------------------------
     def node_of(self, resource: Resource) -> Node:
@@ -209,6 +327,26 @@ class EgressIndex:
             ident = nonempty_str(resource.get("id", before=True)) or nonempty_str(resource.get("id"))
             node = self._nodes[key] = Node(key, resource, ident)
         return node
+
+    def targets(self, referrer: Resource, attribute: str, types: Iterable[str] | None) -> _Targets:
+        """The resources (of ``types``) ``referrer.attribute`` refers to, shared by every referrer alike.
+
+        ``referenced`` depends only on the plan, the module instance and the
+        reference list, so count/for_each twins (routes [0]..[999] naming
+        ``aws_nat_gateway.this``) resolve it once.
+        """
+        wanted = tuple(sorted(types)) if types is not None else None
+        key = (referrer.origin, referrer.module, attribute, referrer.references.get(attribute, ()), wanted)
+        found = self._targets_memo.get(key)
+        if found is None:
+            resources = [r for r in self.model.referenced(referrer, attribute) if wanted is None or r.type in wanted]
+            by_index: dict[Any, list[Resource]] = {}
+            for r in resources:
+                by_index.setdefault(r.index, []).append(r)
+            managed = [r for r in resources if r.mode == "managed"]
+            found = _Targets(resources, by_index, managed, [r for r in managed if survives(r)])
+            self._targets_memo[key] = found
+        return found
 
     def resolve(self, referrer: Resource, attribute: str, value: Any, types: tuple[str, ...]) -> Node | None:
         """The table/subnet/VPC ``referrer.attribute`` names, by id or by reference."""
@@ -224,11 +362,12 @@ class EgressIndex:
                 node = self._nodes[key] = Node(key, None, ident)
             return node
         if value is UNKNOWN or value is None:
-            candidates = [r for r in self.model.referenced(referrer, attribute) if r.type in types]
+            found_targets = self.targets(referrer, attribute, types)
+            candidates = found_targets.resources
             if len(candidates) > 1:
-                # count/for_each twins: route[1] -> table[1] (module convention).
-                same_index = [c for c in candidates if c.index == referrer.index]
-                candidates = same_index if len(same_index) == 1 else candidates
+                # count/for_each twins: route[1] -> table[1] (module convention),
+                # when the reference wrote no key of its own.
+                candidates = found_targets.by_index.get(referrer.index, [])
             if len(candidates) == 1:
                 return self.node_of(candidates[0])
         return None
@@ -250,18 +389,37 @@ class EgressIndex:
             return False
         return True  # not managed in these plans (or forgotten): it stays
 
+    def is_private_nat_id(self, ident: Any) -> bool:
+        """Is this the id of a NAT gateway that is private after apply?"""
+        return isinstance(ident, str) and ident in self._private_nat_ids
+
+    def is_main(self, table: Node) -> bool:
+        return table.key in self._main_tables
+
     def torn_down(self, table: Node) -> bool:
         """The table, its VPC or every subnet it served goes away in this plan."""
         res = table.resource
         if res is not None and not survives(res):
             return True
-        vpc = self.vpc_of(table)
+        vpc = self.vpc_of(table) or self._main_tables.get(table.key)
         if vpc is not None and vpc.resource is not None and not survives(vpc.resource):
             return True
-        return table.key in self._assoc_evidence and not self._assoc_after.get(table.key)
+        # A main route table keeps serving every subnet without an association.
+        return table.key in self._assoc_evidence and not self._assoc_after.get(table.key) and not self.is_main(table)
 
     def subnets(self, table: Node) -> list[Node]:
-        return self._assoc_after.get(table.key, [])
+        """Subnets the table serves after apply: its associations, and for a main table the unassociated ones."""
+        explicit = self._assoc_after.get(table.key, [])
+        if table.key not in self._main_tables:
+            return explicit
+        vpc = self._main_tables[table.key] or self.vpc_of(table)
+        implicit = [s for s in self._subnets_by_vpc.get(vpc.key, ()) if s.key not in self._explicit_subnets] \
+            if vpc is not None else []
+        return [*explicit, *implicit]
+
+    def serves_subnets(self, table: Node) -> bool:
+        """Is there evidence the table serves subnets after apply (an association, or main status)?"""
+        return bool(self._assoc_after.get(table.key)) or self.is_main(table)
 
     def intended_public(self, table: Node) -> bool:
         """Every subnet the table serves launches instances with public IPs."""
@@ -271,58 +429,94 @@ class EgressIndex:
             for s in subnets
         )
 
-    def route_alive(self, route: Route, destination: str, *, strict_igw: bool) -> bool:
-        """Does ``route`` (after apply) carry ``destination`` traffic somewhere that works?
+    def blocker(self, route: Route, destination: str, *, strict_igw: bool, internet: bool) -> Blocker | None:
+        """Why ``route`` (after apply) carries no working ``destination`` traffic; None when it does.
 
         ``strict_igw``: an internet gateway replaces a NAT gateway only for
         subnets meant to be public; instances without public IPs cannot use it.
+        ``internet``: the traffic is bound for the internet, which a private
+        NAT gateway does not reach.
         """
         attribute, target = route.attribute, route.target
-        default = destination in DEFAULT_DESTINATIONS
-        if attribute == "vpc_peering_connection_id" and default:
-            return False  # a peering connection never carries internet traffic
+        shown = self._shown_target(route)
+        if attribute == "vpc_peering_connection_id" and destination in DEFAULT_DESTINATIONS:
+            return Blocker(NO_EGRESS, shown)  # a peering connection never carries internet traffic
         if attribute == "egress_only_gateway_id" and ":" not in destination:
-            return False
+            return Blocker(NO_EGRESS, shown)
         if isinstance(target, str):
-            if target == "local" or not self.id_alive(target):
-                return False
-            if strict_igw and attribute == "gateway_id" and target.startswith("igw-"):
-                return self.intended_public(route.table)
-            return True
+            if target == "local":
+                return Blocker(NO_EGRESS, shown)
+            if not self.id_alive(target):
+                return Blocker(TARGET_GONE, shown, target)
+            if internet and self.is_private_nat_id(target):
+                return Blocker(PRIVATE_NAT, shown)
+            if strict_igw and attribute == "gateway_id" and target.startswith("igw-") \
+                    and not self.intended_public(route.table):
+                return Blocker(IGW_NOT_PUBLIC, shown)
+            return None
         if target is not UNKNOWN:
-            return False
-        referenced = self.model.referenced(route.source, "route" if route.inline else (attribute or ""))
-        targets = [r for r in referenced if r.mode == "managed" and (not route.inline or r.type in TARGET_TYPES)]
-        if not targets:
-            return True  # set through a local or another state: nothing disproves it
-        alive = [r for r in targets if survives(r)]
-        if not alive:
-            return False
-        if strict_igw and all(r.type == "aws_internet_gateway" for r in alive):
-            return self.intended_public(route.table)
-        return True
+            return Blocker(NO_ROUTE)  # a route with no target at all
+        found = self.targets(route.source, "route" if route.inline else (attribute or ""),
+                             TARGET_TYPES if route.inline else None)
+        if not found.managed:
+            return None  # set through a local or another state: nothing disproves it
+        if not found.alive:
+            return Blocker(TARGET_GONE, _addresses(found.managed))
+        if internet and all(r.type == NAT_TYPE and ends_private(r) for r in found.alive):
+            return Blocker(PRIVATE_NAT, _addresses(found.alive))
+        if strict_igw and all(r.type == "aws_internet_gateway" for r in found.alive) \
+                and not self.intended_public(route.table):
+            return Blocker(IGW_NOT_PUBLIC, _addresses(found.alive))
+        return None
 
-    def covered(self, table: Node, destination: str, *, exact: bool, strict_igw: bool) -> bool:
-        """After apply, does ``table`` still send ``destination`` to a live target?
+    @staticmethod
+    def _shown_target(route: Route) -> str | None:
+        if not isinstance(route.target, str):
+            return None
+        path = "route" if route.inline else str(route.attribute)
+        return route.source.show(route.target, path)
+
+    def uncovered(self, table: Node, destination: str, *, exact: bool, strict_igw: bool,
+                  internet: bool) -> Blocker | None:
+        """After apply, why ``table`` sends ``destination`` to no live target (None: it does).
 
         Without ``exact``, a default route of the same address family also
         covers a narrower destination (longest-prefix match falls back to it).
+        Of several dead routes, the one for the destination itself explains best.
         """
         fallback = None
         if not exact and destination not in DEFAULT_DESTINATIONS:
             fallback = "::/0" if ":" in destination else "0.0.0.0/0"
+        best: tuple[int, Blocker] | None = None
         for route in self.after_by_table.get(table.key, ()):
             if route.destination is None or route.destination in (destination, fallback):
-                if self.route_alive(route, destination, strict_igw=strict_igw):
-                    return True
-        return False
+                found = self.blocker(route, destination, strict_igw=strict_igw, internet=internet)
+                if found is None:
+                    return None
+                rank = 0 if route.destination == destination else 1 if route.destination is not None else 2
+                if best is None or rank < best[0]:
+                    best = (rank, found)
+        return best[1] if best is not None else Blocker(NO_ROUTE)
+
+    def covered(self, table: Node, destination: str, *, exact: bool, strict_igw: bool, internet: bool = True) -> bool:
+        return self.uncovered(table, destination, exact=exact, strict_igw=strict_igw, internet=internet) is None
+
+    def loss(self, table: Node, destinations: list[str], blocker: Blocker = Blocker(NO_ROUTE)) -> TableLoss:
+        return TableLoss(table, destinations, self.subnets(table), blocker, self.is_main(table))
 
     def judge_gateway(self, gateway: Resource) -> GatewayVerdict:
-        """Which route tables lose which destinations because ``gateway`` goes away."""
+        """Which route tables lose which destinations because ``gateway`` goes away (judged once)."""
+        verdict = self._verdicts.get(id(gateway))
+        if verdict is None:
+            verdict = self._verdicts[id(gateway)] = self._judge(gateway)
+        return verdict
+
+    def _judge(self, gateway: Resource) -> GatewayVerdict:
         private = is_private_nat(gateway)
         verdict = GatewayVerdict(gateway, private)
+        verdict.becomes_private = not private and survives(gateway) and ends_private(gateway)
         ident = nonempty_str(attr_of(gateway.before, "id"))
-        routes = self.before_by_target.get(ident, []) if ident else []
+        routes = self._own_copies(gateway, self.before_by_target.get(ident, []) if ident else [])
         by_table: dict[tuple[str, Any], tuple[Node, list[str]]] = {}
         for route in routes:
             if route.destination is None:
@@ -333,20 +527,93 @@ class EgressIndex:
         for node, dests in by_table.values():
             if self.torn_down(node):
                 continue
-            verdict.affected.append(TableLoss(node, dests, self.subnets(node)))
-            lost = [d for d in dests if not self.covered(node, d, exact=private, strict_igw=True)]
-            if lost:
-                verdict.losses.append(TableLoss(node, lost, self.subnets(node)))
+            verdict.affected.append(self.loss(node, dests))
+            lost: dict[Blocker, list[str]] = {}
+            for dest in dests:
+                found = self.uncovered(node, dest, exact=private, strict_igw=True, internet=not private)
+                if found is not None and found.reason == TARGET_GONE and found.ident == ident:
+                    found = Blocker(BLACKHOLE, found.target)
+                if found is not None:
+                    lost.setdefault(found, []).append(dest)
+            verdict.losses.extend(self.loss(node, ds, blocker) for blocker, ds in lost.items())
         verdict.teardown = bool(by_table) and not verdict.affected
-        if not by_table and not survives(gateway):
-            verdict.partial = True
-            scope, words = self._gateway_scope.get(id(gateway), (("plan", gateway.origin), "the plan"))
-            verdict.scope = words
-            subnet = self.resolve(gateway, "subnet_id", attr_of(gateway.before, "subnet_id"), SUBNET_TYPES)
-            vpc = self.vpc_of(subnet)
-            vpc_gone = vpc is not None and vpc.resource is not None and not survives(vpc.resource)
-            verdict.alone = not vpc_gone and self._survivors.get(scope, 0) == 0
+        if not by_table and (not survives(gateway) or verdict.becomes_private):
+            self._fallback(verdict)
         return verdict
+
+    def _own_copies(self, gateway: Resource, routes: list[Route]) -> list[Route]:
+        """Routes into a table that several plans manage: only the gateway's own plan's copy counts.
+
+        Two plans of one state (the same change planned twice, say) hold the
+        same table; the other plan's copy describes a different change.
+        """
+        if not self.shared_ids:
+            return routes
+        out = []
+        for route in routes:
+            res, ident = route.table.resource, route.table.ident
+            origins = self.shared_ids.get(ident, ()) if ident else ()
+            if res is not None and gateway.origin in origins and res.origin != gateway.origin:
+                continue
+            out.append(route)
+        return out
+
+    def _fallback(self, verdict: GatewayVerdict) -> None:
+        """No route evidence: is another NAT gateway of its kind kept in its VPC, and in its zone?
+
+        Gateways are compared at the finest level both sides know: the VPC
+        when both are known (one whose VPC is unknown, in the same plan, may
+        be in it), else the plan.
+        """
+        gateway = verdict.gateway
+        place = self._places.get(id(gateway))
+        if place is None:
+            return
+        verdict.partial = True
+        verdict.zone = place.zone
+        count = self._survivors
+        vpc, kind, origin, zone = place.vpc, place.kind, place.origin, place.zone
+        if vpc is not None:
+            verdict.scope = f"VPC {vpc.shown_id() or vpc.label}"
+            total = count[("vpc", vpc.key, kind)] + count[("novpc", origin, kind)]
+            in_zone = (count[("vpc-zone", vpc.key, zone, kind)] + count[("vpc-anyzone", vpc.key, kind)]
+                       + count[("novpc-zone", origin, zone, kind)] + count[("novpc-anyzone", origin, kind)])
+            if vpc.resource is not None and not survives(vpc.resource):
+                return  # the VPC goes too: a teardown
+        else:
+            verdict.scope = f"plan {origin}" if origin else "the plan"
+            total = count[("plan", origin, kind)]
+            in_zone = count[("plan-zone", origin, zone, kind)] + count[("plan-anyzone", origin, kind)]
+        verdict.alone = total == 0
+        verdict.cross_az = total > 0 and zone is not None and not place.regional and in_zone == 0
+
+
+def _configures_inline_routes(table: Resource) -> bool | None:
+    """Does the table's configuration hold inline ``route`` blocks? None: no configuration to tell."""
+    expressions = table.extra.get("expressions")
+    if not isinstance(expressions, dict):
+        return None
+    return "route" in expressions
+
+
+def _survivor_keys(place: _Place) -> list[tuple[Any, ...]]:
+    """The counters a surviving gateway adds to (see ``EgressIndex._fallback``)."""
+    kind, origin = place.kind, place.origin
+    zoned = place.zone is not None and not place.regional
+    keys: list[tuple[Any, ...]] = [("plan", origin, kind)]
+    keys.append(("plan-zone", origin, place.zone, kind) if zoned else ("plan-anyzone", origin, kind))
+    if place.vpc is not None:
+        keys.append(("vpc", place.vpc.key, kind))
+        keys.append(("vpc-zone", place.vpc.key, place.zone, kind) if zoned else ("vpc-anyzone", place.vpc.key, kind))
+    else:
+        keys.append(("novpc", origin, kind))
+        keys.append(("novpc-zone", origin, place.zone, kind) if zoned else ("novpc-anyzone", origin, kind))
+    return keys
+
+
+def _addresses(resources: list[Resource]) -> str:
+    names = list(dict.fromkeys(r.address for r in resources))
+    return names[0] if len(names) == 1 else ", ".join(names[:3]) + (" …" if len(names) > 3 else "")
 
 
 _CACHE: weakref.WeakKeyDictionary[ResourceModel, tuple[int, EgressIndex]] = weakref.WeakKeyDictionary()
@@ -359,4 +626,22 @@ def egress_index(model: ResourceModel) -> EgressIndex:
         return cached[1]
     index = EgressIndex(model)
     _CACHE[model] = (len(model), index)
+    if index.shared_ids:
+        notes = model.facts.setdefault("load_notes", [])
+        note = shared_note(model, index.shared_ids)
+        if note not in notes:
+            notes.append(note)
     return index
+
+
+def shared_note(model: ResourceModel, shared: dict[str, tuple[str, ...]]) -> str:
+    """The run note for ids several plans manage; ids are shown through ``Resource.show``."""
+    shown: list[str] = []
+    for ident in list(shared)[:3]:
+        owner = next((r for r in model.by_id(ident) if r.type in (*TABLE_TYPES, NAT_TYPE)), None)
+        side = owner is not None and attr_of(owner.before, "id") == ident
+        shown.append(owner.show(ident, "id", before=side) if owner is not None else ident)
+    plans = sorted({o for origins in shared.values() for o in origins})
+    more = f" and {len(shared) - 3} more" if len(shared) > 3 else ""
+    return (f"plans {', '.join(plans)} manage the same route tables or NAT gateways ({', '.join(shown)}{more}): "
+            "one state planned twice? Each NAT gateway is judged on its own plan's copy of a shared route table")

@@ -5,19 +5,22 @@ index that uses them lives in ``_egress``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from natpolicy.model import UNKNOWN, Resource
 
 __all__ = [
     "NAT_TYPE", "TABLE_TYPES", "SUBNET_TYPES", "VPC_TYPES", "DEFAULT_DESTINATIONS", "TARGET_ATTRIBUTES",
-    "TARGET_TYPES", "ROUTE_DESTINATIONS", "INLINE_DESTINATIONS", "Node", "Route", "TableLoss",
-    "survives", "final_values", "is_private_nat", "nonempty_str", "attr_of", "configured_targets", "route_target",
+    "TARGET_TYPES", "ROUTE_DESTINATIONS", "INLINE_DESTINATIONS", "Node", "Route", "TableLoss", "Blocker",
+    "NO_ROUTE", "BLACKHOLE", "TARGET_GONE", "IGW_NOT_PUBLIC", "PRIVATE_NAT", "NO_EGRESS",
+    "survives", "final_values", "is_private_nat", "ends_private", "nonempty_str", "attr_of", "configured_targets",
+    "route_target",
 ]
 
 NAT_TYPE = "aws_nat_gateway"
 TABLE_TYPES = ("aws_route_table", "aws_default_route_table")
+MAIN_ASSOCIATION = "aws_main_route_table_association"
 SUBNET_TYPES = ("aws_subnet",)
 VPC_TYPES = ("aws_vpc",)
 DEFAULT_DESTINATIONS = ("0.0.0.0/0", "::/0")
@@ -52,8 +55,14 @@ def final_values(resource: Resource) -> Any:
 
 
 def is_private_nat(gateway: Resource) -> bool:
+    """Was the gateway private before apply (or, if new, is it private)?"""
     values = gateway.before if isinstance(gateway.before, dict) else gateway.after
     return isinstance(values, dict) and values.get("connectivity_type") == "private"
+
+
+def ends_private(gateway: Resource) -> bool:
+    """Is the object left after apply a private NAT gateway (no internet egress)?"""
+    return attr_of(final_values(gateway), "connectivity_type") == "private"
 
 
 def nonempty_str(value: Any) -> str | None:
@@ -101,13 +110,39 @@ class Route:
     inline: bool
 
 
+# Why a route table has no working egress for a destination after apply.
+NO_ROUTE = "no_route"              # no route for it is left
+BLACKHOLE = "blackhole"            # the route stays, pointing at the deleted gateway itself
+TARGET_GONE = "target_deleted"     # the route's target is deleted too
+IGW_NOT_PUBLIC = "igw_not_public"  # an internet gateway, but the subnets assign no public IPs
+PRIVATE_NAT = "private_nat"        # a private NAT gateway: no internet egress
+NO_EGRESS = "no_egress"            # a target that carries no such traffic (peering, local, egress-only for IPv4)
+
+
+@dataclass(frozen=True, slots=True)
+class Blocker:
+    """What stops a route table's traffic after apply, and the target to name (already display-safe)."""
+
+    reason: str
+    target: str | None = None
+    # The target's raw id, to tell the deleted gateway itself from another
+    # dead target; never shown.
+    ident: str | None = field(default=None, repr=False)
+
+
 @dataclass(slots=True)
 class TableLoss:
-    """A route table, the destinations it sent through a gateway (or lost), and its subnets after apply."""
+    """A route table, the destinations it sent through a gateway (or lost), and its subnets after apply.
+
+    ``main``: the VPC's main route table, which also serves every subnet
+    without an explicit association (``subnets`` lists those the plans know).
+    """
 
     table: Node
     destinations: list[str]
     subnets: list[Node]
+    blocker: Blocker = Blocker(NO_ROUTE)
+    main: bool = False
 
 
 def configured_targets(resource: Resource) -> tuple[str, ...]:

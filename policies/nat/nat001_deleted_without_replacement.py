@@ -31,21 +31,21 @@ class NatGatewayDeletedWithoutReplacement(GraphCheck):
             verdict = index.judge_gateway(gateway)
             if verdict.losses:
                 yield self._lost_routes(verdict)
-            elif verdict.partial and verdict.alone:
+            elif verdict.partial and (verdict.alone or verdict.cross_az):
                 yield self._partial(verdict)
 
     def _lost_routes(self, verdict: GatewayVerdict) -> Violation:
         gateway = verdict.gateway
-        if gateway.exists_after:
+        if verdict.becomes_private:
+            head = f"{gateway_label(gateway)} is replaced by a private NAT gateway, which gives no internet egress: "
+        elif gateway.exists_after:
             head = f"{gateway_label(gateway)} is replaced, but no route sends traffic to the new gateway: "
         elif verdict.private:
             head = f"{gateway_label(gateway)} (a private NAT gateway) is deleted and nothing replaces it: "
         else:
             head = f"{gateway_label(gateway)} is deleted and nothing replaces it: "
-        parts = [
-            f"{table_phrase(loss, gateway.origin)} {loss_phrase(loss.destinations, private=verdict.private)}"
-            for loss in verdict.losses
-        ]
+        parts = [f"{table_phrase(loss, gateway.origin)} {loss_phrase(loss, private=verdict.private)}"
+                 for loss in verdict.losses]
         return Violation(
             message=head + "; ".join(parts) + ".",
             resource=gateway,
@@ -57,16 +57,28 @@ class NatGatewayDeletedWithoutReplacement(GraphCheck):
     def _partial(self, verdict: GatewayVerdict) -> Violation:
         gateway = verdict.gateway
         kind = "private NAT gateway" if verdict.private else "NAT gateway"
-        message = (
-            f"{gateway_label(gateway)} is deleted and no other {kind} is kept or created in {verdict.scope}. "
+        lost = "private routing" if verdict.private else "egress"
+        what = (f"{gateway_label(gateway)} is replaced by a private NAT gateway"
+                if verdict.becomes_private else f"{gateway_label(gateway)} is deleted")
+        if verdict.alone:
+            message = f"{what} and no other {kind} is kept or created in {verdict.scope}. "
+            severity = Severity.MEDIUM if verdict.private else None
+        else:
+            # Others survive, all in other zones: egress works, across zones.
+            message = (
+                f"{what} and the other {kind}s kept in {verdict.scope} are all outside its availability zone "
+                f"{verdict.zone}: if its subnets are routed to them, their {lost} depends on another zone "
+                "(a cross-AZ dependency: an outage there cuts them off, and cross-zone traffic is billed). "
+            )
+            severity = Severity.LOW if verdict.private else Severity.MEDIUM
+        message += (
             "Evidence is partial: no route in the plan uses the gateway (its routes may live in another "
-            "Terraform state), so the route tables and subnets that lose "
-            f"{'private routing' if verdict.private else 'egress'} cannot be named."
+            f"Terraform state), so the route tables and subnets that lose {lost} cannot be named."
         )
         return Violation(
             message=message,
             resource=gateway,
-            severity=Severity.MEDIUM if verdict.private else None,
+            severity=severity,
             details=self._details(verdict, evidence="partial"),
             key=gateway.deposed or "",
         )
@@ -77,8 +89,13 @@ class NatGatewayDeletedWithoutReplacement(GraphCheck):
             "gateway_id": gateway_id(verdict.gateway),
             "connectivity_type": "private" if verdict.private else "public",
             "evidence": evidence,
-            "route_tables": tables_detail(verdict.losses),
+            "route_tables": tables_detail(verdict.losses, reasons=True),
         }
+        if verdict.becomes_private:
+            details["replacement_connectivity_type"] = "private"
         if evidence == "partial":
             details["scope"] = verdict.scope
+            details["cross_az"] = verdict.cross_az
+            if verdict.zone is not None:
+                details["availability_zone"] = verdict.zone
         return details

@@ -4,8 +4,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from natpolicy.check import GraphCheck, Severity, Violation
-from natpolicy.model import Resource, ResourceModel
+from natpolicy.model import UNKNOWN, Resource, ResourceModel
 from natpolicy.policies.nat._egress import GatewayVerdict, egress_index
+from natpolicy.policies.nat._routes import nonempty_str
 from natpolicy.policies.nat._wording import gateway_id, gateway_label, table_phrase, tables_detail
 
 
@@ -38,8 +39,13 @@ class NatGatewayReplacedDestroyBeforeCreate(GraphCheck):
             body = f"every subnet routed through it has no {what}. "
         fix = "Set lifecycle { create_before_destroy = true }"
         allocation = _allocation(gateway)
-        if verdict.private:
+        new_allocation = gateway.get("allocation_id")
+        # Unknown until apply, or another id: the new gateway gets an Elastic IP of its own.
+        own_eip = new_allocation is UNKNOWN or (nonempty_str(new_allocation) and new_allocation != _allocation_raw(gateway))
+        if verdict.private or verdict.becomes_private:
             fix += "."
+        elif own_eip:
+            fix += "; the new gateway already gets its own Elastic IP, so both can exist side by side."
         elif allocation:
             fix += (f" and give the new gateway its own Elastic IP: it cannot take over allocation {allocation} "
                     "while the old gateway still holds it.")
@@ -55,13 +61,24 @@ class NatGatewayReplacedDestroyBeforeCreate(GraphCheck):
                 "actions": list(gateway.actions),
                 "action_reason": gateway.action_reason,
                 "allocation_id": allocation,
+                "new_allocation_id": _shown(gateway, new_allocation),
                 "route_tables": tables_detail(verdict.affected),
             },
         )
 
 
+def _allocation_raw(gateway: Resource) -> str | None:
+    return nonempty_str(gateway.get("allocation_id", before=True))
+
+
 def _allocation(gateway: Resource) -> str | None:
-    value = gateway.get("allocation_id", before=True)
-    if isinstance(value, str) and value:
-        return gateway.show(value, "allocation_id", before=True)
+    """The old gateway's Elastic IP allocation, display-safe."""
+    value = _allocation_raw(gateway)
+    return gateway.show(value, "allocation_id", before=True) if value else None
+
+
+def _shown(gateway: Resource, value: object) -> str | None:
+    """The new gateway's allocation for ``details``: an id, "(known after apply)" or None."""
+    if value is UNKNOWN or nonempty_str(value):
+        return gateway.show(value, "allocation_id")
     return None

@@ -11,8 +11,10 @@ from natpolicy.policies.nat._routes import DEFAULT_DESTINATIONS, Route, TableLos
 from natpolicy.policies.nat._wording import node_label, table_phrase, tables_detail
 
 # Targets that give a subnet its way out; a peering connection or a VPC
-# endpoint route is not what keeps private subnets online.
-_EGRESS_TARGETS = ("nat_gateway_id", "gateway_id", "transit_gateway_id", "network_interface_id", "instance_id")
+# endpoint route is not what keeps private subnets online. An egress-only
+# internet gateway is IPv6's way out (its routes are ::/0).
+_EGRESS_TARGETS = ("nat_gateway_id", "gateway_id", "transit_gateway_id", "network_interface_id", "instance_id",
+                   "egress_only_gateway_id")
 
 
 class DefaultRouteRemovedWhileGatewayStays(GraphCheck):
@@ -39,17 +41,21 @@ class DefaultRouteRemovedWhileGatewayStays(GraphCheck):
         for (_, destination), route in chosen.items():
             if not index.id_alive(route.target):
                 continue  # the gateway itself goes: NAT001's case, not an orphan
-            if index.torn_down(route.table):
+            if index.torn_down(route.table) or not index.serves_subnets(route.table):
+                continue  # no association and not a main table: nothing shows a subnet behind it
+            # Traffic that went to a private NAT gateway was never internet-bound.
+            internet = not index.is_private_nat_id(route.target)
+            if index.covered(route.table, destination, exact=True, strict_igw=False, internet=internet):
                 continue
-            if index.covered(route.table, destination, exact=True, strict_igw=False):
-                continue
-            yield self._violation(route, destination, TableLoss(route.table, [destination], index.subnets(route.table)))
+            yield self._violation(route, destination, index.loss(route.table, [destination]))
 
     def _violation(self, route: Route, destination: str, loss: TableLoss) -> Violation:
         source = route.source
         target = source.show(route.target, "route" if route.inline else str(route.attribute), before=True)
         if route.inline:
             verb = "drops an inline route"
+        elif source.is_replaced:
+            verb = "is replaced"
         elif source.exists_after:
             verb = "is updated"
         else:

@@ -3,10 +3,11 @@
 # description: |
 #   Rego twin of natpolicy's FLOW001: every aws_vpc / aws_default_vpc that
 #   exists after apply needs an aws_flow_log that also exists after apply and
-#   targets it, either by a known `vpc_id` (equal to the VPC's id) or, for a
-#   VPC created in this plan, by a configuration reference (`aws_vpc.main.id`)
-#   from the same module. References through module inputs and outputs are
-#   resolved by natpolicy's Python rule, not here; see DIFFERENCES.md.
+#   targets it, either by a known `vpc_id` (equal to the VPC's id) or, when the
+#   flow log's `vpc_id` is known only after apply, by a configuration
+#   reference (`aws_vpc.main.id`, or `aws_vpc.main[0].id` for that instance
+#   only) from the same module. References through module inputs and outputs
+#   are resolved by natpolicy's Python rule, not here; see DIFFERENCES.md.
 # custom:
 #   rules: [FLOW001]
 package natpolicy.rules.flow
@@ -37,9 +38,11 @@ logged_ids := [id |
 	is_string(id)
 ]
 
-# For each flow log: its module instance and what its vpc_id refers to.
+# For each flow log whose vpc_id is unknown until apply: its module instance
+# and what its vpc_id refers to (a known vpc_id already names its VPC).
 flow_refs := [{"module": object.get(rc, "module_address", ""), "refs": refs} |
 	some rc in flow_logs
+	tfplan.unknown(rc, ["vpc_id"]) == "yes"
 	refs := object.get(tfplan.expressions_at(config, config_index, rc), ["vpc_id", "references"], [])
 	count(refs) > 0
 ]
@@ -50,6 +53,7 @@ findings := [f |
 	not logged_by_id(rc)
 	not logged_by_reference(rc)
 	f := {
+		"id": "FLOW001",
 		"rule": "FLOW001",
 		"severity": "medium",
 		"address": rc.address,
@@ -70,12 +74,15 @@ logged_by_id(vpc) if {
 	logged_id_index[id]
 }
 
-# "<module instance>|<resource the reference names>" for every flow log reference.
+# "<module instance>|<resource the reference names>|<literal key or "">" for
+# every flow log reference, without the bare prefix Terraform lists after a
+# keyed traversal (`aws_vpc.main` after `aws_vpc.main[0]`).
 reference_index := {key: true |
 	some flow in flow_refs
 	some ref in flow.refs
+	not tfplan.bare_prefix(ref, flow.refs)
 	local := ref_local(ref)
-	key := concat("|", [flow.module, local])
+	key := concat("|", [flow.module, local, tfplan.written_key(ref, local)])
 }
 
 # "aws_vpc.main[0].id" -> "aws_vpc.main"; "data.aws_vpc.x.id" -> "data.aws_vpc.x";
@@ -93,6 +100,11 @@ ref_local(ref) := concat(".", ["data", parts[1], bare(parts[2])]) if {
 bare(name) := split(name, "[")[0]
 
 logged_by_reference(vpc) if {
-	key := concat("|", [object.get(vpc, "module_address", ""), tfplan.local_address(vpc)])
+	key := concat("|", [object.get(vpc, "module_address", ""), tfplan.local_address(vpc), ""])
+	reference_index[key]
+}
+
+logged_by_reference(vpc) if {
+	key := concat("|", [object.get(vpc, "module_address", ""), tfplan.local_address(vpc), tfplan.instance_key(vpc)])
 	reference_index[key]
 }

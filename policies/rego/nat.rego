@@ -3,11 +3,14 @@
 # description: |
 #   Rego twin of natpolicy's NAT family, from the plan alone:
 #   NAT001 a NAT gateway is deleted and some route table that routed
-#   through it keeps no live route for those destinations (or, with no
-#   route evidence in the plan, no other NAT gateway of its kind survives in
-#   its VPC, availability zone or plan); NAT002 a NAT gateway is replaced
-#   destroy-before-create (an egress gap); NAT003 a default route to a target
-#   that is kept disappears and nothing takes over.
+#   through it keeps no live route for those destinations (a private NAT
+#   gateway gives no internet egress), or, with no route evidence in the
+#   plan, no other NAT gateway of its kind survives in its VPC (or plan), or
+#   those that do are all in other availability zones (medium); NAT002 a NAT
+#   gateway is replaced destroy-before-create (an egress gap); NAT003 a
+#   default route to a target that is kept disappears from a table that
+#   serves subnets (an association, or a VPC's main table) and nothing
+#   takes over.
 #   Route tables, subnets and VPCs are matched by id, or for new objects by
 #   configuration references in the same module; see DIFFERENCES.md.
 # custom:
@@ -20,7 +23,7 @@ import rego.v1
 # This family's configuration entries, collected in one pass, and their index.
 config_index := tfplan.config_index(config)
 
-config := tfplan.config_entries({"aws_route", "aws_route_table", "aws_default_route_table", "aws_route_table_association", "aws_nat_gateway"})
+config := tfplan.config_entries({"aws_route", "aws_route_table", "aws_default_route_table", "aws_route_table_association", "aws_main_route_table_association", "aws_nat_gateway"})
 
 deny contains f if {
 	some f in findings
@@ -40,7 +43,7 @@ target_attributes := [
 	"core_network_arn", "vpc_peering_connection_id",
 ]
 
-egress_targets := {"nat_gateway_id", "gateway_id", "transit_gateway_id", "network_interface_id", "instance_id"}
+egress_targets := {"nat_gateway_id", "gateway_id", "transit_gateway_id", "network_interface_id", "instance_id", "egress_only_gateway_id"}
 
 target_types := {
 	"aws_nat_gateway", "aws_internet_gateway", "aws_vpn_gateway", "aws_ec2_transit_gateway",
@@ -131,17 +134,27 @@ referenced_any(rc, refs, types) := [target |
 	count(refs) > 0
 	names := tfplan.module_names(rc)
 	some target in pool(types)
-	tfplan.refers_to(refs, tfplan.local_address(target))
+	tfplan.refers_to_instance(refs, target)
 	tfplan.module_names(target) == names
 ]
 
+# Every reference under the attribute, without the bare prefixes Terraform
+# adds to keyed traversals (each `references` list on its own).
 refs_of(rc, attr) := [ref |
 	expr := object.get(tfplan.expressions_at(config, config_index, rc), attr, null)
 	walk(expr, [path, value])
 	count(path) > 0
 	path[count(path) - 1] == "references"
 	some ref in value
+	not tfplan.bare_prefix(ref, value)
 ]
+
+# Does the table's configuration hold inline `route` blocks? "none": no configuration to tell.
+inline_config(rc) := "yes" if {
+	tfplan.has_key(tfplan.expressions_at(config, config_index, rc), "route")
+} else := "none" if {
+	tfplan.expressions_at(config, config_index, rc) == null
+} else := "no"
 
 # A node key: "res:<address>" for a resource of the plan, "id:<id>" otherwise.
 resolve(rc, attr, value, types) := concat("", ["res:", found[0].address]) if {
@@ -228,7 +241,11 @@ target(rc, side, prefix, values, conf) := [found[0], values[found[0]]] if {
 
 configured_if(rc, conf) := configured(rc) if conf == "configured" else := []
 
-inline_routes(rc, values, side) := [{
+inline_routes(rc, values, side) := [] if {
+	# A new table without inline blocks: its routes are separate aws_routes.
+	unknown_at(rc, side, ["route"]) == "yes"
+	inline_config(rc) == "no"
+} else := [{
 	"table": concat("", ["res:", rc.address]),
 	"dest": null,
 	"attr": null,
@@ -298,9 +315,16 @@ after_routes := array.concat(
 		some rc in route_tables
 		survives(rc)
 		some r in inline_routes(rc, final(rc), "after")
-		not [r.table, r.dest, r.target] in removed
+		not stale(rc, r)
 	],
 )
+
+# A table's listing of an aws_route that goes away, unless the configuration
+# makes it an inline block.
+stale(rc, r) if {
+	inline_config(rc) != "yes"
+	[r.table, r.dest, r.target] in removed
+}
 
 # -- associations ----------------------------------------------------------------
 associations := tfplan.of_types({"aws_route_table_association"})
@@ -359,7 +383,62 @@ torn_down_known(table) if {
 torn_down_known(table) if {
 	table in assoc_evidence
 	count(subnets_after(table)) == 0
+	not table in main_tables
 }
+
+# -- main route tables -------------------------------------------------------------
+# Each VPC's main route table after apply, which serves every subnet without an
+# explicit association: an aws_main_route_table_association wins over the
+# aws_default_route_table, which wins over the VPC's main_route_table_id.
+main_associations := tfplan.of_types({"aws_main_route_table_association"})
+
+main_offers := array.concat(array.concat(
+	[{"rank": 0, "table": t, "vpc": v} |
+		some rc in main_associations
+		survives(rc)
+		values := final(rc)
+		is_object(values)
+		t := resolve(rc, "route_table_id", object.get(values, "route_table_id", null), table_types)
+		v := assoc_vpc(rc, values)
+	],
+	[{"rank": 1, "table": t, "vpc": default_table_vpc(rc, t)} |
+		some rc in tfplan.of_types({"aws_default_route_table"})
+		survives(rc)
+		t := concat("", ["res:", rc.address])
+	],
+), [{"rank": 2, "table": t, "vpc": concat("", ["res:", rc.address])} |
+	some rc in vpcs_all
+	survives(rc)
+	id := object.get(final(rc), "main_route_table_id", null)
+	text(id)
+	t := resolve(rc, "main_route_table_id", id, table_types)
+])
+
+assoc_vpc(rc, values) := v if {
+	v := resolve(rc, "vpc_id", object.get(values, "vpc_id", null), {"aws_vpc"})
+} else := "none"
+
+default_table_vpc(rc, t) := v if {
+	v := vpc_of(t)
+} else := v if {
+	v := resolve(rc, "default_route_table_id", null, {"aws_vpc"})
+} else := "none"
+
+main_tables := [o.table |
+	some o in main_offers
+	not outranked(o)
+]
+
+outranked(o) if {
+	o.vpc != "none"
+	some other in main_offers
+	other.vpc == o.vpc
+	other.rank < o.rank
+}
+
+serves_subnets(table) if count(subnets_after(table)) > 0
+
+serves_subnets(table) if table in main_tables
 
 intended_public(table) if {
 	subnets := subnets_after(table)
@@ -383,7 +462,20 @@ id_alive(id) := "yes" if {
 	rc.change.before.id == id
 } else := "yes"
 
-route_alive(r, dest, strict) := "no" if {
+# NAT gateways that are private after apply: no internet egress through them.
+ends_private(rc) if object.get(final(rc), "connectivity_type", null) == "private"
+
+private_nat_ids := [id |
+	some rc in gateways
+	survives(rc)
+	ends_private(rc)
+	id := final(rc).id
+	text(id)
+]
+
+# `internet`: "yes" when the traffic is bound for the internet (a private
+# NAT gateway does not carry it there).
+route_alive(r, dest, strict, internet) := "no" if {
 	r.attr == "vpc_peering_connection_id"
 	dest in defaults
 } else := "no" if {
@@ -397,6 +489,11 @@ route_alive(r, dest, strict) := "no" if {
 	text(r.target)
 	r.target != "?"
 	id_alive(r.target) == "no"
+} else := "no" if {
+	text(r.target)
+	r.target != "?"
+	internet == "yes"
+	r.target in private_nat_ids
 } else := public_text(r.table) if {
 	text(r.target)
 	r.target != "?"
@@ -408,20 +505,28 @@ route_alive(r, dest, strict) := "no" if {
 	r.target != "?"
 } else := "no" if {
 	r.target == null
-} else := unknown_target_alive(r, strict)
+} else := unknown_target_alive(r, strict, internet)
 
 public_text(table) := "yes" if intended_public(table) else := "no"
 
-unknown_target_alive(r, strict) := "yes" if {
+unknown_target_alive(r, strict, internet) := "yes" if {
 	count(unknown_targets(r)) == 0
 } else := "no" if {
-	count([t | some t in unknown_targets(r); survives(t)]) == 0
+	count(alive_targets(r)) == 0
+} else := "no" if {
+	internet == "yes"
+	every t in alive_targets(r) {
+		t.type == "aws_nat_gateway"
+		ends_private(t)
+	}
 } else := public_text(r.table) if {
 	strict == "yes"
-	every t in [t | some t in unknown_targets(r); survives(t)] {
+	every t in alive_targets(r) {
 		t.type == "aws_internet_gateway"
 	}
 } else := "yes"
+
+alive_targets(r) := [t | some t in unknown_targets(r); survives(t)]
 
 unknown_targets(r) := [t |
 	rc := source_rc(r.source)
@@ -431,11 +536,11 @@ unknown_targets(r) := [t |
 
 route_ref_attr(r) := "route" if r.inline == "yes" else := object.get(r, "attr", "")
 
-covered(table, dest, exact, strict) if {
+covered(table, dest, exact, strict, internet) if {
 	some r in after_routes
 	r.table == table
 	dest_matches(r.dest, dest, exact)
-	route_alive(r, dest, strict) == "yes"
+	route_alive(r, dest, strict, internet) == "yes"
 }
 
 dest_matches(have, want, exact) if have == null
@@ -457,17 +562,25 @@ private(gw) if values_of(gw).connectivity_type == "private"
 
 kind(gw) := "private" if private(gw) else := "public"
 
+# A public gateway whose replacement is private.
+becomes_private(gw) if {
+	not private(gw)
+	survives(gw)
+	ends_private(gw)
+}
+
 nat001 := [f |
 	some gw in gateways
 	tfplan.deleted(gw)
-	reason := nat001_reason(gw)
+	verdict := nat001_verdict(gw)
 	f := {
+		"id": "NAT001",
 		"rule": "NAT001",
-		"severity": severity(gw),
+		"severity": verdict[0],
 		"address": gw.address,
 		"resource_type": gw.type,
 		"key": object.get(gw, "deposed", ""),
-		"msg": concat("", [gw.address, reason]),
+		"msg": concat("", [gw.address, verdict[1]]),
 	}
 ]
 
@@ -483,42 +596,103 @@ gateway_routes(gw) := [r |
 
 exact_for(gw) := "yes" if private(gw) else := "no"
 
+internet_for(gw) := "no" if private(gw) else := "yes"
+
 lost(gw) := [[r.table, r.dest] |
 	some r in gateway_routes(gw)
 	torn_down_text(r.table) == "no"
-	not covered(r.table, r.dest, exact_for(gw), "yes")
+	not covered(r.table, r.dest, exact_for(gw), "yes", internet_for(gw))
 ]
 
-nat001_reason(gw) := " is deleted and no live route takes over the routes that used it" if {
+# [severity, message tail]
+nat001_verdict(gw) := [severity(gw), " is deleted and no live route takes over the routes that used it"] if {
 	count(lost(gw)) > 0
-} else := " is deleted and no other NAT gateway of its kind is kept or created in its scope" if {
-	count([r | some r in before_routes; text(gw.change.before.id); r.target == gw.change.before.id]) == 0
-	not survives(gw)
-	alone(gw)
+} else := [severity(gw), " is deleted and no other NAT gateway of its kind is kept or created in its scope"] if {
+	fallback(gw)
+	count(scope_survivors(gw)) == 0
+} else := [cross_az_severity(gw), " is deleted and the other NAT gateways of its kind in its scope are all in other availability zones"] if {
+	fallback(gw)
+	place := deleted_place(gw)
+	text(place.zone)
+	not place.regional
+	count([s | some s in scope_survivors(gw); zone_may_match(s, place.zone)]) == 0
 }
 
-scope(gw) := concat("|", ["vpc", vpc, kind(gw)]) if {
-	subnet := resolve(gw, "subnet_id", object.get(values_of(gw), "subnet_id", null), {"aws_subnet"})
-	vpc := vpc_of(subnet)
-} else := concat("|", ["zone", zone, kind(gw)]) if {
-	subnet := resolve(gw, "subnet_id", object.get(values_of(gw), "subnet_id", null), {"aws_subnet"})
-	rc := resource_of(subnet)
-	zone := object.get(subnet_values(rc), "availability_zone", null)
+cross_az_severity(gw) := "low" if private(gw) else := "medium"
+
+# No route evidence: compare the gateway with the others that survive.
+fallback(gw) if {
+	count(gateway_routes(gw)) == 0
+	not survives(gw)
+	not vpc_gone(gw)
+}
+
+fallback(gw) if {
+	count(gateway_routes(gw)) == 0
+	becomes_private(gw)
+	not vpc_gone(gw)
+}
+
+# Where a gateway sits: {vpc ("none" if unknown), zone (null), regional, kind}.
+place_of(gw, values, k) := {
+	"vpc": place_vpc(gw, values, subnet),
+	"zone": place_zone(values, subnet),
+	"regional": object.get(values, "availability_mode", null) == "regional",
+	"kind": k,
+} if {
+	subnet := subnet_key(gw, values)
+}
+
+subnet_key(gw, values) := key if {
+	key := resolve(gw, "subnet_id", object.get(values, "subnet_id", null), {"aws_subnet"})
+} else := "none"
+
+# A regional NAT gateway names its VPC.
+place_vpc(gw, values, subnet) := v if {
+	v := resolve(gw, "vpc_id", object.get(values, "vpc_id", null), {"aws_vpc"})
+} else := v if {
+	subnet != "none"
+	v := vpc_of(subnet)
+} else := "none"
+
+place_zone(values, subnet) := zone if {
+	object.get(values, "availability_mode", null) != "regional"
+	subnet != "none"
+	zone := object.get(subnet_values(resource_of(subnet)), "availability_zone", null)
 	text(zone)
-} else := concat("|", ["plan", kind(gw)])
+} else := null
 
 subnet_values(rc) := rc.change.after if tfplan.exists_after(rc) else := rc.change.before
 
-survivor_scopes := [scope(gw) | some gw in gateways; survives(gw)]
+deleted_place(gw) := place_of(gw, values_of(gw), kind(gw))
 
-alone(gw) if {
-	not vpc_gone(gw)
-	not scope(gw) in survivor_scopes
-}
+final_kind(gw) := "private" if ends_private(gw) else := "public"
+
+survivor_places := [place_of(gw, final(gw), final_kind(gw)) | some gw in gateways; survives(gw)]
+
+# Survivors that may serve the gateway's scope: its VPC (or an unknown one),
+# or, when its VPC is unknown, any in the plan.
+scope_survivors(gw) := [s |
+	place := deleted_place(gw)
+	some s in survivor_places
+	s.kind == place.kind
+	vpc_may_match(s, place.vpc)
+]
+
+vpc_may_match(s, vpc) if vpc == "none"
+
+vpc_may_match(s, vpc) if s.vpc == vpc
+
+vpc_may_match(s, vpc) if s.vpc == "none"
+
+zone_may_match(s, zone) if s.zone == zone
+
+zone_may_match(s, zone) if s.zone == null
+
+zone_may_match(s, zone) if s.regional
 
 vpc_gone(gw) if {
-	subnet := resolve(gw, "subnet_id", object.get(gw.change.before, "subnet_id", null), {"aws_subnet"})
-	vpc := vpc_of(subnet)
+	vpc := deleted_place(gw).vpc
 	rc := resource_of(vpc)
 	not survives(rc)
 }
@@ -529,6 +703,7 @@ nat002 := [f |
 	not gw.deposed
 	gw.change.actions == ["delete", "create"]
 	f := {
+		"id": "NAT002",
 		"rule": "NAT002",
 		"severity": "medium",
 		"address": gw.address,
@@ -579,9 +754,11 @@ nat003 := [f |
 	some r in chosen_orphans
 	id_alive(r.target) == "yes"
 	torn_down_text(r.table) == "no"
-	not covered(r.table, r.dest, "yes", "no")
+	serves_subnets(r.table)
+	not covered(r.table, r.dest, "yes", "no", orphan_internet(r))
 	rc := source_rc(r.source)
 	f := {
+		"id": "NAT003",
 		"rule": "NAT003",
 		"severity": "medium",
 		"address": r.source,
@@ -590,6 +767,9 @@ nat003 := [f |
 		"msg": concat("", [r.source, " removes the default route ", r.dest, " to ", r.target, ", which is kept, and no other route takes over"]),
 	}
 ]
+
+# Traffic that went to a private NAT gateway was never internet-bound.
+orphan_internet(r) := "no" if r.target in private_nat_ids else := "yes"
 
 source_rc(address) := rc if {
 	some rc in array.concat(aws_routes, route_tables)

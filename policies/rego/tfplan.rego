@@ -153,6 +153,46 @@ ref_matches(ref, local) if startswith(ref, concat("", [local, "."]))
 
 ref_matches(ref, local) if startswith(ref, concat("", [local, "["]))
 
+# Does a reference list point at the resource instance `rc`? A literal key
+# (`aws_vpc.main[0].id`, `aws_vpc.main["a"]`) selects that instance only; no
+# key, or a computed one (`[count.index]`), selects every instance. The bare
+# prefix Terraform lists after a keyed traversal (`aws_vpc.main`) is ignored.
+refers_to_instance(refs, rc) if {
+	local := local_address(rc)
+	some ref in refs
+	ref_matches(ref, local)
+	not bare_prefix(ref, refs)
+	key_selects(written_key(ref, local), rc)
+}
+
+# `ref` is `X` while the same list also holds `X[...]`.
+bare_prefix(ref, refs) if {
+	not contains(ref, "[")
+	some other in refs
+	startswith(other, concat("", [ref, "["]))
+}
+
+# The literal key written right after `local` in `ref` ("" when none or computed).
+written_key(ref, local) := key if {
+	rest := substring(ref, count(local), -1)
+	startswith(rest, "[")
+	end := indexof(rest, "]")
+	key := literal_key(substring(rest, 1, end - 1))
+} else := ""
+
+literal_key(inner) := inner if regex.match(`^[0-9]+$`, inner)
+
+literal_key(inner) := inner if regex.match(`^"[^"\\]*"$`, inner)
+
+key_selects(key, rc) if key == ""
+
+key_selects(key, rc) if key == instance_key(rc)
+
+# The instance key as a reference writes it: `0` or `"a"`.
+instance_key(rc) := format_int(rc.index, 10) if is_number(rc.index)
+
+instance_key(rc) := concat("", [`"`, rc.index, `"`]) if is_string(rc.index)
+
 is_true_text(v) if v == true
 
 is_true_text(v) if {
