@@ -1,10 +1,12 @@
-"""Python rules vs. their Rego twins: the same (rule, address) pairs, or a documented difference.
+"""Python rules vs. their Rego twins: the same (rule, address, severity), or a documented difference.
 
 Plans compared: every fixture plan, every plan the rule families' own tests
 build (recorded by ``tests/rego_plan_recorder.py`` in a subprocess), the
-difference fixtures below, and every plan of ``../shared/corpus/plans``.
-A disagreement passes only when one entry of ``policies/rego/DIFFERENCES.md``
-explains it; each entry has a fixture here that shows it.
+difference fixtures below, and every plan of ``../shared/corpus/plans`` and
+``../shared/corpus/checkov-plans``. A (rule, address) pair on one side only
+passes only when one entry of ``policies/rego/DIFFERENCES.md`` explains it
+*for that address*; each entry has a fixture here that shows it. A pair both
+sides report must carry the same severities; no entry excuses that.
 """
 from __future__ import annotations
 
@@ -50,27 +52,99 @@ def twins(checks: list[BaseCheck]) -> Twins:
 
 
 Pair = tuple[str, str]
+Triple = tuple[str, str, str]  # rule, address, severity
 
 
-def compare(path: Path, checks: list[BaseCheck], twins: Twins) -> tuple[set[Pair], set[Pair], ResourceModel, Any]:
+def compare(path: Path, checks: list[BaseCheck], twins: Twins) -> tuple[set[Triple], set[Triple], ResourceModel, Any]:
     model = load_inputs([str(path)])
     origin = model.facts["origins"][0]
-    python = {(f.rule_id, f.address) for f in run(model, checks).findings}
+    python = {(f.rule_id, f.address, f.severity.label) for f in run(model, checks).findings}
     _, doc = load_document(str(path))
     found = twins.run(model, origin, None, twins.set.engine.prepare_input(doc), Progress(False, ""), _Scrubber(model))
-    return python, {(f.rule_id, f.address) for f in found}, model, doc
+    return python, {(f.rule_id, f.address, f.severity.label) for f in found}, model, doc
+
+
+def pairs_of(triples: set[Triple]) -> set[Pair]:
+    return {(rule, address) for rule, address, _ in triples}
+
+
+# -- what an address is joined with: the scope a documented difference must touch -------------
+_JOINED_TYPES = {
+    "FLOW": ("aws_vpc", "aws_flow_log"),
+    "NAT": ("aws_nat_gateway", "aws_route", "aws_route_table", "aws_default_route_table",
+            "aws_route_table_association", "aws_main_route_table_association", "aws_subnet",
+            "aws_internet_gateway", "aws_egress_only_internet_gateway", "aws_vpc"),
+    "SG": ("aws_security_group", "aws_default_security_group", "aws_security_group_rule",
+           "aws_vpc_security_group_ingress_rule"),
+    "EBS": ("aws_ebs_volume", "aws_instance", "aws_launch_template", "aws_launch_configuration",
+            "aws_volume_attachment"),
+}
+# Settings that hold for every resource of the family in the account.
+_ACCOUNT_WIDE = {"EBS": ("aws_ebs_encryption_by_default",)}
+
+
+def _family(rule: str) -> str:
+    return rule.rstrip("0123456789")
+
+
+def joined(model: ResourceModel, address: str, rule: str) -> list[Any]:
+    """The resources the rule's verdict on ``address`` can depend on.
+
+    The connected part of the family's resources around ``address``, linked
+    by resolved references and by attribute values equal to another
+    resource's id (in either direction), plus the family's account-wide
+    settings.
+    """
+    family = _family(rule)
+    start = model.get(address)
+    if start is None:
+        return []
+    types = set(_JOINED_TYPES.get(family, ())) | {start.type}
+    pool = [r for r in model if r.type in types and r.origin == start.origin]
+    neighbours: dict[int, set[int]] = {id(r): set() for r in pool}
+    by_key = {id(r): r for r in pool}
+    for res in pool:
+        linked = list(model.referenced(res))
+        for value in _strings(res.values):
+            linked.extend(model.by_id(value))
+        for other in linked:
+            if id(other) in neighbours and other is not res:
+                neighbours[id(res)].add(id(other))
+                neighbours[id(other)].add(id(res))
+    seen, todo = {id(start)}, [id(start)]
+    while todo:
+        for nxt in neighbours.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    wide = [r for r in model.of_type(*_ACCOUNT_WIDE.get(family, ())) if r.origin == start.origin]
+    return [by_key[k] for k in seen if k in by_key] + ([start] if id(start) not in by_key else []) + wide
+
+
+def _strings(value: Any, depth: int = 0) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if depth > 3:
+        return []
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v, depth + 1)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v, depth + 1)]
+    return []
 
 
 # -- the documented differences, as predicates ---------------------------------------------
 def _union(rule: str, address: str, python_only: bool, model: ResourceModel, doc: Any) -> bool:
-    """D1: Python sees sources adding up to the internet; none of them is a /0."""
+    """D1: Python reports sources adding up to the internet (in one entry or across a group's); none is a /0."""
     if not rule.startswith("SG") or not python_only:
         return False
-    from natpolicy.policies.sg._ingress import ingress_entries
+    from natpolicy.policies.sg._ingress import open_exposures
 
     resource = model.get(address)
-    sources = [s.value for e in ingress_entries(resource) for s in e.sources] if resource else []
-    return bool(sources) and not any(_WHOLE_FAMILY.search(s) for s in sources)
+    grade = registry.find(rule).grade  # type: ignore[attr-defined]
+    return resource is not None and any(
+        e.grade == grade and not any(_WHOLE_FAMILY.search(s.value) for s in e.sources)
+        for e in open_exposures(resource, model))
 
 
 _CROSS_MODULE = ("var.", "module.")
@@ -82,11 +156,10 @@ _FAMILY_TYPES = {
 
 
 def _module_refs(rule: str, address: str, python_only: bool, model: ResourceModel, doc: Any) -> bool:
-    """D2: a reference the rule relies on crosses a module boundary (var./module.)."""
-    family = rule.rstrip("0123456789")
-    if family not in _FAMILY_TYPES:
+    """D2: a reference joined with this address crosses a module boundary (var./module.)."""
+    if _family(rule) not in _FAMILY_TYPES:
         return False
-    for res in model.of_type(*_FAMILY_TYPES[family]):
+    for res in joined(model, address, rule):
         expressions = res.extra.get("expressions") or {}
         if any(ref.startswith(_CROSS_MODULE) for ref in _references(expressions)):
             return True
@@ -109,12 +182,10 @@ def _references(expr: Any) -> list[str]:
 
 
 def _prior_state(rule: str, address: str, python_only: bool, model: ResourceModel, doc: Any) -> bool:
-    """D3: the plan holds resources of the rule's family only in prior_state."""
+    """D3: this address, or a resource joined with it, is only in prior_state."""
     changed = {rc.get("address") for rc in doc.get("resource_changes") or () if isinstance(rc, dict)}
-    family = rule.rstrip("0123456789")
-    types = {t for c in registry.discover() if c.id.startswith(family) for t in c.supported_types}
-    return any(res.extra.get("from_prior_state") and res.address not in changed and
-               (res.type in types or res.address == address) for res in model)
+    return any(res.extra.get("from_prior_state") and res.address not in changed
+               for res in joined(model, address, rule))
 
 
 EXPLANATIONS: dict[str, Callable[[str, str, bool, ResourceModel, Any], bool]] = {
@@ -124,18 +195,25 @@ EXPLANATIONS: dict[str, Callable[[str, str, bool, ResourceModel, Any], bool]] = 
 }
 
 
-def unexplained(python: set[Pair], rego: set[Pair], model: ResourceModel, doc: Any) -> list[str]:
+def unexplained(python: set[Triple], rego: set[Triple], model: ResourceModel, doc: Any) -> list[str]:
     out = []
-    for side, pairs in (("python only", python - rego), ("rego only", rego - python)):
+    py_pairs, rego_pairs = pairs_of(python), pairs_of(rego)
+    for side, pairs in (("python only", py_pairs - rego_pairs), ("rego only", rego_pairs - py_pairs)):
         for rule, address in sorted(pairs):
             if not any(explain(rule, address, side == "python only", model, doc) for explain in EXPLANATIONS.values()):
                 out.append(f"{side}: {rule} {address}")
+    for rule, address in sorted(py_pairs & rego_pairs):
+        py_sev = sorted(s for r, a, s in python if (r, a) == (rule, address))
+        rego_sev = sorted(s for r, a, s in rego if (r, a) == (rule, address))
+        if py_sev != rego_sev:
+            out.append(f"severity differs: {rule} {address} python {py_sev} rego {rego_sev}")
     return out
 
 
-def explained_by(python: set[Pair], rego: set[Pair], model: ResourceModel, doc: Any) -> set[str]:
+def explained_by(python: set[Triple], rego: set[Triple], model: ResourceModel, doc: Any) -> set[str]:
     ids = set()
-    for side, pairs in (("python only", python - rego), ("rego only", rego - python)):
+    py_pairs, rego_pairs = pairs_of(python), pairs_of(rego)
+    for side, pairs in (("python only", py_pairs - rego_pairs), ("rego only", rego_pairs - py_pairs)):
         for rule, address in pairs:
             ids |= {k for k, f in EXPLANATIONS.items() if f(rule, address, side == "python only", model, doc)}
     return ids
@@ -154,6 +232,12 @@ def fixture_plans() -> list[Path]:
 def corpus_plans() -> list[Path]:
     base = CORPUS / "plans"
     return sorted(base.rglob("*.json")) if base.is_dir() else []
+
+
+def checkov_corpus_plans() -> list[Path]:
+    """The plans of Checkov's own tests (``../shared/corpus/checkov-plans``)."""
+    base = CORPUS / "checkov-plans"
+    return sorted(p for p in base.rglob("*.json") if _is_plan(p)) if base.is_dir() else []
 
 
 @pytest.fixture(scope="module")
@@ -205,11 +289,22 @@ def test_corpus_plans_agree(checks: list[BaseCheck], twins: Twins) -> None:
     _check_all(plans, checks, twins)
 
 
+def test_checkov_corpus_plans_agree(checks: list[BaseCheck], twins: Twins) -> None:
+    plans = checkov_corpus_plans()
+    if not plans:
+        pytest.skip("../shared/corpus/checkov-plans is not available")
+    _check_all(plans, checks, twins)
+
+
 # -- each documented difference, shown by a fixture -------------------------------------------
 def _union_plan() -> PlanBuilder:
     block = {"protocol": "tcp", "from_port": 22, "to_port": 22, "ipv6_cidr_blocks": [],
              "cidr_blocks": ["0.0.0.0/1", "128.0.0.0/1"]}
-    return PlanBuilder().create("aws_security_group.split", {"name": "split", "ingress": [block], "egress": []})
+    # Also across entries of one group: two rules, each half of the internet.
+    halves = [{"type": "ingress", "security_group_id": "sg-0123", "protocol": "tcp", "from_port": 3389,
+               "to_port": 3389, "cidr_blocks": [cidr]} for cidr in ("0.0.0.0/1", "128.0.0.0/1")]
+    return (PlanBuilder().create("aws_security_group.split", {"name": "split", "ingress": [block], "egress": []})
+            .create("aws_security_group_rule.half_a", halves[0]).create("aws_security_group_rule.half_b", halves[1]))
 
 
 def _module_refs_plan() -> PlanBuilder:
@@ -227,7 +322,8 @@ def _prior_state_plan() -> PlanBuilder:
 
 
 @pytest.mark.parametrize(("difference", "build", "expected"), [
-    ("union", _union_plan, ({("SG002", "aws_security_group.split")}, set())),
+    ("union", _union_plan, ({("SG002", "aws_security_group.split"), ("SG002", "aws_security_group_rule.half_a")},
+                            set())),
     ("module-refs", _module_refs_plan, (set(), {("FLOW001", "aws_vpc.main")})),
     ("prior-state", _prior_state_plan, (set(), {("EBS001", "aws_ebs_volume.data")})),
 ])
@@ -237,7 +333,7 @@ def test_each_documented_difference_has_a_fixture(difference: str, build: Callab
     assert f"`{difference}`" in DIFFERENCES.read_text(encoding="utf-8")
     path = build().write(tmp_path / "plan.json")
     python, rego, model, doc = compare(path, checks, twins)
-    assert (python - rego, rego - python) == expected
+    assert (pairs_of(python) - pairs_of(rego), pairs_of(rego) - pairs_of(python)) == expected
     assert explained_by(python, rego, model, doc) == {difference}
     assert unexplained(python, rego, model, doc) == []
 
@@ -245,6 +341,51 @@ def test_each_documented_difference_has_a_fixture(difference: str, build: Callab
 def test_an_undocumented_disagreement_fails(tmp_path: Path, checks: list[BaseCheck], twins: Twins) -> None:
     path = PlanBuilder().create("aws_ebs_volume.data", {"size": 20, "encrypted": False}).write(tmp_path / "p.json")
     python, rego, model, doc = compare(path, checks, twins)
-    assert python == rego == {("EBS001", "aws_ebs_volume.data")}
+    assert pairs_of(python) == pairs_of(rego) == {("EBS001", "aws_ebs_volume.data")}
+    assert python == rego  # severities too
     # Pretend the twin missed it: no documented difference explains that.
     assert unexplained(python, set(), model, doc) == ["python only: EBS001 aws_ebs_volume.data"]
+    # Or that it reported another severity: nothing explains that either.
+    (rule, address, severity), = python
+    other = "low" if severity != "low" else "high"
+    assert unexplained(python, {(rule, address, other)}, model, doc) == [
+        f"severity differs: EBS001 aws_ebs_volume.data python ['{severity}'] rego ['{other}']"]
+
+
+def _two_modules_plan() -> PlanBuilder:
+    """The module-refs fixture, plus an unrelated root VPC whose flow log the twin cannot see either."""
+    return (_module_refs_plan()
+            .create("aws_vpc.other", {"cidr_block": "10.1.0.0/16"}, unknown=["id"])
+            .create("aws_ebs_volume.data", {"size": 20, "encrypted": False}))
+
+
+def test_documented_differences_explain_only_the_addresses_they_touch(tmp_path: Path, checks: list[BaseCheck],
+                                                                        twins: Twins) -> None:
+    path = _two_modules_plan().write(tmp_path / "plan.json")
+    python, rego, model, doc = compare(path, checks, twins)
+    # The cross-module flow log explains aws_vpc.main, which it watches...
+    assert _module_refs("FLOW001", "aws_vpc.main", False, model, doc)
+    # ...not another VPC of the same plan, nor another family.
+    assert not _module_refs("FLOW001", "aws_vpc.other", False, model, doc)
+    assert not _module_refs("NAT001", "aws_vpc.other", True, model, doc)
+    assert ("FLOW001", "aws_vpc.other") in pairs_of(python) & pairs_of(rego)  # both report it
+    assert unexplained(python, {t for t in rego if t[1] != "aws_vpc.other"}, model, doc) == [
+        "python only: FLOW001 aws_vpc.other"]
+
+
+def test_prior_state_explains_only_what_is_joined_with_it(tmp_path: Path, checks: list[BaseCheck],
+                                                          twins: Twins) -> None:
+    path = (_prior_state_plan()
+            .create("aws_security_group.open", {"name": "open", "egress": [], "ingress": [
+                {"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_blocks": ["0.0.0.0/0"],
+                 "ipv6_cidr_blocks": []}]})
+            .prior("aws_security_group.legacy", {"name": "legacy", "id": "sg-legacy", "ingress": [], "egress": []})
+            .write(tmp_path / "plan.json"))
+    python, rego, model, doc = compare(path, checks, twins)
+    # The account's default encryption (prior_state only) bears on every volume...
+    assert _prior_state("EBS001", "aws_ebs_volume.data", False, model, doc)
+    # ...but another, unrelated security group only in prior_state explains nothing about this one.
+    assert not _prior_state("SG002", "aws_security_group.open", True, model, doc)
+    assert _prior_state("SG002", "aws_security_group.legacy", True, model, doc)
+    assert unexplained(python - {t for t in python if t[0] == "SG002"}, rego, model, doc) == [
+        "rego only: SG002 aws_security_group.open"]

@@ -55,9 +55,48 @@ def test_v0_rules_are_silently_misread_as_objects(engine: RegopyEngine) -> None:
     "package p\nallow { true }\n",
     "package p\nx = 5 { true }\n",
     "package p\nimport rego.v1\ndeny[msg] if { msg := \"x\" }\n",
+    # An import line ending in `if`/`in`/`contains` is complete: the rule after it is still seen.
+    "package p\nimport future.keywords.if\ndeny[msg] if {\n  msg := \"obj form\"\n}\n",
+    "package p\nimport future.keywords.contains\nwarn[msg] if { msg := \"x\" }\n",
+    "package p\nimport rego.v1\ndeny(x) := x if true\n",
 ])
 def test_other_v0_forms_are_refused(src: str) -> None:
     assert scan_module(src).problems
+
+
+def test_classic_conftest_file_after_a_future_import_gets_the_set_advice() -> None:
+    src = ("package main\n\nimport future.keywords.in\n\ndeny[msg] {\n"
+           "  some rc in input.resource_changes\n  msg := rc.address\n}\n")
+    problems = scan_module(src).problems
+    assert len(problems) == 1
+    assert char_line_col(src, problems[0].offset) == (5, 11)
+    assert "write `deny contains msg if { ... }`" in problems[0].message
+
+
+def test_rules_after_future_keyword_imports_are_all_found() -> None:
+    src = ("package main\n\nimport future.keywords.in\nimport future.keywords.if\nimport future.keywords.contains\n\n"
+           "deny_first contains msg if {\n  msg := \"first\"\n}\n\n"
+           "deny_second contains msg if {\n  msg := \"second\"\n}\n")
+    info = scan_module(src)
+    assert info.problems == []
+    assert info.rules == ["deny_first", "deny_second"]
+
+
+def test_default_defines_its_rule() -> None:
+    assert scan_module("package main\nimport rego.v1\ndefault deny := []\n").rules == ["deny"]
+    # A helper's default is its own rule, not `deny`.
+    assert scan_module("package main\nimport rego.v1\ndefault allow := false\n").rules == ["allow"]
+
+
+def test_calls_and_import_aliases_are_collected_outside_comments_and_strings() -> None:
+    src = ("package main\nimport rego.v1\nimport data.lib.util\nimport input.plan as tfplan\n"
+           "# net.cidr_contains(\"in a comment\")\n"
+           "deny contains m if {\n  m := concat(\"\", [\"net.cidr_contains(\"])\n  util.f(1)\n"
+           "  net.cidr_contains(\"10.0.0.0/8\", tfplan.x)\n}\n")
+    info = scan_module(src)
+    assert [c.name for c in info.calls] == ["concat", "util.f", "net.cidr_contains"]
+    assert char_line_col(src, info.calls[-1].offset) == (9, 3)
+    assert info.import_aliases == {"util", "tfplan"}
 
 
 @pytest.mark.parametrize("src", [
@@ -71,13 +110,29 @@ def test_v1_forms_are_accepted(src: str) -> None:
 
 
 def test_net_builtins_and_rule_metadata_are_missing(engine: RegopyEngine) -> None:
-    src = "package p\nimport rego.v1\nx := net.cidr_contains(\"10.0.0.0/8\", \"10.1.1.1\")\ny := rego.metadata.rule()\n"
+    src = ("package p\nimport rego.v1\nx := net.cidr_contains(\"10.0.0.0/8\", \"10.1.1.1\")\ny := rego.metadata.rule()\n"
+           "z := 1 if { _ := http.send({\"method\": \"get\", \"url\": \"http://x\"}) }\n")
     assert value(engine, src, "x") is UNDEFINED
     assert value(engine, src, "y") is UNDEFINED
-    import regopy
+    assert value(engine, src, "z") == 1  # assigning the missing call to `_` even succeeds
+    # ...which is why natpolicy refuses such calls at load time, asking is_builtin.
+    assert not engine.is_builtin("net.cidr_contains")
+    assert engine.is_builtin("regex.match") and engine.is_builtin("object.get")
 
-    interp = regopy.Interpreter()
-    assert not interp.is_builtin("net.cidr_contains")
+
+def test_the_list_of_missing_opa_builtins_matches_regopy(engine: RegopyEngine) -> None:
+    from natpolicy.rego.builtins import OPA_BUILTINS_MISSING
+
+    assert [name for name in sorted(OPA_BUILTINS_MISSING) if engine.is_builtin(name)] == []
+    # print works although is_builtin denies it: rego-cpp treats it as a statement.
+    assert not engine.is_builtin("print")
+
+
+def test_sort_of_a_set_returns_a_set(engine: RegopyEngine) -> None:
+    # OPA returns an array; documented in the README, where policies are told to sort arrays.
+    src = 'package p\nimport rego.v1\ns := sort({"b", "a"})\nfirst := s[0]\nt := sort(["b", "a"])\n'
+    assert value(engine, src, "first") is UNDEFINED
+    assert value(engine, src, "t") == ["a", "b"]
 
 
 def test_sprintf_of_a_builtin_made_string_gives_invalid_json_reported_clearly(engine: RegopyEngine) -> None:
@@ -203,6 +258,84 @@ def test_input_is_converted_once_and_reused(engine: RegopyEngine) -> None:
     assert engine.evaluate(a, "a/x", prepared) == 4
     assert engine.evaluate(b, "b/y", prepared) == 3
     assert engine.evaluate(a, "a/x", prepared) == 4
+
+
+def test_input_is_set_once_per_interpreter_and_results_follow_the_input(engine: RegopyEngine) -> None:
+    src = ("package p\nimport rego.v1\nn := count(input.resource_changes)\n"
+           "first := input.resource_changes[0].address\ndeny contains rc.address if { some rc in input.resource_changes }\n")
+    compiled = engine.compile({"p.rego": src}, None, ["p/n", "p/first", "p/deny"])
+    one = engine.prepare_input({"resource_changes": [{"address": "a"}, {"address": "b"}]})
+    two = engine.prepare_input({"resource_changes": [{"address": "z"}]})
+
+    def answers(prepared: object) -> list[object]:
+        return [engine.evaluate(compiled, "p/n", prepared), engine.evaluate(compiled, "p/first", prepared),
+                sorted(engine.evaluate(compiled, "p/deny", prepared))]  # type: ignore[arg-type]
+
+    # Across queries on one input, then across plans and back again.
+    assert answers(one) == [2, "a", ["a", "b"]]
+    assert compiled.input is one  # handed to the interpreter once, not once per query
+    assert answers(two) == [1, "z", ["z"]]
+    assert compiled.input is two
+    assert answers(one) == [2, "a", ["a", "b"]]
+
+
+def test_integers_beyond_int64_keep_their_sign_and_order(engine: RegopyEngine) -> None:
+    src = ("package p\nimport rego.v1\nbig := input.big\npositive := input.big > 0\n"
+           "bigger := input.big > input.small\nhuge := input.huge\nsmall := input.small\n")
+    compiled = engine.compile({"p.rego": src}, None, ["p/big", "p/positive", "p/bigger", "p/huge", "p/small"])
+    prepared = engine.prepare_input({"big": 12345678901234567890, "small": 2**63 - 1, "huge": 10**400})
+
+    def get(rule: str) -> object:
+        return engine.evaluate(compiled, f"p/{rule}", prepared)
+
+    # As a float (rego-cpp prints 15 digits): precision lost, sign and order kept.
+    assert get("big") == pytest.approx(12345678901234567890, rel=1e-12)
+    assert get("positive") is True and get("bigger") is True
+    assert get("small") == 2**63 - 1  # int64 itself stays exact
+    assert get("huge") == str(10**400)  # beyond a float: its decimal text
+
+
+def test_compiling_without_entrypoints_is_an_error_not_an_assertion(engine: RegopyEngine) -> None:
+    with pytest.raises(EvaluationError) as err:
+        engine.compile({"p.rego": "package p\nimport rego.v1\nx := 1\n"}, None, [])
+    assert err.value.code == "no_entrypoints"
+
+
+def test_progress_is_reported_while_one_long_query_runs(engine: RegopyEngine) -> None:
+    import io
+
+    from natpolicy.rego.evaluate import Progress
+
+    src = ("package p\nimport rego.v1\n"
+           "x := count([1 | some i in numbers.range(1, 700); some j in numbers.range(1, 700); i == j])\n")
+    compiled = engine.compile({"p.rego": src}, None, ["p/x"])
+    prepared = engine.prepare_input({})
+    stream = io.StringIO()
+    with Progress(True, "rego", after=0.3, every=60.0, stream=stream) as progress:
+        with progress.step("plan.json: evaluating data.p.x (1/1)"):
+            assert engine.evaluate(compiled, "p/x", prepared) == 700
+    # The line can only be written while the step runs, more than 0.3 s in:
+    # during the native call, which therefore releases the GIL.
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("natpolicy: rego: plan.json: evaluating data.p.x (1/1)\u2026 ")
+    assert lines[0].endswith(" s")
+
+
+def test_progress_stays_silent_for_short_runs_and_when_disabled() -> None:
+    import io
+
+    from natpolicy.rego.evaluate import Progress
+
+    stream = io.StringIO()
+    with Progress(True, "rego", stream=stream) as progress:
+        with progress.step("plan.json: evaluating data.main.deny (1/1)"):
+            pass
+    with Progress(False, "rego", after=0.0, stream=stream) as progress:
+        with progress.step("plan.json: evaluating data.main.deny (1/1)"):
+            import time
+
+            time.sleep(0.3)
+    assert stream.getvalue() == ""
 
 
 def test_data_is_compiled_once_into_the_bundle(engine: RegopyEngine) -> None:

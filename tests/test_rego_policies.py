@@ -93,7 +93,7 @@ def test_string_results_get_stable_ids_and_levels(cli: Cli, tmp_path: Path) -> N
     assert set(found) == {"main/deny", "main/violation_tags", "main/warn_cost"}
     assert found["main/deny"]["severity"] == "high" and found["main/deny"]["level"] == "error"
     assert found["main/violation_tags"]["level"] == "error"
-    assert found["main/warn_cost"]["severity"] == "low" and found["main/warn_cost"]["level"] == "warning"
+    assert found["main/warn_cost"]["severity"] == "medium" and found["main/warn_cost"]["level"] == "warning"
     assert found["main/deny"]["address"].endswith("plan.json")  # no resource named: the plan itself
     assert code == 1
 
@@ -243,24 +243,16 @@ def test_data_natpolicy_offers_resolved_references_and_resources_after(cli: Cli,
     assert messages == ["aws_flow_log.all -> module.net.aws_vpc.this", "index 0"]
 
 
-def test_data_natpolicy_offers_the_nat_analysis(cli: Cli) -> None:
+def test_data_natpolicy_offers_the_nat_analysis(cli: Cli, tmp_path: Path) -> None:
     plan = FIXTURES / "plans" / "nat-deleted.json"
     if not plan.is_file():
         pytest.skip("fixtures/plans/nat-deleted.json is not there")
-    with_policy = Path(__file__).parent / "_rego_nat_policy"
-    with_policy.mkdir(exist_ok=True)
-    try:
-        (with_policy / "nat.rego").write_text(
-            V1 + "import data.natpolicy\n\n"
-            "deny contains {\"msg\": concat(\" \", [address, \"loses\", loss.route_table]), \"address\": address} if {\n"
-            "  some address, gw in natpolicy.nat.gateways\n"
-            "  some loss in gw.lost_routes\n"
-            "}\n", encoding="utf-8")
-        _, report = run_json(cli, str(plan), "--policy", str(with_policy))
-    finally:
-        for p in with_policy.glob("*"):
-            p.unlink()
-        with_policy.rmdir()
+    with_policy = policy(tmp_path, V1 + "import data.natpolicy\n\n"
+                         "deny contains {\"msg\": concat(\" \", [address, \"loses\", loss.route_table]), \"address\": address} if {\n"
+                         "  some address, gw in natpolicy.nat.gateways\n"
+                         "  some loss in gw.lost_routes\n"
+                         "}\n", "nat.rego")
+    _, report = run_json(cli, str(plan), "--policy", str(with_policy))
     python = {f["address"] for f in report["findings"] if f["rule_id"] == "NAT001"}
     rego = {f["address"] for f in report["findings"] if f["rule_id"] == "main/deny"}
     assert python and rego == python
@@ -319,3 +311,214 @@ def test_stdout_stays_valid_sarif_when_policies_print(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     json.loads(proc.stdout)
     assert "debugging my policy" in proc.stderr
+
+
+# -- future.keywords imports, policies with nothing to query ------------------------------
+def test_rules_after_future_keyword_imports_all_run(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, "package main\n\nimport future.keywords.in\nimport future.keywords.if\n"
+                                 "import future.keywords.contains\n\n"
+                                 "deny_first contains msg if {\n  msg := \"first\"\n}\n\n"
+                                 "deny_second contains msg if {\n  msg := \"second\"\n}\n")
+    _, report = run_json(cli, str(small_plan(tmp_path)), "--policy", str(directory))
+    assert sorted(f["rule_id"] for f in report["findings"] if "/" in f["rule_id"]) == ["main/deny_first",
+                                                                                      "main/deny_second"]
+
+
+def test_classic_conftest_policy_after_a_future_import_is_refused_with_the_set_advice(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, "package main\n\nimport future.keywords.in\n\ndeny[msg] {\n"
+                                 "  some rc in input.resource_changes\n  msg := rc.address\n}\n", "old.rego")
+    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory), "--format", "sarif")
+    assert result.code == 2 and result.out == ""
+    line = result.err.strip()
+    assert "old.rego:5:11" in line and "write `deny contains msg if { ... }`" in line, line
+
+
+@pytest.mark.parametrize("source", [
+    V1 + "helper := 1\n",
+    V1 + "exception contains [\"\"] if true\n",
+])
+def test_a_package_with_nothing_to_report_is_a_usage_error(cli: Cli, tmp_path: Path, source: str) -> None:
+    directory = policy(tmp_path, source, "helpers.rego")
+    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory), "--format", "json")
+    assert result.code == 2 and result.out == ""
+    line = result.err.strip()
+    assert "\n" not in line and "Traceback" not in line
+    assert "no deny, violation or warn rule in Rego package main" in line and "helpers.rego" in line, line
+
+
+def test_a_helper_package_next_to_a_reporting_one_is_skipped(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, V1 + "import data.lib\n\ndeny contains lib.word if true\n")
+    policy(tmp_path, "package lib\n\nimport rego.v1\n\nword := \"from lib\"\ndefault deny := []\n", "lib.rego")
+    _, report = run_json(cli, str(small_plan(tmp_path)), "--policy", str(directory), "--all-namespaces")
+    assert [f["message"] for f in report["findings"] if "/" in f["rule_id"]] == ["from lib"]
+
+
+def test_a_default_deny_alone_defines_deny_and_reports_nothing(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, V1 + "default deny := []\n")
+    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory), "--format", "json")
+    assert result.out, result.err
+    assert "Traceback" not in result.err
+    assert [f for f in result.json()["findings"] if "/" in f["rule_id"]] == []
+
+
+def test_default_deny_with_rules_is_queried(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, V1 + "default allow := false\n\nwarn contains \"w\" if not allow\n")
+    _, report = run_json(cli, str(small_plan(tmp_path)), "--policy", str(directory))
+    assert [f["rule_id"] for f in report["findings"] if "/" in f["rule_id"]] == ["main/warn"]
+
+
+# -- builtins regopy lacks: refused at load time ---------------------------------------------
+@pytest.mark.parametrize(("call", "name"), [
+    ('net.cidr_contains("0.0.0.0/0", "10.0.0.1")', "net.cidr_contains"),
+    ("m := rego.metadata.rule()", "rego.metadata.rule"),
+    ('_ := http.send({"method": "get", "url": "https://example.com"})', "http.send"),
+    ("json.match_schema({}, {})", "json.match_schema"),
+])
+def test_calls_to_builtins_regopy_lacks_are_refused(cli: Cli, tmp_path: Path, call: str, name: str) -> None:
+    directory = policy(tmp_path, V1 + f"deny contains \"x\" if {{\n  {call}\n}}\n", "gap.rego")
+    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory), "--format", "sarif")
+    assert result.code == 2 and result.out == ""
+    line = result.err.strip()
+    assert "\n" not in line and "Traceback" not in line
+    col = 3 + call.index(name)
+    assert f"gap.rego:6:{col}: {name} is not a builtin of regopy 1.5.2 (it would be silently undefined)" in line, line
+
+
+def test_a_call_to_an_unknown_function_is_refused(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, V1 + "deny contains \"x\" if {\n  has_owner(input)\n}\n", "typo.rego")
+    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory))
+    assert result.code == 2
+    assert "typo.rego:6:3: has_owner is not a builtin of regopy 1.5.2 and no loaded policy" in result.err
+
+
+def test_defined_functions_imports_print_strings_and_comments_are_not_refused(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, V1 + "import data.lib\n\n"
+                                      "# net.cidr_contains(\"a\", \"b\") is missing in regopy\n"
+                                      "tagged(rc) if rc.change.after.tags.Owner\n"
+                                      "deny contains concat(\"\", [\"net.cidr_contains(\", rc.address]) if {\n"
+                                      "  some rc in input.resource_changes\n"
+                                      "  not tagged(rc)\n"
+                                      "  lib.is_instance(rc)\n"
+                                      "  data.lib.is_instance(rc)\n"
+                                      "  print(rc.address)\n"
+                                      "}\n")
+    policy(tmp_path, "package lib\n\nimport rego.v1\n\nis_instance(rc) if rc.type == \"aws_instance\"\n", "lib.rego")
+    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory), "--format", "json")
+    assert result.code == 1, result.err
+    assert [f["message"] for f in result.json()["findings"] if "/" in f["rule_id"]] == [
+        "net.cidr_contains(aws_instance.web"]
+
+
+# -- ids, levels, fingerprints ---------------------------------------------------------------
+def test_a_builtin_rule_id_is_kept_apart_with_a_note(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, V1 + 'deny contains {"msg": "mine", "id": "NAT001"} if true\n'
+                                      'warn contains {"msg": "look-alike", "id": "ORG-NAT001"} if true\n')
+    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory), "--format", "sarif")
+    run = result.json()["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    ids = {r["message"]["text"]: r["ruleId"] for r in run["results"]}
+    assert ids["mine"] == "main/NAT001" and ids["look-alike"] == "ORG-NAT001"
+    mine = next(r for r in run["results"] if r["message"]["text"] == "mine")
+    rule = rules[mine["ruleIndex"]]
+    assert rule["id"] == "main/NAT001" and "NAT gateway" not in rule["shortDescription"]["text"]
+    notes = " ".join(n["message"]["text"] for n in run["invocations"][0].get("toolExecutionNotifications", []))
+    assert "data.main.deny returned the id NAT001, which is a built-in natpolicy rule's: reported as main/NAT001" \
+        in notes
+
+
+def test_a_function_named_like_a_conftest_rule_is_explained(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, V1 + "deny(x) := x if true\n", "func.rego")
+    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory))
+    assert result.code == 2
+    line = result.err.strip()
+    assert "func.rego:5:1: `deny(...)` defines a function" in line and "deny contains msg if" in line, line
+
+
+def test_warn_rules_and_their_results_have_the_same_sarif_level(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, V1 + 'warn_cost contains "w" if true\ndeny contains "d" if true\n')
+    log = cli("check", str(small_plan(tmp_path)), "--policy", str(directory), "--format", "sarif").json()
+    run = log["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    levels = {r["ruleId"]: (rules[r["ruleIndex"]]["defaultConfiguration"]["level"], r["level"])
+              for r in run["results"] if "/" in r["ruleId"]}
+    assert levels == {"main/warn_cost": ("warning", "warning"), "main/deny": ("error", "error")}
+
+
+def test_fingerprints_of_string_results_survive_a_new_result(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, V1 + "deny contains msg if {\n  some rc in input.resource_changes\n"
+                                      "  not rc.change.after.tags.Owner\n"
+                                      "  msg := concat(\" \", [rc.address, \"has no Owner\"])\n}\n")
+
+    def fingerprints(builder: PlanBuilder) -> dict[str, str]:
+        plan = builder.write(tmp_path / "plan.json")  # the same path: string results sit at it
+        _, report = run_json(cli, str(plan), "--policy", str(directory))
+        return {f["message"]: f["fingerprint"] for f in report["findings"] if f["rule_id"] == "main/deny"}
+
+    before = fingerprints(PlanBuilder().create("aws_instance.web", {"ami": "ami-1", "tags": {}}, unknown=["id"]))
+    # A new result whose message sorts first, as regopy returns set elements sorted.
+    after = fingerprints(PlanBuilder()
+                         .create("aws_instance.app", {"ami": "ami-1", "tags": {}}, unknown=["id"])
+                         .create("aws_instance.web", {"ami": "ami-1", "tags": {}}, unknown=["id"]))
+    assert set(after) == {"aws_instance.app has no Owner", "aws_instance.web has no Owner"}
+    assert after["aws_instance.web has no Owner"] == before["aws_instance.web has no Owner"]
+    assert len(set(after.values())) == 2
+
+
+# -- progress ----------------------------------------------------------------------------------
+def test_progress_names_the_running_query_on_stderr_only(tmp_path: Path) -> None:
+    directory = policy(tmp_path, V1 + "deny contains \"slow\" if {\n"
+                                      "  count([1 | some i in numbers.range(1, 900); some j in numbers.range(1, 900); i == j]) > 0\n"
+                                      "}\n")
+    plan = small_plan(tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "natpolicy", "check", str(plan), "--policy", str(directory),
+                           "--format", "json"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    json.loads(proc.stdout)
+    assert "natpolicy: rego: " in proc.stderr and "evaluating data.main.deny (1/1)\u2026 " in proc.stderr
+    quiet = subprocess.run([sys.executable, "-m", "natpolicy", "check", str(plan), "--policy", str(directory),
+                            "--format", "json", "--quiet"], capture_output=True, text=True, timeout=300)
+    assert "natpolicy: rego:" not in quiet.stderr
+
+
+def test_no_progress_for_a_short_run(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, V1 + 'deny contains "quick" if true\n')
+    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory))
+    assert result.code == 1 and "natpolicy: rego:" not in result.err
+
+
+def test_rego_timeout_stops_a_long_query_naming_the_rule(tmp_path: Path) -> None:
+    directory = policy(tmp_path, V1 + "deny contains \"slow\" if {\n"
+                                      "  count([1 | some i in numbers.range(1, 900); some j in numbers.range(1, 900); i == j]) > 0\n"
+                                      "}\n", "slow.rego")
+    proc = subprocess.run([sys.executable, "-m", "natpolicy", "check", str(small_plan(tmp_path)), "--policy",
+                           str(directory), "--format", "sarif", "--rego-timeout", "0.2"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and proc.stdout == ""
+    line = proc.stderr.strip().splitlines()[-1]
+    assert "slow.rego:5" in line and "data.main.deny ran longer than --rego-timeout 0.2 s" in line, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_rego_timeout_lets_a_quick_query_finish(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, V1 + 'deny contains "quick" if true\n')
+    _, report = run_json(cli, str(small_plan(tmp_path)), "--policy", str(directory), "--rego-timeout", "60")
+    assert [f["message"] for f in report["findings"] if "/" in f["rule_id"]] == ["quick"]
+
+
+def test_each_plan_of_a_run_is_judged_on_its_own_input(cli: Cli, tmp_path: Path) -> None:
+    # One compiled policy, several plans: the input handed to regopy must follow the plan.
+    directory = policy(tmp_path, V1 + "deny contains {\"msg\": rc.address, \"address\": rc.address} if {\n"
+                                      "  some rc in input.resource_changes\n  not rc.change.after.tags.Owner\n}\n"
+                                      "warn contains concat(\"\", [\"plan has \", format_int(count(input.resource_changes), 10)]) if true\n")
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    first = (PlanBuilder().create("aws_instance.a", {"ami": "ami-1", "tags": {}}, unknown=["id"])
+             .write(tmp_path / "one" / "plan.json"))
+    second = (PlanBuilder().create("aws_instance.b", {"ami": "ami-1", "tags": {}}, unknown=["id"])
+              .create("aws_instance.c", {"ami": "ami-1", "tags": {"Owner": "me"}}, unknown=["id"])
+              .write(tmp_path / "two" / "plan.json"))
+    _, report = run_json(cli, str(first), str(second), "--policy", str(directory))
+    found = sorted((f["origin"].split("/")[-2], f["rule_id"], f["message"]) for f in report["findings"]
+                   if "/" in f["rule_id"])
+    assert found == [("one", "main/deny", "aws_instance.a"), ("one", "main/warn", "plan has 1"),
+                     ("two", "main/deny", "aws_instance.b"), ("two", "main/warn", "plan has 2")]

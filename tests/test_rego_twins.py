@@ -162,3 +162,40 @@ def test_export_rego_refuses_a_file_as_target(cli: Cli, tmp_path: Path) -> None:
     target.write_text("x", encoding="utf-8")
     result = cli("export-rego", str(target))
     assert result.code == 2 and "Traceback" not in result.err
+
+
+def test_twins_call_only_builtins_regopy_has(engine: RegopyEngine) -> None:
+    from natpolicy.rego.builtins import refuse_unknown_calls
+    from natpolicy.rego.loading import read_policy
+
+    policies = [read_policy(p, p.name) for p in twin_files()]
+    assert sum(len(p.info.calls) for p in policies) > 20  # the check looked at real calls
+    refuse_unknown_calls(policies, engine.is_builtin)
+
+
+def test_the_nat_twin_runs_first_and_its_statement_cap_points_at_the_python_engine(engine: RegopyEngine,
+                                                                                   tmp_path: Path) -> None:
+    from natpolicy import registry
+    from natpolicy.errors import InputError
+    from natpolicy.rego.evaluate import PolicySet, Progress, Query
+    from natpolicy.rego.loading import read_policy
+    from natpolicy.rego.twins import Twins
+
+    twins = Twins.load(engine, registry.instantiate(registry.discover()))
+    # The twin that scans (nat) fails first on a plan too large, not after the others ran.
+    assert [q.package for q in twins.set.queries][0] == "natpolicy.rules.nat"
+    assert sorted(q.package for q in twins.set.queries) == [
+        "natpolicy.rules.ebs", "natpolicy.rules.flow", "natpolicy.rules.nat", "natpolicy.rules.sg"]
+    # The same cap, reached by a query of the size a 10k plan makes nat.rego run, with the twins' advice.
+    path = tmp_path / "heavy.rego"
+    path.write_text("package heavy\n\nimport rego.v1\n\nfindings := [1 | some i in numbers.range(1, 3000); "
+                    "some j in numbers.range(1, 3000); i == j]\n", encoding="utf-8")
+    heavy = read_policy(path, "policies/rego/heavy.rego")
+    capped = PolicySet(engine, [heavy], [Query("heavy", "findings", heavy)], cap_advice=twins.set.cap_advice)
+    with pytest.raises(InputError) as err:
+        capped.run(None, engine.prepare_input({}), "plan.json", Progress(False, ""), lambda q, v: None)
+    message = str(err.value)
+    assert "heavy.rego" in message and "10,000,000 statements" in message
+    assert "this built-in twin is too costly for regopy on a plan this size" in message
+    assert "leave out --engine rego" in message and "default Python engine" in message
+    assert "data.natpolicy" not in message  # the advice for user policies is not the twins'

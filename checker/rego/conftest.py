@@ -29,9 +29,11 @@ __all__ = ["FAILURE", "WARNING", "select_queries", "parse_results", "exempted_ru
 FAILURE = re.compile(r"^(deny|violation)(_[a-zA-Z0-9]+)*$")
 WARNING = re.compile(r"^warn(_[a-zA-Z0-9]+)*$")
 
-# deny/violation are errors, warn a warning; with a severity field, the
-# severity decides (SARIF level from it, as for every built-in rule).
-_DEFAULTS = {"failure": (Severity.HIGH, "error"), "warning": (Severity.LOW, "warning")}
+# deny/violation are errors, warn a warning (as conftest writes them to
+# SARIF); the default severities are the ones whose SARIF level that is, so a
+# rule's defaultConfiguration and its results agree. With a severity field,
+# the severity decides (SARIF level from it, as for every built-in rule).
+_DEFAULTS = {"failure": Severity.HIGH, "warning": Severity.MEDIUM}
 
 
 def select_queries(policies: Sequence[PolicyFile], namespaces: Sequence[str], all_namespaces: bool) -> list[Query]:
@@ -52,7 +54,15 @@ def select_queries(policies: Sequence[PolicyFile], namespaces: Sequence[str], al
             if (FAILURE.match(rule) or WARNING.match(rule) or rule == "exception") and (policy.package, rule) not in seen:
                 seen.add((policy.package, rule))
                 queries.append(Query(policy.package, rule, policy))
-    return queries
+    # A package of helpers only (or of exceptions only) has nothing to report:
+    # skip it, and refuse a selection where no package has anything.
+    reporting = {q.package for q in queries if q.rule != "exception"}
+    if not reporting:
+        files = ", ".join(p.display for p in policies if p.package in chosen)
+        raise UsageError(f"no deny, violation or warn rule in Rego package {', '.join(chosen)} ({files}); "
+                         "conftest-style policies report through `deny contains msg if { ... }` "
+                         "(or violation/warn, with _suffix variants)")
+    return [q for q in queries if q.package in reporting]
 
 
 def kind_of(rule: str) -> str:
@@ -73,7 +83,7 @@ def exempted_rules(value: Any, query: Query) -> set[str]:
     return out
 
 
-def parse_results(value: Any, query: Query) -> list[RegoResult]:
+def parse_results(value: Any, query: Query, builtin_ids: frozenset[str] = frozenset()) -> list[RegoResult]:
     if value is UNDEFINED:
         return []
     if isinstance(value, dict):
@@ -86,14 +96,18 @@ def parse_results(value: Any, query: Query) -> list[RegoResult]:
     if not isinstance(value, list):
         raise InputError(_where(query), f"{query.ref} must be a set of results (`{query.rule} contains msg if ...`), "
                                         f"got {_kind(value)}")
-    severity, level = _DEFAULTS[kind_of(query.rule)]
+    severity = _DEFAULTS[kind_of(query.rule)]
     out: list[RegoResult] = []
     keys: set[tuple[str, str, str]] = set()
     for item in value:
-        result = _one(item, query, severity, level)
-        # The first result per (rule, address) keeps an empty key, so its
-        # fingerprint survives message rewording; later ones are told apart
-        # by their message.
+        result = _one(item, query, severity, builtin_ids)
+        if result.address is None and not result.key:
+            # Results naming no resource all sit at the plan's path: only the
+            # message tells them apart, whichever order the engine returns.
+            result.key = message_key(result.message)
+        # The first result per resource keeps an empty key, so its
+        # fingerprint survives message rewording; later ones on the same
+        # resource are told apart by their message.
         triple = (result.rule_id, result.address or "", result.key)
         if triple in keys:
             result.key = message_key(result.message)
@@ -102,7 +116,7 @@ def parse_results(value: Any, query: Query) -> list[RegoResult]:
     return out
 
 
-def _one(item: Any, query: Query, default_severity: Severity, default_level: str) -> RegoResult:
+def _one(item: Any, query: Query, default_severity: Severity, builtin_ids: frozenset[str]) -> RegoResult:
     fields: dict[str, Any]
     if isinstance(item, str):
         fields = {"msg": item}
@@ -117,11 +131,16 @@ def _one(item: Any, query: Query, default_severity: Severity, default_level: str
     if not isinstance(rule_id, str) or not RULE_ID.match(rule_id):
         raise InputError(_where(query), f"{query.ref} returned an `id` that is not a usable rule id: {rule_id!r} "
                                         "(letters, digits and _ . : / -, up to 128 characters)")
+    clash = ""
+    if rule_id in builtin_ids:
+        # Under the built-in id the report would show the built-in rule's
+        # name, documentation and help link for a finding it never made (the
+        # exported twins carry such ids, for conftest): keep it apart.
+        clash, rule_id = rule_id, f"{query.package}/{rule_id}"
     severity = severity_of(fields.get("severity"), default_severity)
     if severity is None:
         raise InputError(_where(query), f"{query.ref} returned severity {fields.get('severity')!r}; "
                                         "use low, medium, high or critical")
-    level = default_level if fields.get("severity") is None else severity.sarif_level
     address = fields.get("address", fields.get("resource"))
     if address is not None and not isinstance(address, str):
         raise InputError(_where(query), f"{query.ref} returned a non-string `address`/`resource`: {_kind(address)}")
@@ -134,7 +153,7 @@ def _one(item: Any, query: Query, default_severity: Severity, default_level: str
         rule_id=rule_id,
         rule_name=name,
         severity=severity,
-        level=level,
+        level=severity.sarif_level,
         message=fields["msg"],
         address=address or None,
         resource_type=fields.get("resource_type") if isinstance(fields.get("resource_type"), str) else None,
@@ -142,6 +161,7 @@ def _one(item: Any, query: Query, default_severity: Severity, default_level: str
         details=details,
         doc=f"User Rego policy: `{query.ref}` in `{query.policy.display}`.\n\n{name}",
         policy_path=query.policy.display,
+        builtin_clash=clash,
     )
 
 

@@ -27,6 +27,7 @@ import json
 import os
 import re
 import sys
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -107,6 +108,9 @@ class RegoEngine(Protocol):
     def evaluate(self, compiled: Any, entrypoint: str, prepared_input: Any) -> Any:
         """The JSON value of ``entrypoint``, or ``UNDEFINED``. Raises :class:`EvaluationError`."""
 
+    def is_builtin(self, name: str) -> bool:
+        """Does the engine have the builtin function ``name`` (``net.cidr_contains``)?"""
+
 
 def default_engine() -> RegoEngine:
     return RegopyEngine()
@@ -134,6 +138,7 @@ class RegopyEngine:
                 f"pip install 'regopy=={REGOPY_VERSION}'"
             )
         self._regopy = regopy
+        self._builtins: Any = None
 
     # -- the interface ----------------------------------------------------
     def prepare_input(self, document: Any) -> Any:
@@ -144,7 +149,16 @@ class RegopyEngine:
         with _quiet_stdout():
             return self._regopy.Input(_escaped(document))
 
+    def is_builtin(self, name: str) -> bool:
+        if self._builtins is None:
+            self._builtins = self._regopy.Interpreter()
+        return bool(self._builtins.is_builtin(name))
+
     def compile(self, modules: Mapping[str, str], data: Mapping[str, Any] | None, entrypoints: Sequence[str]) -> Any:
+        if not entrypoints:
+            # regopy asserts on this (a bare AssertionError); callers choose
+            # what to query, so this is their bug to report, not the user's.
+            raise EvaluationError("nothing to evaluate: no rule was chosen as an entrypoint", "no_entrypoints")
         regopy = self._regopy
         interp = regopy.Interpreter()
         interp.log_level = regopy.LogLevel.NONE
@@ -159,15 +173,20 @@ class RegopyEngine:
                 raise _compile_error(str(exc)) from None
         if not bundle.ok():
             raise _compile_error(_node_text(bundle.node()._impl))
-        return (interp, bundle)
+        return _Compiled(interp, bundle)
 
     def evaluate(self, compiled: Any, entrypoint: str, prepared_input: Any) -> Any:
         from regopy import rego_shared as rs
 
-        interp, bundle = compiled
+        interp, bundle = compiled.interp, compiled.bundle
         with _quiet_stdout():
             try:
-                interp.set_input(prepared_input)
+                # set_input copies the whole document into the interpreter
+                # (about 0.35 s at 1k resources): once per input, not per query.
+                if compiled.input is not prepared_input:
+                    compiled.input = None
+                    interp.set_input(prepared_input)
+                    compiled.input = prepared_input
                 impl = rs.rego_bundle_query_entrypoint(interp._impl, bundle._impl, entrypoint)
             except self._regopy.RegoError as exc:
                 raise EvaluationError(_first_message(str(exc)) or str(exc).strip()) from None
@@ -197,6 +216,19 @@ class RegopyEngine:
         return expressions[0]
 
 
+@dataclass
+class _Compiled:
+    """An interpreter with its bundle, and the input last handed to it.
+
+    ``input`` holds the prepared input itself (not its ``id``), so it cannot
+    be freed and its id reused by the next plan's input.
+    """
+
+    interp: Any
+    bundle: Any
+    input: Any = None
+
+
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')
 
 
@@ -204,10 +236,23 @@ def _escape(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)[1:-1] if _NEEDS_ESCAPE.search(text) else text
 
 
+_INT64 = range(-(2**63), 2**63)
+
+
 def _escaped(value: Any) -> Any:
-    """``value`` with every string (keys too) in rego-cpp's escaped form; shares unchanged parts."""
+    """``value`` with every string (keys too) in rego-cpp's escaped form; shares unchanged parts.
+
+    Integers outside int64 would wrap around in regopy's Input (12345678901234567890
+    becomes negative): they become floats (precision lost, order kept), or,
+    beyond a float's range, their decimal text.
+    """
     if isinstance(value, str):
         return _escape(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value not in _INT64:
+        try:
+            return float(value)
+        except OverflowError:
+            return str(value)
     if isinstance(value, dict):
         return {(_escape(k) if isinstance(k, str) else k): _escaped(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -319,6 +364,11 @@ def _error_from_node(rs: Any, node: Any) -> tuple[str, str]:
 
 
 # -- stdout protection --------------------------------------------------------
+_REDIRECT_LOCK = threading.Lock()
+_redirect_depth = 0
+_saved_stdout: int | None = None
+
+
 @contextlib.contextmanager
 def _quiet_stdout() -> Iterator[None]:
     """Send whatever native code writes to fd 1 to stderr instead.
@@ -326,27 +376,40 @@ def _quiet_stdout() -> Iterator[None]:
     LogLevel.NONE silences rego-cpp's own diagnostics, but Rego ``print()``
     still writes to the process stdout; a policy author's debug output belongs
     on stderr, next to natpolicy's other messages, never inside SARIF.
+    Nested and concurrent uses (a query abandoned by ``--rego-timeout`` still
+    runs in its thread) share one redirection, undone by the last to leave.
     """
-    try:
-        sys.stdout.flush()
-        out_fd = 1
-        saved = os.dup(out_fd)
-    except (OSError, ValueError, AttributeError):  # no real fd 1 (embedded interpreters)
-        yield
-        return
-    try:
-        sys.stderr.flush()
-        os.dup2(2, out_fd)
-    except OSError:
-        os.close(saved)
-        yield
-        return
+    global _redirect_depth, _saved_stdout
+    with _REDIRECT_LOCK:
+        if _redirect_depth == 0:
+            _saved_stdout = _redirect_stdout_to_stderr()
+        _redirect_depth += 1
     try:
         yield
     finally:
-        _flush_c_stdio()
-        os.dup2(saved, out_fd)
+        with _REDIRECT_LOCK:
+            _redirect_depth -= 1
+            if _redirect_depth == 0 and _saved_stdout is not None:
+                _flush_c_stdio()
+                os.dup2(_saved_stdout, 1)
+                os.close(_saved_stdout)
+                _saved_stdout = None
+
+
+def _redirect_stdout_to_stderr() -> int | None:
+    """Point fd 1 at fd 2; the saved original, or None when there is no real fd 1."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError, AttributeError):  # no real fd 1 (embedded interpreters)
+        return None
+    try:
+        sys.stderr.flush()
+        os.dup2(2, 1)
+    except OSError:
         os.close(saved)
+        return None
+    return saved
 
 
 def _flush_c_stdio() -> None:

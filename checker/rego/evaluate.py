@@ -6,11 +6,13 @@ line:col where the engine gives one, and the cause.
 """
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TextIO
 
 from natpolicy.errors import InputError
 from natpolicy.rego.engine import (
@@ -49,34 +51,94 @@ def engine_or_error() -> RegoEngine:
 
 
 class Progress:
-    """A line on stderr now and then once Rego has run for more than a second."""
+    """Says on stderr what Rego is doing, once it has run for more than a second.
 
-    def __init__(self, enabled: bool, label: str) -> None:
+    One Rego step (converting a plan, one query) can take a minute on a large
+    plan and returns only at its end, so progress cannot be reported between
+    steps alone: a daemon thread looks at the current step every tenth of a
+    second and prints it after ``after`` seconds of Rego, then every
+    ``every`` seconds. regopy calls rego-cpp through ``ctypes.CDLL``, which
+    releases the GIL, so the thread runs while a query does. Short runs print
+    nothing; nothing ever goes to stdout. Use as a context manager.
+    """
+
+    def __init__(self, enabled: bool, label: str, after: float = 1.0, every: float = 5.0,
+                 stream: TextIO | None = None) -> None:
         self.enabled = enabled
         self.label = label
+        self.after = after
+        self.every = every
+        self.stream = stream if stream is not None else sys.stderr
         self.start = time.monotonic()
-        self.last = self.start
         self.shown = False
+        self._what = ""
+        self._since = self.start
+        self._last_line = 0.0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
-    def tick(self, done: int, total: int, where: str) -> None:
+    @contextlib.contextmanager
+    def step(self, what: str) -> Iterator[None]:
+        """Mark ``what`` ("p.json: evaluating data.main.deny") as running until the block ends."""
         if not self.enabled:
+            yield
             return
-        now = time.monotonic()
-        if now - self.start < 1.0 or now - self.last < 1.0:
-            return
-        self.last = now
-        self.shown = True
-        sys.stderr.write(f"natpolicy: {self.label}: {where}: {done}/{total} rules, {now - self.start:.1f} s\n")
-        sys.stderr.flush()
+        with self._lock:
+            self._what, self._since = what, time.monotonic()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._watch, name="natpolicy-rego-progress", daemon=True)
+            self._thread.start()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._what = ""
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.1):
+            now = time.monotonic()
+            with self._lock:
+                what, since = self._what, self._since
+            if not what or now - self.start < self.after:
+                continue
+            if self.shown and now - self._last_line < self.every:
+                continue
+            self._last_line = now
+            self.shown = True
+            try:
+                self.stream.write(f"natpolicy: {self.label}: {what}\u2026 {now - since:.1f} s\n")
+                self.stream.flush()
+            except (OSError, ValueError):  # stderr closed under us: progress is not worth failing for
+                return
+
+
+_USER_CAP_ADVICE = ("iterate less (index with data.natpolicy, avoid nested loops over resources) "
+                    "or check smaller plans")
 
 
 class PolicySet:
     """Policy files compiled together; one compile per plan when data differs."""
 
-    def __init__(self, engine: RegoEngine, policies: Sequence[PolicyFile], queries: Sequence[Query]) -> None:
+    def __init__(self, engine: RegoEngine, policies: Sequence[PolicyFile], queries: Sequence[Query],
+                 cap_advice: str = _USER_CAP_ADVICE) -> None:
         self.engine = engine
         self.policies = list(policies)
         self.queries = list(queries)
+        self.cap_advice = cap_advice
+        self.time_budget: float | None = None  # seconds per query (--rego-timeout); None: no limit
         self.wants_data = any(p.info.mentions_natpolicy_data for p in self.policies)
         self._shared: Any = None
         self._by_display = {p.display: p for p in self.policies}
@@ -100,23 +162,63 @@ class PolicySet:
         return compiled
 
     def evaluate(self, compiled: Any, query: Query, prepared_input: Any) -> Any:
+        where = f"{query.policy.display}:{query.policy.line_of_rule(query.rule)}"
         try:
-            return self.engine.evaluate(compiled, query.entrypoint, prepared_input)
+            if self.time_budget is None:
+                return self.engine.evaluate(compiled, query.entrypoint, prepared_input)
+            return _within(self.time_budget, lambda: self.engine.evaluate(compiled, query.entrypoint, prepared_input))
+        except _OverBudget:
+            raise InputError(where, (
+                f"evaluating {query.ref} ran longer than --rego-timeout {self.time_budget:g} s and was stopped; "
+                "under regopy, nested loops over resources and sets of thousands of results (built in quadratic "
+                "time) take minutes: iterate less, return fewer or smaller results, or raise the limit")) from None
         except EvaluationError as exc:
-            where = f"{query.policy.display}:{query.policy.line_of_rule(query.rule)}"
             if exc.is_statement_cap:
                 raise InputError(where, (
                     f"evaluating {query.ref} hit rego-cpp's limit of {STATEMENT_LIMIT:,} statements per query, "
-                    "which regopy cannot raise; iterate less (index with data.natpolicy, avoid nested loops "
-                    "over resources) or check smaller plans")) from None
+                    f"which regopy cannot raise; {self.cap_advice}")) from None
             raise InputError(where, f"evaluating {query.ref} failed: {_runtime_cause(exc)}") from None
 
     def run(self, data: dict[str, Any] | None, prepared_input: Any, where: str, progress: Progress,
             consume: Callable[[Query, Any], None]) -> None:
-        compiled = self.compile(data)
+        if not self.queries:
+            return
+        with progress.step(f"{where}: compiling {len(self.policies)} policy file(s)"):
+            compiled = self.compile(data)
+        total = len(self.queries)
         for done, query in enumerate(self.queries, 1):
-            consume(query, self.evaluate(compiled, query, prepared_input))
-            progress.tick(done, len(self.queries), where)
+            with progress.step(f"{where}: evaluating {query.ref} ({done}/{total})"):
+                value = self.evaluate(compiled, query, prepared_input)
+            consume(query, value)
+
+
+class _OverBudget(Exception):
+    pass
+
+
+def _within(seconds: float, call: Callable[[], Any]) -> Any:
+    """``call()``, or :class:`_OverBudget` once it has run ``seconds``.
+
+    A native rego-cpp call cannot be interrupted; it runs in a daemon thread
+    (ctypes releases the GIL) that is abandoned on timeout. natpolicy then
+    stops with an error, and the process exit ends the thread.
+    """
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # handed to the waiting thread, re-raised there
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, name="natpolicy-rego-query", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise _OverBudget()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
 
 
 def _syntax_cause(message: str) -> str:

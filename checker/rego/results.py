@@ -4,9 +4,12 @@ The outputs build their rule tables from ``RunResult.checks`` (``BaseCheck``
 instances); a Rego rule gets a small synthetic ``BaseCheck`` subclass, so the
 text, JSON and SARIF renderers need no change and ``ruleIndex`` stays right.
 
-Rule ids: a result's own ``id`` field wins; otherwise the id is
-``<package>/<rule>`` (``main/deny``, ``main/warn_tags``), the ruleId conftest
-itself writes to SARIF, so alerts keep their rule when moving from conftest.
+Rule ids: a result's own ``id`` field wins, except the id of a built-in rule
+(``NAT001``), which becomes ``<package>/NAT001`` so the finding does not wear
+that rule's documentation. Otherwise the id is ``<package>/<rule>``
+(``main/deny``, ``main/warn_tags``): for plain ``deny``/``warn`` that is the
+ruleId conftest writes to SARIF; conftest folds suffixed rules into
+``main/deny``, natpolicy keeps them apart.
 """
 from __future__ import annotations
 
@@ -42,6 +45,7 @@ class RegoResult:
     details: dict[str, Any]
     doc: str  # for the synthetic rule's help text
     policy_path: str  # where the rule is written, for the SARIF help link
+    builtin_clash: str = ""  # the built-in rule id the result asked for, now prefixed with its package
 
 
 class RegoRuleCheck(BaseCheck):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["Token", "ModuleInfo", "SourceProblem", "scan_module", "line_col"]
+__all__ = ["Token", "Call", "ModuleInfo", "SourceProblem", "scan_module", "line_col"]
 
 _TOKEN = re.compile(
     r"""
@@ -52,12 +52,25 @@ class SourceProblem:
     message: str
 
 
+@dataclass(frozen=True)
+class Call:
+    offset: int  # character offset of the name
+    name: str  # dotted: "net.cidr_contains", "f"
+
+
 @dataclass
 class ModuleInfo:
     package: str = ""
     rules: list[str] = field(default_factory=list)  # top-level rule names, in order, unique
     problems: list[SourceProblem] = field(default_factory=list)
     mentions_natpolicy_data: bool = False
+    # Dotted names called like functions (`net.cidr_contains(`), in order:
+    # checked against the engine's builtins at load time, so a missing one is
+    # an error instead of a silently undefined expression.
+    calls: list[Call] = field(default_factory=list)
+    # Names bound by `import data.x.y [as z]` / `import input...`: calls
+    # through them reach policy functions, not builtins.
+    import_aliases: set[str] = field(default_factory=set)
 
 
 def tokens(source: str) -> list[Token]:
@@ -104,6 +117,18 @@ def scan_module(source: str) -> ModuleInfo:
             continue
         if tok.kind == "ident" and tok.text == "package" and not info.package:
             info.package = _package_name(source, tok.offset + len("package"))
+        elif tok.kind == "ident" and tok.text == "import" and _starts_statement(source, toks, i):
+            alias = _import_alias(source, tok.offset)
+            if alias:
+                info.import_aliases.add(alias)
+        elif tok.kind == "ident" and tok.text == "default" and _starts_statement(source, toks, i):
+            # `default deny := []` defines `deny` as much as a rule body does.
+            nxt = toks[i + 1] if i + 1 < len(toks) else None
+            if nxt is not None and nxt.kind == "ident" and nxt.text not in _KEYWORDS:
+                current = nxt.text
+                if current not in seen:
+                    seen.add(current)
+                    info.rules.append(current)
         elif tok.kind == "op" and tok.text == "{":
             before = prev.text if prev is not None else ""
             if before not in _VALUE_CONTEXT and before != "if" and not (prev is not None and prev.kind == "op" and prev.text in (":=", "=")):
@@ -114,6 +139,10 @@ def scan_module(source: str) -> ModuleInfo:
             if name not in seen and nxt is not None and not (nxt.kind == "op" and nxt.text == "."):
                 seen.add(name)
                 info.rules.append(name)
+            if (_CONFTEST_RULE.match(name) or name == "exception") and nxt is not None and nxt.text == "(":
+                info.problems.append(SourceProblem(tok.offset, (
+                    f"`{name}(...)` defines a function, but conftest's `{name}` must be a set of results "
+                    f"that natpolicy can query: write `{name} contains msg if {{ ... }}` (or rename the function)")))
             if _CONFTEST_RULE.match(name) and nxt is not None and nxt.text == "[":
                 close = _matching(toks, i + 1)
                 after = toks[close + 1] if close is not None and close + 1 < len(toks) else None
@@ -122,7 +151,42 @@ def scan_module(source: str) -> ModuleInfo:
                         f"`{name}[...] if` defines an object, not a set of results (conftest refuses it too): "
                         f"write `{name} contains msg if {{ ... }}`")))
         prev = tok
+    info.calls = _calls(toks)
     return info
+
+
+def _calls(toks: list[Token]) -> list[Call]:
+    """Every ``name(`` / ``a.b.c(`` in code (comments and strings are not tokens)."""
+    out: list[Call] = []
+    i = 0
+    while i < len(toks):
+        tok = toks[i]
+        if tok.kind != "ident" or (i > 0 and toks[i - 1].text == ".") or tok.text in _KEYWORDS:
+            i += 1
+            continue
+        parts = [tok.text]
+        j = i
+        while j + 2 < len(toks) and toks[j + 1].text == "." and toks[j + 2].kind == "ident":
+            parts.append(toks[j + 2].text)
+            j += 2
+        if j + 1 < len(toks) and toks[j + 1].text == "(":
+            out.append(Call(tok.offset, ".".join(parts)))
+        i = j + 1
+    return out
+
+
+_IMPORT = re.compile(r"import\s+([A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*)(?:\s+as\s+([A-Za-z_][A-Za-z0-9_]*))?")
+
+
+def _import_alias(source: str, offset: int) -> str:
+    """The name an ``import data...``/``import input...`` line binds ("" for rego.v1, future.keywords)."""
+    match = _IMPORT.match(source, offset)
+    if not match:
+        return ""
+    path = [p.strip() for p in match.group(1).split(".")]
+    if path[0] not in ("data", "input"):
+        return ""
+    return match.group(2) or path[-1]
 
 
 def _starts_statement(source: str, toks: list[Token], i: int) -> bool:
@@ -134,8 +198,19 @@ def _starts_statement(source: str, toks: list[Token], i: int) -> bool:
     if i == 0:
         return True
     prev = toks[i - 1]
+    # `import` and `package` statements are one line each, whatever their last
+    # word: `import future.keywords.in` ends with `in` and is still complete.
+    if _line_keyword(source, prev.offset) in ("import", "package"):
+        return True
     # A line ending in an operator or `else` continues the statement above.
     return not (prev.kind == "op" and prev.text not in ("}", "]", ")")) and prev.text not in ("else", "if", "contains", "in", "not", "some", "with", "as", "default", "import", "package")
+
+
+def _line_keyword(source: str, offset: int) -> str:
+    """The first word of the line holding ``offset``."""
+    line_start = source.rfind("\n", 0, offset) + 1
+    match = re.match(r"[ \t]*([A-Za-z_]+)", source[line_start:offset + 1])
+    return match.group(1) if match else ""
 
 
 def _package_name(source: str, offset: int) -> str:

@@ -68,25 +68,30 @@ def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any) -> R
     engine = engine_or_error()
     user = _user_policy_set(engine, opts) if opts.policies else None
     twins = _twin_set(engine, checks) if opts.engine == "rego" else None
+    for chosen in (user, twins):
+        if chosen is not None:
+            chosen.set.time_budget = getattr(opts, "rego_timeout", None)
 
     result = run(model, [] if twins is not None else checks)
     result.checks = list(checks)
     plans = plan_documents(opts.paths)
-    progress = Progress(enabled=not getattr(opts, "quiet", False), label="rego")
     scrub = _Scrubber(model)
     extra: list[Finding] = []
     rules: dict[str, BaseCheck] = {c.id: c for c in checks}
-    for origin, doc in plans:
-        prepared = engine.prepare_input(doc)
-        data = _data_for(model, origin, doc, user, twins)
-        if twins is not None:
-            extra.extend(twins.run(model, origin, data, prepared, progress, scrub))
-        if user is not None:
-            found, checks_used, notes = user.run(model, origin, data, prepared, progress, scrub)
-            extra.extend(found)
-            result.notes.extend(notes)
-            for check in checks_used:
-                rules.setdefault(check.id, check)
+    with Progress(enabled=not getattr(opts, "quiet", False), label="rego") as progress:
+        for origin, doc in plans:
+            with progress.step(f"{origin}: converting the plan into Rego input"):
+                prepared = engine.prepare_input(doc)
+            with progress.step(f"{origin}: computing data.natpolicy"):
+                data = _data_for(model, origin, doc, user, twins)
+            if twins is not None:
+                extra.extend(twins.run(model, origin, data, prepared, progress, scrub))
+            if user is not None:
+                found, checks_used, notes = user.run(model, origin, data, prepared, progress, scrub)
+                extra.extend(found)
+                result.notes.extend(notes)
+                for check in checks_used:
+                    rules.setdefault(check.id, check)
     result.findings = sorted(result.findings + extra, key=Finding.sort_key)
     result.checks = list(rules.values())
     return result
@@ -101,9 +106,11 @@ def _data_for(model: ResourceModel, origin: str, doc: Any, *sets: Any) -> dict[s
 
 
 def _user_policy_set(engine: Any, opts: Any) -> Any:
+    from natpolicy import registry
     from natpolicy.rego.user import UserPolicies
 
-    return UserPolicies.load(engine, opts.policies, opts.namespaces, opts.all_namespaces)
+    builtin_ids = frozenset(c.id for c in registry.discover())
+    return UserPolicies.load(engine, opts.policies, opts.namespaces, opts.all_namespaces, builtin_ids)
 
 
 def _twin_set(engine: Any, checks: list[BaseCheck]) -> Any:

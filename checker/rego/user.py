@@ -7,6 +7,7 @@ from typing import Any
 from natpolicy.check import BaseCheck
 from natpolicy.findings import Finding
 from natpolicy.model import ResourceModel
+from natpolicy.rego.builtins import refuse_unknown_calls
 from natpolicy.rego.conftest import exempted_rules, parse_results, select_queries
 from natpolicy.rego.engine import RegoEngine
 from natpolicy.rego.evaluate import PolicySet, Progress, Query
@@ -17,18 +18,22 @@ __all__ = ["UserPolicies"]
 
 
 class UserPolicies:
-    def __init__(self, policy_set: PolicySet) -> None:
+    def __init__(self, policy_set: PolicySet, builtin_ids: frozenset[str] = frozenset()) -> None:
         self.set = policy_set
+        self.builtin_ids = builtin_ids  # ids of natpolicy's own rules: a result using one is kept apart
 
     @property
     def wants_data(self) -> bool:
         return self.set.wants_data
 
     @classmethod
-    def load(cls, engine: RegoEngine, paths: Sequence[str], namespaces: Sequence[str], all_namespaces: bool) -> UserPolicies:
+    def load(cls, engine: RegoEngine, paths: Sequence[str], namespaces: Sequence[str], all_namespaces: bool,
+             builtin_ids: frozenset[str] = frozenset()) -> UserPolicies:
         policies = load_policy_paths(list(paths))
+        # Every loaded file is compiled, so every one must use only builtins the engine has.
+        refuse_unknown_calls(policies, engine.is_builtin)
         queries = select_queries(policies, namespaces, all_namespaces)
-        return cls(PolicySet(engine, policies, queries))
+        return cls(PolicySet(engine, policies, queries), builtin_ids)
 
     def run(self, model: ResourceModel, origin: str, data: dict[str, Any] | None, prepared: Any,
             progress: Progress, scrub: Any) -> tuple[list[Finding], list[BaseCheck], list[str]]:
@@ -39,7 +44,7 @@ class UserPolicies:
             if query.rule == "exception":
                 exempt.setdefault(query.package, set()).update(exempted_rules(value, query))
             else:
-                raw.extend((query, r) for r in parse_results(value, query))
+                raw.extend((query, r) for r in parse_results(value, query, self.builtin_ids))
 
         self.set.run(data, prepared, origin, progress, consume)
         findings: list[Finding] = []
@@ -52,4 +57,7 @@ class UserPolicies:
             findings.append(to_finding(result, model, origin, scrub))
             checks.setdefault(result.rule_id, rule_check(result))
         notes = [f"{origin}: {n} result(s) of {ref} exempted by an `exception` rule" for ref, n in sorted(skipped.items())]
+        clashes = sorted({(query.ref, r.builtin_clash, r.rule_id) for query, r in raw if r.builtin_clash})
+        notes += [f"{origin}: {ref} returned the id {asked}, which is a built-in natpolicy rule's: reported as {given}, "
+                  "so the built-in rule's documentation is not shown for it" for ref, asked, given in clashes]
         return findings, list(checks.values()), notes

@@ -1,0 +1,63 @@
+"""Refuse calls to functions the engine does not have, before anything runs.
+
+regopy 1.5.2 leaves a call to a builtin it lacks (``net.cidr_contains``,
+``rego.metadata.rule``, ``http.send``, ``json.match_schema``...) *undefined*
+without an error, and ``_ := missing(x)`` even succeeds: a policy using one
+silently passes or silently never fires. Every dotted name a policy calls is
+therefore looked up with the engine's own ``is_builtin`` at load time, except
+names the policies themselves define (functions of the same package, or of
+an imported ``data`` package) and the ``print`` statement.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from natpolicy.errors import InputError
+from natpolicy.rego.loading import PolicyFile
+from natpolicy.rego.source import char_line_col
+
+__all__ = ["refuse_unknown_calls", "OPA_BUILTINS_MISSING"]
+
+# OPA v1 builtins regopy 1.5.2 does not have (Interpreter.is_builtin says
+# False; each verified to be undefined or to fail): named in the message so a
+# conftest user knows the policy is fine for OPA, just not for this engine.
+OPA_BUILTINS_MISSING = frozenset({
+    "net.cidr_contains", "net.cidr_contains_matches", "net.cidr_expand", "net.cidr_intersects",
+    "net.cidr_is_valid", "net.cidr_merge", "net.cidr_overlap", "net.lookup_ip_addr",
+    "rego.metadata.rule", "rego.metadata.chain", "rego.parse_module",
+    "http.send", "json.match_schema", "json.verify_schema", "strings.render_template",
+    "providers.aws.sign_req", "trace", "crypto.x509.parse_and_verify_certificates_with_options",
+    "graphql.is_valid", "graphql.parse", "graphql.parse_and_verify", "graphql.parse_query",
+    "graphql.parse_schema", "graphql.schema_is_valid",
+})
+# rego-cpp handles `print` as a statement of its own; is_builtin says False.
+_ENGINE_STATEMENTS = frozenset({"print"})
+_HINTS = {
+    "net.": "; compare prefix lengths (`endswith(cidr, \"/0\")`, as natpolicy's sg.rego does) or test this policy with OPA",
+    "rego.metadata.": "; put the title/id/severity into the result object instead (`\"id\": \"ORG-1\"`)",
+}
+
+
+def refuse_unknown_calls(policies: Sequence[PolicyFile], is_builtin: Callable[[str], bool]) -> None:
+    """Raise ``InputError`` at the first call the engine would not run."""
+    defined: dict[str, set[str]] = {}
+    for policy in policies:
+        defined.setdefault(policy.package, set()).update(policy.info.rules)
+    for policy in policies:
+        own = defined.get(policy.package, set())
+        for call in policy.info.calls:
+            head = call.name.split(".", 1)[0]
+            if head in ("data", "input") or head in policy.info.import_aliases or head in own:
+                continue
+            if call.name in _ENGINE_STATEMENTS or is_builtin(call.name):
+                continue
+            line, col = char_line_col(policy.source, call.offset)
+            raise InputError(f"{policy.display}:{line}:{col}", _message(call.name))
+
+
+def _message(name: str) -> str:
+    if name in OPA_BUILTINS_MISSING:
+        hint = next((h for prefix, h in _HINTS.items() if name.startswith(prefix)), "")
+        return f"{name} is not a builtin of regopy 1.5.2 (it would be silently undefined){hint}"
+    return (f"{name} is not a builtin of regopy 1.5.2 and no loaded policy of this package defines it "
+            "(it would be undefined or fail at run time)")
