@@ -1,34 +1,41 @@
 """Static evaluation of HCL expressions over python-hcl2's lark tree.
 
-Values are plain Python: ``None`` (null), ``bool``, ``int``/``float``, ``str``,
-``list`` (tuples, lists and sets) and ``dict`` (objects and maps), plus the
+Values are plain Python (see :mod:`natpolicy.hcl.values`): ``None`` (null),
+``bool``, ``int``/``float``, ``str``, ``list`` (a tuple; ``TfList``/``TfSet``
+for lists and sets) and ``dict`` (an object; ``TfMap`` for maps), plus the
 ``UNKNOWN`` sentinel for anything only known at apply time or beyond what a
 static reading can tell. The rule everywhere: an unknown input gives an
-unknown output, and nothing here raises to the caller -- Terraform errors
-become :class:`EvalError`, which :func:`evaluate` turns into ``UNKNOWN``
-(and which ``try()``/``can()`` observe).
+unknown output, and a known result is the one Terraform computes. Terraform
+errors raise :class:`EvalError` (which ``try()``/``can()`` observe and
+:func:`evaluate` turns into ``UNKNOWN``); what Terraform computes but this
+evaluator does not raises :class:`NotEvaluated`, which becomes ``UNKNOWN``
+where it happens and a line in the verbose report.
 """
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Iterator
+from fractions import Fraction
 from typing import Any
 
 from lark import Token, Tree
 
-from natpolicy.model import UNKNOWN
+from natpolicy.hcl.values import (
+    Approx, EvalError, NotEvaluated, TfList, TfSet, UnknownType, convert, equal, exact, normalise_number,
+    number_from_fraction, parse_number, to_string, type_of_loose, unify_loose,
+)
+from natpolicy.model import UNKNOWN, is_known
 
 __all__ = [
-    "EvalError", "Context", "Lazy", "evaluate", "evaluate_strict", "traversals",
-    "to_string", "normalise_number", "is_unknown",
+    "EvalError", "NotEvaluated", "Context", "Lazy", "evaluate", "evaluate_raw", "traversals",
+    "to_string", "normalise_number", "is_unknown", "equal", "get_attr", "index_value",
 ]
 
 _MAX_DEPTH = 200  # expression nesting deeper than this is not a real configuration
 
-
-class EvalError(Exception):
-    """Terraform would reject this expression (bad index, wrong type...)."""
+Report = Callable[[str, "str | None"], None]
 
 
 class Lazy:
@@ -53,14 +60,25 @@ def is_unknown(value: Any) -> bool:
     return value is UNKNOWN
 
 
-class Context:
-    """Names visible to an expression: fixed bindings over a root lookup."""
+def _no_report(message: str, where: str | None = None) -> None:
+    return None
 
-    __slots__ = ("_root", "_bindings", "functions", "report")
+
+class Context:
+    """Names visible to an expression: fixed bindings over a root lookup.
+
+    ``report(message, where)`` receives what was not evaluated; ``where`` is
+    the ``file:line`` of the expression, when the caller set it with :meth:`at`.
+    ``strict`` (inside ``try()``/``can()``): a result computed next to an
+    unknown value is unknown, since that value might make it an error, and
+    there an error is not the end but the fallback.
+    """
+
+    __slots__ = ("_root", "_bindings", "functions", "report", "where", "strict")
 
     def __init__(self, root: Callable[[str], Any], bindings: dict[str, Any] | None = None,
                  functions: dict[str, Callable[..., Any]] | None = None,
-                 report: Callable[[str], None] | None = None) -> None:
+                 report: Report | None = None, where: str | None = None, strict: bool = False) -> None:
         self._root = root
         self._bindings = bindings or {}
         if functions is None:
@@ -68,7 +86,9 @@ class Context:
 
             functions = FUNCTIONS
         self.functions = functions
-        self.report = report or (lambda message: None)
+        self.report: Report = report or _no_report
+        self.where = where
+        self.strict = strict
 
     def lookup(self, name: str) -> Any:
         if name in self._bindings:
@@ -76,25 +96,42 @@ class Context:
         return self._root(name)
 
     def bind(self, **names: Any) -> Context:
-        return Context(self._root, {**self._bindings, **names}, self.functions, self.report)
+        return Context(self._root, {**self._bindings, **names}, self.functions, self.report, self.where, self.strict)
+
+    def at(self, where: str | None) -> Context:
+        """The same names, for an expression at ``where`` (``file:line``)."""
+        return Context(self._root, self._bindings, self.functions, self.report, where, self.strict)
+
+    def strictly(self) -> Context:
+        return Context(self._root, self._bindings, self.functions, self.report, self.where, True)
+
+    def note(self, message: str) -> None:
+        self.report(message, self.where)
 
 
-def evaluate(node: Any, ctx: Context) -> Any:
-    """The value of ``node``; ``UNKNOWN`` when it cannot be known or would fail."""
+def evaluate(node: Any, ctx: Context, *, keep_lazy: bool = False) -> Any:
+    """The value of ``node``; ``UNKNOWN`` when it cannot be known or would fail.
+
+    ``keep_lazy`` returns a lazily resolved object (a resource seen from an
+    output) as it is, so ``module.m.sg.name`` can still read one attribute.
+    """
     try:
-        return _deep(_eval(node, ctx, 0), 0)
-    except (EvalError, RecursionError, TypeError, ValueError, ArithmeticError, KeyError, IndexError, AttributeError):
+        return evaluate_raw(node, ctx, keep_lazy=keep_lazy)
+    except EvalError:
+        return UNKNOWN
+    except (RecursionError, TypeError, ValueError, ArithmeticError, KeyError, IndexError, AttributeError):
+        # A gap in this evaluator must never break a run; the property tests
+        # (tests/test_hcl_expr.py) use evaluate_raw, where it surfaces.
         return UNKNOWN
 
 
-def evaluate_strict(node: Any, ctx: Context) -> Any:
-    """Like :func:`evaluate` but Terraform errors raise :class:`EvalError`."""
-    try:
-        return _materialize(_eval(node, ctx, 0))
-    except EvalError:
-        raise
-    except (RecursionError, TypeError, ValueError, ArithmeticError, KeyError, IndexError, AttributeError) as exc:
-        raise EvalError(str(exc)) from exc
+def evaluate_raw(node: Any, ctx: Context, *, keep_lazy: bool = False) -> Any:
+    """Like :func:`evaluate`, but a Terraform error raises :class:`EvalError`;
+    any other exception is a bug in this evaluator and propagates."""
+    value = _eval(node, ctx, 0)
+    if keep_lazy and isinstance(value, Lazy):
+        return value
+    return _deep(value, 0)
 
 
 def _deep(value: Any, depth: int) -> Any:
@@ -105,11 +142,18 @@ def _deep(value: Any, depth: int) -> Any:
         return value
     if isinstance(value, list):
         if any(isinstance(v, (Lazy, list, dict)) for v in value):
-            return [_deep(v, depth + 1) for v in value]
+            return _rebuild(value, [_deep(v, depth + 1) for v in value])
     elif isinstance(value, dict):
         if any(isinstance(v, (Lazy, list, dict)) for v in value.values()):
-            return {k: _deep(v, depth + 1) for k, v in value.items()}
+            return type(value)({k: _deep(v, depth + 1) for k, v in value.items()})
     return value
+
+
+def _rebuild(like: list[Any], items: list[Any]) -> list[Any]:
+    """``items`` as the same kind of collection as ``like`` (tuple, list or set)."""
+    if isinstance(like, TfSet):
+        return TfSet(items, like.ordered)
+    return type(like)(items)
 
 
 def _materialize(value: Any) -> Any:
@@ -127,7 +171,12 @@ def _eval(node: Any, ctx: Context, depth: int) -> Any:
     handler = _HANDLERS.get(node.data)
     if handler is None:
         raise EvalError(f"unsupported expression {node.data}")
-    return handler(node, ctx, depth + 1)
+    try:
+        return handler(node, ctx, depth + 1)
+    except NotEvaluated as exc:
+        # Unknown right here, not further out: `[regex(...), "a"]` keeps "a".
+        ctx.note(f"{exc} is not evaluated; the result is treated as unknown")
+        return UNKNOWN
 
 
 def _trees(node: Tree) -> list[Tree]:
@@ -136,9 +185,9 @@ def _trees(node: Tree) -> list[Tree]:
 
 def _token(token: Token) -> Any:
     if token.type == "INT_LITERAL":
-        return int(token)
+        return parse_number(str(token))
     if token.type == "FLOAT_LITERAL":
-        return normalise_number(float(token))
+        return _number_literal(str(token))
     return str(token)
 
 
@@ -159,18 +208,16 @@ def _literal(node: Tree, ctx: Context, depth: int) -> Any:
 
 
 def _int(node: Tree, ctx: Context, depth: int) -> Any:
-    return int(str(node.children[0]))
+    return parse_number(str(node.children[0]))
 
 
 def _float(node: Tree, ctx: Context, depth: int) -> Any:
-    return normalise_number(float(str(node.children[0])))
+    return _number_literal(str(node.children[0]))
 
 
-def normalise_number(value: float | int) -> float | int:
-    """Terraform has one number type; ``3.0`` prints and compares as ``3``."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 63:
-        return int(value)
-    return value
+def _number_literal(text: str) -> int | float:
+    """A number literal as Terraform reads it: the exact decimal (``1e20`` is 10**20)."""
+    return parse_number(text)
 
 
 # ---------------------------------------------------------------- strings
@@ -182,7 +229,10 @@ def _unescape(text: str) -> str:
     def sub(m: re.Match[str]) -> str:
         code = m.group(1)
         if code[0] in "uU" and len(code) > 1:
-            return chr(int(code[1:], 16))
+            point = int(code[1:], 16)
+            if point > 0x10FFFF:
+                raise EvalError(f"invalid unicode escape \\{code}")
+            return chr(point)
         return _ESCAPES.get(code, "\\" + code)
 
     return _ESCAPE.sub(sub, text)
@@ -190,6 +240,12 @@ def _unescape(text: str) -> str:
 
 def _string(node: Tree, ctx: Context, depth: int) -> Any:
     parts = [c for c in node.children if isinstance(c, Tree) and c.data == "string_part"]
+    if len(parts) == 1 and isinstance(parts[0].children[0], Tree) and parts[0].children[0].data == "interpolation":
+        # "${expr}" alone is the value itself, as in HCL: "${var.cidrs}" is a list
+        # (the Terraform 0.11 style), "${true}" a bool.
+        inner = _trees(parts[0].children[0])
+        if inner:
+            return _materialize(_eval(inner[0], ctx, depth))
     return _render_template(parts, ctx, depth, quoted=True)
 
 
@@ -263,31 +319,32 @@ def _render_seq(items: list[tuple[str, Any]], pos: int, ctx: Context, depth: int
             else:
                 chunks.append(to_string(value))
         elif kind == "if":
+            # Only the chosen branch is evaluated: an error in the other one does
+            # not count (Terraform: "%{if true}y%{else}${null}%{endif}" is "y").
             cond = _materialize(_eval(payload, ctx, depth))
-            yes, pos = _render_seq(items, pos, ctx, depth, ("else", "endif"))
-            no: Any = ""
-            if pos < len(items) and items[pos][0] == "else":
-                no, pos = _render_seq(items, pos + 1, ctx, depth, ("endif",))
-            pos += 1  # endif
+            else_at = _skip(items, pos, ("else", "endif"))
+            end = _skip(items, else_at + 1, ("endif",)) if items[else_at][0] == "else" else else_at
             if cond is UNKNOWN:
                 unknown = True
-            else:
-                chosen = yes if _bool(cond) else no
-                if chosen is UNKNOWN:
-                    unknown = True
-                else:
-                    chunks.append(chosen)
+            elif _bool(cond):
+                yes, _ = _render_seq(items[:else_at], pos, ctx, depth, ("else", "endif"))
+                unknown = unknown or yes is UNKNOWN
+                chunks.append("" if yes is UNKNOWN else yes)
+            elif else_at != end:
+                no, _ = _render_seq(items[:end], else_at + 1, ctx, depth, ("endif",))
+                unknown = unknown or no is UNKNOWN
+                chunks.append("" if no is UNKNOWN else no)
+            pos = end + 1
         elif kind == "for":
             names, coll_node = payload
             body_start = pos
-            _, pos = _render_seq(items, pos, ctx.bind(**{n: UNKNOWN for n in names}), depth, ("endfor",))
-            end = pos
-            pos += 1  # endfor
+            end = _skip(items, pos, ("endfor",))
+            pos = end + 1
             coll = _materialize(_eval(coll_node, ctx, depth))
             if coll is UNKNOWN:
                 unknown = True
                 continue
-            for key, value in _pairs(coll):
+            for key, value in _pairs(coll, ordered=True):
                 bound = dict(zip(names, (key, value))) if len(names) == 2 else {names[0]: value} if names else {}
                 text, _ = _render_seq(items[:end], body_start, ctx.bind(**bound), depth, ("endfor",))
                 if text is UNKNOWN:
@@ -299,18 +356,21 @@ def _render_seq(items: list[tuple[str, Any]], pos: int, ctx: Context, depth: int
     return (UNKNOWN if unknown else "".join(chunks)), pos
 
 
-def to_string(value: Any) -> str:
-    """Terraform's automatic conversion of a primitive to a string."""
-    if value is None:
-        raise EvalError("cannot use a null value in a string template")
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        value = normalise_number(value)
-        return repr(value) if isinstance(value, float) else str(value)
-    if isinstance(value, str):
-        return value
-    raise EvalError("cannot convert a collection to a string")
+def _skip(items: list[tuple[str, Any]], pos: int, stop: tuple[str, ...]) -> int:
+    """Where the first directive in ``stop`` at this nesting level is, without evaluating."""
+    while pos < len(items):
+        kind = items[pos][0]
+        if kind in stop:
+            return pos
+        if kind == "if":
+            at = _skip(items, pos + 1, ("else", "endif"))
+            pos = _skip(items, at + 1, ("endif",)) if at < len(items) and items[at][0] == "else" else at
+        elif kind == "for":
+            pos = _skip(items, pos + 1, ("endfor",))
+        elif kind in ("else", "endif", "endfor"):
+            raise EvalError(f"unexpected template directive {kind}")
+        pos += 1
+    raise EvalError("unterminated template directive")
 
 
 _HEREDOC = re.compile(r"<<(-?)([A-Za-z][A-Za-z0-9._-]*)\r?\n(.*?)^[ \t]*\2\r?\n?\Z", re.S | re.M)
@@ -340,6 +400,12 @@ def _template_text(text: str, ctx: Context, depth: int) -> Any:
     if node is None:
         raise EvalError("unreadable template")
     return _eval(node, ctx, depth)
+
+
+def render_template_file(text: str, ctx: Context) -> Any:
+    """``templatefile``: the rendered text (a template that is one ``${...}`` still gives a string)."""
+    value = _deep(_template_text(text, ctx, 0), 0)
+    return UNKNOWN if value is UNKNOWN else to_string(value)
 
 
 def _quote_template(text: str) -> str:
@@ -472,12 +538,16 @@ def index_value(base: Any, key: Any) -> Any:
         return base.index(key)
     if base is UNKNOWN or key is UNKNOWN:
         return UNKNOWN
+    if isinstance(base, TfSet):
+        raise EvalError("elements of a set have no index")
     if isinstance(base, list):
         number = _to_number(key)
         if not isinstance(number, int) or isinstance(number, bool) or not 0 <= number < len(base):
             raise EvalError(f"index {key!r} out of range")
         return base[number]
     if isinstance(base, dict):
+        if isinstance(key, (list, dict)) or key is None:
+            raise EvalError("a map key must be a string")
         name = to_string(key)
         if name not in base:
             raise EvalError(f"key {name!r} not found")
@@ -492,6 +562,8 @@ def _splat(node: Tree, ctx: Context, depth: int) -> Any:
         return UNKNOWN
     if base is None:
         return []
+    if isinstance(base, TfSet) and not base.ordered:
+        raise NotEvaluated("the order of a set of collections")
     items = base if isinstance(base, list) else [base]
     steps = _trees(splat)
     out = []
@@ -503,14 +575,15 @@ def _splat(node: Tree, ctx: Context, depth: int) -> Any:
             else:
                 value = index_value(value, _index_key(step, ctx, depth))
         out.append(_materialize(value))
-    return out
+    # A splat over a list or set is a list; over a tuple (or one object), a tuple.
+    return TfList(out) if isinstance(base, (TfList, TfSet)) else out
 
 
 # ---------------------------------------------------------------- operators
 def _bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    if value in ("true", "false"):
+    if isinstance(value, str) and value in ("true", "false"):
         return value == "true"
     raise EvalError("a boolean is required")
 
@@ -523,10 +596,7 @@ def _to_number(value: Any) -> Any:
     if isinstance(value, (int, float)):
         return value
     if isinstance(value, str):
-        try:
-            return normalise_number(float(value)) if any(c in value for c in ".eE") else int(value)
-        except ValueError:
-            raise EvalError(f"cannot convert {value!r} to a number") from None
+        return parse_number(value)
     raise EvalError("a number is required")
 
 
@@ -537,7 +607,54 @@ def _unary(node: Tree, ctx: Context, depth: int) -> Any:
         return UNKNOWN
     if op == "!":
         return not _bool(value)
-    return -_to_number(value)
+    number = _to_number(value)
+    return Approx(-number) if isinstance(number, Approx) else normalise_number(-number)
+
+
+def arithmetic(op: str, a: int | float, b: int | float) -> int | float:
+    """``a op b`` as Terraform computes it: exactly for integers, from the
+    decimal values otherwise (``0.1 + 0.2`` is ``0.3``)."""
+    if op in ("/", "%") and b == 0:
+        raise EvalError("division by zero")
+    if isinstance(a, int) and isinstance(b, int) and op != "/":
+        if op == "+":
+            result: int = a + b
+        elif op == "-":
+            result = a - b
+        elif op == "*":
+            if a.bit_length() + b.bit_length() > 2 * 13000:
+                raise NotEvaluated("a number with thousands of digits")
+            result = a * b
+        else:
+            result = a - b * int(Fraction(a, b))  # `%` keeps the dividend's sign, as Go's
+        return number_from_fraction(Fraction(result))
+    x, y = exact(a), exact(b)
+    if op == "+":
+        result = x + y
+    elif op == "-":
+        result = x - y
+    elif op == "*":
+        result = x * y
+    elif op == "/":
+        result = x / y
+    else:
+        result = x - y * int(x / y)
+    value = number_from_fraction(result)
+    if (isinstance(a, Approx) or isinstance(b, Approx)) and not isinstance(value, int):
+        return Approx(value)  # built on an approximation: its digits stay uncertain
+    return value
+
+
+def _compare(op: str, a: int | float, b: int | float) -> Any:
+    if (isinstance(a, Approx) or isinstance(b, Approx)) and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12):
+        return UNKNOWN  # the digits a float lacks decide
+    if op == "<":
+        return a < b
+    if op == ">":
+        return a > b
+    if op == "<=":
+        return a <= b
+    return a >= b
 
 
 def _binary(node: Tree, ctx: Context, depth: int) -> Any:
@@ -548,87 +665,72 @@ def _binary(node: Tree, ctx: Context, depth: int) -> Any:
     # && and || decide on a known side alone: `false && x` is false
     # whatever x is, which keeps `create && ...` switches known.
     if op in ("&&", "||"):
-        if left is not UNKNOWN and _bool(left) == (op == "||"):
-            return op == "||"
+        # Terraform evaluates both operands (an error on the right is an error
+        # even after `false &&`), but a known deciding side makes the result
+        # known next to an unknown one, which keeps `create && ...` switches known.
+        decisive = op == "||"
         right = _materialize(_eval(right_node, ctx, depth))
-        if right is not UNKNOWN and _bool(right) == (op == "||"):
-            return op == "||"
-        if left is UNKNOWN or right is UNKNOWN:
+        lhs = UNKNOWN if left is UNKNOWN else _bool(left)
+        rhs = UNKNOWN if right is UNKNOWN else _bool(right)
+        if ctx.strict and (lhs is UNKNOWN or rhs is UNKNOWN):
             return UNKNOWN
-        return op == "&&"
+        if lhs is decisive or rhs is decisive:
+            return decisive
+        if lhs is UNKNOWN or rhs is UNKNOWN:
+            return UNKNOWN
+        return not decisive
     right = _materialize(_eval(right_node, ctx, depth))
     if left is UNKNOWN or right is UNKNOWN:
         return UNKNOWN
     if op == "==":
         return equal(left, right)
     if op == "!=":
-        return not equal(left, right)
+        same = equal(left, right)
+        return UNKNOWN if same is UNKNOWN else not same
     a, b = _to_number(left), _to_number(right)
-    if op == "+":
-        return normalise_number(a + b)
-    if op == "-":
-        return normalise_number(a - b)
-    if op == "*":
-        return normalise_number(a * b)
-    if op == "/":
-        if b == 0:
-            raise EvalError("division by zero")
-        return normalise_number(a / b)
-    if op == "%":
-        if b == 0:
-            raise EvalError("division by zero")
-        return normalise_number(a - b * int(a / b))  # Terraform keeps the dividend's sign
-    if op == "<":
-        return a < b
-    if op == ">":
-        return a > b
-    if op == "<=":
-        return a <= b
-    if op == ">=":
-        return a >= b
+    if op in ("+", "-", "*", "/", "%"):
+        return arithmetic(op, a, b)
+    if op in ("<", ">", "<=", ">="):
+        return _compare(op, a, b)
     raise EvalError(f"unsupported operator {op}")
-
-
-def equal(left: Any, right: Any) -> Any:
-    """Terraform equality: type-sensitive (``1 != "1"``), deep for collections."""
-    if left is UNKNOWN or right is UNKNOWN:
-        return UNKNOWN
-    if isinstance(left, bool) or isinstance(right, bool):
-        return isinstance(left, bool) and isinstance(right, bool) and left == right
-    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
-        return left == right
-    if type(left) is not type(right):
-        return False
-    if isinstance(left, list):
-        if len(left) != len(right):
-            return False
-        results = [equal(a, b) for a, b in zip(left, right)]
-    elif isinstance(left, dict):
-        if set(left) != set(right):
-            return False
-        results = [equal(left[k], right[k]) for k in left]
-    else:
-        return left == right
-    if any(r is False for r in results):
-        return False
-    return UNKNOWN if any(r is UNKNOWN for r in results) else True
 
 
 def _conditional(node: Tree, ctx: Context, depth: int) -> Any:
     cond_node, yes_node, no_node = _trees(node)
     cond = _materialize(_eval(cond_node, ctx, depth))
     if cond is UNKNOWN:
-        yes = evaluate(yes_node, ctx)
-        no = evaluate(no_node, ctx)
-        return yes if equal(yes, no) is True else UNKNOWN
-    return _eval(yes_node if _bool(cond) else no_node, ctx, depth)
+        return UNKNOWN  # as Terraform, even when both results are equal: the condition might be null
+    chosen_node, other_node = (yes_node, no_node) if _bool(cond) else (no_node, yes_node)
+    chosen = _deep(_eval(chosen_node, ctx, depth), 0)
+    if chosen is UNKNOWN or (not ctx.strict and (chosen is None or isinstance(chosen, str))):
+        # Unified with the other result's type a string or null stays what it
+        # is (or Terraform fails), so the other result need not be known.
+        return chosen
+    # Both results have one type in Terraform: `false ? "a" : 1` is "1".
+    # An error in the other result only makes its type unknown (dynamic).
+    try:
+        other = _deep(_eval(other_node, ctx, depth), 0)
+    except EvalError:
+        return chosen
+    if ctx.strict and not is_known(other):
+        return UNKNOWN
+    try:
+        return convert(chosen, unify_loose([type_of_loose(chosen), type_of_loose(other)]))
+    except UnknownType:
+        return UNKNOWN
 
 
 # ---------------------------------------------------------------- for
-def _pairs(coll: Any) -> Iterator[tuple[Any, Any]]:
+def _pairs(coll: Any, *, ordered: bool) -> Iterator[tuple[Any, Any]]:
+    """Key/value pairs in Terraform's order; a set's key is the value itself."""
     if isinstance(coll, dict):
         for key in sorted(coll):
             yield key, coll[key]
+    elif isinstance(coll, TfSet):
+        if ordered and not coll.ordered:
+            raise NotEvaluated("the order of a set of collections")
+        for value in coll:
+            yield value, value
     elif isinstance(coll, list):
         yield from enumerate(coll)
     elif coll is None:
@@ -649,13 +751,13 @@ def _for_parts(node: Tree) -> tuple[list[str], Tree, list[Tree], Tree | None, bo
     return names, coll, exprs, (_trees(cond)[0] if cond is not None else None), grouping
 
 
-def _for_iter(node: Tree, ctx: Context, depth: int) -> Iterator[Context] | None:
+def _for_iter(node: Tree, ctx: Context, depth: int, ordered: bool) -> Iterator[Context] | None:
     names, coll_node, _, cond_node, _ = _for_parts(node)
-    coll = _materialize(_eval(coll_node, ctx, depth))
+    coll = _deep(_eval(coll_node, ctx, depth), 0)
     if coll is UNKNOWN:
         return None
     scopes = []
-    for key, value in _pairs(coll):
+    for key, value in _pairs(coll, ordered=ordered):
         bound = {names[0]: key, names[1]: value} if len(names) == 2 else {names[0]: value}
         inner = ctx.bind(**bound)
         if cond_node is not None:
@@ -669,7 +771,7 @@ def _for_iter(node: Tree, ctx: Context, depth: int) -> Iterator[Context] | None:
 
 
 def _for_tuple(node: Tree, ctx: Context, depth: int) -> Any:
-    scopes = _for_iter(node, ctx, depth)
+    scopes = _for_iter(node, ctx, depth, ordered=True)
     if scopes is None:
         return UNKNOWN
     expr = _for_parts(node)[2][0]
@@ -677,16 +779,19 @@ def _for_tuple(node: Tree, ctx: Context, depth: int) -> Any:
 
 
 def _for_object(node: Tree, ctx: Context, depth: int) -> Any:
-    scopes = _for_iter(node, ctx, depth)
+    _, _, exprs, _, grouping = _for_parts(node)
+    # An object's keys are sorted anyway; only grouping keeps the iteration order.
+    scopes = _for_iter(node, ctx, depth, ordered=grouping)
     if scopes is None:
         return UNKNOWN
-    _, _, exprs, _, grouping = _for_parts(node)
     key_node, value_node = exprs[0], exprs[1]
     out: dict[str, Any] = {}
     for inner in scopes:
         key = _materialize(_eval(key_node, inner, depth))
         if key is UNKNOWN:
             return UNKNOWN
+        if isinstance(key, (list, dict)) or key is None:
+            raise EvalError("an object key must be a string")
         key = to_string(key)
         value = _materialize(_eval(value_node, inner, depth))
         if grouping:
@@ -711,35 +816,43 @@ def _function(node: Tree, ctx: Context, depth: int) -> Any:
         return _try_can(name, arg_nodes, ctx, depth)
     func = ctx.functions.get(name)
     if func is None:
-        ctx.report(f"function {name}() is not evaluated; its result is treated as unknown")
+        ctx.note(f"function {name}() is not evaluated; its result is treated as unknown")
         return UNKNOWN
-    args = [_materialize(_eval(a, ctx, depth)) for a in arg_nodes]
+    args = [_deep(_eval(a, ctx, depth), 0) for a in arg_nodes]
+    if ctx.strict and not all(is_known(a) for a in args):
+        return UNKNOWN
     if expand and args:
         last = args.pop()
         if last is UNKNOWN:
             return UNKNOWN
         if not isinstance(last, list):
             raise EvalError("the ... argument must be a list")
+        if isinstance(last, TfSet) and not last.ordered:
+            raise NotEvaluated("the order of a set of collections")
         args.extend(last)
     return func(*args)
 
 
 def _try_can(name: str, arg_nodes: list[Tree], ctx: Context, depth: int) -> Any:
+    # A value that is not wholly known might still fail once known, so it
+    # gives an unknown result (as Terraform's try and can do).
+    ctx = ctx.strictly()
     if name == "can":
         if len(arg_nodes) != 1:
             raise EvalError("can() takes one argument")
         try:
-            value = _materialize(_eval(arg_nodes[0], ctx, depth))
+            value = _deep(_eval(arg_nodes[0], ctx, depth), 0)
         except EvalError:
             return False
-        return UNKNOWN if value is UNKNOWN else True
+        return True if is_known(value) else UNKNOWN
+    if not arg_nodes:
+        raise EvalError("try() needs at least one argument")
     for arg in arg_nodes:
         try:
-            value = _materialize(_eval(arg, ctx, depth))
+            value = _deep(_eval(arg, ctx, depth), 0)
         except EvalError:
             continue
-        # An unknown first success might fail once known: the result is unknown.
-        return value
+        return value if is_known(value) else UNKNOWN
     raise EvalError("no try() argument could be evaluated")
 
 
@@ -847,15 +960,14 @@ def _collect(node: Any, out: list[tuple[str, ...]], depth: int) -> None:
 
 
 def decode_json(text: str) -> Any:
-    """``jsondecode`` with Terraform's number normalisation."""
-    return _normalise(json.loads(text))
+    """``jsondecode``: arrays are tuples, objects objects; numbers exact, as Terraform reads them."""
 
+    def constant(name: str) -> Any:
+        raise EvalError(f"jsondecode(): {name} is not JSON")
 
-def _normalise(value: Any) -> Any:
-    if isinstance(value, float):
-        return normalise_number(value)
-    if isinstance(value, list):
-        return [_normalise(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _normalise(v) for k, v in value.items()}
-    return value
+    try:
+        return json.loads(text, parse_float=_number_literal, parse_int=parse_number, parse_constant=constant)
+    except json.JSONDecodeError as exc:
+        raise EvalError(f"jsondecode(): {exc.msg}") from None
+    except RecursionError:
+        raise NotEvaluated("JSON nested too deeply for natpolicy") from None

@@ -16,7 +16,8 @@ from typing import Any
 from natpolicy.hcl.expr import Context, EvalError, Lazy, evaluate, to_string
 from natpolicy.hcl.functions import FUNCTIONS, file_functions
 from natpolicy.hcl.modules import ModuleConfig
-from natpolicy.hcl.parse import Block, Body
+from natpolicy.hcl.parse import Attribute, Block, Body
+from natpolicy.hcl.values import TfSet
 from natpolicy.hcl.vartypes import convert, type_spec
 from natpolicy.model import UNKNOWN
 
@@ -42,11 +43,20 @@ class Shared:
     """State shared by every module instance of one root."""
 
     report: Callable[[str], None]
-    repo_root: Path
+    repo_root: Path  # file() reads inside it only: the git work tree, else the root module
     read: Callable[[Path], str | None]
     display: Callable[[Path], str]
     root_dir: Path
     functions_by_dir: dict[Path, dict[str, Any]] = field(default_factory=dict)
+    _noted: set[str] = field(default_factory=set)
+
+    def note(self, message: str, where: str | None = None) -> None:
+        """Report what was not evaluated once per root, with where it was first seen
+        (a module called a hundred times gives one line, not a hundred)."""
+        if message in self._noted:
+            return
+        self._noted.add(message)
+        self.report(f"{message} (first seen at {where})" if where else message)
 
 
 def instance_key(key: int | str | None) -> str:
@@ -70,12 +80,17 @@ class ModuleInstance:
         self._locals: dict[str, Any] = {}
         self._resources: dict[str, Any] = {}
         self._calls: dict[str, Any] = {}
+        self._outputs: dict[str, Any] = {}
         funcs = shared.functions_by_dir.get(shared.root_dir)
         if funcs is None:
             # Terraform resolves relative file paths against the working directory (the root).
-            funcs = {**FUNCTIONS, **file_functions(shared.root_dir, shared.repo_root, shared.read)}
+            funcs = {**FUNCTIONS, **file_functions(shared.root_dir, shared.repo_root, shared.read, shared.note)}
             shared.functions_by_dir[shared.root_dir] = funcs
-        self.context = Context(self._lookup, functions=funcs, report=shared.report)
+        self.context = Context(self._lookup, functions=funcs, report=shared.note)
+
+    @staticmethod
+    def _at(file: str, attr: Attribute) -> str:
+        return f"{file}:{attr.line}" if file else f"line {attr.line}"
 
     def close(self) -> None:
         """Drop memos and the context (which refers back to this instance), so a
@@ -84,6 +99,7 @@ class ModuleInstance:
         self._locals.clear()
         self._resources.clear()
         self._calls.clear()
+        self._outputs.clear()
         self._inputs = None
         self.context = None  # type: ignore[assignment]
 
@@ -102,7 +118,8 @@ class ModuleInstance:
             module = os.path.relpath(self.config.directory, self.shared.root_dir)
             return {"module": Path(module).as_posix(), "root": ".", "cwd": self.shared.root_dir.as_posix()}
         if name == "terraform":
-            return {"workspace": "default"}
+            # As the terraform CLI: the selected workspace, "default" unless TF_WORKSPACE names one.
+            return {"workspace": os.environ.get("TF_WORKSPACE") or "default"}
         if name in ("each", "count", "self"):
             return UNKNOWN
         if name in self.config.declared_types:
@@ -133,7 +150,10 @@ class ModuleInstance:
             nullable = evaluate(attrs["nullable"].expr, Context(lambda n: UNKNOWN)) is not False
         if not given or (value is None and not nullable):
             if "default" in attrs:
-                value = evaluate(attrs["default"].expr, Context(lambda n: UNKNOWN))
+                # A default refers to nothing, but may call functions (reported if unsupported).
+                ctx = Context(lambda n: UNKNOWN, functions=self.context.functions, report=self.shared.note,
+                              where=self._at(block.file, attrs["default"]))
+                value = evaluate(attrs["default"].expr, ctx)
             else:
                 return UNKNOWN  # a required variable nobody set: unknown, never a finding
         if "type" in attrs:
@@ -148,7 +168,8 @@ class ModuleInstance:
         if attr is None:
             raise EvalError(f"undeclared local {name!r}")
         self._locals[name] = UNKNOWN
-        value = evaluate(attr.expr, self.context)
+        where = f"local.{name} in {self.shared.display(self.config.directory)}"
+        value = evaluate(attr.expr, self.context.at(where))
         self._locals[name] = value
         return value
 
@@ -177,53 +198,65 @@ class ModuleInstance:
         block = self.config.module_calls[name]
         result: list[tuple[int | str | None, ModuleInstance]] | None = None
         if child_config is not None:
-            expansion = self._expand(block.body)
+            expansion = self._expand(block)
             if expansion is not None:
                 result = []
                 for key, bindings in expansion:
                     address = f"{self.address + '.' if self.address else ''}module.{name}{instance_key(key)}"
                     result.append((key, ModuleInstance(child_config, address, self.shared,
-                                                       inputs=self._input_reader(block.body, bindings))))
+                                                       inputs=self._input_reader(block, bindings))))
         self._calls[name] = result
         return result
 
-    def _input_reader(self, body: Body, bindings: dict[str, Any]) -> Callable[[str], tuple[bool, Any]]:
+    def _input_reader(self, call: Block, bindings: dict[str, Any]) -> Callable[[str], tuple[bool, Any]]:
         ctx = self.context.bind(**bindings)
+        body = call.body
 
         def read(name: str) -> tuple[bool, Any]:
             attr = body.attributes.get(name)
             if attr is None or name in _META_ATTRIBUTES or name in ("source", "version", "providers"):
                 return False, None
-            return True, evaluate(attr.expr, ctx)
+            return True, evaluate(attr.expr, ctx.at(self._at(call.file, attr)))
 
         return read
 
     def output(self, name: str) -> Any:
+        """An output's value, once per instance (callers read outputs over and over)."""
+        cached = self._outputs.get(name, _IN_PROGRESS)
+        if cached is not _IN_PROGRESS:
+            return cached
         block = self.config.outputs.get(name)
         if block is None:
             raise EvalError(f"module has no output {name!r}")
-        value = block.body.attributes.get("value")
-        return evaluate(value.expr, self.context) if value is not None else None
+        self._outputs[name] = UNKNOWN  # cycle guard
+        attr = block.body.attributes.get("value")
+        # A whole resource (`value = aws_security_group.this`) stays lazy, so
+        # `module.m.sg.name` reads the configured name.
+        value = (evaluate(attr.expr, self.context.at(self._at(block.file, attr)), keep_lazy=True)
+                 if attr is not None else None)
+        self._outputs[name] = value
+        return value
 
     # -- resources ---------------------------------------------------------
-    def _expand(self, body: Body) -> list[tuple[int | str | None, dict[str, Any]]] | None:
+    def _expand(self, block: Block) -> list[tuple[int | str | None, dict[str, Any]]] | None:
         """Instance keys and the ``count``/``each`` bindings; ``None`` if unknowable."""
-        attrs = body.attributes
+        attrs = block.body.attributes
         if "count" in attrs:
-            count = evaluate(attrs["count"].expr, self.context)
-            if isinstance(count, str) and count.strip().lstrip("-").isdigit():
-                count = int(count)
-            if count is UNKNOWN or isinstance(count, bool) or not isinstance(count, (int, float)):
-                return None
-            return [(i, {"count": {"index": i}}) for i in range(max(0, min(int(count), 10_000)))]
+            count = evaluate(attrs["count"].expr, self.context.at(self._at(block.file, attrs["count"])))
+            if isinstance(count, str) and count.isascii() and count.isdigit():
+                count = int(count)  # "2" converts, as Terraform converts it
+            if count is UNKNOWN or isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                return None  # unknown, or a count Terraform refuses
+            return [(i, {"count": {"index": i}}) for i in range(min(count, 10_000))]
         if "for_each" in attrs:
-            each = evaluate(attrs["for_each"].expr, self.context)
+            each = evaluate(attrs["for_each"].expr, self.context.at(self._at(block.file, attrs["for_each"])))
             if isinstance(each, dict):
                 return [(k, {"each": {"key": k, "value": each[k]}}) for k in sorted(each)]
-            if isinstance(each, list):
-                if not all(isinstance(v, str) for v in each):
-                    return None  # a set with unknown or non-string members
-                return [(v, {"each": {"key": v, "value": v}}) for v in sorted(set(each))]
+            if isinstance(each, TfSet) and all(isinstance(v, str) for v in each):
+                # A set of strings: each value is its own key (`["22"]`), as in Terraform.
+                return [(v, {"each": {"key": v, "value": v}}) for v in each]
+            # Unknown, or what Terraform refuses: a list or tuple (it wants toset()),
+            # a set of numbers, or a set with unknown members.
             return None
         return [(None, {})]
 
@@ -233,17 +266,18 @@ class ModuleInstance:
         if cached is not _IN_PROGRESS:
             return cached
         self._resources[local] = []  # cycle guard: a self-reference sees no instances
-        expansion = self._expand(block.body)
+        expansion = self._expand(block)
         result: list[Instance] = []
         if expansion is None:
             # Terraform would refuse to plan this; keep one representative
             # instance so its known settings are still checked.
             ctx = self.context.bind(count={"index": UNKNOWN}, each={"key": UNKNOWN, "value": UNKNOWN})
-            result.append(Instance(block, None, self.body_values(block.body, ctx), unknown_expansion=True))
+            result.append(Instance(block, None, self.body_values(block.body, ctx, file=block.file),
+                                   unknown_expansion=True))
         else:
             for key, bindings in expansion:
                 ctx = self.context.bind(**bindings)
-                result.append(Instance(block, key, self.body_values(block.body, ctx)))
+                result.append(Instance(block, key, self.body_values(block.body, ctx, file=block.file)))
         self._resources[local] = result
         return result
 
@@ -262,13 +296,13 @@ class ModuleInstance:
             return {str(i.key): _ResourceObject(i.after) for i in instances}
         return _ResourceObject(instances[0].after) if instances else UNKNOWN
 
-    def body_values(self, body: Body, ctx: Context, depth: int = 0) -> dict[str, Any]:
+    def body_values(self, body: Body, ctx: Context, depth: int = 0, file: str = "") -> dict[str, Any]:
         """A block's arguments and nested blocks shaped like the plan's values."""
         out: dict[str, Any] = {}
         for name, attr in body.attributes.items():
             if name in _META_ATTRIBUTES and depth == 0:
                 continue
-            value = evaluate(attr.expr, ctx)
+            value = evaluate(attr.expr, ctx.at(self._at(file, attr)))
             if value is not None:  # null leaves the argument unset
                 out[name] = value
         if depth > 16:
@@ -279,21 +313,21 @@ class ModuleInstance:
                 continue
             if block.type == "dynamic" and block.labels:
                 kind = block.labels[0]
-                items = self._dynamic(block, ctx, depth)
+                items = self._dynamic(block, ctx, depth, file)
                 if items is None or nested.get(kind) is UNKNOWN:
                     nested[kind] = UNKNOWN
                 else:
                     nested.setdefault(kind, []).extend(items)
             elif nested.get(block.type) is not UNKNOWN:
-                nested.setdefault(block.type, []).append(self.body_values(block.body, ctx, depth + 1))
+                nested.setdefault(block.type, []).append(self.body_values(block.body, ctx, depth + 1, file))
         out.update(nested)
         return out
 
-    def _dynamic(self, block: Block, ctx: Context, depth: int) -> list[Any] | None:
+    def _dynamic(self, block: Block, ctx: Context, depth: int, file: str) -> list[Any] | None:
         attrs = block.body.attributes
         if "for_each" not in attrs:
             return []
-        collection = evaluate(attrs["for_each"].expr, ctx)
+        collection = evaluate(attrs["for_each"].expr, ctx.at(self._at(file, attrs["for_each"])))
         iterator = block.labels[0]
         if "iterator" in attrs:
             name = _bare_name(attrs["iterator"].expr)
@@ -301,6 +335,9 @@ class ModuleInstance:
                 iterator = name
         if isinstance(collection, dict):
             pairs = [(k, collection[k]) for k in sorted(collection)]
+        elif isinstance(collection, TfSet):
+            # Over a set the key is the value itself: `ingress.key` is "22", not 0.
+            pairs = [(v, v) for v in collection]
         elif isinstance(collection, list):
             pairs = list(enumerate(collection))
         else:
@@ -308,7 +345,7 @@ class ModuleInstance:
         content = next((b for b in block.body.blocks if b.type == "content"), None)
         if content is None:
             return []
-        return [self.body_values(content.body, ctx.bind(**{iterator: {"key": k, "value": v}}), depth + 1)
+        return [self.body_values(content.body, ctx.bind(**{iterator: {"key": k, "value": v}}), depth + 1, file)
                 for k, v in pairs]
 
 

@@ -3,7 +3,11 @@
 Modules declare ``type = list(object({ port = number, cidrs = optional(list(string), []) }))``
 and rely on Terraform filling in defaults and converting ``"22"`` to ``22``;
 without this, a module's ``each.value.cidrs`` would fail where Terraform's
-succeeds.
+succeeds. Converted values keep Terraform's kinds: a ``list(...)`` variable
+is a ``TfList``, ``set(...)`` a ``TfSet`` (so ``for_each = var.names`` keys
+instances by name), ``map(...)`` a ``TfMap``; ``list(any)``/``map(any)``
+unify their elements as Terraform does (``map(any)`` of ``{a = 1, b = "x"}``
+is all strings).
 """
 from __future__ import annotations
 
@@ -12,7 +16,12 @@ from typing import Any
 
 from lark import Token, Tree
 
-from natpolicy.hcl.expr import Context, EvalError, _trees, evaluate, normalise_number, to_string
+from natpolicy.hcl.expr import Context, _trees, evaluate
+from natpolicy.hcl.values import (
+    EvalError, NotEvaluated, TfList, TfMap, UnknownType, make_set, parse_number, to_string, type_of_loose,
+    unify_loose,
+)
+from natpolicy.hcl.values import convert as convert_to
 from natpolicy.model import UNKNOWN
 
 __all__ = ["TypeSpec", "type_spec", "convert"]
@@ -107,7 +116,7 @@ def convert(value: Any, spec: TypeSpec, depth: int = 0) -> Any:
     """Convert ``value`` to ``spec`` the way Terraform does; failures give unknown."""
     try:
         return _convert(value, spec, depth)
-    except (EvalError, ValueError, TypeError):
+    except (EvalError, NotEvaluated, UnknownType):
         return UNKNOWN
 
 
@@ -120,30 +129,25 @@ def _convert(value: Any, spec: TypeSpec, depth: int) -> Any:
             raise EvalError("string required")
         return to_string(value)
     if kind == "number":
-        if isinstance(value, bool):
+        if isinstance(value, bool) or isinstance(value, (list, dict)):
             raise EvalError("number required")
-        if isinstance(value, str):
-            return normalise_number(float(value)) if any(c in value for c in ".eE") else int(value)
-        if isinstance(value, (int, float)):
-            return value
-        raise EvalError("number required")
+        return parse_number(value) if isinstance(value, str) else value
     if kind == "bool":
         if isinstance(value, bool):
             return value
-        if value in ("true", "false"):
+        if isinstance(value, str) and value in ("true", "false"):
             return value == "true"
         raise EvalError("bool required")
     if kind in ("list", "set"):
-        if isinstance(value, dict) or not isinstance(value, list):
+        if not isinstance(value, list):
             raise EvalError("list required")
-        items = [_convert(v, spec.element or ANY, depth + 1) for v in value]
-        if kind == "set" and all(isinstance(i, str) for i in items):
-            items = sorted(set(items))
-        return items
+        items = _elements([v for v in value], spec.element or ANY, depth)
+        return TfList(items) if kind == "list" else make_set(items)
     if kind == "map":
         if not isinstance(value, dict):
             raise EvalError("map required")
-        return {k: _convert(v, spec.element or ANY, depth + 1) for k, v in value.items()}
+        keys = list(value)
+        return TfMap(zip(keys, _elements([value[k] for k in keys], spec.element or ANY, depth)))
     if kind == "object":
         if not isinstance(value, dict):
             raise EvalError("object required")
@@ -163,3 +167,23 @@ def _convert(value: Any, spec: TypeSpec, depth: int) -> Any:
             raise EvalError("tuple required")
         return [_convert(v, s, depth + 1) for v, s in zip(value, spec.items)]
     return value
+
+
+def _has_any(spec: TypeSpec) -> bool:
+    """Does ``spec`` leave a type to the value (``any``)? Then all elements share the type they unify to:
+    in ``map(list(any))`` every list ends up with the same element type."""
+    if spec.kind == "any":
+        return True
+    inner = [spec.element] if spec.element is not None else []
+    inner += [a[1] for a in spec.attributes] + list(spec.items)
+    return any(_has_any(t) for t in inner)
+
+
+def _elements(items: list[Any], element: TypeSpec, depth: int) -> list[Any]:
+    """Collection elements converted to ``element``; with ``any``, to the one type they unify to."""
+    converted = [_convert(v, element, depth + 1) for v in items]
+    if not _has_any(element) or len(converted) < 2:
+        return converted
+    # An unknown element that could change the common type makes the result unknown (UnknownType).
+    common = unify_loose([type_of_loose(v) for v in converted])
+    return [convert_to(v, common) for v in converted]
