@@ -2,23 +2,28 @@
 """HCL input cost: parsing per file and per MB, the parse cache, parallel parsing,
 static evaluation, and the end-to-end hook run on a generated repository.
 
-    python benchmarks/hcl_parse.py [--modules 300] [--runs 3] [--write]
+    python benchmarks/hcl_parse.py [--modules 100,300] [--runs 5] [--write]
 
-The generated repository (in a temporary folder outside git) has one root
-calling ``--modules`` local modules written in registry style (count and
-for_each switches, dynamic blocks over lists of maps, ``lookup``/``split``/
-``flatten``, ``optional()`` defaults, outputs feeding other modules).
+The generated repository has one root calling ``--modules`` local modules
+written in registry style (count and for_each switches, dynamic blocks over
+lists of maps, ``lookup``/``split``/``flatten``, ``optional()`` defaults,
+outputs feeding other modules). Every file's text is different (each module
+has its own variables, descriptions and defaults), as in a real repository,
+so a cold cache really means parsing every file.
 
-Measured in-process (median of ``--runs``):
+Measured in-process, outside git (median of ``--runs``, with the range):
 
 * parse, cold: every file parsed by python-hcl2, no cache, serial;
 * parse, parallel: the same through the worker pool;
 * parse, warm: every tree loaded from the content-keyed cache;
 * evaluate: ``load_hcl`` on a warm cache minus the warm parse;
 
-and as subprocesses: ``natpolicy check`` on the repository with a cold and a
-warm cache. ``--write`` puts the tables into ``benchmarks/RESULTS-hcl.md``.
-Speed is measured here, never asserted in the test suite.
+and as subprocesses: ``natpolicy check`` on the repository outside git with a
+cold and a warm cache, and the pre-commit hook in a git repository (one
+module changed and staged: the staged configuration is loaded and compared
+with ``HEAD``), cold and warm. ``--write`` puts the tables into
+``benchmarks/RESULTS-hcl.md``. Speed is measured here, never asserted in the
+test suite.
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ import argparse
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,12 +44,15 @@ from measure import BENCH, machine, run_once  # noqa: E402
 
 MODULE_VARIABLES = '''\
 variable "create" {
-  type    = bool
-  default = true
+  description = "Whether svc-__INDEX__ creates anything at all"
+  type        = bool
+  default     = true
 }
 
 variable "name" {
-  type = string
+  description = "Name prefix of svc-__INDEX__'s resources"
+  type        = string
+  default     = "svc-__INDEX__"
 }
 
 variable "vpc_id" {
@@ -163,7 +172,7 @@ def generate_repo(modules: int, base: Path) -> Path:
     for i in range(modules):
         folder = repo / "modules" / f"svc_{i}"
         folder.mkdir()
-        (folder / "variables.tf").write_text(MODULE_VARIABLES, encoding="utf-8")
+        (folder / "variables.tf").write_text(MODULE_VARIABLES.replace("__INDEX__", str(i)), encoding="utf-8")
         (folder / "main.tf").write_text(MODULE_MAIN.replace("__INDEX__", str(i)), encoding="utf-8")
         calls.append(ROOT_CALL.replace("__INDEX__", str(i))
                      .replace("__CREATE__", "false" if i % 10 == 9 else "true")
@@ -174,27 +183,31 @@ def generate_repo(modules: int, base: Path) -> Path:
     return repo
 
 
-def median(fn: Callable[[], object], runs: int) -> float:
+Samples = list[float]
+
+
+def samples(fn: Callable[[], object], runs: int) -> Samples:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return times
 
 
-def measure(modules: int, runs: int) -> dict[str, float]:
-    from natpolicy.hcl import modules as hcl_modules
+def measure(modules: int, runs: int) -> dict[str, object]:
+    from natpolicy.hcl import files as hcl_files
     from natpolicy.hcl.loader import load_hcl
     from natpolicy.hcl.modules import FileSource
     from natpolicy.hcl.parse import ParseCache, gc_paused, parse_text
 
     # Outside any git work tree: inside one, HCL mode also loads the HEAD
-    # side to find deletions (measured separately by the pre-commit benchmarks).
+    # side to find deletions (measured by the hook columns).
     work = Path(tempfile.mkdtemp(prefix="natpolicy-hcl-bench-"))
     repo = generate_repo(modules, work)
     files = sorted(repo.rglob("*.tf"))
     texts = [f.read_text(encoding="utf-8") for f in files]
+    assert len(set(texts)) == len(texts), "every generated file must differ, or the cache would hide parsing"
     mb = sum(len(t.encode()) for t in texts) / 1e6
     parse_text("a = 1\n", "warmup.tf")  # python-hcl2 builds its parser once per process
 
@@ -203,75 +216,137 @@ def measure(modules: int, runs: int) -> dict[str, float]:
             for text in texts:
                 parse_text(text, "x.tf", cache)
 
-    cold = median(parse_all, runs)
+    cold = samples(parse_all, runs)
 
     def parallel() -> None:
-        saved = hcl_modules.PARALLEL_MIN_FILES, hcl_modules.PARALLEL_MIN_BYTES, hcl_modules.PARALLEL_MIN_CPUS
-        hcl_modules.PARALLEL_MIN_FILES, hcl_modules.PARALLEL_MIN_BYTES, hcl_modules.PARALLEL_MIN_CPUS = 1, 0, 1
+        saved = hcl_files.PARALLEL_MIN_FILES, hcl_files.PARALLEL_MIN_BYTES, hcl_files.PARALLEL_MIN_CPUS
+        hcl_files.PARALLEL_MIN_FILES, hcl_files.PARALLEL_MIN_BYTES, hcl_files.PARALLEL_MIN_CPUS = 1, 0, 1
         try:
             with gc_paused():
                 FileSource(cache=None).prefetch(files)
         finally:
-            (hcl_modules.PARALLEL_MIN_FILES, hcl_modules.PARALLEL_MIN_BYTES,
-             hcl_modules.PARALLEL_MIN_CPUS) = saved
+            hcl_files.PARALLEL_MIN_FILES, hcl_files.PARALLEL_MIN_BYTES, hcl_files.PARALLEL_MIN_CPUS = saved
 
-    par = median(parallel, runs)
+    par = samples(parallel, runs)
     cache_dir = Path(tempfile.mkdtemp(prefix="natpolicy-bench-cache-"))
     try:
         cache = ParseCache(cache_dir)
         parse_all(cache)
-        warm = median(lambda: parse_all(cache), runs)
+        warm = samples(lambda: parse_all(cache), runs)
         result = load_hcl([repo], display_root=repo, cache_dir=cache_dir)
-        load_warm = median(lambda: load_hcl([repo], display_root=repo, cache_dir=cache_dir), runs)
+        load_warm = samples(lambda: load_hcl([repo], display_root=repo, cache_dir=cache_dir), runs)
 
-        env = {**os.environ, "NATPOLICY_CACHE_DIR": str(cache_dir / "cli")}
         cli = [sys.executable, "-m", "natpolicy", "check", ".", "-f", "sarif", "-o", os.devnull]
-        cli_cold, cli_warm = [], []
-        for _ in range(runs):
-            shutil.rmtree(cache_dir / "cli", ignore_errors=True)
-            cli_cold.append(_timed(cli, repo, env))
-            cli_warm.append(_timed(cli, repo, env))
+        cli_cold, cli_warm = _cold_and_warm(cli, repo, cache_dir / "cli", {}, runs)
+        _make_git_repository(repo)
+        hook = [sys.executable, "-m", "natpolicy", "hook", CHANGED, "-f", "sarif", "-o", os.devnull]
+        hook_cold, hook_warm = _cold_and_warm(hook, repo, cache_dir / "hook", {"PRE_COMMIT": "1"}, runs)
     finally:
         shutil.rmtree(cache_dir, ignore_errors=True)
         shutil.rmtree(work, ignore_errors=True)
     return {
         "files": len(files), "mb": mb, "resources": len(result.resources),
-        "cold": cold, "parallel": par, "warm": warm, "evaluate": max(load_warm - warm, 0.0), "load_warm": load_warm,
-        "cli_cold": statistics.median(cli_cold), "cli_warm": statistics.median(cli_warm),
+        "cold": cold, "parallel": par, "warm": warm,
+        "evaluate": [max(t - statistics.median(warm), 0.0) for t in load_warm],
+        "cli_cold": cli_cold, "cli_warm": cli_warm, "hook_cold": hook_cold, "hook_warm": hook_warm,
     }
 
 
-def _timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
+CHANGED = "modules/svc_5/main.tf"
+
+
+def _make_git_repository(repo: Path) -> None:
+    """Commit the generated repository, then stage a change to one module, as before a commit."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
+           "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "commit.gpgsign=false", "-C", str(repo), *args], env=env, check=True,
+                       capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-q", "-m", "generated")
+    changed = repo / CHANGED
+    changed.write_text(changed.read_text(encoding="utf-8").replace('"eu-west-1a"', '"eu-west-1b"'), encoding="utf-8")
+    git("add", CHANGED)
+
+
+# (wall times, CPU times) of the runs of one command.
+Runs = tuple[Samples, Samples]
+
+
+def _cold_and_warm(cmd: list[str], cwd: Path, cache: Path, extra_env: dict[str, str], runs: int) -> tuple[Runs, Runs]:
+    env = {"NATPOLICY_CACHE_DIR": str(cache), **extra_env}
+    cold: Runs = ([], [])
+    warm: Runs = ([], [])
+    for _ in range(runs):
+        shutil.rmtree(cache, ignore_errors=True)
+        for target in (cold, warm):
+            wall, cpu = _timed(cmd, cwd, env)
+            target[0].append(wall)
+            target[1].append(cpu)
+    return cold, warm
+
+
+def _timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of one run of ``cmd``.
+
+    CPU time depends less than wall time on what else the machine runs, so
+    it shows the cost better when the wall times of a shared machine spread.
+    """
+    import resource
+
     old = dict(os.environ)
     os.environ.update(env)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         sample = run_once(cmd, cwd=cwd)
     finally:
         os.environ.clear()
         os.environ.update(old)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if sample.code not in (0, 1):
         raise SystemExit(f"natpolicy exited {sample.code} on the generated repository")
-    return sample.wall
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return sample.wall, cpu
 
 
-def table(rows: list[dict[str, float]]) -> str:
+def _cell(times: Samples) -> str:
+    """Median, and the range over the runs: a shared machine spreads them."""
+    return f"{statistics.median(times):.2f} s ({min(times):.2f}-{max(times):.2f})"
+
+
+def _run_cell(runs: Runs) -> str:
+    return f"{_cell(runs[0])}, CPU {statistics.median(runs[1]):.2f} s"
+
+
+def table(rows: list[dict[str, object]]) -> str:
     lines = [
-        "| modules | files | MB | resources | parse cold | per file | per MB | parallel | cache warm | evaluate | "
-        "`check` cold cache | `check` warm cache |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| modules | files | MB | resources | parse cold | per file | per MB | parallel | cache warm | evaluate |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
+        cold = statistics.median(r["cold"])  # type: ignore[arg-type]
         lines.append(
-            f"| {r['modules']:.0f} | {r['files']:.0f} | {r['mb']:.2f} | {r['resources']:.0f} | {r['cold']:.2f} s | "
-            f"{r['cold'] / r['files'] * 1000:.1f} ms | {r['cold'] / r['mb']:.1f} s | {r['parallel']:.2f} s | "
-            f"{r['warm']:.2f} s | {r['evaluate']:.2f} s | {r['cli_cold']:.2f} s | {r['cli_warm']:.2f} s |")
+            f"| {r['modules']} | {r['files']} | {r['mb']:.2f} | {r['resources']} | {_cell(r['cold'])} | "  # type: ignore[arg-type]
+            f"{cold / r['files'] * 1000:.1f} ms | {cold / r['mb']:.1f} s | {_cell(r['parallel'])} | "  # type: ignore[operator]
+            f"{_cell(r['warm'])} | {_cell(r['evaluate'])} |")  # type: ignore[arg-type]
+    lines += [
+        "",
+        "| modules | `check` cold cache | `check` warm cache | hook in git, cold cache | hook in git, warm cache |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        cells = [_run_cell(r[k]) for k in ("cli_cold", "cli_warm", "hook_cold", "hook_warm")]  # type: ignore[arg-type]
+        lines.append(f"| {r['modules']} | {' | '.join(cells)} |")
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--modules", default="100,300", help="comma-separated module counts")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--write", action="store_true", help="write benchmarks/RESULTS-hcl.md")
     args = parser.parse_args()
     rows = []
@@ -279,30 +354,40 @@ def main() -> None:
         row = measure(n, args.runs)
         row["modules"] = n
         rows.append(row)
-        print(table([row]).splitlines()[-1], flush=True)
+        print(f"{n} modules measured", flush=True)
     text = table(rows)
     print(text)
     if args.write:
         info = machine()
         (BENCH / "RESULTS-hcl.md").write_text(
             "# HCL input: parse and evaluation cost\n\n"
-            "Generated by `python benchmarks/hcl_parse.py --write` (median of "
-            f"{args.runs} runs). Machine: {info['cpu']}, {info['nproc']} CPUs, {info['memory']}, "
-            f"Python {info['python']}, {info['os']}. Load average when written: "
-            f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} (other jobs share the machine, so "
-            "compare columns within a row rather than with other machines).\n\n"
+            "Generated by `python benchmarks/hcl_parse.py --write`: the median of "
+            f"{args.runs} runs, with the fastest and slowest run in parentheses. Machine: {info['cpu']}, "
+            f"{info['nproc']} CPUs, {info['memory']}, Python {info['python']}, {info['os']}. Load average when "
+            f"written: {' / '.join(f'{x:.1f}' for x in os.getloadavg())} (other jobs share the machine, so "
+            "compare columns within a row rather than with other machines; the rows were measured minutes apart "
+            "under different loads, which is why the cost per file differs between them).\n\n"
             "Each module has two files (variables with `optional()` defaults; resources with count/for_each "
-            "switches, a dynamic block, `flatten`/`split`/`lookup`), called once from one root.\n\n"
+            "switches, a dynamic block, `flatten`/`split`/`lookup`), called once from one root. Every file's "
+            "text differs, so a cold cache parses every file.\n\n"
             f"{text}\n\n"
             "* *parse cold*: python-hcl2 on every file, serial, no cache; *parallel*: the same through the worker "
-            "pool, forced. On the 2-CPU machine above it ranged, over several runs, from 1.5x faster than serial "
-            "(idle) to 1.6x slower (other jobs on the CPUs), so natpolicy uses it by itself only with 4+ CPUs, "
-            "48+ uncached files and 64 KB+. The content-keyed cache is what keeps repeated hook runs fast.\n"
+            "pool, forced. On a 2-CPU machine shared with other jobs it is often slower than serial, so "
+            "natpolicy uses it by itself only with 4+ CPUs, 48+ uncached files and 64 KB+. The content-keyed "
+            "cache is what keeps repeated hook runs fast.\n"
             "* *cache warm*: every tree loaded from the content-keyed cache under the user's cache directory "
             "(what a repeated pre-commit run pays).\n"
-            "* *evaluate*: `load_hcl` on a warm cache minus the warm parse: variables, modules, expressions, "
-            "references.\n"
-            "* *`check`*: the whole CLI as a subprocess (interpreter start, all rules, SARIF output).\n",
+            "* *evaluate*: `load_hcl` on a warm cache minus the median warm parse: variables, modules, "
+            "expressions, references.\n"
+            "* *`check`*: the whole CLI as a subprocess (interpreter start, all rules, SARIF output), on the "
+            "repository outside git. Subprocess cells give the wall time (median, range) and the median CPU "
+            "time (user + system), which varies less than the wall time on a shared machine (but still by up "
+            "to a third here).\n"
+            "* *hook in git*: `natpolicy hook modules/svc_5/main.tf` as pre-commit runs it (`PRE_COMMIT=1`), "
+            "in the repository committed to git with that one module changed and staged: the staged "
+            "configuration is loaded from the index and compared with `HEAD` (whose files are read from git "
+            "as the modules need them, and parsed once when both sides hold the same text). The root calls "
+            "every module, so the whole repository is loaded on both sides.\n",
             encoding="utf-8")
 
 

@@ -97,25 +97,53 @@ class Config:
                 if default is not None and _json_kind(value) != _json_kind(default):
                     raise self._error(f"options.{rule_id}.{name}",
                                       f"expected a {_json_kind(default)}, found a {_json_kind(value)}")
+        self._family_ports()  # two rules of one family given different port lists
 
     def rule_options(self, classes: Iterable[type[BaseCheck]]) -> dict[str, dict[str, Any]]:
         """Per-rule option dicts for ``registry.instantiate``.
 
         A port list goes to every rule that declares an option of that name,
         so a new security-group rule picks it up without a config change.
+        A port list given under one rule (``options: {SG003: {web_ports: [443]}}``)
+        goes to its whole family: SG001 to SG004 grade each port together
+        (a port no longer "web" is "other" for SG004), so a list that only one
+        of them saw would make the port fall between two rules and vanish.
         """
+        family_ports = {key: value for key, (value, _) in self._family_ports().items()}
         out: dict[str, dict[str, Any]] = {}
         for cls in classes:
             opts: dict[str, Any] = {}
             for name, ports in self.ports.items():
                 if name in cls.default_options:
                     opts[name] = list(ports)
+            for name in PORT_OPTIONS:
+                if name in cls.default_options and (_family(cls.id), name) in family_ports:
+                    opts[name] = list(family_ports[(_family(cls.id), name)])
             for rule_id, given in self.options.items():
                 if rule_id.upper() == cls.id:
                     opts.update(given)
             if opts:
                 out[cls.id] = opts
         return out
+
+    def _family_ports(self) -> dict[tuple[str, str], tuple[list[Any], str]]:
+        """(family, port option) -> (the list, the key that gave it), from ``options``.
+
+        Two rules of one family given different lists are refused: no single
+        grading would honour both.
+        """
+        found: dict[tuple[str, str], tuple[list[Any], str]] = {}
+        for rule_id, given in sorted(self.options.items()):
+            for name in PORT_OPTIONS:
+                if name not in given:
+                    continue
+                key = (_family(rule_id.upper()), name)
+                where = f"options.{rule_id}.{name}"
+                if key in found and sorted(found[key][0]) != sorted(given[name]):
+                    raise self._error(where, f"differs from {found[key][1]}; a port list applies to the whole "
+                                             f"{key[0]} family, so give it once")
+                found.setdefault(key, (list(given[name]), where))
+        return found
 
     def _error(self, key: str, problem: str) -> UsageError:
         return UsageError(f"{self.path or 'config'}: {key}: {problem}")
@@ -178,19 +206,39 @@ def _parse_yaml(text: str, shown: str) -> Any:
     import yaml
 
     try:
-        # safe_load: a config file must never construct Python objects.
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader, see _loader()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = f":{mark.line + 1}" if mark is not None else ""
         raise UsageError(f"{shown}{line}: invalid YAML: {exc.problem or exc}") from None
-    except (yaml.YAMLError, ValueError) as exc:  # ValueError: an impossible date such as 2027-02-30
+    except (yaml.YAMLError, ValueError) as exc:
         raise UsageError(f"{shown}: invalid YAML: {exc}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise UsageError(f"{shown}: the config must be a mapping of keys to values")
     return data
+
+
+@lru_cache(maxsize=1)
+def _loader() -> Any:
+    """PyYAML's SafeLoader (it never constructs Python objects) minus its timestamp resolver.
+
+    SafeLoader turns ``2027-02-30`` into a date while *parsing*, so an
+    impossible date would fail as "invalid YAML: day is out of range",
+    naming no key. Kept as text, it reaches the schema and the date check,
+    which name ``exceptions[i].expires``.
+    """
+    import yaml
+
+    class ConfigLoader(yaml.SafeLoader):
+        pass
+
+    ConfigLoader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return ConfigLoader
 
 
 def _parse_toml(text: str, shown: str) -> dict[str, Any]:
@@ -222,7 +270,7 @@ def _tool_table(doc: dict[str, Any], shown: str) -> Any:
 
 
 def _dates_as_text(value: Any) -> Any:
-    """YAML and TOML both turn ``2027-01-31`` into a date; the schema speaks strings."""
+    """TOML turns ``2027-01-31`` into a date (YAML keeps it as text, see ``_loader``); the schema speaks strings."""
     if isinstance(value, _dt.datetime):
         return value.date().isoformat()
     if isinstance(value, _dt.date):
@@ -314,6 +362,10 @@ def _build(data: dict[str, Any], shown: str, base: Path) -> Config:
         namespaces=tuple(data.get("namespaces", ())),
         all_namespaces=bool(data.get("all-namespaces", False)),
     )
+
+
+def _family(rule_id: str) -> str:
+    return rule_id.rstrip("0123456789")
 
 
 def _json_kind(value: Any) -> str:

@@ -11,29 +11,37 @@ merged into one plan-shaped model:
 * only in the new configuration: ``create``.
 
 ``moved`` blocks rename base addresses first, and Terraform's implied move
-between ``x`` and ``x[0]`` is honoured, so neither reads as a deletion.
+between ``x`` and ``x[0]`` is honoured, so neither reads as a deletion. A
+file that does not parse on the new side hides what it declares, so its
+base resources are not counted as deleted (a note says so).
+
+A deleted resource has no block in the new content, so its findings are
+placed on a block that is there (the route table that loses its route,
+else the subnet the gateway was in), with the old block named in the
+message; only when there is none does the finding keep the base position.
 
 Resource ids are unknown in HCL, yet the NAT rules follow routes by id (as in
 a plan). So each resource gets a stand-in id (its address), and ``*_id``
 arguments that refer to exactly one resource take that resource's stand-in.
 
 In a pre-commit run the new side is the git index (what is committed), not
-the work tree. git runs with fixed arguments only and is never asked to run
-anything from the repository: no hooks, filters, textconv or fsmonitor.
+the work tree. Blobs are read only for the folders the roots load.
 """
 from __future__ import annotations
 
 import copy
 import os
 import re
-import subprocess
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from natpolicy.deletions import DeletedPlacement
 from natpolicy.errors import UsageError
-from natpolicy.model import UNKNOWN, Resource, module_path
+from natpolicy.gitrepo import Git, GitError, GitRefused
+from natpolicy.hcl.lifecycle import Move
+from natpolicy.model import UNKNOWN, Resource, SourceLocation, module_path
 
 __all__ = [
     "Git",
@@ -46,141 +54,19 @@ __all__ = [
     "assign_stand_in_ids",
 ]
 
-_SOURCE_SUFFIXES = (".tf", ".tofu", ".tfvars")
 # A resource's block lines, or None when its text is not at hand.
 SourceLines = Callable[[Resource], "list[str] | None"]
 
 
-class GitError(Exception):
-    """git is missing, or refused a command; the caller decides if that matters."""
-
-
-class Git:
-    """git with fixed arguments, run so that nothing of the repository's is executed."""
-
-    # core.fsmonitor may name a program; hooks never run for these read-only
-    # commands, and cat-file/ls-tree apply no filters or textconv drivers.
-    _SAFE = ("-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "diff.external=")
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    @classmethod
-    def discover(cls, start: Path) -> Git | None:
-        folder = start if start.is_dir() else start.parent
-        try:
-            top = _run(["git", *cls._SAFE, "-C", str(folder), "rev-parse", "--show-toplevel"])
-        except GitError:
-            return None
-        return cls(Path(top.decode("utf-8", "surrogateescape").strip()))
-
-    def run(self, *args: str, stdin: bytes | None = None) -> bytes:
-        return _run(["git", *self._SAFE, "-C", str(self.root), *args], stdin, index_of=self.root)
-
-    def commit(self, ref: str) -> str | None:
-        try:
-            return self.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").decode().strip()
-        except GitError:
-            return None
-
-    def tree_files(self, commit: str) -> dict[str, str]:
-        """Terraform files at ``commit``: repository path -> blob id."""
-        out = self.run("ls-tree", "-r", "-z", "--full-tree", commit)
-        files: dict[str, str] = {}
-        for entry in out.split(b"\0"):
-            if not entry:
-                continue
-            meta, _, name = entry.partition(b"\t")
-            mode, kind, blob = meta.split()[:3]
-            path = name.decode("utf-8", "surrogateescape")
-            if kind == b"blob" and mode != b"120000" and _wanted(path):
-                files[path] = blob.decode()
-        return files
-
-    def index_files(self) -> dict[str, str]:
-        """Terraform files in the index (staged content): repository path -> blob id."""
-        out = self.run("ls-files", "-s", "-z")
-        files: dict[str, str] = {}
-        for entry in out.split(b"\0"):
-            if not entry:
-                continue
-            meta, _, name = entry.partition(b"\t")
-            mode, blob, stage = meta.split()[:3]
-            path = name.decode("utf-8", "surrogateescape")
-            # Stage 0 is the merged content; conflict stages are not a configuration.
-            if stage == b"0" and mode != b"120000" and _wanted(path):
-                files[path] = blob.decode()
-        return files
-
-    def blobs(self, ids: Iterable[str]) -> dict[str, str]:
-        """Blob id -> text, read in one ``cat-file --batch`` call."""
-        wanted = sorted(set(ids))
-        if not wanted:
-            return {}
-        out = self.run("cat-file", "--batch", stdin=("\n".join(wanted) + "\n").encode())
-        texts: dict[str, str] = {}
-        pos = 0
-        for blob in wanted:
-            header_end = out.index(b"\n", pos)
-            header = out[pos:header_end].split()
-            pos = header_end + 1
-            if len(header) < 3 or header[1] == b"missing":
-                continue
-            size = int(header[2])
-            texts[blob] = out[pos:pos + size].decode("utf-8-sig", "replace")
-            pos += size + 1  # the content is followed by a newline
-        return texts
-
-    def staged_deletions(self) -> list[str]:
-        """Repository paths deleted in the index relative to HEAD."""
-        if self.commit("HEAD") is None:
-            return []
-        out = self.run("diff", "--cached", "--name-only", "--no-renames", "--no-ext-diff", "--no-textconv",
-                       "-z", "--diff-filter=D", "HEAD", "--")
-        return sorted(p for p in out.decode("utf-8", "surrogateescape").split("\0") if p)
-
-
-def _run(cmd: list[str], stdin: bytes | None = None, index_of: Path | None = None) -> bytes:
-    env = dict(os.environ)
-    # Read-only: never take the index lock, never prompt, never page.
-    env.update(GIT_OPTIONAL_LOCKS="0", GIT_TERMINAL_PROMPT="0", GIT_PAGER="cat", LC_ALL="C")
-    for name in ("GIT_DIR", "GIT_WORK_TREE"):
-        # A hook may inherit these from the commit in progress; -C decides the repository here.
-        env.pop(name, None)
-    index = env.pop("GIT_INDEX_FILE", None)
-    if index and index_of is not None and _within(Path(index), index_of):
-        # `git commit -a` / `git commit FILE` stage into a temporary index and
-        # point hooks at it: that index is what is being committed.
-        env["GIT_INDEX_FILE"] = index
-    try:
-        proc = subprocess.run(cmd, input=stdin, capture_output=True, env=env, check=False, timeout=120)
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise GitError(str(exc)) from None
-    if proc.returncode != 0:
-        raise GitError(proc.stderr.decode("utf-8", "replace").strip() or f"git exited {proc.returncode}")
-    return proc.stdout
-
-
-def _within(path: Path, root: Path) -> bool:
-    if not path.is_absolute():
-        return False
-    try:
-        path.resolve().relative_to(root.resolve())
-    except ValueError:
-        return False
-    return True
-
-
-def _wanted(path: str) -> bool:
-    return path.endswith(_SOURCE_SUFFIXES) and not re.search(r"(^|/)\.terraform/", path)
-
-
 def staged_deletions(cwd: Path, suffixes: Sequence[str]) -> list[str]:
-    """Files with ``suffixes`` deleted in the index, relative to ``cwd``; [] outside git."""
-    git = Git.discover(cwd)
-    if git is None:
-        return []
+    """Files with ``suffixes`` deleted in the index, relative to ``cwd``; [] outside git.
+
+    A repository git refuses gives [] too: ``load_compared`` reports why.
+    """
     try:
+        git = Git.discover(cwd)
+        if git is None:
+            return []
         deleted = git.staged_deletions()
     except GitError:
         return []
@@ -200,7 +86,7 @@ class DiffLoad:
     resources: list[Resource] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    blocks: dict[str, Any] = field(default_factory=dict)
+    blocks: dict[tuple[str, str], Any] = field(default_factory=dict)
     roots: list[str] = field(default_factory=list)
     verbose_notes: list[str] = field(default_factory=list)
     # display path -> text, when the new side came from the index (suppressions read it).
@@ -215,13 +101,28 @@ def load_compared(paths: Sequence[Path], *, base: str | None = None, staged: boo
 
     Returns ``None`` outside a git repository (unless ``base`` was asked for,
     which is then a usage error), so the caller loads the work tree as usual;
-    ``staged`` (the pre-commit view) then has no index to read either.
+    ``staged`` (the pre-commit view) then has no index to read either. When
+    git refuses the repository, the work tree is loaded and a note says why
+    deletions were not checked (with ``base``, that is an error).
     """
     from natpolicy.hcl.loader import has_terraform_files, load_hcl
 
     if not paths:
         return None
-    git = Git.discover(Path(paths[0]))
+    display_base = Path(os.path.abspath(display_root or Path.cwd()))
+    common: dict[str, Any] = dict(variables=variables, var_files=var_files, display_root=display_base)
+    roots = _roots(paths, has_terraform_files)
+    try:
+        git = Git.discover(Path(paths[0]))
+    except GitRefused as refused:
+        if base is not None:
+            raise UsageError(f"--diff-base {base}: git cannot read the repository at {refused.folder}: "
+                             f"{refused.summary}{refused.hint}") from None
+        after = load_hcl(roots, **common)
+        seen = "the work tree was checked instead of the staged content, and " if staged else ""
+        note = (f"git cannot read the repository at {_display(refused.folder, display_base)} "
+                f"({refused.summary}): {seen}deleted blocks (NAT001) were not looked for{refused.hint}")
+        return _as_load(after, after.resources, [note], {}, None)
     if git is None:
         if base is not None:
             raise UsageError(f"--diff-base needs a git repository, and {paths[0]} is not in one")
@@ -231,35 +132,44 @@ def load_compared(paths: Sequence[Path], *, base: str | None = None, staged: boo
     if commit is None and base is not None:
         raise UsageError(f"--diff-base {base}: no such commit in {git.root}")
 
-    roots = _roots(paths, has_terraform_files)
     extra = {Path(os.path.abspath(p)): _read(p) for p in var_files}  # variables files come from disk
-    display_base = display_root or Path.cwd()
-    common = dict(variables=variables, var_files=var_files, display_root=display_root)
-
+    memo: dict[Any, Any] = {}  # parses shared by both sides: most files are the same
     texts: dict[str, str] = {}
-    after_texts: dict[Path, str | None] = {}
     try:
-        if staged:
-            after_texts = _texts(git, git.index_files())
-            after = load_hcl(roots, text_overrides={**extra, **after_texts}, only_overrides=True, **common)
-            texts = {_display(p, display_base): t for p, t in after_texts.items() if t is not None}
-        else:
-            after = load_hcl(roots, **common)
-        if commit is None:  # a repository without commits: everything is new
-            return _as_load(after, after.resources, [], texts, None)
-        before_texts = _texts(git, git.tree_files(commit))
-        before = load_hcl(roots, text_overrides={**extra, **before_texts}, only_overrides=True, **common)
-        moves, forgotten = _moves_and_removals(roots, {**extra, **after_texts}, staged)
+        with git.blob_reader() as read_blobs:
+            if staged:
+                after_overlay = _overlay(git, git.index_files(), extra, read_blobs)
+                after = load_hcl(roots, text_overrides=after_overlay, only_overrides=True, parse_memo=memo, **common)
+                after_texts = after_overlay.texts_read()
+                texts = {_display(p, display_base): t for p, t in after_texts.items() if t is not None}
+            else:
+                after = load_hcl(roots, parse_memo=memo, **common)
+                after_texts = {}
+            if commit is None:  # a repository without commits: everything is new
+                return _as_load(after, after.resources, [], texts, None)
+            before_overlay = _overlay(git, git.tree_files(commit), extra, read_blobs)
+            before = load_hcl(roots, text_overrides=before_overlay, only_overrides=True, parse_memo=memo, **common)
+            before_texts = before_overlay.texts_read()
     except GitError as exc:
         raise UsageError(f"git could not read {ref} in {git.root}: {exc}") from None
 
-    merged, notes = merge_sides(before.resources, after.resources, moves, forgotten,
-                                before_source=_block_lines(before_texts, display_base, disk=False),
-                                after_source=_block_lines(after_texts, display_base, disk=not staged))
+    merged, notes = merge_sides(
+        before.resources, after.resources, after.lifecycle.moves, after.lifecycle.forgotten,
+        before_source=_block_lines(before_texts, display_base, disk=False),
+        after_source=_block_lines(after_texts, display_base, disk=not staged),
+        unparsed=after.unparsed, base_blocks=before.blocks, base_label=ref)
     if before.errors:
         notes.append(f"the configuration at {ref} does not fully parse ({before.errors[0]}); "
                      "deletions from those files cannot be seen")
     return _as_load(after, merged, notes, texts, commit)
+
+
+def _overlay(git: Git, files: Mapping[str, str], extra: Mapping[Path, str | None],
+             read_blobs: Callable[[list[str]], Mapping[str, str | None]]) -> Any:
+    from natpolicy.hcl.modules import Overlay
+
+    blobs = {Path(os.path.abspath(git.root / path)): blob for path, blob in files.items()}
+    return Overlay(texts=extra, blobs=blobs, read_blobs=read_blobs)
 
 
 def _as_load(after: Any, resources: list[Resource], notes: list[str], texts: dict[str, str],
@@ -280,11 +190,6 @@ def _roots(paths: Sequence[Path], has_terraform_files: Any) -> list[Path]:
         else:
             out.append(path)
     return out
-
-
-def _texts(git: Git, files: Mapping[str, str]) -> dict[Path, str | None]:
-    blobs = git.blobs(files.values())
-    return {Path(os.path.abspath(git.root / path)): blobs.get(blob) for path, blob in files.items()}
 
 
 def _block_lines(texts: Mapping[Path, str | None], display_base: Path, *, disk: bool) -> SourceLines:
@@ -320,68 +225,7 @@ def _display(path: Path, base: Path) -> str:
         return path.as_posix()
 
 
-# -- moved and removed blocks ---------------------------------------------------------
-
-@dataclass(frozen=True)
-class Move:
-    module: str  # config prefix of the module declaring it: "" or "module.a.module.b."
-    source: str
-    target: str
-
-
-_ADDRESS_ARG = re.compile(r"^\s*(from|to)\s*=\s*(.+?)\s*(?:#.*|//.*)?$")
-_DESTROY = re.compile(r"^\s*destroy\s*=\s*(true|false)\b")
-
-
-def _moves_and_removals(roots: Sequence[Path], overrides: Mapping[Path, str | None],
-                        only_overrides: bool) -> tuple[list[Move], list[tuple[str, str]]]:
-    """``moved`` blocks and ``removed`` blocks with ``destroy = false``, of the new side."""
-    from natpolicy.hcl.modules import FileSource, ModuleConfig
-
-    files = FileSource(dict(overrides), only_overrides)
-    moves: list[Move] = []
-    forgotten: list[tuple[str, str]] = []
-    seen: set[tuple[str, Path]] = set()
-    for root in roots:
-        root = Path(root)
-        directory = root.parent if root.name.endswith((".tf", ".tofu", ".tfvars")) else root
-        for config in ModuleConfig.load(directory, files).walk():
-            key = (config.prefix, Path(os.path.abspath(config.directory)))
-            if key in seen:
-                continue
-            seen.add(key)
-            for file in files.config_files(config.directory):
-                parsed = files.parse(file)
-                lines = (files.read(file) or "").splitlines()
-                for block in parsed.body.blocks if parsed.body else ():
-                    if block.type == "moved":
-                        source, target = _arg(block, "from", lines), _arg(block, "to", lines)
-                        if source and target:
-                            moves.append(Move(config.prefix, source, target))
-                    elif block.type == "removed":
-                        source = _arg(block, "from", lines)
-                        if source and _keeps_object(block, lines):
-                            forgotten.append((config.prefix, source))
-    return moves, forgotten
-
-
-def _arg(block: Any, name: str, lines: list[str]) -> str | None:
-    attr = block.body.attributes.get(name)
-    if attr is None or not 0 < attr.line <= len(lines):
-        return None
-    m = _ADDRESS_ARG.match(lines[attr.line - 1])
-    return m.group(2) if m and m.group(1) == name else None
-
-
-def _keeps_object(block: Any, lines: list[str]) -> bool:
-    for nested in block.body.blocks:
-        if nested.type == "lifecycle":
-            for number in range(nested.start_line, min(nested.end_line, len(lines)) + 1):
-                m = _DESTROY.match(lines[number - 1].split("{", 1)[-1])
-                if m:
-                    return m.group(1) == "false"
-    return False
-
+# -- moved and removed blocks (collected by natpolicy.hcl.lifecycle) -------------------
 
 def _rewrite(address: str, module: str, source: str, target: str) -> str | None:
     """``address`` after ``moved { from = source  to = target }`` declared in ``module``."""
@@ -414,26 +258,34 @@ def _inside(address: str, module: str) -> tuple[str, str] | None:
 # -- merging ---------------------------------------------------------------------------
 
 def merge_sides(before: Sequence[Resource], after: Sequence[Resource], moves: Sequence[Move] = (),
-                forgotten: Sequence[tuple[str, str]] = (), *, before_source: SourceLines | None = None,
-                after_source: SourceLines | None = None) -> tuple[list[Resource], list[str]]:
+                forgotten: Sequence[tuple[str, ...]] = (), *, before_source: SourceLines | None = None,
+                after_source: SourceLines | None = None, unparsed: Iterable[str] = (),
+                base_blocks: Mapping[tuple[str, str], SourceLocation] | None = None,
+                base_label: str = "HEAD") -> tuple[list[Resource], list[str]]:
     """One plan-shaped resource list from the base side and the new side.
 
     ``*_source`` give each side's block lines (see ``assign_stand_in_ids``).
+    ``unparsed``: display paths of new-side files that did not parse; base
+    resources declared there (or inside a module called from there, per the
+    base's ``base_blocks``) cannot be judged, so they are not deleted.
     """
     notes: list[str] = []
-    after_by_address = {r.address: r for r in after if r.mode == "managed"}
+    # Keyed by root too: two roots (envs/dev, envs/prod) hold the same addresses.
+    after_by_address = {(r.origin, r.address): r for r in after if r.mode == "managed"}
     after_configs: dict[tuple[str, str], list[Resource]] = {}
     for r in after:
         if r.mode == "managed":
             after_configs.setdefault((r.origin, r.config_address), []).append(r)
+    hidden_by = _hidden_by(set(unparsed), base_blocks or {})
 
     matched: dict[int, Resource] = {}  # id(after resource) -> its base counterpart
     gone: list[Resource] = []
+    unjudged: dict[str, None] = {}
     for old in before:
         if old.mode != "managed":
             continue
-        address = _moved_address(old.address, moves)
-        new = after_by_address.get(address)
+        address = _moved_address(old.address, [m for m in moves if m.origin in ("", old.origin)])
+        new = after_by_address.get((old.origin, address))
         if new is None:
             new = _implied_move(old, after_configs)
         if new is not None and id(new) not in matched:
@@ -442,25 +294,35 @@ def merge_sides(before: Sequence[Resource], after: Sequence[Resource], moves: Se
         siblings = after_configs.get((old.origin, old.config_address), [])
         if any(s.extra.get("unknown_expansion") for s in siblings):
             continue  # count/for_each unknown now: cannot say which instances go
+        broken = hidden_by(old)
+        if broken is not None:
+            unjudged.setdefault(broken, None)  # its file does not parse now: absent is not deleted
+            continue
         gone.append(old)
+    notes.extend(f"{path} does not parse, so the blocks it had at {base_label} are not counted as deleted "
+                 "(deletions there cannot be judged until it parses)" for path in unjudged)
     if not gone:
         # Nothing left the configuration: the base adds nothing a check could use.
         return list(after), notes
 
-    assign_stand_in_ids(before, source=before_source)
+    # Stand-in ids are addresses; with several roots (which share addresses) they name the root too.
+    qualify = len({r.origin for r in (*before, *after)}) > 1
+    assign_stand_in_ids(before, source=before_source, qualify=qualify)
     # A moved object keeps its id, so it keeps its stand-in too.
     # Deleted resources stay resolvable: a route still naming a removed gateway
     # (invalid, but what a hurried commit looks like) points at a dead id.
-    assign_stand_in_ids(after, {new_id: old.address for new_id, old in matched.items()}, source=after_source,
-                        gone=gone)
+    assign_stand_in_ids(after, {new_id: _stand_in_id(old, qualify) for new_id, old in matched.items()},
+                        source=after_source, gone=gone, qualify=qualify)
+    survivors = {(old.origin, old.address): new for new in after if (old := matched.get(id(new))) is not None}
+    placement = DeletedPlacement(before, survivors, base_label)
     merged: list[Resource] = []
     for old in gone:
         res = _copy(old)
-        res.actions = ("forget",) if _is_forgotten(old.address, forgotten) else ("delete",)
+        res.actions = ("forget",) if _is_forgotten(old, forgotten) else ("delete",)
         res.action_reason = "delete_because_no_resource_config"
         res.before, res.after = old.after, None
         res.before_sensitive, res.after_sensitive = old.after_sensitive, False
-        res.extra["location_at_base"] = True  # its block exists only in the base revision
+        placement.place(res, old)
         merged.append(res)
 
     for new in after:
@@ -479,6 +341,24 @@ def merge_sides(before: Sequence[Resource], after: Sequence[Resource], moves: Se
             both.previous_address = old.address
         merged.append(both)
     return merged, notes
+
+
+def _hidden_by(unparsed: set[str], base_blocks: Mapping[tuple[str, str], SourceLocation]
+               ) -> Callable[[Resource], str | None]:
+    """The unparsed new-side file that hides a base resource: its own file, or a module call's."""
+    def hidden(old: Resource) -> str | None:
+        if not unparsed:
+            return None
+        if old.location is not None and old.location.path in unparsed:
+            return old.location.path
+        names = module_path(old.module)
+        for depth in range(len(names)):
+            call = base_blocks.get((old.origin, ".".join(f"module.{n}" for n in names[:depth + 1])))
+            if call is not None and call.path in unparsed:
+                return call.path
+        return None
+
+    return hidden
 
 
 def _moved_address(address: str, moves: Sequence[Move]) -> str:
@@ -506,8 +386,10 @@ def _implied_move(old: Resource, after_configs: Mapping[tuple[str, str], list[Re
     return found[0] if len(found) == 1 else None
 
 
-def _is_forgotten(address: str, forgotten: Sequence[tuple[str, str]]) -> bool:
-    return any(_rewrite(address, module, source, source) is not None for module, source in forgotten)
+def _is_forgotten(old: Resource, forgotten: Sequence[tuple[str, ...]]) -> bool:
+    """Under a ``removed`` block with ``destroy = false``: (module prefix, address[, root])."""
+    return any(_rewrite(old.address, entry[0], entry[1], entry[1]) is not None
+               for entry in forgotten if len(entry) < 3 or entry[2] in ("", old.origin))
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -528,14 +410,20 @@ def _copy(resource: Resource) -> Resource:
 
 # -- stand-in ids ------------------------------------------------------------------------
 
+def _stand_in_id(res: Resource, qualify: bool) -> str:
+    return f"{res.origin}:{res.address}" if qualify else res.address
+
+
 def assign_stand_in_ids(resources: Sequence[Resource], ids: Mapping[int, str] | None = None,
-                        source: SourceLines | None = None, gone: Sequence[Resource] = ()) -> None:
+                        source: SourceLines | None = None, gone: Sequence[Resource] = (),
+                        qualify: bool = False) -> None:
     """Give every managed resource an id and resolve ``*_id`` references to those ids.
 
     The NAT rules match routes to gateways by id, as a plan allows. The
     address is the stand-in: it is unique within one root and reads well in
     a message (``ids``, keyed by ``id(resource)``, overrides it for moved
-    objects). An argument is filled only when it refers to exactly one
+    objects); ``qualify`` prefixes the root, for runs over several roots,
+    whose addresses repeat. An argument is filled only when it refers to exactly one
     resource instance whose type fits the argument's name, so an ambiguous
     reference stays unknown (and unknown is never a violation). ``source``
     gives a resource's block lines: a literal ``aws_x.y[1].id`` written there
@@ -549,7 +437,7 @@ def assign_stand_in_ids(resources: Sequence[Resource], ids: Mapping[int, str] | 
             continue
         by_config.setdefault((res.origin, res.config_address), []).append(res)
         if isinstance(res.after, dict) and not isinstance(res.after.get("id"), str):
-            res.after = {**res.after, "id": (ids or {}).get(id(res), res.address)}
+            res.after = {**res.after, "id": (ids or {}).get(id(res), _stand_in_id(res, qualify))}
     removed: dict[tuple[str, str], list[Resource]] = {}
     for res in gone:
         if (res.origin, res.config_address) not in by_config:

@@ -65,11 +65,15 @@ class SourceReader:
     """Lines of source files by display path, read once.
 
     ``texts`` overrides the disk (a pre-commit run reads the staged content,
-    which is what gets committed); other paths are read below ``base``.
+    which is what gets committed); other paths are read below ``base`` (or
+    the first of ``bases`` that has the file: display paths are relative to
+    the repository holding the file, else the working directory).
     """
 
-    def __init__(self, base: Path | None = None, texts: Mapping[str, str] | None = None) -> None:
-        self.base = base or Path.cwd()
+    def __init__(self, base: Path | None = None, texts: Mapping[str, str] | None = None,
+                 bases: Sequence[Path] = ()) -> None:
+        self.bases = list(dict.fromkeys([*([base] if base else []), *bases])) or [Path.cwd()]
+        self.base = self.bases[0]
         self.texts = dict(texts or {})
         self._lines: dict[str, list[str] | None] = {}
 
@@ -83,10 +87,12 @@ class SourceReader:
             return None  # plan JSON and friends hold no comments
         if path in self.texts:
             return self.texts[path].splitlines()
-        try:
-            return (self.base / path).read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            return None
+        for base in self.bases:
+            try:
+                return (base / path).read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                continue
+        return None
 
 
 def skips_at(reader: SourceReader, location: SourceLocation) -> list[Skip]:
@@ -200,12 +206,18 @@ def apply_to_result(result: RunResult, model: ResourceModel, config: Config | No
 
     Reads what the loaders leave in the model: ``facts["source_texts"]``
     (display path -> text, when the configuration came from the git index),
-    ``facts["hcl_blocks"]`` (config address -> block, HCL mode), and for
+    ``facts["hcl_blocks"]`` ((root, config address) -> block, HCL mode), and for
     plan findings mapped to ``.tf`` blocks, the ``module`` calls found by
     walking from the Terraform root (``source_root``, else the working
     directory), exactly as the source mapping did.
     """
-    reader = SourceReader(texts=model.facts.get("source_texts") or {})
+    from natpolicy.loaders.inputs import repository_top
+
+    # Display paths are relative to the top of the repository holding the file (see
+    # loaders.inputs.display_path): the scanned one, the source root's, or the working directory's.
+    where = [Path(p) for p in (model.facts.get("display_root"), source_root) if p]
+    bases = [b for p in (*where, Path.cwd()) for b in (repository_top(p), p) if b is not None]
+    reader = SourceReader(texts=model.facts.get("source_texts") or {}, bases=bases)
     findings, notes = apply_suppressions(
         result.findings,
         reader=reader,
@@ -229,7 +241,8 @@ def _module_blocks(model: ResourceModel, root: Path) -> ModuleBlocks:
 
     def lookup(finding: Finding, module: str) -> SourceLocation | None:
         nonlocal index
-        found = hcl_blocks.get(module)
+        # Keyed by root too: two roots calling one module each have their own `module` block.
+        found = hcl_blocks.get((finding.origin, module))
         if isinstance(found, SourceLocation):
             return found
         res = model.get(finding.address, origin=finding.origin)

@@ -104,6 +104,11 @@ def test_explicit_config_must_exist(tmp_path: Path) -> None:
      "exceptions[0].expires: must be a date written YYYY-MM-DD"),
     ("exceptions:\n  - {rule: SG001, address: x, reason: r, expires: '2027-02-30'}\n",
      "exceptions[0].expires: '2027-02-30' is not a real date"),
+    # Unquoted, YAML would read it as a timestamp and fail naming no key.
+    ("exceptions:\n  - {rule: SG001, address: x, reason: r}\n  - {rule: SG002, address: y, reason: r, "
+     "expires: 2099-02-30}\n", "exceptions[1].expires: '2099-02-30' is not a real date"),
+    ("exceptions:\n  - {rule: SG001, address: x, reason: r, expires: 2027-01-31 10:00:00}\n",
+     "exceptions[0].expires: must be a date written YYYY-MM-DD"),
     ("exceptions:\n  - {rule: SG001, adress: x, reason: r}\n", "exceptions[0].adress: unknown key"),
     ("soft-fail: [1]\n", "soft-fail: [1] is not of type 'boolean'"),
     ("- fail-on\n", "the config must be a mapping"),
@@ -157,8 +162,50 @@ def test_port_lists_reach_every_rule_that_declares_them() -> None:
     sg_ids = {c.id for c in rules if "admin_ports" in c.default_options}
     assert sg_ids >= {"SG001", "SG002", "SG003", "SG004"}
     assert set(options) == sg_ids
-    assert options["SG002"] == {"admin_ports": [2222]}
-    assert options["SG003"] == {"admin_ports": [2222], "web_ports": [8443]}
+    # A port list given under one SG rule is the whole family's: the rules grade each port together.
+    assert all(options[rule] == {"admin_ports": [2222], "web_ports": [8443]} for rule in sg_ids)
+
+
+def test_a_rule_level_port_list_wins_over_the_top_level_one() -> None:
+    from natpolicy.registry import discover
+
+    rules = discover()
+    options = Config(ports={"admin_ports": (22, 2222)}, options={"SG002": {"admin_ports": [22]}}).rule_options(rules)
+    assert {options[r]["admin_ports"] == [22] for r in ("SG001", "SG002", "SG003", "SG004")} == {True}
+
+
+def test_different_port_lists_for_one_family_are_refused() -> None:
+    from natpolicy.registry import discover
+
+    rules = discover()
+    same = Config(path="cfg", options={"SG002": {"web_ports": [443]}, "SG003": {"web_ports": [443]}})
+    same.check_rules(rules)  # the same list twice is fine
+    with pytest.raises(UsageError, match=r"cfg: options.SG003.web_ports: differs from options.SG002.web_ports; "
+                                         r"a port list applies to the whole SG family"):
+        Config(path="cfg", options={"SG002": {"web_ports": [443]}, "SG003": {"web_ports": [80]}}).check_rules(rules)
+
+
+def open_ports(*ports: int) -> PlanBuilder:
+    return PlanBuilder().create("aws_security_group.web", {
+        "name": "web",
+        "ingress": [{"from_port": p, "to_port": p, "protocol": "tcp", "cidr_blocks": ["0.0.0.0/0"]} for p in ports],
+    })
+
+
+@pytest.mark.parametrize(("config", "expected"), [
+    ("", ["SG002", "SG003"]),  # 22 admin, 80 web (and 443 web, reported with 80)
+    # The README's own example: 80 stops being a web port, so it is an "other" port (SG004).
+    ("options:\n  SG003: {web_ports: [443]}\n", ["SG002", "SG003", "SG004"]),
+    ("web_ports: [443]\n", ["SG002", "SG003", "SG004"]),
+    # 22 stops being an admin port: it is an "other" port now, never dropped.
+    ("options:\n  SG002: {admin_ports: [3389]}\n", ["SG003", "SG004"]),
+])
+def test_a_port_moved_between_lists_is_still_reported(project: Path, cli: Callable[..., CliResult], config: str,
+                                                      expected: list[str]) -> None:
+    open_ports(22, 80, 443).write(project / "plan.json")
+    write(project / ".natpolicy.yaml", config or "# defaults\n")
+    found = cli("check", "plan.json", "-f", "json").json()["findings"]
+    assert sorted({f["rule_id"] for f in found}) == expected
 
 
 def test_strip_instance_keys() -> None:

@@ -1,6 +1,7 @@
 """Deletions seen from git: the configuration being committed against HEAD (or --diff-base)."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -116,8 +117,13 @@ def test_deleting_a_nat_gateway_block_is_nat001(repo: Repo, cli: Callable[..., C
     (finding,) = nat_findings(cli)
     assert (finding["rule_id"], finding["address"]) == ("NAT001", "aws_nat_gateway.main")
     assert "aws_route_table.private" in finding["message"]
-    # It points at the block as it was at HEAD: main.tf lines 19-22.
-    assert (finding["file"], finding["start_line"], finding["end_line"]) == ("main.tf", 19, 22)
+    # The gateway's block is gone: the finding sits on the route table that loses its route
+    # (main.tf 19-21 now), and names where the gateway was at HEAD (main.tf 19-22, other lines now).
+    assert (finding["file"], finding["start_line"], finding["end_line"]) == ("main.tf", 19, 21)
+    assert repo.root.joinpath("main.tf").read_text().splitlines()[18] == 'resource "aws_route_table" "private" {'
+    assert finding["message"].endswith(" Its block was main.tf:19-22 at HEAD.")
+    assert finding["details"]["deleted_block"] == {"path": "main.tf", "start_line": 19, "end_line": 22,
+                                                   "revision": "HEAD"}
 
 
 def test_tearing_down_the_whole_network_is_not_nat001(repo: Repo, cli: Callable[..., CliResult]) -> None:
@@ -231,6 +237,103 @@ def test_the_temporary_index_of_commit_all_is_what_counts(repo: Repo, cli: Calla
     assert nat_findings(cli, "--staged") == []
 
 
+def _install_git_hook(repo: Repo) -> None:
+    """A plain git pre-commit hook running natpolicy's, as pre-commit would: names of the staged files."""
+    import shlex
+    import sys
+
+    hook = repo.root / ".git" / "hooks" / "pre-commit"
+    hook.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -m natpolicy hook --staged --check NAT "
+                    "$(git diff --cached --name-only)\n", encoding="utf-8")
+    hook.chmod(0o755)
+
+
+def _commit_all(work_tree: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    env.pop("PRE_COMMIT", None)
+    return subprocess.run(["git", "-c", "commit.gpgsign=false", "-C", str(work_tree), "commit", "-q", "-a", "-m", "x"],
+                          env=env, capture_output=True, text=True, check=False)
+
+
+@pytest.mark.parametrize("linked", [False, True], ids=["main work tree", "linked worktree"])
+def test_commit_all_runs_the_hook_on_what_is_committed(repo: Repo, tmp_path_factory: pytest.TempPathFactory,
+                                                       linked: bool) -> None:
+    """A real `git commit -a`: its temporary index (under .git/worktrees/<name>/ in a linked worktree) counts."""
+    repo.commit(**{"main.tf": config()})
+    _install_git_hook(repo)
+    work_tree = repo.root
+    if linked:
+        work_tree = tmp_path_factory.mktemp("worktrees") / "feature"
+        repo.git("worktree", "add", "-q", str(work_tree), "-b", "feature")
+    (work_tree / "main.tf").write_text(config(nat=None, route_to=None), encoding="utf-8")
+    refused = _commit_all(work_tree)
+    assert refused.returncode != 0, refused.stdout + refused.stderr
+    output = refused.stdout + refused.stderr  # git sends a hook's output to stderr
+    assert "NAT001" in output and "aws_nat_gateway.main" in output
+    # A harmless change passes the same hook.
+    (work_tree / "main.tf").write_text(config() + "# reviewed\n", encoding="utf-8")
+    passed = _commit_all(work_tree)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+def test_a_repository_git_refuses_is_reported_not_ignored(repo: Repo, cli: Callable[..., CliResult],
+                                                          monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """"Dubious ownership" (a CI container checking out as another user) must not silently drop NAT001."""
+    repo.commit(**{"main.tf": config()})
+    repo.write("main.tf", config(nat=None, route_to=None))
+    home = tmp_path.parent / f"{tmp_path.name}-home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))  # whatever happens, the user's git config is not touched
+    monkeypatch.setenv("GIT_TEST_ASSUME_DIFFERENT_OWNER", "1")  # git's own switch for this refusal
+    probe = subprocess.run(["git", "-C", str(repo.root), "rev-parse", "--show-toplevel"], capture_output=True,
+                           text=True, check=False)
+    if "dubious ownership" not in probe.stderr:
+        pytest.skip("this git has no GIT_TEST_ASSUME_DIFFERENT_OWNER (git < 2.35.2)")
+    result = cli("check", ".", "--check", "NAT", "-f", "json")
+    assert result.code == 0  # the work tree alone shows no deletion ...
+    (note,) = [n for n in result.json()["notes"] if "git cannot read" in n]  # ... and says why
+    assert note.startswith("git cannot read the repository at . (detected dubious ownership in repository at ")
+    assert "deleted blocks (NAT001) were not looked for" in note
+    assert f"`git config --global --add safe.directory {repo.root}` lets git read it" in note
+    strict = cli("check", ".", "--check", "NAT", "--diff-base", "HEAD")
+    assert strict.code == 2 and len(strict.err.strip().splitlines()) == 1
+    assert strict.err.startswith("natpolicy: error: --diff-base HEAD: git cannot read the repository at ")
+    assert "dubious ownership" in strict.err and "safe.directory" in strict.err
+    assert list(home.iterdir()) == []
+    # Outside any repository there is nothing to say.
+    plain = tmp_path.parent / f"{tmp_path.name}-plain"
+    plain.mkdir()
+    (plain / "main.tf").write_text(config(), encoding="utf-8")
+    monkeypatch.chdir(plain)
+    assert cli("check", ".", "--check", "NAT", "-f", "json").json()["notes"] == []
+
+
+LONE_GATEWAY = """\
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+}
+
+resource "aws_subnet" "public" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "10.0.1.0/24"
+}
+"""
+
+
+def test_a_deleted_file_finding_sits_on_a_block_of_the_commit(repo: Repo, cli: Callable[..., CliResult]) -> None:
+    """No route names the gateway (partial evidence): the finding goes on its subnet, else its VPC."""
+    repo.commit(**{"main.tf": LONE_GATEWAY, "nat.tf": NAT.format(name="main").replace(
+        "  allocation_id = aws_eip.nat.id\n", "")})
+    repo.git("rm", "-q", "nat.tf")  # the whole file leaves the commit
+    (finding,) = nat_findings(cli)
+    assert (finding["address"], finding["file"], finding["start_line"]) == ("aws_nat_gateway.main", "main.tf", 5)
+    assert finding["message"].endswith(" Its block was nat.tf:2-4 at HEAD.")
+    repo.write("main.tf", LONE_GATEWAY.split("\nresource \"aws_subnet\"")[0])  # the subnet goes too
+    (finding,) = nat_findings(cli)
+    assert (finding["file"], finding["start_line"]) == ("main.tf", 1)  # the VPC left without a gateway
+
+
 def test_diff_base_compares_with_an_older_commit(repo: Repo, cli: Callable[..., CliResult]) -> None:
     repo.commit(**{"main.tf": config()})
     repo.commit(**{"main.tf": config(nat=None, route_to=None)})
@@ -253,13 +356,62 @@ def test_deleted_local_module_resources(repo: Repo, cli: Callable[..., CliResult
     assert [f["address"] for f in nat_findings(cli)] == ["module.egress.aws_nat_gateway.this"]
 
 
+SKIPPING_SG = """
+resource "aws_security_group" "other" {
+  # natpolicy:skip=NAT001 about something else entirely
+  vpc_id = aws_vpc.main.id
+}
+"""
+
+
 def test_skip_comments_are_read_from_the_new_side_only(repo: Repo, cli: Callable[..., CliResult]) -> None:
     repo.commit(**{"main.tf": config()})
-    # After the deletion the route table sits on the lines the gateway had at HEAD;
+    # After the deletion another block sits on the lines the gateway had at HEAD (19-22);
     # a skip inside it must not silence a finding about the deleted block.
-    skipped_table = TABLE.format(route="  # natpolicy:skip=NAT001 not about the gateway\n")
+    repo.write("main.tf", NETWORK + SKIPPING_SG + TABLE.format(route=""))
+    assert repo.root.joinpath("main.tf").read_text().splitlines()[18].startswith('resource "aws_security_group"')
+    (finding,) = nat_findings(cli)
+    assert (finding["rule_id"], finding["start_line"]) == ("NAT001", 24)  # on the route table
+    # A skip in the block the finding is shown on (the route table losing its route) is honoured.
+    skipped_table = TABLE.format(route="  # natpolicy:skip=NAT001 egress moves to the transit gateway\n")
     repo.write("main.tf", NETWORK + skipped_table)
+    result = cli("check", ".", "--check", "NAT", "-f", "json").json()
+    assert [(f["rule_id"], f["suppression_reason"]) for f in result["findings"]] == \
+        [("NAT001", "egress moves to the transit gateway")]
+
+
+def test_a_file_that_does_not_parse_deletes_nothing(repo: Repo, cli: Callable[..., CliResult]) -> None:
+    """Its blocks are missing from the new side only because it cannot be read: never a NAT001."""
+    nat_file = NAT.format(name="main")
+    repo.commit(**{"net.tf": NETWORK + TABLE.format(route=ROUTE.format(name="main")), "nat.tf": nat_file})
+    assert nat_findings(cli) == []
+    repo.write("nat.tf", nat_file.replace("subnet_id     =", "subnet_id"))  # a typo, the gateway still there
+    result = cli("check", ".", "--check", "NAT", "-f", "json", "--skip-invalid")
+    assert result.code == 0, result.out
+    doc = result.json()
+    assert doc["findings"] == []
+    assert "nat.tf does not parse, so the blocks it had at HEAD are not counted as deleted (deletions there " \
+           "cannot be judged until it parses)" in doc["notes"]
+    assert any(n.startswith("nat.tf:4: syntax error") for n in doc["notes"])
+    strict = cli("check", ".", "--check", "NAT", "-f", "json")
+    assert strict.code == 2 and strict.json()["findings"] == []
+    # A real deletion in a file that does parse is still seen.
+    repo.write("net.tf", NETWORK + TABLE.format(route=""))
+    repo.write("nat.tf", "# the gateway is gone\n")
     assert [f["rule_id"] for f in nat_findings(cli)] == ["NAT001"]
+
+
+def test_a_broken_file_with_a_module_call_deletes_nothing_of_the_module(repo: Repo,
+                                                                        cli: Callable[..., CliResult]) -> None:
+    module_call = 'module "egress" {\n  source    = "./modules/nat"\n  subnet_id = aws_subnet.public.id\n}\n'
+    nat_module = ('variable "subnet_id" {}\n\nresource "aws_nat_gateway" "this" {\n'
+                  '  subnet_id = var.subnet_id\n}\n\noutput "id" {\n  value = aws_nat_gateway.this.id\n}\n')
+    table = TABLE.format(route=ROUTE.format(name="x").replace("aws_nat_gateway.x.id", "module.egress.id"))
+    repo.commit(**{"main.tf": NETWORK + table, "egress.tf": module_call, "modules/nat/main.tf": nat_module})
+    repo.write("egress.tf", module_call.replace("}", "", 1))
+    doc = cli("check", ".", "--check", "NAT", "-f", "json", "--skip-invalid").json()
+    assert doc["findings"] == []
+    assert any(n.startswith("egress.tf does not parse") for n in doc["notes"])
 
 
 def test_a_repository_without_commits_and_a_folder_outside_git(repo: Repo, cli: Callable[..., CliResult],
@@ -437,3 +589,59 @@ def test_route_left_pointing_at_a_deleted_gateway(repo: Repo, cli: Callable[...,
     repo.write("main.tf", config(nat=None, route_to="main"))
     (finding,) = nat_findings(cli)
     assert (finding["rule_id"], finding["address"]) == ("NAT001", "aws_nat_gateway.main")
+
+
+# -- the NAT fixture: a commit as a before/after pair --------------------------------------
+
+NAT_PAIR = Path(__file__).resolve().parents[1] / "fixtures" / "hcl" / "nat_deletion"
+
+
+@pytest.mark.parametrize("how", ["hook", "check --staged"])
+def test_nat_fixture_pair_gives_exactly_its_findings(repo: Repo, cli: Callable[..., CliResult],
+                                                     monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    expected = json.loads((NAT_PAIR / "git-expected.json").read_text(encoding="utf-8"))
+    shutil.copytree(NAT_PAIR / "before", repo.root, dirs_exist_ok=True)
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "before")
+    for entry in repo.root.iterdir():
+        if entry.name != ".git":
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    shutil.copytree(NAT_PAIR / "after", repo.root, dirs_exist_ok=True)
+    repo.git("add", "-A")
+    if how == "hook":
+        monkeypatch.setenv("PRE_COMMIT", "1")
+        result = cli("hook", "main.tf", "legacy_routes.tf", "-f", "json")
+    else:
+        result = cli("check", ".", "--staged", "-f", "json")
+    doc = result.json()
+    found = sorted([f["rule_id"], f["address"], f["file"], f["start_line"], f["end_line"]] for f in doc["findings"])
+    assert found == expected["findings"]
+    assert result.code == expected["exit_code"]
+    assert (doc["errors"], doc["notes"]) == (expected["errors"], expected["notes"])
+    for f in doc["findings"]:
+        path, start, end = expected["deleted_blocks"][f["address"]]
+        assert f["details"]["deleted_block"] == {"path": path, "start_line": start, "end_line": end,
+                                                 "revision": "HEAD"}
+        # Each finding sits on a block of the commit; the deleted block is in HEAD only.
+        shown = (repo.root / f["file"]).read_text(encoding="utf-8").splitlines()[f["start_line"] - 1]
+        assert shown.startswith('resource "aws_route_table"'), shown
+        old = repo.git("show", f"HEAD:{path}").splitlines()[start - 1]
+        assert old.startswith('resource "aws_nat_gateway"'), old
+
+
+def test_roots_sharing_addresses_are_compared_each_with_its_own_base(repo: Repo,
+                                                                      cli: Callable[..., CliResult]) -> None:
+    """envs/dev and envs/prod declare the same addresses; a change in one is not a deletion in the other."""
+    moved = '\nmoved {\n  from = aws_nat_gateway.main\n  to   = aws_nat_gateway.egress\n}\n'
+    repo.commit(**{"envs/dev/main.tf": config(), "envs/prod/main.tf": config()})
+    repo.write("envs/dev/main.tf", config() + "# reviewed\n")
+    assert nat_findings(cli) == []
+    # prod renames its gateway without a `moved` block; dev renames it with one.
+    repo.write("envs/prod/main.tf", config(nat="egress", route_to="egress"))
+    repo.write("envs/dev/main.tf", config(nat="egress", route_to="egress", extra=moved))
+    result = cli("check", "envs", "--check", "NAT", "-f", "json").json()
+    assert [(f["rule_id"], f["origin"]) for f in result["findings"]] == []  # the route follows: no loss
+    repo.write("envs/prod/main.tf", config(nat=None, route_to=None))
+    result = cli("check", "envs", "--check", "NAT", "-f", "json").json()
+    assert [(f["rule_id"], f["address"], f["origin"], f["file"]) for f in result["findings"]] == \
+        [("NAT001", "aws_nat_gateway.main", "envs/prod", "envs/prod/main.tf")]

@@ -3,7 +3,9 @@
 The plan is what ``terraform plan`` would produce for that configuration
 (built with PlanBuilder). Both inputs must give the same (rule, address)
 findings, the same resolved references, and -- with ``--source-root`` or
-when run from inside the root -- the same files and lines.
+when run from inside the root -- the same files and lines. Real plans, made
+by Terraform itself for several fixtures (fixtures/hcl/terraform_plans),
+must agree the same way.
 """
 from __future__ import annotations
 
@@ -75,15 +77,25 @@ def test_same_findings_same_lines_with_source_root(cli, monkeypatch: pytest.Monk
         sorted(f["fingerprint"] for f in planned.json()["findings"])
 
 
+@pytest.mark.parametrize("in_git", [True, False])
 def test_source_root_from_elsewhere_gives_repository_relative_paths(cli, monkeypatch: pytest.MonkeyPatch,
-                                                                    plan_file: Path) -> None:
-    monkeypatch.chdir(FIXTURES)
-    planned = cli("check", str(plan_file), "--source-root", "hcl/agree", "-f", "json")
+                                                                    plan_file: Path, tmp_path: Path,
+                                                                    in_git: bool) -> None:
+    """SARIF URIs are relative to the repository's top (%SRCROOT%), wherever natpolicy runs from in it."""
+    top = tmp_path / "repo"
+    shutil.copytree(AGREE, top / "infra" / "agree")
+    (top / "infra" / "docs").mkdir()
+    if in_git:
+        (top / ".git").mkdir()
+    monkeypatch.chdir(top / "infra" / "docs")
+    planned = cli("check", str(plan_file), "--source-root", "../agree", "-f", "json")
     files = {f["address"]: (f["file"], f["start_line"]) for f in planned.json()["findings"]}
-    assert files["aws_security_group.this"] == ("hcl/agree/main.tf", 10)
+    # Outside git, relative to the current directory.
+    prefix = "infra/agree" if in_git else "../agree"
+    assert files["aws_security_group.this"] == (f"{prefix}/main.tf", 10)
     # Same type and name in two modules: each keeps its own block.
-    assert files["module.app.module.sg.aws_security_group.this"] == ("hcl/agree/modules/sg/main.tf", 9)
-    assert files["module.disk_b.aws_ebs_volume.this"] == ("hcl/agree/modules/disk/main.tf", 5)
+    assert files["module.app.module.sg.aws_security_group.this"] == (f"{prefix}/modules/sg/main.tf", 9)
+    assert files["module.disk_b.aws_ebs_volume.this"] == (f"{prefix}/modules/disk/main.tf", 5)
 
 
 def test_inside_the_root_maps_without_flag(cli, monkeypatch: pytest.MonkeyPatch, plan_file: Path,
@@ -113,3 +125,34 @@ def test_same_resources_and_references() -> None:
         assert res.references == planned[address].references, address
         assert (res.module, res.type, res.name, res.index) == \
             (planned[address].module, planned[address].type, planned[address].name, planned[address].index)
+
+
+REAL_PLANS = FIXTURES / "hcl" / "terraform_plans"
+REAL_VARIABLES: dict[str, list[str]] = json.loads((REAL_PLANS / "variables.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("fixture", sorted(REAL_VARIABLES))
+def test_hcl_agrees_with_the_real_terraform_plan(cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                 fixture: str) -> None:
+    """`terraform plan` (1.11, AWS provider 5.100) of the fixture, committed: same findings, same lines.
+
+    Regenerate with fixtures/hcl/terraform_plans/generate.py; terraform never runs here.
+    """
+    copy = tmp_path / fixture
+    shutil.copytree(FIXTURES / "hcl" / fixture, copy)
+    monkeypatch.chdir(copy)
+    variables = [arg for value in REAL_VARIABLES[fixture] for arg in ("--var", value)]
+    hcl = cli("check", ".", "-f", "json", *variables)
+    planned = cli("check", str(REAL_PLANS / f"{fixture}.json"), "--source-root", ".", "-f", "json")
+    assert hcl.code == planned.code, (hcl.err, planned.err)
+    assert _findings(hcl.json()) == _findings(planned.json())
+    assert sorted(f["fingerprint"] for f in hcl.json()["findings"]) == \
+        sorted(f["fingerprint"] for f in planned.json()["findings"])
+    # The plan really is Terraform's, and HCL mode saw what it planned.
+    doc = json.loads((REAL_PLANS / f"{fixture}.json").read_text(encoding="utf-8"))
+    assert doc["terraform_version"].startswith("1.")
+    from natpolicy.hcl.loader import load_hcl, parse_var_flags
+
+    loaded = load_hcl([copy], display_root=copy, variables=parse_var_flags(REAL_VARIABLES[fixture]))
+    assert {r.address for r in loaded.resources if r.mode == "managed"} == \
+        {c["address"] for c in doc["resource_changes"] if c["mode"] == "managed"}

@@ -104,7 +104,7 @@ data "aws_vpc" "default" {
     assert 'aws_s3_bucket.keyed["x"]' in got
     assert not any(a.startswith("aws_s3_bucket.none") for a in got)
     assert got["data.aws_vpc.default"][3:] == ("data", ("read",))
-    assert result.blocks["aws_s3_bucket.none"] == SourceLocation("main.tf", 11, 13)
+    assert result.blocks[(".", "aws_s3_bucket.none")] == SourceLocation("main.tf", 11, 13)
 
 
 def test_unknown_count_keeps_one_instance_of_known_settings(tmp_path: Path) -> None:
@@ -201,7 +201,7 @@ output "size" {
     snap = res["aws_ebs_snapshot.s"]
     assert snap.after == {"volume_id": UNKNOWN, "tags": {"size": 2}}  # configured values flow; ids do not
     assert snap.references == {"volume_id": ("module.a.aws_ebs_volume.v",), "tags": ("module.b.aws_ebs_volume.v",)}
-    assert result.blocks["module.b"] == SourceLocation("main.tf", 5, 9)
+    assert result.blocks[(".", "module.b")] == SourceLocation("main.tf", 5, 9)
 
 
 def test_remote_and_missing_modules_are_notes(tmp_path: Path) -> None:
@@ -339,7 +339,9 @@ def test_odd_configurations_never_crash(tmp_path: Path, text: str) -> None:
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from test_hcl_expr import EXPRESSIONS  # noqa: E402
+from test_hcl_expr import _REFS, expressions  # noqa: E402
+
+EXPRESSIONS = expressions("var.x", _REFS)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -495,3 +497,77 @@ def test_registry_style_vpc_module_expands_like_terraform() -> None:
         "nat_gateway_id": ("module.vpc.aws_nat_gateway.this",)}
     assert res["aws_flow_log.vpc"].references == {"vpc_id": ("module.vpc.aws_vpc.this",)}
     assert not any("aws_vpc_ipv4_cidr_block_association" in a for a in res)  # count = 0
+
+
+SECRET = "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG"
+OPEN_SG = 'resource "aws_security_group" "s" {\n  ingress {\n    from_port   = 22\n    to_port     = 22\n' \
+          '    protocol    = "tcp"\n    cidr_blocks = ["0.0.0.0/0"]\n  }\n}\n'
+
+
+@pytest.mark.parametrize("in_git", [True, False])
+def test_symlinks_out_of_the_repository_are_not_read(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     in_git: bool) -> None:
+    """A `.tf` link to a file elsewhere (an env file, say) is skipped: never parsed, never quoted."""
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / ".env").write_text(SECRET + "\n", encoding="utf-8")
+    repo = write(tmp_path / "repo", {"infra/main.tf": OPEN_SG, "infra/vpc.txt": 'resource "aws_vpc" "v" {\n}\n',
+                                     "common/tags.tf": 'resource "aws_vpc" "shared" {\n}\n'})
+    if in_git:
+        (repo / ".git").mkdir()
+    (repo / "infra" / "evil.tf").symlink_to(tmp_path / "home" / ".env")
+    (repo / "infra" / "vpc.tf").symlink_to(repo / "infra" / "vpc.txt")  # inside the folder: read
+    (repo / "infra" / "shared.tf").symlink_to(repo / "common" / "tags.tf")  # inside the repository only
+    monkeypatch.chdir(repo)
+    result = cli("check", "infra", "-f", "sarif")
+    assert result.code == 1, result.err  # SG002 and FLOW001; no syntax error from the link
+    assert "wJalr" not in result.out + result.err and "AWS_SECRET" not in result.out
+    log = result.json()
+    notes = [n["message"]["text"] for n in log["runs"][0]["invocations"][0]["toolExecutionNotifications"]]
+    escaping = "a symbolic link leading out of the repository (or the scanned folder); not read"
+    # Outside git the scanned folder is the boundary, and common/ is outside it.
+    assert notes == [f"infra/evil.tf: {escaping}", *([] if in_git else [f"infra/shared.tf: {escaping}"])]
+    flagged = {r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] for r in log["runs"][0]["results"]}
+    assert flagged == {"aws_security_group.s", "aws_vpc.v", *(["aws_vpc.shared"] if in_git else [])}
+
+
+def test_paths_are_relative_to_the_repository_top(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From envs/dev, SARIF URIs are modules/sg/main.tf (as GitHub resolves them), not ../../modules/sg/main.tf."""
+    repo = write(tmp_path, {"modules/sg/main.tf": OPEN_SG,
+                            "envs/dev/main.tf": 'module "sg" {\n  source = "../../modules/sg"\n}\n'})
+    (repo / ".git").mkdir()
+    monkeypatch.chdir(repo / "envs" / "dev")
+    log = cli("check", ".", "-f", "sarif").json()
+    (result,) = log["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "modules/sg/main.tf"
+    doc = cli("check", ".", "-f", "json").json()
+    assert [f["origin"] for f in doc["findings"]] == ["envs/dev"]
+
+
+def _every_expression(body: object) -> list[object]:
+    from natpolicy.hcl.parse import Body
+
+    assert isinstance(body, Body)
+    nodes: list[object] = [attr.expr for attr in body.attributes.values()]
+    for block in body.blocks:
+        nodes.extend(_every_expression(block.body))
+    return nodes
+
+
+def test_fixture_modules_declare_every_variable_they_use() -> None:
+    """What `terraform validate` checks first: a fixture must be Terraform, not just HCL natpolicy reads."""
+    from conftest import FIXTURES
+
+    from natpolicy.hcl.expr import traversals
+    from natpolicy.hcl.parse import parse_text
+
+    folders = sorted({p.parent for p in (FIXTURES / "hcl").rglob("*.tf")})
+    assert len(folders) > 10
+    missing = []
+    for folder in folders:
+        parsed = [parse_text(p.read_text(encoding="utf-8"), p.name) for p in sorted(folder.glob("*.tf"))]
+        bodies = [f.body for f in parsed if f.body is not None]  # syntax_error/broken.tf is broken on purpose
+        declared = {b.labels[0] for body in bodies for b in body.blocks if b.type == "variable" and b.labels}
+        used = {chain[1] for body in bodies for node in _every_expression(body) for chain in traversals(node)
+                if len(chain) >= 2 and chain[0] == "var"}
+        missing += [f"{folder.relative_to(FIXTURES)}: var.{name}" for name in sorted(used - declared)]
+    assert missing == []

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from natpolicy.hcl import modules
+from natpolicy.hcl import files as hcl_files
 from natpolicy.hcl.loader import load_hcl
 from natpolicy.hcl.modules import FileSource
 from natpolicy.hcl.parse import ParseCache, parse_text
@@ -38,7 +38,7 @@ def test_blocks_carry_their_lines() -> None:
 
 @pytest.mark.parametrize("text, line", [
     ('resource "a" "b" {\n  x = [1,\n}\n', 3),
-    ('resource "a" "b" {\n  x = 1\n', 3),
+    ('resource "a" "b" {\n  x = 1\n', 2),  # end of input: the last line, not one past it
     ('a = "unterminated\n', 1),
     ('\n\nresource "a" {\n  = 1\n}\n', 4),
 ])
@@ -82,12 +82,56 @@ def test_parallel_parsing_matches_serial(tmp_path: Path, monkeypatch: pytest.Mon
         (tmp_path / f"f{i}.tf").write_text(f'resource "aws_vpc" "v{i}" {{\n  cidr_block = "10.{i}.0.0/16"\n}}\n')
     (tmp_path / "broken.tf").write_text('resource "a" "b" {\n')
     serial = load_hcl([tmp_path], display_root=tmp_path, cache_dir=None)
-    monkeypatch.setattr(modules, "PARALLEL_MIN_FILES", 2)
-    monkeypatch.setattr(modules, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(modules, "PARALLEL_MIN_CPUS", 1)
+    monkeypatch.setattr(hcl_files, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(hcl_files, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(hcl_files, "PARALLEL_MIN_CPUS", 1)
     files = FileSource(cache=ParseCache(tmp_path / "cache"))
     files.prefetch(sorted(tmp_path.glob("*.tf")))
     parallel = load_hcl([tmp_path], display_root=tmp_path, cache_dir=tmp_path / "cache")
     assert [(r.address, r.after, r.location) for r in parallel.resources] == \
         [(r.address, r.after, r.location) for r in serial.resources]
-    assert parallel.errors == serial.errors == ["broken.tf:2: syntax error: unexpected end of input"]
+    assert parallel.errors == serial.errors == ["broken.tf:1: syntax error: unexpected end of input"]
+
+
+@pytest.mark.parametrize("text, message", [
+    # A token spanning lines is shown by its first line only.
+    ('resource "aws_vpc" "a" {\n  tags = {\n    Env = \n  }\n}\n', "x.tf:3: syntax error: unexpected '}'"),
+    # A long token is never copied into the report: it may be a secret in a mistyped file.
+    ('locals {\n  a = [1, 2\n  hunter2_super_secret_password_x = 3\n}\n',
+     "x.tf:3: syntax error: unexpected text (31 characters, not shown)"),
+    # Short ones are quoted with control and non-ASCII characters escaped.
+    ('a = 1\n\u00e9t\u00e9 b\n', "x.tf:2: syntax error: unexpected '\\xe9t\\xe9 b'"),
+    ('locals {\n  a = [1, 2\n  b = 3\n}\n', "x.tf:3: syntax error: unexpected 'b'"),
+])
+def test_syntax_errors_quote_only_short_tokens(text: str, message: str) -> None:
+    assert parse_text(text, "x.tf").error == message
+
+
+def test_the_wrong_hcl2_module_is_a_clear_error(tmp_path: Path) -> None:
+    """Checkov's bc-python-hcl2 is also imported as `hcl2`; HCL input then needs a clear error, plans still work."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import FIXTURES
+
+    venv = Path(os.environ.get("NATPOLICY_CHECKOV_VENV", "/work/ciclone/benchmarks/.venv-checkov"))
+    found = sorted(venv.glob("lib/python3*/site-packages/hcl2/__init__.py"))
+    if not found:
+        pytest.skip("no environment with bc-python-hcl2 (set NATPOLICY_CHECKOV_VENV)")
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "hcl2").symlink_to(found[0].parent)  # only Checkov's `hcl2`, first on the path
+    (tmp_path / "main.tf").write_text('resource "aws_vpc" "a" {\n  cidr_block = "10.0.0.0/16"\n}\n')
+    env = {**os.environ, "PYTHONPATH": str(shadow)}
+    run = lambda *args: subprocess.run([sys.executable, "-m", "natpolicy", "check", *args],  # noqa: E731
+                                       cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    hcl = run(".")
+    assert hcl.returncode == 2
+    assert hcl.stderr.startswith("natpolicy: error: HCL input needs python-hcl2 8.x")
+    assert "comes from bc-python-hcl2 " in hcl.stderr and "Traceback" not in hcl.stderr
+    assert len(hcl.stderr.strip().splitlines()) == 1
+    # A plan checked from inside the Terraform folder skips the source mapping instead of failing.
+    plan = run(str(FIXTURES / "plans" / "nat-deleted.json"))
+    assert plan.returncode == 1, plan.stderr
+    assert "NAT001" in plan.stdout

@@ -140,6 +140,29 @@ def test_plan_hook_keeps_only_plan_json(tmp_path: Path, monkeypatch: pytest.Monk
     assert plan_files(["package.json", "plan.json", "plan.json", "gone.json"]) == ["plan.json"]
 
 
+def test_plans_are_recognised_whatever_their_key_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       cli: Callable[..., CliResult]) -> None:
+    """`json.dumps(sort_keys=True)` puts a long `configuration` before `format_version`."""
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    builder = PlanBuilder().update("aws_ebs_encryption_by_default.this", {"enabled": True}, {"enabled": False})
+    for i in range(60):  # a configuration section far longer than the first few kilobytes
+        builder.module_call(f"module.m{i:02}", f"./modules/m{i:02}")
+    doc = builder.build()
+    text = json.dumps(doc, sort_keys=True, indent=2)
+    assert text.index('"format_version"') > 8192
+    (tmp_path / "plans").mkdir()
+    (tmp_path / "plans" / "sorted.json").write_text(text, encoding="utf-8")
+    (tmp_path / "plans" / "utf16.json").write_text(json.dumps(doc, sort_keys=True), encoding="utf-16")
+    (tmp_path / "plans" / "package.json").write_text('{"name": "x", "configuration": {}}', encoding="utf-8")
+    assert plan_files(["plans/sorted.json", "plans/utf16.json", "plans/package.json"]) == \
+        ["plans/sorted.json", "plans/utf16.json"]
+    result = cli("check", "plans", "-f", "json")
+    assert result.code == 1, result.err
+    assert sorted(f["origin"] for f in result.json()["findings"]) == ["plans/sorted.json", "plans/utf16.json"]
+
+
 # -- the manifest ------------------------------------------------------------------------
 
 def test_manifest_is_valid_for_pre_commit() -> None:
@@ -200,6 +223,28 @@ def test_deleting_a_whole_file_is_seen_without_file_names(repo: Path, cli: Calla
     result = cli("hook")
     assert result.code == 1
     assert "NAT001" in result.out and "aws_nat_gateway.main" in result.out
+
+
+def test_a_plan_kept_beside_the_code_does_not_replace_it(repo: Path, cli: Callable[..., CliResult]) -> None:
+    """A root folder that also holds a (clean) plan.json is still checked as the staged .tf code."""
+    write_files(repo, {"net/vpc.tf": VPC, "net/nat.tf": NAT_AND_ROUTE})
+    PlanBuilder().create("aws_ebs_encryption_by_default.this", {"enabled": True}).write(repo / "net" / "plan.json")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    git(repo, "rm", "-q", "net/nat.tf")
+    write_files(repo, {"net/table.tf": TABLE_ONLY})
+    git(repo, "add", "-A")
+    result = cli("hook", "net/table.tf")
+    assert result.code == 1, result.out
+    assert "NAT001" in result.out and "aws_nat_gateway.main" in result.out
+    # `check DIR` reads the folder as HCL too, and says which plan it left out ...
+    checked = cli("check", "net", "-f", "json").json()
+    assert [f["rule_id"] for f in checked["findings"]] == ["NAT001"]
+    assert "net/plan.json: not checked; net holds Terraform files, so it is checked as HCL (pass a plan file " \
+           "itself to check the plan)" in checked["notes"]
+    # ... which is checked when named.
+    planned = cli("check", "net/plan.json", "-f", "json").json()
+    assert planned["findings"] == [] and planned["summary"]["resources"] == 1
 
 
 def test_plan_hook_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Callable[..., CliResult]) -> None:

@@ -113,3 +113,20 @@ def test_instance_keys_in_module_addresses(root: Path) -> None:
     resources = plan_resources(plan.build(), origin="plan.json")
     assert map_to_source(resources, root, display=lambda p: p.relative_to(root).as_posix()) == 2
     assert {r.location for r in resources} == {SourceLocation("mods/local/main.tf", 5, 7)}
+
+
+def test_a_plan_outside_the_repository_keeps_its_path_with_a_note(cli, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (tmp_path / "out").mkdir()
+    plan = PlanBuilder().create("aws_ebs_encryption_by_default.this", {"enabled": False})
+    plan.write(tmp_path / "out" / "plan.json")
+    plan.write(repo / "plan.json")
+    monkeypatch.chdir(repo)
+    doc = cli("check", "../out/plan.json", "-f", "json").json()
+    assert [f["file"] for f in doc["findings"]] == ["../out/plan.json"]
+    assert doc["notes"] == [f"../out/plan.json is outside the git repository {repo.as_posix()}: findings located "
+                            "in it keep this path, which code scanning cannot show in the repository"]
+    inside = cli("check", "plan.json", "-f", "json").json()
+    assert [f["file"] for f in inside["findings"]] == ["plan.json"] and inside["notes"] == []

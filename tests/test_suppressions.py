@@ -222,3 +222,36 @@ def test_plan_findings_honour_skips_on_module_blocks(tf: Callable[..., Path], cl
     found, _ = findings(cli, "plan.json", "--source-root", "infra")
     assert state(found) == {("SG002", "module.edge.aws_security_group.ssh"): "edge hosts are jump boxes",
                             ("SG002", "module.core.aws_security_group.ssh"): None}
+
+
+def test_one_roots_module_skip_does_not_cover_another_root(tf: Callable[..., Path],
+                                                           cli: Callable[..., CliResult]) -> None:
+    """envs/dev and envs/prod call the same module; only dev's call has a skip."""
+    call = 'module "sg" {{\n  source = "../../modules/sg"\n{skip}}}\n'
+    tf(**{"modules__sg__main.tf": sg("this"),
+          "envs__dev__main.tf": call.format(skip="  # natpolicy:skip=SG002 dev is reachable from the VPN only\n"),
+          "envs__prod__main.tf": call.format(skip="")})
+    address = "module.sg.aws_security_group.this"
+    for args in (("envs",), ("envs/prod", "envs/dev"), ("envs/dev", "envs/prod")):
+        found, _ = findings(cli, *args)
+        by_root = {f["origin"]: f["suppression_reason"] for f in found if f["address"] == address}
+        assert by_root == {"envs/dev": "dev is reachable from the VPN only", "envs/prod": None}, args
+    # The terminal report tells the two findings apart by their root.
+    text = cli("check", "envs").out
+    assert "at modules/sg/main.tf:1 (from envs/prod)" in text
+    single = cli("check", "envs/prod").out
+    assert "at modules/sg/main.tf:1  [" in single  # one root: no need to say which
+
+
+def test_plan_skips_are_found_from_anywhere_in_the_repository(tf: Callable[..., Path],
+                                                              cli: Callable[..., CliResult],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Paths are relative to the repository top; the skip is still read from the right file."""
+    root = tf(**{"repo__infra__main.tf": sg("a", "# natpolicy:skip=SG002 bastion over VPN"),
+                 "repo__docs__README.md": "x\n"})
+    (root / "repo" / ".git").mkdir()
+    (root / "out").mkdir()
+    PlanBuilder().create("aws_security_group.a", sg_values("a")).write(root / "out" / "plan.json")
+    monkeypatch.chdir(root / "repo" / "docs")
+    found, _ = findings(cli, "../../out/plan.json", "--source-root", "../infra")
+    assert [(f["file"], f["suppression_reason"]) for f in found] == [("infra/main.tf", "bastion over VPN")]

@@ -7,8 +7,9 @@ Public API (used by the CLI and by the pre-commit/diff code)::
                       text_overrides={Path("infra/prod/main.tf"): staged_text})
 
 ``text_overrides`` maps a file path to the text to use instead of the work
-tree (``None`` = the file does not exist); with ``only_overrides=True`` the
-disk is never read, so a whole git revision can be loaded from its blobs.
+tree (``None`` = the file does not exist), or is an ``Overlay`` that reads
+git blobs on demand; with ``only_overrides=True`` the disk is never read, so
+a whole git revision can be loaded from its blobs.
 
 Every resource instance comes out as a ``Resource`` with ``actions=("create",)``,
 the same address, ``module``, ``index``, ``after`` shape and ``references``
@@ -23,14 +24,23 @@ from pathlib import Path
 from typing import Any
 
 from natpolicy.hcl.expr import Context, evaluate
+from natpolicy.hcl.files import ParseMemo
 from natpolicy.hcl.instances import ModuleInstance, Shared, instance_key, iter_instances
-from natpolicy.hcl.modules import TF_SUFFIXES, FileSource, ModuleConfig, is_local_source, module_source
+from natpolicy.hcl.lifecycle import Lifecycle, lifecycle_of
+from natpolicy.hcl.modules import TF_SUFFIXES, FileSource, ModuleConfig, Overlay, is_local_source, module_source
 from natpolicy.hcl.parse import ParseCache, gc_paused, parse_expression, parse_text
+from natpolicy.loaders.inputs import has_terraform_files  # noqa: F401  (re-exported)
+from natpolicy.loaders.inputs import repository_top as repository_of
 from natpolicy.model import Resource, SourceLocation
 
-__all__ = ["HclResult", "load_hcl", "find_roots", "has_terraform_files", "parse_var_flags"]
+__all__ = ["HclResult", "BlockKey", "load_hcl", "find_roots", "has_terraform_files", "parse_var_flags"]
 
 _SKIP_DIRS = frozenset({".terraform", ".git", "node_modules", ".terragrunt-cache"})
+
+
+# (origin, config address): two roots calling the same module have the same
+# addresses, yet each its own `module` blocks (and skip comments in them).
+BlockKey = tuple[str, str]
 
 
 @dataclass
@@ -38,16 +48,11 @@ class HclResult:
     resources: list[Resource] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # "path:line: message"; those files are skipped
     notes: list[str] = field(default_factory=list)  # remote modules not scanned, and similar
-    blocks: dict[str, SourceLocation] = field(default_factory=dict)  # config address -> block
+    blocks: dict[BlockKey, SourceLocation] = field(default_factory=dict)  # (root, config address) -> block
     verbose_notes: list[str] = field(default_factory=list)  # what the evaluator did not understand
     roots: list[str] = field(default_factory=list)  # display paths of the root modules loaded
-
-
-def has_terraform_files(directory: Path) -> bool:
-    try:
-        return any(p.suffix in TF_SUFFIXES and p.is_file() for p in directory.iterdir())
-    except OSError:
-        return False
+    unparsed: list[str] = field(default_factory=list)  # display paths of files that did not parse
+    lifecycle: Lifecycle = field(default_factory=Lifecycle)  # moved / removed blocks, per module
 
 
 def find_roots(directory: Path, files: FileSource | None = None) -> list[Path]:
@@ -67,7 +72,7 @@ def _find_roots(directory: Path, files: FileSource | None) -> list[Path]:
         if any(n.endswith(TF_SUFFIXES) for n in names):
             found.append(Path(current))
     called: set[Path] = set()
-    source_files = files or FileSource(cache=ParseCache())
+    source_files = files or FileSource(cache=ParseCache(), boundary=[repository_of(directory) or directory])
     source_files.prefetch(f for folder in found for f in source_files.config_files(folder))
     for folder in found:
         for file in source_files.config_files(folder):
@@ -81,20 +86,25 @@ def _find_roots(directory: Path, files: FileSource | None) -> list[Path]:
 
 
 def load_hcl(paths: Sequence[Path], *, variables: Mapping[str, str] | None = None, var_files: Sequence[Path] = (),
-             display_root: Path | None = None, text_overrides: Mapping[Path, str | None] | None = None,
-             only_overrides: bool = False, cache_dir: Path | None | str = "default") -> HclResult:
+             display_root: Path | None = None, text_overrides: Mapping[Path, str | None] | Overlay | None = None,
+             only_overrides: bool = False, cache_dir: Path | None | str = "default",
+             parse_memo: ParseMemo | None = None) -> HclResult:
     """Load each root module (a directory, or the directory of a ``.tf`` file).
 
     ``cache_dir``: where parse trees are cached ("default": the user's cache
     directory, honouring ``NATPOLICY_CACHE_DIR``/``NATPOLICY_NO_CACHE``; ``None``: no cache).
+    ``parse_memo``: shared between loads of two revisions, so unchanged files are decoded once.
+    Symbolic links leading out of the repository (or, outside git, out of the
+    root) are skipped with a note: a scan must not read, or quote, files elsewhere.
     """
     with gc_paused():
-        return _load_hcl(paths, variables, var_files, display_root, text_overrides, only_overrides, cache_dir)
+        return _load_hcl(paths, variables, var_files, display_root, text_overrides, only_overrides, cache_dir,
+                         parse_memo)
 
 
 def _load_hcl(paths: Sequence[Path], variables: Mapping[str, str] | None, var_files: Sequence[Path],
-              display_root: Path | None, text_overrides: Mapping[Path, str | None] | None,
-              only_overrides: bool, cache_dir: Path | None | str) -> HclResult:
+              display_root: Path | None, text_overrides: Mapping[Path, str | None] | Overlay | None,
+              only_overrides: bool, cache_dir: Path | None | str, parse_memo: ParseMemo | None) -> HclResult:
     base = Path(os.path.abspath(display_root or Path.cwd()))
 
     def display(path: Path) -> str:
@@ -105,7 +115,10 @@ def _load_hcl(paths: Sequence[Path], variables: Mapping[str, str] | None, var_fi
             return Path(full).as_posix()
         return Path(rel).as_posix()
 
-    files = FileSource(dict(text_overrides or {}), only_overrides, display, cache=ParseCache(cache_dir))
+    boundary = [repository_of(Path(p)) or Path(p if Path(p).is_dir() else Path(p).parent) for p in paths]
+    overlay = text_overrides if isinstance(text_overrides, Overlay) else Overlay(text_overrides)
+    files = FileSource(overlay, only_overrides, display, cache=ParseCache(cache_dir), parse_memo=parse_memo,
+                       boundary=boundary)
     result = HclResult()
     roots: list[Path] = []
     for path in paths:
@@ -128,6 +141,9 @@ def _load_hcl(paths: Sequence[Path], variables: Mapping[str, str] | None, var_fi
         values = _root_variables(root, files, variables or {}, var_files, var_errors)
         _load_root(root, files, values, display, result)
     result.errors[:0] = var_errors
+    result.unparsed = list(files.unparsed)
+    result.notes.extend(f"{link}: a symbolic link leading out of the repository (or the scanned folder); not read"
+                        for link in files.skipped_links)
     result.notes = sorted(set(result.notes))
     result.verbose_notes = sorted(set(result.verbose_notes))
     return result
@@ -156,7 +172,10 @@ def _load_root(root: Path, files: FileSource, values: dict[str, Any],
                     display=display, root_dir=root)
     top = ModuleInstance(config, "", shared, root_values=values)
 
-    _record_blocks(config, result)
+    _record_blocks(config, origin, result)
+    found = lifecycle_of(config.walk(), files.read, origin)
+    result.lifecycle.moves.extend(found.moves)
+    result.lifecycle.forgotten.extend(found.forgotten)
     memo: dict[Any, dict[str, Any]] = {}  # per-block facts; blocks live as long as this load
     instances = list(iter_instances(top))
     for module in instances:
@@ -178,13 +197,13 @@ def _load_root(root: Path, files: FileSource, values: dict[str, Any],
         module.close()
 
 
-def _record_blocks(config: ModuleConfig, result: HclResult) -> None:
+def _record_blocks(config: ModuleConfig, origin: str, result: HclResult) -> None:
     for module in config.walk():
         for block in module.resources:
             local = f"data.{block.labels[0]}.{block.labels[1]}" if block.type == "data" else f"{block.labels[0]}.{block.labels[1]}"
-            result.blocks.setdefault(module.prefix + local, _location(block))
+            result.blocks.setdefault((origin, module.prefix + local), _location(block))
         for name, block in module.module_calls.items():
-            result.blocks.setdefault(f"{module.prefix}module.{name}", _location(block))
+            result.blocks.setdefault((origin, f"{module.prefix}module.{name}"), _location(block))
 
 
 def _location(block: Any) -> SourceLocation:
@@ -308,11 +327,7 @@ def _all_expressions(body: Any) -> list[Any]:
 
 def _repo_root(start: Path) -> Path:
     """The enclosing git work tree (``file()`` may read inside it), else ``start``."""
-    current = Path(os.path.abspath(start))
-    for folder in (current, *current.parents):
-        if (folder / ".git").exists():
-            return folder
-    return current
+    return repository_of(start) or Path(os.path.abspath(start))
 
 
 # ---------------------------------------------------------------- variables
@@ -321,7 +336,7 @@ def _root_variables(root: Path, files: FileSource, cli_vars: Mapping[str, str], 
     """Values for root variables, in Terraform's order of precedence (later wins)."""
     values: dict[str, Any] = {}
     auto = [root / "terraform.tfvars"]
-    auto += sorted(p for p in _list_dir(root, files) if p.name.endswith(".auto.tfvars"))
+    auto += sorted(p for p in files.list_dir(root) if p.name.endswith(".auto.tfvars"))
     for path in auto:
         text = files.read(path)
         if text is not None:
@@ -335,23 +350,6 @@ def _root_variables(root: Path, files: FileSource, cli_vars: Mapping[str, str], 
     for name, raw in cli_vars.items():
         values[name] = _cli_value(raw)
     return values
-
-
-def _list_dir(root: Path, files: FileSource) -> list[Path]:
-    found: set[Path] = set()
-    if not files.only_overrides:
-        try:
-            found |= {p for p in root.iterdir() if p.is_file()}
-        except OSError:
-            pass
-    normal = Path(os.path.abspath(root))
-    for path, text in files.overrides.items():
-        if path.parent == normal:
-            if text is None:
-                found.discard(path)
-            else:
-                found.add(path)
-    return sorted(found)
 
 
 def _tfvars(text: str, display: str, errors: list[str]) -> dict[str, Any]:

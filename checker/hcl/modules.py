@@ -8,7 +8,6 @@ sharing the parsed files. Reference resolution (``aws_vpc.main.id`` ->
 """
 from __future__ import annotations
 
-import marshal
 import os
 import weakref
 from collections.abc import Callable, Iterable
@@ -16,142 +15,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from natpolicy.hcl.expr import traversals
-from natpolicy.hcl.parse import (
-    Attribute, Block, ParseCache, ParsedFile, decode_tree, encode_tree, file_from_tree, gc_paused, parse_text, slim,
-)
+from natpolicy.hcl.files import TF_SUFFIXES, FileSource, Overlay
+from natpolicy.hcl.parse import Attribute, Block
 
-__all__ = ["ModuleConfig", "FileSource", "is_local_source", "TF_SUFFIXES"]
+__all__ = ["ModuleConfig", "FileSource", "Overlay", "is_local_source", "TF_SUFFIXES"]
 
-TF_SUFFIXES = (".tf", ".tofu")
 _MAX_DEPTH = 32
 
 
 def is_local_source(source: str) -> bool:
     return source.startswith(("./", "../", ".\\", "..\\")) or source in (".", "..")
-
-
-class FileSource:
-    """Reads configuration files, from disk or from given texts.
-
-    ``overrides`` maps a path to its text (staged content, a git revision);
-    ``None`` as text means the file does not exist. With ``only_overrides``
-    the disk is not consulted at all, so a whole revision can be checked.
-    Parses are memoised per file, so a module called many times is parsed once.
-    """
-
-    def __init__(self, overrides: dict[Path, str | None] | None = None, only_overrides: bool = False,
-                 display: Callable[[Path], str] = lambda p: p.as_posix(),
-                 cache: ParseCache | None | str = "default") -> None:
-        self.overrides = {Path(os.path.abspath(k)): v for k, v in (overrides or {}).items()}
-        self.only_overrides = only_overrides
-        self.display = display
-        # "default": the user's parse cache (keyed by content, so git revisions share it too).
-        self.cache = ParseCache() if cache == "default" else cache
-        self._parsed: dict[Path, ParsedFile] = {}
-
-    def read(self, path: Path) -> str | None:
-        path = Path(os.path.abspath(path))
-        if path in self.overrides:
-            return self.overrides[path]
-        if self.only_overrides:
-            return None
-        try:
-            return path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
-            return None
-
-    def config_files(self, directory: Path) -> list[Path]:
-        """The module's ``.tf``/``.tofu`` files; ``x.tofu`` replaces ``x.tf`` (OpenTofu)."""
-        directory = Path(os.path.abspath(directory))
-        names: set[Path] = set()
-        if not self.only_overrides:
-            try:
-                names |= {p for p in directory.iterdir() if p.suffix in TF_SUFFIXES and p.is_file()}
-            except OSError:
-                pass
-        for path, text in self.overrides.items():
-            if path.parent == directory and path.suffix in TF_SUFFIXES:
-                if text is None:
-                    names.discard(path)
-                else:
-                    names.add(path)
-        tofu_stems = {p.stem for p in names if p.suffix == ".tofu"}
-        return sorted(p for p in names if p.suffix == ".tofu" or p.stem not in tofu_stems)
-
-    def has_config(self, directory: Path) -> bool:
-        return bool(self.config_files(directory))
-
-    def parse(self, path: Path) -> ParsedFile:
-        path = Path(os.path.abspath(path))
-        parsed = self._parsed.get(path)
-        if parsed is None:
-            text = self.read(path)
-            display = self.display(path)
-            parsed = (parse_text(text, display, self.cache) if text is not None
-                      else ParsedFile(display, None, f"{display}:1: cannot read file"))
-            self._parsed[path] = parsed
-        return parsed
-
-    def prefetch(self, paths: Iterable[Path]) -> None:
-        """Parse a large batch of uncached files in parallel, ahead of need.
-
-        Worker processes cost ~0.1 s each to start, so they are used only for
-        many files not yet in the cache; their trees come back as compact
-        bytes and go into the cache. Anything else is left to be parsed (or
-        loaded from the cache) lazily, when a module actually needs it.
-        """
-        # Measured on 2 CPUs (benchmarks/RESULTS-hcl.md): from 1.5x faster than serial
-        # (idle machine) to 1.6x slower (other jobs on the CPUs); so only with spare cores.
-        cpus = os.cpu_count() or 1
-        if cpus < PARALLEL_MIN_CPUS:
-            return
-        workers = min(max(cpus - 1, 2), 4)
-        pending: list[tuple[Path, str]] = []
-        for path in paths:
-            path = Path(os.path.abspath(path))
-            if path in self._parsed:
-                continue
-            text = self.read(path)
-            if text is not None and (self.cache is None or not self.cache.has(text)):
-                pending.append((path, text))
-        if len(pending) < PARALLEL_MIN_FILES or sum(len(t) for _, t in pending) < PARALLEL_MIN_BYTES:
-            return
-        for (path, text), encoded in zip(pending, _parse_in_pool([t for _, t in pending], workers)):
-            if encoded is None:
-                continue  # a syntax error: parse() reports it, with its line, when needed
-            tree = decode_tree(marshal.loads(encoded))
-            if self.cache is not None:
-                self.cache.put(text, tree)
-            self._parsed[path] = file_from_tree(tree, self.display(path))
-
-
-PARALLEL_MIN_FILES = 48
-PARALLEL_MIN_CPUS = 4
-PARALLEL_MIN_BYTES = 64 * 1024
-
-
-def _parse_one(text: str) -> bytes | None:
-    """Worker: parse one file; the tree travels back as marshal bytes (far cheaper than pickled objects)."""
-    import hcl2
-    from lark.exceptions import LarkError
-
-    try:
-        with gc_paused():
-            return marshal.dumps(encode_tree(slim(hcl2.parses_to_tree(text))))
-    except (LarkError, RecursionError, ValueError):
-        return None
-
-
-def _parse_in_pool(texts: list[str], workers: int) -> list[bytes | None]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
-            return list(pool.map(_parse_one, texts, chunksize=max(1, len(texts) // (workers * 4))))
-    except (OSError, RuntimeError):  # no processes allowed here: parse serially
-        return [None] * len(texts)
 
 
 @dataclass
@@ -171,6 +44,8 @@ class ModuleConfig:
     declared: set[str] = field(default_factory=set)  # "aws_vpc.main", "data.aws_ami.x"
     declared_types: set[str] = field(default_factory=set)  # managed resource types: "aws_vpc"
     errors: list[str] = field(default_factory=list)
+    # `moved` and `removed` blocks, with the file holding each (their addresses are read from its text).
+    lifecycle: list[tuple[Path, Block]] = field(default_factory=list)
     _memo: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)  # resolve() and sensitivity
 
     @property
@@ -193,6 +68,7 @@ class ModuleConfig:
                 config.errors.append(parsed.error)
             if parsed.body is not None:
                 config._add(parsed.body.blocks)
+                config.lifecycle.extend((file, b) for b in parsed.body.blocks if b.type in ("moved", "removed"))
         if len(path) < _MAX_DEPTH:
             here = seen | {Path(os.path.abspath(directory))}
             for name, block in config.module_calls.items():

@@ -12,16 +12,19 @@ import marshal
 import os
 import sys
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from lark import Token, Tree
 
+from natpolicy.errors import NatpolicyError
+
 __all__ = ["Attribute", "Block", "Body", "ParsedFile", "ParseCache", "parse_text", "body_of", "parse_expression",
-           "encode_tree", "decode_tree", "file_from_tree", "slim", "gc_paused"]
+           "encode_tree", "decode_tree", "file_from_tree", "slim", "gc_paused", "tree_parser", "HclParserMissing"]
 
 
 @dataclass(slots=True)
@@ -54,21 +57,69 @@ class ParsedFile:
     error: str | None = None  # "path:line: message" when the file does not parse
 
 
+class HclParserMissing(NatpolicyError):
+    """The ``hcl2`` module is not python-hcl2 8.x (Checkov's bc-python-hcl2 has the same name)."""
+
+
+@lru_cache(maxsize=1)
+def tree_parser() -> Callable[[str], Any]:
+    """python-hcl2's ``parses_to_tree``, or a one-line error naming what is installed instead.
+
+    natpolicy installed with ``--no-deps`` into Checkov's environment finds
+    bc-python-hcl2, which is also imported as ``hcl2`` but has no
+    ``parses_to_tree``: without this check HCL input would die with an
+    AttributeError. Plan input never needs it.
+    """
+    try:
+        import hcl2
+    except ImportError:
+        raise HclParserMissing(f"HCL input needs {_NEEDED}, which is not installed; plan JSON input works "
+                               "without it") from None
+    parse = getattr(hcl2, "parses_to_tree", None)
+    if not callable(parse):
+        raise HclParserMissing(f"HCL input needs {_NEEDED}, but the `hcl2` module here comes from "
+                               f"{_distribution_of(hcl2)}, which has no parses_to_tree (Checkov's "
+                               "bc-python-hcl2 is imported as `hcl2` too); install natpolicy in its own environment. "
+                               "Plan JSON input works without it") from None
+    return parse  # type: ignore[no-any-return]
+
+
+_NEEDED = "python-hcl2 8.x (`pip install 'python-hcl2>=8.1,<9'`)"
+
+
+def _distribution_of(module: Any) -> str:
+    """The installed distribution that holds ``module`` (by where its files are), e.g. "bc-python-hcl2 0.4.3"."""
+    from importlib import metadata
+
+    origin = getattr(module, "__file__", None)
+    if not origin:
+        return "an unknown package"
+    package = Path(origin).resolve().parent
+    for dist in metadata.distributions(path=[str(package.parent)]):
+        top = (dist.read_text("top_level.txt") or "").split()
+        files = [str(f) for f in dist.files or ()]
+        if package.name in top or any(f.startswith(f"{package.name}/") for f in files):
+            return f"{dist.metadata['Name']} {dist.version}"
+    return f"an unknown package at {package}"
+
+
 def parse_text(text: str, display: str, cache: ParseCache | None = None) -> ParsedFile:
     """Parse one file; a syntax error becomes ``error``, never an exception."""
-    import hcl2
     from lark.exceptions import LarkError, UnexpectedInput
 
+    parse = tree_parser()
     try:
         with gc_paused():
             tree = cache.get(text) if cache is not None else None
             if tree is None:
-                tree = slim(hcl2.parses_to_tree(text))
+                tree = slim(parse(text))
                 if cache is not None:
                     cache.put(text, tree)
     except UnexpectedInput as exc:
         line = getattr(exc, "line", None)
         line = line if isinstance(line, int) and line > 0 else 1
+        # "Unexpected end of input" is reported past the last line; point at the last one.
+        line = min(line, max(1, len(text.splitlines())))
         return ParsedFile(display, None, f"{display}:{line}: syntax error: {_describe(exc)}")
     except (LarkError, RecursionError, ValueError) as exc:
         return ParsedFile(display, None, f"{display}:1: syntax error: {type(exc).__name__}")
@@ -83,14 +134,27 @@ def file_from_tree(tree: Any, display: str) -> ParsedFile:
     return ParsedFile(display, body)
 
 
+# Longer tokens are not quoted: a syntax error must not copy a file's contents
+# (a secret in a mistyped file, say) into a report that may be uploaded.
+_QUOTE_MAX = 20
+
+
 def _describe(exc: Exception) -> str:
     token = getattr(exc, "token", None)
-    if token is not None and str(token).strip():
-        return f"unexpected {str(token).strip()[:40]!r}"
+    if token is not None and getattr(token, "type", "") != "$END" and str(token).strip():
+        return f"unexpected {_shown(str(token))}"
     char = getattr(exc, "char", None)
     if char:
-        return f"unexpected character {char!r}"
+        return f"unexpected character {_shown(str(char))}"
     return "unexpected end of input" if "$END" in str(exc) else "invalid syntax"
+
+
+def _shown(text: str) -> str:
+    """The first line of a token, quoted and escaped, if it is short; else only its length."""
+    first = text.strip().splitlines()[0].strip() if text.strip() else text
+    if len(first) > _QUOTE_MAX:
+        return f"text ({len(first)} characters, not shown)"
+    return ascii(first)  # quoted, with control and non-ASCII characters escaped
 
 
 def _name(node: Any) -> str:
@@ -142,13 +206,13 @@ def _end_line(node: Tree) -> int:
 
 def parse_expression(text: str) -> Any | None:
     """The tree of one expression given as text (``--var`` values, heredoc templates)."""
-    import hcl2
     from lark.exceptions import LarkError
 
+    parse = tree_parser()
     if "\n" in text and not text.lstrip().startswith("<<"):
         text = text.replace("\r\n", "\n")
     try:
-        tree = slim(hcl2.parses_to_tree(f"__natpolicy_value = {text}\n"))
+        tree = slim(parse(f"__natpolicy_value = {text}\n"))
     except (LarkError, RecursionError, ValueError):
         return None
     body = body_of(tree.children[0])

@@ -1,4 +1,18 @@
-"""Turns the paths given on the command line into one ``ResourceModel``."""
+"""Turns the paths given on the command line into one ``ResourceModel``.
+
+What a path is read as:
+
+* a plan JSON file (or ``-``): a plan;
+* a ``.tf``/``.tofu``/``.tfvars`` file, or a folder holding ``.tf``/``.tofu``
+  files: that Terraform root, as HCL. Plan JSON files in such a folder are
+  not read (a note names them): a plan kept beside the code says nothing
+  about the code being committed. Pass a plan file itself to check it;
+* any other folder: the plan JSON files in it, else the Terraform roots below it.
+
+Paths in findings are relative to the top of the git repository holding
+them (SARIF's ``%SRCROOT%``, where GitHub looks them up), else to the
+current directory.
+"""
 from __future__ import annotations
 
 import os
@@ -9,30 +23,75 @@ from natpolicy.errors import InputError
 from natpolicy.loaders.plan_json import load_plan
 from natpolicy.model import Resource, ResourceModel
 
+_PLAN_MARKERS = (b'"format_version"', b'"planned_values"', b'"resource_changes"')
+_CHUNK = 1 << 20
+# Defined here, not in natpolicy.hcl: a plan-only run must not import the HCL
+# stack (lark and the grammar cost about 0.1 s of every run).
+TF_SUFFIXES = (".tf", ".tofu")
+
+
+def has_terraform_files(directory: Path) -> bool:
+    """Does ``directory`` itself hold ``.tf``/``.tofu`` files (a Terraform module)?"""
+    try:
+        return any(p.suffix in TF_SUFFIXES and p.is_file() for p in directory.iterdir())
+    except OSError:
+        return False
+
+
+def repository_top(path: Path) -> Path | None:
+    """The git work tree holding ``path`` (the nearest folder upward with a ``.git`` entry)."""
+    current = Path(os.path.abspath(path))
+    for folder in (current, *current.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def display_root(path: str | Path) -> Path:
+    """What display paths of ``path`` are relative to: its repository's top, else the current directory."""
+    if str(path) == "-":
+        return repository_top(Path.cwd()) or Path.cwd()
+    return repository_top(Path(path)) or Path(os.path.abspath(Path.cwd()))
+
 
 def display_path(path: str) -> str:
-    """Repository-relative POSIX path when possible (SARIF wants relative URIs)."""
+    """Repository-relative POSIX path when possible (SARIF wants URIs relative to the repository)."""
     if path == "-":
         return "<stdin>"
+    full = Path(os.path.abspath(path))
+    base = repository_top(full) or Path(os.path.abspath(Path.cwd()))
     try:
-        return Path(os.path.relpath(Path(path).resolve(), Path.cwd().resolve())).as_posix()
+        return Path(os.path.relpath(full, base)).as_posix()
     except ValueError:  # another drive on Windows
-        return Path(path).as_posix()
+        return full.as_posix()
 
 
 def plan_files_in(directory: Path) -> list[Path]:
     """JSON files in ``directory`` (not recursive) that look like plans."""
-    found = []
-    for candidate in sorted(directory.glob("*.json")):
-        try:
-            with candidate.open("rb") as fh:
-                head = fh.read(4096)
-        except OSError:
-            continue
-        text = head.decode("utf-8", "ignore") if not head.startswith((b"\xff\xfe", b"\xfe\xff")) else head.decode("utf-16", "ignore")
-        if '"format_version"' in text or '"planned_values"' in text or '"resource_changes"' in text:
-            found.append(candidate)
-    return found
+    return [candidate for candidate in sorted(directory.glob("*.json")) if looks_like_plan(candidate)]
+
+
+def looks_like_plan(path: Path) -> bool:
+    """Does the file hold a Terraform plan's top-level keys anywhere?
+
+    Not only in its first kilobytes: ``json.dumps(sort_keys=True)`` puts
+    ``configuration`` (which can be megabytes) before ``format_version``.
+    """
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(2)
+            if head in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 (PowerShell's `>`): decode it whole
+                text = (head + fh.read()).decode("utf-16", "ignore").encode("utf-8")
+                return any(marker in text for marker in _PLAN_MARKERS)
+            tail = head
+            while chunk := fh.read(_CHUNK):
+                window = tail + chunk
+                if any(marker in window for marker in _PLAN_MARKERS):
+                    return True
+                tail = window[-32:]  # a marker split across two chunks
+            return any(marker in tail for marker in _PLAN_MARKERS)
+    except OSError:
+        return False
 
 
 def load_inputs(paths: Iterable[str], *, source_root: str | None = None, variables: Iterable[str] = (),
@@ -43,18 +102,30 @@ def load_inputs(paths: Iterable[str], *, source_root: str | None = None, variabl
     HCL syntax errors land in ``facts["load_errors"]`` (exit 2), or in
     ``facts["load_notes"]`` with ``skip_invalid``; remote modules in notes.
     """
-    from natpolicy.hcl.loader import find_roots, parse_var_flags
-
+    paths = list(paths)
     model = ResourceModel()
     origins: list[str] = []
+    notes: list[str] = []
     hcl_paths: list[Path] = []
     plan_resources: list[Resource] = []
+    plan_origins: list[str] = []
     for path in paths:
         if path != "-" and Path(path).is_dir():
-            plans = plan_files_in(Path(path))
+            directory = Path(path)
+            if has_terraform_files(directory):
+                hcl_paths.append(directory)
+                ignored = plan_files_in(directory)
+                if ignored:
+                    names = ", ".join(display_path(str(p)) for p in ignored)
+                    notes.append(f"{names}: not checked; {path} holds Terraform files, so it is checked as HCL "
+                                 "(pass a plan file itself to check the plan)")
+                continue
+            plans = plan_files_in(directory)
             if not plans:
-                if find_roots(Path(path)):
-                    hcl_paths.append(Path(path))
+                from natpolicy.hcl.loader import find_roots
+
+                if find_roots(directory):
+                    hcl_paths.append(directory)
                     continue
                 raise InputError(path, "directory holds no Terraform plan JSON (expected `terraform show -json` output) "
                                        "and no Terraform .tf files")
@@ -72,17 +143,22 @@ def load_inputs(paths: Iterable[str], *, source_root: str | None = None, variabl
                 model.add(res)
                 plan_resources.append(res)
             origins.append(origin)
+            plan_origins.append(target)
     if plan_resources:
-        _map_plan_sources(plan_resources, source_root)
+        notes.extend(_map_plan_sources(plan_resources, source_root))
+        notes.extend(_outside_repository(plan_origins, plan_resources))
     if diff_base is not None and not hcl_paths:
         from natpolicy.errors import UsageError
 
         raise UsageError("--diff-base compares Terraform directories (HCL); a plan already shows its deletions")
+    root = display_root(hcl_paths[0] if hcl_paths else (paths[0] if paths else "."))
+    model.facts["display_root"] = str(root)
     if hcl_paths:
         from natpolicy.gitdiff import load_compared
-        from natpolicy.hcl.loader import load_hcl
+        from natpolicy.hcl.loader import load_hcl, parse_var_flags
 
-        hcl_args = dict(variables=parse_var_flags(variables), var_files=[Path(f) for f in var_files])
+        hcl_args = dict(variables=parse_var_flags(variables), var_files=[Path(f) for f in var_files],
+                        display_root=root)
         # In a git repository the base revision shows what the configuration deletes.
         result = load_compared(hcl_paths, base=diff_base, staged=staged, **hcl_args) or load_hcl(hcl_paths, **hcl_args)
         model.facts["source_texts"] = getattr(result, "texts", {})
@@ -91,24 +167,48 @@ def load_inputs(paths: Iterable[str], *, source_root: str | None = None, variabl
         origins.extend(result.roots)
         errors_key = "load_notes" if skip_invalid else "load_errors"
         model.facts.setdefault(errors_key, []).extend(result.errors)
-        model.facts.setdefault("load_notes", []).extend(result.notes)
+        notes.extend(result.notes)
         model.facts["verbose_notes"] = result.verbose_notes
         model.facts["hcl_blocks"] = result.blocks
+    model.facts.setdefault("load_notes", []).extend(notes)
     model.facts["origins"] = origins
     return model
 
 
-def _map_plan_sources(resources: list[Resource], source_root: str | None) -> None:
+def _map_plan_sources(resources: list[Resource], source_root: str | None) -> list[str]:
     """``--source-root``, or a working directory holding the plan's configuration."""
-    from natpolicy.hcl.loader import has_terraform_files
+    if source_root is None and not has_terraform_files(Path.cwd()):
+        return []  # nothing to map to: the HCL stack is not even imported
+    from natpolicy.hcl.parse import HclParserMissing
     from natpolicy.sourcemap import map_to_source
 
     if source_root is not None:
         if not Path(source_root).is_dir():
             raise InputError(source_root, "--source-root is not a directory")
         map_to_source(resources, Path(source_root), display=lambda p: display_path(str(p)))
-    elif has_terraform_files(Path.cwd()):
-        map_to_source(resources, Path.cwd(), display=lambda p: display_path(str(p)), require_majority=True)
+    else:
+        try:
+            map_to_source(resources, Path.cwd(), display=lambda p: display_path(str(p)), require_majority=True)
+        except HclParserMissing as exc:
+            # Not asked for: the plan is checked all the same, on the plan's lines.
+            return [f"findings stay on the plan's lines: {exc}"]
+    return []
 
 
-__all__ = ["load_inputs", "display_path", "plan_files_in"]
+def _outside_repository(plans: list[str], resources: list[Resource]) -> list[str]:
+    """A note for plans outside the repository being worked in whose findings may point into them."""
+    top = repository_top(Path.cwd())
+    if top is None:
+        return []
+    notes = []
+    for plan in dict.fromkeys(plans):
+        if plan == "-" or repository_top(Path(plan)) == top:
+            continue
+        shown = display_path(plan)
+        if any(r.origin == shown and r.location is not None and r.location.path == shown for r in resources):
+            notes.append(f"{shown} is outside the git repository {top.as_posix()}: findings located in it keep "
+                         "this path, which code scanning cannot show in the repository")
+    return notes
+
+
+__all__ = ["load_inputs", "display_path", "display_root", "plan_files_in", "looks_like_plan", "repository_top"]
