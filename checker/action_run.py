@@ -1,6 +1,6 @@
 """The check step of the composite GitHub Action (``action.yml``).
 
-``python -m natpolicy.action_run`` reads the action's inputs from ``INPUT_*``
+``python -I -m natpolicy.action_run`` reads the action's inputs from ``INPUT_*``
 environment variables (action.yml passes each one through ``env:``, never
 into shell text, so an input can hold quotes, ``$( )`` or newlines safely),
 runs ``natpolicy check`` once, and from that one run writes:
@@ -10,18 +10,27 @@ runs ``natpolicy check`` once, and from that one run writes:
 - the job summary, appended to ``$GITHUB_STEP_SUMMARY``, when ``summary`` is true;
 - the step outputs ``sarif-file``, ``findings`` and ``failed`` to ``$GITHUB_OUTPUT``.
 
+The terminal report quotes the plan (addresses, for_each keys, messages), and
+the runner reads any log line that starts with ``::`` as a workflow command.
+So the report is printed between ``::stop-commands::<random token>`` and
+``::<token>::``, which turns command processing off; the annotations, which
+natpolicy itself escaped, come after it.
+
 Exit status: that of ``natpolicy check`` — 1 when a finding is at or above
 ``fail-on`` (the input, else the config file's, else low), whatever was
-reported; 2 on input errors. ``soft-fail`` turns 1 into 0 but never 2: a gate
-that could not read its input must not pass. The step applies ``soft-fail``
-itself rather than passing ``--soft-fail``, so that ``failed`` still says
-whether the gate tripped and a later step can act on it.
+reported; 2 on input errors, with one ``::error`` annotation saying why.
+``soft-fail`` turns 1 into 0 but never 2: a gate that could not read its input
+must not pass. The step applies ``soft-fail`` itself rather than passing
+``--soft-fail``, so that ``failed`` still says whether the gate tripped and a
+later step can act on it.
 """
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
+import secrets
 import sys
 import tempfile
 import uuid
@@ -29,6 +38,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 SEVERITIES = ("low", "medium", "high", "critical")
+# Each action input and the environment variable action.yml passes it in
+# (the runner's own naming: INPUT_ + upper case, `-` -> `_`).
+INPUT_NAMES = ("path", "source-root", "policy", "config", "fail-on", "soft-fail", "sarif-file", "category",
+               "annotations", "summary", "baseline")
+INPUT_ENV = {name: "INPUT_" + name.upper().replace("-", "_") for name in INPUT_NAMES}
+ERROR_PREFIX = "natpolicy: error: "
 
 
 class ActionInputError(Exception):
@@ -40,8 +55,12 @@ def main(env: Mapping[str, str] | None = None) -> int:
     try:
         inputs = read_inputs(env)
     except ActionInputError as exc:
-        print(f"::error title=natpolicy action::{_escape(str(exc))}", flush=True)
+        print(command("error", str(exc)), flush=True)
         return 2
+    if not str(inputs["sarif-file"]).lower().endswith(".sarif"):
+        print(command("warning", f"input `sarif-file` is {inputs['sarif-file']!r}: keep the .sarif extension, "
+                                 "upload-sarif looks for *.sarif files (and some versions skipped others)"),
+              flush=True)
 
     workdir = Path(tempfile.mkdtemp(prefix="natpolicy-", dir=env.get("RUNNER_TEMP") or None))
     report_json = workdir / "report.json"
@@ -52,15 +71,15 @@ def main(env: Mapping[str, str] | None = None) -> int:
     with contextlib.suppress(OSError):  # if it fails, natpolicy says so when writing
         Path(str(inputs["sarif-file"])).parent.mkdir(parents=True, exist_ok=True)
 
-    from natpolicy.cli import main as natpolicy
-
-    sys.stdout.flush()
-    code = natpolicy(argv)
-    sys.stdout.flush()
+    code, stderr = _run_quoted(argv)
 
     report = _read_json(report_json)
     if inputs["annotations"] and annotations.is_file():
         sys.stdout.write(annotations.read_text(encoding="utf-8"))
+    if code == 2 and not (inputs["annotations"] and report):
+        # Say why in an annotation too: the log line alone is easy to miss.
+        for message in _error_messages(report, stderr):
+            print(command("error", message))
     soft_passed = code == 1 and bool(inputs["soft-fail"])
     if inputs["summary"] and summary.is_file() and env.get("GITHUB_STEP_SUMMARY"):
         text = summary.read_text(encoding="utf-8")
@@ -69,10 +88,11 @@ def main(env: Mapping[str, str] | None = None) -> int:
         with open(env["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:
             fh.write(text + "\n")
 
-    findings = int(report["summary"]["findings"]) if report else 0  # type: ignore[index,call-overload]
     outputs = {
-        "sarif-file": inputs["sarif-file"] if Path(inputs["sarif-file"]).is_file() and report else "",
-        "findings": str(findings),
+        "sarif-file": str(inputs["sarif-file"]) if report and Path(str(inputs["sarif-file"])).is_file() else "",
+        # No report: natpolicy stopped on an input error and counted nothing,
+        # which is not the same as counting zero.
+        "findings": str(report["summary"]["findings"]) if report else "",  # type: ignore[index]
         "failed": "true" if code != 0 else "false",
     }
     if env.get("GITHUB_OUTPUT"):
@@ -81,28 +101,51 @@ def main(env: Mapping[str, str] | None = None) -> int:
     return 0 if soft_passed else code
 
 
+def _run_quoted(argv: list[str]) -> tuple[int, str]:
+    """Run ``natpolicy check`` with workflow commands off; return its exit code and stderr."""
+    from natpolicy.cli import main as natpolicy
+
+    token = secrets.token_hex(16)  # unguessable, so the plan cannot print it to resume early
+    print(f"::stop-commands::{token}", flush=True)
+    captured = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(captured):
+            code = natpolicy(argv)
+    finally:
+        # natpolicy's stderr (its one-line errors quote paths and plan text)
+        # goes to stdout, inside the quiet window: the runner reads stdout and
+        # stderr through two pipes, so a line written to stderr now could be
+        # read after the resume line below and run as a command.
+        sys.stdout.write(captured.getvalue())
+        print(f"::{token}::", flush=True)
+    return code, captured.getvalue()
+
+
 def read_inputs(env: Mapping[str, str]) -> dict[str, object]:
-    paths = _lines(env.get("INPUT_PATH", ""))
+    def raw(name: str) -> str:
+        return env.get(INPUT_ENV[name], "")
+
+    paths = _lines(raw("path"))
     if not paths:
         raise ActionInputError("input `path` is empty: give plan JSON files or directories, one per line")
-    fail_on = env.get("INPUT_FAIL_ON", "").strip().lower()
+    fail_on = raw("fail-on").strip().lower()
     if fail_on and fail_on not in SEVERITIES:
         raise ActionInputError(f"input `fail-on` is {fail_on!r}; use one of {', '.join(SEVERITIES)}")
-    sarif_file = env.get("INPUT_SARIF_FILE", "").strip() or "natpolicy.sarif"
+    sarif_file = raw("sarif-file").strip() or "natpolicy.sarif"
     if "\n" in sarif_file:
         raise ActionInputError("input `sarif-file` must be one path")
     return {
         "path": paths,
-        "source-root": env.get("INPUT_SOURCE_ROOT", "").strip(),
-        "policy": _lines(env.get("INPUT_POLICY", "")),
-        "config": env.get("INPUT_CONFIG", "").strip(),
+        "source-root": raw("source-root").strip(),
+        "policy": _lines(raw("policy")),
+        "config": raw("config").strip(),
         "fail-on": fail_on,
-        "soft-fail": _flag(env, "soft-fail", False),
+        "soft-fail": _flag("soft-fail", raw("soft-fail"), False),
         "sarif-file": sarif_file,
-        "category": _category(env.get("INPUT_CATEGORY", "")),
-        "annotations": _flag(env, "annotations", True),
-        "summary": _flag(env, "summary", True),
-        "baseline": env.get("INPUT_BASELINE", "").strip(),
+        "category": _category(raw("category")),
+        "annotations": _flag("annotations", raw("annotations"), True),
+        "summary": _flag("summary", raw("summary"), True),
+        "baseline": raw("baseline").strip(),
     }
 
 
@@ -137,6 +180,22 @@ def write_outputs(path: str, outputs: Mapping[str, str]) -> None:
             fh.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
 
 
+def command(level: str, message: str) -> str:
+    """One workflow-command annotation from the action itself."""
+    from natpolicy.outputs.github import command as workflow_command
+
+    return workflow_command(level, message, {"title": "natpolicy action"})
+
+
+def _error_messages(report: Mapping[str, object] | None, stderr: str) -> list[str]:
+    if report and report.get("errors"):
+        return [str(e) for e in report["errors"]]  # type: ignore[attr-defined]
+    # click's usage errors add "Usage: …" and "Try '… -h' for help." lines: not the message.
+    lines = [line.strip().removeprefix(ERROR_PREFIX) for line in stderr.splitlines()
+             if line.strip() and not line.startswith(("Usage: ", "Try '"))]
+    return [" ".join(lines)] if lines else ["natpolicy stopped on an error (exit 2); see the log above"]
+
+
 def _read_json(path: Path) -> dict[str, object] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -150,8 +209,8 @@ def _lines(value: str) -> list[str]:
     return [line.strip() for line in value.splitlines() if line.strip()]
 
 
-def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get("INPUT_" + name.upper().replace("-", "_"), "").strip().lower()
+def _flag(name: str, value: str, default: bool) -> bool:
+    raw = value.strip().lower()
     if not raw:
         return default
     if raw in ("true", "false"):
@@ -165,10 +224,6 @@ def _category(raw: str) -> str:
     `natpolicy/staging`; a trailing `/` makes the whole input the category."""
     value = raw.strip() or "natpolicy/"
     return value if value.endswith("/") else value + "/"
-
-
-def _escape(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 if __name__ == "__main__":

@@ -4,17 +4,26 @@ Layout, for a reviewer who reads top-down and stops early:
 
 1. one line with the count (and the gate's verdict when known);
 2. a table by severity;
-3. the NAT findings first, each with the route tables that lose egress;
-4. the other findings, most severe first, each linking to its rule doc;
+3. the NAT findings first (at most ``TOP_NAT``), each with the route tables
+   that lose egress;
+4. the other findings, most severe first (at most ``TOP_FINDINGS``), each
+   linking to its rule doc;
 5. errors and notes.
 
 Suppressed findings are left out (they are not actionable, and a comment that
 lists them is the complaint users raise about SARIF-to-comment tools). The
-whole text stays under GitHub's 1 MiB step-summary limit: rows stop before
-the budget runs out and a note says how many were left out.
+whole text stays within ``max_bytes``: by default under GitHub's 1 MiB
+step-summary limit, ``PR_COMMENT_MAX_BYTES`` for a PR comment. Rows stop
+before the budget runs out and a note says how many were left out.
+
+Plan text (addresses, messages, route table ids) is escaped: markdown
+punctuation is backslashed, and ``@name``, ``#123``, ``https://`` and
+``www.`` get a zero-width space so that a plan cannot mention people,
+cross-reference issues or plant links in a comment.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,7 +35,14 @@ from natpolicy.runner import RunResult
 # GitHub refuses a step summary above 1 MiB; keep clear of it so a caller can
 # add a heading of its own.
 MAX_BYTES = 1_000_000
+# GitHub refuses a comment body above 65,536 characters; a UTF-8 character is
+# at least one byte, so this many bytes always fits.
+PR_COMMENT_MAX_BYTES = 65_536
 TOP_FINDINGS = 50
+# A plan that deletes thousands of NAT gateways must not push every other
+# finding (an open security group, say) out of the summary.
+TOP_NAT = 50
+TOP_ROUTE_TABLES = 20
 MAX_CELL = 500
 NAT_FAMILY = "NAT"
 # The NAT rules put the route tables that lose egress in ``Finding.details``
@@ -34,12 +50,13 @@ NAT_FAMILY = "NAT"
 ROUTE_TABLE_KEY = "route_tables"
 
 _ICON = {Severity.CRITICAL: "🟣", Severity.HIGH: "🔴", Severity.MEDIUM: "🟠", Severity.LOW: "🔵"}
-_TRUNCATED = "\n> [!WARNING]\n> Summary truncated to stay under GitHub's 1 MiB limit: {n} more {noun} not listed here. " \
+_TRUNCATED = "\n> [!WARNING]\n> Truncated to stay under {limit}: {n} more {noun} not listed here. " \
              "The SARIF file and the code scanning alerts have every finding.\n"
+_ALL_LISTED = "the SARIF file and the code scanning alerts list them all"
 
 
 def render(result: RunResult, *, fail_on: Severity | None = None, soft_fail: bool = False,
-           max_bytes: int = MAX_BYTES, top: int = TOP_FINDINGS) -> str:
+           max_bytes: int = MAX_BYTES, top: int = TOP_FINDINGS, top_nat: int = TOP_NAT) -> str:
     from natpolicy.outputs.sarif import rule_help_uri
 
     docs = {c.id: rule_help_uri(c) for c in result.checks}
@@ -47,34 +64,48 @@ def render(result: RunResult, *, fail_on: Severity | None = None, soft_fail: boo
     nat = [f for f in active if _family(f.rule_id) == NAT_FAMILY]
     others = [f for f in active if _family(f.rule_id) != NAT_FAMILY]
 
-    out = _Budget(max_bytes - len(_TRUNCATED.format(n=10**9, noun="findings").encode()))
+    limit = "GitHub's 1 MiB step-summary limit" if max_bytes == MAX_BYTES else f"{max_bytes:,} bytes"
+    out = _Budget(max_bytes - _size(_TRUNCATED.format(limit=limit, n=10**9, noun="findings")))
     out.add(_head(result, active, fail_on, soft_fail))
     listed = 0
     if nat:
         out.add("\n### NAT gateways: egress at risk\n\n")
-        for f in nat:
-            if not out.add(_nat_item(f, docs.get(f.rule_id))):
-                break
-            listed += 1
-    shown_others = others[:top]
-    if shown_others:
+        listed += _add_all(out, [_nat_item(f, docs.get(f.rule_id)) for f in nat[:top_nat]])
+        if listed < len(nat) and not out.full:
+            rest = len(nat) - listed
+            out.add(f"\n_…and {rest} more NAT {_plural(rest, 'finding')}; {_ALL_LISTED}._\n")
+    if others and not out.full:
         title = "Findings" if not nat else "Other findings"
         out.add(f"\n### {title}\n\n| Severity | Rule | Resource | Location | Finding |\n|---|---|---|---|---|\n")
-        for f in shown_others:
-            if not out.add(_row(f, docs.get(f.rule_id))):
-                break
-            listed += 1
-    unlisted = len(active) - listed
+        shown = _add_all(out, [_row(f, docs.get(f.rule_id)) for f in others[:top]])
+        listed += shown
+        if shown < len(others) and not out.full:
+            # "less severe" only when it is true: the next one down may tie.
+            lower = others[shown].severity < others[shown - 1].severity if shown else False
+            out.add(f"\n_…and {len(others) - shown} more{', less severe' if lower else ''}; {_ALL_LISTED}._\n")
     truncated = out.full
-    if unlisted and not truncated:
-        more = f"\n_…and {unlisted} more, less severe; the SARIF file and the code scanning alerts list them all._\n"
-        truncated = not out.add(more)
     out.add(_tail(result), force=False)
     text = out.text()
     if truncated:
-        noun = "finding" if unlisted == 1 else "findings"
-        text += _TRUNCATED.format(n=unlisted, noun=noun)
+        unlisted = len(active) - listed
+        text += _TRUNCATED.format(limit=limit, n=unlisted, noun=_plural(unlisted, "finding"))
     return text
+
+
+def _add_all(out: _Budget, chunks: Sequence[str]) -> int:
+    """Add chunks while they fit; how many went in."""
+    for count, chunk in enumerate(chunks):
+        if not out.add(chunk):
+            return count
+    return len(chunks)
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _plural(n: int, noun: str) -> str:
+    return noun if n == 1 else noun + "s"
 
 
 class _Budget:
@@ -105,13 +136,13 @@ def _head(result: RunResult, active: Sequence[Finding], fail_on: Severity | None
     counts = {s: 0 for s in Severity}
     for f in active:
         counts[f.severity] += 1
-    scope = f"{result.resources} resources checked against {len(result.checks)} rules"
+    resources, rules = result.resources, len(result.checks)
+    scope = f"{resources} {_plural(resources, 'resource')} checked against {rules} {_plural(rules, 'rule')}"
     lines = ["## natpolicy", ""]
     if not active:
         lines.append(f"✅ **No findings** ({scope}).")
     else:
-        noun = "finding" if len(active) == 1 else "findings"
-        lines.append(f"**{len(active)} {noun}** ({scope}).")
+        lines.append(f"**{len(active)} {_plural(len(active), 'finding')}** ({scope}).")
     if fail_on is not None:
         lines += ["", _verdict(active, fail_on, soft_fail, bool(result.errors))]
     lines += ["", "| Severity | Findings |", "|:---|---:|"]
@@ -138,7 +169,10 @@ def _nat_item(f: Finding, doc: str | None) -> str:
     tables = _route_tables(f.details)
     if tables:
         lines.append("  - Route tables losing egress:")
-        lines += [f"    - {t}" for t in tables]
+        lines += [f"    - {t}" for t in tables[:TOP_ROUTE_TABLES]]
+        if len(tables) > TOP_ROUTE_TABLES:
+            rest = len(tables) - TOP_ROUTE_TABLES
+            lines.append(f"    - …and {rest} more route {_plural(rest, 'table')}")
     return "\n".join(lines) + "\n"
 
 
@@ -156,7 +190,7 @@ def _route_tables(details: Mapping[str, Any]) -> list[str]:
             line += " loses " + ", ".join(_code(d) for d in destinations)
         subnets = [_label(s) for s in table.get("subnets") or [] if isinstance(s, Mapping)]
         if subnets:
-            line += f"; {'subnet' if len(subnets) == 1 else 'subnets'}: " + ", ".join(subnets)
+            line += f"; {_plural(len(subnets), 'subnet')}: " + ", ".join(subnets)
         out.append(line)
     return out
 
@@ -210,18 +244,24 @@ def _where(f: Finding) -> str:
 
 
 def _rule_link(rule_id: str, doc: str | None) -> str:
-    return f"[{rule_id}]({doc})" if doc else rule_id
+    # A user's Rego policy names its own rule ids: they are plan-side text too.
+    return f"[{_text(rule_id)}]({doc})" if doc else _text(rule_id)
 
 
-_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>|~"})
+_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>|~#&"})
+# What GitHub turns into mentions, issue references and links even in escaped
+# text (it looks at the rendered text, after the backslashes are gone); a
+# zero-width space after the trigger breaks the pattern and shows nothing.
+_AUTOLINKED = re.compile(r"@|(?<=#)(?=\d)|(?<=:)(?=//)|(?i:(?<=\bwww)(?=\.))")
+_ZERO_WIDTH_SPACE = "&#8203;"
 
 
 def _text(value: str) -> str:
-    """Plain text that markdown must not interpret (messages can hold `*`, `<`, `|`)."""
+    """Plain text that markdown must not interpret (messages can hold `*`, `<`, `|`, `@`)."""
     value = " ".join(value.split())
     if len(value) > MAX_CELL:
         value = value[: MAX_CELL - 1] + "…"
-    return value.translate(_SPECIAL)
+    return _AUTOLINKED.sub(lambda m: m.group(0) + _ZERO_WIDTH_SPACE, value.translate(_SPECIAL))
 
 
 def _code(value: str, table: bool = False) -> str:
@@ -231,6 +271,8 @@ def _code(value: str, table: bool = False) -> str:
     if table:
         # Inside a table a pipe ends the cell even within a code span.
         value = value.replace("|", "\\|")
-    fence = "``" if "`" in value else "`"
-    pad = " " if fence == "``" else ""
+    # The fence must be longer than any run of backticks inside the value.
+    longest = max((len(run) for run in re.findall(r"`+", value)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if longest else ""
     return f"{fence}{pad}{value}{pad}{fence}"

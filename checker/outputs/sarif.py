@@ -23,7 +23,9 @@ def rule_help_uri(check: type[BaseCheck] | BaseCheck) -> str | None:
     path = check.doc_relpath()
     if not path.startswith(("policies/", "checker/")):
         return None  # a user's Rego file: it has no page on natpolicy's site
-    return f"{INFORMATION_URI}/blob/main/{path}"
+    from natpolicy.outputs.doclinks import doc_ref  # the release's tag, so the doc matches the rule
+
+    return f"{INFORMATION_URI}/blob/{doc_ref()}/{path}"
 
 
 def render(result: RunResult, *, category: str = "natpolicy/", include_suppressed: bool = False) -> dict[str, Any]:

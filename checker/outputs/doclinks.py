@@ -1,0 +1,21 @@
+"""Which revision of natpolicy's repository the rule-doc links point at.
+
+A release's links go to its own tag (``v0.1.0``), so a reader sees the rule
+text that matches the rules they ran, not whatever ``main`` says today (a rule
+changed or removed since would otherwise be documented wrongly, or 404). A
+development build has no tag yet, so it links to ``main``.
+"""
+from __future__ import annotations
+
+import re
+
+from natpolicy import __version__
+
+# A plain release version, as tagged: 1.2.3. Anything else (1.2.3.dev4,
+# 1.2.3+local, 1.2.3rc1) has no tag of its own, or not one to link to.
+_RELEASE = re.compile(r"\d+(\.\d+)*")
+
+
+def doc_ref(version: str = __version__) -> str:
+    """The git ref for rule-doc links: the release tag, else ``main``."""
+    return f"v{version}" if _RELEASE.fullmatch(version) else "main"
