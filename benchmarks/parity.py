@@ -21,27 +21,35 @@ flow:vpc   CKV2_AWS_11 fails                     FLOW001
 
 A resource Checkov does not report as failed (passed, UNKNOWN, not
 evaluated) counts as a pass: that is what its user sees. Every disagreement
-is matched against the documented causes in ``CAUSES``; each cause names
-the fixture in ``fixtures/parity/`` that proves it. A disagreement no cause
-explains is *undocumented*: ``tests/test_checkov_parity.py`` fails on it.
+is matched against the documented causes (``parity_causes.CAUSES``); each
+names the fixture in ``fixtures/parity/`` that proves it, and recognises its
+rows from the input itself, never from natpolicy's own verdict logic. A
+disagreement no cause explains is *undocumented*: this script exits 1 and
+``tests/test_checkov_parity.py`` fails on it.
+
+The full set needs the shared corpus (``../shared/corpus``, or
+``NATPOLICY_CORPUS``); without it the script stops rather than compare a
+fraction of the inputs under the corpus's name.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import parity_evidence as ev  # noqa: E402
 from measure import BENCH, CHECKOV_VENV, ROOT, replace_block  # noqa: E402
+from parity_causes import CAUSE_BY_ID, CAUSES, Ctx, Row, View, classify  # noqa: E402
 
-SHARED = ROOT.parent / "shared"
+CORPUS = Path(os.environ.get("NATPOLICY_CORPUS") or ROOT.parent / "shared" / "corpus").resolve()
 PARITY_FIXTURES = ROOT / "fixtures" / "parity"
 
 SG_TYPES = ("aws_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule")
@@ -67,7 +75,6 @@ QUESTIONS: tuple[Question, ...] = (
 BY_CHECKOV_ID = {q.checkov_id: q for q in QUESTIONS}
 CHECKOV_IDS = ",".join(q.checkov_id for q in QUESTIONS)
 
-
 # -- inputs ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Input:
@@ -76,27 +83,57 @@ class Input:
 
     @property
     def label(self) -> str:
-        for base in (SHARED, ROOT):
+        for base in (CORPUS.parent, ROOT):
             try:
-                return self.path.relative_to(base).as_posix()
+                return self.path.resolve().relative_to(base).as_posix()
             except ValueError:
                 continue
         return self.path.as_posix()
 
 
-def inputs(which: str) -> list[Input]:
+class CorpusMissing(RuntimeError):
+    """The shared corpus the full set compares is not there."""
+
+
+def corpus_available() -> bool:
+    return (CORPUS / "plans").is_dir() and (CORPUS / "checkov-plans").is_dir()
+
+
+def local_inputs() -> list[Input]:
+    """natpolicy's own fixtures: the parity proofs, the rule cases, the example plans."""
     found: list[Input] = [Input(p) for p in sorted(PARITY_FIXTURES.glob("*.json"))]
     found += [Input(d, hcl=True) for d in sorted(PARITY_FIXTURES.glob("hcl_*")) if d.is_dir()]
     found += [Input(p) for p in sorted((ROOT / "fixtures" / "plans").glob("*.json"))]
-    checkov_plans = SHARED / "corpus" / "checkov-plans"
-    found += [Input(p) for p in sorted(checkov_plans.glob("*.json"))]
-    if which == "full":
-        found += [Input(p) for p in sorted((SHARED / "corpus" / "plans").rglob("*.json"))]
-        hcl_root = ROOT / "fixtures" / "hcl"
-        if hcl_root.is_dir():
-            found += [Input(d, hcl=True) for d in sorted(hcl_root.iterdir())
-                      if d.is_dir() and any(d.glob("*.tf")) and d.name != "syntax_error"]
     return found
+
+
+def inputs(which: str) -> list[Input]:
+    """The small set: local fixtures plus Checkov's own plans (when the corpus is there).
+
+    The full set adds every corpus plan and natpolicy's HCL fixtures, and
+    raises ``CorpusMissing`` when the corpus is absent.
+    """
+    found = local_inputs()
+    if which == "full" and not corpus_available():
+        raise CorpusMissing(f"the shared corpus is not at {CORPUS} (set NATPOLICY_CORPUS to its directory)")
+    if corpus_available():
+        found += [Input(p) for p in sorted((CORPUS / "checkov-plans").glob("*.json"))]
+    if which == "full":
+        found += [Input(p) for p in sorted((CORPUS / "plans").rglob("*.json"))]
+        hcl_root = ROOT / "fixtures" / "hcl"
+        found += [Input(d, hcl=True) for d in sorted(hcl_root.iterdir())
+                  if d.is_dir() and any(d.glob("*.tf")) and d.name != "syntax_error"]
+        # Real `terraform show -json` plans of those directories.
+        found += [Input(p) for p in sorted(hcl_root.glob("*/*.json")) if _is_plan(p)]
+    return found
+
+
+def _is_plan(path: Path) -> bool:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(doc, dict) and "planned_values" in doc and "resource_changes" in doc
 
 
 # -- natpolicy ---------------------------------------------------------------------
@@ -106,6 +143,8 @@ class Side:
 
     verdicts: dict[tuple[str, str], bool] = field(default_factory=dict)
     error: str | None = None
+    # HCL, Checkov's side: where it read each block (file, first line, last line).
+    blocks: dict[str, tuple[Path, int, int]] = field(default_factory=dict)
 
 
 def _strip_keys(address: str) -> str:
@@ -128,8 +167,11 @@ def _strip_keys(address: str) -> str:
 
 
 def _covers(key: str, port: int | None) -> bool:
-    """Does an SG finding key (``all:ipv4``, ``tcp:20-25:ipv4``) expose ``port``?"""
-    parts = key.split(":")
+    """Does an SG finding key (``all:ipv4``, ``tcp:20-25:ipv4``, ``union:tcp:22-22:ipv4``) expose ``port``?
+
+    A ``union:`` key is an exposure several rules of one group open together.
+    """
+    parts = key.removeprefix("union:").split(":")
     if port is None:
         return parts[0] == "all"
     if parts[0] == "all":
@@ -144,7 +186,7 @@ _SG_PORTS = {"sg:22": 22, "sg:3389": 3389, "sg:80": 80, "sg:all": None}
 
 
 def natpolicy_side(item: Input) -> tuple[Side, Any]:
-    """natpolicy's verdicts, and its model (the classifier reads resource values)."""
+    """natpolicy's verdicts, and its model (on Terraform code the causes read its evaluated values)."""
     from natpolicy import registry
     from natpolicy.errors import NatpolicyError
     from natpolicy.loaders.inputs import load_inputs
@@ -208,6 +250,24 @@ def ensure_checkov() -> Path:
     return CHECKOV_VENV
 
 
+def checkov_for_tests() -> Path | str:
+    """Checkov's venv for a test, or the reason to skip.
+
+    ``NATPOLICY_REQUIRE_CHECKOV=1`` (CI) turns every reason to skip into an
+    error: a cached venv that cannot be refreshed, or no registry, must not
+    pass as a green run. ``NATPOLICY_SKIP_CHECKOV=1`` skips on purpose.
+    """
+    required = os.environ.get("NATPOLICY_REQUIRE_CHECKOV", "") not in ("", "0")
+    if os.environ.get("NATPOLICY_SKIP_CHECKOV", "") not in ("", "0") and not required:
+        return "NATPOLICY_SKIP_CHECKOV is set"
+    try:
+        return ensure_checkov()
+    except RuntimeError as exc:
+        if required:
+            raise RuntimeError(f"NATPOLICY_REQUIRE_CHECKOV is set but Checkov is unavailable: {exc}") from None
+        return f"Checkov's venv cannot be created, so these checks are not run: {exc}"
+
+
 def checkov_sides(items: list[Input]) -> dict[Path, Side]:
     """Checkov on every input: all plans in one run (its start-up is ~3 s), HCL dirs one run each."""
     sides: dict[Path, Side] = {item.path.resolve(): Side() for item in items}
@@ -242,286 +302,11 @@ def checkov_sides(items: list[Input]) -> dict[Path, Side]:
                     address = check["resource"]
                     if group[0].hcl:
                         address = _strip_keys(address)
+                        lines = check.get("file_line_range") or [0, 0]
+                        target.blocks.setdefault(address, (abs_path, int(lines[0]), int(lines[-1])))
                     prev = target.verdicts.get((q.name, address), False)
                     target.verdicts[(q.name, address)] = prev or failed
     return sides
-
-
-# -- causes --------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Row:
-    input: str
-    question: str
-    address: str
-    checkov: bool | None  # None: Checkov did not evaluate the resource
-    natpolicy: bool | None
-    cause: str | None = None
-
-
-@dataclass(frozen=True)
-class Ctx:
-    """What a classifier may look at besides the row: natpolicy's model of the input."""
-
-    model: Any
-    hcl: bool
-    planned: frozenset[str] | None  # addresses in the plan's planned_values
-
-
-@dataclass(frozen=True)
-class Cause:
-    id: str
-    title: str
-    right: str  # "natpolicy" or "checkov"
-    why: str
-    fixture: str  # in fixtures/parity/ (a plan, or an hcl_* directory)
-    proves: tuple[tuple[str, str], ...]  # (question, address) disagreements the fixture shows
-    applies: Callable[[Row, Any, Ctx], bool]
-
-
-def _resource(model: Any, address: str) -> Any:
-    if model is None:
-        return None
-    for res in model:
-        if res.address == address or _strip_keys(res.address) == address:
-            if res.exists_after:
-                return res
-    return None
-
-
-def _blocks(res: Any) -> list[dict[str, Any]]:
-    """Ingress entries in a common shape: inline blocks, or the rule resource itself."""
-    after = res.after if isinstance(res.after, dict) else {}
-    if res.type == "aws_security_group":
-        return [b for b in after.get("ingress") or [] if isinstance(b, dict)]
-    return [after]
-
-
-def _open(block: dict[str, Any]) -> bool:
-    from natpolicy.policies.sg._ingress import Source, internet_sources
-
-    values = [v for attr in ("cidr_blocks", "ipv6_cidr_blocks") for v in (block.get(attr) or [])
-              if isinstance(v, str)]
-    values += [v for attr in ("cidr_ipv4", "cidr_ipv6") if isinstance(v := block.get(attr), str)]
-    return bool(internet_sources(Source(v, ()) for v in values))
-
-
-def _nat_only(row: Row) -> bool:
-    return bool(row.natpolicy) and not row.checkov
-
-
-def _ckv_only(row: Row) -> bool:
-    return bool(row.checkov) and not row.natpolicy
-
-
-def _self_first(row: Row, res: Any, ctx: Ctx) -> bool:
-    if not (_nat_only(row) and res is not None and res.type == "aws_security_group"):
-        return False
-    seen_self = False
-    for block in _blocks(res):
-        if block.get("self") is True:
-            seen_self = True
-        elif seen_self and _open(block):
-            return True
-    return False
-
-
-def _prefix_null(row: Row, res: Any, ctx: Ctx) -> bool:
-    return (_nat_only(row) and res is not None and res.type == "aws_security_group_rule"
-            and any(_open(b) and b.get("prefix_list_ids") is None for b in _blocks(res)))
-
-
-def _prefix_beside_cidr(row: Row, res: Any, ctx: Ctx) -> bool:
-    return (_nat_only(row) and res is not None and res.type in SG_TYPES
-            and any(_open(b) and b.get("prefix_list_ids") for b in _blocks(res)))
-
-
-def _ip_protocol(row: Row, res: Any, ctx: Ctx) -> bool:
-    if not (_nat_only(row) and res is not None and res.type == "aws_vpc_security_group_ingress_rule"):
-        return False
-    after = res.after if isinstance(res.after, dict) else {}
-    return str(after.get("ip_protocol")) in ("-1", "all") and _open(after)
-
-
-def _split_cidr(row: Row, res: Any, ctx: Ctx) -> bool:
-    from natpolicy.policies.sg._ingress import _network
-
-    if not (_nat_only(row) and res is not None and res.type in SG_TYPES):
-        return False
-    for block in _blocks(res):
-        values = [v for attr in ("cidr_blocks", "ipv6_cidr_blocks") for v in (block.get(attr) or [])
-                  if isinstance(v, str)]
-        values += [v for attr in ("cidr_ipv4", "cidr_ipv6") if isinstance(v := block.get(attr), str)]
-        nets = [n for n in (_network(v) for v in values) if n is not None]
-        if _open(block) and not any(n.prefixlen == 0 for n in nets):
-            return True
-    return False
-
-
-def _default_encryption(row: Row, res: Any, ctx: Ctx) -> bool:
-    from natpolicy.policies.ebs._encryption import Default, default_encryption
-
-    return (_ckv_only(row) and row.question == "ebs:vol" and ctx.model is not None
-            and default_encryption(ctx.model) is not Default.OFF)
-
-
-def _snapshot(row: Row, res: Any, ctx: Ctx) -> bool:
-    if not (_ckv_only(row) and row.question == "ebs:vol" and res is not None):
-        return False
-    after = res.after if isinstance(res.after, dict) else {}
-    snap = after.get("snapshot_id")
-    return isinstance(snap, str) and snap != "" and after.get("encrypted") is not False
-
-
-def _flow_by_id(row: Row, res: Any, ctx: Ctx) -> bool:
-    model = ctx.model
-    if not (_ckv_only(row) and row.question == "flow:vpc" and res is not None and model is not None):
-        return False
-    ids = {side.get("id") for side in (res.after, res.before) if isinstance(side, dict)}
-    ids = {i for i in ids if isinstance(i, str) and i}
-    return any(isinstance(f.after, dict) and f.after.get("vpc_id") in ids and f.exists_after
-               for f in model.of_type("aws_flow_log"))
-
-
-def _flow_by_module_output(row: Row, res: Any, ctx: Ctx) -> bool:
-    model = ctx.model
-    if not (_ckv_only(row) and row.question == "flow:vpc" and res is not None and model is not None):
-        return False
-    return bool(res.module) and any(f.exists_after for f in model.references_to(res, types=("aws_flow_log",)))
-
-
-def _unset_block(row: Row, res: Any, ctx: Ctx) -> bool:
-    from natpolicy.model import UNKNOWN
-
-    if not (row.question == "ebs:inst" and row.checkov is None and row.natpolicy and res is not None):
-        return False
-    after = res.after if isinstance(res.after, dict) else {}
-    blocks = [b for attr in ("root_block_device", "ebs_block_device") if isinstance(after.get(attr), list)
-              for b in after[attr] if isinstance(b, dict)]
-    # Unset, or unknown in the plan while the configuration does not set it
-    # (natpolicy only reports the latter when the configuration says so).
-    return any(b.get("encrypted") is None or b.get("encrypted") is UNKNOWN for b in blocks)
-
-
-def _planned_values_only(row: Row, res: Any, ctx: Ctx) -> bool:
-    return (row.checkov is None and bool(row.natpolicy) and not ctx.hcl and ctx.planned is not None
-            and row.address not in ctx.planned)
-
-
-def _unknown_judged(row: Row, res: Any, ctx: Ctx) -> bool:
-    from natpolicy.model import UNKNOWN
-
-    if not (_ckv_only(row) and res is not None):
-        return False
-    after = res.after if isinstance(res.after, dict) else {}
-    if row.question == "ebs:vol":
-        return after.get("encrypted") is UNKNOWN
-    if row.question == "ebs:inst":
-        roots = after.get("root_block_device")
-        return roots is UNKNOWN or any(isinstance(b, dict) and b.get("encrypted") is UNKNOWN for b in roots or [])
-    if row.question.startswith("sg:"):
-        if after.get("ingress") is UNKNOWN:
-            return True
-        return any(b.get(attr) is UNKNOWN for b in _blocks(res)
-                   for attr in ("cidr_blocks", "ipv6_cidr_blocks", "cidr_ipv4", "cidr_ipv6", "protocol", "ip_protocol"))
-    return False
-
-
-def _reversed_range(row: Row, res: Any, ctx: Ctx) -> bool:
-    if not (_nat_only(row) and res is not None and res.type in SG_TYPES):
-        return False
-    for block in _blocks(res):
-        low, high = block.get("from_port"), block.get("to_port")
-        if isinstance(low, int) and isinstance(high, int) and low > high and _open(block):
-            return True
-    return False
-
-
-def _hcl_unevaluated(row: Row, res: Any, ctx: Ctx) -> bool:
-    # natpolicy evaluated count/for_each/module expressions that Checkov left unresolved.
-    return ctx.hcl and _nat_only(row) and res is not None and (res.index is not None or bool(res.module))
-
-
-def _hcl_zero_instances(row: Row, res: Any, ctx: Ctx) -> bool:
-    return ctx.hcl and bool(row.checkov) and row.natpolicy is None and res is None
-
-
-CAUSES: tuple[Cause, ...] = (
-    Cause("ckv-self-shortcircuit", "Checkov #6073: a `self` ingress block passes the whole group", "natpolicy",
-          "AbsSecurityGroupUnrestrictedIngress returns PASSED at the first `self = true` block, so an open block "
-          "after it is never read. The open block is reachable from the internet.",
-          "sg_self_first.json", (("sg:22", "aws_security_group.self_first"),), _self_first),
-    Cause("ckv-prefix-list-null", "Checkov: `prefix_list_ids: null` in a plan passes the rule", "natpolicy",
-          "The plan's `null` reaches the check as `[None]`, which is truthy, so the rule is treated as limited to "
-          "a prefix list. Its `cidr_blocks` still hold 0.0.0.0/0.",
-          "sg_prefix_list_null.json", (("sg:3389", "aws_security_group_rule.rdp_null"),), _prefix_null),
-    Cause("ckv-prefix-list-beside-cidr", "Checkov: any prefix list passes the rule, even beside 0.0.0.0/0",
-          "natpolicy",
-          "Sources are a union: a prefix list in the same rule does not narrow `cidr_blocks = [\"0.0.0.0/0\"]`.",
-          "sg_prefix_list_and_cidr.json", (("sg:22", "aws_security_group.prefix_and_world"),),
-          _prefix_beside_cidr),
-    Cause("ckv-ip-protocol-ignored", "Checkov: `ip_protocol = \"-1\"` of aws_vpc_security_group_ingress_rule is never read",
-          "natpolicy",
-          "A rule without from_port/to_port passes; `-1` means every protocol and port, from the whole internet.",
-          "sg_vpc_rule_ip_protocol.json",
-          tuple((q, "aws_vpc_security_group_ingress_rule.all_v6") for q in ("sg:22", "sg:3389", "sg:80", "sg:all")),
-          _ip_protocol),
-    Cause("ckv-split-cidr", "Checkov: only the literal 0.0.0.0/0 (or ::/0) counts as the internet", "natpolicy",
-          "0.0.0.0/1 plus 128.0.0.0/1 (or any set of ranges whose union is every address) is the whole internet.",
-          "sg_split_cidr.json", (("sg:22", "aws_security_group.split"),), _split_cidr),
-    Cause("ckv-default-encryption-ignored", "Checkov CKV_AWS_3 ignores aws_ebs_encryption_by_default", "natpolicy",
-          "With default encryption enabled in the plan or the prior state, AWS encrypts every new volume that does "
-          "not set `encrypted`.",
-          "ebs_default_encryption.json", (("ebs:vol", "aws_ebs_volume.data"),), _default_encryption),
-    Cause("ckv-snapshot-inherits", "Checkov CKV_AWS_3 fails a volume restored from a snapshot", "natpolicy",
-          "A volume made from `snapshot_id` inherits the snapshot's encryption (an encrypted snapshot always gives "
-          "an encrypted volume); natpolicy cannot see the snapshot, so it does not guess. CKV_AWS_8 itself accepts "
-          "`snapshot_id` for block devices.",
-          "ebs_snapshot.json", (("ebs:vol", "aws_ebs_volume.restored"),), _snapshot),
-    Cause("ckv-flow-needs-reference", "Checkov CKV2_AWS_11 needs a reference edge; a literal vpc_id is ignored",
-          "natpolicy",
-          "The flow log's `vpc_id` equals the VPC's id: AWS records that VPC's traffic whatever wrote the id.",
-          "flow_literal_vpc_id.json", (("flow:vpc", "aws_vpc.main"),), _flow_by_id),
-    Cause("ckv-flow-module-output", "Checkov #3871: a flow log that names a module's VPC through its output",
-          "natpolicy",
-          "The flow log's `vpc_id` refers to `module.network.vpc_id`, an output that is the module's VPC id; "
-          "Checkov's graph has no edge through the module output.",
-          "flow_module_output.json", (("flow:vpc", "module.network.aws_vpc.this"),), _flow_by_module_output),
-)
-CAUSES += (
-    Cause("ckv8-unset-block-unknown", "Checkov CKV_AWS_8 scores a block without `encrypted` UNKNOWN (not reported)",
-          "natpolicy",
-          "A root or EBS block that does not set `encrypted`, in an account without default encryption, is created "
-          "unencrypted unless the AMI's snapshot is encrypted (hence EBS002's medium precision). Checkov drops the "
-          "result, so nothing is reported.",
-          "ebs_root_encrypted_unset.json", (("ebs:inst", "aws_instance.web"),), _unset_block),
-    Cause("ckv-planned-values-only", "Checkov reads resources from `planned_values` only", "natpolicy",
-          "`resource_changes` is the plan's list of changes; a resource missing from `planned_values` (trimmed or "
-          "hand-edited plans) is never checked by Checkov.",
-          "planned_values_trimmed.json", tuple((q, "aws_security_group.only_in_changes") for q in ("sg:22",)),
-          _planned_values_only),
-    Cause("ckv-unknown-judged", "Checkov judges a value known only at apply as missing (plan) or open (HCL)",
-          "natpolicy",
-          "Checkov drops `after_unknown` values (and leaves unset variables unresolved) and then fails the resource. "
-          "natpolicy never reports a value Terraform will only know at apply: it could be compliant. When the plan's "
-          "configuration shows the attribute is simply not set, natpolicy does judge it as unset.",
-          "ebs_unknown_encrypted.json", (("ebs:vol", "aws_ebs_volume.data"),), _unknown_judged),
-    Cause("ckv-hcl-unevaluated-expression", "Checkov leaves count/for_each/module expressions unevaluated (HCL)",
-          "natpolicy",
-          "natpolicy evaluates `count.index` conditionals, `for`/`flatten`, `lookup`/`try` and module inputs per "
-          "instance; Checkov keeps the raw expression and misses the open rule it yields.",
-          "hcl_count_expression", (("sg:all", "aws_security_group.debug"),), _hcl_unevaluated),
-    Cause("ckv-hcl-zero-instances", "Checkov judges a block whose count/for_each is empty (HCL)", "natpolicy",
-          "With `create = false` the module's `for_each` map is empty: Terraform creates nothing, so there is "
-          "nothing to report.",
-          "hcl_count_zero_module", (("ebs:vol", "module.disabled.aws_ebs_volume.this"),), _hcl_zero_instances),
-    Cause("natpolicy-reversed-port-range", "natpolicy bug (reported): a reversed TCP range is read as a range",
-          "checkov",
-          "AWS rejects `from_port = 443, to_port = 22` for TCP, so the rule never exists; natpolicy swaps the ends "
-          "and reports 22-443 as open. Harmless (apply fails anyway) but a false positive.",
-          "sg_reversed_range.json", (("sg:22", "aws_security_group.reversed"), ("sg:80", "aws_security_group.reversed")),
-          _reversed_range),
-)
-CAUSE_BY_ID = {c.id: c for c in CAUSES}
 
 
 # -- comparison -------------------------------------------------------------------------
@@ -548,9 +333,8 @@ def compare(items: list[Input]) -> Outcome:
             outcome.errors.append(f"{item.label}: natpolicy: {nat.error}")
         if theirs.error:
             outcome.errors.append(f"{item.label}: {theirs.error}")
-        ctx = Ctx(model, item.hcl, None if item.hcl else _planned_addresses(item.path))
-        keys = set(nat.verdicts) | set(theirs.verdicts)
-        for key in sorted(keys):
+        plan = None if item.hcl else ev.PlanFacts.read(item.path)
+        for key in sorted(set(nat.verdicts) | set(theirs.verdicts)):
             mine, other = nat.verdicts.get(key), theirs.verdicts.get(key)
             if bool(mine) == bool(other):
                 outcome.agreements[key[0]] += 1
@@ -558,26 +342,24 @@ def compare(items: list[Input]) -> Outcome:
                     outcome.agree_fail[key[0]] += 1
                 continue
             row = Row(item.label, key[0], key[1], other, mine)
-            res = _resource(model, key[1])
-            cause = next((c.id for c in CAUSES if c.applies(row, res, ctx)), None)
-            outcome.rows.append(Row(row.input, row.question, row.address, other, mine, cause))
+            ctx = _context(item, key[1], plan, model, theirs)
+            outcome.rows.append(Row(row.input, row.question, row.address, other, mine, classify(row, ctx)))
     return outcome
 
 
-def _planned_addresses(path: Path) -> frozenset[str] | None:
-    from natpolicy.loaders.plan_text import load_document
-
-    try:
-        _, doc = load_document(str(path))
-    except Exception:  # unreadable: no classifier needs it then
-        return None
-    found: set[str] = set()
-    stack = [((doc.get("planned_values") or {}).get("root_module") or {})] if isinstance(doc, dict) else []
-    while stack:
-        module = stack.pop()
-        found.update(r.get("address") for r in module.get("resources") or () if isinstance(r, dict))
-        stack.extend(c for c in module.get("child_modules") or () if isinstance(c, dict))
-    return frozenset(a for a in found if isinstance(a, str))
+def _context(item: Input, address: str, plan: ev.PlanFacts | None, model: Any, checkov: Side) -> Ctx:
+    """What the classifiers see of one resource: the plan as written, or (HCL) natpolicy's evaluated instances."""
+    if plan is not None:
+        views = (View(plan.type_of(address), address, plan.values(address), plan.unknown(address)),) \
+            if plan.exists_after(address) else ()
+        return Ctx(hcl=False, root=item.path, plan=plan, views=views)
+    instances = tuple(View(r.type, r.address, r.after if isinstance(r.after, dict) else {})
+                      for r in (model or ()) if r.mode == "managed" and r.exists_after
+                      and _strip_keys(r.address) == address)
+    where = checkov.blocks.get(address)
+    block = ev.block_at(*where) if where else ""
+    return Ctx(hcl=True, root=item.path.resolve(), views=instances, block=block,
+               block_dir=where[0].parent if where else None)
 
 
 def _verdict(value: bool | None) -> str:
@@ -605,7 +387,8 @@ def markdown(outcome: Outcome, title_inputs: str) -> str:
         lines.append(f"| **undocumented** | ? | {by_cause['UNDOCUMENTED']} | none |")
     lines += ["", "### Why", ""]
     for cause in CAUSES:
-        lines.append(f"- `{cause.id}` ({cause.right} is right): {cause.why}")
+        verdict = "undecidable" if cause.right == "undecidable" else f"{cause.right} is right"
+        lines.append(f"- `{cause.id}` ({verdict}): {cause.why}")
     lines += ["", "### Every disagreement", "",
               "| input | resource | question | Checkov | natpolicy | cause | who is right |",
               "|---|---|---|---|---|---|---|"]
@@ -625,12 +408,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="update benchmarks/PARITY.md")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
     args = parser.parse_args(argv)
+    try:
+        items = inputs(args.set)
+    except CorpusMissing as exc:
+        print(f"parity.py: {exc}", file=sys.stderr)
+        return 2
     if not checkov_available():
         ensure_checkov()
-    items = inputs(args.set)
     outcome = compare(items)
-    what = ("fixtures/parity, fixtures/plans, fixtures/hcl, ../shared/corpus/plans and checkov-plans"
-            if args.set == "full" else "fixtures/parity, fixtures/plans and ../shared/corpus/checkov-plans")
+    corpus = "corpus/plans and corpus/checkov-plans"
+    if args.set == "full":
+        what = f"fixtures/parity, fixtures/plans, fixtures/hcl, {corpus}"
+    else:
+        what = "fixtures/parity, fixtures/plans" + (" and corpus/checkov-plans" if corpus_available() else
+                                                    " (no corpus here)")
     body = markdown(outcome, what)
     print(body)
     if args.write:

@@ -28,6 +28,12 @@ What a Checkov check sees, and what that means for natpolicy's rules:
 * No ``after_unknown``: Checkov drops values known only after apply, or
   replaces them with the reference they come from. References become
   ``UNKNOWN`` here, but a dropped value looks unset.
+* On Terraform code, whatever Checkov could not evaluate, left as text
+  (``var.proto``, ``each.value.port``, ``aws_vpc.main.id``, an index or a
+  call), becomes ``UNKNOWN`` too, so a rule never judges an expression as if
+  it were the value. Checkov also wraps a list from a variable, local or
+  module input only once inside nested blocks (``["0.0.0.0/0"]`` where a
+  literal gives ``[["0.0.0.0/0"]]``); list-typed attributes are re-wrapped.
 * No sensitivity masks: every value is treated as sensitive, so messages
   never echo one.
 """
@@ -43,7 +49,7 @@ from natpolicy.model import UNKNOWN, Resource, ResourceModel
 
 __all__ = [
     "ADAPTED_RULES", "CHECK_ID_PREFIX", "adapter_dir", "checkov_id", "resource_from_conf", "unwrap",
-    "evaluate", "make_checks",
+    "unwrap_block", "evaluate", "make_checks",
 ]
 
 CHECK_ID_PREFIX = "NATPOLICY_"
@@ -61,6 +67,30 @@ _META = frozenset({"start_line", "end_line", "references_", "count", "for_each",
                    "lifecycle", "dynamic"})
 _INTERPOLATION = re.compile(r"\$\{")
 
+# Terraform text that Checkov's HCL evaluator left unresolved. Only confs
+# from Terraform code (no ``__change_actions__``) are read this way: plans
+# carry values, never expressions. Real values stay untouched: a CIDR, a
+# protocol ("tcp", "-1"), a device name, an ARN, an id ("snap-0a1b") or an
+# instance type ("t3.micro") matches none of these.
+_UNRESOLVED = re.compile(
+    r"""^(?:var|local|module|each|count|data|path|terraform|self)\.  # a reference to an input or iterator
+      | ^[a-z][a-z0-9]*_[a-z0-9_]*\.[A-Za-z_][\w-]*(?:\[[^\]]*\])?\.   # <provider>_<type>.<name>[key].<attr>
+      | ^[A-Za-z_]\w*\.(?:value|key)\b                             # a dynamic block's iterator
+      | [\[{] | \w\(                                               # an index, an object, a call
+    """,
+    re.VERBOSE,
+)
+
+# Attributes the AWS provider types as lists of strings. Checkov wraps a
+# literal list twice (``[["0.0.0.0/0"]]``) but a list it resolved from a
+# variable, local or module input only once inside nested blocks
+# (``["0.0.0.0/0"]``), so one element would otherwise come back as a bare
+# string, which the rules rightly ignore.
+_LIST_ATTRIBUTES = frozenset({
+    "cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids", "security_groups", "vpc_security_group_ids",
+    "secondary_allocation_ids", "secondary_private_ip_addresses", "subnet_ids",
+})
+
 
 def adapter_dir() -> Path:
     """The directory to pass to ``checkov --external-checks-dir``."""
@@ -76,39 +106,49 @@ def _is_meta(key: Any) -> bool:
     return not isinstance(key, str) or (key.startswith("__") and key.endswith("__")) or key in _META
 
 
-def unwrap(value: Any, references: frozenset[str] = frozenset()) -> Any:
+def unwrap(value: Any, references: frozenset[str] = frozenset(), *, hcl: bool = False) -> Any:
     """One conf value back to its plan shape.
 
     ``[x]`` -> ``x`` (``[None]`` -> ``None``, ``[[...]]`` -> ``[...]``); a list
     of dicts is a list of nested blocks (a plan object arrives as a one-block
     list, which is how natpolicy's rules read blocks anyway). A string that
     is a reference Checkov wrote in place of an unknown value, or an HCL
-    interpolation it could not resolve, becomes ``UNKNOWN``.
+    interpolation it could not resolve, becomes ``UNKNOWN``; with ``hcl``
+    (a conf read from Terraform code) so does any unresolved expression.
     """
     if isinstance(value, list):
         if value and all(isinstance(item, dict) for item in value):
-            return [unwrap_block(item, references) for item in value]
+            return [unwrap_block(item, references, hcl=hcl) for item in value]
         if len(value) == 1:
-            return _leaf(value[0], references)
-        return [_leaf(item, references) for item in value]
+            return _leaf(value[0], references, hcl)
+        return [_leaf(item, references, hcl) for item in value]
     if isinstance(value, dict):
-        return unwrap_block(value, references)
-    return _leaf(value, references)
+        return unwrap_block(value, references, hcl=hcl)
+    return _leaf(value, references, hcl)
 
 
-def unwrap_block(conf: Mapping[str, Any], references: frozenset[str] = frozenset()) -> dict[str, Any]:
-    return {key: unwrap(value, references) for key, value in conf.items() if not _is_meta(key)}
+def unwrap_block(conf: Mapping[str, Any], references: frozenset[str] = frozenset(), *,
+                 hcl: bool = False) -> dict[str, Any]:
+    block: dict[str, Any] = {}
+    for key, value in conf.items():
+        if _is_meta(key):
+            continue
+        plain = unwrap(value, references, hcl=hcl)
+        if key in _LIST_ATTRIBUTES and isinstance(plain, str):
+            plain = [plain]  # a one-element list Checkov wrapped only once
+        block[key] = plain
+    return block
 
 
-def _leaf(value: Any, references: frozenset[str]) -> Any:
+def _leaf(value: Any, references: frozenset[str], hcl: bool) -> Any:
     if isinstance(value, str):
-        if value in references or _INTERPOLATION.search(value):
+        if value in references or _INTERPOLATION.search(value) or (hcl and _UNRESOLVED.search(value)):
             return UNKNOWN
         return value
     if isinstance(value, list):
-        return [_leaf(item, references) for item in value]
+        return [_leaf(item, references, hcl) for item in value]
     if isinstance(value, dict):
-        return unwrap_block(value, references)
+        return unwrap_block(value, references, hcl=hcl)
     return value
 
 
@@ -127,19 +167,21 @@ def resource_from_conf(conf: Mapping[str, Any], resource_type: str) -> Resource 
 
     Checkov passes the planned (after) values only; ``before`` stays empty.
     Without ``__change_actions__`` (HCL input) the resource is being created,
-    as natpolicy's own HCL loader has it.
+    as natpolicy's own HCL loader has it, and any expression Checkov left
+    unevaluated is ``UNKNOWN``.
     """
     address = conf.get("__address__")
     if not isinstance(address, str) or not address:
         return None
     actions = conf.get("__change_actions__")
+    from_plan = "__change_actions__" in conf
     if isinstance(actions, list) and actions and all(isinstance(a, str) for a in actions):
         action_tuple = tuple(actions)
     else:
         action_tuple = ("create",)
     module, _, local = address.rpartition(f"{resource_type}.") if f"{resource_type}." in address else ("", "", address)
     name = re.sub(r"\[.*\]$", "", local) or address
-    after = unwrap_block(conf, _references(conf))
+    after = unwrap_block(conf, _references(conf), hcl=not from_plan)
     return Resource(
         address=address,
         type=resource_type,
