@@ -36,6 +36,7 @@ import tempfile
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, TypedDict
 
 SEVERITIES = ("low", "medium", "high", "critical")
 # Each action input and the environment variable action.yml passes it in
@@ -44,6 +45,13 @@ INPUT_NAMES = ("path", "source-root", "policy", "config", "fail-on", "soft-fail"
                "annotations", "summary", "baseline")
 INPUT_ENV = {name: "INPUT_" + name.upper().replace("-", "_") for name in INPUT_NAMES}
 ERROR_PREFIX = "natpolicy: error: "
+
+# The inputs once read and checked (keys as action.yml names them, hence the functional form).
+ActionInputs = TypedDict("ActionInputs", {
+    "path": list[str], "source-root": str, "policy": list[str], "config": str, "fail-on": str,
+    "soft-fail": bool, "sarif-file": str, "category": str, "annotations": bool, "summary": bool,
+    "baseline": str,
+})
 
 
 class ActionInputError(Exception):
@@ -57,7 +65,7 @@ def main(env: Mapping[str, str] | None = None) -> int:
     except ActionInputError as exc:
         print(command("error", str(exc)), flush=True)
         return 2
-    if not str(inputs["sarif-file"]).lower().endswith(".sarif"):
+    if not inputs["sarif-file"].lower().endswith(".sarif"):
         print(command("warning", f"input `sarif-file` is {inputs['sarif-file']!r}: keep the .sarif extension, "
                                  "upload-sarif looks for *.sarif files (and some versions skipped others)"),
               flush=True)
@@ -69,7 +77,7 @@ def main(env: Mapping[str, str] | None = None) -> int:
     argv = check_argv(inputs, report_json, annotations, summary)
     # `sarif-file: reports/natpolicy.sarif` should not need a mkdir step first.
     with contextlib.suppress(OSError):  # if it fails, natpolicy says so when writing
-        Path(str(inputs["sarif-file"])).parent.mkdir(parents=True, exist_ok=True)
+        Path(inputs["sarif-file"]).parent.mkdir(parents=True, exist_ok=True)
 
     code, stderr = _run_quoted(argv)
 
@@ -80,7 +88,7 @@ def main(env: Mapping[str, str] | None = None) -> int:
         # Say why in an annotation too: the log line alone is easy to miss.
         for message in _error_messages(report, stderr):
             print(command("error", message))
-    soft_passed = code == 1 and bool(inputs["soft-fail"])
+    soft_passed = code == 1 and inputs["soft-fail"]
     if inputs["summary"] and summary.is_file() and env.get("GITHUB_STEP_SUMMARY"):
         text = summary.read_text(encoding="utf-8")
         if soft_passed:
@@ -89,10 +97,10 @@ def main(env: Mapping[str, str] | None = None) -> int:
             fh.write(text + "\n")
 
     outputs = {
-        "sarif-file": str(inputs["sarif-file"]) if report and Path(str(inputs["sarif-file"])).is_file() else "",
+        "sarif-file": inputs["sarif-file"] if report and Path(inputs["sarif-file"]).is_file() else "",
         # No report: natpolicy stopped on an input error and counted nothing,
         # which is not the same as counting zero.
-        "findings": str(report["summary"]["findings"]) if report else "",  # type: ignore[index]
+        "findings": str(report["summary"]["findings"]) if report else "",
         "failed": "true" if code != 0 else "false",
     }
     if env.get("GITHUB_OUTPUT"):
@@ -121,7 +129,7 @@ def _run_quoted(argv: list[str]) -> tuple[int, str]:
     return code, captured.getvalue()
 
 
-def read_inputs(env: Mapping[str, str]) -> dict[str, object]:
+def read_inputs(env: Mapping[str, str]) -> ActionInputs:
     def raw(name: str) -> str:
         return env.get(INPUT_ENV[name], "")
 
@@ -149,9 +157,9 @@ def read_inputs(env: Mapping[str, str]) -> dict[str, object]:
     }
 
 
-def check_argv(inputs: Mapping[str, object], report_json: Path, annotations: Path, summary: Path) -> list[str]:
+def check_argv(inputs: ActionInputs, report_json: Path, annotations: Path, summary: Path) -> list[str]:
     """The one ``natpolicy check`` command line the step runs."""
-    argv = ["check", "--format", "text", "--color", "--category", str(inputs["category"]),
+    argv = ["check", "--format", "text", "--color", "--category", inputs["category"],
             "--also-output", f"sarif={inputs['sarif-file']}",
             "--also-output", f"json={report_json}"]
     if inputs["annotations"]:
@@ -159,17 +167,17 @@ def check_argv(inputs: Mapping[str, object], report_json: Path, annotations: Pat
     if inputs["summary"]:
         argv += ["--also-output", f"markdown={summary}"]
     if inputs["fail-on"]:
-        argv += ["--fail-on", str(inputs["fail-on"])]
+        argv += ["--fail-on", inputs["fail-on"]]
     if inputs["source-root"]:
-        argv += ["--source-root", str(inputs["source-root"])]
+        argv += ["--source-root", inputs["source-root"]]
     if inputs["config"]:
-        argv += ["--config", str(inputs["config"])]
-    for policy in inputs["policy"]:  # type: ignore[attr-defined]
+        argv += ["--config", inputs["config"]]
+    for policy in inputs["policy"]:
         argv += ["--policy", policy]
     if inputs["baseline"]:
-        argv += ["--baseline", str(inputs["baseline"])]
+        argv += ["--baseline", inputs["baseline"]]
     # `--` so that a path starting with a dash is never read as an option.
-    return [*argv, "--", *inputs["path"]]  # type: ignore[misc]
+    return [*argv, "--", *inputs["path"]]
 
 
 def write_outputs(path: str, outputs: Mapping[str, str]) -> None:
@@ -187,16 +195,16 @@ def command(level: str, message: str) -> str:
     return workflow_command(level, message, {"title": "natpolicy action"})
 
 
-def _error_messages(report: Mapping[str, object] | None, stderr: str) -> list[str]:
+def _error_messages(report: Mapping[str, Any] | None, stderr: str) -> list[str]:
     if report and report.get("errors"):
-        return [str(e) for e in report["errors"]]  # type: ignore[attr-defined]
+        return [str(e) for e in report["errors"]]
     # click's usage errors add "Usage: …" and "Try '… -h' for help." lines: not the message.
     lines = [line.strip().removeprefix(ERROR_PREFIX) for line in stderr.splitlines()
              if line.strip() and not line.startswith(("Usage: ", "Try '"))]
     return [" ".join(lines)] if lines else ["natpolicy stopped on an error (exit 2); see the log above"]
 
 
-def _read_json(path: Path) -> dict[str, object] | None:
+def _read_json(path: Path) -> dict[str, Any] | None:  # JSON: its shape is natpolicy's report
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

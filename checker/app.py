@@ -12,6 +12,7 @@ from natpolicy.errors import UsageError
 from natpolicy.runner import RunResult
 
 if TYPE_CHECKING:
+    from natpolicy.baseline import Baseline
     from natpolicy.check import BaseCheck
     from natpolicy.config import Config
     from natpolicy.model import ResourceModel
@@ -39,11 +40,13 @@ class CheckOptions:
     namespaces: tuple[str, ...] = ()
     all_namespaces: bool = False
     engine: str = "python"
+    rego_timeout: float | None = None  # seconds per Rego query; None: no limit
     baseline: str | None = None
     create_baseline: str | None = None
     # "FORMAT=FILE" pairs: more reports rendered from the same run (the
     # GitHub Action writes SARIF, annotations and a summary from one run).
     also_outputs: tuple[str, ...] = ()
+    markdown_max_bytes: int | None = None  # None: markdown.MAX_BYTES (the job summary's limit)
     colour: bool | None = None
     verbose: bool = False
     quiet: bool = False
@@ -93,7 +96,7 @@ def _execute(opts: CheckOptions) -> int:
 
 
 def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], settings: Config,
-                      opts: CheckOptions, extra_outputs: list[tuple[str, str]], accepted: frozenset[str] | None,
+                      opts: CheckOptions, extra_outputs: list[tuple[str, str]], accepted: Baseline | None,
                       rego: bool) -> int:
     from natpolicy import baseline, registry, suppressions
     from natpolicy.runner import run
@@ -116,16 +119,17 @@ def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], sett
         baseline.write(opts.create_baseline, result.findings)
     if accepted is not None:
         result = baseline.apply(result, accepted, opts.baseline or "")
-    report = render(result, opts.fmt, opts)
     for extra_fmt, extra_path in extra_outputs:
-        _write(extra_path, render(result, extra_fmt, replace(opts, colour=False, output=extra_path)))
+        _write(extra_path, render(result, extra_fmt, replace(opts, colour=False)))
 
     if opts.output:
-        _write(opts.output, report)
-        if not opts.quiet and opts.fmt != "text":
+        # A file is never coloured; the terminal report beside it keeps
+        # its colour and grouping (--color, or a TTY).
+        _write(opts.output, render(result, opts.fmt, replace(opts, colour=False)))
+        if not opts.quiet:
             _echo(render(result, "text", opts), colour=_use_colour(opts))
     else:
-        _echo(report, colour=opts.fmt == "text" and _use_colour(opts))
+        _echo(render(result, opts.fmt, opts), colour=opts.fmt == "text" and _use_colour(opts))
 
     return exit_code(result, opts)
 
@@ -155,7 +159,7 @@ def render(result: RunResult, fmt: str, opts: CheckOptions) -> str:
     if fmt == "text":
         from natpolicy.outputs import text
 
-        return text.render(result, colour=_use_colour(opts) if opts.output is None else False)
+        return text.render(result, colour=_use_colour(opts))
     if fmt == "github":
         from natpolicy.outputs import github
 
@@ -163,7 +167,8 @@ def render(result: RunResult, fmt: str, opts: CheckOptions) -> str:
     if fmt == "markdown":
         from natpolicy.outputs import markdown
 
-        return markdown.render(result, fail_on=Severity.parse(opts.fail_on or "low"), soft_fail=opts.soft_fail)
+        return markdown.render(result, fail_on=Severity.parse(opts.fail_on or "low"), soft_fail=opts.soft_fail,
+                               max_bytes=opts.markdown_max_bytes or markdown.MAX_BYTES)
     raise UsageError(f"format {fmt!r} is not available yet")
 
 

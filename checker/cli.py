@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from natpolicy import __version__
+
+if TYPE_CHECKING:  # click is imported only once a command runs (see main)
+    import click
 
 FORMATS = ("text", "json", "sarif", "github", "markdown")
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -40,10 +44,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a bug of ours: one line and exit 2, as for bad input, never a traceback
+        import os
+
+        if os.environ.get("NATPOLICY_DEBUG", "") not in ("", "0"):
+            raise
+        detail = " ".join(str(exc).split())[:500]
+        click.echo(f"natpolicy: internal error: {type(exc).__name__}: {detail} (this is a natpolicy bug; "
+                   "set NATPOLICY_DEBUG=1 for the traceback)", err=True)
+        return 2
     return int(result or 0)
 
 
-def _cli():  # type: ignore[no-untyped-def]
+def _cli() -> click.Group:
     import click
 
     @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -66,6 +79,9 @@ def _cli():  # type: ignore[no-untyped-def]
                   help="Write the report here; the terminal report is still printed unless --quiet.")
     @click.option("--also-output", "also_outputs", multiple=True, metavar="FORMAT=FILE",
                   help="Also write FORMAT to FILE from the same run (e.g. sarif=natpolicy.sarif); repeatable.")
+    @click.option("--markdown-max-bytes", type=click.IntRange(min=4096), default=None, metavar="N",
+                  help="Keep the markdown report within N bytes (default 1000000, under GitHub's 1 MiB job "
+                       "summary limit; 65536 for a PR comment).")
     @click.option("--fail-on", type=click.Choice(SEVERITIES), default=None, show_default="low",
                   help="Exit 1 when a finding is at or above this severity (else fail-on from the config file).")
     @click.option("--soft-fail", is_flag=True, help="Always exit 0 on findings (input errors still exit 2).")
@@ -94,6 +110,8 @@ def _cli():  # type: ignore[no-untyped-def]
     @click.option("--all-namespaces", is_flag=True, help="Query every Rego package.")
     @click.option("--engine", type=click.Choice(("python", "rego")), default="python", show_default=True,
                   help="Run the built-in rules as Python checks or as their Rego twins.")
+    @click.option("--rego-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+                  help="Stop with an error naming the rule when one Rego query runs longer (default: no limit).")
     @click.option("--baseline", type=click.Path(dir_okay=False), default=None,
                   help="Report only findings whose fingerprint is not in this baseline.")
     @click.option("--create-baseline", type=click.Path(dir_okay=False), default=None,
@@ -101,8 +119,13 @@ def _cli():  # type: ignore[no-untyped-def]
     @click.option("--color/--no-color", "colour", default=None, help="Colour the terminal report (default: if a TTY).")
     @click.option("-v", "--verbose", is_flag=True, help="Also print notes (e.g. what could not be evaluated).")
     @click.option("-q", "--quiet", is_flag=True, help="Print nothing but the requested report.")
-    def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str, soft_fail: bool,
-              include: tuple[str, ...], exclude: tuple[str, ...], **rest: object) -> int:
+    def check(paths: tuple[str, ...], fmt: str, output: str | None, also_outputs: tuple[str, ...],
+              markdown_max_bytes: int | None, fail_on: str | None, soft_fail: bool, include: tuple[str, ...],
+              exclude: tuple[str, ...], category: str, sarif_include_suppressed: bool, source_root: str | None,
+              config_file: str | None, variables: tuple[str, ...], var_files: tuple[str, ...], skip_invalid: bool,
+              diff_base: str | None, staged: bool, policies: tuple[str, ...], namespaces: tuple[str, ...],
+              all_namespaces: bool, engine: str, rego_timeout: float | None, baseline: str | None,
+              create_baseline: str | None, colour: bool | None, verbose: bool, quiet: bool) -> int:
         """Check Terraform plan JSON files or Terraform directories (`-` reads stdin).
 
         PATH may be a plan JSON file, a directory holding plan JSON files, or a
@@ -113,8 +136,14 @@ def _cli():  # type: ignore[no-untyped-def]
         from natpolicy.app import CheckOptions, execute
 
         return execute(CheckOptions(
-            paths=list(paths), fmt=fmt, output=output, fail_on=fail_on, soft_fail=soft_fail,
-            include=list(include), exclude=list(exclude), **rest,  # type: ignore[arg-type]
+            paths=list(paths), fmt=fmt, output=output, also_outputs=also_outputs,
+            markdown_max_bytes=markdown_max_bytes, fail_on=fail_on, soft_fail=soft_fail,
+            include=list(include), exclude=list(exclude), category=category,
+            sarif_include_suppressed=sarif_include_suppressed, source_root=source_root, config_file=config_file,
+            variables=variables, var_files=var_files, skip_invalid=skip_invalid, diff_base=diff_base,
+            staged=staged, policies=policies, namespaces=namespaces, all_namespaces=all_namespaces,
+            engine=engine, rego_timeout=rego_timeout, baseline=baseline, create_baseline=create_baseline,
+            colour=colour, verbose=verbose, quiet=quiet,
         ))
 
     @cli.command("rules")

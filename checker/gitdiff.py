@@ -313,7 +313,7 @@ def merge_sides(before: Sequence[Resource], after: Sequence[Resource], moves: Se
     # (invalid, but what a hurried commit looks like) points at a dead id.
     assign_stand_in_ids(after, {new_id: _stand_in_id(old, qualify) for new_id, old in matched.items()},
                         source=after_source, gone=gone, qualify=qualify)
-    survivors = {(old.origin, old.address): new for new in after if (old := matched.get(id(new))) is not None}
+    survivors = {(base.origin, base.address): new for new in after if (base := matched.get(id(new))) is not None}
     placement = DeletedPlacement(before, survivors, base_label)
     merged: list[Resource] = []
     for old in gone:
@@ -329,16 +329,16 @@ def merge_sides(before: Sequence[Resource], after: Sequence[Resource], moves: Se
         if new.mode != "managed":
             merged.append(new)
             continue
-        old = matched.get(id(new))
-        if old is None:
+        counterpart = matched.get(id(new))
+        if counterpart is None:
             merged.append(new)
             continue
         both = _copy(new)
-        both.before = old.after
-        both.before_sensitive = old.after_sensitive
-        both.actions = ("no-op",) if _same(old.after, new.after) else ("update",)
-        if old.address != new.address:
-            both.previous_address = old.address
+        both.before = counterpart.after
+        both.before_sensitive = counterpart.after_sensitive
+        both.actions = ("no-op",) if _same(counterpart.after, new.after) else ("update",)
+        if counterpart.address != new.address:
+            both.previous_address = counterpart.address
         merged.append(both)
     return merged, notes
 

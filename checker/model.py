@@ -183,7 +183,7 @@ class Resource:
             if mask is True:
                 return True
             if isinstance(mask, dict):
-                mask = mask.get(step, False)  # type: ignore[arg-type]
+                mask = mask.get(step, False)
             elif isinstance(mask, list) and isinstance(step, int) and 0 <= step < len(mask):
                 mask = mask[step]
             else:

@@ -102,12 +102,12 @@ def map_to_source(resources: Iterable[Resource], root: Path, *, display: Callabl
     there, so an unrelated configuration in the working directory is not
     mistaken for the plan's.
     """
-    from natpolicy.hcl.parse import gc_paused
+    from natpolicy.gc_pause import paused_gc
 
     index = SourceIndex(display)
     resources = list(resources)
     found: list[tuple[Resource, SourceLocation]] = []
-    with gc_paused():
+    with paused_gc():
         for res in resources:
             location = locate(res, root, index)
             if location is not None:

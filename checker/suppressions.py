@@ -16,11 +16,15 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from natpolicy.config import Config
 from natpolicy.findings import Finding
 from natpolicy.model import ResourceModel, SourceLocation, module_path
 from natpolicy.runner import RunResult
+
+if TYPE_CHECKING:  # imported lazily at run time: only plan findings mapped to .tf need it
+    from natpolicy.sourcemap import SourceIndex
 
 __all__ = ["Skip", "SourceReader", "parse_skip", "apply_suppressions", "enclosing_modules",
            "apply_to_result"]
@@ -237,7 +241,7 @@ def _stale_locations(model: ResourceModel) -> set[tuple[str, str]]:
 def _module_blocks(model: ResourceModel, root: Path) -> ModuleBlocks:
     hcl_blocks = model.facts.get("hcl_blocks") or {}
     plan_calls: dict[str, SourceLocation | None] = {}
-    index = None
+    index: SourceIndex | None = None
 
     def lookup(finding: Finding, module: str) -> SourceLocation | None:
         nonlocal index
@@ -261,19 +265,21 @@ def _module_blocks(model: ResourceModel, root: Path) -> ModuleBlocks:
     return lookup
 
 
-def _plan_module_call(root: Path, module: str, sources: Sequence[object], index: object) -> SourceLocation | None:
+def _plan_module_call(root: Path, module: str, sources: Sequence[object], index: SourceIndex) -> SourceLocation | None:
     """The ``module`` block of config address ``module``, walking local sources from ``root``."""
     from natpolicy.hcl.modules import is_local_source, module_source
 
     names = [n for n in module.split(".") if n != "module"]
     folder = root
     for depth, name in enumerate(names):
-        call = index.blocks(folder).get(("module", name))  # type: ignore[attr-defined]
+        call = index.blocks(folder).get(("module", name))
         if call is None:
             return None
         if depth == len(names) - 1:
             return SourceLocation(path=call.file, start_line=call.start_line, end_line=call.end_line)
-        source = sources[depth] if depth < len(sources) and isinstance(sources[depth], str) else module_source(call)
+        # The plan's recorded source wins; the block's own `source` is the fallback.
+        recorded = sources[depth] if depth < len(sources) else None
+        source = recorded if isinstance(recorded, str) else module_source(call)
         if not source or not is_local_source(source):
             return None
         folder = Path(os.path.normpath(folder / source))

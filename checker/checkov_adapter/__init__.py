@@ -230,7 +230,7 @@ def make_checks(rule_ids: Iterable[str]) -> list[Any]:
 
     rules = {cls.id: cls for cls in discover()}
 
-    class NatpolicyCheck(BaseResourceCheck):  # type: ignore[misc]
+    class NatpolicyCheck(BaseResourceCheck):
         """A Checkov check that asks one natpolicy rule about one resource."""
 
         def __init__(self, rule_cls: type[BaseCheck]) -> None:

@@ -273,7 +273,7 @@ def _apply_strip_markers(parts: list[Tree], items: list[tuple[str, Any]]) -> Non
 
 
 def _template_item(part: Tree, quoted: bool) -> tuple[str, Any]:
-    child = part.children[0] if part.children else ""
+    child = part.children[0] if part.children else None
     if isinstance(child, Token):
         text = str(child)
         if child.type == "ESCAPED_INTERPOLATION":
@@ -281,6 +281,10 @@ def _template_item(part: Tree, quoted: bool) -> tuple[str, Any]:
         if child.type == "ESCAPED_DIRECTIVE":
             return ("text", "%{" + text[3:])
         return ("text", _unescape(text) if quoted else text)
+    if not isinstance(child, Tree):
+        # The grammar gives every string_part exactly one child; should that
+        # ever change, the string is unknown rather than a crash.
+        raise EvalError("unsupported empty template part")
     kind = child.data
     exprs = _trees(child)
     if kind == "interpolation":
@@ -630,16 +634,16 @@ def arithmetic(op: str, a: int | float, b: int | float) -> int | float:
         return number_from_fraction(Fraction(result))
     x, y = exact(a), exact(b)
     if op == "+":
-        result = x + y
+        fraction = x + y
     elif op == "-":
-        result = x - y
+        fraction = x - y
     elif op == "*":
-        result = x * y
+        fraction = x * y
     elif op == "/":
-        result = x / y
+        fraction = x / y
     else:
-        result = x - y * int(x / y)
-    value = number_from_fraction(result)
+        fraction = x - y * int(x / y)
+    value = number_from_fraction(fraction)
     if (isinstance(a, Approx) or isinstance(b, Approx)) and not isinstance(value, int):
         return Approx(value)  # built on an approximation: its digits stay uncertain
     return value

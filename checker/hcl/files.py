@@ -12,9 +12,11 @@ import marshal
 import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Literal
 
+from natpolicy.gc_pause import paused_gc
 from natpolicy.loaders.inputs import TF_SUFFIXES  # defined where plan-only runs can read it cheaply
-from natpolicy.hcl.parse import ParseCache, ParsedFile, decode_tree, encode_tree, file_from_tree, gc_paused, \
+from natpolicy.hcl.parse import ParseCache, ParsedFile, decode_tree, encode_tree, file_from_tree, \
     parse_text, slim, tree_parser
 
 __all__ = ["TF_SUFFIXES", "Overlay", "FileSource", "ParseMemo", "within",
@@ -99,13 +101,13 @@ class FileSource:
 
     def __init__(self, overrides: Mapping[Path, str | None] | Overlay | None = None, only_overrides: bool = False,
                  display: Callable[[Path], str] = lambda p: p.as_posix(),
-                 cache: ParseCache | None | str = "default", parse_memo: ParseMemo | None = None,
+                 cache: ParseCache | None | Literal["default"] = "default", parse_memo: ParseMemo | None = None,
                  boundary: Iterable[Path] = ()) -> None:
         self.overlay = overrides if isinstance(overrides, Overlay) else Overlay(overrides)
         self.only_overrides = only_overrides
         self.display = display
         # "default": the user's parse cache (keyed by content, so git revisions share it too).
-        self.cache = ParseCache() if cache == "default" else cache
+        self.cache: ParseCache | None = ParseCache() if cache == "default" else cache
         self.parse_memo: ParseMemo = parse_memo if parse_memo is not None else {}
         self.boundary = [Path(os.path.realpath(b)) for b in boundary]
         self.skipped_links: dict[str, None] = {}  # display paths, in the order met
@@ -236,7 +238,7 @@ def _parse_one(text: str) -> bytes | None:
     from lark.exceptions import LarkError
 
     try:
-        with gc_paused():
+        with paused_gc():
             return marshal.dumps(encode_tree(slim(tree_parser()(text))))
     except (LarkError, RecursionError, ValueError):
         return None

@@ -253,9 +253,10 @@ def _zipmap(keys: Any, values: Any) -> Any:
     items = seq(values, "zipmap() values", sets=False)
     if len(names) != len(items):
         raise EvalError("zipmap() lists must have the same length")
-    if any(n is None for n in names):
+    keys_present = [n for n in names if n is not None]
+    if len(keys_present) != len(names):
         raise EvalError("zipmap() keys must not be null")
-    out = {n: v for n, v in zip(names, items)}  # type: ignore[misc]
+    out = {n: v for n, v in zip(keys_present, items)}
     return TfMap(out) if isinstance(values, TfList) else out
 
 
@@ -289,6 +290,9 @@ def _slice(items: Any, start: Any, end: Any) -> Any:
 @fn("range")
 def _range(*args: Any) -> Any:
     nums = [number(a) for a in args]
+    start: int | float
+    stop: int | float
+    step: int | float
     if len(nums) == 1:
         start, stop, step = 0, nums[0], 1 if nums[0] >= 0 else -1
     elif len(nums) == 2:
@@ -356,9 +360,10 @@ def _reverse(value: Any) -> Any:
 @fn("sort")
 def _sort(value: Any) -> Any:
     items = strings(value, "sort() list")
-    if any(i is None for i in items):
+    present = [i for i in items if i is not None]
+    if len(present) != len(items):
         raise EvalError("sort(): null elements cannot be sorted")
-    return TfList(sorted(items))  # type: ignore[type-var]
+    return TfList(sorted(present))
 
 
 @fn("chunklist")

@@ -101,7 +101,7 @@ class ModuleInstance:
         self._calls.clear()
         self._outputs.clear()
         self._inputs = None
-        self.context = None  # type: ignore[assignment]
+        del self.context  # a closed instance has no context: a late use fails as before (AttributeError)
 
     # -- names -------------------------------------------------------------
     def _lookup(self, name: str) -> Any:

@@ -23,12 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from natpolicy.gc_pause import paused_gc
 from natpolicy.hcl.expr import Context, evaluate
 from natpolicy.hcl.files import ParseMemo
 from natpolicy.hcl.instances import ModuleInstance, Shared, instance_key, iter_instances
 from natpolicy.hcl.lifecycle import Lifecycle, lifecycle_of
 from natpolicy.hcl.modules import TF_SUFFIXES, FileSource, ModuleConfig, Overlay, is_local_source, module_source
-from natpolicy.hcl.parse import ParseCache, gc_paused, parse_expression, parse_text
+from natpolicy.hcl.parse import ParseCache, parse_expression, parse_text
 from natpolicy.loaders.inputs import has_terraform_files  # noqa: F401  (re-exported)
 from natpolicy.loaders.inputs import repository_top as repository_of
 from natpolicy.model import Resource, SourceLocation
@@ -61,7 +62,7 @@ def find_roots(directory: Path, files: FileSource | None = None) -> list[Path]:
     local module (``.terraform/`` and hidden folders skipped)."""
     if has_terraform_files(directory):
         return [directory]
-    with gc_paused():
+    with paused_gc():
         return _find_roots(directory, files)
 
 
@@ -97,7 +98,7 @@ def load_hcl(paths: Sequence[Path], *, variables: Mapping[str, str] | None = Non
     Symbolic links leading out of the repository (or, outside git, out of the
     root) are skipped with a note: a scan must not read, or quote, files elsewhere.
     """
-    with gc_paused():
+    with paused_gc():
         return _load_hcl(paths, variables, var_files, display_root, text_overrides, only_overrides, cache_dir,
                          parse_memo)
 
@@ -178,8 +179,8 @@ def _load_root(root: Path, files: FileSource, values: dict[str, Any],
     result.lifecycle.forgotten.extend(found.forgotten)
     memo: dict[Any, dict[str, Any]] = {}  # per-block facts; blocks live as long as this load
     instances = list(iter_instances(top))
-    for module in instances:
-        cfg = module.config
+    for instance in instances:
+        cfg = instance.config
         for name, block in cfg.module_calls.items():
             source = module_source(block) or "?"
             if name not in cfg.children:
@@ -187,14 +188,14 @@ def _load_root(root: Path, files: FileSource, values: dict[str, Any],
                 what = "is remote and was not scanned" if kind == "remote" else "has no Terraform files and was not scanned"
                 result.notes.append(f"{cfg.prefix}module.{name} ({source}) {what}")
         for block in cfg.resources:
-            for inst in module.instances(block):
-                res = _resource(module, block, inst, origin, memo)
+            for inst in instance.instances(block):
+                res = _resource(instance, block, inst, origin, memo)
                 result.resources.append(res)
                 if inst.unknown_expansion:
                     result.verbose_notes.append(f"{res.address}: its count/for_each is not known statically; "
                                                 "checked once, on the settings that are known")
-    for module in instances:
-        module.close()
+    for instance in instances:
+        instance.close()
 
 
 def _record_blocks(config: ModuleConfig, origin: str, result: HclResult) -> None:

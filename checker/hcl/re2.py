@@ -214,7 +214,7 @@ class _Translator:
         m = re.compile(r"\(\?([a-zA-Z]*)(?:-([a-zA-Z]*))?([:)])").match(p, i)
         if m is None:
             raise EvalError("invalid or unsupported Perl syntax in (?")  # look-arounds, (?#...), (?P=...)
-        on, off, end = m.group(1), m.group(2) or "", m.group(3)
+        on, off, terminator = m.group(1), m.group(2) or "", m.group(3)
         if m.group(2) is not None and not off:
             raise EvalError("missing flags after -")
         for flag in on + off:
@@ -222,7 +222,7 @@ class _Translator:
                 raise NotEvaluated("RE2's ungreedy flag (?U)")
             if flag not in "ims":
                 raise EvalError(f"invalid flag {flag!r}")
-        if not on and not off and end == ":":
+        if not on and not off and terminator == ":":
             self._emit("(?:")
             self.stack.append(_Group(self.stack[-1].multiline))
             return m.end()
@@ -231,7 +231,7 @@ class _Translator:
         flags = f"(?{on}{'-' + off if off else ''}:"
         if flags == "(?:" or flags == "(?-:":
             flags = "(?:"
-        if end == ":":
+        if terminator == ":":
             self._emit(flags)
             self.stack.append(_Group(multi))
         else:

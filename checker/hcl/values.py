@@ -42,13 +42,13 @@ class NotEvaluated(Exception):
     the result is unknown and the message goes to the verbose report."""
 
 
-class TfList(list):  # type: ignore[type-arg]
+class TfList(list[Any]):
     """A Terraform list (not a tuple)."""
 
     __slots__ = ()
 
 
-class TfSet(list):  # type: ignore[type-arg]
+class TfSet(list[Any]):
     """A Terraform set: distinct elements in Terraform's order, no index.
 
     Sets of strings, numbers or bools iterate sorted, as in Terraform. Sets of
@@ -63,7 +63,7 @@ class TfSet(list):  # type: ignore[type-arg]
         self.ordered = ordered
 
 
-class TfMap(dict):  # type: ignore[type-arg]
+class TfMap(dict[str, Any]):
     """A Terraform map (not an object)."""
 
     __slots__ = ()

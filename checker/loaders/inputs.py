@@ -157,10 +157,12 @@ def load_inputs(paths: Iterable[str], *, source_root: str | None = None, variabl
         from natpolicy.gitdiff import load_compared
         from natpolicy.hcl.loader import load_hcl, parse_var_flags
 
-        hcl_args = dict(variables=parse_var_flags(variables), var_files=[Path(f) for f in var_files],
-                        display_root=root)
+        hcl_variables = parse_var_flags(variables)
+        hcl_var_files = [Path(f) for f in var_files]
         # In a git repository the base revision shows what the configuration deletes.
-        result = load_compared(hcl_paths, base=diff_base, staged=staged, **hcl_args) or load_hcl(hcl_paths, **hcl_args)
+        result = (load_compared(hcl_paths, base=diff_base, staged=staged, variables=hcl_variables,
+                                var_files=hcl_var_files, display_root=root)
+                  or load_hcl(hcl_paths, variables=hcl_variables, var_files=hcl_var_files, display_root=root))
         model.facts["source_texts"] = getattr(result, "texts", {})
         for res in result.resources:
             model.add(res)

@@ -92,20 +92,20 @@ def plan_resources(doc: dict[str, Any], origin: str, text: str | None = None) ->
         # No resource_changes (refresh-only or very old plans): what will
         # exist is planned_values, and nothing is known to change.
         for item, module in _module_resources(doc.get("planned_values")):
-            res = _from_values(item, module, origin, ("no-op",), after=True)
-            if res is not None and (res.address, None) not in seen:
-                resources.append(res)
-                seen.add((res.address, None))
+            planned = _from_values(item, module, origin, ("no-op",), after=True)
+            if planned is not None and (planned.address, None) not in seen:
+                resources.append(planned)
+                seen.add((planned.address, None))
 
     # prior_state holds resources the plan does not mention (older formats,
     # data sources); routes living there still matter to the NAT analysis.
     prior = doc.get("prior_state")
     for item, module in _module_resources(prior.get("values") if isinstance(prior, dict) else None):
-        res = _from_values(item, module, origin, ("no-op",), after=True, before=True)
-        if res is not None and (res.address, None) not in seen:
-            res.extra["from_prior_state"] = True
-            resources.append(res)
-            seen.add((res.address, None))
+        unchanged = _from_values(item, module, origin, ("no-op",), after=True, before=True)
+        if unchanged is not None and (unchanged.address, None) not in seen:
+            unchanged.extra["from_prior_state"] = True
+            resources.append(unchanged)
+            seen.add((unchanged.address, None))
 
     # Module call sources let --source-root map a resource to its .tf block.
     sources = module_call_sources(doc.get("configuration"))
@@ -127,7 +127,8 @@ def plan_resources(doc: dict[str, Any], origin: str, text: str | None = None) ->
 
 
 def _from_change(rc: dict[str, Any], origin: str, position: int = 0) -> Resource:
-    change = rc.get("change") if isinstance(rc.get("change"), dict) else {}
+    raw_change = rc.get("change")
+    change: dict[str, Any] = raw_change if isinstance(raw_change, dict) else {}
     actions = _actions(change.get("actions"), rc["address"], origin, position)
     after = change.get("after")
     unknown = change.get("after_unknown")

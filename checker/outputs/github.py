@@ -94,7 +94,7 @@ def _is_file(path: str) -> bool:
     return bool(path) and not (path.startswith("<") and path.endswith(">"))
 
 
-def _help_uris(checks: Iterable[BaseCheck]) -> dict[str, str]:
+def _help_uris(checks: Iterable[BaseCheck]) -> dict[str, str | None]:
     from natpolicy.outputs.sarif import rule_help_uri
 
     return {c.id: rule_help_uri(c) for c in checks}

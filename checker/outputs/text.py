@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import textwrap
+from typing import Protocol
 
 from natpolicy.check import Severity
 from natpolicy.findings import Finding
@@ -11,11 +12,22 @@ _COLOURS = {Severity.CRITICAL: "magenta", Severity.HIGH: "red", Severity.MEDIUM:
 _MIN_ID_WIDTH, _SEV_WIDTH = 8, 9
 
 
+class Style(Protocol):
+    """Dresses a piece of text for the terminal (the subset of ``click.style`` the report uses)."""
+
+    def __call__(self, text: str, *, fg: str | None = None, bold: bool | None = None,
+                 dim: bool | None = None) -> str: ...
+
+
+def _plain(text: str, *, fg: str | None = None, bold: bool | None = None, dim: bool | None = None) -> str:
+    return text  # no colour: for files, pipes and tests
+
+
 def render(result: RunResult, *, colour: bool = False, width: int = 100) -> str:
     import click  # only for styling; click is already loaded by the CLI
 
-    def style(text: str, **kw: object) -> str:
-        return click.style(text, **kw) if colour else text  # type: ignore[arg-type]
+    def style(text: str, *, fg: str | None = None, bold: bool | None = None, dim: bool | None = None) -> str:
+        return click.style(text, fg=fg, bold=bold, dim=dim) if colour else text
 
     lines: list[str] = []
     active = [f for f in result.findings if not f.suppressed]
@@ -46,8 +58,7 @@ def _origin(f: Finding, several: bool) -> str:
     return f" (from {f.origin})" if several and f.origin != f.location.path else ""
 
 
-def _finding_lines(f: Finding, style, width: int, id_width: int,  # type: ignore[no-untyped-def]
-                   several: bool = False) -> list[str]:
+def _finding_lines(f: Finding, style: Style, width: int, id_width: int, several: bool = False) -> list[str]:
     indent = " " * (id_width + _SEV_WIDTH)
     body = textwrap.wrap(f.message, width=max(40, width - len(indent))) or [""]
     out = [style(f"{f.rule_id:<{id_width}}", bold=True)
@@ -62,7 +73,7 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def summary_line(result: RunResult, style=lambda t, **k: t) -> str:  # type: ignore[no-untyped-def]
+def summary_line(result: RunResult, style: Style = _plain) -> str:
     active = [f for f in result.findings if not f.suppressed]
     scope = f"{_count(result.resources, 'resource')} checked against {_count(len(result.checks), 'rule')}"
     if not active:

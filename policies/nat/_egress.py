@@ -21,7 +21,6 @@ network plan's table).
 """
 from __future__ import annotations
 
-import weakref
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -268,20 +267,21 @@ class EgressIndex:
             if assoc.mode == "managed" and survives(assoc) and isinstance(values, dict):
                 offer(0, self.resolve(assoc, "route_table_id", values.get("route_table_id"), TABLE_TYPES),
                       self.resolve(assoc, "vpc_id", values.get("vpc_id"), VPC_TYPES))
-        for table in self.model.of_type("aws_default_route_table"):
-            if table.mode == "managed" and survives(table):
-                node = self.node_of(table)
-                vpc = self.vpc_of(node) or self.resolve(table, "default_route_table_id", None, VPC_TYPES)
-                offer(1, node, vpc)
-        for vpc in self.model.of_type(*VPC_TYPES):
-            values = final_values(vpc)
-            if vpc.mode == "managed" and survives(vpc) and nonempty_str(attr_of(values, "main_route_table_id")):
-                offer(2, self.resolve(vpc, "main_route_table_id", values["main_route_table_id"], TABLE_TYPES),
-                      self.node_of(vpc))
-        for _, table, vpc in by_vpc.values():
-            self._main_tables[table.key] = vpc
-        for table in unknown_vpc:
-            self._main_tables.setdefault(table.key, None)
+        for default_table in self.model.of_type("aws_default_route_table"):
+            if default_table.mode == "managed" and survives(default_table):
+                node = self.node_of(default_table)
+                owner = self.vpc_of(node) or self.resolve(default_table, "default_route_table_id", None, VPC_TYPES)
+                offer(1, node, owner)
+        for vpc_resource in self.model.of_type(*VPC_TYPES):
+            values = final_values(vpc_resource)
+            if (vpc_resource.mode == "managed" and survives(vpc_resource)
+                    and nonempty_str(attr_of(values, "main_route_table_id"))):
+                offer(2, self.resolve(vpc_resource, "main_route_table_id", values["main_route_table_id"], TABLE_TYPES),
+                      self.node_of(vpc_resource))
+        for _, main_table, main_vpc in by_vpc.values():
+            self._main_tables[main_table.key] = main_vpc
+        for orphan_table in unknown_vpc:
+            self._main_tables.setdefault(orphan_table.key, None)
 
     def _gateway(self, gateway: Resource) -> None:
         if survives(gateway):
@@ -616,16 +616,18 @@ def _addresses(resources: list[Resource]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:3]) + (" …" if len(names) > 3 else "")
 
 
-_CACHE: weakref.WeakKeyDictionary[ResourceModel, tuple[int, EgressIndex]] = weakref.WeakKeyDictionary()
+# Kept on the model itself: a module-level cache keyed by the model would
+# keep every model alive through the index's own reference to it.
+_MEMO = "natpolicy.nat.egress_index"
 
 
 def egress_index(model: ResourceModel) -> EgressIndex:
     """The model's index, built once and shared by every NAT rule of the run."""
-    cached = _CACHE.get(model)
+    cached = model.facts.get(_MEMO)
     if cached is not None and cached[0] == len(model):
         return cached[1]
     index = EgressIndex(model)
-    _CACHE[model] = (len(model), index)
+    model.facts[_MEMO] = (len(model), index)
     if index.shared_ids:
         notes = model.facts.setdefault("load_notes", [])
         note = shared_note(model, index.shared_ids)

@@ -157,6 +157,15 @@ def _network(text: str) -> Network | None:
         return None  # not a CIDR: AWS would refuse it, so it opens nothing
 
 
+def _covers_whole_family(nets: Iterable[Network]) -> bool:
+    """Whether these networks together are all of IPv4 (or all of IPv6)."""
+    # collapse_addresses takes one address family at a time, so split by class.
+    pool = list(nets)
+    v4 = ipaddress.collapse_addresses(n for n in pool if isinstance(n, ipaddress.IPv4Network))
+    v6 = ipaddress.collapse_addresses(n for n in pool if isinstance(n, ipaddress.IPv6Network))
+    return any(net.prefixlen == 0 for net in v4) or any(net.prefixlen == 0 for net in v6)
+
+
 def internet_sources(sources: Iterable[Source]) -> tuple[Source, ...]:
     """The sources of each address family whose union is the whole family."""
     by_family: dict[int, list[tuple[Source, Network]]] = {4: [], 6: []}
@@ -171,7 +180,7 @@ def internet_sources(sources: Iterable[Source]) -> tuple[Source, ...]:
         whole = [source for source, net in items if net.prefixlen == 0]
         if whole:
             open_sources.extend(whole)  # name only the /0, not the private ranges beside it
-        elif any(net.prefixlen == 0 for net in ipaddress.collapse_addresses(net for _, net in items)):  # type: ignore[misc]
+        elif _covers_whole_family(net for _, net in items):
             open_sources.extend(source for source, _ in items)
     return tuple(open_sources)
 
@@ -189,7 +198,7 @@ def exposures(resource: Resource, admin: frozenset[int], web: frozenset[int]) ->
     memo = resource.extra.get(_MEMO)
     # Keyed by the very ``after`` object too, so a copied resource with new values is re-read.
     if memo is not None and memo[0] is resource.after and memo[1] == admin and memo[2] == web:
-        return memo[3]  # type: ignore[no-any-return]
+        return memo[3]
     found: list[Exposure] = []
     for entry in ingress_entries(resource):
         sources = internet_sources(entry.sources)
