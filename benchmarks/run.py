@@ -64,6 +64,18 @@ def measure_natpolicy(plan: Path, runs: int) -> list[Sample]:
     return [run_once(cmd) for _ in range(runs)]
 
 
+def measure_yardstick(plan: Path, runs: int) -> float:
+    """A bare ``json.load`` of ``plan`` in a fresh interpreter: what this machine makes of the floor.
+
+    Absolute seconds move with the hardware (this 2-core machine has run the
+    same commit 2x apart on different days); natpolicy's time as a multiple
+    of this yardstick, measured in the same run, does not.
+    """
+    cmd = [sys.executable, "-c", "import gc, json, sys; gc.disable(); json.load(open(sys.argv[1], 'rb'))", str(plan)]
+    run_once(cmd)
+    return median_of([run_once(cmd) for _ in range(runs)])[0]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000,50000")
@@ -115,6 +127,12 @@ def main(argv: list[str] | None = None) -> int:
         ok &= good
         verdicts.append(f"- {label.replace('10,000', '10k')}: {wall:.2f} s, {rss:.0f} MiB: "
                         f"**{'met' if good else 'MISSED'}**")
+
+    if 10000 in by_n:
+        plan = rows[sizes.index(10000)][1]
+        floor = measure_yardstick(plan, args.runs)
+        verdicts.append(f"- yardstick: `python -c 'json.load(plan)'` of the 10k plan takes {floor:.2f} s on this "
+                        f"machine; natpolicy's whole 10k run is {by_n[10000][0] / floor:.1f}x that")
 
     info = machine()
     body = "\n".join([
