@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from natpolicy.model import Resource
+from natpolicy.model import Resource, key_value, reference_target, strip_instance_keys
 
 __all__ = ["DeletedPlacement"]
 
@@ -46,7 +46,9 @@ class DeletedPlacement:
             self._by_config.setdefault((r.origin, r.config_address), []).append(r)
             for value in _ids_in(r.after):
                 self._by_id.setdefault((r.origin, value), []).append(r)
-            for target in {t for targets in r.references.values() for t in targets}:
+            # References may name one instance (`aws_route_table.private[1]`); this
+            # index answers "who refers to this block", so it is keyed without them.
+            for target in {strip_instance_keys(t) for targets in r.references.values() for t in targets}:
                 self._by_reference.setdefault((r.origin, target), []).append(r)
 
     def place(self, res: Resource, old: Resource) -> None:
@@ -107,7 +109,8 @@ class DeletedPlacement:
         if exact:
             return exact
         return [t for targets in r.references.values() for address in targets
-                for t in self._by_config.get((r.origin, address), ())]
+                for t in self._by_config.get((r.origin, strip_instance_keys(address)), ())
+                if _names_instance(address, t)]
 
     def _surviving(self, candidates: Iterable[Resource]) -> Iterable[Resource]:
         for r in candidates:
@@ -129,3 +132,9 @@ def _ids_in(values: object) -> set[str]:
                 elif isinstance(item, str):
                     found.add(item)
     return found
+
+
+def _names_instance(target: str, resource: Resource) -> bool:
+    """Does a reference target (``aws_x.y``, ``aws_x.y[1]``) take in this instance of the block?"""
+    key = reference_target(target)[2]
+    return key is None or key_value(key) == resource.index

@@ -41,7 +41,7 @@ from natpolicy.deletions import DeletedPlacement
 from natpolicy.errors import UsageError
 from natpolicy.gitrepo import Git, GitError, GitRefused
 from natpolicy.hcl.lifecycle import Move
-from natpolicy.model import UNKNOWN, Resource, SourceLocation, module_path
+from natpolicy.model import UNKNOWN, Resource, SourceLocation, module_path, strip_instance_keys
 
 __all__ = [
     "Git",
@@ -450,7 +450,8 @@ def assign_stand_in_ids(resources: Sequence[Resource], ids: Mapping[int, str] | 
         values = dict(res.after)
         for attribute, value in res.after.items():
             # A reference to a deleted resource is in no `references`: the text still names it.
-            candidates = [t for t in res.references.get(attribute, ()) if (res.origin, t) in by_config]
+            candidates = [strip_instance_keys(t) for t in res.references.get(attribute, ())
+                          if (res.origin, strip_instance_keys(t)) in by_config]
             if not candidates and not removed:
                 continue
             if value is UNKNOWN and attribute.endswith("_id"):

@@ -200,7 +200,8 @@ output "size" {
     assert res['module.b["x"].aws_ebs_volume.v'].location == SourceLocation("m/main.tf", 2, 4)
     snap = res["aws_ebs_snapshot.s"]
     assert snap.after == {"volume_id": UNKNOWN, "tags": {"size": 2}}  # configured values flow; ids do not
-    assert snap.references == {"volume_id": ("module.a.aws_ebs_volume.v",), "tags": ("module.b.aws_ebs_volume.v",)}
+    # The literal module key stays, as in a plan's references (natpolicy.model).
+    assert snap.references == {"volume_id": ("module.a.aws_ebs_volume.v",), "tags": ('module.b["x"].aws_ebs_volume.v',)}
     assert result.blocks[(".", "module.b")] == SourceLocation("main.tf", 5, 9)
 
 
@@ -495,7 +496,8 @@ def test_registry_style_vpc_module_expands_like_terraform() -> None:
     assert res["module.vpc.aws_route.private_nat_gateway[0]"].references == {
         "route_table_id": ("module.vpc.aws_route_table.private",),
         "nat_gateway_id": ("module.vpc.aws_nat_gateway.this",)}
-    assert res["aws_flow_log.vpc"].references == {"vpc_id": ("module.vpc.aws_vpc.this",)}
+    # The module's output is `aws_vpc.this[0].id`: the literal key is kept, as in a plan.
+    assert res["aws_flow_log.vpc"].references == {"vpc_id": ("module.vpc.aws_vpc.this[0]",)}
     assert not any("aws_vpc_ipv4_cidr_block_association" in a for a in res)  # count = 0
 
 
@@ -571,3 +573,60 @@ def test_fixture_modules_declare_every_variable_they_use() -> None:
                 if len(chain) >= 2 and chain[0] == "var"}
         missing += [f"{folder.relative_to(FIXTURES)}: var.{name}" for name in sorted(used - declared)]
     assert missing == []
+
+
+def test_literal_instance_keys_in_references_name_one_instance(cli, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """`aws_vpc.x[0].id` and `module.vpcs["a"].vpc_id` cover that instance only, as in a plan."""
+    write(tmp_path, {
+        "main.tf": '''\
+module "vpcs" {
+  for_each = { a = "10.0.0.0/16", b = "10.1.0.0/16" }
+  source   = "./vpc"
+  cidr     = each.value
+}
+resource "aws_flow_log" "a" {
+  vpc_id       = module.vpcs["a"].vpc_id
+  traffic_type = "ALL"
+}
+resource "aws_vpc" "x" {
+  count      = 2
+  cidr_block = "10.${count.index}.0.0/16"
+}
+resource "aws_flow_log" "x0" {
+  vpc_id       = aws_vpc.x[0].id
+  traffic_type = "ALL"
+}
+resource "aws_flow_log" "each" {
+  count        = 2
+  vpc_id       = aws_vpc.x[count.index].id
+  traffic_type = "ALL"
+}
+''',
+        "vpc/main.tf": '''\
+variable "cidr" {}
+resource "aws_vpc" "this" {
+  count      = 1
+  cidr_block = var.cidr
+}
+output "vpc_id" {
+  value = aws_vpc.this[0].id
+}
+''',
+    })
+    result = load_hcl([tmp_path], display_root=tmp_path)
+    res = {r.address: r for r in result.resources}
+    assert res["aws_flow_log.a"].references == {"vpc_id": ('module.vpcs["a"].aws_vpc.this[0]',)}
+    assert res["aws_flow_log.x0"].references == {"vpc_id": ("aws_vpc.x[0]",)}
+    assert res["aws_flow_log.each[1]"].references["vpc_id"] == ("aws_vpc.x",)  # computed key: every instance
+    monkeypatch.chdir(tmp_path)
+    run = cli("check", ".", "--check", "FLOW", "-f", "json")
+    # The count.index flow logs cover both aws_vpc.x; nothing covers module.vpcs["b"].
+    assert [f["address"] for f in run.json()["findings"]] == ['module.vpcs["b"].aws_vpc.this[0]'], run.err
+    text = (tmp_path / "main.tf").read_text().replace('''resource "aws_flow_log" "each" {
+  count        = 2''', '''resource "aws_flow_log" "each" {
+  count        = 0''')
+    (tmp_path / "main.tf").write_text(text)
+    run = cli("check", ".", "--check", "FLOW", "-f", "json")
+    assert run.code == 1
+    assert sorted(f["address"] for f in run.json()["findings"]) == ["aws_vpc.x[1]", 'module.vpcs["b"].aws_vpc.this[0]']

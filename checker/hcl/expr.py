@@ -903,6 +903,70 @@ def traversals(node: Any) -> list[tuple[str, ...]]:
     return out
 
 
+# A traversal step and the literal instance key written right after it
+# (``aws_vpc.main[0].id`` -> ("aws_vpc", None), ("main", "[0]"), ("id", None)).
+KeyedStep = tuple[str, "str | None"]
+
+
+def keyed_traversals(node: Any) -> list[tuple[KeyedStep, ...]]:
+    """Like :func:`traversals`, with the literal index written after each step.
+
+    Only a constant number or string counts (``[0]``, ``["a"]``, normalised as
+    in ``natpolicy.model``); ``[count.index]``, ``[each.key]`` and splats name
+    no instance. A second index after one step (``x[0][1]``) indexes a value,
+    not an instance, and is dropped.
+    """
+    out: list[tuple[KeyedStep, ...]] = []
+    _collect(node, out, 0, keyed=True)
+    return out
+
+
+def _keyed_chain(node: Tree) -> list[KeyedStep] | None:
+    if node.data == "expr_term":
+        inner = _trees(node)
+        if len(inner) == 1 and len(node.children) == 1:
+            return _keyed_chain(inner[0])
+        return None
+    if node.data == "identifier":
+        return [(str(node.children[0]), None)]
+    if node.data == "get_attr_expr_term":
+        base, attr = _trees(node)
+        head = _keyed_chain(base)
+        return None if head is None else [*head, (_attr_name(attr), None)]
+    if node.data == "index_expr_term":
+        base, index = _trees(node)[:2]
+        head = _keyed_chain(base)
+        if head and head[-1][1] is None:
+            key = _literal_key(index)
+            if key is not None:
+                head[-1] = (head[-1][0], key)
+        return head
+    if node.data in ("full_splat_expr_term", "attr_splat_expr_term"):
+        return _keyed_chain(_trees(node)[0])
+    return None
+
+
+def _constant_name(name: str) -> Any:
+    return UNKNOWN
+
+
+def _literal_key(index: Tree) -> str | None:
+    """``[0]`` -> ``"[0]"``, ``["a"]`` -> ``'["a"]'``; anything computed -> None."""
+    try:
+        value = _index_key(index, Context(_constant_name, functions={}), 0)
+    except (EvalError, TypeError, ValueError, ArithmeticError, KeyError, IndexError, AttributeError):
+        return None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, Fraction) and value.denominator == 1:
+        value = int(value)
+    if isinstance(value, int) and value >= 0:
+        return f"[{value}]"
+    if isinstance(value, str):
+        return "[" + json.dumps(value, ensure_ascii=False) + "]"
+    return None
+
+
 def _chain(node: Tree) -> list[str] | None:
     if node.data == "expr_term":
         inner = _trees(node)
@@ -936,23 +1000,23 @@ def _spine_indexes(node: Tree) -> Iterator[Tree]:
             return
 
 
-def _collect(node: Any, out: list[tuple[str, ...]], depth: int) -> None:
+def _collect(node: Any, out: list[Any], depth: int, keyed: bool = False) -> None:
     if not isinstance(node, Tree) or depth > _MAX_DEPTH:
         return
     if node.data in ("get_attr_expr_term", "identifier", "index_expr_term", "full_splat_expr_term",
                      "attr_splat_expr_term"):
-        chain = _chain(node)
+        chain: list[Any] | None = _keyed_chain(node) if keyed else _chain(node)
         if chain:
             # Only the longest traversal counts (`module.a.out`, not also
             # `module.a`); index keys inside it are expressions of their own.
             out.append(tuple(chain))
             for key in _spine_indexes(node):
-                _collect(key, out, depth + 1)
+                _collect(key, out, depth + 1, keyed)
             return
     if node.data == "function_call":
         for child in _trees(node):
             if child.data == "arguments":
-                _collect(child, out, depth + 1)
+                _collect(child, out, depth + 1, keyed)
         return
     if node.data == "object_elem_key":
         inner = _trees(node)
@@ -960,7 +1024,7 @@ def _collect(node: Any, out: list[tuple[str, ...]], depth: int) -> None:
             return  # a bare key name, not a reference
     for child in node.children:
         if isinstance(child, Tree):
-            _collect(child, out, depth + 1)
+            _collect(child, out, depth + 1, keyed)
 
 
 def decode_json(text: str) -> Any:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from natpolicy.hcl.expr import traversals
+from natpolicy.hcl.expr import KeyedStep, keyed_traversals, traversals
 from natpolicy.hcl.files import TF_SUFFIXES, FileSource, Overlay
 from natpolicy.hcl.parse import Attribute, Block
 
@@ -108,11 +108,30 @@ class ModuleConfig:
 
     # -- references ------------------------------------------------------
     def references_of(self, nodes: Iterable[object]) -> tuple[str, ...]:
-        targets: set[str] = set()
-        for node in nodes:
-            for chain in traversals(node):
-                targets |= self.resolve(chain)
-        return tuple(sorted(targets))
+        """Resource addresses the expressions refer to, with the literal instance keys
+        written in them (``aws_vpc.main[0]``, ``module.net["a"].aws_vpc.this``), as
+        ``natpolicy.model`` describes ``Resource.references``."""
+        return tuple(sorted(self._resolve_nodes(list(nodes), -1)))
+
+    def _with_keys(self, steps: tuple[KeyedStep, ...], found: frozenset[str]) -> frozenset[str]:
+        """Put the instance keys ``steps`` wrote onto what its key-free traversal resolved to.
+
+        A key after a resource name selects that instance; a key after a module
+        call name selects that module instance for everything found inside it.
+        Keys on ``var.``/``local.`` values index the value, not an instance.
+        """
+        head = steps[0][0]
+        if head == "module" and len(steps) >= 2 and steps[1][1] is not None:
+            bare = f"{self.prefix}module.{steps[1][0]}."
+            keyed = f"{self.prefix}module.{steps[1][0]}{steps[1][1]}."
+            return frozenset(keyed + t[len(bare):] if t.startswith(bare) else t for t in found)
+        if head == "data" and len(steps) >= 3 and steps[2][1] is not None:
+            local = f"{self.prefix}data.{steps[1][0]}.{steps[2][0]}"
+            return frozenset(t + steps[2][1] if t == local else t for t in found)
+        if head not in _NOT_INSTANCES and len(steps) >= 2 and steps[1][1] is not None:
+            local = f"{self.prefix}{head}.{steps[1][0]}"
+            return frozenset(t + steps[1][1] if t == local else t for t in found)
+        return found
 
     def resolve(self, chain: tuple[str, ...], depth: int = 0) -> frozenset[str]:
         """Config addresses of the resources a name traversal leads to."""
@@ -213,9 +232,14 @@ class ModuleConfig:
     def _resolve_nodes(self, nodes: list[object], depth: int) -> frozenset[str]:
         out: set[str] = set()
         for node in nodes:
-            for chain in traversals(node):
-                out |= self.resolve(chain, depth + 1)
+            for steps in keyed_traversals(node):
+                found = self.resolve(tuple(name for name, _ in steps), depth + 1)
+                out |= self._with_keys(steps, found) if found else found
         return frozenset(out)
+
+
+# Heads whose keys index a value, never a resource instance.
+_NOT_INSTANCES = frozenset({"var", "local", "each", "count", "path", "terraform", "self", "module", "data"})
 
 
 def _is_true(attr: Attribute | None) -> bool:
