@@ -147,3 +147,14 @@ def run_rules(builder: PlanBuilder, *rules: str) -> Any:
 
     model = ResourceModel(plan_resources(builder.build(), origin="plan.json"))
     return run(model, registry.instantiate(registry.select(registry.discover(), rules)))
+
+
+def same(got: Any, expected: Any) -> bool:
+    """Equal values of the same kinds all the way down (a list is not a tuple)."""
+    if type(got) is not type(expected):
+        return False
+    if isinstance(expected, list):
+        return len(got) == len(expected) and all(same(g, e) for g, e in zip(got, expected))
+    if isinstance(expected, dict):
+        return got.keys() == expected.keys() and all(same(got[k], expected[k]) for k in expected)
+    return bool(got == expected)

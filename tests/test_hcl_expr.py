@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conftest import same
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from natpolicy.hcl.expr import Context, evaluate, evaluate_raw, traversals
 from natpolicy.hcl.functions import FUNCTIONS
 from natpolicy.hcl.parse import parse_expression
@@ -33,16 +33,6 @@ def ev(text: str, names: dict[str, Any] | None = None, report: list[tuple[str, s
         return evaluate_raw(node, Context(lambda n: scope.get(n, UNKNOWN), report=sink))
     except EvalError:
         return ERR
-
-
-def same(got: Any, expected: Any) -> bool:
-    if type(got) is not type(expected):
-        return False
-    if isinstance(expected, list):
-        return len(got) == len(expected) and all(same(g, e) for g, e in zip(got, expected))
-    if isinstance(expected, dict):
-        return got.keys() == expected.keys() and all(same(got[k], expected[k]) for k in expected)
-    return bool(got == expected)
 
 
 KNOWN: list[tuple[str, Any]] = [

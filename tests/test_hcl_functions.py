@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
+from conftest import same
 from natpolicy.hcl.expr import Context, evaluate_raw
 from natpolicy.hcl.functions import FUNCTIONS, file_functions
 from natpolicy.hcl.parse import parse_expression
@@ -47,17 +47,6 @@ def run(text: str, notes: list[str] | None = None, functions: dict[str, Any] | N
         return evaluate_raw(node, ctx)
     except EvalError:
         return ERR
-
-
-def same(got: Any, expected: Any) -> bool:
-    """Equal values of the same kinds all the way down (a list is not a tuple)."""
-    if type(got) is not type(expected):
-        return False
-    if isinstance(expected, list):
-        return len(got) == len(expected) and all(same(g, e) for g, e in zip(got, expected))
-    if isinstance(expected, dict):
-        return got.keys() == expected.keys() and all(same(got[k], expected[k]) for k in expected)
-    return bool(got == expected)
 
 
 CASES: list[tuple[str, Any]] = [
