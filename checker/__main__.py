@@ -1,3 +1,3 @@
-from natpolicy.cli import main
+from natpolicy.cli import run
 
-raise SystemExit(main())
+run()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import natpolicy
 from conftest import PlanBuilder
 from natpolicy.check import ResourceCheck, Severity, Violation
 from natpolicy.registry import discover, select
@@ -334,3 +335,34 @@ def test_text_summary_counts_in_the_singular(tmp_path: Path) -> None:
     assert text.summary_line(run(load_inputs([str(path)]), [_AlwaysMedium()])) == \
         "1 finding (1 medium) in 1 resource checked against 1 rule."
     assert text.summary_line(run(load_inputs([str(path)]), [])) == "No findings: 1 resource checked against 0 rules."
+
+
+def test_the_console_script_flushes_everything_before_its_fast_exit(tmp_path: Path) -> None:
+    """`natpolicy` (and `python -m natpolicy`) end with os._exit: nothing written may be lost."""
+    plan = PlanBuilder()
+    for i in range(300):  # a report far larger than any pipe buffer
+        plan.create(f"aws_ebs_volume.v{i}", {"size": 8, "encrypted": False})
+    path = plan.write(tmp_path / "plan.json")
+    # Buffered streams, as for most users (this machine's CI may set PYTHONUNBUFFERED).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    commands = [[sys.executable, "-m", "natpolicy"]]
+    script = Path(sys.executable).with_name("natpolicy")
+    if script.is_file():  # the installed console script
+        commands.append([str(script)])
+    for head in commands:
+        run = subprocess.run([*head, "check", str(path), "-f", "sarif", "--also-output", f"json={tmp_path / 'r.json'}"],
+                             capture_output=True, text=True, env=env)
+        assert run.returncode == 1, run.stderr
+        assert len(json.loads(run.stdout)["runs"][0]["results"]) == 300
+        assert len(json.loads((tmp_path / "r.json").read_text())["findings"]) == 300
+        # `--version` answers with print(), buffered when piped: only the flush saves it.
+        version = subprocess.run([*head, "--version"], capture_output=True, text=True, env=env)
+        assert (version.returncode, version.stdout) == (0, f"natpolicy {natpolicy.__version__}\n")
+    # A reader that stops early (`| head`) gets no traceback either.
+    proc = subprocess.Popen([sys.executable, "-m", "natpolicy", "check", str(path)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(10)
+    proc.stdout.close()
+    assert "Traceback" not in proc.stderr.read().decode()
+    proc.wait()
