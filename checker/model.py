@@ -140,7 +140,7 @@ class Resource:
         """Will an object exist at this address after apply?"""
         if self.deposed is not None:
             return False
-        return any(a in _KEEPING for a in self.actions)
+        return not _KEEPING.isdisjoint(self.actions)
 
     @property
     def existed_before(self) -> bool:
