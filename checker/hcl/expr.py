@@ -721,7 +721,21 @@ def _conditional(node: Tree, ctx: Context, depth: int) -> Any:
     try:
         return convert(chosen, unify_loose([type_of_loose(chosen), type_of_loose(other)]))
     except UnknownType:
-        return UNKNOWN
+        # Terraform returns the chosen result, converted to a type the unknown
+        # result decides. Strings survive every conversion that succeeds (only
+        # tuple/list/set, object/map change), so `var.public ? ["0.0.0.0/0"] :
+        # var.allowed` stays the open CIDR it is; a number or bool might become
+        # a string, so those stay unknown.
+        return chosen if _only_strings(chosen) else UNKNOWN
+
+
+def _only_strings(value: Any) -> bool:
+    """Every leaf a string or null (an empty collection has no leaf to change)."""
+    if isinstance(value, dict):
+        return all(_only_strings(v) for v in value.values())
+    if isinstance(value, (list, TfSet)):
+        return all(_only_strings(v) for v in value)
+    return value is None or isinstance(value, str)
 
 
 # ---------------------------------------------------------------- for
