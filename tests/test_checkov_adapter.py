@@ -24,6 +24,7 @@ import parity  # noqa: E402
 from natpolicy.checkov_adapter import (  # noqa: E402
     ADAPTED_RULES,
     adapter_dir,
+    creates_nothing,
     evaluate,
     resource_from_conf,
     unwrap,
@@ -156,6 +157,20 @@ def test_hcl_conf_is_a_resource_being_created() -> None:
     res = resource_from_conf({"encrypted": [False], "__address__": "aws_ebs_volume.x"}, "aws_ebs_volume")
     assert res is not None and res.actions == ("create",) and res.after == {"encrypted": False}
     assert resource_from_conf({"encrypted": [False]}, "aws_ebs_volume") is None
+
+
+@pytest.mark.parametrize("for_each", [[{}], [[]], ["set()"]])
+def test_code_whose_for_each_checkov_evaluated_to_nothing_creates_nothing(for_each: Any) -> None:
+    assert creates_nothing({"for_each": for_each, "encrypted": [False], "__address__": "aws_ebs_volume.x"})
+
+
+@pytest.mark.parametrize("conf", [
+    {"for_each": [{"a": 1}]}, {"for_each": ["var.volumes"]}, {"for_each": [0]}, {"for_each": [False]},
+    {"encrypted": [False]},
+    {"for_each": [{}], "__change_actions__": ["create"]},  # a plan lists only instances that exist
+])
+def test_other_blocks_are_judged(conf: dict[str, Any]) -> None:
+    assert not creates_nothing({**conf, "__address__": "aws_ebs_volume.x"})
 
 
 # -- in Checkov -----------------------------------------------------------------------------
@@ -336,9 +351,9 @@ def test_checkov_runs_the_adapter_on_terraform_code() -> None:
 
 def test_adapter_on_terraform_code_reports_nothing_natpolicy_check_does_not() -> None:
     # Every HCL fixture: what the adapter reports inside Checkov is what
-    # `natpolicy check DIR` reports, minus what Checkov cannot resolve. The one
-    # allowed extra is a block whose count/for_each is empty (README): Checkov
-    # still hands it to the checks.
+    # `natpolicy check DIR` reports, minus what Checkov cannot resolve. A block
+    # whose for_each is empty, which Checkov still hands to the checks, is not
+    # reported either.
     from natpolicy import registry
     from natpolicy.loaders.inputs import load_inputs
     from natpolicy.runner import run
@@ -354,12 +369,13 @@ def test_adapter_on_terraform_code_reports_nothing_natpolicy_check_does_not() ->
         cli = {(f.rule_id, parity._strip_keys(f.address)) for f in result.findings}
         instances = {parity._strip_keys(r.address) for r in model}
         for rule, address in adapter[directory][0]:
-            if (rule, parity._strip_keys(address)) in cli:
-                continue
-            if parity._strip_keys(address) not in instances:
-                continue  # zero instances: Checkov judges the block anyway
-            extra.append((directory.name, rule, address))
+            if (rule, parity._strip_keys(address)) not in cli:
+                extra.append((directory.name, rule, address, "no such instance" if
+                              parity._strip_keys(address) not in instances else "natpolicy check passes it"))
     assert not extra, extra
+    zero = ROOT / "fixtures" / "parity" / "hcl_count_zero_module"
+    assert ("EBS001", "module.enabled.aws_ebs_volume.this[\"data\"]") in adapter[zero][0]  # the control
+    assert not [c for c in adapter[zero][0] | adapter[zero][1] if "disabled" in c[1]]  # neither failed nor passed
     found = {(d.name, *pair) for d, (failed, _) in adapter.items() for pair in failed}
     # The audit's misses: variable- and module-supplied one-element lists.
     assert ("sg_variables", "SG002", "aws_security_group.bastion") in found

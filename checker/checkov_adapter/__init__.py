@@ -36,6 +36,9 @@ What a Checkov check sees, and what that means for natpolicy's rules:
   literal gives ``[["0.0.0.0/0"]]``); list-typed attributes are re-wrapped.
 * No sensitivity masks: every value is treated as sensitive, so messages
   never echo one.
+* A block whose ``for_each`` Checkov evaluated to an empty collection is
+  still handed to the checks; ``creates_nothing`` recognises it, and the
+  check answers UNKNOWN (not reported), as Terraform creates nothing.
 """
 from __future__ import annotations
 
@@ -48,8 +51,8 @@ from natpolicy.check import BaseCheck, GraphCheck, ResourceCheck, Severity, Viol
 from natpolicy.model import UNKNOWN, Resource, ResourceModel
 
 __all__ = [
-    "ADAPTED_RULES", "CHECK_ID_PREFIX", "adapter_dir", "checkov_id", "resource_from_conf", "unwrap",
-    "unwrap_block", "evaluate", "make_checks",
+    "ADAPTED_RULES", "CHECK_ID_PREFIX", "adapter_dir", "checkov_id", "creates_nothing", "resource_from_conf",
+    "unwrap", "unwrap_block", "evaluate", "make_checks",
 ]
 
 CHECK_ID_PREFIX = "NATPOLICY_"
@@ -196,6 +199,26 @@ def resource_from_conf(conf: Mapping[str, Any], resource_type: str) -> Resource 
     )
 
 
+# How Checkov 3.3.30 writes a `for_each` it evaluated to an empty collection:
+# an empty map or list, or the Python text of an empty set (`toset([])`).
+_EMPTY_FOR_EACH = ({}, [], "set()", "{}", "[]")
+
+
+def creates_nothing(conf: Mapping[str, Any]) -> bool:
+    """A block of Terraform code whose ``for_each`` Checkov evaluated to nothing.
+
+    Checkov drops a block whose ``count`` evaluates to 0, but hands one with an
+    empty ``for_each`` (``create = false`` in a module) to the checks as if it
+    were one resource. Terraform creates nothing there, so there is nothing to
+    judge. Plans never need this: they list only the instances that exist.
+    """
+    if "__change_actions__" in conf or "for_each" not in conf:
+        return False
+    value = conf["for_each"]
+    value = value[0] if isinstance(value, list) and len(value) == 1 else value
+    return any(type(value) is type(empty) and value == empty for empty in _EMPTY_FOR_EACH)
+
+
 def _first(value: Any) -> Any:
     return value[0] if isinstance(value, list) and value else value
 
@@ -249,6 +272,8 @@ def make_checks(rule_ids: Iterable[str]) -> list[Any]:
             self.rule = rule_cls()
 
         def scan_resource_conf(self, conf: dict[str, list[Any]]) -> Any:
+            if creates_nothing(conf):
+                return CheckResult.UNKNOWN  # not reported: no instance exists to pass or fail
             resource = resource_from_conf(conf, self.entity_type)
             if resource is None:
                 return CheckResult.UNKNOWN
