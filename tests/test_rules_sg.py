@@ -512,6 +512,60 @@ def test_an_entry_open_alone_is_reported_alone_not_again_as_a_union(plan: PlanBu
     assert sorted(f.key for f in result.findings) == ["tcp:22-22:ipv4", "union:tcp:22-22:ipv6"]
 
 
+def test_overlapping_ranges_of_one_group_open_the_ports_they_share(plan: PlanBuilder) -> None:
+    group(plan, "aws_security_group.wide_and_ssh", ingress(0, 100, cidrs=["0.0.0.0/1"]),
+          ingress(22, 22, cidrs=["128.0.0.0/1"]))
+    group(plan, "aws_security_group.overlap", ingress(0, 100, cidrs=["0.0.0.0/1"]),
+          ingress(20, 30, cidrs=["128.0.0.0/1"]))
+    result = run_rules(plan, "SG")
+    assert [(f.rule_id, f.address, f.key) for f in result.findings] == [
+        ("SG002", "aws_security_group.overlap", "union:tcp:20-30:ipv4"),
+        ("SG002", "aws_security_group.wide_and_ssh", "union:tcp:22-22:ipv4")]
+    assert result.findings[0].message == (
+        "aws_security_group.overlap allows ports 20-30/tcp, including FTP (21), SSH (22), Telnet (23), "
+        "from 0.0.0.0/1 + 128.0.0.0/1 (together, through ingress block 0 and ingress block 1)")
+
+
+def test_all_traffic_from_one_half_and_a_port_from_the_other_open_that_port(plan: PlanBuilder) -> None:
+    rule(plan, "aws_security_group_rule.everything_low", 0, 0, "-1", cidrs=["0.0.0.0/1"])
+    rule(plan, "aws_security_group_rule.rdp_high", 3389, 3389, cidrs=["128.0.0.0/1"])
+    rule(plan, "aws_security_group_rule.dns_high", 53, 53, "udp", cidrs=["128.0.0.0/1"])
+    rule(plan, "aws_security_group_rule.ping_high", 8, 0, "icmp", cidrs=["128.0.0.0/1"])
+    result = run_rules(plan, "SG")
+    # Each on the first of its rules by address (the group is in another state); ICMP is never reported.
+    assert sorted((f.rule_id, f.address, f.key) for f in result.findings) == [
+        ("SG002", "aws_security_group_rule.everything_low", "union:tcp:3389-3389:ipv4"),
+        ("SG004", "aws_security_group_rule.dns_high", "union:udp:53-53:ipv4")]
+    rdp = next(f for f in result.findings if f.rule_id == "SG002")
+    assert rdp.details["union_of"] == ["aws_security_group_rule.everything_low", "aws_security_group_rule.rdp_high"]
+
+
+def test_each_range_a_union_opens_is_one_finding(plan: PlanBuilder) -> None:
+    group(plan, "aws_security_group.two_runs", ingress(0, 100, cidrs=["0.0.0.0/1"]),
+          ingress(10, 20, cidrs=["128.0.0.0/1"]), ingress(15, 20, cidrs=["128.0.0.0/2"]),
+          ingress(80, 90, cidrs=["128.0.0.0/1"]))
+    assert sorted(f.key for f in run_rules(plan, "SG").findings) == ["union:tcp:10-20:ipv4", "union:tcp:80-90:ipv4"]
+
+
+def test_ranges_that_only_touch_or_miss_each_other_stay_quiet(plan: PlanBuilder) -> None:
+    group(plan, "aws_security_group.adjacent", ingress(0, 100, cidrs=["0.0.0.0/1"]),
+          ingress(101, 200, cidrs=["128.0.0.0/1"]))
+    group(plan, "aws_security_group.ping", ingress(0, 0, "-1", cidrs=["0.0.0.0/1"]),
+          ingress(8, 0, "icmp", cidrs=["128.0.0.0/1"]))
+    # Each port reached from three quarters of IPv4 only: 22 misses 192/2, 23 misses 128/2.
+    group(plan, "aws_security_group.three_quarters", ingress(0, 100, cidrs=["0.0.0.0/1"]),
+          ingress(22, 22, cidrs=["128.0.0.0/2"]), ingress(23, 23, cidrs=["192.0.0.0/2"]),
+          ingress(22, 22, cidrs=["192.0.0.0/2"], protocol="udp"))
+    assert findings_of(plan, "SG") == []
+
+
+def test_a_union_inside_what_one_entry_opens_alone_is_not_reported_again(plan: PlanBuilder) -> None:
+    group(plan, "aws_security_group.web", ingress(0, 1000, cidrs=["0.0.0.0/0"]),
+          ingress(22, 22, cidrs=["0.0.0.0/1"]), ingress(22, 22, cidrs=["128.0.0.0/1"]),
+          ingress(2000, 2000, cidrs=["0.0.0.0/1"]), ingress(1990, 2010, cidrs=["128.0.0.0/1"]))
+    assert sorted(f.key for f in run_rules(plan, "SG").findings) == ["tcp:0-1000:ipv4", "union:tcp:2000-2000:ipv4"]
+
+
 def test_split_halves_with_sensitive_ports_are_keyed_by_their_members(plan: PlanBuilder) -> None:
     group(plan, "aws_security_group.s", ingress(3389, 3389, cidrs=["0.0.0.0/1"]),
           ingress(3389, 3389, cidrs=["128.0.0.0/1"]),

@@ -201,7 +201,7 @@ def resource_from_conf(conf: Mapping[str, Any], resource_type: str) -> Resource 
 
 # How Checkov 3.3.30 writes a `for_each` it evaluated to an empty collection:
 # an empty map or list, or the Python text of an empty set (`toset([])`).
-_EMPTY_FOR_EACH = ({}, [], "set()", "{}", "[]")
+_EMPTY_FOR_EACH: tuple[Any, ...] = ({}, [], "set()", "{}", "[]")
 
 
 def creates_nothing(conf: Mapping[str, Any]) -> bool:

@@ -7,10 +7,10 @@ internet is graded exactly once, by its most severe exposure, so SG001..SG004
 never report the same rule twice. The four checks share one base class here
 and differ only in the grade they report.
 
-AWS allows what *any* permission of a group allows, so entries of one group
-with the same protocol and port range are also judged together (see
-``group_unions``): ``0.0.0.0/1`` in one rule and ``128.0.0.0/1`` in another
-open the port to the world.
+AWS allows what *any* permission of a group allows, so the entries of one
+group that reach a port are also judged together (see ``group_unions``):
+``0.0.0.0/1`` in one rule and ``128.0.0.0/1`` in another open the port to the
+world, whether the two rules name the same range or only overlap on it.
 
 Deliberate differences from Checkov (see ``reference/checkov.md`` §2a):
 ``self``, security-group and prefix-list sources are simply not internet
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -159,11 +159,19 @@ def _network(text: str) -> Network | None:
 
 def _covers_whole_family(nets: Iterable[Network]) -> bool:
     """Whether these networks together are all of IPv4 (or all of IPv6)."""
-    # collapse_addresses takes one address family at a time, so split by class.
     pool = list(nets)
-    v4 = ipaddress.collapse_addresses(n for n in pool if isinstance(n, ipaddress.IPv4Network))
-    v6 = ipaddress.collapse_addresses(n for n in pool if isinstance(n, ipaddress.IPv6Network))
-    return any(net.prefixlen == 0 for net in v4) or any(net.prefixlen == 0 for net in v6)
+    # collapse_addresses takes one address family at a time.
+    v4 = [n for n in pool if isinstance(n, ipaddress.IPv4Network)]
+    v6 = [n for n in pool if isinstance(n, ipaddress.IPv6Network)]
+    if _large_enough(v4, 32) and any(net.prefixlen == 0 for net in ipaddress.collapse_addresses(v4)):
+        return True
+    return _large_enough(v6, 128) and any(net.prefixlen == 0 for net in ipaddress.collapse_addresses(v6))
+
+
+def _large_enough(family: Sequence[Network], bits: int) -> bool:
+    """Ranges whose sizes add up to less than the family cannot cover it: this
+    settles nearly every group (private ranges) without collapsing anything."""
+    return sum(1 << (bits - n.prefixlen) for n in family) >= 1 << bits
 
 
 def internet_sources(sources: Iterable[Source]) -> tuple[Source, ...]:
@@ -306,22 +314,33 @@ def render_sources(resource: Resource, sources: tuple[Source, ...]) -> str:
 
 
 # -- entries of one group, judged together ----------------------------------------
+# An entry's reach for union purposes: (protocol, lowest port, highest port).
+# "all" reaches every port of every protocol; a protocol without ports (GRE,
+# ESP...) reaches all of itself, written as 0-65535.
+Span = tuple[str, int, int]
+_EVERY_PORT = (0, 65535)
+
+
 def group_unions(model: ResourceModel, admin: frozenset[int],
                  web: frozenset[int]) -> Mapping[int, tuple[Exposure, ...]]:
     """Exposures that only several entries of one group open together, by ``id()`` of the resource reported.
 
     Entries are combined when they belong to the same group (inline blocks of
     one ``aws_security_group``; rules whose ``security_group_id`` is the same
-    known id, or references the same one group) and have the same protocol
-    and port range. An address family is reported only when no single entry
-    is already open in it, so nothing is reported twice. Built once per model
-    and port lists, in one pass over the SG resources.
+    known id, or references the same one group). A port is open when the
+    entries that reach it (same protocol, or all traffic) together cover all
+    of IPv4 or all of IPv6, so ``0.0.0.0/1`` on ports 0-100 and ``128.0.0.0/1``
+    on port 22 open port 22, and so does all traffic from one half beside SSH
+    from the other. Each maximal range of such ports is one exposure. An entry
+    open on its own is reported as such and left out of the unions, and a
+    union inside what such an entry already opens is not reported again.
+    Built once per model and port lists, in one pass over the SG resources.
     """
     memo: dict[tuple[Any, ...], Mapping[int, tuple[Exposure, ...]]] = model.facts.setdefault(_UNION_MEMO, {})
     memo_key = (admin, web, len(model))
     if memo_key in memo:
         return memo[memo_key]
-    buckets: dict[tuple[Any, ...], list[IngressEntry]] = {}
+    groups: dict[tuple[str, ...], list[tuple[IngressEntry, Span]]] = {}
     for resource in model.of_type(*SG_TYPES):
         if resource.mode != "managed" or not resource.exists_after:
             continue
@@ -329,31 +348,30 @@ def group_unions(model: ResourceModel, admin: frozenset[int],
         if group is None:
             continue
         for entry in ingress_entries(resource):
-            judged = _bucket_key(entry)
-            if judged is not None and entry.sources:
-                buckets.setdefault((group, judged), []).append(entry)
+            span = _span(entry)
+            if span is not None and entry.sources:
+                groups.setdefault(group, []).append((entry, span))
     found: dict[int, list[Exposure]] = {}
-    for (group, _), entries in buckets.items():
+    for group, entries in groups.items():
         if len(entries) < 2:
             continue
         for version in (4, 6):
-            exposure = _union_exposure(entries, version, admin, web)
-            if exposure is not None:
-                reporter = _reporter(group, entries, model)
+            for exposure in _union_exposures(entries, version, admin, web):
+                reporter = _reporter(group, exposure.union_of, model)
                 found.setdefault(id(reporter), []).append(exposure)
     result = {k: tuple(v) for k, v in found.items()}
     memo[memo_key] = result
     return result
 
 
-def _bucket_key(entry: IngressEntry) -> tuple[Any, ...] | None:
+def _span(entry: IngressEntry) -> Span | None:
     protocol = _protocol(entry.protocol)
     if protocol is None or protocol in ("icmp", "icmpv6"):
-        return None
+        return None  # unknown, or ICMP (types and codes, never reported)
     if protocol in ("tcp", "udp"):
         ports = _port_range(entry)
         return None if ports is None else (protocol, *ports)
-    return (protocol,)  # all traffic, or a protocol without ports
+    return (protocol, *_EVERY_PORT)
 
 
 def _group_key(resource: Resource, model: ResourceModel) -> tuple[str, ...] | None:
@@ -376,29 +394,72 @@ def _group_key(resource: Resource, model: ResourceModel) -> tuple[str, ...] | No
     return None
 
 
-def _union_exposure(entries: list[IngressEntry], version: int, admin: frozenset[int],
-                    web: frozenset[int]) -> Exposure | None:
+def _union_exposures(entries: list[tuple[IngressEntry, Span]], version: int, admin: frozenset[int],
+                     web: frozenset[int]) -> list[Exposure]:
+    """The port ranges of one group that only its entries together open, in one address family."""
     def in_family(entry: IngressEntry) -> list[Source]:
         return [s for s in entry.sources if (net := _network(s.value)) is not None and net.version == version]
 
+    alone: list[Span] = []
+    members: list[tuple[IngressEntry, Span, list[Source]]] = []
+    for entry, span in entries:
+        sources = in_family(entry)
+        if sources:
+            if internet_sources(sources):
+                alone.append(span)  # reported on its own; a union adds nothing inside its reach
+            else:
+                members.append((entry, span, sources))
+    # Cheap way out for nearly every group: all of them together do not cover the family.
+    if len(members) < 2 or not internet_sources(s for *_, sources in members for s in sources):
+        return []
     # In address order, so the message, the key and the reported resource do not depend on plan order.
-    members = sorted((e for e in entries if in_family(e)), key=_member_order)
-    if len(members) < 2 or any(internet_sources(in_family(e)) for e in members):
-        return None  # fewer than two entries in this family, or one is open alone (reported as such)
-    sources = internet_sources(s for e in members for s in in_family(e))
-    if not sources:
-        return None
-    first = members[0]
-    hidden = any(e.hidden for e in members)
-    judged = _judge(first, admin, web)
-    if judged is None:
+    members.sort(key=lambda m: _member_order(m[0]))
+    wide = [m for m in members if m[1][0] == "all"]
+    if len(wide) >= 2 and internet_sources(s for *_, sources in wide for s in sources):
+        # All traffic, together: every narrower union would say less.
+        exposure = _union_of(wide, "all", *_EVERY_PORT, version, admin, web)
+        return [] if exposure is None or any(a[0] == "all" for a in alone) else [exposure]
+    found: list[Exposure] = []
+    for protocol in sorted({m[1][0] for m in members} - {"all"}):
+        reaching = [m for m in members if m[1][0] in (protocol, "all")]
+        for low, high in _open_runs(reaching):
+            if any(a[0] in (protocol, "all") and a[1] <= low and high <= a[2] for a in alone):
+                continue
+            run = [m for m in reaching if m[1][1] <= high and low <= m[1][2]]
+            exposure = _union_of(run, protocol, low, high, version, admin, web)
+            if exposure is not None:
+                found.append(exposure)
+    return found
+
+
+def _open_runs(reaching: list[tuple[IngressEntry, Span, list[Source]]]) -> list[tuple[int, int]]:
+    """Maximal port ranges where the entries reaching each port together cover the address family."""
+    cuts = sorted({m[1][1] for m in reaching} | {m[1][2] + 1 for m in reaching})
+    runs: list[tuple[int, int]] = []
+    for low, next_low in zip(cuts, cuts[1:]):
+        high = next_low - 1
+        sources = [s for m in reaching if m[1][1] <= low and high <= m[1][2] for s in m[2]]
+        if sources and internet_sources(sources):
+            if runs and runs[-1][1] == low - 1:
+                runs[-1] = (runs[-1][0], high)
+            else:
+                runs.append((low, high))
+    return runs
+
+
+def _union_of(run: list[tuple[IngressEntry, Span, list[Source]]], protocol: str, low: int, high: int,
+              version: int, admin: frozenset[int], web: frozenset[int]) -> Exposure | None:
+    entries = tuple(m[0] for m in run)
+    sources = internet_sources(s for m in run for s in m[2])
+    judged = _judge(IngressEntry(protocol, low, high, ()), admin, web)
+    if not sources or judged is None:
         return None
     level, what, key = judged
-    if hidden:
+    if any(e.hidden for e in entries):
         what = _HIDDEN_WHAT[level]
         # Named by its members, never by the (sensitive) ports.
-        key = "sensitive:" + "+".join(_member_id(e) for e in members)
-    return Exposure(level, what, f"union:{key}:ipv{version}", sources, first, tuple(members))
+        key = "sensitive:" + "+".join(_member_id(e) for e in entries)
+    return Exposure(level, what, f"union:{key}:ipv{version}", sources, entries[0], entries)
 
 
 def _member_order(entry: IngressEntry) -> tuple[str, str, int]:
@@ -411,7 +472,7 @@ def _member_id(entry: IngressEntry) -> str:
     return address if entry.block is None else f"{address}#{entry.block}"
 
 
-def _reporter(group: tuple[str, ...], entries: list[IngressEntry], model: ResourceModel) -> Resource:
+def _reporter(group: tuple[str, ...], entries: Iterable[IngressEntry], model: ResourceModel) -> Resource:
     """The group itself when it is in the plan, else the first rule (by address) that takes part."""
     if group[0] == "resource":
         resource = model.get(group[2], origin=group[1])
