@@ -159,7 +159,9 @@ def read_inputs(env: Mapping[str, str]) -> ActionInputs:
 
 def check_argv(inputs: ActionInputs, report_json: Path, annotations: Path, summary: Path) -> list[str]:
     """The one ``natpolicy check`` command line the step runs."""
-    argv = ["check", "--format", "text", "--color", "--category", inputs["category"],
+    # --no-progress: the step captures natpolicy's stderr and prints it at the end, where
+    # progress lines would only get in the way (and into an error annotation).
+    argv = ["check", "--format", "text", "--color", "--no-progress", "--category", inputs["category"],
             "--also-output", f"sarif={inputs['sarif-file']}",
             "--also-output", f"json={report_json}"]
     if inputs["annotations"]:

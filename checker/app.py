@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from natpolicy.check import BaseCheck
     from natpolicy.config import Config
     from natpolicy.model import ResourceModel
+    from natpolicy.progress import Progress
 
 
 @dataclass
@@ -50,20 +51,35 @@ class CheckOptions:
     colour: bool | None = None
     verbose: bool = False
     quiet: bool = False
+    progress: bool | None = None  # None: unless quiet, or run by pre-commit (see progress_enabled)
 
 
 def execute(opts: CheckOptions) -> int:
     """The pipeline. Each stage lives in its own module; this only wires them."""
     from natpolicy.gc_pause import paused_gc
+    from natpolicy.progress import Progress
 
     # One pause for load, rules and report: re-enabling the collector between
     # stages would make it scan the whole freshly loaded plan (about 0.1 s per
     # pass at 10k resources) for cycles it does not hold.
-    with paused_gc():
-        return _execute(opts)
+    with paused_gc(), Progress(enabled=progress_enabled(opts), label="") as progress:
+        return _execute(opts, progress)
 
 
-def _execute(opts: CheckOptions) -> int:
+def progress_enabled(opts: CheckOptions) -> bool:
+    """Progress lines for long runs, on stderr: ``--progress``/``--no-progress``, else unless ``--quiet``.
+
+    pre-commit shows a hook's output only at the end, with the findings, so
+    the hook runs without (as the GitHub Action does, which captures stderr).
+    """
+    from natpolicy import precommit
+
+    if opts.progress is not None:
+        return opts.progress
+    return not opts.quiet and not precommit.in_precommit()
+
+
+def _execute(opts: CheckOptions, progress: Progress) -> int:
     from natpolicy import baseline, config, precommit, registry
     from natpolicy.loaders.inputs import load_inputs
 
@@ -83,21 +99,21 @@ def _execute(opts: CheckOptions) -> int:
         keep_stdin(opts.paths)  # Rego re-reads the plan as Terraform wrote it
     model = load_inputs(opts.paths, source_root=opts.source_root, variables=opts.variables,
                         var_files=opts.var_files, skip_invalid=opts.skip_invalid, diff_base=opts.diff_base,
-                        staged=opts.staged or precommit.in_precommit())
+                        staged=opts.staged or precommit.in_precommit(), progress=progress)
     # The model lives until the run ends: spare the cyclic GC from re-walking its
     # (acyclic) objects again and again -- a third of a large HCL run's time.
     import gc
 
     gc.freeze()
     try:
-        return _check_and_report(model, classes, settings, opts, extra_outputs, accepted, rego)
+        return _check_and_report(model, classes, settings, opts, extra_outputs, accepted, rego, progress)
     finally:
         gc.unfreeze()  # in-process callers (tests, the hook) keep a normal heap
 
 
 def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], settings: Config,
                       opts: CheckOptions, extra_outputs: list[tuple[str, str]], accepted: Baseline | None,
-                      rego: bool) -> int:
+                      rego: bool, progress: Progress) -> int:
     from natpolicy import baseline, registry, suppressions
     from natpolicy.runner import run
 
@@ -105,9 +121,10 @@ def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], sett
     if rego:
         from natpolicy.rego.stage import run_with_rego
 
-        result = run_with_rego(model, checks, opts)
+        result = run_with_rego(model, checks, opts)  # reports its own progress, labelled "rego"
     else:
-        result = run(model, checks)
+        with progress.step(f"checking {len(model):,} resources against {len(checks)} rules"):
+            result = run(model, checks)
     # Loader problems (HCL syntax errors, remote modules) become tool notifications.
     result.errors[:0] = model.facts.get("load_errors", [])
     result.notes.extend(model.facts.get("load_notes", []))
@@ -119,18 +136,20 @@ def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], sett
         baseline.write(opts.create_baseline, result.findings)
     if accepted is not None:
         result = baseline.apply(result, accepted, opts.baseline or "")
-    for extra_fmt, extra_path in extra_outputs:
-        _write(extra_path, render(result, extra_fmt, replace(opts, colour=False)))
-
-    if opts.output:
-        # A file is never coloured; the terminal report beside it keeps
-        # its colour and grouping (--color, or a TTY).
-        _write(opts.output, render(result, opts.fmt, replace(opts, colour=False)))
-        if not opts.quiet:
-            _echo(render(result, "text", opts), colour=_use_colour(opts))
-    else:
-        _echo(render(result, opts.fmt, opts), colour=opts.fmt == "text" and _use_colour(opts))
-
+    count = len(result.findings)
+    with progress.step(f"writing {count:,} finding{'' if count == 1 else 's'}"):
+        for extra_fmt, extra_path in extra_outputs:
+            _write(extra_path, render(result, extra_fmt, replace(opts, colour=False)))
+        # A file is never coloured; the terminal report beside it keeps its
+        # colour and grouping (--color, or a TTY).
+        if opts.output:
+            _write(opts.output, render(result, opts.fmt, replace(opts, colour=False)))
+            shown = None if opts.quiet else (render(result, "text", opts), _use_colour(opts))
+        else:
+            shown = (render(result, opts.fmt, opts), opts.fmt == "text" and _use_colour(opts))
+    # Echoed after the step, so no progress line can land inside the report.
+    if shown is not None:
+        _echo(shown[0], colour=shown[1])
     return exit_code(result, opts)
 
 

@@ -138,13 +138,17 @@ def _cli() -> click.Group:
     @click.option("--color/--no-color", "colour", default=None, help="Colour the terminal report (default: if a TTY).")
     @click.option("-v", "--verbose", is_flag=True, help="Also print notes (e.g. what could not be evaluated).")
     @click.option("-q", "--quiet", is_flag=True, help="Print nothing but the requested report.")
+    @click.option("--progress/--no-progress", "progress", default=None,
+                  help="Say on stderr what a run longer than a second is doing (default: unless --quiet, "
+                       "and not in pre-commit).")
     def check(paths: tuple[str, ...], fmt: str, output: str | None, also_outputs: tuple[str, ...],
               markdown_max_bytes: int | None, fail_on: str | None, soft_fail: bool, include: tuple[str, ...],
               exclude: tuple[str, ...], category: str, sarif_include_suppressed: bool, source_root: str | None,
               config_file: str | None, variables: tuple[str, ...], var_files: tuple[str, ...], skip_invalid: bool,
               diff_base: str | None, staged: bool, policies: tuple[str, ...], namespaces: tuple[str, ...],
               all_namespaces: bool, engine: str, rego_timeout: float | None, baseline: str | None,
-              create_baseline: str | None, colour: bool | None, verbose: bool, quiet: bool) -> int:
+              create_baseline: str | None, colour: bool | None, verbose: bool, quiet: bool,
+              progress: bool | None) -> int:
         """Check Terraform plan JSON files or Terraform directories (`-` reads stdin).
 
         PATH may be a plan JSON file, a directory holding plan JSON files, or a
@@ -162,7 +166,7 @@ def _cli() -> click.Group:
             variables=variables, var_files=var_files, skip_invalid=skip_invalid, diff_base=diff_base,
             staged=staged, policies=policies, namespaces=namespaces, all_namespaces=all_namespaces,
             engine=engine, rego_timeout=rego_timeout, baseline=baseline, create_baseline=create_baseline,
-            colour=colour, verbose=verbose, quiet=quiet,
+            colour=colour, verbose=verbose, quiet=quiet, progress=progress,
         ))
 
     @cli.command("rules")

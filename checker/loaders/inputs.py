@@ -22,6 +22,7 @@ from pathlib import Path
 from natpolicy.errors import InputError
 from natpolicy.loaders.plan_json import load_plan
 from natpolicy.model import Resource, ResourceModel
+from natpolicy.progress import Progress
 
 _PLAN_MARKERS = (b'"format_version"', b'"planned_values"', b'"resource_changes"')
 _CHUNK = 1 << 20
@@ -96,12 +97,14 @@ def looks_like_plan(path: Path) -> bool:
 
 def load_inputs(paths: Iterable[str], *, source_root: str | None = None, variables: Iterable[str] = (),
                 var_files: Iterable[str] = (), skip_invalid: bool = False, diff_base: str | None = None,
-                staged: bool = False) -> ResourceModel:
+                staged: bool = False, progress: Progress | None = None) -> ResourceModel:
     """Plans load as plans; folders with ``.tf`` files (and ``.tf``/``.tofu`` files) as HCL.
 
     HCL syntax errors land in ``facts["load_errors"]`` (exit 2), or in
     ``facts["load_notes"]`` with ``skip_invalid``; remote modules in notes.
+    ``progress`` names each plan, and the Terraform code, while it loads.
     """
+    progress = progress or Progress(enabled=False, label="")
     paths = list(paths)
     model = ResourceModel()
     origins: list[str] = []
@@ -139,9 +142,10 @@ def load_inputs(paths: Iterable[str], *, source_root: str | None = None, variabl
             targets = [path]
         for target in targets:
             origin = display_path(target)
-            for res in load_plan(target, display=origin):
-                model.add(res)
-                plan_resources.append(res)
+            with progress.step(f"reading {origin}{_size_of(target)}"):
+                for res in load_plan(target, display=origin):
+                    model.add(res)
+                    plan_resources.append(res)
             origins.append(origin)
             plan_origins.append(target)
     if plan_resources:
@@ -160,9 +164,11 @@ def load_inputs(paths: Iterable[str], *, source_root: str | None = None, variabl
         hcl_variables = parse_var_flags(variables)
         hcl_var_files = [Path(f) for f in var_files]
         # In a git repository the base revision shows what the configuration deletes.
-        result = (load_compared(hcl_paths, base=diff_base, staged=staged, variables=hcl_variables,
-                                var_files=hcl_var_files, display_root=root)
-                  or load_hcl(hcl_paths, variables=hcl_variables, var_files=hcl_var_files, display_root=root))
+        shown = ", ".join(display_path(str(p)) for p in hcl_paths[:3]) + (", ..." if len(hcl_paths) > 3 else "")
+        with progress.step(f"reading the Terraform code in {shown}"):
+            result = (load_compared(hcl_paths, base=diff_base, staged=staged, variables=hcl_variables,
+                                    var_files=hcl_var_files, display_root=root)
+                      or load_hcl(hcl_paths, variables=hcl_variables, var_files=hcl_var_files, display_root=root))
         model.facts["source_texts"] = getattr(result, "texts", {})
         for res in result.resources:
             model.add(res)
@@ -175,6 +181,17 @@ def load_inputs(paths: Iterable[str], *, source_root: str | None = None, variabl
     model.facts.setdefault("load_notes", []).extend(notes)
     model.facts["origins"] = origins
     return model
+
+
+def _size_of(target: str) -> str:
+    """" (20.6 MB)" for a plan file: what a long read is spent on."""
+    if target == "-":
+        return ""
+    try:
+        size = os.path.getsize(target)
+    except OSError:
+        return ""  # load_plan says what is wrong with it
+    return f" ({size / 1e6:.1f} MB)" if size >= 100_000 else ""
 
 
 def _map_plan_sources(resources: list[Resource], source_root: str | None) -> list[str]:

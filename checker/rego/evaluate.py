@@ -6,15 +6,13 @@ line:col where the engine gives one, and the cause.
 """
 from __future__ import annotations
 
-import contextlib
-import sys
 import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any
 
 from natpolicy.errors import InputError
+from natpolicy.progress import Progress
 from natpolicy.rego.engine import (
     STATEMENT_LIMIT,
     EngineUnavailable,
@@ -48,81 +46,6 @@ def engine_or_error() -> RegoEngine:
         return default_engine()
     except EngineUnavailable as exc:
         raise InputError("rego", str(exc)) from None
-
-
-class Progress:
-    """Says on stderr what Rego is doing, once it has run for more than a second.
-
-    One Rego step (converting a plan, one query) can take a minute on a large
-    plan and returns only at its end, so progress cannot be reported between
-    steps alone: a daemon thread looks at the current step every tenth of a
-    second and prints it after ``after`` seconds of Rego, then every
-    ``every`` seconds. regopy calls rego-cpp through ``ctypes.CDLL``, which
-    releases the GIL, so the thread runs while a query does. Short runs print
-    nothing; nothing ever goes to stdout. Use as a context manager.
-    """
-
-    def __init__(self, enabled: bool, label: str, after: float = 1.0, every: float = 5.0,
-                 stream: TextIO | None = None) -> None:
-        self.enabled = enabled
-        self.label = label
-        self.after = after
-        self.every = every
-        self.stream = stream if stream is not None else sys.stderr
-        self.start = time.monotonic()
-        self.shown = False
-        self._what = ""
-        self._since = self.start
-        self._last_line = 0.0
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    @contextlib.contextmanager
-    def step(self, what: str) -> Iterator[None]:
-        """Mark ``what`` ("p.json: evaluating data.main.deny") as running until the block ends."""
-        if not self.enabled:
-            yield
-            return
-        with self._lock:
-            self._what, self._since = what, time.monotonic()
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._watch, name="natpolicy-rego-progress", daemon=True)
-            self._thread.start()
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._what = ""
-
-    def close(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-
-    def __enter__(self) -> Progress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _watch(self) -> None:
-        while not self._stop.wait(0.1):
-            now = time.monotonic()
-            with self._lock:
-                what, since = self._what, self._since
-            if not what or now - self.start < self.after:
-                continue
-            if self.shown and now - self._last_line < self.every:
-                continue
-            self._last_line = now
-            self.shown = True
-            try:
-                self.stream.write(f"natpolicy: {self.label}: {what}\u2026 {now - since:.1f} s\n")
-                self.stream.flush()
-            except (OSError, ValueError):  # stderr closed under us: progress is not worth failing for
-                return
 
 
 _USER_CAP_ADVICE = ("iterate less (index with data.natpolicy, avoid nested loops over resources) "

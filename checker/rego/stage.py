@@ -61,6 +61,7 @@ def plan_documents(paths: Sequence[str]) -> list[tuple[str, Any]]:
 
 def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any) -> RunResult:
     """Python checks (or their Rego twins with ``--engine rego``), then user policies."""
+    from natpolicy.app import progress_enabled
     from natpolicy.rego.evaluate import Progress, engine_or_error
 
     if (opts.namespaces or opts.all_namespaces) and not opts.policies:
@@ -78,7 +79,7 @@ def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any) -> R
     scrub = _Scrubber(model)
     extra: list[Finding] = []
     rules: dict[str, BaseCheck] = {c.id: c for c in checks}
-    with Progress(enabled=not getattr(opts, "quiet", False), label="rego") as progress:
+    with Progress(enabled=progress_enabled(opts), label="rego") as progress:
         for origin, doc in plans:
             with progress.step(f"{origin}: converting the plan into Rego input"):
                 prepared = engine.prepare_input(doc)

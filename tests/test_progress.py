@@ -1,0 +1,102 @@
+"""Progress lines on stderr: which steps a check run names, and when a line is printed."""
+from __future__ import annotations
+
+import io
+import time
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import pytest
+
+from conftest import PlanBuilder
+from natpolicy.app import CheckOptions, _execute, progress_enabled
+from natpolicy.progress import Progress
+
+
+class Recording(Progress):
+    """A real (silent) Progress that also keeps the name of every step it is given."""
+
+    def __init__(self) -> None:
+        super().__init__(enabled=False, label="")
+        self.steps: list[str] = []
+
+    def step(self, what: str) -> AbstractContextManager[None]:
+        self.steps.append(what)
+        return super().step(what)
+
+
+def _lines(stream: io.StringIO) -> list[str]:
+    return [line.split("\u2026")[0] for line in stream.getvalue().splitlines()]
+
+
+def test_a_plan_run_names_its_reading_checking_and_writing_steps(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    plan = PlanBuilder().create("aws_ebs_volume.data", {"size": 8, "encrypted": False})
+    plan.create("aws_ebs_volume.logs", {"size": 8, "encrypted": True})
+    path = plan.write(tmp_path / "plan.json")
+    progress = Recording()
+    code = _execute(CheckOptions(paths=[path.name], output="out.sarif", fmt="sarif", quiet=True), progress)
+    assert code == 1
+    assert progress.steps == ["reading plan.json", "checking 2 resources against 13 rules", "writing 1 finding"]
+
+
+def test_an_hcl_run_names_the_folders_it_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "infra").mkdir()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "infra" / "main.tf").write_text('resource "aws_ebs_volume" "v" {\n  size = 8\n}\n', encoding="utf-8")
+    progress = Recording()
+    _execute(CheckOptions(paths=["infra"], quiet=True), progress)
+    assert progress.steps[0] == "reading the Terraform code in infra"
+
+
+def test_each_step_that_lasts_is_named_once_and_short_ones_stay_silent() -> None:
+    stream = io.StringIO()
+    with Progress(True, "", after=0.0, every=60.0, stream=stream) as progress:
+        for what, seconds in (("reading plan.json (104.5 MB)", 0.8), ("a short step", 0.05),
+                              ("checking 50,000 resources against 13 rules", 0.8)):
+            with progress.step(what):
+                time.sleep(seconds)
+    assert _lines(stream) == ["natpolicy: reading plan.json (104.5 MB)",
+                              "natpolicy: checking 50,000 resources against 13 rules"]
+
+
+def test_nothing_is_printed_before_the_run_has_lasted_a_while_or_when_disabled() -> None:
+    stream = io.StringIO()
+    with Progress(True, "", after=5.0, stream=stream) as progress:
+        with progress.step("reading plan.json"):
+            time.sleep(0.7)
+    with Progress(False, "", after=0.0, stream=stream) as progress:
+        with progress.step("reading plan.json"):
+            time.sleep(0.7)
+    assert stream.getvalue() == ""
+
+
+def test_a_disabled_progress_starts_no_thread() -> None:
+    progress = Progress(False, "")
+    with progress, progress.step("x"):
+        pass
+    assert progress._thread is None
+
+
+@pytest.mark.parametrize(("options", "pre_commit", "enabled"), [
+    ({}, False, True),
+    ({"quiet": True}, False, False),
+    ({}, True, False),  # pre-commit shows a hook's output only at the end
+    ({"progress": True, "quiet": True}, True, True),  # --progress wins
+    ({"progress": False}, False, False),  # --no-progress (what the GitHub Action passes)
+])
+def test_when_progress_is_on(options: dict[str, bool], pre_commit: bool, enabled: bool,
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    if pre_commit:
+        monkeypatch.setenv("PRE_COMMIT", "1")
+    else:
+        monkeypatch.delenv("PRE_COMMIT", raising=False)
+    assert progress_enabled(CheckOptions(paths=["plan.json"], **options)) is enabled
+
+
+def test_the_github_action_runs_without_progress() -> None:
+    from natpolicy.action_run import check_argv, read_inputs
+
+    inputs = read_inputs({"INPUT_PATH": "plan.json"})
+    assert "--no-progress" in check_argv(inputs, Path("r.json"), Path("a.txt"), Path("s.md"))
