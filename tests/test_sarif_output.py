@@ -107,3 +107,33 @@ def test_every_shipped_rule_has_complete_sarif_metadata(tmp_path: Path, cli, sar
         assert rule["help"]["text"] and rule["help"]["markdown"]
         assert float(rule["properties"]["security-severity"]) not in (0.0, 4.0, 7.0, 9.0)
         assert rule["properties"]["precision"] in ("very-high", "high", "medium", "low")
+
+
+def test_two_roots_reporting_one_module_line_stay_two_alerts(tmp_path: Path, cli, sarif_validator,
+                                                             monkeypatch) -> None:
+    # envs/prod and envs/staging both call ../../modules/sg as `module "sg"`: one address, one file and
+    # line, two roots. GitHub keys an alert by rule, file and fingerprint, so the root must tell them apart.
+    (tmp_path / "modules" / "sg").mkdir(parents=True)
+    (tmp_path / "modules" / "sg" / "main.tf").write_text(
+        'variable "cidrs" {\n  type = list(string)\n}\n\n'
+        'resource "aws_security_group" "this" {\n  ingress {\n    from_port   = 22\n    to_port     = 22\n'
+        '    protocol    = "tcp"\n    cidr_blocks = var.cidrs\n  }\n}\n', encoding="utf-8")
+    for env in ("prod", "staging", "dev"):
+        (tmp_path / "envs" / env).mkdir(parents=True)
+        cidr = "10.0.0.0/8" if env == "dev" else "0.0.0.0/0"
+        (tmp_path / "envs" / env / "main.tf").write_text(
+            f'module "sg" {{\n  source = "../../modules/sg"\n  cidrs  = ["{cidr}"]\n}}\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    log = cli("check", "envs", "-f", "sarif").json()
+    assert_valid_sarif(sarif_validator, log)
+    results = log["runs"][0]["results"]
+    places = {(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+               r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in results}
+    assert len(results) == 2 and places == {("modules/sg/main.tf", 5)}
+    prints = {r["partialFingerprints"]["primaryLocationLineHash"] for r in results}
+    assert len(prints) == 2
+    # One root alone keeps the plain fingerprint (rule + address + key), as every other finding does.
+    [alone] = cli("check", "envs/prod", "-f", "sarif").json()["runs"][0]["results"]
+    plain = cli("check", "envs/prod", "-f", "json").json()["findings"][0]["fingerprint"]
+    assert alone["partialFingerprints"]["primaryLocationLineHash"] == plain
+    assert plain not in prints

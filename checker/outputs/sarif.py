@@ -11,7 +11,7 @@ from typing import Any
 
 from natpolicy import __version__
 from natpolicy.check import BaseCheck
-from natpolicy.findings import Finding
+from natpolicy.findings import Finding, fingerprint
 from natpolicy.runner import RunResult
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -33,6 +33,7 @@ def render(result: RunResult, *, category: str = "natpolicy/", include_suppresse
     index = {c.id: i for i, c in enumerate(checks)}
     findings = [f for f in result.findings if include_suppressed or not f.suppressed]
     any_suppressed = include_suppressed and any(f.suppressed for f in findings)
+    shared = _shared_by_roots(findings)
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -45,7 +46,7 @@ def render(result: RunResult, *, category: str = "natpolicy/", include_suppresse
         # GitHub splits the id at its last "/" into category and run id; a
         # trailing "/" makes the whole text the category.
         "automationDetails": {"id": category if category.endswith("/") else f"{category}/"},
-        "results": [_result(f, index, any_suppressed) for f in findings if f.rule_id in index],
+        "results": [_result(f, index, any_suppressed, shared) for f in findings if f.rule_id in index],
         "columnKind": "utf16CodeUnits",
     }
     notifications = [
@@ -104,7 +105,25 @@ def _first_paragraph(doc: str) -> str:
     return " ".join(body).replace("`", "")
 
 
-def _result(f: Finding, index: dict[str, int], with_suppressions: bool) -> dict[str, Any]:
+def _shared_by_roots(findings: list[Finding]) -> set[tuple[str, str, str]]:
+    """(rule, fingerprint, file) of findings that several roots (or plans) report on one place.
+
+    GitHub keys an alert by its rule, file and ``primaryLocationLineHash``. Two
+    roots calling one module under the same name (``envs/prod`` and
+    ``envs/staging`` both with ``module "sg"``) give the same address in the
+    same module file, so without the root their findings would be one alert,
+    and fixing one root would leave the other hidden. Only such collisions get
+    the root in their fingerprint; every other fingerprint stays rule +
+    address + key.
+    """
+    origins: dict[tuple[str, str, str], set[str]] = {}
+    for f in findings:
+        origins.setdefault((f.rule_id, f.fingerprint, f.location.path), set()).add(f.origin)
+    return {place for place, roots in origins.items() if len(roots) > 1}
+
+
+def _result(f: Finding, index: dict[str, int], with_suppressions: bool,
+            shared: set[tuple[str, str, str]]) -> dict[str, Any]:
     region: dict[str, Any] = {"startLine": max(1, f.location.start_line)}
     if f.location.end_line and f.location.end_line >= region["startLine"]:
         region["endLine"] = f.location.end_line
@@ -124,7 +143,9 @@ def _result(f: Finding, index: dict[str, int], with_suppressions: bool) -> dict[
                 ],
             }
         ],
-        "partialFingerprints": {"primaryLocationLineHash": f.fingerprint},
+        "partialFingerprints": {"primaryLocationLineHash": (
+            fingerprint(f.rule_id, f.address, f"{f.key}\0{f.origin}")
+            if (f.rule_id, f.fingerprint, f.location.path) in shared else f.fingerprint)},
         "properties": {"severity": f.severity.label, "resourceType": f.resource_type},
     }
     if with_suppressions:
