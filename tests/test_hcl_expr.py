@@ -11,7 +11,7 @@ import pytest
 from conftest import same
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from natpolicy.hcl.expr import Context, evaluate, evaluate_raw, traversals
+from natpolicy.hcl.expr import Context, evaluate, evaluate_argument, evaluate_raw, traversals
 from natpolicy.hcl.functions import FUNCTIONS
 from natpolicy.hcl.parse import parse_expression
 from natpolicy.hcl.values import Approx, EvalError, TfList, TfMap, TfSet
@@ -125,6 +125,24 @@ def test_logic_decides_on_a_known_side_and_equal_branches() -> None:
     assert ev('true ? ["0.0.0.0/0"] : var.unknown') == ["0.0.0.0/0"]
     assert ev('false ? var.unknown : {cidrs = ["::/0"], note = null}') == {"cidrs": ["::/0"], "note": None}
     assert ev("true ? [] : var.unknown") == []
+
+
+@pytest.mark.parametrize(("text", "argument", "expression"), [
+    # The provider converts the whole argument to its schema type: 22 or "22", it is port 22.
+    ("var.yes ? 22 : var.unknown", 22, UNKNOWN),
+    ("(var.yes ? 22 : var.unknown)", 22, UNKNOWN),
+    ("!var.yes ? var.unknown : false", False, UNKNOWN),
+    # Inside a larger expression the type decides (`"22" == 22` is false): unknown either way.
+    ("(var.yes ? 22 : var.unknown) == 22", UNKNOWN, UNKNOWN),
+    ("var.yes ? var.unknown : 22", UNKNOWN, UNKNOWN),  # the chosen result is the unknown one
+    ("var.unknown ? 22 : 22", UNKNOWN, UNKNOWN),  # an unknown condition
+    ("var.n + 1", 4, 4),
+])
+def test_a_whole_argument_conditional_keeps_its_chosen_result(text: str, argument: Any, expression: Any) -> None:
+    node = parse_expression(text)
+    ctx = Context(lambda n: NAMES.get(n, UNKNOWN))
+    assert same(evaluate_argument(node, ctx), argument)
+    assert same(evaluate(node, ctx), expression)
 
 
 def test_unsupported_function_is_reported_with_where() -> None:

@@ -29,7 +29,7 @@ from natpolicy.hcl.values import (
 from natpolicy.model import UNKNOWN, is_known
 
 __all__ = [
-    "EvalError", "NotEvaluated", "Context", "Lazy", "evaluate", "evaluate_raw", "traversals",
+    "EvalError", "NotEvaluated", "Context", "Lazy", "evaluate", "evaluate_argument", "evaluate_raw", "traversals",
     "to_string", "normalise_number", "is_unknown", "equal", "get_attr", "index_value",
 ]
 
@@ -123,6 +123,29 @@ def evaluate(node: Any, ctx: Context, *, keep_lazy: bool = False) -> Any:
         # A gap in this evaluator must never break a run; the property tests
         # (tests/test_hcl_expr.py) use evaluate_raw, where it surfaces.
         return UNKNOWN
+
+
+def evaluate_argument(node: Any, ctx: Context) -> Any:
+    """A resource argument's value: :func:`evaluate`, with one difference.
+
+    The provider converts an argument to its schema type, so a conditional
+    that is the whole argument gives its chosen result even beside an unknown
+    one: ``from_port = var.public ? 22 : var.port`` is port 22, whether the
+    unknown result would have made the conditional ``"22"`` or ``22``.
+    Inside a larger expression the type still matters (``==``,
+    ``jsonencode``), so there it stays unknown.
+    """
+    inner = node
+    while isinstance(inner, Tree) and inner.data == "expr_term" and len(_trees(inner)) == 1:
+        inner = _trees(inner)[0]  # `(a ? b : c)`
+    if not (isinstance(inner, Tree) and inner.data == "conditional"):
+        return evaluate(node, ctx)
+    try:
+        return _deep(_conditional(inner, ctx, 1, argument=True), 0)
+    except EvalError:
+        return UNKNOWN
+    except (RecursionError, TypeError, ValueError, ArithmeticError, KeyError, IndexError, AttributeError):
+        return UNKNOWN  # as evaluate: a gap in this evaluator never breaks a run
 
 
 def evaluate_raw(node: Any, ctx: Context, *, keep_lazy: bool = False) -> Any:
@@ -699,7 +722,7 @@ def _binary(node: Tree, ctx: Context, depth: int) -> Any:
     raise EvalError(f"unsupported operator {op}")
 
 
-def _conditional(node: Tree, ctx: Context, depth: int) -> Any:
+def _conditional(node: Tree, ctx: Context, depth: int, *, argument: bool = False) -> Any:
     cond_node, yes_node, no_node = _trees(node)
     cond = _materialize(_eval(cond_node, ctx, depth))
     if cond is UNKNOWN:
@@ -726,7 +749,7 @@ def _conditional(node: Tree, ctx: Context, depth: int) -> Any:
         # tuple/list/set, object/map change), so `var.public ? ["0.0.0.0/0"] :
         # var.allowed` stays the open CIDR it is; a number or bool might become
         # a string, so those stay unknown.
-        return chosen if _only_strings(chosen) else UNKNOWN
+        return chosen if argument or _only_strings(chosen) else UNKNOWN
 
 
 def _only_strings(value: Any) -> bool:
