@@ -11,9 +11,10 @@ import pytest
 from conftest import same
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from natpolicy.hcl.expr import Context, evaluate, evaluate_argument, evaluate_raw, traversals
+from natpolicy.hcl.expr import Context, evaluate, evaluate_argument, evaluate_raw
 from natpolicy.hcl.functions import FUNCTIONS
 from natpolicy.hcl.parse import parse_expression
+from natpolicy.hcl.traversal import traversals
 from natpolicy.hcl.values import Approx, EvalError, TfList, TfMap, TfSet
 from natpolicy.model import UNKNOWN
 

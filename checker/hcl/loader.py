@@ -261,7 +261,8 @@ def _expressions(block: Any, memo: dict[Any, dict[str, Any]]) -> dict[str, Any]:
 
 
 def _expressions_of(body: Any, top: bool = False) -> dict[str, Any]:
-    from natpolicy.hcl.expr import Context, evaluate, traversals
+    from natpolicy.hcl.expr import Context, evaluate
+    from natpolicy.hcl.traversal import traversals
     from natpolicy.model import UNKNOWN
 
     out: dict[str, Any] = {}

@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from natpolicy.hcl.expr import KeyedStep, keyed_traversals, traversals
 from natpolicy.hcl.files import TF_SUFFIXES, FileSource, Overlay
 from natpolicy.hcl.parse import Attribute, Block
+from natpolicy.hcl.traversal import KeyedStep, keyed_traversals, traversals
 
 __all__ = ["ModuleConfig", "FileSource", "Overlay", "is_local_source", "TF_SUFFIXES"]
 
