@@ -131,9 +131,11 @@ def evaluate_argument(node: Any, ctx: Context) -> Any:
     The provider converts an argument to its schema type, so a conditional
     that is the whole argument gives its chosen result even beside an unknown
     one: ``from_port = var.public ? 22 : var.port`` is port 22, whether the
-    unknown result would have made the conditional ``"22"`` or ``22``.
-    Inside a larger expression the type still matters (``==``,
-    ``jsonencode``), so there it stays unknown.
+    unknown result would have made the conditional ``"22"`` or ``22``, and
+    ``cidr_blocks = var.public ? ["0.0.0.0/0"] : var.allowed`` is that list,
+    whether a tuple or a list. Inside a larger expression (a local, a module
+    input, ``==``, ``jsonencode``) the type still matters, so there it stays
+    unknown.
     """
     inner = node
     while isinstance(inner, Tree) and inner.data == "expr_term" and len(_trees(inner)) == 1:
@@ -744,21 +746,10 @@ def _conditional(node: Tree, ctx: Context, depth: int, *, argument: bool = False
     try:
         return convert(chosen, unify_loose([type_of_loose(chosen), type_of_loose(other)]))
     except UnknownType:
-        # Terraform returns the chosen result, converted to a type the unknown
-        # result decides. Strings survive every conversion that succeeds (only
-        # tuple/list/set, object/map change), so `var.public ? ["0.0.0.0/0"] :
-        # var.allowed` stays the open CIDR it is; a number or bool might become
-        # a string, so those stay unknown.
-        return chosen if argument or _only_strings(chosen) else UNKNOWN
-
-
-def _only_strings(value: Any) -> bool:
-    """Every leaf a string or null (an empty collection has no leaf to change)."""
-    if isinstance(value, dict):
-        return all(_only_strings(v) for v in value.values())
-    if isinstance(value, (list, TfSet)):
-        return all(_only_strings(v) for v in value)
-    return value is None or isinstance(value, str)
+        # Terraform returns the chosen result converted to a type the unknown
+        # result decides: 1 or "1", a tuple or a list. Only a whole resource
+        # argument, which the provider converts to its own type, can do without.
+        return chosen if argument else UNKNOWN
 
 
 # ---------------------------------------------------------------- for
