@@ -11,7 +11,7 @@ import pytest
 from conftest import same
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from natpolicy.hcl.expr import Context, evaluate, evaluate_argument, evaluate_raw
+from natpolicy.hcl.expr import Context, evaluate, evaluate_raw
 from natpolicy.hcl.functions import FUNCTIONS
 from natpolicy.hcl.parse import parse_expression
 from natpolicy.hcl.traversal import traversals
@@ -142,7 +142,7 @@ def test_logic_decides_on_a_known_side_and_equal_branches() -> None:
 def test_a_whole_argument_conditional_keeps_its_chosen_result(text: str, argument: Any, expression: Any) -> None:
     node = parse_expression(text)
     ctx = Context(lambda n: NAMES.get(n, UNKNOWN))
-    assert same(evaluate_argument(node, ctx), argument)
+    assert same(evaluate(node, ctx, argument=True), argument)
     assert same(evaluate(node, ctx), expression)
 
 

@@ -29,7 +29,7 @@ from natpolicy.hcl.values import (
 from natpolicy.model import UNKNOWN, is_known
 
 __all__ = [
-    "EvalError", "NotEvaluated", "Context", "Lazy", "evaluate", "evaluate_argument", "evaluate_raw",
+    "EvalError", "NotEvaluated", "Context", "Lazy", "evaluate", "evaluate_raw",
     "to_string", "normalise_number", "is_unknown", "equal", "get_attr", "index_value",
 ]
 
@@ -109,14 +109,23 @@ class Context:
         self.report(message, self.where)
 
 
-def evaluate(node: Any, ctx: Context, *, keep_lazy: bool = False) -> Any:
+def evaluate(node: Any, ctx: Context, *, keep_lazy: bool = False, argument: bool = False) -> Any:
     """The value of ``node``; ``UNKNOWN`` when it cannot be known or would fail.
 
     ``keep_lazy`` returns a lazily resolved object (a resource seen from an
     output) as it is, so ``module.m.sg.name`` can still read one attribute.
+
+    ``argument``: ``node`` is a whole resource argument, which the provider
+    converts to its schema type. So a conditional that is the whole argument
+    gives its chosen result even beside an unknown one: ``from_port =
+    var.public ? 22 : var.port`` is port 22, whether the unknown result would
+    have made the conditional ``"22"`` or ``22``, and ``cidr_blocks =
+    var.public ? ["0.0.0.0/0"] : var.allowed`` is that list, whether a tuple
+    or a list. Inside a larger expression (a local, a module input, ``==``,
+    ``jsonencode``) the type still matters, so there it stays unknown.
     """
     try:
-        return evaluate_raw(node, ctx, keep_lazy=keep_lazy)
+        return evaluate_raw(node, ctx, keep_lazy=keep_lazy, argument=argument)
     except EvalError:
         return UNKNOWN
     except (RecursionError, TypeError, ValueError, ArithmeticError, KeyError, IndexError, AttributeError):
@@ -125,38 +134,21 @@ def evaluate(node: Any, ctx: Context, *, keep_lazy: bool = False) -> Any:
         return UNKNOWN
 
 
-def evaluate_argument(node: Any, ctx: Context) -> Any:
-    """A resource argument's value: :func:`evaluate`, with one difference.
-
-    The provider converts an argument to its schema type, so a conditional
-    that is the whole argument gives its chosen result even beside an unknown
-    one: ``from_port = var.public ? 22 : var.port`` is port 22, whether the
-    unknown result would have made the conditional ``"22"`` or ``22``, and
-    ``cidr_blocks = var.public ? ["0.0.0.0/0"] : var.allowed`` is that list,
-    whether a tuple or a list. Inside a larger expression (a local, a module
-    input, ``==``, ``jsonencode``) the type still matters, so there it stays
-    unknown.
-    """
-    inner = node
-    while isinstance(inner, Tree) and inner.data == "expr_term" and len(_trees(inner)) == 1:
-        inner = _trees(inner)[0]  # `(a ? b : c)`
-    if not (isinstance(inner, Tree) and inner.data == "conditional"):
-        return evaluate(node, ctx)
-    try:
-        return _deep(_conditional(inner, ctx, 1, argument=True), 0)
-    except EvalError:
-        return UNKNOWN
-    except (RecursionError, TypeError, ValueError, ArithmeticError, KeyError, IndexError, AttributeError):
-        return UNKNOWN  # as evaluate: a gap in this evaluator never breaks a run
-
-
-def evaluate_raw(node: Any, ctx: Context, *, keep_lazy: bool = False) -> Any:
+def evaluate_raw(node: Any, ctx: Context, *, keep_lazy: bool = False, argument: bool = False) -> Any:
     """Like :func:`evaluate`, but a Terraform error raises :class:`EvalError`;
     any other exception is a bug in this evaluator and propagates."""
-    value = _eval(node, ctx, 0)
+    conditional = _whole_conditional(node) if argument else None
+    value = _eval(node, ctx, 0) if conditional is None else _conditional(conditional, ctx, 1, argument=True)
     if keep_lazy and isinstance(value, Lazy):
         return value
     return _deep(value, 0)
+
+
+def _whole_conditional(node: Any) -> Tree | None:
+    """The conditional that is all of ``node`` (also inside parentheses), if any."""
+    while isinstance(node, Tree) and node.data == "expr_term" and len(_trees(node)) == 1:
+        node = _trees(node)[0]  # `(a ? b : c)`
+    return node if isinstance(node, Tree) and node.data == "conditional" else None
 
 
 def _deep(value: Any, depth: int) -> Any:

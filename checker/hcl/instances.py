@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from natpolicy.hcl.expr import Context, EvalError, Lazy, evaluate, evaluate_argument, to_string
+from natpolicy.hcl.expr import Context, EvalError, Lazy, evaluate, to_string
 from natpolicy.hcl.functions import FUNCTIONS, file_functions
 from natpolicy.hcl.modules import ModuleConfig
 from natpolicy.hcl.parse import Attribute, Block, Body
@@ -302,7 +302,7 @@ class ModuleInstance:
         for name, attr in body.attributes.items():
             if name in _META_ATTRIBUTES and depth == 0:
                 continue
-            value = evaluate_argument(attr.expr, ctx.at(self._at(file, attr)))
+            value = evaluate(attr.expr, ctx.at(self._at(file, attr)), argument=True)
             if value is not None:  # null leaves the argument unset
                 out[name] = value
         if depth > 16:

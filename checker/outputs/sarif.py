@@ -122,6 +122,13 @@ def _shared_by_roots(findings: list[Finding]) -> set[tuple[str, str, str]]:
     return {place for place, roots in origins.items() if len(roots) > 1}
 
 
+def _fingerprint(f: Finding, shared: set[tuple[str, str, str]]) -> str:
+    plain = f.fingerprint
+    if (f.rule_id, plain, f.location.path) in shared:
+        return fingerprint(f.rule_id, f.address, f"{f.key}\0{f.origin}")
+    return plain
+
+
 def _result(f: Finding, index: dict[str, int], with_suppressions: bool,
             shared: set[tuple[str, str, str]]) -> dict[str, Any]:
     region: dict[str, Any] = {"startLine": max(1, f.location.start_line)}
@@ -143,9 +150,7 @@ def _result(f: Finding, index: dict[str, int], with_suppressions: bool,
                 ],
             }
         ],
-        "partialFingerprints": {"primaryLocationLineHash": (
-            fingerprint(f.rule_id, f.address, f"{f.key}\0{f.origin}")
-            if (f.rule_id, f.fingerprint, f.location.path) in shared else f.fingerprint)},
+        "partialFingerprints": {"primaryLocationLineHash": _fingerprint(f, shared)},
         "properties": {"severity": f.severity.label, "resourceType": f.resource_type},
     }
     if with_suppressions:
