@@ -1,0 +1,105 @@
+"""Filling a cache entry from a git or HTTP package address (a source's or a registry's ``X-Terraform-Get``)."""
+from __future__ import annotations
+
+import re
+import urllib.parse
+from pathlib import Path
+
+from natpolicy.modsource.address import (
+    ModuleSource,
+    SourceKind,
+    parse_remote,
+    redact_userinfo,
+)
+from natpolicy.modsource.archive import extract
+from natpolicy.modsource.cache import Filled
+from natpolicy.modsource.gitfetch import GitSettings, clone
+from natpolicy.modsource.hosts import is_loopback
+from natpolicy.modsource.settings import Settings
+from natpolicy.modsource.web import FetchError, check_url, fetch
+
+__all__ = ["FetchRefused", "check_git_url", "fill_package", "git_settings", "is_local_address"]
+
+# go-getter reads <meta name="terraform-get" content="…"> when the header is absent.
+_META = re.compile(r"""<meta\s+name=["']terraform-get["']\s+content=["']([^"']+)["']""", re.IGNORECASE)
+
+
+class FetchRefused(Exception):
+    """A package address that may not be fetched; one line."""
+
+
+def git_settings(settings: Settings) -> GitSettings:
+    return GitSettings(git=settings.git, timeout=settings.git_timeout, env=settings.environ)
+
+
+def is_local_address(source: ModuleSource) -> bool:
+    """Does fetching ``source`` read this machine (a file:// URL or a loopback host)?"""
+    parts = urllib.parse.urlsplit(source.url)
+    return parts.scheme.lower() == "file" or is_loopback(parts.netloc.rpartition("@")[2])
+
+
+def check_git_url(url: str, settings: Settings) -> None:
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "file" and not settings.allow_file_sources:
+        raise FetchRefused(f"{redact_userinfo(url)}: file:// git sources are off (Settings.allow_file_sources)")
+    if scheme == "http" and not is_loopback(parts.netloc.rpartition("@")[2]):
+        raise FetchRefused(f"{redact_userinfo(url)} uses plain HTTP; HTTPS is required except for loopback addresses")
+
+
+def fill_package(source: ModuleSource, package_dir: Path, scratch: Path, settings: Settings, *,
+                 hops: int = 1, by_commit: bool = False) -> Filled:
+    """Fetch ``source`` (GIT or HTTP) into the empty ``package_dir``; ``hops``: indirections still allowed."""
+    if source.kind is SourceKind.GIT:
+        check_git_url(source.url, settings)
+        commit = clone(source.url, source.ref, source.depth, package_dir, git_settings(settings), by_commit=by_commit)
+        return Filled(subdir="", resolved=commit)
+    if source.kind is not SourceKind.HTTP:
+        raise FetchRefused(f"{source.display}: {source.reason or 'not a git or HTTP package address'}")
+    try:
+        check_url(source.url)
+    except FetchError as exc:
+        raise FetchRefused(str(exc)) from None
+    if source.archive:
+        archive = scratch / "archive"
+        fetch(source.url, timeout=settings.timeout, max_bytes=settings.max_download_bytes, dest=archive)
+        extract(archive, source.archive, package_dir, max_bytes=settings.max_extracted_bytes,
+                max_files=settings.max_files)
+        return Filled()
+    if hops <= 0:
+        raise FetchRefused(f"{source.display}: too many indirections (X-Terraform-Get pointing at another)")
+    inner = parse_remote(http_location(source.url, settings))
+    if inner.kind not in (SourceKind.GIT, SourceKind.HTTP):
+        raise FetchRefused(f"{source.display} points at {inner.display}: {inner.reason or 'not a package address'}")
+    refuse_local_from_remote(source, inner)
+    filled = fill_package(inner, package_dir, scratch, settings, hops=hops - 1)
+    return Filled(subdir=inner.subdir, resolved=filled.resolved)
+
+
+def refuse_local_from_remote(outer: ModuleSource, inner: ModuleSource) -> None:
+    """A remote answer may not send the fetch to this machine (the runner's loopback services or disk)."""
+    if is_local_address(inner) and not _outer_is_local(outer):
+        raise FetchRefused(f"{outer.display} points at {inner.display}, on this machine; refused")
+
+
+def _outer_is_local(outer: ModuleSource) -> bool:
+    if outer.kind is SourceKind.REGISTRY:
+        return is_loopback(outer.host)
+    return is_local_address(outer)
+
+
+def http_location(url: str, settings: Settings) -> str:
+    """go-getter's HTTP getter for a URL that is not an archive: ``?terraform-get=1`` names the package."""
+    parts = urllib.parse.urlsplit(url)
+    query = parts.query + ("&" if parts.query else "") + "terraform-get=1"
+    asked = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+    answer = fetch(asked, timeout=settings.timeout, max_bytes=settings.max_response_bytes)
+    location = answer.headers.get("X-Terraform-Get", "") or ""
+    if not location:
+        m = _META.search(answer.body.decode("utf-8", "replace"))
+        location = m.group(1) if m else ""
+    if not location:
+        raise FetchRefused(f"{redact_userinfo(url)} is not an archive and names no module package (X-Terraform-Get)")
+    if location.startswith(("/", "./", "../")):
+        location = urllib.parse.urljoin(answer.url, location)
+    return location
