@@ -71,21 +71,20 @@ def fill_package(source: ModuleSource, package_dir: Path, scratch: Path, setting
     inner = parse_remote(http_location(source.url, settings))
     if inner.kind not in (SourceKind.GIT, SourceKind.HTTP):
         raise FetchRefused(f"{source.display} points at {inner.display}: {inner.reason or 'not a package address'}")
-    refuse_local_from_remote(source, inner)
+    refuse_local_from_remote(source.url, inner)
     filled = fill_package(inner, package_dir, scratch, settings, hops=hops - 1)
     return Filled(subdir=inner.subdir, resolved=filled.resolved)
 
 
-def refuse_local_from_remote(outer: ModuleSource, inner: ModuleSource) -> None:
-    """A remote answer may not send the fetch to this machine (the runner's loopback services or disk)."""
-    if is_local_address(inner) and not _outer_is_local(outer):
-        raise FetchRefused(f"{outer.display} points at {inner.display}, on this machine; refused")
+def refuse_local_from_remote(answered_by: str, inner: ModuleSource) -> None:
+    """An answer from another machine may not send the fetch to this one (its loopback services or disk).
 
-
-def _outer_is_local(outer: ModuleSource) -> bool:
-    if outer.kind is SourceKind.REGISTRY:
-        return is_loopback(outer.host)
-    return is_local_address(outer)
+    ``answered_by`` is the URL whose answer named ``inner``; a loopback
+    registry or mirror (the user's own) may point at loopback packages.
+    """
+    host = urllib.parse.urlsplit(answered_by).netloc.rpartition("@")[2]
+    if is_local_address(inner) and not is_loopback(host):
+        raise FetchRefused(f"{redact_userinfo(answered_by)} points at {inner.display}, on this machine; refused")
 
 
 def http_location(url: str, settings: Settings) -> str:

@@ -49,8 +49,9 @@ def modules_service(host: str, settings: Settings) -> str:
     return _with_slash(urllib.parse.urljoin(answer.url, service))
 
 
-def list_versions(source: ModuleSource, settings: Settings) -> list[str]:
-    base = modules_service(source.host, settings)
+def list_versions(source: ModuleSource, settings: Settings, service: str | None = None) -> list[str]:
+    """The versions the registry lists; ``service``: the ``modules.v1`` URL when already discovered."""
+    base = service or modules_service(source.host, settings)
     url = urllib.parse.urljoin(base, _module_path(source) + "/versions")
     document = _json(_get(url, source.host, settings, settings.max_response_bytes), f"{source.package} versions")
     modules = document.get("modules") if isinstance(document, dict) else None
@@ -62,9 +63,10 @@ def list_versions(source: ModuleSource, settings: Settings) -> list[str]:
     return out
 
 
-def download_location(source: ModuleSource, version: str, settings: Settings) -> str:
-    """Where the package of ``version`` is: a go-getter address, absolute."""
-    base = modules_service(source.host, settings)
+def download_location(source: ModuleSource, version: str, settings: Settings,
+                      service: str | None = None) -> tuple[str, str]:
+    """Where the package of ``version`` is (a go-getter address, absolute), and the URL that said so."""
+    base = service or modules_service(source.host, settings)
     url = urllib.parse.urljoin(base, f"{_module_path(source)}/{urllib.parse.quote(version, safe='')}/download")
     answer = _get(url, source.host, settings, settings.max_response_bytes)
     location = ""
@@ -80,7 +82,7 @@ def download_location(source: ModuleSource, version: str, settings: Settings) ->
         raise RegistryError(f"{source.package} {version}: the registry gave no download location")
     if location.startswith(("/", "./", "../")):
         location = urllib.parse.urljoin(answer.url, location)
-    return location
+    return location, answer.url
 
 
 def _module_path(source: ModuleSource) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from natpolicy.modsource.address import (
@@ -29,7 +30,7 @@ from natpolicy.modsource.fetchers import (
     refuse_local_from_remote,
 )
 from natpolicy.modsource.gitfetch import GitFetchError, is_commit, remote_commit
-from natpolicy.modsource.registry import RegistryError, download_location, list_versions
+from natpolicy.modsource.registry import RegistryError, download_location, list_versions, modules_service
 from natpolicy.modsource.results import Origin, Resolved, Unresolved, one_line
 from natpolicy.modsource.settings import Settings
 from natpolicy.modsource.versions import (
@@ -122,7 +123,14 @@ def _registry(source: ModuleSource, constraint: str | None, settings: Settings, 
         entry = cache.package("registry", package, str(exact))
         if entry is not None:
             return _resolved(source, entry, exact.original or str(exact), Origin.CACHE, notes)
-    versions = _versions(source, settings, cache, notes)
+    services: dict[str, str] = {}  # discovery is asked once per resolution
+
+    def service() -> str:
+        if "modules.v1" not in services:
+            services["modules.v1"] = modules_service(source.host, settings)
+        return services["modules.v1"]
+
+    versions = _versions(source, settings, cache, notes, service)
     chosen = newest_matching(versions, constraints)
     if chosen is None:
         newest = sorted(versions, key=_sort_key)[-5:]
@@ -133,11 +141,11 @@ def _registry(source: ModuleSource, constraint: str | None, settings: Settings, 
         return _resolved(source, entry, chosen, Origin.CACHE, notes)
     if not settings.online:
         raise _Fail(f"{package} {chosen} is not in the cache and downloads are off")
-    location = download_location(source, chosen, settings)
+    location, answered_by = download_location(source, chosen, settings, service())
     inner = parse_remote(location)
     if inner.kind not in (SourceKind.GIT, SourceKind.HTTP):
         raise _Fail(f"{package} {chosen}: the registry's download location is unusable: {inner.reason}")
-    refuse_local_from_remote(source, inner)
+    refuse_local_from_remote(answered_by, inner)
     entry = cache.store("registry", package, canonical,
                         lambda pkg, scratch: _with_subdir(inner, fill_package(inner, pkg, scratch, settings)))
     return _resolved(source, entry, chosen, Origin.REGISTRY, notes)
@@ -157,13 +165,14 @@ def _sort_key(text: str) -> tuple[int, object]:
         return (0, text)
 
 
-def _versions(source: ModuleSource, settings: Settings, cache: ModuleCache, notes: list[str]) -> tuple[str, ...]:
+def _versions(source: ModuleSource, settings: Settings, cache: ModuleCache, notes: list[str],
+              service: Callable[[], str]) -> tuple[str, ...]:
     cached = cache.read_list("versions", source.package)
     if cached is not None and cached.age() < settings.version_list_ttl:
         return cached.values
     if settings.online:
         try:
-            fresh = list_versions(source, settings)
+            fresh = list_versions(source, settings, service())
         except RegistryError as exc:
             if cached is None:
                 raise
