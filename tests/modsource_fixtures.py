@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import pytest
-
 from natpolicy.modsource import Settings
 from natpolicy.modsource.cliconfig import CliConfig
 
@@ -82,14 +80,14 @@ class Server:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 server.requests.append(Seen(self.path, self.headers.get("Authorization")))
                 path = self.path.split("?")[0]
                 if path in server.redirects:
                     return self._send(302, b"", {"Location": server.redirects[path]})
                 if path == "/.well-known/terraform.json":
                     return self._send(200, json.dumps(server.discovery).encode())
-                if path.startswith("/v1/modules/") or path.startswith("/private/v1/"):
+                if path.startswith(("/v1/modules/", "/private/v1/")):
                     rest = path.split("/modules/", 1)[1] if "/modules/" in path else path.split("/v1/", 1)[1]
                     parts = rest.strip("/").split("/")
                     if len(parts) == 4 and parts[3] == "versions":
@@ -128,8 +126,8 @@ class Server:
             self._httpd = None
 
 
-@pytest.fixture
-def server() -> Iterator[Server]:
+def serve() -> Iterator[Server]:
+    """For a test module's own ``server`` fixture: ``yield from serve()``."""
     srv = Server()
     srv.start()
     yield srv

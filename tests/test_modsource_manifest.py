@@ -6,9 +6,15 @@ import os
 from pathlib import Path
 
 import pytest
-
-from natpolicy.modsource import (ChangeKind, Origin, Resolved, Unresolved, from_manifest, manifest_changes,
-                                 read_manifest)
+from natpolicy.modsource import (
+    ChangeKind,
+    Origin,
+    Resolved,
+    Unresolved,
+    from_manifest,
+    manifest_changes,
+    read_manifest,
+)
 
 
 def _write(root: Path, modules: list[dict[str, str]], dirs: list[str] = ()) -> None:  # type: ignore[assignment]

@@ -2,15 +2,20 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from modsource_fixtures import MAIN_TF, Server, server, settings_for, tar_gz  # noqa: F401 - fixture
-
+from modsource_fixtures import MAIN_TF, Server, serve, settings_for, tar_gz
 from natpolicy.modsource import Origin, Resolved, Unresolved, parse_source, resolve
 from natpolicy.modsource.cliconfig import CliConfig
 from natpolicy.modsource.fetchers import FetchRefused, refuse_local_from_remote
 from natpolicy.modsource.secret import Secret
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    yield from serve()
 
 
 def _package(version: str, extra: dict[str, str] | None = None) -> bytes:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
 from natpolicy.modsource import newest_matching, parse_constraints, parse_version
 from natpolicy.modsource.versions import VersionError
 
