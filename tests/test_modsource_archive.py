@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from modsource_fixtures import MAIN_TF, Server, serve, settings_for
+from modsource_fixtures import MAIN_TF, Server, serve, settings_for, zip_bytes
 from natpolicy.modsource import Resolved, Unresolved, resolve
 from natpolicy.modsource.archive import ArchiveError, extract
 
@@ -152,6 +152,7 @@ def test_zip_too_many_and_too_large(tmp_path: Path) -> None:
              "more than 10000 bytes", max_bytes=10_000)
 
 
+@pytest.mark.filterwarnings("ignore:Duplicate name")
 def test_duplicate_names_are_refused(tmp_path: Path) -> None:
     _refused(_zip(tmp_path / "a.zip", [("a.tf", 0o100644, b"1"), ("a.tf", 0o100644, b"2")]), "zip", tmp_path / "o",
              "appears twice")
@@ -173,5 +174,5 @@ def test_downloads_are_size_capped(server: Server, tmp_path: Path) -> None:
     server.files["/files/big.zip"] = b"z" * 5000
     result = resolve(f"{server.base}/files/big.zip", None, settings=settings_for(tmp_path, max_download_bytes=4000))
     assert isinstance(result, Unresolved) and "larger than the limit of 4000 bytes" in result.reason
-    server.files["/files/ok.zip"] = (lambda: __import__("modsource_fixtures").zip_bytes({"main.tf": MAIN_TF}))()
+    server.files["/files/ok.zip"] = zip_bytes({"main.tf": MAIN_TF})
     assert isinstance(resolve(f"{server.base}/files/ok.zip", None, settings=settings_for(tmp_path)), Resolved)

@@ -6,7 +6,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from modsource_fixtures import MAIN_TF, Server, serve, settings_for, tar_gz
+from modsource_fixtures import (
+    MAIN_TF,
+    Server,
+    make_repo,
+    serve,
+    settings_for,
+    tar_gz,
+    zip_bytes,
+)
 from natpolicy.modsource import Origin, Resolved, Unresolved, parse_source, resolve
 from natpolicy.modsource.cliconfig import CliConfig
 from natpolicy.modsource.fetchers import FetchRefused, refuse_local_from_remote
@@ -107,8 +115,6 @@ def test_absolute_service_url_and_subdirectories(server: Server, tmp_path: Path)
 
 
 def test_location_may_be_a_git_source(server: Server, tmp_path: Path) -> None:
-    from modsource_fixtures import make_repo
-
     repo = make_repo(tmp_path / "repo", {"main.tf": MAIN_TF + "# from git\n"})
     server.versions["acme/vpc/aws"] = ["2.0.0"]
     server.locations["acme/vpc/aws/2.0.0"] = f"git::file://{repo}?ref=main"
@@ -252,7 +258,7 @@ def test_unsupported_getters_are_unresolved_with_a_reason(tmp_path: Path) -> Non
 
 
 def test_http_archives_and_indirection(server: Server, tmp_path: Path) -> None:
-    server.files["/files/m.zip"] = __import__("modsource_fixtures").zip_bytes({"sub/main.tf": MAIN_TF})
+    server.files["/files/m.zip"] = zip_bytes({"sub/main.tf": MAIN_TF})
     server.files["/files/get-me"] = _package("7.0.0")
     server.files["/files/landing"] = b""
     server.headers["/files/landing"] = {"X-Terraform-Get": "./get-me?archive=tar.gz"}

@@ -43,8 +43,9 @@ def check_git_url(url: str, settings: Settings) -> None:
     scheme = parts.scheme.lower()
     if scheme == "file" and not settings.allow_file_sources:
         raise FetchRefused(f"{redact_userinfo(url)}: file:// git sources are off (Settings.allow_file_sources)")
-    if scheme == "http" and not is_loopback(parts.netloc.rpartition("@")[2]):
-        raise FetchRefused(f"{redact_userinfo(url)} uses plain HTTP; HTTPS is required except for loopback addresses")
+    if scheme == "http":
+        # GIT_ALLOW_PROTOCOL leaves http out, loopback or not: say so before git does.
+        raise FetchRefused(f"{redact_userinfo(url)} uses plain HTTP; git sources need https, ssh, git or file")
 
 
 def fill_package(source: ModuleSource, package_dir: Path, scratch: Path, settings: Settings, *,

@@ -30,7 +30,12 @@ from natpolicy.modsource.fetchers import (
     refuse_local_from_remote,
 )
 from natpolicy.modsource.gitfetch import GitFetchError, is_commit, remote_commit
-from natpolicy.modsource.registry import RegistryError, download_location, list_versions, modules_service
+from natpolicy.modsource.registry import (
+    RegistryError,
+    download_location,
+    list_versions,
+    modules_service,
+)
 from natpolicy.modsource.results import Origin, Resolved, Unresolved, one_line
 from natpolicy.modsource.settings import Settings
 from natpolicy.modsource.versions import (
