@@ -29,7 +29,8 @@ class Settings:
     # what is read there, so only a user who keeps local mirrors turns this on.
     allow_file_sources: bool = False
     git: str = "git"
-    env: Mapping[str, str] | None = None  # for HOME/PATH/XDG_CACHE_HOME; None: os.environ
+    # For HOME/PATH/XDG_CACHE_HOME; None: os.environ. Not in repr: it may hold TF_TOKEN_ variables.
+    env: Mapping[str, str] | None = field(default=None, repr=False)
 
     @property
     def environ(self) -> Mapping[str, str]:
