@@ -85,6 +85,8 @@ class Server:
                 path = self.path.split("?")[0]
                 if path in server.redirects:
                     return self._send(302, b"", {"Location": server.redirects[path]})
+                if path in server.files:  # checked first: a test may answer any path with a body
+                    return self._send(200, server.files[path], server.headers.get(path, {}))
                 if path == "/.well-known/terraform.json":
                     return self._send(200, json.dumps(server.discovery).encode())
                 if path.startswith(("/v1/modules/", "/private/v1/")):
@@ -101,8 +103,6 @@ class Server:
                         if location is None:
                             return self._send(404, b"")
                         return self._send(204, b"", {"X-Terraform-Get": location})
-                if path in server.files:
-                    return self._send(200, server.files[path], server.headers.get(path, {}))
                 self._send(404, b"not found")
 
             def _send(self, code: int, body: bytes, headers: dict[str, str] | None = None) -> None:

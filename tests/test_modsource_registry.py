@@ -272,3 +272,35 @@ def test_http_archives_and_indirection(server: Server, tmp_path: Path) -> None:
     server.stop()
     again = resolve(f"{server.base}/files/m.zip//sub", None, settings=settings)
     assert isinstance(again, Resolved) and again.origin is Origin.CACHE
+
+
+def test_download_location_in_a_json_body(server: Server, tmp_path: Path) -> None:
+    _publish(server, versions=("4.0.0",))
+    server.locations.pop("acme/vpc/aws/4.0.0")
+    server.files["/v1/modules/acme/vpc/aws/4.0.0/download"] = b'{"location": "/files/acme-vpc-aws-4.0.0.tar.gz"}'
+    assert _version_in(resolve(f"{server.host}/acme/vpc/aws", None, settings=settings_for(tmp_path))) == \
+        "# version 4.0.0"
+
+
+def test_host_without_a_module_registry(server: Server, tmp_path: Path) -> None:
+    server.discovery = {"providers.v1": "/v1/providers/"}
+    result = resolve(f"{server.host}/acme/vpc/aws", None, settings=settings_for(tmp_path), module="vpc")
+    assert isinstance(result, Unresolved) and "does not provide a module registry" in result.reason
+
+
+def test_passwords_in_urls_are_hidden_in_reasons(tmp_path: Path) -> None:
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens: the connection is refused at once
+    for source in (f"git::https://user:hunter2@127.0.0.1:{port}/x.git", f"http://user:hunter2@127.0.0.1:{port}/m.zip"):
+        result = resolve(source, None, settings=settings_for(tmp_path, git_timeout=20.0))
+        assert isinstance(result, Unresolved)
+        assert "hunter2" not in result.message and "user:***@" in result.message
+
+
+def test_local_sources_need_the_calling_folder(tmp_path: Path) -> None:
+    assert isinstance(resolve("./x", None, settings=settings_for(tmp_path)), Unresolved)
+    (tmp_path / "x").mkdir()
+    local = resolve("./x", None, settings=settings_for(tmp_path), base_dir=tmp_path)
+    assert isinstance(local, Resolved) and local.origin is Origin.LOCAL and local.directory == tmp_path / "x"

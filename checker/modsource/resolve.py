@@ -19,6 +19,7 @@ from natpolicy.modsource.address import (
     SourceKind,
     parse_remote,
     parse_source,
+    redact_userinfo,
 )
 from natpolicy.modsource.archive import ArchiveError
 from natpolicy.modsource.cache import CacheEntry, Filled, ModuleCache
@@ -67,7 +68,8 @@ def resolve(source: str | ModuleSource, version_constraint: str | None = None, *
     parsed = source if isinstance(source, ModuleSource) else parse_source(source)
 
     def unresolved(reason: str) -> Unresolved:
-        return Unresolved(source=parsed.display, reason=one_line(reason), module=module)
+        # git quotes URLs back in its errors: a password in one is hidden like in the source itself.
+        return Unresolved(source=parsed.display, reason=redact_userinfo(one_line(reason)), module=module)
 
     try:
         if parsed.kind is SourceKind.UNSUPPORTED:

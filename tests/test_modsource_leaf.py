@@ -1,0 +1,52 @@
+"""natpolicy.modsource is a leaf: it imports nothing of natpolicy's but itself and safe_write, and has no cycles."""
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "checker" / "modsource"
+ALLOWED_THIRD_PARTY = {"hcl2"}
+
+
+def _imports() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for file in sorted(PACKAGE.glob("*.py")):
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):  # function-level imports included
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module)
+        graph[file.stem] = names
+    return graph
+
+
+def test_only_itself_safe_write_the_standard_library_and_hcl2() -> None:
+    for module, names in _imports().items():
+        for name in names:
+            top = name.split(".")[0]
+            if top == "natpolicy":
+                assert name == "natpolicy.safe_write" or name.startswith("natpolicy.modsource"), (module, name)
+            else:
+                assert top in sys.stdlib_module_names or top in ALLOWED_THIRD_PARTY or top == "__future__", (
+                    module, name)
+
+
+def test_no_import_cycles_inside_the_package() -> None:
+    graph = {m: {n.removeprefix("natpolicy.modsource.") for n in names if n.startswith("natpolicy.modsource.")}
+             for m, names in _imports().items()}
+    graph.pop("__init__", None)
+    state: dict[str, int] = {}
+
+    def visit(node: str, stack: list[str]) -> None:
+        state[node] = 1
+        for nxt in graph.get(node, ()):
+            assert state.get(nxt) != 1, f"cycle: {' -> '.join([*stack, node, nxt])}"
+            if nxt not in state:
+                visit(nxt, [*stack, node])
+        state[node] = 2
+
+    for node in graph:
+        if node not in state:
+            visit(node, [])
