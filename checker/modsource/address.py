@@ -106,12 +106,17 @@ def parse_source(raw: str) -> ModuleSource:
     registry = _registry(raw)
     if registry is not None:
         return registry
-    return _remote(raw)
+    return parse_remote(raw)
 
 
 def parse_remote(raw: str) -> ModuleSource:
     """A package address that is never a registry address: a registry's ``X-Terraform-Get`` value."""
-    return _remote(raw)
+    if any(c in raw for c in "\r\n\0"):
+        return _unsupported(raw.replace("\n", " ").replace("\r", " "), "the address holds a line break or NUL")
+    try:
+        return _remote(raw)
+    except ValueError as exc:  # urllib's refusals: a bad port, a broken IPv6 literal
+        return _unsupported(raw, f"not a valid URL ({' '.join(str(exc).split())})")
 
 
 def _unsupported(raw: str, reason: str) -> ModuleSource:
@@ -172,7 +177,7 @@ def _registry(raw: str) -> ModuleSource | None:
             return None
         parts = parts[1:]
     namespace, name, provider = parts
-    if not (_REGISTRY_LABEL.match(namespace) and _REGISTRY_LABEL.match(name) and _TARGET_SYSTEM.match(provider)):
+    if not (_REGISTRY_LABEL.fullmatch(namespace) and _REGISTRY_LABEL.fullmatch(name) and _TARGET_SYSTEM.fullmatch(provider)):
         return None
     try:
         cleaned = clean_subdir(subdir)

@@ -21,6 +21,7 @@ import shutil
 import stat
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +59,8 @@ def extract(archive: Path, fmt: str, dest: Path, *, max_bytes: int, max_files: i
             raise ArchiveError(f"unknown archive type {fmt!r}")
     except ArchiveError:
         raise
-    except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as exc:
+    except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, zlib.error,
+            NotImplementedError, RuntimeError) as exc:  # zipfile: unknown compression, encrypted members
         raise ArchiveError(f"unreadable {fmt} archive: {' '.join(str(exc).split()) or type(exc).__name__}") from None
 
 

@@ -45,7 +45,7 @@ class GitSettings:
 
 
 def is_commit(ref: str) -> bool:
-    return bool(_COMMIT.match(ref))
+    return bool(_COMMIT.fullmatch(ref))
 
 
 def git_env(env: Mapping[str, str]) -> dict[str, str]:

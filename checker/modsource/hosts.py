@@ -32,7 +32,7 @@ def normalize_host(name: str) -> str:
             ascii_label = label.encode("idna").decode("ascii").lower()
         except UnicodeError:
             raise HostError(f"invalid hostname {name!r}") from None
-        if not _LABEL.match(ascii_label):
+        if not _LABEL.fullmatch(ascii_label):
             raise HostError(f"invalid hostname {name!r}")
         labels.append(ascii_label)
     normalized = ".".join(labels)

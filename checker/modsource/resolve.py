@@ -213,7 +213,7 @@ def _git(source: ModuleSource, settings: Settings, cache: ModuleCache) -> Resolv
             commit = remote_commit(source.url, source.ref, git_settings(settings))
         except GitFetchError as exc:
             commit = _remembered(cache, ref_key, notes, f"could not be reached ({one_line(exc)})", source)
-        if commit is None and _ABBREVIATED_COMMIT.match(source.ref):
+        if commit is None and _ABBREVIATED_COMMIT.fullmatch(source.ref):
             by_commit, commit = True, None
         elif commit is None:
             raise _Fail(f"{source.ref!r} is neither a branch nor a tag of {source.display}")

@@ -37,8 +37,10 @@ class Unresolved:
 
     @property
     def message(self) -> str:
-        who = f"module.{self.module} ({self.source})" if self.module else self.source
-        return f"{who} was not resolved: {self.reason}"
+        # A source is attacker-written text: a line break in it must not start a fake line of output.
+        source = one_line(self.source)
+        who = f"module.{self.module} ({source})" if self.module else source
+        return f"{who} was not resolved: {one_line(self.reason)}"
 
 
 def one_line(text: object) -> str:

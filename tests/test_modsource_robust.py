@@ -1,0 +1,37 @@
+"""No input makes the API raise: any source string and constraint gives a ModuleSource and a one-line result."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from modsource_fixtures import settings_for
+from natpolicy.modsource import Resolved, Unresolved, parse_source, resolve
+
+# Pieces of real addresses, glued at random: far likelier to reach deep branches than plain text.
+PIECES = st.sampled_from(["git::", "s3::", "hg::", "https://", "http://", "ssh://", "file://", "git@", "github.com/",
+                          "bitbucket.org/", "127.0.0.1:80", "[::1", "]:x", "example.com", "/", "//", "./", "../",
+                          "..", "?ref=", "&depth=", "archive=", "zip", ".tar.gz", "aws", "acme", "vpc", ":", "@",
+                          "%", "\n", " ", "例え", "-", "v1.0.0"])
+ADDRESSES = st.one_of(st.text(max_size=60), st.lists(PIECES, max_size=10).map("".join))
+CONSTRAINTS = st.one_of(st.none(), st.text(max_size=20),
+                        st.lists(st.sampled_from(["~>", ">=", "=", "!=", "1.0", "2", "-rc1", ",", " ", "x"]),
+                                 max_size=6).map("".join))
+
+
+@given(ADDRESSES)
+def test_parse_source_never_raises(raw: str) -> None:
+    source = parse_source(raw)
+    if source.reason:
+        assert "\n" not in source.reason
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=ADDRESSES, constraint=CONSTRAINTS)
+def test_resolve_offline_never_raises(tmp_path: Path, raw: str, constraint: str | None) -> None:
+    # Offline, so that no generated address ever reaches the network.
+    result = resolve(raw, constraint, settings=settings_for(tmp_path, online=False, allow_file_sources=True),
+                     module="m", base_dir=tmp_path)
+    assert isinstance(result, (Resolved, Unresolved))
+    if isinstance(result, Unresolved):
+        assert "\n" not in result.message
