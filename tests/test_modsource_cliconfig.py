@@ -100,3 +100,14 @@ def test_unparsable_file_is_a_note_that_does_not_quote_it(tmp_path: Path) -> Non
     rc.write_text('credentials "x.com" { token = "leaky-secret" \n', encoding="utf-8")
     config = load_cli_config({"TF_CLI_CONFIG_FILE": str(rc)})
     assert len(config.notes) == 1 and "leaky-secret" not in config.notes[0]
+
+
+def test_settings_for_the_user_read_the_cli_configuration(tmp_path: Path) -> None:
+    from natpolicy.modsource import Settings
+
+    rc = tmp_path / "rc"
+    rc.write_text(RC, encoding="utf-8")
+    settings = Settings.for_user(online=False, env={"TF_CLI_CONFIG_FILE": str(rc), "HOME": str(tmp_path)})
+    assert settings.cli_config.token_for("app.terraform.io") is not None
+    assert settings.online is False and settings.cache_root() == tmp_path / ".cache" / "natpolicy" / "modules"
+    assert "tfc-token-456" not in repr(settings)

@@ -13,7 +13,7 @@ from natpolicy.modsource.address import (
 )
 from natpolicy.modsource.archive import extract
 from natpolicy.modsource.cache import Filled
-from natpolicy.modsource.gitfetch import GitSettings, clone
+from natpolicy.modsource.gitfetch import GitFetchError, GitSettings, clone
 from natpolicy.modsource.hosts import is_loopback
 from natpolicy.modsource.settings import Settings
 from natpolicy.modsource.web import FetchError, check_url, fetch
@@ -49,11 +49,17 @@ def check_git_url(url: str, settings: Settings) -> None:
 
 
 def fill_package(source: ModuleSource, package_dir: Path, scratch: Path, settings: Settings, *,
-                 hops: int = 1, by_commit: bool = False) -> Filled:
-    """Fetch ``source`` (GIT or HTTP) into the empty ``package_dir``; ``hops``: indirections still allowed."""
+                 hops: int = 1, by_commit: bool = False, expect_commit: str = "") -> Filled:
+    """Fetch ``source`` (GIT or HTTP) into the empty ``package_dir``; ``hops``: indirections still allowed.
+
+    ``expect_commit``: the commit ``git ls-remote`` said the ref names; the
+    entry is keyed by it, so a branch that moved in between is refused.
+    """
     if source.kind is SourceKind.GIT:
         check_git_url(source.url, settings)
         commit = clone(source.url, source.ref, source.depth, package_dir, git_settings(settings), by_commit=by_commit)
+        if expect_commit and commit != expect_commit:
+            raise GitFetchError(f"{source.ref or 'the default branch'} moved while it was fetched; run again")
         return Filled(subdir="", resolved=commit)
     if source.kind is not SourceKind.HTTP:
         raise FetchRefused(f"{source.display}: {source.reason or 'not a git or HTTP package address'}")

@@ -225,8 +225,9 @@ def _git(source: ModuleSource, settings: Settings, cache: ModuleCache) -> Resolv
         return _resolved(source, entry, entry.resolved or commit, Origin.CACHE, notes)
     if not settings.online:
         raise _Fail(f"{source.display} is not in the cache and downloads are off")
-    entry = cache.store("git", source.url, key,
-                        lambda pkg, scratch: fill_package(source, pkg, scratch, settings, by_commit=by_commit))
+    expect = "" if by_commit or commit is None else commit
+    entry = cache.store("git", source.url, key, lambda pkg, scratch: fill_package(
+        source, pkg, scratch, settings, by_commit=by_commit, expect_commit=expect))
     if not is_commit(source.ref) and entry.resolved:
         cache.write_list("refs", ref_key, [entry.resolved])
     return _resolved(source, entry, entry.resolved or commit, Origin.GIT, notes)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from natpolicy.modsource.cliconfig import CliConfig
+from natpolicy.modsource.cliconfig import CliConfig, load_cli_config
 
 __all__ = ["Settings", "default_cache_dir"]
 
@@ -31,6 +31,12 @@ class Settings:
     git: str = "git"
     # For HOME/PATH/XDG_CACHE_HOME; None: os.environ. Not in repr: it may hold TF_TOKEN_ variables.
     env: Mapping[str, str] | None = field(default=None, repr=False)
+
+    @classmethod
+    def for_user(cls, *, online: bool = True, env: Mapping[str, str] | None = None, **changes: object) -> Settings:
+        """Settings as Terraform would see them here: the user's CLI configuration and TF_TOKEN_ variables."""
+        environ = os.environ if env is None else env
+        return cls(online=online, env=env, cli_config=load_cli_config(environ), **changes)  # type: ignore[arg-type]
 
     @property
     def environ(self) -> Mapping[str, str]:
