@@ -69,7 +69,8 @@ def fill_package(source: ModuleSource, package_dir: Path, scratch: Path, setting
         raise FetchRefused(str(exc)) from None
     if source.archive:
         archive = scratch / "archive"
-        fetch(source.url, timeout=settings.timeout, max_bytes=settings.max_download_bytes, dest=archive)
+        fetch(source.url, timeout=settings.timeout, max_bytes=settings.max_download_bytes, dest=archive,
+              total_seconds=settings.download_seconds)
         extract(archive, source.archive, package_dir, max_bytes=settings.max_extracted_bytes,
                 max_files=settings.max_files)
         return Filled()

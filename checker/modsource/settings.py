@@ -18,7 +18,8 @@ class Settings:
     online: bool = True  # False: the cache and nothing else
     cache_dir: Path | None = None  # None: default_cache_dir()
     cli_config: CliConfig = field(default_factory=CliConfig)  # load_cli_config() for the user's own
-    timeout: float = 30.0  # seconds, for each HTTP request
+    timeout: float = 30.0  # seconds: each HTTP connect and read, and the whole of a registry answer
+    download_seconds: float = 300.0  # the whole of one archive download
     git_timeout: float = 300.0  # seconds, for each git command
     max_response_bytes: int = 4 * MiB  # discovery, version lists, download answers
     max_download_bytes: int = 200 * MiB  # one archive as downloaded

@@ -75,8 +75,11 @@ class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
 
 
 def fetch(url: str, *, timeout: float, max_bytes: int, token: Secret | None = None, token_host: str = "",
-          dest: Path | None = None) -> Response:
-    """GET ``url``; the body is returned, or written to ``dest`` when given. Raises FetchError."""
+          dest: Path | None = None, total_seconds: float | None = None) -> Response:
+    """GET ``url``; the body is returned, or written to ``dest`` when given. Raises FetchError.
+
+    ``timeout`` bounds each connect and read; ``total_seconds`` (default: ``timeout``) the whole transfer.
+    """
     check_url(url)
     shown = redact_userinfo(url)
     request = urllib.request.Request(url, headers={"User-Agent": "natpolicy-modsource"})
@@ -88,7 +91,7 @@ def fetch(url: str, *, timeout: float, max_bytes: int, token: Secret | None = No
     if is_loopback(host):
         handlers.append(urllib.request.ProxyHandler({}))
     opener = urllib.request.build_opener(*handlers)
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + (total_seconds if total_seconds is not None else timeout)
     try:
         with opener.open(request, timeout=timeout) as answer:
             final = answer.geturl()
