@@ -69,19 +69,20 @@ def download_location(source: ModuleSource, version: str, settings: Settings,
     base = service or modules_service(source.host, settings)
     url = urllib.parse.urljoin(base, f"{_module_path(source)}/{urllib.parse.quote(version, safe='')}/download")
     answer = _get(url, source.host, settings, settings.max_response_bytes)
-    location = ""
-    if answer.status == 200 and answer.body:
+    location = answer.headers.get("X-Terraform-Get", "") or ""
+    if not location and answer.status == 200 and answer.body:
+        # Terraform reads only the header; some registries (behind proxies that drop
+        # headers) also answer {"location": …}, which is used when the header is missing.
         try:
             body = json.loads(answer.body)
         except ValueError:
             body = None
         if isinstance(body, dict) and isinstance(body.get("location"), str):
             location = body["location"]
-    location = location or answer.headers.get("X-Terraform-Get", "") or ""
     if not location:
         raise RegistryError(f"{source.package} {version}: the registry gave no download location")
     if location.startswith(("/", "./", "../")):
-        location = urllib.parse.urljoin(answer.url, location)
+        location = urllib.parse.urljoin(url, location)  # Terraform: relative to the download URL it asked
     return location, answer.url
 
 
