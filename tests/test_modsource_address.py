@@ -25,7 +25,6 @@ def test_local_paths(raw: str, path: str) -> None:
      "terraform-aws-modules", "security-group", "aws", "modules/http-80"),
     ("app.terraform.io/acme/vpc/aws", "app.terraform.io", "acme", "vpc", "aws", ""),
     ("Registry.Example.COM:443/acme/vpc/aws", "registry.example.com", "acme", "vpc", "aws", ""),
-    ("localhost:8080/acme/vpc/aws", "localhost:8080", "acme", "vpc", "aws", ""),
     ("127.0.0.1:5000/acme/vpc/aws//a/./b", "127.0.0.1:5000", "acme", "vpc", "aws", "a/b"),
     ("例え.jp/acme/vpc/aws", "xn--r8jz45g.jp", "acme", "vpc", "aws", ""),
 ])
@@ -36,8 +35,9 @@ def test_registry_addresses(raw: str, host: str, ns: str, name: str, provider: s
         host, ns, name, provider, subdir)
 
 
-def test_registry_package_ignores_case_and_default_host() -> None:
-    assert parse_source("Acme/VPC/aws").package == parse_source("registry.terraform.io/acme/vpc/aws").package
+def test_registry_package_names_the_default_host_and_keeps_case() -> None:
+    assert parse_source("acme/vpc/aws").package == parse_source("Registry.Terraform.IO/acme/vpc/aws").package
+    assert parse_source("Acme/VPC/aws").package == "registry.terraform.io/Acme/VPC/aws"
 
 
 @pytest.mark.parametrize("raw", [
@@ -45,6 +45,9 @@ def test_registry_package_ignores_case_and_default_host() -> None:
     "acme/vpc",  # two parts: not a registry address, and go-getter finds nothing either
     "-acme/vpc/aws",
     "acme/vpc/aws/extra/parts",
+    "localhost:8080/acme/vpc/aws",  # a registry host has at least one dot
+    "xn--r8jz45g.jp/acme/vpc/aws",  # and is written in Unicode, never punycode
+    "github.com/acme/vpc/aws",  # reserved for git
 ])
 def test_not_registry(raw: str) -> None:
     assert parse_source(raw).kind is not R
@@ -100,9 +103,9 @@ def test_http_sources(raw: str, url: str, archive: str, subdir: str) -> None:
     ("gcs::https://www.googleapis.com/storage/v1/modules/foomodule.zip", "gcs:: getter is not supported"),
     ("www.googleapis.com/storage/v1/modules/foomodule.zip", "gcs:: getter is not supported"),
     ("hg::http://example.com/vpc.hg", "hg:: getter is not supported"),
-    ("/abs/path/vpc", "must begin with ./ or ../"),
+    ("/abs/path/vpc", "names this machine's disk"),
     ("modules/vpc", "must begin with ./ or ../"),
-    ("file:///abs/path", "must begin with either ./ or ../"),
+    ("file:///abs/path", "names this machine's disk"),
     ("git::ext::sh -c touch% /tmp/pwned", "not allowed"),
     ("git::https://example.com/vpc.git?sshkey=AAAA", "sshkey"),
     ("git::https://example.com/vpc.git//../../etc", "outside of the module package"),

@@ -35,6 +35,9 @@ _FORCED = re.compile(r"^([A-Za-z0-9]+)::(.+)$", re.DOTALL)
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _SCP_LIKE = re.compile(r"^(?:([^@]+)@)?([^:]+):/?(.+)$", re.DOTALL)
 _GIT_SCHEMES = ("https", "http", "ssh", "git", "file")
+# Terraform copies an absolute path (or file:// URL) like a package; on a pull
+# request gate that path would be the runner's own disk, so it is never read.
+_ABSOLUTE = "an absolute path or file:// URL names this machine's disk, which natpolicy does not read"
 
 
 class SourceKind(Enum):
@@ -67,7 +70,8 @@ class ModuleSource:
     def package(self) -> str:
         """The package address without its subdirectory: what a cache entry is keyed by."""
         if self.kind is SourceKind.REGISTRY:
-            return f"{self.host}/{self.namespace}/{self.name}/{self.provider}".lower()
+            # Names keep their case, as in Terraform: a registry may match them case-sensitively.
+            return f"{self.host}/{self.namespace}/{self.name}/{self.provider}"
         if self.kind is SourceKind.GIT:
             return f"git::{self.url}" + (f"?ref={self.ref}" if self.ref else "")
         if self.kind is SourceKind.HTTP:
@@ -169,11 +173,14 @@ def _registry(raw: str) -> ModuleSource | None:
         return None
     host = DEFAULT_REGISTRY
     if len(parts) == 4:
+        # terraform-registry-address: written in Unicode (never punycode), with at least one dot.
+        if "xn--" in parts[0].lower():
+            return None
         try:
             host = normalize_host(parts[0])
         except HostError:
             return None
-        if host in _VCS_HOSTS:
+        if host in _VCS_HOSTS or "." not in host:
             return None
         parts = parts[1:]
     namespace, name, provider = parts
@@ -215,7 +222,7 @@ def _remote(raw: str) -> ModuleSource:
     if getter in ("http", "https"):
         return _http(raw, rest, subdir)
     if getter == "file" or scheme_name == "file":
-        return _unsupported(raw, "a local path must begin with either ./ or ../")
+        return _unsupported(raw, _ABSOLUTE)
     if getter in ("s3", "gcs", "hg"):
         return _unsupported(raw, f"the {getter}:: getter is not supported; only registry, git and HTTP(S) "
                                  "module sources are fetched")
@@ -245,6 +252,8 @@ def _detect(src: str) -> tuple[str, str, str] | str:
         if query:
             url += "?" + urllib.parse.urlencode(urllib.parse.parse_qsl(query, keep_blank_values=True), doseq=True)
         return "git", url, ""
+    if src.startswith("/"):
+        return _ABSOLUTE
     if "googleapis.com/" in src:
         return "the gcs:: getter is not supported; only registry, git and HTTP(S) module sources are fetched"
     if ".amazonaws.com/" in src:
