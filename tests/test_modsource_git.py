@@ -65,6 +65,12 @@ def test_subdir_and_depth(repo: Path, tmp_path: Path) -> None:
     assert isinstance(missing, Unresolved) and "no subdirectory 'modules/none'" in missing.reason
 
 
+def test_depth_needs_a_branch_or_tag(repo: Path, tmp_path: Path) -> None:
+    first = git(repo, "rev-parse", "v1.0.0")
+    result = resolve(f"git::file://{repo}?ref={first}&depth=1", None, settings=_settings(tmp_path))
+    assert isinstance(result, Unresolved) and "depth requires ref to be a branch or tag" in result.reason
+
+
 def test_unknown_ref(repo: Path, tmp_path: Path) -> None:
     result = resolve(f"git::file://{repo}?ref=nope", None, settings=_settings(tmp_path), module="vpc")
     assert isinstance(result, Unresolved) and "'nope' is neither a branch nor a tag" in result.reason

@@ -219,6 +219,9 @@ def _git(source: ModuleSource, settings: Settings, cache: ModuleCache) -> Resolv
             raise _Fail(f"{source.ref!r} is neither a branch nor a tag of {source.display}")
     else:
         commit = _remembered(cache, ref_key, notes, "was not asked (downloads are off)", source)
+    if source.depth and (by_commit or is_commit(source.ref)):
+        # go-getter clones with --depth N --branch REF, which a commit cannot be.
+        raise _Fail("setting depth requires ref to be a branch or tag name (as in Terraform)")
     key = commit or source.ref  # an abbreviated commit names the same tree every time too
     entry = cache.package("git", source.url, key)
     if entry is not None:
