@@ -71,6 +71,14 @@ def test_depth_needs_a_branch_or_tag(repo: Path, tmp_path: Path) -> None:
     assert isinstance(result, Unresolved) and "depth requires ref to be a branch or tag" in result.reason
 
 
+def test_checkouts_are_held_to_the_archive_limits(repo: Path, tmp_path: Path) -> None:
+    many = resolve(f"git::file://{repo}", None, settings=_settings(tmp_path / "a", max_files=2))
+    assert isinstance(many, Unresolved) and "more than 2 files and folders" in many.reason
+    big = resolve(f"git::file://{repo}", None, settings=_settings(tmp_path / "b", max_extracted_bytes=10))
+    assert isinstance(big, Unresolved) and "more than 10 bytes" in big.reason
+    assert not list((tmp_path / "a" / "cache").rglob("*.tf"))
+
+
 def test_unknown_ref(repo: Path, tmp_path: Path) -> None:
     result = resolve(f"git::file://{repo}?ref=nope", None, settings=_settings(tmp_path), module="vpc")
     assert isinstance(result, Unresolved) and "'nope' is neither a branch nor a tag" in result.reason

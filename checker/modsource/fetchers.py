@@ -1,6 +1,7 @@
 """Filling a cache entry from a git or HTTP package address (a source's or a registry's ``X-Terraform-Get``)."""
 from __future__ import annotations
 
+import os
 import re
 import urllib.parse
 from pathlib import Path
@@ -60,6 +61,7 @@ def fill_package(source: ModuleSource, package_dir: Path, scratch: Path, setting
         commit = clone(source.url, source.ref, source.depth, package_dir, git_settings(settings), by_commit=by_commit)
         if expect_commit and commit != expect_commit:
             raise GitFetchError(f"{source.ref or 'the default branch'} moved while it was fetched; run again")
+        check_tree(package_dir, max_bytes=settings.max_extracted_bytes, max_files=settings.max_files)
         return Filled(subdir="", resolved=commit)
     if source.kind is not SourceKind.HTTP:
         raise FetchRefused(f"{source.display}: {source.reason or 'not a git or HTTP package address'}")
@@ -82,6 +84,18 @@ def fill_package(source: ModuleSource, package_dir: Path, scratch: Path, setting
     refuse_local_from_remote(source.url, inner)
     filled = fill_package(inner, package_dir, scratch, settings, hops=hops - 1)
     return Filled(subdir=inner.subdir, resolved=filled.resolved)
+
+
+def check_tree(folder: Path, *, max_bytes: int, max_files: int) -> None:
+    """A checkout is held to the archive limits, so that no source kind is a way around them."""
+    files = size = 0
+    for current, dirs, names in os.walk(folder):
+        files += len(names) + len(dirs)
+        size += sum(os.lstat(os.path.join(current, name)).st_size for name in names)
+        if files > max_files:
+            raise FetchRefused(f"the checkout holds more than {max_files} files and folders")
+        if size > max_bytes:
+            raise FetchRefused(f"the checkout holds more than {max_bytes} bytes")
 
 
 def refuse_local_from_remote(answered_by: str, inner: ModuleSource) -> None:
