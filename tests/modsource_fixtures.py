@@ -88,7 +88,8 @@ class Server:
                 if path in server.files:  # checked first: a test may answer any path with a body
                     return self._send(200, server.files[path], server.headers.get(path, {}))
                 if path == "/.well-known/terraform.json":
-                    return self._send(200, json.dumps(server.discovery).encode())
+                    return self._send(200, json.dumps(server.discovery).encode(),
+                                      {"Content-Type": "application/json; charset=utf-8"})
                 if path.startswith(("/v1/modules/", "/private/v1/")):
                     rest = path.split("/modules/", 1)[1] if "/modules/" in path else path.split("/v1/", 1)[1]
                     parts = rest.strip("/").split("/")

@@ -169,6 +169,7 @@ def test_token_is_not_forwarded_on_redirect(server: Server, tmp_path: Path) -> N
     _publish(server, versions=("1.0.0",))
     server.redirects["/.well-known/terraform.json"] = f"{server.base}/moved/terraform.json"
     server.files["/moved/terraform.json"] = b'{"modules.v1": "/v1/modules/"}'
+    server.headers["/moved/terraform.json"] = {"Content-Type": "application/json"}
     config = CliConfig(file_tokens={server.host: Secret("tok")})
     assert isinstance(resolve(f"{server.host}/acme/vpc/aws", None, settings=settings_for(tmp_path, cli_config=config)),
                       Resolved)
@@ -280,6 +281,24 @@ def test_download_location_in_a_json_body(server: Server, tmp_path: Path) -> Non
     server.files["/v1/modules/acme/vpc/aws/4.0.0/download"] = b'{"location": "/files/acme-vpc-aws-4.0.0.tar.gz"}'
     assert _version_in(resolve(f"{server.host}/acme/vpc/aws", None, settings=settings_for(tmp_path))) == \
         "# version 4.0.0"
+
+
+def test_discovery_must_be_json_and_404_means_no_services(server: Server, tmp_path: Path) -> None:
+    server.files["/.well-known/terraform.json"] = b'{"modules.v1": "/v1/modules/"}'
+    server.headers["/.well-known/terraform.json"] = {"Content-Type": "text/html"}
+    result = resolve(f"{server.host}/acme/vpc/aws", None, settings=settings_for(tmp_path))
+    assert isinstance(result, Unresolved) and "Content-Type 'text/html'" in result.reason
+    server.redirects["/.well-known/terraform.json"] = "/missing"
+    result = resolve(f"{server.host}/acme/vpc/aws", None, settings=settings_for(tmp_path))
+    assert isinstance(result, Unresolved) and "does not provide a module registry" in result.reason
+
+
+def test_relative_service_in_a_host_block(server: Server, tmp_path: Path) -> None:
+    _publish(server, versions=("1.2.3",))
+    config = CliConfig(services={server.host: {"modules.v1": "/private/v1/"}})
+    result = resolve(f"{server.host}/acme/vpc/aws", None, settings=settings_for(tmp_path, cli_config=config))
+    assert _version_in(result) == "# version 1.2.3"
+    assert not any(seen.path.startswith("/.well-known") for seen in server.requests)
 
 
 def test_host_without_a_module_registry(server: Server, tmp_path: Path) -> None:

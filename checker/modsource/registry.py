@@ -36,12 +36,24 @@ class RegistryError(Exception):
 
 def modules_service(host: str, settings: Settings) -> str:
     """The ``modules.v1`` base URL of ``host``, ending in ``/``."""
-    override = settings.cli_config.service_override(host, _SERVICE)
-    if override is not None:
-        return _with_slash(override)
     # Loopback registries (local mirrors, tests) may speak plain HTTP; the rest must be HTTPS.
     scheme = "http" if is_loopback(host) else "https"
-    answer = _get(f"{scheme}://{host}/.well-known/terraform.json", host, settings, _DISCOVERY_LIMIT)
+    discovery_url = f"{scheme}://{host}/.well-known/terraform.json"
+    override = settings.cli_config.service_override(host, _SERVICE)
+    if override is not None:
+        # As Terraform's ForceHostServices: relative to where discovery would have been.
+        return _with_slash(urllib.parse.urljoin(discovery_url, override))
+    try:
+        answer = fetch(discovery_url, timeout=settings.timeout, max_bytes=_DISCOVERY_LIMIT,
+                       token=settings.cli_config.token_for(host), token_host=host)
+    except FetchError as exc:
+        if exc.status == 404:  # Terraform: a host without services, not an error of its own
+            raise RegistryError(f"{host} does not provide a module registry (no discovery document)") from None
+        raise RegistryError(str(exc)) from None
+    media_type = (answer.headers.get_content_type() if answer.headers.get("Content-Type") else "")
+    if media_type != "application/json":
+        raise RegistryError(f"{host} service discovery answered Content-Type {media_type or 'none'!r}, "
+                            "not application/json")
     document = _json(answer, f"{host} service discovery")
     service = document.get(_SERVICE) if isinstance(document, dict) else None
     if not isinstance(service, str) or not service:

@@ -34,6 +34,10 @@ _MAX_REDIRECTS = 10
 class FetchError(Exception):
     """A request that failed or was refused; ``str()`` is one line without secrets."""
 
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status, when the server answered with an error
+
 
 @dataclass(frozen=True)
 class Response:
@@ -104,7 +108,7 @@ def fetch(url: str, *, timeout: float, max_bytes: int, token: Secret | None = No
     except FetchError:
         raise
     except urllib.error.HTTPError as exc:
-        raise FetchError(f"{shown} answered HTTP {exc.code}") from None
+        raise FetchError(f"{shown} answered HTTP {exc.code}", status=exc.code) from None
     except urllib.error.URLError as exc:
         reason = exc.reason if isinstance(exc.reason, str) else type(exc.reason).__name__ + (
             f" ({exc.reason})" if str(exc.reason) else "")
