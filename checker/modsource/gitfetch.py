@@ -30,7 +30,7 @@ __all__ = ["GitFetchError", "GitSettings", "clone", "git_env", "remote_commit"]
 _COMMIT = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
 _SAFE_CONFIG = ("-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "protocol.ext.allow=never",
                 "-c", "core.symlinks=false", "-c", "submodule.recurse=false", "-c", "advice.detachedHead=false",
-                "-c", "credential.helper=", "-c", "core.askPass=", "-c", "transfer.fsckObjects=true")
+                "-c", "credential.helper=", "-c", "core.askPass=")
 
 
 class GitFetchError(Exception):
