@@ -19,6 +19,7 @@ CONSTRAINTS = st.one_of(st.none(), st.text(max_size=20),
                                  max_size=6).map("".join))
 
 
+@settings(database=None)  # no example database written into the checkout
 @given(ADDRESSES)
 def test_parse_source_never_raises(raw: str) -> None:
     source = parse_source(raw)
@@ -26,7 +27,7 @@ def test_parse_source_never_raises(raw: str) -> None:
         assert "\n" not in source.reason
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], database=None)
 @given(raw=ADDRESSES, constraint=CONSTRAINTS)
 def test_resolve_offline_never_raises(tmp_path: Path, raw: str, constraint: str | None) -> None:
     # Offline, so that no generated address ever reaches the network.
