@@ -20,6 +20,8 @@ from natpolicy.model import UNKNOWN, Resource, SourceLocation, module_path
 from natpolicy.sourcemap import module_call_sources
 
 SUPPORTED_MAJOR = (0, 1)
+_ASCII_NUMBER = re.compile(r"[0-9]{1,9}")
+_PRINTABLE = re.compile(r"[ -~]{1,40}")
 _PLAN_KEYS = ("resource_changes", "planned_values", "prior_state", "configuration", "output_changes", "resource_drift")
 
 
@@ -64,11 +66,20 @@ def check_is_plan(doc: Any, source: str) -> None:
         raise InputError(source, f"unexpected plan structure: `resource_changes` is a JSON {_kind(changes)}, "
                                  "not an array")
     major = str(version).split(".", 1)[0]
-    if not major.isdigit():
-        raise InputError(source, f"unreadable plan format_version {version!r}")
+    # ASCII digits only: str.isdigit() also takes "¹" (int() then fails) and "١" (which int() reads as 1).
+    if not _ASCII_NUMBER.fullmatch(major):
+        raise InputError(source, f"unreadable plan format_version {_shown_version(version)}")
     if int(major) not in SUPPORTED_MAJOR:
-        raise InputError(source, f"plan format_version {version} is not supported (natpolicy reads 0.x and 1.x); "
+        raise InputError(source, f"plan format_version {_shown_version(version)} is not supported (natpolicy reads 0.x and 1.x); "
                                  "upgrade natpolicy")
+
+
+def _shown_version(version: Any) -> str:
+    """The version for a message: escaped (``ascii``) and short, whatever the file holds."""
+    if isinstance(version, str) and _PRINTABLE.fullmatch(version):
+        return version
+    text = ascii(version)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _kind(value: Any) -> str:
