@@ -125,3 +125,34 @@ def test_a_plan_path_that_is_a_fifo_or_a_device_is_an_input_error(tmp_path: Path
     else:
         path.symlink_to("/dev/zero")
     assert "not a regular file" in _error(cli, path)
+
+
+# -- baselines (read with the same care) ---------------------------------------------
+
+@pytest.mark.parametrize(("content", "problem"), [
+    ('{"natpolicy_baseline": 1, "findings": ' + "[" * 50_000 + "]" * 50_000 + "}", "nested too deeply"),
+    ('{"natpolicy_baseline": ' + "9" * 5000 + ', "findings": []}', "too many digits"),
+    ('{"natpolicy_baseline": 1, "findings": [{"rule_id": "SG001", "address": "a.\\ud800"}]}',
+     "baseline entry 0: address holds half a UTF-16 surrogate pair"),
+    ('{"natpolicy_baseline": "' + "v" * 500 + '", "findings": []}', "unsupported baseline version '" + "v" * 16 + "... (this"),
+], ids=["deep", "digits", "surrogate", "long-version"])
+def test_a_hostile_baseline_is_one_line(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+                                       content: str, problem: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    _plan().write(tmp_path / "plan.json")
+    (tmp_path / "base.json").write_text(content, encoding="utf-8")
+    result = cli("check", "plan.json", "--baseline", "base.json", "--no-progress")
+    assert result.code == 2 and "Traceback" not in result.err and "internal error" not in result.err
+    assert result.err.count("\n") == 1
+    assert result.err.startswith("natpolicy: error: base.json: ") and problem in result.err, result.err
+
+
+@needs_posix
+def test_a_baseline_that_is_a_device_is_refused_without_hanging(tmp_path: Path, cli,  # type: ignore[no-untyped-def]
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _plan().write(tmp_path / "plan.json")
+    (tmp_path / "base.json").symlink_to("/dev/zero")
+    result = cli("check", "plan.json", "--baseline", "base.json", "--no-progress")
+    assert (result.code, result.err.strip()) == (2, "natpolicy: error: base.json: cannot read the baseline: "
+                                                    "not a regular file")
