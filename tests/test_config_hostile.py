@@ -5,13 +5,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import natpolicy.config as config_module
 import pytest
 from conftest import CliResult
-from planbuilder import PlanBuilder
-
-import natpolicy.config as config_module
 from natpolicy.config import load_config, resolve_config
 from natpolicy.errors import UsageError
+from planbuilder import PlanBuilder
 
 SECRET = "AKIAQUITESECRETVALUE"
 

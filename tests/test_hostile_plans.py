@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import PlanBuilder
 
 
@@ -154,5 +153,127 @@ def test_a_baseline_that_is_a_device_is_refused_without_hanging(tmp_path: Path, 
     _plan().write(tmp_path / "plan.json")
     (tmp_path / "base.json").symlink_to("/dev/zero")
     result = cli("check", "plan.json", "--baseline", "base.json", "--no-progress")
-    assert (result.code, result.err.strip()) == (2, "natpolicy: error: base.json: cannot read the baseline: "
-                                                    "not a regular file")
+    expected = "natpolicy: error: base.json: cannot read the baseline: not a regular file"
+    assert (result.code, result.err.strip()) == (2, expected)
+
+
+# -- fail closed on corrupted plans ------------------------------------------------------
+
+def _open_group(name: str = "web", **ingress: object) -> dict[str, object]:
+    block = {"from_port": 22, "to_port": 22, "protocol": "tcp", "cidr_blocks": ["0.0.0.0/0"], **ingress}
+    return {"name": name, "ingress": [block]}
+
+
+def _with_sound_neighbour(builder: PlanBuilder) -> PlanBuilder:
+    # A resource the rules can read, in the same plan: its finding must survive the broken one.
+    return builder.create("aws_security_group.sound", _open_group("sound"))
+
+
+@pytest.mark.parametrize(("edit", "problem"), [
+    (lambda rc: rc.__setitem__("change", "boom"), "`change` is a JSON string, not a JSON object"),
+    (lambda rc: rc.__setitem__("address", 7), "`address` is a JSON number, not a string"),
+    (lambda rc: rc.__setitem__("type", ["aws_security_group"]), "`type` is a JSON array"),
+    (lambda rc: rc["change"].__setitem__("after", ["x"]), "`change.after` is a JSON array"),
+    (lambda rc: rc["change"].__setitem__("after_sensitive", "yes"), "`change.after_sensitive` is a JSON string"),
+    (lambda rc: rc["change"].__setitem__("after_unknown", 3), "`change.after_unknown` is a JSON number"),
+    (lambda rc: rc.__setitem__("deposed", 1), "`deposed` is a JSON number"),
+    (lambda rc: rc.pop("change"), "no `change`"),
+], ids=["change-a-string", "address-a-number", "type-an-array", "after-an-array", "mask-a-string",
+        "unknown-a-number", "deposed-a-number", "no-change"])
+def test_a_broken_resource_changes_entry_is_an_input_error(tmp_path: Path, cli, edit, problem: str) -> None:  # type: ignore[no-untyped-def]
+    # Before: the entry was dropped (or read as a no-op with no values) and the gate passed.
+    doc = _with_sound_neighbour(PlanBuilder().create("aws_security_group.web", _open_group())).build()
+    edit(doc["resource_changes"][0])
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(doc))
+    message = _error(cli, path)
+    assert "resource_changes[0]" in message and problem in message and "cannot be judged" in message
+
+
+def test_an_entry_that_is_not_an_object_is_an_input_error(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    doc = _plan().build()
+    doc["resource_changes"].append("aws_security_group.web")
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(doc))
+    assert "resource_changes[1] is a JSON string, not an object" in _error(cli, path)
+
+
+@pytest.mark.parametrize(("address", "values", "problem"), [
+    ("aws_security_group.web", {"name": "web", "ingress": {"from_port": 22}},
+     "`ingress` is a JSON object, not a list of blocks"),
+    ("aws_security_group.web", {"name": "web", "ingress": ["0.0.0.0/0"]},
+     "`ingress[0]` is a JSON string, not a block"),
+    ("aws_security_group.web", _open_group(from_port="ssh"), "`ingress[0].from_port` is a JSON string, not a port"),
+    ("aws_security_group.web", _open_group(to_port=float("nan")), "`ingress[0].to_port` is NaN, not a port"),
+    ("aws_security_group.web", _open_group(to_port=float("inf")), "`ingress[0].to_port` is an infinite number"),
+    ("aws_security_group.web", _open_group(from_port=21.5), "`ingress[0].from_port` is a JSON number with a fraction"),
+    ("aws_security_group.web", _open_group(from_port=True), "`ingress[0].from_port` is a JSON boolean"),
+    ("aws_security_group.web", _open_group(cidr_blocks="0.0.0.0/0"),
+     "`ingress[0].cidr_blocks` is a JSON string, not a list of strings"),
+    ("aws_security_group.web", _open_group(cidr_blocks=[["0.0.0.0/0"]]),
+     "`ingress[0].cidr_blocks` is a list holding a JSON array"),
+    ("aws_security_group.web", _open_group(protocol={"name": "tcp"}),
+     "`ingress[0].protocol` is a JSON object, not a protocol"),
+    ("aws_security_group_rule.ssh", {"type": "ingress", "from_port": "22x", "to_port": 22, "protocol": "tcp",
+                                     "cidr_blocks": ["0.0.0.0/0"]}, "`from_port` is a JSON string, not a port"),
+    ("aws_vpc_security_group_ingress_rule.ssh", {"ip_protocol": "tcp", "from_port": 22, "to_port": 22,
+                                                 "cidr_ipv4": ["0.0.0.0/0"]}, "`cidr_ipv4` is a JSON array"),
+    ("aws_ebs_volume.data", {"encrypted": "no", "size": 8}, "`encrypted` is a JSON string, not a boolean"),
+    ("aws_ebs_volume.data", {"encrypted": 0, "size": 8}, "`encrypted` is a JSON number, not a boolean"),
+    ("aws_instance.web", {"ami": "ami-1", "root_block_device": {"encrypted": False}},
+     "`root_block_device` is a JSON object, not a list of blocks"),
+    ("aws_instance.web", {"ami": "ami-1", "ebs_block_device": [{"encrypted": [False], "device_name": "/dev/sdf"}]},
+     "`ebs_block_device[0].encrypted` is a JSON array"),
+    ("aws_launch_template.web", {"block_device_mappings": [{"device_name": "/dev/sda1", "ebs": {"encrypted": "false"}}]},
+     "`block_device_mappings[0].ebs` is a JSON object, not a list of blocks"),
+    ("aws_ebs_encryption_by_default.this", {"enabled": "off"}, "`enabled` is a JSON string, not a boolean"),
+    ("aws_flow_log.vpc", {"vpc_id": 12, "traffic_type": "ALL"}, "`vpc_id` is a JSON number, not a string"),
+    ("aws_route.default", {"route_table_id": "rtb-1", "destination_cidr_block": "0.0.0.0/0",
+                           "nat_gateway_id": {"id": "nat-1"}}, "`nat_gateway_id` is a JSON object, not a string"),
+    ("aws_route_table.private", {"vpc_id": "vpc-1", "route": {"cidr_block": "0.0.0.0/0"}},
+     "`route` is a JSON object, not a list of blocks"),
+], ids=lambda v: v if isinstance(v, str) and "." in v and "`" not in v else None)
+def test_an_attribute_of_the_wrong_type_fails_the_run_and_names_it(tmp_path: Path, cli, address: str,  # type: ignore[no-untyped-def]
+                                                                   values: dict[str, object], problem: str) -> None:
+    # Before: each of these was read as "nothing to report" and the gate passed.
+    path = _with_sound_neighbour(PlanBuilder().create(address, values, config=False)).write(tmp_path / "p.json")
+    result = cli("check", str(path), "--format", "json", "--no-progress")
+    assert result.code == 2, result.out
+    report = result.json()
+    errors = [e for e in report["errors"] if address in e]
+    assert len(errors) == 1 and "cannot be judged" in errors[0] and problem in errors[0], report["errors"]
+    # Everything else is still judged and reported.
+    assert "aws_security_group.sound" in {f["address"] for f in report["findings"]}
+    # --skip-invalid: the same line as a note; the exit code is the findings'.
+    result = cli("check", str(path), "--format", "json", "--no-progress", "--skip-invalid")
+    assert result.code == 1 and any(address in n and problem in n for n in result.json()["notes"])
+
+
+@pytest.mark.parametrize("port", [22, "22", 22.0, " 22 "])
+def test_ports_terraform_and_old_plans_write_are_judged(tmp_path: Path, cli, port: object) -> None:  # type: ignore[no-untyped-def]
+    path = PlanBuilder().create("aws_security_group.web", _open_group(from_port=port, to_port=port)) \
+        .write(tmp_path / "p.json")
+    result = cli("check", str(path), "--format", "json", "-q")
+    assert result.code == 1 and not result.json()["errors"]
+    assert [f["rule_id"] for f in result.json()["findings"]] == ["SG002"]
+
+
+def test_the_lines_are_bounded_per_plan(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    from natpolicy.loaders.plan_shapes import MAX_REPORTED
+
+    builder = PlanBuilder()
+    for i in range(MAX_REPORTED + 5):
+        builder.create(f"aws_flow_log.f{i}", {"vpc_id": i}, config=False)
+    result = cli("check", str(builder.write(tmp_path / "p.json")), "--format", "json", "-q")
+    errors = result.json()["errors"]
+    assert result.code == 2 and len(errors) == MAX_REPORTED + 1
+    assert errors[-1].endswith("5 more resources cannot be judged (attributes of the wrong JSON type)")
+
+
+def test_a_wrongly_typed_sensitive_attribute_is_named_never_shown(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    path = PlanBuilder().create("aws_security_group.web", _open_group(from_port="s3cr3t-port"),
+                                sensitive={"ingress": [{"from_port": True}]}).write(tmp_path / "p.json")
+    for fmt in ("text", "json", "sarif", "github", "markdown"):
+        result = cli("check", str(path), "--format", fmt, "--no-progress")
+        assert result.code == 2
+        assert "s3cr3t" not in result.out + result.err

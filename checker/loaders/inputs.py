@@ -21,7 +21,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from natpolicy.errors import InputError
-from natpolicy.loaders.plan_json import load_plan
+from natpolicy.loaders.plan_json import UNJUDGED, load_plan
+from natpolicy.loaders.plan_shapes import MAX_REPORTED
 from natpolicy.model import Resource, ResourceModel
 from natpolicy.progress import Progress
 
@@ -185,6 +186,9 @@ def load_inputs(paths: Iterable[str], *, source_root: str | None = None, variabl
     if plan_resources:
         notes.extend(_map_plan_sources(plan_resources, source_root))
         notes.extend(_outside_repository(plan_origins, plan_resources))
+        # Fail closed: what the rules could not read fails the run (exit 2), as a syntax error does.
+        model.facts.setdefault("load_notes" if skip_invalid else "load_errors", []).extend(
+            unjudged_lines(plan_resources))
     if diff_base is not None and not hcl_paths:
         from natpolicy.errors import UsageError
 
@@ -215,6 +219,25 @@ def load_inputs(paths: Iterable[str], *, source_root: str | None = None, variabl
     model.facts.setdefault("load_notes", []).extend(notes)
     model.facts["origins"] = origins
     return model
+
+
+def unjudged_lines(resources: list[Resource]) -> list[str]:
+    """One line per resource the rules could not read (attribute types no Terraform writes), bounded per plan."""
+    lines: list[str] = []
+    per_origin: dict[str, int] = {}
+    for res in resources:
+        problems = res.extra.get(UNJUDGED)
+        if not problems:
+            continue
+        count = per_origin[res.origin] = per_origin.get(res.origin, 0) + 1
+        if count <= MAX_REPORTED:
+            shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
+            lines.append(f"{res.origin}: {res.address} cannot be judged: {shown}")
+    for origin, count in per_origin.items():
+        if count > MAX_REPORTED:
+            lines.append(f"{origin}: {count - MAX_REPORTED} more resources cannot be judged (attributes of the "
+                         "wrong JSON type)")
+    return lines
 
 
 def _size_of(target: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from natpolicy.errors import InputError
 from natpolicy.gc_pause import paused_gc
+from natpolicy.loaders.plan_shapes import resource_problems
 from natpolicy.loaders.plan_text import load_document
 from natpolicy.loaders.references import ConfigIndex
 from natpolicy.model import UNKNOWN, Resource, SourceLocation, module_path
@@ -95,10 +96,11 @@ def plan_resources(doc: dict[str, Any], origin: str, text: str | None = None) ->
     changes = doc.get("resource_changes")
     if isinstance(changes, list):
         for position, rc in enumerate(changes):
-            if isinstance(rc, dict) and isinstance(rc.get("address"), str):
-                res = _from_change(rc, origin, position)
-                resources.append(res)
-                seen.add((res.address, res.deposed))
+            # Dropping an entry we cannot read would pass it silently: the plan is refused instead.
+            _check_entry(rc, origin, position)
+            res = _from_change(rc, origin, position)
+            resources.append(res)
+            seen.add((res.address, res.deposed))
     else:
         # No resource_changes (refresh-only or very old plans): what will
         # exist is planned_values, and nothing is known to change.
@@ -132,9 +134,55 @@ def plan_resources(doc: dict[str, Any], origin: str, text: str | None = None) ->
             names = module_path(res.module)
             res.extra["module_sources"] = tuple(sources.get(names[:i + 1]) for i in range(len(names)))
 
+    for res in resources:
+        problems = resource_problems(res)
+        if problems:
+            res.extra[UNJUDGED] = problems
     if text is not None:
         _attach_plan_lines(resources, text, origin)
     return resources
+
+
+# ``Resource.extra`` key: the attributes of a resource the rules could not read (see plan_shapes).
+UNJUDGED = "natpolicy.unjudged"
+
+# What Terraform writes in each field of a ``resource_changes`` entry; ``None`` (absent) always passes.
+_ENTRY_FIELDS: dict[str, tuple[type, ...]] = {
+    "address": (str,), "type": (str,), "name": (str,), "mode": (str,), "module_address": (str,),
+    "deposed": (str,), "previous_address": (str,), "action_reason": (str,), "change": (dict,),
+}
+_CHANGE_FIELDS: dict[str, tuple[type, ...]] = {
+    "before": (dict,), "after": (dict,), "after_unknown": (dict, bool),
+    "before_sensitive": (dict, bool), "after_sensitive": (dict, bool),
+}
+
+
+def _check_entry(rc: Any, origin: str, position: int) -> None:
+    """A ``resource_changes`` entry whose own fields have the wrong JSON type is a broken plan."""
+    where = f"resource_changes[{position}]"
+    if not isinstance(rc, dict):
+        raise InputError(origin, f"unexpected plan structure: {where} is a JSON {_kind(rc)}, not an object")
+    if not isinstance(rc.get("address"), str):
+        raise InputError(origin, f"unexpected plan structure: {where}: `address` is a JSON "
+                                 f"{_kind(rc.get('address'))}, not a string; that resource cannot be judged")
+    for fields, values, prefix in ((_ENTRY_FIELDS, rc, ""), (_CHANGE_FIELDS, rc.get("change") or {}, "change.")):
+        for name, types in fields.items():
+            value = values.get(name)
+            if value is not None and not isinstance(value, types):
+                wanted = " or ".join(_kind(t()) for t in types)
+                raise InputError(origin, f"unexpected plan structure: {where} ({_shown_address(rc['address'])}): "
+                                         f"`{prefix}{name}` is a JSON {_kind(value)}, not a JSON {wanted}; "
+                                         "that resource cannot be judged")
+    if not isinstance(rc.get("change"), dict):
+        raise InputError(origin, f"unexpected plan structure: {where} ({_shown_address(rc['address'])}): no `change`; "
+                                 "that resource cannot be judged")
+
+
+def _shown_address(address: str) -> str:
+    """An address for an error line: one line, printable, not endless."""
+    shown = address.encode("ascii", "backslashreplace").decode("ascii")
+    shown = "".join(ch if " " <= ch <= "~" else f"\\x{ord(ch):02x}" for ch in shown)
+    return shown if len(shown) <= 200 else shown[:197] + "..."
 
 
 def _from_change(rc: dict[str, Any], origin: str, position: int = 0) -> Resource:
@@ -183,13 +231,19 @@ def _index(value: Any, address: str, origin: str) -> int | str | None:
                              "not a number or a string")
 
 
-def _from_values(item: dict[str, Any], module: str, origin: str, actions: tuple[str, ...], *, after: bool, before: bool = False) -> Resource | None:
+def _from_values(item: dict[str, Any], module: str, origin: str, actions: tuple[str, ...], *, after: bool, before: bool = False) -> Resource:
     address = item.get("address")
     if not isinstance(address, str):
-        return None
+        raise InputError(origin, f"unexpected plan structure: a resource's `address` is a JSON {_kind(address)}, "
+                                 "not a string; that resource cannot be judged")
     address = _full_address(address, module, item.get("index"))
     values = item.get("values")
     sensitive = item.get("sensitive_values", False)
+    for name, value, types in (("values", values, (dict,)), ("sensitive_values", sensitive, (dict, bool)),
+                               ("type", item.get("type"), (str,)), ("name", item.get("name"), (str,))):
+        if value is not None and not isinstance(value, types):
+            raise InputError(origin, f"unexpected plan structure: {_shown_address(address)}: `{name}` is a JSON "
+                                     f"{_kind(value)}; that resource cannot be judged")
     return Resource(
         address=address,
         type=str(item.get("type", "")),
