@@ -277,3 +277,21 @@ def test_a_wrongly_typed_sensitive_attribute_is_named_never_shown(tmp_path: Path
         result = cli("check", str(path), "--format", fmt, "--no-progress")
         assert result.code == 2
         assert "s3cr3t" not in result.out + result.err
+
+
+@needs_posix
+def test_the_tf_folder_scan_reads_no_special_file(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    # The HCL loader lists only regular files (Path.is_file) inside the repository: no hang there either.
+    root = tmp_path / "infra"
+    root.mkdir()
+    (tmp_path / ".git").mkdir()
+    (root / "main.tf").write_text('resource "aws_vpc" "main" {\n  cidr_block = "10.0.0.0/16"\n}\n')
+    (root / "zero.tf").symlink_to("/dev/zero")
+    (root / "random.auto.tfvars").symlink_to("/dev/urandom")
+    os.mkfifo(root / "fifo.tf")
+    (root / "plan.json").symlink_to("/dev/zero")
+    result = cli("check", str(root), "--format", "json", "-q")
+    assert result.code in (0, 1), result.err
+    report = result.json()
+    assert report["summary"]["resources"] == 1
+    assert any("plan.json: not read: not a regular file" in n for n in report["notes"]), report["notes"]
