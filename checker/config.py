@@ -281,7 +281,7 @@ def _parse_yaml(text: str, shown: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = f":{mark.line + 1}" if mark is not None else ""
-        raise UsageError(f"{shown}{line}: invalid YAML: {_escaped(exc.problem or 'unreadable')}") from None
+        raise UsageError(f"{shown}{line}: invalid YAML: {_escaped(exc.problem or 'unreadable', 80)}") from None
     except (yaml.YAMLError, ValueError) as exc:
         # Never the exception's text: it can quote the file.
         raise UsageError(f"{shown}: invalid YAML ({type(exc).__name__})") from None
@@ -348,7 +348,7 @@ def _parse_toml(text: str, shown: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         # tomllib's messages name a position and a problem, never the content.
-        raise UsageError(f"{shown}: invalid TOML: {_escaped(str(exc))}") from None
+        raise UsageError(f"{shown}: invalid TOML: {_escaped(str(exc), 120)}") from None
     except ValueError as exc:  # e.g. an integer past Python's digit limit
         raise UsageError(f"{shown}: invalid TOML ({type(exc).__name__})") from None
     except RecursionError:
@@ -357,9 +357,14 @@ def _parse_toml(text: str, shown: str) -> dict[str, Any]:
 
 def _has_tool_table(pyproject: Path) -> bool:
     try:
-        text = pyproject.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        with pyproject.open("rb") as fh:
+            # Bounded: a pyproject.toml linked to a huge file is refused by load_config, not read whole here.
+            data = fh.read(MAX_CONFIG_BYTES + 1)
+    except OSError:
         return False
+    if len(data) > MAX_CONFIG_BYTES:
+        return True  # load_config says what is wrong with it
+    text = data.decode("utf-8", "replace")
     # Cheap pre-filter; a full parse happens only for the file we then use.
     return re.search(r"^\s*\[+\s*tool\.natpolicy\b", text, re.MULTILINE) is not None
 
