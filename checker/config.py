@@ -92,15 +92,15 @@ class Config:
         for rule_id, opts in self.options.items():
             cls = by_id.get(rule_id.upper())
             if cls is None:
-                raise self._error(_key(["options", rule_id]), "unknown rule; see `natpolicy rules`")
+                raise self._error(_key(["options", str(rule_id)]), "unknown rule; see `natpolicy rules`")
             for name, value in opts.items():
                 if name not in cls.default_options:
                     offered = ", ".join(sorted(cls.default_options)) or "none"
-                    raise self._error(_key(["options", rule_id, name]),
+                    raise self._error(_key(["options", str(rule_id), str(name)]),
                                       f"{cls.id} has no such option (it has: {offered})")
                 default = cls.default_options[name]
                 if default is not None and _json_kind(value) != _json_kind(default):
-                    raise self._error(_key(["options", rule_id, name]),
+                    raise self._error(_key(["options", str(rule_id), str(name)]),
                                       f"expected a {_json_kind(default)}, found a {_json_kind(value)}")
         self._family_ports()  # two rules of one family given different port lists
 
