@@ -178,8 +178,13 @@ def _with_sound_neighbour(builder: PlanBuilder) -> PlanBuilder:
     (lambda rc: rc["change"].__setitem__("after_unknown", 3), "`change.after_unknown` is a JSON number"),
     (lambda rc: rc.__setitem__("deposed", 1), "`deposed` is a JSON number"),
     (lambda rc: rc.pop("change"), "no `change`"),
+    # "yes" is not true: the value under it was read as not sensitive.
+    (lambda rc: rc["change"].__setitem__("after_sensitive", {"ingress": [{"cidr_blocks": "yes"}]}),
+     "`change.after_sensitive` holds a JSON string where only true or false can be"),
+    (lambda rc: rc["change"].__setitem__("after_unknown", {"ingress": [{"from_port": 1}]}),
+     "`change.after_unknown` holds a JSON number where only true or false can be"),
 ], ids=["change-a-string", "address-a-number", "type-an-array", "after-an-array", "mask-a-string",
-        "unknown-a-number", "deposed-a-number", "no-change"])
+        "unknown-a-number", "deposed-a-number", "no-change", "mask-leaf-a-string", "unknown-leaf-a-number"])
 def test_a_broken_resource_changes_entry_is_an_input_error(tmp_path: Path, cli, edit, problem: str) -> None:  # type: ignore[no-untyped-def]
     # Before: the entry was dropped (or read as a no-op with no values) and the gate passed.
     doc = _with_sound_neighbour(PlanBuilder().create("aws_security_group.web", _open_group())).build()

@@ -176,6 +176,31 @@ def _check_entry(rc: Any, origin: str, position: int) -> None:
     if not isinstance(rc.get("change"), dict):
         raise InputError(origin, f"unexpected plan structure: {where} ({_shown_address(rc['address'])}): no `change`; "
                                  "that resource cannot be judged")
+    for name in ("after_unknown", "before_sensitive", "after_sensitive"):
+        odd = _odd_mask_leaf(rc["change"].get(name))
+        if odd is not None:
+            # A leaf "yes" would read as "not sensitive" (only true is): never guess which values to show.
+            raise InputError(origin, f"unexpected plan structure: {where} ({_shown_address(rc['address'])}): "
+                                     f"`change.{name}` holds a JSON {_kind(odd)} where only true or false can be; "
+                                     "that resource cannot be judged")
+
+
+def _odd_mask_leaf(mask: Any) -> Any:
+    """The first leaf of a mask that is not a boolean (masks are objects and arrays of booleans), else ``None``."""
+    if not isinstance(mask, (dict, list)) or not mask:
+        return None
+    stack = [mask]
+    while stack:
+        node = stack.pop()
+        for item in node.values() if isinstance(node, dict) else node:
+            if isinstance(item, (dict, list)):
+                stack.append(item)
+            elif not isinstance(item, bool):
+                return item if item is not None else _NULL
+    return None
+
+
+_NULL = object()  # a null leaf, told apart from "no odd leaf"
 
 
 def _shown_address(address: str) -> str:
