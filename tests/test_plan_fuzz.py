@@ -4,7 +4,7 @@ Each example takes one of a few plans built with ``PlanBuilder`` (every rule
 family, with sensitive values) and applies a few mutations: a node replaced
 by a random JSON value (wrong types, NaN, huge numbers, deep lists), a key
 deleted, a value marked sensitive (and set to a marker string), a value
-marked unknown. One run renders all five formats (``--also-output``); the
+marked unknown, a mask leaf that is not a boolean. One run renders all five formats (``--also-output``); the
 run must exit 0, 1 or 2 without an internal error, and no marker may appear
 anywhere in what it prints or writes.
 
@@ -105,6 +105,8 @@ def _mark(change: dict[str, Any], side: str, path: tuple[Any, ...], mask_name: s
     if not isinstance(mask, dict):
         mask = change[mask_name] = {}
     for depth, step in enumerate(path):
+        if isinstance(mask, list) and not isinstance(step, int):
+            return  # an earlier mutation turned this list into an object: leave it unmarked, and no marker
         last = depth == len(path) - 1
         if last:
             if leaf is not None:
@@ -130,11 +132,28 @@ def _mark(change: dict[str, Any], side: str, path: tuple[Any, ...], mask_name: s
         value, mask = child, sub
 
 
+def _corrupt_mask(doc: dict[str, Any], draw: st.DrawFn) -> None:
+    """A node strictly inside a sensitivity mask becomes a leaf that is not a boolean (never unmasks: refused)."""
+    masks = [(rc["change"], name) for rc in doc.get("resource_changes") or []
+             if isinstance(rc, dict) and isinstance(rc.get("change"), dict)
+             for name in _MASKS[:2] if isinstance(rc["change"].get(name), (dict, list)) and rc["change"][name]]
+    if not masks:
+        return
+    change, name = draw(st.sampled_from(masks))
+    inner = _paths({"mask": change[name]})  # _paths skips mask keys: wrap the mask under another name
+    inner = [path[1:] for path in inner if len(path) > 1]
+    path = draw(st.sampled_from(inner))
+    _parent(change[name], path)[path[-1]] = draw(st.one_of(st.none(), st.integers(), st.text(max_size=4)))
+
+
 @st.composite
 def mutated_plans(draw: st.DrawFn) -> dict[str, Any]:
     doc = copy.deepcopy(draw(st.sampled_from(BASES)))
     for _ in range(draw(st.integers(min_value=1, max_value=4))):
-        op = draw(st.sampled_from(["replace", "delete", "sensitive", "unknown"]))
+        op = draw(st.sampled_from(["replace", "delete", "sensitive", "unknown", "mask"]))
+        if op == "mask":
+            _corrupt_mask(doc, draw)
+            continue
         if op in ("replace", "delete"):
             paths = _paths(doc)
             path = draw(st.sampled_from(paths))
