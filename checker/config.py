@@ -211,8 +211,8 @@ def load_config(path: Path, display: str | None = None, boundary: Path | None = 
         data = _tool_table(_parse_toml(text, shown), shown)
     else:
         data = _parse_yaml(text, shown)
+    _check_shape(data, shown)  # first: _dates_as_text and the schema walk it recursively
     data = _dates_as_text(data)
-    _check_shape(data, shown)
     _validate(data, shown)
     return _build(data, shown, path.parent, boundary)
 
@@ -266,7 +266,7 @@ def _check_shape(data: Any, shown: str) -> None:
             raise UsageError(f"{shown}: holds an escape of half a UTF-16 surrogate pair, which is not a character")
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = re.compile("[\\ud800-\\udfff]")
 
 
 # -- parsing -----------------------------------------------------------------
@@ -474,13 +474,14 @@ def _build(data: dict[str, Any], shown: str, base: Path, boundary: Path | None =
     for i, item in enumerate(data.get("policy", [])):
         # Relative to the config file, so the same file works from any directory.
         target = base / item
-        if not target.exists():
-            raise UsageError(f"{shown}: policy[{i}]: does not exist (paths are relative to the config file)")
         # Policies are code, named by a file a pull request can change: only the repository's own
-        # files and folders (`policy: ["/proc"]` walked the runner's process table).
+        # files and folders (`policy: ["/proc"]` walked the runner's process table). Checked before
+        # existence, so a config cannot probe what exists outside.
         if boundary is not None and not _inside(Path(os.path.realpath(target)), boundary):
             raise UsageError(f"{shown}: policy[{i}]: resolves outside {boundary.as_posix()}; a config names "
                              "policies inside the repository (pass others with --policy)")
+        if not target.exists():
+            raise UsageError(f"{shown}: policy[{i}]: does not exist (paths are relative to the config file)")
         if not (target.is_file() or target.is_dir()):
             raise UsageError(f"{shown}: policy[{i}]: not a regular file or a directory")
         policies.append(str(target))

@@ -62,7 +62,9 @@ def test_yaml_anchors_and_aliases_are_refused(project: Path, cli: Callable[..., 
     (".natpolicy.yaml", "options:\n  SG002: {a: " + "{a: " * 40 + "1" + "}" * 41 + "\n"),
     ("pyproject.toml", "[tool.natpolicy]\nadmin_ports = " + "[" * 5000 + "]" * 5000 + "\n"),
     ("pyproject.toml", "[tool.natpolicy]\nadmin_ports = " + "[" * 40 + "]" * 40 + "\n"),
-], ids=["yaml-flow-5000", "yaml-mapping-42", "toml-5000", "toml-41"])
+    # Below tomllib's own limit, deep enough for the recursive walks after it.
+    ("pyproject.toml", "[tool.natpolicy]\nadmin_ports = " + "[" * 900 + "]" * 900 + "\n"),
+], ids=["yaml-flow-5000", "yaml-mapping-42", "toml-5000", "toml-41", "toml-900"])
 def test_deep_nesting_is_one_line(project: Path, cli: Callable[..., CliResult], name: str, text: str) -> None:
     write(project / name, text)
     assert f"nested more than {config_module.MAX_CONFIG_DEPTH} levels deep" in _one_line_error(cli)
