@@ -75,7 +75,8 @@ BASES = _base_plans()
 
 json_leaf = st.one_of(
     st.none(), st.booleans(), st.integers(), st.just(HUGE_NUMBER),
-    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12), st.sampled_from(["", "22", "0.0.0.0/0", "-1", "true"]))
+    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12),
+    st.sampled_from(["", "22", "0.0.0.0/0", "-1", "true"]))
 json_value = st.recursive(json_leaf, lambda inner: st.one_of(
     st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)), max_leaves=8)
 
@@ -181,8 +182,8 @@ def mutated_plans(draw: st.DrawFn) -> dict[str, Any]:
     return doc
 
 
-@settings(max_examples=int(os.environ.get("NATPOLICY_FUZZ_EXAMPLES", "40")), deadline=timedelta(seconds=5), database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=int(os.environ.get("NATPOLICY_FUZZ_EXAMPLES", "40")), deadline=timedelta(seconds=5),
+          database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(doc=mutated_plans())
 def test_mutated_plans_exit_cleanly_and_never_show_a_sensitive_value(doc: dict[str, Any]) -> None:
     with tempfile.TemporaryDirectory() as folder:

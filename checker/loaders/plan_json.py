@@ -71,8 +71,8 @@ def check_is_plan(doc: Any, source: str) -> None:
     if not _ASCII_NUMBER.fullmatch(major):
         raise InputError(source, f"unreadable plan format_version {_shown_version(version)}")
     if int(major) not in SUPPORTED_MAJOR:
-        raise InputError(source, f"plan format_version {_shown_version(version)} is not supported (natpolicy reads 0.x and 1.x); "
-                                 "upgrade natpolicy")
+        raise InputError(source, f"plan format_version {_shown_version(version)} is not supported (natpolicy "
+                                 "reads 0.x and 1.x); upgrade natpolicy")
 
 
 def _shown_version(version: Any) -> str:

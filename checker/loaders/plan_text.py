@@ -94,7 +94,8 @@ def parse_json(text: str, source: str, what: str = "a Terraform plan") -> Any:
     except ValueError as exc:  # int(): the only other ValueError json.loads raises
         if "digits" not in str(exc):
             raise
-        raise InputError(source, f"holds a number of more than {_max_digits():,} digits, which cannot be {what}") from None
+        raise InputError(source, f"holds a number of more than {_max_digits():,} digits, which cannot be "
+                                 f"{what}") from None
     if _SURROGATE_ESCAPE.search(text):
         _refuse_lone_surrogates(doc, text, source)
     return doc
