@@ -31,6 +31,9 @@ is already the decision to accept them.
 from __future__ import annotations
 
 import json
+import os
+import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -41,6 +44,7 @@ from natpolicy.findings import Finding, fingerprint
 from natpolicy.runner import RunResult
 
 FORMAT_VERSION = 1
+_SURROGATE = re.compile("[\\ud800-\\udfff]")
 # How many stale entries the note names; the rest are counted.
 STALE_SHOWN = 5
 
@@ -107,6 +111,9 @@ def load(path: str | Path) -> Baseline:
     """The entries a baseline file accepts."""
     source = str(path)
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            # A committed `baseline.json -> /dev/zero` (or a FIFO) would never finish reading.
+            raise InputError(source, "cannot read the baseline: not a regular file")
         data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise InputError(source, "baseline file not found (create one with --create-baseline)") from None
@@ -114,11 +121,16 @@ def load(path: str | Path) -> Baseline:
         raise InputError(source, f"cannot read the baseline: {exc.strerror or exc}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(source, f"not a natpolicy baseline (invalid JSON: {exc})") from None
+    except RecursionError:
+        raise InputError(source, "not a natpolicy baseline (JSON nested too deeply)") from None
+    except ValueError:  # int(): a number past Python's digit limit (CVE-2020-10735)
+        raise InputError(source, "not a natpolicy baseline (a number with too many digits)") from None
     if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
         raise InputError(source, 'not a natpolicy baseline (expected an object with a "findings" list)')
     version = data.get("natpolicy_baseline")
     if version != FORMAT_VERSION:
-        raise InputError(source, f"unsupported baseline version {version!r} (this natpolicy reads {FORMAT_VERSION})")
+        shown = ascii(version) if len(ascii(version)) <= 20 else ascii(version)[:17] + "..."
+        raise InputError(source, f"unsupported baseline version {shown} (this natpolicy reads {FORMAT_VERSION})")
     return Baseline([_entry(source, i, e) for i, e in enumerate(data["findings"])])
 
 
@@ -130,6 +142,9 @@ def _entry(source: str, index: int, raw: Any) -> Entry:
         value = raw.get(name)
         if value is not None and not isinstance(value, str):
             raise InputError(source, f"baseline entry {index}: {name} must be a string")
+        if value is not None and _SURROGATE.search(value):
+            # Shown in the stale-entry note, which no output could encode.
+            raise InputError(source, f"baseline entry {index}: {name} holds half a UTF-16 surrogate pair")
         fields[name] = value
     entry = Entry(**fields)
     if entry.fingerprint:

@@ -118,7 +118,8 @@ def _cli() -> click.Group:
     @click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="HCL mode: set a variable.")
     @click.option("--var-file", "var_files", multiple=True, type=click.Path(dir_okay=False),
                   help="HCL mode: read variables from a .tfvars file; repeatable.")
-    @click.option("--skip-invalid", is_flag=True, help="HCL mode: a file that does not parse is reported, not fatal.")
+    @click.option("--skip-invalid", is_flag=True, help="A .tf file that does not parse, or a plan resource "
+                  "that cannot be judged, is a note, not fatal.")
     @click.option("--diff-base", default=None, metavar="REF",
                   help="HCL mode: compare with this git revision to see deletions (default: HEAD in a git repo).")
     @click.option("--staged", is_flag=True,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 import re
+import stat
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -81,22 +83,24 @@ class Config:
         for key, items in (("checks", self.checks), ("skip-checks", self.skip_checks)):
             for i, item in enumerate(items):
                 if item.upper() not in known:
-                    raise self._error(f"{key}[{i}]", f"unknown rule or family {item!r}; see `natpolicy rules`")
+                    # Never the value itself: errors name keys and positions only (see _escaped).
+                    raise self._error(f"{key}[{i}]", "unknown rule or family; see `natpolicy rules`")
         for i, exc in enumerate(self.exceptions):
             if exc.rule.upper() not in known:
-                raise self._error(f"exceptions[{i}].rule", f"unknown rule or family {exc.rule!r}")
+                raise self._error(f"exceptions[{i}].rule", "unknown rule or family; see `natpolicy rules`")
         by_id = {c.id: c for c in classes}
         for rule_id, opts in self.options.items():
             cls = by_id.get(rule_id.upper())
             if cls is None:
-                raise self._error(f"options.{rule_id}", "unknown rule; see `natpolicy rules`")
+                raise self._error(_key(["options", str(rule_id)]), "unknown rule; see `natpolicy rules`")
             for name, value in opts.items():
                 if name not in cls.default_options:
                     offered = ", ".join(sorted(cls.default_options)) or "none"
-                    raise self._error(f"options.{rule_id}.{name}", f"{cls.id} has no such option (it has: {offered})")
+                    raise self._error(_key(["options", str(rule_id), str(name)]),
+                                      f"{cls.id} has no such option (it has: {offered})")
                 default = cls.default_options[name]
                 if default is not None and _json_kind(value) != _json_kind(default):
-                    raise self._error(f"options.{rule_id}.{name}",
+                    raise self._error(_key(["options", str(rule_id), str(name)]),
                                       f"expected a {_json_kind(default)}, found a {_json_kind(value)}")
         self._family_ports()  # two rules of one family given different port lists
 
@@ -139,7 +143,7 @@ class Config:
                 if name not in given:
                     continue
                 key = (_family(rule_id.upper()), name)
-                where = f"options.{rule_id}.{name}"
+                where = _key(["options", rule_id, name])
                 if key in found and sorted(found[key][0]) != sorted(given[name]):
                     raise self._error(where, f"differs from {found[key][1]}; a port list applies to the whole "
                                              f"{key[0]} family, so give it once")
@@ -156,12 +160,20 @@ def resolve_config(explicit: str | None, scanned: Sequence[str]) -> Config:
         path = Path(explicit)
         if not path.is_file():
             raise UsageError(f"{explicit}: config file not found")
-        return load_config(path, display=explicit)
+        return load_config(path, display=explicit, boundary=_boundary(path))
     start = next((p for p in scanned if p != "-"), ".")
     found = find_config(Path(start))
     if found is None:
         return Config()
-    return load_config(found, display=_display(found))
+    return load_config(found, display=_display(found), boundary=_boundary(found))
+
+
+def _boundary(config: Path) -> Path:
+    """What a config file (and its ``policy`` paths) must resolve inside: its repository, else its own folder."""
+    from natpolicy.loaders.inputs import repository_top
+
+    folder = Path(os.path.abspath(config)).parent
+    return Path(os.path.realpath(repository_top(folder) or folder))
 
 
 def find_config(start: Path) -> Path | None:
@@ -186,19 +198,75 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
-def load_config(path: Path, display: str | None = None) -> Config:
+def load_config(path: Path, display: str | None = None, boundary: Path | None = None) -> Config:
+    """Read, validate and build one config file.
+
+    ``boundary``: a folder the file, and every ``policy`` path in it, must
+    resolve inside (a committed ``.natpolicy.yaml -> ~/.aws/credentials``
+    must not be read, nor echoed in an error).
+    """
     shown = display or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{shown}: cannot read config: {exc}") from None
+    text = _read_text(path, shown, boundary)
     if path.name == "pyproject.toml":
         data = _tool_table(_parse_toml(text, shown), shown)
     else:
         data = _parse_yaml(text, shown)
+    _check_shape(data, shown)  # first: _dates_as_text and the schema walk it recursively
     data = _dates_as_text(data)
     _validate(data, shown)
-    return _build(data, shown, path.parent)
+    return _build(data, shown, path.parent, boundary)
+
+
+# A config is a few dozen lines; these bound what a hostile one can cost.
+MAX_CONFIG_BYTES = 1 << 20
+MAX_CONFIG_DEPTH = 32
+
+
+def _read_text(path: Path, shown: str, boundary: Path | None) -> str:
+    real = Path(os.path.realpath(path))
+    if boundary is not None and not _inside(real, boundary):
+        raise UsageError(f"{shown}: the config resolves outside {boundary.as_posix()} (a symbolic link out of the "
+                         "repository); it is not read")
+    try:
+        with open(real, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise UsageError(f"{shown}: cannot read config: not a regular file")
+            data = fh.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"{shown}: cannot read config: {exc.strerror or type(exc).__name__}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise UsageError(f"{shown}: the config is larger than {MAX_CONFIG_BYTES >> 20} MiB")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{shown}: cannot read config: not UTF-8 text (byte {exc.start})") from None
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_shape(data: Any, shown: str) -> None:
+    """Bound nesting, and refuse text no output can encode, before anything walks the data recursively."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_CONFIG_DEPTH:
+            raise UsageError(f"{shown}: nested more than {MAX_CONFIG_DEPTH} levels deep")
+        if isinstance(value, dict):
+            stack.extend((k, depth) for k in value)
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+        elif isinstance(value, str) and _SURROGATE.search(value):
+            raise UsageError(f"{shown}: holds an escape of half a UTF-16 surrogate pair, which is not a character")
+
+
+_SURROGATE = re.compile("[\\ud800-\\udfff]")
 
 
 # -- parsing -----------------------------------------------------------------
@@ -208,12 +276,17 @@ def _parse_yaml(text: str, shown: str) -> Any:
 
     try:
         data = yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader, see _loader()
+    except _Refused as exc:
+        raise UsageError(f"{shown}:{exc.line}: {exc.problem}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = f":{mark.line + 1}" if mark is not None else ""
-        raise UsageError(f"{shown}{line}: invalid YAML: {exc.problem or exc}") from None
+        raise UsageError(f"{shown}{line}: invalid YAML: {_escaped(exc.problem or 'unreadable', 80)}") from None
     except (yaml.YAMLError, ValueError) as exc:
-        raise UsageError(f"{shown}: invalid YAML: {exc}") from None
+        # Never the exception's text: it can quote the file.
+        raise UsageError(f"{shown}: invalid YAML ({type(exc).__name__})") from None
+    except RecursionError:
+        raise UsageError(f"{shown}: nested more than {MAX_CONFIG_DEPTH} levels deep") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -233,13 +306,37 @@ def _loader() -> Any:
     import yaml
 
     class ConfigLoader(yaml.SafeLoader):
-        pass
+        """Refuses anchors and aliases (a "billion laughs" file expands to gigabytes) and deep nesting."""
+
+        _depth = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            event = self.peek_event()
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+                raise _Refused(event.start_mark.line + 1, "YAML anchors and aliases (&, *) are not allowed in "
+                                                          "a natpolicy config; write the values out")
+            if self._depth >= MAX_CONFIG_DEPTH:
+                raise _Refused(event.start_mark.line + 1, f"nested more than {MAX_CONFIG_DEPTH} levels deep")
+            self._depth += 1
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
 
     ConfigLoader.yaml_implicit_resolvers = {
         first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
     return ConfigLoader
+
+
+class _Refused(Exception):
+    """A YAML construct the config loader refuses, at a line."""
+
+    def __init__(self, line: int, problem: str) -> None:
+        super().__init__(problem)
+        self.line = line
+        self.problem = problem
 
 
 def _parse_toml(text: str, shown: str) -> dict[str, Any]:
@@ -249,15 +346,25 @@ def _parse_toml(text: str, shown: str) -> dict[str, Any]:
         import tomli as tomllib
     try:
         return tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, ValueError) as exc:
-        raise UsageError(f"{shown}: invalid TOML: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib's messages name a position and a problem, never the content.
+        raise UsageError(f"{shown}: invalid TOML: {_escaped(str(exc), 120)}") from None
+    except ValueError as exc:  # e.g. an integer past Python's digit limit
+        raise UsageError(f"{shown}: invalid TOML ({type(exc).__name__})") from None
+    except RecursionError:
+        raise UsageError(f"{shown}: nested more than {MAX_CONFIG_DEPTH} levels deep") from None
 
 
 def _has_tool_table(pyproject: Path) -> bool:
     try:
-        text = pyproject.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        with pyproject.open("rb") as fh:
+            # Bounded: a pyproject.toml linked to a huge file is refused by load_config, not read whole here.
+            data = fh.read(MAX_CONFIG_BYTES + 1)
+    except OSError:
         return False
+    if len(data) > MAX_CONFIG_BYTES:
+        return True  # load_config says what is wrong with it
+    text = data.decode("utf-8", "replace")
     # Cheap pre-filter; a full parse happens only for the file we then use.
     return re.search(r"^\s*\[+\s*tool\.natpolicy\b", text, re.MULTILINE) is not None
 
@@ -315,28 +422,68 @@ def _validate(data: Any, shown: str) -> None:
     if last == "reason" and error.validator in ("pattern", "minLength"):
         problem = "must not be empty"
     elif last == "expires" and error.validator == "pattern":
-        problem = f"must be a date written YYYY-MM-DD, found {error.instance!r}"
+        problem = "must be a date written YYYY-MM-DD"
     elif error.validator == "uniqueItems":
         problem = "lists an item twice"
     else:
-        problem = error.message
+        problem = _schema_problem(error.validator, error.validator_value, error.instance)
     raise UsageError(f"{shown}: {_key(path) or '(top level)'}: {problem}")
+
+
+def _schema_problem(validator: str, expected: Any, instance: Any) -> str:
+    """What is wrong, in the schema's words only: jsonschema's own message quotes the value, which may be anything."""
+    if validator == "type":
+        return f"expected {_a(expected)}, found {_a(_json_kind(instance))}"
+    if validator == "enum":
+        return "must be one of " + ", ".join(map(str, expected))
+    if validator == "maximum":
+        return f"must be at most {expected}"
+    if validator == "minimum":
+        return f"must be at least {expected}"
+    if validator == "minLength":
+        return "must not be empty"
+    if validator == "pattern":
+        return "is not a rule ID or family (letters, then digits)" if "A-Za-z" in str(expected) else \
+            "does not have the expected form"
+    if validator == "propertyNames":
+        return "a key is not a rule ID (letters, then digits)"
+    return f"is not valid ({validator})"
+
+
+def _a(kind: str) -> str:
+    kind = {"array": "list", "object": "mapping"}.get(kind, kind)
+    return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"
 
 
 def _key(path: Sequence[Any]) -> str:
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        out += f"[{part}]" if isinstance(part, int) else (f".{_escaped(str(part))}" if out else _escaped(str(part)))
     return out
 
 
-def _build(data: dict[str, Any], shown: str, base: Path) -> Config:
+def _escaped(text: str, limit: int = 40) -> str:
+    """A key name (or a parser's message) for an error line: printable ASCII, one line, at most ``limit`` characters."""
+    shown = text.encode("ascii", "backslashreplace").decode("ascii")
+    shown = "".join(ch if " " <= ch <= "~" else f"\\x{ord(ch):02x}" for ch in shown)
+    return shown if len(shown) <= limit else shown[:limit - 3] + "..."
+
+
+def _build(data: dict[str, Any], shown: str, base: Path, boundary: Path | None = None) -> Config:
     policies = []
     for i, item in enumerate(data.get("policy", [])):
         # Relative to the config file, so the same file works from any directory.
         target = base / item
+        # Policies are code, named by a file a pull request can change: only the repository's own
+        # files and folders (`policy: ["/proc"]` walked the runner's process table). Checked before
+        # existence, so a config cannot probe what exists outside.
+        if boundary is not None and not _inside(Path(os.path.realpath(target)), boundary):
+            raise UsageError(f"{shown}: policy[{i}]: resolves outside {boundary.as_posix()}; a config names "
+                             "policies inside the repository (pass others with --policy)")
         if not target.exists():
-            raise UsageError(f"{shown}: policy[{i}]: {item!r} does not exist (paths are relative to the config file)")
+            raise UsageError(f"{shown}: policy[{i}]: does not exist (paths are relative to the config file)")
+        if not (target.is_file() or target.is_dir()):
+            raise UsageError(f"{shown}: policy[{i}]: not a regular file or a directory")
         policies.append(str(target))
     exceptions = []
     for i, item in enumerate(data.get("exceptions", [])):
@@ -345,7 +492,7 @@ def _build(data: dict[str, Any], shown: str, base: Path) -> Config:
             try:
                 expires = _dt.date.fromisoformat(item["expires"])
             except ValueError:
-                raise UsageError(f"{shown}: exceptions[{i}].expires: {item['expires']!r} is not a real date") from None
+                raise UsageError(f"{shown}: exceptions[{i}].expires: is not a real date") from None
         exceptions.append(RuleException(
             rule=item["rule"].upper(), address=item["address"], reason=item["reason"].strip(),
             expires=expires, where=f"{shown}: exceptions[{i}]",

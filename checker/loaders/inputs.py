@@ -16,11 +16,13 @@ current directory.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
 from natpolicy.errors import InputError
-from natpolicy.loaders.plan_json import load_plan
+from natpolicy.loaders.plan_json import UNJUDGED, load_plan
+from natpolicy.loaders.plan_shapes import MAX_REPORTED
 from natpolicy.model import Resource, ResourceModel
 from natpolicy.progress import Progress
 
@@ -67,9 +69,42 @@ def display_path(path: str) -> str:
         return full.as_posix()
 
 
-def plan_files_in(directory: Path) -> list[Path]:
-    """JSON files in ``directory`` (not recursive) that look like plans."""
-    return [candidate for candidate in sorted(directory.glob("*.json")) if looks_like_plan(candidate)]
+def plan_files_in(directory: Path, notes: list[str] | None = None) -> list[Path]:
+    """JSON files in ``directory`` (not recursive) that look like plans.
+
+    Only regular files inside the repository (else ``directory``) are opened:
+    a committed ``x.json -> /dev/zero`` (or a FIFO, a socket) would hang the
+    scan, and a link out of the repository would read the runner's files.
+    Each one skipped gets a line in ``notes``.
+    """
+    boundary = Path(os.path.realpath(repository_top(directory) or directory))
+    found = []
+    for candidate in sorted(directory.glob("*.json")):
+        problem = _unreadable_entry(candidate, boundary)
+        if problem:
+            if notes is not None:
+                notes.append(f"{display_path(str(candidate))}: not read: {problem}")
+        elif looks_like_plan(candidate):
+            found.append(candidate)
+    return found
+
+
+def _unreadable_entry(path: Path, boundary: Path) -> str | None:
+    """Why a folder entry must not be opened as a plan, or ``None`` (a folder named ``*.json`` is no plan either)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return "a broken symbolic link" if path.is_symlink() else None
+    if stat.S_ISDIR(mode):
+        return None
+    if not stat.S_ISREG(mode):
+        return "not a regular file (natpolicy reads only regular files: a device or a FIFO may never end)"
+    real = Path(os.path.realpath(path))
+    try:
+        real.relative_to(boundary)
+    except ValueError:
+        return f"a symbolic link out of {boundary.as_posix()}"
+    return None
 
 
 def looks_like_plan(path: Path) -> bool:
@@ -117,13 +152,13 @@ def load_inputs(paths: Iterable[str], *, source_root: str | None = None, variabl
             directory = Path(path)
             if has_terraform_files(directory):
                 hcl_paths.append(directory)
-                ignored = plan_files_in(directory)
+                ignored = plan_files_in(directory, notes)
                 if ignored:
                     names = ", ".join(display_path(str(p)) for p in ignored)
                     notes.append(f"{names}: not checked; {path} holds Terraform files, so it is checked as HCL "
                                  "(pass a plan file itself to check the plan)")
                 continue
-            plans = plan_files_in(directory)
+            plans = plan_files_in(directory, notes)
             if not plans:
                 from natpolicy.hcl.loader import find_roots
 
@@ -151,6 +186,9 @@ def load_inputs(paths: Iterable[str], *, source_root: str | None = None, variabl
     if plan_resources:
         notes.extend(_map_plan_sources(plan_resources, source_root))
         notes.extend(_outside_repository(plan_origins, plan_resources))
+        # Fail closed: what the rules could not read fails the run (exit 2), as a syntax error does.
+        model.facts.setdefault("load_notes" if skip_invalid else "load_errors", []).extend(
+            unjudged_lines(plan_resources))
     if diff_base is not None and not hcl_paths:
         from natpolicy.errors import UsageError
 
@@ -181,6 +219,25 @@ def load_inputs(paths: Iterable[str], *, source_root: str | None = None, variabl
     model.facts.setdefault("load_notes", []).extend(notes)
     model.facts["origins"] = origins
     return model
+
+
+def unjudged_lines(resources: list[Resource]) -> list[str]:
+    """One line per resource the rules could not read (attribute types no Terraform writes), bounded per plan."""
+    lines: list[str] = []
+    per_origin: dict[str, int] = {}
+    for res in resources:
+        problems = res.extra.get(UNJUDGED)
+        if not problems:
+            continue
+        count = per_origin[res.origin] = per_origin.get(res.origin, 0) + 1
+        if count <= MAX_REPORTED:
+            shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
+            lines.append(f"{res.origin}: {res.address} cannot be judged: {shown}")
+    for origin, count in per_origin.items():
+        if count > MAX_REPORTED:
+            lines.append(f"{origin}: {count - MAX_REPORTED} more resources cannot be judged (attributes of the "
+                         "wrong JSON type)")
+    return lines
 
 
 def _size_of(target: str) -> str:

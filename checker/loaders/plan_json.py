@@ -14,12 +14,15 @@ from typing import Any
 
 from natpolicy.errors import InputError
 from natpolicy.gc_pause import paused_gc
+from natpolicy.loaders.plan_shapes import resource_problems
 from natpolicy.loaders.plan_text import load_document
 from natpolicy.loaders.references import ConfigIndex
 from natpolicy.model import UNKNOWN, Resource, SourceLocation, module_path
 from natpolicy.sourcemap import module_call_sources
 
 SUPPORTED_MAJOR = (0, 1)
+_ASCII_NUMBER = re.compile(r"[0-9]{1,9}")
+_PRINTABLE = re.compile(r"[ -~]{1,40}")
 _PLAN_KEYS = ("resource_changes", "planned_values", "prior_state", "configuration", "output_changes", "resource_drift")
 
 
@@ -64,11 +67,20 @@ def check_is_plan(doc: Any, source: str) -> None:
         raise InputError(source, f"unexpected plan structure: `resource_changes` is a JSON {_kind(changes)}, "
                                  "not an array")
     major = str(version).split(".", 1)[0]
-    if not major.isdigit():
-        raise InputError(source, f"unreadable plan format_version {version!r}")
+    # ASCII digits only: str.isdigit() also takes "¹" (int() then fails) and "١" (which int() reads as 1).
+    if not _ASCII_NUMBER.fullmatch(major):
+        raise InputError(source, f"unreadable plan format_version {_shown_version(version)}")
     if int(major) not in SUPPORTED_MAJOR:
-        raise InputError(source, f"plan format_version {version} is not supported (natpolicy reads 0.x and 1.x); "
-                                 "upgrade natpolicy")
+        raise InputError(source, f"plan format_version {_shown_version(version)} is not supported (natpolicy "
+                                 "reads 0.x and 1.x); upgrade natpolicy")
+
+
+def _shown_version(version: Any) -> str:
+    """The version for a message: escaped (``ascii``) and short, whatever the file holds."""
+    if isinstance(version, str) and _PRINTABLE.fullmatch(version):
+        return version
+    text = ascii(version)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _kind(value: Any) -> str:
@@ -84,10 +96,11 @@ def plan_resources(doc: dict[str, Any], origin: str, text: str | None = None) ->
     changes = doc.get("resource_changes")
     if isinstance(changes, list):
         for position, rc in enumerate(changes):
-            if isinstance(rc, dict) and isinstance(rc.get("address"), str):
-                res = _from_change(rc, origin, position)
-                resources.append(res)
-                seen.add((res.address, res.deposed))
+            # Dropping an entry we cannot read would pass it silently: the plan is refused instead.
+            _check_entry(rc, origin, position)
+            res = _from_change(rc, origin, position)
+            resources.append(res)
+            seen.add((res.address, res.deposed))
     else:
         # No resource_changes (refresh-only or very old plans): what will
         # exist is planned_values, and nothing is known to change.
@@ -121,9 +134,80 @@ def plan_resources(doc: dict[str, Any], origin: str, text: str | None = None) ->
             names = module_path(res.module)
             res.extra["module_sources"] = tuple(sources.get(names[:i + 1]) for i in range(len(names)))
 
+    for res in resources:
+        problems = resource_problems(res)
+        if problems:
+            res.extra[UNJUDGED] = problems
     if text is not None:
         _attach_plan_lines(resources, text, origin)
     return resources
+
+
+# ``Resource.extra`` key: the attributes of a resource the rules could not read (see plan_shapes).
+UNJUDGED = "natpolicy.unjudged"
+
+# What Terraform writes in each field of a ``resource_changes`` entry; ``None`` (absent) always passes.
+_ENTRY_FIELDS: dict[str, tuple[type, ...]] = {
+    "address": (str,), "type": (str,), "name": (str,), "mode": (str,), "module_address": (str,),
+    "deposed": (str,), "previous_address": (str,), "action_reason": (str,), "change": (dict,),
+}
+_CHANGE_FIELDS: dict[str, tuple[type, ...]] = {
+    "before": (dict,), "after": (dict,), "after_unknown": (dict, bool),
+    "before_sensitive": (dict, bool), "after_sensitive": (dict, bool),
+}
+
+
+def _check_entry(rc: Any, origin: str, position: int) -> None:
+    """A ``resource_changes`` entry whose own fields have the wrong JSON type is a broken plan."""
+    where = f"resource_changes[{position}]"
+    if not isinstance(rc, dict):
+        raise InputError(origin, f"unexpected plan structure: {where} is a JSON {_kind(rc)}, not an object")
+    if not isinstance(rc.get("address"), str):
+        raise InputError(origin, f"unexpected plan structure: {where}: `address` is a JSON "
+                                 f"{_kind(rc.get('address'))}, not a string; that resource cannot be judged")
+    for fields, values, prefix in ((_ENTRY_FIELDS, rc, ""), (_CHANGE_FIELDS, rc.get("change") or {}, "change.")):
+        for name, types in fields.items():
+            value = values.get(name)
+            if value is not None and not isinstance(value, types):
+                wanted = " or ".join(_kind(t()) for t in types)
+                raise InputError(origin, f"unexpected plan structure: {where} ({_shown_address(rc['address'])}): "
+                                         f"`{prefix}{name}` is a JSON {_kind(value)}, not a JSON {wanted}; "
+                                         "that resource cannot be judged")
+    if not isinstance(rc.get("change"), dict):
+        raise InputError(origin, f"unexpected plan structure: {where} ({_shown_address(rc['address'])}): no `change`; "
+                                 "that resource cannot be judged")
+    for name in ("after_unknown", "before_sensitive", "after_sensitive"):
+        odd = _odd_mask_leaf(rc["change"].get(name))
+        if odd is not None:
+            # A leaf "yes" would read as "not sensitive" (only true is): never guess which values to show.
+            raise InputError(origin, f"unexpected plan structure: {where} ({_shown_address(rc['address'])}): "
+                                     f"`change.{name}` holds a JSON {_kind(odd)} where only true or false can be; "
+                                     "that resource cannot be judged")
+
+
+def _odd_mask_leaf(mask: Any) -> Any:
+    """The first leaf of a mask that is not a boolean (masks are objects and arrays of booleans), else ``None``."""
+    if not isinstance(mask, (dict, list)) or not mask:
+        return None
+    stack = [mask]
+    while stack:
+        node = stack.pop()
+        for item in node.values() if isinstance(node, dict) else node:
+            if isinstance(item, (dict, list)):
+                stack.append(item)
+            elif not isinstance(item, bool):
+                return item if item is not None else _NULL
+    return None
+
+
+_NULL = object()  # a null leaf, told apart from "no odd leaf"
+
+
+def _shown_address(address: str) -> str:
+    """An address for an error line: one line, printable, not endless."""
+    shown = address.encode("ascii", "backslashreplace").decode("ascii")
+    shown = "".join(ch if " " <= ch <= "~" else f"\\x{ord(ch):02x}" for ch in shown)
+    return shown if len(shown) <= 200 else shown[:197] + "..."
 
 
 def _from_change(rc: dict[str, Any], origin: str, position: int = 0) -> Resource:
@@ -172,13 +256,19 @@ def _index(value: Any, address: str, origin: str) -> int | str | None:
                              "not a number or a string")
 
 
-def _from_values(item: dict[str, Any], module: str, origin: str, actions: tuple[str, ...], *, after: bool, before: bool = False) -> Resource | None:
+def _from_values(item: dict[str, Any], module: str, origin: str, actions: tuple[str, ...], *, after: bool, before: bool = False) -> Resource:
     address = item.get("address")
     if not isinstance(address, str):
-        return None
+        raise InputError(origin, f"unexpected plan structure: a resource's `address` is a JSON {_kind(address)}, "
+                                 "not a string; that resource cannot be judged")
     address = _full_address(address, module, item.get("index"))
     values = item.get("values")
     sensitive = item.get("sensitive_values", False)
+    for name, value, types in (("values", values, (dict,)), ("sensitive_values", sensitive, (dict, bool)),
+                               ("type", item.get("type"), (str,)), ("name", item.get("name"), (str,))):
+        if value is not None and not isinstance(value, types):
+            raise InputError(origin, f"unexpected plan structure: {_shown_address(address)}: `{name}` is a JSON "
+                                     f"{_kind(value)}; that resource cannot be judged")
     return Resource(
         address=address,
         type=str(item.get("type", "")),

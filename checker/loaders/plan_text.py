@@ -6,6 +6,9 @@ reuse the same decoding rules (BOMs, UTF-16, zip detection).
 from __future__ import annotations
 
 import json
+import os
+import re
+import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,10 +22,18 @@ _BOMS = (
 )
 
 
+# A JSON string escape of a UTF-16 surrogate: only here can a lone one come from (the file is valid UTF-8).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def read_bytes(path: str) -> bytes:
     if path == "-":
         return sys.stdin.buffer.read()
     try:
+        kind = _special_kind(os.stat(path).st_mode)
+        if kind is not None:
+            # /dev/zero, /dev/urandom or a FIFO never end: reading one would hang the gate.
+            raise InputError(path, f"is {kind}, not a regular file (pipe a plan to `-` to read it from stdin)")
         return Path(path).read_bytes()
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
@@ -32,6 +43,19 @@ def read_bytes(path: str) -> bytes:
         raise InputError(path, "permission denied") from None
     except OSError as exc:
         raise InputError(path, exc.strerror or str(exc)) from None
+
+
+def _special_kind(mode: int) -> str | None:
+    """What a non-regular, non-directory file is, for the error; ``None`` for a regular file or a directory."""
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
 
 
 def decode(data: bytes, source: str) -> str:
@@ -59,13 +83,41 @@ def decode(data: bytes, source: str) -> str:
         raise InputError(source, f"not valid UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
-def parse_json(text: str, source: str) -> Any:
+def parse_json(text: str, source: str, what: str = "a Terraform plan") -> Any:
+    """``json.loads`` whose every failure is one line naming ``source`` (``what`` the file should be)."""
     try:
-        return json.loads(text)
+        doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(source, f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     except RecursionError:
-        raise InputError(source, "JSON nested too deeply to be a Terraform plan") from None
+        raise InputError(source, f"JSON nested too deeply to be {what}") from None
+    except ValueError as exc:  # int(): the only other ValueError json.loads raises
+        if "digits" not in str(exc):
+            raise
+        raise InputError(source, f"holds a number of more than {_max_digits():,} digits, which cannot be "
+                                 f"{what}") from None
+    if _SURROGATE_ESCAPE.search(text):
+        _refuse_lone_surrogates(doc, text, source)
+    return doc
+
+
+def _max_digits() -> int:
+    """Python refuses longer digit strings as ints (CVE-2020-10735): 4,300 unless changed."""
+    return getattr(sys, "get_int_max_str_digits", lambda: 4300)()
+
+
+def _refuse_lone_surrogates(doc: Any, text: str, source: str) -> None:
+    """A ``\\ud800`` escape alone is no character: no output could encode it (every writer would crash)."""
+    try:
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        escape = f"\\u{ord(exc.object[exc.start]):04x}"
+        at = text.lower().find(escape)
+        line = f" at line {text.count(chr(10), 0, at) + 1}" if at >= 0 else ""
+        raise InputError(source, f"malformed JSON{line}: the escape {escape} is half of a UTF-16 surrogate pair, "
+                                 "not a character") from None
+    except (RecursionError, ValueError):
+        pass  # not ours to judge here: json.loads read it
 
 
 def load_document(path: str) -> tuple[str, Any]:

@@ -1,0 +1,160 @@
+"""The JSON types of the plan attributes the built-in rules read, checked once per resource.
+
+The rules read values defensively: an ``ingress`` that is not a list, a port
+that is not a number, an ``encrypted`` that is neither a boolean nor
+``"true"``/``"false"`` are simply passed over, which is right for a value
+known only after apply and wrong for a corrupted plan. Terraform never writes
+such types, so finding one means the plan was edited, and a gate must not
+pass silently what it could not read: each such resource is named, with the
+attribute, as an input error (a note with ``--skip-invalid``), beside the
+findings on everything else.
+
+``SHAPES`` lists, per resource type, the attributes the rules of
+``natpolicy.policies`` read (SG, EBS, FLOW, NAT); keep it in step with them.
+A kind is a name below, or a mapping: a list of blocks, each with those
+attributes. ``None`` and unknown values always pass.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from natpolicy.model import UNKNOWN, Resource
+
+__all__ = ["MAX_REPORTED", "SHAPES", "resource_problems", "shape_problems"]
+
+Shape = str | Mapping[str, "Shape"]
+
+STR, PORT, PROTOCOL, BOOL, STRS = "string", "port", "protocol", "boolean", "strings"
+
+_CIDRS: Mapping[str, Shape] = {"cidr_blocks": STRS, "ipv6_cidr_blocks": STRS}
+_PORTS: Mapping[str, Shape] = {"from_port": PORT, "to_port": PORT}
+_TARGETS: Mapping[str, Shape] = {attr: STR for attr in (
+    "nat_gateway_id", "gateway_id", "transit_gateway_id", "network_interface_id", "instance_id",
+    "vpc_endpoint_id", "egress_only_gateway_id", "local_gateway_id", "carrier_gateway_id",
+    "core_network_arn", "vpc_peering_connection_id")}
+_VOLUME: Mapping[str, Shape] = {"encrypted": BOOL, "snapshot_id": STR, "device_name": STR}
+_GROUP: Mapping[str, Shape] = {"id": STR, "ingress": {**_CIDRS, **_PORTS, "protocol": PROTOCOL}}
+
+SHAPES: Mapping[str, Mapping[str, Shape]] = {
+    # SG001..SG004
+    "aws_security_group": _GROUP,
+    "aws_default_security_group": _GROUP,
+    "aws_security_group_rule": {"type": STR, "security_group_id": STR, "protocol": PROTOCOL, **_CIDRS, **_PORTS},
+    "aws_vpc_security_group_ingress_rule": {"security_group_id": STR, "ip_protocol": PROTOCOL, "cidr_ipv4": STR,
+                                            "cidr_ipv6": STR, **_PORTS},
+    # EBS001..EBS005
+    "aws_ebs_volume": {"encrypted": BOOL, "snapshot_id": STR},
+    "aws_instance": {"root_block_device": {"encrypted": BOOL}, "ebs_block_device": _VOLUME},
+    "aws_launch_configuration": {"root_block_device": {"encrypted": BOOL}, "ebs_block_device": _VOLUME},
+    "aws_launch_template": {"block_device_mappings": {"device_name": STR, "ebs": {"encrypted": BOOL,
+                                                                                   "snapshot_id": STR}}},
+    "aws_ebs_encryption_by_default": {"enabled": BOOL},
+    # FLOW001 (and the VPC side of NAT)
+    "aws_flow_log": {"vpc_id": STR},
+    "aws_vpc": {"id": STR, "main_route_table_id": STR, "default_route_table_id": STR},
+    "aws_default_vpc": {"id": STR, "main_route_table_id": STR, "default_route_table_id": STR},
+    # NAT001..NAT003
+    "aws_nat_gateway": {"id": STR, "subnet_id": STR, "vpc_id": STR, "connectivity_type": STR, "allocation_id": STR,
+                        "availability_mode": STR},
+    "aws_route": {"route_table_id": STR, "destination_cidr_block": STR, "destination_ipv6_cidr_block": STR,
+                  "destination_prefix_list_id": STR, **_TARGETS},
+    "aws_route_table": {"id": STR, "vpc_id": STR, "route": {"cidr_block": STR, "ipv6_cidr_block": STR,
+                                                            "destination_prefix_list_id": STR, **_TARGETS}},
+    "aws_default_route_table": {"id": STR, "vpc_id": STR, "default_route_table_id": STR,
+                                "route": {"cidr_block": STR, "ipv6_cidr_block": STR,
+                                          "destination_prefix_list_id": STR, **_TARGETS}},
+    "aws_route_table_association": {"subnet_id": STR, "route_table_id": STR, "gateway_id": STR},
+    "aws_main_route_table_association": {"vpc_id": STR, "route_table_id": STR},
+    "aws_subnet": {"id": STR, "vpc_id": STR, "availability_zone": STR, "map_public_ip_on_launch": BOOL},
+    "aws_internet_gateway": {"id": STR, "vpc_id": STR},
+}
+
+# Lines per plan: past this, one more line counts the rest (a plan of 100k broken resources is one problem).
+MAX_REPORTED = 20
+
+
+def resource_problems(resource: Resource) -> list[str]:
+    """What makes ``resource`` unjudgeable: "`ingress` is a JSON object, not a list of blocks"; empty if nothing."""
+    shape = SHAPES.get(resource.type)
+    if shape is None:
+        return []
+    found: list[str] = []
+    for side in (resource.before, resource.after):
+        if isinstance(side, dict):
+            for problem in shape_problems(side, shape):
+                if problem not in found:
+                    found.append(problem)
+    return found
+
+
+def shape_problems(values: Mapping[str, Any], shape: Mapping[str, Shape], prefix: str = "") -> Iterator[str]:
+    for name, kind in shape.items():
+        value = values.get(name)
+        if value is None or value is UNKNOWN:
+            continue
+        where = f"{prefix}{name}"
+        if isinstance(kind, Mapping):
+            if not isinstance(value, list):
+                yield f"`{where}` is {_kind(value)}, not a list of blocks"
+                continue
+            for i, block in enumerate(value):
+                if block is UNKNOWN:
+                    continue
+                if not isinstance(block, dict):
+                    yield f"`{where}[{i}]` is {_kind(block)}, not a block (an object)"
+                    continue
+                yield from shape_problems(block, kind, f"{where}[{i}].")
+        else:
+            problem = _check(value, kind)
+            if problem is not None:
+                yield f"`{where}` is {problem}"
+
+
+def _check(value: Any, kind: str) -> str | None:
+    """``None`` when ``value`` is what Terraform writes for ``kind``, else what it is instead."""
+    if kind == STR:
+        return None if isinstance(value, str) else f"{_kind(value)}, not a string"
+    if kind == BOOL:
+        # Launch templates write "true"/"false"/"" (strings); everything else a boolean.
+        if isinstance(value, bool) or (isinstance(value, str) and value.strip().lower() in ("true", "false", "")):
+            return None
+        return f"{_kind(value)}, not a boolean"
+    if kind == STRS:
+        if not isinstance(value, list):
+            return f"{_kind(value)}, not a list of strings"
+        odd = next((v for v in value if v is not UNKNOWN and v is not None and not isinstance(v, str)), None)
+        return None if odd is None else f"a list holding {_kind(odd)}, not only strings"
+    if kind == PORT:
+        return None if _is_number(value, text=True) else f"{_kind(value)}, not a port number"
+    if kind == PROTOCOL:
+        return None if isinstance(value, str) or _is_number(value, text=False) else \
+            f"{_kind(value)}, not a protocol name or number"
+    raise ValueError(f"unknown shape kind {kind!r}")
+
+
+def _is_number(value: Any, *, text: bool) -> bool:
+    """A whole number: an int, a whole finite float, or (old plans, HCL) digits in a string."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value) and value.is_integer()
+    if text and isinstance(value, str):
+        digits = value.strip().removeprefix("-")
+        return digits.isascii() and digits.isdigit()
+    return False
+
+
+def _kind(value: Any) -> str:
+    """The JSON type of a value, for a message (never the value: it may be sensitive)."""
+    if isinstance(value, bool):
+        return "a JSON boolean"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else "an infinite number"
+    if isinstance(value, float) and not value.is_integer():
+        return "a JSON number with a fraction"
+    return {dict: "a JSON object", list: "a JSON array", str: "a JSON string", int: "a JSON number",
+            float: "a JSON number"}.get(type(value), "a JSON null")
