@@ -21,7 +21,7 @@ from typing import Any
 
 from natpolicy.hcl.formatting import json_encode, tf_format
 from natpolicy.hcl.functions import fn, seq, strings, text, whole
-from natpolicy.hcl.re2 import compile_re2, expand_template
+from natpolicy.hcl.re2 import Match, Pattern, compile_re2, expand_template
 from natpolicy.hcl.values import EvalError, NotEvaluated, TfList, normalise_number, parse_number, to_string
 
 __all__: list[str] = []
@@ -98,7 +98,7 @@ def _title(value: Any) -> Any:
     return "".join(out)
 
 
-def _go_matches(pattern: re.Pattern[str], value: str) -> Iterator[re.Match[str]]:
+def _go_matches(pattern: Pattern, value: str) -> Iterator[Match]:
     """Matches as Go's ``FindAll``/``ReplaceAll`` see them: an empty match
     right after a previous match is skipped (Python yields it)."""
     end = -1
@@ -228,14 +228,14 @@ def _dirname(path: Any) -> Any:
 
 
 # ---------------------------------------------------------------- regex
-def _regex(pattern: Any) -> re.Pattern[str]:
+def _regex(pattern: Any) -> Pattern:
     compiled = compile_re2(text(pattern))
     if compiled.groupindex and len(compiled.groupindex) != compiled.groups:
         raise EvalError("regex(): the pattern mixes named and unnamed capture groups")
     return compiled
 
 
-def _match_value(m: re.Match[str]) -> Any:
+def _match_value(m: Match) -> Any:
     if m.re.groupindex:
         return {name: m.group(name) for name in m.re.groupindex}
     if m.re.groups:
