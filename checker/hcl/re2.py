@@ -38,7 +38,7 @@ try:  # RE2 itself; see the module docstring for platforms without a wheel
 except ImportError:  # pragma: no cover - exercised by forcing ENGINE in the tests
     _google_re2 = None
 
-__all__ = ["ENGINE", "compile_re2", "expand_template", "Match", "Pattern"]
+__all__ = ["ENGINE", "Match", "Pattern", "compile_re2", "expand_template"]
 
 # "re2" (linear time) or "python" (the bounded fallback); tests switch it to cover both.
 ENGINE = "re2" if _google_re2 is not None else "python"
