@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from natpolicy.hcl import budget
 from natpolicy.hcl.budget import Limits
 from natpolicy.hcl.loader import HclResult, load_hcl

@@ -32,8 +32,8 @@ from typing import Any
 
 from natpolicy.hcl.values import NotEvaluated
 
-__all__ = ["Limits", "DEFAULT_LIMITS", "Budget", "BudgetExceeded", "active", "configured", "current", "limits",
-           "charge_size", "charge_steps", "measure"]
+__all__ = ["DEFAULT_LIMITS", "Budget", "BudgetExceeded", "Limits", "active", "charge_size", "charge_steps",
+           "configured", "current", "limits", "measure"]
 
 CONFIG_KEY = "hcl-budget"
 
@@ -158,9 +158,7 @@ def measure(value: Any, cap: int | None = None) -> int:
     stack = [value]
     while stack:
         item = stack.pop()
-        if isinstance(item, str):
-            total += len(item)
-        elif isinstance(item, (dict, list)):
+        if isinstance(item, (str, dict, list)):
             total += len(item)
         else:
             total += 1
