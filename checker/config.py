@@ -73,6 +73,7 @@ class Config:
     policies: tuple[str, ...] = ()  # Rego files or directories, resolved against the config file
     namespaces: tuple[str, ...] = ()
     all_namespaces: bool = False
+    hcl_budget: Mapping[str, int] = field(default_factory=dict)  # steps / size / instances; unset: the defaults
 
     def check_rules(self, classes: Sequence[type[BaseCheck]]) -> None:
         """Fail on rule IDs or option names that no rule has (typos must not pass silently)."""
@@ -362,6 +363,7 @@ def _build(data: dict[str, Any], shown: str, base: Path) -> Config:
         policies=tuple(policies),
         namespaces=tuple(data.get("namespaces", ())),
         all_namespaces=bool(data.get("all-namespaces", False)),
+        hcl_budget=dict(data.get("hcl-budget", {})),
     )
 
 

@@ -399,3 +399,28 @@ def test_exception_glob_agrees_with_a_regular_expression() -> None:
         assert RuleException("SG", pattern, "r").covers("SG001", address) is bool(re.fullmatch(regex, address, re.S))
 
     check()
+
+
+def test_hcl_budget_from_the_config(project: Path, cli: Callable[..., CliResult]) -> None:
+    write(project / "infra" / "main.tf", 'resource "aws_vpc" "v" {\n  count      = 10\n  cidr_block = "10.0.0.0/16"\n}\n')
+    write(project / ".natpolicy.yaml", "hcl-budget:\n  instances: 5\n")
+    out = cli("check", "infra", "-f", "json").json()
+    assert [n for n in out["notes"] if "evaluation budget" in n] == [
+        "infra/main.tf:2: count = 10 is past the evaluation budget (hcl-budget.instances: 5 per root module); its instances "
+        "are checked once, on the settings that are known (raise hcl-budget.instances in the config to evaluate it)"]
+    write(project / ".natpolicy.yaml", "hcl-budget:\n  instances: 10\n")
+    out = cli("check", "infra", "-f", "json").json()
+    assert not [n for n in out["notes"] if "evaluation budget" in n]
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("hcl-budget:\n  step: 5\n", "hcl-budget.step: unknown key (expected one of instances, size, steps)"),
+    ("hcl-budget:\n  size: 0\n", "hcl-budget.size: 0 is less than the minimum of 1"),
+    ("hcl-budget:\n  steps: many\n", "hcl-budget.steps: 'many' is not of type 'integer'"),
+])
+def test_hcl_budget_errors_are_one_line(project: Path, cli: Callable[..., CliResult], text: str, problem: str) -> None:
+    write(project / ".natpolicy.yaml", text)
+    write(project / "main.tf", 'resource "aws_vpc" "v" {}\n')
+    result = cli("check", ".")
+    assert result.code == 2
+    assert result.err.strip() == f"natpolicy: error: .natpolicy.yaml: {problem}", result.err
