@@ -82,12 +82,12 @@ _FALLBACK_STEPS = 10**9
 class Match(Protocol):
     """What both engines' match objects offer (``re.Match`` and RE2's)."""
 
-    re: Any
-
-    def group(self, name: int | str = 0) -> Any: ...
-    def groups(self) -> tuple[Any, ...]: ...
-    def start(self) -> int: ...
-    def end(self) -> int: ...
+    @property
+    def re(self) -> Any: ...
+    def group(self, __group: int | str = 0) -> Any: ...
+    def groups(self, __default: Any = None) -> tuple[Any, ...]: ...
+    def start(self, __group: int | str = 0) -> int: ...
+    def end(self, __group: int | str = 0) -> int: ...
 
 
 class Pattern(Protocol):
@@ -199,11 +199,13 @@ class _BoundedPattern:
 
     def search(self, text: str) -> Match | None:
         self._check(text)
-        return self._compiled.search(text)
+        match: Any = self._compiled.search(text)  # re.Match: its overloads are wider than Match says
+        return match
 
     def finditer(self, text: str) -> Iterator[Match]:
         self._check(text)
-        return self._compiled.finditer(text)
+        found: Any = self._compiled.finditer(text)
+        return found
 
 
 def _char(code: int) -> str:
