@@ -95,7 +95,8 @@ def as_list(value: Any) -> TfList:
     items = seq(value)
     if isinstance(value, TfList):
         return value
-    return TfList(convert(v, unify([type_of(i) for i in items])) for v in items)
+    element = unify([type_of(i) for i in items])  # once: per element it made as_list quadratic
+    return TfList(convert(v, element) for v in items)
 
 
 def strings(value: Any, what: str = "argument") -> list[str | None]:
