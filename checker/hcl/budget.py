@@ -44,7 +44,7 @@ class Limits:
 
     steps: int = 2_000_000
     size: int = 20_000_000
-    instances: int = 20_000
+    instances: int = 50_000
 
 
 DEFAULT_LIMITS = Limits()
