@@ -170,14 +170,13 @@ def _deep(value: Any, depth: int) -> Any:
     if isinstance(value, list):
         if any(isinstance(v, (Lazy, list, dict)) for v in value):
             # A copy, element by element: a value sharing its parts (`[local.a, local.a]`
-            # thirty times over) unfolds here, so the budget counts every one.
+            # thirty times over) unfolds here, so the budget counts every one (as steps:
+            # the copy is as large as the steps it took, and most copies are transient).
             _budget.charge_steps(len(value))
-            _budget.charge_size(len(value))
             return _rebuild(value, [_deep(v, depth + 1) for v in value])
     elif isinstance(value, dict):
         if any(isinstance(v, (Lazy, list, dict)) for v in value.values()):
             _budget.charge_steps(len(value))
-            _budget.charge_size(len(value))
             return type(value)({k: _deep(v, depth + 1) for k, v in value.items()})
     return value
 
