@@ -97,9 +97,12 @@ def _execute(opts: CheckOptions, progress: Progress) -> int:
         from natpolicy.rego.stage import keep_stdin
 
         keep_stdin(opts.paths)  # Rego re-reads the plan as Terraform wrote it
-    model = load_inputs(opts.paths, source_root=opts.source_root, variables=opts.variables,
-                        var_files=opts.var_files, skip_invalid=opts.skip_invalid, diff_base=opts.diff_base,
-                        staged=opts.staged or precommit.in_precommit(), progress=progress)
+    from natpolicy.hcl import budget
+
+    with budget.configured(budget.Limits(**settings.hcl_budget)):  # the config's hcl-budget, else the defaults
+        model = load_inputs(opts.paths, source_root=opts.source_root, variables=opts.variables,
+                            var_files=opts.var_files, skip_invalid=opts.skip_invalid, diff_base=opts.diff_base,
+                            staged=opts.staged or precommit.in_precommit(), progress=progress)
     # The model lives until the run ends: spare the cyclic GC from re-walking its
     # (acyclic) objects again and again -- a third of a large HCL run's time.
     import gc

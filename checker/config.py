@@ -75,6 +75,7 @@ class Config:
     policies: tuple[str, ...] = ()  # Rego files or directories, resolved against the config file
     namespaces: tuple[str, ...] = ()
     all_namespaces: bool = False
+    hcl_budget: Mapping[str, int] = field(default_factory=dict)  # steps / size / instances; unset: the defaults
 
     def check_rules(self, classes: Sequence[type[BaseCheck]]) -> None:
         """Fail on rule IDs or option names that no rule has (typos must not pass silently)."""
@@ -509,6 +510,7 @@ def _build(data: dict[str, Any], shown: str, base: Path, boundary: Path | None =
         policies=tuple(policies),
         namespaces=tuple(data.get("namespaces", ())),
         all_namespaces=bool(data.get("all-namespaces", False)),
+        hcl_budget=dict(data.get("hcl-budget", {})),
     )
 
 
@@ -539,10 +541,50 @@ def _display(path: Path) -> str:
 # -- addresses ---------------------------------------------------------------
 
 @lru_cache(maxsize=256)
-def _glob(pattern: str) -> re.Pattern[str]:
+def _glob(pattern: str) -> _Glob:
     # Not fnmatch: addresses contain `[...]`, which fnmatch reads as a class.
-    parts = (".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
-    return re.compile("".join(parts), re.DOTALL)
+    return _Glob(tuple(pattern.split("*")))
+
+
+@dataclass(frozen=True)
+class _Glob:
+    """``*`` any run of characters, ``?`` one. A regex would backtrack on a
+    pattern with many stars (16 took 93 s): the text between stars is fixed in
+    length, so placing each piece at its first fit is always right, and the
+    match costs at most len(pattern) x len(address), whatever the pattern."""
+
+    pieces: tuple[str, ...]  # the pattern split at its stars
+
+    def fullmatch(self, text: str) -> bool:
+        first, *middle, last = self.pieces if len(self.pieces) > 1 else (self.pieces[0], "")
+        if len(self.pieces) == 1:
+            return len(text) == len(first) and _fits(first, text, 0)
+        end = len(text) - len(last)
+        if end < len(first) or not _fits(first, text, 0) or not _fits(last, text, end):
+            return False
+        pos = len(first)
+        for piece in middle:
+            found = _find(piece, text, pos, end)
+            if found < 0:
+                return False
+            pos = found + len(piece)
+        return True
+
+
+def _fits(piece: str, text: str, at: int) -> bool:
+    if "?" not in piece:
+        return text.startswith(piece, at)
+    return at + len(piece) <= len(text) and all(c == "?" or c == text[at + i] for i, c in enumerate(piece))
+
+
+def _find(piece: str, text: str, start: int, end: int) -> int:
+    """Where ``piece`` first fits wholly inside ``text[start:end]``, or -1."""
+    if "?" not in piece:
+        return text.find(piece, start, end)
+    for at in range(start, end - len(piece) + 1):
+        if _fits(piece, text, at):
+            return at
+    return -1
 
 
 # -- merging with the command line ---------------------------------------------

@@ -152,7 +152,7 @@ def test_published_schema_is_a_valid_schema_and_ships_with_the_package() -> None
     jsonschema.Draft202012Validator.check_schema(schema)
     assert set(schema["properties"]) == {"checks", "skip-checks", "fail-on", "soft-fail", "admin_ports",
                                          "web_ports", "options", "exceptions", "policy", "namespaces",
-                                         "all-namespaces"}
+                                         "all-namespaces", "hcl-budget"}
 
 
 def test_port_lists_reach_every_rule_that_declares_them() -> None:
@@ -355,3 +355,73 @@ def test_bad_pyproject_names_the_table(tmp_path: Path) -> None:
 def test_yml_spelling_is_found_too(tmp_path: Path) -> None:
     cfg = write(tmp_path / ".natpolicy.yml", "fail-on: critical\n")
     assert find_config(tmp_path) == cfg
+
+
+def test_exception_glob_with_many_stars_ends_at_once(project: Path, cli: Callable[..., CliResult]) -> None:
+    # A regex translation backtracked: 16 stars against a long address took 93 s.
+    name = "a" * 3000
+    open_port(22, name).write(project / "plan.json")
+    write(project / ".natpolicy.yaml", f"""
+exceptions:
+  - rule: SG
+    address: "{'*a' * 16}*b"
+    reason: never matches
+""")
+    start = dt.datetime.now()
+    result = cli("check", "plan.json", "-f", "json")
+    assert (dt.datetime.now() - start).total_seconds() < 10
+    assert [f["suppressed"] for f in result.json()["findings"]] == [False]
+
+
+@pytest.mark.parametrize("pattern, address, expected", [
+    ("a*b", "axxb", True), ("a*b", "axxbc", False), ("*", "", True), ("?", "", False), ("a?c", "abc", True),
+    ("*x*x*", "xx", True), ("*x*x*", "x", False), ("ab*ba", "aba", False), ("a*?*b", "ab", False),
+    ("a*?*b", "axb", True), ("*a?", "bab", True), ("aws_*.web[*]", "aws_sg.web[0]", True),
+    ("module.*.aws_sg.*", "module.a.aws_sg.b", True), ("aws_sg.[?]", "aws_sg.[0]", True),
+])
+def test_exception_glob_stars_and_question_marks(pattern: str, address: str, expected: bool) -> None:
+    from natpolicy.config import RuleException
+
+    assert RuleException("SG", pattern, "r").covers("SG001", address) is expected
+
+
+def test_exception_glob_agrees_with_a_regular_expression() -> None:
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from natpolicy.config import RuleException
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text("ab*?", max_size=8), st.text("ab", max_size=10))
+    def check(pattern: str, address: str) -> None:
+        regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+        assert RuleException("SG", pattern, "r").covers("SG001", address) is bool(re.fullmatch(regex, address, re.S))
+
+    check()
+
+
+def test_hcl_budget_from_the_config(project: Path, cli: Callable[..., CliResult]) -> None:
+    write(project / "infra" / "main.tf", 'resource "aws_vpc" "v" {\n  count      = 10\n  cidr_block = "10.0.0.0/16"\n}\n')
+    write(project / ".natpolicy.yaml", "hcl-budget:\n  instances: 5\n")
+    out = cli("check", "infra", "-f", "json").json()
+    assert [n for n in out["notes"] if "evaluation budget" in n] == [
+        "infra/main.tf:2: count = 10 is past the evaluation budget (hcl-budget.instances: 5 per root module); its instances "
+        "are checked once, on the settings that are known (raise hcl-budget.instances in the config to evaluate it)"]
+    write(project / ".natpolicy.yaml", "hcl-budget:\n  instances: 10\n")
+    out = cli("check", "infra", "-f", "json").json()
+    assert not [n for n in out["notes"] if "evaluation budget" in n]
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("hcl-budget:\n  step: 5\n", "hcl-budget.step: unknown key (expected one of instances, size, steps)"),
+    ("hcl-budget:\n  size: 0\n", "hcl-budget.size: 0 is less than the minimum of 1"),
+    ("hcl-budget:\n  steps: many\n", "hcl-budget.steps: 'many' is not of type 'integer'"),
+])
+def test_hcl_budget_errors_are_one_line(project: Path, cli: Callable[..., CliResult], text: str, problem: str) -> None:
+    write(project / ".natpolicy.yaml", text)
+    write(project / "main.tf", 'resource "aws_vpc" "v" {}\n')
+    result = cli("check", ".")
+    assert result.code == 2
+    assert result.err.strip() == f"natpolicy: error: .natpolicy.yaml: {problem}", result.err

@@ -135,7 +135,7 @@ CASES: list[tuple[str, Any]] = [
     ('regex("\\\\Z", "a")', ERR), ('regex("(?=a)a", "a")', ERR), ('regex("(a)\\\\1", "aa")', ERR),
     ('regex("\\\\x{41}", "A")', "A"), ('regex("(?<n>a)", "a")', {"n": "a"}), ('regex("a{,2}", "a{,2}")', "a{,2}"),
     ('regexall("", "ab")', L("", "", "")),
-    ('regex("\\\\p{Greek}+", "aαβ")', UNKNOWN), ('regex("(?U)a+", "aaa")', UNKNOWN),
+    ('regex("\\\\p{Greek}+", "aαβ")', "αβ"), ('regex("(?U)a+", "aaa")', "a"), ('regex("\\\\C", "a")', UNKNOWN),
     ('tostring(5)', "5"), ('tonumber("2.50")', 2.5), ('tonumber("+5")', 5), ('tonumber(" 5")', ERR), ('tonumber("1_0")', ERR),
     ('tonumber("0x10")', ERR), ('tonumber(true)', ERR), ('tobool("true")', True), ('tostring([])', ERR),
     # format: Go verbs as cty implements them
@@ -219,8 +219,8 @@ def test_arity_errors_even_with_unknown_arguments() -> None:
 
 def test_unsupported_regex_is_reported_not_guessed() -> None:
     notes: list[str] = []
-    assert run('[regex("\\\\p{Greek}+", "aαβ"), "b"]', notes) == [UNKNOWN, "b"]
-    assert notes == ["the Unicode script class \\p{Greek} is not evaluated; the result is treated as unknown"]
+    assert run('[regex("\\\\C", "a"), "b"]', notes) == [UNKNOWN, "b"]
+    assert notes == ["RE2's \\C (any byte) is not evaluated; the result is treated as unknown"]
 
 
 def test_regex_never_warns() -> None:

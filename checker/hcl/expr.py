@@ -22,6 +22,7 @@ from typing import Any
 
 from lark import Token, Tree
 
+from natpolicy.hcl import budget as _budget
 from natpolicy.hcl.values import (
     Approx, EvalError, NotEvaluated, TfList, TfSet, UnknownType, convert, equal, exact, normalise_number,
     number_from_fraction, parse_number, to_string, type_of_loose, unify_loose,
@@ -137,11 +138,20 @@ def evaluate(node: Any, ctx: Context, *, keep_lazy: bool = False, argument: bool
 def evaluate_raw(node: Any, ctx: Context, *, keep_lazy: bool = False, argument: bool = False) -> Any:
     """Like :func:`evaluate`, but a Terraform error raises :class:`EvalError`;
     any other exception is a bug in this evaluator and propagates."""
-    conditional = _whole_conditional(node) if argument else None
-    value = _eval(node, ctx, 0) if conditional is None else _conditional(conditional, ctx, 1, argument=True)
-    if keep_lazy and isinstance(value, Lazy):
-        return value
-    return _deep(value, 0)
+    if _budget.current() is None:  # outside a load: this expression alone gets a budget
+        with _budget.active():
+            return evaluate_raw(node, ctx, keep_lazy=keep_lazy, argument=argument)
+    try:
+        conditional = _whole_conditional(node) if argument else None
+        value = _eval(node, ctx, 0) if conditional is None else _conditional(conditional, ctx, 1, argument=True)
+        if keep_lazy and isinstance(value, Lazy):
+            return value
+        return _deep(value, 0)
+    except _budget.BudgetExceeded as exc:
+        spent = _budget.current()
+        if spent is not None:
+            spent.note("the value", ctx.where, exc.kind)
+        return UNKNOWN
 
 
 def _whole_conditional(node: Any) -> Tree | None:
@@ -159,9 +169,14 @@ def _deep(value: Any, depth: int) -> Any:
         return value
     if isinstance(value, list):
         if any(isinstance(v, (Lazy, list, dict)) for v in value):
+            # A copy, element by element: a value sharing its parts (`[local.a, local.a]`
+            # thirty times over) unfolds here, so the budget counts every one (as steps:
+            # the copy is as large as the steps it took, and most copies are transient).
+            _budget.charge_steps(len(value))
             return _rebuild(value, [_deep(v, depth + 1) for v in value])
     elif isinstance(value, dict):
         if any(isinstance(v, (Lazy, list, dict)) for v in value.values()):
+            _budget.charge_steps(len(value))
             return type(value)({k: _deep(v, depth + 1) for k, v in value.items()})
     return value
 
@@ -188,12 +203,37 @@ def _eval(node: Any, ctx: Context, depth: int) -> Any:
     handler = _HANDLERS.get(node.data)
     if handler is None:
         raise EvalError(f"unsupported expression {node.data}")
+    budget = _budget.current()
     try:
-        return handler(node, ctx, depth + 1)
+        if budget is not None:
+            budget.step()
+        value = handler(node, ctx, depth + 1)
+        if budget is not None and node.data in _BUILDERS and isinstance(value, (str, list, dict)):
+            budget.built(len(value))
+        return value
+    except _budget.BudgetExceeded as exc:
+        if budget is not None:
+            budget.note(_describe(node), ctx.where, exc.kind)
+        return UNKNOWN
     except NotEvaluated as exc:
         # Unknown right here, not further out: `[regex(...), "a"]` keeps "a".
         ctx.note(f"{exc} is not evaluated; the result is treated as unknown")
         return UNKNOWN
+
+
+# Expressions that build a new value: its size counts against the budget.
+_BUILDERS = frozenset({"tuple", "object", "for_tuple_expr", "for_object_expr", "function_call",
+                       "attr_splat_expr_term", "full_splat_expr_term"})
+
+
+def _describe(node: Tree) -> str:
+    """The expression in a few words, for the budget's note."""
+    if node.data == "function_call":
+        names = [str(t.children[0]) for t in _trees(node) if t.data == "identifier"]
+        return f"{'::'.join(names)}()"
+    return {"for_tuple_expr": "a for expression", "for_object_expr": "a for expression", "tuple": "a tuple",
+            "object": "an object", "binary_op": "an operation", "conditional": "a conditional",
+            "string": "a string template", "template_string": "a string template"}.get(node.data, "an expression")
 
 
 def _trees(node: Tree) -> list[Tree]:
@@ -338,7 +378,9 @@ def _render_seq(items: list[tuple[str, Any]], pos: int, ctx: Context, depth: int
             if value is UNKNOWN:
                 unknown = True
             else:
-                chunks.append(to_string(value))
+                piece = to_string(value)
+                _budget.charge_size(len(piece))  # before the join: a loop can repeat a huge value
+                chunks.append(piece)
         elif kind == "if":
             # Only the chosen branch is evaluated: an error in the other one does
             # not count (Terraform: "%{if true}y%{else}${null}%{endif}" is "y").
@@ -367,6 +409,7 @@ def _render_seq(items: list[tuple[str, Any]], pos: int, ctx: Context, depth: int
                 continue
             for key, value in _pairs(coll, ordered=True):
                 bound = dict(zip(names, (key, value))) if len(names) == 2 else {names[0]: value} if names else {}
+                _budget.charge_steps()
                 text, _ = _render_seq(items[:end], body_start, ctx.bind(**bound), depth, ("endfor",))
                 if text is UNKNOWN:
                     unknown = True
@@ -782,6 +825,7 @@ def _for_iter(node: Tree, ctx: Context, depth: int, ordered: bool) -> Iterator[C
         return None
     scopes = []
     for key, value in _pairs(coll, ordered=ordered):
+        _budget.charge_steps()
         bound = {names[0]: key, names[1]: value} if len(names) == 2 else {names[0]: value}
         inner = ctx.bind(**bound)
         if cond_node is not None:

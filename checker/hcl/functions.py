@@ -21,6 +21,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from natpolicy.hcl.budget import charge_size, charge_steps
 from natpolicy.hcl.values import (
     Approx, EvalError, NotEvaluated, TfList, TfMap, TfSet, UnknownType, convert, equal, exact,
     make_set, normalise_number, number_from_fraction, parse_number, to_string, type_of, type_of_loose, unify,
@@ -94,7 +95,8 @@ def as_list(value: Any) -> TfList:
     items = seq(value)
     if isinstance(value, TfList):
         return value
-    return TfList(convert(v, unify([type_of(i) for i in items])) for v in items)
+    element = unify([type_of(i) for i in items])  # once: per element it made as_list quadratic
+    return TfList(convert(v, element) for v in items)
 
 
 def strings(value: Any, what: str = "argument") -> list[str | None]:
@@ -222,6 +224,7 @@ def _flatten_into(value: Any, out: list[Any]) -> None:
 def _distinct(items: Any) -> Any:
     out: list[Any] = []
     for item in as_list(items):
+        charge_steps(len(out) + 1)  # pairwise comparisons: quadratic
         if not any(equal(item, seen) is True for seen in out):
             out.append(item)
     return TfList(out)
@@ -318,6 +321,8 @@ def _range(*args: Any) -> Any:
 def _setproduct(first: Any, second: Any, *rest: Any) -> Any:
     sets = [first, second, *rest]
     columns = [as_list(s) for s in sets]
+    total = math.prod(len(c) for c in columns)
+    charge_size(total * (len(columns) + 1))  # before building: three range(1000) are a billion tuples
     result: list[list[Any]] = [[]]
     for column in columns:
         result = [[*r, v] for r in result for v in column]
@@ -340,6 +345,7 @@ def _toset(value: Any) -> Any:
     if isinstance(value, dict) or not isinstance(value, list):
         raise EvalError("toset() needs a list, set or tuple")
     element = unify([type_of(v) for v in value])
+    _charge_set(value)
     return make_set(convert(v, element) for v in value)
 
 
@@ -493,6 +499,7 @@ def _setintersection(first: Any, *rest: Any) -> Any:
     items = [convert(v, element) for v in items]
     for other in others:
         converted = [convert(o, element) for o in other]
+        charge_steps(len(items) * len(converted) + 1)  # pairwise comparisons
         items = [v for v in items if any(equal(v, o) is True for o in converted)]
     return make_set(items)
 
@@ -502,12 +509,20 @@ def _setsubtract(a: Any, b: Any) -> Any:
     left, right = seq(a, "setsubtract() argument", ordered=False), seq(b, "setsubtract() argument", ordered=False)
     element = unify([type_of(v) for v in [*left, *right]])
     removed = [convert(o, element) for o in right]
+    charge_steps(len(left) * len(removed) + 1)  # pairwise comparisons
     return make_set(v for v in (convert(x, element) for x in left) if not any(equal(v, o) is True for o in removed))
 
 
 def _set_of(items: list[Any]) -> TfSet:
     element = unify([type_of(v) for v in items])
+    _charge_set(items)
     return make_set(convert(v, element) for v in items)
+
+
+def _charge_set(items: list[Any]) -> None:
+    """``make_set`` compares the elements pair by pair (strings aside): charge that before."""
+    n = len(items)
+    charge_steps(n if all(isinstance(i, str) for i in items) else n * (n + 1) // 2)
 
 
 # ---------------------------------------------------------------- conversions

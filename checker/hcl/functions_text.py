@@ -19,9 +19,10 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from natpolicy.hcl.budget import charge_size, measure
 from natpolicy.hcl.formatting import json_encode, tf_format
 from natpolicy.hcl.functions import fn, seq, strings, text, whole
-from natpolicy.hcl.re2 import compile_re2, expand_template
+from natpolicy.hcl.re2 import Match, Pattern, compile_re2, expand_template
 from natpolicy.hcl.values import EvalError, NotEvaluated, TfList, normalise_number, parse_number, to_string
 
 __all__: list[str] = []
@@ -43,11 +44,15 @@ def _join(sep: Any, first: Any, *rest: Any) -> Any:
         items.extend(strings(item, "join() list"))
     if any(i is None for i in items):
         raise EvalError("join(): cannot join null values")
-    return text(sep).join(items)
+    separator = text(sep)
+    # Before joining: a list can hold the same huge string a thousand times.
+    charge_size(sum(len(i) for i in items if i is not None) + len(separator) * len(items))
+    return separator.join(items)
 
 
 @fn("format", deep=True)
 def _format(spec: Any, *args: Any) -> Any:
+    charge_size(sum(measure(a) for a in args))  # `format(spec, list...)` can repeat a huge value
     return tf_format(text(spec), list(args))
 
 
@@ -58,7 +63,11 @@ def _formatlist(spec: Any, *args: Any) -> Any:
         raise EvalError("formatlist(): lists differ in length")
     n = lengths.pop() if lengths else 1
     rows = [[seq(a)[i] if isinstance(a, list) else a for a in args] for i in range(n)]
-    return TfList(tf_format(text(spec), row) for row in rows)
+    out = TfList()
+    for row in rows:
+        out.append(tf_format(text(spec), row))
+        charge_size(len(out[-1]))
+    return out
 
 
 def _per_rune(value: str, change: Callable[[str], str]) -> str:
@@ -98,7 +107,7 @@ def _title(value: Any) -> Any:
     return "".join(out)
 
 
-def _go_matches(pattern: re.Pattern[str], value: str) -> Iterator[re.Match[str]]:
+def _go_matches(pattern: Pattern, value: str) -> Iterator[Match]:
     """Matches as Go's ``FindAll``/``ReplaceAll`` see them: an empty match
     right after a previous match is skipped (Python yields it)."""
     end = -1
@@ -118,9 +127,12 @@ def _replace(value: Any, old: Any, new: Any) -> Any:
         for m in _go_matches(pattern, value):
             out.append(value[pos:m.start()])
             out.append(expand_template(new, m))
+            charge_size(len(out[-1]) + 1)  # each match may add a long replacement
             pos = m.end()
         out.append(value[pos:])
         return "".join(out)
+    matches = value.count(old) if old else len(value) + 1
+    charge_size(len(value) + matches * len(new))  # before building it
     return value.replace(old, new)
 
 
@@ -196,6 +208,7 @@ def _indent(spaces: Any, value: Any) -> Any:
         raise NotEvaluated("indent() by thousands of spaces")
     pad = " " * count
     lines = text(value).split("\n")
+    charge_size(sum(map(len, lines)) + count * len(lines))
     return "\n".join([lines[0], *(pad + ln for ln in lines[1:])])
 
 
@@ -228,14 +241,14 @@ def _dirname(path: Any) -> Any:
 
 
 # ---------------------------------------------------------------- regex
-def _regex(pattern: Any) -> re.Pattern[str]:
+def _regex(pattern: Any) -> Pattern:
     compiled = compile_re2(text(pattern))
     if compiled.groupindex and len(compiled.groupindex) != compiled.groups:
         raise EvalError("regex(): the pattern mixes named and unnamed capture groups")
     return compiled
 
 
-def _match_value(m: re.Match[str]) -> Any:
+def _match_value(m: Match) -> Any:
     if m.re.groupindex:
         return {name: m.group(name) for name in m.re.groupindex}
     if m.re.groups:
@@ -259,6 +272,7 @@ def _regexall(pattern: Any, value: Any) -> Any:
 # ---------------------------------------------------------------- encodings
 @fn("jsonencode", deep=True)
 def _jsonencode(value: Any) -> Any:
+    charge_size(measure(value))  # the text repeats what a value shares
     return json_encode(value)
 
 
@@ -290,11 +304,37 @@ def _yamldecode(value: Any) -> Any:
     if not source.strip():
         raise EvalError("yamldecode(): missing start of document")
     try:
-        return _plain(yaml.load(source, Loader=_yaml_loader()))  # noqa: S506 - a SafeLoader subclass
+        loader = _yaml_loader()(source)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            # Aliases share one node; the value repeats it each time: count as it will be built.
+            charge_size(_yaml_size(node, {}))
+            return _plain(loader.construct_document(node))
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         raise EvalError(f"yamldecode(): {exc}") from None
     except RecursionError:
         raise NotEvaluated("YAML nested too deeply for natpolicy") from None
+
+
+def _yaml_size(node: Any, memo: dict[int, int]) -> int:
+    """Nodes in ``node`` with every alias expanded (a billion laughs is a billion), in time linear in the document."""
+    known = memo.get(id(node))
+    if known is not None:
+        if known < 0:
+            raise NotEvaluated("a YAML document that contains itself")
+        return known
+    memo[id(node)] = -1  # in progress: an alias back to it would never end
+    if isinstance(node.value, list):
+        children = [c for pair in node.value for c in pair] if node.id == "mapping" else node.value
+        size = 1 + sum(_yaml_size(child, memo) for child in children)
+    else:
+        size = 1
+    memo[id(node)] = size
+    return size
 
 
 _YAML_LOADER: Any = None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from natpolicy.hcl import budget
 from natpolicy.hcl.expr import Context, EvalError, Lazy, evaluate, to_string
 from natpolicy.hcl.functions import FUNCTIONS, file_functions
 from natpolicy.hcl.modules import ModuleConfig
@@ -168,7 +169,9 @@ class ModuleInstance:
         if attr is None:
             raise EvalError(f"undeclared local {name!r}")
         self._locals[name] = UNKNOWN
-        where = f"local.{name} in {self.shared.display(self.config.directory)}"
+        file = self.config.local_files.get(name)
+        where = (f"local.{name} at {file}:{attr.line}" if file
+                 else f"local.{name} in {self.shared.display(self.config.directory)}")
         value = evaluate(attr.expr, self.context.at(where))
         self._locals[name] = value
         return value
@@ -247,18 +250,37 @@ class ModuleInstance:
                 count = int(count)  # "2" converts, as Terraform converts it
             if count is UNKNOWN or isinstance(count, bool) or not isinstance(count, int) or count < 0:
                 return None  # unknown, or a count Terraform refuses
-            return [(i, {"count": {"index": i}}) for i in range(min(count, 10_000))]
+            if not self._take_instances(count, block, f"count = {count:,}", attrs["count"]):
+                return None  # never a silent cut: instances past the cut could hide a deletion
+            return [(i, {"count": {"index": i}}) for i in range(count)]
         if "for_each" in attrs:
             each = evaluate(attrs["for_each"].expr, self.context.at(self._at(block.file, attrs["for_each"])))
             if isinstance(each, dict):
+                if not self._take_instances(len(each), block, f"for_each over {len(each):,} keys", attrs["for_each"]):
+                    return None
                 return [(k, {"each": {"key": k, "value": each[k]}}) for k in sorted(each)]
             if isinstance(each, TfSet) and all(isinstance(v, str) for v in each):
+                if not self._take_instances(len(each), block, f"for_each over {len(each):,} keys", attrs["for_each"]):
+                    return None
                 # A set of strings: each value is its own key (`["22"]`), as in Terraform.
                 return [(v, {"each": {"key": v, "value": v}}) for v in each]
             # Unknown, or what Terraform refuses: a list or tuple (it wants toset()),
             # a set of numbers, or a set with unknown members.
             return None
+        if not self._take_instances(1, block, "one more instance", None):
+            return None
         return [(None, {})]
+
+    def _take_instances(self, n: int, block: Block, what: str, attr: Attribute | None) -> bool:
+        """Reserve ``n`` instances from the budget; past it, a note (the caller leaves them unexpanded)."""
+        spent = budget.current()
+        if spent is None or spent.take_instances(n):
+            return True
+        then = ("this module call is not expanded: the resources in it are not checked" if block.type == "module"
+                else "its instances are checked once, on the settings that are known")
+        where = self._at(block.file, attr) if attr is not None else f"{block.file}:{block.start_line}"
+        spent.note(what, where, "instances", then)
+        return False
 
     def instances(self, block: Block) -> list[Instance]:
         local = _local_address(block)
@@ -341,6 +363,11 @@ class ModuleInstance:
         elif isinstance(collection, list):
             pairs = list(enumerate(collection))
         else:
+            return None
+        spent = budget.current()
+        if spent is not None and not spent.take_instances(len(pairs)):
+            spent.note(f"a dynamic block over {len(pairs):,} items", self._at(file, attrs["for_each"]), "instances",
+                       "the block is treated as unknown")
             return None
         content = next((b for b in block.body.blocks if b.type == "content"), None)
         if content is None:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from natpolicy.gc_pause import paused_gc
+from natpolicy.hcl import budget
 from natpolicy.hcl.expr import Context, evaluate
 from natpolicy.hcl.files import ParseMemo
 from natpolicy.hcl.instances import ModuleInstance, Shared, instance_key, iter_instances
@@ -162,6 +163,13 @@ def _tree_files(roots: list[Path]) -> list[Path]:
 
 def _load_root(root: Path, files: FileSource, values: dict[str, Any],
                display: Callable[[Path], str], result: HclResult) -> None:
+    with budget.active() as spent:  # one budget per root module (the config's hcl-budget)
+        _load_root_within(root, files, values, display, result)
+    result.notes.extend(spent.notes)
+
+
+def _load_root_within(root: Path, files: FileSource, values: dict[str, Any],
+                      display: Callable[[Path], str], result: HclResult) -> None:
     config = ModuleConfig.load(root, files)
     origin = display(root)
     result.roots.append(origin)

@@ -1,15 +1,24 @@
-"""Terraform's regular expressions (Go's RE2 syntax) run on Python's ``re``.
+"""Terraform's regular expressions: Go's RE2 syntax, matched in linear time.
 
-The two dialects share most syntax but differ in places modules do use:
-RE2's ``\\d``, ``\\w``, ``\\s`` and ``\\b`` are ASCII-only, ``$`` is the end
-of the text (Python's also matches before a final newline), ``a{,2}`` is
-literal text, and RE2 has ``\\pL``, ``\\z``, ``\\Q...\\E``, ``[[:alpha:]]``,
-``(?<name>...)`` and flags in mid-pattern. This module rewrites an RE2
-pattern into an equivalent Python one. What RE2 rejects (look-arounds,
-back-references, ``\\Z``) raises :class:`EvalError`, as Terraform fails;
-RE2 features not reproduced here (``(?U)``, Unicode scripts like
+Terraform's ``regex``, ``regexall`` and ``replace`` run Go's ``regexp``, which
+never backtracks: a pull request's pattern cannot make it hang. natpolicy
+matches with RE2 itself (the ``google-re2`` package), which reads the same
+syntax with the same guarantee. Only ``\\C`` (any byte, which Go refuses and
+which could split a character) is refused before RE2 sees the pattern.
+
+Where no ``google-re2`` wheel exists, the pattern is rewritten into Python's
+``re`` syntax instead. The two dialects share most syntax but differ in places
+modules do use: RE2's ``\\d``, ``\\w``, ``\\s`` and ``\\b`` are ASCII-only,
+``$`` is the end of the text (Python's also matches before a final newline),
+``a{,2}`` is literal text, and RE2 has ``\\pL``, ``\\z``, ``\\Q...\\E``,
+``[[:alpha:]]``, ``(?<name>...)`` and flags in mid-pattern. What RE2 rejects
+(look-arounds, back-references, ``\\Z``) raises :class:`EvalError`, as
+Terraform fails; RE2 features not reproduced (``(?U)``, Unicode scripts like
 ``\\p{Greek}``) raise :class:`NotEvaluated`, so the result is unknown and
-reported, never a wrong match.
+reported, never a wrong match. Python's ``re`` backtracks, so this fallback
+also refuses (unknown, reported) what it cannot bound: a repetition of a group
+that itself repeats or alternates (``(a+)+``, ``(a|a)*``), and a text too long
+for the number of unbounded repetitions in the pattern.
 """
 from __future__ import annotations
 
@@ -17,12 +26,22 @@ import re
 import sys
 import unicodedata
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, Protocol
 
 from natpolicy.hcl.values import EvalError, NotEvaluated
 
-__all__ = ["compile_re2", "expand_template"]
+try:  # RE2 itself; see the module docstring for platforms without a wheel
+    import re2 as _google_re2
+except ImportError:  # pragma: no cover - exercised by forcing ENGINE in the tests
+    _google_re2 = None
+
+__all__ = ["ENGINE", "Match", "Pattern", "compile_re2", "expand_template"]
+
+# "re2" (linear time) or "python" (the bounded fallback); tests switch it to cover both.
+ENGINE = "re2" if _google_re2 is not None else "python"
 
 _MAX = sys.maxunicode
 _WORD = [(0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)]
@@ -55,24 +74,138 @@ _W = "[0-9A-Za-z_]"
 _BOUNDARY = f"(?:(?<!{_W})(?={_W})|(?<={_W})(?!{_W}))"
 _NOT_BOUNDARY = f"(?:(?<={_W})(?={_W})|(?<!{_W})(?!{_W}))"
 _MAX_REPEAT = 1000  # RE2 refuses larger repetition counts
+# Fallback only: Python's backtracking search over a text of n characters with
+# k unbounded repetitions can take about n**(k+1) steps; past this, refuse.
+_FALLBACK_STEPS = 10**9
 
 
-def compile_re2(pattern: str) -> re.Pattern[str]:
-    return _compile(pattern)
+class Match(Protocol):
+    """What both engines' match objects offer (``re.Match`` and RE2's)."""
+
+    @property
+    def re(self) -> Any: ...
+    def group(self, group: int | str = 0, /) -> Any: ...
+    def groups(self, default: Any = None, /) -> tuple[Any, ...]: ...
+    def start(self, group: int | str = 0, /) -> int: ...
+    def end(self, group: int | str = 0, /) -> int: ...
+
+
+class Pattern(Protocol):
+    groupindex: Any
+    groups: int
+
+    def search(self, text: str) -> Match | None: ...
+    def finditer(self, text: str) -> Iterator[Match]: ...
+
+
+def compile_re2(pattern: str) -> Pattern:
+    """``pattern`` (RE2 syntax) ready to match, on RE2 where installed."""
+    if ENGINE == "re2":
+        return _compile_re2(pattern)
+    return _compile_fallback(pattern)
 
 
 @lru_cache(maxsize=512)
-def _compile(pattern: str) -> re.Pattern[str]:
-    translated = _Translator(pattern).run()
+def _compile_re2(pattern: str) -> Pattern:
+    assert _google_re2 is not None
+    _refuse_any_byte(pattern)
+    options = _google_re2.Options()
+    options.log_errors = False  # RE2 would print each refused pattern on stderr
+    try:
+        return _Re2Pattern(_google_re2.compile(pattern, options))
+    except _google_re2.error as exc:
+        message = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        if "too large" in message or "out of memory" in message:
+            # Go compiles it (slowly); RE2 keeps a memory limit per pattern.
+            raise NotEvaluated("a regular expression too large for natpolicy") from None
+        raise EvalError(f"invalid regular expression: {message}") from None
+    except (UnicodeEncodeError, OverflowError):
+        raise EvalError("invalid regular expression: not valid UTF-8") from None
+
+
+def _refuse_any_byte(pattern: str) -> None:
+    i = 0
+    while i < len(pattern) - 1:
+        if pattern[i] == "\\":
+            if pattern[i + 1] == "C":
+                raise NotEvaluated("RE2's \\C (any byte)")
+            i += 2
+        else:
+            i += 1
+
+
+class _Re2Pattern:
+    """RE2's pattern, refusing texts RE2 cannot take (lone surrogates are not UTF-8)."""
+
+    __slots__ = ("_regexp", "groupindex", "groups")
+
+    def __init__(self, regexp: Any) -> None:
+        self._regexp = regexp
+        self.groupindex = regexp.groupindex
+        self.groups = regexp.groups
+
+    def search(self, text: str) -> Match | None:
+        _utf8(text)
+        match: Match | None = self._regexp.search(text)
+        return match
+
+    def finditer(self, text: str) -> Iterator[Match]:
+        _utf8(text)
+        found: Iterator[Match] = self._regexp.finditer(text)
+        return found
+
+
+def _utf8(text: str) -> None:
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise NotEvaluated("a regular expression over text that is not valid Unicode") from None
+
+
+@lru_cache(maxsize=512)
+def _compile_fallback(pattern: str) -> Pattern:
+    translator = _Translator(pattern)
+    translated = translator.run()
+    if translator.nested:
+        raise NotEvaluated("a regular expression repeating a group that repeats or alternates, "
+                           "without RE2 (install google-re2)")
     with warnings.catch_warnings():
         # "Possible nested set": literal `[` or `--` inside a class, which RE2 reads literally too.
         warnings.simplefilter("ignore", FutureWarning)
         try:
-            return re.compile(translated)
+            compiled = re.compile(translated)
         except re.error as exc:
             raise EvalError(f"invalid regular expression: {exc}") from None
         except (OverflowError, RecursionError):
             raise NotEvaluated("a regular expression too large for natpolicy") from None
+    return _BoundedPattern(compiled, translator.unbounded)
+
+
+class _BoundedPattern:
+    """Python's ``re`` on texts short enough for the pattern's repetitions."""
+
+    __slots__ = ("_compiled", "_unbounded", "groupindex", "groups")
+
+    def __init__(self, compiled: re.Pattern[str], unbounded: int) -> None:
+        self._compiled = compiled
+        self._unbounded = unbounded
+        self.groupindex = compiled.groupindex
+        self.groups = compiled.groups
+
+    def _check(self, text: str) -> None:
+        if self._unbounded and (len(text) + 1) ** (self._unbounded + 1) > _FALLBACK_STEPS:
+            raise NotEvaluated("a regular expression over a text this long, without RE2 (install google-re2)")
+
+    def search(self, text: str) -> Match | None:
+        self._check(text)
+        match: Any = self._compiled.search(text)  # re.Match: its overloads are wider than Match says
+        return match
+
+    def finditer(self, text: str) -> Iterator[Match]:
+        self._check(text)
+        found: Any = self._compiled.finditer(text)
+        return found
 
 
 def _char(code: int) -> str:
@@ -117,6 +250,7 @@ class _Group:
     opened: int = 0  # scoped-flag groups this translation opened, closed with the group
     has_content: bool = False
     flag_after_content: bool = False  # `ab(?i)c|d`: a scoped group would change the alternation
+    risky: bool = False  # holds a repetition or an alternation: repeating the group could backtrack exponentially
 
 
 class _Translator:
@@ -128,6 +262,10 @@ class _Translator:
         self.stack: list[_Group] = [_Group(False)]
         self.after_repeat = False  # the last item was a repetition operator
         self.lazy_done = False
+        # For the backtracking fallback: a repeated risky group, and the count of unbounded repetitions.
+        self.nested = False
+        self.unbounded = 0
+        self.closed_risky = False  # the last item is a group holding a repetition or an alternation
 
     def run(self) -> str:
         while self.i < len(self.p):
@@ -142,6 +280,13 @@ class _Translator:
         self.stack[-1].has_content = True
         self.after_repeat = repeat
         self.lazy_done = False
+        self.closed_risky = False
+
+    def _repeat(self, multiplies: bool, unbounded: bool) -> None:
+        if multiplies and self.closed_risky:
+            self.nested = True
+        self.stack[-1].risky = True
+        self.unbounded += unbounded
 
     def step(self) -> None:
         p, i = self.p, self.i
@@ -155,7 +300,10 @@ class _Translator:
         elif ch == ")":
             if len(self.stack) == 1:
                 raise EvalError("unexpected )")
-            self._emit(")" * self.stack.pop().opened + ")")
+            group = self.stack.pop()
+            self._emit(")" * group.opened + ")")
+            self.stack[-1].risky = self.stack[-1].risky or group.risky
+            self.closed_risky = group.risky
             self.i = i + 1
         elif ch in "*+?":
             if self.after_repeat:
@@ -165,6 +313,7 @@ class _Translator:
                     self.i = i + 1
                     return
                 raise EvalError("invalid nested repetition operator")
+            self._repeat(ch != "?", ch != "?")
             self._emit(ch, repeat=True)
             self.i = i + 1
         elif ch == "{":
@@ -172,6 +321,7 @@ class _Translator:
         elif ch == "|":
             if self.stack[-1].flag_after_content:
                 raise NotEvaluated("an RE2 flag group in mid-pattern followed by |")
+            self.stack[-1].risky = True
             self._emit("|")
             self.i = i + 1
         elif ch == "$":
@@ -193,6 +343,7 @@ class _Translator:
             raise EvalError("invalid repeat count")
         if high and int(high) < low:
             raise EvalError("invalid repeat count")
+        self._repeat(m.group(0) not in ("{0}", "{1}", "{0,1}", "{1,1}"), m.group(2) is not None and not high)
         self._emit(m.group(0), repeat=True)
         return m.end()
 
@@ -393,7 +544,7 @@ class _Translator:
         return j + 1
 
 
-def expand_template(template: str, match: re.Match[str]) -> str:
+def expand_template(template: str, match: Match) -> str:
     """Go's ``Regexp.Expand``: ``$1``, ``${1}``, ``$name``, ``${name}``, ``$$``.
 
     ``$1x`` names group ``1x`` (Go takes the longest name), which usually
@@ -431,7 +582,7 @@ def expand_template(template: str, match: re.Match[str]) -> str:
     return "".join(out)
 
 
-def _group(match: re.Match[str], name: str) -> str:
+def _group(match: Match, name: str) -> str:
     try:
         value = match.group(int(name)) if name.isdigit() else match.group(name)
     except IndexError:  # no such group: Go expands it to nothing
