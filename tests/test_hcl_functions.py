@@ -246,14 +246,10 @@ def repo(tmp_path: Path) -> Path:
 
 
 def file_run(text: str, repo: Path, notes: list[str] | None = None) -> Any:
-    def read(path: Path) -> str | None:
-        try:
-            return path.read_text()
-        except OSError:
-            return None
+    from natpolicy.hcl.file_scope import FileScope
 
     report = (lambda message, where=None: notes.append(message)) if notes is not None else None
-    functions = {**FUNCTIONS, **file_functions(repo, repo, read, report)}
+    functions = {**FUNCTIONS, **file_functions(repo, FileScope(repo), report)}
     return run(text, notes, functions)
 
 

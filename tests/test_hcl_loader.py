@@ -271,17 +271,32 @@ resource "x" "y" {
     assert [(r.address, r.after) for r in result.resources] == [("x.y", {"v": UNKNOWN})]
 
 
-def test_file_function_stays_inside_the_repository(tmp_path: Path) -> None:
-    write(tmp_path, {".git/HEAD": "", "policy.json": '{"a": 1}', "infra/main.tf": '''\
+def test_file_function_reads_only_what_git_tracks(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    write(tmp_path, {"policy.json": '{"a": 1}', "untracked.json": '{"b": 2}', "infra/main.tf": '''\
 resource "x" "y" {
-  inside  = jsondecode(file("${path.module}/../policy.json"))
-  module  = path.module
-  outside = file("/etc/hostname")
-  exists  = fileexists("../policy.json")
+  inside    = jsondecode(file("${path.module}/../policy.json"))
+  module    = path.module
+  outside   = file("/etc/hostname")
+  exists    = fileexists("../policy.json")
+  untracked = file("../untracked.json")
+  unknown   = fileexists("../untracked.json")
 }
 '''})
-    (res,) = load_hcl([tmp_path / "infra"], display_root=tmp_path).resources
-    assert res.after == {"inside": {"a": 1}, "module": ".", "outside": UNKNOWN, "exists": True}
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "add", "policy.json", "infra/main.tf"], check=True)
+    result = load_hcl([tmp_path / "infra"], display_root=tmp_path)
+    (res,) = result.resources
+    assert res.after == {"inside": {"a": 1}, "module": ".", "outside": UNKNOWN, "exists": True,
+                         "untracked": UNKNOWN, "unknown": UNKNOWN}
+    assert result.notes == [
+        'infra/main.tf:4: file("/etc/hostname") is not read: outside the checked configuration',
+        'infra/main.tf:6: file("../untracked.json") is not read: not tracked by git',
+        'infra/main.tf:7: fileexists("../untracked.json") is not read: not tracked by git']
 
 
 def test_cli_flags(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

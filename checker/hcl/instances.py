@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from natpolicy.hcl.expr import Context, EvalError, Lazy, evaluate, to_string
+from natpolicy.hcl.file_scope import FileScope
 from natpolicy.hcl.functions import FUNCTIONS, file_functions
 from natpolicy.hcl.modules import ModuleConfig
 from natpolicy.hcl.parse import Attribute, Block, Body
-from natpolicy.hcl.values import TfSet
+from natpolicy.hcl.values import Notice, TfSet
 from natpolicy.hcl.vartypes import convert, type_spec
 from natpolicy.model import UNKNOWN
 
@@ -43,16 +44,23 @@ class Shared:
     """State shared by every module instance of one root."""
 
     report: Callable[[str], None]
-    repo_root: Path  # file() reads inside it only: the git work tree, else the root module
-    read: Callable[[Path], str | None]
+    scope: FileScope  # what file functions may read
     display: Callable[[Path], str]
     root_dir: Path
+    notice: Callable[[str], None] = lambda message: None  # for every report, not only -v
     functions_by_dir: dict[Path, dict[str, Any]] = field(default_factory=dict)
     _noted: set[str] = field(default_factory=set)
 
     def note(self, message: str, where: str | None = None) -> None:
         """Report what was not evaluated once per root, with where it was first seen
-        (a module called a hundred times gives one line, not a hundred)."""
+        (a module called a hundred times gives one line, not a hundred).
+        A ``Notice`` (a file not read) goes to every report, once per place."""
+        if isinstance(message, Notice):
+            line = f"{where}: {message}" if where else str(message)
+            if line not in self._noted:
+                self._noted.add(line)
+                self.notice(line)
+            return
         if message in self._noted:
             return
         self._noted.add(message)
@@ -84,7 +92,7 @@ class ModuleInstance:
         funcs = shared.functions_by_dir.get(shared.root_dir)
         if funcs is None:
             # Terraform resolves relative file paths against the working directory (the root).
-            funcs = {**FUNCTIONS, **file_functions(shared.root_dir, shared.repo_root, shared.read, shared.note)}
+            funcs = {**FUNCTIONS, **file_functions(shared.root_dir, shared.scope, shared.note)}
             shared.functions_by_dir[shared.root_dir] = funcs
         self.context = Context(self._lookup, functions=funcs, report=shared.note)
 
@@ -168,8 +176,8 @@ class ModuleInstance:
         if attr is None:
             raise EvalError(f"undeclared local {name!r}")
         self._locals[name] = UNKNOWN
-        where = f"local.{name} in {self.shared.display(self.config.directory)}"
-        value = evaluate(attr.expr, self.context.at(where))
+        file = self.config.local_files.get(name, "")
+        value = evaluate(attr.expr, self.context.at(self._at(file, attr)))
         self._locals[name] = value
         return value
 

@@ -25,7 +25,8 @@ from typing import Any
 
 from natpolicy.gc_pause import paused_gc
 from natpolicy.hcl.expr import Context, evaluate
-from natpolicy.hcl.files import ParseMemo
+from natpolicy.hcl.file_scope import FileScope
+from natpolicy.hcl.files import ParseMemo, within
 from natpolicy.hcl.instances import ModuleInstance, Shared, instance_key, iter_instances
 from natpolicy.hcl.lifecycle import Lifecycle, lifecycle_of
 from natpolicy.hcl.modules import TF_SUFFIXES, FileSource, ModuleConfig, Overlay, is_local_source, module_source
@@ -89,7 +90,7 @@ def _find_roots(directory: Path, files: FileSource | None) -> list[Path]:
 def load_hcl(paths: Sequence[Path], *, variables: Mapping[str, str] | None = None, var_files: Sequence[Path] = (),
              display_root: Path | None = None, text_overrides: Mapping[Path, str | None] | Overlay | None = None,
              only_overrides: bool = False, cache_dir: Path | None | str = "default",
-             parse_memo: ParseMemo | None = None) -> HclResult:
+             parse_memo: ParseMemo | None = None, file_scope: FileScope | None = None) -> HclResult:
     """Load each root module (a directory, or the directory of a ``.tf`` file).
 
     ``cache_dir``: where parse trees are cached ("default": the user's cache
@@ -97,15 +98,18 @@ def load_hcl(paths: Sequence[Path], *, variables: Mapping[str, str] | None = Non
     ``parse_memo``: shared between loads of two revisions, so unchanged files are decoded once.
     Symbolic links leading out of the repository (or, outside git, out of the
     root) are skipped with a note: a scan must not read, or quote, files elsewhere.
+    ``file_scope``: what file functions may read (git mode passes the blobs of
+    its side); by default the files git tracks, else those under the scanned folder.
     """
     with paused_gc():
         return _load_hcl(paths, variables, var_files, display_root, text_overrides, only_overrides, cache_dir,
-                         parse_memo)
+                         parse_memo, file_scope)
 
 
 def _load_hcl(paths: Sequence[Path], variables: Mapping[str, str] | None, var_files: Sequence[Path],
               display_root: Path | None, text_overrides: Mapping[Path, str | None] | Overlay | None,
-              only_overrides: bool, cache_dir: Path | None | str, parse_memo: ParseMemo | None) -> HclResult:
+              only_overrides: bool, cache_dir: Path | None | str, parse_memo: ParseMemo | None,
+              file_scope: FileScope | None) -> HclResult:
     base = Path(os.path.abspath(display_root or Path.cwd()))
 
     def display(path: Path) -> str:
@@ -138,9 +142,11 @@ def _load_hcl(paths: Sequence[Path], variables: Mapping[str, str] | None, var_fi
         files.prefetch(_tree_files(roots))
 
     var_errors: list[str] = []
+    scopes: dict[Path, FileScope] = {}
     for root in roots:
         values = _root_variables(root, files, variables or {}, var_files, var_errors)
-        _load_root(root, files, values, display, result)
+        scope = file_scope or _default_scope(root, boundary, scopes)
+        _load_root(root, files, values, display, result, scope)
     result.errors[:0] = var_errors
     result.unparsed = list(files.unparsed)
     result.notes.extend(f"{link}: a symbolic link leading out of the repository (or the scanned folder); not read"
@@ -161,7 +167,7 @@ def _tree_files(roots: list[Path]) -> list[Path]:
 
 
 def _load_root(root: Path, files: FileSource, values: dict[str, Any],
-               display: Callable[[Path], str], result: HclResult) -> None:
+               display: Callable[[Path], str], result: HclResult, scope: FileScope) -> None:
     config = ModuleConfig.load(root, files)
     origin = display(root)
     result.roots.append(origin)
@@ -169,8 +175,8 @@ def _load_root(root: Path, files: FileSource, values: dict[str, Any],
         for error in module.errors:
             if error not in result.errors:
                 result.errors.append(error)
-    shared = Shared(report=result.verbose_notes.append, repo_root=_repo_root(root), read=files.read,
-                    display=display, root_dir=root)
+    shared = Shared(report=result.verbose_notes.append, scope=scope, display=display, root_dir=root,
+                    notice=result.notes.append)
     top = ModuleInstance(config, "", shared, root_values=values)
 
     _record_blocks(config, origin, result)
@@ -327,9 +333,27 @@ def _all_expressions(body: Any) -> list[Any]:
     return nodes
 
 
-def _repo_root(start: Path) -> Path:
-    """The enclosing git work tree (``file()`` may read inside it), else ``start``."""
-    return repository_of(start) or Path(os.path.abspath(start))
+def _default_scope(root: Path, boundary: Sequence[Path], made: dict[Path, FileScope]) -> FileScope:
+    """What file functions read outside git mode: files git tracks (read from the work
+    tree), else, in a plain folder, the files under the scanned folder holding ``root``."""
+    from natpolicy.gitrepo import Git, GitError
+
+    top = repository_of(root)
+    if top is None:
+        here = Path(os.path.abspath(root))
+        folder = next((Path(os.path.abspath(b)) for b in boundary if within(here, Path(os.path.abspath(b)))), here)
+        return made.setdefault(folder, FileScope(folder))
+    if top in made:
+        return made[top]
+    try:
+        git = Git.discover(top)
+    except GitError as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "refused"
+        return made.setdefault(top, FileScope(top, refuse_all=f"git cannot read the repository ({reason}), "
+                                                              "so which files it tracks is not known"))
+    if git is None:
+        return made.setdefault(top, FileScope(top, refuse_all="git is not available to tell which files it tracks"))
+    return made.setdefault(top, FileScope(top, tracked=lambda: git.tracked_files(None)))
 
 
 # ---------------------------------------------------------------- variables

@@ -37,6 +37,7 @@ class ModuleConfig:
     call: Block | None = None  # the `module` block in the parent that calls this one
     variables: dict[str, Block] = field(default_factory=dict)
     locals: dict[str, Attribute] = field(default_factory=dict)
+    local_files: dict[str, str] = field(default_factory=dict)  # local name -> display path of its file
     outputs: dict[str, Block] = field(default_factory=dict)
     resources: list[Block] = field(default_factory=list)  # managed and data, in file order
     module_calls: dict[str, Block] = field(default_factory=dict)
@@ -89,6 +90,7 @@ class ModuleConfig:
                 self.variables[labels[0]] = block
             elif kind == "locals":
                 self.locals.update(block.body.attributes)
+                self.local_files.update(dict.fromkeys(block.body.attributes, block.file))
             elif kind == "output" and len(labels) == 1:
                 self.outputs[labels[0]] = block
             elif kind == "resource" and len(labels) == 2:
