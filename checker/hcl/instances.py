@@ -48,8 +48,16 @@ class Shared:
     display: Callable[[Path], str]
     root_dir: Path
     notice: Callable[[str], None] = lambda message: None  # for every report, not only -v
+    error: Callable[[str], None] = lambda message: None  # "file:line: message": the root exits 2
+    twins: list[ModuleInstance] = field(default_factory=list)  # masked twins made, closed with the load
     functions_by_dir: dict[Path, dict[str, Any]] = field(default_factory=dict)
     _noted: set[str] = field(default_factory=set)
+
+    def fail(self, message: str) -> None:
+        """An error in the configuration (once, however many instances meet it)."""
+        if message not in self._noted:
+            self._noted.add(message)
+            self.error(message)
 
     def note(self, message: str, where: str | None = None) -> None:
         """Report what was not evaluated once per root, with where it was first seen
@@ -78,8 +86,14 @@ def instance_key(key: int | str | None) -> str:
 class ModuleInstance:
     def __init__(self, config: ModuleConfig, address: str, shared: Shared,
                  inputs: Callable[[str], tuple[bool, Any]] | None = None,
-                 root_values: dict[str, Any] | None = None) -> None:
+                 root_values: dict[str, Any] | None = None, *, masked: bool = False,
+                 twin: Callable[[], ModuleInstance | None] | None = None) -> None:
         self.config = config
+        # A masked instance sees every sensitive value as unknown: what stays
+        # known there does not derive from one (see _keys_are_sensitive).
+        self.masked = masked
+        self._twin_source = twin
+        self._twin: ModuleInstance | None | object = _IN_PROGRESS
         self.address = address  # "" for the root, else 'module.a["x"].module.b'
         self.shared = shared
         self._inputs = inputs  # name -> (given?, value) from the calling module
@@ -94,6 +108,9 @@ class ModuleInstance:
             # Terraform resolves relative file paths against the working directory (the root).
             funcs = {**FUNCTIONS, **file_functions(shared.root_dir, shared.scope, shared.note)}
             shared.functions_by_dir[shared.root_dir] = funcs
+        if masked:
+            funcs = {**funcs, "sensitive": _masked_sensitive}
+            shared.twins.append(self)
         self.context = Context(self._lookup, functions=funcs, report=shared.note)
 
     @staticmethod
@@ -166,6 +183,8 @@ class ModuleInstance:
                 return UNKNOWN  # a required variable nobody set: unknown, never a finding
         if "type" in attrs:
             value = convert(value, type_spec(attrs["type"].expr))
+        if self.masked and _declared_sensitive(block):
+            return UNKNOWN
         return value
 
     def local(self, name: str) -> Any:
@@ -212,7 +231,8 @@ class ModuleInstance:
                 for key, bindings in expansion:
                     address = f"{self.address + '.' if self.address else ''}module.{name}{instance_key(key)}"
                     result.append((key, ModuleInstance(child_config, address, self.shared,
-                                                       inputs=self._input_reader(block, bindings))))
+                                                       inputs=self._input_reader(block, bindings),
+                                                       masked=self.masked, twin=self._child_twin(name, key))))
         self._calls[name] = result
         return result
 
@@ -237,6 +257,8 @@ class ModuleInstance:
         if block is None:
             raise EvalError(f"module has no output {name!r}")
         self._outputs[name] = UNKNOWN  # cycle guard
+        if self.masked and _declared_sensitive(block):
+            return UNKNOWN
         attr = block.body.attributes.get("value")
         # A whole resource (`value = aws_security_group.this`) stays lazy, so
         # `module.m.sg.name` reads the configured name.
@@ -245,9 +267,60 @@ class ModuleInstance:
         self._outputs[name] = value
         return value
 
+    # -- sensitive values --------------------------------------------------
+    def twin(self) -> ModuleInstance | None:
+        """This instance as seen with every sensitive value unknown (itself when masked)."""
+        if self.masked:
+            return self
+        if self._twin is _IN_PROGRESS:
+            self._twin = None  # cycle guard
+            self._twin = self._twin_source() if self._twin_source is not None else None
+        return self._twin  # type: ignore[return-value]
+
+    def _child_twin(self, name: str, key: int | str | None) -> Callable[[], ModuleInstance | None]:
+        def find() -> ModuleInstance | None:
+            twin = self.twin()
+            found = twin.module_instances(name) if twin is not None else None
+            return next((child for k, child in found or () if k == key), None)
+
+        return find
+
+    def _keys_are_sensitive(self, block: Block, meta: str, keys: list[int | str | None]) -> bool:
+        """Would ``count``/``for_each`` put a sensitive value into instance keys?
+
+        Terraform refuses that ("Sensitive values, or values derived from
+        sensitive values, cannot be used as for_each arguments"). An
+        expression that reads nothing sensitive is fine at once; else it is
+        evaluated again with every sensitive value unknown: keys that stay the
+        same (a map of objects holding a password) do not derive from one.
+        """
+        attr = block.body.attributes[meta]
+        if self.masked or not self.config.is_sensitive([attr.expr]):
+            return False
+        twin = self.twin()
+        if twin is None:
+            return True
+        masked = twin._expand_keys(block)
+        return masked is None or [key for key, _ in masked] != keys
+
     # -- resources ---------------------------------------------------------
     def _expand(self, block: Block) -> list[tuple[int | str | None, dict[str, Any]]] | None:
-        """Instance keys and the ``count``/``each`` bindings; ``None`` if unknowable."""
+        """Instance keys and the ``count``/``each`` bindings; ``None`` if unknowable.
+
+        Keys derived from a sensitive value give no instance at all, and an error.
+        """
+        attrs = block.body.attributes
+        meta = "count" if "count" in attrs else "for_each" if "for_each" in attrs else None
+        found = self._expand_keys(block)
+        if found is not None and meta is not None and self._keys_are_sensitive(block, meta, [k for k, _ in found]):
+            what = _block_name(block)
+            self.shared.fail(f"{self._at(block.file, attrs[meta])}: {self.address + '.' if self.address else ''}"
+                              f"{what}: its {meta} is derived from a sensitive value, which Terraform refuses "
+                              "(the value would become part of instance addresses); no instance of it is checked")
+            return []
+        return found
+
+    def _expand_keys(self, block: Block) -> list[tuple[int | str | None, dict[str, Any]]] | None:
         attrs = block.body.attributes
         if "count" in attrs:
             count = evaluate(attrs["count"].expr, self.context.at(self._at(block.file, attrs["count"])))
@@ -355,6 +428,23 @@ class ModuleInstance:
             return []
         return [self.body_values(content.body, ctx.bind(**{iterator: {"key": k, "value": v}}), depth + 1, file)
                 for k, v in pairs]
+
+
+def _declared_sensitive(block: Block) -> bool:
+    attr = block.body.attributes.get("sensitive")
+    return attr is not None and evaluate(attr.expr, Context(lambda n: UNKNOWN)) is True
+
+
+def _masked_sensitive(*args: Any) -> Any:
+    if len(args) != 1:
+        raise EvalError("sensitive(): wrong number of arguments")
+    return UNKNOWN
+
+
+def _block_name(block: Block) -> str:
+    if block.type == "module":
+        return f"module.{block.labels[0]}"
+    return _local_address(block)
 
 
 def _bare_name(node: Any) -> str | None:

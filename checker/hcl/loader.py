@@ -176,8 +176,9 @@ def _load_root(root: Path, files: FileSource, values: dict[str, Any],
             if error not in result.errors:
                 result.errors.append(error)
     shared = Shared(report=result.verbose_notes.append, scope=scope, display=display, root_dir=root,
-                    notice=result.notes.append)
-    top = ModuleInstance(config, "", shared, root_values=values)
+                    notice=result.notes.append, error=result.errors.append)
+    top = ModuleInstance(config, "", shared, root_values=values,
+                         twin=lambda: ModuleInstance(config, "", shared, root_values=values, masked=True))
 
     _record_blocks(config, origin, result)
     found = lifecycle_of(config.walk(), files.read, origin)
@@ -200,7 +201,7 @@ def _load_root(root: Path, files: FileSource, values: dict[str, Any],
                 if inst.unknown_expansion:
                     result.verbose_notes.append(f"{res.address}: its count/for_each is not known statically; "
                                                 "checked once, on the settings that are known")
-    for instance in instances:
+    for instance in [*instances, *shared.twins]:
         instance.close()
 
 

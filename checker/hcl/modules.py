@@ -16,7 +16,7 @@ from pathlib import Path
 
 from natpolicy.hcl.files import TF_SUFFIXES, FileSource, Overlay
 from natpolicy.hcl.parse import Attribute, Block
-from natpolicy.hcl.traversal import KeyedStep, keyed_traversals, traversals
+from natpolicy.hcl.traversal import KeyedStep, keyed_traversals, marked_traversals
 
 __all__ = ["ModuleConfig", "FileSource", "Overlay", "is_local_source", "TF_SUFFIXES"]
 
@@ -185,7 +185,11 @@ class ModuleConfig:
         from them (locals, module inputs and outputs), so a finding message
         never shows them.
         """
-        return any(self._sensitive_chain(chain, 0) for node in nodes for chain in traversals(node))
+        return any(self._sensitive_reads(node, 0) for node in nodes)
+
+    def _sensitive_reads(self, node: object, depth: int) -> bool:
+        chains, calls_sensitive = marked_traversals(node)
+        return calls_sensitive or any(self._sensitive_chain(chain, depth) for chain in chains)
 
     def _sensitive_chain(self, chain: tuple[str, ...], depth: int) -> bool:
         if len(chain) < 2 or depth > _MAX_DEPTH:
@@ -229,7 +233,7 @@ class ModuleConfig:
         return False
 
     def _sensitive_nodes(self, nodes: list[object], depth: int) -> bool:
-        return any(self._sensitive_chain(chain, depth + 1) for node in nodes for chain in traversals(node))
+        return any(self._sensitive_reads(node, depth + 1) for node in nodes)
 
     def _resolve_nodes(self, nodes: list[object], depth: int) -> frozenset[str]:
         out: set[str] = set()
