@@ -220,6 +220,19 @@ module "gone" {
     assert result.resources == [] and result.errors == []
 
 
+def test_recursive_modules_are_said_to_call_themselves(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": 'module "self" {\n  source = "./"\n}\nmodule "a" {\n  source = "./a"\n}\n',
+                     "a/main.tf": 'module "b" {\n  source = "../b"\n}\n',
+                     "b/main.tf": 'module "a" {\n  source = "../a"\n}\nresource "x" "y" {\n}\n'})
+    result = load_hcl([tmp_path], display_root=tmp_path)
+    assert result.notes == [
+        "module.a.module.b.module.a (../a) calls itself (directly or through other modules), which Terraform "
+        "cannot expand; not scanned",
+        "module.self (./) calls itself (directly or through other modules), which Terraform cannot expand; "
+        "not scanned"]
+    assert [r.address for r in result.resources] == ["module.a.module.b.x.y"]
+
+
 def test_text_overrides_and_revisions(tmp_path: Path) -> None:
     write(tmp_path, {"main.tf": 'resource "a" "b" {\n  v = 1\n}\n', "old.tf": 'resource "a" "old" {\n}\n'})
     staged = load_hcl([tmp_path], text_overrides={tmp_path / "main.tf": 'resource "a" "b" {\n  v = 2\n}\n',
@@ -494,8 +507,29 @@ def test_missing_or_unreadable_files_are_errors_not_tracebacks(cli, tmp_path: Pa
     (tmp_path / "binary.tf").write_bytes(b"\xff\xfe\x00garbage")
     (tmp_path / "ok.tf").write_text('resource "aws_vpc" "v" {\n  cidr_block = "10.0.0.0/16"\n}\n')
     result = load_hcl([tmp_path], display_root=tmp_path)
-    assert result.errors == ["binary.tf:1: cannot read file"]
+    assert result.errors == ["binary.tf:1: cannot read file: Terraform files must be UTF-8, and byte 0xff on this "
+                             "line is not; the file looks like UTF-16 (it starts with a UTF-16 byte order mark)"]
     assert [r.address for r in result.resources] == ["aws_vpc.v"]
+
+
+@pytest.mark.parametrize("encoding,expected", [
+    ("latin-1", "main.tf:2: cannot read file: Terraform files must be UTF-8, and byte 0xe9 on this line is not; "
+                "the file looks like Latin-1 (ISO-8859-1) or Windows-1252"),
+    ("utf-16", "main.tf:1: cannot read file: Terraform files must be UTF-8, and byte 0xff on this line is not; "
+               "the file looks like UTF-16 (it starts with a UTF-16 byte order mark)"),
+    ("utf-16-le", "main.tf:1: cannot read file: Terraform files must be UTF-8, and byte 0xe9 on this line is not; "
+                  "the file looks like UTF-16 without a byte order mark (every other byte is zero)"),
+    ("utf-16-le-ascii", "main.tf:1: cannot read file: Terraform files must be UTF-8, and this one looks like "
+                        "UTF-16 without a byte order mark (every other byte is zero)"),
+])
+def test_files_not_in_utf8_say_which_encoding_was_expected(tmp_path: Path, encoding: str, expected: str) -> None:
+    text = 'resource "aws_vpc" "v" {\n  tags = { Name = "r\u00e9seau" }\n}\n'
+    if encoding == "utf-16-le":
+        text = "\u00e9" + text  # a non-ASCII first character: the bytes are not valid UTF-8 at once
+    if encoding == "utf-16-le-ascii":
+        text, encoding = text.replace("\u00e9", "e"), "utf-16-le"
+    (tmp_path / "main.tf").write_bytes(text.encode(encoding))
+    assert load_hcl([tmp_path], display_root=tmp_path).errors == [expected]
 
 
 def test_registry_style_vpc_module_expands_like_terraform() -> None:

@@ -191,8 +191,12 @@ def _load_root(root: Path, files: FileSource, values: dict[str, Any],
         for name, block in cfg.module_calls.items():
             source = module_source(block) or "?"
             if name not in cfg.children:
-                kind = "remote" if not is_local_source(source) else "missing"
-                what = "is remote and was not scanned" if kind == "remote" else "has no Terraform files and was not scanned"
+                if name in cfg.recursive_calls:
+                    what = "calls itself (directly or through other modules), which Terraform cannot expand; not scanned"
+                elif not is_local_source(source):
+                    what = "is remote and was not scanned"
+                else:
+                    what = "has no Terraform files and was not scanned"
                 result.notes.append(f"{cfg.prefix}module.{name} ({source}) {what}")
         for block in cfg.resources:
             for inst in instance.instances(block):

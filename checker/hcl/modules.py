@@ -42,6 +42,7 @@ class ModuleConfig:
     resources: list[Block] = field(default_factory=list)  # managed and data, in file order
     module_calls: dict[str, Block] = field(default_factory=dict)
     children: dict[str, ModuleConfig] = field(default_factory=dict)
+    recursive_calls: set[str] = field(default_factory=set)  # calls of a module already on the path: never expanded
     declared: set[str] = field(default_factory=set)  # "aws_vpc.main", "data.aws_ami.x"
     declared_types: set[str] = field(default_factory=set)  # managed resource types: "aws_vpc"
     errors: list[str] = field(default_factory=list)
@@ -78,7 +79,8 @@ class ModuleConfig:
                     continue
                 child_dir = Path(os.path.normpath(directory / source))
                 if Path(os.path.abspath(child_dir)) in here:
-                    continue  # a module calling itself would never end
+                    config.recursive_calls.add(name)  # a module calling itself would never end
+                    continue
                 if files.has_config(child_dir):
                     config.children[name] = cls.load(child_dir, files, (*path, name), config, block, here)
         return config
