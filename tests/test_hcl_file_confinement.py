@@ -279,3 +279,18 @@ def test_fileset_pattern_of_many_stars_is_fast() -> None:
     start = time.perf_counter()
     assert not glob_match(compile_glob("*a" * 40 + "b"), "a" * 2000)
     assert time.perf_counter() - start < 2
+
+
+def test_a_path_derived_from_a_sensitive_value_is_not_quoted(tmp_path: Path, cli: Callable[..., CliResult],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, {"main.tf": 'variable "p" {\n  sensitive = true\n}\nlocals {\n  p = "${var.p}/x"\n}\n'
+                                'resource "aws_s3_bucket" "b" {\n  bucket = file(local.p)\n'
+                                '  policy = templatefile("t.tpl", { p = var.p })\n}\n',
+                     "t.tpl": '${file(p)}'})
+    monkeypatch.chdir(tmp_path)
+    for fmt in FORMATS:
+        run = cli("check", ".", "--var", f"p=../{TOKEN}", "-f", fmt)
+        assert run.code == 0 and leaked(run.out + run.err) == [], fmt
+    assert cli("check", ".", "--var", f"p=../{TOKEN}", "-f", "json").json()["notes"] == [
+        "file(<path not shown>) is not read: outside the checked configuration",  # inside the template
+        "main.tf:8: file(<path not shown>) is not read: outside the checked configuration"]

@@ -636,19 +636,22 @@ def file_functions(base_dir: Path, scope: FileScope,
     what templates leave unevaluated.
     """
 
+    def refused(func: str, name: Any, reason: Refused, verb: str = "read", more: str = "") -> Withheld:
+        return Withheld(f"{func}({json.dumps(text(name))}{more}) is not {verb}: {reason}",
+                        f"{func}(<path not shown>{more}) is not {verb}: {reason}")
+
     def located(func: str, name: Any) -> str:
-        path = text(name)
         try:
-            return scope.path_of(base_dir, path)
+            return scope.path_of(base_dir, text(name))
         except Refused as exc:
-            raise Withheld(f"{func}({json.dumps(path)}) is not read: {exc}") from None
+            raise refused(func, name, exc) from None
 
     def content(func: str, name: Any) -> bytes:
         rel = located(func, name)
         try:
             data = scope.read(rel)
         except Refused as exc:
-            raise Withheld(f"{func}({json.dumps(text(name))}) is not read: {exc}") from None
+            raise refused(func, name, exc) from None
         if data is None:
             raise EvalError(f"{func}(): no file exists at {text(name)!r}")
         return data
@@ -667,7 +670,7 @@ def file_functions(base_dir: Path, scope: FileScope,
         try:
             return scope.exists(rel)
         except Refused as exc:
-            raise Withheld(f"fileexists({json.dumps(text(name))}) is not read: {exc}") from None
+            raise refused("fileexists", name, exc) from None
 
     def fileset(path: Any, pattern: Any) -> Any:
         rel = located("fileset", path)
@@ -675,7 +678,7 @@ def file_functions(base_dir: Path, scope: FileScope,
         try:
             names = scope.files_under(rel)
         except Refused as exc:
-            raise Withheld(f"fileset({json.dumps(text(path))}, ...) is not listed: {exc}") from None
+            raise refused("fileset", path, exc, "listed", ", ...") from None
         return TfSet(sorted(n for n in names if glob_match(compiled, n)))
 
     def templatefile(name: Any, variables: Any) -> Any:

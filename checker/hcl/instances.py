@@ -50,8 +50,14 @@ class Shared:
     notice: Callable[[str], None] = lambda message: None  # for every report, not only -v
     error: Callable[[str], None] = lambda message: None  # "file:line: message": the root exits 2
     twins: list[ModuleInstance] = field(default_factory=list)  # masked twins made, closed with the load
+    # "file:line" -> the expressions evaluated there, with their module (see sensitive_at)
+    places: dict[str, dict[int, tuple[ModuleConfig, Any]]] = field(default_factory=dict)
     functions_by_dir: dict[Path, dict[str, Any]] = field(default_factory=dict)
     _noted: set[str] = field(default_factory=set)
+
+    def sensitive_at(self, where: str) -> bool:
+        found = self.places.get(where)
+        return found is None or any(config.is_sensitive([expr]) for config, expr in found.values())
 
     def fail(self, message: str) -> None:
         """An error in the configuration (once, however many instances meet it)."""
@@ -64,7 +70,10 @@ class Shared:
         (a module called a hundred times gives one line, not a hundred).
         A ``Notice`` (a file not read) goes to every report, once per place."""
         if isinstance(message, Notice):
-            line = f"{where}: {message}" if where else str(message)
+            # A path computed from a sensitive value (a --var secret) must not be quoted:
+            # only a place known to read nothing sensitive shows it.
+            shown = str(message) if where is not None and not self.sensitive_at(where) else message.redacted
+            line = f"{where}: {shown}" if where else shown
             if line not in self._noted:
                 self._noted.add(line)
                 self.notice(line)
@@ -113,9 +122,11 @@ class ModuleInstance:
             shared.twins.append(self)
         self.context = Context(self._lookup, functions=funcs, report=shared.note)
 
-    @staticmethod
-    def _at(file: str, attr: Attribute) -> str:
-        return f"{file}:{attr.line}" if file else f"line {attr.line}"
+    def _at(self, file: str, attr: Attribute) -> str:
+        where = f"{file}:{attr.line}" if file else f"line {attr.line}"
+        # Remembered so that a note about this place can tell whether it may show values from it.
+        self.shared.places.setdefault(where, {}).setdefault(id(attr.expr), (self.config, attr.expr))
+        return where
 
     def close(self) -> None:
         """Drop memos and the context (which refers back to this instance), so a

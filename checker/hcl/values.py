@@ -44,13 +44,24 @@ class NotEvaluated(Exception):
 
 class Withheld(NotEvaluated):
     """natpolicy will not compute this (a file outside the configuration): the
-    value is unknown, and the message goes to every report, not only ``-v``."""
+    value is unknown, and the message goes to every report, not only ``-v``.
+    ``redacted``: the message without the values it quotes (a path), for a place
+    whose values may derive from a sensitive one."""
+
+    def __init__(self, message: str, redacted: str | None = None) -> None:
+        super().__init__(message)
+        self.redacted = redacted or message
 
 
 class Notice(str):
     """A report message for every report (from :class:`Withheld`), not only the verbose one."""
 
-    __slots__ = ()
+    redacted: str
+
+    def __new__(cls, withheld: Withheld) -> Notice:
+        notice = super().__new__(cls, str(withheld))
+        notice.redacted = withheld.redacted
+        return notice
 
 
 class TfList(list[Any]):
