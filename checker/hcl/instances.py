@@ -236,7 +236,7 @@ class ModuleInstance:
         block = self.config.module_calls[name]
         result: list[tuple[int | str | None, ModuleInstance]] | None = None
         if child_config is not None:
-            expansion = self._expand(block)
+            expansion = self._expansion(block)
             if expansion is not None:
                 result = []
                 for key, bindings in expansion:
@@ -311,27 +311,25 @@ class ModuleInstance:
         twin = self.twin()
         if twin is None:
             return True
-        masked = twin._expand_keys(block)
+        masked = twin._expand(block)
         return masked is None or [key for key, _ in masked] != keys
 
-    # -- resources ---------------------------------------------------------
-    def _expand(self, block: Block) -> list[tuple[int | str | None, dict[str, Any]]] | None:
-        """Instance keys and the ``count``/``each`` bindings; ``None`` if unknowable.
-
-        Keys derived from a sensitive value give no instance at all, and an error.
-        """
+    def _expansion(self, block: Block) -> list[tuple[int | str | None, dict[str, Any]]] | None:
+        """:meth:`_expand`, except that keys derived from a sensitive value give no instance at all, and an error."""
+        found = self._expand(block)
         attrs = block.body.attributes
         meta = "count" if "count" in attrs else "for_each" if "for_each" in attrs else None
-        found = self._expand_keys(block)
         if found is not None and meta is not None and self._keys_are_sensitive(block, meta, [k for k, _ in found]):
-            what = _block_name(block)
             self.shared.fail(f"{self._at(block.file, attrs[meta])}: {self.address + '.' if self.address else ''}"
-                              f"{what}: its {meta} is derived from a sensitive value, which Terraform refuses "
-                              "(the value would become part of instance addresses); no instance of it is checked")
+                             f"{_block_name(block)}: its {meta} is derived from a sensitive value, which Terraform "
+                             "refuses (the value would become part of instance addresses); no instance of it is "
+                             "checked")
             return []
         return found
 
-    def _expand_keys(self, block: Block) -> list[tuple[int | str | None, dict[str, Any]]] | None:
+    # -- resources ---------------------------------------------------------
+    def _expand(self, block: Block) -> list[tuple[int | str | None, dict[str, Any]]] | None:
+        """Instance keys and the ``count``/``each`` bindings; ``None`` if unknowable."""
         attrs = block.body.attributes
         if "count" in attrs:
             count = evaluate(attrs["count"].expr, self.context.at(self._at(block.file, attrs["count"])))
@@ -358,7 +356,7 @@ class ModuleInstance:
         if cached is not _IN_PROGRESS:
             return cached
         self._resources[local] = []  # cycle guard: a self-reference sees no instances
-        expansion = self._expand(block)
+        expansion = self._expansion(block)
         result: list[Instance] = []
         if expansion is None:
             # Terraform would refuse to plan this; keep one representative

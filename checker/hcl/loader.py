@@ -340,25 +340,25 @@ def _all_expressions(body: Any) -> list[Any]:
 
 def _default_scope(root: Path, boundary: Sequence[Path], made: dict[Path, FileScope]) -> FileScope:
     """What file functions read outside git mode: files git tracks (read from the work
-    tree), else, in a plain folder, the files under the scanned folder holding ``root``."""
-    from natpolicy.gitrepo import Git, GitError
-
+    tree), else, in a plain folder, the files under the scanned folder holding ``root``.
+    git is asked only when a file function is first called."""
     top = repository_of(root)
     if top is None:
         here = Path(os.path.abspath(root))
         folder = next((Path(os.path.abspath(b)) for b in boundary if within(here, Path(os.path.abspath(b)))), here)
         return made.setdefault(folder, FileScope(folder))
-    if top in made:
-        return made[top]
-    try:
-        git = Git.discover(top)
-    except GitError as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "refused"
-        return made.setdefault(top, FileScope(top, refuse_all=f"git cannot read the repository ({reason}), "
-                                                              "so which files it tracks is not known"))
+    if top not in made:
+        made[top] = FileScope(top, tracked=lambda: _tracked_in_work_tree(top))
+    return made[top]
+
+
+def _tracked_in_work_tree(top: Path) -> dict[str, str]:
+    from natpolicy.gitrepo import Git, GitError
+
+    git = Git.discover(top)  # GitRefused ("dubious ownership"): FileScope refuses every read, saying why
     if git is None:
-        return made.setdefault(top, FileScope(top, refuse_all="git is not available to tell which files it tracks"))
-    return made.setdefault(top, FileScope(top, tracked=lambda: git.tracked_files(None)))
+        raise GitError("git is not available to tell which files it tracks")
+    return git.tracked_files(None)
 
 
 # ---------------------------------------------------------------- variables
