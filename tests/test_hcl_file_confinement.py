@@ -229,7 +229,8 @@ def test_plain_folder(tmp_path: Path, cli: Callable[..., CliResult], monkeypatch
 
 @pytest.mark.parametrize("name", ["../x", "/etc/passwd", ".git/config", "a/../.git/config", ".GIT/config",
                                   "a//..//.git/config", ".git./config", ".terraform/x", "sub/.terraform/x",
-                                  ".git", "a\\..\\.git\\config", "x\0y"])
+                                  ".git", "a\\..\\.git\\config", "x\0y", ".git::$DATA/config", "GIT~1/config",
+                                  "TERRAF~1/terraform.tfstate", ".terraform /x"])
 def test_refused_spellings(tmp_path: Path, name: str) -> None:
     with pytest.raises(Refused):
         FileScope(tmp_path).path_of(tmp_path, name)

@@ -35,9 +35,14 @@ class Refused(Exception):
 
 
 def never_read(part: str) -> bool:
-    """Is a path component ``.git``/``.terraform``, as a case-insensitive file system (or Windows,
-    which drops trailing dots and spaces) would read it?"""
-    return part.casefold().rstrip(". ") in NEVER_READ
+    """Is a path component ``.git``/``.terraform``, as a case-insensitive file system would read it?
+    Windows also drops trailing dots and spaces, opens ``.git::$DATA`` as ``.git`` and knows
+    ``GIT~1`` as its short name."""
+    name = part.casefold().split(":", 1)[0].rstrip(". ")
+    return name in NEVER_READ or _SHORT_NAME.fullmatch(name) is not None
+
+
+_SHORT_NAME = re.compile(r"(git|terraf)~[0-9]+")
 
 
 class FileScope:
@@ -178,8 +183,12 @@ class FileScope:
         for current, dirs, names in os.walk(top, followlinks=False):
             dirs[:] = sorted(d for d in dirs if not never_read(d))
             here = os.path.relpath(current, top)
-            for name in sorted(names):
-                if stat.S_ISREG(os.lstat(os.path.join(current, name)).st_mode):
+            for name in sorted(n for n in names if not never_read(n)):
+                try:
+                    regular = stat.S_ISREG(os.lstat(os.path.join(current, name)).st_mode)
+                except OSError:  # gone since it was listed
+                    continue
+                if regular:
                     out.append(name if here == "." else Path(here, name).as_posix())
                     if len(out) > _MAX_LISTED:
                         raise Refused(f"holds more than {_MAX_LISTED:,} files")
