@@ -295,3 +295,20 @@ def test_a_path_derived_from_a_sensitive_value_is_not_quoted(tmp_path: Path, cli
     assert cli("check", ".", "--var", f"p=../{TOKEN}", "-f", "json").json()["notes"] == [
         "file(<path not shown>) is not read: outside the checked configuration",  # inside the template
         "main.tf:8: file(<path not shown>) is not read: outside the checked configuration"]
+
+
+def test_a_git_folder_git_cannot_read_refuses_every_read(tmp_path: Path, cli: Callable[..., CliResult],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # A `.git` folder holding only a config: not a repository git reads, so which files are
+    # tracked is unknown, and nothing is read at all (not even the plain files beside it).
+    root = tmp_path / "repo"
+    write(root, {".git/config": f'[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic {TOKEN}\n',
+                 "infra/main.tf": ATTACK, "infra/control.tf": CONTROL, "infra/allowed.txt": "x\n"})
+    monkeypatch.chdir(root)
+    for fmt in FORMATS:
+        run = cli("check", "infra", "-f", fmt)
+        assert run.code in (0, 1) and leaked(run.out + run.err) == [], fmt
+    notes = cli("check", "infra", "-f", "json").json()["notes"]
+    assert 'infra/main.tf:2: file("./../.git/config") is not read: .git/ is never read' in notes
+    assert ('infra/control.tf:2: file("./allowed.txt") is not read: the files git tracks could not be listed '
+            '(git sees no repository there, or is not installed)') in notes

@@ -86,8 +86,6 @@ class FileScope:
     # -- deciding, on the path's text ------------------------------------------
     def path_of(self, base_dir: Path, name: str) -> str:
         """``name`` (relative to ``base_dir``) as a POSIX path under the root ("" = the root); else Refused."""
-        if self.refuse_all:
-            raise Refused(self.refuse_all)
         if "\0" in name:
             raise Refused("not a file name")
         full = os.path.normpath(os.path.join(base_dir, name))
@@ -99,6 +97,8 @@ class FileScope:
         if parts[:1] == [".."] or os.path.isabs(rel):
             raise Refused(OUTSIDE)
         _check_parts(parts)
+        if self.refuse_all:
+            raise Refused(self.refuse_all)
         return "/".join(parts)
 
     # -- reading ----------------------------------------------------------------

@@ -357,7 +357,7 @@ def _tracked_in_work_tree(top: Path) -> dict[str, str]:
 
     git = Git.discover(top)  # GitRefused ("dubious ownership"): FileScope refuses every read, saying why
     if git is None:
-        raise GitError("git is not available to tell which files it tracks")
+        raise GitError("git sees no repository there, or is not installed")
     return git.tracked_files(None)
 
 
