@@ -118,3 +118,32 @@ def test_keys_not_derived_from_sensitive_values_are_fine(case: str, tmp_path: Pa
     assert result.errors == []
     keys = [r.index for r in result.resources]
     assert keys and all(isinstance(k, str) and SECRET not in k for k in keys)
+
+
+def test_a_refused_block_is_not_taken_for_deleted(tmp_path: Path, cli: Callable[..., CliResult],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "commit.gpgsign=false", "-C", str(tmp_path), *args], env=env, check=True,
+                       capture_output=True)
+
+    nat = 'resource "aws_nat_gateway" "gw" {{\n  for_each      = {keys}\n  subnet_id     = "subnet-1"\n' \
+          '  allocation_id = "eipalloc-1"\n}}\n'
+    write(tmp_path, {"main.tf": VARIABLE + nat.format(keys='toset(["a"])')})
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-q", "-m", "base")
+    write(tmp_path, {"main.tf": VARIABLE + nat.format(keys="toset([var.db_password])")})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PRE_COMMIT", raising=False)
+    run = cli("check", ".", "-f", "json")
+    assert run.code == 2 and not shows_secret(run.out + run.err)
+    assert [f["rule_id"] for f in run.json()["findings"]] == []  # gw["a"] is not reported as deleted

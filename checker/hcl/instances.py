@@ -315,16 +315,18 @@ class ModuleInstance:
         return masked is None or [key for key, _ in masked] != keys
 
     def _expansion(self, block: Block) -> list[tuple[int | str | None, dict[str, Any]]] | None:
-        """:meth:`_expand`, except that keys derived from a sensitive value give no instance at all, and an error."""
+        """:meth:`_expand`, except that keys derived from a sensitive value are an error, and then
+        unknown: the block is checked once, without keys, on the settings that are known (and a
+        deletion check does not take its missing instances for deleted ones)."""
         found = self._expand(block)
         attrs = block.body.attributes
         meta = "count" if "count" in attrs else "for_each" if "for_each" in attrs else None
         if found is not None and meta is not None and self._keys_are_sensitive(block, meta, [k for k, _ in found]):
             self.shared.fail(f"{self._at(block.file, attrs[meta])}: {self.address + '.' if self.address else ''}"
                              f"{_block_name(block)}: its {meta} is derived from a sensitive value, which Terraform "
-                             "refuses (the value would become part of instance addresses); no instance of it is "
-                             "checked")
-            return []
+                             "refuses (the value would become part of instance addresses); checked once, without "
+                             "its keys")
+            return None
         return found
 
     # -- resources ---------------------------------------------------------
