@@ -4,7 +4,7 @@
 ``aws_x.y["HUNTER..."]``, which every report prints. Terraform refuses such a
 configuration ("Sensitive values, or values derived from sensitive values,
 cannot be used as for_each arguments"); so does natpolicy: the block is an
-error (exit 2) and no instance of it, nor its keys, reaches a report.
+error (exit 2), checked once without keys, and its keys reach no report.
 """
 from __future__ import annotations
 
