@@ -154,7 +154,7 @@ def test_only_files_declaring_plan_resources_are_parsed(root: Path, monkeypatch:
 def test_a_file_over_the_size_limit_is_skipped_with_a_note(root: Path, monkeypatch: pytest.MonkeyPatch,
                                                            cli, write_plan) -> None:
     # A generated file far over a small limit, declaring what the plan holds: it is not read at all.
-    big = "".join(f'resource "aws_vpc" "v{i}" {{\n  cidr_block = "10.{i % 250}.0.0/16"\n}}\n' for i in range(3000))
+    big = "".join(f'resource "aws_vpc" "v{i}" {{\n  cidr_block = "10.{i % 250}.0.0/16"\n}}\n' for i in range(300))
     big += 'resource "aws_security_group" "open" {\n}\n'
     (root / "generated.tf").write_text(big, encoding="utf-8")
     plan = (PlanBuilder()
