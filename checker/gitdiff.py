@@ -137,18 +137,23 @@ def load_compared(paths: Sequence[Path], *, base: str | None = None, staged: boo
     texts: dict[str, str] = {}
     try:
         with git.blob_reader() as read_blobs:
+            # In git mode file functions read the blobs of each side, never the work tree:
+            # the index for the new side (the hook, and --diff-base), the base commit's tree for the base.
+            staged_files = _blob_scope(git, None, read_blobs) if staged or base is not None else None
             if staged:
                 after_overlay = _overlay(git, git.index_files(), extra, read_blobs)
-                after = load_hcl(roots, text_overrides=after_overlay, only_overrides=True, parse_memo=memo, **common)
+                after = load_hcl(roots, text_overrides=after_overlay, only_overrides=True, parse_memo=memo,
+                                 file_scope=staged_files, **common)
                 after_texts = after_overlay.texts_read()
                 texts = {_display(p, display_base): t for p, t in after_texts.items() if t is not None}
             else:
-                after = load_hcl(roots, parse_memo=memo, **common)
+                after = load_hcl(roots, parse_memo=memo, file_scope=staged_files, **common)
                 after_texts = {}
             if commit is None:  # a repository without commits: everything is new
                 return _as_load(after, after.resources, [], texts, None)
             before_overlay = _overlay(git, git.tree_files(commit), extra, read_blobs)
-            before = load_hcl(roots, text_overrides=before_overlay, only_overrides=True, parse_memo=memo, **common)
+            before = load_hcl(roots, text_overrides=before_overlay, only_overrides=True, parse_memo=memo,
+                              file_scope=_blob_scope(git, commit, read_blobs), **common)
             before_texts = before_overlay.texts_read()
     except GitError as exc:
         raise UsageError(f"git could not read {ref} in {git.root}: {exc}") from None
@@ -170,6 +175,13 @@ def _overlay(git: Git, files: Mapping[str, str], extra: Mapping[Path, str | None
 
     blobs = {Path(os.path.abspath(git.root / path)): blob for path, blob in files.items()}
     return Overlay(texts=extra, blobs=blobs, read_blobs=read_blobs)
+
+
+def _blob_scope(git: Git, commit: str | None, reader: Any) -> Any:
+    """File functions' view of one side: the files git tracks there, read from their blobs."""
+    from natpolicy.hcl.file_scope import FileScope
+
+    return FileScope(git.root, tracked=lambda: git.tracked_files(commit), read_blob=reader.raw)
 
 
 def _as_load(after: Any, resources: list[Resource], notes: list[str], texts: dict[str, str],

@@ -123,6 +123,30 @@ class Git:
                 files[path] = blob.decode()
         return files
 
+    def tracked_files(self, commit: str | None) -> dict[str, str]:
+        """Every regular file git tracks, in the index (``None``) or at ``commit``: path -> blob id.
+
+        What HCL file functions may read: no symbolic links, submodules or
+        conflict stages, and nothing the work tree holds beside them.
+        """
+        if commit is None:
+            out = self.run("ls-files", "-s", "-z")
+        else:
+            out = self.run("ls-tree", "-r", "-z", "--full-tree", commit)
+        files: dict[str, str] = {}
+        for entry in out.split(b"\0"):
+            if not entry:
+                continue
+            meta, _, name = entry.partition(b"\t")
+            fields = meta.split()
+            if len(fields) < 3:
+                continue
+            mode = fields[0]
+            blob, regular = (fields[1], fields[2] == b"0") if commit is None else (fields[2], fields[1] == b"blob")
+            if regular and mode in (b"100644", b"100755"):
+                files[name.decode("utf-8", "surrogateescape")] = blob.decode()
+        return files
+
     def blob_reader(self) -> BlobReader:
         return BlobReader(self)
 
@@ -163,15 +187,7 @@ class BlobReader:
         return out
 
     def _batch(self, blobs: list[str]) -> dict[str, str | None]:
-        if self._proc is None:
-            try:
-                self._proc = subprocess.Popen(["git", *_SAFE, "-C", str(self._git.root), "cat-file", "--batch"],
-                                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                              stderr=subprocess.DEVNULL, env=_env(None))
-            except OSError as exc:
-                raise GitError(str(exc)) from None
-        stdin, stdout = self._proc.stdin, self._proc.stdout
-        assert stdin is not None and stdout is not None
+        stdin, stdout = self._pipes()
         out: dict[str, str | None] = {}
         try:
             stdin.write(b"".join(blob.encode() + b"\n" for blob in blobs))
@@ -187,6 +203,38 @@ class BlobReader:
         except OSError as exc:
             raise GitError(f"git cat-file stopped: {exc}") from None
         return out
+
+    def raw(self, blob: str, limit: int) -> bytes | None:
+        """One blob's bytes (``None``: missing); past ``limit`` bytes only ``limit + 1`` are kept."""
+        stdin, stdout = self._pipes()
+        try:
+            stdin.write(blob.encode() + b"\n")
+            stdin.flush()
+            header = stdout.readline().split()
+            if not header:
+                raise GitError("git cat-file stopped")
+            if len(header) < 3 or header[1] == b"missing":
+                return None
+            size = int(header[2])
+            kept = _read_exactly(stdout, min(size, limit + 1))
+            left = size - len(kept)
+            while left > 0:  # the rest of a huge blob is read and dropped, never held
+                left -= len(_read_exactly(stdout, min(left, 1 << 20)))
+            stdout.read(1)  # the newline after the content
+        except OSError as exc:
+            raise GitError(f"git cat-file stopped: {exc}") from None
+        return kept
+
+    def _pipes(self) -> tuple[IO[bytes], IO[bytes]]:
+        if self._proc is None:
+            try:
+                self._proc = subprocess.Popen(["git", *_SAFE, "-C", str(self._git.root), "cat-file", "--batch"],
+                                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                              stderr=subprocess.DEVNULL, env=_env(None))
+            except OSError as exc:
+                raise GitError(str(exc)) from None
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        return self._proc.stdin, self._proc.stdout
 
     def close(self) -> None:
         if self._proc is not None:

@@ -272,7 +272,7 @@ def _plan_module_call(root: Path, module: str, sources: Sequence[object], index:
     names = [n for n in module.split(".") if n != "module"]
     folder = root
     for depth, name in enumerate(names):
-        call = index.blocks(folder).get(("module", name))
+        call = index.find(folder, ("module", name))
         if call is None:
             return None
         if depth == len(names) - 1:

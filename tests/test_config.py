@@ -416,8 +416,8 @@ def test_hcl_budget_from_the_config(project: Path, cli: Callable[..., CliResult]
 
 @pytest.mark.parametrize("text, problem", [
     ("hcl-budget:\n  step: 5\n", "hcl-budget.step: unknown key (expected one of instances, size, steps)"),
-    ("hcl-budget:\n  size: 0\n", "hcl-budget.size: 0 is less than the minimum of 1"),
-    ("hcl-budget:\n  steps: many\n", "hcl-budget.steps: 'many' is not of type 'integer'"),
+    ("hcl-budget:\n  size: 0\n", "hcl-budget.size: must be at least 1"),
+    ("hcl-budget:\n  steps: many\n", "hcl-budget.steps: expected an integer, found a string"),
 ])
 def test_hcl_budget_errors_are_one_line(project: Path, cli: Callable[..., CliResult], text: str, problem: str) -> None:
     write(project / ".natpolicy.yaml", text)

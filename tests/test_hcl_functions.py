@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from conftest import same
 from natpolicy.hcl.expr import Context, evaluate_raw
+from natpolicy.hcl.file_scope import FileScope
 from natpolicy.hcl.functions import FUNCTIONS, file_functions
 from natpolicy.hcl.parse import parse_expression
 from natpolicy.hcl.values import EvalError, TfList, TfMap, TfSet
@@ -246,14 +247,8 @@ def repo(tmp_path: Path) -> Path:
 
 
 def file_run(text: str, repo: Path, notes: list[str] | None = None) -> Any:
-    def read(path: Path) -> str | None:
-        try:
-            return path.read_text()
-        except OSError:
-            return None
-
     report = (lambda message, where=None: notes.append(message)) if notes is not None else None
-    functions = {**FUNCTIONS, **file_functions(repo, repo, read, report)}
+    functions = {**FUNCTIONS, **file_functions(repo, FileScope(repo), report)}
     return run(text, notes, functions)
 
 
@@ -269,6 +264,32 @@ def test_fileexists_inside_the_repository_only(repo: Path) -> None:
     assert file_run('fileexists("tpl/none.txt")', repo) is False
     assert file_run('fileexists("../secret.txt")', repo) is UNKNOWN
     assert file_run('fileexists("tpl/link.txt")', repo) is UNKNOWN
+
+
+def test_file_hashes_encodings_and_fileset(repo: Path) -> None:
+    import base64
+    import hashlib
+
+    data = b"0.0.0.0/0\n"
+    assert file_run('filemd5("tpl/open.txt")', repo) == hashlib.md5(data).hexdigest()
+    assert file_run('filesha512("tpl/open.txt")', repo) == hashlib.sha512(data).hexdigest()
+    assert file_run('filebase64sha256("tpl/open.txt")', repo) == base64.b64encode(hashlib.sha256(data).digest()).decode()
+    assert file_run('filebase64("tpl/open.txt")', repo) == base64.b64encode(data).decode()
+    assert file_run('fileset("tpl", "*.tpl")', repo) == ["calls.tpl", "cidrs.tpl", "single.tpl"]
+    assert file_run('fileset(".", "**/{open,link}.txt")', repo) == ["tpl/open.txt"]  # the link leads out: not listed
+    assert file_run('fileset("..", "*")', repo) is UNKNOWN
+
+
+def test_a_missing_file_is_an_error_but_a_refused_one_is_unknown(repo: Path) -> None:
+    notes: list[str] = []
+    assert file_run('file("tpl/none.txt")', repo) is ERR  # as in Terraform: try() may pick its fallback
+    assert file_run('try(file("tpl/none.txt"), "fallback")', repo) == "fallback"
+    # A refusal is never a fallback: try() would tell whether the file exists.
+    assert file_run('try(file("../secret.txt"), "fallback")', repo, notes) is UNKNOWN
+    assert file_run('can(file("../secret.txt"))', repo, notes) is UNKNOWN
+    assert file_run('filesha256("../secret.txt")', repo, notes) is UNKNOWN
+    assert notes == ['file("../secret.txt") is not read: outside the checked configuration'] * 2 + [
+        'filesha256("../secret.txt") is not read: outside the checked configuration']
 
 
 def test_templatefile(repo: Path) -> None:
@@ -292,4 +313,7 @@ def test_readme_lists_exactly_the_evaluated_functions() -> None:
     listed = section.split("- these functions:", 1)[1].split(". Regular expressions", 1)[0]
     names = set(re.findall(r"`([a-z0-9]+)`", listed))
     # issensitive() is recognised but never known (values carry no sensitivity mark): listed under "unknown".
-    assert names == set(FUNCTIONS) - {"issensitive"} | {"try", "can", "file", "fileexists", "templatefile"}
+    files = {"file", "fileexists", "fileset", "templatefile", "filebase64", "filemd5", "filesha1", "filesha256",
+             "filesha512", "filebase64sha256", "filebase64sha512"}
+    assert set(file_functions(Path("."), FileScope(Path(".")))) == files
+    assert names == set(FUNCTIONS) - {"issensitive"} | {"try", "can"} | files

@@ -220,6 +220,19 @@ module "gone" {
     assert result.resources == [] and result.errors == []
 
 
+def test_recursive_modules_are_said_to_call_themselves(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": 'module "self" {\n  source = "./"\n}\nmodule "a" {\n  source = "./a"\n}\n',
+                     "a/main.tf": 'module "b" {\n  source = "../b"\n}\n',
+                     "b/main.tf": 'module "a" {\n  source = "../a"\n}\nresource "x" "y" {\n}\n'})
+    result = load_hcl([tmp_path], display_root=tmp_path)
+    assert result.notes == [
+        "module.a.module.b.module.a (../a) calls itself (directly or through other modules), which Terraform "
+        "cannot expand; not scanned",
+        "module.self (./) calls itself (directly or through other modules), which Terraform cannot expand; "
+        "not scanned"]
+    assert [r.address for r in result.resources] == ["module.a.module.b.x.y"]
+
+
 def test_text_overrides_and_revisions(tmp_path: Path) -> None:
     write(tmp_path, {"main.tf": 'resource "a" "b" {\n  v = 1\n}\n', "old.tf": 'resource "a" "old" {\n}\n'})
     staged = load_hcl([tmp_path], text_overrides={tmp_path / "main.tf": 'resource "a" "b" {\n  v = 2\n}\n',
@@ -271,17 +284,32 @@ resource "x" "y" {
     assert [(r.address, r.after) for r in result.resources] == [("x.y", {"v": UNKNOWN})]
 
 
-def test_file_function_stays_inside_the_repository(tmp_path: Path) -> None:
-    write(tmp_path, {".git/HEAD": "", "policy.json": '{"a": 1}', "infra/main.tf": '''\
+def test_file_function_reads_only_what_git_tracks(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    write(tmp_path, {"policy.json": '{"a": 1}', "untracked.json": '{"b": 2}', "infra/main.tf": '''\
 resource "x" "y" {
-  inside  = jsondecode(file("${path.module}/../policy.json"))
-  module  = path.module
-  outside = file("/etc/hostname")
-  exists  = fileexists("../policy.json")
+  inside    = jsondecode(file("${path.module}/../policy.json"))
+  module    = path.module
+  outside   = file("/etc/hostname")
+  exists    = fileexists("../policy.json")
+  untracked = file("../untracked.json")
+  unknown   = fileexists("../untracked.json")
 }
 '''})
-    (res,) = load_hcl([tmp_path / "infra"], display_root=tmp_path).resources
-    assert res.after == {"inside": {"a": 1}, "module": ".", "outside": UNKNOWN, "exists": True}
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "add", "policy.json", "infra/main.tf"], check=True)
+    result = load_hcl([tmp_path / "infra"], display_root=tmp_path)
+    (res,) = result.resources
+    assert res.after == {"inside": {"a": 1}, "module": ".", "outside": UNKNOWN, "exists": True,
+                         "untracked": UNKNOWN, "unknown": UNKNOWN}
+    assert result.notes == [
+        'infra/main.tf:4: file("/etc/hostname") is not read: outside the checked configuration',
+        'infra/main.tf:6: file("../untracked.json") is not read: not tracked by git',
+        'infra/main.tf:7: fileexists("../untracked.json") is not read: not tracked by git']
 
 
 def test_cli_flags(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -479,8 +507,29 @@ def test_missing_or_unreadable_files_are_errors_not_tracebacks(cli, tmp_path: Pa
     (tmp_path / "binary.tf").write_bytes(b"\xff\xfe\x00garbage")
     (tmp_path / "ok.tf").write_text('resource "aws_vpc" "v" {\n  cidr_block = "10.0.0.0/16"\n}\n')
     result = load_hcl([tmp_path], display_root=tmp_path)
-    assert result.errors == ["binary.tf:1: cannot read file"]
+    assert result.errors == ["binary.tf:1: cannot read file: Terraform files must be UTF-8, and byte 0xff on this "
+                             "line is not; the file looks like UTF-16 (it starts with a UTF-16 byte order mark)"]
     assert [r.address for r in result.resources] == ["aws_vpc.v"]
+
+
+@pytest.mark.parametrize("encoding,expected", [
+    ("latin-1", "main.tf:2: cannot read file: Terraform files must be UTF-8, and byte 0xe9 on this line is not; "
+                "the file looks like Latin-1 (ISO-8859-1) or Windows-1252"),
+    ("utf-16", "main.tf:1: cannot read file: Terraform files must be UTF-8, and byte 0xff on this line is not; "
+               "the file looks like UTF-16 (it starts with a UTF-16 byte order mark)"),
+    ("utf-16-le", "main.tf:1: cannot read file: Terraform files must be UTF-8, and byte 0xe9 on this line is not; "
+                  "the file looks like UTF-16 without a byte order mark (every other byte is zero)"),
+    ("utf-16-le-ascii", "main.tf:1: cannot read file: Terraform files must be UTF-8, and this one looks like "
+                        "UTF-16 without a byte order mark (every other byte is zero)"),
+])
+def test_files_not_in_utf8_say_which_encoding_was_expected(tmp_path: Path, encoding: str, expected: str) -> None:
+    text = 'resource "aws_vpc" "v" {\n  tags = { Name = "r\u00e9seau" }\n}\n'
+    if encoding == "utf-16-le":
+        text = "\u00e9" + text  # a non-ASCII first character: the bytes are not valid UTF-8 at once
+    if encoding == "utf-16-le-ascii":
+        text, encoding = text.replace("\u00e9", "e"), "utf-16-le"
+    (tmp_path / "main.tf").write_bytes(text.encode(encoding))
+    assert load_hcl([tmp_path], display_root=tmp_path).errors == [expected]
 
 
 def test_registry_style_vpc_module_expands_like_terraform() -> None:

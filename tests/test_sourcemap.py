@@ -130,3 +130,49 @@ def test_a_plan_outside_the_repository_keeps_its_path_with_a_note(cli, tmp_path:
                             "in it keep this path, which code scanning cannot show in the repository"]
     inside = cli("check", "plan.json", "-f", "json").json()
     assert [f["file"] for f in inside["findings"]] == ["plan.json"] and inside["notes"] == []
+
+
+# -- bounded and lazy: a plan next to a huge .tf (robustness issue) ---------------------------------
+
+def test_only_files_declaring_plan_resources_are_parsed(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import natpolicy.hcl.files as files
+
+    (root / "other.tf").write_text('resource "aws_s3_bucket" "b" {\n}\n' * 50, encoding="utf-8")
+    (root / "broken.tf").write_text('resource "aws_iam_role" "r" {\n', encoding="utf-8")  # never parsed either
+    parsed: list[str] = []
+    real = files.parse_text
+
+    def spy(text: str, display: str, cache: object = None) -> object:
+        parsed.append(display)
+        return real(text, display, cache)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(files, "parse_text", spy)
+    assert _locations(root)["aws_vpc.main"] == SourceLocation("main.tf", 10, 12)
+    assert sorted(set(parsed)) == ["main.tf", "mods/local/main.tf"]
+
+
+def test_a_file_over_the_size_limit_is_skipped_with_a_note(root: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           cli, write_plan) -> None:
+    # A generated file far over a small limit, declaring what the plan holds: it is not read at all.
+    big = "".join(f'resource "aws_vpc" "v{i}" {{\n  cidr_block = "10.{i % 250}.0.0/16"\n}}\n' for i in range(300))
+    big += 'resource "aws_security_group" "open" {\n}\n'
+    (root / "generated.tf").write_text(big, encoding="utf-8")
+    plan = (PlanBuilder()
+            .create("aws_vpc.main", {"cidr_block": "10.0.0.0/16"}, unknown=["id"])
+            .create("aws_security_group.open", {"name": "open", "ingress": [{
+                "from_port": 22, "to_port": 22, "protocol": "tcp", "cidr_blocks": ["0.0.0.0/0"],
+                "ipv6_cidr_blocks": [], "security_groups": [], "self": False, "prefix_list_ids": [],
+                "description": ""}]}, unknown=["id"]))
+    path = write_plan(plan, "plan.json")
+    monkeypatch.setenv("NATPOLICY_SOURCE_MAX_BYTES", "10000")
+    monkeypatch.chdir(root)
+    doc = cli("check", str(path), "--source-root", ".", "-f", "json").json()
+    assert doc["notes"] == [f"generated.tf: not read for source mapping: {len(big.encode()):,} bytes, over "
+                            "the limit of 10,000 (set NATPOLICY_SOURCE_MAX_BYTES to raise it); findings declared "
+                            "there stay on the plan's lines"]
+    (finding,) = [f for f in doc["findings"] if f["address"] == "aws_security_group.open"]
+    assert finding["file"].endswith("plan.json")
+    monkeypatch.setenv("NATPOLICY_SOURCE_MAX_BYTES", "10_000_000")
+    raised = cli("check", str(path), "--source-root", ".", "-f", "json").json()
+    assert raised["notes"] == [] and [f["file"] for f in raised["findings"]
+                                      if f["address"] == "aws_security_group.open"] == ["generated.tf"]

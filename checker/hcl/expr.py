@@ -25,7 +25,7 @@ from lark import Token, Tree
 from natpolicy.hcl import budget as _budget
 from natpolicy.hcl.values import (
     Approx, EvalError, NotEvaluated, TfList, TfSet, UnknownType, convert, equal, exact, normalise_number,
-    number_from_fraction, parse_number, to_string, type_of_loose, unify_loose,
+    number_from_fraction, parse_number, to_string, type_of_loose, unify_loose, Notice, Withheld,
 )
 from natpolicy.model import UNKNOWN, is_known
 
@@ -217,7 +217,7 @@ def _eval(node: Any, ctx: Context, depth: int) -> Any:
         return UNKNOWN
     except NotEvaluated as exc:
         # Unknown right here, not further out: `[regex(...), "a"]` keeps "a".
-        ctx.note(f"{exc} is not evaluated; the result is treated as unknown")
+        ctx.note(Notice(exc) if isinstance(exc, Withheld) else f"{exc} is not evaluated; the result is treated as unknown")
         return UNKNOWN
 
 

@@ -19,7 +19,7 @@ from natpolicy.loaders.inputs import TF_SUFFIXES  # defined where plan-only runs
 from natpolicy.hcl.parse import ParseCache, ParsedFile, decode_tree, encode_tree, file_from_tree, \
     parse_text, slim, tree_parser
 
-__all__ = ["TF_SUFFIXES", "Overlay", "FileSource", "ParseMemo", "within",
+__all__ = ["TF_SUFFIXES", "Overlay", "FileSource", "ParseMemo", "within", "not_utf8",
            "PARALLEL_MIN_FILES", "PARALLEL_MIN_CPUS", "PARALLEL_MIN_BYTES"]
 
 # (display path, text) -> parsed file: both sides of a git comparison share
@@ -102,8 +102,10 @@ class FileSource:
     def __init__(self, overrides: Mapping[Path, str | None] | Overlay | None = None, only_overrides: bool = False,
                  display: Callable[[Path], str] = lambda p: p.as_posix(),
                  cache: ParseCache | None | Literal["default"] = "default", parse_memo: ParseMemo | None = None,
-                 boundary: Iterable[Path] = ()) -> None:
+                 boundary: Iterable[Path] = (), max_bytes: int | None = None) -> None:
         self.overlay = overrides if isinstance(overrides, Overlay) else Overlay(overrides)
+        self.max_bytes = max_bytes  # files on disk larger than this are not read (None: no limit)
+        self._unreadable: dict[Path, str] = {}  # why a file on disk could not be read
         self.only_overrides = only_overrides
         self.display = display
         # "default": the user's parse cache (keyed by content, so git revisions share it too).
@@ -122,9 +124,22 @@ class FileSource:
         if self.only_overrides or self._escapes(path):
             return None
         try:
-            return path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
+            if self.max_bytes is not None and (size := path.stat().st_size) > self.max_bytes:
+                self._unreadable[path] = f"not read: {size:,} bytes, over the limit of {self.max_bytes:,}"
+                return None
+            data = path.read_bytes()
+        except OSError:
             return None
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            self._unreadable[path] = not_utf8(data, exc)
+            return None
+        if _mostly_zeros(data):  # ASCII text in UTF-16 without a byte order mark is valid UTF-8, full of NULs
+            self._unreadable[path] = ("1: cannot read file: Terraform files must be UTF-8, and this one looks like "
+                                      f"{_UTF16_NO_BOM}")
+            return None
+        return text
 
     def _escapes(self, path: Path) -> bool:
         """Does a symbolic link make ``path`` lead out of the boundary?"""
@@ -186,7 +201,8 @@ class FileSource:
             text = self.read(path)
             display = self.display(path)
             if text is None:
-                parsed = ParsedFile(display, None, f"{display}:1: cannot read file")
+                why = self._unreadable.get(path, "1: cannot read file")
+                parsed = ParsedFile(display, None, f"{display}:{why}" if why[:1].isdigit() else f"{display}:1: {why}")
             else:
                 parsed = self.parse_memo.get((display, text)) or parse_text(text, display, self.cache)
                 self.parse_memo[(display, text)] = parsed
@@ -226,6 +242,32 @@ class FileSource:
             if self.cache is not None:
                 self.cache.put(text, tree)
             self._parsed[path] = file_from_tree(tree, self.display(path))
+
+
+_UTF16_NO_BOM = "UTF-16 without a byte order mark (every other byte is zero)"
+
+
+def _mostly_zeros(data: bytes) -> bool:
+    head = data[:64]
+    return bool(head) and head.count(0) * 3 >= len(head)
+
+
+def not_utf8(data: bytes, error: UnicodeDecodeError) -> str:
+    """"LINE: cannot read file: ..." for a file that is not UTF-8, with what it looks like instead."""
+    line = data.count(b"\n", 0, error.start) + 1
+    head = data[:4]
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        looks = "UTF-32 (it starts with a UTF-32 byte order mark)"
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        looks = "UTF-16 (it starts with a UTF-16 byte order mark)"
+    elif _mostly_zeros(data):
+        looks = _UTF16_NO_BOM
+    elif 0 not in data[:8192]:
+        looks = "Latin-1 (ISO-8859-1) or Windows-1252"
+    else:
+        looks = "a binary file"
+    return (f"{line}: cannot read file: Terraform files must be UTF-8, and byte 0x{data[error.start]:02x} "
+            f"on this line is not; the file looks like {looks}")
 
 
 PARALLEL_MIN_FILES = 48

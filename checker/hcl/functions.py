@@ -14,7 +14,10 @@ String, regex, encoding and CIDR functions are in :mod:`natpolicy.hcl.functions_
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import inspect
+import json
 import math
 from collections.abc import Callable
 from fractions import Fraction
@@ -22,8 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from natpolicy.hcl.budget import charge_size, charge_steps
+from natpolicy.hcl.file_scope import FileScope, Refused
+from natpolicy.hcl.fileset_glob import compile_glob, glob_match
 from natpolicy.hcl.values import (
-    Approx, EvalError, NotEvaluated, TfList, TfMap, TfSet, UnknownType, convert, equal, exact,
+    Approx, EvalError, NotEvaluated, Withheld, TfList, TfMap, TfSet, UnknownType, convert, equal, exact,
     make_set, normalise_number, number_from_fraction, parse_number, to_string, type_of, type_of_loose, unify,
     unify_loose,
 )
@@ -635,65 +640,101 @@ def _pow(a: Any, b: Any) -> Any:
 
 
 # ---------------------------------------------------------------- files
-def file_functions(base_dir: Path, repo_root: Path, read: Callable[[Path], str | None],
+def file_functions(base_dir: Path, scope: FileScope,
                    report: Callable[[str, str | None], None] | None = None) -> dict[str, Callable[..., Any]]:
-    """``file``/``fileexists``/``templatefile`` relative to ``base_dir``, confined to ``repo_root``.
+    """``file``, ``fileset``, ``templatefile``... relative to ``base_dir``, reading only what ``scope`` allows.
 
-    ``read`` returns a file's text or ``None``; paths outside ``repo_root``
-    (also through a symlink) are never read, so a configuration cannot make
-    natpolicy read ``/etc``. ``report`` receives what templates leave unevaluated.
+    A path ``scope`` refuses (outside the configuration, under ``.git/`` or
+    ``.terraform/``, not tracked by git) makes the value unknown, and the
+    evaluator reports the refusal with the call's place: neither the content
+    nor whether the file exists ever reaches a report. ``report`` receives
+    what templates leave unevaluated.
     """
-    root = repo_root.resolve()
 
-    def resolve(name: Any) -> Path | None:
-        path = Path(text(name))
-        full = (path if path.is_absolute() else base_dir / path).resolve()
+    def refused(func: str, name: Any, reason: Refused, verb: str = "read", more: str = "") -> Withheld:
+        return Withheld(f"{func}({json.dumps(text(name))}{more}) is not {verb}: {reason}",
+                        f"{func}(<path not shown>{more}) is not {verb}: {reason}")
+
+    def located(func: str, name: Any) -> str:
         try:
-            full.relative_to(root)
-        except ValueError:
-            return None
-        return full
+            return scope.path_of(base_dir, text(name))
+        except Refused as exc:
+            raise refused(func, name, exc) from None
+
+    def content(func: str, name: Any) -> bytes:
+        rel = located(func, name)
+        try:
+            data = scope.read(rel)
+        except Refused as exc:
+            raise refused(func, name, exc) from None
+        if data is None:
+            raise EvalError(f"{func}(): no file exists at {text(name)!r}")
+        return data
+
+    def utf8(func: str, name: Any) -> str:
+        try:
+            return content(func, name).decode("utf-8")
+        except UnicodeDecodeError:
+            raise EvalError(f"{func}(): the file is not valid UTF-8; use filebase64") from None
 
     def file_(name: Any) -> Any:
-        if name is UNKNOWN:
-            return UNKNOWN
-        path = resolve(name)
-        content = read(path) if path is not None else None
-        return UNKNOWN if content is None else content
+        return utf8("file", name)
 
     def fileexists(name: Any) -> Any:
-        if name is UNKNOWN:
-            return UNKNOWN
-        path = resolve(name)
-        if path is None:
-            return UNKNOWN  # outside the repository: not looked at
-        return read(path) is not None
+        rel = located("fileexists", name)
+        try:
+            return scope.exists(rel)
+        except Refused as exc:
+            raise refused("fileexists", name, exc) from None
+
+    def fileset(path: Any, pattern: Any) -> Any:
+        rel = located("fileset", path)
+        compiled = compile_glob(text(pattern))
+        try:
+            names = scope.files_under(rel)
+        except Refused as exc:
+            raise refused("fileset", path, exc, "listed", ", ...") from None
+        return TfSet(sorted(n for n in names if glob_match(compiled, n)))
 
     def templatefile(name: Any, variables: Any) -> Any:
-        if name is UNKNOWN or variables is UNKNOWN:
-            return UNKNOWN
-        path = resolve(name)
-        content = read(path) if path is not None else None
-        if content is None:
-            return UNKNOWN
         from natpolicy.hcl.expr import Context, render_template_file
 
+        template = utf8("templatefile", name)
         bindings = dict(mapping(variables, "templatefile() variables"))
         # A template sees only its variables and the functions (not templatefile itself).
-        ctx = Context(_template_names, bindings, {**FUNCTIONS, "file": file_, "fileexists": fileexists}, report,
-                      where=None)
-        return render_template_file(content, ctx)
+        inner = {name: func for name, func in checked.items() if name != "templatefile"}
+        ctx = Context(_template_names, bindings, {**FUNCTIONS, **inner}, report, where=None)
+        return render_template_file(template, ctx)
 
-    return {"file": _checked("file", file_), "fileexists": _checked("fileexists", fileexists),
-            "templatefile": _checked("templatefile", templatefile)}
+    def hashed(func: str, digest: str, encode: Callable[[bytes], str]) -> Callable[..., Any]:
+        def call(name: Any) -> Any:
+            return encode(hashlib.new(digest, content(func, name)).digest())
+
+        return call
+
+    plain: dict[str, Callable[..., Any]] = {
+        "file": file_, "fileexists": fileexists, "fileset": fileset,
+        "filebase64": lambda name: base64.b64encode(content("filebase64", name)).decode("ascii"),
+    }
+    for digest in ("md5", "sha1", "sha256", "sha512"):
+        plain[f"file{digest}"] = hashed(f"file{digest}", digest, bytes.hex)
+    for digest in ("sha256", "sha512"):
+        plain[f"filebase64{digest}"] = hashed(f"filebase64{digest}", digest,
+                                              lambda b: base64.b64encode(b).decode("ascii"))
+    plain["templatefile"] = templatefile
+    checked = {name: _checked(name, func, 2 if name in ("fileset", "templatefile") else 1)
+               for name, func in plain.items()}
+    return checked
 
 
-def _checked(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
-    low, high = _arity(func)
+def _checked(name: str, func: Callable[..., Any], arity: int) -> Callable[..., Any]:
+    """Arity first (Terraform rejects a wrong call even with unknown arguments), then unknown in, unknown out."""
 
     def call(*args: Any) -> Any:
-        if len(args) < low or (high is not None and len(args) > high):
+        if len(args) != arity:
             raise EvalError(f"{name}(): wrong number of arguments")
+        if any(a is UNKNOWN for a in args):
+            return UNKNOWN
         return func(*args)
 
     call.__name__ = name

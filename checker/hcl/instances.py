@@ -15,10 +15,11 @@ from typing import Any
 
 from natpolicy.hcl import budget
 from natpolicy.hcl.expr import Context, EvalError, Lazy, evaluate, to_string
+from natpolicy.hcl.file_scope import FileScope
 from natpolicy.hcl.functions import FUNCTIONS, file_functions
 from natpolicy.hcl.modules import ModuleConfig
 from natpolicy.hcl.parse import Attribute, Block, Body
-from natpolicy.hcl.values import TfSet
+from natpolicy.hcl.values import Notice, TfSet
 from natpolicy.hcl.vartypes import convert, type_spec
 from natpolicy.model import UNKNOWN
 
@@ -44,16 +45,40 @@ class Shared:
     """State shared by every module instance of one root."""
 
     report: Callable[[str], None]
-    repo_root: Path  # file() reads inside it only: the git work tree, else the root module
-    read: Callable[[Path], str | None]
+    scope: FileScope  # what file functions may read
     display: Callable[[Path], str]
     root_dir: Path
+    notice: Callable[[str], None] = lambda message: None  # for every report, not only -v
+    error: Callable[[str], None] = lambda message: None  # "file:line: message": the root exits 2
+    twins: list[ModuleInstance] = field(default_factory=list)  # masked twins made, closed with the load
+    # "file:line" -> the expressions evaluated there, with their module (see sensitive_at)
+    places: dict[str, dict[int, tuple[ModuleConfig, Any]]] = field(default_factory=dict)
     functions_by_dir: dict[Path, dict[str, Any]] = field(default_factory=dict)
     _noted: set[str] = field(default_factory=set)
 
+    def sensitive_at(self, where: str) -> bool:
+        found = self.places.get(where)
+        return found is None or any(config.is_sensitive([expr]) for config, expr in found.values())
+
+    def fail(self, message: str) -> None:
+        """An error in the configuration (once, however many instances meet it)."""
+        if message not in self._noted:
+            self._noted.add(message)
+            self.error(message)
+
     def note(self, message: str, where: str | None = None) -> None:
         """Report what was not evaluated once per root, with where it was first seen
-        (a module called a hundred times gives one line, not a hundred)."""
+        (a module called a hundred times gives one line, not a hundred).
+        A ``Notice`` (a file not read) goes to every report, once per place."""
+        if isinstance(message, Notice):
+            # A path computed from a sensitive value (a --var secret) must not be quoted:
+            # only a place known to read nothing sensitive shows it.
+            shown = str(message) if where is not None and not self.sensitive_at(where) else message.redacted
+            line = f"{where}: {shown}" if where else shown
+            if line not in self._noted:
+                self._noted.add(line)
+                self.notice(line)
+            return
         if message in self._noted:
             return
         self._noted.add(message)
@@ -71,8 +96,14 @@ def instance_key(key: int | str | None) -> str:
 class ModuleInstance:
     def __init__(self, config: ModuleConfig, address: str, shared: Shared,
                  inputs: Callable[[str], tuple[bool, Any]] | None = None,
-                 root_values: dict[str, Any] | None = None) -> None:
+                 root_values: dict[str, Any] | None = None, *, masked: bool = False,
+                 twin: Callable[[], ModuleInstance | None] | None = None) -> None:
         self.config = config
+        # A masked instance sees every sensitive value as unknown: what stays
+        # known there does not derive from one (see _keys_are_sensitive).
+        self.masked = masked
+        self._twin_source = twin
+        self._twin: ModuleInstance | None | object = _IN_PROGRESS
         self.address = address  # "" for the root, else 'module.a["x"].module.b'
         self.shared = shared
         self._inputs = inputs  # name -> (given?, value) from the calling module
@@ -85,13 +116,18 @@ class ModuleInstance:
         funcs = shared.functions_by_dir.get(shared.root_dir)
         if funcs is None:
             # Terraform resolves relative file paths against the working directory (the root).
-            funcs = {**FUNCTIONS, **file_functions(shared.root_dir, shared.repo_root, shared.read, shared.note)}
+            funcs = {**FUNCTIONS, **file_functions(shared.root_dir, shared.scope, shared.note)}
             shared.functions_by_dir[shared.root_dir] = funcs
+        if masked:
+            funcs = {**funcs, "sensitive": _masked_sensitive}
+            shared.twins.append(self)
         self.context = Context(self._lookup, functions=funcs, report=shared.note)
 
-    @staticmethod
-    def _at(file: str, attr: Attribute) -> str:
-        return f"{file}:{attr.line}" if file else f"line {attr.line}"
+    def _at(self, file: str, attr: Attribute) -> str:
+        where = f"{file}:{attr.line}" if file else f"line {attr.line}"
+        # Remembered so that a note about this place can tell whether it may show values from it.
+        self.shared.places.setdefault(where, {}).setdefault(id(attr.expr), (self.config, attr.expr))
+        return where
 
     def close(self) -> None:
         """Drop memos and the context (which refers back to this instance), so a
@@ -159,6 +195,8 @@ class ModuleInstance:
                 return UNKNOWN  # a required variable nobody set: unknown, never a finding
         if "type" in attrs:
             value = convert(value, type_spec(attrs["type"].expr))
+        if self.masked and _declared_sensitive(block):
+            return UNKNOWN
         return value
 
     def local(self, name: str) -> Any:
@@ -169,10 +207,8 @@ class ModuleInstance:
         if attr is None:
             raise EvalError(f"undeclared local {name!r}")
         self._locals[name] = UNKNOWN
-        file = self.config.local_files.get(name)
-        where = (f"local.{name} at {file}:{attr.line}" if file
-                 else f"local.{name} in {self.shared.display(self.config.directory)}")
-        value = evaluate(attr.expr, self.context.at(where))
+        file = self.config.local_files.get(name, "")
+        value = evaluate(attr.expr, self.context.at(self._at(file, attr)))
         self._locals[name] = value
         return value
 
@@ -201,13 +237,14 @@ class ModuleInstance:
         block = self.config.module_calls[name]
         result: list[tuple[int | str | None, ModuleInstance]] | None = None
         if child_config is not None:
-            expansion = self._expand(block)
+            expansion = self._expansion(block)
             if expansion is not None:
                 result = []
                 for key, bindings in expansion:
                     address = f"{self.address + '.' if self.address else ''}module.{name}{instance_key(key)}"
                     result.append((key, ModuleInstance(child_config, address, self.shared,
-                                                       inputs=self._input_reader(block, bindings))))
+                                                       inputs=self._input_reader(block, bindings),
+                                                       masked=self.masked, twin=self._child_twin(name, key))))
         self._calls[name] = result
         return result
 
@@ -232,6 +269,8 @@ class ModuleInstance:
         if block is None:
             raise EvalError(f"module has no output {name!r}")
         self._outputs[name] = UNKNOWN  # cycle guard
+        if self.masked and _declared_sensitive(block):
+            return UNKNOWN
         attr = block.body.attributes.get("value")
         # A whole resource (`value = aws_security_group.this`) stays lazy, so
         # `module.m.sg.name` reads the configured name.
@@ -239,6 +278,57 @@ class ModuleInstance:
                  if attr is not None else None)
         self._outputs[name] = value
         return value
+
+    # -- sensitive values --------------------------------------------------
+    def twin(self) -> ModuleInstance | None:
+        """This instance as seen with every sensitive value unknown (itself when masked)."""
+        if self.masked:
+            return self
+        if self._twin is _IN_PROGRESS:
+            self._twin = None  # cycle guard
+            self._twin = self._twin_source() if self._twin_source is not None else None
+        return self._twin  # type: ignore[return-value]
+
+    def _child_twin(self, name: str, key: int | str | None) -> Callable[[], ModuleInstance | None]:
+        def find() -> ModuleInstance | None:
+            twin = self.twin()
+            found = twin.module_instances(name) if twin is not None else None
+            return next((child for k, child in found or () if k == key), None)
+
+        return find
+
+    def _keys_are_sensitive(self, block: Block, meta: str, keys: list[int | str | None]) -> bool:
+        """Would ``count``/``for_each`` put a sensitive value into instance keys?
+
+        Terraform refuses that ("Sensitive values, or values derived from
+        sensitive values, cannot be used as for_each arguments"). An
+        expression that reads nothing sensitive is fine at once; else it is
+        evaluated again with every sensitive value unknown: keys that stay the
+        same (a map of objects holding a password) do not derive from one.
+        """
+        attr = block.body.attributes[meta]
+        if self.masked or not self.config.is_sensitive([attr.expr]):
+            return False
+        twin = self.twin()
+        if twin is None:
+            return True
+        masked = twin._expand(block)
+        return masked is None or [key for key, _ in masked] != keys
+
+    def _expansion(self, block: Block) -> list[tuple[int | str | None, dict[str, Any]]] | None:
+        """:meth:`_expand`, except that keys derived from a sensitive value are an error, and then
+        unknown: the block is checked once, without keys, on the settings that are known (and a
+        deletion check does not take its missing instances for deleted ones)."""
+        found = self._expand(block)
+        attrs = block.body.attributes
+        meta = "count" if "count" in attrs else "for_each" if "for_each" in attrs else None
+        if found is not None and meta is not None and self._keys_are_sensitive(block, meta, [k for k, _ in found]):
+            self.shared.fail(f"{self._at(block.file, attrs[meta])}: {self.address + '.' if self.address else ''}"
+                             f"{_block_name(block)}: its {meta} is derived from a sensitive value, which Terraform "
+                             "refuses (the value would become part of instance addresses); checked once, without "
+                             "its keys")
+            return None
+        return found
 
     # -- resources ---------------------------------------------------------
     def _expand(self, block: Block) -> list[tuple[int | str | None, dict[str, Any]]] | None:
@@ -288,7 +378,7 @@ class ModuleInstance:
         if cached is not _IN_PROGRESS:
             return cached
         self._resources[local] = []  # cycle guard: a self-reference sees no instances
-        expansion = self._expand(block)
+        expansion = self._expansion(block)
         result: list[Instance] = []
         if expansion is None:
             # Terraform would refuse to plan this; keep one representative
@@ -374,6 +464,23 @@ class ModuleInstance:
             return []
         return [self.body_values(content.body, ctx.bind(**{iterator: {"key": k, "value": v}}), depth + 1, file)
                 for k, v in pairs]
+
+
+def _declared_sensitive(block: Block) -> bool:
+    attr = block.body.attributes.get("sensitive")
+    return attr is not None and evaluate(attr.expr, Context(lambda n: UNKNOWN)) is True
+
+
+def _masked_sensitive(*args: Any) -> Any:
+    if len(args) != 1:
+        raise EvalError("sensitive(): wrong number of arguments")
+    return UNKNOWN
+
+
+def _block_name(block: Block) -> str:
+    if block.type == "module":
+        return f"module.{block.labels[0]}"
+    return _local_address(block)
 
 
 def _bare_name(node: Any) -> str | None:

@@ -26,7 +26,8 @@ from typing import Any
 from natpolicy.gc_pause import paused_gc
 from natpolicy.hcl import budget
 from natpolicy.hcl.expr import Context, evaluate
-from natpolicy.hcl.files import ParseMemo
+from natpolicy.hcl.file_scope import FileScope
+from natpolicy.hcl.files import ParseMemo, within
 from natpolicy.hcl.instances import ModuleInstance, Shared, instance_key, iter_instances
 from natpolicy.hcl.lifecycle import Lifecycle, lifecycle_of
 from natpolicy.hcl.modules import TF_SUFFIXES, FileSource, ModuleConfig, Overlay, is_local_source, module_source
@@ -90,7 +91,7 @@ def _find_roots(directory: Path, files: FileSource | None) -> list[Path]:
 def load_hcl(paths: Sequence[Path], *, variables: Mapping[str, str] | None = None, var_files: Sequence[Path] = (),
              display_root: Path | None = None, text_overrides: Mapping[Path, str | None] | Overlay | None = None,
              only_overrides: bool = False, cache_dir: Path | None | str = "default",
-             parse_memo: ParseMemo | None = None) -> HclResult:
+             parse_memo: ParseMemo | None = None, file_scope: FileScope | None = None) -> HclResult:
     """Load each root module (a directory, or the directory of a ``.tf`` file).
 
     ``cache_dir``: where parse trees are cached ("default": the user's cache
@@ -98,15 +99,18 @@ def load_hcl(paths: Sequence[Path], *, variables: Mapping[str, str] | None = Non
     ``parse_memo``: shared between loads of two revisions, so unchanged files are decoded once.
     Symbolic links leading out of the repository (or, outside git, out of the
     root) are skipped with a note: a scan must not read, or quote, files elsewhere.
+    ``file_scope``: what file functions may read (git mode passes the blobs of
+    its side); by default the files git tracks, else those under the scanned folder.
     """
     with paused_gc():
         return _load_hcl(paths, variables, var_files, display_root, text_overrides, only_overrides, cache_dir,
-                         parse_memo)
+                         parse_memo, file_scope)
 
 
 def _load_hcl(paths: Sequence[Path], variables: Mapping[str, str] | None, var_files: Sequence[Path],
               display_root: Path | None, text_overrides: Mapping[Path, str | None] | Overlay | None,
-              only_overrides: bool, cache_dir: Path | None | str, parse_memo: ParseMemo | None) -> HclResult:
+              only_overrides: bool, cache_dir: Path | None | str, parse_memo: ParseMemo | None,
+              file_scope: FileScope | None) -> HclResult:
     base = Path(os.path.abspath(display_root or Path.cwd()))
 
     def display(path: Path) -> str:
@@ -139,9 +143,11 @@ def _load_hcl(paths: Sequence[Path], variables: Mapping[str, str] | None, var_fi
         files.prefetch(_tree_files(roots))
 
     var_errors: list[str] = []
+    scopes: dict[Path, FileScope] = {}
     for root in roots:
         values = _root_variables(root, files, variables or {}, var_files, var_errors)
-        _load_root(root, files, values, display, result)
+        scope = file_scope or _default_scope(root, boundary, scopes)
+        _load_root(root, files, values, display, result, scope)
     result.errors[:0] = var_errors
     result.unparsed = list(files.unparsed)
     result.notes.extend(f"{link}: a symbolic link leading out of the repository (or the scanned folder); not read"
@@ -162,14 +168,14 @@ def _tree_files(roots: list[Path]) -> list[Path]:
 
 
 def _load_root(root: Path, files: FileSource, values: dict[str, Any],
-               display: Callable[[Path], str], result: HclResult) -> None:
+               display: Callable[[Path], str], result: HclResult, scope: FileScope) -> None:
     with budget.active() as spent:  # one budget per root module (the config's hcl-budget)
-        _load_root_within(root, files, values, display, result)
+        _load_root_within(root, files, values, display, result, scope)
     result.notes.extend(spent.notes)
 
 
 def _load_root_within(root: Path, files: FileSource, values: dict[str, Any],
-                      display: Callable[[Path], str], result: HclResult) -> None:
+                      display: Callable[[Path], str], result: HclResult, scope: FileScope) -> None:
     config = ModuleConfig.load(root, files)
     origin = display(root)
     result.roots.append(origin)
@@ -177,9 +183,10 @@ def _load_root_within(root: Path, files: FileSource, values: dict[str, Any],
         for error in module.errors:
             if error not in result.errors:
                 result.errors.append(error)
-    shared = Shared(report=result.verbose_notes.append, repo_root=_repo_root(root), read=files.read,
-                    display=display, root_dir=root)
-    top = ModuleInstance(config, "", shared, root_values=values)
+    shared = Shared(report=result.verbose_notes.append, scope=scope, display=display, root_dir=root,
+                    notice=result.notes.append, error=result.errors.append)
+    top = ModuleInstance(config, "", shared, root_values=values,
+                         twin=lambda: ModuleInstance(config, "", shared, root_values=values, masked=True))
 
     _record_blocks(config, origin, result)
     found = lifecycle_of(config.walk(), files.read, origin)
@@ -192,8 +199,12 @@ def _load_root_within(root: Path, files: FileSource, values: dict[str, Any],
         for name, block in cfg.module_calls.items():
             source = module_source(block) or "?"
             if name not in cfg.children:
-                kind = "remote" if not is_local_source(source) else "missing"
-                what = "is remote and was not scanned" if kind == "remote" else "has no Terraform files and was not scanned"
+                if name in cfg.recursive_calls:
+                    what = "calls itself (directly or through other modules), which Terraform cannot expand; not scanned"
+                elif not is_local_source(source):
+                    what = "is remote and was not scanned"
+                else:
+                    what = "has no Terraform files and was not scanned"
                 result.notes.append(f"{cfg.prefix}module.{name} ({source}) {what}")
         for block in cfg.resources:
             for inst in instance.instances(block):
@@ -202,7 +213,7 @@ def _load_root_within(root: Path, files: FileSource, values: dict[str, Any],
                 if inst.unknown_expansion:
                     result.verbose_notes.append(f"{res.address}: its count/for_each is not known statically; "
                                                 "checked once, on the settings that are known")
-    for instance in instances:
+    for instance in [*instances, *shared.twins]:
         instance.close()
 
 
@@ -335,9 +346,27 @@ def _all_expressions(body: Any) -> list[Any]:
     return nodes
 
 
-def _repo_root(start: Path) -> Path:
-    """The enclosing git work tree (``file()`` may read inside it), else ``start``."""
-    return repository_of(start) or Path(os.path.abspath(start))
+def _default_scope(root: Path, boundary: Sequence[Path], made: dict[Path, FileScope]) -> FileScope:
+    """What file functions read outside git mode: files git tracks (read from the work
+    tree), else, in a plain folder, the files under the scanned folder holding ``root``.
+    git is asked only when a file function is first called."""
+    top = repository_of(root)
+    if top is None:
+        here = Path(os.path.abspath(root))
+        folder = next((Path(os.path.abspath(b)) for b in boundary if within(here, Path(os.path.abspath(b)))), here)
+        return made.setdefault(folder, FileScope(folder))
+    if top not in made:
+        made[top] = FileScope(top, tracked=lambda: _tracked_in_work_tree(top))
+    return made[top]
+
+
+def _tracked_in_work_tree(top: Path) -> dict[str, str]:
+    from natpolicy.gitrepo import Git, GitError
+
+    git = Git.discover(top)  # GitRefused ("dubious ownership"): FileScope refuses every read, saying why
+    if git is None:
+        raise GitError("git sees no repository there, or is not installed")
+    return git.tracked_files(None)
 
 
 # ---------------------------------------------------------------- variables

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from natpolicy.hcl.files import TF_SUFFIXES, FileSource, Overlay
 from natpolicy.hcl.parse import Attribute, Block
-from natpolicy.hcl.traversal import KeyedStep, keyed_traversals, traversals
+from natpolicy.hcl.traversal import KeyedStep, keyed_traversals, marked_traversals
 
 __all__ = ["ModuleConfig", "FileSource", "Overlay", "is_local_source", "TF_SUFFIXES"]
 
@@ -37,11 +37,12 @@ class ModuleConfig:
     call: Block | None = None  # the `module` block in the parent that calls this one
     variables: dict[str, Block] = field(default_factory=dict)
     locals: dict[str, Attribute] = field(default_factory=dict)
-    local_files: dict[str, str] = field(default_factory=dict)  # local name -> the file declaring it, for notes
+    local_files: dict[str, str] = field(default_factory=dict)  # local name -> display path of its file
     outputs: dict[str, Block] = field(default_factory=dict)
     resources: list[Block] = field(default_factory=list)  # managed and data, in file order
     module_calls: dict[str, Block] = field(default_factory=dict)
     children: dict[str, ModuleConfig] = field(default_factory=dict)
+    recursive_calls: set[str] = field(default_factory=set)  # calls of a module already on the path: never expanded
     declared: set[str] = field(default_factory=set)  # "aws_vpc.main", "data.aws_ami.x"
     declared_types: set[str] = field(default_factory=set)  # managed resource types: "aws_vpc"
     errors: list[str] = field(default_factory=list)
@@ -78,7 +79,8 @@ class ModuleConfig:
                     continue
                 child_dir = Path(os.path.normpath(directory / source))
                 if Path(os.path.abspath(child_dir)) in here:
-                    continue  # a module calling itself would never end
+                    config.recursive_calls.add(name)  # a module calling itself would never end
+                    continue
                 if files.has_config(child_dir):
                     config.children[name] = cls.load(child_dir, files, (*path, name), config, block, here)
         return config
@@ -90,7 +92,7 @@ class ModuleConfig:
                 self.variables[labels[0]] = block
             elif kind == "locals":
                 self.locals.update(block.body.attributes)
-                self.local_files.update((name, block.file) for name in block.body.attributes)
+                self.local_files.update(dict.fromkeys(block.body.attributes, block.file))
             elif kind == "output" and len(labels) == 1:
                 self.outputs[labels[0]] = block
             elif kind == "resource" and len(labels) == 2:
@@ -185,7 +187,11 @@ class ModuleConfig:
         from them (locals, module inputs and outputs), so a finding message
         never shows them.
         """
-        return any(self._sensitive_chain(chain, 0) for node in nodes for chain in traversals(node))
+        return any(self._sensitive_reads(node, 0) for node in nodes)
+
+    def _sensitive_reads(self, node: object, depth: int) -> bool:
+        chains, calls_sensitive = marked_traversals(node)
+        return calls_sensitive or any(self._sensitive_chain(chain, depth) for chain in chains)
 
     def _sensitive_chain(self, chain: tuple[str, ...], depth: int) -> bool:
         if len(chain) < 2 or depth > _MAX_DEPTH:
@@ -229,7 +235,7 @@ class ModuleConfig:
         return False
 
     def _sensitive_nodes(self, nodes: list[object], depth: int) -> bool:
-        return any(self._sensitive_chain(chain, depth + 1) for node in nodes for chain in traversals(node))
+        return any(self._sensitive_reads(node, depth + 1) for node in nodes)
 
     def _resolve_nodes(self, nodes: list[object], depth: int) -> frozenset[str]:
         out: set[str] = set()

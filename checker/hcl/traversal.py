@@ -18,7 +18,7 @@ from natpolicy.hcl.expr import _MAX_DEPTH, Context, _attr_name, _index_key, _tre
 from natpolicy.hcl.values import EvalError
 from natpolicy.model import UNKNOWN
 
-__all__ = ["KeyedStep", "keyed_traversals", "traversals"]
+__all__ = ["KeyedStep", "keyed_traversals", "traversals", "marked_traversals"]
 
 
 def traversals(node: Any) -> list[tuple[str, ...]]:
@@ -31,6 +31,17 @@ def traversals(node: Any) -> list[tuple[str, ...]]:
     out: list[tuple[str, ...]] = []
     _collect(node, out, 0)
     return out
+
+
+def marked_traversals(node: Any) -> tuple[list[tuple[str, ...]], bool]:
+    """The traversals whose values keep Terraform's sensitive mark, and whether ``sensitive()`` is called.
+
+    What ``nonsensitive(...)`` wraps loses the mark, so it is left out.
+    """
+    out: list[tuple[str, ...]] = []
+    marked: list[bool] = []
+    _collect(node, out, 0, marks=marked)
+    return out, bool(marked)
 
 
 # A traversal step and the literal instance key written right after it
@@ -130,7 +141,7 @@ def _spine_indexes(node: Tree) -> Iterator[Tree]:
             return
 
 
-def _collect(node: Any, out: list[Any], depth: int, keyed: bool = False) -> None:
+def _collect(node: Any, out: list[Any], depth: int, keyed: bool = False, marks: list[bool] | None = None) -> None:
     if not isinstance(node, Tree) or depth > _MAX_DEPTH:
         return
     if node.data in ("get_attr_expr_term", "identifier", "index_expr_term", "full_splat_expr_term",
@@ -141,12 +152,18 @@ def _collect(node: Any, out: list[Any], depth: int, keyed: bool = False) -> None
             # `module.a`); index keys inside it are expressions of their own.
             out.append(tuple(chain))
             for key in _spine_indexes(node):
-                _collect(key, out, depth + 1, keyed)
+                _collect(key, out, depth + 1, keyed, marks)
             return
     if node.data == "function_call":
+        if marks is not None:
+            name = "::".join(str(t.children[0]) for t in _trees(node) if t.data == "identifier")
+            if name == "nonsensitive":
+                return
+            if name == "sensitive":
+                marks.append(True)
         for child in _trees(node):
             if child.data == "arguments":
-                _collect(child, out, depth + 1, keyed)
+                _collect(child, out, depth + 1, keyed, marks)
         return
     if node.data == "object_elem_key":
         inner = _trees(node)
@@ -154,4 +171,4 @@ def _collect(node: Any, out: list[Any], depth: int, keyed: bool = False) -> None
             return  # a bare key name, not a reference
     for child in node.children:
         if isinstance(child, Tree):
-            _collect(child, out, depth + 1, keyed)
+            _collect(child, out, depth + 1, keyed, marks)

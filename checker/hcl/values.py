@@ -27,7 +27,7 @@ from typing import Any
 from natpolicy.model import UNKNOWN, is_known
 
 __all__ = [
-    "EvalError", "NotEvaluated", "TfList", "TfSet", "TfMap", "Approx", "kind_of", "equal", "to_string",
+    "EvalError", "NotEvaluated", "Withheld", "Notice", "TfList", "TfSet", "TfMap", "Approx", "kind_of", "equal", "to_string",
     "normalise_number", "number_from_fraction", "parse_number", "type_of", "unify", "convert", "make_set",
     "UnknownType", "number_text", "exact", "type_of_loose", "unify_loose", "STRING", "NUMBER", "BOOL", "DYNAMIC",
 ]
@@ -40,6 +40,28 @@ class EvalError(Exception):
 class NotEvaluated(Exception):
     """Terraform computes this, natpolicy does not (an RE2-only regex feature...):
     the result is unknown and the message goes to the verbose report."""
+
+
+class Withheld(NotEvaluated):
+    """natpolicy will not compute this (a file outside the configuration): the
+    value is unknown, and the message goes to every report, not only ``-v``.
+    ``redacted``: the message without the values it quotes (a path), for a place
+    whose values may derive from a sensitive one."""
+
+    def __init__(self, message: str, redacted: str | None = None) -> None:
+        super().__init__(message)
+        self.redacted = redacted or message
+
+
+class Notice(str):
+    """A report message for every report (from :class:`Withheld`), not only the verbose one."""
+
+    redacted: str
+
+    def __new__(cls, withheld: Withheld) -> Notice:
+        notice = super().__new__(cls, str(withheld))
+        notice.redacted = withheld.redacted
+        return notice
 
 
 class TfList(list[Any]):

@@ -258,17 +258,19 @@ def _map_plan_sources(resources: list[Resource], source_root: str | None) -> lis
     from natpolicy.hcl.parse import HclParserMissing
     from natpolicy.sourcemap import map_to_source
 
+    notes: list[str] = []
     if source_root is not None:
         if not Path(source_root).is_dir():
             raise InputError(source_root, "--source-root is not a directory")
-        map_to_source(resources, Path(source_root), display=lambda p: display_path(str(p)))
+        map_to_source(resources, Path(source_root), display=lambda p: display_path(str(p)), notes=notes)
     else:
         try:
-            map_to_source(resources, Path.cwd(), display=lambda p: display_path(str(p)), require_majority=True)
+            map_to_source(resources, Path.cwd(), display=lambda p: display_path(str(p)), require_majority=True,
+                          notes=notes)
         except HclParserMissing as exc:
             # Not asked for: the plan is checked all the same, on the plan's lines.
             return [f"findings stay on the plan's lines: {exc}"]
-    return []
+    return notes
 
 
 def _outside_repository(plans: list[str], resources: list[Resource]) -> list[str]:
