@@ -177,11 +177,12 @@ def test_the_nat_twin_runs_first_and_its_statement_cap_points_at_the_python_engi
                                                                                    tmp_path: Path) -> None:
     from natpolicy import registry
     from natpolicy.errors import InputError
-    from natpolicy.rego.evaluate import PolicySet, Progress, Query
+    from natpolicy.rego.evaluate import Plan, PolicySet, Query, build_job, interpret
     from natpolicy.rego.loading import read_policy
+    from natpolicy.rego.sandbox import Limits, run_in_process
     from natpolicy.rego.twins import Twins
 
-    twins = Twins.load(engine, registry.instantiate(registry.discover()))
+    twins = Twins.load(registry.instantiate(registry.discover()))
     # The twin that scans (nat) fails first on a plan too large, not after the others ran.
     assert [q.package for q in twins.set.queries][0] == "natpolicy.rules.nat"
     assert sorted(q.package for q in twins.set.queries) == [
@@ -191,9 +192,10 @@ def test_the_nat_twin_runs_first_and_its_statement_cap_points_at_the_python_engi
     path.write_text("package heavy\n\nimport rego.v1\n\nfindings := [1 | some i in numbers.range(1, 3000); "
                     "some j in numbers.range(1, 3000); i == j]\n", encoding="utf-8")
     heavy = read_policy(path, "policies/rego/heavy.rego")
-    capped = PolicySet(engine, [heavy], [Query("heavy", "findings", heavy)], cap_advice=twins.set.cap_advice)
+    capped = PolicySet([heavy], [Query("heavy", "findings", heavy)], cap_advice=twins.set.cap_advice)
+    plans = [Plan("plan.json", {}, None)]
     with pytest.raises(InputError) as err:
-        capped.run(None, engine.prepare_input({}), "plan.json", Progress(False, ""), lambda q, v: None)
+        interpret(run_in_process(engine, build_job([capped], plans)), [capped], plans, Limits())
     message = str(err.value)
     assert "heavy.rego" in message and "10,000,000 statements" in message
     assert "this built-in twin is too costly for regopy on a plan this size" in message
