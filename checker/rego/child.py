@@ -70,6 +70,28 @@ def evaluate_job(engine: Any, job: dict[str, Any], emit: Emit) -> None:
     emit({"done": True})
 
 
+def _lift_address_space_limits() -> None:
+    """Raise address-space limits to their hard maximum, where that is unlimited.
+
+    rego-cpp's allocator reserves a huge address range at start and aborts
+    under any RLIMIT_AS or RLIMIT_DATA (``ulimit -v``); natpolicy bounds the
+    engine's memory by watching it from the parent instead.
+    """
+    try:
+        import resource
+    except ImportError:  # Windows
+        return
+    for name in ("RLIMIT_AS", "RLIMIT_DATA"):
+        which = getattr(resource, name, None)
+        if which is None:
+            continue
+        try:
+            _, hard = resource.getrlimit(which)
+            resource.setrlimit(which, (hard, hard))
+        except (OSError, ValueError):
+            pass
+
+
 def main() -> int:
     # Whatever native code prints (rego-cpp's print()) goes to fd 1: keep the
     # real stdout for answers only, and point fd 1 at stderr, which the parent
@@ -87,6 +109,7 @@ def main() -> int:
     # (LC_CTYPE, when it coerces a C locale). Empty it for the engine, whose
     # opa.runtime() hands the environment to every policy.
     os.environ.clear()
+    _lift_address_space_limits()
     try:
         job = json.loads(sys.stdin.buffer.read())
         from natpolicy.rego.engine import create_engine

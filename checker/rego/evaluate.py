@@ -169,6 +169,9 @@ def _stopped(what: str, outcome: Outcome, limits: Limits) -> str:
         return (f"{what} was stopped: the Rego engine used more than --rego-memory {limits.memory_mib} MiB; "
                 "build smaller values (walk, concat and numbers.range can grow without bound), "
                 "or raise the limit with --rego-memory MIB")
+    if outcome.stage is None:
+        return (f"{what} failed ({outcome.detail}); rego-cpp aborts at start under an address-space limit "
+                "(ulimit -v) it cannot lift: run without one (--rego-memory bounds Rego's memory instead)")
     return (f"{what} crashed the Rego engine ({outcome.detail}); the policy or the plan makes the engine fail "
             "(a deeply nested JSON text given to json.unmarshal overflows rego-cpp's stack)")
 

@@ -179,7 +179,8 @@ def _safe_line(text: str) -> str:
 
 def _printed_notes(printed: bytes, dropped: int, scrub: _Scrubber) -> list[str]:
     """Rego print() output as notes: scrubbed like messages, escaped, bounded."""
-    lines = printed.decode("utf-8", "replace").splitlines()
+    # Lines end at "\n" only: a "\r" or U+2028 stays inside its line, made visible.
+    lines = printed.decode("utf-8", "replace").removesuffix("\n").split("\n") if printed else []
     notes = [f"Rego print(): {_safe_line(scrub(line[:_PRINT_WIDTH]))}" for line in lines[:_PRINT_LINES]]
     more = len(lines) - _PRINT_LINES
     if more > 0 or dropped:
