@@ -100,7 +100,11 @@ def run_in_process(engine: Any, job: dict[str, Any]) -> Outcome:
     from natpolicy.rego.child import evaluate_job
 
     outcome = Outcome()
-    evaluate_job(engine, job, lambda event: _record(outcome, event))
+
+    def emit(event: dict[str, Any]) -> None:
+        _record(outcome, event)
+
+    evaluate_job(engine, job, emit)
     return outcome
 
 
@@ -249,7 +253,7 @@ def _memory_reader(pid: int) -> Callable[[], int | None]:
             return last[1]  # type: ignore[return-value]
         last[0] = time.monotonic()
         try:
-            out = subprocess.run(["ps", "-o", "rss=", "-p", str(pid)], capture_output=True, text=True,
+            out = subprocess.run(["ps", "-o", "rss=", "-p", str(pid)], capture_output=True, text=True, check=False,
                                  env=_child_environment(), timeout=5).stdout.strip()
             last[1] = int(out) * 1024 if out else None
         except (OSError, ValueError, subprocess.TimeoutExpired):
