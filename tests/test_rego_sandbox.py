@@ -237,3 +237,11 @@ def test_raw_control_characters_in_engine_output_are_made_visible() -> None:
 
     notes = _printed_notes(b"a\x1b]0;title\x07b\r::warning::x\xe2\x80\xa8y\n", 0, _Scrubber(ResourceModel([])))
     assert notes == ["Rego print(): a\\x1b]0;title\\x07b\\x0d::warning::x\\u2028y"]
+
+
+def test_a_lone_surrogate_in_a_plan_is_one_line_naming_the_plan(tmp_path: Path) -> None:
+    plan = plan_with_ebs_finding(tmp_path, tags={"Name": "x"})
+    plan.write_text(plan.read_text(encoding="utf-8").replace('"Name": "x"', '"Name": "\\ud800"'), encoding="utf-8")
+    directory = policy(tmp_path, 'deny contains "x" if true\n')
+    proc = natpolicy("check", str(plan), "--policy", str(directory), "--format", "json")
+    assert_failed_beside_python_findings(proc, "plan.json: converting the plan into Rego input failed in the Rego engine")

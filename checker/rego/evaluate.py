@@ -149,7 +149,8 @@ def interpret(outcome: Outcome, sets: Sequence[PolicySet], plans: Sequence[Plan]
                                          outcome, limits))
     if outcome.error is not None:
         if outcome.error.get("kind") == "internal":
-            raise InputError("rego", f"the Rego engine failed: {outcome.error.get('message', '')}")
+            where, what, _ = stage_label(outcome.stage, sets, plans)
+            raise InputError(where, f"{what} failed in the Rego engine: {outcome.error.get('message', '')}")
         raise sets[int(outcome.error["set"])].problem(outcome.error)
     out: list[list[list[tuple[Query, Any]]]] = []
     for i, chosen in enumerate(sets):

@@ -112,7 +112,8 @@ def run_child(job: dict[str, Any], limits: Limits,
               on_stage: Callable[[dict[str, Any]], None] | None = None) -> Outcome:
     """Run ``job`` in a fresh child process within ``limits``."""
     outcome = Outcome()
-    payload = json.dumps(job, ensure_ascii=False).encode("utf-8")
+    # ASCII: a lone surrogate in a plan string travels as its escape instead of failing to encode.
+    payload = json.dumps(job, ensure_ascii=True).encode("ascii")
     with tempfile.TemporaryDirectory(prefix="natpolicy-rego-") as cwd:
         proc = subprocess.Popen(
             [sys.executable, "-I", "-c", _BOOTSTRAP, json.dumps(_import_paths())],
