@@ -245,3 +245,13 @@ def test_a_lone_surrogate_in_a_plan_is_one_line_naming_the_plan(tmp_path: Path) 
     directory = policy(tmp_path, 'deny contains "x" if true\n')
     proc = natpolicy("check", str(plan), "--policy", str(directory), "--format", "json")
     assert_failed_beside_python_findings(proc, "plan.json: converting the plan into Rego input failed in the Rego engine")
+
+
+def test_results_larger_than_a_quarter_of_the_memory_limit_are_stopped(tmp_path: Path) -> None:
+    # Every answer is kept until the run ends: their sum is bounded too, not only the engine's memory.
+    rules = "".join(f"deny_{i} contains big if true\n" for i in range(8))
+    directory = policy(tmp_path, 'mb := concat("", ["0123456789abcdef" | some _ in numbers.range(1, 65536)])\n'
+                                 'big := concat("", [mb | some _ in numbers.range(1, 20)])\n' + rules, "big.rego")
+    proc = natpolicy("check", str(plan_with_ebs_finding(tmp_path)), "--policy", str(directory), "--format", "json",
+                     "--rego-memory", "400")
+    assert_failed_beside_python_findings(proc, "big.rego:", "results passed 100 MiB (a quarter of --rego-memory)")

@@ -18,7 +18,7 @@ from natpolicy.progress import Progress
 from natpolicy.rego.builtins import calls_to_check, refuse_unknown_calls
 from natpolicy.rego.engine import DEFAULT_ENGINE, STATEMENT_LIMIT, UNDEFINED, engine_problem
 from natpolicy.rego.loading import PolicyFile
-from natpolicy.rego.sandbox import MAX_INPUT_DEPTH, Limits, Outcome, depth_over
+from natpolicy.rego.sandbox import MAX_INPUT_DEPTH, Limits, Outcome, answer_bytes, depth_over
 
 __all__ = ["Query", "PolicySet", "PolicyError", "Progress", "Plan", "engine_or_error", "build_job", "interpret",
            "stage_label"]
@@ -166,6 +166,9 @@ def _stopped(what: str, outcome: Outcome, limits: Limits) -> str:
     if outcome.stopped == "timeout":
         return (f"{what} was stopped: Rego ran longer than --rego-timeout {limits.timeout:g} s ({scope}); "
                 "iterate less, or raise the limit with --rego-timeout SECONDS")
+    if outcome.stopped == "answers":
+        return (f"{what} was stopped: the policies' results passed {answer_bytes(limits) // 2**20} MiB "
+                "(a quarter of --rego-memory); return fewer or smaller results, or raise --rego-memory MIB")
     if outcome.stopped == "memory":
         return (f"{what} was stopped: the Rego engine used more than --rego-memory {limits.memory_mib} MiB; "
                 "build smaller values (walk, concat and numbers.range can grow without bound), "

@@ -47,7 +47,7 @@ from natpolicy.rego.engine import UNDEFINED
 
 __all__ = [
     "DEFAULT_TIMEOUT", "DEFAULT_MEMORY_MIB", "MAX_INPUT_DEPTH", "Limits", "Outcome",
-    "run_child", "run_in_process", "depth_over",
+    "run_child", "run_in_process", "depth_over", "answer_bytes",
 ]
 
 DEFAULT_TIMEOUT = 600.0  # seconds for the whole Rego stage of a run
@@ -75,7 +75,7 @@ class Outcome:
     error: dict[str, Any] | None = None  # a policy that does not compile, a query that failed
     stage: dict[str, Any] | None = None  # the last step the child began
     done: bool = False
-    stopped: str = ""  # "timeout", "memory" or "crash"
+    stopped: str = ""  # "timeout", "memory", "answers" (too large) or "crash"
     detail: str = ""  # for a crash: the signal or exit status
     printed: bytes = b""
     printed_dropped: int = 0
@@ -125,7 +125,7 @@ def run_child(job: dict[str, Any], limits: Limits,
         printed = _Capped(PRINT_BYTES)
         threads = [
             threading.Thread(target=_feed, args=(proc.stdin, payload), daemon=True),
-            threading.Thread(target=_lines, args=(proc.stdout, lines), daemon=True),
+            threading.Thread(target=_lines, args=(proc.stdout, lines, answer_bytes(limits)), daemon=True),
             threading.Thread(target=printed.drain, args=(proc.stderr,), daemon=True),
         ]
         for thread in threads:
@@ -159,6 +159,9 @@ def _watch(proc: subprocess.Popen[bytes], lines: queue.Queue[bytes | None], limi
             line = b""
         if line is None:
             eof = True
+        elif line is _TOO_MUCH:
+            outcome.stopped = "answers"
+            return
         elif line:
             event = _record(outcome, json.loads(line))
             if "stage" in event and on_stage is not None:
@@ -208,8 +211,22 @@ def _feed(pipe: IO[bytes], payload: bytes) -> None:
             pass
 
 
-def _lines(pipe: IO[bytes], out: queue.Queue[bytes | None]) -> None:
-    for line in pipe:
+def answer_bytes(limits: Limits) -> int:
+    """How much the child may answer in all: natpolicy keeps every answer until the run ends."""
+    return limits.memory_mib * 2**20 // 4
+
+
+# Put on the queue instead of a line once the answers exceed answer_bytes.
+_TOO_MUCH = b"\0"
+
+
+def _lines(pipe: IO[bytes], out: queue.Queue[bytes | None], cap: int) -> None:
+    total = 0
+    while line := pipe.readline(cap - total + 1):  # a line past the cap is never read whole
+        total += len(line)
+        if total > cap:
+            out.put(_TOO_MUCH)
+            return  # the child blocks on its next write until it is stopped
         out.put(line)
     out.put(None)
 
