@@ -112,12 +112,12 @@ def test_network_builtins_are_refused_whatever_the_engine(cli: Cli, tmp_path: Pa
     # numbers.range(1, 2e9): an array of two billion numbers.
     'deny contains "x" if {\n  count(numbers.range(1, 2000000000)) > 0\n}\n',
     # concat doublings: 2^30 characters and more.
-    'deny contains "x" if {\n  s := concat("", [input.resource_changes[0].address | some _ in numbers.range(1, 4)])\n'
-    '  t := concat("", [u | some _ in numbers.range(1, 100000); u := s])\n'
-    '  v := concat("", [w | some _ in numbers.range(1, 100000); w := t])\n  count(v) > 0\n}\n',
+    ('deny contains "x" if {\n  s := concat("", [input.resource_changes[0].address | some _ in numbers.range(1, 4)])\n'
+     '  t := concat("", [u | some _ in numbers.range(1, 100000); u := s])\n'
+     '  v := concat("", [w | some _ in numbers.range(1, 100000); w := t])\n  count(v) > 0\n}\n'),
     # walk() over a value whose paths grow quadratically with its depth.
-    'deny contains "x" if {\n  deep := json.unmarshal(concat("", [concat("", ["[" | some _ in numbers.range(1, 3000)]), '
-    'concat("", ["]" | some _ in numbers.range(1, 3000)])]))\n  count([p | walk(deep, [p, _])]) > 0\n}\n',
+    ('deny contains "x" if {\n  deep := json.unmarshal(concat("", [concat("", ["[" | some _ in numbers.range(1, 3000)]), '
+     'concat("", ["]" | some _ in numbers.range(1, 3000)])]))\n  count([p | walk(deep, [p, _])]) > 0\n}\n'),
 ])
 def test_memory_bombs_stop_at_the_memory_limit(tmp_path: Path, body: str) -> None:
     directory = policy(tmp_path, body, "bomb.rego")
