@@ -41,7 +41,8 @@ class CheckOptions:
     namespaces: tuple[str, ...] = ()
     all_namespaces: bool = False
     engine: str = "python"
-    rego_timeout: float | None = None  # seconds per Rego query; None: no limit
+    rego_timeout: float | None = None  # seconds for all Rego of the run; None: sandbox.DEFAULT_TIMEOUT
+    rego_memory: int | None = None  # MiB for the Rego child process; None: sandbox.DEFAULT_MEMORY_MIB
     baseline: str | None = None
     create_baseline: str | None = None
     # "FORMAT=FILE" pairs: more reports rendered from the same run (the

@@ -76,7 +76,15 @@ def run() -> None:
 
 
 def _cli() -> click.Group:
+    import math
+
     import click
+
+    def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+        # FloatRange lets nan and inf through (no comparison with them fails).
+        if value is not None and not math.isfinite(value):
+            raise click.BadParameter(f"{value} is not a number of seconds", ctx=ctx, param=param)
+        return value
 
     @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
     @click.version_option(__version__, "-V", "--version", prog_name="natpolicy", message="%(prog)s %(version)s")
@@ -131,7 +139,11 @@ def _cli() -> click.Group:
     @click.option("--engine", type=click.Choice(("python", "rego")), default="python", show_default=True,
                   help="Run the built-in rules as Python checks or as their Rego twins.")
     @click.option("--rego-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
-                  help="Stop with an error naming the rule when one Rego query runs longer (default: no limit).")
+                  callback=_finite,
+                  help="Stop Rego (loading, compiling and evaluating every policy of the run) after this long, "
+                       "with an error naming the rule (default: 600).")
+    @click.option("--rego-memory", type=click.IntRange(min=64), default=None, metavar="MIB",
+                  help="Stop Rego when its process uses more memory than this (default: 2048).")
     @click.option("--baseline", type=click.Path(dir_okay=False), default=None,
                   help="Report only findings whose fingerprint is not in this baseline.")
     @click.option("--create-baseline", type=click.Path(dir_okay=False), default=None,
@@ -147,7 +159,8 @@ def _cli() -> click.Group:
               exclude: tuple[str, ...], category: str, sarif_include_suppressed: bool, source_root: str | None,
               config_file: str | None, variables: tuple[str, ...], var_files: tuple[str, ...], skip_invalid: bool,
               diff_base: str | None, staged: bool, policies: tuple[str, ...], namespaces: tuple[str, ...],
-              all_namespaces: bool, engine: str, rego_timeout: float | None, baseline: str | None,
+              all_namespaces: bool, engine: str, rego_timeout: float | None, rego_memory: int | None,
+              baseline: str | None,
               create_baseline: str | None, colour: bool | None, verbose: bool, quiet: bool,
               progress: bool | None) -> int:
         """Check Terraform plan JSON files or Terraform directories (`-` reads stdin).
@@ -166,7 +179,7 @@ def _cli() -> click.Group:
             sarif_include_suppressed=sarif_include_suppressed, source_root=source_root, config_file=config_file,
             variables=variables, var_files=var_files, skip_invalid=skip_invalid, diff_base=diff_base,
             staged=staged, policies=policies, namespaces=namespaces, all_namespaces=all_namespaces,
-            engine=engine, rego_timeout=rego_timeout, baseline=baseline, create_baseline=create_baseline,
+            engine=engine, rego_timeout=rego_timeout, rego_memory=rego_memory, baseline=baseline, create_baseline=create_baseline,
             colour=colour, verbose=verbose, quiet=quiet, progress=progress,
         ))
 

@@ -10,6 +10,7 @@ sides report must carry the same severities; no entry excuses that.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
@@ -30,7 +31,8 @@ from natpolicy.loaders.inputs import load_inputs  # noqa: E402
 from natpolicy.loaders.plan_text import load_document  # noqa: E402
 from natpolicy.model import ResourceModel  # noqa: E402
 from natpolicy.rego.engine import RegopyEngine  # noqa: E402
-from natpolicy.rego.evaluate import Progress  # noqa: E402
+from natpolicy.rego.evaluate import Plan, build_job, interpret  # noqa: E402
+from natpolicy.rego.sandbox import Limits, run_in_process  # noqa: E402
 from natpolicy.rego.twins import Twins  # noqa: E402
 from natpolicy.runner import _Scrubber, run  # noqa: E402
 
@@ -48,7 +50,12 @@ def checks() -> list[BaseCheck]:
 
 @pytest.fixture(scope="module")
 def twins(checks: list[BaseCheck]) -> Twins:
-    return Twins.load(RegopyEngine(), checks)
+    return Twins.load(checks)
+
+
+@functools.cache
+def _engine() -> RegopyEngine:
+    return RegopyEngine()
 
 
 Pair = tuple[str, str]
@@ -60,7 +67,11 @@ def compare(path: Path, checks: list[BaseCheck], twins: Twins) -> tuple[set[Trip
     origin = model.facts["origins"][0]
     python = {(f.rule_id, f.address, f.severity.label) for f in run(model, checks).findings}
     _, doc = load_document(str(path))
-    found = twins.run(model, origin, None, twins.set.engine.prepare_input(doc), Progress(False, ""), _Scrubber(model))
+    # The engine in this process: the same job and the same reading of its
+    # answers as the child process of a run, without starting one per plan.
+    plans = [Plan(origin, doc, None)]
+    values = interpret(run_in_process(_engine(), build_job([twins.set], plans)), [twins.set], plans, Limits())
+    found = twins.findings(model, origin, values[0][0], _Scrubber(model))
     return python, {(f.rule_id, f.address, f.severity.label) for f in found}, model, doc
 
 

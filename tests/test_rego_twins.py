@@ -177,11 +177,12 @@ def test_the_nat_twin_runs_first_and_its_statement_cap_points_at_the_python_engi
                                                                                    tmp_path: Path) -> None:
     from natpolicy import registry
     from natpolicy.errors import InputError
-    from natpolicy.rego.evaluate import PolicySet, Progress, Query
+    from natpolicy.rego.evaluate import Plan, PolicySet, Query, build_job, interpret
     from natpolicy.rego.loading import read_policy
+    from natpolicy.rego.sandbox import Limits, run_in_process
     from natpolicy.rego.twins import Twins
 
-    twins = Twins.load(engine, registry.instantiate(registry.discover()))
+    twins = Twins.load(registry.instantiate(registry.discover()))
     # The twin that scans (nat) fails first on a plan too large, not after the others ran.
     assert [q.package for q in twins.set.queries][0] == "natpolicy.rules.nat"
     assert sorted(q.package for q in twins.set.queries) == [
@@ -191,11 +192,89 @@ def test_the_nat_twin_runs_first_and_its_statement_cap_points_at_the_python_engi
     path.write_text("package heavy\n\nimport rego.v1\n\nfindings := [1 | some i in numbers.range(1, 3000); "
                     "some j in numbers.range(1, 3000); i == j]\n", encoding="utf-8")
     heavy = read_policy(path, "policies/rego/heavy.rego")
-    capped = PolicySet(engine, [heavy], [Query("heavy", "findings", heavy)], cap_advice=twins.set.cap_advice)
+    capped = PolicySet([heavy], [Query("heavy", "findings", heavy)], cap_advice=twins.set.cap_advice)
+    plans = [Plan("plan.json", {}, None)]
     with pytest.raises(InputError) as err:
-        capped.run(None, engine.prepare_input({}), "plan.json", Progress(False, ""), lambda q, v: None)
+        interpret(run_in_process(engine, build_job([capped], plans)), [capped], plans, Limits())
     message = str(err.value)
     assert "heavy.rego" in message and "10,000,000 statements" in message
     assert "this built-in twin is too costly for regopy on a plan this size" in message
     assert "leave out --engine rego" in message and "default Python engine" in message
     assert "data.natpolicy" not in message  # the advice for user policies is not the twins'
+
+
+# -- sensitive values: the twins judge them and never show them, however short ------------------
+def _sensitive_plan() -> Any:
+    from conftest import PlanBuilder
+    from examples import VpcLayout
+
+    plan = PlanBuilder()
+    plan.create("aws_security_group_rule.ssh", {"type": "ingress", "protocol": "tcp", "from_port": 22, "to_port": 22,
+                                                "cidr_blocks": ["0.0.0.0/0"], "security_group_id": "sg-1"},
+                unknown=["id"], sensitive=["from_port", "to_port"])
+    plan.create("aws_security_group.web", {"name": "web", "ingress": [
+        {"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_blocks": ["0.0.0.0/0"]},
+        {"protocol": "tcp", "from_port": 3389, "to_port": 3389, "cidr_blocks": ["0.0.0.0/0"]},
+        {"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"]}]}, unknown=["id"],
+        sensitive={"ingress": [{"from_port": True, "to_port": True}, {"protocol": True}, False]})
+    plan.create("aws_vpc_security_group_ingress_rule.telnet", {
+        "ip_protocol": "6", "from_port": 23, "to_port": 23, "cidr_ipv4": "0.0.0.0/0", "security_group_id": "sg-1"},
+        unknown=["id"], sensitive=["ip_protocol"])
+    plan.create("aws_instance.vm", {"ami": "ami-1", "root_block_device": [{"encrypted": True}],
+                                    "ebs_block_device": [{"device_name": "sdb", "encrypted": False},
+                                                         {"device_name": "sdc", "encrypted": False}]},
+                unknown=["id"], sensitive={"ebs_block_device": [{"device_name": True}, False]})
+    vpc = VpcLayout(plan).steady(1, skip=("nat", "route"))
+    plan.forget(vpc.address("nat", 0), vpc.nat(0))
+    plan.delete(vpc.address("route", 0), vpc.route(0), before_sensitive=["nat_gateway_id"])
+    return plan, vpc
+
+
+def test_twins_render_values_through_the_sensitivity_check_not_the_scrubber(tmp_path: Path) -> None:
+    from natpolicy import registry
+    from natpolicy.loaders.inputs import load_inputs
+    from natpolicy.rego.evaluate import Plan, build_job, interpret
+    from natpolicy.rego.sandbox import Limits, run_in_process
+    from natpolicy.rego.twins import Twins
+
+    plan, vpc = _sensitive_plan()
+    path = plan.write(tmp_path / "plan.json")
+    model = load_inputs([str(path)])
+    twins = Twins.load(registry.instantiate(registry.discover()))
+    plans = [Plan("plan.json", plan.build(), None)]
+    values = interpret(run_in_process(RegopyEngine(), build_job([twins.set], plans)), [twins.set], plans, Limits())
+    # No scrubber: whatever the twins render is what they chose to show.
+    found = {(f.address, f.key): f.message for f in twins.findings(model, "plan.json", values[0][0], lambda s: s)}
+    assert found == {
+        ("aws_security_group_rule.ssh", "sensitive:ipv4"):
+            "aws_security_group_rule.ssh allows a sensitive administrative or database port from the internet",
+        ("aws_security_group.web", "sensitive#0:ipv4"):
+            "aws_security_group.web allows a sensitive administrative or database port from the internet",
+        ("aws_security_group.web", "sensitive#1:ipv4"):
+            "aws_security_group.web allows a sensitive administrative or database port from the internet",
+        ("aws_security_group.web", "port 443/tcp:ipv4"): "aws_security_group.web allows port 443/tcp from the internet",
+        ("aws_vpc_security_group_ingress_rule.telnet", "sensitive:ipv4"):
+            "aws_vpc_security_group_ingress_rule.telnet allows a sensitive administrative or database port from the internet",
+        ("aws_instance.vm", "EBS volume device #0 (sensitive value)"):
+            "aws_instance.vm EBS volume device #0 (sensitive value) will not be encrypted: `encrypted` is false and "
+            "account default encryption is not enabled",
+        ("aws_instance.vm", "EBS volume sdc"): "aws_instance.vm EBS volume sdc will not be encrypted: `encrypted` is "
+                                                "false and account default encryption is not enabled",
+        (vpc.address("route", 0), f"res:{vpc.address('table', 0)}|0.0.0.0/0"):
+            f"{vpc.address('route', 0)} removes the default route 0.0.0.0/0 to (sensitive value), which is kept, "
+            "and no other route takes over",
+    }
+
+
+def test_engine_rego_output_hides_short_sensitive_values_as_the_python_engine_does(cli: Cli, tmp_path: Path) -> None:
+    plan, _ = _sensitive_plan()
+    path = plan.write(tmp_path / "plan.json")
+    reports = {engine: cli("check", str(path), "--engine", engine, "--format", "json").json()
+               for engine in ("python", "rego")}
+    pairs = {engine: sorted((f["rule_id"], f["address"]) for f in report["findings"])
+             for engine, report in reports.items()}
+    assert pairs["rego"] == pairs["python"]
+    for engine, report in reports.items():
+        for f in report["findings"]:
+            shown = re.findall(r"\b(?:22|23|3389|6|sdb)\b", f["message"] + str(f.get("details", "")))
+            assert shown == [], (engine, f["message"])

@@ -10,13 +10,13 @@ an imported ``data`` package) and the ``print`` statement.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from natpolicy.errors import InputError
 from natpolicy.rego.loading import PolicyFile
-from natpolicy.rego.source import char_line_col
+from natpolicy.rego.source import Call, char_line_col
 
-__all__ = ["refuse_unknown_calls", "OPA_BUILTINS_MISSING"]
+__all__ = ["refuse_unknown_calls", "refuse_network_calls", "calls_to_check", "OPA_BUILTINS_MISSING", "NETWORK_BUILTINS"]
 
 # OPA v1 builtins regopy 1.5.2 does not have (Interpreter.is_builtin says
 # False; each verified to be undefined or to fail): named in the message so a
@@ -30,6 +30,9 @@ OPA_BUILTINS_MISSING = frozenset({
     "graphql.is_valid", "graphql.parse", "graphql.parse_and_verify", "graphql.parse_query",
     "graphql.parse_schema", "graphql.schema_is_valid",
 })
+# Builtins that reach the network, refused whatever the engine offers: a
+# policy from a pull request must not send the plan (or anything) anywhere.
+NETWORK_BUILTINS = frozenset({"http.send", "net.lookup_ip_addr", "providers.aws.sign_req"})
 # rego-cpp handles `print` as a statement of its own; is_builtin says False.
 _ENGINE_STATEMENTS = frozenset({"print"})
 _HINTS = {
@@ -38,8 +41,32 @@ _HINTS = {
 }
 
 
+def calls_to_check(policies: Sequence[PolicyFile]) -> set[str]:
+    """The called names that only the engine can tell builtin or not."""
+    return {call.name for policy, call in _builtin_calls(policies) if call.name not in _ENGINE_STATEMENTS}
+
+
 def refuse_unknown_calls(policies: Sequence[PolicyFile], is_builtin: Callable[[str], bool]) -> None:
     """Raise ``InputError`` at the first call the engine would not run."""
+    for policy, call in _builtin_calls(policies):
+        if call.name in _ENGINE_STATEMENTS or is_builtin(call.name):
+            continue
+        line, col = char_line_col(policy.source, call.offset)
+        raise InputError(f"{policy.display}:{line}:{col}", _message(call.name))
+
+
+def refuse_network_calls(policies: Sequence[PolicyFile]) -> None:
+    """Raise ``InputError`` at the first call of a network builtin, before any engine is involved."""
+    for policy, call in _builtin_calls(policies):
+        if call.name in NETWORK_BUILTINS:
+            line, col = char_line_col(policy.source, call.offset)
+            raise InputError(f"{policy.display}:{line}:{col}", (
+                f"{call.name} reaches the network, which natpolicy never lets a policy do: "
+                "give the policy what it needs as input or data instead"))
+
+
+def _builtin_calls(policies: Sequence[PolicyFile]) -> Iterator[tuple[PolicyFile, Call]]:
+    """Calls that are not to a function of the policies themselves (or ``data``/``input``)."""
     defined: dict[str, set[str]] = {}
     for policy in policies:
         defined.setdefault(policy.package, set()).update(policy.info.rules)
@@ -49,10 +76,7 @@ def refuse_unknown_calls(policies: Sequence[PolicyFile], is_builtin: Callable[[s
             head = call.name.split(".", 1)[0]
             if head in ("data", "input") or head in policy.info.import_aliases or head in own:
                 continue
-            if call.name in _ENGINE_STATEMENTS or is_builtin(call.name):
-                continue
-            line, col = char_line_col(policy.source, call.offset)
-            raise InputError(f"{policy.display}:{line}:{col}", _message(call.name))
+            yield policy, call
 
 
 def _message(name: str) -> str:

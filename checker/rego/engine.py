@@ -41,7 +41,11 @@ __all__ = [
     "PolicySyntaxError",
     "EvaluationError",
     "STATEMENT_LIMIT",
+    "DEFAULT_ENGINE",
+    "ENGINES",
     "default_engine",
+    "create_engine",
+    "engine_problem",
 ]
 
 # The exact version every quirk above was verified against (pyproject pins it).
@@ -112,8 +116,43 @@ class RegoEngine(Protocol):
         """Does the engine have the builtin function ``name`` (``net.cidr_contains``)?"""
 
 
+# Every engine natpolicy can run: name -> (distribution, the version verified).
+# An engine is one class implementing RegoEngine; natpolicy runs it only in
+# the child process of natpolicy.rego.sandbox, which adds the limits and the
+# empty environment whichever engine it is.
+ENGINES: dict[str, tuple[str, str]] = {"regopy": ("regopy", REGOPY_VERSION)}
+DEFAULT_ENGINE = "regopy"
+
+
+def engine_problem(name: str) -> str | None:
+    """Why engine ``name`` cannot run here, or ``None``; never loads the engine.
+
+    Loading rego-cpp initialises its allocator, which aborts the whole process
+    under an address-space limit: the checking process itself must not.
+    """
+    from importlib import metadata
+
+    distribution, wanted = ENGINES[name]
+    try:
+        version = metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return f"Rego needs the optional dependency {distribution}=={wanted}: pip install 'natpolicy[rego]'"
+    if version != wanted:
+        # Other versions may fix or change the quirks handled here; refuse
+        # rather than produce subtly different findings.
+        return (f"natpolicy is verified against {distribution}=={wanted}, found {version}; "
+                f"pip install '{distribution}=={wanted}'")
+    return None
+
+
+def create_engine(name: str) -> RegoEngine:
+    if name == "regopy":
+        return RegopyEngine()
+    raise EngineUnavailable(f"unknown Rego engine {name!r}")
+
+
 def default_engine() -> RegoEngine:
-    return RegopyEngine()
+    return create_engine(DEFAULT_ENGINE)
 
 
 class RegopyEngine:

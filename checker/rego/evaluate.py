@@ -1,29 +1,35 @@
-"""Compile a set of policy files once per plan and evaluate chosen rules.
+"""Policy sets, the job that runs them, and every engine problem as one line.
 
-Shared by user policies (conftest style) and the built-in twins. Every
-engine problem becomes one ``InputError`` line naming the policy file, its
-line:col where the engine gives one, and the cause.
+Shared by user policies (conftest style) and the built-in twins. The engine
+itself runs in the child process of ``natpolicy.rego.sandbox``; this module
+says what it should run (:func:`build_job`) and what its answers mean
+(:func:`interpret`). Every problem becomes one ``InputError`` line naming the
+policy file, its line:col where the engine gives one, and the cause, or,
+when the child had to be stopped, what was running and which limit it met.
 """
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from natpolicy.errors import InputError
 from natpolicy.progress import Progress
-from natpolicy.rego.engine import (
-    STATEMENT_LIMIT,
-    EngineUnavailable,
-    EvaluationError,
-    PolicySyntaxError,
-    RegoEngine,
-    default_engine,
-)
+from natpolicy.rego.builtins import calls_to_check, refuse_unknown_calls
+from natpolicy.rego.engine import DEFAULT_ENGINE, STATEMENT_LIMIT, UNDEFINED, engine_problem
 from natpolicy.rego.loading import PolicyFile
+from natpolicy.rego.sandbox import MAX_INPUT_DEPTH, Limits, Outcome, answer_bytes, depth_over
 
-__all__ = ["Query", "PolicySet", "Progress", "engine_or_error"]
+__all__ = ["Query", "PolicySet", "PolicyError", "Progress", "Plan", "engine_or_error", "build_job", "interpret",
+           "stage_label"]
+
+
+class PolicyError(InputError):
+    """A policy the engine refuses before evaluating anything (syntax, a call it lacks).
+
+    Unlike a failure while evaluating (an error, a limit, a crash), this ends
+    the run before any report: the policy never ran, on any plan.
+    """
 
 
 @dataclass(frozen=True)
@@ -41,11 +47,19 @@ class Query:
         return f"data.{self.package}.{self.rule}"
 
 
-def engine_or_error() -> RegoEngine:
-    try:
-        return default_engine()
-    except EngineUnavailable as exc:
-        raise InputError("rego", str(exc)) from None
+@dataclass(frozen=True)
+class Plan:
+    origin: str  # display path of the plan
+    document: Any  # the plan JSON as Terraform wrote it
+    data: dict[str, Any] | None  # data.natpolicy, when a policy set reads it
+
+
+def engine_or_error(name: str = DEFAULT_ENGINE) -> str:
+    """The engine's name, once it is known to be installed (without loading it)."""
+    problem = engine_problem(name)
+    if problem is not None:
+        raise InputError("rego", problem)
+    return name
 
 
 _USER_CAP_ADVICE = ("iterate less (index with data.natpolicy, avoid nested loops over resources) "
@@ -53,95 +67,117 @@ _USER_CAP_ADVICE = ("iterate less (index with data.natpolicy, avoid nested loops
 
 
 class PolicySet:
-    """Policy files compiled together; one compile per plan when data differs."""
+    """Policy files compiled together; compiled again per plan only when they read data.natpolicy."""
 
-    def __init__(self, engine: RegoEngine, policies: Sequence[PolicyFile], queries: Sequence[Query],
+    def __init__(self, policies: Sequence[PolicyFile], queries: Sequence[Query],
                  cap_advice: str = _USER_CAP_ADVICE) -> None:
-        self.engine = engine
         self.policies = list(policies)
         self.queries = list(queries)
         self.cap_advice = cap_advice
-        self.time_budget: float | None = None  # seconds per query (--rego-timeout); None: no limit
         self.wants_data = any(p.info.mentions_natpolicy_data for p in self.policies)
-        self._shared: Any = None
         self._by_display = {p.display: p for p in self.policies}
 
-    def compile(self, data: dict[str, Any] | None) -> Any:
-        if not self.wants_data and self._shared is not None:
-            return self._shared
-        modules = {p.display: p.source for p in self.policies}
+    def job(self) -> dict[str, Any]:
+        return {"modules": {p.display: p.source for p in self.policies},
+                "entrypoints": [q.entrypoint for q in self.queries], "per_plan_data": self.wants_data}
+
+    def names(self) -> str:
+        return ", ".join(p.display for p in self.policies[:3]) + (" ..." if len(self.policies) > 3 else "")
+
+    def where(self, query: Query) -> str:
+        return f"{query.policy.display}:{query.policy.line_of_rule(query.rule)}"
+
+    def problem(self, error: dict[str, Any]) -> InputError:
+        """The child's ``error`` answer about this set, as one line."""
+        kind, message, code = error.get("kind"), str(error.get("message", "")), str(error.get("code", ""))
+        if kind == "syntax":
+            policy = self._by_display.get(str(error.get("module")))
+            where = policy.position(int(error.get("offset", 0))) if policy is not None else str(error.get("module"))
+            return PolicyError(where, _syntax_cause(message))
+        if kind == "compile":
+            return PolicyError(self.names(), f"the policies do not compile: {message}")
+        query = self.queries[int(error.get("query", 0))]
+        if code == "timeout_error" or "statement count" in message.lower():
+            return InputError(self.where(query), (
+                f"evaluating {query.ref} hit rego-cpp's limit of {STATEMENT_LIMIT:,} statements per query, "
+                f"which regopy cannot raise; {self.cap_advice}"))
+        return InputError(self.where(query), f"evaluating {query.ref} failed: {_runtime_cause(message, code)}")
+
+
+def build_job(sets: Sequence[PolicySet], plans: Sequence[Plan], engine: str = DEFAULT_ENGINE) -> dict[str, Any]:
+    """The one job of a run: every set, every plan (sent once), every call to check."""
+    for plan in plans:
+        # Engines convert input recursively: a value nested hundreds of levels
+        # deep is refused here, as one line, instead of exhausting a stack.
+        if depth_over(plan.document, MAX_INPUT_DEPTH):
+            raise InputError(plan.origin, f"a value is nested more than {MAX_INPUT_DEPTH} levels deep, "
+                                          "more than Rego input may be (Terraform plans nest a few dozen)")
+    calls = sorted({name for s in sets for name in calls_to_check(s.policies)})
+    return {"engine": engine, "check_calls": calls, "sets": [s.job() for s in sets],
+            "plans": [{"origin": p.origin, "input": p.document, "data": p.data} for p in plans]}
+
+
+def stage_label(event: dict[str, Any] | None, sets: Sequence[PolicySet],
+                plans: Sequence[Plan]) -> tuple[str, str, str]:
+    """(where, what, plan) of the step the child reported last: for progress lines and errors."""
+    stage = (event or {}).get("stage")
+    if event is None or stage not in ("input", "compile", "query"):
+        return "rego", "starting the Rego engine", ""
+    origin = plans[event["plan"]].origin
+    chosen = sets[event.get("set", 0)]
+    if stage == "input":
+        return origin, "converting the plan into Rego input", origin
+    if stage == "compile":
+        return chosen.names(), f"compiling {len(chosen.policies)} policy file(s)", origin
+    query = chosen.queries[event["query"]]
+    return chosen.where(query), f"evaluating {query.ref} ({event['query'] + 1}/{len(chosen.queries)})", origin
+
+
+def interpret(outcome: Outcome, sets: Sequence[PolicySet], plans: Sequence[Plan],
+              limits: Limits) -> list[list[list[tuple[Query, Any]]]]:
+    """values[set][plan] = [(query, value), ...] in query order; ``InputError`` if anything failed."""
+    if outcome.missing:
+        missing = set(outcome.missing)
         try:
-            compiled = self.engine.compile(modules, {"natpolicy": data} if (self.wants_data and data) else None,
-                                           [q.entrypoint for q in self.queries])
-        except PolicySyntaxError as exc:
-            policy = self._by_display.get(exc.module)
-            where = policy.position(exc.offset) if policy is not None else exc.module
-            raise InputError(where, _syntax_cause(exc.message)) from None
-        except EvaluationError as exc:
-            names = ", ".join(p.display for p in self.policies[:3]) + (" ..." if len(self.policies) > 3 else "")
-            raise InputError(names, f"the policies do not compile: {exc.message}") from None
-        if not self.wants_data:
-            self._shared = compiled
-        return compiled
-
-    def evaluate(self, compiled: Any, query: Query, prepared_input: Any) -> Any:
-        where = f"{query.policy.display}:{query.policy.line_of_rule(query.rule)}"
-        try:
-            if self.time_budget is None:
-                return self.engine.evaluate(compiled, query.entrypoint, prepared_input)
-            return _within(self.time_budget, lambda: self.engine.evaluate(compiled, query.entrypoint, prepared_input))
-        except _OverBudget:
-            raise InputError(where, (
-                f"evaluating {query.ref} ran longer than --rego-timeout {self.time_budget:g} s and was stopped; "
-                "under regopy, nested loops over resources and sets of thousands of results (built in quadratic "
-                "time) take minutes: iterate less, return fewer or smaller results, or raise the limit")) from None
-        except EvaluationError as exc:
-            if exc.is_statement_cap:
-                raise InputError(where, (
-                    f"evaluating {query.ref} hit rego-cpp's limit of {STATEMENT_LIMIT:,} statements per query, "
-                    f"which regopy cannot raise; {self.cap_advice}")) from None
-            raise InputError(where, f"evaluating {query.ref} failed: {_runtime_cause(exc)}") from None
-
-    def run(self, data: dict[str, Any] | None, prepared_input: Any, where: str, progress: Progress,
-            consume: Callable[[Query, Any], None]) -> None:
-        if not self.queries:
-            return
-        with progress.step(f"{where}: compiling {len(self.policies)} policy file(s)"):
-            compiled = self.compile(data)
-        total = len(self.queries)
-        for done, query in enumerate(self.queries, 1):
-            with progress.step(f"{where}: evaluating {query.ref} ({done}/{total})"):
-                value = self.evaluate(compiled, query, prepared_input)
-            consume(query, value)
+            for chosen in sets:
+                refuse_unknown_calls(chosen.policies, lambda name: name not in missing)
+        except InputError as exc:
+            raise PolicyError(exc.source, exc.problem) from None
+    if outcome.stopped:
+        where, what, origin = stage_label(outcome.stage, sets, plans)
+        raise InputError(where, _stopped(what + (f" on {origin}" if origin and origin != where else ""),
+                                         outcome, limits))
+    if outcome.error is not None:
+        if outcome.error.get("kind") == "internal":
+            where, what, _ = stage_label(outcome.stage, sets, plans)
+            raise InputError(where, f"{what} failed in the Rego engine: {outcome.error.get('message', '')}")
+        raise sets[int(outcome.error["set"])].problem(outcome.error)
+    out: list[list[list[tuple[Query, Any]]]] = []
+    for i, chosen in enumerate(sets):
+        per_plan = []
+        for j in range(len(plans)):
+            per_plan.append([(q, outcome.values.get((i, j, k), UNDEFINED)) for k, q in enumerate(chosen.queries)])
+        out.append(per_plan)
+    return out
 
 
-class _OverBudget(Exception):
-    pass
-
-
-def _within(seconds: float, call: Callable[[], Any]) -> Any:
-    """``call()``, or :class:`_OverBudget` once it has run ``seconds``.
-
-    A native rego-cpp call cannot be interrupted; it runs in a daemon thread
-    (ctypes releases the GIL) that is abandoned on timeout. natpolicy then
-    stops with an error, and the process exit ends the thread.
-    """
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = call()
-        except BaseException as exc:  # handed to the waiting thread, re-raised there
-            box["error"] = exc
-
-    worker = threading.Thread(target=target, name="natpolicy-rego-query", daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        raise _OverBudget()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
+def _stopped(what: str, outcome: Outcome, limits: Limits) -> str:
+    scope = "it covers starting the engine, loading, compiling and evaluating every policy of the run"
+    if outcome.stopped == "timeout":
+        return (f"{what} was stopped: Rego ran longer than --rego-timeout {limits.timeout:g} s ({scope}); "
+                "iterate less, or raise the limit with --rego-timeout SECONDS")
+    if outcome.stopped == "answers":
+        return (f"{what} was stopped: the policies' results passed {answer_bytes(limits) // 2**20} MiB "
+                "(a quarter of --rego-memory); return fewer or smaller results, or raise --rego-memory MIB")
+    if outcome.stopped == "memory":
+        return (f"{what} was stopped: the Rego engine used more than --rego-memory {limits.memory_mib} MiB; "
+                "build smaller values (walk, concat and numbers.range can grow without bound), "
+                "or raise the limit with --rego-memory MIB")
+    if outcome.stage is None:
+        return (f"{what} failed ({outcome.detail}); rego-cpp aborts at start under an address-space limit "
+                "(ulimit -v) it cannot lift: run without one (--rego-memory bounds Rego's memory instead)")
+    return (f"{what} crashed the Rego engine ({outcome.detail}); the policy or the plan makes the engine fail "
+            "(a deeply nested JSON text given to json.unmarshal overflows rego-cpp's stack)")
 
 
 def _syntax_cause(message: str) -> str:
@@ -152,9 +188,9 @@ def _syntax_cause(message: str) -> str:
     return (message or "does not compile") + hints.get(message, "")
 
 
-def _runtime_cause(exc: EvaluationError) -> str:
-    if exc.code == "eval_conflict_error":
-        return f"{exc.message} (a complete rule, `x := ...`, produced two different values)"
-    if "Function not found" in exc.message:
-        return f"{exc.message} (not a builtin of regopy 1.5.2; net.*, rego.metadata.*, http.send are missing)"
-    return exc.message or "rego-cpp reported an error without detail"
+def _runtime_cause(message: str, code: str) -> str:
+    if code == "eval_conflict_error":
+        return f"{message} (a complete rule, `x := ...`, produced two different values)"
+    if "Function not found" in message:
+        return f"{message} (not a builtin of regopy 1.5.2; net.*, rego.metadata.*, http.send are missing)"
+    return message or "rego-cpp reported an error without detail"

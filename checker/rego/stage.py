@@ -2,12 +2,16 @@
 
 The input of every policy is the plan JSON exactly as Terraform wrote it. The
 plan loader overlays unknown markers on its parsed copy, so the file is
-parsed again here; each plan is converted to the engine's input form once and
-reused by every policy.
+parsed again here. Every engine call of the run happens in one child process
+(``natpolicy.rego.sandbox``) that gets the plans once; when Rego fails (a
+policy error, a crash, a limit) the run still reports the built-in Python
+findings, with the failure as one error line, and exits 2.
 """
 from __future__ import annotations
 
+import contextlib
 import io
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +26,9 @@ from natpolicy.runner import RunResult, _Scrubber, run
 __all__ = ["keep_stdin", "run_with_rego", "plan_documents"]
 
 _STDIN: bytes | None = None
+# Rego print() output kept as notes: enough to debug a policy, not a flood.
+_PRINT_LINES = 50
+_PRINT_WIDTH = 500
 
 
 def keep_stdin(paths: Sequence[str]) -> None:
@@ -61,60 +68,141 @@ def plan_documents(paths: Sequence[str]) -> list[tuple[str, Any]]:
 
 def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any) -> RunResult:
     """Python checks (or their Rego twins with ``--engine rego``), then user policies."""
-    from natpolicy.app import progress_enabled
-    from natpolicy.rego.evaluate import Progress, engine_or_error
+    from natpolicy.rego.evaluate import engine_or_error
 
     if (opts.namespaces or opts.all_namespaces) and not opts.policies:
         raise UsageError("--namespace and --all-namespaces select packages of --policy files; give --policy DIR")
     engine = engine_or_error()
-    user = _user_policy_set(engine, opts) if opts.policies else None
-    twins = _twin_set(engine, checks) if opts.engine == "rego" else None
-    for chosen in (user, twins):
-        if chosen is not None:
-            chosen.set.time_budget = getattr(opts, "rego_timeout", None)
+    user = _user_policy_set(opts) if opts.policies else None
+    twins = _twin_set(checks) if opts.engine == "rego" else None
+    paths = plan_documents(opts.paths)  # HCL input is a usage error, before anything runs
 
     result = run(model, [] if twins is not None else checks)
-    result.checks = list(checks)
-    plans = plan_documents(opts.paths)
     scrub = _Scrubber(model)
-    extra: list[Finding] = []
-    rules: dict[str, BaseCheck] = {c.id: c for c in checks}
-    with Progress(enabled=progress_enabled(opts), label="rego") as progress:
-        for origin, doc in plans:
-            with progress.step(f"{origin}: converting the plan into Rego input"):
-                prepared = engine.prepare_input(doc)
-            with progress.step(f"{origin}: computing data.natpolicy"):
-                data = _data_for(model, origin, doc, user, twins)
-            if twins is not None:
-                extra.extend(twins.run(model, origin, data, prepared, progress, scrub))
-            if user is not None:
-                found, checks_used, notes = user.run(model, origin, data, prepared, progress, scrub)
-                extra.extend(found)
-                result.notes.extend(notes)
-                for check in checks_used:
-                    rules.setdefault(check.id, check)
+    from natpolicy.rego.evaluate import PolicyError
+
+    try:
+        extra, rules, notes = _rego_findings(model, checks, opts, engine, paths, user, twins, scrub, result)
+    except PolicyError:
+        raise  # the policy never ran: no report, as for a policy that does not parse
+    except InputError as exc:
+        return _without_rego(result, model, checks, twins, scrub, str(exc))
+    result.notes.extend(notes)
     result.findings = sorted(result.findings + extra, key=Finding.sort_key)
     result.checks = list(rules.values())
     return result
 
 
-def _data_for(model: ResourceModel, origin: str, doc: Any, *sets: Any) -> dict[str, Any] | None:
-    if not any(s is not None and s.wants_data for s in sets):
-        return None
+def _rego_findings(model: ResourceModel, checks: list[BaseCheck], opts: Any, engine: str,
+                   paths: list[tuple[str, Any]], user: Any, twins: Any, scrub: _Scrubber,
+                   result: RunResult) -> tuple[list[Finding], dict[str, BaseCheck], list[str]]:
+    from natpolicy.app import progress_enabled
+    from natpolicy.rego.evaluate import Plan, Progress, build_job, interpret
+    from natpolicy.rego.sandbox import DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT, Limits, run_child
+
+    chosen = [s for s in (twins, user) if s is not None]
+    sets = [s.set for s in chosen]
+    wants_data = any(s.wants_data for s in chosen)
+    plans = [Plan(origin, doc, _data_for(model, origin, doc) if wants_data else None) for origin, doc in paths]
+    limits = Limits(timeout=getattr(opts, "rego_timeout", None) or DEFAULT_TIMEOUT,
+                    memory_mib=getattr(opts, "rego_memory", None) or DEFAULT_MEMORY_MIB)
+    job = build_job(sets, plans, engine)
+    with Progress(enabled=progress_enabled(opts), label="rego") as progress, _Steps(progress, sets, plans) as steps:
+        outcome = run_child(job, limits, steps.begin)
+    # print() output is reported even when Rego failed: it is how a policy is debugged.
+    result.notes.extend(_printed_notes(outcome.printed, outcome.printed_dropped, scrub))
+    values = interpret(outcome, sets, plans, limits)
+
+    extra: list[Finding] = []
+    notes: list[str] = []
+    rules: dict[str, BaseCheck] = {c.id: c for c in checks}
+    for j, plan in enumerate(plans):
+        if twins is not None:
+            extra.extend(twins.findings(model, plan.origin, values[chosen.index(twins)][j], scrub))
+        if user is not None:
+            found, checks_used, found_notes = user.findings(model, plan.origin, values[chosen.index(user)][j], scrub)
+            extra.extend(found)
+            notes.extend(found_notes)
+            for check in checks_used:
+                rules.setdefault(check.id, check)
+    return extra, rules, notes
+
+
+def _without_rego(result: RunResult, model: ResourceModel, checks: list[BaseCheck], twins: Any,
+                  scrub: _Scrubber, problem: str) -> RunResult:
+    """The run's result when Rego failed: the Python findings, and the failure as one error line."""
+    import click
+
+    if twins is not None:
+        # The twins were to replace the Python rules: run those instead, so
+        # the report still holds the built-in findings.
+        printed = result.notes
+        result = run(model, checks)
+        result.notes[:0] = printed
+        result.notes.append("the built-in rules ran as Python checks, because Rego failed")
+    result.checks = list(checks)
+    line = _safe_line(scrub(problem))
+    result.errors.append(line)
+    click.echo(f"natpolicy: error: {line}", err=True)
+    return result
+
+
+class _Steps:
+    """Turns the child's stage answers into progress steps."""
+
+    def __init__(self, progress: Any, sets: Sequence[Any], plans: Sequence[Any]) -> None:
+        self.progress, self.sets, self.plans = progress, sets, plans
+        self._step = contextlib.ExitStack()
+
+    def begin(self, event: dict[str, Any]) -> None:
+        from natpolicy.rego.evaluate import stage_label
+
+        self._step.close()
+        _, what, origin = stage_label(event, self.sets, self.plans)
+        self._step.enter_context(self.progress.step(f"{origin}: {what}" if origin else what))
+
+    def __enter__(self) -> _Steps:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._step.close()
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _safe_line(text: str) -> str:
+    """``text`` on one line, every control character (terminal escapes, newlines) made visible."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}",
+                        text)
+
+
+def _printed_notes(printed: bytes, dropped: int, scrub: _Scrubber) -> list[str]:
+    """Rego print() output as notes: scrubbed like messages, escaped, bounded."""
+    # Lines end at "\n" only: a "\r" or U+2028 stays inside its line, made visible.
+    lines = printed.decode("utf-8", "replace").removesuffix("\n").split("\n") if printed else []
+    notes = [f"Rego print(): {_safe_line(scrub(line[:_PRINT_WIDTH]))}" for line in lines[:_PRINT_LINES]]
+    more = len(lines) - _PRINT_LINES
+    if more > 0 or dropped:
+        notes.append(f"Rego print(): {max(more, 0)} more line(s) and {dropped} more byte(s) not shown")
+    return notes
+
+
+def _data_for(model: ResourceModel, origin: str, doc: Any) -> dict[str, Any]:
     from natpolicy.rego.facts import natpolicy_data
 
     return natpolicy_data(model, origin, doc)
 
 
-def _user_policy_set(engine: Any, opts: Any) -> Any:
+def _user_policy_set(opts: Any) -> Any:
     from natpolicy import registry
     from natpolicy.rego.user import UserPolicies
 
     builtin_ids = frozenset(c.id for c in registry.discover())
-    return UserPolicies.load(engine, opts.policies, opts.namespaces, opts.all_namespaces, builtin_ids)
+    return UserPolicies.load(opts.policies, opts.namespaces, opts.all_namespaces, builtin_ids)
 
 
-def _twin_set(engine: Any, checks: list[BaseCheck]) -> Any:
+def _twin_set(checks: list[BaseCheck]) -> Any:
     from natpolicy.rego.twins import Twins
 
-    return Twins.load(engine, checks)
+    return Twins.load(checks)

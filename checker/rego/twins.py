@@ -18,8 +18,8 @@ from natpolicy.check import BaseCheck, Severity
 from natpolicy.errors import InputError
 from natpolicy.findings import Finding
 from natpolicy.model import ResourceModel, SourceLocation
-from natpolicy.rego.engine import UNDEFINED, RegoEngine
-from natpolicy.rego.evaluate import PolicySet, Progress, Query
+from natpolicy.rego.engine import UNDEFINED
+from natpolicy.rego.evaluate import PolicySet, Query
 from natpolicy.rego.loading import PolicyFile, read_policy
 
 __all__ = ["twin_files", "Twins", "export_twins"]
@@ -68,29 +68,27 @@ class Twins:
         return False  # the twins read the plan alone, as they must in OPA
 
     @classmethod
-    def load(cls, engine: RegoEngine, checks: Sequence[BaseCheck]) -> Twins:
+    def load(cls, checks: Sequence[BaseCheck]) -> Twins:
         policies: list[PolicyFile] = [read_policy(p, f"policies/rego/{p.name}") for p in twin_files()]
         queries = [Query(p.package, "findings", p) for p in policies if p.package.startswith("natpolicy.rules.")]
         # The twin that joins by scanning goes first: on a plan too large for
         # it, natpolicy stops after its one query instead of after all the others.
         queries.sort(key=lambda q: q.package not in _HEAVIEST_FIRST)
-        return cls(PolicySet(engine, policies, queries, cap_advice=_TWIN_CAP_ADVICE), {c.id: c for c in checks})
+        return cls(PolicySet(policies, queries, cap_advice=_TWIN_CAP_ADVICE), {c.id: c for c in checks})
 
-    def run(self, model: ResourceModel, origin: str, data: dict[str, Any] | None, prepared: Any,
-            progress: Progress, scrub: Any) -> list[Finding]:
+    def findings(self, model: ResourceModel, origin: str, values: Sequence[tuple[Query, Any]],
+                 scrub: Any) -> list[Finding]:
+        """The findings of one plan's values (``interpret``'s answer for this set)."""
         found: list[Finding] = []
-
-        def consume(query: Query, value: Any) -> None:
+        for query, value in values:
             if value is UNDEFINED:
-                return
+                continue
             if not isinstance(value, list):
                 raise InputError(f"{query.policy.display}", f"{query.ref} is not an array")
             for item in value:
                 finding = self._finding(item, model, origin, scrub)
                 if finding is not None:
                     found.append(finding)
-
-        self.set.run(None, prepared, origin, progress, consume)
         seen: set[tuple[str, str, str]] = set()
         unique = []
         for f in found:

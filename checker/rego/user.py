@@ -7,10 +7,9 @@ from typing import Any
 from natpolicy.check import BaseCheck
 from natpolicy.findings import Finding
 from natpolicy.model import ResourceModel
-from natpolicy.rego.builtins import refuse_unknown_calls
+from natpolicy.rego.builtins import refuse_network_calls
 from natpolicy.rego.conftest import exempted_rules, parse_results, select_queries
-from natpolicy.rego.engine import RegoEngine
-from natpolicy.rego.evaluate import PolicySet, Progress, Query
+from natpolicy.rego.evaluate import PolicySet, Query
 from natpolicy.rego.loading import load_policy_paths
 from natpolicy.rego.results import RegoResult, rule_check, to_finding
 
@@ -27,26 +26,25 @@ class UserPolicies:
         return self.set.wants_data
 
     @classmethod
-    def load(cls, engine: RegoEngine, paths: Sequence[str], namespaces: Sequence[str], all_namespaces: bool,
+    def load(cls, paths: Sequence[str], namespaces: Sequence[str], all_namespaces: bool,
              builtin_ids: frozenset[str] = frozenset()) -> UserPolicies:
         policies = load_policy_paths(list(paths))
-        # Every loaded file is compiled, so every one must use only builtins the engine has.
-        refuse_unknown_calls(policies, engine.is_builtin)
+        # Every loaded file is compiled, so none may reach the network; the
+        # engine checks the other calls against its builtins before running any.
+        refuse_network_calls(policies)
         queries = select_queries(policies, namespaces, all_namespaces)
-        return cls(PolicySet(engine, policies, queries), builtin_ids)
+        return cls(PolicySet(policies, queries), builtin_ids)
 
-    def run(self, model: ResourceModel, origin: str, data: dict[str, Any] | None, prepared: Any,
-            progress: Progress, scrub: Any) -> tuple[list[Finding], list[BaseCheck], list[str]]:
+    def findings(self, model: ResourceModel, origin: str, values: Sequence[tuple[Query, Any]],
+                 scrub: Any) -> tuple[list[Finding], list[BaseCheck], list[str]]:
+        """The findings, rules and notes of one plan's values (``interpret``'s answer for this set)."""
         raw: list[tuple[Query, RegoResult]] = []
         exempt: dict[str, set[str]] = {}
-
-        def consume(query: Query, value: Any) -> None:
+        for query, value in values:
             if query.rule == "exception":
                 exempt.setdefault(query.package, set()).update(exempted_rules(value, query))
             else:
                 raw.extend((query, r) for r in parse_results(value, query, self.builtin_ids))
-
-        self.set.run(data, prepared, origin, progress, consume)
         findings: list[Finding] = []
         checks: dict[str, BaseCheck] = {}
         skipped: dict[str, int] = {}

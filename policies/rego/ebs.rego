@@ -156,6 +156,10 @@ finding(rule, severity, rc, text) := {
 	"msg": concat("", [rc.address, " ", text]),
 }
 
+# Several volumes of one resource are several findings: `key` tells them apart
+# (it never holds a sensitive device name: see device_label).
+keyed(f, key) := object.union(f, {"key": key})
+
 # -- EBS001 aws_ebs_volume -------------------------------------------------------
 ebs001 := [finding("EBS001", "high", rc, concat("", ["will not be encrypted: ", reason])) |
 	some rc in live({"aws_ebs_volume"})
@@ -167,12 +171,12 @@ ebs001 := [finding("EBS001", "high", rc, concat("", ["will not be encrypted: ", 
 ]
 
 # -- EBS002 / EBS004: root and EBS block devices --------------------------------
-ebs002 := [finding("EBS002", "high", rc, concat("", [label, " will not be encrypted: ", reason])) |
+ebs002 := [keyed(finding("EBS002", "high", rc, concat("", [label, " will not be encrypted: ", reason])), label) |
 	some rc in live({"aws_instance"})
 	some [label, reason] in instance_volumes(rc, creating(rc))
 ]
 
-ebs004 := [finding("EBS004", "high", rc, concat("", ["launches instances whose ", label, " will not be encrypted: ", reason])) |
+ebs004 := [keyed(finding("EBS004", "high", rc, concat("", ["launches instances whose ", label, " will not be encrypted: ", reason])), label) |
 	some rc in live({"aws_launch_configuration"})
 	some [label, reason] in instance_volumes(rc, "yes")
 ]
@@ -261,16 +265,20 @@ ebs_volumes(rc, new) := [[label, reason] |
 	st := state(object.get(block, "encrypted", null), tfplan.unknown(rc, ["ebs_block_device", i, "encrypted"]), block_cfg)
 	snap := snapshot(object.get(block, "snapshot_id", null), tfplan.unknown(rc, ["ebs_block_device", i, "snapshot_id"]), block_cfg)
 	reason := verdict(st, new, snap)
-	label := concat("", ["EBS volume ", device_label(block, i)])
+	label := concat("", ["EBS volume ", device_label(rc, ["ebs_block_device", i, "device_name"], block, i)])
 ]
 
-device_label(block, i) := block.device_name if {
+# How a block's device_name is shown, as the Python rules show it: a name the
+# plan marks sensitive never appears (whatever its length), only the block's index.
+device_label(rc, path, block, i) := concat("", ["device #", format_int(i, 10), " ", tfplan.hidden]) if {
+	tfplan.after_sensitive(rc, path)
+} else := block.device_name if {
 	is_string(block.device_name)
 	block.device_name != ""
 } else := concat("", ["#", format_int(i, 10)])
 
 # -- EBS003 aws_launch_template ---------------------------------------------------
-ebs003 := [finding("EBS003", "high", rc, concat("", ["maps ", device_label(mapping, i), " to an EBS volume that will not be encrypted: ", reason])) |
+ebs003 := [keyed(finding("EBS003", "high", rc, concat("", ["maps ", label, " to an EBS volume that will not be encrypted: ", reason])), concat(":", [label, format_int(j, 10)])) |
 	some rc in live({"aws_launch_template"})
 	after := object.get(rc.change, "after", {})
 	mappings := after.block_device_mappings
@@ -290,6 +298,7 @@ ebs003 := [finding("EBS003", "high", rc, concat("", ["maps ", device_label(mappi
 	st := state(object.get(volume, "encrypted", null), tfplan.unknown(rc, ["block_device_mappings", i, "ebs", j, "encrypted"]), volume_cfg)
 	snap := snapshot(object.get(volume, "snapshot_id", null), tfplan.unknown(rc, ["block_device_mappings", i, "ebs", j, "snapshot_id"]), volume_cfg)
 	reason := verdict(st, "yes", snap)
+	label := device_label(rc, ["block_device_mappings", i, "device_name"], mapping, i)
 ]
 
 # -- EBS005 aws_ebs_encryption_by_default -------------------------------------------

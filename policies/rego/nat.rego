@@ -764,9 +764,20 @@ nat003 := [f |
 		"address": r.source,
 		"resource_type": rc.type,
 		"key": concat("|", [r.table, r.dest]),
-		"msg": concat("", [r.source, " removes the default route ", r.dest, " to ", r.target, ", which is kept, and no other route takes over"]),
+		"msg": concat("", [r.source, " removes the default route ", r.dest, " to ", shown_target(rc, r), ", which is kept, and no other route takes over"]),
 	}
 ]
+
+# The route's target id, unless the plan marks it sensitive (before the
+# change): an inline route when anything in the table's `route` list is.
+shown_target(rc, r) := tfplan.hidden if {
+	r.inline == "yes"
+	tfplan.before_sensitive_within(rc, ["route"])
+} else := tfplan.hidden if {
+	r.inline == "no"
+	is_string(r.attr)
+	tfplan.before_sensitive(rc, [r.attr])
+} else := r.target
 
 # Traffic that went to a private NAT gateway was never internet-bound.
 orphan_internet(r) := "no" if r.target in private_nat_ids else := "yes"

@@ -51,6 +51,7 @@ findings := [f |
 	families := open_families(entry.sources)
 	count(families) > 0
 	some [grade, what] in [exposure(entry)]
+	shown := shown_exposure(entry, grade, what)
 	f := {
 		# `id` names the rule when the twin runs as a user policy (`--policy`, conftest).
 		"id": rule_of[grade],
@@ -58,22 +59,48 @@ findings := [f |
 		"severity": severity_of[grade],
 		"address": rc.address,
 		"resource_type": rc.type,
-		"key": concat(":", [what, concat("+", families)]),
-		"msg": concat("", [rc.address, " allows ", what, " from the internet"]),
+		"key": concat(":", [shown[1], concat("+", families)]),
+		"msg": concat("", [rc.address, " allows ", shown[0], " from the internet"]),
 	}
 ]
+
+# [what a message says, the key's head]. When the plan marks the protocol or
+# a port sensitive, the grade (the rule that fires) is the finding and the
+# values stay hidden, in the message and in the key (which goes into
+# fingerprints and baselines), as in the Python rules.
+shown_exposure(entry, grade, what) := [hidden_what[grade], sensitive_key(entry)] if {
+	entry.hidden
+} else := [what, what]
+
+hidden_what := {
+	"all": "all ports of a protocol (protocol and ports are sensitive)",
+	"admin": "a sensitive administrative or database port",
+	"web": "a sensitive web port",
+	"other": "a sensitive port or protocol",
+}
+
+sensitive_key(entry) := "sensitive" if entry.block == "" else := concat("", ["sensitive#", entry.block])
+
+port_attrs := ["protocol", "from_port", "to_port"]
+
+# Is one of `attrs` (under `prefix`) marked sensitive in the plan?
+hidden_at(rc, prefix, attrs) := true if {
+	some a in attrs
+	tfplan.after_sensitive(rc, array.concat(prefix, [a]))
+} else := false
 
 # -- reading ingress rules --------------------------------------------------------
 entries(rc) := [e |
 	rc.type in {"aws_security_group", "aws_default_security_group"}
 	blocks := rc.change.after.ingress
 	is_array(blocks)
-	some block in blocks
+	some i
+	block := blocks[i]
 	is_object(block)
-	e := entry(block)
+	e := entry(block, hidden_at(rc, ["ingress", i], port_attrs), format_int(i, 10))
 ] if {
 	rc.type in {"aws_security_group", "aws_default_security_group"}
-} else := [entry(rc.change.after)] if {
+} else := [entry(rc.change.after, hidden_at(rc, [], port_attrs), "")] if {
 	rc.type == "aws_security_group_rule"
 	rc.change.after.type == "ingress"
 } else := [e] if {
@@ -84,14 +111,20 @@ entries(rc) := [e |
 		"from_port": object.get(after, "from_port", null),
 		"to_port": object.get(after, "to_port", null),
 		"sources": [s | some attr in ["cidr_ipv4", "cidr_ipv6"]; s := after[attr]; is_string(s)],
+		"hidden": hidden_at(rc, [], ["ip_protocol", "from_port", "to_port"]),
+		"block": "",
 	}
 } else := []
 
-entry(block) := {
+# `hidden`: the plan marks its protocol or a port sensitive; `block`: the
+# index of an inline ingress block ("" for a rule resource).
+entry(block, hidden, index) := {
 	"protocol": object.get(block, "protocol", null),
 	"from_port": object.get(block, "from_port", null),
 	"to_port": object.get(block, "to_port", null),
 	"sources": array.concat(strings_of(object.get(block, "cidr_blocks", null)), strings_of(object.get(block, "ipv6_cidr_blocks", null))),
+	"hidden": hidden,
+	"block": index,
 }
 
 strings_of(list) := [s | some s in list; is_string(s)] if is_array(list) else := []

@@ -25,6 +25,12 @@ one(type, address, after) := {"resource_changes": [{
 
 web := "aws_security_group.web"
 
+# SSH from anywhere, with the ports marked sensitive in the plan.
+sensitive_ssh := {"resource_changes": [object.union(group([block("tcp", 22, 22, ["0.0.0.0/0"], [])]).resource_changes[0], {"change": {
+	"actions": ["create"], "before": null, "after": {"ingress": [block("tcp", 22, 22, ["0.0.0.0/0"], [])]}, "after_unknown": {},
+	"after_sensitive": {"ingress": [{"from_port": true, "to_port": true}]},
+}})]}
+
 cases := [
 	{"name": "all traffic from 0.0.0.0/0", "input": group([block("-1", 0, 0, ["0.0.0.0/0"], [])]), "expect": [["SG001", web]]},
 	{"name": "ssh from ::/0", "input": group([block("tcp", 22, 22, [], ["::/0"])]), "expect": [["SG002", web]]},
@@ -48,6 +54,7 @@ cases := [
 		"address": "aws_security_group.old", "mode": "managed", "type": "aws_security_group", "name": "old",
 		"change": {"actions": ["delete"], "before": {"ingress": [block("-1", 0, 0, ["0.0.0.0/0"], [])]}, "after": null},
 	}]}, "expect": []},
+	{"name": "sensitive ports are graded all the same", "input": sensitive_ssh, "expect": [["SG002", web]]},
 	{"name": "terraform cloud: the plan under input.plan", "input": {"plan": group([block("-1", 0, 0, ["0.0.0.0/0"], [])])}, "expect": [["SG001", web]]},
 ]
 
@@ -61,4 +68,10 @@ test_cases if {
 test_deny_is_a_set_of_objects_with_msg if {
 	results := sg.deny with input as group([block("-1", 0, 0, ["0.0.0.0/0"], [])])
 	count(results) == 1
+}
+
+test_a_sensitive_port_is_never_shown if {
+	[f] := [f | some f in sg.findings with input as sensitive_ssh]
+	f.msg == "aws_security_group.web allows a sensitive administrative or database port from the internet"
+	f.key == "sensitive#0:ipv4"
 }

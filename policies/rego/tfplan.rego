@@ -48,6 +48,32 @@ after_unknown(rc, attr) if rc.change.after_unknown[attr] == true
 # Unknown inside a nested block: after_unknown.<block>[i].<attr>.
 block_unknown(rc, block, i, attr) if rc.change.after_unknown[block][i][attr] == true
 
+# Sensitivity, as natpolicy's Python rules judge it (Resource.is_sensitive):
+# the plan marks the value at `path` sensitive, or a value holding it. A
+# message shows such a value as "(sensitive value)", whatever its length.
+after_sensitive(rc, path) if marked(object.get(rc.change, "after_sensitive", false), path)
+
+before_sensitive(rc, path) if marked(object.get(rc.change, "before_sensitive", false), path)
+
+marked(mask, _) if mask == true
+
+marked(mask, path) if {
+	count(path) > 0
+	some n in numbers.range(1, count(path))
+	object.get(mask, array.slice(path, 0, n), false) == true
+}
+
+# Anything at or below `path` is marked (a list of blocks, one field of which is sensitive).
+before_sensitive_within(rc, path) if before_sensitive(rc, path)
+
+before_sensitive_within(rc, path) if {
+	inner := object.get(object.get(rc.change, "before_sensitive", false), path, false)
+	walk(inner, [_, v])
+	v == true
+}
+
+hidden := "(sensitive value)"
+
 # "module.a[\"x\"].module.b[0]" -> ["a", "b"]
 module_names(rc) := [m[1] | some m in regex.find_all_string_submatch_n(`module\.([^.\[]+)`, object.get(rc, "module_address", ""), -1)]
 

@@ -1,0 +1,126 @@
+"""The child process that runs every Rego engine call of a run (see ``sandbox``).
+
+It reads one job (JSON) on stdin: the engine's name, the call names to check
+against its builtins, the policy sets (modules and entrypoints) and the plans
+(input document and ``data.natpolicy``). It answers with JSON lines on its
+original stdout: ``stage`` lines before each step (so the parent can name what
+was running when it had to stop the child), one ``value`` line per query, an
+``error`` line for a policy that does not compile or a query that fails, and
+``done``. Whatever the engine writes to file descriptor 1 (Rego ``print()``)
+is sent to stderr, which the parent reads as print output.
+
+Nothing here decides what a value means: the parent does, with the same code
+whether the values came from this process or from an engine in its own.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, BinaryIO
+
+__all__ = ["main", "evaluate_job"]
+
+# Plans reach the engine as nested Python values, converted recursively; the
+# parent refuses anything deeper than sandbox.MAX_INPUT_DEPTH, well below this.
+_RECURSION = 20_000
+
+Emit = Callable[[dict[str, Any]], None]
+
+
+def evaluate_job(engine: Any, job: dict[str, Any], emit: Emit) -> None:
+    """Run ``job`` on ``engine``, reporting through ``emit``; stops at the first error."""
+    from natpolicy.rego.engine import UNDEFINED, EvaluationError, PolicySyntaxError
+
+    emit({"stage": "builtins"})
+    missing = sorted(name for name in job.get("check_calls", []) if not engine.is_builtin(name))
+    emit({"missing": missing})
+    if missing:
+        return  # the parent refuses the policy naming the call; nothing may run
+    sets = job["sets"]
+    compiled: list[Any] = [None] * len(sets)
+    for j, plan in enumerate(job["plans"]):
+        emit({"stage": "input", "plan": j})
+        prepared = engine.prepare_input(plan["input"])
+        for i, policy_set in enumerate(sets):
+            if compiled[i] is None or policy_set["per_plan_data"]:
+                emit({"stage": "compile", "set": i, "plan": j})
+                data = {"natpolicy": plan["data"]} if policy_set["per_plan_data"] and plan.get("data") else None
+                try:
+                    compiled[i] = engine.compile(policy_set["modules"], data, policy_set["entrypoints"])
+                except PolicySyntaxError as exc:
+                    emit({"error": {"kind": "syntax", "set": i, "plan": j, "module": exc.module,
+                                    "offset": exc.offset, "length": exc.length, "message": exc.message}})
+                    return
+                except EvaluationError as exc:
+                    emit({"error": {"kind": "compile", "set": i, "plan": j, "message": exc.message,
+                                    "code": exc.code}})
+                    return
+            for k, entrypoint in enumerate(policy_set["entrypoints"]):
+                emit({"stage": "query", "set": i, "plan": j, "query": k})
+                try:
+                    value = engine.evaluate(compiled[i], entrypoint, prepared)
+                except EvaluationError as exc:
+                    emit({"error": {"kind": "evaluation", "set": i, "plan": j, "query": k,
+                                    "message": exc.message, "code": exc.code}})
+                    return
+                answer = {"undefined": True} if value is UNDEFINED else {"value": value}
+                emit({**answer, "set": i, "plan": j, "query": k})
+    emit({"done": True})
+
+
+def _lift_address_space_limits() -> None:
+    """Raise address-space limits to their hard maximum, where that is unlimited.
+
+    rego-cpp's allocator reserves a huge address range at start and aborts
+    under any RLIMIT_AS or RLIMIT_DATA (``ulimit -v``); natpolicy bounds the
+    engine's memory by watching it from the parent instead.
+    """
+    try:
+        import resource
+    except ImportError:  # Windows
+        return
+    for name in ("RLIMIT_AS", "RLIMIT_DATA"):
+        which = getattr(resource, name, None)
+        if which is None:
+            continue
+        try:
+            _, hard = resource.getrlimit(which)
+            resource.setrlimit(which, (hard, hard))
+        except (OSError, ValueError):
+            pass
+
+
+def main() -> int:
+    # Whatever native code prints (rego-cpp's print()) goes to fd 1: keep the
+    # real stdout for answers only, and point fd 1 at stderr, which the parent
+    # reads as print output.
+    answers: BinaryIO = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    sys.setrecursionlimit(_RECURSION)
+
+    def emit(event: dict[str, Any]) -> None:
+        answers.write(json.dumps(event, ensure_ascii=True).encode("ascii") + b"\n")
+        answers.flush()
+
+    # Started with an empty environment; Python itself may have added to it
+    # (LC_CTYPE, when it coerces a C locale). Empty it for the engine, whose
+    # opa.runtime() hands the environment to every policy.
+    os.environ.clear()
+    _lift_address_space_limits()
+    try:
+        job = json.loads(sys.stdin.buffer.read())
+        from natpolicy.rego.engine import create_engine
+
+        evaluate_job(create_engine(job["engine"]), job, emit)
+    except Exception as exc:  # reported to the parent as one line, never a traceback
+        detail = " ".join(str(exc).split())[:300]
+        emit({"error": {"kind": "internal", "message": f"{type(exc).__name__}: {detail}"}})
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover - run by sandbox.run_child
+    raise SystemExit(main())

@@ -1,0 +1,310 @@
+"""Run the Rego engine in a child process, with a memory and a wall-clock limit.
+
+Rego policies and the plans they read come from pull requests: a policy can
+build a value of many gigabytes (``walk`` over a deep value, ``concat``
+doublings, ``numbers.range(1, 2e9)``), loop for hours, or hand the engine a
+string that crashes it (a deeply nested JSON text given to ``json.unmarshal``
+makes rego-cpp overflow its stack). None of that may take natpolicy down, so
+every engine call of a run happens in one child process (``natpolicy.rego.child``),
+started once per run with the plans sent once:
+
+* **time**: one wall-clock limit covers starting the engine, converting the
+  plans, compiling and evaluating every query; past it the child is killed;
+* **memory**: the parent reads the child's resident memory every few
+  milliseconds (``/proc/<pid>/statm``; ``ps`` where there is no ``/proc``) and
+  kills it past the limit. Address-space limits cannot be used: rego-cpp's
+  allocator (snmalloc) reserves a huge address range at start, so any
+  ``RLIMIT_AS`` *or* ``RLIMIT_DATA`` makes it abort with "Failed to initialise
+  snmalloc" (measured from 512 MiB to 64 GiB);
+* **environment**: the child starts with an empty environment, in isolated
+  mode (``-I``: no ``PYTHON*`` variables, no user site, no current directory
+  on ``sys.path``), in an empty temporary directory. ``opa.runtime().env`` is
+  therefore empty whichever engine runs, and no secret of the job is in reach;
+* **output**: the child's stdout carries only JSON answers; what the engine
+  prints (Rego ``print()``) comes back on its stderr, capped, for the caller
+  to scrub and report like any other note.
+
+The engine is never loaded in natpolicy's own process for a check run, so a
+crash or an allocator abort there cannot lose the built-in findings.
+"""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from natpolicy.rego.engine import UNDEFINED
+
+__all__ = [
+    "DEFAULT_TIMEOUT", "DEFAULT_MEMORY_MIB", "MAX_INPUT_DEPTH", "Limits", "Outcome",
+    "run_child", "run_in_process", "depth_over", "answer_bytes",
+]
+
+DEFAULT_TIMEOUT = 600.0  # seconds for the whole Rego stage of a run
+DEFAULT_MEMORY_MIB = 2048  # resident memory of the child
+# Terraform plans nest a few dozen levels; engines convert input recursively.
+MAX_INPUT_DEPTH = 256
+PRINT_BYTES = 64 * 1024  # print() output kept; the rest is counted, not stored
+_POLL = 0.02  # seconds between memory readings (a doubling bomb grows ~1 GB/s)
+_BOOTSTRAP = ("import sys, json\nsys.path[:0] = json.loads(sys.argv[1])\n"
+              "from natpolicy.rego.child import main\nraise SystemExit(main())\n")
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout: float = DEFAULT_TIMEOUT
+    memory_mib: int = DEFAULT_MEMORY_MIB
+
+
+@dataclass
+class Outcome:
+    """What the child answered, and why it stopped if it did not finish."""
+
+    values: dict[tuple[int, int, int], Any] = field(default_factory=dict)  # (set, plan, query) -> value
+    missing: list[str] = field(default_factory=list)  # call names that are not builtins
+    error: dict[str, Any] | None = None  # a policy that does not compile, a query that failed
+    stage: dict[str, Any] | None = None  # the last step the child began
+    done: bool = False
+    stopped: str = ""  # "timeout", "memory", "answers" (too large) or "crash"
+    detail: str = ""  # for a crash: the signal or exit status
+    printed: bytes = b""
+    printed_dropped: int = 0
+
+
+def depth_over(value: Any, limit: int) -> bool:
+    """Is ``value`` nested deeper than ``limit`` (iteratively: no recursion to run out of)?"""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return False
+
+
+def run_in_process(engine: Any, job: dict[str, Any]) -> Outcome:
+    """The same job on an engine in this process: no limits, no isolation (for tests and tools)."""
+    from natpolicy.rego.child import evaluate_job
+
+    outcome = Outcome()
+
+    def emit(event: dict[str, Any]) -> None:
+        _record(outcome, event)
+
+    evaluate_job(engine, job, emit)
+    return outcome
+
+
+def run_child(job: dict[str, Any], limits: Limits,
+              on_stage: Callable[[dict[str, Any]], None] | None = None) -> Outcome:
+    """Run ``job`` in a fresh child process within ``limits``."""
+    outcome = Outcome()
+    # ASCII: a lone surrogate in a plan string travels as its escape instead of failing to encode.
+    payload = json.dumps(job, ensure_ascii=True).encode("ascii")
+    with tempfile.TemporaryDirectory(prefix="natpolicy-rego-") as cwd:
+        proc = subprocess.Popen(
+            [sys.executable, "-I", "-c", _BOOTSTRAP, json.dumps(_import_paths())],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=_child_environment(), cwd=cwd, close_fds=True,
+        )
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        lines: queue.Queue[bytes | None] = queue.Queue()
+        printed = _Capped(PRINT_BYTES)
+        threads = [
+            threading.Thread(target=_feed, args=(proc.stdin, payload), daemon=True),
+            threading.Thread(target=_lines, args=(proc.stdout, lines, answer_bytes(limits)), daemon=True),
+            threading.Thread(target=printed.drain, args=(proc.stderr,), daemon=True),
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            _watch(proc, lines, limits, outcome, on_stage)
+        finally:
+            if proc.poll() is None:
+                proc.kill()  # our own child, by its handle
+            proc.wait()
+            for thread in threads:
+                thread.join(timeout=5)
+        outcome.printed, outcome.printed_dropped = printed.data(), printed.dropped
+        if not outcome.stopped and not outcome.done and outcome.error is None and not outcome.missing:
+            outcome.stopped = "crash"
+            outcome.detail = _exit_detail(proc.returncode)
+    return outcome
+
+
+def _watch(proc: subprocess.Popen[bytes], lines: queue.Queue[bytes | None], limits: Limits,
+           outcome: Outcome, on_stage: Callable[[dict[str, Any]], None] | None) -> None:
+    deadline = time.monotonic() + limits.timeout
+    memory = limits.memory_mib * 2**20
+    reader = _memory_reader(proc.pid)
+    next_reading = 0.0
+    eof = False
+    while True:
+        try:
+            line = lines.get(timeout=_POLL)
+        except queue.Empty:
+            line = b""
+        if line is None:
+            eof = True
+        elif line is _TOO_MUCH:
+            outcome.stopped = "answers"
+            return
+        elif line:
+            event = _record(outcome, json.loads(line))
+            if "stage" in event and on_stage is not None:
+                on_stage(event)
+        now = time.monotonic()
+        if now >= next_reading or not line:
+            next_reading = now + _POLL
+            resident = reader()
+            if resident is not None and resident > memory:
+                outcome.stopped = "memory"
+                return
+        if now > deadline:
+            outcome.stopped = "timeout"
+            return
+        if eof:
+            try:
+                proc.wait(timeout=max(0.0, min(_POLL, deadline - now)))
+            except subprocess.TimeoutExpired:
+                continue
+            return
+
+
+def _record(outcome: Outcome, event: dict[str, Any]) -> dict[str, Any]:
+    if "value" in event or "undefined" in event:
+        # JSON has no undefined: the child says so in its own field.
+        outcome.values[(event["set"], event["plan"], event["query"])] = event.get("value", UNDEFINED)
+    elif "stage" in event:
+        outcome.stage = event
+    elif "missing" in event:
+        outcome.missing = list(event["missing"])
+    elif "error" in event:
+        outcome.error = event["error"]
+    elif event.get("done"):
+        outcome.done = True
+    return event
+
+
+def _feed(pipe: IO[bytes], payload: bytes) -> None:
+    try:
+        pipe.write(payload)
+    except (BrokenPipeError, OSError):  # the child died or was stopped: reported from its exit
+        pass
+    finally:
+        try:
+            pipe.close()
+        except OSError:
+            pass
+
+
+def answer_bytes(limits: Limits) -> int:
+    """How much the child may answer in all: natpolicy keeps every answer until the run ends."""
+    return limits.memory_mib * 2**20 // 4
+
+
+# Put on the queue instead of a line once the answers exceed answer_bytes.
+_TOO_MUCH = b"\0"
+
+
+def _lines(pipe: IO[bytes], out: queue.Queue[bytes | None], cap: int) -> None:
+    total = 0
+    while line := pipe.readline(cap - total + 1):  # a line past the cap is never read whole
+        total += len(line)
+        if total > cap:
+            out.put(_TOO_MUCH)
+            return  # the child blocks on its next write until it is stopped
+        out.put(line)
+    out.put(None)
+
+
+class _Capped:
+    """Keeps the first ``limit`` bytes read from a pipe, counts the rest."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.chunks: list[bytes] = []
+        self.kept = 0
+        self.dropped = 0
+
+    def drain(self, pipe: IO[bytes]) -> None:
+        read = getattr(pipe, "read1", pipe.read)  # read1: whatever has arrived, without waiting for more
+        while chunk := read(65536):
+            room = self.limit - self.kept
+            self.chunks.append(chunk[:room])
+            self.kept += min(room, len(chunk))
+            self.dropped += max(0, len(chunk) - room)
+
+    def data(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+def _memory_reader(pid: int) -> Callable[[], int | None]:
+    statm = Path(f"/proc/{pid}/statm")
+    if statm.parent.is_dir():
+        page = os.sysconf("SC_PAGE_SIZE")
+
+        def from_proc() -> int | None:
+            try:
+                return int(statm.read_text().split()[1]) * page
+            except (OSError, IndexError, ValueError):
+                return None  # the child has just exited
+
+        return from_proc
+    last = [0.0, None]
+
+    def from_ps() -> int | None:  # macOS and the BSDs: a few readings a second
+        if time.monotonic() - float(last[0] or 0.0) < 0.25:
+            return last[1]  # type: ignore[return-value]
+        last[0] = time.monotonic()
+        try:
+            out = subprocess.run(["ps", "-o", "rss=", "-p", str(pid)], capture_output=True, text=True, check=False,
+                                 env=_child_environment(), timeout=5).stdout.strip()
+            last[1] = int(out) * 1024 if out else None
+        except (OSError, ValueError, subprocess.TimeoutExpired):
+            last[1] = None
+        return last[1]  # type: ignore[return-value]
+
+    return from_ps
+
+
+def _child_environment() -> dict[str, str]:
+    # Nothing of natpolicy's environment: no tokens, no cloud credentials.
+    # Windows cannot start Python without SYSTEMROOT.
+    if os.name == "nt":
+        return {k: v for k, v in os.environ.items() if k.upper() == "SYSTEMROOT"}
+    return {}
+
+
+def _import_paths() -> list[str]:
+    """Where natpolicy comes from, if ``-I`` and the site packages alone would not find it.
+
+    Never the current directory: that is the scanned repository, and a
+    ``regopy.py`` there must not be imported.
+    """
+    import natpolicy
+
+    package = Path(natpolicy.__file__).resolve().parent
+    return [str(package.parent)] if package.name == "natpolicy" else []
+
+
+def _exit_detail(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            return signal.Signals(-code).name
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit status {code}"
