@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from natpolicy.check import Severity
@@ -44,6 +43,7 @@ class CheckOptions:
     rego_timeout: float | None = None  # seconds per Rego query; None: no limit
     baseline: str | None = None
     create_baseline: str | None = None
+    force: bool = False  # replace an existing --create-baseline file
     # "FORMAT=FILE" pairs: more reports rendered from the same run (the
     # GitHub Action writes SARIF, annotations and a summary from one run).
     also_outputs: tuple[str, ...] = ()
@@ -88,6 +88,7 @@ def _execute(opts: CheckOptions, progress: Progress) -> int:
     extra_outputs = _parse_also_outputs(opts.also_outputs)
     accepted = baseline.load(opts.baseline) if opts.baseline else None
     settings = config.resolve_config(opts.config_file, opts.paths)
+    _check_targets(opts, extra_outputs, settings)
     known = registry.discover()
     settings.check_rules(known)
     opts = config.merged_options(opts, settings)  # flags win over the config file
@@ -203,11 +204,30 @@ def _parse_also_outputs(pairs: tuple[str, ...]) -> list[tuple[str, str]]:
     return parsed
 
 
+def _check_targets(opts: CheckOptions, extra_outputs: list[tuple[str, str]], settings: Config) -> None:
+    """Refuse, before anything is read, an output that would replace an input (see output_targets)."""
+    from natpolicy.output_targets import check_outputs
+
+    targets = [*(("--also-output", path) for _, path in extra_outputs)]
+    if opts.output:
+        targets.append(("--output", opts.output))
+    if opts.create_baseline:
+        targets.append(("--create-baseline", opts.create_baseline))
+    inputs = [*opts.paths, *opts.var_files, *opts.policies, *settings.policies]
+    inputs += [p for p in (opts.config_file, settings.path, opts.baseline) if p]
+    check_outputs(targets, inputs, baseline=opts.create_baseline, force=opts.force)
+
+
 def _write(path: str, report: str) -> None:
+    from natpolicy.loaders.inputs import display_path
+    from natpolicy.safe_write import write_text
+
     try:
-        Path(path).write_text(report, encoding="utf-8")
+        write_text(path, report)
     except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        # UnsafeTargetError says itself what is wrong (a link, a directory).
+        reason = exc.strerror or str(exc).replace(path, "").strip()
+        raise UsageError(f"cannot write {display_path(path)}: {reason}") from None
 
 
 def _use_colour(opts: CheckOptions) -> bool:
