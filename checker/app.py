@@ -137,6 +137,9 @@ def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], sett
         baseline.write(opts.create_baseline, result.findings)
     if accepted is not None:
         result = baseline.apply(result, accepted, opts.baseline or "")
+    from natpolicy.outputs.redaction import redact_result
+
+    result = redact_result(result)  # a credential-shaped string is never printed, in any format
     count = len(result.findings)
     with progress.step(f"writing {count:,} finding{'' if count == 1 else 's'}"):
         for extra_fmt, extra_path in extra_outputs:

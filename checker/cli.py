@@ -27,15 +27,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"natpolicy {__version__}")
         return 0
     import click
-
     from natpolicy.errors import NatpolicyError
+    from natpolicy.redact import redact
     from natpolicy.safe_text import one_line
 
     def error(text: str) -> None:
         # Messages quote file names and values from the scanned repository.
         click.echo(one_line(redact(text)), err=True)
-
-    from natpolicy.redact import redact
 
     try:
         if args[:1] == ["hook"]:  # file names from pre-commit are never options

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["escape", "defang_line", "defang", "one_line"]
+__all__ = ["defang", "defang_line", "escape", "one_line"]
 
 # C0 controls (tab and newline included: a quoted value never spans lines),
 # DEL, C1 controls (U+009B is a one-character CSI on some terminals), and the

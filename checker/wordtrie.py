@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["trie_pattern", "compile_words"]
+__all__ = ["compile_words", "trie_pattern"]
 
 _END = ""  # the key marking "a word ends here" (no word character is empty)
 

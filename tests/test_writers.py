@@ -129,7 +129,8 @@ def test_replacing_a_baseline_needs_force(tmp_path: Path, cli: Cli, monkeypatch:
 
 def _natpolicy(*args: str, cwd: Path, preexec: Callable[[], None] | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "natpolicy", *args], cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, preexec_fn=preexec)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=preexec)  # noqa: PLW1509 (no threads in this test)
 
 
 def test_a_write_that_fails_midway_leaves_the_old_file_whole(tmp_path: Path) -> None:
@@ -143,7 +144,7 @@ def test_a_write_that_fails_midway_leaves_the_old_file_whole(tmp_path: Path) -> 
 
     proc = _natpolicy("check", "plan.json", "-f", "json", "-o", "report.json", "-q", cwd=tmp_path,
                       preexec=small_files)
-    out, err = proc.communicate(timeout=120)
+    _, err = proc.communicate(timeout=120)
     assert proc.returncode == 2, err
     assert err.startswith("natpolicy: error: cannot write report.json") and err.count("\n") == 1, err
     assert report.read_text(encoding="utf-8") == '{"old": "report"}\n'
