@@ -154,6 +154,11 @@ def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], sett
     # Echoed after the step, so no progress line can land inside the report.
     if shown is not None:
         _echo(shown[0], colour=shown[1])
+    # Input errors end the run with exit 2: their line goes to stderr as every
+    # other input error's does, even with -q -o (the report may be a file).
+    load_errors = len(model.facts.get("load_errors", []))
+    for err in result.errors[:load_errors]:
+        _echo_error(f"natpolicy: error: {err}")
     return exit_code(result, opts)
 
 
@@ -237,6 +242,15 @@ def _use_colour(opts: CheckOptions) -> bool:
     if opts.colour is not None:
         return opts.colour
     return sys.stdout.isatty()
+
+
+def _echo_error(line: str) -> None:
+    import click
+
+    from natpolicy.redact import redact
+    from natpolicy.safe_text import one_line
+
+    click.echo(one_line(redact(line)), err=True)
 
 
 def _echo(text: str, colour: bool) -> None:

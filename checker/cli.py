@@ -87,6 +87,26 @@ def run() -> None:
     os._exit(code)
 
 
+def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """FloatRange lets ``nan`` (every comparison is false) and ``inf`` through."""
+    import math
+
+    import click
+
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number of seconds", ctx=ctx, param=param)
+    return value
+
+
+def _nonempty_paths(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """``natpolicy check ''`` must not quietly check the current folder."""
+    import click
+
+    if any(not path for path in value):
+        raise click.BadParameter("an empty path names no file or folder", ctx=ctx, param=param)
+    return value
+
+
 def _cli() -> click.Group:
     import click
 
@@ -103,7 +123,7 @@ def _cli() -> click.Group:
         """
 
     @cli.command("check")
-    @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+    @click.argument("paths", nargs=-1, required=True, metavar="PATH...", callback=_nonempty_paths)
     @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
                   help="Report format (written to --output, or to stdout).")
     @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
@@ -142,6 +162,7 @@ def _cli() -> click.Group:
     @click.option("--engine", type=click.Choice(("python", "rego")), default="python", show_default=True,
                   help="Run the built-in rules as Python checks or as their Rego twins.")
     @click.option("--rego-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+                  callback=_finite,
                   help="Stop with an error naming the rule when one Rego query runs longer (default: no limit).")
     @click.option("--baseline", type=click.Path(dir_okay=False), default=None,
                   help="Report only findings whose fingerprint is not in this baseline.")
