@@ -22,7 +22,7 @@ _END = ""  # the key marking "a word ends here" (no word character is empty)
 
 def trie_pattern(words: Iterable[str]) -> str:
     """A regular expression source matching exactly the (non-empty) ``words``, longest first."""
-    root: dict[str, dict] = {}  # type: ignore[type-arg]
+    root: dict[str, dict] = {}
     for word in words:
         if not word:
             continue
@@ -39,14 +39,14 @@ def compile_words(words: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(trie_pattern(words)) if words else None
 
 
-def _node_pattern(root: dict) -> str:  # type: ignore[type-arg]
+def _node_pattern(root: dict) -> str:
     """The trie written out in one pass: each node is ``(?:a…|b…|)``, the empty branch when a word ends there.
 
     Iterative, on an explicit stack of pieces to emit, so a word far longer
     than Python's recursion limit is fine, and the text is built once (linear).
     """
     out: list[str] = []
-    stack: list[str | dict] = [root]  # type: ignore[type-arg]
+    stack: list[str | dict] = [root]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
@@ -55,7 +55,7 @@ def _node_pattern(root: dict) -> str:  # type: ignore[type-arg]
         children = sorted((c, sub) for c, sub in item.items() if c != _END)
         ends = _END in item
         grouped = len(children) + ends > 1
-        pieces: list[str | dict] = ["(?:"] if grouped else []  # type: ignore[type-arg]
+        pieces: list[str | dict] = ["(?:"] if grouped else []
         for i, (char, sub) in enumerate(children):
             if i:
                 pieces.append("|")
