@@ -222,8 +222,8 @@ def _check_targets(opts: CheckOptions, extra_outputs: list[tuple[str, str]], set
     if opts.create_baseline:
         targets.append(("--create-baseline", opts.create_baseline))
     inputs = [*opts.paths, *opts.var_files, *opts.policies, *settings.policies]
-    inputs += [p for p in (opts.config_file, settings.path, opts.baseline) if p]
-    check_outputs(targets, inputs, baseline=opts.create_baseline, force=opts.force)
+    inputs += [p for p in (opts.config_file, settings.path) if p]
+    check_outputs(targets, inputs, baseline_read=opts.baseline, force=opts.force)
 
 
 def _write(path: str, report: str) -> None:

@@ -28,16 +28,19 @@ __all__ = ["TERRAFORM_SUFFIXES", "check_outputs"]
 TERRAFORM_SUFFIXES = (".tf", ".tofu", ".tfvars", ".tf.json", ".tofu.json", ".tfvars.json")
 
 
-def check_outputs(outputs: Sequence[tuple[str, str]], inputs: Iterable[str], *, baseline: str | None = None,
+def check_outputs(outputs: Sequence[tuple[str, str]], inputs: Iterable[str], *, baseline_read: str | None = None,
                   force: bool = False) -> None:
     """Raise UsageError (one line) when an ``(option, path)`` target may not be written.
 
-    ``baseline`` is the ``--create-baseline`` path: an existing file there
-    needs ``force``.
+    ``baseline_read`` is the ``--baseline`` file: an input for the reports,
+    but ``--create-baseline`` may refresh it (with ``force``, as any existing
+    baseline).
     """
     from natpolicy.loaders.inputs import display_path
 
-    read = _identities(p for p in inputs if p != "-")
+    inputs = [p for p in inputs if p != "-"]
+    read = _identities([*inputs, *([baseline_read] if baseline_read else [])])
+    refreshed = _identity(baseline_read) if baseline_read else None
     seen: dict[tuple[int, int] | str, str] = {}
     for option, path in outputs:
         shown = display_path(path)
@@ -49,7 +52,8 @@ def check_outputs(outputs: Sequence[tuple[str, str]], inputs: Iterable[str], *, 
         if os.path.isdir(path) and not os.path.islink(path):
             raise UsageError(f"{option} {shown}: is a directory; give a file name")
         identity = _identity(path)
-        if identity is not None and identity in read:
+        refresh = option == "--create-baseline" and identity is not None and identity == refreshed
+        if identity is not None and identity in read and not refresh:
             raise UsageError(f"{option} {shown}: is one of the files being checked; choose another file name")
         key = identity if identity is not None else os.path.abspath(path)
         if key in seen:

@@ -123,6 +123,9 @@ def test_replacing_a_baseline_needs_force(tmp_path: Path, cli: Cli, monkeypatch:
     assert cli("check", "plan.json", "--create-baseline", "baseline.json", "--force").code == 0
     assert cli("check", "plan.json", "--baseline", "baseline.json").code == 0
     assert cli("check", "plan.json", "--create-baseline", "new.json").code == 0  # a new file needs nothing
+    # The baseline being read is an input to a report, not a place for one.
+    _one_error_line(cli("check", "plan.json", "--baseline", "new.json", "-o", "new.json"), "being checked")
+    assert json.loads((tmp_path / "new.json").read_text(encoding="utf-8"))["natpolicy_baseline"] == 1
 
 
 # -- atomic replacement ----------------------------------------------------------------------------
