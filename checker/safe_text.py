@@ -3,8 +3,8 @@
 A file name, a resource address or a message can hold anything a pull
 request put there: an ESC that starts a colour, a window-title (OSC 0) or
 hyperlink (OSC 8) sequence, a carriage return that overwrites the line, a
-newline followed by ``::error::`` that a GitHub runner would take as a
-workflow command. Everything natpolicy quotes goes through :func:`escape`
+newline followed by ``::error::`` (or a legacy ``##[error]`` anywhere) that
+a GitHub runner would take as a workflow command. Everything natpolicy quotes goes through :func:`escape`
 first, so the only escape sequences left are the ones natpolicy adds itself
 (its colours); every line of a report goes through :func:`defang_line`.
 
@@ -42,13 +42,19 @@ def escape(text: str) -> str:
 
 
 def defang_line(line: str) -> str:
-    """A line that cannot start a workflow command: a leading ``::`` becomes ``\\::``."""
+    """A line that holds no workflow command: a leading ``::`` becomes ``\\::``.
+
+    The runner also reads the legacy ``##[name]`` form anywhere in a line; it
+    becomes ``##\\[``.
+    """
+    if "##[" in line:
+        line = line.replace("##[", "##\\[")
     return _COMMAND_START.sub(r"\1\\:", line, count=1)
 
 
 def defang(text: str) -> str:
     """:func:`defang_line` on every line of ``text`` (line ends kept)."""
-    if "::" not in text:
+    if "::" not in text and "##[" not in text:
         return text
     return "".join(defang_line(line) for line in text.splitlines(keepends=True))
 

@@ -120,3 +120,8 @@ def test_no_output_format_prints_a_credential(tmp_path: Path, cli: Cli, fmt: str
 def test_stderr_errors_are_redacted(tmp_path: Path, cli: Cli) -> None:
     result = cli("check", str(tmp_path / f"{GHS}.json"))
     assert result.code == 2 and GHS not in result.err and REDACTED in result.err
+
+
+def test_legacy_commands_anywhere_in_a_line_are_defanged(tmp_path: Path, cli: Cli) -> None:
+    result = cli("check", str(_open_sgs(tmp_path / "plan.json", ["##[set-output name=failed]false"])))
+    assert result.code == 1 and "##[" not in result.out and "##\\[set-output" in result.out
