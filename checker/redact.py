@@ -27,7 +27,7 @@ from collections.abc import Iterator
 
 from natpolicy.wordtrie import trie_pattern
 
-__all__ = ["REDACTED", "redact", "redact_value"]
+__all__ = ["REDACTED", "may_hold_credential", "redact", "redact_value"]
 
 REDACTED = "(redacted: looks like a credential)"
 
@@ -64,6 +64,11 @@ _CORES = sorted({core for word in _FORWARD_AND_BACK for core in _base64_cores(wo
 _TRIGGER = re.compile(trie_pattern([*_FORWARD_AND_BACK, "-----BEGIN", *_CORES]))
 _BASE64_CORE = re.compile(trie_pattern(_CORES))
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{8,}")
+
+
+def may_hold_credential(text: str) -> bool:
+    """A quick test: ``False`` means :func:`redact` would return ``text`` unchanged."""
+    return _TRIGGER.search(text) is not None
 
 
 def redact(text: str) -> str:
