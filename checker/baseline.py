@@ -102,8 +102,10 @@ def write(path: str | Path, findings: Iterable[Finding]) -> None:
     try:
         write_text(path, dumps(findings))  # atomic; refuses a link or special file at ``path``
     except OSError as exc:
+        from natpolicy.loaders.inputs import display_path
+
         reason = exc.strerror or str(exc).replace(str(path), "").strip()
-        raise InputError(str(path), f"cannot write the baseline: {reason}") from None
+        raise InputError(display_path(str(path)), f"cannot write the baseline: {reason}") from None
 
 
 def load(path: str | Path) -> Baseline:
