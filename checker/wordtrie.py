@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["compile_words", "trie_pattern"]
+__all__ = ["trie_pattern"]
 
 _END = ""  # the key marking "a word ends here" (no word character is empty)
 
@@ -31,12 +31,6 @@ def trie_pattern(words: Iterable[str]) -> str:
             node = node.setdefault(char, {})
         node[_END] = {}
     return _node_pattern(root) if root else "(?!)"
-
-
-def compile_words(words: Iterable[str]) -> re.Pattern[str] | None:
-    """:func:`trie_pattern`, compiled; ``None`` when there are no words."""
-    words = [w for w in words if w]
-    return re.compile(trie_pattern(words)) if words else None
 
 
 def _node_pattern(root: dict) -> str:

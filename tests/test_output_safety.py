@@ -125,3 +125,18 @@ def test_stderr_errors_are_redacted(tmp_path: Path, cli: Cli) -> None:
 def test_legacy_commands_anywhere_in_a_line_are_defanged(tmp_path: Path, cli: Cli) -> None:
     result = cli("check", str(_open_sgs(tmp_path / "plan.json", ["##[set-output name=failed]false"])))
     assert result.code == 1 and "##[" not in result.out and "##\\[set-output" in result.out
+
+
+def test_word_trie_matches_like_a_longest_first_alternation() -> None:
+    import random
+
+    from natpolicy.wordtrie import trie_pattern
+
+    rng = random.Random(7)
+    words = sorted({"".join(rng.choice("ab.") for _ in range(rng.randint(1, 6))) for _ in range(200)})
+    text = "".join(rng.choice("ab.-") for _ in range(3000))
+    plain = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+    trie = re.compile(trie_pattern(words))
+    assert [m.span() for m in trie.finditer(text)] == [m.span() for m in plain.finditer(text)]
+    assert re.fullmatch(trie_pattern(["x" * 50_000]), "x" * 50_000)  # deeper than the recursion limit
+    assert re.search(trie_pattern([]), "anything") is None
