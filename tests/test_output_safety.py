@@ -140,3 +140,16 @@ def test_word_trie_matches_like_a_longest_first_alternation() -> None:
     assert [m.span() for m in trie.finditer(text)] == [m.span() for m in plain.finditer(text)]
     assert re.fullmatch(trie_pattern(["x" * 50_000]), "x" * 50_000)  # deeper than the recursion limit
     assert re.search(trie_pattern([]), "anything") is None
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "github"])
+def test_markdown_and_github_write_control_characters_out(tmp_path: Path, cli: Cli, fmt: str) -> None:
+    keys = [*HOSTILE, "##[set-output name=failed]false"]
+    result = cli("check", str(_open_sgs(tmp_path / "plan.json", keys)), "-f", fmt)
+    assert result.code == 1 and "SG002" in result.out
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", result.out), repr(result.out[:300])
+    lines = result.out.splitlines()
+    if fmt == "github":  # every line is one of natpolicy's own commands, so the runner reads nothing else
+        assert all(line.startswith(("::error ", "::warning ", "::notice ")) for line in lines)
+    else:
+        assert "##[" not in result.out and not any(line.lstrip().startswith("::") for line in lines)
