@@ -246,6 +246,7 @@ def _use_colour(opts: CheckOptions) -> bool:
 
 def _echo_error(line: str) -> None:
     import click
+
     from natpolicy.redact import redact
     from natpolicy.safe_text import one_line
 

@@ -27,6 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"natpolicy {__version__}")
         return 0
     import click
+
     from natpolicy.errors import NatpolicyError
     from natpolicy.redact import redact
     from natpolicy.safe_text import one_line
@@ -232,7 +233,8 @@ def _cli() -> click.Group:
         click.echo(cls.documentation() or f"{cls.id}: {cls.name}")
         return 0
 
-    # `natpolicy hook FILE...`: what .pre-commit-hooks.yaml runs. It takes every
+    # `natpolicy hook [OPTION...] -- FILE...`: what .pre-commit-hooks.yaml runs (see precommit.hook_arguments
+    # for the `--`). It takes every
     # `check` option; the file names are grouped into Terraform root folders.
     def hook(paths: tuple[str, ...], plans: bool, **options: object) -> int:
         from natpolicy.precommit import run_hook
