@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from natpolicy.check import Severity
@@ -45,6 +44,7 @@ class CheckOptions:
     rego_memory: int | None = None  # MiB for the Rego child process; None: sandbox.DEFAULT_MEMORY_MIB
     baseline: str | None = None
     create_baseline: str | None = None
+    force: bool = False  # replace an existing --create-baseline file
     # "FORMAT=FILE" pairs: more reports rendered from the same run (the
     # GitHub Action writes SARIF, annotations and a summary from one run).
     also_outputs: tuple[str, ...] = ()
@@ -89,6 +89,7 @@ def _execute(opts: CheckOptions, progress: Progress) -> int:
     extra_outputs = _parse_also_outputs(opts.also_outputs)
     accepted = baseline.load(opts.baseline) if opts.baseline else None
     settings = config.resolve_config(opts.config_file, opts.paths)
+    _check_targets(opts, extra_outputs, settings)
     known = registry.discover()
     settings.check_rules(known)
     opts = config.merged_options(opts, settings)  # flags win over the config file
@@ -140,6 +141,9 @@ def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], sett
         baseline.write(opts.create_baseline, result.findings)
     if accepted is not None:
         result = baseline.apply(result, accepted, opts.baseline or "")
+    from natpolicy.outputs.redaction import redact_result
+
+    result = redact_result(result)  # a credential-shaped string is never printed, in any format
     count = len(result.findings)
     with progress.step(f"writing {count:,} finding{'' if count == 1 else 's'}"):
         for extra_fmt, extra_path in extra_outputs:
@@ -154,6 +158,11 @@ def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], sett
     # Echoed after the step, so no progress line can land inside the report.
     if shown is not None:
         _echo(shown[0], colour=shown[1])
+    # Input errors end the run with exit 2: their line goes to stderr as every
+    # other input error's does, even with -q -o (the report may be a file).
+    load_errors = len(model.facts.get("load_errors", []))
+    for err in result.errors[:load_errors]:
+        _echo_error(f"natpolicy: error: {err}")
     return exit_code(result, opts)
 
 
@@ -207,17 +216,45 @@ def _parse_also_outputs(pairs: tuple[str, ...]) -> list[tuple[str, str]]:
     return parsed
 
 
+def _check_targets(opts: CheckOptions, extra_outputs: list[tuple[str, str]], settings: Config) -> None:
+    """Refuse, before anything is read, an output that would replace an input (see output_targets)."""
+    from natpolicy.output_targets import check_outputs
+
+    targets = [*(("--also-output", path) for _, path in extra_outputs)]
+    if opts.output:
+        targets.append(("--output", opts.output))
+    if opts.create_baseline:
+        targets.append(("--create-baseline", opts.create_baseline))
+    inputs = [*opts.paths, *opts.var_files, *opts.policies, *settings.policies]
+    inputs += [p for p in (opts.config_file, settings.path) if p]
+    check_outputs(targets, inputs, baseline_read=opts.baseline, force=opts.force)
+
+
 def _write(path: str, report: str) -> None:
+    from natpolicy.loaders.inputs import display_path
+    from natpolicy.safe_write import write_text
+
     try:
-        Path(path).write_text(report, encoding="utf-8")
+        write_text(path, report)
     except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        # UnsafeTargetError says itself what is wrong (a link, a directory).
+        reason = exc.strerror or str(exc).replace(path, "").strip()
+        raise UsageError(f"cannot write {display_path(path)}: {reason}") from None
 
 
 def _use_colour(opts: CheckOptions) -> bool:
     if opts.colour is not None:
         return opts.colour
     return sys.stdout.isatty()
+
+
+def _echo_error(line: str) -> None:
+    import click
+
+    from natpolicy.redact import redact
+    from natpolicy.safe_text import one_line
+
+    click.echo(one_line(redact(line)), err=True)
 
 
 def _echo(text: str, colour: bool) -> None:

@@ -101,10 +101,15 @@ def dumps(findings: Iterable[Finding]) -> str:
 
 
 def write(path: str | Path, findings: Iterable[Finding]) -> None:
+    from natpolicy.safe_write import write_text
+
     try:
-        Path(path).write_text(dumps(findings), encoding="utf-8")
+        write_text(path, dumps(findings))  # atomic; refuses a link or special file at ``path``
     except OSError as exc:
-        raise InputError(str(path), f"cannot write the baseline: {exc.strerror or exc}") from None
+        from natpolicy.loaders.inputs import display_path
+
+        reason = exc.strerror or str(exc).replace(str(path), "").strip()
+        raise InputError(display_path(str(path)), f"cannot write the baseline: {reason}") from None
 
 
 def load(path: str | Path) -> Baseline:

@@ -29,16 +29,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     import click
 
     from natpolicy.errors import NatpolicyError
+    from natpolicy.redact import redact
+    from natpolicy.safe_text import one_line
+
+    def error(text: str) -> None:
+        # Messages quote file names and values from the scanned repository.
+        click.echo(one_line(redact(text)), err=True)
 
     try:
+        if args[:1] == ["hook"]:  # file names from pre-commit are never options
+            from natpolicy.precommit import hook_arguments
+
+            args = ["hook", *hook_arguments(args[1:])]
         result = _cli().main(args=args, prog_name="natpolicy", standalone_mode=False)
     except NatpolicyError as exc:
-        click.echo(f"natpolicy: error: {exc}", err=True)
+        error(f"natpolicy: error: {exc}")
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        # One line, as for every other error (click's own usage block spans four).
+        ctx = exc.ctx if isinstance(exc, click.UsageError) else None
+        command = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+        error(f"natpolicy: error: {exc.format_message()}{command}")
         return 2
     except click.exceptions.Abort:
         click.echo("natpolicy: aborted", err=True)
@@ -51,8 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("NATPOLICY_DEBUG", "") not in ("", "0"):
             raise
         detail = " ".join(str(exc).split())[:500]
-        click.echo(f"natpolicy: internal error: {type(exc).__name__}: {detail} (this is a natpolicy bug; "
-                   "set NATPOLICY_DEBUG=1 for the traceback)", err=True)
+        error(f"natpolicy: internal error: {type(exc).__name__}: {detail} (this is a natpolicy bug; "
+              "set NATPOLICY_DEBUG=1 for the traceback)")
         return 2
     return int(result or 0)
 
@@ -75,16 +88,28 @@ def run() -> None:
     os._exit(code)
 
 
-def _cli() -> click.Group:
+def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """FloatRange lets ``nan`` (every comparison is false) and ``inf`` through."""
     import math
 
     import click
 
-    def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
-        # FloatRange lets nan and inf through (no comparison with them fails).
-        if value is not None and not math.isfinite(value):
-            raise click.BadParameter(f"{value} is not a number of seconds", ctx=ctx, param=param)
-        return value
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number of seconds", ctx=ctx, param=param)
+    return value
+
+
+def _nonempty_paths(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """``natpolicy check ''`` must not quietly check the current folder."""
+    import click
+
+    if any(not path for path in value):
+        raise click.BadParameter("an empty path names no file or folder", ctx=ctx, param=param)
+    return value
+
+
+def _cli() -> click.Group:
+    import click
 
     @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
     @click.version_option(__version__, "-V", "--version", prog_name="natpolicy", message="%(prog)s %(version)s")
@@ -99,7 +124,7 @@ def _cli() -> click.Group:
         """
 
     @cli.command("check")
-    @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+    @click.argument("paths", nargs=-1, required=True, metavar="PATH...", callback=_nonempty_paths)
     @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
                   help="Report format (written to --output, or to stdout).")
     @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
@@ -148,6 +173,7 @@ def _cli() -> click.Group:
                   help="Report only findings whose fingerprint is not in this baseline.")
     @click.option("--create-baseline", type=click.Path(dir_okay=False), default=None,
                   help="Record the current findings' fingerprints in this file (then exit 0 unless input errors).")
+    @click.option("--force", is_flag=True, help="Let --create-baseline replace an existing file.")
     @click.option("--color/--no-color", "colour", default=None, help="Colour the terminal report (default: if a TTY).")
     @click.option("-v", "--verbose", is_flag=True, help="Also print notes (e.g. what could not be evaluated).")
     @click.option("-q", "--quiet", is_flag=True, help="Print nothing but the requested report.")
@@ -160,8 +186,8 @@ def _cli() -> click.Group:
               config_file: str | None, variables: tuple[str, ...], var_files: tuple[str, ...], skip_invalid: bool,
               diff_base: str | None, staged: bool, policies: tuple[str, ...], namespaces: tuple[str, ...],
               all_namespaces: bool, engine: str, rego_timeout: float | None, rego_memory: int | None,
-              baseline: str | None,
-              create_baseline: str | None, colour: bool | None, verbose: bool, quiet: bool,
+              baseline: str | None, create_baseline: str | None, force: bool, colour: bool | None, verbose: bool,
+              quiet: bool,
               progress: bool | None) -> int:
         """Check Terraform plan JSON files or Terraform directories (`-` reads stdin).
 
@@ -179,8 +205,9 @@ def _cli() -> click.Group:
             sarif_include_suppressed=sarif_include_suppressed, source_root=source_root, config_file=config_file,
             variables=variables, var_files=var_files, skip_invalid=skip_invalid, diff_base=diff_base,
             staged=staged, policies=policies, namespaces=namespaces, all_namespaces=all_namespaces,
-            engine=engine, rego_timeout=rego_timeout, rego_memory=rego_memory, baseline=baseline, create_baseline=create_baseline,
-            colour=colour, verbose=verbose, quiet=quiet, progress=progress,
+            engine=engine, rego_timeout=rego_timeout, rego_memory=rego_memory, baseline=baseline,
+            create_baseline=create_baseline, force=force, colour=colour, verbose=verbose, quiet=quiet,
+            progress=progress,
         ))
 
     @cli.command("rules")
@@ -212,7 +239,8 @@ def _cli() -> click.Group:
         click.echo(cls.documentation() or f"{cls.id}: {cls.name}")
         return 0
 
-    # `natpolicy hook FILE...`: what .pre-commit-hooks.yaml runs. It takes every
+    # `natpolicy hook [OPTION...] -- FILE...`: what .pre-commit-hooks.yaml runs (see precommit.hook_arguments
+    # for the `--`). It takes every
     # `check` option; the file names are grouped into Terraform root folders.
     def hook(paths: tuple[str, ...], plans: bool, **options: object) -> int:
         from natpolicy.precommit import run_hook
@@ -236,11 +264,12 @@ def _cli() -> click.Group:
 
     @cli.command("export-rego")
     @click.argument("directory", type=click.Path(file_okay=False))
-    def export_rego(directory: str) -> int:
+    @click.option("--force", is_flag=True, help="Write into DIRECTORY even though it already holds .rego files.")
+    def export_rego(directory: str, force: bool) -> int:
         """Write the built-in rules' Rego v1 twins (with their tests) to DIRECTORY, for conftest or OPA."""
         from natpolicy.rego.twins import export_twins
 
-        for path in export_twins(directory):
+        for path in export_twins(directory, force=force):
             click.echo(str(path))
         return 0
 

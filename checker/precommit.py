@@ -21,7 +21,7 @@ from typing import Any
 
 from natpolicy import gitdiff
 
-__all__ = ["TERRAFORM_SUFFIXES", "in_precommit", "terraform_roots", "plan_files", "run_hook"]
+__all__ = ["TERRAFORM_SUFFIXES", "hook_arguments", "in_precommit", "terraform_roots", "plan_files", "run_hook"]
 
 TERRAFORM_SUFFIXES = (".tf", ".tofu", ".tfvars")
 _CODE_SUFFIXES = (".tf", ".tofu")
@@ -34,6 +34,38 @@ _LOCAL_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.\.?/[^"]*)"', re.MULTILINE)
 def in_precommit() -> bool:
     """pre-commit sets PRE_COMMIT=1 for every hook it runs (since 2.5.0)."""
     return os.environ.get("PRE_COMMIT") == "1"
+
+
+def hook_arguments(args: list[str]) -> list[str]:
+    """``natpolicy hook`` arguments with the file names safely after one ``--``.
+
+    pre-commit runs ``entry + args + file names``; the manifest's entry is
+    ``natpolicy hook --``, so a committed file named ``--output=main.tf`` is a
+    file, not an option. The file names are what follows the *last* ``--``:
+    a user's ``args: [--fail-on, high, --]`` land after the entry's ``--`` and
+    are still options. Refused, with one line:
+
+    - after the last ``--``, a name that starts with ``-`` and is no file:
+      an option given in ``args:`` without the closing ``--``;
+    - an option that names an existing file: a file name pre-commit appended
+      to an older entry without ``--``, which click would take as an option.
+    """
+    from natpolicy.errors import UsageError
+
+    if "--" in args:
+        last = len(args) - 1 - args[::-1].index("--")
+        options, files = [a for a in args[:last] if a != "--"], args[last + 1:]
+    else:
+        options, files = list(args), []
+    for name in files:
+        if name.startswith("-") and name != "-" and not os.path.lexists(name):
+            raise UsageError(f"hook: {name!r} follows `--` but is not a file; options go before the `--` "
+                             "(in `args:`, end them with `--`)")
+    for name in options:
+        if name.startswith("-") and os.path.lexists(name):
+            raise UsageError(f"hook: the file name {name!r} starts with '-' and would be read as an option; "
+                             "the hook's entry must end with `--` (natpolicy hook --)")
+    return [*options, "--", *files]
 
 
 def run_hook(files: list[str], *, plans: bool = False, **check_options: Any) -> int:

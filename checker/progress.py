@@ -13,6 +13,9 @@ import time
 from collections.abc import Iterator
 from typing import TextIO
 
+from natpolicy.redact import redact
+from natpolicy.safe_text import one_line
+
 __all__ = ["Progress"]
 
 _NEW_STEP = 0.5  # seconds a new step runs before it is named (short steps stay silent)
@@ -97,7 +100,9 @@ class Progress:
             self.shown = True
             try:
                 label = f"{self.label}: " if self.label else ""
-                self.stream.write(f"natpolicy: {label}{what}\u2026 {now - since:.1f} s\n")
+                # Steps name files of the scanned repository: written out like every error line.
+                line = one_line(redact(f"natpolicy: {label}{what}\u2026 {now - since:.1f} s"))
+                self.stream.write(line + "\n")
                 self.stream.flush()
             except (OSError, ValueError):  # stderr closed under us: progress is not worth failing for
                 return

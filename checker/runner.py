@@ -129,26 +129,23 @@ class _Scrubber:
                 _collect_sensitive(res.after, res.after_sensitive, secrets)
             if res.before_sensitive:
                 _collect_sensitive(res.before, res.before_sensitive, secrets)
-        secrets = {s for s in secrets if len(s) >= _MIN_SECRET}
-        self._pattern = (
-            re.compile("|".join(re.escape(s) for s in sorted(secrets, key=len, reverse=True))) if secrets else None
-        )
+        self._index = _SecretIndex(s for s in secrets if len(s) >= _MIN_SECRET)
         self._model = model
         self._addresses: set[str] | None = None  # built on the first message that needs it
 
     def __call__(self, text: str) -> str:
-        pattern = self._pattern
-        if pattern is None or not pattern.search(text):
+        index = self._index
+        if not index or index.find(text) is None:
             return text
         addresses = self._public_addresses()
         out: list[str] = []
         pos = 0
         for match in _ADDRESS_TOKEN.finditer(text):
             if match.group(0) in addresses:
-                out.append(pattern.sub(_HIDDEN, text[pos:match.start()]))
+                out.append(index.sub(text[pos:match.start()]))
                 out.append(match.group(0))
                 pos = match.end()
-        out.append(pattern.sub(_HIDDEN, text[pos:]))
+        out.append(index.sub(text[pos:]))
         return "".join(out)
 
     def value(self, value: Any) -> Any:
@@ -171,6 +168,61 @@ class _Scrubber:
                     found.add(res.previous_address)
             self._addresses = found
         return self._addresses
+
+
+class _SecretIndex:
+    """Finds any of many secrets in a text in time linear in the text, whatever their number.
+
+    One regular expression alternating 100,000 secrets costs seconds to
+    compile and is tried secret by secret at every position of every message
+    (minutes for 10,000 findings). Instead the secrets are indexed by their
+    first ``_MIN_SECRET`` characters: each position of the text costs one
+    set lookup, and only a position that starts some secret looks at the
+    lengths of the secrets sharing that start (longest first, as the
+    alternation did).
+    """
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        by_head: dict[str, set[str]] = {}
+        for secret in secrets:
+            by_head.setdefault(secret[:_MIN_SECRET], set()).add(secret)
+        self._heads = {head: (sorted({len(s) for s in group}, reverse=True), group)
+                       for head, group in by_head.items()}
+
+    def __bool__(self) -> bool:
+        return bool(self._heads)
+
+    def _longest_at(self, text: str, i: int) -> int:
+        found = self._heads.get(text[i:i + _MIN_SECRET])
+        if found is None:
+            return 0
+        lengths, group = found
+        for length in lengths:
+            if text[i:i + length] in group:
+                return length
+        return 0
+
+    def find(self, text: str) -> int | None:
+        """Where the first secret starts in ``text``; ``None`` if none does."""
+        for i in range(len(text) - _MIN_SECRET + 1):
+            if self._longest_at(text, i):
+                return i
+        return None
+
+    def sub(self, text: str) -> str:
+        """``text`` with every secret (leftmost, longest first, not overlapping) replaced by ``_HIDDEN``."""
+        out: list[str] = []
+        pos = i = 0
+        last = len(text) - _MIN_SECRET
+        while i <= last:
+            length = self._longest_at(text, i)
+            if length:
+                out += [text[pos:i], _HIDDEN]
+                i = pos = i + length
+            else:
+                i += 1
+        out.append(text[pos:])
+        return "".join(out)
 
 
 def _collect_sensitive(value: Any, mask: Any, out: set[str]) -> None:

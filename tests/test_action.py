@@ -752,13 +752,14 @@ def test_plan_text_cannot_issue_workflow_commands(action: dict[str, Any], worksp
 
 
 @pytest.mark.parametrize("kind", HOSTILE_KEYS)
-def test_without_the_window_the_report_would_issue_commands(workspace: Path, kind: str) -> None:
-    """The same plans do forge commands in a bare terminal report: the test above means something."""
+def test_without_the_window_the_report_issues_no_command_either(workspace: Path, kind: str) -> None:
+    """The text writer itself escapes the same plans (`--format text` in a workflow step of one's own)."""
     hostile_plan(workspace, HOSTILE_KEYS[kind])
     proc = subprocess.run([sys.executable, "-I", "-m", "natpolicy", "check", "plan.json", "--color"], cwd=workspace,
                           capture_output=True, text=True)
     assert proc.returncode == 1, proc.stderr
-    assert runner_commands(proc.stdout, control=True), "a bare text report holds no command of its own: any is forged"
+    assert "EBS001" in proc.stdout
+    assert runner_commands(proc.stdout, control=True) == [], "a bare text report holds no command of its own"
 
 
 def test_an_error_message_cannot_issue_workflow_commands(action: dict[str, Any], workspace: Path) -> None:
@@ -766,9 +767,10 @@ def test_an_error_message_cannot_issue_workflow_commands(action: dict[str, Any],
     risky(workspace)
     run = run_action(action, workspace, {"path": "plans dir", "baseline": "b.json\n::add-mask::natpolicy"})
     assert run.code == 2
-    assert "\n::add-mask::natpolicy: baseline file not found" in run.stdout, "the forged line is in the log"
+    # natpolicy's error line escapes the newline, so no forged line reaches the log at all.
+    assert "\n::add-mask::" not in run.stdout + run.stderr
     [cmd] = run.commands
-    assert cmd.name == "error" and cmd.data.startswith("b.json ::add-mask::natpolicy: baseline file not found")
+    assert cmd.name == "error" and cmd.data.startswith("b.json\\n::add-mask::natpolicy: baseline file not found")
     assert run.outputs == {"sarif-file": "", "findings": "", "failed": "true"}
 
 

@@ -200,7 +200,8 @@ def test_refreshing_reports_against_the_old_and_records_everything(cli: Callable
     plan.create("aws_security_group.web", OPEN_SSH).write(in_tmp / "plan.json")
     assert cli("check", "plan.json", "--create-baseline", "base.json").code == 0
     plan.create("aws_ebs_volume.data", PLAIN_VOLUME).write(in_tmp / "plan.json")
-    res = cli("check", "plan.json", "--baseline", "base.json", "--create-baseline", "base.json", "--format", "json")
+    res = cli("check", "plan.json", "--baseline", "base.json", "--create-baseline", "base.json", "--force",
+              "--format", "json")
     assert res.code == 0
     assert [f["rule_id"] for f in res.json()["findings"]] == ["EBS001"]
     assert len(json.loads((in_tmp / "base.json").read_text(encoding="utf-8"))["findings"]) == 2

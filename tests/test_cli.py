@@ -366,3 +366,30 @@ def test_the_console_script_flushes_everything_before_its_fast_exit(tmp_path: Pa
     proc.stdout.close()
     assert "Traceback" not in proc.stderr.read().decode()
     proc.wait()
+
+
+# -- exact usage errors ------------------------------------------------------------------------------
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "-1", "0"])
+def test_rego_timeout_must_be_a_positive_finite_number(tmp_path: Path, cli, value: str) -> None:
+    path = PlanBuilder().create("aws_vpc.a", {}).write(tmp_path / "p.json")
+    result = cli("check", str(path), f"--rego-timeout={value}")
+    assert result.code == 2 and result.err.count("\n") == 1 and "--rego-timeout" in result.err, result.err
+
+
+def test_an_empty_path_is_an_error_not_the_current_folder(tmp_path: Path, cli,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    PlanBuilder().create("aws_vpc.a", {}).write(tmp_path / "p.json")
+    result = cli("check", "")
+    assert result.code == 2 and result.out == "" and "empty path" in result.err and result.err.count("\n") == 1
+
+
+def test_hcl_syntax_errors_reach_stderr_even_when_quiet(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "bad.tf").write_text('resource "aws_vpc" "x" {\n  cidr = \n', encoding="utf-8")
+    result = cli("check", "infra", "-q", "-f", "json", "-o", "report.json")
+    assert result.code == 2 and result.out == ""
+    assert result.err.splitlines() == ["natpolicy: error: infra/bad.tf:2: syntax error: invalid syntax"]
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert report["errors"] == ["infra/bad.tf:2: syntax error: invalid syntax"]

@@ -171,7 +171,7 @@ def test_manifest_is_valid_for_pre_commit() -> None:
     hooks = {h["id"]: h for h in load_manifest(str(ROOT / ".pre-commit-hooks.yaml"))}
     assert set(hooks) == {"natpolicy", "natpolicy-plan"}
     tf = hooks["natpolicy"]
-    assert (tf["language"], tf["require_serial"], tf["entry"]) == ("python", True, "natpolicy hook")
+    assert (tf["language"], tf["require_serial"], tf["entry"]) == ("python", True, "natpolicy hook --")
     files, exclude = re.compile(tf["files"]), re.compile(tf["exclude"])
     for name in ("main.tf", "a/b.tofu", "prod.tfvars"):
         assert files.search(name) and not exclude.search(name)
@@ -179,7 +179,7 @@ def test_manifest_is_valid_for_pre_commit() -> None:
         assert not files.search(name)
     assert exclude.search(".terraform/modules/x/main.tf") and exclude.search("env/.terraform/x.tf")
     plan = hooks["natpolicy-plan"]
-    assert plan["entry"] == "natpolicy hook --plans" and re.search(plan["files"], "plans/prod.json")
+    assert plan["entry"] == "natpolicy hook --plans --" and re.search(plan["files"], "plans/prod.json")
     raw = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     assert all(set(h) <= set(hooks[h["id"]]) for h in raw)
 
@@ -260,6 +260,28 @@ def test_plan_hook_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, c
     assert cli("hook", "--plans", "--fail-on", "critical", "plan.json").code == 0  # check options pass through
 
 
+def test_file_names_that_look_like_options(repo: Path, cli: Callable[..., CliResult]) -> None:
+    """After the entry's `--` a name is a file; without it, a file name that is an option is refused."""
+    write_files(repo, {"main.tf": 'resource "aws_vpc" "main" {}\n', "--output=main.tf": admin_sg("0.0.0.0/0")
+                       .replace("aws_vpc.main.id", '"vpc-123"')})
+    git(repo, "add", "-A")
+    before = (repo / "main.tf").read_bytes()
+    judged = cli("hook", "--", "--output=main.tf", "main.tf")
+    assert judged.code == 1 and "SG002" in judged.out and "--output=main.tf:1" in judged.out
+    # A user's `args:` closed by their own `--` stay options after the entry's `--`.
+    relaxed = cli("hook", "--", "--fail-on", "critical", "--", "--output=main.tf", "main.tf")
+    assert relaxed.code == 0 and "SG002" in relaxed.out
+    # An older entry without `--`: refused, one line, before anything is read or written.
+    old = cli("hook", "--output=main.tf", "main.tf")
+    assert old.code == 2 and old.err.count("\n") == 1 and "natpolicy hook --" in old.err
+    # `args:` without their closing `--`: the option is not taken as a file name.
+    unclosed = cli("hook", "--", "--fail-on", "critical", "main.tf")
+    assert unclosed.code == 2 and "'--fail-on' follows `--` but is not a file" in unclosed.err
+    assert (repo / "main.tf").read_bytes() == before
+    # `check` takes what follows `--` as paths too.
+    assert cli("check", "--", "--output=main.tf").code == 1
+
+
 # -- end to end: the real pre-commit, installing this project --------------------------------
 
 @pytest.fixture(scope="module")
@@ -338,6 +360,27 @@ def test_pre_commit_try_repo(hook_repo: tuple[Path, dict[str, str]], tmp_path: P
     deleted = try_repo(hook_repo, work)
     assert deleted.returncode == 1, deleted.stdout + deleted.stderr
     assert "NAT001" in deleted.stdout and "aws_nat_gateway.main" in deleted.stdout
+
+
+def test_pre_commit_a_staged_file_named_like_an_option(hook_repo: tuple[Path, dict[str, str]],
+                                                       tmp_path: Path) -> None:
+    """A committed `--output=main.tf` is checked as a Terraform file and never becomes `--output`."""
+    work = tmp_path / "infra"
+    work.mkdir()
+    git(work, "init", "-q", "-b", "main")
+    write_files(work, {"main.tf": VPC + NAT_AND_ROUTE, "--output=main.tf": admin_sg("0.0.0.0/0")})
+    git(work, "add", "-A")
+    before = (work / "main.tf").read_bytes()
+    proc = try_repo(hook_repo, work)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "SG002" in proc.stdout and "--output=main.tf:1" in proc.stdout
+    assert (work / "main.tf").read_bytes() == before
+    # Made clean, the same file passes: the verdict is the configuration's, not an error's.
+    write_files(work, {"--output=main.tf": admin_sg("10.0.0.0/8")})
+    git(work, "add", "-A")
+    clean = try_repo(hook_repo, work)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert (work / "main.tf").read_bytes() == before
 
 
 def test_pre_commit_try_repo_plan_hook(hook_repo: tuple[Path, dict[str, str]], tmp_path: Path) -> None:

@@ -100,3 +100,11 @@ def test_the_github_action_runs_without_progress() -> None:
 
     inputs = read_inputs({"INPUT_PATH": "plan.json"})
     assert "--no-progress" in check_argv(inputs, Path("r.json"), Path("a.txt"), Path("s.md"))
+
+
+def test_a_step_naming_a_hostile_file_is_one_escaped_line() -> None:
+    stream = io.StringIO()
+    with Progress(True, "", after=0.0, every=60.0, stream=stream) as progress:
+        with progress.step("reading x\n::error::forged\x1b]0;t\x07.json"):
+            time.sleep(0.8)
+    assert _lines(stream) == ["natpolicy: reading x\\n::error::forged\\e]0;t\\x07.json"]

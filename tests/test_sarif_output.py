@@ -137,3 +137,21 @@ def test_two_roots_reporting_one_module_line_stay_two_alerts(tmp_path: Path, cli
     plain = cli("check", "envs/prod", "-f", "json").json()["findings"][0]["fingerprint"]
     assert alone["partialFingerprints"]["primaryLocationLineHash"] == plain
     assert plain not in prints
+
+
+def test_results_are_capped_at_code_scanning_limit_with_a_note(sarif_validator) -> None:
+    builder = PlanBuilder()
+    for i in range(12):
+        builder.create(f"aws_ebs_volume.v{i:02}", {"encrypted": False})
+    result = _result(builder)
+    log = sarif.render(result, max_results=5)
+    assert_valid_sarif(sarif_validator, log)
+    run_ = log["runs"][0]
+    assert [r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] for r in run_["results"]] == \
+        [f.address for f in result.findings[:5]]
+    notes = [n["message"]["text"] for n in run_["invocations"][0]["toolExecutionNotifications"]]
+    assert any(text.startswith("7 of 12 results left out") for text in notes)
+    assert run_["properties"] == {"natpolicy/totalResults": 12, "natpolicy/resultsShown": 5}
+    full = sarif.render(result)  # under the cap: no note, nothing left out
+    assert len(full["runs"][0]["results"]) == 12 and "properties" not in full["runs"][0]
+    assert sarif.MAX_RESULTS == 5_000

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from natpolicy.check import BaseCheck
 from natpolicy.findings import Finding
 from natpolicy.runner import RunResult
+from natpolicy.safe_text import escape
 
 # Per step, per annotation type (actions/toolkit docs/problem-matchers.md).
 LIMIT_PER_LEVEL = 10
@@ -32,8 +33,11 @@ def escape_property(text: str) -> str:
 
 
 def command(level: str, message: str, properties: Mapping[str, str | int] | None = None) -> str:
-    props = ",".join(f"{k}={escape_property(str(v))}" for k, v in (properties or {}).items())
-    return f"::{level}{' ' + props if props else ''}::{escape_data(message)}"
+    # Control characters in quoted text (an ESC colouring the log, a lone CR) are written out;
+    # the message's own line breaks stay line breaks (%0A).
+    props = ",".join(f"{k}={escape_property(escape(str(v)))}" for k, v in (properties or {}).items())
+    body = "\n".join(escape(line) for line in message.split("\n"))
+    return f"::{level}{' ' + props if props else ''}::{escape_data(body)}"
 
 
 def render(result: RunResult, *, limit: int = LIMIT_PER_LEVEL) -> str:

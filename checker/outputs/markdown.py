@@ -31,6 +31,7 @@ from natpolicy import __version__
 from natpolicy.check import Severity
 from natpolicy.findings import Finding
 from natpolicy.runner import RunResult
+from natpolicy.safe_text import escape
 
 # GitHub refuses a step summary above 1 MiB; keep clear of it so a caller can
 # add a heading of its own.
@@ -258,14 +259,15 @@ _ZERO_WIDTH_SPACE = "&#8203;"
 
 def _text(value: str) -> str:
     """Plain text that markdown must not interpret (messages can hold `*`, `<`, `|`, `@`)."""
-    value = " ".join(value.split())
+    value = escape(" ".join(value.split()))  # control characters written out (a summary may be printed)
     if len(value) > MAX_CELL:
         value = value[: MAX_CELL - 1] + "…"
     return _AUTOLINKED.sub(lambda m: m.group(0) + _ZERO_WIDTH_SPACE, value.translate(_SPECIAL))
 
 
 def _code(value: str, table: bool = False) -> str:
-    value = " ".join(value.split())
+    # Control characters written out; a legacy `##[command]`, read anywhere in a log line, broken.
+    value = escape(" ".join(value.split())).replace("##[", "##\\[")
     if len(value) > MAX_CELL:
         value = value[: MAX_CELL - 1] + "…"
     if table:

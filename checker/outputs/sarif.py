@@ -15,6 +15,10 @@ from natpolicy.findings import Finding, fingerprint
 from natpolicy.runner import RunResult
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+# GitHub code scanning rejects a run above 25,000 results and keeps only the
+# 5,000 most severe: more is megabytes nobody sees (1M findings made a 1 GB
+# file). The findings come sorted most severe first, so the cap keeps those.
+MAX_RESULTS = 5_000
 INFORMATION_URI = "https://github.com/natpolicy/natpolicy"
 
 
@@ -23,15 +27,20 @@ def rule_help_uri(check: type[BaseCheck] | BaseCheck) -> str | None:
     path = check.doc_relpath()
     if not path.startswith(("policies/", "checker/")):
         return None  # a user's Rego file: it has no page on natpolicy's site
-    from natpolicy.outputs.doclinks import doc_ref  # the release's tag, so the doc matches the rule
+    from natpolicy.outputs.doclinks import (
+        doc_ref,  # the release's tag, so the doc matches the rule
+    )
 
     return f"{INFORMATION_URI}/blob/{doc_ref()}/{path}"
 
 
-def render(result: RunResult, *, category: str = "natpolicy/", include_suppressed: bool = False) -> dict[str, Any]:
+def render(result: RunResult, *, category: str = "natpolicy/", include_suppressed: bool = False,
+           max_results: int = MAX_RESULTS) -> dict[str, Any]:
     checks = sorted(result.checks, key=lambda c: c.id)
     index = {c.id: i for i, c in enumerate(checks)}
-    findings = [f for f in result.findings if include_suppressed or not f.suppressed]
+    findings = [f for f in result.findings if (include_suppressed or not f.suppressed) and f.rule_id in index]
+    total = len(findings)
+    findings = findings[:max_results]
     any_suppressed = include_suppressed and any(f.suppressed for f in findings)
     shared = _shared_by_roots(findings)
     run: dict[str, Any] = {
@@ -46,12 +55,17 @@ def render(result: RunResult, *, category: str = "natpolicy/", include_suppresse
         # GitHub splits the id at its last "/" into category and run id; a
         # trailing "/" makes the whole text the category.
         "automationDetails": {"id": category if category.endswith("/") else f"{category}/"},
-        "results": [_result(f, index, any_suppressed, shared) for f in findings if f.rule_id in index],
+        "results": [_result(f, index, any_suppressed, shared) for f in findings],
         "columnKind": "utf16CodeUnits",
     }
     notifications = [
         {"level": "error", "message": {"text": text}} for text in result.errors
     ] + [{"level": "note", "message": {"text": text}} for text in result.notes]
+    if total > len(findings):
+        notifications.append({"level": "warning", "message": {"text": (
+            f"{total - len(findings):,} of {total:,} results left out: GitHub code scanning keeps only the "
+            f"{max_results:,} most severe of a run; the text, JSON and markdown reports list every finding")}})
+        run["properties"] = {"natpolicy/totalResults": total, "natpolicy/resultsShown": len(findings)}
     run["invocations"] = [
         {
             "executionSuccessful": not result.errors,

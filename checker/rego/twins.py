@@ -36,18 +36,35 @@ def twin_files(include_tests: bool = False) -> list[Path]:
     return sorted(p for p in base.glob("*.rego") if include_tests or not p.name.endswith("_test.rego"))
 
 
-def export_twins(target: str) -> list[Path]:
-    """Copy the twins, their tests and the differences note into ``target``."""
+def export_twins(target: str, *, force: bool = False) -> list[Path]:
+    """Copy the twins, their tests and the differences note into ``target``.
+
+    A folder that already holds ``.rego`` files (someone's own policies, or an
+    earlier export they edited) is written into only with ``force``. Each file
+    is written atomically and never through a link (see safe_write).
+    """
+    from natpolicy.loaders.inputs import display_path
+    from natpolicy.safe_write import write_text
+
     out = Path(target)
-    if out.exists() and not out.is_dir():
-        raise InputError(target, "exists and is not a directory")
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise InputError(display_path(target), "exists and is not a directory")
+    if not force and out.is_dir():
+        present = sorted(p.name for p in out.iterdir() if p.name.endswith(".rego"))
+        if present:
+            raise InputError(display_path(target), f"already holds .rego files ({', '.join(present[:3])}"
+                             f"{', ...' if len(present) > 3 else ''}); add --force to write into it")
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     base = _twin_dir()
     for path in [*twin_files(include_tests=True), base / "DIFFERENCES.md"]:
         if path.is_file():
             dest = out / path.name
-            dest.write_bytes(path.read_bytes())
+            try:
+                write_text(dest, path.read_text(encoding="utf-8"), within=out)
+            except OSError as exc:
+                reason = exc.strerror or str(exc).replace(str(dest), "").strip()
+                raise InputError(display_path(str(dest)), f"cannot write: {reason}") from None
             written.append(dest)
     return written
 

@@ -1,0 +1,138 @@
+"""Last-resort redaction of credential-shaped text in everything natpolicy prints.
+
+A second line of defence, not the fix: plan values marked sensitive are
+hidden by the runner's scrubber, and the loaders refuse to read secrets. This
+catches what slips through anyway -- a user's Rego rule that prints an
+environment variable, an HCL ``file()`` of a token -- by its shape:
+
+- AWS access key ids: ``AKIA``/``ASIA`` and 16 upper-case letters or digits;
+- GitHub tokens: ``ghp_``, ``gho_``, ``ghu_``, ``ghs_``, ``ghr_`` and 36 or
+  more letters or digits; fine-grained ``github_pat_…``;
+- Terraform Cloud tokens: ``….atlasv1.…``;
+- PEM private keys: ``-----BEGIN … PRIVATE KEY-----`` up to its END line;
+
+each also written backwards (``strings.reverse`` defeats GitHub's log masking)
+and base64-encoded. The shapes are anchored on their literal prefixes and
+bounded by letter/digit boundaries, so an ordinary resource address, id or
+ARN never matches. Everything is linear in the text's length.
+
+Imports nothing of natpolicy's but its word trie.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterator
+
+from natpolicy.wordtrie import trie_pattern
+
+__all__ = ["REDACTED", "may_hold_credential", "redact", "redact_value"]
+
+REDACTED = "(redacted: looks like a credential)"
+
+_SHAPES = re.compile(
+    r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])"
+    r"|(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{36,}(?![A-Za-z0-9_])"
+    r"|(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{30,}"
+    # The part before ".atlasv1." is found by walking back (see _spans): a
+    # leading [A-Za-z0-9]+ in the pattern would backtrack over long runs.
+    r"|\.atlasv1\.[A-Za-z0-9_\-]{20,}"
+    r"|-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY-----"
+    r"(?:[A-Za-z0-9+/=\s\\:,\-]{0,65536}?-----END[A-Z0-9 ]{0,40}PRIVATE KEY-----|[A-Za-z0-9+/=\s\\]*)"
+)
+_TOKEN_CHAR = re.compile(r"[A-Za-z0-9]")
+_LITERALS = ("AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", ".atlasv1.", "PRIVATE KEY-----")
+
+
+def _base64_cores(literal: bytes) -> list[str]:
+    """What ``literal`` always looks like in base64, at each of the three byte alignments."""
+    cores = []
+    for offset in range(3):
+        low = base64.b64encode(b"\x00" * offset + literal + b"\x00\x00").decode()
+        high = base64.b64encode(b"\xff" * offset + literal + b"\xff\xff").decode()
+        # A character is fixed by the literal alone when the padding bytes do not change it.
+        same = "".join(a if a == b else "\0" for a, b in zip(low, high))
+        cores.append(max(same.split("\0"), key=len))
+    return cores
+
+
+_FORWARD_AND_BACK = [*_LITERALS, *(word[::-1] for word in _LITERALS)]
+_CORES = sorted({core for word in _FORWARD_AND_BACK for core in _base64_cores(word.encode())}, key=len, reverse=True)
+# Anything that could start a redaction; most text has none of these and is returned as is.
+# As a trie, so a long run of one letter costs one branch per character, not one per word.
+_TRIGGER = re.compile(trie_pattern([*_FORWARD_AND_BACK, "-----BEGIN", *_CORES]))
+_BASE64_CORE = re.compile(trie_pattern(_CORES))
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{8,}")
+
+
+def may_hold_credential(text: str) -> bool:
+    """A quick test: ``False`` means :func:`redact` would return ``text`` unchanged."""
+    return _TRIGGER.search(text) is not None
+
+
+def redact(text: str) -> str:
+    """``text`` with every credential-shaped part replaced by :data:`REDACTED`."""
+    if _TRIGGER.search(text) is None:
+        return text
+    n = len(text)
+    spans = list(_spans(text))
+    spans += [(n - end, n - start) for start, end in _spans(text[::-1])]
+    spans += list(_base64_spans(text))
+    if not spans:
+        return text
+    spans.sort()
+    out: list[str] = []
+    pos = 0
+    for start, end in spans:
+        if start < pos:  # overlaps the part just redacted: widen it
+            pos = max(pos, end)
+            continue
+        out += [text[pos:start], REDACTED]
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def redact_value(value: object) -> object:
+    """Strings inside dicts, lists and tuples redacted (keys too); anything else as is."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {redact_value(k): redact_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_value(v) for v in value]
+    return value
+
+
+def _spans(text: str) -> Iterator[tuple[int, int]]:
+    for match in _SHAPES.finditer(text):
+        start = match.start()
+        if match.group(0).startswith(".atlasv1."):
+            while start > 0 and _TOKEN_CHAR.match(text, start - 1):
+                start -= 1
+            if start == match.start():
+                continue  # ".atlasv1." with no token id before it: a mention, not a token
+        yield start, match.end()
+
+
+def _base64_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Base64 runs that decode (at some alignment) to a credential shape, forwards or backwards."""
+    for run_match in _BASE64_RUN.finditer(text):
+        run = run_match.group(0)
+        if _BASE64_CORE.search(run) is None:
+            continue
+        end = run_match.end()
+        while end < len(text) and text[end] == "=" and end - run_match.end() < 2:
+            end += 1
+        for align in range(4):
+            chunk = run[align:]
+            rest = len(chunk) % 4  # the run's end may be the text's padding ("=") or cut short
+            chunk = chunk[:-1] if rest == 1 else chunk + "=" * (-rest % 4)
+            try:
+                decoded = base64.b64decode(chunk).decode("latin-1")
+            except (binascii.Error, ValueError):
+                continue
+            if next(_spans(decoded), None) is not None or next(_spans(decoded[::-1]), None) is not None:
+                yield run_match.start(), end
+                break
