@@ -1,0 +1,456 @@
+"""What the GitHub Action trusts on a pull request: the base branch, not the PR.
+
+On a ``pull_request`` event the checkout holds code the PR's author wrote. The
+settings that decide the gate and the policies that run must not be theirs to
+change, so this module reads them from the pull request's **base** commit
+(``pull_request.base.sha`` in the event file), fetching it when a shallow
+checkout lacks it:
+
+- the ``config`` input's file, else the config file natpolicy would find, as
+  it is on the base branch; every path the ``policy`` and ``baseline`` inputs
+  name inside the repository, as they are on the base branch. A path that is
+  not on the base branch is refused (the PR adds it);
+- the PR's own config is compared with the base branch's, setting by setting.
+  Where it tightens or only tunes the gate (a lower ``fail-on``, fewer
+  exceptions, more rules, an extra admin port) it is honoured; where it
+  relaxes it (``soft-fail``, a higher ``fail-on``, skipped rules, new
+  exceptions, regraded ports, other rule options, Rego namespaces) the base
+  branch's value is used and the job summary names the setting; policy paths
+  only the PR names never run.
+
+``trust-pr-config: true`` turns all of this off (the PR's files are used as
+checked out) but the summary still names what the PR relaxed. Outside a pull
+request (push, workflow_dispatch) the checkout is the trusted branch itself.
+
+The base branch's files are copied under a private folder (``git cat-file``:
+no filter, textconv or hook runs) and natpolicy is pointed at the copies.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from natpolicy.config import CONFIG_NAMES, Config, find_config, load_config
+from natpolicy.gitrepo import Git, GitError
+
+__all__ = ["BaseTree", "PullRequest", "Relaxed", "TrustError", "Trusted", "exception_key", "merge", "prepare",
+           "pull_request"]
+
+_SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+_REGULAR = (b"100644", b"100755")
+SEVERITIES = ("low", "medium", "high", "critical")
+# Severity of the SG rule that reports a port of each grade (SG002 high, SG004 medium, SG003 low).
+_ADMIN, _OTHER, _WEB = 3, 2, 1
+
+
+class TrustError(Exception):
+    """The trusted settings cannot be established; one ``::error`` line, exit 2."""
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    base: str  # the base commit, pull_request.base.sha
+
+
+def pull_request(env: Mapping[str, str]) -> PullRequest | None:
+    """The pull request the event is about; ``None`` for push, workflow_dispatch and the like.
+
+    Fails closed: a ``pull_request*`` event whose file names no base commit is
+    an error, not a run on the PR's own settings.
+    """
+    name = env.get("GITHUB_EVENT_NAME", "")
+    path = env.get("GITHUB_EVENT_PATH", "")
+    payload: Any = None
+    if path:
+        try:
+            payload = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            if name.startswith("pull_request"):
+                raise TrustError(f"cannot read the event file {path}: {exc}") from None
+    pr = payload.get("pull_request") if isinstance(payload, dict) else None
+    if not isinstance(pr, dict):
+        if name.startswith("pull_request"):
+            raise TrustError(f"the {name} event file has no pull_request object, so the base branch is unknown")
+        return None
+    base = pr.get("base")
+    sha = base.get("sha") if isinstance(base, dict) else None
+    if not isinstance(sha, str) or not _SHA.match(sha):
+        raise TrustError("the event's pull_request.base.sha is missing or not a commit id")
+    return PullRequest(base=sha)
+
+
+class BaseTree:
+    """The repository's files as they are at the base commit, read with ``git cat-file``."""
+
+    def __init__(self, git: Git, commit: str) -> None:
+        self.git = git
+        self.commit = commit
+        self.root = Path(os.path.realpath(git.root))
+
+    @classmethod
+    def open(cls, folder: Path, commit: str) -> BaseTree:
+        try:
+            git = Git.discover(folder)
+        except GitError as exc:
+            raise TrustError(f"git cannot read the checkout at {folder}: {str(exc).strip().splitlines()[0]}") from None
+        if git is None:
+            raise TrustError(f"{folder} is not a git checkout, so the pull request's base branch cannot be read; "
+                             "check out the repository with actions/checkout before natpolicy")
+        if git.commit(commit) is None:
+            _fetch(git, commit)
+        return cls(git, commit)
+
+    @property
+    def short(self) -> str:
+        return self.commit[:7]
+
+    def relative(self, path: str | Path) -> str | None:
+        """``path`` (relative to the working directory) as a repository path; ``None`` outside the repository.
+
+        Lexical on purpose: a symlink the PR committed on the way must not
+        decide where the base branch's file is looked up.
+        """
+        full = Path(os.path.normpath(Path(os.path.realpath(Path.cwd())) / path))
+        try:
+            rel = full.relative_to(self.root)
+        except ValueError:
+            return None
+        return rel.as_posix() if str(rel) != "." else "."
+
+    def entries(self, rel: str, rev: str | None = None) -> dict[str, str]:
+        """Regular files at or below ``rel`` at ``rev`` (the base commit): repository path -> blob id."""
+        try:
+            out = self.git.run("--literal-pathspecs", "ls-tree", "-r", "-z", "--full-tree", rev or self.commit,
+                               "--", rel)
+        except GitError:
+            return {}
+        files = {}
+        for entry in out.split(b"\0"):
+            meta, _, name = entry.partition(b"\t")
+            parts = meta.split()
+            if len(parts) >= 3 and parts[1] == b"blob" and parts[0] in _REGULAR:
+                files[name.decode("utf-8", "surrogateescape")] = parts[2].decode()
+        return files
+
+    def copy(self, rel: str, into: Path) -> bool:
+        """Write the base commit's files at ``rel`` under ``into`` (same layout); False when there are none."""
+        files = self.entries(rel)
+        for name, blob in files.items():
+            target = into / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(self.git.run("cat-file", "blob", blob))
+        return bool(files)
+
+    def changed(self, rel: str) -> bool:
+        """Do the PR's committed files at ``rel`` differ from the base commit's?"""
+        return self.entries(rel) != self.entries(rel, "HEAD")
+
+
+def _fetch(git: Git, commit: str) -> None:
+    """Fetch the base commit from origin, one commit deep when the checkout is shallow."""
+    try:
+        shallow = git.run("rev-parse", "--is-shallow-repository").strip() == b"true"
+        depth = ["--depth=1"] if shallow else []
+        git.run("fetch", "--no-tags", "--no-recurse-submodules", "--quiet", *depth, "origin", commit)
+    except GitError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "git failed"
+        raise TrustError(f"the pull request's base commit {commit[:7]} is not in the checkout and fetching it from "
+                         f"origin failed ({first}); check out with `fetch-depth: 0`, or fetch it in an earlier step")
+    if git.commit(commit) is None:
+        raise TrustError(f"the pull request's base commit {commit[:7]} is not in origin")
+
+
+# -- comparing the PR's config with the base branch's ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Relaxed:
+    """One setting the PR's config relaxes (or changes where only the base branch may)."""
+
+    setting: str
+    what: str  # e.g. "`true` in the pull request, `false` on the base branch"
+
+
+@dataclass
+class Trusted:
+    """What the check step runs with, and what the summary must say about it."""
+
+    pr: PullRequest | None = None
+    base: BaseTree | None = None
+    trust_pr: bool = False
+    config: str | None = None  # for --config; None: natpolicy finds it as usual
+    policies: list[str] = field(default_factory=list)  # for --policy, from the input
+    baseline: str | None = None
+    relaxed: list[Relaxed] = field(default_factory=list)
+    base_exceptions: frozenset[tuple[str, str, str]] = frozenset()  # (rule, address, expires)
+    pr_config: Config | None = None
+
+
+def prepare(inputs: Mapping[str, Any], env: Mapping[str, str], workdir: Path) -> Trusted:
+    """Settle the config, policies and baseline the check runs with; see the module docstring."""
+    pr = pull_request(env)
+    trust_pr = bool(inputs.get("trust-pr-config"))
+    trusted = Trusted(pr=pr, trust_pr=trust_pr, config=inputs["config"] or None, policies=list(inputs["policy"]),
+                      baseline=inputs["baseline"] or None)
+    if pr is None:
+        return trusted
+    try:
+        trusted.base = base = BaseTree.open(Path.cwd(), pr.base)
+        copies = workdir / f"base-{base.short}"
+        found = _configs(base, inputs, copies)
+    except TrustError:
+        if trust_pr:
+            return trusted  # nothing to compare with, and nothing needs the base branch
+        raise
+    if found is None:
+        # The config in play lies outside the repository: the workflow's, not the PR's.
+        base_config = pr_config = None
+    else:
+        base_config, pr_config = found
+    trusted.pr_config = pr_config
+    if base_config is not None:
+        trusted.base_exceptions = frozenset(exception_key(e) for e in base_config.exceptions)
+    overridden = {"fail-on"} if inputs["fail-on"] else set()
+    if inputs["policy"]:
+        overridden.add("policy")
+    effective, trusted.relaxed = merge(base_config or Config(), pr_config, base, copies, overridden)
+    if trust_pr:
+        return trusted
+    trusted.policies = [_from_base(base, p, "policy", copies) for p in inputs["policy"]]
+    trusted.baseline = _from_base(base, inputs["baseline"], "baseline", copies) if inputs["baseline"] else None
+    if found is None:
+        return trusted
+    # The base branch's policies, from its copies (a policy path the base config
+    # gives as an absolute path into the checkout is copied too).
+    named = base_config.policies if base_config else ()
+    where = f"{base_config.path}: policy" if base_config else None
+    effective["policy"] = list(dict.fromkeys(_from_base(base, p, "policy", copies, key=where) for p in named))
+    if not effective["policy"]:
+        del effective["policy"]
+    folder = workdir / "trusted-config"
+    folder.mkdir()
+    target = folder / ".natpolicy.yaml"
+    target.write_text(json.dumps(effective, indent=2) + "\n", encoding="utf-8")  # JSON is YAML
+    trusted.config = str(target)
+    return trusted
+
+
+def _from_base(base: BaseTree, path: str, what: str, copies: Path, key: str | None = None) -> str:
+    """The base commit's copy of ``path`` when it lies in the repository; else ``path`` itself."""
+    rel = base.relative(path)
+    if rel is None or _in_copies(path, copies) is not None:
+        return path  # outside the repository: the workflow put it there, not the pull request
+    if not base.copy(rel, copies):
+        raise TrustError(f"{key or f'input `{what}`'}: {path} is not on the base branch ({base.short}). On a pull "
+                         f"request natpolicy reads its {what} from the base branch, so that the pull request cannot "
+                         "change it: merge it first, keep it outside the repository, or set `trust-pr-config: true`")
+    return str(copies / rel)
+
+
+def _configs(base: BaseTree, inputs: Mapping[str, Any], copies: Path) -> tuple[Config | None, Config | None] | None:
+    """(the base branch's config, the PR's config), each ``None`` when there is none.
+
+    ``None`` altogether when the config in play lies outside the repository.
+    """
+    given = inputs["config"]
+    if given:
+        rel = base.relative(given)
+        if rel is None:
+            return None
+        pr = load_config(Path(given), display=given) if Path(given).is_file() else None
+        if not base.entries(rel):
+            raise TrustError(f"input `config`: {given} is not on the base branch ({base.short}). On a pull "
+                             "request natpolicy reads its config from the base branch, so that the pull request "
+                             "cannot change it: merge it first, or set `trust-pr-config: true`")
+        return _load_base(base, rel, copies), pr
+    start = next((p for p in inputs["path"] if p != "-"), ".")
+    start_rel = base.relative(start if Path(start).is_dir() else Path(start).parent)
+    if start_rel is None:
+        return None
+    found = find_config(Path(start))
+    pr_config = load_config(found, display=base.relative(found)) if found is not None else None
+    # The same search natpolicy makes, over the base commit's files: copy the
+    # candidates of every folder from the scanned one up to the top.
+    mirror = copies / "search"
+    for folder in (Path(start_rel), *Path(start_rel).parents):
+        (mirror / folder).mkdir(parents=True, exist_ok=True)
+        for name in (*CONFIG_NAMES, "pyproject.toml"):
+            base.copy((folder / name).as_posix(), mirror)
+    (mirror / ".git").mkdir(exist_ok=True)  # where natpolicy's search stops, as at the top of the checkout
+    found_base = find_config(mirror / start_rel)
+    if found_base is None:
+        return None, pr_config
+    return _load_base(base, found_base.relative_to(mirror.resolve()).as_posix(), copies), pr_config
+
+
+def _load_base(base: BaseTree, rel: str, copies: Path) -> Config:
+    """The base commit's config file at ``rel``, copied with the policies it names (relative to it)."""
+    base.copy(rel, copies)
+    target = copies / rel
+    for policy in _raw_policies(target):
+        base.copy(Path(os.path.normpath(Path(rel).parent / policy)).as_posix(), copies)
+    return load_config(target, display=f"{rel} (base {base.short})")
+
+
+def _raw_policies(path: Path) -> list[str]:
+    """The relative ``policy`` entries of a (base branch, trusted) config file, before validation."""
+    import yaml
+
+    try:
+        if path.name == "pyproject.toml":
+            import tomllib
+
+            data = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("natpolicy", {})
+        else:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):
+        return []  # load_config says what is wrong
+    items = data.get("policy") if isinstance(data, dict) else None
+    return [p for p in items if isinstance(p, str) and not os.path.isabs(p)] if isinstance(items, list) else []
+
+
+def merge(base: Config, pr: Config | None, tree: BaseTree, copies: Path,
+          overridden: frozenset[str] | set[str] = frozenset()) -> tuple[dict[str, Any], list[Relaxed]]:
+    """The config data the gate uses (the base branch's, with the PR's tightening and tuning) and what the PR relaxes."""
+    from natpolicy import registry
+
+    if pr is None:
+        pr = Config()
+    classes = registry.discover()
+    for config in (base, pr):
+        config.check_rules(classes)  # errors name the file they are in
+    relaxed: list[Relaxed] = []
+    data = _data(base)
+
+    def use_pr(keys: Sequence[str]) -> None:
+        pr_data = _data(pr)
+        for key in keys:
+            data.pop(key, None)
+            if key in pr_data:
+                data[key] = pr_data[key]
+
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    if "fail-on" not in overridden:
+        mine, theirs = pr.fail_on or "low", base.fail_on or "low"
+        if rank[mine] > rank[theirs]:
+            relaxed.append(Relaxed("fail-on", f"`{mine}` in the pull request, `{theirs}` on the base branch"))
+        else:
+            use_pr(["fail-on"])
+    if pr.soft_fail and not base.soft_fail:
+        relaxed.append(Relaxed("soft-fail", "`true` in the pull request, `false` on the base branch"))
+    else:
+        use_pr(["soft-fail"])
+
+    ran = {c.id for c in registry.select(classes, base.checks, base.skip_checks)}
+    runs = {c.id for c in registry.select(classes, pr.checks, pr.skip_checks)}
+    if ran - runs:
+        keys = [k for k, a, b in (("checks", pr.checks, base.checks), ("skip-checks", pr.skip_checks,
+                                                                        base.skip_checks)) if a != b]
+        relaxed.append(Relaxed(" / ".join(keys) or "checks", f"the pull request stops running {', '.join(sorted(ran - runs))}"))
+    else:
+        use_pr(["checks", "skip-checks"])
+
+    known = {exception_key(e) for e in base.exceptions}
+    added = [e for e in pr.exceptions if exception_key(e) not in known]
+    if added:
+        shown = "; ".join(f"{e.rule} `{e.address}`" for e in added[:10]) + (" …" if len(added) > 10 else "")
+        relaxed.append(Relaxed("exceptions", f"the pull request adds {len(added)} "
+                                             f"exception{'s' if len(added) != 1 else ''}: {shown}"))
+    # The PR's exceptions that the base branch has too: removing one tightens the gate.
+    use_pr(["exceptions"])
+    kept = _data(Config(exceptions=tuple(e for e in pr.exceptions if exception_key(e) in known)))
+    data.pop("exceptions", None)
+    data.update(kept)
+
+    mine_ns, theirs_ns = set(pr.namespaces or ["main"]), set(base.namespaces or ["main"])
+    if (base.all_namespaces and not pr.all_namespaces) or (not pr.all_namespaces and not mine_ns >= theirs_ns):
+        relaxed.append(Relaxed("namespaces", "the pull request queries fewer Rego packages than the base branch"))
+    else:
+        use_pr(["namespaces", "all-namespaces"])
+
+    ports = _regraded(base, pr, classes)
+    if ports:
+        relaxed.append(Relaxed("admin_ports / web_ports / options",
+                               f"the pull request lowers the severity of {ports}"))
+    else:
+        use_pr(["admin_ports", "web_ports", "options"])
+
+    if "policy" not in overridden:
+        theirs_p = {_in_copies(p, copies) or tree.relative(p) or p for p in base.policies}
+        mine_p = [tree.relative(p) or p for p in pr.policies]
+        for path in mine_p:
+            if path not in theirs_p:
+                relaxed.append(Relaxed("policy", f"the pull request's policy path `{path}` was ignored"))
+        for path in sorted(theirs_p - set(mine_p)) if pr.path else ():
+            relaxed.append(Relaxed("policy", f"the pull request drops the policy path `{path}`"))
+    return data, relaxed
+
+
+def _in_copies(path: str, copies: Path) -> str | None:
+    """The repository path of a base branch copy."""
+    try:
+        return Path(os.path.normpath(path)).relative_to(copies).as_posix()
+    except ValueError:
+        return None
+
+
+def _regraded(base: Config, pr: Config, classes: Sequence[Any]) -> str:
+    """The ports (or options) the PR's config grades lower than the base branch's; "" when none."""
+    theirs, mine = base.rule_options(classes), pr.rule_options(classes)
+    lowered: set[int] = set()
+    other: list[str] = []
+    for cls in classes:
+        a = {**cls.default_options, **theirs.get(cls.id, {})}
+        b = {**cls.default_options, **mine.get(cls.id, {})}
+        if "admin_ports" in a and "web_ports" in a:
+            admin_a, web_a = set(a["admin_ports"]), set(a["web_ports"])
+            admin_b, web_b = set(b["admin_ports"]), set(b["web_ports"])
+            # A port is graded admin (high), else web (low), else other (medium).
+            lowered |= (admin_a - admin_b) | ((web_b - admin_b) - admin_a - web_a)
+        for name in sorted(set(a) | set(b)):
+            if name not in ("admin_ports", "web_ports") and a.get(name) != b.get(name):
+                other.append(f"options.{cls.id}.{name}")
+    parts = []
+    if lowered:
+        listed = sorted(lowered)
+        parts.append(f"port{'s' if len(listed) != 1 else ''} {', '.join(map(str, listed[:10]))}"
+                     + (" …" if len(listed) > 10 else ""))
+    if other:
+        parts.append("what " + ", ".join(other) + " report")
+    return " and ".join(parts)
+
+
+def exception_key(exc: Any) -> tuple[str, str, str]:
+    return (exc.rule.upper(), exc.address, exc.expires.isoformat() if exc.expires else "")
+
+
+def _data(config: Config) -> dict[str, Any]:
+    """A config as the data of a config file (policies excepted: the caller decides those)."""
+    data: dict[str, Any] = {}
+    if config.checks:
+        data["checks"] = list(config.checks)
+    if config.skip_checks:
+        data["skip-checks"] = list(config.skip_checks)
+    if config.fail_on:
+        data["fail-on"] = config.fail_on
+    if config.soft_fail:
+        data["soft-fail"] = True
+    for name, ports in config.ports.items():
+        data[name] = list(ports)
+    if config.options:
+        data["options"] = {rule: dict(opts) for rule, opts in config.options.items()}
+    if config.exceptions:
+        data["exceptions"] = [{"rule": e.rule, "address": e.address, "reason": e.reason,
+                               **({"expires": e.expires.isoformat()} if e.expires else {})}
+                              for e in config.exceptions]
+    if config.namespaces:
+        data["namespaces"] = list(config.namespaces)
+    if config.all_namespaces:
+        data["all-namespaces"] = True
+    return data
+
