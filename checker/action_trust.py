@@ -262,7 +262,7 @@ def _configs(base: BaseTree, inputs: Mapping[str, Any], copies: Path) -> tuple[C
         rel = base.relative(given)
         if rel is None:
             return None
-        pr = load_config(Path(given), display=given) if Path(given).is_file() else None
+        pr = _pr_config(base, Path(given), given) if Path(given).is_file() else None
         if not base.entries(rel):
             raise TrustError(f"input `config`: {given} is not on the base branch ({base.short}). On a pull "
                              "request natpolicy reads its config from the base branch, so that the pull request "
@@ -273,7 +273,7 @@ def _configs(base: BaseTree, inputs: Mapping[str, Any], copies: Path) -> tuple[C
     if start_rel is None:
         return None
     found = find_config(Path(start))
-    pr_config = load_config(found, display=base.relative(found)) if found is not None else None
+    pr_config = _pr_config(base, found, base.relative(found) or str(found)) if found is not None else None
     # The same search natpolicy makes, over the base commit's files: copy the
     # candidates of every folder from the scanned one up to the top.
     mirror = copies / "search"
@@ -286,6 +286,18 @@ def _configs(base: BaseTree, inputs: Mapping[str, Any], copies: Path) -> tuple[C
     if found_base is None:
         return None, pr_config
     return _load_base(base, found_base.relative_to(mirror.resolve()).as_posix(), copies), pr_config
+
+
+def _pr_config(base: BaseTree, path: Path, shown: str) -> Config:
+    """The PR's config file, read only when it is a file of the repository (not a link out of it, nor in .git)."""
+    real = Path(os.path.realpath(path))
+    try:
+        inside = real.relative_to(base.root)
+    except ValueError:
+        inside = None
+    if inside is None or inside.parts[:1] == (".git",):
+        raise TrustError(f"{shown}: the pull request's config resolves outside the repository's files; refused")
+    return load_config(path, display=shown)
 
 
 def _load_base(base: BaseTree, rel: str, copies: Path) -> Config:

@@ -289,6 +289,18 @@ def test_a_config_input_the_pr_adds_is_refused(make_pr: Callable[..., PullReques
     assert "trust-pr-config: true" in error
 
 
+@pytest.mark.parametrize("target", ["../../../.credentials", ".git/config"])
+def test_a_pr_config_that_links_out_of_the_repository_is_not_read(make_pr: Callable[..., PullRequest],
+                                                                   run_action: Callable[..., Run],
+                                                                   tmp_path: Path, target: str) -> None:
+    (tmp_path / ".credentials").write_text("fail-on: critical\nsecret: AKIAIOSFODNN7EXAMPLE\n", encoding="utf-8")
+    pr = make_pr({}, {}, links={".natpolicy.yaml": target})
+    run = run_action(pr)
+    assert run.code == 2
+    assert ".natpolicy.yaml: the pull request's config resolves outside the repository's files; refused" in run.stdout
+    assert "AKIA" not in run.everything and "secret" not in run.everything
+
+
 needs_rego = pytest.mark.skipif(__import__("importlib").util.find_spec("regopy") is None, reason="regopy is absent")
 
 
