@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,8 +45,6 @@ __all__ = ["BaseTree", "PullRequest", "Relaxed", "TrustError", "Trusted", "excep
 _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 _REGULAR = (b"100644", b"100755")
 SEVERITIES = ("low", "medium", "high", "critical")
-# Severity of the SG rule that reports a port of each grade (SG002 high, SG004 medium, SG003 low).
-_ADMIN, _OTHER, _WEB = 3, 2, 1
 
 
 class TrustError(Exception):
@@ -100,7 +99,8 @@ class BaseTree:
             raise TrustError(f"git cannot read the checkout at {folder}: {str(exc).strip().splitlines()[0]}") from None
         if git is None:
             raise TrustError(f"{folder} is not a git checkout, so the pull request's base branch cannot be read; "
-                             "check out the repository with actions/checkout before natpolicy")
+                             "check out the repository with actions/checkout before natpolicy (or set "
+                             "`trust-pr-config: true` if nothing in the workspace comes from the pull request)")
         if git.commit(commit) is None:
             _fetch(git, commit)
         return cls(git, commit)
@@ -315,8 +315,10 @@ def _raw_policies(path: Path) -> list[str]:
 
     try:
         if path.name == "pyproject.toml":
-            import tomllib
-
+            if sys.version_info >= (3, 11):
+                import tomllib
+            else:  # Python 3.10: the same parser, as a package
+                import tomli as tomllib
             data = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("natpolicy", {})
         else:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -328,7 +330,12 @@ def _raw_policies(path: Path) -> list[str]:
 
 def merge(base: Config, pr: Config | None, tree: BaseTree, copies: Path,
           overridden: frozenset[str] | set[str] = frozenset()) -> tuple[dict[str, Any], list[Relaxed]]:
-    """The config data the gate uses (the base branch's, with the PR's tightening and tuning) and what the PR relaxes."""
+    """The config data the gate uses and the settings the PR relaxes.
+
+    The data is the base branch's, with each group of settings the PR only
+    tightens or tunes taken from the PR; ``overridden`` names settings an
+    input decides, which are not compared.
+    """
     from natpolicy import registry
 
     if pr is None:
@@ -361,9 +368,11 @@ def merge(base: Config, pr: Config | None, tree: BaseTree, copies: Path,
     ran = {c.id for c in registry.select(classes, base.checks, base.skip_checks)}
     runs = {c.id for c in registry.select(classes, pr.checks, pr.skip_checks)}
     if ran - runs:
-        keys = [k for k, a, b in (("checks", pr.checks, base.checks), ("skip-checks", pr.skip_checks,
-                                                                        base.skip_checks)) if a != b]
-        relaxed.append(Relaxed(" / ".join(keys) or "checks", f"the pull request stops running {', '.join(sorted(ran - runs))}"))
+        keys = [key for key, mine_k, theirs_k in (("checks", pr.checks, base.checks),
+                                                  ("skip-checks", pr.skip_checks, base.skip_checks))
+                if mine_k != theirs_k]
+        stopped = ", ".join(sorted(ran - runs))
+        relaxed.append(Relaxed(" / ".join(keys) or "checks", f"the pull request stops running {stopped}"))
     else:
         use_pr(["checks", "skip-checks"])
 
@@ -374,10 +383,8 @@ def merge(base: Config, pr: Config | None, tree: BaseTree, copies: Path,
         relaxed.append(Relaxed("exceptions", f"the pull request adds {len(added)} "
                                              f"exception{'s' if len(added) != 1 else ''}: {shown}"))
     # The PR's exceptions that the base branch has too: removing one tightens the gate.
-    use_pr(["exceptions"])
-    kept = _data(Config(exceptions=tuple(e for e in pr.exceptions if exception_key(e) in known)))
     data.pop("exceptions", None)
-    data.update(kept)
+    data.update(_data(Config(exceptions=tuple(e for e in pr.exceptions if exception_key(e) in known))))
 
     mine_ns, theirs_ns = set(pr.namespaces or ["main"]), set(base.namespaces or ["main"])
     if (base.all_namespaces and not pr.all_namespaces) or (not pr.all_namespaces and not mine_ns >= theirs_ns):
@@ -398,7 +405,7 @@ def merge(base: Config, pr: Config | None, tree: BaseTree, copies: Path,
         for path in mine_p:
             if path not in theirs_p:
                 relaxed.append(Relaxed("policy", f"the pull request's policy path `{path}` was ignored"))
-        for path in sorted(theirs_p - set(mine_p)) if pr.path else ():
+        for path in sorted(theirs_p - set(mine_p)):
             relaxed.append(Relaxed("policy", f"the pull request drops the policy path `{path}`"))
     return data, relaxed
 
