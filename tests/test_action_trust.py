@@ -271,6 +271,18 @@ def test_port_lists_are_tuning_unless_they_lower_a_grade(make_pr: Callable[..., 
         assert run.warnings() == []
 
 
+def test_a_pr_config_nearer_the_plan_is_compared_with_the_base_one(make_pr: Callable[..., PullRequest],
+                                                                    run_action: Callable[..., Run]) -> None:
+    """natpolicy's own search (upward from the plan) at the PR's head and on the base commit."""
+    pr = make_pr({".natpolicy.yaml": "fail-on: high\n", "infra/main.tf": MAIN_TF},
+                 {"infra/.natpolicy.yaml": "soft-fail: true\nfail-on: high\n"})
+    (pr.workspace / "plan.json").rename(pr.workspace / "infra" / "plan.json")
+    run = run_action(pr, {"path": "infra/plan.json"})
+    assert run.code == 1 and findings(run) == ["EBS001", "SG002"]
+    assert "> - `soft-fail`: `true` in the pull request, `false` on the base branch" in run.summary
+    assert "`fail-on`" not in run.summary.split("| Severity |")[0]
+
+
 def test_the_config_input_is_read_from_the_base_branch(make_pr: Callable[..., PullRequest],
                                                        run_action: Callable[..., Run]) -> None:
     pr = make_pr({"ci/natpolicy.yaml": "skip-checks: [SG]\n"}, {"ci/natpolicy.yaml": "skip-checks: [SG, EBS]\n"})
