@@ -48,7 +48,8 @@ def added_skips(base: BaseTree) -> list[Skip]:
     path, line = "", 0
     for raw in out.split(b"\n"):
         if raw.startswith(b"+++ "):
-            name = raw[4:].decode("utf-8", "surrogateescape")
+            # git ends a name holding a blank with a tab, and quotes one holding a quote or a control character.
+            name = _unquote(raw[4:].rstrip(b"\t"))
             path = name[2:] if name.startswith("b/") else ""
         elif (m := _HUNK.match(raw)) is not None:
             line = int(m.group(1))
@@ -58,6 +59,13 @@ def added_skips(base: BaseTree) -> list[Skip]:
                 skips.append(skip)
             line += 1
     return skips
+
+
+def _unquote(name: bytes) -> str:
+    if name.startswith(b'"') and name.endswith(b'"'):
+        # C-style escapes, octal for bytes: decode the escapes, then the bytes as UTF-8.
+        name = name[1:-1].decode("unicode_escape").encode("latin-1")
+    return name.decode("utf-8", "surrogateescape")
 
 
 def suppressed_by_pr(findings: Iterable[Mapping[str, Any]], trusted: Trusted) -> list[PrSuppression]:

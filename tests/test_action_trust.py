@@ -396,18 +396,20 @@ def test_a_base_commit_that_cannot_be_fetched_is_an_error(make_pr: Callable[...,
 # -- 3: suppressions the pull request adds ------------------------------------------------------------
 
 
+@pytest.mark.parametrize("folder", [".", "infra dir/ünïcode"])
 def test_suppressions_added_by_the_pr_are_named(make_pr: Callable[..., PullRequest],
-                                                run_action: Callable[..., Run]) -> None:
+                                                run_action: Callable[..., Run], folder: str) -> None:
     old_skip = MAIN_TF.replace('resource "aws_security_group"',
                                '# natpolicy:skip=SG002 bastion, reviewed in 2025\nresource "aws_security_group"')
     new_skip = old_skip.replace('resource "aws_ebs_volume"',
                                 '# natpolicy:skip=EBS001 nothing secret on it\nresource "aws_ebs_volume"')
-    pr = make_pr({"main.tf": old_skip}, {"main.tf": new_skip})
-    run = run_action(pr, {"source-root": "."})
+    main = "main.tf" if folder == "." else f"{folder}/main.tf"
+    pr = make_pr({main: old_skip}, {main: new_skip})
+    run = run_action(pr, {"source-root": folder})
     assert run.code == 0 and run.outputs["findings"] == "0"
     section = run.summary.split("| Severity |")[0]
     assert "**1 finding suppressed by this PR**" in section
-    assert "EBS001 `aws_ebs_volume.data`, by `natpolicy:skip` at main.tf:6: nothing secret on it" in section
+    assert f"EBS001 `aws_ebs_volume.data`, by `natpolicy:skip` at {main}:6: nothing secret on it" in section
     assert "SG002" not in section, "the base branch's skip is not the PR's"
     [warning] = run.warnings()
     assert "1 finding suppressed by this PR" in warning
