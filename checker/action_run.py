@@ -72,7 +72,8 @@ class ActionInputError(Exception):
 
 
 def main(env: Mapping[str, str] | None = None) -> int:
-    env = os.environ if env is None else env
+    # A copy: os.environ itself is emptied of all but a few variables while natpolicy runs.
+    env = dict(os.environ) if env is None else env
     try:
         inputs = read_inputs(env)
         workspace = Path(env.get("GITHUB_WORKSPACE") or os.getcwd())
@@ -126,7 +127,8 @@ def main(env: Mapping[str, str] | None = None) -> int:
             print(command("error", message))
     soft_passed = code == 1 and inputs["soft-fail"]
     if inputs["summary"] and summary.is_file() and env.get("GITHUB_STEP_SUMMARY"):
-        text = _with_section(summary.read_text(encoding="utf-8"), action_review.summary_section(trusted, pr_suppressed))
+        section = action_review.summary_section(trusted, pr_suppressed)
+        text = _with_section(summary.read_text(encoding="utf-8"), section)
         if soft_passed:
             text += "\n> [!NOTE]\n> `soft-fail` is on: this step passes although the gate failed.\n"
         with open(env["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:

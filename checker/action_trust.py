@@ -160,7 +160,8 @@ def _fetch(git: Git, commit: str) -> None:
     except GitError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "git failed"
         raise TrustError(f"the pull request's base commit {commit[:7]} is not in the checkout and fetching it from "
-                         f"origin failed ({first}); check out with `fetch-depth: 0`, or fetch it in an earlier step") from None
+                         f"origin failed ({first}); check out with `fetch-depth: 0`, or fetch it in an earlier "
+                         "step") from None
     if git.commit(commit) is None:
         raise TrustError(f"the pull request's base commit {commit[:7]} is not in origin")
 
