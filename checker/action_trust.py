@@ -57,7 +57,7 @@ class PullRequest:
 
 
 def pull_request(env: Mapping[str, str]) -> PullRequest | None:
-    """The pull request the event is about; ``None`` for push, workflow_dispatch and the like.
+    """The pull request the event is about (or the merge queue's group); ``None`` for push, workflow_dispatch.
 
     Fails closed: a ``pull_request*`` event whose file names no base commit is
     an error, not a run on the PR's own settings.
@@ -72,14 +72,21 @@ def pull_request(env: Mapping[str, str]) -> PullRequest | None:
             if name.startswith("pull_request"):
                 raise TrustError(f"cannot read the event file {path}: {exc}") from None
     pr = payload.get("pull_request") if isinstance(payload, dict) else None
-    if not isinstance(pr, dict):
-        if name.startswith("pull_request"):
-            raise TrustError(f"the {name} event file has no pull_request object, so the base branch is unknown")
+    group = payload.get("merge_group") if isinstance(payload, dict) else None
+    if isinstance(group, dict) and not isinstance(pr, dict):
+        # A merge queue checks the PRs' changes on top of the target branch: that branch is the base.
+        sha = group.get("base_sha")
+    elif not isinstance(pr, dict):
+        if name.startswith(("pull_request", "merge_group")):
+            raise TrustError(f"the {name} event file has no {name if name == 'merge_group' else 'pull_request'} "
+                             "object, so the base branch is unknown")
         return None
-    base = pr.get("base")
-    sha = base.get("sha") if isinstance(base, dict) else None
+    else:
+        base = pr.get("base")
+        sha = base.get("sha") if isinstance(base, dict) else None
     if not isinstance(sha, str) or not _SHA.match(sha):
-        raise TrustError("the event's pull_request.base.sha is missing or not a commit id")
+        field_name = "pull_request.base.sha" if isinstance(pr, dict) else "merge_group.base_sha"
+        raise TrustError(f"the event's {field_name} is missing or not a commit id")
     return PullRequest(base=sha)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import ROOT, PlanBuilder
+from test_action import read_github_output
 
 from natpolicy import action_env, action_run, action_trust
 from natpolicy.gitrepo import Git, GitError
@@ -177,8 +179,6 @@ def run_action(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         out, err = capsys.readouterr()
         sarif_path = pr.workspace / given.get("sarif-file", "natpolicy.sarif")
         sarif = sarif_path.read_text(encoding="utf-8") if sarif_path.is_file() and not sarif_path.is_symlink() else ""
-        from test_action import read_github_output
-
         return Run(code, out, err, read_github_output(output.read_text(encoding="utf-8")),
                    summary.read_text(encoding="utf-8"), sarif)
 
@@ -367,6 +367,13 @@ def test_outside_a_pull_request_the_checkout_is_trusted(make_pr: Callable[..., P
     pr = make_pr({".natpolicy.yaml": "fail-on: high\n"}, {".natpolicy.yaml": "soft-fail: true\n"})
     run = run_action(pr, event="push", payload={"ref": "refs/heads/main", "after": pr.head})
     assert run.code == 0 and run.outputs["failed"] == "false" and run.warnings() == []
+
+
+def test_a_merge_queue_run_trusts_the_target_branch(make_pr: Callable[..., PullRequest],
+                                                    run_action: Callable[..., Run]) -> None:
+    pr = make_pr({".natpolicy.yaml": "fail-on: high\n"}, {".natpolicy.yaml": "soft-fail: true\n"})
+    run = run_action(pr, event="merge_group", payload={"merge_group": {"base_sha": pr.base, "head_sha": pr.head}})
+    assert run.code == 1 and "> - `soft-fail`:" in run.summary
 
 
 @pytest.mark.parametrize("payload, message", [
@@ -567,3 +574,27 @@ def test_even_a_trusted_pr_policy_sees_no_secrets(make_pr: Callable[..., PullReq
     run = run_action(pr, {"trust-pr-config": "true"}, extra_env=SECRETS)
     assert "leak probe ran" in run.everything, "the policy did run"
     assert _leaked(run) == []
+
+
+def test_the_step_as_the_runner_starts_it(make_pr: Callable[..., PullRequest], tmp_path: Path) -> None:
+    """`python -I -m natpolicy.action_run`, as action.yml runs it: inputs and secrets in the process environment."""
+    pr = make_pr({}, {".natpolicy.yaml": "soft-fail: true\npolicy: [.github/natpolicy]\n",
+                      ".github/natpolicy/leak.rego": LEAK_POLICY})
+    runner = tmp_path / "runner"
+    runner.mkdir()
+    (runner / "event.json").write_text(json.dumps({"pull_request": {"base": {"sha": pr.base}}}), encoding="utf-8")
+    for name in ("github_output", "step_summary"):
+        (runner / name).write_text("", encoding="utf-8")
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "GITHUB_WORKSPACE": str(pr.workspace),
+           "RUNNER_TEMP": str(runner), "GITHUB_OUTPUT": str(runner / "github_output"),
+           "GITHUB_STEP_SUMMARY": str(runner / "step_summary"), "GITHUB_EVENT_NAME": "pull_request",
+           "GITHUB_EVENT_PATH": str(runner / "event.json"), "INPUT_PATH": "plan.json", **SECRETS}
+    proc = subprocess.run([sys.executable, "-I", "-m", "natpolicy.action_run"], cwd=pr.workspace, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    summary = (runner / "step_summary").read_text(encoding="utf-8")
+    assert "> - `soft-fail`: `true` in the pull request, `false` on the base branch" in summary
+    assert "the pull request's policy path `.github/natpolicy` was ignored" in summary
+    run = Run(proc.returncode, proc.stdout, proc.stderr, {}, summary,
+              (pr.workspace / "natpolicy.sarif").read_text(encoding="utf-8"))
+    assert _leaked(run) == [] and "leak probe ran" not in run.everything
