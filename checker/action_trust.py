@@ -129,10 +129,10 @@ class BaseTree:
             return None
         return rel.as_posix() if str(rel) != "." else "."
 
-    def entries(self, rel: str, rev: str | None = None) -> dict[str, str]:
-        """Regular files at or below ``rel`` at ``rev`` (the base commit): repository path -> blob id."""
+    def entries(self, rel: str) -> dict[str, str]:
+        """Regular files at or below ``rel`` at the base commit: repository path -> blob id."""
         try:
-            out = self.git.run("--literal-pathspecs", "ls-tree", "-r", "-z", "--full-tree", rev or self.commit,
+            out = self.git.run("--literal-pathspecs", "ls-tree", "-r", "-z", "--full-tree", self.commit,
                                "--", rel)
         except GitError:
             return {}
@@ -152,10 +152,6 @@ class BaseTree:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(self.git.run("cat-file", "blob", blob))
         return bool(files)
-
-    def changed(self, rel: str) -> bool:
-        """Do the PR's committed files at ``rel`` differ from the base commit's?"""
-        return self.entries(rel) != self.entries(rel, "HEAD")
 
 
 def _fetch(git: Git, commit: str) -> None:
