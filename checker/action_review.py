@@ -17,7 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from natpolicy.action_trust import BaseTree, Trusted, exception_key
+from natpolicy.action_gate import exception_key
+from natpolicy.action_trust import BaseTree, Trusted
 from natpolicy.gitrepo import GitError
 from natpolicy.outputs.markdown import code, plain
 from natpolicy.suppressions import Skip, parse_skip

@@ -10,13 +10,10 @@ checkout lacks it:
   it is on the base branch; every path the ``policy`` and ``baseline`` inputs
   name inside the repository, as they are on the base branch. A path that is
   not on the base branch is refused (the PR adds it);
-- the PR's own config is compared with the base branch's, setting by setting.
-  Where it tightens or only tunes the gate (a lower ``fail-on``, fewer
-  exceptions, more rules, an extra admin port) it is honoured; where it
-  relaxes it (``soft-fail``, a higher ``fail-on``, skipped rules, new
-  exceptions, regraded ports, other rule options, Rego namespaces) the base
-  branch's value is used and the job summary names the setting; policy paths
-  only the PR names never run.
+- the PR's own config is compared with the base branch's, setting by setting
+  (action_gate): where it tightens or only tunes the gate it is honoured;
+  where it relaxes it the base branch's value is used and the job summary
+  names the setting; policy paths only the PR names never run.
 
 ``trust-pr-config: true`` turns all of this off (the PR's files are used as
 checked out) but the summary still names what the PR relaxed. Outside a pull
@@ -31,20 +28,19 @@ import json
 import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from natpolicy.action_gate import Relaxed, copy_of, exception_key, merge
 from natpolicy.config import CONFIG_NAMES, Config, find_config, load_config
 from natpolicy.gitrepo import Git, GitError
 
-__all__ = ["BaseTree", "PullRequest", "Relaxed", "TrustError", "Trusted", "exception_key", "merge", "prepare",
-           "pull_request"]
+__all__ = ["BaseTree", "PullRequest", "TrustError", "Trusted", "prepare", "pull_request"]
 
 _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 _REGULAR = (b"100644", b"100755")
-SEVERITIES = ("low", "medium", "high", "critical")
 
 
 class TrustError(Exception):
@@ -169,17 +165,6 @@ def _fetch(git: Git, commit: str) -> None:
         raise TrustError(f"the pull request's base commit {commit[:7]} is not in origin")
 
 
-# -- comparing the PR's config with the base branch's ---------------------------------------------
-
-
-@dataclass(frozen=True)
-class Relaxed:
-    """One setting the PR's config relaxes (or changes where only the base branch may)."""
-
-    setting: str
-    what: str  # e.g. "`true` in the pull request, `false` on the base branch"
-
-
 @dataclass
 class Trusted:
     """What the check step runs with, and what the summary must say about it."""
@@ -222,7 +207,7 @@ def prepare(inputs: Mapping[str, Any], env: Mapping[str, str], workdir: Path) ->
     overridden = {"fail-on"} if inputs["fail-on"] else set()
     if inputs["policy"]:
         overridden.add("policy")
-    effective, trusted.relaxed = merge(base_config or Config(), pr_config, base, copies, overridden)
+    effective, trusted.relaxed = merge(base_config or Config(), pr_config, base.relative, copies, overridden)
     if trust_pr:
         return trusted
     trusted.policies = [_from_base(base, p, "policy", copies) for p in inputs["policy"]]
@@ -247,7 +232,7 @@ def prepare(inputs: Mapping[str, Any], env: Mapping[str, str], workdir: Path) ->
 def _from_base(base: BaseTree, path: str, what: str, copies: Path, key: str | None = None) -> str:
     """The base commit's copy of ``path`` when it lies in the repository; else ``path`` itself."""
     rel = base.relative(path)
-    if rel is None or _in_copies(path, copies) is not None:
+    if rel is None or copy_of(path, copies) is not None:
         return path  # outside the repository: the workflow put it there, not the pull request
     if not base.copy(rel, copies):
         raise TrustError(f"{key or f'input `{what}`'}: {path} is not on the base branch ({base.short}). On a pull "
@@ -331,149 +316,4 @@ def _raw_policies(path: Path) -> list[str]:
     items = data.get("policy") if isinstance(data, dict) else None
     return [p for p in items if isinstance(p, str) and not os.path.isabs(p)] if isinstance(items, list) else []
 
-
-def merge(base: Config, pr: Config | None, tree: BaseTree, copies: Path,
-          overridden: frozenset[str] | set[str] = frozenset()) -> tuple[dict[str, Any], list[Relaxed]]:
-    """The config data the gate uses and the settings the PR relaxes.
-
-    The data is the base branch's, with each group of settings the PR only
-    tightens or tunes taken from the PR; ``overridden`` names settings an
-    input decides, which are not compared.
-    """
-    from natpolicy import registry
-
-    if pr is None:
-        pr = Config()
-    classes = registry.discover()
-    for config in (base, pr):
-        config.check_rules(classes)  # errors name the file they are in
-    relaxed: list[Relaxed] = []
-    data = _data(base)
-
-    def use_pr(keys: Sequence[str]) -> None:
-        pr_data = _data(pr)
-        for key in keys:
-            data.pop(key, None)
-            if key in pr_data:
-                data[key] = pr_data[key]
-
-    rank = {s: i for i, s in enumerate(SEVERITIES)}
-    if "fail-on" not in overridden:
-        mine, theirs = pr.fail_on or "low", base.fail_on or "low"
-        if rank[mine] > rank[theirs]:
-            relaxed.append(Relaxed("fail-on", f"`{mine}` in the pull request, `{theirs}` on the base branch"))
-        else:
-            use_pr(["fail-on"])
-    if pr.soft_fail and not base.soft_fail:
-        relaxed.append(Relaxed("soft-fail", "`true` in the pull request, `false` on the base branch"))
-    else:
-        use_pr(["soft-fail"])
-
-    ran = {c.id for c in registry.select(classes, base.checks, base.skip_checks)}
-    runs = {c.id for c in registry.select(classes, pr.checks, pr.skip_checks)}
-    if ran - runs:
-        keys = [key for key, mine_k, theirs_k in (("checks", pr.checks, base.checks),
-                                                  ("skip-checks", pr.skip_checks, base.skip_checks))
-                if mine_k != theirs_k]
-        stopped = ", ".join(sorted(ran - runs))
-        relaxed.append(Relaxed(" / ".join(keys) or "checks", f"the pull request stops running {stopped}"))
-    else:
-        use_pr(["checks", "skip-checks"])
-
-    known = {exception_key(e) for e in base.exceptions}
-    added = [e for e in pr.exceptions if exception_key(e) not in known]
-    if added:
-        shown = "; ".join(f"{e.rule} `{e.address}`" for e in added[:10]) + (" …" if len(added) > 10 else "")
-        relaxed.append(Relaxed("exceptions", f"the pull request adds {len(added)} "
-                                             f"exception{'s' if len(added) != 1 else ''}: {shown}"))
-    # The PR's exceptions that the base branch has too: removing one tightens the gate.
-    data.pop("exceptions", None)
-    data.update(_data(Config(exceptions=tuple(e for e in pr.exceptions if exception_key(e) in known))))
-
-    mine_ns, theirs_ns = set(pr.namespaces or ["main"]), set(base.namespaces or ["main"])
-    if (base.all_namespaces and not pr.all_namespaces) or (not pr.all_namespaces and not mine_ns >= theirs_ns):
-        relaxed.append(Relaxed("namespaces", "the pull request queries fewer Rego packages than the base branch"))
-    else:
-        use_pr(["namespaces", "all-namespaces"])
-
-    ports = _regraded(base, pr, classes)
-    if ports:
-        relaxed.append(Relaxed("admin_ports / web_ports / options",
-                               f"the pull request lowers the severity of {ports}"))
-    else:
-        use_pr(["admin_ports", "web_ports", "options"])
-
-    if "policy" not in overridden:
-        theirs_p = {_in_copies(p, copies) or tree.relative(p) or p for p in base.policies}
-        mine_p = [tree.relative(p) or p for p in pr.policies]
-        for path in mine_p:
-            if path not in theirs_p:
-                relaxed.append(Relaxed("policy", f"the pull request's policy path `{path}` was ignored"))
-        for path in sorted(theirs_p - set(mine_p)):
-            relaxed.append(Relaxed("policy", f"the pull request drops the policy path `{path}`"))
-    return data, relaxed
-
-
-def _in_copies(path: str, copies: Path) -> str | None:
-    """The repository path of a base branch copy."""
-    try:
-        return Path(os.path.normpath(path)).relative_to(copies).as_posix()
-    except ValueError:
-        return None
-
-
-def _regraded(base: Config, pr: Config, classes: Sequence[Any]) -> str:
-    """The ports (or options) the PR's config grades lower than the base branch's; "" when none."""
-    theirs, mine = base.rule_options(classes), pr.rule_options(classes)
-    lowered: set[int] = set()
-    other: list[str] = []
-    for cls in classes:
-        a = {**cls.default_options, **theirs.get(cls.id, {})}
-        b = {**cls.default_options, **mine.get(cls.id, {})}
-        if "admin_ports" in a and "web_ports" in a:
-            admin_a, web_a = set(a["admin_ports"]), set(a["web_ports"])
-            admin_b, web_b = set(b["admin_ports"]), set(b["web_ports"])
-            # A port is graded admin (high), else web (low), else other (medium).
-            lowered |= (admin_a - admin_b) | ((web_b - admin_b) - admin_a - web_a)
-        for name in sorted(set(a) | set(b)):
-            if name not in ("admin_ports", "web_ports") and a.get(name) != b.get(name):
-                other.append(f"options.{cls.id}.{name}")
-    parts = []
-    if lowered:
-        listed = sorted(lowered)
-        parts.append(f"port{'s' if len(listed) != 1 else ''} {', '.join(map(str, listed[:10]))}"
-                     + (" …" if len(listed) > 10 else ""))
-    if other:
-        parts.append("what " + ", ".join(other) + " report")
-    return " and ".join(parts)
-
-
-def exception_key(exc: Any) -> tuple[str, str, str]:
-    return (exc.rule.upper(), exc.address, exc.expires.isoformat() if exc.expires else "")
-
-
-def _data(config: Config) -> dict[str, Any]:
-    """A config as the data of a config file (policies excepted: the caller decides those)."""
-    data: dict[str, Any] = {}
-    if config.checks:
-        data["checks"] = list(config.checks)
-    if config.skip_checks:
-        data["skip-checks"] = list(config.skip_checks)
-    if config.fail_on:
-        data["fail-on"] = config.fail_on
-    if config.soft_fail:
-        data["soft-fail"] = True
-    for name, ports in config.ports.items():
-        data[name] = list(ports)
-    if config.options:
-        data["options"] = {rule: dict(opts) for rule, opts in config.options.items()}
-    if config.exceptions:
-        data["exceptions"] = [{"rule": e.rule, "address": e.address, "reason": e.reason,
-                               **({"expires": e.expires.isoformat()} if e.expires else {})}
-                              for e in config.exceptions]
-    if config.namespaces:
-        data["namespaces"] = list(config.namespaces)
-    if config.all_namespaces:
-        data["all-namespaces"] = True
-    return data
 
