@@ -23,7 +23,8 @@ import yaml
 from conftest import ROOT, PlanBuilder
 from test_action import read_github_output
 
-from natpolicy import action_env, action_run, action_trust
+from natpolicy import action_env, action_gate, action_run, action_trust
+from natpolicy.config import Config
 from natpolicy.gitrepo import Git, GitError
 
 OPEN_SSH = {"name": "web", "egress": [], "ingress": [
@@ -598,3 +599,20 @@ def test_the_step_as_the_runner_starts_it(make_pr: Callable[..., PullRequest], t
     run = Run(proc.returncode, proc.stdout, proc.stderr, {}, summary,
               (pr.workspace / "natpolicy.sarif").read_text(encoding="utf-8"))
     assert _leaked(run) == [] and "leak probe ran" not in run.everything
+
+
+@pytest.mark.parametrize("base, pr, relaxed", [
+    (Config(namespaces=("main", "team")), Config(path="p", namespaces=("main",)), ["namespaces"]),
+    (Config(all_namespaces=True), Config(path="p", namespaces=("main", "team")), ["namespaces"]),
+    (Config(namespaces=("team",)), Config(path="p", all_namespaces=True), []),
+    (Config(policies=("/copies/rego",)), Config(path="p"), ["policy"]),  # the PR drops the base's policy
+    (Config(checks=("SG",)), Config(path="p", checks=("SG", "EBS")), []),
+    (Config(checks=("SG", "EBS")), Config(path="p", checks=("SG",)), ["checks"]),
+    (Config(), Config(path="p", options={"SG002": {"admin_ports": [22]}}), ["admin_ports / web_ports / options"]),
+])
+def test_what_a_pr_config_relaxes(base: Config, pr: Config, relaxed: list[str]) -> None:
+    data, found = action_gate.merge(base, pr, lambda p: None, Path("/copies"))
+    assert [r.setting for r in found] == relaxed
+    if relaxed == ["namespaces"]:  # the base branch's packages are queried
+        assert (data.get("namespaces", []), data.get("all-namespaces", False)) == (
+            list(base.namespaces), base.all_namespaces)
