@@ -16,6 +16,15 @@ So the report is printed between ``::stop-commands::<random token>`` and
 ``::<token>::``, which turns command processing off; the annotations, which
 natpolicy itself escaped, come after it.
 
+On a pull request the checkout is the PR author's, so the step trusts only
+the base branch and the inputs (action_trust): config, policies and baseline
+come from the base commit, the PR's config may only tighten or tune the gate,
+and the summary names what the PR tried to relax and the findings it
+suppresses itself (action_review) unless ``trust-pr-config`` is true. natpolicy
+runs with the environment reduced to what it needs (action_env), so no policy
+or Terraform function can read the job's secrets, and the SARIF file is
+written by this step, never through a link or outside the workspace.
+
 Exit status: that of ``natpolicy check`` — 1 when a finding is at or above
 ``fail-on`` (the input, else the config file's, else low), whatever was
 reported; 2 on input errors, with one ``::error`` annotation saying why.
@@ -29,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import math
 import os
 import secrets
 import sys
@@ -38,11 +48,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypedDict
 
+from natpolicy import action_env, action_review, action_trust, safe_write
+from natpolicy.errors import NatpolicyError
+
 SEVERITIES = ("low", "medium", "high", "critical")
 # Each action input and the environment variable action.yml passes it in
 # (the runner's own naming: INPUT_ + upper case, `-` -> `_`).
 INPUT_NAMES = ("path", "source-root", "policy", "config", "fail-on", "soft-fail", "sarif-file", "category",
-               "annotations", "summary", "baseline")
+               "annotations", "summary", "baseline", "trust-pr-config", "rego-timeout")
 INPUT_ENV = {name: "INPUT_" + name.upper().replace("-", "_") for name in INPUT_NAMES}
 ERROR_PREFIX = "natpolicy: error: "
 
@@ -50,7 +63,7 @@ ERROR_PREFIX = "natpolicy: error: "
 ActionInputs = TypedDict("ActionInputs", {
     "path": list[str], "source-root": str, "policy": list[str], "config": str, "fail-on": str,
     "soft-fail": bool, "sarif-file": str, "category": str, "annotations": bool, "summary": bool,
-    "baseline": str,
+    "baseline": str, "trust-pr-config": bool, "rego-timeout": str,
 })
 
 
@@ -59,9 +72,12 @@ class ActionInputError(Exception):
 
 
 def main(env: Mapping[str, str] | None = None) -> int:
-    env = os.environ if env is None else env
+    # A copy: os.environ itself is emptied of all but a few variables while natpolicy runs.
+    env = dict(os.environ) if env is None else env
     try:
         inputs = read_inputs(env)
+        workspace = Path(env.get("GITHUB_WORKSPACE") or os.getcwd())
+        sarif_file = _output_target(inputs["sarif-file"], workspace)
     except ActionInputError as exc:
         print(command("error", str(exc)), flush=True)
         return 2
@@ -72,32 +88,54 @@ def main(env: Mapping[str, str] | None = None) -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="natpolicy-", dir=env.get("RUNNER_TEMP") or None))
     report_json = workdir / "report.json"
+    sarif = workdir / "report.sarif"
     annotations = workdir / "annotations.txt"
     summary = workdir / "summary.md"
-    argv = check_argv(inputs, report_json, annotations, summary)
-    # `sarif-file: reports/natpolicy.sarif` should not need a mkdir step first.
-    with contextlib.suppress(OSError):  # if it fails, natpolicy says so when writing
-        Path(inputs["sarif-file"]).parent.mkdir(parents=True, exist_ok=True)
+    # From here on natpolicy (and git) see only the variables they need: the
+    # job's secrets are out of reach of any code or policy the PR brought.
+    with action_env.only(action_env.reduced(env)):
+        try:
+            trusted = action_trust.prepare(inputs, env, workdir)
+        except (action_trust.TrustError, NatpolicyError) as exc:
+            print(command("error", str(exc)), flush=True)
+            if env.get("GITHUB_OUTPUT"):
+                write_outputs(env["GITHUB_OUTPUT"], {"sarif-file": "", "findings": "", "failed": "true"})
+            return 2
+        argv = check_argv(inputs, report_json, annotations, summary, sarif=sarif, trusted=trusted)
+        code, stderr = _run_quoted(argv)
+        report = _read_json(report_json)
+        pr_suppressed = action_review.suppressed_by_pr(report["findings"] if report else (), trusted)
 
-    code, stderr = _run_quoted(argv)
-
-    report = _read_json(report_json)
+    sarif_written = False
+    try:
+        if sarif.is_file():
+            # Written here, not by natpolicy: the target may be a link or a
+            # FIFO the pull request committed (checked again at the rename).
+            safe_write.write_text(sarif_file, sarif.read_text(encoding="utf-8"), within=workspace)
+            sarif_written = True
+    except OSError as exc:
+        print(command("error", f"input `sarif-file`: cannot write {inputs['sarif-file']}: {exc}"), flush=True)
+        code = 2
     if inputs["annotations"] and annotations.is_file():
         sys.stdout.write(annotations.read_text(encoding="utf-8"))
+    review = action_review.annotation(trusted, pr_suppressed)
+    if review:
+        print(command("warning", review))
     if code == 2 and not (inputs["annotations"] and report):
         # Say why in an annotation too: the log line alone is easy to miss.
         for message in _error_messages(report, stderr):
             print(command("error", message))
     soft_passed = code == 1 and inputs["soft-fail"]
     if inputs["summary"] and summary.is_file() and env.get("GITHUB_STEP_SUMMARY"):
-        text = summary.read_text(encoding="utf-8")
+        section = action_review.summary_section(trusted, pr_suppressed)
+        text = _with_section(summary.read_text(encoding="utf-8"), section)
         if soft_passed:
             text += "\n> [!NOTE]\n> `soft-fail` is on: this step passes although the gate failed.\n"
         with open(env["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:
             fh.write(text + "\n")
 
     outputs = {
-        "sarif-file": inputs["sarif-file"] if report and Path(inputs["sarif-file"]).is_file() else "",
+        "sarif-file": inputs["sarif-file"] if report and sarif_written else "",
         # No report: natpolicy stopped on an input error and counted nothing,
         # which is not the same as counting zero.
         "findings": str(report["summary"]["findings"]) if report else "",
@@ -107,6 +145,31 @@ def main(env: Mapping[str, str] | None = None) -> int:
         write_outputs(env["GITHUB_OUTPUT"], outputs)
     sys.stdout.flush()
     return 0 if soft_passed else code
+
+
+def _output_target(given: str, workspace: Path) -> Path:
+    """The ``sarif-file`` path, once known to be a regular file (or none yet) inside the workspace.
+
+    The checkout is the pull request's: ``natpolicy.sarif`` may be a committed
+    link to the runner's credentials. Parent folders are created (inside the
+    workspace only), so ``reports/natpolicy.sarif`` needs no mkdir step.
+    """
+    target = Path(given)
+    try:
+        safe_write.check_target(target, within=workspace)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return safe_write.check_target(target, within=workspace)
+    except OSError as exc:
+        raise ActionInputError(f"input `sarif-file`: {exc}; give a path of a new or regular file inside the "
+                               "workspace") from None
+
+
+def _with_section(summary: str, section: str) -> str:
+    """The review section right under the report's heading, where a reviewer starts reading."""
+    if not section:
+        return summary
+    heading, sep, rest = summary.partition("\n")
+    return f"{heading}\n\n{section}{rest}" if sep else f"{summary}\n\n{section}"
 
 
 def _run_quoted(argv: list[str]) -> tuple[int, str]:
@@ -154,15 +217,22 @@ def read_inputs(env: Mapping[str, str]) -> ActionInputs:
         "annotations": _flag("annotations", raw("annotations"), True),
         "summary": _flag("summary", raw("summary"), True),
         "baseline": raw("baseline").strip(),
+        "trust-pr-config": _flag("trust-pr-config", raw("trust-pr-config"), False),
+        "rego-timeout": _seconds("rego-timeout", raw("rego-timeout")),
     }
 
 
-def check_argv(inputs: ActionInputs, report_json: Path, annotations: Path, summary: Path) -> list[str]:
-    """The one ``natpolicy check`` command line the step runs."""
+def check_argv(inputs: ActionInputs, report_json: Path, annotations: Path, summary: Path, *,
+               sarif: Path | None = None, trusted: action_trust.Trusted | None = None) -> list[str]:
+    """The one ``natpolicy check`` command line the step runs.
+
+    ``trusted`` (from action_trust) replaces the config, policy and baseline
+    inputs with the base branch's copies on a pull request.
+    """
     # --no-progress: the step captures natpolicy's stderr and prints it at the end, where
     # progress lines would only get in the way (and into an error annotation).
     argv = ["check", "--format", "text", "--color", "--no-progress", "--category", inputs["category"],
-            "--also-output", f"sarif={inputs['sarif-file']}",
+            "--also-output", f"sarif={sarif or inputs['sarif-file']}",
             "--also-output", f"json={report_json}"]
     if inputs["annotations"]:
         argv += ["--also-output", f"github={annotations}"]
@@ -172,12 +242,16 @@ def check_argv(inputs: ActionInputs, report_json: Path, annotations: Path, summa
         argv += ["--fail-on", inputs["fail-on"]]
     if inputs["source-root"]:
         argv += ["--source-root", inputs["source-root"]]
-    if inputs["config"]:
-        argv += ["--config", inputs["config"]]
-    for policy in inputs["policy"]:
+    config = trusted.config if trusted else inputs["config"]
+    if config:
+        argv += ["--config", config]
+    for policy in trusted.policies if trusted else inputs["policy"]:
         argv += ["--policy", policy]
-    if inputs["baseline"]:
-        argv += ["--baseline", inputs["baseline"]]
+    baseline = trusted.baseline if trusted else inputs["baseline"]
+    if baseline:
+        argv += ["--baseline", baseline]
+    if inputs["rego-timeout"]:
+        argv += ["--rego-timeout", inputs["rego-timeout"]]
     # `--` so that a path starting with a dash is never read as an option.
     return [*argv, "--", *inputs["path"]]
 
@@ -226,6 +300,20 @@ def _flag(name: str, value: str, default: bool) -> bool:
     if raw in ("true", "false"):
         return raw == "true"
     raise ActionInputError(f"input `{name}` is {raw!r}; use true or false")
+
+
+def _seconds(name: str, value: str) -> str:
+    """A positive, finite number of seconds ("" when not given), as natpolicy's flag takes it."""
+    raw = value.strip()
+    if not raw:
+        return ""
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ActionInputError(f"input `{name}` is {raw!r}; give a number of seconds above 0")
+    return raw
 
 
 def _category(raw: str) -> str:

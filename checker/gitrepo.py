@@ -252,14 +252,24 @@ def _read_exactly(stream: IO[bytes], size: int) -> bytes:
     return data
 
 
+# What git needs from the caller's environment, and nothing else: the job's
+# secrets (AWS_*, TF_TOKEN_*, GITHUB_TOKEN, ...) never reach git, and no other
+# GIT_* variable (GIT_DIR and GIT_WORK_TREE, which a hook may inherit from the
+# commit in progress, GIT_CONFIG_PARAMETERS, GIT_SSH_COMMAND, ...) steers it:
+# -C decides the repository. HOME and XDG_CONFIG_HOME keep the user's global
+# config, where a CI container's `safe.directory` lives; the system config
+# stays read for the same reason (it is the machine owner's, not the repository's).
+_GIT_ENV = ("PATH", "HOME", "XDG_CONFIG_HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "TMPDIR",
+            "SYSTEMROOT", "WINDIR", "COMSPEC", "PATHEXT", "USERPROFILE", "HOMEDRIVE", "HOMEPATH", "TEMP", "TMP",
+            # git's own switch for its "dubious ownership" refusal (its test suite's, and ours)
+            "GIT_TEST_ASSUME_DIFFERENT_OWNER")
+
+
 def _env(index_folders: Sequence[Path] | None) -> dict[str, str]:
-    env = dict(os.environ)
+    env = {name: os.environ[name] for name in _GIT_ENV if name in os.environ}
     # Read-only: never take the index lock, never prompt, never page.
     env.update(GIT_OPTIONAL_LOCKS="0", GIT_TERMINAL_PROMPT="0", GIT_PAGER="cat", LC_ALL="C")
-    for name in ("GIT_DIR", "GIT_WORK_TREE"):
-        # A hook may inherit these from the commit in progress; -C decides the repository here.
-        env.pop(name, None)
-    index = env.pop("GIT_INDEX_FILE", None)
+    index = os.environ.get("GIT_INDEX_FILE")
     if index and index_folders and any(_within(Path(index), folder) for folder in index_folders):
         # `git commit -a` / `git commit FILE` stage into a temporary index and
         # point hooks at it: that index is what is being committed. In a

@@ -257,6 +257,16 @@ _AUTOLINKED = re.compile(r"@|(?<=#)(?=\d)|(?<=:)(?=//)|(?i:(?<=\bwww)(?=\.))")
 _ZERO_WIDTH_SPACE = "&#8203;"
 
 
+def plain(value: str) -> str:
+    """:func:`_text` for other modules that put plan or repository text into markdown."""
+    return _text(value)
+
+
+def code(value: str) -> str:
+    """:func:`_code` (outside a table) for other modules."""
+    return _code(value)
+
+
 def _text(value: str) -> str:
     """Plain text that markdown must not interpret (messages can hold `*`, `<`, `|`, `@`)."""
     value = escape(" ".join(value.split()))  # control characters written out (a summary may be printed)
