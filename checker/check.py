@@ -17,7 +17,12 @@ from typing import Any, ClassVar
 
 from natpolicy.model import Resource, ResourceModel
 
-__all__ = ["Severity", "Violation", "BaseCheck", "ResourceCheck", "GraphCheck"]
+__all__ = ["Severity", "Violation", "BaseCheck", "ResourceCheck", "GraphCheck", "rule_family"]
+
+
+def rule_family(rule_id: str) -> str:
+    """``SG001`` -> ``SG``: a rule's family is its ID without the number."""
+    return rule_id.rstrip("0123456789")
 
 
 class Severity(enum.IntEnum):
@@ -85,10 +90,6 @@ class BaseCheck:
         merged.update(options or {})
         self.options: dict[str, Any] = merged
 
-    @property
-    def family(self) -> str:
-        return self.id.rstrip("0123456789")
-
     @classmethod
     def doc_path(cls) -> Path:
         """The rule's documentation sits beside its code, same stem, ``.md``."""
@@ -109,10 +110,6 @@ class BaseCheck:
     def documentation(cls) -> str:
         path = cls.doc_path()
         return path.read_text(encoding="utf-8") if path.is_file() else ""
-
-    @classmethod
-    def short_description(cls) -> str:
-        return cls.name
 
 
 class ResourceCheck(BaseCheck):

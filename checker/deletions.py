@@ -36,7 +36,6 @@ class DeletedPlacement:
         self._survivors = survivors
         self._label = base_label
         managed = [r for r in before if r.mode == "managed"]
-        self._by_address = {(r.origin, r.address): r for r in managed}
         self._by_stand_in = {(r.origin, r.after["id"]): r for r in managed
                              if isinstance(r.after, dict) and isinstance(r.after.get("id"), str)}
         self._by_config: dict[tuple[str, str], list[Resource]] = {}

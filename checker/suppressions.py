@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from natpolicy.check import rule_family
 from natpolicy.config import Config
 from natpolicy.findings import Finding
 from natpolicy.model import ResourceModel, SourceLocation, module_path
@@ -48,7 +49,7 @@ class Skip:
     line: int
 
     def covers(self, rule_id: str) -> bool:
-        return rule_id in self.rules or rule_id.rstrip("0123456789") in self.rules
+        return rule_id in self.rules or rule_family(rule_id) in self.rules
 
 
 def parse_skip(text: str, path: str = "", line: int = 0) -> Skip | None:
@@ -155,7 +156,7 @@ def apply_suppressions(
     reader = reader or SourceReader()
     today = today or _dt.datetime.now(_dt.timezone.utc).date()
     known = {r.upper() for r in known_rules}
-    known |= {r.rstrip("0123456789") for r in known}
+    known |= {rule_family(r) for r in known}
     notes: dict[str, None] = {}  # ordered set: notes print once, in order
     exceptions = list(config.exceptions) if config else []
     for exc in exceptions:

@@ -62,10 +62,6 @@ class RegoRuleCheck(BaseCheck):
     def doc_relpath(cls) -> str:
         return cls.policy_path
 
-    @classmethod
-    def short_description(cls) -> str:
-        return cls.name
-
 
 def rule_check(result: RegoResult) -> RegoRuleCheck:
     attrs = {
