@@ -18,9 +18,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from natpolicy.address import strip_instance_keys
 from natpolicy.check import BaseCheck, rule_family
 from natpolicy.errors import UsageError
-from natpolicy.model import strip_instance_keys
 
 __all__ = [
     "CONFIG_NAMES",

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from natpolicy.model import Resource, key_value, reference_target, strip_instance_keys
+from natpolicy.address import key_value, reference_target, strip_instance_keys
+from natpolicy.model import Resource
 
 __all__ = ["DeletedPlacement"]
 

@@ -18,10 +18,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from natpolicy.address import module_path, module_prefix
 from natpolicy.check import rule_family
 from natpolicy.config import Config
 from natpolicy.findings import Finding
-from natpolicy.model import ResourceModel, SourceLocation, module_path
+from natpolicy.model import ResourceModel, SourceLocation
 from natpolicy.runner import RunResult
 
 if TYPE_CHECKING:  # imported lazily at run time: only plan findings mapped to .tf need it
@@ -120,19 +121,8 @@ def skips_at(reader: SourceReader, location: SourceLocation) -> list[Skip]:
 
 def enclosing_modules(address: str) -> list[str]:
     """Config addresses of the module calls around a resource, outermost first."""
-    names = module_path(_module_part(address))
+    names = module_path(module_prefix(address))
     return [".".join(f"module.{n}" for n in names[: i + 1]) for i in range(len(names))]
-
-
-def _module_part(address: str) -> str:
-    """The ``module.a["k"].module.b`` prefix of a resource address."""
-    out = ""
-    rest = address
-    pattern = re.compile(r'module\.[A-Za-z0-9_-]+(?:\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\])?\.')
-    while (m := pattern.match(rest)) is not None:
-        out += m.group(0)
-        rest = rest[m.end():]
-    return out.rstrip(".")
 
 
 def apply_suppressions(
@@ -270,7 +260,7 @@ def _plan_module_call(root: Path, module: str, sources: Sequence[object], index:
     """The ``module`` block of config address ``module``, walking local sources from ``root``."""
     from natpolicy.hcl.modules import is_local_source, module_source
 
-    names = [n for n in module.split(".") if n != "module"]
+    names = module_path(module)
     folder = root
     for depth, name in enumerate(names):
         call = index.blocks(folder).get(("module", name))
