@@ -380,3 +380,9 @@ def test_adapter_on_terraform_code_reports_nothing_natpolicy_check_does_not() ->
     # The audit's misses: variable- and module-supplied one-element lists.
     assert ("sg_variables", "SG002", "aws_security_group.bastion") in found
     assert ("module_twice", "SG002", "module.public_api.aws_security_group.this") in found
+
+
+def test_conf_address_with_a_dotted_key_keeps_its_module_and_name() -> None:
+    conf = {"__address__": 'module.m["x"].aws_security_group.web["a.aws_security_group.b"]', "name": ["web"]}
+    res = resource_from_conf(conf, "aws_security_group")
+    assert res is not None and (res.module, res.name) == ('module.m["x"]', "web")

@@ -47,6 +47,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from natpolicy.address import AddressError
+from natpolicy.address import parse as parse_address
 from natpolicy.check import BaseCheck, GraphCheck, ResourceCheck, Severity, Violation
 from natpolicy.model import UNKNOWN, Resource, ResourceModel
 
@@ -182,8 +184,12 @@ def resource_from_conf(conf: Mapping[str, Any], resource_type: str) -> Resource 
         action_tuple = tuple(actions)
     else:
         action_tuple = ("create",)
-    module, _, local = address.rpartition(f"{resource_type}.") if f"{resource_type}." in address else ("", "", address)
-    name = re.sub(r"\[.*\]$", "", local) or address
+    try:
+        parsed = parse_address(address)
+        module, name = parsed.module_address, parsed.name
+    except AddressError:  # Checkov's own spelling of something else: keep what precedes the type
+        module, _, local = address.rpartition(f"{resource_type}.") if f"{resource_type}." in address else ("", "", address)
+        name = re.sub(r"\[.*\]$", "", local) or address
     after = unwrap_block(conf, _references(conf), hcl=not from_plan)
     return Resource(
         address=address,
