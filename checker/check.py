@@ -84,6 +84,11 @@ class BaseCheck:
     precision: ClassVar[str] = "high"
     # Option names and defaults this rule reads from the config file.
     default_options: ClassVar[Mapping[str, Any]] = {}
+    # One line of Markdown for the README's rules table (scripts/rules_table.py).
+    summary: ClassVar[str] = ""
+    # Can the rule decide on one resource alone? Such rules are offered to
+    # Checkov (natpolicy.checkov_adapter), which shows a check one resource.
+    judges_one_resource: ClassVar[bool] = False
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         merged = dict(self.default_options)
@@ -114,6 +119,8 @@ class BaseCheck:
 
 class ResourceCheck(BaseCheck):
     """Sees one resource at a time; the model is there for lookups."""
+
+    judges_one_resource: ClassVar[bool] = True
 
     def scan(self, resource: Resource, model: ResourceModel) -> Iterable[Violation]:
         raise NotImplementedError

@@ -43,29 +43,32 @@ What a Checkov check sees, and what that means for natpolicy's rules:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from natpolicy.address import AddressError
-from natpolicy.address import parse as parse_address
-from natpolicy.check import BaseCheck, GraphCheck, ResourceCheck, Severity, Violation
+from natpolicy.address import AddressError, parse as parse_address
+from natpolicy.check import BaseCheck, GraphCheck, ResourceCheck, Severity, Violation, rule_family
 from natpolicy.model import UNKNOWN, Resource, ResourceModel
 
 __all__ = [
-    "ADAPTED_RULES", "CHECK_ID_PREFIX", "adapter_dir", "checkov_id", "creates_nothing", "resource_from_conf",
+    "CHECK_ID_PREFIX", "adapted_rules", "adapter_dir", "checkov_id", "creates_nothing", "resource_from_conf",
     "unwrap", "unwrap_block", "evaluate", "make_checks",
 ]
 
 CHECK_ID_PREFIX = "NATPOLICY_"
 
-# Rules that can judge one resource on its own. FLOW001 and NAT001/NAT003
-# need the whole plan (and NAT001 needs deletions Checkov never passes).
-ADAPTED_RULES: tuple[str, ...] = (
-    "SG001", "SG002", "SG003", "SG004",
-    "EBS001", "EBS002", "EBS003", "EBS004", "EBS005",
-    "NAT002",
-)
+
+def adapted_rules(family: str | None = None) -> tuple[str, ...]:
+    """IDs of the rules (of ``family``, if given) that can judge one resource on their own.
+
+    Read from each rule's ``judges_one_resource``: FLOW001 and NAT001/NAT003
+    need the whole plan (and NAT001 needs deletions Checkov never passes).
+    """
+    from natpolicy.registry import discover
+
+    return tuple(c.id for c in discover()
+                 if c.judges_one_resource and (family is None or rule_family(c.id) == family))
 
 # Checkov's bookkeeping keys, at any depth of a conf dict.
 _META = frozenset({"start_line", "end_line", "references_", "count", "for_each", "depends_on", "provider",
@@ -246,8 +249,8 @@ _CATEGORIES = {"networking": "NETWORKING", "encryption": "ENCRYPTION", "logging"
 _SEVERITIES = {Severity.LOW: "LOW", Severity.MEDIUM: "MEDIUM", Severity.HIGH: "HIGH", Severity.CRITICAL: "CRITICAL"}
 
 
-def make_checks(rule_ids: Iterable[str]) -> list[Any]:
-    """Build and register (Checkov registers on construction) one check per rule.
+def make_checks(family: str) -> list[Any]:
+    """Build and register (Checkov registers on construction) one check per adapted rule of ``family``.
 
     Imports Checkov, so only Checkov's environment calls this.
     """
@@ -287,4 +290,4 @@ def make_checks(rule_ids: Iterable[str]) -> list[Any]:
             self.details = [v.message for v in violations]
             return CheckResult.FAILED if violations else CheckResult.PASSED
 
-    return [NatpolicyCheck(rules[rule_id]) for rule_id in rule_ids if rule_id in rules]
+    return [NatpolicyCheck(rules[rule_id]) for rule_id in adapted_rules(family)]
