@@ -191,7 +191,8 @@ def resource_from_conf(conf: Mapping[str, Any], resource_type: str) -> Resource 
         parsed = parse_address(address)
         module, name = parsed.module_address, parsed.name
     except AddressError:  # Checkov's own spelling of something else: keep what precedes the type
-        module, _, local = address.rpartition(f"{resource_type}.") if f"{resource_type}." in address else ("", "", address)
+        marker = f"{resource_type}."
+        module, _, local = address.rpartition(marker) if marker in address else ("", "", address)
         name = re.sub(r"\[.*\]$", "", local) or address
     after = unwrap_block(conf, _references(conf), hcl=not from_plan)
     return Resource(
