@@ -264,8 +264,8 @@ def parse(address: str) -> Address:
     steps: list[ModuleStep] = []
     i = 0
     while address.startswith("module.", i):
-        name, key, i = _read_module_step(address, i)
-        steps.append(ModuleStep(name, key))
+        step_name, step_key, i = _read_module_step(address, i)
+        steps.append(ModuleStep(step_name, step_key))
         i = _expect_dot(address, i)
     mode = "managed"
     if address.startswith("data.", i):
