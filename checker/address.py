@@ -70,8 +70,14 @@ _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}
 _UNESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 
 
+# Text that quotes as itself: nothing to escape, no "${" or "%{" possible.
+_PLAIN = re.compile(r'[^"\\$%]*')
+
+
 def quote(text: str) -> str:
     """``text`` as an HCL quoted string, exactly as Terraform writes an instance key."""
+    if text.isprintable() and _PLAIN.fullmatch(text):
+        return f'"{text}"'  # nearly every key: skip the character walk
     out = ['"']
     for i, ch in enumerate(text):
         if ch in _ESCAPES:
@@ -179,8 +185,17 @@ def literal_key(inner: str) -> str | None:
 
     ``0`` -> ``[0]``, ``"a"`` -> ``["a"]``; ``count.index``, ``each.key``, ``*`` -> None.
     """
+    inner = inner.strip()
+    # Fast paths first: this runs for every keyed step of every reference.
+    if inner.isascii() and inner.isdigit():
+        return f"[{int(inner)}]"
+    if len(inner) < 2 or inner[0] != '"' or inner[-1] != '"':
+        return None  # count.index, each.key, *, var.x...
+    body = inner[1:-1]
+    if body.isprintable() and _PLAIN.fullmatch(body):
+        return f"[{inner}]"
     try:
-        return format_key(parse_key("[" + inner.strip() + "]"))
+        return format_key(parse_key(f"[{inner}]"))
     except AddressError:
         return None
 

@@ -28,7 +28,7 @@ as ``count.index``), not "no instance key": ``ResourceModel.referenced``
 matches it to every instance, preferring, for module steps the referrer
 shares, the referrer's own module instance (so ``module.vpc["a"]`` never
 claims ``module.vpc["b"]``'s resources). A written key matches only the
-instance with that key. ``strip_instance_keys`` turns a target into its config
+instance with that key. ``address.strip_instance_keys`` turns a target into its config
 address. Terraform lists the shorter prefixes of every traversal too
 (``aws_vpc.main[0].id``, ``aws_vpc.main[0]``, ``aws_vpc.main``); a loader drops
 the bare prefix when a keyed form of it is in the same list.

@@ -155,6 +155,7 @@ def test_any_string_key_round_trips(key: str) -> None:
     printed = format_key(key)
     assert parse_key(printed) == key
     assert unquote(quote(key)) == key
+    assert literal_key(quote(key)) == printed  # the fast path and the walk agree
     assert "\n" not in printed and "${" not in printed.replace("$${", "")
 
 
