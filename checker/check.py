@@ -17,7 +17,12 @@ from typing import Any, ClassVar
 
 from natpolicy.model import Resource, ResourceModel
 
-__all__ = ["Severity", "Violation", "BaseCheck", "ResourceCheck", "GraphCheck"]
+__all__ = ["Severity", "Violation", "BaseCheck", "ResourceCheck", "GraphCheck", "rule_family"]
+
+
+def rule_family(rule_id: str) -> str:
+    """``SG001`` -> ``SG``: a rule's family is its ID without the number."""
+    return rule_id.rstrip("0123456789")
 
 
 class Severity(enum.IntEnum):
@@ -79,15 +84,16 @@ class BaseCheck:
     precision: ClassVar[str] = "high"
     # Option names and defaults this rule reads from the config file.
     default_options: ClassVar[Mapping[str, Any]] = {}
+    # One line of Markdown for the README's rules table (scripts/rules_table.py).
+    summary: ClassVar[str] = ""
+    # Can the rule decide on one resource alone? Such rules are offered to
+    # Checkov (natpolicy.checkov_adapter), which shows a check one resource.
+    judges_one_resource: ClassVar[bool] = False
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         merged = dict(self.default_options)
         merged.update(options or {})
         self.options: dict[str, Any] = merged
-
-    @property
-    def family(self) -> str:
-        return self.id.rstrip("0123456789")
 
     @classmethod
     def doc_path(cls) -> Path:
@@ -110,13 +116,11 @@ class BaseCheck:
         path = cls.doc_path()
         return path.read_text(encoding="utf-8") if path.is_file() else ""
 
-    @classmethod
-    def short_description(cls) -> str:
-        return cls.name
-
 
 class ResourceCheck(BaseCheck):
     """Sees one resource at a time; the model is there for lookups."""
+
+    judges_one_resource: ClassVar[bool] = True
 
     def scan(self, resource: Resource, model: ResourceModel) -> Iterable[Violation]:
         raise NotImplementedError

@@ -20,9 +20,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from natpolicy.check import BaseCheck
+from natpolicy.address import strip_instance_keys
+from natpolicy.check import BaseCheck, rule_family
 from natpolicy.errors import UsageError
-from natpolicy.model import strip_instance_keys
 
 __all__ = [
     "CONFIG_NAMES",
@@ -53,7 +53,7 @@ class RuleException:
 
     def covers(self, rule_id: str, address: str) -> bool:
         wanted = self.rule.upper()
-        if wanted not in (rule_id, rule_id.rstrip("0123456789")):
+        if wanted not in (rule_id, rule_family(rule_id)):
             return False
         pattern = _glob(self.address)
         return bool(pattern.fullmatch(address) or pattern.fullmatch(strip_instance_keys(address)))
@@ -80,7 +80,7 @@ class Config:
     def check_rules(self, classes: Sequence[type[BaseCheck]]) -> None:
         """Fail on rule IDs or option names that no rule has (typos must not pass silently)."""
         ids = {c.id for c in classes}
-        known = ids | {c.id.rstrip("0123456789") for c in classes}
+        known = ids | {rule_family(c.id) for c in classes}
         for key, items in (("checks", self.checks), ("skip-checks", self.skip_checks)):
             for i, item in enumerate(items):
                 if item.upper() not in known:
@@ -123,8 +123,8 @@ class Config:
                 if name in cls.default_options:
                     opts[name] = list(ports)
             for name in PORT_OPTIONS:
-                if name in cls.default_options and (_family(cls.id), name) in family_ports:
-                    opts[name] = list(family_ports[(_family(cls.id), name)])
+                if name in cls.default_options and (rule_family(cls.id), name) in family_ports:
+                    opts[name] = list(family_ports[(rule_family(cls.id), name)])
             for rule_id, given in self.options.items():
                 if rule_id.upper() == cls.id:
                     opts.update(given)
@@ -143,7 +143,7 @@ class Config:
             for name in PORT_OPTIONS:
                 if name not in given:
                     continue
-                key = (_family(rule_id.upper()), name)
+                key = (rule_family(rule_id.upper()), name)
                 where = _key(["options", rule_id, name])
                 if key in found and sorted(found[key][0]) != sorted(given[name]):
                     raise self._error(where, f"differs from {found[key][1]}; a port list applies to the whole "
@@ -512,10 +512,6 @@ def _build(data: dict[str, Any], shown: str, base: Path, boundary: Path | None =
         all_namespaces=bool(data.get("all-namespaces", False)),
         hcl_budget=dict(data.get("hcl-budget", {})),
     )
-
-
-def _family(rule_id: str) -> str:
-    return rule_id.rstrip("0123456789")
 
 
 def _json_kind(value: Any) -> str:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from natpolicy.model import Resource, key_value, reference_target, strip_instance_keys
+from natpolicy.address import key_value, reference_target, strip_instance_keys
+from natpolicy.model import Resource
 
 __all__ = ["DeletedPlacement"]
 
@@ -36,7 +37,6 @@ class DeletedPlacement:
         self._survivors = survivors
         self._label = base_label
         managed = [r for r in before if r.mode == "managed"]
-        self._by_address = {(r.origin, r.address): r for r in managed}
         self._by_stand_in = {(r.origin, r.after["id"]): r for r in managed
                              if isinstance(r.after, dict) and isinstance(r.after.get("id"), str)}
         self._by_config: dict[tuple[str, str], list[Resource]] = {}

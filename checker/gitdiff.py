@@ -37,11 +37,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from natpolicy.address import module_path, module_steps, strip_instance_keys
 from natpolicy.deletions import DeletedPlacement
 from natpolicy.errors import UsageError
 from natpolicy.gitrepo import Git, GitError, GitRefused
 from natpolicy.hcl.lifecycle import Move
-from natpolicy.model import UNKNOWN, Resource, SourceLocation, module_path, strip_instance_keys
+from natpolicy.model import UNKNOWN, Resource, SourceLocation
 
 __all__ = [
     "Git",
@@ -255,16 +256,12 @@ def _inside(address: str, module: str) -> tuple[str, str] | None:
     """Split ``address`` into the instance prefix of config module ``module`` and the rest."""
     if not module:
         return "", address
-    names = [m for m in module.split(".") if m and m != "module"]
-    prefix = ""
-    rest = address
-    for name in names:
-        m = re.match(rf'module\.{re.escape(name)}(\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\])?\.', rest)
-        if m is None:
-            return None
-        prefix += m.group(0)
-        rest = rest[m.end():]
-    return prefix, rest
+    names = module_path(module)
+    steps = module_steps(address)[:len(names)]
+    if [name for name, _ in steps] != list(names):
+        return None
+    prefix = "".join(text for _, text in steps)
+    return prefix, address[len(prefix):]
 
 
 # -- merging ---------------------------------------------------------------------------

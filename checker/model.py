@@ -5,8 +5,9 @@ change: ``before`` (what exists now) and ``after`` (what will exist once the
 plan is applied). Values that are only known at apply time are replaced by the
 ``UNKNOWN`` sentinel, so a check can never mistake them for a real value.
 
-This module imports nothing else from natpolicy: loaders produce it, checks
-consume it, and it stays the one contract between the two.
+This module imports nothing else from natpolicy but the leaf
+``natpolicy.address``: loaders produce it, checks consume it, and it stays
+the one contract between the two.
 
 References
 ----------
@@ -27,18 +28,27 @@ as ``count.index``), not "no instance key": ``ResourceModel.referenced``
 matches it to every instance, preferring, for module steps the referrer
 shares, the referrer's own module instance (so ``module.vpc["a"]`` never
 claims ``module.vpc["b"]``'s resources). A written key matches only the
-instance with that key. ``strip_instance_keys`` turns a target into its config
+instance with that key. ``address.strip_instance_keys`` turns a target into its config
 address. Terraform lists the shorter prefixes of every traversal too
 (``aws_vpc.main[0].id``, ``aws_vpc.main[0]``, ``aws_vpc.main``); a loader drops
 the bare prefix when a keyed form of it is in the same list.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
+
+# Addresses are parsed and printed in one place; the reference helpers are
+# re-exported here because rules and loaders know them as part of the model.
+from natpolicy.address import (
+    config_address_of,
+    key_value,
+    module_keys_of,
+    module_path,
+    reference_steps,
+    reference_target,
+)
 
 __all__ = [
     "UNKNOWN",
@@ -218,152 +228,6 @@ def dig(value: Any, path: Iterable[str | int], default: Any = None) -> Any:
         else:
             return default
     return value
-
-
-def config_address_of(module: str, type_: str, name: str, mode: str = "managed") -> str:
-    local = f"data.{type_}.{name}" if mode == "data" else f"{type_}.{name}"
-    path = module_path(module)
-    return ".".join([*(f"module.{m}" for m in path), local]) if path else local
-
-
-def module_path(module_address: str) -> tuple[str, ...]:
-    """``module.a["x"].module.b[0]`` -> ``("a", "b")`` (instance keys dropped)."""
-    if not module_address:
-        return ()
-    names: list[str] = []
-    i, n = 0, len(module_address)
-    while i < n:
-        if module_address.startswith("module.", i):
-            i += 7
-            start = i
-            while i < n and module_address[i] not in ".[":
-                i += 1
-            names.append(module_address[start:i])
-        elif module_address[i] == "[":
-            i = skip_index(module_address, i)
-        else:
-            i += 1
-    return tuple(names)
-
-
-def strip_instance_keys(address: str) -> str:
-    """``module.a["x"].aws_sg.b[0]`` -> ``module.a.aws_sg.b`` (quoted keys may hold brackets)."""
-    out: list[str] = []
-    i, n = 0, len(address)
-    while i < n:
-        if address[i] == "[":
-            i = skip_index(address, i)
-            continue
-        out.append(address[i])
-        i += 1
-    return "".join(out)
-
-
-def skip_index(text: str, i: int) -> int:
-    """Return the position after the ``[...]`` starting at ``i``; honours quoted keys."""
-    i += 1
-    in_string = False
-    while i < len(text):
-        ch = text[i]
-        if in_string:
-            if ch == "\\":
-                i += 1
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch == "]":
-            return i + 1
-        i += 1
-    return i
-
-
-def literal_key(inner: str) -> str | None:
-    """The text between ``[`` and ``]`` as a normalised instance key, or None if it is computed.
-
-    ``0`` -> ``[0]``, ``"a"`` -> ``["a"]``; ``count.index``, ``each.key``, ``*`` -> None.
-    """
-    inner = inner.strip()
-    if inner.isdigit():
-        return f"[{int(inner)}]"
-    if len(inner) >= 2 and inner[0] == '"' and inner[-1] == '"':
-        try:
-            value = json.loads(inner)
-        except ValueError:
-            return None
-        if isinstance(value, str):
-            return "[" + json.dumps(value, ensure_ascii=False) + "]"
-    return None
-
-
-def key_value(key: str | None) -> int | str | None:
-    """``[0]`` -> 0, ``["a"]`` -> "a": the ``Resource.index`` a normalised key names."""
-    if key is None:
-        return None
-    inner = key[1:-1]
-    return int(inner) if inner.isdigit() else json.loads(inner)
-
-
-def reference_steps(text: str) -> list[tuple[str, str | None]]:
-    """Dotted parts of a reference or address, each with the literal key written after it.
-
-    ``module.vpc["a"].aws_vpc.this[count.index].id`` ->
-    ``[("module", None), ("vpc", '["a"]'), ("aws_vpc", None), ("this", None), ("id", None)]``.
-    """
-    if "[" not in text:
-        # Nearly every reference: a plain split gives the same steps as the
-        # character walk below, several times faster.
-        return [(p, None) for p in text.split(".") if p]
-    steps: list[tuple[str, str | None]] = []
-    name: list[str] = []
-    key: str | None = None
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == ".":
-            steps.append(("".join(name), key))
-            name, key = [], None
-        elif ch == "[":
-            end = skip_index(text, i)
-            found = literal_key(text[i + 1:end - 1])
-            if key is None:  # a second index (list element of an attribute) is not an instance key
-                key = found
-            i = end
-            continue
-        else:
-            name.append(ch)
-        i += 1
-    steps.append(("".join(name), key))
-    return [s for s in steps if s[0]]
-
-
-@lru_cache(maxsize=65536)
-def reference_target(target: str) -> tuple[str, tuple[str | None, ...], str | None]:
-    """A ``Resource.references`` target -> (config address, key per module step, resource key).
-
-    ``module.net["a"].aws_vpc.this[0]`` -> ``("module.net.aws_vpc.this", ('["a"]',), "[0]")``.
-    """
-    steps = reference_steps(target)
-    names: list[str] = []
-    module_keys: list[str | None] = []
-    i = 0
-    while i + 1 < len(steps) and steps[i][0] == "module":
-        names.append(steps[i + 1][0])
-        module_keys.append(steps[i + 1][1])
-        i += 2
-    local = steps[i:]
-    width = 3 if local and local[0][0] == "data" else 2
-    resource_key = local[width - 1][1] if len(local) >= width else None
-    config = ".".join([*(f"module.{m}" for m in names), *(s[0] for s in local[:width])])
-    return config, tuple(module_keys), resource_key
-
-
-def module_keys_of(module_address: str) -> tuple[str | None, ...]:
-    """``module.a["x"].module.b`` -> ``('["x"]', None)``: the key of each module step."""
-    if not module_address:
-        return ()
-    steps = reference_steps(module_address)
-    return tuple(steps[i + 1][1] for i in range(0, len(steps) - 1, 2) if steps[i][0] == "module")
 
 
 @dataclass(slots=True)

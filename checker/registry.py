@@ -11,7 +11,7 @@ import pkgutil
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from natpolicy.check import BaseCheck, GraphCheck, ResourceCheck
+from natpolicy.check import BaseCheck, GraphCheck, ResourceCheck, rule_family
 from natpolicy.errors import UsageError
 
 
@@ -46,7 +46,7 @@ def select(
     """
     classes = list(classes)
     ids = {c.id for c in classes}
-    families = {c.id.rstrip("0123456789") for c in classes}
+    families = {rule_family(c.id) for c in classes}
 
     def norm(items: Iterable[str]) -> set[str]:
         out: set[str] = set()
@@ -63,7 +63,7 @@ def select(
     wanted, unwanted = norm(include), norm(exclude)
 
     def matches(cls: type[BaseCheck], tokens: set[str]) -> bool:
-        return cls.id in tokens or cls.id.rstrip("0123456789") in tokens
+        return cls.id in tokens or rule_family(cls.id) in tokens
 
     return [c for c in classes if (not wanted or matches(c, wanted)) and not matches(c, unwanted)]
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from natpolicy.address import ADDRESS_IN_TEXT
 from natpolicy.check import BaseCheck, GraphCheck, ResourceCheck, Violation
 from natpolicy.findings import Finding
 from natpolicy.gc_pause import paused_gc
@@ -100,12 +101,7 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-# A Terraform resource address as it appears in a message:
-# module.a["k"].module.b[0].aws_x.name[1], data.aws_y.z...
-_INDEX = r'(?:\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\])?'
-_ADDRESS_TOKEN = re.compile(
-    r"(?<![\w.\-\]])(?:module\.[A-Za-z_][\w-]*" + _INDEX + r"\.)*(?:data\.)?[A-Za-z_][\w-]*\.[A-Za-z_][\w-]*"
-    + _INDEX)
+_ADDRESS_TOKEN = ADDRESS_IN_TEXT  # a resource address inside a message (natpolicy.address)
 # Very short values would mangle ordinary words and carry little secret;
 # rules render such values through ``Resource.show`` instead.
 _MIN_SECRET = 4

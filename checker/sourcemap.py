@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from natpolicy.model import Resource, SourceLocation, module_path
+from natpolicy.address import module_path
+from natpolicy.model import Resource, SourceLocation
 
 __all__ = ["module_call_sources", "SourceIndex", "map_to_source", "max_source_bytes", "MAX_SOURCE_BYTES"]
 

@@ -18,9 +18,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from natpolicy.address import module_path, module_prefix
+from natpolicy.check import rule_family
 from natpolicy.config import Config
 from natpolicy.findings import Finding
-from natpolicy.model import ResourceModel, SourceLocation, module_path
+from natpolicy.model import ResourceModel, SourceLocation
 from natpolicy.runner import RunResult
 
 if TYPE_CHECKING:  # imported lazily at run time: only plan findings mapped to .tf need it
@@ -48,7 +50,7 @@ class Skip:
     line: int
 
     def covers(self, rule_id: str) -> bool:
-        return rule_id in self.rules or rule_id.rstrip("0123456789") in self.rules
+        return rule_id in self.rules or rule_family(rule_id) in self.rules
 
 
 def parse_skip(text: str, path: str = "", line: int = 0) -> Skip | None:
@@ -119,19 +121,8 @@ def skips_at(reader: SourceReader, location: SourceLocation) -> list[Skip]:
 
 def enclosing_modules(address: str) -> list[str]:
     """Config addresses of the module calls around a resource, outermost first."""
-    names = module_path(_module_part(address))
+    names = module_path(module_prefix(address))
     return [".".join(f"module.{n}" for n in names[: i + 1]) for i in range(len(names))]
-
-
-def _module_part(address: str) -> str:
-    """The ``module.a["k"].module.b`` prefix of a resource address."""
-    out = ""
-    rest = address
-    pattern = re.compile(r'module\.[A-Za-z0-9_-]+(?:\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\])?\.')
-    while (m := pattern.match(rest)) is not None:
-        out += m.group(0)
-        rest = rest[m.end():]
-    return out.rstrip(".")
 
 
 def apply_suppressions(
@@ -155,7 +146,7 @@ def apply_suppressions(
     reader = reader or SourceReader()
     today = today or _dt.datetime.now(_dt.timezone.utc).date()
     known = {r.upper() for r in known_rules}
-    known |= {r.rstrip("0123456789") for r in known}
+    known |= {rule_family(r) for r in known}
     notes: dict[str, None] = {}  # ordered set: notes print once, in order
     exceptions = list(config.exceptions) if config else []
     for exc in exceptions:
@@ -269,7 +260,7 @@ def _plan_module_call(root: Path, module: str, sources: Sequence[object], index:
     """The ``module`` block of config address ``module``, walking local sources from ``root``."""
     from natpolicy.hcl.modules import is_local_source, module_source
 
-    names = [n for n in module.split(".") if n != "module"]
+    names = module_path(module)
     folder = root
     for depth, name in enumerate(names):
         call = index.find(folder, ("module", name))

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import parity  # noqa: E402
 
 from natpolicy.checkov_adapter import (  # noqa: E402
-    ADAPTED_RULES,
+    adapted_rules,
     adapter_dir,
     creates_nothing,
     evaluate,
@@ -64,10 +64,22 @@ def test_adapter_and_rules_do_not_import_hcl2() -> None:
     # In Checkov's venv `hcl2` is bc-python-hcl2; importing natpolicy's HCL
     # support there would load the wrong parser.
     code = ("import sys, natpolicy.checkov_adapter as a; from natpolicy.registry import discover; "
-            "ids = {c.id for c in discover()}; assert set(a.ADAPTED_RULES) <= ids, ids; "
+            "ids = {c.id for c in discover()}; assert set(a.adapted_rules()) <= ids, ids; "
             "print(sorted(m for m in sys.modules if m == 'hcl2' or m.startswith(('hcl2.', 'lark'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_every_family_offered_to_checkov_has_its_check_module() -> None:
+    # Checkov loads check modules by file; which rules each builds comes from the rules' metadata.
+    from natpolicy.check import rule_family
+
+    modules = {p.stem: p.read_text(encoding="utf-8") for p in adapter_dir().glob("natpolicy_*_checks.py")}
+    families = sorted({rule_family(r) for r in adapted_rules()})
+    assert sorted(modules) == sorted(f"natpolicy_{f.lower()}_checks" for f in families)
+    for family in families:
+        assert f'checks = make_checks("{family}")' in modules[f"natpolicy_{family.lower()}_checks"]
+    assert adapted_rules("SG") and "FLOW001" not in adapted_rules() and "NAT002" in adapted_rules("NAT")
 
 
 def test_unwrap_undoes_checkov_list_wrapping() -> None:
@@ -239,7 +251,7 @@ def test_checkov_loads_the_adapter_and_reports_our_findings(tmp_path: Path) -> N
     # Every value counts as sensitive here, ports too: the grade is named, never the port.
     assert ssh["details"] and "a sensitive administrative or database port" in ssh["details"][0]
     assert "0.0.0.0/0" not in ssh["details"][0] and "22" not in ssh["details"][0]
-    assert set(ADAPTED_RULES) >= {cid.removeprefix("NATPOLICY_") for cid, _ in ours}
+    assert set(adapted_rules()) >= {cid.removeprefix("NATPOLICY_") for cid, _ in ours}
 
 
 # The attributes each EBS rule judges: an unknown one looks unset through Checkov.
@@ -266,7 +278,7 @@ def test_adapter_agrees_with_natpolicy_check_except_where_checkov_hides_context(
     plans = [i.path for i in parity.inputs("small") if not i.hcl]
     where = subprocess.run([str(venv / "bin" / "natpolicy"), "checkov-dir"], capture_output=True, text=True,
                            check=True).stdout.strip()
-    ids = ",".join(f"NATPOLICY_{r}" for r in ADAPTED_RULES)
+    ids = ",".join(f"NATPOLICY_{r}" for r in adapted_rules())
     proc = subprocess.run([str(venv / "bin" / "checkov"), *[a for p in plans for a in ("-f", str(p))],
                            "--framework", "terraform_plan", "--skip-download", "--external-checks-dir", where,
                            "-c", ids, "-o", "json"], capture_output=True, text=True, check=False)
@@ -283,7 +295,7 @@ def test_adapter_agrees_with_natpolicy_check_except_where_checkov_hides_context(
     unexplained = []
     for plan in plans:
         model = load_inputs([str(plan)])
-        result = run(model, registry.instantiate(registry.select(registry.discover(), list(ADAPTED_RULES))))
+        result = run(model, registry.instantiate(registry.select(registry.discover(), list(adapted_rules()))))
         cli = {(f.rule_id, f.address) for f in result.findings}
         ours = adapter.get(str(plan.resolve()), set())
         for rule, address in cli - ours:
@@ -312,7 +324,7 @@ def _adapter_on_code(venv: Path, *directories: Path) -> dict[Path, tuple[set[tup
 
     where = subprocess.run([str(venv / "bin" / "natpolicy"), "checkov-dir"], capture_output=True, text=True,
                            check=True).stdout.strip()
-    ids = ",".join(f"NATPOLICY_{r}" for r in ADAPTED_RULES)
+    ids = ",".join(f"NATPOLICY_{r}" for r in adapted_rules())
 
     def scan(directory: Path) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
         proc = subprocess.run([str(venv / "bin" / "checkov"), "-d", str(directory), "--framework", "terraform",
@@ -365,7 +377,7 @@ def test_adapter_on_terraform_code_reports_nothing_natpolicy_check_does_not() ->
     extra: list[tuple[str, str, str]] = []
     for directory in directories:
         model = load_inputs([str(directory)])
-        result = run(model, registry.instantiate(registry.select(registry.discover(), list(ADAPTED_RULES))))
+        result = run(model, registry.instantiate(registry.select(registry.discover(), list(adapted_rules()))))
         cli = {(f.rule_id, parity._strip_keys(f.address)) for f in result.findings}
         instances = {parity._strip_keys(r.address) for r in model}
         for rule, address in adapter[directory][0]:
@@ -380,3 +392,9 @@ def test_adapter_on_terraform_code_reports_nothing_natpolicy_check_does_not() ->
     # The audit's misses: variable- and module-supplied one-element lists.
     assert ("sg_variables", "SG002", "aws_security_group.bastion") in found
     assert ("module_twice", "SG002", "module.public_api.aws_security_group.this") in found
+
+
+def test_conf_address_with_a_dotted_key_keeps_its_module_and_name() -> None:
+    conf = {"__address__": 'module.m["x"].aws_security_group.web["a.aws_security_group.b"]', "name": ["web"]}
+    res = resource_from_conf(conf, "aws_security_group")
+    assert res is not None and (res.module, res.name) == ('module.m["x"]', "web")

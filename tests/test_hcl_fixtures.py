@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES
+from natpolicy.check import rule_family
+from natpolicy.registry import discover
 
 HCL = FIXTURES / "hcl"
 CASES = sorted(HCL.glob("*/expected*.json"))
@@ -38,8 +40,8 @@ def test_every_family_is_covered() -> None:
     rules = set()
     # NAT findings need a change: git-expected.json pairs (run by tests/test_gitdiff.py).
     for case in [*CASES, *sorted(HCL.glob("*/git-expected.json"))]:
-        rules |= {f[0][:-3] for f in json.loads(case.read_text(encoding="utf-8"))["findings"]}
-    assert {"SG", "EBS", "FLOW", "NAT"} <= rules
+        rules |= {rule_family(f[0]) for f in json.loads(case.read_text(encoding="utf-8"))["findings"]}
+    assert {rule_family(c.id) for c in discover()} <= rules
 
 
 def test_fixture_lines_point_at_the_resource_block() -> None:

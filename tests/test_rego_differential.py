@@ -26,7 +26,7 @@ from conftest import CORPUS, FIXTURES, ROOT, PlanBuilder
 pytest.importorskip("regopy")
 
 from natpolicy import registry  # noqa: E402
-from natpolicy.check import BaseCheck  # noqa: E402
+from natpolicy.check import BaseCheck, rule_family  # noqa: E402
 from natpolicy.loaders.inputs import load_inputs  # noqa: E402
 from natpolicy.loaders.plan_text import load_document  # noqa: E402
 from natpolicy.model import ResourceModel  # noqa: E402
@@ -37,15 +37,15 @@ from natpolicy.rego.twins import Twins  # noqa: E402
 from natpolicy.runner import _Scrubber, run  # noqa: E402
 
 DIFFERENCES = ROOT / "policies" / "rego" / "DIFFERENCES.md"
-RULE_TESTS = ("test_rules_sg.py", "test_rules_ebs.py", "test_rules_flow.py", "test_nat_scenarios.py",
-              "test_nat_routes.py", "test_nat_examples.py")
-FAMILIES = ("SG", "EBS", "FLOW", "NAT")
+# The rules' own tests: a family's file, one rule's file (scripts/new_rule.py writes those) and the NAT files.
+RULE_TESTS = tuple(sorted(p.name for pattern in ("test_rules_*.py", "test_rule_*.py", "test_nat_*.py")
+                          for p in (ROOT / "tests").glob(pattern)))
 _WHOLE_FAMILY = re.compile(r"/0+\s*$")
 
 
 @pytest.fixture(scope="module")
 def checks() -> list[BaseCheck]:
-    return registry.instantiate([c for c in registry.discover() if c.id.rstrip("0123456789") in FAMILIES])
+    return registry.instantiate(registry.discover())  # every rule has a twin (tests/test_rego_twins.py)
 
 
 @pytest.fixture(scope="module")
@@ -94,10 +94,6 @@ _JOINED_TYPES = {
 _ACCOUNT_WIDE = {"EBS": ("aws_ebs_encryption_by_default",)}
 
 
-def _family(rule: str) -> str:
-    return rule.rstrip("0123456789")
-
-
 def joined(model: ResourceModel, address: str, rule: str) -> list[Any]:
     """The resources the rule's verdict on ``address`` can depend on.
 
@@ -106,7 +102,7 @@ def joined(model: ResourceModel, address: str, rule: str) -> list[Any]:
     resource's id (in either direction), plus the family's account-wide
     settings.
     """
-    family = _family(rule)
+    family = rule_family(rule)
     start = model.get(address)
     if start is None:
         return []
@@ -168,7 +164,7 @@ _FAMILY_TYPES = {
 
 def _module_refs(rule: str, address: str, python_only: bool, model: ResourceModel, doc: Any) -> bool:
     """D2: a reference joined with this address crosses a module boundary (var./module.)."""
-    if _family(rule) not in _FAMILY_TYPES:
+    if rule_family(rule) not in _FAMILY_TYPES:
         return False
     for res in joined(model, address, rule):
         expressions = res.extra.get("expressions") or {}

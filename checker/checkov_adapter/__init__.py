@@ -43,27 +43,32 @@ What a Checkov check sees, and what that means for natpolicy's rules:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from natpolicy.check import BaseCheck, GraphCheck, ResourceCheck, Severity, Violation
+from natpolicy.address import AddressError, parse as parse_address
+from natpolicy.check import BaseCheck, GraphCheck, ResourceCheck, Severity, Violation, rule_family
 from natpolicy.model import UNKNOWN, Resource, ResourceModel
 
 __all__ = [
-    "ADAPTED_RULES", "CHECK_ID_PREFIX", "adapter_dir", "checkov_id", "creates_nothing", "resource_from_conf",
+    "CHECK_ID_PREFIX", "adapted_rules", "adapter_dir", "checkov_id", "creates_nothing", "resource_from_conf",
     "unwrap", "unwrap_block", "evaluate", "make_checks",
 ]
 
 CHECK_ID_PREFIX = "NATPOLICY_"
 
-# Rules that can judge one resource on its own. FLOW001 and NAT001/NAT003
-# need the whole plan (and NAT001 needs deletions Checkov never passes).
-ADAPTED_RULES: tuple[str, ...] = (
-    "SG001", "SG002", "SG003", "SG004",
-    "EBS001", "EBS002", "EBS003", "EBS004", "EBS005",
-    "NAT002",
-)
+
+def adapted_rules(family: str | None = None) -> tuple[str, ...]:
+    """IDs of the rules (of ``family``, if given) that can judge one resource on their own.
+
+    Read from each rule's ``judges_one_resource``: FLOW001 and NAT001/NAT003
+    need the whole plan (and NAT001 needs deletions Checkov never passes).
+    """
+    from natpolicy.registry import discover
+
+    return tuple(c.id for c in discover()
+                 if c.judges_one_resource and (family is None or rule_family(c.id) == family))
 
 # Checkov's bookkeeping keys, at any depth of a conf dict.
 _META = frozenset({"start_line", "end_line", "references_", "count", "for_each", "depends_on", "provider",
@@ -182,8 +187,13 @@ def resource_from_conf(conf: Mapping[str, Any], resource_type: str) -> Resource 
         action_tuple = tuple(actions)
     else:
         action_tuple = ("create",)
-    module, _, local = address.rpartition(f"{resource_type}.") if f"{resource_type}." in address else ("", "", address)
-    name = re.sub(r"\[.*\]$", "", local) or address
+    try:
+        parsed = parse_address(address)
+        module, name = parsed.module_address, parsed.name
+    except AddressError:  # Checkov's own spelling of something else: keep what precedes the type
+        marker = f"{resource_type}."
+        module, _, local = address.rpartition(marker) if marker in address else ("", "", address)
+        name = re.sub(r"\[.*\]$", "", local) or address
     after = unwrap_block(conf, _references(conf), hcl=not from_plan)
     return Resource(
         address=address,
@@ -240,8 +250,8 @@ _CATEGORIES = {"networking": "NETWORKING", "encryption": "ENCRYPTION", "logging"
 _SEVERITIES = {Severity.LOW: "LOW", Severity.MEDIUM: "MEDIUM", Severity.HIGH: "HIGH", Severity.CRITICAL: "CRITICAL"}
 
 
-def make_checks(rule_ids: Iterable[str]) -> list[Any]:
-    """Build and register (Checkov registers on construction) one check per rule.
+def make_checks(family: str) -> list[Any]:
+    """Build and register (Checkov registers on construction) one check per adapted rule of ``family``.
 
     Imports Checkov, so only Checkov's environment calls this.
     """
@@ -281,4 +291,4 @@ def make_checks(rule_ids: Iterable[str]) -> list[Any]:
             self.details = [v.message for v in violations]
             return CheckResult.FAILED if violations else CheckResult.PASSED
 
-    return [NatpolicyCheck(rules[rule_id]) for rule_id in rule_ids if rule_id in rules]
+    return [NatpolicyCheck(rules[rule_id]) for rule_id in adapted_rules(family)]

@@ -9,4 +9,4 @@ whole plan takes the default into account.
 """
 from natpolicy.checkov_adapter import make_checks
 
-checks = make_checks(("EBS001", "EBS002", "EBS003", "EBS004", "EBS005"))
+checks = make_checks("EBS")

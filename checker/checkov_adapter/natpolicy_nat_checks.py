@@ -7,4 +7,4 @@ only be found by ``natpolicy check plan.json``, which reads every change.
 """
 from natpolicy.checkov_adapter import make_checks
 
-checks = make_checks(("NAT002",))
+checks = make_checks("NAT")

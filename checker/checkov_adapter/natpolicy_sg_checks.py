@@ -8,4 +8,4 @@ that cover the internet count, and ``ip_protocol = "-1"`` is all traffic.
 """
 from natpolicy.checkov_adapter import make_checks
 
-checks = make_checks(("SG001", "SG002", "SG003", "SG004"))
+checks = make_checks("SG")

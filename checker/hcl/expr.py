@@ -924,10 +924,6 @@ def _try_can(name: str, arg_nodes: list[Tree], ctx: Context, depth: int) -> Any:
     raise EvalError("no try() argument could be evaluated")
 
 
-def _paren(node: Tree, ctx: Context, depth: int) -> Any:
-    return _expr_term(node, ctx, depth)
-
-
 _HANDLERS: dict[str, Callable[[Tree, Context, int], Any]] = {
     "expr_term": _expr_term,
     "identifier": _identifier,

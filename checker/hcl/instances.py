@@ -6,13 +6,13 @@ references themselves and a reference cycle ends as unknown, not a hang.
 """
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from natpolicy.address import format_key
 from natpolicy.hcl import budget
 from natpolicy.hcl.expr import Context, EvalError, Lazy, evaluate, to_string
 from natpolicy.hcl.file_scope import FileScope
@@ -86,11 +86,7 @@ class Shared:
 
 
 def instance_key(key: int | str | None) -> str:
-    if key is None:
-        return ""
-    if isinstance(key, int):
-        return f"[{key}]"
-    return "[" + json.dumps(key) + "]"
+    return format_key(key)  # as Terraform prints it: ["café"], not ["caf\u00e9"]
 
 
 class ModuleInstance:

@@ -7,13 +7,13 @@ uses them to follow sensitivity and references through module inputs.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
 
 from lark import Tree
 
+from natpolicy.address import format_key
 from natpolicy.hcl.expr import _MAX_DEPTH, Context, _attr_name, _index_key, _trees
 from natpolicy.hcl.values import EvalError
 from natpolicy.model import UNKNOWN
@@ -104,7 +104,7 @@ def _literal_key(index: Tree) -> str | None:
     if isinstance(value, int) and value >= 0:
         return f"[{value}]"
     if isinstance(value, str):
-        return "[" + json.dumps(value, ensure_ascii=False) + "]"
+        return format_key(value)
     return None
 
 

@@ -6,18 +6,18 @@ scans the configuration once per resource, which is O(n*m)).
 """
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from natpolicy.address import format_key, module_path
 from natpolicy.errors import InputError
 from natpolicy.gc_pause import paused_gc
 from natpolicy.loaders.plan_shapes import resource_problems
 from natpolicy.loaders.plan_text import load_document
 from natpolicy.loaders.references import ConfigIndex
-from natpolicy.model import UNKNOWN, Resource, SourceLocation, module_path
+from natpolicy.model import UNKNOWN, Resource, SourceLocation
 from natpolicy.sourcemap import module_call_sources
 
 SUPPORTED_MAJOR = (0, 1)
@@ -296,8 +296,7 @@ def _full_address(address: str, module: str, index: Any) -> str:
     if module and not address.startswith(f"{module}."):
         address = f"{module}.{address}"
     if index is not None and not address.endswith("]"):
-        key = str(index) if isinstance(index, int) and not isinstance(index, bool) else json.dumps(str(index))
-        address = f"{address}[{key}]"
+        address += format_key(index if isinstance(index, int) and not isinstance(index, bool) else str(index))
     return address
 
 

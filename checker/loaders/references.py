@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from natpolicy.model import reference_steps
+from natpolicy.address import reference_steps
 
 _NOT_RESOURCES = frozenset({"local", "each", "count", "path", "terraform", "self"})
 _MAX_DEPTH = 64  # module nesting deeper than this is a cycle, not a config

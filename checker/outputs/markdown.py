@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from natpolicy import __version__
-from natpolicy.check import Severity
+from natpolicy.check import Severity, rule_family
 from natpolicy.findings import Finding
 from natpolicy.runner import RunResult
 from natpolicy.safe_text import escape
@@ -62,8 +62,8 @@ def render(result: RunResult, *, fail_on: Severity | None = None, soft_fail: boo
 
     docs = {c.id: rule_help_uri(c) for c in result.checks}
     active = sorted((f for f in result.findings if not f.suppressed), key=Finding.sort_key)
-    nat = [f for f in active if _family(f.rule_id) == NAT_FAMILY]
-    others = [f for f in active if _family(f.rule_id) != NAT_FAMILY]
+    nat = [f for f in active if rule_family(f.rule_id).upper() == NAT_FAMILY]
+    others = [f for f in active if rule_family(f.rule_id).upper() != NAT_FAMILY]
 
     limit = "GitHub's 1 MiB step-summary limit" if max_bytes == MAX_BYTES else f"{max_bytes:,} bytes"
     out = _Budget(max_bytes - _size(_TRUNCATED.format(limit=limit, n=10**9, noun="findings")))
@@ -234,10 +234,6 @@ def _tail(result: RunResult) -> str:
         footer += f" · {suppressed} suppressed {'finding' if suppressed == 1 else 'findings'} not shown"
     lines += ["", f"<sub>{footer}</sub>"]
     return "\n".join(lines) + "\n"
-
-
-def _family(rule_id: str) -> str:
-    return rule_id.rstrip("0123456789").upper()
 
 
 def _where(f: Finding) -> str:

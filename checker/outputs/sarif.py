@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from natpolicy import __version__
+from natpolicy.address import logical_name
 from natpolicy.check import BaseCheck
 from natpolicy.findings import Finding, fingerprint
 from natpolicy.runner import RunResult
@@ -160,7 +161,7 @@ def _result(f: Finding, index: dict[str, int], with_suppressions: bool,
                     "region": region,
                 },
                 "logicalLocations": [
-                    {"fullyQualifiedName": f.address, "name": f.address.rsplit(".", 1)[-1], "kind": "resource"}
+                    {"fullyQualifiedName": f.address, "name": logical_name(f.address), "kind": "resource"}
                 ],
             }
         ],

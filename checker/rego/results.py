@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from natpolicy.address import resource_type_of
 from natpolicy.check import BaseCheck, Severity
 from natpolicy.findings import Finding
 from natpolicy.model import ResourceModel, SourceLocation
@@ -62,10 +63,6 @@ class RegoRuleCheck(BaseCheck):
     def doc_relpath(cls) -> str:
         return cls.policy_path
 
-    @classmethod
-    def short_description(cls) -> str:
-        return cls.name
-
 
 def rule_check(result: RegoResult) -> RegoRuleCheck:
     attrs = {
@@ -100,7 +97,7 @@ def to_finding(result: RegoResult, model: ResourceModel, origin: str, scrub: Any
         location = resource.location
     else:
         location = SourceLocation(path=origin if origin else "<unknown>", start_line=1)
-    resource_type = result.resource_type or (resource.type if resource is not None else _type_of(result.address))
+    resource_type = result.resource_type or (resource.type if resource is not None else resource_type_of(result.address))
     return Finding(
         rule_id=result.rule_id,
         rule_name=result.rule_name,
@@ -118,17 +115,6 @@ def to_finding(result: RegoResult, model: ResourceModel, origin: str, scrub: Any
 
 def message_key(message: str) -> str:
     return hashlib.sha256(message.encode()).hexdigest()[:12]
-
-
-def _type_of(address: str | None) -> str:
-    if not address:
-        return ""
-    parts = [p for p in re.sub(r'\[[^\]]*\]', "", address).split(".") if p]
-    while parts[:1] == ["module"] and len(parts) > 2:
-        parts = parts[2:]
-    if parts[:1] == ["data"]:
-        parts = parts[1:]
-    return parts[0] if len(parts) >= 2 else ""
 
 
 def _scrub_details(value: Any, scrub: Any) -> Any:

@@ -14,6 +14,7 @@ class EbsVolumeUnencrypted(ResourceCheck):
     id = "EBS001"
     name = "EBS volume is not encrypted"
     severity = Severity.HIGH
+    summary = "`aws_ebs_volume` not encrypted (account default encryption honoured)"
     categories = ("encryption",)
     supported_types = ("aws_ebs_volume",)
 

@@ -12,6 +12,7 @@ class InstanceVolumeUnencrypted(ResourceCheck):
     id = "EBS002"
     name = "EC2 instance volume is not encrypted"
     severity = Severity.HIGH
+    summary = "`aws_instance` root or EBS volume not encrypted"
     categories = ("encryption",)
     supported_types = ("aws_instance",)
     # The root volume comes from the AMI, whose snapshot may be encrypted.

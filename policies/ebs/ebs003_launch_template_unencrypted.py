@@ -14,6 +14,7 @@ class LaunchTemplateVolumeUnencrypted(ResourceCheck):
     id = "EBS003"
     name = "Launch template volume is not encrypted"
     severity = Severity.HIGH
+    summary = "`aws_launch_template` block device mapping not encrypted"
     categories = ("encryption",)
     supported_types = ("aws_launch_template",)
     # As EBS002/EBS004: a mapping of the AMI's root device inherits its snapshot, whose encryption we cannot see.

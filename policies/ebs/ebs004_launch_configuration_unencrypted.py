@@ -12,6 +12,7 @@ class LaunchConfigurationVolumeUnencrypted(ResourceCheck):
     id = "EBS004"
     name = "Launch configuration volume is not encrypted"
     severity = Severity.HIGH
+    summary = "`aws_launch_configuration` root or EBS volume not encrypted"
     categories = ("encryption",)
     supported_types = ("aws_launch_configuration",)
     # The root volume comes from the AMI, whose snapshot may be encrypted.

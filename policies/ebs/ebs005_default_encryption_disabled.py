@@ -12,6 +12,9 @@ class DefaultEncryptionDisabled(GraphCheck):
     id = "EBS005"
     name = "EBS default encryption is disabled"
     severity = Severity.MEDIUM
+    summary = "`aws_ebs_encryption_by_default` disabled or deleted"
+    # One aws_ebs_encryption_by_default resource is all it needs to see.
+    judges_one_resource = True
     categories = ("encryption",)
     supported_types = (DEFAULT_TYPE,)
 

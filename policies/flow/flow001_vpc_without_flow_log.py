@@ -14,6 +14,7 @@ class VpcWithoutFlowLog(GraphCheck):
     id = "FLOW001"
     name = "VPC has no flow log"
     severity = Severity.MEDIUM
+    summary = "VPC without an `aws_flow_log` targeting it (by id, reference or module output)"
     categories = ("logging",)
     supported_types = (*VPC_TYPES, FLOW_LOG)
 

@@ -20,6 +20,12 @@ class NatGatewayDeletedWithoutReplacement(GraphCheck):
     id = "NAT001"
     name = "NAT gateway deleted without replacement"
     severity = Severity.HIGH
+    summary = (
+        "`aws_nat_gateway` deleted while a route table that used it keeps its subnets and gets no other "
+        "egress target (a private NAT gateway is none; deleted private NAT gateways: medium); "
+        "partial-evidence fallback when no plan holds its routes (medium when the gateways left are all "
+        "in other zones)"
+    )
     categories = ("networking", "availability")
     supported_types = ("aws_nat_gateway", "aws_route", "aws_route_table", "aws_route_table_association")
 

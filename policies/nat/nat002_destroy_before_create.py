@@ -14,6 +14,12 @@ class NatGatewayReplacedDestroyBeforeCreate(GraphCheck):
     id = "NAT002"
     name = "NAT gateway replaced destroy-before-create"
     severity = Severity.MEDIUM
+    summary = (
+        '`aws_nat_gateway` replaced destroy-before-create (`["delete","create"]`): egress gap until the '
+        "new gateway exists"
+    )
+    # The replaced gateway alone shows the gap.
+    judges_one_resource = True
     categories = ("networking", "availability")
     supported_types = ("aws_nat_gateway",)
 

@@ -21,6 +21,10 @@ class DefaultRouteRemovedWhileGatewayStays(GraphCheck):
     id = "NAT003"
     name = "Default route removed while its gateway and subnets stay"
     severity = Severity.MEDIUM
+    summary = (
+        "default route to a gateway that stays is removed while its route table (with an association, or "
+        "a VPC's main table) and subnets stay"
+    )
     categories = ("networking", "availability")
     supported_types = ("aws_route", "aws_route_table")
 

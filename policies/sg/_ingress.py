@@ -12,7 +12,7 @@ group that reach a port are also judged together (see ``group_unions``):
 ``0.0.0.0/1`` in one rule and ``128.0.0.0/1`` in another open the port to the
 world, whether the two rules name the same range or only overlap on it.
 
-Deliberate differences from Checkov (see ``reference/checkov.md`` §2a):
+Deliberate differences from Checkov (each SG rule's doc, "Compared with Checkov"):
 ``self``, security-group and prefix-list sources are simply not internet
 sources; they neither open a rule nor hide another one, and a ``null``
 prefix list means nothing. Sources are unioned, so ``0.0.0.0/1`` plus

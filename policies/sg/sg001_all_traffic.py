@@ -9,5 +9,6 @@ class SecurityGroupAllTrafficFromInternet(IngressExposureCheck):
     id = "SG001"
     name = "Security group allows all traffic from the internet"
     severity = Severity.CRITICAL
+    summary = "ingress open to the internet on every protocol or every port"
     precision = "very-high"
     grade = ALL_TRAFFIC

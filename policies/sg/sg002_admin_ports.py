@@ -9,5 +9,9 @@ class SecurityGroupAdminPortFromInternet(IngressExposureCheck):
     id = "SG002"
     name = "Security group allows an administrative or database port from the internet"
     severity = Severity.HIGH
+    summary = (
+        "ingress open to the internet on an administrative or database port (SSH, RDP, MySQL, Redis…; "
+        "configurable `admin_ports`)"
+    )
     precision = "very-high"
     grade = ADMIN

@@ -9,5 +9,6 @@ class SecurityGroupOtherPortFromInternet(IngressExposureCheck):
     id = "SG004"
     name = "Security group allows other ports from the internet"
     severity = Severity.MEDIUM
+    summary = "ingress open to the internet on any other port"
     precision = "high"
     grade = OTHER
