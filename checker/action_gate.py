@@ -10,7 +10,10 @@ value stays and the setting is named (:class:`Relaxed`):
 - ``namespaces`` / ``all-namespaces`` that query fewer Rego packages;
 - port lists (top-level or under ``options``) that grade a port lower
   (admin, high; other, medium; web, low), or any other changed rule option;
-- ``policy`` paths the PR adds or drops (only the base branch's ever run).
+- ``policy`` paths the PR adds or drops (only the base branch's ever run);
+- ``hcl-budget``: any change. A lower budget leaves more values unknown, and an
+  unknown value is never a finding; a higher one lets the PR's HCL run for as
+  long as it likes. Only the base branch sets it.
 """
 from __future__ import annotations
 
@@ -107,6 +110,10 @@ def merge(base: Config, pr: Config | None, relative: Callable[[str], str | None]
     else:
         use_pr(["admin_ports", "web_ports", "options"])
 
+    if dict(pr.hcl_budget) != dict(base.hcl_budget):
+        relaxed.append(Relaxed("hcl-budget", "the pull request changes the HCL evaluation budget, "
+                                             "which only the base branch sets"))
+
     if "policy" not in overridden:
         theirs_p = {copy_of(p, copies) or relative(p) or p for p in base.policies}
         mine_p = [relative(p) or p for p in pr.policies]
@@ -179,5 +186,7 @@ def _data(config: Config) -> dict[str, Any]:
         data["namespaces"] = list(config.namespaces)
     if config.all_namespaces:
         data["all-namespaces"] = True
+    if config.hcl_budget:
+        data["hcl-budget"] = dict(config.hcl_budget)
     return data
 

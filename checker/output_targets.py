@@ -91,7 +91,7 @@ def _identities(paths: Iterable[str]) -> set[tuple[int, int]]:
     Terraform code is refused by name already); a report written there by an
     earlier run is not an input and may be replaced.
     """
-    from natpolicy.loaders.inputs import looks_like_plan
+    from natpolicy.loaders.inputs import plan_files_in
 
     found: set[tuple[int, int]] = set()
     for raw in paths:
@@ -101,16 +101,16 @@ def _identities(paths: Iterable[str]) -> set[tuple[int, int]]:
         found.add(identity)
         if not os.path.isdir(raw):
             continue
+        # plan_files_in opens only regular files inside the repository: a committed
+        # `x.json -> /dev/zero` must not hang this check either.
+        read = [str(p) for p in plan_files_in(Path(raw))]
         try:
-            entries = sorted(os.scandir(raw), key=lambda e: e.name)
+            read += sorted(e.path for e in os.scandir(raw) if e.name.endswith(".rego") and e.is_file())
         except OSError:
-            continue
-        for entry in entries:
-            read = entry.name.endswith(".rego") or (entry.name.endswith(".json") and looks_like_plan(Path(entry.path)))
-            if not read:
-                continue
+            pass
+        for path in read:
             try:
-                info = entry.stat()
+                info = os.stat(path)
             except OSError:
                 continue
             found.add((info.st_dev, info.st_ino))

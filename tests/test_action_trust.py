@@ -609,6 +609,10 @@ def test_the_step_as_the_runner_starts_it(make_pr: Callable[..., PullRequest], t
     (Config(checks=("SG",)), Config(path="p", checks=("SG", "EBS")), []),
     (Config(checks=("SG", "EBS")), Config(path="p", checks=("SG",)), ["checks"]),
     (Config(), Config(path="p", options={"SG002": {"admin_ports": [22]}}), ["admin_ports / web_ports / options"]),
+    # A lower budget hides values (unknown is never a finding); a higher one lets the PR's HCL run for hours.
+    (Config(), Config(path="p", hcl_budget={"steps": 10}), ["hcl-budget"]),
+    (Config(hcl_budget={"steps": 10}), Config(path="p", hcl_budget={"steps": 10**12}), ["hcl-budget"]),
+    (Config(hcl_budget={"size": 5}), Config(path="p", hcl_budget={"size": 5}), []),
 ])
 def test_what_a_pr_config_relaxes(base: Config, pr: Config, relaxed: list[str]) -> None:
     data, found = action_gate.merge(base, pr, lambda p: None, Path("/copies"))
@@ -616,3 +620,4 @@ def test_what_a_pr_config_relaxes(base: Config, pr: Config, relaxed: list[str]) 
     if relaxed == ["namespaces"]:  # the base branch's packages are queried
         assert (data.get("namespaces", []), data.get("all-namespaces", False)) == (
             list(base.namespaces), base.all_namespaces)
+    assert data.get("hcl-budget", {}) == dict(base.hcl_budget)  # only the base branch's budget is used
