@@ -43,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = ["hook", *hook_arguments(args[1:])]
         result = _cli().main(args=args, prog_name="natpolicy", standalone_mode=False)
     except NatpolicyError as exc:
-        error(f"natpolicy: error: {exc}")
+        error(f"natpolicy: error: {_shown_error(exc)}")
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
@@ -106,6 +106,29 @@ def _nonempty_paths(ctx: click.Context, param: click.Parameter, value: tuple[str
     if any(not path for path in value):
         raise click.BadParameter("an empty path names no file or folder", ctx=ctx, param=param)
     return value
+
+
+def _shown_error(exc: Exception) -> str:
+    """An error's text with its file as findings show files.
+
+    A file inside the repository the user stands in (else inside the current
+    folder) is shown relative to its top, whichever spelling was typed
+    (``./plan.json``, ``/abs/repo/plan.json``); one outside stays as given.
+    """
+    from natpolicy.errors import InputError
+
+    if not isinstance(exc, InputError) or exc.source in ("", "-", "<stdin>"):
+        return str(exc)
+    from pathlib import Path
+
+    from natpolicy.loaders.inputs import repository_top
+
+    here = Path(os.path.abspath(Path.cwd()))
+    base = repository_top(here) or here
+    full = Path(os.path.abspath(exc.source))
+    if full != base and base not in full.parents:
+        return str(exc)
+    return f"{Path(os.path.relpath(full, base)).as_posix()}: {exc.problem}"
 
 
 def _cli() -> click.Group:

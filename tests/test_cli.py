@@ -394,3 +394,19 @@ def test_hcl_syntax_errors_reach_stderr_even_when_quiet(tmp_path: Path, cli, mon
     assert result.err.splitlines() == ["natpolicy: error: infra/bad.tf:2: syntax error: invalid syntax"]
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert report["errors"] == ["infra/bad.tf:2: syntax error: invalid syntax"]
+
+
+def test_error_paths_are_the_display_paths_whatever_the_spelling(tmp_path: Path, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Issue 14: a plan error showed the path as typed, an HCL error the repository-relative one.
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "bad.json").write_text("{", encoding="utf-8")
+    (tmp_path / "infra" / "main.tf").write_text('resource "x" {\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "infra")
+    for spelling in ("bad.json", "./bad.json", str(tmp_path / "infra" / "bad.json"), "../infra/bad.json"):
+        result = cli("check", spelling)
+        assert result.code == 2 and result.err.startswith("natpolicy: error: infra/bad.json: malformed JSON"), result.err
+    assert cli("check", str(tmp_path / "infra" / "nope.json")).err == "natpolicy: error: infra/nope.json: no such file\n"
+    assert "natpolicy: error: infra/main.tf:1: syntax error" in cli("check", ".").err
+    outside = tmp_path.parent / "elsewhere.json"  # outside the repository: as given
+    assert cli("check", str(outside)).err == f"natpolicy: error: {outside}: no such file\n"
