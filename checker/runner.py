@@ -10,7 +10,13 @@ from natpolicy.address import ADDRESS_IN_TEXT
 from natpolicy.check import BaseCheck, GraphCheck, Note, ResourceCheck, Violation
 from natpolicy.findings import Finding
 from natpolicy.gc_pause import paused_gc
-from natpolicy.model import UNKNOWN, FindingContext, Resource, ResourceModel, SourceLocation
+from natpolicy.model import (
+    UNKNOWN,
+    FindingContext,
+    Resource,
+    ResourceModel,
+    SourceLocation,
+)
 
 
 @dataclass

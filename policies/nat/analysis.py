@@ -19,8 +19,15 @@ from natpolicy.model import ResourceModel
 from natpolicy.policies.nat._egress import EgressIndex, GatewayVerdict, shared_note
 from natpolicy.policies.nat._routes import NAT_TYPE
 
-__all__ = ["EgressIndex", "GatewayVerdict", "LostRoute", "GatewayAnalysis", "egress_index", "run_notes",
-           "deleted_gateways"]
+__all__ = [
+    "EgressIndex",
+    "GatewayAnalysis",
+    "GatewayVerdict",
+    "LostRoute",
+    "deleted_gateways",
+    "egress_index",
+    "run_notes",
+]
 
 # The ``ResourceModel.memo`` key of the index (see ``egress_index``).
 _INDEX_KEY = ("nat", "egress_index")

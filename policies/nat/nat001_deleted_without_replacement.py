@@ -6,7 +6,6 @@ from typing import Any
 
 from natpolicy.check import GraphCheck, Note, Severity, Violation
 from natpolicy.model import ResourceModel
-from natpolicy.policies.nat.analysis import GatewayVerdict, egress_index, run_notes
 from natpolicy.policies.nat._wording import (
     gateway_id,
     gateway_label,
@@ -14,6 +13,7 @@ from natpolicy.policies.nat._wording import (
     table_phrase,
     tables_detail,
 )
+from natpolicy.policies.nat.analysis import GatewayVerdict, egress_index, run_notes
 
 
 class NatGatewayDeletedWithoutReplacement(GraphCheck):

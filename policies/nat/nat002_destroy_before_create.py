@@ -5,9 +5,14 @@ from collections.abc import Iterable
 
 from natpolicy.check import GraphCheck, Note, Severity, Violation
 from natpolicy.model import UNKNOWN, Resource, ResourceModel
-from natpolicy.policies.nat.analysis import GatewayVerdict, egress_index, run_notes
 from natpolicy.policies.nat._routes import nonempty_str
-from natpolicy.policies.nat._wording import gateway_id, gateway_label, table_phrase, tables_detail
+from natpolicy.policies.nat._wording import (
+    gateway_id,
+    gateway_label,
+    table_phrase,
+    tables_detail,
+)
+from natpolicy.policies.nat.analysis import GatewayVerdict, egress_index, run_notes
 
 
 class NatGatewayReplacedDestroyBeforeCreate(GraphCheck):

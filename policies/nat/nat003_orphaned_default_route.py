@@ -6,9 +6,9 @@ from typing import Any
 
 from natpolicy.check import GraphCheck, Note, Severity, Violation
 from natpolicy.model import ResourceModel
-from natpolicy.policies.nat.analysis import egress_index, run_notes
 from natpolicy.policies.nat._routes import DEFAULT_DESTINATIONS, Route, TableLoss
 from natpolicy.policies.nat._wording import node_label, table_phrase, tables_detail
+from natpolicy.policies.nat.analysis import egress_index, run_notes
 
 # Targets that give a subnet its way out; a peering connection or a VPC
 # endpoint route is not what keeps private subnets online. An egress-only
