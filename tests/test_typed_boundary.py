@@ -13,7 +13,6 @@ from pathlib import Path
 
 import examples
 import pytest
-
 from natpolicy import registry
 from natpolicy.check import GraphCheck, Note, Violation
 from natpolicy.loaders.plan_json import plan_resources
