@@ -113,7 +113,7 @@ def measure(size: int, runs: int) -> dict[str, Any]:
 
     row["user"], row["user_findings"] = median(lambda: user(POLICY), runs)
     row["rules10"], _ = median(lambda: user(ten_rules()), runs)
-    origin = model.facts["origins"][0]
+    origin = model.context.origins[0]
     scrub = _Scrubber(model)
 
     def twins(families: tuple[str, ...] | None = None) -> int:

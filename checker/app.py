@@ -130,11 +130,14 @@ def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], sett
     else:
         with progress.step(f"checking {len(model):,} resources against {len(checks)} rules"):
             result = run(model, checks)
-    # Loader problems (HCL syntax errors, remote modules) become tool notifications.
-    result.errors[:0] = model.facts.get("load_errors", [])
-    result.notes.extend(model.facts.get("load_notes", []))
+    # Loader problems (HCL syntax errors, remote modules) become tool notifications,
+    # then what the rules noticed about the input (a note the loaders gave already is not repeated).
+    context = model.context
+    result.errors[:0] = context.load_errors
+    result.notes.extend(context.load_notes)
+    result.notes.extend(n for n in result.rule_notes if n not in context.load_notes)
     if opts.verbose:
-        result.notes.extend(model.facts.get("verbose_notes", []))
+        result.notes.extend(context.verbose_notes)
     result = suppressions.apply_to_result(result, model, settings, source_root=opts.source_root)
     # Baselines apply last, so every format and the exit code see the same findings.
     if opts.create_baseline:
@@ -160,7 +163,7 @@ def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], sett
         _echo(shown[0], colour=shown[1])
     # Input errors end the run with exit 2: their line goes to stderr as every
     # other input error's does, even with -q -o (the report may be a file).
-    load_errors = len(model.facts.get("load_errors", []))
+    load_errors = len(model.context.load_errors)
     for err in result.errors[:load_errors]:
         _echo_error(f"natpolicy: error: {err}")
     return exit_code(result, opts)

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from natpolicy.model import Resource, ResourceModel
 
-__all__ = ["Severity", "Violation", "BaseCheck", "ResourceCheck", "GraphCheck", "rule_family"]
+__all__ = ["Severity", "Violation", "Note", "BaseCheck", "ResourceCheck", "GraphCheck", "rule_family"]
 
 
 def rule_family(rule_id: str) -> str:
@@ -74,6 +74,19 @@ class Violation:
     key: str = ""
 
 
+@dataclass(frozen=True)
+class Note:
+    """A run note a check yields beside its violations (SARIF tool notification).
+
+    For what the rule noticed about the input as a whole, not about one
+    resource ("two plans manage the same route table"). The runner keeps the
+    first of equal notes, in the order the checks ran, and the app reports
+    them after the loaders' notes. Checks never write notes into the model.
+    """
+
+    text: str
+
+
 class BaseCheck:
     id: ClassVar[str] = ""
     name: ClassVar[str] = ""
@@ -122,12 +135,12 @@ class ResourceCheck(BaseCheck):
 
     judges_one_resource: ClassVar[bool] = True
 
-    def scan(self, resource: Resource, model: ResourceModel) -> Iterable[Violation]:
+    def scan(self, resource: Resource, model: ResourceModel) -> Iterable[Violation | Note]:
         raise NotImplementedError
 
 
 class GraphCheck(BaseCheck):
     """Sees the whole model once (several plans, if several were given)."""
 
-    def scan(self, model: ResourceModel) -> Iterable[Violation]:
+    def scan(self, model: ResourceModel) -> Iterable[Violation | Note]:
         raise NotImplementedError

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from natpolicy.address import key_value, reference_target, strip_instance_keys
-from natpolicy.model import Resource
+from natpolicy.model import FindingContext, Resource
 
 __all__ = ["DeletedPlacement"]
 
@@ -57,17 +57,16 @@ class DeletedPlacement:
             loc = old.location
             end = loc.end_line or loc.start_line
             lines = f"{loc.start_line}-{end}" if end != loc.start_line else f"{loc.start_line}"
-            res.extra["finding_context"] = {
-                "note": f" Its block was {loc.path}:{lines} at {self._label}.",
-                "details": {"deleted_block": {"path": loc.path, "start_line": loc.start_line, "end_line": end,
-                                              "revision": self._label}},
-            }
+            res.finding_context = FindingContext(
+                note=f" Its block was {loc.path}:{lines} at {self._label}.",
+                details={"deleted_block": {"path": loc.path, "start_line": loc.start_line, "end_line": end,
+                                           "revision": self._label}},
+            )
         shown_on = self._surviving_block(old)
         if shown_on is None or shown_on.location is None:
-            res.extra["location_at_base"] = True  # its block exists only in the base revision
+            res.location_at_base = True  # its block exists only in the base revision
             return
         res.location = shown_on.location
-        res.extra["shown_on"] = shown_on.address
 
     def _surviving_block(self, old: Resource) -> Resource | None:
         def rank(r: Resource) -> tuple[object, ...]:

@@ -301,7 +301,7 @@ def merge_sides(before: Sequence[Resource], after: Sequence[Resource], moves: Se
             matched[id(new)] = old
             continue
         siblings = after_configs.get((old.origin, old.config_address), [])
-        if any(s.extra.get("unknown_expansion") for s in siblings):
+        if any(s.unknown_expansion for s in siblings):
             continue  # count/for_each unknown now: cannot say which instances go
         broken = hidden_by(old)
         if broken is not None:
@@ -412,9 +412,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _copy(resource: Resource) -> Resource:
-    clone = copy.copy(resource)
-    clone.extra = dict(resource.extra)
-    return clone
+    return copy.copy(resource)  # every loader field is immutable or replaced whole
 
 
 # -- stand-in ids ------------------------------------------------------------------------

@@ -137,7 +137,7 @@ def locate(res: Resource, root: Path, index: SourceIndex) -> SourceLocation | No
 
     folder = Path(os.path.abspath(root))
     names = module_path(res.module)
-    sources = res.extra.get("module_sources") or ()
+    sources = res.module_sources
     for depth, name in enumerate(names):
         call = index.find(folder, ("module", name))
         source = sources[depth] if depth < len(sources) and isinstance(sources[depth], str) else None
@@ -183,6 +183,6 @@ def map_to_source(resources: Iterable[Resource], root: Path, *, display: Callabl
         if not kept or len({id(r) for r, _ in found} & {id(r) for r in kept}) * 2 < len(kept):
             return 0
     for res, location in found:
-        res.extra.setdefault("plan_location", res.location)
+        res.mapped_to_source = True
         res.location = location
     return len(found)

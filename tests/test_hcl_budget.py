@@ -182,7 +182,7 @@ def test_count_past_the_budget_is_noted_not_cut(tmp_path: Path) -> None:
     write(tmp_path, {"main.tf": 'resource "aws_vpc" "v" {\n  count = 300\n  cidr_block = "10.0.0.0/16"\n}\n'})
     result, _ = load(tmp_path)
     [vpc] = result.resources
-    assert vpc.extra.get("unknown_expansion") is True  # checked once, on what is known
+    assert vpc.unknown_expansion is True  # checked once, on what is known
     assert vpc.after["cidr_block"] == "10.0.0.0/16"
     [note] = budget_notes(result)
     assert note.startswith("main.tf:2: count = 300 is past the evaluation budget (hcl-budget.instances: 200 "), note

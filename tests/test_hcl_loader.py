@@ -112,7 +112,7 @@ def test_unknown_count_keeps_one_instance_of_known_settings(tmp_path: Path) -> N
     result = load_hcl([tmp_path])
     (res,) = result.resources
     assert res.address == "aws_ebs_volume.v" and res.after == {"encrypted": False}
-    assert res.extra["unknown_expansion"] is True
+    assert res.unknown_expansion is True
     assert result.verbose_notes == ["aws_ebs_volume.v: its count/for_each is not known statically; "
                                     "checked once, on the settings that are known"]
 
@@ -467,7 +467,7 @@ resource "aws_route" "private" {
     nat = model.get("module.nat[1].aws_nat_gateway.this")
     assert nat is not None and nat.module == "module.nat[1]"
     assert {r.address for r in model.references_to(nat, types=("aws_route",))} == {"aws_route.private[0]", "aws_route.private[1]"}
-    assert route.extra["expressions"]["nat_gateway_id"] == {"references": ["module.nat.id", "module.nat", "count.index"]}
+    assert route.expressions["nat_gateway_id"] == {"references": ["module.nat.id", "module.nat", "count.index"]}
 
 
 def test_counts_from_other_resources_and_configured_values(tmp_path: Path) -> None:

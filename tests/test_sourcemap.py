@@ -83,7 +83,7 @@ def test_blocks_and_remote_modules(root: Path) -> None:
 def test_sources_from_the_tf_when_the_plan_has_none(root: Path) -> None:
     resources = plan_resources(_plan().build(), origin="plan.json")
     for res in resources:
-        res.extra.pop("module_sources", None)
+        res.module_sources = ()
     map_to_source(resources, root, display=lambda p: p.relative_to(root).as_posix())
     by = {r.address: r.location for r in resources}
     assert by["module.local.aws_vpc.main"] == SourceLocation("mods/local/main.tf", 5, 7)

@@ -240,9 +240,10 @@ def evaluate(rule: BaseCheck, resource: Resource) -> list[Violation]:
         return []  # judged after apply, as natpolicy's runner does
     model = ResourceModel([resource])
     if isinstance(rule, ResourceCheck):
-        return list(rule.scan(resource, model))
+        return [v for v in rule.scan(resource, model) if isinstance(v, Violation)]  # run notes have no place here
     if isinstance(rule, GraphCheck):
-        return [v for v in rule.scan(model) if v.resource is None or v.resource is resource]
+        return [v for v in rule.scan(model)
+                if isinstance(v, Violation) and (v.resource is None or v.resource is resource)]
     return []
 
 

@@ -258,8 +258,8 @@ def _resource(module: ModuleInstance, block: Any, inst: Any, origin: str, memo: 
         location=_location(block),
     )
     if inst.unknown_expansion:
-        res.extra["unknown_expansion"] = True
-    res.extra["expressions"] = _expressions(block, memo)
+        res.unknown_expansion = True
+    res.expressions = _expressions(block, memo)
     return res
 
 
@@ -267,7 +267,7 @@ def _expressions(block: Any, memo: dict[Any, dict[str, Any]]) -> dict[str, Any]:
     """The block's configuration in the plan's ``configuration`` format.
 
     Checks tell "not set" from "known after apply" by looking at what the
-    configuration sets (``resource.extra["expressions"]`` for plans), so HCL
+    configuration sets (``Resource.expressions`` for plans), so HCL
     resources carry the same: ``{"references": [...]}`` or
     ``{"constant_value": ...}`` per argument, static nested blocks as lists.
     Like Terraform's, ``dynamic`` blocks are not described. Every instance

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from natpolicy.errors import InputError
-from natpolicy.loaders.plan_json import UNJUDGED, load_plan
+from natpolicy.loaders.plan_json import load_plan
 from natpolicy.loaders.plan_shapes import MAX_REPORTED
 from natpolicy.model import Resource, ResourceModel
 from natpolicy.progress import Progress
@@ -135,13 +135,16 @@ def load_inputs(paths: Iterable[str], *, source_root: str | None = None, variabl
                 staged: bool = False, progress: Progress | None = None) -> ResourceModel:
     """Plans load as plans; folders with ``.tf`` files (and ``.tf``/``.tofu`` files) as HCL.
 
-    HCL syntax errors land in ``facts["load_errors"]`` (exit 2), or in
-    ``facts["load_notes"]`` with ``skip_invalid``; remote modules in notes.
+    HCL syntax errors land in ``model.context.load_errors`` (exit 2), or in
+    ``load_notes`` with ``skip_invalid``; remote modules in notes.
     ``progress`` names each plan, and the Terraform code, while it loads.
     """
     progress = progress or Progress(enabled=False, label="")
     paths = list(paths)
     model = ResourceModel()
+    context = model.context
+    # Errors that --skip-invalid turns into notes.
+    errors = context.load_notes if skip_invalid else context.load_errors
     origins: list[str] = []
     notes: list[str] = []
     hcl_paths: list[Path] = []
@@ -187,14 +190,13 @@ def load_inputs(paths: Iterable[str], *, source_root: str | None = None, variabl
         notes.extend(_map_plan_sources(plan_resources, source_root))
         notes.extend(_outside_repository(plan_origins, plan_resources))
         # Fail closed: what the rules could not read fails the run (exit 2), as a syntax error does.
-        model.facts.setdefault("load_notes" if skip_invalid else "load_errors", []).extend(
-            unjudged_lines(plan_resources))
+        errors.extend(unjudged_lines(plan_resources))
     if diff_base is not None and not hcl_paths:
         from natpolicy.errors import UsageError
 
         raise UsageError("--diff-base compares Terraform directories (HCL); a plan already shows its deletions")
     root = display_root(hcl_paths[0] if hcl_paths else (paths[0] if paths else "."))
-    model.facts["display_root"] = str(root)
+    context.display_root = str(root)
     if hcl_paths:
         from natpolicy.gitdiff import load_compared
         from natpolicy.hcl.loader import load_hcl, parse_var_flags
@@ -207,17 +209,16 @@ def load_inputs(paths: Iterable[str], *, source_root: str | None = None, variabl
             result = (load_compared(hcl_paths, base=diff_base, staged=staged, variables=hcl_variables,
                                     var_files=hcl_var_files, display_root=root)
                       or load_hcl(hcl_paths, variables=hcl_variables, var_files=hcl_var_files, display_root=root))
-        model.facts["source_texts"] = getattr(result, "texts", {})
+        context.source_texts = getattr(result, "texts", {})
         for res in result.resources:
             model.add(res)
         origins.extend(result.roots)
-        errors_key = "load_notes" if skip_invalid else "load_errors"
-        model.facts.setdefault(errors_key, []).extend(result.errors)
+        errors.extend(result.errors)
         notes.extend(result.notes)
-        model.facts["verbose_notes"] = result.verbose_notes
-        model.facts["hcl_blocks"] = result.blocks
-    model.facts.setdefault("load_notes", []).extend(notes)
-    model.facts["origins"] = origins
+        context.verbose_notes = result.verbose_notes
+        context.hcl_blocks = result.blocks
+    context.load_notes.extend(notes)
+    context.origins = origins
     return model
 
 
@@ -226,7 +227,7 @@ def unjudged_lines(resources: list[Resource]) -> list[str]:
     lines: list[str] = []
     per_origin: dict[str, int] = {}
     for res in resources:
-        problems = res.extra.get(UNJUDGED)
+        problems = res.unjudged
         if not problems:
             continue
         count = per_origin[res.origin] = per_origin.get(res.origin, 0) + 1

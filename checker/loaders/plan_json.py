@@ -116,7 +116,7 @@ def plan_resources(doc: dict[str, Any], origin: str, text: str | None = None) ->
     for item, module in _module_resources(prior.get("values") if isinstance(prior, dict) else None):
         unchanged = _from_values(item, module, origin, ("no-op",), after=True, before=True)
         if unchanged is not None and (unchanged.address, None) not in seen:
-            unchanged.extra["from_prior_state"] = True
+            unchanged.from_prior_state = True
             resources.append(unchanged)
             seen.add((unchanged.address, None))
 
@@ -129,22 +129,19 @@ def plan_resources(doc: dict[str, Any], origin: str, text: str | None = None) ->
             res.references = refs
         expressions = config.expressions(config_address)
         if expressions is not None:
-            res.extra["expressions"] = expressions
+            res.expressions = expressions
         if res.module and sources:
             names = module_path(res.module)
-            res.extra["module_sources"] = tuple(sources.get(names[:i + 1]) for i in range(len(names)))
+            res.module_sources = tuple(sources.get(names[:i + 1]) for i in range(len(names)))
 
     for res in resources:
         problems = resource_problems(res)
         if problems:
-            res.extra[UNJUDGED] = problems
+            res.unjudged = tuple(problems)
     if text is not None:
         _attach_plan_lines(resources, text, origin)
     return resources
 
-
-# ``Resource.extra`` key: the attributes of a resource the rules could not read (see plan_shapes).
-UNJUDGED = "natpolicy.unjudged"
 
 # What Terraform writes in each field of a ``resource_changes`` entry; ``None`` (absent) always passes.
 _ENTRY_FIELDS: dict[str, tuple[type, ...]] = {

@@ -104,6 +104,8 @@ def _rego_findings(model: ResourceModel, checks: list[BaseCheck], opts: Any, eng
     sets = [s.set for s in chosen]
     wants_data = any(s.wants_data for s in chosen)
     plans = [Plan(origin, doc, _data_for(model, origin, doc) if wants_data else None) for origin, doc in paths]
+    if wants_data:
+        _note_data_findings(model, result)
     limits = Limits(timeout=getattr(opts, "rego_timeout", None) or DEFAULT_TIMEOUT,
                     memory_mib=getattr(opts, "rego_memory", None) or DEFAULT_MEMORY_MIB)
     job = build_job(sets, plans, engine)
@@ -136,9 +138,10 @@ def _without_rego(result: RunResult, model: ResourceModel, checks: list[BaseChec
     if twins is not None:
         # The twins were to replace the Python rules: run those instead, so
         # the report still holds the built-in findings.
-        printed = result.notes
+        printed, noticed = result.notes, result.rule_notes
         result = run(model, checks)
         result.notes[:0] = printed
+        result.rule_notes[:0] = [n for n in noticed if n not in result.rule_notes]
         result.notes.append("the built-in rules ran as Python checks, because Rego failed")
     result.checks = list(checks)
     line = _safe_line(scrub(problem))
@@ -192,6 +195,15 @@ def _data_for(model: ResourceModel, origin: str, doc: Any) -> dict[str, Any]:
     from natpolicy.rego.facts import natpolicy_data
 
     return natpolicy_data(model, origin, doc)
+
+
+def _note_data_findings(model: ResourceModel, result: RunResult) -> None:
+    """What building ``data.natpolicy`` noticed joins the run's rule notes, once (as the NAT rules' would)."""
+    from natpolicy.rego.facts import natpolicy_notes
+
+    for note in natpolicy_notes(model):
+        if note not in result.rule_notes:
+            result.rule_notes.append(note)
 
 
 def _user_policy_set(opts: Any) -> Any:
