@@ -11,6 +11,7 @@ from natpolicy.check import BaseCheck, GraphCheck, ResourceCheck, Violation
 from natpolicy.findings import Finding
 from natpolicy.gc_pause import paused_gc
 from natpolicy.model import UNKNOWN, Resource, ResourceModel, SourceLocation
+from natpolicy.outputs.severity import sarif_level
 
 
 @dataclass
@@ -79,7 +80,7 @@ def _finding(check: BaseCheck, violation: Violation, resource: Resource, scrub: 
         rule_id=check.id,
         rule_name=check.name,
         severity=severity,
-        level=violation.level or severity.sarif_level,
+        level=violation.level or sarif_level(severity),
         address=resource.address,
         resource_type=resource.type,
         message=scrub(violation.message + context.get("note", "")),

@@ -30,6 +30,7 @@ from typing import Any
 from natpolicy import __version__
 from natpolicy.check import Severity, rule_family
 from natpolicy.findings import Finding
+from natpolicy.outputs.doclinks import rule_help_uri
 from natpolicy.runner import RunResult
 from natpolicy.safe_text import escape
 
@@ -58,8 +59,6 @@ _ALL_LISTED = "the SARIF file and the code scanning alerts list them all"
 
 def render(result: RunResult, *, fail_on: Severity | None = None, soft_fail: bool = False,
            max_bytes: int = MAX_BYTES, top: int = TOP_FINDINGS, top_nat: int = TOP_NAT) -> str:
-    from natpolicy.outputs.sarif import rule_help_uri
-
     docs = {c.id: rule_help_uri(c) for c in result.checks}
     active = sorted((f for f in result.findings if not f.suppressed), key=Finding.sort_key)
     nat = [f for f in active if rule_family(f.rule_id).upper() == NAT_FAMILY]
