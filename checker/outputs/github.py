@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from natpolicy.check import BaseCheck
 from natpolicy.findings import Finding
 from natpolicy.outputs.doclinks import rule_help_uri
+from natpolicy.outputs.registry import ReportSettings
 from natpolicy.runner import RunResult
 from natpolicy.safe_text import escape
 
@@ -101,3 +102,8 @@ def _is_file(path: str) -> bool:
 
 def _help_uris(checks: Iterable[BaseCheck]) -> dict[str, str | None]:
     return {c.id: rule_help_uri(c) for c in checks}
+
+
+def report(result: RunResult, settings: ReportSettings) -> str:
+    """``--format github`` (see ``outputs/registry.py``)."""
+    return render(result)

@@ -31,6 +31,7 @@ from natpolicy import __version__
 from natpolicy.check import Severity, rule_family
 from natpolicy.findings import Finding
 from natpolicy.outputs.doclinks import rule_help_uri
+from natpolicy.outputs.registry import ReportSettings
 from natpolicy.runner import RunResult
 from natpolicy.safe_text import escape
 
@@ -283,3 +284,9 @@ def _code(value: str, table: bool = False) -> str:
     fence = "`" * (longest + 1)
     pad = " " if longest else ""
     return f"{fence}{pad}{value}{pad}{fence}"
+
+
+def report(result: RunResult, settings: ReportSettings) -> str:
+    """``--format markdown`` (see ``outputs/registry.py``)."""
+    return render(result, fail_on=settings.fail_on, soft_fail=settings.soft_fail,
+                  max_bytes=settings.markdown_max_bytes or MAX_BYTES)

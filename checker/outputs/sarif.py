@@ -7,6 +7,7 @@ its logical location, and a fingerprint GitHub uses to track the alert.
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from natpolicy import __version__
@@ -14,6 +15,7 @@ from natpolicy.address import logical_name
 from natpolicy.check import BaseCheck
 from natpolicy.findings import Finding, fingerprint
 from natpolicy.outputs.doclinks import INFORMATION_URI, rule_help_uri
+from natpolicy.outputs.registry import ReportSettings
 from natpolicy.outputs.severity import sarif_level, security_severity
 from natpolicy.runner import RunResult
 
@@ -174,3 +176,9 @@ def _uri(path: str) -> str:
     while path.startswith("./"):
         path = path[2:]
     return quote(path, safe="/-_.~")
+
+
+def report(result: RunResult, settings: ReportSettings) -> str:
+    """``--format sarif`` (see ``outputs/registry.py``)."""
+    return json.dumps(render(result, category=settings.category,
+                             include_suppressed=settings.sarif_include_suppressed), indent=2) + "\n"
