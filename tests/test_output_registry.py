@@ -100,3 +100,16 @@ def test_the_registry_path_writes_what_the_writer_renders(cli: Callable[..., Cli
     (run, written), = seen
     assert written == _direct(run, fmt, colour=fmt == "text")
     assert result.out == written
+
+
+def test_the_registry_imports_no_writer_until_one_is_used() -> None:
+    # `--version` reads the format names through the CLI; it must stay instant (pre-commit calls it a lot).
+    import subprocess
+    import sys
+
+    code = ("import sys; from natpolicy.cli import main; main(['--version']); "
+            "print(sorted(m for m in sys.modules if m.startswith('natpolicy.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    loaded = set(json.loads(out.splitlines()[-1].replace("'", '"')))
+    assert "natpolicy.outputs.registry" in loaded
+    assert not loaded & {*(f.module for f in registry.FORMATS), "natpolicy.check", "natpolicy.runner"}, loaded
