@@ -1,7 +1,6 @@
 """What ``natpolicy check`` does, apart from parsing flags: load, run, report."""
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -157,7 +156,7 @@ def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], sett
             _write(opts.output, render(result, opts.fmt, replace(opts, colour=False)))
             shown = None if opts.quiet else (render(result, "text", opts), _use_colour(opts))
         else:
-            shown = (render(result, opts.fmt, opts), opts.fmt == "text" and _use_colour(opts))
+            shown = (render(result, opts.fmt, opts), _colours_terminal(opts.fmt) and _use_colour(opts))
     # Echoed after the step, so no progress line can land inside the report.
     if shown is not None:
         _echo(shown[0], colour=shown[1])
@@ -182,39 +181,27 @@ def exit_code(result: RunResult, opts: CheckOptions) -> int:
 
 
 def render(result: RunResult, fmt: str, opts: CheckOptions) -> str:
-    if fmt == "json":
-        from natpolicy.outputs import json_report
+    """``fmt``'s report of the run; the formats and their modules are listed in ``outputs/registry.py``."""
+    from natpolicy.outputs import registry
 
-        return json.dumps(json_report.render(result), indent=2, sort_keys=False) + "\n"
-    if fmt == "sarif":
-        from natpolicy.outputs import sarif
-
-        return json.dumps(sarif.render(result, category=opts.category,
-                                       include_suppressed=opts.sarif_include_suppressed), indent=2) + "\n"
-    if fmt == "text":
-        from natpolicy.outputs import text
-
-        return text.render(result, colour=_use_colour(opts))
-    if fmt == "github":
-        from natpolicy.outputs import github
-
-        return github.render(result)
-    if fmt == "markdown":
-        from natpolicy.outputs import markdown
-
-        return markdown.render(result, fail_on=Severity.parse(opts.fail_on or "low"), soft_fail=opts.soft_fail,
-                               max_bytes=opts.markdown_max_bytes or markdown.MAX_BYTES)
-    raise UsageError(f"format {fmt!r} is not available yet")
+    output = registry.find(fmt)
+    if output is None:
+        raise UsageError(f"format {fmt!r} is not available yet")
+    settings = registry.ReportSettings(
+        colour=output.colour and _use_colour(opts), category=opts.category,
+        sarif_include_suppressed=opts.sarif_include_suppressed, fail_on=Severity.parse(opts.fail_on or "low"),
+        soft_fail=opts.soft_fail, markdown_max_bytes=opts.markdown_max_bytes)
+    return output.report(result, settings)
 
 
 def _parse_also_outputs(pairs: tuple[str, ...]) -> list[tuple[str, str]]:
-    from natpolicy.cli import FORMATS
+    from natpolicy.outputs.registry import NAMES
 
     parsed = []
     for pair in pairs:
         fmt, sep, path = pair.partition("=")
-        if not sep or not path or fmt not in FORMATS:
-            raise UsageError(f"--also-output wants FORMAT=FILE with FORMAT one of {', '.join(FORMATS)}; got {pair!r}")
+        if not sep or not path or fmt not in NAMES:
+            raise UsageError(f"--also-output wants FORMAT=FILE with FORMAT one of {', '.join(NAMES)}; got {pair!r}")
         parsed.append((fmt, path))
     return parsed
 
@@ -243,6 +230,14 @@ def _write(path: str, report: str) -> None:
         # UnsafeTargetError says itself what is wrong (a link, a directory).
         reason = exc.strerror or str(exc).replace(path, "").strip()
         raise UsageError(f"cannot write {display_path(path)}: {reason}") from None
+
+
+def _colours_terminal(fmt: str) -> bool:
+    """Whether ``fmt`` on stdout may be coloured (only the text report is; JSON or SARIF never)."""
+    from natpolicy.outputs.registry import find
+
+    output = find(fmt)
+    return output is not None and output.colour
 
 
 def _use_colour(opts: CheckOptions) -> bool:

@@ -42,16 +42,6 @@ class Severity(enum.IntEnum):
     def label(self) -> str:
         return self.name.lower()
 
-    @property
-    def sarif_level(self) -> str:
-        return {Severity.LOW: "note", Severity.MEDIUM: "warning"}.get(self, "error")
-
-    @property
-    def security_severity(self) -> str:
-        # GitHub bands: >9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low.
-        # Stay clear of the edges so rounding can never move a band.
-        return {Severity.LOW: "2.0", Severity.MEDIUM: "5.5", Severity.HIGH: "8.0", Severity.CRITICAL: "9.5"}[self]
-
 
 @dataclass(frozen=True)
 class Violation:

@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from natpolicy import __version__
+from natpolicy.outputs.registry import NAMES
 
 if TYPE_CHECKING:  # click is imported only once a command runs (see main)
     import click
 
-FORMATS = ("text", "json", "sarif", "github", "markdown")
+FORMATS = NAMES  # every output format: outputs/registry.py
 SEVERITIES = ("low", "medium", "high", "critical")
 
 

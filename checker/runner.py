@@ -10,13 +10,8 @@ from natpolicy.address import ADDRESS_IN_TEXT
 from natpolicy.check import BaseCheck, GraphCheck, Note, ResourceCheck, Violation
 from natpolicy.findings import Finding
 from natpolicy.gc_pause import paused_gc
-from natpolicy.model import (
-    UNKNOWN,
-    FindingContext,
-    Resource,
-    ResourceModel,
-    SourceLocation,
-)
+from natpolicy.model import UNKNOWN, FindingContext, Resource, ResourceModel, SourceLocation
+from natpolicy.outputs.severity import sarif_level
 
 
 @dataclass
@@ -96,7 +91,7 @@ def _finding(check: BaseCheck, violation: Violation, resource: Resource, scrub: 
         rule_id=check.id,
         rule_name=check.name,
         severity=severity,
-        level=violation.level or severity.sarif_level,
+        level=violation.level or sarif_level(severity),
         address=resource.address,
         resource_type=resource.type,
         message=scrub(violation.message + context.note),

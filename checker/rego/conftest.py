@@ -19,6 +19,7 @@ from typing import Any
 
 from natpolicy.check import Severity
 from natpolicy.errors import InputError, UsageError
+from natpolicy.outputs.severity import sarif_level
 from natpolicy.rego.engine import UNDEFINED
 from natpolicy.rego.evaluate import Query
 from natpolicy.rego.loading import PolicyFile
@@ -153,7 +154,7 @@ def _one(item: Any, query: Query, default_severity: Severity, builtin_ids: froze
         rule_id=rule_id,
         rule_name=name,
         severity=severity,
-        level=severity.sarif_level,
+        level=sarif_level(severity),
         message=fields["msg"],
         address=address or None,
         resource_type=fields.get("resource_type") if isinstance(fields.get("resource_type"), str) else None,
