@@ -21,7 +21,7 @@ from typing import Any
 
 from natpolicy.hcl.budget import charge_size, measure
 from natpolicy.hcl.formatting import json_encode, tf_format
-from natpolicy.hcl.functions import fn, seq, strings, text, whole
+from natpolicy.hcl.functions.collection import fn, seq, strings, text, whole
 from natpolicy.hcl.re2 import Match, Pattern, compile_re2, expand_template
 from natpolicy.hcl.values import EvalError, NotEvaluated, TfList, normalise_number, parse_number, to_string
 
