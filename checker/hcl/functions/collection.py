@@ -745,4 +745,4 @@ def _template_names(name: str) -> Any:
     raise EvalError(f"a template can only use its variables, not {name!r}")
 
 
-from natpolicy.hcl.functions import strings  # noqa: E402,F401  (registers the string functions)
+from natpolicy.hcl.functions import string  # noqa: E402,F401  (registers the string functions)
