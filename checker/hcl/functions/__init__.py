@@ -1,6 +1,17 @@
-"""Terraform built-in functions (interim layout while the registry is split out)."""
+"""Terraform built-in functions, grouped by the categories of Terraform's documentation.
+
+Importing this package registers every function in
+:data:`natpolicy.hcl.functions.registry.FUNCTIONS`; the file functions need a
+directory and a renderer for ``templatefile``, so :func:`file_functions`
+builds them per configuration.
+"""
 from __future__ import annotations
 
-from natpolicy.hcl.functions.collection import FUNCTIONS, file_functions, fn
+# Each category module registers its functions with @fn when imported.
+from natpolicy.hcl.functions import (  # noqa: F401
+    collection, encoding, hash_crypto, ip_network, numeric, string, type_conversion,
+)
+from natpolicy.hcl.functions.filesystem import file_functions
+from natpolicy.hcl.functions.registry import FUNCTIONS, fn
 
 __all__ = ["FUNCTIONS", "fn", "file_functions"]
