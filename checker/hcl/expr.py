@@ -10,6 +10,13 @@ errors raise :class:`EvalError` (which ``try()``/``can()`` observe and
 :func:`evaluate` turns into ``UNKNOWN``); what Terraform computes but this
 evaluator does not raises :class:`NotEvaluated`, which becomes ``UNKNOWN``
 where it happens and a line in the verbose report.
+
+This module is the evaluator core (dispatch over the tree, operators,
+conditionals, ``for``, function calls, ``try``/``can``). Around it:
+:mod:`~natpolicy.hcl.parse_tree` reads the tree, :mod:`~natpolicy.hcl.template`
+renders string templates, :mod:`~natpolicy.hcl.operations` gives operators'
+semantics, :mod:`~natpolicy.hcl.access` reads attributes and elements, and
+built-in functions are looked up in :mod:`~natpolicy.hcl.functions.registry`.
 """
 from __future__ import annotations
 
@@ -20,6 +27,7 @@ from lark import Token, Tree
 
 from natpolicy.hcl import budget as _budget
 from natpolicy.hcl import template
+from natpolicy.hcl.access import Lazy, get_attr, index_value
 # Importing the registry loads the whole functions package, which registers every
 # built-in; none of it imports this module back (it gets templatefile's renderer passed in).
 from natpolicy.hcl.functions.registry import FUNCTIONS
@@ -38,24 +46,6 @@ __all__ = [
 ]
 
 Report = Callable[[str, "str | None"], None]
-
-
-class Lazy:
-    """A namespace resolved on demand (``local``, ``module``, resource types).
-
-    Evaluating a whole configuration eagerly would need a dependency sort;
-    resolving names when they are first used (memoised by the owner) gives
-    the same result and evaluates only what resources actually need.
-    """
-
-    def attr(self, name: str) -> Any:  # pragma: no cover - interface
-        raise EvalError(f"unsupported attribute {name!r}")
-
-    def index(self, key: Any) -> Any:
-        raise EvalError("this value cannot be indexed")
-
-    def materialize(self) -> Any:
-        return UNKNOWN
 
 
 def is_unknown(value: Any) -> bool:
@@ -342,20 +332,6 @@ def _get_attr(node: Tree, ctx: Context, depth: int) -> Any:
     return get_attr(base, attr_name(attr))
 
 
-def get_attr(base: Any, name: str) -> Any:
-    if base is UNKNOWN:
-        return UNKNOWN
-    if isinstance(base, Lazy):
-        return base.attr(name)
-    if isinstance(base, dict):
-        if name not in base:
-            raise EvalError(f"object has no attribute {name!r}")
-        return base[name]
-    if base is None:
-        raise EvalError(f"attempt to get attribute {name!r} from a null value")
-    raise EvalError(f"cannot get attribute {name!r} of a {type(base).__name__}")
-
-
 def _index_expr(node: Tree, ctx: Context, depth: int) -> Any:
     base_node, index = child_trees(node)
     base = _eval(base_node, ctx, depth)
@@ -366,28 +342,6 @@ def index_key(index: Tree, ctx: Context, depth: int) -> Any:
     if index.data == "short_index":
         return int(str(index.children[-1]))
     return _materialize(_eval(child_trees(index)[0], ctx, depth))
-
-
-def index_value(base: Any, key: Any) -> Any:
-    if isinstance(base, Lazy):
-        return base.index(key)
-    if base is UNKNOWN or key is UNKNOWN:
-        return UNKNOWN
-    if isinstance(base, TfSet):
-        raise EvalError("elements of a set have no index")
-    if isinstance(base, list):
-        number = to_number(key)
-        if not isinstance(number, int) or isinstance(number, bool) or not 0 <= number < len(base):
-            raise EvalError(f"index {key!r} out of range")
-        return base[number]
-    if isinstance(base, dict):
-        if isinstance(key, (list, dict)) or key is None:
-            raise EvalError("a map key must be a string")
-        name = to_string(key)
-        if name not in base:
-            raise EvalError(f"key {name!r} not found")
-        return base[name]
-    raise EvalError(f"cannot index a {type(base).__name__}")
 
 
 def _splat(node: Tree, ctx: Context, depth: int) -> Any:
@@ -424,7 +378,6 @@ def _unary(node: Tree, ctx: Context, depth: int) -> Any:
         return not as_bool(value)
     number = to_number(value)
     return Approx(-number) if isinstance(number, Approx) else normalise_number(-number)
-
 
 
 def _binary(node: Tree, ctx: Context, depth: int) -> Any:
