@@ -1,7 +1,7 @@
 """The built-in function table (name -> function) and the ``fn`` decorator that fills it.
 
 A leaf: it imports nothing that imports it back, so the evaluator and every
-function module can use it without an import cycle (tests/test_module_size.py
+function module can use it without an import cycle (tests/test_module_layout.py
 checks). Each function receives evaluated arguments. Unless marked
 ``lenient``, a function given an unknown argument returns ``UNKNOWN``
 (``deep`` functions also when an unknown hides inside a collection argument).
