@@ -40,9 +40,8 @@ from natpolicy.hcl.values import (
 from natpolicy.model import UNKNOWN, is_known
 
 __all__ = [
-    "EvalError", "NotEvaluated", "Context", "Lazy", "evaluate", "evaluate_raw",
-    "to_string", "normalise_number", "is_unknown", "equal", "get_attr", "index_key", "index_value",
-    "render_template_file",
+    "EvalError", "NotEvaluated", "Context", "evaluate", "evaluate_raw",
+    "to_string", "normalise_number", "is_unknown", "equal", "index_key", "render_template_file",
 ]
 
 Report = Callable[[str, "str | None"], None]

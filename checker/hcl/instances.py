@@ -14,7 +14,8 @@ from typing import Any
 
 from natpolicy.address import format_key
 from natpolicy.hcl import budget
-from natpolicy.hcl.expr import Context, EvalError, Lazy, evaluate, render_template_file, to_string
+from natpolicy.hcl.access import Lazy
+from natpolicy.hcl.expr import Context, EvalError, evaluate, render_template_file, to_string
 from natpolicy.hcl.file_scope import FileScope
 from natpolicy.hcl.functions import FUNCTIONS, file_functions
 from natpolicy.hcl.modules import ModuleConfig

@@ -1,5 +1,11 @@
 """Terraform built-in functions, grouped by the categories of Terraform's documentation.
 
+One module per category: numeric, string, collection, encoding, filesystem,
+hash_crypto, ip_network, type_conversion (no date and time function is
+evaluated: a call to one is reported and its result is unknown). ``try`` and
+``can`` are special forms of the evaluator, not functions. Argument reading
+shared by all is in :mod:`~natpolicy.hcl.functions.arguments`.
+
 Importing this package registers every function in
 :data:`natpolicy.hcl.functions.registry.FUNCTIONS`; the file functions need a
 directory and a renderer for ``templatefile``, so :func:`file_functions`
