@@ -5,6 +5,9 @@ root), validated against the published ``config.schema.json`` and turned into
 a ``Config``. Every problem becomes one ``UsageError`` line that names the file
 and the key, never a traceback. Command-line flags override what it says; the
 app does that merge, this module only reads.
+
+Longer than 600 lines because each config key's reading, validation and error
+message belong together, and other work on this module is in flight (a split is left for later).
 """
 from __future__ import annotations
 

@@ -10,51 +10,41 @@ errors raise :class:`EvalError` (which ``try()``/``can()`` observe and
 :func:`evaluate` turns into ``UNKNOWN``); what Terraform computes but this
 evaluator does not raises :class:`NotEvaluated`, which becomes ``UNKNOWN``
 where it happens and a line in the verbose report.
+
+This module is the evaluator core (dispatch over the tree, operators,
+conditionals, ``for``, function calls, ``try``/``can``). Around it:
+:mod:`~natpolicy.hcl.parse_tree` reads the tree, :mod:`~natpolicy.hcl.template`
+renders string templates, :mod:`~natpolicy.hcl.operations` gives operators'
+semantics, :mod:`~natpolicy.hcl.access` reads attributes and elements, and
+built-in functions are looked up in :mod:`~natpolicy.hcl.functions.registry`.
 """
 from __future__ import annotations
 
-import json
-import math
-import re
 from collections.abc import Callable, Iterator
-from fractions import Fraction
 from typing import Any
 
 from lark import Token, Tree
 
 from natpolicy.hcl import budget as _budget
+from natpolicy.hcl import template
+from natpolicy.hcl.access import Lazy, get_attr, index_value
+# Importing the registry loads the whole functions package, which registers every
+# built-in; none of it imports this module back (it gets templatefile's renderer passed in).
+from natpolicy.hcl.functions.registry import FUNCTIONS
+from natpolicy.hcl.operations import arithmetic, as_bool, compare, pairs, to_number
+from natpolicy.hcl.parse_tree import MAX_DEPTH, attr_name, child_trees, describe, for_parts, whole_conditional
 from natpolicy.hcl.values import (
-    Approx, EvalError, NotEvaluated, TfList, TfSet, UnknownType, convert, equal, exact, normalise_number,
-    number_from_fraction, parse_number, to_string, type_of_loose, unify_loose, Notice, Withheld,
+    Approx, EvalError, NotEvaluated, TfList, TfSet, UnknownType, convert, equal, normalise_number,
+    parse_number, to_string, type_of_loose, unify_loose, Notice, Withheld,
 )
 from natpolicy.model import UNKNOWN, is_known
 
 __all__ = [
-    "EvalError", "NotEvaluated", "Context", "Lazy", "evaluate", "evaluate_raw",
-    "to_string", "normalise_number", "is_unknown", "equal", "get_attr", "index_value",
+    "EvalError", "NotEvaluated", "Context", "evaluate", "evaluate_raw",
+    "to_string", "normalise_number", "is_unknown", "equal", "index_key", "render_template_file",
 ]
 
-_MAX_DEPTH = 200  # expression nesting deeper than this is not a real configuration
-
 Report = Callable[[str, "str | None"], None]
-
-
-class Lazy:
-    """A namespace resolved on demand (``local``, ``module``, resource types).
-
-    Evaluating a whole configuration eagerly would need a dependency sort;
-    resolving names when they are first used (memoised by the owner) gives
-    the same result and evaluates only what resources actually need.
-    """
-
-    def attr(self, name: str) -> Any:  # pragma: no cover - interface
-        raise EvalError(f"unsupported attribute {name!r}")
-
-    def index(self, key: Any) -> Any:
-        raise EvalError("this value cannot be indexed")
-
-    def materialize(self) -> Any:
-        return UNKNOWN
 
 
 def is_unknown(value: Any) -> bool:
@@ -83,8 +73,6 @@ class Context:
         self._root = root
         self._bindings = bindings or {}
         if functions is None:
-            from natpolicy.hcl.functions import FUNCTIONS
-
             functions = FUNCTIONS
         self.functions = functions
         self.report: Report = report or _no_report
@@ -142,7 +130,7 @@ def evaluate_raw(node: Any, ctx: Context, *, keep_lazy: bool = False, argument: 
         with _budget.active():
             return evaluate_raw(node, ctx, keep_lazy=keep_lazy, argument=argument)
     try:
-        conditional = _whole_conditional(node) if argument else None
+        conditional = whole_conditional(node) if argument else None
         value = _eval(node, ctx, 0) if conditional is None else _conditional(conditional, ctx, 1, argument=True)
         if keep_lazy and isinstance(value, Lazy):
             return value
@@ -154,18 +142,11 @@ def evaluate_raw(node: Any, ctx: Context, *, keep_lazy: bool = False, argument: 
         return UNKNOWN
 
 
-def _whole_conditional(node: Any) -> Tree | None:
-    """The conditional that is all of ``node`` (also inside parentheses), if any."""
-    while isinstance(node, Tree) and node.data == "expr_term" and len(_trees(node)) == 1:
-        node = _trees(node)[0]  # `(a ? b : c)`
-    return node if isinstance(node, Tree) and node.data == "conditional" else None
-
-
 def _deep(value: Any, depth: int) -> Any:
     """Resolve lazy namespaces anywhere inside a final value."""
     if isinstance(value, Lazy):
         value = value.materialize()
-    if depth > _MAX_DEPTH:
+    if depth > MAX_DEPTH:
         return value
     if isinstance(value, list):
         if any(isinstance(v, (Lazy, list, dict)) for v in value):
@@ -196,7 +177,7 @@ def _materialize(value: Any) -> Any:
 
 # ---------------------------------------------------------------- dispatch
 def _eval(node: Any, ctx: Context, depth: int) -> Any:
-    if depth > _MAX_DEPTH:
+    if depth > MAX_DEPTH:
         raise EvalError("expression nested too deeply")
     if isinstance(node, Token):
         return _token(node)
@@ -213,7 +194,7 @@ def _eval(node: Any, ctx: Context, depth: int) -> Any:
         return value
     except _budget.BudgetExceeded as exc:
         if budget is not None:
-            budget.note(_describe(node), ctx.where, exc.kind)
+            budget.note(describe(node), ctx.where, exc.kind)
         return UNKNOWN
     except NotEvaluated as exc:
         # Unknown right here, not further out: `[regex(...), "a"]` keeps "a".
@@ -226,20 +207,6 @@ _BUILDERS = frozenset({"tuple", "object", "for_tuple_expr", "for_object_expr", "
                        "attr_splat_expr_term", "full_splat_expr_term"})
 
 
-def _describe(node: Tree) -> str:
-    """The expression in a few words, for the budget's note."""
-    if node.data == "function_call":
-        names = [str(t.children[0]) for t in _trees(node) if t.data == "identifier"]
-        return f"{'::'.join(names)}()"
-    return {"for_tuple_expr": "a for expression", "for_object_expr": "a for expression", "tuple": "a tuple",
-            "object": "an object", "binary_op": "an operation", "conditional": "a conditional",
-            "string": "a string template", "template_string": "a string template"}.get(node.data, "an expression")
-
-
-def _trees(node: Tree) -> list[Tree]:
-    return [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
-
-
 def _token(token: Token) -> Any:
     if token.type == "INT_LITERAL":
         return parse_number(str(token))
@@ -249,7 +216,7 @@ def _token(token: Token) -> Any:
 
 
 def _expr_term(node: Tree, ctx: Context, depth: int) -> Any:
-    inner = _trees(node)
+    inner = child_trees(node)
     if not inner:
         raise EvalError("empty expression")
     return _eval(inner[0], ctx, depth)
@@ -277,254 +244,52 @@ def _number_literal(text: str) -> int | float:
     return parse_number(text)
 
 
-# ---------------------------------------------------------------- strings
-_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
-_ESCAPE = re.compile(r'\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)', re.S)
-
-
-def _unescape(text: str) -> str:
-    def sub(m: re.Match[str]) -> str:
-        code = m.group(1)
-        if code[0] in "uU" and len(code) > 1:
-            point = int(code[1:], 16)
-            if point > 0x10FFFF:
-                raise EvalError(f"invalid unicode escape \\{code}")
-            return chr(point)
-        return _ESCAPES.get(code, "\\" + code)
-
-    return _ESCAPE.sub(sub, text)
+# ---------------------------------------------------------------- templates
+# The template syntax lives in natpolicy.hcl.template; it evaluates the
+# expressions inside a template through _value, passed in, so that module
+# needs nothing from this one.
+def _value(node: Any, ctx: Context, depth: int) -> Any:
+    return _materialize(_eval(node, ctx, depth))
 
 
 def _string(node: Tree, ctx: Context, depth: int) -> Any:
-    parts = [c for c in node.children if isinstance(c, Tree) and c.data == "string_part"]
-    if len(parts) == 1 and isinstance(parts[0].children[0], Tree) and parts[0].children[0].data == "interpolation":
-        # "${expr}" alone is the value itself, as in HCL: "${var.cidrs}" is a list
-        # (the Terraform 0.11 style), "${true}" a bool.
-        inner = _trees(parts[0].children[0])
-        if inner:
-            return _materialize(_eval(inner[0], ctx, depth))
-    return _render_template(parts, ctx, depth, quoted=True)
-
-
-def _render_template(parts: list[Tree], ctx: Context, depth: int, *, quoted: bool) -> Any:
-    """Render template parts, honouring ``%{if}``/``%{for}`` directives."""
-    items = [_template_item(p, quoted) for p in parts]
-    _apply_strip_markers(parts, items)
-    out, pos = _render_seq(items, 0, ctx, depth, stop=())
-    return out
-
-
-def _apply_strip_markers(parts: list[Tree], items: list[tuple[str, Any]]) -> None:
-    """``%{~ if x ~}`` trims the whitespace of the literal text next to the directive."""
-    for i, part in enumerate(parts):
-        child = part.children[0] if part.children else None
-        if not isinstance(child, Tree) or child.data == "interpolation":
-            continue
-        tokens = [c for c in child.children if isinstance(c, Token)]
-        if not tokens:
-            continue
-        if tokens[0].type == "STRIP_MARKER" and i > 0 and items[i - 1][0] == "text":
-            items[i - 1] = ("text", items[i - 1][1].rstrip())
-        if len(tokens) > 1 and tokens[-1].type == "STRIP_MARKER" and i + 1 < len(items) and items[i + 1][0] == "text":
-            items[i + 1] = ("text", items[i + 1][1].lstrip())
-
-
-def _template_item(part: Tree, quoted: bool) -> tuple[str, Any]:
-    child = part.children[0] if part.children else None
-    if isinstance(child, Token):
-        text = str(child)
-        if child.type == "ESCAPED_INTERPOLATION":
-            return ("text", "${" + text[3:])
-        if child.type == "ESCAPED_DIRECTIVE":
-            return ("text", "%{" + text[3:])
-        return ("text", _unescape(text) if quoted else text)
-    if not isinstance(child, Tree):
-        # The grammar gives every string_part exactly one child; should that
-        # ever change, the string is unknown rather than a crash.
-        raise EvalError("unsupported empty template part")
-    kind = child.data
-    exprs = _trees(child)
-    if kind == "interpolation":
-        return ("expr", exprs[0] if exprs else None)
-    if kind == "template_if_start":
-        return ("if", exprs[0] if exprs else None)
-    if kind == "template_else":
-        return ("else", None)
-    if kind == "template_endif":
-        return ("endif", None)
-    if kind == "template_for_start":
-        names = [str(t.children[0]) for t in exprs if t.data == "identifier"]
-        coll = [t for t in exprs if t.data != "identifier"]
-        return ("for", (names, coll[0] if coll else None))
-    if kind == "template_endfor":
-        return ("endfor", None)
-    raise EvalError(f"unsupported template part {kind}")
-
-
-def _render_seq(items: list[tuple[str, Any]], pos: int, ctx: Context, depth: int,
-                stop: tuple[str, ...]) -> tuple[Any, int]:
-    """Render from ``pos`` until a directive in ``stop``; returns (text, position)."""
-    chunks: list[str] = []
-    unknown = False
-    while pos < len(items):
-        kind, payload = items[pos]
-        if kind in stop:
-            break
-        pos += 1
-        if kind == "text":
-            chunks.append(payload)
-        elif kind == "expr":
-            value = _materialize(_eval(payload, ctx, depth))
-            if value is UNKNOWN:
-                unknown = True
-            else:
-                piece = to_string(value)
-                _budget.charge_size(len(piece))  # before the join: a loop can repeat a huge value
-                chunks.append(piece)
-        elif kind == "if":
-            # Only the chosen branch is evaluated: an error in the other one does
-            # not count (Terraform: "%{if true}y%{else}${null}%{endif}" is "y").
-            cond = _materialize(_eval(payload, ctx, depth))
-            else_at = _skip(items, pos, ("else", "endif"))
-            end = _skip(items, else_at + 1, ("endif",)) if items[else_at][0] == "else" else else_at
-            if cond is UNKNOWN:
-                unknown = True
-            elif _bool(cond):
-                yes, _ = _render_seq(items[:else_at], pos, ctx, depth, ("else", "endif"))
-                unknown = unknown or yes is UNKNOWN
-                chunks.append("" if yes is UNKNOWN else yes)
-            elif else_at != end:
-                no, _ = _render_seq(items[:end], else_at + 1, ctx, depth, ("endif",))
-                unknown = unknown or no is UNKNOWN
-                chunks.append("" if no is UNKNOWN else no)
-            pos = end + 1
-        elif kind == "for":
-            names, coll_node = payload
-            body_start = pos
-            end = _skip(items, pos, ("endfor",))
-            pos = end + 1
-            coll = _materialize(_eval(coll_node, ctx, depth))
-            if coll is UNKNOWN:
-                unknown = True
-                continue
-            for key, value in _pairs(coll, ordered=True):
-                bound = dict(zip(names, (key, value))) if len(names) == 2 else {names[0]: value} if names else {}
-                _budget.charge_steps()
-                text, _ = _render_seq(items[:end], body_start, ctx.bind(**bound), depth, ("endfor",))
-                if text is UNKNOWN:
-                    unknown = True
-                else:
-                    chunks.append(text)
-        else:
-            raise EvalError(f"unexpected template directive {kind}")
-    return (UNKNOWN if unknown else "".join(chunks)), pos
-
-
-def _skip(items: list[tuple[str, Any]], pos: int, stop: tuple[str, ...]) -> int:
-    """Where the first directive in ``stop`` at this nesting level is, without evaluating."""
-    while pos < len(items):
-        kind = items[pos][0]
-        if kind in stop:
-            return pos
-        if kind == "if":
-            at = _skip(items, pos + 1, ("else", "endif"))
-            pos = _skip(items, at + 1, ("endif",)) if at < len(items) and items[at][0] == "else" else at
-        elif kind == "for":
-            pos = _skip(items, pos + 1, ("endfor",))
-        elif kind in ("else", "endif", "endfor"):
-            raise EvalError(f"unexpected template directive {kind}")
-        pos += 1
-    raise EvalError("unterminated template directive")
-
-
-_HEREDOC = re.compile(r"<<(-?)([A-Za-z][A-Za-z0-9._-]*)\r?\n(.*?)^[ \t]*\2\r?\n?\Z", re.S | re.M)
+    return template.string(node, ctx, depth, _value)
 
 
 def _heredoc(node: Tree, ctx: Context, depth: int) -> Any:
-    raw = str(node.children[0])
-    m = _HEREDOC.match(raw)
-    if not m:
-        raise EvalError("unreadable heredoc")
-    body = m.group(3)
-    if m.group(1):  # <<- strips the smallest common indentation
-        lines = body.split("\n")
-        indents = [len(ln) - len(ln.lstrip(" \t")) for ln in lines if ln.strip()]
-        cut = min(indents) if indents else 0
-        body = "\n".join(ln[cut:] for ln in lines)
-    if "${" not in body and "%{" not in body:
-        return body
-    return _template_text(body, ctx, depth)
-
-
-def _template_text(text: str, ctx: Context, depth: int) -> Any:
-    """Evaluate a template given as raw text (heredocs): re-parse it as a string."""
-    from natpolicy.hcl.parse import parse_expression
-
-    node = parse_expression(_quote_template(text))
-    if node is None:
-        raise EvalError("unreadable template")
-    return _eval(node, ctx, depth)
-
-
-def render_template_file(text: str, ctx: Context) -> Any:
-    """``templatefile``: the rendered text (a template that is one ``${...}`` still gives a string)."""
-    value = _deep(_template_text(text, ctx, 0), 0)
-    return UNKNOWN if value is UNKNOWN else to_string(value)
-
-
-def _quote_template(text: str) -> str:
-    """Escape literal parts of a template so it can be written as a quoted string."""
-    out: list[str] = ['"']
-    i, n = 0, len(text)
-    while i < n:
-        if text.startswith(("${", "%{"), i) and not (i > 0 and text[i - 1] in "$%" and text[i - 1] == text[i]):
-            end = _matching_brace(text, i + 1)
-            out.append(text[i:end + 1])
-            i = end + 1
-            continue
-        ch = text[i]
-        out.append({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch, ch))
-        i += 1
-    out.append('"')
-    return "".join(out)
-
-
-def _matching_brace(text: str, start: int) -> int:
-    depth, i, in_str = 0, start, False
-    while i < len(text):
-        ch = text[i]
-        if in_str:
-            if ch == "\\":
-                i += 1
-            elif ch == '"':
-                in_str = False
-        elif ch == '"':
-            in_str = True
-        elif ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    raise EvalError("unterminated template sequence")
+    return template.heredoc(node, ctx, depth, _value)
 
 
 def _template_string(node: Tree, ctx: Context, depth: int) -> Any:
-    raw = str(node.children[0])
-    return _unescape(raw[2:-2])
+    return template.template_string(node)
+
+
+def render_template_file(text: str, variables: dict[str, Any], functions: dict[str, Callable[..., Any]],
+                         report: Report | None) -> Any:
+    """``templatefile``: the rendered text (a template that is one ``${...}`` still gives a string).
+
+    A template sees only ``variables`` and ``functions``; the file functions
+    receive this as their renderer, so they need not import the evaluator.
+    """
+    ctx = Context(_template_names, variables, functions, report, where=None)
+    value = _deep(template.template_text(text, ctx, 0, _value), 0)
+    return UNKNOWN if value is UNKNOWN else to_string(value)
+
+
+def _template_names(name: str) -> Any:
+    raise EvalError(f"a template can only use its variables, not {name!r}")
 
 
 # ---------------------------------------------------------------- collections
 def _tuple(node: Tree, ctx: Context, depth: int) -> Any:
-    return [_materialize(_eval(c, ctx, depth)) for c in _trees(node)]
+    return [_materialize(_eval(c, ctx, depth)) for c in child_trees(node)]
 
 
 def _object(node: Tree, ctx: Context, depth: int) -> Any:
     out: dict[str, Any] = {}
     unknown_key = False
-    for elem in _trees(node):
-        parts = _trees(elem)
+    for elem in child_trees(node):
+        parts = child_trees(elem)
         if len(parts) < 2:
             continue
         key = _object_key(parts[0], ctx, depth)
@@ -538,7 +303,7 @@ def _object(node: Tree, ctx: Context, depth: int) -> Any:
 
 
 def _object_key(node: Tree, ctx: Context, depth: int) -> Any:
-    inner = _trees(node)
+    inner = child_trees(node)
     if not inner:
         return "".join(str(c) for c in node.children if isinstance(c, Token))
     target = inner[0]
@@ -546,7 +311,7 @@ def _object_key(node: Tree, ctx: Context, depth: int) -> Any:
         return str(target.children[0])
     # A bare identifier key is a name, not a variable reference.
     if target.data == "expr_term":
-        sub = _trees(target)
+        sub = child_trees(target)
         if len(sub) == 1 and sub[0].data == "identifier" and len(target.children) == 1:
             return str(sub[0].children[0])
         if len(sub) == 1 and sub[0].data == "literal_value":
@@ -561,66 +326,25 @@ def _object_key(node: Tree, ctx: Context, depth: int) -> Any:
 
 # ---------------------------------------------------------------- access
 def _get_attr(node: Tree, ctx: Context, depth: int) -> Any:
-    base_node, attr = _trees(node)
+    base_node, attr = child_trees(node)
     base = _eval(base_node, ctx, depth)
-    return get_attr(base, _attr_name(attr))
-
-
-def _attr_name(attr: Tree) -> str:
-    target = _trees(attr)[0]
-    return str(target.children[0])
-
-
-def get_attr(base: Any, name: str) -> Any:
-    if base is UNKNOWN:
-        return UNKNOWN
-    if isinstance(base, Lazy):
-        return base.attr(name)
-    if isinstance(base, dict):
-        if name not in base:
-            raise EvalError(f"object has no attribute {name!r}")
-        return base[name]
-    if base is None:
-        raise EvalError(f"attempt to get attribute {name!r} from a null value")
-    raise EvalError(f"cannot get attribute {name!r} of a {type(base).__name__}")
+    return get_attr(base, attr_name(attr))
 
 
 def _index_expr(node: Tree, ctx: Context, depth: int) -> Any:
-    base_node, index = _trees(node)
+    base_node, index = child_trees(node)
     base = _eval(base_node, ctx, depth)
-    return index_value(base, _index_key(index, ctx, depth))
+    return index_value(base, index_key(index, ctx, depth))
 
 
-def _index_key(index: Tree, ctx: Context, depth: int) -> Any:
+def index_key(index: Tree, ctx: Context, depth: int) -> Any:
     if index.data == "short_index":
         return int(str(index.children[-1]))
-    return _materialize(_eval(_trees(index)[0], ctx, depth))
-
-
-def index_value(base: Any, key: Any) -> Any:
-    if isinstance(base, Lazy):
-        return base.index(key)
-    if base is UNKNOWN or key is UNKNOWN:
-        return UNKNOWN
-    if isinstance(base, TfSet):
-        raise EvalError("elements of a set have no index")
-    if isinstance(base, list):
-        number = _to_number(key)
-        if not isinstance(number, int) or isinstance(number, bool) or not 0 <= number < len(base):
-            raise EvalError(f"index {key!r} out of range")
-        return base[number]
-    if isinstance(base, dict):
-        if isinstance(key, (list, dict)) or key is None:
-            raise EvalError("a map key must be a string")
-        name = to_string(key)
-        if name not in base:
-            raise EvalError(f"key {name!r} not found")
-        return base[name]
-    raise EvalError(f"cannot index a {type(base).__name__}")
+    return _materialize(_eval(child_trees(index)[0], ctx, depth))
 
 
 def _splat(node: Tree, ctx: Context, depth: int) -> Any:
-    base_node, splat = _trees(node)
+    base_node, splat = child_trees(node)
     base = _materialize(_eval(base_node, ctx, depth))
     if base is UNKNOWN:
         return UNKNOWN
@@ -629,101 +353,35 @@ def _splat(node: Tree, ctx: Context, depth: int) -> Any:
     if isinstance(base, TfSet) and not base.ordered:
         raise NotEvaluated("the order of a set of collections")
     items = base if isinstance(base, list) else [base]
-    steps = _trees(splat)
+    steps = child_trees(splat)
     out = []
     for item in items:
         value = item
         for step in steps:
             if step.data == "get_attr":
-                value = get_attr(value, _attr_name(step))
+                value = get_attr(value, attr_name(step))
             else:
-                value = index_value(value, _index_key(step, ctx, depth))
+                value = index_value(value, index_key(step, ctx, depth))
         out.append(_materialize(value))
     # A splat over a list or set is a list; over a tuple (or one object), a tuple.
     return TfList(out) if isinstance(base, (TfList, TfSet)) else out
 
 
 # ---------------------------------------------------------------- operators
-def _bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value in ("true", "false"):
-        return value == "true"
-    raise EvalError("a boolean is required")
-
-
-def _to_number(value: Any) -> Any:
-    if value is UNKNOWN:
-        return UNKNOWN
-    if isinstance(value, bool):
-        raise EvalError("a number is required")
-    if isinstance(value, (int, float)):
-        return value
-    if isinstance(value, str):
-        return parse_number(value)
-    raise EvalError("a number is required")
-
-
 def _unary(node: Tree, ctx: Context, depth: int) -> Any:
     op = str(node.children[0])
-    value = _materialize(_eval(_trees(node)[0], ctx, depth))
+    value = _materialize(_eval(child_trees(node)[0], ctx, depth))
     if value is UNKNOWN:
         return UNKNOWN
     if op == "!":
-        return not _bool(value)
-    number = _to_number(value)
+        return not as_bool(value)
+    number = to_number(value)
     return Approx(-number) if isinstance(number, Approx) else normalise_number(-number)
 
 
-def arithmetic(op: str, a: int | float, b: int | float) -> int | float:
-    """``a op b`` as Terraform computes it: exactly for integers, from the
-    decimal values otherwise (``0.1 + 0.2`` is ``0.3``)."""
-    if op in ("/", "%") and b == 0:
-        raise EvalError("division by zero")
-    if isinstance(a, int) and isinstance(b, int) and op != "/":
-        if op == "+":
-            result: int = a + b
-        elif op == "-":
-            result = a - b
-        elif op == "*":
-            if a.bit_length() + b.bit_length() > 2 * 13000:
-                raise NotEvaluated("a number with thousands of digits")
-            result = a * b
-        else:
-            result = a - b * int(Fraction(a, b))  # `%` keeps the dividend's sign, as Go's
-        return number_from_fraction(Fraction(result))
-    x, y = exact(a), exact(b)
-    if op == "+":
-        fraction = x + y
-    elif op == "-":
-        fraction = x - y
-    elif op == "*":
-        fraction = x * y
-    elif op == "/":
-        fraction = x / y
-    else:
-        fraction = x - y * int(x / y)
-    value = number_from_fraction(fraction)
-    if (isinstance(a, Approx) or isinstance(b, Approx)) and not isinstance(value, int):
-        return Approx(value)  # built on an approximation: its digits stay uncertain
-    return value
-
-
-def _compare(op: str, a: int | float, b: int | float) -> Any:
-    if (isinstance(a, Approx) or isinstance(b, Approx)) and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12):
-        return UNKNOWN  # the digits a float lacks decide
-    if op == "<":
-        return a < b
-    if op == ">":
-        return a > b
-    if op == "<=":
-        return a <= b
-    return a >= b
-
-
 def _binary(node: Tree, ctx: Context, depth: int) -> Any:
-    left_node, term = _trees(node)
-    op_node, right_node = _trees(term)
+    left_node, term = child_trees(node)
+    op_node, right_node = child_trees(term)
     op = str(op_node.children[0]).strip()
     left = _materialize(_eval(left_node, ctx, depth))
     # && and || decide on a known side alone: `false && x` is false
@@ -734,8 +392,8 @@ def _binary(node: Tree, ctx: Context, depth: int) -> Any:
         # known next to an unknown one, which keeps `create && ...` switches known.
         decisive = op == "||"
         right = _materialize(_eval(right_node, ctx, depth))
-        lhs = UNKNOWN if left is UNKNOWN else _bool(left)
-        rhs = UNKNOWN if right is UNKNOWN else _bool(right)
+        lhs = UNKNOWN if left is UNKNOWN else as_bool(left)
+        rhs = UNKNOWN if right is UNKNOWN else as_bool(right)
         if ctx.strict and (lhs is UNKNOWN or rhs is UNKNOWN):
             return UNKNOWN
         if lhs is decisive or rhs is decisive:
@@ -751,20 +409,20 @@ def _binary(node: Tree, ctx: Context, depth: int) -> Any:
     if op == "!=":
         same = equal(left, right)
         return UNKNOWN if same is UNKNOWN else not same
-    a, b = _to_number(left), _to_number(right)
+    a, b = to_number(left), to_number(right)
     if op in ("+", "-", "*", "/", "%"):
         return arithmetic(op, a, b)
     if op in ("<", ">", "<=", ">="):
-        return _compare(op, a, b)
+        return compare(op, a, b)
     raise EvalError(f"unsupported operator {op}")
 
 
 def _conditional(node: Tree, ctx: Context, depth: int, *, argument: bool = False) -> Any:
-    cond_node, yes_node, no_node = _trees(node)
+    cond_node, yes_node, no_node = child_trees(node)
     cond = _materialize(_eval(cond_node, ctx, depth))
     if cond is UNKNOWN:
         return UNKNOWN  # as Terraform, even when both results are equal: the condition might be null
-    chosen_node, other_node = (yes_node, no_node) if _bool(cond) else (no_node, yes_node)
+    chosen_node, other_node = (yes_node, no_node) if as_bool(cond) else (no_node, yes_node)
     chosen = _deep(_eval(chosen_node, ctx, depth), 0)
     if chosen is UNKNOWN or (not ctx.strict and (chosen is None or isinstance(chosen, str))):
         # Unified with the other result's type a string or null stays what it
@@ -788,43 +446,13 @@ def _conditional(node: Tree, ctx: Context, depth: int, *, argument: bool = False
 
 
 # ---------------------------------------------------------------- for
-def _pairs(coll: Any, *, ordered: bool) -> Iterator[tuple[Any, Any]]:
-    """Key/value pairs in Terraform's order; a set's key is the value itself."""
-    if isinstance(coll, dict):
-        for key in sorted(coll):
-            yield key, coll[key]
-    elif isinstance(coll, TfSet):
-        if ordered and not coll.ordered:
-            raise NotEvaluated("the order of a set of collections")
-        for value in coll:
-            yield value, value
-    elif isinstance(coll, list):
-        yield from enumerate(coll)
-    elif coll is None:
-        raise EvalError("cannot iterate over a null value")
-    else:
-        raise EvalError("cannot iterate over a primitive value")
-
-
-def _for_parts(node: Tree) -> tuple[list[str], Tree, list[Tree], Tree | None, bool]:
-    trees = _trees(node)
-    intro = trees[0]
-    intro_trees = _trees(intro)
-    names = [str(t.children[0]) for t in intro_trees if t.data == "identifier"]
-    coll = [t for t in intro_trees if t.data != "identifier"][0]
-    cond = next((t for t in trees if t.data == "for_cond"), None)
-    exprs = [t for t in trees[1:] if t.data != "for_cond"]
-    grouping = any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in node.children)
-    return names, coll, exprs, (_trees(cond)[0] if cond is not None else None), grouping
-
-
 def _for_iter(node: Tree, ctx: Context, depth: int, ordered: bool) -> Iterator[Context] | None:
-    names, coll_node, _, cond_node, _ = _for_parts(node)
+    names, coll_node, _, cond_node, _ = for_parts(node)
     coll = _deep(_eval(coll_node, ctx, depth), 0)
     if coll is UNKNOWN:
         return None
     scopes = []
-    for key, value in _pairs(coll, ordered=ordered):
+    for key, value in pairs(coll, ordered=ordered):
         _budget.charge_steps()
         bound = {names[0]: key, names[1]: value} if len(names) == 2 else {names[0]: value}
         inner = ctx.bind(**bound)
@@ -832,7 +460,7 @@ def _for_iter(node: Tree, ctx: Context, depth: int, ordered: bool) -> Iterator[C
             keep = _materialize(_eval(cond_node, inner, depth))
             if keep is UNKNOWN:
                 return None
-            if not _bool(keep):
+            if not as_bool(keep):
                 continue
         scopes.append(inner)
     return iter(scopes)
@@ -842,12 +470,12 @@ def _for_tuple(node: Tree, ctx: Context, depth: int) -> Any:
     scopes = _for_iter(node, ctx, depth, ordered=True)
     if scopes is None:
         return UNKNOWN
-    expr = _for_parts(node)[2][0]
+    expr = for_parts(node)[2][0]
     return [_materialize(_eval(expr, inner, depth)) for inner in scopes]
 
 
 def _for_object(node: Tree, ctx: Context, depth: int) -> Any:
-    _, _, exprs, _, grouping = _for_parts(node)
+    _, _, exprs, _, grouping = for_parts(node)
     # An object's keys are sorted anyway; only grouping keeps the iteration order.
     scopes = _for_iter(node, ctx, depth, ordered=grouping)
     if scopes is None:
@@ -873,11 +501,11 @@ def _for_object(node: Tree, ctx: Context, depth: int) -> Any:
 
 # ---------------------------------------------------------------- functions
 def _function(node: Tree, ctx: Context, depth: int) -> Any:
-    trees = _trees(node)
+    trees = child_trees(node)
     names = [str(t.children[0]) for t in trees if t.data == "identifier"]
     name = "::".join(names)
     args_node = next((t for t in trees if t.data == "arguments"), None)
-    arg_nodes = _trees(args_node) if args_node is not None else []
+    arg_nodes = child_trees(args_node) if args_node is not None else []
     expand = args_node is not None and any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in args_node.children)
 
     if name in ("try", "can"):
@@ -948,17 +576,3 @@ _HANDLERS: dict[str, Callable[[Tree, Context, int], Any]] = {
     "for_object_expr": _for_object,
     "function_call": _function,
 }
-
-
-def decode_json(text: str) -> Any:
-    """``jsondecode``: arrays are tuples, objects objects; numbers exact, as Terraform reads them."""
-
-    def constant(name: str) -> Any:
-        raise EvalError(f"jsondecode(): {name} is not JSON")
-
-    try:
-        return json.loads(text, parse_float=_number_literal, parse_int=parse_number, parse_constant=constant)
-    except json.JSONDecodeError as exc:
-        raise EvalError(f"jsondecode(): {exc.msg}") from None
-    except RecursionError:
-        raise NotEvaluated("JSON nested too deeply for natpolicy") from None

@@ -14,7 +14,8 @@ from typing import Any
 
 from natpolicy.address import format_key
 from natpolicy.hcl import budget
-from natpolicy.hcl.expr import Context, EvalError, Lazy, evaluate, to_string
+from natpolicy.hcl.access import Lazy
+from natpolicy.hcl.expr import Context, EvalError, evaluate, render_template_file, to_string
 from natpolicy.hcl.file_scope import FileScope
 from natpolicy.hcl.functions import FUNCTIONS, file_functions
 from natpolicy.hcl.modules import ModuleConfig
@@ -112,7 +113,8 @@ class ModuleInstance:
         funcs = shared.functions_by_dir.get(shared.root_dir)
         if funcs is None:
             # Terraform resolves relative file paths against the working directory (the root).
-            funcs = {**FUNCTIONS, **file_functions(shared.root_dir, shared.scope, shared.note)}
+            funcs = {**FUNCTIONS, **file_functions(shared.root_dir, shared.scope, shared.note,
+                                                   render_template=render_template_file)}
             shared.functions_by_dir[shared.root_dir] = funcs
         if masked:
             funcs = {**funcs, "sensitive": _masked_sensitive}

@@ -14,7 +14,8 @@ from typing import Any
 from lark import Tree
 
 from natpolicy.address import format_key
-from natpolicy.hcl.expr import _MAX_DEPTH, Context, _attr_name, _index_key, _trees
+from natpolicy.hcl.expr import Context, index_key as _index_key
+from natpolicy.hcl.parse_tree import MAX_DEPTH as _MAX_DEPTH, attr_name as _attr_name, child_trees as _trees
 from natpolicy.hcl.values import EvalError
 from natpolicy.model import UNKNOWN
 

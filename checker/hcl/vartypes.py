@@ -16,7 +16,8 @@ from typing import Any
 
 from lark import Token, Tree
 
-from natpolicy.hcl.expr import Context, _trees, evaluate
+from natpolicy.hcl.expr import Context, evaluate
+from natpolicy.hcl.parse_tree import child_trees as _trees
 from natpolicy.hcl.values import (
     EvalError, NotEvaluated, TfList, TfMap, UnknownType, make_set, parse_number, to_string, type_of_loose,
     unify_loose,

@@ -18,6 +18,9 @@ not once per count/for_each instance, and each gateway is judged once for
 all rules. Route tables, subnets and VPCs are ``Node``s: a resource when some
 plan holds it, else just its id (a route in a workload plan can point into a
 network plan's table).
+
+Longer than 600 lines because the route index and the questions the NAT rules
+ask of it share private structures that a split would have to make public.
 """
 from __future__ import annotations
 
