@@ -19,7 +19,7 @@ from typing import Any
 
 from natpolicy.action_gate import exception_key
 from natpolicy.action_trust import BaseTree, Trusted
-from natpolicy.gitrepo import GitError
+from natpolicy.loaders.gitrepo import GitError
 from natpolicy.outputs.markdown import code, plain
 from natpolicy.suppressions import Skip, parse_skip
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from natpolicy import gitdiff
+from natpolicy.loaders import gitdiff
 
 __all__ = ["TERRAFORM_SUFFIXES", "hook_arguments", "in_precommit", "terraform_roots", "plan_files", "run_hook"]
 

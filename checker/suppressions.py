@@ -26,7 +26,7 @@ from natpolicy.model import ResourceModel, SourceLocation
 from natpolicy.runner import RunResult
 
 if TYPE_CHECKING:  # imported lazily at run time: only plan findings mapped to .tf need it
-    from natpolicy.sourcemap import SourceIndex
+    from natpolicy.loaders.sourcemap import SourceIndex
 
 __all__ = ["Skip", "SourceReader", "parse_skip", "apply_suppressions", "enclosing_modules",
            "apply_to_result"]
@@ -244,7 +244,7 @@ def _module_blocks(model: ResourceModel, root: Path) -> ModuleBlocks:
         if res is None or "plan_location" not in res.extra:
             return None  # not a plan resource mapped to the source
         if module not in plan_calls:
-            from natpolicy.sourcemap import SourceIndex
+            from natpolicy.loaders.sourcemap import SourceIndex
 
             if index is None:
                 from natpolicy.loaders.inputs import display_path

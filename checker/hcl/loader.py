@@ -361,7 +361,7 @@ def _default_scope(root: Path, boundary: Sequence[Path], made: dict[Path, FileSc
 
 
 def _tracked_in_work_tree(top: Path) -> dict[str, str]:
-    from natpolicy.gitrepo import Git, GitError
+    from natpolicy.loaders.gitrepo import Git, GitError
 
     git = Git.discover(top)  # GitRefused ("dubious ownership"): FileScope refuses every read, saying why
     if git is None:

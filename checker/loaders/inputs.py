@@ -196,7 +196,7 @@ def load_inputs(paths: Iterable[str], *, source_root: str | None = None, variabl
     root = display_root(hcl_paths[0] if hcl_paths else (paths[0] if paths else "."))
     model.facts["display_root"] = str(root)
     if hcl_paths:
-        from natpolicy.gitdiff import load_compared
+        from natpolicy.loaders.gitdiff import load_compared
         from natpolicy.hcl.loader import load_hcl, parse_var_flags
 
         hcl_variables = parse_var_flags(variables)
@@ -256,7 +256,7 @@ def _map_plan_sources(resources: list[Resource], source_root: str | None) -> lis
     if source_root is None and not has_terraform_files(Path.cwd()):
         return []  # nothing to map to: the HCL stack is not even imported
     from natpolicy.hcl.parse import HclParserMissing
-    from natpolicy.sourcemap import map_to_source
+    from natpolicy.loaders.sourcemap import map_to_source
 
     notes: list[str] = []
     if source_root is not None:

@@ -38,9 +38,9 @@ from pathlib import Path
 from typing import Any
 
 from natpolicy.address import module_path, module_steps, strip_instance_keys
-from natpolicy.deletions import DeletedPlacement
+from natpolicy.loaders.deletions import DeletedPlacement
 from natpolicy.errors import UsageError
-from natpolicy.gitrepo import Git, GitError, GitRefused
+from natpolicy.loaders.gitrepo import Git, GitError, GitRefused
 from natpolicy.hcl.lifecycle import Move
 from natpolicy.model import UNKNOWN, Resource, SourceLocation
 
