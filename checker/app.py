@@ -231,7 +231,7 @@ def _check_targets(opts: CheckOptions, extra_outputs: list[tuple[str, str]], set
 
 
 def _write(path: str, report: str) -> None:
-    from natpolicy.loaders.inputs import display_path
+    from natpolicy.loaders.paths import display_path
     from natpolicy.safe_write import write_text
 
     try:

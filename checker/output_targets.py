@@ -36,7 +36,7 @@ def check_outputs(outputs: Sequence[tuple[str, str]], inputs: Iterable[str], *, 
     but ``--create-baseline`` may refresh it (with ``force``, as any existing
     baseline).
     """
-    from natpolicy.loaders.inputs import display_path
+    from natpolicy.loaders.paths import display_path
 
     inputs = [p for p in inputs if p != "-"]
     read = _identities([*inputs, *([baseline_read] if baseline_read else [])])
@@ -66,7 +66,7 @@ def check_outputs(outputs: Sequence[tuple[str, str]], inputs: Iterable[str], *, 
 
 def _check_within_inputs(outputs: Sequence[tuple[str, str]], inputs: Iterable[str]) -> None:
     """A target that does not exist yet may still be named as an input (``check main.tf`` before it is created)."""
-    from natpolicy.loaders.inputs import display_path
+    from natpolicy.loaders.paths import display_path
 
     named = {os.path.abspath(p) for p in inputs if p != "-"}
     for option, path in outputs:
@@ -91,7 +91,7 @@ def _identities(paths: Iterable[str]) -> set[tuple[int, int]]:
     Terraform code is refused by name already); a report written there by an
     earlier run is not an input and may be replaced.
     """
-    from natpolicy.loaders.inputs import plan_files_in
+    from natpolicy.loaders.paths import plan_files_in
 
     found: set[tuple[int, int]] = set()
     for raw in paths:

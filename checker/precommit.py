@@ -88,7 +88,7 @@ def run_hook(files: list[str], *, plans: bool = False, **check_options: Any) -> 
 
 def plan_files(files: Iterable[str]) -> list[str]:
     """The JSON files that are Terraform plans; other JSON in the repository is ignored."""
-    from natpolicy.loaders.inputs import plan_files_in
+    from natpolicy.loaders.paths import plan_files_in
 
     plans_by_folder: dict[Path, set[Path]] = {}
     out: list[str] = []

@@ -206,7 +206,7 @@ def apply_to_result(result: RunResult, model: ResourceModel, config: Config | No
     walking from the Terraform root (``source_root``, else the working
     directory), exactly as the source mapping did.
     """
-    from natpolicy.loaders.inputs import repository_top
+    from natpolicy.loaders.paths import repository_top
 
     # Display paths are relative to the top of the repository holding the file (see
     # loaders.inputs.display_path): the scanned one, the source root's, or the working directory's.
@@ -247,7 +247,7 @@ def _module_blocks(model: ResourceModel, root: Path) -> ModuleBlocks:
             from natpolicy.loaders.sourcemap import SourceIndex
 
             if index is None:
-                from natpolicy.loaders.inputs import display_path
+                from natpolicy.loaders.paths import display_path
 
                 index = SourceIndex(display=lambda p: display_path(str(p)))
             plan_calls[module] = _plan_module_call(root, module, res.extra.get("module_sources") or (), index)

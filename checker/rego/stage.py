@@ -43,7 +43,7 @@ def keep_stdin(paths: Sequence[str]) -> None:
 
 def plan_documents(paths: Sequence[str]) -> list[tuple[str, Any]]:
     """(origin, parsed plan JSON) for every plan the loader read, in the same order."""
-    from natpolicy.loaders.inputs import display_path, plan_files_in
+    from natpolicy.loaders.paths import display_path, plan_files_in
     from natpolicy.loaders.plan_text import decode, parse_json
 
     out: list[tuple[str, Any]] = []
