@@ -16,7 +16,6 @@ from natpolicy import __version__
 if TYPE_CHECKING:  # click is imported only once a command runs (see main)
     import click
 
-FORMATS = ("text", "json", "sarif", "github", "markdown")
 SEVERITIES = ("low", "medium", "high", "critical")
 
 
@@ -110,6 +109,8 @@ def _nonempty_paths(ctx: click.Context, param: click.Parameter, value: tuple[str
 
 def _cli() -> click.Group:
     import click
+
+    from natpolicy.app import FORMATS  # here, not at the top: `--version` answers before any of this
 
     @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
     @click.version_option(__version__, "-V", "--version", prog_name="natpolicy", message="%(prog)s %(version)s")

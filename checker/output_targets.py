@@ -22,10 +22,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from natpolicy.errors import UsageError
+from natpolicy.loaders.paths import TERRAFORM_SUFFIXES as _TERRAFORM_FILES
 
 __all__ = ["TERRAFORM_SUFFIXES", "check_outputs"]
 
-TERRAFORM_SUFFIXES = (".tf", ".tofu", ".tfvars", ".tf.json", ".tofu.json", ".tfvars.json")
+# Terraform files and their JSON forms (main.tf.json): always inputs, never an output's name.
+TERRAFORM_SUFFIXES = (*_TERRAFORM_FILES, *(f"{s}.json" for s in _TERRAFORM_FILES))
 
 
 def check_outputs(outputs: Sequence[tuple[str, str]], inputs: Iterable[str], *, baseline_read: str | None = None,

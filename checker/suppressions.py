@@ -22,6 +22,7 @@ from natpolicy.address import module_path, module_prefix
 from natpolicy.check import rule_family
 from natpolicy.config import Config
 from natpolicy.findings import Finding
+from natpolicy.loaders.paths import TERRAFORM_CODE_SUFFIXES
 from natpolicy.model import ResourceModel, SourceLocation
 from natpolicy.runner import RunResult
 
@@ -35,7 +36,7 @@ _SKIP = re.compile(
     r"(?:#|//|/\*)\s*natpolicy:skip\s*=\s*(?P<ids>[A-Za-z0-9_]+(?:\s*,\s*[A-Za-z0-9_]+)*)(?P<rest>.*)$"
 )
 _COMMENT_LINE = re.compile(r"^\s*(?:#|//|/\*|\*)")
-_SOURCE_SUFFIXES = (".tf", ".tofu")
+_SOURCE_SUFFIXES = TERRAFORM_CODE_SUFFIXES  # files that may hold skip comments
 
 # Looks up the ``module`` call block of a config address such as
 # ``module.vpc`` (or ``module.vpc.module.subnets``) for a finding's origin.
