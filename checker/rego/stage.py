@@ -110,7 +110,8 @@ def _rego_findings(model: ResourceModel, checks: list[BaseCheck], opts: Any, eng
     limits = Limits(timeout=getattr(opts, "rego_timeout", None) or DEFAULT_TIMEOUT,
                     memory_mib=getattr(opts, "rego_memory", None) or DEFAULT_MEMORY_MIB)
     job = build_job(sets, plans, engine)
-    with Progress(enabled=progress_wanted(opts.progress, opts.quiet), label="rego") as progress, _Steps(progress, sets, plans) as steps:
+    enabled = progress_wanted(opts.progress, opts.quiet)
+    with Progress(enabled=enabled, label="rego") as progress, _Steps(progress, sets, plans) as steps:
         outcome = run_child(job, limits, steps.begin)
     # print() output is reported even when Rego failed: it is how a policy is debugged.
     result.notes.extend(_printed_notes(outcome.printed, outcome.printed_dropped, scrub))
