@@ -90,7 +90,7 @@ def measure(size: int, runs: int) -> dict[str, Any]:
     from natpolicy.rego.loading import load_policy_paths
     from natpolicy.rego.conftest import select_queries
     from natpolicy.rego.twins import Twins
-    from natpolicy.runner import _Scrubber, run
+    from natpolicy.runner import Scrubber, run
 
     path = plan_file(size)
     engine = RegopyEngine()
@@ -114,7 +114,7 @@ def measure(size: int, runs: int) -> dict[str, Any]:
     row["user"], row["user_findings"] = median(lambda: user(POLICY), runs)
     row["rules10"], _ = median(lambda: user(ten_rules()), runs)
     origin = model.context.origins[0]
-    scrub = _Scrubber(model)
+    scrub = Scrubber(model)
 
     def twins(families: tuple[str, ...] | None = None) -> int:
         t = Twins.load(engine, checks)

@@ -9,6 +9,8 @@ from natpolicy.check import Severity
 from natpolicy.errors import UsageError
 from natpolicy.runner import RunResult
 
+from natpolicy.outputs.registry import NAMES as FORMATS  # the report formats of --format and --also-output
+
 if TYPE_CHECKING:
     from natpolicy.baseline import Baseline
     from natpolicy.check import BaseCheck
@@ -67,20 +69,15 @@ def execute(opts: CheckOptions) -> int:
 
 
 def progress_enabled(opts: CheckOptions) -> bool:
-    """Progress lines for long runs, on stderr: ``--progress``/``--no-progress``, else unless ``--quiet``.
+    """Progress lines for long runs, on stderr (see ``natpolicy.invocation.progress_wanted``)."""
+    from natpolicy.invocation import progress_wanted
 
-    pre-commit shows a hook's output only at the end, with the findings, so
-    the hook runs without (as the GitHub Action does, which captures stderr).
-    """
-    from natpolicy import precommit
-
-    if opts.progress is not None:
-        return opts.progress
-    return not opts.quiet and not precommit.in_precommit()
+    return progress_wanted(opts.progress, opts.quiet)
 
 
 def _execute(opts: CheckOptions, progress: Progress) -> int:
-    from natpolicy import baseline, config, precommit, registry
+    from natpolicy import baseline, config, registry
+    from natpolicy.invocation import in_precommit
     from natpolicy.loaders.inputs import load_inputs
 
     if opts.paths.count("-") > 1:
@@ -103,7 +100,7 @@ def _execute(opts: CheckOptions, progress: Progress) -> int:
     with budget.configured(budget.Limits(**settings.hcl_budget)):  # the config's hcl-budget, else the defaults
         model = load_inputs(opts.paths, source_root=opts.source_root, variables=opts.variables,
                             var_files=opts.var_files, skip_invalid=opts.skip_invalid, diff_base=opts.diff_base,
-                            staged=opts.staged or precommit.in_precommit(), progress=progress)
+                            staged=opts.staged or in_precommit(), progress=progress)
     # The model lives until the run ends: spare the cyclic GC from re-walking its
     # (acyclic) objects again and again -- a third of a large HCL run's time.
     import gc
@@ -221,7 +218,7 @@ def _check_targets(opts: CheckOptions, extra_outputs: list[tuple[str, str]], set
 
 
 def _write(path: str, report: str) -> None:
-    from natpolicy.loaders.inputs import display_path
+    from natpolicy.loaders.paths import display_path
     from natpolicy.safe_write import write_text
 
     try:

@@ -174,7 +174,7 @@ def resolve_config(explicit: str | None, scanned: Sequence[str]) -> Config:
 
 def _boundary(config: Path) -> Path:
     """What a config file (and its ``policy`` paths) must resolve inside: its repository, else its own folder."""
-    from natpolicy.loaders.inputs import repository_top
+    from natpolicy.loaders.paths import repository_top
 
     folder = Path(os.path.abspath(config)).parent
     return Path(os.path.realpath(repository_top(folder) or folder))
@@ -532,7 +532,7 @@ def _json_kind(value: Any) -> str:
 
 
 def _display(path: Path) -> str:
-    from natpolicy.loaders.inputs import display_path
+    from natpolicy.loaders.paths import display_path
 
     return display_path(str(path))
 

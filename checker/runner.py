@@ -75,7 +75,7 @@ def _run(model: ResourceModel, checks: Iterable[BaseCheck]) -> RunResult:
         except Exception as exc:
             errors.append(f"rule {gcheck.id} failed: {type(exc).__name__}: {exc}")
 
-    scrub = _Scrubber(model)
+    scrub = Scrubber(model)
     findings = [_finding(check, v, res, scrub) for check, v, res in raw]
     findings = _dedupe(findings)
     findings.sort(key=Finding.sort_key)
@@ -83,7 +83,7 @@ def _run(model: ResourceModel, checks: Iterable[BaseCheck]) -> RunResult:
                      rule_notes=list(notes))
 
 
-def _finding(check: BaseCheck, violation: Violation, resource: Resource, scrub: _Scrubber) -> Finding:
+def _finding(check: BaseCheck, violation: Violation, resource: Resource, scrub: Scrubber) -> Finding:
     severity = violation.severity or check.severity
     # What the loader knows about the resource (a block deleted in the commit: where it was).
     context = resource.finding_context or FindingContext()
@@ -120,7 +120,7 @@ _MIN_SECRET = 4
 _HIDDEN = "(sensitive value)"
 
 
-class _Scrubber:
+class Scrubber:
     """Last line of defence: no string the plan marks sensitive leaves natpolicy.
 
     Rules already render values through ``Resource.show``; this catches any

@@ -22,11 +22,12 @@ from natpolicy.address import module_path, module_prefix
 from natpolicy.check import rule_family
 from natpolicy.config import Config
 from natpolicy.findings import Finding
+from natpolicy.loaders.paths import TERRAFORM_CODE_SUFFIXES
 from natpolicy.model import ResourceModel, SourceLocation
 from natpolicy.runner import RunResult
 
 if TYPE_CHECKING:  # imported lazily at run time: only plan findings mapped to .tf need it
-    from natpolicy.sourcemap import SourceIndex
+    from natpolicy.loaders.sourcemap import SourceIndex
 
 __all__ = ["Skip", "SourceReader", "parse_skip", "apply_suppressions", "enclosing_modules",
            "apply_to_result"]
@@ -35,7 +36,7 @@ _SKIP = re.compile(
     r"(?:#|//|/\*)\s*natpolicy:skip\s*=\s*(?P<ids>[A-Za-z0-9_]+(?:\s*,\s*[A-Za-z0-9_]+)*)(?P<rest>.*)$"
 )
 _COMMENT_LINE = re.compile(r"^\s*(?:#|//|/\*|\*)")
-_SOURCE_SUFFIXES = (".tf", ".tofu")
+_SOURCE_SUFFIXES = TERRAFORM_CODE_SUFFIXES  # files that may hold skip comments
 
 # Looks up the ``module`` call block of a config address such as
 # ``module.vpc`` (or ``module.vpc.module.subnets``) for a finding's origin.
@@ -206,7 +207,7 @@ def apply_to_result(result: RunResult, model: ResourceModel, config: Config | No
     walking from the Terraform root (``source_root``, else the working
     directory), exactly as the source mapping did.
     """
-    from natpolicy.loaders.inputs import repository_top
+    from natpolicy.loaders.paths import repository_top
 
     # Display paths are relative to the top of the repository holding the file (see
     # loaders.inputs.display_path): the scanned one, the source root's, or the working directory's.
@@ -244,10 +245,10 @@ def _module_blocks(model: ResourceModel, root: Path) -> ModuleBlocks:
         if res is None or not res.mapped_to_source:
             return None  # not a plan resource mapped to the source
         if module not in plan_calls:
-            from natpolicy.sourcemap import SourceIndex
+            from natpolicy.loaders.sourcemap import SourceIndex
 
             if index is None:
-                from natpolicy.loaders.inputs import display_path
+                from natpolicy.loaders.paths import display_path
 
                 index = SourceIndex(display=lambda p: display_path(str(p)))
             plan_calls[module] = _plan_module_call(root, module, res.module_sources, index)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from conftest import CliResult
 
-from natpolicy.gitdiff import Move, _rewrite, merge_sides
+from natpolicy.loaders.gitdiff import Move, _rewrite, merge_sides
 from natpolicy.model import Resource
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")

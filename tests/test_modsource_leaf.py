@@ -1,11 +1,11 @@
-"""natpolicy.modsource is a leaf: it imports nothing of natpolicy's but itself and safe_write, and has no cycles."""
+"""natpolicy.loaders.modsource is a leaf: it imports nothing of natpolicy's but itself and safe_write, and has no cycles."""
 from __future__ import annotations
 
 import ast
 import sys
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "checker" / "modsource"
+PACKAGE = Path(__file__).resolve().parents[1] / "checker" / "loaders" / "modsource"
 ALLOWED_THIRD_PARTY = {"hcl2"}
 
 
@@ -27,14 +27,15 @@ def test_only_itself_safe_write_the_standard_library_and_hcl2() -> None:
         for name in names:
             top = name.split(".")[0]
             if top == "natpolicy":
-                assert name == "natpolicy.safe_write" or name.startswith("natpolicy.modsource"), (module, name)
+                assert name == "natpolicy.safe_write" or name.startswith("natpolicy.loaders.modsource"), (module, name)
             else:
                 assert top in sys.stdlib_module_names or top in ALLOWED_THIRD_PARTY or top == "__future__", (
                     module, name)
 
 
 def test_no_import_cycles_inside_the_package() -> None:
-    graph = {m: {n.removeprefix("natpolicy.modsource.") for n in names if n.startswith("natpolicy.modsource.")}
+    prefix = "natpolicy.loaders.modsource."
+    graph = {m: {n.removeprefix(prefix) for n in names if n.startswith(prefix)}
              for m, names in _imports().items()}
     graph.pop("__init__", None)
     state: dict[str, int] = {}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from modsource_fixtures import MAIN_TF, Server, serve, settings_for, tar_gz
-from natpolicy.modsource import (
+from natpolicy.loaders.modsource import (
     Resolved,
     Unresolved,
     module_calls,

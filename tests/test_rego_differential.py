@@ -34,7 +34,7 @@ from natpolicy.rego.engine import RegopyEngine  # noqa: E402
 from natpolicy.rego.evaluate import Plan, build_job, interpret  # noqa: E402
 from natpolicy.rego.sandbox import Limits, run_in_process  # noqa: E402
 from natpolicy.rego.twins import Twins  # noqa: E402
-from natpolicy.runner import _Scrubber, run  # noqa: E402
+from natpolicy.runner import Scrubber, run  # noqa: E402
 
 DIFFERENCES = ROOT / "policies" / "rego" / "DIFFERENCES.md"
 # The rules' own tests: a family's file, one rule's file (scripts/new_rule.py writes those) and the NAT files.
@@ -71,7 +71,7 @@ def compare(path: Path, checks: list[BaseCheck], twins: Twins) -> tuple[set[Trip
     # answers as the child process of a run, without starting one per plan.
     plans = [Plan(origin, doc, None)]
     values = interpret(run_in_process(_engine(), build_job([twins.set], plans)), [twins.set], plans, Limits())
-    found = twins.findings(model, origin, values[0][0], _Scrubber(model))
+    found = twins.findings(model, origin, values[0][0], Scrubber(model))
     return python, {(f.rule_id, f.address, f.severity.label) for f in found}, model, doc
 
 

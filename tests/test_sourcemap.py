@@ -1,4 +1,4 @@
-"""Plan resources mapped to their .tf blocks (checker/sourcemap.py)."""
+"""Plan resources mapped to their .tf blocks (checker/loaders/sourcemap.py)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +8,7 @@ import pytest
 from conftest import PlanBuilder
 from natpolicy.loaders.plan_json import plan_resources
 from natpolicy.model import SourceLocation
-from natpolicy.sourcemap import map_to_source, module_call_sources
+from natpolicy.loaders.sourcemap import map_to_source, module_call_sources
 
 MAIN = '''\
 module "net" {

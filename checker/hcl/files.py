@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from natpolicy.gc_pause import paused_gc
-from natpolicy.loaders.inputs import TF_SUFFIXES  # defined where plan-only runs can read it cheaply
+from natpolicy.loaders.paths import TF_SUFFIXES  # a leaf: plan-only runs read it without the HCL stack
 from natpolicy.hcl.parse import ParseCache, ParsedFile, decode_tree, encode_tree, file_from_tree, \
     parse_text, slim, tree_parser
 

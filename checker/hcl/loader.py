@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +28,12 @@ from natpolicy.hcl.expr import Context, evaluate
 from natpolicy.hcl.file_scope import FileScope
 from natpolicy.hcl.files import ParseMemo, within
 from natpolicy.hcl.instances import ModuleInstance, Shared, instance_key, iter_instances
-from natpolicy.hcl.lifecycle import Lifecycle, lifecycle_of
+from natpolicy.hcl.lifecycle import lifecycle_of
 from natpolicy.hcl.modules import TF_SUFFIXES, FileSource, ModuleConfig, Overlay, is_local_source, module_source
 from natpolicy.hcl.parse import ParseCache, parse_expression, parse_text
-from natpolicy.loaders.inputs import has_terraform_files  # noqa: F401  (re-exported)
-from natpolicy.loaders.inputs import repository_top as repository_of
+from natpolicy.loaders.result import BlockKey, LoadResult
+from natpolicy.loaders.paths import has_terraform_files  # noqa: F401  (re-exported)
+from natpolicy.loaders.paths import repository_top as repository_of
 from natpolicy.model import Resource, SourceLocation
 
 __all__ = ["HclResult", "BlockKey", "load_hcl", "find_roots", "has_terraform_files", "parse_var_flags"]
@@ -41,21 +41,8 @@ __all__ = ["HclResult", "BlockKey", "load_hcl", "find_roots", "has_terraform_fil
 _SKIP_DIRS = frozenset({".terraform", ".git", "node_modules", ".terragrunt-cache"})
 
 
-# (origin, config address): two roots calling the same module have the same
-# addresses, yet each its own `module` blocks (and skip comments in them).
-BlockKey = tuple[str, str]
-
-
-@dataclass
-class HclResult:
-    resources: list[Resource] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)  # "path:line: message"; those files are skipped
-    notes: list[str] = field(default_factory=list)  # remote modules not scanned, and similar
-    blocks: dict[BlockKey, SourceLocation] = field(default_factory=dict)  # (root, config address) -> block
-    verbose_notes: list[str] = field(default_factory=list)  # what the evaluator did not understand
-    roots: list[str] = field(default_factory=list)  # display paths of the root modules loaded
-    unparsed: list[str] = field(default_factory=list)  # display paths of files that did not parse
-    lifecycle: Lifecycle = field(default_factory=Lifecycle)  # moved / removed blocks, per module
+# The configuration loader's result is the input side's one result type.
+HclResult = LoadResult
 
 
 def find_roots(directory: Path, files: FileSource | None = None) -> list[Path]:
@@ -361,7 +348,7 @@ def _default_scope(root: Path, boundary: Sequence[Path], made: dict[Path, FileSc
 
 
 def _tracked_in_work_tree(top: Path) -> dict[str, str]:
-    from natpolicy.gitrepo import Git, GitError
+    from natpolicy.loaders.gitrepo import Git, GitError
 
     git = Git.discover(top)  # GitRefused ("dubious ownership"): FileScope refuses every read, saying why
     if git is None:

@@ -18,7 +18,7 @@ from natpolicy.loaders.plan_shapes import resource_problems
 from natpolicy.loaders.plan_text import load_document
 from natpolicy.loaders.references import ConfigIndex
 from natpolicy.model import UNKNOWN, Resource, SourceLocation
-from natpolicy.sourcemap import module_call_sources
+from natpolicy.loaders.sourcemap import module_call_sources
 
 SUPPORTED_MAJOR = (0, 1)
 _ASCII_NUMBER = re.compile(r"[0-9]{1,9}")

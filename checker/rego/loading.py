@@ -39,7 +39,7 @@ class PolicyFile:
 
 def load_policy_paths(paths: list[str] | tuple[str, ...]) -> list[PolicyFile]:
     """Every ``*.rego`` under the given files/directories, minus ``*_test.rego``."""
-    from natpolicy.loaders.inputs import display_path
+    from natpolicy.loaders.paths import display_path
 
     files: list[Path] = []
     for raw in paths:

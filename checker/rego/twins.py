@@ -44,7 +44,7 @@ def export_twins(target: str, *, force: bool = False) -> list[Path]:
     earlier export they edited) is written into only with ``force``. Each file
     is written atomically and never through a link (see safe_write).
     """
-    from natpolicy.loaders.inputs import display_path
+    from natpolicy.loaders.paths import display_path
     from natpolicy.safe_write import write_text
 
     out = Path(target)

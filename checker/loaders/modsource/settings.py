@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from natpolicy.modsource.cliconfig import CliConfig, load_cli_config
+from natpolicy.loaders.modsource.cliconfig import CliConfig, load_cli_config
 
 __all__ = ["Settings", "default_cache_dir"]
 

@@ -6,18 +6,18 @@ import re
 import urllib.parse
 from pathlib import Path
 
-from natpolicy.modsource.address import (
+from natpolicy.loaders.modsource.address import (
     ModuleSource,
     SourceKind,
     parse_remote,
     redact_userinfo,
 )
-from natpolicy.modsource.archive import extract
-from natpolicy.modsource.cache import Filled
-from natpolicy.modsource.gitfetch import GitFetchError, GitSettings, clone
-from natpolicy.modsource.hosts import is_loopback
-from natpolicy.modsource.settings import Settings
-from natpolicy.modsource.web import FetchError, check_url, fetch
+from natpolicy.loaders.modsource.archive import extract
+from natpolicy.loaders.modsource.cache import Filled
+from natpolicy.loaders.modsource.gitfetch import GitFetchError, GitSettings, clone
+from natpolicy.loaders.modsource.hosts import is_loopback
+from natpolicy.loaders.modsource.settings import Settings
+from natpolicy.loaders.modsource.web import FetchError, check_url, fetch
 
 __all__ = ["FetchRefused", "check_git_url", "fill_package", "git_settings", "is_local_address"]
 

@@ -14,38 +14,38 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from natpolicy.modsource.address import (
+from natpolicy.loaders.modsource.address import (
     ModuleSource,
     SourceKind,
     parse_remote,
     parse_source,
     redact_userinfo,
 )
-from natpolicy.modsource.archive import ArchiveError
-from natpolicy.modsource.cache import CacheEntry, Filled, ModuleCache
-from natpolicy.modsource.fetchers import (
+from natpolicy.loaders.modsource.archive import ArchiveError
+from natpolicy.loaders.modsource.cache import CacheEntry, Filled, ModuleCache
+from natpolicy.loaders.modsource.fetchers import (
     FetchRefused,
     check_git_url,
     fill_package,
     git_settings,
     refuse_local_from_remote,
 )
-from natpolicy.modsource.gitfetch import GitFetchError, is_commit, remote_commit
-from natpolicy.modsource.registry import (
+from natpolicy.loaders.modsource.gitfetch import GitFetchError, is_commit, remote_commit
+from natpolicy.loaders.modsource.registry import (
     RegistryError,
     download_location,
     list_versions,
     modules_service,
 )
-from natpolicy.modsource.results import Origin, Resolved, Unresolved, one_line
-from natpolicy.modsource.settings import Settings
-from natpolicy.modsource.versions import (
+from natpolicy.loaders.modsource.results import Origin, Resolved, Unresolved, one_line
+from natpolicy.loaders.modsource.settings import Settings
+from natpolicy.loaders.modsource.versions import (
     VersionError,
     newest_matching,
     parse_constraints,
     parse_version,
 )
-from natpolicy.modsource.web import FetchError
+from natpolicy.loaders.modsource.web import FetchError
 
 __all__ = ["resolve"]
 

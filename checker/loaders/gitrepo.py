@@ -14,9 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
+from natpolicy.loaders.paths import TERRAFORM_SUFFIXES
+
 __all__ = ["Git", "GitError", "GitRefused", "BlobReader", "TERRAFORM_FILES"]
 
-TERRAFORM_FILES = (".tf", ".tofu", ".tfvars")
+TERRAFORM_FILES = TERRAFORM_SUFFIXES  # the files whose changes the hook and the diff look at
 _BATCH = 256  # blob ids per cat-file request: 256 x 41 bytes stays far below a pipe's buffer
 # core.fsmonitor may name a program; hooks never run for these read-only
 # commands, and cat-file/ls-tree apply no filters or textconv drivers.

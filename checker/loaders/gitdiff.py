@@ -33,14 +33,14 @@ import copy
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from natpolicy.address import module_path, module_steps, strip_instance_keys
-from natpolicy.deletions import DeletedPlacement
+from natpolicy.loaders.deletions import DeletedPlacement
 from natpolicy.errors import UsageError
-from natpolicy.gitrepo import Git, GitError, GitRefused
+from natpolicy.loaders.result import LoadResult
+from natpolicy.loaders.gitrepo import Git, GitError, GitRefused
 from natpolicy.hcl.lifecycle import Move
 from natpolicy.model import UNKNOWN, Resource, SourceLocation
 
@@ -80,19 +80,8 @@ def staged_deletions(cwd: Path, suffixes: Sequence[str]) -> list[str]:
 
 # -- loading both sides -----------------------------------------------------------
 
-@dataclass
-class DiffLoad:
-    """What ``load_hcl`` returns, for the merged model, plus the texts read from git."""
-
-    resources: list[Resource] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    blocks: dict[tuple[str, str], Any] = field(default_factory=dict)
-    roots: list[str] = field(default_factory=list)
-    verbose_notes: list[str] = field(default_factory=list)
-    # display path -> text, when the new side came from the index (suppressions read it).
-    texts: dict[str, str] = field(default_factory=dict)
-    base: str | None = None  # the commit compared with, None when there was none
+# The HCL loader's result, with the texts read from git and the commit compared with.
+DiffLoad = LoadResult
 
 
 def load_compared(paths: Sequence[Path], *, base: str | None = None, staged: bool = False,
@@ -185,11 +174,11 @@ def _blob_scope(git: Git, commit: str | None, reader: Any) -> Any:
     return FileScope(git.root, tracked=lambda: git.tracked_files(commit), read_blob=reader.raw)
 
 
-def _as_load(after: Any, resources: list[Resource], notes: list[str], texts: dict[str, str],
+def _as_load(after: LoadResult, resources: list[Resource], notes: list[str], texts: dict[str, str],
              commit: str | None) -> DiffLoad:
     return DiffLoad(resources=resources, errors=list(after.errors), notes=[*after.notes, *notes],
                     blocks=dict(after.blocks), roots=list(after.roots),
-                    verbose_notes=list(getattr(after, "verbose_notes", [])), texts=texts, base=commit)
+                    verbose_notes=list(after.verbose_notes), texts=texts, base=commit)
 
 
 def _roots(paths: Sequence[Path], has_terraform_files: Any) -> list[Path]:

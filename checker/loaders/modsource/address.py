@@ -15,7 +15,7 @@ import urllib.parse
 from dataclasses import dataclass
 from enum import Enum
 
-from natpolicy.modsource.hosts import HostError, normalize_host
+from natpolicy.loaders.modsource.hosts import HostError, normalize_host
 
 __all__ = ["ARCHIVE_FORMATS", "DEFAULT_REGISTRY", "ModuleSource", "SourceKind", "parse_remote", "parse_source"]
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from natpolicy.modsource.hclvalues import labelled_blocks, literal_string
-from natpolicy.modsource.results import Origin, Resolved, Unresolved
-from natpolicy.modsource.settings import Settings
+from natpolicy.loaders.modsource.hclvalues import labelled_blocks, literal_string
+from natpolicy.loaders.modsource.results import Origin, Resolved, Unresolved
+from natpolicy.loaders.modsource.settings import Settings
 
 __all__ = ["ModuleCall", "NestedModule", "NestedModules", "module_calls", "resolve_nested"]
 
@@ -87,7 +87,7 @@ def _calls(document: Any, file: Path) -> list[ModuleCall]:
 
 def resolve_nested(start: Resolved, *, settings: Settings, max_depth: int = _DEFAULT_DEPTH) -> NestedModules:
     """Every module called below ``start``, resolved, to ``max_depth`` levels; cycles are cut."""
-    from natpolicy.modsource.resolve import resolve
+    from natpolicy.loaders.modsource.resolve import resolve
 
     out: list[NestedModule] = []
     all_notes: list[str] = []

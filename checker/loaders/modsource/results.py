@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from natpolicy.modsource.address import ModuleSource
+from natpolicy.loaders.modsource.address import ModuleSource
 
 __all__ = ["Origin", "Resolved", "Unresolved", "one_line"]
 

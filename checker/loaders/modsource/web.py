@@ -21,9 +21,9 @@ from http.client import HTTPMessage
 from pathlib import Path
 from typing import IO
 
-from natpolicy.modsource.address import redact_userinfo
-from natpolicy.modsource.hosts import HostError, is_loopback, normalize_host
-from natpolicy.modsource.secret import Secret
+from natpolicy.loaders.modsource.address import redact_userinfo
+from natpolicy.loaders.modsource.hosts import HostError, is_loopback, normalize_host
+from natpolicy.loaders.modsource.secret import Secret
 
 __all__ = ["FetchError", "Response", "check_url", "fetch"]
 

@@ -1,10 +1,10 @@
 """Using what ``terraform init`` installed: a manifest entry, when it matches the configuration."""
 from __future__ import annotations
 
-from natpolicy.modsource.address import parse_source
-from natpolicy.modsource.manifest import Manifest
-from natpolicy.modsource.results import Origin, Resolved, Unresolved
-from natpolicy.modsource.versions import VersionError, parse_constraints, parse_version
+from natpolicy.loaders.modsource.address import parse_source
+from natpolicy.loaders.modsource.manifest import Manifest
+from natpolicy.loaders.modsource.results import Origin, Resolved, Unresolved
+from natpolicy.loaders.modsource.versions import VersionError, parse_constraints, parse_version
 
 __all__ = ["from_manifest", "same_source"]
 

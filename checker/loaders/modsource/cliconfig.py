@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from natpolicy.modsource.hclvalues import labelled_blocks, literal_string
-from natpolicy.modsource.hosts import HostError, normalize_host, token_variable_host
-from natpolicy.modsource.secret import Secret
+from natpolicy.loaders.modsource.hclvalues import labelled_blocks, literal_string
+from natpolicy.loaders.modsource.hosts import HostError, normalize_host, token_variable_host
+from natpolicy.loaders.modsource.secret import Secret
 
 __all__ = ["CliConfig", "cli_config_path", "load_cli_config"]
 

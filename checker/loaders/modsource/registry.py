@@ -19,10 +19,10 @@ import json
 import urllib.parse
 from typing import Any
 
-from natpolicy.modsource.address import ModuleSource
-from natpolicy.modsource.hosts import is_loopback
-from natpolicy.modsource.settings import Settings
-from natpolicy.modsource.web import FetchError, Response, fetch, url_host
+from natpolicy.loaders.modsource.address import ModuleSource
+from natpolicy.loaders.modsource.hosts import is_loopback
+from natpolicy.loaders.modsource.settings import Settings
+from natpolicy.loaders.modsource.web import FetchError, Response, fetch, url_host
 
 __all__ = ["RegistryError", "download_location", "list_versions", "modules_service"]
 

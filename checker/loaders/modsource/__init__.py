@@ -14,10 +14,10 @@ nothing from a module is ever executed. See docs/modules.md.
 """
 from __future__ import annotations
 
-from natpolicy.modsource.address import ModuleSource, SourceKind, parse_source
-from natpolicy.modsource.cliconfig import CliConfig, load_cli_config
-from natpolicy.modsource.installed import from_manifest, same_source
-from natpolicy.modsource.manifest import (
+from natpolicy.loaders.modsource.address import ModuleSource, SourceKind, parse_source
+from natpolicy.loaders.modsource.cliconfig import CliConfig, load_cli_config
+from natpolicy.loaders.modsource.installed import from_manifest, same_source
+from natpolicy.loaders.modsource.manifest import (
                                           ChangeKind,
                                           Manifest,
                                           ManifestEntry,
@@ -25,16 +25,16 @@ from natpolicy.modsource.manifest import (
                                           manifest_changes,
                                           read_manifest,
 )
-from natpolicy.modsource.nested import (
+from natpolicy.loaders.modsource.nested import (
                                           ModuleCall,
                                           NestedModule,
                                           module_calls,
                                           resolve_nested,
 )
-from natpolicy.modsource.resolve import resolve
-from natpolicy.modsource.results import Origin, Resolved, Unresolved
-from natpolicy.modsource.settings import Settings, default_cache_dir
-from natpolicy.modsource.versions import (
+from natpolicy.loaders.modsource.resolve import resolve
+from natpolicy.loaders.modsource.results import Origin, Resolved, Unresolved
+from natpolicy.loaders.modsource.settings import Settings, default_cache_dir
+from natpolicy.loaders.modsource.versions import (
                                           Constraints,
                                           Version,
                                           newest_matching,
