@@ -122,7 +122,7 @@ def _shown_error(exc: Exception) -> str:
         return str(exc)
     from pathlib import Path
 
-    from natpolicy.loaders.inputs import repository_top
+    from natpolicy.loaders.paths import repository_top
 
     here = Path(os.path.abspath(Path.cwd()))
     base = repository_top(here) or here
