@@ -85,10 +85,10 @@ def measure(size: int, runs: int) -> dict[str, Any]:
     from natpolicy import registry
     from natpolicy.loaders.inputs import load_inputs
     from natpolicy.loaders.plan_text import load_document
+    from natpolicy.rego.conftest import select_queries
     from natpolicy.rego.engine import RegopyEngine
     from natpolicy.rego.evaluate import PolicySet, Progress
     from natpolicy.rego.loading import load_policy_paths
-    from natpolicy.rego.conftest import select_queries
     from natpolicy.rego.twins import Twins
     from natpolicy.runner import _Scrubber, run
 

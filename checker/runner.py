@@ -1,7 +1,6 @@
 """Runs checks over a model and turns their violations into findings."""
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any

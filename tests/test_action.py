@@ -29,12 +29,12 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from conftest import ROOT, PlanBuilder, assert_valid_sarif
 from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from conftest import ROOT, PlanBuilder, assert_valid_sarif
 from natpolicy import action_run
 
 try:

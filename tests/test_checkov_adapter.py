@@ -20,7 +20,6 @@ from conftest import ROOT, CliResult, PlanBuilder
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import parity  # noqa: E402
-
 from natpolicy.checkov_adapter import (  # noqa: E402
     adapted_rules,
     adapter_dir,

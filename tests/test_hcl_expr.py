@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import same
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from conftest import same
 from natpolicy.hcl.expr import Context, evaluate, evaluate_raw
 from natpolicy.hcl.functions import FUNCTIONS
 from natpolicy.hcl.parse import parse_expression

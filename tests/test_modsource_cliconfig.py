@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from natpolicy.modsource import load_cli_config
 from natpolicy.modsource.hosts import token_variable_host
 from natpolicy.modsource.secret import Secret

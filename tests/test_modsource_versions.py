@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+
 from natpolicy.modsource import newest_matching, parse_constraints, parse_version
 from natpolicy.modsource.versions import VersionError
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from conftest import CliResult
 from natpolicy.redact import REDACTED, redact
 from natpolicy.safe_text import defang_line, escape

@@ -24,8 +24,23 @@ from lark import Token, Tree
 
 from natpolicy.hcl import budget as _budget
 from natpolicy.hcl.values import (
-    Approx, EvalError, NotEvaluated, TfList, TfSet, UnknownType, convert, equal, exact, normalise_number,
-    number_from_fraction, parse_number, to_string, type_of_loose, unify_loose, Notice, Withheld,
+    Approx,
+    EvalError,
+    NotEvaluated,
+    Notice,
+    TfList,
+    TfSet,
+    UnknownType,
+    Withheld,
+    convert,
+    equal,
+    exact,
+    normalise_number,
+    number_from_fraction,
+    parse_number,
+    to_string,
+    type_of_loose,
+    unify_loose,
 )
 from natpolicy.model import UNKNOWN, is_known
 

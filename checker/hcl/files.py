@@ -15,9 +15,17 @@ from pathlib import Path
 from typing import Literal
 
 from natpolicy.gc_pause import paused_gc
+from natpolicy.hcl.parse import (
+    ParseCache,
+    ParsedFile,
+    decode_tree,
+    encode_tree,
+    file_from_tree,
+    parse_text,
+    slim,
+    tree_parser,
+)
 from natpolicy.loaders.inputs import TF_SUFFIXES  # defined where plan-only runs can read it cheaply
-from natpolicy.hcl.parse import ParseCache, ParsedFile, decode_tree, encode_tree, file_from_tree, \
-    parse_text, slim, tree_parser
 
 __all__ = ["TF_SUFFIXES", "Overlay", "FileSource", "ParseMemo", "within", "not_utf8",
            "PARALLEL_MIN_FILES", "PARALLEL_MIN_CPUS", "PARALLEL_MIN_BYTES"]

@@ -28,8 +28,25 @@ from natpolicy.hcl.budget import charge_size, charge_steps
 from natpolicy.hcl.file_scope import FileScope, Refused
 from natpolicy.hcl.fileset_glob import compile_glob, glob_match
 from natpolicy.hcl.values import (
-    Approx, EvalError, NotEvaluated, Withheld, TfList, TfMap, TfSet, UnknownType, convert, equal, exact,
-    make_set, normalise_number, number_from_fraction, parse_number, to_string, type_of, type_of_loose, unify,
+    Approx,
+    EvalError,
+    NotEvaluated,
+    TfList,
+    TfMap,
+    TfSet,
+    UnknownType,
+    Withheld,
+    convert,
+    equal,
+    exact,
+    make_set,
+    normalise_number,
+    number_from_fraction,
+    parse_number,
+    to_string,
+    type_of,
+    type_of_loose,
+    unify,
     unify_loose,
 )
 from natpolicy.model import UNKNOWN, is_known

@@ -18,7 +18,15 @@ from lark import Token, Tree
 
 from natpolicy.hcl.expr import Context, _trees, evaluate
 from natpolicy.hcl.values import (
-    EvalError, NotEvaluated, TfList, TfMap, UnknownType, make_set, parse_number, to_string, type_of_loose,
+    EvalError,
+    NotEvaluated,
+    TfList,
+    TfMap,
+    UnknownType,
+    make_set,
+    parse_number,
+    to_string,
+    type_of_loose,
     unify_loose,
 )
 from natpolicy.hcl.values import convert as convert_to
