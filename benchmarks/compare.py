@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = ["| resources | plan | natpolicy wall | natpolicy RSS | Checkov wall | Checkov RSS | faster | less memory |",
              "|---|---|---|---|---|---|---|---|"]
     verdicts: list[str] = []
-    for n, runs in zip(sizes, ck_runs):
+    for n, runs in zip(sizes, ck_runs, strict=False):
         plan = generate(n, seed=args.seed)
         nat_wall, nat_rss = median_of(natpolicy_samples(plan, args.runs))
         ck = checkov_samples(plan, runs, args.checkov_timeout)

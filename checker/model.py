@@ -297,7 +297,7 @@ class ResourceModel:
     def get(self, address: str, origin: str | None = None, deposed: str | None = None) -> Resource | None:
         if origin is not None:
             return self._by_key.get((origin, address, deposed))
-        for (o, a, d), res in self._by_key.items():  # rare path: tests and CLI lookups
+        for (_, a, d), res in self._by_key.items():  # rare path: tests and CLI lookups
             if a == address and d == deposed:
                 return res
         return None
@@ -342,7 +342,7 @@ class ResourceModel:
                 matching = [groups[wanted]] if wanted in groups else []
             else:
                 matching = [g for keys, g in groups.items()
-                            if all(w is None or w == k for w, k in zip(wanted, keys))]
+                            if all(w is None or w == k for w, k in zip(wanted, keys, strict=False))]
             if resource_key is None:
                 out = [r for g in matching for r in g.resources]
             else:

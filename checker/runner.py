@@ -228,7 +228,7 @@ def _collect_sensitive(value: Any, mask: Any, out: set[str]) -> None:
             if sub:
                 _collect_sensitive(value.get(k), sub, out)
     elif isinstance(mask, list) and isinstance(value, list):
-        for sub, item in zip(mask, value):
+        for sub, item in zip(mask, value, strict=False):  # a hostile plan's mask may differ in length
             if sub:
                 _collect_sensitive(item, sub, out)
 

@@ -67,7 +67,7 @@ deny contains result if {
 	result := {"msg": concat("", [rc.address, " has no Owner tag"]), "address": rc.address,
 	           "id": "TAG001", "severity": "medium"}
 }
-'''
+'''  # noqa: E101 (Rego indents with tabs, then aligns a wrapped line with spaces)
 
 
 def load(path: Path) -> dict[str, Any]:

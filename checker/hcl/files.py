@@ -243,7 +243,7 @@ class FileSource:
                 pending.append((path, text))
         if len(pending) < PARALLEL_MIN_FILES or sum(len(t) for _, t in pending) < PARALLEL_MIN_BYTES:
             return
-        for (path, text), encoded in zip(pending, _parse_in_pool([t for _, t in pending], workers)):
+        for (path, text), encoded in zip(pending, _parse_in_pool([t for _, t in pending], workers), strict=True):
             if encoded is None:
                 continue  # a syntax error: parse() reports it, with its line, when needed
             tree = decode_tree(marshal.loads(encoded))

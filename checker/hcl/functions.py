@@ -281,7 +281,7 @@ def _zipmap(keys: Any, values: Any) -> Any:
     keys_present = [n for n in names if n is not None]
     if len(keys_present) != len(names):
         raise EvalError("zipmap() keys must not be null")
-    out = {n: v for n, v in zip(keys_present, items)}
+    out = {n: v for n, v in zip(keys_present, items, strict=True)}
     return TfMap(out) if isinstance(values, TfList) else out
 
 
@@ -505,7 +505,7 @@ def _matchkeys(values: Any, keys: Any, searchset: Any) -> Any:
     if len(items) != len(names):
         raise EvalError("matchkeys(): values and keys differ in length")
     wanted = as_list(searchset)
-    return TfList(v for v, k in zip(items, names) if any(equal(k, w) is True for w in wanted))
+    return TfList(v for v, k in zip(items, names, strict=True) if any(equal(k, w) is True for w in wanted))
 
 
 @fn("setunion", deep=True)

@@ -155,7 +155,7 @@ def _convert(value: Any, spec: TypeSpec, depth: int) -> Any:
         if not isinstance(value, dict):
             raise EvalError("map required")
         keys = list(value)
-        return TfMap(zip(keys, _elements([value[k] for k in keys], spec.element or ANY, depth)))
+        return TfMap(zip(keys, _elements([value[k] for k in keys], spec.element or ANY, depth), strict=True))
     if kind == "object":
         if not isinstance(value, dict):
             raise EvalError("object required")
@@ -173,7 +173,7 @@ def _convert(value: Any, spec: TypeSpec, depth: int) -> Any:
     if kind == "tuple":
         if not isinstance(value, list) or len(value) != len(spec.items):
             raise EvalError("tuple required")
-        return [_convert(v, s, depth + 1) for v, s in zip(value, spec.items)]
+        return [_convert(v, s, depth + 1) for v, s in zip(value, spec.items, strict=True)]
     return value
 
 
