@@ -162,7 +162,8 @@ def table(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         lines.append(
             f"| {r['resources']:,} | {sec(r['load'])} | {sec(r['python'])} | {sec(r['convert'])} "
-            f"| {sec(r['user'])} | {sec(r['rules10'])} | {sec(r['twins'])} | {sec(r['twin_sg'], '')} | {sec(r['twin_ebs'], '')} "
+            f"| {sec(r['user'])} | {sec(r['rules10'])} | {sec(r['twins'])} | {sec(r['twin_sg'], '')} "
+            f"| {sec(r['twin_ebs'], '')} "
             f"| {sec(r['twin_flow'], '')} | {sec(r['twin_nat'], '')} | {sec(r['cli_python'])} | {sec(r['cli_rego'])} "
             f"| {sec(r['cli_policy'])} |")
     lines.append("")

@@ -352,7 +352,8 @@ class ResourceModel:
                 return out
         return []
 
-    def references_to(self, target: Resource, types: Iterable[str] = (), attribute: str | None = None) -> list[Resource]:
+    def references_to(self, target: Resource, types: Iterable[str] = (),
+                      attribute: str | None = None) -> list[Resource]:
         """Resources (of ``types``, if given) that refer to ``target``.
 
         Backed by a reverse index built once per referrer type on first use,

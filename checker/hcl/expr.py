@@ -232,7 +232,8 @@ def _eval(node: Any, ctx: Context, depth: int) -> Any:
         return UNKNOWN
     except NotEvaluated as exc:
         # Unknown right here, not further out: `[regex(...), "a"]` keeps "a".
-        ctx.note(Notice(exc) if isinstance(exc, Withheld) else f"{exc} is not evaluated; the result is treated as unknown")
+        ctx.note(Notice(exc) if isinstance(exc, Withheld)
+                 else f"{exc} is not evaluated; the result is treated as unknown")
         return UNKNOWN
 
 
@@ -423,7 +424,8 @@ def _render_seq(items: list[tuple[str, Any]], pos: int, ctx: Context, depth: int
                 unknown = True
                 continue
             for key, value in _pairs(coll, ordered=True):
-                bound = dict(zip(names, (key, value), strict=True)) if len(names) == 2 else {names[0]: value} if names else {}
+                bound = (dict(zip(names, (key, value), strict=True)) if len(names) == 2
+                         else {names[0]: value} if names else {})
                 _budget.charge_steps()
                 text, _ = _render_seq(items[:end], body_start, ctx.bind(**bound), depth, ("endfor",))
                 if text is UNKNOWN:

@@ -200,7 +200,8 @@ def _load_root_within(root: Path, files: FileSource, values: dict[str, Any],
             source = module_source(block) or "?"
             if name not in cfg.children:
                 if name in cfg.recursive_calls:
-                    what = "calls itself (directly or through other modules), which Terraform cannot expand; not scanned"
+                    what = ("calls itself (directly or through other modules), which Terraform cannot expand; "
+                            "not scanned")
                 elif not is_local_source(source):
                     what = "is remote and was not scanned"
                 else:
@@ -220,7 +221,9 @@ def _load_root_within(root: Path, files: FileSource, values: dict[str, Any],
 def _record_blocks(config: ModuleConfig, origin: str, result: HclResult) -> None:
     for module in config.walk():
         for block in module.resources:
-            local = f"data.{block.labels[0]}.{block.labels[1]}" if block.type == "data" else f"{block.labels[0]}.{block.labels[1]}"
+            local = f"{block.labels[0]}.{block.labels[1]}"
+            if block.type == "data":
+                local = f"data.{local}"
             result.blocks.setdefault((origin, module.prefix + local), _location(block))
         for name, block in module.module_calls.items():
             result.blocks.setdefault((origin, f"{module.prefix}module.{name}"), _location(block))

@@ -27,7 +27,8 @@ from typing import Any
 from natpolicy.model import UNKNOWN, is_known
 
 __all__ = [
-    "EvalError", "NotEvaluated", "Withheld", "Notice", "TfList", "TfSet", "TfMap", "Approx", "kind_of", "equal", "to_string",
+    "EvalError", "NotEvaluated", "Withheld", "Notice", "TfList", "TfSet", "TfMap", "Approx", "kind_of", "equal",
+    "to_string",
     "normalise_number", "number_from_fraction", "parse_number", "type_of", "unify", "convert", "make_set",
     "UnknownType", "number_text", "exact", "type_of_loose", "unify_loose", "STRING", "NUMBER", "BOOL", "DYNAMIC",
 ]

@@ -165,8 +165,8 @@ def load_inputs(paths: Iterable[str], *, source_root: str | None = None, variabl
                 if find_roots(directory):
                     hcl_paths.append(directory)
                     continue
-                raise InputError(path, "directory holds no Terraform plan JSON (expected `terraform show -json` output) "
-                                       "and no Terraform .tf files")
+                raise InputError(path, "directory holds no Terraform plan JSON "
+                                       "(expected `terraform show -json` output) and no Terraform .tf files")
             targets = [str(p) for p in plans]
         elif path.endswith((".tf", ".tofu", ".tfvars")):
             if not staged and not Path(path).is_file():  # staged: the index may hold it

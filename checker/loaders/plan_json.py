@@ -242,7 +242,8 @@ def _actions(value: Any, address: str, origin: str, position: int) -> tuple[str,
     if value is None or value == []:
         return ("no-op",)
     if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
-        what = f"a JSON {_kind(value)}" if not isinstance(value, list) else "a list holding something other than strings"
+        what = (f"a JSON {_kind(value)}" if not isinstance(value, list)
+                else "a list holding something other than strings")
         raise InputError(origin, f"unexpected plan structure: resource_changes[{position}] ({address}): "
                                  f"`change.actions` is {what}, not a list of action names")
     return tuple(value)
@@ -256,7 +257,8 @@ def _index(value: Any, address: str, origin: str) -> int | str | None:
                              "not a number or a string")
 
 
-def _from_values(item: dict[str, Any], module: str, origin: str, actions: tuple[str, ...], *, after: bool, before: bool = False) -> Resource:
+def _from_values(item: dict[str, Any], module: str, origin: str, actions: tuple[str, ...], *,
+                 after: bool, before: bool = False) -> Resource:
     address = item.get("address")
     if not isinstance(address, str):
         raise InputError(origin, f"unexpected plan structure: a resource's `address` is a JSON {_kind(address)}, "
