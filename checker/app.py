@@ -9,8 +9,6 @@ from natpolicy.check import Severity
 from natpolicy.errors import UsageError
 from natpolicy.runner import RunResult
 
-from natpolicy.outputs.registry import NAMES as FORMATS  # the report formats of --format and --also-output
-
 if TYPE_CHECKING:
     from natpolicy.baseline import Baseline
     from natpolicy.check import BaseCheck

@@ -183,7 +183,8 @@ def _cli() -> click.Group:
                   help="HCL mode: check the staged content (git index), as the pre-commit hook does.")
     @click.option("--policy", "policies", multiple=True, type=click.Path(exists=True),
                   help="Directory or .rego file of user Rego policies (conftest style); repeatable.")
-    @click.option("--namespace", "namespaces", multiple=True, default=(), help="Rego packages to query (default: main).")
+    @click.option("--namespace", "namespaces", multiple=True, default=(),
+                  help="Rego packages to query (default: main).")
     @click.option("--all-namespaces", is_flag=True, help="Query every Rego package.")
     @click.option("--engine", type=click.Choice(("python", "rego")), default="python", show_default=True,
                   help="Run the built-in rules as Python checks or as their Rego twins.")

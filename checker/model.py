@@ -387,7 +387,7 @@ class ResourceModel:
     def get(self, address: str, origin: str | None = None, deposed: str | None = None) -> Resource | None:
         if origin is not None:
             return self._by_key.get((origin, address, deposed))
-        for (o, a, d), res in self._by_key.items():  # rare path: tests and CLI lookups
+        for (_, a, d), res in self._by_key.items():  # rare path: tests and CLI lookups
             if a == address and d == deposed:
                 return res
         return None
@@ -432,7 +432,7 @@ class ResourceModel:
                 matching = [groups[wanted]] if wanted in groups else []
             else:
                 matching = [g for keys, g in groups.items()
-                            if all(w is None or w == k for w, k in zip(wanted, keys))]
+                            if all(w is None or w == k for w, k in zip(wanted, keys, strict=False))]
             if resource_key is None:
                 out = [r for g in matching for r in g.resources]
             else:
@@ -442,7 +442,8 @@ class ResourceModel:
                 return out
         return []
 
-    def references_to(self, target: Resource, types: Iterable[str] = (), attribute: str | None = None) -> list[Resource]:
+    def references_to(self, target: Resource, types: Iterable[str] = (),
+                      attribute: str | None = None) -> list[Resource]:
         """Resources (of ``types``, if given) that refer to ``target``.
 
         Backed by a reverse index built once per referrer type on first use,

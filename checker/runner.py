@@ -1,7 +1,6 @@
 """Runs checks over a model and turns their violations into findings."""
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -241,7 +240,7 @@ def _collect_sensitive(value: Any, mask: Any, out: set[str]) -> None:
             if sub:
                 _collect_sensitive(value.get(k), sub, out)
     elif isinstance(mask, list) and isinstance(value, list):
-        for sub, item in zip(mask, value):
+        for sub, item in zip(mask, value, strict=False):  # a hostile plan's mask may differ in length
             if sub:
                 _collect_sensitive(item, sub, out)
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CliResult
 
+from conftest import CliResult
 from natpolicy.loaders.gitdiff import Move, _rewrite, merge_sides
 from natpolicy.model import Resource
 

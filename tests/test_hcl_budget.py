@@ -8,12 +8,12 @@ unknown and one note names the expression and its line.
 from __future__ import annotations
 
 import re
-
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from natpolicy.hcl import budget
 from natpolicy.hcl.budget import Limits
 from natpolicy.hcl.loader import HclResult, load_hcl

@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import same
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from conftest import same
 from natpolicy.hcl.expr import Context, evaluate, evaluate_raw
 from natpolicy.hcl.functions import FUNCTIONS
 from natpolicy.hcl.parse import parse_expression
@@ -307,7 +308,7 @@ def _matches(pattern: Any, value: Any) -> bool:
     if type(pattern) is not type(value):
         return False
     if isinstance(pattern, list):
-        return len(pattern) == len(value) and all(_matches(p, v) for p, v in zip(pattern, value))
+        return len(pattern) == len(value) and all(_matches(p, v) for p, v in zip(pattern, value, strict=True))
     if isinstance(pattern, dict):
         return pattern.keys() == value.keys() and all(_matches(pattern[k], value[k]) for k in pattern)
     return bool(pattern == value)

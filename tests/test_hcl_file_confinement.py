@@ -17,8 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CliResult
 
+from conftest import CliResult
 from natpolicy.hcl.file_scope import FileScope, Refused
 from natpolicy.hcl.fileset_glob import compile_glob, glob_match
 

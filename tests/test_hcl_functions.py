@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from conftest import same
 from natpolicy.hcl.expr import Context, evaluate_raw, render_template_file
 from natpolicy.hcl.file_scope import FileScope

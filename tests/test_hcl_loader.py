@@ -607,9 +607,8 @@ def _every_expression(body: object) -> list[object]:
 def test_fixture_modules_declare_every_variable_they_use() -> None:
     """What `terraform validate` checks first: a fixture must be Terraform, not just HCL natpolicy reads."""
     from conftest import FIXTURES
-
-    from natpolicy.hcl.traversal import traversals
     from natpolicy.hcl.parse import parse_text
+    from natpolicy.hcl.traversal import traversals
 
     folders = sorted({p.parent for p in (FIXTURES / "hcl").rglob("*.tf")})
     assert len(folders) > 10

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from natpolicy.hcl import re2
 from natpolicy.model import UNKNOWN
 from test_hcl_functions import CASES, ERR, run

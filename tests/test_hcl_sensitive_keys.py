@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CliResult
 
+from conftest import CliResult
 from natpolicy.hcl.loader import load_hcl
 
 SECRET = "Sup3rSecretPW"

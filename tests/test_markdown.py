@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, run_rules
 
+from conftest import ROOT, run_rules
 from natpolicy import __version__, registry
 from natpolicy.check import Severity
 from natpolicy.findings import Finding

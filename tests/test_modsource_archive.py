@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from modsource_fixtures import MAIN_TF, Server, serve, settings_for, zip_bytes
 from natpolicy.loaders.modsource import Resolved, Unresolved, resolve
 from natpolicy.loaders.modsource.archive import ArchiveError, extract

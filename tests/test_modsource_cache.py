@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from modsource_fixtures import MAIN_TF, Server, serve, settings_for, tar_gz
 from natpolicy.loaders.modsource import Resolved, Settings, default_cache_dir, resolve
 from natpolicy.loaders.modsource.cache import Filled, ModuleCache

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from natpolicy.loaders.modsource import load_cli_config
 from natpolicy.loaders.modsource.hosts import token_variable_host
 from natpolicy.loaders.modsource.secret import Secret

@@ -6,6 +6,7 @@ import socket
 from pathlib import Path
 
 import pytest
+
 from modsource_fixtures import MAIN_TF, commit_files, git, make_repo, settings_for
 from natpolicy.loaders.modsource import Origin, Resolved, Settings, Unresolved, resolve
 from natpolicy.loaders.modsource.gitfetch import GitFetchError, GitSettings, clone, git_env

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from natpolicy.loaders.modsource import (
     ChangeKind,
     Origin,

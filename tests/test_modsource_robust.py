@@ -11,6 +11,7 @@ import string
 from pathlib import Path
 
 import pytest
+
 from modsource_fixtures import settings_for
 from natpolicy.loaders.modsource import Resolved, Unresolved, parse_source, resolve
 

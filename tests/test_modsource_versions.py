@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+
 from natpolicy.loaders.modsource import newest_matching, parse_constraints, parse_version
 from natpolicy.loaders.modsource.versions import VersionError
 

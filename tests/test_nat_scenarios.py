@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+
 from conftest import PlanBuilder, findings_of, run_rules
 from examples import ROUTE_UNKNOWN, VpcLayout
 

@@ -10,8 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import natpolicy.outputs
 import pytest
+
+import natpolicy.outputs
 from conftest import FIXTURES, CliResult
 from natpolicy import app, check
 from natpolicy.check import Severity

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from conftest import CliResult
 from natpolicy.outputs.registry import NAMES
 from natpolicy.redact import REDACTED, redact

@@ -7,8 +7,8 @@ import pytest
 
 from conftest import PlanBuilder
 from natpolicy.loaders.plan_json import plan_resources
-from natpolicy.model import SourceLocation
 from natpolicy.loaders.sourcemap import map_to_source, module_call_sources
+from natpolicy.model import SourceLocation
 
 MAIN = '''\
 module "net" {

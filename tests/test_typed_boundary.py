@@ -11,8 +11,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import examples
 import pytest
+
+import examples
 from natpolicy import registry
 from natpolicy.check import GraphCheck, Note, Violation
 from natpolicy.loaders.plan_json import plan_resources

@@ -47,7 +47,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from natpolicy.address import AddressError, parse as parse_address
+from natpolicy.address import AddressError
+from natpolicy.address import parse as parse_address
 from natpolicy.check import BaseCheck, GraphCheck, ResourceCheck, Severity, Violation, rule_family
 from natpolicy.model import UNKNOWN, Resource, ResourceModel
 

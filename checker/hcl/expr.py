@@ -28,14 +28,28 @@ from lark import Token, Tree
 from natpolicy.hcl import budget as _budget
 from natpolicy.hcl import template
 from natpolicy.hcl.access import Lazy, get_attr, index_value
+
 # Importing the registry loads the whole functions package, which registers every
 # built-in; none of it imports this module back (it gets templatefile's renderer passed in).
 from natpolicy.hcl.functions.registry import FUNCTIONS
 from natpolicy.hcl.operations import arithmetic, as_bool, compare, pairs, to_number
 from natpolicy.hcl.parse_tree import MAX_DEPTH, attr_name, child_trees, describe, for_parts, whole_conditional
 from natpolicy.hcl.values import (
-    Approx, EvalError, NotEvaluated, TfList, TfSet, UnknownType, convert, equal, normalise_number,
-    parse_number, to_string, type_of_loose, unify_loose, Notice, Withheld,
+    Approx,
+    EvalError,
+    NotEvaluated,
+    Notice,
+    TfList,
+    TfSet,
+    UnknownType,
+    Withheld,
+    convert,
+    equal,
+    normalise_number,
+    parse_number,
+    to_string,
+    type_of_loose,
+    unify_loose,
 )
 from natpolicy.model import UNKNOWN, is_known
 
@@ -198,7 +212,8 @@ def _eval(node: Any, ctx: Context, depth: int) -> Any:
         return UNKNOWN
     except NotEvaluated as exc:
         # Unknown right here, not further out: `[regex(...), "a"]` keeps "a".
-        ctx.note(Notice(exc) if isinstance(exc, Withheld) else f"{exc} is not evaluated; the result is treated as unknown")
+        ctx.note(Notice(exc) if isinstance(exc, Withheld)
+                 else f"{exc} is not evaluated; the result is treated as unknown")
         return UNKNOWN
 
 

@@ -15,9 +15,17 @@ from pathlib import Path
 from typing import Literal
 
 from natpolicy.gc_pause import paused_gc
+from natpolicy.hcl.parse import (
+    ParseCache,
+    ParsedFile,
+    decode_tree,
+    encode_tree,
+    file_from_tree,
+    parse_text,
+    slim,
+    tree_parser,
+)
 from natpolicy.loaders.paths import TF_SUFFIXES  # a leaf: plan-only runs read it without the HCL stack
-from natpolicy.hcl.parse import ParseCache, ParsedFile, decode_tree, encode_tree, file_from_tree, \
-    parse_text, slim, tree_parser
 
 __all__ = ["TF_SUFFIXES", "Overlay", "FileSource", "ParseMemo", "within", "not_utf8",
            "PARALLEL_MIN_FILES", "PARALLEL_MIN_CPUS", "PARALLEL_MIN_BYTES"]
@@ -235,7 +243,7 @@ class FileSource:
                 pending.append((path, text))
         if len(pending) < PARALLEL_MIN_FILES or sum(len(t) for _, t in pending) < PARALLEL_MIN_BYTES:
             return
-        for (path, text), encoded in zip(pending, _parse_in_pool([t for _, t in pending], workers)):
+        for (path, text), encoded in zip(pending, _parse_in_pool([t for _, t in pending], workers), strict=True):
             if encoded is None:
                 continue  # a syntax error: parse() reports it, with its line, when needed
             tree = decode_tree(marshal.loads(encoded))

@@ -137,7 +137,7 @@ def _expand_braces(pattern: str) -> list[str]:
     bounds = [start, *cuts, i]
     head, tail = pattern[:start], pattern[i + 1:]
     out: list[str] = []
-    for a, b in zip(bounds, bounds[1:]):
+    for a, b in zip(bounds, bounds[1:], strict=False):
         for rest in _expand_braces(pattern[a + 1:b] + tail):
             out.append(head + rest)
             if len(out) > _MAX_ALTERNATIVES:

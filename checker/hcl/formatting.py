@@ -14,7 +14,14 @@ from fractions import Fraction
 from typing import Any
 
 from natpolicy.hcl.values import (
-    Approx, EvalError, NotEvaluated, TfSet, exact, number_text, parse_number, to_string,
+    Approx,
+    EvalError,
+    NotEvaluated,
+    TfSet,
+    exact,
+    number_text,
+    parse_number,
+    to_string,
 )
 from natpolicy.model import UNKNOWN
 

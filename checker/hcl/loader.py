@@ -31,9 +31,9 @@ from natpolicy.hcl.instances import ModuleInstance, Shared, instance_key, iter_i
 from natpolicy.hcl.lifecycle import lifecycle_of
 from natpolicy.hcl.modules import TF_SUFFIXES, FileSource, ModuleConfig, Overlay, is_local_source, module_source
 from natpolicy.hcl.parse import ParseCache, parse_expression, parse_text
-from natpolicy.loaders.result import BlockKey, LoadResult
 from natpolicy.loaders.paths import has_terraform_files  # noqa: F401  (re-exported)
 from natpolicy.loaders.paths import repository_top as repository_of
+from natpolicy.loaders.result import BlockKey, LoadResult
 from natpolicy.model import Resource, SourceLocation
 
 __all__ = ["HclResult", "BlockKey", "load_hcl", "find_roots", "has_terraform_files", "parse_var_flags"]
@@ -187,7 +187,8 @@ def _load_root_within(root: Path, files: FileSource, values: dict[str, Any],
             source = module_source(block) or "?"
             if name not in cfg.children:
                 if name in cfg.recursive_calls:
-                    what = "calls itself (directly or through other modules), which Terraform cannot expand; not scanned"
+                    what = ("calls itself (directly or through other modules), which Terraform cannot expand; "
+                            "not scanned")
                 elif not is_local_source(source):
                     what = "is remote and was not scanned"
                 else:
@@ -207,7 +208,9 @@ def _load_root_within(root: Path, files: FileSource, values: dict[str, Any],
 def _record_blocks(config: ModuleConfig, origin: str, result: HclResult) -> None:
     for module in config.walk():
         for block in module.resources:
-            local = f"data.{block.labels[0]}.{block.labels[1]}" if block.type == "data" else f"{block.labels[0]}.{block.labels[1]}"
+            local = f"{block.labels[0]}.{block.labels[1]}"
+            if block.type == "data":
+                local = f"data.{local}"
             result.blocks.setdefault((origin, module.prefix + local), _location(block))
         for name, block in module.module_calls.items():
             result.blocks.setdefault((origin, f"{module.prefix}module.{name}"), _location(block))

@@ -11,7 +11,13 @@ from fractions import Fraction
 from typing import Any
 
 from natpolicy.hcl.values import (
-    Approx, EvalError, NotEvaluated, TfSet, exact, number_from_fraction, parse_number,
+    Approx,
+    EvalError,
+    NotEvaluated,
+    TfSet,
+    exact,
+    number_from_fraction,
+    parse_number,
 )
 from natpolicy.model import UNKNOWN
 

@@ -161,7 +161,8 @@ def _render_seq(items: list[tuple[str, Any]], pos: int, ctx: Scope, depth: int, 
                 unknown = True
                 continue
             for key, value in pairs(coll, ordered=True):
-                bound = dict(zip(names, (key, value))) if len(names) == 2 else {names[0]: value} if names else {}
+                bound = (dict(zip(names, (key, value), strict=True)) if len(names) == 2
+                         else {names[0]: value} if names else {})
                 _budget.charge_steps()
                 text, _ = _render_seq(items[:end], body_start, ctx.bind(**bound), depth, value_of, ("endfor",))
                 if text is UNKNOWN:

@@ -27,7 +27,8 @@ from typing import Any
 from natpolicy.model import UNKNOWN, is_known
 
 __all__ = [
-    "EvalError", "NotEvaluated", "Withheld", "Notice", "TfList", "TfSet", "TfMap", "Approx", "kind_of", "equal", "to_string",
+    "EvalError", "NotEvaluated", "Withheld", "Notice", "TfList", "TfSet", "TfMap", "Approx", "kind_of", "equal",
+    "to_string",
     "normalise_number", "number_from_fraction", "parse_number", "type_of", "unify", "convert", "make_set",
     "UnknownType", "number_text", "exact", "type_of_loose", "unify_loose", "STRING", "NUMBER", "BOOL", "DYNAMIC",
 ]
@@ -226,7 +227,7 @@ def equal(left: Any, right: Any) -> Any:
     if kind in ("tuple", "list"):
         if len(left) != len(right):
             return False
-        results = [equal(a, b) for a, b in zip(left, right)]
+        results = [equal(a, b) for a, b in zip(left, right, strict=True)]
         elements = list(left)
     else:
         if set(left) != set(right):
@@ -358,7 +359,7 @@ def convert(value: Any, target: tuple[Any, ...]) -> Any:
         if head == "tuple":
             if len(value) != len(target[1]):
                 raise EvalError("a tuple of another length is required")
-            return [convert(v, t) for v, t in zip(value, target[1])]
+            return [convert(v, t) for v, t in zip(value, target[1], strict=True)]
         items = [convert(v, target[1]) for v in value]
         return TfList(items) if head == "list" else make_set(items)
     if head in ("map", "object"):

@@ -19,7 +19,15 @@ from lark import Token, Tree
 from natpolicy.hcl.expr import Context, evaluate
 from natpolicy.hcl.parse_tree import child_trees as _trees
 from natpolicy.hcl.values import (
-    EvalError, NotEvaluated, TfList, TfMap, UnknownType, make_set, parse_number, to_string, type_of_loose,
+    EvalError,
+    NotEvaluated,
+    TfList,
+    TfMap,
+    UnknownType,
+    make_set,
+    parse_number,
+    to_string,
+    type_of_loose,
     unify_loose,
 )
 from natpolicy.hcl.values import convert as convert_to
@@ -148,7 +156,7 @@ def _convert(value: Any, spec: TypeSpec, depth: int) -> Any:
         if not isinstance(value, dict):
             raise EvalError("map required")
         keys = list(value)
-        return TfMap(zip(keys, _elements([value[k] for k in keys], spec.element or ANY, depth)))
+        return TfMap(zip(keys, _elements([value[k] for k in keys], spec.element or ANY, depth), strict=True))
     if kind == "object":
         if not isinstance(value, dict):
             raise EvalError("object required")
@@ -166,7 +174,7 @@ def _convert(value: Any, spec: TypeSpec, depth: int) -> Any:
     if kind == "tuple":
         if not isinstance(value, list) or len(value) != len(spec.items):
             raise EvalError("tuple required")
-        return [_convert(v, s, depth + 1) for v, s in zip(value, spec.items)]
+        return [_convert(v, s, depth + 1) for v, s in zip(value, spec.items, strict=True)]
     return value
 
 

@@ -37,11 +37,11 @@ from pathlib import Path
 from typing import Any
 
 from natpolicy.address import module_path, module_steps, strip_instance_keys
-from natpolicy.loaders.deletions import DeletedPlacement
 from natpolicy.errors import UsageError
-from natpolicy.loaders.result import LoadResult
-from natpolicy.loaders.gitrepo import Git, GitError, GitRefused
 from natpolicy.hcl.lifecycle import Move
+from natpolicy.loaders.deletions import DeletedPlacement
+from natpolicy.loaders.gitrepo import Git, GitError, GitRefused
+from natpolicy.loaders.result import LoadResult
 from natpolicy.model import UNKNOWN, Resource, SourceLocation
 
 __all__ = [
@@ -396,7 +396,7 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
     return type(a) is type(b) and a == b
 
 

@@ -92,7 +92,8 @@ class Git:
 
     def commit(self, ref: str) -> str | None:
         try:
-            return self.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").decode().strip()
+            out = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+            return out.decode().strip()
         except GitError:
             return None
 

@@ -17,8 +17,8 @@ from natpolicy.gc_pause import paused_gc
 from natpolicy.loaders.plan_shapes import resource_problems
 from natpolicy.loaders.plan_text import load_document
 from natpolicy.loaders.references import ConfigIndex
-from natpolicy.model import UNKNOWN, Resource, SourceLocation
 from natpolicy.loaders.sourcemap import module_call_sources
+from natpolicy.model import UNKNOWN, Resource, SourceLocation
 
 SUPPORTED_MAJOR = (0, 1)
 _ASCII_NUMBER = re.compile(r"[0-9]{1,9}")
@@ -239,7 +239,8 @@ def _actions(value: Any, address: str, origin: str, position: int) -> tuple[str,
     if value is None or value == []:
         return ("no-op",)
     if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
-        what = f"a JSON {_kind(value)}" if not isinstance(value, list) else "a list holding something other than strings"
+        what = (f"a JSON {_kind(value)}" if not isinstance(value, list)
+                else "a list holding something other than strings")
         raise InputError(origin, f"unexpected plan structure: resource_changes[{position}] ({address}): "
                                  f"`change.actions` is {what}, not a list of action names")
     return tuple(value)
@@ -253,7 +254,8 @@ def _index(value: Any, address: str, origin: str) -> int | str | None:
                              "not a number or a string")
 
 
-def _from_values(item: dict[str, Any], module: str, origin: str, actions: tuple[str, ...], *, after: bool, before: bool = False) -> Resource:
+def _from_values(item: dict[str, Any], module: str, origin: str, actions: tuple[str, ...], *,
+                 after: bool, before: bool = False) -> Resource:
     address = item.get("address")
     if not isinstance(address, str):
         raise InputError(origin, f"unexpected plan structure: a resource's `address` is a JSON {_kind(address)}, "

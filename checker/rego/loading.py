@@ -32,7 +32,8 @@ class PolicyFile:
 
     def line_of_rule(self, rule: str) -> int:
         for number, text in enumerate(self.source.splitlines(), 1):
-            if text.startswith(rule) and (len(text) == len(rule) or not (text[len(rule)].isalnum() or text[len(rule)] == "_")):
+            if text.startswith(rule) and (
+                    len(text) == len(rule) or not (text[len(rule)].isalnum() or text[len(rule)] == "_")):
                 return number
         return 1
 

@@ -146,7 +146,8 @@ def expressions(resource: Resource) -> Mapping[str, Any] | None:
     return expr if isinstance(expr, dict) else None
 
 
-def config_block(config: Mapping[str, Any] | None, name: str, block: Any, index: int, count: int) -> Mapping[str, Any] | None:
+def config_block(config: Mapping[str, Any] | None, name: str, block: Any, index: int,
+                 count: int) -> Mapping[str, Any] | None:
     """The configuration of one nested block, matched to its planned value.
 
     ``None`` means "we do not know what the configuration says" (no config,

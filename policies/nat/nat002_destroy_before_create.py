@@ -54,7 +54,8 @@ class NatGatewayReplacedDestroyBeforeCreate(GraphCheck):
         allocation = _allocation(gateway)
         new_allocation = gateway.get("allocation_id")
         # Unknown until apply, or another id: the new gateway gets an Elastic IP of its own.
-        own_eip = new_allocation is UNKNOWN or (nonempty_str(new_allocation) and new_allocation != _allocation_raw(gateway))
+        own_eip = new_allocation is UNKNOWN or (
+            nonempty_str(new_allocation) and new_allocation != _allocation_raw(gateway))
         if verdict.private or verdict.becomes_private:
             fix += "."
         elif own_eip:

@@ -439,7 +439,7 @@ def _open_runs(reaching: list[tuple[IngressEntry, Span, list[Source]]]) -> list[
     """Maximal port ranges where the entries reaching each port together cover the address family."""
     cuts = sorted({m[1][1] for m in reaching} | {m[1][2] + 1 for m in reaching})
     runs: list[tuple[int, int]] = []
-    for low, next_low in zip(cuts, cuts[1:]):
+    for low, next_low in zip(cuts, cuts[1:], strict=False):
         high = next_low - 1
         sources = [s for m in reaching if m[1][1] <= low and high <= m[1][2] for s in m[2]]
         if sources and internet_sources(sources):

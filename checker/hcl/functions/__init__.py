@@ -15,7 +15,13 @@ from __future__ import annotations
 
 # Each category module registers its functions with @fn when imported.
 from natpolicy.hcl.functions import (  # noqa: F401
-    collection, encoding, hash_crypto, ip_network, numeric, string, type_conversion,
+    collection,
+    encoding,
+    hash_crypto,
+    ip_network,
+    numeric,
+    string,
+    type_conversion,
 )
 from natpolicy.hcl.functions.filesystem import file_functions
 from natpolicy.hcl.functions.registry import FUNCTIONS, fn

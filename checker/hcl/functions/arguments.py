@@ -9,7 +9,17 @@ from typing import Any
 
 from natpolicy.hcl.budget import charge_steps
 from natpolicy.hcl.values import (
-    Approx, EvalError, NotEvaluated, TfList, TfSet, UnknownType, convert, make_set, parse_number, to_string, type_of,
+    Approx,
+    EvalError,
+    NotEvaluated,
+    TfList,
+    TfSet,
+    UnknownType,
+    convert,
+    make_set,
+    parse_number,
+    to_string,
+    type_of,
     unify,
 )
 from natpolicy.model import UNKNOWN

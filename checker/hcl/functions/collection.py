@@ -9,8 +9,20 @@ from natpolicy.hcl.functions.arguments import as_list, kind_like, mapping, numbe
 from natpolicy.hcl.functions.registry import fn
 from natpolicy.hcl.operations import arithmetic
 from natpolicy.hcl.values import (
-    EvalError, TfList, TfMap, TfSet, UnknownType, convert, equal, exact, make_set, number_from_fraction, type_of,
-    type_of_loose, unify, unify_loose,
+    EvalError,
+    TfList,
+    TfMap,
+    TfSet,
+    UnknownType,
+    convert,
+    equal,
+    exact,
+    make_set,
+    number_from_fraction,
+    type_of,
+    type_of_loose,
+    unify,
+    unify_loose,
 )
 from natpolicy.model import UNKNOWN, is_known
 
@@ -133,7 +145,7 @@ def _zipmap(keys: Any, values: Any) -> Any:
     keys_present = [n for n in names if n is not None]
     if len(keys_present) != len(names):
         raise EvalError("zipmap() keys must not be null")
-    out = {n: v for n, v in zip(keys_present, items)}
+    out = {n: v for n, v in zip(keys_present, items, strict=True)}
     return TfMap(out) if isinstance(values, TfList) else out
 
 
@@ -328,7 +340,7 @@ def _matchkeys(values: Any, keys: Any, searchset: Any) -> Any:
     if len(items) != len(names):
         raise EvalError("matchkeys(): values and keys differ in length")
     wanted = as_list(searchset)
-    return TfList(v for v, k in zip(items, names) if any(equal(k, w) is True for w in wanted))
+    return TfList(v for v, k in zip(items, names, strict=True) if any(equal(k, w) is True for w in wanted))
 
 
 @fn("setunion", deep=True)

@@ -194,7 +194,7 @@ def _csvdecode(value: Any) -> Any:
     header, body = rows[0], rows[1:]
     if any(len(r) != len(header) for r in body):
         raise EvalError("csvdecode(): rows differ in length")
-    return TfList(dict(zip(header, r)) for r in body)
+    return TfList(dict(zip(header, r, strict=True)) for r in body)
 
 
 def _bare_quote(source: str) -> bool:

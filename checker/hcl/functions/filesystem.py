@@ -17,7 +17,7 @@ from natpolicy.hcl.file_scope import FileScope, Refused
 from natpolicy.hcl.fileset_glob import compile_glob, glob_match
 from natpolicy.hcl.functions.arguments import mapping, text
 from natpolicy.hcl.functions.registry import FUNCTIONS, fn
-from natpolicy.hcl.values import EvalError, Withheld, TfSet
+from natpolicy.hcl.values import EvalError, TfSet, Withheld
 from natpolicy.model import UNKNOWN
 
 __all__ = ["file_functions"]

@@ -184,7 +184,8 @@ def _registry(raw: str) -> ModuleSource | None:
             return None
         parts = parts[1:]
     namespace, name, provider = parts
-    if not (_REGISTRY_LABEL.fullmatch(namespace) and _REGISTRY_LABEL.fullmatch(name) and _TARGET_SYSTEM.fullmatch(provider)):
+    if not (_REGISTRY_LABEL.fullmatch(namespace) and _REGISTRY_LABEL.fullmatch(name)
+            and _TARGET_SYSTEM.fullmatch(provider)):
         return None
     try:
         cleaned = clean_subdir(subdir)

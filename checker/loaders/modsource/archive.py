@@ -166,7 +166,8 @@ def _unpack(members: Iterator[_Member], dest: Path, max_bytes: int) -> None:
         else:
             original = root / member.link
             if not original.is_file() or original.is_symlink():
-                raise ArchiveError(f"hard link {member.name!r} names {member.link!r}, which is not a file in the archive")
+                raise ArchiveError(f"hard link {member.name!r} names {member.link!r}, "
+                                   "which is not a file in the archive")
             written += original.stat().st_size
             if written > max_bytes:
                 raise ArchiveError(f"more than {max_bytes} bytes once unpacked")

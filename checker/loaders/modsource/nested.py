@@ -80,8 +80,8 @@ def _calls(document: Any, file: Path) -> list[ModuleCall]:
             body = body[0] if body else {}
         if not isinstance(body, dict):
             continue
-        out.append(ModuleCall(name=name, source=literal_string(body.get("source")), version=literal_string(body.get("version")),
-                              file=file))
+        out.append(ModuleCall(name=name, source=literal_string(body.get("source")),
+                              version=literal_string(body.get("version")), file=file))
     return out
 
 

@@ -50,7 +50,8 @@ class Version:
 
     def __str__(self) -> str:
         core = ".".join(str(s) for s in self.segments)
-        return core + (f"-{self.prerelease}" if self.prerelease else "") + (f"+{self.metadata}" if self.metadata else "")
+        return (core + (f"-{self.prerelease}" if self.prerelease else "")
+                + (f"+{self.metadata}" if self.metadata else ""))
 
     def compare(self, other: Version) -> int:
         width = max(len(self.segments), len(other.segments))
