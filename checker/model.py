@@ -368,7 +368,7 @@ class ResourceModel:
         rule family's name, so two families never collide.
         """
         try:
-            return self._memos[key]  # type: ignore[no-any-return]
+            return self._memos[key]
         except KeyError:
             value = self._memos[key] = make()
             return value
