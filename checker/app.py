@@ -93,7 +93,7 @@ def _execute(opts: CheckOptions, progress: Progress) -> int:
         from natpolicy.rego.stage import keep_stdin
 
         keep_stdin(opts.paths)  # Rego re-reads the plan as Terraform wrote it
-    from natpolicy.hcl import budget
+    from natpolicy.loaders.hcl import budget
 
     with budget.configured(budget.Limits(**settings.hcl_budget)):  # the config's hcl-budget, else the defaults
         model = load_inputs(opts.paths, source_root=opts.source_root, variables=opts.variables,

@@ -259,7 +259,7 @@ def _module_blocks(model: ResourceModel, root: Path) -> ModuleBlocks:
 
 def _plan_module_call(root: Path, module: str, sources: Sequence[object], index: SourceIndex) -> SourceLocation | None:
     """The ``module`` block of config address ``module``, walking local sources from ``root``."""
-    from natpolicy.hcl.modules import is_local_source, module_source
+    from natpolicy.loaders.hcl.modules import is_local_source, module_source
 
     names = module_path(module)
     folder = root

@@ -1,4 +1,4 @@
-"""The evaluation budget (checker/hcl/budget.py): hostile HCL ends in seconds, never in a MemoryError.
+"""The evaluation budget (checker/loaders/hcl/budget.py): hostile HCL ends in seconds, never in a MemoryError.
 
 Each bomb below took gigabytes or minutes before the budget. The tests set
 small limits (``budget.configured``) so they stay fast; a few also run with
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from natpolicy.hcl import budget
-from natpolicy.hcl.budget import Limits
-from natpolicy.hcl.loader import HclResult, load_hcl
+from natpolicy.loaders.hcl import budget
+from natpolicy.loaders.hcl.budget import Limits
+from natpolicy.loaders.hcl.loader import HclResult, load_hcl
 from natpolicy.model import UNKNOWN
 
 SMALL = Limits(steps=20_000, size=200_000, instances=200)

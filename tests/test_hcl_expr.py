@@ -1,4 +1,4 @@
-"""The HCL expression evaluator (checker/hcl/expr.py) over real python-hcl2 trees.
+"""The HCL expression evaluator (checker/loaders/hcl/expr.py) over real python-hcl2 trees.
 
 Expected values (kinds included: a list is not a tuple) were checked against
 ``terraform console`` (Terraform 1.11.4); tests never run terraform.
@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import same
-from natpolicy.hcl.expr import Context, evaluate, evaluate_raw
-from natpolicy.hcl.functions import FUNCTIONS
-from natpolicy.hcl.parse import parse_expression
-from natpolicy.hcl.traversal import traversals
-from natpolicy.hcl.values import Approx, EvalError, TfList, TfMap, TfSet
+from natpolicy.loaders.hcl.expr import Context, evaluate, evaluate_raw
+from natpolicy.loaders.hcl.functions import FUNCTIONS
+from natpolicy.loaders.hcl.parse import parse_expression
+from natpolicy.loaders.hcl.traversal import traversals
+from natpolicy.loaders.hcl.values import Approx, EvalError, TfList, TfMap, TfSet
 from natpolicy.model import UNKNOWN
 
 ERR = object()

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from conftest import CliResult
-from natpolicy.hcl.file_scope import FileScope, Refused
-from natpolicy.hcl.fileset_glob import compile_glob, glob_match
+from natpolicy.loaders.hcl.file_scope import FileScope, Refused
+from natpolicy.loaders.hcl.fileset_glob import compile_glob, glob_match
 
 TOKEN = "ghs_checkoutTOKEN0123456789"
 STATE_SECRET = "backendSECRETkey0123456789"

@@ -1,4 +1,4 @@
-"""Terraform functions (checker/hcl/functions*.py) with Terraform's semantics.
+"""Terraform functions (checker/loaders/hcl/functions*.py) with Terraform's semantics.
 
 Each case is HCL evaluated through the real parser, so the call path
 (argument expansion, unknowns, errors) is the one configurations use. Every
@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 
 from conftest import same
-from natpolicy.hcl.expr import Context, evaluate_raw, render_template_file
-from natpolicy.hcl.file_scope import FileScope
-from natpolicy.hcl.functions import FUNCTIONS, file_functions
-from natpolicy.hcl.parse import parse_expression
-from natpolicy.hcl.values import EvalError, TfList, TfMap, TfSet
+from natpolicy.loaders.hcl.expr import Context, evaluate_raw, render_template_file
+from natpolicy.loaders.hcl.file_scope import FileScope
+from natpolicy.loaders.hcl.functions import FUNCTIONS, file_functions
+from natpolicy.loaders.hcl.parse import parse_expression
+from natpolicy.loaders.hcl.values import EvalError, TfList, TfMap, TfSet
 from natpolicy.model import UNKNOWN
 
 ERR = object()

@@ -1,11 +1,11 @@
-"""checker/hcl/loader.py: resources, variables, modules, files, CLI flags."""
+"""checker/loaders/hcl/loader.py: resources, variables, modules, files, CLI flags."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from natpolicy.hcl.loader import find_roots, load_hcl, parse_var_flags
+from natpolicy.loaders.hcl.loader import find_roots, load_hcl, parse_var_flags
 from natpolicy.model import UNKNOWN, SourceLocation
 
 
@@ -595,7 +595,7 @@ def test_paths_are_relative_to_the_repository_top(cli, tmp_path: Path, monkeypat
 
 
 def _every_expression(body: object) -> list[object]:
-    from natpolicy.hcl.parse import Body
+    from natpolicy.loaders.hcl.parse import Body
 
     assert isinstance(body, Body)
     nodes: list[object] = [attr.expr for attr in body.attributes.values()]
@@ -607,8 +607,8 @@ def _every_expression(body: object) -> list[object]:
 def test_fixture_modules_declare_every_variable_they_use() -> None:
     """What `terraform validate` checks first: a fixture must be Terraform, not just HCL natpolicy reads."""
     from conftest import FIXTURES
-    from natpolicy.hcl.parse import parse_text
-    from natpolicy.hcl.traversal import traversals
+    from natpolicy.loaders.hcl.parse import parse_text
+    from natpolicy.loaders.hcl.traversal import traversals
 
     folders = sorted({p.parent for p in (FIXTURES / "hcl").rglob("*.tf")})
     assert len(folders) > 10

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CliResult
-from natpolicy.hcl.loader import load_hcl
+from natpolicy.loaders.hcl.loader import load_hcl
 
 SECRET = "Sup3rSecretPW"
 FORMATS = ("text", "json", "sarif", "github", "markdown")

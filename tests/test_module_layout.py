@@ -12,7 +12,7 @@ SOURCES = ((ROOT / "checker", "natpolicy"), (ROOT / "policies", "natpolicy.polic
 MAX_LINES = 600
 # A long module says why in its docstring, on a line of its own starting with this.
 REASON = "Longer than 600 lines because"
-REGISTRY = "natpolicy.hcl.functions.registry"
+REGISTRY = "natpolicy.loaders.hcl.functions.registry"
 
 
 def _modules() -> dict[str, Path]:
@@ -40,7 +40,7 @@ def _imports(name: str, file: Path, known: dict[str, Path]) -> set[str]:
             targets = [(base, alias.name) for alias in node.names]
         for base, member in targets:
             full = f"{base}.{member}" if member else base
-            if full in known:  # `from natpolicy.hcl import budget` imports the module natpolicy.hcl.budget
+            if full in known:  # `from natpolicy.loaders.hcl import budget` imports the module natpolicy.loaders.hcl.budget
                 found.add(full)
             elif base in known:
                 found.add(base)

@@ -12,8 +12,8 @@
 * ``sourcemap``: plan resources pointed at their ``.tf`` blocks;
 * ``modsource``: module sources, parsed and resolved (not wired in yet).
 
-``natpolicy.hcl`` is the HCL reader of the input side: it stays its own
-package beside this one, and ``hcl_input`` is its loader.
+``hcl``: the HCL reader (parser with line numbers, evaluator, Terraform
+functions, modules); ``hcl_input`` is its loader.
 
 Kept free of imports: importing any module of the package runs this file,
 and a plan-only run must not pay for the HCL stack.

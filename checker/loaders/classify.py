@@ -87,7 +87,7 @@ def _classify_folder(path: str, directory: Path, notes: list[str] | None) -> Cla
     plans = plan_files_in(directory, notes)
     if plans:
         return Classified(path, InputKind.PLAN_FOLDER, tuple(plans))
-    from natpolicy.hcl.loader import find_roots  # only here: the HCL stack is not needed for plans
+    from natpolicy.loaders.hcl.loader import find_roots  # only here: the HCL stack is not needed for plans
 
     if find_roots(directory):
         return Classified(path, InputKind.ROOTS_FOLDER)

@@ -38,9 +38,9 @@ from typing import Any
 
 from natpolicy.address import module_path, module_steps, strip_instance_keys
 from natpolicy.errors import UsageError
-from natpolicy.hcl.lifecycle import Move
 from natpolicy.loaders.deletions import DeletedPlacement
 from natpolicy.loaders.gitrepo import Git, GitError, GitRefused
+from natpolicy.loaders.hcl.lifecycle import Move
 from natpolicy.loaders.result import LoadResult
 from natpolicy.model import UNKNOWN, Resource, SourceLocation
 
@@ -95,7 +95,7 @@ def load_compared(paths: Sequence[Path], *, base: str | None = None, staged: boo
     git refuses the repository, the work tree is loaded and a note says why
     deletions were not checked (with ``base``, that is an error).
     """
-    from natpolicy.hcl.loader import has_terraform_files, load_hcl
+    from natpolicy.loaders.hcl.loader import has_terraform_files, load_hcl
 
     if not paths:
         return None
@@ -161,7 +161,7 @@ def load_compared(paths: Sequence[Path], *, base: str | None = None, staged: boo
 
 def _overlay(git: Git, files: Mapping[str, str], extra: Mapping[Path, str | None],
              read_blobs: Callable[[list[str]], Mapping[str, str | None]]) -> Any:
-    from natpolicy.hcl.modules import Overlay
+    from natpolicy.loaders.hcl.modules import Overlay
 
     blobs = {Path(os.path.abspath(git.root / path)): blob for path, blob in files.items()}
     return Overlay(texts=extra, blobs=blobs, read_blobs=read_blobs)
@@ -169,7 +169,7 @@ def _overlay(git: Git, files: Mapping[str, str], extra: Mapping[Path, str | None
 
 def _blob_scope(git: Git, commit: str | None, reader: Any) -> Any:
     """File functions' view of one side: the files git tracks there, read from their blobs."""
-    from natpolicy.hcl.file_scope import FileScope
+    from natpolicy.loaders.hcl.file_scope import FileScope
 
     return FileScope(git.root, tracked=lambda: git.tracked_files(commit), read_blob=reader.raw)
 
@@ -182,7 +182,7 @@ def _as_load(after: LoadResult, resources: list[Resource], notes: list[str], tex
 
 
 def _roots(paths: Sequence[Path], has_terraform_files: Any) -> list[Path]:
-    from natpolicy.hcl.loader import find_roots
+    from natpolicy.loaders.hcl.loader import find_roots
 
     out: list[Path] = []
     for path in paths:
@@ -227,7 +227,7 @@ def _display(path: Path, base: Path) -> str:
         return path.as_posix()
 
 
-# -- moved and removed blocks (collected by natpolicy.hcl.lifecycle) -------------------
+# -- moved and removed blocks (collected by natpolicy.loaders.hcl.lifecycle) -------------------
 
 def _rewrite(address: str, module: str, source: str, target: str) -> str | None:
     """``address`` after ``moved { from = source  to = target }`` declared in ``module``."""

@@ -1,4 +1,4 @@
-"""The Terraform configuration loader: ``.tf``/``.tofu``/``.tfvars`` files and folders, read by ``natpolicy.hcl``.
+"""The Terraform configuration loader: ``.tf``/``.tofu``/``.tfvars`` files and folders, read by ``loaders.hcl``.
 
 All roots are read in one go at ``finish`` (they share one parse cache and
 budget). In a git repository the base revision is loaded too
@@ -27,8 +27,8 @@ class HclLoader:
         self.paths.append(Path(item.path))
 
     def finish(self) -> LoadResult:
-        from natpolicy.hcl.loader import load_hcl, parse_var_flags
         from natpolicy.loaders.gitdiff import load_compared
+        from natpolicy.loaders.hcl.loader import load_hcl, parse_var_flags
 
         request, paths = self.request, self.paths
         progress = request.progress or Progress(enabled=False, label="")

@@ -1,6 +1,6 @@
 """Path helpers of the input side: Terraform file suffixes, display paths, plan files in a folder.
 
-A leaf: it imports only the standard library, so that ``natpolicy.hcl``,
+A leaf: it imports only the standard library, so that ``natpolicy.loaders.hcl``,
 the classifier and the dispatcher can all use it without importing each
 other, and a plan-only run can read the suffixes without the HCL stack
 (lark and the grammar cost about 0.1 s of every run).
@@ -21,7 +21,7 @@ __all__ = ["TERRAFORM_CODE_SUFFIXES", "TERRAFORM_SUFFIXES", "TF_SUFFIXES", "disp
 # The one definition of what a Terraform file is called; every module imports these.
 TERRAFORM_CODE_SUFFIXES = (".tf", ".tofu")  # code: what makes a folder a Terraform module
 TERRAFORM_SUFFIXES = (*TERRAFORM_CODE_SUFFIXES, ".tfvars")  # code and variable values
-TF_SUFFIXES = TERRAFORM_CODE_SUFFIXES  # the name natpolicy.hcl has always used
+TF_SUFFIXES = TERRAFORM_CODE_SUFFIXES  # the name natpolicy.loaders.hcl has always used
 
 _PLAN_MARKERS = (b'"format_version"', b'"planned_values"', b'"resource_changes"')
 _CHUNK = 1 << 20

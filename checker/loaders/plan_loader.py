@@ -82,7 +82,7 @@ def _map_plan_sources(resources: list[Resource], source_root: str | None) -> lis
     """``--source-root``, or a working directory holding the plan's configuration."""
     if source_root is None and not has_terraform_files(Path.cwd()):
         return []  # nothing to map to: the HCL stack is not even imported
-    from natpolicy.hcl.parse import HclParserMissing
+    from natpolicy.loaders.hcl.parse import HclParserMissing
     from natpolicy.loaders.sourcemap import map_to_source
 
     notes: list[str] = []

@@ -1,7 +1,7 @@
 """``LoadResult``: what every input loader gives (plans, HCL, HCL compared with a git revision).
 
 A leaf of the input side (the HCL lifecycle type is imported only when a
-result is built), so ``natpolicy.hcl`` can build one without importing the
+result is built), so ``natpolicy.loaders.hcl`` can build one without importing the
 loader registry or the classifier.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from natpolicy.hcl.lifecycle import Lifecycle
+    from natpolicy.loaders.hcl.lifecycle import Lifecycle
     from natpolicy.model import Resource, SourceLocation
 
 __all__ = ["BlockKey", "LoadResult"]
@@ -21,7 +21,7 @@ BlockKey = tuple[str, str]
 
 
 def _empty_lifecycle() -> Lifecycle:
-    from natpolicy.hcl.lifecycle import Lifecycle  # light (no lark), yet not needed by plan runs at import
+    from natpolicy.loaders.hcl.lifecycle import Lifecycle  # light (no lark), yet not needed by plan runs at import
 
     return Lifecycle()
 

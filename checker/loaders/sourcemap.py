@@ -70,8 +70,8 @@ class SourceIndex:
     """
 
     def __init__(self, display: Callable[[Path], str], max_bytes: int | None = None) -> None:
-        from natpolicy.hcl.modules import FileSource
-        from natpolicy.hcl.parse import ParseCache
+        from natpolicy.loaders.hcl.modules import FileSource
+        from natpolicy.loaders.hcl.parse import ParseCache
 
         self.max_bytes = max_source_bytes() if max_bytes is None else max_bytes
         self._files = FileSource(display=display, cache=ParseCache(), max_bytes=self.max_bytes)
@@ -133,7 +133,7 @@ def _location(block: Any) -> SourceLocation:
 
 def locate(res: Resource, root: Path, index: SourceIndex) -> SourceLocation | None:
     """The ``.tf`` block of one plan resource, or ``None`` when it is not declared there."""
-    from natpolicy.hcl.modules import is_local_source, module_source
+    from natpolicy.loaders.hcl.modules import is_local_source, module_source
 
     folder = Path(os.path.abspath(root))
     names = module_path(res.module)

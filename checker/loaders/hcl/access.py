@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from natpolicy.hcl.operations import to_number
-from natpolicy.hcl.values import EvalError, TfSet, to_string
+from natpolicy.loaders.hcl.operations import to_number
+from natpolicy.loaders.hcl.values import EvalError, TfSet, to_string
 from natpolicy.model import UNKNOWN
 
 __all__ = ["Lazy", "get_attr", "index_value"]

@@ -30,7 +30,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from natpolicy.hcl.values import NotEvaluated
+from natpolicy.loaders.hcl.values import NotEvaluated
 
 __all__ = ["DEFAULT_LIMITS", "Budget", "BudgetExceeded", "Limits", "active", "charge_size", "charge_steps",
            "configured", "current", "limits", "measure"]

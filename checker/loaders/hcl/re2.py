@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
-from natpolicy.hcl.values import EvalError, NotEvaluated
+from natpolicy.loaders.hcl.values import EvalError, NotEvaluated
 
 try:  # RE2 itself; see the module docstring for platforms without a wheel
     import re2 as _google_re2

@@ -16,7 +16,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from natpolicy.hcl.values import EvalError, UnknownType
+from natpolicy.loaders.hcl.values import EvalError, UnknownType
 from natpolicy.model import UNKNOWN, is_known
 
 __all__ = ["FUNCTIONS", "fn"]

@@ -1,6 +1,6 @@
 """HCL string templates: ``"a ${b}"``, ``%{if}``/``%{for}`` directives, heredocs and ``templatefile`` text.
 
-This module knows the template syntax; the evaluator (:mod:`natpolicy.hcl.expr`)
+This module knows the template syntax; the evaluator (:mod:`natpolicy.loaders.hcl.expr`)
 passes in ``value_of``, which evaluates one expression inside a template, so
 templates and expressions can nest without this module importing the evaluator.
 """
@@ -12,10 +12,10 @@ from typing import Any, Protocol
 
 from lark import Token, Tree
 
-from natpolicy.hcl import budget as _budget
-from natpolicy.hcl.operations import as_bool, pairs
-from natpolicy.hcl.parse_tree import child_trees
-from natpolicy.hcl.values import EvalError, to_string
+from natpolicy.loaders.hcl import budget as _budget
+from natpolicy.loaders.hcl.operations import as_bool, pairs
+from natpolicy.loaders.hcl.parse_tree import child_trees
+from natpolicy.loaders.hcl.values import EvalError, to_string
 from natpolicy.model import UNKNOWN
 
 __all__ = ["Scope", "ValueOf", "heredoc", "string", "template_string", "template_text"]
@@ -213,7 +213,7 @@ def heredoc(node: Tree, ctx: Scope, depth: int, value_of: ValueOf) -> Any:
 
 def template_text(text: str, ctx: Scope, depth: int, value_of: ValueOf) -> Any:
     """Evaluate a template given as raw text (heredocs): re-parse it as a string."""
-    from natpolicy.hcl.parse import parse_expression
+    from natpolicy.loaders.hcl.parse import parse_expression
 
     node = parse_expression(_quote_template(text))
     if node is None:

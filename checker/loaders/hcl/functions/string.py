@@ -1,7 +1,7 @@
 """Terraform's string functions, regexes included, with Go's semantics where Python's differ.
 
 ``upper("straße")`` keeps the ``ß``, ``title`` capitalises after any
-non-letter, regexes are RE2 (:mod:`natpolicy.hcl.re2`).
+non-letter, regexes are RE2 (:mod:`natpolicy.loaders.hcl.re2`).
 """
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from natpolicy.hcl.budget import charge_size, measure
-from natpolicy.hcl.formatting import tf_format
-from natpolicy.hcl.functions.arguments import seq, strings, text, whole
-from natpolicy.hcl.functions.registry import fn
-from natpolicy.hcl.re2 import Match, Pattern, compile_re2, expand_template
-from natpolicy.hcl.values import EvalError, NotEvaluated, TfList
+from natpolicy.loaders.hcl.budget import charge_size, measure
+from natpolicy.loaders.hcl.formatting import tf_format
+from natpolicy.loaders.hcl.functions.arguments import seq, strings, text, whole
+from natpolicy.loaders.hcl.functions.registry import fn
+from natpolicy.loaders.hcl.re2 import Match, Pattern, compile_re2, expand_template
+from natpolicy.loaders.hcl.values import EvalError, NotEvaluated, TfList
 
 __all__: list[str] = []
 

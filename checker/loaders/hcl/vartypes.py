@@ -16,9 +16,9 @@ from typing import Any
 
 from lark import Token, Tree
 
-from natpolicy.hcl.expr import Context, evaluate
-from natpolicy.hcl.parse_tree import child_trees as _trees
-from natpolicy.hcl.values import (
+from natpolicy.loaders.hcl.expr import Context, evaluate
+from natpolicy.loaders.hcl.parse_tree import child_trees as _trees
+from natpolicy.loaders.hcl.values import (
     EvalError,
     NotEvaluated,
     TfList,
@@ -30,7 +30,7 @@ from natpolicy.hcl.values import (
     type_of_loose,
     unify_loose,
 )
-from natpolicy.hcl.values import convert as convert_to
+from natpolicy.loaders.hcl.values import convert as convert_to
 from natpolicy.model import UNKNOWN
 
 __all__ = ["TypeSpec", "type_spec", "convert"]

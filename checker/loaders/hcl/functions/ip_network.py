@@ -5,9 +5,9 @@ import ipaddress
 import re
 from typing import Any
 
-from natpolicy.hcl.functions.arguments import text, whole
-from natpolicy.hcl.functions.registry import fn
-from natpolicy.hcl.values import EvalError, NotEvaluated, TfList
+from natpolicy.loaders.hcl.functions.arguments import text, whole
+from natpolicy.loaders.hcl.functions.registry import fn
+from natpolicy.loaders.hcl.values import EvalError, NotEvaluated, TfList
 
 __all__: list[str] = []
 

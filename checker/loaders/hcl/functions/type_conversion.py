@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from natpolicy.hcl.functions.arguments import as_list, charge_set, mapping, number, text
-from natpolicy.hcl.functions.registry import fn
-from natpolicy.hcl.values import EvalError, NotEvaluated, TfMap, TfSet, convert, make_set, type_of, unify
+from natpolicy.loaders.hcl.functions.arguments import as_list, charge_set, mapping, number, text
+from natpolicy.loaders.hcl.functions.registry import fn
+from natpolicy.loaders.hcl.values import EvalError, NotEvaluated, TfMap, TfSet, convert, make_set, type_of, unify
 
 __all__: list[str] = []
 

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
-from natpolicy.hcl.functions.arguments import number, text, whole
-from natpolicy.hcl.functions.registry import fn
-from natpolicy.hcl.values import Approx, EvalError, NotEvaluated, exact, normalise_number
+from natpolicy.loaders.hcl.functions.arguments import number, text, whole
+from natpolicy.loaders.hcl.functions.registry import fn
+from natpolicy.loaders.hcl.values import Approx, EvalError, NotEvaluated, exact, normalise_number
 
 __all__: list[str] = []
 

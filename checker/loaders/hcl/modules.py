@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from natpolicy.hcl.files import TF_SUFFIXES, FileSource, Overlay
-from natpolicy.hcl.parse import Attribute, Block
-from natpolicy.hcl.traversal import KeyedStep, keyed_traversals, marked_traversals
+from natpolicy.loaders.hcl.files import TF_SUFFIXES, FileSource, Overlay
+from natpolicy.loaders.hcl.parse import Attribute, Block
+from natpolicy.loaders.hcl.traversal import KeyedStep, keyed_traversals, marked_traversals
 
 __all__ = ["ModuleConfig", "FileSource", "Overlay", "is_local_source", "TF_SUFFIXES"]
 
@@ -253,7 +253,7 @@ _NOT_INSTANCES = frozenset({"var", "local", "each", "count", "path", "terraform"
 def _is_true(attr: Attribute | None) -> bool:
     if attr is None:
         return False
-    from natpolicy.hcl.expr import Context, evaluate
+    from natpolicy.loaders.hcl.expr import Context, evaluate
     from natpolicy.model import UNKNOWN
 
     return evaluate(attr.expr, Context(lambda n: UNKNOWN)) is True
@@ -263,7 +263,7 @@ def module_source(block: Block) -> str | None:
     attr = block.body.attributes.get("source")
     if attr is None:
         return None
-    from natpolicy.hcl.expr import Context, evaluate
+    from natpolicy.loaders.hcl.expr import Context, evaluate
     from natpolicy.model import UNKNOWN
 
     value = evaluate(attr.expr, Context(lambda n: UNKNOWN))

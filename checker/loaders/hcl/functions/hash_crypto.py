@@ -6,8 +6,8 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from natpolicy.hcl.functions.arguments import text
-from natpolicy.hcl.functions.registry import fn
+from natpolicy.loaders.hcl.functions.arguments import text
+from natpolicy.loaders.hcl.functions.registry import fn
 
 __all__: list[str] = []
 

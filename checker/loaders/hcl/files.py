@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from natpolicy.gc_pause import paused_gc
-from natpolicy.hcl.parse import (
+from natpolicy.loaders.hcl.parse import (
     ParseCache,
     ParsedFile,
     decode_tree,

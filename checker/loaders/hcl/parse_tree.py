@@ -1,6 +1,6 @@
 """Reading python-hcl2's lark parse tree: the parts of an expression node, without evaluating anything.
 
-Shared by the evaluator (:mod:`natpolicy.hcl.expr`), templates, variable
+Shared by the evaluator (:mod:`natpolicy.loaders.hcl.expr`), templates, variable
 types and traversals, which all walk the same tree shapes.
 """
 from __future__ import annotations

@@ -13,15 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from natpolicy.address import format_key
-from natpolicy.hcl import budget
-from natpolicy.hcl.access import Lazy
-from natpolicy.hcl.expr import Context, EvalError, evaluate, render_template_file, to_string
-from natpolicy.hcl.file_scope import FileScope
-from natpolicy.hcl.functions import FUNCTIONS, file_functions
-from natpolicy.hcl.modules import ModuleConfig
-from natpolicy.hcl.parse import Attribute, Block, Body
-from natpolicy.hcl.values import Notice, TfSet
-from natpolicy.hcl.vartypes import convert, type_spec
+from natpolicy.loaders.hcl import budget
+from natpolicy.loaders.hcl.access import Lazy
+from natpolicy.loaders.hcl.expr import Context, EvalError, evaluate, render_template_file, to_string
+from natpolicy.loaders.hcl.file_scope import FileScope
+from natpolicy.loaders.hcl.functions import FUNCTIONS, file_functions
+from natpolicy.loaders.hcl.modules import ModuleConfig
+from natpolicy.loaders.hcl.parse import Attribute, Block, Body
+from natpolicy.loaders.hcl.values import Notice, TfSet
+from natpolicy.loaders.hcl.vartypes import convert, type_spec
 from natpolicy.model import UNKNOWN
 
 __all__ = ["ModuleInstance", "Instance", "instance_key", "iter_instances"]

@@ -13,7 +13,7 @@ import re
 from fractions import Fraction
 from typing import Any
 
-from natpolicy.hcl.values import (
+from natpolicy.loaders.hcl.values import (
     Approx,
     EvalError,
     NotEvaluated,

@@ -1,6 +1,6 @@
 """Static evaluation of HCL expressions over python-hcl2's lark tree.
 
-Values are plain Python (see :mod:`natpolicy.hcl.values`): ``None`` (null),
+Values are plain Python (see :mod:`natpolicy.loaders.hcl.values`): ``None`` (null),
 ``bool``, ``int``/``float``, ``str``, ``list`` (a tuple; ``TfList``/``TfSet``
 for lists and sets) and ``dict`` (an object; ``TfMap`` for maps), plus the
 ``UNKNOWN`` sentinel for anything only known at apply time or beyond what a
@@ -13,10 +13,10 @@ where it happens and a line in the verbose report.
 
 This module is the evaluator core (dispatch over the tree, operators,
 conditionals, ``for``, function calls, ``try``/``can``). Around it:
-:mod:`~natpolicy.hcl.parse_tree` reads the tree, :mod:`~natpolicy.hcl.template`
-renders string templates, :mod:`~natpolicy.hcl.operations` gives operators'
-semantics, :mod:`~natpolicy.hcl.access` reads attributes and elements, and
-built-in functions are looked up in :mod:`~natpolicy.hcl.functions.registry`.
+:mod:`~natpolicy.loaders.hcl.parse_tree` reads the tree, :mod:`~natpolicy.loaders.hcl.template`
+renders string templates, :mod:`~natpolicy.loaders.hcl.operations` gives operators'
+semantics, :mod:`~natpolicy.loaders.hcl.access` reads attributes and elements, and
+built-in functions are looked up in :mod:`~natpolicy.loaders.hcl.functions.registry`.
 """
 from __future__ import annotations
 
@@ -25,16 +25,16 @@ from typing import Any
 
 from lark import Token, Tree
 
-from natpolicy.hcl import budget as _budget
-from natpolicy.hcl import template
-from natpolicy.hcl.access import Lazy, get_attr, index_value
+from natpolicy.loaders.hcl import budget as _budget
+from natpolicy.loaders.hcl import template
+from natpolicy.loaders.hcl.access import Lazy, get_attr, index_value
 
 # Importing the registry loads the whole functions package, which registers every
 # built-in; none of it imports this module back (it gets templatefile's renderer passed in).
-from natpolicy.hcl.functions.registry import FUNCTIONS
-from natpolicy.hcl.operations import arithmetic, as_bool, compare, pairs, to_number
-from natpolicy.hcl.parse_tree import MAX_DEPTH, attr_name, child_trees, describe, for_parts, whole_conditional
-from natpolicy.hcl.values import (
+from natpolicy.loaders.hcl.functions.registry import FUNCTIONS
+from natpolicy.loaders.hcl.operations import arithmetic, as_bool, compare, pairs, to_number
+from natpolicy.loaders.hcl.parse_tree import MAX_DEPTH, attr_name, child_trees, describe, for_parts, whole_conditional
+from natpolicy.loaders.hcl.values import (
     Approx,
     EvalError,
     NotEvaluated,
@@ -260,7 +260,7 @@ def _number_literal(text: str) -> int | float:
 
 
 # ---------------------------------------------------------------- templates
-# The template syntax lives in natpolicy.hcl.template; it evaluates the
+# The template syntax lives in natpolicy.loaders.hcl.template; it evaluates the
 # expressions inside a template through _value, passed in, so that module
 # needs nothing from this one.
 def _value(node: Any, ctx: Context, depth: int) -> Any:

@@ -14,12 +14,12 @@ from typing import Any
 from lark import Tree
 
 from natpolicy.address import format_key
-from natpolicy.hcl.expr import Context
-from natpolicy.hcl.expr import index_key as _index_key
-from natpolicy.hcl.parse_tree import MAX_DEPTH as _MAX_DEPTH
-from natpolicy.hcl.parse_tree import attr_name as _attr_name
-from natpolicy.hcl.parse_tree import child_trees as _trees
-from natpolicy.hcl.values import EvalError
+from natpolicy.loaders.hcl.expr import Context
+from natpolicy.loaders.hcl.expr import index_key as _index_key
+from natpolicy.loaders.hcl.parse_tree import MAX_DEPTH as _MAX_DEPTH
+from natpolicy.loaders.hcl.parse_tree import attr_name as _attr_name
+from natpolicy.loaders.hcl.parse_tree import child_trees as _trees
+from natpolicy.loaders.hcl.values import EvalError
 from natpolicy.model import UNKNOWN
 
 __all__ = ["KeyedStep", "keyed_traversals", "traversals", "marked_traversals"]

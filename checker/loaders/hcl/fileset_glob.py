@@ -8,7 +8,7 @@ never an exponential search.
 """
 from __future__ import annotations
 
-from natpolicy.hcl.values import EvalError
+from natpolicy.loaders.hcl.values import EvalError
 
 __all__ = ["glob_match", "compile_glob"]
 

@@ -23,14 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from natpolicy.gc_pause import paused_gc
-from natpolicy.hcl import budget
-from natpolicy.hcl.expr import Context, evaluate
-from natpolicy.hcl.file_scope import FileScope
-from natpolicy.hcl.files import ParseMemo, within
-from natpolicy.hcl.instances import ModuleInstance, Shared, instance_key, iter_instances
-from natpolicy.hcl.lifecycle import lifecycle_of
-from natpolicy.hcl.modules import TF_SUFFIXES, FileSource, ModuleConfig, Overlay, is_local_source, module_source
-from natpolicy.hcl.parse import ParseCache, parse_expression, parse_text
+from natpolicy.loaders.hcl import budget
+from natpolicy.loaders.hcl.expr import Context, evaluate
+from natpolicy.loaders.hcl.file_scope import FileScope
+from natpolicy.loaders.hcl.files import ParseMemo, within
+from natpolicy.loaders.hcl.instances import ModuleInstance, Shared, instance_key, iter_instances
+from natpolicy.loaders.hcl.lifecycle import lifecycle_of
+from natpolicy.loaders.hcl.modules import TF_SUFFIXES, FileSource, ModuleConfig, Overlay, is_local_source, module_source
+from natpolicy.loaders.hcl.parse import ParseCache, parse_expression, parse_text
 from natpolicy.loaders.paths import has_terraform_files  # noqa: F401  (re-exported)
 from natpolicy.loaders.paths import repository_top as repository_of
 from natpolicy.loaders.result import BlockKey, LoadResult
@@ -270,8 +270,8 @@ def _expressions(block: Any, memo: dict[Any, dict[str, Any]]) -> dict[str, Any]:
 
 
 def _expressions_of(body: Any, top: bool = False) -> dict[str, Any]:
-    from natpolicy.hcl.expr import Context, evaluate
-    from natpolicy.hcl.traversal import traversals
+    from natpolicy.loaders.hcl.expr import Context, evaluate
+    from natpolicy.loaders.hcl.traversal import traversals
     from natpolicy.model import UNKNOWN
 
     out: dict[str, Any] = {}
@@ -392,7 +392,7 @@ def _tfvars(text: str, display: str, errors: list[str]) -> dict[str, Any]:
 
 
 def _no_names(name: str) -> Any:
-    from natpolicy.hcl.expr import EvalError
+    from natpolicy.loaders.hcl.expr import EvalError
 
     raise EvalError("variables files cannot refer to other values")
 

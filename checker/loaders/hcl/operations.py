@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
 
-from natpolicy.hcl.values import (
+from natpolicy.loaders.hcl.values import (
     Approx,
     EvalError,
     NotEvaluated,

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from natpolicy.hcl.budget import charge_steps
-from natpolicy.hcl.values import (
+from natpolicy.loaders.hcl.budget import charge_steps
+from natpolicy.loaders.hcl.values import (
     Approx,
     EvalError,
     NotEvaluated,

@@ -13,11 +13,11 @@ import json
 import re
 from typing import Any
 
-from natpolicy.hcl.budget import charge_size, measure
-from natpolicy.hcl.formatting import json_encode
-from natpolicy.hcl.functions.arguments import text
-from natpolicy.hcl.functions.registry import fn
-from natpolicy.hcl.values import EvalError, NotEvaluated, TfList, normalise_number, parse_number, to_string
+from natpolicy.loaders.hcl.budget import charge_size, measure
+from natpolicy.loaders.hcl.formatting import json_encode
+from natpolicy.loaders.hcl.functions.arguments import text
+from natpolicy.loaders.hcl.functions.registry import fn
+from natpolicy.loaders.hcl.values import EvalError, NotEvaluated, TfList, normalise_number, parse_number, to_string
 
 __all__: list[str] = []
 

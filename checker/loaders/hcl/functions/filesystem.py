@@ -13,18 +13,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from natpolicy.hcl.file_scope import FileScope, Refused
-from natpolicy.hcl.fileset_glob import compile_glob, glob_match
-from natpolicy.hcl.functions.arguments import mapping, text
-from natpolicy.hcl.functions.registry import FUNCTIONS, fn
-from natpolicy.hcl.values import EvalError, TfSet, Withheld
+from natpolicy.loaders.hcl.file_scope import FileScope, Refused
+from natpolicy.loaders.hcl.fileset_glob import compile_glob, glob_match
+from natpolicy.loaders.hcl.functions.arguments import mapping, text
+from natpolicy.loaders.hcl.functions.registry import FUNCTIONS, fn
+from natpolicy.loaders.hcl.values import EvalError, TfSet, Withheld
 from natpolicy.model import UNKNOWN
 
 __all__ = ["file_functions"]
 
 
 # templatefile's renderer: (template text, variables, functions, report) -> the rendered text.
-# The evaluator provides it (natpolicy.hcl.expr.render_template_file): passed in, so the
+# The evaluator provides it (natpolicy.loaders.hcl.expr.render_template_file): passed in, so the
 # function modules never import the evaluator, which imports them.
 TemplateRenderer = Callable[
     [str, dict[str, Any], dict[str, Callable[..., Any]], "Callable[[str, str | None], None] | None"], Any]

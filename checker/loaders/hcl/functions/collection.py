@@ -4,11 +4,21 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from natpolicy.hcl.budget import charge_size, charge_steps
-from natpolicy.hcl.functions.arguments import as_list, kind_like, mapping, number, seq, set_of, strings, text, whole
-from natpolicy.hcl.functions.registry import fn
-from natpolicy.hcl.operations import arithmetic
-from natpolicy.hcl.values import (
+from natpolicy.loaders.hcl.budget import charge_size, charge_steps
+from natpolicy.loaders.hcl.functions.arguments import (
+    as_list,
+    kind_like,
+    mapping,
+    number,
+    seq,
+    set_of,
+    strings,
+    text,
+    whole,
+)
+from natpolicy.loaders.hcl.functions.registry import fn
+from natpolicy.loaders.hcl.operations import arithmetic
+from natpolicy.loaders.hcl.values import (
     EvalError,
     TfList,
     TfMap,
