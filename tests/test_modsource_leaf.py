@@ -51,3 +51,20 @@ def test_no_import_cycles_inside_the_package() -> None:
     for node in graph:
         if node not in state:
             visit(node, [])
+
+
+def test_the_package_imports_its_network_half_only_when_asked() -> None:
+    # The HCL loader asks every module call whether its source is local: that must not
+    # import ssl and urllib.request (a quarter of a second) on every run.
+    import subprocess
+    import sys
+
+    code = ("import sys; from natpolicy.loaders.hcl.modules import is_local_source; "
+            "assert is_local_source('./vpc') and is_local_source('..') and not is_local_source('hashicorp/x/aws'); "
+            "print(sorted(m for m in ('ssl', 'urllib.request', 'tarfile') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    from natpolicy.loaders import modsource
+
+    assert modsource.resolve.__module__ == "natpolicy.loaders.modsource.resolve"  # still exported, lazily
+    assert set(modsource.__all__) == set(dir(modsource))

@@ -24,7 +24,14 @@ _MAX_DEPTH = 32
 
 
 def is_local_source(source: str) -> bool:
-    return source.startswith(("./", "../", ".\\", "..\\")) or source in (".", "..")
+    """Is ``source`` a folder of this configuration (``./x``, ``../x``), as Terraform reads it?
+
+    Module sources are one typed concept (``natpolicy.loaders.modsource``): the
+    loaders ask it rather than compare strings.
+    """
+    from natpolicy.loaders.modsource.address import SourceKind, parse_source
+
+    return parse_source(source).kind is SourceKind.LOCAL
 
 
 @dataclass

@@ -14,61 +14,81 @@ nothing from a module is ever executed. See docs/modules.md.
 """
 from __future__ import annotations
 
-from natpolicy.loaders.modsource.address import ModuleSource, SourceKind, parse_source
-from natpolicy.loaders.modsource.cliconfig import CliConfig, load_cli_config
-from natpolicy.loaders.modsource.installed import from_manifest, same_source
-from natpolicy.loaders.modsource.manifest import (
-                                          ChangeKind,
-                                          Manifest,
-                                          ManifestEntry,
-                                          ModuleChange,
-                                          manifest_changes,
-                                          read_manifest,
-)
-from natpolicy.loaders.modsource.nested import (
-                                          ModuleCall,
-                                          NestedModule,
-                                          module_calls,
-                                          resolve_nested,
-)
-from natpolicy.loaders.modsource.resolve import resolve
-from natpolicy.loaders.modsource.results import Origin, Resolved, Unresolved
-from natpolicy.loaders.modsource.settings import Settings, default_cache_dir
-from natpolicy.loaders.modsource.versions import (
-                                          Constraints,
-                                          Version,
-                                          newest_matching,
-                                          parse_constraints,
-                                          parse_version,
-)
+import importlib
+from typing import Any
 
+# Exported names and the module that defines each, imported on first use (PEP 562):
+# the HCL loader asks only `parse_source` on every run, and the network half
+# (ssl, urllib, tarfile) costs about 0.25 s to import.
+_WHERE = {
+    "ModuleSource": "address",
+    "SourceKind": "address",
+    "parse_source": "address",
+    "CliConfig": "cliconfig",
+    "load_cli_config": "cliconfig",
+    "from_manifest": "installed",
+    "same_source": "installed",
+    "ChangeKind": "manifest",
+    "Manifest": "manifest",
+    "ManifestEntry": "manifest",
+    "ModuleChange": "manifest",
+    "manifest_changes": "manifest",
+    "read_manifest": "manifest",
+    "ModuleCall": "nested",
+    "NestedModule": "nested",
+    "module_calls": "nested",
+    "resolve_nested": "nested",
+    "resolve": "resolve",
+    "Origin": "results",
+    "Resolved": "results",
+    "Unresolved": "results",
+    "Settings": "settings",
+    "default_cache_dir": "settings",
+    "Constraints": "versions",
+    "Version": "versions",
+    "newest_matching": "versions",
+    "parse_constraints": "versions",
+    "parse_version": "versions",
+}
 __all__ = [
-                                          "ChangeKind",
-                                          "CliConfig",
-                                          "Constraints",
-                                          "Manifest",
-                                          "ManifestEntry",
-                                          "ModuleCall",
-                                          "ModuleChange",
-                                          "ModuleSource",
-                                          "NestedModule",
-                                          "Origin",
-                                          "Resolved",
-                                          "Settings",
-                                          "SourceKind",
-                                          "Unresolved",
-                                          "Version",
-                                          "default_cache_dir",
-                                          "from_manifest",
-                                          "load_cli_config",
-                                          "manifest_changes",
-                                          "module_calls",
-                                          "newest_matching",
-                                          "parse_constraints",
-                                          "parse_source",
-                                          "parse_version",
-                                          "read_manifest",
-                                          "resolve",
-                                          "resolve_nested",
-                                          "same_source",
+    "ChangeKind",
+    "CliConfig",
+    "Constraints",
+    "Manifest",
+    "ManifestEntry",
+    "ModuleCall",
+    "ModuleChange",
+    "ModuleSource",
+    "NestedModule",
+    "Origin",
+    "Resolved",
+    "Settings",
+    "SourceKind",
+    "Unresolved",
+    "Version",
+    "default_cache_dir",
+    "from_manifest",
+    "load_cli_config",
+    "manifest_changes",
+    "module_calls",
+    "newest_matching",
+    "parse_constraints",
+    "parse_source",
+    "parse_version",
+    "read_manifest",
+    "resolve",
+    "resolve_nested",
+    "same_source",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

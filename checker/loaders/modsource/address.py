@@ -105,7 +105,9 @@ def redact_userinfo(text: str) -> str:
 
 def parse_source(raw: str) -> ModuleSource:
     """Classify ``raw`` as Terraform would; an invalid or unsupported address is an UNSUPPORTED source."""
-    if raw.startswith(_LOCAL_PREFIXES):
+    # `.` and `..` alone too: the module's own folder and its parent (Terraform's
+    # prefixes are `./` and `../`, but natpolicy has always read these two as local).
+    if raw.startswith(_LOCAL_PREFIXES) or raw in (".", ".."):
         return _local(raw)
     registry = _registry(raw)
     if registry is not None:
