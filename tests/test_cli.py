@@ -411,15 +411,3 @@ def test_error_paths_are_the_display_paths_whatever_the_spelling(tmp_path: Path,
     outside = tmp_path.parent / "elsewhere.json"  # outside the repository: as given
     assert cli("check", str(outside)).err == f"natpolicy: error: {outside}: no such file\n"
 
-
-def test_a_file_outside_any_repository_and_the_current_folder_is_shown_whole(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    # Not `../../tmp/...`: that depends on where the clone (and the user) stands, and only
-    # happened to contain the absolute path when the current folder was outside /tmp.
-    from natpolicy.loaders.paths import display_path
-
-    here = tmp_path / "here"
-    here.mkdir()
-    monkeypatch.chdir(here)
-    elsewhere = tmp_path / "elsewhere" / "plan.json"
-    assert display_path(str(elsewhere)) == elsewhere.as_posix()
-    assert display_path(str(here / "plan.json")) == "plan.json"

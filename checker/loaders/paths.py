@@ -62,11 +62,10 @@ def display_path(path: str) -> str:
         return "<stdin>"
     full = Path(os.path.abspath(path))
     base = repository_top(full) or Path(os.path.abspath(Path.cwd()))
-    if full != base and base not in full.parents:
-        # Outside any repository and outside the current folder: the absolute path,
-        # never `../../tmp/...`, which depends on where the user (or the clone) stands.
+    try:
+        return Path(os.path.relpath(full, base)).as_posix()
+    except ValueError:  # another drive on Windows
         return full.as_posix()
-    return Path(os.path.relpath(full, base)).as_posix()
 
 
 def plan_files_in(directory: Path, notes: list[str] | None = None) -> list[Path]:
