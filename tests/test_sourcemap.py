@@ -135,7 +135,7 @@ def test_a_plan_outside_the_repository_keeps_its_path_with_a_note(cli, tmp_path:
 # -- bounded and lazy: a plan next to a huge .tf (robustness issue) ---------------------------------
 
 def test_only_files_declaring_plan_resources_are_parsed(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import natpolicy.hcl.files as files
+    import natpolicy.loaders.hcl.files as files
 
     (root / "other.tf").write_text('resource "aws_s3_bucket" "b" {\n}\n' * 50, encoding="utf-8")
     (root / "broken.tf").write_text('resource "aws_iam_role" "r" {\n', encoding="utf-8")  # never parsed either
