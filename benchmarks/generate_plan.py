@@ -254,14 +254,16 @@ class Generator:
                         {"connectivity_type": "public", "subnet_id": subnets["public"] if not new else None,
                          "allocation_id": eip_id if not new else None},
                         {"id": nat_id, "network_interface_id": self.rid("eni", f"nat{u}"),
-                         "private_ip": f"10.{(u // 256) % 256}.{u % 256}.5", "public_ip": f"52.{u % 250}.{u // 250 % 250}.10",
+                         "private_ip": f"10.{(u // 256) % 256}.{u % 256}.5",
+                         "public_ip": f"52.{u % 250}.{u // 250 % 250}.10",
                          "association_id": f"eipassoc-{_hex(str(u), 8)}"},
                         refs={"allocation_id": ref("aws_eip", "nat", u), "subnet_id": ref("aws_subnet", "public", u)})
         if new:
             for attr in ("subnet_id", "allocation_id"):
                 nat.after.pop(attr)
                 nat.unknown[attr] = True
-        rt = self.make("aws_route_table", self.net_name("aws_route_table", "private", u), mod, new, {"propagating_vgws": []},
+        rt = self.make("aws_route_table", self.net_name("aws_route_table", "private", u), mod, new,
+                       {"propagating_vgws": []},
                        {"id": rtb_id, "vpc_id": self.rid("vpc", f"vpc{u}"), "route": []},
                        refs={"vpc_id": self.vpc_ref(u, mod)})
         route = self.make("aws_route", self.net_name("aws_route", "private_default", u), mod, new,
@@ -275,7 +277,8 @@ class Generator:
             for attr in ("nat_gateway_id", "route_table_id"):
                 route.after.pop(attr)
                 route.unknown[attr] = True
-        rta = self.make("aws_route_table_association", self.net_name("aws_route_table_association", "private", u), mod, new,
+        rta = self.make("aws_route_table_association",
+                        self.net_name("aws_route_table_association", "private", u), mod, new,
                         {"gateway_id": None, "subnet_id": subnets["private"] if not new else None,
                          "route_table_id": rtb_id if not new else None},
                         {"id": self.rid("rtbassoc", f"rta{u}")},
@@ -430,13 +433,15 @@ class Generator:
             root = {"delete_on_termination": True, "encrypted": not plain, "volume_size": 20, "volume_type": "gp3",
                     "tags": None, "tags_all": {}}
             inst = self.make("aws_instance", f"app_{u}", mod, new, {
-                "ami": "ami-0c1c30571d2dae5c9", "instance_type": "t3.medium", "subnet_id": subnet_id if not new else None,
+                "ami": "ami-0c1c30571d2dae5c9", "instance_type": "t3.medium",
+                "subnet_id": subnet_id if not new else None,
                 "monitoring": True, "user_data": None,
                 "root_block_device": [root], "ebs_block_device": [],
                 "metadata_options": [{"http_endpoint": "enabled", "http_tokens": "required"}],
             }, {"id": iid, "arn": self.arn("ec2", "instance", iid), "private_ip": f"10.0.{u % 256}.20",
                 "instance_state": "running", "availability_zone": f"{REGION}a"},
-                refs={"subnet_id": [] if self.layout == "count" else [f"aws_subnet.private_{u}.id", f"aws_subnet.private_{u}"]},
+                refs={"subnet_id": [] if self.layout == "count"
+                      else [f"aws_subnet.private_{u}.id", f"aws_subnet.private_{u}"]},
                 sensitive={"root_block_device": [{"tags_all": {}}], "ebs_block_device": [],
                            "metadata_options": [{}], "user_data": True})
             if new:
@@ -572,7 +577,8 @@ class Generator:
             if key not in declared or key in r.refs:
                 continue
             if isinstance(value, list) and value and isinstance(value[0], dict):
-                expressions[key] = [{k: {"constant_value": v} for k, v in item.items() if not isinstance(v, (dict, list))}
+                expressions[key] = [{k: {"constant_value": v} for k, v in item.items()
+                                     if not isinstance(v, (dict, list))}
                                     for item in value]
             elif value is not None:
                 expressions[key] = {"constant_value": value}

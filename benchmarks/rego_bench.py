@@ -85,12 +85,12 @@ def measure(size: int, runs: int) -> dict[str, Any]:
     from natpolicy import registry
     from natpolicy.loaders.inputs import load_inputs
     from natpolicy.loaders.plan_text import load_document
+    from natpolicy.rego.conftest import select_queries
     from natpolicy.rego.engine import RegopyEngine
     from natpolicy.rego.evaluate import PolicySet, Progress
     from natpolicy.rego.loading import load_policy_paths
-    from natpolicy.rego.conftest import select_queries
     from natpolicy.rego.twins import Twins
-    from natpolicy.runner import _Scrubber, run
+    from natpolicy.runner import Scrubber, run
 
     path = plan_file(size)
     engine = RegopyEngine()
@@ -113,8 +113,8 @@ def measure(size: int, runs: int) -> dict[str, Any]:
 
     row["user"], row["user_findings"] = median(lambda: user(POLICY), runs)
     row["rules10"], _ = median(lambda: user(ten_rules()), runs)
-    origin = model.facts["origins"][0]
-    scrub = _Scrubber(model)
+    origin = model.context.origins[0]
+    scrub = Scrubber(model)
 
     def twins(families: tuple[str, ...] | None = None) -> int:
         t = Twins.load(engine, checks)
@@ -162,7 +162,8 @@ def table(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         lines.append(
             f"| {r['resources']:,} | {sec(r['load'])} | {sec(r['python'])} | {sec(r['convert'])} "
-            f"| {sec(r['user'])} | {sec(r['rules10'])} | {sec(r['twins'])} | {sec(r['twin_sg'], '')} | {sec(r['twin_ebs'], '')} "
+            f"| {sec(r['user'])} | {sec(r['rules10'])} | {sec(r['twins'])} | {sec(r['twin_sg'], '')} "
+            f"| {sec(r['twin_ebs'], '')} "
             f"| {sec(r['twin_flow'], '')} | {sec(r['twin_nat'], '')} | {sec(r['cli_python'])} | {sec(r['cli_rego'])} "
             f"| {sec(r['cli_policy'])} |")
     lines.append("")

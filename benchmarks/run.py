@@ -101,13 +101,13 @@ def main(argv: list[str] | None = None) -> int:
         rows.extend(nat_rows)
 
     lines = [
-        "| plan | size | wall (median of %d) | peak RSS |" % args.runs,
+        f"| plan | size | wall (median of {args.runs}) | peak RSS |",
         "|---|---|---|---|",
     ]
     for label, plan, wall, rss in rows:
         lines.append(f"| {label} | {plan.stat().st_size / 1e6:.1f} MB | {wall:.2f} s | {rss:.0f} MiB |")
 
-    by_n = {n: (wall, rss) for n, (_, _, wall, rss) in zip(sizes, rows)}
+    by_n = {n: (wall, rss) for n, (_, _, wall, rss) in zip(sizes, rows, strict=False)}  # rows ends with the NAT rows
     verdicts: list[str] = []
     ok = True
     if 10000 in by_n:

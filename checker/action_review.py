@@ -19,14 +19,15 @@ from typing import Any
 
 from natpolicy.action_gate import exception_key
 from natpolicy.action_trust import BaseTree, Trusted
-from natpolicy.gitrepo import GitError
+from natpolicy.loaders.gitrepo import GitError
+from natpolicy.loaders.paths import TERRAFORM_CODE_SUFFIXES
 from natpolicy.outputs.markdown import code, plain
 from natpolicy.suppressions import Skip, parse_skip
 
 __all__ = ["PrSuppression", "added_skips", "annotation", "summary_section", "suppressed_by_pr"]
 
 _HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
-_SOURCE_SUFFIXES = (".tf", ".tofu")
+_SOURCE_SUFFIXES = TERRAFORM_CODE_SUFFIXES  # files whose added lines may hold skip comments
 LISTED = 50  # suppressions named in the summary; the count is always complete
 
 

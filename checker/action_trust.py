@@ -35,7 +35,7 @@ from typing import Any
 
 from natpolicy.action_gate import Relaxed, copy_of, exception_key, merge
 from natpolicy.config import CONFIG_NAMES, Config, find_config, load_config
-from natpolicy.gitrepo import Git, GitError
+from natpolicy.loaders.gitrepo import Git, GitError
 
 __all__ = ["BaseTree", "PullRequest", "TrustError", "Trusted", "prepare", "pull_request"]
 

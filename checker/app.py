@@ -1,7 +1,6 @@
 """What ``natpolicy check`` does, apart from parsing flags: load, run, report."""
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -68,20 +67,15 @@ def execute(opts: CheckOptions) -> int:
 
 
 def progress_enabled(opts: CheckOptions) -> bool:
-    """Progress lines for long runs, on stderr: ``--progress``/``--no-progress``, else unless ``--quiet``.
+    """Progress lines for long runs, on stderr (see ``natpolicy.invocation.progress_wanted``)."""
+    from natpolicy.invocation import progress_wanted
 
-    pre-commit shows a hook's output only at the end, with the findings, so
-    the hook runs without (as the GitHub Action does, which captures stderr).
-    """
-    from natpolicy import precommit
-
-    if opts.progress is not None:
-        return opts.progress
-    return not opts.quiet and not precommit.in_precommit()
+    return progress_wanted(opts.progress, opts.quiet)
 
 
 def _execute(opts: CheckOptions, progress: Progress) -> int:
-    from natpolicy import baseline, config, precommit, registry
+    from natpolicy import baseline, config, registry
+    from natpolicy.invocation import in_precommit
     from natpolicy.loaders.inputs import load_inputs
 
     if opts.paths.count("-") > 1:
@@ -99,12 +93,12 @@ def _execute(opts: CheckOptions, progress: Progress) -> int:
         from natpolicy.rego.stage import keep_stdin
 
         keep_stdin(opts.paths)  # Rego re-reads the plan as Terraform wrote it
-    from natpolicy.hcl import budget
+    from natpolicy.loaders.hcl import budget
 
     with budget.configured(budget.Limits(**settings.hcl_budget)):  # the config's hcl-budget, else the defaults
         model = load_inputs(opts.paths, source_root=opts.source_root, variables=opts.variables,
                             var_files=opts.var_files, skip_invalid=opts.skip_invalid, diff_base=opts.diff_base,
-                            staged=opts.staged or precommit.in_precommit(), progress=progress)
+                            staged=opts.staged or in_precommit(), progress=progress)
     # The model lives until the run ends: spare the cyclic GC from re-walking its
     # (acyclic) objects again and again -- a third of a large HCL run's time.
     import gc
@@ -130,11 +124,14 @@ def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], sett
     else:
         with progress.step(f"checking {len(model):,} resources against {len(checks)} rules"):
             result = run(model, checks)
-    # Loader problems (HCL syntax errors, remote modules) become tool notifications.
-    result.errors[:0] = model.facts.get("load_errors", [])
-    result.notes.extend(model.facts.get("load_notes", []))
+    # Loader problems (HCL syntax errors, remote modules) become tool notifications,
+    # then what the rules noticed about the input (a note the loaders gave already is not repeated).
+    context = model.context
+    result.errors[:0] = context.load_errors
+    result.notes.extend(context.load_notes)
+    result.notes.extend(n for n in result.rule_notes if n not in context.load_notes)
     if opts.verbose:
-        result.notes.extend(model.facts.get("verbose_notes", []))
+        result.notes.extend(context.verbose_notes)
     result = suppressions.apply_to_result(result, model, settings, source_root=opts.source_root)
     # Baselines apply last, so every format and the exit code see the same findings.
     if opts.create_baseline:
@@ -154,13 +151,13 @@ def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], sett
             _write(opts.output, render(result, opts.fmt, replace(opts, colour=False)))
             shown = None if opts.quiet else (render(result, "text", opts), _use_colour(opts))
         else:
-            shown = (render(result, opts.fmt, opts), opts.fmt == "text" and _use_colour(opts))
+            shown = (render(result, opts.fmt, opts), _colours_terminal(opts.fmt) and _use_colour(opts))
     # Echoed after the step, so no progress line can land inside the report.
     if shown is not None:
         _echo(shown[0], colour=shown[1])
     # Input errors end the run with exit 2: their line goes to stderr as every
     # other input error's does, even with -q -o (the report may be a file).
-    load_errors = len(model.facts.get("load_errors", []))
+    load_errors = len(model.context.load_errors)
     for err in result.errors[:load_errors]:
         _echo_error(f"natpolicy: error: {err}")
     return exit_code(result, opts)
@@ -179,39 +176,27 @@ def exit_code(result: RunResult, opts: CheckOptions) -> int:
 
 
 def render(result: RunResult, fmt: str, opts: CheckOptions) -> str:
-    if fmt == "json":
-        from natpolicy.outputs import json_report
+    """``fmt``'s report of the run; the formats and their modules are listed in ``outputs/registry.py``."""
+    from natpolicy.outputs import registry
 
-        return json.dumps(json_report.render(result), indent=2, sort_keys=False) + "\n"
-    if fmt == "sarif":
-        from natpolicy.outputs import sarif
-
-        return json.dumps(sarif.render(result, category=opts.category,
-                                       include_suppressed=opts.sarif_include_suppressed), indent=2) + "\n"
-    if fmt == "text":
-        from natpolicy.outputs import text
-
-        return text.render(result, colour=_use_colour(opts))
-    if fmt == "github":
-        from natpolicy.outputs import github
-
-        return github.render(result)
-    if fmt == "markdown":
-        from natpolicy.outputs import markdown
-
-        return markdown.render(result, fail_on=Severity.parse(opts.fail_on or "low"), soft_fail=opts.soft_fail,
-                               max_bytes=opts.markdown_max_bytes or markdown.MAX_BYTES)
-    raise UsageError(f"format {fmt!r} is not available yet")
+    output = registry.find(fmt)
+    if output is None:
+        raise UsageError(f"format {fmt!r} is not available yet")
+    settings = registry.ReportSettings(
+        colour=output.colour and _use_colour(opts), category=opts.category,
+        sarif_include_suppressed=opts.sarif_include_suppressed, fail_on=Severity.parse(opts.fail_on or "low"),
+        soft_fail=opts.soft_fail, markdown_max_bytes=opts.markdown_max_bytes)
+    return output.report(result, settings)
 
 
 def _parse_also_outputs(pairs: tuple[str, ...]) -> list[tuple[str, str]]:
-    from natpolicy.cli import FORMATS
+    from natpolicy.outputs.registry import NAMES
 
     parsed = []
     for pair in pairs:
         fmt, sep, path = pair.partition("=")
-        if not sep or not path or fmt not in FORMATS:
-            raise UsageError(f"--also-output wants FORMAT=FILE with FORMAT one of {', '.join(FORMATS)}; got {pair!r}")
+        if not sep or not path or fmt not in NAMES:
+            raise UsageError(f"--also-output wants FORMAT=FILE with FORMAT one of {', '.join(NAMES)}; got {pair!r}")
         parsed.append((fmt, path))
     return parsed
 
@@ -231,7 +216,7 @@ def _check_targets(opts: CheckOptions, extra_outputs: list[tuple[str, str]], set
 
 
 def _write(path: str, report: str) -> None:
-    from natpolicy.loaders.inputs import display_path
+    from natpolicy.loaders.paths import display_path
     from natpolicy.safe_write import write_text
 
     try:
@@ -240,6 +225,14 @@ def _write(path: str, report: str) -> None:
         # UnsafeTargetError says itself what is wrong (a link, a directory).
         reason = exc.strerror or str(exc).replace(path, "").strip()
         raise UsageError(f"cannot write {display_path(path)}: {reason}") from None
+
+
+def _colours_terminal(fmt: str) -> bool:
+    """Whether ``fmt`` on stdout may be coloured (only the text report is; JSON or SARIF never)."""
+    from natpolicy.outputs.registry import find
+
+    output = find(fmt)
+    return output is not None and output.colour
 
 
 def _use_colour(opts: CheckOptions) -> bool:

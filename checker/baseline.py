@@ -106,7 +106,7 @@ def write(path: str | Path, findings: Iterable[Finding]) -> None:
     try:
         write_text(path, dumps(findings))  # atomic; refuses a link or special file at ``path``
     except OSError as exc:
-        from natpolicy.loaders.inputs import display_path
+        from natpolicy.loaders.paths import display_path
 
         reason = exc.strerror or str(exc).replace(str(path), "").strip()
         raise InputError(display_path(str(path)), f"cannot write the baseline: {reason}") from None

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from natpolicy.model import Resource, ResourceModel
 
-__all__ = ["Severity", "Violation", "BaseCheck", "ResourceCheck", "GraphCheck", "rule_family"]
+__all__ = ["Severity", "Violation", "Note", "BaseCheck", "ResourceCheck", "GraphCheck", "rule_family"]
 
 
 def rule_family(rule_id: str) -> str:
@@ -42,16 +42,6 @@ class Severity(enum.IntEnum):
     def label(self) -> str:
         return self.name.lower()
 
-    @property
-    def sarif_level(self) -> str:
-        return {Severity.LOW: "note", Severity.MEDIUM: "warning"}.get(self, "error")
-
-    @property
-    def security_severity(self) -> str:
-        # GitHub bands: >9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low.
-        # Stay clear of the edges so rounding can never move a band.
-        return {Severity.LOW: "2.0", Severity.MEDIUM: "5.5", Severity.HIGH: "8.0", Severity.CRITICAL: "9.5"}[self]
-
 
 @dataclass(frozen=True)
 class Violation:
@@ -72,6 +62,19 @@ class Violation:
     # A stable discriminator when one resource can fail one rule twice
     # (e.g. two ingress rules of one group); it goes into the fingerprint.
     key: str = ""
+
+
+@dataclass(frozen=True)
+class Note:
+    """A run note a check yields beside its violations (SARIF tool notification).
+
+    For what the rule noticed about the input as a whole, not about one
+    resource ("two plans manage the same route table"). The runner keeps the
+    first of equal notes, in the order the checks ran, and the app reports
+    them after the loaders' notes. Checks never write notes into the model.
+    """
+
+    text: str
 
 
 class BaseCheck:
@@ -122,12 +125,12 @@ class ResourceCheck(BaseCheck):
 
     judges_one_resource: ClassVar[bool] = True
 
-    def scan(self, resource: Resource, model: ResourceModel) -> Iterable[Violation]:
+    def scan(self, resource: Resource, model: ResourceModel) -> Iterable[Violation | Note]:
         raise NotImplementedError
 
 
 class GraphCheck(BaseCheck):
     """Sees the whole model once (several plans, if several were given)."""
 
-    def scan(self, model: ResourceModel) -> Iterable[Violation]:
+    def scan(self, model: ResourceModel) -> Iterable[Violation | Note]:
         raise NotImplementedError

@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from natpolicy import __version__
+from natpolicy.outputs.registry import NAMES
 
 if TYPE_CHECKING:  # click is imported only once a command runs (see main)
     import click
 
-FORMATS = ("text", "json", "sarif", "github", "markdown")
+FORMATS = NAMES  # every output format: outputs/registry.py
 SEVERITIES = ("low", "medium", "high", "critical")
 
 
@@ -121,7 +122,7 @@ def _shown_error(exc: Exception) -> str:
         return str(exc)
     from pathlib import Path
 
-    from natpolicy.loaders.inputs import repository_top
+    from natpolicy.loaders.paths import repository_top
 
     here = Path(os.path.abspath(Path.cwd()))
     base = repository_top(here) or here
@@ -182,7 +183,8 @@ def _cli() -> click.Group:
                   help="HCL mode: check the staged content (git index), as the pre-commit hook does.")
     @click.option("--policy", "policies", multiple=True, type=click.Path(exists=True),
                   help="Directory or .rego file of user Rego policies (conftest style); repeatable.")
-    @click.option("--namespace", "namespaces", multiple=True, default=(), help="Rego packages to query (default: main).")
+    @click.option("--namespace", "namespaces", multiple=True, default=(),
+                  help="Rego packages to query (default: main).")
     @click.option("--all-namespaces", is_flag=True, help="Query every Rego package.")
     @click.option("--engine", type=click.Choice(("python", "rego")), default="python", show_default=True,
                   help="Run the built-in rules as Python checks or as their Rego twins.")

@@ -22,10 +22,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from natpolicy.errors import UsageError
+from natpolicy.loaders.paths import TERRAFORM_SUFFIXES as _TERRAFORM_FILES
 
 __all__ = ["TERRAFORM_SUFFIXES", "check_outputs"]
 
-TERRAFORM_SUFFIXES = (".tf", ".tofu", ".tfvars", ".tf.json", ".tofu.json", ".tfvars.json")
+# Terraform files and their JSON forms (main.tf.json): always inputs, never an output's name.
+TERRAFORM_SUFFIXES = (*_TERRAFORM_FILES, *(f"{s}.json" for s in _TERRAFORM_FILES))
 
 
 def check_outputs(outputs: Sequence[tuple[str, str]], inputs: Iterable[str], *, baseline_read: str | None = None,
@@ -36,7 +38,7 @@ def check_outputs(outputs: Sequence[tuple[str, str]], inputs: Iterable[str], *, 
     but ``--create-baseline`` may refresh it (with ``force``, as any existing
     baseline).
     """
-    from natpolicy.loaders.inputs import display_path
+    from natpolicy.loaders.paths import display_path
 
     inputs = [p for p in inputs if p != "-"]
     read = _identities([*inputs, *([baseline_read] if baseline_read else [])])
@@ -66,7 +68,7 @@ def check_outputs(outputs: Sequence[tuple[str, str]], inputs: Iterable[str], *, 
 
 def _check_within_inputs(outputs: Sequence[tuple[str, str]], inputs: Iterable[str]) -> None:
     """A target that does not exist yet may still be named as an input (``check main.tf`` before it is created)."""
-    from natpolicy.loaders.inputs import display_path
+    from natpolicy.loaders.paths import display_path
 
     named = {os.path.abspath(p) for p in inputs if p != "-"}
     for option, path in outputs:
@@ -91,7 +93,7 @@ def _identities(paths: Iterable[str]) -> set[tuple[int, int]]:
     Terraform code is refused by name already); a report written there by an
     earlier run is not an input and may be replaced.
     """
-    from natpolicy.loaders.inputs import plan_files_in
+    from natpolicy.loaders.paths import plan_files_in
 
     found: set[tuple[int, int]] = set()
     for raw in paths:

@@ -19,21 +19,17 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from natpolicy import gitdiff
+from natpolicy.invocation import in_precommit
+from natpolicy.loaders import gitdiff
+from natpolicy.loaders.paths import TERRAFORM_CODE_SUFFIXES, TERRAFORM_SUFFIXES
 
 __all__ = ["TERRAFORM_SUFFIXES", "hook_arguments", "in_precommit", "terraform_roots", "plan_files", "run_hook"]
 
-TERRAFORM_SUFFIXES = (".tf", ".tofu", ".tfvars")
-_CODE_SUFFIXES = (".tf", ".tofu")
+_CODE_SUFFIXES = TERRAFORM_CODE_SUFFIXES  # what makes a folder a module (.tfvars alone does not)
 # A local module call: `source = "./x"` or `"../x"`. Matching only lines is
 # enough: a `source` attribute that is not a module call (an S3 object's
 # file, say) fails the "is a folder of .tf files" test below.
 _LOCAL_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.\.?/[^"]*)"', re.MULTILINE)
-
-
-def in_precommit() -> bool:
-    """pre-commit sets PRE_COMMIT=1 for every hook it runs (since 2.5.0)."""
-    return os.environ.get("PRE_COMMIT") == "1"
 
 
 def hook_arguments(args: list[str]) -> list[str]:
@@ -88,7 +84,7 @@ def run_hook(files: list[str], *, plans: bool = False, **check_options: Any) -> 
 
 def plan_files(files: Iterable[str]) -> list[str]:
     """The JSON files that are Terraform plans; other JSON in the repository is ignored."""
-    from natpolicy.loaders.inputs import plan_files_in
+    from natpolicy.loaders.paths import plan_files_in
 
     plans_by_folder: dict[Path, set[Path]] = {}
     out: list[str] = []

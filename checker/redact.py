@@ -52,7 +52,7 @@ def _base64_cores(literal: bytes) -> list[str]:
         low = base64.b64encode(b"\x00" * offset + literal + b"\x00\x00").decode()
         high = base64.b64encode(b"\xff" * offset + literal + b"\xff\xff").decode()
         # A character is fixed by the literal alone when the padding bytes do not change it.
-        same = "".join(a if a == b else "\0" for a, b in zip(low, high))
+        same = "".join(a if a == b else "\0" for a, b in zip(low, high, strict=True))
         cores.append(max(same.split("\0"), key=len))
     return cores
 

@@ -68,7 +68,8 @@ def select(
     return [c for c in classes if (not wanted or matches(c, wanted)) and not matches(c, unwanted)]
 
 
-def instantiate(classes: Iterable[type[BaseCheck]], options: Mapping[str, Mapping[str, Any]] | None = None) -> list[BaseCheck]:
+def instantiate(classes: Iterable[type[BaseCheck]],
+                options: Mapping[str, Mapping[str, Any]] | None = None) -> list[BaseCheck]:
     options = options or {}
     return [cls(options.get(cls.id)) for cls in classes]
 

@@ -1,16 +1,16 @@
 """Runs checks over a model and turns their violations into findings."""
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from natpolicy.address import ADDRESS_IN_TEXT
-from natpolicy.check import BaseCheck, GraphCheck, ResourceCheck, Violation
+from natpolicy.check import BaseCheck, GraphCheck, Note, ResourceCheck, Violation
 from natpolicy.findings import Finding
 from natpolicy.gc_pause import paused_gc
-from natpolicy.model import UNKNOWN, Resource, ResourceModel, SourceLocation
+from natpolicy.model import UNKNOWN, FindingContext, Resource, ResourceModel, SourceLocation
+from natpolicy.outputs.severity import sarif_level
 
 
 @dataclass
@@ -22,6 +22,9 @@ class RunResult:
     # HCL file that would not parse); reported as SARIF tool notifications.
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # What the checks noticed about the input (``check.Note``), first of equals
+    # kept, in check order; the app reports them after the loaders' notes.
+    rule_notes: list[str] = field(default_factory=list)
 
 
 def run(model: ResourceModel, checks: Iterable[BaseCheck]) -> RunResult:
@@ -44,6 +47,7 @@ def _run(model: ResourceModel, checks: Iterable[BaseCheck]) -> RunResult:
 
     raw: list[tuple[BaseCheck, Violation, Resource]] = []
     errors: list[str] = []
+    notes: dict[str, None] = {}  # an ordered set: equal notes from several checks are one
     for resource in model:
         # A check judges the state after apply: something being destroyed
         # is never reported for the configuration it is leaving behind.
@@ -52,41 +56,48 @@ def _run(model: ResourceModel, checks: Iterable[BaseCheck]) -> RunResult:
         for check in by_type.get(resource.type, ()):
             try:
                 for violation in check.scan(resource, model):
+                    if isinstance(violation, Note):
+                        notes.setdefault(violation.text, None)
+                        continue
                     raw.append((check, violation, violation.resource or resource))
             except Exception as exc:  # a rule bug must not hide every other finding
                 errors.append(f"rule {check.id} failed on {resource.address}: {type(exc).__name__}: {exc}")
     for gcheck in graph:
         try:
             for violation in gcheck.scan(model):
+                if isinstance(violation, Note):
+                    notes.setdefault(violation.text, None)
+                    continue
                 if violation.resource is None:
                     raise ValueError("graph check violations must name their resource")
                 raw.append((gcheck, violation, violation.resource))
         except Exception as exc:
             errors.append(f"rule {gcheck.id} failed: {type(exc).__name__}: {exc}")
 
-    scrub = _Scrubber(model)
+    scrub = Scrubber(model)
     findings = [_finding(check, v, res, scrub) for check, v, res in raw]
     findings = _dedupe(findings)
     findings.sort(key=Finding.sort_key)
-    return RunResult(findings=findings, checks=checks, resources=len(model), errors=[scrub(e) for e in errors])
+    return RunResult(findings=findings, checks=checks, resources=len(model), errors=[scrub(e) for e in errors],
+                     rule_notes=list(notes))
 
 
-def _finding(check: BaseCheck, violation: Violation, resource: Resource, scrub: _Scrubber) -> Finding:
+def _finding(check: BaseCheck, violation: Violation, resource: Resource, scrub: Scrubber) -> Finding:
     severity = violation.severity or check.severity
     # What the loader knows about the resource (a block deleted in the commit: where it was).
-    context = resource.extra.get("finding_context") or {}
+    context = resource.finding_context or FindingContext()
     return Finding(
         rule_id=check.id,
         rule_name=check.name,
         severity=severity,
-        level=violation.level or severity.sarif_level,
+        level=violation.level or sarif_level(severity),
         address=resource.address,
         resource_type=resource.type,
-        message=scrub(violation.message + context.get("note", "")),
+        message=scrub(violation.message + context.note),
         origin=resource.origin,
         location=resource.location or SourceLocation(path=resource.origin or "<unknown>"),
         key=violation.key,
-        details=scrub.value({**(violation.details or {}), **context.get("details", {})}),
+        details=scrub.value({**(violation.details or {}), **context.details}),
     )
 
 
@@ -108,7 +119,7 @@ _MIN_SECRET = 4
 _HIDDEN = "(sensitive value)"
 
 
-class _Scrubber:
+class Scrubber:
     """Last line of defence: no string the plan marks sensitive leaves natpolicy.
 
     Rules already render values through ``Resource.show``; this catches any
@@ -229,7 +240,7 @@ def _collect_sensitive(value: Any, mask: Any, out: set[str]) -> None:
             if sub:
                 _collect_sensitive(value.get(k), sub, out)
     elif isinstance(mask, list) and isinstance(value, list):
-        for sub, item in zip(mask, value):
+        for sub, item in zip(mask, value, strict=False):  # a hostile plan's mask may differ in length
             if sub:
                 _collect_sensitive(item, sub, out)
 

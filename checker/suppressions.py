@@ -22,11 +22,12 @@ from natpolicy.address import module_path, module_prefix
 from natpolicy.check import rule_family
 from natpolicy.config import Config
 from natpolicy.findings import Finding
+from natpolicy.loaders.paths import TERRAFORM_CODE_SUFFIXES
 from natpolicy.model import ResourceModel, SourceLocation
 from natpolicy.runner import RunResult
 
 if TYPE_CHECKING:  # imported lazily at run time: only plan findings mapped to .tf need it
-    from natpolicy.sourcemap import SourceIndex
+    from natpolicy.loaders.sourcemap import SourceIndex
 
 __all__ = ["Skip", "SourceReader", "parse_skip", "apply_suppressions", "enclosing_modules",
            "apply_to_result"]
@@ -35,7 +36,7 @@ _SKIP = re.compile(
     r"(?:#|//|/\*)\s*natpolicy:skip\s*=\s*(?P<ids>[A-Za-z0-9_]+(?:\s*,\s*[A-Za-z0-9_]+)*)(?P<rest>.*)$"
 )
 _COMMENT_LINE = re.compile(r"^\s*(?:#|//|/\*|\*)")
-_SOURCE_SUFFIXES = (".tf", ".tofu")
+_SOURCE_SUFFIXES = TERRAFORM_CODE_SUFFIXES  # files that may hold skip comments
 
 # Looks up the ``module`` call block of a config address such as
 # ``module.vpc`` (or ``module.vpc.module.subnets``) for a finding's origin.
@@ -199,20 +200,20 @@ def apply_to_result(result: RunResult, model: ResourceModel, config: Config | No
                     source_root: str | None = None) -> RunResult:
     """The run's findings with skips and exceptions applied, and notes about ignored ones.
 
-    Reads what the loaders leave in the model: ``facts["source_texts"]``
+    Reads what the loaders leave in ``model.context``: ``source_texts``
     (display path -> text, when the configuration came from the git index),
-    ``facts["hcl_blocks"]`` ((root, config address) -> block, HCL mode), and for
+    ``hcl_blocks`` ((root, config address) -> block, HCL mode), and for
     plan findings mapped to ``.tf`` blocks, the ``module`` calls found by
     walking from the Terraform root (``source_root``, else the working
     directory), exactly as the source mapping did.
     """
-    from natpolicy.loaders.inputs import repository_top
+    from natpolicy.loaders.paths import repository_top
 
     # Display paths are relative to the top of the repository holding the file (see
     # loaders.inputs.display_path): the scanned one, the source root's, or the working directory's.
-    where = [Path(p) for p in (model.facts.get("display_root"), source_root) if p]
+    where = [Path(p) for p in (model.context.display_root, source_root) if p]
     bases = [b for p in (*where, Path.cwd()) for b in (repository_top(p), p) if b is not None]
-    reader = SourceReader(texts=model.facts.get("source_texts") or {}, bases=bases)
+    reader = SourceReader(texts=model.context.source_texts, bases=bases)
     findings, notes = apply_suppressions(
         result.findings,
         reader=reader,
@@ -226,11 +227,11 @@ def apply_to_result(result: RunResult, model: ResourceModel, config: Config | No
 
 def _stale_locations(model: ResourceModel) -> set[tuple[str, str]]:
     """Findings whose block exists only in the base revision (deleted resources)."""
-    return {(r.origin, r.address) for r in model if r.extra.get("location_at_base")}
+    return {(r.origin, r.address) for r in model if r.location_at_base}
 
 
 def _module_blocks(model: ResourceModel, root: Path) -> ModuleBlocks:
-    hcl_blocks = model.facts.get("hcl_blocks") or {}
+    hcl_blocks = model.context.hcl_blocks
     plan_calls: dict[str, SourceLocation | None] = {}
     index: SourceIndex | None = None
 
@@ -241,16 +242,16 @@ def _module_blocks(model: ResourceModel, root: Path) -> ModuleBlocks:
         if isinstance(found, SourceLocation):
             return found
         res = model.get(finding.address, origin=finding.origin)
-        if res is None or "plan_location" not in res.extra:
+        if res is None or not res.mapped_to_source:
             return None  # not a plan resource mapped to the source
         if module not in plan_calls:
-            from natpolicy.sourcemap import SourceIndex
+            from natpolicy.loaders.sourcemap import SourceIndex
 
             if index is None:
-                from natpolicy.loaders.inputs import display_path
+                from natpolicy.loaders.paths import display_path
 
                 index = SourceIndex(display=lambda p: display_path(str(p)))
-            plan_calls[module] = _plan_module_call(root, module, res.extra.get("module_sources") or (), index)
+            plan_calls[module] = _plan_module_call(root, module, res.module_sources, index)
         return plan_calls[module]
 
     return lookup
@@ -258,7 +259,7 @@ def _module_blocks(model: ResourceModel, root: Path) -> ModuleBlocks:
 
 def _plan_module_call(root: Path, module: str, sources: Sequence[object], index: SourceIndex) -> SourceLocation | None:
     """The ``module`` block of config address ``module``, walking local sources from ``root``."""
-    from natpolicy.hcl.modules import is_local_source, module_source
+    from natpolicy.loaders.hcl.modules import is_local_source, module_source
 
     names = module_path(module)
     folder = root

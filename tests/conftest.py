@@ -154,7 +154,7 @@ def same(got: Any, expected: Any) -> bool:
     if type(got) is not type(expected):
         return False
     if isinstance(expected, list):
-        return len(got) == len(expected) and all(same(g, e) for g, e in zip(got, expected))
+        return len(got) == len(expected) and all(same(g, e) for g, e in zip(got, expected, strict=True))
     if isinstance(expected, dict):
         return got.keys() == expected.keys() and all(same(got[k], expected[k]) for k in expected)
     return bool(got == expected)

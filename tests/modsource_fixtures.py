@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from natpolicy.modsource import Settings
-from natpolicy.modsource.cliconfig import CliConfig
+from natpolicy.loaders.modsource import Settings
+from natpolicy.loaders.modsource.cliconfig import CliConfig
 
 MAIN_TF = 'resource "aws_nat_gateway" "this" {\n  subnet_id = "subnet-1"\n}\n'
 

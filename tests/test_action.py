@@ -29,12 +29,12 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from conftest import ROOT, PlanBuilder, assert_valid_sarif
 from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from conftest import ROOT, PlanBuilder, assert_valid_sarif
 from natpolicy import action_run
 
 try:
@@ -67,7 +67,7 @@ deny contains result if {
 	result := {"msg": concat("", [rc.address, " has no Owner tag"]), "address": rc.address,
 	           "id": "TAG001", "severity": "medium"}
 }
-'''
+'''  # noqa: E101 (Rego indents with tabs, then aligns a wrapped line with spaces)
 
 
 def load(path: Path) -> dict[str, Any]:

@@ -16,7 +16,6 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import generate_plan  # noqa: E402
 import measure  # noqa: E402
-
 from natpolicy import registry  # noqa: E402
 from natpolicy.loaders.plan_json import check_is_plan, plan_resources  # noqa: E402
 from natpolicy.model import ResourceModel  # noqa: E402

@@ -20,7 +20,6 @@ from conftest import ROOT, CliResult, PlanBuilder
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import parity  # noqa: E402
-
 from natpolicy.checkov_adapter import (  # noqa: E402
     adapted_rules,
     adapter_dir,
@@ -341,7 +340,7 @@ def _adapter_on_code(venv: Path, *directories: Path) -> dict[Path, tuple[set[tup
         return failed, passed
 
     with ThreadPoolExecutor(max_workers=2) as pool:  # Checkov is single-threaded; start-up dominates
-        return dict(zip(directories, pool.map(scan, directories)))
+        return dict(zip(directories, pool.map(scan, directories), strict=True))
 
 
 def test_checkov_runs_the_adapter_on_terraform_code() -> None:

@@ -237,7 +237,6 @@ def test_terraform_012_prior_state_addresses_are_made_absolute() -> None:
     # relative to their module and without the instance key, and natpolicy
     # loaded those resources a second time under the wrong address.
     from conftest import CORPUS
-
     from natpolicy.loaders.inputs import load_inputs
 
     plan = CORPUS / "plans" / "infracost" / "terraform_v0.12_plan.json"

@@ -410,3 +410,4 @@ def test_error_paths_are_the_display_paths_whatever_the_spelling(tmp_path: Path,
     assert "natpolicy: error: infra/main.tf:1: syntax error" in cli("check", ".").err
     outside = tmp_path.parent / "elsewhere.json"  # outside the repository: as given
     assert cli("check", str(outside)).err == f"natpolicy: error: {outside}: no such file\n"
+

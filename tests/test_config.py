@@ -7,11 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CliResult
-from planbuilder import PlanBuilder
 
+from conftest import CliResult
 from natpolicy.config import Config, find_config, load_config, resolve_config, strip_instance_keys
 from natpolicy.errors import UsageError
+from planbuilder import PlanBuilder
 
 
 def open_port(port: int, name: str = "ssh") -> PlanBuilder:

@@ -5,8 +5,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import natpolicy.config as config_module
 import pytest
+
+import natpolicy.config as config_module
 from conftest import CliResult
 from natpolicy.config import load_config, resolve_config
 from natpolicy.errors import UsageError

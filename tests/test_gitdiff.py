@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CliResult
 
-from natpolicy.gitdiff import Move, _rewrite, merge_sides
+from conftest import CliResult
+from natpolicy.loaders.gitdiff import Move, _rewrite, merge_sides
 from natpolicy.model import Resource
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -483,7 +483,7 @@ def test_merge_sides_shapes_a_plan() -> None:
                      "aws_vpc.c": (("no-op",), "aws_vpc.c[0]")}
     old = next(r for r in merged if r.address == "aws_vpc.old")
     assert (old.before["cidr_block"], old.after, old.before["id"]) == ("10.2.0.0/16", None, "aws_vpc.old")
-    assert old.extra["location_at_base"] is True
+    assert old.location_at_base is True
 
 
 INDEXED = """

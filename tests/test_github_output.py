@@ -12,6 +12,7 @@ from natpolicy.check import Severity
 from natpolicy.findings import Finding
 from natpolicy.model import SourceLocation
 from natpolicy.outputs import github
+from natpolicy.outputs.severity import sarif_level
 from natpolicy.runner import RunResult
 
 _LINE = re.compile(r"^::(error|warning|notice)(?: ([^:]*))?::(.*)$")
@@ -40,7 +41,7 @@ def parse(output: str) -> list[dict[str, Any]]:
 def finding(rule: str = "SG002", severity: Severity = Severity.HIGH, address: str = "aws_security_group.web",
             message: str = "aws_security_group.web allows SSH (22/tcp) from 0.0.0.0/0", path: str = "main.tf",
             line: int = 3, end: int | None = 9, suppression: str | None = None) -> Finding:
-    return Finding(rule_id=rule, rule_name="Security group open", severity=severity, level=severity.sarif_level,
+    return Finding(rule_id=rule, rule_name="Security group open", severity=severity, level=sarif_level(severity),
                    address=address, resource_type=address.split(".")[0], message=message, origin="plan.json",
                    location=SourceLocation(path, line, end), suppression=suppression)
 

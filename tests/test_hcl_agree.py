@@ -115,7 +115,7 @@ def test_outside_the_root_keeps_plan_locations(cli, monkeypatch: pytest.MonkeyPa
 
 
 def test_same_resources_and_references() -> None:
-    from natpolicy.hcl.loader import load_hcl
+    from natpolicy.loaders.hcl.loader import load_hcl
     from natpolicy.loaders.plan_json import plan_resources
 
     hcl = {r.address: r for r in load_hcl([AGREE], display_root=AGREE).resources}
@@ -151,7 +151,7 @@ def test_hcl_agrees_with_the_real_terraform_plan(cli, monkeypatch: pytest.Monkey
     # The plan really is Terraform's, and HCL mode saw what it planned.
     doc = json.loads((REAL_PLANS / f"{fixture}.json").read_text(encoding="utf-8"))
     assert doc["terraform_version"].startswith("1.")
-    from natpolicy.hcl.loader import load_hcl, parse_var_flags
+    from natpolicy.loaders.hcl.loader import load_hcl, parse_var_flags
 
     loaded = load_hcl([copy], display_root=copy, variables=parse_var_flags(REAL_VARIABLES[fixture]))
     assert {r.address for r in loaded.resources if r.mode == "managed"} == \

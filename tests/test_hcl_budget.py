@@ -1,4 +1,4 @@
-"""The evaluation budget (checker/hcl/budget.py): hostile HCL ends in seconds, never in a MemoryError.
+"""The evaluation budget (checker/loaders/hcl/budget.py): hostile HCL ends in seconds, never in a MemoryError.
 
 Each bomb below took gigabytes or minutes before the budget. The tests set
 small limits (``budget.configured``) so they stay fast; a few also run with
@@ -8,15 +8,15 @@ unknown and one note names the expression and its line.
 from __future__ import annotations
 
 import re
-
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from natpolicy.hcl import budget
-from natpolicy.hcl.budget import Limits
-from natpolicy.hcl.loader import HclResult, load_hcl
+
+from natpolicy.loaders.hcl import budget
+from natpolicy.loaders.hcl.budget import Limits
+from natpolicy.loaders.hcl.loader import HclResult, load_hcl
 from natpolicy.model import UNKNOWN
 
 SMALL = Limits(steps=20_000, size=200_000, instances=200)
@@ -182,7 +182,7 @@ def test_count_past_the_budget_is_noted_not_cut(tmp_path: Path) -> None:
     write(tmp_path, {"main.tf": 'resource "aws_vpc" "v" {\n  count = 300\n  cidr_block = "10.0.0.0/16"\n}\n'})
     result, _ = load(tmp_path)
     [vpc] = result.resources
-    assert vpc.extra.get("unknown_expansion") is True  # checked once, on what is known
+    assert vpc.unknown_expansion is True  # checked once, on what is known
     assert vpc.after["cidr_block"] == "10.0.0.0/16"
     [note] = budget_notes(result)
     assert note.startswith("main.tf:2: count = 300 is past the evaluation budget (hcl-budget.instances: 200 "), note

@@ -1,4 +1,4 @@
-"""The HCL expression evaluator (checker/hcl/expr.py) over real python-hcl2 trees.
+"""The HCL expression evaluator (checker/loaders/hcl/expr.py) over real python-hcl2 trees.
 
 Expected values (kinds included: a list is not a tuple) were checked against
 ``terraform console`` (Terraform 1.11.4); tests never run terraform.
@@ -8,14 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import same
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from natpolicy.hcl.expr import Context, evaluate, evaluate_raw
-from natpolicy.hcl.functions import FUNCTIONS
-from natpolicy.hcl.parse import parse_expression
-from natpolicy.hcl.traversal import traversals
-from natpolicy.hcl.values import Approx, EvalError, TfList, TfMap, TfSet
+
+from conftest import same
+from natpolicy.loaders.hcl.expr import Context, evaluate, evaluate_raw
+from natpolicy.loaders.hcl.functions import FUNCTIONS
+from natpolicy.loaders.hcl.parse import parse_expression
+from natpolicy.loaders.hcl.traversal import traversals
+from natpolicy.loaders.hcl.values import Approx, EvalError, TfList, TfMap, TfSet
 from natpolicy.model import UNKNOWN
 
 ERR = object()
@@ -307,7 +308,7 @@ def _matches(pattern: Any, value: Any) -> bool:
     if type(pattern) is not type(value):
         return False
     if isinstance(pattern, list):
-        return len(pattern) == len(value) and all(_matches(p, v) for p, v in zip(pattern, value))
+        return len(pattern) == len(value) and all(_matches(p, v) for p, v in zip(pattern, value, strict=True))
     if isinstance(pattern, dict):
         return pattern.keys() == value.keys() and all(_matches(pattern[k], value[k]) for k in pattern)
     return bool(pattern == value)

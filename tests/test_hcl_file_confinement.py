@@ -17,10 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CliResult
 
-from natpolicy.hcl.file_scope import FileScope, Refused
-from natpolicy.hcl.fileset_glob import compile_glob, glob_match
+from conftest import CliResult
+from natpolicy.loaders.hcl.file_scope import FileScope, Refused
+from natpolicy.loaders.hcl.fileset_glob import compile_glob, glob_match
 
 TOKEN = "ghs_checkoutTOKEN0123456789"
 STATE_SECRET = "backendSECRETkey0123456789"

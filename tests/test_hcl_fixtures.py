@@ -47,7 +47,7 @@ def test_every_family_is_covered() -> None:
 def test_fixture_lines_point_at_the_resource_block() -> None:
     """The expected lines themselves are right: each opens the block of the finding's resource."""
     for case in CASES:
-        for rule, address, file, start, end in json.loads(case.read_text(encoding="utf-8"))["findings"]:
+        for _rule, address, file, start, end in json.loads(case.read_text(encoding="utf-8"))["findings"]:
             lines = (case.parent / file).read_text(encoding="utf-8").splitlines()
             local = address.split(".")[-2:]  # e.g. ['aws_security_group', 'web["x"]']
             type_, name = local[0], local[1].split("[")[0]

@@ -1,4 +1,4 @@
-"""Terraform functions (checker/hcl/functions*.py) with Terraform's semantics.
+"""Terraform functions (checker/loaders/hcl/functions*.py) with Terraform's semantics.
 
 Each case is HCL evaluated through the real parser, so the call path
 (argument expansion, unknowns, errors) is the one configurations use. Every
@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from conftest import same
-from natpolicy.hcl.expr import Context, evaluate_raw
-from natpolicy.hcl.file_scope import FileScope
-from natpolicy.hcl.functions import FUNCTIONS, file_functions
-from natpolicy.hcl.parse import parse_expression
-from natpolicy.hcl.values import EvalError, TfList, TfMap, TfSet
+from natpolicy.loaders.hcl.expr import Context, evaluate_raw, render_template_file
+from natpolicy.loaders.hcl.file_scope import FileScope
+from natpolicy.loaders.hcl.functions import FUNCTIONS, file_functions
+from natpolicy.loaders.hcl.parse import parse_expression
+from natpolicy.loaders.hcl.values import EvalError, TfList, TfMap, TfSet
 from natpolicy.model import UNKNOWN
 
 ERR = object()
@@ -248,7 +249,7 @@ def repo(tmp_path: Path) -> Path:
 
 def file_run(text: str, repo: Path, notes: list[str] | None = None) -> Any:
     report = (lambda message, where=None: notes.append(message)) if notes is not None else None
-    functions = {**FUNCTIONS, **file_functions(repo, FileScope(repo), report)}
+    functions = {**FUNCTIONS, **file_functions(repo, FileScope(repo), report, render_template=render_template_file)}
     return run(text, notes, functions)
 
 
@@ -315,5 +316,5 @@ def test_readme_lists_exactly_the_evaluated_functions() -> None:
     # issensitive() is recognised but never known (values carry no sensitivity mark): listed under "unknown".
     files = {"file", "fileexists", "fileset", "templatefile", "filebase64", "filemd5", "filesha1", "filesha256",
              "filesha512", "filebase64sha256", "filebase64sha512"}
-    assert set(file_functions(Path("."), FileScope(Path(".")))) == files
+    assert set(file_functions(Path("."), FileScope(Path(".")), render_template=render_template_file)) == files
     assert names == set(FUNCTIONS) - {"issensitive"} | {"try", "can"} | files

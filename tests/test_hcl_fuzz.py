@@ -12,9 +12,10 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import CliResult
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from conftest import CliResult
 from test_hcl_expr import expressions
 
 # An open IPv6 range written out in full: the SG rules print an open source

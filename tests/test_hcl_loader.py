@@ -1,11 +1,11 @@
-"""checker/hcl/loader.py: resources, variables, modules, files, CLI flags."""
+"""checker/loaders/hcl/loader.py: resources, variables, modules, files, CLI flags."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from natpolicy.hcl.loader import find_roots, load_hcl, parse_var_flags
+from natpolicy.loaders.hcl.loader import find_roots, load_hcl, parse_var_flags
 from natpolicy.model import UNKNOWN, SourceLocation
 
 
@@ -112,7 +112,7 @@ def test_unknown_count_keeps_one_instance_of_known_settings(tmp_path: Path) -> N
     result = load_hcl([tmp_path])
     (res,) = result.resources
     assert res.address == "aws_ebs_volume.v" and res.after == {"encrypted": False}
-    assert res.extra["unknown_expansion"] is True
+    assert res.unknown_expansion is True
     assert result.verbose_notes == ["aws_ebs_volume.v: its count/for_each is not known statically; "
                                     "checked once, on the settings that are known"]
 
@@ -467,7 +467,7 @@ resource "aws_route" "private" {
     nat = model.get("module.nat[1].aws_nat_gateway.this")
     assert nat is not None and nat.module == "module.nat[1]"
     assert {r.address for r in model.references_to(nat, types=("aws_route",))} == {"aws_route.private[0]", "aws_route.private[1]"}
-    assert route.extra["expressions"]["nat_gateway_id"] == {"references": ["module.nat.id", "module.nat", "count.index"]}
+    assert route.expressions["nat_gateway_id"] == {"references": ["module.nat.id", "module.nat", "count.index"]}
 
 
 def test_counts_from_other_resources_and_configured_values(tmp_path: Path) -> None:
@@ -595,7 +595,7 @@ def test_paths_are_relative_to_the_repository_top(cli, tmp_path: Path, monkeypat
 
 
 def _every_expression(body: object) -> list[object]:
-    from natpolicy.hcl.parse import Body
+    from natpolicy.loaders.hcl.parse import Body
 
     assert isinstance(body, Body)
     nodes: list[object] = [attr.expr for attr in body.attributes.values()]
@@ -607,9 +607,8 @@ def _every_expression(body: object) -> list[object]:
 def test_fixture_modules_declare_every_variable_they_use() -> None:
     """What `terraform validate` checks first: a fixture must be Terraform, not just HCL natpolicy reads."""
     from conftest import FIXTURES
-
-    from natpolicy.hcl.traversal import traversals
-    from natpolicy.hcl.parse import parse_text
+    from natpolicy.loaders.hcl.parse import parse_text
+    from natpolicy.loaders.hcl.traversal import traversals
 
     folders = sorted({p.parent for p in (FIXTURES / "hcl").rglob("*.tf")})
     assert len(folders) > 10

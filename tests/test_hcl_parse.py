@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from natpolicy.hcl import files as hcl_files
-from natpolicy.hcl.loader import load_hcl
-from natpolicy.hcl.modules import FileSource
-from natpolicy.hcl.parse import ParseCache, parse_text
+from natpolicy.loaders.hcl import files as hcl_files
+from natpolicy.loaders.hcl.loader import load_hcl
+from natpolicy.loaders.hcl.modules import FileSource
+from natpolicy.loaders.hcl.parse import ParseCache, parse_text
 
 TEXT = '''\
 # comment

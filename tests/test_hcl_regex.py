@@ -1,4 +1,4 @@
-"""Terraform's regular expressions in bounded time (checker/hcl/re2.py).
+"""Terraform's regular expressions in bounded time (checker/loaders/hcl/re2.py).
 
 Terraform matches with Go's regexp, which never backtracks. natpolicy uses
 RE2 (google-re2) and, where no wheel exists, a Python ``re`` fallback that
@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from natpolicy.hcl import re2
+
+from natpolicy.loaders.hcl import re2
 from natpolicy.model import UNKNOWN
 from test_hcl_functions import CASES, ERR, run
 

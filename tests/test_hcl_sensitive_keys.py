@@ -12,9 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CliResult
 
-from natpolicy.hcl.loader import load_hcl
+from conftest import CliResult
+from natpolicy.loaders.hcl.loader import load_hcl
 
 SECRET = "Sup3rSecretPW"
 FORMATS = ("text", "json", "sarif", "github", "markdown")

@@ -2,28 +2,28 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, run_rules
 
+from conftest import ROOT, run_rules
 from natpolicy import __version__, registry
 from natpolicy.check import Severity
 from natpolicy.findings import Finding
 from natpolicy.model import SourceLocation
 from natpolicy.outputs import markdown
-from natpolicy.outputs.doclinks import doc_ref
-from natpolicy.outputs.sarif import INFORMATION_URI, rule_help_uri
+from natpolicy.outputs.doclinks import INFORMATION_URI, doc_ref, rule_help_uri
+from natpolicy.outputs.severity import sarif_level
 from natpolicy.runner import RunResult
 
 
 def finding(rule: str = "SG002", severity: Severity = Severity.HIGH, address: str = "aws_security_group.web",
             message: str = "aws_security_group.web allows SSH (22/tcp) from 0.0.0.0/0",
             suppression: str | None = None, details: dict[str, Any] | None = None) -> Finding:
-    return Finding(rule_id=rule, rule_name="A rule", severity=severity, level=severity.sarif_level, address=address,
+    return Finding(rule_id=rule, rule_name="A rule", severity=severity, level=sarif_level(severity), address=address,
                    resource_type=address.split(".")[0], message=message, origin="plan.json",
                    location=SourceLocation("main.tf", 12, 20), suppression=suppression, details=details or {})
 

@@ -89,7 +89,7 @@ def test_prior_state_only_resources_are_loaded() -> None:
     m = model_of(PlanBuilder().create("aws_vpc.a", {}).prior("aws_route.private", {"nat_gateway_id": "nat-1",
                                                                                    "destination_cidr_block": "0.0.0.0/0"}))
     route = m.get("aws_route.private", "plan.json")
-    assert route is not None and route.extra["from_prior_state"] and route.before["nat_gateway_id"] == "nat-1"
+    assert route is not None and route.from_prior_state and route.before["nat_gateway_id"] == "nat-1"
     assert m.by_id("nat-1") == []  # the route is not the gateway
 
 

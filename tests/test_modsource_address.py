@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import pytest
-from natpolicy.modsource import SourceKind, parse_source
+
+from natpolicy.loaders.modsource import SourceKind, parse_source
 
 R, G, H, L, U = SourceKind.REGISTRY, SourceKind.GIT, SourceKind.HTTP, SourceKind.LOCAL, SourceKind.UNSUPPORTED
 

@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from modsource_fixtures import MAIN_TF, Server, serve, settings_for, zip_bytes
-from natpolicy.modsource import Resolved, Unresolved, resolve
-from natpolicy.modsource.archive import ArchiveError, extract
+from natpolicy.loaders.modsource import Resolved, Unresolved, resolve
+from natpolicy.loaders.modsource.archive import ArchiveError, extract
 
 LIMITS = {"max_bytes": 1_000_000, "max_files": 100}
 

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from modsource_fixtures import MAIN_TF, Server, serve, settings_for, tar_gz
-from natpolicy.modsource import Resolved, Settings, default_cache_dir, resolve
-from natpolicy.modsource.cache import Filled, ModuleCache
+from natpolicy.loaders.modsource import Resolved, Settings, default_cache_dir, resolve
+from natpolicy.loaders.modsource.cache import Filled, ModuleCache
 
 
 @pytest.fixture

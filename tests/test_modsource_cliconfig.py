@@ -5,9 +5,10 @@ import json
 from pathlib import Path
 
 import pytest
-from natpolicy.modsource import load_cli_config
-from natpolicy.modsource.hosts import token_variable_host
-from natpolicy.modsource.secret import Secret
+
+from natpolicy.loaders.modsource import load_cli_config
+from natpolicy.loaders.modsource.hosts import token_variable_host
+from natpolicy.loaders.modsource.secret import Secret
 
 RC = '''
 host "registry.example.corp" {
@@ -103,7 +104,7 @@ def test_unparsable_file_is_a_note_that_does_not_quote_it(tmp_path: Path) -> Non
 
 
 def test_settings_for_the_user_read_the_cli_configuration(tmp_path: Path) -> None:
-    from natpolicy.modsource import Settings
+    from natpolicy.loaders.modsource import Settings
 
     rc = tmp_path / "rc"
     rc.write_text(RC, encoding="utf-8")

@@ -6,9 +6,10 @@ import socket
 from pathlib import Path
 
 import pytest
+
 from modsource_fixtures import MAIN_TF, commit_files, git, make_repo, settings_for
-from natpolicy.modsource import Origin, Resolved, Settings, Unresolved, resolve
-from natpolicy.modsource.gitfetch import GitFetchError, GitSettings, clone, git_env
+from natpolicy.loaders.modsource import Origin, Resolved, Settings, Unresolved, resolve
+from natpolicy.loaders.modsource.gitfetch import GitFetchError, GitSettings, clone, git_env
 
 
 def _settings(tmp_path: Path, **changes: object) -> Settings:

@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-from natpolicy.modsource import (
+
+from natpolicy.loaders.modsource import (
     ChangeKind,
     Origin,
     Resolved,

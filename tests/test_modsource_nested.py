@@ -5,8 +5,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from modsource_fixtures import MAIN_TF, Server, serve, settings_for, tar_gz
-from natpolicy.modsource import (
+from natpolicy.loaders.modsource import (
     Resolved,
     Unresolved,
     module_calls,

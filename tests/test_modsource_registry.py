@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from modsource_fixtures import (
     MAIN_TF,
     Server,
@@ -15,10 +16,10 @@ from modsource_fixtures import (
     tar_gz,
     zip_bytes,
 )
-from natpolicy.modsource import Origin, Resolved, Unresolved, parse_source, resolve
-from natpolicy.modsource.cliconfig import CliConfig
-from natpolicy.modsource.fetchers import FetchRefused, refuse_local_from_remote
-from natpolicy.modsource.secret import Secret
+from natpolicy.loaders.modsource import Origin, Resolved, Unresolved, parse_source, resolve
+from natpolicy.loaders.modsource.cliconfig import CliConfig
+from natpolicy.loaders.modsource.fetchers import FetchRefused, refuse_local_from_remote
+from natpolicy.loaders.modsource.secret import Secret
 
 
 @pytest.fixture
@@ -136,7 +137,7 @@ credentials "registry.example.corp" {{
   token = "corp-secret-token"
 }}
 ''', encoding="utf-8")
-    from natpolicy.modsource import load_cli_config
+    from natpolicy.loaders.modsource import load_cli_config
 
     config = load_cli_config({"TF_CLI_CONFIG_FILE": str(rc)})
     result = resolve("registry.example.corp/acme/vpc/aws", "~> 3.0", settings=settings_for(tmp_path, cli_config=config))

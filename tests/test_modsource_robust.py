@@ -11,8 +11,9 @@ import string
 from pathlib import Path
 
 import pytest
+
 from modsource_fixtures import settings_for
-from natpolicy.modsource import Resolved, Unresolved, parse_source, resolve
+from natpolicy.loaders.modsource import Resolved, Unresolved, parse_source, resolve
 
 PIECES = ["git::", "s3::", "hg::", "https://", "http://", "ssh://", "file://", "git@", "github.com/", "bitbucket.org/",
           "127.0.0.1:80", "[::1", "]:x", "example.com", "/", "//", "./", "../", "..", "?ref=", "&depth=", "archive=",

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import pytest
-from natpolicy.modsource import newest_matching, parse_constraints, parse_version
-from natpolicy.modsource.versions import VersionError
+
+from natpolicy.loaders.modsource import newest_matching, parse_constraints, parse_version
+from natpolicy.loaders.modsource.versions import VersionError
 
 
 @pytest.mark.parametrize(("constraint", "version", "allowed"), [

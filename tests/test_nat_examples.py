@@ -5,9 +5,9 @@ import ast
 import re
 
 import pytest
-from conftest import FIXTURES, ROOT
 
 import examples
+from conftest import FIXTURES, ROOT
 from natpolicy.check import rule_family
 from natpolicy.registry import discover
 

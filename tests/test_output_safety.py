@@ -8,13 +8,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from conftest import CliResult
+from natpolicy.outputs.registry import NAMES
 from natpolicy.redact import REDACTED, redact
 from natpolicy.safe_text import defang_line, escape
 from planbuilder import PlanBuilder
 
 Cli = Callable[..., CliResult]
-FORMATS = ("text", "json", "sarif", "github", "markdown")
+FORMATS = NAMES  # every registered format, so a new one is held to these rules too
 # Hostile instance keys: a newline then a workflow command, colour, window title, hyperlink, C1 CSI.
 HOSTILE = ["x\n::error title=pwned::forged", "\x1b[31mred\x1b[0m", "\x1b]0;owned title\x07",
            "\x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\", "\x9b31m", "a\r::warning::over"]

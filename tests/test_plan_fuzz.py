@@ -24,9 +24,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+import examples
 from natpolicy.cli import main
 from planbuilder import PlanBuilder
 

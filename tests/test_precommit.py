@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, CliResult
-from planbuilder import PlanBuilder
 
+from conftest import ROOT, CliResult
 from natpolicy.precommit import plan_files, terraform_roots
+from planbuilder import PlanBuilder
 
 VPC = """\
 resource "aws_vpc" "main" {

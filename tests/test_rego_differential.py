@@ -34,7 +34,7 @@ from natpolicy.rego.engine import RegopyEngine  # noqa: E402
 from natpolicy.rego.evaluate import Plan, build_job, interpret  # noqa: E402
 from natpolicy.rego.sandbox import Limits, run_in_process  # noqa: E402
 from natpolicy.rego.twins import Twins  # noqa: E402
-from natpolicy.runner import _Scrubber, run  # noqa: E402
+from natpolicy.runner import Scrubber, run  # noqa: E402
 
 DIFFERENCES = ROOT / "policies" / "rego" / "DIFFERENCES.md"
 # The rules' own tests: a family's file, one rule's file (scripts/new_rule.py writes those) and the NAT files.
@@ -64,14 +64,14 @@ Triple = tuple[str, str, str]  # rule, address, severity
 
 def compare(path: Path, checks: list[BaseCheck], twins: Twins) -> tuple[set[Triple], set[Triple], ResourceModel, Any]:
     model = load_inputs([str(path)])
-    origin = model.facts["origins"][0]
+    origin = model.context.origins[0]
     python = {(f.rule_id, f.address, f.severity.label) for f in run(model, checks).findings}
     _, doc = load_document(str(path))
     # The engine in this process: the same job and the same reading of its
     # answers as the child process of a run, without starting one per plan.
     plans = [Plan(origin, doc, None)]
     values = interpret(run_in_process(_engine(), build_job([twins.set], plans)), [twins.set], plans, Limits())
-    found = twins.findings(model, origin, values[0][0], _Scrubber(model))
+    found = twins.findings(model, origin, values[0][0], Scrubber(model))
     return python, {(f.rule_id, f.address, f.severity.label) for f in found}, model, doc
 
 
@@ -167,7 +167,7 @@ def _module_refs(rule: str, address: str, python_only: bool, model: ResourceMode
     if rule_family(rule) not in _FAMILY_TYPES:
         return False
     for res in joined(model, address, rule):
-        expressions = res.extra.get("expressions") or {}
+        expressions = res.expressions or {}
         if any(ref.startswith(_CROSS_MODULE) for ref in _references(expressions)):
             return True
     return False
@@ -191,7 +191,7 @@ def _references(expr: Any) -> list[str]:
 def _prior_state(rule: str, address: str, python_only: bool, model: ResourceModel, doc: Any) -> bool:
     """D3: this address, or a resource joined with it, is only in prior_state."""
     changed = {rc.get("address") for rc in doc.get("resource_changes") or () if isinstance(rc, dict)}
-    return any(res.extra.get("from_prior_state") and res.address not in changed
+    return any(res.from_prior_state and res.address not in changed
                for res in joined(model, address, rule))
 
 

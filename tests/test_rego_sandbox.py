@@ -233,9 +233,9 @@ def test_raw_control_characters_in_engine_output_are_made_visible() -> None:
     # An engine that printed raw bytes (rego-cpp escapes strings, another might not).
     from natpolicy.model import ResourceModel
     from natpolicy.rego.stage import _printed_notes
-    from natpolicy.runner import _Scrubber
+    from natpolicy.runner import Scrubber
 
-    notes = _printed_notes(b"a\x1b]0;title\x07b\r::warning::x\xe2\x80\xa8y\n", 0, _Scrubber(ResourceModel([])))
+    notes = _printed_notes(b"a\x1b]0;title\x07b\r::warning::x\xe2\x80\xa8y\n", 0, Scrubber(ResourceModel([])))
     assert notes == ["Rego print(): a\\x1b]0;title\\x07b\\x0d::warning::x\\u2028y"]
 
 

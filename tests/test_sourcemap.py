@@ -1,4 +1,4 @@
-"""Plan resources mapped to their .tf blocks (checker/sourcemap.py)."""
+"""Plan resources mapped to their .tf blocks (checker/loaders/sourcemap.py)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,8 +7,8 @@ import pytest
 
 from conftest import PlanBuilder
 from natpolicy.loaders.plan_json import plan_resources
+from natpolicy.loaders.sourcemap import map_to_source, module_call_sources
 from natpolicy.model import SourceLocation
-from natpolicy.sourcemap import map_to_source, module_call_sources
 
 MAIN = '''\
 module "net" {
@@ -83,7 +83,7 @@ def test_blocks_and_remote_modules(root: Path) -> None:
 def test_sources_from_the_tf_when_the_plan_has_none(root: Path) -> None:
     resources = plan_resources(_plan().build(), origin="plan.json")
     for res in resources:
-        res.extra.pop("module_sources", None)
+        res.module_sources = ()
     map_to_source(resources, root, display=lambda p: p.relative_to(root).as_posix())
     by = {r.address: r.location for r in resources}
     assert by["module.local.aws_vpc.main"] == SourceLocation("mods/local/main.tf", 5, 7)
@@ -135,7 +135,7 @@ def test_a_plan_outside_the_repository_keeps_its_path_with_a_note(cli, tmp_path:
 # -- bounded and lazy: a plan next to a huge .tf (robustness issue) ---------------------------------
 
 def test_only_files_declaring_plan_resources_are_parsed(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import natpolicy.hcl.files as files
+    import natpolicy.loaders.hcl.files as files
 
     (root / "other.tf").write_text('resource "aws_s3_bucket" "b" {\n}\n' * 50, encoding="utf-8")
     (root / "broken.tf").write_text('resource "aws_iam_role" "r" {\n', encoding="utf-8")  # never parsed either

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CliResult, assert_valid_sarif
-from planbuilder import PlanBuilder
 
+from conftest import CliResult, assert_valid_sarif
 from natpolicy.suppressions import enclosing_modules, parse_skip
+from planbuilder import PlanBuilder
 
 OPEN_22 = """\
   ingress {

@@ -5,6 +5,7 @@ import hashlib
 from typing import Any
 
 import pytest
+
 from conftest import SARIF_SCHEMA, SHARED_SARIF_SCHEMA
 
 OFFICIAL_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"

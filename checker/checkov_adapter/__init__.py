@@ -47,7 +47,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from natpolicy.address import AddressError, parse as parse_address
+from natpolicy.address import AddressError
+from natpolicy.address import parse as parse_address
 from natpolicy.check import BaseCheck, GraphCheck, ResourceCheck, Severity, Violation, rule_family
 from natpolicy.model import UNKNOWN, Resource, ResourceModel
 
@@ -240,9 +241,10 @@ def evaluate(rule: BaseCheck, resource: Resource) -> list[Violation]:
         return []  # judged after apply, as natpolicy's runner does
     model = ResourceModel([resource])
     if isinstance(rule, ResourceCheck):
-        return list(rule.scan(resource, model))
+        return [v for v in rule.scan(resource, model) if isinstance(v, Violation)]  # run notes have no place here
     if isinstance(rule, GraphCheck):
-        return [v for v in rule.scan(model) if v.resource is None or v.resource is resource]
+        return [v for v in rule.scan(model)
+                if isinstance(v, Violation) and (v.resource is None or v.resource is resource)]
     return []
 
 

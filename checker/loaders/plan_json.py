@@ -17,8 +17,8 @@ from natpolicy.gc_pause import paused_gc
 from natpolicy.loaders.plan_shapes import resource_problems
 from natpolicy.loaders.plan_text import load_document
 from natpolicy.loaders.references import ConfigIndex
+from natpolicy.loaders.sourcemap import module_call_sources
 from natpolicy.model import UNKNOWN, Resource, SourceLocation
-from natpolicy.sourcemap import module_call_sources
 
 SUPPORTED_MAJOR = (0, 1)
 _ASCII_NUMBER = re.compile(r"[0-9]{1,9}")
@@ -116,7 +116,7 @@ def plan_resources(doc: dict[str, Any], origin: str, text: str | None = None) ->
     for item, module in _module_resources(prior.get("values") if isinstance(prior, dict) else None):
         unchanged = _from_values(item, module, origin, ("no-op",), after=True, before=True)
         if unchanged is not None and (unchanged.address, None) not in seen:
-            unchanged.extra["from_prior_state"] = True
+            unchanged.from_prior_state = True
             resources.append(unchanged)
             seen.add((unchanged.address, None))
 
@@ -129,22 +129,19 @@ def plan_resources(doc: dict[str, Any], origin: str, text: str | None = None) ->
             res.references = refs
         expressions = config.expressions(config_address)
         if expressions is not None:
-            res.extra["expressions"] = expressions
+            res.expressions = expressions
         if res.module and sources:
             names = module_path(res.module)
-            res.extra["module_sources"] = tuple(sources.get(names[:i + 1]) for i in range(len(names)))
+            res.module_sources = tuple(sources.get(names[:i + 1]) for i in range(len(names)))
 
     for res in resources:
         problems = resource_problems(res)
         if problems:
-            res.extra[UNJUDGED] = problems
+            res.unjudged = tuple(problems)
     if text is not None:
         _attach_plan_lines(resources, text, origin)
     return resources
 
-
-# ``Resource.extra`` key: the attributes of a resource the rules could not read (see plan_shapes).
-UNJUDGED = "natpolicy.unjudged"
 
 # What Terraform writes in each field of a ``resource_changes`` entry; ``None`` (absent) always passes.
 _ENTRY_FIELDS: dict[str, tuple[type, ...]] = {
@@ -242,7 +239,8 @@ def _actions(value: Any, address: str, origin: str, position: int) -> tuple[str,
     if value is None or value == []:
         return ("no-op",)
     if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
-        what = f"a JSON {_kind(value)}" if not isinstance(value, list) else "a list holding something other than strings"
+        what = (f"a JSON {_kind(value)}" if not isinstance(value, list)
+                else "a list holding something other than strings")
         raise InputError(origin, f"unexpected plan structure: resource_changes[{position}] ({address}): "
                                  f"`change.actions` is {what}, not a list of action names")
     return tuple(value)
@@ -256,7 +254,8 @@ def _index(value: Any, address: str, origin: str) -> int | str | None:
                              "not a number or a string")
 
 
-def _from_values(item: dict[str, Any], module: str, origin: str, actions: tuple[str, ...], *, after: bool, before: bool = False) -> Resource:
+def _from_values(item: dict[str, Any], module: str, origin: str, actions: tuple[str, ...], *,
+                 after: bool, before: bool = False) -> Resource:
     address = item.get("address")
     if not isinstance(address, str):
         raise InputError(origin, f"unexpected plan structure: a resource's `address` is a JSON {_kind(address)}, "

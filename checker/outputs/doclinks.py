@@ -1,4 +1,6 @@
-"""Which revision of natpolicy's repository the rule-doc links point at.
+"""Links to a rule's documentation, shared by every output format.
+
+Which revision of natpolicy's repository the rule-doc links point at:
 
 A release's links go to its own tag (``v0.1.0``), so a reader sees the rule
 text that matches the rules they ran, not whatever ``main`` says today (a rule
@@ -8,8 +10,16 @@ development build has no tag yet, so it links to ``main``.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from natpolicy import __version__
+
+if TYPE_CHECKING:
+    from natpolicy.check import BaseCheck
+
+__all__ = ["INFORMATION_URI", "doc_ref", "rule_help_uri"]
+
+INFORMATION_URI = "https://github.com/natpolicy/natpolicy"
 
 # A plain release version, as tagged: 1.2.3. Anything else (1.2.3.dev4,
 # 1.2.3+local, 1.2.3rc1) has no tag of its own, or not one to link to.
@@ -19,3 +29,11 @@ _RELEASE = re.compile(r"\d+(\.\d+)*")
 def doc_ref(version: str = __version__) -> str:
     """The git ref for rule-doc links: the release tag, else ``main``."""
     return f"v{version}" if _RELEASE.fullmatch(version) else "main"
+
+
+def rule_help_uri(check: type[BaseCheck] | BaseCheck) -> str | None:
+    """The rule's documentation in natpolicy's repository; ``None`` for user policies."""
+    path = check.doc_relpath()
+    if not path.startswith(("policies/", "checker/")):
+        return None  # a user's Rego file: it has no page on natpolicy's site
+    return f"{INFORMATION_URI}/blob/{doc_ref()}/{path}"  # the release's tag, so the doc matches the rule

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 
 from natpolicy.check import BaseCheck
 from natpolicy.findings import Finding
+from natpolicy.outputs.doclinks import rule_help_uri
+from natpolicy.outputs.registry import ReportSettings
 from natpolicy.runner import RunResult
 from natpolicy.safe_text import escape
 
@@ -99,6 +101,9 @@ def _is_file(path: str) -> bool:
 
 
 def _help_uris(checks: Iterable[BaseCheck]) -> dict[str, str | None]:
-    from natpolicy.outputs.sarif import rule_help_uri
-
     return {c.id: rule_help_uri(c) for c in checks}
+
+
+def report(result: RunResult, settings: ReportSettings) -> str:
+    """``--format github`` (see ``outputs/registry.py``)."""
+    return render(result)

@@ -1,10 +1,12 @@
 """``--format json``: a stable, documented report (schema: findings.schema.json)."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from natpolicy import __version__
 from natpolicy.findings import Finding
+from natpolicy.outputs.registry import ReportSettings
 from natpolicy.runner import RunResult
 
 SCHEMA_VERSION = 1
@@ -49,3 +51,8 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "suppressed": f.suppressed,
         "suppression_reason": f.suppression,
     }
+
+
+def report(result: RunResult, settings: ReportSettings) -> str:
+    """``--format json`` (see ``outputs/registry.py``)."""
+    return json.dumps(render(result), indent=2, sort_keys=False) + "\n"

@@ -30,6 +30,8 @@ from typing import Any
 from natpolicy import __version__
 from natpolicy.check import Severity, rule_family
 from natpolicy.findings import Finding
+from natpolicy.outputs.doclinks import rule_help_uri
+from natpolicy.outputs.registry import ReportSettings
 from natpolicy.runner import RunResult
 from natpolicy.safe_text import escape
 
@@ -58,8 +60,6 @@ _ALL_LISTED = "the SARIF file and the code scanning alerts list them all"
 
 def render(result: RunResult, *, fail_on: Severity | None = None, soft_fail: bool = False,
            max_bytes: int = MAX_BYTES, top: int = TOP_FINDINGS, top_nat: int = TOP_NAT) -> str:
-    from natpolicy.outputs.sarif import rule_help_uri
-
     docs = {c.id: rule_help_uri(c) for c in result.checks}
     active = sorted((f for f in result.findings if not f.suppressed), key=Finding.sort_key)
     nat = [f for f in active if rule_family(f.rule_id).upper() == NAT_FAMILY]
@@ -284,3 +284,9 @@ def _code(value: str, table: bool = False) -> str:
     fence = "`" * (longest + 1)
     pad = " " if longest else ""
     return f"{fence}{pad}{value}{pad}{fence}"
+
+
+def report(result: RunResult, settings: ReportSettings) -> str:
+    """``--format markdown`` (see ``outputs/registry.py``)."""
+    return render(result, fail_on=settings.fail_on, soft_fail=settings.soft_fail,
+                  max_bytes=settings.markdown_max_bytes or MAX_BYTES)

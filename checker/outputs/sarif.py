@@ -7,12 +7,16 @@ its logical location, and a fingerprint GitHub uses to track the alert.
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from natpolicy import __version__
 from natpolicy.address import logical_name
 from natpolicy.check import BaseCheck
 from natpolicy.findings import Finding, fingerprint
+from natpolicy.outputs.doclinks import INFORMATION_URI, rule_help_uri
+from natpolicy.outputs.registry import ReportSettings
+from natpolicy.outputs.severity import sarif_level, security_severity
 from natpolicy.runner import RunResult
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -20,19 +24,6 @@ SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 # 5,000 most severe: more is megabytes nobody sees (1M findings made a 1 GB
 # file). The findings come sorted most severe first, so the cap keeps those.
 MAX_RESULTS = 5_000
-INFORMATION_URI = "https://github.com/natpolicy/natpolicy"
-
-
-def rule_help_uri(check: type[BaseCheck] | BaseCheck) -> str | None:
-    """The rule's documentation in natpolicy's repository; ``None`` for user policies."""
-    path = check.doc_relpath()
-    if not path.startswith(("policies/", "checker/")):
-        return None  # a user's Rego file: it has no page on natpolicy's site
-    from natpolicy.outputs.doclinks import (
-        doc_ref,  # the release's tag, so the doc matches the rule
-    )
-
-    return f"{INFORMATION_URI}/blob/{doc_ref()}/{path}"
 
 
 def render(result: RunResult, *, category: str = "natpolicy/", include_suppressed: bool = False,
@@ -81,6 +72,7 @@ def _rule(check: BaseCheck) -> dict[str, Any]:
     summary = _first_paragraph(doc) or check.name
     tags = ["security", "terraform", "aws", *check.categories]
     help_uri = rule_help_uri(check)
+    level = sarif_level(check.severity)
     rule: dict[str, Any] = {
         "id": check.id,
         "name": "".join(w.capitalize() for w in check.name.replace("-", " ").split())[:255] or check.id,
@@ -88,12 +80,12 @@ def _rule(check: BaseCheck) -> dict[str, Any]:
         "fullDescription": {"text": summary[:1024]},
         # GitHub ignores helpUri, so the link also goes into help.markdown.
         "help": {"text": doc, "markdown": f"{doc}\n\n[{check.id} documentation]({help_uri})" if help_uri else doc},
-        "defaultConfiguration": {"level": check.severity.sarif_level},
+        "defaultConfiguration": {"level": level},
         "properties": {
             "tags": list(dict.fromkeys(tags))[:20],
-            "security-severity": check.severity.security_severity,
+            "security-severity": security_severity(check.severity),
             "precision": check.precision,
-            "problem.severity": {"note": "recommendation"}.get(check.severity.sarif_level, check.severity.sarif_level),
+            "problem.severity": {"note": "recommendation"}.get(level, level),
         },
     }
     if help_uri:
@@ -184,3 +176,9 @@ def _uri(path: str) -> str:
     while path.startswith("./"):
         path = path[2:]
     return quote(path, safe="/-_.~")
+
+
+def report(result: RunResult, settings: ReportSettings) -> str:
+    """``--format sarif`` (see ``outputs/registry.py``)."""
+    return json.dumps(render(result, category=settings.category,
+                             include_suppressed=settings.sarif_include_suppressed), indent=2) + "\n"

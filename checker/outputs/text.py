@@ -11,6 +11,7 @@ from typing import Protocol
 
 from natpolicy.check import Severity
 from natpolicy.findings import Finding
+from natpolicy.outputs.registry import ReportSettings
 from natpolicy.runner import RunResult
 from natpolicy.safe_text import defang_line, escape
 
@@ -122,3 +123,8 @@ def summary_line(result: RunResult, style: Style = _plain) -> str:
         counts[f.severity] += 1
     parts = [f"{n} {s.label}" for s, n in sorted(counts.items(), reverse=True) if n]
     return style(f"{_count(len(active), 'finding')} ({', '.join(parts)}) in {scope}.", bold=True)
+
+
+def report(result: RunResult, settings: ReportSettings) -> str:
+    """``--format text`` (see ``outputs/registry.py``)."""
+    return render(result, colour=settings.colour)

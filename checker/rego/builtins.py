@@ -36,7 +36,8 @@ NETWORK_BUILTINS = frozenset({"http.send", "net.lookup_ip_addr", "providers.aws.
 # rego-cpp handles `print` as a statement of its own; is_builtin says False.
 _ENGINE_STATEMENTS = frozenset({"print"})
 _HINTS = {
-    "net.": "; compare prefix lengths (`endswith(cidr, \"/0\")`, as natpolicy's sg.rego does) or test this policy with OPA",
+    "net.": "; compare prefix lengths (`endswith(cidr, \"/0\")`, as natpolicy's sg.rego does) "
+            "or test this policy with OPA",
     "rego.metadata.": "; put the title/id/severity into the result object instead (`\"id\": \"ORG-1\"`)",
 }
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from natpolicy.check import Severity
 from natpolicy.errors import InputError, UsageError
+from natpolicy.outputs.severity import sarif_level
 from natpolicy.rego.engine import UNDEFINED
 from natpolicy.rego.evaluate import Query
 from natpolicy.rego.loading import PolicyFile
@@ -40,7 +41,8 @@ def select_queries(policies: Sequence[PolicyFile], namespaces: Sequence[str], al
     """The deny/violation/warn/exception rules of the selected packages."""
     patterns = list(namespaces) or ["main"]
     packages = sorted({p.package for p in policies})
-    chosen = packages if all_namespaces else [pkg for pkg in packages if any(fnmatch.fnmatchcase(pkg, pat) for pat in patterns)]
+    chosen = packages if all_namespaces else [
+        pkg for pkg in packages if any(fnmatch.fnmatchcase(pkg, pat) for pat in patterns)]
     if not chosen:
         found = ", ".join(packages) or "none"
         raise UsageError(f"no Rego policy is in namespace {', '.join(patterns)} (packages found: {found}); "
@@ -51,7 +53,8 @@ def select_queries(policies: Sequence[PolicyFile], namespaces: Sequence[str], al
         if policy.package not in chosen:
             continue
         for rule in policy.info.rules:
-            if (FAILURE.match(rule) or WARNING.match(rule) or rule == "exception") and (policy.package, rule) not in seen:
+            if ((FAILURE.match(rule) or WARNING.match(rule) or rule == "exception")
+                    and (policy.package, rule) not in seen):
                 seen.add((policy.package, rule))
                 queries.append(Query(policy.package, rule, policy))
     # A package of helpers only (or of exceptions only) has nothing to report:
@@ -73,7 +76,8 @@ def exempted_rules(value: Any, query: Query) -> set[str]:
     """Rule names an ``exception`` value exempts: ``{"deny_foo", "violation_foo"}``."""
     if value is UNDEFINED:
         return set()
-    if not isinstance(value, list) or not all(isinstance(v, list) and all(isinstance(s, str) for s in v) for v in value):
+    if not isinstance(value, list) or not all(
+            isinstance(v, list) and all(isinstance(s, str) for s in v) for v in value):
         raise InputError(_where(query), f"{query.ref} must be a set of arrays of rule names "
                                         f"(`exception contains rules if {{ rules := [\"foo\"] }}`), got {_kind(value)}")
     out: set[str] = set()
@@ -89,7 +93,8 @@ def parse_results(value: Any, query: Query, builtin_ids: frozenset[str] = frozen
     if isinstance(value, dict):
         if value and all(v is True for v in value.values()):
             cause = ("is an object whose values are all `true`: the shape of Rego v0 `"
-                     f"{query.rule}[msg] {{ ... }}`, which regopy misreads; write `{query.rule} contains msg if {{ ... }}`")
+                     f"{query.rule}[msg] {{ ... }}`, which regopy misreads; "
+                     f"write `{query.rule} contains msg if {{ ... }}`")
         else:
             cause = f"is an object, not a set of results; write `{query.rule} contains msg if {{ ... }}`"
         raise InputError(_where(query), f"{query.ref} {cause}")
@@ -153,7 +158,7 @@ def _one(item: Any, query: Query, default_severity: Severity, builtin_ids: froze
         rule_id=rule_id,
         rule_name=name,
         severity=severity,
-        level=severity.sarif_level,
+        level=sarif_level(severity),
         message=fields["msg"],
         address=address or None,
         resource_type=fields.get("resource_type") if isinstance(fields.get("resource_type"), str) else None,

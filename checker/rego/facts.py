@@ -32,7 +32,7 @@ from typing import Any
 
 from natpolicy.model import ResourceModel
 
-__all__ = ["natpolicy_data"]
+__all__ = ["natpolicy_data", "natpolicy_notes"]
 
 
 def natpolicy_data(model: ResourceModel, origin: str, document: Any) -> dict[str, Any]:
@@ -67,35 +67,41 @@ def natpolicy_data(model: ResourceModel, origin: str, document: Any) -> dict[str
 def _nat_analysis(model: ResourceModel, origin: str) -> dict[str, Any] | None:
     """The NAT001 verdicts, if the NAT rule family is installed.
 
-    Read through the family's own index so Rego sees exactly what NAT001
-    judged. Only a missing family leaves ``nat`` out: any other failure is a
-    bug, and hiding it would hand policies a silently wrong analysis.
+    Read through the family's public analysis so Rego sees exactly what
+    NAT001 judged. Only a missing family leaves ``nat`` out: any other
+    failure is a bug, and hiding it would hand policies a silently wrong
+    analysis.
     """
     try:
-        from natpolicy.policies.nat._egress import egress_index
+        from natpolicy.policies.nat.analysis import deleted_gateways
     except ImportError:
         return None
-    index = egress_index(model)
     gateways: dict[str, Any] = {}
-    for gw in model.of_type("aws_nat_gateway"):
-        if gw.origin != origin or gw.mode != "managed" or not gw.is_deleted:
-            continue
-        verdict = index.judge_gateway(gw)
-        gateways[gw.address if gw.deposed is None else f"{gw.address} (deposed {gw.deposed})"] = {
+    for gw in deleted_gateways(model, origin):
+        gateways[gw.address] = {
             "deleted": True,
-            "replaced": gw.exists_after,
-            "private": bool(verdict.private),
-            "partial": bool(verdict.partial and verdict.alone),
-            "cross_az": bool(verdict.partial and verdict.cross_az),
-            "teardown": bool(verdict.teardown),
+            "replaced": gw.replaced,
+            "private": gw.private,
+            "partial": gw.partial,
+            "cross_az": gw.cross_az,
+            "teardown": gw.teardown,
             "lost_routes": [
                 {
-                    "route_table": loss.table.label,
+                    "route_table": loss.route_table,
                     "destinations": list(loss.destinations),
-                    "subnets": [s.label for s in loss.subnets],
-                    "reason": loss.blocker.reason,
+                    "subnets": list(loss.subnets),
+                    "reason": loss.reason,
                 }
-                for loss in verdict.losses
+                for loss in gw.lost_routes
             ],
         }
     return {"gateways": gateways}
+
+
+def natpolicy_notes(model: ResourceModel) -> list[str]:
+    """Run notes of the analyses ``natpolicy_data`` read (the NAT rules report the same ones)."""
+    try:
+        from natpolicy.policies.nat.analysis import run_notes
+    except ImportError:
+        return []
+    return list(run_notes(model))

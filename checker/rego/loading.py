@@ -32,14 +32,15 @@ class PolicyFile:
 
     def line_of_rule(self, rule: str) -> int:
         for number, text in enumerate(self.source.splitlines(), 1):
-            if text.startswith(rule) and (len(text) == len(rule) or not (text[len(rule)].isalnum() or text[len(rule)] == "_")):
+            if text.startswith(rule) and (
+                    len(text) == len(rule) or not (text[len(rule)].isalnum() or text[len(rule)] == "_")):
                 return number
         return 1
 
 
 def load_policy_paths(paths: list[str] | tuple[str, ...]) -> list[PolicyFile]:
     """Every ``*.rego`` under the given files/directories, minus ``*_test.rego``."""
-    from natpolicy.loaders.inputs import display_path
+    from natpolicy.loaders.paths import display_path
 
     files: list[Path] = []
     for raw in paths:

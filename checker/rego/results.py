@@ -97,7 +97,8 @@ def to_finding(result: RegoResult, model: ResourceModel, origin: str, scrub: Any
         location = resource.location
     else:
         location = SourceLocation(path=origin if origin else "<unknown>", start_line=1)
-    resource_type = result.resource_type or (resource.type if resource is not None else resource_type_of(result.address))
+    resource_type = result.resource_type or (
+        resource.type if resource is not None else resource_type_of(result.address))
     return Finding(
         rule_id=result.rule_id,
         rule_name=result.rule_name,

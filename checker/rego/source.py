@@ -33,7 +33,8 @@ _TOKEN = re.compile(
 
 # After one of these, a `{` opens a value (object/set literal), not a rule body.
 _VALUE_CONTEXT = frozenset({":=", "=", "==", "!=", "contains", ",", "(", "[", "in", "|", ":", "else", "default"})
-_KEYWORDS = frozenset({"package", "import", "default", "if", "contains", "else", "some", "every", "in", "not", "with", "as"})
+_KEYWORDS = frozenset({"package", "import", "default", "if", "contains", "else", "some", "every", "in", "not", "with",
+                       "as"})
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,8 @@ def scan_module(source: str) -> ModuleInfo:
                     info.rules.append(current)
         elif tok.kind == "op" and tok.text == "{":
             before = prev.text if prev is not None else ""
-            if before not in _VALUE_CONTEXT and before != "if" and not (prev is not None and prev.kind == "op" and prev.text in (":=", "=")):
+            if before not in _VALUE_CONTEXT and before != "if" and not (
+                    prev is not None and prev.kind == "op" and prev.text in (":=", "=")):
                 info.problems.append(SourceProblem(tok.offset, _v0_message(current)))
         elif tok.kind == "ident" and _starts_statement(source, toks, i) and tok.text not in _KEYWORDS:
             name = current = tok.text
@@ -175,7 +177,8 @@ def _calls(toks: list[Token]) -> list[Call]:
     return out
 
 
-_IMPORT = re.compile(r"import\s+([A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*)(?:\s+as\s+([A-Za-z_][A-Za-z0-9_]*))?")
+_IMPORT = re.compile(r"import\s+([A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*)"
+                     r"(?:\s+as\s+([A-Za-z_][A-Za-z0-9_]*))?")
 
 
 def _import_alias(source: str, offset: int) -> str:
@@ -203,7 +206,8 @@ def _starts_statement(source: str, toks: list[Token], i: int) -> bool:
     if _line_keyword(source, prev.offset) in ("import", "package"):
         return True
     # A line ending in an operator or `else` continues the statement above.
-    return not (prev.kind == "op" and prev.text not in ("}", "]", ")")) and prev.text not in ("else", "if", "contains", "in", "not", "some", "with", "as", "default", "import", "package")
+    return not (prev.kind == "op" and prev.text not in ("}", "]", ")")) and prev.text not in (
+        "else", "if", "contains", "in", "not", "some", "with", "as", "default", "import", "package")
 
 
 def _line_keyword(source: str, offset: int) -> str:

@@ -14,14 +14,13 @@ import io
 import re
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from natpolicy.check import BaseCheck
 from natpolicy.errors import InputError, UsageError
 from natpolicy.findings import Finding
 from natpolicy.model import ResourceModel
-from natpolicy.runner import RunResult, _Scrubber, run
+from natpolicy.runner import RunResult, Scrubber, run
 
 __all__ = ["keep_stdin", "run_with_rego", "plan_documents"]
 
@@ -42,25 +41,29 @@ def keep_stdin(paths: Sequence[str]) -> None:
 
 
 def plan_documents(paths: Sequence[str]) -> list[tuple[str, Any]]:
-    """(origin, parsed plan JSON) for every plan the loader read, in the same order."""
-    from natpolicy.loaders.inputs import display_path, plan_files_in
-    from natpolicy.loaders.plan_text import decode, parse_json
+    """(origin, parsed plan JSON) for every plan the loader read, in the same order.
+
+    What each path is comes from the input side's one classifier, so a path
+    the Python engine reads as Terraform code is never a plan here.
+    """
+    from natpolicy.loaders.classify import InputKind, classify
+    from natpolicy.loaders.paths import display_path
+    from natpolicy.loaders.plan_text import decode, load_document, parse_json
 
     out: list[tuple[str, Any]] = []
     for path in paths:
-        if path == "-":
+        # staged: a Terraform file is configuration by its name, whether or not the work tree holds it.
+        item = classify(path, staged=True)
+        if item.kind is InputKind.STDIN:
             if _STDIN is None:
                 raise InputError("<stdin>", "the plan from stdin is no longer available for Rego")
             out.append(("<stdin>", parse_json(decode(_STDIN, "<stdin>"), "<stdin>")))
             continue
-        targets = plan_files_in(Path(path)) if Path(path).is_dir() else [Path(path)]
-        if not targets or targets[0].suffix in (".tf", ".hcl"):
+        if not item.kind.is_plan:
             # HCL mode has no plan JSON to hand to a policy; say so rather than skip it.
             raise UsageError(f"{path}: Rego policies and --engine rego read Terraform plan JSON, and this is "
                              "Terraform configuration; run them on `terraform show -json plan.out` output")
-        for target in targets:
-            from natpolicy.loaders.plan_text import load_document
-
+        for target in item.plans:
             _, doc = load_document(str(target))
             out.append((display_path(str(target)), doc))
     return out
@@ -78,7 +81,7 @@ def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any) -> R
     paths = plan_documents(opts.paths)  # HCL input is a usage error, before anything runs
 
     result = run(model, [] if twins is not None else checks)
-    scrub = _Scrubber(model)
+    scrub = Scrubber(model)
     from natpolicy.rego.evaluate import PolicyError
 
     try:
@@ -94,9 +97,9 @@ def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any) -> R
 
 
 def _rego_findings(model: ResourceModel, checks: list[BaseCheck], opts: Any, engine: str,
-                   paths: list[tuple[str, Any]], user: Any, twins: Any, scrub: _Scrubber,
+                   paths: list[tuple[str, Any]], user: Any, twins: Any, scrub: Scrubber,
                    result: RunResult) -> tuple[list[Finding], dict[str, BaseCheck], list[str]]:
-    from natpolicy.app import progress_enabled
+    from natpolicy.invocation import progress_wanted
     from natpolicy.rego.evaluate import Plan, Progress, build_job, interpret
     from natpolicy.rego.sandbox import DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT, Limits, run_child
 
@@ -104,10 +107,13 @@ def _rego_findings(model: ResourceModel, checks: list[BaseCheck], opts: Any, eng
     sets = [s.set for s in chosen]
     wants_data = any(s.wants_data for s in chosen)
     plans = [Plan(origin, doc, _data_for(model, origin, doc) if wants_data else None) for origin, doc in paths]
+    if wants_data:
+        _note_data_findings(model, result)
     limits = Limits(timeout=getattr(opts, "rego_timeout", None) or DEFAULT_TIMEOUT,
                     memory_mib=getattr(opts, "rego_memory", None) or DEFAULT_MEMORY_MIB)
     job = build_job(sets, plans, engine)
-    with Progress(enabled=progress_enabled(opts), label="rego") as progress, _Steps(progress, sets, plans) as steps:
+    enabled = progress_wanted(opts.progress, opts.quiet)
+    with Progress(enabled=enabled, label="rego") as progress, _Steps(progress, sets, plans) as steps:
         outcome = run_child(job, limits, steps.begin)
     # print() output is reported even when Rego failed: it is how a policy is debugged.
     result.notes.extend(_printed_notes(outcome.printed, outcome.printed_dropped, scrub))
@@ -129,16 +135,17 @@ def _rego_findings(model: ResourceModel, checks: list[BaseCheck], opts: Any, eng
 
 
 def _without_rego(result: RunResult, model: ResourceModel, checks: list[BaseCheck], twins: Any,
-                  scrub: _Scrubber, problem: str) -> RunResult:
+                  scrub: Scrubber, problem: str) -> RunResult:
     """The run's result when Rego failed: the Python findings, and the failure as one error line."""
     import click
 
     if twins is not None:
         # The twins were to replace the Python rules: run those instead, so
         # the report still holds the built-in findings.
-        printed = result.notes
+        printed, noticed = result.notes, result.rule_notes
         result = run(model, checks)
         result.notes[:0] = printed
+        result.rule_notes[:0] = [n for n in noticed if n not in result.rule_notes]
         result.notes.append("the built-in rules ran as Python checks, because Rego failed")
     result.checks = list(checks)
     line = _safe_line(scrub(problem))
@@ -177,7 +184,7 @@ def _safe_line(text: str) -> str:
                         text)
 
 
-def _printed_notes(printed: bytes, dropped: int, scrub: _Scrubber) -> list[str]:
+def _printed_notes(printed: bytes, dropped: int, scrub: Scrubber) -> list[str]:
     """Rego print() output as notes: scrubbed like messages, escaped, bounded."""
     # Lines end at "\n" only: a "\r" or U+2028 stays inside its line, made visible.
     lines = printed.decode("utf-8", "replace").removesuffix("\n").split("\n") if printed else []
@@ -192,6 +199,15 @@ def _data_for(model: ResourceModel, origin: str, doc: Any) -> dict[str, Any]:
     from natpolicy.rego.facts import natpolicy_data
 
     return natpolicy_data(model, origin, doc)
+
+
+def _note_data_findings(model: ResourceModel, result: RunResult) -> None:
+    """What building ``data.natpolicy`` noticed joins the run's rule notes, once (as the NAT rules' would)."""
+    from natpolicy.rego.facts import natpolicy_notes
+
+    for note in natpolicy_notes(model):
+        if note not in result.rule_notes:
+            result.rule_notes.append(note)
 
 
 def _user_policy_set(opts: Any) -> Any:

@@ -18,6 +18,7 @@ from natpolicy.check import BaseCheck, Severity
 from natpolicy.errors import InputError
 from natpolicy.findings import Finding
 from natpolicy.model import ResourceModel, SourceLocation
+from natpolicy.outputs.severity import sarif_level
 from natpolicy.rego.engine import UNDEFINED
 from natpolicy.rego.evaluate import PolicySet, Query
 from natpolicy.rego.loading import PolicyFile, read_policy
@@ -43,7 +44,7 @@ def export_twins(target: str, *, force: bool = False) -> list[Path]:
     earlier export they edited) is written into only with ``force``. Each file
     is written atomically and never through a link (see safe_write).
     """
-    from natpolicy.loaders.inputs import display_path
+    from natpolicy.loaders.paths import display_path
     from natpolicy.safe_write import write_text
 
     out = Path(target)
@@ -128,7 +129,7 @@ class Twins:
             rule_id=check.id,
             rule_name=check.name,
             severity=severity,
-            level=severity.sarif_level,
+            level=sarif_level(severity),
             address=address,
             resource_type=str(item.get("resource_type") or (resource.type if resource else "")),
             message=scrub(str(item.get("msg", ""))),

@@ -54,8 +54,10 @@ class UserPolicies:
                 continue
             findings.append(to_finding(result, model, origin, scrub))
             checks.setdefault(result.rule_id, rule_check(result))
-        notes = [f"{origin}: {n} result(s) of {ref} exempted by an `exception` rule" for ref, n in sorted(skipped.items())]
+        notes = [f"{origin}: {n} result(s) of {ref} exempted by an `exception` rule"
+                 for ref, n in sorted(skipped.items())]
         clashes = sorted({(query.ref, r.builtin_clash, r.rule_id) for query, r in raw if r.builtin_clash})
-        notes += [f"{origin}: {ref} returned the id {asked}, which is a built-in natpolicy rule's: reported as {given}, "
+        notes += [f"{origin}: {ref} returned the id {asked}, which is a built-in natpolicy rule's: "
+                  f"reported as {given}, "
                   "so the built-in rule's documentation is not shown for it" for ref, asked, given in clashes]
         return findings, list(checks.values()), notes

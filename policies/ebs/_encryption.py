@@ -26,7 +26,7 @@ from typing import Any
 from natpolicy.model import UNKNOWN, Resource, ResourceModel
 
 DEFAULT_TYPE = "aws_ebs_encryption_by_default"
-_FACT = "natpolicy.ebs.default_encryption"
+_FACT = "ebs.default_encryption"  # its ``ResourceModel.memo`` key
 
 
 class Default(enum.Enum):
@@ -55,9 +55,10 @@ def default_encryption(model: ResourceModel) -> Default:
     ``destroy = false``) only drops it from the state: AWS keeps the
     setting, so its ``before`` value still holds.
     """
-    cached = model.facts.get(_FACT)
-    if isinstance(cached, Default):
-        return cached
+    return model.memo(_FACT, lambda: _default_encryption(model))
+
+
+def _default_encryption(model: ResourceModel) -> Default:
     result = Default.OFF
     for res in model.of_type(DEFAULT_TYPE):
         if res.mode != "managed":
@@ -76,7 +77,6 @@ def default_encryption(model: ResourceModel) -> Default:
         elif enabled is None or enabled is True or (isinstance(enabled, str) and enabled.lower() == "true"):
             result = Default.ON
             break
-    model.facts[_FACT] = result
     return result
 
 
@@ -142,11 +142,12 @@ def judge(state: State, *, creating: bool, snapshot: bool | None, default: Defau
 
 def expressions(resource: Resource) -> Mapping[str, Any] | None:
     """The resource's configuration expressions, or ``None`` when the plan has none."""
-    expr = resource.extra.get("expressions")
+    expr = resource.expressions
     return expr if isinstance(expr, dict) else None
 
 
-def config_block(config: Mapping[str, Any] | None, name: str, block: Any, index: int, count: int) -> Mapping[str, Any] | None:
+def config_block(config: Mapping[str, Any] | None, name: str, block: Any, index: int,
+                 count: int) -> Mapping[str, Any] | None:
     """The configuration of one nested block, matched to its planned value.
 
     ``None`` means "we do not know what the configuration says" (no config,

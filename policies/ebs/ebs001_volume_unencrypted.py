@@ -6,7 +6,12 @@ from collections.abc import Iterable
 from natpolicy.check import ResourceCheck, Severity, Violation
 from natpolicy.model import Resource, ResourceModel
 from natpolicy.policies.ebs._encryption import (
-    creating, default_encryption, expressions, has_snapshot, judge, state_of,
+    creating,
+    default_encryption,
+    expressions,
+    has_snapshot,
+    judge,
+    state_of,
 )
 
 

@@ -6,7 +6,13 @@ from collections.abc import Iterable
 from natpolicy.check import ResourceCheck, Severity, Violation
 from natpolicy.model import Resource, ResourceModel
 from natpolicy.policies.ebs._encryption import (
-    config_block, default_encryption, device_label, expressions, has_snapshot, judge, state_of,
+    config_block,
+    default_encryption,
+    device_label,
+    expressions,
+    has_snapshot,
+    judge,
+    state_of,
 )
 
 

@@ -18,6 +18,9 @@ not once per count/for_each instance, and each gateway is judged once for
 all rules. Route tables, subnets and VPCs are ``Node``s: a resource when some
 plan holds it, else just its id (a route in a workload plan can point into a
 network plan's table).
+
+Longer than 600 lines because the route index and the questions the NAT rules
+ask of it share private structures that a split would have to make public.
 """
 from __future__ import annotations
 
@@ -57,7 +60,8 @@ from natpolicy.policies.nat._routes import (
     survives,
 )
 
-__all__ = ["GatewayVerdict", "EgressIndex", "egress_index"]
+# Built once per model by ``analysis.egress_index``, the family's public entry point.
+__all__ = ["GatewayVerdict", "EgressIndex", "shared_note"]
 
 
 @dataclass(slots=True)
@@ -590,7 +594,7 @@ class EgressIndex:
 
 def _configures_inline_routes(table: Resource) -> bool | None:
     """Does the table's configuration hold inline ``route`` blocks? None: no configuration to tell."""
-    expressions = table.extra.get("expressions")
+    expressions = table.expressions
     if not isinstance(expressions, dict):
         return None
     return "route" in expressions
@@ -614,26 +618,6 @@ def _survivor_keys(place: _Place) -> list[tuple[Any, ...]]:
 def _addresses(resources: list[Resource]) -> str:
     names = list(dict.fromkeys(r.address for r in resources))
     return names[0] if len(names) == 1 else ", ".join(names[:3]) + (" …" if len(names) > 3 else "")
-
-
-# Kept on the model itself: a module-level cache keyed by the model would
-# keep every model alive through the index's own reference to it.
-_MEMO = "natpolicy.nat.egress_index"
-
-
-def egress_index(model: ResourceModel) -> EgressIndex:
-    """The model's index, built once and shared by every NAT rule of the run."""
-    cached = model.facts.get(_MEMO)
-    if cached is not None and cached[0] == len(model):
-        return cached[1]
-    index = EgressIndex(model)
-    model.facts[_MEMO] = (len(model), index)
-    if index.shared_ids:
-        notes = model.facts.setdefault("load_notes", [])
-        note = shared_note(model, index.shared_ids)
-        if note not in notes:
-            notes.append(note)
-    return index
 
 
 def shared_note(model: ResourceModel, shared: dict[str, tuple[str, ...]]) -> str:

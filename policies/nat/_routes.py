@@ -147,7 +147,7 @@ class TableLoss:
 
 def configured_targets(resource: Resource) -> tuple[str, ...]:
     """Target attributes the configuration sets (reference or constant)."""
-    expressions = resource.extra.get("expressions")
+    expressions = resource.expressions
     if not isinstance(expressions, dict):
         return ()
     return tuple(a for a in TARGET_ATTRIBUTES if a in expressions)

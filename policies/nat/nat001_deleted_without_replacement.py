@@ -4,9 +4,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from natpolicy.check import GraphCheck, Severity, Violation
+from natpolicy.check import GraphCheck, Note, Severity, Violation
 from natpolicy.model import ResourceModel
-from natpolicy.policies.nat._egress import GatewayVerdict, egress_index
 from natpolicy.policies.nat._wording import (
     gateway_id,
     gateway_label,
@@ -14,6 +13,7 @@ from natpolicy.policies.nat._wording import (
     table_phrase,
     tables_detail,
 )
+from natpolicy.policies.nat.analysis import GatewayVerdict, egress_index, run_notes
 
 
 class NatGatewayDeletedWithoutReplacement(GraphCheck):
@@ -29,8 +29,10 @@ class NatGatewayDeletedWithoutReplacement(GraphCheck):
     categories = ("networking", "availability")
     supported_types = ("aws_nat_gateway", "aws_route", "aws_route_table", "aws_route_table_association")
 
-    def scan(self, model: ResourceModel) -> Iterable[Violation]:
+    def scan(self, model: ResourceModel) -> Iterable[Violation | Note]:
         index = egress_index(model)
+        # Whichever NAT rule runs reports what the shared analysis noticed (the runner keeps one copy).
+        yield from (Note(text) for text in run_notes(model))
         for gateway in model.of_type("aws_nat_gateway"):
             if gateway.mode != "managed" or not gateway.is_deleted:
                 continue  # forget and moves leave the gateway running

@@ -3,11 +3,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from natpolicy.check import GraphCheck, Severity, Violation
+from natpolicy.check import GraphCheck, Note, Severity, Violation
 from natpolicy.model import UNKNOWN, Resource, ResourceModel
-from natpolicy.policies.nat._egress import GatewayVerdict, egress_index
 from natpolicy.policies.nat._routes import nonempty_str
-from natpolicy.policies.nat._wording import gateway_id, gateway_label, table_phrase, tables_detail
+from natpolicy.policies.nat._wording import (
+    gateway_id,
+    gateway_label,
+    table_phrase,
+    tables_detail,
+)
+from natpolicy.policies.nat.analysis import GatewayVerdict, egress_index, run_notes
 
 
 class NatGatewayReplacedDestroyBeforeCreate(GraphCheck):
@@ -23,8 +28,10 @@ class NatGatewayReplacedDestroyBeforeCreate(GraphCheck):
     categories = ("networking", "availability")
     supported_types = ("aws_nat_gateway",)
 
-    def scan(self, model: ResourceModel) -> Iterable[Violation]:
+    def scan(self, model: ResourceModel) -> Iterable[Violation | Note]:
         index = egress_index(model)
+        # Whichever NAT rule runs reports what the shared analysis noticed (the runner keeps one copy).
+        yield from (Note(text) for text in run_notes(model))
         for gateway in model.of_type("aws_nat_gateway"):
             # ["create", "delete"] (create_before_destroy) has no gap.
             if gateway.mode == "managed" and gateway.is_destroy_before_create and gateway.deposed is None:
@@ -47,7 +54,8 @@ class NatGatewayReplacedDestroyBeforeCreate(GraphCheck):
         allocation = _allocation(gateway)
         new_allocation = gateway.get("allocation_id")
         # Unknown until apply, or another id: the new gateway gets an Elastic IP of its own.
-        own_eip = new_allocation is UNKNOWN or (nonempty_str(new_allocation) and new_allocation != _allocation_raw(gateway))
+        own_eip = new_allocation is UNKNOWN or (
+            nonempty_str(new_allocation) and new_allocation != _allocation_raw(gateway))
         if verdict.private or verdict.becomes_private:
             fix += "."
         elif own_eip:

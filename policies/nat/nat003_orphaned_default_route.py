@@ -4,11 +4,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from natpolicy.check import GraphCheck, Severity, Violation
+from natpolicy.check import GraphCheck, Note, Severity, Violation
 from natpolicy.model import ResourceModel
-from natpolicy.policies.nat._egress import egress_index
 from natpolicy.policies.nat._routes import DEFAULT_DESTINATIONS, Route, TableLoss
 from natpolicy.policies.nat._wording import node_label, table_phrase, tables_detail
+from natpolicy.policies.nat.analysis import egress_index, run_notes
 
 # Targets that give a subnet its way out; a peering connection or a VPC
 # endpoint route is not what keeps private subnets online. An egress-only
@@ -28,8 +28,10 @@ class DefaultRouteRemovedWhileGatewayStays(GraphCheck):
     categories = ("networking", "availability")
     supported_types = ("aws_route", "aws_route_table")
 
-    def scan(self, model: ResourceModel) -> Iterable[Violation]:
+    def scan(self, model: ResourceModel) -> Iterable[Violation | Note]:
         index = egress_index(model)
+        # Whichever NAT rule runs reports what the shared analysis noticed (the runner keeps one copy).
+        yield from (Note(text) for text in run_notes(model))
         # One finding per (table, destination); a separate aws_route is a
         # better place to point at than the table's mirror of it.
         chosen: dict[tuple[Any, str], Route] = {}

@@ -54,8 +54,9 @@ _PROTOCOLS = {"-1": "all", "all": "all", "tcp": "tcp", "6": "tcp", "udp": "udp",
               "icmp": "icmp", "1": "icmp", "icmpv6": "icmpv6", "58": "icmpv6", "ipv6-icmp": "icmpv6",
               "gre": "47", "esp": "50", "ah": "51", "sctp": "132"}
 _MAX_SHOWN_SOURCES = 3
-_MEMO = "natpolicy.sg.exposures"
-_UNION_MEMO = "natpolicy.sg.group_unions"
+# ``ResourceModel.memo`` keys (the port lists complete them).
+_MEMO = "sg.exposures"
+_UNION_MEMO = "sg.group_unions"
 
 # What a message says when the plan marks the protocol or the ports sensitive:
 # the grade (the rule that fires) is the finding; the values stay hidden.
@@ -197,16 +198,19 @@ def port_set(ports: Iterable[Any]) -> frozenset[int]:
     return frozenset(p for p in (_port(v) for v in ports) if p is not None)
 
 
-def exposures(resource: Resource, admin: frozenset[int], web: frozenset[int]) -> tuple[Exposure, ...]:
-    """Every ingress entry of ``resource`` open on its own, graded; memoised on the resource.
+def exposures(resource: Resource, model: ResourceModel, admin: frozenset[int],
+              web: frozenset[int]) -> tuple[Exposure, ...]:
+    """Every ingress entry of ``resource`` open on its own, graded; memoised on the model.
 
     SG001..SG004 all ask the same question of the same resource, so the
-    answer is kept on it (keyed by the port lists) and computed once.
+    answer is kept (per port lists, by ``id()`` of the resource) and computed once.
     """
-    memo = resource.extra.get(_MEMO)
-    # Keyed by the very ``after`` object too, so a copied resource with new values is re-read.
-    if memo is not None and memo[0] is resource.after and memo[1] == admin and memo[2] == web:
-        return memo[3]
+    memo: dict[int, tuple[Resource, Any, tuple[Exposure, ...]]] = model.memo((_MEMO, admin, web), dict)
+    cached = memo.get(id(resource))
+    # The entry holds the resource, so its id cannot be reused; it is keyed by
+    # the very ``after`` object too, so a resource given new values is re-read.
+    if cached is not None and cached[0] is resource and cached[1] is resource.after:
+        return cached[2]
     found: list[Exposure] = []
     for entry in ingress_entries(resource):
         sources = internet_sources(entry.sources)
@@ -215,7 +219,7 @@ def exposures(resource: Resource, admin: frozenset[int], web: frozenset[int]) ->
             if exposure is not None:
                 found.append(exposure)
     result = tuple(found)
-    resource.extra[_MEMO] = (resource.after, admin, web, result)
+    memo[id(resource)] = (resource, resource.after, result)
     return result
 
 
@@ -336,10 +340,11 @@ def group_unions(model: ResourceModel, admin: frozenset[int],
     union inside what such an entry already opens is not reported again.
     Built once per model and port lists, in one pass over the SG resources.
     """
-    memo: dict[tuple[Any, ...], Mapping[int, tuple[Exposure, ...]]] = model.facts.setdefault(_UNION_MEMO, {})
-    memo_key = (admin, web, len(model))
-    if memo_key in memo:
-        return memo[memo_key]
+    return model.memo((_UNION_MEMO, admin, web), lambda: _group_unions(model, admin, web))
+
+
+def _group_unions(model: ResourceModel, admin: frozenset[int],
+                  web: frozenset[int]) -> Mapping[int, tuple[Exposure, ...]]:
     groups: dict[tuple[str, ...], list[tuple[IngressEntry, Span]]] = {}
     for resource in model.of_type(*SG_TYPES):
         if resource.mode != "managed" or not resource.exists_after:
@@ -359,9 +364,7 @@ def group_unions(model: ResourceModel, admin: frozenset[int],
             for exposure in _union_exposures(entries, version, admin, web):
                 reporter = _reporter(group, exposure.union_of, model)
                 found.setdefault(id(reporter), []).append(exposure)
-    result = {k: tuple(v) for k, v in found.items()}
-    memo[memo_key] = result
-    return result
+    return {k: tuple(v) for k, v in found.items()}
 
 
 def _span(entry: IngressEntry) -> Span | None:
@@ -436,7 +439,7 @@ def _open_runs(reaching: list[tuple[IngressEntry, Span, list[Source]]]) -> list[
     """Maximal port ranges where the entries reaching each port together cover the address family."""
     cuts = sorted({m[1][1] for m in reaching} | {m[1][2] + 1 for m in reaching})
     runs: list[tuple[int, int]] = []
-    for low, next_low in zip(cuts, cuts[1:]):
+    for low, next_low in zip(cuts, cuts[1:], strict=False):
         high = next_low - 1
         sources = [s for m in reaching if m[1][1] <= low and high <= m[1][2] for s in m[2]]
         if sources and internet_sources(sources):
@@ -496,7 +499,7 @@ def _members_text(reporter: Resource, members: tuple[IngressEntry, ...]) -> str:
 def open_exposures(resource: Resource, model: ResourceModel, admin: frozenset[int] = frozenset(DEFAULT_ADMIN_PORTS),
                    web: frozenset[int] = frozenset(DEFAULT_WEB_PORTS)) -> tuple[Exposure, ...]:
     """Everything SG001..SG004 report on ``resource``: its own open entries, then group unions it carries."""
-    return exposures(resource, admin, web) + group_unions(model, admin, web).get(id(resource), ())
+    return exposures(resource, model, admin, web) + group_unions(model, admin, web).get(id(resource), ())
 
 
 # -- the base of SG001..SG004 ----------------------------------------------------

@@ -1,0 +1,42 @@
+"""The Terraform configuration loader: ``.tf``/``.tofu``/``.tfvars`` files and folders, read by ``loaders.hcl``.
+
+All roots are read in one go at ``finish`` (they share one parse cache and
+budget). In a git repository the base revision is loaded too
+(``natpolicy.loaders.gitdiff``), to show what the change deletes.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from natpolicy.loaders.classify import Classified
+from natpolicy.loaders.contract import LoadRequest, LoadResult
+from natpolicy.loaders.paths import display_path
+from natpolicy.progress import Progress
+
+__all__ = ["HclLoader"]
+
+
+class HclLoader:
+    """Terraform roots (files or folders) and folders of roots."""
+
+    def __init__(self, request: LoadRequest) -> None:
+        self.request = request
+        self.paths: list[Path] = []
+
+    def add(self, item: Classified) -> None:
+        self.paths.append(Path(item.path))
+
+    def finish(self) -> LoadResult:
+        from natpolicy.loaders.gitdiff import load_compared
+        from natpolicy.loaders.hcl.loader import load_hcl, parse_var_flags
+
+        request, paths = self.request, self.paths
+        progress = request.progress or Progress(enabled=False, label="")
+        variables = parse_var_flags(request.variables)
+        var_files = [Path(f) for f in request.var_files]
+        # In a git repository the base revision shows what the configuration deletes.
+        shown = ", ".join(display_path(str(p)) for p in paths[:3]) + (", ..." if len(paths) > 3 else "")
+        with progress.step(f"reading the Terraform code in {shown}"):
+            return (load_compared(paths, base=request.diff_base, staged=request.staged, variables=variables,
+                                  var_files=var_files, display_root=request.display_root)
+                    or load_hcl(paths, variables=variables, var_files=var_files, display_root=request.display_root))
