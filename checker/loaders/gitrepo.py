@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -99,32 +99,13 @@ class Git:
 
     def tree_files(self, commit: str) -> dict[str, str]:
         """Terraform files at ``commit``: repository path -> blob id (names only; no content is read)."""
-        out = self.run("ls-tree", "-r", "-z", "--full-tree", commit)
-        files: dict[str, str] = {}
-        for entry in out.split(b"\0"):
-            if not entry:
-                continue
-            meta, _, name = entry.partition(b"\t")
-            mode, kind, blob = meta.split()[:3]
-            path = name.decode("utf-8", "surrogateescape")
-            if kind == b"blob" and mode != b"120000" and wanted(path):
-                files[path] = blob.decode()
-        return files
+        return {path: blob for mode, merged, blob, path in self._listing(commit)
+                if merged and mode != b"120000" and wanted(path)}
 
     def index_files(self) -> dict[str, str]:
         """Terraform files in the index (staged content): repository path -> blob id."""
-        out = self.run("ls-files", "-s", "-z")
-        files: dict[str, str] = {}
-        for entry in out.split(b"\0"):
-            if not entry:
-                continue
-            meta, _, name = entry.partition(b"\t")
-            mode, blob, stage = meta.split()[:3]
-            path = name.decode("utf-8", "surrogateescape")
-            # Stage 0 is the merged content; conflict stages are not a configuration.
-            if stage == b"0" and mode != b"120000" and wanted(path):
-                files[path] = blob.decode()
-        return files
+        return {path: blob for mode, merged, blob, path in self._listing(None)
+                if merged and mode != b"120000" and wanted(path)}
 
     def tracked_files(self, commit: str | None) -> dict[str, str]:
         """Every regular file git tracks, in the index (``None``) or at ``commit``: path -> blob id.
@@ -132,11 +113,20 @@ class Git:
         What HCL file functions may read: no symbolic links, submodules or
         conflict stages, and nothing the work tree holds beside them.
         """
+        return {path: blob for mode, merged, blob, path in self._listing(commit)
+                if merged and mode in (b"100644", b"100755")}
+
+    def _listing(self, commit: str | None) -> Iterator[tuple[bytes, bool, str, str]]:
+        """``(mode, usable, blob id, path)`` for each entry of the index (``None``) or of ``commit``.
+
+        ``usable``: a blob at ``commit`` (not a submodule's commit), or an
+        index entry at stage 0 (the merged content; conflict stages are not a
+        configuration).
+        """
         if commit is None:
             out = self.run("ls-files", "-s", "-z")
         else:
             out = self.run("ls-tree", "-r", "-z", "--full-tree", commit)
-        files: dict[str, str] = {}
         for entry in out.split(b"\0"):
             if not entry:
                 continue
@@ -144,11 +134,10 @@ class Git:
             fields = meta.split()
             if len(fields) < 3:
                 continue
-            mode = fields[0]
-            blob, regular = (fields[1], fields[2] == b"0") if commit is None else (fields[2], fields[1] == b"blob")
-            if regular and mode in (b"100644", b"100755"):
-                files[name.decode("utf-8", "surrogateescape")] = blob.decode()
-        return files
+            # ls-files -s: mode blob stage; ls-tree: mode kind blob.
+            mode, blob, usable = ((fields[0], fields[1], fields[2] == b"0") if commit is None
+                                  else (fields[0], fields[2], fields[1] == b"blob"))
+            yield mode, usable, blob.decode(), name.decode("utf-8", "surrogateescape")
 
     def blob_reader(self) -> BlobReader:
         return BlobReader(self)
