@@ -3,12 +3,21 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-import pytest
+# Tests never write into the checkout: no bytecode next to the test, fixture and benchmark modules
+# (Python writes it before any test runs). Only this file's own is written before this line runs.
+sys.dont_write_bytecode = True
+
+import ipaddress  # noqa: E402
+import re  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
@@ -21,6 +30,127 @@ CORPUS = SHARED / "corpus"
 sys.path.insert(0, str(FIXTURES))
 
 from planbuilder import PlanBuilder  # noqa: E402
+
+try:  # Hypothesis keeps found examples in ./.hypothesis by default: inside the checkout.
+    from hypothesis import settings as _hypothesis_settings
+
+    _hypothesis_settings.register_profile("natpolicy", database=None)
+    _hypothesis_settings.load_profile("natpolicy")
+except ImportError:  # pragma: no cover - hypothesis is in the test extra
+    pass
+
+
+# -- hermetic: no network -----------------------------------------------------------------------
+# Loopback servers (127.0.0.1) stand in for registries and git hosts; anything else is refused,
+# and the test that tried fails (natpolicy turns network errors into notes, which could hide it).
+_NETWORK_ATTEMPTS: list[str] = []
+
+
+def _loopback(host: object) -> bool:
+    if host in (None, "", "localhost"):
+        return True
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    try:
+        return ipaddress.ip_address(str(host).split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _guard_network() -> None:
+    real_getaddrinfo = socket.getaddrinfo
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if not _loopback(host):
+            _NETWORK_ATTEMPTS.append(f"name lookup of {host!r}")
+            raise socket.gaierror(socket.EAI_NONAME, "tests never use the network (tests/conftest.py)")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    def refused(sock: socket.socket, address: Any) -> bool:
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _loopback(address[0]):
+            _NETWORK_ATTEMPTS.append(f"connection to {address!r}")
+            return True
+        return False
+
+    def connect(self: socket.socket, address: Any) -> None:
+        if refused(self, address):
+            raise ConnectionRefusedError("tests never use the network (tests/conftest.py)")
+        real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        if refused(self, address):
+            return 111  # ECONNREFUSED
+        return int(real_connect_ex(self, address))
+
+    socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]
+    setattr(socket.socket, "connect", connect)  # noqa: B010
+    setattr(socket.socket, "connect_ex", connect_ex)  # noqa: B010
+
+
+_guard_network()
+
+
+@pytest.fixture(autouse=True)
+def _no_network_used() -> Iterator[None]:
+    del _NETWORK_ATTEMPTS[:]
+    yield
+    attempts, _NETWORK_ATTEMPTS[:] = list(_NETWORK_ATTEMPTS), []
+    assert not attempts, f"this test tried to use the network: {attempts}"
+
+
+# -- hermetic: nothing written into the checkout -----------------------------------------------
+def _checkout_state() -> str | None:
+    """``git status --porcelain --ignored`` of the checkout, or None when it is not a git work tree."""
+    try:
+        top = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--show-toplevel"],
+                             capture_output=True, text=True, timeout=60)
+        if top.returncode != 0 or Path(top.stdout.strip()).resolve() != ROOT:
+            return None
+        status = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--ignored",
+                                 "--untracked-files=all"], capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return status.stdout if status.returncode == 0 else None
+
+
+def _is_controller(config: pytest.Config) -> bool:
+    return not hasattr(config, "workerinput")  # pytest-xdist workers carry workerinput
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if _is_controller(session.config):
+        session.config.stash[_STATE_BEFORE] = _checkout_state()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not _is_controller(session.config):
+        return
+    before = session.config.stash.get(_STATE_BEFORE, None)
+    if before is None:
+        return
+    after = _checkout_state()
+    if after is None or after == before:
+        return
+    old, new = set(before.splitlines()), set(after.splitlines())
+    changed = [line for line in sorted(new ^ old) if not _OWN_BYTECODE.match(line)]
+    if not changed:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    message = ("the test session changed the checkout (tests must write under tmp_path only):\n  "
+               + "\n  ".join(changed))
+    if reporter is not None:
+        reporter.ensure_newline()
+        reporter.write_line(message, red=True)
+    else:  # pragma: no cover - the terminal reporter is always there in a normal run
+        print(message, file=sys.stderr)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_STATE_BEFORE = pytest.StashKey[str | None]()
+# This file's own bytecode is written before it can say otherwise (sys.dont_write_bytecode above).
+_OWN_BYTECODE = re.compile(r"!! tests/__pycache__/conftest\.[^/]*\.pyc$")
 
 
 @dataclass

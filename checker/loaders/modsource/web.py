@@ -11,6 +11,7 @@ Errors are ``FetchError`` with one line that never quotes headers.
 """
 from __future__ import annotations
 
+import base64
 import time
 import urllib.error
 import urllib.parse
@@ -86,9 +87,14 @@ def fetch(url: str, *, timeout: float, max_bytes: int, token: Secret | None = No
     """
     check_url(url)
     shown = redact_userinfo(url)
-    request = urllib.request.Request(url, headers={"User-Agent": "natpolicy-modsource"})
+    # urllib would take `user:pw@host` for the host name and ask DNS for it, credentials and all:
+    # they go in a Basic header instead (as Go's net/http, hence Terraform, does), never onto the wire.
+    bare, basic = _without_userinfo(url)
+    request = urllib.request.Request(bare, headers={"User-Agent": "natpolicy-modsource"})
     if token is not None and token_host and url_host(url) == token_host:
         request.add_unredirected_header("Authorization", f"Bearer {token.reveal()}")
+    elif basic:
+        request.add_unredirected_header("Authorization", f"Basic {basic}")
     host = urllib.parse.urlsplit(url).netloc.rpartition("@")[2]
     # A proxy from the environment is for the outside world; loopback is asked directly.
     handlers: list[urllib.request.BaseHandler] = [_CheckedRedirects()]
@@ -116,6 +122,17 @@ def fetch(url: str, *, timeout: float, max_bytes: int, token: Secret | None = No
     except (OSError, ValueError) as exc:  # timeouts, resets, malformed answers
         raise FetchError(f"{shown} failed: {' '.join(str(exc).split()) or type(exc).__name__}") from None
     return Response(url=final, status=status, headers=headers, body=body)
+
+
+def _without_userinfo(url: str) -> tuple[str, str]:
+    """``url`` without ``user:password@``, and that userinfo as Basic credentials ("" when none)."""
+    parts = urllib.parse.urlsplit(url)
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    if not at:
+        return url, ""
+    user, _, password = userinfo.partition(":")
+    pair = f"{urllib.parse.unquote(user)}:{urllib.parse.unquote(password)}".encode()
+    return urllib.parse.urlunsplit(parts._replace(netloc=hostport)), base64.b64encode(pair).decode("ascii")
 
 
 def _read(answer: IO[bytes], max_bytes: int, deadline: float, shown: str, dest: Path | None) -> bytes:
