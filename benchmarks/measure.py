@@ -21,7 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks"
 OUT = BENCH / "out"  # generated plans and reports; gitignored
-CHECKOV_VENV = Path(os.environ.get("NATPOLICY_CHECKOV_VENV", BENCH / ".venv-checkov"))
+# Where benchmarks/checkov-env keeps Checkov's venv: the user's cache, never the checkout (300 MB).
+CHECKOV_VENV = Path(os.environ.get("NATPOLICY_CHECKOV_VENV") or Path(
+    os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "natpolicy" / "checkov-3.3.30")
 
 
 @dataclass(frozen=True)

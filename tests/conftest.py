@@ -100,6 +100,24 @@ def _no_network_used() -> Iterator[None]:
     assert not attempts, f"this test tried to use the network: {attempts}"
 
 
+# -- the Checkov parity tests: only on request -------------------------------------------------
+# They build Checkov 3.3.30's 300 MB venv from the package registry (outside the checkout, see
+# benchmarks/checkov-env) and run it for minutes: .ci/run runs them on their own.
+CHECKOV_PARITY = "NATPOLICY_CHECKOV_PARITY"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    import os
+
+    if os.environ.get(CHECKOV_PARITY, "") == "1":
+        return
+    skip = pytest.mark.skip(reason=f"runs the real Checkov in its own venv, built from the package registry: "
+                                   f"set {CHECKOV_PARITY}=1 to run it (.ci/run does)")
+    for item in items:
+        if item.get_closest_marker("checkov") is not None:
+            item.add_marker(skip)
+
+
 # -- hermetic: nothing written into the checkout -----------------------------------------------
 def _checkout_state() -> str | None:
     """``git status --porcelain --ignored`` of the checkout, or None when it is not a git work tree."""

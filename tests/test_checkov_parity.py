@@ -1,8 +1,10 @@
 """natpolicy against the real Checkov 3.3.30: every disagreement must be documented.
 
 Checkov runs in its own virtualenv (``benchmarks/checkov-env``; its
-``hcl2`` module clashes with natpolicy's). The venv is created once and
-reused: point ``NATPOLICY_CHECKOV_VENV`` at a cached directory in CI. When it
+``hcl2`` module clashes with natpolicy's), in the user's cache directory. The
+venv is created once and reused: point ``NATPOLICY_CHECKOV_VENV`` at a cached
+directory in CI. The tests marked ``checkov`` run only with
+``NATPOLICY_CHECKOV_PARITY=1`` (tests/conftest.py; .ci/run sets it). When it
 cannot be created (no package registry) these tests skip and say why, unless
 ``NATPOLICY_REQUIRE_CHECKOV=1`` makes that an error; set
 ``NATPOLICY_SKIP_CHECKOV=1`` to skip them on purpose.
@@ -49,6 +51,7 @@ def _label(name: str) -> str:
 
 
 # -- against Checkov ---------------------------------------------------------------------
+@pytest.mark.checkov
 def test_small_set_has_no_undocumented_disagreement(small_outcome: Any) -> None:
     undocumented = [f"{r.input}: {r.address} {r.question}: Checkov {r.checkov}, natpolicy {r.natpolicy}"
                     for r in small_outcome.undocumented]
@@ -57,6 +60,7 @@ def test_small_set_has_no_undocumented_disagreement(small_outcome: Any) -> None:
     assert not small_outcome.errors, small_outcome.errors
 
 
+@pytest.mark.checkov
 def test_both_tools_agree_on_the_controls(small_outcome: Any) -> None:
     # Agreement must be real: both tools fail the control resources of the
     # proof fixtures, so a tool that passed everything would not slip through.
@@ -65,6 +69,7 @@ def test_both_tools_agree_on_the_controls(small_outcome: Any) -> None:
     assert not [key for key in rows if key[1].endswith(".control")]
 
 
+@pytest.mark.checkov
 @pytest.mark.parametrize("cause", list(parity.CAUSES), ids=lambda c: c.id)
 def test_each_cause_is_proved_by_its_fixture(small_outcome: Any, cause: Any) -> None:
     fixture = _label(cause.fixture)
@@ -76,6 +81,7 @@ def test_each_cause_is_proved_by_its_fixture(small_outcome: Any, cause: Any) -> 
     assert not others, others
 
 
+@pytest.mark.checkov
 def test_natpolicys_own_rule_cases_meet_checkov(small_outcome: Any) -> None:
     # The must-fire and must-stay-quiet plans of tests/test_rules_{sg,ebs,flow}.py
     # are parity inputs too; they agree with Checkov on most resources and
@@ -88,6 +94,7 @@ def test_natpolicys_own_rule_cases_meet_checkov(small_outcome: Any) -> None:
                                             "ckv-default-encryption-ignored", "ckv-flow-needs-reference"}
 
 
+@pytest.mark.checkov
 def test_a_reversed_port_range_stays_quiet_in_both_tools(small_outcome: Any) -> None:
     # AWS refuses from_port 443 / to_port 22: the rule opens nothing. Both
     # tools pass it (no disagreement) while both fail the 22-443 control.
@@ -99,6 +106,7 @@ def test_a_reversed_port_range_stays_quiet_in_both_tools(small_outcome: Any) -> 
     assert nat.verdicts[("sg:22", "aws_security_group.control")] is True
 
 
+@pytest.mark.checkov
 def test_a_natpolicy_false_positive_is_never_filed_under_a_cause(checkov: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     # The audit's mutation: natpolicy calling every prefix of /8 or wider the
@@ -287,6 +295,7 @@ def test_checkov_env_rebuilds_only_what_it_made(tmp_path: Path) -> None:
     assert sorted(p.name for p in empty.iterdir()) == [".natpolicy-checkov-env"]
 
 
+@pytest.mark.checkov
 def test_checkov_env_reinstalls_natpolicy_only_when_its_source_changed(checkov: Path, tmp_path: Path) -> None:
     # A copy of the checkout with one changed comment: its natpolicy is
     # installed from a temporary copy (nothing is built in the checkout),

@@ -107,15 +107,21 @@ def test_syntax_errors_quote_only_short_tokens(text: str, message: str) -> None:
     assert parse_text(text, "x.tf").error == message
 
 
+@pytest.mark.checkov
 def test_the_wrong_hcl2_module_is_a_clear_error(tmp_path: Path) -> None:
     """Checkov's bc-python-hcl2 is also imported as `hcl2`; HCL input then needs a clear error, plans still work."""
     import os
     import subprocess
     import sys
 
-    from conftest import FIXTURES
+    from conftest import FIXTURES, ROOT
 
-    venv = Path(os.environ.get("NATPOLICY_CHECKOV_VENV", "/work/ciclone/benchmarks/.venv-checkov"))
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import parity
+
+    venv = parity.checkov_for_tests()  # Checkov's venv, where bc-python-hcl2 is installed
+    if isinstance(venv, str):
+        pytest.skip(venv)
     found = sorted(venv.glob("lib/python3*/site-packages/hcl2/__init__.py"))
     if not found:
         pytest.skip("no environment with bc-python-hcl2 (set NATPOLICY_CHECKOV_VENV)")
