@@ -320,6 +320,11 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
     yield snapshot, env
 
 
+# The hook's environment (a pip install of this project) is built once per worker: these tests
+# share one worker (`--dist loadgroup` in pyproject), so it is built once per run.
+PRE_COMMIT_ENV = pytest.mark.xdist_group("pre-commit-env")
+
+
 def try_repo(hook_repo: tuple[Path, dict[str, str]], cwd: Path,
              hook: str = "natpolicy") -> subprocess.CompletedProcess[str]:
     snapshot, env = hook_repo
@@ -332,6 +337,7 @@ def try_repo(hook_repo: tuple[Path, dict[str, str]], cwd: Path,
     return proc
 
 
+@PRE_COMMIT_ENV
 def test_pre_commit_try_repo(hook_repo: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
     work = tmp_path / "infra"
     work.mkdir()
@@ -362,6 +368,7 @@ def test_pre_commit_try_repo(hook_repo: tuple[Path, dict[str, str]], tmp_path: P
     assert "NAT001" in deleted.stdout and "aws_nat_gateway.main" in deleted.stdout
 
 
+@PRE_COMMIT_ENV
 def test_pre_commit_a_staged_file_named_like_an_option(hook_repo: tuple[Path, dict[str, str]],
                                                        tmp_path: Path) -> None:
     """A committed `--output=main.tf` is checked as a Terraform file and never becomes `--output`."""
@@ -383,6 +390,7 @@ def test_pre_commit_a_staged_file_named_like_an_option(hook_repo: tuple[Path, di
     assert (work / "main.tf").read_bytes() == before
 
 
+@PRE_COMMIT_ENV
 def test_pre_commit_try_repo_plan_hook(hook_repo: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
     work = tmp_path / "plans"
     work.mkdir()

@@ -256,7 +256,8 @@ def recorded_plans(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
         pytest.skip("no rule tests to record plans from")
     env = dict(os.environ, NATPOLICY_RECORD_PLANS=str(out),
                PYTHONPATH=os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")]))
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "rego_plan_recorder", "-p", "no:cacheprovider",
+    # -n 0: one process (this test already holds a worker); the recorder plugin lives in it.
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "rego_plan_recorder", "-p", "no:cacheprovider",
                     *tests], cwd=ROOT, env=env, capture_output=True, timeout=600)
     # Their own failures are their tests' business; what matters here is the plans.
     plans = sorted(out.glob("*.json"))
