@@ -9,6 +9,7 @@ import sys
 sys.dont_write_bytecode = True
 
 import ipaddress  # noqa: E402
+import os  # noqa: E402
 import re  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
@@ -25,7 +26,9 @@ SHARED = ROOT.parent / "shared"
 # Vendored (tests/schemas/SOURCES.md) so SARIF is validated even without ../shared.
 SARIF_SCHEMA = Path(__file__).resolve().parent / "schemas" / "sarif-schema-2.1.0.json"
 SHARED_SARIF_SCHEMA = SHARED / "schemas" / "sarif-schema-2.1.0.json"
-CORPUS = SHARED / "corpus"
+# The shared corpus of real plans lies beside the project; a clone elsewhere names it with
+# NATPOLICY_CORPUS (as benchmarks/parity.py reads it), else the corpus tests skip and say so.
+CORPUS = Path(os.environ.get("NATPOLICY_CORPUS") or SHARED / "corpus").resolve()
 
 sys.path.insert(0, str(FIXTURES))
 
@@ -107,8 +110,6 @@ CHECKOV_PARITY = "NATPOLICY_CHECKOV_PARITY"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    import os
-
     if os.environ.get(CHECKOV_PARITY, "") == "1":
         return
     skip = pytest.mark.skip(reason=f"runs the real Checkov in its own venv, built from the package registry: "
@@ -216,8 +217,6 @@ def write_plan(tmp_path: Path) -> Callable[[PlanBuilder, str], Path]:
 @pytest.fixture(scope="session", autouse=True)
 def _own_parse_cache(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """HCL parse trees are cached under the user's cache directory; tests keep their own."""
-    import os
-
     old = os.environ.get("NATPOLICY_CACHE_DIR")
     os.environ["NATPOLICY_CACHE_DIR"] = str(tmp_path_factory.mktemp("hcl-parse-cache"))
     yield
