@@ -103,20 +103,24 @@ def _no_network_used() -> Iterator[None]:
     assert not attempts, f"this test tried to use the network: {attempts}"
 
 
-# -- the Checkov parity tests: only on request -------------------------------------------------
-# They build Checkov 3.3.30's 300 MB venv from the package registry (outside the checkout, see
-# benchmarks/checkov-env) and run it for minutes: .ci/run runs them on their own.
-CHECKOV_PARITY = "NATPOLICY_CHECKOV_PARITY"
+# -- tests that need the package index, or Checkov: only on request -------------------------------
+# The default run never uses the network. Tests that pip-install from the package index (the
+# Action's real install step, pre-commit's hook environment) carry the `index` marker; those that
+# run the real Checkov (its 300 MB venv is built from the index into the user's cache, see
+# benchmarks/checkov-env) carry `checkov`. .ci/run runs both on their own.
+ON_REQUEST = {
+    "index": ("NATPOLICY_INDEX_TESTS", "installs packages from the package index (the network)"),
+    "checkov": ("NATPOLICY_CHECKOV_PARITY", "runs the real Checkov in its own venv, built from the package index"),
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if os.environ.get(CHECKOV_PARITY, "") == "1":
-        return
-    skip = pytest.mark.skip(reason=f"runs the real Checkov in its own venv, built from the package registry: "
-                                   f"set {CHECKOV_PARITY}=1 to run it (.ci/run does)")
+    skips = {marker: pytest.mark.skip(reason=f"{why}: set {variable}=1 to run it (.ci/run does)")
+             for marker, (variable, why) in ON_REQUEST.items() if os.environ.get(variable, "") != "1"}
     for item in items:
-        if item.get_closest_marker("checkov") is not None:
-            item.add_marker(skip)
+        for marker, skip in skips.items():
+            if item.get_closest_marker(marker) is not None:
+                item.add_marker(skip)
 
 
 # -- hermetic: nothing written into the checkout -----------------------------------------------

@@ -799,6 +799,7 @@ def _action_checkout(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.mark.index  # pip installs the lock from the package index
 def test_the_real_install_step_builds_a_private_venv_from_the_lock(action: dict[str, Any], tmp_path: Path) -> None:
     """The install line itself, from the package index, into a fresh venv: the slow one.
 

@@ -323,6 +323,8 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
 # The hook's environment (a pip install of this project) is built once per worker: these tests
 # share one worker (`--dist loadgroup` in pyproject), so it is built once per run.
 PRE_COMMIT_ENV = pytest.mark.xdist_group("pre-commit-env")
+# pre-commit pip-installs this project and its dependencies from the package index: the network.
+INDEX = pytest.mark.index
 
 
 def try_repo(hook_repo: tuple[Path, dict[str, str]], cwd: Path,
@@ -338,6 +340,7 @@ def try_repo(hook_repo: tuple[Path, dict[str, str]], cwd: Path,
 
 
 @PRE_COMMIT_ENV
+@INDEX
 def test_pre_commit_try_repo(hook_repo: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
     work = tmp_path / "infra"
     work.mkdir()
@@ -369,6 +372,7 @@ def test_pre_commit_try_repo(hook_repo: tuple[Path, dict[str, str]], tmp_path: P
 
 
 @PRE_COMMIT_ENV
+@INDEX
 def test_pre_commit_a_staged_file_named_like_an_option(hook_repo: tuple[Path, dict[str, str]],
                                                        tmp_path: Path) -> None:
     """A committed `--output=main.tf` is checked as a Terraform file and never becomes `--output`."""
@@ -391,6 +395,7 @@ def test_pre_commit_a_staged_file_named_like_an_option(hook_repo: tuple[Path, di
 
 
 @PRE_COMMIT_ENV
+@INDEX
 def test_pre_commit_try_repo_plan_hook(hook_repo: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
     work = tmp_path / "plans"
     work.mkdir()
