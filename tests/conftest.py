@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 # Tests never write into the checkout: no bytecode next to the test, fixture and benchmark modules
-# (Python writes it before any test runs). Only this file's own is written before this line runs.
+# (Python writes it before any test runs), here or in the Python processes tests start (the
+# environment variable). Only this file's own is written before these lines run.
 sys.dont_write_bytecode = True
+os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
 
 import ipaddress  # noqa: E402
-import os  # noqa: E402
 import re  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
@@ -34,9 +36,17 @@ sys.path.insert(0, str(FIXTURES))
 
 from planbuilder import PlanBuilder  # noqa: E402
 
-try:  # Hypothesis keeps found examples in ./.hypothesis by default: inside the checkout.
-    from hypothesis import settings as _hypothesis_settings
+try:  # Hypothesis keeps examples and a cache of constants in ./.hypothesis: inside the checkout.
+    import atexit
+    import shutil
+    import tempfile
 
+    from hypothesis import settings as _hypothesis_settings
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    _hypothesis_home = tempfile.mkdtemp(prefix="natpolicy-hypothesis-")
+    atexit.register(shutil.rmtree, _hypothesis_home, ignore_errors=True)
+    set_hypothesis_home_dir(_hypothesis_home)
     _hypothesis_settings.register_profile("natpolicy", database=None)
     _hypothesis_settings.load_profile("natpolicy")
 except ImportError:  # pragma: no cover - hypothesis is in the test extra
