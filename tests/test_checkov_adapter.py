@@ -216,6 +216,7 @@ def _adapter_plan() -> PlanBuilder:
 
 
 @pytest.mark.checkov
+@pytest.mark.xdist_group("checkov-venv")  # one worker builds and uses the venv: no race
 def test_checkov_loads_the_adapter_and_reports_our_findings(tmp_path: Path) -> None:
     venv = _checkov_venv()
     plan = _adapter_plan().write(tmp_path / "plan.json")
@@ -265,6 +266,7 @@ _ENCRYPTION_ATTRIBUTES = {
 
 
 @pytest.mark.checkov
+@pytest.mark.xdist_group("checkov-venv")  # one worker builds and uses the venv: no race
 def test_adapter_agrees_with_natpolicy_check_except_where_checkov_hides_context() -> None:
     # natpolicy's rules through Checkov against `natpolicy check` itself, on
     # every plan of the small parity set. Differences are allowed only where
@@ -346,6 +348,7 @@ def _adapter_on_code(venv: Path, *directories: Path) -> dict[Path, tuple[set[tup
 
 
 @pytest.mark.checkov
+@pytest.mark.xdist_group("checkov-venv")  # one worker builds and uses the venv: no race
 def test_checkov_runs_the_adapter_on_terraform_code() -> None:
     # Lists from a variable, a local and a module input (wrapped once by
     # Checkov inside ingress blocks) are read as lists; what Checkov could
@@ -364,6 +367,7 @@ def test_checkov_runs_the_adapter_on_terraform_code() -> None:
 
 
 @pytest.mark.checkov
+@pytest.mark.xdist_group("checkov-venv")  # one worker builds and uses the venv: no race
 def test_adapter_on_terraform_code_reports_nothing_natpolicy_check_does_not() -> None:
     # Every HCL fixture: what the adapter reports inside Checkov is what
     # `natpolicy check DIR` reports, minus what Checkov cannot resolve. A block

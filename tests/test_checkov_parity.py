@@ -52,6 +52,7 @@ def _label(name: str) -> str:
 
 # -- against Checkov ---------------------------------------------------------------------
 @pytest.mark.checkov
+@pytest.mark.xdist_group("checkov-venv")  # one worker builds and uses the venv: no race
 def test_small_set_has_no_undocumented_disagreement(small_outcome: Any) -> None:
     undocumented = [f"{r.input}: {r.address} {r.question}: Checkov {r.checkov}, natpolicy {r.natpolicy}"
                     for r in small_outcome.undocumented]
@@ -61,6 +62,7 @@ def test_small_set_has_no_undocumented_disagreement(small_outcome: Any) -> None:
 
 
 @pytest.mark.checkov
+@pytest.mark.xdist_group("checkov-venv")  # one worker builds and uses the venv: no race
 def test_both_tools_agree_on_the_controls(small_outcome: Any) -> None:
     # Agreement must be real: both tools fail the control resources of the
     # proof fixtures, so a tool that passed everything would not slip through.
@@ -70,6 +72,7 @@ def test_both_tools_agree_on_the_controls(small_outcome: Any) -> None:
 
 
 @pytest.mark.checkov
+@pytest.mark.xdist_group("checkov-venv")  # one worker builds and uses the venv: no race
 @pytest.mark.parametrize("cause", list(parity.CAUSES), ids=lambda c: c.id)
 def test_each_cause_is_proved_by_its_fixture(small_outcome: Any, cause: Any) -> None:
     fixture = _label(cause.fixture)
@@ -82,6 +85,7 @@ def test_each_cause_is_proved_by_its_fixture(small_outcome: Any, cause: Any) -> 
 
 
 @pytest.mark.checkov
+@pytest.mark.xdist_group("checkov-venv")  # one worker builds and uses the venv: no race
 def test_natpolicys_own_rule_cases_meet_checkov(small_outcome: Any) -> None:
     # The must-fire and must-stay-quiet plans of tests/test_rules_{sg,ebs,flow}.py
     # are parity inputs too; they agree with Checkov on most resources and
@@ -95,6 +99,7 @@ def test_natpolicys_own_rule_cases_meet_checkov(small_outcome: Any) -> None:
 
 
 @pytest.mark.checkov
+@pytest.mark.xdist_group("checkov-venv")  # one worker builds and uses the venv: no race
 def test_a_reversed_port_range_stays_quiet_in_both_tools(small_outcome: Any) -> None:
     # AWS refuses from_port 443 / to_port 22: the rule opens nothing. Both
     # tools pass it (no disagreement) while both fail the 22-443 control.
@@ -107,6 +112,7 @@ def test_a_reversed_port_range_stays_quiet_in_both_tools(small_outcome: Any) -> 
 
 
 @pytest.mark.checkov
+@pytest.mark.xdist_group("checkov-venv")  # one worker builds and uses the venv: no race
 def test_a_natpolicy_false_positive_is_never_filed_under_a_cause(checkov: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     # The audit's mutation: natpolicy calling every prefix of /8 or wider the
@@ -296,6 +302,7 @@ def test_checkov_env_rebuilds_only_what_it_made(tmp_path: Path) -> None:
 
 
 @pytest.mark.checkov
+@pytest.mark.xdist_group("checkov-venv")  # one worker builds and uses the venv: no race
 def test_checkov_env_reinstalls_natpolicy_only_when_its_source_changed(checkov: Path, tmp_path: Path) -> None:
     # A copy of the checkout with one changed comment: its natpolicy is
     # installed from a temporary copy (nothing is built in the checkout),

@@ -108,6 +108,7 @@ def test_syntax_errors_quote_only_short_tokens(text: str, message: str) -> None:
 
 
 @pytest.mark.checkov
+@pytest.mark.xdist_group("checkov-venv")  # one worker builds and uses the venv: no race
 def test_the_wrong_hcl2_module_is_a_clear_error(tmp_path: Path) -> None:
     """Checkov's bc-python-hcl2 is also imported as `hcl2`; HCL input then needs a clear error, plans still work."""
     import os
