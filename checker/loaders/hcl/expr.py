@@ -45,6 +45,7 @@ from natpolicy.loaders.hcl.values import (
     Withheld,
     convert,
     equal,
+    miscased_literal,
     normalise_number,
     parse_number,
     to_string,
@@ -98,8 +99,7 @@ class Context:
             return self._bindings[name]
         return self._root(name)
 
-    def binds(self, name: str) -> bool:
-        """Whether ``name`` is a local binding here (``each``, ``count``, a ``for`` variable)."""
+    def binds(self, name: str) -> bool:  # a local binding here: `each`, `count`, a `for` variable
         return name in self._bindings
 
     def bind(self, **names: Any) -> Context:
@@ -241,17 +241,10 @@ def _expr_term(node: Tree, ctx: Context, depth: int) -> Any:
     return _eval(inner[0], ctx, depth)
 
 
-# `True`, `FALSE`, `Null`: not HCL's literals (those are lowercase) but references to an
-# undeclared resource type, which Terraform refuses. Said at the line, never silently unknown:
-# `encrypted = False` would otherwise pass as "known after apply".
-_MISCASED_LITERALS = frozenset({"true", "false", "null"})
-
-
 def _identifier(node: Tree, ctx: Context, depth: int) -> Any:
     name = str(node.children[0])
-    if name.lower() in _MISCASED_LITERALS and not ctx.binds(name):
-        raise Withheld(f"`{name}` is not an HCL {'null' if name.lower() == 'null' else 'boolean'} (write "
-                       f"`{name.lower()}`); Terraform rejects it, so the value is treated as unknown")
+    if not ctx.binds(name) and (refused := miscased_literal(name)) is not None:
+        raise refused  # `False`: a reference Terraform refuses, said at the line
     return ctx.lookup(name)
 
 

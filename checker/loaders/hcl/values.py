@@ -28,7 +28,7 @@ from natpolicy.model import UNKNOWN, is_known
 
 __all__ = [
     "EvalError", "NotEvaluated", "Withheld", "Notice", "TfList", "TfSet", "TfMap", "Approx", "kind_of", "equal",
-    "to_string",
+    "to_string", "miscased_literal",
     "normalise_number", "number_from_fraction", "parse_number", "type_of", "unify", "convert", "make_set",
     "UnknownType", "number_text", "exact", "type_of_loose", "unify_loose", "STRING", "NUMBER", "BOOL", "DYNAMIC",
 ]
@@ -52,6 +52,18 @@ class Withheld(NotEvaluated):
     def __init__(self, message: str, redacted: str | None = None) -> None:
         super().__init__(message)
         self.redacted = redacted or message
+
+
+def miscased_literal(name: str) -> Withheld | None:
+    """``True``, ``FALSE``, ``Null``: not HCL's literals (those are lowercase) but references
+    to an undeclared resource type, which Terraform refuses. Said at the line, never a silent
+    unknown: ``encrypted = False`` would otherwise pass as "known after apply"."""
+    lowered = name.lower()
+    if lowered not in ("true", "false", "null") or name == lowered:
+        return None
+    kind = "null" if lowered == "null" else "boolean"
+    return Withheld(f"`{name}` is not an HCL {kind} (write `{lowered}`); Terraform rejects it, "
+                    "so the value is treated as unknown")
 
 
 class Notice(str):
