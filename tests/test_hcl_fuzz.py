@@ -41,6 +41,7 @@ resource "aws_security_group" "sg" {{
     to_port     = 22
     protocol    = "tcp"
     cidr_blocks = ["0.0.0.0/0", {expr}]
+    ipv6_cidr_blocks = [{expr}]
     description = "${{local.x}}"
   }}
 }}

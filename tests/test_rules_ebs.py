@@ -30,9 +30,9 @@ def test_volume_fires_when_explicitly_or_implicitly_unencrypted(plan: PlanBuilde
     volume(plan, "aws_ebs_volume.on", encrypted=True)
     assert findings_of(plan, "EBS001") == [("EBS001", "aws_ebs_volume.off"), ("EBS001", "aws_ebs_volume.unset")]
     assert sorted(messages(plan, "EBS001")) == [
-        "aws_ebs_volume.off will not be encrypted: `encrypted` is false and account default encryption is not enabled",
-        "aws_ebs_volume.unset will not be encrypted: `encrypted` is not set and account default encryption is not "
-        "enabled",
+        "aws_ebs_volume.off will not be encrypted: `encrypted` is false and no `aws_ebs_encryption_by_default` in the checked plan or code enables account default encryption",
+        "aws_ebs_volume.unset will not be encrypted: `encrypted` is not set and no "
+        "`aws_ebs_encryption_by_default` in the checked plan or code enables account default encryption",
     ]
 
 
@@ -124,7 +124,7 @@ def test_instance_without_root_block_gets_an_unencrypted_default_root(plan: Plan
     assert findings_of(plan, "EBS002") == [("EBS002", "aws_instance.bare")]
     assert messages(plan, "EBS002") == [
         "aws_instance.bare default root volume (no root_block_device) will not be encrypted: `encrypted` is not "
-        "set and account default encryption is not enabled"]
+        "set and no `aws_ebs_encryption_by_default` in the checked plan or code enables account default encryption"]
     default_on(plan)
     assert findings_of(plan, "EBS002") == []
 
@@ -207,14 +207,43 @@ def test_launch_template_string_values(plan: PlanBuilder) -> None:
                                                          "ebs": []})
     assert findings_of(plan, "EBS003") == [
         ("EBS003", "aws_launch_template.hcl_bool"),
+        ("EBS003", "aws_launch_template.nomap"),  # the AMI's root volume: see the next test
         ("EBS003", "aws_launch_template.off"),
         ("EBS003", "aws_launch_template.unset"),
     ]
     got = {f.address: f.message for f in run_rules(plan, "EBS003").findings}
     assert got["aws_launch_template.off"] == (
         "aws_launch_template.off maps /dev/xvda to an EBS volume that will not be encrypted: `encrypted` is false "
-        "and account default encryption is not enabled")
+        "and no `aws_ebs_encryption_by_default` in the checked plan or code enables account default encryption")
     assert "`encrypted` is not set" in got["aws_launch_template.unset"]
+
+
+def test_launch_template_without_mappings_boots_the_ami_root_volume_as_an_instance_does(plan: PlanBuilder) -> None:
+    # Same question as EBS002 on an instance without root_block_device: both boot the AMI's root volume.
+    plan.create("aws_launch_template.bare", {"name": "bare", "image_id": "ami-1", "block_device_mappings": []},
+                unknown=["id"])
+    instance(plan, "aws_instance.bare")
+    assert messages(plan, "EBS003") == [
+        "aws_launch_template.bare launches instances whose default root volume (no block_device_mappings) will not "
+        "be encrypted: `encrypted` is not set and no `aws_ebs_encryption_by_default` in the checked plan or code "
+        "enables account default encryption"]
+    assert findings_of(plan, "EBS002") == [("EBS002", "aws_instance.bare")]
+    default_on(plan)
+    assert findings_of(plan, "EBS002", "EBS003") == []
+
+
+def test_launch_template_without_mappings_near_misses(plan: PlanBuilder) -> None:
+    # Mappings from a dynamic block over a list known only after apply: not judged.
+    plan.create("aws_launch_template.dynamic", {"name": "d", "image_id": "ami-1"},
+                unknown=["id", "block_device_mappings"],
+                expressions={"block_device_mappings": [{"device_name": {"references": ["var.devices"]}}]})
+    # Volumes are created at every launch, so an existing template counts too, but one being deleted does not.
+    plan.delete("aws_launch_template.gone", {"id": "lt-1", "name": "g", "block_device_mappings": []})
+    # A mapping of the root device that asks for encryption.
+    template(plan, "aws_launch_template.root_encrypted", mapping("/dev/xvda", "true"))
+    assert findings_of(plan, "EBS003") == []
+    plan.noop("aws_launch_template.old", {"id": "lt-2", "name": "o", "block_device_mappings": []})
+    assert findings_of(plan, "EBS003") == [("EBS003", "aws_launch_template.old")]
 
 
 def test_launch_template_with_default_encryption(plan: PlanBuilder) -> None:

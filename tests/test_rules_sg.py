@@ -363,6 +363,104 @@ def test_reversed_port_range_is_refused_by_aws_and_opens_nothing(plan: PlanBuild
                                        ("SG002", "aws_security_group.ordered")]
 
 
+@pytest.mark.parametrize(("from_port", "to_port"), [(-1, -1), (-1, 65535), (0, 65536), (22, 70000)])
+def test_tcp_and_udp_ports_outside_0_65535_are_refused_by_aws_and_open_nothing(
+        plan: PlanBuilder, from_port: int, to_port: int) -> None:
+    group(plan, "aws_security_group.tcp", ingress(from_port, to_port))
+    rule(plan, "aws_security_group_rule.udp", from_port, to_port, "udp")
+    vpc_rule(plan, "aws_vpc_security_group_ingress_rule.tcp", ip_protocol="tcp", from_port=from_port,
+             to_port=to_port, cidr_ipv4="0.0.0.0/0")
+    result = run_rules(plan, "SG")
+    assert result.findings == []
+    bad = from_port if from_port < 0 else to_port
+    assert result.rule_notes == [
+        f"aws_security_group.tcp ingress block 0 is not graded: TCP port {bad} is outside 0-65535, which AWS "
+        "refuses, so it opens nothing",
+        f"aws_security_group_rule.udp is not graded: UDP port {bad} is outside 0-65535, which AWS refuses, so it "
+        "opens nothing",
+        f"aws_vpc_security_group_ingress_rule.tcp is not graded: TCP port {bad} is outside 0-65535, which AWS "
+        "refuses, so it opens nothing",
+    ]
+
+
+def test_minus_one_ports_with_protocol_all_are_all_traffic_not_a_refusal(plan: PlanBuilder) -> None:
+    # Near miss: -1 means "all" with protocol -1, as AWS and every example write it.
+    group(plan, "aws_security_group.all", ingress(-1, -1, "-1"))
+    rule(plan, "aws_security_group_rule.edges", 0, 65535, "udp")
+    result = run_rules(plan, "SG")
+    assert sorted((f.rule_id, f.address) for f in result.findings) == [
+        ("SG001", "aws_security_group.all"), ("SG001", "aws_security_group_rule.edges")]
+    assert result.rule_notes == []
+
+
+def test_web_ports_are_tcp_only(plan: PlanBuilder) -> None:
+    group(plan, "aws_security_group.udp80", ingress(80, 80, "udp"))
+    group(plan, "aws_security_group.udp443", ingress(443, 443, "17"))
+    group(plan, "aws_security_group.tcp80", ingress(80, 80, "tcp"))  # near miss: the web server's port
+    assert findings_of(plan, "SG") == [("SG003", "aws_security_group.tcp80"),
+                                       ("SG004", "aws_security_group.udp443"),
+                                       ("SG004", "aws_security_group.udp80")]
+    assert messages(plan, "SG004")[("SG004", "aws_security_group.udp80")] == [
+        "aws_security_group.udp80 allows port 80/udp from 0.0.0.0/0"]
+
+
+def test_a_cidr_in_the_attribute_of_the_other_family_is_rejected_and_opens_nothing(plan: PlanBuilder) -> None:
+    group(plan, "aws_security_group.v4_in_v6", ingress(22, 22, cidrs=[], ipv6_cidr_blocks=["0.0.0.0/0"]))
+    group(plan, "aws_security_group.v6_in_v4", ingress(22, 22, cidrs=["::/0"]))
+    vpc_rule(plan, "aws_vpc_security_group_ingress_rule.v4_in_v6", ip_protocol="tcp", from_port=22, to_port=22,
+             cidr_ipv6="0.0.0.0/0")
+    vpc_rule(plan, "aws_vpc_security_group_ingress_rule.v6_in_v4", ip_protocol="tcp", from_port=22, to_port=22,
+             cidr_ipv4="::/0")
+    # Near misses: each family in its own attribute.
+    group(plan, "aws_security_group.v6", ingress(22, 22, cidrs=[], ipv6_cidr_blocks=["::/0"]))
+    vpc_rule(plan, "aws_vpc_security_group_ingress_rule.v6", ip_protocol="tcp", from_port=22, to_port=22,
+             cidr_ipv6="::/0")
+    result = run_rules(plan, "SG")
+    assert sorted((f.rule_id, f.address) for f in result.findings) == [
+        ("SG002", "aws_security_group.v6"), ("SG002", "aws_vpc_security_group_ingress_rule.v6")]
+    assert result.rule_notes == [
+        "aws_security_group.v4_in_v6 ingress block 0 is not graded: `ipv6_cidr_blocks` holds the IPv4 range "
+        "0.0.0.0/0, which the provider rejects (only IPv6 is accepted there), so it opens nothing",
+        "aws_security_group.v6_in_v4 ingress block 0 is not graded: `cidr_blocks` holds the IPv6 range ::/0, which "
+        "the provider rejects (only IPv4 is accepted there), so it opens nothing",
+        "aws_vpc_security_group_ingress_rule.v4_in_v6 is not graded: `cidr_ipv6` holds the IPv4 range 0.0.0.0/0, "
+        "which the provider rejects (only IPv6 is accepted there), so it opens nothing",
+        "aws_vpc_security_group_ingress_rule.v6_in_v4 is not graded: `cidr_ipv4` holds the IPv6 range ::/0, which "
+        "the provider rejects (only IPv4 is accepted there), so it opens nothing",
+    ]
+
+
+def test_a_zero_prefix_with_host_bits_set_is_rejected_and_said(plan: PlanBuilder) -> None:
+    group(plan, "aws_security_group.host_bits", ingress(22, 22, cidrs=["1.0.0.0/0"]))
+    vpc_rule(plan, "aws_vpc_security_group_ingress_rule.host_bits", ip_protocol="tcp", from_port=22, to_port=22,
+             cidr_ipv6="2001:db8::/0")
+    # Near misses: the network address itself, and a private range with host bits set (no internet intent).
+    group(plan, "aws_security_group.network", ingress(22, 22, cidrs=["0.0.0.0/0"]))
+    group(plan, "aws_security_group.private", ingress(22, 22, cidrs=["10.0.0.1/8"]))
+    result = run_rules(plan, "SG")
+    assert [(f.rule_id, f.address) for f in result.findings] == [("SG002", "aws_security_group.network")]
+    assert result.rule_notes == [
+        "aws_security_group.host_bits ingress block 0 is not graded: 1.0.0.0/0 has host bits set, which the "
+        "provider rejects (the network address is 0.0.0.0/0), so it opens nothing",
+        "aws_vpc_security_group_ingress_rule.host_bits is not graded: 2001:db8::/0 has host bits set, which the "
+        "provider rejects (the network address is ::/0), so it opens nothing",
+    ]
+
+
+def test_a_refused_source_beside_an_accepted_open_one_is_graded_on_the_accepted_one(plan: PlanBuilder) -> None:
+    group(plan, "aws_security_group.mixed", ingress(22, 22, cidrs=["0.0.0.0/0", "::/0"]))
+    result = run_rules(plan, "SG")
+    assert [(f.rule_id, f.address) for f in result.findings] == [("SG002", "aws_security_group.mixed")]
+    assert result.rule_notes == []
+
+
+def test_refusal_notes_never_show_a_sensitive_cidr(plan: PlanBuilder) -> None:
+    vpc_rule(plan, "aws_vpc_security_group_ingress_rule.secret", sensitive=["cidr_ipv6"], ip_protocol="tcp",
+             from_port=22, to_port=22, cidr_ipv6="0.0.0.0/0")
+    notes = run_rules(plan, "SG").rule_notes
+    assert len(notes) == 1 and "0.0.0.0" not in notes[0] and "(sensitive value)" in notes[0]
+
+
 def test_protocol_that_is_neither_a_name_nor_a_number_is_unknown(plan: PlanBuilder) -> None:
     group(plan, "aws_security_group.unresolved", ingress(22, 22, "var.proto"), ingress(0, 0, "${var.p}"))
     rule(plan, "aws_security_group_rule.bogus", 0, 0, "tcpx")

@@ -27,6 +27,8 @@ from natpolicy.model import UNKNOWN, Resource, ResourceModel
 
 DEFAULT_TYPE = "aws_ebs_encryption_by_default"
 _FACT = "ebs.default_encryption"  # its ``ResourceModel.memo`` key
+# All natpolicy knows of the account: what the checked plan or code declares, never the live setting.
+_NO_DEFAULT = "no `aws_ebs_encryption_by_default` in the checked plan or code enables account default encryption"
 
 
 class Default(enum.Enum):
@@ -134,10 +136,10 @@ def judge(state: State, *, creating: bool, snapshot: bool | None, default: Defau
     if default is not Default.OFF:
         return Verdict(False)  # on, or unknown (never reported)
     if state is State.FALSE:
-        return Verdict(True, "`encrypted` is false and account default encryption is not enabled")
+        return Verdict(True, f"`encrypted` is false and {_NO_DEFAULT}")
     if snapshot is not False:
         return Verdict(False)  # inherits the snapshot's encryption
-    return Verdict(True, "`encrypted` is not set and account default encryption is not enabled")
+    return Verdict(True, f"`encrypted` is not set and {_NO_DEFAULT}")
 
 
 def expressions(resource: Resource) -> Mapping[str, Any] | None:
@@ -202,6 +204,27 @@ def device_label(resource: Resource, device: Any, path: tuple[str | int, ...], i
     return f"#{index}", f"#{index}"
 
 
+def default_root(resource: Resource, blocks: str, *, creating: bool, default: Default) -> BlockFinding | None:
+    """The AMI's own root volume, when the resource plans no ``blocks`` (``root_block_device``,
+    ``block_device_mappings``) that could say how it is encrypted.
+
+    An instance without ``root_block_device`` and a launch template without
+    ``block_device_mappings`` both boot the AMI's root volume as the AMI
+    describes it, so EBS002, EBS003 and EBS004 judge it alike: unset, against
+    the account default. Declared but only known after apply (a ``dynamic``
+    block over an unknown list), or no configuration to tell: never a violation.
+    """
+    after = resource.after if isinstance(resource.after, dict) else {}
+    planned = after.get(blocks)
+    config = expressions(resource)
+    if planned is UNKNOWN and (config is None or config.get(blocks)):
+        return None
+    verdict = judge(State.UNSET, creating=creating, snapshot=False, default=default)
+    if not verdict.unencrypted:
+        return None
+    return BlockFinding("root", f"default root volume (no {blocks})", verdict.reason)
+
+
 def instance_volumes(resource: Resource, model: ResourceModel, *, at_launch: bool = False) -> Iterator[BlockFinding]:
     """Unencrypted root and EBS volumes of an ``aws_instance`` or ``aws_launch_configuration``.
 
@@ -215,15 +238,9 @@ def instance_volumes(resource: Resource, model: ResourceModel, *, at_launch: boo
 
     roots = after.get("root_block_device")
     if roots is UNKNOWN or roots is None or roots == []:
-        # No root block planned. If the configuration does not declare one
-        # either, the instance gets the default root volume from its AMI.
-        declared = None if config is None else config.get("root_block_device")
-        if roots is UNKNOWN and (config is None or declared):
-            pass  # declared but unknown (or no config to tell): never a violation
-        else:
-            verdict = judge(State.UNSET, creating=new, snapshot=False, default=default)
-            if verdict.unencrypted:
-                yield BlockFinding("root", "default root volume (no root_block_device)", verdict.reason)
+        found = default_root(resource, "root_block_device", creating=new, default=default)
+        if found is not None:
+            yield found
     elif isinstance(roots, list):
         for i, block in enumerate(roots):
             if not isinstance(block, dict):
@@ -251,5 +268,5 @@ def instance_volumes(resource: Resource, model: ResourceModel, *, at_launch: boo
 
 __all__ = [
     "Default", "State", "Verdict", "BlockFinding", "default_encryption", "state_of", "has_snapshot", "judge",
-    "expressions", "config_block", "creating", "device_label", "instance_volumes",
+    "expressions", "config_block", "creating", "default_root", "device_label", "instance_volumes",
 ]

@@ -4,10 +4,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from natpolicy.check import ResourceCheck, Severity, Violation
-from natpolicy.model import Resource, ResourceModel
+from natpolicy.model import UNKNOWN, Resource, ResourceModel
 from natpolicy.policies.ebs._encryption import (
     config_block,
     default_encryption,
+    default_root,
     device_label,
     expressions,
     has_snapshot,
@@ -29,10 +30,18 @@ class LaunchTemplateVolumeUnencrypted(ResourceCheck):
     def scan(self, resource: Resource, model: ResourceModel) -> Iterable[Violation]:
         after = resource.after if isinstance(resource.after, dict) else {}
         mappings = after.get("block_device_mappings")
-        if not isinstance(mappings, list):
-            return  # no mappings: the AMI's own mappings apply, which the plan cannot show
-        config = expressions(resource)
         default = default_encryption(model)
+        if mappings is UNKNOWN or mappings is None or mappings == []:
+            # No mappings: instances boot the AMI's root volume, judged as EBS002 judges
+            # an instance without root_block_device (see default_root).
+            root = default_root(resource, "block_device_mappings", creating=True, default=default)
+            if root is not None:
+                yield Violation(f"{resource.address} launches instances whose {root.label} will not be encrypted: "
+                                f"{root.reason}", key=root.key, details=root.details())
+            return
+        if not isinstance(mappings, list):
+            return
+        config = expressions(resource)
         for i, mapping in enumerate(mappings):
             if not isinstance(mapping, dict) or not isinstance(mapping.get("ebs"), list):
                 continue  # no_device / virtual_name (instance store) or unknown

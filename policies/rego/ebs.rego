@@ -31,7 +31,7 @@ warn contains f if {
 }
 
 findings := array.concat(
-	array.concat(array.concat(ebs001, ebs002), array.concat(ebs003, ebs004)),
+	array.concat(array.concat(ebs001, ebs002), array.concat(array.concat(ebs003_root, ebs003), ebs004)),
 	ebs005,
 )
 
@@ -114,13 +114,13 @@ verdict(st, new, snap) := "it is not encrypted" if {
 	st == "false"
 }
 
-verdict(st, new, snap) := "`encrypted` is false and account default encryption is not enabled" if {
+verdict(st, new, snap) := "`encrypted` is false and no `aws_ebs_encryption_by_default` in the checked plan or code enables account default encryption" if {
 	new == "yes"
 	default_encryption == "off"
 	st == "false"
 }
 
-verdict(st, new, snap) := "`encrypted` is not set and account default encryption is not enabled" if {
+verdict(st, new, snap) := "`encrypted` is not set and no `aws_ebs_encryption_by_default` in the checked plan or code enables account default encryption" if {
 	new == "yes"
 	default_encryption == "off"
 	st == "unset"
@@ -183,15 +183,17 @@ ebs004 := [keyed(finding("EBS004", "high", rc, concat("", ["launches instances w
 
 instance_volumes(rc, new) := array.concat(root_volumes(rc, new), ebs_volumes(rc, new))
 
-# No root block planned: the AMI's default root volume, unless declared but unknown.
-root_volumes(rc, new) := [["default root volume (no root_block_device)", reason] |
+# No root block planned: the AMI's default root volume, unless declared but unknown
+# (an instance without root_block_device, a launch template without block_device_mappings).
+default_root(rc, name, new) := [[concat("", ["default root volume (no ", name, ")"]), reason] |
 	after := object.get(rc.change, "after", {})
-	roots := object.get(after, "root_block_device", null)
-	no_roots(roots, tfplan.unknown(rc, ["root_block_device"]))
+	no_roots(object.get(after, name, null), tfplan.unknown(rc, [name]))
 	cfg := tfplan.expressions_at(config, config_index, rc)
-	not declared_but_unknown(rc, cfg)
+	not declared_but_unknown(rc, cfg, name)
 	reason := verdict("unset", new, "no")
-] if {
+]
+
+root_volumes(rc, new) := default_root(rc, "root_block_device", new) if {
 	after := object.get(rc.change, "after", {})
 	no_roots(object.get(after, "root_block_device", null), tfplan.unknown(rc, ["root_block_device"]))
 } else := [["root volume", reason] |
@@ -220,14 +222,14 @@ no_roots(roots, unknown) if {
 	roots == []
 }
 
-declared_but_unknown(rc, cfg) if {
-	tfplan.unknown(rc, ["root_block_device"]) == "yes"
+declared_but_unknown(rc, cfg, name) if {
+	tfplan.unknown(rc, [name]) == "yes"
 	cfg == null
 }
 
-declared_but_unknown(rc, cfg) if {
-	tfplan.unknown(rc, ["root_block_device"]) == "yes"
-	truthy(object.get(cfg, "root_block_device", null))
+declared_but_unknown(rc, cfg, name) if {
+	tfplan.unknown(rc, [name]) == "yes"
+	truthy(object.get(cfg, name, null))
 }
 
 truthy(v) if v == true
@@ -278,6 +280,11 @@ device_label(rc, path, block, i) := concat("", ["device #", format_int(i, 10), "
 } else := concat("", ["#", format_int(i, 10)])
 
 # -- EBS003 aws_launch_template ---------------------------------------------------
+ebs003_root := [keyed(finding("EBS003", "high", rc, concat("", ["launches instances whose ", label, " will not be encrypted: ", reason])), label) |
+	some rc in live({"aws_launch_template"})
+	some [label, reason] in default_root(rc, "block_device_mappings", "yes")
+]
+
 ebs003 := [keyed(finding("EBS003", "high", rc, concat("", ["maps ", label, " to an EBS volume that will not be encrypted: ", reason])), concat(":", [label, format_int(j, 10)])) |
 	some rc in live({"aws_launch_template"})
 	after := object.get(rc.change, "after", {})

@@ -11,9 +11,10 @@
 #   (`0.0.0.0/0`, `::/0`, or any address with `/0`). regopy has no `net.*`
 #   builtins, so sources that only add up to the whole internet together
 #   (`0.0.0.0/1` + `128.0.0.0/1`, in one rule or in two rules of one group)
-#   are not recognised; see DIFFERENCES.md. A TCP/UDP range with from_port
-#   above to_port (refused by AWS) and a protocol that is neither a name nor
-#   a number open nothing.
+#   are not recognised; see DIFFERENCES.md. What AWS or the provider refuses
+#   opens nothing: a TCP/UDP range with from_port above to_port or a port
+#   outside 0-65535, a source in the attribute of the other address family,
+#   a CIDR with host bits set, and a protocol that is neither a name nor a number.
 # custom:
 #   rules: [SG001, SG002, SG003, SG004]
 package natpolicy.rules.sg
@@ -110,7 +111,10 @@ entries(rc) := [e |
 		"protocol": object.get(after, "ip_protocol", null),
 		"from_port": object.get(after, "from_port", null),
 		"to_port": object.get(after, "to_port", null),
-		"sources": [s | some attr in ["cidr_ipv4", "cidr_ipv6"]; s := after[attr]; is_string(s)],
+		"sources": array.concat(
+			[["ipv4", s] | s := after.cidr_ipv4; is_string(s)],
+			[["ipv6", s] | s := after.cidr_ipv6; is_string(s)],
+		),
 		"hidden": hidden_at(rc, [], ["ip_protocol", "from_port", "to_port"]),
 		"block": "",
 	}
@@ -122,27 +126,32 @@ entry(block, hidden, index) := {
 	"protocol": object.get(block, "protocol", null),
 	"from_port": object.get(block, "from_port", null),
 	"to_port": object.get(block, "to_port", null),
-	"sources": array.concat(strings_of(object.get(block, "cidr_blocks", null)), strings_of(object.get(block, "ipv6_cidr_blocks", null))),
+	"sources": array.concat(
+		[["ipv4", s] | some s in strings_of(object.get(block, "cidr_blocks", null))],
+		[["ipv6", s] | some s in strings_of(object.get(block, "ipv6_cidr_blocks", null))],
+	),
 	"hidden": hidden,
 	"block": index,
 }
 
 strings_of(list) := [s | some s in list; is_string(s)] if is_array(list) else := []
 
-# The address families in which some source is the whole internet.
+# The address families in which some source is the whole internet. A source counts only in the
+# attribute of its own family, and only as a network address (`1.0.0.0/0` has host bits set):
+# the provider rejects anything else, so it opens nothing.
 open_families(sources) := [family |
 	some family in ["ipv4", "ipv6"]
 	family_open(sources, family)
 ]
 
 family_open(sources, family) if {
-	some s in sources
+	some [family, s] in sources
 	whole_family(s, family)
 }
 
-whole_family(s, "ipv4") if regex.match(`^\s*[0-9]{1,3}(\.[0-9]{1,3}){3}/0+\s*$`, s)
+whole_family(s, "ipv4") if regex.match(`^\s*0\.0\.0\.0/0+\s*$`, s)
 
-whole_family(s, "ipv6") if regex.match(`^\s*[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/0+\s*$`, s)
+whole_family(s, "ipv6") if regex.match(`^\s*[0:]*:[0:]*/0+\s*$`, s)
 
 # -- grading --------------------------------------------------------------------
 protocol(p) := "all" if {
@@ -180,8 +189,11 @@ exposure(e) := ["all", "all traffic (every protocol and port)"] if {
 	not protocol(e.protocol) in {"all", "tcp", "udp", "icmp"}
 } else := ports_exposure(protocol(e.protocol), port(e.from_port), port(e.to_port)) if {
 	protocol(e.protocol) in {"tcp", "udp"}
-	# A reversed range (from_port 443, to_port 22) is refused by AWS: it opens nothing.
+	# A reversed range (from_port 443, to_port 22), or a port outside 0-65535
+	# (-1 with tcp), is refused by AWS: it opens nothing.
 	port(e.from_port) <= port(e.to_port)
+	port(e.from_port) >= 0
+	port(e.to_port) <= 65535
 }
 
 ports_exposure(proto, low, high) := ["all", span(proto, low, high)] if {
@@ -192,6 +204,8 @@ ports_exposure(proto, low, high) := ["all", span(proto, low, high)] if {
 	low <= p
 	p <= high
 } else := ["web", span(proto, low, high)] if {
+	# Web ports are TCP: UDP 80 is graded as any other port.
+	proto == "tcp"
 	high - low < count(web_ports)
 	every p in numbers.range(low, high) {
 		p in web_ports

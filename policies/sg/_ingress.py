@@ -20,14 +20,21 @@ prefix list means nothing. Sources are unioned, so ``0.0.0.0/1`` plus
 """
 from __future__ import annotations
 
-import functools
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from natpolicy.check import ResourceCheck, Violation
+from natpolicy.check import Note, ResourceCheck, Violation
 from natpolicy.model import UNKNOWN, Resource, ResourceModel
+from natpolicy.policies.sg._validity import (
+    ATTRIBUTE_FAMILY,
+    Network,
+    accepted_network,
+    loose_network,
+    port_range_problem,
+    source_problem,
+)
 
 ALL_TRAFFIC, ADMIN, WEB, OTHER = 1, 2, 3, 4  # grades, most severe first
 
@@ -57,6 +64,7 @@ _MAX_SHOWN_SOURCES = 3
 # ``ResourceModel.memo`` keys (the port lists complete them).
 _MEMO = "sg.exposures"
 _UNION_MEMO = "sg.group_unions"
+_REFUSED_MEMO = "sg.refusals"
 
 # What a message says when the plan marks the protocol or the ports sensitive:
 # the grade (the rule that fires) is the finding; the values stay hidden.
@@ -79,6 +87,11 @@ class Source:
     value: str
     path: tuple[str | int, ...]
     owner: Resource | None = None
+    attribute: str = ""  # cidr_blocks, ipv6_cidr_blocks, cidr_ipv4 or cidr_ipv6: it fixes the address family
+
+    def network(self) -> Network | None:
+        """The range, when the provider accepts this source; ``None`` otherwise (it opens nothing)."""
+        return accepted_network(self.value, ATTRIBUTE_FAMILY.get(self.attribute))
 
 
 @dataclass(frozen=True)
@@ -124,7 +137,7 @@ def ingress_entries(resource: Resource) -> list[IngressEntry]:
             return []
         return [_entry(resource, values, ())]
     if resource.type == "aws_vpc_security_group_ingress_rule":
-        sources = [Source(v, (attr,), resource) for attr in ("cidr_ipv4", "cidr_ipv6")
+        sources = [Source(v, (attr,), resource, attr) for attr in ("cidr_ipv4", "cidr_ipv6")
                    if isinstance(v := values.get(attr), str)]
         hidden = any(resource.is_sensitive(a) for a in ("ip_protocol", "from_port", "to_port"))
         return [IngressEntry(values.get("ip_protocol"), values.get("from_port"), values.get("to_port"),
@@ -138,7 +151,7 @@ def _entry(resource: Resource, block: Mapping[str, Any], prefix: tuple[str | int
     for attr in ("cidr_blocks", "ipv6_cidr_blocks"):
         items = block.get(attr)
         if isinstance(items, list):  # an unknown list contributes nothing: never a violation
-            sources.extend(Source(v, (*prefix, attr, j), resource) for j, v in enumerate(items)
+            sources.extend(Source(v, (*prefix, attr, j), resource, attr) for j, v in enumerate(items)
                            if isinstance(v, str))
     hidden = any(resource.is_sensitive(*prefix, a) for a in ("protocol", "from_port", "to_port"))
     return IngressEntry(block.get("protocol"), block.get("from_port"), block.get("to_port"), tuple(sources),
@@ -146,18 +159,6 @@ def _entry(resource: Resource, block: Mapping[str, Any], prefix: tuple[str | int
 
 
 # -- judging ---------------------------------------------------------------------
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-@functools.lru_cache(maxsize=65536)
-def _network(text: str) -> Network | None:
-    # Plans repeat the same few CIDRs thousands of times; parse each once.
-    try:
-        return ipaddress.ip_network(text.strip(), strict=False)
-    except ValueError:
-        return None  # not a CIDR: AWS would refuse it, so it opens nothing
-
-
 def _covers_whole_family(nets: Iterable[Network]) -> bool:
     """Whether these networks together are all of IPv4 (or all of IPv6)."""
     pool = list(nets)
@@ -175,11 +176,15 @@ def _large_enough(family: Sequence[Network], bits: int) -> bool:
     return sum(1 << (bits - n.prefixlen) for n in family) >= 1 << bits
 
 
-def internet_sources(sources: Iterable[Source]) -> tuple[Source, ...]:
-    """The sources of each address family whose union is the whole family."""
+def internet_sources(sources: Iterable[Source], *, loose: bool = False) -> tuple[Source, ...]:
+    """The sources of each address family whose union is the whole family.
+
+    Only sources the provider accepts count (see ``_validity``); ``loose`` reads
+    every CIDR as it is written, to tell when a refused rule was meant to be open.
+    """
     by_family: dict[int, list[tuple[Source, Network]]] = {4: [], 6: []}
     for source in sources:
-        net = _network(source.value)
+        net = loose_network(source.value) if loose else source.network()
         if net is not None:
             by_family[net.version].append((source, net))
     open_sources: list[Source] = []
@@ -264,16 +269,18 @@ def _judge(entry: IngressEntry, admin: frozenset[int], web: frozenset[int]) -> t
             return ADMIN, _named(low, span), key
         named = ", ".join(_named(p, str(p)) for p in hits[:4]) + (", ..." if len(hits) > 4 else "")
         return ADMIN, f"ports {span}, including {named},", key
-    if high - low < len(web) and all(p in web for p in range(low, high + 1)):
+    # Web ports are TCP: UDP 80 or 443 is no web server's port, and grading it
+    # "HTTP" would call a real exposure routine.
+    if protocol == "tcp" and high - low < len(web) and all(p in web for p in range(low, high + 1)):
         return WEB, _named(low, span) if low == high else f"ports {span}", key
     return OTHER, f"port {span}" if low == high else f"ports {span}", key
 
 
 def _port_range(entry: IngressEntry) -> tuple[int, int] | None:
     low, high = _port(entry.from_port), _port(entry.to_port)
-    if low is None or high is None or low > high:
-        # A reversed range (from_port 443, to_port 22) is refused by AWS
-        # (InvalidParameterValue): it never opens anything.
+    if low is None or high is None or port_range_problem(low, high, "tcp") is not None:
+        # A reversed range (from_port 443, to_port 22) or a port outside 0-65535
+        # (-1 with tcp) is refused by AWS (InvalidParameterValue): it never opens anything.
         return None
     return low, high
 
@@ -297,6 +304,40 @@ def _protocol(value: Any) -> str | None:
     # Neither a name nor a number: text left unresolved (``var.proto`` from
     # HCL or Checkov), which AWS would refuse anyway. Never a violation.
     return None
+
+
+def refusals(resource: Resource, model: ResourceModel) -> tuple[str, ...]:
+    """Run notes for the entries of ``resource`` that read as open to the internet
+    but that the provider or AWS refuses, so they are not graded (see ``_validity``).
+
+    Said only where the refusal is what keeps the entry from being graded; memoised on the model.
+    """
+    memo: dict[int, tuple[Resource, Any, tuple[str, ...]]] = model.memo(_REFUSED_MEMO, dict)
+    cached = memo.get(id(resource))
+    if cached is not None and cached[0] is resource and cached[1] is resource.after:
+        return cached[2]
+    notes: list[str] = []
+    for entry in ingress_entries(resource):
+        if not internet_sources(entry.sources, loose=True):
+            continue
+        problems: list[str] = []
+        if not internet_sources(entry.sources):
+            for source in entry.sources:
+                problem = source_problem(source.value, ATTRIBUTE_FAMILY.get(source.attribute), source.attribute)
+                if problem is not None:
+                    shown = (source.owner or resource).show(source.value, *source.path)
+                    problems.append(problem.format(value=shown))
+        protocol = _protocol(entry.protocol)
+        if protocol in ("tcp", "udp"):
+            problem = port_range_problem(_port(entry.from_port), _port(entry.to_port), protocol)
+            if problem is not None:
+                problems.append("its sensitive port range is one AWS refuses" if entry.hidden else problem)
+        if problems:
+            where = resource.address + (f" ingress block {entry.block}" if entry.block is not None else "")
+            notes.append(f"{where} is not graded: {'; '.join(problems)}, so it opens nothing")
+    result = tuple(notes)
+    memo[id(resource)] = (resource, resource.after, result)
+    return result
 
 
 def _port(value: Any) -> int | None:
@@ -401,7 +442,7 @@ def _union_exposures(entries: list[tuple[IngressEntry, Span]], version: int, adm
                      web: frozenset[int]) -> list[Exposure]:
     """The port ranges of one group that only its entries together open, in one address family."""
     def in_family(entry: IngressEntry) -> list[Source]:
-        return [s for s in entry.sources if (net := _network(s.value)) is not None and net.version == version]
+        return [s for s in entry.sources if (net := s.network()) is not None and net.version == version]
 
     alone: list[Span] = []
     members: list[tuple[IngressEntry, Span, list[Source]]] = []
@@ -521,7 +562,9 @@ class IngressExposureCheck(ResourceCheck):
         self._admin = port_set(self.options.get("admin_ports") or ())
         self._web = port_set(self.options.get("web_ports") or ())
 
-    def scan(self, resource: Resource, model: ResourceModel) -> Iterable[Violation]:
+    def scan(self, resource: Resource, model: ResourceModel) -> Iterable[Violation | Note]:
+        # Every SG rule says it (the runner keeps one), so `--check SG002` alone still does.
+        yield from (Note(text) for text in refusals(resource, model))
         for exposure in open_exposures(resource, model, self._admin, self._web):
             if exposure.grade != self.grade:
                 continue
@@ -541,5 +584,5 @@ class IngressExposureCheck(ResourceCheck):
 __all__ = [
     "ADMIN", "ALL_TRAFFIC", "OTHER", "WEB", "DEFAULT_ADMIN_PORTS", "DEFAULT_WEB_PORTS", "GROUP_TYPES", "SG_TYPES",
     "IngressEntry", "IngressExposureCheck", "Exposure", "Source", "exposures", "group_unions", "ingress_entries",
-    "internet_sources", "open_exposures", "port_set",
+    "internet_sources", "open_exposures", "port_set", "refusals",
 ]

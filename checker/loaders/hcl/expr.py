@@ -45,6 +45,7 @@ from natpolicy.loaders.hcl.values import (
     Withheld,
     convert,
     equal,
+    miscased_literal,
     normalise_number,
     parse_number,
     to_string,
@@ -97,6 +98,9 @@ class Context:
         if name in self._bindings:
             return self._bindings[name]
         return self._root(name)
+
+    def binds(self, name: str) -> bool:  # a local binding here: `each`, `count`, a `for` variable
+        return name in self._bindings
 
     def bind(self, **names: Any) -> Context:
         return Context(self._root, {**self._bindings, **names}, self.functions, self.report, self.where, self.strict)
@@ -238,7 +242,10 @@ def _expr_term(node: Tree, ctx: Context, depth: int) -> Any:
 
 
 def _identifier(node: Tree, ctx: Context, depth: int) -> Any:
-    return ctx.lookup(str(node.children[0]))
+    name = str(node.children[0])
+    if not ctx.binds(name) and (refused := miscased_literal(name)) is not None:
+        raise refused  # `False`: a reference Terraform refuses, said at the line
+    return ctx.lookup(name)
 
 
 def _literal(node: Tree, ctx: Context, depth: int) -> Any:

@@ -28,7 +28,7 @@ from natpolicy.model import UNKNOWN, is_known
 
 __all__ = [
     "EvalError", "NotEvaluated", "Withheld", "Notice", "TfList", "TfSet", "TfMap", "Approx", "kind_of", "equal",
-    "to_string",
+    "to_string", "miscased_literal",
     "normalise_number", "number_from_fraction", "parse_number", "type_of", "unify", "convert", "make_set",
     "UnknownType", "number_text", "exact", "type_of_loose", "unify_loose", "STRING", "NUMBER", "BOOL", "DYNAMIC",
 ]
@@ -52,6 +52,18 @@ class Withheld(NotEvaluated):
     def __init__(self, message: str, redacted: str | None = None) -> None:
         super().__init__(message)
         self.redacted = redacted or message
+
+
+def miscased_literal(name: str) -> Withheld | None:
+    """``True``, ``FALSE``, ``Null``: not HCL's literals (those are lowercase) but references
+    to an undeclared resource type, which Terraform refuses. Said at the line, never a silent
+    unknown: ``encrypted = False`` would otherwise pass as "known after apply"."""
+    lowered = name.lower()
+    if lowered not in ("true", "false", "null") or name == lowered:
+        return None
+    kind = "null" if lowered == "null" else "boolean"
+    return Withheld(f"`{name}` is not an HCL {kind} (write `{lowered}`); Terraform rejects it, "
+                    "so the value is treated as unknown")
 
 
 class Notice(str):
@@ -420,12 +432,34 @@ def unify_loose(types: list[tuple[Any, ...]]) -> tuple[Any, ...]:
         if known and all(t == STRING for t in known):
             return STRING
         raise UnknownType
+    return _unify_known_heads(known)
+
+
+def _unify_part(types: list[tuple[Any, ...]]) -> tuple[Any, ...]:
+    """:func:`unify_loose` for one attribute or element position inside a collection.
+
+    Where every value at the position is unknown, their common type decides
+    nothing that is known: each converts to an unknown of that type, so the
+    position is left as it is (``DYNAMIC``). This is what keeps the keys of
+    ``var.on ? local.volumes : {}`` known when every volume's ``kms_key_id``
+    is only known after apply.
+    """
+    if types and all(t == _UNKNOWN_TYPE for t in types):
+        return DYNAMIC
+    return unify_loose(types)
+
+
+def _unify_known_heads(known: list[tuple[Any, ...]]) -> tuple[Any, ...]:
     heads = {t[0] for t in known}
     if heads == {"tuple"} and len({len(t[1]) for t in known}) == 1:
-        return ("tuple", tuple(unify_loose([t[1][i] for t in known]) for i in range(len(known[0][1]))))
+        return ("tuple", tuple(_unify_part([t[1][i] for t in known]) for i in range(len(known[0][1]))))
     if heads == {"object"} and len({tuple(n for n, _ in t[1]) for t in known}) == 1:
         names = [n for n, _ in known[0][1]]
-        return ("object", tuple((n, unify_loose([dict(t[1])[n] for t in known])) for n in names))
+        return ("object", tuple((n, _unify_part([dict(t[1])[n] for t in known])) for n in names))
+    if heads == {"object"}:
+        # Objects with different attributes unify to a map of all their
+        # attribute types, as in :func:`unify`: the keys stay the chosen object's.
+        return ("map", _unify_part([e for t in known for _, e in t[1]]))
     raise UnknownType
 
 
