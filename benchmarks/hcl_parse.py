@@ -236,10 +236,12 @@ def measure(modules: int, runs: int) -> dict[str, object]:
         result = load_hcl([repo], display_root=repo, cache_dir=cache_dir)
         load_warm = samples(lambda: load_hcl([repo], display_root=repo, cache_dir=cache_dir), runs)
 
-        cli = [sys.executable, "-m", "natpolicy", "check", ".", "-f", "sarif", "-o", os.devnull]
+        # A real file: natpolicy refuses to replace anything but a regular file (os.devnull included).
+        report = str(work / "report.sarif")
+        cli = [sys.executable, "-m", "natpolicy", "check", ".", "-f", "sarif", "-o", report]
         cli_cold, cli_warm = _cold_and_warm(cli, repo, cache_dir / "cli", {}, runs)
         _make_git_repository(repo)
-        hook = [sys.executable, "-m", "natpolicy", "hook", CHANGED, "-f", "sarif", "-o", os.devnull]
+        hook = [sys.executable, "-m", "natpolicy", "hook", CHANGED, "-f", "sarif", "-o", report]
         hook_cold, hook_warm = _cold_and_warm(hook, repo, cache_dir / "hook", {"PRE_COMMIT": "1"}, runs)
     finally:
         shutil.rmtree(cache_dir, ignore_errors=True)
