@@ -216,8 +216,13 @@ _CHANGE_FIELDS: dict[str, tuple[type, ...]] = {
 }
 
 
+_MASKS = ("after_unknown", "before_sensitive", "after_sensitive")
+
+
 def _check_entry(rc: Any, origin: str, position: int) -> None:
     """A ``resource_changes`` entry whose own fields have the wrong JSON type is a broken plan."""
+    if _plain_entry(rc):
+        return  # what Terraform writes: one pass, no messages built
     where = f"resource_changes[{position}]"
     if not isinstance(rc, dict):
         raise InputError(origin, f"unexpected plan structure: {where} is a JSON {_kind(rc)}, not an object")
@@ -235,13 +240,28 @@ def _check_entry(rc: Any, origin: str, position: int) -> None:
     if not isinstance(rc.get("change"), dict):
         raise InputError(origin, f"unexpected plan structure: {where} ({_shown_address(rc['address'])}): no `change`; "
                                  "that resource cannot be judged")
-    for name in ("after_unknown", "before_sensitive", "after_sensitive"):
+    for name in _MASKS:
         odd = _odd_mask_leaf(rc["change"].get(name))
         if odd is not None:
             # A leaf "yes" would read as "not sensitive" (only true is): never guess which values to show.
             raise InputError(origin, f"unexpected plan structure: {where} ({_shown_address(rc['address'])}): "
                                      f"`change.{name}` holds a JSON {_kind(odd)} where only true or false can be; "
                                      "that resource cannot be judged")
+
+
+def _plain_entry(rc: Any) -> bool:
+    """True when ``_check_entry`` has nothing to say (the same checks, over the keys present); else it explains."""
+    if type(rc) is not dict or type(rc.get("address")) is not str:
+        return False
+    change = rc.get("change")
+    if type(change) is not dict:
+        return False
+    for values, fields in ((rc, _ENTRY_FIELDS), (change, _CHANGE_FIELDS)):
+        for name, value in values.items():
+            types = fields.get(name)
+            if types is not None and value is not None and not isinstance(value, types):
+                return False
+    return all(_odd_mask_leaf(change.get(name)) is None for name in _MASKS)
 
 
 def _odd_mask_leaf(mask: Any) -> Any:
@@ -252,9 +272,11 @@ def _odd_mask_leaf(mask: Any) -> Any:
     while stack:
         node = stack.pop()
         for item in node.values() if isinstance(node, dict) else node:
+            if item is True or item is False:  # nearly every leaf: tested first
+                continue
             if isinstance(item, (dict, list)):
                 stack.append(item)
-            elif not isinstance(item, bool):
+            else:
                 return item if item is not None else _NULL
     return None
 
