@@ -61,9 +61,12 @@ def load_in_order(pending: list[tuple[str, str]], workers: int,
 
     ``step(target, origin)`` is a context manager around the wait for each plan (progress).
     """
-    from concurrent.futures import ProcessPoolExecutor  # multiprocessing: only for runs that use it
+    import multiprocessing  # only for runs that use it
+    from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # "spawn", not fork: a library caller (or pytest-xdist) may have threads, and a forked child can
+    # inherit a lock held by one of them. A fresh interpreter costs a fraction of one large plan.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures: list[Future[list[Resource] | tuple[str, str]] | None] = [
             None if target == "-" else pool.submit(_load, target, origin) for target, origin in pending]
         try:
