@@ -52,6 +52,7 @@ class CheckOptions:
     verbose: bool = False
     quiet: bool = False
     progress: bool | None = None  # None: unless quiet, or run by pre-commit (see progress_enabled)
+    jobs: int | None = None  # --jobs: worker processes for several plans (None: automatic)
 
 
 def execute(opts: CheckOptions) -> int:
@@ -98,7 +99,7 @@ def _execute(opts: CheckOptions, progress: Progress) -> int:
     with budget.configured(budget.Limits(**settings.hcl_budget)):  # the config's hcl-budget, else the defaults
         model = load_inputs(opts.paths, source_root=opts.source_root, variables=opts.variables,
                             var_files=opts.var_files, skip_invalid=opts.skip_invalid, diff_base=opts.diff_base,
-                            staged=opts.staged or in_precommit(), progress=progress)
+                            staged=opts.staged or in_precommit(), progress=progress, jobs=opts.jobs)
     # The model lives until the run ends: spare the cyclic GC from re-walking its
     # (acyclic) objects again and again -- a third of a large HCL run's time.
     import gc

@@ -205,6 +205,9 @@ def _cli() -> click.Group:
     @click.option("--progress/--no-progress", "progress", default=None,
                   help="Say on stderr what a run longer than a second is doing (default: unless --quiet, "
                        "and not in pre-commit).")
+    @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+                  help="Read several plans in N worker processes (same output as one; default: one per CPU when "
+                       "there are several large plans).")
     def check(paths: tuple[str, ...], fmt: str, output: str | None, also_outputs: tuple[str, ...],
               markdown_max_bytes: int | None, fail_on: str | None, soft_fail: bool, include: tuple[str, ...],
               exclude: tuple[str, ...], category: str, sarif_include_suppressed: bool, source_root: str | None,
@@ -213,7 +216,7 @@ def _cli() -> click.Group:
               all_namespaces: bool, engine: str, rego_timeout: float | None, rego_memory: int | None,
               baseline: str | None, create_baseline: str | None, force: bool, colour: bool | None, verbose: bool,
               quiet: bool,
-              progress: bool | None) -> int:
+              progress: bool | None, jobs: int | None) -> int:
         """Check Terraform plan JSON files or Terraform directories (`-` reads stdin).
 
         PATH may be a plan JSON file, a directory holding plan JSON files, or a
@@ -232,7 +235,7 @@ def _cli() -> click.Group:
             staged=staged, policies=policies, namespaces=namespaces, all_namespaces=all_namespaces,
             engine=engine, rego_timeout=rego_timeout, rego_memory=rego_memory, baseline=baseline,
             create_baseline=create_baseline, force=force, colour=colour, verbose=verbose, quiet=quiet,
-            progress=progress,
+            progress=progress, jobs=jobs,
         ))
 
     @cli.command("rules")

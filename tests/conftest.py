@@ -228,6 +228,20 @@ def write_plan(tmp_path: Path) -> Callable[[PlanBuilder, str], Path]:
     return write
 
 
+@pytest.fixture(params=["msgspec", "json"])
+def plan_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each plan decoder in turn (``natpolicy.loaders.plan_fast``): the same tests must pass on both.
+
+    Modules about plan input opt in with ``pytestmark = pytest.mark.usefixtures("plan_backend")``.
+    """
+    from natpolicy.loaders import plan_fast
+
+    if request.param not in plan_fast.BACKENDS:
+        pytest.skip(f"the {request.param} plan decoder is not installed here")
+    monkeypatch.setattr(plan_fast, "BACKEND", request.param)
+    return str(request.param)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _own_parse_cache(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """HCL parse trees are cached under the user's cache directory; tests keep their own."""

@@ -10,6 +10,9 @@ import pytest
 
 from conftest import PlanBuilder
 
+# Every test here runs once per plan decoder (msgspec and the json reference).
+pytestmark = pytest.mark.usefixtures("plan_backend")
+
 
 def _sg_plan() -> PlanBuilder:
     return PlanBuilder().create("aws_vpc.main", {"cidr_block": "10.0.0.0/16"}, unknown=["id"])

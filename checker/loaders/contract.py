@@ -47,6 +47,7 @@ class LoadRequest:
     diff_base: str | None = None
     staged: bool = False
     progress: Progress | None = None
+    jobs: int | None = None  # --jobs: worker processes for plans (None: automatic, see loaders.plan_jobs)
     display_root: Path = field(default_factory=Path.cwd)  # set by the dispatcher before loaders finish
 
 

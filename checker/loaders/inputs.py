@@ -24,7 +24,7 @@ __all__ = ["load_inputs"]
 
 def load_inputs(paths: Iterable[str], *, source_root: str | None = None, variables: Iterable[str] = (),
                 var_files: Iterable[str] = (), skip_invalid: bool = False, diff_base: str | None = None,
-                staged: bool = False, progress: Progress | None = None) -> ResourceModel:
+                staged: bool = False, progress: Progress | None = None, jobs: int | None = None) -> ResourceModel:
     """Plans load as plans; folders with ``.tf`` files (and ``.tf``/``.tofu`` files) as HCL.
 
     HCL syntax errors land in ``model.context.load_errors`` (exit 2), or in
@@ -33,17 +33,23 @@ def load_inputs(paths: Iterable[str], *, source_root: str | None = None, variabl
     """
     paths = list(paths)
     request = LoadRequest(source_root=source_root, variables=tuple(variables), var_files=tuple(var_files),
-                          diff_base=diff_base, staged=staged,
+                          diff_base=diff_base, staged=staged, jobs=jobs,
                           progress=progress or Progress(enabled=False, label=""))
     notes: list[str] = []
     configuration: list[str] = []  # paths read as Terraform configuration, not plans
     loaders: dict[str, Loader] = {}
     for path in paths:
-        item = classify(path, staged=staged, notes=notes)
-        name = LOADERS[item.kind]
-        if name not in loaders:
-            loaders[name] = loader_for(item.kind)(request)
-        loaders[name].add(item)
+        try:
+            item = classify(path, staged=staged, notes=notes)
+            name = LOADERS[item.kind]
+            if name not in loaders:
+                loaders[name] = loader_for(item.kind)(request)
+            loaders[name].add(item)
+        except Exception:
+            # Plans added earlier may not be read yet (--jobs): a broken one is still reported first.
+            for loader in loaders.values():
+                getattr(loader, "settle", lambda: None)()
+            raise
         if not item.kind.is_plan:
             configuration.append(path)
     if diff_base is not None and not configuration:

@@ -7,15 +7,16 @@ scans the configuration once per resource, which is O(n*m)).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from natpolicy.address import format_key, module_path
 from natpolicy.errors import InputError
 from natpolicy.gc_pause import paused_gc
+from natpolicy.loaders import plan_fast
 from natpolicy.loaders.plan_shapes import resource_problems
-from natpolicy.loaders.plan_text import load_document
+from natpolicy.loaders.plan_text import decode, parse_json, read_bytes
 from natpolicy.loaders.references import ConfigIndex
 from natpolicy.loaders.sourcemap import module_call_sources
 from natpolicy.model import UNKNOWN, Resource, SourceLocation
@@ -30,7 +31,14 @@ def load_plan(path: str, display: str | None = None) -> list[Resource]:
     """Read one plan file (``-`` for stdin) into resources."""
     source = "<stdin>" if path == "-" else path
     with paused_gc():  # millions of acyclic objects: see natpolicy.gc_pause
-        text, doc = load_document(path)
+        data = read_bytes(path)
+        fast = _fast_resources(data, source, display or source)
+        if fast is not None:
+            return fast
+        # The reference decode: every plan the fast path declines, and every error's wording, comes from here.
+        text = decode(data, source)
+        doc = parse_json(text, source)
+        del data
         check_is_plan(doc, source)
         try:
             return plan_resources(doc, origin=display or source, text=text)
@@ -40,6 +48,38 @@ def load_plan(path: str, display: str | None = None) -> list[Resource]:
             # A section of the wrong JSON type somewhere we did not guard:
             # still one line naming the file, never a traceback.
             raise InputError(source, f"unexpected plan structure: {type(exc).__name__}: {exc}"[:300]) from None
+
+
+def _fast_resources(data: bytes, source: str, origin: str) -> list[Resource] | None:
+    """The resources through ``plan_fast`` (sections the model does not read stay undecoded), or ``None``.
+
+    Any failure at all returns ``None``: the reference decode then reads the
+    same bytes and reports the problem in its own words, so errors never
+    depend on the backend.
+    """
+    plan = plan_fast.decode(data)
+    if plan is None:
+        return None
+
+    def unchanged(seen: set[tuple[str, str | None]]) -> Iterator[Resource]:
+        for item, module, values, sensitive in plan.prior_items():
+            # Built from stand-ins of each value's JSON kind: the same checks, nothing decoded yet.
+            res = _from_values(item, module, origin, ("no-op",), after=True, before=True)
+            if (res.address, None) not in seen:
+                res.before = res.after = plan_fast.real_value(values, None)
+                res.before_sensitive = res.after_sensitive = plan_fast.real_value(sensitive, False)
+                yield res
+
+    try:
+        check_is_plan(plan.head, source)
+        text = data.decode("utf-8") if plan.multiline else None
+        resources = build_resources(plan.changes, lambda: _module_resources(plan.planned_values()), unchanged,
+                                    plan.configuration, origin, text)
+        if text is None:
+            _attach_plan_lines(resources, "", origin)  # compact: every resource on line 1, as the reference does
+        return resources
+    except Exception:  # noqa: BLE001 - whatever it is, the reference decode names it
+        return None
 
 
 def check_is_plan(doc: Any, source: str) -> None:
@@ -89,11 +129,35 @@ def _kind(value: Any) -> str:
 
 
 def plan_resources(doc: dict[str, Any], origin: str, text: str | None = None) -> list[Resource]:
-    config = ConfigIndex(doc.get("configuration"))
+    changes = doc.get("resource_changes")
+    prior = doc.get("prior_state")
+    prior_values = prior.get("values") if isinstance(prior, dict) else None
+
+    def planned() -> Iterator[tuple[dict[str, Any], str]]:
+        return _module_resources(doc.get("planned_values"))
+
+    def unchanged(seen: set[tuple[str, str | None]]) -> Iterator[Resource]:
+        for item, module in _module_resources(prior_values):
+            res = _from_values(item, module, origin, ("no-op",), after=True, before=True)
+            if (res.address, None) not in seen:
+                yield res
+
+    return build_resources(changes, planned, unchanged, doc.get("configuration"), origin, text)
+
+
+def build_resources(changes: Any, planned: Callable[[], Iterable[tuple[dict[str, Any], str]]],
+                    unchanged: Callable[[set[tuple[str, str | None]]], Iterable[Resource]],
+                    configuration: Any, origin: str, text: str | None) -> list[Resource]:
+    """The resources of one plan, from its sections (shared by the reference and the fast decode).
+
+    ``planned`` is read only when there is no ``resource_changes`` list;
+    ``unchanged`` yields the ``prior_state`` resources whose address is not in
+    the set it is given (the fast decode decodes only their values).
+    """
+    config = ConfigIndex(configuration)
     resources: list[Resource] = []
     seen: set[tuple[str, str | None]] = set()
 
-    changes = doc.get("resource_changes")
     if isinstance(changes, list):
         for position, rc in enumerate(changes):
             # Dropping an entry we cannot read would pass it silently: the plan is refused instead.
@@ -104,24 +168,22 @@ def plan_resources(doc: dict[str, Any], origin: str, text: str | None = None) ->
     else:
         # No resource_changes (refresh-only or very old plans): what will
         # exist is planned_values, and nothing is known to change.
-        for item, module in _module_resources(doc.get("planned_values")):
-            planned = _from_values(item, module, origin, ("no-op",), after=True)
-            if planned is not None and (planned.address, None) not in seen:
-                resources.append(planned)
-                seen.add((planned.address, None))
+        for item, module in planned():
+            res = _from_values(item, module, origin, ("no-op",), after=True)
+            if (res.address, None) not in seen:
+                resources.append(res)
+                seen.add((res.address, None))
 
     # prior_state holds resources the plan does not mention (older formats,
     # data sources); routes living there still matter to the NAT analysis.
-    prior = doc.get("prior_state")
-    for item, module in _module_resources(prior.get("values") if isinstance(prior, dict) else None):
-        unchanged = _from_values(item, module, origin, ("no-op",), after=True, before=True)
-        if unchanged is not None and (unchanged.address, None) not in seen:
-            unchanged.from_prior_state = True
-            resources.append(unchanged)
-            seen.add((unchanged.address, None))
+    for res in unchanged(seen):
+        if (res.address, None) not in seen:  # a prior_state listing one address twice keeps the first
+            res.from_prior_state = True
+            resources.append(res)
+            seen.add((res.address, None))
 
     # Module call sources let --source-root map a resource to its .tf block.
-    sources = module_call_sources(doc.get("configuration"))
+    sources = module_call_sources(configuration)
     for res in resources:
         config_address = res.config_address  # a computed property: build it once
         refs = config.references(config_address)
@@ -154,8 +216,13 @@ _CHANGE_FIELDS: dict[str, tuple[type, ...]] = {
 }
 
 
+_MASKS = ("after_unknown", "before_sensitive", "after_sensitive")
+
+
 def _check_entry(rc: Any, origin: str, position: int) -> None:
     """A ``resource_changes`` entry whose own fields have the wrong JSON type is a broken plan."""
+    if _plain_entry(rc):
+        return  # what Terraform writes: one pass, no messages built
     where = f"resource_changes[{position}]"
     if not isinstance(rc, dict):
         raise InputError(origin, f"unexpected plan structure: {where} is a JSON {_kind(rc)}, not an object")
@@ -173,13 +240,28 @@ def _check_entry(rc: Any, origin: str, position: int) -> None:
     if not isinstance(rc.get("change"), dict):
         raise InputError(origin, f"unexpected plan structure: {where} ({_shown_address(rc['address'])}): no `change`; "
                                  "that resource cannot be judged")
-    for name in ("after_unknown", "before_sensitive", "after_sensitive"):
+    for name in _MASKS:
         odd = _odd_mask_leaf(rc["change"].get(name))
         if odd is not None:
             # A leaf "yes" would read as "not sensitive" (only true is): never guess which values to show.
             raise InputError(origin, f"unexpected plan structure: {where} ({_shown_address(rc['address'])}): "
                                      f"`change.{name}` holds a JSON {_kind(odd)} where only true or false can be; "
                                      "that resource cannot be judged")
+
+
+def _plain_entry(rc: Any) -> bool:
+    """True when ``_check_entry`` has nothing to say (the same checks, over the keys present); else it explains."""
+    if type(rc) is not dict or type(rc.get("address")) is not str:
+        return False
+    change = rc.get("change")
+    if type(change) is not dict:
+        return False
+    for values, fields in ((rc, _ENTRY_FIELDS), (change, _CHANGE_FIELDS)):
+        for name, value in values.items():
+            types = fields.get(name)
+            if types is not None and value is not None and not isinstance(value, types):
+                return False
+    return all(_odd_mask_leaf(change.get(name)) is None for name in _MASKS)
 
 
 def _odd_mask_leaf(mask: Any) -> Any:
@@ -190,9 +272,11 @@ def _odd_mask_leaf(mask: Any) -> Any:
     while stack:
         node = stack.pop()
         for item in node.values() if isinstance(node, dict) else node:
+            if item is True or item is False:  # nearly every leaf: tested first
+                continue
             if isinstance(item, (dict, list)):
                 stack.append(item)
-            elif not isinstance(item, bool):
+            else:
                 return item if item is not None else _NULL
     return None
 

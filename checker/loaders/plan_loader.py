@@ -8,12 +8,14 @@ holding the configuration) and lists what the rules cannot judge.
 from __future__ import annotations
 
 import os
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from natpolicy.errors import InputError
 from natpolicy.loaders.classify import Classified
 from natpolicy.loaders.contract import LoadRequest, LoadResult
 from natpolicy.loaders.paths import display_path, has_terraform_files, repository_top
+from natpolicy.loaders.plan_jobs import load_in_order, worker_count
 from natpolicy.loaders.plan_json import load_plan
 from natpolicy.loaders.plan_shapes import MAX_REPORTED
 from natpolicy.model import Resource
@@ -29,16 +31,40 @@ class PlanLoader:
         self.request = request
         self.progress = request.progress or Progress(enabled=False, label="")
         self.result = LoadResult()
+        self._pending: list[tuple[str, str]] = []  # (target, display path), not read yet
 
     def add(self, item: Classified) -> None:
-        for target in item.targets:
-            origin = display_path(target)
+        self._pending.extend((target, display_path(target)) for target in item.targets)
+        if self.request.jobs == 1:
+            self.settle()  # serial: each plan is read as it is added
+
+    def settle(self) -> None:
+        """Read every plan added so far, in order (in worker processes when ``--jobs`` says so).
+
+        The dispatcher calls this before reporting an error in a later path, so
+        a broken plan is still reported first, as when each plan is read as it is added.
+        """
+        pending, self._pending = self._pending, []
+        workers = worker_count(self.request.jobs, [target for target, _ in pending])
+        if workers > 1:
+            def step(target: str, origin: str) -> AbstractContextManager[object]:
+                return self.progress.step(f"reading {origin}{_size_of(target)}")
+
+            for (target, origin), resources in zip(pending, load_in_order(pending, workers, step), strict=False):
+                self._loaded(target, origin, resources)
+            return
+        for target, origin in pending:
             with self.progress.step(f"reading {origin}{_size_of(target)}"):
-                self.result.resources.extend(load_plan(target, display=origin))
-            self.result.roots.append(origin)
-            self.result.plans.append((origin, target))
+                resources = load_plan(target, display=origin)
+            self._loaded(target, origin, resources)
+
+    def _loaded(self, target: str, origin: str, resources: list[Resource]) -> None:
+        self.result.resources.extend(resources)
+        self.result.roots.append(origin)
+        self.result.plans.append((origin, target))
 
     def finish(self) -> LoadResult:
+        self.settle()
         result = self.result
         if result.resources:
             result.notes.extend(_map_plan_sources(result.resources, self.request.source_root))

@@ -1,0 +1,58 @@
+"""A plan-only run imports nothing of the HCL parser, Rego, Checkov or AWS stacks; ``--version`` imports almost nothing.
+
+Measured in a fresh interpreter (this test process has imported everything
+already): the child imports the CLI, runs a plan check in-process, and
+prints what ``sys.modules`` holds. Start-up time itself is measured in
+``benchmarks/run.py``, never asserted here.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import FIXTURES
+
+# Top-level packages, and natpolicy's own modules, that a plan-only run must not load.
+HEAVY = ("hcl2", "lark", "regopy", "checkov", "boto3", "botocore", "natpolicy.rego", "natpolicy.checkov_adapter",
+         "natpolicy.loaders.hcl.parse", "natpolicy.loaders.hcl.loader")
+
+_CHILD = """
+import contextlib, io, json, sys
+from natpolicy.cli import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+    code = main(sys.argv[1:])
+print(json.dumps({"code": code, "modules": sorted(sys.modules), "out": out.getvalue()}))
+"""
+
+
+def _modules_after(tmp_path: Path, *args: str) -> dict[str, object]:
+    # cwd: an empty folder (a plan run in a Terraform folder rightly reads its .tf files to locate findings).
+    proc = subprocess.run([sys.executable, "-c", _CHILD, *args], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    result: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _loaded(modules: object, names: tuple[str, ...]) -> list[str]:
+    assert isinstance(modules, list)
+    return [m for m in modules if any(m == n or m.startswith(n + ".") for n in names)]
+
+
+def test_a_plan_run_loads_no_parser_rego_checkov_or_aws_module(tmp_path: Path) -> None:
+    plan = FIXTURES / "plans" / "nat-deleted.json"
+    result = _modules_after(tmp_path, "check", str(plan), "--format", "sarif", "--no-progress")
+    assert result["code"] == 1  # the run really checked the plan: the NAT deletion is found
+    assert "NAT001" in str(result["out"])
+    assert "natpolicy.loaders.plan_json" in result["modules"]  # type: ignore[operator]
+    assert _loaded(result["modules"], HEAVY) == []
+
+
+def test_version_loads_neither_the_loaders_nor_the_rules(tmp_path: Path) -> None:
+    result = _modules_after(tmp_path, "--version")
+    assert result["code"] == 0 and "natpolicy" in str(result["out"])
+    assert _loaded(result["modules"], (*HEAVY, "natpolicy.loaders", "natpolicy.policies", "natpolicy.app",
+                                       "msgspec", "jsonschema", "yaml")) == []

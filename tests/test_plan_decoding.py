@@ -1,0 +1,197 @@
+"""The fast plan decode (msgspec, sections the model does not read left undecoded) against the reference decode.
+
+Each plan is checked twice in this process, once per decoder, and the two
+runs must agree byte for byte: the JSON report, the terminal output, the
+exit code, and every field of every resource the loader built. The plans:
+every plan fixture, every corpus plan (``../shared``; skipped when absent),
+crafted inputs where the fast path must decline (its errors would differ),
+and hypothesis-mutated plans.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from conftest import CORPUS, FIXTURES, PlanBuilder
+from natpolicy.cli import main
+from natpolicy.loaders import plan_fast
+from natpolicy.loaders.plan_json import load_plan
+from natpolicy.model import Resource
+from test_plan_fuzz import HUGE_NUMBER, mutated_plans
+
+pytestmark = pytest.mark.skipif("msgspec" not in plan_fast.BACKENDS, reason="msgspec is not installed here")
+
+FIXTURE_PLANS = sorted(p for p in FIXTURES.glob("**/*.json") if p.is_file())
+CORPUS_PLANS = sorted(CORPUS.glob("**/*.json")) if CORPUS.is_dir() else []
+
+
+@contextlib.contextmanager
+def _backend(name: str) -> Any:
+    saved = plan_fast.BACKEND
+    plan_fast.BACKEND = name
+    try:
+        yield
+    finally:
+        plan_fast.BACKEND = saved
+
+
+def _check(path: Path, backend: str, out: Path) -> tuple[int, str, str, str]:
+    """One in-process ``natpolicy check`` with ``backend``: exit code, stdout, stderr, the JSON report."""
+    out.unlink(missing_ok=True)
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with _backend(backend), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(["check", str(path), "--format", "json", "--output", str(out), "--no-progress"])
+    report = out.read_text(encoding="utf-8") if out.exists() else ""
+    return code, stdout.getvalue(), stderr.getvalue(), report
+
+
+def _fields(resource: Resource) -> tuple[Any, ...]:
+    return tuple(repr(getattr(resource, name)) for name in Resource.__slots__)
+
+
+def _model(path: Path, backend: str) -> list[tuple[Any, ...]] | str:
+    with _backend(backend):
+        try:
+            return [_fields(r) for r in load_plan(str(path))]
+        except Exception as exc:  # noqa: BLE001 - the error itself is what is compared
+            return f"{type(exc).__name__}: {exc}"
+
+
+def _assert_same(path: Path, tmp_path: Path) -> None:
+    fast, reference = (_check(path, b, tmp_path / f"{b}.json") for b in ("msgspec", "json"))
+    assert fast == reference
+    assert _model(path, "msgspec") == _model(path, "json")
+
+
+@pytest.mark.parametrize("path", FIXTURE_PLANS, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_fixture_plans_give_the_same_findings_on_both_decoders(path: Path, tmp_path: Path) -> None:
+    _assert_same(path, tmp_path)
+
+
+def test_corpus_plans_give_the_same_findings_on_both_decoders(tmp_path: Path) -> None:
+    if not CORPUS_PLANS:
+        pytest.skip("../shared/corpus is not available beside the project")
+    declined = []
+    for path in CORPUS_PLANS:  # one test, one loop: 199 plans in a few seconds
+        _assert_same(path, tmp_path)
+        if plan_fast.decode(path.read_bytes()) is None:
+            declined.append(path.name)
+    # The fast path is really taken: only the UTF-16 plans (the reference's to decode) are declined.
+    assert all("utf" in name.lower() or _is_utf16(CORPUS, name) for name in declined), declined
+    assert len(declined) < 5
+
+
+def _is_utf16(root: Path, name: str) -> bool:
+    return any(p.read_bytes()[:2] in (b"\xff\xfe", b"\xfe\xff") for p in root.glob(f"**/{name}"))
+
+
+def _plan() -> PlanBuilder:
+    return (PlanBuilder()
+            .create("aws_security_group.web", {"name": "web", "ingress": [
+                {"from_port": 22, "to_port": 22, "protocol": "tcp", "cidr_blocks": ["0.0.0.0/0"]}]})
+            .noop("aws_vpc.main", {"id": "vpc-1", "cidr_block": "10.0.0.0/16"})
+            .prior("aws_flow_log.old", {"id": "fl-1", "vpc_id": "vpc-1"}))
+
+
+def _text(doc: dict[str, Any]) -> str:
+    return json.dumps(doc)
+
+
+def _with(**sections: Any) -> str:
+    doc = _plan().build()
+    doc.update(sections)
+    return _text(doc)
+
+
+def _prior_item(**fields: Any) -> str:
+    doc = _plan().build()
+    doc["prior_state"]["values"]["root_module"]["resources"].append(fields)
+    return _text(doc)
+
+
+_LONG = "9" * 5000
+# (name, file text, must the fast path decline it?)
+CRAFTED: list[tuple[str, str, bool]] = [
+    ("ordinary", _text(_plan().build()), False),
+    ("pretty-printed", json.dumps(_plan().build(), indent=2), False),
+    ("planned_values only", _text({k: v for k, v in _plan().build().items() if k != "resource_changes"}), False),
+    ("duplicate keys", _text(_plan().build())[:-1] + ', "resource_changes": []}', False),
+    ("prior_state resource not in the plan", _prior_item(address="aws_route.r", mode="managed", type="aws_route",
+                                                         name="r", values={"route_table_id": "rtb-1"}), False),
+    ("a huge integer where nothing is decoded", _with(planned_values={"root_module": {"n": 1}}).replace(
+        '"n": 1', f'"n": {_LONG}'), True),
+    ("a huge integer in the changes", _text(_plan().build()).replace('"to_port": 22', f'"to_port": {_LONG}'), True),
+    ("NaN", _text(_plan().build()).replace('"to_port": 22', '"to_port": NaN'), True),
+    ("Infinity where nothing is decoded", _with(planned_values={"x": 1}).replace('"x": 1', '"x": Infinity'), True),
+    ("a lone surrogate where nothing is decoded", _with(planned_values={"x": "\ud800"}), True),
+    ("a lone surrogate in the changes", _text(_plan().build()).replace('"name": "web"', '"name": "\\udc00"'), True),
+    ("prior_state values of the wrong kind", _prior_item(address="aws_vpc.main", values="x"), True),
+    ("prior_state sensitive_values of the wrong kind", _prior_item(address="aws_vpc.main", sensitive_values=[1]),
+     True),
+    ("prior_state address not a string", _prior_item(address=7, values={}), True),
+    ("prior_state entry not an object", _prior_item(address="x").replace('{"address": "x"}', '"x"'), True),
+    ("state file", _with(lineage="x", serial=1), False),
+    ("resource_changes of the wrong type", _with(resource_changes={"a": 1}), True),
+    ("a mask leaf that is not a boolean", _text(_plan().build()).replace('"after_unknown": {}',
+                                                                         '"after_unknown": {"id": null}', 1), True),
+    ("unsupported format_version", _with(format_version="9.0"), False),
+    ("a number too large for a float", _text(_plan().build()).replace('"to_port": 22', '"to_port": 1e400'), True),
+]
+
+
+@pytest.mark.parametrize("name,text,declines", CRAFTED, ids=[c[0] for c in CRAFTED])
+def test_crafted_plans_read_the_same_and_the_fast_path_declines_what_it_must(
+        name: str, text: str, declines: bool, tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    _assert_same(path, tmp_path)
+    if declines:
+        # It may not decline silently at decode time only: whatever it built, the reference had the last word.
+        assert plan_fast.decode(path.read_bytes()) is None or _fast_loader_declines(path)
+    else:
+        assert plan_fast.decode(path.read_bytes()) is not None
+
+
+def _fast_loader_declines(path: Path) -> bool:
+    from natpolicy.loaders.plan_json import _fast_resources
+
+    with _backend("msgspec"):
+        return _fast_resources(path.read_bytes(), str(path), str(path)) is None
+
+
+def test_invalid_utf8_where_nothing_is_decoded_is_the_reference_decode_s_error(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    path.write_bytes(_with(planned_values={"x": "@"}).encode().replace(b'"@"', b'"\xff"'))
+    assert plan_fast.decode(path.read_bytes()) is None
+    _assert_same(path, tmp_path)
+    assert "not valid UTF-8" in _check(path, "msgspec", tmp_path / "r.json")[2]
+
+
+def test_the_prior_state_values_are_decoded_only_for_resources_the_plan_does_not_list(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text(_text(_plan().build()), encoding="utf-8")
+    with _backend("msgspec"):
+        resources = {r.address: r for r in load_plan(str(path))}
+    assert resources["aws_flow_log.old"].after == {"id": "fl-1", "vpc_id": "vpc-1"}
+    assert resources["aws_flow_log.old"].from_prior_state
+    assert resources["aws_vpc.main"].before == {"id": "vpc-1", "cidr_block": "10.0.0.0/16"}
+
+
+@settings(max_examples=25, deadline=timedelta(seconds=10), database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(doc=mutated_plans())
+def test_mutated_plans_read_the_same_on_both_decoders(doc: dict[str, Any]) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "plan.json"
+        path.write_text(json.dumps(doc).replace(json.dumps(HUGE_NUMBER), "9" * 5000), encoding="utf-8")
+        fast, reference = (_check(path, b, Path(folder) / f"{b}.json") for b in ("msgspec", "json"))
+        assert fast == reference
