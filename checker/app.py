@@ -52,6 +52,8 @@ class CheckOptions:
     verbose: bool = False
     quiet: bool = False
     progress: bool | None = None  # None: unless quiet, or run by pre-commit (see progress_enabled)
+    download_modules: bool = False  # HCL mode: fetch remote modules (else .terraform/modules and the cache)
+    require_modules: bool = False  # HCL mode: a module that cannot be read exits 2
 
 
 def execute(opts: CheckOptions) -> int:
@@ -98,7 +100,8 @@ def _execute(opts: CheckOptions, progress: Progress) -> int:
     with budget.configured(budget.Limits(**settings.hcl_budget)):  # the config's hcl-budget, else the defaults
         model = load_inputs(opts.paths, source_root=opts.source_root, variables=opts.variables,
                             var_files=opts.var_files, skip_invalid=opts.skip_invalid, diff_base=opts.diff_base,
-                            staged=opts.staged or in_precommit(), progress=progress)
+                            staged=opts.staged or in_precommit(), progress=progress,
+                            download_modules=opts.download_modules, require_modules=opts.require_modules)
     # The model lives until the run ends: spare the cyclic GC from re-walking its
     # (acyclic) objects again and again -- a third of a large HCL run's time.
     import gc
