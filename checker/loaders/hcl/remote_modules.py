@@ -134,7 +134,8 @@ class RootModules:
 
     # -- the module cache, then the network -------------------------------------------------
     def _fetched(self, key: str, source: str, version: str | None) -> tuple[Path, Path] | str:
-        from natpolicy.loaders.modsource import Resolved, SourceKind, parse_source, resolve
+        from natpolicy.loaders.modsource import Resolved, SourceKind, parse_source
+        from natpolicy.loaders.modsource.resolve import resolve  # the function, not its module (lazy exports)
 
         parsed = parse_source(source)
         if parsed.kind is SourceKind.UNSUPPORTED:
