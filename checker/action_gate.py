@@ -114,6 +114,13 @@ def merge(base: Config, pr: Config | None, relative: Callable[[str], str | None]
         relaxed.append(Relaxed("hcl-budget", "the pull request changes the HCL evaluation budget, "
                                              "which only the base branch sets"))
 
+    # Fetching modules sends the runner to URLs the configuration names: only the base branch decides.
+    for key, mine_m, theirs_m in (("download-modules", pr.download_modules, base.download_modules),
+                                  ("require-modules", pr.require_modules, base.require_modules)):
+        if mine_m != theirs_m:
+            relaxed.append(Relaxed(key, f"`{str(mine_m).lower()}` in the pull request, "
+                                        f"`{str(theirs_m).lower()}` on the base branch, which alone sets it"))
+
     if "policy" not in overridden:
         theirs_p = {copy_of(p, copies) or relative(p) or p for p in base.policies}
         mine_p = [relative(p) or p for p in pr.policies]
@@ -188,5 +195,9 @@ def _data(config: Config) -> dict[str, Any]:
         data["all-namespaces"] = True
     if config.hcl_budget:
         data["hcl-budget"] = dict(config.hcl_budget)
+    if config.download_modules:
+        data["download-modules"] = True
+    if config.require_modules:
+        data["require-modules"] = True
     return data
 

@@ -53,6 +53,8 @@ class CheckOptions:
     quiet: bool = False
     progress: bool | None = None  # None: unless quiet, or run by pre-commit (see progress_enabled)
     jobs: int | None = None  # --jobs: worker processes for several plans (None: automatic)
+    download_modules: bool = False  # HCL mode: fetch remote modules (else .terraform/modules and the cache)
+    require_modules: bool = False  # HCL mode: a module that cannot be read exits 2
 
 
 def execute(opts: CheckOptions) -> int:
@@ -99,7 +101,8 @@ def _execute(opts: CheckOptions, progress: Progress) -> int:
     with budget.configured(budget.Limits(**settings.hcl_budget)):  # the config's hcl-budget, else the defaults
         model = load_inputs(opts.paths, source_root=opts.source_root, variables=opts.variables,
                             var_files=opts.var_files, skip_invalid=opts.skip_invalid, diff_base=opts.diff_base,
-                            staged=opts.staged or in_precommit(), progress=progress, jobs=opts.jobs)
+                            staged=opts.staged or in_precommit(), progress=progress, jobs=opts.jobs,
+                            download_modules=opts.download_modules, require_modules=opts.require_modules)
     # The model lives until the run ends: spare the cyclic GC from re-walking its
     # (acyclic) objects again and again -- a third of a large HCL run's time.
     import gc

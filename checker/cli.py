@@ -181,6 +181,11 @@ def _cli() -> click.Group:
                   help="HCL mode: compare with this git revision to see deletions (default: HEAD in a git repo).")
     @click.option("--staged", is_flag=True,
                   help="HCL mode: check the staged content (git index), as the pre-commit hook does.")
+    @click.option("--download-modules", is_flag=True,
+                  help="HCL mode: fetch remote modules (registry, git, HTTP) missing from .terraform/modules and "
+                       "the cache (docs/modules.md).")
+    @click.option("--require-modules", is_flag=True,
+                  help="HCL mode: a module that cannot be read is an error (exit 2), not a note.")
     @click.option("--policy", "policies", multiple=True, type=click.Path(exists=True),
                   help="Directory or .rego file of user Rego policies (conftest style); repeatable.")
     @click.option("--namespace", "namespaces", multiple=True, default=(),
@@ -212,7 +217,8 @@ def _cli() -> click.Group:
               markdown_max_bytes: int | None, fail_on: str | None, soft_fail: bool, include: tuple[str, ...],
               exclude: tuple[str, ...], category: str, sarif_include_suppressed: bool, source_root: str | None,
               config_file: str | None, variables: tuple[str, ...], var_files: tuple[str, ...], skip_invalid: bool,
-              diff_base: str | None, staged: bool, policies: tuple[str, ...], namespaces: tuple[str, ...],
+              diff_base: str | None, staged: bool, download_modules: bool, require_modules: bool,
+              policies: tuple[str, ...], namespaces: tuple[str, ...],
               all_namespaces: bool, engine: str, rego_timeout: float | None, rego_memory: int | None,
               baseline: str | None, create_baseline: str | None, force: bool, colour: bool | None, verbose: bool,
               quiet: bool,
@@ -232,7 +238,8 @@ def _cli() -> click.Group:
             include=list(include), exclude=list(exclude), category=category,
             sarif_include_suppressed=sarif_include_suppressed, source_root=source_root, config_file=config_file,
             variables=variables, var_files=var_files, skip_invalid=skip_invalid, diff_base=diff_base,
-            staged=staged, policies=policies, namespaces=namespaces, all_namespaces=all_namespaces,
+            staged=staged, download_modules=download_modules, require_modules=require_modules,
+            policies=policies, namespaces=namespaces, all_namespaces=all_namespaces,
             engine=engine, rego_timeout=rego_timeout, rego_memory=rego_memory, baseline=baseline,
             create_baseline=create_baseline, force=force, colour=colour, verbose=verbose, quiet=quiet,
             progress=progress, jobs=jobs,

@@ -79,6 +79,8 @@ class Config:
     namespaces: tuple[str, ...] = ()
     all_namespaces: bool = False
     hcl_budget: Mapping[str, int] = field(default_factory=dict)  # steps / size / instances; unset: the defaults
+    download_modules: bool = False  # like --download-modules
+    require_modules: bool = False  # like --require-modules
 
     def check_rules(self, classes: Sequence[type[BaseCheck]]) -> None:
         """Fail on rule IDs or option names that no rule has (typos must not pass silently)."""
@@ -514,6 +516,8 @@ def _build(data: dict[str, Any], shown: str, base: Path, boundary: Path | None =
         namespaces=tuple(data.get("namespaces", ())),
         all_namespaces=bool(data.get("all-namespaces", False)),
         hcl_budget=dict(data.get("hcl-budget", {})),
+        download_modules=bool(data.get("download-modules", False)),
+        require_modules=bool(data.get("require-modules", False)),
     )
 
 
@@ -594,7 +598,7 @@ def merged_options(opts: Any, config: Config) -> Any:
     Flags win: ``--check`` replaces ``checks``, ``--skip-check`` replaces
     ``skip-checks``, ``--fail-on`` replaces ``fail-on`` and ``--policy`` /
     ``--namespace`` replace ``policy`` / ``namespaces``; ``soft-fail`` and
-    ``all-namespaces`` can only be switched on.
+    ``all-namespaces``, ``download-modules`` and ``require-modules`` can only be switched on.
     """
     from dataclasses import replace
 
@@ -607,4 +611,6 @@ def merged_options(opts: Any, config: Config) -> Any:
         policies=tuple(opts.policies) or config.policies,
         namespaces=tuple(opts.namespaces) or config.namespaces,
         all_namespaces=bool(opts.all_namespaces or config.all_namespaces),
+        download_modules=bool(getattr(opts, "download_modules", False) or config.download_modules),
+        require_modules=bool(getattr(opts, "require_modules", False) or config.require_modules),
     )

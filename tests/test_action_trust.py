@@ -614,6 +614,10 @@ def test_the_step_as_the_runner_starts_it(make_pr: Callable[..., PullRequest], t
     (Config(), Config(path="p", hcl_budget={"steps": 10}), ["hcl-budget"]),
     (Config(hcl_budget={"steps": 10}), Config(path="p", hcl_budget={"steps": 10**12}), ["hcl-budget"]),
     (Config(hcl_budget={"size": 5}), Config(path="p", hcl_budget={"size": 5}), []),
+    # Fetching modules sends the runner where the configuration says: the base branch alone decides.
+    (Config(), Config(path="p", download_modules=True), ["download-modules"]),
+    (Config(require_modules=True), Config(path="p"), ["require-modules"]),
+    (Config(download_modules=True), Config(path="p", download_modules=True), []),
 ])
 def test_what_a_pr_config_relaxes(base: Config, pr: Config, relaxed: list[str]) -> None:
     data, found = action_gate.merge(base, pr, lambda p: None, Path("/copies"))
@@ -622,3 +626,5 @@ def test_what_a_pr_config_relaxes(base: Config, pr: Config, relaxed: list[str]) 
         assert (data.get("namespaces", []), data.get("all-namespaces", False)) == (
             list(base.namespaces), base.all_namespaces)
     assert data.get("hcl-budget", {}) == dict(base.hcl_budget)  # only the base branch's budget is used
+    assert data.get("download-modules", False) == base.download_modules
+    assert data.get("require-modules", False) == base.require_modules

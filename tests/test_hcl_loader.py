@@ -216,7 +216,9 @@ module "gone" {
 '''})
     result = load_hcl([tmp_path])
     assert result.notes == ["module.gone (./not-there) has no Terraform files and was not scanned",
-                            "module.r (git::https://example.com/x.git?ref=v1) is remote and was not scanned"]
+                            "module.r (git::https://example.com/x.git?ref=v1) was not resolved: not in "
+                            ".terraform/modules nor in the module cache (run terraform init, or natpolicy "
+                            "--download-modules)"]
     assert result.resources == [] and result.errors == []
 
 

@@ -109,3 +109,9 @@ def test_concurrent_resolutions_share_one_download(server: Server, tmp_path: Pat
         t.join()
     assert len(out) == 4 and len({r.directory for r in out}) == 1
     assert (out[0].directory / "main.tf").read_text() == MAIN_TF
+
+
+def test_natpolicy_cache_dir_holds_the_module_cache_too(tmp_path: Path) -> None:
+    env = {"NATPOLICY_CACHE_DIR": str(tmp_path), "XDG_CACHE_HOME": "/x", "HOME": "/h"}
+    assert default_cache_dir(env) == tmp_path / "modules"
+    assert default_cache_dir({"NATPOLICY_CACHE_DIR": "relative", "HOME": "/h"}) == Path("/h/.cache/natpolicy/modules")

@@ -46,6 +46,8 @@ class LoadRequest:
     var_files: tuple[str, ...] | list[str] = ()
     diff_base: str | None = None
     staged: bool = False
+    download_modules: bool = False  # fetch remote modules not in .terraform/modules nor the cache
+    require_modules: bool = False  # a module that cannot be read is an error (exit 2), not a note
     progress: Progress | None = None
     jobs: int | None = None  # --jobs: worker processes for plans (None: automatic, see loaders.plan_jobs)
     display_root: Path = field(default_factory=Path.cwd)  # set by the dispatcher before loaders finish

@@ -86,7 +86,7 @@ DiffLoad = LoadResult
 
 def load_compared(paths: Sequence[Path], *, base: str | None = None, staged: bool = False,
                   variables: Mapping[str, str] | None = None, var_files: Sequence[Path] = (),
-                  display_root: Path | None = None) -> DiffLoad | None:
+                  display_root: Path | None = None, modules: Any = None) -> DiffLoad | None:
     """Load the HCL roots at ``paths`` and merge in what the base revision had.
 
     Returns ``None`` outside a git repository (unless ``base`` was asked for,
@@ -94,13 +94,16 @@ def load_compared(paths: Sequence[Path], *, base: str | None = None, staged: boo
     ``staged`` (the pre-commit view) then has no index to read either. When
     git refuses the repository, the work tree is loaded and a note says why
     deletions were not checked (with ``base``, that is an error).
+    ``modules`` (a ``ModuleOptions``): how remote modules are found; both sides
+    read the work tree's ``.terraform/modules``, which git does not hold.
     """
     from natpolicy.loaders.hcl.loader import has_terraform_files, load_hcl
 
     if not paths:
         return None
     display_base = Path(os.path.abspath(display_root or Path.cwd()))
-    common: dict[str, Any] = dict(variables=variables, var_files=var_files, display_root=display_base)
+    common: dict[str, Any] = dict(variables=variables, var_files=var_files, display_root=display_base,
+                                  modules=modules)
     roots = _roots(paths, has_terraform_files)
     try:
         git = Git.discover(Path(paths[0]))
@@ -143,7 +146,7 @@ def load_compared(paths: Sequence[Path], *, base: str | None = None, staged: boo
                 return _as_load(after, after.resources, [], texts, None)
             before_overlay = _overlay(git, git.tree_files(commit), extra, read_blobs)
             before = load_hcl(roots, text_overrides=before_overlay, only_overrides=True, parse_memo=memo,
-                              file_scope=_blob_scope(git, commit, read_blobs), **common)
+                              file_scope=_blob_scope(git, commit, read_blobs), base_side=True, **common)
             before_texts = before_overlay.texts_read()
     except GitError as exc:
         raise UsageError(f"git could not read {ref} in {git.root}: {exc}") from None
@@ -152,11 +155,29 @@ def load_compared(paths: Sequence[Path], *, base: str | None = None, staged: boo
         before.resources, after.resources, after.lifecycle.moves, after.lifecycle.forgotten,
         before_source=_block_lines(before_texts, display_base, disk=False),
         after_source=_block_lines(after_texts, display_base, disk=not staged),
-        unparsed=after.unparsed, base_blocks=before.blocks, base_label=ref)
+        unparsed=after.unparsed, base_blocks=before.blocks, base_label=ref, unloaded=after.unloaded_modules)
+    notes.extend(module_changes(before.module_sources, after.module_sources, ref))
     if before.errors:
         notes.append(f"the configuration at {ref} does not fully parse ({before.errors[0]}); "
                      "deletions from those files cannot be seen")
     return _as_load(after, merged, notes, texts, commit)
+
+
+def module_changes(before: Mapping[tuple[str, str], tuple[str, str | None]],
+                   after: Mapping[tuple[str, str], tuple[str, str | None]], base_label: str) -> list[str]:
+    """Notes on remote modules whose source or version differ between the two sides, per root."""
+    from natpolicy.loaders.modsource import ChangeKind, ManifestEntry, manifest_changes
+
+    def entries(side: Mapping[tuple[str, str], tuple[str, str | None]], origin: str) -> dict[str, ManifestEntry]:
+        return {key: ManifestEntry(key=key, source=source, version=version, directory=Path(), recorded_dir="")
+                for (root, key), (source, version) in side.items() if root == origin}
+
+    notes = []
+    for origin in sorted({root for root, _ in (*before, *after)}):
+        for change in manifest_changes(entries(before, origin), entries(after, origin)):
+            if change.kind in (ChangeKind.SOURCE, ChangeKind.VERSION):
+                notes.append(f"{origin}: {' '.join(change.message.split())} since {base_label}")
+    return notes
 
 
 def _overlay(git: Git, files: Mapping[str, str], extra: Mapping[Path, str | None],
@@ -259,13 +280,15 @@ def merge_sides(before: Sequence[Resource], after: Sequence[Resource], moves: Se
                 forgotten: Sequence[tuple[str, ...]] = (), *, before_source: SourceLines | None = None,
                 after_source: SourceLines | None = None, unparsed: Iterable[str] = (),
                 base_blocks: Mapping[tuple[str, str], SourceLocation] | None = None,
-                base_label: str = "HEAD") -> tuple[list[Resource], list[str]]:
+                base_label: str = "HEAD", unloaded: Iterable[tuple[str, str]] = ()) -> tuple[list[Resource], list[str]]:
     """One plan-shaped resource list from the base side and the new side.
 
     ``*_source`` give each side's block lines (see ``assign_stand_in_ids``).
     ``unparsed``: display paths of new-side files that did not parse; base
     resources declared there (or inside a module called from there, per the
-    base's ``base_blocks``) cannot be judged, so they are not deleted.
+    base's ``base_blocks``) cannot be judged, so they are not deleted; nor are
+    those inside a remote module call the new side could not read (``unloaded``:
+    (origin, ``module.vpc``)), since absent there is not deleted either.
     """
     notes: list[str] = []
     # Keyed by root too: two roots (envs/dev, envs/prod) hold the same addresses.
@@ -275,6 +298,8 @@ def merge_sides(before: Sequence[Resource], after: Sequence[Resource], moves: Se
         if r.mode == "managed":
             after_configs.setdefault((r.origin, r.config_address), []).append(r)
     hidden_by = _hidden_by(set(unparsed), base_blocks or {})
+    not_read = set(unloaded)
+    unread: dict[str, None] = {}
 
     matched: dict[int, Resource] = {}  # id(after resource) -> its base counterpart
     gone: list[Resource] = []
@@ -292,6 +317,10 @@ def merge_sides(before: Sequence[Resource], after: Sequence[Resource], moves: Se
         siblings = after_configs.get((old.origin, old.config_address), [])
         if any(s.unknown_expansion for s in siblings):
             continue  # count/for_each unknown now: cannot say which instances go
+        call = _unloaded_call(old, not_read)
+        if call is not None:
+            unread.setdefault(call, None)
+            continue
         broken = hidden_by(old)
         if broken is not None:
             unjudged.setdefault(broken, None)  # its file does not parse now: absent is not deleted
@@ -299,6 +328,8 @@ def merge_sides(before: Sequence[Resource], after: Sequence[Resource], moves: Se
         gone.append(old)
     notes.extend(f"{path} does not parse, so the blocks it had at {base_label} are not counted as deleted "
                  "(deletions there cannot be judged until it parses)" for path in unjudged)
+    notes.extend(f"{call} could not be read now, so what it held at {base_label} is not counted as deleted"
+                 for call in unread)
     if not gone:
         # Nothing left the configuration: the base adds nothing a check could use.
         return list(after), notes
@@ -339,6 +370,18 @@ def merge_sides(before: Sequence[Resource], after: Sequence[Resource], moves: Se
             both.previous_address = counterpart.address
         merged.append(both)
     return merged, notes
+
+
+def _unloaded_call(old: Resource, unloaded: set[tuple[str, str]]) -> str | None:
+    """The remote module call (config address) holding ``old`` that the new side could not read."""
+    if not unloaded:
+        return None
+    names = module_path(old.module)
+    for depth in range(len(names)):
+        call = ".".join(f"module.{n}" for n in names[:depth + 1])
+        if (old.origin, call) in unloaded:
+            return call
+    return None
 
 
 def _hidden_by(unparsed: set[str], base_blocks: Mapping[tuple[str, str], SourceLocation]

@@ -29,14 +29,17 @@ class HclLoader:
     def finish(self) -> LoadResult:
         from natpolicy.loaders.gitdiff import load_compared
         from natpolicy.loaders.hcl.loader import load_hcl, parse_var_flags
+        from natpolicy.loaders.hcl.remote_modules import ModuleOptions
 
         request, paths = self.request, self.paths
         progress = request.progress or Progress(enabled=False, label="")
         variables = parse_var_flags(request.variables)
         var_files = [Path(f) for f in request.var_files]
+        modules = ModuleOptions(download=request.download_modules, require=request.require_modules)
         # In a git repository the base revision shows what the configuration deletes.
         shown = ", ".join(display_path(str(p)) for p in paths[:3]) + (", ..." if len(paths) > 3 else "")
         with progress.step(f"reading the Terraform code in {shown}"):
             return (load_compared(paths, base=request.diff_base, staged=request.staged, variables=variables,
-                                  var_files=var_files, display_root=request.display_root)
-                    or load_hcl(paths, variables=variables, var_files=var_files, display_root=request.display_root))
+                                  var_files=var_files, display_root=request.display_root, modules=modules)
+                    or load_hcl(paths, variables=variables, var_files=var_files, display_root=request.display_root,
+                                modules=modules))

@@ -24,7 +24,8 @@ __all__ = ["load_inputs"]
 
 def load_inputs(paths: Iterable[str], *, source_root: str | None = None, variables: Iterable[str] = (),
                 var_files: Iterable[str] = (), skip_invalid: bool = False, diff_base: str | None = None,
-                staged: bool = False, progress: Progress | None = None, jobs: int | None = None) -> ResourceModel:
+                staged: bool = False, progress: Progress | None = None, jobs: int | None = None,
+                download_modules: bool = False, require_modules: bool = False) -> ResourceModel:
     """Plans load as plans; folders with ``.tf`` files (and ``.tf``/``.tofu`` files) as HCL.
 
     HCL syntax errors land in ``model.context.load_errors`` (exit 2), or in
@@ -33,7 +34,8 @@ def load_inputs(paths: Iterable[str], *, source_root: str | None = None, variabl
     """
     paths = list(paths)
     request = LoadRequest(source_root=source_root, variables=tuple(variables), var_files=tuple(var_files),
-                          diff_base=diff_base, staged=staged, jobs=jobs,
+                          diff_base=diff_base, staged=staged, jobs=jobs, download_modules=download_modules,
+                          require_modules=require_modules,
                           progress=progress or Progress(enabled=False, label=""))
     notes: list[str] = []
     configuration: list[str] = []  # paths read as Terraform configuration, not plans

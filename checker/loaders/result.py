@@ -43,3 +43,6 @@ class LoadResult:
     texts: dict[str, str] = field(default_factory=dict)
     base: str | None = None  # the git commit compared with, None when there was none
     plans: list[tuple[str, str]] = field(default_factory=list)  # (display origin, file read or "-") per plan
+    # Remote module calls, per root: (origin, key "vpc.sg") -> (source, version) as written.
+    module_sources: dict[BlockKey, tuple[str, str | None]] = field(default_factory=dict)
+    unloaded_modules: list[BlockKey] = field(default_factory=list)  # (origin, "module.vpc"): calls not read

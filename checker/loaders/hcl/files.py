@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from natpolicy.gc_pause import paused_gc
+from natpolicy.loaders.hcl.file_scope import never_read
 from natpolicy.loaders.hcl.parse import (
     ParseCache,
     ParsedFile,
@@ -104,7 +105,11 @@ class FileSource:
     many times is parsed once) and, through ``parse_memo``, per content.
     ``boundary``: folders (the repository, else the scanned folder) that a
     symbolic link must not lead out of; such a file is skipped, never read,
-    and listed in ``skipped_links``.
+    and listed in ``skipped_links``. Nothing under ``.terraform/`` or ``.git/``
+    is read, except the module packages ``allow_package`` names (a remote
+    module that ``terraform init`` installed, or the module cache): those are
+    read from disk even in git mode (``.terraform/`` is not committed), and a
+    symbolic link in one must stay inside it.
     """
 
     def __init__(self, overrides: Mapping[Path, str | None] | Overlay | None = None, only_overrides: bool = False,
@@ -124,12 +129,25 @@ class FileSource:
         self.unparsed: dict[str, None] = {}  # display paths of files that did not parse
         self._parsed: dict[Path, ParsedFile] = {}
         self._disk: dict[Path, list[Path]] = {}
+        self._packages: dict[Path, Path] = {}  # remote module package (absolute) -> its real path
+
+    def allow_package(self, package: Path) -> None:
+        """Let the files of a remote module package be read (see the class documentation)."""
+        lexical = _abs(package)
+        self._packages.setdefault(lexical, Path(os.path.realpath(lexical)))
+
+    def _package_of(self, path: Path) -> Path | None:
+        return next((p for p in self._packages if within(path, p)), None)
+
+    def _on_disk(self, path: Path) -> bool:
+        """May the disk be read for ``path`` (in git mode, only inside a module package)?"""
+        return not self.only_overrides or self._package_of(path) is not None
 
     def read(self, path: Path) -> str | None:
         path = _abs(path)
         if path in self.overlay:
             return self.overlay.text(path)
-        if self.only_overrides or self._escapes(path):
+        if not self._on_disk(path) or self._escapes(path):
             return None
         try:
             if self.max_bytes is not None and (size := path.stat().st_size) > self.max_bytes:
@@ -150,7 +168,16 @@ class FileSource:
         return text
 
     def _escapes(self, path: Path) -> bool:
-        """Does a symbolic link make ``path`` lead out of the boundary?"""
+        """Does a symbolic link make ``path`` lead out of the boundary (or out of its module package)?
+        Is it under ``.terraform/`` or ``.git/``, outside a module package?"""
+        package = self._package_of(path)
+        if package is not None:
+            if within(Path(os.path.realpath(path)), self._packages[package]):
+                return False
+            self.skipped_links.setdefault(self.display(path), None)
+            return True
+        if self._hidden(path):
+            return True
         if not self.boundary:
             return False
         real = Path(os.path.realpath(path))
@@ -158,6 +185,14 @@ class FileSource:
             return False
         self.skipped_links.setdefault(self.display(path), None)
         return True
+
+    def _hidden(self, path: Path) -> bool:
+        """Under ``.terraform/`` or ``.git/`` below the repository (or scanned folder): never read."""
+        for top in self.boundary:
+            for base in (top, _abs(top)):
+                if within(path, base):
+                    return any(never_read(part) for part in path.relative_to(base).parts)
+        return False
 
     def _disk_files(self, directory: Path) -> list[Path]:
         found = self._disk.get(directory)
@@ -173,7 +208,7 @@ class FileSource:
     def config_files(self, directory: Path) -> list[Path]:
         """The module's ``.tf``/``.tofu`` files; ``x.tofu`` replaces ``x.tf`` (OpenTofu)."""
         directory = _abs(directory)
-        names: set[Path] = set() if self.only_overrides else set(self._disk_files(directory))
+        names: set[Path] = set(self._disk_files(directory)) if self._on_disk(directory) else set()
         for path, exists in self.overlay.names_in(directory).items():
             if path.suffix in TF_SUFFIXES:
                 if exists:

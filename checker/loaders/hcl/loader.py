@@ -31,6 +31,7 @@ from natpolicy.loaders.hcl.instances import ModuleInstance, Shared, instance_key
 from natpolicy.loaders.hcl.lifecycle import lifecycle_of
 from natpolicy.loaders.hcl.modules import TF_SUFFIXES, FileSource, ModuleConfig, Overlay, is_local_source, module_source
 from natpolicy.loaders.hcl.parse import ParseCache, parse_expression, parse_text
+from natpolicy.loaders.hcl.remote_modules import ModuleOptions, RootModules
 from natpolicy.loaders.paths import has_terraform_files  # noqa: F401  (re-exported)
 from natpolicy.loaders.paths import repository_top as repository_of
 from natpolicy.loaders.result import BlockKey, LoadResult
@@ -78,7 +79,8 @@ def _find_roots(directory: Path, files: FileSource | None) -> list[Path]:
 def load_hcl(paths: Sequence[Path], *, variables: Mapping[str, str] | None = None, var_files: Sequence[Path] = (),
              display_root: Path | None = None, text_overrides: Mapping[Path, str | None] | Overlay | None = None,
              only_overrides: bool = False, cache_dir: Path | None | str = "default",
-             parse_memo: ParseMemo | None = None, file_scope: FileScope | None = None) -> HclResult:
+             parse_memo: ParseMemo | None = None, file_scope: FileScope | None = None,
+             modules: ModuleOptions | None = None, base_side: bool = False) -> HclResult:
     """Load each root module (a directory, or the directory of a ``.tf`` file).
 
     ``cache_dir``: where parse trees are cached ("default": the user's cache
@@ -88,16 +90,19 @@ def load_hcl(paths: Sequence[Path], *, variables: Mapping[str, str] | None = Non
     root) are skipped with a note: a scan must not read, or quote, files elsewhere.
     ``file_scope``: what file functions may read (git mode passes the blobs of
     its side); by default the files git tracks, else those under the scanned folder.
+    ``modules``: how remote module calls are found (``.terraform/modules``, the
+    module cache, the network on request); ``base_side``: this is the revision
+    compared with (see ``natpolicy.loaders.hcl.remote_modules``).
     """
     with paused_gc():
         return _load_hcl(paths, variables, var_files, display_root, text_overrides, only_overrides, cache_dir,
-                         parse_memo, file_scope)
+                         parse_memo, file_scope, modules or ModuleOptions(), base_side)
 
 
 def _load_hcl(paths: Sequence[Path], variables: Mapping[str, str] | None, var_files: Sequence[Path],
               display_root: Path | None, text_overrides: Mapping[Path, str | None] | Overlay | None,
               only_overrides: bool, cache_dir: Path | None | str, parse_memo: ParseMemo | None,
-              file_scope: FileScope | None) -> HclResult:
+              file_scope: FileScope | None, modules: ModuleOptions, base_side: bool) -> HclResult:
     base = Path(os.path.abspath(display_root or Path.cwd()))
 
     def display(path: Path) -> str:
@@ -134,7 +139,7 @@ def _load_hcl(paths: Sequence[Path], variables: Mapping[str, str] | None, var_fi
     for root in roots:
         values = _root_variables(root, files, variables or {}, var_files, var_errors)
         scope = file_scope or _default_scope(root, boundary, scopes)
-        _load_root(root, files, values, display, result, scope)
+        _load_root(root, files, values, display, result, scope, RootModules(root, modules, base_side))
     result.errors[:0] = var_errors
     result.unparsed = list(files.unparsed)
     result.notes.extend(f"{link}: a symbolic link leading out of the repository (or the scanned folder); not read"
@@ -155,17 +160,21 @@ def _tree_files(roots: list[Path]) -> list[Path]:
 
 
 def _load_root(root: Path, files: FileSource, values: dict[str, Any],
-               display: Callable[[Path], str], result: HclResult, scope: FileScope) -> None:
+               display: Callable[[Path], str], result: HclResult, scope: FileScope, remote: RootModules) -> None:
     with budget.active() as spent:  # one budget per root module (the config's hcl-budget)
-        _load_root_within(root, files, values, display, result, scope)
+        _load_root_within(root, files, values, display, result, scope, remote)
     result.notes.extend(spent.notes)
 
 
 def _load_root_within(root: Path, files: FileSource, values: dict[str, Any],
-                      display: Callable[[Path], str], result: HclResult, scope: FileScope) -> None:
-    config = ModuleConfig.load(root, files)
+                      display: Callable[[Path], str], result: HclResult, scope: FileScope,
+                      remote: RootModules) -> None:
+    config = ModuleConfig.load(root, files, remote=remote)
     origin = display(root)
     result.roots.append(origin)
+    result.notes.extend(remote.notes)
+    result.module_sources.update(((origin, key), call) for key, call in remote.calls.items())
+    result.unloaded_modules.extend((origin, address) for address in remote.unloaded)
     for module in config.walk():
         for error in module.errors:
             if error not in result.errors:
@@ -186,11 +195,14 @@ def _load_root_within(root: Path, files: FileSource, values: dict[str, Any],
         for name, block in cfg.module_calls.items():
             source = module_source(block) or "?"
             if name not in cfg.children:
+                if name in cfg.unresolved:
+                    result.notes.append(cfg.unresolved[name])
+                    continue
                 if name in cfg.recursive_calls:
                     what = ("calls itself (directly or through other modules), which Terraform cannot expand; "
                             "not scanned")
                 elif not is_local_source(source):
-                    what = "is remote and was not scanned"
+                    what = "is remote and its folder holds no Terraform files; not scanned"
                 else:
                     what = "has no Terraform files and was not scanned"
                 result.notes.append(f"{cfg.prefix}module.{name} ({source}) {what}")

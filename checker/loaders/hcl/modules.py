@@ -13,12 +13,13 @@ import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
-from natpolicy.loaders.hcl.files import TF_SUFFIXES, FileSource, Overlay
+from natpolicy.loaders.hcl.files import TF_SUFFIXES, FileSource, Overlay, within
 from natpolicy.loaders.hcl.parse import Attribute, Block
 from natpolicy.loaders.hcl.traversal import KeyedStep, keyed_traversals, marked_traversals
 
-__all__ = ["ModuleConfig", "FileSource", "Overlay", "is_local_source", "TF_SUFFIXES"]
+__all__ = ["ModuleConfig", "FileSource", "Overlay", "RemoteModules", "is_local_source", "TF_SUFFIXES"]
 
 _MAX_DEPTH = 32
 
@@ -32,6 +33,16 @@ def is_local_source(source: str) -> bool:
     from natpolicy.loaders.modsource.address import SourceKind, parse_source
 
     return parse_source(source).kind is SourceKind.LOCAL
+
+
+class RemoteModules(Protocol):
+    """Where a root's remote module calls are read from (``natpolicy.loaders.hcl.remote_modules``)."""
+
+    def locate(self, key: tuple[str, ...], source: str, version: str | None) -> tuple[Path, Path] | str:
+        """(module folder, package folder it must stay in), or why it is not available (one line)."""
+
+    def package_of(self, directory: Path) -> Path | None:
+        """The remote package holding ``directory``, if any (a local call inside it must stay inside)."""
 
 
 @dataclass
@@ -50,6 +61,7 @@ class ModuleConfig:
     module_calls: dict[str, Block] = field(default_factory=dict)
     children: dict[str, ModuleConfig] = field(default_factory=dict)
     recursive_calls: set[str] = field(default_factory=set)  # calls of a module already on the path: never expanded
+    unresolved: dict[str, str] = field(default_factory=dict)  # call name -> one-line note: why it was not loaded
     declared: set[str] = field(default_factory=set)  # "aws_vpc.main", "data.aws_ami.x"
     declared_types: set[str] = field(default_factory=set)  # managed resource types: "aws_vpc"
     errors: list[str] = field(default_factory=list)
@@ -68,7 +80,7 @@ class ModuleConfig:
     @classmethod
     def load(cls, directory: Path, files: FileSource, path: tuple[str, ...] = (),
              parent: ModuleConfig | None = None, call: Block | None = None,
-             seen: frozenset[Path] = frozenset()) -> ModuleConfig:
+             seen: frozenset[Path] = frozenset(), remote: RemoteModules | None = None) -> ModuleConfig:
         config = cls(directory=directory, path=path, call=call,
                      parent_ref=weakref.ref(parent) if parent is not None else (lambda: None))
         for file in files.config_files(directory):
@@ -82,15 +94,39 @@ class ModuleConfig:
             here = seen | {Path(os.path.abspath(directory))}
             for name, block in config.module_calls.items():
                 source = module_source(block)
-                if source is None or not is_local_source(source):
+                if source is None:
                     continue
-                child_dir = Path(os.path.normpath(directory / source))
+                child_dir = config._child_dir(name, block, source, files, remote)
+                if child_dir is None:
+                    continue
                 if Path(os.path.abspath(child_dir)) in here:
                     config.recursive_calls.add(name)  # a module calling itself would never end
                     continue
                 if files.has_config(child_dir):
-                    config.children[name] = cls.load(child_dir, files, (*path, name), config, block, here)
+                    config.children[name] = cls.load(child_dir, files, (*path, name), config, block, here, remote)
         return config
+
+    def _child_dir(self, name: str, block: Block, source: str, files: FileSource,
+                   remote: RemoteModules | None) -> Path | None:
+        """The folder a call reads: a local path, or where ``remote`` found the remote module."""
+        if is_local_source(source):
+            child_dir = Path(os.path.normpath(self.directory / source))
+            package = remote.package_of(self.directory) if remote is not None else None
+            if package is not None and not within(Path(os.path.abspath(child_dir)), package):
+                # Terraform refuses a local path leaving its remote package; so does natpolicy.
+                self.unresolved[name] = (f"{self.prefix}module.{name} ({' '.join(source.split())}) was not scanned: "
+                                         "a local path inside a remote module may not leave that module's package")
+                return None
+            return child_dir
+        if remote is None:
+            return None
+        found = remote.locate((*self.path, name), source, module_version(block))
+        if isinstance(found, str):
+            self.unresolved[name] = found
+            return None
+        child_dir, package = found
+        files.allow_package(package)
+        return child_dir
 
     def _add(self, blocks: Iterable[Block]) -> None:
         for block in blocks:
@@ -267,7 +303,16 @@ def _is_true(attr: Attribute | None) -> bool:
 
 
 def module_source(block: Block) -> str | None:
-    attr = block.body.attributes.get("source")
+    return _literal(block, "source")
+
+
+def module_version(block: Block) -> str | None:
+    """The call's ``version`` constraint (registry modules), when it is a literal string."""
+    return _literal(block, "version")
+
+
+def _literal(block: Block, name: str) -> str | None:
+    attr = block.body.attributes.get(name)
     if attr is None:
         return None
     from natpolicy.loaders.hcl.expr import Context, evaluate

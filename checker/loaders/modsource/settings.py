@@ -48,7 +48,14 @@ class Settings:
 
 
 def default_cache_dir(env: Mapping[str, str]) -> Path:
-    """``$XDG_CACHE_HOME/natpolicy/modules``, else ``~/.cache/natpolicy/modules`` (a relative XDG path is ignored)."""
+    """``$XDG_CACHE_HOME/natpolicy/modules``, else ``~/.cache/natpolicy/modules`` (a relative XDG path is ignored).
+
+    ``NATPOLICY_CACHE_DIR`` (which also moves the HCL parse cache) puts it in
+    that folder's ``modules``: one variable keeps a CI job's caches together.
+    """
+    explicit = env.get("NATPOLICY_CACHE_DIR", "")
+    if explicit and os.path.isabs(explicit):
+        return Path(explicit) / "modules"
     xdg = env.get("XDG_CACHE_HOME", "")
     if xdg and os.path.isabs(xdg):
         return Path(xdg) / "natpolicy" / "modules"
