@@ -47,7 +47,8 @@ WORKFLOW = ROOT / ".github" / "workflows" / "natpolicy.yml"
 LOCK = ROOT / "action" / "requirements.txt"
 REGO_LOCK = ROOT / "action" / "requirements-rego.txt"
 INPUTS = {"path", "source-root", "policy", "config", "fail-on", "soft-fail", "sarif-file", "category",
-          "annotations", "summary", "baseline", "trust-pr-config", "rego-timeout"}
+          "annotations", "summary", "baseline", "trust-pr-config", "rego-timeout", "diff-base",
+          "download-modules", "var-file", "check", "skip-check", "args"}
 OUTPUTS = {"sarif-file", "findings", "failed"}
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
