@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from natpolicy import action_args, action_run
+
 # make_pr and run_action are test_action_trust's fixtures, shared by importing them (hence F811 in pyproject).
 from test_action_trust import DEFAULTS, PullRequest, Run, git, make_pr, run_action  # noqa: F401
 from test_gitdiff import config
