@@ -153,7 +153,7 @@ def _result(f: Finding, index: dict[str, int], with_suppressions: bool,
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": _uri(f.location.path), "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": _artifact(f.location.path),
                     "region": region,
                 },
                 "logicalLocations": [
@@ -180,22 +180,40 @@ def _related(number: int, item: RelatedLocation) -> dict[str, Any]:
         region: dict[str, Any] = {"startLine": max(1, item.location.start_line)}
         if item.location.end_line and item.location.end_line >= region["startLine"]:
             region["endLine"] = item.location.end_line
-        out["physicalLocation"] = {"artifactLocation": {"uri": _uri(item.location.path), "uriBaseId": "%SRCROOT%"},
-                                   "region": region}
+        out["physicalLocation"] = {"artifactLocation": _artifact(item.location.path), "region": region}
     out["logicalLocations"] = [{"fullyQualifiedName": item.address, "name": logical_name(item.address),
                                 "kind": "resource"}]
     out["message"] = {"text": item.message}
     return out
 
 
-def _uri(path: str) -> str:
+def _artifact(path: str) -> dict[str, Any]:
+    """An ``artifactLocation``: relative to ``%SRCROOT%`` (the repository's top), never climbing above it.
+
+    Display paths are relative to the top of the repository holding the file,
+    else to the working directory; only a file outside both (a plan in /tmp)
+    comes out as ``../``. GitHub would resolve that against the checkout's
+    root and point at nothing, or at another file: such a file gets its
+    absolute ``file://`` URI and no ``uriBaseId`` instead.
+    """
+    import os
+    from pathlib import Path, PurePosixPath
+
+    posix = path.replace("\\", "/")
+    if posix.startswith("<") and posix.endswith(">"):
+        posix = posix.strip("<>")
+    while posix.startswith("./"):
+        posix = posix[2:]
+    climbs = ".." in PurePosixPath(posix).parts
+    if climbs or os.path.isabs(path) or (len(posix) > 1 and posix[1] == ":"):
+        full = Path(os.path.abspath(path))
+        return {"uri": full.as_uri()}
+    return {"uri": _quote(posix), "uriBaseId": "%SRCROOT%"}
+
+
+def _quote(path: str) -> str:
     from urllib.parse import quote
 
-    path = path.replace("\\", "/")
-    if path.startswith("<") and path.endswith(">"):
-        path = path.strip("<>")
-    while path.startswith("./"):
-        path = path[2:]
     return quote(path, safe="/-_.~")
 
 
