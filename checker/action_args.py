@@ -171,3 +171,61 @@ def _args(value: str) -> list[str]:
         if word == "--":
             raise ActionInputError("input `args`: `--` is not allowed there; give paths in the `path` input")
     return words
+
+
+# A block header, `resource "aws_vpc" "main" {` or `module "vpc" {`, as the source mapping reads them.
+_HEADER = re.compile(r'(?m)^[ \t]*(resource|data|module)[ \t]+"([^"\n]+)"(?:[ \t]*"([^"\n]+)")?')
+MAX_FOLDERS = 2_000  # folders of the workspace looked at when matching a plan to its configuration
+
+
+def matching_source_root(paths: Sequence[str], workspace: Path) -> str | None:
+    """The workspace folder a plan was made from, when one clearly matches; for ``--source-root``.
+
+    Without it, a plan's findings stay on the plan's lines (``plan.json:1``),
+    a file the pull request does not hold. The plan's configuration names its
+    root module's blocks (resources, data sources, module calls); the folder
+    whose ``.tf`` files declare most of them, at least half, wins. A tie, or
+    no such folder, gives ``None``: better the plan's lines than a wrong file.
+    """
+    import json
+    import os
+
+    from natpolicy.loaders.paths import TERRAFORM_CODE_SUFFIXES
+
+    wanted: set[tuple[str, ...]] = set()
+    for path in paths:
+        try:
+            if path == "-" or has_terraform_code([path]):
+                continue
+            plan = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        root = plan.get("configuration", {}).get("root_module", {}) if isinstance(plan, dict) else {}
+        if not isinstance(root, dict):
+            continue
+        for res in root.get("resources") or ():
+            if isinstance(res, dict) and isinstance(res.get("type"), str) and isinstance(res.get("name"), str):
+                wanted.add(("data" if res.get("mode") == "data" else "resource", res["type"], res["name"]))
+        wanted |= {("module", str(name)) for name in (root.get("module_calls") or {})}
+    if not wanted:
+        return None
+    scores: list[tuple[int, str]] = []
+    for seen, (current, dirs, files) in enumerate(os.walk(workspace)):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        if seen > MAX_FOLDERS:
+            break
+        declared: set[tuple[str, ...]] = set()
+        for name in files:
+            if name.endswith(TERRAFORM_CODE_SUFFIXES):
+                try:
+                    text = (Path(current) / name).read_text(encoding="utf-8", errors="replace")
+                except OSError:
+                    continue
+                declared |= {tuple(g for g in m.groups() if g is not None) for m in _HEADER.finditer(text)}
+        score = len(declared & wanted)
+        if score * 2 >= len(wanted) and score:
+            scores.append((score, os.path.relpath(current, workspace)))
+    scores.sort(key=lambda s: (-s[0], s[1]))
+    if not scores or (len(scores) > 1 and scores[1][0] == scores[0][0]):
+        return None
+    return Path(scores[0][1]).as_posix()

@@ -97,6 +97,9 @@ def main(env: Mapping[str, str] | None = None) -> int:
             # Terraform code on a pull request: compare with its base commit (see action_args).
             diff_base = action_args.automatic_diff_base(
                 inputs["path"], inputs["extra"]["diff_base"], trusted.pr.base if trusted.pr else None, Path.cwd())
+            if not inputs["source-root"]:
+                # A plan's findings go on its .tf lines when the workspace holds its configuration.
+                inputs["source-root"] = action_args.matching_source_root(inputs["path"], Path.cwd()) or ""
         except (action_trust.TrustError, NatpolicyError) as exc:
             print(command("error", str(exc)), flush=True)
             if env.get("GITHUB_OUTPUT"):
