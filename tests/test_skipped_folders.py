@@ -79,3 +79,10 @@ def test_from_a_subfolder_the_paths_are_the_users(module_repo: Path, cli: Callab
     [note] = notes(cli, "..")
     assert note.startswith("not checked: ../examples/complete, ../examples/simple, ../modules/unused: ")
     assert note.endswith("natpolicy check ../examples ../modules")
+
+
+def test_the_pre_commit_hook_does_not_say_it(module_repo: Path, cli: Callable[..., CliResult],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # The hook checks the roots a commit touches, on purpose: no note on every commit.
+    monkeypatch.setenv("PRE_COMMIT", "1")
+    assert notes(cli, ".") == []

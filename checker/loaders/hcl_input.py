@@ -41,10 +41,14 @@ class HclLoader:
                                     var_files=var_files, display_root=request.display_root)
                       or load_hcl(paths, variables=variables, var_files=var_files, display_root=request.display_root))
         # Folders of Terraform code below a checked root that nothing checked (examples/*, modules/*).
-        from natpolicy.loaders.paths import has_terraform_files
-        from natpolicy.loaders.skipped import unchecked_note
+        # Not in pre-commit: the hook checks the roots a commit touches, on purpose.
+        from natpolicy.invocation import in_precommit
 
-        note = unchecked_note([p for p in paths if p.is_dir() and has_terraform_files(p)])
-        if note:
-            result.notes.append(note)
+        if not in_precommit():
+            from natpolicy.loaders.paths import has_terraform_files
+            from natpolicy.loaders.skipped import unchecked_note
+
+            note = unchecked_note([p for p in paths if p.is_dir() and has_terraform_files(p)])
+            if note:
+                result.notes.append(note)
         return result
