@@ -48,14 +48,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypedDict
 
-from natpolicy import action_env, action_review, action_trust, safe_write
+from natpolicy import action_args, action_env, action_review, action_trust, safe_write
+from natpolicy.action_args import ActionInputError
 from natpolicy.errors import NatpolicyError
 
 SEVERITIES = ("low", "medium", "high", "critical")
 # Each action input and the environment variable action.yml passes it in
 # (the runner's own naming: INPUT_ + upper case, `-` -> `_`).
 INPUT_NAMES = ("path", "source-root", "policy", "config", "fail-on", "soft-fail", "sarif-file", "category",
-               "annotations", "summary", "baseline", "trust-pr-config", "rego-timeout")
+               "annotations", "summary", "baseline", "trust-pr-config", "rego-timeout",
+               *action_args.EXTRA_INPUT_NAMES)
 INPUT_ENV = {name: "INPUT_" + name.upper().replace("-", "_") for name in INPUT_NAMES}
 ERROR_PREFIX = "natpolicy: error: "
 
@@ -63,12 +65,8 @@ ERROR_PREFIX = "natpolicy: error: "
 ActionInputs = TypedDict("ActionInputs", {
     "path": list[str], "source-root": str, "policy": list[str], "config": str, "fail-on": str,
     "soft-fail": bool, "sarif-file": str, "category": str, "annotations": bool, "summary": bool,
-    "baseline": str, "trust-pr-config": bool, "rego-timeout": str,
+    "baseline": str, "trust-pr-config": bool, "rego-timeout": str, "extra": action_args.ExtraInputs,
 })
-
-
-class ActionInputError(Exception):
-    """An input the action cannot use; reported as one ``::error`` line, exit 2."""
 
 
 def main(env: Mapping[str, str] | None = None) -> int:
@@ -96,12 +94,19 @@ def main(env: Mapping[str, str] | None = None) -> int:
     with action_env.only(action_env.reduced(env)):
         try:
             trusted = action_trust.prepare(inputs, env, workdir)
+            # Terraform code on a pull request: compare with its base commit (see action_args).
+            diff_base = action_args.automatic_diff_base(
+                inputs["path"], inputs["extra"]["diff_base"], trusted.pr.base if trusted.pr else None, Path.cwd())
+            if not inputs["source-root"]:
+                # A plan's findings go on its .tf lines when the workspace holds its configuration.
+                inputs["source-root"] = action_args.matching_source_root(inputs["path"], Path.cwd()) or ""
         except (action_trust.TrustError, NatpolicyError) as exc:
             print(command("error", str(exc)), flush=True)
             if env.get("GITHUB_OUTPUT"):
                 write_outputs(env["GITHUB_OUTPUT"], {"sarif-file": "", "findings": "", "failed": "true"})
             return 2
-        argv = check_argv(inputs, report_json, annotations, summary, sarif=sarif, trusted=trusted)
+        argv = check_argv(inputs, report_json, annotations, summary, sarif=sarif, trusted=trusted,
+                          diff_base=diff_base)
         code, stderr = _run_quoted(argv)
         report = _read_json(report_json)
         pr_suppressed = action_review.suppressed_by_pr(report["findings"] if report else (), trusted)
@@ -219,15 +224,19 @@ def read_inputs(env: Mapping[str, str]) -> ActionInputs:
         "baseline": raw("baseline").strip(),
         "trust-pr-config": _flag("trust-pr-config", raw("trust-pr-config"), False),
         "rego-timeout": _seconds("rego-timeout", raw("rego-timeout")),
+        "extra": action_args.read_extra_inputs({name: raw(name) for name in action_args.EXTRA_INPUT_NAMES}),
     }
 
 
 def check_argv(inputs: ActionInputs, report_json: Path, annotations: Path, summary: Path, *,
-               sarif: Path | None = None, trusted: action_trust.Trusted | None = None) -> list[str]:
+               sarif: Path | None = None, trusted: action_trust.Trusted | None = None,
+               diff_base: str | None = None) -> list[str]:
     """The one ``natpolicy check`` command line the step runs.
 
     ``trusted`` (from action_trust) replaces the config, policy and baseline
-    inputs with the base branch's copies on a pull request.
+    inputs with the base branch's copies on a pull request. ``diff_base``:
+    the revision Terraform code is compared with (the ``diff-base`` input, else
+    the pull request's base; see action_args).
     """
     # --no-progress: the step captures natpolicy's stderr and prints it at the end, where
     # progress lines would only get in the way (and into an error annotation).
@@ -252,6 +261,8 @@ def check_argv(inputs: ActionInputs, report_json: Path, annotations: Path, summa
         argv += ["--baseline", baseline]
     if inputs["rego-timeout"]:
         argv += ["--rego-timeout", inputs["rego-timeout"]]
+    argv += action_args.extra_argv(inputs["extra"], diff_base if diff_base is not None else
+                                   inputs["extra"]["diff_base"] or None)
     # `--` so that a path starting with a dash is never read as an option.
     return [*argv, "--", *inputs["path"]]
 

@@ -137,6 +137,10 @@ def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], sett
     if opts.verbose:
         result.notes.extend(context.verbose_notes)
     result = suppressions.apply_to_result(result, model, settings, source_root=opts.source_root)
+    from natpolicy.call_sites import move_to_call_sites
+
+    # After the skip comments (read from the resources' own blocks): findings inside modules go on the calls.
+    result = move_to_call_sites(result, model, source_root=opts.source_root)
     # Baselines apply last, so every format and the exit code see the same findings.
     if opts.create_baseline:
         baseline.write(opts.create_baseline, result.findings)

@@ -11,6 +11,23 @@ from natpolicy.model import SourceLocation
 
 
 @dataclass(frozen=True)
+class RelatedLocation:
+    """Another place a finding concerns (SARIF ``relatedLocations``).
+
+    A finding on a resource inside a module is shown on the ``module`` block
+    that calls it (the line a pull request changes); the resource's own block
+    is then a related location: with its file and lines when the module's
+    code is at hand (a local folder, ``.terraform/modules``), else only by its
+    address (``location`` is ``None``).
+    """
+
+    address: str
+    location: SourceLocation | None
+    message: str
+    declaration: bool = True  # the finding's own resource block (what the finding was on before it moved)
+
+
+@dataclass(frozen=True)
 class Finding:
     rule_id: str
     rule_name: str
@@ -26,6 +43,15 @@ class Finding:
     suppression: str | None = None  # the reason, when suppressed
     # SARIF suppression kind: "inSource" (a skip comment) or "external" (config file).
     suppression_kind: str = "inSource"
+    related: tuple[RelatedLocation, ...] = ()
+
+    @property
+    def block_location(self) -> SourceLocation:
+        """The resource's own block when the finding was moved onto its module call, else ``location``."""
+        for item in self.related:
+            if item.declaration and item.location is not None:
+                return item.location
+        return self.location
 
     @property
     def fingerprint(self) -> str:

@@ -291,8 +291,14 @@ def assert_valid_sarif(validator: Any, log: dict[str, Any]) -> None:
             # GitHub rejects uploads where a result lacks a physical location.
             assert len(result["locations"]) == 1
             loc = result["locations"][0]
-            assert loc["physicalLocation"]["artifactLocation"]["uri"]
-            assert not loc["physicalLocation"]["artifactLocation"]["uri"].startswith(("/", "file:"))
+            artifact = loc["physicalLocation"]["artifactLocation"]
+            assert artifact["uri"]
+            if artifact["uri"].startswith("file:"):
+                # A file outside the repository (and the working directory): absolute, with no base.
+                assert "uriBaseId" not in artifact and artifact["uri"].startswith("file:///"), artifact
+            else:
+                # Relative to %SRCROOT%, and never climbing above it.
+                assert not artifact["uri"].startswith(("/", "../")) and "/../" not in artifact["uri"], artifact
             assert loc["physicalLocation"]["region"]["startLine"] >= 1
             assert loc["logicalLocations"][0]["kind"] == "resource"
             assert loc["logicalLocations"][0]["fullyQualifiedName"]

@@ -47,7 +47,8 @@ WORKFLOW = ROOT / ".github" / "workflows" / "natpolicy.yml"
 LOCK = ROOT / "action" / "requirements.txt"
 REGO_LOCK = ROOT / "action" / "requirements-rego.txt"
 INPUTS = {"path", "source-root", "policy", "config", "fail-on", "soft-fail", "sarif-file", "category",
-          "annotations", "summary", "baseline", "trust-pr-config", "rego-timeout"}
+          "annotations", "summary", "baseline", "trust-pr-config", "rego-timeout", "diff-base",
+          "download-modules", "var-file", "check", "skip-check", "args"}
 OUTPUTS = {"sarif-file", "findings", "failed"}
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
@@ -663,6 +664,13 @@ def test_source_root_input_puts_annotations_on_the_tf_lines(action: dict[str, An
     assert mapped.code == 1, mapped.stdout + mapped.stderr
     [ann] = mapped.annotations
     assert (ann["props"]["file"], ann["props"]["line"], ann["props"]["endLine"]) == ("infra/main.tf", "3", "6")
+    # Without the input, the folder of the workspace that declares the plan's blocks is found.
+    [found] = run_action(action, workspace, {"path": "plans/plan.json"}).annotations
+    assert (found["props"]["file"], found["props"]["line"]) == ("infra/main.tf", "3")
+    # Two folders that match equally well: no guess, the plan's lines.
+    (workspace / "copy").mkdir()
+    (workspace / "copy" / "main.tf").write_text((workspace / "infra" / "main.tf").read_text(encoding="utf-8"),
+                                                encoding="utf-8")
     [unmapped] = run_action(action, workspace, {"path": "plans/plan.json"}).annotations
     assert unmapped["props"]["file"] == "plans/plan.json"
 

@@ -153,3 +153,23 @@ def test_cli_format_github_end_to_end(cli: Callable[..., Any], risky_plan: Path,
     for a in anns:
         assert a["props"]["file"] == "plan.json" and int(a["props"]["line"]) >= 1
         assert "\nRule: https://" in a["message"] and ".md" in a["message"]
+
+
+def test_when_error_slots_run_out_nat_takes_them_then_sg_then_the_rest() -> None:
+    # EBS findings are critical here, so by severity alone they would take every slot.
+    ebs = [finding("EBS001", Severity.CRITICAL, f"aws_ebs_volume.v{i:02}") for i in range(8)]
+    sgs = [finding("SG002", Severity.HIGH, f"aws_security_group.g{i}") for i in range(3)]
+    nats = [finding("NAT001", Severity.HIGH, f"aws_nat_gateway.n{i}") for i in (2, 1)]
+    errors = [a for a in parse(github.render(result(*ebs, *sgs, *nats))) if a["level"] == "error"]
+    shown = [(a["props"]["title"][:6].rstrip(" ("), a["message"].split("Resource: ")[1].split(" ")[0])
+             for a in errors]
+    assert shown == [("NAT001", "aws_nat_gateway.n1"), ("NAT001", "aws_nat_gateway.n2"),
+                     *[("SG002", f"aws_security_group.g{i}") for i in range(3)],
+                     *[("EBS001", f"aws_ebs_volume.v{i:02}") for i in range(5)]]
+
+
+def test_with_slots_to_spare_the_order_stays_most_severe_first() -> None:
+    few = [finding("EBS001", Severity.CRITICAL, "aws_ebs_volume.v"), finding("NAT001", Severity.HIGH,
+                                                                            "aws_nat_gateway.n")]
+    titles = [a["props"]["title"] for a in parse(github.render(result(*few)))]
+    assert [t.split(" ")[0] for t in titles] == ["EBS001", "NAT001"]

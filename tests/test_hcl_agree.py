@@ -89,13 +89,19 @@ def test_source_root_from_elsewhere_gives_repository_relative_paths(cli, monkeyp
         (top / ".git").mkdir()
     monkeypatch.chdir(top / "infra" / "docs")
     planned = cli("check", str(plan_file), "--source-root", "../agree", "-f", "json")
-    files = {f["address"]: (f["file"], f["start_line"]) for f in planned.json()["findings"]}
+    findings = planned.json()["findings"]
+    files = {f["address"]: (f["file"], f["start_line"]) for f in findings}
+    blocks = {f["address"]: (f["related"][0]["file"], f["related"][0]["start_line"]) for f in findings
+              if "related" in f}
     # Outside git, relative to the current directory.
     prefix = "infra/agree" if in_git else "../agree"
     assert files["aws_security_group.this"] == (f"{prefix}/main.tf", 10)
-    # Same type and name in two modules: each keeps its own block.
-    assert files["module.app.module.sg.aws_security_group.this"] == (f"{prefix}/modules/sg/main.tf", 9)
-    assert files["module.disk_b.aws_ebs_volume.this"] == (f"{prefix}/modules/disk/main.tf", 5)
+    # Module resources sit on the root's module calls; same type and name in two modules: each keeps its
+    # own block as the related location.
+    assert files["module.app.module.sg.aws_security_group.this"] == (f"{prefix}/main.tf", 34)
+    assert blocks["module.app.module.sg.aws_security_group.this"] == (f"{prefix}/modules/sg/main.tf", 9)
+    assert files["module.disk_b.aws_ebs_volume.this"] == (f"{prefix}/main.tf", 28)
+    assert blocks["module.disk_b.aws_ebs_volume.this"] == (f"{prefix}/modules/disk/main.tf", 5)
 
 
 def test_inside_the_root_maps_without_flag(cli, monkeypatch: pytest.MonkeyPatch, plan_file: Path,

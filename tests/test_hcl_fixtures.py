@@ -45,13 +45,18 @@ def test_every_family_is_covered() -> None:
 
 
 def test_fixture_lines_point_at_the_resource_block() -> None:
-    """The expected lines themselves are right: each opens the block of the finding's resource."""
+    """The expected lines themselves are right: each opens the block of the finding's resource, or, for a
+    resource inside a module, the root's `module` block calling it (natpolicy.call_sites)."""
     for case in CASES:
         for _rule, address, file, start, end in json.loads(case.read_text(encoding="utf-8"))["findings"]:
             lines = (case.parent / file).read_text(encoding="utf-8").splitlines()
-            local = address.split(".")[-2:]  # e.g. ['aws_security_group', 'web["x"]']
-            type_, name = local[0], local[1].split("[")[0]
-            assert lines[start - 1].startswith(f'resource "{type_}" "{name}"'), (case, address)
+            if address.startswith("module."):
+                call = address.split(".")[1].split("[")[0]
+                assert lines[start - 1].startswith(f'module "{call}"'), (case, address)
+            else:
+                local = address.split(".")[-2:]  # e.g. ['aws_security_group', 'web["x"]']
+                type_, name = local[0], local[1].split("[")[0]
+                assert lines[start - 1].startswith(f'resource "{type_}" "{name}"'), (case, address)
             assert lines[end - 1] == "}", (case, address)
 
 

@@ -584,14 +584,18 @@ def test_symlinks_out_of_the_repository_are_not_read(cli, tmp_path: Path, monkey
 
 
 def test_paths_are_relative_to_the_repository_top(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """From envs/dev, SARIF URIs are modules/sg/main.tf (as GitHub resolves them), not ../../modules/sg/main.tf."""
+    """From envs/dev, SARIF URIs are envs/dev/main.tf and modules/sg/main.tf (as GitHub resolves them), not
+    main.tf and ../../modules/sg/main.tf; the terminal shows them from where the user stands."""
     repo = write(tmp_path, {"modules/sg/main.tf": OPEN_SG,
                             "envs/dev/main.tf": 'module "sg" {\n  source = "../../modules/sg"\n}\n'})
     (repo / ".git").mkdir()
     monkeypatch.chdir(repo / "envs" / "dev")
     log = cli("check", ".", "-f", "sarif").json()
     (result,) = log["runs"][0]["results"]
-    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "modules/sg/main.tf"
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "envs/dev/main.tf"
+    assert result["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "modules/sg/main.tf"
+    text = cli("check", ".").out
+    assert "at main.tf:1  [" in text and "is declared at ../../modules/sg/main.tf:1" in text
     doc = cli("check", ".", "-f", "json").json()
     assert [f["origin"] for f in doc["findings"]] == ["envs/dev"]
 

@@ -111,8 +111,9 @@ def test_every_shipped_rule_has_complete_sarif_metadata(tmp_path: Path, cli, sar
 
 def test_two_roots_reporting_one_module_line_stay_two_alerts(tmp_path: Path, cli, sarif_validator,
                                                              monkeypatch) -> None:
-    # envs/prod and envs/staging both call ../../modules/sg as `module "sg"`: one address, one file and
-    # line, two roots. GitHub keys an alert by rule, file and fingerprint, so the root must tell them apart.
+    # envs/prod and envs/staging both call ../../modules/sg as `module "sg"`: one address, one module block,
+    # two roots. Each alert sits on its root's own call (the module's block is a related location), and the
+    # fingerprints stay the root-qualified ones they were when both alerts sat on the module's block.
     (tmp_path / "modules" / "sg").mkdir(parents=True)
     (tmp_path / "modules" / "sg" / "main.tf").write_text(
         'variable "cidrs" {\n  type = list(string)\n}\n\n'
@@ -129,7 +130,9 @@ def test_two_roots_reporting_one_module_line_stay_two_alerts(tmp_path: Path, cli
     results = log["runs"][0]["results"]
     places = {(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
                r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in results}
-    assert len(results) == 2 and places == {("modules/sg/main.tf", 5)}
+    assert len(results) == 2 and places == {("envs/prod/main.tf", 1), ("envs/staging/main.tf", 1)}
+    assert {r["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results} == {
+        "modules/sg/main.tf"}
     prints = {r["partialFingerprints"]["primaryLocationLineHash"] for r in results}
     assert len(prints) == 2
     # One root alone keeps the plain fingerprint (rule + address + key), as every other finding does.

@@ -236,11 +236,12 @@ def test_one_roots_module_skip_does_not_cover_another_root(tf: Callable[..., Pat
         found, _ = findings(cli, *args)
         by_root = {f["origin"]: f["suppression_reason"] for f in found if f["address"] == address}
         assert by_root == {"envs/dev": "dev is reachable from the VPN only", "envs/prod": None}, args
-    # The terminal report tells the two findings apart by their root.
+    # The terminal report shows each root's finding on that root's module call, naming the module's block.
     text = cli("check", "envs").out
-    assert "at modules/sg/main.tf:1 (from envs/prod)" in text
+    assert "at envs/prod/main.tf:1  [" in text
+    assert f"{address} is declared at modules/sg/main.tf:1" in text
     single = cli("check", "envs/prod").out
-    assert "at modules/sg/main.tf:1  [" in single  # one root: no need to say which
+    assert "at envs/prod/main.tf:1  [" in single
 
 
 def test_plan_skips_are_found_from_anywhere_in_the_repository(tf: Callable[..., Path],

@@ -39,7 +39,19 @@ class HclLoader:
         # In a git repository the base revision shows what the configuration deletes.
         shown = ", ".join(display_path(str(p)) for p in paths[:3]) + (", ..." if len(paths) > 3 else "")
         with progress.step(f"reading the Terraform code in {shown}"):
-            return (load_compared(paths, base=request.diff_base, staged=request.staged, variables=variables,
-                                  var_files=var_files, display_root=request.display_root, modules=modules)
-                    or load_hcl(paths, variables=variables, var_files=var_files, display_root=request.display_root,
-                                modules=modules))
+            result = (load_compared(paths, base=request.diff_base, staged=request.staged, variables=variables,
+                                    var_files=var_files, display_root=request.display_root, modules=modules)
+                      or load_hcl(paths, variables=variables, var_files=var_files, display_root=request.display_root,
+                                  modules=modules))
+        # Folders of Terraform code below a checked root that nothing checked (examples/*, modules/*).
+        # Not in pre-commit: the hook checks the roots a commit touches, on purpose.
+        from natpolicy.invocation import in_precommit
+
+        if not in_precommit():
+            from natpolicy.loaders.paths import has_terraform_files
+            from natpolicy.loaders.skipped import unchecked_note
+
+            note = unchecked_note([p for p in paths if p.is_dir() and has_terraform_files(p)])
+            if note:
+                result.notes.append(note)
+        return result

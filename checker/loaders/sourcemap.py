@@ -6,9 +6,20 @@ on it cannot show in a pull request diff. Given the Terraform root
 configuration), each plan resource's physical location becomes its
 ``resource`` block: the module path in ``module_address`` is followed through
 each ``module_calls[*].source`` (from the plan, else from the ``module``
-block itself) into local module folders. A resource inside a remote module
-points at the ``module`` block that calls it. Addresses are untouched, so
-logical locations and fingerprints stay stable.
+block itself) into local module folders, and into the folders
+``terraform init`` installed remote modules in (``.terraform/modules``).
+A resource inside a remote module that is not installed points at the
+``module`` block that calls it. Addresses are untouched, so logical
+locations and fingerprints stay stable.
+
+A resource the plan deletes has no block left when the change removed it,
+and would stay on the plan's first line, a file that is not in the pull
+request. It goes instead on a block the configuration keeps that the
+deletion hurts: what still refers to it by id (a route table whose route
+went to the deleted NAT gateway, before or after), else what it referred to
+(the gateway's subnet, then that subnet's VPC); see :func:`place_deleted`.
+(Findings inside a module are then moved onto the root's ``module`` call by
+``natpolicy.call_sites``, after skip comments are read.)
 """
 from __future__ import annotations
 
@@ -22,7 +33,8 @@ from typing import Any
 from natpolicy.address import module_path
 from natpolicy.model import Resource, SourceLocation
 
-__all__ = ["module_call_sources", "SourceIndex", "map_to_source", "max_source_bytes", "MAX_SOURCE_BYTES"]
+__all__ = ["module_call_sources", "SourceIndex", "map_to_source", "max_source_bytes", "MAX_SOURCE_BYTES",
+           "place_deleted", "installed_module_folder"]
 
 
 def module_call_sources(configuration: Any) -> dict[tuple[str, ...], str]:
@@ -78,6 +90,7 @@ class SourceIndex:
         self._headers: dict[Path, frozenset[tuple[str, ...]]] = {}
         self._blocks: dict[Path, dict[tuple[str, ...], Any]] = {}
         self.skipped: dict[str, int] = {}
+        self.manifests: dict[Path, Any] = {}  # root -> its .terraform/modules manifest, read once
 
     def find(self, folder: Path, key: tuple[str, ...]) -> Any | None:
         """The first block ``(kind, *labels)`` declared in ``folder``'s files, or ``None``."""
@@ -131,11 +144,29 @@ def _location(block: Any) -> SourceLocation:
     return SourceLocation(path=block.file, start_line=block.start_line, end_line=block.end_line)
 
 
+def installed_module_folder(root: Path, names: tuple[str, ...], manifests: dict[Path, Any] | None = None
+                            ) -> Path | None:
+    """Where ``terraform init`` installed the module ``names`` (``("vpc", "sg")``) of ``root``, if it did.
+
+    Read from ``.terraform/modules/modules.json`` (once per root with a
+    ``manifests`` cache); an entry leading out of the root (or through a
+    link) is refused there, never followed.
+    """
+    from natpolicy.loaders.modsource.manifest import read_manifest
+
+    manifests = {} if manifests is None else manifests
+    manifest = manifests.get(root)
+    if manifest is None:
+        manifest = manifests[root] = read_manifest(root)
+    entry = manifest.entries.get(".".join(names))
+    return entry.directory if entry is not None and entry.directory.is_dir() else None
+
+
 def locate(res: Resource, root: Path, index: SourceIndex) -> SourceLocation | None:
     """The ``.tf`` block of one plan resource, or ``None`` when it is not declared there."""
     from natpolicy.loaders.hcl.modules import is_local_source, module_source
 
-    folder = Path(os.path.abspath(root))
+    root = folder = Path(os.path.abspath(root))
     names = module_path(res.module)
     sources = res.module_sources
     for depth, name in enumerate(names):
@@ -146,7 +177,11 @@ def locate(res: Resource, root: Path, index: SourceIndex) -> SourceLocation | No
         if source is None:
             return None
         if not is_local_source(source):
-            return _location(call) if call is not None else None
+            installed = installed_module_folder(root, names[:depth + 1], index.manifests)
+            if installed is None:
+                return _location(call) if call is not None else None
+            folder = installed
+            continue
         folder = Path(os.path.normpath(folder / source))
     kind = "data" if res.mode == "data" else "resource"
     block = index.find(folder, (kind, res.type, res.name))
@@ -185,4 +220,92 @@ def map_to_source(resources: Iterable[Resource], root: Path, *, display: Callabl
     for res, location in found:
         res.mapped_to_source = True
         res.location = location
+    place_deleted(resources)
     return len(found)
+
+
+# What a deleted resource's findings are best shown on, best first (as in HCL mode: loaders.deletions).
+_PREFERRED = ("aws_route_table", "aws_default_route_table", "aws_route", "aws_subnet", "aws_vpc")
+_MAX_HOPS = 3
+
+
+def place_deleted(resources: Iterable[Resource]) -> int:
+    """Put each deleted resource that has no block left on a kept block the deletion hurts; returns how many.
+
+    By the real ids in the plan: first a mapped resource that refers to the
+    deleted one's id (before or after the change: the route table whose route
+    went to the gateway), else what the deleted one referred to, nearest
+    first (the gateway's subnet, then its VPC). Route tables, routes, subnets
+    and VPCs are preferred, then the rest by address, so the choice is
+    deterministic. The finding's message already names the deleted address.
+    """
+    resources = list(resources)
+    by_id: dict[tuple[str, str], Resource] = {}
+    referring: dict[tuple[str, str], list[Resource]] = {}
+    for r in resources:
+        own_ids = {v.get("id") for v in (r.before, r.after) if isinstance(v, dict)}
+        for own in own_ids:
+            if isinstance(own, str):
+                by_id.setdefault((r.origin, own), r)
+        for value in _ids_in(r.before) | _ids_in(r.after):
+            if value not in own_ids:
+                referring.setdefault((r.origin, value), []).append(r)
+    placed = 0
+    for res in resources:
+        if res.mapped_to_source or not res.is_deleted or res.exists_after:
+            continue
+        target = _kept_block(res, by_id, referring)
+        if target is not None and target.location is not None:
+            res.location = target.location
+            res.mapped_to_source = True
+            placed += 1
+    return placed
+
+
+def _is_kept(r: Resource) -> bool:
+    return r.mapped_to_source and r.exists_after and r.location is not None
+
+
+def _kept_block(res: Resource, by_id: dict[tuple[str, str], Resource],
+                referring: dict[tuple[str, str], list[Resource]]) -> Resource | None:
+    def rank(r: Resource) -> tuple[object, ...]:
+        return (_PREFERRED.index(r.type) if r.type in _PREFERRED else len(_PREFERRED), r.address)
+
+    def targets(r: Resource) -> list[Resource]:
+        return [t for value in sorted(_ids_in(r.before)) if (t := by_id.get((r.origin, value))) is not None]
+
+    own = res.before.get("id") if isinstance(res.before, dict) else None
+    pointing = sorted(referring.get((res.origin, own), ()), key=rank) if isinstance(own, str) else []
+    for candidate in pointing:
+        if _is_kept(candidate):
+            return candidate
+    # A deleted aws_route going with its gateway leaves its route table behind: the block that keeps the subnets.
+    fed = sorted({t.address: t for r in pointing if r.type == "aws_route" for t in targets(r)
+                  if t.type in _PREFERRED[:2] and _is_kept(t)}.values(), key=rank)
+    if fed:
+        return fed[0]
+    seen = {res.address}
+    level = [res]
+    for _ in range(_MAX_HOPS):
+        found = {t.address: t for r in level for t in targets(r) if t.address not in seen}
+        level = sorted(found.values(), key=rank)
+        seen.update(found)
+        for candidate in level:
+            if _is_kept(candidate):
+                return candidate
+    return None
+
+
+def _ids_in(values: object) -> set[str]:
+    """Strings among a resource's arguments and its nested blocks' (where the ids it refers to sit)."""
+    found: set[str] = set()
+    for value in values.values() if isinstance(values, dict) else ():
+        if isinstance(value, str):
+            found.add(value)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    found |= {v for v in item.values() if isinstance(v, str)}
+                elif isinstance(item, str):
+                    found.add(item)
+    return found

@@ -5,7 +5,10 @@ Each finding becomes ``::error file=…,line=…,endLine=…,title=…::message`
 GitHub shows only about ten annotations of each type per step and drops the
 rest silently, so the most severe findings come first, each type is capped,
 and one closing notice counts what was left out; the SARIF upload and the
-job summary carry everything.
+job summary carry everything. When a type has more findings than slots, the
+slots go by rule family first (:data:`FAMILY_ORDER`: NAT, then SG, then the
+others), then in the usual order: a NAT gateway deletion cuts production off
+the internet, so it must not be the one hidden behind ten EBS annotations.
 """
 from __future__ import annotations
 
@@ -22,6 +25,8 @@ from natpolicy.safe_text import escape
 LIMIT_PER_LEVEL = 10
 _COMMAND = {"error": "error", "warning": "warning", "note": "notice", "none": "notice"}
 LEVELS = ("error", "warning", "notice")
+# Who takes a type's slots first when they run out; other families after them.
+FAMILY_ORDER = ("NAT", "SG")
 
 
 def escape_data(text: str) -> str:
@@ -45,15 +50,16 @@ def command(level: str, message: str, properties: Mapping[str, str | int] | None
 def render(result: RunResult, *, limit: int = LIMIT_PER_LEVEL) -> str:
     docs = _help_uris(result.checks)
     # Tool errors (a rule that crashed) come first: they decide exit 2.
-    annotations: list[tuple[str, str]] = [
-        ("error", command("error", text, {"title": "natpolicy error"})) for text in result.errors
-    ]
-    active = sorted((f for f in result.findings if not f.suppressed), key=Finding.sort_key)
-    annotations += [(_COMMAND.get(f.level, "warning"), annotation(f, docs.get(f.rule_id))) for f in active]
-
     by_level: dict[str, list[str]] = {level: [] for level in LEVELS}
-    for level, line in annotations:
-        by_level[level].append(line)
+    by_level["error"] += [command("error", text, {"title": "natpolicy error"}) for text in result.errors]
+    active = sorted((f for f in result.findings if not f.suppressed), key=Finding.sort_key)
+    grouped: dict[str, list[Finding]] = {level: [] for level in LEVELS}
+    for f in active:
+        grouped[_COMMAND.get(f.level, "warning")].append(f)
+    for level, findings in grouped.items():
+        if len(by_level[level]) + len(findings) >= limit:  # (the notice cap may drop to limit - 1)
+            findings.sort(key=_family_rank)  # stable: the usual order within a family
+        by_level[level] += [annotation(f, docs.get(f.rule_id)) for f in findings]
     overflow = any(len(lines) > limit for lines in by_level.values())
     # The closing count is itself a notice: keep a notice slot free for it.
     caps = {level: limit for level in LEVELS}
@@ -69,6 +75,12 @@ def render(result: RunResult, *, limit: int = LIMIT_PER_LEVEL) -> str:
     if hidden:
         shown.append(command("notice", _rest_message(hidden), {"title": "natpolicy: more findings"}))
     return "".join(line + "\n" for line in shown)
+
+
+def _family_rank(f: Finding) -> int:
+    """NAT001 -> NAT -> 0, SG002 -> 1, everything else after them (tool errors are not findings)."""
+    family = f.rule_id.rstrip("0123456789").upper()
+    return FAMILY_ORDER.index(family) if family in FAMILY_ORDER else len(FAMILY_ORDER)
 
 
 def annotation(f: Finding, help_uri: str | None = None) -> str:

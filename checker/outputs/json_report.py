@@ -34,7 +34,7 @@ def render(result: RunResult) -> dict[str, Any]:
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:
-    return {
+    out = {
         "rule_id": f.rule_id,
         "rule_name": f.rule_name,
         "severity": f.severity.label,
@@ -51,6 +51,12 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "suppressed": f.suppressed,
         "suppression_reason": f.suppression,
     }
+    if f.related:  # only then: reports of findings outside modules keep their shape
+        out["related"] = [{"address": r.address, "file": r.location.path if r.location else None,
+                           "start_line": r.location.start_line if r.location else None,
+                           "end_line": r.location.end_line if r.location else None, "message": r.message}
+                          for r in f.related]
+    return out
 
 
 def report(result: RunResult, settings: ReportSettings) -> str:

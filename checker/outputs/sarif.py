@@ -3,7 +3,9 @@
 One run; the driver lists every rule that ran (not just the ones that
 failed), so rule help is available even for a clean scan. Every result has
 exactly one physical location with a relative URI, the Terraform address as
-its logical location, and a fingerprint GitHub uses to track the alert.
+its logical location, and a fingerprint GitHub uses to track the alert. A
+finding on a resource inside a module sits on the root's ``module`` call and
+names the resource's own block as a ``relatedLocation`` (natpolicy.call_sites).
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from typing import Any
 from natpolicy import __version__
 from natpolicy.address import logical_name
 from natpolicy.check import BaseCheck
-from natpolicy.findings import Finding, fingerprint
+from natpolicy.findings import Finding, RelatedLocation, fingerprint
 from natpolicy.outputs.doclinks import INFORMATION_URI, rule_help_uri
 from natpolicy.outputs.registry import ReportSettings
 from natpolicy.outputs.severity import sarif_level, security_severity
@@ -125,13 +127,15 @@ def _shared_by_roots(findings: list[Finding]) -> set[tuple[str, str, str]]:
     """
     origins: dict[tuple[str, str, str], set[str]] = {}
     for f in findings:
-        origins.setdefault((f.rule_id, f.fingerprint, f.location.path), set()).add(f.origin)
+        # The resource's own block, also when the finding is shown on its module call: the
+        # fingerprints stay what they were before findings moved onto calls.
+        origins.setdefault((f.rule_id, f.fingerprint, f.block_location.path), set()).add(f.origin)
     return {place for place, roots in origins.items() if len(roots) > 1}
 
 
 def _fingerprint(f: Finding, shared: set[tuple[str, str, str]]) -> str:
     plain = f.fingerprint
-    if (f.rule_id, plain, f.location.path) in shared:
+    if (f.rule_id, plain, f.block_location.path) in shared:
         return fingerprint(f.rule_id, f.address, f"{f.key}\0{f.origin}")
     return plain
 
@@ -149,7 +153,7 @@ def _result(f: Finding, index: dict[str, int], with_suppressions: bool,
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": _uri(f.location.path), "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": _artifact(f.location.path),
                     "region": region,
                 },
                 "logicalLocations": [
@@ -160,6 +164,8 @@ def _result(f: Finding, index: dict[str, int], with_suppressions: bool,
         "partialFingerprints": {"primaryLocationLineHash": _fingerprint(f, shared)},
         "properties": {"severity": f.severity.label, "resourceType": f.resource_type},
     }
+    if f.related:
+        out["relatedLocations"] = [_related(i, item) for i, item in enumerate(f.related, start=1)]
     if with_suppressions:
         out["suppressions"] = (
             [{"kind": f.suppression_kind, "justification": f.suppression}] if f.suppressed else []
@@ -167,14 +173,47 @@ def _result(f: Finding, index: dict[str, int], with_suppressions: bool,
     return out
 
 
-def _uri(path: str) -> str:
+def _related(number: int, item: RelatedLocation) -> dict[str, Any]:
+    """A related location: the file and lines when known, always the address."""
+    out: dict[str, Any] = {"id": number}
+    if item.location is not None:
+        region: dict[str, Any] = {"startLine": max(1, item.location.start_line)}
+        if item.location.end_line and item.location.end_line >= region["startLine"]:
+            region["endLine"] = item.location.end_line
+        out["physicalLocation"] = {"artifactLocation": _artifact(item.location.path), "region": region}
+    out["logicalLocations"] = [{"fullyQualifiedName": item.address, "name": logical_name(item.address),
+                                "kind": "resource"}]
+    out["message"] = {"text": item.message}
+    return out
+
+
+def _artifact(path: str) -> dict[str, Any]:
+    """An ``artifactLocation``: relative to ``%SRCROOT%`` (the repository's top), never climbing above it.
+
+    Display paths are relative to the top of the repository holding the file,
+    else to the working directory; only a file outside both (a plan in /tmp)
+    comes out as ``../``. GitHub would resolve that against the checkout's
+    root and point at nothing, or at another file: such a file gets its
+    absolute ``file://`` URI and no ``uriBaseId`` instead.
+    """
+    import os
+    from pathlib import Path, PurePosixPath
+
+    posix = path.replace("\\", "/")
+    if posix.startswith("<") and posix.endswith(">"):
+        posix = posix.strip("<>")
+    while posix.startswith("./"):
+        posix = posix[2:]
+    climbs = ".." in PurePosixPath(posix).parts
+    if climbs or os.path.isabs(path) or (len(posix) > 1 and posix[1] == ":"):
+        full = Path(os.path.abspath(path))
+        return {"uri": full.as_uri()}
+    return {"uri": _quote(posix), "uriBaseId": "%SRCROOT%"}
+
+
+def _quote(path: str) -> str:
     from urllib.parse import quote
 
-    path = path.replace("\\", "/")
-    if path.startswith("<") and path.endswith(">"):
-        path = path.strip("<>")
-    while path.startswith("./"):
-        path = path[2:]
     return quote(path, safe="/-_.~")
 
 

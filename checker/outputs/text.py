@@ -4,9 +4,17 @@ Everything quoted from the scanned files (messages, addresses, file names,
 notes) has its control characters escaped (see natpolicy.safe_text), so the
 only escape sequences in the report are natpolicy's own colours, and no line
 starts with ``::``, which a GitHub runner would take as a workflow command.
+
+Paths are shown relative to where the user stands, so that they can be
+opened from there: findings carry paths relative to the repository's top
+(what SARIF and GitHub want), which from ``envs/dev`` would read
+``envs/dev/main.tf`` for the ``main.tf`` beside the user. A finding moved
+onto a module call also names the resource's own block.
 """
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Protocol
 
 from natpolicy.check import Severity
@@ -30,6 +38,34 @@ def _plain(text: str, *, fg: str | None = None, bold: bool | None = None, dim: b
     return text  # no colour: for files, pipes and tests
 
 
+class _Here:
+    """Turns a repository-relative display path into one relative to the working directory."""
+
+    def __init__(self) -> None:
+        from natpolicy.loaders.paths import repository_top
+
+        self.cwd = Path(os.path.abspath(Path.cwd()))
+        self.top = repository_top(self.cwd)
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, path: str) -> str:
+        shown = self._cache.get(path)
+        if shown is None:
+            shown = self._cache[path] = self._relative(path)
+        return shown
+
+    def _relative(self, path: str) -> str:
+        if self.top is None or self.top == self.cwd or path.startswith("<") or os.path.isabs(path):
+            return path
+        full = self.top / path
+        if not os.path.lexists(full):
+            return path  # not a file of this repository (another one's, or a git-index-only file)
+        try:
+            return Path(os.path.relpath(full, self.cwd)).as_posix()
+        except ValueError:  # another drive on Windows
+            return path
+
+
 def render(result: RunResult, *, colour: bool = False, width: int = 100) -> str:
     import click  # only for styling; click is already loaded by the CLI
 
@@ -44,11 +80,12 @@ def render(result: RunResult, *, colour: bool = False, width: int = 100) -> str:
     id_width = max([_MIN_ID_WIDTH, *(len(f.rule_id) + 1 for f in active)])
     # Several roots calling one module give findings on the same lines: name the root.
     several = len({f.origin for f in result.findings}) > 1
+    here = _Here()
     for f in active:
         if colour and f.severity != current:
             current = f.severity
             lines.append(style(f"── {f.severity.label.upper()} " + "─" * 40, fg=_COLOURS[f.severity], bold=True))
-        lines.extend(_finding_lines(f, style, width, id_width, several))
+        lines.extend(_finding_lines(f, style, width, id_width, several, here))
     if suppressed:
         lines.append(style(f"Suppressed ({len(suppressed)}):", dim=True))
         for f in suppressed:
@@ -63,17 +100,24 @@ def render(result: RunResult, *, colour: bool = False, width: int = 100) -> str:
 
 
 def _origin(f: Finding, several: bool) -> str:
-    return f" (from {f.origin})" if several and f.origin != f.location.path else ""
+    """" (from envs/prod)" when the file alone does not tell the root (a plan's, or a shared module's)."""
+    inside = f.location.path == f.origin or f.location.path.startswith(f.origin.rstrip("/") + "/")
+    return f" (from {f.origin})" if several and not inside else ""
 
 
-def _finding_lines(f: Finding, style: Style, width: int, id_width: int, several: bool = False) -> list[str]:
+def _finding_lines(f: Finding, style: Style, width: int, id_width: int, several: bool = False,
+                   here: _Here | None = None) -> list[str]:
     indent = " " * (id_width + _SEV_WIDTH)
     body = wrap(escape(f.message), width=max(40, width - len(indent))) or [""]
     out = [style(f"{escape(f.rule_id):<{id_width}}", bold=True)
            + style(f"{f.severity.label:<{_SEV_WIDTH}}", fg=_COLOURS[f.severity]) + body[0]]
     out += [indent + line for line in body[1:]]
-    loc = escape(f"{f.location.path}:{f.location.start_line}{_origin(f, several)}")
+    shown = here or (lambda path: path)
+    loc = escape(f"{shown(f.location.path)}:{f.location.start_line}{_origin(f, several)}")
     out.append(style(f"{indent}at {loc}  [{escape(f.rule_name)}]", dim=True))
+    for item in f.related:
+        where = f"{shown(item.location.path)}:{item.location.start_line}" if item.location else "not at hand"
+        out.append(style(escape(f"{indent}   {item.address} is declared at {where}"), dim=True))
     return out
 
 
