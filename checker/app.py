@@ -49,6 +49,7 @@ class CheckOptions:
     also_outputs: tuple[str, ...] = ()
     markdown_max_bytes: int | None = None  # None: markdown.MAX_BYTES (the job summary's limit)
     colour: bool | None = None
+    compact: bool = False  # text report: one line per finding
     verbose: bool = False
     quiet: bool = False
     progress: bool | None = None  # None: unless quiet, or run by pre-commit (see progress_enabled)
@@ -185,7 +186,7 @@ def render(result: RunResult, fmt: str, opts: CheckOptions) -> str:
     settings = registry.ReportSettings(
         colour=output.colour and _use_colour(opts), category=opts.category,
         sarif_include_suppressed=opts.sarif_include_suppressed, fail_on=Severity.parse(opts.fail_on or "low"),
-        soft_fail=opts.soft_fail, markdown_max_bytes=opts.markdown_max_bytes)
+        soft_fail=opts.soft_fail, markdown_max_bytes=opts.markdown_max_bytes, compact=opts.compact)
     return output.report(result, settings)
 
 
@@ -195,6 +196,7 @@ def _parse_also_outputs(pairs: tuple[str, ...]) -> list[tuple[str, str]]:
     parsed = []
     for pair in pairs:
         fmt, sep, path = pair.partition("=")
+        fmt = fmt.lower()  # as --format: SARIF=x.sarif is sarif=x.sarif
         if not sep or not path or fmt not in NAMES:
             raise UsageError(f"--also-output wants FORMAT=FILE with FORMAT one of {', '.join(NAMES)}; got {pair!r}")
         parsed.append((fmt, path))
@@ -236,9 +238,9 @@ def _colours_terminal(fmt: str) -> bool:
 
 
 def _use_colour(opts: CheckOptions) -> bool:
-    if opts.colour is not None:
-        return opts.colour
-    return sys.stdout.isatty()
+    from natpolicy.flag_habits import colour_wanted
+
+    return colour_wanted(opts.colour, sys.stdout.isatty())
 
 
 def _echo_error(line: str) -> None:

@@ -34,6 +34,7 @@ class ReportSettings:
     fail_on: Severity | None = None  # markdown: the gate's verdict line
     soft_fail: bool = False  # markdown: the gate's verdict line
     markdown_max_bytes: int | None = None  # markdown: None is markdown.MAX_BYTES
+    compact: bool = False  # text: one line per finding, no detail lines
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ def _plain(text: str, *, fg: str | None = None, bold: bool | None = None, dim: b
     return text  # no colour: for files, pipes and tests
 
 
-def render(result: RunResult, *, colour: bool = False, width: int = 100) -> str:
+def render(result: RunResult, *, colour: bool = False, width: int = 100, compact: bool = False) -> str:
     import click  # only for styling; click is already loaded by the CLI
 
     def style(text: str, *, fg: str | None = None, bold: bool | None = None, dim: bool | None = None) -> str:
@@ -48,7 +48,10 @@ def render(result: RunResult, *, colour: bool = False, width: int = 100) -> str:
         if colour and f.severity != current:
             current = f.severity
             lines.append(style(f"── {f.severity.label.upper()} " + "─" * 40, fg=_COLOURS[f.severity], bold=True))
-        lines.extend(_finding_lines(f, style, width, id_width, several))
+        if compact:
+            lines.append(_compact_line(f, style, id_width, several))
+        else:
+            lines.extend(_finding_lines(f, style, width, id_width, several))
     if suppressed:
         lines.append(style(f"Suppressed ({len(suppressed)}):", dim=True))
         for f in suppressed:
@@ -75,6 +78,13 @@ def _finding_lines(f: Finding, style: Style, width: int, id_width: int, several:
     loc = escape(f"{f.location.path}:{f.location.start_line}{_origin(f, several)}")
     out.append(style(f"{indent}at {loc}  [{escape(f.rule_name)}]", dim=True))
     return out
+
+
+def _compact_line(f: Finding, style: Style, id_width: int, several: bool) -> str:
+    """``--compact``: the finding and where it is on one line (no wrapping, no rule-name line), for grep and CI logs."""
+    loc = escape(f"{f.location.path}:{f.location.start_line}{_origin(f, several)}")
+    return (style(f"{escape(f.rule_id):<{id_width}}", bold=True)
+            + style(f"{f.severity.label:<{_SEV_WIDTH}}", fg=_COLOURS[f.severity]) + f"{escape(f.message)}  ({loc})")
 
 
 def wrap(text: str, width: int) -> list[str]:
@@ -127,4 +137,4 @@ def summary_line(result: RunResult, style: Style = _plain) -> str:
 
 def report(result: RunResult, settings: ReportSettings) -> str:
     """``--format text`` (see ``outputs/registry.py``)."""
-    return render(result, colour=settings.colour)
+    return render(result, colour=settings.colour, compact=settings.compact)
