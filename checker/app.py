@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from natpolicy.baseline import Baseline
     from natpolicy.check import BaseCheck
     from natpolicy.config import Config
+    from natpolicy.foreign_selection import ForeignSelection
     from natpolicy.model import ResourceModel
     from natpolicy.progress import Progress
 
@@ -88,7 +89,10 @@ def _execute(opts: CheckOptions, progress: Progress) -> int:
     known = registry.discover()
     settings.check_rules(known)
     opts = config.merged_options(opts, settings)  # flags win over the config file
-    classes = registry.select(known, opts.include, opts.exclude)
+    from natpolicy.foreign_selection import split_selection
+
+    selection = split_selection(opts.include, opts.exclude)  # Checkov/tfsec/Trivy ids map onto rules
+    classes = registry.select(known, selection.include, selection.exclude)
     rego = opts.engine == "rego" or bool(opts.policies) or bool(opts.namespaces) or opts.all_namespaces
     if rego:
         from natpolicy.rego.stage import keep_stdin
@@ -106,14 +110,14 @@ def _execute(opts: CheckOptions, progress: Progress) -> int:
 
     gc.freeze()
     try:
-        return _check_and_report(model, classes, settings, opts, extra_outputs, accepted, rego, progress)
+        return _check_and_report(model, classes, settings, opts, extra_outputs, accepted, rego, progress, selection)
     finally:
         gc.unfreeze()  # in-process callers (tests, the hook) keep a normal heap
 
 
 def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], settings: Config,
                       opts: CheckOptions, extra_outputs: list[tuple[str, str]], accepted: Baseline | None,
-                      rego: bool, progress: Progress) -> int:
+                      rego: bool, progress: Progress, selection: ForeignSelection | None = None) -> int:
     from natpolicy import baseline, registry, suppressions
     from natpolicy.runner import run
 
@@ -131,6 +135,8 @@ def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], sett
     result.errors[:0] = context.load_errors
     result.notes.extend(context.load_notes)
     result.notes.extend(n for n in result.rule_notes if n not in context.load_notes)
+    if selection is not None:
+        result = replace(result, findings=selection.filter(result.findings), notes=[*selection.notes, *result.notes])
     if opts.verbose:
         result.notes.extend(context.verbose_notes)
     result = suppressions.apply_to_result(result, model, settings, source_root=opts.source_root)
