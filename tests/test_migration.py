@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from natpolicy.foreign_ids import EQUIVALENTS, UNMAPPED, covering, is_foreign, lookup
+from natpolicy.foreign_ids import EQUIVALENTS, UNMAPPED, covering, is_foreign, lookup, markdown_table
 from natpolicy.foreign_skips import parse_foreign
 from natpolicy.registry import discover
 
@@ -76,6 +76,12 @@ def test_every_mapped_rule_exists_and_ids_are_unique() -> None:
 ])
 def test_a_foreign_id_covers_only_the_same_question(foreign: str, rule: str, key: str, covered: bool) -> None:
     assert (covering([foreign], rule, key) is not None) is covered
+
+
+def test_docs_hold_the_table_generated_from_the_module() -> None:
+    docs = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert markdown_table() in docs, "regenerate the table: python -c 'from natpolicy.foreign_ids import " \
+        "markdown_table; print(markdown_table())'"
 
 
 # -- the comment syntaxes ----------------------------------------------------------------------------------
