@@ -169,16 +169,23 @@ def apply_suppressions(
             notes[f"{exc.where} ({exc.rule} {exc.address}) expired on {exc.expires}; not honoured"] = None
 
     out: list[Finding] = []
+    matched: set[int] = set()  # exceptions that cover some finding, used or not (an inline skip may come first)
     for finding in findings:
         own_block = (finding.origin, finding.address) not in stale
         reason = _inline_reason(finding, reader, module_blocks, known, notes, own_block, today)
         kind = "inSource"
-        if reason is None:
-            for exc in exceptions:
-                if not exc.expired(today) and exc.covers(finding.rule_id, finding.address):
+        for i, exc in enumerate(exceptions):
+            if not exc.expired(today) and exc.covers(finding.rule_id, finding.address):
+                matched.add(i)
+                if reason is None:
                     reason, kind = exc.reason, "external"
-                    break
         out.append(replace(finding, suppression=reason, suppression_kind=kind) if reason is not None else finding)
+    for i, exc in enumerate(exceptions):
+        # A typo in a rule or an address must not pass for an accepted risk that is simply gone. Only
+        # for rules that ran: `--check FLOW001` says nothing about an SG002 exception.
+        if i not in matched and not exc.expired(today) and (not known or exc.rule.upper() in known):
+            notes[f"{exc.where} ({exc.rule} {exc.address}) matches no finding of this run; check the rule "
+                  "and the address (`natpolicy check -f json` lists the findings' addresses)"] = None
     return out, list(notes)
 
 
