@@ -135,3 +135,10 @@ def test_compact_is_one_line_per_finding(plan_in_tmp: Path, cli) -> None:
     assert all("(plan.json:" in line for line in finding_lines)
     assert compact[-1] == full[-1]
     assert not any(line.lstrip().startswith("at ") for line in compact)
+
+
+def test_config_fail_on_is_case_insensitive(plan_in_tmp: Path, cli) -> None:
+    (plan_in_tmp.parent / ".natpolicy.yaml").write_text("fail-on: CRITICAL\n", encoding="utf-8")
+    assert cli("check", "plan.json").code == 0  # SG002 is high: below CRITICAL
+    (plan_in_tmp.parent / ".natpolicy.yaml").write_text("fail-on: Severe\n", encoding="utf-8")
+    assert cli("check", "plan.json").code == 2
