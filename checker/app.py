@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from natpolicy.baseline import Baseline
     from natpolicy.check import BaseCheck
     from natpolicy.config import Config
+    from natpolicy.foreign_selection import ForeignSelection
     from natpolicy.model import ResourceModel
     from natpolicy.progress import Progress
 
@@ -49,6 +50,7 @@ class CheckOptions:
     also_outputs: tuple[str, ...] = ()
     markdown_max_bytes: int | None = None  # None: markdown.MAX_BYTES (the job summary's limit)
     colour: bool | None = None
+    compact: bool = False  # text report: one line per finding
     verbose: bool = False
     quiet: bool = False
     progress: bool | None = None  # None: unless quiet, or run by pre-commit (see progress_enabled)
@@ -90,7 +92,10 @@ def _execute(opts: CheckOptions, progress: Progress) -> int:
     known = registry.discover()
     settings.check_rules(known)
     opts = config.merged_options(opts, settings)  # flags win over the config file
-    classes = registry.select(known, opts.include, opts.exclude)
+    from natpolicy.foreign_selection import split_selection
+
+    selection = split_selection(opts.include, opts.exclude)  # Checkov/tfsec/Trivy ids map onto rules
+    classes = registry.select(known, selection.include, selection.exclude)
     rego = opts.engine == "rego" or bool(opts.policies) or bool(opts.namespaces) or opts.all_namespaces
     if rego:
         from natpolicy.rego.stage import keep_stdin
@@ -109,14 +114,14 @@ def _execute(opts: CheckOptions, progress: Progress) -> int:
 
     gc.freeze()
     try:
-        return _check_and_report(model, classes, settings, opts, extra_outputs, accepted, rego, progress)
+        return _check_and_report(model, classes, settings, opts, extra_outputs, accepted, rego, progress, selection)
     finally:
         gc.unfreeze()  # in-process callers (tests, the hook) keep a normal heap
 
 
 def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], settings: Config,
                       opts: CheckOptions, extra_outputs: list[tuple[str, str]], accepted: Baseline | None,
-                      rego: bool, progress: Progress) -> int:
+                      rego: bool, progress: Progress, selection: ForeignSelection | None = None) -> int:
     from natpolicy import baseline, registry, suppressions
     from natpolicy.runner import run
 
@@ -134,6 +139,8 @@ def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], sett
     result.errors[:0] = context.load_errors
     result.notes.extend(context.load_notes)
     result.notes.extend(n for n in result.rule_notes if n not in context.load_notes)
+    if selection is not None:
+        result = replace(result, findings=selection.filter(result.findings), notes=[*selection.notes, *result.notes])
     if opts.verbose:
         result.notes.extend(context.verbose_notes)
     result = suppressions.apply_to_result(result, model, settings, source_root=opts.source_root)
@@ -193,7 +200,7 @@ def render(result: RunResult, fmt: str, opts: CheckOptions) -> str:
     settings = registry.ReportSettings(
         colour=output.colour and _use_colour(opts), category=opts.category,
         sarif_include_suppressed=opts.sarif_include_suppressed, fail_on=Severity.parse(opts.fail_on or "low"),
-        soft_fail=opts.soft_fail, markdown_max_bytes=opts.markdown_max_bytes)
+        soft_fail=opts.soft_fail, markdown_max_bytes=opts.markdown_max_bytes, compact=opts.compact)
     return output.report(result, settings)
 
 
@@ -203,6 +210,7 @@ def _parse_also_outputs(pairs: tuple[str, ...]) -> list[tuple[str, str]]:
     parsed = []
     for pair in pairs:
         fmt, sep, path = pair.partition("=")
+        fmt = fmt.lower()  # as --format: SARIF=x.sarif is sarif=x.sarif
         if not sep or not path or fmt not in NAMES:
             raise UsageError(f"--also-output wants FORMAT=FILE with FORMAT one of {', '.join(NAMES)}; got {pair!r}")
         parsed.append((fmt, path))
@@ -244,9 +252,9 @@ def _colours_terminal(fmt: str) -> bool:
 
 
 def _use_colour(opts: CheckOptions) -> bool:
-    if opts.colour is not None:
-        return opts.colour
-    return sys.stdout.isatty()
+    from natpolicy.flag_habits import colour_wanted
+
+    return colour_wanted(opts.colour, sys.stdout.isatty())
 
 
 def _echo_error(line: str) -> None:

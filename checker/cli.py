@@ -49,10 +49,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
-        # One line, as for every other error (click's own usage block spans four).
+        # Two lines where click prints four: the problem, then where help is (no usage block).
+        from natpolicy.flag_habits import usage_error_lines
+
         ctx = exc.ctx if isinstance(exc, click.UsageError) else None
-        command = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
-        error(f"natpolicy: error: {exc.format_message()}{command}")
+        for line in usage_error_lines(exc.format_message(), ctx.command_path if ctx is not None else None):
+            error(line)
         return 2
     except click.exceptions.Abort:
         click.echo("natpolicy: aborted", err=True)
@@ -109,6 +111,19 @@ def _nonempty_paths(ctx: click.Context, param: click.Parameter, value: tuple[str
     return value
 
 
+def _output_file(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``-o sarif`` (Checkov's and conftest's habit) names a format, not a file: say so rather than write ``sarif``."""
+    import click
+
+    from natpolicy.flag_habits import format_named_as_file
+
+    if value is not None:
+        problem = format_named_as_file(value)
+        if problem:
+            raise click.BadParameter(problem, ctx=ctx, param=param)
+    return value
+
+
 def _shown_error(exc: Exception) -> str:
     """An error's text with its file as findings show files.
 
@@ -149,16 +164,17 @@ def _cli() -> click.Group:
 
     @cli.command("check")
     @click.argument("paths", nargs=-1, required=True, metavar="PATH...", callback=_nonempty_paths)
-    @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-                  help="Report format (written to --output, or to stdout).")
+    @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS, case_sensitive=False), default="text",
+                  show_default=True, help="Report format (written to --output, or to stdout).")
     @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+                  callback=_output_file,
                   help="Write the report here; the terminal report is still printed unless --quiet.")
     @click.option("--also-output", "also_outputs", multiple=True, metavar="FORMAT=FILE",
                   help="Also write FORMAT to FILE from the same run (e.g. sarif=natpolicy.sarif); repeatable.")
     @click.option("--markdown-max-bytes", type=click.IntRange(min=4096), default=None, metavar="N",
                   help="Keep the markdown report within N bytes (default 1000000, under GitHub's 1 MiB job "
                        "summary limit; 65536 for a PR comment).")
-    @click.option("--fail-on", type=click.Choice(SEVERITIES), default=None, show_default="low",
+    @click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False), default=None, show_default="low",
                   help="Exit 1 when a finding is at or above this severity (else fail-on from the config file).")
     @click.option("--soft-fail", is_flag=True, help="Always exit 0 on findings (input errors still exit 2).")
     @click.option("-c", "--check", "include", multiple=True, metavar="ID",
@@ -191,7 +207,8 @@ def _cli() -> click.Group:
     @click.option("--namespace", "namespaces", multiple=True, default=(),
                   help="Rego packages to query (default: main).")
     @click.option("--all-namespaces", is_flag=True, help="Query every Rego package.")
-    @click.option("--engine", type=click.Choice(("python", "rego")), default="python", show_default=True,
+    @click.option("--engine", type=click.Choice(("python", "rego"), case_sensitive=False), default="python",
+                  show_default=True,
                   help="Run the built-in rules as Python checks or as their Rego twins.")
     @click.option("--rego-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
                   callback=_finite,
@@ -204,7 +221,9 @@ def _cli() -> click.Group:
     @click.option("--create-baseline", type=click.Path(dir_okay=False), default=None,
                   help="Record the current findings' fingerprints in this file (then exit 0 unless input errors).")
     @click.option("--force", is_flag=True, help="Let --create-baseline replace an existing file.")
-    @click.option("--color/--no-color", "colour", default=None, help="Colour the terminal report (default: if a TTY).")
+    @click.option("--color/--no-color", "colour", default=None,
+                  help="Colour the terminal report (default: if a TTY, unless NO_COLOR is set; FORCE_COLOR forces it).")
+    @click.option("--compact", is_flag=True, help="Text report: one line per finding, without the detail lines.")
     @click.option("-v", "--verbose", is_flag=True, help="Also print notes (e.g. what could not be evaluated).")
     @click.option("-q", "--quiet", is_flag=True, help="Print nothing but the requested report.")
     @click.option("--progress/--no-progress", "progress", default=None,
@@ -220,9 +239,8 @@ def _cli() -> click.Group:
               diff_base: str | None, staged: bool, download_modules: bool, require_modules: bool,
               policies: tuple[str, ...], namespaces: tuple[str, ...],
               all_namespaces: bool, engine: str, rego_timeout: float | None, rego_memory: int | None,
-              baseline: str | None, create_baseline: str | None, force: bool, colour: bool | None, verbose: bool,
-              quiet: bool,
-              progress: bool | None, jobs: int | None) -> int:
+              baseline: str | None, create_baseline: str | None, force: bool, colour: bool | None,
+              compact: bool, verbose: bool, quiet: bool, progress: bool | None, jobs: int | None) -> int:
         """Check Terraform plan JSON files or Terraform directories (`-` reads stdin).
 
         PATH may be a plan JSON file, a directory holding plan JSON files, or a
@@ -242,11 +260,12 @@ def _cli() -> click.Group:
             policies=policies, namespaces=namespaces, all_namespaces=all_namespaces,
             engine=engine, rego_timeout=rego_timeout, rego_memory=rego_memory, baseline=baseline,
             create_baseline=create_baseline, force=force, colour=colour, verbose=verbose, quiet=quiet,
-            progress=progress, jobs=jobs,
+            progress=progress, jobs=jobs, compact=compact,
         ))
 
     @cli.command("rules")
-    @click.option("-f", "--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+    @click.option("-f", "--format", "fmt", type=click.Choice(("text", "json"), case_sensitive=False), default="text",
+                  show_default=True)
     def rules(fmt: str) -> int:
         """List every rule with its severity and the resource types it covers."""
         import json

@@ -219,6 +219,8 @@ def load_config(path: Path, display: str | None = None, boundary: Path | None = 
         data = _parse_yaml(text, shown)
     _check_shape(data, shown)  # first: _dates_as_text and the schema walk it recursively
     data = _dates_as_text(data)
+    if isinstance(data, dict) and isinstance(data.get("fail-on"), str):
+        data["fail-on"] = data["fail-on"].lower()  # as --fail-on: `fail-on: HIGH` is high
     _validate(data, shown)
     return _build(data, shown, path.parent, boundary)
 

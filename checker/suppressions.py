@@ -7,6 +7,8 @@ directly above it; a skip in a ``module`` call block covers every resource
 of that module. This works for plan findings as well, because the source
 mapping points them at ``.tf`` blocks. A skip without a reason is not
 honoured: silently accepting risk is exactly what this tool is against.
+Checkov, tfsec and Trivy suppressions count in the same places, for the
+findings that answer the same question (``natpolicy.foreign_skips``).
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from natpolicy.address import module_path, module_prefix
 from natpolicy.check import rule_family
 from natpolicy.config import Config
 from natpolicy.findings import Finding
+from natpolicy.foreign_skips import ForeignSkip, foreign_reason, parse_foreign
 from natpolicy.loaders.paths import TERRAFORM_CODE_SUFFIXES
 from natpolicy.model import ResourceModel, SourceLocation
 from natpolicy.runner import RunResult
@@ -102,8 +105,8 @@ class SourceReader:
         return None
 
 
-def skips_at(reader: SourceReader, location: SourceLocation) -> list[Skip]:
-    """Skips inside the block at ``location``, on its header, or just above it."""
+def _block_lines(reader: SourceReader, location: SourceLocation) -> list[tuple[int, str]]:
+    """(number, text) of the block at ``location``, with the comment lines just above it."""
     lines = reader.lines(location.path)
     if not lines:
         return []
@@ -112,12 +115,23 @@ def skips_at(reader: SourceReader, location: SourceLocation) -> list[Skip]:
     first = start
     while first > 1 and _COMMENT_LINE.match(lines[first - 2]):
         first -= 1
+    return [(number, lines[number - 1]) for number in range(first, end + 1)]
+
+
+def skips_at(reader: SourceReader, location: SourceLocation) -> list[Skip]:
+    """Skips inside the block at ``location``, on its header, or just above it."""
     found = []
-    for number in range(first, end + 1):
-        skip = parse_skip(lines[number - 1], location.path, number)
+    for number, text in _block_lines(reader, location):
+        skip = parse_skip(text, location.path, number)
         if skip is not None:
             found.append(skip)
     return found
+
+
+def foreign_skips_at(reader: SourceReader, location: SourceLocation) -> list[ForeignSkip]:
+    """Checkov, tfsec and Trivy suppressions where a natpolicy skip would count (see foreign_skips)."""
+    return [skip for number, text in _block_lines(reader, location)
+            for skip in parse_foreign(text, location.path, number)]
 
 
 def enclosing_modules(address: str) -> list[str]:
@@ -155,16 +169,23 @@ def apply_suppressions(
             notes[f"{exc.where} ({exc.rule} {exc.address}) expired on {exc.expires}; not honoured"] = None
 
     out: list[Finding] = []
+    matched: set[int] = set()  # exceptions that cover some finding, used or not (an inline skip may come first)
     for finding in findings:
         own_block = (finding.origin, finding.address) not in stale
-        reason = _inline_reason(finding, reader, module_blocks, known, notes, own_block)
+        reason = _inline_reason(finding, reader, module_blocks, known, notes, own_block, today)
         kind = "inSource"
-        if reason is None:
-            for exc in exceptions:
-                if not exc.expired(today) and exc.covers(finding.rule_id, finding.address):
+        for i, exc in enumerate(exceptions):
+            if not exc.expired(today) and exc.covers(finding.rule_id, finding.address):
+                matched.add(i)
+                if reason is None:
                     reason, kind = exc.reason, "external"
-                    break
         out.append(replace(finding, suppression=reason, suppression_kind=kind) if reason is not None else finding)
+    for i, exc in enumerate(exceptions):
+        # A typo in a rule or an address must not pass for an accepted risk that is simply gone. Only
+        # for rules that ran: `--check FLOW001` says nothing about an SG002 exception.
+        if i not in matched and not exc.expired(today) and (not known or exc.rule.upper() in known):
+            notes[f"{exc.where} ({exc.rule} {exc.address}) matches no finding of this run; check the rule "
+                  "and the address (`natpolicy check -f json` lists the findings' addresses)"] = None
     return out, list(notes)
 
 
@@ -175,6 +196,7 @@ def _inline_reason(
     known: set[str],
     notes: dict[str, None],
     own_block: bool = True,
+    today: _dt.date | None = None,
 ) -> str | None:
     locations = [finding.location] if own_block else []
     if module_blocks is not None:
@@ -182,6 +204,16 @@ def _inline_reason(
             block = module_blocks(finding, module)
             if block is not None and block != finding.location:
                 locations.append(block)
+    reason = _natpolicy_reason(finding, reader, locations, known, notes)
+    if reason is None:
+        today = today or _dt.datetime.now(_dt.timezone.utc).date()
+        skips = [skip for location in locations for skip in foreign_skips_at(reader, location)]
+        reason = foreign_reason(finding, skips, notes, today)
+    return reason
+
+
+def _natpolicy_reason(finding: Finding, reader: SourceReader, locations: list[SourceLocation], known: set[str],
+                      notes: dict[str, None]) -> str | None:
     for location in locations:
         for skip in skips_at(reader, location):
             for rule in sorted(skip.rules - known) if known else ():

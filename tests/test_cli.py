@@ -374,7 +374,8 @@ def test_the_console_script_flushes_everything_before_its_fast_exit(tmp_path: Pa
 def test_rego_timeout_must_be_a_positive_finite_number(tmp_path: Path, cli, value: str) -> None:
     path = PlanBuilder().create("aws_vpc.a", {}).write(tmp_path / "p.json")
     result = cli("check", str(path), f"--rego-timeout={value}")
-    assert result.code == 2 and result.err.count("\n") == 1 and "--rego-timeout" in result.err, result.err
+    assert result.code == 2 and "--rego-timeout" in result.err, result.err
+    assert result.err.splitlines()[1:] == ["Try 'natpolicy check --help' for help."]
 
 
 def test_an_empty_path_is_an_error_not_the_current_folder(tmp_path: Path, cli,
@@ -382,7 +383,7 @@ def test_an_empty_path_is_an_error_not_the_current_folder(tmp_path: Path, cli,
     monkeypatch.chdir(tmp_path)
     PlanBuilder().create("aws_vpc.a", {}).write(tmp_path / "p.json")
     result = cli("check", "")
-    assert result.code == 2 and result.out == "" and "empty path" in result.err and result.err.count("\n") == 1
+    assert result.code == 2 and result.out == "" and "empty path" in result.err and result.err.count("\n") == 2
 
 
 def test_hcl_syntax_errors_reach_stderr_even_when_quiet(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,7 +16,7 @@ import natpolicy.outputs
 from conftest import FIXTURES, CliResult
 from natpolicy import app, check
 from natpolicy.check import Severity
-from natpolicy.outputs import github, json_report, markdown, registry, sarif, text
+from natpolicy.outputs import github, gitlab, json_report, junit, markdown, registry, sarif, text
 from natpolicy.outputs.severity import sarif_level, security_severity
 from natpolicy.runner import RunResult
 
@@ -42,10 +42,10 @@ def test_every_writer_module_has_a_registry_line_and_every_line_a_writer() -> No
 def test_the_cli_and_also_output_accept_exactly_the_registered_formats(cli: Callable[..., CliResult]) -> None:
     from natpolicy.cli import FORMATS
 
-    assert FORMATS == registry.NAMES == ("text", "json", "sarif", "github", "markdown")
+    assert FORMATS == registry.NAMES == ("text", "json", "sarif", "github", "markdown", "junit", "gitlab")
     result = cli("check", str(FIXTURES / "plans" / "nat-deleted.json"), "--also-output", "yaml=x.yaml")
     assert result.code == 2
-    assert "FORMAT one of text, json, sarif, github, markdown; got 'yaml=x.yaml'" in result.err
+    assert "FORMAT one of text, json, sarif, github, markdown, junit, gitlab; got 'yaml=x.yaml'" in result.err
 
 
 def test_no_writer_imports_another_writer() -> None:
@@ -77,6 +77,14 @@ def _direct(result: RunResult, fmt: str, colour: bool) -> str:
         return json.dumps(sarif.render(result, category="infra/", include_suppressed=True), indent=2) + "\n"
     if fmt == "github":
         return github.render(result)
+    if fmt == "junit":
+        import xml.etree.ElementTree as ET
+
+        root = junit.render(result)
+        ET.indent(root)
+        return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    if fmt == "gitlab":
+        return json.dumps(gitlab.render(result), indent=2) + "\n"
     assert fmt == "markdown"
     return markdown.render(result, fail_on=Severity.HIGH, soft_fail=True, max_bytes=5000)
 

@@ -70,7 +70,7 @@ def test_stderr_errors_are_one_escaped_line(tmp_path: Path, cli: Cli) -> None:
     _assert_safe_lines(result.err)
     assert "\\n::error::forged\\e]0;t\\x07.json" in result.err
     usage = cli("check", "--format", "\x1b[2J")  # click's own errors too
-    assert usage.code == 2 and usage.err.count("\n") == 1 and "\x1b" not in usage.err
+    assert usage.code == 2 and usage.err.count("\n") == 2 and "\x1b" not in usage.err  # Error: ... + Try ...
 
 
 def test_escape_and_defang() -> None:

@@ -146,7 +146,8 @@ def load_compared(paths: Sequence[Path], *, base: str | None = None, staged: boo
                 return _as_load(after, after.resources, [], texts, None)
             before_overlay = _overlay(git, git.tree_files(commit), extra, read_blobs)
             before = load_hcl(roots, text_overrides=before_overlay, only_overrides=True, parse_memo=memo,
-                              file_scope=_blob_scope(git, commit, read_blobs), base_side=True, **common)
+                              file_scope=_blob_scope(git, commit, read_blobs), base_side=True, check_inputs=False,
+                              **common)
             before_texts = before_overlay.texts_read()
     except GitError as exc:
         raise UsageError(f"git could not read {ref} in {git.root}: {exc}") from None

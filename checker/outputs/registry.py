@@ -34,6 +34,7 @@ class ReportSettings:
     fail_on: Severity | None = None  # markdown: the gate's verdict line
     soft_fail: bool = False  # markdown: the gate's verdict line
     markdown_max_bytes: int | None = None  # markdown: None is markdown.MAX_BYTES
+    compact: bool = False  # text: one line per finding, no detail lines
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ FORMATS: tuple[OutputFormat, ...] = (
     OutputFormat("sarif", "natpolicy.outputs.sarif", ".sarif"),
     OutputFormat("github", "natpolicy.outputs.github", ".log"),
     OutputFormat("markdown", "natpolicy.outputs.markdown", ".md"),
+    OutputFormat("junit", "natpolicy.outputs.junit", ".xml"),  # CI test tabs: Jenkins, GitLab, Azure, CircleCI
+    OutputFormat("gitlab", "natpolicy.outputs.gitlab", ".json"),  # GitLab Code Quality
 )
 NAMES: tuple[str, ...] = tuple(f.name for f in FORMATS)
 _BY_NAME = {f.name: f for f in FORMATS}

@@ -66,7 +66,7 @@ class _Here:
             return path
 
 
-def render(result: RunResult, *, colour: bool = False, width: int = 100) -> str:
+def render(result: RunResult, *, colour: bool = False, width: int = 100, compact: bool = False) -> str:
     import click  # only for styling; click is already loaded by the CLI
 
     def style(text: str, *, fg: str | None = None, bold: bool | None = None, dim: bool | None = None) -> str:
@@ -85,7 +85,10 @@ def render(result: RunResult, *, colour: bool = False, width: int = 100) -> str:
         if colour and f.severity != current:
             current = f.severity
             lines.append(style(f"── {f.severity.label.upper()} " + "─" * 40, fg=_COLOURS[f.severity], bold=True))
-        lines.extend(_finding_lines(f, style, width, id_width, several, here))
+        if compact:
+            lines.append(_compact_line(f, style, id_width, several, here))
+        else:
+            lines.extend(_finding_lines(f, style, width, id_width, several, here))
     if suppressed:
         lines.append(style(f"Suppressed ({len(suppressed)}):", dim=True))
         for f in suppressed:
@@ -119,6 +122,13 @@ def _finding_lines(f: Finding, style: Style, width: int, id_width: int, several:
         where = f"{shown(item.location.path)}:{item.location.start_line}" if item.location else "not at hand"
         out.append(style(escape(f"{indent}   {item.address} is declared at {where}"), dim=True))
     return out
+
+
+def _compact_line(f: Finding, style: Style, id_width: int, several: bool, here: _Here) -> str:
+    """``--compact``: the finding and where it is on one line (no wrapping, no rule-name line), for grep and CI logs."""
+    loc = escape(f"{here(f.location.path)}:{f.location.start_line}{_origin(f, several)}")
+    return (style(f"{escape(f.rule_id):<{id_width}}", bold=True)
+            + style(f"{f.severity.label:<{_SEV_WIDTH}}", fg=_COLOURS[f.severity]) + f"{escape(f.message)}  ({loc})")
 
 
 def wrap(text: str, width: int) -> list[str]:
@@ -171,4 +181,4 @@ def summary_line(result: RunResult, style: Style = _plain) -> str:
 
 def report(result: RunResult, settings: ReportSettings) -> str:
     """``--format text`` (see ``outputs/registry.py``)."""
-    return render(result, colour=settings.colour)
+    return render(result, colour=settings.colour, compact=settings.compact)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from natpolicy.loaders.hcl.lifecycle import lifecycle_of
 from natpolicy.loaders.hcl.modules import TF_SUFFIXES, FileSource, ModuleConfig, Overlay, is_local_source, module_source
 from natpolicy.loaders.hcl.parse import ParseCache, parse_expression, parse_text
 from natpolicy.loaders.hcl.remote_modules import ModuleOptions, RootModules
+from natpolicy.loaders.hcl.var_inputs import Given, check_values, undeclared_error
 from natpolicy.loaders.paths import has_terraform_files  # noqa: F401  (re-exported)
 from natpolicy.loaders.paths import repository_top as repository_of
 from natpolicy.loaders.result import BlockKey, LoadResult
@@ -80,7 +82,7 @@ def load_hcl(paths: Sequence[Path], *, variables: Mapping[str, str] | None = Non
              display_root: Path | None = None, text_overrides: Mapping[Path, str | None] | Overlay | None = None,
              only_overrides: bool = False, cache_dir: Path | None | str = "default",
              parse_memo: ParseMemo | None = None, file_scope: FileScope | None = None,
-             modules: ModuleOptions | None = None, base_side: bool = False) -> HclResult:
+             modules: ModuleOptions | None = None, base_side: bool = False, check_inputs: bool = True) -> HclResult:
     """Load each root module (a directory, or the directory of a ``.tf`` file).
 
     ``cache_dir``: where parse trees are cached ("default": the user's cache
@@ -93,16 +95,19 @@ def load_hcl(paths: Sequence[Path], *, variables: Mapping[str, str] | None = Non
     ``modules``: how remote module calls are found (``.terraform/modules``, the
     module cache, the network on request); ``base_side``: this is the revision
     compared with (see ``natpolicy.loaders.hcl.remote_modules``).
+    ``check_inputs``: refuse undeclared or mistyped ``--var``/``--var-file`` values (see
+    ``var_inputs``); off for a base revision, which may predate a new variable.
     """
     with paused_gc():
         return _load_hcl(paths, variables, var_files, display_root, text_overrides, only_overrides, cache_dir,
-                         parse_memo, file_scope, modules or ModuleOptions(), base_side)
+                         parse_memo, file_scope, modules or ModuleOptions(), base_side, check_inputs)
 
 
 def _load_hcl(paths: Sequence[Path], variables: Mapping[str, str] | None, var_files: Sequence[Path],
               display_root: Path | None, text_overrides: Mapping[Path, str | None] | Overlay | None,
               only_overrides: bool, cache_dir: Path | None | str, parse_memo: ParseMemo | None,
-              file_scope: FileScope | None, modules: ModuleOptions, base_side: bool) -> HclResult:
+              file_scope: FileScope | None, modules: ModuleOptions, base_side: bool,
+              check_inputs: bool = True) -> HclResult:
     base = Path(os.path.abspath(display_root or Path.cwd()))
 
     def display(path: Path) -> str:
@@ -136,10 +141,17 @@ def _load_hcl(paths: Sequence[Path], variables: Mapping[str, str] | None, var_fi
 
     var_errors: list[str] = []
     scopes: dict[Path, FileScope] = {}
+    declared: set[str] = set()  # variables any root declares
+    explicit: dict[str, Given] = {}  # --var / --var-file names, which must be declared somewhere
     for root in roots:
-        values = _root_variables(root, files, variables or {}, var_files, var_errors)
+        sources: dict[str, Given] = {}
+        values = _root_variables(root, files, variables or {}, var_files, var_errors, sources)
         scope = file_scope or _default_scope(root, boundary, scopes)
-        _load_root(root, files, values, display, result, scope, RootModules(root, modules, base_side))
+        inputs = _RootInputs(values, sources, declared) if check_inputs else None
+        _load_root(root, files, values, display, result, scope, RootModules(root, modules, base_side), inputs)
+        explicit.update((name, given) for name, given in sources.items() if given.explicit)
+    if check_inputs and roots:
+        var_errors.extend(undeclared_error(name, given) for name, given in explicit.items() if name not in declared)
     result.errors[:0] = var_errors
     result.unparsed = list(files.unparsed)
     result.notes.extend(f"{link}: a symbolic link leading out of the repository (or the scanned folder); not read"
@@ -159,17 +171,31 @@ def _tree_files(roots: list[Path]) -> list[Path]:
     return out
 
 
+@dataclass(frozen=True)
+class _RootInputs:
+    """A root's variable values with where each came from, checked once its ``variable`` blocks are read."""
+
+    values: dict[str, Any]
+    sources: dict[str, Given]
+    declared: set[str]  # filled in: every root's declared names
+
+
 def _load_root(root: Path, files: FileSource, values: dict[str, Any],
-               display: Callable[[Path], str], result: HclResult, scope: FileScope, remote: RootModules) -> None:
+               display: Callable[[Path], str], result: HclResult, scope: FileScope, remote: RootModules,
+               inputs: _RootInputs | None = None) -> None:
     with budget.active() as spent:  # one budget per root module (the config's hcl-budget)
-        _load_root_within(root, files, values, display, result, scope, remote)
+        _load_root_within(root, files, values, display, result, scope, remote, inputs)
     result.notes.extend(spent.notes)
 
 
 def _load_root_within(root: Path, files: FileSource, values: dict[str, Any],
                       display: Callable[[Path], str], result: HclResult, scope: FileScope,
-                      remote: RootModules) -> None:
+                      remote: RootModules, inputs: _RootInputs | None = None) -> None:
     config = ModuleConfig.load(root, files, remote=remote)
+    if inputs is not None:
+        inputs.declared.update(config.variables)
+        result.errors.extend(e for e in check_values(config.variables, inputs.values, inputs.sources)
+                             if e not in result.errors)
     origin = display(root)
     result.roots.append(origin)
     result.notes.extend(remote.notes)
@@ -373,23 +399,29 @@ def _tracked_in_work_tree(top: Path) -> dict[str, str]:
 
 # ---------------------------------------------------------------- variables
 def _root_variables(root: Path, files: FileSource, cli_vars: Mapping[str, str], var_files: Sequence[Path],
-                    errors: list[str]) -> dict[str, Any]:
-    """Values for root variables, in Terraform's order of precedence (later wins)."""
+                    errors: list[str], sources: dict[str, Given] | None = None) -> dict[str, Any]:
+    """Values for root variables, in Terraform's order of precedence (later wins); ``sources``: where each came from."""
     values: dict[str, Any] = {}
+    origin: dict[str, Given] = {} if sources is None else sources
     auto = [root / "terraform.tfvars"]
     auto += sorted(p for p in files.list_dir(root) if p.name.endswith(".auto.tfvars"))
     for path in auto:
         text = files.read(path)
         if text is not None:
-            values.update(_tfvars(text, files.display(path), errors))
+            found = _tfvars(text, files.display(path), errors)
+            values.update(found)
+            origin.update((name, Given(files.display(path), explicit=False)) for name in found)
     for path in var_files:
         text = files.read(Path(path))
         if text is None:
             errors.append(f"{files.display(Path(path))}:1: cannot read variables file")
             continue
-        values.update(_tfvars(text, files.display(Path(path)), errors))
+        found = _tfvars(text, files.display(Path(path)), errors)
+        values.update(found)
+        origin.update((name, Given(files.display(Path(path)), explicit=True)) for name in found)
     for name, raw in cli_vars.items():
         values[name] = _cli_value(raw)
+        origin[name] = Given("--var", explicit=True, raw=raw)
     return values
 
 

@@ -33,7 +33,7 @@ from natpolicy.loaders.hcl.values import (
 from natpolicy.loaders.hcl.values import convert as convert_to
 from natpolicy.model import UNKNOWN
 
-__all__ = ["TypeSpec", "type_spec", "convert"]
+__all__ = ["TypeSpec", "convert", "describe", "is_collection", "type_problem", "type_spec"]
 
 _MAX_DEPTH = 32
 
@@ -196,3 +196,32 @@ def _elements(items: list[Any], element: TypeSpec, depth: int) -> list[Any]:
     # An unknown element that could change the common type makes the result unknown (UnknownType).
     common = unify_loose([type_of_loose(v) for v in converted])
     return [convert_to(v, common) for v in converted]
+
+
+def describe(spec: TypeSpec) -> str:
+    """A type as Terraform writes it (``list(string)``, ``object({...})``), for error messages."""
+    if spec.kind in ("list", "set", "map"):
+        return f"{spec.kind}({describe(spec.element or ANY)})"
+    if spec.kind == "object":
+        return "object({" + ", ".join(f"{name} = {describe(sub)}" for name, sub, _o, _d in spec.attributes) + "})"
+    if spec.kind == "tuple":
+        return "tuple([" + ", ".join(describe(s) for s in spec.items) + "])"
+    return spec.kind
+
+
+def is_collection(spec: TypeSpec) -> bool:
+    """Terraform parses ``-var`` values as HCL for these types, and takes the others literally."""
+    return spec.kind in ("list", "set", "map", "object", "tuple")
+
+
+def type_problem(value: Any, spec: TypeSpec) -> str | None:
+    """Why ``value`` does not convert to ``spec`` (Terraform's "Invalid value for input variable"), or None."""
+    if value is UNKNOWN:
+        return None
+    try:
+        _convert(value, spec, 0)
+    except (EvalError, NotEvaluated) as exc:
+        return str(exc) or f"{describe(spec)} required"
+    except UnknownType:
+        return None
+    return None
