@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from natpolicy.baseline import Baseline
     from natpolicy.check import BaseCheck
     from natpolicy.config import Config
+    from natpolicy.findings import Finding
     from natpolicy.model import ResourceModel
     from natpolicy.progress import Progress
 
@@ -38,6 +39,9 @@ class CheckOptions:
     policies: tuple[str, ...] = ()
     namespaces: tuple[str, ...] = ()
     all_namespaces: bool = False
+    # Rego `warn` results fail the run only with --fail-on-warn or an explicit
+    # fail-on (flag or config file), as conftest exits 0 on warnings.
+    fail_on_warn: bool = False
     engine: str = "python"
     rego_timeout: float | None = None  # seconds for all Rego of the run; None: sandbox.DEFAULT_TIMEOUT
     rego_memory: int | None = None  # MiB for the Rego child process; None: sandbox.DEFAULT_MEMORY_MIB
@@ -86,7 +90,9 @@ def _execute(opts: CheckOptions, progress: Progress) -> int:
     _check_targets(opts, extra_outputs, settings)
     known = registry.discover()
     settings.check_rules(known)
+    explicit_fail_on = opts.fail_on is not None or settings.fail_on is not None
     opts = config.merged_options(opts, settings)  # flags win over the config file
+    opts = replace(opts, fail_on_warn=opts.fail_on_warn or explicit_fail_on)
     classes = registry.select(known, opts.include, opts.exclude)
     rego = opts.engine == "rego" or bool(opts.policies) or bool(opts.namespaces) or opts.all_namespaces
     if rego:
@@ -171,8 +177,18 @@ def exit_code(result: RunResult, opts: CheckOptions) -> int:
     if opts.soft_fail or opts.create_baseline:
         return 0
     threshold = Severity.parse(opts.fail_on or "low")
-    failing = any(f.severity >= threshold for f in result.findings if not f.suppressed)
+    failing = any(f.severity >= threshold for f in result.findings
+                  if not f.suppressed and (opts.fail_on_warn or not _advisory(f)))
     return 1 if failing else 0
+
+
+def _advisory(finding: Finding) -> bool:
+    """A user policy's `warn` result: reported, but failing the run only when asked to."""
+    if "query" not in finding.details:
+        return False
+    from natpolicy.rego.conftest import is_warning_finding
+
+    return is_warning_finding(finding.details)
 
 
 def render(result: RunResult, fmt: str, opts: CheckOptions) -> str:

@@ -181,11 +181,14 @@ def _cli() -> click.Group:
                   help="HCL mode: compare with this git revision to see deletions (default: HEAD in a git repo).")
     @click.option("--staged", is_flag=True,
                   help="HCL mode: check the staged content (git index), as the pre-commit hook does.")
-    @click.option("--policy", "policies", multiple=True, type=click.Path(exists=True),
+    @click.option("-p", "--policy", "policies", multiple=True, type=click.Path(exists=True),
                   help="Directory or .rego file of user Rego policies (conftest style); repeatable.")
     @click.option("--namespace", "namespaces", multiple=True, default=(),
                   help="Rego packages to query (default: main).")
     @click.option("--all-namespaces", is_flag=True, help="Query every Rego package.")
+    # conftest compatibility (docs/rego.md, "Coming from conftest"); the logic lives in natpolicy.rego.
+    @click.option("--fail-on-warn", is_flag=True,
+                  help="Rego `warn` results fail the run too (they do not unless this or an explicit --fail-on).")
     @click.option("--engine", type=click.Choice(("python", "rego")), default="python", show_default=True,
                   help="Run the built-in rules as Python checks or as their Rego twins.")
     @click.option("--rego-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
@@ -213,7 +216,8 @@ def _cli() -> click.Group:
               all_namespaces: bool, engine: str, rego_timeout: float | None, rego_memory: int | None,
               baseline: str | None, create_baseline: str | None, force: bool, colour: bool | None, verbose: bool,
               quiet: bool,
-              progress: bool | None) -> int:
+              progress: bool | None,
+              fail_on_warn: bool) -> int:
         """Check Terraform plan JSON files or Terraform directories (`-` reads stdin).
 
         PATH may be a plan JSON file, a directory holding plan JSON files, or a
@@ -233,6 +237,7 @@ def _cli() -> click.Group:
             engine=engine, rego_timeout=rego_timeout, rego_memory=rego_memory, baseline=baseline,
             create_baseline=create_baseline, force=force, colour=colour, verbose=verbose, quiet=quiet,
             progress=progress,
+            fail_on_warn=fail_on_warn,
         ))
 
     @cli.command("rules")

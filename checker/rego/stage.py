@@ -77,10 +77,16 @@ def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any) -> R
         raise UsageError("--namespace and --all-namespaces select packages of --policy files; give --policy DIR")
     engine = engine_or_error()
     user = _user_policy_set(opts) if opts.policies else None
+    loading_notes = user.notes if user is not None else []
+    if user is not None and user.empty:
+        user = None  # nothing to query: the run passes as conftest's does, with the note saying why
     twins = _twin_set(checks) if opts.engine == "rego" else None
     paths = plan_documents(opts.paths)  # HCL input is a usage error, before anything runs
 
     result = run(model, [] if twins is not None else checks)
+    result.notes.extend(loading_notes)
+    if user is None and twins is None:
+        return result
     scrub = Scrubber(model)
     from natpolicy.rego.evaluate import PolicyError
 
