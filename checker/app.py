@@ -42,6 +42,9 @@ class CheckOptions:
     # Rego `warn` results fail the run only with --fail-on-warn or an explicit
     # fail-on (flag or config file), as conftest exits 0 on warnings.
     fail_on_warn: bool = False
+    data_files: tuple[str, ...] = ()  # --data: JSON/YAML base documents for user policies
+    rego_version: str | None = None  # --rego-version v0|v1; None: v1, conftest's default
+    combine: bool = False  # --combine: every input as one document, a list of {path, contents}
     engine: str = "python"
     rego_timeout: float | None = None  # seconds for all Rego of the run; None: sandbox.DEFAULT_TIMEOUT
     rego_memory: int | None = None  # MiB for the Rego child process; None: sandbox.DEFAULT_MEMORY_MIB
@@ -94,7 +97,8 @@ def _execute(opts: CheckOptions, progress: Progress) -> int:
     opts = config.merged_options(opts, settings)  # flags win over the config file
     opts = replace(opts, fail_on_warn=opts.fail_on_warn or explicit_fail_on)
     classes = registry.select(known, opts.include, opts.exclude)
-    rego = opts.engine == "rego" or bool(opts.policies) or bool(opts.namespaces) or opts.all_namespaces
+    rego = (opts.engine == "rego" or bool(opts.policies) or bool(opts.namespaces) or opts.all_namespaces
+            or bool(opts.data_files) or opts.rego_version is not None or opts.combine)
     if rego:
         from natpolicy.rego.stage import keep_stdin
 
@@ -226,7 +230,7 @@ def _check_targets(opts: CheckOptions, extra_outputs: list[tuple[str, str]], set
         targets.append(("--output", opts.output))
     if opts.create_baseline:
         targets.append(("--create-baseline", opts.create_baseline))
-    inputs = [*opts.paths, *opts.var_files, *opts.policies, *settings.policies]
+    inputs = [*opts.paths, *opts.var_files, *opts.policies, *settings.policies, *opts.data_files]
     inputs += [p for p in (opts.config_file, settings.path) if p]
     check_outputs(targets, inputs, baseline_read=opts.baseline, force=opts.force)
 

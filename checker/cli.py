@@ -189,6 +189,12 @@ def _cli() -> click.Group:
     # conftest compatibility (docs/rego.md, "Coming from conftest"); the logic lives in natpolicy.rego.
     @click.option("--fail-on-warn", is_flag=True,
                   help="Rego `warn` results fail the run too (they do not unless this or an explicit --fail-on).")
+    @click.option("-d", "--data", "data_files", multiple=True, type=click.Path(exists=True), metavar="PATH",
+                  help="JSON/YAML file (or directory of them) merged under `data.` for --policy; repeatable.")
+    @click.option("--rego-version", type=click.Choice(("v0", "v1")), default=None,
+                  help="Read --policy files as Rego v0 or v1 (default v1, as conftest; `import rego.v1` is v1).")
+    @click.option("--combine", is_flag=True,
+                  help="Give --policy every input at once: a list of {path, contents}, as conftest --combine.")
     @click.option("--engine", type=click.Choice(("python", "rego")), default="python", show_default=True,
                   help="Run the built-in rules as Python checks or as their Rego twins.")
     @click.option("--rego-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
@@ -217,7 +223,7 @@ def _cli() -> click.Group:
               baseline: str | None, create_baseline: str | None, force: bool, colour: bool | None, verbose: bool,
               quiet: bool,
               progress: bool | None,
-              fail_on_warn: bool) -> int:
+              fail_on_warn: bool, data_files: tuple[str, ...], rego_version: str | None, combine: bool) -> int:
         """Check Terraform plan JSON files or Terraform directories (`-` reads stdin).
 
         PATH may be a plan JSON file, a directory holding plan JSON files, or a
@@ -237,7 +243,7 @@ def _cli() -> click.Group:
             engine=engine, rego_timeout=rego_timeout, rego_memory=rego_memory, baseline=baseline,
             create_baseline=create_baseline, force=force, colour=colour, verbose=verbose, quiet=quiet,
             progress=progress,
-            fail_on_warn=fail_on_warn,
+            fail_on_warn=fail_on_warn, data_files=data_files, rego_version=rego_version, combine=combine,
         ))
 
     @cli.command("rules")

@@ -75,6 +75,11 @@ def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any) -> R
 
     if (opts.namespaces or opts.all_namespaces) and not opts.policies:
         raise UsageError("--namespace and --all-namespaces select packages of --policy files; give --policy DIR")
+    conftest_flags = [flag for flag, given in (("--data", getattr(opts, "data_files", ())),
+                                               ("--rego-version", getattr(opts, "rego_version", None)),
+                                               ("--combine", getattr(opts, "combine", False))) if given]
+    if conftest_flags and not opts.policies:
+        raise UsageError(f"{', '.join(conftest_flags)} apply to --policy files (user Rego policies); give --policy DIR")
     engine = engine_or_error()
     user = _user_policy_set(opts) if opts.policies else None
     loading_notes = user.notes if user is not None else []
@@ -221,7 +226,9 @@ def _user_policy_set(opts: Any) -> Any:
     from natpolicy.rego.user import UserPolicies
 
     builtin_ids = frozenset(c.id for c in registry.discover())
-    return UserPolicies.load(opts.policies, opts.namespaces, opts.all_namespaces, builtin_ids)
+    return UserPolicies.load(opts.policies, opts.namespaces, opts.all_namespaces, builtin_ids,
+                             rego_version=getattr(opts, "rego_version", None) or "v1",
+                             data_paths=getattr(opts, "data_files", ()))
 
 
 def _twin_set(checks: list[BaseCheck]) -> Any:

@@ -9,6 +9,7 @@ from natpolicy.findings import Finding
 from natpolicy.model import ResourceModel
 from natpolicy.rego.builtins import refuse_network_calls
 from natpolicy.rego.conftest import exempted_rules, is_exempt, parse_results, select_queries
+from natpolicy.rego.data_files import load_data
 from natpolicy.rego.evaluate import PolicySet, Query
 from natpolicy.rego.loading import load_policy_paths
 from natpolicy.rego.results import RegoResult, rule_check, to_finding
@@ -34,13 +35,15 @@ class UserPolicies:
 
     @classmethod
     def load(cls, paths: Sequence[str], namespaces: Sequence[str], all_namespaces: bool,
-             builtin_ids: frozenset[str] = frozenset()) -> UserPolicies:
-        policies = load_policy_paths(list(paths))
+             builtin_ids: frozenset[str] = frozenset(), rego_version: str = "v1",
+             data_paths: Sequence[str] = ()) -> UserPolicies:
+        policies = load_policy_paths(list(paths), rego_version)
         # Every loaded file is compiled, so none may reach the network; the
         # engine checks the other calls against its builtins before running any.
         refuse_network_calls(policies)
         queries, notes = select_queries(policies, namespaces, all_namespaces)
-        return cls(PolicySet(policies, queries), builtin_ids, notes)
+        data = load_data(data_paths) if data_paths else None
+        return cls(PolicySet(policies, queries, data=data), builtin_ids, notes)
 
     def findings(self, model: ResourceModel, origin: str, values: Sequence[tuple[Query, Any]],
                  scrub: Any) -> tuple[list[Finding], list[BaseCheck], list[str]]:
