@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from natpolicy.check import Severity
 from natpolicy.errors import UsageError
@@ -45,6 +45,7 @@ class CheckOptions:
     data_files: tuple[str, ...] = ()  # --data: JSON/YAML base documents for user policies
     rego_version: str | None = None  # --rego-version v0|v1; None: v1, conftest's default
     combine: bool = False  # --combine: every input as one document, a list of {path, contents}
+    rego_inputs: Any = None  # natpolicy.rego.inputs.SetAside: paths only --policy reads (YAML, non-plan JSON)
     engine: str = "python"
     rego_timeout: float | None = None  # seconds for all Rego of the run; None: sandbox.DEFAULT_TIMEOUT
     rego_memory: int | None = None  # MiB for the Rego child process; None: sandbox.DEFAULT_MEMORY_MIB
@@ -103,10 +104,21 @@ def _execute(opts: CheckOptions, progress: Progress) -> int:
         from natpolicy.rego.stage import keep_stdin
 
         keep_stdin(opts.paths)  # Rego re-reads the plan as Terraform wrote it
+    loader_paths = opts.paths
+    if opts.policies:
+        from natpolicy.rego.inputs import set_aside
+
+        # YAML and non-plan JSON go to the user policies only, as conftest reads them.
+        opts = replace(opts, rego_inputs=set_aside(opts.paths, staged=opts.staged or in_precommit()))
+        loader_paths = opts.rego_inputs.loader_paths
+    else:
+        from natpolicy.rego.inputs import refuse_documents
+
+        refuse_documents(opts.paths)  # a YAML file says what natpolicy reads, not "malformed JSON"
     from natpolicy.loaders.hcl import budget
 
     with budget.configured(budget.Limits(**settings.hcl_budget)):  # the config's hcl-budget, else the defaults
-        model = load_inputs(opts.paths, source_root=opts.source_root, variables=opts.variables,
+        model = load_inputs(loader_paths, source_root=opts.source_root, variables=opts.variables,
                             var_files=opts.var_files, skip_invalid=opts.skip_invalid, diff_base=opts.diff_base,
                             staged=opts.staged or in_precommit(), progress=progress)
     # The model lives until the run ends: spare the cyclic GC from re-walking its

@@ -287,3 +287,277 @@ def test_rego_version_v1_refuses_the_v0_object_form_that_v0_reads_as_a_set(cli: 
     directory = policy(tmp_path, source, "mixed.rego")
     result = check(cli, str(quiet_plan(tmp_path)), "-p", str(directory), "--rego-version", "v1")
     assert result.code == 2 and "mixed.rego:5:1" in result.err and "defines an object" in result.err
+
+
+# -- YAML and non-plan JSON: the document is the input -------------------------------------------
+K8S_POLICY = V1 + ('deny contains msg if {\n  input.kind == "Deployment"\n'
+                   '  not input.spec.template.spec.securityContext.runAsNonRoot\n'
+                   '  msg := sprintf("%s: containers must not run as root", [input.metadata.name])\n}\n')
+
+DEPLOYMENTS = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  created: 2024-01-02
+spec:
+  template:
+    spec: {}
+---
+kind: Deployment
+metadata:
+  name: safe
+spec:
+  template:
+    spec:
+      securityContext:
+        runAsNonRoot: true
+"""
+
+
+def test_yaml_inputs_are_documents_for_user_policies_and_notes_for_builtin_rules(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, K8S_POLICY)
+    manifest = tmp_path / "deploy.yaml"
+    manifest.write_text(DEPLOYMENTS, encoding="utf-8")
+    result = check(cli, str(quiet_plan(tmp_path)), str(manifest), "-p", str(directory), "--format", "json")
+    # Each YAML document is evaluated on its own, as conftest does; the second one passes.
+    found = user_findings(result)
+    assert [f["message"] for f in found] == ["web: containers must not run as root"]
+    assert found[0]["origin"].endswith("deploy.yaml")
+    assert "deploy.yaml: not a Terraform plan or Terraform code" in notes_of(result)
+    assert result.code == 1
+
+
+def test_a_yaml_date_reaches_the_policy_as_text(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, V1 + 'deny contains input.metadata.created if is_string(input.metadata.created)\n')
+    manifest = tmp_path / "deploy.yml"
+    manifest.write_text(DEPLOYMENTS, encoding="utf-8")
+    result = check(cli, str(manifest), "-p", str(directory), "--format", "json")
+    assert [f["message"] for f in user_findings(result)] == ["2024-01-02"]
+
+
+def test_non_plan_json_is_a_document_and_a_top_level_list_is_evaluated_element_by_element(
+        cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, K8S_POLICY)
+    single = tmp_path / "one.json"
+    single.write_text('{"kind": "Deployment", "metadata": {"name": "j"}, "spec": {"template": {"spec": {}}}}',
+                      encoding="utf-8")
+    several = tmp_path / "list.json"
+    several.write_text('[{"kind": "Deployment", "metadata": {"name": "a"}, "spec": {"template": {"spec": {}}}},'
+                       ' {"kind": "Service", "metadata": {"name": "b"}}]', encoding="utf-8")
+    result = check(cli, str(single), str(several), "-p", str(directory), "--format", "json")
+    assert sorted(f["message"] for f in user_findings(result)) == ["a: containers must not run as root",
+                                                                  "j: containers must not run as root"]
+    assert result.code == 1
+
+
+def test_a_yaml_input_without_policy_says_what_natpolicy_reads(cli: Cli, tmp_path: Path) -> None:
+    manifest = tmp_path / "deploy.yaml"
+    manifest.write_text(DEPLOYMENTS, encoding="utf-8")
+    result = check(cli, str(manifest))
+    assert result.code == 2
+    line = result.err.strip()
+    assert "malformed JSON" not in line and "\n" not in line
+    assert "deploy.yaml: a YAML file is read only by --policy Rego policies" in line
+
+
+@pytest.mark.parametrize(("text", "cause"), [
+    ("kind: [a\n", "deploy.yaml:2: invalid YAML"),
+    ("a: &x 1\nb: *x\n", "anchors and aliases"),
+    ("a: !!binary aGVsbG8=\n", "cannot hold"),
+])
+def test_a_bad_yaml_input_is_one_line_and_exit_2(cli: Cli, tmp_path: Path, text: str, cause: str) -> None:
+    directory = policy(tmp_path, K8S_POLICY)
+    manifest = tmp_path / "deploy.yaml"
+    manifest.write_text(text, encoding="utf-8")
+    result = check(cli, str(manifest), "-p", str(directory))
+    assert result.code == 2
+    line = result.err.strip()
+    assert "\n" not in line and "Traceback" not in line and cause in line, line
+
+
+def test_a_broken_plan_is_still_the_plan_loaders_error_under_policy(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, K8S_POLICY)
+    broken = tmp_path / "plan.json"
+    broken.write_text('{"format_version": "1.2", "resource_changes": {"not": "a list"}}', encoding="utf-8")
+    result = check(cli, str(broken), "-p", str(directory))
+    assert result.code == 2 and "`resource_changes` is a JSON object, not an array" in result.err
+
+
+# -- .tf files in conftest's HCL JSON shape ---------------------------------------------------------
+# conftest's examples/hcl2 policy, written against its HCL JSON shape (labelled blocks hold a list of
+# bodies), with its terraform.tf: the same three failures conftest reports.
+HCL2_POLICY = V1 + '''deny contains msg if {
+  some lb
+  proto := input.resource.aws_alb_listener[lb][_].protocol
+  proto == "HTTP"
+  msg := sprintf("ALB `%v` is using HTTP rather than HTTPS", [lb])
+}
+
+deny contains msg if {
+  some name
+  rule := input.resource.aws_security_group_rule[name][_]
+  rule.type == "ingress"
+  some cidr in rule.cidr_blocks
+  contains(cidr, "0.0.0.0/0")
+  msg := sprintf("ASG `%v` defines a fully open ingress", [name])
+}
+
+deny contains msg if {
+  some name
+  disk := input.resource.azurerm_managed_disk[name][_]
+  disk.encryption_settings[_].enabled != true
+  msg := sprintf("Azure disk `%v` is not encrypted", [name])
+}
+'''
+
+HCL2_TERRAFORM = '''resource "aws_security_group_rule" "my-rule" {
+  type        = "ingress"
+  cidr_blocks = ["0.0.0.0/0"]
+}
+
+resource "aws_alb_listener" "my-alb-listener" {
+  port     = "80"
+  protocol = "HTTP"
+}
+
+resource "aws_db_security_group" "my-group" {
+
+}
+
+resource "azurerm_managed_disk" "source" {
+  encryption_settings {
+    enabled = false
+  }
+}
+
+resource "aws_s3_bucket" "valid" {
+  bucket = "validBucket"
+  acl    = "private"
+
+  tags = {
+    environment = "prod"
+    owner = "devops"
+  }
+}
+'''
+
+
+def test_conftests_hcl2_example_runs_unchanged_on_a_tf_file(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, HCL2_POLICY)
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "terraform.tf").write_text(HCL2_TERRAFORM, encoding="utf-8")
+    result = check(cli, str(code / "terraform.tf"), "-p", str(directory), "--format", "json")
+    messages = sorted(f["message"] for f in user_findings(result))
+    assert messages == ["ALB `my-alb-listener` is using HTTP rather than HTTPS",
+                        "ASG `my-rule` defines a fully open ingress",
+                        "Azure disk `source` is not encrypted"]
+    assert all(f["origin"].endswith("code/terraform.tf") for f in user_findings(result))
+
+
+def test_the_hcl_json_shape_matches_conftests_converter(cli: Cli, tmp_path: Path) -> None:
+    """The document a policy sees, echoed back in a result field: conftest's convert_test shapes."""
+    directory = policy(tmp_path, V1 + 'deny contains {"msg": "doc", "doc": input} if true\n')
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "main.tf").write_text('''provider "aws" {
+  version = "=2.46.0"
+  alias   = "one"
+}
+provider "aws" {
+  version = "=2.47.0"
+  alias   = "two"
+}
+resource "aws_elastic_beanstalk_environment" "example" {
+  name  = "test_environment"
+  count = 2
+  on    = true
+  none  = null
+  neg   = -1
+  region = var.region
+  label  = "env-${var.name}"
+  cond   = var.n > 2 ? 1 : 0
+  list   = ["a", local.b]
+  tags   = { Name = "x", "k-2" = 3 }
+  setting {
+    namespace = "aws:autoscaling:asg"
+  }
+  setting {
+    namespace = "second"
+  }
+  dynamic "rule" {
+    for_each = var.rules
+    content {
+      port = rule.value
+    }
+  }
+}
+locals {
+  a = 1
+}
+''', encoding="utf-8")
+    result = check(cli, str(code), "-p", str(directory), "--format", "json")
+    [finding] = user_findings(result)
+    doc = finding["details"]["doc"]
+    assert doc["provider"] == {"aws": [{"version": "=2.46.0", "alias": "one"},
+                                       {"version": "=2.47.0", "alias": "two"}]}
+    assert doc["locals"] == [{"a": 1}]
+    [env] = doc["resource"]["aws_elastic_beanstalk_environment"]["example"]
+    assert env == {
+        "name": "test_environment", "count": 2, "on": True, "none": None, "neg": -1,
+        "region": "${var.region}", "label": "env-${var.name}", "cond": "${var.n > 2 ? 1 : 0}",
+        "list": ["a", "${local.b}"], "tags": {"Name": "x", "k-2": 3},
+        "setting": [{"namespace": "aws:autoscaling:asg"}, {"namespace": "second"}],
+        "dynamic": {"rule": [{"for_each": "${var.rules}", "content": [{"port": "${rule.value}"}]}]},
+    }
+
+
+def test_builtin_rules_keep_reading_tf_through_natpolicys_own_model(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, V1 + 'deny contains "seen" if input.resource\n')
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "main.tf").write_text('resource "aws_security_group" "open" {\n  ingress {\n    from_port = 22\n'
+                                  '    to_port = 22\n    protocol = "tcp"\n    cidr_blocks = ["0.0.0.0/0"]\n'
+                                  '  }\n}\n', encoding="utf-8")
+    result = check(cli, str(code), "-p", str(directory), "--format", "json")
+    ids = {f["rule_id"] for f in result.json()["findings"]}
+    assert "main/deny" in ids and any(i.startswith("SG") for i in ids), ids
+
+
+def test_a_tf_file_that_does_not_parse_is_the_hcl_loaders_error(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, V1 + 'deny contains "seen" if input.resource\n')
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "main.tf").write_text('resource "aws_vpc" "x" {\n  cidr_block = \n', encoding="utf-8")
+    result = check(cli, str(code), "-p", str(directory), "--format", "json")
+    assert result.code == 2 and "syntax error" in result.out + result.err and "Traceback" not in result.err
+
+
+# -- --combine -----------------------------------------------------------------------------------------
+def test_combine_gives_every_input_at_once_as_conftest_does(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, V1 + '''deny contains msg if {
+  names := {m | some doc in input; m := doc.contents.metadata.name}
+  some doc in input
+  doc.contents.kind == "Service"
+  not doc.contents.spec.selector.app in names
+  msg := sprintf("%s selects %s, which no input defines", [doc.path, doc.contents.spec.selector.app])
+}
+
+warn contains sprintf("%d inputs", [count(input)]) if true
+''')
+    good = tmp_path / "app.json"
+    good.write_text('{"kind": "Deployment", "metadata": {"name": "web"}}', encoding="utf-8")
+    svc = tmp_path / "svc.yaml"
+    svc.write_text("kind: Service\nmetadata:\n  name: s\nspec:\n  selector:\n    app: db\n", encoding="utf-8")
+    plan = quiet_plan(tmp_path)
+    result = check(cli, str(plan), str(good), str(svc), "-p", str(directory), "--combine", "--format", "json")
+    found = {f["rule_id"]: f for f in user_findings(result)}
+    assert found["main/deny"]["message"].endswith("svc.yaml selects db, which no input defines")
+    assert found["main/warn"]["message"] == "3 inputs"  # one document, the plan included
+    assert found["main/deny"]["origin"] == "Combined"
+    assert len(user_findings(result)) == 2  # the policy ran once, not per input
+
+
+def test_combine_without_policy_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:
+    result = check(cli, str(quiet_plan(tmp_path)), "--combine")
+    assert result.code == 2 and "--combine apply to --policy files" in result.err

@@ -127,13 +127,13 @@ def test_default_namespace_is_main_and_others_are_chosen_by_flag(cli: Cli, tmp_p
     assert ids("--all-namespaces") == {"main/deny", "team.network/deny", "team.storage/warn"}
 
 
-def test_terraform_configuration_is_refused_with_a_reason(cli: Cli, tmp_path: Path) -> None:
+def test_terraform_configuration_is_refused_for_the_builtin_twins(cli: Cli, tmp_path: Path) -> None:
+    # --policy reads .tf files in conftest's shape (tests/test_rego_conftest.py); the twins read plans only.
     code = tmp_path / "tf"
     code.mkdir()
     (code / "main.tf").write_text('resource "aws_vpc" "main" {\n  cidr_block = "10.0.0.0/16"\n}\n', encoding="utf-8")
-    directory = policy(tmp_path, V1 + 'deny contains "x" if true\n')
-    result = cli("check", str(code), "--policy", str(directory))
-    assert result.code == 2 and "read Terraform plan JSON" in result.err and "Traceback" not in result.err
+    result = cli("check", str(code), "--engine", "rego")
+    assert result.code == 2 and "reads Terraform plan JSON" in result.err and "Traceback" not in result.err
 
 
 def test_namespace_without_policy_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:

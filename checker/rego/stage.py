@@ -86,7 +86,14 @@ def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any) -> R
     if user is not None and user.empty:
         user = None  # nothing to query: the run passes as conftest's does, with the note saying why
     twins = _twin_set(checks) if opts.engine == "rego" else None
-    paths = plan_documents(opts.paths)  # HCL input is a usage error, before anything runs
+    from natpolicy.invocation import in_precommit
+    from natpolicy.rego.inputs import policy_documents, set_aside_notes
+
+    aside = getattr(opts, "rego_inputs", None)
+    # HCL input for the twins is a usage error, before anything runs.
+    paths = policy_documents(opts.paths, aside, twins=twins is not None,
+                             staged=bool(opts.staged or in_precommit()), stdin=_STDIN)
+    loading_notes = (set_aside_notes(aside) if aside is not None else []) + loading_notes
 
     result = run(model, [] if twins is not None else checks)
     result.notes.extend(loading_notes)
@@ -108,16 +115,34 @@ def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any) -> R
 
 
 def _rego_findings(model: ResourceModel, checks: list[BaseCheck], opts: Any, engine: str,
-                   paths: list[tuple[str, Any]], user: Any, twins: Any, scrub: Scrubber,
+                   paths: list[Any], user: Any, twins: Any, scrub: Scrubber,
                    result: RunResult) -> tuple[list[Finding], dict[str, BaseCheck], list[str]]:
     from natpolicy.invocation import progress_wanted
     from natpolicy.rego.evaluate import Plan, Progress, build_job, interpret
+    from natpolicy.rego.inputs import COMBINED, combined, evaluation_units
     from natpolicy.rego.sandbox import DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT, Limits, run_child
 
     chosen = [s for s in (twins, user) if s is not None]
     sets = [s.set for s in chosen]
     wants_data = any(s.wants_data for s in chosen)
-    plans = [Plan(origin, doc, _data_for(model, origin, doc) if wants_data else None) for origin, doc in paths]
+    # One evaluation unit per plan, per document (per element of a list); the
+    # twins read the plans, the user policies every unit (or, with --combine, one).
+    plans: list[Any] = []
+    for_twins: list[int] = []
+    for_user: list[int] = []
+    for doc, value in evaluation_units(paths):
+        if doc.plan:
+            for_twins.append(len(plans))
+        for_user.append(len(plans))
+        data = _data_for(model, doc.origin, value) if wants_data and doc.plan else None
+        plans.append(Plan(doc.origin, value, data))
+    if getattr(opts, "combine", False) and user is not None:
+        for_user = [len(plans)]
+        plans.append(Plan(COMBINED, combined(paths), None))
+    if twins is not None:
+        twins.set.only = for_twins
+    if user is not None:
+        user.set.only = for_user
     if wants_data:
         _note_data_findings(model, result)
     limits = Limits(timeout=getattr(opts, "rego_timeout", None) or DEFAULT_TIMEOUT,
@@ -134,9 +159,9 @@ def _rego_findings(model: ResourceModel, checks: list[BaseCheck], opts: Any, eng
     notes: list[str] = []
     rules: dict[str, BaseCheck] = {c.id: c for c in checks}
     for j, plan in enumerate(plans):
-        if twins is not None:
+        if twins is not None and j in for_twins:
             extra.extend(twins.findings(model, plan.origin, values[chosen.index(twins)][j], scrub))
-        if user is not None:
+        if user is not None and j in for_user:
             found, checks_used, found_notes = user.findings(model, plan.origin, values[chosen.index(user)][j], scrub)
             extra.extend(found)
             notes.extend(found_notes)
