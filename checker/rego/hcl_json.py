@@ -75,7 +75,8 @@ class _Converter:
             return self.token(node)
         kind = node.data
         if kind in ("int_lit", "float_lit", "literal_value"):
-            return self.token(node.children[0]) if node.children else None
+            first = node.children[0] if node.children else None
+            return self.token(first) if isinstance(first, Token) else None
         if kind == "string":
             return self.template(node)
         if kind in ("heredoc_template", "heredoc_template_trim"):
@@ -85,8 +86,9 @@ class _Converter:
         if kind == "unary_op" and len(node.children) == 2 and str(node.children[0]) == "-":
             # hclsyntax folds `-1` into the literal -1 (python-hcl2 already does for `-1.5`).
             operand = _unwrap(node.children[1])
-            if isinstance(operand, Tree) and operand.data in ("int_lit", "float_lit"):
-                number = self.token(operand.children[0])
+            literal = operand.children[0] if isinstance(operand, Tree) and operand.children else None
+            if isinstance(operand, Tree) and operand.data in ("int_lit", "float_lit") and isinstance(literal, Token):
+                number = self.token(literal)
                 if isinstance(number, (int, float)):
                     return -number
         if kind == "object":

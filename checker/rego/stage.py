@@ -44,29 +44,12 @@ def plan_documents(paths: Sequence[str]) -> list[tuple[str, Any]]:
     """(origin, parsed plan JSON) for every plan the loader read, in the same order.
 
     What each path is comes from the input side's one classifier, so a path
-    the Python engine reads as Terraform code is never a plan here.
+    the Python engine reads as Terraform code is never a plan here (and is a
+    usage error: the built-in twins read plans only).
     """
-    from natpolicy.loaders.classify import InputKind, classify
-    from natpolicy.loaders.paths import display_path
-    from natpolicy.loaders.plan_text import decode, load_document, parse_json
+    from natpolicy.rego.inputs import policy_documents
 
-    out: list[tuple[str, Any]] = []
-    for path in paths:
-        # staged: a Terraform file is configuration by its name, whether or not the work tree holds it.
-        item = classify(path, staged=True)
-        if item.kind is InputKind.STDIN:
-            if _STDIN is None:
-                raise InputError("<stdin>", "the plan from stdin is no longer available for Rego")
-            out.append(("<stdin>", parse_json(decode(_STDIN, "<stdin>"), "<stdin>")))
-            continue
-        if not item.kind.is_plan:
-            # HCL mode has no plan JSON to hand to a policy; say so rather than skip it.
-            raise UsageError(f"{path}: Rego policies and --engine rego read Terraform plan JSON, and this is "
-                             "Terraform configuration; run them on `terraform show -json plan.out` output")
-        for target in item.plans:
-            _, doc = load_document(str(target))
-            out.append((display_path(str(target)), doc))
-    return out
+    return [(d.origin, d.value) for d in policy_documents(paths, None, twins=True, staged=False, stdin=_STDIN)]
 
 
 def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any) -> RunResult:
