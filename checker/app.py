@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from natpolicy.check import Severity
 from natpolicy.errors import UsageError
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from natpolicy.check import BaseCheck
     from natpolicy.config import Config
     from natpolicy.foreign_selection import ForeignSelection
+    from natpolicy.findings import Finding
     from natpolicy.model import ResourceModel
     from natpolicy.progress import Progress
 
@@ -39,6 +40,13 @@ class CheckOptions:
     policies: tuple[str, ...] = ()
     namespaces: tuple[str, ...] = ()
     all_namespaces: bool = False
+    # Rego `warn` results fail the run only with --fail-on-warn or an explicit
+    # fail-on (flag or config file), as conftest exits 0 on warnings.
+    fail_on_warn: bool = False
+    data_files: tuple[str, ...] = ()  # --data: JSON/YAML base documents for user policies
+    rego_version: str | None = None  # --rego-version v0|v1; None: v1, conftest's default
+    combine: bool = False  # --combine: every input as one document, a list of {path, contents}
+    rego_inputs: Any = None  # natpolicy.rego.inputs.SetAside: paths only --policy reads (YAML, non-plan JSON)
     engine: str = "python"
     rego_timeout: float | None = None  # seconds for all Rego of the run; None: sandbox.DEFAULT_TIMEOUT
     rego_memory: int | None = None  # MiB for the Rego child process; None: sandbox.DEFAULT_MEMORY_MIB
@@ -91,20 +99,34 @@ def _execute(opts: CheckOptions, progress: Progress) -> int:
     _check_targets(opts, extra_outputs, settings)
     known = registry.discover()
     settings.check_rules(known)
+    explicit_fail_on = opts.fail_on is not None or settings.fail_on is not None
     opts = config.merged_options(opts, settings)  # flags win over the config file
+    opts = replace(opts, fail_on_warn=opts.fail_on_warn or explicit_fail_on)
     from natpolicy.foreign_selection import split_selection
 
     selection = split_selection(opts.include, opts.exclude)  # Checkov/tfsec/Trivy ids map onto rules
     classes = registry.select(known, selection.include, selection.exclude)
-    rego = opts.engine == "rego" or bool(opts.policies) or bool(opts.namespaces) or opts.all_namespaces
+    rego = (opts.engine == "rego" or bool(opts.policies) or bool(opts.namespaces) or opts.all_namespaces
+            or bool(opts.data_files) or opts.rego_version is not None or opts.combine)
     if rego:
         from natpolicy.rego.stage import keep_stdin
 
         keep_stdin(opts.paths)  # Rego re-reads the plan as Terraform wrote it
+    loader_paths = opts.paths
+    if opts.policies:
+        from natpolicy.rego.inputs import set_aside
+
+        # YAML and non-plan JSON go to the user policies only, as conftest reads them.
+        opts = replace(opts, rego_inputs=set_aside(opts.paths, staged=opts.staged or in_precommit()))
+        loader_paths = opts.rego_inputs.loader_paths
+    else:
+        from natpolicy.rego.inputs import refuse_documents
+
+        refuse_documents(opts.paths)  # a YAML file says what natpolicy reads, not "malformed JSON"
     from natpolicy.loaders.hcl import budget
 
     with budget.configured(budget.Limits(**settings.hcl_budget)):  # the config's hcl-budget, else the defaults
-        model = load_inputs(opts.paths, source_root=opts.source_root, variables=opts.variables,
+        model = load_inputs(loader_paths, source_root=opts.source_root, variables=opts.variables,
                             var_files=opts.var_files, skip_invalid=opts.skip_invalid, diff_base=opts.diff_base,
                             staged=opts.staged or in_precommit(), progress=progress, jobs=opts.jobs,
                             download_modules=opts.download_modules, require_modules=opts.require_modules)
@@ -186,8 +208,18 @@ def exit_code(result: RunResult, opts: CheckOptions) -> int:
     if opts.soft_fail or opts.create_baseline:
         return 0
     threshold = Severity.parse(opts.fail_on or "low")
-    failing = any(f.severity >= threshold for f in result.findings if not f.suppressed)
+    failing = any(f.severity >= threshold for f in result.findings
+                  if not f.suppressed and (opts.fail_on_warn or not _advisory(f)))
     return 1 if failing else 0
+
+
+def _advisory(finding: Finding) -> bool:
+    """A user policy's `warn` result: reported, but failing the run only when asked to."""
+    if "query" not in finding.details:
+        return False
+    from natpolicy.rego.conftest import is_warning_finding
+
+    return is_warning_finding(finding.details)
 
 
 def render(result: RunResult, fmt: str, opts: CheckOptions) -> str:
@@ -226,7 +258,7 @@ def _check_targets(opts: CheckOptions, extra_outputs: list[tuple[str, str]], set
         targets.append(("--output", opts.output))
     if opts.create_baseline:
         targets.append(("--create-baseline", opts.create_baseline))
-    inputs = [*opts.paths, *opts.var_files, *opts.policies, *settings.policies]
+    inputs = [*opts.paths, *opts.var_files, *opts.policies, *settings.policies, *opts.data_files]
     inputs += [p for p in (opts.config_file, settings.path) if p]
     check_outputs(targets, inputs, baseline_read=opts.baseline, force=opts.force)
 

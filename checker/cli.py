@@ -202,11 +202,20 @@ def _cli() -> click.Group:
                        "the cache (docs/modules.md).")
     @click.option("--require-modules", is_flag=True,
                   help="HCL mode: a module that cannot be read is an error (exit 2), not a note.")
-    @click.option("--policy", "policies", multiple=True, type=click.Path(exists=True),
+    @click.option("-p", "--policy", "policies", multiple=True, type=click.Path(exists=True),
                   help="Directory or .rego file of user Rego policies (conftest style); repeatable.")
     @click.option("--namespace", "namespaces", multiple=True, default=(),
                   help="Rego packages to query (default: main).")
     @click.option("--all-namespaces", is_flag=True, help="Query every Rego package.")
+    # conftest compatibility (docs/rego.md, "Coming from conftest"); the logic lives in natpolicy.rego.
+    @click.option("--fail-on-warn", is_flag=True,
+                  help="Rego `warn` results fail the run too (they do not unless this or an explicit --fail-on).")
+    @click.option("-d", "--data", "data_files", multiple=True, type=click.Path(exists=True), metavar="PATH",
+                  help="JSON/YAML file (or directory of them) merged under `data.` for --policy; repeatable.")
+    @click.option("--rego-version", type=click.Choice(("v0", "v1"), case_sensitive=False), default=None,
+                  help="Read --policy files as Rego v0 or v1 (default v1, as conftest; `import rego.v1` is v1).")
+    @click.option("--combine", is_flag=True,
+                  help="Give --policy every input at once: a list of {path, contents}, as conftest --combine.")
     @click.option("--engine", type=click.Choice(("python", "rego"), case_sensitive=False), default="python",
                   show_default=True,
                   help="Run the built-in rules as Python checks or as their Rego twins.")
@@ -240,7 +249,8 @@ def _cli() -> click.Group:
               policies: tuple[str, ...], namespaces: tuple[str, ...],
               all_namespaces: bool, engine: str, rego_timeout: float | None, rego_memory: int | None,
               baseline: str | None, create_baseline: str | None, force: bool, colour: bool | None,
-              compact: bool, verbose: bool, quiet: bool, progress: bool | None, jobs: int | None) -> int:
+              compact: bool, verbose: bool, quiet: bool, progress: bool | None, jobs: int | None,
+              fail_on_warn: bool, data_files: tuple[str, ...], rego_version: str | None, combine: bool) -> int:
         """Check Terraform plan JSON files or Terraform directories (`-` reads stdin).
 
         PATH may be a plan JSON file, a directory holding plan JSON files, or a
@@ -261,6 +271,7 @@ def _cli() -> click.Group:
             engine=engine, rego_timeout=rego_timeout, rego_memory=rego_memory, baseline=baseline,
             create_baseline=create_baseline, force=force, colour=colour, verbose=verbose, quiet=quiet,
             progress=progress, jobs=jobs, compact=compact,
+            fail_on_warn=fail_on_warn, data_files=data_files, rego_version=rego_version, combine=combine,
         ))
 
     @cli.command("rules")

@@ -127,21 +127,13 @@ def test_default_namespace_is_main_and_others_are_chosen_by_flag(cli: Cli, tmp_p
     assert ids("--all-namespaces") == {"main/deny", "team.network/deny", "team.storage/warn"}
 
 
-def test_unknown_namespace_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:
-    directory = policy(tmp_path, "package other\n\nimport rego.v1\n\ndeny contains \"x\" if true\n")
-    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory))
-    assert result.code == 2
-    assert "no Rego policy is in namespace main (packages found: other)" in result.err
-    assert "Traceback" not in result.err
-
-
-def test_terraform_configuration_is_refused_with_a_reason(cli: Cli, tmp_path: Path) -> None:
+def test_terraform_configuration_is_refused_for_the_builtin_twins(cli: Cli, tmp_path: Path) -> None:
+    # --policy reads .tf files in conftest's shape (tests/test_rego_conftest.py); the twins read plans only.
     code = tmp_path / "tf"
     code.mkdir()
     (code / "main.tf").write_text('resource "aws_vpc" "main" {\n  cidr_block = "10.0.0.0/16"\n}\n', encoding="utf-8")
-    directory = policy(tmp_path, V1 + 'deny contains "x" if true\n')
-    result = cli("check", str(code), "--policy", str(directory))
-    assert result.code == 2 and "read Terraform plan JSON" in result.err and "Traceback" not in result.err
+    result = cli("check", str(code), "--engine", "rego")
+    assert result.code == 2 and "reads Terraform plan JSON" in result.err and "Traceback" not in result.err
 
 
 def test_namespace_without_policy_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:
@@ -158,7 +150,7 @@ def test_exceptions_exempt_suffixed_and_plain_rules(cli: Cli, tmp_path: Path) ->
     result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory), "--format", "json", "-v")
     report = result.json()
     ids = {f["rule_id"] for f in report["findings"] if "/" in f["rule_id"]}
-    assert ids == {"main/deny_ports", "main/warn_tags"}  # exceptions never exempt warn, as in conftest
+    assert ids == {"main/deny_ports"}  # warn_tags too, as in conftest (tests/test_rego_conftest.py)
     notes = " ".join(report["notes"])
     assert "1 result(s) of data.main.deny_tags exempted" in notes
     assert "1 result(s) of data.main.violation_tags exempted" in notes
@@ -334,19 +326,6 @@ def test_classic_conftest_policy_after_a_future_import_is_refused_with_the_set_a
     assert result.code == 2 and result.out == ""
     line = result.err.strip()
     assert "old.rego:5:11" in line and "write `deny contains msg if { ... }`" in line, line
-
-
-@pytest.mark.parametrize("source", [
-    V1 + "helper := 1\n",
-    V1 + "exception contains [\"\"] if true\n",
-])
-def test_a_package_with_nothing_to_report_is_a_usage_error(cli: Cli, tmp_path: Path, source: str) -> None:
-    directory = policy(tmp_path, source, "helpers.rego")
-    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory), "--format", "json")
-    assert result.code == 2 and result.out == ""
-    line = result.err.strip()
-    assert "\n" not in line and "Traceback" not in line
-    assert "no deny, violation or warn rule in Rego package main" in line and "helpers.rego" in line, line
 
 
 def test_a_helper_package_next_to_a_reporting_one_is_skipped(cli: Cli, tmp_path: Path) -> None:

@@ -40,15 +40,27 @@ def evaluate_job(engine: Any, job: dict[str, Any], emit: Emit) -> None:
         return  # the parent refuses the policy naming the call; nothing may run
     sets = job["sets"]
     compiled: list[Any] = [None] * len(sets)
+    for i, policy_set in enumerate(sets):
+        if policy_set.get("v0_modules") and getattr(engine, "compile_versions", None) is None:
+            # An engine reads Rego v0 only through the optional compile_versions();
+            # one without it would misread v0 (regopy: `deny[msg] { }` is an object).
+            emit({"error": {"kind": "no_v0", "set": i, "plan": 0, "message": getattr(engine, "name", "this")}})
+            return
     for j, plan in enumerate(job["plans"]):
         emit({"stage": "input", "plan": j})
-        prepared = engine.prepare_input(plan["input"])
+        prepared = None
         for i, policy_set in enumerate(sets):
+            if "only" in policy_set and j not in policy_set["only"]:
+                continue  # the built-in twins read plans only, not the other documents user policies get
+            if prepared is None:
+                prepared = engine.prepare_input(plan["input"])
             if compiled[i] is None or policy_set["per_plan_data"]:
                 emit({"stage": "compile", "set": i, "plan": j})
-                data = {"natpolicy": plan["data"]} if policy_set["per_plan_data"] and plan.get("data") else None
+                data = dict(policy_set.get("data") or {})
+                if policy_set["per_plan_data"] and plan.get("data"):
+                    data["natpolicy"] = plan["data"]
                 try:
-                    compiled[i] = engine.compile(policy_set["modules"], data, policy_set["entrypoints"])
+                    compiled[i] = _compile(engine, policy_set, data or None)
                 except PolicySyntaxError as exc:
                     emit({"error": {"kind": "syntax", "set": i, "plan": j, "module": exc.module,
                                     "offset": exc.offset, "length": exc.length, "message": exc.message}})
@@ -68,6 +80,13 @@ def evaluate_job(engine: Any, job: dict[str, Any], emit: Emit) -> None:
                 answer = {"undefined": True} if value is UNDEFINED else {"value": value}
                 emit({**answer, "set": i, "plan": j, "query": k})
     emit({"done": True})
+
+
+def _compile(engine: Any, policy_set: dict[str, Any], data: dict[str, Any] | None) -> Any:
+    v0 = policy_set.get("v0_modules")
+    if v0:
+        return engine.compile_versions(policy_set["modules"], data, policy_set["entrypoints"], frozenset(v0))
+    return engine.compile(policy_set["modules"], data, policy_set["entrypoints"])
 
 
 def _lift_address_space_limits() -> None:

@@ -7,8 +7,15 @@
   optional fields: ``id``, ``severity``, ``address``/``resource``, ``key``,
   ``title``; every other field lands in the finding's ``details``;
 * ``exception contains rules if { ...; rules := ["foo"] }`` exempts
-  ``deny_foo`` and ``violation_foo`` (``""`` exempts plain ``deny``), as in
-  conftest; exempted results are counted in a note.
+  ``deny_foo``, ``violation_foo`` and ``warn_foo``: conftest strips the
+  ``violation_``/``deny_``/``warn_`` prefix of a rule and looks the rest up in
+  ``data.<namespace>.exception[_][_]`` (so ``"deny"`` names plain ``deny``;
+  ``""`` still exempts plain ``deny`` and ``violation``, as natpolicy always
+  read it); exempted results are counted in a note;
+* a rule whose value is a bare boolean (``deny if { ... }``, ``deny = true``)
+  is no set of results: conftest ignores it, and so does natpolicy (a note);
+* a namespace with nothing to query (no such package, or only helpers)
+  passes with a note, as conftest passes it.
 """
 from __future__ import annotations
 
@@ -18,14 +25,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from natpolicy.check import Severity
-from natpolicy.errors import InputError, UsageError
+from natpolicy.errors import InputError
 from natpolicy.outputs.severity import sarif_level
 from natpolicy.rego.engine import UNDEFINED
 from natpolicy.rego.evaluate import Query
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.results import RULE_ID, RegoResult, message_key, reserved_fields, severity_of
 
-__all__ = ["FAILURE", "WARNING", "select_queries", "parse_results", "exempted_rules"]
+__all__ = ["FAILURE", "WARNING", "select_queries", "parse_results", "exempted_rules", "is_exempt",
+           "rule_suffix", "is_warning_finding"]
 
 FAILURE = re.compile(r"^(deny|violation)(_[a-zA-Z0-9]+)*$")
 WARNING = re.compile(r"^warn(_[a-zA-Z0-9]+)*$")
@@ -37,16 +45,22 @@ WARNING = re.compile(r"^warn(_[a-zA-Z0-9]+)*$")
 _DEFAULTS = {"failure": Severity.HIGH, "warning": Severity.MEDIUM}
 
 
-def select_queries(policies: Sequence[PolicyFile], namespaces: Sequence[str], all_namespaces: bool) -> list[Query]:
-    """The deny/violation/warn/exception rules of the selected packages."""
+def select_queries(policies: Sequence[PolicyFile], namespaces: Sequence[str],
+                   all_namespaces: bool) -> tuple[list[Query], list[str]]:
+    """The deny/violation/warn/exception rules of the selected packages, and notes on what has none.
+
+    A selection with nothing to query passes, as in conftest (which reports
+    zero tests); the note says why, so a mistyped ``--namespace`` is visible
+    with ``-v``.
+    """
     patterns = list(namespaces) or ["main"]
     packages = sorted({p.package for p in policies})
     chosen = packages if all_namespaces else [
         pkg for pkg in packages if any(fnmatch.fnmatchcase(pkg, pat) for pat in patterns)]
     if not chosen:
         found = ", ".join(packages) or "none"
-        raise UsageError(f"no Rego policy is in namespace {', '.join(patterns)} (packages found: {found}); "
-                         "use --namespace NAME or --all-namespaces")
+        return [], [f"no Rego policy is in namespace {', '.join(patterns)} (packages found: {found}), so no user "
+                    "policy ran; use --namespace NAME or --all-namespaces"]
     queries: list[Query] = []
     seen: set[tuple[str, str]] = set()
     for policy in policies:
@@ -57,15 +71,16 @@ def select_queries(policies: Sequence[PolicyFile], namespaces: Sequence[str], al
                     and (policy.package, rule) not in seen):
                 seen.add((policy.package, rule))
                 queries.append(Query(policy.package, rule, policy))
-    # A package of helpers only (or of exceptions only) has nothing to report:
-    # skip it, and refuse a selection where no package has anything.
+    # A package of helpers only (or of exceptions only) has nothing to report: skip it.
     reporting = {q.package for q in queries if q.rule != "exception"}
-    if not reporting:
-        files = ", ".join(p.display for p in policies if p.package in chosen)
-        raise UsageError(f"no deny, violation or warn rule in Rego package {', '.join(chosen)} ({files}); "
-                         "conftest-style policies report through `deny contains msg if { ... }` "
-                         "(or violation/warn, with _suffix variants)")
-    return [q for q in queries if q.package in reporting]
+    silent = [pkg for pkg in chosen if pkg not in reporting]
+    notes = []
+    if silent:
+        files = ", ".join(p.display for p in policies if p.package in silent)
+        notes.append(f"no deny, violation or warn rule in Rego package {', '.join(silent)} ({files}), so it "
+                     "reports nothing; conftest-style policies report through `deny contains msg if { ... }` "
+                     "(or violation/warn, with _suffix variants)")
+    return [q for q in queries if q.package in reporting], notes
 
 
 def kind_of(rule: str) -> str:
@@ -73,18 +88,34 @@ def kind_of(rule: str) -> str:
 
 
 def exempted_rules(value: Any, query: Query) -> set[str]:
-    """Rule names an ``exception`` value exempts: ``{"deny_foo", "violation_foo"}``."""
+    """The names an ``exception`` value lists: ``{"tags"}`` for ``exception contains ["tags"]``."""
     if value is UNDEFINED:
         return set()
     if not isinstance(value, list) or not all(
             isinstance(v, list) and all(isinstance(s, str) for s in v) for v in value):
         raise InputError(_where(query), f"{query.ref} must be a set of arrays of rule names "
                                         f"(`exception contains rules if {{ rules := [\"foo\"] }}`), got {_kind(value)}")
-    out: set[str] = set()
-    for names in value:
-        for name in names:
-            out |= {"deny", "violation"} if name == "" else {f"deny_{name}", f"violation_{name}"}
-    return out
+    return {name for names in value for name in names}
+
+
+def rule_suffix(rule: str) -> str:
+    """What conftest looks up in ``exception``: the rule name without its kind prefix."""
+    for prefix in ("violation_", "deny_", "warn_"):
+        rule = rule.removeprefix(prefix)
+    return rule
+
+
+def is_exempt(rule: str, names: set[str]) -> bool:
+    """Does an ``exception`` listing ``names`` exempt the results of ``rule``?"""
+    if rule_suffix(rule) in names:
+        return True
+    return "" in names and rule in ("deny", "violation")
+
+
+def is_warning_finding(details: Any) -> bool:
+    """Is this a user policy's ``warn`` result? Only natpolicy sets a finding's ``query`` detail."""
+    query = details.get("query") if hasattr(details, "get") else None
+    return isinstance(query, str) and query.startswith("data.") and bool(WARNING.match(query.rsplit(".", 1)[-1]))
 
 
 def parse_results(value: Any, query: Query, builtin_ids: frozenset[str] = frozenset()) -> list[RegoResult]:

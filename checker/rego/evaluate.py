@@ -70,16 +70,28 @@ class PolicySet:
     """Policy files compiled together; compiled again per plan only when they read data.natpolicy."""
 
     def __init__(self, policies: Sequence[PolicyFile], queries: Sequence[Query],
-                 cap_advice: str = _USER_CAP_ADVICE) -> None:
+                 cap_advice: str = _USER_CAP_ADVICE, data: dict[str, Any] | None = None) -> None:
         self.policies = list(policies)
         self.queries = list(queries)
         self.cap_advice = cap_advice
+        self.data = data or {}  # base documents (--data files), under data. beside data.natpolicy
+        # Indexes of the plans (inputs) this set runs on; None: every one.
+        self.only: list[int] | None = None
         self.wants_data = any(p.info.mentions_natpolicy_data for p in self.policies)
         self._by_display = {p.display: p for p in self.policies}
 
     def job(self) -> dict[str, Any]:
-        return {"modules": {p.display: p.source for p in self.policies},
-                "entrypoints": [q.entrypoint for q in self.queries], "per_plan_data": self.wants_data}
+        job: dict[str, Any] = {"modules": {p.display: p.source for p in self.policies},
+                               "entrypoints": [q.entrypoint for q in self.queries], "per_plan_data": self.wants_data}
+        # Optional parts, present only when used, so a job without them reads as it always has.
+        if self.data:
+            job["data"] = self.data
+        v0 = [p.display for p in self.policies if p.v0]
+        if v0:
+            job["v0_modules"] = v0
+        if self.only is not None:
+            job["only"] = self.only
+        return job
 
     def names(self) -> str:
         return ", ".join(p.display for p in self.policies[:3]) + (" ..." if len(self.policies) > 3 else "")
@@ -96,6 +108,13 @@ class PolicySet:
             return PolicyError(where, _syntax_cause(message))
         if kind == "compile":
             return PolicyError(self.names(), f"the policies do not compile: {message}")
+        if kind == "no_v0":
+            first = next((p for p in self.policies if p.v0), None)
+            where = first.position(len(first.source[:first.v0_at].encode())) if first is not None else self.names()
+            return PolicyError(where, (
+                f"Rego v0 syntax, and the {message} engine cannot read Rego v0 (--rego-version v0): write "
+                "`deny contains msg if { ... }` (Rego v1, which every engine reads), or choose an engine that "
+                "reads v0"))
         query = self.queries[int(error.get("query", 0))]
         if code == "timeout_error" or "statement count" in message.lower():
             return InputError(self.where(query), (
@@ -112,9 +131,17 @@ def build_job(sets: Sequence[PolicySet], plans: Sequence[Plan], engine: str = DE
         if depth_over(plan.document, MAX_INPUT_DEPTH):
             raise InputError(plan.origin, f"a value is nested more than {MAX_INPUT_DEPTH} levels deep, "
                                           "more than Rego input may be (Terraform plans nest a few dozen)")
+    _data_too_deep(sets)
     calls = sorted({name for s in sets for name in calls_to_check(s.policies)})
     return {"engine": engine, "check_calls": calls, "sets": [s.job() for s in sets],
             "plans": [{"origin": p.origin, "input": p.document, "data": p.data} for p in plans]}
+
+
+def _data_too_deep(sets: Sequence[PolicySet]) -> None:
+    for chosen in sets:
+        if chosen.data and depth_over(chosen.data, MAX_INPUT_DEPTH):
+            raise InputError("--data", f"a value is nested more than {MAX_INPUT_DEPTH} levels deep, "
+                                       "more than Rego data may be")
 
 
 def stage_label(event: dict[str, Any] | None, sets: Sequence[PolicySet],

@@ -12,7 +12,10 @@ from pathlib import Path
 from natpolicy.errors import InputError
 from natpolicy.rego.source import ModuleInfo, char_line_col, line_col, scan_module
 
-__all__ = ["PolicyFile", "load_policy_paths", "read_policy"]
+__all__ = ["PolicyFile", "load_policy_paths", "read_policy", "REGO_VERSIONS"]
+
+# conftest's --rego-version values; v1 is its default (and OPA 1.x's).
+REGO_VERSIONS = ("v0", "v1")
 
 
 @dataclass
@@ -21,6 +24,10 @@ class PolicyFile:
     display: str  # what error messages and SARIF show: relative POSIX path
     source: str
     info: ModuleInfo
+    # Read as Rego v0 (--rego-version v0, v0 syntax, no `import rego.v1`): only
+    # an engine that reads v0 may compile it. ``v0_at`` is its first v0 construct.
+    v0: bool = False
+    v0_at: int = 0
 
     @property
     def package(self) -> str:
@@ -38,7 +45,7 @@ class PolicyFile:
         return 1
 
 
-def load_policy_paths(paths: list[str] | tuple[str, ...]) -> list[PolicyFile]:
+def load_policy_paths(paths: list[str] | tuple[str, ...], rego_version: str = "v1") -> list[PolicyFile]:
     """Every ``*.rego`` under the given files/directories, minus ``*_test.rego``."""
     from natpolicy.loaders.paths import display_path
 
@@ -62,11 +69,17 @@ def load_policy_paths(paths: list[str] | tuple[str, ...]) -> list[PolicyFile]:
         key = path.resolve()
         if key not in seen:
             seen.add(key)
-            out.append(read_policy(path, display_path(str(path))))
+            out.append(read_policy(path, display_path(str(path)), rego_version=rego_version))
     return out
 
 
-def read_policy(path: Path, display: str, source: str | None = None) -> PolicyFile:
+def read_policy(path: Path, display: str, source: str | None = None, rego_version: str = "v1") -> PolicyFile:
+    """One policy file, refused (one line, file:line:col) if natpolicy sees a problem before any engine.
+
+    With ``rego_version`` v0, as conftest's ``--rego-version v0``, Rego v0
+    syntax is kept for the engine (a module importing ``rego.v1`` stays v1).
+    A module valid in both versions is handed over as v1: it means the same.
+    """
     if source is None:
         try:
             source = path.read_bytes().decode("utf-8-sig")
@@ -78,8 +91,14 @@ def read_policy(path: Path, display: str, source: str | None = None) -> PolicyFi
     policy = PolicyFile(path=path, display=display, source=source, info=info)
     if not info.package:
         raise InputError(f"{display}:1:1", "no `package` declaration")
-    if info.problems:
-        problem = info.problems[0]
+    problems = info.problems
+    if rego_version == "v0" and not info.imports_rego_v1:
+        legacy = [p for p in problems if p.kind in ("v0", "v1-object")]
+        if legacy:
+            policy.v0, policy.v0_at = True, legacy[0].offset
+        problems = [p for p in problems if p.kind not in ("v0", "v1-object")]
+    if problems:
+        problem = problems[0]
         line, col = char_line_col(source, problem.offset)
         raise InputError(f"{display}:{line}:{col}", problem.message)
     return policy

@@ -51,6 +51,9 @@ class SourceProblem:
 
     offset: int
     message: str
+    # "v0": Rego v0 syntax (read with --rego-version v0 by an engine that can);
+    # "v1-object": `deny[msg] if`, an object in v1 but a set in v0; "": refused in both.
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,8 @@ class ModuleInfo:
     # Names bound by `import data.x.y [as z]` / `import input...`: calls
     # through them reach policy functions, not builtins.
     import_aliases: set[str] = field(default_factory=set)
+    # `import rego.v1`: the module is Rego v1 whatever --rego-version says, as in OPA and conftest.
+    imports_rego_v1: bool = False
 
 
 def tokens(source: str) -> list[Token]:
@@ -122,6 +127,8 @@ def scan_module(source: str) -> ModuleInfo:
             alias = _import_alias(source, tok.offset)
             if alias:
                 info.import_aliases.add(alias)
+            elif re.match(r"import\s+rego\s*\.\s*v1\b", source[tok.offset:tok.offset + 40]):
+                info.imports_rego_v1 = True
         elif tok.kind == "ident" and tok.text == "default" and _starts_statement(source, toks, i):
             # `default deny := []` defines `deny` as much as a rule body does.
             nxt = toks[i + 1] if i + 1 < len(toks) else None
@@ -134,7 +141,7 @@ def scan_module(source: str) -> ModuleInfo:
             before = prev.text if prev is not None else ""
             if before not in _VALUE_CONTEXT and before != "if" and not (
                     prev is not None and prev.kind == "op" and prev.text in (":=", "=")):
-                info.problems.append(SourceProblem(tok.offset, _v0_message(current)))
+                info.problems.append(SourceProblem(tok.offset, _v0_message(current), "v0"))
         elif tok.kind == "ident" and _starts_statement(source, toks, i) and tok.text not in _KEYWORDS:
             name = current = tok.text
             nxt = toks[i + 1] if i + 1 < len(toks) else None
@@ -151,7 +158,7 @@ def scan_module(source: str) -> ModuleInfo:
                 if after is not None and after.text == "if":
                     info.problems.append(SourceProblem(tok.offset, (
                         f"`{name}[...] if` defines an object, not a set of results (conftest refuses it too): "
-                        f"write `{name} contains msg if {{ ... }}`")))
+                        f"write `{name} contains msg if {{ ... }}`"), "v1-object"))
         prev = tok
     info.calls = _calls(toks)
     return info
@@ -233,11 +240,15 @@ def _matching(toks: list[Token], i: int) -> int | None:
 
 
 def _v0_message(name: str) -> str:
+    # Read as Rego v1 (the default, as in conftest and OPA 1.x); --rego-version v0 reads it as v0
+    # where the engine can (natpolicy.rego.loading says so when it cannot).
     if _CONFTEST_RULE.match(name) or name == "exception":
-        return (f"Rego v0 syntax (`{name}[msg] {{ ... }}`), which regopy misreads as an object: "
-                f"write `{name} contains msg if {{ ... }}` (Rego v1, as OPA 1.x and conftest require)")
-    return (f"Rego v0 syntax (a rule body without `if`): write `{name} if {{ ... }}` "
-            f"(or `{name} := value if {{ ... }}`; Rego v1, as OPA 1.x requires)")
+        return (f"Rego v0 syntax (`{name}[msg] {{ ... }}`) in a policy read as Rego v1 (the default, as in "
+                f"conftest): write `{name} contains msg if {{ ... }}`, or pass --rego-version v0 as you would "
+                "to conftest")
+    return (f"Rego v0 syntax (a rule body without `if`) in a policy read as Rego v1 (the default, as in "
+            f"conftest): write `{name} if {{ ... }}` (or `{name} := value if {{ ... }}`), or pass "
+            "--rego-version v0 as you would to conftest")
 
 
 def line_col(source: str, byte_offset: int) -> tuple[int, int]:

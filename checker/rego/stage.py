@@ -44,29 +44,12 @@ def plan_documents(paths: Sequence[str]) -> list[tuple[str, Any]]:
     """(origin, parsed plan JSON) for every plan the loader read, in the same order.
 
     What each path is comes from the input side's one classifier, so a path
-    the Python engine reads as Terraform code is never a plan here.
+    the Python engine reads as Terraform code is never a plan here (and is a
+    usage error: the built-in twins read plans only).
     """
-    from natpolicy.loaders.classify import InputKind, classify
-    from natpolicy.loaders.paths import display_path
-    from natpolicy.loaders.plan_text import decode, load_document, parse_json
+    from natpolicy.rego.inputs import policy_documents
 
-    out: list[tuple[str, Any]] = []
-    for path in paths:
-        # staged: a Terraform file is configuration by its name, whether or not the work tree holds it.
-        item = classify(path, staged=True)
-        if item.kind is InputKind.STDIN:
-            if _STDIN is None:
-                raise InputError("<stdin>", "the plan from stdin is no longer available for Rego")
-            out.append(("<stdin>", parse_json(decode(_STDIN, "<stdin>"), "<stdin>")))
-            continue
-        if not item.kind.is_plan:
-            # HCL mode has no plan JSON to hand to a policy; say so rather than skip it.
-            raise UsageError(f"{path}: Rego policies and --engine rego read Terraform plan JSON, and this is "
-                             "Terraform configuration; run them on `terraform show -json plan.out` output")
-        for target in item.plans:
-            _, doc = load_document(str(target))
-            out.append((display_path(str(target)), doc))
-    return out
+    return [(d.origin, d.value) for d in policy_documents(paths, None, twins=True, staged=False, stdin=_STDIN)]
 
 
 def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any) -> RunResult:
@@ -75,12 +58,30 @@ def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any) -> R
 
     if (opts.namespaces or opts.all_namespaces) and not opts.policies:
         raise UsageError("--namespace and --all-namespaces select packages of --policy files; give --policy DIR")
+    conftest_flags = [flag for flag, given in (("--data", getattr(opts, "data_files", ())),
+                                               ("--rego-version", getattr(opts, "rego_version", None)),
+                                               ("--combine", getattr(opts, "combine", False))) if given]
+    if conftest_flags and not opts.policies:
+        raise UsageError(f"{', '.join(conftest_flags)} apply to --policy files (user Rego policies); give --policy DIR")
     engine = engine_or_error()
     user = _user_policy_set(opts) if opts.policies else None
+    loading_notes = user.notes if user is not None else []
+    if user is not None and user.empty:
+        user = None  # nothing to query: the run passes as conftest's does, with the note saying why
     twins = _twin_set(checks) if opts.engine == "rego" else None
-    paths = plan_documents(opts.paths)  # HCL input is a usage error, before anything runs
+    from natpolicy.invocation import in_precommit
+    from natpolicy.rego.inputs import policy_documents, set_aside_notes
+
+    aside = getattr(opts, "rego_inputs", None)
+    # HCL input for the twins is a usage error, before anything runs.
+    paths = policy_documents(opts.paths, aside, twins=twins is not None,
+                             staged=bool(opts.staged or in_precommit()), stdin=_STDIN)
+    loading_notes = (set_aside_notes(aside) if aside is not None else []) + loading_notes
 
     result = run(model, [] if twins is not None else checks)
+    result.notes.extend(loading_notes)
+    if user is None and twins is None:
+        return result
     scrub = Scrubber(model)
     from natpolicy.rego.evaluate import PolicyError
 
@@ -97,16 +98,34 @@ def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any) -> R
 
 
 def _rego_findings(model: ResourceModel, checks: list[BaseCheck], opts: Any, engine: str,
-                   paths: list[tuple[str, Any]], user: Any, twins: Any, scrub: Scrubber,
+                   paths: list[Any], user: Any, twins: Any, scrub: Scrubber,
                    result: RunResult) -> tuple[list[Finding], dict[str, BaseCheck], list[str]]:
     from natpolicy.invocation import progress_wanted
     from natpolicy.rego.evaluate import Plan, Progress, build_job, interpret
+    from natpolicy.rego.inputs import COMBINED, combined, evaluation_units
     from natpolicy.rego.sandbox import DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT, Limits, run_child
 
     chosen = [s for s in (twins, user) if s is not None]
     sets = [s.set for s in chosen]
     wants_data = any(s.wants_data for s in chosen)
-    plans = [Plan(origin, doc, _data_for(model, origin, doc) if wants_data else None) for origin, doc in paths]
+    # One evaluation unit per plan, per document (per element of a list); the
+    # twins read the plans, the user policies every unit (or, with --combine, one).
+    plans: list[Any] = []
+    for_twins: list[int] = []
+    for_user: list[int] = []
+    for doc, value in evaluation_units(paths):
+        if doc.plan:
+            for_twins.append(len(plans))
+        for_user.append(len(plans))
+        data = _data_for(model, doc.origin, value) if wants_data and doc.plan else None
+        plans.append(Plan(doc.origin, value, data))
+    if getattr(opts, "combine", False) and user is not None:
+        for_user = [len(plans)]
+        plans.append(Plan(COMBINED, combined(paths), None))
+    if twins is not None:
+        twins.set.only = for_twins
+    if user is not None:
+        user.set.only = for_user
     if wants_data:
         _note_data_findings(model, result)
     limits = Limits(timeout=getattr(opts, "rego_timeout", None) or DEFAULT_TIMEOUT,
@@ -123,9 +142,9 @@ def _rego_findings(model: ResourceModel, checks: list[BaseCheck], opts: Any, eng
     notes: list[str] = []
     rules: dict[str, BaseCheck] = {c.id: c for c in checks}
     for j, plan in enumerate(plans):
-        if twins is not None:
+        if twins is not None and j in for_twins:
             extra.extend(twins.findings(model, plan.origin, values[chosen.index(twins)][j], scrub))
-        if user is not None:
+        if user is not None and j in for_user:
             found, checks_used, found_notes = user.findings(model, plan.origin, values[chosen.index(user)][j], scrub)
             extra.extend(found)
             notes.extend(found_notes)
@@ -215,7 +234,9 @@ def _user_policy_set(opts: Any) -> Any:
     from natpolicy.rego.user import UserPolicies
 
     builtin_ids = frozenset(c.id for c in registry.discover())
-    return UserPolicies.load(opts.policies, opts.namespaces, opts.all_namespaces, builtin_ids)
+    return UserPolicies.load(opts.policies, opts.namespaces, opts.all_namespaces, builtin_ids,
+                             rego_version=getattr(opts, "rego_version", None) or "v1",
+                             data_paths=getattr(opts, "data_files", ()))
 
 
 def _twin_set(checks: list[BaseCheck]) -> Any:

@@ -8,7 +8,8 @@ from natpolicy.check import BaseCheck
 from natpolicy.findings import Finding
 from natpolicy.model import ResourceModel
 from natpolicy.rego.builtins import refuse_network_calls
-from natpolicy.rego.conftest import exempted_rules, parse_results, select_queries
+from natpolicy.rego.conftest import exempted_rules, is_exempt, parse_results, select_queries
+from natpolicy.rego.data_files import load_data
 from natpolicy.rego.evaluate import PolicySet, Query
 from natpolicy.rego.loading import load_policy_paths
 from natpolicy.rego.results import RegoResult, rule_check, to_finding
@@ -17,9 +18,16 @@ __all__ = ["UserPolicies"]
 
 
 class UserPolicies:
-    def __init__(self, policy_set: PolicySet, builtin_ids: frozenset[str] = frozenset()) -> None:
+    def __init__(self, policy_set: PolicySet, builtin_ids: frozenset[str] = frozenset(),
+                 notes: Sequence[str] = ()) -> None:
         self.set = policy_set
         self.builtin_ids = builtin_ids  # ids of natpolicy's own rules: a result using one is kept apart
+        self.notes = list(notes)  # what loading noticed (a namespace with nothing to query), once per run
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to query: the set is not run at all (conftest passes such a selection)."""
+        return not self.set.queries
 
     @property
     def wants_data(self) -> bool:
@@ -27,35 +35,45 @@ class UserPolicies:
 
     @classmethod
     def load(cls, paths: Sequence[str], namespaces: Sequence[str], all_namespaces: bool,
-             builtin_ids: frozenset[str] = frozenset()) -> UserPolicies:
-        policies = load_policy_paths(list(paths))
+             builtin_ids: frozenset[str] = frozenset(), rego_version: str = "v1",
+             data_paths: Sequence[str] = ()) -> UserPolicies:
+        policies = load_policy_paths(list(paths), rego_version)
         # Every loaded file is compiled, so none may reach the network; the
         # engine checks the other calls against its builtins before running any.
         refuse_network_calls(policies)
-        queries = select_queries(policies, namespaces, all_namespaces)
-        return cls(PolicySet(policies, queries), builtin_ids)
+        queries, notes = select_queries(policies, namespaces, all_namespaces)
+        data = load_data(data_paths) if data_paths else None
+        return cls(PolicySet(policies, queries, data=data), builtin_ids, notes)
 
     def findings(self, model: ResourceModel, origin: str, values: Sequence[tuple[Query, Any]],
                  scrub: Any) -> tuple[list[Finding], list[BaseCheck], list[str]]:
         """The findings, rules and notes of one plan's values (``interpret``'s answer for this set)."""
         raw: list[tuple[Query, RegoResult]] = []
         exempt: dict[str, set[str]] = {}
+        booleans: list[str] = []
         for query, value in values:
             if query.rule == "exception":
                 exempt.setdefault(query.package, set()).update(exempted_rules(value, query))
+            elif isinstance(value, bool):
+                # `deny if { ... }` / `deny = true`: conftest finds no results
+                # in a boolean and passes; natpolicy does the same, with a note.
+                booleans.append(f"{origin}: {query.ref} ({query.policy.display}:"
+                                f"{query.policy.line_of_rule(query.rule)}) is the boolean {str(value).lower()}, "
+                                "not a set of results, and is ignored as conftest ignores it; report through "
+                                f"`{query.rule} contains msg if {{ ... }}`")
             else:
                 raw.extend((query, r) for r in parse_results(value, query, self.builtin_ids))
         findings: list[Finding] = []
         checks: dict[str, BaseCheck] = {}
         skipped: dict[str, int] = {}
         for query, result in raw:
-            if query.rule in exempt.get(query.package, ()):
+            if is_exempt(query.rule, exempt.get(query.package, set())):
                 skipped[query.ref] = skipped.get(query.ref, 0) + 1
                 continue
             findings.append(to_finding(result, model, origin, scrub))
             checks.setdefault(result.rule_id, rule_check(result))
-        notes = [f"{origin}: {n} result(s) of {ref} exempted by an `exception` rule"
-                 for ref, n in sorted(skipped.items())]
+        notes = booleans + [f"{origin}: {n} result(s) of {ref} exempted by an `exception` rule"
+                            for ref, n in sorted(skipped.items())]
         clashes = sorted({(query.ref, r.builtin_clash, r.rule_id) for query, r in raw if r.builtin_clash})
         notes += [f"{origin}: {ref} returned the id {asked}, which is a built-in natpolicy rule's: "
                   f"reported as {given}, "
