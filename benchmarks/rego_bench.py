@@ -86,7 +86,7 @@ def measure(size: int, runs: int) -> dict[str, Any]:
     from natpolicy.loaders.inputs import load_inputs
     from natpolicy.loaders.plan_text import load_document
     from natpolicy.rego.conftest import select_queries
-    from natpolicy.rego.engine import RegopyEngine
+    from natpolicy.rego.engine_regopy import RegopyEngine
     from natpolicy.rego.evaluate import PolicySet, Progress
     from natpolicy.rego.loading import load_policy_paths
     from natpolicy.rego.twins import Twins

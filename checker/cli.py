@@ -194,6 +194,8 @@ def _cli() -> click.Group:
                        "with an error naming the rule (default: 600).")
     @click.option("--rego-memory", type=click.IntRange(min=64), default=None, metavar="MIB",
                   help="Stop Rego when its process uses more memory than this (default: 2048).")
+    @click.option("--rego-engine", type=click.Choice(("regorus", "regopy", "opa")), default=None,
+                  help="Rego engine: regorus (default where installed, else regopy), regopy, or opa (`opa` on PATH).")
     @click.option("--baseline", type=click.Path(dir_okay=False), default=None,
                   help="Report only findings whose fingerprint is not in this baseline.")
     @click.option("--create-baseline", type=click.Path(dir_okay=False), default=None,
@@ -211,6 +213,7 @@ def _cli() -> click.Group:
               config_file: str | None, variables: tuple[str, ...], var_files: tuple[str, ...], skip_invalid: bool,
               diff_base: str | None, staged: bool, policies: tuple[str, ...], namespaces: tuple[str, ...],
               all_namespaces: bool, engine: str, rego_timeout: float | None, rego_memory: int | None,
+              rego_engine: str | None,
               baseline: str | None, create_baseline: str | None, force: bool, colour: bool | None, verbose: bool,
               quiet: bool,
               progress: bool | None) -> int:
@@ -230,7 +233,8 @@ def _cli() -> click.Group:
             sarif_include_suppressed=sarif_include_suppressed, source_root=source_root, config_file=config_file,
             variables=variables, var_files=var_files, skip_invalid=skip_invalid, diff_base=diff_base,
             staged=staged, policies=policies, namespaces=namespaces, all_namespaces=all_namespaces,
-            engine=engine, rego_timeout=rego_timeout, rego_memory=rego_memory, baseline=baseline,
+            engine=engine, rego_timeout=rego_timeout, rego_memory=rego_memory, rego_engine=rego_engine,
+            baseline=baseline,
             create_baseline=create_baseline, force=force, colour=colour, verbose=verbose, quiet=quiet,
             progress=progress,
         ))

@@ -78,6 +78,7 @@ class Config:
     policies: tuple[str, ...] = ()  # Rego files or directories, resolved against the config file
     namespaces: tuple[str, ...] = ()
     all_namespaces: bool = False
+    rego_engine: str | None = None  # regorus, regopy or opa; None: the default (natpolicy.rego.engines)
     hcl_budget: Mapping[str, int] = field(default_factory=dict)  # steps / size / instances; unset: the defaults
 
     def check_rules(self, classes: Sequence[type[BaseCheck]]) -> None:
@@ -513,6 +514,7 @@ def _build(data: dict[str, Any], shown: str, base: Path, boundary: Path | None =
         policies=tuple(policies),
         namespaces=tuple(data.get("namespaces", ())),
         all_namespaces=bool(data.get("all-namespaces", False)),
+        rego_engine=data.get("rego-engine"),
         hcl_budget=dict(data.get("hcl-budget", {})),
     )
 
@@ -607,4 +609,5 @@ def merged_options(opts: Any, config: Config) -> Any:
         policies=tuple(opts.policies) or config.policies,
         namespaces=tuple(opts.namespaces) or config.namespaces,
         all_namespaces=bool(opts.all_namespaces or config.all_namespaces),
+        rego_engine=getattr(opts, "rego_engine", None) or config.rego_engine,
     )

@@ -48,7 +48,8 @@ def evaluate_job(engine: Any, job: dict[str, Any], emit: Emit) -> None:
                 emit({"stage": "compile", "set": i, "plan": j})
                 data = {"natpolicy": plan["data"]} if policy_set["per_plan_data"] and plan.get("data") else None
                 try:
-                    compiled[i] = engine.compile(policy_set["modules"], data, policy_set["entrypoints"])
+                    compiled[i] = engine.compile(policy_set["modules"], data, policy_set["entrypoints"],
+                                                 rego_version=policy_set.get("rego_version", "v1"))
                 except PolicySyntaxError as exc:
                     emit({"error": {"kind": "syntax", "set": i, "plan": j, "module": exc.module,
                                     "offset": exc.offset, "length": exc.length, "message": exc.message}})
@@ -112,9 +113,9 @@ def main() -> int:
     _lift_address_space_limits()
     try:
         job = json.loads(sys.stdin.buffer.read())
-        from natpolicy.rego.engine import create_engine
+        from natpolicy.rego.engines import create_engine
 
-        evaluate_job(create_engine(job["engine"]), job, emit)
+        evaluate_job(create_engine(job["engine"], job.get("engine_options")), job, emit)
     except Exception as exc:  # reported to the parent as one line, never a traceback
         detail = " ".join(str(exc).split())[:300]
         emit({"error": {"kind": "internal", "message": f"{type(exc).__name__}: {detail}"}})
