@@ -50,6 +50,7 @@ class CheckOptions:
     engine: str = "python"
     rego_timeout: float | None = None  # seconds for all Rego of the run; None: sandbox.DEFAULT_TIMEOUT
     rego_memory: int | None = None  # MiB for the Rego child process; None: sandbox.DEFAULT_MEMORY_MIB
+    rego_engine: str | None = None  # --rego-engine; None: the config's, else regorus with regopy as fallback
     baseline: str | None = None
     create_baseline: str | None = None
     force: bool = False  # replace an existing --create-baseline file

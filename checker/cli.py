@@ -225,6 +225,8 @@ def _cli() -> click.Group:
                        "with an error naming the rule (default: 600).")
     @click.option("--rego-memory", type=click.IntRange(min=64), default=None, metavar="MIB",
                   help="Stop Rego when its process uses more memory than this (default: 2048).")
+    @click.option("--rego-engine", type=click.Choice(("regorus", "regopy", "opa"), case_sensitive=False), default=None,
+                  help="Rego engine: regorus (default where installed, else regopy), regopy, or opa (`opa` on PATH).")
     @click.option("--baseline", type=click.Path(dir_okay=False), default=None,
                   help="Report only findings whose fingerprint is not in this baseline.")
     @click.option("--create-baseline", type=click.Path(dir_okay=False), default=None,
@@ -248,6 +250,7 @@ def _cli() -> click.Group:
               diff_base: str | None, staged: bool, download_modules: bool, require_modules: bool,
               policies: tuple[str, ...], namespaces: tuple[str, ...],
               all_namespaces: bool, engine: str, rego_timeout: float | None, rego_memory: int | None,
+              rego_engine: str | None,
               baseline: str | None, create_baseline: str | None, force: bool, colour: bool | None,
               compact: bool, verbose: bool, quiet: bool, progress: bool | None, jobs: int | None,
               fail_on_warn: bool, data_files: tuple[str, ...], rego_version: str | None, combine: bool) -> int:
@@ -268,7 +271,8 @@ def _cli() -> click.Group:
             variables=variables, var_files=var_files, skip_invalid=skip_invalid, diff_base=diff_base,
             staged=staged, download_modules=download_modules, require_modules=require_modules,
             policies=policies, namespaces=namespaces, all_namespaces=all_namespaces,
-            engine=engine, rego_timeout=rego_timeout, rego_memory=rego_memory, baseline=baseline,
+            engine=engine, rego_timeout=rego_timeout, rego_memory=rego_memory, rego_engine=rego_engine,
+            baseline=baseline,
             create_baseline=create_baseline, force=force, colour=colour, verbose=verbose, quiet=quiet,
             progress=progress, jobs=jobs, compact=compact,
             fail_on_warn=fail_on_warn, data_files=data_files, rego_version=rego_version, combine=combine,

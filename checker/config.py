@@ -78,6 +78,7 @@ class Config:
     policies: tuple[str, ...] = ()  # Rego files or directories, resolved against the config file
     namespaces: tuple[str, ...] = ()
     all_namespaces: bool = False
+    rego_engine: str | None = None  # regorus, regopy or opa; None: the default (natpolicy.rego.engines)
     hcl_budget: Mapping[str, int] = field(default_factory=dict)  # steps / size / instances; unset: the defaults
     download_modules: bool = False  # like --download-modules
     require_modules: bool = False  # like --require-modules
@@ -517,6 +518,7 @@ def _build(data: dict[str, Any], shown: str, base: Path, boundary: Path | None =
         policies=tuple(policies),
         namespaces=tuple(data.get("namespaces", ())),
         all_namespaces=bool(data.get("all-namespaces", False)),
+        rego_engine=data.get("rego-engine"),
         hcl_budget=dict(data.get("hcl-budget", {})),
         download_modules=bool(data.get("download-modules", False)),
         require_modules=bool(data.get("require-modules", False)),
@@ -615,4 +617,5 @@ def merged_options(opts: Any, config: Config) -> Any:
         all_namespaces=bool(opts.all_namespaces or config.all_namespaces),
         download_modules=bool(getattr(opts, "download_modules", False) or config.download_modules),
         require_modules=bool(getattr(opts, "require_modules", False) or config.require_modules),
+        rego_engine=getattr(opts, "rego_engine", None) or config.rego_engine,
     )

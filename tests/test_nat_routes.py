@@ -425,7 +425,7 @@ def test_default_route_moved_to_a_private_nat_gateway_is_nat003(plan: PlanBuilde
 def test_rego_twin_results_carry_the_rule_id(plan: PlanBuilder) -> None:
     # conftest and OPA tooling read a result's `id` as its rule id.
     pytest.importorskip("regopy")
-    from natpolicy.rego.engine import RegopyEngine
+    from natpolicy.rego.engine_regopy import RegopyEngine
     from natpolicy.rego.twins import twin_files
 
     vpc = vpc_of(plan).steady(3, skip=("nat", "route"))

@@ -84,7 +84,7 @@ def test_the_test_file_has_a_firing_and_a_quiet_case(written: dict[str, Path]) -
 
 def test_the_rego_twin_compiles_and_its_cases_pass(written: dict[str, Path]) -> None:
     pytest.importorskip("regopy")
-    from natpolicy.rego.engine import RegopyEngine
+    from natpolicy.rego.engine_regopy import RegopyEngine
     from natpolicy.rego.source import scan_module
 
     twin = written["policies/rego/zz901.rego"].read_text(encoding="utf-8")

@@ -30,7 +30,7 @@ from natpolicy.check import BaseCheck, rule_family  # noqa: E402
 from natpolicy.loaders.inputs import load_inputs  # noqa: E402
 from natpolicy.loaders.plan_text import load_document  # noqa: E402
 from natpolicy.model import ResourceModel  # noqa: E402
-from natpolicy.rego.engine import RegopyEngine  # noqa: E402
+from natpolicy.rego.engine_regopy import RegopyEngine  # noqa: E402
 from natpolicy.rego.evaluate import Plan, build_job, interpret  # noqa: E402
 from natpolicy.rego.sandbox import Limits, run_in_process  # noqa: E402
 from natpolicy.rego.twins import Twins  # noqa: E402

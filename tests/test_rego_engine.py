@@ -13,14 +13,8 @@ import pytest
 
 pytest.importorskip("regopy")
 
-from natpolicy.rego.engine import (  # noqa: E402
-    REGOPY_VERSION,
-    STATEMENT_LIMIT,
-    UNDEFINED,
-    EvaluationError,
-    PolicySyntaxError,
-    RegopyEngine,
-)
+from natpolicy.rego.engine import UNDEFINED, EvaluationError, PolicySyntaxError  # noqa: E402
+from natpolicy.rego.engine_regopy import REGOPY_VERSION, STATEMENT_LIMIT, RegopyEngine  # noqa: E402
 from natpolicy.rego.source import char_line_col, line_col, scan_module  # noqa: E402
 
 
@@ -209,7 +203,7 @@ def test_false_is_undefined_through_query_but_not_through_bundles(engine: Regopy
 
 def test_with_aborts_the_process_so_natpolicy_refuses_it() -> None:
     code = textwrap.dedent("""
-        from natpolicy.rego.engine import RegopyEngine
+        from natpolicy.rego.engine_regopy import RegopyEngine
         e = RegopyEngine()
         mods = {"a.rego": "package a\\nimport rego.v1\\nq := 1 if { is_array(input.r) }\\n",
                 "t.rego": "package t\\nimport rego.v1\\ntest_a if {\\n v := data.a.q with input as {\\"r\\": []}\\n v == 1\\n}\\n"}
@@ -226,7 +220,7 @@ def test_messages_and_print_never_reach_stdout() -> None:
     # rego-cpp writes diagnostics (at its default log level) and print() to
     # file descriptor 1, below Python; the wrapper sends both to stderr.
     code = textwrap.dedent("""
-        from natpolicy.rego.engine import RegopyEngine, PolicySyntaxError
+        from natpolicy.rego.engine_regopy import RegopyEngine, PolicySyntaxError
         e = RegopyEngine()
         c = e.compile({"p.rego": "package p\\nimport rego.v1\\nx := print(\\"from print\\")\\n"}, None, ["p/x"])
         e.evaluate(c, "p/x", e.prepare_input({}))
@@ -237,7 +231,7 @@ def test_messages_and_print_never_reach_stdout() -> None:
         import regopy
         i = regopy.Interpreter()  # default log level: prints parse errors
         try:
-            from natpolicy.rego.engine import _quiet_stdout
+            from natpolicy.rego.engine_regopy import quiet_stdout as _quiet_stdout
             with _quiet_stdout():
                 i.add_module("bad2.rego", "package q\\ny := {\\n")
                 i.query("data.q.y")

@@ -20,6 +20,13 @@ EXAMPLE_PLAN = FIXTURES / "rego" / "plan.json"
 Cli = Callable[..., CliResult]
 
 
+@pytest.fixture(autouse=True)
+def _regopy_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    # These tests pin regopy's messages and limits (its statement cap, its missing builtins);
+    # regorus, the default where it installs, runs end to end in test_rego_engine_choice.py.
+    monkeypatch.setattr("natpolicy.rego.engines.DEFAULT_ENGINE", "regopy")
+
+
 def policy(tmp_path: Path, source: str, name: str = "policy.rego", folder: str = "policy") -> Path:
     directory = tmp_path / folder
     directory.mkdir(exist_ok=True)
@@ -194,8 +201,8 @@ def test_single_policy_file_and_repeated_policy_flags(cli: Cli, tmp_path: Path) 
 
 
 def test_plan_from_stdin(cli: Cli, tmp_path: Path) -> None:
-    directory = policy(tmp_path, V1 + 'deny contains rc.address if {\n  some rc in input.resource_changes\n'
-                                      '  not rc.change.after.tags.Owner\n}\n')
+    directory = policy(tmp_path, V1 + 'deny contains msg if {\n  some rc in input.resource_changes\n'
+                                      '  not rc.change.after.tags.Owner\n  msg := rc.address\n}\n')
     text = small_plan(tmp_path).read_text(encoding="utf-8")
     result = cli("check", "-", "--policy", str(directory), "--format", "json", stdin=text)
     assert [f["message"] for f in result.json()["findings"] if "/" in f["rule_id"]] == ["aws_instance.web"]

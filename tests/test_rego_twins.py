@@ -12,7 +12,7 @@ from conftest import FIXTURES, CliResult, assert_valid_sarif
 
 pytest.importorskip("regopy")
 
-from natpolicy.rego.engine import RegopyEngine  # noqa: E402
+from natpolicy.rego.engine_regopy import RegopyEngine  # noqa: E402
 from natpolicy.rego.source import scan_module  # noqa: E402
 from natpolicy.rego.twins import twin_files  # noqa: E402
 
@@ -257,11 +257,12 @@ def test_twins_render_values_through_the_sensitivity_check_not_the_scrubber(tmp_
         ("aws_security_group.web", "port 443/tcp:ipv4"): "aws_security_group.web allows port 443/tcp from the internet",
         ("aws_vpc_security_group_ingress_rule.telnet", "sensitive:ipv4"):
             "aws_vpc_security_group_ingress_rule.telnet allows a sensitive administrative or database port from the internet",
-        ("aws_instance.vm", "EBS volume device #0 (sensitive value)"):
+        ("aws_instance.vm", "ebs:#0"):
             "aws_instance.vm EBS volume device #0 (sensitive value) will not be encrypted: `encrypted` is false and "
             "no `aws_ebs_encryption_by_default` in the checked plan or code enables account default encryption",
-        ("aws_instance.vm", "EBS volume sdc"): "aws_instance.vm EBS volume sdc will not be encrypted: `encrypted` is "
-                                                "false and no `aws_ebs_encryption_by_default` in the checked plan or code enables account default encryption",
+        ("aws_instance.vm", "ebs:sdc"): "aws_instance.vm EBS volume sdc will not be encrypted: `encrypted` is "
+                                        "false and no `aws_ebs_encryption_by_default` in the checked plan or code "
+                                        "enables account default encryption",
         (vpc.address("route", 0), f"res:{vpc.address('table', 0)}|0.0.0.0/0"):
             f"{vpc.address('route', 0)} removes the default route 0.0.0.0/0 to (sensitive value), which is kept, "
             "and no other route takes over",

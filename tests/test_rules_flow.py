@@ -160,7 +160,7 @@ def test_rego_twin_results_carry_the_rule_id(plan: PlanBuilder) -> None:
     import pytest
 
     pytest.importorskip("regopy")
-    from natpolicy.rego.engine import RegopyEngine
+    from natpolicy.rego.engine_regopy import RegopyEngine
     from natpolicy.rego.twins import twin_files
 
     new_vpc(plan)

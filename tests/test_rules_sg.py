@@ -639,7 +639,7 @@ def test_twin_results_carry_the_rule_id_for_conftest_and_policy_runs(plan: PlanB
     # A result without `id` is reported as `natpolicy.rules.sg/deny` when the
     # exported twins run as conftest-style policies; with it, as SG002.
     pytest.importorskip("regopy")
-    from natpolicy.rego.engine import RegopyEngine
+    from natpolicy.rego.engine_regopy import RegopyEngine
     from natpolicy.rego.twins import twin_files
 
     group(plan, "aws_security_group.web", ingress(22, 22), ingress(443, 443))

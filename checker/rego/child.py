@@ -41,9 +41,10 @@ def evaluate_job(engine: Any, job: dict[str, Any], emit: Emit) -> None:
     sets = job["sets"]
     compiled: list[Any] = [None] * len(sets)
     for i, policy_set in enumerate(sets):
-        if policy_set.get("v0_modules") and getattr(engine, "compile_versions", None) is None:
-            # An engine reads Rego v0 only through the optional compile_versions();
-            # one without it would misread v0 (regopy: `deny[msg] { }` is an object).
+        if policy_set.get("v0_modules") and not _reads_v0(engine, policy_set):
+            # An engine reads Rego v0 through the optional compile_versions() (v0 and v1
+            # modules side by side), or, with `reads_rego_v0`, a set that is all v0; any
+            # other would misread v0 (regopy: `deny[msg] { }` is an object).
             emit({"error": {"kind": "no_v0", "set": i, "plan": 0, "message": getattr(engine, "name", "this")}})
             return
     for j, plan in enumerate(job["plans"]):
@@ -82,11 +83,19 @@ def evaluate_job(engine: Any, job: dict[str, Any], emit: Emit) -> None:
     emit({"done": True})
 
 
+def _reads_v0(engine: Any, policy_set: dict[str, Any]) -> bool:
+    if getattr(engine, "compile_versions", None) is not None:
+        return True
+    every_module = set(policy_set.get("v0_modules") or ()) == set(policy_set["modules"])
+    return bool(getattr(engine, "reads_rego_v0", False)) and every_module
+
+
 def _compile(engine: Any, policy_set: dict[str, Any], data: dict[str, Any] | None) -> Any:
     v0 = policy_set.get("v0_modules")
-    if v0:
+    if v0 and getattr(engine, "compile_versions", None) is not None:
         return engine.compile_versions(policy_set["modules"], data, policy_set["entrypoints"], frozenset(v0))
-    return engine.compile(policy_set["modules"], data, policy_set["entrypoints"])
+    version = "v0" if v0 else "v1"  # all v0 here (see _reads_v0)
+    return engine.compile(policy_set["modules"], data, policy_set["entrypoints"], rego_version=version)
 
 
 def _lift_address_space_limits() -> None:
@@ -131,9 +140,9 @@ def main() -> int:
     _lift_address_space_limits()
     try:
         job = json.loads(sys.stdin.buffer.read())
-        from natpolicy.rego.engine import create_engine
+        from natpolicy.rego.engines import create_engine
 
-        evaluate_job(create_engine(job["engine"]), job, emit)
+        evaluate_job(create_engine(job["engine"], job.get("engine_options")), job, emit)
     except Exception as exc:  # reported to the parent as one line, never a traceback
         detail = " ".join(str(exc).split())[:300]
         emit({"error": {"kind": "internal", "message": f"{type(exc).__name__}: {detail}"}})

@@ -16,7 +16,9 @@ from typing import Any
 from natpolicy.errors import InputError
 from natpolicy.progress import Progress
 from natpolicy.rego.builtins import calls_to_check, refuse_unknown_calls
-from natpolicy.rego.engine import DEFAULT_ENGINE, STATEMENT_LIMIT, UNDEFINED, engine_problem
+from natpolicy.rego.engine import UNDEFINED
+from natpolicy.rego.engine_regopy import STATEMENT_LIMIT
+from natpolicy.rego.engines import DEFAULT_ENGINE, engine_options, engine_problem
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.sandbox import MAX_INPUT_DEPTH, Limits, Outcome, answer_bytes, depth_over
 
@@ -133,7 +135,8 @@ def build_job(sets: Sequence[PolicySet], plans: Sequence[Plan], engine: str = DE
                                           "more than Rego input may be (Terraform plans nest a few dozen)")
     _data_too_deep(sets)
     calls = sorted({name for s in sets for name in calls_to_check(s.policies)})
-    return {"engine": engine, "check_calls": calls, "sets": [s.job() for s in sets],
+    return {"engine": engine, "engine_options": engine_options(engine), "check_calls": calls,
+            "sets": [s.job() for s in sets],
             "plans": [{"origin": p.origin, "input": p.document, "data": p.data} for p in plans]}
 
 
@@ -161,13 +164,13 @@ def stage_label(event: dict[str, Any] | None, sets: Sequence[PolicySet],
 
 
 def interpret(outcome: Outcome, sets: Sequence[PolicySet], plans: Sequence[Plan],
-              limits: Limits) -> list[list[list[tuple[Query, Any]]]]:
+              limits: Limits, engine: str = DEFAULT_ENGINE) -> list[list[list[tuple[Query, Any]]]]:
     """values[set][plan] = [(query, value), ...] in query order; ``InputError`` if anything failed."""
     if outcome.missing:
         missing = set(outcome.missing)
         try:
             for chosen in sets:
-                refuse_unknown_calls(chosen.policies, lambda name: name not in missing)
+                refuse_unknown_calls(chosen.policies, lambda name: name not in missing, engine)
         except InputError as exc:
             raise PolicyError(exc.source, exc.problem) from None
     if outcome.stopped:
@@ -201,16 +204,18 @@ def _stopped(what: str, outcome: Outcome, limits: Limits) -> str:
                 "build smaller values (walk, concat and numbers.range can grow without bound), "
                 "or raise the limit with --rego-memory MIB")
     if outcome.stage is None:
-        return (f"{what} failed ({outcome.detail}); rego-cpp aborts at start under an address-space limit "
+        return (f"{what} failed ({outcome.detail}); regopy aborts at start under an address-space limit "
                 "(ulimit -v) it cannot lift: run without one (--rego-memory bounds Rego's memory instead)")
     return (f"{what} crashed the Rego engine ({outcome.detail}); the policy or the plan makes the engine fail "
-            "(a deeply nested JSON text given to json.unmarshal overflows rego-cpp's stack)")
+            "(with regopy, a deeply nested JSON text given to json.unmarshal overflows rego-cpp's stack)")
 
 
 def _syntax_cause(message: str) -> str:
     hints = {
         "Invalid collection": " (regopy 1.5.2 rejects `some k, v in obj` inside a comprehension: "
                               "write `some k; v := obj[k]`)",
+        "Invalid bracket argument": " (regopy 1.5.2 refuses `x[_]` inside a call's argument: bind it first, "
+                                    "`v := x[_]; f(v)`, or run the policy on regorus)",
     }
     return (message or "does not compile") + hints.get(message, "")
 
@@ -220,4 +225,4 @@ def _runtime_cause(message: str, code: str) -> str:
         return f"{message} (a complete rule, `x := ...`, produced two different values)"
     if "Function not found" in message:
         return f"{message} (not a builtin of regopy 1.5.2; net.*, rego.metadata.*, http.send are missing)"
-    return message or "rego-cpp reported an error without detail"
+    return message or "the Rego engine reported an error without detail"

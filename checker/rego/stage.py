@@ -54,7 +54,7 @@ def plan_documents(paths: Sequence[str]) -> list[tuple[str, Any]]:
 
 def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any) -> RunResult:
     """Python checks (or their Rego twins with ``--engine rego``), then user policies."""
-    from natpolicy.rego.evaluate import engine_or_error
+    from natpolicy.rego.engines import choose_engine
 
     if (opts.namespaces or opts.all_namespaces) and not opts.policies:
         raise UsageError("--namespace and --all-namespaces select packages of --policy files; give --policy DIR")
@@ -63,7 +63,7 @@ def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any) -> R
                                                ("--combine", getattr(opts, "combine", False))) if given]
     if conftest_flags and not opts.policies:
         raise UsageError(f"{', '.join(conftest_flags)} apply to --policy files (user Rego policies); give --policy DIR")
-    engine = engine_or_error()
+    engine, engine_notes = choose_engine(getattr(opts, "rego_engine", None))
     user = _user_policy_set(opts) if opts.policies else None
     loading_notes = user.notes if user is not None else []
     if user is not None and user.empty:
@@ -78,7 +78,14 @@ def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any) -> R
                              staged=bool(opts.staged or in_precommit()), stdin=_STDIN)
     loading_notes = (set_aside_notes(aside) if aside is not None else []) + loading_notes
 
+    from natpolicy.rego.guards import refuse_for_engine
+
+    for chosen in (user, twins):
+        if chosen is not None:
+            # What this engine would answer differently from OPA is refused before anything runs.
+            refuse_for_engine(chosen.set.policies, engine)
     result = run(model, [] if twins is not None else checks)
+    result.notes.extend(engine_notes)
     result.notes.extend(loading_notes)
     if user is None and twins is None:
         return result
@@ -136,7 +143,7 @@ def _rego_findings(model: ResourceModel, checks: list[BaseCheck], opts: Any, eng
         outcome = run_child(job, limits, steps.begin)
     # print() output is reported even when Rego failed: it is how a policy is debugged.
     result.notes.extend(_printed_notes(outcome.printed, outcome.printed_dropped, scrub))
-    values = interpret(outcome, sets, plans, limits)
+    values = interpret(outcome, sets, plans, limits, engine)
 
     extra: list[Finding] = []
     notes: list[str] = []

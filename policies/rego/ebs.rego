@@ -55,13 +55,13 @@ default_states := array.concat(
 )
 
 forgotten_state(rc) := "on" if {
-	enabled_on(object.get(rc.change.before, "enabled", null))
+	enabled_on(object.get(tfplan.obj(rc.change.before), "enabled", null))
 } else := "off"
 
 default_state(rc) := "unknown" if {
 	tfplan.unknown(rc, ["enabled"]) == "yes"
 } else := "on" if {
-	enabled_on(object.get(rc.change.after, "enabled", null))
+	enabled_on(object.get(tfplan.obj(rc.change.after), "enabled", null))
 } else := "off"
 
 enabled_on(v) if v == null
@@ -131,18 +131,18 @@ creating(rc) := "yes" if tfplan.creating(rc) else := "no"
 
 # The configuration of one nested block matched to its planned value.
 config_block(cfg, name, block, i, n) := same[0] if {
-	blocks := object.get(cfg, name, [])
+	blocks := object.get(tfplan.obj(cfg), name, [])
 	is_string(block.device_name)
 	same := [b | some b in blocks; is_object(b); object.get(b, ["device_name", "constant_value"], null) == block.device_name]
 	count(same) == 1
 } else := blocks[i] if {
-	blocks := object.get(cfg, name, [])
+	blocks := object.get(tfplan.obj(cfg), name, [])
 	is_array(blocks)
 	count(blocks) == n
 	is_object(blocks[i])
 } else := null
 
-config_list(cfg, name) := object.get(cfg, name, null) if is_object(cfg) else := null
+config_list(cfg, name) := object.get(tfplan.obj(cfg), name, null) if is_object(cfg) else := null
 
 live(types) := [rc | some rc in tfplan.of_types(types); tfplan.exists_after(rc)]
 
@@ -163,7 +163,7 @@ keyed(f, key) := object.union(f, {"key": key})
 # -- EBS001 aws_ebs_volume -------------------------------------------------------
 ebs001 := [finding("EBS001", "high", rc, concat("", ["will not be encrypted: ", reason])) |
 	some rc in live({"aws_ebs_volume"})
-	after := object.get(rc.change, "after", {})
+	after := tfplan.obj(object.get(rc.change, "after", {}))
 	cfg := tfplan.expressions_at(config, config_index, rc)
 	st := state(object.get(after, "encrypted", null), tfplan.unknown(rc, ["encrypted"]), cfg)
 	snap := snapshot(object.get(after, "snapshot_id", null), tfplan.unknown(rc, ["snapshot_id"]), cfg)
@@ -171,22 +171,22 @@ ebs001 := [finding("EBS001", "high", rc, concat("", ["will not be encrypted: ", 
 ]
 
 # -- EBS002 / EBS004: root and EBS block devices --------------------------------
-ebs002 := [keyed(finding("EBS002", "high", rc, concat("", [label, " will not be encrypted: ", reason])), label) |
+ebs002 := [keyed(finding("EBS002", "high", rc, concat("", [label, " will not be encrypted: ", reason])), key) |
 	some rc in live({"aws_instance"})
-	some [label, reason] in instance_volumes(rc, creating(rc))
+	some [label, reason, key] in instance_volumes(rc, creating(rc))
 ]
 
-ebs004 := [keyed(finding("EBS004", "high", rc, concat("", ["launches instances whose ", label, " will not be encrypted: ", reason])), label) |
+ebs004 := [keyed(finding("EBS004", "high", rc, concat("", ["launches instances whose ", label, " will not be encrypted: ", reason])), key) |
 	some rc in live({"aws_launch_configuration"})
-	some [label, reason] in instance_volumes(rc, "yes")
+	some [label, reason, key] in instance_volumes(rc, "yes")
 ]
 
 instance_volumes(rc, new) := array.concat(root_volumes(rc, new), ebs_volumes(rc, new))
 
 # No root block planned: the AMI's default root volume, unless declared but unknown
 # (an instance without root_block_device, a launch template without block_device_mappings).
-default_root(rc, name, new) := [[concat("", ["default root volume (no ", name, ")"]), reason] |
-	after := object.get(rc.change, "after", {})
+default_root(rc, name, new) := [[concat("", ["default root volume (no ", name, ")"]), reason, "root"] |
+	after := tfplan.obj(object.get(rc.change, "after", {}))
 	no_roots(object.get(after, name, null), tfplan.unknown(rc, [name]))
 	cfg := tfplan.expressions_at(config, config_index, rc)
 	not declared_but_unknown(rc, cfg, name)
@@ -194,10 +194,10 @@ default_root(rc, name, new) := [[concat("", ["default root volume (no ", name, "
 ]
 
 root_volumes(rc, new) := default_root(rc, "root_block_device", new) if {
-	after := object.get(rc.change, "after", {})
+	after := tfplan.obj(object.get(rc.change, "after", {}))
 	no_roots(object.get(after, "root_block_device", null), tfplan.unknown(rc, ["root_block_device"]))
-} else := [["root volume", reason] |
-	after := object.get(rc.change, "after", {})
+} else := [[concat("", ["root volume", root_suffix(i, count(roots))]), reason, root_key(i, count(roots))] |
+	after := tfplan.obj(object.get(rc.change, "after", {}))
 	roots := after.root_block_device
 	is_array(roots)
 	cfg := tfplan.expressions_at(config, config_index, rc)
@@ -229,7 +229,7 @@ declared_but_unknown(rc, cfg, name) if {
 
 declared_but_unknown(rc, cfg, name) if {
 	tfplan.unknown(rc, [name]) == "yes"
-	truthy(object.get(cfg, name, null))
+	truthy(object.get(tfplan.obj(cfg), name, null))
 }
 
 truthy(v) if v == true
@@ -254,8 +254,8 @@ truthy(v) if {
 	v != 0
 }
 
-ebs_volumes(rc, new) := [[label, reason] |
-	after := object.get(rc.change, "after", {})
+ebs_volumes(rc, new) := [[label, reason, concat("", ["ebs:", device_key(rc, ["ebs_block_device", i, "device_name"], block, i)])] |
+	after := tfplan.obj(object.get(rc.change, "after", {}))
 	blocks := after.ebs_block_device
 	is_array(blocks)
 	cfg := tfplan.expressions_at(config, config_index, rc)
@@ -279,15 +279,29 @@ device_label(rc, path, block, i) := concat("", ["device #", format_int(i, 10), "
 	block.device_name != ""
 } else := concat("", ["#", format_int(i, 10)])
 
+# The key that tells a block's findings apart, as the Python rules key them
+# (stable when blocks are reordered; never a sensitive device name).
+device_key(rc, path, block, i) := concat("", ["#", format_int(i, 10)]) if {
+	tfplan.after_sensitive(rc, path)
+} else := block.device_name if {
+	is_string(block.device_name)
+	block.device_name != ""
+} else := concat("", ["#", format_int(i, 10)])
+
+# Terraform plans one root_block_device; should there be more, each is its own finding.
+root_key(i, n) := "root" if n == 1 else := concat("", ["root#", format_int(i, 10)])
+
+root_suffix(i, n) := "" if n == 1 else := concat("", [" #", format_int(i, 10)])
+
 # -- EBS003 aws_launch_template ---------------------------------------------------
-ebs003_root := [keyed(finding("EBS003", "high", rc, concat("", ["launches instances whose ", label, " will not be encrypted: ", reason])), label) |
+ebs003_root := [keyed(finding("EBS003", "high", rc, concat("", ["launches instances whose ", label, " will not be encrypted: ", reason])), key) |
 	some rc in live({"aws_launch_template"})
-	some [label, reason] in default_root(rc, "block_device_mappings", "yes")
+	some [label, reason, key] in default_root(rc, "block_device_mappings", "yes")
 ]
 
 ebs003 := [keyed(finding("EBS003", "high", rc, concat("", ["maps ", label, " to an EBS volume that will not be encrypted: ", reason])), concat(":", [label, format_int(j, 10)])) |
 	some rc in live({"aws_launch_template"})
-	after := object.get(rc.change, "after", {})
+	after := tfplan.obj(object.get(rc.change, "after", {}))
 	mappings := after.block_device_mappings
 	is_array(mappings)
 	tfplan.unknown(rc, ["block_device_mappings"]) == "no"
@@ -314,7 +328,7 @@ ebs005 := array.concat(
 		some rc in tfplan.of_types({"aws_ebs_encryption_by_default"})
 		tfplan.exists_after(rc)
 		tfplan.unknown(rc, ["enabled"]) == "no"
-		tfplan.is_false_text(object.get(object.get(rc.change, "after", {}), "enabled", null))
+		tfplan.is_false_text(object.get(tfplan.obj(object.get(rc.change, "after", {})), "enabled", null))
 	],
 	[finding("EBS005", "medium", rc, "is deleted, which turns off default EBS encryption") |
 		some rc in tfplan.of_types({"aws_ebs_encryption_by_default"})
@@ -322,7 +336,7 @@ ebs005 := array.concat(
 		tfplan.deleted(rc)
 		not tfplan.creating(rc)
 		is_object(rc.change.before)
-		not tfplan.is_false_text(object.get(rc.change.before, "enabled", null))
+		not tfplan.is_false_text(object.get(tfplan.obj(rc.change.before), "enabled", null))
 		default_encryption != "on"
 	],
 )

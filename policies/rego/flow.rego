@@ -43,7 +43,7 @@ logged_ids := [id |
 flow_refs := [{"module": object.get(rc, "module_address", ""), "refs": refs} |
 	some rc in flow_logs
 	tfplan.unknown(rc, ["vpc_id"]) == "yes"
-	refs := object.get(tfplan.expressions_at(config, config_index, rc), ["vpc_id", "references"], [])
+	refs := object.get(tfplan.obj(tfplan.expressions_at(config, config_index, rc)), ["vpc_id", "references"], [])
 	count(refs) > 0
 ]
 

@@ -119,7 +119,7 @@ pool(types) := tables_all if {
 
 by_id(types, id) := array.concat(
 	[rc | some rc in pool(types); rc.change.before.id == id],
-	[rc | some rc in pool(types); rc.change.after.id == id; object.get(rc.change.before, "id", null) != id],
+	[rc | some rc in pool(types); rc.change.after.id == id; object.get(tfplan.obj(rc.change.before), "id", null) != id],
 )
 
 # Resources of `types` a reference list names in the referrer's module (no
@@ -130,18 +130,19 @@ referenced(rc, refs, types) := same if {
 	count(same) > 0
 } else := referenced_any(rc, refs, types)
 
-referenced_any(rc, refs, types) := [target |
+# (`candidate`, not `target`: regorus 0.13.0 refuses a local named like the function `target`.)
+referenced_any(rc, refs, types) := [candidate |
 	count(refs) > 0
 	names := tfplan.module_names(rc)
-	some target in pool(types)
-	tfplan.refers_to_instance(refs, target)
-	tfplan.module_names(target) == names
+	some candidate in pool(types)
+	tfplan.refers_to_instance(refs, candidate)
+	tfplan.module_names(candidate) == names
 ]
 
 # Every reference under the attribute, without the bare prefixes Terraform
 # adds to keyed traversals (each `references` list on its own).
 refs_of(rc, attr) := [ref |
-	expr := object.get(tfplan.expressions_at(config, config_index, rc), attr, null)
+	expr := object.get(tfplan.obj(tfplan.expressions_at(config, config_index, rc)), attr, null)
 	walk(expr, [path, value])
 	count(path) > 0
 	path[count(path) - 1] == "references"
@@ -186,7 +187,7 @@ resource_of(key) := rc if {
 
 values_of(rc) := rc.change.before if is_object(rc.change.before) else := object.get(rc.change, "after", null)
 
-vpc_of(key) := resolve(rc, "vpc_id", object.get(values_of(rc), "vpc_id", null), {"aws_vpc"}) if {
+vpc_of(key) := resolve(rc, "vpc_id", object.get(tfplan.obj(values_of(rc)), "vpc_id", null), {"aws_vpc"}) if {
 	rc := resource_of(key)
 }
 
@@ -201,7 +202,7 @@ route_of(rc, values, side) := {
 	"source": rc.address,
 	"changed": changed(rc),
 } if {
-	value := object.get(values, "route_table_id", null)
+	value := object.get(tfplan.obj(values), "route_table_id", null)
 	table := route_table(rc, value, side)
 	dests := [d |
 		some attr in route_destinations
@@ -256,7 +257,7 @@ inline_routes(rc, values, side) := [] if {
 }] if {
 	unknown_at(rc, side, ["route"]) == "yes"
 } else := [r |
-	blocks := object.get(values, "route", null)
+	blocks := object.get(tfplan.obj(values), "route", null)
 	is_array(blocks)
 	some i
 	block := blocks[i]
@@ -334,7 +335,7 @@ assoc_evidence := array.concat(
 		some rc in associations
 		is_object(rc.change.before)
 		text(rc.change.before.subnet_id)
-		key := resolve(rc, "route_table_id", object.get(rc.change.before, "route_table_id", null), table_types)
+		key := resolve(rc, "route_table_id", object.get(tfplan.obj(rc.change.before), "route_table_id", null), table_types)
 	],
 	[a.table | some a in live_associations],
 )
@@ -345,13 +346,13 @@ live_associations := [{"table": table, "subnet": subnet} |
 	values := final(rc)
 	is_object(values)
 	not edge_association(values)
-	table := resolve(rc, "route_table_id", object.get(values, "route_table_id", null), table_types)
-	subnet := resolve(rc, "subnet_id", object.get(values, "subnet_id", null), {"aws_subnet"})
+	table := resolve(rc, "route_table_id", object.get(tfplan.obj(values), "route_table_id", null), table_types)
+	subnet := resolve(rc, "subnet_id", object.get(tfplan.obj(values), "subnet_id", null), {"aws_subnet"})
 ]
 
 edge_association(values) if {
-	not object.get(values, "gateway_id", null) in {null, ""}
-	object.get(values, "subnet_id", null) in {null, ""}
+	not object.get(tfplan.obj(values), "gateway_id", null) in {null, ""}
+	object.get(tfplan.obj(values), "subnet_id", null) in {null, ""}
 }
 
 subnets_after(table) := [a.subnet |
@@ -398,7 +399,7 @@ main_offers := array.concat(array.concat(
 		survives(rc)
 		values := final(rc)
 		is_object(values)
-		t := resolve(rc, "route_table_id", object.get(values, "route_table_id", null), table_types)
+		t := resolve(rc, "route_table_id", object.get(tfplan.obj(values), "route_table_id", null), table_types)
 		v := assoc_vpc(rc, values)
 	],
 	[{"rank": 1, "table": t, "vpc": default_table_vpc(rc, t)} |
@@ -415,7 +416,7 @@ main_offers := array.concat(array.concat(
 ])
 
 assoc_vpc(rc, values) := v if {
-	v := resolve(rc, "vpc_id", object.get(values, "vpc_id", null), {"aws_vpc"})
+	v := resolve(rc, "vpc_id", object.get(tfplan.obj(values), "vpc_id", null), {"aws_vpc"})
 } else := "none"
 
 default_table_vpc(rc, t) := v if {
@@ -637,26 +638,26 @@ fallback(gw) if {
 place_of(gw, values, k) := {
 	"vpc": place_vpc(gw, values, subnet),
 	"zone": place_zone(values, subnet),
-	"regional": object.get(values, "availability_mode", null) == "regional",
+	"regional": object.get(tfplan.obj(values), "availability_mode", null) == "regional",
 	"kind": k,
 } if {
 	subnet := subnet_key(gw, values)
 }
 
 subnet_key(gw, values) := key if {
-	key := resolve(gw, "subnet_id", object.get(values, "subnet_id", null), {"aws_subnet"})
+	key := resolve(gw, "subnet_id", object.get(tfplan.obj(values), "subnet_id", null), {"aws_subnet"})
 } else := "none"
 
 # A regional NAT gateway names its VPC.
 place_vpc(gw, values, subnet) := v if {
-	v := resolve(gw, "vpc_id", object.get(values, "vpc_id", null), {"aws_vpc"})
+	v := resolve(gw, "vpc_id", object.get(tfplan.obj(values), "vpc_id", null), {"aws_vpc"})
 } else := v if {
 	subnet != "none"
 	v := vpc_of(subnet)
 } else := "none"
 
 place_zone(values, subnet) := zone if {
-	object.get(values, "availability_mode", null) != "regional"
+	object.get(tfplan.obj(values), "availability_mode", null) != "regional"
 	subnet != "none"
 	zone := object.get(subnet_values(resource_of(subnet)), "availability_zone", null)
 	text(zone)

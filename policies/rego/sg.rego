@@ -98,10 +98,10 @@ entries(rc) := [e |
 	some i
 	block := blocks[i]
 	is_object(block)
-	e := entry(block, hidden_at(rc, ["ingress", i], port_attrs), format_int(i, 10))
+	e := rule_entry(block, hidden_at(rc, ["ingress", i], port_attrs), format_int(i, 10))
 ] if {
 	rc.type in {"aws_security_group", "aws_default_security_group"}
-} else := [entry(rc.change.after, hidden_at(rc, [], port_attrs), "")] if {
+} else := [rule_entry(rc.change.after, hidden_at(rc, [], port_attrs), "")] if {
 	rc.type == "aws_security_group_rule"
 	rc.change.after.type == "ingress"
 } else := [e] if {
@@ -122,7 +122,8 @@ entries(rc) := [e |
 
 # `hidden`: the plan marks its protocol or a port sensitive; `block`: the
 # index of an inline ingress block ("" for a rule resource).
-entry(block, hidden, index) := {
+# (`rule_entry`, not `entry`: regorus 0.13.0 refuses locals named like a function of the package.)
+rule_entry(block, hidden, index) := {
 	"protocol": object.get(block, "protocol", null),
 	"from_port": object.get(block, "from_port", null),
 	"to_port": object.get(block, "to_port", null),

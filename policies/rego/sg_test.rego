@@ -71,7 +71,7 @@ test_deny_is_a_set_of_objects_with_msg if {
 }
 
 test_a_sensitive_port_is_never_shown if {
-	[f] := [f | some f in sg.findings with input as sensitive_ssh]
+	[f] := [g | some g in sg.findings with input as sensitive_ssh]
 	f.msg == "aws_security_group.web allows a sensitive administrative or database port from the internet"
 	f.key == "sensitive#0:ipv4"
 }

@@ -58,6 +58,7 @@ before_sensitive(rc, path) if marked(object.get(rc.change, "before_sensitive", f
 marked(mask, _) if mask == true
 
 marked(mask, path) if {
+	is_object(mask) # object.get on a `false` mask is a type error in OPA
 	count(path) > 0
 	some n in numbers.range(1, count(path))
 	object.get(mask, array.slice(path, 0, n), false) == true
@@ -67,7 +68,7 @@ marked(mask, path) if {
 before_sensitive_within(rc, path) if before_sensitive(rc, path)
 
 before_sensitive_within(rc, path) if {
-	inner := object.get(object.get(rc.change, "before_sensitive", false), path, false)
+	inner := object.get(obj(object.get(rc.change, "before_sensitive", false)), path, false)
 	walk(inner, [_, v])
 	v == true
 }
@@ -144,6 +145,11 @@ config_at(entries, index, rc) := config_modules[e.m][1].resources[e.i] if {
 	i := index[key]
 	e := entries[i]
 }
+
+# `v` when it is an object, else {}: object.get on null (a created resource's
+# `before`, a deleted one's `after`, a resource without configuration) is a
+# type error in OPA, which stops `opa test` and `opa eval` alike.
+obj(v) := v if is_object(v) else := {}
 
 # The configuration's expressions of a resource; null when the plan has none.
 expressions_at(entries, index, rc) := e if {

@@ -1,0 +1,397 @@
+"""The :class:`~natpolicy.rego.engine.RegoEngine` on ``regopy`` (rego-cpp): the fallback engine.
+
+regopy 1.5.2 (rego-cpp) quirks handled here, each verified by
+``tests/test_rego_engine.py``:
+
+* syntax errors come back as an S-expression with *byte offsets*; they are
+  turned into :class:`PolicySyntaxError` and mapped to line:col by the caller;
+* rego-cpp writes diagnostics and ``print()`` output to the process's stdout
+  (file descriptor 1, below Python); every engine call runs with fd 1
+  redirected, so SARIF/JSON on stdout can never be corrupted;
+* evaluation errors (the 10,000,000-statement cap, conflicting rule values,
+  unknown functions) come back as ``<error>`` or as an S-expression in place
+  of JSON; the message is dug out of the result node instead;
+* base documents (``data``) are re-processed on every ``query()``; compiling
+  once into a bundle with entrypoints and querying those avoids that.
+"""
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import re
+import sys
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
+
+__all__ = ["REGOPY_VERSION", "STATEMENT_LIMIT", "RegopyEngine", "quiet_stdout"]
+
+# The exact version every quirk above was verified against (pyproject pins it).
+REGOPY_VERSION = "1.5.2"
+# rego-cpp stops each query after this many VM statements; not configurable.
+STATEMENT_LIMIT = 10_000_000
+
+
+class RegopyEngine:
+    """:class:`RegoEngine` on top of ``regopy`` (rego-cpp)."""
+
+    name = "regopy"
+
+    def __init__(self) -> None:
+        try:
+            import regopy
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise EngineUnavailable(
+                f"Rego needs the optional dependency regopy=={REGOPY_VERSION}: "
+                f"pip install 'natpolicy[rego]' ({exc})"
+            ) from None
+        version = getattr(regopy, "__version__", "")
+        if version != REGOPY_VERSION:
+            # Other versions may fix or change the quirks handled here; refuse
+            # rather than produce subtly different findings.
+            raise EngineUnavailable(
+                f"natpolicy is verified against regopy=={REGOPY_VERSION}, found {version or 'unknown'}; "
+                f"pip install 'regopy=={REGOPY_VERSION}'"
+            )
+        self._regopy = regopy
+        self._builtins: Any = None
+
+    # -- the interface ----------------------------------------------------
+    def prepare_input(self, document: Any) -> Any:
+        # Input(dict) is 2-3x faster than set_input_term(json) (measured), but
+        # it hands strings over raw while rego-cpp keeps every string in its
+        # JSON-escaped form: `"` and `\\` would then compare unequal to Rego
+        # literals and come back as invalid JSON. Escape them first.
+        with quiet_stdout():
+            return self._regopy.Input(_escaped(document))
+
+    def is_builtin(self, name: str) -> bool:
+        if self._builtins is None:
+            self._builtins = self._regopy.Interpreter()
+        return bool(self._builtins.is_builtin(name))
+
+    def compile(self, modules: Mapping[str, str], data: Mapping[str, Any] | None, entrypoints: Sequence[str],
+                rego_version: str = "v1") -> Any:
+        if rego_version != "v1":
+            # rego-cpp reads `deny[msg] { }` as an object, silently: never hand it v0.
+            raise EvaluationError("regopy 1.5.2 misreads Rego v0 (`deny[msg] { ... }` becomes an object): run "
+                                  "v0 policies with --rego-engine regorus, or rewrite them in Rego v1", "rego_v0")
+        if not entrypoints:
+            # regopy asserts on this (a bare AssertionError); callers choose
+            # what to query, so this is their bug to report, not the user's.
+            raise EvaluationError("nothing to evaluate: no rule was chosen as an entrypoint", "no_entrypoints")
+        regopy = self._regopy
+        interp = regopy.Interpreter()
+        interp.log_level = regopy.LogLevel.NONE
+        with quiet_stdout():
+            try:
+                for name, source in modules.items():
+                    interp.add_module(name, source)
+                if data:
+                    interp.add_data_json(json.dumps(data))
+                bundle = interp.build(None, list(entrypoints))
+            except regopy.RegoError as exc:
+                raise _compile_error(str(exc)) from None
+        if not bundle.ok():
+            error = _compile_error(_node_text(bundle.node()._impl))
+            if isinstance(error, EvaluationError):
+                # The error node holds the message but not its place; rego-cpp
+                # prints both (`-- p.rego:3:23`) at log level ERROR: build again to read them.
+                error = _located_error(modules, data, entrypoints) or error
+            raise error
+        return _Compiled(interp, bundle)
+
+    def evaluate(self, compiled: Any, entrypoint: str, prepared_input: Any) -> Any:
+        from regopy import rego_shared as rs
+
+        interp, bundle = compiled.interp, compiled.bundle
+        with quiet_stdout():
+            try:
+                # set_input copies the whole document into the interpreter
+                # (about 0.35 s at 1k resources): once per input, not per query.
+                if compiled.input is not prepared_input:
+                    compiled.input = None
+                    interp.set_input(prepared_input)
+                    compiled.input = prepared_input
+                impl = rs.rego_bundle_query_entrypoint(interp._impl, bundle._impl, entrypoint)
+            except self._regopy.RegoError as exc:
+                raise EvaluationError(_first_message(str(exc)) or str(exc).strip()) from None
+        try:
+            ok = rs.rego_output_ok(impl)
+            text = rs.rego_output_string(impl)
+            if not ok or not text.startswith("{"):
+                if text == "undefined":
+                    return UNDEFINED
+                message, code = _error_from_node(rs, rs.rego_output_node(impl))
+                raise EvaluationError(message or _first_message(text) or text.strip(), code)
+        finally:
+            rs.rego_free_output(impl)
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError:
+            raise EvaluationError(
+                "the result is not valid JSON; regopy 1.5.2 leaks quotes when sprintf formats a string made by "
+                "concat/upper/lower/replace/json.marshal (rego-cpp#201): build the message with concat instead",
+                "invalid_json",
+            ) from None
+        if isinstance(doc, list):
+            doc = doc[0] if doc else {}
+        expressions = doc.get("expressions") if isinstance(doc, dict) else None
+        if not expressions:
+            return UNDEFINED
+        return expressions[0]
+
+
+@dataclass
+class _Compiled:
+    """An interpreter with its bundle, and the input last handed to it.
+
+    ``input`` holds the prepared input itself (not its ``id``), so it cannot
+    be freed and its id reused by the next plan's input.
+    """
+
+    interp: Any
+    bundle: Any
+    input: Any = None
+
+
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')
+
+
+def _escape(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)[1:-1] if _NEEDS_ESCAPE.search(text) else text
+
+
+_INT64 = range(-(2**63), 2**63)
+
+
+def _escaped(value: Any) -> Any:
+    """``value`` with every string (keys too) in rego-cpp's escaped form; shares unchanged parts.
+
+    Integers outside int64 would wrap around in regopy's Input (12345678901234567890
+    becomes negative): they become floats (precision lost, order kept), or,
+    beyond a float's range, their decimal text.
+    """
+    if isinstance(value, str):
+        return _escape(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value not in _INT64:
+        try:
+            return float(value)
+        except OverflowError:
+            return str(value)
+    if isinstance(value, dict):
+        return {(_escape(k) if isinstance(k, str) else k): _escaped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_escaped(v) for v in value]
+    return value
+
+
+# -- rego-cpp error S-expressions -------------------------------------------
+def _parse_sexpr_errors(text: str) -> list[tuple[str, int, int, str]]:
+    """``(error N:name|offset|len (errormsg M:text) ...)`` -> [(name, offset, len, message)].
+
+    Names and messages are length-prefixed (``17:dir/bad file.rego``), so they
+    may hold spaces, bars or parentheses; lengths count UTF-8 bytes.
+    """
+    data = text.encode("utf-8")
+    out: list[tuple[str, int, int, str]] = []
+    pos = 0
+    while True:
+        start = data.find(b"(error ", pos)
+        if start < 0:
+            return out
+        i = start + len(b"(error ")
+        name, i = _prefixed(data, i)
+        offset = length = -1
+        if name is not None and data[i:i + 1] == b"|":
+            j = data.find(b"|", i + 1)
+            k = j + 1
+            while k < len(data) and data[k:k + 1].isdigit():
+                k += 1
+            try:
+                offset, length = int(data[i + 1:j]), int(data[j + 1:k])
+            except ValueError:
+                pass
+            i = k
+        msg_at = data.find(b"(errormsg ", i)
+        message = ""
+        if msg_at >= 0:
+            parsed, _ = _prefixed(data, msg_at + len(b"(errormsg "))
+            message = parsed or ""
+        out.append((name or "", offset, length, message))
+        pos = i if i > start else start + 1
+
+
+def _prefixed(data: bytes, i: int) -> tuple[str | None, int]:
+    j = i
+    while j < len(data) and data[j:j + 1].isdigit():
+        j += 1
+    if j == i or data[j:j + 1] != b":":
+        return None, i
+    n = int(data[i:j])
+    return data[j + 1:j + 1 + n].decode("utf-8", "replace"), j + 1 + n
+
+
+def _first_message(text: str) -> str:
+    errors = _parse_sexpr_errors(text)
+    if errors:
+        return errors[0][3]
+    marker = "(errormsg "
+    at = text.find(marker)
+    if at >= 0:
+        parsed, _ = _prefixed(text.encode(), at + len(marker))
+        return parsed or ""
+    return ""
+
+
+def _compile_error(text: str) -> Exception:
+    errors = [e for e in _parse_sexpr_errors(text) if e[0]]
+    if errors:
+        # rego-cpp reports the innermost cause first; later entries repeat it
+        # at the enclosing construct (often `package` at offset 0).
+        name, offset, length, message = errors[0]
+        return PolicySyntaxError(name, max(offset, 0), max(length, 0), message or "does not compile")
+    return EvaluationError(_first_message(text) or "the policies do not compile (rego-cpp gave no detail)")
+
+
+_PRINTED_ERROR = re.compile(r"^(?P<message>[^\n]+)\n-- (?P<module>.+?):(?P<line>\d+):(?P<col>\d+)[ \t]*$", re.MULTILINE)
+
+
+def _located_error(modules: Mapping[str, str], data: Mapping[str, Any] | None,
+                   entrypoints: Sequence[str]) -> PolicySyntaxError | None:
+    """The first error rego-cpp prints with its ``module:line:col``, as a :class:`PolicySyntaxError`."""
+    import tempfile
+
+    import regopy
+
+    interp = regopy.Interpreter()
+    interp.log_level = regopy.LogLevel.ERROR
+    with _REDIRECT_LOCK, tempfile.TemporaryFile() as sink:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            os.dup2(sink.fileno(), 1)
+            try:
+                for name, source in modules.items():
+                    interp.add_module(name, source)
+                if data:
+                    interp.add_data_json(json.dumps(data))
+                interp.build(None, list(entrypoints))
+            except regopy.RegoError:
+                pass
+            finally:
+                _flush_c_stdio()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        sink.seek(0)
+        printed = sink.read(1 << 20).decode("utf-8", "replace")
+    for match in _PRINTED_ERROR.finditer(printed):
+        name = match.group("module")
+        if name in modules:
+            lines = modules[name].split("\n")
+            row, col = int(match.group("line")), int(match.group("col"))
+            before = "".join(line + "\n" for line in lines[:row - 1])
+            current = lines[row - 1] if 0 < row <= len(lines) else ""
+            offset = len((before + current[:max(col - 1, 0)]).encode("utf-8"))
+            return PolicySyntaxError(name, offset, 1, match.group("message").strip())
+    return None
+
+
+def _node_text(impl: Any) -> str:
+    from regopy import rego_shared as rs
+
+    try:
+        return rs.rego_node_json(impl)
+    except Exception:  # an error node has no JSON form
+        message, code = _error_from_node(rs, impl)
+        return f"(error (errormsg {len(message.encode())}:{message}))"
+
+
+def _error_from_node(rs: Any, node: Any) -> tuple[str, str]:
+    """First error message and code inside an error node tree (``<error>`` results)."""
+    values: list[str] = []
+
+    def walk(n: Any, depth: int) -> None:
+        if not n or depth > 6 or len(values) > 8:
+            return
+        try:
+            size = rs.rego.regoNodeValueSize(n)
+            buf = ctypes.create_string_buffer(size)
+            rs.rego.regoNodeValue(n, buf, size)
+            value = buf.value.decode("utf-8", "replace").strip()
+        except Exception:
+            value = ""
+        if value:
+            values.append(value)
+        for i in range(rs.rego_node_size(n)):
+            walk(rs.rego_node_get(n, i), depth + 1)
+
+    walk(node, 0)
+    message = values[0] if values else ""
+    code = values[-1] if len(values) > 1 and values[-1].endswith("_error") else ""
+    return message, code
+
+
+# -- stdout protection --------------------------------------------------------
+_REDIRECT_LOCK = threading.Lock()
+_redirect_depth = 0
+_saved_stdout: int | None = None
+
+
+@contextlib.contextmanager
+def quiet_stdout() -> Iterator[None]:
+    """Send whatever native code writes to fd 1 to stderr instead.
+
+    LogLevel.NONE silences rego-cpp's own diagnostics, but Rego ``print()``
+    still writes to the process stdout; a policy author's debug output belongs
+    on stderr, next to natpolicy's other messages, never inside SARIF.
+    Nested and concurrent uses (a query abandoned by ``--rego-timeout`` still
+    runs in its thread) share one redirection, undone by the last to leave.
+    """
+    global _redirect_depth, _saved_stdout
+    with _REDIRECT_LOCK:
+        if _redirect_depth == 0:
+            _saved_stdout = _redirect_stdout_to_stderr()
+        _redirect_depth += 1
+    try:
+        yield
+    finally:
+        with _REDIRECT_LOCK:
+            _redirect_depth -= 1
+            if _redirect_depth == 0 and _saved_stdout is not None:
+                _flush_c_stdio()
+                os.dup2(_saved_stdout, 1)
+                os.close(_saved_stdout)
+                _saved_stdout = None
+
+
+def _redirect_stdout_to_stderr() -> int | None:
+    """Point fd 1 at fd 2; the saved original, or None when there is no real fd 1."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError, AttributeError):  # no real fd 1 (embedded interpreters)
+        return None
+    try:
+        sys.stderr.flush()
+        os.dup2(2, 1)
+    except OSError:
+        os.close(saved)
+        return None
+    return saved
+
+
+def _flush_c_stdio() -> None:
+    # rego-cpp writes through C stdio; flush it before fd 1 is put back.
+    try:
+        libc = ctypes.CDLL(None)
+        libc.fflush(None)
+    except (OSError, AttributeError, TypeError):  # Windows has no CDLL(None)
+        pass
+

@@ -1,0 +1,182 @@
+"""The :class:`~natpolicy.rego.engine.RegoEngine` on regorus (``gordon-to-regorus``): the default engine.
+
+regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_conformance.py``:
+
+* a module is only parsed by ``add_policy``; unsafe variables and the other
+  checks of a whole module happen on the first evaluation, so ``compile``
+  evaluates ``true`` once to report them before any query runs;
+* errors are one text: ``--> file:line:col``, the source line, ``error: ...``
+  and a Rust backtrace; the location and the message are kept, the rest dropped;
+* results come back as JSON with sets in Rego's order (sorted), as OPA
+  writes them; an undefined rule is an empty result, never ``null``;
+* a builtin regorus lacks is an error only when a call is reached, so
+  :meth:`is_builtin` asks the engine itself about each called name up front;
+* a partial rule whose head computes returns nothing when the head is
+  undefined for one element: each module is compiled with such heads bound
+  in the body (``regorus_heads``), which OPA and regorus answer alike.
+
+What regorus answers differently from OPA is refused before it runs, by
+``natpolicy.rego.guards``, never here.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
+from natpolicy.rego.regorus_heads import bind_heads
+
+__all__ = ["REGORUS_VERSION", "RegorusEngine"]
+
+REGORUS_VERSION = "0.13.0"
+_LOCATION = re.compile(r"-->\s*(?P<module>.+?):(?P<line>\d+):(?P<col>\d+)\s*$", re.MULTILINE)
+_MESSAGE = re.compile(r"^error:\s*(?P<message>.*)$", re.MULTILINE)
+_PROBE_PACKAGE = "natpolicy_builtin_probe"
+
+
+class RegorusEngine:
+    """:class:`RegoEngine` on top of ``regorus``."""
+
+    name = "regorus"
+    reads_rego_v0 = True  # `compile(..., rego_version="v0")`: a policy set that is all Rego v0 (natpolicy.rego.child)
+
+    def __init__(self) -> None:
+        from importlib import metadata
+
+        try:
+            import regorus
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise EngineUnavailable(f"Rego needs gordon-to-regorus=={REGORUS_VERSION}: pip install "
+                                    f"'natpolicy[rego]' ({exc})") from None
+        try:
+            version = metadata.version("gordon-to-regorus")
+        except metadata.PackageNotFoundError:  # pragma: no cover - imported, yet not installed by pip
+            version = "unknown"
+        if version != REGORUS_VERSION:
+            raise EngineUnavailable(f"natpolicy is verified against gordon-to-regorus=={REGORUS_VERSION}, "
+                                    f"found {version}; pip install 'gordon-to-regorus=={REGORUS_VERSION}'")
+        self._regorus = regorus
+        self._builtins: dict[str, bool] = {}
+
+    # -- the interface ----------------------------------------------------
+    def prepare_input(self, document: Any) -> Any:
+        # JSON text once per plan: set_input_json parses it in Rust, faster
+        # than converting nested Python values call by call (measured).
+        return _Prepared(json.dumps(document, ensure_ascii=False))
+
+    def is_builtin(self, name: str) -> bool:
+        if name not in self._builtins:
+            # Called with no arguments: an existing builtin fails on its
+            # arity, a missing one on "could not find function".
+            engine = self._regorus.Engine()
+            engine.add_policy("probe.rego", f"package {_PROBE_PACKAGE}\nx := {name}()\n")
+            try:
+                engine.eval_rule(f"data.{_PROBE_PACKAGE}.x")
+                found = True
+            except RuntimeError as exc:
+                found = "could not find function" not in str(exc)
+            self._builtins[name] = found
+        return self._builtins[name]
+
+    def compile(self, modules: Mapping[str, str], data: Mapping[str, Any] | None, entrypoints: Sequence[str],
+                rego_version: str = "v1") -> Any:
+        if not entrypoints:
+            raise EvaluationError("nothing to evaluate: no rule was chosen as an entrypoint", "no_entrypoints")
+        engine = self._regorus.Engine()
+        engine.set_rego_v0(rego_version == "v0")
+        engine.set_gather_prints(True)
+        for name, source in modules.items():
+            try:
+                # Heads that compute are bound in the body instead: see regorus_heads.
+                engine.add_policy(name, bind_heads(source))
+            except RuntimeError as exc:
+                raise _syntax_error(str(exc), modules) from None
+        if data:
+            engine.add_data_json(json.dumps(data))
+        try:
+            # The whole-module checks (unsafe variables, unknown references)
+            # run on the first evaluation: run one now, before any query.
+            engine.eval_query("true")
+        except RuntimeError as exc:
+            raise _syntax_error(str(exc), modules) from None
+        return _Compiled(engine)
+
+    def evaluate(self, compiled: Any, entrypoint: str, prepared_input: Any) -> Any:
+        engine = compiled.engine
+        try:
+            if compiled.input is not prepared_input:
+                compiled.input = None
+                engine.set_input_json(prepared_input.text)
+                compiled.input = prepared_input
+            text = engine.eval_query_as_json("data." + ".".join(entrypoint.split("/")))
+        except RuntimeError as exc:
+            raise EvaluationError(_one_line(str(exc))) from None
+        finally:
+            _report_prints(engine.take_prints())
+        results = json.loads(text).get("result") or []
+        if not results:
+            return UNDEFINED
+        expressions = results[0].get("expressions") or []
+        return expressions[0].get("value") if expressions else UNDEFINED
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    text: str
+
+
+@dataclass
+class _Compiled:
+    """An engine with its policies, and the input last handed to it (held, so its id is not reused)."""
+
+    engine: Any
+    input: Any = None
+
+
+_PRINT_PREFIX = re.compile(r"^.*?:\d+: ", re.DOTALL)
+
+
+def _report_prints(printed: list[str]) -> None:
+    """Rego ``print()`` output on stderr, one line per call, as regopy writes it.
+
+    regorus prefixes ``module:line: ``; the rest is JSON-escaped, so a
+    newline or a terminal escape inside a printed value stays on its line
+    (the child's stderr becomes notes, each line one note).
+    """
+    for line in printed:
+        text = _PRINT_PREFIX.sub("", line, count=1)
+        sys.stderr.write(json.dumps(text, ensure_ascii=False)[1:-1] + "\n")
+    if printed:
+        sys.stderr.flush()
+
+
+def _one_line(text: str) -> str:
+    """``file:line:col: message`` from a regorus error (source excerpt and backtrace dropped)."""
+    text = text.split("Stack backtrace:", 1)[0]
+    location = _LOCATION.search(text)
+    message = _MESSAGE.search(text)
+    detail = (message.group("message") if message else " ".join(text.split())).strip()
+    if location is None:
+        return detail or "regorus reported an error without detail"
+    return f"{location.group('module')}:{location.group('line')}:{location.group('col')}: {detail}"
+
+
+def _syntax_error(text: str, modules: Mapping[str, str]) -> Exception:
+    """A :class:`PolicySyntaxError` at the byte offset of regorus' line:col (in characters)."""
+    text = text.split("Stack backtrace:", 1)[0]
+    location = _LOCATION.search(text)
+    message = _MESSAGE.search(text)
+    detail = (message.group("message") if message else " ".join(text.split())).strip() or "does not compile"
+    if location is None or location.group("module") not in modules:
+        return EvaluationError(detail)
+    source = modules[location.group("module")]
+    line, col = int(location.group("line")), int(location.group("col"))
+    lines = source.split("\n")
+    before = "\n".join(lines[:line - 1]) + ("\n" if line > 1 else "")
+    current = lines[line - 1] if 0 < line <= len(lines) else ""
+    offset = len((before + current[:max(col - 1, 0)]).encode("utf-8"))
+    return PolicySyntaxError(location.group("module"), offset, 1, detail)

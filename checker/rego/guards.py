@@ -1,0 +1,151 @@
+"""Refuse, before anything runs, what an engine would answer differently from OPA.
+
+``tests/test_rego_conformance.py`` runs OPA's answers (``tests/rego_probes``)
+on every installed engine; each construct an engine gets wrong, and that can
+be seen in the source, is refused here with one line naming the construct and
+its line, instead of being answered silently. Builtins an engine lacks are
+refused by ``builtins`` (the engine itself is asked); these are the rest.
+
+regorus 0.13.0: sprintf verbs it formats differently (see ``_SPRINTF_OK``).
+(Its other known gap, heads that compute, is worked around: ``regorus_heads``.)
+
+regopy 1.5.2:
+
+* a variable bound inside a builtin call's argument (``some i;
+  startswith(input.rs[i].type, "aws_")``) never matches;
+* ``time.parse_rfc3339_ns`` is silently undefined, ``trace`` fails;
+* sprintf verbs it formats differently; ``with`` aborts it (``source``).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from natpolicy.errors import InputError
+from natpolicy.rego.loading import PolicyFile
+from natpolicy.rego.source import Token, char_line_col, tokens
+
+__all__ = ["refuse_for_engine", "engine_refusals"]
+
+# Go fmt verbs (with flags, width, precision) that each engine formats as OPA
+# does, measured by the probes; anything else in a sprintf format is refused.
+# Checked against the literal format: a computed format cannot be checked.
+_VERB = re.compile(r"%(?P<flags>[-+# 0]*)(?P<width>\d+|\*)?(?:\.(?P<prec>\d+|\*))?(?P<index>\[\d+\])?(?P<verb>.?)")
+_SPRINTF_OK = {
+    # regorus: no `-`, `+`, ` `, `#` flags; width only on %d; %f only with a precision; %x of a string is ""
+    # (so no %x at all: the argument's type is not in the source; format_int(n, 16) is exact).
+    "regorus": re.compile(r"%(?:[svqbcd]|0?\d+d|\.\d+f)$"),
+    # regopy: %q, %c, %t are left as text; width on strings is dropped; %x of a string is undefined.
+    "regopy": re.compile(r"%(?:[sv]|[-+ 0]*\d*d|[-+ #0]*\d*(?:\.\d+)?[fego])$"),
+}
+_SPRINTF_HINT = {
+    "regorus": "%s, %v, %d (width/0-padding), %q, %b, %c and %.Nf (format_int(n, 16) for hex)",
+    "regopy": "%s, %v, %d (flags, width) and the float verbs (format_int(n, 16) for hex)",
+}
+_BROKEN_BUILTINS = {
+    "regopy": {"time.parse_rfc3339_ns": "is silently undefined on regopy 1.5.2",
+               "trace": "fails on regopy 1.5.2 (Function not found)"},
+}
+_LABEL = {"regorus": "regorus 0.13.0", "regopy": "regopy 1.5.2"}
+
+
+def refuse_for_engine(policies: Sequence[PolicyFile], engine: str) -> None:
+    """Raise ``InputError`` at the first construct ``engine`` would answer differently from OPA."""
+    for policy in policies:
+        for offset, message in engine_refusals(policy.source, engine):
+            line, col = char_line_col(policy.source, offset)
+            raise InputError(f"{policy.display}:{line}:{col}", message)
+
+
+def engine_refusals(source: str, engine: str) -> list[tuple[int, str]]:
+    """(character offset, message) of every construct of ``source`` refused on ``engine``."""
+    if engine not in _LABEL:
+        return []  # opa is the reference itself
+    toks = tokens(source)
+    out = list(_sprintf_formats(source, toks, engine))
+    if engine == "regopy":
+        out.extend(_bound_in_call_arguments(toks))
+    broken = _BROKEN_BUILTINS.get(engine, {})
+    for i, tok in enumerate(toks):
+        name = _dotted(toks, i)
+        if name in broken and _is_call(toks, i, name):
+            out.append((tok.offset, f"{name} {broken[name]}, where OPA answers; natpolicy refuses it "
+                                    "(run the policy with --rego-engine regorus)"))
+    return sorted(out)
+
+
+def _dotted(toks: list[Token], i: int) -> str:
+    if toks[i].kind != "ident" or (i > 0 and toks[i - 1].text == "."):
+        return ""
+    parts = [toks[i].text]
+    j = i
+    while j + 2 < len(toks) and toks[j + 1].text == "." and toks[j + 2].kind == "ident":
+        parts.append(toks[j + 2].text)
+        j += 2
+    return ".".join(parts)
+
+
+def _is_call(toks: list[Token], i: int, name: str) -> bool:
+    j = i + 2 * name.count(".") + 1
+    return j < len(toks) and toks[j].text == "("
+
+
+def _sprintf_formats(source: str, toks: list[Token], engine: str) -> Iterator[tuple[int, str]]:
+    allowed = _SPRINTF_OK[engine]
+    for i, tok in enumerate(toks):
+        if _dotted(toks, i) != "sprintf" or not _is_call(toks, i, "sprintf"):
+            continue
+        fmt = toks[i + 2] if i + 2 < len(toks) else None
+        if fmt is None or fmt.kind not in ("string", "raw") or toks[i + 3].text != ",":
+            yield tok.offset, (f"sprintf with a computed format: natpolicy checks each format for verbs "
+                               f"{_LABEL[engine]} formats differently from OPA, so the format must be a literal string")
+            continue
+        text = fmt.text[1:-1].replace("%%", "")
+        for match in _VERB.finditer(text):
+            if not allowed.match(match.group()):
+                yield fmt.offset, (f"sprintf verb {match.group()!r}: {_LABEL[engine]} formats it differently "
+                                   f"from OPA, so natpolicy refuses it; use {_SPRINTF_HINT[engine]}")
+                break
+
+
+def _bound_in_call_arguments(toks: list[Token]) -> Iterator[tuple[int, str]]:
+    """``f(x[i])`` where ``i`` is ``_``, or declared by a bare ``some i`` and not bound before the call."""
+    for i, tok in enumerate(toks):
+        name = _dotted(toks, i)
+        if not name or not _is_call(toks, i, name) or tok.depth == 0:
+            continue
+        body = max(k for k in range(i) if toks[k].depth == 0)  # the `{` (or `if`) opening this rule's body
+        unbound = {"_"} | _declared_unbound(toks[body + 1:i])
+        open_at = i + 2 * name.count(".") + 1
+        depth = toks[open_at].depth
+        j = open_at + 1
+        while j < len(toks) and not (toks[j].text == ")" and toks[j].depth == depth):
+            if toks[j].text == "[" and j + 2 < len(toks) and toks[j + 1].text in unbound and toks[j + 2].text == "]":
+                yield tok.offset, (f"`{toks[j + 1].text}` is bound inside the argument of {name}(...): regopy "
+                                   f"1.5.2 never matches such a call, where OPA does; bind it first "
+                                   f"(`v := x[{toks[j + 1].text}]`, then {name}(v, ...)) or run on regorus")
+                break
+            j += 1
+
+
+def _declared_unbound(body: list[Token]) -> set[str]:
+    """Names a bare ``some`` declares in ``body`` that nothing in ``body`` has bound since."""
+    declared: set[str] = set()
+    used: set[str] = set()
+    k = 0
+    while k < len(body):
+        if body[k].text == "some":
+            names, j = [], k + 1
+            while j < len(body) and body[j].kind == "ident" and body[j].text != "in":
+                names.append(body[j].text)
+                j += 2 if j + 1 < len(body) and body[j + 1].text == "," else 1
+                if body[j - 1].text != ",":
+                    break
+            if j >= len(body) or body[j].text != "in":
+                declared.update(names)
+                k = j
+                continue
+        if body[k].kind == "ident":
+            used.add(body[k].text)
+        k += 1
+    return declared - used

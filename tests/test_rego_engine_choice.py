@@ -1,0 +1,107 @@
+"""Which Rego engine runs (`--rego-engine`, the `rego-engine` key, the fallback), end to end through the CLI."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import CliResult, PlanBuilder
+from natpolicy.errors import InputError
+from natpolicy.rego.engines import choose_engine, installed_engines
+
+Cli = Callable[..., CliResult]
+V1 = "package main\n\nimport rego.v1\n\n"
+needs_both = pytest.mark.skipif(not {"regorus", "regopy"} <= set(installed_engines()),
+                                reason="needs regorus and regopy installed")
+
+
+def plan(tmp_path: Path) -> Path:
+    return (PlanBuilder()
+            .create("aws_instance.web", {"ami": "ami-1", "tags": {"Name": "web"}}, unknown=["id"])
+            .create("aws_instance.api", {"ami": "ami-1", "tags": {}}, unknown=["id"])
+            .write(tmp_path / "plan.json"))
+
+
+def policy(tmp_path: Path, body: str) -> Path:
+    directory = tmp_path / "policy"
+    directory.mkdir(exist_ok=True)
+    (directory / "p.rego").write_text(V1 + body, encoding="utf-8")
+    return directory
+
+
+CIDR = ('deny contains msg if {\n  net.cidr_contains("10.0.0.0/8", "10.1.2.3")\n'
+        '  some rc in input.resource_changes\n  msg := rc.address\n}\n')
+
+
+@needs_both
+def test_regorus_is_the_default_and_answers_what_regopy_refuses(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, CIDR)
+    default = cli("check", str(plan(tmp_path)), "--policy", str(directory), "--format", "json")
+    assert default.code == 1, default.err
+    assert sorted(f["message"] for f in default.json()["findings"] if "/" in f["rule_id"]) == [
+        "aws_instance.api", "aws_instance.web"]
+    refused = cli("check", str(plan(tmp_path)), "--policy", str(directory), "--rego-engine", "regopy")
+    assert refused.code == 2
+    [line] = [x for x in refused.err.splitlines() if x.startswith("natpolicy: error: ")]
+    assert "p.rego:6:3: net.cidr_contains is not a builtin of regopy 1.5.2" in line
+
+
+@needs_both
+def test_the_config_key_chooses_the_engine_and_the_flag_wins(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, CIDR)
+    config = tmp_path / "natpolicy.yaml"
+    config.write_text("rego-engine: regopy\n", encoding="utf-8")
+    by_config = cli("check", str(plan(tmp_path)), "--policy", str(directory), "--config", str(config))
+    assert by_config.code == 2 and "not a builtin of regopy" in by_config.err
+    by_flag = cli("check", str(plan(tmp_path)), "--policy", str(directory), "--config", str(config),
+                  "--rego-engine", "regorus")
+    assert by_flag.code == 1, by_flag.err
+
+
+def test_an_unknown_engine_in_the_config_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:
+    config = tmp_path / "natpolicy.yaml"
+    config.write_text("rego-engine: cpp\n", encoding="utf-8")
+    result = cli("check", str(plan(tmp_path)), "--config", str(config))
+    assert result.code == 2 and "rego-engine" in result.err
+
+
+def test_the_default_falls_back_to_regopy_with_a_note(monkeypatch: pytest.MonkeyPatch) -> None:
+    if "regopy" not in installed_engines():
+        pytest.skip("regopy is not installed here")
+    # A regorus of another version is not the one verified: as if its wheel did not install.
+    monkeypatch.setitem(__import__("natpolicy.rego.engines", fromlist=["ENGINES"]).ENGINES, "regorus",
+                        ("gordon-to-regorus", "0.0.1"))
+    name, notes = choose_engine(None)
+    assert name == "regopy" and notes and "Rego runs on regopy" in notes[0] and "0.0.1" in notes[0]
+    with pytest.raises(InputError, match="verified against gordon-to-regorus==0.0.1"):
+        choose_engine("regorus")  # asked for by name: no fallback
+
+
+def test_opa_without_a_binary_is_one_line(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    result = cli("check", str(plan(tmp_path)), "--policy", str(policy(tmp_path, CIDR)), "--rego-engine", "opa")
+    assert result.code == 2
+    assert [x for x in result.err.splitlines() if x.startswith("natpolicy: error: ")] == [
+        "natpolicy: error: rego: --rego-engine opa needs an `opa` binary on PATH"]
+
+
+def test_a_head_undefined_for_one_resource_keeps_the_others_on_regorus(cli: Cli, tmp_path: Path) -> None:
+    if "regorus" not in installed_engines():
+        pytest.skip("regorus is not installed here")
+    # aws_instance.api has no Name tag: OPA still reports web; regorus alone would report nothing.
+    directory = policy(tmp_path, 'deny contains sprintf("%s is named %s", [rc.address, rc.change.after.tags.Name]) if {\n'
+                                 '  some rc in input.resource_changes\n}\n')
+    result = cli("check", str(plan(tmp_path)), "--policy", str(directory), "--format", "json", "--rego-engine", "regorus")
+    assert [f["message"] for f in result.json()["findings"] if "/" in f["rule_id"]] == ["aws_instance.web is named web"]
+
+
+def test_a_sprintf_verb_regorus_formats_differently_is_refused_by_line(cli: Cli, tmp_path: Path) -> None:
+    if "regorus" not in installed_engines():
+        pytest.skip("regorus is not installed here")
+    directory = policy(tmp_path, 'deny contains msg if {\n  some rc in input.resource_changes\n'
+                                 '  msg := sprintf("%-20s has no owner", [rc.address])\n}\n')
+    result = cli("check", str(plan(tmp_path)), "--policy", str(directory), "--rego-engine", "regorus")
+    assert result.code == 2
+    [line] = [x for x in result.err.splitlines() if x.startswith("natpolicy: error: ")]
+    assert "p.rego:7:18: sprintf verb '%-20s': regorus 0.13.0 formats it differently from OPA" in line
