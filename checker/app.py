@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from natpolicy.baseline import Baseline
     from natpolicy.check import BaseCheck
     from natpolicy.config import Config
+    from natpolicy.live.gather import LiveRun
     from natpolicy.model import ResourceModel
     from natpolicy.progress import Progress
 
@@ -52,6 +53,10 @@ class CheckOptions:
     verbose: bool = False
     quiet: bool = False
     progress: bool | None = None  # None: unless quiet, or run by pre-commit (see progress_enabled)
+    # --live: read-only evidence from the AWS account (natpolicy.live); roles come from the command line only.
+    live: bool = False
+    live_roles: tuple[str, ...] = ()
+    live_required: bool = False  # a region or account that cannot be read exits 2
 
 
 def execute(opts: CheckOptions) -> int:
@@ -103,16 +108,26 @@ def _execute(opts: CheckOptions, progress: Progress) -> int:
     # (acyclic) objects again and again -- a third of a large HCL run's time.
     import gc
 
+    live = None
+    if opts.live:
+        from natpolicy.live.stage import read_live
+
+        live = read_live(model, opts.live_roles, progress)
     gc.freeze()
     try:
-        return _check_and_report(model, classes, settings, opts, extra_outputs, accepted, rego, progress)
+        code = _check_and_report(model, classes, settings, opts, extra_outputs, accepted, rego, progress, live)
     finally:
         gc.unfreeze()  # in-process callers (tests, the hook) keep a normal heap
+    if live is not None and live.failures and opts.live_required and code != 2:
+        _echo_error(f"natpolicy: error: --live-required: {len(live.failures)} region or account could not be read "
+                    "(see the notes)")
+        return 2
+    return code
 
 
 def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], settings: Config,
                       opts: CheckOptions, extra_outputs: list[tuple[str, str]], accepted: Baseline | None,
-                      rego: bool, progress: Progress) -> int:
+                      rego: bool, progress: Progress, live: LiveRun | None = None) -> int:
     from natpolicy import baseline, registry, suppressions
     from natpolicy.runner import run
 
@@ -132,6 +147,10 @@ def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], sett
     result.notes.extend(n for n in result.rule_notes if n not in context.load_notes)
     if opts.verbose:
         result.notes.extend(context.verbose_notes)
+    if live is not None:
+        from natpolicy.live.enrich import enrich
+
+        result = enrich(result, live)  # details, message and severity (only ever raised); its notes
     result = suppressions.apply_to_result(result, model, settings, source_root=opts.source_root)
     # Baselines apply last, so every format and the exit code see the same findings.
     if opts.create_baseline:

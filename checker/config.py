@@ -79,6 +79,8 @@ class Config:
     namespaces: tuple[str, ...] = ()
     all_namespaces: bool = False
     hcl_budget: Mapping[str, int] = field(default_factory=dict)  # steps / size / instances; unset: the defaults
+    live: bool = False  # like --live; roles (--live-role) are never read from a file a pull request can change
+    live_required: bool = False
 
     def check_rules(self, classes: Sequence[type[BaseCheck]]) -> None:
         """Fail on rule IDs or option names that no rule has (typos must not pass silently)."""
@@ -514,6 +516,8 @@ def _build(data: dict[str, Any], shown: str, base: Path, boundary: Path | None =
         namespaces=tuple(data.get("namespaces", ())),
         all_namespaces=bool(data.get("all-namespaces", False)),
         hcl_budget=dict(data.get("hcl-budget", {})),
+        live=bool(data.get("live", False)),
+        live_required=bool(data.get("live-required", False)),
     )
 
 
@@ -594,7 +598,7 @@ def merged_options(opts: Any, config: Config) -> Any:
     Flags win: ``--check`` replaces ``checks``, ``--skip-check`` replaces
     ``skip-checks``, ``--fail-on`` replaces ``fail-on`` and ``--policy`` /
     ``--namespace`` replace ``policy`` / ``namespaces``; ``soft-fail`` and
-    ``all-namespaces`` can only be switched on.
+    ``all-namespaces`` (and ``live``, ``live-required``) can only be switched on.
     """
     from dataclasses import replace
 
@@ -607,4 +611,6 @@ def merged_options(opts: Any, config: Config) -> Any:
         policies=tuple(opts.policies) or config.policies,
         namespaces=tuple(opts.namespaces) or config.namespaces,
         all_namespaces=bool(opts.all_namespaces or config.all_namespaces),
+        live=bool(opts.live or config.live),
+        live_required=bool(opts.live_required or config.live_required),
     )

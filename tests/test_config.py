@@ -152,7 +152,7 @@ def test_published_schema_is_a_valid_schema_and_ships_with_the_package() -> None
     jsonschema.Draft202012Validator.check_schema(schema)
     assert set(schema["properties"]) == {"checks", "skip-checks", "fail-on", "soft-fail", "admin_ports",
                                          "web_ports", "options", "exceptions", "policy", "namespaces",
-                                         "all-namespaces", "hcl-budget"}
+                                         "all-namespaces", "hcl-budget", "live", "live-required"}
 
 
 def test_port_lists_reach_every_rule_that_declares_them() -> None:
