@@ -297,3 +297,12 @@ def test_every_call_made_is_declared_read_only(aws: None, cli: Cli, tmp_path: Pa
     assert all(op.startswith(("Describe", "Get", "AssumeRole")) for _, op in made)
     assert iam_actions() == sorted({"ec2:DescribeRouteTables", "ec2:DescribeNetworkInterfaces",
                                     "ec2:DescribeNatGateways", "cloudwatch:GetMetricData", "sts:AssumeRole"})
+
+
+def test_the_documented_iam_policy_is_the_one_the_code_declares() -> None:
+    from natpolicy.live.calls import iam_policy
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "live.md").read_text(encoding="utf-8")
+    block = doc.split("## The minimal IAM policy", 1)[1].split("```json\n", 1)[1].split("```", 1)[0]
+    assert json.loads(block) == iam_policy()
+    assert {a for s in json.loads(block)["Statement"] for a in s["Action"]} == set(iam_actions())

@@ -50,10 +50,12 @@ def test_consolidated_example_is_clean(cli, monkeypatch) -> None:  # type: ignor
     assert result.out.startswith("No findings")
 
 
-def test_readme_walkthrough_shows_the_exact_output(cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(("doc", "heading"), [("README.md", "## Catching a deleted NAT gateway"),
+                                              ("docs/nat.md", "## The bundled example")])
+def test_walkthrough_shows_the_exact_output(cli, monkeypatch, doc: str, heading: str) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(ROOT)
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Catching a deleted NAT gateway", 1)[1].split("\n## ", 1)[0]
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    section = text.split(heading, 1)[1].split("\n## ", 1)[0]
     shown = re.search(r"```text\n(.*?)```", section, flags=re.S)
     assert shown, "the walkthrough must paste the CLI output in a ```text block"
     actual = cli("check", "fixtures/plans/nat-deleted.json", "--no-color").out

@@ -129,8 +129,9 @@ class GatewayEvidence:
         if self.unmanaged:
             ids = ", ".join(t.route_table_id for t in self.unmanaged[:5])
             more = f" and {len(self.unmanaged) - 5} more" if len(self.unmanaged) > 5 else ""
-            parts.append(f"{len(self.unmanaged)} route table{'' if len(self.unmanaged) == 1 else 's'} outside the "
-                         f"plan still route to it ({ids}{more})")
+            one = len(self.unmanaged) == 1
+            parts.append(f"{len(self.unmanaged)} route table{'' if one else 's'} outside the plan still "
+                         f"route{'s' if one else ''} to it ({ids}{more})")
         count = sum(g.count for g in self.interfaces)
         if count:
             kinds = ", ".join(f"{g.count} {g.kind}" for g in _merged_kinds(self.interfaces)[:4])
