@@ -47,12 +47,12 @@ def nat_diagram(finding: Finding) -> str | None:
     live = _live_tables(details, managed)
     new_gateway: str | None = None
     for table in managed:
-        if chart.full:
+        if chart.is_full():
             break
         rt = chart.node(_table_label(table), css="table")
         chart.edge(rt, gw, ", ".join(str(d) for d in table.get("destinations") or []))
         for subnet in table.get("subnets") or []:
-            if chart.full:
+            if chart.is_full():
                 break
             label = subnet.get("address") or subnet.get("id") if isinstance(subnet, Mapping) else subnet
             chart.edge(chart.node(str(label or "?"), css="subnet"), rt)
@@ -64,12 +64,12 @@ def nat_diagram(finding: Finding) -> str | None:
             chart.edge(rt, chart.node(_AFTER.get(reason, reason), shape="round", css="lost"), "after apply",
                        dotted=True)
     for table in live:
-        if chart.full:
+        if chart.is_full():
             break
         rt = chart.node(_table_label(table) + " — not managed here", css="live")
         chart.edge(rt, gw, ", ".join(str(d) for d in table.get("destinations") or []), dashed=True)
         for subnet in table.get("subnets") or []:
-            if chart.full:
+            if chart.is_full():
                 break
             chart.edge(chart.node(str(subnet), css="subnet"), rt, dashed=True)
     if not managed and not live:
@@ -108,8 +108,7 @@ class _Chart:
         self.ids: dict[tuple[str, str], str] = {}
         self.counted = 0  # tables and subnets drawn (the gateway and outcome nodes are not counted)
 
-    @property
-    def full(self) -> bool:
+    def is_full(self) -> bool:  # a method: mypy would narrow a property across the loops
         return len(self.ids) >= MAX_NODES
 
     def node(self, label: str, *, shape: str = "box", css: str) -> str:
