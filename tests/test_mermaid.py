@@ -132,3 +132,6 @@ def test_mermaid_parser_accepts_the_diagrams(cli: Cli, tmp_path: Path) -> None:
                          timeout=120, cwd=tmp_path)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().endswith(f"parsed {len(blocks)}")
+    broken = subprocess.run([node, str(script), json.dumps(['flowchart LR\n  n0["a"] --> n1{{"b" -->']),
+                             str(MERMAID_DIR)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert broken.returncode != 0 and "Parse error" in broken.stderr  # the parser does reject what is wrong
