@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from natpolicy.config import Config
     from natpolicy.foreign_selection import ForeignSelection
     from natpolicy.findings import Finding
+    from natpolicy.live.gather import LiveRun
     from natpolicy.model import ResourceModel
     from natpolicy.progress import Progress
 
@@ -66,6 +67,10 @@ class CheckOptions:
     jobs: int | None = None  # --jobs: worker processes for several plans (None: automatic)
     download_modules: bool = False  # HCL mode: fetch remote modules (else .terraform/modules and the cache)
     require_modules: bool = False  # HCL mode: a module that cannot be read exits 2
+    # --live: read-only evidence from the AWS account (natpolicy.live); roles come from the command line only.
+    live: bool = False
+    live_roles: tuple[str, ...] = ()
+    live_required: bool = False  # a region or account that cannot be read exits 2
 
 
 def execute(opts: CheckOptions) -> int:
@@ -135,16 +140,28 @@ def _execute(opts: CheckOptions, progress: Progress) -> int:
     # (acyclic) objects again and again -- a third of a large HCL run's time.
     import gc
 
+    live = None
+    if opts.live:
+        from natpolicy.live.stage import read_live
+
+        live = read_live(model, opts.live_roles, progress)
     gc.freeze()
     try:
-        return _check_and_report(model, classes, settings, opts, extra_outputs, accepted, rego, progress, selection)
+        code = _check_and_report(model, classes, settings, opts, extra_outputs, accepted, rego, progress, selection,
+                                 live)
     finally:
         gc.unfreeze()  # in-process callers (tests, the hook) keep a normal heap
+    if live is not None and live.failures and opts.live_required and code != 2:
+        _echo_error(f"natpolicy: error: --live-required: {len(live.failures)} region or account could not be read "
+                    "(see the notes)")
+        return 2
+    return code
 
 
 def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], settings: Config,
                       opts: CheckOptions, extra_outputs: list[tuple[str, str]], accepted: Baseline | None,
-                      rego: bool, progress: Progress, selection: ForeignSelection | None = None) -> int:
+                      rego: bool, progress: Progress, selection: ForeignSelection | None = None,
+                      live: LiveRun | None = None) -> int:
     from natpolicy import baseline, registry, suppressions
     from natpolicy.runner import run
 
@@ -166,6 +183,10 @@ def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], sett
         result = replace(result, findings=selection.filter(result.findings), notes=[*selection.notes, *result.notes])
     if opts.verbose:
         result.notes.extend(context.verbose_notes)
+    if live is not None:
+        from natpolicy.live.enrich import enrich
+
+        result = enrich(result, live)  # details, message and severity (only ever raised); its notes
     result = suppressions.apply_to_result(result, model, settings, source_root=opts.source_root)
     from natpolicy.call_sites import move_to_call_sites
 

@@ -232,6 +232,14 @@ def _cli() -> click.Group:
     @click.option("--create-baseline", type=click.Path(dir_okay=False), default=None,
                   help="Record the current findings' fingerprints in this file (then exit 0 unless input errors).")
     @click.option("--force", is_flag=True, help="Let --create-baseline replace an existing file.")
+    # --live (issue 19): read-only AWS evidence about deleted NAT gateways; see docs/live.md.
+    @click.option("--live", is_flag=True,
+                  help="Read the AWS account (read-only) about each NAT gateway the plan deletes: route tables "
+                       "outside the plan (NAT004), interfaces, traffic. Needs natpolicy[aws].")
+    @click.option("--live-role", "live_roles", multiple=True, metavar="ARN",
+                  help="With --live: also assume this role and read its account (shared VPCs); repeatable.")
+    @click.option("--live-required", is_flag=True,
+                  help="With --live: exit 2 when a region or account cannot be read (default: a note).")
     @click.option("--color/--no-color", "colour", default=None,
                   help="Colour the terminal report (default: if a TTY, unless NO_COLOR is set; FORCE_COLOR forces it).")
     @click.option("--compact", is_flag=True, help="Text report: one line per finding, without the detail lines.")
@@ -252,6 +260,7 @@ def _cli() -> click.Group:
               all_namespaces: bool, engine: str, rego_timeout: float | None, rego_memory: int | None,
               rego_engine: str | None,
               baseline: str | None, create_baseline: str | None, force: bool, colour: bool | None,
+              live: bool, live_roles: tuple[str, ...], live_required: bool,
               compact: bool, verbose: bool, quiet: bool, progress: bool | None, jobs: int | None,
               fail_on_warn: bool, data_files: tuple[str, ...], rego_version: str | None, combine: bool) -> int:
         """Check Terraform plan JSON files or Terraform directories (`-` reads stdin).
@@ -276,6 +285,7 @@ def _cli() -> click.Group:
             create_baseline=create_baseline, force=force, colour=colour, verbose=verbose, quiet=quiet,
             progress=progress, jobs=jobs, compact=compact,
             fail_on_warn=fail_on_warn, data_files=data_files, rego_version=rego_version, combine=combine,
+            live=live, live_roles=live_roles, live_required=live_required,
         ))
 
     @cli.command("rules")
@@ -322,6 +332,25 @@ def _cli() -> click.Group:
                 click.Option(["--plans"], is_flag=True, help="The files are plan JSON (natpolicy-plan hook)."),
                 *(p for p in check.params if p.name != "paths")],
     ))
+
+    @cli.command("events")
+    @click.argument("paths", nargs=-1, required=True, metavar="PLAN...", callback=_nonempty_paths)
+    @click.option("-f", "--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+    def events(paths: tuple[str, ...], fmt: str) -> int:
+        """List the AWS API calls (CloudTrail eventSource and eventName) applying the plans will make."""
+        from natpolicy.events import planned_events, render_json, render_text
+        from natpolicy.loaders.inputs import load_inputs
+        from natpolicy.redact import redact
+        from natpolicy.safe_text import one_line
+
+        model = load_inputs(list(paths))
+        for problem in model.context.load_errors:
+            click.echo(one_line(redact(f"natpolicy: error: {problem}")), err=True)
+        if model.context.load_errors:
+            return 2
+        found = planned_events(model)
+        click.echo(render_json(found) if fmt == "json" else render_text(found), nl=False)
+        return 0
 
     @cli.command("checkov-dir")
     def checkov_dir() -> int:

@@ -82,6 +82,8 @@ class Config:
     hcl_budget: Mapping[str, int] = field(default_factory=dict)  # steps / size / instances; unset: the defaults
     download_modules: bool = False  # like --download-modules
     require_modules: bool = False  # like --require-modules
+    live: bool = False  # like --live; roles (--live-role) are never read from a file a pull request can change
+    live_required: bool = False
 
     def check_rules(self, classes: Sequence[type[BaseCheck]]) -> None:
         """Fail on rule IDs or option names that no rule has (typos must not pass silently)."""
@@ -522,6 +524,8 @@ def _build(data: dict[str, Any], shown: str, base: Path, boundary: Path | None =
         hcl_budget=dict(data.get("hcl-budget", {})),
         download_modules=bool(data.get("download-modules", False)),
         require_modules=bool(data.get("require-modules", False)),
+        live=bool(data.get("live", False)),
+        live_required=bool(data.get("live-required", False)),
     )
 
 
@@ -602,7 +606,8 @@ def merged_options(opts: Any, config: Config) -> Any:
     Flags win: ``--check`` replaces ``checks``, ``--skip-check`` replaces
     ``skip-checks``, ``--fail-on`` replaces ``fail-on`` and ``--policy`` /
     ``--namespace`` replace ``policy`` / ``namespaces``; ``soft-fail`` and
-    ``all-namespaces``, ``download-modules`` and ``require-modules`` can only be switched on.
+    ``all-namespaces``, ``download-modules``, ``require-modules``, ``live`` and ``live-required`` can only be
+    switched on.
     """
     from dataclasses import replace
 
@@ -618,4 +623,6 @@ def merged_options(opts: Any, config: Config) -> Any:
         download_modules=bool(getattr(opts, "download_modules", False) or config.download_modules),
         require_modules=bool(getattr(opts, "require_modules", False) or config.require_modules),
         rego_engine=getattr(opts, "rego_engine", None) or config.rego_engine,
+        live=bool(opts.live or config.live),
+        live_required=bool(opts.live_required or config.live_required),
     )

@@ -55,6 +55,7 @@ __all__ = [
     "Unknown",
     "SourceLocation",
     "FindingContext",
+    "LiveRouteTable",
     "Resource",
     "ResourceModel",
     "RunContext",
@@ -274,6 +275,25 @@ def dig(value: Any, path: Iterable[str | int], default: Any = None) -> Any:
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class LiveRouteTable:
+    """A route table that the live AWS account shows routing to a NAT gateway, and no plan of the run manages.
+
+    Written by ``natpolicy check --live`` (``natpolicy.live``) before the rules
+    run; NAT004 reads it. ``destinations`` are the CIDRs (or prefix lists) it
+    sends to the gateway; ``subnets`` its explicit associations.
+    """
+
+    route_table_id: str
+    gateway_id: str
+    destinations: tuple[str, ...]
+    subnets: tuple[str, ...] = ()
+    name: str = ""  # its Name tag
+    owner: str = ""  # the owning account id
+    main: bool = False  # the VPC's main table: it also serves every subnet without an explicit association
+    region: str = ""
+
+
 @dataclass(slots=True)
 class RunContext:
     """What the loaders hand to the rest of the run, beside the resources.
@@ -300,6 +320,8 @@ class RunContext:
     load_notes: list[str] = field(default_factory=list)
     # Shown with ``--verbose`` only: what the HCL evaluator did not understand.
     verbose_notes: list[str] = field(default_factory=list)
+    # ``--live``: gateway id -> route tables outside every plan that the account shows routing to it.
+    live_route_tables: Mapping[str, tuple[LiveRouteTable, ...]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -5,7 +5,7 @@ Layout, for a reviewer who reads top-down and stops early:
 1. one line with the count (and the gate's verdict when known);
 2. a table by severity;
 3. the NAT findings first (at most ``TOP_NAT``), each with the route tables
-   that lose egress;
+   that lose egress and a Mermaid flowchart of them (``outputs/mermaid.py``);
 4. the other findings, most severe first (at most ``TOP_FINDINGS``), each
    linking to its rule doc;
 5. errors and notes.
@@ -31,6 +31,7 @@ from natpolicy import __version__
 from natpolicy.check import Severity, rule_family
 from natpolicy.findings import Finding
 from natpolicy.outputs.doclinks import rule_help_uri
+from natpolicy.outputs.mermaid import nat_diagram
 from natpolicy.outputs.registry import ReportSettings
 from natpolicy.runner import RunResult
 from natpolicy.safe_text import escape
@@ -174,6 +175,9 @@ def _nat_item(f: Finding, doc: str | None) -> str:
         if len(tables) > TOP_ROUTE_TABLES:
             rest = len(tables) - TOP_ROUTE_TABLES
             lines.append(f"    - …and {rest} more route {_plural(rest, 'table')}")
+    diagram = nat_diagram(f)
+    if diagram:  # subnets -> route tables -> the deleted gateway; GitHub renders it (outputs/mermaid.py)
+        lines += ["", *("  " + line if line else "" for line in diagram.rstrip("\n").split("\n"))]
     return "\n".join(lines) + "\n"
 
 

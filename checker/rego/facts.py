@@ -24,7 +24,9 @@ unused one would cost time for nothing). Shape::
         has no egress: no_route, blackhole, target_deleted, igw_not_public, private_nat
         or no_egress; ``partial``: no route evidence and no other gateway of
         its kind in its VPC (or plan); ``cross_az``: no route evidence, and
-        the others are all in other availability zones
+        the others are all in other availability zones; with ``--live`` only,
+        ``live_route_tables: [{id, name, owner, main, subnets, destinations,
+        region}]``: route tables outside every plan that still target it
 """
 from __future__ import annotations
 
@@ -95,6 +97,13 @@ def _nat_analysis(model: ResourceModel, origin: str) -> dict[str, Any] | None:
                 for loss in gw.lost_routes
             ],
         }
+        live = model.context.live_route_tables.get(gw.gateway_id or "")
+        if live:  # `--live` only: the route tables outside every plan that still target it (NAT004's twin)
+            gateways[gw.address]["live_route_tables"] = [
+                {"id": t.route_table_id, "name": t.name, "owner": t.owner, "main": t.main,
+                 "subnets": list(t.subnets), "destinations": list(t.destinations), "region": t.region}
+                for t in live
+            ]
     return {"gateways": gateways}
 
 

@@ -61,6 +61,7 @@ class GatewayAnalysis:
     """NAT001's verdict on one deleted NAT gateway."""
 
     address: str  # deposed objects as "<address> (deposed <key>)"
+    gateway_id: str | None  # its id before apply (nat-...), when the plan knows it
     replaced: bool  # an object exists at the address after apply
     private: bool  # a private NAT gateway (connectivity_type = "private")
     # No route evidence, and no other gateway of its kind in its VPC (or plan).
@@ -82,6 +83,7 @@ def deleted_gateways(model: ResourceModel, origin: str) -> list[GatewayAnalysis]
         verdict = index.judge_gateway(gw)
         out.append(GatewayAnalysis(
             address=gw.address if gw.deposed is None else f"{gw.address} (deposed {gw.deposed})",
+            gateway_id=_known_id(gw.get("id", before=True)),
             replaced=gw.exists_after,
             private=bool(verdict.private),
             partial=bool(verdict.partial and verdict.alone),
@@ -94,3 +96,7 @@ def deleted_gateways(model: ResourceModel, origin: str) -> list[GatewayAnalysis]
             ),
         ))
     return out
+
+
+def _known_id(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
