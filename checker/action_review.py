@@ -4,9 +4,10 @@ Two things, put at the top of the job summary and in one warning annotation:
 
 - the settings of the PR's config that relax the gate (see action_trust), and
   whether they were ignored (the default) or honoured (``trust-pr-config``);
-- the findings suppressed by the PR itself: by a ``natpolicy:skip`` comment on
-  a line the PR adds (``git diff`` against the base commit, so the comment is
-  the PR's), or, when the PR's config is trusted, by an exception the base
+- the findings suppressed by the PR itself: by a ``natpolicy:skip`` comment, or a
+  Checkov/tfsec/Trivy one natpolicy honours (``checkov:skip=``, ``tfsec:ignore:``,
+  ``trivy:ignore:``), on a line the PR adds (``git diff`` against the base commit,
+  so the comment is the PR's), or, when the PR's config is trusted, by an exception the base
   branch's config does not have. A finding counts when such a skip covers its
   rule with the reason the finding was suppressed with.
 """
@@ -19,14 +20,18 @@ from typing import Any
 
 from natpolicy.action_gate import exception_key
 from natpolicy.action_trust import BaseTree, Trusted
+from natpolicy.foreign_skips import ForeignSkip, parse_foreign
 from natpolicy.loaders.gitrepo import GitError
 from natpolicy.loaders.paths import TERRAFORM_CODE_SUFFIXES
 from natpolicy.outputs.markdown import code, plain
 from natpolicy.suppressions import Skip, parse_skip
 
-__all__ = ["PrSuppression", "added_skips", "annotation", "summary_section", "suppressed_by_pr"]
+__all__ = ["PrSuppression", "added_foreign_skips", "added_skips", "annotation", "summary_section",
+           "suppressed_by_pr"]
 
 _HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+# How a honoured foreign comment ends the suppression reason (natpolicy.foreign_skips.foreign_reason).
+_FOREIGN_WHERE = re.compile(r"\((?P<spelling>\S+) at (?P<path>.+):(?P<line>\d+)\)$")
 _SOURCE_SUFFIXES = TERRAFORM_CODE_SUFFIXES  # files whose added lines may hold skip comments
 LISTED = 50  # suppressions named in the summary; the count is always complete
 
@@ -41,12 +46,23 @@ class PrSuppression:
 
 def added_skips(base: BaseTree) -> list[Skip]:
     """The ``natpolicy:skip`` comments on lines the work tree adds to the base commit."""
+    found = (parse_skip(text, path, line) for path, line, text in _added_lines(base))
+    return [skip for skip in found if skip is not None and skip.reason]
+
+
+def added_foreign_skips(base: BaseTree) -> list[ForeignSkip]:
+    """The Checkov/tfsec/Trivy suppressions on lines the work tree adds: natpolicy honours them too."""
+    return [skip for path, line, text in _added_lines(base) for skip in parse_foreign(text, path, line)]
+
+
+def _added_lines(base: BaseTree) -> list[tuple[str, int, str]]:
+    """(path, line, text) of every line of a Terraform source file that the work tree adds to the base commit."""
     try:
         out = base.git.run("-c", "core.quotePath=false", "diff", "-U0", "--no-color", "--no-ext-diff",
                            "--no-textconv", "-M", base.commit, "--")
     except GitError:
         return []
-    skips: list[Skip] = []
+    added: list[tuple[str, int, str]] = []
     path, line = "", 0
     for raw in out.split(b"\n"):
         if raw.startswith(b"+++ "):
@@ -56,11 +72,9 @@ def added_skips(base: BaseTree) -> list[Skip]:
         elif (m := _HUNK.match(raw)) is not None:
             line = int(m.group(1))
         elif raw.startswith(b"+") and path.endswith(_SOURCE_SUFFIXES):
-            skip = parse_skip(raw[1:].decode("utf-8", "replace"), path, line)
-            if skip is not None and skip.reason:
-                skips.append(skip)
+            added.append((path, line, raw[1:].decode("utf-8", "replace")))
             line += 1
-    return skips
+    return added
 
 
 def _unquote(name: bytes) -> str:
@@ -75,6 +89,7 @@ def suppressed_by_pr(findings: Iterable[Mapping[str, Any]], trusted: Trusted) ->
     if trusted.base is None:
         return []
     skips = added_skips(trusted.base)
+    foreign = added_foreign_skips(trusted.base)
     exceptions = []
     if trusted.trust_pr and trusted.pr_config is not None:
         exceptions = [e for e in trusted.pr_config.exceptions if exception_key(e) not in trusted.base_exceptions]
@@ -87,10 +102,32 @@ def suppressed_by_pr(findings: Iterable[Mapping[str, Any]], trusted: Trusted) ->
         if skip is not None:
             out.append(PrSuppression(rule, address, f"`natpolicy:skip` at {skip.path}:{skip.line}", reason))
             continue
+        by_foreign = _added_foreign(reason, foreign)
+        if by_foreign is not None:
+            out.append(PrSuppression(rule, address, f"`{by_foreign.spelling}` at {by_foreign.path}:{by_foreign.line}",
+                                     reason))
+            continue
         exc = next((e for e in exceptions if e.covers(rule, address) and e.reason == reason), None)
         if exc is not None:
             out.append(PrSuppression(rule, address, f"exception `{exc.where}`", reason))
     return out
+
+
+def _added_foreign(reason: str, added: Sequence[ForeignSkip]) -> ForeignSkip | None:
+    """The added foreign comment a suppression reason names, if the PR added it.
+
+    The reason names the comment's place as a display path, which may be
+    shown from a subfolder: the PR's repository-relative path ends it.
+    """
+    m = _FOREIGN_WHERE.search(reason)
+    if m is None:
+        return None
+    shown, line = m.group("path"), int(m.group("line"))
+    for skip in added:
+        if skip.spelling == m.group("spelling") and skip.line == line and (
+                shown == skip.path or shown.endswith("/" + skip.path)):
+            return skip
+    return None
 
 
 def summary_section(trusted: Trusted, suppressed: Sequence[PrSuppression]) -> str:

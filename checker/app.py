@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     from natpolicy.baseline import Baseline
     from natpolicy.check import BaseCheck
     from natpolicy.config import Config
-    from natpolicy.foreign_selection import ForeignSelection
     from natpolicy.findings import Finding
+    from natpolicy.foreign_selection import ForeignSelection
     from natpolicy.live.gather import LiveRun
     from natpolicy.model import ResourceModel
     from natpolicy.progress import Progress

@@ -423,6 +423,21 @@ def test_suppressions_added_by_the_pr_are_named(make_pr: Callable[..., PullReque
     assert "1 finding suppressed by this PR" in warning
 
 
+def test_checkov_skips_added_by_the_pr_are_named_too(make_pr: Callable[..., PullRequest],
+                                                    run_action: Callable[..., Run]) -> None:
+    # natpolicy honours Checkov's comments (docs/configuration.md): one the PR adds is the PR's own suppression.
+    old_skip = MAIN_TF.replace('resource "aws_security_group"',
+                               '# checkov:skip=CKV_AWS_24:bastion, reviewed in 2025\nresource "aws_security_group"')
+    new_skip = old_skip.replace('resource "aws_ebs_volume"',
+                                '# checkov:skip=CKV_AWS_3:nothing secret on it\nresource "aws_ebs_volume"')
+    pr = make_pr({"main.tf": old_skip}, {"main.tf": new_skip})
+    run = run_action(pr)
+    section = run.summary.split("| Severity |")[0]
+    assert "**1 finding suppressed by this PR**" in section
+    assert "EBS001 `aws_ebs_volume.data`, by `checkov:skip=CKV_AWS_3` at main.tf:6: nothing secret on it" in section
+    assert "SG002" not in section, "the base branch's skip is not the PR's"
+
+
 def test_exceptions_added_by_a_trusted_pr_config_are_named(make_pr: Callable[..., PullRequest],
                                                            run_action: Callable[..., Run]) -> None:
     config = ("exceptions:\n  - {rule: SG002, address: aws_security_group.web, reason: bastion}\n"
