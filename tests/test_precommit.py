@@ -412,21 +412,3 @@ def test_pre_commit_try_repo_plan_hook(hook_repo: tuple[Path, dict[str, str]], t
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "EBS005" in failed.stdout
 
-
-def test_pre_commit_blocks_enable_nat_gateway_false_on_the_installed_registry_module(
-        hook_repo: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
-    """The real pre-commit on the registry VPC module as `terraform init` leaves it (tests/test_modules_e2e.py)."""
-    from test_modules_e2e import GATEWAYS, root_tf, terraform_init
-
-    work = tmp_path / "infra"
-    work.mkdir()
-    git(work, "init", "-q", "-b", "main")
-    write_files(work, {"main.tf": root_tf(), ".gitignore": ".terraform/\n"})
-    terraform_init(work)
-    git(work, "add", "-A")
-    git(work, "commit", "-q", "-m", "vpc")
-    write_files(work, {"main.tf": root_tf(enable=False)})
-    git(work, "add", "-A")
-    blocked = try_repo(hook_repo, work)
-    assert blocked.returncode == 1, blocked.stdout + blocked.stderr
-    assert [g for g in GATEWAYS if f"NAT001  high     {g} is deleted" in blocked.stdout] == GATEWAYS
