@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from natpolicy.check import Severity
@@ -125,7 +126,8 @@ def _execute(opts: CheckOptions, progress: Progress) -> int:
         # YAML and non-plan JSON go to the user policies only, as conftest reads them.
         opts = replace(opts, rego_inputs=set_aside(opts.paths, staged=opts.staged or in_precommit()))
         loader_paths = opts.rego_inputs.loader_paths
-    else:
+    elif any(Path(p).suffix.lower() in (".yaml", ".yml") for p in opts.paths):
+        # Only then: a plan-only run loads nothing of the Rego stack (tests/test_lazy_imports.py).
         from natpolicy.rego.inputs import refuse_documents
 
         refuse_documents(opts.paths)  # a YAML file says what natpolicy reads, not "malformed JSON"

@@ -94,10 +94,11 @@ def test_the_installed_module_is_read_in_a_plain_folder(tmp_path: Path, monkeypa
     terraform_init(root)
     monkeypatch.chdir(root)
     result = cli("check", ".", "-f", "json", "-c", "FLOW")
-    # The module's VPC is read (it has no flow log), on its line in the installed copy.
+    # The module's VPC is read (it has no flow log). The alert goes on the `module` block that calls it
+    # (a line of the repository), and names the block in the installed copy as its related location.
     (finding,) = result.json()["findings"]
-    assert (finding["address"], finding["file"], result.code) == ("module.vpc.aws_vpc.this[0]",
-                                                                   ".terraform/modules/vpc/main.tf", 1)
+    assert (finding["address"], finding["file"], result.code) == ("module.vpc.aws_vpc.this[0]", "main.tf", 1)
+    assert [r["file"] for r in finding["related"]] == [".terraform/modules/vpc/main.tf"]
     assert not any("was not scanned" in n for n in result.json()["notes"])
 
 
@@ -198,8 +199,8 @@ def test_nested_keys_are_read_from_the_manifest(tmp_path: Path, monkeypatch: pyt
         '    cidr_blocks = ["0.0.0.0/0"]\n  }\n}\n', encoding="utf-8")
     monkeypatch.chdir(root)
     result = cli("check", ".", "-f", "json", "-c", "SG002")
-    assert [(f["address"], f["file"]) for f in result.json()["findings"]] == [
-        ("module.vpc.module.sg.aws_security_group.this", ".terraform/modules/vpc.sg/main.tf")]
+    assert [(f["address"], f["file"], [r["file"] for r in f["related"]]) for f in result.json()["findings"]] == [
+        ("module.vpc.module.sg.aws_security_group.this", "main.tf", [".terraform/modules/vpc.sg/main.tf"])]
 
 
 # -- confinement: nothing else under .terraform/ ----------------------------------------------------

@@ -38,7 +38,7 @@ def test_a_plan_run_names_its_reading_checking_and_writing_steps(tmp_path: Path,
     progress = Recording()
     code = _execute(CheckOptions(paths=[path.name], output="out.sarif", fmt="sarif", quiet=True), progress)
     assert code == 1
-    assert progress.steps == ["reading plan.json", "checking 2 resources against 13 rules", "writing 1 finding"]
+    assert progress.steps == ["reading plan.json", "checking 2 resources against 14 rules", "writing 1 finding"]
 
 
 def test_an_hcl_run_names_the_folders_it_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -54,11 +54,11 @@ def test_each_step_that_lasts_is_named_once_and_short_ones_stay_silent() -> None
     stream = io.StringIO()
     with Progress(True, "", after=0.0, every=60.0, stream=stream) as progress:
         for what, seconds in (("reading plan.json (104.5 MB)", 0.8), ("a short step", 0.05),
-                              ("checking 50,000 resources against 13 rules", 0.8)):
+                              ("checking 50,000 resources against 14 rules", 0.8)):
             with progress.step(what):
                 time.sleep(seconds)
     assert _lines(stream) == ["natpolicy: reading plan.json (104.5 MB)",
-                              "natpolicy: checking 50,000 resources against 13 rules"]
+                              "natpolicy: checking 50,000 resources against 14 rules"]
 
 
 def test_nothing_is_printed_before_the_run_has_lasted_a_while_or_when_disabled() -> None:

@@ -248,9 +248,11 @@ V0_POLICY = ("package main\n\ndeny[msg] {\n  rc := input.resource_changes[_]\n"
 
 
 def engine_reads_v0() -> bool:
-    from natpolicy.rego.engine import DEFAULT_ENGINE, create_engine
+    """Whether the engine a run uses by default reads a policy set that is all Rego v0 (natpolicy.rego.child)."""
+    from natpolicy.rego.engines import choose_engine, create_engine
 
-    return getattr(create_engine(DEFAULT_ENGINE), "compile_versions", None) is not None
+    engine = create_engine(choose_engine(None)[0])
+    return getattr(engine, "compile_versions", None) is not None or bool(getattr(engine, "reads_rego_v0", False))
 
 
 def test_v0_policies_are_read_as_v1_by_default_as_in_conftest(cli: Cli, tmp_path: Path) -> None:

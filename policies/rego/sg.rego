@@ -146,8 +146,9 @@ open_families(sources) := [family |
 ]
 
 family_open(sources, family) if {
-	some [family, s] in sources
-	whole_family(s, family)
+	some source in sources
+	source[0] == family
+	whole_family(source[1], family)
 }
 
 whole_family(s, "ipv4") if regex.match(`^\s*0\.0\.0\.0/0+\s*$`, s)
