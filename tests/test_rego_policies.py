@@ -458,13 +458,15 @@ def test_progress_names_the_running_query_on_stderr_only(tmp_path: Path) -> None
                                       "  count([1 | some i in numbers.range(1, 900); some j in numbers.range(1, 900); i == j]) > 0\n"
                                       "}\n")
     plan = small_plan(tmp_path)
+    # regopy: the query must last over a second to be shown, and regorus runs it in a fraction of one.
     proc = subprocess.run([sys.executable, "-m", "natpolicy", "check", str(plan), "--policy", str(directory),
-                           "--format", "json"], capture_output=True, text=True, timeout=300)
+                           "--format", "json", "--rego-engine", "regopy"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1, proc.stderr
     json.loads(proc.stdout)
     assert "natpolicy: rego: " in proc.stderr and "evaluating data.main.deny (1/1)\u2026 " in proc.stderr
     quiet = subprocess.run([sys.executable, "-m", "natpolicy", "check", str(plan), "--policy", str(directory),
-                            "--format", "json", "--quiet"], capture_output=True, text=True, timeout=300)
+                            "--format", "json", "--quiet", "--rego-engine", "regopy"], capture_output=True, text=True,
+                           timeout=300)
     assert "natpolicy: rego:" not in quiet.stderr
 
 
@@ -479,7 +481,7 @@ def test_rego_timeout_stops_a_long_query_naming_the_rule(tmp_path: Path) -> None
                                       "  count([1 | some i in numbers.range(1, 1200); some j in numbers.range(1, 1200); i == j]) > 0\n"
                                       "}\n", "slow.rego")
     proc = subprocess.run([sys.executable, "-m", "natpolicy", "check", str(small_plan(tmp_path)), "--policy",
-                           str(directory), "--format", "sarif", "--rego-timeout", "2.5"],
+                           str(directory), "--format", "sarif", "--rego-timeout", "2.5", "--rego-engine", "regopy"],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2
     line = proc.stderr.strip().splitlines()[-1]
