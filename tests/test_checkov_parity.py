@@ -124,12 +124,12 @@ def test_a_natpolicy_false_positive_is_never_filed_under_a_cause(checkov: Path,
 
     real = _ingress.internet_sources
 
-    def too_wide(sources: Any) -> Any:
+    def too_wide(sources: Any, **options: Any) -> Any:
         sources = tuple(sources)
         wide = tuple(s for s in sources
-                     if (net := _ingress._network(s.value)) is not None and isinstance(net, ipaddress.IPv4Network)
+                     if (net := s.network()) is not None and isinstance(net, ipaddress.IPv4Network)
                      and net.prefixlen <= 8)
-        return real(sources) or wide
+        return real(sources, **options) or wide
 
     monkeypatch.setattr(_ingress, "internet_sources", too_wide)
     outcome = parity.compare([parity.Input(parity.PARITY_FIXTURES / "rules_sg.json")])

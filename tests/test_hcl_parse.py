@@ -131,7 +131,7 @@ def test_the_wrong_hcl2_module_is_a_clear_error(tmp_path: Path) -> None:
     (shadow / "hcl2").symlink_to(found[0].parent)  # only Checkov's `hcl2`, first on the path
     (tmp_path / "main.tf").write_text('resource "aws_vpc" "a" {\n  cidr_block = "10.0.0.0/16"\n}\n')
     env = {**os.environ, "PYTHONPATH": str(shadow)}
-    run = lambda *args: subprocess.run([sys.executable, "-m", "natpolicy", "check", *args],  # noqa: E731
+    run = lambda *args: subprocess.run([sys.executable, "-m", "natpolicy", "check", "--no-progress", *args],  # noqa: E731
                                        cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
     hcl = run(".")
     assert hcl.returncode == 2
