@@ -91,7 +91,8 @@ def main(env: Mapping[str, str] | None = None) -> int:
     summary = workdir / "summary.md"
     # From here on natpolicy (and git) see only the variables they need: the
     # job's secrets are out of reach of any code or policy the PR brought.
-    with action_env.only(action_env.reduced(env)):
+    # The `live` input (the workflow's, never the pull request's) keeps the AWS credentials for --live.
+    with action_env.only(action_env.reduced(env, live=inputs["extra"]["live"])):
         try:
             trusted = action_trust.prepare(inputs, env, workdir)
             # Terraform code on a pull request: compare with its base commit (see action_args).
