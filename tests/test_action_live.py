@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from collections.abc import Callable
 from typing import Any
 
@@ -144,7 +145,16 @@ def test_boto3_is_installed_from_the_lock_only_when_live_is_true() -> None:
     assert install["env"]["INPUT_LIVE"] == "${{ inputs.live }}"
     run = install["run"]
     line = '"${pip[@]}" --only-binary :all: --require-hashes -r "$GITHUB_ACTION_PATH/action/requirements-aws.txt"'
-    assert f'if [ "$INPUT_LIVE" = "true" ]; then\n  {line}\nfi' in run
+    assert f'if [ "$live" = "true" ]; then\n  {line}\nfi' in run
+    # The shell reads the input as action_run does: the same words switch boto3 and --live on.
+    head = run[:run.index("if [ \"$live\"")]
+    decide = head[head.index('live="$('):]
+    for value, wanted in (("true", "true"), (" True\n", "true"), ("false", "false"), ("", "")):
+        proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", decide + 'printf %s "$live"'],
+                              env={"PATH": os.environ["PATH"], "INPUT_LIVE": value}, capture_output=True, text=True,
+                              check=True)
+        assert proc.stdout == wanted
+        assert action_run.read_inputs({"INPUT_PATH": "p", "INPUT_LIVE": value})["extra"]["live"] is (wanted == "true")
 
 
 # -- end to end: the step against moto's server -------------------------------------------------------
