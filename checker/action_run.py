@@ -22,7 +22,8 @@ come from the base commit, the PR's config may only tighten or tune the gate,
 and the summary names what the PR tried to relax and the findings it
 suppresses itself (action_review) unless ``trust-pr-config`` is true. natpolicy
 runs with the environment reduced to what it needs (action_env), so no policy
-or Terraform function can read the job's secrets, and the SARIF file is
+or Terraform function can read the job's secrets (the workflow's ``live``
+input alone lets the AWS credential variables through, for ``--live``), and the SARIF file is
 written by this step, never through a link or outside the workspace.
 
 Exit status: that of ``natpolicy check`` — 1 when a finding is at or above
