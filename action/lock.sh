@@ -4,6 +4,8 @@
 #   action/requirements.txt       natpolicy's dependencies and its build backend
 #   action/requirements-rego.txt  the `rego` extra (regopy), installed separately
 #                                 because it has no wheel for some runners
+#   action/requirements-aws.txt   the `aws` extra (boto3), installed only when
+#                                 the Action's `live` input is true
 #
 # Needs uv (https://docs.astral.sh/uv/). The lock is universal (every platform,
 # Python >= 3.10) and lists the hash of every file of each pinned release, so
@@ -28,3 +30,4 @@ compile() {  # compile requirements read from stdin into $1
 
 toml build-system.requires | compile action/requirements.txt pyproject.toml
 toml project.optional-dependencies.rego | compile action/requirements-rego.txt
+toml project.optional-dependencies.aws | compile action/requirements-aws.txt

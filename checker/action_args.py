@@ -29,7 +29,8 @@ from typing import TypedDict
 __all__ = ["ExtraInputs", "ActionInputError", "extra_argv", "has_terraform_code", "read_extra_inputs",
            "FORBIDDEN_IN_ARGS", "EXTRA_INPUT_NAMES"]
 
-EXTRA_INPUT_NAMES = ("diff-base", "download-modules", "var-file", "check", "skip-check", "args")
+EXTRA_INPUT_NAMES = ("diff-base", "download-modules", "var-file", "check", "skip-check", "args",
+                     "live", "live-required", "live-role")
 
 # Options `args` may not carry: the action sets them (from the base branch on a
 # pull request, or for the reports the step writes), or they write files.
@@ -39,12 +40,16 @@ FORBIDDEN_IN_ARGS = {
     "--category": "category", "--fail-on": "fail-on", "--soft-fail": "soft-fail", "--source-root": "source-root",
     "--diff-base": "diff-base", "--var-file": "var-file", "--check": "check", "-c": "check",
     "--skip-check": "skip-check", "--download-modules": "download-modules", "--rego-timeout": "rego-timeout",
+    # live: the step keeps the AWS credentials only when the `live` input is true (action_env).
+    "--live": "live", "--live-required": "live-required", "--live-role": "live-role",
     "--color": None, "--no-color": None, "--progress": None, "--no-progress": None, "--quiet": None, "-q": None,
 }
 # A rule id or family: NAT001, SG, TAG001 (user Rego rules have ids of their own).
 _RULE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 # A git revision the user names: no option, no whitespace, no `..` range.
 _REVISION = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./@{}~^-]*$")
+# An IAM role ARN, in any partition (aws, aws-cn, aws-us-gov): what --live-role assumes.
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$")
 
 
 class ActionInputError(Exception):
@@ -58,6 +63,9 @@ class ExtraInputs(TypedDict):
     check: list[str]
     skip_check: list[str]
     args: list[str]
+    live: bool
+    live_required: bool
+    live_roles: list[str]
 
 
 def read_extra_inputs(raw: Mapping[str, str]) -> ExtraInputs:
@@ -78,6 +86,9 @@ def read_extra_inputs(raw: Mapping[str, str]) -> ExtraInputs:
         "check": _rule_ids("check", raw.get("check", "")),
         "skip_check": _rule_ids("skip-check", raw.get("skip-check", "")),
         "args": _args(raw.get("args", "")),
+        "live": _flag("live", raw.get("live", "")),
+        "live_required": _flag("live-required", raw.get("live-required", "")),
+        "live_roles": _role_arns(raw.get("live-role", "")),
     }
 
 
@@ -95,6 +106,11 @@ def extra_argv(extra: ExtraInputs, diff_base: str | None) -> list[str]:
     argv += [f"--var-file={name}" for name in extra["var_files"]]
     argv += [f"--check={rule}" for rule in extra["check"]]
     argv += [f"--skip-check={rule}" for rule in extra["skip_check"]]
+    if extra["live"]:
+        argv.append("--live")
+        if extra["live_required"]:
+            argv.append("--live-required")
+        argv += [f"--live-role={arn}" for arn in extra["live_roles"]]
     return argv + extra["args"]
 
 
@@ -151,6 +167,16 @@ def _rule_ids(name: str, value: str) -> list[str]:
         if not _RULE_ID.match(rule):
             raise ActionInputError(f"input `{name}`: {rule!r} is not a rule id or family (e.g. NAT001, SG)")
     return ids
+
+
+def _role_arns(value: str) -> list[str]:
+    """``live-role``: IAM role ARNs, one per line or comma-separated."""
+    arns = [part.strip() for line in value.splitlines() for part in line.split(",") if part.strip()]
+    for arn in arns:
+        if not _ROLE_ARN.match(arn):
+            raise ActionInputError(f"input `live-role`: {arn!r} is not an IAM role ARN "
+                                   "(arn:aws:iam::ACCOUNT:role/NAME)")
+    return arns
 
 
 def _args(value: str) -> list[str]:

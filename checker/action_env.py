@@ -17,7 +17,7 @@ import contextlib
 import os
 from collections.abc import Iterator, Mapping
 
-__all__ = ["KEPT", "only", "reduced"]
+__all__ = ["KEPT", "LIVE_KEPT", "only", "reduced"]
 
 # What natpolicy, git and Python read, and nothing that can hold a credential.
 KEPT = frozenset({
@@ -36,9 +36,25 @@ KEPT = frozenset({
 })
 
 
-def reduced(env: Mapping[str, str]) -> dict[str, str]:
-    """The variables of ``env`` natpolicy needs; on Windows names compare case-insensitively."""
-    return {name: value for name, value in env.items() if name.upper() in KEPT}
+# With the `live` input only: what aws-actions/configure-aws-credentials exports
+# (static keys, or the OIDC role's session), so that --live can read the account.
+# The workflow asked for it; natpolicy never prints them (docs/live.md). Not
+# AWS_PROFILE or AWS_CONFIG_FILE: a profile can name a credential_process,
+# a program to run, and the checkout is the pull request's.
+LIVE_KEPT = frozenset({
+    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION",
+    "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_SESSION_NAME", "AWS_ENDPOINT_URL", "AWS_CA_BUNDLE",
+    "AWS_STS_REGIONAL_ENDPOINTS", "AWS_EC2_METADATA_DISABLED",
+})
+
+
+def reduced(env: Mapping[str, str], *, live: bool = False) -> dict[str, str]:
+    """The variables of ``env`` natpolicy needs; on Windows names compare case-insensitively.
+
+    ``live``: the AWS credential variables too (:data:`LIVE_KEPT`), for ``--live``.
+    """
+    kept = KEPT | LIVE_KEPT if live else KEPT
+    return {name: value for name, value in env.items() if name.upper() in kept}
 
 
 @contextlib.contextmanager

@@ -11,6 +11,8 @@ value stays and the setting is named (:class:`Relaxed`):
 - port lists (top-level or under ``options``) that grade a port lower
   (admin, high; other, medium; web, low), or any other changed rule option;
 - ``policy`` paths the PR adds or drops (only the base branch's ever run);
+- ``download-modules``, ``require-modules``, ``live``, ``live-required``: any
+  change (they send the runner to the network or into the cloud account).
 - ``hcl-budget``: any change. A lower budget leaves more values unknown, and an
   unknown value is never a finding; a higher one lets the PR's HCL run for as
   long as it likes. Only the base branch sets it.
@@ -114,9 +116,12 @@ def merge(base: Config, pr: Config | None, relative: Callable[[str], str | None]
         relaxed.append(Relaxed("hcl-budget", "the pull request changes the HCL evaluation budget, "
                                              "which only the base branch sets"))
 
-    # Fetching modules sends the runner to URLs the configuration names: only the base branch decides.
+    # Fetching modules sends the runner to URLs the configuration names, and live evidence reads the
+    # cloud account with the job's credentials: only the base branch decides either.
     for key, mine_m, theirs_m in (("download-modules", pr.download_modules, base.download_modules),
-                                  ("require-modules", pr.require_modules, base.require_modules)):
+                                  ("require-modules", pr.require_modules, base.require_modules),
+                                  ("live", pr.live, base.live),
+                                  ("live-required", pr.live_required, base.live_required)):
         if mine_m != theirs_m:
             relaxed.append(Relaxed(key, f"`{str(mine_m).lower()}` in the pull request, "
                                         f"`{str(theirs_m).lower()}` on the base branch, which alone sets it"))
@@ -199,5 +204,9 @@ def _data(config: Config) -> dict[str, Any]:
         data["download-modules"] = True
     if config.require_modules:
         data["require-modules"] = True
+    if config.live:
+        data["live"] = True
+    if config.live_required:
+        data["live-required"] = True
     return data
 

@@ -22,7 +22,8 @@ come from the base commit, the PR's config may only tighten or tune the gate,
 and the summary names what the PR tried to relax and the findings it
 suppresses itself (action_review) unless ``trust-pr-config`` is true. natpolicy
 runs with the environment reduced to what it needs (action_env), so no policy
-or Terraform function can read the job's secrets, and the SARIF file is
+or Terraform function can read the job's secrets (the workflow's ``live``
+input alone lets the AWS credential variables through, for ``--live``), and the SARIF file is
 written by this step, never through a link or outside the workspace.
 
 Exit status: that of ``natpolicy check`` — 1 when a finding is at or above
@@ -91,7 +92,8 @@ def main(env: Mapping[str, str] | None = None) -> int:
     summary = workdir / "summary.md"
     # From here on natpolicy (and git) see only the variables they need: the
     # job's secrets are out of reach of any code or policy the PR brought.
-    with action_env.only(action_env.reduced(env)):
+    # The `live` input (the workflow's, never the pull request's) keeps the AWS credentials for --live.
+    with action_env.only(action_env.reduced(env, live=inputs["extra"]["live"])):
         try:
             trusted = action_trust.prepare(inputs, env, workdir)
             # Terraform code on a pull request: compare with its base commit (see action_args).

@@ -46,9 +46,10 @@ ACTION = ROOT / "action.yml"
 WORKFLOW = ROOT / ".github" / "workflows" / "natpolicy.yml"
 LOCK = ROOT / "action" / "requirements.txt"
 REGO_LOCK = ROOT / "action" / "requirements-rego.txt"
+AWS_LOCK = ROOT / "action" / "requirements-aws.txt"  # the `live` input's boto3 (tests/test_action_live.py)
 INPUTS = {"path", "source-root", "policy", "config", "fail-on", "soft-fail", "sarif-file", "category",
           "annotations", "summary", "baseline", "trust-pr-config", "rego-timeout", "diff-base",
-          "download-modules", "var-file", "check", "skip-check", "args"}
+          "download-modules", "var-file", "check", "skip-check", "args", "live", "live-required", "live-role"}
 OUTPUTS = {"sarif-file", "findings", "failed"}
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
@@ -429,7 +430,9 @@ def test_python_is_isolated_off_path_and_in_a_private_venv(action: dict[str, Any
     # Not on the caller's PATH, nor pythonLocation & co. for later steps.
     assert setup["with"]["update-environment"] is False and setup.get("id")
     install = next(s for s in steps if _installs_natpolicy(s))
-    assert install["env"] == {"SETUP_PYTHON": f"${{{{ steps.{setup['id']}.outputs.python-path }}}}"}
+    # INPUT_LIVE: boto3 is installed for the `live` input only (tests/test_action_live.py).
+    assert install["env"] == {"SETUP_PYTHON": f"${{{{ steps.{setup['id']}.outputs.python-path }}}}",
+                              "INPUT_LIVE": "${{ inputs.live }}"}
     assert '"$SETUP_PYTHON" -I -m venv "$venv"' in install["run"] and "${RUNNER_TEMP:?}/" in install["run"]
     check = next(s for s in steps if s.get("id") == "check")
     assert check["env"]["NATPOLICY_PYTHON"] == f"${{{{ steps.{install['id']}.outputs.python }}}}"
@@ -445,7 +448,7 @@ def test_python_is_isolated_off_path_and_in_a_private_venv(action: dict[str, Any
 def test_install_is_hash_pinned_from_wheels_and_natpolicy_offline(action: dict[str, Any]) -> None:
     install = next(s for s in action["runs"]["steps"] if _installs_natpolicy(s))
     run = install["run"]
-    for lock in (LOCK, REGO_LOCK):
+    for lock in (LOCK, REGO_LOCK, AWS_LOCK):
         rel = lock.relative_to(ROOT).as_posix()
         assert f'--only-binary :all: --require-hashes -r "$GITHUB_ACTION_PATH/{rel}"' in run
     assert '--no-deps --no-build-isolation --no-index "$GITHUB_ACTION_PATH"' in run

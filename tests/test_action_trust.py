@@ -633,6 +633,11 @@ def test_the_step_as_the_runner_starts_it(make_pr: Callable[..., PullRequest], t
     (Config(), Config(path="p", download_modules=True), ["download-modules"]),
     (Config(require_modules=True), Config(path="p"), ["require-modules"]),
     (Config(download_modules=True), Config(path="p", download_modules=True), []),
+    # Live evidence reads the cloud account with the job's credentials: the base branch alone decides.
+    (Config(), Config(path="p", live=True), ["live"]),
+    (Config(), Config(path="p", live_required=True), ["live-required"]),
+    (Config(live=True, live_required=True), Config(path="p"), ["live", "live-required"]),
+    (Config(live=True), Config(path="p", live=True), []),
 ])
 def test_what_a_pr_config_relaxes(base: Config, pr: Config, relaxed: list[str]) -> None:
     data, found = action_gate.merge(base, pr, lambda p: None, Path("/copies"))
@@ -643,3 +648,4 @@ def test_what_a_pr_config_relaxes(base: Config, pr: Config, relaxed: list[str]) 
     assert data.get("hcl-budget", {}) == dict(base.hcl_budget)  # only the base branch's budget is used
     assert data.get("download-modules", False) == base.download_modules
     assert data.get("require-modules", False) == base.require_modules
+    assert (data.get("live", False), data.get("live-required", False)) == (base.live, base.live_required)
