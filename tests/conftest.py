@@ -148,6 +148,19 @@ def _checkout_state() -> str | None:
     return status.stdout if status.returncode == 0 else None
 
 
+def _environment_in_checkout() -> str | None:
+    """The running virtualenv's folder relative to the checkout (``.venv/``), when the README's set-up put it there.
+
+    What the environment writes into itself (python-hcl2's grammar cache beside its module) is the
+    installed packages' business, not a test writing into the checkout.
+    """
+    try:
+        inside = Path(sys.prefix).resolve().relative_to(ROOT)
+    except ValueError:
+        return None
+    return inside.as_posix().rstrip("/") + "/" if inside.parts else None
+
+
 def _is_controller(config: pytest.Config) -> bool:
     return not hasattr(config, "workerinput")  # pytest-xdist workers carry workerinput
 
@@ -167,7 +180,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if after is None or after == before:
         return
     old, new = set(before.splitlines()), set(after.splitlines())
-    changed = [line for line in sorted(new ^ old) if not _OWN_BYTECODE.match(line)]
+    own_env = _environment_in_checkout()
+    changed = [line for line in sorted(new ^ old) if not _OWN_BYTECODE.match(line)
+               and not (own_env is not None and line[3:].startswith(own_env))]
     if not changed:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
