@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from natpolicy.address import key_value, reference_target, strip_instance_keys
 from natpolicy.model import FindingContext, Resource
 
-__all__ = ["DeletedPlacement"]
+__all__ = ["DeletedPlacement", "ids_in"]
 
 _TABLES = ("aws_route_table", "aws_default_route_table")
 # What a deleted block's findings are best shown on, best first.
@@ -44,7 +44,7 @@ class DeletedPlacement:
         self._by_reference: dict[tuple[str, str], list[Resource]] = {}  # config address -> who refers to it
         for r in managed:
             self._by_config.setdefault((r.origin, r.config_address), []).append(r)
-            for value in _ids_in(r.after):
+            for value in ids_in(r.after):
                 self._by_id.setdefault((r.origin, value), []).append(r)
             # References may name one instance (`aws_route_table.private[1]`); this
             # index answers "who refers to this block", so it is keyed without them.
@@ -103,7 +103,7 @@ class DeletedPlacement:
     def _targets(self, r: Resource) -> list[Resource]:
         """What ``r`` points at: by stand-in id when resolved, else every instance it references."""
         own = r.after.get("id") if isinstance(r.after, dict) else None
-        exact = [self._by_stand_in[(r.origin, i)] for i in sorted(_ids_in(r.after))
+        exact = [self._by_stand_in[(r.origin, i)] for i in sorted(ids_in(r.after))
                  if i != own and (r.origin, i) in self._by_stand_in]
         if exact:
             return exact
@@ -117,8 +117,8 @@ class DeletedPlacement:
                 yield self._survivors[(r.origin, r.address)]
 
 
-def _ids_in(values: object) -> set[str]:
-    """The strings among a resource's arguments and its nested blocks' (where stand-in ids sit)."""
+def ids_in(values: object) -> set[str]:
+    """The strings among a resource's arguments and its nested blocks' (where ids, real or stand-in, sit)."""
     found: set[str] = set()
     items = values.values() if isinstance(values, dict) else ()
     for value in items:

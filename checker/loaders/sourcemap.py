@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from natpolicy.address import module_path
+from natpolicy.loaders.deletions import ids_in
 from natpolicy.model import Resource, SourceLocation
 
 __all__ = ["module_call_sources", "SourceIndex", "map_to_source", "max_source_bytes", "MAX_SOURCE_BYTES",
@@ -247,7 +248,7 @@ def place_deleted(resources: Iterable[Resource]) -> int:
         for own in own_ids:
             if isinstance(own, str):
                 by_id.setdefault((r.origin, own), r)
-        for value in _ids_in(r.before) | _ids_in(r.after):
+        for value in ids_in(r.before) | ids_in(r.after):
             if value not in own_ids:
                 referring.setdefault((r.origin, value), []).append(r)
     placed = 0
@@ -272,7 +273,7 @@ def _kept_block(res: Resource, by_id: dict[tuple[str, str], Resource],
         return (_PREFERRED.index(r.type) if r.type in _PREFERRED else len(_PREFERRED), r.address)
 
     def targets(r: Resource) -> list[Resource]:
-        return [t for value in sorted(_ids_in(r.before)) if (t := by_id.get((r.origin, value))) is not None]
+        return [t for value in sorted(ids_in(r.before)) if (t := by_id.get((r.origin, value))) is not None]
 
     own = res.before.get("id") if isinstance(res.before, dict) else None
     pointing = sorted(referring.get((res.origin, own), ()), key=rank) if isinstance(own, str) else []
@@ -296,16 +297,3 @@ def _kept_block(res: Resource, by_id: dict[tuple[str, str], Resource],
     return None
 
 
-def _ids_in(values: object) -> set[str]:
-    """Strings among a resource's arguments and its nested blocks' (where the ids it refers to sit)."""
-    found: set[str] = set()
-    for value in values.values() if isinstance(values, dict) else ():
-        if isinstance(value, str):
-            found.add(value)
-        elif isinstance(value, list):
-            for item in value:
-                if isinstance(item, dict):
-                    found |= {v for v in item.values() if isinstance(v, str)}
-                elif isinstance(item, str):
-                    found.add(item)
-    return found
