@@ -161,6 +161,22 @@ def _environment_in_checkout() -> str | None:
     return inside.as_posix().rstrip("/") + "/" if inside.parts else None
 
 
+def _imported_from_checkout() -> bool:
+    """True under ``pip install -e .``: natpolicy's modules are the checkout's own files.
+
+    Child processes that run natpolicy with a scrubbed environment (the Action's allow-list drops
+    PYTHONDONTWRITEBYTECODE, as it does on a runner) then leave bytecode beside those files, which
+    is Python's import cache, not a test writing into the checkout. CI installs without ``-e``.
+    """
+    import natpolicy
+
+    try:
+        Path(natpolicy.__file__).resolve().relative_to(ROOT)
+    except ValueError:
+        return False
+    return True
+
+
 def _is_controller(config: pytest.Config) -> bool:
     return not hasattr(config, "workerinput")  # pytest-xdist workers carry workerinput
 
@@ -181,8 +197,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     old, new = set(before.splitlines()), set(after.splitlines())
     own_env = _environment_in_checkout()
+    editable = _imported_from_checkout()
     changed = [line for line in sorted(new ^ old) if not _OWN_BYTECODE.match(line)
-               and not (own_env is not None and line[3:].startswith(own_env))]
+               and not (own_env is not None and line[3:].startswith(own_env))
+               and not (editable and _PACKAGE_BYTECODE.match(line))]
     if not changed:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
@@ -199,6 +217,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 _STATE_BEFORE = pytest.StashKey[str | None]()
 # This file's own bytecode is written before it can say otherwise (sys.dont_write_bytecode above).
 _OWN_BYTECODE = re.compile(r"!! tests/__pycache__/conftest\.[^/]*\.pyc$")
+_PACKAGE_BYTECODE = re.compile(r"!! (checker|policies)/(.*/)?__pycache__/(.*\.pyc)?$")
 
 
 @dataclass
