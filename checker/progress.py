@@ -86,23 +86,33 @@ class Progress:
 
     def _watch(self) -> None:
         while not self._stop.wait(0.1):
-            now = time.monotonic()
+            # The line is written under the lock: a step that ends waits for it, so no
+            # line about a finished step can follow what the run prints next (its error).
             with self._lock:
-                what, since = self._what, self._since
-            if not what or now - self.start < self.after:
-                continue
-            # A step not named yet gets its line once it has lasted a moment;
-            # the same step (or a stream of short ones) only every `every` s.
-            fresh = what != self._last_what and now - since >= _NEW_STEP
-            if self.shown and not fresh and now - self._last_line < self.every:
-                continue
-            self._last_line, self._last_what = now, what
-            self.shown = True
-            try:
-                label = f"{self.label}: " if self.label else ""
-                # Steps name files of the scanned repository: written out like every error line.
-                line = one_line(redact(f"natpolicy: {label}{what}\u2026 {now - since:.1f} s"))
-                self.stream.write(line + "\n")
-                self.stream.flush()
-            except (OSError, ValueError):  # stderr closed under us: progress is not worth failing for
-                return
+                if not self._line_due(time.monotonic()):
+                    continue
+                try:
+                    self._write_line()
+                except (OSError, ValueError):  # stderr closed under us: progress is not worth failing for
+                    return
+
+    def _line_due(self, now: float) -> bool:
+        what, since = self._what, self._since
+        if not what or now - self.start < self.after:
+            return False
+        # A step not named yet gets its line once it has lasted a moment;
+        # the same step (or a stream of short ones) only every `every` s.
+        fresh = what != self._last_what and now - since >= _NEW_STEP
+        if self.shown and not fresh and now - self._last_line < self.every:
+            return False
+        self._last_line, self._last_what = now, what
+        self.shown = True
+        return True
+
+    def _write_line(self) -> None:
+        label = f"{self.label}: " if self.label else ""
+        elapsed = self._last_line - self._since
+        # Steps name files of the scanned repository: written out like every error line.
+        line = one_line(redact(f"natpolicy: {label}{self._what}\u2026 {elapsed:.1f} s"))
+        self.stream.write(line + "\n")
+        self.stream.flush()

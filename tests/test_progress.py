@@ -108,3 +108,43 @@ def test_a_step_naming_a_hostile_file_is_one_escaped_line() -> None:
         with progress.step("reading x\n::error::forged\x1b]0;t\x07.json"):
             time.sleep(0.8)
     assert _lines(stream) == ["natpolicy: reading x\\n::error::forged\\e]0;t\\x07.json"]
+
+
+class _HeldStream(io.StringIO):
+    """A stderr whose first write waits until the test lets it finish (a descheduled or slow writer)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        import threading
+
+        self.writing, self.release = threading.Event(), threading.Event()
+
+    def write(self, text: str) -> int:
+        self.writing.set()
+        self.release.wait(30)
+        return super().write(text)
+
+
+def test_no_line_about_a_step_lands_after_the_step_has_ended() -> None:
+    # The run prints its error line right after its last step ends: a progress line
+    # already on its way must be out before then, never after it.
+    import threading
+
+    stream = _HeldStream()
+    progress = Progress(enabled=True, label="", after=0.0, stream=stream)
+    step = progress.step("evaluating data.main.deny")
+    step.__enter__()
+    assert stream.writing.wait(30)  # the watcher is writing the step's line, and is held there
+    ended = threading.Event()
+    closer = threading.Thread(target=lambda: (step.__exit__(None, None, None), ended.set()))
+    closer.start()
+    assert not ended.wait(0.3)  # the step cannot end while its line is half written
+    stream.release.set()
+    assert ended.wait(30)
+    closer.join()
+    written = stream.getvalue()
+    stream.write("natpolicy: error: the run's last line\n")
+    time.sleep(0.3)  # three of the watcher's ticks: nothing more may follow the error
+    progress.close()
+    assert stream.getvalue() == written + "natpolicy: error: the run's last line\n"
+    assert written.startswith("natpolicy: evaluating data.main.deny\u2026")
