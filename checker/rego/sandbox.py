@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -47,7 +48,7 @@ from natpolicy.rego.engine import UNDEFINED
 
 __all__ = [
     "DEFAULT_TIMEOUT", "DEFAULT_MEMORY_MIB", "MAX_INPUT_DEPTH", "Limits", "Outcome",
-    "run_child", "run_in_process", "depth_over", "answer_bytes",
+    "run_child", "run_in_process", "depth_over", "text_depth_over", "answer_bytes", "job_payload",
 ]
 
 DEFAULT_TIMEOUT = 600.0  # seconds for the whole Rego stage of a run
@@ -95,6 +96,23 @@ def depth_over(value: Any, limit: int) -> bool:
     return False
 
 
+def text_depth_over(text: str, limit: int) -> bool:
+    """Is the JSON ``text`` nested deeper than ``limit``? Exact, without parsing it (for error paths: not fast)."""
+    # After the escapes, no string holds a quote: every other piece between quotes is outside strings,
+    # and only brackets there nest.
+    outside = "".join(_ESCAPE.sub("", text).split('"')[::2])
+    depth = 0
+    for char in _NOT_BRACKETS.sub("", outside):
+        depth += 1 if char in "[{" else -1
+        if depth > limit:
+            return True
+    return False
+
+
+_ESCAPE = re.compile(r"\\.", re.DOTALL)
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+
+
 def run_in_process(engine: Any, job: dict[str, Any]) -> Outcome:
     """The same job on an engine in this process: no limits, no isolation (for tests and tools)."""
     from natpolicy.rego.child import evaluate_job
@@ -112,8 +130,7 @@ def run_child(job: dict[str, Any], limits: Limits,
               on_stage: Callable[[dict[str, Any]], None] | None = None) -> Outcome:
     """Run ``job`` in a fresh child process within ``limits``."""
     outcome = Outcome()
-    # ASCII: a lone surrogate in a plan string travels as its escape instead of failing to encode.
-    payload = json.dumps(job, ensure_ascii=True).encode("ascii")
+    payload = job_payload(job)
     with tempfile.TemporaryDirectory(prefix="natpolicy-rego-") as cwd:
         proc = subprocess.Popen(
             [sys.executable, "-I", "-c", _BOOTSTRAP, json.dumps(_import_paths())],
@@ -199,9 +216,29 @@ def _record(outcome: Outcome, event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-def _feed(pipe: IO[bytes], payload: bytes) -> None:
+def job_payload(job: dict[str, Any]) -> list[bytes]:
+    """What the child reads (``child.read_job``): the job as one JSON line, then each plan's text as its bytes.
+
+    A plan given as text (``"text"``) travels as the bytes of that text, not
+    as a JSON string inside the job: nothing escapes, builds or parses it on
+    the way, and the child hands it to the engine as it is.
+    """
+    texts: list[bytes] = []
+    plans = []
+    for plan in job["plans"]:
+        if "text" in plan:
+            texts.append(plan["text"].encode("utf-8"))
+            plan = {**{k: v for k, v in plan.items() if k != "text"}, "text_bytes": len(texts[-1])}
+        plans.append(plan)
+    # ASCII: a lone surrogate in a document string travels as its escape instead of failing to encode.
+    head = json.dumps({**job, "plans": plans}, ensure_ascii=True).encode("ascii") + b"\n"
+    return [head, *texts]
+
+
+def _feed(pipe: IO[bytes], payload: list[bytes]) -> None:
     try:
-        pipe.write(payload)
+        for part in payload:
+            pipe.write(part)
     except (BrokenPipeError, OSError):  # the child died or was stopped: reported from its exit
         pass
     finally:

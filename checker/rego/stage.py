@@ -49,7 +49,7 @@ def plan_documents(paths: Sequence[str]) -> list[tuple[str, Any]]:
     """
     from natpolicy.rego.inputs import policy_documents
 
-    return [(d.origin, d.value) for d in policy_documents(paths, None, twins=True, staged=False, stdin=_STDIN)]
+    return [(d.origin, d.parsed) for d in policy_documents(paths, None, twins=True, staged=False, stdin=_STDIN)]
 
 
 def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any) -> RunResult:
@@ -124,8 +124,9 @@ def _rego_findings(model: ResourceModel, checks: list[BaseCheck], opts: Any, eng
         if doc.plan:
             for_twins.append(len(plans))
         for_user.append(len(plans))
-        data = _data_for(model, doc.origin, value) if wants_data and doc.plan else None
-        plans.append(Plan(doc.origin, value, data))
+        data = _data_for(model, doc.origin, doc.parsed) if wants_data and doc.plan else None
+        # A plan goes to the engine as its text (doc.text), never as Python values turned back into JSON.
+        plans.append(Plan(doc.origin, value, data, doc.text))
     if getattr(opts, "combine", False) and user is not None:
         for_user = [len(plans)]
         plans.append(Plan(COMBINED, combined(paths), None))
