@@ -92,15 +92,24 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
             seen["loads"] += 1
         return real_loads(text, *args, **kw)
 
-    def run_child(job: dict[str, Any], limits: Limits, on_stage: Any = None) -> Outcome:
-        payload = job_payload(job)
-        seen["payloads"].append(payload)
-        engine = seen["engine"] = CountingRegorus()
-        return run_in_process(engine, read_job(io.BytesIO(b"".join(payload))))
+    class InProcessChild:
+        """sandbox.RunningChild's part, with the child's side run here on the bytes it would read."""
+
+        def __init__(self, job: dict[str, Any], limits: Limits) -> None:
+            payload = job_payload(job)
+            seen["payloads"].append(payload)
+            engine = seen["engine"] = CountingRegorus()
+            self.outcome = run_in_process(engine, read_job(io.BytesIO(b"".join(payload))))
+
+        def wait(self, on_stage: Any = None) -> Outcome:
+            return self.outcome
+
+        def stop(self) -> None:
+            pass
 
     monkeypatch.setattr(json, "dumps", dumps)
     monkeypatch.setattr(json, "loads", loads)
-    monkeypatch.setattr(sandbox, "run_child", run_child)
+    monkeypatch.setattr(sandbox, "RunningChild", InProcessChild)
     return seen
 
 

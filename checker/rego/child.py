@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 __all__ = ["main", "evaluate_job", "read_job"]
 
 # Inputs reach regopy as nested Python values, converted recursively; nothing
-# deeper than sandbox.MAX_INPUT_DEPTH gets there (the parent checks documents,
+# deeper than depth.MAX_INPUT_DEPTH gets there (the parent checks documents,
 # _prepare a plan's text), well below this.
 _RECURSION = 20_000
 
@@ -103,7 +103,7 @@ class _TooDeep(Exception):
 
 def _prepare(engine: Any, plan: dict[str, Any]) -> Any:
     """The engine's input for one plan: its text as it is where the engine parses JSON itself."""
-    from natpolicy.rego.sandbox import MAX_INPUT_DEPTH, depth_over
+    from natpolicy.rego.depth import MAX_INPUT_DEPTH, depth_over
 
     text = plan.get("text")
     if text is None:
@@ -112,7 +112,7 @@ def _prepare(engine: Any, plan: dict[str, Any]) -> Any:
     if from_text is not None:
         return from_text(text)  # its parser has a depth limit of its own (see _depth_limit)
     # Engines that convert Python values (regopy, opa) get the plan parsed here, within the same
-    # depth limit natpolicy applies to every other input (sandbox.MAX_INPUT_DEPTH).
+    # depth limit natpolicy applies to every other input (depth.MAX_INPUT_DEPTH).
     saved = sys.getrecursionlimit()
     sys.setrecursionlimit(_frames() + MAX_INPUT_DEPTH + 100)  # json.loads fails past it, never the C stack
     try:
@@ -137,7 +137,7 @@ def _frames() -> int:
 
 def _depth_limit(engine: Any, plan: dict[str, Any]) -> int:
     """The limit a plan the engine refused as too deep is over: natpolicy's own, else the engine's lower one."""
-    from natpolicy.rego.sandbox import MAX_INPUT_DEPTH, text_depth_over
+    from natpolicy.rego.depth import MAX_INPUT_DEPTH, text_depth_over
 
     text = plan.get("text")
     if text is not None and text_depth_over(text, MAX_INPUT_DEPTH):

@@ -16,11 +16,12 @@ from typing import Any
 from natpolicy.errors import InputError
 from natpolicy.progress import Progress
 from natpolicy.rego.builtins import calls_to_check, refuse_unknown_calls
+from natpolicy.rego.depth import MAX_INPUT_DEPTH, depth_over
 from natpolicy.rego.engine import UNDEFINED
 from natpolicy.rego.engine_regopy import STATEMENT_LIMIT
 from natpolicy.rego.engines import DEFAULT_ENGINE, engine_options, engine_problem
 from natpolicy.rego.loading import PolicyFile
-from natpolicy.rego.sandbox import MAX_INPUT_DEPTH, Limits, Outcome, answer_bytes, depth_over
+from natpolicy.rego.sandbox import Limits, Outcome, answer_bytes
 
 __all__ = ["Query", "PolicySet", "PolicyError", "Progress", "Plan", "engine_or_error", "build_job", "interpret",
            "stage_label", "too_deep"]
