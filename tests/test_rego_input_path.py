@@ -174,3 +174,19 @@ def test_text_depth_ignores_brackets_inside_strings() -> None:
     text = json.dumps({"a": ["[[[[{{{{", "\\\"[[[", {"b": "]]]]"}]})
     assert not text_depth_over(text, 3)
     assert text_depth_over(text, 2)
+
+
+def test_data_natpolicy_reads_the_change_keys_without_the_whole_plan() -> None:
+    pytest.importorskip("msgspec")
+    from natpolicy.rego.plan_bytes import change_keys
+
+    plan = (PlanBuilder().create("aws_instance.a", {"ami": "x"})
+            .replace("aws_instance.b", {"ami": "1"}, {"ami": "2"}).build())
+    plan["resource_changes"].append({"address": "aws_instance.b", "deposed": "00aa", "change": {"actions": ["delete"]}})
+    keys = change_keys(json.dumps(plan))
+    assert keys == {"resource_changes": [{"address": rc.get("address"), "deposed": rc.get("deposed")}
+                                         for rc in plan["resource_changes"]]}
+    assert change_keys('{"format_version": "1.2"}') == {}
+    # Another shape is the whole plan's to say: the caller parses it instead.
+    assert change_keys('{"resource_changes": [1]}') is None
+    assert change_keys('{"resource_changes": {"a": 1}}') is None

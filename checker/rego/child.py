@@ -5,12 +5,13 @@ to check against its builtins, the policy sets (modules and entrypoints) and
 the plans (an input document, or the size of a plan's text, and
 ``data.natpolicy``), then the text of each plan given as text, as its UTF-8
 bytes. A plan's text goes to the engine as it is (``prepare_input_json``)
-where the engine parses JSON itself: no Python object is built from it here. It answers with JSON lines on its
-original stdout: ``stage`` lines before each step (so the parent can name what
-was running when it had to stop the child), one ``value`` line per query, an
-``error`` line for a policy that does not compile or a query that fails, and
-``done``. Whatever the engine writes to file descriptor 1 (Rego ``print()``)
-is sent to stderr, which the parent reads as print output.
+where the engine parses JSON itself: no Python object is built from it here.
+It answers with JSON lines on its original stdout: ``stage`` lines before
+each step (so the parent can name what was running when it had to stop the
+child), one ``value`` line per query, an ``error`` line for a policy that does
+not compile, a query that fails or a plan nested too deeply, and ``done``.
+Whatever the engine writes to file descriptor 1 (Rego ``print()``) is sent to
+stderr, which the parent reads as print output.
 
 Nothing here decides what a value means: the parent does, with the same code
 whether the values came from this process or from an engine in its own.

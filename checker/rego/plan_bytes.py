@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["PlanRead", "read_plan", "read_plan_file"]
+__all__ = ["PlanRead", "read_plan", "read_plan_file", "change_keys"]
 
 # The JSON escape of half a UTF-16 surrogate pair: the reference decode judges those (a lone one is refused).
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -113,3 +113,35 @@ def _head_decoder() -> Any:
     fields += [(name, msgspec.Raw, nothing) for name in _PRESENCE]
     head = msgspec.defstruct("PlanHead", fields)
     return msgspec.json.Decoder(head)
+
+
+def change_keys(text: str) -> dict[str, Any] | None:
+    """The plan reduced to what ``data.natpolicy`` reads of it: each resource change's address and deposed key.
+
+    ``{"resource_changes": [{"address": ..., "deposed": ...}, ...]}`` in the
+    plan's order, so positions (``change_index``) are the plan's own; ``None``
+    when msgspec is not installed or the section has another shape (the caller
+    then parses the whole plan).
+    """
+    decoder = _changes_decoder()
+    if decoder is None:
+        return None
+    try:
+        plan = decoder.decode(text.encode("utf-8"))
+    except Exception:  # noqa: BLE001 - any other shape: the whole plan is parsed instead
+        return None
+    if plan.resource_changes is None:
+        return {}
+    return {"resource_changes": [{"address": c.address, "deposed": c.deposed} for c in plan.resource_changes]}
+
+
+@lru_cache(maxsize=1)
+def _changes_decoder() -> Any:
+    try:
+        import msgspec
+    except ImportError:
+        return None
+    change = msgspec.defstruct("ChangeKeys", [("address", Any, None), ("deposed", Any, None)])
+    changes = msgspec.defstruct("PlanChanges", [("resource_changes", list[change] | None, None)])  # type: ignore[valid-type]
+    return msgspec.json.Decoder(changes)
+

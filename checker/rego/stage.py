@@ -157,7 +157,7 @@ def _start_rego(model: ResourceModel, opts: Any, engine: str, paths: list[Any], 
         if doc.plan:
             for_twins.append(len(plans))
         for_user.append(len(plans))
-        data = _data_for(model, doc.origin, doc.parsed) if wants_data and doc.plan else None
+        data = _data_for(model, doc.origin, _change_keys(doc)) if wants_data and doc.plan else None
         # A plan goes to the engine as its text (doc.text), never as Python values turned back into JSON.
         plans.append(Plan(doc.origin, value, data, doc.text))
     if getattr(opts, "combine", False) and user is not None:
@@ -265,6 +265,14 @@ def _printed_notes(printed: bytes, dropped: int, scrub: Scrubber) -> list[str]:
     if more > 0 or dropped:
         notes.append(f"Rego print(): {max(more, 0)} more line(s) and {dropped} more byte(s) not shown")
     return notes
+
+
+def _change_keys(doc: Any) -> Any:
+    """What data.natpolicy reads of a plan (its changes' addresses), without building the whole plan if it can."""
+    from natpolicy.rego.plan_bytes import change_keys
+
+    keys = change_keys(doc.text) if doc.text is not None else None
+    return keys if keys is not None else doc.parsed
 
 
 def _data_for(model: ResourceModel, origin: str, doc: Any) -> dict[str, Any]:
