@@ -42,10 +42,6 @@ class PlanRead:
     # The whole document: only when the reference decode had to read the file.
     document: Any = None
 
-    def top(self) -> Any:
-        """What the plan check needs: the head, or the whole document."""
-        return self.head if self.head is not None else self.document
-
 
 def read_plan_file(path: str, display: str) -> PlanRead:
     from natpolicy.loaders.plan_text import read_bytes

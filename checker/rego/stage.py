@@ -1,11 +1,13 @@
 """The Rego stage of ``natpolicy check``: user policies and/or the built-in twins.
 
 The input of every policy is the plan JSON exactly as Terraform wrote it. The
-plan loader overlays unknown markers on its parsed copy, so the file is
-parsed again here. Every engine call of the run happens in one child process
-(``natpolicy.rego.sandbox``) that gets the plans once; when Rego fails (a
-policy error, a crash, a limit) the run still reports the built-in Python
-findings, with the failure as one error line, and exits 2.
+plan loader overlays unknown markers on its parsed copy, so the Rego side
+reads the file's text itself (``natpolicy.rego.plan_bytes``: checked, not
+built) and hands it to the engine as it is. Every engine call of the run
+happens in one child process (``natpolicy.rego.sandbox``) that gets the plans
+once, started before the Python rules run so that both work at once; when
+Rego fails (a policy error, a crash, a limit) the run still reports the
+built-in Python findings, with the failure as one error line, and exits 2.
 """
 from __future__ import annotations
 
