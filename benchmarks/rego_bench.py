@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Rego engines side by side on one generated plan: regorus vs regopy, in the same run.
 
-    python benchmarks/rego_bench.py [--size 10000] [--runs 3] [--write]
+    python benchmarks/rego_bench.py [--size 10000] [--runs 3] [--no-twins] [--write]
 
-Whole ``natpolicy check PLAN --format json -q`` runs as subprocesses, median
-of ``--runs``, for each installed engine (``--rego-engine``):
+Whole ``natpolicy check PLAN --format json -q`` runs as subprocesses, for each
+installed engine (``--rego-engine``):
 
 * no policy: the built-in Python rules only (no Rego at all; the baseline);
 * one rule: a user policy with one ``deny`` rule (an EC2 instance without an
@@ -13,15 +13,20 @@ of ``--runs``, for each installed engine (``--rego-engine``):
   result goes through the child's answer, the findings and the JSON report);
 * twins: ``--engine rego``, the built-in rules as their Rego twins.
 
-Each cell is wall seconds and the CPU seconds (user + system) of natpolicy
-and its Rego child; the ratio is wall time over the no-policy run. Goal
-(issue 17): one rule <= 2x, 6,000 results <= 3x on regorus. ``--write`` puts
-the tables into ``benchmarks/RESULTS-rego.md``. Speed is measured here,
-never asserted in the test suite.
+The runs are interleaved: each of ``--runs`` rounds runs the baseline and
+every case once, so a change in the machine's load touches every cell alike.
+Each cell is the median wall seconds and CPU seconds (user + system of
+natpolicy and its Rego child, from ``RUSAGE_CHILDREN``), each as a ratio to
+the no-policy run; the load average is recorded before and after, since the
+machine is shared. Goal (issue 17): one rule <= 2x, 6,000 results <= 3x on
+regorus. ``--write`` puts the tables into ``benchmarks/RESULTS-rego.md``
+(between its ``<!-- bench -->`` markers, keeping the text around them).
+Speed is measured here, never asserted in the test suite.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import resource
 import statistics
@@ -91,45 +96,47 @@ def run_once(plan: Path, extra: list[str]) -> tuple[float, float, int, int]:
     return wall, _children_cpu() - cpu, proc.returncode, findings
 
 
-def median_run(plan: Path, extra: list[str], runs: int) -> dict[str, float]:
-    results = [run_once(plan, extra) for _ in range(runs)]
-    return {"wall": statistics.median(r[0] for r in results), "cpu": statistics.median(r[1] for r in results),
-            "code": results[-1][2], "findings": results[-1][3]}
-
-
 Cells = dict[tuple[str, str], dict[str, float]]
+BASE = ("no policy", "")
 
 
-def measure(size: int, runs: int, engines: list[str]) -> tuple[dict[str, float], Cells]:
+def measure(size: int, runs: int, engines: list[str], twins: bool) -> tuple[dict[str, float], Cells]:
     plan = plan_file(size)
-    base = median_run(plan, [], runs)
     cases = {"one rule": ["--policy", str(policy_dir("one", ONE_RULE))],
-             "6,000 results": ["--policy", str(policy_dir("many", MANY_RESULTS))],
-             "twins (`--engine rego`)": ["--engine", "rego"]}
-    cells: Cells = {}
-    for case, extra in cases.items():
-        for engine in engines:  # interleaved: both engines see the same machine load
-            cells[(case, engine)] = median_run(plan, [*extra, "--rego-engine", engine], runs)
-            print(f"{case} / {engine}: {cells[(case, engine)]}", file=sys.stderr)
+             "6,000 results": ["--policy", str(policy_dir("many", MANY_RESULTS))]}
+    if twins:
+        cases["twins (`--engine rego`)"] = ["--engine", "rego"]
+    samples: dict[tuple[str, str], list[tuple[float, float, int, int]]] = {}
+    for round_ in range(runs):
+        # Interleaved: the baseline and every case once per round, so all see the same load.
+        samples.setdefault(BASE, []).append(run_once(plan, []))
+        for case, extra in cases.items():
+            for engine in engines:
+                samples.setdefault((case, engine), []).append(run_once(plan, [*extra, "--rego-engine", engine]))
+                print(f"round {round_ + 1}: {case} / {engine}: {samples[(case, engine)][-1]}", file=sys.stderr)
+    cells = {key: {"wall": statistics.median(r[0] for r in rs), "cpu": statistics.median(r[1] for r in rs),
+                   "code": rs[-1][2], "findings": rs[-1][3]} for key, rs in samples.items()}
+    base = cells.pop(BASE)
     return base, cells
 
 
-def table(size: int, base: dict[str, float], cells: dict[tuple[str, str], dict[str, float]],
-          engines: list[str]) -> str:
+def table(size: int, base: dict[str, float], cells: Cells, engines: list[str]) -> str:
     def cell(r: dict[str, float]) -> str:
         if r["code"] == 2:
-            return f"exit 2 after {r['wall']:.1f} s"
-        return f"{r['wall']:.2f} s ({r['cpu']:.2f} s CPU) **{r['wall'] / base['wall']:.1f}x**"
+            return f"exit 2 after {r['wall']:.1f} s ({r['cpu']:.1f} s CPU)"
+        return (f"{r['wall']:.2f} s, **{r['wall'] / base['wall']:.2f}x** wall; "
+                f"{r['cpu']:.2f} s CPU, **{r['cpu'] / base['cpu']:.2f}x**")
 
     lines = [f"| {size:,}-resource plan | " + " | ".join(engines) + " |",
              "|---|" + "---|" * len(engines),
-             f"| no policy (Python rules) | {base['wall']:.2f} s ({base['cpu']:.2f} s CPU) = 1x"
-             + " |" * len(engines)]
+             f"| no policy (Python rules only) | {base['wall']:.2f} s wall; {base['cpu']:.2f} s CPU (= 1x)"
+             + " | same run" * (len(engines) - 1) + " |"]
     for case in dict.fromkeys(c for c, _ in cells):
         lines.append(f"| {case} | " + " | ".join(cell(cells[(case, e)]) for e in engines) + " |")
     lines.append("")
     lines.append("| findings reported | " + " | ".join(engines) + " |")
     lines.append("|---|" + "---|" * len(engines))
+    lines.append(f"| no policy | {int(base['findings'])}" + " | same run" * (len(engines) - 1) + " |")
     for case in dict.fromkeys(c for c, _ in cells):
         lines.append(f"| {case} | " + " | ".join(str(int(cells[(case, e)]["findings"])) for e in engines) + " |")
     return "\n".join(lines)
@@ -139,31 +146,36 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=10000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-twins", action="store_true", help="leave out the --engine rego row")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(HERE.parent))
     from natpolicy.rego.engines import installed_engines
 
     engines = [e for e in ("regorus", "regopy") if e in installed_engines()]
-    base, cells = measure(args.size, args.runs, engines)
+    load_before = os.getloadavg()
+    base, cells = measure(args.size, args.runs, engines, not args.no_twins)
+    load_after = os.getloadavg()
     text = table(args.size, base, cells, engines)
-    print(text)
+    load = (f"Load average (1, 5, 15 min) {', '.join(f'{x:.2f}' for x in load_before)} before the run and "
+            f"{', '.join(f'{x:.2f}' for x in load_after)} after it, on {os.cpu_count()} CPUs.")
+    print(text + "\n\n" + load)
     if args.write:
         from importlib import metadata
 
         versions = ", ".join(f"{d} {metadata.version(d)}" for d in ("gordon-to-regorus", "regopy")
                              if _installed(d))
-        header = (
-            "# Rego benchmark: regorus vs regopy\n\n"
-            f"`python benchmarks/rego_bench.py --write` (median of {args.runs} runs; Python "
-            f"{platform.python_version()}, {versions}, {platform.machine()}, 2 cores, a machine shared with "
-            "other jobs). Plan from `benchmarks/generate_plan.py 10000 --seed 1`. Whole `natpolicy check` runs "
-            "(`-q --format json --no-progress`), engines interleaved so both see the same load. Each cell: wall "
-            "seconds (CPU seconds of natpolicy and its Rego child) and the ratio to the no-policy run.\n\n"
-            "Goal (issue 17): on regorus, a one-rule user policy at most 2x the no-policy run, a 6,000-result "
-            "policy at most 3x. The policies are in `benchmarks/rego_bench.py` (ONE_RULE, MANY_RESULTS).\n\n"
-        )
-        (HERE / "RESULTS-rego.md").write_text(header + text + "\n", encoding="utf-8")
+        block = (f"`python benchmarks/rego_bench.py --runs {args.runs}{' --no-twins' if args.no_twins else ''} "
+                 f"--write` (median of {args.runs} interleaved rounds; Python {platform.python_version()}, "
+                 f"{versions}, {platform.machine()}).\n\n{text}\n\n{load}\n")
+        results = HERE / "RESULTS-rego.md"
+        current = results.read_text(encoding="utf-8") if results.is_file() else ""
+        start, end = "<!-- bench -->\n", "<!-- /bench -->\n"
+        if start in current and end in current:
+            current = current[:current.index(start) + len(start)] + block + current[current.index(end):]
+        else:
+            current = f"# Rego benchmark: regorus vs regopy\n\n{start}{block}{end}"
+        results.write_text(current, encoding="utf-8")
     return 0
 
 

@@ -29,7 +29,7 @@ try:
 except ImportError:  # no msgspec wheel for this platform: json does everything
     plan_structs = None  # type: ignore[assignment]
 
-__all__ = ["BACKEND", "BACKENDS", "FastPlan", "decode"]
+__all__ = ["BACKEND", "BACKENDS", "FastPlan", "decode", "plain_json_bytes"]
 
 BACKENDS: tuple[str, ...] = ("msgspec", "json") if plan_structs is not None else ("json",)
 BACKEND: str = "json" if os.environ.get("NATPOLICY_PLAN_DECODER") == "json" else BACKENDS[0]
@@ -105,6 +105,11 @@ def decode(data: bytes) -> FastPlan | None:
             head[name] = True
     return FastPlan(head=head, changes=head.get("resource_changes"), configuration=head.get("configuration"),
                     multiline=_multiline(data), _plan=plan)
+
+
+def plain_json_bytes(data: bytes) -> bool:
+    """Bytes a fast decoder may read as the reference would: plain UTF-8, no integer too long for Python."""
+    return _plain_utf8(data) and not _has_long_integer(data)
 
 
 def _plain_utf8(data: bytes) -> bool:

@@ -1,13 +1,17 @@
 """The child process that runs every Rego engine call of a run (see ``sandbox``).
 
-It reads one job (JSON) on stdin: the engine's name, the call names to check
-against its builtins, the policy sets (modules and entrypoints) and the plans
-(input document and ``data.natpolicy``). It answers with JSON lines on its
-original stdout: ``stage`` lines before each step (so the parent can name what
-was running when it had to stop the child), one ``value`` line per query, an
-``error`` line for a policy that does not compile or a query that fails, and
-``done``. Whatever the engine writes to file descriptor 1 (Rego ``print()``)
-is sent to stderr, which the parent reads as print output.
+It reads one job on stdin: a JSON line with the engine's name, the call names
+to check against its builtins, the policy sets (modules and entrypoints) and
+the plans (an input document, or the size of a plan's text, and
+``data.natpolicy``), then the text of each plan given as text, as its UTF-8
+bytes. A plan's text goes to the engine as it is (``prepare_input_json``)
+where the engine parses JSON itself: no Python object is built from it here.
+It answers with JSON lines on its original stdout: ``stage`` lines before
+each step (so the parent can name what was running when it had to stop the
+child), one ``value`` line per query, an ``error`` line for a policy that does
+not compile, a query that fails or a plan nested too deeply, and ``done``.
+Whatever the engine writes to file descriptor 1 (Rego ``print()``) is sent to
+stderr, which the parent reads as print output.
 
 Nothing here decides what a value means: the parent does, with the same code
 whether the values came from this process or from an engine in its own.
@@ -18,12 +22,14 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from types import FrameType
 from typing import Any, BinaryIO
 
-__all__ = ["main", "evaluate_job"]
+__all__ = ["main", "evaluate_job", "read_job"]
 
-# Plans reach the engine as nested Python values, converted recursively; the
-# parent refuses anything deeper than sandbox.MAX_INPUT_DEPTH, well below this.
+# Inputs reach regopy as nested Python values, converted recursively; nothing
+# deeper than depth.MAX_INPUT_DEPTH gets there (the parent checks documents,
+# _prepare a plan's text), well below this.
 _RECURSION = 20_000
 
 Emit = Callable[[dict[str, Any]], None]
@@ -54,7 +60,11 @@ def evaluate_job(engine: Any, job: dict[str, Any], emit: Emit) -> None:
             if "only" in policy_set and j not in policy_set["only"]:
                 continue  # the built-in twins read plans only, not the other documents user policies get
             if prepared is None:
-                prepared = engine.prepare_input(plan["input"])
+                try:
+                    prepared = _prepare(engine, plan)
+                except _TooDeep as exc:
+                    emit({"error": {"kind": "too_deep", "plan": j, "limit": exc.limit}})
+                    return
             if compiled[i] is None or policy_set["per_plan_data"]:
                 emit({"stage": "compile", "set": i, "plan": j})
                 data = dict(policy_set.get("data") or {})
@@ -75,12 +85,65 @@ def evaluate_job(engine: Any, job: dict[str, Any], emit: Emit) -> None:
                 try:
                     value = engine.evaluate(compiled[i], entrypoint, prepared)
                 except EvaluationError as exc:
+                    if exc.code == "input_too_deep":  # the engine's own parser of the text refused it
+                        emit({"error": {"kind": "too_deep", "plan": j, "limit": _depth_limit(engine, plan)}})
+                        return
                     emit({"error": {"kind": "evaluation", "set": i, "plan": j, "query": k,
                                     "message": exc.message, "code": exc.code}})
                     return
                 answer = {"undefined": True} if value is UNDEFINED else {"value": value}
                 emit({**answer, "set": i, "plan": j, "query": k})
     emit({"done": True})
+
+
+class _TooDeep(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+def _prepare(engine: Any, plan: dict[str, Any]) -> Any:
+    """The engine's input for one plan: its text as it is where the engine parses JSON itself."""
+    from natpolicy.rego.depth import MAX_INPUT_DEPTH, depth_over
+
+    text = plan.get("text")
+    if text is None:
+        return engine.prepare_input(plan["input"])
+    from_text = getattr(engine, "prepare_input_json", None)
+    if from_text is not None:
+        return from_text(text)  # its parser has a depth limit of its own (see _depth_limit)
+    # Engines that convert Python values (regopy, opa) get the plan parsed here, within the same
+    # depth limit natpolicy applies to every other input (depth.MAX_INPUT_DEPTH).
+    saved = sys.getrecursionlimit()
+    sys.setrecursionlimit(_frames() + MAX_INPUT_DEPTH + 100)  # json.loads fails past it, never the C stack
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise _TooDeep(MAX_INPUT_DEPTH) from None
+    finally:
+        sys.setrecursionlimit(saved)
+    if depth_over(value, MAX_INPUT_DEPTH):
+        raise _TooDeep(MAX_INPUT_DEPTH)
+    return engine.prepare_input(value)
+
+
+def _frames() -> int:
+    """How deep the Python stack is here (the recursion limit counts these frames too)."""
+    frame: FrameType | None = sys._getframe()
+    count = 0
+    while frame is not None:
+        frame, count = frame.f_back, count + 1
+    return count
+
+
+def _depth_limit(engine: Any, plan: dict[str, Any]) -> int:
+    """The limit a plan the engine refused as too deep is over: natpolicy's own, else the engine's lower one."""
+    from natpolicy.rego.depth import MAX_INPUT_DEPTH, text_depth_over
+
+    text = plan.get("text")
+    if text is not None and text_depth_over(text, MAX_INPUT_DEPTH):
+        return MAX_INPUT_DEPTH
+    return int(getattr(engine, "input_depth_limit", MAX_INPUT_DEPTH))
 
 
 def _reads_v0(engine: Any, policy_set: dict[str, Any]) -> bool:
@@ -96,6 +159,19 @@ def _compile(engine: Any, policy_set: dict[str, Any], data: dict[str, Any] | Non
         return engine.compile_versions(policy_set["modules"], data, policy_set["entrypoints"], frozenset(v0))
     version = "v0" if v0 else "v1"  # all v0 here (see _reads_v0)
     return engine.compile(policy_set["modules"], data, policy_set["entrypoints"], rego_version=version)
+
+
+def read_job(stream: BinaryIO) -> dict[str, Any]:
+    """The job as ``sandbox.run_child`` writes it: one JSON line, then each plan's text as its UTF-8 bytes."""
+    job: dict[str, Any] = json.loads(stream.readline())
+    for plan in job["plans"]:
+        if "text_bytes" in plan:
+            size = plan.pop("text_bytes")
+            data = stream.read(size)
+            if len(data) != size:
+                raise EOFError(f"the job ended {size - len(data)} bytes into a plan's text")
+            plan["text"] = data.decode("utf-8")
+    return job
 
 
 def _lift_address_space_limits() -> None:
@@ -139,7 +215,7 @@ def main() -> int:
     os.environ.clear()
     _lift_address_space_limits()
     try:
-        job = json.loads(sys.stdin.buffer.read())
+        job = read_job(sys.stdin.buffer)
         from natpolicy.rego.engines import create_engine
 
         evaluate_job(create_engine(job["engine"], job.get("engine_options")), job, emit)

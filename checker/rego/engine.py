@@ -56,7 +56,14 @@ class EvaluationError(Exception):
 
 
 class RegoEngine(Protocol):
-    """Compile modules once, then evaluate entrypoints against prepared inputs."""
+    """Compile modules once, then evaluate entrypoints against prepared inputs.
+
+    Optional, looked up with ``getattr`` by ``natpolicy.rego.child``:
+    ``prepare_input_json(text)``, for an engine that parses JSON text itself
+    (a plan then reaches it as Terraform wrote it, never built in Python;
+    ``input_depth_limit``: the nesting its parser refuses, reported as
+    ``EvaluationError(code="input_too_deep")``), and ``compile_versions``.
+    """
 
     name: str
 

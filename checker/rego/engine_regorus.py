@@ -30,9 +30,10 @@ from typing import Any
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
 from natpolicy.rego.regorus_heads import bind_heads
 
-__all__ = ["REGORUS_VERSION", "RegorusEngine"]
+__all__ = ["REGORUS_VERSION", "INPUT_DEPTH_LIMIT", "RegorusEngine"]
 
 REGORUS_VERSION = "0.13.0"
+INPUT_DEPTH_LIMIT = 127
 _LOCATION = re.compile(r"-->\s*(?P<module>.+?):(?P<line>\d+):(?P<col>\d+)\s*$", re.MULTILINE)
 _MESSAGE = re.compile(r"^error:\s*(?P<message>.*)$", re.MULTILINE)
 _PROBE_PACKAGE = "natpolicy_builtin_probe"
@@ -42,6 +43,8 @@ class RegorusEngine:
     """:class:`RegoEngine` on top of ``regorus``."""
 
     name = "regorus"
+    # set_input_json (serde_json) refuses JSON nested 128 levels deep or more (measured on 0.13.0).
+    input_depth_limit = INPUT_DEPTH_LIMIT
     reads_rego_v0 = True  # `compile(..., rego_version="v0")`: a policy set that is all Rego v0 (natpolicy.rego.child)
 
     def __init__(self) -> None:
@@ -67,6 +70,10 @@ class RegorusEngine:
         # JSON text once per plan: set_input_json parses it in Rust, faster
         # than converting nested Python values call by call (measured).
         return _Prepared(json.dumps(document, ensure_ascii=False))
+
+    def prepare_input_json(self, text: str) -> Any:
+        """A JSON text as it is: a plan as Terraform wrote it is never built in Python, nor written again."""
+        return _Prepared(text)
 
     def is_builtin(self, name: str) -> bool:
         if name not in self._builtins:
@@ -110,7 +117,7 @@ class RegorusEngine:
         try:
             if compiled.input is not prepared_input:
                 compiled.input = None
-                engine.set_input_json(prepared_input.text)
+                _set_input(engine, prepared_input.text)
                 compiled.input = prepared_input
             text = engine.eval_query_as_json("data." + ".".join(entrypoint.split("/")))
         except RuntimeError as exc:
@@ -122,6 +129,15 @@ class RegorusEngine:
             return UNDEFINED
         expressions = results[0].get("expressions") or []
         return expressions[0].get("value") if expressions else UNDEFINED
+
+
+def _set_input(engine: Any, text: str) -> None:
+    try:
+        engine.set_input_json(text)
+    except RuntimeError as exc:
+        # serde_json's nesting limit (INPUT_DEPTH_LIMIT) guards regorus' stack; say so in natpolicy's words.
+        message = _one_line(str(exc))
+        raise EvaluationError(message, "input_too_deep" if "recursion limit" in message else "input") from None
 
 
 @dataclass(frozen=True)

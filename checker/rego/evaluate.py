@@ -16,14 +16,15 @@ from typing import Any
 from natpolicy.errors import InputError
 from natpolicy.progress import Progress
 from natpolicy.rego.builtins import calls_to_check, refuse_unknown_calls
+from natpolicy.rego.depth import MAX_INPUT_DEPTH, depth_over
 from natpolicy.rego.engine import UNDEFINED
 from natpolicy.rego.engine_regopy import STATEMENT_LIMIT
 from natpolicy.rego.engines import DEFAULT_ENGINE, engine_options, engine_problem
 from natpolicy.rego.loading import PolicyFile
-from natpolicy.rego.sandbox import MAX_INPUT_DEPTH, Limits, Outcome, answer_bytes, depth_over
+from natpolicy.rego.sandbox import Limits, Outcome, answer_bytes
 
 __all__ = ["Query", "PolicySet", "PolicyError", "Progress", "Plan", "engine_or_error", "build_job", "interpret",
-           "stage_label"]
+           "stage_label", "too_deep"]
 
 
 class PolicyError(InputError):
@@ -51,9 +52,11 @@ class Query:
 
 @dataclass(frozen=True)
 class Plan:
-    origin: str  # display path of the plan
-    document: Any  # the plan JSON as Terraform wrote it
+    origin: str  # display path of the plan (or of the document a user policy reads)
+    document: Any  # the input as Python values; None for a plan given as ``text``
     data: dict[str, Any] | None  # data.natpolicy, when a policy set reads it
+    # The plan JSON as Terraform wrote it (decoded): handed to the engine as it is, never re-serialised.
+    text: str | None = None
 
 
 def engine_or_error(name: str = DEFAULT_ENGINE) -> str:
@@ -130,14 +133,30 @@ def build_job(sets: Sequence[PolicySet], plans: Sequence[Plan], engine: str = DE
     for plan in plans:
         # Engines convert input recursively: a value nested hundreds of levels
         # deep is refused here, as one line, instead of exhausting a stack.
-        if depth_over(plan.document, MAX_INPUT_DEPTH):
-            raise InputError(plan.origin, f"a value is nested more than {MAX_INPUT_DEPTH} levels deep, "
-                                          "more than Rego input may be (Terraform plans nest a few dozen)")
+        # A plan's text is measured in the child instead (natpolicy.rego.child),
+        # so that this process never walks it.
+        if plan.text is None and depth_over(plan.document, MAX_INPUT_DEPTH):
+            raise InputError(plan.origin, too_deep(MAX_INPUT_DEPTH))
     _data_too_deep(sets)
     calls = sorted({name for s in sets for name in calls_to_check(s.policies)})
     return {"engine": engine, "engine_options": engine_options(engine), "check_calls": calls,
-            "sets": [s.job() for s in sets],
-            "plans": [{"origin": p.origin, "input": p.document, "data": p.data} for p in plans]}
+            "sets": [s.job() for s in sets], "plans": [_plan_job(p) for p in plans]}
+
+
+def _plan_job(plan: Plan) -> dict[str, Any]:
+    if plan.text is not None:
+        # sandbox.run_child sends the text after the job, as bytes of its own, not inside the job's JSON.
+        return {"origin": plan.origin, "text": plan.text, "data": plan.data}
+    return {"origin": plan.origin, "input": plan.document, "data": plan.data}
+
+
+def too_deep(limit: int, engine: str = "") -> str:
+    """The problem of an input nested deeper than ``limit`` (``engine``: whose own limit it is, if not natpolicy's)."""
+    if engine:
+        return (f"a value is nested more than {limit} levels deep, more than the {engine} engine reads as Rego input "
+                "(Terraform plans nest a few dozen)")
+    return (f"a value is nested more than {limit} levels deep, more than Rego input may be "
+            "(Terraform plans nest a few dozen)")
 
 
 def _data_too_deep(sets: Sequence[PolicySet]) -> None:
@@ -178,6 +197,11 @@ def interpret(outcome: Outcome, sets: Sequence[PolicySet], plans: Sequence[Plan]
         raise InputError(where, _stopped(what + (f" on {origin}" if origin and origin != where else ""),
                                          outcome, limits))
     if outcome.error is not None:
+        if outcome.error.get("kind") == "too_deep":
+            limit = int(outcome.error.get("limit", MAX_INPUT_DEPTH))
+            engine_limit = limit < MAX_INPUT_DEPTH  # the engine's own, lower, limit
+            raise InputError(plans[int(outcome.error.get("plan", 0))].origin,
+                             too_deep(limit, engine if engine_limit else ""))
         if outcome.error.get("kind") == "internal":
             where, what, _ = stage_label(outcome.stage, sets, plans)
             raise InputError(where, f"{what} failed in the Rego engine: {outcome.error.get('message', '')}")

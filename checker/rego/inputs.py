@@ -15,7 +15,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,18 @@ class Document:
     origin: str  # display path
     value: Any  # the file as conftest sees it (a multi-document YAML file: the list of its documents)
     plan: bool = False  # a Terraform plan
+    # A plan's JSON text as Terraform wrote it (decoded as the loader decodes it): what the engine reads,
+    # unparsed. ``value`` is then None until something needs the plan as Python values (see ``parsed``).
+    text: str | None = None
+
+    @cached_property
+    def parsed(self) -> Any:
+        """The document as Python values: ``value``, or the plan text parsed (only --combine and data.natpolicy)."""
+        if self.text is None:
+            return self.value
+        from natpolicy.loaders.plan_text import parse_json
+
+        return parse_json(self.text, self.origin)
 
 
 @dataclass
@@ -40,7 +53,7 @@ class SetAside:
 
     loader_paths: list[str] = field(default_factory=list)
     documents: dict[str, list[Document]] = field(default_factory=dict)  # path -> what only policies read
-    plans: dict[str, Any] = field(default_factory=dict)  # plan file -> its JSON, parsed once for both sides
+    plans: dict[str, str] = field(default_factory=dict)  # plan file -> its JSON text, read once here for Rego
 
 
 def set_aside(paths: Sequence[str], *, staged: bool) -> SetAside:
@@ -48,8 +61,9 @@ def set_aside(paths: Sequence[str], *, staged: bool) -> SetAside:
     from natpolicy.loaders.classify import InputKind, classify
     from natpolicy.loaders.paths import display_path
     from natpolicy.loaders.plan_json import check_is_plan
-    from natpolicy.loaders.plan_text import decode, parse_json, read_bytes
+    from natpolicy.loaders.plan_text import parse_json
     from natpolicy.rego.documents import is_yaml, read_documents
+    from natpolicy.rego.plan_bytes import read_plan_file
 
     out = SetAside()
     for path in paths:
@@ -63,18 +77,24 @@ def set_aside(paths: Sequence[str], *, staged: bool) -> SetAside:
             out.documents[path] = [Document(shown, docs[0] if len(docs) == 1 else docs)]
             continue
         try:
-            doc = parse_json(decode(read_bytes(path), shown), shown)
+            read = read_plan_file(path, shown)  # checked as JSON, not built: the plan loader builds its own copy
+            if read.head is not None:
+                try:
+                    check_is_plan(read.head, shown)
+                except InputError:
+                    read = replace(read, document=parse_json(read.text, shown))  # no plan: the policies read it
         except InputError:
             out.loader_paths.append(path)  # not JSON at all: the plan loader says what is wrong, as always
             continue
-        try:
-            check_is_plan(doc, shown)
-        except InputError:
-            if not _plan_shaped(doc):
-                out.documents[path] = [Document(shown, doc)]
-                continue
-            # A plan with a broken section: the plan loader reports it (exit 2), as without --policy.
-        out.plans[path] = doc
+        if read.document is not None:
+            try:
+                check_is_plan(read.document, shown)
+            except InputError:
+                if not _plan_shaped(read.document):
+                    out.documents[path] = [Document(shown, read.document)]
+                    continue
+                # A plan with a broken section: the plan loader reports it (exit 2), as without --policy.
+        out.plans[path] = read.text
         out.loader_paths.append(path)
     return out
 
@@ -135,13 +155,13 @@ def evaluation_units(documents: Sequence[Document]) -> list[tuple[Document, Any]
         if not doc.plan and isinstance(doc.value, list):
             units.extend((doc, element) for element in doc.value)
         else:
-            units.append((doc, doc.value))
+            units.append((doc, doc.value))  # a plan read as text: None (its text is the input)
     return units
 
 
 def combined(documents: Sequence[Document]) -> list[dict[str, Any]]:
     """conftest's ``--combine`` input: ``[{"path": ..., "contents": ...}, ...]`` in command-line order."""
-    return [{"path": doc.origin, "contents": doc.value} for doc in documents]
+    return [{"path": doc.origin, "contents": doc.parsed} for doc in documents]
 
 
 def policy_documents(paths: Sequence[str], aside: SetAside | None, *, twins: bool, staged: bool,
@@ -157,12 +177,13 @@ def policy_documents(paths: Sequence[str], aside: SetAside | None, *, twins: boo
             continue
         item = classify(path, staged=True)  # staged: a Terraform file is code by its name alone
         if item.kind is InputKind.STDIN:
-            out.append(Document("<stdin>", _stdin_plan(stdin), plan=True))
+            out.append(Document("<stdin>", None, plan=True, text=_stdin_plan(stdin)))
         elif item.kind.is_plan:
             for target in item.plans:
+                shown = display_path(str(target))
                 cached = aside.plans.get(str(target)) if aside is not None else None
-                out.append(Document(display_path(str(target)),
-                                    cached if cached is not None else _read_plan(str(target)), plan=True))
+                out.append(Document(shown, None, plan=True,
+                                    text=cached if cached is not None else _read_plan(str(target))))
         elif twins or aside is None:
             # HCL mode has no plan JSON for the built-in twins; say so rather than skip it.
             raise UsageError(f"{path}: --engine rego reads Terraform plan JSON, and this is Terraform "
@@ -176,15 +197,16 @@ def policy_documents(paths: Sequence[str], aside: SetAside | None, *, twins: boo
     return out
 
 
-def _stdin_plan(data: bytes | None) -> Any:
-    from natpolicy.loaders.plan_text import decode, parse_json
+def _stdin_plan(data: bytes | None) -> str:
+    from natpolicy.rego.plan_bytes import read_plan
 
     if data is None:
         raise InputError("<stdin>", "the plan from stdin is no longer available for Rego")
-    return parse_json(decode(data, "<stdin>"), "<stdin>")
+    return read_plan(data, "<stdin>").text
 
 
-def _read_plan(path: str) -> Any:
-    from natpolicy.loaders.plan_text import load_document
+def _read_plan(path: str) -> str:
+    from natpolicy.rego.plan_bytes import read_plan_file
 
-    return load_document(path)[1]
+    # Errors name the path as given, as the reference loader's load_document did.
+    return read_plan_file(path, path).text

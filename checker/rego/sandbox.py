@@ -43,17 +43,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from natpolicy.rego.depth import MAX_INPUT_DEPTH, depth_over, text_depth_over
 from natpolicy.rego.engine import UNDEFINED
 
 __all__ = [
     "DEFAULT_TIMEOUT", "DEFAULT_MEMORY_MIB", "MAX_INPUT_DEPTH", "Limits", "Outcome",
-    "run_child", "run_in_process", "depth_over", "answer_bytes",
+    "run_child", "RunningChild", "run_in_process", "depth_over", "text_depth_over", "answer_bytes", "job_payload",
 ]
 
 DEFAULT_TIMEOUT = 600.0  # seconds for the whole Rego stage of a run
 DEFAULT_MEMORY_MIB = 2048  # resident memory of the child
-# Terraform plans nest a few dozen levels; engines convert input recursively.
-MAX_INPUT_DEPTH = 256
 PRINT_BYTES = 64 * 1024  # print() output kept; the rest is counted, not stored
 _POLL = 0.02  # seconds between memory readings (a doubling bomb grows ~1 GB/s)
 _BOOTSTRAP = ("import sys, json\nsys.path[:0] = json.loads(sys.argv[1])\n"
@@ -81,20 +80,6 @@ class Outcome:
     printed_dropped: int = 0
 
 
-def depth_over(value: Any, limit: int) -> bool:
-    """Is ``value`` nested deeper than ``limit`` (iteratively: no recursion to run out of)?"""
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
-    return False
-
-
 def run_in_process(engine: Any, job: dict[str, Any]) -> Outcome:
     """The same job on an engine in this process: no limits, no isolation (for tests and tools)."""
     from natpolicy.rego.child import evaluate_job
@@ -111,38 +96,88 @@ def run_in_process(engine: Any, job: dict[str, Any]) -> Outcome:
 def run_child(job: dict[str, Any], limits: Limits,
               on_stage: Callable[[dict[str, Any]], None] | None = None) -> Outcome:
     """Run ``job`` in a fresh child process within ``limits``."""
-    outcome = Outcome()
-    # ASCII: a lone surrogate in a plan string travels as its escape instead of failing to encode.
-    payload = json.dumps(job, ensure_ascii=True).encode("ascii")
-    with tempfile.TemporaryDirectory(prefix="natpolicy-rego-") as cwd:
-        proc = subprocess.Popen(
-            [sys.executable, "-I", "-c", _BOOTSTRAP, json.dumps(_import_paths())],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=_child_environment(), cwd=cwd, close_fds=True,
-        )
+    return RunningChild(job, limits).wait(on_stage)
+
+
+class RunningChild:
+    """A child started on its job, watched from a thread of this process until :meth:`wait` returns.
+
+    Started before natpolicy runs its Python rules, the child converts the
+    plan and evaluates the policies on another core meanwhile; its limits
+    hold from the moment it starts, whatever this process is doing.
+    """
+
+    def __init__(self, job: dict[str, Any], limits: Limits) -> None:
+        self.outcome = Outcome()
+        self._stages: queue.Queue[dict[str, Any]] = queue.Queue()
+        self._failure: BaseException | None = None
+        payload = job_payload(job)
+        self._cwd = tempfile.TemporaryDirectory(prefix="natpolicy-rego-")
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-I", "-c", _BOOTSTRAP, json.dumps(_import_paths())],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                env=_child_environment(), cwd=self._cwd.name, close_fds=True,
+            )
+        except BaseException:
+            self._cwd.cleanup()
+            raise
+        proc = self._proc
         assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
         lines: queue.Queue[bytes | None] = queue.Queue()
-        printed = _Capped(PRINT_BYTES)
-        threads = [
+        self._printed = _Capped(PRINT_BYTES)
+        self._threads = [
             threading.Thread(target=_feed, args=(proc.stdin, payload), daemon=True),
             threading.Thread(target=_lines, args=(proc.stdout, lines, answer_bytes(limits)), daemon=True),
-            threading.Thread(target=printed.drain, args=(proc.stderr,), daemon=True),
+            threading.Thread(target=self._printed.drain, args=(proc.stderr,), daemon=True),
         ]
-        for thread in threads:
+        for thread in self._threads:
             thread.start()
+        self._watcher = threading.Thread(target=self._watch, args=(lines, limits), daemon=True)
+        self._watcher.start()
+
+    def _watch(self, lines: queue.Queue[bytes | None], limits: Limits) -> None:
         try:
-            _watch(proc, lines, limits, outcome, on_stage)
+            _watch(self._proc, lines, limits, self.outcome, self._stages.put)
+        except BaseException as exc:  # noqa: BLE001 - raised again by wait(), in the caller's thread
+            self._failure = exc
         finally:
-            if proc.poll() is None:
-                proc.kill()  # our own child, by its handle
-            proc.wait()
-            for thread in threads:
+            if self._proc.poll() is None:
+                self._proc.kill()  # our own child, by its handle
+            self._proc.wait()
+            for thread in self._threads:
                 thread.join(timeout=5)
-        outcome.printed, outcome.printed_dropped = printed.data(), printed.dropped
+
+    def wait(self, on_stage: Callable[[dict[str, Any]], None] | None = None) -> Outcome:
+        """The child's answers, once it has finished or been stopped; ``on_stage`` sees each step it began."""
+        try:
+            while True:
+                self._watcher.join(timeout=_POLL)
+                while not self._stages.empty():
+                    event = self._stages.get()
+                    if on_stage is not None:
+                        on_stage(event)
+                if not self._watcher.is_alive():
+                    break
+        finally:
+            if self._watcher.is_alive():  # interrupted (Ctrl-C): stop the child before leaving
+                self.stop()
+        self._cwd.cleanup()
+        if self._failure is not None:
+            raise self._failure
+        outcome = self.outcome
+        outcome.printed, outcome.printed_dropped = self._printed.data(), self._printed.dropped
         if not outcome.stopped and not outcome.done and outcome.error is None and not outcome.missing:
             outcome.stopped = "crash"
-            outcome.detail = _exit_detail(proc.returncode)
-    return outcome
+            outcome.detail = _exit_detail(self._proc.returncode)
+        return outcome
+
+    def stop(self) -> None:
+        """Kill the child (its answers are no longer wanted) and wait for the watcher to see it end."""
+        if self._proc.poll() is None:
+            self._proc.kill()  # our own child, by its handle
+        self._watcher.join(timeout=10)
+        self._cwd.cleanup()
 
 
 def _watch(proc: subprocess.Popen[bytes], lines: queue.Queue[bytes | None], limits: Limits,
@@ -199,9 +234,29 @@ def _record(outcome: Outcome, event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-def _feed(pipe: IO[bytes], payload: bytes) -> None:
+def job_payload(job: dict[str, Any]) -> list[bytes]:
+    """What the child reads (``child.read_job``): the job as one JSON line, then each plan's text as its bytes.
+
+    A plan given as text (``"text"``) travels as the bytes of that text, not
+    as a JSON string inside the job: nothing escapes, builds or parses it on
+    the way, and the child hands it to the engine as it is.
+    """
+    texts: list[bytes] = []
+    plans = []
+    for plan in job["plans"]:
+        if "text" in plan:
+            texts.append(plan["text"].encode("utf-8"))
+            plan = {**{k: v for k, v in plan.items() if k != "text"}, "text_bytes": len(texts[-1])}
+        plans.append(plan)
+    # ASCII: a lone surrogate in a document string travels as its escape instead of failing to encode.
+    head = json.dumps({**job, "plans": plans}, ensure_ascii=True).encode("ascii") + b"\n"
+    return [head, *texts]
+
+
+def _feed(pipe: IO[bytes], payload: list[bytes]) -> None:
     try:
-        pipe.write(payload)
+        for part in payload:
+            pipe.write(part)
     except (BrokenPipeError, OSError):  # the child died or was stopped: reported from its exit
         pass
     finally:

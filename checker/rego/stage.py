@@ -1,11 +1,13 @@
 """The Rego stage of ``natpolicy check``: user policies and/or the built-in twins.
 
 The input of every policy is the plan JSON exactly as Terraform wrote it. The
-plan loader overlays unknown markers on its parsed copy, so the file is
-parsed again here. Every engine call of the run happens in one child process
-(``natpolicy.rego.sandbox``) that gets the plans once; when Rego fails (a
-policy error, a crash, a limit) the run still reports the built-in Python
-findings, with the failure as one error line, and exits 2.
+plan loader overlays unknown markers on its parsed copy, so the Rego side
+reads the file's text itself (``natpolicy.rego.plan_bytes``: checked, not
+built) and hands it to the engine as it is. Every engine call of the run
+happens in one child process (``natpolicy.rego.sandbox``) that gets the plans
+once, started before the Python rules run so that both work at once; when
+Rego fails (a policy error, a crash, a limit) the run still reports the
+built-in Python findings, with the failure as one error line, and exits 2.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import io
 import re
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from natpolicy.check import BaseCheck
@@ -49,7 +52,7 @@ def plan_documents(paths: Sequence[str]) -> list[tuple[str, Any]]:
     """
     from natpolicy.rego.inputs import policy_documents
 
-    return [(d.origin, d.value) for d in policy_documents(paths, None, twins=True, staged=False, stdin=_STDIN)]
+    return [(d.origin, d.parsed) for d in policy_documents(paths, None, twins=True, staged=False, stdin=_STDIN)]
 
 
 def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any) -> RunResult:
@@ -84,33 +87,65 @@ def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any) -> R
         if chosen is not None:
             # What this engine would answer differently from OPA is refused before anything runs.
             refuse_for_engine(chosen.set.policies, engine)
-    result = run(model, [] if twins is not None else checks)
-    result.notes.extend(engine_notes)
-    result.notes.extend(loading_notes)
-    if user is None and twins is None:
-        return result
-    scrub = Scrubber(model)
     from natpolicy.rego.evaluate import PolicyError
 
+    started: _Started | InputError | None = None
+    if user is not None or twins is not None:
+        try:
+            # The child starts now and converts the plan and evaluates on another core while the
+            # Python rules run here; its limits hold from now on.
+            started = _start_rego(model, opts, engine, paths, user, twins)
+        except PolicyError:
+            raise
+        except InputError as exc:
+            started = exc  # reported after the Python rules, beside their findings, as always
     try:
-        extra, rules, notes = _rego_findings(model, checks, opts, engine, paths, user, twins, scrub, result)
+        result = run(model, [] if twins is not None else checks)
+    except BaseException:
+        if isinstance(started, _Started):
+            started.child.stop()
+        raise
+    result.notes.extend(engine_notes)
+    result.notes.extend(loading_notes)
+    if started is None:
+        return result
+    scrub = Scrubber(model)
+    try:
+        if isinstance(started, InputError):
+            raise started
+        extra, rules, notes = _rego_findings(started, model, checks, opts, engine, user, twins, scrub, result)
     except PolicyError:
         raise  # the policy never ran: no report, as for a policy that does not parse
     except InputError as exc:
         return _without_rego(result, model, checks, twins, scrub, str(exc))
+    finally:
+        if isinstance(started, _Started):
+            started.child.stop()  # finished already, unless something above failed before its answers were read
     result.notes.extend(notes)
     result.findings = sorted(result.findings + extra, key=Finding.sort_key)
     result.checks = list(rules.values())
     return result
 
 
-def _rego_findings(model: ResourceModel, checks: list[BaseCheck], opts: Any, engine: str,
-                   paths: list[Any], user: Any, twins: Any, scrub: Scrubber,
-                   result: RunResult) -> tuple[list[Finding], dict[str, BaseCheck], list[str]]:
-    from natpolicy.invocation import progress_wanted
-    from natpolicy.rego.evaluate import Plan, Progress, build_job, interpret
+@dataclass
+class _Started:
+    """The Rego child of a run, started, and what its answers will be read against."""
+
+    child: Any  # sandbox.RunningChild
+    sets: list[Any]
+    plans: list[Any]
+    chosen: list[Any]
+    for_twins: list[int]
+    for_user: list[int]
+    wants_data: bool
+    limits: Any
+
+
+def _start_rego(model: ResourceModel, opts: Any, engine: str, paths: list[Any], user: Any,
+                twins: Any) -> _Started:
+    from natpolicy.rego.evaluate import Plan, build_job
     from natpolicy.rego.inputs import COMBINED, combined, evaluation_units
-    from natpolicy.rego.sandbox import DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT, Limits, run_child
+    from natpolicy.rego.sandbox import DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT, Limits, RunningChild
 
     chosen = [s for s in (twins, user) if s is not None]
     sets = [s.set for s in chosen]
@@ -124,8 +159,9 @@ def _rego_findings(model: ResourceModel, checks: list[BaseCheck], opts: Any, eng
         if doc.plan:
             for_twins.append(len(plans))
         for_user.append(len(plans))
-        data = _data_for(model, doc.origin, value) if wants_data and doc.plan else None
-        plans.append(Plan(doc.origin, value, data))
+        data = _data_for(model, doc.origin, _change_keys(doc)) if wants_data and doc.plan else None
+        # A plan goes to the engine as its text (doc.text), never as Python values turned back into JSON.
+        plans.append(Plan(doc.origin, value, data, doc.text))
     if getattr(opts, "combine", False) and user is not None:
         for_user = [len(plans)]
         plans.append(Plan(COMBINED, combined(paths), None))
@@ -133,14 +169,26 @@ def _rego_findings(model: ResourceModel, checks: list[BaseCheck], opts: Any, eng
         twins.set.only = for_twins
     if user is not None:
         user.set.only = for_user
-    if wants_data:
-        _note_data_findings(model, result)
     limits = Limits(timeout=getattr(opts, "rego_timeout", None) or DEFAULT_TIMEOUT,
                     memory_mib=getattr(opts, "rego_memory", None) or DEFAULT_MEMORY_MIB)
-    job = build_job(sets, plans, engine)
+    child = RunningChild(build_job(sets, plans, engine), limits)
+    return _Started(child, sets, plans, chosen, for_twins, for_user, wants_data, limits)
+
+
+def _rego_findings(started: _Started, model: ResourceModel, checks: list[BaseCheck], opts: Any, engine: str,
+                   user: Any, twins: Any, scrub: Scrubber,
+                   result: RunResult) -> tuple[list[Finding], dict[str, BaseCheck], list[str]]:
+    from natpolicy.invocation import progress_wanted
+    from natpolicy.rego.evaluate import Progress, interpret
+
+    sets, plans, chosen, for_twins, for_user = (started.sets, started.plans, started.chosen, started.for_twins,
+                                                started.for_user)
+    if started.wants_data:
+        _note_data_findings(model, result)
+    limits = started.limits
     enabled = progress_wanted(opts.progress, opts.quiet)
     with Progress(enabled=enabled, label="rego") as progress, _Steps(progress, sets, plans) as steps:
-        outcome = run_child(job, limits, steps.begin)
+        outcome = started.child.wait(steps.begin)
     # print() output is reported even when Rego failed: it is how a policy is debugged.
     result.notes.extend(_printed_notes(outcome.printed, outcome.printed_dropped, scrub))
     values = interpret(outcome, sets, plans, limits, engine)
@@ -219,6 +267,14 @@ def _printed_notes(printed: bytes, dropped: int, scrub: Scrubber) -> list[str]:
     if more > 0 or dropped:
         notes.append(f"Rego print(): {max(more, 0)} more line(s) and {dropped} more byte(s) not shown")
     return notes
+
+
+def _change_keys(doc: Any) -> Any:
+    """What data.natpolicy reads of a plan (its changes' addresses), without building the whole plan if it can."""
+    from natpolicy.rego.plan_bytes import change_keys
+
+    keys = change_keys(doc.text) if doc.text is not None else None
+    return keys if keys is not None else doc.parsed
 
 
 def _data_for(model: ResourceModel, origin: str, doc: Any) -> dict[str, Any]:

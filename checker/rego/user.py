@@ -71,7 +71,8 @@ class UserPolicies:
                 skipped[query.ref] = skipped.get(query.ref, 0) + 1
                 continue
             findings.append(to_finding(result, model, origin, scrub))
-            checks.setdefault(result.rule_id, rule_check(result))
+            if result.rule_id not in checks:  # one rule class per id, not one per result (6,000 results: 0.2 s)
+                checks[result.rule_id] = rule_check(result)
         notes = booleans + [f"{origin}: {n} result(s) of {ref} exempted by an `exception` rule"
                             for ref, n in sorted(skipped.items())]
         clashes = sorted({(query.ref, r.builtin_clash, r.rule_id) for query, r in raw if r.builtin_clash})

@@ -1,0 +1,143 @@
+"""A plan's JSON text for the Rego engine, checked without building it in Python.
+
+User policies and the built-in twins read the plan as Terraform wrote it, and
+the engine parses that text itself (regorus: ``set_input_json``, in Rust).
+natpolicy's own process therefore never needs the plan as Python values for
+Rego: it only has to know that the file is JSON the reference decode
+(``natpolicy.loaders.plan_text``) reads, and what its top-level keys say it is.
+
+:func:`read_plan` checks that with msgspec, which validates the whole text
+while building only the top-level keys (about 50 ms for a 20 MB plan, where
+``json.loads`` builds two million objects in about a second). Whenever the fast
+check could disagree with the reference (anything but plain UTF-8, an integer
+longer than Python reads, a ``\\uD8xx`` escape, no msgspec on this platform,
+malformed JSON), the reference decode reads the bytes and has the last word, so
+every error reads exactly as before.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+__all__ = ["PlanRead", "read_plan", "read_plan_file", "change_keys"]
+
+# The JSON escape of half a UTF-16 surrogate pair: the reference decode judges those (a lone one is refused).
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+# Top-level keys the plan check looks at (natpolicy.loaders.plan_json.check_is_plan), besides format_version.
+_PRESENCE = ("planned_values", "prior_state", "configuration", "output_changes", "resource_drift", "lineage",
+             "serial", "values", "provider_schemas")
+# A stand-in of the same JSON kind for a raw resource_changes: the plan check reads its kind only.
+_KINDS: dict[bytes, Any] = {b"[": [], b"n": None}
+
+
+@dataclass(frozen=True)
+class PlanRead:
+    """The decoded text of a JSON file, and what is known of it without a second parse."""
+
+    text: str
+    # The top-level keys, values replaced by stand-ins of their kind (format_version kept): from the fast check.
+    head: dict[str, Any] | None = None
+    # The whole document: only when the reference decode had to read the file.
+    document: Any = None
+
+
+def read_plan_file(path: str, display: str) -> PlanRead:
+    from natpolicy.loaders.plan_text import read_bytes
+
+    return read_plan(read_bytes(path), display)
+
+
+def read_plan(data: bytes, display: str) -> PlanRead:
+    """``data`` as text, valid JSON, or the reference decode's one-line ``InputError``."""
+    from natpolicy.loaders.plan_text import decode, parse_json
+
+    text: str | None = None
+    utf8 = data
+    if data[:3] == b"\xef\xbb\xbf" or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        # A byte-order mark (UTF-16 from PowerShell's `>`): decoded the loader's way, checked as UTF-8.
+        text = decode(data, display)
+        utf8 = text.encode("utf-8")
+    head = _fast_head(utf8)
+    if head is not None:
+        return PlanRead(text if text is not None else utf8.decode("utf-8"), head)
+    text = text if text is not None else decode(data, display)
+    return PlanRead(text, None, parse_json(text, display))
+
+
+def _fast_head(data: bytes) -> dict[str, Any] | None:
+    decoder = _head_decoder()
+    if decoder is None:
+        return None
+    from natpolicy.loaders.plan_fast import BACKEND, plain_json_bytes
+
+    if BACKEND != "msgspec" or not plain_json_bytes(data) or _SURROGATE_ESCAPE.search(data):
+        return None
+    try:
+        head = decoder.decode(data)
+    except Exception:  # noqa: BLE001 - any refusal at all: the reference decode reads it and words the error
+        return None
+    out: dict[str, Any] = {}
+    if head.format_version is not _unset():
+        out["format_version"] = head.format_version
+    if len(head.resource_changes):
+        out["resource_changes"] = _KINDS.get(bytes(memoryview(head.resource_changes)[:1]), {})
+    for name in _PRESENCE:
+        if len(getattr(head, name)):
+            out[name] = True
+    return out
+
+
+@lru_cache(maxsize=1)
+def _unset() -> Any:
+    import msgspec
+
+    return msgspec.UNSET
+
+
+@lru_cache(maxsize=1)
+def _head_decoder() -> Any:
+    """A msgspec decoder of a JSON object's top-level keys (every value skipped, yet validated), or ``None``."""
+    try:
+        import msgspec
+    except ImportError:  # no msgspec wheel for this platform: the reference decode reads every plan
+        return None
+    nothing = msgspec.Raw()  # an absent key; a JSON null is Raw(b"null")
+    fields: list[tuple[str, Any, Any]] = [("format_version", Any, msgspec.UNSET),
+                                          ("resource_changes", msgspec.Raw, nothing)]
+    fields += [(name, msgspec.Raw, nothing) for name in _PRESENCE]
+    head = msgspec.defstruct("PlanHead", fields)
+    return msgspec.json.Decoder(head)
+
+
+def change_keys(text: str) -> dict[str, Any] | None:
+    """The plan reduced to what ``data.natpolicy`` reads of it: each resource change's address and deposed key.
+
+    ``{"resource_changes": [{"address": ..., "deposed": ...}, ...]}`` in the
+    plan's order, so positions (``change_index``) are the plan's own; ``None``
+    when msgspec is not installed or the section has another shape (the caller
+    then parses the whole plan).
+    """
+    decoder = _changes_decoder()
+    if decoder is None:
+        return None
+    try:
+        plan = decoder.decode(text.encode("utf-8"))
+    except Exception:  # noqa: BLE001 - any other shape: the whole plan is parsed instead
+        return None
+    if plan.resource_changes is None:
+        return {}
+    return {"resource_changes": [{"address": c.address, "deposed": c.deposed} for c in plan.resource_changes]}
+
+
+@lru_cache(maxsize=1)
+def _changes_decoder() -> Any:
+    try:
+        import msgspec
+    except ImportError:
+        return None
+    change = msgspec.defstruct("ChangeKeys", [("address", Any, None), ("deposed", Any, None)])
+    changes = msgspec.defstruct("PlanChanges", [("resource_changes", list[change] | None, None)])  # type: ignore[valid-type]
+    return msgspec.json.Decoder(changes)
+
