@@ -15,19 +15,56 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["Plan", "decode_any", "decode_plan"]
+__all__ = ["Change", "Plan", "ResourceChange", "decode_any", "decode_plan"]
 
 _NOTHING = msgspec.Raw()  # an absent key; a JSON null is Raw(b"null")
+_UNSET: Any = msgspec.UNSET
+
+# A sensitive/unknown mask: objects and arrays whose leaves are booleans, checked by the decoder (in C) instead of
+# a Python walk of every mask. Spelt out to a fixed depth (msgspec takes no recursive alias on Python 3.11); a
+# deeper mask fails to decode here and the reference decode reads the plan, so nothing is lost but time.
+_MASK_DEPTH = 8
+_Mask: Any = bool
+for _ in range(_MASK_DEPTH):
+    _Mask = bool | dict[str, _Mask] | list[_Mask]
+_TopMask: Any = bool | dict[str, _Mask]  # a whole mask: true/false or an object, never an array (as _check_entry)
+
+
+class Change(msgspec.Struct):
+    """``resource_changes[].change``: the types ``plan_json._check_entry`` accepts, so a decoded entry needs no
+    Python check. ``UNSET`` tells an absent mask (read as ``False``) from a null one (``None``)."""
+
+    actions: list[str] | None = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    after_unknown: _TopMask | None = None
+    before_sensitive: _TopMask | None | msgspec.UnsetType = _UNSET
+    after_sensitive: _TopMask | None | msgspec.UnsetType = _UNSET
+
+
+class ResourceChange(msgspec.Struct):
+    """One ``resource_changes`` entry. ``UNSET``: absent, where the reference reads absent and null apart."""
+
+    address: str
+    change: Change
+    type: str | None | msgspec.UnsetType = _UNSET
+    name: str | None | msgspec.UnsetType = _UNSET
+    mode: str | None | msgspec.UnsetType = _UNSET
+    module_address: str | None = None
+    index: int | str | None = None
+    deposed: str | None = None
+    previous_address: str | None = None
+    action_reason: str | None = None
 
 
 class Item(msgspec.Struct):
-    """One resource of ``planned_values``/``prior_state``; ``values`` stay undecoded."""
+    """One resource of ``prior_state``; ``values`` stay undecoded. Typed as ``plan_json._from_values`` checks."""
 
-    address: Any = msgspec.UNSET
+    address: str
     mode: Any = msgspec.UNSET
-    type: Any = msgspec.UNSET
-    name: Any = msgspec.UNSET
-    index: Any = msgspec.UNSET
+    type: str | None | msgspec.UnsetType = _UNSET
+    name: str | None | msgspec.UnsetType = _UNSET
+    index: int | str | None | msgspec.UnsetType = _UNSET
     values: msgspec.Raw = _NOTHING
     sensitive_values: msgspec.Raw = _NOTHING
 
@@ -48,7 +85,7 @@ class State(msgspec.Struct):
 
 class Plan(msgspec.Struct):
     format_version: Any = msgspec.UNSET
-    resource_changes: Any = msgspec.UNSET
+    resource_changes: list[ResourceChange] | None | msgspec.UnsetType = _UNSET
     configuration: Any = msgspec.UNSET
     prior_state: State | None | msgspec.UnsetType = msgspec.UNSET
     planned_values: msgspec.Raw = _NOTHING
