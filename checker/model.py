@@ -151,7 +151,8 @@ class Resource:
     # Top-level attribute -> resolved resource addresses it references,
     # module-qualified, with only the literal instance keys the configuration
     # wrote ("module.vpc.aws_vpc.this", "aws_vpc.main[0]"; see the module doc).
-    references: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # A loader may hand a mapping that resolves them on first read (plans do).
+    references: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     origin: str = ""  # the plan file or directory this came from
     location: SourceLocation | None = None
     # What a loader knows beyond the plan values. Typed fields, not a dict of

@@ -18,7 +18,7 @@ from natpolicy.loaders import plan_fast
 from natpolicy.loaders.plan_shapes import resource_problems
 from natpolicy.loaders.plan_text import decode, parse_json, read_bytes
 from natpolicy.loaders.plan_values import apply_unknown, full_address
-from natpolicy.loaders.references import ConfigIndex
+from natpolicy.loaders.references import ConfigIndex, LazyReferences
 from natpolicy.loaders.sourcemap import module_call_sources
 from natpolicy.model import Resource, SourceLocation
 
@@ -194,9 +194,7 @@ def finish_resources(resources: list[Resource], configuration: Any, origin: str,
     sources = module_call_sources(configuration)
     for res in resources:
         config_address = res.config_address  # a computed property: build it once
-        refs = config.references(config_address)
-        if refs:
-            res.references = refs
+        res.references = LazyReferences(config, config_address)  # resolved when a rule or an output reads them
         expressions = config.expressions(config_address)
         if expressions is not None:
             res.expressions = expressions

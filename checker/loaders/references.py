@@ -14,6 +14,7 @@ JSON type, and such a part is ignored rather than raising.
 """
 from __future__ import annotations
 
+from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 from typing import Any
 
 from natpolicy.address import reference_steps
@@ -152,6 +153,68 @@ class ConfigIndex:
         for name in names:
             out |= self.resolve(mpath, name, depth + 1)
         return frozenset(out)
+
+
+class LazyReferences(Mapping[str, tuple[str, ...]]):
+    """``Resource.references`` of one plan resource, resolved on first read.
+
+    Resolving a resource's references walks every expression of its block
+    through module variables and outputs; the built-in rules read them for a
+    few resource types only (routes, associations, flow logs), so a 10k plan
+    resolved them for every resource and read a fraction. Reads behave as the
+    dict it stands for (equality, ``repr``, pickling to a worker's parent all
+    give that dict).
+    """
+
+    __slots__ = ("_address", "_index", "_value")
+
+    def __init__(self, index: ConfigIndex, config_address: str) -> None:
+        self._index: ConfigIndex | None = index
+        self._address = config_address
+        self._value: dict[str, tuple[str, ...]] | None = None
+
+    def resolved(self) -> dict[str, tuple[str, ...]]:
+        value = self._value
+        if value is None:
+            assert self._index is not None  # noqa: S101 - set until the first read, dropped then
+            value = self._value = self._index.references(self._address)
+            self._index = None  # the index may go once every resource has read its references
+        return value
+
+    def __getitem__(self, key: str) -> tuple[str, ...]:
+        return self.resolved()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.resolved())
+
+    def __len__(self) -> int:
+        return len(self.resolved())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.resolved()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.resolved().get(key, default)
+
+    def keys(self) -> KeysView[str]:
+        return self.resolved().keys()
+
+    def items(self) -> ItemsView[str, tuple[str, ...]]:
+        return self.resolved().items()
+
+    def values(self) -> ValuesView[tuple[str, ...]]:
+        return self.resolved().values()
+
+    def __eq__(self, other: object) -> bool:
+        return self.resolved() == (other.resolved() if isinstance(other, LazyReferences) else other)
+
+    __hash__ = None  # type: ignore[assignment]  # as a dict's
+
+    def __repr__(self) -> str:
+        return repr(self.resolved())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (self.resolved(),))  # a worker process sends the plain dict
 
 
 def _collect(expr: Any, out: list[str]) -> None:
