@@ -30,6 +30,7 @@ class ConfigIndex:
         self._resources: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {}
         self._refs: dict[str, dict[str, tuple[str, ...]]] = {}
         self._memo: dict[tuple[tuple[str, ...], str], frozenset[str]] = {}
+        self._attribute_memo: dict[tuple[str, str], tuple[str, ...] | None] = {}
         root = configuration.get("root_module") if isinstance(configuration, dict) else None
         if isinstance(root, dict):
             self._index_module(root, ())
@@ -95,6 +96,35 @@ class ConfigIndex:
                     out[key] = tuple(sorted(targets))
         self._refs[config_address] = out
         return out
+
+    def attribute_references(self, config_address: str, attribute: str) -> tuple[str, ...] | None:
+        """``references(config_address).get(attribute)``, resolving that one expression only (memoised)."""
+        cached = self._refs.get(config_address)
+        if cached is not None:
+            return cached.get(attribute)
+        key = (config_address, attribute)
+        if key in self._attribute_memo:
+            return self._attribute_memo[key]
+        found: tuple[str, ...] | None = None
+        entry = self._resources.get(config_address)
+        if entry is not None:
+            mpath, res = entry
+            # As in ``references``: count/for_each at the block's level win over an expression of that name.
+            if attribute in ("count_expression", "for_each_expression"):
+                found = self._targets(mpath, res.get(attribute))
+            expressions = res.get("expressions")
+            if found is None and isinstance(expressions, dict) and attribute in expressions:
+                found = self._targets(mpath, expressions[attribute])
+        self._attribute_memo[key] = found
+        return found
+
+    def _targets(self, mpath: tuple[str, ...], expr: Any) -> tuple[str, ...] | None:
+        names: list[str] = []
+        _collect(expr, names)
+        targets: set[str] = set()
+        for name in names:
+            targets |= self.resolve(mpath, name)
+        return tuple(sorted(targets)) if targets else None
 
     def resolve(self, mpath: tuple[str, ...], name: str, depth: int = 0) -> frozenset[str]:
         key = (mpath, name)
@@ -194,6 +224,10 @@ class LazyReferences(Mapping[str, tuple[str, ...]]):
         return key in self.resolved()
 
     def get(self, key: str, default: Any = None) -> Any:
+        if self._value is None and self._index is not None:
+            # One attribute (what the rules ask): resolve that expression only, not the whole block.
+            found = self._index.attribute_references(self._address, key)
+            return default if found is None else found
         return self.resolved().get(key, default)
 
     def keys(self) -> KeysView[str]:

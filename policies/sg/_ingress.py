@@ -65,6 +65,7 @@ _MAX_SHOWN_SOURCES = 3
 _MEMO = "sg.exposures"
 _UNION_MEMO = "sg.group_unions"
 _REFUSED_MEMO = "sg.refusals"
+_ENTRIES_MEMO = "sg.ingress_entries"
 
 # What a message says when the plan marks the protocol or the ports sensitive:
 # the grade (the rule that fires) is the finding; the values stay hidden.
@@ -145,6 +146,17 @@ def ingress_entries(resource: Resource) -> list[IngressEntry]:
     return []
 
 
+def _entries(resource: Resource, model: ResourceModel) -> list[IngressEntry]:
+    """``ingress_entries(resource)``, read once per model: exposures, refusals and unions all walk them."""
+    memo: dict[int, tuple[Resource, Any, list[IngressEntry]]] = model.memo(_ENTRIES_MEMO, dict)
+    cached = memo.get(id(resource))
+    if cached is not None and cached[0] is resource and cached[1] is resource.after:
+        return cached[2]
+    entries = ingress_entries(resource)
+    memo[id(resource)] = (resource, resource.after, entries)
+    return entries
+
+
 def _entry(resource: Resource, block: Mapping[str, Any], prefix: tuple[str | int, ...],
            index: int | None = None) -> IngressEntry:
     sources: list[Source] = []
@@ -217,7 +229,7 @@ def exposures(resource: Resource, model: ResourceModel, admin: frozenset[int],
     if cached is not None and cached[0] is resource and cached[1] is resource.after:
         return cached[2]
     found: list[Exposure] = []
-    for entry in ingress_entries(resource):
+    for entry in _entries(resource, model):
         sources = internet_sources(entry.sources)
         if sources:
             exposure = grade(entry, sources, admin, web)
@@ -317,7 +329,7 @@ def refusals(resource: Resource, model: ResourceModel) -> tuple[str, ...]:
     if cached is not None and cached[0] is resource and cached[1] is resource.after:
         return cached[2]
     notes: list[str] = []
-    for entry in ingress_entries(resource):
+    for entry in _entries(resource, model):
         if not internet_sources(entry.sources, loose=True):
             continue
         problems: list[str] = []
@@ -393,7 +405,7 @@ def _group_unions(model: ResourceModel, admin: frozenset[int],
         group = _group_key(resource, model)
         if group is None:
             continue
-        for entry in ingress_entries(resource):
+        for entry in _entries(resource, model):
             span = _span(entry)
             if span is not None and entry.sources:
                 groups.setdefault(group, []).append((entry, span))
