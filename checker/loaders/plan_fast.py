@@ -57,15 +57,28 @@ class FastPlan:
 
         The decoder already held every field to the types ``plan_json._check_entry``
         accepts (masks included), so this is one attribute read per field, no checks.
+        It consumes ``changes`` (each entry is dropped once built).
         """
-        unset = plan_structs.UNSET
+        unset, decode_values = plan_structs.UNSET, plan_structs.decode_values
         out: list[Resource] = []
         append = out.append
-        for rc in self.changes:
+        changes = self.changes
+        for position in range(len(changes)):
+            rc = changes[position]
+            changes[position] = None  # consumed: its memory is reused by the values decoded below (peak RSS)
             change = rc.change
             actions = change.actions
-            after = change.after
-            unknown = change.after_unknown
+            raw_before, raw_after, unknown = change.before, change.after, change.after_unknown
+            before = decode_values(raw_before) if len(raw_before) else None
+            if not len(raw_after):
+                after = None
+            elif raw_after == raw_before and (unknown is None or unknown.__class__ is bool
+                                              or not any(unknown.values())):
+                # The same bytes: one object for both sides, as prior_state resources share one. Only where
+                # apply_unknown leaves it alone: a mask of nothing but empty objects (every tagged no-op's).
+                after = before
+            else:
+                after = decode_values(raw_after)
             if unknown:
                 after = apply_unknown(after, unknown)
             kind, name, mode = rc.type, rc.name, rc.mode
@@ -82,7 +95,7 @@ class FastPlan:
                 action_reason=rc.action_reason,
                 previous_address=rc.previous_address,
                 deposed=rc.deposed,
-                before=change.before,
+                before=before,
                 after=after,
                 before_sensitive=False if before_sensitive is unset else before_sensitive,
                 after_sensitive=False if after_sensitive is unset else after_sensitive,

@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["Change", "Plan", "ResourceChange", "decode_any", "decode_plan"]
+__all__ = ["Change", "Plan", "ResourceChange", "decode_any", "decode_plan", "decode_values"]
 
 _NOTHING = msgspec.Raw()  # an absent key; a JSON null is Raw(b"null")
 _UNSET: Any = msgspec.UNSET
@@ -35,8 +35,10 @@ class Change(msgspec.Struct):
     Python check. ``UNSET`` tells an absent mask (read as ``False``) from a null one (``None``)."""
 
     actions: list[str] | None = None
-    before: dict[str, Any] | None = None
-    after: dict[str, Any] | None = None
+    # Raw: decoded by the loader (``decode_values``), once for both sides when their bytes are the same
+    # (every no-op: most of a plan), so a 50k plan does not build each unchanged resource twice.
+    before: msgspec.Raw = _NOTHING
+    after: msgspec.Raw = _NOTHING
     after_unknown: _TopMask | None = None
     before_sensitive: _TopMask | None | msgspec.UnsetType = _UNSET
     after_sensitive: _TopMask | None | msgspec.UnsetType = _UNSET
@@ -100,6 +102,7 @@ class Plan(msgspec.Struct):
 
 _PLAN = msgspec.json.Decoder(Plan)
 _ANY = msgspec.json.Decoder()
+_VALUES = msgspec.json.Decoder(dict[str, Any] | None)  # a change's before/after: an object or null
 UNSET = msgspec.UNSET
 ERRORS: tuple[type[Exception], ...] = (msgspec.MsgspecError, RecursionError)
 
@@ -110,3 +113,8 @@ def decode_plan(data: bytes) -> Plan:
 
 def decode_any(raw: msgspec.Raw) -> Any:
     return _ANY.decode(raw)
+
+
+def decode_values(raw: msgspec.Raw) -> dict[str, Any] | None:
+    """A change's ``before``/``after`` (an object or null; anything else is a ``ValidationError``)."""
+    return _VALUES.decode(raw)
