@@ -59,7 +59,18 @@ class FastPlan:
         accepts (masks included), so this is one attribute read per field, no checks.
         It consumes ``changes`` (each entry is dropped once built).
         """
-        unset, decode_values = plan_structs.UNSET, plan_structs.decode_values
+        unset, decode_values, decode_mask = plan_structs.UNSET, plan_structs.decode_values, plan_structs.decode_mask
+        masks: dict[bytes, Any] = {}  # mask text -> the one decoded mask every resource with that text shares
+
+        def mask(raw: Any, absent: Any) -> Any:
+            if not len(raw):
+                return absent
+            text = bytes(memoryview(raw))
+            found = masks.get(text, masks)
+            if found is masks:
+                found = masks[text] = decode_mask(raw)
+            return found
+
         out: list[Resource] = []
         append = out.append
         changes = self.changes
@@ -68,7 +79,7 @@ class FastPlan:
             changes[position] = None  # consumed: its memory is reused by the values decoded below (peak RSS)
             change = rc.change
             actions = change.actions
-            raw_before, raw_after, unknown = change.before, change.after, change.after_unknown
+            raw_before, raw_after, unknown = change.before, change.after, mask(change.after_unknown, None)
             before = decode_values(raw_before) if len(raw_before) else None
             if not len(raw_after):
                 after = None
@@ -82,7 +93,6 @@ class FastPlan:
             if unknown:
                 after = apply_unknown(after, unknown)
             kind, name, mode = rc.type, rc.name, rc.mode
-            before_sensitive, after_sensitive = change.before_sensitive, change.after_sensitive
             append(Resource(
                 address=rc.address,
                 # str() of a JSON null is "None", as the reference's str(rc.get("type", "")) gives.
@@ -97,8 +107,8 @@ class FastPlan:
                 deposed=rc.deposed,
                 before=before,
                 after=after,
-                before_sensitive=False if before_sensitive is unset else before_sensitive,
-                after_sensitive=False if after_sensitive is unset else after_sensitive,
+                before_sensitive=mask(change.before_sensitive, False),
+                after_sensitive=mask(change.after_sensitive, False),
                 origin=origin,
             ))
         return out

@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["Change", "Plan", "ResourceChange", "decode_any", "decode_plan", "decode_values"]
+__all__ = ["Change", "Plan", "ResourceChange", "decode_any", "decode_mask", "decode_plan", "decode_values"]
 
 _NOTHING = msgspec.Raw()  # an absent key; a JSON null is Raw(b"null")
 _UNSET: Any = msgspec.UNSET
@@ -32,16 +32,18 @@ _TopMask: Any = bool | dict[str, _Mask]  # a whole mask: true/false or an object
 
 class Change(msgspec.Struct):
     """``resource_changes[].change``: the types ``plan_json._check_entry`` accepts, so a decoded entry needs no
-    Python check. ``UNSET`` tells an absent mask (read as ``False``) from a null one (``None``)."""
+    Python check."""
 
     actions: list[str] | None = None
     # Raw: decoded by the loader (``decode_values``), once for both sides when their bytes are the same
     # (every no-op: most of a plan), so a 50k plan does not build each unchanged resource twice.
     before: msgspec.Raw = _NOTHING
     after: msgspec.Raw = _NOTHING
-    after_unknown: _TopMask | None = None
-    before_sensitive: _TopMask | None | msgspec.UnsetType = _UNSET
-    after_sensitive: _TopMask | None | msgspec.UnsetType = _UNSET
+    # Masks: raw, decoded by ``decode_mask`` once per distinct text and shared (thousands of resources carry the
+    # same ``{"tags": {}, "tags_all": {}}``; nothing writes into a mask). Absent: an empty ``Raw``.
+    after_unknown: msgspec.Raw = _NOTHING
+    before_sensitive: msgspec.Raw = _NOTHING
+    after_sensitive: msgspec.Raw = _NOTHING
 
 
 class ResourceChange(msgspec.Struct):
@@ -103,6 +105,7 @@ class Plan(msgspec.Struct):
 _PLAN = msgspec.json.Decoder(Plan)
 _ANY = msgspec.json.Decoder()
 _VALUES = msgspec.json.Decoder(dict[str, Any] | None)  # a change's before/after: an object or null
+_MASK = msgspec.json.Decoder(_TopMask | None)
 UNSET = msgspec.UNSET
 ERRORS: tuple[type[Exception], ...] = (msgspec.MsgspecError, RecursionError)
 
@@ -113,6 +116,11 @@ def decode_plan(data: bytes) -> Plan:
 
 def decode_any(raw: msgspec.Raw) -> Any:
     return _ANY.decode(raw)
+
+
+def decode_mask(raw: msgspec.Raw) -> Any:
+    """A change's mask: true/false, null, or an object whose leaves are booleans (else a ``ValidationError``)."""
+    return _MASK.decode(raw)
 
 
 def decode_values(raw: msgspec.Raw) -> dict[str, Any] | None:
