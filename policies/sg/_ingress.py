@@ -193,21 +193,39 @@ def internet_sources(sources: Iterable[Source], *, loose: bool = False) -> tuple
 
     Only sources the provider accepts count (see ``_validity``); ``loose`` reads
     every CIDR as it is written, to tell when a refused rule was meant to be open.
+    The answer depends only on each source's text and attribute, and plans repeat
+    the same few lists thousands of times: it is worked out once per list.
     """
-    by_family: dict[int, list[tuple[Source, Network]]] = {4: [], 6: []}
-    for source in sources:
+    items = sources if isinstance(sources, tuple) else tuple(sources)
+    key = (loose, tuple([(source.value, source.attribute) for source in items]))
+    picks = _OPEN_PICKS.get(key)
+    if picks is None:
+        if len(_OPEN_PICKS) >= _MAX_OPEN_PICKS:
+            _OPEN_PICKS.clear()  # bounded: a long-lived process checking many plans
+        picks = _OPEN_PICKS[key] = _open_picks(items, loose)
+    return tuple([items[i] for i in picks])
+
+
+_OPEN_PICKS: dict[tuple[bool, tuple[tuple[str, str], ...]], tuple[int, ...]] = {}
+_MAX_OPEN_PICKS = 65_536
+
+
+def _open_picks(sources: tuple[Source, ...], loose: bool) -> tuple[int, ...]:
+    """``internet_sources``, as positions in ``sources``."""
+    by_family: dict[int, list[tuple[int, Network]]] = {4: [], 6: []}
+    for position, source in enumerate(sources):
         net = loose_network(source.value) if loose else source.network()
         if net is not None:
-            by_family[net.version].append((source, net))
-    open_sources: list[Source] = []
+            by_family[net.version].append((position, net))
+    open_sources: list[int] = []
     for items in by_family.values():
         if not items:
             continue
-        whole = [source for source, net in items if net.prefixlen == 0]
+        whole = [position for position, net in items if net.prefixlen == 0]
         if whole:
             open_sources.extend(whole)  # name only the /0, not the private ranges beside it
         elif _covers_whole_family(net for _, net in items):
-            open_sources.extend(source for source, _ in items)
+            open_sources.extend(position for position, _ in items)
     return tuple(open_sources)
 
 
