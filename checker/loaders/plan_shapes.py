@@ -107,7 +107,7 @@ def no_shape_problems(values: Mapping[str, Any], shape: Mapping[str, Shape]) -> 
             if cls is not bool and _check(value, BOOL) is not None:
                 return False
         elif kind.__class__ is str:
-            if _check(value, kind) is not None:  # type: ignore[arg-type]
+            if _check(value, kind) is not None:
                 return False
         else:
             if cls is not list:
