@@ -20,18 +20,17 @@ prefix list means nothing. Sources are unioned, so ``0.0.0.0/1`` plus
 """
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from natpolicy.check import Note, ResourceCheck, Violation
 from natpolicy.model import UNKNOWN, Resource, ResourceModel
+from natpolicy.policies.sg._coverage import open_positions
 from natpolicy.policies.sg._validity import (
     ATTRIBUTE_FAMILY,
     Network,
     accepted_network,
-    loose_network,
     port_range_problem,
     source_problem,
 )
@@ -171,23 +170,6 @@ def _entry(resource: Resource, block: Mapping[str, Any], prefix: tuple[str | int
 
 
 # -- judging ---------------------------------------------------------------------
-def _covers_whole_family(nets: Iterable[Network]) -> bool:
-    """Whether these networks together are all of IPv4 (or all of IPv6)."""
-    pool = list(nets)
-    # collapse_addresses takes one address family at a time.
-    v4 = [n for n in pool if isinstance(n, ipaddress.IPv4Network)]
-    v6 = [n for n in pool if isinstance(n, ipaddress.IPv6Network)]
-    if _large_enough(v4, 32) and any(net.prefixlen == 0 for net in ipaddress.collapse_addresses(v4)):
-        return True
-    return _large_enough(v6, 128) and any(net.prefixlen == 0 for net in ipaddress.collapse_addresses(v6))
-
-
-def _large_enough(family: Sequence[Network], bits: int) -> bool:
-    """Ranges whose sizes add up to less than the family cannot cover it: this
-    settles nearly every group (private ranges) without collapsing anything."""
-    return sum(1 << (bits - n.prefixlen) for n in family) >= 1 << bits
-
-
 def internet_sources(sources: Iterable[Source], *, loose: bool = False) -> tuple[Source, ...]:
     """The sources of each address family whose union is the whole family.
 
@@ -198,35 +180,8 @@ def internet_sources(sources: Iterable[Source], *, loose: bool = False) -> tuple
     """
     items = sources if isinstance(sources, tuple) else tuple(sources)
     key = (loose, tuple([(source.value, source.attribute) for source in items]))
-    picks = _OPEN_PICKS.get(key)
-    if picks is None:
-        if len(_OPEN_PICKS) >= _MAX_OPEN_PICKS:
-            _OPEN_PICKS.clear()  # bounded: a long-lived process checking many plans
-        picks = _OPEN_PICKS[key] = _open_picks(items, loose)
+    picks = open_positions(key, items, loose)
     return tuple([items[i] for i in picks])
-
-
-_OPEN_PICKS: dict[tuple[bool, tuple[tuple[str, str], ...]], tuple[int, ...]] = {}
-_MAX_OPEN_PICKS = 65_536
-
-
-def _open_picks(sources: tuple[Source, ...], loose: bool) -> tuple[int, ...]:
-    """``internet_sources``, as positions in ``sources``."""
-    by_family: dict[int, list[tuple[int, Network]]] = {4: [], 6: []}
-    for position, source in enumerate(sources):
-        net = loose_network(source.value) if loose else source.network()
-        if net is not None:
-            by_family[net.version].append((position, net))
-    open_sources: list[int] = []
-    for items in by_family.values():
-        if not items:
-            continue
-        whole = [position for position, net in items if net.prefixlen == 0]
-        if whole:
-            open_sources.extend(whole)  # name only the /0, not the private ranges beside it
-        elif _covers_whole_family(net for _, net in items):
-            open_sources.extend(position for position, _ in items)
-    return tuple(open_sources)
 
 
 def port_set(ports: Iterable[Any]) -> frozenset[int]:
