@@ -414,5 +414,11 @@ def _attach_plan_lines(resources: list[Resource], text: str, origin: str) -> Non
             pos = match.start()
             lines.setdefault(match.group(1).replace('\\"', '"'), line)
     path = origin if origin == "<stdin>" else Path(origin).as_posix()
+    # One (frozen) location per line, shared: a compact plan puts 50k resources on line 1.
+    shared: dict[int, SourceLocation] = {}
     for res in resources:
-        res.location = SourceLocation(path=path, start_line=lines.get(res.address, 1))
+        line = lines.get(res.address, 1)
+        location = shared.get(line)
+        if location is None:
+            location = shared[line] = SourceLocation(path=path, start_line=line)
+        res.location = location
