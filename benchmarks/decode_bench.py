@@ -10,7 +10,8 @@ one run) it times, with the cyclic GC paused as natpolicy runs:
 * msgspec, untyped: the whole document into Python objects;
 * msgspec, typed (``natpolicy.loaders.plan_structs``): only ``resource_changes``
   and ``configuration`` decoded, ``planned_values`` and each ``prior_state``
-  resource's values left raw: what natpolicy does;
+  resource's values left raw; then each change's ``before``/``after`` (once when
+  they are the same bytes) and each distinct mask: what natpolicy does;
 * pysimdjson, lazy: parse, then walk ``resource_changes`` reading each
   address and action (no values): the floor of a lazy decode;
 * pysimdjson, what the model needs: the lazy walk plus ``as_dict()`` of
@@ -52,7 +53,20 @@ def _msgspec_any(data: bytes) -> Any:
 def _msgspec_typed(data: bytes) -> Any:
     from natpolicy.loaders import plan_structs
 
-    return plan_structs.decode_plan(data)
+    plan = plan_structs.decode_plan(data)
+    # The values the loader decodes from raw: before/after (once when the bytes are the same) and each distinct mask.
+    masks: dict[bytes, Any] = {}
+    values = []
+    for rc in plan.resource_changes or ():
+        change = rc.change
+        before = plan_structs.decode_values(change.before) if len(change.before) else None
+        after = before if change.after == change.before else (
+            plan_structs.decode_values(change.after) if len(change.after) else None)
+        for raw in (change.after_unknown, change.before_sensitive, change.after_sensitive):
+            if len(raw) and (text := bytes(memoryview(raw))) not in masks:
+                masks[text] = plan_structs.decode_mask(raw)
+        values.append((before, after))
+    return plan, values, masks
 
 
 def _simdjson_walk(data: bytes) -> Any:

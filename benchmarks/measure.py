@@ -32,6 +32,7 @@ class Sample:
     rss_mib: float  # peak resident set size of the child
     code: int
     timed_out: bool = False
+    cpu: float = 0.0  # user + system seconds of the child: what a load spike on a shared host inflates least
 
 
 def run_once(cmd: Sequence[str], *, timeout: float | None = None, cwd: Path | None = None,
@@ -60,7 +61,7 @@ def run_once(cmd: Sequence[str], *, timeout: float | None = None, cwd: Path | No
         err = err_file.read().decode("utf-8", "replace")
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {err.strip()[-500:]}")
-    return Sample(wall, _mib(usage.ru_maxrss), proc.returncode)
+    return Sample(wall, _mib(usage.ru_maxrss), proc.returncode, cpu=usage.ru_utime + usage.ru_stime)
 
 
 def _mib(maxrss: int) -> float:
@@ -70,6 +71,10 @@ def _mib(maxrss: int) -> float:
 
 def median_of(samples: Sequence[Sample]) -> tuple[float, float]:
     return statistics.median(s.wall for s in samples), max(s.rss_mib for s in samples)
+
+
+def median_cpu(samples: Sequence[Sample]) -> float:
+    return statistics.median(s.cpu for s in samples)
 
 
 def natpolicy_cmd(plan: Path, sarif: Path) -> list[str]:

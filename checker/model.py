@@ -151,7 +151,8 @@ class Resource:
     # Top-level attribute -> resolved resource addresses it references,
     # module-qualified, with only the literal instance keys the configuration
     # wrote ("module.vpc.aws_vpc.this", "aws_vpc.main[0]"; see the module doc).
-    references: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # A loader may hand a mapping that resolves them on first read (plans do).
+    references: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     origin: str = ""  # the plan file or directory this came from
     location: SourceLocation | None = None
     # What a loader knows beyond the plan values. Typed fields, not a dict of
@@ -349,6 +350,7 @@ class ResourceModel:
         # reference matching is a dictionary lookup, never a scan of twins.
         self._groups: dict[tuple[str, str], dict[tuple[str | None, ...], _InstanceGroup]] = {}
         self._by_id: dict[str, list[Resource]] = {}
+        self._module_keys: dict[str, tuple[str | None, ...]] = {}
         # Referrer type -> id(target) -> (referrer, attribute), built per type on demand.
         self._reverse: dict[str, dict[int, list[tuple[Resource, str]]]] = {}
         # What the loaders knew beyond the resources (see ``RunContext``).
@@ -366,10 +368,13 @@ class ResourceModel:
         self.resources.append(resource)
         self._by_key[(resource.origin, resource.address, resource.deposed)] = resource
         self._by_type.setdefault(resource.type, []).append(resource)
-        config = resource.config_address
-        self._by_config.setdefault((resource.origin, config), []).append(resource)
-        groups = self._groups.setdefault((resource.origin, config), {})
-        group = groups.get(keys := module_keys_of(resource.module))
+        config = (resource.origin, resource.config_address)
+        self._by_config.setdefault(config, []).append(resource)
+        groups = self._groups.setdefault(config, {})
+        keys = self._module_keys.get(resource.module)
+        if keys is None:  # a plan has few module instances and many resources in each
+            keys = self._module_keys[resource.module] = module_keys_of(resource.module)
+        group = groups.get(keys)
         if group is None:
             group = groups[keys] = _InstanceGroup()
         group.resources.append(resource)

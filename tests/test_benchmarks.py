@@ -102,7 +102,7 @@ def test_run_once_measures_the_real_cli(tmp_path: Path) -> None:
     plan.write_text(json.dumps(doc), encoding="utf-8")
     sample = measure.run_once(measure.natpolicy_cmd(plan, tmp_path / "out.sarif"))
     assert sample.code == 1  # the generated plan has findings
-    assert sample.rss_mib > 5 and sample.wall > 0
+    assert sample.rss_mib > 5 and sample.wall > 0 and 0 < sample.cpu
     sarif = json.loads((tmp_path / "out.sarif").read_text())
     assert sarif["runs"][0]["results"]
 

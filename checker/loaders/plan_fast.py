@@ -29,15 +29,15 @@ try:
 except ImportError:  # no msgspec wheel for this platform: json does everything
     plan_structs = None  # type: ignore[assignment]
 
+from natpolicy.loaders.plan_values import apply_unknown, full_address
+from natpolicy.model import Resource
+
 __all__ = ["BACKEND", "BACKENDS", "FastPlan", "decode", "plain_json_bytes"]
 
 BACKENDS: tuple[str, ...] = ("msgspec", "json") if plan_structs is not None else ("json",)
 BACKEND: str = "json" if os.environ.get("NATPOLICY_PLAN_DECODER") == "json" else BACKENDS[0]
 
 _DIGITS = re.compile(rb"[0-9]+")
-# Stand-ins of the right JSON kind for a raw value not decoded (the loader checks kinds, not contents).
-_KINDS: dict[bytes, Any] = {b"{": {}, b"n": None, b"t": True, b"f": False}
-_ODD = ["any other kind"]  # a list where only an object, a boolean or null may be: the loader refuses it
 
 
 @dataclass(slots=True)
@@ -52,28 +52,102 @@ class FastPlan:
         raw = self._plan.planned_values
         return plan_structs.decode_any(raw) if len(raw) else None
 
-    def prior_items(self) -> Iterator[tuple[dict[str, Any], str, Any, Any]]:
-        """``(item, module address, raw values, raw sensitive_values)`` in the reference decode's order.
+    def change_resources(self, origin: str) -> list[Resource]:
+        """The ``resource_changes`` entries as resources: what ``plan_json._from_change`` builds from them.
 
-        ``item`` holds the keys the entry has, its values replaced by a stand-in
-        of the same JSON kind; ``real_values`` turns a raw value into the real one.
+        The decoder already held every field to the types ``plan_json._check_entry``
+        accepts (masks included), so this is one attribute read per field, no checks.
+        It consumes ``changes`` (each entry is dropped once built).
         """
+        unset, decode_values, decode_mask = plan_structs.UNSET, plan_structs.decode_values, plan_structs.decode_mask
+        masks: dict[bytes, Any] = {}  # mask text -> the one decoded mask every resource with that text shares
+
+        def mask(raw: Any, absent: Any) -> Any:
+            if not len(raw):
+                return absent
+            text = bytes(memoryview(raw))
+            found = masks.get(text, masks)
+            if found is masks:
+                found = masks[text] = decode_mask(raw)
+            return found
+
+        out: list[Resource] = []
+        append = out.append
+        changes = self.changes
+        for position in range(len(changes)):
+            rc = changes[position]
+            changes[position] = None  # consumed: its memory is reused by the values decoded below (peak RSS)
+            change = rc.change
+            actions = change.actions
+            raw_before, raw_after, unknown = change.before, change.after, mask(change.after_unknown, None)
+            before = decode_values(raw_before) if len(raw_before) else None
+            if not len(raw_after):
+                after = None
+            elif raw_after == raw_before and (unknown is None or unknown.__class__ is bool
+                                              or not any(unknown.values())):
+                # The same bytes: one object for both sides, as prior_state resources share one. Only where
+                # apply_unknown leaves it alone: a mask of nothing but empty objects (every tagged no-op's).
+                after = before
+            else:
+                after = decode_values(raw_after)
+            if unknown:
+                after = apply_unknown(after, unknown)
+            kind, name, mode = rc.type, rc.name, rc.mode
+            append(Resource(
+                address=rc.address,
+                # str() of a JSON null is "None", as the reference's str(rc.get("type", "")) gives.
+                type=kind if kind.__class__ is str else ("" if kind is unset else "None"),
+                name=name if name.__class__ is str else ("" if name is unset else "None"),
+                mode=mode if mode.__class__ is str else ("managed" if mode is unset else "None"),
+                module=rc.module_address or "",
+                index=rc.index,
+                actions=tuple(actions) if actions else ("no-op",),
+                action_reason=rc.action_reason,
+                previous_address=rc.previous_address,
+                deposed=rc.deposed,
+                before=before,
+                after=after,
+                before_sensitive=mask(change.before_sensitive, False),
+                after_sensitive=mask(change.after_sensitive, False),
+                origin=origin,
+            ))
+        return out
+
+    def prior_resources(self, seen: set[tuple[str, str | None]], origin: str) -> Iterator[Resource]:
+        """The ``prior_state`` resources whose address is not in ``seen``, values decoded only for those.
+
+        The decoder typed each entry's fields as ``plan_json._from_values`` checks
+        them; the raw values' kinds are checked here from their first byte
+        (a ``ValueError`` makes the loader hand the plan to the reference decode).
+        """
+        unset = plan_structs.UNSET
         state = self._plan.prior_state
-        values = state.values if state is not None and state is not plan_structs.UNSET else None
+        values = state.values if state is not None and state is not unset else None
         root = values.root_module if values is not None else None
         stack: list[tuple[Any, str]] = [(root, "")] if root is not None else []
         while stack:
-            module, address = stack.pop()
+            module, module_address = stack.pop()
             for item in module.resources or ():
-                entry = {name: value for name in ("address", "mode", "type", "name", "index")
-                         if (value := getattr(item, name)) is not plan_structs.UNSET}
-                if len(item.values):
-                    entry["values"] = _stand_in(item.values)
-                if len(item.sensitive_values):
-                    entry["sensitive_values"] = _stand_in(item.sensitive_values)
-                yield entry, address, item.values, item.sensitive_values
+                raw, raw_sensitive = item.values, item.sensitive_values
+                if (len(raw) and _first(raw) not in b"{n") or (len(raw_sensitive) and _first(raw_sensitive) not in
+                                                               b"{ntf"):
+                    raise ValueError("a prior_state value of a kind the reference decode names")
+                index = None if item.index is unset else item.index
+                address = full_address(item.address, module_address, index)
+                if (address, None) in seen:
+                    continue
+                kind, name, mode = item.type, item.name, item.mode
+                value = real_value(raw, None)
+                sensitive = real_value(raw_sensitive, False)
+                yield Resource(
+                    address=address,
+                    type="" if kind is unset else str(kind),
+                    name="" if name is unset else str(name),
+                    mode="managed" if mode is unset else str(mode),
+                    module=module_address, index=index, actions=("no-op",),
+                    before=value, after=value, before_sensitive=sensitive, after_sensitive=sensitive, origin=origin)
             for child in module.child_modules or ():
-                stack.append((child, "" if child.address is plan_structs.UNSET else str(child.address)))
+                stack.append((child, "" if child.address is unset else str(child.address)))
 
 
 def real_value(raw: Any, absent: Any) -> Any:
@@ -81,8 +155,9 @@ def real_value(raw: Any, absent: Any) -> Any:
     return plan_structs.decode_any(raw) if len(raw) else absent
 
 
-def _stand_in(raw: Any) -> Any:
-    return _KINDS.get(bytes(memoryview(raw)[:1]), _ODD)
+def _first(raw: Any) -> int:
+    """The first byte of a raw value (its JSON kind: ``{`` an object, ``n`` null, ``t``/``f`` a boolean)."""
+    return memoryview(raw)[0]
 
 
 def decode(data: bytes) -> FastPlan | None:

@@ -11,15 +11,16 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from natpolicy.address import format_key, module_path
+from natpolicy.address import module_path
 from natpolicy.errors import InputError
 from natpolicy.gc_pause import paused_gc
 from natpolicy.loaders import plan_fast
 from natpolicy.loaders.plan_shapes import resource_problems
 from natpolicy.loaders.plan_text import decode, parse_json, read_bytes
-from natpolicy.loaders.references import ConfigIndex
+from natpolicy.loaders.plan_values import apply_unknown, full_address
+from natpolicy.loaders.references import ConfigIndex, LazyReferences
 from natpolicy.loaders.sourcemap import module_call_sources
-from natpolicy.model import UNKNOWN, Resource, SourceLocation
+from natpolicy.model import Resource, SourceLocation
 
 SUPPORTED_MAJOR = (0, 1)
 _ASCII_NUMBER = re.compile(r"[0-9]{1,9}")
@@ -61,20 +62,18 @@ def _fast_resources(data: bytes, source: str, origin: str) -> list[Resource] | N
     if plan is None:
         return None
 
-    def unchanged(seen: set[tuple[str, str | None]]) -> Iterator[Resource]:
-        for item, module, values, sensitive in plan.prior_items():
-            # Built from stand-ins of each value's JSON kind: the same checks, nothing decoded yet.
-            res = _from_values(item, module, origin, ("no-op",), after=True, before=True)
-            if (res.address, None) not in seen:
-                res.before = res.after = plan_fast.real_value(values, None)
-                res.before_sensitive = res.after_sensitive = plan_fast.real_value(sensitive, False)
-                yield res
-
     try:
         check_is_plan(plan.head, source)
         text = data.decode("utf-8") if plan.multiline else None
-        resources = build_resources(plan.changes, lambda: _module_resources(plan.planned_values()), unchanged,
-                                    plan.configuration, origin, text)
+        if plan.changes is None:  # no resource_changes: the planned_values (rare), read the reference way
+            resources = build_resources(None, lambda: _module_resources(plan.planned_values()),
+                                        lambda seen: plan.prior_resources(seen, origin), plan.configuration, origin,
+                                        text)
+        else:
+            resources = plan.change_resources(origin)
+            seen = {(res.address, res.deposed) for res in resources}
+            _add_unchanged(resources, seen, plan.prior_resources(seen, origin))
+            finish_resources(resources, plan.configuration, origin, text)
         if text is None:
             _attach_plan_lines(resources, "", origin)  # compact: every resource on line 1, as the reference does
         return resources
@@ -154,7 +153,6 @@ def build_resources(changes: Any, planned: Callable[[], Iterable[tuple[dict[str,
     ``unchanged`` yields the ``prior_state`` resources whose address is not in
     the set it is given (the fast decode decodes only their values).
     """
-    config = ConfigIndex(configuration)
     resources: list[Resource] = []
     seen: set[tuple[str, str | None]] = set()
 
@@ -174,21 +172,29 @@ def build_resources(changes: Any, planned: Callable[[], Iterable[tuple[dict[str,
                 resources.append(res)
                 seen.add((res.address, None))
 
+    _add_unchanged(resources, seen, unchanged(seen))
+    finish_resources(resources, configuration, origin, text)
+    return resources
+
+
+def _add_unchanged(resources: list[Resource], seen: set[tuple[str, str | None]], unchanged: Iterable[Resource]) -> None:
     # prior_state holds resources the plan does not mention (older formats,
     # data sources); routes living there still matter to the NAT analysis.
-    for res in unchanged(seen):
+    for res in unchanged:
         if (res.address, None) not in seen:  # a prior_state listing one address twice keeps the first
             res.from_prior_state = True
             resources.append(res)
             seen.add((res.address, None))
 
+
+def finish_resources(resources: list[Resource], configuration: Any, origin: str, text: str | None) -> None:
+    """What the configuration adds to each resource, and what the rules could not read (both decoders)."""
+    config = ConfigIndex(configuration)
     # Module call sources let --source-root map a resource to its .tf block.
     sources = module_call_sources(configuration)
     for res in resources:
         config_address = res.config_address  # a computed property: build it once
-        refs = config.references(config_address)
-        if refs:
-            res.references = refs
+        res.references = LazyReferences(config, config_address)  # resolved when a rule or an output reads them
         expressions = config.expressions(config_address)
         if expressions is not None:
             res.expressions = expressions
@@ -202,7 +208,6 @@ def build_resources(changes: Any, planned: Callable[[], Iterable[tuple[dict[str,
             res.unjudged = tuple(problems)
     if text is not None:
         _attach_plan_lines(resources, text, origin)
-    return resources
 
 
 # What Terraform writes in each field of a ``resource_changes`` entry; ``None`` (absent) always passes.
@@ -344,7 +349,7 @@ def _from_values(item: dict[str, Any], module: str, origin: str, actions: tuple[
     if not isinstance(address, str):
         raise InputError(origin, f"unexpected plan structure: a resource's `address` is a JSON {_kind(address)}, "
                                  "not a string; that resource cannot be judged")
-    address = _full_address(address, module, item.get("index"))
+    address = full_address(address, module, item.get("index"))
     values = item.get("values")
     sensitive = item.get("sensitive_values", False)
     for name, value, types in (("values", values, (dict,)), ("sensitive_values", sensitive, (dict, bool)),
@@ -368,21 +373,6 @@ def _from_values(item: dict[str, Any], module: str, origin: str, actions: tuple[
     )
 
 
-def _full_address(address: str, module: str, index: Any) -> str:
-    """The absolute instance address of a ``planned_values``/``prior_state`` entry.
-
-    Terraform 0.12 (format 0.1) wrote these addresses relative to their
-    module and without the instance key (``aws_instance.web`` with
-    ``"index": 0`` inside ``module.app``); taken as-is they never match the
-    ``resource_changes`` entry and the resource would be loaded twice.
-    """
-    if module and not address.startswith(f"{module}."):
-        address = f"{module}.{address}"
-    if index is not None and not address.endswith("]"):
-        address += format_key(index if isinstance(index, int) and not isinstance(index, bool) else str(index))
-    return address
-
-
 def _module_resources(values: Any) -> Iterator[tuple[dict[str, Any], str]]:
     """Resources of ``root_module`` and every ``child_modules`` below it."""
     if not isinstance(values, dict):
@@ -401,29 +391,6 @@ def _module_resources(values: Any) -> Iterator[tuple[dict[str, Any], str]]:
         for child in children if isinstance(children, list) else ():
             if isinstance(child, dict):
                 stack.append((child, str(child.get("address", ""))))
-
-
-def apply_unknown(value: Any, mask: Any) -> Any:
-    """Overlay ``after_unknown`` on ``after``: unknown leaves become ``UNKNOWN``."""
-    if mask is True:
-        return UNKNOWN
-    if isinstance(mask, dict):
-        if not isinstance(value, dict):
-            value = {} if value is None else value
-            if not isinstance(value, dict):
-                return value
-        for key, sub in mask.items():
-            if sub is True or (sub and isinstance(sub, (dict, list))):
-                value[key] = apply_unknown(value.get(key), sub)
-        return value
-    if isinstance(mask, list):
-        if not isinstance(value, list):
-            return value
-        for i, sub in enumerate(mask):
-            if i < len(value) and (sub is True or (sub and isinstance(sub, (dict, list)))):
-                value[i] = apply_unknown(value[i], sub)
-        return value
-    return value
 
 
 _ADDRESS = re.compile(r'"address"\s*:\s*"((?:[^"\\]|\\.)*)"')
@@ -447,5 +414,11 @@ def _attach_plan_lines(resources: list[Resource], text: str, origin: str) -> Non
             pos = match.start()
             lines.setdefault(match.group(1).replace('\\"', '"'), line)
     path = origin if origin == "<stdin>" else Path(origin).as_posix()
+    # One (frozen) location per line, shared: a compact plan puts 50k resources on line 1.
+    shared: dict[int, SourceLocation] = {}
     for res in resources:
-        res.location = SourceLocation(path=path, start_line=lines.get(res.address, 1))
+        line = lines.get(res.address, 1)
+        location = shared.get(line)
+        if location is None:
+            location = shared[line] = SourceLocation(path=path, start_line=line)
+        res.location = location

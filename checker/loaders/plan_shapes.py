@@ -22,7 +22,7 @@ from typing import Any
 
 from natpolicy.model import UNKNOWN, Resource
 
-__all__ = ["MAX_REPORTED", "SHAPES", "resource_problems", "shape_problems"]
+__all__ = ["MAX_REPORTED", "SHAPES", "no_shape_problems", "resource_problems", "shape_problems"]
 
 Shape = str | Mapping[str, "Shape"]
 
@@ -80,13 +80,44 @@ def resource_problems(resource: Resource) -> list[str]:
     shape = SHAPES.get(resource.type)
     if shape is None:
         return []
+    before, after = resource.before, resource.after
+    if (not isinstance(before, dict) or no_shape_problems(before, shape)) and (not isinstance(after, dict) or
+                                                                    no_shape_problems(after, shape)):
+        return []  # nearly every resource: one pass of type tests, no message built
     found: list[str] = []
-    for side in (resource.before, resource.after):
+    for side in (before, after):
         if isinstance(side, dict):
             for problem in shape_problems(side, shape):
                 if problem not in found:
                     found.append(problem)
     return found
+
+
+def no_shape_problems(values: Mapping[str, Any], shape: Mapping[str, Shape]) -> bool:
+    """True when ``shape_problems(values, shape)`` has nothing to say; the same tests, no messages."""
+    for name, kind in shape.items():
+        value = values.get(name)
+        if value is None or value is UNKNOWN:
+            continue
+        cls = value.__class__
+        if kind is STR:
+            if cls is not str:
+                return False
+        elif kind is BOOL:
+            if cls is not bool and _check(value, BOOL) is not None:
+                return False
+        elif kind.__class__ is str:
+            if _check(value, kind) is not None:
+                return False
+        else:
+            if cls is not list:
+                return False
+            for block in value:
+                if block is UNKNOWN:
+                    continue
+                if block.__class__ is not dict or not no_shape_problems(block, kind):  # type: ignore[arg-type]
+                    return False
+    return True
 
 
 def shape_problems(values: Mapping[str, Any], shape: Mapping[str, Shape], prefix: str = "") -> Iterator[str]:

@@ -15,19 +15,60 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["Plan", "decode_any", "decode_plan"]
+__all__ = ["Change", "Plan", "ResourceChange", "decode_any", "decode_mask", "decode_plan", "decode_values"]
 
 _NOTHING = msgspec.Raw()  # an absent key; a JSON null is Raw(b"null")
+_UNSET: Any = msgspec.UNSET
+
+# A sensitive/unknown mask: objects and arrays whose leaves are booleans, checked by the decoder (in C) instead of
+# a Python walk of every mask. Spelt out to a fixed depth (msgspec takes no recursive alias on Python 3.11); a
+# deeper mask fails to decode here and the reference decode reads the plan, so nothing is lost but time.
+_MASK_DEPTH = 8
+_Mask: Any = bool
+for _ in range(_MASK_DEPTH):
+    _Mask = bool | dict[str, _Mask] | list[_Mask]
+_TopMask: Any = bool | dict[str, _Mask]  # a whole mask: true/false or an object, never an array (as _check_entry)
+
+
+class Change(msgspec.Struct):
+    """``resource_changes[].change``: the types ``plan_json._check_entry`` accepts, so a decoded entry needs no
+    Python check."""
+
+    actions: list[str] | None = None
+    # Raw: decoded by the loader (``decode_values``), once for both sides when their bytes are the same
+    # (every no-op: most of a plan), so a 50k plan does not build each unchanged resource twice.
+    before: msgspec.Raw = _NOTHING
+    after: msgspec.Raw = _NOTHING
+    # Masks: raw, decoded by ``decode_mask`` once per distinct text and shared (thousands of resources carry the
+    # same ``{"tags": {}, "tags_all": {}}``; nothing writes into a mask). Absent: an empty ``Raw``.
+    after_unknown: msgspec.Raw = _NOTHING
+    before_sensitive: msgspec.Raw = _NOTHING
+    after_sensitive: msgspec.Raw = _NOTHING
+
+
+class ResourceChange(msgspec.Struct):
+    """One ``resource_changes`` entry. ``UNSET``: absent, where the reference reads absent and null apart."""
+
+    address: str
+    change: Change
+    type: str | None | msgspec.UnsetType = _UNSET
+    name: str | None | msgspec.UnsetType = _UNSET
+    mode: str | None | msgspec.UnsetType = _UNSET
+    module_address: str | None = None
+    index: int | str | None = None
+    deposed: str | None = None
+    previous_address: str | None = None
+    action_reason: str | None = None
 
 
 class Item(msgspec.Struct):
-    """One resource of ``planned_values``/``prior_state``; ``values`` stay undecoded."""
+    """One resource of ``prior_state``; ``values`` stay undecoded. Typed as ``plan_json._from_values`` checks."""
 
-    address: Any = msgspec.UNSET
+    address: str
     mode: Any = msgspec.UNSET
-    type: Any = msgspec.UNSET
-    name: Any = msgspec.UNSET
-    index: Any = msgspec.UNSET
+    type: str | None | msgspec.UnsetType = _UNSET
+    name: str | None | msgspec.UnsetType = _UNSET
+    index: int | str | None | msgspec.UnsetType = _UNSET
     values: msgspec.Raw = _NOTHING
     sensitive_values: msgspec.Raw = _NOTHING
 
@@ -48,7 +89,7 @@ class State(msgspec.Struct):
 
 class Plan(msgspec.Struct):
     format_version: Any = msgspec.UNSET
-    resource_changes: Any = msgspec.UNSET
+    resource_changes: list[ResourceChange] | None | msgspec.UnsetType = _UNSET
     configuration: Any = msgspec.UNSET
     prior_state: State | None | msgspec.UnsetType = msgspec.UNSET
     planned_values: msgspec.Raw = _NOTHING
@@ -63,6 +104,8 @@ class Plan(msgspec.Struct):
 
 _PLAN = msgspec.json.Decoder(Plan)
 _ANY = msgspec.json.Decoder()
+_VALUES = msgspec.json.Decoder(dict[str, Any] | None)  # a change's before/after: an object or null
+_MASK = msgspec.json.Decoder(_TopMask | None)
 UNSET = msgspec.UNSET
 ERRORS: tuple[type[Exception], ...] = (msgspec.MsgspecError, RecursionError)
 
@@ -73,3 +116,13 @@ def decode_plan(data: bytes) -> Plan:
 
 def decode_any(raw: msgspec.Raw) -> Any:
     return _ANY.decode(raw)
+
+
+def decode_mask(raw: msgspec.Raw) -> Any:
+    """A change's mask: true/false, null, or an object whose leaves are booleans (else a ``ValidationError``)."""
+    return _MASK.decode(raw)
+
+
+def decode_values(raw: msgspec.Raw) -> dict[str, Any] | None:
+    """A change's ``before``/``after`` (an object or null; anything else is a ``ValidationError``)."""
+    return _VALUES.decode(raw)

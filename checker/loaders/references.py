@@ -14,6 +14,7 @@ JSON type, and such a part is ignored rather than raising.
 """
 from __future__ import annotations
 
+from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 from typing import Any
 
 from natpolicy.address import reference_steps
@@ -29,6 +30,7 @@ class ConfigIndex:
         self._resources: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {}
         self._refs: dict[str, dict[str, tuple[str, ...]]] = {}
         self._memo: dict[tuple[tuple[str, ...], str], frozenset[str]] = {}
+        self._attribute_memo: dict[tuple[str, str], tuple[str, ...] | None] = {}
         root = configuration.get("root_module") if isinstance(configuration, dict) else None
         if isinstance(root, dict):
             self._index_module(root, ())
@@ -95,6 +97,35 @@ class ConfigIndex:
         self._refs[config_address] = out
         return out
 
+    def attribute_references(self, config_address: str, attribute: str) -> tuple[str, ...] | None:
+        """``references(config_address).get(attribute)``, resolving that one expression only (memoised)."""
+        cached = self._refs.get(config_address)
+        if cached is not None:
+            return cached.get(attribute)
+        key = (config_address, attribute)
+        if key in self._attribute_memo:
+            return self._attribute_memo[key]
+        found: tuple[str, ...] | None = None
+        entry = self._resources.get(config_address)
+        if entry is not None:
+            mpath, res = entry
+            # As in ``references``: count/for_each at the block's level win over an expression of that name.
+            if attribute in ("count_expression", "for_each_expression"):
+                found = self._targets(mpath, res.get(attribute))
+            expressions = res.get("expressions")
+            if found is None and isinstance(expressions, dict) and attribute in expressions:
+                found = self._targets(mpath, expressions[attribute])
+        self._attribute_memo[key] = found
+        return found
+
+    def _targets(self, mpath: tuple[str, ...], expr: Any) -> tuple[str, ...] | None:
+        names: list[str] = []
+        _collect(expr, names)
+        targets: set[str] = set()
+        for name in names:
+            targets |= self.resolve(mpath, name)
+        return tuple(sorted(targets)) if targets else None
+
     def resolve(self, mpath: tuple[str, ...], name: str, depth: int = 0) -> frozenset[str]:
         key = (mpath, name)
         cached = self._memo.get(key)
@@ -152,6 +183,72 @@ class ConfigIndex:
         for name in names:
             out |= self.resolve(mpath, name, depth + 1)
         return frozenset(out)
+
+
+class LazyReferences(Mapping[str, tuple[str, ...]]):
+    """``Resource.references`` of one plan resource, resolved on first read.
+
+    Resolving a resource's references walks every expression of its block
+    through module variables and outputs; the built-in rules read them for a
+    few resource types only (routes, associations, flow logs), so a 10k plan
+    resolved them for every resource and read a fraction. Reads behave as the
+    dict it stands for (equality, ``repr``, pickling to a worker's parent all
+    give that dict).
+    """
+
+    __slots__ = ("_address", "_index", "_value")
+
+    def __init__(self, index: ConfigIndex, config_address: str) -> None:
+        self._index: ConfigIndex | None = index
+        self._address = config_address
+        self._value: dict[str, tuple[str, ...]] | None = None
+
+    def resolved(self) -> dict[str, tuple[str, ...]]:
+        value = self._value
+        if value is None:
+            assert self._index is not None  # noqa: S101 - set until the first read, dropped then
+            value = self._value = self._index.references(self._address)
+            self._index = None  # the index may go once every resource has read its references
+        return value
+
+    def __getitem__(self, key: str) -> tuple[str, ...]:
+        return self.resolved()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.resolved())
+
+    def __len__(self) -> int:
+        return len(self.resolved())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.resolved()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if self._value is None and self._index is not None:
+            # One attribute (what the rules ask): resolve that expression only, not the whole block.
+            found = self._index.attribute_references(self._address, key)
+            return default if found is None else found
+        return self.resolved().get(key, default)
+
+    def keys(self) -> KeysView[str]:
+        return self.resolved().keys()
+
+    def items(self) -> ItemsView[str, tuple[str, ...]]:
+        return self.resolved().items()
+
+    def values(self) -> ValuesView[tuple[str, ...]]:
+        return self.resolved().values()
+
+    def __eq__(self, other: object) -> bool:
+        return self.resolved() == (other.resolved() if isinstance(other, LazyReferences) else other)
+
+    __hash__ = None  # type: ignore[assignment]  # as a dict's
+
+    def __repr__(self) -> str:
+        return repr(self.resolved())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (self.resolved(),))  # a worker process sends the plain dict
 
 
 def _collect(expr: Any, out: list[str]) -> None:

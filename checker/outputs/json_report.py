@@ -1,11 +1,11 @@
 """``--format json``: a stable, documented report (schema: findings.schema.json)."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from natpolicy import __version__
 from natpolicy.findings import Finding
+from natpolicy.outputs.indented_json import dumps_indented
 from natpolicy.outputs.registry import ReportSettings
 from natpolicy.runner import RunResult
 
@@ -61,4 +61,4 @@ def finding_dict(f: Finding) -> dict[str, Any]:
 
 def report(result: RunResult, settings: ReportSettings) -> str:
     """``--format json`` (see ``outputs/registry.py``)."""
-    return json.dumps(render(result), indent=2, sort_keys=False) + "\n"
+    return dumps_indented(render(result)) + "\n"

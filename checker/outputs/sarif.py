@@ -9,7 +9,6 @@ names the resource's own block as a ``relatedLocation`` (natpolicy.call_sites).
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from natpolicy import __version__
@@ -17,6 +16,7 @@ from natpolicy.address import logical_name
 from natpolicy.check import BaseCheck
 from natpolicy.findings import Finding, RelatedLocation, fingerprint
 from natpolicy.outputs.doclinks import INFORMATION_URI, rule_help_uri
+from natpolicy.outputs.indented_json import dumps_indented
 from natpolicy.outputs.registry import ReportSettings
 from natpolicy.outputs.severity import sarif_level, security_severity
 from natpolicy.runner import RunResult
@@ -219,5 +219,5 @@ def _quote(path: str) -> str:
 
 def report(result: RunResult, settings: ReportSettings) -> str:
     """``--format sarif`` (see ``outputs/registry.py``)."""
-    return json.dumps(render(result, category=settings.category,
-                             include_suppressed=settings.sarif_include_suppressed), indent=2) + "\n"
+    return dumps_indented(render(result, category=settings.category,
+                                 include_suppressed=settings.sarif_include_suppressed)) + "\n"

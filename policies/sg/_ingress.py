@@ -20,18 +20,17 @@ prefix list means nothing. Sources are unioned, so ``0.0.0.0/1`` plus
 """
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from natpolicy.check import Note, ResourceCheck, Violation
 from natpolicy.model import UNKNOWN, Resource, ResourceModel
+from natpolicy.policies.sg._coverage import open_positions
 from natpolicy.policies.sg._validity import (
     ATTRIBUTE_FAMILY,
     Network,
     accepted_network,
-    loose_network,
     port_range_problem,
     source_problem,
 )
@@ -65,6 +64,7 @@ _MAX_SHOWN_SOURCES = 3
 _MEMO = "sg.exposures"
 _UNION_MEMO = "sg.group_unions"
 _REFUSED_MEMO = "sg.refusals"
+_ENTRIES_MEMO = "sg.ingress_entries"
 
 # What a message says when the plan marks the protocol or the ports sensitive:
 # the grade (the rule that fires) is the finding; the values stay hidden.
@@ -145,6 +145,17 @@ def ingress_entries(resource: Resource) -> list[IngressEntry]:
     return []
 
 
+def _entries(resource: Resource, model: ResourceModel) -> list[IngressEntry]:
+    """``ingress_entries(resource)``, read once per model: exposures, refusals and unions all walk them."""
+    memo: dict[int, tuple[Resource, Any, list[IngressEntry]]] = model.memo(_ENTRIES_MEMO, dict)
+    cached = memo.get(id(resource))
+    if cached is not None and cached[0] is resource and cached[1] is resource.after:
+        return cached[2]
+    entries = ingress_entries(resource)
+    memo[id(resource)] = (resource, resource.after, entries)
+    return entries
+
+
 def _entry(resource: Resource, block: Mapping[str, Any], prefix: tuple[str | int, ...],
            index: int | None = None) -> IngressEntry:
     sources: list[Source] = []
@@ -159,44 +170,18 @@ def _entry(resource: Resource, block: Mapping[str, Any], prefix: tuple[str | int
 
 
 # -- judging ---------------------------------------------------------------------
-def _covers_whole_family(nets: Iterable[Network]) -> bool:
-    """Whether these networks together are all of IPv4 (or all of IPv6)."""
-    pool = list(nets)
-    # collapse_addresses takes one address family at a time.
-    v4 = [n for n in pool if isinstance(n, ipaddress.IPv4Network)]
-    v6 = [n for n in pool if isinstance(n, ipaddress.IPv6Network)]
-    if _large_enough(v4, 32) and any(net.prefixlen == 0 for net in ipaddress.collapse_addresses(v4)):
-        return True
-    return _large_enough(v6, 128) and any(net.prefixlen == 0 for net in ipaddress.collapse_addresses(v6))
-
-
-def _large_enough(family: Sequence[Network], bits: int) -> bool:
-    """Ranges whose sizes add up to less than the family cannot cover it: this
-    settles nearly every group (private ranges) without collapsing anything."""
-    return sum(1 << (bits - n.prefixlen) for n in family) >= 1 << bits
-
-
 def internet_sources(sources: Iterable[Source], *, loose: bool = False) -> tuple[Source, ...]:
     """The sources of each address family whose union is the whole family.
 
     Only sources the provider accepts count (see ``_validity``); ``loose`` reads
     every CIDR as it is written, to tell when a refused rule was meant to be open.
+    The answer depends only on each source's text and attribute, and plans repeat
+    the same few lists thousands of times: it is worked out once per list.
     """
-    by_family: dict[int, list[tuple[Source, Network]]] = {4: [], 6: []}
-    for source in sources:
-        net = loose_network(source.value) if loose else source.network()
-        if net is not None:
-            by_family[net.version].append((source, net))
-    open_sources: list[Source] = []
-    for items in by_family.values():
-        if not items:
-            continue
-        whole = [source for source, net in items if net.prefixlen == 0]
-        if whole:
-            open_sources.extend(whole)  # name only the /0, not the private ranges beside it
-        elif _covers_whole_family(net for _, net in items):
-            open_sources.extend(source for source, _ in items)
-    return tuple(open_sources)
+    items = sources if isinstance(sources, tuple) else tuple(sources)
+    key = (loose, tuple([(source.value, source.attribute) for source in items]))
+    picks = open_positions(key, items, loose)
+    return tuple([items[i] for i in picks])
 
 
 def port_set(ports: Iterable[Any]) -> frozenset[int]:
@@ -217,7 +202,7 @@ def exposures(resource: Resource, model: ResourceModel, admin: frozenset[int],
     if cached is not None and cached[0] is resource and cached[1] is resource.after:
         return cached[2]
     found: list[Exposure] = []
-    for entry in ingress_entries(resource):
+    for entry in _entries(resource, model):
         sources = internet_sources(entry.sources)
         if sources:
             exposure = grade(entry, sources, admin, web)
@@ -317,7 +302,7 @@ def refusals(resource: Resource, model: ResourceModel) -> tuple[str, ...]:
     if cached is not None and cached[0] is resource and cached[1] is resource.after:
         return cached[2]
     notes: list[str] = []
-    for entry in ingress_entries(resource):
+    for entry in _entries(resource, model):
         if not internet_sources(entry.sources, loose=True):
             continue
         problems: list[str] = []
@@ -393,7 +378,7 @@ def _group_unions(model: ResourceModel, admin: frozenset[int],
         group = _group_key(resource, model)
         if group is None:
             continue
-        for entry in ingress_entries(resource):
+        for entry in _entries(resource, model):
             span = _span(entry)
             if span is not None and entry.sources:
                 groups.setdefault(group, []).append((entry, span))
