@@ -21,9 +21,10 @@ from natpolicy.errors import InputError
 from natpolicy.rego.builtins import refuse_unknown_calls
 from natpolicy.rego.engine import UNDEFINED, EvaluationError, PolicySyntaxError, RegoEngine
 from natpolicy.rego.engines import create_engine, installed_engines
-from natpolicy.rego.guards import engine_refusals
+from natpolicy.rego.guards import engine_refusals, refuse_for_engine
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.regorus_heads import bind_heads
+from natpolicy.rego.regorus_some import hoist_declarations
 from natpolicy.rego.source import char_line_col, line_col, scan_module
 
 PROBES: list[dict[str, Any]] = yaml.safe_load(
@@ -160,3 +161,54 @@ def test_an_opa_binary_is_an_engine_when_on_path() -> None:
     engine = create_engine("opa")
     compiled = engine.compile({"p.rego": "package p\nx := sprintf(\"%-3s|\", [\"a\"])\n"}, None, ["p/x"])
     assert engine.evaluate(compiled, "p/x", engine.prepare_input({})) == "a  |"
+
+
+def test_some_declarations_move_to_the_start_of_their_body_on_the_same_lines() -> None:
+    source = ("package p\nx contains [i, j] if {\n  some i\n  r := input.rs[i]\n  some j, k\n  r.xs[j][k]\n}\n"
+              "y := [v | some a; v := input.a[a]; some b; input.b[b] == v]\n"
+              "z := [v | some a; some c; v := input.a[a][c]]\n")
+    out = hoist_declarations(source)
+    assert out.count("\n") == source.count("\n")
+    assert out.splitlines()[1:6] == ["x contains [i, j] if { some j, k;", "  some i", "  r := input.rs[i]",
+                                     "  true", "  r.xs[j][k]"]
+    assert "y := [v | some b; some a; v := input.a[a]; true; input.b[b] == v]" in out
+    assert out.endswith("z := [v | some a; some c; v := input.a[a][c]]\n")  # already first: left alone
+    assert hoist_declarations("package p\nx if { some y in input.a; some z in input.b }\n").count("true") == 0
+
+
+def test_regorus_runs_a_declaration_after_an_iteration_that_bound_nothing() -> None:
+    # The bug itself (regorus 0.13.0): without the move, this stops with
+    # "duplicated definition of local variable j" on the second element of rs.
+    if "regorus" not in ENGINES:
+        pytest.skip("regorus is not installed here")
+    import regorus
+
+    source = "package p\nx := [y | some i; r := input.rs[i]; some j; y := r.xs[j]]\n"
+    raw = regorus.Engine()
+    raw.add_policy("p.rego", source)
+    raw.set_input_json('{"rs": [{"xs": []}, {"xs": [1]}]}')
+    with pytest.raises(RuntimeError, match="duplicated definition of local variable j"):
+        raw.eval_rule("data.p.x")
+    engine = create_engine("regorus")
+    compiled = engine.compile({"p.rego": source}, None, ["p/x"])
+    assert engine.evaluate(compiled, "p/x", engine.prepare_input({"rs": [{"xs": []}, {"xs": [1]}]})) == [1]
+
+
+@pytest.mark.parametrize("engine_name", ["regorus", "regopy"])
+def test_the_twins_pass_every_guard(engine_name: str) -> None:
+    # --engine rego runs the twins through the same guards as user policies: none may be refused.
+    files = sorted((Path(__file__).parents[1] / "policies" / "rego").glob("*.rego"))
+    policies = [PolicyFile(f, f.name, f.read_text(encoding="utf-8"), scan_module(f.read_text(encoding="utf-8")))
+                for f in files if not f.name.endswith("_test.rego")]
+    assert policies
+    refuse_for_engine(policies, engine_name)
+
+
+def test_a_declaration_named_like_a_rule_of_another_file_of_the_package_is_refused() -> None:
+    helper = PolicyFile(Path("a.rego"), "a.rego", "package p\nj := 5\n", scan_module("package p\nj := 5\n"))
+    source = "package p\nx contains y if {\n  r := input.rs[_]\n  some j\n  y := r.xs[j]\n}\n"
+    user = PolicyFile(Path("b.rego"), "b.rego", source, scan_module(source))
+    refuse_for_engine([user], "regorus")  # alone, `j` is a plain local variable
+    with pytest.raises(InputError) as caught:
+        refuse_for_engine([helper, user], "regorus")
+    assert caught.value.source == "b.rego:4:3" and "`some j`" in caught.value.problem
