@@ -210,3 +210,23 @@ def test_a_declaration_named_like_a_rule_of_another_file_of_the_package_is_refus
     with pytest.raises(InputError) as caught:
         refuse_for_engine([helper, user], "regorus")
     assert caught.value.source == "b.rego:4:3" and "`some j`" in caught.value.problem
+
+
+def test_regopy_rewrite_stays_on_its_lines_and_reads_only_sets_sorted() -> None:
+    from natpolicy.rego.regopy_rewrite import ORDERED, rewrite_for_regopy
+
+    source = ('package p\nx := [v |\n  some v in {"b"} | {"a", "c"}\n  v != "z"\n]\n'
+              'y := concat(",",\n  input.names)\nz := sprintf("%s %%s %d", [[1], 2])\nw := input.a[_]\n')
+    out = rewrite_for_regopy(source)
+    assert out.splitlines()[:9] == [
+        "package p", "x := [v |", f'  some v in {ORDERED}({{"b"}} | {{"a", "c"}})', '  v != "z"', "]",
+        'y := concat(",",', f"  {ORDERED}(input.names))", 'z := sprintf("%v %%s %d", [[1], 2])', "w := input.a[_]"]
+    assert rewrite_for_regopy("package p\nx := input.a[_]\n") == "package p\nx := input.a[_]\n"  # nothing to do
+    if "regopy" not in ENGINES:
+        pytest.skip("regopy is not installed here")
+    engine = create_engine("regopy")
+    compiled = engine.compile({"p.rego": source}, None, ["p/x", "p/y", "p/z"])
+    prepared = engine.prepare_input({"names": ["b", "a"]})
+    assert engine.evaluate(compiled, "p/x", prepared) == ["a", "b", "c"]
+    assert engine.evaluate(compiled, "p/y", prepared) == "b,a"  # an array keeps its order
+    assert engine.evaluate(compiled, "p/z", prepared) == "[1] %s 2"

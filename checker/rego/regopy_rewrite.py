@@ -95,7 +95,7 @@ def _statement_end(text: str, toks: list[Token], start: int) -> int:
     j = start
     while j < len(toks):
         t = toks[j]
-        if t.depth < depth or (t.depth == depth and t.text in (";", "|")):
+        if t.depth < depth or (t.depth == depth and t.text == ";"):
             return j
         if j > start and t.depth == depth and "\n" in text[toks[j - 1].offset:t.offset] \
                 and not (toks[j - 1].kind == "op" and toks[j - 1].text not in (")", "]", "}")):
