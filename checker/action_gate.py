@@ -13,6 +13,9 @@ value stays and the setting is named (:class:`Relaxed`):
 - ``policy`` paths the PR adds or drops (only the base branch's ever run);
 - ``download-modules``, ``require-modules``, ``live``, ``live-required``: any
   change (they send the runner to the network or into the cloud account).
+- ``fail-on-warn`` switched off; ``combine``, ``rego-version``: any change (they
+  change what the policies read); ``data`` paths the PR adds or drops (only
+  the base branch's are read, from its copies, as for ``policy``);
 - ``hcl-budget``: any change. A lower budget leaves more values unknown, and an
   unknown value is never a finding; a higher one lets the PR's HCL run for as
   long as it likes. Only the base branch sets it.
@@ -126,6 +129,22 @@ def merge(base: Config, pr: Config | None, relative: Callable[[str], str | None]
             relaxed.append(Relaxed(key, f"`{str(mine_m).lower()}` in the pull request, "
                                         f"`{str(theirs_m).lower()}` on the base branch, which alone sets it"))
 
+    if base.fail_on_warn and not pr.fail_on_warn:
+        relaxed.append(Relaxed("fail-on-warn", "`false` in the pull request, `true` on the base branch"))
+    else:
+        use_pr(["fail-on-warn"])
+    for key, mine_r, theirs_r in (("combine", pr.combine, base.combine),
+                                  ("rego-version", pr.rego_version, base.rego_version)):
+        if mine_r != theirs_r:
+            relaxed.append(Relaxed(key, "the pull request changes how policies read their input, "
+                                        "which only the base branch sets"))
+    theirs_d = {copy_of(p, copies) or relative(p) or p for p in base.data_files}
+    for path in [relative(p) or p for p in pr.data_files]:
+        if path not in theirs_d:
+            relaxed.append(Relaxed("data", f"the pull request's data path `{path}` was ignored"))
+    for path in sorted(theirs_d - {relative(p) or p for p in pr.data_files}):
+        relaxed.append(Relaxed("data", f"the pull request drops the data path `{path}`"))
+
     if "policy" not in overridden:
         theirs_p = {copy_of(p, copies) or relative(p) or p for p in base.policies}
         mine_p = [relative(p) or p for p in pr.policies]
@@ -176,7 +195,7 @@ def exception_key(exc: Any) -> tuple[str, str, str]:
 
 
 def _data(config: Config) -> dict[str, Any]:
-    """A config as the data of a config file (policies excepted: the caller decides those)."""
+    """A config as the data of a config file (policies and data files excepted: the caller decides those)."""
     data: dict[str, Any] = {}
     if config.checks:
         data["checks"] = list(config.checks)
@@ -198,6 +217,12 @@ def _data(config: Config) -> dict[str, Any]:
         data["namespaces"] = list(config.namespaces)
     if config.all_namespaces:
         data["all-namespaces"] = True
+    if config.fail_on_warn:
+        data["fail-on-warn"] = True
+    if config.combine:
+        data["combine"] = True
+    if config.rego_version:
+        data["rego-version"] = config.rego_version
     if config.hcl_budget:
         data["hcl-budget"] = dict(config.hcl_budget)
     if config.download_modules:

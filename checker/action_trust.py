@@ -221,6 +221,12 @@ def prepare(inputs: Mapping[str, Any], env: Mapping[str, str], workdir: Path) ->
     effective["policy"] = list(dict.fromkeys(_from_base(base, p, "policy", copies, key=where) for p in named))
     if not effective["policy"]:
         del effective["policy"]
+    # The same for data files (`data`): only the base branch's, from its copies.
+    data_where = f"{base_config.path}: data" if base_config else None
+    effective["data"] = list(dict.fromkeys(_from_base(base, p, "data", copies, key=data_where)
+                                           for p in (base_config.data_files if base_config else ())))
+    if not effective["data"]:
+        del effective["data"]
     folder = workdir / "trusted-config"
     folder.mkdir()
     target = folder / ".natpolicy.yaml"

@@ -256,7 +256,8 @@ def render(result: RunResult, fmt: str, opts: CheckOptions) -> str:
     settings = registry.ReportSettings(
         colour=output.colour and _use_colour(opts), category=opts.category,
         sarif_include_suppressed=opts.sarif_include_suppressed, fail_on=Severity.parse(opts.fail_on or "low"),
-        soft_fail=opts.soft_fail, markdown_max_bytes=opts.markdown_max_bytes, compact=opts.compact)
+        soft_fail=opts.soft_fail, markdown_max_bytes=opts.markdown_max_bytes, compact=opts.compact,
+        gates=lambda f: opts.fail_on_warn or not _advisory(f))  # the exit code's rule (exit_code)
     return output.report(result, settings)
 
 

@@ -79,6 +79,10 @@ class Config:
     namespaces: tuple[str, ...] = ()
     all_namespaces: bool = False
     rego_engine: str | None = None  # regorus, regopy or opa; None: the default (natpolicy.rego.engines)
+    data_files: tuple[str, ...] = ()  # like --data, resolved against the config file
+    combine: bool = False  # like --combine
+    rego_version: str | None = None  # like --rego-version
+    fail_on_warn: bool = False  # like --fail-on-warn
     hcl_budget: Mapping[str, int] = field(default_factory=dict)  # steps / size / instances; unset: the defaults
     download_modules: bool = False  # like --download-modules
     require_modules: bool = False  # like --require-modules
@@ -481,21 +485,8 @@ def _escaped(text: str, limit: int = 40) -> str:
 
 
 def _build(data: dict[str, Any], shown: str, base: Path, boundary: Path | None = None) -> Config:
-    policies = []
-    for i, item in enumerate(data.get("policy", [])):
-        # Relative to the config file, so the same file works from any directory.
-        target = base / item
-        # Policies are code, named by a file a pull request can change: only the repository's own
-        # files and folders (`policy: ["/proc"]` walked the runner's process table). Checked before
-        # existence, so a config cannot probe what exists outside.
-        if boundary is not None and not _inside(Path(os.path.realpath(target)), boundary):
-            raise UsageError(f"{shown}: policy[{i}]: resolves outside {boundary.as_posix()}; a config names "
-                             "policies inside the repository (pass others with --policy)")
-        if not target.exists():
-            raise UsageError(f"{shown}: policy[{i}]: does not exist (paths are relative to the config file)")
-        if not (target.is_file() or target.is_dir()):
-            raise UsageError(f"{shown}: policy[{i}]: not a regular file or a directory")
-        policies.append(str(target))
+    policies = _repository_paths(data, "policy", "policies", shown, base, boundary)
+    data_files = _repository_paths(data, "data", "data files", shown, base, boundary)
     exceptions = []
     for i, item in enumerate(data.get("exceptions", [])):
         expires = None
@@ -521,12 +512,38 @@ def _build(data: dict[str, Any], shown: str, base: Path, boundary: Path | None =
         namespaces=tuple(data.get("namespaces", ())),
         all_namespaces=bool(data.get("all-namespaces", False)),
         rego_engine=data.get("rego-engine"),
+        data_files=tuple(data_files),
+        combine=bool(data.get("combine", False)),
+        rego_version=data.get("rego-version"),
+        fail_on_warn=bool(data.get("fail-on-warn", False)),
         hcl_budget=dict(data.get("hcl-budget", {})),
         download_modules=bool(data.get("download-modules", False)),
         require_modules=bool(data.get("require-modules", False)),
         live=bool(data.get("live", False)),
         live_required=bool(data.get("live-required", False)),
     )
+
+
+def _repository_paths(data: dict[str, Any], key: str, what: str, shown: str, base: Path,
+                      boundary: Path | None) -> list[str]:
+    """The files and folders ``key`` names, relative to the config file and inside ``boundary``."""
+    out = []
+    flag = "--policy" if key == "policy" else f"--{key}"
+    for i, item in enumerate(data.get(key, [])):
+        # Relative to the config file, so the same file works from any directory.
+        target = base / item
+        # Policies are code, and data files are read, named by a file a pull request can change: only the
+        # repository's own files and folders (`policy: ["/proc"]` walked the runner's process table).
+        # Checked before existence, so a config cannot probe what exists outside.
+        if boundary is not None and not _inside(Path(os.path.realpath(target)), boundary):
+            raise UsageError(f"{shown}: {key}[{i}]: resolves outside {boundary.as_posix()}; a config names "
+                             f"{what} inside the repository (pass others with {flag})")
+        if not target.exists():
+            raise UsageError(f"{shown}: {key}[{i}]: does not exist (paths are relative to the config file)")
+        if not (target.is_file() or target.is_dir()):
+            raise UsageError(f"{shown}: {key}[{i}]: not a regular file or a directory")
+        out.append(str(target))
+    return out
 
 
 def _json_kind(value: Any) -> str:
@@ -605,9 +622,9 @@ def merged_options(opts: Any, config: Config) -> Any:
 
     Flags win: ``--check`` replaces ``checks``, ``--skip-check`` replaces
     ``skip-checks``, ``--fail-on`` replaces ``fail-on`` and ``--policy`` /
-    ``--namespace`` replace ``policy`` / ``namespaces``; ``soft-fail`` and
-    ``all-namespaces``, ``download-modules``, ``require-modules``, ``live`` and ``live-required`` can only be
-    switched on.
+    ``--namespace`` replace ``policy`` / ``namespaces``, ``--data`` and ``--rego-version`` replace ``data``
+    and ``rego-version``; ``soft-fail`` and ``all-namespaces``, ``download-modules``, ``require-modules``,
+    ``live``, ``live-required``, ``combine`` and ``fail-on-warn`` can only be switched on.
     """
     from dataclasses import replace
 
@@ -623,6 +640,10 @@ def merged_options(opts: Any, config: Config) -> Any:
         download_modules=bool(getattr(opts, "download_modules", False) or config.download_modules),
         require_modules=bool(getattr(opts, "require_modules", False) or config.require_modules),
         rego_engine=getattr(opts, "rego_engine", None) or config.rego_engine,
+        data_files=tuple(getattr(opts, "data_files", ())) or config.data_files,
+        combine=bool(getattr(opts, "combine", False) or config.combine),
+        rego_version=getattr(opts, "rego_version", None) or config.rego_version,
+        fail_on_warn=bool(getattr(opts, "fail_on_warn", False) or config.fail_on_warn),
         live=bool(opts.live or config.live),
         live_required=bool(opts.live_required or config.live_required),
     )

@@ -153,7 +153,8 @@ def test_published_schema_is_a_valid_schema_and_ships_with_the_package() -> None
     assert set(schema["properties"]) == {"checks", "skip-checks", "fail-on", "soft-fail", "admin_ports",
                                          "web_ports", "options", "exceptions", "policy", "namespaces",
                                          "all-namespaces", "hcl-budget", "download-modules",
-                                         "require-modules", "rego-engine", "live", "live-required"}
+                                         "require-modules", "rego-engine", "live", "live-required",
+                                         "data", "combine", "rego-version", "fail-on-warn"}
 
 
 def test_port_lists_reach_every_rule_that_declares_them() -> None:

@@ -563,3 +563,25 @@ warn contains sprintf("%d inputs", [count(input)]) if true
 def test_combine_without_policy_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:
     result = check(cli, str(quiet_plan(tmp_path)), "--combine")
     assert result.code == 2 and "--combine apply to --policy files" in result.err
+
+
+# -- the markdown gate verdict says what the exit code does ----------------------------------
+@pytest.mark.parametrize(("flags", "code", "verdict"), [
+    ((), 0, "✅ **Gate: pass**"),
+    (("--fail-on-warn",), 1, "❌ **Gate: fail** (2 findings are at or above `low`)"),
+    (("--fail-on", "medium"), 1, "❌ **Gate: fail** (2 findings are at or above `medium`)"),
+])
+def test_the_markdown_gate_counts_warnings_as_the_exit_code_does(cli: Cli, tmp_path: Path, flags: tuple[str, ...],
+                                                                 code: int, verdict: str) -> None:
+    directory = policy(tmp_path, WARN_ONLY)
+    result = check(cli, str(quiet_plan(tmp_path)), "-p", str(directory), "--format", "markdown", *flags)
+    assert result.code == code, result.err
+    assert verdict in result.out
+    assert ("2 `warn` results of a policy do not fail the run" in result.out) == (code == 0)
+
+
+def test_the_markdown_gate_still_fails_on_a_deny_next_to_warnings(cli: Cli, tmp_path: Path) -> None:
+    directory = policy(tmp_path, WARN_ONLY + 'deny contains "no" if true\n')
+    result = check(cli, str(quiet_plan(tmp_path)), "-p", str(directory), "--format", "markdown")
+    assert result.code == 1
+    assert "❌ **Gate: fail** (1 finding is at or above `low`). 2 `warn` results" in result.out

@@ -64,25 +64,11 @@ def _engine() -> Any:
         return RegopyEngine()
 
 
-@functools.cache
-def _regopy() -> RegopyEngine:
-    return RegopyEngine()
-
-
-# regorus 0.13 stops with this when a `some x` declaration runs again after an iteration that
-# bound nothing (`some i; r := input.rs[i]; some j; x := r.xs[j]` over an empty `xs`): a loud
-# engine bug, never a wrong answer. Those plans are compared on regopy instead.
-_REGORUS_REDECLARATION = "duplicated definition of local variable"
-
-
-def _values(plans: list[Plan], twins: Twins, *, fall_back: bool = True) -> Any:
+def _values(plans: list[Plan], twins: Twins) -> Any:
+    # No fallback: regorus' "duplicated definition of local variable" (a `some j` run twice in one
+    # body) is worked around by natpolicy.rego.regorus_some, so every plan runs on the default engine.
     job = build_job([twins.set], plans)
-    try:
-        return interpret(run_in_process(_engine(), job), [twins.set], plans, Limits())
-    except Exception as exc:
-        if not fall_back or _REGORUS_REDECLARATION not in str(exc) or isinstance(_engine(), RegopyEngine):
-            raise
-        return interpret(run_in_process(_regopy(), build_job([twins.set], plans)), [twins.set], plans, Limits())
+    return interpret(run_in_process(_engine(), job), [twins.set], plans, Limits())
 
 
 Pair = tuple[str, str]
@@ -316,7 +302,7 @@ def compare_batch(paths: list[Path], checks: list[BaseCheck], twins: Twins) -> l
             loaded.append((i, model, model.context.origins[0], doc, python))
         plans = [Plan(origin, doc, None) for _, _, origin, doc, _ in loaded]
         try:
-            values = _values(plans, twins, fall_back=False)  # a failing batch goes plan by plan, below
+            values = _values(plans, twins)  # a failing batch goes plan by plan, below
         except Exception:
             for i, _, _, _, _ in loaded:
                 try:

@@ -268,7 +268,7 @@ def test_data_natpolicy_offers_the_nat_analysis(cli: Cli, tmp_path: Path) -> Non
 ])
 def test_policy_problems_name_file_line_and_cause(cli: Cli, tmp_path: Path, source: str, where: str, cause: str) -> None:
     directory = policy(tmp_path, source, "bad.rego")
-    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory), "--format", "sarif")
+    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory), "--no-progress", "--format", "sarif")
     assert result.code == 2
     assert result.out == ""  # nothing half-written on stdout
     line = result.err.strip()
@@ -287,7 +287,7 @@ def test_policy_problems_name_file_line_and_cause(cli: Cli, tmp_path: Path, sour
 ])
 def test_bad_results_name_the_rule(cli: Cli, tmp_path: Path, body: str, cause: str) -> None:
     directory = policy(tmp_path, V1 + body, "bad.rego")
-    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory))
+    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory), "--no-progress")
     assert result.code == 2
     line = result.err.strip()
     assert "\n" not in line and "bad.rego:5" in line and cause in line, line
@@ -297,7 +297,7 @@ def test_statement_cap_names_the_policy_and_the_limit(cli: Cli, tmp_path: Path) 
     directory = policy(tmp_path, V1 + "deny contains \"x\" if {\n"
                                       "  count([1 | some i in numbers.range(1, 3000); some j in numbers.range(1, 3000); i == j]) > 0\n"
                                       "}\n", "slow.rego")
-    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory))
+    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory), "--no-progress")
     assert result.code == 2
     assert "slow.rego:5" in result.err and "data.main.deny" in result.err and "10,000,000 statements" in result.err
 
@@ -329,7 +329,7 @@ def test_rules_after_future_keyword_imports_all_run(cli: Cli, tmp_path: Path) ->
 def test_classic_conftest_policy_after_a_future_import_is_refused_with_the_set_advice(cli: Cli, tmp_path: Path) -> None:
     directory = policy(tmp_path, "package main\n\nimport future.keywords.in\n\ndeny[msg] {\n"
                                  "  some rc in input.resource_changes\n  msg := rc.address\n}\n", "old.rego")
-    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory), "--format", "sarif")
+    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory), "--no-progress", "--format", "sarif")
     assert result.code == 2 and result.out == ""
     line = result.err.strip()
     assert "old.rego:5:11" in line and "write `deny contains msg if { ... }`" in line, line
@@ -364,7 +364,7 @@ def test_default_deny_with_rules_is_queried(cli: Cli, tmp_path: Path) -> None:
 ])
 def test_calls_to_builtins_regopy_lacks_are_refused(cli: Cli, tmp_path: Path, call: str, name: str) -> None:
     directory = policy(tmp_path, V1 + f"deny contains \"x\" if {{\n  {call}\n}}\n", "gap.rego")
-    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory), "--format", "sarif")
+    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory), "--no-progress", "--format", "sarif")
     assert result.code == 2 and result.out == ""
     line = result.err.strip()
     assert "\n" not in line and "Traceback" not in line
@@ -374,7 +374,7 @@ def test_calls_to_builtins_regopy_lacks_are_refused(cli: Cli, tmp_path: Path, ca
 
 def test_a_call_to_an_unknown_function_is_refused(cli: Cli, tmp_path: Path) -> None:
     directory = policy(tmp_path, V1 + "deny contains \"x\" if {\n  has_owner(input)\n}\n", "typo.rego")
-    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory))
+    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory), "--no-progress")
     assert result.code == 2
     assert "typo.rego:6:3: has_owner is not a builtin of regopy 1.5.2 and no loaded policy" in result.err
 
@@ -401,7 +401,7 @@ def test_defined_functions_imports_print_strings_and_comments_are_not_refused(cl
 def test_a_builtin_rule_id_is_kept_apart_with_a_note(cli: Cli, tmp_path: Path) -> None:
     directory = policy(tmp_path, V1 + 'deny contains {"msg": "mine", "id": "NAT001"} if true\n'
                                       'warn contains {"msg": "look-alike", "id": "ORG-NAT001"} if true\n')
-    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory), "--format", "sarif")
+    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory), "--no-progress", "--format", "sarif")
     run = result.json()["runs"][0]
     rules = run["tool"]["driver"]["rules"]
     ids = {r["message"]["text"]: r["ruleId"] for r in run["results"]}
@@ -416,7 +416,7 @@ def test_a_builtin_rule_id_is_kept_apart_with_a_note(cli: Cli, tmp_path: Path) -
 
 def test_a_function_named_like_a_conftest_rule_is_explained(cli: Cli, tmp_path: Path) -> None:
     directory = policy(tmp_path, V1 + "deny(x) := x if true\n", "func.rego")
-    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory))
+    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory), "--no-progress")
     assert result.code == 2
     line = result.err.strip()
     assert "func.rego:5:1: `deny(...)` defines a function" in line and "deny contains msg if" in line, line

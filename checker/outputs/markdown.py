@@ -24,7 +24,7 @@ cross-reference issues or plant links in a comment.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from natpolicy import __version__
@@ -60,7 +60,8 @@ _ALL_LISTED = "the SARIF file and the code scanning alerts list them all"
 
 
 def render(result: RunResult, *, fail_on: Severity | None = None, soft_fail: bool = False,
-           max_bytes: int = MAX_BYTES, top: int = TOP_FINDINGS, top_nat: int = TOP_NAT) -> str:
+           max_bytes: int = MAX_BYTES, top: int = TOP_FINDINGS, top_nat: int = TOP_NAT,
+           gates: Callable[[Finding], bool] | None = None) -> str:
     docs = {c.id: rule_help_uri(c) for c in result.checks}
     active = sorted((f for f in result.findings if not f.suppressed), key=Finding.sort_key)
     nat = [f for f in active if rule_family(f.rule_id).upper() == NAT_FAMILY]
@@ -68,7 +69,7 @@ def render(result: RunResult, *, fail_on: Severity | None = None, soft_fail: boo
 
     limit = "GitHub's 1 MiB step-summary limit" if max_bytes == MAX_BYTES else f"{max_bytes:,} bytes"
     out = _Budget(max_bytes - _size(_TRUNCATED.format(limit=limit, n=10**9, noun="findings")))
-    out.add(_head(result, active, fail_on, soft_fail))
+    out.add(_head(result, active, fail_on, soft_fail, gates))
     listed = 0
     if nat:
         out.add("\n### NAT gateways: egress at risk\n\n")
@@ -134,7 +135,8 @@ class _Budget:
         return "".join(self._parts)
 
 
-def _head(result: RunResult, active: Sequence[Finding], fail_on: Severity | None, soft_fail: bool) -> str:
+def _head(result: RunResult, active: Sequence[Finding], fail_on: Severity | None, soft_fail: bool,
+          gates: Callable[[Finding], bool] | None) -> str:
     counts = {s: 0 for s in Severity}
     for f in active:
         counts[f.severity] += 1
@@ -146,7 +148,15 @@ def _head(result: RunResult, active: Sequence[Finding], fail_on: Severity | None
     else:
         lines.append(f"**{len(active)} {_plural(len(active), 'finding')}** ({scope}).")
     if fail_on is not None:
-        lines += ["", _verdict(active, fail_on, soft_fail, bool(result.errors))]
+        # The verdict counts what the exit code counts (a user policy's `warn` only when asked: app.exit_code).
+        gating = [f for f in active if gates is None or gates(f)]
+        verdict = _verdict(gating, fail_on, soft_fail, bool(result.errors))
+        advisory = sum(1 for f in active if f.severity >= fail_on) - sum(1 for f in gating if f.severity >= fail_on)
+        if advisory and not result.errors:
+            verb = "does" if advisory == 1 else "do"
+            verdict += (f" {advisory} `warn` {_plural(advisory, 'result')} of a policy {verb} not fail the run "
+                        "(as in conftest; `--fail-on-warn` would).")
+        lines += ["", verdict]
     lines += ["", "| Severity | Findings |", "|:---|---:|"]
     for sev in sorted(Severity, reverse=True):
         lines.append(f"| {_ICON[sev]} {sev.label.capitalize()} | {counts[sev]} |")
@@ -293,4 +303,4 @@ def _code(value: str, table: bool = False) -> str:
 def report(result: RunResult, settings: ReportSettings) -> str:
     """``--format markdown`` (see ``outputs/registry.py``)."""
     return render(result, fail_on=settings.fail_on, soft_fail=settings.soft_fail,
-                  max_bytes=settings.markdown_max_bytes or MAX_BYTES)
+                  max_bytes=settings.markdown_max_bytes or MAX_BYTES, gates=settings.gates)

@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from natpolicy.check import Severity
+    from natpolicy.findings import Finding
     from natpolicy.runner import RunResult
 
 __all__ = ["FORMATS", "NAMES", "OutputFormat", "ReportSettings", "find"]
@@ -33,6 +36,9 @@ class ReportSettings:
     sarif_include_suppressed: bool = False  # sarif: keep suppressed findings, marked
     fail_on: Severity | None = None  # markdown: the gate's verdict line
     soft_fail: bool = False  # markdown: the gate's verdict line
+    # markdown: which findings the exit code counts (a user policy's `warn` only with --fail-on-warn or an
+    # explicit fail-on), so the verdict line says what the exit code does; None counts every finding.
+    gates: Callable[[Finding], bool] | None = None
     markdown_max_bytes: int | None = None  # markdown: None is markdown.MAX_BYTES
     compact: bool = False  # text: one line per finding, no detail lines
 

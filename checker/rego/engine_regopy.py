@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
+from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
 
 __all__ = ["REGOPY_VERSION", "STATEMENT_LIMIT", "RegopyEngine", "quiet_stdout"]
 
@@ -85,6 +86,8 @@ class RegopyEngine:
             # regopy asserts on this (a bare AssertionError); callers choose
             # what to query, so this is their bug to report, not the user's.
             raise EvaluationError("nothing to evaluate: no rule was chosen as an entrypoint", "no_entrypoints")
+        # What regopy answers differently from OPA, rewritten to what it answers alike (regopy_rewrite).
+        modules = {name: rewrite_for_regopy(source) for name, source in modules.items()}
         regopy = self._regopy
         interp = regopy.Interpreter()
         interp.log_level = regopy.LogLevel.NONE

@@ -13,7 +13,10 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
   :meth:`is_builtin` asks the engine itself about each called name up front;
 * a partial rule whose head computes returns nothing when the head is
   undefined for one element: each module is compiled with such heads bound
-  in the body (``regorus_heads``), which OPA and regorus answer alike.
+  in the body (``regorus_heads``), which OPA and regorus answer alike;
+* a ``some j`` declaration that runs twice in one body stops it with
+  "duplicated definition of local variable": each is moved to the start of
+  its body (``regorus_some``), where it runs once and means the same.
 
 What regorus answers differently from OPA is refused before it runs, by
 ``natpolicy.rego.guards``, never here.
@@ -29,6 +32,7 @@ from typing import Any
 
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
 from natpolicy.rego.regorus_heads import bind_heads
+from natpolicy.rego.regorus_some import hoist_declarations
 
 __all__ = ["REGORUS_VERSION", "INPUT_DEPTH_LIMIT", "RegorusEngine"]
 
@@ -98,8 +102,9 @@ class RegorusEngine:
         engine.set_gather_prints(True)
         for name, source in modules.items():
             try:
-                # Heads that compute are bound in the body instead: see regorus_heads.
-                engine.add_policy(name, bind_heads(source))
+                # Heads that compute are bound in the body instead (regorus_heads), and
+                # `some x` declarations moved to the start of their body (regorus_some).
+                engine.add_policy(name, hoist_declarations(bind_heads(source)))
             except RuntimeError as exc:
                 raise _syntax_error(str(exc), modules) from None
         if data:

@@ -6,15 +6,21 @@ be seen in the source, is refused here with one line naming the construct and
 its line, instead of being answered silently. Builtins an engine lacks are
 refused by ``builtins`` (the engine itself is asked); these are the rest.
 
-regorus 0.13.0: sprintf verbs it formats differently (see ``_SPRINTF_OK``).
-(Its other known gap, heads that compute, is worked around: ``regorus_heads``.)
+Both engines: unsafe variables and type errors between literals, which OPA
+refuses in any rule and they only where a query reaches (``static_checks``).
+
+regorus 0.13.0: sprintf verbs it formats differently (see ``_SPRINTF_OK``);
+``some x`` declarations it reads differently (``regorus_some``). (Its other
+known gaps, heads that compute and declarations that run twice, are worked
+around: ``regorus_heads``, ``regorus_some``.)
 
 regopy 1.5.2:
 
 * a variable bound inside a builtin call's argument (``some i;
   startswith(input.rs[i].type, "aws_")``) never matches;
 * ``time.parse_rfc3339_ns`` is silently undefined, ``trace`` fails;
-* sprintf verbs it formats differently; ``with`` aborts it (``source``).
+* sprintf verbs it formats differently; ``with`` aborts it (``source``);
+* the same ``some x`` declarations as regorus (``regorus_some``).
 """
 from __future__ import annotations
 
@@ -23,7 +29,9 @@ from collections.abc import Iterator, Sequence
 
 from natpolicy.errors import InputError
 from natpolicy.rego.loading import PolicyFile
-from natpolicy.rego.source import Token, char_line_col, tokens
+from natpolicy.rego.regorus_some import some_refusals
+from natpolicy.rego.source import Token, char_line_col, scan_module, tokens
+from natpolicy.rego.static_checks import literal_type_errors, unsafe_variables
 
 __all__ = ["refuse_for_engine", "engine_refusals"]
 
@@ -51,18 +59,33 @@ _LABEL = {"regorus": "regorus 0.13.0", "regopy": "regopy 1.5.2"}
 
 def refuse_for_engine(policies: Sequence[PolicyFile], engine: str) -> None:
     """Raise ``InputError`` at the first construct ``engine`` would answer differently from OPA."""
+    # A bare name in a body refers to the rules, functions and imports of its package, in any of its files.
+    names: dict[str, set[str]] = {}
     for policy in policies:
-        for offset, message in engine_refusals(policy.source, engine):
+        names.setdefault(policy.package, set()).update(policy.info.rules, policy.info.import_aliases)
+    for policy in policies:
+        for offset, message in engine_refusals(policy.source, engine, names[policy.package]):
             line, col = char_line_col(policy.source, offset)
             raise InputError(f"{policy.display}:{line}:{col}", message)
 
 
-def engine_refusals(source: str, engine: str) -> list[tuple[int, str]]:
-    """(character offset, message) of every construct of ``source`` refused on ``engine``."""
+def engine_refusals(source: str, engine: str, package_names: set[str] | None = None) -> list[tuple[int, str]]:
+    """(character offset, message) of every construct of ``source`` refused on ``engine``.
+
+    ``package_names``: the rules, functions and imports of the module's package
+    in all its files (default: this module's own).
+    """
     if engine not in _LABEL:
         return []  # opa is the reference itself
     toks = tokens(source)
     out = list(_sprintf_formats(source, toks, engine))
+    if package_names is None:
+        info = scan_module(source)
+        package_names = set(info.rules) | info.import_aliases
+    out.extend(some_refusals(source, package_names, _LABEL[engine]))
+    # What OPA refuses at compile time in any rule, where these engines check only what a query reaches.
+    out.extend(unsafe_variables(source, package_names))
+    out.extend(literal_type_errors(source))
     if engine == "regopy":
         out.extend(_bound_in_call_arguments(toks))
     broken = _BROKEN_BUILTINS.get(engine, {})

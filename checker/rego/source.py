@@ -199,6 +199,11 @@ def _import_alias(source: str, offset: int) -> str:
     return match.group(2) or path[-1]
 
 
+def starts_statement(source: str, toks: list[Token], i: int) -> bool:
+    """Is token ``i`` (depth 0) the first of a statement: a rule, ``package``, ``import``?"""
+    return _starts_statement(source, toks, i)
+
+
 def _starts_statement(source: str, toks: list[Token], i: int) -> bool:
     """Is token ``i`` (depth 0) the first token on its line and not a continuation?"""
     tok = toks[i]

@@ -1,0 +1,73 @@
+"""natpolicy's own compile-time checks (natpolicy.rego.static_checks): what OPA refuses in any rule.
+
+Each check must fire on what OPA refuses and stay quiet on the near misses
+that bind a variable in a way that is easy to overlook.
+"""
+from __future__ import annotations
+
+import pytest
+
+from natpolicy.rego.source import char_line_col
+from natpolicy.rego.static_checks import literal_type_errors, unsafe_variables
+
+P = "package p\n\nimport rego.v1\n\n"
+
+
+def unsafe(body: str, names: frozenset[str] = frozenset()) -> list[tuple[int, str]]:
+    source = P + body
+    return [(char_line_col(source, offset)[0], message.split("`")[1])
+            for offset, message in unsafe_variables(source, set(names))]
+
+
+@pytest.mark.parametrize(("body", "found"), [
+    ("helper if {\n  z := w\n}\n", [(6, "w")]),  # a typo in a rule no query reaches
+    ("deny contains msg if {\n  some r in input.rs\n  r.bad\n}\n", [(5, "msg")]),  # a head nothing binds
+    ("x if {\n  y\n}\n", [(6, "y")]),
+    ("x if {\n  some j\n  j == 1\n}\n", [(7, "j")]),  # declared, never bound
+    ("f(a) := b if {\n  b := a + c\n}\n", [(6, "c")]),
+    ("x := [v | v := w[_]]\n", [(5, "w")]),  # the head of a ref is read, not bound
+])
+def test_a_variable_nothing_binds_is_refused_with_its_line(body: str, found: list[tuple[int, str]]) -> None:
+    assert unsafe(body, frozenset({"helper", "deny", "x", "f"})) == found
+
+
+@pytest.mark.parametrize("body", [
+    "x contains y if {\n  some i\n  y := input.rs[i]\n}\n",
+    "x contains [k, v] if {\n  some k, v in input.o\n}\n",
+    "x if {\n  every r in input.rs {\n    r.ok\n  }\n}\n",
+    "x := [a, b] if {\n  [a, b] := split(input.s, \".\")\n}\n",
+    "x if {\n  {\"k\": v} = input.o\n  v == 1\n}\n",
+    "f(a) := b if {\n  b := a\n} else := c if {\n  c := 2\n}\n",
+    "x := {k: v | some k, v in input.o}\n",
+    "x contains v if {\n  v := input.a[_]\n  not v in {\"a\"}\n}\n",
+    "x if {\n  helper\n}\nhelper if true\n",
+    "deny[msg] {\n  msg := input.m\n}\n",
+    "x if {\n  lib.f(1)\n}\n",
+])
+def test_a_bound_variable_rule_name_or_import_passes(body: str) -> None:
+    assert unsafe(body, frozenset({"helper", "lib", "deny", "x", "f"})) == []
+
+
+def test_an_unbound_variable_in_one_rule_is_not_excused_by_another_rule() -> None:
+    assert unsafe("a := v if {\n  v := 1\n}\nb := v if {\n  true\n}\n", frozenset({"a", "b"})) == [(8, "v")]
+
+
+@pytest.mark.parametrize(("body", "kind"), [
+    ('x := 1 + "a"\n', "mixes a number and a string"),
+    ('x if {\n  input.never\n  count(1) > 0\n}\n', "argument 1 of count(...) is a number literal"),
+    ('x := upper(3)\n', "argument 1 of upper(...) is a number literal"),
+    ('x := format_int("ff", 16)\n', "argument 1 of format_int(...) is a string literal"),
+    ('x := concat(",", "a")\n', "argument 2 of concat(...) is a string literal"),
+])
+def test_a_type_error_between_literals_is_refused(body: str, kind: str) -> None:
+    messages = [m for _, m in literal_type_errors(P + body)]
+    assert len(messages) == 1 and kind in messages[0]
+
+
+@pytest.mark.parametrize("body", [
+    'x := 1 + 2\n', 'x := concat("", ["a", "b"])\n', 'x := count("abc")\n', 'x := input.a + 1\n',
+    'x := input["a"] - 1\n', 'x := format_int(input.n, 16)\n', 'x := sprintf("%d", [1 + 2])\n',
+    'x := {"a", "b"} - {"a"}\n',
+])
+def test_well_typed_literals_and_unknown_types_pass(body: str) -> None:
+    assert list(literal_type_errors(P + body)) == []
