@@ -215,20 +215,42 @@ def test_a_nested_module_change_is_evaluated(repo: Path, cli: Cli, loads: Loads)
     assert code == 1 and "SG002" in out
 
 
-def test_var_values_are_in_the_key(repo: Path, cli: Cli) -> None:
+def test_var_values_are_never_stored(repo: Path, cli: Cli, loads: Loads) -> None:
     committed(repo)
     assert hook(cli, "--var", "cidr=10.0.0.0/8")[0] == 0
     assert hook(cli, "--var", "cidr=0.0.0.0/0")[0] == 1
     assert hook(cli, "--var", "cidr=10.0.0.0/8")[0] == 0
+    assert loads.take() == 6  # --var values are often secrets: nothing of such a run is written
+    assert not list((repo.parent / "cache").glob("sides/*/*"))
 
 
-def test_variables_file_contents_are_in_the_key(repo: Path, cli: Cli, tmp_path: Path) -> None:
+def test_var_values_are_in_the_key() -> None:
+    from natpolicy.loaders.side_cache import SideKey
+
+    key = SideKey(roots=("/r",), display_root="/r", repository="/r", variables=(("cidr", "10.0.0.0/8"),),
+                  var_files=(), modules="", check_inputs=True)
+    other = SideKey(roots=("/r",), display_root="/r", repository="/r", variables=(("cidr", "0.0.0.0/0"),),
+                    var_files=(), modules="", check_inputs=True)
+    assert key.digest(b"listing") != other.digest(b"listing")
+
+
+def test_variables_files_are_never_stored(repo: Path, cli: Cli, tmp_path: Path, loads: Loads) -> None:
     committed(repo)
-    values = tmp_path / "prod.tfvars"  # read from the disk, outside git
+    values = tmp_path / "prod.tfvars"  # read from the disk, outside git, and perhaps secret
     values.write_text('cidr = "10.0.0.0/8"\n', encoding="utf-8")
     assert hook(cli, "--var-file", str(values))[0] == 0
     values.write_text('cidr = "0.0.0.0/0"\n', encoding="utf-8")
     assert hook(cli, "--var-file", str(values))[0] == 1
+    assert loads.take() == 4 and not list((repo.parent / "cache").glob("sides/*/*"))
+
+
+def test_a_committed_variables_file_is_in_the_key(repo: Path, cli: Cli) -> None:
+    write(repo, {"terraform.tfvars": 'cidr = "10.0.0.0/8"\n'})
+    committed(repo)
+    assert hook(cli)[0] == 0
+    write(repo, {"terraform.tfvars": 'cidr = "0.0.0.0/0"\n'})
+    git(repo, "add", "-A")
+    assert hook(cli)[0] == 1
 
 
 def test_a_file_read_by_file_functions_is_in_the_key(repo: Path, cli: Cli) -> None:

@@ -23,10 +23,11 @@ else:
 * natpolicy's version and the size and modification time of each of its source
   files, python-hcl2's, lark's and Python's versions.
 
-Not stored (evaluated every time): a side that calls a remote module (read
-from ``.terraform/modules`` or the module cache on disk, outside the listing),
-a side whose git listing could not be read, or one holding a value the codec
-does not write. Entries are named by the key's SHA-256 under the cache
+Not stored (evaluated every time): a run with ``--var`` values or
+``--var-file`` files (often secrets, which must not outlive the run), a side
+that calls a remote module (read from ``.terraform/modules`` or the module
+cache on disk, outside the listing), a side whose git listing or files could
+not be read, or one holding a value the codec does not write. Entries are named by the key's SHA-256 under the cache
 directory (never by anything in the repository), written atomically, and
 read with ``marshal`` of plain containers (``natpolicy.loaders.side_codec``),
 which cannot run code. ``NATPOLICY_NO_CACHE=1`` turns the cache off.
@@ -102,9 +103,17 @@ class SideKey:
 
 def side_key(roots: Sequence[Path], display_root: Path, repository: Path, variables: Mapping[str, str] | None,
              var_files: Mapping[Path, str | None], modules: Any, check_inputs: bool) -> SideKey | None:
-    """The key's parts, or ``None`` when something the load reads cannot be named (remote-module settings)."""
+    """The key's parts, or ``None`` when the side must not be stored.
+
+    Not with ``--var`` values or ``--var-file`` files: they often carry secrets (from the
+    CI's environment, or a file kept out of git), and the evaluated side holds them;
+    written into the cache they would outlive the run and leave their folder.
+    Nor with remote-module settings given in code (what they read cannot be named).
+    """
     from natpolicy.loaders.hcl.remote_modules import ModuleOptions
 
+    if variables or var_files:
+        return None
     if modules is not None and (not isinstance(modules, ModuleOptions) or modules.settings is not None):
         return None
     options = modules or ModuleOptions()
