@@ -57,27 +57,27 @@ def code_fingerprint() -> str:
     A changed evaluator (an upgrade, or an edited checkout) must never read
     what the old one stored.
     """
-    from importlib import metadata
+    import lark
 
     import natpolicy
 
-    parts = [_VERSION, getattr(natpolicy, "__version__", "?"), sys.version]
-    for dist in ("python-hcl2", "lark"):
-        try:
-            parts.append(f"{dist}={metadata.version(dist)}")
-        except metadata.PackageNotFoundError:
-            parts.append(f"{dist}=none")
-    top = Path(natpolicy.__file__).resolve().parent
+    try:
+        from hcl2.version import version as hcl2_version
+    except ImportError:  # pragma: no cover - older python-hcl2
+        hcl2_version = "unknown"
+    parts = [_VERSION, getattr(natpolicy, "__version__", "?"), sys.version, f"python-hcl2={hcl2_version}",
+             f"lark={getattr(lark, '__version__', '?')}"]
+    top = os.path.dirname(os.path.realpath(natpolicy.__file__))
     for current, dirs, names in os.walk(top):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(names):
             if name.endswith(".py"):
-                path = Path(current) / name
+                path = os.path.join(current, name)
                 try:
-                    info = path.stat()
+                    info = os.stat(path)
                 except OSError:
                     continue
-                parts.append(f"{path.relative_to(top).as_posix()}:{info.st_size}:{info.st_mtime_ns}")
+                parts.append(f"{path[len(top):]}:{info.st_size}:{info.st_mtime_ns}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

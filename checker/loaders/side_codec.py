@@ -44,36 +44,55 @@ class Unencodable(Exception):
 Patch = tuple[tuple[Any, ...], str, Any]
 
 
-def _plain(obj: Any, path: tuple[Any, ...], patches: list[Patch]) -> Any:
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _plain(obj: Any, path: list[Any], patches: list[Patch]) -> Any:
+    """``obj`` as plain containers; ``path`` (from the top, mutated and restored) places the patches.
+
+    Keys are left as they are: marshal writes str, int and tuple keys exactly, and refuses
+    anything else (caught by ``encode_side``).
+    """
     kind = type(obj)
-    if obj is None or kind in (str, int, float, bool):
+    if kind in _SCALARS:
         return obj
     if kind is dict or kind is TfMap:
-        if not all(type(k) is str for k in obj):
-            raise Unencodable("a mapping with keys that are not strings")
-        out: Any = {k: _plain(v, (*path, k), patches) for k, v in obj.items()}
+        out: Any = {}
+        for k, v in obj.items():
+            if type(v) in _SCALARS:
+                out[k] = v
+            else:
+                path.append(k)
+                out[k] = _plain(v, path, patches)
+                path.pop()
         if kind is TfMap:
-            patches.append((path, "m", None))
+            patches.append((tuple(path), "m", None))
         return out
-    if kind is list or kind is TfList or kind is TfSet:
-        out = [_plain(v, (*path, i), patches) for i, v in enumerate(obj)]
-        if kind is not list:
-            patches.append((path, "l", None) if kind is TfList else (path, "s", bool(obj.ordered)))
-        return out
-    if kind is tuple:
+    if kind is list or kind is TfList or kind is TfSet or kind is tuple:
         before = len(patches)
-        out = tuple(_plain(v, (*path, i), patches) for i, v in enumerate(obj))
-        if len(patches) != before:
-            raise Unencodable("a tuple holding a value that needs a patch")  # a tuple cannot be patched in place
+        out = []
+        for i, v in enumerate(obj):
+            if type(v) in _SCALARS:
+                out.append(v)
+            else:
+                path.append(i)
+                out.append(_plain(v, path, patches))
+                path.pop()
+        if kind is tuple:
+            if len(patches) != before:
+                raise Unencodable("a tuple holding a value that needs a patch")  # cannot be patched in place
+            return tuple(out)
+        if kind is not list:
+            patches.append((tuple(path), "l", None) if kind is TfList else (tuple(path), "s", bool(obj.ordered)))
         return out
     if obj is UNKNOWN:
-        patches.append((path, "?", None))
+        patches.append((tuple(path), "?", None))
         return None
     if kind is Approx:
-        patches.append((path, "a", None))
+        patches.append((tuple(path), "a", None))
         return float(obj)
     if kind is SourceLocation:
-        patches.append((path, "L", None))
+        patches.append((tuple(path), "L", None))
         return (obj.path, obj.start_line, obj.end_line)
     raise Unencodable(f"a value of type {kind.__name__}")
 
@@ -163,8 +182,12 @@ def encode_side(result: LoadResult, texts: dict[Path, str | None]) -> bytes:
 
 def _resource(resource: Resource) -> tuple[tuple[Any, ...], list[Patch]]:
     patches: list[Patch] = []
-    values = tuple(_plain(getattr(resource, name), (i,), patches) for i, name in enumerate(_RESOURCE_FIELDS))
-    return values, patches
+    path: list[Any] = [0]
+    values = []
+    for i, name in enumerate(_RESOURCE_FIELDS):
+        path[0] = i
+        values.append(_plain(getattr(resource, name), path, patches))
+    return tuple(values), patches
 
 
 def decode_side(blob: bytes) -> tuple[LoadResult, dict[Path, str | None]]:
