@@ -196,10 +196,11 @@ def samples(fn: Callable[[], object], runs: int) -> Samples:
 
 
 def measure(modules: int, runs: int) -> dict[str, object]:
+    from natpolicy.gc_pause import paused_gc as gc_paused
     from natpolicy.loaders.hcl import files as hcl_files
     from natpolicy.loaders.hcl.loader import load_hcl
     from natpolicy.loaders.hcl.modules import FileSource
-    from natpolicy.loaders.hcl.parse import ParseCache, gc_paused, parse_text
+    from natpolicy.loaders.hcl.parse import ParseCache, parse_text
 
     # Outside any git work tree: inside one, HCL mode also loads the HEAD
     # side to find deletions (measured by the hook columns).
