@@ -341,3 +341,17 @@ def test_values_it_cannot_write_are_not_stored(value: object) -> None:
 def test_anything_else_is_refused_when_read(data: bytes) -> None:
     with pytest.raises(ValueError):
         decode_side(data)
+
+
+def test_a_run_that_reads_both_sides_back_never_imports_the_parser(repo: Path, cli: Cli, tmp_path: Path) -> None:
+    import sys
+
+    committed(repo)
+    write(repo, {"main.tf": ROOT.replace("10.0.0.0/8", "0.0.0.0/0")})
+    git(repo, "add", "-A")
+    first = hook(cli)
+    probe = ("import sys\nfrom natpolicy.cli import main\ncode = main(['hook', '--', 'main.tf'])\n"
+             "print(code, sorted(m for m in ('lark', 'hcl2') if m in sys.modules))\n")
+    proc = subprocess.run([sys.executable, "-B", "-c", probe], cwd=repo, capture_output=True, text=True, check=False,
+                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}, timeout=120)
+    assert proc.stdout.splitlines()[-1] == f"{first[0]} []", proc.stdout + proc.stderr

@@ -99,7 +99,7 @@ def load_compared(paths: Sequence[Path], *, base: str | None = None, staged: boo
     ``modules`` (a ``ModuleOptions``): how remote modules are found; both sides
     read the work tree's ``.terraform/modules``, which git does not hold.
     """
-    from natpolicy.loaders.hcl.loader import has_terraform_files, load_hcl
+    from natpolicy.loaders.paths import has_terraform_files
 
     if not paths:
         return None
@@ -113,6 +113,8 @@ def load_compared(paths: Sequence[Path], *, base: str | None = None, staged: boo
         if base is not None:
             raise UsageError(f"--diff-base {base}: git cannot read the repository at {refused.folder}: "
                              f"{refused.summary}{refused.hint}") from None
+        from natpolicy.loaders.hcl.loader import load_hcl
+
         after = load_hcl(roots, **common)
         seen = "the work tree was checked instead of the staged content, and " if staged else ""
         note = (f"git cannot read the repository at {_display(refused.folder, display_base)} "
@@ -135,6 +137,8 @@ def load_compared(paths: Sequence[Path], *, base: str | None = None, staged: boo
 
     def side(commit: str | None, read_blobs: Any, **options: Any) -> Callable[[], Any]:
         def load() -> tuple[LoadResult, dict[Path, str | None], bool]:
+            from natpolicy.loaders.hcl.loader import load_hcl  # the parser's stack: only when evaluating
+
             overlay = _overlay(git, git.tree_files(commit) if commit else git.index_files(), extra, read_blobs)
             reads = WatchedReads(read_blobs.raw)
             scope = _blob_scope(git, commit, reads)
@@ -152,6 +156,8 @@ def load_compared(paths: Sequence[Path], *, base: str | None = None, staged: boo
                                                side(None, read_blobs))
                 texts = {_display(p, display_base): t for p, t in after_texts.items() if t is not None}
             else:
+                from natpolicy.loaders.hcl.loader import load_hcl
+
                 staged_files = _blob_scope(git, None, read_blobs.raw) if base is not None else None
                 after = load_hcl(roots, parse_memo=memo, file_scope=staged_files, **common)
                 after_texts = {}
@@ -214,12 +220,12 @@ def _as_load(after: LoadResult, resources: list[Resource], notes: list[str], tex
 
 
 def _roots(paths: Sequence[Path], has_terraform_files: Any) -> list[Path]:
-    from natpolicy.loaders.hcl.loader import find_roots
-
     out: list[Path] = []
     for path in paths:
         path = Path(path)
         if path.is_dir() and not has_terraform_files(path):
+            from natpolicy.loaders.hcl.loader import find_roots
+
             out.extend(find_roots(path))
         else:
             out.append(path)

@@ -57,27 +57,32 @@ def code_fingerprint() -> str:
     A changed evaluator (an upgrade, or an edited checkout) must never read
     what the old one stored.
     """
-    import lark
+    from importlib.util import find_spec
 
     import natpolicy
 
-    try:
-        from hcl2.version import version as hcl2_version
-    except ImportError:  # pragma: no cover - older python-hcl2
-        hcl2_version = "unknown"
-    parts = [_VERSION, getattr(natpolicy, "__version__", "?"), sys.version, f"python-hcl2={hcl2_version}",
-             f"lark={getattr(lark, '__version__', '?')}"]
-    top = os.path.dirname(os.path.realpath(natpolicy.__file__))
-    for current, dirs, names in os.walk(top):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in sorted(names):
-            if name.endswith(".py"):
-                path = os.path.join(current, name)
-                try:
-                    info = os.stat(path)
-                except OSError:
-                    continue
-                parts.append(f"{path[len(top):]}:{info.st_size}:{info.st_mtime_ns}")
+    parts = [_VERSION, getattr(natpolicy, "__version__", "?"), sys.version]
+    # The parser's packages by their files (their versions are in them), found without importing
+    # them: a run that reads every side back never needs the parser.
+    tops = [os.path.dirname(os.path.realpath(natpolicy.__file__))]
+    for name in ("hcl2", "lark"):
+        spec = find_spec(name)
+        if spec is not None and spec.origin:
+            tops.append(os.path.dirname(os.path.realpath(spec.origin)))
+        else:
+            parts.append(f"{name}: not installed")
+    for top in tops:
+        parts.append(top)
+        for current, dirs, names in os.walk(top):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(names):
+                if name.endswith((".py", ".lark")):
+                    path = os.path.join(current, name)
+                    try:
+                        info = os.stat(path)
+                    except OSError:
+                        continue
+                    parts.append(f"{path[len(top):]}:{info.st_size}:{info.st_mtime_ns}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -141,9 +146,9 @@ class SideCache:
 
     @classmethod
     def for_user(cls) -> SideCache:
-        from natpolicy.loaders.hcl.parse import ParseCache
+        from natpolicy.loaders.hcl.cache_dir import default_cache_dir
 
-        parse_dir = ParseCache().directory  # NATPOLICY_CACHE_DIR / NATPOLICY_NO_CACHE, as for parse trees
+        parse_dir = default_cache_dir()  # NATPOLICY_CACHE_DIR / NATPOLICY_NO_CACHE, as for parse trees
         return cls(parse_dir / "sides" if parse_dir is not None else None)
 
     def _path(self, digest: str) -> Path | None:
