@@ -33,6 +33,7 @@ import copy
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ from natpolicy.loaders.deletions import DeletedPlacement
 from natpolicy.loaders.gitrepo import Git, GitError, GitRefused
 from natpolicy.loaders.hcl.lifecycle import Move
 from natpolicy.loaders.result import LoadResult
+from natpolicy.loaders.side_cache import SideCache, WatchedReads, load_side, side_key
 from natpolicy.model import UNKNOWN, Resource, SourceLocation
 
 __all__ = [
@@ -97,7 +99,7 @@ def load_compared(paths: Sequence[Path], *, base: str | None = None, staged: boo
     ``modules`` (a ``ModuleOptions``): how remote modules are found; both sides
     read the work tree's ``.terraform/modules``, which git does not hold.
     """
-    from natpolicy.loaders.hcl.loader import has_terraform_files, load_hcl
+    from natpolicy.loaders.paths import has_terraform_files
 
     if not paths:
         return None
@@ -111,6 +113,8 @@ def load_compared(paths: Sequence[Path], *, base: str | None = None, staged: boo
         if base is not None:
             raise UsageError(f"--diff-base {base}: git cannot read the repository at {refused.folder}: "
                              f"{refused.summary}{refused.hint}") from None
+        from natpolicy.loaders.hcl.loader import load_hcl
+
         after = load_hcl(roots, **common)
         seen = "the work tree was checked instead of the staged content, and " if staged else ""
         note = (f"git cannot read the repository at {_display(refused.folder, display_base)} "
@@ -128,27 +132,39 @@ def load_compared(paths: Sequence[Path], *, base: str | None = None, staged: boo
     extra = {Path(os.path.abspath(p)): _read(p) for p in var_files}  # variables files come from disk
     memo: dict[Any, Any] = {}  # parses shared by both sides: most files are the same
     texts: dict[str, str] = {}
+    # Each side read from git is evaluated once and kept across runs (natpolicy.loaders.side_cache).
+    sides, key = SideCache.for_user(), partial(side_key, roots, display_base, git.root, variables, extra, modules)
+
+    def side(commit: str | None, read_blobs: Any, **options: Any) -> Callable[[], Any]:
+        def load() -> tuple[LoadResult, dict[Path, str | None], bool]:
+            from natpolicy.loaders.hcl.loader import load_hcl  # the parser's stack: only when evaluating
+
+            overlay = _overlay(git, git.tree_files(commit) if commit else git.index_files(), extra, read_blobs)
+            reads = WatchedReads(read_blobs.raw)
+            scope = _blob_scope(git, commit, reads)
+            loaded = load_hcl(roots, text_overrides=overlay, only_overrides=True, parse_memo=memo, file_scope=scope,
+                              **options, **common)
+            return loaded, overlay.texts_read(), not reads.failed and not scope.refuse_all
+        return load
+
     try:
         with git.blob_reader() as read_blobs:
             # In git mode file functions read the blobs of each side, never the work tree:
             # the index for the new side (the hook, and --diff-base), the base commit's tree for the base.
-            staged_files = _blob_scope(git, None, read_blobs) if staged or base is not None else None
             if staged:
-                after_overlay = _overlay(git, git.index_files(), extra, read_blobs)
-                after = load_hcl(roots, text_overrides=after_overlay, only_overrides=True, parse_memo=memo,
-                                 file_scope=staged_files, **common)
-                after_texts = after_overlay.texts_read()
+                after, after_texts = load_side(sides, key(True), lambda: git.side_listing(None),
+                                               side(None, read_blobs))
                 texts = {_display(p, display_base): t for p, t in after_texts.items() if t is not None}
             else:
+                from natpolicy.loaders.hcl.loader import load_hcl
+
+                staged_files = _blob_scope(git, None, read_blobs.raw) if base is not None else None
                 after = load_hcl(roots, parse_memo=memo, file_scope=staged_files, **common)
                 after_texts = {}
             if commit is None:  # a repository without commits: everything is new
                 return _as_load(after, after.resources, [], texts, None)
-            before_overlay = _overlay(git, git.tree_files(commit), extra, read_blobs)
-            before = load_hcl(roots, text_overrides=before_overlay, only_overrides=True, parse_memo=memo,
-                              file_scope=_blob_scope(git, commit, read_blobs), base_side=True, check_inputs=False,
-                              **common)
-            before_texts = before_overlay.texts_read()
+            before, before_texts = load_side(sides, key(False), lambda: git.side_listing(commit),
+                                             side(commit, read_blobs, base_side=True, check_inputs=False))
     except GitError as exc:
         raise UsageError(f"git could not read {ref} in {git.root}: {exc}") from None
 
@@ -189,11 +205,11 @@ def _overlay(git: Git, files: Mapping[str, str], extra: Mapping[Path, str | None
     return Overlay(texts=extra, blobs=blobs, read_blobs=read_blobs)
 
 
-def _blob_scope(git: Git, commit: str | None, reader: Any) -> Any:
+def _blob_scope(git: Git, commit: str | None, read_blob: Any) -> Any:
     """File functions' view of one side: the files git tracks there, read from their blobs."""
     from natpolicy.loaders.hcl.file_scope import FileScope
 
-    return FileScope(git.root, tracked=lambda: git.tracked_files(commit), read_blob=reader.raw)
+    return FileScope(git.root, tracked=lambda: git.tracked_files(commit), read_blob=read_blob)
 
 
 def _as_load(after: LoadResult, resources: list[Resource], notes: list[str], texts: dict[str, str],
@@ -204,12 +220,12 @@ def _as_load(after: LoadResult, resources: list[Resource], notes: list[str], tex
 
 
 def _roots(paths: Sequence[Path], has_terraform_files: Any) -> list[Path]:
-    from natpolicy.loaders.hcl.loader import find_roots
-
     out: list[Path] = []
     for path in paths:
         path = Path(path)
         if path.is_dir() and not has_terraform_files(path):
+            from natpolicy.loaders.hcl.loader import find_roots
+
             out.extend(find_roots(path))
         else:
             out.append(path)

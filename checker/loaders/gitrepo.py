@@ -116,6 +116,17 @@ class Git:
         return {path: blob for mode, merged, blob, path in self._listing(commit)
                 if merged and mode in (b"100644", b"100755")}
 
+    def side_listing(self, commit: str | None) -> bytes:
+        """Every entry a comparison side can read, from the index (``None``) or ``commit``: mode, blob id, path.
+
+        The union of what ``tree_files``/``index_files`` and ``tracked_files`` keep, in one
+        form for both: a staged index and the commit made from it give the same bytes, so
+        they name the same side (``natpolicy.loaders.side_cache`` keys on it).
+        """
+        lines = sorted(f"{mode.decode()} {blob} {path}" for mode, usable, blob, path in self._listing(commit)
+                       if usable and (mode in (b"100644", b"100755") or (mode != b"120000" and wanted(path))))
+        return "\0".join(lines).encode("utf-8", "surrogateescape")
+
     def _listing(self, commit: str | None) -> Iterator[tuple[bytes, bool, str, str]]:
         """``(mode, usable, blob id, path)`` for each entry of the index (``None``) or of ``commit``.
 

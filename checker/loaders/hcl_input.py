@@ -28,8 +28,8 @@ class HclLoader:
 
     def finish(self) -> LoadResult:
         from natpolicy.loaders.gitdiff import load_compared
-        from natpolicy.loaders.hcl.loader import load_hcl, parse_var_flags
         from natpolicy.loaders.hcl.remote_modules import ModuleOptions
+        from natpolicy.loaders.hcl.var_flags import parse_var_flags
 
         request, paths = self.request, self.paths
         progress = request.progress or Progress(enabled=False, label="")
@@ -39,10 +39,13 @@ class HclLoader:
         # In a git repository the base revision shows what the configuration deletes.
         shown = ", ".join(display_path(str(p)) for p in paths[:3]) + (", ..." if len(paths) > 3 else "")
         with progress.step(f"reading the Terraform code in {shown}"):
-            result = (load_compared(paths, base=request.diff_base, staged=request.staged, variables=variables,
-                                    var_files=var_files, display_root=request.display_root, modules=modules)
-                      or load_hcl(paths, variables=variables, var_files=var_files, display_root=request.display_root,
-                                  modules=modules))
+            result = load_compared(paths, base=request.diff_base, staged=request.staged, variables=variables,
+                                   var_files=var_files, display_root=request.display_root, modules=modules)
+            if result is None:  # outside git; the parser's stack is imported only when something is evaluated
+                from natpolicy.loaders.hcl.loader import load_hcl
+
+                result = load_hcl(paths, variables=variables, var_files=var_files, display_root=request.display_root,
+                                  modules=modules)
         # Folders of Terraform code below a checked root that nothing checked (examples/*, modules/*).
         # Not in pre-commit: the hook checks the roots a commit touches, on purpose.
         from natpolicy.invocation import in_precommit

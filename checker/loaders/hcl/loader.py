@@ -18,7 +18,7 @@ the plan loader produces, and ``location`` = its block in the ``.tf`` file.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from natpolicy.loaders.hcl.lifecycle import lifecycle_of
 from natpolicy.loaders.hcl.modules import TF_SUFFIXES, FileSource, ModuleConfig, Overlay, is_local_source, module_source
 from natpolicy.loaders.hcl.parse import ParseCache, parse_expression, parse_text
 from natpolicy.loaders.hcl.remote_modules import ModuleOptions, RootModules
+from natpolicy.loaders.hcl.var_flags import parse_var_flags  # noqa: F401  (re-exported)
 from natpolicy.loaders.hcl.var_inputs import Given, check_values, undeclared_error
 from natpolicy.loaders.paths import has_terraform_files  # noqa: F401  (re-exported)
 from natpolicy.loaders.paths import repository_top as repository_of
@@ -449,18 +450,3 @@ def _cli_value(raw: str) -> Any:
         if node is not None:
             return evaluate(node, Context(lambda n: _no_names(n)))
     return raw
-
-
-def parse_var_flags(flags: Iterable[str] | Mapping[str, str]) -> dict[str, str]:
-    """``--var NAME=VALUE`` flags -> {name: raw value}; a flag without ``=`` is a usage error."""
-    from natpolicy.errors import UsageError
-
-    if isinstance(flags, Mapping):
-        return dict(flags)
-    out: dict[str, str] = {}
-    for flag in flags:
-        name, sep, value = flag.partition("=")
-        if not sep or not name.strip() or not name.strip().replace("_", "a").replace("-", "a").isalnum():
-            raise UsageError(f"--var wants NAME=VALUE, got {flag!r}")
-        out[name.strip()] = value
-    return out

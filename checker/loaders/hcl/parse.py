@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
-import sys
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from lark import Token, Tree
 
 from natpolicy.errors import NatpolicyError
 from natpolicy.gc_pause import paused_gc
+from natpolicy.loaders.hcl.cache_dir import default_cache_dir as _default_cache_dir
 
 __all__ = ["Attribute", "Block", "Body", "ParsedFile", "ParseCache", "parse_text", "body_of", "parse_expression",
            "encode_tree", "decode_tree", "file_from_tree", "slim", "tree_parser", "HclParserMissing"]
@@ -278,21 +278,6 @@ def decode_tree(data: Any) -> Any:
         meta.line = data[1]
         meta.end_line = data[2]
     return tree
-
-
-def _default_cache_dir() -> Path | None:
-    if os.environ.get("NATPOLICY_NO_CACHE"):
-        return None
-    explicit = os.environ.get("NATPOLICY_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "natpolicy" / "hcl-parse"
 
 
 class ParseCache:

@@ -25,8 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from natpolicy.loaders.hcl.files import within
-
 if TYPE_CHECKING:
     from natpolicy.loaders.modsource import Manifest, ManifestEntry, Resolved, Settings, Unresolved
 
@@ -88,6 +86,8 @@ class RootModules:
                 for key, (source, version) in self.calls.items()}
 
     def package_of(self, directory: Path) -> Path | None:
+        from natpolicy.loaders.hcl.files import within  # the parser's stack, only when a module is read
+
         here = Path(os.path.abspath(directory))
         return next((p for p in self._packages if within(here, p)), None)
 
@@ -110,6 +110,7 @@ class RootModules:
 
     # -- .terraform/modules ---------------------------------------------------------------
     def _installed(self, key: str, source: str, version: str | None) -> tuple[Path, Path] | str | None:
+        from natpolicy.loaders.hcl.files import within
         from natpolicy.loaders.modsource import Resolved, from_manifest
 
         manifest = self.manifest
