@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import json
 import os
 import re
@@ -87,7 +88,7 @@ class RegopyEngine:
             # what to query, so this is their bug to report, not the user's.
             raise EvaluationError("nothing to evaluate: no rule was chosen as an entrypoint", "no_entrypoints")
         # What regopy answers differently from OPA, rewritten to what it answers alike (regopy_rewrite).
-        modules = {name: rewrite_for_regopy(source) for name, source in modules.items()}
+        modules = {name: _for_regopy(source) for name, source in modules.items()}
         regopy = self._regopy
         interp = regopy.Interpreter()
         interp.log_level = regopy.LogLevel.NONE
@@ -398,3 +399,8 @@ def _flush_c_stdio() -> None:
     except (OSError, AttributeError, TypeError):  # Windows has no CDLL(None)
         pass
 
+
+@functools.lru_cache(maxsize=256)
+def _for_regopy(source: str) -> str:
+    """rewrite_for_regopy once per module text (a set with per-plan data is compiled for every plan)."""
+    return rewrite_for_regopy(source)

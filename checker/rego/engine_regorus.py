@@ -23,6 +23,7 @@ What regorus answers differently from OPA is refused before it runs, by
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sys
@@ -104,7 +105,7 @@ class RegorusEngine:
             try:
                 # Heads that compute are bound in the body instead (regorus_heads), and
                 # `some x` declarations moved to the start of their body (regorus_some).
-                engine.add_policy(name, hoist_declarations(bind_heads(source)))
+                engine.add_policy(name, _for_regorus(source))
             except RuntimeError as exc:
                 raise _syntax_error(str(exc), modules) from None
         if data:
@@ -184,6 +185,13 @@ def _one_line(text: str) -> str:
     if location is None:
         return detail or "regorus reported an error without detail"
     return f"{location.group('module')}:{location.group('line')}:{location.group('col')}: {detail}"
+
+
+@functools.lru_cache(maxsize=256)
+def _for_regorus(source: str) -> str:
+    """The two rewrites, once per module text: a set with per-plan data (the twins) is compiled
+    again for every plan, and the rewrites' tokenizer costs more than regorus' own parse."""
+    return hoist_declarations(bind_heads(source))
 
 
 def _syntax_error(text: str, modules: Mapping[str, str]) -> Exception:
