@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-from natpolicy.rego.source import Token, tokens
+from natpolicy.rego.source import Token, matching_close, tokens
 
 __all__ = ["rewrite_for_regopy", "ORDERED"]
 
@@ -41,7 +41,7 @@ def rewrite_for_regopy(source: str) -> str:
     toks = tokens(source)
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement), character offsets
     comprehensions = [(i, close) for i in range(len(toks)) if toks[i].text == "[" and _is_comprehension(toks, i)
-                      for close in [_closing(toks, i)] if close is not None]
+                      for close in [matching_close(toks, i)] if close is not None]
     for i, tok in enumerate(toks):
         after_dot = i > 0 and toks[i - 1].text == "."
         if tok.text == "sprintf" and not after_dot and i + 2 < len(toks) and toks[i + 1].text == "(" \
@@ -51,7 +51,7 @@ def rewrite_for_regopy(source: str) -> str:
             if fixed != fmt.text:
                 edits.append((fmt.offset, fmt.offset + len(fmt.text), fixed))
         elif tok.text == "concat" and not after_dot and i + 1 < len(toks) and toks[i + 1].text == "(":
-            close = _closing(toks, i + 1)
+            close = matching_close(toks, i + 1)
             depth = toks[i + 1].depth + 1
             comma = None if close is None else next(
                 (k for k in range(i + 2, close) if toks[k].text == "," and toks[k].depth == depth), None)
@@ -75,17 +75,13 @@ def _wrap(first: Token, last: Token) -> list[tuple[int, int, str]]:
     return [(end, end, ")"), (first.offset, first.offset, f"{ORDERED}(")]
 
 
-def _closing(toks: list[Token], i: int) -> int | None:
-    depth = toks[i].depth
-    return next((k for k in range(i + 1, len(toks)) if toks[k].depth == depth and toks[k].text in ")]}"), None)
-
 
 def _is_comprehension(toks: list[Token], i: int) -> bool:
     """``[`` opening an array comprehension (a `|` inside at its own depth), not a ref or a literal."""
     if i > 0 and (toks[i - 1].kind in ("ident", "string") or toks[i - 1].text in (")", "]", "}")) \
             and toks[i - 1].text not in ("in", "contains", "if", "else", "some", "not", "with", "as"):
         return False  # x[...] is a ref
-    close = _closing(toks, i)
+    close = matching_close(toks, i)
     return close is not None and any(t.text == "|" and t.depth == toks[i].depth + 1 for t in toks[i + 1:close])
 
 

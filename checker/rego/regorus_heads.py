@@ -19,7 +19,7 @@ may come first. ``tests/test_rego_conformance.py`` holds the probes.
 """
 from __future__ import annotations
 
-from natpolicy.rego.source import Token, tokens
+from natpolicy.rego.source import Token, matching_close, starts_line, tokens
 
 __all__ = ["bind_heads", "HEAD", "KEY", "VALUE"]
 
@@ -31,7 +31,7 @@ def bind_heads(source: str) -> str:
     toks = tokens(source)
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement), character offsets
     for i, tok in enumerate(toks):
-        if tok.depth != 0 or tok.kind != "ident" or i + 1 >= len(toks) or not _starts_line(source, tok):
+        if tok.depth != 0 or tok.kind != "ident" or i + 1 >= len(toks) or not starts_line(source, tok):
             continue
         nxt = toks[i + 1]
         if nxt.text == "contains":
@@ -42,7 +42,7 @@ def bind_heads(source: str) -> str:
             edits.append((toks[i + 2].offset, _end(toks[term_end - 1]), HEAD))
             edits.extend(_bind(source, toks, term_end, [(HEAD, term)]))
         elif nxt.text == "[":
-            close = _matching(toks, i + 1)
+            close = matching_close(toks, i + 1)
             if close is None or close + 1 >= len(toks):
                 continue
             bindings: list[tuple[str, str]] = []
@@ -67,11 +67,6 @@ def bind_heads(source: str) -> str:
     for start, end, text in sorted(edits, reverse=True):
         out = out[:start] + text + out[end:]
     return out
-
-
-def _starts_line(source: str, tok: Token) -> bool:
-    line_start = source.rfind("\n", 0, tok.offset) + 1
-    return not source[line_start:tok.offset].strip()
 
 
 def _until_body(toks: list[Token], start: int) -> int | None:
@@ -99,7 +94,7 @@ def _bind(source: str, toks: list[Token], at: int, bindings: list[tuple[str, str
         return [(_end(toks[at + 1]), _end(toks[at + 1]), f"{bound}; ")]
     # `if COND`: the condition runs to the end of the statement (the next line starting at depth 0).
     j = at + 1
-    while j + 1 < len(toks) and not (toks[j + 1].depth == 0 and _starts_line(source, toks[j + 1])
+    while j + 1 < len(toks) and not (toks[j + 1].depth == 0 and starts_line(source, toks[j + 1])
                                      and toks[j].depth == 0 and toks[j].text not in (",", "(", "[", "{")):
         j += 1
     return [(_end(toks[at]), _end(toks[at]), f" {{ {bound};"), (_end(toks[j]), _end(toks[j]), " }")]
@@ -107,14 +102,6 @@ def _bind(source: str, toks: list[Token], at: int, bindings: list[tuple[str, str
 
 def _computes(head: list[Token]) -> bool:
     return any(head[k].kind == "ident" and head[k + 1].text in ("(", ".", "[") for k in range(len(head) - 1))
-
-
-def _matching(toks: list[Token], i: int) -> int | None:
-    depth = toks[i].depth
-    for j in range(i + 1, len(toks)):
-        if toks[j].depth == depth and toks[j].text in "]})":
-            return j
-    return None
 
 
 def _text(source: str, toks: list[Token], start: int, end: int) -> str:

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from natpolicy.rego.source import Token, tokens
+from natpolicy.rego.source import Token, starts_line, tokens
 
 __all__ = ["Declaration", "declarations", "hoist_declarations", "some_refusals"]
 
@@ -153,14 +153,9 @@ def _outside(source: str, toks: list[Token], decls: list[Declaration], decl: Dec
     (``[a | some a; ...]`` twice in one rule) is that body's own variable.
     """
     own = [(d.opener, d.close) for d in decls if name in d.names and not d.opener <= decl.start <= d.close]
-    starts = [k for k in range(len(toks)) if toks[k].depth == 0 and _starts_line(source, toks[k])
+    starts = [k for k in range(len(toks)) if toks[k].depth == 0 and starts_line(source, toks[k])
               and toks[k].text != "else"]
     first = max((k for k in starts if k <= decl.start), default=0)
     last = min((k for k in starts if k > decl.close), default=len(toks))
     return any(_is_var(toks, k, name) and not any(lo <= k <= hi for lo, hi in own)
                for k in (*range(first, decl.opener), *range(decl.close + 1, last)))
-
-
-def _starts_line(source: str, tok: Token) -> bool:
-    line_start = source.rfind("\n", 0, tok.offset) + 1
-    return not source[line_start:tok.offset].strip()

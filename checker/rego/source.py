@@ -153,7 +153,7 @@ def scan_module(source: str) -> ModuleInfo:
                     f"`{name}(...)` defines a function, but conftest's `{name}` must be a set of results "
                     f"that natpolicy can query: write `{name} contains msg if {{ ... }}` (or rename the function)")))
             if _CONFTEST_RULE.match(name) and nxt is not None and nxt.text == "[":
-                close = _matching(toks, i + 1)
+                close = matching_close(toks, i + 1)
                 after = toks[close + 1] if close is not None and close + 1 < len(toks) else None
                 if after is not None and after.text == "if":
                     info.problems.append(SourceProblem(tok.offset, (
@@ -206,9 +206,7 @@ def starts_statement(source: str, toks: list[Token], i: int) -> bool:
 
 def _starts_statement(source: str, toks: list[Token], i: int) -> bool:
     """Is token ``i`` (depth 0) the first token on its line and not a continuation?"""
-    tok = toks[i]
-    line_start = source.rfind("\n", 0, tok.offset) + 1
-    if source[line_start:tok.offset].strip():
+    if not starts_line(source, toks[i]):
         return False
     if i == 0:
         return True
@@ -236,12 +234,19 @@ def _package_name(source: str, offset: int) -> str:
     return "".join(text.split())
 
 
-def _matching(toks: list[Token], i: int) -> int | None:
+def matching_close(toks: list[Token], i: int) -> int | None:
+    """Index of the bracket that closes the one at ``i`` (the next ``)``/``]``/``}`` at its depth)."""
     depth = toks[i].depth
     for j in range(i + 1, len(toks)):
         if toks[j].depth == depth and toks[j].text in "]})":
             return j
     return None
+
+
+def starts_line(source: str, tok: Token) -> bool:
+    """Is ``tok`` the first thing on its line?"""
+    line_start = source.rfind("\n", 0, tok.offset) + 1
+    return not source[line_start:tok.offset].strip()
 
 
 def _v0_message(name: str) -> str:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from natpolicy.rego.source import Token, starts_statement, tokens
+from natpolicy.rego.source import Token, matching_close, starts_statement, tokens
 
 __all__ = ["unsafe_variables", "literal_type_errors"]
 
@@ -111,7 +111,7 @@ def _binds(toks: list[Token], k: int, start: int) -> bool:
                 return True  # a call's argument (output arguments bind)
             if before is not None and before.text == "=":
                 return True  # inside a pattern on the right of `=`
-            close = _closing(toks, j)
+            close = matching_close(toks, j)
             if close is not None and close + 1 < len(toks) and toks[close + 1].text in (":=", "="):
                 return True  # inside a pattern on the left of `:=` / `=`
             depth -= 1
@@ -126,10 +126,6 @@ def _in_names(toks: list[Token], k: int) -> bool:
         j -= 2
     return j >= 1 and toks[j - 1].text in ("some", "every")
 
-
-def _closing(toks: list[Token], i: int) -> int | None:
-    depth = toks[i].depth
-    return next((m for m in range(i + 1, len(toks)) if toks[m].depth == depth and toks[m].text in ")]}"), None)
 
 
 # -- type errors among literals ------------------------------------------------------------------
@@ -186,7 +182,7 @@ def literal_type_errors(source: str) -> Iterator[tuple[int, str]]:
 
 
 def _arguments(toks: list[Token], open_at: int) -> list[list[Token]]:
-    close = _closing(toks, open_at)
+    close = matching_close(toks, open_at)
     if close is None:
         return []
     args: list[list[Token]] = [[]]
