@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import pytest
 from conftest import CliResult
 from natpolicy.loaders.hcl.file_scope import FileScope, Refused
 from natpolicy.loaders.hcl.fileset_glob import compile_glob, glob_match
+from scratch_repo import git, write_files
 
 TOKEN = "ghs_checkoutTOKEN0123456789"
 STATE_SECRET = "backendSECRETkey0123456789"
@@ -64,21 +64,6 @@ resource "aws_security_group" "control" {
 TFSTATE = json.dumps({"version": 3, "backend": {"type": "s3", "config": {"secret_key": STATE_SECRET}}})
 
 
-def git(root: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
-    env.pop("PRE_COMMIT", None)
-    return subprocess.run(["git", "-c", "commit.gpgsign=false", "-C", str(root), *args], env=env, check=True,
-                          capture_output=True, text=True).stdout
-
-
-def write(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-
-
 def leaked(text: str) -> list[str]:
     secrets = [TOKEN, STATE_SECRET, "extraheader"]
     return [s for s in secrets if s in text or s[::-1] in text]
@@ -107,7 +92,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     git(root, "init", "-q", "-b", "main")
     # What actions/checkout leaves behind (persist-credentials: true).
     git(root, "config", "http.https://github.com/.extraheader", f"AUTHORIZATION: basic {TOKEN}")
-    write(root, {"infra/main.tf": ATTACK, "infra/.terraform/terraform.tfstate": TFSTATE})
+    write_files(root, {"infra/main.tf": ATTACK, "infra/.terraform/terraform.tfstate": TFSTATE})
     git(root, "add", "infra/main.tf")
     git(root, "commit", "-q", "-m", "base")
     monkeypatch.chdir(root)
@@ -146,7 +131,7 @@ def test_diff_base(repo: Path, cli: Callable[..., CliResult]) -> None:
 
 def test_git_mode_reads_blobs_not_the_work_tree(repo: Path, cli: Callable[..., CliResult],
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    write(repo, {"infra/control.tf": CONTROL, "infra/allowed.txt": "staged-value\n"})
+    write_files(repo, {"infra/control.tf": CONTROL, "infra/allowed.txt": "staged-value\n"})
     git(repo, "add", "infra/control.tf", "infra/allowed.txt")
     (repo / "infra" / "allowed.txt").write_text("work-tree-value\n")  # not staged
     work_tree = cli("check", "infra", "-f", "json").json()
@@ -162,7 +147,7 @@ def test_git_mode_reads_blobs_not_the_work_tree(repo: Path, cli: Callable[..., C
 def test_a_tracked_symlink_is_not_followed(repo: Path, cli: Callable[..., CliResult],
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     os.symlink("../.git/config", repo / "infra" / "allowed.txt")
-    write(repo, {"infra/control.tf": CONTROL.replace("strrev(trimspace(", "regex(\"basic (.*)\", (")})
+    write_files(repo, {"infra/control.tf": CONTROL.replace("strrev(trimspace(", "regex(\"basic (.*)\", (")})
     git(repo, "add", "infra")
     text = cli("check", "infra", "-f", "json").out
     assert leaked(text) == [] and 'allowed.txt\\") is not read: not tracked by git' in text
@@ -203,7 +188,7 @@ resource "aws_security_group" "listing" {
 
 def test_plain_folder(tmp_path: Path, cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "plain"
-    write(root, {"main.tf": PLAIN, ".terraform/terraform.tfstate": TFSTATE, "data/a.json": "{}"})
+    write_files(root, {"main.tf": PLAIN, ".terraform/terraform.tfstate": TFSTATE, "data/a.json": "{}"})
     (tmp_path / "outside.txt").write_text(STATE_SECRET)
     os.symlink(".terraform/terraform.tfstate", root / "linked.json")
     monkeypatch.chdir(root)
@@ -295,7 +280,7 @@ def test_fileset_pattern_of_many_stars_is_fast(monkeypatch: pytest.MonkeyPatch) 
 
 def test_a_path_derived_from_a_sensitive_value_is_not_quoted(tmp_path: Path, cli: Callable[..., CliResult],
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    write(tmp_path, {"main.tf": 'variable "p" {\n  sensitive = true\n}\nlocals {\n  p = "${var.p}/x"\n}\n'
+    write_files(tmp_path, {"main.tf": 'variable "p" {\n  sensitive = true\n}\nlocals {\n  p = "${var.p}/x"\n}\n'
                                 'resource "aws_s3_bucket" "b" {\n  bucket = file(local.p)\n'
                                 '  policy = templatefile("t.tpl", { p = var.p })\n}\n',
                      "t.tpl": '${file(p)}'})
@@ -313,7 +298,7 @@ def test_a_git_folder_git_cannot_read_refuses_every_read(tmp_path: Path, cli: Ca
     # A `.git` folder holding only a config: not a repository git reads, so which files are
     # tracked is unknown, and nothing is read at all (not even the plain files beside it).
     root = tmp_path / "repo"
-    write(root, {".git/config": f'[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic {TOKEN}\n',
+    write_files(root, {".git/config": f'[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic {TOKEN}\n',
                  "infra/main.tf": ATTACK, "infra/control.tf": CONTROL, "infra/allowed.txt": "x\n"})
     monkeypatch.chdir(root)
     for fmt in FORMATS:

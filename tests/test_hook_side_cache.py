@@ -21,6 +21,7 @@ from natpolicy.loaders.hcl.values import Approx, TfList, TfMap, TfSet
 from natpolicy.loaders.result import LoadResult
 from natpolicy.loaders.side_codec import Unencodable, decode_side, encode_side
 from natpolicy.model import UNKNOWN, Resource, SourceLocation
+from scratch_repo import git, write_files
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -54,21 +55,6 @@ module "sg" {
   cidr   = var.cidr
 }
 """
-
-
-def git(root: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
-    env.pop("PRE_COMMIT", None)
-    return subprocess.run(["git", "-c", "commit.gpgsign=false", "-C", str(root), *args], env=env, check=True,
-                          capture_output=True, text=True).stdout
-
-
-def write(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
 
 
 class Loads:
@@ -108,7 +94,7 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> Loads:
 
 
 def committed(root: Path, module: str = MODULE, main: str = ROOT) -> None:
-    write(root, {"main.tf": main, "modules/sg/main.tf": module})
+    write_files(root, {"main.tf": main, "modules/sg/main.tf": module})
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "base")
 
@@ -129,7 +115,7 @@ def uncached(cli: Cli, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int
 def test_a_repeated_run_evaluates_nothing_and_says_the_same(repo: Path, cli: Cli, loads: Loads,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     committed(repo)
-    write(repo, {"main.tf": ROOT.replace("10.0.0.0/8", "0.0.0.0/0")})
+    write_files(repo, {"main.tf": ROOT.replace("10.0.0.0/8", "0.0.0.0/0")})
     git(repo, "add", "-A")
     first = hook(cli, "-f", "json")
     assert first[0] == 1 and "SG002" in first[1]
@@ -143,12 +129,12 @@ def test_a_repeated_run_evaluates_nothing_and_says_the_same(repo: Path, cli: Cli
 
 def test_after_a_commit_the_base_side_is_the_index_checked_before(repo: Path, cli: Cli, loads: Loads) -> None:
     committed(repo)
-    write(repo, {"main.tf": ROOT + "\n# a comment\n"})
+    write_files(repo, {"main.tf": ROOT + "\n# a comment\n"})
     git(repo, "add", "-A")
     hook(cli)
     loads.take()
     git(repo, "commit", "-q", "-m", "second")
-    write(repo, {"modules/sg/main.tf": MODULE.replace('"admin"', '"admins"')})
+    write_files(repo, {"modules/sg/main.tf": MODULE.replace('"admin"', '"admins"')})
     git(repo, "add", "-A")
     hook(cli)
     assert loads.take() == 1  # only the new index: HEAD is what the last run stored
@@ -194,7 +180,7 @@ def test_outputs_match_on_the_fixtures_before_and_after_edits(tmp_path: Path, cl
 
 def test_a_damaged_cache_entry_is_evaluated_again(repo: Path, cli: Cli, loads: Loads) -> None:
     committed(repo)
-    write(repo, {"main.tf": ROOT.replace("10.0.0.0/8", "0.0.0.0/0")})
+    write_files(repo, {"main.tf": ROOT.replace("10.0.0.0/8", "0.0.0.0/0")})
     git(repo, "add", "-A")
     first = hook(cli)
     for entry in (repo.parent / "cache" / "sides").glob("*/*"):
@@ -209,7 +195,7 @@ def test_a_damaged_cache_entry_is_evaluated_again(repo: Path, cli: Cli, loads: L
 def test_a_nested_module_change_is_evaluated(repo: Path, cli: Cli, loads: Loads) -> None:
     committed(repo)
     assert hook(cli)[0] == 0
-    write(repo, {"modules/sg/main.tf": MODULE.replace("[var.cidr]", '["0.0.0.0/0"]')})
+    write_files(repo, {"modules/sg/main.tf": MODULE.replace("[var.cidr]", '["0.0.0.0/0"]')})
     git(repo, "add", "-A")
     code, out = hook(cli)
     assert code == 1 and "SG002" in out
@@ -245,20 +231,20 @@ def test_variables_files_are_never_stored(repo: Path, cli: Cli, tmp_path: Path, 
 
 
 def test_a_committed_variables_file_is_in_the_key(repo: Path, cli: Cli) -> None:
-    write(repo, {"terraform.tfvars": 'cidr = "10.0.0.0/8"\n'})
+    write_files(repo, {"terraform.tfvars": 'cidr = "10.0.0.0/8"\n'})
     committed(repo)
     assert hook(cli)[0] == 0
-    write(repo, {"terraform.tfvars": 'cidr = "0.0.0.0/0"\n'})
+    write_files(repo, {"terraform.tfvars": 'cidr = "0.0.0.0/0"\n'})
     git(repo, "add", "-A")
     assert hook(cli)[0] == 1
 
 
 def test_a_file_read_by_file_functions_is_in_the_key(repo: Path, cli: Cli) -> None:
     main = ROOT.replace('cidr   = var.cidr', 'cidr   = jsondecode(file("${path.module}/net.json")).cidr')
-    write(repo, {"net.json": '{"cidr": "10.0.0.0/8"}'})
+    write_files(repo, {"net.json": '{"cidr": "10.0.0.0/8"}'})
     committed(repo, main=main)
     assert hook(cli)[0] == 0
-    write(repo, {"net.json": '{"cidr": "0.0.0.0/0"}'})
+    write_files(repo, {"net.json": '{"cidr": "0.0.0.0/0"}'})
     git(repo, "add", "-A")
     assert hook(cli)[0] == 1
 
@@ -275,7 +261,7 @@ def test_the_workspace_is_in_the_key(repo: Path, cli: Cli, monkeypatch: pytest.M
 
 def test_the_evaluation_budget_is_in_the_key(repo: Path, cli: Cli, tmp_path: Path) -> None:
     committed(repo)
-    write(repo, {"main.tf": ROOT.replace("10.0.0.0/8", "0.0.0.0/0")})
+    write_files(repo, {"main.tf": ROOT.replace("10.0.0.0/8", "0.0.0.0/0")})
     git(repo, "add", "-A")
     assert hook(cli)[0] == 1
     config = tmp_path / "tight.yaml"  # outside the repository: the git listing stays the same
@@ -288,7 +274,7 @@ def test_natpolicy_itself_is_in_the_key(repo: Path, cli: Cli, loads: Loads, monk
     from natpolicy.loaders import side_cache
 
     committed(repo)
-    write(repo, {"main.tf": ROOT + "\n# staged\n"})
+    write_files(repo, {"main.tf": ROOT + "\n# staged\n"})
     git(repo, "add", "-A")
     hook(cli)
     loads.take()
@@ -347,7 +333,7 @@ def test_a_run_that_reads_both_sides_back_never_imports_the_parser(repo: Path, c
     import sys
 
     committed(repo)
-    write(repo, {"main.tf": ROOT.replace("10.0.0.0/8", "0.0.0.0/0")})
+    write_files(repo, {"main.tf": ROOT.replace("10.0.0.0/8", "0.0.0.0/0")})
     git(repo, "add", "-A")
     first = hook(cli)
     probe = ("import sys\nfrom natpolicy.cli import main\ncode = main(['hook', '--', 'main.tf'])\n"

@@ -15,6 +15,7 @@ import yaml
 from conftest import ROOT, CliResult
 from natpolicy.precommit import plan_files, terraform_roots
 from planbuilder import PlanBuilder
+from scratch_repo import git, write_files
 
 VPC = """\
 resource "aws_vpc" "main" {
@@ -82,21 +83,6 @@ resource "aws_security_group" "admin" {{
   }}
 }}
 """
-
-
-def write_files(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-
-
-def git(root: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
-    env.pop("PRE_COMMIT", None)
-    return subprocess.run(["git", "-c", "commit.gpgsign=false", "-C", str(root), *args], env=env, check=True,
-                          capture_output=True, text=True).stdout
 
 
 # -- grouping file names into root folders ---------------------------------------------
