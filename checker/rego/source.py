@@ -12,6 +12,7 @@ depth, and looks only at depth 0 where rule heads live.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -80,6 +81,16 @@ class ModuleInfo:
 
 
 def tokens(source: str) -> list[Token]:
+    """The tokens of ``source``, comments and blanks left out, each with its bracket depth.
+
+    A module is read by several passes (the guards, the static checks, the module scan, each
+    engine's rewrites), so one tokenization per text is kept; each caller gets its own list.
+    """
+    return list(_tokenize(source))
+
+
+@functools.lru_cache(maxsize=64)
+def _tokenize(source: str) -> tuple[Token, ...]:
     out: list[Token] = []
     depth = 0
     for match in _TOKEN.finditer(source):
@@ -94,7 +105,7 @@ def tokens(source: str) -> list[Token]:
         out.append(Token(kind, text, match.start(), depth))
         if kind == "op" and text in "{[(":
             depth += 1
-    return out
+    return tuple(out)
 
 
 _CONFTEST_RULE = re.compile(r"^(deny|violation|warn)(_[A-Za-z0-9_]+)*$")
