@@ -216,10 +216,10 @@ def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], sett
     # Echoed after the step, so no progress line can land inside the report.
     if shown is not None:
         _echo(shown[0], colour=shown[1])
-    # Input errors end the run with exit 2: their line goes to stderr as every
-    # other input error's does, even with -q -o (the report may be a file).
+    # Input errors and a failed Rego stage end the run with exit 2: their line goes to
+    # stderr, even with -q -o (the report may be a file), after every progress line.
     load_errors = len(model.context.load_errors)
-    for err in result.errors[:load_errors]:
+    for err in [*result.errors[:load_errors], *result.stderr_errors]:
         _echo_error(f"natpolicy: error: {err}")
     return exit_code(result, opts)
 

@@ -25,6 +25,9 @@ class RunResult:
     # What the checks noticed about the input (``check.Note``), first of equals
     # kept, in check order; the app reports them after the loaders' notes.
     rule_notes: list[str] = field(default_factory=list)
+    # Errors that must also reach stderr (a failed Rego stage): the app prints them after the
+    # report, beside the input errors, so the run's last line says why it exits 2.
+    stderr_errors: list[str] = field(default_factory=list)
 
 
 def run(model: ResourceModel, checks: Iterable[BaseCheck]) -> RunResult:

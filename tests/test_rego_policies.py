@@ -494,6 +494,24 @@ def test_rego_timeout_stops_a_long_query_naming_the_rule(tmp_path: Path) -> None
     assert {r["ruleId"] for r in run["results"]} and all("/" not in r["ruleId"] for r in run["results"])
 
 
+def test_a_failed_rego_stage_is_reported_after_the_report(cli: Cli, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # Its error line goes out where the input errors' do, after the report and every progress
+    # line, so a run that exits 2 ends with the line that says why.
+    import natpolicy.app as app
+
+    events: list[str] = []
+    render, echo_error = app.render, app._echo_error
+    monkeypatch.setattr(app, "render", lambda *a: (events.append("report"), render(*a))[1])
+    monkeypatch.setattr(app, "_echo_error", lambda line: (events.append(line), echo_error(line))[1])
+    directory = policy(tmp_path, V1 + "p := 1 if true\n\np := 2 if true\n\ndeny contains \"x\" if p == 1\n")
+    result = cli("check", str(small_plan(tmp_path)), "--policy", str(directory), "--format", "json")
+    assert result.code == 2
+    assert events[0] == "report" and len(events) == 2, events
+    assert "policy.rego:9: evaluating data.main.deny" in events[1] and " failed: " in events[1]
+    assert result.err.strip().splitlines()[-1] == events[1]
+
+
 def test_rego_timeout_lets_a_quick_query_finish(cli: Cli, tmp_path: Path) -> None:
     directory = policy(tmp_path, V1 + 'deny contains "quick" if true\n')
     _, report = run_json(cli, str(small_plan(tmp_path)), "--policy", str(directory), "--rego-timeout", "60")

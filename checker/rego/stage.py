@@ -211,8 +211,6 @@ def _rego_findings(started: _Started, model: ResourceModel, checks: list[BaseChe
 def _without_rego(result: RunResult, model: ResourceModel, checks: list[BaseCheck], twins: Any,
                   scrub: Scrubber, problem: str) -> RunResult:
     """The run's result when Rego failed: the Python findings, and the failure as one error line."""
-    import click
-
     if twins is not None:
         # The twins were to replace the Python rules: run those instead, so
         # the report still holds the built-in findings.
@@ -224,7 +222,7 @@ def _without_rego(result: RunResult, model: ResourceModel, checks: list[BaseChec
     result.checks = list(checks)
     line = _safe_line(scrub(problem))
     result.errors.append(line)
-    click.echo(f"natpolicy: error: {line}", err=True)
+    result.stderr_errors.append(line)
     return result
 
 
