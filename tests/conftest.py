@@ -32,6 +32,23 @@ SHARED_SARIF_SCHEMA = SHARED / "schemas" / "sarif-schema-2.1.0.json"
 # NATPOLICY_CORPUS (as benchmarks/parity.py reads it), else the corpus tests skip and say so.
 CORPUS = Path(os.environ.get("NATPOLICY_CORPUS") or SHARED / "corpus").resolve()
 
+
+def slow_rego_count(steps: int) -> str:
+    """A Rego expression whose value is ``steps`` and whose cost is ``steps`` heavy builtin calls.
+
+    Each step marshals 20,000 numbers: about 0.2 s on regopy and 1 ms on regorus. For the tests of
+    --rego-timeout and of progress lines, which need a query to outlast a limit on any machine: a
+    loop of cheap steps (``some i, j in numbers.range(1, 1200); i == j``) ends in under a second on
+    regorus, and on regopy meets its 10M-statement cap instead of the timeout, so on a fast machine the
+    query ended before the limit and the tests failed.
+    """
+    return (f"count([1 | xs := numbers.range(1, 20000); some i in numbers.range(1, {steps}); "
+            "json.marshal(array.concat(xs, [i])) != \"\"])")
+
+
+# One line of a rule body that runs for minutes on every engine (the timeout tests stop it).
+SLOW_REGO_BODY = f"  {slow_rego_count(100_000)} > 0\n"
+
 sys.path.insert(0, str(FIXTURES))
 
 from planbuilder import PlanBuilder  # noqa: E402

@@ -13,6 +13,7 @@ import pytest
 
 pytest.importorskip("regopy")
 
+from conftest import slow_rego_count  # noqa: E402
 from natpolicy.rego.engine import UNDEFINED, EvaluationError, PolicySyntaxError  # noqa: E402
 from natpolicy.rego.engine_regopy import REGOPY_VERSION, STATEMENT_LIMIT, RegopyEngine  # noqa: E402
 from natpolicy.rego.source import char_line_col, line_col, scan_module  # noqa: E402
@@ -301,13 +302,13 @@ def test_progress_is_reported_while_one_long_query_runs(engine: RegopyEngine) ->
     from natpolicy.rego.evaluate import Progress
 
     src = ("package p\nimport rego.v1\n"
-           "x := count([1 | some i in numbers.range(1, 700); some j in numbers.range(1, 700); i == j])\n")
+           f"x := {slow_rego_count(6)}\n")
     compiled = engine.compile({"p.rego": src}, None, ["p/x"])
     prepared = engine.prepare_input({})
     stream = io.StringIO()
     with Progress(True, "rego", after=0.3, every=60.0, stream=stream) as progress:
         with progress.step("plan.json: evaluating data.p.x (1/1)"):
-            assert engine.evaluate(compiled, "p/x", prepared) == 700
+            assert engine.evaluate(compiled, "p/x", prepared) == 6
     # The line can only be written while the step runs, more than 0.3 s in:
     # during the native call, which therefore releases the GIL.
     lines = stream.getvalue().splitlines()

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from conftest import FIXTURES, CliResult, PlanBuilder, assert_valid_sarif
+from conftest import FIXTURES, SLOW_REGO_BODY, CliResult, PlanBuilder, assert_valid_sarif, slow_rego_count
 
 pytest.importorskip("regopy")
 
@@ -454,9 +454,7 @@ def test_fingerprints_of_string_results_survive_a_new_result(cli: Cli, tmp_path:
 
 # -- progress ----------------------------------------------------------------------------------
 def test_progress_names_the_running_query_on_stderr_only(tmp_path: Path) -> None:
-    directory = policy(tmp_path, V1 + "deny contains \"slow\" if {\n"
-                                      "  count([1 | some i in numbers.range(1, 900); some j in numbers.range(1, 900); i == j]) > 0\n"
-                                      "}\n")
+    directory = policy(tmp_path, V1 + "deny contains \"slow\" if {\n" + f"  {slow_rego_count(10)} > 0\n" + "}\n")
     plan = small_plan(tmp_path)
     # regopy: the query must last over a second to be shown, and regorus runs it in a fraction of one.
     proc = subprocess.run([sys.executable, "-m", "natpolicy", "check", str(plan), "--policy", str(directory),
@@ -477,9 +475,7 @@ def test_no_progress_for_a_short_run(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_rego_timeout_stops_a_long_query_naming_the_rule(tmp_path: Path) -> None:
-    directory = policy(tmp_path, V1 + "deny contains \"slow\" if {\n"
-                                      "  count([1 | some i in numbers.range(1, 1200); some j in numbers.range(1, 1200); i == j]) > 0\n"
-                                      "}\n", "slow.rego")
+    directory = policy(tmp_path, V1 + "deny contains \"slow\" if {\n" + SLOW_REGO_BODY + "}\n", "slow.rego")
     proc = subprocess.run([sys.executable, "-m", "natpolicy", "check", str(small_plan(tmp_path)), "--policy",
                            str(directory), "--format", "sarif", "--rego-timeout", "2.5", "--rego-engine", "regopy"],
                           capture_output=True, text=True, timeout=300)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CliResult, PlanBuilder
+from conftest import SLOW_REGO_BODY, CliResult, PlanBuilder
 
 pytest.importorskip("regopy")
 
@@ -143,9 +143,7 @@ def test_a_nested_json_text_that_crashes_the_engine_is_one_line(tmp_path: Path) 
 
 
 def test_the_timeout_covers_the_whole_stage_not_only_queries(tmp_path: Path) -> None:
-    directory = policy(tmp_path, 'deny contains "x" if {\n'
-                                 '  count([1 | some i in numbers.range(1, 1200); some j in numbers.range(1, 1200); i == j]) > 0\n'
-                                 '}\n', "slow.rego")
+    directory = policy(tmp_path, 'deny contains "x" if {\n' + SLOW_REGO_BODY + '}\n', "slow.rego")
     plan = plan_with_ebs_finding(tmp_path)
     slow = natpolicy("check", str(plan), "--policy", str(directory), "--format", "json", "--rego-timeout", "2.5")
     assert_failed_beside_python_findings(slow, "slow.rego:5: evaluating data.main.deny (1/1)",
