@@ -67,7 +67,14 @@ def _strings_in_tests() -> Iterator[tuple[str, str]]:
 
 def test_fast_builder_is_used_here() -> None:
     """The pinned lark and python-hcl2 fit the builder (else every test below compares the old path with itself)."""
-    assert tree_builder.fast_parser() is not None
+    assert tree_builder.fast_parser() is not None and tree_builder.drivers() is not None
+
+
+def _driven(text: str) -> Any:
+    """The one-frame loop alone, without the fallback to lark's loop (which would hide a failure)."""
+    parts = tree_builder.drivers()
+    assert parts is not None
+    return encode_tree(slim(parts[0].parse(text + "\n")))
 
 
 def test_every_file_in_the_repository_gives_the_same_tree() -> None:
@@ -75,6 +82,7 @@ def test_every_file_in_the_repository_gives_the_same_tree() -> None:
     assert len(files) >= 30
     differ = [name for name, text in files if _reference(text) != _fast(text)]
     assert differ == []
+    assert [name for name, text in files if _reference(text)[0] != "error" and _driven(text) != _reference(text)] == []
 
 
 def test_every_configuration_in_the_test_suite_gives_the_same_tree_or_error() -> None:
@@ -84,6 +92,8 @@ def test_every_configuration_in_the_test_suite_gives_the_same_tree_or_error() ->
     broken = [r for r in results if r[1][0] == "error"]
     assert len(parsed) >= 100 and len(broken) >= 50  # both kinds are really exercised
     assert [name for name, ref, fast in results if ref != fast] == []
+    assert [name for (name, text), (_, ref, _) in zip(texts, results, strict=True)
+            if ref[0] != "error" and _driven(text) != ref] == []
 
 
 def test_the_benchmark_modules_give_the_same_tree() -> None:
@@ -114,7 +124,7 @@ def test_layouts_that_move_lines_give_the_same_tree() -> None:
     for layout in LAYOUTS:
         for _ in range(12):
             text = layout.format(e=rng.choice(Writer.FORMS)(writer, 3))
-            assert _reference(text) == _fast(text), text
+            assert _reference(text) == _fast(text) == _driven(text), text
 
 
 def test_random_expressions_give_the_same_tree_or_error() -> None:
@@ -140,6 +150,19 @@ def test_syntax_errors_are_reported_the_same(text: str) -> None:
     reference = parse_text(text, "f.tf")
     assert reference.error is not None and _reference(text)[0] == "error"
     assert _fast(text) == _reference(text)
+    with pytest.raises(Exception):  # noqa: B017 - the one-frame loop stops, whatever the error; lark's reports it
+        _driven(text)
+
+
+def test_a_deep_chain_of_conditionals_gives_the_same_lines() -> None:
+    """The last token of an attribute is found without recursion: 3,000 nested conditionals parse as before."""
+    chain = " : ".join(f"var.c{i} ? {i}" for i in range(3000)) + " : -1"
+    text = f'locals {{\n  x = {chain}\n\n  y = 2\n}}\n'
+    reference, fast = hcl2.parses_to_tree(text), slim_tree(text)
+    ref_attrs = list(reference.find_data("attribute"))
+    fast_attrs = list(fast.find_data("attribute"))
+    assert [(a.meta.line, a.meta.end_line) for a in fast_attrs] == \
+        [(a.meta.line, a.meta.end_line) for a in ref_attrs] == [(2, 2), (4, 4)]
 
 
 # -- the guard: a grammar or lark set up otherwise is never built by these callbacks

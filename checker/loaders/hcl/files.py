@@ -283,7 +283,7 @@ class FileSource:
                 continue  # a syntax error: parse() reports it, with its line, when needed
             tree = decode_tree(marshal.loads(encoded))
             if self.cache is not None:
-                self.cache.put(text, tree)
+                self.cache.put_encoded(text, encoded)
             self._parsed[path] = file_from_tree(tree, self.display(path))
 
 

@@ -309,6 +309,7 @@ class ParseCache:
         except ImportError:  # pragma: no cover - older python-hcl2
             hcl2_version = "unknown"
         self._salt = f"natpolicy-parse-1:{hcl2_version}:".encode()
+        self._folders: set[Path] = set()  # made during this run
 
     def _path(self, text: str) -> Path | None:
         if self.directory is None:
@@ -330,14 +331,27 @@ class ParseCache:
             return None
 
     def put(self, text: str, tree: Any) -> None:
+        if self.directory is None:
+            return
+        try:
+            encoded = marshal.dumps(encode_tree(tree))
+        except (ValueError, RecursionError):
+            return
+        self.put_encoded(text, encoded)
+
+    def put_encoded(self, text: str, encoded: bytes) -> None:
+        """Store a tree already in ``marshal``-ed ``encode_tree`` form (what parse workers send back)."""
         path = self._path(text)
         if path is None:
             return
+        folder = path.parent
         try:
-            data = zlib.compress(marshal.dumps(encode_tree(tree)), 1)
-            path.parent.mkdir(parents=True, exist_ok=True)
+            data = zlib.compress(encoded, 1)
+            if folder not in self._folders:  # one mkdir per folder and run, not one per file
+                folder.mkdir(parents=True, exist_ok=True)
+                self._folders.add(folder)
             tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
             tmp.write_bytes(data)
             os.replace(tmp, path)  # atomic: parallel hooks never read half a file
-        except (OSError, ValueError, RecursionError):
-            pass
+        except OSError:
+            self._folders.discard(folder)  # removed meanwhile (a cache cleaned up): made again next time

@@ -25,13 +25,13 @@ caller uses ``parses_to_tree`` as before: never a different tree.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
 from lark import Token, Tree
 
-__all__ = ["fast_parser", "LINE_NODES"]
+__all__ = ["fast_parser", "drivers", "LINE_NODES"]
 
 LINE_NODES = frozenset({"block", "attribute"})  # the only nodes whose lines natpolicy reads
 
@@ -39,8 +39,29 @@ LINE_NODES = frozenset({"block", "attribute"})  # the only nodes whose lines nat
 @lru_cache(maxsize=1)
 def fast_parser() -> Callable[[str], Any] | None:
     """``text -> tree`` like ``hcl2.parses_to_tree`` (lines on blocks and attributes only), or ``None``."""
+    parts = drivers()
+    if parts is None:
+        return None
+    driver, checked = parts
+
+    def parse(text: str) -> Any:
+        # As parses_to_tree does: lark cannot match end of input, so the grammar wants a final newline.
+        text += "\n"
+        try:
+            return driver.parse(text)
+        except Exception:  # noqa: BLE001 - any problem: lark's own loop, which raises lark's exact error
+            return checked.parse(text)
+
+    return parse
+
+
+@lru_cache(maxsize=1)
+def drivers() -> tuple[_Driver, Any] | None:
+    """The one-frame loop, and lark's own loop with the same callbacks (for errors); ``None`` if they do not fit."""
     try:
         from hcl2.parser import parser as hcl2_parser
+        from lark.parsers.lalr_analysis import Shift
+        from lark.parsers.lalr_parser_state import ParseConf
 
         lark_parser = hcl2_parser()
         frontend = lark_parser.parser
@@ -51,16 +72,81 @@ def fast_parser() -> Callable[[str], Any] | None:
             return None
         inner.callbacks = callbacks
         lalr.parser = inner
-        fast = copy.copy(frontend)
-        fast.parser = lalr
-    except (ImportError, AttributeError, TypeError):  # another lark or python-hcl2 layout: the standard path
+        checked = copy.copy(frontend)
+        checked.parser = lalr
+        table = lalr._parse_table
+        driver = _Driver(frontend.lexer, ParseConf(table, {}, "start"), _actions(table.states, callbacks, Shift),
+                         table.end_states["start"])
+    except (ImportError, AttributeError, TypeError, KeyError):  # another lark or python-hcl2 layout: the standard path
         return None
+    return driver, checked
 
-    def parse(text: str) -> Any:
-        # As parses_to_tree does: lark cannot match end of input, so the grammar wants a final newline.
-        return fast.parse(text + "\n")
 
-    return parse
+# Per parser state and terminal: (shift?, next state | number of children, rule name, rule callback).
+Actions = dict[Any, dict[str, tuple[bool, Any, str, Callable[[list[Any]], Any]]]]
+
+
+def _not_a_reduction(children: list[Any]) -> Any:
+    raise LookupError("a shift where the end of input needs a reduction")  # lark's loop reports it
+
+
+def _actions(states: Mapping[Any, Mapping[str, tuple[Any, Any]]], callbacks: Mapping[Any, Callable[[list[Any]], Any]],
+             shift: Any) -> Actions:
+    """lark's parse table with each reduction's rule resolved once (lark looks it up, by equality, per reduction)."""
+    out: Actions = {}
+    for state, row in states.items():
+        out[state] = {terminal: (True, arg, "", _not_a_reduction) if action is shift
+                      else (False, len(arg.expansion), arg.origin.name, callbacks[arg])
+                      for terminal, (action, arg) in row.items()}
+    return out
+
+
+class _Driver:
+    """lark's LALR loop (``ParserState.feed_token``) over lark's own lexer, in one frame.
+
+    Only for input that parses: any error (a token no state expects, a lexer
+    error) raises here, and the caller parses again with lark's loop, which
+    raises the error lark raises, with its position and expected tokens.
+    """
+
+    def __init__(self, lexer: Any, conf: Any, actions: Actions, end_state: Any) -> None:
+        from lark.lexer import LexerThread
+        from lark.parsers.lalr_parser_state import ParserState
+
+        self._thread, self._state = LexerThread, ParserState
+        self.lexer, self.conf, self.actions, self.end_state = lexer, conf, actions, end_state
+
+    def parse(self, text: str) -> Any:
+        thread = self._thread.from_text(self.lexer, text)
+        # The contextual lexer picks its terminals by this state's stack, which the loop below keeps.
+        state = self._state(self.conf, thread)
+        states, values, actions = state.state_stack, state.value_stack, self.actions
+        for token in thread.lex(state):
+            kind = token.type
+            while True:
+                is_shift, arg, origin, build = actions[states[-1]][kind]
+                if is_shift:
+                    states.append(arg)
+                    values.append(token)
+                    break
+                children = values[-arg:] if arg else []
+                if arg:
+                    del states[-arg:]
+                    del values[-arg:]
+                value = build(children)
+                states.append(actions[states[-1]][origin][1])
+                values.append(value)
+        while True:  # the end of input: reduce until the start rule is complete
+            _, arg, origin, build = actions[states[-1]]["$END"]
+            children = values[-arg:] if arg else []
+            if arg:
+                del states[-arg:]
+                del values[-arg:]
+            value = build(children)  # at the end of input every action reduces
+            states.append(actions[states[-1]][origin][1])
+            values.append(value)
+            if states[-1] == self.end_state:
+                return value
 
 
 def _callbacks(lark_parser: Any) -> dict[Any, Callable[[list[Any]], Any]] | None:
@@ -127,20 +213,22 @@ def _set_lines(tree: Tree, children: list[Any]) -> None:
 
 
 def _first_token(nodes: list[Any]) -> Token | None:
-    for node in nodes:
-        if isinstance(node, Token):
-            return node
-        found = _first_token(node.children)
-        if found is not None:
-            return found
-    return None
+    return _edge_token(iter(nodes), reversed_children=False)
 
 
 def _last_token(nodes: list[Any]) -> Token | None:
-    for node in reversed(nodes):
-        if isinstance(node, Token):
-            return node
-        found = _last_token(node.children)
-        if found is not None:
-            return found
+    return _edge_token(reversed(nodes), reversed_children=True)
+
+
+def _edge_token(nodes: Iterator[Any], reversed_children: bool) -> Token | None:
+    """The first token met walking depth first (without recursion: a chain of conditionals nests deep)."""
+    pending = [nodes]
+    while pending:
+        for node in pending[-1]:
+            if isinstance(node, Token):
+                return node
+            pending.append(reversed(node.children) if reversed_children else iter(node.children))
+            break
+        else:
+            pending.pop()
     return None
