@@ -7,8 +7,9 @@ and by ``slim_tree(text)``, and the encoded trees (or the errors) must be
 equal: every ``.tf`` file in the repository, every multi-line string in the
 test suite (real configurations and deliberately broken ones), the benchmark
 repository's modules, layouts chosen to move lines around (comments, blank
-lines, heredocs, CRLF, operators continued on the next line), and seeded
-random expressions from the property tests' writer.
+lines, heredocs, CRLF, operators continued on the next line), those files
+with line breaks and comments dropped in at random places, and seeded random
+expressions from the property tests' writer.
 """
 from __future__ import annotations
 
@@ -136,6 +137,25 @@ def test_random_expressions_give_the_same_tree_or_error() -> None:
             expression = expression[:rng.randrange(1, len(expression))]
         text = f'resource "r" "n" {{\n  v = {expression}\n}}\n'
         assert _reference(text) == _fast(text), text
+
+
+def test_comments_and_newlines_inserted_anywhere_give_the_same_tree_or_error() -> None:
+    """Real files with line breaks and comments dropped in at random places: lines move, or it stops parsing."""
+    import hcl_parse
+
+    rng = random.Random(11)
+    bases = [hcl_parse.MODULE_VARIABLES, hcl_parse.MODULE_MAIN, *(text for _, text in _files())]
+    inserts = ["\n", "\n\n", " # note\n", " // note\n", " /* note */ ", "/* two\nlines */", "\r\n", " "]
+    outcomes = {"parsed": 0, "error": 0}
+    for _ in range(300):
+        text = rng.choice(bases)
+        for _ in range(rng.randrange(1, 4)):
+            at = rng.randrange(len(text) + 1)
+            text = text[:at] + rng.choice(inserts) + text[at:]
+        reference = _reference(text)
+        assert _fast(text) == reference, text
+        outcomes["error" if reference[0] == "error" else "parsed"] += 1
+    assert outcomes["parsed"] >= 50 and outcomes["error"] >= 50  # both sides of the line are exercised
 
 
 @pytest.mark.parametrize("text", [
