@@ -57,6 +57,33 @@ def test_cache_round_trip_gives_the_same_tree(tmp_path: Path) -> None:
     assert cache.get(TEXT) is not None
 
 
+def test_a_tree_sent_back_encoded_is_stored_as_the_same_tree(tmp_path: Path) -> None:
+    import marshal
+
+    from natpolicy.loaders.hcl.parse import encode_tree, slim_tree
+
+    tree = slim_tree(TEXT)
+    ParseCache(tmp_path / "direct").put(TEXT, tree)
+    ParseCache(tmp_path / "sent").put_encoded(TEXT, marshal.dumps(encode_tree(tree)))
+    direct, sent = ParseCache(tmp_path / "direct").get(TEXT), ParseCache(tmp_path / "sent").get(TEXT)
+    assert direct is not None and sent is not None
+    assert encode_tree(sent) == encode_tree(direct) == encode_tree(tree)
+
+
+def test_a_cache_folder_removed_during_a_run_is_made_again(tmp_path: Path) -> None:
+    import shutil
+
+    cache = ParseCache(tmp_path / "cache")
+    parse_text(TEXT, "main.tf", cache)
+    tree = cache.get(TEXT)
+    assert tree is not None
+    shutil.rmtree(tmp_path / "cache")  # a cache cleaned up while the hook runs
+    cache.put(TEXT, tree)  # its folder is not made again: this one is lost ...
+    assert cache.get(TEXT) is None
+    cache.put(TEXT, tree)  # ... but the next one is stored
+    assert cache.get(TEXT) is not None
+
+
 def test_corrupt_or_unwritable_cache_just_parses(tmp_path: Path) -> None:
     cache = ParseCache(tmp_path)
     parse_text(TEXT, "main.tf", cache)

@@ -23,7 +23,7 @@ from natpolicy.loaders.hcl.parse import (
     encode_tree,
     file_from_tree,
     parse_text,
-    slim,
+    slim_tree,
     tree_parser,
 )
 from natpolicy.loaders.paths import TF_SUFFIXES  # a leaf: plan-only runs read it without the HCL stack
@@ -283,7 +283,7 @@ class FileSource:
                 continue  # a syntax error: parse() reports it, with its line, when needed
             tree = decode_tree(marshal.loads(encoded))
             if self.cache is not None:
-                self.cache.put(text, tree)
+                self.cache.put_encoded(text, encoded)
             self._parsed[path] = file_from_tree(tree, self.display(path))
 
 
@@ -324,7 +324,7 @@ def _parse_one(text: str) -> bytes | None:
 
     try:
         with paused_gc():
-            return marshal.dumps(encode_tree(slim(tree_parser()(text))))
+            return marshal.dumps(encode_tree(slim_tree(text)))
     except (LarkError, RecursionError, ValueError):
         return None
 

@@ -21,9 +21,10 @@ from lark import Token, Tree
 from natpolicy.errors import NatpolicyError
 from natpolicy.gc_pause import paused_gc
 from natpolicy.loaders.hcl.cache_dir import default_cache_dir as _default_cache_dir
+from natpolicy.loaders.hcl.tree_builder import LINE_NODES, fast_parser
 
 __all__ = ["Attribute", "Block", "Body", "ParsedFile", "ParseCache", "parse_text", "body_of", "parse_expression",
-           "encode_tree", "decode_tree", "file_from_tree", "slim", "tree_parser", "HclParserMissing"]
+           "encode_tree", "decode_tree", "file_from_tree", "slim", "slim_tree", "tree_parser", "HclParserMissing"]
 
 
 @dataclass(slots=True)
@@ -106,12 +107,12 @@ def parse_text(text: str, display: str, cache: ParseCache | None = None) -> Pars
     """Parse one file; a syntax error becomes ``error``, never an exception."""
     from lark.exceptions import LarkError, UnexpectedInput
 
-    parse = tree_parser()
+    tree_parser()  # the wrong `hcl2` is reported before anything else
     try:
         with paused_gc():
             tree = cache.get(text) if cache is not None else None
             if tree is None:
-                tree = slim(parse(text))
+                tree = slim_tree(text)
                 if cache is not None:
                     cache.put(text, tree)
     except UnexpectedInput as exc:
@@ -123,6 +124,17 @@ def parse_text(text: str, display: str, cache: ParseCache | None = None) -> Pars
     except (LarkError, RecursionError, ValueError) as exc:
         return ParsedFile(display, None, f"{display}:1: syntax error: {type(exc).__name__}")
     return file_from_tree(tree, display)
+
+
+def slim_tree(text: str) -> Any:
+    """The slim parse tree of ``text`` (python-hcl2's grammar and lark's parser; raises lark's errors).
+
+    Built by ``tree_builder``'s callbacks when they fit the installed lark and
+    python-hcl2 (the same tree, in half the time), else by ``parses_to_tree``.
+    Call ``tree_parser()`` first: it reports a wrong ``hcl2`` module.
+    """
+    fast = fast_parser()
+    return slim(fast(text) if fast is not None else tree_parser()(text))
 
 
 def file_from_tree(tree: Any, display: str) -> ParsedFile:
@@ -207,11 +219,11 @@ def parse_expression(text: str) -> Any | None:
     """The tree of one expression given as text (``--var`` values, heredoc templates)."""
     from lark.exceptions import LarkError
 
-    parse = tree_parser()
+    tree_parser()
     if "\n" in text and not text.lstrip().startswith("<<"):
         text = text.replace("\r\n", "\n")
     try:
-        tree = slim(parse(f"__natpolicy_value = {text}\n"))
+        tree = slim_tree(f"__natpolicy_value = {text}\n")
     except (LarkError, RecursionError, ValueError):
         return None
     body = body_of(tree.children[0])
@@ -230,7 +242,7 @@ _DROP_TOKENS = frozenset({
     "DBLQUOTE", "LBRACE", "RBRACE", "LSQB", "RSQB", "COMMA", "EQ", "COLON", "DOT", "INTERP_START",
     "DIRECTIVE_START", "QMARK", "FOR_OBJECT_ARROW", "NL_OR_COMMENT", "FULL_SPLAT_START", "ATTR_SPLAT",
 })
-_LINE_NODES = frozenset({"block", "attribute"})  # the only nodes whose lines are used
+_LINE_NODES = LINE_NODES  # the only nodes whose lines are used
 
 
 def slim(tree: Any) -> Any:
@@ -297,6 +309,7 @@ class ParseCache:
         except ImportError:  # pragma: no cover - older python-hcl2
             hcl2_version = "unknown"
         self._salt = f"natpolicy-parse-1:{hcl2_version}:".encode()
+        self._folders: set[Path] = set()  # made during this run
 
     def _path(self, text: str) -> Path | None:
         if self.directory is None:
@@ -318,14 +331,27 @@ class ParseCache:
             return None
 
     def put(self, text: str, tree: Any) -> None:
+        if self.directory is None:
+            return
+        try:
+            encoded = marshal.dumps(encode_tree(tree))
+        except (ValueError, RecursionError):
+            return
+        self.put_encoded(text, encoded)
+
+    def put_encoded(self, text: str, encoded: bytes) -> None:
+        """Store a tree already in ``marshal``-ed ``encode_tree`` form (what parse workers send back)."""
         path = self._path(text)
         if path is None:
             return
+        folder = path.parent
         try:
-            data = zlib.compress(marshal.dumps(encode_tree(tree)), 1)
-            path.parent.mkdir(parents=True, exist_ok=True)
+            data = zlib.compress(encoded, 1)
+            if folder not in self._folders:  # one mkdir per folder and run, not one per file
+                folder.mkdir(parents=True, exist_ok=True)
+                self._folders.add(folder)
             tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
             tmp.write_bytes(data)
             os.replace(tmp, path)  # atomic: parallel hooks never read half a file
-        except (OSError, ValueError, RecursionError):
-            pass
+        except OSError:
+            self._folders.discard(folder)  # removed meanwhile (a cache cleaned up): made again next time
