@@ -7,6 +7,7 @@ unbound: a builtin's declared arguments and the left of ``x in xs``.
 """
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 
@@ -43,6 +44,7 @@ def found(body: str) -> list[tuple[int, str]]:
     ('helper if {\n  s := lower(input.s)\n  s.a\n}\n', 7, "`s.a` looks inside a string"),
     ("helper if {\n  xs := [1, 2]\n  xs.foo\n}\n", 7, "in an array[number]"),
     ("helper := count(input.a).n\n", 5, "looks inside a number"),
+    ("helper := true[0]\n", 5, "looks inside a boolean"),
     # Arithmetic: + * / % take numbers; - numbers or sets; | & sets.
     ('helper := "a" + "b"\n', 5, "applies `+` to a string"),
     ("names := {\"a\"}\nhelper := names | 1\n", 6, "applies `|` to a number"),
@@ -196,3 +198,49 @@ def test_no_policy_of_the_repository_is_refused() -> None:
         names = set(info.rules) | info.import_aliases
         assert list(type_errors(source, names)) == [], where
         assert list(unsafe_variables(source, names)) == [], where
+
+
+_VALUES = ['1', '"a"', 'true', 'null', '[1]', '["a"]', '{1}', '{"a"}', '{"a": 1}', 'input.a', 'input.xs']
+_COLLECTIONS = ['[1, 2]', '["a", "b"]', '{1}', '{"a"}', 'numbers.range(1, 2)', 'split("a.b", ".")', 'input.xs']
+_USES = ['upper({})', '({} + 1)', '({} - 1)', 'count({})', '{}.foo', '{}[0]', 'concat(",", {})', '({} | {{1}})',
+         'sprintf("%v", {})', 'abs({})', 'startswith({}, "a")', 'sum({})', 'object.keys({})', 'format_int({}, 10)']
+
+
+def _random_policy(rng: random.Random) -> str:
+    """A policy whose queried rule reaches every expression: a rule constant, a function, a local, a loop."""
+    def use(name: str) -> str:
+        return rng.choice(_USES).format(name)
+    bodies = [f"some e in {rng.choice(_COLLECTIONS)}\n  y := {use('e')}",
+              f"y := [{use('e')} | some e in {rng.choice(_COLLECTIONS)}]",
+              f"e := {rng.choice(_VALUES)}\n  y := {use('e')}",
+              f"y := {use('c')}", f"y := {use('f(' + rng.choice(_VALUES) + ')')}",
+              f"y := {use(rng.choice(_VALUES))}", f"y := {use(use(rng.choice(_VALUES)))}"]
+    function = rng.choice(["a", "upper(a)", "count(a)", 'concat(",", a)', "[a]", "{a}"])
+    return (f"package p\nc := {rng.choice(_VALUES)}\nf(a) := {function}\n"
+            f"x := y if {{\n  {rng.choice(bodies)}\n}}\n")
+
+
+def test_what_is_refused_never_evaluates_to_a_value_on_regorus() -> None:
+    # A differential check against a real engine: where natpolicy refuses a type error in the queried rule,
+    # regorus (which evaluates that rule) must fail or find nothing; a value would mean a false refusal.
+    regorus = pytest.importorskip("regorus")
+    rng = random.Random(17)
+    evaluated = 0
+    for _ in range(400):
+        source = _random_policy(rng)
+        if not list(type_errors(source, {"c", "f", "x"})):
+            continue
+        engine = regorus.Engine()
+        engine.set_rego_v0(False)
+        try:
+            engine.add_policy("p.rego", source)
+        except RuntimeError:
+            continue  # regorus reads a few valid forms (`1.foo`) as syntax errors
+        engine.set_input_json('{"a": 1, "xs": ["a", "b"]}')
+        evaluated += 1
+        try:
+            value = engine.eval_rule("data.p.x")
+        except RuntimeError:
+            continue  # a type error at run time: what OPA refuses at compile time
+        assert value in (None, [], set()), source
+    assert evaluated > 150  # the generator reaches the checks

@@ -120,7 +120,7 @@ class Reader:
         elif tok.kind in ("string", "raw"):
             node = Node("literal", tok.offset, self.end_of(first), "string")
         elif tok.kind == "ident" and tok.text in _LITERALS:
-            return Node("literal", tok.offset, self.end_of(first), _LITERALS[tok.text])
+            node = Node("literal", tok.offset, self.end_of(first), _LITERALS[tok.text])
         elif tok.kind == "ident" and (tok.text not in _STATEMENT_WORDS or self.at("(")):
             node = self._name_or_call(tok)
         elif tok.text == "(":
