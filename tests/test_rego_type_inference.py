@@ -115,6 +115,9 @@ def test_a_type_error_opa_infers_is_refused_with_its_line(body: str, line: int, 
     # An `else` value of another type: the rule may be either.
     'f(a) := "s" if a == 1 else := 2\nx := f(2) + 1\n',
     "x := time.now_ns() / 1000 + numbers.range(1, 3)[0] + sum([1]) + max([1])\n",
+    # A rule with a ref head is an object of rules: `any` here, whatever its leaves hold.
+    "a.b.c contains v if {\n  v := 1\n}\nx := count(a.b.c) + count(a)\n",
+    "a[k].b := 1 if {\n  k := \"q\"\n}\nx := a.q.b + 1\n",
 ])
 def test_valid_rego_opa_accepts_is_not_refused(body: str) -> None:
     assert found(body) == []
@@ -141,6 +144,10 @@ def test_a_variable_only_a_builtin_input_or_membership_uses_is_unsafe(body: str,
     "x if {\n  walk(input, [p, v])\n  v == 1\n  p\n}\n",  # a builtin natpolicy has no signature for
     "x contains v if {\n  v := input.a[_]\n  not v in {\"a\"}\n}\n",
     "x := [v | some v in input.xs]\n",
+    # A ref head names a rule (`a`), not a variable, in its own statement and wherever it is used.
+    "a.b.c contains v if {\n  v := 1\n}\nx := count(a.b.c)\n",
+    "default limits.max := 3\nx := limits.max + 1\n",
+    "a[k].b := 1 if {\n  k := \"q\"\n}\n",
 ])
 def test_bound_variables_in_calls_and_membership_pass(body: str) -> None:
     assert list(unsafe_variables(P + body, {"x", "f"})) == []

@@ -45,9 +45,11 @@ _REF_BEFORE = frozenset({")", "]", "}"})
 def unsafe_variables(source: str, package_names: set[str]) -> Iterator[tuple[int, str]]:
     """(offset, message) of the first use of each variable no place of its rule binds."""
     toks = tokens(source)
-    for start, end in rule_statements(source, toks):
-        if toks[start].text in ("package", "import"):
-            continue
+    statements = [(start, end) for start, end in rule_statements(source, toks)
+                  if toks[start].text not in ("package", "import")]
+    # The head of each rule names a rule, also a ref head (`a.b.c := 1`, which the module scan does not list).
+    package_names = package_names | {_head_name(toks, start) for start, _ in statements}
+    for start, end in statements:
         used: dict[str, int] = {}
         bound: set[str] = set()
         for k in range(start, end):
@@ -66,6 +68,10 @@ def unsafe_variables(source: str, package_names: set[str]) -> Iterator[tuple[int
                 yield toks[k].offset, (f"variable `{name}` is unsafe: nothing in its rule binds it, and OPA refuses "
                                        "the whole module at compile time (even when no query reaches the rule), "
                                        "so natpolicy does too; bind it (`:=`, `some ... in`) or fix its name")
+
+
+def _head_name(toks: list[Token], start: int) -> str:
+    return toks[start + 1].text if toks[start].text == "default" and start + 1 < len(toks) else toks[start].text
 
 
 def rule_statements(source: str, toks: list[Token]) -> Iterator[tuple[int, int]]:

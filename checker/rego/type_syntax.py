@@ -321,15 +321,24 @@ def parse_rule(source: str, toks: list[Token], lo: int, hi: int) -> Rule:
     if name_tok.kind != "ident":
         raise Unreadable
     rule = Rule(name_tok.text, name_tok.offset, "boolean")
-    if reader.at("."):
-        rule.shape = "other"  # a ref head (`a.b.c := 1`): the rule `a` is an object of rules
+    head: Node | None = None
+    if reader.at("[") and reader.peek() is not None:
+        close = reader.close_of(reader.pos)
+        if close + 1 < hi and toks[close + 1].text in (".", "["):
+            rule.shape = "other"  # `a[k].b := 1`: see below
+    if reader.at(".") or rule.shape == "other":
+        # A ref head (`a.b.c := 1`, `a.b contains x`): `a` is an object holding rules; its type is left `any`.
+        rule.shape = "other"
         while reader.at(".") or reader.at("["):
             if reader.take().text == "[":
                 reader.pos = reader.close_of(reader.pos - 1) + 1
             else:
                 reader.take()
-    head: Node | None = None
-    if reader.at("("):
+    if rule.shape == "other":
+        if reader.at("contains"):
+            reader.take()
+            head = _until_body(reader)
+    elif reader.at("("):
         close = reader.close_of(reader.pos)
         rule.shape = "function"
         rule.arguments = [t.text for t in toks[reader.pos + 1:close] if t.kind == "ident"]
@@ -348,7 +357,9 @@ def parse_rule(source: str, toks: list[Token], lo: int, hi: int) -> Rule:
         if reader.at(":=") or reader.at("="):
             reader.take()
             value = _until_body(reader)
-            if rule.shape == "set":
+            if rule.shape == "other":
+                pass
+            elif rule.shape == "set":
                 rule.shape = "object"
             elif rule.shape == "boolean":
                 rule.shape = "value"
