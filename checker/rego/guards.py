@@ -6,8 +6,9 @@ be seen in the source, is refused here with one line naming the construct and
 its line, instead of being answered silently. Builtins an engine lacks are
 refused by ``builtins`` (the engine itself is asked); these are the rest.
 
-Both engines: unsafe variables and type errors between literals, which OPA
-refuses in any rule and they only where a query reaches (``static_checks``).
+Both engines: unsafe variables (``static_checks``) and the type errors OPA
+infers (``type_check``), which OPA refuses in any rule and they only where a
+query reaches.
 
 regorus 0.13.0: sprintf verbs it formats differently (see ``_SPRINTF_OK``);
 ``some x`` declarations it reads differently (``regorus_some``). (Its other
@@ -31,7 +32,8 @@ from natpolicy.errors import InputError
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.regorus_some import some_refusals
 from natpolicy.rego.source import Token, char_line_col, scan_module, tokens
-from natpolicy.rego.static_checks import literal_type_errors, unsafe_variables
+from natpolicy.rego.static_checks import unsafe_variables
+from natpolicy.rego.type_check import type_errors
 
 __all__ = ["refuse_for_engine", "engine_refusals"]
 
@@ -85,7 +87,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(some_refusals(source, package_names, _LABEL[engine]))
     # What OPA refuses at compile time in any rule, where these engines check only what a query reaches.
     out.extend(unsafe_variables(source, package_names))
-    out.extend(literal_type_errors(source))
+    out.extend(type_errors(source, package_names))
     if engine == "regopy":
         out.extend(_bound_in_call_arguments(toks))
     broken = _BROKEN_BUILTINS.get(engine, {})

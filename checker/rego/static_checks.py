@@ -8,26 +8,33 @@ regopy makes a type error undefined, so a broken helper passed silently
 natpolicy runs two checks of its own on every module, for every engine but
 OPA itself, and ``natpolicy.rego.guards`` refuses what they find:
 
-* **unsafe variables**: a variable of a rule (head or body) that no place in
-  the rule could bind. The places counted as binding are generous on purpose
-  (left of ``:=``, either side of ``=``, inside a ref's brackets ``x[i]``,
-  ``some``/``every`` names, any call's arguments, left of ``in``, and
-  anything inside a pattern unified with ``=``/``:=``), so a variable is
-  refused only when OPA certainly refuses it too;
-* **type errors among literals**: ``1 + "a"``, or a builtin given a literal
-  of a type it never takes (``count(1)``, ``upper(3)``, ``format_int("a", 10)``).
+* **unsafe variables** (here): a variable of a rule (head or body) that no
+  place in the rule could bind. The places counted as binding are generous
+  on purpose (left of ``:=``, either side of ``=``, inside a ref's brackets
+  ``x[i]``, ``some``/``every`` names and patterns, the arguments of a call
+  to anything but a builtin of ``builtin_types`` and the output argument of
+  one (``count(xs, n)``), and anything inside a pattern unified with
+  ``=``/``:=``), so a variable is refused only when OPA certainly refuses it
+  too. A builtin's declared arguments are inputs (``startswith(w, "a")`` with
+  ``w`` bound nowhere else is unsafe), and so is the left of ``x in xs``
+  outside ``some``/``every``;
+* **type errors** (``natpolicy.rego.type_check``): what OPA's type checker
+  infers through literals, variables, builtin results and the package's rule
+  values (``1 + "a"``, ``n := count(input.x); upper(n)``, ``limit := 5`` then
+  ``startswith(limit, "a")``, ``s := {1}; s.foo``).
 
-OPA's type checker infers more than literals (through variables, function
-results and schemas): such an error in a rule that is never evaluated still
-passes here, as docs/rego.md says.
+What OPA infers from schemas, object keys, ``=`` between two typed values and
+function arguments is not checked: such an error in a rule that is never
+evaluated still passes here, as docs/rego.md says.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from natpolicy.rego.builtin_types import BUILTINS
 from natpolicy.rego.source import Token, matching_close, starts_statement, tokens
 
-__all__ = ["unsafe_variables", "literal_type_errors"]
+__all__ = ["unsafe_variables", "rule_statements"]
 
 _KEYWORDS = frozenset({"package", "import", "default", "if", "contains", "else", "some", "every", "in", "not",
                        "with", "as", "true", "false", "null"})
@@ -38,9 +45,11 @@ _REF_BEFORE = frozenset({")", "]", "}"})
 def unsafe_variables(source: str, package_names: set[str]) -> Iterator[tuple[int, str]]:
     """(offset, message) of the first use of each variable no place of its rule binds."""
     toks = tokens(source)
-    for start, end in _statements(source, toks):
-        if toks[start].text in ("package", "import"):
-            continue
+    statements = [(start, end) for start, end in rule_statements(source, toks)
+                  if toks[start].text not in ("package", "import")]
+    # The head of each rule names a rule, also a ref head (`a.b.c := 1`, which the module scan does not list).
+    package_names = package_names | {_head_name(toks, start) for start, _ in statements}
+    for start, end in statements:
         used: dict[str, int] = {}
         bound: set[str] = set()
         for k in range(start, end):
@@ -52,7 +61,7 @@ def unsafe_variables(source: str, package_names: set[str]) -> Iterator[tuple[int
             if _call_name(toks, k) or _declared(toks, k):
                 continue
             used.setdefault(tok.text, k)
-            if _binds(toks, k, start):
+            if _binds(toks, k, start, package_names):
                 bound.add(tok.text)
         for name, k in used.items():
             if name not in bound:
@@ -61,7 +70,11 @@ def unsafe_variables(source: str, package_names: set[str]) -> Iterator[tuple[int
                                        "so natpolicy does too; bind it (`:=`, `some ... in`) or fix its name")
 
 
-def _statements(source: str, toks: list[Token]) -> Iterator[tuple[int, int]]:
+def _head_name(toks: list[Token], start: int) -> str:
+    return toks[start + 1].text if toks[start].text == "default" and start + 1 < len(toks) else toks[start].text
+
+
+def rule_statements(source: str, toks: list[Token]) -> Iterator[tuple[int, int]]:
     """(first, end) token indexes of each top-level statement (a rule with its `else` branches)."""
     starts = [k for k in range(len(toks)) if toks[k].depth == 0 and toks[k].kind == "ident"
               and toks[k].text != "else" and starts_statement(source, toks, k)]
@@ -85,16 +98,24 @@ def _declared(toks: list[Token], k: int) -> bool:
     if j < 1 or toks[j - 1].text != "some":
         return False
     m = k
-    while m + 2 < len(toks) and toks[m + 1].text == "," and toks[m + 2].kind == "ident":
-        m += 2
+    while m + 2 < len(toks) and toks[m + 1].text == ",":
+        if toks[m + 2].kind == "ident":
+            m += 2
+        elif toks[m + 2].text in ("[", "{"):  # a pattern: `some k, [a, b] in xs`
+            close = matching_close(toks, m + 2)
+            if close is None:
+                break
+            m = close
+        else:
+            break
     return not (m + 1 < len(toks) and toks[m + 1].text == "in")
 
 
-def _binds(toks: list[Token], k: int, start: int) -> bool:
+def _binds(toks: list[Token], k: int, start: int, package_names: set[str]) -> bool:
     """Could this occurrence bind its variable? Generous: see the module's docstring."""
     nxt = toks[k + 1].text if k + 1 < len(toks) else ""
     prev = toks[k - 1].text if k > 0 else ""
-    if _in_names(toks, k) or nxt in (":=", "=", "in") or prev == "=":
+    if _in_names(toks, k) or nxt in (":=", "=") or prev == "=":
         return True
     # Enclosing brackets: a ref's `[...]`, a call's `(...)`, or a pattern unified with `=`/`:=`.
     depth = toks[k].depth
@@ -108,15 +129,32 @@ def _binds(toks: list[Token], k: int, start: int) -> bool:
                     and before.text not in _KEYWORDS:
                 return True  # x[i], f(x)[i], "s"[i]
             if opener.text == "(" and before is not None and before.kind == "ident":
-                return True  # a call's argument (output arguments bind)
+                # A builtin's declared arguments are its inputs: nothing outside the call binds into them.
+                return not _builtin_input(toks, j, k, package_names)
             if before is not None and before.text == "=":
                 return True  # inside a pattern on the right of `=`
             close = matching_close(toks, j)
-            if close is not None and close + 1 < len(toks) and toks[close + 1].text in (":=", "="):
+            after = toks[close + 1].text if close is not None and close + 1 < len(toks) else ""
+            if after in (":=", "="):
                 return True  # inside a pattern on the left of `:=` / `=`
+            if after == "in" and _in_names(toks, j):
+                return True  # a pattern of `some [a, b] in xs`
             depth -= 1
         j -= 1
     return False
+
+
+def _builtin_input(toks: list[Token], open_at: int, k: int, package_names: set[str]) -> bool:
+    """Is the argument of the call opened at ``open_at`` that holds ``toks[k]`` a declared input of a builtin?"""
+    first = open_at - 1
+    while first >= 2 and toks[first - 1].text == "." and toks[first - 2].kind == "ident":
+        first -= 2
+    name = "".join(t.text for t in toks[first:open_at])
+    signature = BUILTINS.get(name)
+    if signature is None or toks[first].text in package_names or (first > 0 and toks[first - 1].text == "."):
+        return False
+    index = sum(1 for t in toks[open_at + 1:k] if t.text == "," and t.depth == toks[open_at].depth + 1)
+    return index < len(signature.args)  # a last, extra argument is the call's output, which binds
 
 
 def _in_names(toks: list[Token], k: int) -> bool:
@@ -125,70 +163,3 @@ def _in_names(toks: list[Token], k: int) -> bool:
     while j >= 2 and toks[j - 1].text == "," and toks[j - 2].kind == "ident":
         j -= 2
     return j >= 1 and toks[j - 1].text in ("some", "every")
-
-
-
-# -- type errors among literals ------------------------------------------------------------------
-_NUMBER, _STRING, _BOOL, _NULL = "number", "string", "boolean", "null"
-# The literal types each builtin's arguments never take (OPA refuses them at compile time).
-_NOT_STRING = frozenset({_NUMBER, _BOOL, _NULL})
-_NOT_COLLECTION = frozenset({_NUMBER, _STRING, _BOOL, _NULL})
-_NOT_NUMBER = frozenset({_STRING, _BOOL, _NULL})
-_ARGUMENTS: dict[str, tuple[frozenset[str], ...]] = {
-    "count": (frozenset({_NUMBER, _BOOL, _NULL}),),
-    "sum": (_NOT_COLLECTION,), "product": (_NOT_COLLECTION,), "max": (_NOT_COLLECTION,),
-    "min": (_NOT_COLLECTION,), "sort": (_NOT_COLLECTION,),
-    "upper": (_NOT_STRING,), "lower": (_NOT_STRING,), "trim_space": (_NOT_STRING,),
-    "startswith": (_NOT_STRING, _NOT_STRING), "endswith": (_NOT_STRING, _NOT_STRING),
-    "contains": (_NOT_STRING, _NOT_STRING), "indexof": (_NOT_STRING, _NOT_STRING),
-    "split": (_NOT_STRING, _NOT_STRING), "replace": (_NOT_STRING, _NOT_STRING, _NOT_STRING),
-    "concat": (_NOT_STRING, _NOT_COLLECTION), "format_int": (_NOT_NUMBER, _NOT_NUMBER),
-    "substring": (_NOT_STRING, _NOT_NUMBER, _NOT_NUMBER),
-}
-_ARITHMETIC = frozenset({"+", "-", "*", "/", "%"})
-
-
-def _literal(tok: Token) -> str:
-    if tok.kind == "number":
-        return _NUMBER
-    if tok.kind in ("string", "raw"):
-        return _STRING
-    if tok.kind == "ident" and tok.text in ("true", "false"):
-        return _BOOL
-    return _NULL if tok.kind == "ident" and tok.text == "null" else ""
-
-
-def literal_type_errors(source: str) -> Iterator[tuple[int, str]]:
-    """(offset, message) of each type error between literals."""
-    toks = tokens(source)
-    for k, tok in enumerate(toks):
-        if tok.text in _ARITHMETIC and 0 < k < len(toks) - 1:
-            left, right = _literal(toks[k - 1]), _literal(toks[k + 1])
-            lone_left = k < 2 or toks[k - 2].text not in (".", "[") and toks[k - 2].kind != "ident"
-            lone_right = k + 2 >= len(toks) or toks[k + 2].text not in (".", "[", "(")
-            if {left, right} == {_NUMBER, _STRING} and lone_left and lone_right:
-                yield toks[k - 1].offset, (f"type error: `{toks[k - 1].text} {tok.text} {toks[k + 1].text}` mixes a "
-                                           "number and a string; OPA refuses the module at compile time, so "
-                                           "natpolicy does too")
-        elif tok.kind == "ident" and tok.text in _ARGUMENTS and not (k > 0 and toks[k - 1].text == ".") \
-                and k + 1 < len(toks) and toks[k + 1].text == "(":
-            for n, arg in enumerate(_arguments(toks, k + 1)):
-                refused = _ARGUMENTS[tok.text][n] if n < len(_ARGUMENTS[tok.text]) else frozenset()
-                kind = _literal(arg[0]) if len(arg) == 1 else ""
-                if kind and kind in refused:
-                    yield arg[0].offset, (f"type error: argument {n + 1} of {tok.text}(...) is a {kind} literal, "
-                                          f"which it never takes; OPA refuses the module at compile time, so "
-                                          "natpolicy does too")
-
-
-def _arguments(toks: list[Token], open_at: int) -> list[list[Token]]:
-    close = matching_close(toks, open_at)
-    if close is None:
-        return []
-    args: list[list[Token]] = [[]]
-    for tok in toks[open_at + 1:close]:
-        if tok.text == "," and tok.depth == toks[open_at].depth + 1:
-            args.append([])
-        else:
-            args[-1].append(tok)
-    return [a for a in args if a]

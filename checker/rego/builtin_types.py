@@ -1,0 +1,134 @@
+"""Rego value types as OPA's type checker sees them, and the signatures of the builtins natpolicy checks.
+
+A type is a set of kinds (``number``, ``string``, ...): OPA's ``any<number,
+string>`` is ``{number, string}`` and plain ``any`` is every kind. An array or
+set may also know its elements' type (``of``). OPA refuses a value where the
+expected type shares no kind with it (its ``unifies``), so ``accepts`` asks
+exactly that, and anything unknown is ``ANY``, which every check accepts.
+
+The signatures follow OPA's policy reference (openpolicyagent.org/docs/
+policy-reference): only builtins whose types are stated there, with their
+declared inputs; the optional last argument of a call (its output) is not one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["RegoType", "Signature", "ANY", "NUMBER", "STRING", "BOOLEAN", "NULL", "ARRAY", "SET", "OBJECT",
+           "SCALARS", "BUILTINS", "ARITHMETIC", "accepts", "union", "kind", "element_of"]
+
+NUMBER, STRING, BOOLEAN, NULL = "number", "string", "boolean", "null"
+ARRAY, SET, OBJECT = "array", "set", "object"
+SCALARS = frozenset({NUMBER, STRING, BOOLEAN, NULL})
+_COLLECTIONS = frozenset({ARRAY, SET})
+_EVERY_KIND = SCALARS | _COLLECTIONS | {OBJECT}
+
+
+@dataclass(frozen=True)
+class RegoType:
+    kinds: frozenset[str]
+    # The elements' type when every kind is an array or a set and it is known (None: any element).
+    of: RegoType | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.kinds != _EVERY_KIND
+
+    def describe(self) -> str:
+        names = sorted(self.kinds)
+        text = names[0] if len(names) == 1 else f"any<{', '.join(names)}>"
+        return f"{text}[{self.of.describe()}]" if self.of is not None and self.of.known else text
+
+
+ANY = RegoType(_EVERY_KIND)
+
+
+def kind(*kinds: str, of: RegoType | None = None) -> RegoType:
+    return RegoType(frozenset(kinds), of if of is not None and frozenset(kinds) <= _COLLECTIONS else None)
+
+
+def union(a: RegoType, b: RegoType) -> RegoType:
+    kinds = a.kinds | b.kinds
+    of = union(a.of, b.of) if a.of is not None and b.of is not None and kinds <= _COLLECTIONS else None
+    return RegoType(kinds, of)
+
+
+def element_of(collection: RegoType) -> RegoType:
+    """The type of one element of an array or set (``ANY`` when unknown, or for an object)."""
+    return collection.of if collection.of is not None else ANY
+
+
+def accepts(expected: RegoType, value: RegoType) -> bool:
+    """Would OPA let ``value`` stand where ``expected`` is declared? (one shared kind; elements alike)"""
+    for shared in expected.kinds & value.kinds:
+        if shared not in _COLLECTIONS or expected.of is None or value.of is None or accepts(expected.of, value.of):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Signature:
+    args: tuple[RegoType, ...]
+    result: RegoType
+
+
+_N, _S, _B = kind(NUMBER), kind(STRING), kind(BOOLEAN)
+_ARRAY, _SET, _OBJECT = kind(ARRAY), kind(SET), kind(OBJECT)
+_COLLECTION = kind(ARRAY, SET)
+_STRINGS = kind(ARRAY, SET, of=_S)
+_NUMBERS = kind(ARRAY, SET, of=_N)
+_PREFIXES = kind(STRING, ARRAY, SET, of=_S)  # strings.any_prefix_match: a string, or strings
+
+
+def _sig(result: RegoType, *args: RegoType) -> Signature:
+    return Signature(args, result)
+
+
+def _each(names: str, signature: Signature) -> dict[str, Signature]:
+    return {name: signature for name in names.split()}
+
+
+BUILTINS: dict[str, Signature] = {
+    "count": _sig(_N, kind(STRING, ARRAY, SET, OBJECT)),
+    **_each("sum product", _sig(_N, _NUMBERS)),
+    **_each("max min", _sig(ANY, _COLLECTION)),
+    "sort": _sig(_ARRAY, _COLLECTION),
+    "concat": _sig(_S, _S, _STRINGS),
+    "sprintf": _sig(_S, _S, _ARRAY),
+    **_each("upper lower trim_space strings.reverse base64.encode base64.decode base64url.encode "
+            "base64url.decode urlquery.encode urlquery.decode", _sig(_S, _S)),
+    **_each("startswith endswith contains regex.match net.cidr_contains", _sig(_B, _S, _S)),
+    **_each("trim trim_left trim_right trim_prefix trim_suffix", _sig(_S, _S, _S)),
+    **_each("indexof strings.count", _sig(_N, _S, _S)),
+    "indexof_n": _sig(kind(ARRAY, of=_N), _S, _S),
+    **_each("split regex.split", _sig(kind(ARRAY, of=_S), _S, _S)),
+    "replace": _sig(_S, _S, _S, _S),
+    "substring": _sig(_S, _S, _N, _N),
+    "format_int": _sig(_S, _N, _N),
+    "to_number": _sig(_N, kind(NULL, BOOLEAN, NUMBER, STRING)),
+    **_each("json.marshal yaml.marshal type_name", _sig(_S, ANY)),
+    **_each("json.unmarshal yaml.unmarshal", _sig(ANY, _S)),
+    **_each("json.is_valid yaml.is_valid", _sig(_B, _S)),
+    **_each("units.parse units.parse_bytes time.parse_rfc3339_ns", _sig(_N, _S)),
+    "time.now_ns": _sig(_N),
+    "object.keys": _sig(_SET, _OBJECT),
+    "object.get": _sig(ANY, _OBJECT, ANY, ANY),
+    **_each("object.remove object.filter", _sig(_OBJECT, _OBJECT, kind(ARRAY, SET, OBJECT))),
+    "array.concat": _sig(_ARRAY, _ARRAY, _ARRAY),
+    "array.slice": _sig(_ARRAY, _ARRAY, _N, _N),
+    "array.reverse": _sig(_ARRAY, _ARRAY),
+    **_each("abs round ceil floor", _sig(_N, _N)),
+    "numbers.range": _sig(kind(ARRAY, of=_N), _N, _N),
+    **_each("is_number is_string is_boolean is_array is_set is_object is_null", _sig(_B, ANY)),
+    "glob.match": _sig(_B, _S, kind(NULL, ARRAY, of=_S), _S),
+    **_each("union intersection", _sig(_SET, kind(SET, of=_SET))),
+    **_each("strings.any_prefix_match strings.any_suffix_match", _sig(_B, _PREFIXES, _PREFIXES)),
+    "set": _sig(_SET),
+}
+
+# Infix operators and the builtin each stands for: + * / % take numbers; - numbers or sets; | & sets.
+ARITHMETIC: dict[str, Signature] = {
+    **_each("+ * / %", _sig(_N, _N, _N)),
+    "-": _sig(kind(NUMBER, SET), kind(NUMBER, SET), kind(NUMBER, SET)),
+    **_each("| &", _sig(_SET, _SET, _SET)),
+}

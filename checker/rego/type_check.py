@@ -1,0 +1,307 @@
+"""Type errors OPA's type checker finds at compile time, through variables, results and rule values.
+
+OPA types every rule of a module before anything runs and refuses the whole
+module for one error, even in a rule no query reaches; regorus finds the
+error only when a query reaches it and regopy makes it undefined. So this
+module infers what OPA infers, from the source alone (``type_syntax`` reads
+it), and ``natpolicy.rego.guards`` refuses each error with its line.
+
+Inferred: literals, collections and comprehensions; ``:=`` and ``=`` bindings
+of a local variable; ``some x in xs`` and ``every`` (the element type);
+arithmetic (``+ * / %`` give numbers, ``-`` a number or set as OPA declares,
+``| &`` sets); builtin results (``builtin_types.BUILTINS``); the values of the
+package's rules in this module (``limit := 5``, ``names := {"a"}``; a
+``deny contains msg`` rule is a set of elements of any type, since other
+files may add to it) and what its functions return. Everything else
+(``input``, ``data``, imports, function arguments, other packages' rules)
+is ``any``, which no check refuses.
+
+Checked, as OPA checks them: a builtin's declared arguments; the operands of
+``+ - * / % | &``; a ref into a scalar (``x := 1; x.foo``, ``s := "ab";
+s[0]``) or with a key its collection never has (``xs := [1]; xs.foo``,
+``{1}["a"]``). Not checked (OPA's rules that need more than this reader
+sees): object keys, ``=`` between two typed values, arity, function
+arguments against the function's body. When unsure, the type is ``any``:
+a false refusal would break a valid policy.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from natpolicy.rego import builtin_types as types
+from natpolicy.rego.builtin_types import ANY, ARRAY, BOOLEAN, NUMBER, OBJECT, SET, RegoType, accepts, kind, union
+from natpolicy.rego.source import tokens
+from natpolicy.rego.static_checks import rule_statements
+from natpolicy.rego.type_syntax import Node, Rule, Statement, Unreadable, parse_rule
+
+__all__ = ["type_errors"]
+
+_ROOTS = frozenset({"input", "data"})
+_COMPARISONS = frozenset({"==", "!=", "<", ">", "<=", ">=", "in"})
+_WORDS = frozenset({"package", "import", "default", "if", "contains", "else", "some", "every", "in", "not", "with",
+                    "as", "true", "false", "null", "_"})
+_REFUSED = ("OPA refuses the whole module at compile time (even when no query reaches the rule), "
+            "so natpolicy does too")
+
+
+def type_errors(source: str, package_names: set[str]) -> Iterator[tuple[int, str]]:
+    """(offset, message) of each type error OPA's type checker finds in the module ``source``.
+
+    ``package_names``: the rules, functions and imports of the module's package
+    (in every file); those this module does not define are ``any`` here.
+    """
+    toks = tokens(source)
+    rules: list[Rule] = []
+    for start, end in rule_statements(source, toks):
+        if toks[start].text in ("package", "import"):
+            continue
+        try:
+            rules.append(parse_rule(source, toks, start, end))
+        except Unreadable:
+            continue  # a statement this reader does not know: its rule stays `any`, nothing in it is checked
+    values: dict[str, RegoType] = {}
+    results: dict[str, RegoType] = {}
+    for _ in range(4):  # each pass types the rules with the last pass's values: rules that use rules
+        checker = _Checker(source, values, results, package_names)
+        new_values, new_results = checker.rules(rules)
+        if (new_values, new_results) == (values, results):
+            break
+        values, results = new_values, new_results
+    seen: set[tuple[int, str]] = set()
+    for error in checker.errors:
+        if error not in seen:
+            seen.add(error)
+            yield error
+
+
+class _Scope:
+    def __init__(self, parent: _Scope | None = None) -> None:
+        self.parent = parent
+        self.names: dict[str, RegoType] = {}
+
+    def get(self, name: str) -> RegoType | None:
+        scope: _Scope | None = self
+        while scope is not None:
+            if name in scope.names:
+                return scope.names[name]
+            scope = scope.parent
+        return None
+
+    def bind(self, name: str, value: RegoType) -> None:
+        if name != "_":
+            self.names[name] = value
+
+
+class _Checker:
+    def __init__(self, source: str, values: dict[str, RegoType], results: dict[str, RegoType],
+                 package_names: set[str]) -> None:
+        self.source = source
+        self.values, self.results, self.package_names = values, results, package_names
+        self.errors: list[tuple[int, str]] = []
+
+    # -- rules ------------------------------------------------------------------------------------
+    def rules(self, rules: list[Rule]) -> tuple[dict[str, RegoType], dict[str, RegoType]]:
+        values: dict[str, RegoType] = {}
+        results: dict[str, RegoType] = {}
+        for rule in rules:
+            into = results if rule.shape == "function" else values
+            for value in self._branches(rule):
+                into[rule.name] = union(into[rule.name], value) if rule.name in into else value
+        return values, results
+
+    def _branches(self, rule: Rule) -> Iterator[RegoType]:
+        for head, body in rule.branches:
+            scope = _Scope()
+            for name in rule.arguments:
+                scope.bind(name, ANY)  # OPA types an argument from its uses; `any` is never stricter
+            self._body(body, scope)
+            head_type = self.type_of(head, scope) if head is not None else None
+            if rule.shape == "set":
+                # Its elements may come from other files of the package too (`deny contains msg` in each):
+                # only the kind is certain.
+                yield kind(SET)
+            elif rule.shape == "object":
+                yield kind(OBJECT)
+            elif rule.shape in ("value", "function"):
+                yield head_type if head_type is not None else kind(BOOLEAN)
+            elif rule.shape == "boolean":
+                yield kind(BOOLEAN)
+            else:
+                yield ANY
+
+    # -- bodies -----------------------------------------------------------------------------------
+    def _body(self, body: list[Statement], scope: _Scope) -> None:
+        for statement in body:
+            self._statement(statement, scope)
+
+    def _statement(self, statement: Statement, scope: _Scope) -> None:
+        if statement.what in ("opaque", "declare"):
+            for name in statement.names:
+                if name not in _WORDS and name not in _ROOTS and (statement.what == "declare" or
+                                                                  scope.get(name) is None):
+                    scope.bind(name, ANY)
+        elif statement.what == "check":
+            self.type_of(statement.parts[0], scope)
+        elif statement.what == "bind":
+            self._bind(statement.text, statement.parts[0], statement.parts[1], scope)
+        elif statement.what in ("some", "every"):
+            *names, collection = statement.parts
+            collection_type = self.type_of(collection, scope)
+            inner = _Scope(scope) if statement.what == "every" else scope
+            element = types.element_of(collection_type)
+            if len(names) == 2:
+                key = kind(NUMBER) if collection_type.kinds == {ARRAY} else (
+                    element if collection_type.kinds == {SET} else ANY)
+                self._pattern(names[0], key, inner)
+            self._pattern(names[-1], element, inner)
+            self._body(statement.body, inner)
+
+    def _bind(self, op: str, target: Node, value: Node, scope: _Scope) -> None:
+        if op == ":=":
+            self._pattern(target, self.type_of(value, scope), scope)
+            return
+        # `=` binds whichever side is a name nothing has bound yet; OPA may order a body's statements
+        # otherwise than written, so a value with a name not yet bound gives only `any`.
+        for name_side, other in ((target, value), (value, target)):
+            if name_side.what == "name" and not self._resolvable(name_side.text, scope):
+                other_type = self.type_of(other, scope)
+                settled = all(self._resolvable(n, scope) for n in _names(other))
+                scope.bind(name_side.text, other_type if settled else ANY)
+                return
+        self.type_of(target, scope)
+        self.type_of(value, scope)
+        for name in _names(target) + _names(value):
+            if not self._resolvable(name, scope):
+                scope.bind(name, ANY)
+
+    def _pattern(self, target: Node, value: RegoType, scope: _Scope) -> None:
+        if target.what == "name":
+            scope.bind(target.text, value)
+        else:
+            for name in _names(target):
+                scope.bind(name, ANY)
+
+    def _resolvable(self, name: str, scope: _Scope) -> bool:
+        return name in _ROOTS or scope.get(name) is not None or name in self.values or name in self.package_names
+
+    # -- expressions ------------------------------------------------------------------------------
+    def type_of(self, node: Node, scope: _Scope) -> RegoType:
+        if node.what == "literal":
+            return kind(node.text)
+        if node.what == "name":
+            found = scope.get(node.text)
+            if found is not None:
+                return found
+            return ANY if node.text in _ROOTS else self.values.get(node.text, ANY)
+        if node.what == "ref":
+            return self._ref(node, scope)
+        if node.what == "call":
+            return self._call(node, scope)
+        if node.what in ("array", "set"):
+            items = [self.type_of(part, scope) for part in node.parts]
+            return kind(ARRAY if node.what == "array" else SET, of=_union_all(items))
+        if node.what == "comprehension":
+            inner = _Scope(scope)
+            self._body(node.body, inner)
+            heads = [self.type_of(part, inner) for part in node.parts]
+            return kind(OBJECT) if node.text == "object" else kind(ARRAY if node.text == "array" else SET,
+                                                                      of=heads[0])
+        if node.what == "infix":
+            return self._infix(node, scope)
+        for part in node.parts:  # object literals, unary minus
+            self.type_of(part, scope)
+        return kind(OBJECT) if node.what == "object" else ANY
+
+    def _infix(self, node: Node, scope: _Scope) -> RegoType:
+        left, right = (self.type_of(part, scope) for part in node.parts)
+        if node.text in _COMPARISONS:
+            return kind(BOOLEAN)  # OPA compares any two values, of any types
+        signature = types.ARITHMETIC.get(node.text)
+        if signature is None:
+            return ANY
+        for operand, operand_type in zip(node.parts, (left, right), strict=True):
+            if not accepts(signature.args[0], operand_type):
+                self._error(node, f"type error: `{self._text(node)}` applies `{node.text}` to "
+                                  f"{_a(operand_type)} (`{self._text(operand)}`); OPA's `{node.text}` takes "
+                                  f"{_only(signature.args[0])}: {_REFUSED}")
+                break
+        return signature.result
+
+    def _call(self, node: Node, scope: _Scope) -> RegoType:
+        argument_types = [self.type_of(arg, scope) for arg in node.parts]
+        if node.text in self.results:
+            return self.results[node.text]
+        root = node.text.split(".")[0]
+        signature = types.BUILTINS.get(node.text)
+        if signature is None or root in self.package_names or scope.get(root) is not None:
+            return ANY  # a function of this or another package, or a builtin not in the table
+        for n, (arg, declared, given) in enumerate(zip(node.parts, signature.args, argument_types, strict=False)):
+            if not accepts(declared, given):  # (a last, extra argument is the output: not checked)
+                self._error(arg, f"type error: argument {n + 1} of {node.text}(...), `{self._text(arg)}`, is "
+                                 f"{_a(given)}, which {node.text} never takes (it takes {_only(declared)}); "
+                                 f"{_REFUSED}")
+                break
+        return signature.result
+
+    def _ref(self, node: Node, scope: _Scope) -> RegoType:
+        current = self.type_of(node.parts[0], scope)
+        for key in node.parts[1:]:
+            key_type = self.type_of(key, scope) if not (key.what == "name" and not self._resolvable(key.text, scope)) \
+                else ANY  # a name the ref itself binds (`xs[i]`)
+            if not current.known:
+                return ANY
+            if current.kinds <= types.SCALARS:
+                self._error(node, f"type error: `{self._text(node)}` looks inside {_a(current)}, which has no "
+                                  f"keys or elements (OPA: undefined ref); {_REFUSED}")
+                return ANY
+            if not self._key_fits(current, key_type):
+                self._error(node, f"type error: `{self._text(node)}` looks up a key of type "
+                                  f"{key_type.describe()} (`{self._text(key)}`) in {_a(current)}, which has "
+                                  f"none (OPA: undefined ref); {_REFUSED}")
+                return ANY
+            current = types.element_of(current) if current.kinds <= {ARRAY, SET} else ANY
+        return current
+
+    @staticmethod
+    def _key_fits(collection: RegoType, key: RegoType) -> bool:
+        """Could ``key`` index some kind of ``collection``? (arrays: numbers; sets: their elements)"""
+        for held in collection.kinds:
+            if held == OBJECT or (held == ARRAY and NUMBER in key.kinds) or (
+                    held == SET and accepts(types.element_of(collection), key)):
+                return True
+        return False
+
+    # -- reporting --------------------------------------------------------------------------------
+    def _text(self, node: Node) -> str:
+        text = " ".join(self.source[node.start:node.stop].split())
+        return text if len(text) <= 60 else text[:57] + "..."
+
+    def _error(self, node: Node, message: str) -> None:
+        self.errors.append((node.start, message))
+
+
+def _names(node: Node) -> list[str]:
+    """Every plain name in ``node`` (a pattern's variables), not a ref's keys."""
+    if node.what == "name":
+        return [node.text]
+    if node.what == "comprehension":
+        return []
+    return [name for part in node.parts for name in _names(part)]
+
+
+def _union_all(types: list[RegoType]) -> RegoType | None:
+    if not types:
+        return None
+    out = types[0]
+    for more in types[1:]:
+        out = union(out, more)
+    return out
+
+
+def _a(value: RegoType) -> str:
+    text = value.describe()
+    return f"an {text}" if text[0] in "aeiou" else f"a {text}"
+
+
+def _only(value: RegoType) -> str:
+    return " or ".join(sorted(value.kinds)) if len(value.kinds) > 1 else value.describe()

@@ -1,0 +1,396 @@
+"""Rego rules, bodies and expressions, read from tokens just far enough for ``type_check`` to type them.
+
+Written against the tokens of ``natpolicy.rego.source`` so that it runs on every
+engine host (regorus' AST is not available everywhere). A statement it cannot
+read is kept as ``Opaque``: its names become unknown values and nothing in it
+is checked, so a construct this reader does not know can never be refused.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from natpolicy.rego.source import Token, matching_close
+
+__all__ = ["Node", "Statement", "Rule", "Unreadable", "Reader", "parse_rule", "read_body"]
+
+# Binding strength of the infix operators, as OPA's parser nests them (weakest first).
+_INFIX = {"in": 1, "==": 2, "!=": 2, "<": 2, ">": 2, "<=": 2, ">=": 2, "|": 3, "&": 4, "+": 5, "-": 5,
+          "*": 6, "/": 6, "%": 6}
+# A line that ends with one of these, or starts with one of the second, continues the statement above.
+_ENDS_UNFINISHED = frozenset(set(_INFIX) | {":=", "=", ",", ".", ":", "not", "some", "every", "with", "as"})
+_STARTS_CONTINUATION = frozenset(set(_INFIX) - {"-"} | {":=", "=", ".", "with", "as"})
+_LITERALS = {"true": "boolean", "false": "boolean", "null": "null"}
+_STATEMENT_WORDS = frozenset({"some", "every", "not", "with", "as", "if", "else", "contains", "default"})
+
+
+class Unreadable(Exception):
+    """Raised where this reader stops understanding a statement."""
+
+
+@dataclass
+class Node:
+    """One expression: ``what`` says which; ``parts`` are its sub-expressions."""
+
+    what: str  # literal, name, ref, call, array, set, object, comprehension, infix, opaque
+    start: int  # character offsets of the construct in the source
+    stop: int
+    text: str = ""  # a literal's kind, a name, a call's dotted name, an operator, a comprehension's kind
+    parts: list[Node] = field(default_factory=list)  # ref: base then keys; object: key, value, key, value ...
+    body: list[Statement] = field(default_factory=list)  # a comprehension's
+
+
+@dataclass
+class Statement:
+    what: str  # bind (":=" / "=" in text), some, declare, every, check, opaque
+    start: int
+    text: str = ""
+    parts: list[Node] = field(default_factory=list)  # bind: target, value; some/every: names..., collection
+    body: list[Statement] = field(default_factory=list)  # every's
+    names: list[str] = field(default_factory=list)  # opaque/declare: every identifier it holds
+
+
+@dataclass
+class Rule:
+    """One top-level statement: a rule or function, with its ``else`` branches."""
+
+    name: str
+    start: int
+    shape: str  # value, set, object, boolean, function, other (a dotted head: data.p.a.b)
+    arguments: list[str] = field(default_factory=list)  # the names in a function's arguments
+    branches: list[tuple[Node | None, list[Statement]]] = field(default_factory=list)  # (value or key, body)
+
+
+class Reader:
+    """Expressions of ``toks[lo:hi]``."""
+
+    def __init__(self, source: str, toks: list[Token], lo: int, hi: int) -> None:
+        self.source, self.toks, self.pos, self.hi = source, toks, lo, hi
+
+    def peek(self, ahead: int = 0) -> Token | None:
+        at = self.pos + ahead
+        return self.toks[at] if at < self.hi else None
+
+    def at(self, text: str) -> bool:
+        tok = self.peek()
+        return tok is not None and tok.text == text and tok.kind in ("op", "ident")
+
+    def take(self) -> Token:
+        tok = self.peek()
+        if tok is None:
+            raise Unreadable
+        self.pos += 1
+        return tok
+
+    def close_of(self, open_at: int) -> int:
+        close = matching_close(self.toks, open_at)
+        if close is None or close >= self.hi:
+            raise Unreadable
+        return close
+
+    def end_of(self, index: int) -> int:
+        return self.toks[index].offset + len(self.toks[index].text)
+
+    def expression(self, weakest: int = 1) -> Node:
+        left = self.term()
+        while True:
+            tok = self.peek()
+            if tok is None:
+                return left
+            if tok.kind == "number" and tok.text.startswith("-"):
+                op, strength = "-", _INFIX["-"]  # `a -1`: the tokenizer read the minus into the number
+            elif tok.kind == "op" or tok.text == "in":
+                op, strength = tok.text, _INFIX.get(tok.text, 0)
+            else:
+                return left
+            if strength < weakest or strength == 0:
+                return left
+            if tok.kind == "number":
+                self.pos += 1
+                right = Node("literal", tok.offset + 1, self.end_of(self.pos - 1), "number")
+            else:
+                self.pos += 1
+                right = self.expression(strength + 1)
+            left = Node("infix", left.start, right.stop, op, [left, right])
+
+    def term(self) -> Node:
+        tok = self.take()
+        first = self.pos - 1
+        if tok.kind == "number":
+            node = Node("literal", tok.offset, self.end_of(first), "number")
+        elif tok.kind in ("string", "raw"):
+            node = Node("literal", tok.offset, self.end_of(first), "string")
+        elif tok.kind == "ident" and tok.text in _LITERALS:
+            node = Node("literal", tok.offset, self.end_of(first), _LITERALS[tok.text])
+        elif tok.kind == "ident" and (tok.text not in _STATEMENT_WORDS or self.at("(")):
+            node = self._name_or_call(tok)
+        elif tok.text == "(":
+            close = self.close_of(first)
+            node = Reader(self.source, self.toks, first + 1, close).whole()
+            self.pos = close + 1
+        elif tok.text in ("[", "{"):
+            node = self._collection(first)
+        elif tok.text == "-":
+            inner = self.term()
+            return Node("opaque", tok.offset, inner.stop, "-", [inner])
+        else:
+            raise Unreadable
+        return self._refs(node)
+
+    def whole(self) -> Node:
+        """The range as one expression, all of it."""
+        node = self.expression()
+        self.finish()
+        return node
+
+    def finish(self) -> None:
+        # Anything left over, `with` included (it replaces input or data for one statement), makes the
+        # statement unreadable: it is then not typed (see type_check).
+        if self.peek() is not None:
+            raise Unreadable
+
+    def _name_or_call(self, tok: Token) -> Node:
+        start = self.pos - 1
+        probe = self.pos  # a dotted name is one name only when a call follows: `object.keys(x)`; `x.y` is a ref
+        while probe + 1 < self.hi and self.toks[probe].text == "." and self.toks[probe + 1].kind == "ident":
+            probe += 2
+        if probe < self.hi and self.toks[probe].text == "(":
+            name = "".join(t.text for t in self.toks[start:probe])
+            close = self.close_of(probe)
+            args = [Reader(self.source, self.toks, lo, hi).whole() for lo, hi in self._items(probe, close)]
+            self.pos = close + 1
+            return Node("call", tok.offset, self.end_of(close), name, args)
+        return Node("name", tok.offset, self.end_of(start), tok.text)
+
+    def _refs(self, node: Node) -> Node:
+        keys: list[Node] = []
+        while True:
+            tok, key = self.peek(), self.peek(1)
+            if tok is not None and tok.text == "." and key is not None and key.kind == "ident":
+                keys.append(Node("literal", key.offset, key.offset + len(key.text), "string"))
+                self.pos += 2
+            elif tok is not None and tok.text == "[" and not self._starts_line(tok):
+                close = self.close_of(self.pos)
+                keys.append(Reader(self.source, self.toks, self.pos + 1, close).whole())
+                self.pos = close + 1
+            else:
+                break
+        if not keys:
+            return node
+        return Node("ref", node.start, self.end_of(self.pos - 1), "", [node, *keys])
+
+    def _starts_line(self, tok: Token) -> bool:
+        line_start = self.source.rfind("\n", 0, tok.offset) + 1
+        return not self.source[line_start:tok.offset].strip()
+
+    def _items(self, open_at: int, close: int) -> list[tuple[int, int]]:
+        """Comma-separated ranges between two brackets."""
+        inner = self.toks[open_at].depth + 1
+        out, lo = [], open_at + 1
+        for k in range(open_at + 1, close):
+            if self.toks[k].text == "," and self.toks[k].depth == inner:
+                out.append((lo, k))
+                lo = k + 1
+        if lo < close:
+            out.append((lo, close))
+        if any(lo >= hi for lo, hi in out):
+            raise Unreadable
+        return out
+
+    def _collection(self, open_at: int) -> Node:
+        close = self.close_of(open_at)
+        self.pos = close + 1
+        start, stop = self.toks[open_at].offset, self.end_of(close)
+        inner = self.toks[open_at].depth + 1
+        square = self.toks[open_at].text == "["
+        bar = next((k for k in range(open_at + 1, close) if self.toks[k].text == "|" and self.toks[k].depth == inner),
+                   None)
+        if bar is not None:
+            head = self._pairs(open_at + 1, bar, inner) if not square else None
+            terms = head if head is not None else [Reader(self.source, self.toks, open_at + 1, bar).whole()]
+            shape = "array" if square else ("object" if head is not None else "set")
+            body = read_body(self.source, self.toks, bar + 1, close)
+            return Node("comprehension", start, stop, shape, terms, body)
+        items = self._items(open_at, close)
+        if square:
+            return Node("array", start, stop, "array", [Reader(self.source, self.toks, lo, hi).whole()
+                                                         for lo, hi in items])
+        pairs = [self._pairs(lo, hi, inner) for lo, hi in items]
+        if not items or all(p is not None for p in pairs):
+            return Node("object", start, stop, "object", [n for p in pairs if p is not None for n in p])
+        if any(p is not None for p in pairs):
+            raise Unreadable
+        return Node("set", start, stop, "set", [Reader(self.source, self.toks, lo, hi).whole() for lo, hi in items])
+
+    def _pairs(self, lo: int, hi: int, inner: int) -> list[Node] | None:
+        colon = next((k for k in range(lo, hi) if self.toks[k].text == ":" and self.toks[k].depth == inner), None)
+        if colon is None:
+            return None
+        key = Reader(self.source, self.toks, lo, colon).whole()
+        return [key, Reader(self.source, self.toks, colon + 1, hi).whole()]
+
+
+def read_body(source: str, toks: list[Token], lo: int, hi: int) -> list[Statement]:
+    """The statements of ``toks[lo:hi]``: split at ``;`` and at line ends, as OPA splits a body."""
+    out = []
+    for first, end in _split(source, toks, lo, hi):
+        try:
+            out.append(_statement(source, toks, first, end))
+        except Unreadable:
+            names = [t.text for t in toks[first:end] if t.kind == "ident"]
+            out.append(Statement("opaque", toks[first].offset, names=names))
+    return out
+
+
+def _split(source: str, toks: list[Token], lo: int, hi: int) -> list[tuple[int, int]]:
+    if lo >= hi:
+        return []
+    base = toks[lo].depth
+    out, first = [], lo
+    for k in range(lo + 1, hi):
+        tok, prev = toks[k], toks[k - 1]
+        if tok.depth != base or tok.text in ("}", "]", ")"):
+            continue
+        if tok.text == ";":
+            if first < k:
+                out.append((first, k))
+            first = k + 1
+            continue
+        if prev.text == ";" or k == first:
+            continue
+        new_line = "\n" in source[prev.offset + len(prev.text):tok.offset]
+        if new_line and prev.text not in _ENDS_UNFINISHED and tok.text not in _STARTS_CONTINUATION:
+            out.append((first, k))
+            first = k
+    if first < hi:
+        out.append((first, hi))
+    return out
+
+
+def _statement(source: str, toks: list[Token], lo: int, hi: int) -> Statement:
+    reader = Reader(source, toks, lo, hi)
+    first = toks[lo]
+    if first.text in ("some", "every"):
+        reader.take()
+        in_at = next((k for k in range(lo + 1, hi) if toks[k].text == "in" and toks[k].depth == first.depth), None)
+        if in_at is None:
+            if first.text == "every":
+                raise Unreadable
+            return Statement("declare", first.offset, names=[t.text for t in toks[lo + 1:hi] if t.kind == "ident"])
+        names = [Reader(source, toks, a, b).whole() for a, b in _commas(toks, lo + 1, in_at, first.depth)]
+        if first.text == "some":
+            collection = Reader(source, toks, in_at + 1, hi).whole()
+            return Statement("some", first.offset, parts=[*names, collection])
+        # The body is the block that ends the statement (the collection may be a literal `{1}` itself).
+        open_at = next((k for k in range(in_at + 1, hi) if toks[k].text == "{" and toks[k].depth == first.depth
+                        and matching_close(toks, k) == hi - 1), None)
+        if open_at is None:
+            raise Unreadable
+        close = hi - 1
+        collection = Reader(source, toks, in_at + 1, open_at).whole()
+        return Statement("every", first.offset, parts=[*names, collection], body=read_body(source, toks,
+                                                                                          open_at + 1, close))
+    if first.text == "not":
+        reader.take()
+        return Statement("check", first.offset, parts=[reader.whole()])
+    left = reader.expression()
+    if reader.at(":=") or reader.at("="):
+        op = reader.take().text
+        return Statement("bind", first.offset, op, [left, reader.whole()])
+    reader.finish()
+    return Statement("check", first.offset, parts=[left])
+
+
+def _commas(toks: list[Token], lo: int, hi: int, depth: int) -> list[tuple[int, int]]:
+    out, first = [], lo
+    for k in range(lo, hi):
+        if toks[k].text == "," and toks[k].depth == depth:
+            out.append((first, k))
+            first = k + 1
+    out.append((first, hi))
+    if any(a >= b for a, b in out):
+        raise Unreadable
+    return out
+
+
+def parse_rule(source: str, toks: list[Token], lo: int, hi: int) -> Rule:
+    """The head(s) and body(ies) of the top-level statement ``toks[lo:hi]``."""
+    reader = Reader(source, toks, lo, hi)
+    if reader.at("default"):
+        reader.take()
+    name_tok = reader.take()
+    if name_tok.kind != "ident":
+        raise Unreadable
+    rule = Rule(name_tok.text, name_tok.offset, "boolean")
+    head: Node | None = None
+    if reader.at("[") and reader.peek() is not None:
+        close = reader.close_of(reader.pos)
+        if close + 1 < hi and toks[close + 1].text in (".", "["):
+            rule.shape = "other"  # `a[k].b := 1`: see below
+    if reader.at(".") or rule.shape == "other":
+        # A ref head (`a.b.c := 1`, `a.b contains x`): `a` is an object holding rules; its type is left `any`.
+        rule.shape = "other"
+        while reader.at(".") or reader.at("["):
+            if reader.take().text == "[":
+                reader.pos = reader.close_of(reader.pos - 1) + 1
+            else:
+                reader.take()
+    if rule.shape == "other":
+        if reader.at("contains"):
+            reader.take()
+            head = _until_body(reader)
+    elif reader.at("("):
+        close = reader.close_of(reader.pos)
+        rule.shape = "function"
+        rule.arguments = [t.text for t in toks[reader.pos + 1:close] if t.kind == "ident"]
+        reader.pos = close + 1
+    elif reader.at("["):
+        close = reader.close_of(reader.pos)
+        head = Reader(source, toks, reader.pos + 1, close).whole()
+        reader.pos = close + 1
+        rule.shape = "set"  # v0 `deny[msg] { }`; with a value below, an object
+    elif reader.at("contains"):
+        reader.take()
+        head = _until_body(reader)
+        rule.shape = "set"
+    while True:
+        value = head
+        if reader.at(":=") or reader.at("="):
+            reader.take()
+            value = _until_body(reader)
+            if rule.shape == "other":
+                pass
+            elif rule.shape == "set":
+                rule.shape = "object"
+            elif rule.shape == "boolean":
+                rule.shape = "value"
+        body: list[Statement] = []
+        if reader.at("if"):
+            reader.take()
+        if reader.at("{"):  # a body (a value's braces were read with the value)
+            close = reader.close_of(reader.pos)
+            body = read_body(source, toks, reader.pos + 1, close)
+            reader.pos = close + 1
+        elif reader.peek() is not None and not reader.at("else"):
+            stop = next((k for k in range(reader.pos, hi) if toks[k].text == "else"
+                         and toks[k].depth == toks[lo].depth), hi)
+            body = read_body(source, toks, reader.pos, stop)
+            reader.pos = stop
+        rule.branches.append((value, body))
+        if not reader.at("else"):
+            break
+        reader.take()
+        head = None
+    if reader.peek() is not None:
+        raise Unreadable
+    return rule
+
+
+def _until_body(reader: Reader) -> Node:
+    """A head's value or element: it ends at ``if``, ``else`` or a v0 body's ``{``."""
+    base = reader.toks[reader.pos].depth if reader.peek() is not None else 0
+    stop = next((k for k in range(reader.pos, reader.hi) if reader.toks[k].depth == base
+                 and reader.toks[k].text in ("if", "else")), reader.hi)
+    sub = Reader(reader.source, reader.toks, reader.pos, stop)
+    node = sub.expression()
+    reader.pos = sub.pos
+    return node

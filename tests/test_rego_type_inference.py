@@ -1,0 +1,253 @@
+"""natpolicy.rego.type_check: the type errors OPA's type checker finds through variables, refused up front.
+
+Each refusal must name its line; each near miss is valid Rego that OPA
+accepts and must stay quiet (a false refusal would break a user's policy).
+The unsafe-variable cases here are the inputs-only places OPA counts as
+unbound: a builtin's declared arguments and the left of ``x in xs``.
+"""
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from natpolicy.rego.builtin_types import ANY, ARRAY, NUMBER, SET, STRING, accepts, kind, union
+from natpolicy.rego.guards import engine_refusals
+from natpolicy.rego.source import char_line_col, scan_module
+from natpolicy.rego.static_checks import unsafe_variables
+from natpolicy.rego.type_check import type_errors
+
+ROOT = Path(__file__).parents[1]
+P = "package p\n\nimport rego.v1\n\n"  # the body below starts on line 5
+
+
+def found(body: str) -> list[tuple[int, str]]:
+    """(line, message) of every type error in ``P + body``, its package names read from it."""
+    source = P + body
+    info = scan_module(source)
+    return [(char_line_col(source, offset)[0], message)
+            for offset, message in type_errors(source, set(info.rules) | info.import_aliases)]
+
+
+@pytest.mark.parametrize(("body", "line", "says"), [
+    # The issue's examples, each in a helper no query reaches.
+    ('helper if {\n  x := 1\n  y := x + "a"\n}\n', 7, '`x + "a"` applies `+` to a string'),
+    ("helper if {\n  n := count(input.x)\n  upper(n)\n}\n", 7, "argument 1 of upper(...), `n`, is a number"),
+    ("helper if {\n  s := {1}\n  s.foo\n}\n", 7, "looks up a key of type string (`foo`) in a set[number]"),
+    ('helper if {\n  r := concat(",", input.xs)\n  r + 1 > 0\n}\n', 7, "applies `+` to a string (`r`)"),
+    ('limit := 5\nhelper if {\n  startswith(limit, "a")\n}\n', 7, "argument 1 of startswith(...), `limit`, is a number"),
+    # Refs into scalars and keys a collection never has.
+    ("helper if {\n  x := 1\n  x[0] == 1\n}\n", 7, "`x[0]` looks inside a number"),
+    ('helper if {\n  s := lower(input.s)\n  s.a\n}\n', 7, "`s.a` looks inside a string"),
+    ("helper if {\n  xs := [1, 2]\n  xs.foo\n}\n", 7, "in an array[number]"),
+    ("helper := count(input.a).n\n", 5, "looks inside a number"),
+    ("helper := true[0]\n", 5, "looks inside a boolean"),
+    # Arithmetic: + * / % take numbers; - numbers or sets; | & sets.
+    ('helper := "a" + "b"\n', 5, "applies `+` to a string"),
+    ("names := {\"a\"}\nhelper := names | 1\n", 6, "applies `|` to a number"),
+    ("helper := [1] & {1}\n", 5, "applies `&` to an array[number]"),
+    ('helper := 2 - "a"\n', 5, "applies `-` to a string"),
+    ('helper := split("a.b", ".")[0] * 2\n', 5, 'applies `*` to a string'),
+    # Builtin results, rule values and function results carried through names.
+    ("joined(xs) := concat(\",\", xs)\nhelper := joined(input.xs) * 2\n", 6, "applies `*` to a string"),
+    ("f(x) if x > 1\nhelper := f(2) + 1\n", 6, "applies `+` to a boolean"),
+    ('n := 3\nhelper := concat(",", n)\n', 6, "argument 2 of concat(...), `n`, is a number"),
+    ('helper := upper(to_number(input.a))\n', 5, "is a number"),
+    ("helper := concat(\",\", [1, 2])\n", 5, "is an array[number]"),
+    ('helper := sprintf("%s", "a")\n', 5, "argument 2 of sprintf(...)"),
+    ("helper contains d if {\n  some name in [\"a\"]\n  d := name - 1\n}\n", 7, "applies `-` to a string"),
+    ("helper contains k if {\n  some k, _ in [\"a\"]\n  upper(k)\n}\n", 7, "`k`, is a number"),
+    ("helper if {\n  every s in {1} {\n    upper(s)\n  }\n}\n", 7, "`s`, is a number"),
+    ("helper := [upper(n) | some n in numbers.range(1, 2)]\n", 5, "`n`, is a number"),
+    ("helper if {\n  y = 1\n  upper(y)\n}\n", 7, "`y`, is a number"),  # `=` binds a name nothing bound
+    ("helper := x if {\n  x := 1\n} else := upper(2)\n", 7, "argument 1 of upper(...), `2`"),
+    ("deny[msg] {\n  msg := count(input.a) + \"!\"\n}\n", 6, "applies `+` to a string"),  # v0 syntax too
+])
+def test_a_type_error_opa_infers_is_refused_with_its_line(body: str, line: int, says: str) -> None:
+    errors = found(body)
+    assert errors, "not refused"
+    assert errors[0][0] == line and says in errors[0][1], errors
+    assert "\n" not in errors[0][1] and "OPA refuses the whole module" in errors[0][1]
+
+
+@pytest.mark.parametrize("body", [
+    # Comparisons between any two types are valid Rego.
+    'x if {\n  n := count(input.xs)\n  n != "2"\n  n < "a"\n  not n == {1}\n}\n',
+    # The same name in separate rules, each with its own type.
+    'a := v + 1 if {\n  v := 1\n}\nb := upper(v) if {\n  v := "s"\n}\n',
+    # A comprehension or `every` body has its own scope: `n` there is not the outer number.
+    "x if {\n  n := 1\n  z := [upper(n) | some n in input.xs]\n  n + 1 > 0\n}\n",
+    "x if {\n  n := 1\n  z := {k: upper(n) | some k, n in input.o}\n  n + 1 > 0\n}\n",
+    'x if {\n  n := 1\n  every n in input.xs {\n    upper(n) == "A"\n  }\n  n + 1 > 0\n}\n',
+    "x if {\n  n := 1\n  z := [m | some s in input.xs; n := upper(s); m := n]\n  n + 1 > 0\n}\n",
+    # Values of `input` and `data`, function arguments, imports and other packages are `any`.
+    'x if {\n  v := input.a\n  v + 1 == 3\n  upper(v)\n  v.b[0]\n}\n',
+    "f(a) := upper(a)\ng(a) := a + 1\n",
+    'import data.lib\nx := lib.f(1) + lib.g\ny := upper(lib.f(2))\n',
+    "x := data.p.limit + 1\n",
+    # A local name shadows a rule of the same name; a function argument too.
+    'limit := 5\nx if {\n  limit := "a"\n  upper(limit)\n}\n',
+    "limit := 5\nf(limit) := upper(limit)\n",
+    # What OPA's signatures allow: `-` of a set and a number, count of a string, sets as keys of sets.
+    "x := s - 1 if {\n  s := {1}\n}\n",
+    'x := count("abc") + count({1}) + count({"a": 1})\n',
+    'x if {\n  s := {"a", 1}\n  s["a"]\n  s[1]\n}\n',
+    'x if {\n  xs := []\n  concat(",", xs)\n  sum(xs) == 0\n}\n',
+    'x := y + 1 if {\n  z := 1 - 1\n  z.foo\n  y := 1\n}\n',  # `1 - 1` is any<number, set> to OPA
+    # An object literal's keys are not checked here (OPA checks them; never refused on a guess).
+    'o := {"a": 1}\nx := o.b + 1\n',
+    # Arrays with mixed elements, elements of a partial set from (possibly) several files.
+    'x := concat(",", [1, "a"])\n',
+    'deny contains 1\ndeny contains msg if {\n  msg := "a"\n}\nx := [upper(d) | some d in deny]\n',
+    # `=` whose value needs a name bound later: OPA may order it otherwise, so only `any`.
+    "x if {\n  y = count(w)\n  w = input.ys\n  y = input.a\n  upper(y)\n}\n",
+    # Output arguments, refs with keys the ref binds, destructuring.
+    "x if {\n  count(input.xs, n)\n  n > 1\n  some i\n  upper(input.xs[i])\n}\n",
+    'x := [a, b] if {\n  [a, b] := split("a.b", ".")\n  upper(a)\n}\n',
+    "x := {k: v | some k, v in [\"a\"]; k + 1 > 0; upper(v) == \"A\"}\n",
+    # Statements this reader does not type: `with`, unknown builtins, numbers written `3-1`.
+    "x if {\n  v := input.a with input as {\"a\": 1}\n  upper(v)\n}\n",
+    'x if {\n  print("a", 1)\n  v := walk(input)\n  v.a\n}\n',
+    "x := y - 1 if {\n  y := 3-1\n}\n",
+    # An `else` value of another type: the rule may be either.
+    'f(a) := "s" if a == 1 else := 2\nx := f(2) + 1\n',
+    "x := time.now_ns() / 1000 + numbers.range(1, 3)[0] + sum([1]) + max([1])\n",
+    # A rule with a ref head is an object of rules: `any` here, whatever its leaves hold.
+    "a.b.c contains v if {\n  v := 1\n}\nx := count(a.b.c) + count(a)\n",
+    "a[k].b := 1 if {\n  k := \"q\"\n}\nx := a.q.b + 1\n",
+])
+def test_valid_rego_opa_accepts_is_not_refused(body: str) -> None:
+    assert found(body) == []
+
+
+@pytest.mark.parametrize(("body", "name"), [
+    ('helper if {\n  startswith(w, "a")\n}\n', "w"),  # a builtin's arguments are inputs
+    ("helper if {\n  w in input.xs\n}\n", "w"),  # so is the left of `in` outside some/every
+    ('helper := sprintf("%s", [w])\n', "w"),
+    ("helper if {\n  count(object.keys(w)) > 0\n}\n", "w"),
+])
+def test_a_variable_only_a_builtin_input_or_membership_uses_is_unsafe(body: str, name: str) -> None:
+    source = P + body
+    refused = [(char_line_col(source, offset)[0], message) for offset, message in unsafe_variables(source, {"helper"})]
+    assert refused and f"variable `{name}` is unsafe" in refused[0][1]
+
+
+@pytest.mark.parametrize("body", [
+    'x contains i if {\n  some i\n  startswith(input.rs[i].type, "aws_")\n}\n',  # a ref in an argument binds
+    "x if {\n  count(input.xs, n)\n  n > 1\n}\n",  # a builtin's output argument binds
+    "x if {\n  some [a, b] in input.pairs\n  a == b\n}\n",
+    "x if {\n  some k, [a, b] in input.pairs\n  a == b\n  k\n}\n",
+    "x if {\n  f(w)\n  w == 1\n}\nf(a) := a\n",  # a user function's arguments: generous (outputs)
+    "x if {\n  walk(input, [p, v])\n  v == 1\n  p\n}\n",  # a builtin natpolicy has no signature for
+    "x contains v if {\n  v := input.a[_]\n  not v in {\"a\"}\n}\n",
+    "x := [v | some v in input.xs]\n",
+    # A ref head names a rule (`a`), not a variable, in its own statement and wherever it is used.
+    "a.b.c contains v if {\n  v := 1\n}\nx := count(a.b.c)\n",
+    "default limits.max := 3\nx := limits.max + 1\n",
+    "a[k].b := 1 if {\n  k := \"q\"\n}\n",
+])
+def test_bound_variables_in_calls_and_membership_pass(body: str) -> None:
+    assert list(unsafe_variables(P + body, {"x", "f"})) == []
+
+
+def test_the_type_model_unifies_as_opa_does() -> None:
+    strings = kind(ARRAY, SET, of=kind(STRING))
+    assert accepts(strings, kind(SET, of=kind(STRING))) and accepts(strings, kind(ARRAY))
+    assert not accepts(strings, kind(ARRAY, of=kind(NUMBER)))
+    assert accepts(kind(NUMBER), kind(NUMBER, SET)) and accepts(kind(STRING), ANY)
+    assert not accepts(kind(STRING), kind(NUMBER, SET))
+    assert union(kind(ARRAY, of=kind(NUMBER)), kind(ARRAY, of=kind(STRING))).of == kind(NUMBER, STRING)
+    assert union(kind(ARRAY, of=kind(NUMBER)), kind(ARRAY)).of is None
+
+
+PROBES = yaml.safe_load((ROOT / "tests" / "rego_probes" / "probes.yaml").read_text(encoding="utf-8"))
+# The line OPA's error names, for each refused probe of the regotypes block.
+PROBE_LINES = {"type-error-through-variable": 4, "type-error-builtin-result": 4, "type-error-ref-into-set": 4,
+               "type-error-concat-result": 4, "type-error-constant-rule": 4, "type-error-ref-into-number": 4,
+               "type-error-function-result": 3, "type-error-some-element": 4, "type-error-set-union-number": 3,
+               "unsafe-builtin-input": 3, "unsafe-membership": 3, "type-error-plus": 2, "type-error-unreached": 4}
+
+
+@pytest.mark.parametrize("engine", ["regorus", "regopy"])
+def test_the_probes_are_refused_by_natpolicy_itself_on_their_line(engine: str) -> None:
+    # Refused before any engine runs, so on every engine host, with or without the engine.
+    by_name = {p["name"]: p for p in PROBES}
+    for name, line in PROBE_LINES.items():
+        source = by_name[name]["source"]
+        refusals = engine_refusals(source, engine)
+        assert refusals and char_line_col(source, refusals[0][0])[0] == line, (name, refusals)
+    for probe in PROBES:
+        if probe["name"].startswith("types-"):  # the near misses: no type error, no unsafe variable
+            names = set(scan_module(probe["source"]).rules)
+            assert list(type_errors(probe["source"], names)) == [], probe["name"]
+            assert list(unsafe_variables(probe["source"], names)) == [], probe["name"]
+
+
+def _every_policy_in_the_repository() -> list[tuple[str, str]]:
+    """Every .rego file (twins, fixtures, tests) and every ```rego block of the README and docs."""
+    out = [(str(f.relative_to(ROOT)), f.read_text(encoding="utf-8"))
+           for top in ("policies", "fixtures", "tests") for f in sorted((ROOT / top).rglob("*.rego"))]
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for block in re.finditer(r"```rego\n(.*?)```", doc.read_text(encoding="utf-8"), re.DOTALL):
+            out.append((doc.name, block.group(1)))
+    return out
+
+
+def test_no_policy_of_the_repository_is_refused() -> None:
+    # The twins, fixtures and docs examples are valid under OPA: none may be refused.
+    policies = _every_policy_in_the_repository()
+    assert len(policies) > 10
+    for where, source in policies:
+        info = scan_module(source)
+        names = set(info.rules) | info.import_aliases
+        assert list(type_errors(source, names)) == [], where
+        assert list(unsafe_variables(source, names)) == [], where
+
+
+_VALUES = ['1', '"a"', 'true', 'null', '[1]', '["a"]', '{1}', '{"a"}', '{"a": 1}', 'input.a', 'input.xs']
+_COLLECTIONS = ['[1, 2]', '["a", "b"]', '{1}', '{"a"}', 'numbers.range(1, 2)', 'split("a.b", ".")', 'input.xs']
+_USES = ['upper({})', '({} + 1)', '({} - 1)', 'count({})', '{}.foo', '{}[0]', 'concat(",", {})', '({} | {{1}})',
+         'sprintf("%v", {})', 'abs({})', 'startswith({}, "a")', 'sum({})', 'object.keys({})', 'format_int({}, 10)']
+
+
+def _random_policy(rng: random.Random) -> str:
+    """A policy whose queried rule reaches every expression: a rule constant, a function, a local, a loop."""
+    def use(name: str) -> str:
+        return rng.choice(_USES).format(name)
+    bodies = [f"some e in {rng.choice(_COLLECTIONS)}\n  y := {use('e')}",
+              f"y := [{use('e')} | some e in {rng.choice(_COLLECTIONS)}]",
+              f"e := {rng.choice(_VALUES)}\n  y := {use('e')}",
+              f"y := {use('c')}", f"y := {use('f(' + rng.choice(_VALUES) + ')')}",
+              f"y := {use(rng.choice(_VALUES))}", f"y := {use(use(rng.choice(_VALUES)))}"]
+    function = rng.choice(["a", "upper(a)", "count(a)", 'concat(",", a)', "[a]", "{a}"])
+    return (f"package p\nc := {rng.choice(_VALUES)}\nf(a) := {function}\n"
+            f"x := y if {{\n  {rng.choice(bodies)}\n}}\n")
+
+
+def test_what_is_refused_never_evaluates_to_a_value_on_regorus() -> None:
+    # A differential check against a real engine: where natpolicy refuses a type error in the queried rule,
+    # regorus (which evaluates that rule) must fail or find nothing; a value would mean a false refusal.
+    regorus = pytest.importorskip("regorus")
+    rng = random.Random(17)
+    evaluated = 0
+    for _ in range(400):
+        source = _random_policy(rng)
+        if not list(type_errors(source, {"c", "f", "x"})):
+            continue
+        engine = regorus.Engine()
+        engine.set_rego_v0(False)
+        try:
+            engine.add_policy("p.rego", source)
+        except RuntimeError:
+            continue  # regorus reads a few valid forms (`1.foo`) as syntax errors
+        engine.set_input_json('{"a": 1, "xs": ["a", "b"]}')
+        evaluated += 1
+        try:
+            value = engine.eval_rule("data.p.x")
+        except RuntimeError:
+            continue  # a type error at run time: what OPA refuses at compile time
+        assert value in (None, [], set()), source
+    assert evaluated > 150  # the generator reaches the checks
