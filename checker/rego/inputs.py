@@ -138,14 +138,32 @@ def configuration_documents(path: str) -> list[Document]:
     out: list[Document] = []
     for file in chosen:
         shown = display_path(str(file))
-        parsed = files.parse(file)
         text = files.read(file)
-        if parsed.body is None or text is None:
+        body = None if text is None else _body_with_positions(text, shown)
+        if body is None or text is None:
             # The HCL loader reads the same file for the built-in rules and reports
             # its syntax error (exit 2, or a note with --skip-invalid).
             continue
-        out.append(Document(shown, to_conftest_json(parsed.body, text, shown)))
+        out.append(Document(shown, to_conftest_json(body, text, shown)))
     return out
+
+
+def _body_with_positions(text: str, display: str) -> Any:
+    """The file's body from python-hcl2's own tree, whose every node keeps its source offsets.
+
+    conftest's shape quotes each expression's source text (``"${var.region}"``),
+    so this needs the offsets that the HCL loader's faster tree builder and its
+    parse cache keep only for blocks and attributes (lines).
+    """
+    from lark.exceptions import LarkError
+
+    from natpolicy.loaders.hcl.parse import file_from_tree, slim, tree_parser
+
+    try:
+        tree = slim(tree_parser()(text))
+    except (LarkError, RecursionError, ValueError):
+        return None
+    return file_from_tree(tree, display).body
 
 
 def evaluation_units(documents: Sequence[Document]) -> list[tuple[Document, Any]]:
