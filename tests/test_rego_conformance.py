@@ -113,7 +113,9 @@ def test_the_probe_file_covers_every_category_of_the_issue() -> None:
 
 
 @pytest.mark.parametrize(("engine_name", "probe_name", "says"), [
-    ("regorus", "sprintf-left-aligned", "sprintf verb '%-5s'"),
+    ("regorus", "sprintf-star-width", "sprintf verb '%*d'"),
+    ("regorus", "sprintf-whole-float-literal", "number 1.0 in a sprintf argument"),
+    ("regopy", "sprintf-extra-argument", "sprintf with more arguments than verbs"),
     ("regorus", "rego-metadata-rule", "rego.metadata.rule is not a builtin of regorus 0.13.0"),
     ("regopy", "builtin-arg-startswith-some-i", "`i` is bound inside the argument of startswith"),
     ("regopy", "sprintf-q", "sprintf verb '%q'"),
@@ -220,7 +222,8 @@ def test_regopy_rewrite_stays_on_its_lines_and_reads_only_sets_sorted() -> None:
     out = rewrite_for_regopy(source)
     assert out.splitlines()[:9] == [
         "package p", "x := [v |", f'  some v in {ORDERED}({{"b"}} | {{"a", "c"}})', '  v != "z"', "]",
-        'y := concat(",",', f"  {ORDERED}(input.names))", 'z := sprintf("%v %%s %d", [[1], 2])', "w := input.a[_]"]
+        'y := concat(",",', f"  {ORDERED}(input.names))",
+        'z := concat("", [__natpolicy_fmt_s([1]), " %s ", __natpolicy_fmt_d(2)])', "w := input.a[_]"]
     assert rewrite_for_regopy("package p\nx := input.a[_]\n") == "package p\nx := input.a[_]\n"  # nothing to do
     if "regopy" not in ENGINES:
         pytest.skip("regopy is not installed here")

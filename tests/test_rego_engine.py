@@ -130,7 +130,10 @@ def test_sort_of_a_set_returns_a_set(engine: RegopyEngine) -> None:
 
 
 def test_sprintf_of_a_builtin_made_string_gives_invalid_json_reported_clearly(engine: RegopyEngine) -> None:
-    src = 'package p\nimport rego.v1\nm := sprintf("[%s]", [concat(",", ["a", "b"])])\n'
+    # natpolicy rewrites a sprintf with a literal format into a concat (sprintf_regopy), which has no such leak;
+    # a computed format (refused by the guards before any user policy runs) still reaches regopy's own sprintf.
+    assert value(engine, 'package p\nm := sprintf("[%s]", [concat(",", ["a", "b"])])\n', "m") == "[a,b]"
+    src = 'package p\nimport rego.v1\nf := "[%s]"\nm := sprintf(f, [concat(",", ["a", "b"])])\n'
     with pytest.raises(EvaluationError) as err:
         value(engine, src, "m")
     assert err.value.code == "invalid_json"
