@@ -214,6 +214,30 @@ def test_a_declaration_named_like_a_rule_of_another_file_of_the_package_is_refus
     assert caught.value.source == "b.rego:4:3" and "`some j`" in caught.value.problem
 
 
+def test_regopy_rewrite_reads_sets_sorted_where_iterated_and_orders_like_opa() -> None:
+    from natpolicy.rego.regopy_rewrite import KEYED, ORDERED, rewrite_for_regopy
+
+    source = ("package p\nx := [v | v := s[_]]\ny := [k | s[k]; k != input.rs[i]]\nz := [v | v := input.a[_]]\n"
+              "m := [min(n), max(n), sort(n)]\nw := s[_]\n")
+    out = rewrite_for_regopy(source).splitlines()
+    assert out[1:6] == [f"x := [v | v := {ORDERED}(s)[_]]", f"y := [k | {KEYED}(s)[k]; k != input.rs[i]]",
+                        "z := [v | v := input.a[_]]",  # input is JSON: never a set, left alone
+                        "m := [__natpolicy_min(n), __natpolicy_max(n), __natpolicy_sort(n)]",
+                        "w := s[_]"]  # outside an array comprehension the order never shows
+    if "regopy" not in ENGINES:
+        pytest.skip("regopy is not installed here")
+    engine = create_engine("regopy")
+    source = ('package p\ns := {"b", "c", "a"}\nn := {10, 9, 100}\nx := [v | v := s[_]]\ny := [k | s[k]]\n'
+              "m := [min(n), max(n), sort(n)]\nbad := sort({[1], [0]})\n")
+    compiled = engine.compile({"p.rego": source}, None, ["p/x", "p/y", "p/m", "p/bad"])
+    prepared = engine.prepare_input({})
+    assert engine.evaluate(compiled, "p/x", prepared) == ["a", "b", "c"]
+    assert engine.evaluate(compiled, "p/y", prepared) == ["a", "b", "c"]
+    assert engine.evaluate(compiled, "p/m", prepared) == [9, 100, [9, 10, 100]]
+    with pytest.raises(EvaluationError, match="orders otherwise than OPA"):  # arrays as elements: refused
+        engine.evaluate(compiled, "p/bad", prepared)
+
+
 def test_regopy_rewrite_stays_on_its_lines_and_reads_only_sets_sorted() -> None:
     from natpolicy.rego.regopy_rewrite import ORDERED, rewrite_for_regopy
 

@@ -84,6 +84,9 @@ def test_regorus_runs_opas_sprintf_and_stops_on_the_line_of_what_it_refuses() ->
     with pytest.raises(EvaluationError) as too_big:
         engine.evaluate(compiled, "p/z", prepared)
     assert too_big.value.message.startswith("p.rego:4:") and "integer past 64 bits" in too_big.value.message
+    sets = engine.compile({"p.rego": 'package p\nx := sprintf("%v", [{[1], [2]}])\n'}, None, ["p/x"])
+    with pytest.raises(EvaluationError, match=r"^p\.rego:2:\d+: .*a set of arrays, objects or sets"):
+        engine.evaluate(sets, "p/x", prepared)
 
 
 @pytest.mark.parametrize("engine_name", ["regorus", "regopy"])
@@ -141,7 +144,7 @@ def test_regopy_answers_as_opa_or_stops_with_a_refusal() -> None:
     assert engine.evaluate(engine.compile({"p.rego": nested}, None, ["p/x"]), "p/x",
                            engine.prepare_input({"s": 'q"x'})) == '%!s(int=22)|    3|[Q"X]'
     for rule in ("p/y", "p/z"):  # 1.2345675e+06 in OPA; %!f(int=22)
-        with pytest.raises(EvaluationError, match="a sprintf argument regopy 1.5.2 prints otherwise than OPA"):
+        with pytest.raises(EvaluationError, match="a value regopy 1.5.2 prints or orders otherwise than OPA"):
             engine.evaluate(compiled, rule, prepared)
     plain = engine.compile({"p.rego": "package p\nf(a) := 1 if a\nf(a) := 2 if a\nw := f(true)\n"}, None, ["p/w"])
     with pytest.raises(EvaluationError) as conflict:  # near miss: a policy's own conflict is not called a sprintf one

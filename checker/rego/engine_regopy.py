@@ -109,7 +109,7 @@ class RegopyEngine:
                 # prints both (`-- p.rego:3:23`) at log level ERROR: build again to read them.
                 error = _located_error(modules, data, entrypoints) or error
             raise error
-        return _Compiled(interp, bundle, sprintf_rewritten=any(REFUSE in source for source in modules.values()))
+        return _Compiled(interp, bundle, may_refuse=any(REFUSE in source for source in modules.values()))
 
     def evaluate(self, compiled: Any, entrypoint: str, prepared_input: Any) -> Any:
         from regopy import rego_shared as rs
@@ -134,7 +134,7 @@ class RegopyEngine:
                     return UNDEFINED
                 message, code = _error_from_node(rs, rs.rego_output_node(impl))
                 message = message or _first_message(text) or text.strip()
-                if compiled.sprintf_rewritten and _CONFLICT in message:
+                if compiled.may_refuse and _CONFLICT in message:
                     message += _SPRINTF_REFUSED
                 raise EvaluationError(message, code)
         finally:
@@ -166,14 +166,15 @@ class _Compiled:
     interp: Any
     bundle: Any
     input: Any = None
-    sprintf_rewritten: bool = False  # the modules hold sprintf_regopy's functions, which may refuse a value
+    may_refuse: bool = False  # the modules hold regopy_rewrite's functions, which may refuse a value
 
 
-# What sprintf_regopy's functions stop a query with, where a value would print otherwise than in OPA.
+# What regopy_rewrite's functions stop a query with, where a value would print or sort otherwise than in OPA.
 _CONFLICT = "functions must not produce multiple outputs for same inputs"
-_SPRINTF_REFUSED = (" (or: a sprintf argument regopy 1.5.2 prints otherwise than OPA, which natpolicy refuses: a "
-                    "non-integer from 1e6 up or with 16 or more digits, an integer past 2^53, an integer given to a "
-                    "float verb or a non-integer to %d with a width; run with --rego-engine regorus)")
+_SPRINTF_REFUSED = (" (or: a value regopy 1.5.2 prints or orders otherwise than OPA, which natpolicy refuses: "
+                    "a sprintf argument that is a non-integer from 1e6 up or with 16 or more digits, an integer past "
+                    "2^53, an integer given to a float verb or a non-integer to %d with a width; an array, object or "
+                    "set inside a set that is sorted or iterated; run with --rego-engine regorus)")
 
 
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')

@@ -209,6 +209,9 @@ def _sprintf_detail(detail: str) -> str:
     if detail == "not an i64":  # regorus hands Python no integer past 64 bits
         return ("not an i64: an integer past 64 bits reached sprintf, which natpolicy formats as OPA does but "
                 "regorus cannot hand it; natpolicy refuses it")
+    if detail.startswith("TypeError: unhashable type"):  # a Python set cannot hold a list, dict or set
+        return (f"{detail}: a set of arrays, objects or sets (or an object keyed by them) reached sprintf, which "
+                "natpolicy formats as OPA does but regorus cannot hand it; natpolicy refuses it")
     return detail
 
 

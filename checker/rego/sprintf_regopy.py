@@ -34,15 +34,23 @@ import re
 
 from natpolicy.rego.source import Token, matching_close
 
-__all__ = ["REFUSE", "HELPERS", "sprintf_edits"]
+__all__ = ["REFUSE", "HELPERS", "sprintf_edits", "private_locals"]
 
 REFUSE = "__natpolicy_fmt_refused"
 _S, _V, _D, _INT, _FRAC = ("__natpolicy_fmt_s", "__natpolicy_fmt_v", "__natpolicy_fmt_d", "__natpolicy_fmt_int",
                            "__natpolicy_fmt_frac")
 # Integers regopy compares exactly (2^53); OPA's Go int covers int64, but past 2^53 regopy holds floats.
-HELPERS = f"""
-{REFUSE}(x) := 1
-{REFUSE}(x) := 2
+_LOCAL = re.compile(r'"(?:[^"\\]|\\.)*"|\b(?P<name>x|v|a|b|e|i|j|w|r|t|arr|by_rank)\b')
+
+
+def private_locals(helpers: str) -> str:
+    """The helper functions' arguments and locals renamed ``__natpolicy_*``: on regopy a local variable named
+    like a rule of the module (a rule `x` or `i`) reads the rule instead."""
+    return _LOCAL.sub(lambda m: f"__natpolicy_{m.group('name')}" if m.group("name") else m.group(), helpers)
+
+
+# REFUSE itself is defined by regopy_rewrite's helpers, appended with these.
+HELPERS = private_locals(f"""
 __natpolicy_fmt_is_int(x) if {{ is_number(x); x == floor(x); abs(x) <= 9007199254740992 }}
 __natpolicy_fmt_is_big(x) if {{ is_number(x); x == floor(x); abs(x) > 9007199254740992 }}
 __natpolicy_fmt_is_frac(x) if {{ is_number(x); x != floor(x) }}
@@ -67,7 +75,7 @@ __natpolicy_fmt_text(x) := sprintf("%v", [x]) if {{ not is_string(x); not is_num
 {_INT}(x) := {REFUSE}(x) if not __natpolicy_fmt_is_int(x)
 {_FRAC}(x) := x if __natpolicy_fmt_is_frac(x)
 {_FRAC}(x) := {REFUSE}(x) if not __natpolicy_fmt_is_frac(x)
-"""
+""")
 
 _VERB = re.compile(r"%(?:%|(?P<spec>[-+# 0]*\d*(?:\.\d*)?)(?P<verb>.?))", re.DOTALL)
 # verb (without its `%`) -> the function that prints its argument as OPA does; measured on regopy 1.5.2.
