@@ -34,8 +34,9 @@ ENGINES = installed_engines()
 # the source (it depends on the values). Documented in docs/rego.md.
 KNOWN_SILENT: dict[str, set[str]] = {
     # None left: what no guard saw before is refused by natpolicy.rego.static_checks (unsafe variables,
-    # type errors between literals) or rewritten for regopy by natpolicy.rego.regopy_rewrite (set order,
-    # %s of a collection). Kept so that a new silent difference must be named here and in docs/rego.md.
+    # type errors between literals), formatted by natpolicy itself on regorus (sprintf_opa) or rewritten for regopy
+    # by natpolicy.rego.regopy_rewrite and sprintf_regopy (set order, sort, sprintf). Kept so that a new
+    # silent difference must be named here and in docs/rego.md.
     "regorus": set(),
     "regopy": set(),
     "opa": set(),
