@@ -96,12 +96,23 @@ def test_a_head_undefined_for_one_resource_keeps_the_others_on_regorus(cli: Cli,
     assert [f["message"] for f in result.json()["findings"] if "/" in f["rule_id"]] == ["aws_instance.web is named web"]
 
 
-def test_a_sprintf_verb_regorus_formats_differently_is_refused_by_line(cli: Cli, tmp_path: Path) -> None:
+def test_regorus_prints_sprintf_as_opa_does_in_the_sandboxed_child(cli: Cli, tmp_path: Path) -> None:
+    if "regorus" not in installed_engines():
+        pytest.skip("regorus is not installed here")
+    # natpolicy's sprintf replaces regorus' own in the child that runs the engine: widths and OPA's %!s(int=N).
+    directory = policy(tmp_path, 'deny contains sprintf("%-18s|%s", [rc.address, count(rc.change.actions)]) if {\n'
+                                 '  some rc in input.resource_changes\n}\n')
+    result = cli("check", str(plan(tmp_path)), "--policy", str(directory), "--format", "json", "--rego-engine", "regorus")
+    assert sorted(f["message"] for f in result.json()["findings"] if "/" in f["rule_id"]) == [
+        "aws_instance.api  |%!s(int=1)", "aws_instance.web  |%!s(int=1)"]
+
+
+def test_a_sprintf_verb_natpolicy_does_not_reproduce_is_refused_by_line(cli: Cli, tmp_path: Path) -> None:
     if "regorus" not in installed_engines():
         pytest.skip("regorus is not installed here")
     directory = policy(tmp_path, 'deny contains msg if {\n  some rc in input.resource_changes\n'
-                                 '  msg := sprintf("%-20s has no owner", [rc.address])\n}\n')
+                                 '  msg := sprintf("%*s has no owner", [20, rc.address])\n}\n')
     result = cli("check", str(plan(tmp_path)), "--policy", str(directory), "--rego-engine", "regorus")
     assert result.code == 2
     [line] = [x for x in result.err.splitlines() if x.startswith("natpolicy: error: ")]
-    assert "p.rego:7:18: sprintf verb '%-20s': regorus 0.13.0 formats it differently from OPA" in line
+    assert "p.rego:7:18: sprintf verb '%*s': natpolicy does not reproduce OPA's `*` widths" in line

@@ -30,6 +30,7 @@ from typing import Any
 
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
 from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
+from natpolicy.rego.sprintf_regopy import REFUSE
 
 __all__ = ["REGOPY_VERSION", "STATEMENT_LIMIT", "RegopyEngine", "quiet_stdout"]
 
@@ -108,7 +109,7 @@ class RegopyEngine:
                 # prints both (`-- p.rego:3:23`) at log level ERROR: build again to read them.
                 error = _located_error(modules, data, entrypoints) or error
             raise error
-        return _Compiled(interp, bundle)
+        return _Compiled(interp, bundle, may_refuse=any(REFUSE in source for source in modules.values()))
 
     def evaluate(self, compiled: Any, entrypoint: str, prepared_input: Any) -> Any:
         from regopy import rego_shared as rs
@@ -132,7 +133,10 @@ class RegopyEngine:
                 if text == "undefined":
                     return UNDEFINED
                 message, code = _error_from_node(rs, rs.rego_output_node(impl))
-                raise EvaluationError(message or _first_message(text) or text.strip(), code)
+                message = message or _first_message(text) or text.strip()
+                if compiled.may_refuse and _CONFLICT in message:
+                    message += _SPRINTF_REFUSED
+                raise EvaluationError(message, code)
         finally:
             rs.rego_free_output(impl)
         try:
@@ -162,6 +166,15 @@ class _Compiled:
     interp: Any
     bundle: Any
     input: Any = None
+    may_refuse: bool = False  # the modules hold regopy_rewrite's functions, which may refuse a value
+
+
+# What regopy_rewrite's functions stop a query with, where a value would print or sort otherwise than in OPA.
+_CONFLICT = "functions must not produce multiple outputs for same inputs"
+_SPRINTF_REFUSED = (" (or: a value regopy 1.5.2 prints or orders otherwise than OPA, which natpolicy refuses: "
+                    "a sprintf argument that is a non-integer from 1e6 up or with 16 or more digits, an integer past "
+                    "2^53, an integer given to a float verb or a non-integer to %d with a width; an array, object or "
+                    "set inside a set that is sorted or iterated; run with --rego-engine regorus)")
 
 
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')

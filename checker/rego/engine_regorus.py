@@ -16,7 +16,11 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
   in the body (``regorus_heads``), which OPA and regorus answer alike;
 * a ``some j`` declaration that runs twice in one body stops it with
   "duplicated definition of local variable": each is moved to the start of
-  its body (``regorus_some``), where it runs once and means the same.
+  its body (``regorus_some``), where it runs once and means the same;
+* its ``sprintf`` prints many arguments otherwise than OPA (``%s`` of 1 is
+  ``1``, OPA's ``%!s(int=1)``): every engine gets OPA's, in Python, under the
+  same name (``add_extension`` replaces the builtin; ``sprintf_opa``). What
+  that cannot print exactly stops the query with the line of the call.
 
 What regorus answers differently from OPA is refused before it runs, by
 ``natpolicy.rego.guards``, never here.
@@ -34,8 +38,9 @@ from typing import Any
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
 from natpolicy.rego.regorus_heads import bind_heads
 from natpolicy.rego.regorus_some import hoist_declarations
+from natpolicy.rego.sprintf_opa import opa_sprintf
 
-__all__ = ["REGORUS_VERSION", "INPUT_DEPTH_LIMIT", "RegorusEngine"]
+__all__ = ["REGORUS_VERSION", "INPUT_DEPTH_LIMIT", "RegorusEngine", "new_engine"]
 
 REGORUS_VERSION = "0.13.0"
 INPUT_DEPTH_LIMIT = 127
@@ -98,7 +103,7 @@ class RegorusEngine:
                 rego_version: str = "v1") -> Any:
         if not entrypoints:
             raise EvaluationError("nothing to evaluate: no rule was chosen as an entrypoint", "no_entrypoints")
-        engine = self._regorus.Engine()
+        engine = new_engine(self._regorus)
         engine.set_rego_v0(rego_version == "v0")
         engine.set_gather_prints(True)
         for name, source in modules.items():
@@ -135,6 +140,13 @@ class RegorusEngine:
             return UNDEFINED
         expressions = results[0].get("expressions") or []
         return expressions[0].get("value") if expressions else UNDEFINED
+
+
+def new_engine(regorus: Any) -> Any:
+    """A regorus ``Engine`` with OPA's ``sprintf`` in place of its own (see the module's docstring)."""
+    engine = regorus.Engine()
+    engine.add_extension("sprintf", 2, opa_sprintf)
+    return engine
 
 
 def _set_input(engine: Any, text: str) -> None:
@@ -181,10 +193,26 @@ def _one_line(text: str) -> str:
     text = text.split("Stack backtrace:", 1)[0]
     location = _LOCATION.search(text)
     message = _MESSAGE.search(text)
-    detail = (message.group("message") if message else " ".join(text.split())).strip()
+    detail = _sprintf_detail((message.group("message") if message else " ".join(text.split())).strip())
     if location is None:
         return detail or "regorus reported an error without detail"
     return f"{location.group('module')}:{location.group('line')}:{location.group('col')}: {detail}"
+
+
+_EXTENSION_ERROR = re.compile(r"^extension 'sprintf' raises Python error: \w+: ")
+
+
+def _sprintf_detail(detail: str) -> str:
+    """natpolicy's own sprintf (``sprintf_opa``) refusing a value, in natpolicy's words."""
+    if _EXTENSION_ERROR.match(detail):
+        return _EXTENSION_ERROR.sub("", detail) + " (natpolicy refuses what it cannot print exactly as OPA does)"
+    if detail == "not an i64":  # regorus hands Python no integer past 64 bits
+        return ("not an i64: an integer past 64 bits reached sprintf, which natpolicy formats as OPA does but "
+                "regorus cannot hand it; natpolicy refuses it")
+    if detail.startswith("TypeError: unhashable type"):  # a Python set cannot hold a list, dict or set
+        return (f"{detail}: a set of arrays, objects or sets (or an object keyed by them) reached sprintf, which "
+                "natpolicy formats as OPA does but regorus cannot hand it; natpolicy refuses it")
+    return detail
 
 
 @functools.lru_cache(maxsize=256)

@@ -10,8 +10,10 @@ Both engines: unsafe variables (``static_checks``) and the type errors OPA
 infers (``type_check``), which OPA refuses in any rule and they only where a
 query reaches.
 
-regorus 0.13.0: sprintf verbs it formats differently (see ``_SPRINTF_OK``);
-``some x`` declarations it reads differently (``regorus_some``). (Its other
+regorus 0.13.0: ``some x`` declarations it reads differently
+(``regorus_some``). Its ``sprintf`` is replaced by OPA's (``sprintf_opa``);
+what that cannot reproduce is refused here (``*`` widths, ``[n]`` argument
+indexes, ``%p``) or stops the query with its line. (Its other
 known gaps, heads that compute and declarations that run twice, are worked
 around: ``regorus_heads``, ``regorus_some``.)
 
@@ -20,38 +22,28 @@ regopy 1.5.2:
 * a variable bound inside a builtin call's argument (``some i;
   startswith(input.rs[i].type, "aws_")``) never matches;
 * ``time.parse_rfc3339_ns`` is silently undefined, ``trace`` fails;
-* sprintf verbs it formats differently; ``with`` aborts it (``source``);
+* sprintf calls its rewrite cannot answer as OPA (``sprintf_regopy``);
+  ``with`` aborts it (``source``);
 * the same ``some x`` declarations as regorus (``regorus_some``).
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from decimal import Decimal
 
 from natpolicy.errors import InputError
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.regorus_some import some_refusals
-from natpolicy.rego.source import Token, char_line_col, scan_module, tokens
+from natpolicy.rego.source import Token, char_line_col, matching_close, scan_module, tokens
+from natpolicy.rego.sprintf_regopy import sprintf_edits
 from natpolicy.rego.static_checks import unsafe_variables
 from natpolicy.rego.type_check import type_errors
 
 __all__ = ["refuse_for_engine", "engine_refusals"]
 
-# Go fmt verbs (with flags, width, precision) that each engine formats as OPA
-# does, measured by the probes; anything else in a sprintf format is refused.
-# Checked against the literal format: a computed format cannot be checked.
+# A verb as Go reads it: flags, width, precision, an argument index, the verb.
 _VERB = re.compile(r"%(?P<flags>[-+# 0]*)(?P<width>\d+|\*)?(?:\.(?P<prec>\d+|\*))?(?P<index>\[\d+\])?(?P<verb>.?)")
-_SPRINTF_OK = {
-    # regorus: no `-`, `+`, ` `, `#` flags; width only on %d; %f only with a precision; %x of a string is ""
-    # (so no %x at all: the argument's type is not in the source; format_int(n, 16) is exact).
-    "regorus": re.compile(r"%(?:[svqbcd]|0?\d+d|\.\d+f)$"),
-    # regopy: %q, %c, %t are left as text; width on strings is dropped; %x of a string is undefined.
-    "regopy": re.compile(r"%(?:[sv]|[-+ 0]*\d*d|[-+ #0]*\d*(?:\.\d+)?[fego])$"),
-}
-_SPRINTF_HINT = {
-    "regorus": "%s, %v, %d (width/0-padding), %q, %b, %c and %.Nf (format_int(n, 16) for hex)",
-    "regopy": "%s, %v, %d (flags, width) and the float verbs (format_int(n, 16) for hex)",
-}
 _BROKEN_BUILTINS = {
     "regopy": {"time.parse_rfc3339_ns": "is silently undefined on regopy 1.5.2",
                "trace": "fails on regopy 1.5.2 (Function not found)"},
@@ -116,21 +108,41 @@ def _is_call(toks: list[Token], i: int, name: str) -> bool:
 
 
 def _sprintf_formats(source: str, toks: list[Token], engine: str) -> Iterator[tuple[int, str]]:
-    allowed = _SPRINTF_OK[engine]
     for i, tok in enumerate(toks):
         if _dotted(toks, i) != "sprintf" or not _is_call(toks, i, "sprintf"):
             continue
-        fmt = toks[i + 2] if i + 2 < len(toks) else None
-        if fmt is None or fmt.kind not in ("string", "raw") or toks[i + 3].text != ",":
-            yield tok.offset, (f"sprintf with a computed format: natpolicy checks each format for verbs "
-                               f"{_LABEL[engine]} formats differently from OPA, so the format must be a literal string")
+        literal = _whole_float_literal(toks, i)
+        if literal is not None:
+            yield literal.offset, (f"number {literal.text} in a sprintf argument: OPA formats it as a float64 "
+                                   f"(`%d` of {literal.text} is `%!d(float64=...)`), {_LABEL[engine]} as an integer; "
+                                   "natpolicy refuses it: write it as an integer")
             continue
-        text = fmt.text[1:-1].replace("%%", "")
-        for match in _VERB.finditer(text):
-            if not allowed.match(match.group()):
-                yield fmt.offset, (f"sprintf verb {match.group()!r}: {_LABEL[engine]} formats it differently "
-                                   f"from OPA, so natpolicy refuses it; use {_SPRINTF_HINT[engine]}")
+        if engine == "regopy":
+            _, refused = sprintf_edits(source, toks, i)
+            if refused is not None:
+                yield tok.offset, refused
+            continue
+        # regorus runs OPA's sprintf itself (sprintf_opa); only what that does not reproduce is refused.
+        fmt = toks[i + 2] if i + 2 < len(toks) else None
+        if fmt is None or fmt.kind not in ("string", "raw"):
+            continue  # a computed format: formatted exactly, or stopped on its line (sprintf_go)
+        for match in _VERB.finditer(fmt.text[1:-1].replace("%%", "")):
+            if "*" in match.group() or match.group("index") or match.group("verb") in ("p", "["):
+                yield fmt.offset, (f"sprintf verb {match.group()!r}: natpolicy does not reproduce OPA's `*` widths, "
+                                   "[n] argument indexes or %p; write the width or the argument order out")
                 break
+
+
+def _whole_float_literal(toks: list[Token], i: int) -> Token | None:
+    """A number such as ``1.0``, ``1e2`` or ``-0.0`` among the arguments of the sprintf call at ``i``."""
+    # OPA hands sprintf a float64 for a number written with a fraction or an exponent; both engines read a
+    # whole one as an integer.
+    close = matching_close(toks, i + 1)
+    for tok in toks[i + 2:close] if close is not None else []:
+        if tok.kind == "number" and any(c in tok.text for c in ".eE") \
+                and Decimal(tok.text) == Decimal(tok.text).to_integral_value():
+            return tok
+    return None
 
 
 def _bound_in_call_arguments(toks: list[Token]) -> Iterator[tuple[int, str]]:

@@ -2,72 +2,194 @@
 
 regopy (rego-cpp) is the fallback engine. Measured by ``tests/rego_probes``:
 
-* ``sprintf("%s", [[1, "a"]])`` prints nothing for an array, set, object or
-  ``null``; ``%v`` prints each as OPA's ``%s`` does (OPA hands ``%s`` such a
-  value as its Rego text), and strings, numbers and booleans the same as
-  ``%s``. So in a literal format ``%s`` becomes ``%v``.
+* ``sprintf`` prints many arguments otherwise than OPA (``%s`` of 22 is
+  ``22``, OPA's ``%!s(int=22)``): each argument is wrapped in a function that
+  gives OPA's text for its verb (``sprintf_regopy``).
 * sets keep insertion order, where OPA orders them (``concat(",", {"b",
-  "a"})`` is ``b,a``). A set only shows its order where it is joined or turned
-  into an array, so the two places that do are rewritten to read a set
-  sorted (OPA's order for strings; an array is read as it is), by a function
-  appended to the module:
+  "a"})`` is ``b,a``), and ``sort``, ``min`` and ``max`` order numbers, and
+  values of different kinds, by their text (``min([443, 3389])`` is 3389).
+  The three builtins are replaced by functions in Rego's order, and wherever
+  a set's order shows it is read sorted, by functions appended to the module:
 
+      sort(X), min(X), max(X)        ->  __natpolicy_sort(X), __natpolicy_min(X), __natpolicy_max(X)
       concat(SEP, X)                 ->  concat(SEP, __natpolicy_ordered(X))
       [T | ...; some V in X; ...]    ->  [T | ...; some V in __natpolicy_ordered(X); ...]
-      __natpolicy_ordered(x) := sort([v | some v in x]) if is_set(x)
-      __natpolicy_ordered(x) := x if not is_set(x)
+      [T | ...; X[_] ...]            ->  [T | ...; __natpolicy_ordered(X)[_] ...]
+      [T | ...; X[K] ...]            ->  [T | ...; __natpolicy_keyed(X)[K] ...]
 
-The rewrites only insert text on the lines they touch and the function goes
-after the last line, so error messages keep their line numbers.
-What this cannot reach (a set iterated as ``s[_]`` in an array comprehension,
-a set of numbers, which regopy's ``sort`` orders as text) is documented in
-docs/rego.md.
+  ``__natpolicy_ordered`` gives a set's elements as a sorted array and
+  anything else as it is; ``__natpolicy_keyed`` gives a set as ``{e: e}``
+  built in sorted order (regopy iterates an object as built), so ``K`` still
+  binds each element. A ref rooted at ``input`` is left alone (JSON holds no
+  sets), and only a ref's first bracket is wrapped (see ``_set_order_edits``).
+  Arrays, objects or sets among the elements being ordered stop the query
+  (``sprintf_regopy.REFUSE``).
+
+The rewrites only insert text on the lines they touch and the functions go
+after the last line, so error messages keep their line numbers. What this
+cannot reach (an object's key order, which regopy keeps as written; a set
+behind a ref's second bracket) is documented in docs/rego.md.
 """
 from __future__ import annotations
 
-import re
-
 from natpolicy.rego.source import Token, matching_close, tokens
+from natpolicy.rego.sprintf_regopy import HELPERS, REFUSE, private_locals, sprintf_edits
 
-__all__ = ["rewrite_for_regopy", "ORDERED"]
+__all__ = ["rewrite_for_regopy", "ORDERED", "KEYED"]
 
 ORDERED = "__natpolicy_ordered"
-_HELPER = (f"\n{ORDERED}(x) := sort([v | some v in x]) if is_set(x)\n"
-           f"{ORDERED}(x) := x if not is_set(x)\n")
-_S_VERB = re.compile(r"%%|%s")
+SORT = "__natpolicy_sort"
+KEYED = "__natpolicy_keyed"
+# regopy's sort, min and max order numbers (and values of different kinds) by their text: 10 before 9.
+_ORDERING_BUILTINS = {"sort": SORT, "min": "__natpolicy_min", "max": "__natpolicy_max"}
+_MAX_NESTING = 32  # sprintf calls inside sprintf arguments; past this the guards' refusal stands
+# Rego's order, which regopy's sort lacks for anything but strings (it orders numbers as text: 10 before 9,
+# and across kinds by their text): strings go to regopy's sort; other scalars are ranked in Rego (null,
+# booleans, numbers, strings), quadratic, for the small sets of numbers policies hold; arrays, objects and
+# sets as elements stop the query (sprintf_regopy's refusal).
+# An element's place: how many sort before it, and how many equal ones stand before it (one expression:
+# written with variables in a body, regopy 1.5.2 stopped with "object keys must be unique", measured).
+_RANK = ("__natpolicy_rank(arr, i) := count([j | some j; w := arr[j]; __natpolicy_lt(w, arr[i])])"
+         " + count([j | some j; w := arr[j]; w == arr[i]; j < i])")
+_HELPER = private_locals(f"""
+{REFUSE}(x) := 1
+{REFUSE}(x) := 2
+{ORDERED}(x) := {SORT}(x) if is_set(x)
+{ORDERED}(x) := x if not is_set(x)
+{KEYED}(x) := {{e: e | some e in {SORT}(x)}} if is_set(x)
+{KEYED}(x) := x if not is_set(x)
+__natpolicy_min(x) := {SORT}(x)[0]
+__natpolicy_max(x) := arr[count(arr) - 1] if arr := {SORT}(x)
+{SORT}(x) := sort([v | some v in x]) if __natpolicy_all_strings(x)
+{SORT}(x) := __natpolicy_ranked([v | some v in x]) if {{ not __natpolicy_all_strings(x); __natpolicy_all_scalars(x) }}
+{SORT}(x) := {REFUSE}(x) if not __natpolicy_all_scalars(x)
+__natpolicy_all_strings(x) if {{ every v in x {{ is_string(v) }} }}
+__natpolicy_all_scalars(x) if {{ every v in x {{ __natpolicy_kind(v) }} }}
+__natpolicy_kind(v) := 0 if is_null(v)
+__natpolicy_kind(v) := 1 if is_boolean(v)
+__natpolicy_kind(v) := 2 if is_number(v)
+__natpolicy_kind(v) := 3 if is_string(v)
+__natpolicy_lt(a, b) if __natpolicy_kind(a) < __natpolicy_kind(b)
+__natpolicy_lt(a, b) if {{ __natpolicy_kind(a) == 1; __natpolicy_kind(b) == 1; a == false; b == true }}
+__natpolicy_lt(a, b) if {{ __natpolicy_kind(a) == __natpolicy_kind(b); __natpolicy_kind(a) > 1; a < b }}
+{_RANK}
+__natpolicy_ranked(arr) := [] if count(arr) == 0
+__natpolicy_ranked(arr) := [arr[by_rank[r]] | some r in numbers.range(0, count(arr) - 1)] if {{
+  count(arr) > 0
+  by_rank := {{__natpolicy_rank(arr, i): i | some i in numbers.range(0, count(arr) - 1)}}
+}}
+""")
 
 
 def rewrite_for_regopy(source: str) -> str:
+    # sprintf first: each call becomes one concat (its arguments' text kept), which the set-order pass then reads.
+    # One pass rewrites the outermost calls; a call inside another's arguments is rewritten by the next.
+    formatted = source
+    for _ in range(_MAX_NESTING):
+        sprintf_edits_found = _sprintf_edits(formatted)
+        if not sprintf_edits_found:
+            break
+        formatted = _apply(formatted, sprintf_edits_found)
+    edits = _set_order_edits(formatted)
+    if formatted == source and not edits:
+        return source
+    out = _apply(formatted, edits)
+    return out + ("" if out.endswith("\n") else "\n") + _HELPER + (HELPERS if formatted != source else "")
+
+
+def _apply(source: str, edits: list[tuple[int, int, str]]) -> str:
+    out = source
+    for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        out = out[:start] + text + out[end:]
+    return out
+
+
+def _sprintf_edits(source: str) -> list[tuple[int, int, str]]:
     toks = tokens(source)
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement), character offsets
-    comprehensions = [(i, close) for i in range(len(toks)) if toks[i].text == "[" and _is_comprehension(toks, i)
-                      for close in [matching_close(toks, i)] if close is not None]
+    for i, tok in enumerate(toks):
+        if tok.text == "sprintf" and not (i > 0 and toks[i - 1].text == ".") and i + 1 < len(toks) \
+                and toks[i + 1].text == "(":
+            call_edits, refused = sprintf_edits(source, toks, i)
+            if refused is None:  # else the guards refuse the call before anything runs
+                edits += call_edits
+    # A call nested in another's arguments is rewritten with its outer call's text: keep the outermost only.
+    return [e for e in edits if not any(o[0] <= e[0] and e[1] <= o[1] and o != e for o in edits)]
+
+
+def _set_order_edits(source: str) -> list[tuple[int, int, str]]:
+    toks = tokens(source)
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement), character offsets
+    comprehensions = _comprehensions(toks)
     for i, tok in enumerate(toks):
         after_dot = i > 0 and toks[i - 1].text == "."
-        if tok.text == "sprintf" and not after_dot and i + 2 < len(toks) and toks[i + 1].text == "(" \
-                and toks[i + 2].kind in ("string", "raw"):
-            fmt = toks[i + 2]
-            fixed = _S_VERB.sub(lambda m: "%v" if m.group() == "%s" else m.group(), fmt.text)
-            if fixed != fmt.text:
-                edits.append((fmt.offset, fmt.offset + len(fmt.text), fixed))
+        if tok.text in _ORDERING_BUILTINS and not after_dot and i + 1 < len(toks) and toks[i + 1].text == "(":
+            edits.append((tok.offset, tok.offset + len(tok.text), _ORDERING_BUILTINS[tok.text]))
+        elif tok.text == "[" and _in_array_comprehension(i, comprehensions) and _key(toks, i):
+            start = _ref_start(toks, i)
+            # Only a ref's first bracket: a wrapped one inside a call's argument (f(g(r)[a])[b]) would bind its
+            # variable inside that argument, which regopy never matches (guards._bound_in_call_arguments).
+            if start is not None and toks[start].text != "input" \
+                    and not any(t.text == "[" for t in toks[start:i]):  # input is JSON: never a set
+                # s[_] reads the elements sorted; s[k] binds k to each element, so a set becomes {e: e, ...}
+                # built in sorted order, which regopy iterates as built (an array or object stays as it is).
+                wrapper = ORDERED if _key(toks, i) == "_" else KEYED
+                edits += [(tok.offset, tok.offset, ")"), (toks[start].offset, toks[start].offset, f"{wrapper}(")]
         elif tok.text == "concat" and not after_dot and i + 1 < len(toks) and toks[i + 1].text == "(":
             close = matching_close(toks, i + 1)
             depth = toks[i + 1].depth + 1
             comma = None if close is None else next(
                 (k for k in range(i + 2, close) if toks[k].text == "," and toks[k].depth == depth), None)
-            if close is not None and comma is not None and comma + 1 < close:
-                edits += _wrap(toks[comma + 1], toks[close - 1])
+            if close is not None and comma is not None and comma + 1 < close \
+                    and not (toks[comma + 1].text == "[" and matching_close(toks, comma + 1) == close - 1):
+                edits += _wrap(toks[comma + 1], toks[close - 1])  # an array literal is never a set: left alone
         elif tok.text == "some" and i + 2 < len(toks) and toks[i + 1].kind == "ident" and toks[i + 2].text == "in" \
                 and any(lo < i < hi and toks[lo].depth + 1 == tok.depth for lo, hi in comprehensions):
             end = _statement_end(source, toks, i + 3)
             if end > i + 3:
                 edits += _wrap(toks[i + 3], toks[end - 1])
-    if not edits:
-        return source
-    out = source
-    for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
-        out = out[:start] + text + out[end:]
-    return out + ("" if out.endswith("\n") else "\n") + _HELPER
+    return edits
+
+
+def _comprehensions(toks: list[Token]) -> list[tuple[int, int]]:
+    return [(i, close) for i in range(len(toks)) if toks[i].text == "[" and _is_comprehension(toks, i)
+            for close in [matching_close(toks, i)] if close is not None]
+
+
+def _in_array_comprehension(i: int, comprehensions: list[tuple[int, int]]) -> bool:
+    return any(lo < i < hi for lo, hi in comprehensions)
+
+
+def _key(toks: list[Token], i: int) -> str:
+    """The variable of a ref bracket ``X[v]`` at ``i`` (``_`` for a wildcard); "" for anything else."""
+    if i == 0 or i + 2 >= len(toks) or toks[i + 2].text != "]" or toks[i + 1].kind != "ident":
+        return ""
+    before = toks[i - 1]
+    is_ref = (before.kind == "ident" and before.text not in _KEYWORDS) or before.text in ("]", ")")
+    return toks[i + 1].text if is_ref and toks[i + 1].text not in _KEYWORDS else ""
+
+
+def _ref_start(toks: list[Token], i: int) -> int | None:
+    """Index of the first token of the ref whose bracket opens at ``i`` (``a.b[c].d`` in ``a.b[c].d[_]``)."""
+    j = i - 1
+    while j >= 0:
+        if toks[j].text in ("]", ")"):
+            opener = next((k for k in range(j - 1, -1, -1) if toks[k].depth == toks[j].depth
+                           and toks[k].text in ("[", "(")), None)
+            if opener is None or opener == 0:
+                return None
+            j = opener - 1
+            continue
+        if toks[j].kind != "ident" or toks[j].text in _KEYWORDS:
+            return None
+        if j >= 2 and toks[j - 1].text == "." and (toks[j - 2].kind == "ident" or toks[j - 2].text in ("]", ")")):
+            j -= 2
+            continue
+        return j
+    return None
+
+
+_KEYWORDS = frozenset({"in", "contains", "if", "else", "some", "not", "with", "as", "every", "default"})
 
 
 def _wrap(first: Token, last: Token) -> list[tuple[int, int, str]]:

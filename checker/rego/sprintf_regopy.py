@@ -1,0 +1,166 @@
+"""OPA's ``sprintf`` answers on regopy 1.5.2, by rewriting each call into ``concat`` in Rego.
+
+regopy has no way to add a builtin, and its own ``sprintf`` differs from
+OPA's wherever an argument's kind does not suit its verb (measured):
+``%s`` of 22 is ``22`` (OPA: ``%!s(int=22)``), ``%d`` of 1.5 or "a" is
+undefined (OPA: ``%!d(float64=1.5)``, ``%!d(string=a)``), ``%f`` of 22 is
+``22.000000`` (OPA: ``%!f(int=22)``), a non-integer prints with 16 digits
+and never in exponent form from 1e6 up (OPA's Go prints the shortest digits
+that read back), and a string made by a function, formatted beside other
+text, leaks its quotes into invalid JSON (rego-cpp#201).
+
+So a call whose format is a literal string and whose arguments are a literal
+array becomes a ``concat`` of the format's text and one piece per verb, each
+given by a function appended to the module, chosen by the verb, that gives
+OPA's text for the argument:
+
+    sprintf("%s: %5d", [a, b])  ->  concat("", [__natpolicy_fmt_s(a), ": ", sprintf("%5d", [__natpolicy_fmt_int(b)])])
+
+``%s``, ``%v`` and ``%d`` are answered for every kind of value, and a verb
+with no argument left prints ``%!d(MISSING)`` as Go does; ``%d`` with flags or
+a width keeps regopy's formatting for integers only; the float verbs
+(``%.2f``, ``%e``, ``%.3g``) for non-integers only. A value the functions
+cannot print as OPA does (a non-integer regopy would print otherwise, an
+integer past 2^53, an integer given to ``%f``) calls a function with two
+different answers, so the query stops with regopy's "functions must not
+produce multiple outputs" error, which the regopy engine words as a refusal.
+Everything else (another verb, a computed format, arguments that are not a
+literal array, more arguments than verbs) is refused before anything runs
+(``guards``). The call keeps its line count, so later lines keep their numbers.
+"""
+from __future__ import annotations
+
+import re
+
+from natpolicy.rego.source import Token, matching_close
+
+__all__ = ["REFUSE", "HELPERS", "sprintf_edits", "private_locals"]
+
+REFUSE = "__natpolicy_fmt_refused"
+_S, _V, _D, _INT, _FRAC = ("__natpolicy_fmt_s", "__natpolicy_fmt_v", "__natpolicy_fmt_d", "__natpolicy_fmt_int",
+                           "__natpolicy_fmt_frac")
+# Integers regopy compares exactly (2^53); OPA's Go int covers int64, but past 2^53 regopy holds floats.
+_LOCAL = re.compile(r'"(?:[^"\\]|\\.)*"|\b(?P<name>x|v|a|b|e|i|j|w|r|t|arr|by_rank)\b')
+
+
+def private_locals(helpers: str) -> str:
+    """The helper functions' arguments and locals renamed ``__natpolicy_*``: on regopy a local variable named
+    like a rule of the module (a rule `x` or `i`) reads the rule instead."""
+    return _LOCAL.sub(lambda m: f"__natpolicy_{m.group('name')}" if m.group("name") else m.group(), helpers)
+
+
+# REFUSE itself is defined by regopy_rewrite's helpers, appended with these.
+HELPERS = private_locals(f"""
+__natpolicy_fmt_is_int(x) if {{ is_number(x); x == floor(x); abs(x) <= 9007199254740992 }}
+__natpolicy_fmt_is_big(x) if {{ is_number(x); x == floor(x); abs(x) > 9007199254740992 }}
+__natpolicy_fmt_is_frac(x) if {{ is_number(x); x != floor(x) }}
+__natpolicy_fmt_exact(x, t) if {{ to_number(t) == x; abs(x) < 1000000 }}
+__natpolicy_fmt_float(x) := t if {{ t := sprintf("%v", [x]); __natpolicy_fmt_exact(x, t) }}
+__natpolicy_fmt_float(x) := {REFUSE}(x) if {{ not __natpolicy_fmt_exact(x, sprintf("%v", [x])) }}
+__natpolicy_fmt_text(x) := x if is_string(x)
+__natpolicy_fmt_text(x) := sprintf("%v", [x]) if {{ not is_string(x); not is_number(x) }}
+{_S}(x) := __natpolicy_fmt_text(x) if not is_number(x)
+{_S}(x) := concat("", ["%!s(int=", format_int(x, 10), ")"]) if __natpolicy_fmt_is_int(x)
+{_S}(x) := concat("", ["%!s(float64=", __natpolicy_fmt_float(x), ")"]) if __natpolicy_fmt_is_frac(x)
+{_S}(x) := {REFUSE}(x) if __natpolicy_fmt_is_big(x)
+{_V}(x) := __natpolicy_fmt_text(x) if not is_number(x)
+{_V}(x) := format_int(x, 10) if __natpolicy_fmt_is_int(x)
+{_V}(x) := __natpolicy_fmt_float(x) if __natpolicy_fmt_is_frac(x)
+{_V}(x) := {REFUSE}(x) if __natpolicy_fmt_is_big(x)
+{_D}(x) := format_int(x, 10) if __natpolicy_fmt_is_int(x)
+{_D}(x) := concat("", ["%!d(float64=", __natpolicy_fmt_float(x), ")"]) if __natpolicy_fmt_is_frac(x)
+{_D}(x) := concat("", ["%!d(string=", __natpolicy_fmt_text(x), ")"]) if not is_number(x)
+{_D}(x) := {REFUSE}(x) if __natpolicy_fmt_is_big(x)
+{_INT}(x) := x if __natpolicy_fmt_is_int(x)
+{_INT}(x) := {REFUSE}(x) if not __natpolicy_fmt_is_int(x)
+{_FRAC}(x) := x if __natpolicy_fmt_is_frac(x)
+{_FRAC}(x) := {REFUSE}(x) if not __natpolicy_fmt_is_frac(x)
+""")
+
+_VERB = re.compile(r"%(?:%|(?P<spec>[-+# 0]*\d*(?:\.\d*)?)(?P<verb>.?))", re.DOTALL)
+# verb (without its `%`) -> the function that prints its argument as OPA does; measured on regopy 1.5.2.
+_PLAIN = {"s": _S, "v": _V, "d": _D}
+_INT_SPEC = re.compile(r"[-+ 0]*\d*d$")
+_FRAC_SPEC = re.compile(r"[-+ #0]*\d*(?:\.\d+)?[fe]$|[-+ #0]*\d*\.\d+g$")
+HINT = "%s, %v, %d (also with flags and a width) and %e, %f, %.Ng (format_int(n, 16) or (n, 8) for hex, octal)"
+
+
+def sprintf_edits(source: str, toks: list[Token], i: int) -> tuple[list[tuple[int, int, str]], str | None]:
+    """The edit that makes the ``sprintf`` call at token ``i`` answer as OPA on regopy, or why it cannot be."""
+    if i + 3 >= len(toks) or toks[i + 2].kind not in ("string", "raw") or toks[i + 3].text != ",":
+        return [], ("sprintf with a computed format: natpolicy rewrites each verb for regopy 1.5.2, "
+                    "so the format must be a literal string")
+    fmt = toks[i + 2]
+    if (fmt.kind == "string" and "\\u" in fmt.text) or "\n" in fmt.text:
+        return [], ("sprintf format with a \\u escape or a line break: natpolicy reads the verbs of the format "
+                    "as written")
+    open_at = i + 4
+    close = matching_close(toks, open_at) if open_at < len(toks) and toks[open_at].text == "[" else None
+    call_close = matching_close(toks, i + 1)
+    if close is None or call_close is None or close + 1 != call_close or _is_comprehension(toks, open_at, close):
+        return [], ("sprintf arguments that are not a literal array [a, b, ...]: natpolicy rewrites each "
+                    "argument for regopy 1.5.2 by its verb")
+    elements = [source[first.offset:last.offset + len(last.text)] for first, last in _elements(toks, open_at, close)]
+    if len(elements) == 1 and elements[0].startswith((f"{_INT}(", f"{_FRAC}(")):
+        return [], None  # a call this rewrite wrote: done
+    quote = fmt.text[0]
+    inner = fmt.text[1:-1]
+    pieces: list[str] = []
+    text = ""  # the format's own text since the last verb, `%%` read as `%`
+    at = used = 0
+    for match in _VERB.finditer(inner):
+        text += inner[at:match.start()]
+        at = match.end()
+        if match.group() == "%%":
+            text += "%"
+            continue
+        if not match.group("verb"):  # the format ends inside a verb
+            text += "%!(NOVERB)"
+            continue
+        if used >= len(elements):  # Go's text; no argument is read
+            text += f"%!{match.group('verb')}(MISSING)"
+            continue
+        if text:
+            pieces.append(quote + text + quote)
+            text = ""
+        spec = (match.group("spec") or "") + match.group("verb")
+        argument = elements[used]
+        used += 1
+        if spec in _PLAIN:
+            pieces.append(f"{_PLAIN[spec]}({argument})")
+        elif _INT_SPEC.match(spec) or _FRAC_SPEC.match(spec):
+            wrapper = _INT if _INT_SPEC.match(spec) else _FRAC
+            pieces.append(f'sprintf("%{spec}", [{wrapper}({argument})])')
+        else:
+            return [], (f"sprintf verb {match.group()!r}: regopy 1.5.2 formats it differently from OPA, so natpolicy "
+                        f"refuses it; use {HINT}")
+    text += inner[at:]
+    if text:
+        pieces.append(quote + text + quote)
+    if used < len(elements):
+        return [], ("sprintf with more arguments than verbs: OPA prints %!(EXTRA ...) there, which natpolicy "
+                    "does not reproduce on regopy 1.5.2; remove the extra arguments")
+    start, end = toks[i].offset, toks[call_close].offset + 1
+    replacement = 'concat("", [' + ", ".join(pieces) + "])"
+    # Keep the call's line count: the lines after it keep their numbers.
+    replacement += "\n" * (source.count("\n", start, end) - replacement.count("\n"))
+    if replacement.count("\n") != source.count("\n", start, end):
+        return [], "sprintf whose rewrite for regopy 1.5.2 would move lines: write its arguments on fewer lines"
+    return [(start, end, replacement)], None
+
+
+def _elements(toks: list[Token], open_at: int, close: int) -> list[tuple[Token, Token]]:
+    """(first token, last token) of each element of the array literal ``toks[open_at..close]``."""
+    depth = toks[open_at].depth + 1
+    out: list[tuple[Token, Token]] = []
+    start = open_at + 1
+    for k in range(open_at + 1, close + 1):
+        if k == close or (toks[k].text == "," and toks[k].depth == depth):
+            if k > start:
+                out.append((toks[start], toks[k - 1]))
+            start = k + 1
+    return out
+
+
+def _is_comprehension(toks: list[Token], open_at: int, close: int) -> bool:
+    return any(t.text == "|" and t.depth == toks[open_at].depth + 1 for t in toks[open_at + 1:close])

@@ -1,0 +1,152 @@
+"""sprintf as OPA prints it: Go's fmt (``sprintf_go``), OPA's argument conversion (``sprintf_opa``, run by
+regorus in place of its own sprintf), regopy's rewrite into concat (``sprintf_regopy``) and the guards."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from natpolicy.rego.engine import EvaluationError
+from natpolicy.rego.engines import create_engine, installed_engines
+from natpolicy.rego.guards import engine_refusals
+from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
+from natpolicy.rego.sprintf_go import GoFormatRefused, go_quote, go_sprintf
+from natpolicy.rego.sprintf_opa import SprintfRefused, opa_sprintf, rego_text
+
+ENGINES = installed_engines()
+GO_CASES: list[dict[str, Any]] = json.loads(
+    (Path(__file__).parent / "rego_probes" / "go_fmt_cases.json").read_text(encoding="utf-8"))["cases"]
+
+
+def _go_value(kind: str, text: str) -> int | float | str:
+    return int(text) if kind == "int" else float(text) if kind == "float" else text
+
+
+@pytest.mark.parametrize("case", GO_CASES, ids=[str(i) for i in range(len(GO_CASES))])
+def test_go_fmt_prints_what_go_printed(case: dict[str, Any]) -> None:
+    args = [_go_value(kind, text) for kind, text in case["args"]]
+    assert go_sprintf(case["format"], args) == case["go"]
+
+
+@pytest.mark.parametrize(("fmt", "args", "expected"), [
+    ("%s", [22], "%!s(int=22)"),
+    ("%5s|%-5d|%05d", [22, -3, -3], "%!s(int=   22)|-3   |-0003"),
+    ("%v %v %v", [1e6, 123456.0 + 0.5, 1e-5], "1e+06 123456.5 1e-05"),
+    ("%x %X % x %#x", ["hi", "hi", "hi", 255], "6869 6869 68 69 0xff"),
+    ("%q %+q %#q", ["é\n", "é", "a`b"], '"é\\n" "\\u00e9" "a`b"'),
+    ("%d", [1 << 63], "9223372036854775808"),  # past int64: a *big.Int
+    ("%T %T %T %T", [1, 1 << 64, 1.5, "a"], "int *big.Int float64 string"),
+    ("100%% %d%%", [5], "100% 5%"),
+])
+def test_go_fmt_by_hand(fmt: str, args: list[int | float | str], expected: str) -> None:
+    assert go_sprintf(fmt, args) == expected
+
+
+@pytest.mark.parametrize(("fmt", "args"), [
+    ("%05s", ["ab"]),  # zero-padded text: Go releases disagree
+    ("%05d", ["ab"]),  # the same, inside a bad verb
+    ("%*d", [5, 3]),
+    ("%[2]d %[1]d", [1, 2]),
+    ("%x", [1.5]),  # a hex float
+    ("%p", [1]),
+])
+def test_go_fmt_refuses_what_it_does_not_reproduce(fmt: str, args: list[int | float | str]) -> None:
+    with pytest.raises(GoFormatRefused):
+        go_sprintf(fmt, args)
+    assert go_sprintf("%5s|%5d", ["ab", 3]) == "   ab|    3"  # near miss: padding with spaces is fine
+
+
+def test_opa_conversion_prints_rego_text_in_regos_order() -> None:
+    assert opa_sprintf("%s|%d|%v", [True, None, [1, "a", {"b", "a"}]]) == 'true|%!d(string=null)|[1, "a", {"a", "b"}]'
+    assert rego_text({"b": 1, "a": {None, False, 3, 1, "x"}}) == '{"a": {null, false, 1, 3, "x"}, "b": 1}'
+    assert rego_text(set()) == "set()" and rego_text([]) == "[]" and rego_text({}) == "{}"
+    assert go_quote("tab\there\x01\u2028😀") == '"tab\\there\\x01\\u2028😀"'
+    with pytest.raises(SprintfRefused, match="non-integer number"):
+        rego_text([1.5])  # OPA prints the number as written; regorus does not keep it
+    with pytest.raises(SprintfRefused, match="operand 2 must be an array"):
+        opa_sprintf("%s", "a")
+
+
+@pytest.mark.skipif("regorus" not in ENGINES, reason="regorus is not installed here")
+def test_regorus_runs_opas_sprintf_and_stops_on_the_line_of_what_it_refuses() -> None:
+    engine = create_engine("regorus")
+    source = ('package p\nx := sprintf("%s %d", [input.n, input.f])\n'
+              'y := sprintf("%05s", ["a"])\nz := sprintf("%d", [input.big])\n')
+    compiled = engine.compile({"p.rego": source}, None, ["p/x", "p/y", "p/z"])
+    prepared = engine.prepare_input_json('{"n": 22, "f": 1.5, "big": 123456789012345678901}')
+    assert engine.evaluate(compiled, "p/x", prepared) == "%!s(int=22) %!d(float64=1.5)"
+    with pytest.raises(EvaluationError) as refused:
+        engine.evaluate(compiled, "p/y", prepared)
+    assert refused.value.message.startswith("p.rego:3:") and "the 0 flag pads text" in refused.value.message
+    assert "extension" not in refused.value.message and "\n" not in refused.value.message
+    with pytest.raises(EvaluationError) as too_big:
+        engine.evaluate(compiled, "p/z", prepared)
+    assert too_big.value.message.startswith("p.rego:4:") and "integer past 64 bits" in too_big.value.message
+    sets = engine.compile({"p.rego": 'package p\nx := sprintf("%v", [{[1], [2]}])\n'}, None, ["p/x"])
+    with pytest.raises(EvaluationError, match=r"^p\.rego:2:\d+: .*a set of arrays, objects or sets"):
+        engine.evaluate(sets, "p/x", prepared)
+
+
+@pytest.mark.parametrize("engine_name", ["regorus", "regopy"])
+def test_a_whole_number_written_as_a_float_is_refused_in_sprintf_arguments(engine_name: str) -> None:
+    for literal in ("1.0", "1e2", "-0.0", "1.5e1"):
+        refusals = engine_refusals(f'package p\nx := sprintf("%d", [{literal}])\n', engine_name)
+        assert refusals and f"number {literal} in a sprintf argument" in refusals[0][1], literal
+    for near_miss in ("1", "1.5", "1e-2", "-3"):  # integers and fractions are formatted exactly
+        assert engine_refusals(f'package p\nx := sprintf("%v", [{near_miss}])\n', engine_name) == [], near_miss
+    assert engine_refusals('package p\nx := 1.0\ny := sprintf("%v", [x])\n', engine_name) == []  # not a literal there
+
+
+def test_regorus_refuses_only_what_natpolicys_sprintf_does_not_reproduce() -> None:
+    for fmt in ("%*d", "%[1]d", "%p", "%-*d"):
+        refusals = engine_refusals(f'package p\nx := sprintf("{fmt}", [1, 2])\n', "regorus")
+        assert refusals and "natpolicy does not reproduce" in refusals[0][1], fmt
+    for fmt in ("%-5s", "%q", "%x", "%#v", "%+.2e", "%%p"):
+        assert engine_refusals(f'package p\nx := sprintf("{fmt}", ["a"])\n', "regorus") == [], fmt
+    assert engine_refusals('package p\nf := "%s"\nx := sprintf(f, ["a"])\n', "regorus") == []
+
+
+def test_regopy_rewrite_makes_sprintf_a_concat_on_the_same_lines() -> None:
+    source = 'package p\nx := sprintf("%s: %5d, %.1f %% %d", [\n  input.a,\n  input.b, input.c])\ny := 1\n'
+    out = rewrite_for_regopy(source)
+    assert out.splitlines()[:5] == [
+        "package p",
+        'x := concat("", [__natpolicy_fmt_s(input.a), ": ", sprintf("%5d", [__natpolicy_fmt_int(input.b)]), ", ", '
+        'sprintf("%.1f", [__natpolicy_fmt_frac(input.c)]), " % %!d(MISSING)"])',
+        "", "", "y := 1"]  # the call's line breaks stay, so `y` keeps line 5
+    refused = {
+        'sprintf("%s", args)': "not a literal array",
+        'sprintf("%s", [x | x := input.a[_]])': "not a literal array",
+        'sprintf("%s", ["a", "b"])': "more arguments than verbs",
+        'sprintf("\\u0025s", ["a"])': "\\u escape",
+        'sprintf("%x", ["a"])': "sprintf verb '%x'",
+    }
+    for call, says in refused.items():
+        refusals = engine_refusals(f"package p\nargs := [1]\nx := {call}\n", "regopy")
+        assert refusals and says in refusals[0][1], call
+        assert "concat" not in rewrite_for_regopy(f"package p\nx := {call}\n")  # left to the guards
+    assert engine_refusals('package p\nx := sprintf("%s %d %v %+5d %.2f", [1, 2, 3, 4, 5.5])\n', "regopy") == []
+
+
+@pytest.mark.skipif("regopy" not in ENGINES, reason="regopy is not installed here")
+def test_regopy_answers_as_opa_or_stops_with_a_refusal() -> None:
+    engine = create_engine("regopy")
+    source = ('package p\nx := sprintf("%s|%v|%d|%d|%s", [input.n, input.f, input.s, input.f, [1, "a"]])\n'
+              'y := sprintf("%v", [input.large])\nz := sprintf("%.2f", [input.n])\n'
+              'f(a) := 1 if a\nf(a) := 2 if a\nw := f(true)\n')
+    compiled = engine.compile({"p.rego": source}, None, ["p/x", "p/y", "p/z"])
+    prepared = engine.prepare_input({"n": 22, "f": 1.5, "s": "a", "large": 1234567.5})
+    assert engine.evaluate(compiled, "p/x", prepared) == '%!s(int=22)|1.5|%!d(string=a)|%!d(float64=1.5)|[1, "a"]'
+    # A call inside another's arguments, and a string made by a builtin (regopy's own sprintf leaks its quotes).
+    nested = 'package p\nx := sprintf("%s|%5d|[%s]", [sprintf("%s", [22]), 3, upper(input.s)])\n'
+    assert engine.evaluate(engine.compile({"p.rego": nested}, None, ["p/x"]), "p/x",
+                           engine.prepare_input({"s": 'q"x'})) == '%!s(int=22)|    3|[Q"X]'
+    for rule in ("p/y", "p/z"):  # 1.2345675e+06 in OPA; %!f(int=22)
+        with pytest.raises(EvaluationError, match="a value regopy 1.5.2 prints or orders otherwise than OPA"):
+            engine.evaluate(compiled, rule, prepared)
+    plain = engine.compile({"p.rego": "package p\nf(a) := 1 if a\nf(a) := 2 if a\nw := f(true)\n"}, None, ["p/w"])
+    with pytest.raises(EvaluationError) as conflict:  # near miss: a policy's own conflict is not called a sprintf one
+        engine.evaluate(plain, "p/w", engine.prepare_input({}))
+    assert "sprintf" not in conflict.value.message
