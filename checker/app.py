@@ -94,14 +94,18 @@ def progress_enabled(opts: CheckOptions) -> bool:
 
 
 def _execute(opts: CheckOptions, progress: Progress) -> int:
-    from natpolicy import baseline, config, registry
+    from natpolicy import config, registry
     from natpolicy.invocation import in_precommit
     from natpolicy.loaders.inputs import load_inputs
 
     if opts.paths.count("-") > 1:
         raise UsageError("stdin (`-`) can be given only once")
     extra_outputs = _parse_also_outputs(opts.also_outputs)
-    accepted = baseline.load(opts.baseline) if opts.baseline else None
+    accepted = None
+    if opts.baseline:
+        from natpolicy import baseline  # only when asked: a plain run does not pay for its import
+
+        accepted = baseline.load(opts.baseline)
     settings = config.resolve_config(opts.config_file, opts.paths)
     _check_targets(opts, extra_outputs, settings)
     known = registry.discover()
@@ -164,7 +168,7 @@ def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], sett
                       opts: CheckOptions, extra_outputs: list[tuple[str, str]], accepted: Baseline | None,
                       rego: bool, progress: Progress, selection: ForeignSelection | None = None,
                       live: LiveRun | None = None) -> int:
-    from natpolicy import baseline, registry, suppressions
+    from natpolicy import registry, suppressions
     from natpolicy.runner import run
 
     checks = registry.instantiate(classes, settings.rule_options(classes))
@@ -195,10 +199,13 @@ def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], sett
     # After the skip comments (read from the resources' own blocks): findings inside modules go on the calls.
     result = move_to_call_sites(result, model, source_root=opts.source_root)
     # Baselines apply last, so every format and the exit code see the same findings.
-    if opts.create_baseline:
-        baseline.write(opts.create_baseline, result.findings)
-    if accepted is not None:
-        result = baseline.apply(result, accepted, opts.baseline or "")
+    if opts.create_baseline or accepted is not None:
+        from natpolicy import baseline
+
+        if opts.create_baseline:
+            baseline.write(opts.create_baseline, result.findings)
+        if accepted is not None:
+            result = baseline.apply(result, accepted, opts.baseline or "")
     from natpolicy.outputs.redaction import redact_result
 
     result = redact_result(result)  # a credential-shaped string is never printed, in any format

@@ -82,7 +82,12 @@ def run() -> None:
     writes is closed by then (reports are written whole), so only the standard
     streams need flushing. In-process callers (tests, the hook) use ``main``.
     """
-    code = main()
+    from natpolicy.gc_pause import paused_gc
+
+    # The imports and the CLI's set-up build thousands of objects (classes, dataclass methods) and hold no
+    # garbage cycles worth a collection; the check pipeline pauses the collector itself (natpolicy.app).
+    with paused_gc():
+        code = main()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -351,8 +351,8 @@ class ResourceModel:
         self._groups: dict[tuple[str, str], dict[tuple[str | None, ...], _InstanceGroup]] = {}
         self._by_id: dict[str, list[Resource]] = {}
         self._module_keys: dict[str, tuple[str | None, ...]] = {}
-        # Referrer type -> id(target) -> (referrer, attribute), built per type on demand.
-        self._reverse: dict[str, dict[int, list[tuple[Resource, str]]]] = {}
+        # (referrer type, attribute or None for all) -> id(target) -> (referrer, attribute), built on demand.
+        self._reverse: dict[tuple[str, str | None], dict[int, list[tuple[Resource, str]]]] = {}
         # What the loaders knew beyond the resources (see ``RunContext``).
         self.context: RunContext = context if context is not None else RunContext()
         # Rule caches (see ``memo``): on the model itself, so they die with it;
@@ -476,23 +476,26 @@ class ResourceModel:
         Backed by a reverse index built once per referrer type on first use,
         so asking this for every VPC of a 50k-resource plan stays linear, and
         asking about flow logs never indexes the references count/for_each
-        twins (routes to every table instance) make to each other.
+        twins (routes to every table instance) make to each other. Given an
+        ``attribute``, only that attribute's references are resolved (a plan's
+        references are resolved on first read: FLOW001 asks about ``vpc_id`` alone).
         """
         seen: set[int] = set()
         out: list[Resource] = []
         for type_ in dict.fromkeys(types) if types else list(self._by_type):
-            for res, attr in self._reverse_of(type_).get(id(target), ()):
-                if (attribute is None or attr == attribute) and id(res) not in seen:
+            for res, _ in self._reverse_of(type_, attribute).get(id(target), ()):
+                if id(res) not in seen:
                     seen.add(id(res))
                     out.append(res)
         return out
 
-    def _reverse_of(self, type_: str) -> dict[int, list[tuple[Resource, str]]]:
-        index = self._reverse.get(type_)
+    def _reverse_of(self, type_: str, attribute: str | None) -> dict[int, list[tuple[Resource, str]]]:
+        index = self._reverse.get((type_, attribute))
         if index is None:
-            index = self._reverse[type_] = {}
+            index = self._reverse[(type_, attribute)] = {}
             for res in self._by_type.get(type_, ()):
-                for attr in res.references:
+                # In the order of the whole index: one attribute's entries are a subsequence of it.
+                for attr in res.references if attribute is None else (attribute,):
                     for ref in self.referenced(res, attr):
                         index.setdefault(id(ref), []).append((res, attr))
         return index

@@ -369,6 +369,25 @@ def test_the_console_script_flushes_everything_before_its_fast_exit(tmp_path: Pa
     proc.wait()
 
 
+def test_the_console_script_runs_with_the_collector_paused_and_main_leaves_it_as_it_was() -> None:
+    # run() pauses the cyclic collector around main() (imports and set-up hold no garbage cycles worth
+    # collecting); main() itself, as in-process callers use it, leaves the collector as it found it.
+    probe = """
+import gc, natpolicy.cli as cli
+real = cli.main
+assert real(["--version"]) == 0 and gc.isenabled()
+def spy():
+    print("collector", "on" if gc.isenabled() else "off")
+    return real(["--version"])
+cli.main = spy
+cli.run()
+"""
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    version = f"natpolicy {natpolicy.__version__}"
+    assert run.stdout.splitlines() == [version, "collector off", version]
+
+
 # -- exact usage errors ------------------------------------------------------------------------------
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "-1", "0"])
 def test_rego_timeout_must_be_a_positive_finite_number(tmp_path: Path, cli, value: str) -> None:

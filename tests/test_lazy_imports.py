@@ -49,6 +49,17 @@ def test_a_plan_run_loads_no_parser_rego_checkov_or_aws_module(tmp_path: Path) -
     assert "NAT001" in str(result["out"])
     assert "natpolicy.loaders.plan_json" in result["modules"]  # type: ignore[operator]
     assert _loaded(result["modules"], HEAVY) == []
+    assert _loaded(result["modules"], ("natpolicy.baseline",)) == []  # imported only for --baseline and friends
+
+
+def test_a_baseline_run_still_loads_the_baseline(tmp_path: Path) -> None:
+    plan = FIXTURES / "plans" / "nat-deleted.json"
+    written = tmp_path / "baseline.json"
+    result = _modules_after(tmp_path, "check", str(plan), "--no-progress", "--create-baseline", str(written))
+    assert result["code"] == 0 and written.is_file()
+    assert "natpolicy.baseline" in result["modules"]  # type: ignore[operator]
+    result = _modules_after(tmp_path, "check", str(plan), "--no-progress", "--baseline", str(written))
+    assert result["code"] == 0  # every finding is in the baseline: accepted
 
 
 def test_version_loads_neither_the_loaders_nor_the_rules(tmp_path: Path) -> None:

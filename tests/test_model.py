@@ -75,6 +75,38 @@ def test_references_resolve_through_module_inputs_and_outputs() -> None:
     assert {r.address for r in m.references_to(vpc, ["aws_flow_log"])} == {"aws_flow_log.main"}
 
 
+def test_references_to_one_attribute_are_the_whole_index_filtered_in_order() -> None:
+    b = PlanBuilder().create("aws_vpc.main", {"cidr_block": "10.0.0.0/16"}, unknown=["id"])
+    b.create("aws_vpc.other", {"cidr_block": "10.1.0.0/16"}, unknown=["id"])
+    b.create("aws_flow_log.b", {}, refs={"vpc_id": ["aws_vpc.main.id", "aws_vpc.main"]})
+    # A near miss: it names the VPC, but not through vpc_id.
+    b.create("aws_flow_log.by_tag", {}, refs={"tags": ["aws_vpc.main.id", "aws_vpc.main"],
+                                              "vpc_id": ["aws_vpc.other.id", "aws_vpc.other"]})
+    b.create("aws_flow_log.a", {}, refs={"vpc_id": ["aws_vpc.main.id", "aws_vpc.main"],
+                                         "log_destination": ["aws_vpc.main.arn", "aws_vpc.main"]})
+    m = model_of(b)
+    vpc, other = m.get("aws_vpc.main", "plan.json"), m.get("aws_vpc.other", "plan.json")
+    by_tag = m.get("aws_flow_log.by_tag", "plan.json")
+    asked = _addresses(m.references_to(vpc, ["aws_flow_log"], attribute="vpc_id"))
+    assert asked == ["aws_flow_log.b", "aws_flow_log.a"]  # model order, each once
+    # Only vpc_id was resolved: the references of the other attributes are still unread.
+    assert by_tag.references._value is None  # type: ignore[attr-defined]
+    assert _addresses(m.references_to(other, ["aws_flow_log"], attribute="vpc_id")) == ["aws_flow_log.by_tag"]
+    assert _addresses(m.references_to(vpc, ["aws_flow_log"], attribute="tags")) == ["aws_flow_log.by_tag"]
+    assert _addresses(m.references_to(vpc, ["aws_flow_log"], attribute="cidr_block")) == []
+    # The whole index (every attribute) agrees with the one-attribute indexes.
+    everything = _addresses(m.references_to(vpc, ["aws_flow_log"]))
+    assert everything == ["aws_flow_log.b", "aws_flow_log.by_tag", "aws_flow_log.a"]
+    for flow in m.of_type("aws_flow_log"):
+        for attr in flow.references:
+            for target in m.referenced(flow, attr):
+                assert flow in m.references_to(target, ["aws_flow_log"], attribute=attr)
+    # Adding a resource drops the indexes: the new referrer is found.
+    m.add(plan_resources(PlanBuilder().create("aws_flow_log.late", {}, refs={
+        "vpc_id": ["aws_vpc.main.id", "aws_vpc.main"]}).build(), origin="plan.json")[0])
+    assert _addresses(m.references_to(vpc, ["aws_flow_log"], attribute="vpc_id"))[-1] == "aws_flow_log.late"
+
+
 def test_references_prefer_the_same_module_instance() -> None:
     b = PlanBuilder()
     for key in ("a", "b"):

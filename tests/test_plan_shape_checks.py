@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from natpolicy.loaders import plan_shapes
-from natpolicy.model import UNKNOWN
+from natpolicy.model import UNKNOWN, Resource
 
 _SAMPLES: list[Any] = [
     None, UNKNOWN, True, False, 0, 22, -1, 70000, 22.0, 22.5, math.nan, math.inf, "", "true", " FALSE ", "yes",
@@ -39,3 +39,23 @@ def test_the_quick_pass_finds_nothing_exactly_when_the_explaining_checks_find_no
             values = {name: value}
             quick = plan_shapes.no_shape_problems(values, shape)
             assert quick == (not list(plan_shapes.shape_problems(values, shape))), (name, value)
+
+
+def _volume(before: Any, after: Any) -> Resource:
+    return Resource(address="aws_ebs_volume.v", type="aws_ebs_volume", name="v", before=before, after=after)
+
+
+def test_one_object_on_both_sides_is_checked_once_and_reported_once() -> None:
+    # A no-op's two sides are one object (the fast decode shares them): the same problems as two equal copies.
+    shared = {"encrypted": "yes", "snapshot_id": 5}
+    assert plan_shapes.resource_problems(_volume(shared, shared)) == \
+        plan_shapes.resource_problems(_volume(dict(shared), dict(shared))) == \
+        ["`encrypted` is a JSON string, not a boolean", "`snapshot_id` is a JSON number, not a string"]
+    assert plan_shapes.resource_problems(_volume({"encrypted": True}, {"encrypted": True})) == []
+
+
+@pytest.mark.parametrize("side", ["before", "after"])
+def test_a_problem_on_one_side_of_two_objects_is_still_found(side: str) -> None:
+    good, bad = {"encrypted": True}, {"encrypted": [True]}
+    resource = _volume(bad, good) if side == "before" else _volume(good, bad)
+    assert plan_shapes.resource_problems(resource) == ["`encrypted` is a JSON array, not a boolean"]

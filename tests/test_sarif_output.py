@@ -64,6 +64,23 @@ def test_compact_plan_points_at_line_one() -> None:
     assert log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 1
 
 
+def test_each_result_has_its_own_artifact_location_worked_out_once_per_path(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    b = PlanBuilder()
+    for i in range(3):
+        b.create(f"aws_ebs_volume.v{i}", {"encrypted": False})
+    calls: list[str] = []
+    real = sarif._artifact
+    monkeypatch.setattr(sarif, "_artifact", lambda path: calls.append(path) or real(path))
+    results = [*sarif.render(_result(b, origin="a/plan.json"))["runs"][0]["results"],
+               *sarif.render(_result(b, origin="b plan.json"))["runs"][0]["results"]]
+    locations = [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in results]
+    assert calls == ["a/plan.json", "b plan.json"]  # once per path and report
+    assert [loc["uri"] for loc in locations] == ["a/plan.json"] * 3 + ["b%20plan.json"] * 3
+    assert locations == [real("a/plan.json")] * 3 + [real("b plan.json")] * 3
+    # Copies, not one shared object: a caller editing one result's location edits only that one.
+    assert len({id(loc) for loc in locations}) == 6
+
+
 def test_fingerprint_is_stable_across_line_moves() -> None:
     small = PlanBuilder().create("aws_ebs_volume.a", {"encrypted": False})
     big = PlanBuilder()

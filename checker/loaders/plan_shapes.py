@@ -81,8 +81,9 @@ def resource_problems(resource: Resource) -> list[str]:
     if shape is None:
         return []
     before, after = resource.before, resource.after
-    if (not isinstance(before, dict) or no_shape_problems(before, shape)) and (not isinstance(after, dict) or
-                                                                    no_shape_problems(after, shape)):
+    # Most no-ops share one object for both sides (plan_fast): checked once, it has the same problems twice.
+    if (not isinstance(before, dict) or no_shape_problems(before, shape)) and (
+            after is before or not isinstance(after, dict) or no_shape_problems(after, shape)):
         return []  # nearly every resource: one pass of type tests, no message built
     found: list[str] = []
     for side in (before, after):

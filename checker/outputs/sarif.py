@@ -37,6 +37,7 @@ def render(result: RunResult, *, category: str = "natpolicy/", include_suppresse
     findings = findings[:max_results]
     any_suppressed = include_suppressed and any(f.suppressed for f in findings)
     shared = _shared_by_roots(findings)
+    artifacts: dict[str, dict[str, Any]] = {}  # path -> its artifactLocation: findings share a few files
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -49,7 +50,7 @@ def render(result: RunResult, *, category: str = "natpolicy/", include_suppresse
         # GitHub splits the id at its last "/" into category and run id; a
         # trailing "/" makes the whole text the category.
         "automationDetails": {"id": category if category.endswith("/") else f"{category}/"},
-        "results": [_result(f, index, any_suppressed, shared) for f in findings],
+        "results": [_result(f, index, any_suppressed, shared, artifacts) for f in findings],
         "columnKind": "utf16CodeUnits",
     }
     notifications = [
@@ -141,7 +142,7 @@ def _fingerprint(f: Finding, shared: set[tuple[str, str, str]]) -> str:
 
 
 def _result(f: Finding, index: dict[str, int], with_suppressions: bool,
-            shared: set[tuple[str, str, str]]) -> dict[str, Any]:
+            shared: set[tuple[str, str, str]], artifacts: dict[str, dict[str, Any]]) -> dict[str, Any]:
     region: dict[str, Any] = {"startLine": max(1, f.location.start_line)}
     if f.location.end_line and f.location.end_line >= region["startLine"]:
         region["endLine"] = f.location.end_line
@@ -153,7 +154,7 @@ def _result(f: Finding, index: dict[str, int], with_suppressions: bool,
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": _artifact(f.location.path),
+                    "artifactLocation": _artifact_of(f.location.path, artifacts),
                     "region": region,
                 },
                 "logicalLocations": [
@@ -165,7 +166,7 @@ def _result(f: Finding, index: dict[str, int], with_suppressions: bool,
         "properties": {"severity": f.severity.label, "resourceType": f.resource_type},
     }
     if f.related:
-        out["relatedLocations"] = [_related(i, item) for i, item in enumerate(f.related, start=1)]
+        out["relatedLocations"] = [_related(i, item, artifacts) for i, item in enumerate(f.related, start=1)]
     if with_suppressions:
         out["suppressions"] = (
             [{"kind": f.suppression_kind, "justification": f.suppression}] if f.suppressed else []
@@ -173,18 +174,26 @@ def _result(f: Finding, index: dict[str, int], with_suppressions: bool,
     return out
 
 
-def _related(number: int, item: RelatedLocation) -> dict[str, Any]:
+def _related(number: int, item: RelatedLocation, artifacts: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """A related location: the file and lines when known, always the address."""
     out: dict[str, Any] = {"id": number}
     if item.location is not None:
         region: dict[str, Any] = {"startLine": max(1, item.location.start_line)}
         if item.location.end_line and item.location.end_line >= region["startLine"]:
             region["endLine"] = item.location.end_line
-        out["physicalLocation"] = {"artifactLocation": _artifact(item.location.path), "region": region}
+        out["physicalLocation"] = {"artifactLocation": _artifact_of(item.location.path, artifacts), "region": region}
     out["logicalLocations"] = [{"fullyQualifiedName": item.address, "name": logical_name(item.address),
                                 "kind": "resource"}]
     out["message"] = {"text": item.message}
     return out
+
+
+def _artifact_of(path: str, artifacts: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """``_artifact(path)``, worked out once per path of one report; each result gets its own copy."""
+    found = artifacts.get(path)
+    if found is None:
+        found = artifacts[path] = _artifact(path)
+    return dict(found)
 
 
 def _artifact(path: str) -> dict[str, Any]:
