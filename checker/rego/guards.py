@@ -21,7 +21,9 @@ regopy 1.5.2:
   startswith(input.rs[i].type, "aws_")``) never matches;
 * ``time.parse_rfc3339_ns`` is silently undefined, ``trace`` fails;
 * sprintf verbs it formats differently; ``with`` aborts it (``source``);
-* the same ``some x`` declarations as regorus (``regorus_some``).
+* the same ``some x`` declarations as regorus (``regorus_some``);
+* a comprehension's ``some n in`` / ``n :=`` of a name the body around it
+  has bound: regopy binds the outer variable (``regopy_shadow``).
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from collections.abc import Iterator, Sequence
 
 from natpolicy.errors import InputError
 from natpolicy.rego.loading import PolicyFile
+from natpolicy.rego.regopy_shadow import shadowing_declarations
 from natpolicy.rego.regorus_some import some_refusals
 from natpolicy.rego.source import Token, char_line_col, scan_module, tokens
 from natpolicy.rego.static_checks import unsafe_variables
@@ -90,6 +93,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(type_errors(source, package_names))
     if engine == "regopy":
         out.extend(_bound_in_call_arguments(toks))
+        out.extend(shadowing_declarations(source))
     broken = _BROKEN_BUILTINS.get(engine, {})
     for i, tok in enumerate(toks):
         name = _dotted(toks, i)
