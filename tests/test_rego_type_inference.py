@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from natpolicy.errors import InputError
 from natpolicy.rego.builtin_types import ANY, ARRAY, NUMBER, SET, STRING, accepts, kind, union
-from natpolicy.rego.guards import engine_refusals
+from natpolicy.rego.guards import engine_refusals, refuse_for_engine
+from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.source import char_line_col, scan_module
 from natpolicy.rego.static_checks import unsafe_variables
 from natpolicy.rego.type_check import type_errors
@@ -251,3 +253,50 @@ def test_what_is_refused_never_evaluates_to_a_value_on_regorus() -> None:
             continue  # a type error at run time: what OPA refuses at compile time
         assert value in (None, [], set()), source
     assert evaluated > 150  # the generator reaches the checks
+
+
+def _refusal(files: dict[str, str], engine: str = "regorus") -> str:
+    """The refusal of a set of policy files (several may share a package), or "" when none is refused."""
+    policies = [PolicyFile(Path(name), name, text, scan_module(text)) for name, text in files.items()]
+    try:
+        refuse_for_engine(policies, engine)
+    except InputError as exc:
+        return f"{exc.source}: {exc.problem}"
+    return ""
+
+
+_USES_LIMIT = 'package p\n\nlimit := 5 if input.a\n\nf(x) := x + 1\n\nx if {\n  startswith(limit, "a")\n  upper(f(1))\n}\n'
+
+
+@pytest.mark.parametrize("engine", ["regorus", "regopy"])
+def test_a_rule_another_file_of_the_package_defines_too_is_typed_from_both(engine: str) -> None:
+    # OPA types `limit` (number or string) and `f` from every definition in the package: it accepts this.
+    other = 'package p\n\nlimit := "abc" if not input.a\n\nf(x) := "a" if x == 2\n'
+    assert _refusal({"a.rego": _USES_LIMIT, "b.rego": other}, engine) == ""
+    # The same file alone, or beside a file of another package, is refused as before, with its line.
+    assert _refusal({"a.rego": _USES_LIMIT}, engine).startswith("a.rego:8:14: type error: argument 1 of startswith")
+    elsewhere = other.replace("package p", "package q")
+    assert _refusal({"a.rego": _USES_LIMIT, "b.rego": elsewhere}, engine).startswith("a.rego:8:14: type error")
+
+
+def test_a_rule_only_another_file_defines_is_typed_from_it() -> None:
+    uses = 'package p\n\nx if {\n  startswith(limit, "a")\n}\n'
+    assert _refusal({"a.rego": uses, "b.rego": "package p\n\nlimit := 5\n"}).startswith(
+        "a.rego:4:14: type error: argument 1 of startswith(...), `limit`, is a number")
+    assert _refusal({"a.rego": uses, "b.rego": 'package p\n\nlimit := "a"\n'}) == ""
+    # Each file's error is named in that file.
+    assert _refusal({"b.rego": "package p\n\nlimit := 5\n", "a.rego": uses}).startswith("a.rego:4:14:")
+
+
+def test_the_two_files_opa_accepts_evaluate_on_regorus() -> None:
+    # A real engine reads the package as OPA does: `limit` is a string here, and the rule answers.
+    regorus = pytest.importorskip("regorus")
+    files = {"a.rego": 'package p\n\nlimit := 5 if input.a\n\nx if {\n  startswith(limit, "a")\n}\n',
+             "b.rego": 'package p\n\nlimit := "abc" if not input.a\n'}
+    assert _refusal(files) == ""
+    engine = regorus.Engine()
+    engine.set_rego_v0(False)
+    for name, text in files.items():
+        engine.add_policy(name, text)
+    engine.set_input_json('{"a": false}')
+    assert engine.eval_rule("data.p.x") is True

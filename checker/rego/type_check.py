@@ -10,9 +10,9 @@ Inferred: literals, collections and comprehensions; ``:=`` and ``=`` bindings
 of a local variable; ``some x in xs`` and ``every`` (the element type);
 arithmetic (``+ * / %`` give numbers, ``-`` a number or set as OPA declares,
 ``| &`` sets); builtin results (``builtin_types.BUILTINS``); the values of the
-package's rules in this module (``limit := 5``, ``names := {"a"}``; a
-``deny contains msg`` rule is a set of elements of any type, since other
-files may add to it) and what its functions return. Everything else
+package's rules, from their definitions in all the package's files together
+(``limit := 5``, ``names := {"a"}``; a ``deny contains msg`` rule is a set
+of elements of any type) and what its functions return. Everything else
 (``input``, ``data``, imports, function arguments, other packages' rules)
 is ``any``, which no check refuses.
 
@@ -26,7 +26,8 @@ a false refusal would break a valid policy.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Iterator, Sequence
 
 from natpolicy.rego import builtin_types as types
 from natpolicy.rego.builtin_types import ANY, ARRAY, BOOLEAN, NUMBER, OBJECT, SET, RegoType, accepts, kind, union
@@ -44,12 +45,50 @@ _REFUSED = ("OPA refuses the whole module at compile time (even when no query re
             "so natpolicy does too")
 
 
-def type_errors(source: str, package_names: set[str]) -> Iterator[tuple[int, str]]:
+def type_errors(source: str, package_names: set[str], package_sources: Sequence[str] = ()) -> Iterator[tuple[int, str]]:
     """(offset, message) of each type error OPA's type checker finds in the module ``source``.
 
     ``package_names``: the rules, functions and imports of the module's package
-    (in every file); those this module does not define are ``any`` here.
+    (in every file). ``package_sources``: the package's other files, whose
+    definitions of a rule or function are typed with this module's (OPA types
+    a rule from all its definitions); a name defined nowhere here is ``any``.
     """
+    errors = _package_types(tuple(sorted({source, *package_sources})), frozenset(package_names))[source]
+    seen: set[tuple[int, str]] = set()
+    for error in errors:
+        if error not in seen:
+            seen.add(error)
+            yield error
+
+
+@functools.lru_cache(maxsize=16)
+def _package_types(sources: tuple[str, ...], package_names: frozenset[str]) -> dict[str, list[tuple[int, str]]]:
+    """The type errors of each file of a package, its rules and functions typed from all its files together.
+
+    Each pass types every rule with the last pass's rule values and function
+    results (rules that use rules); the errors are the last pass's. Computed
+    once per package: its other files are checked against the same types.
+    """
+    values: dict[str, RegoType] = {}
+    results: dict[str, RegoType] = {}
+    names = set(package_names)
+    for _ in range(4):
+        checkers = {text: _Checker(text, values, results, names) for text in sources}
+        new_values: dict[str, RegoType] = {}
+        new_results: dict[str, RegoType] = {}
+        for text, checker in checkers.items():
+            more_values, more_results = checker.rules(_read_rules(text))
+            _merge(new_values, more_values)
+            _merge(new_results, more_results)
+        if (new_values, new_results) == (values, results):
+            break
+        values, results = new_values, new_results
+    return {text: checker.errors for text, checker in checkers.items()}
+
+
+@functools.lru_cache(maxsize=256)
+def _read_rules(source: str) -> tuple[Rule, ...]:
+    """The rules of a module as ``type_syntax`` reads them (read once per text; nothing changes them)."""
     toks = tokens(source)
     rules: list[Rule] = []
     for start, end in rule_statements(source, toks):
@@ -59,19 +98,13 @@ def type_errors(source: str, package_names: set[str]) -> Iterator[tuple[int, str
             rules.append(parse_rule(source, toks, start, end))
         except Unreadable:
             continue  # a statement this reader does not know: its rule stays `any`, nothing in it is checked
-    values: dict[str, RegoType] = {}
-    results: dict[str, RegoType] = {}
-    for _ in range(4):  # each pass types the rules with the last pass's values: rules that use rules
-        checker = _Checker(source, values, results, package_names)
-        new_values, new_results = checker.rules(rules)
-        if (new_values, new_results) == (values, results):
-            break
-        values, results = new_values, new_results
-    seen: set[tuple[int, str]] = set()
-    for error in checker.errors:
-        if error not in seen:
-            seen.add(error)
-            yield error
+    return tuple(rules)
+
+
+def _merge(into: dict[str, RegoType], more: dict[str, RegoType]) -> None:
+    """A rule defined in several files has the type of all its definitions together."""
+    for name, value in more.items():
+        into[name] = union(into[name], value) if name in into else value
 
 
 class _Scope:
@@ -100,7 +133,7 @@ class _Checker:
         self.errors: list[tuple[int, str]] = []
 
     # -- rules ------------------------------------------------------------------------------------
-    def rules(self, rules: list[Rule]) -> tuple[dict[str, RegoType], dict[str, RegoType]]:
+    def rules(self, rules: Sequence[Rule]) -> tuple[dict[str, RegoType], dict[str, RegoType]]:
         values: dict[str, RegoType] = {}
         results: dict[str, RegoType] = {}
         for rule in rules:
