@@ -67,6 +67,19 @@ def found(body: str) -> list[tuple[int, str]]:
     ("helper if {\n  y = 1\n  upper(y)\n}\n", 7, "`y`, is a number"),  # `=` binds a name nothing bound
     ("helper := x if {\n  x := 1\n} else := upper(2)\n", 7, "argument 1 of upper(...), `2`"),
     ("deny[msg] {\n  msg := count(input.a) + \"!\"\n}\n", 6, "applies `+` to a string"),  # v0 syntax too
+    # A key an object literal never has, an index past an array literal (OPA: undefined ref).
+    ('helper if {\n  o := {"a": 1}\n  o.b\n}\n', 7, 'looks up `b` in an object literal that has only the keys "a"'),
+    ('cfg := {"a": {"b": 1}}\nhelper := cfg.a.c\n', 6, 'only the keys "b"'),
+    ('helper if {\n  some o in [{"a": 1}]\n  o["b"]\n}\n', 7, "looks up `\"b\"`"),
+    ('f(v) := {"a": v}\nhelper := f(1).b\n', 6, "looks up `b`"),
+    ('helper if {\n  o := {"a": 1}\n  o[1]\n}\n', 7, "looks up `1`"),
+    ('helper if {\n  o := {"a": 1}\n  o.a.c\n}\n', 7, "`o.a.c` looks inside a number"),
+    ("helper if {\n  xs := [1, 2]\n  xs[2]\n}\n", 7, "looks up index 2 of an array literal of 2 elements"),
+    # `=` between two typed values whose kinds never meet (OPA: match error).
+    ('helper if {\n  n := count(input.xs)\n  n = "2"\n}\n', 7, "`n = \"2\"` unifies a number with a string"),
+    ('limit := 5\nhelper if {\n  limit = "a"\n}\n', 7, "unifies a number with a string"),
+    ('helper if {\n  y = "a"\n  y = 1\n}\n', 7, "`y = 1` unifies a string with a number"),
+    ('helper if {\n  s := {1}\n  s = {"a"}\n}\n', 7, "unifies a set[number] with a set[string]"),
 ])
 def test_a_type_error_opa_infers_is_refused_with_its_line(body: str, line: int, says: str) -> None:
     errors = found(body)
@@ -99,8 +112,14 @@ def test_a_type_error_opa_infers_is_refused_with_its_line(body: str, line: int, 
     'x if {\n  s := {"a", 1}\n  s["a"]\n  s[1]\n}\n',
     'x if {\n  xs := []\n  concat(",", xs)\n  sum(xs) == 0\n}\n',
     'x := y + 1 if {\n  z := 1 - 1\n  z.foo\n  y := 1\n}\n',  # `1 - 1` is any<number, set> to OPA
-    # An object literal's keys are not checked here (OPA checks them; never refused on a guess).
-    'o := {"a": 1}\nx := o.b + 1\n',
+    # An object literal with a computed key, or none, may hold any key (OPA's dynamic part); a known key or
+    # index is fine; an array comprehension has no length.
+    'x if {\n  o := {"a": 1, input.k: 2}\n  o.b\n  e := {}\n  e.b\n  f := {"a": {}}\n  f.a.z\n}\n',
+    'cfg := {"a": 1}\nx := cfg.a + cfg["a"]\ny := [1, 2][1] + [v | some v in [1]][5]\n',
+    # A rule's object values are all its definitions' (`default` too): a key of either may be looked up.
+    'default cfg := {"a": 1}\ncfg := {"b": 2} if input.x\ny := cfg.b + cfg.a\n',
+    # `=` that binds (a pattern, a ref's key) or meets a value of any type; both sides of one kind.
+    'x if {\n  n := 1\n  n = input.a\n  [a, b] = [1, "x"]\n  upper(b)\n  xs := ["a"]\n  xs[i] = "a"\n  n = 2\n}\n',
     # Arrays with mixed elements, elements of a partial set from (possibly) several files.
     'x := concat(",", [1, "a"])\n',
     'deny contains 1\ndeny contains msg if {\n  msg := "a"\n}\nx := [upper(d) | some d in deny]\n',
@@ -170,7 +189,8 @@ PROBES = yaml.safe_load((ROOT / "tests" / "rego_probes" / "probes.yaml").read_te
 PROBE_LINES = {"type-error-through-variable": 4, "type-error-builtin-result": 4, "type-error-ref-into-set": 4,
                "type-error-concat-result": 4, "type-error-constant-rule": 4, "type-error-ref-into-number": 4,
                "type-error-function-result": 3, "type-error-some-element": 4, "type-error-set-union-number": 3,
-               "unsafe-builtin-input": 3, "unsafe-membership": 3, "type-error-plus": 2, "type-error-unreached": 4}
+               "unsafe-builtin-input": 3, "unsafe-membership": 3, "type-error-plus": 2, "type-error-unreached": 4,
+               "type-error-object-key": 4, "type-error-array-index": 3, "type-error-unify-match": 4}
 
 
 @pytest.mark.parametrize("engine", ["regorus", "regopy"])

@@ -19,15 +19,21 @@ is ``any``, which no check refuses.
 Checked, as OPA checks them: a builtin's declared arguments; the operands of
 ``+ - * / % | &``; a ref into a scalar (``x := 1; x.foo``, ``s := "ab";
 s[0]``) or with a key its collection never has (``xs := [1]; xs.foo``,
-``{1}["a"]``). Not checked (OPA's rules that need more than this reader
-sees): object keys, ``=`` between two typed values, arity, function
-arguments against the function's body. When unsure, the type is ``any``:
-a false refusal would break a valid policy.
+``{1}["a"]``), or with a constant key an object literal whose keys are all
+literal strings never has (``o := {"a": 1}; o.b``; OPA's static properties)
+or an index past an array literal (``[1, 2][2]``); ``=`` between two typed
+values whose kinds never meet (``n := count(xs); n = "2"``: OPA's match
+error). Not checked: arity, function arguments against the function's body,
+schemas (natpolicy passes OPA none). When unsure, the type is ``any``: a
+false refusal would break a valid policy.
 """
 from __future__ import annotations
 
 import functools
+import json
+import re
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from natpolicy.rego import builtin_types as types
 from natpolicy.rego.builtin_types import ANY, ARRAY, BOOLEAN, NUMBER, OBJECT, SET, RegoType, accepts, kind, union
@@ -201,11 +207,15 @@ class _Checker:
                 settled = all(self._resolvable(n, scope) for n in _names(other))
                 scope.bind(name_side.text, other_type if settled else ANY)
                 return
-        self.type_of(target, scope)
-        self.type_of(value, scope)
-        for name in _names(target) + _names(value):
-            if not self._resolvable(name, scope):
-                scope.bind(name, ANY)
+        target_type, value_type = self.type_of(target, scope), self.type_of(value, scope)
+        unbound = [name for name in _names(target) + _names(value) if not self._resolvable(name, scope)]
+        if not unbound and not accepts(target_type, value_type):
+            # Both sides typed, nothing to bind: OPA unifies the two types, and none of their kinds meet.
+            self._error(target, f"type error: `{self._text(target)} = {self._text(value)}` unifies "
+                                f"{_a(target_type)} with {_a(value_type)}, which never match (OPA: match error); "
+                                f"{_REFUSED}")
+        for name in unbound:
+            scope.bind(name, ANY)
 
     def _pattern(self, target: Node, value: RegoType, scope: _Scope) -> None:
         if target.what == "name":
@@ -232,7 +242,11 @@ class _Checker:
             return self._call(node, scope)
         if node.what in ("array", "set"):
             items = [self.type_of(part, scope) for part in node.parts]
-            return kind(ARRAY if node.what == "array" else SET, of=_union_all(items))
+            collection = kind(ARRAY if node.what == "array" else SET, of=_union_all(items))
+            # A non-empty array literal has that many elements and no more (`[]` is any array, as in OPA).
+            return replace(collection, length=len(items)) if node.what == "array" and items else collection
+        if node.what == "object":
+            return self._object(node, scope)
         if node.what == "comprehension":
             inner = _Scope(scope)
             self._body(node.body, inner)
@@ -241,9 +255,40 @@ class _Checker:
                                                                       of=heads[0])
         if node.what == "infix":
             return self._infix(node, scope)
-        for part in node.parts:  # object literals, unary minus
+        for part in node.parts:  # unary minus
             self.type_of(part, scope)
-        return kind(OBJECT) if node.what == "object" else ANY
+        return ANY
+
+    def _object(self, node: Node, scope: _Scope) -> RegoType:
+        """An object literal: closed when every key is a literal string (OPA's static properties)."""
+        fields: dict[str, RegoType] = {}
+        closed = True
+        for key, value in zip(node.parts[::2], node.parts[1::2], strict=True):
+            value_type = self.type_of(value, scope)
+            constant = self._constant(key)
+            if isinstance(constant, str):
+                fields[constant] = union(fields[constant], value_type) if constant in fields else value_type
+            else:
+                self.type_of(key, scope)
+                closed = False  # a computed or non-string key: OPA's dynamic part, any key may be there
+        return types.closed_object(fields) if closed else kind(OBJECT)
+
+    def _constant(self, key: Node) -> str | int | None:
+        """The value of a literal string or integer key (``.b``, ``["b"]``, ``[2]``), else None."""
+        if key.what != "literal":
+            return None
+        text = self.source[key.start:key.stop]
+        if key.text == "string":
+            if text.startswith('"'):
+                try:
+                    value = json.loads(text)
+                except ValueError:
+                    return None
+                return value if isinstance(value, str) else None
+            return text[1:-1] if text.startswith("`") else text  # a raw string, or `.b`
+        if key.text == "number" and re.fullmatch(r"-?\d+", text):
+            return int(text)
+        return None
 
     def _infix(self, node: Node, scope: _Scope) -> RegoType:
         left, right = (self.type_of(part, scope) for part in node.parts)
@@ -292,6 +337,21 @@ class _Checker:
                                   f"{key_type.describe()} (`{self._text(key)}`) in {_a(current)}, which has "
                                   f"none (OPA: undefined ref); {_REFUSED}")
                 return ANY
+            constant = self._constant(key)
+            if current.fields is not None and constant is not None:
+                found = dict(current.fields).get(constant) if isinstance(constant, str) else None
+                if found is None:
+                    self._error(node, f"type error: `{self._text(node)}` looks up `{self._text(key)}` in an "
+                                      f"object literal that has only the keys {_keys(current)} "
+                                      f"(OPA: undefined ref); {_REFUSED}")
+                    return ANY
+                current = found
+                continue
+            if current.length is not None and isinstance(constant, int) and not 0 <= constant < current.length:
+                self._error(node, f"type error: `{self._text(node)}` looks up index {constant} of an array literal of "
+                                  f"{current.length} element{'s' if current.length > 1 else ''} (OPA: undefined "
+                                  f"ref); {_REFUSED}")
+                return ANY
             current = types.element_of(current) if current.kinds <= {ARRAY, SET} else ANY
         return current
 
@@ -320,6 +380,12 @@ def _names(node: Node) -> list[str]:
     if node.what == "comprehension":
         return []
     return [name for part in node.parts for name in _names(part)]
+
+
+def _keys(closed: RegoType) -> str:
+    """An object literal's keys for a message, quoted and escaped (a key may hold any character)."""
+    keys = [json.dumps(key) for key, _ in closed.fields or ()]
+    return ", ".join(keys[:8]) + (f" and {len(keys) - 8} more" if len(keys) > 8 else "")
 
 
 def _union_all(types: list[RegoType]) -> RegoType | None:
