@@ -75,6 +75,13 @@ def found(body: str) -> list[tuple[int, str]]:
     ('helper if {\n  o := {"a": 1}\n  o[1]\n}\n', 7, "looks up `1`"),
     ('helper if {\n  o := {"a": 1}\n  o.a.c\n}\n', 7, "`o.a.c` looks inside a number"),
     ("helper if {\n  xs := [1, 2]\n  xs[2]\n}\n", 7, "looks up index 2 of an array literal of 2 elements"),
+    # A function's argument types, inferred from its body as OPA infers them, checked at each call.
+    ('f(x) := upper(x)\nhelper := f(1)\n', 6, "argument 1 of f(...), `1`, is a number, where f takes only string"),
+    ('f(x) := y if {\n  a := 1\n  y := x + a\n}\nhelper := f("a")\n', 9, "where f takes only number"),
+    ('f(x) if {\n  not startswith(x, "a")\n}\nhelper := f(1)\n', 8, "where f takes only string"),
+    ('f(x) if {\n  x = 1\n}\nhelper := f("a")\n', 8, "where f takes only number"),  # `=` types it too
+    ('f(1) := "one"\nhelper := f("a")\n', 6, "where f takes only number"),  # a literal argument
+    ('f(s, xs) := concat(s, xs)\nhelper := f(",", "a")\n', 6, "argument 2 of f(...)"),
     # `=` between two typed values whose kinds never meet (OPA: match error).
     ('helper if {\n  n := count(input.xs)\n  n = "2"\n}\n', 7, "`n = \"2\"` unifies a number with a string"),
     ('limit := 5\nhelper if {\n  limit = "a"\n}\n', 7, "unifies a number with a string"),
@@ -116,8 +123,19 @@ def test_a_type_error_opa_infers_is_refused_with_its_line(body: str, line: int, 
     # index is fine; an array comprehension has no length.
     'x if {\n  o := {"a": 1, input.k: 2}\n  o.b\n  e := {}\n  e.b\n  f := {"a": {}}\n  f.a.z\n}\n',
     'cfg := {"a": 1}\nx := cfg.a + cfg["a"]\ny := [1, 2][1] + [v | some v in [1]][5]\n',
+    # Keys are compared by value: a raw string, an escape, a space.
+    'x if {\n  o := {"a b": 1, `c`: 2, "d\\"e": 3, "\\u0066": 4}\n  o["a b"]\n  o.c\n  o[`d"e`]\n  o.f\n}\n',
     # A rule's object values are all its definitions' (`default` too): a key of either may be looked up.
     'default cfg := {"a": 1}\ncfg := {"b": 2} if input.x\ny := cfg.b + cfg.a\n',
+    # A function's argument is typed by its first use only, and only where OPA's order is certain: a
+    # comparison, a ref, `some`, a comprehension or another function give it any; a statement OPA runs later
+    # (it needs a name bound below) does not count first; every definition of the function counts.
+    'f(x) if {\n  x == 1\n  upper(x)\n}\nz := f(1)\n',
+    'f(x) if {\n  x.a == 1\n  upper(x)\n}\ng(x) if {\n  some v in x\n  upper(x)\n}\nz := [f(1), g(1)]\n',
+    'f(x) := [upper(s) | s := x[_]]\ng(v) := f(v)\nz := [f(1), g(1)]\n',
+    'f(x) if {\n  a := y\n  upper(x) == a\n  y := x\n}\nz := f(1)\n',
+    'f(x) := upper(x)\nf(x) := x + 1 if false\nz := f(1) + f(input.a)\n',
+    'f(x) := upper(x)\nz := f("a")\ny := f(concat(",", input.xs))\n',
     # `=` that binds (a pattern, a ref's key) or meets a value of any type; both sides of one kind.
     'x if {\n  n := 1\n  n = input.a\n  [a, b] = [1, "x"]\n  upper(b)\n  xs := ["a"]\n  xs[i] = "a"\n  n = 2\n}\n',
     # Arrays with mixed elements, elements of a partial set from (possibly) several files.
@@ -190,7 +208,8 @@ PROBE_LINES = {"type-error-through-variable": 4, "type-error-builtin-result": 4,
                "type-error-concat-result": 4, "type-error-constant-rule": 4, "type-error-ref-into-number": 4,
                "type-error-function-result": 3, "type-error-some-element": 4, "type-error-set-union-number": 3,
                "unsafe-builtin-input": 3, "unsafe-membership": 3, "type-error-plus": 2, "type-error-unreached": 4,
-               "type-error-object-key": 4, "type-error-array-index": 3, "type-error-unify-match": 4}
+               "type-error-object-key": 4, "type-error-array-index": 3, "type-error-unify-match": 4,
+               "type-error-function-argument": 3}
 
 
 @pytest.mark.parametrize("engine", ["regorus", "regopy"])
