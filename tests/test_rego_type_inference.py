@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from natpolicy.errors import InputError
 from natpolicy.rego.builtin_types import ANY, ARRAY, NUMBER, SET, STRING, accepts, kind, union
-from natpolicy.rego.guards import engine_refusals
+from natpolicy.rego.guards import engine_refusals, refuse_for_engine
+from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.source import char_line_col, scan_module
 from natpolicy.rego.static_checks import unsafe_variables
 from natpolicy.rego.type_check import type_errors
@@ -65,6 +67,26 @@ def found(body: str) -> list[tuple[int, str]]:
     ("helper if {\n  y = 1\n  upper(y)\n}\n", 7, "`y`, is a number"),  # `=` binds a name nothing bound
     ("helper := x if {\n  x := 1\n} else := upper(2)\n", 7, "argument 1 of upper(...), `2`"),
     ("deny[msg] {\n  msg := count(input.a) + \"!\"\n}\n", 6, "applies `+` to a string"),  # v0 syntax too
+    # A key an object literal never has, an index past an array literal (OPA: undefined ref).
+    ('helper if {\n  o := {"a": 1}\n  o.b\n}\n', 7, 'looks up `b` in an object literal that has only the keys "a"'),
+    ('cfg := {"a": {"b": 1}}\nhelper := cfg.a.c\n', 6, 'only the keys "b"'),
+    ('helper if {\n  some o in [{"a": 1}]\n  o["b"]\n}\n', 7, "looks up `\"b\"`"),
+    ('f(v) := {"a": v}\nhelper := f(1).b\n', 6, "looks up `b`"),
+    ('helper if {\n  o := {"a": 1}\n  o[1]\n}\n', 7, "looks up `1`"),
+    ('helper if {\n  o := {"a": 1}\n  o.a.c\n}\n', 7, "`o.a.c` looks inside a number"),
+    ("helper if {\n  xs := [1, 2]\n  xs[2]\n}\n", 7, "looks up index 2 of an array literal of 2 elements"),
+    # A function's argument types, inferred from its body as OPA infers them, checked at each call.
+    ('f(x) := upper(x)\nhelper := f(1)\n', 6, "argument 1 of f(...), `1`, is a number, where f takes only string"),
+    ('f(x) := y if {\n  a := 1\n  y := x + a\n}\nhelper := f("a")\n', 9, "where f takes only number"),
+    ('f(x) if {\n  not startswith(x, "a")\n}\nhelper := f(1)\n', 8, "where f takes only string"),
+    ('f(x) if {\n  x = 1\n}\nhelper := f("a")\n', 8, "where f takes only number"),  # `=` types it too
+    ('f(1) := "one"\nhelper := f("a")\n', 6, "where f takes only number"),  # a literal argument
+    ('f(s, xs) := concat(s, xs)\nhelper := f(",", "a")\n', 6, "argument 2 of f(...)"),
+    # `=` between two typed values whose kinds never meet (OPA: match error).
+    ('helper if {\n  n := count(input.xs)\n  n = "2"\n}\n', 7, "`n = \"2\"` unifies a number with a string"),
+    ('limit := 5\nhelper if {\n  limit = "a"\n}\n', 7, "unifies a number with a string"),
+    ('helper if {\n  y = "a"\n  y = 1\n}\n', 7, "`y = 1` unifies a string with a number"),
+    ('helper if {\n  s := {1}\n  s = {"a"}\n}\n', 7, "unifies a set[number] with a set[string]"),
 ])
 def test_a_type_error_opa_infers_is_refused_with_its_line(body: str, line: int, says: str) -> None:
     errors = found(body)
@@ -97,8 +119,25 @@ def test_a_type_error_opa_infers_is_refused_with_its_line(body: str, line: int, 
     'x if {\n  s := {"a", 1}\n  s["a"]\n  s[1]\n}\n',
     'x if {\n  xs := []\n  concat(",", xs)\n  sum(xs) == 0\n}\n',
     'x := y + 1 if {\n  z := 1 - 1\n  z.foo\n  y := 1\n}\n',  # `1 - 1` is any<number, set> to OPA
-    # An object literal's keys are not checked here (OPA checks them; never refused on a guess).
-    'o := {"a": 1}\nx := o.b + 1\n',
+    # An object literal with a computed key, or none, may hold any key (OPA's dynamic part); a known key or
+    # index is fine; an array comprehension has no length.
+    'x if {\n  o := {"a": 1, input.k: 2}\n  o.b\n  e := {}\n  e.b\n  f := {"a": {}}\n  f.a.z\n}\n',
+    'cfg := {"a": 1}\nx := cfg.a + cfg["a"]\ny := [1, 2][1] + [v | some v in [1]][5]\n',
+    # Keys are compared by value: a raw string, an escape, a space.
+    'x if {\n  o := {"a b": 1, `c`: 2, "d\\"e": 3, "\\u0066": 4}\n  o["a b"]\n  o.c\n  o[`d"e`]\n  o.f\n}\n',
+    # A rule's object values are all its definitions' (`default` too): a key of either may be looked up.
+    'default cfg := {"a": 1}\ncfg := {"b": 2} if input.x\ny := cfg.b + cfg.a\n',
+    # A function's argument is typed by its first use only, and only where OPA's order is certain: a
+    # comparison, a ref, `some`, a comprehension or another function give it any; a statement OPA runs later
+    # (it needs a name bound below) does not count first; every definition of the function counts.
+    'f(x) if {\n  x == 1\n  upper(x)\n}\nz := f(1)\n',
+    'f(x) if {\n  x.a == 1\n  upper(x)\n}\ng(x) if {\n  some v in x\n  upper(x)\n}\nz := [f(1), g(1)]\n',
+    'f(x) := [upper(s) | s := x[_]]\ng(v) := f(v)\nz := [f(1), g(1)]\n',
+    'f(x) if {\n  a := y\n  upper(x) == a\n  y := x\n}\nz := f(1)\n',
+    'f(x) := upper(x)\nf(x) := x + 1 if false\nz := f(1) + f(input.a)\n',
+    'f(x) := upper(x)\nz := f("a")\ny := f(concat(",", input.xs))\n',
+    # `=` that binds (a pattern, a ref's key) or meets a value of any type; both sides of one kind.
+    'x if {\n  n := 1\n  n = input.a\n  [a, b] = [1, "x"]\n  upper(b)\n  xs := ["a"]\n  xs[i] = "a"\n  n = 2\n}\n',
     # Arrays with mixed elements, elements of a partial set from (possibly) several files.
     'x := concat(",", [1, "a"])\n',
     'deny contains 1\ndeny contains msg if {\n  msg := "a"\n}\nx := [upper(d) | some d in deny]\n',
@@ -168,7 +207,9 @@ PROBES = yaml.safe_load((ROOT / "tests" / "rego_probes" / "probes.yaml").read_te
 PROBE_LINES = {"type-error-through-variable": 4, "type-error-builtin-result": 4, "type-error-ref-into-set": 4,
                "type-error-concat-result": 4, "type-error-constant-rule": 4, "type-error-ref-into-number": 4,
                "type-error-function-result": 3, "type-error-some-element": 4, "type-error-set-union-number": 3,
-               "unsafe-builtin-input": 3, "unsafe-membership": 3, "type-error-plus": 2, "type-error-unreached": 4}
+               "unsafe-builtin-input": 3, "unsafe-membership": 3, "type-error-plus": 2, "type-error-unreached": 4,
+               "type-error-object-key": 4, "type-error-array-index": 3, "type-error-unify-match": 4,
+               "type-error-function-argument": 3}
 
 
 @pytest.mark.parametrize("engine", ["regorus", "regopy"])
@@ -251,3 +292,50 @@ def test_what_is_refused_never_evaluates_to_a_value_on_regorus() -> None:
             continue  # a type error at run time: what OPA refuses at compile time
         assert value in (None, [], set()), source
     assert evaluated > 150  # the generator reaches the checks
+
+
+def _refusal(files: dict[str, str], engine: str = "regorus") -> str:
+    """The refusal of a set of policy files (several may share a package), or "" when none is refused."""
+    policies = [PolicyFile(Path(name), name, text, scan_module(text)) for name, text in files.items()]
+    try:
+        refuse_for_engine(policies, engine)
+    except InputError as exc:
+        return f"{exc.source}: {exc.problem}"
+    return ""
+
+
+_USES_LIMIT = 'package p\n\nlimit := 5 if input.a\n\nf(x) := x + 1\n\nx if {\n  startswith(limit, "a")\n  upper(f(1))\n}\n'
+
+
+@pytest.mark.parametrize("engine", ["regorus", "regopy"])
+def test_a_rule_another_file_of_the_package_defines_too_is_typed_from_both(engine: str) -> None:
+    # OPA types `limit` (number or string) and `f` from every definition in the package: it accepts this.
+    other = 'package p\n\nlimit := "abc" if not input.a\n\nf(x) := "a" if x == 2\n'
+    assert _refusal({"a.rego": _USES_LIMIT, "b.rego": other}, engine) == ""
+    # The same file alone, or beside a file of another package, is refused as before, with its line.
+    assert _refusal({"a.rego": _USES_LIMIT}, engine).startswith("a.rego:8:14: type error: argument 1 of startswith")
+    elsewhere = other.replace("package p", "package q")
+    assert _refusal({"a.rego": _USES_LIMIT, "b.rego": elsewhere}, engine).startswith("a.rego:8:14: type error")
+
+
+def test_a_rule_only_another_file_defines_is_typed_from_it() -> None:
+    uses = 'package p\n\nx if {\n  startswith(limit, "a")\n}\n'
+    assert _refusal({"a.rego": uses, "b.rego": "package p\n\nlimit := 5\n"}).startswith(
+        "a.rego:4:14: type error: argument 1 of startswith(...), `limit`, is a number")
+    assert _refusal({"a.rego": uses, "b.rego": 'package p\n\nlimit := "a"\n'}) == ""
+    # Each file's error is named in that file.
+    assert _refusal({"b.rego": "package p\n\nlimit := 5\n", "a.rego": uses}).startswith("a.rego:4:14:")
+
+
+def test_the_two_files_opa_accepts_evaluate_on_regorus() -> None:
+    # A real engine reads the package as OPA does: `limit` is a string here, and the rule answers.
+    regorus = pytest.importorskip("regorus")
+    files = {"a.rego": 'package p\n\nlimit := 5 if input.a\n\nx if {\n  startswith(limit, "a")\n}\n',
+             "b.rego": 'package p\n\nlimit := "abc" if not input.a\n'}
+    assert _refusal(files) == ""
+    engine = regorus.Engine()
+    engine.set_rego_v0(False)
+    for name, text in files.items():
+        engine.add_policy(name, text)
+    engine.set_input_json('{"a": false}')
+    assert engine.eval_rule("data.p.x") is True

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = ["RegoType", "Signature", "ANY", "NUMBER", "STRING", "BOOLEAN", "NULL", "ARRAY", "SET", "OBJECT",
-           "SCALARS", "BUILTINS", "ARITHMETIC", "accepts", "union", "kind", "element_of"]
+           "SCALARS", "BUILTINS", "ARITHMETIC", "accepts", "union", "kind", "element_of", "closed_object"]
 
 NUMBER, STRING, BOOLEAN, NULL = "number", "string", "boolean", "null"
 ARRAY, SET, OBJECT = "array", "set", "object"
@@ -29,6 +29,11 @@ class RegoType:
     kinds: frozenset[str]
     # The elements' type when every kind is an array or a set and it is known (None: any element).
     of: RegoType | None = None
+    # An object literal whose keys are all literal strings: its keys and their values' types, sorted
+    # (OPA's static properties, with no dynamic part: a ref to another constant key is an error).
+    fields: tuple[tuple[str, RegoType], ...] | None = None
+    # An array literal's length (OPA's static elements, with no dynamic part: an index past it is an error).
+    length: int | None = None
 
     @property
     def known(self) -> bool:
@@ -47,10 +52,25 @@ def kind(*kinds: str, of: RegoType | None = None) -> RegoType:
     return RegoType(frozenset(kinds), of if of is not None and frozenset(kinds) <= _COLLECTIONS else None)
 
 
+def closed_object(fields: dict[str, RegoType]) -> RegoType:
+    """An object literal with these literal string keys and nothing else (``{}`` is any object)."""
+    return RegoType(frozenset({OBJECT}), fields=tuple(sorted(fields.items()))) if fields else RegoType(
+        frozenset({OBJECT}))
+
+
 def union(a: RegoType, b: RegoType) -> RegoType:
+    """Either type. As OPA's ``Or``: a key of either object, or an index of either array, may be looked up."""
     kinds = a.kinds | b.kinds
     of = union(a.of, b.of) if a.of is not None and b.of is not None and kinds <= _COLLECTIONS else None
-    return RegoType(kinds, of)
+    fields = None
+    if a.fields is not None and b.fields is not None and kinds == {OBJECT}:
+        merged = dict(a.fields)
+        for key, value in b.fields:
+            merged[key] = union(merged[key], value) if key in merged else value
+        fields = tuple(sorted(merged.items()))
+    length = max(a.length, b.length) if a.length is not None and b.length is not None and kinds == {ARRAY} \
+        else None
+    return RegoType(kinds, of, fields, length)
 
 
 def element_of(collection: RegoType) -> RegoType:

@@ -24,7 +24,9 @@ regopy 1.5.2:
 * ``time.parse_rfc3339_ns`` is silently undefined, ``trace`` fails;
 * sprintf calls its rewrite cannot answer as OPA (``sprintf_regopy``);
   ``with`` aborts it (``source``);
-* the same ``some x`` declarations as regorus (``regorus_some``).
+* the same ``some x`` declarations as regorus (``regorus_some``);
+* a comprehension's ``some n in`` / ``n :=`` of a name the body around it
+  has bound: regopy binds the outer variable (``regopy_shadow``).
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ from decimal import Decimal
 
 from natpolicy.errors import InputError
 from natpolicy.rego.loading import PolicyFile
+from natpolicy.rego.regopy_shadow import shadowing_declarations
 from natpolicy.rego.regorus_some import some_refusals
 from natpolicy.rego.source import Token, char_line_col, matching_close, scan_module, tokens
 from natpolicy.rego.sprintf_regopy import sprintf_edits
@@ -57,17 +60,21 @@ def refuse_for_engine(policies: Sequence[PolicyFile], engine: str) -> None:
     names: dict[str, set[str]] = {}
     for policy in policies:
         names.setdefault(policy.package, set()).update(policy.info.rules, policy.info.import_aliases)
-    for policy in policies:
-        for offset, message in engine_refusals(policy.source, engine, names[policy.package]):
+    for n, policy in enumerate(policies):
+        # OPA types a rule from its definitions in every file of its package.
+        others = [other.source for m, other in enumerate(policies) if m != n and other.package == policy.package]
+        for offset, message in engine_refusals(policy.source, engine, names[policy.package], others):
             line, col = char_line_col(policy.source, offset)
             raise InputError(f"{policy.display}:{line}:{col}", message)
 
 
-def engine_refusals(source: str, engine: str, package_names: set[str] | None = None) -> list[tuple[int, str]]:
+def engine_refusals(source: str, engine: str, package_names: set[str] | None = None,
+                    package_sources: Sequence[str] = ()) -> list[tuple[int, str]]:
     """(character offset, message) of every construct of ``source`` refused on ``engine``.
 
     ``package_names``: the rules, functions and imports of the module's package
-    in all its files (default: this module's own).
+    in all its files (default: this module's own); ``package_sources``: the
+    package's other files, whose rule definitions the type check reads too.
     """
     if engine not in _LABEL:
         return []  # opa is the reference itself
@@ -79,9 +86,10 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(some_refusals(source, package_names, _LABEL[engine]))
     # What OPA refuses at compile time in any rule, where these engines check only what a query reaches.
     out.extend(unsafe_variables(source, package_names))
-    out.extend(type_errors(source, package_names))
+    out.extend(type_errors(source, package_names, package_sources))
     if engine == "regopy":
         out.extend(_bound_in_call_arguments(toks))
+        out.extend(shadowing_declarations(source))
     broken = _BROKEN_BUILTINS.get(engine, {})
     for i, tok in enumerate(toks):
         name = _dotted(toks, i)

@@ -21,11 +21,11 @@ OPA itself, and ``natpolicy.rego.guards`` refuses what they find:
 * **type errors** (``natpolicy.rego.type_check``): what OPA's type checker
   infers through literals, variables, builtin results and the package's rule
   values (``1 + "a"``, ``n := count(input.x); upper(n)``, ``limit := 5`` then
-  ``startswith(limit, "a")``, ``s := {1}; s.foo``).
+  ``startswith(limit, "a")``, ``s := {1}; s.foo``, ``o := {"a": 1}; o.b``,
+  ``n = "2"`` for a number ``n``).
 
-What OPA infers from schemas, object keys, ``=`` between two typed values and
-function arguments is not checked: such an error in a rule that is never
-evaluated still passes here, as docs/rego.md says.
+What ``type_check`` does not check (its docstring lists it) passes here in a
+rule that is never evaluated, as docs/rego.md says.
 """
 from __future__ import annotations
 

@@ -10,25 +10,34 @@ Inferred: literals, collections and comprehensions; ``:=`` and ``=`` bindings
 of a local variable; ``some x in xs`` and ``every`` (the element type);
 arithmetic (``+ * / %`` give numbers, ``-`` a number or set as OPA declares,
 ``| &`` sets); builtin results (``builtin_types.BUILTINS``); the values of the
-package's rules in this module (``limit := 5``, ``names := {"a"}``; a
-``deny contains msg`` rule is a set of elements of any type, since other
-files may add to it) and what its functions return. Everything else
-(``input``, ``data``, imports, function arguments, other packages' rules)
-is ``any``, which no check refuses.
+package's rules, from their definitions in all the package's files together
+(``limit := 5``, ``names := {"a"}``; a ``deny contains msg`` rule is a set
+of elements of any type) and what its functions return. Everything else
+(``input``, ``data``, imports, a function's arguments inside its own body,
+other packages' rules) is ``any``, which no check refuses.
 
 Checked, as OPA checks them: a builtin's declared arguments; the operands of
 ``+ - * / % | &``; a ref into a scalar (``x := 1; x.foo``, ``s := "ab";
 s[0]``) or with a key its collection never has (``xs := [1]; xs.foo``,
-``{1}["a"]``). Not checked (OPA's rules that need more than this reader
-sees): object keys, ``=`` between two typed values, arity, function
-arguments against the function's body. When unsure, the type is ``any``:
-a false refusal would break a valid policy.
+``{1}["a"]``), or with a constant key an object literal whose keys are all
+literal strings never has (``o := {"a": 1}; o.b``; OPA's static properties)
+or an index past an array literal (``[1, 2][2]``); ``=`` between two typed
+values whose kinds never meet (``n := count(xs); n = "2"``: OPA's match
+error); a call to a package function with an argument of a type its body
+never takes (``f(x) := upper(x)`` then ``f(1)``: OPA infers a function's
+argument types from its body, ``type_parameters`` says how far this reader
+follows it). Not checked: arity, schemas (natpolicy passes OPA none). When
+unsure, the type is ``any``: a false refusal would break a valid policy.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 
 from natpolicy.rego import builtin_types as types
+from natpolicy.rego import type_parameters as parameters
 from natpolicy.rego.builtin_types import ANY, ARRAY, BOOLEAN, NUMBER, OBJECT, SET, RegoType, accepts, kind, union
 from natpolicy.rego.source import tokens
 from natpolicy.rego.static_checks import rule_statements
@@ -44,12 +53,46 @@ _REFUSED = ("OPA refuses the whole module at compile time (even when no query re
             "so natpolicy does too")
 
 
-def type_errors(source: str, package_names: set[str]) -> Iterator[tuple[int, str]]:
+def type_errors(source: str, package_names: set[str], package_sources: Sequence[str] = ()) -> Iterator[tuple[int, str]]:
     """(offset, message) of each type error OPA's type checker finds in the module ``source``.
 
     ``package_names``: the rules, functions and imports of the module's package
-    (in every file); those this module does not define are ``any`` here.
+    (in every file). ``package_sources``: the package's other files, whose
+    definitions of a rule or function are typed with this module's (OPA types
+    a rule from all its definitions); a name defined nowhere here is ``any``.
     """
+    errors = _package_types(tuple(sorted({source, *package_sources})), frozenset(package_names))[source]
+    seen: set[tuple[int, str]] = set()
+    for error in errors:
+        if error not in seen:
+            seen.add(error)
+            yield error
+
+
+@functools.lru_cache(maxsize=16)
+def _package_types(sources: tuple[str, ...], package_names: frozenset[str]) -> dict[str, list[tuple[int, str]]]:
+    """The type errors of each file of a package, its rules and functions typed from all its files together.
+
+    Each pass types every rule with the last pass's rule values and function
+    results (rules that use rules); the errors are the last pass's. Computed
+    once per package: its other files are checked against the same types.
+    """
+    package = _Package()
+    names = set(package_names)
+    for _ in range(4):
+        checkers = {text: _Checker(text, package, names) for text in sources}
+        typed = _Package()
+        for text, checker in checkers.items():
+            typed.merge(checker.rules(_read_rules(text)))
+        if typed == package:
+            break
+        package = typed
+    return {text: checker.errors for text, checker in checkers.items()}
+
+
+@functools.lru_cache(maxsize=256)
+def _read_rules(source: str) -> tuple[Rule, ...]:
+    """The rules of a module as ``type_syntax`` reads them (read once per text; nothing changes them)."""
     toks = tokens(source)
     rules: list[Rule] = []
     for start, end in rule_statements(source, toks):
@@ -59,19 +102,40 @@ def type_errors(source: str, package_names: set[str]) -> Iterator[tuple[int, str
             rules.append(parse_rule(source, toks, start, end))
         except Unreadable:
             continue  # a statement this reader does not know: its rule stays `any`, nothing in it is checked
-    values: dict[str, RegoType] = {}
-    results: dict[str, RegoType] = {}
-    for _ in range(4):  # each pass types the rules with the last pass's values: rules that use rules
-        checker = _Checker(source, values, results, package_names)
-        new_values, new_results = checker.rules(rules)
-        if (new_values, new_results) == (values, results):
-            break
-        values, results = new_values, new_results
-    seen: set[tuple[int, str]] = set()
-    for error in checker.errors:
-        if error not in seen:
-            seen.add(error)
-            yield error
+    return tuple(rules)
+
+
+@dataclass
+class _Package:
+    """What the package's rules hold: rule values, function results, function argument types."""
+
+    values: dict[str, RegoType] = field(default_factory=dict)
+    results: dict[str, RegoType] = field(default_factory=dict)
+    # Per function, each argument's type (None: definitions of different arities, not checked).
+    parameters: dict[str, tuple[RegoType, ...] | None] = field(default_factory=dict)
+
+    def add(self, name: str, value: RegoType, arguments: tuple[RegoType, ...] | None) -> None:
+        """One more definition of a rule (``arguments`` None) or function: its types join the others'."""
+        into = self.values if arguments is None else self.results
+        into[name] = union(into[name], value) if name in into else value
+        if arguments is not None:
+            self._add_arguments(name, arguments)
+
+    def merge(self, more: _Package) -> None:
+        """A rule defined several times (files, ``else``, partial definitions) has all its types together."""
+        for into, extra in ((self.values, more.values), (self.results, more.results)):
+            for name, value in extra.items():
+                into[name] = union(into[name], value) if name in into else value
+        for name, arguments in more.parameters.items():
+            self._add_arguments(name, arguments)
+
+    def _add_arguments(self, name: str, arguments: tuple[RegoType, ...] | None) -> None:
+        if name not in self.parameters:
+            self.parameters[name] = arguments
+            return
+        known = self.parameters[name]
+        self.parameters[name] = None if known is None or arguments is None or len(known) != len(arguments) \
+            else tuple(union(a, b) for a, b in zip(known, arguments, strict=True))
 
 
 class _Scope:
@@ -93,41 +157,86 @@ class _Scope:
 
 
 class _Checker:
-    def __init__(self, source: str, values: dict[str, RegoType], results: dict[str, RegoType],
-                 package_names: set[str]) -> None:
+    def __init__(self, source: str, package: _Package, package_names: set[str]) -> None:
         self.source = source
-        self.values, self.results, self.package_names = values, results, package_names
+        self.values, self.results, self.parameters = package.values, package.results, package.parameters
+        self.package_names = package_names
         self.errors: list[tuple[int, str]] = []
 
     # -- rules ------------------------------------------------------------------------------------
-    def rules(self, rules: list[Rule]) -> tuple[dict[str, RegoType], dict[str, RegoType]]:
-        values: dict[str, RegoType] = {}
-        results: dict[str, RegoType] = {}
+    def rules(self, rules: Sequence[Rule]) -> _Package:
+        typed = _Package()
         for rule in rules:
-            into = results if rule.shape == "function" else values
-            for value in self._branches(rule):
-                into[rule.name] = union(into[rule.name], value) if rule.name in into else value
-        return values, results
+            for value, arguments in self._branches(rule):
+                typed.add(rule.name, value, arguments if rule.shape == "function" else None)
+        return typed
 
-    def _branches(self, rule: Rule) -> Iterator[RegoType]:
+    def _branches(self, rule: Rule) -> Iterator[tuple[RegoType, tuple[RegoType, ...]]]:
         for head, body in rule.branches:
             scope = _Scope()
             for name in rule.arguments:
-                scope.bind(name, ANY)  # OPA types an argument from its uses; `any` is never stricter
-            self._body(body, scope)
+                scope.bind(name, ANY)  # inside its own body an argument is `any`: never stricter than OPA
+            inferred = self._function_body(rule, head, body, scope) if rule.shape == "function" else {}
+            if rule.shape != "function":
+                self._body(body, scope)
             head_type = self.type_of(head, scope) if head is not None else None
+            arguments = tuple(self._parameter(node, inferred) for node in rule.parameters)
             if rule.shape == "set":
                 # Its elements may come from other files of the package too (`deny contains msg` in each):
                 # only the kind is certain.
-                yield kind(SET)
+                yield kind(SET), arguments
             elif rule.shape == "object":
-                yield kind(OBJECT)
+                yield kind(OBJECT), arguments
             elif rule.shape in ("value", "function"):
-                yield head_type if head_type is not None else kind(BOOLEAN)
+                yield head_type if head_type is not None else kind(BOOLEAN), arguments
             elif rule.shape == "boolean":
-                yield kind(BOOLEAN)
+                yield kind(BOOLEAN), arguments
             else:
-                yield ANY
+                yield ANY, arguments
+
+    def _function_body(self, rule: Rule, head: Node | None, body: list[Statement], scope: _Scope) -> dict[
+            str, RegoType]:
+        """Type a function's body, and infer its arguments' types from it as OPA does (``type_parameters``)."""
+        pending = {node.text for node in rule.parameters if node.what == "name" and node.text != "_"}
+        inferred: dict[str, RegoType] = {}
+        statements = [*body, Statement("check", head.start, parts=[head])] if head is not None else body
+        # Names bound by a statement that needs a name bound later: OPA runs (and types) it later, after
+        # the statements that bind those; a statement that needs one of them moves too.
+        moved: set[str] = set()
+        for n, statement in enumerate(statements):
+            if not pending:  # every argument's first statement is behind: the rest is typed as any body
+                if n < len(body):
+                    self._statement(statement, scope)
+                continue
+            names = parameters.statement_names(statement)
+            mentioned = pending & names
+            pending -= mentioned  # its first statement decides; where this reader cannot tell, it stays any
+            in_order = all(self._resolvable(name, scope) and name not in moved
+                           for name in parameters.needed_names(statement))
+            if not in_order:
+                moved |= names - set(rule.arguments)
+            if mentioned and in_order:
+                for name in mentioned:
+                    use = parameters.argument_use(statement, name, lambda call: self._builtin_arguments(call, scope),
+                                                  lambda node: self.type_of(node, _Scope(scope)))
+                    if use is not None:
+                        inferred[name] = use
+            if n < len(body):
+                self._statement(statement, scope)
+        return inferred
+
+    def _parameter(self, node: Node, inferred: dict[str, RegoType]) -> RegoType:
+        if node.what == "name":
+            return inferred.get(node.text, ANY)
+        return kind(node.text) if node.what == "literal" else ANY  # `f(1) := ...` takes only a number there
+
+    def _builtin_arguments(self, call: Node, scope: _Scope) -> tuple[RegoType, ...] | None:
+        root = call.text.split(".")[0]
+        signature = types.BUILTINS.get(call.text)
+        if signature is None or call.text in self.results or root in self.package_names or \
+                scope.get(root) is not None:
+            return None
+        return signature.args
 
     # -- bodies -----------------------------------------------------------------------------------
     def _body(self, body: list[Statement], scope: _Scope) -> None:
@@ -168,11 +277,15 @@ class _Checker:
                 settled = all(self._resolvable(n, scope) for n in _names(other))
                 scope.bind(name_side.text, other_type if settled else ANY)
                 return
-        self.type_of(target, scope)
-        self.type_of(value, scope)
-        for name in _names(target) + _names(value):
-            if not self._resolvable(name, scope):
-                scope.bind(name, ANY)
+        target_type, value_type = self.type_of(target, scope), self.type_of(value, scope)
+        unbound = [name for name in _names(target) + _names(value) if not self._resolvable(name, scope)]
+        if not unbound and not accepts(target_type, value_type):
+            # Both sides typed, nothing to bind: OPA unifies the two types, and none of their kinds meet.
+            self._error(target, f"type error: `{self._text(target)} = {self._text(value)}` unifies "
+                                f"{_a(target_type)} with {_a(value_type)}, which never match (OPA: match error); "
+                                f"{_REFUSED}")
+        for name in unbound:
+            scope.bind(name, ANY)
 
     def _pattern(self, target: Node, value: RegoType, scope: _Scope) -> None:
         if target.what == "name":
@@ -199,7 +312,12 @@ class _Checker:
             return self._call(node, scope)
         if node.what in ("array", "set"):
             items = [self.type_of(part, scope) for part in node.parts]
-            return kind(ARRAY if node.what == "array" else SET, of=_union_all(items))
+            collection = kind(ARRAY if node.what == "array" else SET, of=_union_all(items))
+            # A non-empty array literal has that many elements and no more (`[]` is any array, as in OPA).
+            return RegoType(collection.kinds, collection.of, length=len(items)) if node.what == "array" and items \
+                else collection
+        if node.what == "object":
+            return self._object(node, scope)
         if node.what == "comprehension":
             inner = _Scope(scope)
             self._body(node.body, inner)
@@ -208,9 +326,28 @@ class _Checker:
                                                                       of=heads[0])
         if node.what == "infix":
             return self._infix(node, scope)
-        for part in node.parts:  # object literals, unary minus
+        for part in node.parts:  # unary minus
             self.type_of(part, scope)
-        return kind(OBJECT) if node.what == "object" else ANY
+        return ANY
+
+    def _object(self, node: Node, scope: _Scope) -> RegoType:
+        """An object literal: closed when every key is a literal string (OPA's static properties)."""
+        fields: dict[str, RegoType] = {}
+        closed = True
+        for key, value in zip(node.parts[::2], node.parts[1::2], strict=True):
+            value_type = self.type_of(value, scope)
+            constant = self._constant(key)
+            if isinstance(constant, str):
+                fields[constant] = union(fields[constant], value_type) if constant in fields else value_type
+            else:
+                self.type_of(key, scope)
+                closed = False  # a computed or non-string key: OPA's dynamic part, any key may be there
+        return types.closed_object(fields) if closed else kind(OBJECT)
+
+    @staticmethod
+    def _constant(key: Node) -> str | int | None:
+        """The value of a literal string or integer key (``.b``, ``["b"]``, ``[2]``), else None."""
+        return key.constant if key.what == "literal" else None
 
     def _infix(self, node: Node, scope: _Scope) -> RegoType:
         left, right = (self.type_of(part, scope) for part in node.parts)
@@ -230,6 +367,13 @@ class _Checker:
     def _call(self, node: Node, scope: _Scope) -> RegoType:
         argument_types = [self.type_of(arg, scope) for arg in node.parts]
         if node.text in self.results:
+            takes = self.parameters.get(node.text) or ()
+            for n, (arg, expected, given) in enumerate(zip(node.parts, takes, argument_types, strict=False)):
+                if not accepts(expected, given):  # (a last, extra argument is the output: not checked)
+                    self._error(arg, f"type error: argument {n + 1} of {node.text}(...), `{self._text(arg)}`, is "
+                                     f"{_a(given)}, where {node.text} takes only {_only(expected)} (OPA infers "
+                                     f"a function's argument types from its body); {_REFUSED}")
+                    break
             return self.results[node.text]
         root = node.text.split(".")[0]
         signature = types.BUILTINS.get(node.text)
@@ -259,6 +403,21 @@ class _Checker:
                                   f"{key_type.describe()} (`{self._text(key)}`) in {_a(current)}, which has "
                                   f"none (OPA: undefined ref); {_REFUSED}")
                 return ANY
+            constant = self._constant(key)
+            if current.fields is not None and constant is not None:
+                found = dict(current.fields).get(constant) if isinstance(constant, str) else None
+                if found is None:
+                    self._error(node, f"type error: `{self._text(node)}` looks up `{self._text(key)}` in an "
+                                      f"object literal that has only the keys {_keys(current)} "
+                                      f"(OPA: undefined ref); {_REFUSED}")
+                    return ANY
+                current = found
+                continue
+            if current.length is not None and isinstance(constant, int) and not 0 <= constant < current.length:
+                self._error(node, f"type error: `{self._text(node)}` looks up index {constant} of an array literal of "
+                                  f"{current.length} element{'s' if current.length > 1 else ''} (OPA: undefined "
+                                  f"ref); {_REFUSED}")
+                return ANY
             current = types.element_of(current) if current.kinds <= {ARRAY, SET} else ANY
         return current
 
@@ -287,6 +446,12 @@ def _names(node: Node) -> list[str]:
     if node.what == "comprehension":
         return []
     return [name for part in node.parts for name in _names(part)]
+
+
+def _keys(closed: RegoType) -> str:
+    """An object literal's keys for a message, quoted and escaped (a key may hold any character)."""
+    keys = [json.dumps(key) for key, _ in closed.fields or ()]
+    return ", ".join(keys[:8]) + (f" and {len(keys) - 8} more" if len(keys) > 8 else "")
 
 
 def _union_all(types: list[RegoType]) -> RegoType | None:

@@ -7,6 +7,8 @@ is checked, so a construct this reader does not know can never be refused.
 """
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 
 from natpolicy.rego.source import Token, matching_close
@@ -23,6 +25,20 @@ _LITERALS = {"true": "boolean", "false": "boolean", "null": "null"}
 _STATEMENT_WORDS = frozenset({"some", "every", "not", "with", "as", "if", "else", "contains", "default"})
 
 
+_INTEGER = re.compile(r"-?\d+")
+
+
+def _string_value(tok: Token) -> str | None:
+    """A string literal's value: a raw string as written, a quoted one decoded (JSON's escapes are Rego's)."""
+    if tok.kind == "raw":
+        return tok.text[1:-1]
+    try:
+        value = json.loads(tok.text)
+    except ValueError:
+        return None
+    return value if isinstance(value, str) else None
+
+
 class Unreadable(Exception):
     """Raised where this reader stops understanding a statement."""
 
@@ -37,6 +53,8 @@ class Node:
     text: str = ""  # a literal's kind, a name, a call's dotted name, an operator, a comprehension's kind
     parts: list[Node] = field(default_factory=list)  # ref: base then keys; object: key, value, key, value ...
     body: list[Statement] = field(default_factory=list)  # a comprehension's
+    # A literal string's value (also a ref's `.key`), or a literal integer's: a constant key of a ref.
+    constant: str | int | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -47,6 +65,8 @@ class Statement:
     parts: list[Node] = field(default_factory=list)  # bind: target, value; some/every: names..., collection
     body: list[Statement] = field(default_factory=list)  # every's
     names: list[str] = field(default_factory=list)  # opaque/declare: every identifier it holds
+    # Every plain name it holds at any depth, once computed (``type_parameters.statement_names``).
+    mentions: frozenset[str] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -57,6 +77,7 @@ class Rule:
     start: int
     shape: str  # value, set, object, boolean, function, other (a dotted head: data.p.a.b)
     arguments: list[str] = field(default_factory=list)  # the names in a function's arguments
+    parameters: list[Node] = field(default_factory=list)  # a function's arguments, one node each
     branches: list[tuple[Node | None, list[Statement]]] = field(default_factory=list)  # (value or key, body)
 
 
@@ -116,9 +137,10 @@ class Reader:
         tok = self.take()
         first = self.pos - 1
         if tok.kind == "number":
-            node = Node("literal", tok.offset, self.end_of(first), "number")
+            node = Node("literal", tok.offset, self.end_of(first), "number",
+                        constant=int(tok.text) if _INTEGER.fullmatch(tok.text) else None)
         elif tok.kind in ("string", "raw"):
-            node = Node("literal", tok.offset, self.end_of(first), "string")
+            node = Node("literal", tok.offset, self.end_of(first), "string", constant=_string_value(tok))
         elif tok.kind == "ident" and tok.text in _LITERALS:
             node = Node("literal", tok.offset, self.end_of(first), _LITERALS[tok.text])
         elif tok.kind == "ident" and (tok.text not in _STATEMENT_WORDS or self.at("(")):
@@ -166,7 +188,7 @@ class Reader:
         while True:
             tok, key = self.peek(), self.peek(1)
             if tok is not None and tok.text == "." and key is not None and key.kind == "ident":
-                keys.append(Node("literal", key.offset, key.offset + len(key.text), "string"))
+                keys.append(Node("literal", key.offset, key.offset + len(key.text), "string", constant=key.text))
                 self.pos += 2
             elif tok is not None and tok.text == "[" and not self._starts_line(tok):
                 close = self.close_of(self.pos)
@@ -342,6 +364,7 @@ def parse_rule(source: str, toks: list[Token], lo: int, hi: int) -> Rule:
         close = reader.close_of(reader.pos)
         rule.shape = "function"
         rule.arguments = [t.text for t in toks[reader.pos + 1:close] if t.kind == "ident"]
+        rule.parameters = [Reader(source, toks, a, b).whole() for a, b in reader._items(reader.pos, close)]
         reader.pos = close + 1
     elif reader.at("["):
         close = reader.close_of(reader.pos)
