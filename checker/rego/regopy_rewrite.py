@@ -17,21 +17,29 @@ regopy (rego-cpp) is the fallback engine. Measured by ``tests/rego_probes``:
       [T | ...; X[_] ...]            ->  [T | ...; __natpolicy_ordered(X)[_] ...]
       [T | ...; X[K] ...]            ->  [T | ...; __natpolicy_keyed(X)[K] ...]
 
-  ``__natpolicy_ordered`` gives a set's elements as a sorted array and
-  anything else as it is; ``__natpolicy_keyed`` gives a set as ``{e: e}``
-  built in sorted order (regopy iterates an object as built), so ``K`` still
-  binds each element. A ref rooted at ``input`` is left alone (JSON holds no
-  sets), and only a ref's first bracket is wrapped (see ``_set_order_edits``).
-  Arrays, objects or sets among the elements being ordered stop the query
-  (``sprintf_regopy.REFUSE``).
+  ``__natpolicy_ordered`` gives a set's elements as a sorted array, an
+  object rebuilt in sorted key order (regopy iterates an object in the
+  order its keys were inserted, OPA sorted) and anything else as it is;
+  ``__natpolicy_keyed`` gives a set as ``{e: e}`` built in sorted order, so
+  ``K`` still binds each element, and an object rebuilt sorted. A ref rooted
+  at ``input`` is left alone (JSON holds no sets, and engine_regopy hands
+  its objects over sorted), and only a ref's first bracket is wrapped (see
+  ``_set_order_edits``). ``some V in X`` whose ``X`` holds a variable in
+  brackets binds ``X`` first (``h := X; some V in ordered(h)``): inside the
+  call's argument, regopy would never match the variable. Arrays, objects or
+  sets among the elements being ordered stop the query (``REFUSE``).
+
+* comparisons across kinds (``null < 0`` is false on regopy): rewritten by
+  ``regopy_compare``.
 
 The rewrites only insert text on the lines they touch and the functions go
 after the last line, so error messages keep their line numbers. What this
-cannot reach (an object's key order, which regopy keeps as written; a set
-behind a ref's second bracket) is documented in docs/rego.md.
+cannot reach (a policy-built set or object behind a ref's second bracket)
+is documented in docs/rego.md.
 """
 from __future__ import annotations
 
+from natpolicy.rego.regopy_compare import COMPARE_HELPERS, comparison_edits
 from natpolicy.rego.source import Token, matching_close, tokens
 from natpolicy.rego.sprintf_regopy import HELPERS, REFUSE, private_locals, sprintf_edits
 
@@ -55,9 +63,11 @@ _HELPER = private_locals(f"""
 {REFUSE}(x) := 1
 {REFUSE}(x) := 2
 {ORDERED}(x) := {SORT}(x) if is_set(x)
-{ORDERED}(x) := x if not is_set(x)
+{ORDERED}(x) := {KEYED}(x) if is_object(x)
+{ORDERED}(x) := x if {{ not is_set(x); not is_object(x) }}
 {KEYED}(x) := {{e: e | some e in {SORT}(x)}} if is_set(x)
-{KEYED}(x) := x if not is_set(x)
+{KEYED}(x) := {{k: x[k] | some k in {SORT}(object.keys(x))}} if is_object(x)
+{KEYED}(x) := x if {{ not is_set(x); not is_object(x) }}
 __natpolicy_min(x) := {SORT}(x)[0]
 __natpolicy_max(x) := arr[count(arr) - 1] if arr := {SORT}(x)
 {SORT}(x) := sort([v | some v in x]) if __natpolicy_all_strings(x)
@@ -90,11 +100,15 @@ def rewrite_for_regopy(source: str) -> str:
         if not sprintf_edits_found:
             break
         formatted = _apply(formatted, sprintf_edits_found)
-    edits = _set_order_edits(formatted)
+    toks = tokens(formatted)
+    # Comparisons after the set-order edits: where both insert at one place, the comparison's text goes first.
+    compared = comparison_edits(formatted, toks)
+    edits = _set_order_edits(formatted) + compared
     if formatted == source and not edits:
         return source
     out = _apply(formatted, edits)
-    return out + ("" if out.endswith("\n") else "\n") + _HELPER + (HELPERS if formatted != source else "")
+    return out + ("" if out.endswith("\n") else "\n") + _HELPER + (HELPERS if formatted != source else "") \
+        + (COMPARE_HELPERS if compared else "")
 
 
 def _apply(source: str, edits: list[tuple[int, int, str]]) -> str:
@@ -146,9 +160,23 @@ def _set_order_edits(source: str) -> list[tuple[int, int, str]]:
         elif tok.text == "some" and i + 2 < len(toks) and toks[i + 1].kind == "ident" and toks[i + 2].text == "in" \
                 and any(lo < i < hi and toks[lo].depth + 1 == tok.depth for lo, hi in comprehensions):
             end = _statement_end(source, toks, i + 3)
-            if end > i + 3:
+            if end <= i + 3 or (toks[i + 3].text == "input" and _is_ref(toks, i + 3, end)):
+                continue  # input is JSON, its objects handed over sorted (engine_regopy): never a set
+            if any(t.text == "[" and toks[k + 1].kind == "ident" for k, t in enumerate(toks[i + 3:end - 1], i + 3)):
+                # X may bind a variable (some v in r[a]): bound inside a call's argument, regopy never matches it.
+                # So X is bound first, by itself, in the same statement's place: h := X; some v in ordered(h).
+                # (X itself stays in place: a bracket inside it is read sorted like any other.)
+                held, after = f"__natpolicy_in{tok.offset}", toks[end - 1].offset + len(toks[end - 1].text)
+                edits += [(tok.offset, toks[i + 3].offset, f"{held} := "),
+                          (after, after, f"; some {toks[i + 1].text} in {ORDERED}({held})")]
+            else:
                 edits += _wrap(toks[i + 3], toks[end - 1])
     return edits
+
+
+def _is_ref(toks: list[Token], start: int, end: int) -> bool:
+    """``toks[start:end]`` is one ref (``a.b[c]``), nothing around it."""
+    return _ref_start(toks, end) == start
 
 
 def _comprehensions(toks: list[Token]) -> list[tuple[int, int]]:

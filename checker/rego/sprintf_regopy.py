@@ -40,7 +40,7 @@ REFUSE = "__natpolicy_fmt_refused"
 _S, _V, _D, _INT, _FRAC = ("__natpolicy_fmt_s", "__natpolicy_fmt_v", "__natpolicy_fmt_d", "__natpolicy_fmt_int",
                            "__natpolicy_fmt_frac")
 # Integers regopy compares exactly (2^53); OPA's Go int covers int64, but past 2^53 regopy holds floats.
-_LOCAL = re.compile(r'"(?:[^"\\]|\\.)*"|\b(?P<name>x|v|a|b|e|i|j|w|r|t|arr|by_rank)\b')
+_LOCAL = re.compile(r'"(?:[^"\\]|\\.)*"|\b(?P<name>x|v|a|b|e|i|j|k|w|r|t|arr|by_rank)\b')
 
 
 def private_locals(helpers: str) -> str:
