@@ -130,3 +130,27 @@ def test_two_collections_of_one_kind_compared_stop_the_query_with_the_refusal() 
     with pytest.raises(EvaluationError, match="two arrays, objects or sets compared"):
         _evaluate("package p\nx := input.a < [2]\n", "x", {"a": [1]})
     assert _evaluate("package p\nx := input.a < [2]\n", "x", {"a": "z"}) is True  # a string sorts before an array
+
+
+def test_a_second_bracket_reads_a_policy_built_value_sorted_through_its_root() -> None:
+    from natpolicy.rego.regopy_rewrite import KEYED, KEYED2, ORDERED
+
+    source = "package p\nx := [[k, j] | o[k][j]]\ny := [j | o[_][j]]\nz := [k | o[k].f[j]]\nw := [k | o[k]]\n"
+    out = rewrite_for_regopy(source).splitlines()
+    assert out[1:5] == [f"x := [[k, j] | {KEYED2}(o)[k][j]]", f"y := [j | {KEYED2}(o)[_][j]]",
+                        f"z := [k | {KEYED}(o)[k].f[j]]",  # a field between: one level (docs/rego.md)
+                        f"w := [k | {KEYED}(o)[k]]"]  # one bracket: one level
+    assert ORDERED not in "\n".join(out[1:5])
+    if REGOPY:
+        source = 'package p\no := {"z": {"q", "b"}, "a": {"y": 1, "c": false}}\nx := [[k, j] | o[k][j]]\n'
+        assert _evaluate(source, "x") == [["a", "y"], ["z", "b"], ["z", "q"]]  # c's value false: skipped, as in OPA
+
+
+@needs_regopy
+def test_a_control_character_in_a_collection_given_to_sprintf_stops_the_query() -> None:
+    source = 'package p\nx := sprintf("%v", [[input.s]])\ny := sprintf("%v", [[input.t]])\nz := sprintf("%s", [input.s])\n'
+    document = {"s": "a\u0001b", "t": "c\nd"}
+    with pytest.raises(EvaluationError, match="a control character in a string inside an array"):
+        _evaluate(source, "x", document)  # regopy would print \u0001 where OPA's Go prints \x01
+    assert _evaluate(source, "y", document) == '["c\\nd"]'  # a line break prints as in Go
+    assert _evaluate(source, "z", document) == "a\u0001b"  # a string argument prints as it is

@@ -24,18 +24,20 @@ regopy (rego-cpp) is the fallback engine. Measured by ``tests/rego_probes``:
   ``K`` still binds each element, and an object rebuilt sorted. A ref rooted
   at ``input`` is left alone (JSON holds no sets, and engine_regopy hands
   its objects over sorted), and only a ref's first bracket is wrapped (see
-  ``_set_order_edits``). ``some V in X`` whose ``X`` holds a variable in
-  brackets binds ``X`` first (``h := X; some V in ordered(h)``): inside the
-  call's argument, regopy would never match the variable. Arrays, objects or
-  sets among the elements being ordered stop the query (``REFUSE``).
+  ``_set_order_edits``); where a variable bracket follows it (``r[a][b]``),
+  ``__natpolicy_keyed2`` rebuilds ``r`` two levels deep. ``some V in X``
+  whose ``X`` holds a variable in brackets binds ``X`` first (``h := X;
+  some V in ordered(h)``): inside the call's argument, regopy would never
+  match the variable. Arrays, objects or sets among the elements being
+  ordered stop the query (``REFUSE``).
 
 * comparisons across kinds (``null < 0`` is false on regopy): rewritten by
   ``regopy_compare``.
 
 The rewrites only insert text on the lines they touch and the functions go
 after the last line, so error messages keep their line numbers. What this
-cannot reach (a policy-built set or object behind a ref's second bracket)
-is documented in docs/rego.md.
+cannot reach (a policy-built set or object behind a third bracket, or a
+field after the first) is documented in docs/rego.md.
 """
 from __future__ import annotations
 
@@ -43,11 +45,12 @@ from natpolicy.rego.regopy_compare import COMPARE_HELPERS, comparison_edits
 from natpolicy.rego.source import Token, matching_close, tokens
 from natpolicy.rego.sprintf_regopy import HELPERS, REFUSE, private_locals, sprintf_edits
 
-__all__ = ["rewrite_for_regopy", "ORDERED", "KEYED"]
+__all__ = ["rewrite_for_regopy", "ORDERED", "KEYED", "KEYED2"]
 
 ORDERED = "__natpolicy_ordered"
 SORT = "__natpolicy_sort"
 KEYED = "__natpolicy_keyed"
+KEYED2 = "__natpolicy_keyed2"
 # regopy's sort, min and max order numbers (and values of different kinds) by their text: 10 before 9.
 _ORDERING_BUILTINS = {"sort": SORT, "min": "__natpolicy_min", "max": "__natpolicy_max"}
 _MAX_NESTING = 32  # sprintf calls inside sprintf arguments; past this the guards' refusal stands
@@ -68,6 +71,10 @@ _HELPER = private_locals(f"""
 {KEYED}(x) := {{e: e | some e in {SORT}(x)}} if is_set(x)
 {KEYED}(x) := {{k: x[k] | some k in {SORT}(object.keys(x))}} if is_object(x)
 {KEYED}(x) := x if {{ not is_set(x); not is_object(x) }}
+{KEYED2}(x) := {{k: {KEYED}(x[k]) | some k in {SORT}(object.keys(x))}} if is_object(x)
+{KEYED2}(x) := {{e: {KEYED}(e) | some e in {SORT}(x)}} if is_set(x)
+{KEYED2}(x) := [{KEYED}(v) | some v in x] if is_array(x)
+{KEYED2}(x) := x if {{ not is_set(x); not is_object(x); not is_array(x) }}
 __natpolicy_min(x) := {SORT}(x)[0]
 __natpolicy_max(x) := arr[count(arr) - 1] if arr := {SORT}(x)
 {SORT}(x) := sort([v | some v in x]) if __natpolicy_all_strings(x)
@@ -148,6 +155,10 @@ def _set_order_edits(source: str) -> list[tuple[int, int, str]]:
                 # s[_] reads the elements sorted; s[k] binds k to each element, so a set becomes {e: e, ...}
                 # built in sorted order, which regopy iterates as built (an array or object stays as it is).
                 wrapper = ORDERED if _key(toks, i) == "_" else KEYED
+                if i + 3 < len(toks) and toks[i + 3].text == "[" and _key(toks, i + 3):
+                    # r[a][b]: the second bracket cannot be wrapped (a would be bound inside the call), so r is
+                    # rebuilt two levels deep: r[a] sorted too, a set as {e: e} (r[a][b] binds b to each element).
+                    wrapper = KEYED2
                 edits += [(tok.offset, tok.offset, ")"), (toks[start].offset, toks[start].offset, f"{wrapper}(")]
         elif tok.text == "concat" and not after_dot and i + 1 < len(toks) and toks[i + 1].text == "(":
             close = matching_close(toks, i + 1)
