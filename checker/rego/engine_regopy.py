@@ -98,7 +98,7 @@ class RegopyEngine:
                 for name, source in modules.items():
                     interp.add_module(name, source)
                 if data:
-                    interp.add_data_json(json.dumps(data))
+                    interp.add_data_json(data_json(data))
                 bundle = interp.build(None, list(entrypoints))
             except regopy.RegoError as exc:
                 raise _compile_error(str(exc)) from None
@@ -174,7 +174,9 @@ _CONFLICT = "functions must not produce multiple outputs for same inputs"
 _SPRINTF_REFUSED = (" (or: a value regopy 1.5.2 prints or orders otherwise than OPA, which natpolicy refuses: "
                     "a sprintf argument that is a non-integer from 1e6 up or with 16 or more digits, an integer past "
                     "2^53, an integer given to a float verb or a non-integer to %d with a width; an array, object or "
-                    "set inside a set that is sorted or iterated; run with --rego-engine regorus)")
+                    "set inside a set that is sorted or iterated; a control character in a string inside an array, "
+                    "set or object given to sprintf; two arrays, objects or sets compared with <, <=, > or >=; run "
+                    "with --rego-engine regorus)")
 
 
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')
@@ -187,8 +189,19 @@ def _escape(text: str) -> str:
 _INT64 = range(-(2**63), 2**63)
 
 
+def data_json(data: Mapping[str, Any]) -> str:
+    """``data`` as JSON text with every object's keys in OPA's order (see ``_escaped``)."""
+    # The round trip turns the keys a YAML data file may hold (1, true) into the strings OPA would read.
+    return json.dumps(json.loads(json.dumps(data)), sort_keys=True)
+
+
 def _escaped(value: Any) -> Any:
-    """``value`` with every string (keys too) in rego-cpp's escaped form; shares unchanged parts.
+    """``value`` with every string (keys too) in rego-cpp's escaped form, every object's keys in OPA's order.
+
+    regopy iterates an object in the order its keys were inserted, OPA in its
+    sorted order (code-point order of the text, as Python sorts strings); so
+    an array comprehension over an input object (``[k | input.tags[k]]``)
+    lists what OPA lists only when the keys are inserted sorted.
 
     Integers outside int64 would wrap around in regopy's Input (12345678901234567890
     becomes negative): they become floats (precision lost, order kept), or,
@@ -202,7 +215,12 @@ def _escaped(value: Any) -> Any:
         except OverflowError:
             return str(value)
     if isinstance(value, dict):
-        return {(_escape(k) if isinstance(k, str) else k): _escaped(v) for k, v in value.items()}
+        # JSON's only kind of key is a string; sorted before escaping (`\\` sorts otherwise than the `"` it escapes).
+        try:
+            keys = sorted(value)
+        except TypeError:  # keys of several kinds: never from JSON, kept as they are
+            keys = list(value)
+        return {(_escape(k) if isinstance(k, str) else k): _escaped(value[k]) for k in keys}
     if isinstance(value, list):
         return [_escaped(v) for v in value]
     return value
@@ -297,7 +315,7 @@ def _located_error(modules: Mapping[str, str], data: Mapping[str, Any] | None,
                 for name, source in modules.items():
                     interp.add_module(name, source)
                 if data:
-                    interp.add_data_json(json.dumps(data))
+                    interp.add_data_json(data_json(data))
                 interp.build(None, list(entrypoints))
             except regopy.RegoError:
                 pass

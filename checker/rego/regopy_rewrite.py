@@ -17,29 +17,40 @@ regopy (rego-cpp) is the fallback engine. Measured by ``tests/rego_probes``:
       [T | ...; X[_] ...]            ->  [T | ...; __natpolicy_ordered(X)[_] ...]
       [T | ...; X[K] ...]            ->  [T | ...; __natpolicy_keyed(X)[K] ...]
 
-  ``__natpolicy_ordered`` gives a set's elements as a sorted array and
-  anything else as it is; ``__natpolicy_keyed`` gives a set as ``{e: e}``
-  built in sorted order (regopy iterates an object as built), so ``K`` still
-  binds each element. A ref rooted at ``input`` is left alone (JSON holds no
-  sets), and only a ref's first bracket is wrapped (see ``_set_order_edits``).
-  Arrays, objects or sets among the elements being ordered stop the query
-  (``sprintf_regopy.REFUSE``).
+  ``__natpolicy_ordered`` gives a set's elements as a sorted array, an
+  object rebuilt in sorted key order (regopy iterates an object in the
+  order its keys were inserted, OPA sorted) and anything else as it is;
+  ``__natpolicy_keyed`` gives a set as ``{e: e}`` built in sorted order, so
+  ``K`` still binds each element, and an object rebuilt sorted. A ref rooted
+  at ``input`` is left alone (JSON holds no sets, and engine_regopy hands
+  its objects over sorted), and only a ref's first bracket is wrapped (see
+  ``_set_order_edits``); where a variable bracket follows it (``r[a][b]``),
+  ``__natpolicy_keyed2`` rebuilds ``r`` two levels deep. ``some V in X``
+  whose ``X`` holds a variable in brackets binds ``X`` first (``h := X;
+  some V in ordered(h)``): inside the call's argument, regopy would never
+  match the variable. Arrays, objects or sets among the elements being
+  ordered stop the query (``REFUSE``).
+
+* comparisons across kinds (``null < 0`` is false on regopy): rewritten by
+  ``regopy_compare``.
 
 The rewrites only insert text on the lines they touch and the functions go
 after the last line, so error messages keep their line numbers. What this
-cannot reach (an object's key order, which regopy keeps as written; a set
-behind a ref's second bracket) is documented in docs/rego.md.
+cannot reach (a policy-built set or object behind a third bracket, or a
+field after the first) is documented in docs/rego.md.
 """
 from __future__ import annotations
 
+from natpolicy.rego.regopy_compare import COMPARE_HELPERS, comparison_edits
 from natpolicy.rego.source import Token, matching_close, tokens
 from natpolicy.rego.sprintf_regopy import HELPERS, REFUSE, private_locals, sprintf_edits
 
-__all__ = ["rewrite_for_regopy", "ORDERED", "KEYED"]
+__all__ = ["rewrite_for_regopy", "ORDERED", "KEYED", "KEYED2"]
 
 ORDERED = "__natpolicy_ordered"
 SORT = "__natpolicy_sort"
 KEYED = "__natpolicy_keyed"
+KEYED2 = "__natpolicy_keyed2"
 # regopy's sort, min and max order numbers (and values of different kinds) by their text: 10 before 9.
 _ORDERING_BUILTINS = {"sort": SORT, "min": "__natpolicy_min", "max": "__natpolicy_max"}
 _MAX_NESTING = 32  # sprintf calls inside sprintf arguments; past this the guards' refusal stands
@@ -55,9 +66,15 @@ _HELPER = private_locals(f"""
 {REFUSE}(x) := 1
 {REFUSE}(x) := 2
 {ORDERED}(x) := {SORT}(x) if is_set(x)
-{ORDERED}(x) := x if not is_set(x)
+{ORDERED}(x) := {KEYED}(x) if is_object(x)
+{ORDERED}(x) := x if {{ not is_set(x); not is_object(x) }}
 {KEYED}(x) := {{e: e | some e in {SORT}(x)}} if is_set(x)
-{KEYED}(x) := x if not is_set(x)
+{KEYED}(x) := {{k: x[k] | some k in {SORT}(object.keys(x))}} if is_object(x)
+{KEYED}(x) := x if {{ not is_set(x); not is_object(x) }}
+{KEYED2}(x) := {{k: {KEYED}(x[k]) | some k in {SORT}(object.keys(x))}} if is_object(x)
+{KEYED2}(x) := {{e: {KEYED}(e) | some e in {SORT}(x)}} if is_set(x)
+{KEYED2}(x) := [{KEYED}(v) | some v in x] if is_array(x)
+{KEYED2}(x) := x if {{ not is_set(x); not is_object(x); not is_array(x) }}
 __natpolicy_min(x) := {SORT}(x)[0]
 __natpolicy_max(x) := arr[count(arr) - 1] if arr := {SORT}(x)
 {SORT}(x) := sort([v | some v in x]) if __natpolicy_all_strings(x)
@@ -90,11 +107,15 @@ def rewrite_for_regopy(source: str) -> str:
         if not sprintf_edits_found:
             break
         formatted = _apply(formatted, sprintf_edits_found)
-    edits = _set_order_edits(formatted)
+    toks = tokens(formatted)
+    # Comparisons after the set-order edits: where both insert at one place, the comparison's text goes first.
+    compared = comparison_edits(formatted, toks)
+    edits = _set_order_edits(formatted) + compared
     if formatted == source and not edits:
         return source
     out = _apply(formatted, edits)
-    return out + ("" if out.endswith("\n") else "\n") + _HELPER + (HELPERS if formatted != source else "")
+    return out + ("" if out.endswith("\n") else "\n") + _HELPER + (HELPERS if formatted != source else "") \
+        + (COMPARE_HELPERS if compared else "")
 
 
 def _apply(source: str, edits: list[tuple[int, int, str]]) -> str:
@@ -134,6 +155,10 @@ def _set_order_edits(source: str) -> list[tuple[int, int, str]]:
                 # s[_] reads the elements sorted; s[k] binds k to each element, so a set becomes {e: e, ...}
                 # built in sorted order, which regopy iterates as built (an array or object stays as it is).
                 wrapper = ORDERED if _key(toks, i) == "_" else KEYED
+                if i + 3 < len(toks) and toks[i + 3].text == "[" and _key(toks, i + 3):
+                    # r[a][b]: the second bracket cannot be wrapped (a would be bound inside the call), so r is
+                    # rebuilt two levels deep: r[a] sorted too, a set as {e: e} (r[a][b] binds b to each element).
+                    wrapper = KEYED2
                 edits += [(tok.offset, tok.offset, ")"), (toks[start].offset, toks[start].offset, f"{wrapper}(")]
         elif tok.text == "concat" and not after_dot and i + 1 < len(toks) and toks[i + 1].text == "(":
             close = matching_close(toks, i + 1)
@@ -146,9 +171,23 @@ def _set_order_edits(source: str) -> list[tuple[int, int, str]]:
         elif tok.text == "some" and i + 2 < len(toks) and toks[i + 1].kind == "ident" and toks[i + 2].text == "in" \
                 and any(lo < i < hi and toks[lo].depth + 1 == tok.depth for lo, hi in comprehensions):
             end = _statement_end(source, toks, i + 3)
-            if end > i + 3:
+            if end <= i + 3 or (toks[i + 3].text == "input" and _is_ref(toks, i + 3, end)):
+                continue  # input is JSON, its objects handed over sorted (engine_regopy): never a set
+            if any(t.text == "[" and toks[k + 1].kind == "ident" for k, t in enumerate(toks[i + 3:end - 1], i + 3)):
+                # X may bind a variable (some v in r[a]): bound inside a call's argument, regopy never matches it.
+                # So X is bound first, by itself, in the same statement's place: h := X; some v in ordered(h).
+                # (X itself stays in place: a bracket inside it is read sorted like any other.)
+                held, after = f"__natpolicy_in{tok.offset}", toks[end - 1].offset + len(toks[end - 1].text)
+                edits += [(tok.offset, toks[i + 3].offset, f"{held} := "),
+                          (after, after, f"; some {toks[i + 1].text} in {ORDERED}({held})")]
+            else:
                 edits += _wrap(toks[i + 3], toks[end - 1])
     return edits
+
+
+def _is_ref(toks: list[Token], start: int, end: int) -> bool:
+    """``toks[start:end]`` is one ref (``a.b[c]``), nothing around it."""
+    return _ref_start(toks, end) == start
 
 
 def _comprehensions(toks: list[Token]) -> list[tuple[int, int]]:

@@ -40,7 +40,7 @@ REFUSE = "__natpolicy_fmt_refused"
 _S, _V, _D, _INT, _FRAC = ("__natpolicy_fmt_s", "__natpolicy_fmt_v", "__natpolicy_fmt_d", "__natpolicy_fmt_int",
                            "__natpolicy_fmt_frac")
 # Integers regopy compares exactly (2^53); OPA's Go int covers int64, but past 2^53 regopy holds floats.
-_LOCAL = re.compile(r'"(?:[^"\\]|\\.)*"|\b(?P<name>x|v|a|b|e|i|j|w|r|t|arr|by_rank)\b')
+_LOCAL = re.compile(r'"(?:[^"\\]|\\.)*"|\b(?P<name>x|v|a|b|e|i|j|k|w|r|t|arr|by_rank)\b')
 
 
 def private_locals(helpers: str) -> str:
@@ -49,7 +49,9 @@ def private_locals(helpers: str) -> str:
     return _LOCAL.sub(lambda m: f"__natpolicy_{m.group('name')}" if m.group("name") else m.group(), helpers)
 
 
-# REFUSE itself is defined by regopy_rewrite's helpers, appended with these.
+# REFUSE itself is defined by regopy_rewrite's helpers, appended with these. A collection's text holding `\u00`
+# holds a control character regopy printed JSON-escaped (Go: `\x01`), or that text itself: refused either way.
+# (REFUSE([x, 0]), not REFUSE(x): regopy 1.5.2 evaluated the latter whatever the body for a constant x, measured.)
 HELPERS = private_locals(f"""
 __natpolicy_fmt_is_int(x) if {{ is_number(x); x == floor(x); abs(x) <= 9007199254740992 }}
 __natpolicy_fmt_is_big(x) if {{ is_number(x); x == floor(x); abs(x) > 9007199254740992 }}
@@ -58,7 +60,12 @@ __natpolicy_fmt_exact(x, t) if {{ to_number(t) == x; abs(x) < 1000000 }}
 __natpolicy_fmt_float(x) := t if {{ t := sprintf("%v", [x]); __natpolicy_fmt_exact(x, t) }}
 __natpolicy_fmt_float(x) := {REFUSE}(x) if {{ not __natpolicy_fmt_exact(x, sprintf("%v", [x])) }}
 __natpolicy_fmt_text(x) := x if is_string(x)
-__natpolicy_fmt_text(x) := sprintf("%v", [x]) if {{ not is_string(x); not is_number(x) }}
+__natpolicy_fmt_text(x) := t if {{
+  not is_string(x); not is_number(x); t := sprintf("%v", [x]); not contains(t, "\\\\u00")
+}}
+__natpolicy_fmt_text(x) := {REFUSE}([x, 0]) if {{
+  not is_string(x); not is_number(x); contains(sprintf("%v", [x]), "\\\\u00")
+}}
 {_S}(x) := __natpolicy_fmt_text(x) if not is_number(x)
 {_S}(x) := concat("", ["%!s(int=", format_int(x, 10), ")"]) if __natpolicy_fmt_is_int(x)
 {_S}(x) := concat("", ["%!s(float64=", __natpolicy_fmt_float(x), ")"]) if __natpolicy_fmt_is_frac(x)

@@ -1,0 +1,239 @@
+"""``<``, ``<=``, ``>`` and ``>=`` in OPA's order on regopy 1.5.2, by rewriting each comparison before compiling.
+
+OPA orders values of different kinds null < booleans < numbers < strings <
+arrays < objects < sets. regopy 1.5.2 compares values of one kind as OPA does
+but orders kinds otherwise, not even consistently (measured: ``null < false``
+and ``0 < null`` are false, ``false < null``, ``"" < 0`` and ``set() < []``
+true; ``==`` and ``!=`` agree with OPA). So a comparison whose operands may
+differ in kind is rewritten to compare the kinds first, in a function
+appended to the module that answers -1, 0 or 1:
+
+    A < B   ->  __natpolicy_cmp(A, B) < 0        (<= 0, > 0, >= 0 alike)
+
+and where the comparison is a statement of its own against a literal (the
+common ``port < 1024``), without a function call: the answer is picked by
+the rank of A's kind (below a number: true; above: false; a number: A's own
+comparison, which regopy answers as OPA within one kind):
+
+  A < 1024 -> h := A; [true, true, h < 1024, false, false, false, false][__natpolicy_kind_rank[type_name(h)]] == true
+
+The result is ``true``/``false`` where the comparison's was, and undefined
+where an operand is. Two arrays, objects or sets stop the query
+(``REFUSE``): their elements may differ in kind too.
+
+An operand holding a variable in brackets (``input.rs[i].port < 1024``) may
+bind it, and regopy never matches a variable bound inside a call's
+argument; so where the comparison is a statement of its own, the operands
+are bound first in its place:
+
+    input.rs[i].a < r.b  ->  __natpolicy_ca1 := input.rs[i].a; __natpolicy_cmp(__natpolicy_ca1, r.b) < 0
+    r.b < input.rs[i].a  ->  __natpolicy_ca1 := r.b; __natpolicy_cb1 := input.rs[i].a; __natpolicy_cmp(...) < 0
+
+Elsewhere (after ``not``, in a value) such an operand's variables are bound
+already, as OPA requires, except ``_``: a comparison whose operand holds
+``_`` outside a statement of its own is left as it is (docs/rego.md).
+Operands both surely numbers (number literals, ``count(...)``, arithmetic)
+or both surely strings are left alone: they cost nothing. Every edit stays
+on its line.
+"""
+from __future__ import annotations
+
+from natpolicy.rego.source import Token, matching_close
+from natpolicy.rego.sprintf_regopy import REFUSE, private_locals
+
+__all__ = ["COMPARE", "COMPARE_HELPERS", "RANK", "comparison_edits"]
+
+COMPARE = "__natpolicy_cmp"
+RANK = "__natpolicy_kind_rank"
+_OPERATORS = frozenset({"<", "<=", ">", ">="})
+# What ends an operand, on either side of the operator (besides `;`, `,`, a closer, and a statement's line end).
+_STOPS = frozenset({";", ",", ":=", "=", "==", "!=", ":", "<", "<=", ">", ">=", "if", "else", "not", "some", "in",
+                    "contains", "with", "as", "every", "default", "import", "package"})
+_NUMBER_CALLS = frozenset({"count", "sum", "product", "to_number", "abs", "round", "ceil", "floor",
+                           "time.now_ns", "time.parse_rfc3339_ns", "time.parse_ns", "time.parse_duration_ns",
+                           "units.parse", "units.parse_bytes", "strings.count", "indexof"})
+_STRING_CALLS = frozenset({"concat", "sprintf", "lower", "upper", "trim", "trim_space", "trim_prefix",
+                           "trim_suffix", "trim_left", "trim_right", "replace", "substring", "format_int",
+                           "json.marshal", "base64.encode", "base64.decode", "strings.replace_n"})
+# The kinds in OPA's order. regopy compares two values of one scalar kind as OPA does; but not two arrays
+# (measured: [2, 22] < [2, 1024] is false, elements read as text), so kinds and values are compared apart. Two
+# collections of one kind stop the query (their elements may differ in kind). The refusal's argument is [a, b]:
+# written REFUSE(a), regopy 1.5.2 evaluated it whatever the body (measured).
+COMPARE_HELPERS = private_locals(f"""
+{RANK} := {{"null": 0, "boolean": 1, "number": 2, "string": 3, "array": 4, "object": 5, "set": 6}}
+{COMPARE}(a, b) := -1 if {RANK}[type_name(a)] < {RANK}[type_name(b)]
+{COMPARE}(a, b) := 1 if {RANK}[type_name(a)] > {RANK}[type_name(b)]
+{COMPARE}(a, b) := -1 if {{ type_name(a) == type_name(b); {RANK}[type_name(a)] < 4; a < b }}
+{COMPARE}(a, b) := 1 if {{ type_name(a) == type_name(b); {RANK}[type_name(a)] < 4; b < a }}
+{COMPARE}(a, b) := 0 if a == b
+{COMPARE}(a, b) := {REFUSE}([a, b]) if __natpolicy_cmp_collections(a, b)
+__natpolicy_cmp_collections(a, b) if {{ type_name(a) == type_name(b); {RANK}[type_name(a)] >= 4 }}
+""")
+
+
+def comparison_edits(source: str, toks: list[Token]) -> list[tuple[int, int, str]]:
+    """(start, end, replacement) edits, character offsets, that compare every comparison of ``source`` as OPA."""
+    edits: list[tuple[int, int, str]] = []
+    for i, tok in enumerate(toks):
+        if tok.kind != "op" or tok.text not in _OPERATORS:
+            continue
+        first = _operand_start(source, toks, i)
+        last = _operand_end(source, toks, i)
+        if first is None or last is None or first >= i or last <= i:
+            continue  # not an expression natpolicy can read: left to the engine's own compile error
+        left, right = toks[first:i], toks[i + 1:last + 1]
+        kinds = {_sure_kind(left), _sure_kind(right)}
+        if len(kinds) == 1 and "" not in kinds:
+            continue  # two numbers or two strings: regopy compares them as OPA does
+        start, end = toks[first].offset, toks[last].offset + len(toks[last].text)
+        binds = _holds_variable_bracket(left) or _holds_variable_bracket(right)
+        statement = _is_statement(source, toks, first, last)
+        literal = _literal_rank(right)
+        if statement and literal is not None:
+            # The common `A < 1024`: A bound first, the answer picked by its kind's rank, without a function call.
+            # `== true`: the bare indexed array as a statement of a `contains` rule crashed regopy 1.5.2 (measured).
+            held, opened = f"__natpolicy_ca{tok.offset}", _brace_less_body(toks, first)
+            below, above = ("true", "false") if tok.text in ("<", "<=") else ("false", "true")
+            answers = [below] * literal + [f"{held} {tok.text}"] + [above] * (6 - literal)
+            edits += [(start, start, ("{ " if opened else "") + f"{held} := "),
+                      (tok.offset, tok.offset + len(tok.text), "; [" + ", ".join(answers[:literal + 1])),
+                      (end, end, ", ".join(["", *answers[literal + 1:]]) + f"][{RANK}[type_name({held})]] == true"
+                       + (" }" if opened else ""))]
+        elif binds and statement:
+            held_a, held_b = f"__natpolicy_ca{tok.offset}", f"__natpolicy_cb{tok.offset}"
+            opened = _brace_less_body(toks, first)
+            edits.append((start, start, ("{ " if opened else "") + f"{held_a} := "))
+            if _holds_variable_bracket(right):  # both bound first, in their order
+                edits += [(tok.offset, tok.offset + len(tok.text), f"; {held_b} := "),
+                          (end, end, f"; {COMPARE}({held_a}, {held_b}) {tok.text} 0" + (" }" if opened else ""))]
+            else:  # B binds nothing: it stays in the call
+                edits += [(tok.offset, tok.offset + len(tok.text), f"; {COMPARE}({held_a},"),
+                          (end, end, f") {tok.text} 0" + (" }" if opened else ""))]
+        elif not any(t.text == "_" for t in left + right):
+            edits += [(start, start, f"{COMPARE}("), (tok.offset, tok.offset + len(tok.text), ","),
+                      (end, end, f") {tok.text} 0")]
+    return edits
+
+
+def _operand_start(source: str, toks: list[Token], op: int) -> int | None:
+    depth = toks[op].depth
+    j = op - 1
+    while j >= 0:
+        t = toks[j]
+        if t.depth < depth or (t.depth == depth and (t.text in _STOPS or _is_separator(toks, j))):
+            return j + 1
+        if t.depth == depth and _line_break_after(source, toks, j):
+            return j + 1
+        if t.depth == depth and t.text in ("]", ")", "}"):
+            opener = _opener(toks, j)
+            if opener is None:
+                return None
+            j = opener
+        j -= 1
+    return 0
+
+
+def _operand_end(source: str, toks: list[Token], op: int) -> int | None:
+    depth = toks[op].depth
+    j = op + 1
+    while j < len(toks):
+        t = toks[j]
+        if t.depth < depth or (t.depth == depth and (t.text in _STOPS or _is_separator(toks, j))):
+            return j - 1
+        if t.depth == depth and t.text in ("[", "(", "{"):
+            close = matching_close(toks, j)
+            if close is None:
+                return None
+            j = close
+        if _line_break_after(source, toks, j):
+            return j
+        j += 1
+    return len(toks) - 1
+
+
+def _opener(toks: list[Token], close: int) -> int | None:
+    return next((k for k in range(close - 1, -1, -1) if toks[k].depth == toks[close].depth
+                 and toks[k].text in ("[", "(", "{")), None)
+
+
+def _line_break_after(source: str, toks: list[Token], j: int) -> bool:
+    """A statement ends after ``toks[j]``: a line break follows it and it is no operator awaiting its operand."""
+    if j + 1 >= len(toks) or "\n" not in source[toks[j].offset:toks[j + 1].offset]:
+        return False
+    return not (toks[j].kind == "op" and toks[j].text not in (")", "]", "}"))
+
+
+def _is_separator(toks: list[Token], j: int) -> bool:
+    """The ``|`` of a comprehension: the first at its depth inside its ``[`` or ``{``."""
+    if toks[j].text != "|":
+        return False
+    opener = next((k for k in range(j - 1, -1, -1) if toks[k].depth < toks[j].depth), None)
+    if opener is None or toks[opener].text not in ("[", "{"):
+        return False
+    return not any(t.text == "|" and t.depth == toks[j].depth for t in toks[opener + 1:j])
+
+
+def _is_statement(source: str, toks: list[Token], first: int, last: int) -> bool:
+    """The comparison ``toks[first..last]`` is a whole statement of a body (so statements may go before it)."""
+    before = toks[first - 1] if first > 0 else None
+    after = toks[last + 1] if last + 1 < len(toks) else None
+    ends = after is None or after.text in (";", "}", "]") or _line_break_after(source, toks, last)
+    if before is None or not ends:
+        return False
+    if before.text == "if":  # `p if A < B`: the body is this statement alone (braces are added)
+        return toks[first].depth == 0 and (after is None or _line_break_after(source, toks, last))
+    if before.text == ";" or _is_separator(toks, first - 1) or _line_break_after(source, toks, first - 1):
+        return True
+    # A rule or `every` body, not a set or object literal.
+    return before.text == "{" and first >= 2 and (toks[first - 2].text in ("if", "else")
+                                                  or toks[first - 2].kind == "ident")
+
+
+def _brace_less_body(toks: list[Token], first: int) -> bool:
+    """``p if A < B`` with no braces: the statements it gains need them."""
+    return first > 0 and toks[first - 1].text == "if"
+
+
+def _literal_rank(operand: list[Token]) -> int | None:
+    """The rank of the kind of a literal scalar operand (``1024``, ``"a"``, ``null``); None for anything else."""
+    texts = [t.text for t in operand]
+    if len(operand) == 1 and operand[0].kind == "number" or texts[:1] == ["-"] and len(operand) == 2 \
+            and operand[1].kind == "number":
+        return 2
+    if len(operand) == 1 and operand[0].kind in ("string", "raw"):
+        return 3
+    return {"null": 0, "true": 1, "false": 1}.get(texts[0]) if len(texts) == 1 else None
+
+
+def _holds_variable_bracket(operand: list[Token]) -> bool:
+    return any(t.text == "[" and k + 1 < len(operand) and operand[k + 1].kind == "ident"
+               for k, t in enumerate(operand))
+
+
+def _sure_kind(operand: list[Token]) -> str:
+    """"number" or "string" where the operand can only be one; "" where it may be anything."""
+    if len(operand) == 1 and operand[0].kind == "number":
+        return "number"
+    if len(operand) == 2 and operand[0].text == "-" and operand[1].kind == "number":
+        return "number"
+    if len(operand) == 1 and operand[0].kind in ("string", "raw"):
+        return "string"
+    depth = operand[0].depth if operand else 0
+    if any(t.depth == depth and t.text in ("*", "/", "%", "+") for t in operand):
+        return "number"  # arithmetic answers a number or is an error
+    name = ""
+    k = 0
+    while k < len(operand) and operand[k].kind == "ident":
+        name += operand[k].text
+        if k + 1 < len(operand) and operand[k + 1].text == ".":
+            name += "."
+            k += 2
+            continue
+        k += 1
+        break
+    if k < len(operand) and operand[k].text == "(" and matching_close(operand, k) == len(operand) - 1:
+        if name in _NUMBER_CALLS:
+            return "number"
+        if name in _STRING_CALLS:
+            return "string"
+    return ""

@@ -1,0 +1,156 @@
+"""regopy answers OPA's object order and OPA's order across kinds (issue 17).
+
+regopy 1.5.2 iterates an object in the order its keys were inserted and
+orders values of different kinds otherwise than OPA; natpolicy hands it
+documents with sorted keys (``engine_regopy``), reads policy-built objects
+sorted where an array comprehension iterates them (``regopy_rewrite``) and
+compares across kinds in Rego (``regopy_compare``). The probes in
+``tests/rego_probes/probes.yaml`` hold OPA's answers; these tests pin the
+rewrites themselves and the cases the probes cannot express (data documents,
+the refusal).
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from natpolicy.rego.engine import EvaluationError
+from natpolicy.rego.engine_regopy import _escaped, data_json
+from natpolicy.rego.engines import create_engine, installed_engines
+from natpolicy.rego.regopy_compare import COMPARE
+from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
+
+REGOPY = "regopy" in installed_engines()
+needs_regopy = pytest.mark.skipif(not REGOPY, reason="regopy is not installed here")
+
+
+def _evaluate(source: str, rule: str, document: Any = None, data: dict[str, Any] | None = None) -> Any:
+    engine = create_engine("regopy")
+    compiled = engine.compile({"p.rego": source}, data, [f"p/{rule}"])
+    return engine.evaluate(compiled, f"p/{rule}", engine.prepare_input(document or {}))
+
+
+def test_input_objects_reach_regopy_with_their_keys_sorted_at_every_level() -> None:
+    document = {"z": {"y": 1, "b": [{"q": 1, "c": 2}]}, "a": ['say "hi"', "x"], 'k"': 0}
+    prepared = _escaped(document)
+    assert list(prepared) == ["a", 'k\\"', "z"]  # sorted by the key's own text, then escaped
+    assert list(prepared["z"]) == ["b", "y"] and list(prepared["z"]["b"][0]) == ["c", "q"]
+    assert prepared["a"] == ['say \\"hi\\"', "x"]  # arrays keep their order
+
+
+def test_data_reaches_regopy_with_sorted_string_keys() -> None:
+    assert data_json({"z": 1, "a": {"y": 2, "b": 3}}) == '{"a": {"b": 3, "y": 2}, "z": 1}'
+    assert data_json({"m": {2: "x", 10: "y"}}) == '{"m": {"10": "y", "2": "x"}}'  # as OPA reads a YAML key
+
+
+@needs_regopy
+def test_objects_iterate_in_opa_order_from_input_data_and_the_policy() -> None:
+    source = ('package p\nlit := {"z": 1, "a": 2}\nx := [[k | input.t[k]], [k | data.d[k]], [k | lit[k]],\n'
+              '  [v | some v in lit], [v | v := input.l[_]]]\n')
+    got = _evaluate(source, "x", {"t": {"zz": 1, "aa": 2}, "l": ["z", "a"]}, {"d": {"y": 1, "b": 2}})
+    assert got == [["aa", "zz"], ["b", "y"], ["a", "z"], [2, 1], ["z", "a"]]  # an array keeps its own order
+
+
+def test_some_in_an_operand_that_binds_a_variable_binds_it_before_reading_it_sorted() -> None:
+    source = 'package p\nr := {"x": {"b", "a"}}\nx := [[a, v] | some v in r[a]]\ny := [v | some v in s]\n'
+    out = _numbered(rewrite_for_regopy(source)).splitlines()
+    assert out[2] == "x := [[a, v] | __natpolicy_inN := __natpolicy_keyed(r)[a]; some v in __natpolicy_ordered(__natpolicy_inN)]"
+    assert out[3] == "y := [v | some v in __natpolicy_ordered(s)]"  # nothing to bind: wrapped in place
+    if REGOPY:
+        assert _evaluate(source, "x") == [["x", "a"], ["x", "b"]]  # before: [], `a` bound inside a call
+
+
+def test_comparisons_are_rewritten_only_where_the_kinds_may_differ_and_stay_on_their_lines() -> None:
+    source = ("package p\n"
+              "a := [count(input.x) > 0, 1 < 2, \"a\" <= \"b\", 2 * input.n >= 3]\n"  # surely one kind: untouched
+              "b if input.n < 3\n"
+              "c := [i | input.rs[i].port < 1024]\n"
+              "d if { r := input.r; r.a >= r.b }\n"
+              "e := [i | r := input.rs[i]; not r.port > 10]\n"
+              "f if { not input.rs[_].port > 1 }\n"
+              "g := [i |\n  input.rs[i].port <\n    \"80\"\n]\n"
+              "h := [i | 0 < input.rs[i].port]\n")
+    out = _numbered(rewrite_for_regopy(source)).splitlines()
+    assert out[1] == 'a := [count(input.x) > 0, 1 < 2, "a" <= "b", 2 * input.n >= 3]'
+    # Against a literal, as a statement: the operand bound first, the answer picked by its kind's rank (below a
+    # number: true; above: false), braces added where the body had none.
+    picked = "[true, true, __natpolicy_caN < 3, false, false, false, false][__natpolicy_kind_rank[type_name(__natpolicy_caN)]]"
+    assert out[2] == f"b if {{ __natpolicy_caN := input.n ; {picked} == true }}"
+    assert out[3].startswith("c := [i | __natpolicy_caN := input.rs[i].port ; [true, true, __natpolicy_caN < 1024, false")
+    assert out[4] == f"d if {{ r := input.r; {COMPARE}(r.a , r.b) >= 0 }}"  # two unknown kinds: the function
+    assert out[5] == f"e := [i | r := input.rs[i]; not {COMPARE}(r.port , 10) > 0]"
+    assert out[6] == "f if { not input.rs[_].port > 1 }"  # `_` inside a call would never match: left (docs)
+    assert out[7:11] == ["g := [i |", "  __natpolicy_caN := input.rs[i].port ; [true, true, true, __natpolicy_caN <",
+                         '    "80", false, false, false][__natpolicy_kind_rank[type_name(__natpolicy_caN)]] == true', "]"]
+    # A literal on the left: both operands bound first (the second may bind i), then the function.
+    assert out[11] == (f"h := [i | __natpolicy_caN := 0 ; __natpolicy_cbN :=  input.rs[i].port; "
+                       f"{COMPARE}(__natpolicy_caN, __natpolicy_cbN) < 0]")
+    assert rewrite_for_regopy("package p\nx := count(input.a) > 1\n") == "package p\nx := count(input.a) > 1\n"
+
+
+@needs_regopy
+def test_rewritten_comparisons_answer_as_opa_for_values_of_every_kind() -> None:
+    source = ("package p\n"
+              "lit := [i | input.v[i] < 1]\n"
+              "str := [i | input.v[i] >= \"b\"]\n"
+              "fn := [i | input.v[i] <= input.v[2]]\n"
+              "neg := [i | v := input.v[i]; not v > 1]\n")
+    values = [None, False, 1, 2, "a", "b", [1], {"a": 1}]  # in OPA's order
+    assert [_evaluate(source, rule, {"v": values}) for rule in ("lit", "str", "fn", "neg")] == [
+        [0, 1], [5, 6, 7], [0, 1, 2], [0, 1, 2]]
+
+
+def _numbered(text: str) -> str:
+    """The rewrite with its generated names' offsets replaced by N."""
+    return re.sub(r"(__natpolicy_(?:ca|cb|in))\d+", r"\1N", text)
+
+
+# OPA's order of kinds (ast.Compare), one value of each, smallest first.
+_KINDS = ["null", "false", "true", "-1", "0", "1.5", '""', '"a"', "[]", "[1]", "{}", '{"a": 1}', "set()", "{1}"]
+_SAME_KIND_COLLECTIONS = {("[]", "[1]"), ("[1]", "[]"), ("{}", '{"a": 1}'), ('{"a": 1}', "{}"),
+                          ("set()", "{1}"), ("{1}", "set()")}
+
+
+@needs_regopy
+def test_every_pair_of_kinds_compares_in_opa_order() -> None:
+    pairs = [(a, b) for a in _KINDS for b in _KINDS
+             if (a, b) not in _SAME_KIND_COLLECTIONS and not (a == b and a in ("[]", "[1]", "{}", '{"a": 1}',
+                                                                                 "set()", "{1}"))]
+    rows = ", ".join(f"[{a} < {b}, {a} <= {b}, {a} > {b}, {a} >= {b}]" for a, b in pairs)
+    got = _evaluate(f"package p\nx := [{rows}]\n", "x")
+    expected = [[_KINDS.index(a) < _KINDS.index(b), _KINDS.index(a) <= _KINDS.index(b),
+                 _KINDS.index(a) > _KINDS.index(b), _KINDS.index(a) >= _KINDS.index(b)] for a, b in pairs]
+    assert got == expected
+
+
+@needs_regopy
+def test_two_collections_of_one_kind_compared_stop_the_query_with_the_refusal() -> None:
+    with pytest.raises(EvaluationError, match="two arrays, objects or sets compared"):
+        _evaluate("package p\nx := input.a < [2]\n", "x", {"a": [1]})
+    assert _evaluate("package p\nx := input.a < [2]\n", "x", {"a": "z"}) is True  # a string sorts before an array
+
+
+def test_a_second_bracket_reads_a_policy_built_value_sorted_through_its_root() -> None:
+    from natpolicy.rego.regopy_rewrite import KEYED, KEYED2, ORDERED
+
+    source = "package p\nx := [[k, j] | o[k][j]]\ny := [j | o[_][j]]\nz := [k | o[k].f[j]]\nw := [k | o[k]]\n"
+    out = rewrite_for_regopy(source).splitlines()
+    assert out[1:5] == [f"x := [[k, j] | {KEYED2}(o)[k][j]]", f"y := [j | {KEYED2}(o)[_][j]]",
+                        f"z := [k | {KEYED}(o)[k].f[j]]",  # a field between: one level (docs/rego.md)
+                        f"w := [k | {KEYED}(o)[k]]"]  # one bracket: one level
+    assert ORDERED not in "\n".join(out[1:5])
+    if REGOPY:
+        source = 'package p\no := {"z": {"q", "b"}, "a": {"y": 1, "c": false}}\nx := [[k, j] | o[k][j]]\n'
+        assert _evaluate(source, "x") == [["a", "y"], ["z", "b"], ["z", "q"]]  # c's value false: skipped, as in OPA
+
+
+@needs_regopy
+def test_a_control_character_in_a_collection_given_to_sprintf_stops_the_query() -> None:
+    source = 'package p\nx := sprintf("%v", [[input.s]])\ny := sprintf("%v", [[input.t]])\nz := sprintf("%s", [input.s])\n'
+    document = {"s": "a\u0001b", "t": "c\nd"}
+    with pytest.raises(EvaluationError, match="a control character in a string inside an array"):
+        _evaluate(source, "x", document)  # regopy would print \u0001 where OPA's Go prints \x01
+    assert _evaluate(source, "y", document) == '["c\\nd"]'  # a line break prints as in Go
+    assert _evaluate(source, "z", document) == "a\u0001b"  # a string argument prints as it is
