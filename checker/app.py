@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class CheckOptions:
+    """One ``check`` run's options, from the command line (then merged with the config file's)."""
+
     paths: list[str]
     fmt: str = "text"
     output: str | None = None
@@ -135,9 +137,9 @@ def _execute(opts: CheckOptions, progress: Progress) -> int:
         from natpolicy.rego.inputs import refuse_documents
 
         refuse_documents(opts.paths)  # a YAML file says what natpolicy reads, not "malformed JSON"
-    from natpolicy.loaders.hcl import budget
+    from natpolicy.loaders import hcl_limits  # not hcl.budget: a plan-only run evaluates no HCL
 
-    with budget.configured(budget.Limits(**settings.hcl_budget)):  # the config's hcl-budget, else the defaults
+    with hcl_limits.configured(hcl_limits.Limits(**settings.hcl_budget)):  # the config's hcl-budget, else the defaults
         model = load_inputs(loader_paths, source_root=opts.source_root, variables=opts.variables,
                             var_files=opts.var_files, skip_invalid=opts.skip_invalid, diff_base=opts.diff_base,
                             staged=opts.staged or in_precommit(), progress=progress, jobs=opts.jobs,

@@ -15,6 +15,8 @@ from natpolicy.outputs.severity import sarif_level
 
 @dataclass
 class RunResult:
+    """What the rules found in one run, and what the run noticed on the way; the reports render it."""
+
     findings: list[Finding]
     checks: list[BaseCheck]
     resources: int
@@ -52,11 +54,13 @@ def _run(model: ResourceModel, checks: Iterable[BaseCheck]) -> RunResult:
     errors: list[str] = []
     notes: dict[str, None] = {}  # an ordered set: equal notes from several checks are one
     for resource in model:
+        type_checks = by_type.get(resource.type)
         # A check judges the state after apply: something being destroyed
         # is never reported for the configuration it is leaving behind.
-        if resource.mode != "managed" or not resource.exists_after:
+        # Asked only of resources of a type some check reads (a property call per resource).
+        if type_checks is None or resource.mode != "managed" or not resource.exists_after:
             continue
-        for check in by_type.get(resource.type, ()):
+        for check in type_checks:
             try:
                 for violation in check.scan(resource, model):
                     if isinstance(violation, Note):
@@ -137,7 +141,9 @@ class Scrubber:
         for res in model:
             if res.after_sensitive:
                 _collect_sensitive(res.after, res.after_sensitive, secrets)
-            if res.before_sensitive:
+            # A no-op's two sides are often one object with one mask (the plan decode shares them): walk it once.
+            same_side = res.before is res.after and res.before_sensitive is res.after_sensitive
+            if res.before_sensitive and not same_side:
                 _collect_sensitive(res.before, res.before_sensitive, secrets)
         self._index = _SecretIndex(s for s in secrets if len(s) >= _MIN_SECRET)
         self._model = model

@@ -15,8 +15,10 @@ from pathlib import Path
 from conftest import FIXTURES
 
 # Top-level packages, and natpolicy's own modules, that a plan-only run must not load.
+# The whole HCL reader too: a plan run sets the configured HCL budget (natpolicy.loaders.hcl_limits) and gives
+# every result an empty lifecycle (natpolicy.loaders.lifecycle_blocks) without it.
 HEAVY = ("hcl2", "lark", "regopy", "checkov", "boto3", "botocore", "natpolicy.rego", "natpolicy.checkov_adapter",
-         "natpolicy.loaders.hcl.parse", "natpolicy.loaders.hcl.loader")
+         "natpolicy.loaders.hcl")
 
 _CHILD = """
 import contextlib, io, json, sys

@@ -34,3 +34,24 @@ def test_longest_secret_wins_and_matches_do_not_overlap() -> None:
     assert index.sub("xxabcdefgh abcdX") == f"xx{_HIDDEN}gh {_HIDDEN}X"
     assert index.find("no secret here") is None and index.find("..abcd") == 2
     assert not _SecretIndex([])
+
+
+def test_every_side_s_secrets_are_hidden_whether_or_not_the_sides_are_one_object() -> None:
+    # The plan decode shares one object (and one mask) between a no-op's two sides; the
+    # scrubber walks such a pair once. Sides that differ in value or in mask are each walked.
+    from natpolicy.model import Resource, ResourceModel
+    from natpolicy.runner import Scrubber
+
+    shared = {"password": "shared-secret", "name": "public-name"}
+    mask = {"password": True}
+    one_object = Resource("aws_db_instance.a", "aws_db_instance", "a", before=shared, after=shared,
+                          before_sensitive=mask, after_sensitive=mask)
+    other_value = Resource("aws_db_instance.b", "aws_db_instance", "b", before={"password": "old-secret"},
+                           after={"password": "new-secret"}, before_sensitive=mask, after_sensitive=mask)
+    same_value = {"password": "pw-after", "token": "token-before", "name": "also-public"}
+    other_mask = Resource("aws_db_instance.c", "aws_db_instance", "c", before=same_value, after=same_value,
+                          before_sensitive={"token": True}, after_sensitive=mask)
+    scrub = Scrubber(ResourceModel([one_object, other_value, other_mask]))
+    for secret in ("shared-secret", "old-secret", "new-secret", "pw-after", "token-before"):
+        assert scrub(f"value {secret} here") == f"value {_HIDDEN} here", secret
+    assert scrub("public-name and also-public") == "public-name and also-public"  # not marked: shown

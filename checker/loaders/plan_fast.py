@@ -42,6 +42,8 @@ _DIGITS = re.compile(rb"[0-9]+")
 
 @dataclass(slots=True)
 class FastPlan:
+    """A plan decoded by the typed fast path, its sections kept as decoded (or raw) until read."""
+
     head: dict[str, Any]  # the top-level keys ``check_is_plan`` looks at (marker values for the raw ones)
     changes: Any
     configuration: Any

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from natpolicy.loaders.hcl.lifecycle import Lifecycle
+    from natpolicy.loaders.lifecycle_blocks import Lifecycle
     from natpolicy.model import Resource, SourceLocation
 
 __all__ = ["BlockKey", "LoadResult"]
@@ -21,7 +21,7 @@ BlockKey = tuple[str, str]
 
 
 def _empty_lifecycle() -> Lifecycle:
-    from natpolicy.loaders.hcl.lifecycle import Lifecycle  # light (no lark), yet not needed by plan runs at import
+    from natpolicy.loaders.lifecycle_blocks import Lifecycle  # a leaf, yet not needed by plan runs at import
 
     return Lifecycle()
 

@@ -45,6 +45,8 @@ class ReportSettings:
 
 @dataclass(frozen=True)
 class OutputFormat:
+    """One report format: its name on the command line and the module that writes it."""
+
     name: str  # what --format and --also-output FORMAT=FILE accept
     module: str  # imported on first use, so unused writers cost nothing
     extension: str  # a file name's usual ending for this format

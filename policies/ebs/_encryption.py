@@ -120,6 +120,8 @@ def has_snapshot(value: Any, config: Mapping[str, Any] | None) -> bool | None:
 
 @dataclass(frozen=True)
 class Verdict:
+    """Whether a volume is unencrypted after apply, and why."""
+
     unencrypted: bool
     reason: str = ""
 
@@ -176,6 +178,8 @@ def creating(resource: Resource) -> bool:
 
 @dataclass(frozen=True)
 class BlockFinding:
+    """One volume (root or EBS block) of an instance or launch template that is unencrypted after apply."""
+
     key: str
     label: str
     reason: str

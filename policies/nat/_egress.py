@@ -66,6 +66,8 @@ __all__ = ["GatewayVerdict", "EgressIndex", "shared_note"]
 
 @dataclass(slots=True)
 class GatewayVerdict:
+    """What the egress index concludes about one NAT gateway the plans delete."""
+
     gateway: Resource
     private: bool
     # Tables that routed through the gateway before apply and still serve
@@ -112,7 +114,8 @@ class _Place:
 class EgressIndex:
     def __init__(self, model: ResourceModel) -> None:
         self.model = model
-        self._nodes: dict[tuple[str, Any], Node] = {}
+        self._nodes: dict[tuple[str, Any], Node] = {}  # ("id", ident) -> the node of an id no plan manages
+        self._resource_nodes: dict[int, Node] = {}  # id(resource) -> its node (asked ~10,000 times at 10k)
         self.before_by_target: dict[str, list[Route]] = {}
         self.before_by_table: dict[tuple[str, Any], list[Route]] = {}
         self.after_by_table: dict[tuple[str, Any], list[Route]] = {}
@@ -321,15 +324,15 @@ class EgressIndex:
                 ident = nonempty_str(attr_of(side, "id"))
                 if ident is not None:
                     origins.setdefault(ident, set()).add(res.origin)
-        self.shared_ids = {i: tuple(sorted(o)) for i, o in sorted(origins.items()) if len(o) > 1}
+        # Nearly every id has one origin: keep the shared ones before sorting, not after.
+        self.shared_ids = {i: tuple(sorted(o)) for i, o in sorted((i, o) for i, o in origins.items() if len(o) > 1)}
 
     # -- resolution ----------------------------------------------------------
     def node_of(self, resource: Resource) -> Node:
-        key = ("res", id(resource))
-        node = self._nodes.get(key)
+        node = self._resource_nodes.get(id(resource))
         if node is None:
             ident = nonempty_str(resource.get("id", before=True)) or nonempty_str(resource.get("id"))
-            node = self._nodes[key] = Node(key, resource, ident)
+            node = self._resource_nodes[id(resource)] = Node(("res", id(resource)), resource, ident)
         return node
 
     def targets(self, referrer: Resource, attribute: str, types: Iterable[str] | None) -> _Targets:

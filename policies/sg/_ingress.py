@@ -96,6 +96,8 @@ class Source:
 
 @dataclass(frozen=True)
 class IngressEntry:
+    """One ingress rule or inline ``ingress`` block: what it opens and to which sources."""
+
     protocol: Any
     from_port: Any
     to_port: Any
@@ -108,6 +110,8 @@ class IngressEntry:
 
 @dataclass(frozen=True)
 class Exposure:
+    """An ingress entry (or several together) open to the internet, graded."""
+
     grade: int
     what: str          # "SSH (22/tcp)", "all traffic (every protocol and port)"
     key: str           # stable discriminator for the fingerprint; never holds a sensitive value
@@ -164,7 +168,9 @@ def _entry(resource: Resource, block: Mapping[str, Any], prefix: tuple[str | int
         if isinstance(items, list):  # an unknown list contributes nothing: never a violation
             sources.extend(Source(v, (*prefix, attr, j), resource, attr) for j, v in enumerate(items)
                            if isinstance(v, str))
-    hidden = any(resource.is_sensitive(*prefix, a) for a in ("protocol", "from_port", "to_port"))
+    # An empty mask (nearly every resource) marks nothing: skip walking it three times per block.
+    hidden = bool(resource.after_sensitive) and any(resource.is_sensitive(*prefix, a)
+                                                    for a in ("protocol", "from_port", "to_port"))
     return IngressEntry(block.get("protocol"), block.get("from_port"), block.get("to_port"), tuple(sources),
                         index, hidden, resource)
 

@@ -31,23 +31,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from natpolicy.loaders.hcl.values import NotEvaluated
+from natpolicy.loaders.hcl_limits import CONFIG_KEY, DEFAULT_LIMITS, Limits, configured, limits
+from natpolicy.loaders.hcl_limits import LIMITS_VAR as _LIMITS
 
 __all__ = ["DEFAULT_LIMITS", "Budget", "BudgetExceeded", "Limits", "active", "charge_size", "charge_steps",
            "configured", "current", "limits", "measure"]
-
-CONFIG_KEY = "hcl-budget"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Per root module. The defaults take a few seconds and a few hundred MB at worst."""
-
-    steps: int = 2_000_000
-    size: int = 20_000_000
-    instances: int = 50_000
-
-
-DEFAULT_LIMITS = Limits()
 
 
 class BudgetExceeded(NotEvaluated):
@@ -101,22 +89,7 @@ class Budget:
             f"(raise {CONFIG_KEY}.{kind} in the config to evaluate it)")
 
 
-_LIMITS: ContextVar[Limits] = ContextVar("natpolicy_hcl_limits", default=DEFAULT_LIMITS)
 _CURRENT: ContextVar[Budget | None] = ContextVar("natpolicy_hcl_budget", default=None)
-
-
-def limits() -> Limits:
-    return _LIMITS.get()
-
-
-@contextmanager
-def configured(chosen: Limits) -> Iterator[None]:
-    """Loads inside use ``chosen`` (the config file's ``hcl-budget``)."""
-    token = _LIMITS.set(chosen)
-    try:
-        yield
-    finally:
-        _LIMITS.reset(token)
 
 
 @contextmanager

@@ -9,26 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from natpolicy.loaders.lifecycle_blocks import Lifecycle, Move
+
 __all__ = ["Move", "Lifecycle", "lifecycle_of"]
-
-
-@dataclass(frozen=True)
-class Move:
-    module: str  # config prefix of the module declaring it: "" or "module.a.module.b."
-    source: str
-    target: str
-    origin: str = ""  # the root it belongs to ("": any), since two roots may share addresses
-
-
-@dataclass
-class Lifecycle:
-    moves: list[Move] = field(default_factory=list)
-    # (module prefix, address, root) of `removed { lifecycle { destroy = false } }`: kept in AWS.
-    forgotten: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 # `from`/`to` are addresses, not expressions Terraform evaluates: read them as
