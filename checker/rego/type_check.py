@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from natpolicy.rego import builtin_types as types
@@ -367,25 +367,26 @@ class _Checker:
     def _call(self, node: Node, scope: _Scope) -> RegoType:
         argument_types = [self.type_of(arg, scope) for arg in node.parts]
         if node.text in self.results:
-            takes = self.parameters.get(node.text) or ()
-            for n, (arg, expected, given) in enumerate(zip(node.parts, takes, argument_types, strict=False)):
-                if not accepts(expected, given):  # (a last, extra argument is the output: not checked)
-                    self._error(arg, f"type error: argument {n + 1} of {node.text}(...), `{self._text(arg)}`, is "
-                                     f"{_a(given)}, where {node.text} takes only {_only(expected)} (OPA infers "
-                                     f"a function's argument types from its body); {_REFUSED}")
-                    break
+            self._check_arguments(node, self.parameters.get(node.text) or (), argument_types,
+                                  lambda name, expected: f"where {name} takes only {_only(expected)} (OPA infers "
+                                                         "a function's argument types from its body)")
             return self.results[node.text]
         root = node.text.split(".")[0]
         signature = types.BUILTINS.get(node.text)
         if signature is None or root in self.package_names or scope.get(root) is not None:
             return ANY  # a function of this or another package, or a builtin not in the table
-        for n, (arg, declared, given) in enumerate(zip(node.parts, signature.args, argument_types, strict=False)):
-            if not accepts(declared, given):  # (a last, extra argument is the output: not checked)
-                self._error(arg, f"type error: argument {n + 1} of {node.text}(...), `{self._text(arg)}`, is "
-                                 f"{_a(given)}, which {node.text} never takes (it takes {_only(declared)}); "
-                                 f"{_REFUSED}")
-                break
+        self._check_arguments(node, signature.args, argument_types,
+                              lambda name, expected: f"which {name} never takes (it takes {_only(expected)})")
         return signature.result
+
+    def _check_arguments(self, node: Node, takes: Sequence[RegoType], given: Sequence[RegoType],
+                         why: Callable[[str, RegoType], str]) -> None:
+        """Refuse the first argument of the call ``node`` whose type shares nothing with what it takes."""
+        for n, (arg, expected, actual) in enumerate(zip(node.parts, takes, given, strict=False)):
+            if not accepts(expected, actual):  # (a last, extra argument is the output: not checked)
+                self._error(arg, f"type error: argument {n + 1} of {node.text}(...), `{self._text(arg)}`, is "
+                                 f"{_a(actual)}, {why(node.text, expected)}; {_REFUSED}")
+                return
 
     def _ref(self, node: Node, scope: _Scope) -> RegoType:
         current = self.type_of(node.parts[0], scope)
