@@ -159,7 +159,7 @@ def test_traversals_are_the_longest_names() -> None:
     node = parse_expression('concat(module.a.out, [aws_vpc.main[0].id], var.m[local.k], [for s in data.x.y : s])')
     assert sorted(set(traversals(node))) == [("aws_vpc", "main", "id"), ("data", "x", "y"), ("local", "k"),
                                              ("module", "a", "out"), ("s",), ("var", "m")]
-    assert traversals(parse_expression('{ name = 1 }')) == []
+    assert traversals(parse_expression('{ name = 1 }')) == ()
 
 
 # -- properties -------------------------------------------------------------

@@ -48,13 +48,57 @@ def test_syntax_errors_name_file_and_line(text: str, line: int) -> None:
     assert parsed.error is not None and parsed.error.startswith(f"dir/bad.tf:{line}: syntax error")
 
 
-def test_cache_round_trip_gives_the_same_tree(tmp_path: Path) -> None:
+def _no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From here on a tree can only come from the cache."""
+    from natpolicy.loaders.hcl import parse
+
+    def refuse(text: str) -> None:
+        raise AssertionError("parsed, not read from the cache")
+
+    monkeypatch.setattr(parse, "slim_tree", refuse)
+
+
+def _packs(folder: Path) -> list[Path]:
+    return sorted((folder / "packs").glob("*.pack"))
+
+
+def test_cache_round_trip_gives_the_same_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cache = ParseCache(tmp_path)
     first = parse_text(TEXT, "main.tf", cache)
-    assert len(list(tmp_path.rglob("*"))) == 2  # one folder, one entry
-    again = parse_text(TEXT, "main.tf", cache)
+    assert _packs(tmp_path) == []  # kept in memory until the run flushes ...
+    cache.flush()
+    assert len(_packs(tmp_path)) == 1  # ... then written as one pack
+    cache.flush()
+    assert len(_packs(tmp_path)) == 1  # nothing new: no empty pack
+    _no_parsing(monkeypatch)
+    assert parse_text(TEXT, "main.tf", cache) == first  # the same run
+    again = parse_text(TEXT, "main.tf", ParseCache(tmp_path))  # a later run reads the pack
     assert again == first  # same blocks, lines and expression trees
-    assert cache.get(TEXT) is not None
+
+
+def test_a_run_writes_its_new_trees_as_one_pack(tmp_path: Path) -> None:
+    texts = [f'resource "aws_vpc" "v{i}" {{\n  cidr_block = "10.{i}.0.0/16"\n}}\n' for i in range(5)]
+    cache = ParseCache(tmp_path)
+    for text in texts:
+        parse_text(text, "x.tf", cache)
+    cache.flush()
+    later = ParseCache(tmp_path)
+    assert len(_packs(tmp_path)) == 1 and all(later.has(t) for t in texts)
+    assert not later.has(TEXT)
+    parse_text(TEXT, "main.tf", later)  # the next run stores only what is new
+    later.flush()
+    packs = _packs(tmp_path)
+    assert len(packs) == 2 and packs[-1].stat().st_size < packs[0].stat().st_size
+
+
+def test_a_cache_released_without_flush_still_writes_its_trees(tmp_path: Path) -> None:
+    import gc
+
+    cache = ParseCache(tmp_path)
+    parse_text(TEXT, "main.tf", cache)
+    del cache
+    gc.collect()
+    assert len(_packs(tmp_path)) == 1 and ParseCache(tmp_path).has(TEXT)
 
 
 def test_a_tree_sent_back_encoded_is_stored_as_the_same_tree(tmp_path: Path) -> None:
@@ -63,11 +107,14 @@ def test_a_tree_sent_back_encoded_is_stored_as_the_same_tree(tmp_path: Path) -> 
     from natpolicy.loaders.hcl.parse import encode_tree, slim_tree
 
     tree = slim_tree(TEXT)
-    ParseCache(tmp_path / "direct").put(TEXT, tree)
-    ParseCache(tmp_path / "sent").put_encoded(TEXT, marshal.dumps(encode_tree(tree)))
-    direct, sent = ParseCache(tmp_path / "direct").get(TEXT), ParseCache(tmp_path / "sent").get(TEXT)
-    assert direct is not None and sent is not None
-    assert encode_tree(sent) == encode_tree(direct) == encode_tree(tree)
+    direct, sent = ParseCache(tmp_path / "direct"), ParseCache(tmp_path / "sent")
+    direct.put(TEXT, tree)
+    sent.put_encoded(TEXT, marshal.dumps(encode_tree(tree)))
+    direct.flush()
+    sent.flush()
+    read_direct, read_sent = ParseCache(tmp_path / "direct").get(TEXT), ParseCache(tmp_path / "sent").get(TEXT)
+    assert read_direct is not None and read_sent is not None
+    assert encode_tree(read_sent) == encode_tree(read_direct) == encode_tree(tree)
 
 
 def test_a_cache_folder_removed_during_a_run_is_made_again(tmp_path: Path) -> None:
@@ -75,25 +122,47 @@ def test_a_cache_folder_removed_during_a_run_is_made_again(tmp_path: Path) -> No
 
     cache = ParseCache(tmp_path / "cache")
     parse_text(TEXT, "main.tf", cache)
-    tree = cache.get(TEXT)
-    assert tree is not None
+    cache.flush()
     shutil.rmtree(tmp_path / "cache")  # a cache cleaned up while the hook runs
-    cache.put(TEXT, tree)  # its folder is not made again: this one is lost ...
-    assert cache.get(TEXT) is None
-    cache.put(TEXT, tree)  # ... but the next one is stored
-    assert cache.get(TEXT) is not None
+    parse_text("a = 1\n", "other.tf", cache)
+    cache.flush()
+    assert ParseCache(tmp_path / "cache").has("a = 1\n")
 
 
 def test_corrupt_or_unwritable_cache_just_parses(tmp_path: Path) -> None:
     cache = ParseCache(tmp_path)
     parse_text(TEXT, "main.tf", cache)
-    for entry in tmp_path.rglob("*"):
-        if entry.is_file():
-            entry.write_bytes(b"garbage")
-    assert parse_text(TEXT, "main.tf", cache).body is not None
+    cache.flush()
+    for entry in _packs(tmp_path):
+        entry.write_bytes(b"garbage")
+    assert not ParseCache(tmp_path).has(TEXT)
+    assert parse_text(TEXT, "main.tf", ParseCache(tmp_path)).body is not None
     blocked = tmp_path / "file-not-dir"
     blocked.write_text("x")
-    assert parse_text(TEXT, "main.tf", ParseCache(blocked)).body is not None
+    unwritable = ParseCache(blocked)
+    assert parse_text(TEXT, "main.tf", unwritable).body is not None
+    unwritable.flush()  # nothing to write into: no error
+    assert blocked.read_text() == "x"
+
+
+def test_a_damaged_entry_is_parsed_again(tmp_path: Path) -> None:
+    """zlib's checksum catches a changed byte inside an entry of a well-formed pack."""
+    import marshal
+
+    from natpolicy.loaders.hcl.pack_store import MAGIC
+
+    cache = ParseCache(tmp_path)
+    expected = parse_text(TEXT, "main.tf", cache)
+    cache.flush()
+    (pack,) = _packs(tmp_path)
+    entries = marshal.loads(pack.read_bytes()[len(MAGIC):])
+    (key, value), = entries.items()
+    damaged = bytearray(value)
+    damaged[len(damaged) // 2] ^= 0x40
+    pack.write_bytes(MAGIC + marshal.dumps({key: bytes(damaged)}))
+    reader = ParseCache(tmp_path)
+    assert reader.has(TEXT) and reader.get(TEXT) is None
+    assert parse_text(TEXT, "main.tf", reader) == expected
 
 
 def test_cache_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:

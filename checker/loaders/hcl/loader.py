@@ -76,6 +76,8 @@ def _find_roots(directory: Path, files: FileSource | None) -> list[Path]:
                     source = module_source(block)
                     if source and is_local_source(source):
                         called.add(Path(os.path.normpath(os.path.abspath(folder / source))))
+    if files is None and source_files.cache is not None:
+        source_files.cache.flush()
     return [f for f in found if Path(os.path.abspath(f)) not in called]
 
 
@@ -154,6 +156,8 @@ def _load_hcl(paths: Sequence[Path], variables: Mapping[str, str] | None, var_fi
     if check_inputs and roots:
         var_errors.extend(undeclared_error(name, given) for name, given in explicit.items() if name not in declared)
     result.errors[:0] = var_errors
+    if files.cache is not None:
+        files.cache.flush()  # this load's new trees, as one pack
     result.unparsed = list(files.unparsed)
     result.notes.extend(f"{link}: a symbolic link leading out of the repository (or the scanned folder); not read"
                         for link in files.skipped_links)

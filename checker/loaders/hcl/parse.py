@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-import os
+import weakref
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +21,7 @@ from lark import Token, Tree
 from natpolicy.errors import NatpolicyError
 from natpolicy.gc_pause import paused_gc
 from natpolicy.loaders.hcl.cache_dir import default_cache_dir as _default_cache_dir
+from natpolicy.loaders.hcl.pack_store import PackStore
 from natpolicy.loaders.hcl.tree_builder import LINE_NODES, fast_parser
 
 __all__ = ["Attribute", "Block", "Body", "ParsedFile", "ParseCache", "parse_text", "body_of", "parse_expression",
@@ -298,8 +299,10 @@ class ParseCache:
     A pre-commit hook re-runs on the same few hundred files again and again;
     loading a stored tree is several times cheaper than parsing. The key
     includes python-hcl2's version, so an upgrade never reads stale trees.
-    Any problem with the cache (read-only home, corrupt entry) just means
-    parsing again.
+    Trees put during a run are kept in memory and written as one pack by
+    ``flush()`` (``load_hcl`` calls it; otherwise when the cache is released
+    or the interpreter exits): see ``pack_store``. Any problem with the cache
+    (read-only home, corrupt pack) just means parsing again.
     """
 
     def __init__(self, directory: Path | None | str = "default") -> None:
@@ -309,29 +312,42 @@ class ParseCache:
         except ImportError:  # pragma: no cover - older python-hcl2
             hcl2_version = "unknown"
         self._salt = f"natpolicy-parse-1:{hcl2_version}:".encode()
-        self._folders: set[Path] = set()  # made during this run
+        self._store = PackStore(self.directory / "packs") if self.directory is not None else None
+        self._stored: dict[bytes, bytes] | None = None  # what earlier runs stored, read on first use
+        self._mine: dict[bytes, bytes] = {}  # what this run stored
+        self._new: dict[bytes, bytes] = {}  # what this run stored and has not written yet: the next pack
+        # Written when the cache is released or at exit, if no one called flush(): a caller
+        # that forgets only loses time, never trees already parsed.
+        weakref.finalize(self, _write_pending, self._store, self._new)
 
-    def _path(self, text: str) -> Path | None:
-        if self.directory is None:
-            return None
-        digest = hashlib.sha256(self._salt + text.encode("utf-8", "surrogatepass")).hexdigest()
-        return self.directory / digest[:2] / digest[2:]
+    def _key(self, text: str) -> bytes:
+        return hashlib.sha256(self._salt + text.encode("utf-8", "surrogatepass")).digest()
+
+    def _known(self) -> dict[bytes, bytes]:
+        if self._stored is None:
+            self._stored = self._store.read_all() if self._store is not None else {}
+        return self._stored
 
     def has(self, text: str) -> bool:
-        path = self._path(text)
-        return path is not None and path.is_file()
+        if self._store is None:
+            return False
+        key = self._key(text)
+        return key in self._mine or key in self._known()
 
     def get(self, text: str) -> Any | None:
-        path = self._path(text)
-        if path is None:
+        if self._store is None:
+            return None
+        key = self._key(text)
+        data = self._mine.get(key) or self._known().get(key)
+        if data is None:
             return None
         try:
-            return decode_tree(marshal.loads(zlib.decompress(path.read_bytes())))
-        except (OSError, ValueError, EOFError, TypeError, IndexError, zlib.error):
-            return None
+            return decode_tree(marshal.loads(zlib.decompress(data)))
+        except (ValueError, EOFError, TypeError, IndexError, KeyError, AttributeError, RecursionError, zlib.error):
+            return None  # zlib's checksum caught a damaged entry, or its data is not a tree: parse again
 
     def put(self, text: str, tree: Any) -> None:
-        if self.directory is None:
+        if self._store is None:
             return
         try:
             encoded = marshal.dumps(encode_tree(tree))
@@ -341,17 +357,17 @@ class ParseCache:
 
     def put_encoded(self, text: str, encoded: bytes) -> None:
         """Store a tree already in ``marshal``-ed ``encode_tree`` form (what parse workers send back)."""
-        path = self._path(text)
-        if path is None:
+        if self._store is None:
             return
-        folder = path.parent
-        try:
-            data = zlib.compress(encoded, 1)
-            if folder not in self._folders:  # one mkdir per folder and run, not one per file
-                folder.mkdir(parents=True, exist_ok=True)
-                self._folders.add(folder)
-            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)  # atomic: parallel hooks never read half a file
-        except OSError:
-            self._folders.discard(folder)  # removed meanwhile (a cache cleaned up): made again next time
+        key = self._key(text)
+        self._mine[key] = self._new[key] = zlib.compress(encoded, 1)
+
+    def flush(self) -> None:
+        """Write the trees stored since the last flush, as one pack."""
+        _write_pending(self._store, self._new)
+
+
+def _write_pending(store: PackStore | None, pending: dict[bytes, bytes]) -> None:
+    if store is not None and pending:
+        store.write(pending)
+    pending.clear()

@@ -25,27 +25,30 @@ from natpolicy.model import UNKNOWN
 __all__ = ["KeyedStep", "keyed_traversals", "traversals", "marked_traversals"]
 
 
-def traversals(node: Any) -> list[tuple[str, ...]]:
+def traversals(node: Any) -> tuple[tuple[str, ...], ...]:
     """Every name traversal in an expression, e.g. ``("aws_vpc", "main", "id")``.
 
     Index steps end a traversal (keys are dropped, as in the plan's
     ``references``); names bound by ``for`` or ``dynamic`` show up too and are
     filtered by the resolver, which only accepts declared objects.
     """
-    out: list[tuple[str, ...]] = []
-    _collect(node, out, 0)
-    return out
+    return _remembered(node, "_natpolicy_traversals", keyed=False)
 
 
-def marked_traversals(node: Any) -> tuple[list[tuple[str, ...]], bool]:
+def marked_traversals(node: Any) -> tuple[tuple[tuple[str, ...], ...], bool]:
     """The traversals whose values keep Terraform's sensitive mark, and whether ``sensitive()`` is called.
 
     What ``nonsensitive(...)`` wraps loses the mark, so it is left out.
     """
-    out: list[tuple[str, ...]] = []
-    marked: list[bool] = []
-    _collect(node, out, 0, marks=marked)
-    return out, bool(marked)
+    if not isinstance(node, Tree):
+        return (), False
+    found = node.__dict__.get("_natpolicy_marked")
+    if found is None:
+        out: list[tuple[str, ...]] = []
+        marked: list[bool] = []
+        _collect(node, out, 0, marks=marked)
+        found = node.__dict__["_natpolicy_marked"] = (tuple(out), bool(marked))
+    return found
 
 
 # A traversal step and the literal instance key written right after it
@@ -53,7 +56,7 @@ def marked_traversals(node: Any) -> tuple[list[tuple[str, ...]], bool]:
 KeyedStep = tuple[str, "str | None"]
 
 
-def keyed_traversals(node: Any) -> list[tuple[KeyedStep, ...]]:
+def keyed_traversals(node: Any) -> tuple[tuple[KeyedStep, ...], ...]:
     """Like :func:`traversals`, with the literal index written after each step.
 
     Only a constant number or string counts (``[0]``, ``["a"]``, normalised as
@@ -61,9 +64,27 @@ def keyed_traversals(node: Any) -> list[tuple[KeyedStep, ...]]:
     no instance. A second index after one step (``x[0][1]``) indexes a value,
     not an instance, and is dropped.
     """
-    out: list[tuple[KeyedStep, ...]] = []
-    _collect(node, out, 0, keyed=True)
-    return out
+    return _remembered(node, "_natpolicy_keyed", keyed=True)
+
+
+def _remembered(node: Any, slot: str, keyed: bool) -> Any:
+    """``_collect``'s traversals of ``node``, computed once per tree node.
+
+    The evaluator asks again and again for the same expressions (every
+    instance of a module, both sides of a comparison sharing a file's tree:
+    half the lookups of the benchmark's hook repeat one). A parse tree is not
+    changed once built (``slim`` works before any caller sees it), and the
+    traversals depend on nothing but the tree, so the answer kept on the node
+    is the answer. Kept as tuples: no caller can change what the next one gets.
+    """
+    if not isinstance(node, Tree):
+        return ()
+    found = node.__dict__.get(slot)
+    if found is None:
+        out: list[Any] = []
+        _collect(node, out, 0, keyed)
+        found = node.__dict__[slot] = tuple(out)
+    return found
 
 
 def _keyed_chain(node: Tree) -> list[KeyedStep] | None:
