@@ -23,7 +23,9 @@ regopy 1.5.2:
 * ``time.parse_rfc3339_ns`` is silently undefined, ``trace`` fails;
 * sprintf calls its rewrite cannot answer as OPA (``sprintf_regopy``);
   ``with`` aborts it (``source``);
-* the same ``some x`` declarations as regorus (``regorus_some``).
+* the same ``some x`` declarations as regorus (``regorus_some``);
+* a literal holding `"`, `\\` or a control character given to a builtin that reads
+  strings in their escaped form (``regopy_strings``).
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ from decimal import Decimal
 
 from natpolicy.errors import InputError
 from natpolicy.rego.loading import PolicyFile
+from natpolicy.rego.regopy_strings import literal_refusals
 from natpolicy.rego.regorus_some import some_refusals
 from natpolicy.rego.source import Token, char_line_col, matching_close, scan_module, tokens
 from natpolicy.rego.sprintf_regopy import sprintf_edits
@@ -80,6 +83,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(literal_type_errors(source))
     if engine == "regopy":
         out.extend(_bound_in_call_arguments(toks))
+        out.extend(literal_refusals(toks))
     broken = _BROKEN_BUILTINS.get(engine, {})
     for i, tok in enumerate(toks):
         name = _dotted(toks, i)
