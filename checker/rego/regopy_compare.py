@@ -42,7 +42,7 @@ from natpolicy.rego.regopy_strings import PLAIN
 from natpolicy.rego.source import Token, matching_close
 from natpolicy.rego.sprintf_regopy import REFUSE, private_locals
 
-__all__ = ["COMPARE", "COMPARE_HELPERS", "RANK", "comparison_edits"]
+__all__ = ["COMPARE", "COMPARE_HELPERS", "RANK", "comparison_edits", "unknown_kind_comparisons"]
 
 COMPARE = "__natpolicy_cmp"
 RANK = "__natpolicy_kind_rank"
@@ -121,6 +121,22 @@ def comparison_edits(source: str, toks: list[Token]) -> list[tuple[int, int, str
             edits += [(start, start, f"{COMPARE}("), (tok.offset, tok.offset + len(tok.text), ","),
                       (end, end, f") {tok.text} 0")]
     return edits
+
+
+def unknown_kind_comparisons(source: str, toks: list[Token]) -> list[tuple[int, int, int]]:
+    """(first, operator, last) token indexes of each comparison neither of whose operands is a literal or
+    surely a number or a string (``r.a < r.b``): where two collections of any kind may meet."""
+    out = []
+    for i, tok in enumerate(toks):
+        if tok.kind != "op" or tok.text not in _OPERATORS:
+            continue
+        first, last = _operand_start(source, toks, i), _operand_end(source, toks, i)
+        if first is None or last is None or first >= i or last <= i:
+            continue
+        left, right = toks[first:i], toks[i + 1:last + 1]
+        if all(_literal_rank(side) is None and _sure_kind(side) == "" for side in (left, right)):
+            out.append((first, i, last))
+    return out
 
 
 def _operand_start(source: str, toks: list[Token], op: int) -> int | None:

@@ -1,0 +1,100 @@
+"""regorus 0.13.0 orders an object after a set; OPA (``ast.Compare``) orders it before.
+
+Measured (``tests/rego_probes``, ``compare-object-with-set``): ``{"a": 1} < {1}``
+is false on regorus, true in OPA; the same holds wherever the two meet inside
+arrays, objects or sets being compared, and in ``sort``, ``min`` and ``max``.
+Every other pair of kinds, and every scalar, is ordered as OPA orders it. So,
+before compiling, on the same lines:
+
+    A < B  (<=, >, >= alike)   ->  __natpolicy_rcmp(A, B) < 0
+    sort(X), min(X), max(X)    ->  __natpolicy_rsort(X), __natpolicy_rmin(X), __natpolicy_rmax(X)
+
+where the functions answer what the builtin answers unless the values hold both
+an object and a set (at any depth), where they stop the query (a function with
+two outputs), worded by ``engine_regorus``. A comparison with a literal operand,
+or with an operand surely a number or a string (``count(x) > 0``, ``port <
+1024``), is left alone: regorus orders a scalar against an object or a set as
+OPA does, and that is the common case, which must not slow down.
+
+Left alone, and documented: the order of a set's elements when a set holds both
+an object and a set (iterating it, or printing it).
+"""
+from __future__ import annotations
+
+import re
+
+from natpolicy.rego.regopy_compare import unknown_kind_comparisons
+from natpolicy.rego.source import Token, tokens
+
+__all__ = ["ORDER_REFUSED", "order_for_regorus", "site_line"]
+
+ORDER_REFUSED = "__natpolicy_order_refused"
+_ORDERING = frozenset({"sort", "min", "max"})
+# walk visits the value itself (path []) too: `count(p) > 0` leaves out the array built around the operands.
+_HELPERS = f"""
+{ORDER_REFUSED}(__natpolicy_x) := 1
+{ORDER_REFUSED}(__natpolicy_x) := 2
+__natpolicy_robj(__natpolicy_x) if {{
+  walk(__natpolicy_x, [__natpolicy_p, __natpolicy_v]); count(__natpolicy_p) > 0; is_object(__natpolicy_v)
+}}
+__natpolicy_rset(__natpolicy_x) if {{
+  walk(__natpolicy_x, [__natpolicy_p, __natpolicy_v]); count(__natpolicy_p) > 0; is_set(__natpolicy_v)
+}}
+__natpolicy_rmixed(__natpolicy_x) if {{ __natpolicy_robj(__natpolicy_x); __natpolicy_rset(__natpolicy_x) }}
+__natpolicy_rcmp(__natpolicy_a, __natpolicy_b) := -1 if {{
+  not __natpolicy_rmixed([__natpolicy_a, __natpolicy_b]); __natpolicy_a < __natpolicy_b
+}}
+__natpolicy_rcmp(__natpolicy_a, __natpolicy_b) := 1 if {{
+  not __natpolicy_rmixed([__natpolicy_a, __natpolicy_b]); __natpolicy_b < __natpolicy_a
+}}
+__natpolicy_rcmp(__natpolicy_a, __natpolicy_b) := 0 if {{
+  not __natpolicy_rmixed([__natpolicy_a, __natpolicy_b]); __natpolicy_a == __natpolicy_b
+}}"""
+# One function per place, named with the place's line, whose refusal stands on a line of its own: regorus names the
+# line of the refusal, which engine_regorus maps back to the place (site_line).
+_SITE = (
+    "{name}(__natpolicy_a, __natpolicy_b) := {general}(__natpolicy_a, __natpolicy_b)\n"
+    "{name}(__natpolicy_a, __natpolicy_b) := {refused}([__natpolicy_a, __natpolicy_b]) if "
+    "__natpolicy_rmixed([__natpolicy_a, __natpolicy_b])\n")
+_ORDERING_SITE = (
+    "{name}(__natpolicy_x) := {builtin}(__natpolicy_x) if not __natpolicy_rmixed(__natpolicy_x)\n"
+    "{name}(__natpolicy_x) := {refused}([__natpolicy_x, 0]) if __natpolicy_rmixed(__natpolicy_x)\n")
+_SITE_NAME = re.compile(r"^__natpolicy_r[a-z]+_l(?P<line>\d+)_\d+\(")
+
+
+def order_for_regorus(source: str) -> str:
+    """``source`` with the comparisons and orderings that may meet an object and a set ordered as OPA does."""
+    toks = tokens(source)
+    edits: list[tuple[int, int, str]] = []
+    sites: list[str] = []
+    for first, op, last in unknown_kind_comparisons(source, toks):
+        name = f"__natpolicy_rcmp_l{source.count(chr(10), 0, toks[op].offset) + 1}_{len(sites)}"
+        sites.append(_SITE.format(name=name, general="__natpolicy_rcmp", refused=ORDER_REFUSED))
+        end = toks[last].offset + len(toks[last].text)
+        edits += [(toks[first].offset, toks[first].offset, f"{name}("),
+                  (toks[op].offset, toks[op].offset + len(toks[op].text), ","),
+                  (end, end, f") {toks[op].text} 0")]
+    for i, tok in enumerate(toks):
+        if tok.text in _ORDERING and _is_builtin_call(toks, i):
+            name = f"__natpolicy_r{tok.text}_l{source.count(chr(10), 0, tok.offset) + 1}_{len(sites)}"
+            sites.append(_ORDERING_SITE.format(name=name, builtin=tok.text, refused=ORDER_REFUSED))
+            edits.append((tok.offset, tok.offset + len(tok.text), name))
+    if not edits:
+        return source
+    out = source
+    for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        out = out[:start] + text + out[end:]
+    return out + ("" if out.endswith("\n") else "\n") + _HELPERS + "\n" + "".join(sites)
+
+
+def site_line(module: str, line: int) -> int | None:
+    """The policy's line of the comparison or sort/min/max whose check stands at ``line`` of the rewritten
+    ``module``; None when that line is no such check."""
+    lines = module.split("\n")
+    match = _SITE_NAME.match(lines[line - 1]) if 0 < line <= len(lines) else None
+    return int(match.group("line")) if match else None
+
+
+def _is_builtin_call(toks: list[Token], i: int) -> bool:
+    return toks[i].kind == "ident" and not (i > 0 and toks[i - 1].text == ".") and i + 1 < len(toks) \
+        and toks[i + 1].text == "("
