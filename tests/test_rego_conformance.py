@@ -39,9 +39,7 @@ KNOWN_SILENT: dict[str, set[str]] = {
     # across kinds, sprintf). A new silent difference must be named here and in docs/rego.md.
     # regorus 0.13.0 orders an object after a set (OPA: before): comparisons and sort/min/max that may meet the two
     # stop the query by line (regorus_order), but the order of a set's elements when a set holds both is left.
-    # Its glob.match matches bytes, so `?` does not match a non-ASCII character (OPA's gobwas/glob matches runes):
-    # found measuring regopy's strings (regofmt round 3), not yet closed.
-    "regorus": {"set-order-objects-and-sets", "string-glob-on-non-ascii"},
+    "regorus": {"set-order-objects-and-sets"},
     "regopy": set(),
     "opa": set(),
 }

@@ -29,7 +29,7 @@ def test_only_comparisons_of_two_unknown_kinds_and_orderings_are_rewritten_on_th
     assert lines[2] == "y := __natpolicy_rsort_l3_1(a)"
     assert lines[3] == "z := [__natpolicy_rmin_l4_2(a), __natpolicy_rmax_l4_3(a), object.max]"
     refusal = next(k for k, line in enumerate(lines, 1) if line.startswith("__natpolicy_rsort_l3_1") and "refused" in line)
-    assert site_line(out, refusal) == 3 and site_line(out, 2) is None
+    assert site_line(out, refusal) == (3, "order") and site_line(out, 2) is None
     # The common case, a literal operand, is left as it is: nothing appended.
     assert order_for_regorus("package p\nx if input.port < 1024\n") == "package p\nx if input.port < 1024\n"
 
@@ -53,3 +53,15 @@ def test_values_that_never_meet_an_object_and_a_set_answer_as_before() -> None:
     doc = {"rs": [{"a": 1, "b": 2}, {"a": 3, "b": 2}, {"a": [1], "b": {"k": 1}}, {"a": None, "b": False}],
            "names": ["b", "a"]}
     assert run(source, doc) == [[0, 2, 3], ["a", "b"], 1, [2], True, True]
+
+
+@needs_regorus
+def test_glob_match_with_a_single_character_wildcard_on_non_ascii_text_stops_at_its_line() -> None:
+    source = 'package p\n\nx := glob.match("a?b", [], input.s)\n'
+    with pytest.raises(EvaluationError) as caught:
+        run(source, {"s": "aéb"})
+    assert caught.value.message.startswith("p.rego:3:1: ") and "matches bytes" in caught.value.message
+    # Near-misses: ASCII text, or a pattern without `?` or a class, match as in OPA.
+    assert run(source, {"s": "a/b"}) is True and run(source, {"s": "aXYb"}) is False
+    assert run('package p\nx := [glob.match("a*b", [], input.s), glob.match("a{é,x}b", [], input.s)]\n',
+               {"s": "aéb"}) == [True, True]

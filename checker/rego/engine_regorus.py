@@ -183,10 +183,12 @@ def _order_refusal(message: str, modules: Mapping[str, str] | None) -> str:
     location = re.match(r"^(?P<module>.+?):(?P<line>\d+):(?P<col>\d+): ", message)
     if location is None or not modules or location.group("module") not in modules:
         return message + _ORDER_REFUSED
-    line = site_line(_for_regorus(modules[location.group("module")]), int(location.group("line")))
-    if line is None:
+    site = site_line(_for_regorus(modules[location.group("module")]), int(location.group("line")))
+    if site is None:
         return message + _ORDER_REFUSED
-    return f"{location.group('module')}:{line}:1: {message[location.end():]}{_ORDER_REFUSED}"
+    line, checked = site
+    why = _GLOB_REFUSED if checked == "glob" else _ORDER_REFUSED
+    return f"{location.group('module')}:{line}:1: {message[location.end():]}{why}"
 
 
 # What regorus_order's functions stop a query with, where regorus would order an object and a set otherwise than OPA.
@@ -194,6 +196,11 @@ _CONFLICT = "functions must not produce multiple outputs for same inputs"
 _ORDER_REFUSED = (" (natpolicy: an object and a set compared, or sorted, min or max among each other, at any depth: "
                   "regorus 0.13.0 orders an object after a set, OPA before; natpolicy refuses it: run with "
                   "--rego-engine opa)")
+
+
+_GLOB_REFUSED = (" (natpolicy: glob.match with `?` or a class `[...]` on text holding a non-ASCII character: regorus "
+                 "0.13.0 matches bytes, OPA characters (`glob.match(\"a?b\", [], \"aéb\")` is true in OPA); natpolicy "
+                 "refuses it: run with --rego-engine opa)")
 
 
 _PRINT_PREFIX = re.compile(r"^.*?:\d+: ", re.DOTALL)

@@ -59,6 +59,15 @@ _SITE = (
 _ORDERING_SITE = (
     "{name}(__natpolicy_x) := {builtin}(__natpolicy_x) if not __natpolicy_rmixed(__natpolicy_x)\n"
     "{name}(__natpolicy_x) := {refused}([__natpolicy_x, 0]) if __natpolicy_rmixed(__natpolicy_x)\n")
+# regorus' glob.match matches bytes: `?` and a class (`[!x]`) never match a non-ASCII character, where OPA's
+# gobwas/glob matches runes (a literal é, `*` and `{a,b}` match alike, measured). Such a call stops instead.
+_GLOB_SITE = (
+    "{name}(__natpolicy_p, __natpolicy_d, __natpolicy_s) := glob.match(__natpolicy_p, __natpolicy_d, __natpolicy_s) "
+    "if not __natpolicy_rglob_bytes(__natpolicy_p, __natpolicy_s)\n"
+    "{name}(__natpolicy_p, __natpolicy_d, __natpolicy_s) := {refused}([__natpolicy_p, __natpolicy_s]) "
+    "if __natpolicy_rglob_bytes(__natpolicy_p, __natpolicy_s)\n")
+_GLOB_HELPER = (r"__natpolicy_rglob_bytes(__natpolicy_p, __natpolicy_s) if { regex.match(`[?\[]`, __natpolicy_p); "
+                r"not regex.match(`^[\x00-\x7f]*$`, __natpolicy_s) }" "\n")
 _SITE_NAME = re.compile(r"^__natpolicy_r[a-z]+_l(?P<line>\d+)_\d+\(")
 
 
@@ -75,6 +84,10 @@ def order_for_regorus(source: str) -> str:
                   (toks[op].offset, toks[op].offset + len(toks[op].text), ","),
                   (end, end, f") {toks[op].text} 0")]
     for i, tok in enumerate(toks):
+        if tok.text == "glob" and _is_glob_match(toks, i):
+            name = f"__natpolicy_rglob_l{source.count(chr(10), 0, tok.offset) + 1}_{len(sites)}"
+            sites.append(_GLOB_SITE.format(name=name, refused=ORDER_REFUSED))
+            edits.append((tok.offset, toks[i + 2].offset + len(toks[i + 2].text), name))
         if tok.text in _ORDERING and _is_builtin_call(toks, i):
             name = f"__natpolicy_r{tok.text}_l{source.count(chr(10), 0, tok.offset) + 1}_{len(sites)}"
             sites.append(_ORDERING_SITE.format(name=name, builtin=tok.text, refused=ORDER_REFUSED))
@@ -84,15 +97,24 @@ def order_for_regorus(source: str) -> str:
     out = source
     for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
         out = out[:start] + text + out[end:]
-    return out + ("" if out.endswith("\n") else "\n") + _HELPERS + "\n" + "".join(sites)
+    globbed = any(site.startswith("__natpolicy_rglob") for site in sites)
+    return out + ("" if out.endswith("\n") else "\n") + _HELPERS + "\n" + (_GLOB_HELPER if globbed else "") \
+        + "".join(sites)
 
 
-def site_line(module: str, line: int) -> int | None:
-    """The policy's line of the comparison or sort/min/max whose check stands at ``line`` of the rewritten
-    ``module``; None when that line is no such check."""
+def site_line(module: str, line: int) -> tuple[int, str] | None:
+    """The policy's line of the comparison, sort/min/max or glob.match whose check stands at ``line`` of the
+    rewritten ``module``, and what it checks ("glob" or "order"); None when that line is no such check."""
     lines = module.split("\n")
     match = _SITE_NAME.match(lines[line - 1]) if 0 < line <= len(lines) else None
-    return int(match.group("line")) if match else None
+    if match is None:
+        return None
+    return int(match.group("line")), "glob" if lines[line - 1].startswith("__natpolicy_rglob") else "order"
+
+
+def _is_glob_match(toks: list[Token], i: int) -> bool:
+    return not (i > 0 and toks[i - 1].text == ".") and i + 3 < len(toks) and toks[i + 1].text == "." \
+        and toks[i + 2].text == "match" and toks[i + 3].text == "("
 
 
 def _is_builtin_call(toks: list[Token], i: int) -> bool:
