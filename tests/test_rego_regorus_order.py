@@ -65,3 +65,17 @@ def test_glob_match_with_a_single_character_wildcard_on_non_ascii_text_stops_at_
     assert run(source, {"s": "a/b"}) is True and run(source, {"s": "aXYb"}) is False
     assert run('package p\nx := [glob.match("a*b", [], input.s), glob.match("a{é,x}b", [], input.s)]\n',
                {"s": "aéb"}) == [True, True]
+
+
+@needs_regorus
+def test_a_set_holding_an_object_and_a_set_iterated_in_a_comprehension_stops_at_its_line() -> None:
+    source = 'package p\ns := {{1}, {"a": 1}}\nx := [v |\n  some v in s\n]\n'
+    with pytest.raises(EvaluationError) as caught:
+        run(source, {})
+    assert caught.value.message.startswith("p.rego:4:1: ") and "iterated" in caught.value.message
+    # Near-misses: a set of one kind, an input array, a set union: iterated as before, in OPA's order.
+    near = ('package p\ns := {{1}, {2}}\nt := {"b", "a"}\n'
+            'x := [[v | some v in s], [v | v := t[_]], [k | t[k]], [v | some v in input.a], [v | some v in t | {"c"}]]\n')
+    assert run(near, {"a": [{"k": 1}, [1]]}) == [[[1], [2]], ["a", "b"], ["a", "b"], [{"k": 1}, [1]], ["a", "b", "c"]]
+    out = order_for_regorus(near).splitlines()[3]
+    assert "some v in input.a]" in out and "some v in __natpolicy_riter_l4_" in out

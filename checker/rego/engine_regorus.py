@@ -187,7 +187,7 @@ def _order_refusal(message: str, modules: Mapping[str, str] | None) -> str:
     if site is None:
         return message + _ORDER_REFUSED
     line, checked = site
-    why = _GLOB_REFUSED if checked == "glob" else _ORDER_REFUSED
+    why = {"glob": _GLOB_REFUSED, "iteration": _ITERATION_REFUSED}.get(checked, _ORDER_REFUSED)
     return f"{location.group('module')}:{line}:1: {message[location.end():]}{why}"
 
 
@@ -198,6 +198,9 @@ _ORDER_REFUSED = (" (natpolicy: an object and a set compared, or sorted, min or 
                   "--rego-engine opa)")
 
 
+_ITERATION_REFUSED = (" (natpolicy: a set holding both an object and a set iterated in an array comprehension: "
+                      "regorus 0.13.0 lists the set first, OPA the object; natpolicy refuses it: run with "
+                      "--rego-engine opa)")
 _GLOB_REFUSED = (" (natpolicy: glob.match with `?` or a class `[...]` on text holding a non-ASCII character: regorus "
                  "0.13.0 matches bytes, OPA characters (`glob.match(\"a?b\", [], \"aéb\")` is true in OPA); natpolicy "
                  "refuses it: run with --rego-engine opa)")

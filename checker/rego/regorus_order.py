@@ -16,15 +16,21 @@ or with an operand surely a number or a string (``count(x) > 0``, ``port <
 1024``), is left alone: regorus orders a scalar against an object or a set as
 OPA does, and that is the common case, which must not slow down.
 
-Left alone, and documented: the order of a set's elements when a set holds both
-an object and a set (iterating it, or printing it).
+    [T | some V in X; ...], [T | X[_] ...], [T | X[K] ...]  ->  X checked the same way (a set's elements are
+                                                              listed in that order; X rooted at input: left)
+    glob.match(P, D, S)        ->  stopped where `?` or a class must match a non-ASCII character (regorus
+                                   matches bytes, OPA characters)
+
+Each place gets its own function, named with its line, so the stop is reported at
+the policy's line (``site_line``). Left alone, and documented: a set holding both
+kinds that is a rule's value, or reached through a ref's second bracket.
 """
 from __future__ import annotations
 
 import re
 
 from natpolicy.rego.regopy_compare import unknown_kind_comparisons
-from natpolicy.rego.source import Token, tokens
+from natpolicy.rego.source import Token, matching_close, tokens
 
 __all__ = ["ORDER_REFUSED", "order_for_regorus", "site_line"]
 
@@ -68,6 +74,12 @@ _GLOB_SITE = (
     "if __natpolicy_rglob_bytes(__natpolicy_p, __natpolicy_s)\n")
 _GLOB_HELPER = (r"__natpolicy_rglob_bytes(__natpolicy_p, __natpolicy_s) if { regex.match(`[?\[]`, __natpolicy_p); "
                 r"not regex.match(`^[\x00-\x7f]*$`, __natpolicy_s) }" "\n")
+# A set iterated in an array comprehension (`some v in X`, `X[_]`, `X[k]`) lists its elements in regorus' order:
+# a set holding both an object and a set stops instead. JSON (`input`) holds no sets: left alone.
+_SET_SITE = (
+    "{name}(__natpolicy_x) := __natpolicy_x if not __natpolicy_rsetmixed(__natpolicy_x)\n"
+    "{name}(__natpolicy_x) := {refused}([__natpolicy_x, 0]) if __natpolicy_rsetmixed(__natpolicy_x)\n")
+_SET_HELPER = "__natpolicy_rsetmixed(__natpolicy_x) if { is_set(__natpolicy_x); __natpolicy_rmixed(__natpolicy_x) }\n"
 _SITE_NAME = re.compile(r"^__natpolicy_r[a-z]+_l(?P<line>\d+)_\d+\(")
 
 
@@ -92,6 +104,11 @@ def order_for_regorus(source: str) -> str:
             name = f"__natpolicy_r{tok.text}_l{source.count(chr(10), 0, tok.offset) + 1}_{len(sites)}"
             sites.append(_ORDERING_SITE.format(name=name, builtin=tok.text, refused=ORDER_REFUSED))
             edits.append((tok.offset, tok.offset + len(tok.text), name))
+    for first, last in _iterated_sets(source, toks):
+        name = f"__natpolicy_riter_l{source.count(chr(10), 0, toks[first].offset) + 1}_{len(sites)}"
+        sites.append(_SET_SITE.format(name=name, refused=ORDER_REFUSED))
+        end = toks[last].offset + len(toks[last].text)
+        edits += [(end, end, ")"), (toks[first].offset, toks[first].offset, f"{name}(")]
     if not edits:
         return source
     out = source
@@ -99,17 +116,61 @@ def order_for_regorus(source: str) -> str:
         out = out[:start] + text + out[end:]
     globbed = any(site.startswith("__natpolicy_rglob") for site in sites)
     return out + ("" if out.endswith("\n") else "\n") + _HELPERS + "\n" + (_GLOB_HELPER if globbed else "") \
-        + "".join(sites)
+        + _SET_HELPER + "".join(sites)
 
 
 def site_line(module: str, line: int) -> tuple[int, str] | None:
     """The policy's line of the comparison, sort/min/max or glob.match whose check stands at ``line`` of the
-    rewritten ``module``, and what it checks ("glob" or "order"); None when that line is no such check."""
+    rewritten ``module``, and what it checks ("glob", "iteration" or "order"); None when that line is no such check."""
     lines = module.split("\n")
     match = _SITE_NAME.match(lines[line - 1]) if 0 < line <= len(lines) else None
     if match is None:
         return None
-    return int(match.group("line")), "glob" if lines[line - 1].startswith("__natpolicy_rglob") else "order"
+    kind = lines[line - 1][len("__natpolicy_r"):].split("_", 1)[0]
+    return int(match.group("line")), {"glob": "glob", "iter": "iteration"}.get(kind, "order")
+
+
+def _iterated_sets(source: str, toks: list[Token]) -> list[tuple[int, int]]:
+    """(first, last) token indexes of what an array comprehension iterates: X of `some v in X` (to the end of
+    its statement), and the ref before the first bracket of `X[_]` / `X[k]`; none rooted at ``input``."""
+    out: list[tuple[int, int]] = []
+    for open_at, close in _array_comprehensions(toks):
+        depth = toks[open_at].depth + 1
+        for j in range(open_at + 1, close):
+            tok = toks[j]
+            if tok.text == "some" and tok.depth == depth and j + 3 < close and toks[j + 2].text == "in":
+                last = j + 3
+                while last + 1 < close and (toks[last + 1].depth > depth or (
+                        toks[last + 1].text != ";"
+                        and "\n" not in source[toks[last].offset:toks[last + 1].offset])):
+                    last += 1
+                if toks[j + 3].text != "input":
+                    out.append((j + 3, last))
+            elif tok.text == "[" and j + 2 < close and toks[j + 2].text == "]" and toks[j + 1].kind == "ident" \
+                    and toks[j - 1].kind == "ident" and toks[j - 1].text not in _KEYWORDS:
+                first = j - 1
+                while first >= 2 and toks[first - 1].text == "." and toks[first - 2].kind == "ident":
+                    first -= 2
+                if first > 0 and toks[first - 1].text in (".", "]", ")"):
+                    continue  # not a ref's first bracket (r[a][b], f(x)[k]): left alone
+                if toks[first].text != "input" and not any(t.text == "[" for t in toks[first:j]):
+                    out.append((first, j - 1))
+    return out
+
+
+def _array_comprehensions(toks: list[Token]) -> list[tuple[int, int]]:
+    out = []
+    for i, tok in enumerate(toks):
+        if tok.text != "[" or (i > 0 and (toks[i - 1].kind in ("ident", "string") or toks[i - 1].text in
+                                         (")", "]", "}")) and toks[i - 1].text not in _KEYWORDS):
+            continue
+        close = matching_close(toks, i)
+        if close is not None and any(t.text == "|" and t.depth == tok.depth + 1 for t in toks[i + 1:close]):
+            out.append((i, close))
+    return out
+
+
+_KEYWORDS = frozenset({"in", "contains", "if", "else", "some", "not", "with", "as", "every", "default"})
 
 
 def _is_glob_match(toks: list[Token], i: int) -> bool:
