@@ -79,3 +79,9 @@ def test_a_set_holding_an_object_and_a_set_iterated_in_a_comprehension_stops_at_
     assert run(near, {"a": [{"k": 1}, [1]]}) == [[[1], [2]], ["a", "b"], ["a", "b"], [{"k": 1}, [1]], ["a", "b", "c"]]
     out = order_for_regorus(near).splitlines()[3]
     assert "some v in input.a]" in out and "some v in __natpolicy_riter_l4_" in out
+
+
+def test_an_iterated_set_ends_before_a_with_modifier() -> None:
+    # The twins' tests iterate `some f in live.findings with input as c.input`: `with` stays outside the check.
+    line = order_for_regorus("package p\nx := [f | some f in a.b with input as c]\n").splitlines()[1]
+    assert line == "x := [f | some f in __natpolicy_riter_l2_0(a.b) with input as c]"

@@ -141,7 +141,7 @@ def _iterated_sets(source: str, toks: list[Token]) -> list[tuple[int, int]]:
             if tok.text == "some" and tok.depth == depth and j + 3 < close and toks[j + 2].text == "in":
                 last = j + 3
                 while last + 1 < close and (toks[last + 1].depth > depth or (
-                        toks[last + 1].text != ";"
+                        toks[last + 1].text not in (";", "with")
                         and "\n" not in source[toks[last].offset:toks[last + 1].offset])):
                     last += 1
                 if toks[j + 3].text != "input":
