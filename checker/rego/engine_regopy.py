@@ -25,11 +25,13 @@ import re
 import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
 from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
+from natpolicy.rego.regopy_strings import BYTEWISE, string_call_edits
+from natpolicy.rego.source import char_line_col, tokens
 from natpolicy.rego.sprintf_regopy import REFUSE
 
 __all__ = ["REGOPY_VERSION", "STATEMENT_LIMIT", "RegopyEngine", "quiet_stdout"]
@@ -71,7 +73,7 @@ class RegopyEngine:
         # JSON-escaped form: `"` and `\\` would then compare unequal to Rego
         # literals and come back as invalid JSON. Escape them first.
         with quiet_stdout():
-            return self._regopy.Input(_escaped(document))
+            return _Prepared(self._regopy.Input(_escaped(document)), document)
 
     def is_builtin(self, name: str) -> bool:
         if self._builtins is None:
@@ -88,6 +90,9 @@ class RegopyEngine:
             # regopy asserts on this (a bare AssertionError); callers choose
             # what to query, so this is their bug to report, not the user's.
             raise EvaluationError("nothing to evaluate: no rule was chosen as an entrypoint", "no_entrypoints")
+        # Where a string regopy holds escaped stops the query: named in its error (see evaluate).
+        string_sites = [(f"{name}:{char_line_col(source, offset)[0]}", builtin)
+                        for name, source in modules.items() for offset, builtin in _string_sites(source)]
         # What regopy answers differently from OPA, rewritten to what it answers alike (regopy_rewrite).
         modules = {name: _for_regopy(source) for name, source in modules.items()}
         regopy = self._regopy
@@ -109,7 +114,8 @@ class RegopyEngine:
                 # prints both (`-- p.rego:3:23`) at log level ERROR: build again to read them.
                 error = _located_error(modules, data, entrypoints) or error
             raise error
-        return _Compiled(interp, bundle, may_refuse=any(REFUSE in source for source in modules.values()))
+        return _Compiled(interp, bundle, may_refuse=any(REFUSE in source for source in modules.values()),
+                         string_sites=string_sites, data=data)
 
     def evaluate(self, compiled: Any, entrypoint: str, prepared_input: Any) -> Any:
         from regopy import rego_shared as rs
@@ -121,7 +127,7 @@ class RegopyEngine:
                 # (about 0.35 s at 1k resources): once per input, not per query.
                 if compiled.input is not prepared_input:
                     compiled.input = None
-                    interp.set_input(prepared_input)
+                    interp.set_input(prepared_input.input)
                     compiled.input = prepared_input
                 impl = rs.rego_bundle_query_entrypoint(interp._impl, bundle._impl, entrypoint)
             except self._regopy.RegoError as exc:
@@ -135,7 +141,7 @@ class RegopyEngine:
                 message, code = _error_from_node(rs, rs.rego_output_node(impl))
                 message = message or _first_message(text) or text.strip()
                 if compiled.may_refuse and _CONFLICT in message:
-                    message += _SPRINTF_REFUSED
+                    message += _SPRINTF_REFUSED + _strings_refused(compiled, prepared_input) + _RUN_ON_REGORUS
                 raise EvaluationError(message, code)
         finally:
             rs.rego_free_output(impl)
@@ -167,6 +173,60 @@ class _Compiled:
     bundle: Any
     input: Any = None
     may_refuse: bool = False  # the modules hold regopy_rewrite's functions, which may refuse a value
+    string_sites: list[tuple[str, str]] = field(default_factory=list)  # (module:line, builtin) checking strings
+    data: Mapping[str, Any] | None = None
+
+
+@dataclass
+class _Prepared:
+    """regopy's copy of an input document, and the document (to name where a string it cannot read is)."""
+
+    input: Any
+    document: Any
+
+
+def _string_sites(source: str) -> list[tuple[int, str]]:
+    return string_call_edits(tokens(source))[1]
+
+
+def _strings_refused(compiled: _Compiled, prepared: _Prepared) -> str:
+    """The calls that stop on a string regopy holds escaped, and where the first such string is."""
+    bytewise = any(builtin in BYTEWISE for _, builtin in compiled.string_sites)
+    where = ""
+    for label, document in (("input", prepared.document), ("data", compiled.data)):
+        path = first_unreadable_string(document, bytewise)
+        if path is not None:
+            where = f"; the first such string in the {label} is at {label}{path}"
+            break
+    calls = ", ".join(f"{builtin} at {site}" for site, builtin in compiled.string_sites[:5])
+    more = " and more" if len(compiled.string_sites) > 5 else ""
+    return (f"; a string holding `\"`, `\\` or a control character{' (or non-ASCII text)' if bytewise else ''} "
+            f"compared, sorted{f' or given to {calls}{more}' if calls else ''}: regopy 1.5.2 reads such a string in "
+            f"its JSON-escaped form (count(\"a\\\"b\") is 4 there, 3 in OPA){where}")
+
+
+def first_unreadable_string(value: Any, bytewise: bool = False, path: str = "") -> str | None:
+    """The path (``.a[2].b``) of the first string, key or value, holding `"`, `\\` or a control character
+    (or, with ``bytewise``, a non-ASCII character); never the string itself, which may be sensitive."""
+    if isinstance(value, str):
+        return path if _NEEDS_ESCAPE.search(value) or (bytewise and not value.isascii()) else None
+    if isinstance(value, dict):
+        for key in (sorted(value) if all(isinstance(k, str) for k in value) else list(value)):
+            step = f".{key}" if isinstance(key, str) and _IDENTIFIER.match(key) else "[<key>]"
+            if isinstance(key, str) and first_unreadable_string(key, bytewise) is not None:
+                return path + "[<key>]"
+            found = first_unreadable_string(value[key], bytewise, path + step)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = first_unreadable_string(item, bytewise, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 # What regopy_rewrite's functions stop a query with, where a value would print or sort otherwise than in OPA.
@@ -175,10 +235,10 @@ _SPRINTF_REFUSED = (" (or: a value regopy 1.5.2 prints or orders otherwise than 
                     "a sprintf argument that is a non-integer from 1e6 up or with 16 or more digits, an integer past "
                     "2^53, an integer given to a float verb or a non-integer to %d with a width; an array, object or "
                     "set inside a set that is sorted or iterated; a control character in a string inside an array, "
-                    "set or object given to sprintf; two arrays, objects or sets compared with <, <=, > or >=; run "
-                    "with --rego-engine regorus)")
+                    "set or object given to sprintf; two arrays, objects or sets compared with <, <=, > or >=")
 
 
+_RUN_ON_REGORUS = "; run with --rego-engine regorus)"
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')
 
 
@@ -192,7 +252,7 @@ _INT64 = range(-(2**63), 2**63)
 def data_json(data: Mapping[str, Any]) -> str:
     """``data`` as JSON text with every object's keys in OPA's order (see ``_escaped``)."""
     # The round trip turns the keys a YAML data file may hold (1, true) into the strings OPA would read.
-    return json.dumps(json.loads(json.dumps(data)), sort_keys=True)
+    return json.dumps(json.loads(json.dumps(data)), sort_keys=True, ensure_ascii=False)
 
 
 def _escaped(value: Any) -> Any:

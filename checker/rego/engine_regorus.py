@@ -37,6 +37,7 @@ from typing import Any
 
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
 from natpolicy.rego.regorus_heads import bind_heads
+from natpolicy.rego.regorus_order import ORDER_REFUSED, order_for_regorus, site_line
 from natpolicy.rego.regorus_some import hoist_declarations
 from natpolicy.rego.sprintf_opa import opa_sprintf
 
@@ -121,7 +122,8 @@ class RegorusEngine:
             engine.eval_query("true")
         except RuntimeError as exc:
             raise _syntax_error(str(exc), modules) from None
-        return _Compiled(engine)
+        return _Compiled(engine, orders=any(ORDER_REFUSED in _for_regorus(source) for source in modules.values()),
+                         modules=dict(modules))
 
     def evaluate(self, compiled: Any, entrypoint: str, prepared_input: Any) -> Any:
         engine = compiled.engine
@@ -132,7 +134,10 @@ class RegorusEngine:
                 compiled.input = prepared_input
             text = engine.eval_query_as_json("data." + ".".join(entrypoint.split("/")))
         except RuntimeError as exc:
-            raise EvaluationError(_one_line(str(exc))) from None
+            message = _one_line(str(exc))
+            if _CONFLICT in message and compiled.orders:
+                message = _order_refusal(message, compiled.modules)
+            raise EvaluationError(message) from None
         finally:
             _report_prints(engine.take_prints())
         results = json.loads(text).get("result") or []
@@ -169,6 +174,36 @@ class _Compiled:
 
     engine: Any
     input: Any = None
+    orders: bool = False  # the modules hold regorus_order's functions, which may stop a query
+    modules: Mapping[str, str] | None = None
+
+
+def _order_refusal(message: str, modules: Mapping[str, str] | None) -> str:
+    """regorus' conflict error at a check of regorus_order, placed at the policy's comparison or sort call."""
+    location = re.match(r"^(?P<module>.+?):(?P<line>\d+):(?P<col>\d+): ", message)
+    if location is None or not modules or location.group("module") not in modules:
+        return message + _ORDER_REFUSED
+    site = site_line(_for_regorus(modules[location.group("module")]), int(location.group("line")))
+    if site is None:
+        return message + _ORDER_REFUSED
+    line, checked = site
+    why = {"glob": _GLOB_REFUSED, "iteration": _ITERATION_REFUSED}.get(checked, _ORDER_REFUSED)
+    return f"{location.group('module')}:{line}:1: {message[location.end():]}{why}"
+
+
+# What regorus_order's functions stop a query with, where regorus would order an object and a set otherwise than OPA.
+_CONFLICT = "functions must not produce multiple outputs for same inputs"
+_ORDER_REFUSED = (" (natpolicy: an object and a set compared, or sorted, min or max among each other, at any depth: "
+                  "regorus 0.13.0 orders an object after a set, OPA before; natpolicy refuses it: run with "
+                  "--rego-engine opa)")
+
+
+_ITERATION_REFUSED = (" (natpolicy: a set holding both an object and a set iterated in an array comprehension: "
+                      "regorus 0.13.0 lists the set first, OPA the object; natpolicy refuses it: run with "
+                      "--rego-engine opa)")
+_GLOB_REFUSED = (" (natpolicy: glob.match with `?` or a class `[...]` on text holding a non-ASCII character: regorus "
+                 "0.13.0 matches bytes, OPA characters (`glob.match(\"a?b\", [], \"aéb\")` is true in OPA); natpolicy "
+                 "refuses it: run with --rego-engine opa)")
 
 
 _PRINT_PREFIX = re.compile(r"^.*?:\d+: ", re.DOTALL)
@@ -219,7 +254,8 @@ def _sprintf_detail(detail: str) -> str:
 def _for_regorus(source: str) -> str:
     """The two rewrites, once per module text: a set with per-plan data (the twins) is compiled
     again for every plan, and the rewrites' tokenizer costs more than regorus' own parse."""
-    return hoist_declarations(bind_heads(source))
+    # And comparisons and sort/min/max that may meet an object and a set, ordered as OPA does (regorus_order).
+    return order_for_regorus(hoist_declarations(bind_heads(source)))
 
 
 def _syntax_error(text: str, modules: Mapping[str, str]) -> Exception:

@@ -26,7 +26,9 @@ regopy 1.5.2:
   ``with`` aborts it (``source``);
 * the same ``some x`` declarations as regorus (``regorus_some``);
 * a comprehension's ``some n in`` / ``n :=`` of a name the body around it
-  has bound: regopy binds the outer variable (``regopy_shadow``).
+  has bound: regopy binds the outer variable (``regopy_shadow``);
+* a literal holding `"`, `\\` or a control character given to a builtin that reads
+  strings in their escaped form (``regopy_strings``).
 """
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ from decimal import Decimal
 from natpolicy.errors import InputError
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.regopy_shadow import shadowing_declarations
+from natpolicy.rego.regopy_strings import literal_refusals
 from natpolicy.rego.regorus_some import some_refusals
 from natpolicy.rego.source import Token, char_line_col, matching_close, scan_module, tokens
 from natpolicy.rego.sprintf_regopy import sprintf_edits
@@ -90,6 +93,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     if engine == "regopy":
         out.extend(_bound_in_call_arguments(toks))
         out.extend(shadowing_declarations(source))
+        out.extend(literal_refusals(toks))
     broken = _BROKEN_BUILTINS.get(engine, {})
     for i, tok in enumerate(toks):
         name = _dotted(toks, i)

@@ -38,10 +38,11 @@ on its line.
 """
 from __future__ import annotations
 
+from natpolicy.rego.regopy_strings import PLAIN
 from natpolicy.rego.source import Token, matching_close
 from natpolicy.rego.sprintf_regopy import REFUSE, private_locals
 
-__all__ = ["COMPARE", "COMPARE_HELPERS", "RANK", "comparison_edits"]
+__all__ = ["COMPARE", "COMPARE_HELPERS", "RANK", "comparison_edits", "unknown_kind_comparisons"]
 
 COMPARE = "__natpolicy_cmp"
 RANK = "__natpolicy_kind_rank"
@@ -67,6 +68,9 @@ COMPARE_HELPERS = private_locals(f"""
 {COMPARE}(a, b) := 1 if {{ type_name(a) == type_name(b); {RANK}[type_name(a)] < 4; b < a }}
 {COMPARE}(a, b) := 0 if a == b
 {COMPARE}(a, b) := {REFUSE}([a, b]) if __natpolicy_cmp_collections(a, b)
+{COMPARE}(a, b) := {REFUSE}([a, b]) if {{
+  is_string(a); is_string(b); contains(concat("", [a, b]), substring("\\\\", 0, 1))
+}}
 __natpolicy_cmp_collections(a, b) if {{ type_name(a) == type_name(b); {RANK}[type_name(a)] >= 4 }}
 """)
 
@@ -83,8 +87,10 @@ def comparison_edits(source: str, toks: list[Token]) -> list[tuple[int, int, str
             continue  # not an expression natpolicy can read: left to the engine's own compile error
         left, right = toks[first:i], toks[i + 1:last + 1]
         kinds = {_sure_kind(left), _sure_kind(right)}
-        if len(kinds) == 1 and "" not in kinds:
-            continue  # two numbers or two strings: regopy compares them as OPA does
+        if kinds == {"number"} or (kinds == {"string"} and _literal_rank(left) == _literal_rank(right) == 3):
+            # Two numbers, or two string literals (regopy_strings refuses one holding an escape): as OPA does.
+            # A computed string may hold `"`, `\` or a control character, which regopy compares escaped.
+            continue
         start, end = toks[first].offset, toks[last].offset + len(toks[last].text)
         binds = _holds_variable_bracket(left) or _holds_variable_bracket(right)
         statement = _is_statement(source, toks, first, last)
@@ -94,7 +100,9 @@ def comparison_edits(source: str, toks: list[Token]) -> list[tuple[int, int, str
             # `== true`: the bare indexed array as a statement of a `contains` rule crashed regopy 1.5.2 (measured).
             held, opened = f"__natpolicy_ca{tok.offset}", _brace_less_body(toks, first)
             below, above = ("true", "false") if tok.text in ("<", "<=") else ("false", "true")
-            answers = [below] * literal + [f"{held} {tok.text}"] + [above] * (6 - literal)
+            # A string is compared in the escaped form regopy holds it in: one holding an escape stops the query.
+            subject = f"{PLAIN}({held})" if literal == 3 else held
+            answers = [below] * literal + [f"{subject} {tok.text}"] + [above] * (6 - literal)
             edits += [(start, start, ("{ " if opened else "") + f"{held} := "),
                       (tok.offset, tok.offset + len(tok.text), "; [" + ", ".join(answers[:literal + 1])),
                       (end, end, ", ".join(["", *answers[literal + 1:]]) + f"][{RANK}[type_name({held})]] == true"
@@ -113,6 +121,22 @@ def comparison_edits(source: str, toks: list[Token]) -> list[tuple[int, int, str
             edits += [(start, start, f"{COMPARE}("), (tok.offset, tok.offset + len(tok.text), ","),
                       (end, end, f") {tok.text} 0")]
     return edits
+
+
+def unknown_kind_comparisons(source: str, toks: list[Token]) -> list[tuple[int, int, int]]:
+    """(first, operator, last) token indexes of each comparison neither of whose operands is a literal or
+    surely a number or a string (``r.a < r.b``): where two collections of any kind may meet."""
+    out = []
+    for i, tok in enumerate(toks):
+        if tok.kind != "op" or tok.text not in _OPERATORS:
+            continue
+        first, last = _operand_start(source, toks, i), _operand_end(source, toks, i)
+        if first is None or last is None or first >= i or last <= i:
+            continue
+        left, right = toks[first:i], toks[i + 1:last + 1]
+        if all(_literal_rank(side) is None and _sure_kind(side) == "" for side in (left, right)):
+            out.append((first, i, last))
+    return out
 
 
 def _operand_start(source: str, toks: list[Token], op: int) -> int | None:

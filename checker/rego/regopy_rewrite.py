@@ -33,6 +33,9 @@ regopy (rego-cpp) is the fallback engine. Measured by ``tests/rego_probes``:
 
 * comparisons across kinds (``null < 0`` is false on regopy): rewritten by
   ``regopy_compare``.
+* strings, which regopy keeps JSON-escaped (``count("a\\"b")`` is 4): literals
+  rewritten to that form, the arguments of builtins that read it checked
+  (``regopy_strings``).
 
 The rewrites only insert text on the lines they touch and the functions go
 after the last line, so error messages keep their line numbers. What this
@@ -42,6 +45,7 @@ field after the first) is documented in docs/rego.md.
 from __future__ import annotations
 
 from natpolicy.rego.regopy_compare import COMPARE_HELPERS, comparison_edits
+from natpolicy.rego.regopy_strings import STRING_HELPERS, canonical_literal_edits, string_call_edits
 from natpolicy.rego.source import Token, matching_close, tokens
 from natpolicy.rego.sprintf_regopy import HELPERS, REFUSE, private_locals, sprintf_edits
 
@@ -77,7 +81,7 @@ _HELPER = private_locals(f"""
 {KEYED2}(x) := x if {{ not is_set(x); not is_object(x); not is_array(x) }}
 __natpolicy_min(x) := {SORT}(x)[0]
 __natpolicy_max(x) := arr[count(arr) - 1] if arr := {SORT}(x)
-{SORT}(x) := sort([v | some v in x]) if __natpolicy_all_strings(x)
+{SORT}(x) := sort([__natpolicy_plain(v) | some v in x]) if __natpolicy_all_strings(x)
 {SORT}(x) := __natpolicy_ranked([v | some v in x]) if {{ not __natpolicy_all_strings(x); __natpolicy_all_scalars(x) }}
 {SORT}(x) := {REFUSE}(x) if not __natpolicy_all_scalars(x)
 __natpolicy_all_strings(x) if {{ every v in x {{ is_string(v) }} }}
@@ -110,12 +114,14 @@ def rewrite_for_regopy(source: str) -> str:
     toks = tokens(formatted)
     # Comparisons after the set-order edits: where both insert at one place, the comparison's text goes first.
     compared = comparison_edits(formatted, toks)
-    edits = _set_order_edits(formatted) + compared
+    # Strings: literals in regopy's escaped form (exact); arguments of builtins that read that form checked.
+    stringed, _ = string_call_edits(toks)
+    edits = _set_order_edits(formatted) + compared + canonical_literal_edits(toks) + stringed
     if formatted == source and not edits:
         return source
     out = _apply(formatted, edits)
     return out + ("" if out.endswith("\n") else "\n") + _HELPER + (HELPERS if formatted != source else "") \
-        + (COMPARE_HELPERS if compared else "")
+        + (COMPARE_HELPERS if compared else "") + STRING_HELPERS
 
 
 def _apply(source: str, edits: list[tuple[int, int, str]]) -> str:

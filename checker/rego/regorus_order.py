@@ -1,0 +1,183 @@
+"""regorus 0.13.0 orders an object after a set; OPA (``ast.Compare``) orders it before.
+
+Measured (``tests/rego_probes``, ``compare-object-with-set``): ``{"a": 1} < {1}``
+is false on regorus, true in OPA; the same holds wherever the two meet inside
+arrays, objects or sets being compared, and in ``sort``, ``min`` and ``max``.
+Every other pair of kinds, and every scalar, is ordered as OPA orders it. So,
+before compiling, on the same lines:
+
+    A < B  (<=, >, >= alike)   ->  __natpolicy_rcmp(A, B) < 0
+    sort(X), min(X), max(X)    ->  __natpolicy_rsort(X), __natpolicy_rmin(X), __natpolicy_rmax(X)
+
+where the functions answer what the builtin answers unless the values hold both
+an object and a set (at any depth), where they stop the query (a function with
+two outputs), worded by ``engine_regorus``. A comparison with a literal operand,
+or with an operand surely a number or a string (``count(x) > 0``, ``port <
+1024``), is left alone: regorus orders a scalar against an object or a set as
+OPA does, and that is the common case, which must not slow down.
+
+    [T | some V in X; ...], [T | X[_] ...], [T | X[K] ...]  ->  X checked the same way (a set's elements are
+                                                              listed in that order; X rooted at input: left)
+    glob.match(P, D, S)        ->  stopped where `?` or a class must match a non-ASCII character (regorus
+                                   matches bytes, OPA characters)
+
+Each place gets its own function, named with its line, so the stop is reported at
+the policy's line (``site_line``). Left alone, and documented: a set holding both
+kinds that is a rule's value, or reached through a ref's second bracket.
+"""
+from __future__ import annotations
+
+import re
+
+from natpolicy.rego.regopy_compare import unknown_kind_comparisons
+from natpolicy.rego.source import Token, matching_close, tokens
+
+__all__ = ["ORDER_REFUSED", "order_for_regorus", "site_line"]
+
+ORDER_REFUSED = "__natpolicy_order_refused"
+_ORDERING = frozenset({"sort", "min", "max"})
+# walk visits the value itself (path []) too: `count(p) > 0` leaves out the array built around the operands.
+_HELPERS = f"""
+{ORDER_REFUSED}(__natpolicy_x) := 1
+{ORDER_REFUSED}(__natpolicy_x) := 2
+__natpolicy_robj(__natpolicy_x) if {{
+  walk(__natpolicy_x, [__natpolicy_p, __natpolicy_v]); count(__natpolicy_p) > 0; is_object(__natpolicy_v)
+}}
+__natpolicy_rset(__natpolicy_x) if {{
+  walk(__natpolicy_x, [__natpolicy_p, __natpolicy_v]); count(__natpolicy_p) > 0; is_set(__natpolicy_v)
+}}
+__natpolicy_rmixed(__natpolicy_x) if {{ __natpolicy_robj(__natpolicy_x); __natpolicy_rset(__natpolicy_x) }}
+__natpolicy_rcmp(__natpolicy_a, __natpolicy_b) := -1 if {{
+  not __natpolicy_rmixed([__natpolicy_a, __natpolicy_b]); __natpolicy_a < __natpolicy_b
+}}
+__natpolicy_rcmp(__natpolicy_a, __natpolicy_b) := 1 if {{
+  not __natpolicy_rmixed([__natpolicy_a, __natpolicy_b]); __natpolicy_b < __natpolicy_a
+}}
+__natpolicy_rcmp(__natpolicy_a, __natpolicy_b) := 0 if {{
+  not __natpolicy_rmixed([__natpolicy_a, __natpolicy_b]); __natpolicy_a == __natpolicy_b
+}}"""
+# One function per place, named with the place's line, whose refusal stands on a line of its own: regorus names the
+# line of the refusal, which engine_regorus maps back to the place (site_line).
+_SITE = (
+    "{name}(__natpolicy_a, __natpolicy_b) := {general}(__natpolicy_a, __natpolicy_b)\n"
+    "{name}(__natpolicy_a, __natpolicy_b) := {refused}([__natpolicy_a, __natpolicy_b]) if "
+    "__natpolicy_rmixed([__natpolicy_a, __natpolicy_b])\n")
+_ORDERING_SITE = (
+    "{name}(__natpolicy_x) := {builtin}(__natpolicy_x) if not __natpolicy_rmixed(__natpolicy_x)\n"
+    "{name}(__natpolicy_x) := {refused}([__natpolicy_x, 0]) if __natpolicy_rmixed(__natpolicy_x)\n")
+# regorus' glob.match matches bytes: `?` and a class (`[!x]`) never match a non-ASCII character, where OPA's
+# gobwas/glob matches runes (a literal é, `*` and `{a,b}` match alike, measured). Such a call stops instead.
+_GLOB_SITE = (
+    "{name}(__natpolicy_p, __natpolicy_d, __natpolicy_s) := glob.match(__natpolicy_p, __natpolicy_d, __natpolicy_s) "
+    "if not __natpolicy_rglob_bytes(__natpolicy_p, __natpolicy_s)\n"
+    "{name}(__natpolicy_p, __natpolicy_d, __natpolicy_s) := {refused}([__natpolicy_p, __natpolicy_s]) "
+    "if __natpolicy_rglob_bytes(__natpolicy_p, __natpolicy_s)\n")
+_GLOB_HELPER = (r"__natpolicy_rglob_bytes(__natpolicy_p, __natpolicy_s) if { regex.match(`[?\[]`, __natpolicy_p); "
+                r"not regex.match(`^[\x00-\x7f]*$`, __natpolicy_s) }" "\n")
+# A set iterated in an array comprehension (`some v in X`, `X[_]`, `X[k]`) lists its elements in regorus' order:
+# a set holding both an object and a set stops instead. JSON (`input`) holds no sets: left alone.
+_SET_SITE = (
+    "{name}(__natpolicy_x) := __natpolicy_x if not __natpolicy_rsetmixed(__natpolicy_x)\n"
+    "{name}(__natpolicy_x) := {refused}([__natpolicy_x, 0]) if __natpolicy_rsetmixed(__natpolicy_x)\n")
+_SET_HELPER = "__natpolicy_rsetmixed(__natpolicy_x) if { is_set(__natpolicy_x); __natpolicy_rmixed(__natpolicy_x) }\n"
+_SITE_NAME = re.compile(r"^__natpolicy_r[a-z]+_l(?P<line>\d+)_\d+\(")
+
+
+def order_for_regorus(source: str) -> str:
+    """``source`` with the comparisons and orderings that may meet an object and a set ordered as OPA does."""
+    toks = tokens(source)
+    edits: list[tuple[int, int, str]] = []
+    sites: list[str] = []
+    for first, op, last in unknown_kind_comparisons(source, toks):
+        name = f"__natpolicy_rcmp_l{source.count(chr(10), 0, toks[op].offset) + 1}_{len(sites)}"
+        sites.append(_SITE.format(name=name, general="__natpolicy_rcmp", refused=ORDER_REFUSED))
+        end = toks[last].offset + len(toks[last].text)
+        edits += [(toks[first].offset, toks[first].offset, f"{name}("),
+                  (toks[op].offset, toks[op].offset + len(toks[op].text), ","),
+                  (end, end, f") {toks[op].text} 0")]
+    for i, tok in enumerate(toks):
+        if tok.text == "glob" and _is_glob_match(toks, i):
+            name = f"__natpolicy_rglob_l{source.count(chr(10), 0, tok.offset) + 1}_{len(sites)}"
+            sites.append(_GLOB_SITE.format(name=name, refused=ORDER_REFUSED))
+            edits.append((tok.offset, toks[i + 2].offset + len(toks[i + 2].text), name))
+        if tok.text in _ORDERING and _is_builtin_call(toks, i):
+            name = f"__natpolicy_r{tok.text}_l{source.count(chr(10), 0, tok.offset) + 1}_{len(sites)}"
+            sites.append(_ORDERING_SITE.format(name=name, builtin=tok.text, refused=ORDER_REFUSED))
+            edits.append((tok.offset, tok.offset + len(tok.text), name))
+    for first, last in _iterated_sets(source, toks):
+        name = f"__natpolicy_riter_l{source.count(chr(10), 0, toks[first].offset) + 1}_{len(sites)}"
+        sites.append(_SET_SITE.format(name=name, refused=ORDER_REFUSED))
+        end = toks[last].offset + len(toks[last].text)
+        edits += [(end, end, ")"), (toks[first].offset, toks[first].offset, f"{name}(")]
+    if not edits:
+        return source
+    out = source
+    for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        out = out[:start] + text + out[end:]
+    globbed = any(site.startswith("__natpolicy_rglob") for site in sites)
+    return out + ("" if out.endswith("\n") else "\n") + _HELPERS + "\n" + (_GLOB_HELPER if globbed else "") \
+        + _SET_HELPER + "".join(sites)
+
+
+def site_line(module: str, line: int) -> tuple[int, str] | None:
+    """The policy's line of the comparison, sort/min/max or glob.match whose check stands at ``line`` of the
+    rewritten ``module``, and what it checks ("glob", "iteration" or "order"); None when that line is no such check."""
+    lines = module.split("\n")
+    match = _SITE_NAME.match(lines[line - 1]) if 0 < line <= len(lines) else None
+    if match is None:
+        return None
+    kind = lines[line - 1][len("__natpolicy_r"):].split("_", 1)[0]
+    return int(match.group("line")), {"glob": "glob", "iter": "iteration"}.get(kind, "order")
+
+
+def _iterated_sets(source: str, toks: list[Token]) -> list[tuple[int, int]]:
+    """(first, last) token indexes of what an array comprehension iterates: X of `some v in X` (to the end of
+    its statement), and the ref before the first bracket of `X[_]` / `X[k]`; none rooted at ``input``."""
+    out: list[tuple[int, int]] = []
+    for open_at, close in _array_comprehensions(toks):
+        depth = toks[open_at].depth + 1
+        for j in range(open_at + 1, close):
+            tok = toks[j]
+            if tok.text == "some" and tok.depth == depth and j + 3 < close and toks[j + 2].text == "in":
+                last = j + 3
+                while last + 1 < close and (toks[last + 1].depth > depth or (
+                        toks[last + 1].text not in (";", "with")
+                        and "\n" not in source[toks[last].offset:toks[last + 1].offset])):
+                    last += 1
+                if toks[j + 3].text != "input":
+                    out.append((j + 3, last))
+            elif tok.text == "[" and j + 2 < close and toks[j + 2].text == "]" and toks[j + 1].kind == "ident" \
+                    and toks[j - 1].kind == "ident" and toks[j - 1].text not in _KEYWORDS:
+                first = j - 1
+                while first >= 2 and toks[first - 1].text == "." and toks[first - 2].kind == "ident":
+                    first -= 2
+                if first > 0 and toks[first - 1].text in (".", "]", ")"):
+                    continue  # not a ref's first bracket (r[a][b], f(x)[k]): left alone
+                if toks[first].text != "input" and not any(t.text == "[" for t in toks[first:j]):
+                    out.append((first, j - 1))
+    return out
+
+
+def _array_comprehensions(toks: list[Token]) -> list[tuple[int, int]]:
+    out = []
+    for i, tok in enumerate(toks):
+        if tok.text != "[" or (i > 0 and (toks[i - 1].kind in ("ident", "string") or toks[i - 1].text in
+                                         (")", "]", "}")) and toks[i - 1].text not in _KEYWORDS):
+            continue
+        close = matching_close(toks, i)
+        if close is not None and any(t.text == "|" and t.depth == tok.depth + 1 for t in toks[i + 1:close]):
+            out.append((i, close))
+    return out
+
+
+_KEYWORDS = frozenset({"in", "contains", "if", "else", "some", "not", "with", "as", "every", "default"})
+
+
+def _is_glob_match(toks: list[Token], i: int) -> bool:
+    return not (i > 0 and toks[i - 1].text == ".") and i + 3 < len(toks) and toks[i + 1].text == "." \
+        and toks[i + 2].text == "match" and toks[i + 3].text == "("
+
+
+def _is_builtin_call(toks: list[Token], i: int) -> bool:
+    return toks[i].kind == "ident" and not (i > 0 and toks[i - 1].text == ".") and i + 1 < len(toks) \
+        and toks[i + 1].text == "("

@@ -1,0 +1,112 @@
+"""regopy keeps strings in their JSON-escaped form: what natpolicy rewrites, stops and refuses (regopy_strings)."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from natpolicy.rego.engine import EvaluationError
+from natpolicy.rego.engine_regopy import first_unreadable_string
+from natpolicy.rego.engines import installed_engines
+from natpolicy.rego.guards import engine_refusals
+from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
+from natpolicy.rego.regopy_strings import ASCII, PLAIN
+
+needs_regopy = pytest.mark.skipif("regopy" not in installed_engines(), reason="regopy is not installed here")
+
+
+def run(source: str, document: Any, rule: str = "x", data: dict[str, Any] | None = None) -> Any:
+    from natpolicy.rego.engines import create_engine
+
+    engine = create_engine("regopy")
+    compiled = engine.compile({"p.rego": source}, data, [f"p/{rule}"])
+    return engine.evaluate(compiled, f"p/{rule}", engine.prepare_input(document))
+
+
+def test_literals_are_rewritten_to_the_escaped_form_regopy_holds_input_in() -> None:
+    source = 'package p\nx := ["\\u00e9", "a\\/b", "\\u0022", "plain", "a\\"b", `raw\\d`]\n'
+    out = rewrite_for_regopy(source).splitlines()[1]
+    assert out == 'x := ["é", "a/b", "\\"", "plain", "a\\"b", `raw\\d`]'
+
+
+def test_arguments_that_may_be_strings_are_checked_and_collections_and_literals_are_not() -> None:
+    source = ('package p\nx := [count(input.s), count([1]), count({1}), indexof(input.s, "b"),'
+              ' regex.match("a.b", input.s), split(input.s, ""), split(input.s, ","), count(input.rs[_])]\n')
+    line = rewrite_for_regopy(source).splitlines()[1]
+    assert f"count({PLAIN}(input.s))" in line and f"indexof({PLAIN}(input.s), \"b\")" in line
+    assert "count([1])" in line and "count({1})" in line  # never a string: left alone
+    assert f'regex.match("a.b", {ASCII}(input.s))' in line  # a literal pattern is left as written
+    assert f'split({PLAIN}(input.s), "")' in line and 'split(input.s, ",")' in line
+    assert "count(input.rs[_])" in line  # `_` in a call's argument: the guards refuse it by name
+    affix = rewrite_for_regopy('package p\nx := trim_prefix(input.key, input.p)\n').splitlines()[1]
+    assert affix == f"x := trim_prefix(input.key, {PLAIN}(input.p))"  # a plain affix cuts the escaped form exactly
+
+
+@needs_regopy
+def test_trim_prefix_of_a_string_holding_a_quote_answers_as_opa() -> None:
+    # The twins' shape (nat.rego: an address after a "res:" prefix): for_each addresses hold quotes.
+    source = 'package p\nx := [trim_prefix(input.key, "res:") == input.address, trim_suffix(input.address, "]")]\n'
+    doc = {"key": 'res:aws_instance.web["a"]', "address": 'aws_instance.web["a"]'}
+    assert run(source, doc) == [True, 'aws_instance.web["a"']
+
+
+@needs_regopy
+@pytest.mark.parametrize("value", ['a"b', "a\\b", "a\nb", "a\u0001b"])
+def test_a_string_holding_an_escape_stops_the_query_naming_the_call_and_the_path(value: str) -> None:
+    source = "package p\n\nx := count(input.rs[1].tags.secret)\n"
+    with pytest.raises(EvaluationError) as caught:
+        run(source, {"rs": [{}, {"tags": {"secret": value}}]})
+    message = caught.value.message
+    assert "count at p.rego:3" in message and "input.rs[1].tags.secret" in message, message
+    assert value not in message and "--rego-engine regorus" in message
+
+
+@needs_regopy
+def test_strings_without_such_characters_answer_as_opa() -> None:
+    # Near-misses: non-ASCII text is counted by character; `/`, `'` and spaces need no escape.
+    source = ('package p\nx := [count(input.s), indexof(input.s, "b"), substring(input.s, 0, 2), trim(input.s, "a"),'
+              ' upper(input.t), regex.match("^a.b$", input.t), input.t < "a0", sort([input.t, "a-"])]\n')
+    assert run(source, {"s": "aé b/'", "t": "a/b"}) == [6, 3, "aé", "é b/'", "A/B", True, True, ["a-", "a/b"]]
+
+
+@needs_regopy
+@pytest.mark.parametrize(("expression", "value"), [
+    ('regex.match("^a.b$", input.s)', "aéb"), ('glob.match("a?b", [], input.s)', "aéb"), ("upper(input.s)", "é"),
+    ('input.s < "a#"', 'a"b'), ('sort([input.s, "b"])', 'a"b'), ("input.s < input.t", 'a"b'),
+    ('count(split(input.s, ""))', 'a"b'), ('trim(input.s, "x")', "a\tb"), ("strings.reverse(input.s)", "a\\b"),
+])
+def test_each_builtin_that_reads_the_escaped_form_or_bytes_stops(expression: str, value: str) -> None:
+    with pytest.raises(EvaluationError, match="JSON-escaped form"):
+        run(f"package p\nx := {expression}\n", {"s": value, "t": "b"})
+
+
+@needs_regopy
+def test_a_data_string_is_named_by_its_path() -> None:
+    with pytest.raises(EvaluationError, match=r"in the data is at data\.d\.names\[0\]"):
+        run("package p\nx := [n | some s in data.d.names; n := indexof(s, \"b\")]\n", {}, data={"d": {"names": ['a"b']}})
+
+
+@needs_regopy
+def test_data_keeps_non_ascii_text_as_input_does() -> None:
+    # data went over as ASCII-escaped JSON: "\u00e9" counted 6 characters and compared unequal to input's é.
+    source = "package p\nx := [count(data.d.s), data.d.s == input.s, data.d.s < \"z\"]\n"
+    assert run(source, {"s": "é"}, data={"d": {"s": "é"}}) == [1, True, False]
+
+
+def test_literal_arguments_holding_an_escape_are_refused_with_their_line() -> None:
+    source = ('package p\nx := count("a\\"b")\ny := input.s < "a\\\\"\nz := upper("é")\n'
+              'ok := [regex.match("\\\\d+", input.s), count("ab"), input.s < "a#", split(input.s, "\\"")]\n')
+    refused = engine_refusals(source, "regopy")
+    lines = sorted(source.count("\n", 0, offset) + 1 for offset, _ in refused)
+    assert lines == [2, 3, 4], refused
+    assert all("--rego-engine regorus" in message for _, message in refused)
+    assert engine_refusals(source, "regorus") == []
+
+
+def test_the_path_of_the_first_unreadable_string_never_holds_a_value() -> None:
+    doc = {"a": ["x", {"b": "ok", "c": 'sec"ret'}], "z": "a\\b"}
+    assert first_unreadable_string(doc) == ".a[1].c"
+    assert first_unreadable_string({"k": "é"}) is None and first_unreadable_string({"k": "é"}, bytewise=True) == ".k"
+    assert first_unreadable_string({'ke"y': 1, "my-key": {"v": "\n"}}) == "[<key>]"
+    assert first_unreadable_string({"my-key": {"v": "\n"}}) == "[<key>].v"
+    assert first_unreadable_string({"plain": [1, None, True, "text"]}) is None

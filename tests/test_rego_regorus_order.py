@@ -1,0 +1,87 @@
+"""regorus orders an object after a set, OPA before: what natpolicy rewrites and stops (regorus_order)."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from natpolicy.rego.engine import EvaluationError
+from natpolicy.rego.engines import installed_engines
+from natpolicy.rego.regorus_order import order_for_regorus, site_line
+
+needs_regorus = pytest.mark.skipif("regorus" not in installed_engines(), reason="regorus is not installed here")
+
+
+def run(source: str, document: Any, rule: str = "x") -> Any:
+    from natpolicy.rego.engines import create_engine
+
+    engine = create_engine("regorus")
+    compiled = engine.compile({"p.rego": source}, None, [f"p/{rule}"])
+    return engine.evaluate(compiled, f"p/{rule}", engine.prepare_input(document))
+
+
+def test_only_comparisons_of_two_unknown_kinds_and_orderings_are_rewritten_on_their_lines() -> None:
+    source = ("package p\nx := [a < b, a < 1, 1 >= a, a == b, count(a) > 0, a < \"z\", input.p < 1024]\n"
+              "y := sort(a)\nz := [min(a), max(a), object.max]\n")
+    out = order_for_regorus(source)
+    lines = out.splitlines()
+    assert lines[1] == 'x := [__natpolicy_rcmp_l2_0(a , b) < 0, a < 1, 1 >= a, a == b, count(a) > 0, a < "z", input.p < 1024]'
+    assert lines[2] == "y := __natpolicy_rsort_l3_1(a)"
+    assert lines[3] == "z := [__natpolicy_rmin_l4_2(a), __natpolicy_rmax_l4_3(a), object.max]"
+    refusal = next(k for k, line in enumerate(lines, 1) if line.startswith("__natpolicy_rsort_l3_1") and "refused" in line)
+    assert site_line(out, refusal) == (3, "order") and site_line(out, 2) is None
+    # The common case, a literal operand, is left as it is: nothing appended.
+    assert order_for_regorus("package p\nx if input.port < 1024\n") == "package p\nx if input.port < 1024\n"
+
+
+@needs_regorus
+@pytest.mark.parametrize(("expression", "line"), [
+    ("o < s", 4), ("[o] < [s]", 4), ("sort([s, o])", 4), ("max([[s], [o]])", 4), ("input.a < s", 4),
+])
+def test_an_object_meeting_a_set_stops_the_query_at_its_line(expression: str, line: int) -> None:
+    source = f'package p\no := {{"a": 1}}\ns := {{1}}\nx := {expression}\n'
+    with pytest.raises(EvaluationError) as caught:
+        run(source, {"a": {"k": 1}})
+    assert caught.value.message.startswith(f"p.rego:{line}:1: "), caught.value.message
+    assert "orders an object after a set" in caught.value.message
+
+
+@needs_regorus
+def test_values_that_never_meet_an_object_and_a_set_answer_as_before() -> None:
+    source = ('package p\nx := [[i | some i; input.rs[i].a < input.rs[i].b], sort(input.names), min({3, 1}), '
+              'max([[1], [2]]), {1} < {2}, {"a": 1} < {"a": 2}]\n')
+    doc = {"rs": [{"a": 1, "b": 2}, {"a": 3, "b": 2}, {"a": [1], "b": {"k": 1}}, {"a": None, "b": False}],
+           "names": ["b", "a"]}
+    assert run(source, doc) == [[0, 2, 3], ["a", "b"], 1, [2], True, True]
+
+
+@needs_regorus
+def test_glob_match_with_a_single_character_wildcard_on_non_ascii_text_stops_at_its_line() -> None:
+    source = 'package p\n\nx := glob.match("a?b", [], input.s)\n'
+    with pytest.raises(EvaluationError) as caught:
+        run(source, {"s": "aéb"})
+    assert caught.value.message.startswith("p.rego:3:1: ") and "matches bytes" in caught.value.message
+    # Near-misses: ASCII text, or a pattern without `?` or a class, match as in OPA.
+    assert run(source, {"s": "a/b"}) is True and run(source, {"s": "aXYb"}) is False
+    assert run('package p\nx := [glob.match("a*b", [], input.s), glob.match("a{é,x}b", [], input.s)]\n',
+               {"s": "aéb"}) == [True, True]
+
+
+@needs_regorus
+def test_a_set_holding_an_object_and_a_set_iterated_in_a_comprehension_stops_at_its_line() -> None:
+    source = 'package p\ns := {{1}, {"a": 1}}\nx := [v |\n  some v in s\n]\n'
+    with pytest.raises(EvaluationError) as caught:
+        run(source, {})
+    assert caught.value.message.startswith("p.rego:4:1: ") and "iterated" in caught.value.message
+    # Near-misses: a set of one kind, an input array, a set union: iterated as before, in OPA's order.
+    near = ('package p\ns := {{1}, {2}}\nt := {"b", "a"}\n'
+            'x := [[v | some v in s], [v | v := t[_]], [k | t[k]], [v | some v in input.a], [v | some v in t | {"c"}]]\n')
+    assert run(near, {"a": [{"k": 1}, [1]]}) == [[[1], [2]], ["a", "b"], ["a", "b"], [{"k": 1}, [1]], ["a", "b", "c"]]
+    out = order_for_regorus(near).splitlines()[3]
+    assert "some v in input.a]" in out and "some v in __natpolicy_riter_l4_" in out
+
+
+def test_an_iterated_set_ends_before_a_with_modifier() -> None:
+    # The twins' tests iterate `some f in live.findings with input as c.input`: `with` stays outside the check.
+    line = order_for_regorus("package p\nx := [f | some f in a.b with input as c]\n").splitlines()[1]
+    assert line == "x := [f | some f in __natpolicy_riter_l2_0(a.b) with input as c]"
