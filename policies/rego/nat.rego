@@ -179,7 +179,8 @@ pick(rc, candidates) := candidates[0] if {
 
 resource_of(key) := rc if {
 	startswith(key, "res:")
-	address := substring(key, 4, -1)
+	# trim_prefix, not substring: exact on regopy too, which counts a quoted address's escapes.
+	address := trim_prefix(key, "res:")
 	some rc in nodes_all
 	rc.address == address
 	not rc.deposed
