@@ -4,7 +4,7 @@ Each probe carries the answer OPA gives. An engine must give that answer, or
 refuse the probe before anything runs (``natpolicy.rego.guards``, a builtin
 it lacks, a compile error), with one line naming the construct and its line;
 a loud evaluation error naming the line is accepted too. A different answer
-is a silent difference: one is left (KNOWN_SILENT, on regorus); a new one
+is a silent difference: none is left (KNOWN_SILENT is empty); a new one
 must be named there and in docs/rego.md, and this test fails when the list
 is wrong in either direction.
 """
@@ -33,8 +33,8 @@ ENGINES = installed_engines()
 # What an engine answers differently from OPA where no guard can see it in
 # the source (it depends on the values). Documented in docs/rego.md.
 KNOWN_SILENT: dict[str, set[str]] = {
-    # What no guard saw before is refused by natpolicy.rego.static_checks (unsafe variables, type errors between
-    # literals), formatted by natpolicy itself on regorus (sprintf_opa) or rewritten for regopy by
+    # What no guard saw before is refused by natpolicy.rego.static_checks (unsafe variables) and type_check (the
+    # type errors OPA infers), formatted by natpolicy itself on regorus (sprintf_opa) or rewritten for regopy by
     # natpolicy.rego.regopy_rewrite, regopy_compare and sprintf_regopy (set and object order, sort, comparisons
     # across kinds, sprintf). A new silent difference must be named here and in docs/rego.md.
     # regorus 0.13.0 orders an object after a set (OPA: before): comparisons, sort/min/max and sets iterated in an
