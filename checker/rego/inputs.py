@@ -54,6 +54,9 @@ class SetAside:
     loader_paths: list[str] = field(default_factory=list)
     documents: dict[str, list[Document]] = field(default_factory=dict)  # path -> what only policies read
     plans: dict[str, str] = field(default_factory=dict)  # plan file -> its JSON text, read once here for Rego
+    # The same plan files' bytes (keyed as the plan loader names its targets), handed to the plan
+    # loader so that it does not read the file a second time; it takes each out as it reads it.
+    plan_bytes: dict[str, bytes] = field(default_factory=dict)
 
 
 def set_aside(paths: Sequence[str], *, staged: bool) -> SetAside:
@@ -61,9 +64,9 @@ def set_aside(paths: Sequence[str], *, staged: bool) -> SetAside:
     from natpolicy.loaders.classify import InputKind, classify
     from natpolicy.loaders.paths import display_path
     from natpolicy.loaders.plan_json import check_is_plan
-    from natpolicy.loaders.plan_text import parse_json
+    from natpolicy.loaders.plan_text import parse_json, read_bytes
     from natpolicy.rego.documents import is_yaml, read_documents
-    from natpolicy.rego.plan_bytes import read_plan_file
+    from natpolicy.rego.plan_bytes import read_plan
 
     out = SetAside()
     for path in paths:
@@ -77,7 +80,8 @@ def set_aside(paths: Sequence[str], *, staged: bool) -> SetAside:
             out.documents[path] = [Document(shown, docs[0] if len(docs) == 1 else docs)]
             continue
         try:
-            read = read_plan_file(path, shown)  # checked as JSON, not built: the plan loader builds its own copy
+            data = read_bytes(path)
+            read = read_plan(data, shown)  # checked as JSON, not built: the plan loader builds its own copy
             if read.head is not None:
                 try:
                     check_is_plan(read.head, shown)
@@ -95,6 +99,8 @@ def set_aside(paths: Sequence[str], *, staged: bool) -> SetAside:
                     continue
                 # A plan with a broken section: the plan loader reports it (exit 2), as without --policy.
         out.plans[path] = read.text
+        [target] = item.targets
+        out.plan_bytes[target] = data
         out.loader_paths.append(path)
     return out
 

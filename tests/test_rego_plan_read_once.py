@@ -1,0 +1,100 @@
+"""With --policy, a plan file is read once: the bytes the Rego side read and checked go on to the plan loader."""
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import CliResult, PlanBuilder
+from natpolicy.errors import InputError
+from natpolicy.loaders.inputs import load_inputs
+from natpolicy.rego.inputs import set_aside
+
+Cli = Callable[..., CliResult]
+POLICY = """package main
+
+import rego.v1
+
+deny contains msg if {
+	some rc in input.resource_changes
+	not rc.change.after.tags.Owner
+	msg := sprintf("%s has no Owner tag", [rc.address])
+}
+"""
+
+
+def _plan(path: Path, *addresses: str) -> Path:
+    builder = PlanBuilder()
+    for address in addresses:
+        builder.create(address, {"ami": "ami-1", "tags": {}}, unknown=["id"])
+    return builder.write(path)
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """How often each file was read whole (natpolicy.loaders.plan_text.read_bytes reads through Path.read_bytes)."""
+    counts: dict[str, int] = {}
+    real = pathlib.Path.read_bytes
+
+    def counting(self: pathlib.Path) -> bytes:
+        counts[self.name] = counts.get(self.name, 0) + 1
+        return real(self)
+
+    monkeypatch.setattr(pathlib.Path, "read_bytes", counting)
+    return counts
+
+
+def test_a_plan_checked_by_a_policy_is_read_from_disk_once(cli: Cli, tmp_path: Path, reads: dict[str, int]) -> None:
+    pytest.importorskip("regorus")
+    plan = _plan(tmp_path / "plan.json", "aws_instance.web")
+    policy = tmp_path / "policy"
+    policy.mkdir()
+    (policy / "p.rego").write_text(POLICY, encoding="utf-8")
+    reads.clear()
+    result = cli("check", str(plan), "--policy", str(policy), "--format", "json", "--rego-engine", "regorus")
+    assert result.code == 1, result.err
+    assert [f["message"] for f in result.json()["findings"] if f["rule_id"] == "main/deny"] == [
+        "aws_instance.web has no Owner tag"]
+    assert reads["plan.json"] == 1
+    # Without a policy the loader reads it itself, once, as always.
+    reads.clear()
+    assert cli("check", str(plan), "--format", "json").code in (0, 1)
+    assert reads["plan.json"] == 1
+
+
+def test_set_aside_keeps_the_bytes_of_plans_only(tmp_path: Path) -> None:
+    plan = _plan(tmp_path / "plan.json", "aws_instance.web")
+    (tmp_path / "state.json").write_text('{"kind": "Service"}', encoding="utf-8")
+    (tmp_path / "broken.json").write_text('{"resource_changes": [', encoding="utf-8")
+    (tmp_path / "doc.yaml").write_text("kind: Service\n", encoding="utf-8")
+    paths = [str(plan), str(tmp_path / "state.json"), str(tmp_path / "broken.json"), str(tmp_path / "doc.yaml")]
+    aside = set_aside(paths, staged=False)
+    # Keyed as the plan loader names its targets; a non-plan document or a broken file is not handed on.
+    assert aside.plan_bytes == {str(plan): plan.read_bytes()}
+    assert aside.loader_paths == [str(plan), str(tmp_path / "broken.json")]
+
+
+def test_the_plan_loader_decodes_the_bytes_handed_to_it(tmp_path: Path, reads: dict[str, int]) -> None:
+    on_disk = _plan(tmp_path / "plan.json", "aws_instance.on_disk")
+    handed = _plan(tmp_path / "other.json", "aws_instance.handed").read_bytes()
+    reads.clear()
+    given = {str(on_disk): handed}
+    model = load_inputs([str(on_disk)], plan_bytes=given)
+    assert [r.address for r in model.resources] == ["aws_instance.handed"]
+    assert given == {} and "plan.json" not in reads  # taken out as it was read: not kept for the run
+    # Bytes for another path are not this plan's: the loader reads the file.
+    model = load_inputs([str(on_disk)], plan_bytes={str(tmp_path / "elsewhere.json"): handed})
+    assert [r.address for r in model.resources] == ["aws_instance.on_disk"]
+    assert reads["plan.json"] == 1
+
+
+def test_handed_bytes_that_are_no_plan_give_the_loaders_own_error(tmp_path: Path) -> None:
+    path = _plan(tmp_path / "plan.json", "aws_instance.web")
+    with pytest.raises(InputError) as handed:
+        load_inputs([str(path)], plan_bytes={str(path): b'{"resource_changes": ['})
+    path.write_bytes(b'{"resource_changes": [')
+    with pytest.raises(InputError) as read:
+        load_inputs([str(path)])
+    assert str(handed.value) == str(read.value) and "malformed JSON" in str(read.value)
