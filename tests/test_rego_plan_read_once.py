@@ -98,3 +98,28 @@ def test_handed_bytes_that_are_no_plan_give_the_loaders_own_error(tmp_path: Path
     with pytest.raises(InputError) as read:
         load_inputs([str(path)])
     assert str(handed.value) == str(read.value) and "malformed JSON" in str(read.value)
+
+
+def test_a_plain_utf8_plan_goes_to_the_child_as_the_bytes_read_not_encoded_again(tmp_path: Path) -> None:
+    pytest.importorskip("msgspec")  # the fast check decides that the bytes are the text's own UTF-8
+    from natpolicy.rego.inputs import policy_documents
+    from natpolicy.rego.plan_bytes import read_plan
+    from natpolicy.rego.sandbox import job_payload
+
+    plan = _plan(tmp_path / "plan.json", "aws_instance.caf\u00e9")
+    aside = set_aside([str(plan)], staged=False)
+    [doc] = policy_documents([str(plan)], aside, twins=False, staged=False, stdin=None)
+    assert doc.utf8 is not None and doc.utf8 is aside.plan_bytes[str(plan)]  # the very object read
+    assert doc.utf8 == doc.text.encode("utf-8") if doc.text is not None else False
+    job = {"plans": [{"origin": doc.origin, "text": doc.text, "utf8": doc.utf8, "data": None}]}
+    head, sent = job_payload(job)
+    assert sent is doc.utf8 and b'"utf8"' not in head and b"text_bytes" in head
+    # Without the bytes (a plan given as text alone), the text is encoded: the same bytes.
+    assert job_payload({"plans": [{"origin": doc.origin, "text": doc.text, "data": None}]})[1] == doc.utf8
+    # A byte-order mark, or JSON the fast check leaves to the reference decode: the text only, as before.
+    text = doc.text or ""
+    assert read_plan(b"\xef\xbb\xbf" + text.encode("utf-8"), "p").utf8 is None
+    assert read_plan(text.encode("utf-16"), "p").utf8 is None
+    assert read_plan(b'{"format_version": "1.2", "x": "\\ud83d\\ude00"}', "p").utf8 is None
+    without_policy = policy_documents([str(plan)], None, twins=True, staged=False, stdin=None)
+    assert [d.utf8 for d in without_policy] == [plan.read_bytes()]

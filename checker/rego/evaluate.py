@@ -57,6 +57,7 @@ class Plan:
     data: dict[str, Any] | None  # data.natpolicy, when a policy set reads it
     # The plan JSON as Terraform wrote it (decoded): handed to the engine as it is, never re-serialised.
     text: str | None = None
+    utf8: bytes | None = None  # ``text`` encoded as UTF-8, when known already: sent as it is (sandbox.job_payload)
 
 
 def engine_or_error(name: str = DEFAULT_ENGINE) -> str:
@@ -146,7 +147,8 @@ def build_job(sets: Sequence[PolicySet], plans: Sequence[Plan], engine: str = DE
 def _plan_job(plan: Plan) -> dict[str, Any]:
     if plan.text is not None:
         # sandbox.run_child sends the text after the job, as bytes of its own, not inside the job's JSON.
-        return {"origin": plan.origin, "text": plan.text, "data": plan.data}
+        job = {"origin": plan.origin, "text": plan.text, "data": plan.data}
+        return job if plan.utf8 is None else {**job, "utf8": plan.utf8}
     return {"origin": plan.origin, "input": plan.document, "data": plan.data}
 
 
