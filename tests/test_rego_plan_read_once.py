@@ -1,4 +1,5 @@
-"""With --policy, a plan file is read once: the bytes the Rego side read and checked go on to the plan loader."""
+"""The checking process does its Rego work once: a plan read once (the bytes the Rego side read and checked go on
+to the plan loader and, as they are, to the engine's child), and no engine library loaded that it does not use."""
 from __future__ import annotations
 
 import pathlib
@@ -123,3 +124,19 @@ def test_a_plain_utf8_plan_goes_to_the_child_as_the_bytes_read_not_encoded_again
     assert read_plan(b'{"format_version": "1.2", "x": "\\ud83d\\ude00"}', "p").utf8 is None
     without_policy = policy_documents([str(plan)], None, twins=True, staged=False, stdin=None)
     assert [d.utf8 for d in without_policy] == [plan.read_bytes()]
+
+
+@pytest.mark.parametrize(("error", "limit"), [({"kind": "runtime", "code": "timeout_error", "message": "x"}, True),
+                                              ({"kind": "runtime", "message": "Statement count exceeded"}, True),
+                                              ({"kind": "runtime", "message": "undefined function"}, False)])
+def test_regopys_statement_limit_is_named_from_its_module(tmp_path: Path, error: dict[str, str], limit: bool) -> None:
+    # evaluate.py imports engine_regopy only on this error path (the checking process never loads it otherwise).
+    from natpolicy.rego.engine_regopy import STATEMENT_LIMIT
+    from natpolicy.rego.evaluate import PolicySet, Query
+    from natpolicy.rego.loading import read_policy
+
+    (tmp_path / "p.rego").write_text(POLICY, encoding="utf-8")
+    policy = read_policy(tmp_path / "p.rego", "p.rego")
+    problem = str(PolicySet([policy], [Query("main", "deny", policy)]).problem(error))
+    assert (f"hit rego-cpp's limit of {STATEMENT_LIMIT:,} statements per query" in problem) is limit
+    assert problem.startswith("p.rego:5: evaluating data.main.deny")

@@ -18,7 +18,6 @@ from natpolicy.progress import Progress
 from natpolicy.rego.builtins import calls_to_check, refuse_unknown_calls
 from natpolicy.rego.depth import MAX_INPUT_DEPTH, depth_over
 from natpolicy.rego.engine import UNDEFINED
-from natpolicy.rego.engine_regopy import STATEMENT_LIMIT
 from natpolicy.rego.engines import DEFAULT_ENGINE, engine_options, engine_problem
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.sandbox import Limits, Outcome, answer_bytes
@@ -123,6 +122,9 @@ class PolicySet:
                 "reads v0"))
         query = self.queries[int(error.get("query", 0))]
         if code == "timeout_error" or "statement count" in message.lower():
+            # Imported here: loading the regopy module (and its rewriters) cost every run in this process ~3 ms.
+            from natpolicy.rego.engine_regopy import STATEMENT_LIMIT
+
             return InputError(self.where(query), (
                 f"evaluating {query.ref} hit rego-cpp's limit of {STATEMENT_LIMIT:,} statements per query, "
                 f"which regopy cannot raise; {self.cap_advice}"))
