@@ -143,7 +143,8 @@ def _execute(opts: CheckOptions, progress: Progress) -> int:
         model = load_inputs(loader_paths, source_root=opts.source_root, variables=opts.variables,
                             var_files=opts.var_files, skip_invalid=opts.skip_invalid, diff_base=opts.diff_base,
                             staged=opts.staged or in_precommit(), progress=progress, jobs=opts.jobs,
-                            download_modules=opts.download_modules, require_modules=opts.require_modules)
+                            download_modules=opts.download_modules, require_modules=opts.require_modules,
+                            plan_bytes=opts.rego_inputs.plan_bytes if opts.rego_inputs is not None else None)
     # The model lives until the run ends: spare the cyclic GC from re-walking its
     # (acyclic) objects again and again -- a third of a large HCL run's time.
     import gc

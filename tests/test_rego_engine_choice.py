@@ -116,3 +116,79 @@ def test_a_sprintf_verb_natpolicy_does_not_reproduce_is_refused_by_line(cli: Cli
     assert result.code == 2
     [line] = [x for x in result.err.splitlines() if x.startswith("natpolicy: error: ")]
     assert "p.rego:7:18: sprintf verb '%*s': natpolicy does not reproduce OPA's `*` widths" in line
+
+
+def test_a_missing_engine_package_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    from natpolicy.rego.engines import ENGINES, engine_problem
+
+    monkeypatch.setitem(ENGINES, "regorus", ("natpolicy-test-no-such-distribution", "1.0.0"))
+    assert engine_problem("regorus") == ("Rego needs the optional dependency natpolicy-test-no-such-distribution"
+                                         "==1.0.0: pip install 'natpolicy[rego]'")
+
+
+def _dist_info(folder: Path, name: str, metadata: str) -> None:
+    info = folder / name
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(metadata, encoding="utf-8")
+
+
+@pytest.mark.parametrize("layout", ["dist-info", "wrong version in the folder name", "no version header",
+                                    "two candidates", "egg-info", "shadowed by a later entry", "absent"])
+def test_the_installed_version_is_the_one_importlib_metadata_finds(
+        layout: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib import metadata
+
+    from natpolicy.rego.engines import ENGINES, engine_problem, installed_version
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    header = "Metadata-Version: 2.1\nName: np-probe.dist\n"
+    if layout == "dist-info":
+        _dist_info(first, "np_probe_dist-2.0.0.dist-info", header + "Version: 2.0.0\n\nVersion: 9\n")
+    elif layout == "wrong version in the folder name":
+        _dist_info(first, "NP.Probe_dist-1.0.0.dist-info", header + "Version: 2.0.0\n")
+    elif layout == "no version header":
+        _dist_info(first, "np_probe_dist-2.0.0.dist-info", header + "\nVersion: 2.0.0\n")
+    elif layout == "two candidates":
+        _dist_info(first, "np_probe_dist-2.0.0.dist-info", header + "Version: 2.0.0\n")
+        _dist_info(first, "np_probe_dist-3.0.0.dist-info", header + "Version: 3.0.0\n")
+    elif layout == "egg-info":
+        (first / "np_probe_dist-2.0.0.egg-info").write_text(header + "Version: 2.0.0\n", encoding="utf-8")
+    elif layout == "shadowed by a later entry":
+        _dist_info(first, "np_probe_dist-2.0.0.dist-info", header + "Version: 2.0.0\n")
+        _dist_info(second, "np_probe_dist-3.0.0.dist-info", header + "Version: 3.0.0\n")
+    monkeypatch.syspath_prepend(str(second))
+    monkeypatch.syspath_prepend(str(first))
+    try:
+        expected: str | None = metadata.version("np-probe.dist")
+    except metadata.PackageNotFoundError:
+        expected = None
+    assert installed_version("np-probe.dist") == expected
+    if layout in ("dist-info", "wrong version in the folder name", "shadowed by a later entry"):
+        assert expected == "2.0.0"  # the header's first Version, never the folder name or a later entry
+    if layout == "absent":
+        assert expected is None
+    monkeypatch.setitem(ENGINES, "regorus", ("np-probe.dist", "2.0.0"))
+    problem = engine_problem("regorus")
+    if expected == "2.0.0":
+        assert problem is None
+    elif expected is None:
+        assert problem is not None and "optional dependency np-probe.dist==2.0.0" in problem
+    else:
+        assert problem == (f"natpolicy is verified against np-probe.dist==2.0.0, found {expected}; "
+                           "pip install 'np-probe.dist==2.0.0'")
+
+
+def test_the_real_engines_versions_read_as_importlib_metadata_reads_them() -> None:
+    from importlib import metadata
+
+    from natpolicy.rego.engines import ENGINES, installed_version
+
+    for distribution, _ in ENGINES.values():
+        if distribution:
+            try:
+                expected: str | None = metadata.version(distribution)
+            except metadata.PackageNotFoundError:
+                expected = None
+            assert installed_version(distribution) == expected

@@ -51,6 +51,9 @@ class LoadRequest:
     progress: Progress | None = None
     jobs: int | None = None  # --jobs: worker processes for plans (None: automatic, see loaders.plan_jobs)
     display_root: Path = field(default_factory=Path.cwd)  # set by the dispatcher before loaders finish
+    # Plan files the caller has read already (the Rego stage, which checks each plan's text first),
+    # target -> bytes: the plan loader takes each out and decodes it instead of reading the file again.
+    plan_bytes: dict[str, bytes] = field(default_factory=dict)
 
 
 class Loader(Protocol):

@@ -28,11 +28,12 @@ _PRINTABLE = re.compile(r"[ -~]{1,40}")
 _PLAN_KEYS = ("resource_changes", "planned_values", "prior_state", "configuration", "output_changes", "resource_drift")
 
 
-def load_plan(path: str, display: str | None = None) -> list[Resource]:
-    """Read one plan file (``-`` for stdin) into resources."""
+def load_plan(path: str, display: str | None = None, data: bytes | None = None) -> list[Resource]:
+    """Read one plan file (``-`` for stdin) into resources; ``data``: its bytes, when the caller read them already."""
     source = "<stdin>" if path == "-" else path
     with paused_gc():  # millions of acyclic objects: see natpolicy.gc_pause
-        data = read_bytes(path)
+        if data is None:
+            data = read_bytes(path)
         fast = _fast_resources(data, source, display or source)
         if fast is not None:
             return fast

@@ -47,6 +47,8 @@ class PlanLoader:
         pending, self._pending = self._pending, []
         workers = worker_count(self.request.jobs, [target for target, _ in pending])
         if workers > 1:
+            for target, _ in pending:
+                self.request.plan_bytes.pop(target, None)  # the workers read their own: free these now
             def step(target: str, origin: str) -> AbstractContextManager[object]:
                 return self.progress.step(f"reading {origin}{_size_of(target)}")
 
@@ -55,7 +57,7 @@ class PlanLoader:
             return
         for target, origin in pending:
             with self.progress.step(f"reading {origin}{_size_of(target)}"):
-                resources = load_plan(target, display=origin)
+                resources = load_plan(target, display=origin, data=self.request.plan_bytes.pop(target, None))
             self._loaded(target, origin, resources)
 
     def _loaded(self, target: str, origin: str, resources: list[Resource]) -> None:

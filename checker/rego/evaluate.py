@@ -18,7 +18,6 @@ from natpolicy.progress import Progress
 from natpolicy.rego.builtins import calls_to_check, refuse_unknown_calls
 from natpolicy.rego.depth import MAX_INPUT_DEPTH, depth_over
 from natpolicy.rego.engine import UNDEFINED
-from natpolicy.rego.engine_regopy import STATEMENT_LIMIT
 from natpolicy.rego.engines import DEFAULT_ENGINE, engine_options, engine_problem
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.sandbox import Limits, Outcome, answer_bytes
@@ -57,6 +56,7 @@ class Plan:
     data: dict[str, Any] | None  # data.natpolicy, when a policy set reads it
     # The plan JSON as Terraform wrote it (decoded): handed to the engine as it is, never re-serialised.
     text: str | None = None
+    utf8: bytes | None = None  # ``text`` encoded as UTF-8, when known already: sent as it is (sandbox.job_payload)
 
 
 def engine_or_error(name: str = DEFAULT_ENGINE) -> str:
@@ -122,6 +122,9 @@ class PolicySet:
                 "reads v0"))
         query = self.queries[int(error.get("query", 0))]
         if code == "timeout_error" or "statement count" in message.lower():
+            # Imported here: loading the regopy module (and its rewriters) cost every run in this process ~3 ms.
+            from natpolicy.rego.engine_regopy import STATEMENT_LIMIT
+
             return InputError(self.where(query), (
                 f"evaluating {query.ref} hit rego-cpp's limit of {STATEMENT_LIMIT:,} statements per query, "
                 f"which regopy cannot raise; {self.cap_advice}"))
@@ -146,7 +149,8 @@ def build_job(sets: Sequence[PolicySet], plans: Sequence[Plan], engine: str = DE
 def _plan_job(plan: Plan) -> dict[str, Any]:
     if plan.text is not None:
         # sandbox.run_child sends the text after the job, as bytes of its own, not inside the job's JSON.
-        return {"origin": plan.origin, "text": plan.text, "data": plan.data}
+        job = {"origin": plan.origin, "text": plan.text, "data": plan.data}
+        return job if plan.utf8 is None else {**job, "utf8": plan.utf8}
     return {"origin": plan.origin, "input": plan.document, "data": plan.data}
 
 

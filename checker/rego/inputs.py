@@ -18,9 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from natpolicy.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    from natpolicy.rego.plan_bytes import PlanRead
 
 __all__ = ["Document", "SetAside", "set_aside", "refuse_documents", "configuration_documents", "COMBINED"]
 
@@ -36,6 +39,7 @@ class Document:
     # A plan's JSON text as Terraform wrote it (decoded as the loader decodes it): what the engine reads,
     # unparsed. ``value`` is then None until something needs the plan as Python values (see ``parsed``).
     text: str | None = None
+    utf8: bytes | None = None  # ``text`` encoded as UTF-8, when known already (plan_bytes.PlanRead.utf8)
 
     @cached_property
     def parsed(self) -> Any:
@@ -54,6 +58,10 @@ class SetAside:
     loader_paths: list[str] = field(default_factory=list)
     documents: dict[str, list[Document]] = field(default_factory=dict)  # path -> what only policies read
     plans: dict[str, str] = field(default_factory=dict)  # plan file -> its JSON text, read once here for Rego
+    plans_utf8: dict[str, bytes] = field(default_factory=dict)  # plan file -> that text as UTF-8, when known
+    # The same plan files' bytes (keyed as the plan loader names its targets), handed to the plan
+    # loader so that it does not read the file a second time; it takes each out as it reads it.
+    plan_bytes: dict[str, bytes] = field(default_factory=dict)
 
 
 def set_aside(paths: Sequence[str], *, staged: bool) -> SetAside:
@@ -61,9 +69,9 @@ def set_aside(paths: Sequence[str], *, staged: bool) -> SetAside:
     from natpolicy.loaders.classify import InputKind, classify
     from natpolicy.loaders.paths import display_path
     from natpolicy.loaders.plan_json import check_is_plan
-    from natpolicy.loaders.plan_text import parse_json
+    from natpolicy.loaders.plan_text import parse_json, read_bytes
     from natpolicy.rego.documents import is_yaml, read_documents
-    from natpolicy.rego.plan_bytes import read_plan_file
+    from natpolicy.rego.plan_bytes import read_plan
 
     out = SetAside()
     for path in paths:
@@ -77,7 +85,8 @@ def set_aside(paths: Sequence[str], *, staged: bool) -> SetAside:
             out.documents[path] = [Document(shown, docs[0] if len(docs) == 1 else docs)]
             continue
         try:
-            read = read_plan_file(path, shown)  # checked as JSON, not built: the plan loader builds its own copy
+            data = read_bytes(path)
+            read = read_plan(data, shown)  # checked as JSON, not built: the plan loader builds its own copy
             if read.head is not None:
                 try:
                     check_is_plan(read.head, shown)
@@ -95,6 +104,10 @@ def set_aside(paths: Sequence[str], *, staged: bool) -> SetAside:
                     continue
                 # A plan with a broken section: the plan loader reports it (exit 2), as without --policy.
         out.plans[path] = read.text
+        if read.utf8 is not None:
+            out.plans_utf8[path] = read.utf8
+        [target] = item.targets
+        out.plan_bytes[target] = data
         out.loader_paths.append(path)
     return out
 
@@ -199,9 +212,12 @@ def policy_documents(paths: Sequence[str], aside: SetAside | None, *, twins: boo
         elif item.kind.is_plan:
             for target in item.plans:
                 shown = display_path(str(target))
-                cached = aside.plans.get(str(target)) if aside is not None else None
-                out.append(Document(shown, None, plan=True,
-                                    text=cached if cached is not None else _read_plan(str(target))))
+                if aside is not None and str(target) in aside.plans:
+                    out.append(Document(shown, None, plan=True, text=aside.plans[str(target)],
+                                        utf8=aside.plans_utf8.get(str(target))))
+                else:
+                    read = _read_plan(str(target))
+                    out.append(Document(shown, None, plan=True, text=read.text, utf8=read.utf8))
         elif twins or aside is None:
             # HCL mode has no plan JSON for the built-in twins; say so rather than skip it.
             raise UsageError(f"{path}: --engine rego reads Terraform plan JSON, and this is Terraform "
@@ -223,8 +239,8 @@ def _stdin_plan(data: bytes | None) -> str:
     return read_plan(data, "<stdin>").text
 
 
-def _read_plan(path: str) -> str:
+def _read_plan(path: str) -> PlanRead:
     from natpolicy.rego.plan_bytes import read_plan_file
 
     # Errors name the path as given, as the reference loader's load_document did.
-    return read_plan_file(path, path).text
+    return read_plan_file(path, path)

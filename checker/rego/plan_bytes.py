@@ -41,6 +41,9 @@ class PlanRead:
     head: dict[str, Any] | None = None
     # The whole document: only when the reference decode had to read the file.
     document: Any = None
+    # ``text`` encoded as UTF-8, when that is the file's own bytes (no byte-order mark, checked by the fast
+    # check): what the engine's child is sent, so the 20 MB of a large plan are not encoded a second time.
+    utf8: bytes | None = None
 
 
 def read_plan_file(path: str, display: str) -> PlanRead:
@@ -61,7 +64,9 @@ def read_plan(data: bytes, display: str) -> PlanRead:
         utf8 = text.encode("utf-8")
     head = _fast_head(utf8)
     if head is not None:
-        return PlanRead(text if text is not None else utf8.decode("utf-8"), head)
+        if text is not None:
+            return PlanRead(text, head)
+        return PlanRead(utf8.decode("utf-8"), head, utf8=utf8)
     text = text if text is not None else decode(data, display)
     return PlanRead(text, None, parse_json(text, display))
 

@@ -245,8 +245,9 @@ def job_payload(job: dict[str, Any]) -> list[bytes]:
     plans = []
     for plan in job["plans"]:
         if "text" in plan:
-            texts.append(plan["text"].encode("utf-8"))
-            plan = {**{k: v for k, v in plan.items() if k != "text"}, "text_bytes": len(texts[-1])}
+            utf8 = plan.get("utf8")  # the text's own UTF-8, kept from the file: not encoded again
+            texts.append(utf8 if utf8 is not None else plan["text"].encode("utf-8"))
+            plan = {**{k: v for k, v in plan.items() if k not in ("text", "utf8")}, "text_bytes": len(texts[-1])}
         plans.append(plan)
     # ASCII: a lone surrogate in a document string travels as its escape instead of failing to encode.
     head = json.dumps({**job, "plans": plans}, ensure_ascii=True).encode("ascii") + b"\n"

@@ -161,7 +161,7 @@ def _start_rego(model: ResourceModel, opts: Any, engine: str, paths: list[Any], 
         for_user.append(len(plans))
         data = _data_for(model, doc.origin, _change_keys(doc)) if wants_data and doc.plan else None
         # A plan goes to the engine as its text (doc.text), never as Python values turned back into JSON.
-        plans.append(Plan(doc.origin, value, data, doc.text))
+        plans.append(Plan(doc.origin, value, data, doc.text, doc.utf8))
     if getattr(opts, "combine", False) and user is not None:
         for_user = [len(plans)]
         plans.append(Plan(COMBINED, combined(paths), None))
