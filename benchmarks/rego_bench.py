@@ -149,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-twins", action="store_true", help="leave out the --engine rego row")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args(argv)
+    # As run.py: with this exported, every measured run would compile natpolicy's modules again, and the
+    # policy runs more of them (the Rego package) than the no-policy run they are divided by.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     sys.path.insert(0, str(HERE.parent))
     from natpolicy.rego.engines import installed_engines
 
