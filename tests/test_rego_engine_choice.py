@@ -86,24 +86,25 @@ def test_opa_without_a_binary_is_one_line(cli: Cli, tmp_path: Path, monkeypatch:
         "natpolicy: error: rego: --rego-engine opa needs an `opa` binary on PATH"]
 
 
-def test_a_head_undefined_for_one_resource_keeps_the_others_on_regorus(cli: Cli, tmp_path: Path) -> None:
+def _policy_messages_on_regorus(cli: Cli, tmp_path: Path, head: str) -> list[str]:
+    """The sorted messages of ``deny contains HEAD if { some rc in input.resource_changes }``, run on regorus."""
     if "regorus" not in installed_engines():
         pytest.skip("regorus is not installed here")
-    # aws_instance.api has no Name tag: OPA still reports web; regorus alone would report nothing.
-    directory = policy(tmp_path, 'deny contains sprintf("%s is named %s", [rc.address, rc.change.after.tags.Name]) if {\n'
-                                 '  some rc in input.resource_changes\n}\n')
+    directory = policy(tmp_path, f"deny contains {head} if {{\n  some rc in input.resource_changes\n}}\n")
     result = cli("check", str(plan(tmp_path)), "--policy", str(directory), "--format", "json", "--rego-engine", "regorus")
-    assert [f["message"] for f in result.json()["findings"] if "/" in f["rule_id"]] == ["aws_instance.web is named web"]
+    return sorted(f["message"] for f in result.json()["findings"] if "/" in f["rule_id"])
+
+
+def test_a_head_undefined_for_one_resource_keeps_the_others_on_regorus(cli: Cli, tmp_path: Path) -> None:
+    # aws_instance.api has no Name tag: OPA still reports web; regorus alone would report nothing.
+    head = 'sprintf("%s is named %s", [rc.address, rc.change.after.tags.Name])'
+    assert _policy_messages_on_regorus(cli, tmp_path, head) == ["aws_instance.web is named web"]
 
 
 def test_regorus_prints_sprintf_as_opa_does_in_the_sandboxed_child(cli: Cli, tmp_path: Path) -> None:
-    if "regorus" not in installed_engines():
-        pytest.skip("regorus is not installed here")
     # natpolicy's sprintf replaces regorus' own in the child that runs the engine: widths and OPA's %!s(int=N).
-    directory = policy(tmp_path, 'deny contains sprintf("%-18s|%s", [rc.address, count(rc.change.actions)]) if {\n'
-                                 '  some rc in input.resource_changes\n}\n')
-    result = cli("check", str(plan(tmp_path)), "--policy", str(directory), "--format", "json", "--rego-engine", "regorus")
-    assert sorted(f["message"] for f in result.json()["findings"] if "/" in f["rule_id"]) == [
+    head = 'sprintf("%-18s|%s", [rc.address, count(rc.change.actions)])'
+    assert _policy_messages_on_regorus(cli, tmp_path, head) == [
         "aws_instance.api  |%!s(int=1)", "aws_instance.web  |%!s(int=1)"]
 
 
