@@ -138,6 +138,7 @@ def configuration_documents(path: str) -> list[Document]:
     """Every Terraform file of ``path`` (a file, a root, or a folder of roots) in conftest's HCL JSON shape."""
     from natpolicy.loaders.hcl.files import FileSource
     from natpolicy.loaders.hcl.loader import find_roots
+    from natpolicy.loaders.hcl.parse import parse_text
     from natpolicy.loaders.paths import display_path, repository_top
     from natpolicy.rego.hcl_json import to_conftest_json
 
@@ -152,31 +153,14 @@ def configuration_documents(path: str) -> list[Document]:
     for file in chosen:
         shown = display_path(str(file))
         text = files.read(file)
-        body = None if text is None else _body_with_positions(text, shown)
-        if body is None or text is None:
+        # With every node's source offsets: conftest's shape quotes each expression's text ("${var.region}").
+        parsed = None if text is None else parse_text(text, shown, offsets=True)
+        if text is None or parsed is None or parsed.body is None:
             # The HCL loader reads the same file for the built-in rules and reports
             # its syntax error (exit 2, or a note with --skip-invalid).
             continue
-        out.append(Document(shown, to_conftest_json(body, text, shown)))
+        out.append(Document(shown, to_conftest_json(parsed.body, text, shown)))
     return out
-
-
-def _body_with_positions(text: str, display: str) -> Any:
-    """The file's body from python-hcl2's own tree, whose every node keeps its source offsets.
-
-    conftest's shape quotes each expression's source text (``"${var.region}"``),
-    so this needs the offsets that the HCL loader's faster tree builder and its
-    parse cache keep only for blocks and attributes (lines).
-    """
-    from lark.exceptions import LarkError
-
-    from natpolicy.loaders.hcl.parse import file_from_tree, slim, tree_parser
-
-    try:
-        tree = slim(tree_parser()(text))
-    except (LarkError, RecursionError, ValueError):
-        return None
-    return file_from_tree(tree, display).body
 
 
 def evaluation_units(documents: Sequence[Document]) -> list[tuple[Document, Any]]:

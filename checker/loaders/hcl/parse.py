@@ -104,16 +104,24 @@ def _distribution_of(module: Any) -> str:
     return f"an unknown package at {package}"
 
 
-def parse_text(text: str, display: str, cache: ParseCache | None = None) -> ParsedFile:
-    """Parse one file; a syntax error becomes ``error``, never an exception."""
+def parse_text(text: str, display: str, cache: ParseCache | None = None, *, offsets: bool = False) -> ParsedFile:
+    """Parse one file; a syntax error becomes ``error``, never an exception.
+
+    ``offsets``: build python-hcl2's own tree, whose every node keeps its
+    source offsets (conftest's HCL JSON shape quotes each expression's text),
+    never from or into ``cache``: the faster builder and the cache keep only
+    the lines of blocks and attributes.
+    """
     from lark.exceptions import LarkError, UnexpectedInput
 
-    tree_parser()  # the wrong `hcl2` is reported before anything else
+    parse = tree_parser()  # the wrong `hcl2` is reported before anything else
+    if offsets:
+        cache = None
     try:
         with paused_gc():
             tree = cache.get(text) if cache is not None else None
             if tree is None:
-                tree = slim_tree(text)
+                tree = slim(parse(text)) if offsets else slim_tree(text)
                 if cache is not None:
                     cache.put(text, tree)
     except UnexpectedInput as exc:
