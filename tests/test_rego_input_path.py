@@ -125,14 +125,25 @@ def test_the_plan_reaches_regorus_as_terraform_wrote_it(cli: Cli, tmp_path: Path
     assert [f["message"] for f in result.json()["findings"] if f["rule_id"] == "main/deny"] == [
         "aws_instance.web has no Owner tag"]
     [payload] = counted["payloads"]
-    # The plan travels as its own bytes after the job line (UTF-16 decoded as the loader decodes it) ...
-    assert payload[1:] == [text]
+    loads = counted["loads"]  # before this test's own json.loads below
     assert b"ami-1" not in payload[0]
-    # ... and the engine gets that text, the very characters of the file, not a value written again.
-    assert counted["engine"].inputs == [("text", text.decode("utf-8"))]
+    if encoding == "utf-8":
+        # The plan travels as its own bytes after the job line, cut down to the one section the policy can
+        # read (natpolicy.rego.input_keys): that section's text is the file's, character for character ...
+        [sent] = payload[1:]
+        prefix = b'{"resource_changes":'
+        assert sent.startswith(prefix) and sent.endswith(b"}")
+        assert sent[len(prefix):-1] in text
+        assert json.loads(sent) == {"resource_changes": json.loads(text)["resource_changes"]}
+    else:
+        # ... UTF-16 decoded as the loader decodes it, whole (no section is cut out of a re-encoded text) ...
+        assert payload[1:] == [text]
+        sent = text
+    # ... and the engine gets that text, not a value written again.
+    assert counted["engine"].inputs == [("text", sent.decode("utf-8"))]
     assert counted["dumps"] == 0
     if encoding == "utf-8":
-        assert counted["loads"] == 0  # the plan loader reads a UTF-16 plan with json.loads, for its own model
+        assert loads == 0  # the plan loader reads a UTF-16 plan with json.loads, for its own model
 
 
 def test_other_documents_still_reach_the_engine_as_values(cli: Cli, tmp_path: Path,

@@ -56,7 +56,9 @@ class Plan:
     data: dict[str, Any] | None  # data.natpolicy, when a policy set reads it
     # The plan JSON as Terraform wrote it (decoded): handed to the engine as it is, never re-serialised.
     text: str | None = None
-    utf8: bytes | None = None  # ``text`` encoded as UTF-8, when known already: sent as it is (sandbox.job_payload)
+    # What the engine parses, as UTF-8, when known already (sent as it is, sandbox.job_payload): ``text``'s own
+    # bytes, or only the top-level sections the policies can read (natpolicy.rego.input_keys).
+    utf8: bytes | None = None
 
 
 def engine_or_error(name: str = DEFAULT_ENGINE) -> str:

@@ -40,6 +40,8 @@ class Document:
     # unparsed. ``value`` is then None until something needs the plan as Python values (see ``parsed``).
     text: str | None = None
     utf8: bytes | None = None  # ``text`` encoded as UTF-8, when known already (plan_bytes.PlanRead.utf8)
+    # Its top-level keys' raw values (plan_bytes.PlanRead.sections): the engine may be sent only some of them.
+    sections: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @cached_property
     def parsed(self) -> Any:
@@ -59,6 +61,7 @@ class SetAside:
     documents: dict[str, list[Document]] = field(default_factory=dict)  # path -> what only policies read
     plans: dict[str, str] = field(default_factory=dict)  # plan file -> its JSON text, read once here for Rego
     plans_utf8: dict[str, bytes] = field(default_factory=dict)  # plan file -> that text as UTF-8, when known
+    plans_sections: dict[str, dict[str, Any]] = field(default_factory=dict)  # plan file -> PlanRead.sections
     # The same plan files' bytes (keyed as the plan loader names its targets), handed to the plan
     # loader so that it does not read the file a second time; it takes each out as it reads it.
     plan_bytes: dict[str, bytes] = field(default_factory=dict)
@@ -106,6 +109,8 @@ def set_aside(paths: Sequence[str], *, staged: bool) -> SetAside:
         out.plans[path] = read.text
         if read.utf8 is not None:
             out.plans_utf8[path] = read.utf8
+        if read.sections is not None:
+            out.plans_sections[path] = read.sections
         [target] = item.targets
         out.plan_bytes[target] = data
         out.loader_paths.append(path)
@@ -192,16 +197,19 @@ def policy_documents(paths: Sequence[str], aside: SetAside | None, *, twins: boo
             continue
         item = classify(path, staged=True)  # staged: a Terraform file is code by its name alone
         if item.kind is InputKind.STDIN:
-            out.append(Document("<stdin>", None, plan=True, text=_stdin_plan(stdin)))
+            read = _stdin_plan(stdin)
+            out.append(Document("<stdin>", None, plan=True, text=read.text, utf8=read.utf8, sections=read.sections))
         elif item.kind.is_plan:
             for target in item.plans:
                 shown = display_path(str(target))
                 if aside is not None and str(target) in aside.plans:
                     out.append(Document(shown, None, plan=True, text=aside.plans[str(target)],
-                                        utf8=aside.plans_utf8.get(str(target))))
+                                        utf8=aside.plans_utf8.get(str(target)),
+                                        sections=aside.plans_sections.get(str(target))))
                 else:
                     read = _read_plan(str(target))
-                    out.append(Document(shown, None, plan=True, text=read.text, utf8=read.utf8))
+                    out.append(Document(shown, None, plan=True, text=read.text, utf8=read.utf8,
+                                        sections=read.sections))
         elif twins or aside is None:
             # HCL mode has no plan JSON for the built-in twins; say so rather than skip it.
             raise UsageError(f"{path}: --engine rego reads Terraform plan JSON, and this is Terraform "
@@ -215,12 +223,12 @@ def policy_documents(paths: Sequence[str], aside: SetAside | None, *, twins: boo
     return out
 
 
-def _stdin_plan(data: bytes | None) -> str:
+def _stdin_plan(data: bytes | None) -> PlanRead:
     from natpolicy.rego.plan_bytes import read_plan
 
     if data is None:
         raise InputError("<stdin>", "the plan from stdin is no longer available for Rego")
-    return read_plan(data, "<stdin>").text
+    return read_plan(data, "<stdin>")
 
 
 def _read_plan(path: str) -> PlanRead:

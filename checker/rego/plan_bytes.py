@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["PlanRead", "read_plan", "read_plan_file", "change_keys"]
+__all__ = ["PlanRead", "read_plan", "read_plan_file", "change_keys", "sections_text"]
 
 # The JSON escape of half a UTF-16 surrogate pair: the reference decode judges those (a lone one is refused).
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -44,6 +44,9 @@ class PlanRead:
     # ``text`` encoded as UTF-8, when that is the file's own bytes (no byte-order mark, checked by the fast
     # check): what the engine's child is sent, so the 20 MB of a large plan are not encoded a second time.
     utf8: bytes | None = None
+    # Each top-level key's value as its raw JSON (``msgspec.Raw``, slices of ``utf8``), when the fast check read
+    # them: the engine can then be sent only the sections a policy reads (``sections_text``).
+    sections: dict[str, Any] | None = None
 
 
 def read_plan_file(path: str, display: str) -> PlanRead:
@@ -62,16 +65,36 @@ def read_plan(data: bytes, display: str) -> PlanRead:
         # A byte-order mark (UTF-16 from PowerShell's `>`): decoded the loader's way, checked as UTF-8.
         text = decode(data, display)
         utf8 = text.encode("utf-8")
-    head = _fast_head(utf8)
-    if head is not None:
+    fast = _fast_head(utf8)
+    if fast is not None:
+        head, sections = fast
         if text is not None:
             return PlanRead(text, head)
-        return PlanRead(utf8.decode("utf-8"), head, utf8=utf8)
+        return PlanRead(utf8.decode("utf-8"), head, utf8=utf8, sections=sections)
     text = text if text is not None else decode(data, display)
     return PlanRead(text, None, parse_json(text, display))
 
 
-def _fast_head(data: bytes) -> dict[str, Any] | None:
+def sections_text(sections: dict[str, Any], keys: frozenset[str]) -> bytes:
+    """A JSON object of the plan's top-level ``keys`` that it has, each value its own raw text, as UTF-8.
+
+    What the engine gets when the policies can read no other key
+    (``natpolicy.rego.input_keys``): the same values, byte for byte, without
+    the sections nothing reads. Objects are unordered in Rego, so the order
+    of the keys is the plan's.
+    """
+    import msgspec
+
+    parts: list[Any] = []
+    for key, raw in sections.items():
+        if key in keys:
+            parts += (b"," if parts else b"{", msgspec.json.encode(key), b":", raw)
+    parts.append(b"}" if parts else b"{}")
+    return b"".join(parts)
+
+
+def _fast_head(data: bytes) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """(the plan check's view of the top-level keys, each key's raw value), or ``None`` to decode the reference way."""
     decoder = _head_decoder()
     if decoder is None:
         return None
@@ -80,40 +103,36 @@ def _fast_head(data: bytes) -> dict[str, Any] | None:
     if BACKEND != "msgspec" or not plain_json_bytes(data) or _SURROGATE_ESCAPE.search(data):
         return None
     try:
-        head = decoder.decode(data)
+        sections = decoder.decode(data)
+        out: dict[str, Any] = {}
+        if "format_version" in sections:
+            out["format_version"] = _any_decoder().decode(sections["format_version"])
     except Exception:  # noqa: BLE001 - any refusal at all: the reference decode reads it and words the error
         return None
-    out: dict[str, Any] = {}
-    if head.format_version is not _unset():
-        out["format_version"] = head.format_version
-    if len(head.resource_changes):
-        out["resource_changes"] = _KINDS.get(bytes(memoryview(head.resource_changes)[:1]), {})
+    changes = sections.get("resource_changes")
+    if changes is not None:
+        out["resource_changes"] = _KINDS.get(bytes(memoryview(changes)[:1]), {})
     for name in _PRESENCE:
-        if len(getattr(head, name)):
+        if name in sections:
             out[name] = True
-    return out
+    return out, sections
 
 
 @lru_cache(maxsize=1)
-def _unset() -> Any:
+def _any_decoder() -> Any:
     import msgspec
 
-    return msgspec.UNSET
+    return msgspec.json.Decoder()
 
 
 @lru_cache(maxsize=1)
 def _head_decoder() -> Any:
-    """A msgspec decoder of a JSON object's top-level keys (every value skipped, yet validated), or ``None``."""
+    """A msgspec decoder of a JSON object's top-level keys, each value kept raw (and validated), or ``None``."""
     try:
         import msgspec
     except ImportError:  # no msgspec wheel for this platform: the reference decode reads every plan
         return None
-    nothing = msgspec.Raw()  # an absent key; a JSON null is Raw(b"null")
-    fields: list[tuple[str, Any, Any]] = [("format_version", Any, msgspec.UNSET),
-                                          ("resource_changes", msgspec.Raw, nothing)]
-    fields += [(name, msgspec.Raw, nothing) for name in _PRESENCE]
-    head = msgspec.defstruct("PlanHead", fields)
-    return msgspec.json.Decoder(head)
+    return msgspec.json.Decoder(dict[str, msgspec.Raw])
 
 
 def change_keys(text: str) -> dict[str, Any] | None:

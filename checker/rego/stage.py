@@ -144,12 +144,15 @@ class _Started:
 def _start_rego(model: ResourceModel, opts: Any, engine: str, paths: list[Any], user: Any,
                 twins: Any) -> _Started:
     from natpolicy.rego.evaluate import Plan, build_job
+    from natpolicy.rego.input_keys import readable_input_keys
     from natpolicy.rego.inputs import COMBINED, combined, evaluation_units
     from natpolicy.rego.sandbox import DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT, Limits, RunningChild
 
     chosen = [s for s in (twins, user) if s is not None]
     sets = [s.set for s in chosen]
     wants_data = any(s.wants_data for s in chosen)
+    # Every plan is sent once, for every set: what any of them can read of it.
+    keys = readable_input_keys(p.source for s in sets for p in s.policies)
     # One evaluation unit per plan, per document (per element of a list); the
     # twins read the plans, the user policies every unit (or, with --combine, one).
     plans: list[Any] = []
@@ -161,7 +164,7 @@ def _start_rego(model: ResourceModel, opts: Any, engine: str, paths: list[Any], 
         for_user.append(len(plans))
         data = _data_for(model, doc.origin, _change_keys(doc)) if wants_data and doc.plan else None
         # A plan goes to the engine as its text (doc.text), never as Python values turned back into JSON.
-        plans.append(Plan(doc.origin, value, data, doc.text, doc.utf8))
+        plans.append(Plan(doc.origin, value, data, doc.text, _engine_text(doc, keys)))
     if getattr(opts, "combine", False) and user is not None:
         for_user = [len(plans)]
         plans.append(Plan(COMBINED, combined(paths), None))
@@ -248,6 +251,19 @@ class _Steps:
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _engine_text(doc: Any, keys: frozenset[str] | None) -> bytes | None:
+    """The UTF-8 text the engine parses for ``doc``: only the top-level sections the policies can read, if known.
+
+    Parsing the text is most of what a small policy costs; ``planned_values``,
+    ``prior_state`` and ``configuration`` are three fifths of a large plan.
+    """
+    if keys is None or doc.sections is None:
+        return doc.utf8
+    from natpolicy.rego.plan_bytes import sections_text
+
+    return sections_text(doc.sections, keys)
 
 
 def _safe_line(text: str) -> str:
