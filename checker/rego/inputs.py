@@ -59,9 +59,9 @@ class SetAside:
 
     loader_paths: list[str] = field(default_factory=list)
     documents: dict[str, list[Document]] = field(default_factory=dict)  # path -> what only policies read
-    plans: dict[str, str] = field(default_factory=dict)  # plan file -> its JSON text, read once here for Rego
-    plans_utf8: dict[str, bytes] = field(default_factory=dict)  # plan file -> that text as UTF-8, when known
-    plans_sections: dict[str, dict[str, Any]] = field(default_factory=dict)  # plan file -> PlanRead.sections
+    # Plan file (keyed as the plan loader names its targets, as ``plan_bytes``) -> its JSON text and what the
+    # check of it found, read once here for Rego.
+    plans: dict[str, PlanRead] = field(default_factory=dict)
     # The same plan files' bytes (keyed as the plan loader names its targets), handed to the plan
     # loader so that it does not read the file a second time; it takes each out as it reads it.
     plan_bytes: dict[str, bytes] = field(default_factory=dict)
@@ -106,12 +106,8 @@ def set_aside(paths: Sequence[str], *, staged: bool) -> SetAside:
                     out.documents[path] = [Document(shown, read.document)]
                     continue
                 # A plan with a broken section: the plan loader reports it (exit 2), as without --policy.
-        out.plans[path] = read.text
-        if read.utf8 is not None:
-            out.plans_utf8[path] = read.utf8
-        if read.sections is not None:
-            out.plans_sections[path] = read.sections
         [target] = item.targets
+        out.plans[target] = read
         out.plan_bytes[target] = data
         out.loader_paths.append(path)
     return out
@@ -202,14 +198,9 @@ def policy_documents(paths: Sequence[str], aside: SetAside | None, *, twins: boo
         elif item.kind.is_plan:
             for target in item.plans:
                 shown = display_path(str(target))
-                if aside is not None and str(target) in aside.plans:
-                    out.append(Document(shown, None, plan=True, text=aside.plans[str(target)],
-                                        utf8=aside.plans_utf8.get(str(target)),
-                                        sections=aside.plans_sections.get(str(target))))
-                else:
-                    read = _read_plan(str(target))
-                    out.append(Document(shown, None, plan=True, text=read.text, utf8=read.utf8,
-                                        sections=read.sections))
+                known = aside.plans.get(str(target)) if aside is not None else None
+                read = known if known is not None else _read_plan(str(target))
+                out.append(Document(shown, None, plan=True, text=read.text, utf8=read.utf8, sections=read.sections))
         elif twins or aside is None:
             # HCL mode has no plan JSON for the built-in twins; say so rather than skip it.
             raise UsageError(f"{path}: --engine rego reads Terraform plan JSON, and this is Terraform "
