@@ -34,6 +34,9 @@ def _module(body: str) -> str:
     # A field named input is no use of the input document; neither is the word in a string or a comment.
     ('x := data.input.y\ny := {"input": 1}.input\nz := "input[k]" # input[k]\nw := input.a', {"a"}),
     ("x := 1", set()),
+    # A `$` in a string is no template string.
+    ('deny contains rc.address if {\n\tsome rc in input.resource_changes\n\tregex.match("^aws_.*$", rc.type)\n}',
+     {"resource_changes"}),
 ])
 def test_the_sections_a_policy_names(body: str, keys: set[str]) -> None:
     assert readable_input_keys([_module(body)]) == frozenset(keys)

@@ -28,10 +28,10 @@ def readable_input_keys(sources: Iterable[str]) -> frozenset[str] | None:
     """The top-level ``input`` keys the modules can read, or ``None`` if they may read any (or all) of it."""
     keys: set[str] = set()
     for source in sources:
-        if "$" in source:
+        toks = tokens(source)
+        if any(tok.kind == "other" and tok.text == "$" for tok in toks):
             # A template string (`$"{input}"`) would hide a use inside a string token: assume the worst.
             return None
-        toks = tokens(source)
         for i, tok in enumerate(toks):
             if tok.kind != "ident" or tok.text != "input" or (i > 0 and toks[i - 1].text == "."):
                 continue  # not the root document: `x.input` is a field named "input"
