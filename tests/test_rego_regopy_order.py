@@ -11,6 +11,7 @@ the refusal).
 """
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -19,8 +20,11 @@ import pytest
 from natpolicy.rego.engine import EvaluationError
 from natpolicy.rego.engine_regopy import _escaped, data_json
 from natpolicy.rego.engines import create_engine, installed_engines
+from natpolicy.rego.go_printable import PRINTABLE_RANGES, is_go_printable
 from natpolicy.rego.regopy_compare import COMPARE
 from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
+from natpolicy.rego.sprintf_opa import opa_sprintf
+from natpolicy.rego.sprintf_regopy import go_printable_rules
 
 REGOPY = "regopy" in installed_engines()
 needs_regopy = pytest.mark.skipif(not REGOPY, reason="regopy is not installed here")
@@ -153,7 +157,46 @@ def test_a_second_bracket_reads_a_policy_built_value_sorted_through_its_root() -
 def test_a_control_character_in_a_collection_given_to_sprintf_stops_the_query() -> None:
     source = 'package p\nx := sprintf("%v", [[input.s]])\ny := sprintf("%v", [[input.t]])\nz := sprintf("%s", [input.s])\n'
     document = {"s": "a\u0001b", "t": "c\nd"}
-    with pytest.raises(EvaluationError, match="a control character in a string inside an array"):
+    with pytest.raises(EvaluationError, match="a control character, or another character Go prints escaped"):
         _evaluate(source, "x", document)  # regopy would print \u0001 where OPA's Go prints \x01
     assert _evaluate(source, "y", document) == '["c\\nd"]'  # a line break prints as in Go
     assert _evaluate(source, "z", document) == "a\u0001b"  # a string argument prints as it is
+
+
+@needs_regopy
+@pytest.mark.parametrize("rune", ["\x7f", "\u0080", "\u00a0", "\u00ad", "\u200b", "\u2028", "\ufeff", "\ue000",
+                                  "\U000e0001", "\U0010fffd", "\u0378"])
+def test_a_rune_go_escapes_in_a_collection_given_to_sprintf_stops_the_query(rune: str) -> None:
+    # Go's strconv.Quote writes these as \x7f, \u00a0, \U000e0001 (unassigned U+0378 too); regopy as they are.
+    source = 'package p\nx := sprintf("%v", [{"k": [input.s]}])\n'
+    with pytest.raises(EvaluationError, match="another character Go prints escaped"):
+        _evaluate(source, "x", {"s": f"a{rune}b"})
+
+
+@needs_regopy
+def test_runes_go_prints_as_they_are_print_in_a_collection_as_in_opa() -> None:
+    # Near-miss: letters, marks, symbols past ASCII (U+1FAE8 is Unicode 15.0, which Go 1.21+ knows and Python 3.11
+    # does not), `"` and `\`, and a rune Go escapes given to %s on its own (printed as it is, in Go too).
+    text = "é e\u0301 中文 😀 \U0001fae8 \u00a1 ¬ ® \U000e0100 a\"b\\c"
+    source = 'package p\nx := sprintf("%v", [[input.s]])\ny := sprintf("%s|%v", [input.t, input.t])\n'
+    document = {"s": text, "t": "a\u00a0\x7fb"}
+    assert _evaluate(source, "x", document) == opa_sprintf("%v", [[text]])
+    assert _evaluate(source, "x", document) == '["' + text.replace("\\", "\\\\").replace('"', '\\"') + '"]'
+    assert _evaluate(source, "y", document) == "a\u00a0\x7fb|a\u00a0\x7fb"
+
+
+@needs_regopy
+def test_regopys_printable_rune_check_agrees_with_go_at_each_bound_of_the_table() -> None:
+    # Each first and last printable rune of a run, and the runes just outside it: the Rego comparison of one-rune
+    # strings (regopy orders them by UTF-8 bytes) must answer as natpolicy.rego.go_printable does.
+    bounds = {r for lo, hi in PRINTABLE_RANGES for r in (lo - 1, lo, hi, hi + 1)}
+    runes = sorted(r for r in bounds if 0x80 <= r <= 0x10FFFF and not 0xD800 <= r <= 0xDFFF)
+    import regopy  # the Rego rules alone, without the rewrite (which would rewrite their comparisons)
+
+    source = "package p\n" + go_printable_rules() + "x := [i | e := input.runes[i]; __natpolicy_fmt_go_prints(e)]\n"
+    interpreter = regopy.Interpreter()
+    interpreter.add_module("p.rego", source)
+    interpreter.set_input({"runes": [chr(r) for r in runes]})
+    printed = json.loads(str(interpreter.query("x := data.p.x")))["bindings"]["x"]
+    assert printed == [i for i, r in enumerate(runes) if is_go_printable(r)]
+    assert 0 < len(printed) < len(runes)
