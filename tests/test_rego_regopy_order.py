@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 
-from natpolicy.rego.engine import EvaluationError
+from natpolicy.rego.engine import UNDEFINED, EvaluationError
 from natpolicy.rego.engine_regopy import _escaped, data_json
 from natpolicy.rego.engines import create_engine, installed_engines
 from natpolicy.rego.go_printable import PRINTABLE_RANGES, is_go_printable
+from natpolicy.rego.guards import engine_refusals
 from natpolicy.rego.regopy_compare import COMPARE
 from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
 from natpolicy.rego.sprintf_opa import opa_sprintf
@@ -86,7 +87,9 @@ def test_comparisons_are_rewritten_only_where_the_kinds_may_differ_and_stay_on_t
     assert out[3].startswith("c := [i | __natpolicy_caN := input.rs[i].port ; [true, true, __natpolicy_caN < 1024, false")
     assert out[4] == f"d if {{ r := input.r; {COMPARE}(r.a , r.b) >= 0 }}"  # two unknown kinds: the function
     assert out[5] == f"e := [i | r := input.rs[i]; not {COMPARE}(r.port , 10) > 0]"
-    assert out[6] == "f if { not input.rs[_].port > 1 }"  # `_` inside a call would never match: left (docs)
+    # `_` inside a call would never match, and `not` takes one expression: a comprehension that must find nothing.
+    assert out[6] == ("f if { count([1 | __natpolicy_caN := input.rs[_].port ; [false, false, __natpolicy_caN > 1, "
+                      "true, true, true, true][__natpolicy_kind_rank[type_name(__natpolicy_caN)]] == true]) == 0 }")
     # Against a string literal, a string operand is checked for an escape regopy would compare (regopy_strings).
     assert out[7:11] == ["g := [i |",
                          "  __natpolicy_caN := input.rs[i].port ; [true, true, true, __natpolicy_plain(__natpolicy_caN) <",
@@ -107,6 +110,34 @@ def test_rewritten_comparisons_answer_as_opa_for_values_of_every_kind() -> None:
     values = [None, False, 1, 2, "a", "b", [1], {"a": 1}]  # in OPA's order
     assert [_evaluate(source, rule, {"v": values}) for rule in ("lit", "str", "fn", "neg")] == [
         [0, 1], [5, 6, 7], [0, 1, 2], [0, 1, 2]]
+
+
+@needs_regopy
+@pytest.mark.parametrize(("ports", "expected"), [
+    ([None, 0], [True, True, [1]]),  # null and 0 below 1: nothing is above (regopy alone: null > 1)
+    ([False, 2], [None, True, [1]]),  # 2 > 1; false < 2
+    (["a"], [None, True, [0]]),  # a string is above every number
+    ([0, 1], [True, True, [1]]),
+    ([], [True, None, []]),
+])
+def test_not_a_comparison_holding_a_wildcard_answers_as_opa(ports: list[Any], expected: list[Any]) -> None:
+    source = ("package p\nx if not input.rs[_].port > 1\n"
+              "y if {\n  some r in input.rs\n  not input.rs[_].port > r.port\n}\n"
+              "z := [i | r := input.rs[i]; not input.rs[_].port > r.port]\n")
+    document = {"rs": [{"port": p} for p in ports]}
+    got = [_evaluate(source, rule, document) for rule in "xyz"]
+    assert [None if value is UNDEFINED else value for value in got] == expected
+
+
+def test_a_comparison_holding_a_wildcard_elsewhere_is_refused_on_regopy_by_line() -> None:
+    source = ("package p\nw := [v | v := input.rs[_].port > 1]\nok if not input.rs[_].port > 1\n"
+              "fine if input.rs[_].port > 1\nnumbers := [v | v := count(input.rs[_]) > 1]\n"
+              "v if { some i; not input.rs[i].port > 1 }\nu := [i | input.rs[i]; not input.rs[_].a > input.rs[i].a]\n")
+    refused = [(source.count("\n", 0, offset) + 1, message) for offset, message in engine_refusals(source, "regopy")
+               if "operand of" in message]
+    assert [line for line, _ in refused] == [2, 7], refused  # line 5: two numbers compare as in OPA (and count(_) is
+    assert "bind the operand first" in refused[0][1]  # refused by the call guard)
+    assert not [m for _, m in engine_refusals(source, "regorus") if "operand of" in m]
 
 
 def _numbered(text: str) -> str:

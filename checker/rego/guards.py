@@ -38,6 +38,7 @@ from decimal import Decimal
 
 from natpolicy.errors import InputError
 from natpolicy.rego.loading import PolicyFile
+from natpolicy.rego.regopy_compare import wildcard_comparisons
 from natpolicy.rego.regopy_shadow import shadowing_declarations
 from natpolicy.rego.regopy_strings import literal_refusals
 from natpolicy.rego.regorus_some import some_refusals
@@ -94,6 +95,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
         out.extend(_bound_in_call_arguments(toks))
         out.extend(shadowing_declarations(source))
         out.extend(literal_refusals(toks))
+        out.extend(wildcard_comparisons(source, toks))
     broken = _BROKEN_BUILTINS.get(engine, {})
     for i, tok in enumerate(toks):
         name = _dotted(toks, i)
