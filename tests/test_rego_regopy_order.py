@@ -176,12 +176,35 @@ def test_a_second_bracket_reads_a_policy_built_value_sorted_through_its_root() -
     source = "package p\nx := [[k, j] | o[k][j]]\ny := [j | o[_][j]]\nz := [k | o[k].f[j]]\nw := [k | o[k]]\n"
     out = rewrite_for_regopy(source).splitlines()
     assert out[1:5] == [f"x := [[k, j] | {KEYED2}(o)[k][j]]", f"y := [j | {KEYED2}(o)[_][j]]",
-                        f"z := [k | {KEYED}(o)[k].f[j]]",  # a field between: one level (docs/rego.md)
+                        f"z := [k | {KEYED}3(o)[k].f[j]]",  # a field between: three levels, to [j]
                         f"w := [k | {KEYED}(o)[k]]"]  # one bracket: one level
     assert ORDERED not in "\n".join(out[1:5])
     if REGOPY:
         source = 'package p\no := {"z": {"q", "b"}, "a": {"y": 1, "c": false}}\nx := [[k, j] | o[k][j]]\n'
         assert _evaluate(source, "x") == [["a", "y"], ["z", "b"], ["z", "q"]]  # c's value false: skipped, as in OPA
+
+
+def test_a_third_bracket_or_a_field_after_the_first_reads_a_policy_built_value_sorted_to_its_depth() -> None:
+    from natpolicy.rego.regopy_rewrite import KEYED
+
+    source = ("package p\nx := [c | r[a].tags[c]]\ny := [v | r[_].o[_] = v]\nn := [c | s[a][b][c]]\n"
+              "m := [a | r[a].tags.name]\nq := [c | input.rs[a].tags[c]]\nt := [[a, v] | r[a][\"o\"][\"k\"] = v]\n")
+    out = rewrite_for_regopy(source)
+    lines = out.splitlines()
+    assert lines[1:7] == [f"x := [c | {KEYED}3(r)[a].tags[c]]", f"y := [v | {KEYED}3(r)[_].o[_] = v]",
+                          f"n := [c | {KEYED}3(s)[a][b][c]]",
+                          f"m := [a | {KEYED}(r)[a].tags.name]",  # near-miss: only [a] iterates, one level
+                          "q := [c | input.rs[a].tags[c]]",  # near-miss: input is JSON, handed over sorted
+                          f't := [[a, v] | {KEYED}(r)[a]["o"]["k"] = v]']  # near-miss: constant brackets after
+    assert f"{KEYED}3(__natpolicy_x) := " in out and f"{KEYED}4(" not in out
+    if REGOPY:
+        policy = ('package p\nr := {"b": {"tags": {"z", "a", "m"}, "o": {"y": 1, "c": 2}}, '
+                  '"a": {"tags": {"q", "d"}, "o": {"k": 3}}}\n'
+                  's := {"y": {"q": {"z", "b"}, "a": {"m", "c"}}, "b": {"x": [{"k": 1, "j": 2}]}}\n'
+                  'x := [c | r[a].tags[c]]\ny := [v | r[_].o[_] = v]\nn := [k | s[a][b][_][k]]\n')
+        assert _evaluate(policy, "x") == ["d", "q", "a", "m", "z"]  # regopy alone: q, d, z, a, m
+        assert _evaluate(policy, "y") == [3, 2, 1]
+        assert _evaluate(policy, "n") == ["j", "k"]  # four levels, an array among them
 
 
 @needs_regopy
