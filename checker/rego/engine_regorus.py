@@ -37,8 +37,15 @@ from typing import Any
 
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
 from natpolicy.rego.regorus_heads import bind_heads
-from natpolicy.rego.regorus_order import ORDER_REFUSED, order_for_regorus, site_line
+from natpolicy.rego.regorus_order import (
+    MIXED_SET_QUERY,
+    ORDER_REFUSED,
+    order_for_regorus,
+    site_line,
+    value_may_hold_mixed_set,
+)
 from natpolicy.rego.regorus_some import hoist_declarations
+from natpolicy.rego.source import scan_module
 from natpolicy.rego.sprintf_opa import opa_sprintf
 
 __all__ = ["REGORUS_VERSION", "INPUT_DEPTH_LIMIT", "RegorusEngine", "new_engine"]
@@ -144,7 +151,40 @@ class RegorusEngine:
         if not results:
             return UNDEFINED
         expressions = results[0].get("expressions") or []
-        return expressions[0].get("value") if expressions else UNDEFINED
+        value = expressions[0].get("value") if expressions else UNDEFINED
+        if value is not UNDEFINED and value_may_hold_mixed_set(value):
+            _stop_mixed_set_value(compiled, entrypoint)
+        return value
+
+
+def _stop_mixed_set_value(compiled: _Compiled, entrypoint: str) -> None:
+    """Stop where the rule's value holds a set holding both an object and a set: its elements are in regorus'
+    order (the set first), which natpolicy cannot put back in OPA's from the JSON (a set is an array there)."""
+    query = MIXED_SET_QUERY.format(value="data." + ".".join(entrypoint.split("/")))
+    try:
+        results = json.loads(compiled.engine.eval_query_as_json(query)).get("result") or []
+    except RuntimeError as exc:
+        raise EvaluationError(_one_line(str(exc))) from None
+    if not results or results[0]["expressions"][0].get("value") is not True:
+        return
+    package, _, rule = entrypoint.rpartition("/")
+    module, line = _rule_line(compiled.modules or {}, package.replace("/", "."), rule)
+    raise EvaluationError(f"{module}:{line}:1: the value of {rule} holds a set holding both an object and a set"
+                          f"{_VALUE_REFUSED}")
+
+
+def _rule_line(modules: Mapping[str, str], package: str, rule: str) -> tuple[str, int]:
+    """The module and line of the first definition of ``rule`` in ``package`` (line 1 where none is found)."""
+    head = re.compile(rf"^\s*(?:default\s+)?{re.escape(rule)}\b")
+    fallback = next(iter(modules), "policy")
+    for name, source in modules.items():
+        if scan_module(source).package != package:
+            continue
+        for number, text in enumerate(source.split("\n"), 1):
+            if head.match(text):
+                return name, number
+        fallback = name
+    return fallback, 1
 
 
 def new_engine(regorus: Any) -> Any:
@@ -201,6 +241,8 @@ _ORDER_REFUSED = (" (natpolicy: an object and a set compared, or sorted, min or 
 _ITERATION_REFUSED = (" (natpolicy: a set holding both an object and a set iterated in an array comprehension: "
                       "regorus 0.13.0 lists the set first, OPA the object; natpolicy refuses it: run with "
                       "--rego-engine opa)")
+_VALUE_REFUSED = (" (natpolicy: regorus 0.13.0 lists such a set's set first, OPA its object, and the rule's value "
+                  "leaves the engine in regorus' order; natpolicy refuses it: run with --rego-engine opa)")
 _GLOB_REFUSED = (" (natpolicy: glob.match with `?` or a class `[...]` on text holding a non-ASCII character: regorus "
                  "0.13.0 matches bytes, OPA characters (`glob.match(\"a?b\", [], \"aéb\")` is true in OPA); natpolicy "
                  "refuses it: run with --rego-engine opa)")

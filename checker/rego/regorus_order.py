@@ -21,18 +21,21 @@ OPA does, and that is the common case, which must not slow down.
     glob.match(P, D, S)        ->  stopped where `?` or a class must match a non-ASCII character (regorus
                                    matches bytes, OPA characters)
 
+    [T | r[a][b] ...], [T | r[a].s[b] ...]  ->  r, then r[a] (r[a].s), each checked the same way
+
 Each place gets its own function, named with its line, so the stop is reported at
-the policy's line (``site_line``). Left alone, and documented: a set holding both
-kinds that is a rule's value, or reached through a ref's second bracket.
+the policy's line (``site_line``). A rule's own value is checked after it is
+evaluated (``value_may_hold_mixed_set``, then ``MIXED_SET_QUERY``; engine_regorus).
 """
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from natpolicy.rego.regopy_compare import unknown_kind_comparisons
 from natpolicy.rego.source import Token, matching_close, tokens
 
-__all__ = ["ORDER_REFUSED", "order_for_regorus", "site_line"]
+__all__ = ["ORDER_REFUSED", "MIXED_SET_QUERY", "order_for_regorus", "site_line", "value_may_hold_mixed_set"]
 
 ORDER_REFUSED = "__natpolicy_order_refused"
 _ORDERING = frozenset({"sort", "min", "max"})
@@ -80,6 +83,14 @@ _SET_SITE = (
     "{name}(__natpolicy_x) := __natpolicy_x if not __natpolicy_rsetmixed(__natpolicy_x)\n"
     "{name}(__natpolicy_x) := {refused}([__natpolicy_x, 0]) if __natpolicy_rsetmixed(__natpolicy_x)\n")
 _SET_HELPER = "__natpolicy_rsetmixed(__natpolicy_x) if { is_set(__natpolicy_x); __natpolicy_rmixed(__natpolicy_x) }\n"
+# True where the value {value} holds, at any depth, a set holding (at any depth) both an object and a set. A query
+# of its own, run only when the value's JSON may hold one (value_may_hold_mixed_set).
+MIXED_SET_QUERY = (
+    "count([1 | walk({value}, [__natpolicy_p, __natpolicy_s]); is_set(__natpolicy_s); "
+    "count([1 | walk(__natpolicy_s, [__natpolicy_q, __natpolicy_o]); count(__natpolicy_q) > 0; "
+    "is_object(__natpolicy_o)]) > 0; "
+    "count([1 | walk(__natpolicy_s, [__natpolicy_t, __natpolicy_u]); count(__natpolicy_t) > 0; "
+    "is_set(__natpolicy_u)]) > 0]) > 0")
 _SITE_NAME = re.compile(r"^__natpolicy_r[a-z]+_l(?P<line>\d+)_\d+\(")
 
 
@@ -130,6 +141,40 @@ def site_line(module: str, line: int) -> tuple[int, str] | None:
     return int(match.group("line")), {"glob": "glob", "iter": "iteration"}.get(kind, "order")
 
 
+def value_may_hold_mixed_set(value: Any) -> bool:
+    """Whether the JSON of a value regorus evaluated may hold a set that regorus orders otherwise than OPA.
+
+    A set is an array in JSON, and regorus orders its elements as OPA does unless comparing two of them meets
+    an object and a set at one place (the same keys and indexes from each): an object and an array there in
+    JSON. Where no array holds two elements that do, no set can (most results: strings, or objects whose values
+    are of one kind at each key), and no further query is run."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+            kinds: dict[tuple[Any, ...], int] = {}
+            for element in item:
+                _kinds_by_place(element, (), kinds)
+            if 3 in kinds.values():
+                return True
+    return False
+
+
+def _kinds_by_place(value: Any, place: tuple[Any, ...], kinds: dict[tuple[Any, ...], int]) -> None:
+    """1 (an object) and 2 (an array) or-ed into ``kinds[place]`` for ``value`` and each place below it."""
+    if isinstance(value, dict):
+        kinds[place] = kinds.get(place, 0) | 1
+        for key, child in value.items():
+            _kinds_by_place(child, (*place, key), kinds)
+    elif isinstance(value, list):
+        kinds[place] = kinds.get(place, 0) | 2
+        for index, child in enumerate(value):
+            _kinds_by_place(child, (*place, index), kinds)
+
+
 def _iterated_sets(source: str, toks: list[Token]) -> list[tuple[int, int]]:
     """(first, last) token indexes of what an array comprehension iterates: X of `some v in X` (to the end of
     its statement), and the ref before the first bracket of `X[_]` / `X[k]`; none rooted at ``input``."""
@@ -147,15 +192,35 @@ def _iterated_sets(source: str, toks: list[Token]) -> list[tuple[int, int]]:
                 if toks[j + 3].text != "input":
                     out.append((j + 3, last))
             elif tok.text == "[" and j + 2 < close and toks[j + 2].text == "]" and toks[j + 1].kind == "ident" \
-                    and toks[j - 1].kind == "ident" and toks[j - 1].text not in _KEYWORDS:
-                first = j - 1
-                while first >= 2 and toks[first - 1].text == "." and toks[first - 2].kind == "ident":
-                    first -= 2
-                if first > 0 and toks[first - 1].text in (".", "]", ")"):
-                    continue  # not a ref's first bracket (r[a][b], f(x)[k]): left alone
-                if toks[first].text != "input" and not any(t.text == "[" for t in toks[first:j]):
+                    and (toks[j - 1].text == "]" or toks[j - 1].kind == "ident" and toks[j - 1].text not in _KEYWORDS):
+                # Every variable bracket: r[a][b] checks r, then r[a] (each a value that bracket iterates).
+                first = _ref_root(toks, j)
+                if first is not None and toks[first].text != "input":
                     out.append((first, j - 1))
     return out
+
+
+def _ref_root(toks: list[Token], bracket: int) -> int | None:
+    """The root token of the ref whose bracket opens at ``bracket`` (``r`` of ``r[a].s[b]``); None where the ref
+    starts at a call (``f(x)[k]``) or is no ref."""
+    k = bracket - 1
+    while k >= 0:
+        if toks[k].text == "]":
+            opener = next((m for m in range(k - 1, -1, -1) if toks[m].depth == toks[k].depth
+                           and toks[m].text == "["), None)
+            if opener is None or opener == 0:
+                return None
+            k = opener - 1
+            continue
+        if toks[k].kind != "ident" or toks[k].text in _KEYWORDS:
+            return None
+        if k >= 2 and toks[k - 1].text == ".":
+            if toks[k - 2].kind != "ident" and toks[k - 2].text != "]":
+                return None  # a field of a call's result or a literal
+            k -= 2
+            continue
+        return k
+    return None
 
 
 def _array_comprehensions(toks: list[Token]) -> list[tuple[int, int]]:
