@@ -137,3 +137,43 @@ def test_the_json_check_runs_the_engine_only_where_a_set_may_be_out_of_order() -
     assert not value_may_hold_mixed_set([{"v": [1], "w": {"a": 1}}, {"v": [2], "w": {"b": 2}}])  # one kind each
     assert not value_may_hold_mixed_set(["a", 1, None, [1, 2], [3]])
     assert not value_may_hold_mixed_set({"a": [1], "b": {"c": 2}})  # an object's values are never ordered
+
+
+@needs_regorus
+@pytest.mark.parametrize("argument", ["{true, 1}", "{false, 0.0}", '{true: "a", 1: "b"}', '{"k": [{false: 1, 0: 2}]}',
+                                      "input.s"])
+def test_true_and_1_in_one_set_given_to_sprintf_stop_at_its_line(argument: str) -> None:
+    # regorus hands natpolicy's sprintf a Python set or dict, where True == 1: the two arrive as one element.
+    source = f'package p\n\nx := sprintf("%v|%s", [{argument}, "a"])\n'
+    document = {"s": {"k": 1}}  # JSON: an object keyed by strings only (near-miss; see the last assertion)
+    if argument == "input.s":
+        assert run(source, document) == '{"k": 1}|a'
+        return
+    with pytest.raises(EvaluationError) as caught:
+        run(source, document)
+    assert caught.value.message.startswith("p.rego:3:1: ") and "true and 1" in caught.value.message
+
+
+@needs_regorus
+def test_sets_and_objects_holding_true_or_1_alone_print_as_opa() -> None:
+    # Near-misses: true beside another number, 1 beside false, booleans in an array, an object keyed by true and 2.
+    source = ('package p\nx := sprintf("%v %v %v %v %v", [{true, 3}, {false, 1}, [true, 1], {true: 1, 2: 0}, '
+              '{0, 1, 2}])\n')
+    assert run(source, {}) == "{true, 3} {false, 1} [true, 1] {true: 1, 2: 0} {0, 1, 2}"
+
+
+@needs_regorus
+def test_a_rego_v0_module_gets_the_checks_in_v0_syntax() -> None:
+    # The appended functions were written with `if`, which a v0 module without `import rego.v1` cannot read: a v0
+    # policy using sort or sprintf failed to compile ("unexpected keyword `not`").
+    from natpolicy.rego.engines import create_engine
+
+    engine = create_engine("regorus")
+    source = ('package p\ndeny[msg] {\n  x := sort(input.a)\n  msg := sprintf("%v %v", [x, {true, 2}])\n}\n'
+              'stop[msg] {\n  msg := sprintf("%v", [{true, 1}])\n}\n')
+    compiled = engine.compile({"p.rego": source}, None, ["p/deny", "p/stop"], rego_version="v0")
+    assert engine.evaluate(compiled, "p/deny", engine.prepare_input({"a": [2, 1]})) == ["[1, 2] {true, 2}"]
+    with pytest.raises(EvaluationError) as caught:
+        engine.evaluate(compiled, "p/stop", engine.prepare_input({}))
+    assert caught.value.message.startswith("p.rego:7:1: ") and "true and 1" in caught.value.message
+    assert " if " not in order_for_regorus(source, v0=True).split("__natpolicy_order_refused", 1)[1]

@@ -55,6 +55,7 @@ INPUT_DEPTH_LIMIT = 127
 _LOCATION = re.compile(r"-->\s*(?P<module>.+?):(?P<line>\d+):(?P<col>\d+)\s*$", re.MULTILINE)
 _MESSAGE = re.compile(r"^error:\s*(?P<message>.*)$", re.MULTILINE)
 _PROBE_PACKAGE = "natpolicy_builtin_probe"
+_IMPORTS_REGO_V1 = re.compile(r"^\s*import\s+rego\.v1\b", re.MULTILINE)
 
 
 class RegorusEngine:
@@ -113,12 +114,15 @@ class RegorusEngine:
             raise EvaluationError("nothing to evaluate: no rule was chosen as an entrypoint", "no_entrypoints")
         engine = new_engine(self._regorus)
         engine.set_rego_v0(rego_version == "v0")
+        # A module is read as v0 unless it says `import rego.v1`: natpolicy's functions appended to it follow.
+        v0 = {name: rego_version == "v0" and _IMPORTS_REGO_V1.search(source) is None
+              for name, source in modules.items()}
         engine.set_gather_prints(True)
         for name, source in modules.items():
             try:
                 # Heads that compute are bound in the body instead (regorus_heads), and
                 # `some x` declarations moved to the start of their body (regorus_some).
-                engine.add_policy(name, _for_regorus(source))
+                engine.add_policy(name, _for_regorus(source, v0[name]))
             except RuntimeError as exc:
                 raise _syntax_error(str(exc), modules) from None
         if data:
@@ -129,8 +133,9 @@ class RegorusEngine:
             engine.eval_query("true")
         except RuntimeError as exc:
             raise _syntax_error(str(exc), modules) from None
-        return _Compiled(engine, orders=any(ORDER_REFUSED in _for_regorus(source) for source in modules.values()),
-                         modules=dict(modules))
+        return _Compiled(engine, orders=any(ORDER_REFUSED in _for_regorus(source, v0[name])
+                                            for name, source in modules.items()),
+                         modules=dict(modules), v0=v0)
 
     def evaluate(self, compiled: Any, entrypoint: str, prepared_input: Any) -> Any:
         engine = compiled.engine
@@ -143,7 +148,7 @@ class RegorusEngine:
         except RuntimeError as exc:
             message = _one_line(str(exc))
             if _CONFLICT in message and compiled.orders:
-                message = _order_refusal(message, compiled.modules)
+                message = _order_refusal(message, compiled.modules, compiled.v0)
             raise EvaluationError(message) from None
         finally:
             _report_prints(engine.take_prints())
@@ -216,18 +221,21 @@ class _Compiled:
     input: Any = None
     orders: bool = False  # the modules hold regorus_order's functions, which may stop a query
     modules: Mapping[str, str] | None = None
+    v0: Mapping[str, bool] | None = None  # each module read as Rego v0 (its appended functions without `if`)
 
 
-def _order_refusal(message: str, modules: Mapping[str, str] | None) -> str:
+def _order_refusal(message: str, modules: Mapping[str, str] | None, v0: Mapping[str, bool] | None) -> str:
     """regorus' conflict error at a check of regorus_order, placed at the policy's comparison or sort call."""
     location = re.match(r"^(?P<module>.+?):(?P<line>\d+):(?P<col>\d+): ", message)
     if location is None or not modules or location.group("module") not in modules:
         return message + _ORDER_REFUSED
-    site = site_line(_for_regorus(modules[location.group("module")]), int(location.group("line")))
+    module = location.group("module")
+    site = site_line(_for_regorus(modules[module], bool(v0 and v0.get(module))), int(location.group("line")))
     if site is None:
         return message + _ORDER_REFUSED
     line, checked = site
-    why = {"glob": _GLOB_REFUSED, "iteration": _ITERATION_REFUSED}.get(checked, _ORDER_REFUSED)
+    why = {"glob": _GLOB_REFUSED, "iteration": _ITERATION_REFUSED, "sprintf": _MERGED_REFUSED}.get(
+        checked, _ORDER_REFUSED)
     return f"{location.group('module')}:{line}:1: {message[location.end():]}{why}"
 
 
@@ -243,6 +251,9 @@ _ITERATION_REFUSED = (" (natpolicy: a set holding both an object and a set itera
                       "--rego-engine opa)")
 _VALUE_REFUSED = (" (natpolicy: regorus 0.13.0 lists such a set's set first, OPA its object, and the rule's value "
                   "leaves the engine in regorus' order; natpolicy refuses it: run with --rego-engine opa)")
+_MERGED_REFUSED = (" (natpolicy: a set holding both true and 1, or false and 0, or an object keyed by both, given to "
+                   "sprintf: regorus 0.13.0 hands natpolicy's sprintf the two as one element (Python's True == 1), "
+                   "where OPA prints both; natpolicy refuses it: run with --rego-engine opa)")
 _GLOB_REFUSED = (" (natpolicy: glob.match with `?` or a class `[...]` on text holding a non-ASCII character: regorus "
                  "0.13.0 matches bytes, OPA characters (`glob.match(\"a?b\", [], \"aéb\")` is true in OPA); natpolicy "
                  "refuses it: run with --rego-engine opa)")
@@ -293,11 +304,11 @@ def _sprintf_detail(detail: str) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _for_regorus(source: str) -> str:
+def _for_regorus(source: str, v0: bool = False) -> str:
     """The two rewrites, once per module text: a set with per-plan data (the twins) is compiled
     again for every plan, and the rewrites' tokenizer costs more than regorus' own parse."""
     # And comparisons and sort/min/max that may meet an object and a set, ordered as OPA does (regorus_order).
-    return order_for_regorus(hoist_declarations(bind_heads(source)))
+    return order_for_regorus(hoist_declarations(bind_heads(source)), v0)
 
 
 def _syntax_error(text: str, modules: Mapping[str, str]) -> Exception:
