@@ -240,6 +240,24 @@ def test_runes_go_prints_as_they_are_print_in_a_collection_as_in_opa() -> None:
 
 
 @needs_regopy
+@pytest.mark.parametrize("argument", ['{1: "a"}', '[{"k": {null: 1}}]', '{"a": {true: [1]}}'])
+def test_an_object_keyed_by_anything_but_strings_given_to_sprintf_stops_the_query(argument: str) -> None:
+    # regopy prints such keys quoted ({"1": "a"}), OPA as they are ({1: "a"}).
+    with pytest.raises(EvaluationError, match="functions must not produce multiple outputs"):
+        _evaluate(f'package p\nx := sprintf("%v", [{argument}])\n', "x")
+
+
+@needs_regopy
+def test_objects_keyed_by_strings_print_in_a_collection_as_in_opa() -> None:
+    # Near-misses: string keys at every depth, false and null values (bound by the check, never tested as truth).
+    source = 'package p\nx := sprintf("%v %v", [{"a": {"b": [1, {"c": false}]}}, input.o])\n'
+    document = {"o": {"k": [1, {"z": None}]}}
+    expected = '{"a": {"b": [1, {"c": false}]}} {"k": [1, {"z": null}]}'
+    assert _evaluate(source, "x", document) == expected == opa_sprintf("%v %v", [{"a": {"b": [1, {"c": False}]}},
+                                                                                document["o"]])
+
+
+@needs_regopy
 def test_regopys_printable_rune_check_agrees_with_go_at_each_bound_of_the_table() -> None:
     # Each first and last printable rune of a run, and the runes just outside it: the Rego comparison of one-rune
     # strings (regopy orders them by UTF-8 bytes) must answer as natpolicy.rego.go_printable does.

@@ -56,7 +56,8 @@ def private_locals(helpers: str) -> str:
 # REFUSE itself is defined by regopy_rewrite's helpers, appended with these. A collection's text holding `\u00`
 # holds a control character regopy printed JSON-escaped (Go: `\x01`), or that text itself: refused either way.
 # Any other rune Go's strconv.IsPrint rejects (DEL, U+00A0, U+200B) regopy prints as it is, where Go writes an
-# escape: refused too (_GO_PRINTABLE). (REFUSE([x, 0]), not REFUSE(x): regopy 1.5.2 evaluated the latter whatever
+# escape: refused too (go_printable_rules). So is an object keyed by anything but strings: regopy prints its keys
+# quoted (`{"1": "a"}`; OPA `{1: "a"}`). (REFUSE([x, 0]), not REFUSE(x): regopy 1.5.2 evaluated the latter whatever
 # the body for a constant x, measured.)
 HELPERS = private_locals(f"""
 __natpolicy_fmt_is_int(x) if {{ is_number(x); x == floor(x); abs(x) <= 9007199254740992 }}
@@ -67,11 +68,13 @@ __natpolicy_fmt_float(x) := t if {{ t := sprintf("%v", [x]); __natpolicy_fmt_exa
 __natpolicy_fmt_float(x) := {REFUSE}(x) if {{ not __natpolicy_fmt_exact(x, sprintf("%v", [x])) }}
 __natpolicy_fmt_text(x) := x if is_string(x)
 __natpolicy_fmt_text(x) := t if {{
-  not is_string(x); not is_number(x); t := sprintf("%v", [x]); __natpolicy_fmt_as_go(t)
+  not is_string(x); not is_number(x); t := sprintf("%v", [x]); __natpolicy_fmt_as_go(t); not __natpolicy_fmt_keyed(x)
 }}
 __natpolicy_fmt_text(x) := {REFUSE}([x, 0]) if {{
   not is_string(x); not is_number(x); not __natpolicy_fmt_as_go(sprintf("%v", [x]))
 }}
+__natpolicy_fmt_text(x) := {REFUSE}([x, 0]) if {{ not is_string(x); not is_number(x); __natpolicy_fmt_keyed(x) }}
+__natpolicy_fmt_keyed(x) if {{ walk(x, [a, v]); is_object(v); some k; v[k] = w; not is_string(k) }}
 __natpolicy_fmt_as_go(t) if {{ not contains(t, "\\\\u00"); regex.match("^[ -~]*$", t) }}
 __natpolicy_fmt_as_go(t) if {{
   not contains(t, "\\\\u00"); not regex.match("^[ -~]*$", t)
