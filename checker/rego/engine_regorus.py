@@ -8,7 +8,10 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
 * errors are one text: ``--> file:line:col``, the source line, ``error: ...``
   and a Rust backtrace; the location and the message are kept, the rest dropped;
 * results come back as JSON with sets in Rego's order (sorted), as OPA
-  writes them; an undefined rule is an empty result, never ``null``;
+  writes them, except a set holding both an object and a set (regorus lists
+  the set first): a value that may hold one is checked by a second query
+  and stops with the rule's line; an undefined rule is an empty result,
+  never ``null``;
 * a builtin regorus lacks is an error only when a call is reached, so
   :meth:`is_builtin` asks the engine itself about each called name up front;
 * a partial rule whose head computes returns nothing when the head is

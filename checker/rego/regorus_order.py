@@ -95,8 +95,8 @@ MIXED_SET_QUERY = (
 # holding both true and 1 (or false and 0), or an object keyed by both, reaches natpolicy's sprintf as one element
 # (measured: {true, 1, false, 0} arrives as {False, True}). Each sprintf's arguments are checked for one in Rego,
 # where the two differ, and such a call stops (a bracket on a set answers the element, so `v[false] == false`).
-# Arguments that are all scalars (nearly every call) pass on the first test: 6,000 calls cost 0.04 s of CPU more
-# (walking each argument list, 0.28 s; measured). One line, so regorus names the site's line in its stop.
+# Arguments that are all scalars (nearly every call) pass on the first test: about 5 us of CPU per call (walking
+# every argument list instead cost 45 us; benchmarks/RESULTS-rego.md). One line, so regorus names its line.
 _FMT_SITE = (
     "{name}(__natpolicy_x) := __natpolicy_x if __natpolicy_rscalars(__natpolicy_x) "
     "else := __natpolicy_x if not __natpolicy_rmerges(__natpolicy_x) else := {refused}([__natpolicy_x, 0])\n")
