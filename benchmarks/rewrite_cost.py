@@ -8,9 +8,11 @@ the median CPU time (``time.process_time``) of ``--runs`` rounds:
   comparison run for every resource (``i >= 0``), rewritten to compare kinds first, against native;
 * ``regopy-strings``: ``count`` of a string of every resource, checked for escaped text, against native;
 * ``regorus-order``: a comparison against a literal (left as it is) and a ``sort`` of every
-  resource's actions (rewritten to a checked function), each against the rewrite turned off.
+  resource's actions (rewritten to a checked function), each against the rewrite turned off;
+* ``regorus-sprintf``: a ``sprintf`` of every resource, its arguments checked for a set holding true and 1,
+  against the check turned off.
 
-    python benchmarks/rewrite_cost.py [--runs 3] [--only regopy-order|regopy-strings|regorus-order]
+    python benchmarks/rewrite_cost.py [--runs 3] [--only regopy-order|regopy-strings|regorus-order|regorus-sprintf]
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import natpolicy.rego.engine_regopy as engine_regopy  # noqa: E402
 import natpolicy.rego.engine_regorus as engine_regorus  # noqa: E402
 import natpolicy.rego.regopy_rewrite as regopy_rewrite  # noqa: E402
+import natpolicy.rego.regorus_order as regorus_order  # noqa: E402
 from natpolicy.rego.engines import create_engine  # noqa: E402
 from rego_bench import plan_file  # noqa: E402
 
@@ -62,9 +65,11 @@ CASES = (
     Case("regopy-strings", "one rule, count", "regopy", "count(rc.type) > 0",
          lambda: mock.patch.object(regopy_rewrite, "string_call_edits", return_value=([], []))),
     Case("regorus-order", "comparison against a literal", "regorus", "i >= 0",
-         lambda: mock.patch.object(engine_regorus, "order_for_regorus", side_effect=lambda s: s)),
+         lambda: mock.patch.object(engine_regorus, "order_for_regorus", side_effect=lambda s, v0=False: s)),
     Case("regorus-order", "sort of every resource's actions", "regorus", 'sort(rc.change.actions)[0] != "x"',
-         lambda: mock.patch.object(engine_regorus, "order_for_regorus", side_effect=lambda s: s)),
+         lambda: mock.patch.object(engine_regorus, "order_for_regorus", side_effect=lambda s, v0=False: s)),
+    Case("regorus-sprintf", "sprintf of every resource's address", "regorus", 'sprintf("%s", [rc.address]) != ""',
+         lambda: mock.patch.object(regorus_order, "_sprintf_arguments", return_value=None)),
 )
 
 

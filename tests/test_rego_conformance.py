@@ -37,9 +37,9 @@ KNOWN_SILENT: dict[str, set[str]] = {
     # type errors OPA infers), formatted by natpolicy itself on regorus (sprintf_opa) or rewritten for regopy by
     # natpolicy.rego.regopy_rewrite, regopy_compare and sprintf_regopy (set and object order, sort, comparisons
     # across kinds, sprintf). A new silent difference must be named here and in docs/rego.md.
-    # regorus 0.13.0 orders an object after a set (OPA: before): comparisons, sort/min/max and sets iterated in an
-    # array comprehension that may meet the two stop the query by line (regorus_order); what no probe holds is
-    # documented in docs/rego.md (a rule's own value, a set reached through a second bracket).
+    # regorus 0.13.0 orders an object after a set (OPA: before): comparisons, sort/min/max, sets iterated in an
+    # array comprehension (through any bracket) and a rule's own value that may meet the two stop the query by line
+    # (regorus_order, engine_regorus).
     "regorus": set(),
     "regopy": set(),
     "opa": set(),

@@ -11,16 +11,21 @@ the refusal).
 """
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 import pytest
 
-from natpolicy.rego.engine import EvaluationError
+from natpolicy.rego.engine import UNDEFINED, EvaluationError
 from natpolicy.rego.engine_regopy import _escaped, data_json
 from natpolicy.rego.engines import create_engine, installed_engines
+from natpolicy.rego.go_printable import PRINTABLE_RANGES, is_go_printable
+from natpolicy.rego.guards import engine_refusals
 from natpolicy.rego.regopy_compare import COMPARE
 from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
+from natpolicy.rego.sprintf_opa import opa_sprintf
+from natpolicy.rego.sprintf_regopy import go_printable_rules
 
 REGOPY = "regopy" in installed_engines()
 needs_regopy = pytest.mark.skipif(not REGOPY, reason="regopy is not installed here")
@@ -82,7 +87,9 @@ def test_comparisons_are_rewritten_only_where_the_kinds_may_differ_and_stay_on_t
     assert out[3].startswith("c := [i | __natpolicy_caN := input.rs[i].port ; [true, true, __natpolicy_caN < 1024, false")
     assert out[4] == f"d if {{ r := input.r; {COMPARE}(r.a , r.b) >= 0 }}"  # two unknown kinds: the function
     assert out[5] == f"e := [i | r := input.rs[i]; not {COMPARE}(r.port , 10) > 0]"
-    assert out[6] == "f if { not input.rs[_].port > 1 }"  # `_` inside a call would never match: left (docs)
+    # `_` inside a call would never match, and `not` takes one expression: a comprehension that must find nothing.
+    assert out[6] == ("f if { count([1 | __natpolicy_caN := input.rs[_].port ; [false, false, __natpolicy_caN > 1, "
+                      "true, true, true, true][__natpolicy_kind_rank[type_name(__natpolicy_caN)]] == true]) == 0 }")
     # Against a string literal, a string operand is checked for an escape regopy would compare (regopy_strings).
     assert out[7:11] == ["g := [i |",
                          "  __natpolicy_caN := input.rs[i].port ; [true, true, true, __natpolicy_plain(__natpolicy_caN) <",
@@ -103,6 +110,34 @@ def test_rewritten_comparisons_answer_as_opa_for_values_of_every_kind() -> None:
     values = [None, False, 1, 2, "a", "b", [1], {"a": 1}]  # in OPA's order
     assert [_evaluate(source, rule, {"v": values}) for rule in ("lit", "str", "fn", "neg")] == [
         [0, 1], [5, 6, 7], [0, 1, 2], [0, 1, 2]]
+
+
+@needs_regopy
+@pytest.mark.parametrize(("ports", "expected"), [
+    ([None, 0], [True, True, [1]]),  # null and 0 below 1: nothing is above (regopy alone: null > 1)
+    ([False, 2], [None, True, [1]]),  # 2 > 1; false < 2
+    (["a"], [None, True, [0]]),  # a string is above every number
+    ([0, 1], [True, True, [1]]),
+    ([], [True, None, []]),
+])
+def test_not_a_comparison_holding_a_wildcard_answers_as_opa(ports: list[Any], expected: list[Any]) -> None:
+    source = ("package p\nx if not input.rs[_].port > 1\n"
+              "y if {\n  some r in input.rs\n  not input.rs[_].port > r.port\n}\n"
+              "z := [i | r := input.rs[i]; not input.rs[_].port > r.port]\n")
+    document = {"rs": [{"port": p} for p in ports]}
+    got = [_evaluate(source, rule, document) for rule in "xyz"]
+    assert [None if value is UNDEFINED else value for value in got] == expected
+
+
+def test_a_comparison_holding_a_wildcard_elsewhere_is_refused_on_regopy_by_line() -> None:
+    source = ("package p\nw := [v | v := input.rs[_].port > 1]\nok if not input.rs[_].port > 1\n"
+              "fine if input.rs[_].port > 1\nnumbers := [v | v := count(input.rs[_]) > 1]\n"
+              "v if { some i; not input.rs[i].port > 1 }\nu := [i | input.rs[i]; not input.rs[_].a > input.rs[i].a]\n")
+    refused = [(source.count("\n", 0, offset) + 1, message) for offset, message in engine_refusals(source, "regopy")
+               if "operand of" in message]
+    assert [line for line, _ in refused] == [2, 7], refused  # line 5: two numbers compare as in OPA (and count(_) is
+    assert "bind the operand first" in refused[0][1]  # refused by the call guard)
+    assert not [m for _, m in engine_refusals(source, "regorus") if "operand of" in m]
 
 
 def _numbered(text: str) -> str:
@@ -141,7 +176,7 @@ def test_a_second_bracket_reads_a_policy_built_value_sorted_through_its_root() -
     source = "package p\nx := [[k, j] | o[k][j]]\ny := [j | o[_][j]]\nz := [k | o[k].f[j]]\nw := [k | o[k]]\n"
     out = rewrite_for_regopy(source).splitlines()
     assert out[1:5] == [f"x := [[k, j] | {KEYED2}(o)[k][j]]", f"y := [j | {KEYED2}(o)[_][j]]",
-                        f"z := [k | {KEYED}(o)[k].f[j]]",  # a field between: one level (docs/rego.md)
+                        f"z := [k | {KEYED}3(o)[k].f[j]]",  # a field between: three levels, to [j]
                         f"w := [k | {KEYED}(o)[k]]"]  # one bracket: one level
     assert ORDERED not in "\n".join(out[1:5])
     if REGOPY:
@@ -149,11 +184,91 @@ def test_a_second_bracket_reads_a_policy_built_value_sorted_through_its_root() -
         assert _evaluate(source, "x") == [["a", "y"], ["z", "b"], ["z", "q"]]  # c's value false: skipped, as in OPA
 
 
+def test_a_third_bracket_or_a_field_after_the_first_reads_a_policy_built_value_sorted_to_its_depth() -> None:
+    from natpolicy.rego.regopy_rewrite import KEYED
+
+    source = ("package p\nx := [c | r[a].tags[c]]\ny := [v | r[_].o[_] = v]\nn := [c | s[a][b][c]]\n"
+              "m := [a | r[a].tags.name]\nq := [c | input.rs[a].tags[c]]\nt := [[a, v] | r[a][\"o\"][\"k\"] = v]\n")
+    out = rewrite_for_regopy(source)
+    lines = out.splitlines()
+    assert lines[1:7] == [f"x := [c | {KEYED}3(r)[a].tags[c]]", f"y := [v | {KEYED}3(r)[_].o[_] = v]",
+                          f"n := [c | {KEYED}3(s)[a][b][c]]",
+                          f"m := [a | {KEYED}(r)[a].tags.name]",  # near-miss: only [a] iterates, one level
+                          "q := [c | input.rs[a].tags[c]]",  # near-miss: input is JSON, handed over sorted
+                          f't := [[a, v] | {KEYED}(r)[a]["o"]["k"] = v]']  # near-miss: constant brackets after
+    assert f"{KEYED}3(__natpolicy_x) := " in out and f"{KEYED}4(" not in out
+    if REGOPY:
+        policy = ('package p\nr := {"b": {"tags": {"z", "a", "m"}, "o": {"y": 1, "c": 2}}, '
+                  '"a": {"tags": {"q", "d"}, "o": {"k": 3}}}\n'
+                  's := {"y": {"q": {"z", "b"}, "a": {"m", "c"}}, "b": {"x": [{"k": 1, "j": 2}]}}\n'
+                  'x := [c | r[a].tags[c]]\ny := [v | r[_].o[_] = v]\nn := [k | s[a][b][_][k]]\n')
+        assert _evaluate(policy, "x") == ["d", "q", "a", "m", "z"]  # regopy alone: q, d, z, a, m
+        assert _evaluate(policy, "y") == [3, 2, 1]
+        assert _evaluate(policy, "n") == ["j", "k"]  # four levels, an array among them
+
+
 @needs_regopy
 def test_a_control_character_in_a_collection_given_to_sprintf_stops_the_query() -> None:
     source = 'package p\nx := sprintf("%v", [[input.s]])\ny := sprintf("%v", [[input.t]])\nz := sprintf("%s", [input.s])\n'
     document = {"s": "a\u0001b", "t": "c\nd"}
-    with pytest.raises(EvaluationError, match="a control character in a string inside an array"):
+    with pytest.raises(EvaluationError, match="a control character, or another character Go prints escaped"):
         _evaluate(source, "x", document)  # regopy would print \u0001 where OPA's Go prints \x01
     assert _evaluate(source, "y", document) == '["c\\nd"]'  # a line break prints as in Go
     assert _evaluate(source, "z", document) == "a\u0001b"  # a string argument prints as it is
+
+
+@needs_regopy
+@pytest.mark.parametrize("rune", ["\x7f", "\u0080", "\u00a0", "\u00ad", "\u200b", "\u2028", "\ufeff", "\ue000",
+                                  "\U000e0001", "\U0010fffd", "\u0378"])
+def test_a_rune_go_escapes_in_a_collection_given_to_sprintf_stops_the_query(rune: str) -> None:
+    # Go's strconv.Quote writes these as \x7f, \u00a0, \U000e0001 (unassigned U+0378 too); regopy as they are.
+    source = 'package p\nx := sprintf("%v", [{"k": [input.s]}])\n'
+    with pytest.raises(EvaluationError, match="another character Go prints escaped"):
+        _evaluate(source, "x", {"s": f"a{rune}b"})
+
+
+@needs_regopy
+def test_runes_go_prints_as_they_are_print_in_a_collection_as_in_opa() -> None:
+    # Near-miss: letters, marks, symbols past ASCII (U+1FAE8 is Unicode 15.0, which Go 1.21+ knows and Python 3.11
+    # does not), `"` and `\`, and a rune Go escapes given to %s on its own (printed as it is, in Go too).
+    text = "é e\u0301 中文 😀 \U0001fae8 \u00a1 ¬ ® \U000e0100 a\"b\\c"
+    source = 'package p\nx := sprintf("%v", [[input.s]])\ny := sprintf("%s|%v", [input.t, input.t])\n'
+    document = {"s": text, "t": "a\u00a0\x7fb"}
+    assert _evaluate(source, "x", document) == opa_sprintf("%v", [[text]])
+    assert _evaluate(source, "x", document) == '["' + text.replace("\\", "\\\\").replace('"', '\\"') + '"]'
+    assert _evaluate(source, "y", document) == "a\u00a0\x7fb|a\u00a0\x7fb"
+
+
+@needs_regopy
+@pytest.mark.parametrize("argument", ['{1: "a"}', '[{"k": {null: 1}}]', '{"a": {true: [1]}}'])
+def test_an_object_keyed_by_anything_but_strings_given_to_sprintf_stops_the_query(argument: str) -> None:
+    # regopy prints such keys quoted ({"1": "a"}), OPA as they are ({1: "a"}).
+    with pytest.raises(EvaluationError, match="functions must not produce multiple outputs"):
+        _evaluate(f'package p\nx := sprintf("%v", [{argument}])\n', "x")
+
+
+@needs_regopy
+def test_objects_keyed_by_strings_print_in_a_collection_as_in_opa() -> None:
+    # Near-misses: string keys at every depth, false and null values (bound by the check, never tested as truth).
+    source = 'package p\nx := sprintf("%v %v", [{"a": {"b": [1, {"c": false}]}}, input.o])\n'
+    document = {"o": {"k": [1, {"z": None}]}}
+    expected = '{"a": {"b": [1, {"c": false}]}} {"k": [1, {"z": null}]}'
+    assert _evaluate(source, "x", document) == expected == opa_sprintf("%v %v", [{"a": {"b": [1, {"c": False}]}},
+                                                                                document["o"]])
+
+
+@needs_regopy
+def test_regopys_printable_rune_check_agrees_with_go_at_each_bound_of_the_table() -> None:
+    # Each first and last printable rune of a run, and the runes just outside it: the Rego comparison of one-rune
+    # strings (regopy orders them by UTF-8 bytes) must answer as natpolicy.rego.go_printable does.
+    bounds = {r for lo, hi in PRINTABLE_RANGES for r in (lo - 1, lo, hi, hi + 1)}
+    runes = sorted(r for r in bounds if 0x80 <= r <= 0x10FFFF and not 0xD800 <= r <= 0xDFFF)
+    import regopy  # the Rego rules alone, without the rewrite (which would rewrite their comparisons)
+
+    source = "package p\n" + go_printable_rules() + "x := [i | e := input.runes[i]; __natpolicy_fmt_go_prints(e)]\n"
+    interpreter = regopy.Interpreter()
+    interpreter.add_module("p.rego", source)
+    interpreter.set_input({"runes": [chr(r) for r in runes]})
+    printed = json.loads(str(interpreter.query("x := data.p.x")))["bindings"]["x"]
+    assert printed == [i for i, r in enumerate(runes) if is_go_printable(r)]
+    assert 0 < len(printed) < len(runes)

@@ -234,8 +234,10 @@ _CONFLICT = "functions must not produce multiple outputs for same inputs"
 _SPRINTF_REFUSED = (" (or: a value regopy 1.5.2 prints or orders otherwise than OPA, which natpolicy refuses: "
                     "a sprintf argument that is a non-integer from 1e6 up or with 16 or more digits, an integer past "
                     "2^53, an integer given to a float verb or a non-integer to %d with a width; an array, object or "
-                    "set inside a set that is sorted or iterated; a control character in a string inside an array, "
-                    "set or object given to sprintf; two arrays, objects or sets compared with <, <=, > or >=")
+                    "set inside a set that is sorted or iterated; a control character, or another character Go "
+                    "prints escaped (DEL, U+00A0, U+200B), in a string inside an array, set or object given to "
+                    "sprintf, or an object keyed by a number, boolean or null there; two arrays, objects or sets "
+                    "compared with <, <=, > or >=")
 
 
 _RUN_ON_REGORUS = "; run with --rego-engine regorus)"

@@ -8,7 +8,10 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
 * errors are one text: ``--> file:line:col``, the source line, ``error: ...``
   and a Rust backtrace; the location and the message are kept, the rest dropped;
 * results come back as JSON with sets in Rego's order (sorted), as OPA
-  writes them; an undefined rule is an empty result, never ``null``;
+  writes them, except a set holding both an object and a set (regorus lists
+  the set first): a value that may hold one is checked by a second query
+  and stops with the rule's line; an undefined rule is an empty result,
+  never ``null``;
 * a builtin regorus lacks is an error only when a call is reached, so
   :meth:`is_builtin` asks the engine itself about each called name up front;
 * a partial rule whose head computes returns nothing when the head is
@@ -37,8 +40,15 @@ from typing import Any
 
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
 from natpolicy.rego.regorus_heads import bind_heads
-from natpolicy.rego.regorus_order import ORDER_REFUSED, order_for_regorus, site_line
+from natpolicy.rego.regorus_order import (
+    MIXED_SET_QUERY,
+    ORDER_REFUSED,
+    order_for_regorus,
+    site_line,
+    value_may_hold_mixed_set,
+)
 from natpolicy.rego.regorus_some import hoist_declarations
+from natpolicy.rego.source import scan_module
 from natpolicy.rego.sprintf_opa import opa_sprintf
 
 __all__ = ["REGORUS_VERSION", "INPUT_DEPTH_LIMIT", "RegorusEngine", "new_engine"]
@@ -48,6 +58,7 @@ INPUT_DEPTH_LIMIT = 127
 _LOCATION = re.compile(r"-->\s*(?P<module>.+?):(?P<line>\d+):(?P<col>\d+)\s*$", re.MULTILINE)
 _MESSAGE = re.compile(r"^error:\s*(?P<message>.*)$", re.MULTILINE)
 _PROBE_PACKAGE = "natpolicy_builtin_probe"
+_IMPORTS_REGO_V1 = re.compile(r"^\s*import\s+rego\.v1\b", re.MULTILINE)
 
 
 class RegorusEngine:
@@ -106,12 +117,15 @@ class RegorusEngine:
             raise EvaluationError("nothing to evaluate: no rule was chosen as an entrypoint", "no_entrypoints")
         engine = new_engine(self._regorus)
         engine.set_rego_v0(rego_version == "v0")
+        # A module is read as v0 unless it says `import rego.v1`: natpolicy's functions appended to it follow.
+        v0 = {name: rego_version == "v0" and _IMPORTS_REGO_V1.search(source) is None
+              for name, source in modules.items()}
         engine.set_gather_prints(True)
         for name, source in modules.items():
             try:
                 # Heads that compute are bound in the body instead (regorus_heads), and
                 # `some x` declarations moved to the start of their body (regorus_some).
-                engine.add_policy(name, _for_regorus(source))
+                engine.add_policy(name, _for_regorus(source, v0[name]))
             except RuntimeError as exc:
                 raise _syntax_error(str(exc), modules) from None
         if data:
@@ -122,8 +136,9 @@ class RegorusEngine:
             engine.eval_query("true")
         except RuntimeError as exc:
             raise _syntax_error(str(exc), modules) from None
-        return _Compiled(engine, orders=any(ORDER_REFUSED in _for_regorus(source) for source in modules.values()),
-                         modules=dict(modules))
+        return _Compiled(engine, orders=any(ORDER_REFUSED in _for_regorus(source, v0[name])
+                                            for name, source in modules.items()),
+                         modules=dict(modules), v0=v0)
 
     def evaluate(self, compiled: Any, entrypoint: str, prepared_input: Any) -> Any:
         engine = compiled.engine
@@ -136,7 +151,7 @@ class RegorusEngine:
         except RuntimeError as exc:
             message = _one_line(str(exc))
             if _CONFLICT in message and compiled.orders:
-                message = _order_refusal(message, compiled.modules)
+                message = _order_refusal(message, compiled.modules, compiled.v0)
             raise EvaluationError(message) from None
         finally:
             _report_prints(engine.take_prints())
@@ -144,7 +159,40 @@ class RegorusEngine:
         if not results:
             return UNDEFINED
         expressions = results[0].get("expressions") or []
-        return expressions[0].get("value") if expressions else UNDEFINED
+        value = expressions[0].get("value") if expressions else UNDEFINED
+        if value is not UNDEFINED and value_may_hold_mixed_set(value):
+            _stop_mixed_set_value(compiled, entrypoint)
+        return value
+
+
+def _stop_mixed_set_value(compiled: _Compiled, entrypoint: str) -> None:
+    """Stop where the rule's value holds a set holding both an object and a set: its elements are in regorus'
+    order (the set first), which natpolicy cannot put back in OPA's from the JSON (a set is an array there)."""
+    query = MIXED_SET_QUERY.format(value="data." + ".".join(entrypoint.split("/")))
+    try:
+        results = json.loads(compiled.engine.eval_query_as_json(query)).get("result") or []
+    except RuntimeError as exc:
+        raise EvaluationError(_one_line(str(exc))) from None
+    if not results or results[0]["expressions"][0].get("value") is not True:
+        return
+    package, _, rule = entrypoint.rpartition("/")
+    module, line = _rule_line(compiled.modules or {}, package.replace("/", "."), rule)
+    raise EvaluationError(f"{module}:{line}:1: the value of {rule} holds a set holding both an object and a set"
+                          f"{_VALUE_REFUSED}")
+
+
+def _rule_line(modules: Mapping[str, str], package: str, rule: str) -> tuple[str, int]:
+    """The module and line of the first definition of ``rule`` in ``package`` (line 1 where none is found)."""
+    head = re.compile(rf"^\s*(?:default\s+)?{re.escape(rule)}\b")
+    fallback = next(iter(modules), "policy")
+    for name, source in modules.items():
+        if scan_module(source).package != package:
+            continue
+        for number, text in enumerate(source.split("\n"), 1):
+            if head.match(text):
+                return name, number
+        fallback = name
+    return fallback, 1
 
 
 def new_engine(regorus: Any) -> Any:
@@ -176,18 +224,21 @@ class _Compiled:
     input: Any = None
     orders: bool = False  # the modules hold regorus_order's functions, which may stop a query
     modules: Mapping[str, str] | None = None
+    v0: Mapping[str, bool] | None = None  # each module read as Rego v0 (its appended functions without `if`)
 
 
-def _order_refusal(message: str, modules: Mapping[str, str] | None) -> str:
+def _order_refusal(message: str, modules: Mapping[str, str] | None, v0: Mapping[str, bool] | None) -> str:
     """regorus' conflict error at a check of regorus_order, placed at the policy's comparison or sort call."""
     location = re.match(r"^(?P<module>.+?):(?P<line>\d+):(?P<col>\d+): ", message)
     if location is None or not modules or location.group("module") not in modules:
         return message + _ORDER_REFUSED
-    site = site_line(_for_regorus(modules[location.group("module")]), int(location.group("line")))
+    module = location.group("module")
+    site = site_line(_for_regorus(modules[module], bool(v0 and v0.get(module))), int(location.group("line")))
     if site is None:
         return message + _ORDER_REFUSED
     line, checked = site
-    why = {"glob": _GLOB_REFUSED, "iteration": _ITERATION_REFUSED}.get(checked, _ORDER_REFUSED)
+    why = {"glob": _GLOB_REFUSED, "iteration": _ITERATION_REFUSED, "sprintf": _MERGED_REFUSED}.get(
+        checked, _ORDER_REFUSED)
     return f"{location.group('module')}:{line}:1: {message[location.end():]}{why}"
 
 
@@ -201,6 +252,11 @@ _ORDER_REFUSED = (" (natpolicy: an object and a set compared, or sorted, min or 
 _ITERATION_REFUSED = (" (natpolicy: a set holding both an object and a set iterated in an array comprehension: "
                       "regorus 0.13.0 lists the set first, OPA the object; natpolicy refuses it: run with "
                       "--rego-engine opa)")
+_VALUE_REFUSED = (" (natpolicy: regorus 0.13.0 lists such a set's set first, OPA its object, and the rule's value "
+                  "leaves the engine in regorus' order; natpolicy refuses it: run with --rego-engine opa)")
+_MERGED_REFUSED = (" (natpolicy: a set holding both true and 1, or false and 0, or an object keyed by both, given to "
+                   "sprintf: regorus 0.13.0 hands natpolicy's sprintf the two as one element (Python's True == 1), "
+                   "where OPA prints both; natpolicy refuses it: run with --rego-engine opa)")
 _GLOB_REFUSED = (" (natpolicy: glob.match with `?` or a class `[...]` on text holding a non-ASCII character: regorus "
                  "0.13.0 matches bytes, OPA characters (`glob.match(\"a?b\", [], \"aéb\")` is true in OPA); natpolicy "
                  "refuses it: run with --rego-engine opa)")
@@ -251,11 +307,11 @@ def _sprintf_detail(detail: str) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _for_regorus(source: str) -> str:
+def _for_regorus(source: str, v0: bool = False) -> str:
     """The two rewrites, once per module text: a set with per-plan data (the twins) is compiled
     again for every plan, and the rewrites' tokenizer costs more than regorus' own parse."""
     # And comparisons and sort/min/max that may meet an object and a set, ordered as OPA does (regorus_order).
-    return order_for_regorus(hoist_declarations(bind_heads(source)))
+    return order_for_regorus(hoist_declarations(bind_heads(source)), v0)
 
 
 def _syntax_error(text: str, modules: Mapping[str, str]) -> Exception:

@@ -28,7 +28,10 @@ regopy 1.5.2:
 * a comprehension's ``some n in`` / ``n :=`` of a name the body around it
   has bound: regopy binds the outer variable (``regopy_shadow``);
 * a literal holding `"`, `\\` or a control character given to a builtin that reads
-  strings in their escaped form (``regopy_strings``).
+  strings in their escaped form (``regopy_strings``);
+* a comparison across kinds whose operand holds ``_`` where no rewrite reaches it (``regopy_compare``);
+* a bracket inside a comprehension holding a variable bound outside it by a ref, a function argument or
+  the like, which regopy binds afresh (``regopy_closures``).
 """
 from __future__ import annotations
 
@@ -38,6 +41,8 @@ from decimal import Decimal
 
 from natpolicy.errors import InputError
 from natpolicy.rego.loading import PolicyFile
+from natpolicy.rego.regopy_closures import rebound_closures
+from natpolicy.rego.regopy_compare import wildcard_comparisons
 from natpolicy.rego.regopy_shadow import shadowing_declarations
 from natpolicy.rego.regopy_strings import literal_refusals
 from natpolicy.rego.regorus_some import some_refusals
@@ -94,6 +99,8 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
         out.extend(_bound_in_call_arguments(toks))
         out.extend(shadowing_declarations(source))
         out.extend(literal_refusals(toks))
+        out.extend(wildcard_comparisons(source, toks))
+        out.extend(rebound_closures(source))
     broken = _BROKEN_BUILTINS.get(engine, {})
     for i, tok in enumerate(toks):
         name = _dotted(toks, i)

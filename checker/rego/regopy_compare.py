@@ -30,19 +30,29 @@ are bound first in its place:
     r.b < input.rs[i].a  ->  __natpolicy_ca1 := r.b; __natpolicy_cb1 := input.rs[i].a; __natpolicy_cmp(...) < 0
 
 Elsewhere (after ``not``, in a value) such an operand's variables are bound
-already, as OPA requires, except ``_``: a comparison whose operand holds
-``_`` outside a statement of its own is left as it is (docs/rego.md).
+already, as OPA requires, except ``_``. ``not A < B`` whose operand holds
+``_`` becomes a comprehension that must find nothing, where the comparison
+is a statement of its own (``not`` takes one expression; ``_`` inside a
+call never matches on regopy):
+
+    not input.rs[_].p > 1  ->  count([1 | __natpolicy_ca1 := input.rs[_].p; [...][...] == true]) == 0
+
+Anywhere else (``x := r[_].a > 1``, ``f(r[_].a > 1)``) such a comparison
+is refused before anything runs (``wildcard_comparisons``, by guards).
 Operands both surely numbers (number literals, ``count(...)``, arithmetic)
 or both surely strings are left alone: they cost nothing. Every edit stays
 on its line.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from natpolicy.rego.regopy_strings import PLAIN
 from natpolicy.rego.source import Token, matching_close
 from natpolicy.rego.sprintf_regopy import REFUSE, private_locals
 
-__all__ = ["COMPARE", "COMPARE_HELPERS", "RANK", "comparison_edits", "unknown_kind_comparisons"]
+__all__ = ["COMPARE", "COMPARE_HELPERS", "RANK", "comparison_edits", "unknown_kind_comparisons",
+           "wildcard_comparisons"]
 
 COMPARE = "__natpolicy_cmp"
 RANK = "__natpolicy_kind_rank"
@@ -78,22 +88,19 @@ __natpolicy_cmp_collections(a, b) if {{ type_name(a) == type_name(b); {RANK}[typ
 def comparison_edits(source: str, toks: list[Token]) -> list[tuple[int, int, str]]:
     """(start, end, replacement) edits, character offsets, that compare every comparison of ``source`` as OPA."""
     edits: list[tuple[int, int, str]] = []
-    for i, tok in enumerate(toks):
-        if tok.kind != "op" or tok.text not in _OPERATORS:
-            continue
-        first = _operand_start(source, toks, i)
-        last = _operand_end(source, toks, i)
-        if first is None or last is None or first >= i or last <= i:
-            continue  # not an expression natpolicy can read: left to the engine's own compile error
+    for i, first, last in _comparisons(source, toks):
+        tok = toks[i]
         left, right = toks[first:i], toks[i + 1:last + 1]
-        kinds = {_sure_kind(left), _sure_kind(right)}
-        if kinds == {"number"} or (kinds == {"string"} and _literal_rank(left) == _literal_rank(right) == 3):
-            # Two numbers, or two string literals (regopy_strings refuses one holding an escape): as OPA does.
-            # A computed string may hold `"`, `\` or a control character, which regopy compares escaped.
-            continue
         start, end = toks[first].offset, toks[last].offset + len(toks[last].text)
         binds = _holds_variable_bracket(left) or _holds_variable_bracket(right)
         statement = _is_statement(source, toks, first, last)
+        negated = None if statement else _negated_wildcard(source, toks, first, last)
+        if negated is not None:
+            # `not A < B` with `_` in A: `_` inside a call never matches on regopy, and `not` takes one expression,
+            # so the comparison becomes a statement of its own in a comprehension that must find no match.
+            # (Listed first: where two edits insert at one place, the later-listed one's text goes first.)
+            edits += [(toks[negated].offset, start, "count([1 | "), (end, end, "]) == 0")]
+            statement = True
         literal = _literal_rank(right)
         if statement and literal is not None:
             # The common `A < 1024`: A bound first, the answer picked by its kind's rank, without a function call.
@@ -121,6 +128,54 @@ def comparison_edits(source: str, toks: list[Token]) -> list[tuple[int, int, str
             edits += [(start, start, f"{COMPARE}("), (tok.offset, tok.offset + len(tok.text), ","),
                       (end, end, f") {tok.text} 0")]
     return edits
+
+
+def wildcard_comparisons(source: str, toks: list[Token]) -> list[tuple[int, str]]:
+    """(offset, message) of each comparison that ``comparison_edits`` leaves as it is: an operand holds ``_``
+    and the comparison is neither a statement of its own nor one after ``not`` (``x := r[_].a > 1``,
+    ``f(r[_].a > 1)``), where regopy would order values of different kinds otherwise than OPA."""
+    out = []
+    for i, first, last in _comparisons(source, toks):
+        if any(t.text == "_" for t in toks[first:last + 1]) and not _is_statement(source, toks, first, last) \
+                and _negated_wildcard(source, toks, first, last) is None:
+            out.append((toks[first].offset, (
+                f"`_` in an operand of {toks[i].text} inside an expression: regopy 1.5.2 orders values of "
+                "different kinds otherwise than OPA (null < false is false there), and natpolicy compares them "
+                "as OPA only in a statement of its own or after `not`; bind the operand first (`v := r[_].a; "
+                "v > 1`) or run with --rego-engine regorus")))
+    return out
+
+
+def _comparisons(source: str, toks: list[Token]) -> Iterator[tuple[int, int, int]]:
+    """(operator, first, last) token indexes of each comparison whose operands may differ in kind."""
+    for i, tok in enumerate(toks):
+        if tok.kind != "op" or tok.text not in _OPERATORS:
+            continue
+        first = _operand_start(source, toks, i)
+        last = _operand_end(source, toks, i)
+        if first is None or last is None or first >= i or last <= i:
+            continue  # not an expression natpolicy can read: left to the engine's own compile error
+        left, right = toks[first:i], toks[i + 1:last + 1]
+        kinds = {_sure_kind(left), _sure_kind(right)}
+        if kinds == {"number"} or (kinds == {"string"} and _literal_rank(left) == _literal_rank(right) == 3):
+            # Two numbers, or two string literals (regopy_strings refuses one holding an escape): as OPA does.
+            # A computed string may hold `"`, `\` or a control character, which regopy compares escaped.
+            continue
+        yield i, first, last
+
+
+def _negated_wildcard(source: str, toks: list[Token], first: int, last: int) -> int | None:
+    """The index of the ``not`` of ``not A < B``, a statement of its own, whose operands hold ``_`` and no other
+    variable in brackets: inside a comprehension, regopy 1.5.2 binds ``i`` of ``input.rs[i]`` afresh, even
+    where the enclosing body bound it (and rebinds that one too, measured), so ``input.rs[_].a > input.rs[i].b``
+    is not moved into one."""
+    operands = toks[first:last + 1]
+    if first == 0 or toks[first - 1].text != "not" or not any(t.text == "_" for t in operands):
+        return None
+    if any(t.text == "[" and k + 1 < len(operands) and operands[k + 1].kind == "ident" and operands[k + 1].text != "_"
+           for k, t in enumerate(operands)):
+        return None
+    return first - 1 if _is_statement(source, toks, first - 1, last) else None
 
 
 def unknown_kind_comparisons(source: str, toks: list[Token]) -> list[tuple[int, int, int]]:

@@ -24,8 +24,9 @@ regopy (rego-cpp) is the fallback engine. Measured by ``tests/rego_probes``:
   ``K`` still binds each element, and an object rebuilt sorted. A ref rooted
   at ``input`` is left alone (JSON holds no sets, and engine_regopy hands
   its objects over sorted), and only a ref's first bracket is wrapped (see
-  ``_set_order_edits``); where a variable bracket follows it (``r[a][b]``),
-  ``__natpolicy_keyed2`` rebuilds ``r`` two levels deep. ``some V in X``
+  ``_set_order_edits``); where a variable bracket follows it (``r[a][b]``,
+  ``r[a].tags[c]``), ``__natpolicy_keyed2`` (``keyed3``, ...) rebuilds ``r``
+  as many levels deep as the last one. ``some V in X``
   whose ``X`` holds a variable in brackets binds ``X`` first (``h := X;
   some V in ordered(h)``): inside the call's argument, regopy would never
   match the variable. Arrays, objects or sets among the elements being
@@ -38,11 +39,11 @@ regopy (rego-cpp) is the fallback engine. Measured by ``tests/rego_probes``:
   (``regopy_strings``).
 
 The rewrites only insert text on the lines they touch and the functions go
-after the last line, so error messages keep their line numbers. What this
-cannot reach (a policy-built set or object behind a third bracket, or a
-field after the first) is documented in docs/rego.md.
+after the last line, so error messages keep their line numbers.
 """
 from __future__ import annotations
+
+import re
 
 from natpolicy.rego.regopy_compare import COMPARE_HELPERS, comparison_edits
 from natpolicy.rego.regopy_strings import STRING_HELPERS, canonical_literal_edits, string_call_edits
@@ -120,8 +121,9 @@ def rewrite_for_regopy(source: str) -> str:
     if formatted == source and not edits:
         return source
     out = _apply(formatted, edits)
-    return out + ("" if out.endswith("\n") else "\n") + _HELPER + (HELPERS if formatted != source else "") \
-        + (COMPARE_HELPERS if compared else "") + STRING_HELPERS
+    depth = max((int(m) for m in re.findall(rf"\b{KEYED}(\d+)\(", out)), default=2)
+    return out + ("" if out.endswith("\n") else "\n") + _HELPER + _keyed_helpers(depth) \
+        + (HELPERS if formatted != source else "") + (COMPARE_HELPERS if compared else "") + STRING_HELPERS
 
 
 def _apply(source: str, edits: list[tuple[int, int, str]]) -> str:
@@ -161,10 +163,12 @@ def _set_order_edits(source: str) -> list[tuple[int, int, str]]:
                 # s[_] reads the elements sorted; s[k] binds k to each element, so a set becomes {e: e, ...}
                 # built in sorted order, which regopy iterates as built (an array or object stays as it is).
                 wrapper = ORDERED if _key(toks, i) == "_" else KEYED
-                if i + 3 < len(toks) and toks[i + 3].text == "[" and _key(toks, i + 3):
-                    # r[a][b]: the second bracket cannot be wrapped (a would be bound inside the call), so r is
-                    # rebuilt two levels deep: r[a] sorted too, a set as {e: e} (r[a][b] binds b to each element).
-                    wrapper = KEYED2
+                levels = _iterated_levels(toks, i)
+                if levels > 1:
+                    # r[a][b], r[a].tags[c]: a later bracket cannot be wrapped (a would be bound inside the call),
+                    # so r is rebuilt as many levels deep as its last variable bracket: r[a] sorted too, a set as
+                    # {e: e} (r[a][b] binds b to each element).
+                    wrapper = f"{KEYED}{levels}"
                 edits += [(tok.offset, tok.offset, ")"), (toks[start].offset, toks[start].offset, f"{wrapper}(")]
         elif tok.text == "concat" and not after_dot and i + 1 < len(toks) and toks[i + 1].text == "(":
             close = matching_close(toks, i + 1)
@@ -189,6 +193,41 @@ def _set_order_edits(source: str) -> list[tuple[int, int, str]]:
             else:
                 edits += _wrap(toks[i + 3], toks[end - 1])
     return edits
+
+
+def _iterated_levels(toks: list[Token], i: int) -> int:
+    """How many levels below its root the ref whose first bracket opens at ``i`` iterates: the place of its last
+    variable bracket, counting each bracket and each field after the first bracket (``r[a].tags[c]``: 3)."""
+    level = last = 1
+    j = i + 3  # after `[a]`
+    while j < len(toks):
+        if toks[j].text == "." and j + 1 < len(toks) and toks[j + 1].kind == "ident":
+            level, j = level + 1, j + 2
+        elif toks[j].text == "[" and toks[j].depth == toks[i].depth:
+            close = matching_close(toks, j)
+            if close is None:
+                break
+            level += 1
+            if _key(toks, j):
+                last = level
+            j = close + 1
+        else:
+            break
+    return last
+
+
+def _keyed_helpers(depth: int) -> str:
+    """``__natpolicy_keyed3`` .. ``__natpolicy_keyed<depth>``: each rebuilds its argument sorted (a set as
+    ``{e: e}``) and every value one level less deep (Rego has no recursion); ``keyed2`` is in ``_HELPER``."""
+    out = []
+    for n in range(3, depth + 1):
+        this, below = f"{KEYED}{n}", f"{KEYED}{n - 1}"
+        out.append(private_locals(
+            f"{this}(x) := {{k: {below}(x[k]) | some k in {SORT}(object.keys(x))}} if is_object(x)\n"
+            f"{this}(x) := {{e: {below}(e) | some e in {SORT}(x)}} if is_set(x)\n"
+            f"{this}(x) := [{below}(v) | some v in x] if is_array(x)\n"
+            f"{this}(x) := x if {{ not is_set(x); not is_object(x); not is_array(x) }}\n"))
+    return "".join(out)
 
 
 def _is_ref(toks: list[Token], start: int, end: int) -> bool:

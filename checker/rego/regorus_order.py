@@ -21,18 +21,21 @@ OPA does, and that is the common case, which must not slow down.
     glob.match(P, D, S)        ->  stopped where `?` or a class must match a non-ASCII character (regorus
                                    matches bytes, OPA characters)
 
+    [T | r[a][b] ...], [T | r[a].s[b] ...]  ->  r, then r[a] (r[a].s), each checked the same way
+
 Each place gets its own function, named with its line, so the stop is reported at
-the policy's line (``site_line``). Left alone, and documented: a set holding both
-kinds that is a rule's value, or reached through a ref's second bracket.
+the policy's line (``site_line``). A rule's own value is checked after it is
+evaluated (``value_may_hold_mixed_set``, then ``MIXED_SET_QUERY``; engine_regorus).
 """
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from natpolicy.rego.regopy_compare import unknown_kind_comparisons
 from natpolicy.rego.source import Token, matching_close, tokens
 
-__all__ = ["ORDER_REFUSED", "order_for_regorus", "site_line"]
+__all__ = ["ORDER_REFUSED", "MIXED_SET_QUERY", "order_for_regorus", "site_line", "value_may_hold_mixed_set"]
 
 ORDER_REFUSED = "__natpolicy_order_refused"
 _ORDERING = frozenset({"sort", "min", "max"})
@@ -80,11 +83,43 @@ _SET_SITE = (
     "{name}(__natpolicy_x) := __natpolicy_x if not __natpolicy_rsetmixed(__natpolicy_x)\n"
     "{name}(__natpolicy_x) := {refused}([__natpolicy_x, 0]) if __natpolicy_rsetmixed(__natpolicy_x)\n")
 _SET_HELPER = "__natpolicy_rsetmixed(__natpolicy_x) if { is_set(__natpolicy_x); __natpolicy_rmixed(__natpolicy_x) }\n"
+# True where the value {value} holds, at any depth, a set holding (at any depth) both an object and a set. A query
+# of its own, run only when the value's JSON may hold one (value_may_hold_mixed_set).
+MIXED_SET_QUERY = (
+    "count([1 | walk({value}, [__natpolicy_p, __natpolicy_s]); is_set(__natpolicy_s); "
+    "count([1 | walk(__natpolicy_s, [__natpolicy_q, __natpolicy_o]); count(__natpolicy_q) > 0; "
+    "is_object(__natpolicy_o)]) > 0; "
+    "count([1 | walk(__natpolicy_s, [__natpolicy_t, __natpolicy_u]); count(__natpolicy_t) > 0; "
+    "is_set(__natpolicy_u)]) > 0]) > 0")
+# regorus hands an extension a set as a Python set and an object as a dict, where True == 1 and False == 0: a set
+# holding both true and 1 (or false and 0), or an object keyed by both, reaches natpolicy's sprintf as one element
+# (measured: {true, 1, false, 0} arrives as {False, True}). Each sprintf's arguments are checked for one in Rego,
+# where the two differ, and such a call stops (a bracket on a set answers the element, so `v[false] == false`).
+# Arguments that are all scalars (nearly every call) pass on the first test: about 5 us of CPU per call (walking
+# every argument list instead cost 45 us; benchmarks/RESULTS-rego.md). One line, so regorus names its line.
+_FMT_SITE = (
+    "{name}(__natpolicy_x) := __natpolicy_x if __natpolicy_rscalars(__natpolicy_x) "
+    "else := __natpolicy_x if not __natpolicy_rmerges(__natpolicy_x) else := {refused}([__natpolicy_x, 0])\n")
+_FMT_HELPER = "".join(
+    f"__natpolicy_rmerges(__natpolicy_x) if {{ walk(__natpolicy_x, [__natpolicy_p, __natpolicy_v]); {test} }}\n"
+    for test in (
+        "is_set(__natpolicy_v); __natpolicy_v[true] == true; __natpolicy_v[1] == 1",
+        "is_set(__natpolicy_v); __natpolicy_v[false] == false; __natpolicy_v[0] == 0",
+        "is_object(__natpolicy_v); __natpolicy_rkeys(__natpolicy_v)[true] == true; "
+        "__natpolicy_rkeys(__natpolicy_v)[1] == 1",
+        "is_object(__natpolicy_v); __natpolicy_rkeys(__natpolicy_v)[false] == false; "
+        "__natpolicy_rkeys(__natpolicy_v)[0] == 0",
+    )) + ("__natpolicy_rkeys(__natpolicy_o) := {__natpolicy_k | some __natpolicy_k; "
+          "__natpolicy_o[__natpolicy_k] = __natpolicy_w}\n"
+          "__natpolicy_rscalars(__natpolicy_x) if count([1 | __natpolicy_e := __natpolicy_x[_]; "
+          "not is_string(__natpolicy_e); not is_number(__natpolicy_e); not is_boolean(__natpolicy_e); "
+          "not is_null(__natpolicy_e)]) == 0\n")
 _SITE_NAME = re.compile(r"^__natpolicy_r[a-z]+_l(?P<line>\d+)_\d+\(")
 
 
-def order_for_regorus(source: str) -> str:
-    """``source`` with the comparisons and orderings that may meet an object and a set ordered as OPA does."""
+def order_for_regorus(source: str, v0: bool = False) -> str:
+    """``source`` with the comparisons and orderings that may meet an object and a set ordered as OPA does;
+    ``v0``: the module is read as Rego v0, whose rules have no ``if`` (the functions are written without it)."""
     toks = tokens(source)
     edits: list[tuple[int, int, str]] = []
     sites: list[str] = []
@@ -104,6 +139,14 @@ def order_for_regorus(source: str) -> str:
             name = f"__natpolicy_r{tok.text}_l{source.count(chr(10), 0, tok.offset) + 1}_{len(sites)}"
             sites.append(_ORDERING_SITE.format(name=name, builtin=tok.text, refused=ORDER_REFUSED))
             edits.append((tok.offset, tok.offset + len(tok.text), name))
+    for i, tok in enumerate(toks):
+        arguments = _sprintf_arguments(toks, i)
+        if arguments is not None:
+            name = f"__natpolicy_rfmt_l{source.count(chr(10), 0, tok.offset) + 1}_{len(sites)}"
+            sites.append(_FMT_SITE.format(name=name, refused=ORDER_REFUSED))
+            first, last = arguments
+            end = toks[last].offset + len(toks[last].text)
+            edits += [(end, end, ")"), (toks[first].offset, toks[first].offset, f"{name}(")]
     for first, last in _iterated_sets(source, toks):
         name = f"__natpolicy_riter_l{source.count(chr(10), 0, toks[first].offset) + 1}_{len(sites)}"
         sites.append(_SET_SITE.format(name=name, refused=ORDER_REFUSED))
@@ -115,8 +158,20 @@ def order_for_regorus(source: str) -> str:
     for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
         out = out[:start] + text + out[end:]
     globbed = any(site.startswith("__natpolicy_rglob") for site in sites)
-    return out + ("" if out.endswith("\n") else "\n") + _HELPERS + "\n" + (_GLOB_HELPER if globbed else "") \
+    formats = any(site.startswith("__natpolicy_rfmt") for site in sites)
+    functions = _HELPERS + "\n" + (_GLOB_HELPER if globbed else "") + (_FMT_HELPER if formats else "") \
         + _SET_HELPER + "".join(sites)
+    return out + ("" if out.endswith("\n") else "\n") + (_without_if(functions) if v0 else functions)
+
+
+def _without_if(functions: str) -> str:
+    """The appended functions in Rego v0's syntax: ``f(x) := y if {...`` -> ``f(x) := y {...``, ``f(x) := y if C`` ->
+    ``f(x) := y { C }`` (up to an ``else`` on the same line). Each keeps its line, so site_line still reads it."""
+    lines = []
+    for line in functions.split("\n"):
+        line = line.replace(" if {", " {")
+        lines.append(re.sub(r" if (.+?)(?= else :=|$)", r" { \1 }", line))
+    return "\n".join(lines)
 
 
 def site_line(module: str, line: int) -> tuple[int, str] | None:
@@ -127,7 +182,54 @@ def site_line(module: str, line: int) -> tuple[int, str] | None:
     if match is None:
         return None
     kind = lines[line - 1][len("__natpolicy_r"):].split("_", 1)[0]
-    return int(match.group("line")), {"glob": "glob", "iter": "iteration"}.get(kind, "order")
+    return int(match.group("line")), {"glob": "glob", "iter": "iteration", "fmt": "sprintf"}.get(kind, "order")
+
+
+def value_may_hold_mixed_set(value: Any) -> bool:
+    """Whether the JSON of a value regorus evaluated may hold a set that regorus orders otherwise than OPA.
+
+    A set is an array in JSON, and regorus orders its elements as OPA does unless comparing two of them meets
+    an object and a set at one place (the same keys and indexes from each): an object and an array there in
+    JSON. Where no array holds two elements that do, no set can (most results: strings, or objects whose values
+    are of one kind at each key), and no further query is run."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+            kinds: dict[tuple[Any, ...], int] = {}
+            for element in item:
+                _kinds_by_place(element, (), kinds)
+            if 3 in kinds.values():
+                return True
+    return False
+
+
+def _kinds_by_place(value: Any, place: tuple[Any, ...], kinds: dict[tuple[Any, ...], int]) -> None:
+    """1 (an object) and 2 (an array) or-ed into ``kinds[place]`` for ``value`` and each place below it."""
+    if isinstance(value, dict):
+        kinds[place] = kinds.get(place, 0) | 1
+        for key, child in value.items():
+            _kinds_by_place(child, (*place, key), kinds)
+    elif isinstance(value, list):
+        kinds[place] = kinds.get(place, 0) | 2
+        for index, child in enumerate(value):
+            _kinds_by_place(child, (*place, index), kinds)
+
+
+def _sprintf_arguments(toks: list[Token], i: int) -> tuple[int, int] | None:
+    """(first, last) token indexes of the second argument of a ``sprintf(...)`` call at ``i``; None elsewhere."""
+    if toks[i].text != "sprintf" or not _is_builtin_call(toks, i):
+        return None
+    close = matching_close(toks, i + 1)
+    depth = toks[i + 1].depth + 1
+    comma = None if close is None else next(
+        (k for k in range(i + 2, close) if toks[k].text == "," and toks[k].depth == depth), None)
+    if close is None or comma is None or comma + 1 >= close:
+        return None
+    return comma + 1, close - 1
 
 
 def _iterated_sets(source: str, toks: list[Token]) -> list[tuple[int, int]]:
@@ -147,15 +249,35 @@ def _iterated_sets(source: str, toks: list[Token]) -> list[tuple[int, int]]:
                 if toks[j + 3].text != "input":
                     out.append((j + 3, last))
             elif tok.text == "[" and j + 2 < close and toks[j + 2].text == "]" and toks[j + 1].kind == "ident" \
-                    and toks[j - 1].kind == "ident" and toks[j - 1].text not in _KEYWORDS:
-                first = j - 1
-                while first >= 2 and toks[first - 1].text == "." and toks[first - 2].kind == "ident":
-                    first -= 2
-                if first > 0 and toks[first - 1].text in (".", "]", ")"):
-                    continue  # not a ref's first bracket (r[a][b], f(x)[k]): left alone
-                if toks[first].text != "input" and not any(t.text == "[" for t in toks[first:j]):
+                    and (toks[j - 1].text == "]" or toks[j - 1].kind == "ident" and toks[j - 1].text not in _KEYWORDS):
+                # Every variable bracket: r[a][b] checks r, then r[a] (each a value that bracket iterates).
+                first = _ref_root(toks, j)
+                if first is not None and toks[first].text != "input":
                     out.append((first, j - 1))
     return out
+
+
+def _ref_root(toks: list[Token], bracket: int) -> int | None:
+    """The root token of the ref whose bracket opens at ``bracket`` (``r`` of ``r[a].s[b]``); None where the ref
+    starts at a call (``f(x)[k]``) or is no ref."""
+    k = bracket - 1
+    while k >= 0:
+        if toks[k].text == "]":
+            opener = next((m for m in range(k - 1, -1, -1) if toks[m].depth == toks[k].depth
+                           and toks[m].text == "["), None)
+            if opener is None or opener == 0:
+                return None
+            k = opener - 1
+            continue
+        if toks[k].kind != "ident" or toks[k].text in _KEYWORDS:
+            return None
+        if k >= 2 and toks[k - 1].text == ".":
+            if toks[k - 2].kind != "ident" and toks[k - 2].text != "]":
+                return None  # a field of a call's result or a literal
+            k -= 2
+            continue
+        return k
+    return None
 
 
 def _array_comprehensions(toks: list[Token]) -> list[tuple[int, int]]:

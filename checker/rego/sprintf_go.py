@@ -17,10 +17,11 @@ string padded with the ``0`` flag (Go releases disagree on it), hex floats
 from __future__ import annotations
 
 import struct
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+
+from natpolicy.rego.go_printable import is_go_printable
 
 __all__ = ["GoFormatRefused", "go_sprintf", "go_quote", "go_type_name"]
 
@@ -277,7 +278,7 @@ def _fmt_unicode(v: int, f: _Flags) -> str:
     u = v % (1 << 64)  # Go formats the uint64
     prec = f.prec if f.prec is not None and f.prec > 4 else 4
     text = "U+" + _digits(u, 16, upper=True).rjust(prec, "0")
-    if f.sharp and u <= _MAX_RUNE and _is_print(u):
+    if f.sharp and u <= _MAX_RUNE and is_go_printable(u):
         text += f" '{chr(u)}'"
     return _pad(text, _Flags(**{**f.__dict__, "zero": False}))
 
@@ -396,16 +397,11 @@ def format_float(v: float, fmt: str, prec: int) -> str:
 
 
 # -- quoting --------------------------------------------------------------
-def _is_print(r: int) -> bool:
-    """Go's strconv.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space."""
-    return r == 0x20 or unicodedata.category(chr(r))[0] in "LMNPS"
-
-
 def _escape(r: int, quote: str, ascii_only: bool) -> str:
     ch = chr(r)
     if ch == quote or ch == "\\":
         return "\\" + ch
-    if (r < 0x80 or not ascii_only) and _is_print(r):
+    if (r < 0x80 or not ascii_only) and is_go_printable(r):
         return ch
     named = {7: "\\a", 8: "\\b", 12: "\\f", 10: "\\n", 13: "\\r", 9: "\\t", 11: "\\v"}
     if r in named:

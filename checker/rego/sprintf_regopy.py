@@ -21,7 +21,9 @@ with no argument left prints ``%!d(MISSING)`` as Go does; ``%d`` with flags or
 a width keeps regopy's formatting for integers only; the float verbs
 (``%.2f``, ``%e``, ``%.3g``) for non-integers only. A value the functions
 cannot print as OPA does (a non-integer regopy would print otherwise, an
-integer past 2^53, an integer given to ``%f``) calls a function with two
+integer past 2^53, an integer given to ``%f``, a string inside a collection
+holding a rune Go's ``%v`` escapes, which regopy prints as it is: DEL,
+U+00A0, U+200B) calls a function with two
 different answers, so the query stops with regopy's "functions must not
 produce multiple outputs" error, which the regopy engine words as a refusal.
 Everything else (another verb, a computed format, arguments that are not a
@@ -30,11 +32,13 @@ literal array, more arguments than verbs) is refused before anything runs
 """
 from __future__ import annotations
 
+import json
 import re
 
+from natpolicy.rego.go_printable import PRINTABLE_RANGES
 from natpolicy.rego.source import Token, matching_close
 
-__all__ = ["REFUSE", "HELPERS", "sprintf_edits", "private_locals"]
+__all__ = ["REFUSE", "HELPERS", "sprintf_edits", "private_locals", "go_printable_rules"]
 
 REFUSE = "__natpolicy_fmt_refused"
 _S, _V, _D, _INT, _FRAC = ("__natpolicy_fmt_s", "__natpolicy_fmt_v", "__natpolicy_fmt_d", "__natpolicy_fmt_int",
@@ -51,7 +55,10 @@ def private_locals(helpers: str) -> str:
 
 # REFUSE itself is defined by regopy_rewrite's helpers, appended with these. A collection's text holding `\u00`
 # holds a control character regopy printed JSON-escaped (Go: `\x01`), or that text itself: refused either way.
-# (REFUSE([x, 0]), not REFUSE(x): regopy 1.5.2 evaluated the latter whatever the body for a constant x, measured.)
+# Any other rune Go's strconv.IsPrint rejects (DEL, U+00A0, U+200B) regopy prints as it is, where Go writes an
+# escape: refused too (go_printable_rules). So is an object keyed by anything but strings: regopy prints its keys
+# quoted (`{"1": "a"}`; OPA `{1: "a"}`). (REFUSE([x, 0]), not REFUSE(x): regopy 1.5.2 evaluated the latter whatever
+# the body for a constant x, measured.)
 HELPERS = private_locals(f"""
 __natpolicy_fmt_is_int(x) if {{ is_number(x); x == floor(x); abs(x) <= 9007199254740992 }}
 __natpolicy_fmt_is_big(x) if {{ is_number(x); x == floor(x); abs(x) > 9007199254740992 }}
@@ -61,10 +68,17 @@ __natpolicy_fmt_float(x) := t if {{ t := sprintf("%v", [x]); __natpolicy_fmt_exa
 __natpolicy_fmt_float(x) := {REFUSE}(x) if {{ not __natpolicy_fmt_exact(x, sprintf("%v", [x])) }}
 __natpolicy_fmt_text(x) := x if is_string(x)
 __natpolicy_fmt_text(x) := t if {{
-  not is_string(x); not is_number(x); t := sprintf("%v", [x]); not contains(t, "\\\\u00")
+  not is_string(x); not is_number(x); t := sprintf("%v", [x]); __natpolicy_fmt_as_go(t); not __natpolicy_fmt_keyed(x)
 }}
 __natpolicy_fmt_text(x) := {REFUSE}([x, 0]) if {{
-  not is_string(x); not is_number(x); contains(sprintf("%v", [x]), "\\\\u00")
+  not is_string(x); not is_number(x); not __natpolicy_fmt_as_go(sprintf("%v", [x]))
+}}
+__natpolicy_fmt_text(x) := {REFUSE}([x, 0]) if {{ not is_string(x); not is_number(x); __natpolicy_fmt_keyed(x) }}
+__natpolicy_fmt_keyed(x) if {{ walk(x, [a, v]); is_object(v); some k; v[k] = w; not is_string(k) }}
+__natpolicy_fmt_as_go(t) if {{ not contains(t, "\\\\u00"); regex.match("^[ -~]*$", t) }}
+__natpolicy_fmt_as_go(t) if {{
+  not contains(t, "\\\\u00"); not regex.match("^[ -~]*$", t)
+  every e in {{e | some e in split(t, ""); not regex.match("^[ -~]$", e)}} {{ __natpolicy_fmt_go_prints(e) }}
 }}
 {_S}(x) := __natpolicy_fmt_text(x) if not is_number(x)
 {_S}(x) := concat("", ["%!s(int=", format_int(x, 10), ")"]) if __natpolicy_fmt_is_int(x)
@@ -83,6 +97,35 @@ __natpolicy_fmt_text(x) := {REFUSE}([x, 0]) if {{
 {_FRAC}(x) := x if __natpolicy_fmt_is_frac(x)
 {_FRAC}(x) := {REFUSE}(x) if not __natpolicy_fmt_is_frac(x)
 """)
+
+
+def go_printable_rules(side: int = 27) -> str:
+    """``__natpolicy_fmt_go_prints(e)``: the one-rune string ``e`` past ASCII is a rune Go prints as it is.
+
+    Runes are compared as strings, which regopy orders by their UTF-8 bytes, that is by rune (its regex reads
+    text byte by byte and its `\\x` escapes fail, measured). The table is one string literal, split when first
+    needed (an array literal of its 1,420 bounds cost 13 ms of CPU in every compile of a module that formats),
+    of `side` blocks of `side` ranges, so a rune is compared with the bounds of each block, then of one block's
+    ranges; the last range is repeated to fill the square."""
+    ranges = list(PRINTABLE_RANGES)
+    if len(ranges) > side * side:
+        raise ValueError(f"{len(ranges)} printable ranges: more than {side} blocks of {side}")
+    ranges += [ranges[-1]] * (side * side - len(ranges))
+    bounds = " ".join(chr(lo) + " " + chr(hi) for lo, hi in ranges)
+    last = side - 1
+    return (f"__natpolicy_fmt_go_runes := split({json.dumps(bounds, ensure_ascii=False)}, \" \")\n"
+            "__natpolicy_fmt_go_prints(__natpolicy_e) if {\n"
+            "  __natpolicy_r := __natpolicy_fmt_go_runes\n"
+            f"  some __natpolicy_k in numbers.range(0, {last})\n"
+            f"  __natpolicy_r[{2 * side} * __natpolicy_k] <= __natpolicy_e\n"
+            f"  __natpolicy_e <= __natpolicy_r[{2 * side} * __natpolicy_k + {2 * side - 1}]\n"
+            f"  some __natpolicy_j in numbers.range({side} * __natpolicy_k, {side} * __natpolicy_k + {last})\n"
+            "  __natpolicy_r[2 * __natpolicy_j] <= __natpolicy_e\n"
+            "  __natpolicy_e <= __natpolicy_r[2 * __natpolicy_j + 1]\n"
+            "}\n")
+
+
+HELPERS += go_printable_rules()
 
 _VERB = re.compile(r"%(?:%|(?P<spec>[-+# 0]*\d*(?:\.\d*)?)(?P<verb>.?))", re.DOTALL)
 # verb (without its `%`) -> the function that prints its argument as OPA does; measured on regopy 1.5.2.
