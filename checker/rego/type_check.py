@@ -26,7 +26,8 @@ values whose kinds never meet (``n := count(xs); n = "2"``: OPA's match
 error); a call to a package function with an argument of a type its body
 never takes (``f(x) := upper(x)`` then ``f(1)``: OPA infers a function's
 argument types from its body, ``type_parameters`` says how far this reader
-follows it). Not checked: arity, schemas (natpolicy passes OPA none). When
+follows it); a call's number of arguments (``function_arity``). Not checked:
+schemas (natpolicy passes OPA none). When
 unsure, the type is ``any``: a false refusal would break a valid policy.
 """
 from __future__ import annotations
@@ -39,9 +40,9 @@ from dataclasses import dataclass, field
 from natpolicy.rego import builtin_types as types
 from natpolicy.rego import type_parameters as parameters
 from natpolicy.rego.builtin_types import ANY, ARRAY, BOOLEAN, NUMBER, OBJECT, SET, RegoType, accepts, kind, union
-from natpolicy.rego.source import tokens
-from natpolicy.rego.static_checks import rule_statements
-from natpolicy.rego.type_syntax import Node, Rule, Statement, Unreadable, parse_rule
+from natpolicy.rego.function_arity import arity_problem, call_path, function_arities
+from natpolicy.rego.source import scan_module
+from natpolicy.rego.type_syntax import Node, Rule, Statement, read_rules
 
 __all__ = ["type_errors"]
 
@@ -53,15 +54,20 @@ _REFUSED = ("OPA refuses the whole module at compile time (even when no query re
             "so natpolicy does too")
 
 
-def type_errors(source: str, package_names: set[str], package_sources: Sequence[str] = ()) -> Iterator[tuple[int, str]]:
+def type_errors(source: str, package_names: set[str], package_sources: Sequence[str] = (),
+                loaded_sources: Sequence[str] = ()) -> Iterator[tuple[int, str]]:
     """(offset, message) of each type error OPA's type checker finds in the module ``source``.
 
     ``package_names``: the rules, functions and imports of the module's package
     (in every file). ``package_sources``: the package's other files, whose
     definitions of a rule or function are typed with this module's (OPA types
     a rule from all its definitions); a name defined nowhere here is ``any``.
+    ``loaded_sources``: the other packages' modules, whose functions' arities
+    a call to ``data.<package>.f`` is checked against.
     """
-    errors = _package_types(tuple(sorted({source, *package_sources})), frozenset(package_names))[source]
+    package = tuple(sorted({source, *package_sources}))
+    everything = tuple(sorted({*package, *loaded_sources}))
+    errors = _package_types(package, frozenset(package_names), everything)[source]
     seen: set[tuple[int, str]] = set()
     for error in errors:
         if error not in seen:
@@ -70,7 +76,8 @@ def type_errors(source: str, package_names: set[str], package_sources: Sequence[
 
 
 @functools.lru_cache(maxsize=16)
-def _package_types(sources: tuple[str, ...], package_names: frozenset[str]) -> dict[str, list[tuple[int, str]]]:
+def _package_types(sources: tuple[str, ...], package_names: frozenset[str],
+                   loaded: tuple[str, ...]) -> dict[str, list[tuple[int, str]]]:
     """The type errors of each file of a package, its rules and functions typed from all its files together.
 
     Each pass types every rule with the last pass's rule values and function
@@ -79,30 +86,16 @@ def _package_types(sources: tuple[str, ...], package_names: frozenset[str]) -> d
     """
     package = _Package()
     names = set(package_names)
+    calls = _Calls(scan_module(sources[0]).package, function_arities(loaded))
     for _ in range(4):
-        checkers = {text: _Checker(text, package, names) for text in sources}
+        checkers = {text: _Checker(text, package, names, calls) for text in sources}
         typed = _Package()
         for text, checker in checkers.items():
-            typed.merge(checker.rules(_read_rules(text)))
+            typed.merge(checker.rules(read_rules(text)))
         if typed == package:
             break
         package = typed
     return {text: checker.errors for text, checker in checkers.items()}
-
-
-@functools.lru_cache(maxsize=256)
-def _read_rules(source: str) -> tuple[Rule, ...]:
-    """The rules of a module as ``type_syntax`` reads them (read once per text; nothing changes them)."""
-    toks = tokens(source)
-    rules: list[Rule] = []
-    for start, end in rule_statements(source, toks):
-        if toks[start].text in ("package", "import"):
-            continue
-        try:
-            rules.append(parse_rule(source, toks, start, end))
-        except Unreadable:
-            continue  # a statement this reader does not know: its rule stays `any`, nothing in it is checked
-    return tuple(rules)
 
 
 @dataclass
@@ -138,6 +131,14 @@ class _Package:
             else tuple(union(a, b) for a, b in zip(known, arguments, strict=True))
 
 
+@dataclass(frozen=True)
+class _Calls:
+    """Where a call of the module leads: its package's name, and every loaded function's arity."""
+
+    package: str
+    arities: dict[str, int]
+
+
 class _Scope:
     def __init__(self, parent: _Scope | None = None) -> None:
         self.parent = parent
@@ -157,8 +158,8 @@ class _Scope:
 
 
 class _Checker:
-    def __init__(self, source: str, package: _Package, package_names: set[str]) -> None:
-        self.source = source
+    def __init__(self, source: str, package: _Package, package_names: set[str], calls: _Calls) -> None:
+        self.source, self.calls = source, calls
         self.values, self.results, self.parameters = package.values, package.results, package.parameters
         self.package_names = package_names
         self.errors: list[tuple[int, str]] = []
@@ -250,7 +251,11 @@ class _Checker:
                                                                   scope.get(name) is None):
                     scope.bind(name, ANY)
         elif statement.what == "check":
-            self.type_of(statement.parts[0], scope)
+            whole = statement.parts[0]
+            if whole.what == "call":
+                self._call(whole, scope, alone=True)  # a call that is the whole statement may pass its output too
+            else:
+                self.type_of(whole, scope)
         elif statement.what == "bind":
             self._bind(statement.text, statement.parts[0], statement.parts[1], scope)
         elif statement.what in ("some", "every"):
@@ -364,8 +369,10 @@ class _Checker:
                 break
         return signature.result
 
-    def _call(self, node: Node, scope: _Scope) -> RegoType:
+    def _call(self, node: Node, scope: _Scope, alone: bool = False) -> RegoType:
         argument_types = [self.type_of(arg, scope) for arg in node.parts]
+        if scope.get(node.text.split(".")[0]) is None:
+            self._check_arity(node, alone)
         if node.text in self.results:
             self._check_arguments(node, self.parameters.get(node.text) or (), argument_types,
                                   lambda name, expected: f"where {name} takes only {_only(expected)} (OPA infers "
@@ -378,6 +385,22 @@ class _Checker:
         self._check_arguments(node, signature.args, argument_types,
                               lambda name, expected: f"which {name} never takes (it takes {_only(expected)})")
         return signature.result
+
+    def _check_arity(self, node: Node, alone: bool) -> None:
+        """Refuse a call passing a number of arguments OPA refuses for its function or builtin."""
+        path = call_path(node.text, self.source, self.calls.package, self.package_names)
+        if path is not None:
+            arity = self.calls.arities.get(path)  # None: a definition this reader skipped, or not a function
+            what = f"function {path}"
+        else:
+            signature = types.BUILTINS.get(node.text)
+            arity = len(signature.args) if signature is not None else None
+            what = f"builtin {node.text}"
+        problem = arity_problem(len(node.parts), arity, alone) if arity is not None else None
+        if problem is not None:
+            given = len(node.parts)
+            self._error(node, f"arity error: `{self._text(node)}` passes {given} argument{'' if given == 1 else 's'} "
+                              f"to {node.text}, but {problem} (OPA: {what} has arity {arity}); {_REFUSED}")
 
     def _check_arguments(self, node: Node, takes: Sequence[RegoType], given: Sequence[RegoType],
                          why: Callable[[str, RegoType], str]) -> None:
