@@ -2,7 +2,10 @@
 
 Arity (``checkUndefinedFuncs`` in OPA's ``ast/compile.go``): a call that is
 a statement of its own passes the arity or one more (the output); a call
-inside an expression passes exactly the arity. Each refusal names its line;
+inside an expression passes exactly the arity. Argument types (``checkRule``
+in ``ast/check.go``): an argument passed on to another function of the
+package is typed by it; one used, after its first use, as a type the first
+excludes makes the function an error. Each refusal names its line;
 each near miss is valid Rego OPA accepts and must stay quiet.
 """
 from __future__ import annotations
@@ -109,3 +112,81 @@ def test_what_is_refused_fails_on_regorus_when_reached() -> None:
         assert engine.eval_rule("data.p.other") == 1  # loads, and answers a query that does not reach it
         with pytest.raises(RuntimeError):
             engine.eval_rule("data.p.helper")
+
+
+@pytest.mark.parametrize(("body", "line", "says"), [
+    # An argument passed on to another function of the package is typed by that function's (OPA types the
+    # callee first): here `v` is a string, whatever order or depth the functions come in.
+    ("f(s) := upper(s)\ng(v) := f(v)\nhelper := g(1)\n", 7, "argument 1 of g(...), `1`, is a number, where g takes "
+                                                          "only string"),
+    ("g(v) := f(v)\nf(s) := upper(s)\nhelper := g(1)\n", 7, "where g takes only string"),
+    ("f(s) := upper(s)\ng(v) := f(v)\nk(w) := g(w)\nm(z) := k(z)\nhelper := m(1)\n", 9, "where m takes only string"),
+    ("f(s, n) := substring(s, n, 1)\ng(v) if {\n  f(v, 0)\n}\nhelper := g(1)\n", 9, "where g takes only string"),
+    ('f(x) := upper(x)\nf(x) := x + 1 if false\ng(v) := f(v)\nhelper := g(true)\n', 8,
+     "where g takes only number or string"),
+    # An argument used as two types in its own body: OPA types it at its first use and refuses the function.
+    ("f(x) := y if {\n  upper(x)\n  y := x + 1\n}\n", 7, "`x + 1` applies `+` to a string (`x`)"),
+    ("f(x) := x + 1 if {\n  upper(x)\n}\n", 5, "applies `+` to a string"),  # the head is typed after the body
+    ("f(x) if {\n  upper(x)\n  x.a\n}\n", 7, "`x.a` looks inside a string"),
+    ('f(x) if {\n  x = 1\n  x = "a"\n}\n', 7, "unifies a number with a string"),
+    ("f(x) if {\n  upper(x)\n  y := [x + 1 | true]\n}\n", 7, "applies `+` to a string"),
+    ("g(s) := upper(s)\nf(x) if {\n  g(x)\n  x + 1\n}\n", 8, "applies `+` to a string"),
+    # Two uses in its first statement: nested calls first, left to right.
+    ("f(x) if {\n  upper(x) == x + 1\n}\n", 6, "`x`, an argument of f, is a string from its first use, and this use "
+                                              "takes number"),
+    ("f(x) if {\n  x + count(x) > 1\n}\n", 6, "is an any<array, object, set, string> from its first use"),
+    ("f(x) := abs(x) + count(upper(x))\n", 5, "is a number from its first use, and this use takes string"),
+])
+def test_a_function_argument_typed_through_its_uses_is_checked_as_opa_does(body: str, line: int, says: str) -> None:
+    errors = found(body)
+    assert errors, "not refused"
+    assert errors[0][0] == line and says in errors[0][1], errors
+    assert "\n" not in errors[0][1] and "OPA refuses the whole module" in errors[0][1]
+
+
+@pytest.mark.parametrize("body", [
+    # The argument's type, passed on, and each callee's own.
+    'f(s) := upper(s)\ng(v) := f(v)\nhelper := [g("a"), g(concat(",", input.xs))]\n',
+    "f(x) := x\ng(v) := f(v)\nhelper := [g(1), g(\"a\")]\n",  # f takes anything, so does g
+    "f(s) := upper(s)\ng(v) if {\n  v == 1\n  f(v)\n}\nhelper := g(1)\n",  # a comparison first: any
+    "f(s) := [upper(t) | t := s]\ng(v) := f(v)\nhelper := g(1)\n",  # only a comprehension uses it: any
+    'f(x) := upper(x)\nf(x) := x + 1 if false\ng(v) := f(v)\nhelper := [g(1), g("a")]\n',
+    # Uses a first use allows; a comparison or a comprehension first; arguments and definitions apart.
+    "f(x) if {\n  count(x) > 1\n  upper(x)\n}\n",
+    "f(x) if {\n  x == 1\n  upper(x)\n  x + 1\n}\n",
+    'f(x) if {\n  startswith(x, "a")\n  is_string(x)\n  count(x) > 1\n  x == 1\n  y := x\n  y != 2\n}\n',
+    "f(x) if {\n  [y | y := upper(x)]\n  x + 1\n}\n",
+    "f(x) if {\n  upper(x)\n}\nf(x) if {\n  x + 1\n}\nhelper := f(1)\n",
+    "f(x, y) if {\n  upper(x)\n  y + 1\n  concat(x, [x])\n}\n",
+    # A use OPA runs later (it needs a name bound below) does not count first.
+    "f(x) if {\n  n := m + x\n  m := count(x)\n}\n",
+])
+def test_a_function_argument_opa_accepts_passes(body: str) -> None:
+    assert found(body) == []
+
+
+def test_a_function_of_another_file_of_the_package_types_the_argument_passed_to_it() -> None:
+    uses = "package p\n\ng(v) := f(v)\n\nx := g(1)\n"
+    assert _refusal({"a.rego": uses, "b.rego": "package p\n\nf(s) := upper(s)\n"}).startswith(
+        "a.rego:5:8: type error: argument 1 of g(...), `1`, is a number, where g takes only string")
+    assert _refusal({"a.rego": uses, "b.rego": "package p\n\nf(s) := s\n"}) == ""
+
+
+@pytest.mark.parametrize("body", [
+    'f(s) := upper(s)\ng(v) := f(v)\nhelper := g(1)\n',
+    'f(x) := y if {\n  upper(x)\n  y := x + 1\n}\nhelper := f("a")\n',
+    'f(x) if {\n  upper(x) == x + 1\n}\nhelper := f("a")\n',
+])
+def test_what_is_refused_through_arguments_fails_on_regorus_when_reached(body: str) -> None:
+    # The differential check against a real engine: regorus meets the same error when a query reaches it.
+    regorus = pytest.importorskip("regorus")
+    assert found(body)
+    engine = regorus.Engine()
+    engine.set_rego_v0(False)
+    engine.add_policy("p.rego", P + body + "other := 1\n")
+    assert engine.eval_rule("data.p.other") == 1
+    try:
+        value = engine.eval_rule("data.p.helper")
+    except RuntimeError:
+        return
+    assert value is None, value  # undefined, never a value

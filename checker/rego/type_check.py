@@ -13,8 +13,8 @@ arithmetic (``+ * / %`` give numbers, ``-`` a number or set as OPA declares,
 package's rules, from their definitions in all the package's files together
 (``limit := 5``, ``names := {"a"}``; a ``deny contains msg`` rule is a set
 of elements of any type) and what its functions return. Everything else
-(``input``, ``data``, imports, a function's arguments inside its own body,
-other packages' rules) is ``any``, which no check refuses.
+(``input``, ``data``, imports, a function's arguments in its own body until
+their first use, other packages' rules) is ``any``, which no check refuses.
 
 Checked, as OPA checks them: a builtin's declared arguments; the operands of
 ``+ - * / % | &``; a ref into a scalar (``x := 1; x.foo``, ``s := "ab";
@@ -25,8 +25,10 @@ or an index past an array literal (``[1, 2][2]``); ``=`` between two typed
 values whose kinds never meet (``n := count(xs); n = "2"``: OPA's match
 error); a call to a package function with an argument of a type its body
 never takes (``f(x) := upper(x)`` then ``f(1)``: OPA infers a function's
-argument types from its body, ``type_parameters`` says how far this reader
-follows it); a call's number of arguments (``function_arity``). Not checked:
+argument types from its body, also through the package's other functions,
+``type_parameters`` says how far this reader follows it) and a use of an
+argument, after its first, as a type the first excludes (``upper(x); x +
+1``: OPA refuses the function); a call's number of arguments (``function_arity``). Not checked:
 schemas (natpolicy passes OPA none). When
 unsure, the type is ``any``: a false refusal would break a valid policy.
 """
@@ -81,13 +83,16 @@ def _package_types(sources: tuple[str, ...], package_names: frozenset[str],
     """The type errors of each file of a package, its rules and functions typed from all its files together.
 
     Each pass types every rule with the last pass's rule values and function
-    results (rules that use rules); the errors are the last pass's. Computed
-    once per package: its other files are checked against the same types.
+    types (rules that use rules, a function passing its argument on to another
+    one), until nothing changes: OPA types rules in the order of their
+    dependencies, and none is recursive, so that takes at most one pass per
+    rule. The errors are the last pass's. Computed once per package: its other
+    files are checked against the same types.
     """
     package = _Package()
     names = set(package_names)
     calls = _Calls(scan_module(sources[0]).package, function_arities(loaded))
-    for _ in range(4):
+    for _ in range(len(package_names) + 2):
         checkers = {text: _Checker(text, package, names, calls) for text in sources}
         typed = _Package()
         for text, checker in checkers.items():
@@ -176,7 +181,7 @@ class _Checker:
         for head, body in rule.branches:
             scope = _Scope()
             for name in rule.arguments:
-                scope.bind(name, ANY)  # inside its own body an argument is `any`: never stricter than OPA
+                scope.bind(name, ANY)  # until its first use types it (`_function_body`), as in OPA
             inferred = self._function_body(rule, head, body, scope) if rule.shape == "function" else {}
             if rule.shape != "function":
                 self._body(body, scope)
@@ -216,26 +221,45 @@ class _Checker:
                            for name in parameters.needed_names(statement))
             if not in_order:
                 moved |= names - set(rule.arguments)
+            typed: dict[str, RegoType] = {}
             if mentioned and in_order:
-                for name in mentioned:
-                    use = parameters.argument_use(statement, name, lambda call: self._builtin_arguments(call, scope),
-                                                  lambda node: self.type_of(node, _Scope(scope)))
-                    if use is not None:
-                        inferred[name] = use
+                for name in sorted(mentioned):
+                    uses = parameters.argument_uses(statement, name,
+                                                    lambda call: self._declared_arguments(call, scope),
+                                                    lambda node: self.type_of(node, _Scope(scope)))
+                    if uses and uses[0][1] is not None:
+                        typed[name] = inferred[name] = uses[0][1]
+                        self._later_uses(rule, name, uses[0][1], uses[1:])
             if n < len(body):
                 self._statement(statement, scope)
+                for name, value in typed.items():
+                    # From here on OPA checks every use against that type (a later body statement, the head).
+                    scope.bind(name, value)
         return inferred
+
+    def _later_uses(self, rule: Rule, name: str, first: RegoType, uses: list[tuple[Node, RegoType | None]]) -> None:
+        """Refuse a use, after the first in the same statement, that needs a type the first one excludes."""
+        for node, needed in uses:
+            if needed is not None and not accepts(needed, first):
+                self._error(node, f"type error: `{name}`, an argument of {rule.name}, is {_a(first)} from its first "
+                                  f"use, and this use takes {_only(needed)} (OPA types an argument at its first use "
+                                  f"and refuses the function); {_REFUSED}")
+                return
 
     def _parameter(self, node: Node, inferred: dict[str, RegoType]) -> RegoType:
         if node.what == "name":
             return inferred.get(node.text, ANY)
         return kind(node.text) if node.what == "literal" else ANY  # `f(1) := ...` takes only a number there
 
-    def _builtin_arguments(self, call: Node, scope: _Scope) -> tuple[RegoType, ...] | None:
+    def _declared_arguments(self, call: Node, scope: _Scope) -> tuple[RegoType, ...] | None:
+        """What a call's arguments must be: a builtin's declared types, or a package function's as typed so far."""
         root = call.text.split(".")[0]
+        if scope.get(root) is not None:
+            return None
+        if call.text in self.results:
+            return self.parameters.get(call.text)  # OPA types the function first: it comes before its callers
         signature = types.BUILTINS.get(call.text)
-        if signature is None or call.text in self.results or root in self.package_names or \
-                scope.get(root) is not None:
+        if signature is None or root in self.package_names:
             return None
         return signature.args
 

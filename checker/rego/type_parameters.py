@@ -10,14 +10,23 @@ elsewhere is refused (``f: invalid argument(s)``), even in a rule no query
 reaches. A call in the head (``f(x) := upper(x)``) is moved to the end of
 the body before typing, so the head counts last.
 
+A call to another function of the package types its arguments the same way,
+with that function's argument types (``g(v) := f(v)`` and ``f(s) :=
+upper(s)``: ``v`` is a string; OPA types ``f`` first, as a dependency of
+``g``). Once typed, an argument keeps its type: a later use that needs
+another (``upper(x); x + 1``) is an error in the function itself.
+
 This reader infers an argument's type only where the order is certain: at the
 first statement that mentions it, when that statement needs no variable
-bound later (OPA would move it there) and mentions the argument exactly once,
-directly as an argument of a builtin of ``builtin_types`` or an operand of
-``+ - * / % | &``, or alone on one side of ``=``. Anything else (a ref
-``x.a``, which types nothing; a comprehension, which types only its own copy;
-``some``, ``every``, two uses in one statement) leaves it any, which no check
-refuses.
+bound later (OPA would move it there) and every use of the argument in it is
+a direct argument of a call or an operator (met innermost call first, left to
+right, as OPA's compiler moves nested calls out), or it stands alone on one
+side of ``=``. The first use types it: as a builtin of ``builtin_types`` or a
+function of the package declares that argument, as ``+ - * / % | &``
+declare their operands, or as the other side of ``=``. Anything else (a
+comparison, a function this reader does not know, a ref ``x.a``, a
+comprehension, which types only its own copy, ``some``, ``every``, a set or
+object literal) leaves it any, which no check refuses.
 """
 from __future__ import annotations
 
@@ -26,7 +35,7 @@ from collections.abc import Callable, Iterator
 from natpolicy.rego.builtin_types import ARITHMETIC, RegoType
 from natpolicy.rego.type_syntax import Node, Statement
 
-__all__ = ["statement_names", "needed_names", "argument_use"]
+__all__ = ["statement_names", "needed_names", "argument_uses"]
 
 
 def _node_names(node: Node) -> Iterator[str]:
@@ -60,43 +69,52 @@ def needed_names(statement: Statement) -> frozenset[str]:
     return statement_names(statement)
 
 
-def argument_use(statement: Statement, name: str,
-                 builtin: Callable[[Node], tuple[RegoType, ...] | None],
-                 type_of: Callable[[Node], RegoType]) -> RegoType | None:
-    """The type the statement's one use of ``name`` gives it in OPA, or None when unsure.
+def argument_uses(statement: Statement, name: str,
+                  declared: Callable[[Node], tuple[RegoType, ...] | None],
+                  type_of: Callable[[Node], RegoType]) -> list[tuple[Node, RegoType | None]] | None:
+    """The uses of ``name`` in the statement, in the order OPA's type checker meets them, or None when unsure.
 
-    ``builtin``: the declared argument types of the builtin a call node calls
-    (None: not a builtin of the table, or shadowed); ``type_of``: the type of
-    a node in the statement's scope.
+    Each use comes with the type its place declares, or None for a place that
+    gives the name any type or one this reader does not know (a comparison,
+    an unknown function). OPA's compiler first moves every call nested in the
+    statement into a statement of its own, before the call that holds it,
+    arguments left to right (``expandExprTerm``), so the uses are met in that
+    order. ``declared``: the argument types of the function a call node calls
+    (a builtin of the table, or a function of the package as typed so far;
+    None: unknown, or shadowed); ``type_of``: the type of a node in the
+    statement's scope. None when a use is anywhere else (in a ref, a
+    collection, a comprehension, beside ``=``): OPA's order there is not
+    followed, so the argument stays any.
     """
-    found: list[RegoType | None] = []
     if statement.what not in ("check", "bind"):
         return None
     if statement.what == "bind" and statement.text == "=":
         for side, other in (statement.parts, reversed(statement.parts)):
             if side.what == "name" and side.text == name and name not in set(_node_names(other)):
-                return type_of(other)  # OPA unifies an untyped name with the other side's type
+                return [(side, type_of(other))]  # OPA unifies an untyped name with the other side's type
+    uses: list[tuple[Node, RegoType | None]] = []
     for part in statement.parts:
-        _uses(part, name, None, builtin, found)
-    return found[0] if len(found) == 1 else None
+        _calls_in_order(part, name, declared, uses)
+    mentions = sum(1 for part in statement.parts for found in _node_names(part) if found == name)
+    return uses if len(uses) == mentions else None
 
 
-def _uses(node: Node, name: str, given: RegoType | None, builtin: Callable[[Node], tuple[RegoType, ...] | None],
-          found: list[RegoType | None]) -> None:
-    """Append, for each use of ``name`` in ``node``, the type its place declares (``given``), or None."""
-    if node.what == "name":
-        if node.text == name:
-            found.append(given)
+def _calls_in_order(node: Node, name: str, declared: Callable[[Node], tuple[RegoType, ...] | None],
+                    uses: list[tuple[Node, RegoType | None]]) -> None:
+    """Append the uses of ``name`` as a direct argument of a call or operator in ``node``, innermost call first."""
+    if node.what in ("comprehension", "set", "object"):
+        # A comprehension types its own copy; a set's or object's elements are moved out in an order this
+        # reader does not follow. Its uses are left out, which makes the statement's order unsure.
         return
-    if node.what == "comprehension":
-        # Typed in a copy of the scope: a use in there gives the argument no type outside.
-        found.extend(None for _ in _node_names(node) if _ == name)
-        return
-    declared: tuple[RegoType, ...] | None = None
+    for part in node.parts:
+        _calls_in_order(part, name, declared, uses)
+    places: tuple[RegoType, ...] | None = None
     if node.what == "call":
-        declared = builtin(node)
+        places = declared(node)
     elif node.what == "infix" and node.text in ARITHMETIC:
-        declared = ARITHMETIC[node.text].args
+        places = ARITHMETIC[node.text].args
+    elif node.what != "infix":
+        return  # a ref or an array: its names are no direct argument
     for n, part in enumerate(node.parts):
-        place = declared[n] if declared is not None and n < len(declared) else None
-        _uses(part, name, place if part.what == "name" else None, builtin, found)
+        if part.what == "name" and part.text == name:
+            uses.append((part, places[n] if places is not None and n < len(places) else None))
