@@ -13,9 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from natpolicy.errors import InputError
-from natpolicy.rego.guards import refuse_for_engine
+from natpolicy.rego.guards import engine_refusals, refuse_for_engine
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.source import char_line_col, scan_module
 from natpolicy.rego.type_check import type_errors
@@ -190,3 +191,22 @@ def test_what_is_refused_through_arguments_fails_on_regorus_when_reached(body: s
     except RuntimeError:
         return
     assert value is None, value  # undefined, never a value
+
+
+PROBES = {p["name"]: p for p in yaml.safe_load(
+    (Path(__file__).parent / "rego_probes" / "probes.yaml").read_text(encoding="utf-8"))}
+# The line OPA's error names, for each refused probe of the round-3 block.
+PROBE_LINES = {"arity-function-unreached": 3, "arity-builtin-unreached": 3, "type-error-argument-passed-on": 4,
+               "type-error-argument-two-types": 4, "type-error-argument-two-types-one-statement": 3}
+
+
+@pytest.mark.parametrize("engine", ["regorus", "regopy"])
+def test_the_probes_are_refused_by_natpolicy_itself_on_their_line(engine: str) -> None:
+    # Refused before any engine runs, so on every engine host; the near misses of the block are not.
+    for name, line in PROBE_LINES.items():
+        source = PROBES[name]["source"]
+        refusals = engine_refusals(source, engine)
+        assert refusals and char_line_col(source, refusals[0][0])[0] == line, (name, refusals)
+    for name in ("types-arity-output-form", "types-argument-passed-on", "types-argument-first-use-wins",
+                 "types-metadata-schema-ignored"):
+        assert engine_refusals(PROBES[name]["source"], engine) == [], name

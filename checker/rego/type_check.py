@@ -29,7 +29,7 @@ argument types from its body, also through the package's other functions,
 ``type_parameters`` says how far this reader follows it) and a use of an
 argument, after its first, as a type the first excludes (``upper(x); x +
 1``: OPA refuses the function); a call's number of arguments (``function_arity``). Not checked:
-schemas (natpolicy passes OPA none). When
+schemas in METADATA, which conftest's compiler ignores too. When
 unsure, the type is ``any``: a false refusal would break a valid policy.
 """
 from __future__ import annotations
