@@ -20,10 +20,12 @@ from __future__ import annotations
 import functools
 import re
 
-from natpolicy.rego.source import scan_module
 from natpolicy.rego.type_syntax import read_rules
 
-__all__ = ["function_arities", "call_path", "arity_problem"]
+__all__ = ["function_arities", "call_path", "arity_problem", "package_of"]
+
+# Only comments may come before the `package` statement, so the first line that starts with it is it.
+_PACKAGE = re.compile(r"^[ \t]*package[ \t]+([^\n#]+)", re.MULTILINE)
 
 _IMPORT = re.compile(r"^[ \t]*import[ \t]+(data(?:[ \t]*\.[ \t]*[A-Za-z_][A-Za-z0-9_]*)+)"
                      r"(?:[ \t]+as[ \t]+([A-Za-z_][A-Za-z0-9_]*))?[ \t]*(?:#.*)?$", re.MULTILINE)
@@ -38,7 +40,7 @@ def function_arities(sources: tuple[str, ...]) -> dict[str, int]:
     """
     seen: dict[str, set[int | None]] = {}
     for source in sources:
-        package = scan_module(source).package
+        package = package_of(source)
         if not package:
             continue
         for rule in read_rules(source):
@@ -50,6 +52,13 @@ def function_arities(sources: tuple[str, ...]) -> dict[str, int]:
         if arity is not None:
             out[path] = arity
     return out
+
+
+@functools.lru_cache(maxsize=256)
+def package_of(source: str) -> str:
+    """The module's package as written after ``package`` (``terraform.analysis``), "" when it has none."""
+    match = _PACKAGE.search(source)
+    return "".join(match.group(1).split()) if match else ""
 
 
 @functools.lru_cache(maxsize=256)

@@ -42,8 +42,7 @@ from dataclasses import dataclass, field
 from natpolicy.rego import builtin_types as types
 from natpolicy.rego import type_parameters as parameters
 from natpolicy.rego.builtin_types import ANY, ARRAY, BOOLEAN, NUMBER, OBJECT, SET, RegoType, accepts, kind, union
-from natpolicy.rego.function_arity import arity_problem, call_path, function_arities
-from natpolicy.rego.source import scan_module
+from natpolicy.rego.function_arity import arity_problem, call_path, function_arities, package_of
 from natpolicy.rego.type_syntax import Node, Rule, Statement, read_rules
 
 __all__ = ["type_errors"]
@@ -91,7 +90,7 @@ def _package_types(sources: tuple[str, ...], package_names: frozenset[str],
     """
     package = _Package()
     names = set(package_names)
-    calls = _Calls(scan_module(sources[0]).package, function_arities(loaded))
+    calls = _Calls(package_of(sources[0]), function_arities(loaded))
     for _ in range(len(package_names) + 2):
         checkers = {text: _Checker(text, package, names, calls) for text in sources}
         typed = _Package()
