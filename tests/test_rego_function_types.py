@@ -10,6 +10,7 @@ each near miss is valid Rego OPA accepts and must stay quiet.
 """
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from natpolicy.rego.guards import engine_refusals, refuse_for_engine
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.source import char_line_col, scan_module
 from natpolicy.rego.type_check import type_errors
+from natpolicy.rego.type_syntax import read_rules
 
 P = "package p\n\nimport rego.v1\n\n"  # the body below starts on line 5
 
@@ -210,3 +212,46 @@ def test_the_probes_are_refused_by_natpolicy_itself_on_their_line(engine: str) -
     for name in ("types-arity-output-form", "types-argument-passed-on", "types-argument-first-use-wins",
                  "types-metadata-schema-ignored"):
         assert engine_refusals(PROBES[name]["source"], engine) == [], name
+
+
+_ARGUMENT_USES = ["upper({0})", "({0} + 1)", "count({0})", "({0} | {{1}})", 'concat(",", {0})', "abs({0})",
+                  "{0} == 1", 'startswith({0}, "a")', "sum({0})", "object.keys({0})", "g({0})", "[{0}][0]", "{0}.k",
+                  "is_string({0})", "count({0}) + abs({0})", 'upper({0}) == concat("", [{0}])', "to_number({0})"]
+_CALLED_WITH = ['"ab"', "1", "[1]", '["a"]', "{1}", '{"k": 1}', "true", "null"]
+
+
+def _random_function(rng: random.Random) -> str:
+    """A function using its argument twice or three times, g passing its own on, and a rule calling each."""
+    uses = [rng.choice(_ARGUMENT_USES).format("a") for _ in range(rng.randint(2, 3))]
+    body = "\n  ".join(f"y{n} := {use}" for n, use in enumerate(uses))
+    helper = rng.choice(["a", "upper(a)", "a + 1", "count(a)", "{a}"])
+    return f"package p\n\ng(a) := {helper}\n\nf(a) := true if {{\n  {body}\n}}\n\nr(v) := [f(v), g(v)]\n"
+
+
+def test_a_function_refused_for_its_argument_types_never_evaluates_on_regorus() -> None:
+    # The differential check for arguments: where natpolicy refuses a function for how it uses its argument (or
+    # passes it on), no value may carry that function through on regorus (a value would mean OPA's types allow
+    # it: a false refusal).
+    regorus = pytest.importorskip("regorus")
+    rng = random.Random(3)
+    refused = 0
+    for _ in range(300):
+        source = _random_function(rng)
+        info = scan_module(source)
+        errors = list(type_errors(source, set(info.rules)))
+        if not errors:
+            continue
+        refused += 1
+        starts = [(rule.start, rule.name) for rule in read_rules(source)]
+        function = [name for start, name in starts if start <= errors[0][0]][-1]  # the rule the error is in
+        engine = regorus.Engine()
+        engine.set_rego_v0(False)
+        engine.add_policy("p.rego", source)
+        for value in _CALLED_WITH:
+            engine.add_policy("q.rego", f"package q\n\nx := data.p.{function}({value})\n")
+            try:
+                result = engine.eval_rule("data.q.x")
+            except RuntimeError:
+                continue
+            assert result is None, (source, function, value, errors)
+    assert refused > 60  # the generator reaches the checks
