@@ -255,3 +255,46 @@ def test_a_function_refused_for_its_argument_types_never_evaluates_on_regorus() 
                 continue
             assert result is None, (source, function, value, errors)
     assert refused > 60  # the generator reaches the checks
+
+
+SHOUT = "package lib\n\nshout(s) := upper(s)\n\nsame(v) := v\n\nlimit := 5\n"
+
+
+@pytest.mark.parametrize(("body", "line", "says"), [
+    # Another loaded package's function is typed as OPA types it (every package in one order of dependencies):
+    # by its path, through an import of its package or of the function itself.
+    ("import data.lib\nhelper := lib.shout(1)\n", 6, "argument 1 of lib.shout(...), `1`, is a number, where "
+                                                     "lib.shout takes only string"),
+    ("helper := data.lib.shout(1)\n", 5, "where data.lib.shout takes only string"),
+    ("import data.lib.shout\nhelper := shout(1)\n", 6, "where shout takes only string"),
+    ('import data.lib\nhelper := lib.shout("a") + 1\n', 6, "applies `+` to a string"),  # its result
+    # An argument passed on to it, and the package's own functions by their full path.
+    ("import data.lib\ng(v) := lib.shout(v)\nhelper := g(1)\n", 7, "where g takes only string"),
+    ("g(v) := upper(v)\nhelper := data.p.g(1)\n", 6, "where data.p.g takes only string"),
+])
+def test_a_function_of_another_loaded_package_is_typed_as_opa_types_it(body: str, line: int, says: str) -> None:
+    errors = found(body, (SHOUT,))
+    assert errors, "not refused"
+    assert errors[0][0] == line and says in errors[0][1], errors
+
+
+@pytest.mark.parametrize("body", [
+    'import data.lib\nhelper := [lib.shout("a"), lib.same(1), lib.same("b"), data.lib.shout(concat(",", ["c"]))]\n',
+    "import data.lib\ng(v) := lib.same(v)\nhelper := [g(1), g(\"a\")]\n",
+    # A package this reader does not have, and the other package's rule values, are any.
+    "import data.other\nhelper := [other.shout(1), data.lib.limit + 1]\n",
+])
+def test_a_function_of_another_loaded_package_opa_accepts_passes(body: str) -> None:
+    assert found(body, (SHOUT,)) == []
+
+
+@pytest.mark.parametrize("engine", ["regorus", "regopy"])
+def test_another_package_s_function_types_the_calls_of_every_engine(engine: str) -> None:
+    uses = "package p\n\nimport data.lib\n\nx := lib.shout(1)\n"
+    assert _refusal({"a.rego": uses, "lib.rego": SHOUT}, engine).startswith(
+        "a.rego:5:16: type error: argument 1 of lib.shout(...), `1`, is a number")
+    assert _refusal({"a.rego": uses.replace("(1)", '("a")'), "lib.rego": SHOUT}, engine) == ""
+    # Two packages that use each other's rules (no rule calls itself): each is typed, nothing is refused.
+    back = "package lib\n\nshout(s) := upper(s)\n\nloud(s) := data.p.y(s)\n"
+    assert _refusal({"a.rego": "package p\n\nimport data.lib\n\ny(s) := lib.shout(s)\n", "lib.rego": back},
+                    engine) == ""

@@ -14,7 +14,8 @@ package's rules, from their definitions in all the package's files together
 (``limit := 5``, ``names := {"a"}``; a ``deny contains msg`` rule is a set
 of elements of any type) and what its functions return. Everything else
 (``input``, ``data``, imports, a function's arguments in its own body until
-their first use, other packages' rules) is ``any``, which no check refuses.
+their first use, other packages' rule values) is ``any``, which no check
+refuses; other loaded packages' functions are typed as this package's are.
 
 Checked, as OPA checks them: a builtin's declared arguments; the operands of
 ``+ - * / % | &``; a ref into a scalar (``x := 1; x.foo``, ``s := "ab";
@@ -43,6 +44,7 @@ from natpolicy.rego import builtin_types as types
 from natpolicy.rego import type_parameters as parameters
 from natpolicy.rego.builtin_types import ANY, ARRAY, BOOLEAN, NUMBER, OBJECT, SET, RegoType, accepts, kind, union
 from natpolicy.rego.function_arity import arity_problem, call_path, function_arities, package_of
+from natpolicy.rego.source import scan_module
 from natpolicy.rego.type_syntax import Node, Rule, Statement, read_rules
 
 __all__ = ["type_errors"]
@@ -68,7 +70,7 @@ def type_errors(source: str, package_names: set[str], package_sources: Sequence[
     """
     package = tuple(sorted({source, *package_sources}))
     everything = tuple(sorted({*package, *loaded_sources}))
-    errors = _package_types(package, frozenset(package_names), everything)[source]
+    errors = _package_types(package, frozenset(package_names), everything)[0][source]
     seen: set[tuple[int, str]] = set()
     for error in errors:
         if error not in seen:
@@ -78,28 +80,46 @@ def type_errors(source: str, package_names: set[str], package_sources: Sequence[
 
 @functools.lru_cache(maxsize=16)
 def _package_types(sources: tuple[str, ...], package_names: frozenset[str],
-                   loaded: tuple[str, ...]) -> dict[str, list[tuple[int, str]]]:
+                   loaded: tuple[str, ...]) -> tuple[dict[str, list[tuple[int, str]]], _Package]:
     """The type errors of each file of a package, its rules and functions typed from all its files together.
 
     Each pass types every rule with the last pass's rule values and function
     types (rules that use rules, a function passing its argument on to another
     one), until nothing changes: OPA types rules in the order of their
     dependencies, and none is recursive, so that takes at most one pass per
-    rule. The errors are the last pass's. Computed once per package: its other
-    files are checked against the same types.
+    rule. The errors are the last pass's, with the package's types. Computed
+    once per package: its other files are checked against the same types.
     """
     package = _Package()
     names = set(package_names)
-    calls = _Calls(package_of(sources[0]), function_arities(loaded))
-    for _ in range(len(package_names) + 2):
-        checkers = {text: _Checker(text, package, names, calls) for text in sources}
-        typed = _Package()
-        for text, checker in checkers.items():
-            typed.merge(checker.rules(read_rules(text)))
-        if typed == package:
-            break
-        package = typed
-    return {text: checker.errors for text, checker in checkers.items()}
+    calls = _Calls(package_of(sources[0]), function_arities(loaded), loaded)
+    _TYPING.add(calls.package)
+    try:
+        for _ in range(len(package_names) + 2):
+            checkers = {text: _Checker(text, package, names, calls) for text in sources}
+            typed = _Package()
+            for text, checker in checkers.items():
+                typed.merge(checker.rules(read_rules(text)))
+            if typed == package:
+                break
+            package = typed
+    finally:
+        _TYPING.discard(calls.package)
+    return {text: checker.errors for text, checker in checkers.items()}, package
+
+
+# The packages being typed: a call back into one of them (packages may use each other's rules) is `any`.
+_TYPING: set[str] = set()
+
+
+@functools.lru_cache(maxsize=16)
+def _typed_package(sources: tuple[str, ...], loaded: tuple[str, ...]) -> _Package:
+    """Another loaded package's types, as ``type_errors`` types it for its own files."""
+    names: set[str] = set()
+    for text in sources:
+        info = scan_module(text)
+        names.update(info.rules, info.import_aliases)
+    return _package_types(sources, frozenset(names), loaded)[1]
 
 
 @dataclass
@@ -141,6 +161,22 @@ class _Calls:
 
     package: str
     arities: dict[str, int]
+    loaded: tuple[str, ...]  # every loaded module, to type another package's functions
+
+    def foreign(self, path: str) -> tuple[tuple[RegoType, ...] | None, RegoType] | None:
+        """(argument types, result) of ``data.<package>.<f>``, a function of another loaded package, or None.
+
+        OPA types every package's rules in one order of dependencies, so a
+        function of another package is typed before its callers here too.
+        """
+        package, _, name = path.removeprefix("data.").rpartition(".")
+        if not path.startswith("data.") or not package or package == self.package or package in _TYPING:
+            return None
+        sources = tuple(text for text in self.loaded if package_of(text) == package)
+        typed = _typed_package(sources, self.loaded) if sources else None
+        if typed is None or name not in typed.results:
+            return None
+        return typed.parameters.get(name), typed.results[name]
 
 
 class _Scope:
@@ -255,8 +291,9 @@ class _Checker:
         root = call.text.split(".")[0]
         if scope.get(root) is not None:
             return None
-        if call.text in self.results:
-            return self.parameters.get(call.text)  # OPA types the function first: it comes before its callers
+        function = self._function(call, scope)
+        if function is not None:
+            return function[0]  # OPA types the function first: it comes before its callers
         signature = types.BUILTINS.get(call.text)
         if signature is None or root in self.package_names:
             return None
@@ -396,11 +433,12 @@ class _Checker:
         argument_types = [self.type_of(arg, scope) for arg in node.parts]
         if scope.get(node.text.split(".")[0]) is None:
             self._check_arity(node, alone)
-        if node.text in self.results:
-            self._check_arguments(node, self.parameters.get(node.text) or (), argument_types,
+        function = self._function(node, scope)
+        if function is not None:
+            self._check_arguments(node, function[0] or (), argument_types,
                                   lambda name, expected: f"where {name} takes only {_only(expected)} (OPA infers "
                                                          "a function's argument types from its body)")
-            return self.results[node.text]
+            return function[1]
         root = node.text.split(".")[0]
         signature = types.BUILTINS.get(node.text)
         if signature is None or root in self.package_names or scope.get(root) is not None:
@@ -408,6 +446,21 @@ class _Checker:
         self._check_arguments(node, signature.args, argument_types,
                               lambda name, expected: f"which {name} never takes (it takes {_only(expected)})")
         return signature.result
+
+    def _function(self, call: Node, scope: _Scope) -> tuple[tuple[RegoType, ...] | None, RegoType] | None:
+        """(argument types, result) of the package function or other loaded package's function a call calls."""
+        if scope.get(call.text.split(".")[0]) is not None:
+            return None
+        name = call.text
+        if name not in self.results:
+            path = call_path(name, self.source, self.calls.package, self.package_names)
+            if path is None:
+                return None
+            own = f"data.{self.calls.package}."
+            name = path.removeprefix(own) if path.startswith(own) else path
+            if name not in self.results:
+                return self.calls.foreign(path)
+        return self.parameters.get(name), self.results[name]
 
     def _check_arity(self, node: Node, alone: bool) -> None:
         """Refuse a call passing a number of arguments OPA refuses for its function or builtin."""

@@ -13,8 +13,9 @@ the body before typing, so the head counts last.
 A call to another function of the package types its arguments the same way,
 with that function's argument types (``g(v) := f(v)`` and ``f(s) :=
 upper(s)``: ``v`` is a string; OPA types ``f`` first, as a dependency of
-``g``). Once typed, an argument keeps its type: a later use that needs
-another (``upper(x); x + 1``) is an error in the function itself.
+``g``), and so does a call to another loaded package's function. Once
+typed, an argument keeps its type: a later use that needs another
+(``upper(x); x + 1``) is an error in the function itself.
 
 This reader infers an argument's type only where the order is certain: at the
 first statement that mentions it, when that statement needs no variable
@@ -23,10 +24,11 @@ a direct argument of a call or an operator (met innermost call first, left to
 right, as OPA's compiler moves nested calls out), or it stands alone on one
 side of ``=``. The first use types it: as a builtin of ``builtin_types`` or a
 function of the package declares that argument, as ``+ - * / % | &``
-declare their operands, or as the other side of ``=``. Anything else (a
-comparison, a function this reader does not know, a ref ``x.a``, a
-comprehension, which types only its own copy, ``some``, ``every``, a set or
-object literal) leaves it any, which no check refuses.
+declare their operands, or as the other side of ``=``. A comparison or a
+ref ``x.a`` first types it any in OPA too. Anything else (a function this
+reader does not know, a comprehension, which types only its own copy,
+``some``, ``every``, a collection literal: ``concat(",", [x])`` types it a
+string in OPA) leaves it any here, which no check refuses.
 """
 from __future__ import annotations
 
