@@ -139,6 +139,9 @@ def test_what_is_refused_fails_on_regorus_when_reached() -> None:
                                               "takes number"),
     ("f(x) if {\n  x + count(x) > 1\n}\n", 6, "is an any<array, object, set, string> from its first use"),
     ("f(x) := abs(x) + count(upper(x))\n", 5, "is a number from its first use, and this use takes string"),
+    # A comprehension types only its own copy: the next statement's use is the first one.
+    ("f(x) if {\n  [1 | upper(x)]\n  x + 1\n  upper(x)\n}\n", 8, "argument 1 of upper(...), `x`, is a number"),
+    ("f(s) := [t | t := upper(s)] if {\n  s + 1\n}\n", 5, "argument 1 of upper(...), `s`, is a number"),
 ])
 def test_a_function_argument_typed_through_its_uses_is_checked_as_opa_does(body: str, line: int, says: str) -> None:
     errors = found(body)
@@ -216,7 +219,8 @@ def test_the_probes_are_refused_by_natpolicy_itself_on_their_line(engine: str) -
 
 _ARGUMENT_USES = ["upper({0})", "({0} + 1)", "count({0})", "({0} | {{1}})", 'concat(",", {0})', "abs({0})",
                   "{0} == 1", 'startswith({0}, "a")', "sum({0})", "object.keys({0})", "g({0})", "[{0}][0]", "{0}.k",
-                  "is_string({0})", "count({0}) + abs({0})", 'upper({0}) == concat("", [{0}])', "to_number({0})"]
+                  "is_string({0})", "count({0}) + abs({0})", 'upper({0}) == concat("", [{0}])', "to_number({0})",
+                  "[1 | upper({0})]", "[u | u := {0} + 1]"]
 _CALLED_WITH = ['"ab"', "1", "[1]", '["a"]', "{1}", '{"k": 1}', "true", "null"]
 
 

@@ -252,6 +252,7 @@ class _Checker:
             names = parameters.statement_names(statement)
             mentioned = pending & names
             pending -= mentioned  # its first statement decides; where this reader cannot tell, it stays any
+            untouched: set[str] = set()  # mentioned only in comprehensions: the next statement decides
             in_order = all(self._resolvable(name, scope) and name not in moved
                            for name in parameters.needed_names(statement))
             if not in_order:
@@ -262,9 +263,12 @@ class _Checker:
                     uses = parameters.argument_uses(statement, name,
                                                     lambda call: self._declared_arguments(call, scope),
                                                     lambda node: self.type_of(node, _Scope(scope)))
-                    if uses and uses[0][1] is not None:
+                    if uses == []:
+                        untouched.add(name)
+                    elif uses and uses[0][1] is not None:
                         typed[name] = inferred[name] = uses[0][1]
                         self._later_uses(rule, name, uses[0][1], uses[1:])
+            pending |= untouched
             if n < len(body):
                 self._statement(statement, scope)
                 for name, value in typed.items():

@@ -25,10 +25,11 @@ right, as OPA's compiler moves nested calls out), or it stands alone on one
 side of ``=``. The first use types it: as a builtin of ``builtin_types`` or a
 function of the package declares that argument, as ``+ - * / % | &``
 declare their operands, or as the other side of ``=``. A comparison or a
-ref ``x.a`` first types it any in OPA too. Anything else (a function this
-reader does not know, a comprehension, which types only its own copy,
-``some``, ``every``, a collection literal: ``concat(",", [x])`` types it a
-string in OPA) leaves it any here, which no check refuses.
+ref ``x.a`` first types it any in OPA too; a comprehension types only its
+own copy, so a statement that uses it only there types nothing. Anything
+else (a function this reader does not know, ``some``, ``every``, a
+collection literal: ``concat(",", [x])`` types it a string in OPA) leaves
+it any here, which no check refuses.
 """
 from __future__ import annotations
 
@@ -84,9 +85,11 @@ def argument_uses(statement: Statement, name: str,
     order. ``declared``: the argument types of the function a call node calls
     (a builtin of the table, or a function of the package as typed so far;
     None: unknown, or shadowed); ``type_of``: the type of a node in the
-    statement's scope. None when a use is anywhere else (in a ref, a
-    collection, a comprehension, beside ``=``): OPA's order there is not
-    followed, so the argument stays any.
+    statement's scope. A use inside a comprehension is left out: OPA types the
+    comprehension in a copy of the scope, which leaves the argument as it was
+    (no use at all: the statement types nothing, the next one decides). None
+    when a use is anywhere else (in a ref, a collection, beside ``=``): OPA's
+    order there is not followed, so the argument stays any.
     """
     if statement.what not in ("check", "bind"):
         return None
@@ -97,8 +100,16 @@ def argument_uses(statement: Statement, name: str,
     uses: list[tuple[Node, RegoType | None]] = []
     for part in statement.parts:
         _calls_in_order(part, name, declared, uses)
-    mentions = sum(1 for part in statement.parts for found in _node_names(part) if found == name)
+    mentions = sum(_outside_comprehensions(part, name) for part in statement.parts)
     return uses if len(uses) == mentions else None
+
+
+def _outside_comprehensions(node: Node, name: str) -> int:
+    """How many times ``name`` appears in ``node`` outside the comprehensions it holds."""
+    if node.what == "comprehension":
+        return 0
+    return int(node.what == "name" and node.text == name) + sum(_outside_comprehensions(part, name)
+                                                                for part in node.parts)
 
 
 def _calls_in_order(node: Node, name: str, declared: Callable[[Node], tuple[RegoType, ...] | None],
