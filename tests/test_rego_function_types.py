@@ -261,7 +261,8 @@ def test_a_function_refused_for_its_argument_types_never_evaluates_on_regorus() 
     assert refused > 60  # the generator reaches the checks
 
 
-SHOUT = "package lib\n\nshout(s) := upper(s)\n\nsame(v) := v\n\nlimit := 5\n"
+SHOUT = 'package lib\n\nshout(s) := upper(s)\n\nsame(v) := v\n\nlimit := 5\n\ncfg := {"k": 1}\n'
+
 
 
 @pytest.mark.parametrize(("body", "line", "says"), [
@@ -275,6 +276,10 @@ SHOUT = "package lib\n\nshout(s) := upper(s)\n\nsame(v) := v\n\nlimit := 5\n"
     # An argument passed on to it, and the package's own functions by their full path.
     ("import data.lib\ng(v) := lib.shout(v)\nhelper := g(1)\n", 7, "where g takes only string"),
     ("g(v) := upper(v)\nhelper := data.p.g(1)\n", 6, "where data.p.g takes only string"),
+    # Its rules' values, by their path or through an import; the package's own by their full path.
+    ("import data.lib\nhelper := upper(lib.limit)\n", 6, "argument 1 of upper(...), `lib.limit`, is a number"),
+    ("helper := data.lib.cfg.z\n", 5, 'looks up `z` in an object literal that has only the keys "k"'),
+    ("own := 5\nhelper := upper(data.p.own)\n", 6, "`data.p.own`, is a number"),
 ])
 def test_a_function_of_another_loaded_package_is_typed_as_opa_types_it(body: str, line: int, says: str) -> None:
     errors = found(body, (SHOUT,))
@@ -285,8 +290,11 @@ def test_a_function_of_another_loaded_package_is_typed_as_opa_types_it(body: str
 @pytest.mark.parametrize("body", [
     'import data.lib\nhelper := [lib.shout("a"), lib.same(1), lib.same("b"), data.lib.shout(concat(",", ["c"]))]\n',
     "import data.lib\ng(v) := lib.same(v)\nhelper := [g(1), g(\"a\")]\n",
-    # A package this reader does not have, and the other package's rule values, are any.
-    "import data.other\nhelper := [other.shout(1), data.lib.limit + 1]\n",
+    # A package this reader does not have is any; the other package's values where they fit; a local name
+    # shadows an import; data beyond the rules is any.
+    "import data.other\nhelper := [other.shout(1), data.lib.limit + 1, data.lib.cfg.k + 1, data.lib.x.y]\n",
+    'import data.lib\nhelper if {\n  lib := {"limit": "s"}\n  upper(lib.limit)\n}\n',
+
 ])
 def test_a_function_of_another_loaded_package_opa_accepts_passes(body: str) -> None:
     assert found(body, (SHOUT,)) == []

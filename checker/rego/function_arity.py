@@ -22,7 +22,7 @@ import re
 
 from natpolicy.rego.type_syntax import read_rules
 
-__all__ = ["function_arities", "call_path", "arity_problem", "package_of"]
+__all__ = ["function_arities", "call_path", "arity_problem", "package_of", "imports_of"]
 
 # Only comments may come before the `package` statement, so the first line that starts with it is it.
 _PACKAGE = re.compile(r"^[ \t]*package[ \t]+([^\n#]+)", re.MULTILINE)
@@ -62,7 +62,7 @@ def package_of(source: str) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _imports(source: str) -> dict[str, str]:
+def imports_of(source: str) -> dict[str, str]:
     """What each ``import data...`` of the module binds: its alias (or last name) and the path."""
     out: dict[str, str] = {}
     for match in _IMPORT.finditer(source):
@@ -81,7 +81,7 @@ def call_path(name: str, source: str, package: str, package_rules: set[str]) -> 
     first, _, rest = name.partition(".")
     if first == "data":
         return name
-    imported = _imports(source).get(first)  # an import and a rule never share a name: OPA refuses that
+    imported = imports_of(source).get(first)  # an import and a rule never share a name: OPA refuses that
     if imported is not None:
         return f"{imported}.{rest}" if rest else imported
     if first in package_rules and package:

@@ -13,9 +13,10 @@ arithmetic (``+ * / %`` give numbers, ``-`` a number or set as OPA declares,
 package's rules, from their definitions in all the package's files together
 (``limit := 5``, ``names := {"a"}``; a ``deny contains msg`` rule is a set
 of elements of any type) and what its functions return. Everything else
-(``input``, ``data``, imports, a function's arguments in its own body until
-their first use, other packages' rule values) is ``any``, which no check
-refuses; other loaded packages' functions are typed as this package's are.
+(``input``, ``data`` beyond the loaded rules, a function's arguments in its
+own body until their first use) is ``any``, which no check refuses; other
+loaded packages' rules and functions (``data.lib.limit``, ``lib.f(1)``
+through ``import data.lib``) are typed as this package's are.
 
 Checked, as OPA checks them: a builtin's declared arguments; the operands of
 ``+ - * / % | &``; a ref into a scalar (``x := 1; x.foo``, ``s := "ab";
@@ -38,13 +39,14 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from natpolicy.rego import builtin_types as types
 from natpolicy.rego import type_parameters as parameters
 from natpolicy.rego.builtin_types import ANY, ARRAY, BOOLEAN, NUMBER, OBJECT, SET, RegoType, accepts, kind, union
-from natpolicy.rego.function_arity import arity_problem, call_path, function_arities, package_of
+from natpolicy.rego.function_arity import arity_problem, call_path, function_arities, imports_of, package_of
 from natpolicy.rego.source import scan_module
+from natpolicy.rego.type_env import Package, Scope
 from natpolicy.rego.type_syntax import Node, Rule, Statement, read_rules
 
 __all__ = ["type_errors"]
@@ -80,7 +82,7 @@ def type_errors(source: str, package_names: set[str], package_sources: Sequence[
 
 @functools.lru_cache(maxsize=16)
 def _package_types(sources: tuple[str, ...], package_names: frozenset[str],
-                   loaded: tuple[str, ...]) -> tuple[dict[str, list[tuple[int, str]]], _Package]:
+                   loaded: tuple[str, ...]) -> tuple[dict[str, list[tuple[int, str]]], Package]:
     """The type errors of each file of a package, its rules and functions typed from all its files together.
 
     Each pass types every rule with the last pass's rule values and function
@@ -90,14 +92,14 @@ def _package_types(sources: tuple[str, ...], package_names: frozenset[str],
     rule. The errors are the last pass's, with the package's types. Computed
     once per package: its other files are checked against the same types.
     """
-    package = _Package()
+    package = Package()
     names = set(package_names)
     calls = _Calls(package_of(sources[0]), function_arities(loaded), loaded)
     _TYPING.add(calls.package)
     try:
         for _ in range(len(package_names) + 2):
             checkers = {text: _Checker(text, package, names, calls) for text in sources}
-            typed = _Package()
+            typed = Package()
             for text, checker in checkers.items():
                 typed.merge(checker.rules(read_rules(text)))
             if typed == package:
@@ -113,46 +115,13 @@ _TYPING: set[str] = set()
 
 
 @functools.lru_cache(maxsize=16)
-def _typed_package(sources: tuple[str, ...], loaded: tuple[str, ...]) -> _Package:
+def _typed_package(sources: tuple[str, ...], loaded: tuple[str, ...]) -> Package:
     """Another loaded package's types, as ``type_errors`` types it for its own files."""
     names: set[str] = set()
     for text in sources:
         info = scan_module(text)
         names.update(info.rules, info.import_aliases)
     return _package_types(sources, frozenset(names), loaded)[1]
-
-
-@dataclass
-class _Package:
-    """What the package's rules hold: rule values, function results, function argument types."""
-
-    values: dict[str, RegoType] = field(default_factory=dict)
-    results: dict[str, RegoType] = field(default_factory=dict)
-    # Per function, each argument's type (None: definitions of different arities, not checked).
-    parameters: dict[str, tuple[RegoType, ...] | None] = field(default_factory=dict)
-
-    def add(self, name: str, value: RegoType, arguments: tuple[RegoType, ...] | None) -> None:
-        """One more definition of a rule (``arguments`` None) or function: its types join the others'."""
-        into = self.values if arguments is None else self.results
-        into[name] = union(into[name], value) if name in into else value
-        if arguments is not None:
-            self._add_arguments(name, arguments)
-
-    def merge(self, more: _Package) -> None:
-        """A rule defined several times (files, ``else``, partial definitions) has all its types together."""
-        for into, extra in ((self.values, more.values), (self.results, more.results)):
-            for name, value in extra.items():
-                into[name] = union(into[name], value) if name in into else value
-        for name, arguments in more.parameters.items():
-            self._add_arguments(name, arguments)
-
-    def _add_arguments(self, name: str, arguments: tuple[RegoType, ...] | None) -> None:
-        if name not in self.parameters:
-            self.parameters[name] = arguments
-            return
-        known = self.parameters[name]
-        self.parameters[name] = None if known is None or arguments is None or len(known) != len(arguments) \
-            else tuple(union(a, b) for a, b in zip(known, arguments, strict=True))
 
 
 @dataclass(frozen=True)
@@ -169,44 +138,34 @@ class _Calls:
         OPA types every package's rules in one order of dependencies, so a
         function of another package is typed before its callers here too.
         """
-        package, _, name = path.removeprefix("data.").rpartition(".")
-        if not path.startswith("data.") or not package or package == self.package or package in _TYPING:
-            return None
-        sources = tuple(text for text in self.loaded if package_of(text) == package)
-        typed = _typed_package(sources, self.loaded) if sources else None
+        typed, name = self._other_package(path)
         if typed is None or name not in typed.results:
             return None
         return typed.parameters.get(name), typed.results[name]
 
+    def foreign_value(self, path: str) -> RegoType | None:
+        """The value of ``data.<package>.<rule>``, a rule of another loaded package, or None."""
+        typed, name = self._other_package(path)
+        return typed.values.get(name) if typed is not None else None
 
-class _Scope:
-    def __init__(self, parent: _Scope | None = None) -> None:
-        self.parent = parent
-        self.names: dict[str, RegoType] = {}
-
-    def get(self, name: str) -> RegoType | None:
-        scope: _Scope | None = self
-        while scope is not None:
-            if name in scope.names:
-                return scope.names[name]
-            scope = scope.parent
-        return None
-
-    def bind(self, name: str, value: RegoType) -> None:
-        if name != "_":
-            self.names[name] = value
+    def _other_package(self, path: str) -> tuple[Package | None, str]:
+        package, _, name = path.removeprefix("data.").rpartition(".")
+        if not path.startswith("data.") or not package or package == self.package or package in _TYPING:
+            return None, name
+        sources = tuple(text for text in self.loaded if package_of(text) == package)
+        return (_typed_package(sources, self.loaded) if sources else None), name
 
 
 class _Checker:
-    def __init__(self, source: str, package: _Package, package_names: set[str], calls: _Calls) -> None:
+    def __init__(self, source: str, package: Package, package_names: set[str], calls: _Calls) -> None:
         self.source, self.calls = source, calls
         self.values, self.results, self.parameters = package.values, package.results, package.parameters
         self.package_names = package_names
         self.errors: list[tuple[int, str]] = []
 
     # -- rules ------------------------------------------------------------------------------------
-    def rules(self, rules: Sequence[Rule]) -> _Package:
-        typed = _Package()
+    def rules(self, rules: Sequence[Rule]) -> Package:
+        typed = Package()
         for rule in rules:
             for value, arguments in self._branches(rule):
                 typed.add(rule.name, value, arguments if rule.shape == "function" else None)
@@ -214,7 +173,7 @@ class _Checker:
 
     def _branches(self, rule: Rule) -> Iterator[tuple[RegoType, tuple[RegoType, ...]]]:
         for head, body in rule.branches:
-            scope = _Scope()
+            scope = Scope()
             for name in rule.arguments:
                 scope.bind(name, ANY)  # until its first use types it (`_function_body`), as in OPA
             inferred = self._function_body(rule, head, body, scope) if rule.shape == "function" else {}
@@ -235,7 +194,7 @@ class _Checker:
             else:
                 yield ANY, arguments
 
-    def _function_body(self, rule: Rule, head: Node | None, body: list[Statement], scope: _Scope) -> dict[
+    def _function_body(self, rule: Rule, head: Node | None, body: list[Statement], scope: Scope) -> dict[
             str, RegoType]:
         """Type a function's body, and infer its arguments' types from it as OPA does (``type_parameters``)."""
         pending = {node.text for node in rule.parameters if node.what == "name" and node.text != "_"}
@@ -262,7 +221,7 @@ class _Checker:
                 for name in sorted(mentioned):
                     uses = parameters.argument_uses(statement, name,
                                                     lambda call: self._declared_arguments(call, scope),
-                                                    lambda node: self.type_of(node, _Scope(scope)))
+                                                    lambda node: self.type_of(node, Scope(scope)))
                     if uses == []:
                         untouched.add(name)
                     elif uses and uses[0][1] is not None:
@@ -290,7 +249,7 @@ class _Checker:
             return inferred.get(node.text, ANY)
         return kind(node.text) if node.what == "literal" else ANY  # `f(1) := ...` takes only a number there
 
-    def _declared_arguments(self, call: Node, scope: _Scope) -> tuple[RegoType, ...] | None:
+    def _declared_arguments(self, call: Node, scope: Scope) -> tuple[RegoType, ...] | None:
         """What a call's arguments must be: a builtin's declared types, or a package function's as typed so far."""
         root = call.text.split(".")[0]
         if scope.get(root) is not None:
@@ -304,11 +263,11 @@ class _Checker:
         return signature.args
 
     # -- bodies -----------------------------------------------------------------------------------
-    def _body(self, body: list[Statement], scope: _Scope) -> None:
+    def _body(self, body: list[Statement], scope: Scope) -> None:
         for statement in body:
             self._statement(statement, scope)
 
-    def _statement(self, statement: Statement, scope: _Scope) -> None:
+    def _statement(self, statement: Statement, scope: Scope) -> None:
         if statement.what in ("opaque", "declare"):
             for name in statement.names:
                 if name not in _WORDS and name not in _ROOTS and (statement.what == "declare" or
@@ -325,7 +284,7 @@ class _Checker:
         elif statement.what in ("some", "every"):
             *names, collection = statement.parts
             collection_type = self.type_of(collection, scope)
-            inner = _Scope(scope) if statement.what == "every" else scope
+            inner = Scope(scope) if statement.what == "every" else scope
             element = types.element_of(collection_type)
             if len(names) == 2:
                 key = kind(NUMBER) if collection_type.kinds == {ARRAY} else (
@@ -334,7 +293,7 @@ class _Checker:
             self._pattern(names[-1], element, inner)
             self._body(statement.body, inner)
 
-    def _bind(self, op: str, target: Node, value: Node, scope: _Scope) -> None:
+    def _bind(self, op: str, target: Node, value: Node, scope: Scope) -> None:
         if op == ":=":
             self._pattern(target, self.type_of(value, scope), scope)
             return
@@ -356,18 +315,18 @@ class _Checker:
         for name in unbound:
             scope.bind(name, ANY)
 
-    def _pattern(self, target: Node, value: RegoType, scope: _Scope) -> None:
+    def _pattern(self, target: Node, value: RegoType, scope: Scope) -> None:
         if target.what == "name":
             scope.bind(target.text, value)
         else:
             for name in _names(target):
                 scope.bind(name, ANY)
 
-    def _resolvable(self, name: str, scope: _Scope) -> bool:
+    def _resolvable(self, name: str, scope: Scope) -> bool:
         return name in _ROOTS or scope.get(name) is not None or name in self.values or name in self.package_names
 
     # -- expressions ------------------------------------------------------------------------------
-    def type_of(self, node: Node, scope: _Scope) -> RegoType:
+    def type_of(self, node: Node, scope: Scope) -> RegoType:
         if node.what == "literal":
             return kind(node.text)
         if node.what == "name":
@@ -388,7 +347,7 @@ class _Checker:
         if node.what == "object":
             return self._object(node, scope)
         if node.what == "comprehension":
-            inner = _Scope(scope)
+            inner = Scope(scope)
             self._body(node.body, inner)
             heads = [self.type_of(part, inner) for part in node.parts]
             return kind(OBJECT) if node.text == "object" else kind(ARRAY if node.text == "array" else SET,
@@ -399,7 +358,7 @@ class _Checker:
             self.type_of(part, scope)
         return ANY
 
-    def _object(self, node: Node, scope: _Scope) -> RegoType:
+    def _object(self, node: Node, scope: Scope) -> RegoType:
         """An object literal: closed when every key is a literal string (OPA's static properties)."""
         fields: dict[str, RegoType] = {}
         closed = True
@@ -418,7 +377,7 @@ class _Checker:
         """The value of a literal string or integer key (``.b``, ``["b"]``, ``[2]``), else None."""
         return key.constant if key.what == "literal" else None
 
-    def _infix(self, node: Node, scope: _Scope) -> RegoType:
+    def _infix(self, node: Node, scope: Scope) -> RegoType:
         left, right = (self.type_of(part, scope) for part in node.parts)
         if node.text in _COMPARISONS:
             return kind(BOOLEAN)  # OPA compares any two values, of any types
@@ -433,7 +392,7 @@ class _Checker:
                 break
         return signature.result
 
-    def _call(self, node: Node, scope: _Scope, alone: bool = False) -> RegoType:
+    def _call(self, node: Node, scope: Scope, alone: bool = False) -> RegoType:
         argument_types = [self.type_of(arg, scope) for arg in node.parts]
         if scope.get(node.text.split(".")[0]) is None:
             self._check_arity(node, alone)
@@ -451,7 +410,7 @@ class _Checker:
                               lambda name, expected: f"which {name} never takes (it takes {_only(expected)})")
         return signature.result
 
-    def _function(self, call: Node, scope: _Scope) -> tuple[tuple[RegoType, ...] | None, RegoType] | None:
+    def _function(self, call: Node, scope: Scope) -> tuple[tuple[RegoType, ...] | None, RegoType] | None:
         """(argument types, result) of the package function or other loaded package's function a call calls."""
         if scope.get(call.text.split(".")[0]) is not None:
             return None
@@ -491,9 +450,30 @@ class _Checker:
                                  f"{_a(actual)}, {why(node.text, expected)}; {_REFUSED}")
                 return
 
-    def _ref(self, node: Node, scope: _Scope) -> RegoType:
-        current = self.type_of(node.parts[0], scope)
-        for key in node.parts[1:]:
+    def _rule_ref(self, node: Node, scope: Scope) -> tuple[int, RegoType] | None:
+        """(keys used, value) where a ref starts with a rule of a loaded package: ``data.lib.limit``, ``lib.limit``.
+
+        OPA types such a ref from the rule's type (its type tree holds every
+        package's rules); ``data`` beyond the rules, and ``input``, are any.
+        """
+        base = node.parts[0]
+        if base.what != "name" or scope.get(base.text) is not None:
+            return None
+        path = "data" if base.text == "data" else imports_of(self.source).get(base.text)
+        for n, key in enumerate(node.parts[1:], start=1):
+            if path is None or key.what != "literal" or not isinstance(key.constant, str):
+                return None
+            path = f"{path}.{key.constant}"
+            own = f"data.{self.calls.package}."
+            value = self.values.get(path.removeprefix(own)) if path.startswith(own) else self.calls.foreign_value(path)
+            if value is not None:
+                return n, value
+        return None
+
+    def _ref(self, node: Node, scope: Scope) -> RegoType:
+        rule = self._rule_ref(node, scope)
+        used, current = rule if rule is not None else (0, self.type_of(node.parts[0], scope))
+        for key in node.parts[used + 1:]:
             key_type = self.type_of(key, scope) if not (key.what == "name" and not self._resolvable(key.text, scope)) \
                 else ANY  # a name the ref itself binds (`xs[i]`)
             if not current.known:
