@@ -202,7 +202,8 @@ PROBES = {p["name"]: p for p in yaml.safe_load(
     (Path(__file__).parent / "rego_probes" / "probes.yaml").read_text(encoding="utf-8"))}
 # The line OPA's error names, for each refused probe of the round-3 block.
 PROBE_LINES = {"arity-function-unreached": 3, "arity-builtin-unreached": 3, "type-error-argument-passed-on": 4,
-               "type-error-argument-two-types": 4, "type-error-argument-two-types-one-statement": 3}
+               "type-error-argument-two-types": 4, "type-error-argument-two-types-one-statement": 3,
+               "type-error-argument-after-comprehension": 5, "type-error-rule-by-its-path": 3}
 
 
 @pytest.mark.parametrize("engine", ["regorus", "regopy"])
