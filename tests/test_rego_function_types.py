@@ -203,7 +203,8 @@ PROBES = {p["name"]: p for p in yaml.safe_load(
 # The line OPA's error names, for each refused probe of the round-3 block.
 PROBE_LINES = {"arity-function-unreached": 3, "arity-builtin-unreached": 3, "type-error-argument-passed-on": 4,
                "type-error-argument-two-types": 4, "type-error-argument-two-types-one-statement": 3,
-               "type-error-argument-after-comprehension": 5, "type-error-rule-by-its-path": 3}
+               "type-error-argument-after-comprehension": 5, "type-error-rule-by-its-path": 3,
+               "type-error-literal-constant": 2}
 
 
 @pytest.mark.parametrize("engine", ["regorus", "regopy"])
@@ -214,7 +215,7 @@ def test_the_probes_are_refused_by_natpolicy_itself_on_their_line(engine: str) -
         refusals = engine_refusals(source, engine)
         assert refusals and char_line_col(source, refusals[0][0])[0] == line, (name, refusals)
     for name in ("types-arity-output-form", "types-argument-passed-on", "types-argument-first-use-wins",
-                 "types-metadata-schema-ignored"):
+                 "types-metadata-schema-ignored", "types-literal-variables-widen"):
         assert engine_refusals(PROBES[name]["source"], engine) == [], name
 
 

@@ -59,6 +59,12 @@ def found(body: str) -> list[tuple[int, str]]:
     ('n := 3\nhelper := concat(",", n)\n', 6, "argument 2 of concat(...), `n`, is a number"),
     ('helper := upper(to_number(input.a))\n', 5, "is a number"),
     ("helper := concat(\",\", [1, 2])\n", 5, "is an array[number]"),
+    # A literal argument is unified piece by piece: a constant that does not fit, even beside others that do or
+    # beside variables; a literal of a kind the argument never is; a variable where one kind is declared.
+    ('helper := concat(",", [1, "a"])\n', 5, "argument 2 of concat(...), `[1, \"a\"]`"),
+    ('helper := concat(",", {input.a, 1})\n', 5, "argument 2 of concat(...)"),
+    ('helper := concat(",", [["a"]])\n', 5, "is an array[array[string]]"),
+    ("helper if {\n  a := [1]\n  union({a})\n}\n", 7, "argument 1 of union(...), `{a}`"),
     ('helper := sprintf("%s", "a")\n', 5, "argument 2 of sprintf(...)"),
     ("helper contains d if {\n  some name in [\"a\"]\n  d := name - 1\n}\n", 7, "applies `-` to a string"),
     ("helper contains k if {\n  some k, _ in [\"a\"]\n  upper(k)\n}\n", 7, "`k`, is a number"),
@@ -138,8 +144,12 @@ def test_a_type_error_opa_infers_is_refused_with_its_line(body: str, line: int, 
     'f(x) := upper(x)\nz := f("a")\ny := f(concat(",", input.xs))\n',
     # `=` that binds (a pattern, a ref's key) or meets a value of any type; both sides of one kind.
     'x if {\n  n := 1\n  n = input.a\n  [a, b] = [1, "x"]\n  upper(b)\n  xs := ["a"]\n  xs[i] = "a"\n  n = 2\n}\n',
-    # Arrays with mixed elements, elements of a partial set from (possibly) several files.
-    'x := concat(",", [1, "a"])\n',
+    # Elements of a partial set from (possibly) several files; a collection literal's variables (and the calls,
+    # refs and comprehensions OPA moves into variables) widen to fit where the argument may be of several kinds
+    # (OPA's union mode, its issue 7273), whatever their own type.
+    'x if {\n  n := 1\n  concat(",", [n, upper("a"), [v | v := 1][0]])\n  a := "foo"\n  sum({1, a, count("b")})\n}\n',
+    'limit := 5\nx := concat(",", [limit, input.a])\n',
+    'f(v) := concat(",", [v])\nx := [f(1), sprintf("%v", [1, "a"]), union({{1}, input.s})]\n',
     'deny contains 1\ndeny contains msg if {\n  msg := "a"\n}\nx := [upper(d) | some d in deny]\n',
     # `=` whose value needs a name bound later: OPA may order it otherwise, so only `any`.
     "x if {\n  y = count(w)\n  w = input.ys\n  y = input.a\n  upper(y)\n}\n",

@@ -18,7 +18,8 @@ own body until their first use) is ``any``, which no check refuses; other
 loaded packages' rules and functions (``data.lib.limit``, ``lib.f(1)``
 through ``import data.lib``) are typed as this package's are.
 
-Checked, as OPA checks them: a builtin's declared arguments; the operands of
+Checked, as OPA checks them: a builtin's declared arguments (a collection
+literal piece by piece, ``type_literals``); the operands of
 ``+ - * / % | &``; a ref into a scalar (``x := 1; x.foo``, ``s := "ab";
 s[0]``) or with a key its collection never has (``xs := [1]; xs.foo``,
 ``{1}["a"]``), or with a constant key an object literal whose keys are all
@@ -47,6 +48,7 @@ from natpolicy.rego.builtin_types import ANY, ARRAY, BOOLEAN, NUMBER, OBJECT, SE
 from natpolicy.rego.function_arity import arity_problem, call_path, function_arities, imports_of, package_of
 from natpolicy.rego.source import scan_module
 from natpolicy.rego.type_env import Package, Scope
+from natpolicy.rego.type_literals import LITERALS, literal_fits
 from natpolicy.rego.type_syntax import Node, Rule, Statement, read_rules
 
 __all__ = ["type_errors"]
@@ -398,7 +400,7 @@ class _Checker:
             self._check_arity(node, alone)
         function = self._function(node, scope)
         if function is not None:
-            self._check_arguments(node, function[0] or (), argument_types,
+            self._check_arguments(node, function[0] or (), argument_types, scope,
                                   lambda name, expected: f"where {name} takes only {_only(expected)} (OPA infers "
                                                          "a function's argument types from its body)")
             return function[1]
@@ -406,7 +408,7 @@ class _Checker:
         signature = types.BUILTINS.get(node.text)
         if signature is None or root in self.package_names or scope.get(root) is not None:
             return ANY  # a function of this or another package, or a builtin not in the table
-        self._check_arguments(node, signature.args, argument_types,
+        self._check_arguments(node, signature.args, argument_types, scope,
                               lambda name, expected: f"which {name} never takes (it takes {_only(expected)})")
         return signature.result
 
@@ -441,11 +443,16 @@ class _Checker:
             self._error(node, f"arity error: `{self._text(node)}` passes {given} argument{'' if given == 1 else 's'} "
                               f"to {node.text}, but {problem} (OPA: {what} has arity {arity}); {_REFUSED}")
 
-    def _check_arguments(self, node: Node, takes: Sequence[RegoType], given: Sequence[RegoType],
+    def _check_arguments(self, node: Node, takes: Sequence[RegoType], given: Sequence[RegoType], scope: Scope,
                          why: Callable[[str, RegoType], str]) -> None:
-        """Refuse the first argument of the call ``node`` whose type shares nothing with what it takes."""
+        """Refuse the first argument of the call ``node`` whose type shares nothing with what it takes.
+
+        A collection literal is unified piece by piece, as OPA does (``type_literals``).
+        """
         for n, (arg, expected, actual) in enumerate(zip(node.parts, takes, given, strict=False)):
-            if not accepts(expected, actual):  # (a last, extra argument is the output: not checked)
+            fits = literal_fits(arg, expected, lambda part: self.type_of(part, scope)) if arg.what in LITERALS \
+                else accepts(expected, actual)
+            if not fits:  # (a last, extra argument is the output: not checked)
                 self._error(arg, f"type error: argument {n + 1} of {node.text}(...), `{self._text(arg)}`, is "
                                  f"{_a(actual)}, {why(node.text, expected)}; {_REFUSED}")
                 return
