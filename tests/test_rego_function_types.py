@@ -215,7 +215,7 @@ def test_the_probes_are_refused_by_natpolicy_itself_on_their_line(engine: str) -
         refusals = engine_refusals(source, engine)
         assert refusals and char_line_col(source, refusals[0][0])[0] == line, (name, refusals)
     for name in ("types-arity-output-form", "types-argument-passed-on", "types-argument-first-use-wins",
-                 "types-metadata-schema-ignored", "types-literal-variables-widen"):
+                 "types-metadata-schema-ignored", "types-literal-variables-widen", "types-every-body-unchecked"):
         assert engine_refusals(PROBES[name]["source"], engine) == [], name
 
 

@@ -68,7 +68,12 @@ def found(body: str) -> list[tuple[int, str]]:
     ('helper := sprintf("%s", "a")\n', 5, "argument 2 of sprintf(...)"),
     ("helper contains d if {\n  some name in [\"a\"]\n  d := name - 1\n}\n", 7, "applies `-` to a string"),
     ("helper contains k if {\n  some k, _ in [\"a\"]\n  upper(k)\n}\n", 7, "`k`, is a number"),
-    ("helper if {\n  every s in {1} {\n    upper(s)\n  }\n}\n", 7, "`s`, is a number"),
+    # OPA's type checker looks into an `every` body only for refs (into what is typed outside it), the
+    # comprehensions there, and arity; its domain is moved out of it and checked in full.
+    ('helper if {\n  o := {"a": 1}\n  every v in [1] {\n    o.b\n  }\n}\n', 8, "looks up `b` in an object literal"),
+    ("helper if {\n  every v in [1] {\n    x := [upper(1) | true]\n  }\n}\n", 7, "argument 1 of upper(...), `1`"),
+    ("helper if {\n  every v in [1] {\n    count(v, 1, 2)\n  }\n}\n", 7, "arity error: `count(v, 1, 2)`"),
+    ('helper if {\n  every v in split(1, ",") {\n    v\n  }\n}\n', 6, "argument 1 of split(...), `1`"),
     ("helper := [upper(n) | some n in numbers.range(1, 2)]\n", 5, "`n`, is a number"),
     ("helper if {\n  y = 1\n  upper(y)\n}\n", 7, "`y`, is a number"),  # `=` binds a name nothing bound
     ("helper := x if {\n  x := 1\n} else := upper(2)\n", 7, "argument 1 of upper(...), `2`"),
@@ -111,6 +116,9 @@ def test_a_type_error_opa_infers_is_refused_with_its_line(body: str, line: int, 
     "x if {\n  n := 1\n  z := {k: upper(n) | some k, n in input.o}\n  n + 1 > 0\n}\n",
     'x if {\n  n := 1\n  every n in input.xs {\n    upper(n) == "A"\n  }\n  n + 1 > 0\n}\n',
     "x if {\n  n := 1\n  z := [m | some s in input.xs; n := upper(s); m := n]\n  n + 1 > 0\n}\n",
+    # OPA never type-checks the calls, operators and `=` of an `every` body: its names stay untyped there.
+    'x if {\n  every s in {1} {\n    upper(s)\n    s + "a"\n    y := [1]\n    y.foo\n    s.foo\n    1 = "a"\n  }\n}\n',
+    'x if {\n  every k, v in {"a": 1} {\n    some w in v\n    upper(w)\n    k + 1\n  }\n}\n',
     # Values of `input` and `data`, function arguments, imports and other packages are `any`.
     'x if {\n  v := input.a\n  v + 1 == 3\n  upper(v)\n  v.b[0]\n}\n',
     "f(a) := upper(a)\ng(a) := a + 1\n",

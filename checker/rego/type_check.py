@@ -7,7 +7,8 @@ module infers what OPA infers, from the source alone (``type_syntax`` reads
 it), and ``natpolicy.rego.guards`` refuses each error with its line.
 
 Inferred: literals, collections and comprehensions; ``:=`` and ``=`` bindings
-of a local variable; ``some x in xs`` and ``every`` (the element type);
+of a local variable; ``some x in xs`` (the element type; an ``every`` body is
+never typed by OPA but for its refs, comprehensions and arity, nor here);
 arithmetic (``+ * / %`` give numbers, ``-`` a number or set as OPA declares,
 ``| &`` sets); builtin results (``builtin_types.BUILTINS``); the values of the
 package's rules, from their definitions in all the package's files together
@@ -164,6 +165,7 @@ class _Checker:
         self.values, self.results, self.parameters = package.values, package.results, package.parameters
         self.package_names = package_names
         self.errors: list[tuple[int, str]] = []
+        self.quiet = 0  # how many `every` bodies deep the statement being typed is
 
     # -- rules ------------------------------------------------------------------------------------
     def rules(self, rules: Sequence[Rule]) -> Package:
@@ -287,15 +289,29 @@ class _Checker:
             *names, collection = statement.parts
             collection_type = self.type_of(collection, scope)
             inner = Scope(scope) if statement.what == "every" else scope
-            element = types.element_of(collection_type)
+            # OPA's type checker never looks into an `every` body but for its refs (and the comprehensions
+            # there), so its variables, and those a `some` there binds, stay untyped.
+            element = types.element_of(collection_type) if statement.what == "some" and not self.quiet else ANY
             if len(names) == 2:
                 key = kind(NUMBER) if collection_type.kinds == {ARRAY} else (
                     element if collection_type.kinds == {SET} else ANY)
-                self._pattern(names[0], key, inner)
+                self._pattern(names[0], key if element is not ANY else ANY, inner)
             self._pattern(names[-1], element, inner)
-            self._body(statement.body, inner)
+            every = int(statement.what == "every")
+            self.quiet += every
+            try:
+                self._body(statement.body, inner)
+            finally:
+                self.quiet -= every
 
     def _bind(self, op: str, target: Node, value: Node, scope: Scope) -> None:
+        if self.quiet:  # in an `every` body OPA unifies nothing: its refs are checked, its names stay untyped
+            for side in (value, target) if op == "=" else (value,):
+                self.type_of(side, scope)
+            for name in _names(target) + (_names(value) if op == "=" else []):
+                if op == ":=" or not self._resolvable(name, scope):
+                    scope.bind(name, ANY)
+            return
         if op == ":=":
             self._pattern(target, self.type_of(value, scope), scope)
             return
@@ -350,8 +366,12 @@ class _Checker:
             return self._object(node, scope)
         if node.what == "comprehension":
             inner = Scope(scope)
-            self._body(node.body, inner)
-            heads = [self.type_of(part, inner) for part in node.parts]
+            quiet, self.quiet = self.quiet, 0  # OPA checks a comprehension in full, in an `every` body too
+            try:
+                self._body(node.body, inner)
+                heads = [self.type_of(part, inner) for part in node.parts]
+            finally:
+                self.quiet = quiet
             return kind(OBJECT) if node.text == "object" else kind(ARRAY if node.text == "array" else SET,
                                                                       of=heads[0])
         if node.what == "infix":
@@ -381,6 +401,8 @@ class _Checker:
 
     def _infix(self, node: Node, scope: Scope) -> RegoType:
         left, right = (self.type_of(part, scope) for part in node.parts)
+        if self.quiet:
+            return ANY
         if node.text in _COMPARISONS:
             return kind(BOOLEAN)  # OPA compares any two values, of any types
         signature = types.ARITHMETIC.get(node.text)
@@ -397,7 +419,9 @@ class _Checker:
     def _call(self, node: Node, scope: Scope, alone: bool = False) -> RegoType:
         argument_types = [self.type_of(arg, scope) for arg in node.parts]
         if scope.get(node.text.split(".")[0]) is None:
-            self._check_arity(node, alone)
+            self._check_arity(node, alone)  # OPA checks arity in an `every` body too (checkUndefinedFuncs)
+        if self.quiet:
+            return ANY
         function = self._function(node, scope)
         if function is not None:
             self._check_arguments(node, function[0] or (), argument_types, scope,
