@@ -138,6 +138,8 @@ def test_what_is_refused_fails_on_regorus_when_reached() -> None:
     ("f(x) if {\n  upper(x) == x + 1\n}\n", 6, "`x`, an argument of f, is a string from its first use, and this use "
                                               "takes number"),
     ("f(x) if {\n  x + count(x) > 1\n}\n", 6, "is an any<array, object, set, string> from its first use"),
+    # A statement's `==` is `=` to OPA (rewriteEquals): it types an argument like `=`.
+    ("f(x) if {\n  x == 1\n  upper(x)\n}\n", 7, "argument 1 of upper(...), `x`, is a number"),
     ("f(x) := abs(x) + count(upper(x))\n", 5, "is a number from its first use, and this use takes string"),
     # A comprehension types only its own copy: the next statement's use is the first one.
     ("f(x) if {\n  [1 | upper(x)]\n  x + 1\n  upper(x)\n}\n", 8, "argument 1 of upper(...), `x`, is a number"),
@@ -154,13 +156,13 @@ def test_a_function_argument_typed_through_its_uses_is_checked_as_opa_does(body:
     # The argument's type, passed on, and each callee's own.
     'f(s) := upper(s)\ng(v) := f(v)\nhelper := [g("a"), g(concat(",", input.xs))]\n',
     "f(x) := x\ng(v) := f(v)\nhelper := [g(1), g(\"a\")]\n",  # f takes anything, so does g
-    "f(s) := upper(s)\ng(v) if {\n  v == 1\n  f(v)\n}\nhelper := g(1)\n",  # a comparison first: any
+    "f(s) := upper(s)\ng(v) if {\n  v != 1\n  f(v)\n}\nhelper := g(1)\n",  # a comparison first: any
     "f(s) := [upper(t) | t := s]\ng(v) := f(v)\nhelper := g(1)\n",  # only a comprehension uses it: any
     'f(x) := upper(x)\nf(x) := x + 1 if false\ng(v) := f(v)\nhelper := [g(1), g("a")]\n',
     # Uses a first use allows; a comparison or a comprehension first; arguments and definitions apart.
     "f(x) if {\n  count(x) > 1\n  upper(x)\n}\n",
-    "f(x) if {\n  x == 1\n  upper(x)\n  x + 1\n}\n",
-    'f(x) if {\n  startswith(x, "a")\n  is_string(x)\n  count(x) > 1\n  x == 1\n  y := x\n  y != 2\n}\n',
+    "f(x) if {\n  x != 1\n  upper(x)\n  x < 1\n}\n",
+    'f(x) if {\n  startswith(x, "a")\n  is_string(x)\n  count(x) > 1\n  x != 1\n  y := x\n  y != 2\n}\n',
     "f(x) if {\n  [y | y := upper(x)]\n  x + 1\n}\n",
     "f(x) if {\n  upper(x)\n}\nf(x) if {\n  x + 1\n}\nhelper := f(1)\n",
     "f(x, y) if {\n  upper(x)\n  y + 1\n  concat(x, [x])\n}\n",
@@ -204,7 +206,7 @@ PROBES = {p["name"]: p for p in yaml.safe_load(
 PROBE_LINES = {"arity-function-unreached": 3, "arity-builtin-unreached": 3, "type-error-argument-passed-on": 4,
                "type-error-argument-two-types": 4, "type-error-argument-two-types-one-statement": 3,
                "type-error-argument-after-comprehension": 5, "type-error-rule-by-its-path": 3,
-               "type-error-literal-constant": 2}
+               "type-error-literal-constant": 2, "type-error-double-equals-statement": 4}
 
 
 @pytest.mark.parametrize("engine", ["regorus", "regopy"])

@@ -98,6 +98,9 @@ def found(body: str) -> list[tuple[int, str]]:
     ('limit := 5\nhelper if {\n  limit = "a"\n}\n', 7, "unifies a number with a string"),
     ('helper if {\n  y = "a"\n  y = 1\n}\n', 7, "`y = 1` unifies a string with a number"),
     ('helper if {\n  s := {1}\n  s = {"a"}\n}\n', 7, "unifies a set[number] with a set[string]"),
+    # A statement's `==` (negated or not) is rewritten into `=` before OPA types it (its issue 2132).
+    ('helper if {\n  n := count(input.xs)\n  not n == {1}\n}\n', 7, "`n == {1}` unifies a number with a set"),
+    ('limit := 5\nhelper if {\n  limit == "a"\n}\n', 7, "a statement's `==` is `=`"),
 ])
 def test_a_type_error_opa_infers_is_refused_with_its_line(body: str, line: int, says: str) -> None:
     errors = found(body)
@@ -108,7 +111,8 @@ def test_a_type_error_opa_infers_is_refused_with_its_line(body: str, line: int, 
 
 @pytest.mark.parametrize("body", [
     # Comparisons between any two types are valid Rego.
-    'x if {\n  n := count(input.xs)\n  n != "2"\n  n < "a"\n  not n == {1}\n}\n',
+    # (A statement's `==` is `=` to OPA's type checker: see the refusals.)
+    'x if {\n  n := count(input.xs)\n  n != "2"\n  n < "a"\n  not n >= {1}\n  b := n == "2"\n}\n',
     # The same name in separate rules, each with its own type.
     'a := v + 1 if {\n  v := 1\n}\nb := upper(v) if {\n  v := "s"\n}\n',
     # A comprehension or `every` body has its own scope: `n` there is not the outer number.
@@ -144,7 +148,7 @@ def test_a_type_error_opa_infers_is_refused_with_its_line(body: str, line: int, 
     # A function's argument is typed by its first use only, and only where OPA's order is certain: a
     # comparison, a ref, `some`, a comprehension or another function give it any; a statement OPA runs later
     # (it needs a name bound below) does not count first; every definition of the function counts.
-    'f(x) if {\n  x == 1\n  upper(x)\n}\nz := f(1)\n',
+    'f(x) if {\n  x != 1\n  upper(x)\n}\nz := f(1)\n',
     'f(x) if {\n  x.a == 1\n  upper(x)\n}\ng(x) if {\n  some v in x\n  upper(x)\n}\nz := [f(1), g(1)]\n',
     'f(x) := [upper(s) | s := x[_]]\ng(v) := f(v)\nz := [f(1), g(1)]\n',
     'f(x) if {\n  a := y\n  upper(x) == a\n  y := x\n}\nz := f(1)\n',

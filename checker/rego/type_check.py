@@ -27,14 +27,16 @@ s[0]``) or with a key its collection never has (``xs := [1]; xs.foo``,
 literal strings never has (``o := {"a": 1}; o.b``; OPA's static properties)
 or an index past an array literal (``[1, 2][2]``); ``=`` between two typed
 values whose kinds never meet (``n := count(xs); n = "2"``: OPA's match
-error); a call to a package function with an argument of a type its body
-never takes (``f(x) := upper(x)`` then ``f(1)``: OPA infers a function's
-argument types from its body, also through the package's other functions,
+error), and a statement's ``==``, which OPA rewrites into ``=`` first; a
+call to a package function with an argument of a type its body never
+takes (``f(x) := upper(x)`` then ``f(1)``: OPA infers a function's argument
+types from its body, also through the package's other functions;
 ``type_parameters`` says how far this reader follows it) and a use of an
 argument, after its first, as a type the first excludes (``upper(x); x +
-1``: OPA refuses the function); a call's number of arguments (``function_arity``). Not checked:
-schemas in METADATA, which conftest's compiler ignores too. When
-unsure, the type is ``any``: a false refusal would break a valid policy.
+1``: OPA refuses the function); a call's number of arguments
+(``function_arity``). Not checked: schemas in METADATA, which conftest's
+compiler ignores too. When unsure, the type is ``any``: a false refusal
+would break a valid policy.
 """
 from __future__ import annotations
 
@@ -281,6 +283,8 @@ class _Checker:
             whole = statement.parts[0]
             if whole.what == "call":
                 self._call(whole, scope, alone=True)  # a call that is the whole statement may pass its output too
+            elif whole.what == "infix" and whole.text == "==":
+                self._bind("=", whole.parts[0], whole.parts[1], scope, "==")  # OPA's rewriteEquals: `==` is `=`
             else:
                 self.type_of(whole, scope)
         elif statement.what == "bind":
@@ -304,7 +308,8 @@ class _Checker:
             finally:
                 self.quiet -= every
 
-    def _bind(self, op: str, target: Node, value: Node, scope: Scope) -> None:
+    def _bind(self, op: str, target: Node, value: Node, scope: Scope, written: str = "=") -> None:
+        """Type ``target op value`` (``:=`` or ``=``; ``written``: ``==`` for a statement OPA reads as ``=``)."""
         if self.quiet:  # in an `every` body OPA unifies nothing: its refs are checked, its names stay untyped
             for side in (value, target) if op == "=" else (value,):
                 self.type_of(side, scope)
@@ -327,9 +332,10 @@ class _Checker:
         unbound = [name for name in _names(target) + _names(value) if not self._resolvable(name, scope)]
         if not unbound and not accepts(target_type, value_type):
             # Both sides typed, nothing to bind: OPA unifies the two types, and none of their kinds meet.
-            self._error(target, f"type error: `{self._text(target)} = {self._text(value)}` unifies "
-                                f"{_a(target_type)} with {_a(value_type)}, which never match (OPA: match error); "
-                                f"{_REFUSED}")
+            rewritten = " (a statement's `==` is `=` to OPA's type checker)" if written == "==" else ""
+            self._error(target, f"type error: `{self._text(target)} {written} {self._text(value)}` unifies "
+                                f"{_a(target_type)} with {_a(value_type)}, which never match (OPA: match error"
+                                f"{rewritten}); {_REFUSED}")
         for name in unbound:
             scope.bind(name, ANY)
 

@@ -93,8 +93,11 @@ def argument_uses(statement: Statement, name: str,
     """
     if statement.what not in ("check", "bind"):
         return None
-    if statement.what == "bind" and statement.text == "=":
-        for side, other in (statement.parts, reversed(statement.parts)):
+    sides = statement.parts if statement.what == "bind" and statement.text == "=" else (
+        statement.parts[0].parts if statement.what == "check" and statement.parts[0].what == "infix"
+        and statement.parts[0].text == "==" else None)  # OPA rewrites a statement's `==` into `=`
+    if sides is not None:
+        for side, other in (sides, list(reversed(sides))):
             if side.what == "name" and side.text == name and name not in set(_node_names(other)):
                 return [(side, type_of(other))]  # OPA unifies an untyped name with the other side's type
     uses: list[tuple[Node, RegoType | None]] = []
