@@ -121,7 +121,7 @@ def test_a_type_error_opa_infers_is_refused_with_its_line(body: str, line: int, 
     'x if {\n  n := 1\n  every n in input.xs {\n    upper(n) == "A"\n  }\n  n + 1 > 0\n}\n',
     "x if {\n  n := 1\n  z := [m | some s in input.xs; n := upper(s); m := n]\n  n + 1 > 0\n}\n",
     # OPA never type-checks the calls, operators and `=` of an `every` body: its names stay untyped there.
-    'x if {\n  every s in {1} {\n    upper(s)\n    s + "a"\n    y := [1]\n    y.foo\n    s.foo\n    1 = "a"\n  }\n}\n',
+    'x if {\n  every s in {1} {\n    upper(s)\n    s + "a"\n    y := [1]\n    y.foo\n    s.foo\n    1 = "a"\n    [1, 2][5]\n    count(s).k\n  }\n}\n',
     'x if {\n  every k, v in {"a": 1} {\n    some w in v\n    upper(w)\n    k + 1\n  }\n}\n',
     # Values of `input` and `data`, function arguments, imports and other packages are `any`.
     'x if {\n  v := input.a\n  v + 1 == 3\n  upper(v)\n  v.b[0]\n}\n',

@@ -41,7 +41,6 @@ would break a valid policy.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -50,7 +49,9 @@ from natpolicy.rego import type_parameters as parameters
 from natpolicy.rego.builtin_types import ANY, ARRAY, BOOLEAN, NUMBER, OBJECT, SET, RegoType, accepts, kind, union
 from natpolicy.rego.function_arity import arity_problem, call_path, function_arities, imports_of, package_of
 from natpolicy.rego.source import scan_module
-from natpolicy.rego.type_env import Package, Scope
+from natpolicy.rego.type_env import Package, Scope, keys_listed, union_all
+from natpolicy.rego.type_env import kinds_of as _only  # what a declared type takes, for a message
+from natpolicy.rego.type_env import with_article as _a  # "a number", "an array"
 from natpolicy.rego.type_literals import LITERALS, literal_fits
 from natpolicy.rego.type_syntax import Node, Rule, Statement, read_rules
 
@@ -295,11 +296,12 @@ class _Checker:
             inner = Scope(scope) if statement.what == "every" else scope
             # OPA's type checker never looks into an `every` body but for its refs (and the comprehensions
             # there), so its variables, and those a `some` there binds, stay untyped.
-            element = types.element_of(collection_type) if statement.what == "some" and not self.quiet else ANY
+            typed = statement.what == "some" and not self.quiet
+            element = types.element_of(collection_type) if typed else ANY
             if len(names) == 2:
                 key = kind(NUMBER) if collection_type.kinds == {ARRAY} else (
                     element if collection_type.kinds == {SET} else ANY)
-                self._pattern(names[0], key if element is not ANY else ANY, inner)
+                self._pattern(names[0], key if typed else ANY, inner)
             self._pattern(names[-1], element, inner)
             every = int(statement.what == "every")
             self.quiet += every
@@ -364,7 +366,7 @@ class _Checker:
             return self._call(node, scope)
         if node.what in ("array", "set"):
             items = [self.type_of(part, scope) for part in node.parts]
-            collection = kind(ARRAY if node.what == "array" else SET, of=_union_all(items))
+            collection = kind(ARRAY if node.what == "array" else SET, of=union_all(items))
             # A non-empty array literal has that many elements and no more (`[]` is any array, as in OPA).
             return RegoType(collection.kinds, collection.of, length=len(items)) if node.what == "array" and items \
                 else collection
@@ -508,6 +510,12 @@ class _Checker:
         return None
 
     def _ref(self, node: Node, scope: Scope) -> RegoType:
+        if self.quiet and node.parts[0].what != "name":
+            # In an `every` body a literal, call or comprehension a ref starts from was moved into a variable
+            # OPA never types: nothing but what it holds is checked.
+            for part in node.parts:
+                self.type_of(part, scope)
+            return ANY
         rule = self._rule_ref(node, scope)
         used, current = rule if rule is not None else (0, self.type_of(node.parts[0], scope))
         for key in node.parts[used + 1:]:
@@ -529,7 +537,7 @@ class _Checker:
                 found = dict(current.fields).get(constant) if isinstance(constant, str) else None
                 if found is None:
                     self._error(node, f"type error: `{self._text(node)}` looks up `{self._text(key)}` in an "
-                                      f"object literal that has only the keys {_keys(current)} "
+                                      f"object literal that has only the keys {keys_listed(current)} "
                                       f"(OPA: undefined ref); {_REFUSED}")
                     return ANY
                 current = found
@@ -567,27 +575,3 @@ def _names(node: Node) -> list[str]:
     if node.what == "comprehension":
         return []
     return [name for part in node.parts for name in _names(part)]
-
-
-def _keys(closed: RegoType) -> str:
-    """An object literal's keys for a message, quoted and escaped (a key may hold any character)."""
-    keys = [json.dumps(key) for key, _ in closed.fields or ()]
-    return ", ".join(keys[:8]) + (f" and {len(keys) - 8} more" if len(keys) > 8 else "")
-
-
-def _union_all(types: list[RegoType]) -> RegoType | None:
-    if not types:
-        return None
-    out = types[0]
-    for more in types[1:]:
-        out = union(out, more)
-    return out
-
-
-def _a(value: RegoType) -> str:
-    text = value.describe()
-    return f"an {text}" if text[0] in "aeiou" else f"a {text}"
-
-
-def _only(value: RegoType) -> str:
-    return " or ".join(sorted(value.kinds)) if len(value.kinds) > 1 else value.describe()

@@ -1,11 +1,12 @@
 """The types ``type_check`` keeps: what a package's rules hold, and what a body's names are bound to."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from natpolicy.rego.builtin_types import RegoType, union
 
-__all__ = ["Package", "Scope"]
+__all__ = ["Package", "Scope", "union_all", "with_article", "kinds_of", "keys_listed"]
 
 
 @dataclass
@@ -59,3 +60,30 @@ class Scope:
     def bind(self, name: str, value: RegoType) -> None:
         if name != "_":
             self.names[name] = value
+
+
+def union_all(types: list[RegoType]) -> RegoType | None:
+    """Every one of ``types`` (a collection's elements), None for none."""
+    if not types:
+        return None
+    out = types[0]
+    for more in types[1:]:
+        out = union(out, more)
+    return out
+
+
+def with_article(value: RegoType) -> str:
+    """``a number``, ``an array[string]``: a type for a message."""
+    text = value.describe()
+    return f"an {text}" if text[0] in "aeiou" else f"a {text}"
+
+
+def kinds_of(value: RegoType) -> str:
+    """``string``, ``array or set``: what a declared type takes, for a message."""
+    return " or ".join(sorted(value.kinds)) if len(value.kinds) > 1 else value.describe()
+
+
+def keys_listed(closed: RegoType) -> str:
+    """An object literal's keys for a message, quoted and escaped (a key may hold any character)."""
+    keys = [json.dumps(key) for key, _ in closed.fields or ()]
+    return ", ".join(keys[:8]) + (f" and {len(keys) - 8} more" if len(keys) > 8 else "")
