@@ -59,10 +59,21 @@ def found(body: str) -> list[tuple[int, str]]:
     ('n := 3\nhelper := concat(",", n)\n', 6, "argument 2 of concat(...), `n`, is a number"),
     ('helper := upper(to_number(input.a))\n', 5, "is a number"),
     ("helper := concat(\",\", [1, 2])\n", 5, "is an array[number]"),
+    # A literal argument is unified piece by piece: a constant that does not fit, even beside others that do or
+    # beside variables; a literal of a kind the argument never is; a variable where one kind is declared.
+    ('helper := concat(",", [1, "a"])\n', 5, "argument 2 of concat(...), `[1, \"a\"]`"),
+    ('helper := concat(",", {input.a, 1})\n', 5, "argument 2 of concat(...)"),
+    ('helper := concat(",", [["a"]])\n', 5, "is an array[array[string]]"),
+    ("helper if {\n  a := [1]\n  union({a})\n}\n", 7, "argument 1 of union(...), `{a}`"),
     ('helper := sprintf("%s", "a")\n', 5, "argument 2 of sprintf(...)"),
     ("helper contains d if {\n  some name in [\"a\"]\n  d := name - 1\n}\n", 7, "applies `-` to a string"),
     ("helper contains k if {\n  some k, _ in [\"a\"]\n  upper(k)\n}\n", 7, "`k`, is a number"),
-    ("helper if {\n  every s in {1} {\n    upper(s)\n  }\n}\n", 7, "`s`, is a number"),
+    # OPA's type checker looks into an `every` body only for refs (into what is typed outside it), the
+    # comprehensions there, and arity; its domain is moved out of it and checked in full.
+    ('helper if {\n  o := {"a": 1}\n  every v in [1] {\n    o.b\n  }\n}\n', 8, "looks up `b` in an object literal"),
+    ("helper if {\n  every v in [1] {\n    x := [upper(1) | true]\n  }\n}\n", 7, "argument 1 of upper(...), `1`"),
+    ("helper if {\n  every v in [1] {\n    count(v, 1, 2)\n  }\n}\n", 7, "arity error: `count(v, 1, 2)`"),
+    ('helper if {\n  every v in split(1, ",") {\n    v\n  }\n}\n', 6, "argument 1 of split(...), `1`"),
     ("helper := [upper(n) | some n in numbers.range(1, 2)]\n", 5, "`n`, is a number"),
     ("helper if {\n  y = 1\n  upper(y)\n}\n", 7, "`y`, is a number"),  # `=` binds a name nothing bound
     ("helper := x if {\n  x := 1\n} else := upper(2)\n", 7, "argument 1 of upper(...), `2`"),
@@ -87,6 +98,9 @@ def found(body: str) -> list[tuple[int, str]]:
     ('limit := 5\nhelper if {\n  limit = "a"\n}\n', 7, "unifies a number with a string"),
     ('helper if {\n  y = "a"\n  y = 1\n}\n', 7, "`y = 1` unifies a string with a number"),
     ('helper if {\n  s := {1}\n  s = {"a"}\n}\n', 7, "unifies a set[number] with a set[string]"),
+    # A statement's `==` (negated or not) is rewritten into `=` before OPA types it (its issue 2132).
+    ('helper if {\n  n := count(input.xs)\n  not n == {1}\n}\n', 7, "`n == {1}` unifies a number with a set"),
+    ('limit := 5\nhelper if {\n  limit == "a"\n}\n', 7, "a statement's `==` is `=`"),
 ])
 def test_a_type_error_opa_infers_is_refused_with_its_line(body: str, line: int, says: str) -> None:
     errors = found(body)
@@ -97,7 +111,8 @@ def test_a_type_error_opa_infers_is_refused_with_its_line(body: str, line: int, 
 
 @pytest.mark.parametrize("body", [
     # Comparisons between any two types are valid Rego.
-    'x if {\n  n := count(input.xs)\n  n != "2"\n  n < "a"\n  not n == {1}\n}\n',
+    # (A statement's `==` is `=` to OPA's type checker: see the refusals.)
+    'x if {\n  n := count(input.xs)\n  n != "2"\n  n < "a"\n  not n >= {1}\n  b := n == "2"\n}\n',
     # The same name in separate rules, each with its own type.
     'a := v + 1 if {\n  v := 1\n}\nb := upper(v) if {\n  v := "s"\n}\n',
     # A comprehension or `every` body has its own scope: `n` there is not the outer number.
@@ -105,6 +120,9 @@ def test_a_type_error_opa_infers_is_refused_with_its_line(body: str, line: int, 
     "x if {\n  n := 1\n  z := {k: upper(n) | some k, n in input.o}\n  n + 1 > 0\n}\n",
     'x if {\n  n := 1\n  every n in input.xs {\n    upper(n) == "A"\n  }\n  n + 1 > 0\n}\n',
     "x if {\n  n := 1\n  z := [m | some s in input.xs; n := upper(s); m := n]\n  n + 1 > 0\n}\n",
+    # OPA never type-checks the calls, operators and `=` of an `every` body: its names stay untyped there.
+    'x if {\n  every s in {1} {\n    upper(s)\n    s + "a"\n    y := [1]\n    y.foo\n    s.foo\n    1 = "a"\n    [1, 2][5]\n    count(s).k\n  }\n}\n',
+    'x if {\n  every k, v in {"a": 1} {\n    some w in v\n    upper(w)\n    k + 1\n  }\n}\n',
     # Values of `input` and `data`, function arguments, imports and other packages are `any`.
     'x if {\n  v := input.a\n  v + 1 == 3\n  upper(v)\n  v.b[0]\n}\n',
     "f(a) := upper(a)\ng(a) := a + 1\n",
@@ -130,7 +148,7 @@ def test_a_type_error_opa_infers_is_refused_with_its_line(body: str, line: int, 
     # A function's argument is typed by its first use only, and only where OPA's order is certain: a
     # comparison, a ref, `some`, a comprehension or another function give it any; a statement OPA runs later
     # (it needs a name bound below) does not count first; every definition of the function counts.
-    'f(x) if {\n  x == 1\n  upper(x)\n}\nz := f(1)\n',
+    'f(x) if {\n  x != 1\n  upper(x)\n}\nz := f(1)\n',
     'f(x) if {\n  x.a == 1\n  upper(x)\n}\ng(x) if {\n  some v in x\n  upper(x)\n}\nz := [f(1), g(1)]\n',
     'f(x) := [upper(s) | s := x[_]]\ng(v) := f(v)\nz := [f(1), g(1)]\n',
     'f(x) if {\n  a := y\n  upper(x) == a\n  y := x\n}\nz := f(1)\n',
@@ -138,8 +156,12 @@ def test_a_type_error_opa_infers_is_refused_with_its_line(body: str, line: int, 
     'f(x) := upper(x)\nz := f("a")\ny := f(concat(",", input.xs))\n',
     # `=` that binds (a pattern, a ref's key) or meets a value of any type; both sides of one kind.
     'x if {\n  n := 1\n  n = input.a\n  [a, b] = [1, "x"]\n  upper(b)\n  xs := ["a"]\n  xs[i] = "a"\n  n = 2\n}\n',
-    # Arrays with mixed elements, elements of a partial set from (possibly) several files.
-    'x := concat(",", [1, "a"])\n',
+    # Elements of a partial set from (possibly) several files; a collection literal's variables (and the calls,
+    # refs and comprehensions OPA moves into variables) widen to fit where the argument may be of several kinds
+    # (OPA's union mode, its issue 7273), whatever their own type.
+    'x if {\n  n := 1\n  concat(",", [n, upper("a"), [v | v := 1][0]])\n  a := "foo"\n  sum({1, a, count("b")})\n}\n',
+    'limit := 5\nx := concat(",", [limit, input.a])\n',
+    'f(v) := concat(",", [v])\nx := [f(1), sprintf("%v", [1, "a"]), union({{1}, input.s})]\n',
     'deny contains 1\ndeny contains msg if {\n  msg := "a"\n}\nx := [upper(d) | some d in deny]\n',
     # `=` whose value needs a name bound later: OPA may order it otherwise, so only `any`.
     "x if {\n  y = count(w)\n  w = input.ys\n  y = input.a\n  upper(y)\n}\n",

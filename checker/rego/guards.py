@@ -71,18 +71,21 @@ def refuse_for_engine(policies: Sequence[PolicyFile], engine: str) -> None:
     for n, policy in enumerate(policies):
         # OPA types a rule from its definitions in every file of its package.
         others = [other.source for m, other in enumerate(policies) if m != n and other.package == policy.package]
-        for offset, message in engine_refusals(policy.source, engine, names[policy.package], others):
+        # A call to `data.<package>.f` of another package is checked against that function's arity.
+        elsewhere = [other.source for other in policies if other.package != policy.package]
+        for offset, message in engine_refusals(policy.source, engine, names[policy.package], others, elsewhere):
             line, col = char_line_col(policy.source, offset)
             raise InputError(f"{policy.display}:{line}:{col}", message)
 
 
 def engine_refusals(source: str, engine: str, package_names: set[str] | None = None,
-                    package_sources: Sequence[str] = ()) -> list[tuple[int, str]]:
+                    package_sources: Sequence[str] = (), loaded_sources: Sequence[str] = ()) -> list[tuple[int, str]]:
     """(character offset, message) of every construct of ``source`` refused on ``engine``.
 
     ``package_names``: the rules, functions and imports of the module's package
     in all its files (default: this module's own); ``package_sources``: the
-    package's other files, whose rule definitions the type check reads too.
+    package's other files, whose rule definitions the type check reads too;
+    ``loaded_sources``: the other packages' files (their functions' arities).
     """
     if engine not in _LABEL:
         return []  # opa is the reference itself
@@ -94,7 +97,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(some_refusals(source, package_names, _LABEL[engine]))
     # What OPA refuses at compile time in any rule, where these engines check only what a query reaches.
     out.extend(unsafe_variables(source, package_names))
-    out.extend(type_errors(source, package_names, package_sources))
+    out.extend(type_errors(source, package_names, package_sources, loaded_sources))
     if engine == "regopy":
         out.extend(_bound_in_call_arguments(toks))
         out.extend(shadowing_declarations(source))

@@ -7,41 +7,53 @@ module infers what OPA infers, from the source alone (``type_syntax`` reads
 it), and ``natpolicy.rego.guards`` refuses each error with its line.
 
 Inferred: literals, collections and comprehensions; ``:=`` and ``=`` bindings
-of a local variable; ``some x in xs`` and ``every`` (the element type);
+of a local variable; ``some x in xs`` (the element type; an ``every`` body is
+never typed by OPA but for its refs, comprehensions and arity, nor here);
 arithmetic (``+ * / %`` give numbers, ``-`` a number or set as OPA declares,
 ``| &`` sets); builtin results (``builtin_types.BUILTINS``); the values of the
 package's rules, from their definitions in all the package's files together
 (``limit := 5``, ``names := {"a"}``; a ``deny contains msg`` rule is a set
 of elements of any type) and what its functions return. Everything else
-(``input``, ``data``, imports, a function's arguments inside its own body,
-other packages' rules) is ``any``, which no check refuses.
+(``input``, ``data`` beyond the loaded rules, a function's arguments in its
+own body until their first use) is ``any``, which no check refuses; other
+loaded packages' rules and functions (``data.lib.limit``, ``lib.f(1)``
+through ``import data.lib``) are typed as this package's are.
 
-Checked, as OPA checks them: a builtin's declared arguments; the operands of
+Checked, as OPA checks them: a builtin's declared arguments (a collection
+literal piece by piece, ``type_literals``); the operands of
 ``+ - * / % | &``; a ref into a scalar (``x := 1; x.foo``, ``s := "ab";
 s[0]``) or with a key its collection never has (``xs := [1]; xs.foo``,
 ``{1}["a"]``), or with a constant key an object literal whose keys are all
 literal strings never has (``o := {"a": 1}; o.b``; OPA's static properties)
 or an index past an array literal (``[1, 2][2]``); ``=`` between two typed
 values whose kinds never meet (``n := count(xs); n = "2"``: OPA's match
-error); a call to a package function with an argument of a type its body
-never takes (``f(x) := upper(x)`` then ``f(1)``: OPA infers a function's
-argument types from its body, ``type_parameters`` says how far this reader
-follows it). Not checked: arity, schemas (natpolicy passes OPA none). When
-unsure, the type is ``any``: a false refusal would break a valid policy.
+error), and a statement's ``==``, which OPA rewrites into ``=`` first; a
+call to a package function with an argument of a type its body never
+takes (``f(x) := upper(x)`` then ``f(1)``: OPA infers a function's argument
+types from its body, also through the package's other functions;
+``type_parameters`` says how far this reader follows it) and a use of an
+argument, after its first, as a type the first excludes (``upper(x); x +
+1``: OPA refuses the function); a call's number of arguments
+(``function_arity``). Not checked: schemas in METADATA, which conftest's
+compiler ignores too. When unsure, the type is ``any``: a false refusal
+would break a valid policy.
 """
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from natpolicy.rego import builtin_types as types
 from natpolicy.rego import type_parameters as parameters
 from natpolicy.rego.builtin_types import ANY, ARRAY, BOOLEAN, NUMBER, OBJECT, SET, RegoType, accepts, kind, union
-from natpolicy.rego.source import tokens
-from natpolicy.rego.static_checks import rule_statements
-from natpolicy.rego.type_syntax import Node, Rule, Statement, Unreadable, parse_rule
+from natpolicy.rego.function_arity import arity_problem, call_path, function_arities, imports_of, package_of
+from natpolicy.rego.source import scan_module
+from natpolicy.rego.type_env import Package, Scope, keys_listed, union_all
+from natpolicy.rego.type_env import kinds_of as _only  # what a declared type takes, for a message
+from natpolicy.rego.type_env import with_article as _a  # "a number", "an array"
+from natpolicy.rego.type_literals import LITERALS, literal_fits
+from natpolicy.rego.type_syntax import Node, Rule, Statement, read_rules
 
 __all__ = ["type_errors"]
 
@@ -53,15 +65,20 @@ _REFUSED = ("OPA refuses the whole module at compile time (even when no query re
             "so natpolicy does too")
 
 
-def type_errors(source: str, package_names: set[str], package_sources: Sequence[str] = ()) -> Iterator[tuple[int, str]]:
+def type_errors(source: str, package_names: set[str], package_sources: Sequence[str] = (),
+                loaded_sources: Sequence[str] = ()) -> Iterator[tuple[int, str]]:
     """(offset, message) of each type error OPA's type checker finds in the module ``source``.
 
     ``package_names``: the rules, functions and imports of the module's package
     (in every file). ``package_sources``: the package's other files, whose
     definitions of a rule or function are typed with this module's (OPA types
     a rule from all its definitions); a name defined nowhere here is ``any``.
+    ``loaded_sources``: the other packages' modules, whose functions' arities
+    a call to ``data.<package>.f`` is checked against.
     """
-    errors = _package_types(tuple(sorted({source, *package_sources})), frozenset(package_names))[source]
+    package = tuple(sorted({source, *package_sources}))
+    everything = tuple(sorted({*package, *loaded_sources}))
+    errors = _package_types(package, frozenset(package_names), everything)[0][source]
     seen: set[tuple[int, str]] = set()
     for error in errors:
         if error not in seen:
@@ -70,102 +87,92 @@ def type_errors(source: str, package_names: set[str], package_sources: Sequence[
 
 
 @functools.lru_cache(maxsize=16)
-def _package_types(sources: tuple[str, ...], package_names: frozenset[str]) -> dict[str, list[tuple[int, str]]]:
+def _package_types(sources: tuple[str, ...], package_names: frozenset[str],
+                   loaded: tuple[str, ...]) -> tuple[dict[str, list[tuple[int, str]]], Package]:
     """The type errors of each file of a package, its rules and functions typed from all its files together.
 
     Each pass types every rule with the last pass's rule values and function
-    results (rules that use rules); the errors are the last pass's. Computed
+    types (rules that use rules, a function passing its argument on to another
+    one), until nothing changes: OPA types rules in the order of their
+    dependencies, and none is recursive, so that takes at most one pass per
+    rule. The errors are the last pass's, with the package's types. Computed
     once per package: its other files are checked against the same types.
     """
-    package = _Package()
+    package = Package()
     names = set(package_names)
-    for _ in range(4):
-        checkers = {text: _Checker(text, package, names) for text in sources}
-        typed = _Package()
-        for text, checker in checkers.items():
-            typed.merge(checker.rules(_read_rules(text)))
-        if typed == package:
-            break
-        package = typed
-    return {text: checker.errors for text, checker in checkers.items()}
+    calls = _Calls(package_of(sources[0]), function_arities(loaded), loaded)
+    _TYPING.add(calls.package)
+    try:
+        for _ in range(len(package_names) + 2):
+            checkers = {text: _Checker(text, package, names, calls) for text in sources}
+            typed = Package()
+            for text, checker in checkers.items():
+                typed.merge(checker.rules(read_rules(text)))
+            if typed == package:
+                break
+            package = typed
+    finally:
+        _TYPING.discard(calls.package)
+    return {text: checker.errors for text, checker in checkers.items()}, package
 
 
-@functools.lru_cache(maxsize=256)
-def _read_rules(source: str) -> tuple[Rule, ...]:
-    """The rules of a module as ``type_syntax`` reads them (read once per text; nothing changes them)."""
-    toks = tokens(source)
-    rules: list[Rule] = []
-    for start, end in rule_statements(source, toks):
-        if toks[start].text in ("package", "import"):
-            continue
-        try:
-            rules.append(parse_rule(source, toks, start, end))
-        except Unreadable:
-            continue  # a statement this reader does not know: its rule stays `any`, nothing in it is checked
-    return tuple(rules)
+# The packages being typed: a call back into one of them (packages may use each other's rules) is `any`.
+_TYPING: set[str] = set()
 
 
-@dataclass
-class _Package:
-    """What the package's rules hold: rule values, function results, function argument types."""
-
-    values: dict[str, RegoType] = field(default_factory=dict)
-    results: dict[str, RegoType] = field(default_factory=dict)
-    # Per function, each argument's type (None: definitions of different arities, not checked).
-    parameters: dict[str, tuple[RegoType, ...] | None] = field(default_factory=dict)
-
-    def add(self, name: str, value: RegoType, arguments: tuple[RegoType, ...] | None) -> None:
-        """One more definition of a rule (``arguments`` None) or function: its types join the others'."""
-        into = self.values if arguments is None else self.results
-        into[name] = union(into[name], value) if name in into else value
-        if arguments is not None:
-            self._add_arguments(name, arguments)
-
-    def merge(self, more: _Package) -> None:
-        """A rule defined several times (files, ``else``, partial definitions) has all its types together."""
-        for into, extra in ((self.values, more.values), (self.results, more.results)):
-            for name, value in extra.items():
-                into[name] = union(into[name], value) if name in into else value
-        for name, arguments in more.parameters.items():
-            self._add_arguments(name, arguments)
-
-    def _add_arguments(self, name: str, arguments: tuple[RegoType, ...] | None) -> None:
-        if name not in self.parameters:
-            self.parameters[name] = arguments
-            return
-        known = self.parameters[name]
-        self.parameters[name] = None if known is None or arguments is None or len(known) != len(arguments) \
-            else tuple(union(a, b) for a, b in zip(known, arguments, strict=True))
+@functools.lru_cache(maxsize=16)
+def _typed_package(sources: tuple[str, ...], loaded: tuple[str, ...]) -> Package:
+    """Another loaded package's types, as ``type_errors`` types it for its own files."""
+    names: set[str] = set()
+    for text in sources:
+        info = scan_module(text)
+        names.update(info.rules, info.import_aliases)
+    return _package_types(sources, frozenset(names), loaded)[1]
 
 
-class _Scope:
-    def __init__(self, parent: _Scope | None = None) -> None:
-        self.parent = parent
-        self.names: dict[str, RegoType] = {}
+@dataclass(frozen=True)
+class _Calls:
+    """Where a call of the module leads: its package's name, and every loaded function's arity."""
 
-    def get(self, name: str) -> RegoType | None:
-        scope: _Scope | None = self
-        while scope is not None:
-            if name in scope.names:
-                return scope.names[name]
-            scope = scope.parent
-        return None
+    package: str
+    arities: dict[str, int]
+    loaded: tuple[str, ...]  # every loaded module, to type another package's functions
 
-    def bind(self, name: str, value: RegoType) -> None:
-        if name != "_":
-            self.names[name] = value
+    def foreign(self, path: str) -> tuple[tuple[RegoType, ...] | None, RegoType] | None:
+        """(argument types, result) of ``data.<package>.<f>``, a function of another loaded package, or None.
+
+        OPA types every package's rules in one order of dependencies, so a
+        function of another package is typed before its callers here too.
+        """
+        typed, name = self._other_package(path)
+        if typed is None or name not in typed.results:
+            return None
+        return typed.parameters.get(name), typed.results[name]
+
+    def foreign_value(self, path: str) -> RegoType | None:
+        """The value of ``data.<package>.<rule>``, a rule of another loaded package, or None."""
+        typed, name = self._other_package(path)
+        return typed.values.get(name) if typed is not None else None
+
+    def _other_package(self, path: str) -> tuple[Package | None, str]:
+        package, _, name = path.removeprefix("data.").rpartition(".")
+        if not path.startswith("data.") or not package or package == self.package or package in _TYPING:
+            return None, name
+        sources = tuple(text for text in self.loaded if package_of(text) == package)
+        return (_typed_package(sources, self.loaded) if sources else None), name
 
 
 class _Checker:
-    def __init__(self, source: str, package: _Package, package_names: set[str]) -> None:
-        self.source = source
+    def __init__(self, source: str, package: Package, package_names: set[str], calls: _Calls) -> None:
+        self.source, self.calls = source, calls
         self.values, self.results, self.parameters = package.values, package.results, package.parameters
         self.package_names = package_names
         self.errors: list[tuple[int, str]] = []
+        self.quiet = 0  # how many `every` bodies deep the statement being typed is
 
     # -- rules ------------------------------------------------------------------------------------
-    def rules(self, rules: Sequence[Rule]) -> _Package:
-        typed = _Package()
+    def rules(self, rules: Sequence[Rule]) -> Package:
+        typed = Package()
         for rule in rules:
             for value, arguments in self._branches(rule):
                 typed.add(rule.name, value, arguments if rule.shape == "function" else None)
@@ -173,9 +180,9 @@ class _Checker:
 
     def _branches(self, rule: Rule) -> Iterator[tuple[RegoType, tuple[RegoType, ...]]]:
         for head, body in rule.branches:
-            scope = _Scope()
+            scope = Scope()
             for name in rule.arguments:
-                scope.bind(name, ANY)  # inside its own body an argument is `any`: never stricter than OPA
+                scope.bind(name, ANY)  # until its first use types it (`_function_body`), as in OPA
             inferred = self._function_body(rule, head, body, scope) if rule.shape == "function" else {}
             if rule.shape != "function":
                 self._body(body, scope)
@@ -194,7 +201,7 @@ class _Checker:
             else:
                 yield ANY, arguments
 
-    def _function_body(self, rule: Rule, head: Node | None, body: list[Statement], scope: _Scope) -> dict[
+    def _function_body(self, rule: Rule, head: Node | None, body: list[Statement], scope: Scope) -> dict[
             str, RegoType]:
         """Type a function's body, and infer its arguments' types from it as OPA does (``type_parameters``)."""
         pending = {node.text for node in rule.parameters if node.what == "name" and node.text != "_"}
@@ -211,61 +218,107 @@ class _Checker:
             names = parameters.statement_names(statement)
             mentioned = pending & names
             pending -= mentioned  # its first statement decides; where this reader cannot tell, it stays any
+            untouched: set[str] = set()  # mentioned only in comprehensions: the next statement decides
             in_order = all(self._resolvable(name, scope) and name not in moved
                            for name in parameters.needed_names(statement))
             if not in_order:
                 moved |= names - set(rule.arguments)
+            typed: dict[str, RegoType] = {}
             if mentioned and in_order:
-                for name in mentioned:
-                    use = parameters.argument_use(statement, name, lambda call: self._builtin_arguments(call, scope),
-                                                  lambda node: self.type_of(node, _Scope(scope)))
-                    if use is not None:
-                        inferred[name] = use
+                for name in sorted(mentioned):
+                    uses = parameters.argument_uses(statement, name,
+                                                    lambda call: self._declared_arguments(call, scope),
+                                                    lambda node: self.type_of(node, Scope(scope)))
+                    if uses == []:
+                        untouched.add(name)
+                    elif uses and uses[0][1] is not None:
+                        typed[name] = inferred[name] = uses[0][1]
+                        self._later_uses(rule, name, uses[0][1], uses[1:])
+            pending |= untouched
             if n < len(body):
                 self._statement(statement, scope)
+                for name, value in typed.items():
+                    # From here on OPA checks every use against that type (a later body statement, the head).
+                    scope.bind(name, value)
         return inferred
+
+    def _later_uses(self, rule: Rule, name: str, first: RegoType, uses: list[tuple[Node, RegoType | None]]) -> None:
+        """Refuse a use, after the first in the same statement, that needs a type the first one excludes."""
+        for node, needed in uses:
+            if needed is not None and not accepts(needed, first):
+                self._error(node, f"type error: `{name}`, an argument of {rule.name}, is {_a(first)} from its first "
+                                  f"use, and this use takes {_only(needed)} (OPA types an argument at its first use "
+                                  f"and refuses the function); {_REFUSED}")
+                return
 
     def _parameter(self, node: Node, inferred: dict[str, RegoType]) -> RegoType:
         if node.what == "name":
             return inferred.get(node.text, ANY)
         return kind(node.text) if node.what == "literal" else ANY  # `f(1) := ...` takes only a number there
 
-    def _builtin_arguments(self, call: Node, scope: _Scope) -> tuple[RegoType, ...] | None:
+    def _declared_arguments(self, call: Node, scope: Scope) -> tuple[RegoType, ...] | None:
+        """What a call's arguments must be: a builtin's declared types, or a package function's as typed so far."""
         root = call.text.split(".")[0]
+        if scope.get(root) is not None:
+            return None
+        function = self._function(call, scope)
+        if function is not None:
+            return function[0]  # OPA types the function first: it comes before its callers
         signature = types.BUILTINS.get(call.text)
-        if signature is None or call.text in self.results or root in self.package_names or \
-                scope.get(root) is not None:
+        if signature is None or root in self.package_names:
             return None
         return signature.args
 
     # -- bodies -----------------------------------------------------------------------------------
-    def _body(self, body: list[Statement], scope: _Scope) -> None:
+    def _body(self, body: list[Statement], scope: Scope) -> None:
         for statement in body:
             self._statement(statement, scope)
 
-    def _statement(self, statement: Statement, scope: _Scope) -> None:
+    def _statement(self, statement: Statement, scope: Scope) -> None:
         if statement.what in ("opaque", "declare"):
             for name in statement.names:
                 if name not in _WORDS and name not in _ROOTS and (statement.what == "declare" or
                                                                   scope.get(name) is None):
                     scope.bind(name, ANY)
         elif statement.what == "check":
-            self.type_of(statement.parts[0], scope)
+            whole = statement.parts[0]
+            if whole.what == "call":
+                self._call(whole, scope, alone=True)  # a call that is the whole statement may pass its output too
+            elif whole.what == "infix" and whole.text == "==":
+                self._bind("=", whole.parts[0], whole.parts[1], scope, "==")  # OPA's rewriteEquals: `==` is `=`
+            else:
+                self.type_of(whole, scope)
         elif statement.what == "bind":
             self._bind(statement.text, statement.parts[0], statement.parts[1], scope)
         elif statement.what in ("some", "every"):
             *names, collection = statement.parts
             collection_type = self.type_of(collection, scope)
-            inner = _Scope(scope) if statement.what == "every" else scope
-            element = types.element_of(collection_type)
+            inner = Scope(scope) if statement.what == "every" else scope
+            # OPA's type checker never looks into an `every` body but for its refs (and the comprehensions
+            # there), so its variables, and those a `some` there binds, stay untyped.
+            typed = statement.what == "some" and not self.quiet
+            element = types.element_of(collection_type) if typed else ANY
             if len(names) == 2:
                 key = kind(NUMBER) if collection_type.kinds == {ARRAY} else (
                     element if collection_type.kinds == {SET} else ANY)
-                self._pattern(names[0], key, inner)
+                self._pattern(names[0], key if typed else ANY, inner)
             self._pattern(names[-1], element, inner)
-            self._body(statement.body, inner)
+            every = int(statement.what == "every")
+            self.quiet += every
+            try:
+                self._body(statement.body, inner)
+            finally:
+                self.quiet -= every
 
-    def _bind(self, op: str, target: Node, value: Node, scope: _Scope) -> None:
+    def _bind(self, op: str, target: Node, value: Node, scope: Scope, written: str = "=") -> None:
+        """Type ``target op value`` (``:=`` or ``=``; ``written``: ``==`` for a statement OPA reads as ``=``)."""
+        if self.quiet:  # in an `every` body OPA unifies nothing: its refs are checked, its names stay untyped
+            for side in (value, target) if op == "=" else (value,):
+                self.type_of(side, scope)
+            for name in _names(target) + (_names(value) if op == "=" else []):
+                if op == ":=" or not self._resolvable(name, scope):
+                    scope.bind(name, ANY)
+            return
         if op == ":=":
             self._pattern(target, self.type_of(value, scope), scope)
             return
@@ -281,24 +334,25 @@ class _Checker:
         unbound = [name for name in _names(target) + _names(value) if not self._resolvable(name, scope)]
         if not unbound and not accepts(target_type, value_type):
             # Both sides typed, nothing to bind: OPA unifies the two types, and none of their kinds meet.
-            self._error(target, f"type error: `{self._text(target)} = {self._text(value)}` unifies "
-                                f"{_a(target_type)} with {_a(value_type)}, which never match (OPA: match error); "
-                                f"{_REFUSED}")
+            rewritten = " (a statement's `==` is `=` to OPA's type checker)" if written == "==" else ""
+            self._error(target, f"type error: `{self._text(target)} {written} {self._text(value)}` unifies "
+                                f"{_a(target_type)} with {_a(value_type)}, which never match (OPA: match error"
+                                f"{rewritten}); {_REFUSED}")
         for name in unbound:
             scope.bind(name, ANY)
 
-    def _pattern(self, target: Node, value: RegoType, scope: _Scope) -> None:
+    def _pattern(self, target: Node, value: RegoType, scope: Scope) -> None:
         if target.what == "name":
             scope.bind(target.text, value)
         else:
             for name in _names(target):
                 scope.bind(name, ANY)
 
-    def _resolvable(self, name: str, scope: _Scope) -> bool:
+    def _resolvable(self, name: str, scope: Scope) -> bool:
         return name in _ROOTS or scope.get(name) is not None or name in self.values or name in self.package_names
 
     # -- expressions ------------------------------------------------------------------------------
-    def type_of(self, node: Node, scope: _Scope) -> RegoType:
+    def type_of(self, node: Node, scope: Scope) -> RegoType:
         if node.what == "literal":
             return kind(node.text)
         if node.what == "name":
@@ -312,16 +366,20 @@ class _Checker:
             return self._call(node, scope)
         if node.what in ("array", "set"):
             items = [self.type_of(part, scope) for part in node.parts]
-            collection = kind(ARRAY if node.what == "array" else SET, of=_union_all(items))
+            collection = kind(ARRAY if node.what == "array" else SET, of=union_all(items))
             # A non-empty array literal has that many elements and no more (`[]` is any array, as in OPA).
             return RegoType(collection.kinds, collection.of, length=len(items)) if node.what == "array" and items \
                 else collection
         if node.what == "object":
             return self._object(node, scope)
         if node.what == "comprehension":
-            inner = _Scope(scope)
-            self._body(node.body, inner)
-            heads = [self.type_of(part, inner) for part in node.parts]
+            inner = Scope(scope)
+            quiet, self.quiet = self.quiet, 0  # OPA checks a comprehension in full, in an `every` body too
+            try:
+                self._body(node.body, inner)
+                heads = [self.type_of(part, inner) for part in node.parts]
+            finally:
+                self.quiet = quiet
             return kind(OBJECT) if node.text == "object" else kind(ARRAY if node.text == "array" else SET,
                                                                       of=heads[0])
         if node.what == "infix":
@@ -330,7 +388,7 @@ class _Checker:
             self.type_of(part, scope)
         return ANY
 
-    def _object(self, node: Node, scope: _Scope) -> RegoType:
+    def _object(self, node: Node, scope: Scope) -> RegoType:
         """An object literal: closed when every key is a literal string (OPA's static properties)."""
         fields: dict[str, RegoType] = {}
         closed = True
@@ -349,8 +407,10 @@ class _Checker:
         """The value of a literal string or integer key (``.b``, ``["b"]``, ``[2]``), else None."""
         return key.constant if key.what == "literal" else None
 
-    def _infix(self, node: Node, scope: _Scope) -> RegoType:
+    def _infix(self, node: Node, scope: Scope) -> RegoType:
         left, right = (self.type_of(part, scope) for part in node.parts)
+        if self.quiet:
+            return ANY
         if node.text in _COMPARISONS:
             return kind(BOOLEAN)  # OPA compares any two values, of any types
         signature = types.ARITHMETIC.get(node.text)
@@ -364,33 +424,101 @@ class _Checker:
                 break
         return signature.result
 
-    def _call(self, node: Node, scope: _Scope) -> RegoType:
+    def _call(self, node: Node, scope: Scope, alone: bool = False) -> RegoType:
         argument_types = [self.type_of(arg, scope) for arg in node.parts]
-        if node.text in self.results:
-            self._check_arguments(node, self.parameters.get(node.text) or (), argument_types,
+        if scope.get(node.text.split(".")[0]) is None:
+            self._check_arity(node, alone)  # OPA checks arity in an `every` body too (checkUndefinedFuncs)
+        if self.quiet:
+            return ANY
+        function = self._function(node, scope)
+        if function is not None:
+            self._check_arguments(node, function[0] or (), argument_types, scope,
                                   lambda name, expected: f"where {name} takes only {_only(expected)} (OPA infers "
                                                          "a function's argument types from its body)")
-            return self.results[node.text]
+            return function[1]
         root = node.text.split(".")[0]
         signature = types.BUILTINS.get(node.text)
         if signature is None or root in self.package_names or scope.get(root) is not None:
             return ANY  # a function of this or another package, or a builtin not in the table
-        self._check_arguments(node, signature.args, argument_types,
+        self._check_arguments(node, signature.args, argument_types, scope,
                               lambda name, expected: f"which {name} never takes (it takes {_only(expected)})")
         return signature.result
 
-    def _check_arguments(self, node: Node, takes: Sequence[RegoType], given: Sequence[RegoType],
+    def _function(self, call: Node, scope: Scope) -> tuple[tuple[RegoType, ...] | None, RegoType] | None:
+        """(argument types, result) of the package function or other loaded package's function a call calls."""
+        if scope.get(call.text.split(".")[0]) is not None:
+            return None
+        name = call.text
+        if name not in self.results:
+            path = call_path(name, self.source, self.calls.package, self.package_names)
+            if path is None:
+                return None
+            own = f"data.{self.calls.package}."
+            name = path.removeprefix(own) if path.startswith(own) else path
+            if name not in self.results:
+                return self.calls.foreign(path)
+        return self.parameters.get(name), self.results[name]
+
+    def _check_arity(self, node: Node, alone: bool) -> None:
+        """Refuse a call passing a number of arguments OPA refuses for its function or builtin."""
+        path = call_path(node.text, self.source, self.calls.package, self.package_names)
+        if path is not None:
+            arity = self.calls.arities.get(path)  # None: a definition this reader skipped, or not a function
+            what = f"function {path}"
+        else:
+            signature = types.BUILTINS.get(node.text)
+            arity = len(signature.args) if signature is not None else None
+            what = f"builtin {node.text}"
+        problem = arity_problem(len(node.parts), arity, alone) if arity is not None else None
+        if problem is not None:
+            given = len(node.parts)
+            self._error(node, f"arity error: `{self._text(node)}` passes {given} argument{'' if given == 1 else 's'} "
+                              f"to {node.text}, but {problem} (OPA: {what} has arity {arity}); {_REFUSED}")
+
+    def _check_arguments(self, node: Node, takes: Sequence[RegoType], given: Sequence[RegoType], scope: Scope,
                          why: Callable[[str, RegoType], str]) -> None:
-        """Refuse the first argument of the call ``node`` whose type shares nothing with what it takes."""
+        """Refuse the first argument of the call ``node`` whose type shares nothing with what it takes.
+
+        A collection literal is unified piece by piece, as OPA does (``type_literals``).
+        """
         for n, (arg, expected, actual) in enumerate(zip(node.parts, takes, given, strict=False)):
-            if not accepts(expected, actual):  # (a last, extra argument is the output: not checked)
+            fits = literal_fits(arg, expected, lambda part: self.type_of(part, scope)) if arg.what in LITERALS \
+                else accepts(expected, actual)
+            if not fits:  # (a last, extra argument is the output: not checked)
                 self._error(arg, f"type error: argument {n + 1} of {node.text}(...), `{self._text(arg)}`, is "
                                  f"{_a(actual)}, {why(node.text, expected)}; {_REFUSED}")
                 return
 
-    def _ref(self, node: Node, scope: _Scope) -> RegoType:
-        current = self.type_of(node.parts[0], scope)
-        for key in node.parts[1:]:
+    def _rule_ref(self, node: Node, scope: Scope) -> tuple[int, RegoType] | None:
+        """(keys used, value) where a ref starts with a rule of a loaded package: ``data.lib.limit``, ``lib.limit``.
+
+        OPA types such a ref from the rule's type (its type tree holds every
+        package's rules); ``data`` beyond the rules, and ``input``, are any.
+        """
+        base = node.parts[0]
+        if base.what != "name" or scope.get(base.text) is not None:
+            return None
+        path = "data" if base.text == "data" else imports_of(self.source).get(base.text)
+        for n, key in enumerate(node.parts[1:], start=1):
+            if path is None or key.what != "literal" or not isinstance(key.constant, str):
+                return None
+            path = f"{path}.{key.constant}"
+            own = f"data.{self.calls.package}."
+            value = self.values.get(path.removeprefix(own)) if path.startswith(own) else self.calls.foreign_value(path)
+            if value is not None:
+                return n, value
+        return None
+
+    def _ref(self, node: Node, scope: Scope) -> RegoType:
+        if self.quiet and node.parts[0].what != "name":
+            # In an `every` body a literal, call or comprehension a ref starts from was moved into a variable
+            # OPA never types: nothing but what it holds is checked.
+            for part in node.parts:
+                self.type_of(part, scope)
+            return ANY
+        rule = self._rule_ref(node, scope)
+        used, current = rule if rule is not None else (0, self.type_of(node.parts[0], scope))
+        for key in node.parts[used + 1:]:
             key_type = self.type_of(key, scope) if not (key.what == "name" and not self._resolvable(key.text, scope)) \
                 else ANY  # a name the ref itself binds (`xs[i]`)
             if not current.known:
@@ -409,7 +537,7 @@ class _Checker:
                 found = dict(current.fields).get(constant) if isinstance(constant, str) else None
                 if found is None:
                     self._error(node, f"type error: `{self._text(node)}` looks up `{self._text(key)}` in an "
-                                      f"object literal that has only the keys {_keys(current)} "
+                                      f"object literal that has only the keys {keys_listed(current)} "
                                       f"(OPA: undefined ref); {_REFUSED}")
                     return ANY
                 current = found
@@ -447,27 +575,3 @@ def _names(node: Node) -> list[str]:
     if node.what == "comprehension":
         return []
     return [name for part in node.parts for name in _names(part)]
-
-
-def _keys(closed: RegoType) -> str:
-    """An object literal's keys for a message, quoted and escaped (a key may hold any character)."""
-    keys = [json.dumps(key) for key, _ in closed.fields or ()]
-    return ", ".join(keys[:8]) + (f" and {len(keys) - 8} more" if len(keys) > 8 else "")
-
-
-def _union_all(types: list[RegoType]) -> RegoType | None:
-    if not types:
-        return None
-    out = types[0]
-    for more in types[1:]:
-        out = union(out, more)
-    return out
-
-
-def _a(value: RegoType) -> str:
-    text = value.describe()
-    return f"an {text}" if text[0] in "aeiou" else f"a {text}"
-
-
-def _only(value: RegoType) -> str:
-    return " or ".join(sorted(value.kinds)) if len(value.kinds) > 1 else value.describe()

@@ -10,14 +10,26 @@ elsewhere is refused (``f: invalid argument(s)``), even in a rule no query
 reaches. A call in the head (``f(x) := upper(x)``) is moved to the end of
 the body before typing, so the head counts last.
 
+A call to another function of the package types its arguments the same way,
+with that function's argument types (``g(v) := f(v)`` and ``f(s) :=
+upper(s)``: ``v`` is a string; OPA types ``f`` first, as a dependency of
+``g``), and so does a call to another loaded package's function. Once
+typed, an argument keeps its type: a later use that needs another
+(``upper(x); x + 1``) is an error in the function itself.
+
 This reader infers an argument's type only where the order is certain: at the
 first statement that mentions it, when that statement needs no variable
-bound later (OPA would move it there) and mentions the argument exactly once,
-directly as an argument of a builtin of ``builtin_types`` or an operand of
-``+ - * / % | &``, or alone on one side of ``=``. Anything else (a ref
-``x.a``, which types nothing; a comprehension, which types only its own copy;
-``some``, ``every``, two uses in one statement) leaves it any, which no check
-refuses.
+bound later (OPA would move it there) and every use of the argument in it is
+a direct argument of a call or an operator (met innermost call first, left to
+right, as OPA's compiler moves nested calls out), or it stands alone on one
+side of ``=``. The first use types it: as a builtin of ``builtin_types`` or a
+function of the package declares that argument, as ``+ - * / % | &``
+declare their operands, or as the other side of ``=``. A comparison or a
+ref ``x.a`` first types it any in OPA too; a comprehension types only its
+own copy, so a statement that uses it only there types nothing. Anything
+else (a function this reader does not know, ``some``, ``every``, a
+collection literal: ``concat(",", [x])`` types it a string in OPA) leaves
+it any here, which no check refuses.
 """
 from __future__ import annotations
 
@@ -26,7 +38,7 @@ from collections.abc import Callable, Iterator
 from natpolicy.rego.builtin_types import ARITHMETIC, RegoType
 from natpolicy.rego.type_syntax import Node, Statement
 
-__all__ = ["statement_names", "needed_names", "argument_use"]
+__all__ = ["statement_names", "needed_names", "argument_uses"]
 
 
 def _node_names(node: Node) -> Iterator[str]:
@@ -60,43 +72,65 @@ def needed_names(statement: Statement) -> frozenset[str]:
     return statement_names(statement)
 
 
-def argument_use(statement: Statement, name: str,
-                 builtin: Callable[[Node], tuple[RegoType, ...] | None],
-                 type_of: Callable[[Node], RegoType]) -> RegoType | None:
-    """The type the statement's one use of ``name`` gives it in OPA, or None when unsure.
+def argument_uses(statement: Statement, name: str,
+                  declared: Callable[[Node], tuple[RegoType, ...] | None],
+                  type_of: Callable[[Node], RegoType]) -> list[tuple[Node, RegoType | None]] | None:
+    """The uses of ``name`` in the statement, in the order OPA's type checker meets them, or None when unsure.
 
-    ``builtin``: the declared argument types of the builtin a call node calls
-    (None: not a builtin of the table, or shadowed); ``type_of``: the type of
-    a node in the statement's scope.
+    Each use comes with the type its place declares, or None for a place that
+    gives the name any type or one this reader does not know (a comparison,
+    an unknown function). OPA's compiler first moves every call nested in the
+    statement into a statement of its own, before the call that holds it,
+    arguments left to right (``expandExprTerm``), so the uses are met in that
+    order. ``declared``: the argument types of the function a call node calls
+    (a builtin of the table, or a function of the package as typed so far;
+    None: unknown, or shadowed); ``type_of``: the type of a node in the
+    statement's scope. A use inside a comprehension is left out: OPA types the
+    comprehension in a copy of the scope, which leaves the argument as it was
+    (no use at all: the statement types nothing, the next one decides). None
+    when a use is anywhere else (in a ref, a collection, beside ``=``): OPA's
+    order there is not followed, so the argument stays any.
     """
-    found: list[RegoType | None] = []
     if statement.what not in ("check", "bind"):
         return None
-    if statement.what == "bind" and statement.text == "=":
-        for side, other in (statement.parts, reversed(statement.parts)):
+    sides = statement.parts if statement.what == "bind" and statement.text == "=" else (
+        statement.parts[0].parts if statement.what == "check" and statement.parts[0].what == "infix"
+        and statement.parts[0].text == "==" else None)  # OPA rewrites a statement's `==` into `=`
+    if sides is not None:
+        for side, other in (sides, list(reversed(sides))):
             if side.what == "name" and side.text == name and name not in set(_node_names(other)):
-                return type_of(other)  # OPA unifies an untyped name with the other side's type
+                return [(side, type_of(other))]  # OPA unifies an untyped name with the other side's type
+    uses: list[tuple[Node, RegoType | None]] = []
     for part in statement.parts:
-        _uses(part, name, None, builtin, found)
-    return found[0] if len(found) == 1 else None
+        _calls_in_order(part, name, declared, uses)
+    mentions = sum(_outside_comprehensions(part, name) for part in statement.parts)
+    return uses if len(uses) == mentions else None
 
 
-def _uses(node: Node, name: str, given: RegoType | None, builtin: Callable[[Node], tuple[RegoType, ...] | None],
-          found: list[RegoType | None]) -> None:
-    """Append, for each use of ``name`` in ``node``, the type its place declares (``given``), or None."""
-    if node.what == "name":
-        if node.text == name:
-            found.append(given)
-        return
+def _outside_comprehensions(node: Node, name: str) -> int:
+    """How many times ``name`` appears in ``node`` outside the comprehensions it holds."""
     if node.what == "comprehension":
-        # Typed in a copy of the scope: a use in there gives the argument no type outside.
-        found.extend(None for _ in _node_names(node) if _ == name)
+        return 0
+    return int(node.what == "name" and node.text == name) + sum(_outside_comprehensions(part, name)
+                                                                for part in node.parts)
+
+
+def _calls_in_order(node: Node, name: str, declared: Callable[[Node], tuple[RegoType, ...] | None],
+                    uses: list[tuple[Node, RegoType | None]]) -> None:
+    """Append the uses of ``name`` as a direct argument of a call or operator in ``node``, innermost call first."""
+    if node.what in ("comprehension", "set", "object"):
+        # A comprehension types its own copy; a set's or object's elements are moved out in an order this
+        # reader does not follow. Its uses are left out, which makes the statement's order unsure.
         return
-    declared: tuple[RegoType, ...] | None = None
+    for part in node.parts:
+        _calls_in_order(part, name, declared, uses)
+    places: tuple[RegoType, ...] | None = None
     if node.what == "call":
-        declared = builtin(node)
+        places = declared(node)
     elif node.what == "infix" and node.text in ARITHMETIC:
-        declared = ARITHMETIC[node.text].args
+        places = ARITHMETIC[node.text].args
+    elif node.what != "infix":
+        return  # a ref or an array: its names are no direct argument
     for n, part in enumerate(node.parts):
-        place = declared[n] if declared is not None and n < len(declared) else None
-        _uses(part, name, place if part.what == "name" else None, builtin, found)
+        if part.what == "name" and part.text == name:
+            uses.append((part, places[n] if places is not None and n < len(places) else None))

@@ -7,13 +7,15 @@ is checked, so a construct this reader does not know can never be refused.
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
 
-from natpolicy.rego.source import Token, matching_close
+from natpolicy.rego.source import Token, matching_close, tokens
+from natpolicy.rego.static_checks import rule_statements
 
-__all__ = ["Node", "Statement", "Rule", "Unreadable", "Reader", "parse_rule", "read_body"]
+__all__ = ["Node", "Statement", "Rule", "Unreadable", "Reader", "parse_rule", "read_body", "read_rules"]
 
 # Binding strength of the infix operators, as OPA's parser nests them (weakest first).
 _INFIX = {"in": 1, "==": 2, "!=": 2, "<": 2, ">": 2, "<=": 2, ">=": 2, "|": 3, "&": 4, "+": 5, "-": 5,
@@ -417,3 +419,19 @@ def _until_body(reader: Reader) -> Node:
     node = sub.expression()
     reader.pos = sub.pos
     return node
+
+
+@functools.lru_cache(maxsize=256)
+def read_rules(source: str) -> tuple[Rule, ...]:
+    """The rules of a module (read once per text; nothing changes them). A statement this reader does not know
+    is left out: its rule stays ``any`` and nothing in it is checked."""
+    toks = tokens(source)
+    rules: list[Rule] = []
+    for start, end in rule_statements(source, toks):
+        if toks[start].text in ("package", "import"):
+            continue
+        try:
+            rules.append(parse_rule(source, toks, start, end))
+        except Unreadable:
+            continue
+    return tuple(rules)

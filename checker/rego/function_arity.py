@@ -1,0 +1,103 @@
+"""How many arguments OPA lets a call to a function of a loaded package pass, and where a call leads.
+
+OPA checks every call's argument count at compile time, in every rule, reached
+or not (``checkUndefinedFuncs`` in OPA's ``ast/compile.go``): a call that is a
+statement of its own (``f(1)``, ``not f(1)``, ``f(1, out)``) passes the
+function's arity or one more (the output); a call nested in an expression
+(``x := f(1)``, ``f(1) == 2``, a rule's value) was given an output variable by
+the compiler, so it must pass exactly the arity (``function data.p.f has
+arity 1, got 2 arguments``). regorus and regopy find this only when a query
+reaches the call, so ``type_check`` refuses it up front with the arities read
+here.
+
+A function's arity is that of its definitions, in every file of its package
+(OPA refuses definitions of different arities; natpolicy then checks nothing).
+A definition this reader cannot read is skipped; a call it cannot place is
+not checked.
+"""
+from __future__ import annotations
+
+import functools
+import re
+
+from natpolicy.rego.type_syntax import read_rules
+
+__all__ = ["function_arities", "call_path", "arity_problem", "package_of", "imports_of"]
+
+# Only comments may come before the `package` statement, so the first line that starts with it is it.
+_PACKAGE = re.compile(r"^[ \t]*package[ \t]+([^\n#]+)", re.MULTILINE)
+
+_IMPORT = re.compile(r"^[ \t]*import[ \t]+(data(?:[ \t]*\.[ \t]*[A-Za-z_][A-Za-z0-9_]*)+)"
+                     r"(?:[ \t]+as[ \t]+([A-Za-z_][A-Za-z0-9_]*))?[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+@functools.lru_cache(maxsize=16)
+def function_arities(sources: tuple[str, ...]) -> dict[str, int]:
+    """``data.<package>.<name>`` of each function the modules define, with its arity.
+
+    A name defined with different arities, or also as a rule that is no
+    function, is left out (OPA refuses such a package for that reason).
+    """
+    seen: dict[str, set[int | None]] = {}
+    for source in sources:
+        package = package_of(source)
+        if not package:
+            continue
+        for rule in read_rules(source):
+            arity = len(rule.parameters) if rule.shape == "function" else None
+            seen.setdefault(f"data.{package}.{rule.name}", set()).add(arity)
+    out: dict[str, int] = {}
+    for path, found in seen.items():
+        arity = found.pop() if len(found) == 1 else None
+        if arity is not None:
+            out[path] = arity
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def package_of(source: str) -> str:
+    """The module's package as written after ``package`` (``terraform.analysis``), "" when it has none."""
+    match = _PACKAGE.search(source)
+    return "".join(match.group(1).split()) if match else ""
+
+
+@functools.lru_cache(maxsize=256)
+def imports_of(source: str) -> dict[str, str]:
+    """What each ``import data...`` of the module binds: its alias (or last name) and the path."""
+    out: dict[str, str] = {}
+    for match in _IMPORT.finditer(source):
+        path = "".join(match.group(1).split())
+        out[match.group(2) or path.rsplit(".", 1)[1]] = path
+    return out
+
+
+def call_path(name: str, source: str, package: str, package_rules: set[str]) -> str | None:
+    """The ``data.`` path a call ``name`` (as written in ``source``) leads to, or None when it is no package's.
+
+    A bare or dotted name whose first part is a rule of the package is the
+    package's; one whose first part an import binds continues the import's
+    path; ``data.a.f`` is itself. Anything else (a builtin) is None.
+    """
+    first, _, rest = name.partition(".")
+    if first == "data":
+        return name
+    imported = imports_of(source).get(first)  # an import and a rule never share a name: OPA refuses that
+    if imported is not None:
+        return f"{imported}.{rest}" if rest else imported
+    if first in package_rules and package:
+        return f"data.{package}.{name}"
+    return None
+
+
+def arity_problem(given: int, arity: int, alone: bool) -> str | None:
+    """Why OPA refuses a call passing ``given`` arguments to a function of ``arity``, or None when it does not.
+
+    ``alone``: the call is a statement of its own, which may add the output.
+    """
+    if given == arity or (alone and given == arity + 1):
+        return None
+    takes = f"{arity} argument{'' if arity == 1 else 's'}"
+    if alone:
+        return f"it takes {takes} ({arity + 1} with the output, as a statement of its own)"
+    return f"it takes {takes} (exactly, inside an expression: OPA adds the output itself)"
+

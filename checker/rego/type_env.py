@@ -1,0 +1,89 @@
+"""The types ``type_check`` keeps: what a package's rules hold, and what a body's names are bound to."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from natpolicy.rego.builtin_types import RegoType, union
+
+__all__ = ["Package", "Scope", "union_all", "with_article", "kinds_of", "keys_listed"]
+
+
+@dataclass
+class Package:
+    """What the package's rules hold: rule values, function results, function argument types."""
+
+    values: dict[str, RegoType] = field(default_factory=dict)
+    results: dict[str, RegoType] = field(default_factory=dict)
+    # Per function, each argument's type (None: definitions of different arities, not checked).
+    parameters: dict[str, tuple[RegoType, ...] | None] = field(default_factory=dict)
+
+    def add(self, name: str, value: RegoType, arguments: tuple[RegoType, ...] | None) -> None:
+        """One more definition of a rule (``arguments`` None) or function: its types join the others'."""
+        into = self.values if arguments is None else self.results
+        into[name] = union(into[name], value) if name in into else value
+        if arguments is not None:
+            self._add_arguments(name, arguments)
+
+    def merge(self, more: Package) -> None:
+        """A rule defined several times (files, ``else``, partial definitions) has all its types together."""
+        for into, extra in ((self.values, more.values), (self.results, more.results)):
+            for name, value in extra.items():
+                into[name] = union(into[name], value) if name in into else value
+        for name, arguments in more.parameters.items():
+            self._add_arguments(name, arguments)
+
+    def _add_arguments(self, name: str, arguments: tuple[RegoType, ...] | None) -> None:
+        if name not in self.parameters:
+            self.parameters[name] = arguments
+            return
+        known = self.parameters[name]
+        self.parameters[name] = None if known is None or arguments is None or len(known) != len(arguments) \
+            else tuple(union(a, b) for a, b in zip(known, arguments, strict=True))
+
+
+class Scope:
+    """The names a body (or a comprehension, an `every` inside it) has bound, and their types."""
+
+    def __init__(self, parent: Scope | None = None) -> None:
+        self.parent = parent
+        self.names: dict[str, RegoType] = {}
+
+    def get(self, name: str) -> RegoType | None:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.names:
+                return scope.names[name]
+            scope = scope.parent
+        return None
+
+    def bind(self, name: str, value: RegoType) -> None:
+        if name != "_":
+            self.names[name] = value
+
+
+def union_all(types: list[RegoType]) -> RegoType | None:
+    """Every one of ``types`` (a collection's elements), None for none."""
+    if not types:
+        return None
+    out = types[0]
+    for more in types[1:]:
+        out = union(out, more)
+    return out
+
+
+def with_article(value: RegoType) -> str:
+    """``a number``, ``an array[string]``: a type for a message."""
+    text = value.describe()
+    return f"an {text}" if text[0] in "aeiou" else f"a {text}"
+
+
+def kinds_of(value: RegoType) -> str:
+    """``string``, ``array or set``: what a declared type takes, for a message."""
+    return " or ".join(sorted(value.kinds)) if len(value.kinds) > 1 else value.describe()
+
+
+def keys_listed(closed: RegoType) -> str:
+    """An object literal's keys for a message, quoted and escaped (a key may hold any character)."""
+    keys = [json.dumps(key) for key, _ in closed.fields or ()]
+    return ", ".join(keys[:8]) + (f" and {len(keys) - 8} more" if len(keys) > 8 else "")
