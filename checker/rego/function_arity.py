@@ -11,7 +11,8 @@ reaches the call, so ``type_check`` refuses it up front with the arities read
 here.
 
 A function's arity is that of its definitions, in every file of its package
-(OPA refuses definitions of different arities; natpolicy then checks nothing).
+(OPA refuses definitions of different arities, and so does
+``undefined_functions``); a rule that is no function has arity 0.
 A definition this reader cannot read is skipped; a call it cannot place is
 not checked.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 import functools
 import re
 
+from natpolicy.rego.builtin_types import BUILTINS
 from natpolicy.rego.type_syntax import read_rules
 
 __all__ = ["function_arities", "call_path", "arity_problem", "package_of", "imports_of"]
@@ -35,8 +37,10 @@ _IMPORT = re.compile(r"^[ \t]*import[ \t]+(data(?:[ \t]*\.[ \t]*[A-Za-z_][A-Za-z
 def function_arities(sources: tuple[str, ...]) -> dict[str, int]:
     """``data.<package>.<name>`` of each function the modules define, with its arity.
 
-    A name defined with different arities, or also as a rule that is no
-    function, is left out (OPA refuses such a package for that reason).
+    A rule that is no function has arity 0, as in OPA (``GetArity`` reads the
+    rule's arguments): ``r := 1`` then ``x := r(1)`` is OPA's "function data.p.r
+    has arity 0, got 1 argument". A name defined with different arities is left
+    out (OPA refuses such a package for that: ``undefined_functions``).
     """
     seen: dict[str, set[int | None]] = {}
     for source in sources:
@@ -44,7 +48,9 @@ def function_arities(sources: tuple[str, ...]) -> dict[str, int]:
         if not package:
             continue
         for rule in read_rules(source):
-            arity = len(rule.parameters) if rule.shape == "function" else None
+            arity: int | None = len(rule.parameters) if rule.shape == "function" else 0
+            if rule.shape == "other" or (arity == 0 and rule.name in BUILTINS):
+                arity = None  # a ref head, or a rule named like a builtin: the call may be the builtin's
             seen.setdefault(f"data.{package}.{rule.name}", set()).add(arity)
     out: dict[str, int] = {}
     for path, found in seen.items():

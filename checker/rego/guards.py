@@ -6,9 +6,10 @@ be seen in the source, is refused here with one line naming the construct and
 its line, instead of being answered silently. Builtins an engine lacks are
 refused by ``builtins`` (the engine itself is asked); these are the rest.
 
-Both engines: unsafe variables (``static_checks``) and the type errors OPA
-infers (``type_check``), which OPA refuses in any rule and they only where a
-query reaches.
+Both engines: unsafe variables (``static_checks``), the type errors OPA
+infers (``type_check``), calls into ``data`` no loaded rule defines and
+functions defined with two arities (``undefined_functions``), which OPA
+refuses in any rule and they only where a query reaches.
 
 regorus 0.13.0: ``some x`` declarations it reads differently
 (``regorus_some``). Its ``sprintf`` is replaced by OPA's (``sprintf_opa``);
@@ -50,6 +51,7 @@ from natpolicy.rego.source import Token, char_line_col, matching_close, scan_mod
 from natpolicy.rego.sprintf_regopy import sprintf_edits
 from natpolicy.rego.static_checks import unsafe_variables
 from natpolicy.rego.type_check import type_errors
+from natpolicy.rego.undefined_functions import arity_conflicts, undefined_calls
 
 __all__ = ["refuse_for_engine", "engine_refusals"]
 
@@ -98,6 +100,8 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     # What OPA refuses at compile time in any rule, where these engines check only what a query reaches.
     out.extend(unsafe_variables(source, package_names))
     out.extend(type_errors(source, package_names, package_sources, loaded_sources))
+    out.extend(undefined_calls(source, [*package_sources, *loaded_sources]))
+    out.extend(arity_conflicts(source, package_sources))
     if engine == "regopy":
         out.extend(_bound_in_call_arguments(toks))
         out.extend(shadowing_declarations(source))

@@ -1,0 +1,136 @@
+"""Calls OPA refuses as "undefined function", functions defined with two arities, and rules called like functions.
+
+OPA checks every call of every rule at compile time (``checkUndefinedFuncs``
+and ``checkRuleConflicts`` in ``v1/ast/compile.go``): a call that is neither a
+builtin nor exactly a loaded rule, or a name whose definitions have different
+arities, refuses the whole module, reached or not. natpolicy refuses the same
+on every engine, with the line, and nothing OPA accepts.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from natpolicy.errors import InputError
+from natpolicy.rego.guards import engine_refusals, refuse_for_engine
+from natpolicy.rego.loading import PolicyFile
+from natpolicy.rego.source import char_line_col, scan_module
+
+ENGINES = ["regorus", "regopy"]
+LIB = "package lib\n\ng(a) := a\n\nh(a, b) := a + b\n"
+P = "package p\n\n"  # the body below starts on line 3
+
+
+def _refusal(files: dict[str, str], engine: str = "regorus") -> str:
+    policies = [PolicyFile(Path(name), name, text, scan_module(text)) for name, text in files.items()]
+    try:
+        refuse_for_engine(policies, engine)
+    except InputError as exc:
+        return f"{exc.source}: {exc.problem}"
+    return ""
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("body", "where", "path"), [
+    ("helper := data.lib.nosuch(1)\n", "3:11", "data.lib.nosuch"),
+    ("import data.lib\n\nhelper if {\n  lib.nosuch(1)\n}\n", "6:3", "data.lib.nosuch"),
+    ("import data.lib as l\n\nhelper := l.zz(1, 2)\n", "5:11", "data.lib.zz"),
+    ("import data.lib.g\n\nhelper := g.h(1)\n", "5:11", "data.lib.g.h"),
+    # A package that is not loaded at all; the package itself is no function.
+    ("helper := data.other.f(1)\n", "3:11", "data.other.f"),
+    ("helper := data.lib(1)\n", "3:11", "data.lib"),
+    # Past a rule of the package: `r` is a rule, `r.f` is nothing.
+    ('r := {"f": 1}\n\nhelper if {\n  r.f(1)\n}\n', "6:3", "data.p.r.f"),
+    # Anywhere in a module: an every body, a comprehension, a rule's head, a negation.
+    ("helper if {\n  every v in [1] {\n    data.lib.nope(v)\n  }\n}\n", "5:5", "data.lib.nope"),
+    ("helper := [y | y := data.lib.nope(1)]\n", "3:21", "data.lib.nope"),
+    ("helper contains data.lib.nope(1) if true\n", "3:17", "data.lib.nope"),
+    ("helper if {\n  not data.p.nope(1)\n}\n", "4:7", "data.p.nope"),
+])
+def test_a_call_no_loaded_rule_defines_is_refused_with_its_line(engine: str, body: str, where: str,
+                                                                  path: str) -> None:
+    refused = _refusal({"a.rego": P + body + "\nx := 1\n", "lib.rego": LIB}, engine)
+    assert refused.startswith(f"a.rego:{where}: undefined function:"), refused
+    assert f"(OPA: undefined function {path})" in refused and "\n" not in refused
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("body", [
+    # Defined only with `else`, with a default, in another file of the package (b.rego), of another package.
+    "f(x) := 1 if {\n  x == 1\n} else := 2\n\nhelper := data.p.f(1) + f(3)\n",
+    "default k(_) := 0\n\nhelper := data.p.k(1) + k(2)\n",
+    "helper := data.p.other_file(1) + other_file(2)\n",
+    "import data.lib\nimport data.lib.h as add\n\nhelper := [lib.g(1), data.lib.h(1, 2), add(1, 2)]\n",
+    "import data.lib as l\n\nhelper if {\n  l.h(1, 2, out)\n  out == 3\n}\n",
+    # Builtins, also dotted, and natpolicy's own sprintf; a ref-head function (not read: never refused).
+    'helper := [upper("a"), strings.any_prefix_match(["a"], "a"), sprintf("%d", [1]), json.marshal(1)]\n',
+    "a.b(x) := x\n\nhelper := [a.b(1), data.p.a.b(2), a.c(3)]\n",
+    # Not calls: a string, a comment, a ref into data, a `with` target.
+    'helper := "data.lib.nosuch(1)" # data.lib.nosuch(1)\n\nother := data.lib.nosuch\n',
+])
+def test_a_call_opa_resolves_passes(engine: str, body: str) -> None:
+    other = "package p\n\nother_file(a) := a\n"
+    assert _refusal({"a.rego": P + body, "b.rego": other, "lib.rego": LIB}, engine) == ""
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_function_defined_with_two_arities_is_refused_with_its_line(engine: str) -> None:
+    refused = _refusal({"a.rego": P + "f(x) := 1\n\nf(x, y) := 2\n\nx := 1\n"}, engine)
+    assert refused.startswith("a.rego:3:1: `f` is defined with different numbers of arguments (1, 2"), refused
+    assert "(OPA: conflicting rules data.p.f found)" in refused
+    # A rule that is no function has arity 0; across files of the package too, each file at its definition.
+    assert _refusal({"a.rego": P + "f := 2\n"}, engine) == ""
+    refused = _refusal({"a.rego": P + "x := 1\n\nf := 2\n", "b.rego": P + "f(a) := a\n"}, engine)
+    assert refused.startswith("a.rego:5:1: `f` is defined with different numbers of arguments (0, 1"), refused
+    # Another package's `f` is another rule.
+    assert _refusal({"a.rego": P + "f(a) := a\n", "b.rego": "package q\n\nf(a, b) := a\n"}, engine) == ""
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_definitions_of_one_arity_pass(engine: str) -> None:
+    same = P + "default f(_) := 0\n\nf(x) := 1 if x == 1\n\nallow if true\n\ndefault allow := false\n"
+    assert _refusal({"a.rego": same, "b.rego": P + "f(y) := 2 if y == 2\n"}, engine) == ""
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_rule_that_is_no_function_has_arity_0(engine: str) -> None:
+    # OPA's GetArity reads the rule's arguments: none. Inside an expression exactly 0, alone 0 or 1 (the output).
+    for body, where in (("r := 1\n\nhelper := r(1)\n", "5:11"), ("deny contains 1 if true\n\nhelper := deny(1)\n",
+                                                                  "5:11"),
+                        ("r := 1\n\nhelper if {\n  data.p.r(1, 2)\n}\n", "6:3")):
+        refused = _refusal({"a.rego": P + body}, engine)
+        assert refused.startswith(f"a.rego:{where}: arity error:") and "has arity 0" in refused, refused
+    # A rule named like a builtin does not decide what a call of that name is.
+    assert _refusal({"a.rego": P + "count := 1\n\nhelper := count([1])\n"}, engine) == ""
+
+
+def test_what_is_refused_fails_on_regorus_only_when_reached() -> None:
+    regorus = pytest.importorskip("regorus")
+    for body in ("helper := data.lib.nosuch(1)\n", 'r := {"f": 1}\n\nhelper if {\n  r.f(1)\n}\n'):
+        assert _refusal({"a.rego": P + body})
+        engine = regorus.Engine()
+        engine.set_rego_v0(False)
+        engine.add_policy("p.rego", P + body + "other := 1\n")
+        assert engine.eval_rule("data.p.other") == 1  # loads, and answers a query that does not reach it
+        with pytest.raises(RuntimeError):
+            engine.eval_rule("data.p.helper")
+
+
+PROBES = {p["name"]: p for p in yaml.safe_load(
+    (Path(__file__).parent / "rego_probes" / "probes.yaml").read_text(encoding="utf-8"))}
+# The line OPA's error names, for each refused probe of the round-4 block.
+PROBE_LINES = {"undefined-function-data-path": 3, "undefined-function-through-import": 5,
+               "undefined-function-past-a-rule": 5, "function-two-arities": 2, "rule-called-with-an-argument": 3}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_probes_are_refused_by_natpolicy_itself_on_their_line(engine: str) -> None:
+    for name, line in PROBE_LINES.items():
+        source = PROBES[name]["source"]
+        assert PROBES[name].get("refused") is True, name
+        refusals = engine_refusals(source, engine)
+        assert refusals and char_line_col(source, refusals[0][0])[0] == line, (name, refusals)
+    for name in ("functions-defined-with-else-and-default", "function-one-arity-many-definitions"):
+        assert engine_refusals(PROBES[name]["source"], engine) == [], name
