@@ -14,6 +14,8 @@ import pytest
 import yaml
 
 from natpolicy.errors import InputError
+from natpolicy.rego.builtins import calls_to_check
+from natpolicy.rego.engines import create_engine, installed_engines
 from natpolicy.rego.guards import engine_refusals, refuse_for_engine
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.source import char_line_col, scan_module
@@ -122,7 +124,8 @@ PROBES = {p["name"]: p for p in yaml.safe_load(
     (Path(__file__).parent / "rego_probes" / "probes.yaml").read_text(encoding="utf-8"))}
 # The line OPA's error names, for each refused probe of the round-4 block.
 PROBE_LINES = {"undefined-function-data-path": 3, "undefined-function-through-import": 5,
-               "undefined-function-past-a-rule": 5, "function-two-arities": 2, "rule-called-with-an-argument": 3}
+               "undefined-function-past-a-rule": 5, "function-two-arities": 2, "rule-called-with-an-argument": 3,
+               "ref-head-function-arity": 3}
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -132,5 +135,40 @@ def test_the_probes_are_refused_by_natpolicy_itself_on_their_line(engine: str) -
         assert PROBES[name].get("refused") is True, name
         refusals = engine_refusals(source, engine)
         assert refusals and char_line_col(source, refusals[0][0])[0] == line, (name, refusals)
-    for name in ("functions-defined-with-else-and-default", "function-one-arity-many-definitions"):
+    for name in ("functions-defined-with-else-and-default", "function-one-arity-many-definitions",
+                 "ref-head-function-called"):
         assert engine_refusals(PROBES[name]["source"], engine) == [], name
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("body", "where", "says"), [
+    # A function with a ref head has the arity of its head's arguments (OPA's GetArity finds it at data.p.a.b).
+    ("a.b(x) := x\n\nhelper := a.b(1, 2)\n", "5:11", "(OPA: function data.p.a.b has arity 1)"),
+    ("a.b(x) := x\n\nhelper if {\n  a.b(1, 2, 3)\n}\n", "6:3", "(2 with the output, as a statement of its own)"),
+    ("a.b.c(x, y) := x\n\nhelper := data.p.a.b.c(1)\n", "5:11", "(OPA: function data.p.a.b.c has arity 2)"),
+    ("import data.lib\n\nhelper := lib.x.y(1)\n", "5:11", "(OPA: function data.lib.x.y has arity 2)"),
+])
+def test_a_ref_head_function_s_arity_is_checked(engine: str, body: str, where: str, says: str) -> None:
+    lib = LIB + "\nx.y(a, b) := a\n"
+    refused = _refusal({"a.rego": P + body, "lib.rego": lib}, engine)
+    assert refused.startswith(f"a.rego:{where}: arity error:") and says in refused, refused
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_ref_head_function_called_with_its_arity_passes(engine: str) -> None:
+    body = "a.b(x) := x\n\nhelper if {\n  a.b(1, out)\n  out == 1\n  a.b(2)\n}\n\nother := [a.b(3), data.p.a.b(4)]\n"
+    assert _refusal({"a.rego": P + body, "lib.rego": LIB + "\nx.y(a, b) := a\n"}, engine) == ""
+    assert _refusal({"a.rego": P + "import data.lib\n\nv := lib.x.y(1, 2)\n", "lib.rego": LIB + "\nx.y(a, b) := a\n"},
+                    engine) == ""
+
+
+def test_a_ref_head_function_is_no_builtin_call() -> None:
+    # Its head and its calls are the policy's own: the engine is never asked whether `a.b` is a builtin
+    # (it said no, and natpolicy refused a policy OPA runs).
+    source = P + 'a.b(x) := x + 1\n\ndeny contains "hit" if {\n  a.b(1) == 2\n  upper("a") == "A"\n}\n'
+    policies = [PolicyFile(Path("p.rego"), "p.rego", source, scan_module(source))]
+    assert calls_to_check(policies) == {"upper"}
+    for name in installed_engines():
+        engine = create_engine(name)
+        compiled = engine.compile({"p.rego": source}, None, ["p/deny"])
+        assert engine.evaluate(compiled, "p/deny", engine.prepare_input({})) == ["hit"], name

@@ -5,14 +5,16 @@ regopy 1.5.2 leaves a call to a builtin it lacks (``net.cidr_contains``,
 without an error, and ``_ := missing(x)`` even succeeds: a policy using one
 silently passes or silently never fires. Every dotted name a policy calls is
 therefore looked up with the engine's own ``is_builtin`` at load time, except
-names the policies themselves define (functions of the same package, or of
-an imported ``data`` package) and the ``print`` statement.
+names the policies themselves define (functions of the same package, also
+with a ref head, ``a.b(x) := ...``, or of an imported ``data`` package) and
+the ``print`` statement.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 
 from natpolicy.errors import InputError
+from natpolicy.rego.function_arity import ref_head_roots
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.source import Call, char_line_col
 
@@ -71,7 +73,8 @@ def _builtin_calls(policies: Sequence[PolicyFile]) -> Iterator[tuple[PolicyFile,
     """Calls that are not to a function of the policies themselves (or ``data``/``input``)."""
     defined: dict[str, set[str]] = {}
     for policy in policies:
-        defined.setdefault(policy.package, set()).update(policy.info.rules)
+        # A ref head's first name too: `a.b(x) := ...` defines the function `a.b` (and is no call).
+        defined.setdefault(policy.package, set()).update(policy.info.rules, ref_head_roots(policy.source))
     for policy in policies:
         own = defined.get(policy.package, set())
         for call in policy.info.calls:

@@ -22,9 +22,12 @@ import functools
 import re
 
 from natpolicy.rego.builtin_types import BUILTINS
+from natpolicy.rego.source import matching_close, tokens
+from natpolicy.rego.static_checks import rule_statements
 from natpolicy.rego.type_syntax import read_rules
 
-__all__ = ["function_arities", "call_path", "arity_problem", "package_of", "imports_of"]
+__all__ = ["function_arities", "call_path", "arity_problem", "package_of", "imports_of", "ref_head_functions",
+           "ref_head_roots"]
 
 # Only comments may come before the `package` statement, so the first line that starts with it is it.
 _PACKAGE = re.compile(r"^[ \t]*package[ \t]+([^\n#]+)", re.MULTILINE)
@@ -52,6 +55,8 @@ def function_arities(sources: tuple[str, ...]) -> dict[str, int]:
             if rule.shape == "other" or (arity == 0 and rule.name in BUILTINS):
                 arity = None  # a ref head, or a rule named like a builtin: the call may be the builtin's
             seen.setdefault(f"data.{package}.{rule.name}", set()).add(arity)
+        for dotted, arity in ref_head_functions(source).items():
+            seen.setdefault(f"data.{package}.{dotted}", set()).add(arity)
     out: dict[str, int] = {}
     for path, found in seen.items():
         arity = found.pop() if len(found) == 1 else None
@@ -107,3 +112,42 @@ def arity_problem(given: int, arity: int, alone: bool) -> str | None:
         return f"it takes {takes} ({arity + 1} with the output, as a statement of its own)"
     return f"it takes {takes} (exactly, inside an expression: OPA adds the output itself)"
 
+
+
+@functools.lru_cache(maxsize=256)
+def ref_head_functions(source: str) -> dict[str, int]:
+    """``a.b`` of each function the module defines with a ref head (``a.b(x) := ...``), with its arity.
+
+    OPA finds such a function where its ref leads (``GetRulesExact(data.p.a.b)``)
+    and counts its arguments as any function's. Only a head of plain names is
+    read (``a[k](x)`` is not); two arities leave the name out, as above.
+    """
+    toks = tokens(source)
+    seen: dict[str, set[int]] = {}
+    for start, end in rule_statements(source, toks):
+        head = start + 1 if toks[start].text == "default" else start
+        if head >= end or toks[head].kind != "ident" or toks[head].text in ("package", "import"):
+            continue
+        parts, j = [toks[head].text], head
+        while j + 2 < end and toks[j + 1].text == "." and toks[j + 2].kind == "ident":
+            parts.append(toks[j + 2].text)
+            j += 2
+        close = matching_close(toks, j + 1) if len(parts) > 1 and j + 1 < end and toks[j + 1].text == "(" else None
+        if close is None:
+            continue
+        depth = toks[j + 1].depth + 1
+        commas = sum(1 for t in toks[j + 2:close] if t.text == "," and t.depth == depth)
+        seen.setdefault(".".join(parts), set()).add(0 if close == j + 2 else commas + 1)
+    return {name: found.pop() for name, found in seen.items() if len(found) == 1}
+
+
+@functools.lru_cache(maxsize=256)
+def ref_head_roots(source: str) -> frozenset[str]:
+    """The first name of each ref head of the module (``a`` of ``a.b(x) := ...``, ``a.b.c := 1``, ``a[k] := 1``)."""
+    toks = tokens(source)
+    roots: set[str] = set()
+    for start, end in rule_statements(source, toks):
+        head = start + 1 if toks[start].text == "default" else start
+        if head + 1 < end and toks[head].kind == "ident" and toks[head + 1].text in (".", "["):
+            roots.add(toks[head].text)
+    return frozenset(roots)

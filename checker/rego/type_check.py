@@ -47,7 +47,14 @@ from dataclasses import dataclass
 from natpolicy.rego import builtin_types as types
 from natpolicy.rego import type_parameters as parameters
 from natpolicy.rego.builtin_types import ANY, ARRAY, BOOLEAN, NUMBER, OBJECT, SET, RegoType, accepts, kind, union
-from natpolicy.rego.function_arity import arity_problem, call_path, function_arities, imports_of, package_of
+from natpolicy.rego.function_arity import (
+    arity_problem,
+    call_path,
+    function_arities,
+    imports_of,
+    package_of,
+    ref_head_roots,
+)
 from natpolicy.rego.source import scan_module
 from natpolicy.rego.type_env import Package, Scope, keys_listed, union_all
 from natpolicy.rego.type_env import kinds_of as _only  # what a declared type takes, for a message
@@ -100,7 +107,8 @@ def _package_types(sources: tuple[str, ...], package_names: frozenset[str],
     """
     package = Package()
     names = set(package_names)
-    calls = _Calls(package_of(sources[0]), function_arities(loaded), loaded)
+    calls = _Calls(package_of(sources[0]), function_arities(loaded), loaded,
+                   frozenset().union(*(ref_head_roots(text) for text in sources)))
     _TYPING.add(calls.package)
     try:
         for _ in range(len(package_names) + 2):
@@ -137,6 +145,7 @@ class _Calls:
     package: str
     arities: dict[str, int]
     loaded: tuple[str, ...]  # every loaded module, to type another package's functions
+    ref_heads: frozenset[str] = frozenset()  # the package's ref heads' first names (`a` of `a.b(x) := ...`)
 
     def foreign(self, path: str) -> tuple[tuple[RegoType, ...] | None, RegoType] | None:
         """(argument types, result) of ``data.<package>.<f>``, a function of another loaded package, or None.
@@ -462,6 +471,8 @@ class _Checker:
     def _check_arity(self, node: Node, alone: bool) -> None:
         """Refuse a call passing a number of arguments OPA refuses for its function or builtin."""
         path = call_path(node.text, self.source, self.calls.package, self.package_names)
+        if path is None and "." in node.text and node.text.split(".")[0] in self.calls.ref_heads:
+            path = f"data.{self.calls.package}.{node.text}"  # a function with a ref head: `a.b(x) := ...`
         if path is not None:
             arity = self.calls.arities.get(path)  # None: a definition this reader skipped, or not a function
             what = f"function {path}"
