@@ -9,7 +9,8 @@ refused by ``builtins`` (the engine itself is asked); these are the rest.
 Both engines: unsafe variables (``static_checks``), the type errors OPA
 infers (``type_check``), calls into ``data`` no loaded rule defines and
 functions defined with two arities (``undefined_functions``), which OPA
-refuses in any rule and they only where a query reaches.
+refuses in any rule and they only where a query reaches; ``# METADATA``
+blocks OPA's parser refuses and they read as comments (``metadata_blocks``).
 
 regorus 0.13.0: ``some x`` declarations it reads differently
 (``regorus_some``). Its ``sprintf`` is replaced by OPA's (``sprintf_opa``);
@@ -42,6 +43,7 @@ from decimal import Decimal
 
 from natpolicy.errors import InputError
 from natpolicy.rego.loading import PolicyFile
+from natpolicy.rego.metadata_blocks import metadata_refusals
 from natpolicy.rego.regopy_closures import rebound_closures
 from natpolicy.rego.regopy_compare import wildcard_comparisons
 from natpolicy.rego.regopy_shadow import shadowing_declarations
@@ -102,6 +104,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(type_errors(source, package_names, package_sources, loaded_sources))
     out.extend(undefined_calls(source, [*package_sources, *loaded_sources]))
     out.extend(arity_conflicts(source, package_sources))
+    out.extend(metadata_refusals(source))
     if engine == "regopy":
         out.extend(_bound_in_call_arguments(toks))
         out.extend(shadowing_declarations(source))

@@ -16,7 +16,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["Token", "Call", "ModuleInfo", "SourceProblem", "scan_module", "line_col"]
+__all__ = ["Token", "Call", "ModuleInfo", "SourceProblem", "scan_module", "line_col", "comments"]
 
 _TOKEN = re.compile(
     r"""
@@ -106,6 +106,12 @@ def _tokenize(source: str) -> tuple[Token, ...]:
         if kind == "op" and text in "{[(":
             depth += 1
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=64)
+def comments(source: str) -> tuple[tuple[int, str], ...]:
+    """(offset of its ``#``, its text after the ``#``) of each comment, in order (a ``#`` in a string is none)."""
+    return tuple((m.start(), m.group()[1:]) for m in _TOKEN.finditer(source) if m.lastgroup == "comment")
 
 
 _CONFTEST_RULE = re.compile(r"^(deny|violation|warn)(_[A-Za-z0-9_]+)*$")
