@@ -32,7 +32,7 @@ def _lines(source: str) -> list[tuple[int, str]]:
     ("package p\n\n# METADATA\n# This rule checks x\nx := 1\n", 3, "not a mapping of annotation fields"),
     ("package p\n\n# METADATA\n# - a\n# - b\nx := 1\n", 3, "its YAML is list"),
     ("package p\n\n# METADATA\n# title: [a, b\nx := 1\n", 3, "its YAML does not parse"),
-    ("package p\n\n# METADATA\n# title: a: b\nx := 1\n", 3, "mapping values are not allowed here"),
+    ("package p\n\n# METADATA\n# title: a: b\nx := 1\n", 3, "mapping values are not allowed"),
     # Scopes: unknown, on the wrong statement, above an import, above nothing.
     ("package p\n\n# METADATA\n# scope: rules\nx := 1\n", 3, "invalid annotation scope 'rules'"),
     ("package p\n\n# METADATA\n# scope: package\nx := 1\n", 3, "must be applied to package statement"),

@@ -35,9 +35,11 @@ __all__ = ["metadata_refusals"]
 
 _SCOPES = {"rule": "rule", "document": "rule", "package": "package", "subpackages": "package"}
 _REFUSED = "OPA refuses the whole module when it parses it (conftest reads annotations), so natpolicy does too"
-# PyYAML problems that go-yaml reports too, whatever its version: an unclosed flow collection or a mapping
-# value where none may start.
-_CERTAIN_YAML_ERRORS = ("mapping values are not allowed here", "expected ',' or ']'", "expected ',' or '}'")
+# YAML problems go-yaml reports too, whatever its version: an unclosed flow collection or a mapping value
+# where none may start. Worded as libyaml words them (go-yaml is a port of it; PyYAML uses it when built with
+# it, which is also faster) and as PyYAML's own reader does.
+_CERTAIN_YAML_ERRORS = ("mapping values are not allowed", "did not find expected ',' or ", "expected ',' or ']'",
+                        "expected ',' or '}'")
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
@@ -73,7 +75,7 @@ def _problem(text: str, row: int, statements: list[tuple[int, str]]) -> str | No
     import yaml
 
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 (safe)
     except yaml.MarkedYAMLError as exc:
         problem = exc.problem or ""
         if any(problem.startswith(certain) for certain in _CERTAIN_YAML_ERRORS):
