@@ -30,6 +30,7 @@ from typing import Any
 
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
 from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
+from natpolicy.rego.regopy_sets import SetOrderUnknown, order_may_differ, set_paths_query, sets_in_opa_order
 from natpolicy.rego.regopy_strings import BYTEWISE, string_call_edits
 from natpolicy.rego.source import char_line_col, tokens
 from natpolicy.rego.sprintf_regopy import REFUSE
@@ -158,7 +159,28 @@ class RegopyEngine:
         expressions = doc.get("expressions") if isinstance(doc, dict) else None
         if not expressions:
             return UNDEFINED
+        if order_may_differ(expressions[0]):
+            return _sets_in_opa_order(compiled.interp, entrypoint, expressions[0])
         return expressions[0]
+
+
+def _sets_in_opa_order(interp: Any, entrypoint: str, value: Any) -> Any:
+    """``value`` with its sets in OPA's order, asking regopy which arrays are sets (see regopy_sets)."""
+    refused = EvaluationError(
+        "the rule's value holds a set of arrays, objects or sets, or of strings holding `\"`, `\\` or a control "
+        "character, which regopy 1.5.2 lists in another order than OPA, and natpolicy could not tell which arrays "
+        "are sets; run with --rego-engine regorus", "set_order")
+    with quiet_stdout():
+        try:
+            text = interp.query(set_paths_query(entrypoint))
+        except Exception:  # noqa: BLE001 - any failure of the second query leaves the order unknown
+            raise refused from None
+    try:
+        paths = json.loads(str(text))[0]["bindings"]["paths"] if str(text).startswith("[") else \
+            json.loads(str(text))["bindings"]["paths"]
+        return sets_in_opa_order(value, paths)
+    except (SetOrderUnknown, json.JSONDecodeError, KeyError, IndexError, TypeError):
+        raise refused from None
 
 
 @dataclass
