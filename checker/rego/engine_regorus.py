@@ -237,7 +237,8 @@ def _order_refusal(message: str, modules: Mapping[str, str] | None, v0: Mapping[
     if site is None:
         return message + _ORDER_REFUSED
     line, checked = site
-    why = {"glob": _GLOB_REFUSED, "iteration": _ITERATION_REFUSED, "sprintf": _MERGED_REFUSED}.get(
+    why = {"glob": _GLOB_REFUSED, "iteration": _ITERATION_REFUSED, "sprintf": _MERGED_REFUSED,
+           "marshal": _MARSHAL_REFUSED}.get(
         checked, _ORDER_REFUSED)
     return f"{location.group('module')}:{line}:1: {message[location.end():]}{why}"
 
@@ -252,6 +253,9 @@ _ORDER_REFUSED = (" (natpolicy: an object and a set compared, or sorted, min or 
 _ITERATION_REFUSED = (" (natpolicy: a set holding both an object and a set iterated in an array comprehension: "
                       "regorus 0.13.0 lists the set first, OPA the object; natpolicy refuses it: run with "
                       "--rego-engine opa)")
+_MARSHAL_REFUSED = (" (natpolicy: a set holding both an object and a set written by json.marshal, "
+                    "json.marshal_with_options or yaml.marshal: regorus 0.13.0 writes the set first, OPA the object; "
+                    "natpolicy refuses it: run with --rego-engine opa)")
 _VALUE_REFUSED = (" (natpolicy: regorus 0.13.0 lists such a set's set first, OPA its object, and the rule's value "
                   "leaves the engine in regorus' order; natpolicy refuses it: run with --rego-engine opa)")
 _MERGED_REFUSED = (" (natpolicy: a set holding both true and 1, or false and 0, or an object keyed by both, given to "
