@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
+from natpolicy.rego.marshal_html import escape_html_in_marshals
 from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
 from natpolicy.rego.regopy_sets import SetOrderUnknown, order_may_differ, set_paths_query, sets_in_opa_order
 from natpolicy.rego.regopy_strings import BYTEWISE, string_call_edits
@@ -518,4 +519,4 @@ def _flush_c_stdio() -> None:
 @functools.lru_cache(maxsize=256)
 def _for_regopy(source: str) -> str:
     """rewrite_for_regopy once per module text (a set with per-plan data is compiled for every plan)."""
-    return rewrite_for_regopy(source)
+    return rewrite_for_regopy(escape_html_in_marshals(source))  # json.marshal escaping as Go does (marshal_html)

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
+from natpolicy.rego.marshal_html import escape_html_in_marshals
 from natpolicy.rego.regorus_heads import bind_heads
 from natpolicy.rego.regorus_order import (
     MIXED_SET_QUERY,
@@ -315,7 +316,8 @@ def _for_regorus(source: str, v0: bool = False) -> str:
     """The two rewrites, once per module text: a set with per-plan data (the twins) is compiled
     again for every plan, and the rewrites' tokenizer costs more than regorus' own parse."""
     # And comparisons and sort/min/max that may meet an object and a set, ordered as OPA does (regorus_order).
-    return order_for_regorus(hoist_declarations(bind_heads(source)), v0)
+    # And json.marshal escaping `<`, `>`, `&`, U+2028 and U+2029 as Go does (marshal_html).
+    return order_for_regorus(escape_html_in_marshals(hoist_declarations(bind_heads(source))), v0)
 
 
 def _syntax_error(text: str, modules: Mapping[str, str]) -> Exception:
