@@ -23,7 +23,9 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
 * its ``sprintf`` prints many arguments otherwise than OPA (``%s`` of 1 is
   ``1``, OPA's ``%!s(int=1)``): every engine gets OPA's, in Python, under the
   same name (``add_extension`` replaces the builtin; ``sprintf_opa``). What
-  that cannot print exactly stops the query with the line of the call.
+  that cannot print exactly stops the query with the line of the call;
+* its ``strings.replace_n`` replaces one pattern after another, OPA's in one
+  pass (Go's ``strings.NewReplacer``): OPA's, in Python (``replace_opa``).
 
 What regorus answers differently from OPA is refused before it runs, by
 ``natpolicy.rego.guards``, never here.
@@ -49,6 +51,7 @@ from natpolicy.rego.regorus_order import (
     value_may_hold_mixed_set,
 )
 from natpolicy.rego.regorus_some import hoist_declarations
+from natpolicy.rego.replace_opa import opa_replace_n
 from natpolicy.rego.source import scan_module
 from natpolicy.rego.sprintf_opa import opa_sprintf
 
@@ -200,6 +203,7 @@ def new_engine(regorus: Any) -> Any:
     """A regorus ``Engine`` with OPA's ``sprintf`` in place of its own (see the module's docstring)."""
     engine = regorus.Engine()
     engine.add_extension("sprintf", 2, opa_sprintf)
+    engine.add_extension("strings.replace_n", 2, opa_replace_n)
     return engine
 
 
