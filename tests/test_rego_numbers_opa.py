@@ -5,8 +5,9 @@ from typing import Any
 
 import pytest
 
+from natpolicy.rego.engine import EvaluationError
 from natpolicy.rego.engines import create_engine, installed_engines
-from natpolicy.rego.numbers_opa import opa_ceil, opa_floor
+from natpolicy.rego.numbers_opa import opa_ceil, opa_floor, opa_to_number
 
 needs_regorus = pytest.mark.skipif("regorus" not in installed_engines(), reason="regorus is not installed here")
 
@@ -35,3 +36,29 @@ def test_what_regorus_cannot_take_back_or_is_no_number_is_an_error() -> None:
         opa_floor(1e300)
     with pytest.raises(TypeError, match="must be number"):
         opa_ceil(True)
+
+
+@needs_regorus
+def test_to_number_reads_the_text_opa_reads() -> None:
+    # OPA: strconv.ParseFloat; regorus alone refused ".5" and "+5".
+    assert _regorus('[to_number("10"), to_number("-1.5"), to_number("1e3"), to_number(".5"), to_number("+5"), '
+                    'to_number("5."), to_number(true), to_number(null), to_number(7)]') == [
+        10, -1.5, 1000, 0.5, 5, 5, 1, 0, 7]
+
+
+@needs_regorus
+@pytest.mark.parametrize("text", [" 1", "1_000", "0x10", "NaN", "-Inf", "1e400", "12 "])
+def test_to_number_of_text_opa_refuses_is_an_error_with_its_line_never_echoing_the_text(text: str) -> None:
+    # regorus alone answered 1 for " 1"; OPA stops with an error.
+    with pytest.raises(EvaluationError) as caught:
+        _regorus("to_number(input.s)", {"s": text})
+    assert caught.value.message.startswith("p.rego:2:") and "to_number" in caught.value.message
+    assert text.strip() not in caught.value.message.split("to_number", 1)[1]
+
+
+def test_to_number_refuses_what_regorus_cannot_take_back() -> None:
+    with pytest.raises(ValueError, match="past 2"):
+        opa_to_number("99999999999999999999")
+    with pytest.raises(ValueError, match="too small"):
+        opa_to_number("1e-400")
+    assert opa_to_number("0e5") == 0 and opa_to_number("-0") == 0

@@ -27,7 +27,8 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
 * its ``strings.replace_n`` replaces one pattern after another, OPA's in one
   pass (Go's ``strings.NewReplacer``): OPA's, in Python (``replace_opa``);
 * its ``ceil`` and ``floor`` are mathematics' between -1 and 0, OPA's are not
-  (``ceil(-0.5)`` is 1 there): OPA's, in Python (``numbers_opa``).
+  (``ceil(-0.5)`` is 1 there), and its ``to_number`` reads text OPA does not
+  (``" 1"``) and refuses text OPA reads (``".5"``): OPA's, in Python (``numbers_opa``).
 
 What regorus answers differently from OPA is refused before it runs, by
 ``natpolicy.rego.guards``, never here.
@@ -44,7 +45,7 @@ from typing import Any
 
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
 from natpolicy.rego.marshal_html import escape_html_in_marshals
-from natpolicy.rego.numbers_opa import opa_ceil, opa_floor
+from natpolicy.rego.numbers_opa import opa_ceil, opa_floor, opa_to_number
 from natpolicy.rego.regorus_heads import bind_heads
 from natpolicy.rego.regorus_order import (
     MIXED_SET_QUERY,
@@ -209,6 +210,7 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension("strings.replace_n", 2, opa_replace_n)
     engine.add_extension("ceil", 1, opa_ceil)
     engine.add_extension("floor", 1, opa_floor)
+    engine.add_extension("to_number", 1, opa_to_number)
     return engine
 
 
