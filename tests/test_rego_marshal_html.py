@@ -50,3 +50,20 @@ def test_each_call_is_wrapped_on_its_own_line_and_others_are_left_alone() -> Non
     assert out.count(f"{ESCAPE_HTML}(__natpolicy_s) :=") == 1
     plain = 'package p\nx := yaml.marshal(input)\n'
     assert escape_html_in_marshals(plain) == plain
+
+
+@pytest.mark.skipif("regopy" not in ENGINES, reason="regopy is not installed here")
+def test_json_and_yaml_marshal_of_input_arrays_answer_on_regopy() -> None:
+    # regopy's Input(dict) holds an array's elements as bare scalars, which its json.marshal cannot write
+    # (undefined); a module calling a marshal gets its input as JSON text instead.
+    engine = create_engine("regopy")
+    source = ('package p\nx := [json.marshal(input.a), yaml.marshal(input.a), json.marshal({"k": input.o}),\n'
+              '  input.s == "q\\"<", count(input.a)]\n')
+    compiled = engine.compile({"p.rego": source}, None, ["p/x"])
+    assert compiled.marshals
+    document = {"a": [1, "b"], "o": {"z": [2], "y": 1}, "s": 'q"<'}
+    assert engine.evaluate(compiled, "p/x", engine.prepare_input(document)) == [
+        '[1,"b"]', "- 1\n- b\n", '{"k":{"y":1,"z":[2]}}', True, 2]
+    plain = engine.compile({"p.rego": "package p\nx := count(input.a)\n"}, None, ["p/x"])
+    assert not plain.marshals  # near-miss: no marshal, the faster Input(dict) as before
+    assert engine.evaluate(plain, "p/x", engine.prepare_input(document)) == 2

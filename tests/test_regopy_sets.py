@@ -88,3 +88,4 @@ def test_opa_compare_follows_opas_order_of_kinds_and_of_objects() -> None:
     assert opa_compare(as_set, [1, 4], frozenset({id(as_set)})) > 0
     other_set = [2, 1]
     assert opa_compare(as_set, other_set, frozenset({id(as_set), id(other_set)})) > 0  # [1, 3] after [1, 2]
+
