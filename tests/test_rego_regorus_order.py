@@ -202,3 +202,19 @@ def test_marshals_of_sets_of_one_kind_and_of_input_write_as_before() -> None:
     rewritten = order_for_regorus(source).splitlines()[1:3]
     assert "json.marshal(input.a)" in rewritten[1] and "json.marshal(__natpolicy_rmarshal_l2_" in rewritten[0]
     assert order_for_regorus('package p\nx := json.marshal(input.a)\n') == 'package p\nx := json.marshal(input.a)\n'
+
+
+@needs_regorus
+@pytest.mark.parametrize(("call", "document"), [('regex.split("", "abc")', {}), ('regex.split("x*", input.s)', {"s": "axbc"})])
+def test_regex_split_around_empty_matches_stops_at_its_line(call: str, document: Any) -> None:
+    # Go's regexp.Split("", "abc") is ["a", "b", "c"]; regorus answered ["", "a", "b", "c", ""].
+    with pytest.raises(EvaluationError) as caught:
+        run(f"package p\n\nx := {call}\n", document)
+    assert caught.value.message.startswith("p.rego:3:1: ") and "regex.split" in caught.value.message
+
+
+@needs_regorus
+def test_regex_split_on_patterns_that_match_text_answers_as_before() -> None:
+    source = 'package p\nx := [regex.split("[,;]", "a,b;c"), regex.split("x", ""), regex.split(",", input.s)]\n'
+    assert run(source, {"s": "a,,b"}) == [["a", "b", "c"], [""], ["a", "", "b"]]
+    assert "__natpolicy_rsplit_l2_0(" in order_for_regorus(source).splitlines()[1]

@@ -250,7 +250,7 @@ def _order_refusal(message: str, modules: Mapping[str, str] | None, v0: Mapping[
         return message + _ORDER_REFUSED
     line, checked = site
     why = {"glob": _GLOB_REFUSED, "iteration": _ITERATION_REFUSED, "sprintf": _MERGED_REFUSED,
-           "marshal": _MARSHAL_REFUSED}.get(
+           "marshal": _MARSHAL_REFUSED, "split": _SPLIT_REFUSED}.get(
         checked, _ORDER_REFUSED)
     return f"{location.group('module')}:{line}:1: {message[location.end():]}{why}"
 
@@ -268,6 +268,9 @@ _ITERATION_REFUSED = (" (natpolicy: a set holding both an object and a set itera
 _MARSHAL_REFUSED = (" (natpolicy: a set holding both an object and a set written by json.marshal, "
                     "json.marshal_with_options or yaml.marshal: regorus 0.13.0 writes the set first, OPA the object; "
                     "natpolicy refuses it: run with --rego-engine opa)")
+_SPLIT_REFUSED = (" (natpolicy: regex.split with a pattern that matches the empty text: regorus 0.13.0 keeps the "
+                  "empty pieces at the ends, OPA (Go's regexp.Split) drops them (regex.split(\"\", \"abc\") is "
+                  "[\"a\", \"b\", \"c\"] in OPA); natpolicy refuses it: run with --rego-engine opa)")
 _VALUE_REFUSED = (" (natpolicy: regorus 0.13.0 lists such a set's set first, OPA its object, and the rule's value "
                   "leaves the engine in regorus' order; natpolicy refuses it: run with --rego-engine opa)")
 _MERGED_REFUSED = (" (natpolicy: a set holding both true and 1, or false and 0, or an object keyed by both, given to "

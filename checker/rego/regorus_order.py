@@ -20,6 +20,8 @@ OPA does, and that is the common case, which must not slow down.
                                                               listed in that order; X rooted at input: left)
     json.marshal(X, ...), json.marshal_with_options(X, ...), yaml.marshal(X)
                                ->  X checked at any depth (X a plain ref into input: left)
+    regex.split(P, S)          ->  stopped where P matches the empty text somewhere in S (Go drops the
+                                   empty pieces at the ends, regorus keeps them)
     glob.match(P, D, S)        ->  stopped where `?` or a class must match a non-ASCII character (regorus
                                    matches bytes, OPA characters)
 
@@ -94,6 +96,16 @@ _MARSHAL_SITE = (
 _MARSHAL_HELPER = ("__natpolicy_rholdsmixed(__natpolicy_x) if { walk(__natpolicy_x, [__natpolicy_p, __natpolicy_s]); "
                    "__natpolicy_rsetmixed(__natpolicy_s) }\n")
 _MARSHALS = (("json", "marshal"), ("json", "marshal_with_options"), ("yaml", "marshal"))
+# regex.split where the pattern matches the empty text somewhere: regorus splits around each empty match
+# (regex.split("", "abc") is ["", "a", "b", "c", ""]), Go's regexp.Split drops the empty pieces at the ends
+# (["a", "b", "c"]). Such a call stops; a pattern that only matches text (nearly all) splits as before.
+_SPLIT_SITE = (
+    "{name}(__natpolicy_p, __natpolicy_s) := regex.split(__natpolicy_p, __natpolicy_s) "
+    "if not __natpolicy_rempty(__natpolicy_p, __natpolicy_s)\n"
+    "{name}(__natpolicy_p, __natpolicy_s) := {refused}([__natpolicy_p, __natpolicy_s]) "
+    "if __natpolicy_rempty(__natpolicy_p, __natpolicy_s)\n")
+_SPLIT_HELPER = ('__natpolicy_rempty(__natpolicy_p, __natpolicy_s) if { '
+                 'regex.find_n(__natpolicy_p, __natpolicy_s, -1)[_] == "" }\n')
 # True where the value {value} holds, at any depth, a set holding (at any depth) both an object and a set. A query
 # of its own, run only when the value's JSON may hold one (value_may_hold_mixed_set).
 MIXED_SET_QUERY = (
@@ -146,6 +158,10 @@ def order_for_regorus(source: str, v0: bool = False) -> str:
             name = f"__natpolicy_rglob_l{source.count(chr(10), 0, tok.offset) + 1}_{len(sites)}"
             sites.append(_GLOB_SITE.format(name=name, refused=ORDER_REFUSED))
             edits.append((tok.offset, toks[i + 2].offset + len(toks[i + 2].text), name))
+        if tok.text == "regex" and _is_regex_split(toks, i):
+            name = f"__natpolicy_rsplit_l{source.count(chr(10), 0, tok.offset) + 1}_{len(sites)}"
+            sites.append(_SPLIT_SITE.format(name=name, refused=ORDER_REFUSED))
+            edits.append((tok.offset, toks[i + 2].offset + len(toks[i + 2].text), name))
         if tok.text in _ORDERING and _is_builtin_call(toks, i):
             name = f"__natpolicy_r{tok.text}_l{source.count(chr(10), 0, tok.offset) + 1}_{len(sites)}"
             sites.append(_ORDERING_SITE.format(name=name, builtin=tok.text, refused=ORDER_REFUSED))
@@ -176,8 +192,9 @@ def order_for_regorus(source: str, v0: bool = False) -> str:
     globbed = any(site.startswith("__natpolicy_rglob") for site in sites)
     formats = any(site.startswith("__natpolicy_rfmt") for site in sites)
     marshals = any(site.startswith("__natpolicy_rmarshal") for site in sites)
+    splits = any(site.startswith("__natpolicy_rsplit") for site in sites)
     functions = _HELPERS + "\n" + (_GLOB_HELPER if globbed else "") + (_FMT_HELPER if formats else "") \
-        + (_MARSHAL_HELPER if marshals else "") + _SET_HELPER + "".join(sites)
+        + (_MARSHAL_HELPER if marshals else "") + (_SPLIT_HELPER if splits else "") + _SET_HELPER + "".join(sites)
     return out + ("" if out.endswith("\n") else "\n") + (_without_if(functions) if v0 else functions)
 
 
@@ -200,7 +217,7 @@ def site_line(module: str, line: int) -> tuple[int, str] | None:
         return None
     kind = lines[line - 1][len("__natpolicy_r"):].split("_", 1)[0]
     return int(match.group("line")), {"glob": "glob", "iter": "iteration", "fmt": "sprintf",
-                                      "marshal": "marshal"}.get(kind, "order")
+                                      "marshal": "marshal", "split": "split"}.get(kind, "order")
 
 
 def value_may_hold_mixed_set(value: Any) -> bool:
@@ -336,6 +353,11 @@ _KEYWORDS = frozenset({"in", "contains", "if", "else", "some", "not", "with", "a
 def _is_glob_match(toks: list[Token], i: int) -> bool:
     return not (i > 0 and toks[i - 1].text == ".") and i + 3 < len(toks) and toks[i + 1].text == "." \
         and toks[i + 2].text == "match" and toks[i + 3].text == "("
+
+
+def _is_regex_split(toks: list[Token], i: int) -> bool:
+    return not (i > 0 and toks[i - 1].text == ".") and i + 3 < len(toks) and toks[i + 1].text == "." \
+        and toks[i + 2].text == "split" and toks[i + 3].text == "("
 
 
 def _is_builtin_call(toks: list[Token], i: int) -> bool:
