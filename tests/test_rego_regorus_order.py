@@ -177,3 +177,44 @@ def test_a_rego_v0_module_gets_the_checks_in_v0_syntax() -> None:
         engine.evaluate(compiled, "p/stop", engine.prepare_input({}))
     assert caught.value.message.startswith("p.rego:7:1: ") and "true and 1" in caught.value.message
     assert " if " not in order_for_regorus(source, v0=True).split("__natpolicy_order_refused", 1)[1]
+
+
+@needs_regorus
+@pytest.mark.parametrize(("call", "line"), [
+    ('json.marshal({{"a": 1}, {1}})', 3),
+    ('json.marshal_with_options({"k": {[{"a": 1}], [{1}]}}, {"pretty": true})', 3),
+    ('yaml.marshal([s])', 3),
+])
+def test_a_set_holding_an_object_and_a_set_written_by_a_marshal_stops_at_its_line(call: str, line: int) -> None:
+    # regorus writes json.marshal({{"a": 1}, {1}}) as [[1],{"a":1}], OPA as [{"a":1},[1]].
+    source = f'package p\ns := {{{{1}}, {{"a": 1}}}}\nx := {call}\n'
+    with pytest.raises(EvaluationError) as caught:
+        run(source, {})
+    assert caught.value.message.startswith(f"p.rego:{line}:1: ") and "json.marshal" in caught.value.message
+
+
+@needs_regorus
+def test_marshals_of_sets_of_one_kind_and_of_input_write_as_before() -> None:
+    source = ('package p\nx := [json.marshal({{"b": 2}, {"a": 1}}), json.marshal({{2}, {1}}), yaml.marshal({"a", "b"}),\n'
+              '  json.marshal(input.a), json.marshal_with_options([{"a": 1}, {1}], {"pretty": false})]\n')
+    assert run(source, {"a": [[1], {"k": 1}]}) == [
+        '[{"a":1},{"b":2}]', "[[1],[2]]", "- a\n- b\n", '[[1],{"k":1}]', '[{"a":1},[1]]']
+    rewritten = order_for_regorus(source).splitlines()[1:3]
+    assert "json.marshal(input.a)" in rewritten[1] and "json.marshal(__natpolicy_rmarshal_l2_" in rewritten[0]
+    assert order_for_regorus('package p\nx := json.marshal(input.a)\n') == 'package p\nx := json.marshal(input.a)\n'
+
+
+@needs_regorus
+@pytest.mark.parametrize(("call", "document"), [('regex.split("", "abc")', {}), ('regex.split("x*", input.s)', {"s": "axbc"})])
+def test_regex_split_around_empty_matches_stops_at_its_line(call: str, document: Any) -> None:
+    # Go's regexp.Split("", "abc") is ["a", "b", "c"]; regorus answered ["", "a", "b", "c", ""].
+    with pytest.raises(EvaluationError) as caught:
+        run(f"package p\n\nx := {call}\n", document)
+    assert caught.value.message.startswith("p.rego:3:1: ") and "regex.split" in caught.value.message
+
+
+@needs_regorus
+def test_regex_split_on_patterns_that_match_text_answers_as_before() -> None:
+    source = 'package p\nx := [regex.split("[,;]", "a,b;c"), regex.split("x", ""), regex.split(",", input.s)]\n'
+    assert run(source, {"s": "a,,b"}) == [["a", "b", "c"], [""], ["a", "", "b"]]
+    assert "__natpolicy_rsplit_l2_0(" in order_for_regorus(source).splitlines()[1]

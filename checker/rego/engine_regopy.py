@@ -29,7 +29,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
+from natpolicy.rego.marshal_html import escape_html_in_marshals
 from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
+from natpolicy.rego.regopy_sets import SetOrderUnknown, order_may_differ, set_paths_query, sets_in_opa_order
 from natpolicy.rego.regopy_strings import BYTEWISE, string_call_edits
 from natpolicy.rego.source import char_line_col, tokens
 from natpolicy.rego.sprintf_regopy import REFUSE
@@ -115,7 +117,8 @@ class RegopyEngine:
                 error = _located_error(modules, data, entrypoints) or error
             raise error
         return _Compiled(interp, bundle, may_refuse=any(REFUSE in source for source in modules.values()),
-                         string_sites=string_sites, data=data)
+                         string_sites=string_sites, data=data,
+                         marshals=any(_MARSHAL.search(source) for source in modules.values()))
 
     def evaluate(self, compiled: Any, entrypoint: str, prepared_input: Any) -> Any:
         from regopy import rego_shared as rs
@@ -127,7 +130,10 @@ class RegopyEngine:
                 # (about 0.35 s at 1k resources): once per input, not per query.
                 if compiled.input is not prepared_input:
                     compiled.input = None
-                    interp.set_input(prepared_input.input)
+                    if compiled.marshals:
+                        interp.set_input_term(prepared_input.json_text())
+                    else:
+                        interp.set_input(prepared_input.input)
                     compiled.input = prepared_input
                 impl = rs.rego_bundle_query_entrypoint(interp._impl, bundle._impl, entrypoint)
             except self._regopy.RegoError as exc:
@@ -158,7 +164,28 @@ class RegopyEngine:
         expressions = doc.get("expressions") if isinstance(doc, dict) else None
         if not expressions:
             return UNDEFINED
+        if order_may_differ(expressions[0]):
+            return _sets_in_opa_order(compiled.interp, entrypoint, expressions[0])
         return expressions[0]
+
+
+def _sets_in_opa_order(interp: Any, entrypoint: str, value: Any) -> Any:
+    """``value`` with its sets in OPA's order, asking regopy which arrays are sets (see regopy_sets)."""
+    refused = EvaluationError(
+        "the rule's value holds a set of arrays, objects or sets, or of strings holding `\"`, `\\` or a control "
+        "character, which regopy 1.5.2 lists in another order than OPA, and natpolicy could not tell which arrays "
+        "are sets; run with --rego-engine regorus", "set_order")
+    with quiet_stdout():
+        try:
+            text = interp.query(set_paths_query(entrypoint))
+        except Exception:  # noqa: BLE001 - any failure of the second query leaves the order unknown
+            raise refused from None
+    try:
+        paths = json.loads(str(text))[0]["bindings"]["paths"] if str(text).startswith("[") else \
+            json.loads(str(text))["bindings"]["paths"]
+        return sets_in_opa_order(value, paths)
+    except (SetOrderUnknown, json.JSONDecodeError, KeyError, IndexError, TypeError):
+        raise refused from None
 
 
 @dataclass
@@ -175,6 +202,9 @@ class _Compiled:
     may_refuse: bool = False  # the modules hold regopy_rewrite's functions, which may refuse a value
     string_sites: list[tuple[str, str]] = field(default_factory=list)  # (module:line, builtin) checking strings
     data: Mapping[str, Any] | None = None
+    # json.marshal and yaml.marshal of an array from an Input(dict) are undefined (its elements are not terms,
+    # measured); input handed over as JSON text (set_input_term, slower) marshals as OPA does.
+    marshals: bool = False
 
 
 @dataclass
@@ -183,6 +213,13 @@ class _Prepared:
 
     input: Any
     document: Any
+    text: str | None = None
+
+    def json_text(self) -> str:
+        """The document as JSON text, keys sorted (see data_json), for set_input_term; made once."""
+        if self.text is None:
+            self.text = json.dumps(_int64_or_float(self.document), sort_keys=True, ensure_ascii=False)
+        return self.text
 
 
 def _string_sites(source: str) -> list[tuple[int, str]]:
@@ -255,6 +292,23 @@ def data_json(data: Mapping[str, Any]) -> str:
     """``data`` as JSON text with every object's keys in OPA's order (see ``_escaped``)."""
     # The round trip turns the keys a YAML data file may hold (1, true) into the strings OPA would read.
     return json.dumps(json.loads(json.dumps(data)), sort_keys=True, ensure_ascii=False)
+
+
+def _int64_or_float(value: Any) -> Any:
+    """``value`` with integers outside int64 as floats (or their text), as ``_escaped`` hands them over."""
+    if isinstance(value, int) and not isinstance(value, bool) and value not in _INT64:
+        try:
+            return float(value)
+        except OverflowError:
+            return str(value)
+    if isinstance(value, dict):
+        return {key: _int64_or_float(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_int64_or_float(item) for item in value]
+    return value
+
+
+_MARSHAL = re.compile(r"\b(?:json|yaml)\s*\.\s*marshal")
 
 
 def _escaped(value: Any) -> Any:
@@ -496,4 +550,4 @@ def _flush_c_stdio() -> None:
 @functools.lru_cache(maxsize=256)
 def _for_regopy(source: str) -> str:
     """rewrite_for_regopy once per module text (a set with per-plan data is compiled for every plan)."""
-    return rewrite_for_regopy(source)
+    return rewrite_for_regopy(escape_html_in_marshals(source))  # json.marshal escaping as Go does (marshal_html)

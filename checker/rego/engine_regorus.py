@@ -23,7 +23,12 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
 * its ``sprintf`` prints many arguments otherwise than OPA (``%s`` of 1 is
   ``1``, OPA's ``%!s(int=1)``): every engine gets OPA's, in Python, under the
   same name (``add_extension`` replaces the builtin; ``sprintf_opa``). What
-  that cannot print exactly stops the query with the line of the call.
+  that cannot print exactly stops the query with the line of the call;
+* its ``strings.replace_n`` replaces one pattern after another, OPA's in one
+  pass (Go's ``strings.NewReplacer``): OPA's, in Python (``replace_opa``);
+* its ``ceil`` and ``floor`` are mathematics' between -1 and 0, OPA's are not
+  (``ceil(-0.5)`` is 1 there), and its ``to_number`` reads text OPA does not
+  (``" 1"``) and refuses text OPA reads (``".5"``): OPA's, in Python (``numbers_opa``).
 
 What regorus answers differently from OPA is refused before it runs, by
 ``natpolicy.rego.guards``, never here.
@@ -39,6 +44,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
+from natpolicy.rego.marshal_html import escape_html_in_marshals
+from natpolicy.rego.numbers_opa import opa_ceil, opa_floor, opa_to_number
 from natpolicy.rego.regorus_heads import bind_heads
 from natpolicy.rego.regorus_order import (
     MIXED_SET_QUERY,
@@ -48,6 +55,7 @@ from natpolicy.rego.regorus_order import (
     value_may_hold_mixed_set,
 )
 from natpolicy.rego.regorus_some import hoist_declarations
+from natpolicy.rego.replace_opa import opa_replace_n
 from natpolicy.rego.source import scan_module
 from natpolicy.rego.sprintf_opa import opa_sprintf
 
@@ -199,6 +207,10 @@ def new_engine(regorus: Any) -> Any:
     """A regorus ``Engine`` with OPA's ``sprintf`` in place of its own (see the module's docstring)."""
     engine = regorus.Engine()
     engine.add_extension("sprintf", 2, opa_sprintf)
+    engine.add_extension("strings.replace_n", 2, opa_replace_n)
+    engine.add_extension("ceil", 1, opa_ceil)
+    engine.add_extension("floor", 1, opa_floor)
+    engine.add_extension("to_number", 1, opa_to_number)
     return engine
 
 
@@ -237,7 +249,8 @@ def _order_refusal(message: str, modules: Mapping[str, str] | None, v0: Mapping[
     if site is None:
         return message + _ORDER_REFUSED
     line, checked = site
-    why = {"glob": _GLOB_REFUSED, "iteration": _ITERATION_REFUSED, "sprintf": _MERGED_REFUSED}.get(
+    why = {"glob": _GLOB_REFUSED, "iteration": _ITERATION_REFUSED, "sprintf": _MERGED_REFUSED,
+           "marshal": _MARSHAL_REFUSED, "split": _SPLIT_REFUSED}.get(
         checked, _ORDER_REFUSED)
     return f"{location.group('module')}:{line}:1: {message[location.end():]}{why}"
 
@@ -252,6 +265,12 @@ _ORDER_REFUSED = (" (natpolicy: an object and a set compared, or sorted, min or 
 _ITERATION_REFUSED = (" (natpolicy: a set holding both an object and a set iterated in an array comprehension: "
                       "regorus 0.13.0 lists the set first, OPA the object; natpolicy refuses it: run with "
                       "--rego-engine opa)")
+_MARSHAL_REFUSED = (" (natpolicy: a set holding both an object and a set written by json.marshal, "
+                    "json.marshal_with_options or yaml.marshal: regorus 0.13.0 writes the set first, OPA the object; "
+                    "natpolicy refuses it: run with --rego-engine opa)")
+_SPLIT_REFUSED = (" (natpolicy: regex.split with a pattern that matches the empty text: regorus 0.13.0 keeps the "
+                  "empty pieces at the ends, OPA (Go's regexp.Split) drops them (regex.split(\"\", \"abc\") is "
+                  "[\"a\", \"b\", \"c\"] in OPA); natpolicy refuses it: run with --rego-engine opa)")
 _VALUE_REFUSED = (" (natpolicy: regorus 0.13.0 lists such a set's set first, OPA its object, and the rule's value "
                   "leaves the engine in regorus' order; natpolicy refuses it: run with --rego-engine opa)")
 _MERGED_REFUSED = (" (natpolicy: a set holding both true and 1, or false and 0, or an object keyed by both, given to "
@@ -311,7 +330,8 @@ def _for_regorus(source: str, v0: bool = False) -> str:
     """The two rewrites, once per module text: a set with per-plan data (the twins) is compiled
     again for every plan, and the rewrites' tokenizer costs more than regorus' own parse."""
     # And comparisons and sort/min/max that may meet an object and a set, ordered as OPA does (regorus_order).
-    return order_for_regorus(hoist_declarations(bind_heads(source)), v0)
+    # And json.marshal escaping `<`, `>`, `&`, U+2028 and U+2029 as Go does (marshal_html).
+    return order_for_regorus(escape_html_in_marshals(hoist_declarations(bind_heads(source))), v0)
 
 
 def _syntax_error(text: str, modules: Mapping[str, str]) -> Exception:

@@ -18,6 +18,10 @@ OPA does, and that is the common case, which must not slow down.
 
     [T | some V in X; ...], [T | X[_] ...], [T | X[K] ...]  ->  X checked the same way (a set's elements are
                                                               listed in that order; X rooted at input: left)
+    json.marshal(X, ...), json.marshal_with_options(X, ...), yaml.marshal(X)
+                               ->  X checked at any depth (X a plain ref into input: left)
+    regex.split(P, S)          ->  stopped where P matches the empty text somewhere in S (Go drops the
+                                   empty pieces at the ends, regorus keeps them)
     glob.match(P, D, S)        ->  stopped where `?` or a class must match a non-ASCII character (regorus
                                    matches bytes, OPA characters)
 
@@ -83,6 +87,25 @@ _SET_SITE = (
     "{name}(__natpolicy_x) := __natpolicy_x if not __natpolicy_rsetmixed(__natpolicy_x)\n"
     "{name}(__natpolicy_x) := {refused}([__natpolicy_x, 0]) if __natpolicy_rsetmixed(__natpolicy_x)\n")
 _SET_HELPER = "__natpolicy_rsetmixed(__natpolicy_x) if { is_set(__natpolicy_x); __natpolicy_rmixed(__natpolicy_x) }\n"
+# json.marshal, json.marshal_with_options and yaml.marshal write a set's elements in regorus' order (measured:
+# json.marshal({{"a": 1}, {1}}) is `[[1],{"a":1}]`, OPA `[{"a":1},[1]]`): the value to write stops instead where
+# it holds, at any depth, a set holding both an object and a set. Left alone: a value rooted at input (no sets).
+_MARSHAL_SITE = (
+    "{name}(__natpolicy_x) := __natpolicy_x if not __natpolicy_rholdsmixed(__natpolicy_x)\n"
+    "{name}(__natpolicy_x) := {refused}([__natpolicy_x, 0]) if __natpolicy_rholdsmixed(__natpolicy_x)\n")
+_MARSHAL_HELPER = ("__natpolicy_rholdsmixed(__natpolicy_x) if { walk(__natpolicy_x, [__natpolicy_p, __natpolicy_s]); "
+                   "__natpolicy_rsetmixed(__natpolicy_s) }\n")
+_MARSHALS = (("json", "marshal"), ("json", "marshal_with_options"), ("yaml", "marshal"))
+# regex.split where the pattern matches the empty text somewhere: regorus splits around each empty match
+# (regex.split("", "abc") is ["", "a", "b", "c", ""]), Go's regexp.Split drops the empty pieces at the ends
+# (["a", "b", "c"]). Such a call stops; a pattern that only matches text (nearly all) splits as before.
+_SPLIT_SITE = (
+    "{name}(__natpolicy_p, __natpolicy_s) := regex.split(__natpolicy_p, __natpolicy_s) "
+    "if not __natpolicy_rempty(__natpolicy_p, __natpolicy_s)\n"
+    "{name}(__natpolicy_p, __natpolicy_s) := {refused}([__natpolicy_p, __natpolicy_s]) "
+    "if __natpolicy_rempty(__natpolicy_p, __natpolicy_s)\n")
+_SPLIT_HELPER = ('__natpolicy_rempty(__natpolicy_p, __natpolicy_s) if { '
+                 'regex.find_n(__natpolicy_p, __natpolicy_s, -1)[_] == "" }\n')
 # True where the value {value} holds, at any depth, a set holding (at any depth) both an object and a set. A query
 # of its own, run only when the value's JSON may hold one (value_may_hold_mixed_set).
 MIXED_SET_QUERY = (
@@ -135,6 +158,10 @@ def order_for_regorus(source: str, v0: bool = False) -> str:
             name = f"__natpolicy_rglob_l{source.count(chr(10), 0, tok.offset) + 1}_{len(sites)}"
             sites.append(_GLOB_SITE.format(name=name, refused=ORDER_REFUSED))
             edits.append((tok.offset, toks[i + 2].offset + len(toks[i + 2].text), name))
+        if tok.text == "regex" and _is_regex_split(toks, i):
+            name = f"__natpolicy_rsplit_l{source.count(chr(10), 0, tok.offset) + 1}_{len(sites)}"
+            sites.append(_SPLIT_SITE.format(name=name, refused=ORDER_REFUSED))
+            edits.append((tok.offset, toks[i + 2].offset + len(toks[i + 2].text), name))
         if tok.text in _ORDERING and _is_builtin_call(toks, i):
             name = f"__natpolicy_r{tok.text}_l{source.count(chr(10), 0, tok.offset) + 1}_{len(sites)}"
             sites.append(_ORDERING_SITE.format(name=name, builtin=tok.text, refused=ORDER_REFUSED))
@@ -147,6 +174,11 @@ def order_for_regorus(source: str, v0: bool = False) -> str:
             first, last = arguments
             end = toks[last].offset + len(toks[last].text)
             edits += [(end, end, ")"), (toks[first].offset, toks[first].offset, f"{name}(")]
+    for first, last in _marshalled_values(toks):
+        name = f"__natpolicy_rmarshal_l{source.count(chr(10), 0, toks[first].offset) + 1}_{len(sites)}"
+        sites.append(_MARSHAL_SITE.format(name=name, refused=ORDER_REFUSED))
+        end = toks[last].offset + len(toks[last].text)
+        edits += [(end, end, ")"), (toks[first].offset, toks[first].offset, f"{name}(")]
     for first, last in _iterated_sets(source, toks):
         name = f"__natpolicy_riter_l{source.count(chr(10), 0, toks[first].offset) + 1}_{len(sites)}"
         sites.append(_SET_SITE.format(name=name, refused=ORDER_REFUSED))
@@ -159,8 +191,10 @@ def order_for_regorus(source: str, v0: bool = False) -> str:
         out = out[:start] + text + out[end:]
     globbed = any(site.startswith("__natpolicy_rglob") for site in sites)
     formats = any(site.startswith("__natpolicy_rfmt") for site in sites)
+    marshals = any(site.startswith("__natpolicy_rmarshal") for site in sites)
+    splits = any(site.startswith("__natpolicy_rsplit") for site in sites)
     functions = _HELPERS + "\n" + (_GLOB_HELPER if globbed else "") + (_FMT_HELPER if formats else "") \
-        + _SET_HELPER + "".join(sites)
+        + (_MARSHAL_HELPER if marshals else "") + (_SPLIT_HELPER if splits else "") + _SET_HELPER + "".join(sites)
     return out + ("" if out.endswith("\n") else "\n") + (_without_if(functions) if v0 else functions)
 
 
@@ -182,7 +216,8 @@ def site_line(module: str, line: int) -> tuple[int, str] | None:
     if match is None:
         return None
     kind = lines[line - 1][len("__natpolicy_r"):].split("_", 1)[0]
-    return int(match.group("line")), {"glob": "glob", "iter": "iteration", "fmt": "sprintf"}.get(kind, "order")
+    return int(match.group("line")), {"glob": "glob", "iter": "iteration", "fmt": "sprintf",
+                                      "marshal": "marshal", "split": "split"}.get(kind, "order")
 
 
 def value_may_hold_mixed_set(value: Any) -> bool:
@@ -230,6 +265,26 @@ def _sprintf_arguments(toks: list[Token], i: int) -> tuple[int, int] | None:
     if close is None or comma is None or comma + 1 >= close:
         return None
     return comma + 1, close - 1
+
+
+def _marshalled_values(toks: list[Token]) -> list[tuple[int, int]]:
+    """(first, last) token indexes of the first argument of each json.marshal, json.marshal_with_options and
+    yaml.marshal call; none that is a plain ref rooted at ``input`` (JSON holds no sets)."""
+    out: list[tuple[int, int]] = []
+    for i in range(len(toks) - 3):
+        if (toks[i].text, toks[i + 2].text) not in _MARSHALS or toks[i + 1].text != "." \
+                or toks[i + 3].text != "(" or (i > 0 and toks[i - 1].text == "."):
+            continue
+        close = matching_close(toks, i + 3)
+        if close is None or close == i + 4:
+            continue
+        depth = toks[i + 3].depth + 1
+        last = next((k - 1 for k in range(i + 4, close) if toks[k].text == "," and toks[k].depth == depth), close - 1)
+        argument = toks[i + 4:last + 1]
+        if argument[0].text == "input" and all(t.text not in ("(", "{", "|") for t in argument):
+            continue
+        out.append((i + 4, last))
+    return out
 
 
 def _iterated_sets(source: str, toks: list[Token]) -> list[tuple[int, int]]:
@@ -298,6 +353,11 @@ _KEYWORDS = frozenset({"in", "contains", "if", "else", "some", "not", "with", "a
 def _is_glob_match(toks: list[Token], i: int) -> bool:
     return not (i > 0 and toks[i - 1].text == ".") and i + 3 < len(toks) and toks[i + 1].text == "." \
         and toks[i + 2].text == "match" and toks[i + 3].text == "("
+
+
+def _is_regex_split(toks: list[Token], i: int) -> bool:
+    return not (i > 0 and toks[i - 1].text == ".") and i + 3 < len(toks) and toks[i + 1].text == "." \
+        and toks[i + 2].text == "split" and toks[i + 3].text == "("
 
 
 def _is_builtin_call(toks: list[Token], i: int) -> bool:

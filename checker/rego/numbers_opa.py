@@ -1,0 +1,80 @@
+"""OPA's ``ceil``, ``floor`` and ``to_number``, in Python, for regorus (``add_extension`` replaces its own).
+
+OPA (topdown/arithmetic.go, ``arithCeil``/``arithFloor``) truncates the number
+toward zero to an integer ``i`` and reads the sign of ``i`` as a big.Float,
+where 0 has no sign: so between -1 and 0, ``ceil`` adds one to 0 and ``floor``
+keeps 0 (``ceil(-0.5)`` is 1, ``floor(-0.5)`` is 0). That is OPA's answer,
+and conftest's; regorus answers 0 and -1. Elsewhere both agree with
+mathematics.
+
+OPA's ``to_number`` (topdown/casts.go) takes a string Go's
+``strconv.ParseFloat`` reads, except infinities and NaN: regorus also takes
+``" 1"`` (OPA: an error) and refuses ``".5"`` and ``"+5"`` (OPA: 0.5 and 5).
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+__all__ = ["opa_ceil", "opa_floor", "opa_to_number"]
+
+_INT64 = range(-(2**63), 2**63)
+# What strconv.ParseFloat reads in decimal (underscores only after a base prefix, so never here).
+_DECIMAL = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
+_INTEGER = re.compile(r"^[+-]?[0-9]+\Z")
+_SPECIAL = frozenset({"inf", "infinity", "nan"})
+
+
+def opa_ceil(number: Any) -> int:
+    whole = _truncated(number, "ceil")
+    # OPA: the truncated value itself where it is below zero (a sign bit) or equals the number, else one more.
+    return whole if whole < 0 or whole == number else whole + 1
+
+
+def opa_floor(number: Any) -> int:
+    whole = _truncated(number, "floor")
+    # OPA: the truncated value itself where it is not below zero or equals the number, else one less.
+    return whole if whole >= 0 or whole == number else whole - 1
+
+
+def _truncated(number: Any, name: str) -> int:
+    if isinstance(number, bool) or not isinstance(number, (int, float)):
+        raise TypeError(f"{name}: operand 1 must be number")
+    if isinstance(number, float) and not math.isfinite(number):
+        raise ValueError(f"{name}: operand 1 is not a finite number")
+    whole = math.trunc(number)
+    if whole not in _INT64 or whole + 1 not in _INT64 or whole - 1 not in _INT64:
+        # regorus takes no integer past 64 bits back from an extension; OPA would print every digit.
+        raise ValueError(f"{name} of a number past 2^63: natpolicy cannot hand regorus OPA's answer; it refuses it")
+    return whole
+
+
+def opa_to_number(value: Any) -> int | float:
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        return 1 if value else 0
+    if isinstance(value, (int, float)):
+        return value
+    if not isinstance(value, str):
+        raise TypeError("to_number: operand 1 must be one of {null, boolean, number, string}")
+    if value.lstrip("+-").lower() in _SPECIAL:
+        raise ValueError("to_number: operand 1 must be valid number string")
+    if _INTEGER.match(value):
+        number = int(value)
+        if number not in _INT64:
+            raise ValueError("to_number of an integer past 2^63: natpolicy cannot hand regorus OPA's answer; it "
+                             "refuses it")
+        return number
+    if not _DECIMAL.match(value):
+        # Go reads hexadecimal floats with a p exponent too (0x1p4); rare enough to refuse rather than mimic.
+        # The text itself is never echoed: it may be a value the plan marks sensitive.
+        raise ValueError("strconv.ParseFloat: invalid syntax: to_number of text that is no decimal number (OPA "
+                         "reads Go's hexadecimal floats too, which natpolicy refuses)")
+    real = float(value)
+    if math.isinf(real):
+        raise ValueError("strconv.ParseFloat: value out of range: to_number of text past a float64's range")
+    if real == 0 and any(digit in "123456789" for digit in value.split("e")[0].split("E")[0]):
+        raise ValueError("to_number of a number too small for a float64: natpolicy refuses it")
+    return real
