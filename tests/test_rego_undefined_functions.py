@@ -125,7 +125,7 @@ PROBES = {p["name"]: p for p in yaml.safe_load(
 # The line OPA's error names, for each refused probe of the round-4 block.
 PROBE_LINES = {"undefined-function-data-path": 3, "undefined-function-through-import": 5,
                "undefined-function-past-a-rule": 5, "function-two-arities": 2, "rule-called-with-an-argument": 3,
-               "ref-head-function-arity": 3}
+               "ref-head-function-arity": 3, "rule-called-as-a-statement": 4}
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -172,3 +172,36 @@ def test_a_ref_head_function_is_no_builtin_call() -> None:
         engine = create_engine(name)
         compiled = engine.compile({"p.rego": source}, None, ["p/deny"])
         assert engine.evaluate(compiled, "p/deny", engine.prepare_input({})) == ["hit"], name
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("body", "where", "value"), [
+    # A statement of its own may pass one argument more than the arity, so `r(1)` passes the arity check; then
+    # OPA's type checker finds the rule's value type, no function type: "undefined function data.p.r".
+    ("r := 1\n\nhelper if {\n  r(1)\n}\n", "6:3", "data.p.r, a rule whose value is a number"),
+    ('r if true\n\ndefault r := false\n\nhelper if {\n  data.p.r("a")\n}\n', "8:3",
+     "data.p.r, a rule whose value is a boolean"),
+    ("r := 1\n\nhelper := [1 | r(1)]\n", "5:16", "data.p.r, a rule whose value is a number"),
+    ("import data.lib\n\nhelper if {\n  lib.limit(1)\n}\n", "6:3", "data.lib.limit, a rule whose value is a number"),
+])
+def test_a_rule_of_one_type_called_as_a_statement_is_refused(engine: str, body: str, where: str, value: str) -> None:
+    refused = _refusal({"a.rego": P + body, "lib.rego": LIB + "\nlimit := 5\n"}, engine)
+    assert refused.startswith(f"a.rego:{where}: type error: `") and value in refused, refused
+    assert "(OPA: undefined function data." in refused, refused
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("body", [
+    # Two types are OPA's `any`, which lets the call pass; so does a value it cannot type.
+    'r := 1\n\ndefault r := "a"\n\nhelper if {\n  r(1)\n}\n',
+    'r := 1 if input.a else := "b"\n\nhelper if {\n  r(1)\n}\n',
+    "r := input.x\n\nhelper if {\n  r(1)\n}\n",
+    # Collections this reader merges may be two types to OPA; an `every` body's calls are never typed.
+    "r := {1}\n\nhelper if {\n  r(1)\n}\n",
+    "r := 1\n\nhelper if {\n  every v in [1] {\n    r(v)\n  }\n}\n",
+    # A local name, and a function, are no rule.
+    "r := 1\n\nhelper if {\n  r := 2\n  r == 2\n}\n",
+    "f(x) := x\n\nhelper if {\n  f(1)\n}\n",
+])
+def test_a_rule_call_opa_lets_pass_passes(engine: str, body: str) -> None:
+    assert _refusal({"a.rego": P + body}, engine) == ""

@@ -26,8 +26,8 @@ from natpolicy.rego.source import matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
 from natpolicy.rego.type_syntax import read_rules
 
-__all__ = ["function_arities", "call_path", "arity_problem", "package_of", "imports_of", "ref_head_functions",
-           "ref_head_roots"]
+__all__ = ["function_arities", "call_path", "call_target", "arity_problem", "package_of", "imports_of",
+           "ref_head_functions", "ref_head_roots"]
 
 # Only comments may come before the `package` statement, so the first line that starts with it is it.
 _PACKAGE = re.compile(r"^[ \t]*package[ \t]+([^\n#]+)", re.MULTILINE)
@@ -98,6 +98,22 @@ def call_path(name: str, source: str, package: str, package_rules: set[str]) -> 
     if first in package_rules and package:
         return f"data.{package}.{name}"
     return None
+
+
+def call_target(name: str, source: str, package: str, package_rules: set[str], arities: dict[str, int],
+                ref_heads: frozenset[str]) -> tuple[str | None, int | None]:
+    """(the ``data.`` path of a loaded package's rule, or None for a builtin; its arity, None when unknown).
+
+    ``ref_heads``: the first names of the package's ref heads (``a`` of
+    ``a.b(x) := ...``), whose calls lead into the package too.
+    """
+    path = call_path(name, source, package, package_rules)
+    if path is None and "." in name and name.split(".")[0] in ref_heads:
+        path = f"data.{package}.{name}"
+    if path is not None:
+        return path, arities.get(path)  # None: a definition this reader skipped, or not a function
+    signature = BUILTINS.get(name)
+    return None, len(signature.args) if signature is not None else None
 
 
 def arity_problem(given: int, arity: int, alone: bool) -> str | None:

@@ -50,16 +50,18 @@ from natpolicy.rego.builtin_types import ANY, ARRAY, BOOLEAN, NUMBER, OBJECT, SE
 from natpolicy.rego.function_arity import (
     arity_problem,
     call_path,
+    call_target,
     function_arities,
     imports_of,
     package_of,
     ref_head_roots,
 )
 from natpolicy.rego.source import scan_module
-from natpolicy.rego.type_env import Package, Scope, keys_listed, union_all
+from natpolicy.rego.type_env import Package, Scope, union_all
 from natpolicy.rego.type_env import kinds_of as _only  # what a declared type takes, for a message
 from natpolicy.rego.type_env import with_article as _a  # "a number", "an array"
 from natpolicy.rego.type_literals import LITERALS, literal_fits
+from natpolicy.rego.type_refs import look_up
 from natpolicy.rego.type_syntax import Node, Rule, Statement, read_rules
 
 __all__ = ["type_errors"]
@@ -445,6 +447,8 @@ class _Checker:
                                   lambda name, expected: f"where {name} takes only {_only(expected)} (OPA infers "
                                                          "a function's argument types from its body)")
             return function[1]
+        if self._rule_called(node, scope, alone):
+            return ANY
         root = node.text.split(".")[0]
         signature = types.BUILTINS.get(node.text)
         if signature is None or root in self.package_names or scope.get(root) is not None:
@@ -468,18 +472,31 @@ class _Checker:
                 return self.calls.foreign(path)
         return self.parameters.get(name), self.results[name]
 
+    def _rule_called(self, node: Node, scope: Scope, alone: bool) -> bool:
+        """Refuse a call, with an arity OPA lets pass, to a rule that is no function and has one type.
+
+        OPA's type checker finds the rule's value type where a function type
+        should be (``checkExprBuiltin``): "undefined function", unless it is
+        ``any`` (as an ``Or`` of two types is). Only one scalar kind is
+        certain: two collection types merged here may be OPA's ``any``.
+        """
+        path, arity = call_target(node.text, self.source, self.calls.package, self.package_names,
+                                  self.calls.arities, self.calls.ref_heads)
+        if path is None or arity != 0 or arity_problem(len(node.parts), 0, alone):
+            return False  # a function, a builtin, or a call whose arity is refused already
+        own = f"data.{self.calls.package}."
+        value = self.values.get(path.removeprefix(own)) if path.startswith(own) else self.calls.foreign_value(path)
+        if value is None or len(value.kinds) != 1 or not value.kinds <= types.SCALARS:
+            return False
+        self._error(node, f"type error: `{self._text(node)}` calls {path}, a rule whose value is {_a(value)}, "
+                          f"as a function (OPA: undefined function {path}); {_REFUSED}")
+        return True
+
     def _check_arity(self, node: Node, alone: bool) -> None:
         """Refuse a call passing a number of arguments OPA refuses for its function or builtin."""
-        path = call_path(node.text, self.source, self.calls.package, self.package_names)
-        if path is None and "." in node.text and node.text.split(".")[0] in self.calls.ref_heads:
-            path = f"data.{self.calls.package}.{node.text}"  # a function with a ref head: `a.b(x) := ...`
-        if path is not None:
-            arity = self.calls.arities.get(path)  # None: a definition this reader skipped, or not a function
-            what = f"function {path}"
-        else:
-            signature = types.BUILTINS.get(node.text)
-            arity = len(signature.args) if signature is not None else None
-            what = f"builtin {node.text}"
+        path, arity = call_target(node.text, self.source, self.calls.package, self.package_names,
+                                  self.calls.arities, self.calls.ref_heads)
+        what = f"function {path}" if path is not None else f"builtin {node.text}"
         problem = arity_problem(len(node.parts), arity, alone) if arity is not None else None
         if problem is not None:
             given = len(node.parts)
@@ -534,41 +551,11 @@ class _Checker:
                 else ANY  # a name the ref itself binds (`xs[i]`)
             if not current.known:
                 return ANY
-            if current.kinds <= types.SCALARS:
-                self._error(node, f"type error: `{self._text(node)}` looks inside {_a(current)}, which has no "
-                                  f"keys or elements (OPA: undefined ref); {_REFUSED}")
+            current, problem = look_up(current, key_type, self._constant(key), self._text(node), self._text(key))
+            if problem is not None:
+                self._error(node, f"type error: {problem} (OPA: undefined ref); {_REFUSED}")
                 return ANY
-            if not self._key_fits(current, key_type):
-                self._error(node, f"type error: `{self._text(node)}` looks up a key of type "
-                                  f"{key_type.describe()} (`{self._text(key)}`) in {_a(current)}, which has "
-                                  f"none (OPA: undefined ref); {_REFUSED}")
-                return ANY
-            constant = self._constant(key)
-            if current.fields is not None and constant is not None:
-                found = dict(current.fields).get(constant) if isinstance(constant, str) else None
-                if found is None:
-                    self._error(node, f"type error: `{self._text(node)}` looks up `{self._text(key)}` in an "
-                                      f"object literal that has only the keys {keys_listed(current)} "
-                                      f"(OPA: undefined ref); {_REFUSED}")
-                    return ANY
-                current = found
-                continue
-            if current.length is not None and isinstance(constant, int) and not 0 <= constant < current.length:
-                self._error(node, f"type error: `{self._text(node)}` looks up index {constant} of an array literal of "
-                                  f"{current.length} element{'s' if current.length > 1 else ''} (OPA: undefined "
-                                  f"ref); {_REFUSED}")
-                return ANY
-            current = types.element_of(current) if current.kinds <= {ARRAY, SET} else ANY
         return current
-
-    @staticmethod
-    def _key_fits(collection: RegoType, key: RegoType) -> bool:
-        """Could ``key`` index some kind of ``collection``? (arrays: numbers; sets: their elements)"""
-        for held in collection.kinds:
-            if held == OBJECT or (held == ARRAY and NUMBER in key.kinds) or (
-                    held == SET and accepts(types.element_of(collection), key)):
-                return True
-        return False
 
     # -- reporting --------------------------------------------------------------------------------
     def _text(self, node: Node) -> str:
