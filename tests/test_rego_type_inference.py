@@ -161,7 +161,7 @@ def test_a_type_error_opa_infers_is_refused_with_its_line(body: str, line: int, 
     # (OPA's union mode, its issue 7273), whatever their own type.
     'x if {\n  n := 1\n  concat(",", [n, upper("a"), [v | v := 1][0]])\n  a := "foo"\n  sum({1, a, count("b")})\n}\n',
     'limit := 5\nx := concat(",", [limit, input.a])\n',
-    'f(v) := concat(",", [v])\nx := [f(1), sprintf("%v", [1, "a"]), union({{1}, input.s})]\n',
+    'f(v) := concat(",", [v])\nx := [f("a"), sprintf("%v", [1, "a"]), union({{1}, input.s})]\n',
     'deny contains 1\ndeny contains msg if {\n  msg := "a"\n}\nx := [upper(d) | some d in deny]\n',
     # `=` whose value needs a name bound later: OPA may order it otherwise, so only `any`.
     "x if {\n  y = count(w)\n  w = input.ys\n  y = input.a\n  upper(y)\n}\n",

@@ -222,6 +222,7 @@ class _Checker:
         # the statements that bind those; a statement that needs one of them moves too.
         moved: set[str] = set()
         for n, statement in enumerate(statements):
+            self._widen(statement, inferred, scope)
             if not pending:  # every argument's first statement is behind: the rest is typed as any body
                 if n < len(body):
                     self._statement(statement, scope)
@@ -243,8 +244,10 @@ class _Checker:
                     if uses == []:
                         untouched.add(name)
                     elif uses and uses[0][1] is not None:
-                        typed[name] = inferred[name] = uses[0][1]
-                        self._later_uses(rule, name, uses[0][1], uses[1:])
+                        first = uses[0][1]
+                        typed[name] = inferred[name] = union_all([first, *(t for _, t, widens in uses[1:]
+                                                                           if widens and t is not None)]) or first
+                        self._later_uses(rule, name, first, [use for use in uses[1:] if not use[2]])
             pending |= untouched
             if n < len(body):
                 self._statement(statement, scope)
@@ -253,9 +256,17 @@ class _Checker:
                     scope.bind(name, value)
         return inferred
 
-    def _later_uses(self, rule: Rule, name: str, first: RegoType, uses: list[tuple[Node, RegoType | None]]) -> None:
+    def _widen(self, statement: Statement, inferred: dict[str, RegoType], scope: Scope) -> None:
+        """Widen each argument typed before ``statement`` as OPA's union mode does there (``widening_uses``)."""
+        for name, value in list(inferred.items()):
+            added = parameters.widening_uses(statement, name, lambda call: self._declared_arguments(call, scope))
+            if added is None or added:
+                inferred[name] = ANY if added is None else union_all([value, *added]) or value
+                scope.bind(name, inferred[name])
+
+    def _later_uses(self, rule: Rule, name: str, first: RegoType, uses: list[parameters.Use]) -> None:
         """Refuse a use, after the first in the same statement, that needs a type the first one excludes."""
-        for node, needed in uses:
+        for node, needed, _ in uses:
             if needed is not None and not accepts(needed, first):
                 self._error(node, f"type error: `{name}`, an argument of {rule.name}, is {_a(first)} from its first "
                                   f"use, and this use takes {_only(needed)} (OPA types an argument at its first use "

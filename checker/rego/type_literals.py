@@ -18,7 +18,7 @@ from collections.abc import Callable
 from natpolicy.rego.builtin_types import ANY, ARRAY, OBJECT, SET, RegoType, accepts, element_of, kind
 from natpolicy.rego.type_syntax import Node
 
-__all__ = ["LITERALS", "literal_fits"]
+__all__ = ["LITERALS", "literal_fits", "element_type"]
 
 LITERALS = {"array": ARRAY, "set": SET, "object": OBJECT}
 
@@ -60,3 +60,56 @@ def _items_fit(node: Node, expected: RegoType, type_of: Callable[[Node], RegoTyp
         return False
     element = element_of(expected)
     return all(literal_fits(part, element, type_of, union) for part in node.parts)
+
+
+def element_type(node: Node, name: str, expected: RegoType) -> tuple[RegoType, bool] | None:
+    """(the type OPA's ``unify1`` gives ``name``, untyped till now, as an element of the literal ``node``; union mode).
+
+    ``node`` is an array or set literal passed where ``expected`` is declared
+    (``concat(",", [x])``: an array of strings, so ``x`` is a string). In
+    union mode (a declared ``any<...>``, or ``any``) OPA puts ``Or(old,
+    element)`` on the variable, which is the element type for an untyped one
+    and widens a typed one (its issue 7273); outside it, the element type, or
+    a check of the type the variable has. None when unsure: ``name`` not
+    there exactly once, an element that is not a name, a constant or a nested
+    array or set literal (a call or ref there is moved out first, an order
+    this reader does not follow), or a literal of a kind ``expected`` lacks
+    (the call is refused as it is).
+    """
+    if sum(_occurrences(node, name)) != 1:
+        return None
+    return _element_type(node, name, expected, False)
+
+
+def _occurrences(node: Node, name: str) -> list[int]:
+    here = int(node.what == "name" and node.text == name)
+    return [here] + [n for part in node.parts for n in _occurrences(part, name)]
+
+
+def _element_type(node: Node, name: str, expected: RegoType, union: bool) -> tuple[RegoType, bool] | None:
+    if expected == ANY:  # OPA's `any`: every element is unified with any, in union mode
+        return (ANY, True) if _plain(node) else None
+    wanted = LITERALS.get(node.what)
+    if wanted not in (ARRAY, SET) or wanted not in expected.kinds or not _plain(node):
+        return None
+    if wanted == ARRAY and expected.length is not None and len(node.parts) != expected.length:
+        return None  # OPA's unify1Array fails before the name is reached
+    union = union or len(expected.kinds) > 1  # an any<...> is tried kind by kind, in union mode
+    element = element_of(expected)
+    holding = [part for part in node.parts if sum(_occurrences(part, name))]
+    # An element OPA unifies before the name and that fails stops it there, leaving the name untyped (and the
+    # error is dropped, its type being nil). A set's elements come in sorted order: all must fit.
+    before = node.parts[:node.parts.index(holding[0])] if wanted == ARRAY else node.parts
+    if not all(part in holding or (part.what == "literal" and accepts(element, kind(part.text))) for part in before):
+        return None
+    part = holding[0]
+    if part.what == "name":
+        return element, union
+    return _element_type(part, name, element, union)
+
+
+def _plain(node: Node) -> bool:
+    """Only names, constants and nested array or set literals of them: nothing OPA moves out first."""
+    if node.what in ("name", "literal"):
+        return True
+    return node.what in ("array", "set") and all(_plain(part) for part in node.parts)

@@ -20,25 +20,36 @@ typed, an argument keeps its type: a later use that needs another
 This reader infers an argument's type only where the order is certain: at the
 first statement that mentions it, when that statement needs no variable
 bound later (OPA would move it there) and every use of the argument in it is
-a direct argument of a call or an operator (met innermost call first, left to
-right, as OPA's compiler moves nested calls out), or it stands alone on one
-side of ``=``. The first use types it: as a builtin of ``builtin_types`` or a
-function of the package declares that argument, as ``+ - * / % | &``
-declare their operands, or as the other side of ``=``. A comparison or a
-ref ``x.a`` first types it any in OPA too; a comprehension types only its
-own copy, so a statement that uses it only there types nothing. Anything
-else (a function this reader does not know, ``some``, ``every``, a
-collection literal: ``concat(",", [x])`` types it a string in OPA) leaves
-it any here, which no check refuses.
+a direct argument of a call or an operator, or an element of an array or set
+literal passed to a call (met innermost call first, left to right, as OPA's
+compiler moves nested calls out), or it stands alone on one side of ``=``,
+or inside an array or set pattern there (``[x] = [1]``). The first use types
+it: as a builtin of ``builtin_types`` or a function of the package declares
+that argument (``concat(",", [x])``: a string), as ``+ - * / % | &``
+declare their operands, or as the other side of ``=``. The domain of
+``some`` and ``every`` is a statement of its own to OPA, so a call there
+types it too (``some v in split(x, ",")``). A comparison or a ref ``x.a``
+(a bare domain, ``some v in x``, is one) first types it any in OPA too; a
+comprehension types only its own copy, so a statement that uses it only
+there types nothing. Anything else (a function this reader does not know,
+an object literal, a literal holding a call or ref) leaves it any here,
+which no check refuses. A typed argument in a collection literal passed
+where an ``any<...>`` is declared widens to fit, as OPA's union mode does
+(``upper(x); count([x])``: any), so a call ``f(1)`` passes.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
 from natpolicy.rego.builtin_types import ARITHMETIC, RegoType
+from natpolicy.rego.type_literals import element_type
 from natpolicy.rego.type_syntax import Node, Statement
 
-__all__ = ["statement_names", "needed_names", "argument_uses"]
+__all__ = ["statement_names", "needed_names", "argument_uses", "widening_uses", "Use"]
+
+# A use of an argument: where, the type its place declares (None: any, or unknown), and whether OPA unifies it
+# there in union mode, which widens the argument's type instead of checking it.
+Use = tuple[Node, RegoType | None, bool]
 
 
 def _node_names(node: Node) -> Iterator[str]:
@@ -69,18 +80,23 @@ def needed_names(statement: Statement) -> frozenset[str]:
     """The names that must be bound before the statement can run: all but what a ``:=`` assigns."""
     if statement.what == "bind" and statement.text == ":=":
         return frozenset(_node_names(statement.parts[1]))
+    if statement.what in ("some", "every"):  # it binds its own names; its domain must be bound
+        return frozenset(_node_names(statement.parts[-1]))
     return statement_names(statement)
 
 
 def argument_uses(statement: Statement, name: str,
                   declared: Callable[[Node], tuple[RegoType, ...] | None],
-                  type_of: Callable[[Node], RegoType]) -> list[tuple[Node, RegoType | None]] | None:
+                  type_of: Callable[[Node], RegoType]) -> list[Use] | None:
     """The uses of ``name`` in the statement, in the order OPA's type checker meets them, or None when unsure.
 
     Each use comes with the type its place declares, or None for a place that
     gives the name any type or one this reader does not know (a comparison,
-    an unknown function). OPA's compiler first moves every call nested in the
-    statement into a statement of its own, before the call that holds it,
+    an unknown function), and whether OPA unifies it there in union mode (an
+    element of a collection literal passed where an ``any<...>`` is declared:
+    it widens the name's type instead of checking it, ``type_literals``).
+    OPA's compiler first moves every call nested in the statement into a
+    statement of its own, before the call that holds it,
     arguments left to right (``expandExprTerm``), so the uses are met in that
     order. ``declared``: the argument types of the function a call node calls
     (a builtin of the table, or a function of the package as typed so far;
@@ -88,9 +104,20 @@ def argument_uses(statement: Statement, name: str,
     statement's scope. A use inside a comprehension is left out: OPA types the
     comprehension in a copy of the scope, which leaves the argument as it was
     (no use at all: the statement types nothing, the next one decides). None
-    when a use is anywhere else (in a ref, a collection, beside ``=``): OPA's
-    order there is not followed, so the argument stays any.
+    when a use is anywhere else (in a ref, a collection that is no call's
+    argument, a pattern beside ``=``): OPA's order there is not followed, so
+    the argument stays any.
     """
+    if statement.what in ("some", "every"):
+        # OPA moves the domain into a statement before the loop (`v = split(x, ",")[k]`, the call moved out
+        # first), typed in full; an `every` body is not typed. Only a use as a call's argument there is
+        # followed: a bare `x` is looked into (`x[k]`), which this reader leaves any.
+        *names, domain = statement.parts
+        if domain.what != "call" or any(name in _node_names(declared_name) for declared_name in names):
+            return None
+        uses: list[Use] = []
+        _calls_in_order(domain, name, declared, uses)
+        return uses if uses and len(uses) == _outside_comprehensions(domain, name) else None
     if statement.what not in ("check", "bind"):
         return None
     sides = statement.parts if statement.what == "bind" and statement.text == "=" else (
@@ -98,9 +125,17 @@ def argument_uses(statement: Statement, name: str,
         and statement.parts[0].text == "==" else None)  # OPA rewrites a statement's `==` into `=`
     if sides is not None:
         for side, other in (sides, list(reversed(sides))):
-            if side.what == "name" and side.text == name and name not in set(_node_names(other)):
-                return [(side, type_of(other))]  # OPA unifies an untyped name with the other side's type
-    uses: list[tuple[Node, RegoType | None]] = []
+            if name in set(_node_names(other)):
+                continue
+            if side.what == "name" and side.text == name:
+                return [(side, type_of(other), False)]  # OPA unifies an untyped name with the other side's type
+            if side.what in ("array", "set"):
+                # A pattern holding the untyped name has no type yet (OPA's Nil): it is unified with the other
+                # side's type, element by element (`[x] = [1]`: x is a number).
+                element = element_type(side, name, type_of(other))
+                if element is not None:
+                    return [(side, element[0], False)]
+    uses = []
     for part in statement.parts:
         _calls_in_order(part, name, declared, uses)
     mentions = sum(_outside_comprehensions(part, name) for part in statement.parts)
@@ -116,7 +151,7 @@ def _outside_comprehensions(node: Node, name: str) -> int:
 
 
 def _calls_in_order(node: Node, name: str, declared: Callable[[Node], tuple[RegoType, ...] | None],
-                    uses: list[tuple[Node, RegoType | None]]) -> None:
+                    uses: list[Use]) -> None:
     """Append the uses of ``name`` as a direct argument of a call or operator in ``node``, innermost call first."""
     if node.what in ("comprehension", "set", "object"):
         # A comprehension types its own copy; a set's or object's elements are moved out in an order this
@@ -132,5 +167,52 @@ def _calls_in_order(node: Node, name: str, declared: Callable[[Node], tuple[Rego
     elif node.what != "infix":
         return  # a ref or an array: its names are no direct argument
     for n, part in enumerate(node.parts):
+        place = places[n] if places is not None and n < len(places) else None
         if part.what == "name" and part.text == name:
-            uses.append((part, places[n] if places is not None and n < len(places) else None))
+            uses.append((part, place, False))
+        elif node.what == "call" and part.what in ("array", "set") and place is not None:
+            element = element_type(part, name, place)  # `concat(",", [x])`: x is a string
+            if element is not None:
+                uses.append((part, *element))
+
+
+def widening_uses(statement: Statement, name: str,
+                  declared: Callable[[Node], tuple[RegoType, ...] | None]) -> list[RegoType] | None:
+    """The types OPA's union mode adds to ``name``, an argument typed already, in ``statement``; None when unsure.
+
+    An element of a collection literal passed where an ``any<...>`` (or
+    ``any``) is declared is unified in union mode: the argument's type
+    becomes ``Or(its type, the element's)`` (``upper(x); count([x])``: x is
+    any, so ``f(1)`` compiles; OPA's issue 7273). A comprehension types its
+    own copy and an ``every`` body is not typed, so neither widens. Unsure
+    (None, the caller makes the argument any): a collection holding it passed
+    to a function whose argument types are unknown, one this reader cannot
+    type (``type_literals.element_type``), or a statement it cannot read.
+    """
+    if name not in statement_names(statement):
+        return []
+    if statement.what == "opaque":
+        return None
+    found: list[RegoType] = []
+    for part in statement.parts:
+        if not _widening_in(part, name, declared, found):
+            return None
+    return found
+
+
+def _widening_in(node: Node, name: str, declared: Callable[[Node], tuple[RegoType, ...] | None],
+                 found: list[RegoType]) -> bool:
+    """Add the union-mode element types of ``name`` in ``node`` to ``found``; False when unsure."""
+    if node.what == "comprehension":
+        return True
+    if node.what == "call":
+        places = declared(node)
+        for n, part in enumerate(node.parts):
+            if part.what not in ("array", "set", "object") or not _outside_comprehensions(part, name):
+                continue
+            element = element_type(part, name, places[n]) if places is not None and n < len(places) else None
+            if element is None:
+                return False
+            if element[1]:
+                found.append(element[0])
+    return all(_widening_in(part, name, declared, found) for part in node.parts)

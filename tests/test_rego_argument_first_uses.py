@@ -1,0 +1,122 @@
+"""natpolicy.rego.type_parameters: a function argument first used in a collection literal, a domain or a pattern.
+
+OPA types an argument at its first use (``checkRule`` in ``v1/ast/check.go``):
+an element of an array or set literal passed to a call is unified with the
+element type the call declares (``unify1``: ``concat(",", [x])`` makes x a
+string); the domain of ``some`` and ``every`` is a statement of its own, its
+calls moved out first (``expandExpr``); an array or set pattern beside ``=``
+is unified with the other side's type (``unify2``). A typed argument passed
+in a collection literal where an ``any<...>`` is declared widens instead
+(union mode, OPA's issue 7273). Each refusal names its line; each near miss
+is valid Rego OPA accepts and must stay quiet.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from natpolicy.rego.guards import engine_refusals
+from natpolicy.rego.source import char_line_col, scan_module
+from natpolicy.rego.type_check import type_errors
+
+P = "package p\n\n"  # the body below starts on line 3
+
+
+def found(body: str) -> list[tuple[int, str]]:
+    source = P + body
+    info = scan_module(source)
+    return [(char_line_col(source, offset)[0], message)
+            for offset, message in type_errors(source, set(info.rules) | info.import_aliases)]
+
+
+@pytest.mark.parametrize(("body", "line", "says"), [
+    # An element of a literal passed to a call: the declared element type (concat: an array or set of strings).
+    ('f(x) := concat(",", [x])\nh := f(1)\n', 4, "argument 1 of f(...), `1`, is a number, where f takes only string"),
+    ('f(x) if {\n  concat(",", {x})\n}\nh := f(1)\n', 6, "where f takes only string"),
+    ('f(x) if {\n  concat(",", ["a", x])\n}\nh := f([1])\n', 6, "where f takes only string"),
+    ('f(x) if {\n  concat(",", [x])\n  x + 1\n}\n', 5, "`x + 1` applies `+` to a string (`x`)"),
+    # The domain of `some` and `every`: its call is moved into a statement before the loop.
+    ('f(x) if {\n  some v in split(x, ",")\n}\nh := f(1)\n', 6, "where f takes only string"),
+    ('f(x) if {\n  every v in split(x, ",") {\n    v != ""\n  }\n}\nh := f(1)\n', 8, "where f takes only string"),
+    # A pattern beside `=` (or a statement's `==`): unified with the other side's type.
+    ('f(x) if {\n  [x] = [1]\n}\nh := f("a")\n', 6, 'argument 1 of f(...), `"a"`, is a string, where f takes only '
+                                                    "number"),
+    ('f(x) if {\n  [x, 2] == [1, 2]\n  upper(x)\n}\n', 5, "argument 1 of upper(...), `x`, is a number"),
+    ('f(x) if {\n  {x} = {"a"}\n}\nh := f(1)\n', 6, "where f takes only string"),
+])
+def test_a_first_use_opa_follows_types_the_argument(body: str, line: int, says: str) -> None:
+    errors = found(body)
+    assert errors, "not refused"
+    assert errors[0][0] == line and says in errors[0][1], errors
+    assert "OPA refuses the whole module" in errors[0][1]
+
+
+@pytest.mark.parametrize("body", [
+    # The same uses, called with what they take.
+    'f(x) := concat(",", [x])\nh := f("a")\n',
+    'f(x) if {\n  some v in split(x, ",")\n}\nh := f("a")\n',
+    'f(x) if {\n  [x] = [1]\n}\nh := f(2)\n',
+    # Declared any, or an array of any elements (array.concat, outside union mode): the element is any.
+    "f(x) if {\n  array.concat([x], [])\n  upper(x)\n}\nh := f(1)\n",
+    "f(x) if {\n  count([x]) > 0\n}\nh := f(1)\n",
+    "f(x) if {\n  is_array([x])\n  upper(x)\n}\nh := [f(1), f(\"a\")]\n",
+    # Typed, then widened in union mode (OPA's Or): any<...> or any, so another type passes.
+    "f(x) if {\n  upper(x)\n  count([x]) > 0\n}\nh := f(1)\n",
+    'f(x) if {\n  concat(",", [x])\n  count({x}) > 0\n}\nh := f(1)\n',
+    # A call or ref in the literal is moved out first, in an order not followed here; an object literal.
+    'f(x) if {\n  concat(",", [x, upper("a")])\n}\nh := f(1)\n',
+    'f(x) if {\n  concat(",", [input.a, x])\n}\nh := f(1)\n',
+    "f(x) if {\n  object.keys({\"a\": x})\n}\nh := f(1)\n",
+    # A literal whose earlier element fails, or of the wrong length, stops OPA before the name: it stays untyped.
+    'f(x) if {\n  [x] = [1, 2]\n}\nh := f("a")\n',
+    'f(x) if {\n  [1, x] = ["a", 2]\n}\nh := f("a")\n',
+    # A pattern with another new name, or beside a value of any type; a bare domain is looked into (any).
+    'f(x) if {\n  [x, y] = [1, 2]\n}\nh := f("a")\n',
+    'f(x) if {\n  [x] = input.a\n}\nh := f("a")\n',
+    "f(x) if {\n  some v in x\n  upper(x)\n}\nh := f(1)\n",
+    # A literal that is no call's argument types nothing (`y := [x]` unifies y); nor does a comprehension.
+    "f(x) if {\n  y := [x]\n  y[0] + 1\n  upper(x)\n}\n",
+    'f(x) if {\n  z := [s | s := concat(",", [x])]\n}\nh := f(1)\n',
+])
+def test_a_use_opa_accepts_or_this_reader_cannot_follow_passes(body: str) -> None:
+    assert found(body) == []
+
+
+def test_a_widened_argument_is_still_checked_outside_union_mode() -> None:
+    # `y := [x]` is no call argument: x stays a string, so f(1) is refused; count([x]) would widen it.
+    refused = found("f(x) if {\n  upper(x)\n  y := [x]\n}\nh := f(1)\n")
+    assert refused and refused[0][0] == 7, refused
+    assert found("f(x) if {\n  upper(x)\n  y := [x]\n  count([x])\n}\nh := f(1)\n") == []
+
+
+@pytest.mark.parametrize("body", [
+    'f(x) := concat(",", [x])\nhelper := f(1)\n',
+    'f(x) := count(split(x, ","))\nhelper := f(1)\n',
+])
+def test_what_is_refused_fails_on_regorus_when_reached(body: str) -> None:
+    # The differential check against a real engine: regorus meets the same error when a query reaches it.
+    regorus = pytest.importorskip("regorus")
+    assert found(body)
+    engine = regorus.Engine()
+    engine.set_rego_v0(False)
+    engine.add_policy("p.rego", P + body + "other := 1\n")
+    assert engine.eval_rule("data.p.other") == 1
+    try:
+        value = engine.eval_rule("data.p.helper")
+    except RuntimeError:
+        return
+    assert value is None, value  # undefined, never a value
+
+
+PROBES = {p["name"]: p for p in yaml.safe_load(
+    (Path(__file__).parent / "rego_probes" / "probes.yaml").read_text(encoding="utf-8"))}
+
+
+@pytest.mark.parametrize("engine", ["regorus", "regopy"])
+def test_the_probes_are_refused_by_natpolicy_itself_on_their_line(engine: str) -> None:
+    source = PROBES["argument-typed-in-a-collection-literal"]["source"]
+    refusals = engine_refusals(source, engine)
+    assert refusals and char_line_col(source, refusals[0][0])[0] == 3, refusals
+    assert engine_refusals(PROBES["argument-widened-in-union-mode"]["source"], engine) == []
