@@ -27,7 +27,10 @@ s[0]``) or with a key its collection never has (``xs := [1]; xs.foo``,
 literal strings never has (``o := {"a": 1}; o.b``; OPA's static properties)
 or an index past an array literal (``[1, 2][2]``); ``=`` between two typed
 values whose kinds never meet (``n := count(xs); n = "2"``: OPA's match
-error), and a statement's ``==``, which OPA rewrites into ``=`` first; a
+error), or an object literal and an object of known keys that never match
+(``type_literals.object_mismatch``), and a statement's ``==``, which OPA
+rewrites into ``=`` first; a rule of one scalar type called as a function
+(``r(1)``: OPA's "undefined function"); a
 call to a package function with an argument of a type its body never
 takes (``f(x) := upper(x)`` then ``f(1)``: OPA infers a function's argument
 types from its body, also through the package's other functions;
@@ -60,7 +63,7 @@ from natpolicy.rego.source import scan_module
 from natpolicy.rego.type_env import Package, Scope, union_all
 from natpolicy.rego.type_env import kinds_of as _only  # what a declared type takes, for a message
 from natpolicy.rego.type_env import with_article as _a  # "a number", "an array"
-from natpolicy.rego.type_literals import LITERALS, literal_fits
+from natpolicy.rego.type_literals import LITERALS, literal_fits, object_mismatch
 from natpolicy.rego.type_refs import look_up
 from natpolicy.rego.type_syntax import Node, Rule, Statement, read_rules
 
@@ -360,6 +363,13 @@ class _Checker:
             self._error(target, f"type error: `{self._text(target)} {written} {self._text(value)}` unifies "
                                 f"{_a(target_type)} with {_a(value_type)}, which never match (OPA: match error"
                                 f"{rewritten}); {_REFUSED}")
+        elif not unbound and all(name in _ROOTS or self.type_of(Node("name", 0, 0, name), scope).known
+                                 for name in _names(target) + _names(value)):
+            # A name of no known type may be an argument OPA has not typed yet (nil): its match error is dropped.
+            problem = object_mismatch(target.what == "object", target_type, value.what == "object", value_type)
+            if problem is not None:
+                self._error(target, f"type error: `{self._text(target)} {written} {self._text(value)}` unifies two "
+                                    f"objects that never match, over {problem} (OPA: match error); {_REFUSED}")
         for name in unbound:
             scope.bind(name, ANY)
 

@@ -13,12 +13,14 @@ kind the declared type has.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from natpolicy.rego.builtin_types import ANY, ARRAY, OBJECT, SET, RegoType, accepts, element_of, kind
+from natpolicy.rego.type_env import with_article
 from natpolicy.rego.type_syntax import Node
 
-__all__ = ["LITERALS", "literal_fits", "element_type"]
+__all__ = ["LITERALS", "literal_fits", "element_type", "object_mismatch"]
 
 LITERALS = {"array": ARRAY, "set": SET, "object": OBJECT}
 
@@ -113,3 +115,42 @@ def _plain(node: Node) -> bool:
     if node.what in ("name", "literal"):
         return True
     return node.what in ("array", "set") and all(_plain(part) for part in node.parts)
+
+
+def object_mismatch(left_is_literal: bool, left: RegoType, right_is_literal: bool, right: RegoType) -> str | None:
+    """Why OPA's ``unifies`` refuses ``left = right``, one an object literal, or None when it may not.
+
+    Each side written as an object literal is checked against the other.
+    """
+    sides = ((left_is_literal, left, right, right_is_literal), (right_is_literal, right, left, left_is_literal))
+    for is_literal, literal, other, other_is_literal in sides:
+        problem = _literal_mismatch(literal, other, other_is_literal) if is_literal else None
+        if problem is not None:
+            return problem
+    return None
+
+
+def _literal_mismatch(literal: RegoType, other: RegoType, other_is_literal: bool) -> str | None:
+    """Why OPA's ``unifies`` refuses an object literal against ``other``, or None when it may not.
+
+    ``literal``: the type of an object literal written there, all its keys
+    literal strings (OPA's static properties, no dynamic part: one object
+    type). ``other``: an object type whose keys are all known. OPA unifies
+    each static key of one side with the same key of the other, where a key
+    the other lacks is nil and never unifies (``unifiesObjectsStatic``): a
+    key of the literal the other side never has, or a key whose two types
+    share no kind, is a match error. ``other`` may be the union of several
+    objects (a rule's definitions, OPA's ``any<...>``): then a key only it
+    has may be missing from one of them, so that is checked only when
+    ``other_is_literal``.
+    """
+    if literal.fields is None or other.fields is None or literal.kinds != {OBJECT} or other.kinds != {OBJECT}:
+        return None
+    mine, theirs = dict(literal.fields), dict(other.fields)
+    for key, value in literal.fields:
+        if key not in theirs:
+            return f"the key {json.dumps(key)}, which the other object never has"
+        if not accepts(value, theirs[key]):
+            return f"the key {json.dumps(key)} as {with_article(value)} and as {with_article(theirs[key])}"
+    missing = [key for key in theirs if key not in mine] if other_is_literal else []
+    return f"the key {json.dumps(missing[0])}, which the other object never has" if missing else None
