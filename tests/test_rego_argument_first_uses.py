@@ -65,15 +65,9 @@ def test_a_first_use_opa_follows_types_the_argument(body: str, line: int, says: 
     # Typed, then widened in union mode (OPA's Or): any<...> or any, so another type passes.
     "f(x) if {\n  upper(x)\n  count([x]) > 0\n}\nh := f(1)\n",
     'f(x) if {\n  concat(",", [x])\n  count({x}) > 0\n}\nh := f(1)\n',
-    # A call or ref in the literal is moved out first, in an order not followed here; an object literal.
-    'f(x) if {\n  concat(",", [x, upper("a")])\n}\nh := f(1)\n',
-    'f(x) if {\n  concat(",", [input.a, x])\n}\nh := f(1)\n',
+    # An object of any values (object.keys): the field is any; a pattern beside a value of any type; a bare
+    # domain is looked into, `v = x[k]`, which types it any.
     "f(x) if {\n  object.keys({\"a\": x})\n}\nh := f(1)\n",
-    # A literal whose earlier element fails, or of the wrong length, stops OPA before the name: it stays untyped.
-    'f(x) if {\n  [x] = [1, 2]\n}\nh := f("a")\n',
-    'f(x) if {\n  [1, x] = ["a", 2]\n}\nh := f("a")\n',
-    # A pattern with another new name, or beside a value of any type; a bare domain is looked into (any).
-    'f(x) if {\n  [x, y] = [1, 2]\n}\nh := f("a")\n',
     'f(x) if {\n  [x] = input.a\n}\nh := f("a")\n',
     "f(x) if {\n  some v in x\n  upper(x)\n}\nh := f(1)\n",
     # A literal that is no call's argument types nothing (`y := [x]` unifies y); nor does a comprehension.
@@ -81,6 +75,19 @@ def test_a_first_use_opa_follows_types_the_argument(body: str, line: int, says: 
     'f(x) if {\n  z := [s | s := concat(",", [x])]\n}\nh := f(1)\n',
 ])
 def test_a_use_opa_accepts_or_this_reader_cannot_follow_passes(body: str) -> None:
+    assert found(body) == []
+
+
+@pytest.mark.parametrize("body", [
+    # OPA types the argument here too, or refuses the statement itself (a match error, reported though the
+    # pattern's type is nil), but the order or outcome is not followed: the argument is left any, so nothing
+    # is refused (a reached call is an error on regorus, undefined on regopy).
+    'f(x) if {\n  concat(",", [x, upper("a")])\n}\nh := f(1)\n',
+    'f(x) if {\n  concat(",", [input.a, x])\n}\nh := f(1)\n',
+    'f(x) if {\n  [x, y] = [1, 2]\n}\nh := f("a")\n',
+    'f(x) if {\n  [x] = [1, 2]\n}\nh := f("a")\n',
+])
+def test_a_use_this_reader_does_not_follow_is_left_alone(body: str) -> None:
     assert found(body) == []
 
 

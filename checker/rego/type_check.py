@@ -365,7 +365,8 @@ class _Checker:
                                 f"{rewritten}); {_REFUSED}")
         elif not unbound and all(name in _ROOTS or self.type_of(Node("name", 0, 0, name), scope).known
                                  for name in _names(target) + _names(value)):
-            # A name of no known type may be an argument OPA has not typed yet (nil): its match error is dropped.
+            # A name of no known type may be an argument OPA has not typed yet (nil), a side OPA unifies
+            # structurally (unify2Object), which is not followed here.
             problem = object_mismatch(target.what == "object", target_type, value.what == "object", value_type)
             if problem is not None:
                 self._error(target, f"type error: `{self._text(target)} {written} {self._text(value)}` unifies two "

@@ -100,7 +100,7 @@ def _element_type(node: Node, name: str, expected: RegoType, union: bool) -> tup
     element = element_of(expected)
     holding = [part for part in node.parts if sum(_occurrences(part, name))]
     # An element OPA unifies before the name and that fails stops it there, leaving the name untyped (and the
-    # error is dropped, its type being nil). A set's elements come in sorted order: all must fit.
+    # statement a match error this reader does not report). A set's elements come in sorted order: all must fit.
     before = node.parts[:node.parts.index(holding[0])] if wanted == ARRAY else node.parts
     if not all(part in holding or (part.what == "literal" and accepts(element, kind(part.text))) for part in before):
         return None
