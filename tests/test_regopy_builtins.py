@@ -122,3 +122,18 @@ def test_semver_compare_stops_on_anything_but_major_minor_patch(call: str) -> No
 def test_calls_in_a_module_without_them_are_left_alone() -> None:
     source = "package p\nx := upper(\"a\")\n"
     assert "__natpolicy_ceil" not in rewrite_for_regopy(source)
+
+
+def test_to_number_reads_plain_decimal_text_as_opa() -> None:
+    assert answer('[to_number("1"), to_number("-1.5"), to_number(".5"), to_number("+5"), to_number("1e3"), '
+                  'to_number("1E-3"), to_number("123456789012345"), to_number(null), to_number(true), to_number(7)]') \
+        == [1, -1.5, 0.5, 5, 1000, 0.001, 123456789012345, 0, 1, 7]
+    assert answer("to_number(input.port)", {"port": "8080"}) == 8080
+
+
+@pytest.mark.parametrize("text", [" 1", "0x10", "1_000", "NaN", "inf", "abc", "", "1e400", "1234567890123456",
+                                  "123456789012345.25"])
+def test_to_number_stops_where_go_refuses_or_digits_would_be_lost(text: str) -> None:
+    # regopy read " 1", "0x10", "1_000" as 1, 16, 1 and made "NaN" and "abc" undefined; OPA stops on each
+    message = stops("to_number(input.s)", "to_number", {"s": text})
+    assert "secret" not in stops("to_number(input.s)", "to_number", {"s": "secret"}) and message

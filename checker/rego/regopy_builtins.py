@@ -25,6 +25,10 @@ function appended to the module, on the same line (measured by the probes):
 * ``object.union_n`` merges objects at one key recursively in OPA; regopy
   keeps the right one. The two agree where no key holds an object in two of
   the merged objects: elsewhere the query stops.
+* ``to_number`` of text: regopy reads ``" 1"``, ``"0x10"`` and ``"1_000"``
+  (1, 16, 1) and makes ``"NaN"`` or ``"abc"`` undefined, where OPA (Go's
+  ``strconv.ParseFloat``) stops with an error: text that is no plain decimal
+  number stops the query (as on regorus, ``numbers_opa``), never echoed.
 * ``semver.compare``: regopy answers -1 wherever a later part is lower
   (``semver.compare("2.0.0", "1.10.0")``, OPA 1) and puts ``"1.0.0-alpha"``
   above ``"1.0.0"``. ``MAJOR.MINOR.PATCH`` versions are compared part by part
@@ -49,17 +53,22 @@ _RENAMED = {
     "strings.replace_n": "__natpolicy_replace_n",
     "object.union_n": "__natpolicy_union_n",
     "semver.compare": "__natpolicy_semver_compare",
+    "to_number": "__natpolicy_to_number",
 }
 # The calls that may stop the query, and on what values (engine_regopy's message names each with its line).
 STOPPING = {
     "base64.is_valid": "a string holding a line break, `\"` or `\\`",
     "strings.replace_n": "text in which two patterns occur (or one occurs after a replacement), or an empty pattern",
     "object.union_n": "objects that both hold an object at one key",
+    "to_number": "text that is no plain decimal number of at most 15 digits and an exponent of at most 2 digits",
     "semver.compare": "a version that is not MAJOR.MINOR.PATCH (a pre-release, build metadata, or not a version)",
 }
 _BASE64 = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 # regopy's base 2 writes two bits (format_int(255, 2) is "11"): binary is read from its (exact) base 16.
 _NIBBLES = ", ".join(f'"{d:x}": "{d:04b}"' for d in range(16))
+# Text Go's strconv.ParseFloat reads in decimal, which regopy reads alike: with at most 15 digits (OPA keeps the
+# text's digits; a float64 holds 15 exactly) and a 2-digit exponent (past it, a float64 may overflow).
+_DECIMAL = "^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]{1,2})?$"
 # A version part read exactly (below 2^53; leading zeros, which Go's ParseInt takes, left to stop).
 _PART = "(0|[1-9][0-9]{0,14})"
 _BACKSLASH = 'substring("\\\\", 0, 1)'  # one backslash in regopy's held form (see regopy_strings)
@@ -115,6 +124,12 @@ __natpolicy_union_n(a) := {REFUSE}([a, 0]) if __natpolicy_union_deep(a)
 __natpolicy_union_deep(a) if {{
   # (j bound outside a call: regopy never binds a variable inside a call's argument)
   is_array(a); some i, k; w := a[i][k]; is_object(w); some j; e := a[j][k]; is_object(e); i < j
+}}
+__natpolicy_to_number(x) := to_number(x) if not is_string(x)
+__natpolicy_to_number(x) := to_number(x) if __natpolicy_decimal(x)
+__natpolicy_to_number(x) := {REFUSE}([x, 0]) if {{ is_string(x); not __natpolicy_decimal(x) }}
+__natpolicy_decimal(x) if {{
+  is_string(x); regex.match("{_DECIMAL}", x); count(regex.find_n("[0-9]", split(lower(x), "e")[0], -1)) <= 15
 }}
 __natpolicy_semver_plain(v) if {{ is_string(v); regex.match("^{_PART}[.]{_PART}[.]{_PART}$", v) }}
 __natpolicy_semver_compare(a, b) := __natpolicy_cmp3(__natpolicy_semver_parts(a), __natpolicy_semver_parts(b)) if {{
