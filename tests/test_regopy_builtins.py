@@ -137,3 +137,30 @@ def test_to_number_stops_where_go_refuses_or_digits_would_be_lost(text: str) -> 
     # regopy read " 1", "0x10", "1_000" as 1, 16, 1 and made "NaN" and "abc" undefined; OPA stops on each
     message = stops("to_number(input.s)", "to_number", {"s": text})
     assert "secret" not in stops("to_number(input.s)", "to_number", {"s": "secret"}) and message
+
+
+def test_units_answer_what_regopy_reads_and_stop_where_opa_stops() -> None:
+    assert answer('[units.parse("10K"), units.parse("1.5Gi"), units.parse_bytes("1KB"), units.parse_bytes("1KiB"), '
+                  'units.parse_bytes("100")]') == [10000, 1610612736, 1000, 1024, 100]
+    # OPA: "spaces not allowed in resource strings"; regopy was undefined
+    stops('units.parse_bytes("1 KB")', "units.parse_bytes")
+    stops('units.parse("1 K")', "units.parse")
+    stops("units.parse_bytes(input.s)", "units.parse_bytes", {"s": "lots"})  # OPA: unit not recognized
+    stops("units.parse(input.s)", "units.parse", {"s": '1"K'})  # held escaped by regopy
+    assert answer("units.parse_bytes(input.s)", {"s": "2MiB"}) == 2097152
+
+
+def test_yaml_marshal_stops_on_a_scalar_or_a_string_regopy_holds_escaped() -> None:
+    assert answer('[yaml.marshal({"a": "b"}), yaml.marshal(["a", 1]), yaml.marshal(input.o)]', {"o": {"k": "v w"}}) \
+        == ["a: b\n", "- a\n- 1\n", "k: v w\n"]
+    stops('yaml.marshal("a")', "yaml.marshal")  # regopy: "--- a\n...\n", OPA "a\n"
+    stops("yaml.marshal(1)", "yaml.marshal")
+    stops("yaml.marshal({\"a\": input.s})", "yaml.marshal", {"s": 'say "hi"'})
+    stops("yaml.marshal(input.o)", "yaml.marshal", {"o": {'k"': 1}})
+
+
+def test_a_module_without_a_marshal_keeps_the_fast_input() -> None:
+    # The appended functions call yaml.marshal themselves: only the module's own text decides.
+    engine = create_engine("regopy")
+    assert not engine.compile({"p.rego": "package p\nx := ceil(input.n)\n"}, None, ["p/x"]).marshals
+    assert engine.compile({"p.rego": "package p\nx := yaml.marshal(input.o)\n"}, None, ["p/x"]).marshals

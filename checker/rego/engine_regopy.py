@@ -100,6 +100,8 @@ class RegopyEngine:
         builtin_sites = [(f"{name}:{char_line_col(source, offset)[0]}", builtin)
                          for name, source in modules.items()
                          for offset, builtin in builtin_call_edits(tokens(source))[1]]
+        # Read before the rewrite, whose appended functions (regopy_builtins) name the marshals too.
+        marshals = any(_MARSHAL.search(source) for source in modules.values())
         # What regopy answers differently from OPA, rewritten to what it answers alike (regopy_rewrite).
         modules = {name: _for_regopy(source) for name, source in modules.items()}
         regopy = self._regopy
@@ -123,7 +125,7 @@ class RegopyEngine:
             raise error
         return _Compiled(interp, bundle, may_refuse=any(REFUSE in source for source in modules.values()),
                          string_sites=string_sites, builtin_sites=builtin_sites, data=data,
-                         marshals=any(_MARSHAL.search(source) for source in modules.values()))
+                         marshals=marshals)
 
     def evaluate(self, compiled: Any, entrypoint: str, prepared_input: Any) -> Any:
         from regopy import rego_shared as rs

@@ -29,6 +29,12 @@ function appended to the module, on the same line (measured by the probes):
   (1, 16, 1) and makes ``"NaN"`` or ``"abc"`` undefined, where OPA (Go's
   ``strconv.ParseFloat``) stops with an error: text that is no plain decimal
   number stops the query (as on regorus, ``numbers_opa``), never echoed.
+* ``units.parse`` and ``units.parse_bytes`` of text regopy cannot read (``"1 KB"``)
+  are undefined there, where OPA stops ("spaces not allowed"): the query
+  stops; so does text holding `"` or `\\`, which regopy holds escaped.
+* ``yaml.marshal`` of a string, number, boolean or null writes a YAML
+  document there (``--- a\\n...\\n``; OPA ``a\\n``), and a string holding `"`,
+  `\\` or a control character in its escaped form: the query stops.
 * ``semver.compare``: regopy answers -1 wherever a later part is lower
   (``semver.compare("2.0.0", "1.10.0")``, OPA 1) and puts ``"1.0.0-alpha"``
   above ``"1.0.0"``. ``MAJOR.MINOR.PATCH`` versions are compared part by part
@@ -54,6 +60,9 @@ _RENAMED = {
     "object.union_n": "__natpolicy_union_n",
     "semver.compare": "__natpolicy_semver_compare",
     "to_number": "__natpolicy_to_number",
+    "units.parse": "__natpolicy_units_parse",
+    "units.parse_bytes": "__natpolicy_units_parse_bytes",
+    "yaml.marshal": "__natpolicy_yaml_marshal",
 }
 # The calls that may stop the query, and on what values (engine_regopy's message names each with its line).
 STOPPING = {
@@ -61,6 +70,10 @@ STOPPING = {
     "strings.replace_n": "text in which two patterns occur (or one occurs after a replacement), or an empty pattern",
     "object.union_n": "objects that both hold an object at one key",
     "to_number": "text that is no plain decimal number of at most 15 digits and an exponent of at most 2 digits",
+    "units.parse": "text holding a space, `\"` or `\\`, or that regopy 1.5.2 cannot read (OPA stops there)",
+    "units.parse_bytes": "text holding a space, `\"` or `\\`, or that regopy 1.5.2 cannot read (OPA stops there)",
+    "yaml.marshal": "a string, number, boolean or null (OPA writes `a`, regopy a document `--- a`), or a value holding "
+                    "a string with `\"`, `\\` or a control character",
     "semver.compare": "a version that is not MAJOR.MINOR.PATCH (a pre-release, build metadata, or not a version)",
 }
 _BASE64 = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
@@ -131,6 +144,21 @@ __natpolicy_to_number(x) := {REFUSE}([x, 0]) if {{ is_string(x); not __natpolicy
 __natpolicy_decimal(x) if {{
   is_string(x); regex.match("{_DECIMAL}", x); count(regex.find_n("[0-9]", split(lower(x), "e")[0], -1)) <= 15
 }}
+__natpolicy_units_parse(x) := units.parse(x) if __natpolicy_units_plain(x)
+__natpolicy_units_parse(x) := {REFUSE}([x, 0]) if not __natpolicy_units_parsed(x)
+__natpolicy_units_parsed(x) if {{ __natpolicy_units_plain(x); units.parse(x) }}
+__natpolicy_units_parse_bytes(x) := units.parse_bytes(x) if __natpolicy_units_plain(x)
+__natpolicy_units_parse_bytes(x) := {REFUSE}([x, 0]) if not __natpolicy_bytes_parsed(x)
+__natpolicy_bytes_parsed(x) if {{ __natpolicy_units_plain(x); units.parse_bytes(x) }}
+__natpolicy_units_plain(x) if {{ is_string(x); not contains(x, " "); not contains(x, {_BACKSLASH}) }}
+__natpolicy_yaml_marshal(x) := yaml.marshal(x) if {{ __natpolicy_collection(x); not __natpolicy_escaped_in(x) }}
+__natpolicy_yaml_marshal(x) := {REFUSE}([x, 0]) if not __natpolicy_collection(x)
+__natpolicy_yaml_marshal(x) := {REFUSE}([x, 0]) if __natpolicy_escaped_in(x)
+__natpolicy_collection(x) if is_object(x)
+__natpolicy_collection(x) if is_array(x)
+__natpolicy_collection(x) if is_set(x)
+__natpolicy_escaped_in(x) if {{ walk(x, [w, e]); is_string(e); contains(e, {_BACKSLASH}) }}
+__natpolicy_escaped_in(x) if {{ walk(x, [w, e]); is_object(e); some k in object.keys(e); contains(k, {_BACKSLASH}) }}
 __natpolicy_semver_plain(v) if {{ is_string(v); regex.match("^{_PART}[.]{_PART}[.]{_PART}$", v) }}
 __natpolicy_semver_compare(a, b) := __natpolicy_cmp3(__natpolicy_semver_parts(a), __natpolicy_semver_parts(b)) if {{
   __natpolicy_semver_plain(a); __natpolicy_semver_plain(b)
