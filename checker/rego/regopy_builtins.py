@@ -87,19 +87,15 @@ _PART = "(0|[1-9][0-9]{0,14})"
 _BACKSLASH = 'substring("\\\\", 0, 1)'  # one backslash in regopy's held form (see regopy_strings)
 
 BUILTIN_HELPERS = private_locals(f"""
-__natpolicy_neg_frac(x) if {{ is_number(x); x < 0; x > -1 }}
-__natpolicy_ceil(x) := 1 if __natpolicy_neg_frac(x)
-__natpolicy_ceil(x) := ceil(x) if not __natpolicy_neg_frac(x)
-__natpolicy_floor(x) := 0 if __natpolicy_neg_frac(x)
-__natpolicy_floor(x) := floor(x) if not __natpolicy_neg_frac(x)
-__natpolicy_format_int(x, b) := __natpolicy_digits(floor(abs(x)), b) if {{ is_number(x); x > -1 }}
-__natpolicy_format_int(x, b) := concat("", ["-", __natpolicy_digits(floor(abs(x)), b)]) if {{ is_number(x); x <= -1 }}
-__natpolicy_format_int(x, b) := format_int(x, b) if not is_number(x)
-__natpolicy_digits(x, b) := format_int(x, b) if b != 2
-__natpolicy_digits(x, b) := "0" if {{ b == 2; x == 0 }}
-__natpolicy_digits(x, b) := trim_left(concat("", [__natpolicy_nibbles[e] | some e in split(t, "")]), "0") if {{
-  b == 2; x != 0; t := format_int(x, 16)
-}}
+__natpolicy_ceil(x) := 1 if {{ is_number(x); x < 0; x > -1 }} else := ceil(x)
+__natpolicy_floor(x) := 0 if {{ is_number(x); x < 0; x > -1 }} else := floor(x)
+__natpolicy_format_int(x, b) := format_int(x, b) if {{
+  b != 2; is_number(x); x >= 0
+}} else := __natpolicy_digits(floor(abs(x)), b) if {{
+  is_number(x); x > -1
+}} else := concat("", ["-", __natpolicy_digits(floor(abs(x)), b)]) if is_number(x) else := format_int(x, b)
+__natpolicy_digits(x, b) := format_int(x, b) if b != 2 else := "0" if x == 0 else := trim_left(
+  concat("", [__natpolicy_nibbles[e] | some e in split(format_int(x, 16), "")]), "0")
 __natpolicy_nibbles := {{{_NIBBLES}}}
 __natpolicy_b64_valid(x) := base64.is_valid(x) if not is_string(x)
 __natpolicy_b64_valid(x) := true if {{ is_string(x); regex.match("{_BASE64}", x) }}
@@ -138,9 +134,9 @@ __natpolicy_union_deep(a) if {{
   # (j bound outside a call: regopy never binds a variable inside a call's argument)
   is_array(a); some i, k; w := a[i][k]; is_object(w); some j; e := a[j][k]; is_object(e); i < j
 }}
-__natpolicy_to_number(x) := to_number(x) if not is_string(x)
-__natpolicy_to_number(x) := to_number(x) if __natpolicy_decimal(x)
-__natpolicy_to_number(x) := {REFUSE}([x, 0]) if {{ is_string(x); not __natpolicy_decimal(x) }}
+__natpolicy_to_number(x) := to_number(x) if not is_string(x) else := to_number(x) if {{
+  __natpolicy_decimal(x)
+}} else := {REFUSE}([x, 0])
 __natpolicy_decimal(x) if {{
   is_string(x); regex.match("{_DECIMAL}", x); count(regex.find_n("[0-9]", split(lower(x), "e")[0], -1)) <= 15
 }}
