@@ -41,11 +41,10 @@ KNOWN_SILENT: dict[str, set[str]] = {
     # array comprehension (through any bracket) and a rule's own value that may meet the two stop the query by line
     # (regorus_order, engine_regorus).
     "regorus": set(),
-    # regopy 1.5.2 has no hook for natpolicy's own builtins (regorus gets OPA's strings.replace_n, ceil and floor
-    # in Python) and answers these builtins otherwise than OPA (docs/rego.md, "What no check can see").
-    "regopy": {"strings-replace-n-one-pass", "format-int-bases-and-fractions", "ceil-floor-between-minus-one-and-zero",
-               "object-union-n-merges-deeply", "base64-validity-and-url-padding",
-               "semver-compare-prerelease-and-build"},
+    # regopy 1.5.2 has no hook for natpolicy's own builtins: ceil, floor, format_int, base64.is_valid,
+    # strings.replace_n, object.union_n and semver.compare are renamed to functions that answer as OPA or stop the
+    # query by line (regopy_builtins).
+    "regopy": set(),
     "opa": set(),
 }
 

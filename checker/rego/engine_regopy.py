@@ -30,6 +30,7 @@ from typing import Any
 
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
 from natpolicy.rego.marshal_html import escape_html_in_marshals
+from natpolicy.rego.regopy_builtins import STOPPING, builtin_call_edits
 from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
 from natpolicy.rego.regopy_sets import SetOrderUnknown, order_may_differ, set_paths_query, sets_in_opa_order
 from natpolicy.rego.regopy_strings import BYTEWISE, string_call_edits
@@ -95,6 +96,12 @@ class RegopyEngine:
         # Where a string regopy holds escaped stops the query: named in its error (see evaluate).
         string_sites = [(f"{name}:{char_line_col(source, offset)[0]}", builtin)
                         for name, source in modules.items() for offset, builtin in _string_sites(source)]
+        # Where a builtin rewritten for regopy (regopy_builtins) may stop the query: named likewise.
+        builtin_sites = [(f"{name}:{char_line_col(source, offset)[0]}", builtin)
+                         for name, source in modules.items()
+                         for offset, builtin in builtin_call_edits(tokens(source))[1]]
+        # Read before the rewrite, whose appended functions (regopy_builtins) name the marshals too.
+        marshals = any(_MARSHAL.search(source) for source in modules.values())
         # What regopy answers differently from OPA, rewritten to what it answers alike (regopy_rewrite).
         modules = {name: _for_regopy(source) for name, source in modules.items()}
         regopy = self._regopy
@@ -117,8 +124,8 @@ class RegopyEngine:
                 error = _located_error(modules, data, entrypoints) or error
             raise error
         return _Compiled(interp, bundle, may_refuse=any(REFUSE in source for source in modules.values()),
-                         string_sites=string_sites, data=data,
-                         marshals=any(_MARSHAL.search(source) for source in modules.values()))
+                         string_sites=string_sites, builtin_sites=builtin_sites, data=data,
+                         marshals=marshals)
 
     def evaluate(self, compiled: Any, entrypoint: str, prepared_input: Any) -> Any:
         from regopy import rego_shared as rs
@@ -147,7 +154,8 @@ class RegopyEngine:
                 message, code = _error_from_node(rs, rs.rego_output_node(impl))
                 message = message or _first_message(text) or text.strip()
                 if compiled.may_refuse and _CONFLICT in message:
-                    message += _SPRINTF_REFUSED + _strings_refused(compiled, prepared_input) + _RUN_ON_REGORUS
+                    message += (_SPRINTF_REFUSED + _strings_refused(compiled, prepared_input)
+                                + _builtins_refused(compiled) + _RUN_ON_REGORUS)
                 raise EvaluationError(message, code)
         finally:
             rs.rego_free_output(impl)
@@ -201,6 +209,7 @@ class _Compiled:
     input: Any = None
     may_refuse: bool = False  # the modules hold regopy_rewrite's functions, which may refuse a value
     string_sites: list[tuple[str, str]] = field(default_factory=list)  # (module:line, builtin) checking strings
+    builtin_sites: list[tuple[str, str]] = field(default_factory=list)  # (module:line, builtin) that may stop
     data: Mapping[str, Any] | None = None
     # json.marshal and yaml.marshal of an array from an Input(dict) are undefined (its elements are not terms,
     # measured); input handed over as JSON text (set_input_term, slower) marshals as OPA does.
@@ -240,6 +249,12 @@ def _strings_refused(compiled: _Compiled, prepared: _Prepared) -> str:
     return (f"; a string holding `\"`, `\\` or a control character{' (or non-ASCII text)' if bytewise else ''} "
             f"compared, sorted{f' or given to {calls}{more}' if calls else ''}: regopy 1.5.2 reads such a string in "
             f"its JSON-escaped form (count(\"a\\\"b\") is 4 there, 3 in OPA){where}")
+
+
+def _builtins_refused(compiled: _Compiled) -> str:
+    """The rewritten builtin calls that stop on values OPA answers otherwise for (regopy_builtins)."""
+    return "".join(f"; or {builtin} at {site} given {STOPPING[builtin]}, which regopy 1.5.2 answers otherwise "
+                   "than OPA" for site, builtin in list(dict.fromkeys(compiled.builtin_sites))[:5])
 
 
 def first_unreadable_string(value: Any, bytewise: bool = False, path: str = "") -> str | None:

@@ -34,6 +34,9 @@ regopy (rego-cpp) is the fallback engine. Measured by ``tests/rego_probes``:
 
 * comparisons across kinds (``null < 0`` is false on regopy): rewritten by
   ``regopy_compare``.
+* builtins regopy answers otherwise (``ceil``, ``format_int``,
+  ``strings.replace_n``, ...): renamed to functions that answer as OPA or
+  stop the query (``regopy_builtins``).
 * strings, which regopy keeps JSON-escaped (``count("a\\"b")`` is 4): literals
   rewritten to that form, the arguments of builtins that read it checked
   (``regopy_strings``).
@@ -45,6 +48,7 @@ from __future__ import annotations
 
 import re
 
+from natpolicy.rego.regopy_builtins import BUILTIN_HELPERS, builtin_call_edits
 from natpolicy.rego.regopy_compare import COMPARE_HELPERS, comparison_edits
 from natpolicy.rego.regopy_strings import STRING_HELPERS, canonical_literal_edits, string_call_edits
 from natpolicy.rego.source import Token, matching_close, tokens
@@ -117,13 +121,16 @@ def rewrite_for_regopy(source: str) -> str:
     compared = comparison_edits(formatted, toks)
     # Strings: literals in regopy's escaped form (exact); arguments of builtins that read that form checked.
     stringed, _ = string_call_edits(toks)
-    edits = _set_order_edits(formatted) + compared + canonical_literal_edits(toks) + stringed
+    # Builtins regopy answers otherwise than OPA: renamed to functions answering as OPA, or stopping.
+    renamed, _ = builtin_call_edits(toks)
+    edits = _set_order_edits(formatted) + compared + canonical_literal_edits(toks) + stringed + renamed
     if formatted == source and not edits:
         return source
     out = _apply(formatted, edits)
     depth = max((int(m) for m in re.findall(rf"\b{KEYED}(\d+)\(", out)), default=2)
     return out + ("" if out.endswith("\n") else "\n") + _HELPER + _keyed_helpers(depth) \
-        + (HELPERS if formatted != source else "") + (COMPARE_HELPERS if compared else "") + STRING_HELPERS
+        + (HELPERS if formatted != source else "") + (COMPARE_HELPERS if compared else "") + STRING_HELPERS \
+        + (BUILTIN_HELPERS if renamed else "")
 
 
 def _apply(source: str, edits: list[tuple[int, int, str]]) -> str:

@@ -1,0 +1,186 @@
+"""Builtins regopy 1.5.2 answers otherwise than OPA, rewritten into functions that answer as OPA or stop.
+
+regopy has no hook for natpolicy's own builtins (regorus gets OPA's ``ceil``,
+``floor`` and ``strings.replace_n`` in Python), so each call is renamed to a
+function appended to the module, on the same line (measured by the probes):
+
+* ``ceil``/``floor`` between -1 and 0: OPA reads the sign of the truncated
+  value, where 0 has none (``ceil(-0.5)`` is 1, ``floor(-0.5)`` 0); regopy
+  answers 0 and -1. Answered as OPA.
+* ``format_int`` truncates toward zero and writes a minus sign in every
+  base; regopy floors (``format_int(-3.7, 10)`` is ``"-4"``) and writes a
+  number in base 2 as two bits (``format_int(255, 2)`` is ``"11"``).
+  Answered as OPA: the digits of the truncated absolute value (base 2 read
+  from base 16), after the sign.
+* ``base64.is_valid`` is Go's ``StdEncoding.DecodeString`` without error:
+  padded quads; regopy takes ``"a"``. Answered by the padded form; a string
+  regopy holds escaped (a line break, which Go skips, or `"`, `\\`) stops.
+* ``strings.replace_n``: OPA makes one pass (``{"a": "b", "b": "c"}`` on
+  ``"ab"`` is ``"bc"``), regopy replaces one pattern after another (``"cc"``).
+  The two agree where at most one pattern occurs in the text and no other
+  one occurs in the result, or where the patterns found share no character
+  (no two occurrences overlap) and every replacement is non-empty and holds
+  no character of any pattern (none makes a new occurrence): elsewhere (and
+  for an empty pattern, on which regopy never ends) the query stops.
+* ``object.union_n`` merges objects at one key recursively in OPA; regopy
+  keeps the right one. The two agree where no key holds an object in two of
+  the merged objects: elsewhere the query stops.
+* ``to_number`` of text: regopy reads ``" 1"``, ``"0x10"`` and ``"1_000"``
+  (1, 16, 1) and makes ``"NaN"`` or ``"abc"`` undefined, where OPA (Go's
+  ``strconv.ParseFloat``) stops with an error: text that is no plain decimal
+  number stops the query (as on regorus, ``numbers_opa``), never echoed.
+* ``units.parse`` and ``units.parse_bytes`` of text regopy cannot read (``"1 KB"``)
+  are undefined there, where OPA stops ("spaces not allowed"): the query
+  stops; so does text holding `"` or `\\`, which regopy holds escaped.
+* ``yaml.marshal`` of a string, number, boolean or null writes a YAML
+  document there (``--- a\\n...\\n``; OPA ``a\\n``), and a string holding `"`,
+  `\\` or a control character in its escaped form: the query stops.
+* ``semver.compare``: regopy answers -1 wherever a later part is lower
+  (``semver.compare("2.0.0", "1.10.0")``, OPA 1) and puts ``"1.0.0-alpha"``
+  above ``"1.0.0"``. ``MAJOR.MINOR.PATCH`` versions are compared part by part
+  as numbers, as OPA does; a pre-release, build metadata or anything else
+  stops the query.
+
+Stopping uses ``REFUSE`` (two values for one call), which engine_regopy words
+with each rewritten call's line (:func:`builtin_call_edits` gives them).
+"""
+from __future__ import annotations
+
+from natpolicy.rego.source import Token
+from natpolicy.rego.sprintf_regopy import REFUSE, private_locals
+
+__all__ = ["BUILTIN_HELPERS", "STOPPING", "builtin_call_edits"]
+
+_RENAMED = {
+    "ceil": "__natpolicy_ceil",
+    "floor": "__natpolicy_floor",
+    "format_int": "__natpolicy_format_int",
+    "base64.is_valid": "__natpolicy_b64_valid",
+    "strings.replace_n": "__natpolicy_replace_n",
+    "object.union_n": "__natpolicy_union_n",
+    "semver.compare": "__natpolicy_semver_compare",
+    "to_number": "__natpolicy_to_number",
+    "units.parse": "__natpolicy_units_parse",
+    "units.parse_bytes": "__natpolicy_units_parse_bytes",
+    "yaml.marshal": "__natpolicy_yaml_marshal",
+}
+# The calls that may stop the query, and on what values (engine_regopy's message names each with its line).
+STOPPING = {
+    "base64.is_valid": "a string holding a line break, `\"` or `\\`",
+    "strings.replace_n": "text in which two patterns occur (or one occurs after a replacement), or an empty pattern",
+    "object.union_n": "objects that both hold an object at one key",
+    "to_number": "text that is no plain decimal number of at most 15 digits and an exponent of at most 2 digits",
+    "units.parse": "text holding a space, `\"` or `\\`, or that regopy 1.5.2 cannot read (OPA stops there)",
+    "units.parse_bytes": "text holding a space, `\"` or `\\`, or that regopy 1.5.2 cannot read (OPA stops there)",
+    "yaml.marshal": "a string, number, boolean or null (OPA writes `a`, regopy a document `--- a`), or a value holding "
+                    "a string with `\"`, `\\` or a control character",
+    "semver.compare": "a version that is not MAJOR.MINOR.PATCH (a pre-release, build metadata, or not a version)",
+}
+_BASE64 = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+# regopy's base 2 writes two bits (format_int(255, 2) is "11"): binary is read from its (exact) base 16.
+_NIBBLES = ", ".join(f'"{d:x}": "{d:04b}"' for d in range(16))
+# Text Go's strconv.ParseFloat reads in decimal, which regopy reads alike: with at most 15 digits (OPA keeps the
+# text's digits; a float64 holds 15 exactly) and a 2-digit exponent (past it, a float64 may overflow).
+_DECIMAL = "^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]{1,2})?$"
+# A version part read exactly (below 2^53; leading zeros, which Go's ParseInt takes, left to stop).
+_PART = "(0|[1-9][0-9]{0,14})"
+_BACKSLASH = 'substring("\\\\", 0, 1)'  # one backslash in regopy's held form (see regopy_strings)
+
+BUILTIN_HELPERS = private_locals(f"""
+__natpolicy_ceil(x) := 1 if {{ is_number(x); x < 0; x > -1 }} else := ceil(x)
+__natpolicy_floor(x) := 0 if {{ is_number(x); x < 0; x > -1 }} else := floor(x)
+__natpolicy_format_int(x, b) := format_int(x, b) if {{
+  b != 2; is_number(x); x >= 0
+}} else := __natpolicy_digits(floor(abs(x)), b) if {{
+  is_number(x); x > -1
+}} else := concat("", ["-", __natpolicy_digits(floor(abs(x)), b)]) if is_number(x) else := format_int(x, b)
+__natpolicy_digits(x, b) := format_int(x, b) if b != 2 else := "0" if x == 0 else := trim_left(
+  concat("", [__natpolicy_nibbles[e] | some e in split(format_int(x, 16), "")]), "0")
+__natpolicy_nibbles := {{{_NIBBLES}}}
+__natpolicy_b64_valid(x) := base64.is_valid(x) if not is_string(x)
+__natpolicy_b64_valid(x) := true if {{ is_string(x); regex.match("{_BASE64}", x) }}
+__natpolicy_b64_valid(x) := false if {{
+  is_string(x); not regex.match("{_BASE64}", x); not contains(x, {_BACKSLASH})
+}}
+__natpolicy_b64_valid(x) := {REFUSE}([x, 0]) if {{
+  is_string(x); not regex.match("{_BASE64}", x); contains(x, {_BACKSLASH})
+}}
+__natpolicy_replace_n(v, t) := strings.replace_n(v, t) if __natpolicy_one_pass(v, t)
+__natpolicy_replace_n(v, t) := {REFUSE}([v, t]) if not __natpolicy_one_pass(v, t)
+__natpolicy_one_pass(v, t) if {{ not is_object(v) }}
+__natpolicy_one_pass(v, t) if {{ not is_string(t) }}
+__natpolicy_one_pass(v, t) if {{
+  is_object(v); is_string(t)
+  count([k | some k in object.keys(v); k == ""]) == 0
+  found := [k | some k in object.keys(v); contains(t, k)]
+  count(found) <= 1
+  r := __natpolicy_replaced(v, t, found)
+  count([k | some k in object.keys(v); contains(r, k); found != [k]]) == 0
+}}
+__natpolicy_replaced(v, t, found) := t if count(found) == 0
+__natpolicy_replaced(v, t, found) := replace(t, found[0], v[found[0]]) if count(found) == 1
+__natpolicy_one_pass(v, t) if {{
+  is_object(v); is_string(t)
+  count([k | some k in object.keys(v); k == ""]) == 0
+  count([k | some k in object.keys(v); v[k] == ""]) == 0
+  found := [k | some k in object.keys(v); contains(t, k)]
+  count(found) > 1
+  count([k | some k in found; some e in split(k, ""); some j in found; j != k; contains(j, e)]) == 0
+  count([k | some k in object.keys(v); some e in split(k, ""); some j in object.keys(v); contains(v[j], e)]) == 0
+}}
+__natpolicy_union_n(a) := object.union_n(a) if not __natpolicy_union_deep(a)
+__natpolicy_union_n(a) := {REFUSE}([a, 0]) if __natpolicy_union_deep(a)
+__natpolicy_union_deep(a) if {{
+  # (j bound outside a call: regopy never binds a variable inside a call's argument)
+  is_array(a); some i, k; w := a[i][k]; is_object(w); some j; e := a[j][k]; is_object(e); i < j
+}}
+__natpolicy_to_number(x) := to_number(x) if not is_string(x) else := to_number(x) if {{
+  __natpolicy_decimal(x)
+}} else := {REFUSE}([x, 0])
+__natpolicy_decimal(x) if {{
+  is_string(x); regex.match("{_DECIMAL}", x); count(regex.find_n("[0-9]", split(lower(x), "e")[0], -1)) <= 15
+}}
+__natpolicy_units_parse(x) := units.parse(x) if __natpolicy_units_plain(x)
+__natpolicy_units_parse(x) := {REFUSE}([x, 0]) if not __natpolicy_units_parsed(x)
+__natpolicy_units_parsed(x) if {{ __natpolicy_units_plain(x); units.parse(x) }}
+__natpolicy_units_parse_bytes(x) := units.parse_bytes(x) if __natpolicy_units_plain(x)
+__natpolicy_units_parse_bytes(x) := {REFUSE}([x, 0]) if not __natpolicy_bytes_parsed(x)
+__natpolicy_bytes_parsed(x) if {{ __natpolicy_units_plain(x); units.parse_bytes(x) }}
+__natpolicy_units_plain(x) if {{ is_string(x); not contains(x, " "); not contains(x, {_BACKSLASH}) }}
+__natpolicy_yaml_marshal(x) := yaml.marshal(x) if {{ __natpolicy_collection(x); not __natpolicy_escaped_in(x) }}
+__natpolicy_yaml_marshal(x) := {REFUSE}([x, 0]) if not __natpolicy_collection(x)
+__natpolicy_yaml_marshal(x) := {REFUSE}([x, 0]) if __natpolicy_escaped_in(x)
+__natpolicy_collection(x) if is_object(x)
+__natpolicy_collection(x) if is_array(x)
+__natpolicy_collection(x) if is_set(x)
+__natpolicy_escaped_in(x) if {{ walk(x, [w, e]); is_string(e); contains(e, {_BACKSLASH}) }}
+__natpolicy_escaped_in(x) if {{ walk(x, [w, e]); is_object(e); some k in object.keys(e); contains(k, {_BACKSLASH}) }}
+__natpolicy_semver_plain(v) if {{ is_string(v); regex.match("^{_PART}[.]{_PART}[.]{_PART}$", v) }}
+__natpolicy_semver_compare(a, b) := __natpolicy_cmp3(__natpolicy_semver_parts(a), __natpolicy_semver_parts(b)) if {{
+  __natpolicy_semver_plain(a); __natpolicy_semver_plain(b)
+}}
+__natpolicy_semver_compare(a, b) := {REFUSE}([a, b]) if not __natpolicy_semver_plain(a)
+__natpolicy_semver_compare(a, b) := {REFUSE}([a, b]) if not __natpolicy_semver_plain(b)
+__natpolicy_semver_parts(v) := [to_number(e) | some e in split(v, ".")]
+__natpolicy_cmp3(a, b) := 0 if a == b
+__natpolicy_cmp3(a, b) := -1 if {{ a != b; i := [j | some j in numbers.range(0, 2); a[j] != b[j]][0]; a[i] < b[i] }}
+__natpolicy_cmp3(a, b) := 1 if {{ a != b; i := [j | some j in numbers.range(0, 2); a[j] != b[j]][0]; a[i] > b[i] }}
+""")
+
+
+def builtin_call_edits(toks: list[Token]) -> tuple[list[tuple[int, int, str]], list[tuple[int, str]]]:
+    """Edits renaming each call of a builtin in ``_RENAMED``; (offset, name) of each call that may stop."""
+    edits: list[tuple[int, int, str]] = []
+    sites: list[tuple[int, str]] = []
+    for i, tok in enumerate(toks):
+        if tok.kind != "ident" or (i > 0 and toks[i - 1].text == "."):
+            continue
+        name, last = tok.text, i
+        while last + 2 < len(toks) and toks[last + 1].text == "." and toks[last + 2].kind == "ident":
+            name, last = f"{name}.{toks[last + 2].text}", last + 2
+        if name not in _RENAMED or last + 1 >= len(toks) or toks[last + 1].text != "(":
+            continue
+        edits.append((tok.offset, toks[last].offset + len(toks[last].text), _RENAMED[name]))
+        if name in STOPPING:
+            sites.append((tok.offset, name))
+    return edits, sites

@@ -1,0 +1,166 @@
+"""regopy_builtins: the builtins regopy 1.5.2 answers otherwise than OPA answer as OPA, or stop with their line.
+
+The expected answers are OPA's (topdown: arithCeil/arithFloor, builtinFormatInt, base64.StdEncoding, Go's
+strings.NewReplacer, mergeWithOverwrite, coreos/go-semver); each fire has a near miss that must keep answering.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from natpolicy.rego.engine import EvaluationError
+from natpolicy.rego.engines import create_engine, installed_engines
+from natpolicy.rego.regopy_builtins import builtin_call_edits
+from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
+from natpolicy.rego.source import tokens
+
+pytestmark = pytest.mark.skipif("regopy" not in installed_engines(), reason="regopy is not installed here")
+
+
+def answer(expression: str, document: Any = None) -> Any:
+    engine = create_engine("regopy")
+    compiled = engine.compile({"p.rego": f"package p\n\nx := {expression}\n"}, None, ["p/x"])
+    return engine.evaluate(compiled, "p/x", engine.prepare_input(document or {}))
+
+
+def stops(expression: str, builtin: str, document: Any = None) -> str:
+    with pytest.raises(EvaluationError) as caught:
+        answer(expression, document)
+    message = caught.value.message
+    assert f"{builtin} at p.rego:3 given " in message, message
+    return message
+
+
+def test_calls_are_renamed_on_their_line_and_only_calls() -> None:
+    source = ("package p\nx := [ceil(1.5), object.union_n([]), strings.replace_n({}, \"a\")]\n"
+              "ceil_rule := 1\ny := input.format_int\nz := count([1])\n")
+    out = rewrite_for_regopy(source)
+    assert out.splitlines()[1] == "x := [__natpolicy_ceil(1.5), __natpolicy_union_n([]), __natpolicy_replace_n({}, \"a\")]"
+    assert out.splitlines()[2:5] == ["ceil_rule := 1", "y := input.format_int", "z := count([1])"]
+    edits, sites = builtin_call_edits(tokens(source))
+    assert len(edits) == 3
+    assert [name for _, name in sites] == ["object.union_n", "strings.replace_n"]  # ceil never stops
+    assert builtin_call_edits(tokens("package p\nx := count([1])\n")) == ([], [])
+
+
+def test_ceil_and_floor_between_minus_one_and_zero_answer_as_opa() -> None:
+    assert answer("[ceil(-0.5), floor(-0.5), ceil(-0.001), floor(-0.999)]") == [1, 0, 1, 0]
+    # near misses: elsewhere regopy's answer is OPA's
+    assert answer("[ceil(-1), floor(-1), ceil(-1.5), floor(-1.5), ceil(0), floor(0), ceil(1.2), floor(1.7)]") \
+        == [-1, -1, -1, -2, 0, 0, 2, 1]
+    assert answer("ceil(input.n)", {"n": -0.25}) == 1
+
+
+def test_format_int_truncates_toward_zero_and_signs_every_base() -> None:
+    assert answer("[format_int(-255, 2), format_int(-3.7, 10), format_int(-3.7, 16), format_int(-0.5, 10), "
+                  "format_int(-8, 8)]") == ["-11111111", "-3", "-3", "0", "-10"]
+    # regopy wrote two bits for any number in base 2; binary now comes from base 16
+    assert answer("[format_int(255, 2), format_int(0, 2), format_int(1, 2), format_int(65537, 2), "
+                  "format_int(4.9, 2)]") == ["11111111", "0", "1", "10000000000000001", "100"]
+    assert answer("[format_int(255, 16), format_int(3.7, 10), format_int(10, 8), format_int(123456789, 10)]") \
+        == ["ff", "3", "12", "123456789"]
+
+
+def test_base64_is_valid_wants_padded_quads() -> None:
+    assert answer('[base64.is_valid("a"), base64.is_valid("YQ"), base64.is_valid("YW=j"), base64.is_valid("Y!==")]') \
+        == [False, False, False, False]
+    assert answer('[base64.is_valid(""), base64.is_valid("YQ=="), base64.is_valid("YWI="), base64.is_valid("YWJj"), '
+                  'base64.is_valid("YR==")]') == [True, True, True, True, True]
+    # Go skips line breaks, which regopy holds escaped: a string holding one stops, never echoed
+    message = stops("base64.is_valid(input.s)", "base64.is_valid", {"s": "YQ==\nsecret"})
+    assert "secret" not in message
+    assert answer("base64.is_valid(input.s)", {"s": "c2VjcmV0"}) is True
+
+
+def test_replace_n_answers_where_one_pass_and_one_after_another_agree() -> None:
+    assert answer('[strings.replace_n({"-": "_", " ": "_"}, "a-b c"), strings.replace_n({"a": "1", "z": "2"}, "ca"), '
+                  'strings.replace_n({"a": "aa"}, "ab"), strings.replace_n({}, "ab"), '
+                  'strings.replace_n({"ab": "X", "cd": "Y"}, "abcd"), strings.replace_n({"a": "b", "b": "c"}, "x")]') \
+        == ["a_b_c", "c1", "aab", "ab", "XY", "x"]
+
+
+@pytest.mark.parametrize("call", [
+    'strings.replace_n({"b": "c", "a": "b"}, "ab")',  # a replacement read again (regopy: "cc")
+    'strings.replace_n({"a": "1", "ca": "2"}, "ca")',  # overlapping patterns (regopy: "c1")
+    'strings.replace_n({"a": "b", "b": "c"}, "a")',  # one found, another made by its replacement (regopy: "c")
+    'strings.replace_n({"c": "", "ab": "X"}, "acb")',  # an empty replacement joins a pattern
+    'strings.replace_n({"": "-", "a": "b"}, "ab")',  # an empty pattern: regopy never ends
+    'strings.replace_n({"": "-"}, "ab")',
+])
+def test_replace_n_stops_where_the_two_may_differ(call: str) -> None:
+    stops(call, "strings.replace_n")
+
+
+def test_union_n_stops_where_objects_meet_at_one_key() -> None:
+    stops('object.union_n([{"a": {"b": 1}}, {"a": {"c": 2}}])', "object.union_n")
+    stops('object.union_n([{"a": {"b": 1}}, {"x": 1}, {"a": {}}])', "object.union_n")
+    # near misses: one object per key merges as the right one wins
+    assert answer('[object.union_n([{"a": 1}, {"a": 2, "b": 1}]), object.union_n([{"a": {"b": 1}}, {"a": 1}]), '
+                  'object.union_n([]), object.union_n([{"a": {"b": 1}}, {"b": {"c": 2}}])]') \
+        == [{"a": 2, "b": 1}, {"a": 1}, {}, {"a": {"b": 1}, "b": {"c": 2}}]
+
+
+def test_semver_compare_reads_each_part_as_a_number() -> None:
+    # regopy answered -1 wherever a later part was lower (semver.compare("2.0.0", "1.10.0"))
+    assert answer('[semver.compare("2.0.0", "1.10.0"), semver.compare("10.0.0", "9.0.0"), '
+                  'semver.compare("1.0.10", "1.0.2"), semver.compare("3.0.0", "2.5.5")]') == [1, 1, 1, 1]
+    assert answer('[semver.compare("1.2.3", "1.10.0"), semver.compare("1.0.0", "2.0.0"), '
+                  'semver.compare("1.2.3", "1.2.3"), semver.compare("0.0.0", "0.0.1")]') == [-1, -1, 0, -1]
+    assert answer("semver.compare(input.v, \"1.9.0\")", {"v": "1.10.0"}) == 1
+
+
+@pytest.mark.parametrize("call", [
+    'semver.compare("1.0.0-alpha", "1.0.0")', 'semver.compare("1.0.0", "1.0.0+b1")', 'semver.compare("1.0", "1.0.0")',
+    'semver.compare("01.2.3", "1.2.3")', 'semver.compare("v1.0.0", "1.0.0")', 'semver.compare(1, "1.0.0")',
+])
+def test_semver_compare_stops_on_anything_but_major_minor_patch(call: str) -> None:
+    stops(call, "semver.compare")
+    assert "1.0.0-rc" not in stops("semver.compare(input.v, \"1.0.0\")", "semver.compare", {"v": "1.0.0-rc.1"})
+
+
+def test_calls_in_a_module_without_them_are_left_alone() -> None:
+    source = "package p\nx := upper(\"a\")\n"
+    assert "__natpolicy_ceil" not in rewrite_for_regopy(source)
+
+
+def test_to_number_reads_plain_decimal_text_as_opa() -> None:
+    assert answer('[to_number("1"), to_number("-1.5"), to_number(".5"), to_number("+5"), to_number("1e3"), '
+                  'to_number("1E-3"), to_number("123456789012345"), to_number(null), to_number(true), to_number(7)]') \
+        == [1, -1.5, 0.5, 5, 1000, 0.001, 123456789012345, 0, 1, 7]
+    assert answer("to_number(input.port)", {"port": "8080"}) == 8080
+
+
+@pytest.mark.parametrize("text", [" 1", "0x10", "1_000", "NaN", "inf", "abc", "", "1e400", "1234567890123456",
+                                  "123456789012345.25"])
+def test_to_number_stops_where_go_refuses_or_digits_would_be_lost(text: str) -> None:
+    # regopy read " 1", "0x10", "1_000" as 1, 16, 1 and made "NaN" and "abc" undefined; OPA stops on each
+    message = stops("to_number(input.s)", "to_number", {"s": text})
+    assert "secret" not in stops("to_number(input.s)", "to_number", {"s": "secret"}) and message
+
+
+def test_units_answer_what_regopy_reads_and_stop_where_opa_stops() -> None:
+    assert answer('[units.parse("10K"), units.parse("1.5Gi"), units.parse_bytes("1KB"), units.parse_bytes("1KiB"), '
+                  'units.parse_bytes("100")]') == [10000, 1610612736, 1000, 1024, 100]
+    # OPA: "spaces not allowed in resource strings"; regopy was undefined
+    stops('units.parse_bytes("1 KB")', "units.parse_bytes")
+    stops('units.parse("1 K")', "units.parse")
+    stops("units.parse_bytes(input.s)", "units.parse_bytes", {"s": "lots"})  # OPA: unit not recognized
+    stops("units.parse(input.s)", "units.parse", {"s": '1"K'})  # held escaped by regopy
+    assert answer("units.parse_bytes(input.s)", {"s": "2MiB"}) == 2097152
+
+
+def test_yaml_marshal_stops_on_a_scalar_or_a_string_regopy_holds_escaped() -> None:
+    assert answer('[yaml.marshal({"a": "b"}), yaml.marshal(["a", 1]), yaml.marshal(input.o)]', {"o": {"k": "v w"}}) \
+        == ["a: b\n", "- a\n- 1\n", "k: v w\n"]
+    stops('yaml.marshal("a")', "yaml.marshal")  # regopy: "--- a\n...\n", OPA "a\n"
+    stops("yaml.marshal(1)", "yaml.marshal")
+    stops("yaml.marshal({\"a\": input.s})", "yaml.marshal", {"s": 'say "hi"'})
+    stops("yaml.marshal(input.o)", "yaml.marshal", {"o": {'k"': 1}})
+
+
+def test_a_module_without_a_marshal_keeps_the_fast_input() -> None:
+    # The appended functions call yaml.marshal themselves: only the module's own text decides.
+    engine = create_engine("regopy")
+    assert not engine.compile({"p.rego": "package p\nx := ceil(input.n)\n"}, None, ["p/x"]).marshals
+    assert engine.compile({"p.rego": "package p\nx := yaml.marshal(input.o)\n"}, None, ["p/x"]).marshals
