@@ -21,7 +21,9 @@ function appended to the module, on the same line (measured by the probes):
   one occurs in the result, or where the patterns found share no character
   (no two occurrences overlap) and every replacement is non-empty and holds
   no character of any pattern (none makes a new occurrence): elsewhere (and
-  for an empty pattern, on which regopy never ends) the query stops.
+  for an empty pattern, on which regopy never ends, or text holding `"`, `\\`
+  or a control character, which regopy holds escaped, so that a pattern
+  ``n`` would match inside ``\\n``) the query stops.
 * ``object.union_n`` merges objects at one key recursively in OPA; regopy
   keeps the right one. The two agree where no key holds an object in two of
   the merged objects: elsewhere the query stops.
@@ -32,9 +34,13 @@ function appended to the module, on the same line (measured by the probes):
 * ``units.parse`` and ``units.parse_bytes`` of text regopy cannot read (``"1 KB"``)
   are undefined there, where OPA stops ("spaces not allowed"): the query
   stops; so does text holding `"` or `\\`, which regopy holds escaped.
-* ``yaml.marshal`` of a string, number, boolean or null writes a YAML
-  document there (``--- a\\n...\\n``; OPA ``a\\n``), and a string holding `"`,
-  `\\` or a control character in its escaped form: the query stops.
+* ``yaml.marshal`` differs in too many ways to guard one by one (measured):
+  a string, number, boolean or null is written as a YAML document
+  (``--- a\\n...\\n``; OPA ``a\\n``); strings go-yaml quotes (``"true"``,
+  ``"x: y"``) are left bare; a policy-built object's keys keep the order they
+  were built in, where OPA sorts them; null is written empty; a string
+  holding `"`, `\\` or a control character comes out escaped. Every call stops
+  the query.
 * ``semver.compare``: regopy answers -1 wherever a later part is lower
   (``semver.compare("2.0.0", "1.10.0")``, OPA 1) and puts ``"1.0.0-alpha"``
   above ``"1.0.0"``. ``MAJOR.MINOR.PATCH`` versions are compared part by part
@@ -67,13 +73,14 @@ _RENAMED = {
 # The calls that may stop the query, and on what values (engine_regopy's message names each with its line).
 STOPPING = {
     "base64.is_valid": "a string holding a line break, `\"` or `\\`",
-    "strings.replace_n": "text in which two patterns occur (or one occurs after a replacement), or an empty pattern",
+    "strings.replace_n": "text in which two patterns occur (or one occurs after a replacement), an empty pattern, "
+                         "or text holding `\"`, `\\` or a control character",
     "object.union_n": "objects that both hold an object at one key",
     "to_number": "text that is no plain decimal number of at most 15 digits and an exponent of at most 2 digits",
     "units.parse": "text holding a space, `\"` or `\\`, or that regopy 1.5.2 cannot read (OPA stops there)",
     "units.parse_bytes": "text holding a space, `\"` or `\\`, or that regopy 1.5.2 cannot read (OPA stops there)",
-    "yaml.marshal": "a string, number, boolean or null (OPA writes `a`, regopy a document `--- a`), or a value holding "
-                    "a string with `\"`, `\\` or a control character",
+    "yaml.marshal": "any value: regopy 1.5.2 writes scalars as documents (`--- a`), leaves strings OPA quotes bare, "
+                    "keeps a built object's key order and writes null empty",
     "semver.compare": "a version that is not MAJOR.MINOR.PATCH (a pre-release, build metadata, or not a version)",
 }
 _BASE64 = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
@@ -110,7 +117,7 @@ __natpolicy_replace_n(v, t) := {REFUSE}([v, t]) if not __natpolicy_one_pass(v, t
 __natpolicy_one_pass(v, t) if {{ not is_object(v) }}
 __natpolicy_one_pass(v, t) if {{ not is_string(t) }}
 __natpolicy_one_pass(v, t) if {{
-  is_object(v); is_string(t)
+  is_object(v); is_string(t); not contains(t, {_BACKSLASH})
   count([k | some k in object.keys(v); k == ""]) == 0
   found := [k | some k in object.keys(v); contains(t, k)]
   count(found) <= 1
@@ -120,7 +127,7 @@ __natpolicy_one_pass(v, t) if {{
 __natpolicy_replaced(v, t, found) := t if count(found) == 0
 __natpolicy_replaced(v, t, found) := replace(t, found[0], v[found[0]]) if count(found) == 1
 __natpolicy_one_pass(v, t) if {{
-  is_object(v); is_string(t)
+  is_object(v); is_string(t); not contains(t, {_BACKSLASH})
   count([k | some k in object.keys(v); k == ""]) == 0
   count([k | some k in object.keys(v); v[k] == ""]) == 0
   found := [k | some k in object.keys(v); contains(t, k)]
@@ -147,14 +154,7 @@ __natpolicy_units_parse_bytes(x) := units.parse_bytes(x) if __natpolicy_units_pl
 __natpolicy_units_parse_bytes(x) := {REFUSE}([x, 0]) if not __natpolicy_bytes_parsed(x)
 __natpolicy_bytes_parsed(x) if {{ __natpolicy_units_plain(x); units.parse_bytes(x) }}
 __natpolicy_units_plain(x) if {{ is_string(x); not contains(x, " "); not contains(x, {_BACKSLASH}) }}
-__natpolicy_yaml_marshal(x) := yaml.marshal(x) if {{ __natpolicy_collection(x); not __natpolicy_escaped_in(x) }}
-__natpolicy_yaml_marshal(x) := {REFUSE}([x, 0]) if not __natpolicy_collection(x)
-__natpolicy_yaml_marshal(x) := {REFUSE}([x, 0]) if __natpolicy_escaped_in(x)
-__natpolicy_collection(x) if is_object(x)
-__natpolicy_collection(x) if is_array(x)
-__natpolicy_collection(x) if is_set(x)
-__natpolicy_escaped_in(x) if {{ walk(x, [w, e]); is_string(e); contains(e, {_BACKSLASH}) }}
-__natpolicy_escaped_in(x) if {{ walk(x, [w, e]); is_object(e); some k in object.keys(e); contains(k, {_BACKSLASH}) }}
+__natpolicy_yaml_marshal(x) := {REFUSE}([x, 0])
 __natpolicy_semver_plain(v) if {{ is_string(v); regex.match("^{_PART}[.]{_PART}[.]{_PART}$", v) }}
 __natpolicy_semver_compare(a, b) := __natpolicy_cmp3(__natpolicy_semver_parts(a), __natpolicy_semver_parts(b)) if {{
   __natpolicy_semver_plain(a); __natpolicy_semver_plain(b)
