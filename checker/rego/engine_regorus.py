@@ -28,7 +28,10 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
   pass (Go's ``strings.NewReplacer``): OPA's, in Python (``replace_opa``);
 * its ``ceil`` and ``floor`` are mathematics' between -1 and 0, OPA's are not
   (``ceil(-0.5)`` is 1 there), and its ``to_number`` reads text OPA does not
-  (``" 1"``) and refuses text OPA reads (``".5"``): OPA's, in Python (``numbers_opa``).
+  (``" 1"``) and refuses text OPA reads (``".5"``): OPA's, in Python (``numbers_opa``);
+* its ``+ - * /`` of non-integers are f64 (``0.1 + 0.2 == 0.3`` is false), OPA's a
+  64-bit-mantissa big.Float: each such operator becomes a call of OPA's, in Python
+  (``arith_regorus``, ``arith_opa``), which stops the query where no f64 holds OPA's answer.
 
 What regorus answers differently from OPA is refused before it runs, by
 ``natpolicy.rego.guards``, never here.
@@ -43,6 +46,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from natpolicy.rego.arith_opa import opa_divide, opa_minus, opa_multiply, opa_plus
+from natpolicy.rego.arith_regorus import ARITH_EXTENSIONS, arith_site_line, arithmetic_for_regorus
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
 from natpolicy.rego.marshal_html import escape_html_in_marshals
 from natpolicy.rego.numbers_opa import opa_ceil, opa_floor, opa_to_number
@@ -160,7 +165,7 @@ class RegorusEngine:
             message = _one_line(str(exc))
             if _CONFLICT in message and compiled.orders:
                 message = _order_refusal(message, compiled.modules, compiled.v0)
-            raise EvaluationError(message) from None
+            raise EvaluationError(_at_minus_site(message, compiled.modules, compiled.v0)) from None
         finally:
             _report_prints(engine.take_prints())
         results = json.loads(text).get("result") or []
@@ -211,6 +216,8 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension("ceil", 1, opa_ceil)
     engine.add_extension("floor", 1, opa_floor)
     engine.add_extension("to_number", 1, opa_to_number)
+    for operator, compute in (("+", opa_plus), ("-", opa_minus), ("*", opa_multiply), ("/", opa_divide)):
+        engine.add_extension(ARITH_EXTENSIONS[operator], 2, compute)
     return engine
 
 
@@ -237,6 +244,16 @@ class _Compiled:
     orders: bool = False  # the modules hold regorus_order's functions, which may stop a query
     modules: Mapping[str, str] | None = None
     v0: Mapping[str, bool] | None = None  # each module read as Rego v0 (its appended functions without `if`)
+
+
+def _at_minus_site(message: str, modules: Mapping[str, str] | None, v0: Mapping[str, bool] | None) -> str:
+    """An error inside arith_regorus' function for a ``-`` (a set minus an array), placed at the policy's ``-``."""
+    location = re.match(r"^(?P<module>.+?):(?P<line>\d+):(?P<col>\d+): ", message)
+    if location is None or not modules or location.group("module") not in modules:
+        return message
+    module = location.group("module")
+    line = arith_site_line(_for_regorus(modules[module], bool(v0 and v0.get(module))), int(location.group("line")))
+    return message if line is None else f"{module}:{line}:1: {message[location.end():]}"
 
 
 def _order_refusal(message: str, modules: Mapping[str, str] | None, v0: Mapping[str, bool] | None) -> str:
@@ -331,7 +348,9 @@ def _for_regorus(source: str, v0: bool = False) -> str:
     again for every plan, and the rewrites' tokenizer costs more than regorus' own parse."""
     # And comparisons and sort/min/max that may meet an object and a set, ordered as OPA does (regorus_order).
     # And json.marshal escaping `<`, `>`, `&`, U+2028 and U+2029 as Go does (marshal_html).
-    return order_for_regorus(escape_html_in_marshals(hoist_declarations(bind_heads(source))), v0)
+    # And + - * / of non-integers as OPA's 64-bit big.Float (arith_regorus), last: it reads the others' output.
+    ordered = order_for_regorus(escape_html_in_marshals(hoist_declarations(bind_heads(source))), v0)
+    return arithmetic_for_regorus(ordered, v0)
 
 
 def _syntax_error(text: str, modules: Mapping[str, str]) -> Exception:

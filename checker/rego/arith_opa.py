@@ -1,0 +1,141 @@
+"""OPA's ``+ - * /`` of numbers, in Python, for regorus (which computes non-integers as f64).
+
+OPA (topdown/arithmetic.go) computes two integers exactly (a quotient only
+where the divisor divides a non-zero dividend) and anything else as a
+``big.Float``: each operand's text read with a 64-bit mantissa, the result
+rounded to 64 bits (nearest, ties to even) and written as its shortest text at
+that precision (``Text('g', -1)``; ``'f'`` where it is an integer). So
+``0.1 + 0.2`` is ``0.3`` in OPA and ``0.30000000000000004`` on regorus.
+
+Here the same in fractions. The answer handed back to regorus is an ``int``
+(an integral result within 64 bits) or the ``float`` whose own shortest text is
+OPA's text; where no f64 holds OPA's text (``1 / 3`` is
+``0.3333333333333333333`` in OPA), where OPA writes ``-0``, or past 64-bit
+integers, the query stops (``ValueError``) with the line of the operator,
+as regorus reports an extension's error. A float operand is read as its
+shortest text, which is OPA's text for every literal written that way (a
+number's own text is out of any check's sight; docs/rego.md).
+"""
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import Any
+
+__all__ = ["opa_divide", "opa_minus", "opa_multiply", "opa_plus"]
+
+_MANTISSA_BITS = 64  # big.Float's precision for a number read from text (SetString with precision 0)
+_INT64 = range(-(2**63), 2**63)
+_SMALL = range(-(2**31), 2**31)  # OPA's int fast path; any two integers are exact in Python anyway
+
+
+def opa_plus(a: Any, b: Any) -> int | float:
+    return _arith("plus", a, b)
+
+
+def opa_minus(a: Any, b: Any) -> int | float:
+    return _arith("minus", a, b)
+
+
+def opa_multiply(a: Any, b: Any) -> int | float:
+    return _arith("mul", a, b)
+
+
+def opa_divide(a: Any, b: Any) -> int | float:
+    return _arith("div", a, b)
+
+
+def _arith(name: str, a: Any, b: Any) -> int | float:
+    for position, operand in ((1, a), (2, b)):
+        if isinstance(operand, bool) or not isinstance(operand, (int, float)):
+            raise TypeError(f"{name}: operand {position} must be number")
+        if isinstance(operand, float) and not math.isfinite(operand):
+            raise ValueError(f"{name}: operand {position} is not a finite number")
+    if isinstance(a, int) and isinstance(b, int):
+        if name == "div":
+            if b == 0:
+                raise ValueError("div: divide by zero")
+            if a != 0 and a % b == 0:  # OPA's exact quotient; 0 / n goes the float way (and may be -0)
+                return _held_integer(name, a // b)
+        else:
+            return _held_integer(name, a + b if name == "plus" else a - b if name == "minus" else a * b)
+    x, y = _read(a), _read(b)
+    if name == "div" and y == 0:
+        raise ValueError("div: divide by zero")
+    exact = x + y if name == "plus" else x - y if name == "minus" else x * y if name == "mul" else x / y
+    if exact == 0 and _negative_zero(name, a, b):
+        raise ValueError(f"{name}: OPA's answer is -0, which regorus cannot hold apart from 0; natpolicy refuses "
+                         "it: run with --rego-engine opa")
+    return _handed_back(name, _rounded(exact))
+
+
+def _read(number: int | float) -> Fraction:
+    """The number as OPA's big.Float holds it: its (shortest) text read with a 64-bit mantissa."""
+    return _rounded(Fraction(repr(number)) if isinstance(number, float) else Fraction(number))
+
+
+def _negative_zero(name: str, a: int | float, b: int | float) -> bool:
+    """Does big.Float's zero result carry a sign (IEEE rules, rounding to nearest)?"""
+    a_negative, b_negative = math.copysign(1, a) < 0, math.copysign(1, b) < 0
+    if name in ("mul", "div"):  # a zero product or quotient carries the sign of the operands' signs
+        return a_negative != b_negative
+    if name == "minus":
+        b_negative = not b_negative
+    # x + y exactly zero: -0 only where both are -0 (rounding to nearest turns x + -x into +0).
+    return a == 0 and b == 0 and a_negative and b_negative
+
+
+def _rounded(value: Fraction) -> Fraction:
+    """``value`` rounded to a 64-bit mantissa, ties to even (big.Float's ToNearestEven)."""
+    if value == 0:
+        return value
+    sign = -1 if value < 0 else 1
+    magnitude = abs(value)
+    exponent = magnitude.numerator.bit_length() - magnitude.denominator.bit_length()
+    if Fraction(2) ** exponent > magnitude:
+        exponent -= 1
+    scale = Fraction(2) ** (exponent - _MANTISSA_BITS + 1)  # one unit in the last of 64 places
+    return sign * round(magnitude / scale) * scale  # round() on a Fraction ties to even
+
+
+def _shortest_text(value: Fraction) -> str:
+    """The fewest significant decimal digits that read back (at 64 bits) to ``value``: big.Float's
+    ``Text('g', -1)`` digits, as a plain decimal string for Fraction/float to read."""
+    sign = "-" if value < 0 else ""
+    magnitude = abs(value)
+    point = len(str(magnitude.numerator // magnitude.denominator)) if magnitude >= 1 else \
+        -_leading_zeros(magnitude)
+    for digits in range(1, 40):
+        shift = digits - point
+        scaled = round(magnitude * Fraction(10) ** shift)  # the closest number of `digits` digits
+        candidate = Fraction(scaled) / Fraction(10) ** shift
+        if _rounded(candidate) == magnitude:
+            return f"{sign}{scaled}e{-shift}"
+    raise AssertionError("a 64-bit mantissa never needs more than 21 digits")
+
+
+def _leading_zeros(magnitude: Fraction) -> int:
+    """How many zeros follow the decimal point before the first digit of a number below one."""
+    zeros = 0
+    while magnitude * 10 ** (zeros + 1) < 1:
+        zeros += 1
+    return zeros
+
+
+def _handed_back(name: str, result: Fraction) -> int | float:
+    if result.denominator == 1:
+        return _held_integer(name, result.numerator)
+    text = _shortest_text(result)
+    held = float(text)
+    # regorus prints and compares the f64, OPA its 64-bit text: the same only where both are one decimal.
+    if Fraction(repr(held)) != Fraction(text):
+        raise ValueError(f"{name}: OPA's answer has more digits than a float64 holds (its 64-bit mantissa); "
+                         "regorus cannot hold it, so natpolicy refuses it: run with --rego-engine opa")
+    return held
+
+
+def _held_integer(name: str, value: int) -> int:
+    if value not in _INT64:
+        # regorus takes no integer past 64 bits back from an extension; OPA would print every digit.
+        raise ValueError(f"{name} of a result past 2^63: natpolicy cannot hand regorus OPA's answer; it refuses it")
+    return value
