@@ -129,8 +129,10 @@ def _handed_back(name: str, result: Fraction) -> int | float:
     held = float(text)
     # regorus prints and compares the f64, OPA its 64-bit text: the same only where both are one decimal.
     if Fraction(repr(held)) != Fraction(text):
-        raise ValueError(f"{name}: OPA's answer has more digits than a float64 holds (its 64-bit mantissa); "
-                         "regorus cannot hold it, so natpolicy refuses it: run with --rego-engine opa")
+        raise ValueError(f"{name}: OPA's answer has more digits than a float64 holds (OPA computes with a 64-bit "
+                         "mantissa, as 1 / 3 = 0.33333333333333333334); regorus cannot hold it, so natpolicy refuses "
+                         "it: compare without dividing (a * 100 >= b * 80 for a / b >= 0.8), or run with "
+                         "--rego-engine opa")
     return held
 
 

@@ -327,12 +327,17 @@ def _one_line(text: str) -> str:
 
 
 _EXTENSION_ERROR = re.compile(r"^extension 'sprintf' raises Python error: \w+: ")
+# natpolicy's other extensions (every extension is natpolicy's: arith_opa, numbers_opa, replace_opa) say why in
+# their own words.
+_OWN_EXTENSION_ERROR = re.compile(r"^extension '[\w.]+' raises Python error: \w+: ")
 
 
 def _sprintf_detail(detail: str) -> str:
-    """natpolicy's own sprintf (``sprintf_opa``) refusing a value, in natpolicy's words."""
+    """natpolicy's own sprintf (``sprintf_opa``) or another of its extensions refusing a value, in natpolicy's words."""
     if _EXTENSION_ERROR.match(detail):
         return _EXTENSION_ERROR.sub("", detail) + " (natpolicy refuses what it cannot print exactly as OPA does)"
+    if _OWN_EXTENSION_ERROR.match(detail):
+        return _OWN_EXTENSION_ERROR.sub("", detail)
     if detail == "not an i64":  # regorus hands Python no integer past 64 bits
         return ("not an i64: an integer past 64 bits reached sprintf, which natpolicy formats as OPA does but "
                 "regorus cannot hand it; natpolicy refuses it")
