@@ -25,17 +25,17 @@ constant, no call).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from natpolicy.rego.source import Token, matching_close, tokens
 
-__all__ = ["ARITH_EXTENSIONS", "arith_site_line", "arithmetic_for_regorus"]
+__all__ = ["ARITH_EXTENSIONS", "arith_site_line", "arithmetic_for_regorus", "rewrite_arithmetic"]
 
 # The extension names regorus is given (engine_regorus registers arith_opa's functions under them).
 ARITH_EXTENSIONS = {"+": "__natpolicy_plus", "-": "__natpolicy_opa_minus", "*": "__natpolicy_mul",
                     "/": "__natpolicy_div"}
 _MINUS = "__natpolicy_minus"
-_CALLED = {operator: name for operator, name in ARITH_EXTENSIONS.items() if operator != "-"}
 # One function per `-` site, named with its line, so an error inside it (a set minus an array) is reported at
 # the policy's line (arith_site_line): a number goes to the extension, anything else to regorus' own `-`.
 _MINUS_SITE = {
@@ -65,20 +65,27 @@ class _Operand:
 def arithmetic_for_regorus(source: str, v0: bool = False) -> str:
     """``source`` with each ``+ - * /`` that may meet a non-integer computed as OPA does; ``v0``: the
     module is Rego v0 (the appended function is written without ``if``)."""
+    return rewrite_arithmetic(source, ARITH_EXTENSIONS, v0)[0]
+
+
+def rewrite_arithmetic(source: str, functions: Mapping[str, str],
+                       v0: bool = False) -> tuple[str, list[tuple[int, str]]]:
+    """``source`` with each ``+ - * /`` that may meet a non-integer calling ``functions[operator]`` (``-``
+    through a site function that keeps the engine's own ``-`` for sets), and (offset, operator) of each site."""
     toks = tokens(source)
     if not any(tok.kind == "op" and tok.text in "+-*/" or tok.kind == "number" and tok.text[0] == "-"
                for tok in toks):
-        return source
-    rewriter = _Rewriter(source, toks)
+        return source, []
+    rewriter = _Rewriter(source, toks, functions)
     out = rewriter.region(0, len(toks))
     out = source[:toks[0].offset] + out + source[toks[-1].offset + len(toks[-1].text):]
     if not rewriter.rewritten:
-        return source
+        return source, []
     if rewriter.minus_sites:
         out += ("" if out.endswith("\n") else "\n") + "".join(
-            _MINUS_SITE[v0].format(name=name, extension=ARITH_EXTENSIONS["-"])
+            _MINUS_SITE[v0].format(name=name, extension=functions["-"])
             for name in rewriter.minus_sites.values())
-    return out
+    return out, sorted(rewriter.sites.items())
 
 
 def arith_site_line(module: str, line: int) -> int | None:
@@ -90,10 +97,11 @@ def arith_site_line(module: str, line: int) -> int | None:
 
 
 class _Rewriter:
-    def __init__(self, source: str, toks: list[Token]) -> None:
-        self.source, self.toks = source, toks
+    def __init__(self, source: str, toks: list[Token], functions: Mapping[str, str]) -> None:
+        self.source, self.toks, self.functions = source, toks, functions
         self.rewritten = False
         self.minus_sites: dict[int, str] = {}
+        self.sites: dict[int, str] = {}  # offset -> operator (a group read twice is one site)
 
     def region(self, lo: int, hi: int) -> str:
         """The text from token lo to the end of token hi-1 (one bracket depth, with nested groups), rewritten."""
@@ -183,7 +191,8 @@ class _Rewriter:
             text = left.text + before + operator + after + right.text
             return _Operand(left.start, right.end, text, operator != "/" and left.integer and right.integer)
         self.rewritten = True
-        called = _CALLED.get(operator, "")
+        self.sites[op_start] = operator
+        called = self.functions[operator]
         if operator == "-":  # named by its place, so a group read twice (not one operand) defines it once
             called = f"{_MINUS}_l{self.source.count(chr(10), 0, op_start) + 1}_{op_start}"
             self.minus_sites[op_start] = called

@@ -30,6 +30,7 @@ from typing import Any
 
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
 from natpolicy.rego.marshal_html import escape_html_in_marshals
+from natpolicy.rego.regopy_arith import ARITH_HELPERS, ARITH_REFUSE, ARITH_STOPPING, arithmetic_for_regopy
 from natpolicy.rego.regopy_builtins import STOPPING, builtin_call_edits
 from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
 from natpolicy.rego.regopy_sets import SetOrderUnknown, order_may_differ, set_paths_query, sets_in_opa_order
@@ -99,7 +100,8 @@ class RegopyEngine:
         # Where a builtin rewritten for regopy (regopy_builtins) may stop the query: named likewise.
         builtin_sites = [(f"{name}:{char_line_col(source, offset)[0]}", builtin)
                          for name, source in modules.items()
-                         for offset, builtin in builtin_call_edits(tokens(source))[1]]
+                         for offset, builtin in builtin_call_edits(tokens(source))[1]
+                         + arithmetic_for_regopy(source)[1]]  # and arithmetic that may stop (regopy_arith)
         # Read before the rewrite, whose appended functions (regopy_builtins) name the marshals too.
         marshals = any(_MARSHAL.search(source) for source in modules.values())
         # What regopy answers differently from OPA, rewritten to what it answers alike (regopy_rewrite).
@@ -123,7 +125,8 @@ class RegopyEngine:
                 # prints both (`-- p.rego:3:23`) at log level ERROR: build again to read them.
                 error = _located_error(modules, data, entrypoints) or error
             raise error
-        return _Compiled(interp, bundle, may_refuse=any(REFUSE in source for source in modules.values()),
+        return _Compiled(interp, bundle, may_refuse=any(REFUSE in source or ARITH_REFUSE in source
+                                                        for source in modules.values()),
                          string_sites=string_sites, builtin_sites=builtin_sites, data=data,
                          marshals=marshals)
 
@@ -252,8 +255,10 @@ def _strings_refused(compiled: _Compiled, prepared: _Prepared) -> str:
 
 
 def _builtins_refused(compiled: _Compiled) -> str:
-    """The rewritten builtin calls that stop on values OPA answers otherwise for (regopy_builtins)."""
-    return "".join(f"; or {builtin} at {site} given {STOPPING[builtin]}, which regopy 1.5.2 answers otherwise "
+    """The rewritten builtin calls and arithmetic that stop on values OPA answers otherwise for (regopy_builtins,
+    regopy_arith)."""
+    stopping = {**STOPPING, **ARITH_STOPPING}
+    return "".join(f"; or {builtin} at {site} given {stopping[builtin]}, which regopy 1.5.2 answers otherwise "
                    "than OPA" for site, builtin in list(dict.fromkeys(compiled.builtin_sites))[:5])
 
 
@@ -565,4 +570,7 @@ def _flush_c_stdio() -> None:
 @functools.lru_cache(maxsize=256)
 def _for_regopy(source: str) -> str:
     """rewrite_for_regopy once per module text (a set with per-plan data is compiled for every plan)."""
-    return rewrite_for_regopy(escape_html_in_marshals(source))  # json.marshal escaping as Go does (marshal_html)
+    # Arithmetic first, its helpers last: the other rewrites never see (nor rename floor in) its helpers.
+    arithmetic, sites = arithmetic_for_regopy(source)
+    out = rewrite_for_regopy(escape_html_in_marshals(arithmetic))  # json.marshal escaping as Go does (marshal_html)
+    return out + ("" if out.endswith("\n") else "\n") + ARITH_HELPERS if sites else out

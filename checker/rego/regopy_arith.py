@@ -1,0 +1,62 @@
+"""``+ - * /`` on regopy 1.5.2: integer arithmetic kept, anything OPA computes otherwise stops the query by line.
+
+regopy computes a non-integer as a float64 (``0.3 - 0.1 == 0.2`` is true
+there; OPA's 64-bit big.Float says false) and ``1 / 3`` with 16 digits (OPA
+20), and it has no hook for natpolicy's own arithmetic (``arith_opa``, which
+regorus gets). Integers it holds exactly at any size (measured:
+``123456789012345678901234567890 + 1``), except that ``/`` goes through a
+float64 (``9007199254740993 / 3`` is ``3002399751580330`` there) and ``1 / 0``
+is undefined (OPA stops). So each operator that may meet a non-integer
+(arith_regorus finds them; ``-`` keeps regopy's own for sets) becomes a
+function that answers natively where both operands are integers (and for
+``/``, divides exactly, by a non-zero, within 2^53), leaves a non-number to
+regopy's own error, and stops the query otherwise. A number written with a
+point or exponent (``2.0``, ``1e20``) counts as a non-integer: regopy holds
+it as a float.
+"""
+from __future__ import annotations
+
+from natpolicy.rego.arith_regorus import rewrite_arithmetic
+from natpolicy.rego.sprintf_regopy import private_locals
+
+__all__ = ["ARITH_REFUSE", "ARITH_HELPERS", "ARITH_STOPPING", "arithmetic_for_regopy"]
+
+_FUNCTIONS = {"+": "__natpolicy_rp_plus", "-": "__natpolicy_rp_minus", "*": "__natpolicy_rp_mul",
+              "/": "__natpolicy_rp_div"}
+# Two values for one call: regopy stops the query ("functions must not produce multiple outputs"), which
+# engine_regopy words with each site's line. Its own name: the other rewrites' helpers may be absent.
+ARITH_REFUSE = "__natpolicy_rp_refused"
+ARITH_STOPPING = {
+    operator: "a non-integer operand or a number written with a point or exponent"
+    + (", or integers that do not divide exactly, a zero divisor or a dividend past 2^53" if operator == "/" else "")
+    for operator in _FUNCTIONS
+}
+_NATIVE = {"+": "a + b", "-": "a - b", "*": "a * b"}
+# regopy's floor(x) == x is true for an integer of any size and false for a float, even 2.0 (measured).
+ARITH_HELPERS = private_locals(f"""
+{ARITH_REFUSE}(x) := 1
+{ARITH_REFUSE}(x) := 2
+__natpolicy_rp_int(x) if {{ is_number(x); floor(x) == x }}
+__natpolicy_rp_ints(a, b) if {{ __natpolicy_rp_int(a); __natpolicy_rp_int(b) }}
+__natpolicy_rp_numbers(a, b) if {{ is_number(a); is_number(b) }}
+""" + "".join(f"""{_FUNCTIONS[operator]}(a, b) := {native} if __natpolicy_rp_ints(a, b)
+{_FUNCTIONS[operator]}(a, b) := {native} if not __natpolicy_rp_numbers(a, b)
+{_FUNCTIONS[operator]}(a, b) := {ARITH_REFUSE}([a, b]) if {{
+  __natpolicy_rp_numbers(a, b); not __natpolicy_rp_ints(a, b)
+}}
+""" for operator, native in _NATIVE.items()) + f"""
+__natpolicy_rp_div(a, b) := a / b if {{ __natpolicy_rp_exact(a, b) }}
+__natpolicy_rp_div(a, b) := a / b if not __natpolicy_rp_numbers(a, b)
+__natpolicy_rp_div(a, b) := {ARITH_REFUSE}([a, b]) if {{
+  __natpolicy_rp_numbers(a, b); not __natpolicy_rp_exact(a, b)
+}}
+__natpolicy_rp_exact(a, b) if {{
+  __natpolicy_rp_ints(a, b); b != 0; abs(a) <= 9007199254740992; a % b == 0
+}}
+""")
+
+
+def arithmetic_for_regopy(source: str) -> tuple[str, list[tuple[int, str]]]:
+    """``source`` with each ``+ - * /`` that may meet a non-integer calling a function that answers as OPA or stops
+    (ARITH_HELPERS, to append once the other rewrites are done), and (offset, operator) of each such site."""
+    return rewrite_arithmetic(source, _FUNCTIONS)
