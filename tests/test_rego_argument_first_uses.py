@@ -12,23 +12,17 @@ is valid Rego OPA accepts and must stay quiet.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 
 from natpolicy.rego.guards import engine_refusals
-from natpolicy.rego.source import char_line_col, scan_module
-from natpolicy.rego.type_check import type_errors
+from natpolicy.rego.source import char_line_col
+from rego_compile_checks import PROBES, assert_refused_at, regorus_never_answers, type_errors_by_line
 
 P = "package p\n\n"  # the body below starts on line 3
 
 
 def found(body: str) -> list[tuple[int, str]]:
-    source = P + body
-    info = scan_module(source)
-    return [(char_line_col(source, offset)[0], message)
-            for offset, message in type_errors(source, set(info.rules) | info.import_aliases)]
+    return type_errors_by_line(P + body)
 
 
 @pytest.mark.parametrize(("body", "line", "says"), [
@@ -47,10 +41,7 @@ def found(body: str) -> list[tuple[int, str]]:
     ('f(x) if {\n  {x} = {"a"}\n}\nh := f(1)\n', 6, "where f takes only string"),
 ])
 def test_a_first_use_opa_follows_types_the_argument(body: str, line: int, says: str) -> None:
-    errors = found(body)
-    assert errors, "not refused"
-    assert errors[0][0] == line and says in errors[0][1], errors
-    assert "OPA refuses the whole module" in errors[0][1]
+    assert_refused_at(found(body), line, says)
 
 
 @pytest.mark.parametrize("body", [
@@ -104,21 +95,10 @@ def test_a_widened_argument_is_still_checked_outside_union_mode() -> None:
 ])
 def test_what_is_refused_fails_on_regorus_when_reached(body: str) -> None:
     # The differential check against a real engine: regorus meets the same error when a query reaches it.
-    regorus = pytest.importorskip("regorus")
     assert found(body)
-    engine = regorus.Engine()
-    engine.set_rego_v0(False)
-    engine.add_policy("p.rego", P + body + "other := 1\n")
-    assert engine.eval_rule("data.p.other") == 1
-    try:
-        value = engine.eval_rule("data.p.helper")
-    except RuntimeError:
-        return
-    assert value is None, value  # undefined, never a value
+    regorus_never_answers(P + body)
 
 
-PROBES = {p["name"]: p for p in yaml.safe_load(
-    (Path(__file__).parent / "rego_probes" / "probes.yaml").read_text(encoding="utf-8"))}
 
 
 @pytest.mark.parametrize("engine", ["regorus", "regopy"])

@@ -11,27 +11,21 @@ each near miss is valid Rego OPA accepts and must stay quiet.
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import pytest
-import yaml
 
-from natpolicy.errors import InputError
-from natpolicy.rego.guards import engine_refusals, refuse_for_engine
-from natpolicy.rego.loading import PolicyFile
+from natpolicy.rego.guards import engine_refusals
 from natpolicy.rego.source import char_line_col, scan_module
 from natpolicy.rego.type_check import type_errors
 from natpolicy.rego.type_syntax import read_rules
+from rego_compile_checks import PROBES, assert_refused_at, refusal, regorus_never_answers, type_errors_by_line
 
 P = "package p\n\nimport rego.v1\n\n"  # the body below starts on line 5
 
 
 def found(body: str, loaded: tuple[str, ...] = ()) -> list[tuple[int, str]]:
     """(line, message) of every type error in ``P + body``, beside the modules ``loaded`` of other packages."""
-    source = P + body
-    info = scan_module(source)
-    return [(char_line_col(source, offset)[0], message)
-            for offset, message in type_errors(source, set(info.rules) | info.import_aliases, (), loaded)]
+    return type_errors_by_line(P + body, loaded)
 
 
 LIB = "package lib\n\ng(a) := a\n\nh(a, b) := a + b\n"
@@ -83,24 +77,15 @@ def test_a_call_with_an_arity_opa_accepts_passes(body: str) -> None:
     assert found(body, (LIB,)) == []
 
 
-def _refusal(files: dict[str, str], engine: str = "regorus") -> str:
-    policies = [PolicyFile(Path(name), name, text, scan_module(text)) for name, text in files.items()]
-    try:
-        refuse_for_engine(policies, engine)
-    except InputError as exc:
-        return f"{exc.source}: {exc.problem}"
-    return ""
-
-
 @pytest.mark.parametrize("engine", ["regorus", "regopy"])
 def test_an_arity_another_loaded_file_declares_is_checked_on_every_engine(engine: str) -> None:
     uses = "package p\n\nimport data.lib\n\nx := lib.g(1, 2)\n"
-    assert _refusal({"a.rego": uses, "lib.rego": LIB}, engine).startswith("a.rego:5:6: arity error: `lib.g(1, 2)`")
-    assert _refusal({"a.rego": uses.replace("(1, 2)", "(1)"), "lib.rego": LIB}, engine) == ""
+    assert refusal({"a.rego": uses, "lib.rego": LIB}, engine).startswith("a.rego:5:6: arity error: `lib.g(1, 2)`")
+    assert refusal({"a.rego": uses.replace("(1, 2)", "(1)"), "lib.rego": LIB}, engine) == ""
     # Another file of the same package defines it with two arguments: then the call is right.
     same = "package p\n\nf(a, b) := a\n"
-    assert _refusal({"a.rego": "package p\n\nx := f(1, 2)\n", "b.rego": same}, engine) == ""
-    assert _refusal({"a.rego": "package p\n\nx := f(1)\n", "b.rego": same}, engine).startswith("a.rego:3:6: arity")
+    assert refusal({"a.rego": "package p\n\nx := f(1, 2)\n", "b.rego": same}, engine) == ""
+    assert refusal({"a.rego": "package p\n\nx := f(1)\n", "b.rego": same}, engine).startswith("a.rego:3:6: arity")
 
 
 def test_what_is_refused_fails_on_regorus_when_reached() -> None:
@@ -146,10 +131,7 @@ def test_what_is_refused_fails_on_regorus_when_reached() -> None:
     ("f(s) := [t | t := upper(s)] if {\n  s + 1\n}\n", 5, "argument 1 of upper(...), `s`, is a number"),
 ])
 def test_a_function_argument_typed_through_its_uses_is_checked_as_opa_does(body: str, line: int, says: str) -> None:
-    errors = found(body)
-    assert errors, "not refused"
-    assert errors[0][0] == line and says in errors[0][1], errors
-    assert "\n" not in errors[0][1] and "OPA refuses the whole module" in errors[0][1]
+    assert_refused_at(found(body), line, says)
 
 
 @pytest.mark.parametrize("body", [
@@ -175,9 +157,9 @@ def test_a_function_argument_opa_accepts_passes(body: str) -> None:
 
 def test_a_function_of_another_file_of_the_package_types_the_argument_passed_to_it() -> None:
     uses = "package p\n\ng(v) := f(v)\n\nx := g(1)\n"
-    assert _refusal({"a.rego": uses, "b.rego": "package p\n\nf(s) := upper(s)\n"}).startswith(
+    assert refusal({"a.rego": uses, "b.rego": "package p\n\nf(s) := upper(s)\n"}).startswith(
         "a.rego:5:8: type error: argument 1 of g(...), `1`, is a number, where g takes only string")
-    assert _refusal({"a.rego": uses, "b.rego": "package p\n\nf(s) := s\n"}) == ""
+    assert refusal({"a.rego": uses, "b.rego": "package p\n\nf(s) := s\n"}) == ""
 
 
 @pytest.mark.parametrize("body", [
@@ -187,21 +169,10 @@ def test_a_function_of_another_file_of_the_package_types_the_argument_passed_to_
 ])
 def test_what_is_refused_through_arguments_fails_on_regorus_when_reached(body: str) -> None:
     # The differential check against a real engine: regorus meets the same error when a query reaches it.
-    regorus = pytest.importorskip("regorus")
     assert found(body)
-    engine = regorus.Engine()
-    engine.set_rego_v0(False)
-    engine.add_policy("p.rego", P + body + "other := 1\n")
-    assert engine.eval_rule("data.p.other") == 1
-    try:
-        value = engine.eval_rule("data.p.helper")
-    except RuntimeError:
-        return
-    assert value is None, value  # undefined, never a value
+    regorus_never_answers(P + body)
 
 
-PROBES = {p["name"]: p for p in yaml.safe_load(
-    (Path(__file__).parent / "rego_probes" / "probes.yaml").read_text(encoding="utf-8"))}
 # The line OPA's error names, for each refused probe of the round-3 block.
 PROBE_LINES = {"arity-function-unreached": 3, "arity-builtin-unreached": 3, "type-error-argument-passed-on": 4,
                "type-error-argument-two-types": 4, "type-error-argument-two-types-one-statement": 3,
@@ -307,10 +278,10 @@ def test_a_function_of_another_loaded_package_opa_accepts_passes(body: str) -> N
 @pytest.mark.parametrize("engine", ["regorus", "regopy"])
 def test_another_package_s_function_types_the_calls_of_every_engine(engine: str) -> None:
     uses = "package p\n\nimport data.lib\n\nx := lib.shout(1)\n"
-    assert _refusal({"a.rego": uses, "lib.rego": SHOUT}, engine).startswith(
+    assert refusal({"a.rego": uses, "lib.rego": SHOUT}, engine).startswith(
         "a.rego:5:16: type error: argument 1 of lib.shout(...), `1`, is a number")
-    assert _refusal({"a.rego": uses.replace("(1)", '("a")'), "lib.rego": SHOUT}, engine) == ""
+    assert refusal({"a.rego": uses.replace("(1)", '("a")'), "lib.rego": SHOUT}, engine) == ""
     # Two packages that use each other's rules (no rule calls itself): each is typed, nothing is refused.
     back = "package lib\n\nshout(s) := upper(s)\n\nloud(s) := data.p.y(s)\n"
-    assert _refusal({"a.rego": "package p\n\nimport data.lib\n\ny(s) := lib.shout(s)\n", "lib.rego": back},
+    assert refusal({"a.rego": "package p\n\nimport data.lib\n\ny(s) := lib.shout(s)\n", "lib.rego": back},
                     engine) == ""

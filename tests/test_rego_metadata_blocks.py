@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from natpolicy.errors import InputError
 from natpolicy.rego.guards import engine_refusals, refuse_for_engine
@@ -17,6 +16,7 @@ from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.metadata_blocks import metadata_refusals
 from natpolicy.rego.source import char_line_col, scan_module
 from natpolicy.rego.twins import twin_files
+from rego_compile_checks import PROBES
 
 
 def _lines(source: str) -> list[tuple[int, str]]:
@@ -91,8 +91,6 @@ def test_a_refused_block_stops_every_engine_before_it_runs(engine: str) -> None:
     refuse_for_engine([PolicyFile(Path("a.rego"), "a.rego", fine, scan_module(fine))], engine)
 
 
-PROBES = {p["name"]: p for p in yaml.safe_load(
-    (Path(__file__).parent / "rego_probes" / "probes.yaml").read_text(encoding="utf-8"))}
 
 
 @pytest.mark.parametrize("engine", ["regorus", "regopy"])

@@ -14,13 +14,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from natpolicy.errors import InputError
 from natpolicy.rego.builtin_types import ANY, ARRAY, NUMBER, SET, STRING, accepts, kind, union
-from natpolicy.rego.guards import engine_refusals, refuse_for_engine
-from natpolicy.rego.loading import PolicyFile
+from natpolicy.rego.guards import engine_refusals
 from natpolicy.rego.source import char_line_col, scan_module
 from natpolicy.rego.static_checks import unsafe_variables
 from natpolicy.rego.type_check import type_errors
+from rego_compile_checks import assert_refused_at, refusal, type_errors_by_line
 
 ROOT = Path(__file__).parents[1]
 P = "package p\n\nimport rego.v1\n\n"  # the body below starts on line 5
@@ -28,10 +27,7 @@ P = "package p\n\nimport rego.v1\n\n"  # the body below starts on line 5
 
 def found(body: str) -> list[tuple[int, str]]:
     """(line, message) of every type error in ``P + body``, its package names read from it."""
-    source = P + body
-    info = scan_module(source)
-    return [(char_line_col(source, offset)[0], message)
-            for offset, message in type_errors(source, set(info.rules) | info.import_aliases)]
+    return type_errors_by_line(P + body)
 
 
 @pytest.mark.parametrize(("body", "line", "says"), [
@@ -103,10 +99,7 @@ def found(body: str) -> list[tuple[int, str]]:
     ('limit := 5\nhelper if {\n  limit == "a"\n}\n', 7, "a statement's `==` is `=`"),
 ])
 def test_a_type_error_opa_infers_is_refused_with_its_line(body: str, line: int, says: str) -> None:
-    errors = found(body)
-    assert errors, "not refused"
-    assert errors[0][0] == line and says in errors[0][1], errors
-    assert "\n" not in errors[0][1] and "OPA refuses the whole module" in errors[0][1]
+    assert_refused_at(found(body), line, says)
 
 
 @pytest.mark.parametrize("body", [
@@ -316,16 +309,6 @@ def test_what_is_refused_never_evaluates_to_a_value_on_regorus() -> None:
     assert evaluated > 150  # the generator reaches the checks
 
 
-def _refusal(files: dict[str, str], engine: str = "regorus") -> str:
-    """The refusal of a set of policy files (several may share a package), or "" when none is refused."""
-    policies = [PolicyFile(Path(name), name, text, scan_module(text)) for name, text in files.items()]
-    try:
-        refuse_for_engine(policies, engine)
-    except InputError as exc:
-        return f"{exc.source}: {exc.problem}"
-    return ""
-
-
 _USES_LIMIT = 'package p\n\nlimit := 5 if input.a\n\nf(x) := x + 1\n\nx if {\n  startswith(limit, "a")\n  upper(f(1))\n}\n'
 
 
@@ -333,20 +316,20 @@ _USES_LIMIT = 'package p\n\nlimit := 5 if input.a\n\nf(x) := x + 1\n\nx if {\n  
 def test_a_rule_another_file_of_the_package_defines_too_is_typed_from_both(engine: str) -> None:
     # OPA types `limit` (number or string) and `f` from every definition in the package: it accepts this.
     other = 'package p\n\nlimit := "abc" if not input.a\n\nf(x) := "a" if x == 2\n'
-    assert _refusal({"a.rego": _USES_LIMIT, "b.rego": other}, engine) == ""
+    assert refusal({"a.rego": _USES_LIMIT, "b.rego": other}, engine) == ""
     # The same file alone, or beside a file of another package, is refused as before, with its line.
-    assert _refusal({"a.rego": _USES_LIMIT}, engine).startswith("a.rego:8:14: type error: argument 1 of startswith")
+    assert refusal({"a.rego": _USES_LIMIT}, engine).startswith("a.rego:8:14: type error: argument 1 of startswith")
     elsewhere = other.replace("package p", "package q")
-    assert _refusal({"a.rego": _USES_LIMIT, "b.rego": elsewhere}, engine).startswith("a.rego:8:14: type error")
+    assert refusal({"a.rego": _USES_LIMIT, "b.rego": elsewhere}, engine).startswith("a.rego:8:14: type error")
 
 
 def test_a_rule_only_another_file_defines_is_typed_from_it() -> None:
     uses = 'package p\n\nx if {\n  startswith(limit, "a")\n}\n'
-    assert _refusal({"a.rego": uses, "b.rego": "package p\n\nlimit := 5\n"}).startswith(
+    assert refusal({"a.rego": uses, "b.rego": "package p\n\nlimit := 5\n"}).startswith(
         "a.rego:4:14: type error: argument 1 of startswith(...), `limit`, is a number")
-    assert _refusal({"a.rego": uses, "b.rego": 'package p\n\nlimit := "a"\n'}) == ""
+    assert refusal({"a.rego": uses, "b.rego": 'package p\n\nlimit := "a"\n'}) == ""
     # Each file's error is named in that file.
-    assert _refusal({"b.rego": "package p\n\nlimit := 5\n", "a.rego": uses}).startswith("a.rego:4:14:")
+    assert refusal({"b.rego": "package p\n\nlimit := 5\n", "a.rego": uses}).startswith("a.rego:4:14:")
 
 
 def test_the_two_files_opa_accepts_evaluate_on_regorus() -> None:
@@ -354,7 +337,7 @@ def test_the_two_files_opa_accepts_evaluate_on_regorus() -> None:
     regorus = pytest.importorskip("regorus")
     files = {"a.rego": 'package p\n\nlimit := 5 if input.a\n\nx if {\n  startswith(limit, "a")\n}\n',
              "b.rego": 'package p\n\nlimit := "abc" if not input.a\n'}
-    assert _refusal(files) == ""
+    assert refusal(files) == ""
     engine = regorus.Engine()
     engine.set_rego_v0(False)
     for name, text in files.items():

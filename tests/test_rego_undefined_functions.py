@@ -11,27 +11,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
-from natpolicy.errors import InputError
 from natpolicy.rego.builtins import calls_to_check
 from natpolicy.rego.engines import create_engine, installed_engines
-from natpolicy.rego.guards import engine_refusals, refuse_for_engine
+from natpolicy.rego.guards import engine_refusals
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.source import char_line_col, scan_module
+from rego_compile_checks import PROBES, refusal
 
 ENGINES = ["regorus", "regopy"]
 LIB = "package lib\n\ng(a) := a\n\nh(a, b) := a + b\n"
 P = "package p\n\n"  # the body below starts on line 3
-
-
-def _refusal(files: dict[str, str], engine: str = "regorus") -> str:
-    policies = [PolicyFile(Path(name), name, text, scan_module(text)) for name, text in files.items()]
-    try:
-        refuse_for_engine(policies, engine)
-    except InputError as exc:
-        return f"{exc.source}: {exc.problem}"
-    return ""
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -53,7 +43,7 @@ def _refusal(files: dict[str, str], engine: str = "regorus") -> str:
 ])
 def test_a_call_no_loaded_rule_defines_is_refused_with_its_line(engine: str, body: str, where: str,
                                                                   path: str) -> None:
-    refused = _refusal({"a.rego": P + body + "\nx := 1\n", "lib.rego": LIB}, engine)
+    refused = refusal({"a.rego": P + body + "\nx := 1\n", "lib.rego": LIB}, engine)
     assert refused.startswith(f"a.rego:{where}: undefined function:"), refused
     assert f"(OPA: undefined function {path})" in refused and "\n" not in refused
 
@@ -74,26 +64,26 @@ def test_a_call_no_loaded_rule_defines_is_refused_with_its_line(engine: str, bod
 ])
 def test_a_call_opa_resolves_passes(engine: str, body: str) -> None:
     other = "package p\n\nother_file(a) := a\n"
-    assert _refusal({"a.rego": P + body, "b.rego": other, "lib.rego": LIB}, engine) == ""
+    assert refusal({"a.rego": P + body, "b.rego": other, "lib.rego": LIB}, engine) == ""
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_function_defined_with_two_arities_is_refused_with_its_line(engine: str) -> None:
-    refused = _refusal({"a.rego": P + "f(x) := 1\n\nf(x, y) := 2\n\nx := 1\n"}, engine)
+    refused = refusal({"a.rego": P + "f(x) := 1\n\nf(x, y) := 2\n\nx := 1\n"}, engine)
     assert refused.startswith("a.rego:3:1: `f` is defined with different numbers of arguments (1, 2"), refused
     assert "(OPA: conflicting rules data.p.f found)" in refused
     # A rule that is no function has arity 0; across files of the package too, each file at its definition.
-    assert _refusal({"a.rego": P + "f := 2\n"}, engine) == ""
-    refused = _refusal({"a.rego": P + "x := 1\n\nf := 2\n", "b.rego": P + "f(a) := a\n"}, engine)
+    assert refusal({"a.rego": P + "f := 2\n"}, engine) == ""
+    refused = refusal({"a.rego": P + "x := 1\n\nf := 2\n", "b.rego": P + "f(a) := a\n"}, engine)
     assert refused.startswith("a.rego:5:1: `f` is defined with different numbers of arguments (0, 1"), refused
     # Another package's `f` is another rule.
-    assert _refusal({"a.rego": P + "f(a) := a\n", "b.rego": "package q\n\nf(a, b) := a\n"}, engine) == ""
+    assert refusal({"a.rego": P + "f(a) := a\n", "b.rego": "package q\n\nf(a, b) := a\n"}, engine) == ""
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_definitions_of_one_arity_pass(engine: str) -> None:
     same = P + "default f(_) := 0\n\nf(x) := 1 if x == 1\n\nallow if true\n\ndefault allow := false\n"
-    assert _refusal({"a.rego": same, "b.rego": P + "f(y) := 2 if y == 2\n"}, engine) == ""
+    assert refusal({"a.rego": same, "b.rego": P + "f(y) := 2 if y == 2\n"}, engine) == ""
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -102,16 +92,16 @@ def test_a_rule_that_is_no_function_has_arity_0(engine: str) -> None:
     for body, where in (("r := 1\n\nhelper := r(1)\n", "5:11"), ("deny contains 1 if true\n\nhelper := deny(1)\n",
                                                                   "5:11"),
                         ("r := 1\n\nhelper if {\n  data.p.r(1, 2)\n}\n", "6:3")):
-        refused = _refusal({"a.rego": P + body}, engine)
+        refused = refusal({"a.rego": P + body}, engine)
         assert refused.startswith(f"a.rego:{where}: arity error:") and "has arity 0" in refused, refused
     # A rule named like a builtin does not decide what a call of that name is.
-    assert _refusal({"a.rego": P + "count := 1\n\nhelper := count([1])\n"}, engine) == ""
+    assert refusal({"a.rego": P + "count := 1\n\nhelper := count([1])\n"}, engine) == ""
 
 
 def test_what_is_refused_fails_on_regorus_only_when_reached() -> None:
     regorus = pytest.importorskip("regorus")
     for body in ("helper := data.lib.nosuch(1)\n", 'r := {"f": 1}\n\nhelper if {\n  r.f(1)\n}\n'):
-        assert _refusal({"a.rego": P + body})
+        assert refusal({"a.rego": P + body})
         engine = regorus.Engine()
         engine.set_rego_v0(False)
         engine.add_policy("p.rego", P + body + "other := 1\n")
@@ -120,8 +110,6 @@ def test_what_is_refused_fails_on_regorus_only_when_reached() -> None:
             engine.eval_rule("data.p.helper")
 
 
-PROBES = {p["name"]: p for p in yaml.safe_load(
-    (Path(__file__).parent / "rego_probes" / "probes.yaml").read_text(encoding="utf-8"))}
 # The line OPA's error names, for each refused probe of the round-4 block.
 PROBE_LINES = {"undefined-function-data-path": 3, "undefined-function-through-import": 5,
                "undefined-function-past-a-rule": 5, "function-two-arities": 2, "rule-called-with-an-argument": 3,
@@ -150,15 +138,15 @@ def test_the_probes_are_refused_by_natpolicy_itself_on_their_line(engine: str) -
 ])
 def test_a_ref_head_function_s_arity_is_checked(engine: str, body: str, where: str, says: str) -> None:
     lib = LIB + "\nx.y(a, b) := a\n"
-    refused = _refusal({"a.rego": P + body, "lib.rego": lib}, engine)
+    refused = refusal({"a.rego": P + body, "lib.rego": lib}, engine)
     assert refused.startswith(f"a.rego:{where}: arity error:") and says in refused, refused
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_ref_head_function_called_with_its_arity_passes(engine: str) -> None:
     body = "a.b(x) := x\n\nhelper if {\n  a.b(1, out)\n  out == 1\n  a.b(2)\n}\n\nother := [a.b(3), data.p.a.b(4)]\n"
-    assert _refusal({"a.rego": P + body, "lib.rego": LIB + "\nx.y(a, b) := a\n"}, engine) == ""
-    assert _refusal({"a.rego": P + "import data.lib\n\nv := lib.x.y(1, 2)\n", "lib.rego": LIB + "\nx.y(a, b) := a\n"},
+    assert refusal({"a.rego": P + body, "lib.rego": LIB + "\nx.y(a, b) := a\n"}, engine) == ""
+    assert refusal({"a.rego": P + "import data.lib\n\nv := lib.x.y(1, 2)\n", "lib.rego": LIB + "\nx.y(a, b) := a\n"},
                     engine) == ""
 
 
@@ -185,7 +173,7 @@ def test_a_ref_head_function_is_no_builtin_call() -> None:
     ("import data.lib\n\nhelper if {\n  lib.limit(1)\n}\n", "6:3", "data.lib.limit, a rule whose value is a number"),
 ])
 def test_a_rule_of_one_type_called_as_a_statement_is_refused(engine: str, body: str, where: str, value: str) -> None:
-    refused = _refusal({"a.rego": P + body, "lib.rego": LIB + "\nlimit := 5\n"}, engine)
+    refused = refusal({"a.rego": P + body, "lib.rego": LIB + "\nlimit := 5\n"}, engine)
     assert refused.startswith(f"a.rego:{where}: type error: `") and value in refused, refused
     assert "(OPA: undefined function data." in refused, refused
 
@@ -204,4 +192,4 @@ def test_a_rule_of_one_type_called_as_a_statement_is_refused(engine: str, body: 
     "f(x) := x\n\nhelper if {\n  f(1)\n}\n",
 ])
 def test_a_rule_call_opa_lets_pass_passes(engine: str, body: str) -> None:
-    assert _refusal({"a.rego": P + body}, engine) == ""
+    assert refusal({"a.rego": P + body}, engine) == ""
