@@ -20,6 +20,7 @@ import contextlib
 import ctypes
 import functools
 import json
+import math
 import os
 import re
 import sys
@@ -311,7 +312,7 @@ _INT64 = range(-(2**63), 2**63)
 def data_json(data: Mapping[str, Any]) -> str:
     """``data`` as JSON text with every object's keys in OPA's order (see ``_escaped``)."""
     # The round trip turns the keys a YAML data file may hold (1, true) into the strings OPA would read.
-    return json.dumps(json.loads(json.dumps(data)), sort_keys=True, ensure_ascii=False)
+    return json.dumps(_int64_or_float(json.loads(json.dumps(data))), sort_keys=True, ensure_ascii=False)
 
 
 def _held_integer(value: int) -> Any:
@@ -323,10 +324,22 @@ def _held_integer(value: int) -> Any:
         return str(value)
 
 
+def _whole(value: float) -> bool:
+    """A float that stands for a whole number below 2^53, not -0.0: ``1.0`` or ``1e2`` in a JSON or YAML file.
+
+    regorus reads such a number as the integer, and conftest hands it to OPA as one (a float64 written
+    again by ``encoding/json``), so ``json.marshal`` gives ``1`` and ``100``; regopy would keep the
+    float and write ``1.0`` and ``100.0``, which no other engine writes.
+    """
+    return value.is_integer() and abs(value) < 2**53 and (value != 0 or math.copysign(1.0, value) > 0)
+
+
 def _int64_or_float(value: Any) -> Any:
     """``value`` with integers outside int64 as floats (or their text), as ``_escaped`` hands them over."""
     if isinstance(value, int) and not isinstance(value, bool) and value not in _INT64:
         return _held_integer(value)
+    if isinstance(value, float) and _whole(value):
+        return int(value)
     if isinstance(value, dict):
         return {key: _int64_or_float(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -347,12 +360,14 @@ def _escaped(value: Any) -> Any:
 
     Integers outside int64 would wrap around in regopy's Input (12345678901234567890
     becomes negative): they become floats (precision lost, order kept), or,
-    beyond a float's range, their decimal text.
+    beyond a float's range, their decimal text. A whole float becomes the integer (see ``_whole``).
     """
     if isinstance(value, str):
         return _escape(value)
     if isinstance(value, int) and not isinstance(value, bool) and value not in _INT64:
         return _held_integer(value)
+    if isinstance(value, float) and _whole(value):
+        return int(value)
     if isinstance(value, dict):
         # JSON's only kind of key is a string; sorted before escaping (`\\` sorts otherwise than the `"` it escapes).
         try:
