@@ -336,6 +336,14 @@ def test_text_summary_counts_in_the_singular(tmp_path: Path) -> None:
     assert text.summary_line(run(load_inputs([str(path)]), [_AlwaysMedium()])) == \
         "1 finding (1 medium) in 1 resource checked against 1 rule."
     assert text.summary_line(run(load_inputs([str(path)]), [])) == "No findings: 1 resource checked against 0 rules."
+    # An error (exit 2) leaves part of the run unchecked: the last line says so, never a plain "No findings".
+    failed = run(load_inputs([str(path)]), [_AlwaysMedium()])
+    failed.errors.append("p.rego:3: evaluating data.main.deny failed")
+    assert text.summary_line(failed) == \
+        "1 finding (1 medium) in 1 resource checked against 1 rule; incomplete: 1 error above."
+    failed.findings.clear()
+    assert text.summary_line(failed) == \
+        "No findings in what was checked: 1 resource checked against 1 rule; incomplete: 1 error above."
 
 
 def test_the_console_script_flushes_everything_before_its_fast_exit(tmp_path: Path) -> None:

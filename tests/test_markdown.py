@@ -70,6 +70,12 @@ def test_a_clean_run_says_so() -> None:
     assert "### " not in text
 
 
+def test_a_run_with_errors_and_no_findings_is_not_called_clean() -> None:
+    text = markdown.render(result(errors=["p.rego:3: evaluating data.main.deny failed"]), fail_on=Severity.LOW)
+    assert "⚠️ **No findings in what was checked**" in text and "incomplete" in text
+    assert "✅" not in text
+
+
 def test_soft_fail_and_errors_change_the_verdict() -> None:
     assert "**Gate: would fail**" in markdown.render(result(finding()), fail_on=Severity.LOW, soft_fail=True)
     text = markdown.render(result(finding(), errors=["rule SG002 failed on x: boom"]), fail_on=Severity.LOW)

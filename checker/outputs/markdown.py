@@ -143,7 +143,9 @@ def _head(result: RunResult, active: Sequence[Finding], fail_on: Severity | None
     resources, rules = result.resources, len(result.checks)
     scope = f"{resources} {_plural(resources, 'resource')} checked against {rules} {_plural(rules, 'rule')}"
     lines = ["## natpolicy", ""]
-    if not active:
+    if not active and result.errors:  # not a clean run: some input or policy was not checked (exit 2)
+        lines.append(f"⚠️ **No findings in what was checked** ({scope}; incomplete: see the errors below).")
+    elif not active:
         lines.append(f"✅ **No findings** ({scope}).")
     else:
         lines.append(f"**{len(active)} {_plural(len(active), 'finding')}** ({scope}).")

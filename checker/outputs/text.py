@@ -170,13 +170,18 @@ def _count(n: int, noun: str) -> str:
 def summary_line(result: RunResult, style: Style = _plain) -> str:
     active = [f for f in result.findings if not f.suppressed]
     scope = f"{_count(result.resources, 'resource')} checked against {_count(len(result.checks), 'rule')}"
+    # An error (exit 2) means some input or policy was not checked: "No findings" alone, in green, would
+    # read as a clean bill of health.
+    incomplete = f"; incomplete: {_count(len(result.errors), 'error')} above" if result.errors else ""
     if not active:
+        if incomplete:
+            return style(f"No findings in what was checked: {scope}{incomplete}.", fg="red", bold=True)
         return style(f"No findings: {scope}.", fg="green", bold=True)
     counts = {s: 0 for s in Severity}
     for f in active:
         counts[f.severity] += 1
     parts = [f"{n} {s.label}" for s, n in sorted(counts.items(), reverse=True) if n]
-    return style(f"{_count(len(active), 'finding')} ({', '.join(parts)}) in {scope}.", bold=True)
+    return style(f"{_count(len(active), 'finding')} ({', '.join(parts)}) in {scope}{incomplete}.", bold=True)
 
 
 def report(result: RunResult, settings: ReportSettings) -> str:
