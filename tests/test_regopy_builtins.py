@@ -178,3 +178,24 @@ def test_a_module_without_a_marshal_keeps_the_fast_input() -> None:
     engine = create_engine("regopy")
     assert not engine.compile({"p.rego": "package p\nx := ceil(input.n)\n"}, None, ["p/x"]).marshals
     assert engine.compile({"p.rego": "package p\nx := yaml.marshal(input.o)\n"}, None, ["p/x"]).marshals
+
+
+@pytest.mark.parametrize("call", [
+    'json.marshal(split("c,a", ","))',  # OPA: ["c","a"]; regopy wrote no JSON text, so the rule was undefined
+    'json.marshal(regex.split("b", "abc"))',
+    'json.marshal(regex.find_n("b", "abcb", -1))',
+    'json.marshal(indexof_n("abab", "a"))',
+    'json.marshal({"k": split(input.s, ",")})',  # held inside another value
+    'json.marshal_with_options(split("c,a", ","), {"pretty": true})',
+])
+def test_json_marshal_of_arrays_builtins_build_stops_instead_of_staying_undefined(call: str) -> None:
+    stops(call, call.split("(")[0], {"s": "a,b"})
+
+
+def test_json_marshal_near_misses_answer_as_opa() -> None:
+    assert answer('[json.marshal(["c", "a"]), json.marshal(input.a), json.marshal([e | some e in split("c,a", ",")]), '
+                  'json.marshal(count(split("c,a", ","))), json.marshal({"k": "x\\"y"})]', {"a": [1, "b"]}) \
+        == ['["c","a"]', '[1,"b"]', '["c","a"]', "2", '{"k":"x\\"y"}']
+    # a prefix makes the text no JSON, which is what OPA writes too: the check reads json.marshal's text
+    assert answer('json.marshal_with_options({"a": [1]}, {"pretty": true, "prefix": "--"})') \
+        == '--{\n--\t"a": [\n--\t\t1\n--\t]\n--}'

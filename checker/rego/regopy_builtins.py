@@ -47,6 +47,14 @@ function appended to the module, on the same line (measured by the probes):
   as numbers, as OPA does; a pre-release, build metadata or anything else
   stops the query.
 
+* ``json.marshal`` and ``json.marshal_with_options`` of an array some builtins
+  build (``split``, ``regex.split``, ``regex.find_n``, ``indexof_n``,
+  ``urlquery.decode_object``, ...), or of a value holding
+  one, give no string (measured: no value, or a term that is no string and
+  equals nothing, not even itself): the rule was silently undefined, where
+  OPA writes the array. A string regopy writes is kept (``json.is_valid``
+  cannot judge it: it fails on ``\\u`` escapes); elsewhere the query stops.
+
 Stopping uses ``REFUSE`` (two values for one call), which engine_regopy words
 with each rewritten call's line (:func:`builtin_call_edits` gives them).
 """
@@ -69,7 +77,11 @@ _RENAMED = {
     "units.parse": "__natpolicy_units_parse",
     "units.parse_bytes": "__natpolicy_units_parse_bytes",
     "yaml.marshal": "__natpolicy_yaml_marshal",
+    "json.marshal": "__natpolicy_json_marshal",
+    "json.marshal_with_options": "__natpolicy_json_marshal_opts",
 }
+_BUILT_ARRAY = ("an array built by split, regex.split, regex.find_n, indexof_n, urlquery.decode_object or another "
+                "builtin, or a value holding one (it writes no string for them)")
 # The calls that may stop the query, and on what values (engine_regopy's message names each with its line).
 STOPPING = {
     "base64.is_valid": "a string holding a line break, `\"` or `\\`",
@@ -81,6 +93,8 @@ STOPPING = {
     "units.parse_bytes": "text holding a space, `\"` or `\\`, or that regopy 1.5.2 cannot read (OPA stops there)",
     "yaml.marshal": "any value: regopy 1.5.2 writes scalars as documents (`--- a`), leaves strings OPA quotes bare, "
                     "keeps a built object's key order and writes null empty",
+    "json.marshal": _BUILT_ARRAY,
+    "json.marshal_with_options": _BUILT_ARRAY,
     "semver.compare": "a version that is not MAJOR.MINOR.PATCH (a pre-release, build metadata, or not a version)",
 }
 _BASE64 = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
@@ -155,6 +169,10 @@ __natpolicy_units_parse_bytes(x) := {REFUSE}([x, 0]) if not __natpolicy_bytes_pa
 __natpolicy_bytes_parsed(x) if {{ __natpolicy_units_plain(x); units.parse_bytes(x) }}
 __natpolicy_units_plain(x) if {{ is_string(x); not contains(x, " "); not contains(x, {_BACKSLASH}) }}
 __natpolicy_yaml_marshal(x) := {REFUSE}([x, 0])
+__natpolicy_json_marshal(x) := s if {{ s := json.marshal(x); is_string(s) }} else := {REFUSE}([x, 0])
+__natpolicy_json_marshal_opts(x, o) := s if {{
+  s := json.marshal_with_options(x, o); is_string(s)
+}} else := {REFUSE}([x, o])
 __natpolicy_semver_plain(v) if {{ is_string(v); regex.match("^{_PART}[.]{_PART}[.]{_PART}$", v) }}
 __natpolicy_semver_compare(a, b) := __natpolicy_cmp3(__natpolicy_semver_parts(a), __natpolicy_semver_parts(b)) if {{
   __natpolicy_semver_plain(a); __natpolicy_semver_plain(b)
