@@ -222,3 +222,45 @@ def test_the_probes_are_refused_by_natpolicy_itself_on_their_line(engine: str) -
     for name in ("metadata-block-fields", "types-metadata-schema-ignored", "rego-metadata-rule",
                  "metadata-go-yaml-reading"):
         assert engine_refusals(PROBES[name]["source"], engine) == [], name
+
+
+@pytest.mark.parametrize(("files", "where", "says"), [
+    # One file: the later block of two for one target (blocks above one package both belong to it).
+    ({"a.rego": "# METADATA\n# title: a\n\n# METADATA\n# title: b\npackage p\n"}, "a.rego:4:1",
+     "package annotation redeclared"),
+    ({"a.rego": "package p\n\n# METADATA\n# scope: document\nx := 1 if input.a\n\n# METADATA\n# scope: document\n"
+                "x := 2 if input.b\n"}, "a.rego:7:1", "document annotation redeclared"),
+    ({"a.rego": "package p\n\n# METADATA\n# entrypoint: true\nx := 1 if input.a\n\n# METADATA\n# scope: document\n"
+                "x := 2 if input.b\n"}, "a.rego:7:1", "document annotation redeclared"),
+    # A document block whose path is a step on the way to one filed before it (OPA checks x != nil).
+    ({"a.rego": "package p\n\n# METADATA\n# scope: document\na.b := 1\n\n# METADATA\n# scope: document\na := {}\n"},
+     "a.rego:7:1", "document annotation redeclared"),
+    # Two files: a package block each for one package; a document block where a subpackages block is filed.
+    ({"a.rego": "# METADATA\n# title: a\npackage p\n", "b.rego": "# METADATA\n# title: b\npackage p\n"}, "a.rego:1:1",
+     "package annotation redeclared"),
+    ({"a.rego": "package p\n\n# METADATA\n# scope: document\nx := 1\n",
+      "b.rego": "# METADATA\n# scope: subpackages\npackage p.x\n"}, "a.rego:3:1", "document annotation redeclared"),
+    # ... and one OPA refuses in one order of the files only: refused, saying natpolicy cannot tell.
+    ({"a.rego": "package p\n\n# METADATA\n# scope: document\nx := 1\n",
+      "b.rego": "# METADATA\n# scope: subpackages\npackage p.x.y\n"}, "a.rego:3:1", "natpolicy cannot tell"),
+])
+@pytest.mark.parametrize("engine", ["regorus", "regopy"])
+def test_a_target_declared_twice_is_refused(files: dict[str, str], where: str, says: str, engine: str) -> None:
+    refused = refusal(files, engine)
+    assert refused.startswith(f"{where}: METADATA block: ") and says in refused, refused
+    assert "\n" not in refused and "OPA refuses the policies when it compiles them" in refused
+
+
+@pytest.mark.parametrize("files", [
+    # Rule-scope blocks stack; the later document block's path only extends the earlier one's (x != nil is false).
+    {"a.rego": "package p\n\n# METADATA\n# title: a\nx := 1 if input.a\n\n# METADATA\n# title: b\nx := 2 if input.b\n"},
+    {"a.rego": "package p\n\n# METADATA\n# scope: document\na := {}\n\n# METADATA\n# scope: document\na.b := 1\n"},
+    # Different targets: packages, rules, a subpackages block above its own package and one above a subpackage.
+    {"a.rego": "# METADATA\n# title: a\npackage p\n", "b.rego": "# METADATA\n# title: b\npackage q\n"},
+    {"a.rego": "package p\n\n# METADATA\n# scope: document\nx := 1\n\n# METADATA\n# scope: document\ny := 2\n"},
+    {"a.rego": "# METADATA\n# scope: subpackages\npackage p\n", "b.rego": "# METADATA\n# scope: subpackages\n"
+                                                                              "package p.x\n"},
+    {"a.rego": "# METADATA\n# scope: package\npackage p\n", "b.rego": "# METADATA\n# scope: subpackages\npackage p\n"},
+])
+def test_targets_declared_once_pass(files: dict[str, str]) -> None:
+    assert refusal(files) == ""
