@@ -300,8 +300,8 @@ class _Decoder:
             good, decoded = self.unmarshal(value, "any")
             if isinstance(out, GeneralMap):
                 out.append((name, decoded))
-            elif name not in out:
-                out[name] = decoded
+            else:
+                out[name] = decoded  # SetMapIndex: a later key of one text wins
         for merge in merges:
             for source in _merge_sources(merge):
                 _, extra = self.unmarshal(source, want)
