@@ -44,6 +44,7 @@ from decimal import Decimal
 from natpolicy.errors import InputError
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.metadata_blocks import metadata_refusals
+from natpolicy.rego.metadata_redeclared import metadata_redeclarations
 from natpolicy.rego.regopy_closures import rebound_closures
 from natpolicy.rego.regopy_compare import wildcard_comparisons
 from natpolicy.rego.regopy_shadow import shadowing_declarations
@@ -105,6 +106,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(undefined_calls(source, [*package_sources, *loaded_sources]))
     out.extend(arity_conflicts(source, package_sources))
     out.extend(metadata_refusals(source))
+    out.extend(metadata_redeclarations(source, [*package_sources, *loaded_sources]))
     if engine == "regopy":
         out.extend(_bound_in_call_arguments(toks))
         out.extend(shadowing_declarations(source))

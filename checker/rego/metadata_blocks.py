@@ -1,109 +1,111 @@
 """``# METADATA`` blocks OPA refuses when it parses a module, and regorus and regopy read as plain comments.
 
 conftest loads policies with ``WithProcessAnnotation(true)`` (``Load`` in its
-``policy/engine.go``), so OPA's parser reads each ``# METADATA`` comment at
-column 1 and the comments on the rows right below it (column 1 too) as a YAML
-document, and refuses the whole module for a block it cannot use
-(``parseAnnotations``, ``metadataParser.Parse`` in ``v1/ast/parser.go``,
-``attachAnnotationsNodes`` in ``v1/ast/annotations.go``). natpolicy refuses,
-at the block's ``# METADATA`` line, what every OPA version certainly refuses:
+``policy/engine.go``), so OPA's parser reads the blocks and refuses the whole
+module for one it cannot use. natpolicy reads them as OPA v1 does (the
+reference is OPA v1.x as current conftest embeds it) and refuses each such
+block at its ``# METADATA`` line:
 
-* a block with nothing but blanks ("expected METADATA block, found
-  whitespace");
-* a block whose YAML is no mapping (prose: ``# This rule checks x``), which
-  OPA cannot decode into its annotation fields, or has an unclosed ``[``/``{``
-  or ``a: b: c`` (a YAML error in every dialect);
-* a ``scope`` other than ``rule``, ``document``, ``package`` and
-  ``subpackages``, a rule scope on a package or the reverse, a block above an
-  import with no scope, or a block no statement follows;
-* a ``schemas`` entry whose value is a dotted name outside ``schema``
-  (``input: foo.bar``: "invalid schema reference").
+* grouping (``parseAnnotations``, ``IsMetadataComment``, ``blockBuster`` in
+  ``v1/ast/parser.go``): a block starts at a comment in column 1 whose text
+  starts with ``METADATA`` and takes the column-1 comments on the rows right
+  below it, up to the next such ``METADATA`` comment (two blocks may touch);
+* its YAML, decoded into OPA's annotation fields as go-yaml v3 decodes it, and
+  the fields OPA checks after (``natpolicy.rego.metadata_yaml`` and
+  ``natpolicy.rego.metadata_fields``); a block with nothing but blanks ("expected
+  METADATA block, found whitespace");
+* its scope (``attachAnnotationsNodes``,
+  ``validateAnnotationScopeAttachment``, ``validateAnnotationEntrypointAttachment``
+  in ``v1/ast/annotations.go``): the block belongs to the first statement below
+  its ``# METADATA`` row; with no ``scope`` it is ``rule`` above a rule
+  (``document`` with ``entrypoint: true``), ``package`` above a package, and
+  invalid above an import or nothing; ``entrypoint`` needs a document or
+  package scope.
 
-Where OPA's YAML (go-yaml) and PyYAML may read a block differently (``yes``,
-tags, types of other fields, duplicate keys, two blocks on adjacent rows,
-``entrypoint``), nothing is refused: only what both certainly refuse is.
+A target declared twice across the policies, which OPA's compiler refuses, is
+``natpolicy.rego.metadata_redeclared``'s.
 """
 from __future__ import annotations
 
-import re
+import functools
+import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from natpolicy.rego.source import comments, tokens
 from natpolicy.rego.static_checks import rule_statements
 
-__all__ = ["metadata_refusals"]
+__all__ = ["MetadataBlock", "metadata_blocks", "metadata_refusals", "one_line"]
 
 _SCOPES = {"rule": "rule", "document": "rule", "package": "package", "subpackages": "package"}
 _REFUSED = "OPA refuses the whole module when it parses it (conftest reads annotations), so natpolicy does too"
-# YAML problems go-yaml reports too, whatever its version: an unclosed flow collection or a mapping value
-# where none may start. Worded as libyaml words them (go-yaml is a port of it; PyYAML uses it when built with
-# it, which is also faster) and as PyYAML's own reader does.
-_CERTAIN_YAML_ERRORS = ("mapping values are not allowed", "did not find expected ',' or ", "expected ',' or ']'",
-                        "expected ',' or '}'")
-_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+@dataclass(frozen=True)
+class MetadataBlock:
+    """One block: where its ``#`` is, why OPA refuses it ("" when it does not), its scope and statement."""
+
+    offset: int
+    problem: str
+    scope: str  # the scope OPA gives it (a default filled in), for a block it accepts
+    statement: int  # index, in ``tokens(source)``, of the statement the block belongs to; -1 for none
 
 
 def metadata_refusals(source: str) -> Iterator[tuple[int, str]]:
-    """(offset of its ``#``, message) of each METADATA block of ``source`` OPA refuses."""
-    found = [(offset, text, _row(source, offset)) for offset, text in comments(source)
-             if offset == 0 or source[offset - 1] == "\n"]  # column 1 only: OPA's blocks are made of those
+    """(offset of its ``#``, message) of each METADATA block of ``source`` OPA refuses when it parses it.
+
+    A block declared twice across the policies is ``natpolicy.rego.metadata_redeclared``'s.
+    """
+    for block in metadata_blocks(source):
+        if block.problem:  # one line, whatever the block's text holds
+            yield block.offset, f"METADATA block: {one_line(block.problem)}; {_REFUSED}"
+
+
+@functools.lru_cache(maxsize=512)
+def metadata_blocks(source: str) -> tuple[MetadataBlock, ...]:
+    """Every METADATA block of ``source``, read as OPA v1 reads it (a file's blocks are read once)."""
+    found = [(offset, text, _row(source, offset), offset == 0 or source[offset - 1] == "\n")
+             for offset, text in comments(source)]
     statements = _statement_rows(source)
-    for n, (offset, text, row) in enumerate(found):
-        if not _is_metadata(text) or (n > 0 and found[n - 1][2] == row - 1):
-            continue  # not a block, or one right below other comments, which OPA versions group differently
-        lines: list[str] = []
-        last, adjacent_block = row, False
-        for _, line, line_row in found[n + 1:]:
-            if line_row != last + 1:
-                break
-            if _is_metadata(line):
-                adjacent_block = True  # another block right below: OPA versions group them differently
-                break
-            lines.append(line.removeprefix(" ").rstrip("\r"))
-            last = line_row
-        if adjacent_block:
+    out: list[MetadataBlock] = []
+    for n, (offset, text, row, column_one) in enumerate(found):
+        if not (column_one and _is_metadata(text)):
             continue
-        problem = _problem("\n".join(lines) + "\n", row, statements)
-        if problem is not None:
-            yield offset, f"METADATA block: {problem}; {_REFUSED}"
+        lines: list[str] = []
+        for _, line, line_row, line_column_one in found[n + 1:]:
+            if not line_column_one or line_row != row + len(lines) + 1 or _is_metadata(line):
+                break  # OPA's blockBuster: another column, a gap, or the next block's first line
+            lines.append(line.removeprefix(" ").rstrip("\r"))
+        statement = next(((index, kind) for start, kind, index in statements if start > row), (-1, ""))
+        problem, scope = _read("\n".join(lines) + "\n" if lines else "", statement[1])
+        out.append(MetadataBlock(offset, problem, scope, statement[0]))
+    return tuple(out)
 
 
-def _problem(text: str, row: int, statements: list[tuple[int, str]]) -> str | None:
+def _read(text: str, node: str) -> tuple[str, str]:
+    """(why OPA refuses the block or "", its scope) for a block above a ``node`` statement ("" for none)."""
     if not text.strip():
         return "nothing follows `# METADATA` on the comment lines right below it (OPA: expected METADATA block, " \
-               "found whitespace)"
-    import yaml
+               "found whitespace)", ""
+    # Imported here: they load PyYAML, which a run with no METADATA block never needs.
+    from natpolicy.rego.metadata_fields import check_fields
+    from natpolicy.rego.metadata_yaml import MetadataProblem, decode_annotation
 
     try:
-        document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 (safe)
-    except yaml.MarkedYAMLError as exc:
-        problem = exc.problem or ""
-        if any(problem.startswith(certain) for certain in _CERTAIN_YAML_ERRORS):
-            return f"its YAML does not parse ({problem})"
-        return None  # a YAML error go-yaml may not share
-    except yaml.YAMLError:
-        return None
-    if document is None:
-        return _scope_problem("", row, statements)
-    if not isinstance(document, dict):
-        return (f"its YAML is {type(document).__name__ if isinstance(document, list) else 'a plain value'}, "
-                "not a mapping of annotation fields (`title: ...`); OPA cannot decode it")
-    if "entrypoint" in document:
-        return None  # changes the default scope; YAML dialects read its value differently
-    scope = document.get("scope")
-    if scope is None:
-        scope = ""
-    elif not isinstance(scope, str) or not re.search(rf"^scope:[ \t]+{re.escape(scope)}[ \t]*$", text, re.M):
-        return None  # not a plain scalar: go-yaml may read it otherwise
-    return _scope_problem(scope, row, statements) or _schema_problem(document.get("schemas"))
-
-
-def _scope_problem(scope: str, row: int, statements: list[tuple[int, str]]) -> str | None:
-    """OPA's ``attachAnnotationsNodes``: the block belongs to the first statement below it."""
-    node = next((kind for start, kind in statements if start > row), "")
-    given = scope
+        with _deep_enough():
+            fields = decode_annotation(text)
+            check_fields(fields)
+    except MetadataProblem as exc:
+        return str(exc), ""
+    scope, entrypoint = fields.get("scope") or "", bool(fields.get("entrypoint"))
     if not scope:
-        scope = {"rule": "rule", "package": "package", "import": "import"}.get(node, "")
+        scope = {"rule": "document" if entrypoint else "rule", "package": "package", "import": "import"}.get(node, "")
+    return _scope_problem(scope, fields.get("scope") or "", entrypoint, node) or "", scope
+
+
+def _scope_problem(scope: str, given: str, entrypoint: bool, node: str) -> str | None:
+    """OPA's ``attachAnnotationsNodes``: the block belongs to the first statement below its first line."""
     needs = _SCOPES.get(scope)
     if needs is None:
         below = "an import" if node == "import" else ("no statement" if not node else f"a {node}")
@@ -113,20 +115,26 @@ def _scope_problem(scope: str, row: int, statements: list[tuple[int, str]]) -> s
         return (f"scope `{scope}` must be applied to a {needs} statement, and the first statement below the block "
                 f"is {'a ' + node if node else 'none'} (OPA: annotation scope '{scope}' must be applied to {needs} "
                 "statement)")
+    if entrypoint and scope not in ("document", "package"):
+        return (f"`entrypoint: true` with scope `{scope}`, where OPA needs document or package (OPA: annotation "
+                f"entrypoint applied to non-document or package scope '{scope}')")
     return None
 
 
-def _schema_problem(schemas: object) -> str | None:
-    """OPA's ``ParseSchemaRef``: a schema given by reference must be ``schema`` or a ref under it."""
-    if not isinstance(schemas, list):
-        return None
-    for entry in schemas:
-        if isinstance(entry, dict) and len(entry) == 1:
-            (path, value), = entry.items()
-            if isinstance(value, str) and _DOTTED.fullmatch(value) and value.split(".")[0] != "schema":
-                return (f"the schema of `{path}` is `{value}`, which is no reference under `schema` (OPA: invalid "
-                        "schema reference)")
-    return None
+@contextmanager
+def _deep_enough() -> Iterator[None]:
+    """Room for the decode's recursion: libyaml stops nesting at 1,000 levels, each takes a few frames here."""
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(before, 6000))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(before)
+
+
+def one_line(text: str) -> str:
+    """``text`` with what would break a line written as escapes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _is_metadata(text: str) -> bool:
@@ -137,11 +145,11 @@ def _row(source: str, offset: int) -> int:
     return source.count("\n", 0, offset) + 1
 
 
-def _statement_rows(source: str) -> list[tuple[int, str]]:
-    """(row, package | import | rule) of each top-level statement, in order."""
+def _statement_rows(source: str) -> list[tuple[int, str, int]]:
+    """(row, package | import | rule, token index) of each top-level statement, in order."""
     toks = tokens(source)
-    out: list[tuple[int, str]] = []
+    out: list[tuple[int, str, int]] = []
     for start, _ in rule_statements(source, toks):
         word = toks[start].text
-        out.append((_row(source, toks[start].offset), word if word in ("package", "import") else "rule"))
+        out.append((_row(source, toks[start].offset), word if word in ("package", "import") else "rule", start))
     return out
