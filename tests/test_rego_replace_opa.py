@@ -45,3 +45,31 @@ def test_an_empty_pattern_inserts_between_characters_once_as_go_does() -> None:
     assert opa_replace_n({"aa": "b"}, "aaa") == "ba"
     with pytest.raises(ValueError, match="empty pattern on non-ASCII text"):
         opa_replace_n({"": "-"}, "é")
+
+
+@needs_regorus
+@pytest.mark.parametrize(("call", "opa"), [
+    ('strings.count("aaa", "aa")', 1),  # Go's strings.Count: occurrences that do not overlap (regorus: 2)
+    ('strings.count("abc", "")', 4),  # one more than the characters (regorus 0.13.0 panicked)
+    ('strings.count("éé", "")', 3),  # characters, not bytes
+    ('strings.count("cheese", "e")', 3),  # near misses: answered as before
+    ('strings.count("", "a")', 0),
+])
+def test_strings_count_answers_as_go(call: str, opa: int) -> None:
+    assert _regorus(call) == opa
+
+
+@needs_regorus
+def test_a_panic_of_regorus_becomes_one_line_naming_it() -> None:
+    import regorus
+
+    from natpolicy.rego.engine_regorus import panic_error
+
+    raw = regorus.Engine()  # regorus' own strings.count, which natpolicy replaces
+    raw.add_policy("p.rego", 'package p\nx := strings.count("abc", "")\n')
+    with pytest.raises(BaseException) as caught:
+        raw.eval_query_as_json("data.p.x")
+    error = panic_error(caught.value)
+    assert isinstance(error, EvaluationError) and "regorus 0.13.0 panicked (window size must be non-zero)" in str(error)
+    other = KeyboardInterrupt()
+    assert panic_error(other) is other

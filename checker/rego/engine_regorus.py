@@ -25,7 +25,9 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
   same name (``add_extension`` replaces the builtin; ``sprintf_opa``). What
   that cannot print exactly stops the query with the line of the call;
 * its ``strings.replace_n`` replaces one pattern after another, OPA's in one
-  pass (Go's ``strings.NewReplacer``): OPA's, in Python (``replace_opa``);
+  pass (Go's ``strings.NewReplacer``), and its ``strings.count`` counts overlapping
+  occurrences (``"aaa"``, ``"aa"``: 2, OPA 1) and panics on ``""``: OPA's, in Python
+  (``replace_opa``);
 * its ``ceil`` and ``floor`` are mathematics' between -1 and 0, OPA's are not
   (``ceil(-0.5)`` is 1 there), and its ``to_number`` reads text OPA does not
   (``" 1"``) and refuses text OPA reads (``".5"``): OPA's, in Python (``numbers_opa``);
@@ -60,11 +62,11 @@ from natpolicy.rego.regorus_order import (
     value_may_hold_mixed_set,
 )
 from natpolicy.rego.regorus_some import hoist_declarations
-from natpolicy.rego.replace_opa import opa_replace_n
+from natpolicy.rego.replace_opa import opa_replace_n, opa_strings_count
 from natpolicy.rego.source import scan_module
 from natpolicy.rego.sprintf_opa import opa_sprintf
 
-__all__ = ["REGORUS_VERSION", "INPUT_DEPTH_LIMIT", "RegorusEngine", "new_engine"]
+__all__ = ["REGORUS_VERSION", "INPUT_DEPTH_LIMIT", "RegorusEngine", "new_engine", "panic_error"]
 
 REGORUS_VERSION = "0.13.0"
 INPUT_DEPTH_LIMIT = 127
@@ -166,6 +168,8 @@ class RegorusEngine:
             if _CONFLICT in message and compiled.orders:
                 message = _order_refusal(message, compiled.modules, compiled.v0)
             raise EvaluationError(_at_minus_site(message, compiled.modules, compiled.v0)) from None
+        except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException, a BaseException
+            raise panic_error(exc) from None
         finally:
             _report_prints(engine.take_prints())
         results = json.loads(text).get("result") or []
@@ -176,6 +180,14 @@ class RegorusEngine:
         if value is not UNDEFINED and value_may_hold_mixed_set(value):
             _stop_mixed_set_value(compiled, entrypoint)
         return value
+
+
+def panic_error(exc: BaseException) -> BaseException:
+    """A Rust panic in regorus (pyo3's ``PanicException``) as one line naming it; any other exception as it is."""
+    if type(exc).__name__ != "PanicException":
+        return exc
+    return EvaluationError(f"regorus {REGORUS_VERSION} panicked ({_one_line(str(exc))}): a bug of the engine, met by "
+                           "a builtin's arguments, not the policy's; run with --rego-engine regopy")
 
 
 def _stop_mixed_set_value(compiled: _Compiled, entrypoint: str) -> None:
@@ -213,6 +225,7 @@ def new_engine(regorus: Any) -> Any:
     engine = regorus.Engine()
     engine.add_extension("sprintf", 2, opa_sprintf)
     engine.add_extension("strings.replace_n", 2, opa_replace_n)
+    engine.add_extension("strings.count", 2, opa_strings_count)
     engine.add_extension("ceil", 1, opa_ceil)
     engine.add_extension("floor", 1, opa_floor)
     engine.add_extension("to_number", 1, opa_to_number)

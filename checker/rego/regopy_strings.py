@@ -46,7 +46,7 @@ ESCAPED_FORM = frozenset({
 })
 # The same, and non-ASCII text read byte by byte (or, for upper, left as it is).
 BYTEWISE = frozenset({
-    "upper", "hex.encode", "glob.match", "regex.match", "regex.find_n", "regex.replace", "regex.split",
+    "upper", "strings.count", "hex.encode", "glob.match", "regex.match", "regex.find_n", "regex.replace", "regex.split",
     "regex.find_all_string_submatch_n", "regex.template_match", "regex.globs_match",
 })
 # Patterns are read decoded by regopy (regex.match("\\\\", s) finds a backslash): their literals are not refused.
