@@ -58,6 +58,17 @@ def test_objects_iterate_in_opa_order_from_input_data_and_the_policy() -> None:
     assert got == [["aa", "zz"], ["b", "y"], ["a", "z"], [2, 1], ["z", "a"]]  # an array keeps its own order
 
 
+@needs_regopy
+def test_an_object_or_set_literal_iterated_where_it_is_written_iterates_in_opa_order() -> None:
+    # regopy iterated the literal in the order it is written ({"b": 1, "a": 2}[k] gave b, a; OPA a, b).
+    source = ('package p\nx := [[k | {"b": 1, "a": 2}[k]], [v | v := {"b": 1, "a": 2}[_]], [k | {"b", "a"}[k]],\n'
+              '  [k | {"b": [1], "a": 2}[k]], [k | {k2: 1 | some k2 in ["b", "a"]}[k]], [k | {"b": input.n, "a": 1}[k]]]\n')
+    assert _evaluate(source, "x", {"n": 3}) == [["a", "b"], [2, 1], ["a", "b"], ["a", "b"], ["a", "b"], ["a", "b"]]
+    # near misses: a variable inside the literal (regopy_first_binding refuses it) and an array literal
+    out = rewrite_for_regopy('package p\nx := [k | some k; {"b": input.arr[k]}["b"]]\ny := [v | v := [2, 1][_]]\n')
+    assert out.splitlines()[1:3] == ['x := [k | some k; {"b": input.arr[k]}["b"]]', 'y := [v | v := [2, 1][_]]']
+
+
 def test_some_in_an_operand_that_binds_a_variable_binds_it_before_reading_it_sorted() -> None:
     source = 'package p\nr := {"x": {"b", "a"}}\nx := [[a, v] | some v in r[a]]\ny := [v | some v in s]\n'
     out = _numbered(rewrite_for_regopy(source)).splitlines()

@@ -21,7 +21,9 @@ regopy (rego-cpp) is the fallback engine. Measured by ``tests/rego_probes``:
   object rebuilt in sorted key order (regopy iterates an object in the
   order its keys were inserted, OPA sorted) and anything else as it is;
   ``__natpolicy_keyed`` gives a set as ``{e: e}`` built in sorted order, so
-  ``K`` still binds each element, and an object rebuilt sorted. A ref rooted
+  ``K`` still binds each element, and an object rebuilt sorted. ``X`` may be
+  an object or set literal (``{"b": 1, "a": 2}[k]``: regopy iterates it as
+  written). A ref rooted
   at ``input`` is left alone (JSON holds no sets, and engine_regopy hands
   its objects over sorted), and only a ref's first bracket is wrapped (see
   ``_set_order_edits``); where a variable bracket follows it (``r[a][b]``,
@@ -165,8 +167,13 @@ def _set_order_edits(source: str) -> list[tuple[int, int, str]]:
             start = _ref_start(toks, i)
             # Only a ref's first bracket: a wrapped one inside a call's argument (f(g(r)[a])[b]) would bind its
             # variable inside that argument, which regopy never matches (guards._bound_in_call_arguments).
-            if start is not None and toks[start].text != "input" \
-                    and not any(t.text == "[" for t in toks[start:i]):  # input is JSON: never a set
+            first = start is not None and not any(t.text == "[" for t in toks[start:i])
+            if start is None:
+                # An object or set literal iterated where it is written ({"b": 1, "a": 2}[k]): regopy iterates it
+                # in the order it is written, OPA sorted. Wrapped like a ref (see _literal_start).
+                start = _literal_start(toks, i)
+                first = start is not None
+            if first and start is not None and toks[start].text != "input":  # input is JSON: never a set
                 # s[_] reads the elements sorted; s[k] binds k to each element, so a set becomes {e: e, ...}
                 # built in sorted order, which regopy iterates as built (an array or object stays as it is).
                 wrapper = ORDERED if _key(toks, i) == "_" else KEYED
@@ -256,7 +263,7 @@ def _key(toks: list[Token], i: int) -> str:
     if i == 0 or i + 2 >= len(toks) or toks[i + 2].text != "]" or toks[i + 1].kind != "ident":
         return ""
     before = toks[i - 1]
-    is_ref = (before.kind == "ident" and before.text not in _KEYWORDS) or before.text in ("]", ")")
+    is_ref = (before.kind == "ident" and before.text not in _KEYWORDS) or before.text in ("]", ")", "}")
     return toks[i + 1].text if is_ref and toks[i + 1].text not in _KEYWORDS else ""
 
 
@@ -278,6 +285,23 @@ def _ref_start(toks: list[Token], i: int) -> int | None:
             continue
         return j
     return None
+
+
+def _literal_start(toks: list[Token], i: int) -> int | None:
+    """Index of the ``{`` of an object or set literal (or comprehension) that the bracket at ``i`` follows right
+    away. None where a ref bracket inside it might bind a variable of the body, which wrapping would bind inside a
+    call's argument (a comprehension's own variables are its own)."""
+    if i == 0 or toks[i - 1].text != "}":
+        return None
+    opener = next((k for k in range(i - 2, -1, -1) if toks[k].depth == toks[i - 1].depth and toks[k].text == "{"),
+                  None)
+    if opener is None or opener == 0 or toks[opener - 1].kind == "ident" or toks[opener - 1].text in ("]", ")"):
+        return None  # a rule's body, not a literal
+    inside = toks[opener + 1:i - 1]
+    comprehension = any(t.text == "|" and t.depth == toks[opener].depth + 1 for t in inside)
+    if not comprehension and any(t.text == "[" and _key(toks, opener + 1 + n) for n, t in enumerate(inside)):
+        return None
+    return opener
 
 
 _KEYWORDS = frozenset({"in", "contains", "if", "else", "some", "not", "with", "as", "every", "default"})
