@@ -22,7 +22,8 @@ around: ``regorus_heads``, ``regorus_some``.)
 regopy 1.5.2:
 
 * a variable bound inside a builtin call's argument (``some i;
-  startswith(input.rs[i].type, "aws_")``) never matches;
+  startswith(input.rs[i].type, "aws_")``) never matches, nor one first bound
+  there or in a collection literal without ``some`` (``regopy_first_binding``);
 * ``time.parse_rfc3339_ns`` is silently undefined, ``trace`` fails;
 * sprintf calls its rewrite cannot answer as OPA (``sprintf_regopy``);
   ``with`` aborts it (``source``);
@@ -47,6 +48,7 @@ from natpolicy.rego.metadata_blocks import metadata_refusals
 from natpolicy.rego.metadata_redeclared import metadata_redeclarations
 from natpolicy.rego.regopy_closures import rebound_closures
 from natpolicy.rego.regopy_compare import wildcard_comparisons
+from natpolicy.rego.regopy_first_binding import first_bound_inside
 from natpolicy.rego.regopy_shadow import shadowing_declarations
 from natpolicy.rego.regopy_strings import literal_refusals
 from natpolicy.rego.regorus_some import some_refusals
@@ -109,6 +111,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(metadata_redeclarations(source, [*package_sources, *loaded_sources]))
     if engine == "regopy":
         out.extend(_bound_in_call_arguments(toks))
+        out.extend(first_bound_inside(source, package_names))
         out.extend(shadowing_declarations(source))
         out.extend(literal_refusals(toks))
         out.extend(wildcard_comparisons(source, toks))

@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from natpolicy.rego.builtin_types import BUILTINS
 from natpolicy.rego.source import Token, matching_close, starts_statement, tokens
 
-__all__ = ["unsafe_variables", "rule_statements"]
+__all__ = ["unsafe_variables", "rule_statements", "declared_name", "may_bind"]
 
 _KEYWORDS = frozenset({"package", "import", "default", "if", "contains", "else", "some", "every", "in", "not",
                        "with", "as", "true", "false", "null"})
@@ -58,10 +58,10 @@ def unsafe_variables(source: str, package_names: set[str]) -> Iterator[tuple[int
                 continue
             if k > 0 and toks[k - 1].text == ".":
                 continue  # a key of a ref: x.key
-            if _call_name(toks, k) or _declared(toks, k):
+            if _call_name(toks, k) or declared_name(toks, k):
                 continue
             used.setdefault(tok.text, k)
-            if _binds(toks, k, start, package_names):
+            if may_bind(toks, k, start, package_names):
                 bound.add(tok.text)
         for name, k in used.items():
             if name not in bound:
@@ -90,7 +90,7 @@ def _call_name(toks: list[Token], k: int) -> bool:
     return j + 1 < len(toks) and toks[j + 1].text == "("
 
 
-def _declared(toks: list[Token], k: int) -> bool:
+def declared_name(toks: list[Token], k: int) -> bool:
     """A name of a plain ``some a, b`` (a declaration, neither a use nor a binding)."""
     j = k
     while j >= 2 and toks[j - 1].text == "," and toks[j - 2].kind == "ident":
@@ -111,7 +111,7 @@ def _declared(toks: list[Token], k: int) -> bool:
     return not (m + 1 < len(toks) and toks[m + 1].text == "in")
 
 
-def _binds(toks: list[Token], k: int, start: int, package_names: set[str]) -> bool:
+def may_bind(toks: list[Token], k: int, start: int, package_names: set[str]) -> bool:
     """Could this occurrence bind its variable? Generous: see the module's docstring."""
     nxt = toks[k + 1].text if k + 1 < len(toks) else ""
     prev = toks[k - 1].text if k > 0 else ""

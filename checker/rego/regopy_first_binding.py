@@ -1,0 +1,162 @@
+"""Variables regopy 1.5.2 never binds: a first occurrence inside a call's argument or a collection literal.
+
+OPA binds a variable wherever it first occurs in a body: ``startswith(input.rs[i].type, "aws_")``
+iterates ``i`` over the resources, and so does ``[input.arr[i]] == ["a"]`` or ``v := {"k": input.arr[i]}``.
+regopy binds nothing there, so the body never matches and the rule is silently undefined
+(measured, with ``i`` declared by ``some i`` or by nothing). A variable bound before the call or
+literal (``input.rs[i]; startswith(input.rs[i].type, "a")``, a function's argument) is matched, and
+so is one bound inside a comprehension's own body. ``_`` inside a call is ``guards``' own check, and
+``_`` inside a literal fails to compile on regopy ("Invalid bracket argument"), loud already.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from natpolicy.rego.source import Token, matching_close, tokens
+from natpolicy.rego.static_checks import declared_name, may_bind, rule_statements
+
+__all__ = ["first_bound_inside"]
+
+_NOT_VARIABLES = frozenset({"input", "data", "_", "true", "false", "null", "some", "in", "not", "every", "if",
+                            "else", "contains", "default", "with", "as", "import", "package"})
+
+
+def first_bound_inside(source: str, package_names: set[str]) -> Iterator[tuple[int, str]]:
+    """(offset, message) of each variable whose first occurrence in a body is a bracket inside a call's
+    argument or a collection literal."""
+    toks = tokens(source)
+    for start, end in rule_statements(source, toks):
+        if toks[start].text in ("package", "import"):
+            continue
+        body = next((k for k in range(start, end) if toks[k].depth == 0 and _opens_body(toks, k)), end)
+        seen = _parameters(toks, start, body)
+        head_brackets: list[int] = []
+        bound: set[str] = set(seen)
+        for k in range(start, end):
+            tok = toks[k]
+            if k < body and not _in_comprehension_body(toks, k):
+                # The head: its names are the rule's output, bound by the body (or its arguments); a ref in it
+                # (`contains [input.arr[i], i]`) OPA moves into the body, where it binds.
+                if _bracket_variable(toks, k) and tok.text not in _NOT_VARIABLES:
+                    head_brackets.append(k)
+                continue
+            if tok.kind != "ident" or tok.text in _NOT_VARIABLES or tok.text in package_names \
+                    or (k > 0 and toks[k - 1].text == "."):
+                continue
+            if declared_name(toks, k) or _in_comprehension_head(toks, k):
+                continue  # `some i` declares and a comprehension's head reads: neither binds
+            if may_bind(toks, k, start, package_names) and not _enclosing(toks, k):
+                bound.add(tok.text)
+            if tok.text in seen:
+                continue
+            seen.add(tok.text)
+            if not _bracket_variable(toks, k):
+                continue
+            inside = _enclosing(toks, k - 1)
+            if inside:
+                yield tok.offset, (f"`{tok.text}` is first bound inside {inside}: regopy 1.5.2 never binds a "
+                                   "variable there, so the rule would be silently undefined, where OPA binds it; "
+                                   f"bind it first (`some {tok.text}; x[{tok.text}]`, or `v := x[{tok.text}]`) or "
+                                   "run on regorus")
+        for k in head_brackets:
+            name = toks[k].text
+            if name not in bound and name not in package_names and _enclosing(toks, k - 1):
+                yield toks[k].offset, (f"`{name}` is bound only by the rule's head, inside {_enclosing(toks, k - 1)}: "
+                                       "regopy 1.5.2 never binds it there, so the rule would be silently undefined, "
+                                       f"where OPA binds it; bind it in the body (`some {name}; x[{name}]`) or run "
+                                       "on regorus")
+
+
+def _opens_body(toks: list[Token], k: int) -> bool:
+    """Does the depth-0 token at ``k`` open a rule's body: ``if``, or a ``{`` after the head (``deny[msg] {``,
+    ``p {``), not an object or set literal (``contains {"a": 1}``, ``:= {1}``)?"""
+    if toks[k].text == "if":
+        return True
+    before = toks[k - 1].text if k > 0 else ""
+    return toks[k].text == "{" and (before in (")", "]", "else") or (toks[k - 1].kind in ("ident", "string", "number")
+                                                                    and before not in _NOT_VARIABLES))
+
+
+def _in_comprehension_head(toks: list[Token], k: int) -> bool:
+    """Is ``toks[k]`` directly in a comprehension's head (``[i | ...]``), before its ``|``?"""
+    depth = toks[k].depth
+    opener = next((j for j in range(k - 1, -1, -1) if toks[j].depth == depth - 1 and toks[j].text in ("(", "[", "{")),
+                  None)
+    if opener is None or toks[opener].text == "(":
+        return False
+    close = matching_close(toks, opener) or len(toks)
+    return any(t.text == "|" and t.depth == depth for t in toks[k + 1:close])
+
+
+def _in_comprehension_body(toks: list[Token], k: int) -> bool:
+    """Is ``toks[k]`` inside a comprehension's body (after its ``|``), at any depth?"""
+    depth = toks[k].depth
+    j = k
+    while depth > 0:
+        opener = next((m for m in range(j - 1, -1, -1) if toks[m].depth == depth - 1
+                       and toks[m].text in ("(", "[", "{")), None)
+        if opener is None:
+            return False
+        if toks[opener].text in ("[", "{") and any(t.text == "|" and t.depth == depth for t in toks[opener + 1:k]):
+            return True
+        j, depth = opener, toks[opener].depth
+    return False
+
+
+def _parameters(toks: list[Token], start: int, body: int) -> set[str]:
+    """The names a function's head binds: its arguments (``f(x, y) := ... if``)."""
+    j = start
+    while j + 2 < body and toks[j + 1].text == "." and toks[j + 2].kind == "ident":
+        j += 2
+    if j + 1 >= body or toks[j + 1].text != "(":
+        return set()
+    close = matching_close(toks, j + 1)
+    return {t.text for t in toks[j + 2:close or body] if t.kind == "ident"}
+
+
+def _bracket_variable(toks: list[Token], k: int) -> bool:
+    """Is ``toks[k]`` a name alone in a ref's brackets (``x[k]``)?"""
+    return toks[k].kind == "ident" and toks[k - 1].text == "[" and k + 1 < len(toks) and toks[k + 1].text == "]" \
+        and _ref_bracket(toks, k - 1)
+
+
+def _ref_bracket(toks: list[Token], k: int) -> bool:
+    """Is the ``[`` at ``k`` a ref's bracket (``x[``, ``f(a)[``, ``]["``), not an array's?"""
+    before = toks[k - 1]
+    return (before.kind == "ident" and before.text not in _NOT_VARIABLES) or before.text in ("]", ")", "}")
+
+
+def _enclosing(toks: list[Token], bracket: int) -> str:
+    """"the argument of f(...)" or "a collection literal" where the bracket at ``bracket`` sits inside one
+    within its body (a rule's, an ``every``'s or a comprehension's); "" elsewhere."""
+    k, depth = bracket, toks[bracket].depth
+    while depth > 0:
+        opener = next((j for j in range(k - 1, -1, -1) if toks[j].depth == depth - 1
+                       and toks[j].text in ("(", "[", "{")), None)
+        if opener is None or opener == 0:
+            return ""
+        before = toks[opener - 1]
+        if toks[opener].text == "(":
+            if before.kind == "ident" and before.text not in _NOT_VARIABLES:
+                return f"the argument of {_called_name(toks, opener - 1)}(...)"
+        elif toks[opener].text == "[" and _ref_bracket(toks, opener):
+            pass  # a bracket of an outer ref: a[b[i]]
+        elif toks[opener].text == "{" and (before.text in ("if", "else", ")", "]")
+                                           or (before.kind == "ident" and before.text not in _NOT_VARIABLES)):
+            return ""  # a body: a rule's, an `else`'s or an `every`'s
+        else:
+            close = matching_close(toks, opener) or len(toks)
+            if any(t.text == "|" and t.depth == toks[opener].depth + 1 for t in toks[opener + 1:close]):
+                return ""  # a comprehension: its body binds its own variables
+            return "a collection literal"
+        k, depth = opener, toks[opener].depth
+    return ""
+
+
+def _called_name(toks: list[Token], last: int) -> str:
+    parts = [toks[last].text]
+    j = last
+    while j >= 2 and toks[j - 1].text == "." and toks[j - 2].kind == "ident":
+        parts.insert(0, toks[j - 2].text)
+        j -= 2
+    return ".".join(parts)

@@ -1,0 +1,89 @@
+"""regopy_first_binding: a variable first bound inside a call's argument or a collection literal.
+
+regopy 1.5.2 binds nothing there, so the rule is silently undefined where OPA (and regorus) bind it. Each fire
+case is run on the real regopy without the guard to show the silent miss, then refused with its line; each
+near miss must stay quiet.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from natpolicy.rego.engine import UNDEFINED
+from natpolicy.rego.engines import create_engine, installed_engines
+from natpolicy.rego.guards import engine_refusals
+from natpolicy.rego.regopy_first_binding import first_bound_inside
+from natpolicy.rego.source import char_line_col
+
+DOC = {"rs": [{"type": "aws_vpc"}, {"type": "aws_eip"}, {"type": "x"}], "arr": ["c", "a", "b"]}
+
+FIRES = [
+    # (rule x's body, the variable, what it is inside, OPA's answer)
+    ('x contains i if {\n  startswith(input.rs[i].type, "aws_")\n}', "i", "the argument of startswith(...)", [0, 1]),
+    ('x contains k if {\n  lower(input.arr[k]) == "a"\n}', "k", "the argument of lower(...)", [1]),
+    ('x contains i if {\n  count([input.rs[i]]) == 1\n}', "i", "a collection literal", [0, 1, 2]),
+    ('x contains i if {\n  [input.arr[i]] == ["a"]\n}', "i", "a collection literal", [1]),
+    ('x := [j | some j\n  v := {"k": input.arr[j]}]', "j", "a collection literal", [0, 1, 2]),
+    ('x contains [input.arr[i], i] if {\n  some i\n}', "i", "a collection literal", [["a", 1], ["b", 2], ["c", 0]]),
+    ('x contains {"a": input.arr[i]} if {\n  some i\n  i > 0\n}', "i", "a collection literal", [{"a": "a"}, {"a": "b"}]),
+]
+
+QUIET = [
+    # bound before the call or literal, by a ref, `some ... in`, a function's argument or a rule of the package
+    'x contains i if {\n  input.rs[i]\n  startswith(input.rs[i].type, "aws_")\n}',
+    'x contains i if {\n  some i, r in input.rs\n  startswith(input.rs[i].type, "aws_")\n}',
+    'f(i) := [input.arr[i]]\nx := f(1)',
+    'n := 1\nx := [input.arr[n]]',
+    'x := [[input.arr[i], i] | some i; input.arr[i]]',  # bound in the comprehension's own body
+    'x := [t | t := upper(input.arr[_])]',  # `_` in a call: guards' own check (tests/test_rego_conformance.py)
+    'x contains input.arr[i] if {\n  some i\n}',  # a ref head alone: regopy binds it
+    'x := {"b": input.arr[0], "a": 2}',  # constant brackets
+    'x := [k | {"b": 1, "a": 2}[k]]',  # a literal iterated, not a variable inside it
+    'x contains i if {\n  v := input.arr[i]\n  startswith(v, "a")\n}',
+]
+
+
+def _module(body: str) -> str:
+    return f"package p\nimport rego.v1\n{body}\n"
+
+
+@pytest.mark.parametrize(("body", "name", "inside", "opa"), FIRES)
+def test_first_bindings_inside_are_refused_with_their_line(body: str, name: str, inside: str, opa: Any) -> None:
+    source = _module(body)
+    found = list(first_bound_inside(source, {"x"}))
+    assert len(found) == 1, found
+    offset, message = found[0]
+    assert source[offset:offset + len(name)] == name
+    assert char_line_col(source, offset)[0] == 3 + body[:body.index(f"[{name}]")].count("\n")
+    assert f"`{name}`" in message and inside in message and "silently undefined" in message
+    assert (offset, message) in engine_refusals(source, "regopy")
+    assert not any("regopy 1.5.2 never binds" in m for _, m in engine_refusals(source, "regorus"))
+
+
+@pytest.mark.skipif(not {"regopy", "regorus"} <= set(installed_engines()), reason="needs regopy and regorus")
+@pytest.mark.parametrize(("body", "name", "inside", "opa"), FIRES)
+def test_without_the_guard_regopy_misses_what_opa_and_regorus_find(body: str, name: str, inside: str, opa: Any) -> None:
+    source = _module(body)
+    answers = {}
+    for engine_name in ("regopy", "regorus"):
+        engine = create_engine(engine_name)
+        compiled = engine.compile({"p.rego": source}, None, ["p/x"])
+        answers[engine_name] = engine.evaluate(compiled, "p/x", engine.prepare_input(DOC))
+    assert answers["regorus"] == opa
+    assert answers["regopy"] in (UNDEFINED, [], set())
+
+
+@pytest.mark.parametrize("body", QUIET)
+def test_variables_bound_before_or_in_their_own_body_are_left_alone(body: str) -> None:
+    source = _module(body)
+    assert list(first_bound_inside(source, {"x", "f", "n"})) == []
+
+
+@pytest.mark.skipif("regopy" not in installed_engines(), reason="regopy is not installed here")
+@pytest.mark.parametrize("body", [b for b in QUIET if "upper(input.arr[_])" not in b])
+def test_the_near_misses_answer_on_regopy(body: str) -> None:
+    source = _module(body)
+    engine = create_engine("regopy")
+    compiled = engine.compile({"p.rego": source}, None, ["p/x"])
+    assert engine.evaluate(compiled, "p/x", engine.prepare_input(DOC)) not in (UNDEFINED, [])
