@@ -171,9 +171,22 @@ def test_a_ref_head_function_is_no_builtin_call() -> None:
      "data.p.r, a rule whose value is a boolean"),
     ("r := 1\n\nhelper := [1 | r(1)]\n", "5:16", "data.p.r, a rule whose value is a number"),
     ("import data.lib\n\nhelper if {\n  lib.limit(1)\n}\n", "6:3", "data.lib.limit, a rule whose value is a number"),
+    # One collection type: a literal, a comprehension (called with no argument), a partial object, and a set
+    # from two definitions (OPA's environment joins two sets into one set of either's elements).
+    ("r := {1}\n\nhelper if {\n  r(1)\n}\n", "6:3", "data.p.r, a rule whose value is a set[number]"),
+    ('r := [1, "a"]\n\nhelper if {\n  not r(1)\n}\n', "6:7", "a rule whose value is an array[any<number, string>]"),
+    ('r := {"a": 1}\n\nhelper if {\n  r(1)\n}\n', "6:3", "data.p.r, a rule whose value is an object"),
+    ("r := [x | some x in [1]]\n\nhelper if {\n  r()\n}\n", "6:3", "data.p.r, a rule whose value is an array"),
+    ('o[k] := 1 if {\n  some k in ["a"]\n}\n\nhelper if {\n  o(1)\n}\n', "8:3",
+     "data.p.o, a rule whose value is an object"),
+    ('r contains 1 if input.a\n\nr contains "a" if input.b\n\nhelper if {\n  r(1)\n}\n', "8:3",
+     "data.p.r, a rule whose value is a set"),
+    ('r := {1} if input.a else := {"a"}\n\nhelper if {\n  r(1)\n}\n', "6:3",
+     "data.p.r, a rule whose value is a set[any<number, string>]"),
+    ("import data.lib\n\nhelper if {\n  lib.names(1)\n}\n", "6:3", "data.lib.names, a rule whose value is a set"),
 ])
 def test_a_rule_of_one_type_called_as_a_statement_is_refused(engine: str, body: str, where: str, value: str) -> None:
-    refused = refusal({"a.rego": P + body, "lib.rego": LIB + "\nlimit := 5\n"}, engine)
+    refused = refusal({"a.rego": P + body, "lib.rego": LIB + '\nlimit := 5\n\nnames := {"a"}\n'}, engine)
     assert refused.startswith(f"a.rego:{where}: type error: `") and value in refused, refused
     assert "(OPA: undefined function data." in refused, refused
 
@@ -184,8 +197,13 @@ def test_a_rule_of_one_type_called_as_a_statement_is_refused(engine: str, body: 
     'r := 1\n\ndefault r := "a"\n\nhelper if {\n  r(1)\n}\n',
     'r := 1 if input.a else := "b"\n\nhelper if {\n  r(1)\n}\n',
     "r := input.x\n\nhelper if {\n  r(1)\n}\n",
-    # Collections this reader merges may be two types to OPA; an `every` body's calls are never typed.
-    "r := {1}\n\nhelper if {\n  r(1)\n}\n",
+    # Two collection types OPA's `Or` keeps apart (definitions, elements) are its `any` too; this reader's
+    # types cannot tell two equal ones, so a joined collection passes. An `every` body's calls are never typed.
+    "r := [1] if input.a else := [1, 2]\n\nhelper if {\n  r(1)\n}\n",
+    'r := {"a": 1} if input.a\n\nr := {"b": 1} if input.b\n\nhelper if {\n  r(1)\n}\n',
+    "default r := []\n\nr := [1] if input.a\n\nhelper if {\n  r(1)\n}\n",
+    "r := x if {\n  some x in [[1], [1, 2]]\n}\n\nhelper if {\n  r(1)\n}\n",
+    "f(x) := [x]\n\nf(x) := [x, x] if input.a\n\nr := f(1)\n\nhelper if {\n  r(1)\n}\n",
     "r := 1\n\nhelper if {\n  every v in [1] {\n    r(v)\n  }\n}\n",
     # A local name, and a function, are no rule.
     "r := 1\n\nhelper if {\n  r := 2\n  r == 2\n}\n",

@@ -29,7 +29,7 @@ or an index past an array literal (``[1, 2][2]``); ``=`` between two typed
 values whose kinds never meet (``n := count(xs); n = "2"``: OPA's match
 error), or an object literal and an object of known keys that never match
 (``type_literals.object_mismatch``), and a statement's ``==``, which OPA
-rewrites into ``=`` first; a rule of one scalar type called as a function
+rewrites into ``=`` first; a rule of one type called as a function
 (``r(1)``: OPA's "undefined function"); a
 call to a package function with an argument of a type its body never
 takes (``f(x) := upper(x)`` then ``f(1)``: OPA infers a function's argument
@@ -499,8 +499,8 @@ class _Checker:
 
         OPA's type checker finds the rule's value type where a function type
         should be (``checkExprBuiltin``): "undefined function", unless it is
-        ``any`` (as an ``Or`` of two types is). Only one scalar kind is
-        certain: two collection types merged here may be OPA's ``any``.
+        ``any`` (as an ``Or`` of two types is). A collection type joined from
+        two here may be OPA's ``any`` (``RegoType.joined``), so it passes.
         """
         path, arity = call_target(node.text, self.source, self.calls.package, self.package_names,
                                   self.calls.arities, self.calls.ref_heads)
@@ -508,7 +508,7 @@ class _Checker:
             return False  # a function, a builtin, or a call whose arity is refused already
         own = f"data.{self.calls.package}."
         value = self.values.get(path.removeprefix(own)) if path.startswith(own) else self.calls.foreign_value(path)
-        if value is None or len(value.kinds) != 1 or not value.kinds <= types.SCALARS:
+        if value is None or len(value.kinds) != 1 or value.joined:
             return False
         self._error(node, f"type error: `{self._text(node)}` calls {path}, a rule whose value is {_a(value)}, "
                           f"as a function (OPA: undefined function {path}); {_REFUSED}")
