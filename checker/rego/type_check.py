@@ -25,11 +25,11 @@ literal piece by piece, ``type_literals``); the operands of
 s[0]``) or with a key its collection never has (``xs := [1]; xs.foo``,
 ``{1}["a"]``), or with a constant key an object literal whose keys are all
 literal strings never has (``o := {"a": 1}; o.b``; OPA's static properties)
-or an index past an array literal (``[1, 2][2]``); ``=`` between two typed
-values whose kinds never meet (``n := count(xs); n = "2"``: OPA's match
-error), or an object literal and an object of known keys that never match
-(``type_literals.object_mismatch``), and a statement's ``==``, which OPA
-rewrites into ``=`` first; a rule of one type called as a function
+or an index past an array literal (``[1, 2][2]``); ``=`` (``:=``) between
+two sides that never match (``n := count(xs); n = "2"``, ``[x] = [1, 2]``:
+OPA's match error, or its unsafe variable where the pattern binds nothing,
+``type_patterns``), and a statement's ``==``, which OPA rewrites into ``=``
+first; a rule of one type called as a function
 (``r(1)``: OPA's "undefined function"); a
 call to a package function with an argument of a type its body never
 takes (``f(x) := upper(x)`` then ``f(1)``: OPA infers a function's argument
@@ -60,10 +60,12 @@ from natpolicy.rego.function_arity import (
     ref_head_roots,
 )
 from natpolicy.rego.source import scan_module
+from natpolicy.rego.type_env import REFUSED as _REFUSED
 from natpolicy.rego.type_env import Package, Scope, union_all
 from natpolicy.rego.type_env import kinds_of as _only  # what a declared type takes, for a message
 from natpolicy.rego.type_env import with_article as _a  # "a number", "an array"
-from natpolicy.rego.type_literals import LITERALS, literal_fits, object_mismatch
+from natpolicy.rego.type_literals import LITERALS, literal_fits
+from natpolicy.rego.type_patterns import equality_problem
 from natpolicy.rego.type_refs import look_up
 from natpolicy.rego.type_syntax import Node, Rule, Statement, read_rules
 
@@ -73,8 +75,6 @@ _ROOTS = frozenset({"input", "data"})
 _COMPARISONS = frozenset({"==", "!=", "<", ">", "<=", ">=", "in"})
 _WORDS = frozenset({"package", "import", "default", "if", "contains", "else", "some", "every", "in", "not", "with",
                     "as", "true", "false", "null", "_"})
-_REFUSED = ("OPA refuses the whole module at compile time (even when no query reaches the rule), "
-            "so natpolicy does too")
 
 
 def type_errors(source: str, package_names: set[str], package_sources: Sequence[str] = (),
@@ -183,6 +183,7 @@ class _Checker:
         self.package_names = package_names
         self.errors: list[tuple[int, str]] = []
         self.quiet = 0  # how many `every` bodies deep the statement being typed is
+        self.body: list[Statement] = []  # the top-level statements of the rule body being typed
 
     # -- rules ------------------------------------------------------------------------------------
     def rules(self, rules: Sequence[Rule]) -> Package:
@@ -194,7 +195,7 @@ class _Checker:
 
     def _branches(self, rule: Rule) -> Iterator[tuple[RegoType, tuple[RegoType, ...]]]:
         for head, body in rule.branches:
-            scope = Scope()
+            scope, self.body = Scope(), body
             for name in rule.arguments:
                 scope.bind(name, ANY)  # until its first use types it (`_function_body`), as in OPA
             inferred = self._function_body(rule, head, body, scope) if rule.shape == "function" else {}
@@ -345,6 +346,9 @@ class _Checker:
                     scope.bind(name, ANY)
             return
         if op == ":=":
+            if target.what != "name" and not any(self._resolvable(name, scope) for name in _names(target)) \
+                    and all(self._resolvable(name, scope) for name in _names(value)):
+                self._equality(target, value, _names(target), scope, ":=")  # OPA declares each name, then `=`
             self._pattern(target, self.type_of(value, scope), scope)
             return
         # `=` binds whichever side is a name nothing has bound yet; OPA may order a body's statements
@@ -355,24 +359,18 @@ class _Checker:
                 settled = all(self._resolvable(n, scope) for n in _names(other))
                 scope.bind(name_side.text, other_type if settled else ANY)
                 return
-        target_type, value_type = self.type_of(target, scope), self.type_of(value, scope)
         unbound = [name for name in _names(target) + _names(value) if not self._resolvable(name, scope)]
-        if not unbound and not accepts(target_type, value_type):
-            # Both sides typed, nothing to bind: OPA unifies the two types, and none of their kinds meet.
-            rewritten = " (a statement's `==` is `=` to OPA's type checker)" if written == "==" else ""
-            self._error(target, f"type error: `{self._text(target)} {written} {self._text(value)}` unifies "
-                                f"{_a(target_type)} with {_a(value_type)}, which never match (OPA: match error"
-                                f"{rewritten}); {_REFUSED}")
-        elif not unbound and all(name in _ROOTS or self.type_of(Node("name", 0, 0, name), scope).known
-                                 for name in _names(target) + _names(value)):
-            # A name of no known type may be an argument OPA has not typed yet (nil), a side OPA unifies
-            # structurally (unify2Object), which is not followed here.
-            problem = object_mismatch(target.what == "object", target_type, value.what == "object", value_type)
-            if problem is not None:
-                self._error(target, f"type error: `{self._text(target)} {written} {self._text(value)}` unifies two "
-                                    f"objects that never match, over {problem} (OPA: match error); {_REFUSED}")
+        self._equality(target, value, unbound, scope, written)
         for name in unbound:
             scope.bind(name, ANY)
+
+    def _equality(self, target: Node, value: Node, unbound: list[str], scope: Scope, written: str) -> None:
+        """Refuse two sides OPA never unifies (``type_patterns``): an unbound name is any there, an untyped argument
+        too (any unifies with more than OPA's structural ``unify1``, so what never matches holds for both)."""
+        problem = equality_problem(target, value, lambda node: self.type_of(node, scope), unbound, self.body, written,
+                                   self._text)
+        if problem is not None:
+            self._error(target, problem)
 
     def _pattern(self, target: Node, value: RegoType, scope: Scope) -> None:
         if target.what == "name":

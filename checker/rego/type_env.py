@@ -6,7 +6,11 @@ from dataclasses import dataclass, field
 
 from natpolicy.rego.builtin_types import SET, RegoType, union
 
-__all__ = ["Package", "Scope", "union_all", "with_article", "kinds_of", "keys_listed"]
+__all__ = ["Package", "Scope", "REFUSED", "union_all", "with_article", "kinds_of", "keys_listed"]
+
+# How every refusal of `type_check` ends: the module goes, not just the rule.
+REFUSED = ("OPA refuses the whole module at compile time (even when no query reaches the rule), "
+           "so natpolicy does too")
 
 
 @dataclass
