@@ -40,6 +40,10 @@ P = "package p\n\n"  # the body below starts on line 3
     ("helper := [y | y := data.lib.nope(1)]\n", "3:21", "data.lib.nope"),
     ("helper contains data.lib.nope(1) if true\n", "3:17", "data.lib.nope"),
     ("helper if {\n  not data.p.nope(1)\n}\n", "4:7", "data.p.nope"),
+    # Under a ref head of names and string keys: a rule is exactly where its ref leads, and nowhere else.
+    ("a.b(x) := x\n\nhelper if {\n  a.c(1)\n}\n", "6:3", "data.p.a.c"),
+    ("a.b(x) := x\n\nhelper := a(1)\n", "5:11", "data.p.a"),
+    ('a["b"].c := 1\n\nhelper if {\n  a.b(1)\n}\n', "6:3", "data.p.a.b"),
 ])
 def test_a_call_no_loaded_rule_defines_is_refused_with_its_line(engine: str, body: str, where: str,
                                                                   path: str) -> None:
@@ -56,9 +60,12 @@ def test_a_call_no_loaded_rule_defines_is_refused_with_its_line(engine: str, bod
     "helper := data.p.other_file(1) + other_file(2)\n",
     "import data.lib\nimport data.lib.h as add\n\nhelper := [lib.g(1), data.lib.h(1, 2), add(1, 2)]\n",
     "import data.lib as l\n\nhelper if {\n  l.h(1, 2, out)\n  out == 3\n}\n",
-    # Builtins, also dotted, and natpolicy's own sprintf; a ref-head function (not read: never refused).
+    # Builtins, also dotted, and natpolicy's own sprintf; a ref-head function where its ref leads (a string key
+    # is a name too); rules under one ref head, called where each leads.
     'helper := [upper("a"), strings.any_prefix_match(["a"], "a"), sprintf("%d", [1]), json.marshal(1)]\n',
-    "a.b(x) := x\n\nhelper := [a.b(1), data.p.a.b(2), a.c(3)]\n",
+    "a.b(x) := x\n\nhelper := [a.b(1), data.p.a.b(2)]\n",
+    'a["b"](x) := x\n\nhelper := [a.b(1), data.p.a.b(2)]\n',
+    "a.b(x) := x\n\na.c.d(x, y) := y\n\nhelper := [a.b(1), a.c.d(1, 2)]\n",
     # Not calls: a string, a comment, a ref into data, a `with` target.
     'helper := "data.lib.nosuch(1)" # data.lib.nosuch(1)\n\nother := data.lib.nosuch\n',
 ])
@@ -135,6 +142,10 @@ def test_the_probes_are_refused_by_natpolicy_itself_on_their_line(engine: str) -
     ("a.b(x) := x\n\nhelper if {\n  a.b(1, 2, 3)\n}\n", "6:3", "(2 with the output, as a statement of its own)"),
     ("a.b.c(x, y) := x\n\nhelper := data.p.a.b.c(1)\n", "5:11", "(OPA: function data.p.a.b.c has arity 2)"),
     ("import data.lib\n\nhelper := lib.x.y(1)\n", "5:11", "(OPA: function data.lib.x.y has arity 2)"),
+    # A string key is a name of the ref; a ref-head rule that is no function has arity 0.
+    ('a["b"](x) := x\n\nhelper := a.b(1, 2)\n', "5:11", "(OPA: function data.p.a.b has arity 1)"),
+    ("a.b := 1\n\nhelper := a.b(1)\n", "5:11", "(OPA: function data.p.a.b has arity 0)"),
+    ("a.b contains 1\n\nhelper := data.p.a.b(1)\n", "5:11", "(OPA: function data.p.a.b has arity 0)"),
 ])
 def test_a_ref_head_function_s_arity_is_checked(engine: str, body: str, where: str, says: str) -> None:
     lib = LIB + "\nx.y(a, b) := a\n"
