@@ -65,7 +65,7 @@ from natpolicy.rego.type_env import Package, Scope, union_all
 from natpolicy.rego.type_env import kinds_of as _only  # what a declared type takes, for a message
 from natpolicy.rego.type_env import with_article as _a  # "a number", "an array"
 from natpolicy.rego.type_literals import LITERALS, literal_fits
-from natpolicy.rego.type_patterns import equality_problem
+from natpolicy.rego.type_patterns import equality_problem, unbound_after
 from natpolicy.rego.type_refs import look_up
 from natpolicy.rego.type_syntax import Node, Rule, Statement, read_rules
 
@@ -235,8 +235,11 @@ class _Checker:
             mentioned = pending & names
             pending -= mentioned  # its first statement decides; where this reader cannot tell, it stays any
             untouched: set[str] = set()  # mentioned only in comprehensions: the next statement decides
+            unresolved = frozenset(name for name in names if not self._resolvable(name, scope))
             in_order = all(self._resolvable(name, scope) and name not in moved
-                           for name in parameters.needed_names(statement))
+                           for name in parameters.needed_names(statement)) or (
+                statement.what == "bind" and statement.text == "=" and not names & moved
+                and unbound_after(statement.parts[0], statement.parts[1], unresolved) == [])  # OPA's Unify binds them
             if not in_order:
                 moved |= names - set(rule.arguments)
             typed: dict[str, RegoType] = {}
@@ -244,7 +247,8 @@ class _Checker:
                 for name in sorted(mentioned):
                     uses = parameters.argument_uses(statement, name,
                                                     lambda call: self._declared_arguments(call, scope),
-                                                    lambda node: self.type_of(node, Scope(scope)))
+                                                    lambda node: self.type_of(node, Scope(scope)),
+                                                    unresolved | mentioned)
                     if uses == []:
                         untouched.add(name)
                     elif uses and uses[0][1] is not None:

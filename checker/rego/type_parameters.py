@@ -19,11 +19,13 @@ typed, an argument keeps its type: a later use that needs another
 
 This reader infers an argument's type only where the order is certain: at the
 first statement that mentions it, when that statement needs no variable
-bound later (OPA would move it there) and every use of the argument in it is
-a direct argument of a call or an operator, or an element of an array or set
-literal passed to a call (met innermost call first, left to right, as OPA's
-compiler moves nested calls out), or it stands alone on one side of ``=``,
-or inside an array or set pattern there (``[x] = [1]``). The first use types
+bound later (OPA would move it there; a pattern's names that OPA's safety
+check binds in the statement itself, ``[x, y] = [1, 2]``, are not needed)
+and every use of the argument in it is a direct argument of a call or an
+operator, or an element of an array or set literal passed to a call (met
+innermost call first, left to right, as OPA's compiler moves nested calls
+out), or it stands alone on one side of ``=``, or inside an array, set or
+object pattern there (``[x] = [1]``, ``{"a": x} = {"a": 1}``). The first use types
 it: as a builtin of ``builtin_types`` or a function of the package declares
 that argument (``concat(",", [x])``: a string), as ``+ - * / % | &``
 declare their operands, or as the other side of ``=``. The domain of
@@ -32,7 +34,7 @@ types it too (``some v in split(x, ",")``). A comparison or a ref ``x.a``
 (a bare domain, ``some v in x``, is one) first types it any in OPA too; a
 comprehension types only its own copy, so a statement that uses it only
 there types nothing. Anything else (a function this reader does not know,
-an object literal, a literal holding a call or ref) leaves it any here,
+an object literal passed to a call, a literal holding a call or ref) leaves it any here,
 which no check refuses. A typed argument in a collection literal passed
 where an ``any<...>`` is declared widens to fit, as OPA's union mode does
 (``upper(x); count([x])``: any), so a call ``f(1)`` passes.
@@ -42,7 +44,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from natpolicy.rego.builtin_types import ARITHMETIC, RegoType
-from natpolicy.rego.type_literals import element_type
+from natpolicy.rego.type_literals import element_type, field_type
 from natpolicy.rego.type_syntax import Node, Statement
 
 __all__ = ["statement_names", "needed_names", "argument_uses", "widening_uses", "Use"]
@@ -87,7 +89,7 @@ def needed_names(statement: Statement) -> frozenset[str]:
 
 def argument_uses(statement: Statement, name: str,
                   declared: Callable[[Node], tuple[RegoType, ...] | None],
-                  type_of: Callable[[Node], RegoType]) -> list[Use] | None:
+                  type_of: Callable[[Node], RegoType], untyped: frozenset[str] = frozenset()) -> list[Use] | None:
     """The uses of ``name`` in the statement, in the order OPA's type checker meets them, or None when unsure.
 
     Each use comes with the type its place declares, or None for a place that
@@ -106,7 +108,9 @@ def argument_uses(statement: Statement, name: str,
     (no use at all: the statement types nothing, the next one decides). None
     when a use is anywhere else (in a ref, a collection that is no call's
     argument, a pattern beside ``=``): OPA's order there is not followed, so
-    the argument stays any.
+    the argument stays any. ``untyped``: the names OPA has no type for there
+    (the arguments the statement mentions first, the names of a pattern
+    nothing bound before), which unify with anything.
     """
     if statement.what in ("some", "every"):
         # OPA moves the domain into a statement before the loop (`v = split(x, ",")[k]`, the call moved out
@@ -132,9 +136,13 @@ def argument_uses(statement: Statement, name: str,
             if side.what in ("array", "set"):
                 # A pattern holding the untyped name has no type yet (OPA's Nil): it is unified with the other
                 # side's type, element by element (`[x] = [1]`: x is a number).
-                element = element_type(side, name, type_of(other))
+                element = element_type(side, name, type_of(other), untyped)
                 if element is not None:
                     return [(side, element[0], False)]
+            if side.what == "object":  # unified key by key (`{"a": x} = {"a": 1}`: x is a number)
+                field = field_type(side, name, type_of(other), untyped)
+                if field is not None:
+                    return [(side, field, False)]
     uses = []
     for part in statement.parts:
         _calls_in_order(part, name, declared, uses)
