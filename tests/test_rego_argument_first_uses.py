@@ -40,6 +40,10 @@ def found(body: str) -> list[tuple[int, str]]:
                                                     "number"),
     ('f(x) if {\n  [x, 2] == [1, 2]\n  upper(x)\n}\n', 5, "argument 1 of upper(...), `x`, is a number"),
     ('f(x) if {\n  {x} = {"a"}\n}\nh := f(1)\n', 6, "where f takes only string"),
+    # A literal holding a call or ref: OPA moves it into a variable first, of its type, and types the literal.
+    ('f(x) if {\n  concat(",", [x, upper("a")])\n}\nh := f(1)\n', 6, "where f takes only string"),
+    ('f(x) if {\n  concat(",", [input.a, x])\n}\nh := f(1)\n', 6, "where f takes only string"),
+    ('f(x) if {\n  union({object.keys({}), x})\n}\nh := f(1)\n', 6, "is a number, where f takes only set"),
     # A pattern that binds another name too, one OPA's safety check binds right there (Unify): the statement
     # runs in place, and the names before the argument, untyped, never stop it.
     ('f(x) if {\n  [x, y] = [1, 2]\n}\nh := f("a")\n', 6, "where f takes only number"),
@@ -72,6 +76,9 @@ def test_a_first_use_opa_follows_types_the_argument(body: str, line: int, says: 
     # domain is looked into, `v = x[k]`, which types it any.
     "f(x) if {\n  object.keys({\"a\": x})\n}\nh := f(1)\n",
     'f(x) if {\n  [x] = input.a\n}\nh := f("a")\n',
+    # A literal holding a call or ref, called with what it takes.
+    'f(x) if {\n  concat(",", [input.a, x])\n}\nh := f("a")\n',
+    'f(x) if {\n  union({object.keys({}), x})\n}\nh := f({1})\n',
     # The same patterns, called with what they take; an object of any keys, or one of several (a rule of two
     # definitions, OPA's any<...>, tried in union mode), types nothing.
     'f(x) if {\n  [y, x] = [1, 2]\n}\nh := f(3)\n',
@@ -90,8 +97,8 @@ def test_a_use_opa_accepts_or_this_reader_cannot_follow_passes(body: str) -> Non
 @pytest.mark.parametrize("body", [
     # OPA types the argument here too, but the order is not followed: the argument is left any, so nothing
     # is refused (a reached call is an error on regorus, undefined on regopy).
-    'f(x) if {\n  concat(",", [x, upper("a")])\n}\nh := f(1)\n',
-    'f(x) if {\n  concat(",", [input.a, x])\n}\nh := f(1)\n',
+    'f(x) if {\n  concat(",", [x, upper(x)])\n}\nh := f(1)\n',
+    'f(x) if {\n  {"a": x} = o\n}\n\no := {"a": 1, "b": 2} if input.a\n\no := {"a": 1} if input.b\n\nh := f("s")\n',
 ])
 def test_a_use_this_reader_does_not_follow_is_left_alone(body: str) -> None:
     assert found(body) == []

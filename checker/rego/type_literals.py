@@ -64,8 +64,8 @@ def _items_fit(node: Node, expected: RegoType, type_of: Callable[[Node], RegoTyp
     return all(literal_fits(part, element, type_of, union) for part in node.parts)
 
 
-def element_type(node: Node, name: str, expected: RegoType,
-                 untyped: frozenset[str] = frozenset()) -> tuple[RegoType, bool] | None:
+def element_type(node: Node, name: str, expected: RegoType, untyped: frozenset[str] = frozenset(),
+                 type_of: Callable[[Node], RegoType] | None = None) -> tuple[RegoType, bool] | None:
     """(the type OPA's ``unify1`` gives ``name``, untyped till now, as an element of the literal ``node``; union mode).
 
     ``node`` is an array or set literal passed where ``expected`` is declared
@@ -73,17 +73,21 @@ def element_type(node: Node, name: str, expected: RegoType,
     union mode (a declared ``any<...>``, or ``any``) OPA puts ``Or(old,
     element)`` on the variable, which is the element type for an untyped one
     and widens a typed one (its issue 7273); outside it, the element type, or
-    a check of the type the variable has. None when unsure: ``name`` not
-    there exactly once, an element that is not a name, a constant or a nested
-    array or set literal (a call or ref there is moved out first, an order
-    this reader does not follow), or a literal of a kind ``expected`` lacks
-    (the call is refused as it is). ``untyped``: names OPA has no type for
-    there (a pattern's names nothing bound before): unified before ``name``,
-    they take their element's type and never stop it.
+    a check of the type the variable has. ``untyped``: names OPA has no type
+    for there (a pattern's names nothing bound before): unified before
+    ``name``, they take their element's type and never stop it. With
+    ``type_of`` (a node's type), a call, operator, ref or comprehension
+    element is OPA's variable it was moved into first (``expandExprTerm``,
+    ``rewriteDynamics``), and it, or a typed name, unified before ``name``
+    must fit its element outside union mode. None when unsure: ``name`` not
+    there exactly once outside such an element, an element of another form
+    (or one of those without ``type_of``), an element before it that may
+    stop it, or a literal of a kind ``expected`` lacks (the call is refused
+    as it is).
     """
     if sum(_occurrences(node, name)) != 1:
         return None
-    return _element_type(node, name, expected, False, untyped)
+    return _element_type(node, name, expected, False, untyped, type_of)
 
 
 def field_type(node: Node, name: str, expected: RegoType, untyped: frozenset[str]) -> RegoType | None:
@@ -125,12 +129,13 @@ def _occurrences(node: Node, name: str) -> list[int]:
     return [here] + [n for part in node.parts for n in _occurrences(part, name)]
 
 
-def _element_type(node: Node, name: str, expected: RegoType, union: bool,
-                  untyped: frozenset[str]) -> tuple[RegoType, bool] | None:
+def _element_type(node: Node, name: str, expected: RegoType, union: bool, untyped: frozenset[str],
+                  type_of: Callable[[Node], RegoType] | None) -> tuple[RegoType, bool] | None:
+    moved = type_of is not None
     if expected == ANY:  # OPA's `any`: every element is unified with any, in union mode
-        return (ANY, True) if _plain(node) else None
+        return (ANY, True) if _plain(node, moved) else None
     wanted = LITERALS.get(node.what)
-    if wanted not in (ARRAY, SET) or wanted not in expected.kinds or not _plain(node):
+    if wanted not in (ARRAY, SET) or wanted not in expected.kinds or not _plain(node, moved):
         return None
     if wanted == ARRAY and expected.length is not None and len(node.parts) != expected.length:
         return None  # OPA's unify1Array fails before the name is reached
@@ -141,19 +146,29 @@ def _element_type(node: Node, name: str, expected: RegoType, union: bool,
     # statement a match error this reader does not report). A set's elements come in sorted order: all must fit.
     before = node.parts[:node.parts.index(holding[0])] if wanted == ARRAY else node.parts
     if not all(part in holding or (part.what == "literal" and accepts(element, kind(part.text)))
-               or (part.what == "name" and part.text in untyped) for part in before):
+               or (part.what == "name" and part.text in untyped) or _fits(part, element, union, type_of)
+               for part in before):
         return None
     part = holding[0]
     if part.what == "name":
         return element, union
-    return _element_type(part, name, element, union, untyped)
+    return _element_type(part, name, element, union, untyped, type_of)
 
 
-def _plain(node: Node) -> bool:
-    """Only names, constants and nested array or set literals of them: nothing OPA moves out first."""
-    if node.what in ("name", "literal"):
+def _fits(part: Node, element: RegoType, union: bool, type_of: Callable[[Node], RegoType] | None) -> bool:
+    """Does OPA's variable for ``part`` (a typed name, or what was moved into one) unify with ``element``?"""
+    return type_of is not None and part.what in _MOVED | {"name"} and (union or accepts(element, type_of(part)))
+
+
+# What OPA's compiler moves out of a literal into a variable before typing it.
+_MOVED = frozenset({"call", "infix", "ref", "comprehension"})
+
+
+def _plain(node: Node, moved: bool) -> bool:
+    """Only names, constants and nested array or set literals of them (``moved``: or what OPA moves out first)."""
+    if node.what in ("name", "literal") or (moved and node.what in _MOVED):
         return True
-    return node.what in ("array", "set") and all(_plain(part) for part in node.parts)
+    return node.what in ("array", "set") and all(_plain(part, moved) for part in node.parts)
 
 
 def object_mismatch(left_is_literal: bool, left: RegoType, right_is_literal: bool, right: RegoType) -> str | None:
