@@ -182,6 +182,9 @@ def test_a_ref_head_function_is_no_builtin_call() -> None:
      "data.p.r, a rule whose value is a boolean"),
     ("r := 1\n\nhelper := [1 | r(1)]\n", "5:16", "data.p.r, a rule whose value is a number"),
     ("import data.lib\n\nhelper if {\n  lib.limit(1)\n}\n", "6:3", "data.lib.limit, a rule whose value is a number"),
+    # A rule with a ref head of names is typed where it leads.
+    ("a.b := 1\n\nhelper if {\n  a.b(1)\n}\n", "6:3", "data.p.a.b, a rule whose value is a number"),
+    ('a["b"] contains 1\n\nhelper if {\n  data.p.a.b(1)\n}\n', "6:3", "data.p.a.b, a rule whose value is a set"),
     # One collection type: a literal, a comprehension (called with no argument), a partial object, and a set
     # from two definitions (OPA's environment joins two sets into one set of either's elements).
     ("r := {1}\n\nhelper if {\n  r(1)\n}\n", "6:3", "data.p.r, a rule whose value is a set[number]"),

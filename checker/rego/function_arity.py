@@ -19,16 +19,15 @@ not checked.
 from __future__ import annotations
 
 import functools
-import json
 import re
 
 from natpolicy.rego.builtin_types import BUILTINS
-from natpolicy.rego.source import Token, matching_close, tokens
+from natpolicy.rego.source import matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
-from natpolicy.rego.type_syntax import read_rules
+from natpolicy.rego.type_syntax import read_rules, ref_head_path
 
 __all__ = ["function_arities", "call_path", "call_target", "arity_problem", "package_of", "imports_of",
-           "ref_head_functions", "ref_head_path", "ref_head_roots"]
+           "ref_head_functions", "ref_head_roots"]
 
 # Only comments may come before the `package` statement, so the first line that starts with it is it.
 _PACKAGE = re.compile(r"^[ \t]*package[ \t]+([^\n#]+)", re.MULTILINE)
@@ -159,44 +158,6 @@ def ref_head_functions(source: str) -> dict[str, int]:
         commas = sum(1 for t in toks[j + 1:close] if t.text == "," and t.depth == depth)
         seen.setdefault(".".join(parts), set()).add(0 if close == j + 1 else commas + 1)
     return {name: found.pop() for name, found in seen.items() if len(found) == 1}
-
-
-def ref_head_path(toks: list[Token], head: int, end: int) -> tuple[list[str], int] | None:
-    """The names of the ref head starting at ``toks[head]`` (``a.b["c"]``: a, b, c), and the index after it.
-
-    None for a head holding anything but names and string keys that are
-    names (``a[k]``, ``a[1]``, ``a["b.c"]``): where its rules lead is not read.
-    """
-    parts, j = [toks[head].text], head + 1
-    while j < end:
-        if toks[j].text == "." and j + 1 < end and toks[j + 1].kind == "ident":
-            parts.append(toks[j + 1].text)
-            j += 2
-        elif toks[j].text == "[":
-            key = _string_key(toks[j + 1]) if matching_close(toks, j) == j + 2 else None
-            if key is None or not _NAME.fullmatch(key):
-                return None
-            parts.append(key)
-            j += 3
-        else:
-            break
-    return parts, j
-
-
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def _string_key(tok: Token) -> str | None:
-    """The value of a string literal token (raw or quoted), or None for any other token."""
-    if tok.kind == "raw":
-        return tok.text[1:-1]
-    if tok.kind != "string":
-        return None
-    try:
-        value = json.loads(tok.text)
-    except ValueError:
-        return None
-    return value if isinstance(value, str) else None
 
 
 @functools.lru_cache(maxsize=256)

@@ -31,10 +31,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from natpolicy.rego.builtin_types import BUILTINS
-from natpolicy.rego.function_arity import imports_of, package_of, ref_head_path
+from natpolicy.rego.function_arity import imports_of, package_of
 from natpolicy.rego.source import scan_module, tokens
 from natpolicy.rego.static_checks import rule_statements
-from natpolicy.rego.type_syntax import read_rules
+from natpolicy.rego.type_syntax import read_rules, ref_head_path
 
 __all__ = ["undefined_calls", "arity_conflicts"]
 
