@@ -132,6 +132,8 @@ def test_what_is_refused_fails_on_regorus_when_reached() -> None:
     # A function with a ref head of names is typed as any function, at the path it leads to.
     ("a.b(s) := upper(s)\nhelper := a.b(1)\n", 6, "argument 1 of a.b(...), `1`, is a number, where a.b takes only"),
     ('a["b"](s) := upper(s)\nhelper := data.p.a.b(1)\n', 6, "where data.p.a.b takes only string"),
+    # The head's first name is a rule of the package (an object of rules), bound wherever the body uses it.
+    ('a.b := 1\nf(x) if {\n  y := a.b + x\n}\nhelper := f("s")\n', 9, "where f takes only number"),
 ])
 def test_a_function_argument_typed_through_its_uses_is_checked_as_opa_does(body: str, line: int, says: str) -> None:
     assert_refused_at(found(body), line, says)

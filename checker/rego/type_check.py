@@ -68,6 +68,7 @@ from natpolicy.rego.type_literals import LITERALS, literal_fits
 from natpolicy.rego.type_patterns import equality_problem, unbound_after
 from natpolicy.rego.type_refs import look_up
 from natpolicy.rego.type_syntax import Node, Rule, Statement, read_rules
+from natpolicy.rego.type_syntax import pattern_names as _names
 
 __all__ = ["type_errors"]
 
@@ -191,6 +192,8 @@ class _Checker:
         for rule in rules:
             for value, arguments in self._branches(rule):
                 typed.add(rule.name, value, arguments if rule.shape == "function" else None)
+            if "." in rule.name:  # `a.b := 1`: `a` is an object of rules, any here (as a head `a[k]` makes it)
+                typed.add(rule.name.split(".")[0], ANY, None)
         return typed
 
     def _branches(self, rule: Rule) -> Iterator[tuple[RegoType, tuple[RegoType, ...]]]:
@@ -588,12 +591,3 @@ class _Checker:
 
     def _error(self, node: Node, message: str) -> None:
         self.errors.append((node.start, message))
-
-
-def _names(node: Node) -> list[str]:
-    """Every plain name in ``node`` (a pattern's variables), not a ref's keys."""
-    if node.what == "name":
-        return [node.text]
-    if node.what == "comprehension":
-        return []
-    return [name for part in node.parts for name in _names(part)]

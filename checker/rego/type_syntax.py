@@ -16,7 +16,7 @@ from natpolicy.rego.source import Token, matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
 
 __all__ = ["Node", "Statement", "Rule", "Unreadable", "Reader", "parse_rule", "read_body", "read_rules",
-           "ref_head_path"]
+           "ref_head_path", "pattern_names"]
 
 # Binding strength of the infix operators, as OPA's parser nests them (weakest first).
 _INFIX = {"in": 1, "==": 2, "!=": 2, "<": 2, ">": 2, "<=": 2, ">=": 2, "|": 3, "&": 4, "+": 5, "-": 5,
@@ -66,6 +66,15 @@ def ref_head_path(toks: list[Token], head: int, end: int) -> tuple[list[str], in
         else:
             break
     return parts, j
+
+
+def pattern_names(node: Node) -> list[str]:
+    """Every name in ``node`` outside its comprehensions (a pattern's variables, a ref's base and bracket keys)."""
+    if node.what == "name":
+        return [node.text]
+    if node.what == "comprehension":
+        return []
+    return [name for part in node.parts for name in pattern_names(part)]
 
 
 class Unreadable(Exception):
