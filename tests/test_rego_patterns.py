@@ -31,6 +31,8 @@ def found(body: str) -> list[tuple[int, str]]:
     # Two unbound names, neither bound: both unsafe (OPA reports each; the first is named).
     ("helper if {\n  [x, 1] = [y, 2, 3]\n}\n", 4, "an array of 2 elements with an array of 3 elements"),
     ('helper if {\n  {"a": x} = {"b": 1}\n}\n', 4, 'over the key "a", which the other object never has'),
+    # An object's key is never bound by a pattern (OPA's markAllSafe skips keys), whatever the other side.
+    ("xs := [1]\n\nhelper if {\n  {x: 1} = xs\n}\n", 6, "`{x: 1} = xs` unifies an object with an array[number]"),
     # A statement's `==` is OPA's `equal` call to the safety check: it binds no name, whatever the other side.
     ("xs := [1, 2]\n\nhelper if {\n  [x] == xs\n}\n", 6, "`[x] == xs` unifies an array of 1 element"),
     # In an `else` branch too: each branch is a rule body of its own.

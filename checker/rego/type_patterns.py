@@ -184,11 +184,18 @@ def _all_names(node: Node) -> set[str]:
     return names
 
 
-def _plain_names(node: Node) -> list[str]:
+def _plain_names(node: Node, keys: bool = True) -> list[str]:
+    """The names of a pattern outside refs, calls and comprehensions; ``keys``: an object's keys too.
+
+    OPA's safety check binds a pattern's names but never its object keys
+    (``markAllSafe`` skips them).
+    """
     if node.what == "name":
         return [node.text]
+    if node.what == "object" and not keys:
+        return [name for part in node.parts[1::2] for name in _plain_names(part, keys)]
     if node.what in ("array", "set", "object"):
-        return [name for part in node.parts for name in _plain_names(part)]
+        return [name for part in node.parts for name in _plain_names(part, keys)]
     return []
 
 
@@ -211,13 +218,13 @@ def _unify(a: Node, b: Node, unbound: frozenset[str], marked: set[str]) -> bool:
         if shape_b == "var" and b.what == "name":
             marked.add(b.text)
         elif shape_b in ("array", "object"):
-            marked.update(_plain_names(b))
+            marked.update(_plain_names(b, keys=False))
         return True
     if shape_a in ("array", "object"):
         if shape_b == "var":
             return _unify_var(b, a, shape_a, unbound, marked)
         if shape_b == "ref":
-            marked.update(_plain_names(a))
+            marked.update(_plain_names(a, keys=False))
             return True
         if shape_b == shape_a == "array":
             if len(a.parts) == len(b.parts):
@@ -244,9 +251,9 @@ def _unify_var(var: Node, other: Node, shape: str, unbound: frozenset[str], mark
         return True
     if shape in ("array", "object"):
         if bound:
-            marked.update(_plain_names(other))
+            marked.update(_plain_names(other, keys=False))
             return True
-        if set(_plain_names(other)) & (unbound - marked):
+        if set(_plain_names(other, keys=False)) & (unbound - marked):
             return False
     if name in unbound:
         marked.add(name)  # a ref, constant or set beside it, all bound: it binds the name
