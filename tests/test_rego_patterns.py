@@ -97,6 +97,27 @@ def test_a_pattern_that_may_match_passes(body: str) -> None:
     assert found(body) == []
 
 
+@pytest.mark.parametrize(("body", "line", "says"), [
+    # A pattern beside a literal of its shape: OPA's unify1 gives each new name the type at its place.
+    ('helper if {\n  [x, y] = [1, "a"]\n  upper(x)\n}\n', 5, "argument 1 of upper(...), `x`, is a number"),
+    ('helper if {\n  [x, y] := [1, "a"]\n  upper(x)\n}\n', 5, "argument 1 of upper(...), `x`, is a number"),
+    ('helper if {\n  {"a": x} = {"a": 1}\n  upper(x)\n}\n', 5, "argument 1 of upper(...), `x`, is a number"),
+    ('helper if {\n  [x, [y]] = [1, ["s"]]\n  y + 1\n}\n', 5, "`y + 1` applies `+` to a string"),
+])
+def test_a_name_a_pattern_binds_is_typed_at_its_place(body: str, line: int, says: str) -> None:
+    assert_refused_at(found(body), line, says)
+
+
+@pytest.mark.parametrize("body", [
+    'helper if {\n  [x, y] = [1, "a"]\n  upper(y)\n  x + 1\n}\n',
+    'helper if {\n  [x, y] := [1, input.a]\n  upper(y)\n}\n',
+    'helper if {\n  {"a": x, "b": y} = {"b": 1, "a": "s"}\n  upper(x)\n  y + 1\n}\n',
+    "helper if {\n  [x] = input.a\n  upper(x)\n  x + 1\n}\n",  # any: OPA's A
+])
+def test_a_name_a_pattern_binds_passes_where_its_type_fits(body: str) -> None:
+    assert found(body) == []
+
+
 @pytest.mark.parametrize("body", [
     # OPA refuses these too, but this reader does not follow them, so nothing is refused: a pattern in a
     # comprehension, a name mentioned before the pattern (OPA's unsafe variable is reported there), two names

@@ -7,7 +7,8 @@ module infers what OPA infers, from the source alone (``type_syntax`` reads
 it), and ``natpolicy.rego.guards`` refuses each error with its line.
 
 Inferred: literals, collections and comprehensions; ``:=`` and ``=`` bindings
-of a local variable; ``some x in xs`` (the element type; an ``every`` body is
+of a local variable (also in a pattern beside a literal of its shape,
+``type_patterns.pattern_types``); ``some x in xs`` (the element type; an ``every`` body is
 never typed by OPA but for its refs, comprehensions and arity, nor here);
 arithmetic (``+ * / %`` give numbers, ``-`` a number or set as OPA declares,
 ``| &`` sets); builtin results (``builtin_types.BUILTINS``); the values of the
@@ -65,7 +66,7 @@ from natpolicy.rego.type_env import Package, Scope, union_all
 from natpolicy.rego.type_env import kinds_of as _only  # what a declared type takes, for a message
 from natpolicy.rego.type_env import with_article as _a  # "a number", "an array"
 from natpolicy.rego.type_literals import LITERALS, literal_fits
-from natpolicy.rego.type_patterns import equality_problem, unbound_after
+from natpolicy.rego.type_patterns import equality_problem, pattern_types, unbound_after
 from natpolicy.rego.type_refs import look_up
 from natpolicy.rego.type_syntax import Node, Rule, Statement, read_rules
 from natpolicy.rego.type_syntax import pattern_names as _names
@@ -356,7 +357,10 @@ class _Checker:
             if target.what != "name" and not any(self._resolvable(name, scope) for name in _names(target)) \
                     and all(self._resolvable(name, scope) for name in _names(value)):
                 self._equality(target, value, _names(target), scope, ":=")  # OPA declares each name, then `=`
+            bound = pattern_types(target, value, frozenset(_names(target)), lambda node: self.type_of(node, scope))
             self._pattern(target, self.type_of(value, scope), scope)
+            for name, found in bound.items():
+                scope.bind(name, found)
             return
         # `=` binds whichever side is a name nothing has bound yet; OPA may order a body's statements
         # otherwise than written, so a value with a name not yet bound gives only `any`.
@@ -368,8 +372,9 @@ class _Checker:
                 return
         unbound = [name for name in _names(target) + _names(value) if not self._resolvable(name, scope)]
         self._equality(target, value, unbound, scope, written)
+        bound = pattern_types(target, value, frozenset(unbound), lambda node: self.type_of(node, scope))
         for name in unbound:
-            scope.bind(name, ANY)
+            scope.bind(name, bound.get(name, ANY))
 
     def _equality(self, target: Node, value: Node, unbound: list[str], scope: Scope, written: str) -> None:
         """Refuse two sides OPA never unifies (``type_patterns``): an unbound name is any there, an untyped argument

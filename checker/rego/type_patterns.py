@@ -30,7 +30,7 @@ from natpolicy.rego.type_literals import object_mismatch
 from natpolicy.rego.type_parameters import statement_names
 from natpolicy.rego.type_syntax import Node, Statement
 
-__all__ = ["equality_problem", "never_unify", "unbound_after"]
+__all__ = ["equality_problem", "never_unify", "pattern_types", "unbound_after"]
 
 
 def equality_problem(target: Node, value: Node, type_of: Callable[[Node], RegoType], unbound: Sequence[str],
@@ -166,6 +166,47 @@ def unbound_after(left: Node, right: Node, unbound: frozenset[str]) -> list[str]
         return None
     order = [name for side in (left, right) for name in _plain_names(side)]
     return sorted({name for name in order if name in unbound and name not in marked}, key=order.index)
+
+
+def pattern_types(left: Node, right: Node, unbound: frozenset[str],
+                  type_of: Callable[[Node], RegoType]) -> dict[str, RegoType]:
+    """The types OPA gives the names of ``unbound`` in ``left = right``, a pattern beside a literal of its shape.
+
+    OPA's safety check binds them there (``unbound_after``), so the
+    statement is typed in place, the pattern untyped (nil): ``unify1`` gives
+    each name the type of the element, or object value, at its place
+    (``[x, y] = [1, "a"]``: a number, a string). Empty where unsure: unbound
+    names on both sides, a name twice, or shapes that differ.
+    """
+    if not unbound or unbound_after(left, right, unbound) != []:
+        return {}
+    for pattern, other in ((left, right), (right, left)):
+        found: dict[str, RegoType] = {}
+        if not set(_all_names(other)) & unbound and _pair(pattern, other, unbound, type_of, found):
+            return found
+    return {}
+
+
+def _pair(pattern: Node, other: Node, unbound: frozenset[str], type_of: Callable[[Node], RegoType],
+          found: dict[str, RegoType]) -> bool:
+    """Add to ``found`` each unbound name of ``pattern`` with the type of what stands at its place in ``other``."""
+    if pattern.what == "name" and pattern.text in unbound:
+        if pattern.text in found:
+            return False
+        found[pattern.text] = type_of(other)
+        return True
+    if pattern.what == other.what == "array" and len(pattern.parts) == len(other.parts):
+        return all(_pair(mine, theirs, unbound, type_of, found)
+                   for mine, theirs in zip(pattern.parts, other.parts, strict=True))
+    if pattern.what == other.what == "object":
+        keys = [key.constant for key in pattern.parts[::2]]
+        theirs = {key.constant: value for key, value in zip(other.parts[::2], other.parts[1::2], strict=True)}
+        if any(not isinstance(key, str) for key in [*keys, *theirs]) or sorted(map(str, keys)) != sorted(
+                map(str, theirs)):
+            return False
+        return all(_pair(value, theirs[key], unbound, type_of, found)
+                   for key, value in zip(keys, pattern.parts[1::2], strict=True))
+    return not _all_names(pattern) & unbound
 
 
 def _hidden(node: Node, unbound: frozenset[str]) -> bool:
