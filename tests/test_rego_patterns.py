@@ -58,6 +58,9 @@ def test_a_pattern_whose_names_nothing_binds_is_their_unsafe_variable(body: str,
     ('helper if {\n  [x, "a"] = [1, 2]\n}\n', 4, "unifies a string with a number at index 1"),
     ("helper if {\n  [x, [1]] = [1, [1, 2]]\n}\n", 4, "an array of 2 elements at index 1"),
     ('helper if {\n  [1, 2] == [1, "2"]\n}\n', 4, "a number with a string at index 1"),
+    # A name placed twice: typed at its first place, then unified with the second.
+    ('helper if {\n  [x, x] = [1, "a"]\n}\n', 4, "makes `x` a number and then unifies it with a string"),
+    ('helper if {\n  {"a": x, "b": [x]} = {"a": 1, "b": [true]}\n}\n', 4, "makes `x` a"),
 ])
 def test_a_pattern_that_never_matches_is_a_match_error(body: str, line: int, says: str) -> None:
     errors = found(body)
@@ -78,6 +81,7 @@ def test_a_name_a_later_statement_mentions_may_be_either() -> None:
     "helper if {\n  [x] = [1]\n  x > 0\n}\n",
     "helper if {\n  [x, y] = [1, 2]\n}\n",
     "helper if {\n  [x, 1] = [2, 3]\n}\n",
+    'helper if {\n  [x, x] = [1, 2]\n  {"a": y, "b": y} = {"a": "s", "b": "t"}\n}\n',
     'helper if {\n  {"a": x} = {"a": 1}\n}\n',
     "helper if {\n  [x] = [[1, 2]]\n}\n",
     "f(x) := 1 if {\n  [x] = [1]\n}\n",
@@ -121,11 +125,13 @@ def test_a_name_a_pattern_binds_passes_where_its_type_fits(body: str) -> None:
 @pytest.mark.parametrize("body", [
     # OPA refuses these too, but this reader does not follow them, so nothing is refused: a pattern in a
     # comprehension, a name mentioned before the pattern (OPA's unsafe variable is reported there), two names
-    # that only each other binds, and a name used twice (`x` is a number at index 0, then a string).
+    # that only each other binds, a name declared twice by `:=` (OPA's verdict there is not followed), and an
+    # index of an array held in a name.
     "helper := [y | [y] = [1, 2]]\n",
     'helper if {\n  y > 0\n  {"a": x} = {"b": y}\n}\n',
     'helper if {\n  [x, "a"] = [y, 2]\n}\n',
-    'helper if {\n  [x, x] = [1, "a"]\n}\n',
+    'helper if {\n  [x, x] := [1, "a"]\n}\n',
+    'helper if {\n  xs := [1, "a"]\n  [x, 2] = xs\n}\n',
 ])
 def test_a_pattern_this_reader_does_not_follow_is_left_alone(body: str) -> None:
     assert found(body) == []

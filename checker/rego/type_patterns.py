@@ -46,7 +46,12 @@ def equality_problem(target: Node, value: Node, type_of: Callable[[Node], RegoTy
     """
     said = f"`{text(target)} {written} {text(value)}`"
     mismatch = _never_match(target, value, type_of)
-    if mismatch is not None:
+    # A name placed twice (not in `:=`, where OPA may refuse declaring it twice otherwise; nor in `==`, which binds
+    # nothing): typed at its first place, it never unifies with the second.
+    clash = _placed(target, value, frozenset(unbound), type_of)[1] if mismatch is None and written == "=" else []
+    if clash:
+        said += f" makes {clash[0][0]} and then unifies it with {clash[0][1]}, which never match"
+    elif mismatch is not None:
         said += f" unifies {mismatch[0]} with {mismatch[1]}, which never match"
     else:
         types = type_of(target), type_of(value)
@@ -178,25 +183,43 @@ def pattern_types(left: Node, right: Node, unbound: frozenset[str],
     (``[x, y] = [1, "a"]``: a number, a string). Empty where unsure: unbound
     names on both sides, a name twice, or shapes that differ.
     """
+    found, clash = _placed(left, right, unbound, type_of)
+    return found if not clash else {}
+
+
+def _placed(left: Node, right: Node, unbound: frozenset[str],
+            type_of: Callable[[Node], RegoType]) -> tuple[dict[str, RegoType], list[tuple[str, str]]]:
+    """(each unbound name's type at its place, the two types of a name placed twice that never unify).
+
+    Empty where OPA's safety check leaves a name unbound, or where the
+    pattern and the literal beside it differ in shape (``pattern_types``).
+    """
     if not unbound or unbound_after(left, right, unbound) != []:
-        return {}
+        return {}, []
     for pattern, other in ((left, right), (right, left)):
         found: dict[str, RegoType] = {}
-        if not set(_all_names(other)) & unbound and _pair(pattern, other, unbound, type_of, found):
-            return found
-    return {}
+        clash: list[tuple[str, str]] = []
+        if not set(_all_names(other)) & unbound and _pair(pattern, other, unbound, type_of, found, clash):
+            return found, clash
+    return {}, []
 
 
 def _pair(pattern: Node, other: Node, unbound: frozenset[str], type_of: Callable[[Node], RegoType],
-          found: dict[str, RegoType]) -> bool:
-    """Add to ``found`` each unbound name of ``pattern`` with the type of what stands at its place in ``other``."""
+          found: dict[str, RegoType], clash: list[tuple[str, str]]) -> bool:
+    """Add to ``found`` each unbound name of ``pattern`` with the type of what stands at its place in ``other``.
+
+    A name placed again is checked against its first type, as OPA's
+    ``unify1`` does once the name is typed (``[x, x] = [1, "a"]``).
+    """
     if pattern.what == "name" and pattern.text in unbound:
         if pattern.text in found:
-            return False
+            mismatch = never_unify(found[pattern.text], type_of(other))
+            clash.extend([(f"`{pattern.text}` {mismatch[0]}", mismatch[1])] if mismatch is not None else [])
+            return True
         found[pattern.text] = type_of(other)
         return True
     if pattern.what == other.what == "array" and len(pattern.parts) == len(other.parts):
-        return all(_pair(mine, theirs, unbound, type_of, found)
+        return all(_pair(mine, theirs, unbound, type_of, found, clash)
                    for mine, theirs in zip(pattern.parts, other.parts, strict=True))
     if pattern.what == other.what == "object":
         keys = [key.constant for key in pattern.parts[::2]]
@@ -204,7 +227,7 @@ def _pair(pattern: Node, other: Node, unbound: frozenset[str], type_of: Callable
         if any(not isinstance(key, str) for key in [*keys, *theirs]) or sorted(map(str, keys)) != sorted(
                 map(str, theirs)):
             return False
-        return all(_pair(value, theirs[key], unbound, type_of, found)
+        return all(_pair(value, theirs[key], unbound, type_of, found, clash)
                    for key, value in zip(keys, pattern.parts[1::2], strict=True))
     return not _all_names(pattern) & unbound
 
