@@ -4,8 +4,9 @@ OPA types an argument at its first use (``checkRule`` in ``v1/ast/check.go``):
 an element of an array or set literal passed to a call is unified with the
 element type the call declares (``unify1``: ``concat(",", [x])`` makes x a
 string); the domain of ``some`` and ``every`` is a statement of its own, its
-calls moved out first (``expandExpr``); an array or set pattern beside ``=``
-is unified with the other side's type (``unify2``). A typed argument passed
+calls moved out first (``expandExpr``); an array, set or object pattern
+beside ``=`` is unified with the other side's type (``unify2``, ``unify1``),
+also where it binds another name that OPA's safety check binds there. A typed argument passed
 in a collection literal where an ``any<...>`` is declared widens instead
 (union mode, OPA's issue 7273). Each refusal names its line; each near miss
 is valid Rego OPA accepts and must stay quiet.
@@ -39,6 +40,21 @@ def found(body: str) -> list[tuple[int, str]]:
                                                     "number"),
     ('f(x) if {\n  [x, 2] == [1, 2]\n  upper(x)\n}\n', 5, "argument 1 of upper(...), `x`, is a number"),
     ('f(x) if {\n  {x} = {"a"}\n}\nh := f(1)\n', 6, "where f takes only string"),
+    # A literal holding a call or ref: OPA moves it into a variable first, of its type, and types the literal.
+    ('f(x) if {\n  concat(",", [x, upper("a")])\n}\nh := f(1)\n', 6, "where f takes only string"),
+    ('f(x) if {\n  concat(",", [input.a, x])\n}\nh := f(1)\n', 6, "where f takes only string"),
+    ('f(x) if {\n  union({object.keys({}), x})\n}\nh := f(1)\n', 6, "is a number, where f takes only set"),
+    # A pattern that binds another name too, one OPA's safety check binds right there (Unify): the statement
+    # runs in place, and the names before the argument, untyped, never stop it.
+    ('f(x) if {\n  [x, y] = [1, 2]\n}\nh := f("a")\n', 6, "where f takes only number"),
+    ('f(x) if {\n  [y, x] = [1, 2]\n}\nh := f("a")\n', 6, "where f takes only number"),
+    # An object pattern: unified key by key with an object of known keys (unify1Object).
+    ('f(x) if {\n  {"a": x} = {"a": 1}\n}\nh := f("a")\n', 6, "where f takes only number"),
+    ('f(x) if {\n  o := {"a": 1, "b": "s"}\n  {"b": x, "a": y} = o\n}\nh := f(2)\n', 7,
+     "where f takes only string"),
+    ('f(x) if {\n  {"a": x, "b": 2} == {"a": 1, "b": 2}\n  upper(x)\n}\n', 5, "argument 1 of upper(...), `x`, is a number"),
+    # A pattern that never matches is OPA's match error in the function itself (type_patterns).
+    ('f(x) if {\n  [x] = [1, 2]\n}\nh := f("a")\n', 4, "an array of 1 element with an array of 2 elements"),
 ])
 def test_a_first_use_opa_follows_types_the_argument(body: str, line: int, says: str) -> None:
     assert_refused_at(found(body), line, says)
@@ -60,6 +76,15 @@ def test_a_first_use_opa_follows_types_the_argument(body: str, line: int, says: 
     # domain is looked into, `v = x[k]`, which types it any.
     "f(x) if {\n  object.keys({\"a\": x})\n}\nh := f(1)\n",
     'f(x) if {\n  [x] = input.a\n}\nh := f("a")\n',
+    # A literal holding a call or ref, called with what it takes.
+    'f(x) if {\n  concat(",", [input.a, x])\n}\nh := f("a")\n',
+    'f(x) if {\n  union({object.keys({}), x})\n}\nh := f({1})\n',
+    # The same patterns, called with what they take; an object of any keys, or one of several (a rule of two
+    # definitions, OPA's any<...>, tried in union mode), types nothing.
+    'f(x) if {\n  [y, x] = [1, 2]\n}\nh := f(3)\n',
+    'f(x) if {\n  {"a": x} = {"a": 1}\n}\nh := f(2)\n',
+    'f(x) if {\n  {"a": x} = input.o\n}\nh := f("a")\n',
+    'f(x) if {\n  {"a": x} = r\n}\n\nr := {"a": 1} if input.a\n\nr := {"a": "s"} if input.b\n\nh := f("s")\n',
     "f(x) if {\n  some v in x\n  upper(x)\n}\nh := f(1)\n",
     # A literal that is no call's argument types nothing (`y := [x]` unifies y); nor does a comprehension.
     "f(x) if {\n  y := [x]\n  y[0] + 1\n  upper(x)\n}\n",
@@ -70,13 +95,10 @@ def test_a_use_opa_accepts_or_this_reader_cannot_follow_passes(body: str) -> Non
 
 
 @pytest.mark.parametrize("body", [
-    # OPA types the argument here too, or refuses the statement itself (a match error, reported though the
-    # pattern's type is nil), but the order or outcome is not followed: the argument is left any, so nothing
+    # OPA types the argument here too, but the order is not followed: the argument is left any, so nothing
     # is refused (a reached call is an error on regorus, undefined on regopy).
-    'f(x) if {\n  concat(",", [x, upper("a")])\n}\nh := f(1)\n',
-    'f(x) if {\n  concat(",", [input.a, x])\n}\nh := f(1)\n',
-    'f(x) if {\n  [x, y] = [1, 2]\n}\nh := f("a")\n',
-    'f(x) if {\n  [x] = [1, 2]\n}\nh := f("a")\n',
+    'f(x) if {\n  concat(",", [x, upper(x)])\n}\nh := f(1)\n',
+    'f(x) if {\n  {"a": x} = o\n}\n\no := {"a": 1, "b": 2} if input.a\n\no := {"a": 1} if input.b\n\nh := f("s")\n',
 ])
 def test_a_use_this_reader_does_not_follow_is_left_alone(body: str) -> None:
     assert found(body) == []

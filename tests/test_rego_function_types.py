@@ -129,6 +129,11 @@ def test_what_is_refused_fails_on_regorus_when_reached() -> None:
     # A comprehension types only its own copy: the next statement's use is the first one.
     ("f(x) if {\n  [1 | upper(x)]\n  x + 1\n  upper(x)\n}\n", 8, "argument 1 of upper(...), `x`, is a number"),
     ("f(s) := [t | t := upper(s)] if {\n  s + 1\n}\n", 5, "argument 1 of upper(...), `s`, is a number"),
+    # A function with a ref head of names is typed as any function, at the path it leads to.
+    ("a.b(s) := upper(s)\nhelper := a.b(1)\n", 6, "argument 1 of a.b(...), `1`, is a number, where a.b takes only"),
+    ('a["b"](s) := upper(s)\nhelper := data.p.a.b(1)\n', 6, "where data.p.a.b takes only string"),
+    # The head's first name is a rule of the package (an object of rules), bound wherever the body uses it.
+    ('a.b := 1\nf(x) if {\n  y := a.b + x\n}\nhelper := f("s")\n', 9, "where f takes only number"),
 ])
 def test_a_function_argument_typed_through_its_uses_is_checked_as_opa_does(body: str, line: int, says: str) -> None:
     assert_refused_at(found(body), line, says)
@@ -148,6 +153,8 @@ def test_a_function_argument_typed_through_its_uses_is_checked_as_opa_does(body:
     "f(x) if {\n  [y | y := upper(x)]\n  x + 1\n}\n",
     "f(x) if {\n  upper(x)\n}\nf(x) if {\n  x + 1\n}\nhelper := f(1)\n",
     "f(x, y) if {\n  upper(x)\n  y + 1\n  concat(x, [x])\n}\n",
+    # A ref-head function called with what it takes.
+    'a.b(s) := upper(s)\nhelper := [a.b("x"), data.p.a.b("y")]\n',
     # A use OPA runs later (it needs a name bound below) does not count first.
     "f(x) if {\n  n := m + x\n  m := count(x)\n}\n",
 ])

@@ -57,13 +57,13 @@ def test_objects_that_may_match_pass(body: str) -> None:
 
 
 @pytest.mark.parametrize("body", [
-    # OPA refuses these too (a nil side is unified structurally, key sets equal; a name of any type is checked
-    # as above), but a name of no known type is not followed here: nothing is refused.
+    # A side holding a name of no known type: an argument OPA has not typed (nil) is unified structurally, a
+    # name of any type as above, and both find the key "a" missing (tests/test_rego_patterns.py has more).
     'f(y) if {\n  {"a": y} == {"b": 1}\n}\n',
     'x if {\n  y := input.a\n  {"a": y} == {"b": 1}\n}\n',
 ])
-def test_a_side_with_a_name_of_no_known_type_is_left_alone(body: str) -> None:
-    assert found(body) == []
+def test_a_side_with_a_name_of_no_known_type_is_refused_too(body: str) -> None:
+    assert_refused_at(found(body), 5 if "y :=" in body else 4, 'over the key "a", which the other object never has')
 
 
 def test_what_is_refused_fails_on_regorus_when_reached() -> None:

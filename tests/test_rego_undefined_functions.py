@@ -40,6 +40,10 @@ P = "package p\n\n"  # the body below starts on line 3
     ("helper := [y | y := data.lib.nope(1)]\n", "3:21", "data.lib.nope"),
     ("helper contains data.lib.nope(1) if true\n", "3:17", "data.lib.nope"),
     ("helper if {\n  not data.p.nope(1)\n}\n", "4:7", "data.p.nope"),
+    # Under a ref head of names and string keys: a rule is exactly where its ref leads, and nowhere else.
+    ("a.b(x) := x\n\nhelper if {\n  a.c(1)\n}\n", "6:3", "data.p.a.c"),
+    ("a.b(x) := x\n\nhelper := a(1)\n", "5:11", "data.p.a"),
+    ('a["b"].c := 1\n\nhelper if {\n  a.b(1)\n}\n', "6:3", "data.p.a.b"),
 ])
 def test_a_call_no_loaded_rule_defines_is_refused_with_its_line(engine: str, body: str, where: str,
                                                                   path: str) -> None:
@@ -56,9 +60,12 @@ def test_a_call_no_loaded_rule_defines_is_refused_with_its_line(engine: str, bod
     "helper := data.p.other_file(1) + other_file(2)\n",
     "import data.lib\nimport data.lib.h as add\n\nhelper := [lib.g(1), data.lib.h(1, 2), add(1, 2)]\n",
     "import data.lib as l\n\nhelper if {\n  l.h(1, 2, out)\n  out == 3\n}\n",
-    # Builtins, also dotted, and natpolicy's own sprintf; a ref-head function (not read: never refused).
+    # Builtins, also dotted, and natpolicy's own sprintf; a ref-head function where its ref leads (a string key
+    # is a name too); rules under one ref head, called where each leads.
     'helper := [upper("a"), strings.any_prefix_match(["a"], "a"), sprintf("%d", [1]), json.marshal(1)]\n',
-    "a.b(x) := x\n\nhelper := [a.b(1), data.p.a.b(2), a.c(3)]\n",
+    "a.b(x) := x\n\nhelper := [a.b(1), data.p.a.b(2)]\n",
+    'a["b"](x) := x\n\nhelper := [a.b(1), data.p.a.b(2)]\n',
+    "a.b(x) := x\n\na.c.d(x, y) := y\n\nhelper := [a.b(1), a.c.d(1, 2)]\n",
     # Not calls: a string, a comment, a ref into data, a `with` target.
     'helper := "data.lib.nosuch(1)" # data.lib.nosuch(1)\n\nother := data.lib.nosuch\n',
 ])
@@ -135,6 +142,10 @@ def test_the_probes_are_refused_by_natpolicy_itself_on_their_line(engine: str) -
     ("a.b(x) := x\n\nhelper if {\n  a.b(1, 2, 3)\n}\n", "6:3", "(2 with the output, as a statement of its own)"),
     ("a.b.c(x, y) := x\n\nhelper := data.p.a.b.c(1)\n", "5:11", "(OPA: function data.p.a.b.c has arity 2)"),
     ("import data.lib\n\nhelper := lib.x.y(1)\n", "5:11", "(OPA: function data.lib.x.y has arity 2)"),
+    # A string key is a name of the ref; a ref-head rule that is no function has arity 0.
+    ('a["b"](x) := x\n\nhelper := a.b(1, 2)\n', "5:11", "(OPA: function data.p.a.b has arity 1)"),
+    ("a.b := 1\n\nhelper := a.b(1)\n", "5:11", "(OPA: function data.p.a.b has arity 0)"),
+    ("a.b contains 1\n\nhelper := data.p.a.b(1)\n", "5:11", "(OPA: function data.p.a.b has arity 0)"),
 ])
 def test_a_ref_head_function_s_arity_is_checked(engine: str, body: str, where: str, says: str) -> None:
     lib = LIB + "\nx.y(a, b) := a\n"
@@ -171,9 +182,25 @@ def test_a_ref_head_function_is_no_builtin_call() -> None:
      "data.p.r, a rule whose value is a boolean"),
     ("r := 1\n\nhelper := [1 | r(1)]\n", "5:16", "data.p.r, a rule whose value is a number"),
     ("import data.lib\n\nhelper if {\n  lib.limit(1)\n}\n", "6:3", "data.lib.limit, a rule whose value is a number"),
+    # A rule with a ref head of names is typed where it leads.
+    ("a.b := 1\n\nhelper if {\n  a.b(1)\n}\n", "6:3", "data.p.a.b, a rule whose value is a number"),
+    ('a["b"] contains 1\n\nhelper if {\n  data.p.a.b(1)\n}\n', "6:3", "data.p.a.b, a rule whose value is a set"),
+    # One collection type: a literal, a comprehension (called with no argument), a partial object, and a set
+    # from two definitions (OPA's environment joins two sets into one set of either's elements).
+    ("r := {1}\n\nhelper if {\n  r(1)\n}\n", "6:3", "data.p.r, a rule whose value is a set[number]"),
+    ('r := [1, "a"]\n\nhelper if {\n  not r(1)\n}\n', "6:7", "a rule whose value is an array[any<number, string>]"),
+    ('r := {"a": 1}\n\nhelper if {\n  r(1)\n}\n', "6:3", "data.p.r, a rule whose value is an object"),
+    ("r := [x | some x in [1]]\n\nhelper if {\n  r()\n}\n", "6:3", "data.p.r, a rule whose value is an array"),
+    ('o[k] := 1 if {\n  some k in ["a"]\n}\n\nhelper if {\n  o(1)\n}\n', "8:3",
+     "data.p.o, a rule whose value is an object"),
+    ('r contains 1 if input.a\n\nr contains "a" if input.b\n\nhelper if {\n  r(1)\n}\n', "8:3",
+     "data.p.r, a rule whose value is a set"),
+    ('r := {1} if input.a else := {"a"}\n\nhelper if {\n  r(1)\n}\n', "6:3",
+     "data.p.r, a rule whose value is a set[any<number, string>]"),
+    ("import data.lib\n\nhelper if {\n  lib.names(1)\n}\n", "6:3", "data.lib.names, a rule whose value is a set"),
 ])
 def test_a_rule_of_one_type_called_as_a_statement_is_refused(engine: str, body: str, where: str, value: str) -> None:
-    refused = refusal({"a.rego": P + body, "lib.rego": LIB + "\nlimit := 5\n"}, engine)
+    refused = refusal({"a.rego": P + body, "lib.rego": LIB + '\nlimit := 5\n\nnames := {"a"}\n'}, engine)
     assert refused.startswith(f"a.rego:{where}: type error: `") and value in refused, refused
     assert "(OPA: undefined function data." in refused, refused
 
@@ -184,8 +211,13 @@ def test_a_rule_of_one_type_called_as_a_statement_is_refused(engine: str, body: 
     'r := 1\n\ndefault r := "a"\n\nhelper if {\n  r(1)\n}\n',
     'r := 1 if input.a else := "b"\n\nhelper if {\n  r(1)\n}\n',
     "r := input.x\n\nhelper if {\n  r(1)\n}\n",
-    # Collections this reader merges may be two types to OPA; an `every` body's calls are never typed.
-    "r := {1}\n\nhelper if {\n  r(1)\n}\n",
+    # Two collection types OPA's `Or` keeps apart (definitions, elements) are its `any` too; this reader's
+    # types cannot tell two equal ones, so a joined collection passes. An `every` body's calls are never typed.
+    "r := [1] if input.a else := [1, 2]\n\nhelper if {\n  r(1)\n}\n",
+    'r := {"a": 1} if input.a\n\nr := {"b": 1} if input.b\n\nhelper if {\n  r(1)\n}\n',
+    "default r := []\n\nr := [1] if input.a\n\nhelper if {\n  r(1)\n}\n",
+    "r := x if {\n  some x in [[1], [1, 2]]\n}\n\nhelper if {\n  r(1)\n}\n",
+    "f(x) := [x]\n\nf(x) := [x, x] if input.a\n\nr := f(1)\n\nhelper if {\n  r(1)\n}\n",
     "r := 1\n\nhelper if {\n  every v in [1] {\n    r(v)\n  }\n}\n",
     # A local name, and a function, are no rule.
     "r := 1\n\nhelper if {\n  r := 2\n  r == 2\n}\n",

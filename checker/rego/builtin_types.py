@@ -34,6 +34,10 @@ class RegoType:
     fields: tuple[tuple[str, RegoType], ...] | None = None
     # An array literal's length (OPA's static elements, with no dynamic part: an index past it is an error).
     length: int | None = None
+    # One collection kind that came from joining two types (``union``): OPA's ``Or`` keeps two collection
+    # types apart (``any<array<number>, array<number, number>>``) unless they are the same type, which this
+    # reader's coarser types cannot always tell. Such a type may be OPA's ``any``, which lets more through.
+    joined: bool = False
 
     @property
     def known(self) -> bool:
@@ -70,7 +74,7 @@ def union(a: RegoType, b: RegoType) -> RegoType:
         fields = tuple(sorted(merged.items()))
     length = max(a.length, b.length) if a.length is not None and b.length is not None and kinds == {ARRAY} \
         else None
-    return RegoType(kinds, of, fields, length)
+    return RegoType(kinds, of, fields, length, joined=len(kinds) == 1 and not kinds <= SCALARS)
 
 
 def element_of(collection: RegoType) -> RegoType:

@@ -24,7 +24,7 @@ import re
 from natpolicy.rego.builtin_types import BUILTINS
 from natpolicy.rego.source import matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
-from natpolicy.rego.type_syntax import read_rules
+from natpolicy.rego.type_syntax import read_rules, ref_head_path
 
 __all__ = ["function_arities", "call_path", "call_target", "arity_problem", "package_of", "imports_of",
            "ref_head_functions", "ref_head_roots"]
@@ -132,11 +132,13 @@ def arity_problem(given: int, arity: int, alone: bool) -> str | None:
 
 @functools.lru_cache(maxsize=256)
 def ref_head_functions(source: str) -> dict[str, int]:
-    """``a.b`` of each function the module defines with a ref head (``a.b(x) := ...``), with its arity.
+    """``a.b`` of each rule the module defines with a ground ref head (``a.b(x) := ...``), with its arity.
 
-    OPA finds such a function where its ref leads (``GetRulesExact(data.p.a.b)``)
-    and counts its arguments as any function's. Only a head of plain names is
-    read (``a[k](x)`` is not); two arities leave the name out, as above.
+    OPA finds such a rule where its ref leads (``GetRulesExact(data.p.a.b)``)
+    and counts its arguments as any function's; a head that is no function
+    (``a.b := 1``, ``a["b"] contains x``) has arity 0. Only a head of names
+    and string keys is read (``ref_head_path``: ``a[k](x)`` is not, nor is a
+    name a builtin has); two arities leave the name out, as above.
     """
     toks = tokens(source)
     seen: dict[str, set[int]] = {}
@@ -144,16 +146,17 @@ def ref_head_functions(source: str) -> dict[str, int]:
         head = start + 1 if toks[start].text == "default" else start
         if head >= end or toks[head].kind != "ident" or toks[head].text in ("package", "import"):
             continue
-        parts, j = [toks[head].text], head
-        while j + 2 < end and toks[j + 1].text == "." and toks[j + 2].kind == "ident":
-            parts.append(toks[j + 2].text)
-            j += 2
-        close = matching_close(toks, j + 1) if len(parts) > 1 and j + 1 < end and toks[j + 1].text == "(" else None
-        if close is None:
+        read = ref_head_path(toks, head, end)
+        if read is None or len(read[0]) < 2 or ".".join(read[0]) in BUILTINS:
             continue
-        depth = toks[j + 1].depth + 1
-        commas = sum(1 for t in toks[j + 2:close] if t.text == "," and t.depth == depth)
-        seen.setdefault(".".join(parts), set()).add(0 if close == j + 2 else commas + 1)
+        parts, j = read
+        close = matching_close(toks, j) if j < end and toks[j].text == "(" else None
+        if close is None:
+            seen.setdefault(".".join(parts), set()).add(0)
+            continue
+        depth = toks[j].depth + 1
+        commas = sum(1 for t in toks[j + 1:close] if t.text == "," and t.depth == depth)
+        seen.setdefault(".".join(parts), set()).add(0 if close == j + 1 else commas + 1)
     return {name: found.pop() for name, found in seen.items() if len(found) == 1}
 
 

@@ -7,7 +7,8 @@ module infers what OPA infers, from the source alone (``type_syntax`` reads
 it), and ``natpolicy.rego.guards`` refuses each error with its line.
 
 Inferred: literals, collections and comprehensions; ``:=`` and ``=`` bindings
-of a local variable; ``some x in xs`` (the element type; an ``every`` body is
+of a local variable (also in a pattern beside a literal of its shape,
+``type_patterns.pattern_types``); ``some x in xs`` (the element type; an ``every`` body is
 never typed by OPA but for its refs, comprehensions and arity, nor here);
 arithmetic (``+ * / %`` give numbers, ``-`` a number or set as OPA declares,
 ``| &`` sets); builtin results (``builtin_types.BUILTINS``); the values of the
@@ -25,11 +26,11 @@ literal piece by piece, ``type_literals``); the operands of
 s[0]``) or with a key its collection never has (``xs := [1]; xs.foo``,
 ``{1}["a"]``), or with a constant key an object literal whose keys are all
 literal strings never has (``o := {"a": 1}; o.b``; OPA's static properties)
-or an index past an array literal (``[1, 2][2]``); ``=`` between two typed
-values whose kinds never meet (``n := count(xs); n = "2"``: OPA's match
-error), or an object literal and an object of known keys that never match
-(``type_literals.object_mismatch``), and a statement's ``==``, which OPA
-rewrites into ``=`` first; a rule of one scalar type called as a function
+or an index past an array literal (``[1, 2][2]``); ``=`` (``:=``) between
+two sides that never match (``n := count(xs); n = "2"``, ``[x] = [1, 2]``:
+OPA's match error, or its unsafe variable where the pattern binds nothing,
+``type_patterns``), and a statement's ``==``, which OPA rewrites into ``=``
+first; a rule of one type called as a function
 (``r(1)``: OPA's "undefined function"); a
 call to a package function with an argument of a type its body never
 takes (``f(x) := upper(x)`` then ``f(1)``: OPA infers a function's argument
@@ -60,12 +61,15 @@ from natpolicy.rego.function_arity import (
     ref_head_roots,
 )
 from natpolicy.rego.source import scan_module
+from natpolicy.rego.type_env import REFUSED as _REFUSED
 from natpolicy.rego.type_env import Package, Scope, union_all
 from natpolicy.rego.type_env import kinds_of as _only  # what a declared type takes, for a message
 from natpolicy.rego.type_env import with_article as _a  # "a number", "an array"
-from natpolicy.rego.type_literals import LITERALS, literal_fits, object_mismatch
+from natpolicy.rego.type_literals import LITERALS, literal_fits
+from natpolicy.rego.type_patterns import equality_problem, pattern_types, unbound_after
 from natpolicy.rego.type_refs import look_up
 from natpolicy.rego.type_syntax import Node, Rule, Statement, read_rules
+from natpolicy.rego.type_syntax import pattern_names as _names
 
 __all__ = ["type_errors"]
 
@@ -73,8 +77,6 @@ _ROOTS = frozenset({"input", "data"})
 _COMPARISONS = frozenset({"==", "!=", "<", ">", "<=", ">=", "in"})
 _WORDS = frozenset({"package", "import", "default", "if", "contains", "else", "some", "every", "in", "not", "with",
                     "as", "true", "false", "null", "_"})
-_REFUSED = ("OPA refuses the whole module at compile time (even when no query reaches the rule), "
-            "so natpolicy does too")
 
 
 def type_errors(source: str, package_names: set[str], package_sources: Sequence[str] = (),
@@ -183,6 +185,7 @@ class _Checker:
         self.package_names = package_names
         self.errors: list[tuple[int, str]] = []
         self.quiet = 0  # how many `every` bodies deep the statement being typed is
+        self.body: list[Statement] = []  # the top-level statements of the rule body being typed
 
     # -- rules ------------------------------------------------------------------------------------
     def rules(self, rules: Sequence[Rule]) -> Package:
@@ -190,11 +193,13 @@ class _Checker:
         for rule in rules:
             for value, arguments in self._branches(rule):
                 typed.add(rule.name, value, arguments if rule.shape == "function" else None)
+            if "." in rule.name:  # `a.b := 1`: `a` is an object of rules, any here (as a head `a[k]` makes it)
+                typed.add(rule.name.split(".")[0], ANY, None)
         return typed
 
     def _branches(self, rule: Rule) -> Iterator[tuple[RegoType, tuple[RegoType, ...]]]:
         for head, body in rule.branches:
-            scope = Scope()
+            scope, self.body = Scope(), body
             for name in rule.arguments:
                 scope.bind(name, ANY)  # until its first use types it (`_function_body`), as in OPA
             inferred = self._function_body(rule, head, body, scope) if rule.shape == "function" else {}
@@ -234,8 +239,11 @@ class _Checker:
             mentioned = pending & names
             pending -= mentioned  # its first statement decides; where this reader cannot tell, it stays any
             untouched: set[str] = set()  # mentioned only in comprehensions: the next statement decides
+            unresolved = frozenset(name for name in names if not self._resolvable(name, scope))
             in_order = all(self._resolvable(name, scope) and name not in moved
-                           for name in parameters.needed_names(statement))
+                           for name in parameters.needed_names(statement)) or (
+                statement.what == "bind" and statement.text == "=" and not names & moved
+                and unbound_after(statement.parts[0], statement.parts[1], unresolved) == [])  # OPA's Unify binds them
             if not in_order:
                 moved |= names - set(rule.arguments)
             typed: dict[str, RegoType] = {}
@@ -243,7 +251,8 @@ class _Checker:
                 for name in sorted(mentioned):
                     uses = parameters.argument_uses(statement, name,
                                                     lambda call: self._declared_arguments(call, scope),
-                                                    lambda node: self.type_of(node, Scope(scope)))
+                                                    lambda node: self.type_of(node, Scope(scope)),
+                                                    unresolved | mentioned)
                     if uses == []:
                         untouched.add(name)
                     elif uses and uses[0][1] is not None:
@@ -345,7 +354,13 @@ class _Checker:
                     scope.bind(name, ANY)
             return
         if op == ":=":
+            if target.what != "name" and not any(self._resolvable(name, scope) for name in _names(target)) \
+                    and all(self._resolvable(name, scope) for name in _names(value)):
+                self._equality(target, value, _names(target), scope, ":=")  # OPA declares each name, then `=`
+            bound = pattern_types(target, value, frozenset(_names(target)), lambda node: self.type_of(node, scope))
             self._pattern(target, self.type_of(value, scope), scope)
+            for name, found in bound.items():
+                scope.bind(name, found)
             return
         # `=` binds whichever side is a name nothing has bound yet; OPA may order a body's statements
         # otherwise than written, so a value with a name not yet bound gives only `any`.
@@ -355,24 +370,19 @@ class _Checker:
                 settled = all(self._resolvable(n, scope) for n in _names(other))
                 scope.bind(name_side.text, other_type if settled else ANY)
                 return
-        target_type, value_type = self.type_of(target, scope), self.type_of(value, scope)
         unbound = [name for name in _names(target) + _names(value) if not self._resolvable(name, scope)]
-        if not unbound and not accepts(target_type, value_type):
-            # Both sides typed, nothing to bind: OPA unifies the two types, and none of their kinds meet.
-            rewritten = " (a statement's `==` is `=` to OPA's type checker)" if written == "==" else ""
-            self._error(target, f"type error: `{self._text(target)} {written} {self._text(value)}` unifies "
-                                f"{_a(target_type)} with {_a(value_type)}, which never match (OPA: match error"
-                                f"{rewritten}); {_REFUSED}")
-        elif not unbound and all(name in _ROOTS or self.type_of(Node("name", 0, 0, name), scope).known
-                                 for name in _names(target) + _names(value)):
-            # A name of no known type may be an argument OPA has not typed yet (nil), a side OPA unifies
-            # structurally (unify2Object), which is not followed here.
-            problem = object_mismatch(target.what == "object", target_type, value.what == "object", value_type)
-            if problem is not None:
-                self._error(target, f"type error: `{self._text(target)} {written} {self._text(value)}` unifies two "
-                                    f"objects that never match, over {problem} (OPA: match error); {_REFUSED}")
+        self._equality(target, value, unbound, scope, written)
+        bound = pattern_types(target, value, frozenset(unbound), lambda node: self.type_of(node, scope))
         for name in unbound:
-            scope.bind(name, ANY)
+            scope.bind(name, bound.get(name, ANY))
+
+    def _equality(self, target: Node, value: Node, unbound: list[str], scope: Scope, written: str) -> None:
+        """Refuse two sides OPA never unifies (``type_patterns``): an unbound name is any there, an untyped argument
+        too (any unifies with more than OPA's structural ``unify1``, so what never matches holds for both)."""
+        problem = equality_problem(target, value, lambda node: self.type_of(node, scope), unbound, self.body, written,
+                                   self._text)
+        if problem is not None:
+            self._error(target, problem)
 
     def _pattern(self, target: Node, value: RegoType, scope: Scope) -> None:
         if target.what == "name":
@@ -499,8 +509,8 @@ class _Checker:
 
         OPA's type checker finds the rule's value type where a function type
         should be (``checkExprBuiltin``): "undefined function", unless it is
-        ``any`` (as an ``Or`` of two types is). Only one scalar kind is
-        certain: two collection types merged here may be OPA's ``any``.
+        ``any`` (as an ``Or`` of two types is). A collection type joined from
+        two here may be OPA's ``any`` (``RegoType.joined``), so it passes.
         """
         path, arity = call_target(node.text, self.source, self.calls.package, self.package_names,
                                   self.calls.arities, self.calls.ref_heads)
@@ -508,7 +518,7 @@ class _Checker:
             return False  # a function, a builtin, or a call whose arity is refused already
         own = f"data.{self.calls.package}."
         value = self.values.get(path.removeprefix(own)) if path.startswith(own) else self.calls.foreign_value(path)
-        if value is None or len(value.kinds) != 1 or not value.kinds <= types.SCALARS:
+        if value is None or len(value.kinds) != 1 or value.joined:
             return False
         self._error(node, f"type error: `{self._text(node)}` calls {path}, a rule whose value is {_a(value)}, "
                           f"as a function (OPA: undefined function {path}); {_REFUSED}")
@@ -586,12 +596,3 @@ class _Checker:
 
     def _error(self, node: Node, message: str) -> None:
         self.errors.append((node.start, message))
-
-
-def _names(node: Node) -> list[str]:
-    """Every plain name in ``node`` (a pattern's variables), not a ref's keys."""
-    if node.what == "name":
-        return [node.text]
-    if node.what == "comprehension":
-        return []
-    return [name for part in node.parts for name in _names(part)]

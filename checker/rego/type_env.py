@@ -4,9 +4,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from natpolicy.rego.builtin_types import RegoType, union
+from natpolicy.rego.builtin_types import SET, RegoType, union
 
-__all__ = ["Package", "Scope", "union_all", "with_article", "kinds_of", "keys_listed"]
+__all__ = ["Package", "Scope", "REFUSED", "union_all", "with_article", "kinds_of", "keys_listed"]
+
+# How every refusal of `type_check` ends: the module goes, not just the rule.
+REFUSED = ("OPA refuses the whole module at compile time (even when no query reaches the rule), "
+           "so natpolicy does too")
 
 
 @dataclass
@@ -20,16 +24,19 @@ class Package:
 
     def add(self, name: str, value: RegoType, arguments: tuple[RegoType, ...] | None) -> None:
         """One more definition of a rule (``arguments`` None) or function: its types join the others'."""
-        into = self.values if arguments is None else self.results
-        into[name] = union(into[name], value) if name in into else value
+        if arguments is None:
+            self.values[name] = _definitions(self.values[name], value) if name in self.values else value
+        else:
+            self.results[name] = union(self.results[name], value) if name in self.results else value
         if arguments is not None:
             self._add_arguments(name, arguments)
 
     def merge(self, more: Package) -> None:
         """A rule defined several times (files, ``else``, partial definitions) has all its types together."""
-        for into, extra in ((self.values, more.values), (self.results, more.results)):
-            for name, value in extra.items():
-                into[name] = union(into[name], value) if name in into else value
+        for name, value in more.values.items():
+            self.values[name] = _definitions(self.values[name], value) if name in self.values else value
+        for name, value in more.results.items():
+            self.results[name] = union(self.results[name], value) if name in self.results else value
         for name, arguments in more.parameters.items():
             self._add_arguments(name, arguments)
 
@@ -40,6 +47,19 @@ class Package:
         known = self.parameters[name]
         self.parameters[name] = None if known is None or arguments is None or len(known) != len(arguments) \
             else tuple(union(a, b) for a, b in zip(known, arguments, strict=True))
+
+
+def _definitions(known: RegoType, more: RegoType) -> RegoType:
+    """The value of a rule from two of its definitions, as OPA's type environment joins them (``mergeTypes``).
+
+    Two sets stay one set of either's elements; anything else is OPA's ``Or``
+    (``union``), which keeps two collection types apart (a function's results
+    are always joined by ``Or``).
+    """
+    if known.kinds == more.kinds == {SET} and not known.joined and not more.joined:
+        return RegoType(known.kinds, union(known.of, more.of) if known.of is not None and more.of is not None
+                        else None)
+    return union(known, more)
 
 
 class Scope:

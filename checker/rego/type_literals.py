@@ -20,7 +20,7 @@ from natpolicy.rego.builtin_types import ANY, ARRAY, OBJECT, SET, RegoType, acce
 from natpolicy.rego.type_env import with_article
 from natpolicy.rego.type_syntax import Node
 
-__all__ = ["LITERALS", "literal_fits", "element_type", "object_mismatch"]
+__all__ = ["LITERALS", "literal_fits", "element_type", "field_type", "object_mismatch"]
 
 LITERALS = {"array": ARRAY, "set": SET, "object": OBJECT}
 
@@ -64,7 +64,8 @@ def _items_fit(node: Node, expected: RegoType, type_of: Callable[[Node], RegoTyp
     return all(literal_fits(part, element, type_of, union) for part in node.parts)
 
 
-def element_type(node: Node, name: str, expected: RegoType) -> tuple[RegoType, bool] | None:
+def element_type(node: Node, name: str, expected: RegoType, untyped: frozenset[str] = frozenset(),
+                 type_of: Callable[[Node], RegoType] | None = None) -> tuple[RegoType, bool] | None:
     """(the type OPA's ``unify1`` gives ``name``, untyped till now, as an element of the literal ``node``; union mode).
 
     ``node`` is an array or set literal passed where ``expected`` is declared
@@ -72,15 +73,55 @@ def element_type(node: Node, name: str, expected: RegoType) -> tuple[RegoType, b
     union mode (a declared ``any<...>``, or ``any``) OPA puts ``Or(old,
     element)`` on the variable, which is the element type for an untyped one
     and widens a typed one (its issue 7273); outside it, the element type, or
-    a check of the type the variable has. None when unsure: ``name`` not
-    there exactly once, an element that is not a name, a constant or a nested
-    array or set literal (a call or ref there is moved out first, an order
-    this reader does not follow), or a literal of a kind ``expected`` lacks
-    (the call is refused as it is).
+    a check of the type the variable has. ``untyped``: names OPA has no type
+    for there (a pattern's names nothing bound before): unified before
+    ``name``, they take their element's type and never stop it. With
+    ``type_of`` (a node's type), a call, operator, ref or comprehension
+    element is OPA's variable it was moved into first (``expandExprTerm``,
+    ``rewriteDynamics``), and it, or a typed name, unified before ``name``
+    must fit its element outside union mode. None when unsure: ``name`` not
+    there exactly once outside such an element, an element of another form
+    (or one of those without ``type_of``), an element before it that may
+    stop it, or a literal of a kind ``expected`` lacks (the call is refused
+    as it is).
     """
     if sum(_occurrences(node, name)) != 1:
         return None
-    return _element_type(node, name, expected, False)
+    return _element_type(node, name, expected, False, untyped, type_of)
+
+
+def field_type(node: Node, name: str, expected: RegoType, untyped: frozenset[str]) -> RegoType | None:
+    """The type OPA's ``unify1Object`` gives ``name``, untyped till now, as a value of the object literal ``node``.
+
+    ``node`` is a pattern beside ``=`` whose other side is of type
+    ``expected``: for any (``A``) every value is unified with any in union
+    mode, so ``name`` is any; for an object of known keys (OPA's static
+    properties), ``name`` takes the type of its key there. None when unsure:
+    ``name`` not there exactly once as the value of a literal string key, the
+    other side's keys not exactly the literal's (OPA's match error, refused
+    by ``type_patterns``), a joined or open object, or another value that
+    could fail before ``name`` is reached (OPA stops at the first, in an
+    order this reader does not follow): each must be a constant that fits or
+    a name of ``untyped``.
+    """
+    pairs = list(zip(node.parts[::2], node.parts[1::2], strict=True))
+    holding = [key.constant for key, value in pairs if value.what == "name" and value.text == name]
+    if sum(_occurrences(node, name)) != 1 or len(holding) != 1 or not isinstance(holding[0], str) \
+            or any(key.what != "literal" or not isinstance(key.constant, str) for key, _ in pairs):
+        return None
+    if expected == ANY:
+        return ANY
+    if expected.kinds != {OBJECT} or expected.fields is None or expected.joined:
+        return None
+    fields = dict(expected.fields)
+    if len(fields) != len(pairs) or any(key.constant not in fields for key, _ in pairs):
+        return None
+    for key, value in pairs:
+        child = fields[str(key.constant)]
+        if not (value.what == "name" and (value.text == name or value.text in untyped)) and not (
+                value.what == "literal" and accepts(child, kind(value.text))):
+            return None
+    return fields[holding[0]]
 
 
 def _occurrences(node: Node, name: str) -> list[int]:
@@ -88,11 +129,13 @@ def _occurrences(node: Node, name: str) -> list[int]:
     return [here] + [n for part in node.parts for n in _occurrences(part, name)]
 
 
-def _element_type(node: Node, name: str, expected: RegoType, union: bool) -> tuple[RegoType, bool] | None:
+def _element_type(node: Node, name: str, expected: RegoType, union: bool, untyped: frozenset[str],
+                  type_of: Callable[[Node], RegoType] | None) -> tuple[RegoType, bool] | None:
+    moved = type_of is not None
     if expected == ANY:  # OPA's `any`: every element is unified with any, in union mode
-        return (ANY, True) if _plain(node) else None
+        return (ANY, True) if _plain(node, moved) else None
     wanted = LITERALS.get(node.what)
-    if wanted not in (ARRAY, SET) or wanted not in expected.kinds or not _plain(node):
+    if wanted not in (ARRAY, SET) or wanted not in expected.kinds or not _plain(node, moved):
         return None
     if wanted == ARRAY and expected.length is not None and len(node.parts) != expected.length:
         return None  # OPA's unify1Array fails before the name is reached
@@ -102,19 +145,30 @@ def _element_type(node: Node, name: str, expected: RegoType, union: bool) -> tup
     # An element OPA unifies before the name and that fails stops it there, leaving the name untyped (and the
     # statement a match error this reader does not report). A set's elements come in sorted order: all must fit.
     before = node.parts[:node.parts.index(holding[0])] if wanted == ARRAY else node.parts
-    if not all(part in holding or (part.what == "literal" and accepts(element, kind(part.text))) for part in before):
+    if not all(part in holding or (part.what == "literal" and accepts(element, kind(part.text)))
+               or (part.what == "name" and part.text in untyped) or _fits(part, element, union, type_of)
+               for part in before):
         return None
     part = holding[0]
     if part.what == "name":
         return element, union
-    return _element_type(part, name, element, union)
+    return _element_type(part, name, element, union, untyped, type_of)
 
 
-def _plain(node: Node) -> bool:
-    """Only names, constants and nested array or set literals of them: nothing OPA moves out first."""
-    if node.what in ("name", "literal"):
+def _fits(part: Node, element: RegoType, union: bool, type_of: Callable[[Node], RegoType] | None) -> bool:
+    """Does OPA's variable for ``part`` (a typed name, or what was moved into one) unify with ``element``?"""
+    return type_of is not None and part.what in _MOVED | {"name"} and (union or accepts(element, type_of(part)))
+
+
+# What OPA's compiler moves out of a literal into a variable before typing it.
+_MOVED = frozenset({"call", "infix", "ref", "comprehension"})
+
+
+def _plain(node: Node, moved: bool) -> bool:
+    """Only names, constants and nested array or set literals of them (``moved``: or what OPA moves out first)."""
+    if node.what in ("name", "literal") or (moved and node.what in _MOVED):
         return True
-    return node.what in ("array", "set") and all(_plain(part) for part in node.parts)
+    return node.what in ("array", "set") and all(_plain(part, moved) for part in node.parts)
 
 
 def object_mismatch(left_is_literal: bool, left: RegoType, right_is_literal: bool, right: RegoType) -> str | None:

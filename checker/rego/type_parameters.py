@@ -19,20 +19,23 @@ typed, an argument keeps its type: a later use that needs another
 
 This reader infers an argument's type only where the order is certain: at the
 first statement that mentions it, when that statement needs no variable
-bound later (OPA would move it there) and every use of the argument in it is
-a direct argument of a call or an operator, or an element of an array or set
-literal passed to a call (met innermost call first, left to right, as OPA's
-compiler moves nested calls out), or it stands alone on one side of ``=``,
-or inside an array or set pattern there (``[x] = [1]``). The first use types
+bound later (OPA would move it there; a pattern's names that OPA's safety
+check binds in the statement itself, ``[x, y] = [1, 2]``, are not needed)
+and every use of the argument in it is a direct argument of a call or an
+operator, or an element of an array or set literal passed to a call (met
+innermost call first, left to right, as OPA's compiler moves nested calls
+out), or it stands alone on one side of ``=``, or inside an array, set or
+object pattern there (``[x] = [1]``, ``{"a": x} = {"a": 1}``). The first use types
 it: as a builtin of ``builtin_types`` or a function of the package declares
-that argument (``concat(",", [x])``: a string), as ``+ - * / % | &``
+that argument (``concat(",", [x])``: a string; a call or ref beside it in
+the literal is the variable OPA moved it into, of its type), as ``+ - * / % | &``
 declare their operands, or as the other side of ``=``. The domain of
 ``some`` and ``every`` is a statement of its own to OPA, so a call there
 types it too (``some v in split(x, ",")``). A comparison or a ref ``x.a``
 (a bare domain, ``some v in x``, is one) first types it any in OPA too; a
 comprehension types only its own copy, so a statement that uses it only
 there types nothing. Anything else (a function this reader does not know,
-an object literal, a literal holding a call or ref) leaves it any here,
+an object literal passed to a call, a literal holding it inside a call too) leaves it any here,
 which no check refuses. A typed argument in a collection literal passed
 where an ``any<...>`` is declared widens to fit, as OPA's union mode does
 (``upper(x); count([x])``: any), so a call ``f(1)`` passes.
@@ -42,7 +45,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from natpolicy.rego.builtin_types import ARITHMETIC, RegoType
-from natpolicy.rego.type_literals import element_type
+from natpolicy.rego.type_literals import element_type, field_type
 from natpolicy.rego.type_syntax import Node, Statement
 
 __all__ = ["statement_names", "needed_names", "argument_uses", "widening_uses", "Use"]
@@ -87,7 +90,7 @@ def needed_names(statement: Statement) -> frozenset[str]:
 
 def argument_uses(statement: Statement, name: str,
                   declared: Callable[[Node], tuple[RegoType, ...] | None],
-                  type_of: Callable[[Node], RegoType]) -> list[Use] | None:
+                  type_of: Callable[[Node], RegoType], untyped: frozenset[str] = frozenset()) -> list[Use] | None:
     """The uses of ``name`` in the statement, in the order OPA's type checker meets them, or None when unsure.
 
     Each use comes with the type its place declares, or None for a place that
@@ -106,7 +109,9 @@ def argument_uses(statement: Statement, name: str,
     (no use at all: the statement types nothing, the next one decides). None
     when a use is anywhere else (in a ref, a collection that is no call's
     argument, a pattern beside ``=``): OPA's order there is not followed, so
-    the argument stays any.
+    the argument stays any. ``untyped``: the names OPA has no type for there
+    (the arguments the statement mentions first, the names of a pattern
+    nothing bound before), which unify with anything.
     """
     if statement.what in ("some", "every"):
         # OPA moves the domain into a statement before the loop (`v = split(x, ",")[k]`, the call moved out
@@ -116,7 +121,7 @@ def argument_uses(statement: Statement, name: str,
         if domain.what != "call" or any(name in _node_names(declared_name) for declared_name in names):
             return None
         uses: list[Use] = []
-        _calls_in_order(domain, name, declared, uses)
+        _calls_in_order(domain, name, declared, uses, type_of)
         return uses if uses and len(uses) == _outside_comprehensions(domain, name) else None
     if statement.what not in ("check", "bind"):
         return None
@@ -132,12 +137,16 @@ def argument_uses(statement: Statement, name: str,
             if side.what in ("array", "set"):
                 # A pattern holding the untyped name has no type yet (OPA's Nil): it is unified with the other
                 # side's type, element by element (`[x] = [1]`: x is a number).
-                element = element_type(side, name, type_of(other))
+                element = element_type(side, name, type_of(other), untyped)
                 if element is not None:
                     return [(side, element[0], False)]
+            if side.what == "object":  # unified key by key (`{"a": x} = {"a": 1}`: x is a number)
+                field = field_type(side, name, type_of(other), untyped)
+                if field is not None:
+                    return [(side, field, False)]
     uses = []
     for part in statement.parts:
-        _calls_in_order(part, name, declared, uses)
+        _calls_in_order(part, name, declared, uses, type_of)
     mentions = sum(_outside_comprehensions(part, name) for part in statement.parts)
     return uses if len(uses) == mentions else None
 
@@ -151,14 +160,14 @@ def _outside_comprehensions(node: Node, name: str) -> int:
 
 
 def _calls_in_order(node: Node, name: str, declared: Callable[[Node], tuple[RegoType, ...] | None],
-                    uses: list[Use]) -> None:
+                    uses: list[Use], type_of: Callable[[Node], RegoType]) -> None:
     """Append the uses of ``name`` as a direct argument of a call or operator in ``node``, innermost call first."""
     if node.what in ("comprehension", "set", "object"):
         # A comprehension types its own copy; a set's or object's elements are moved out in an order this
         # reader does not follow. Its uses are left out, which makes the statement's order unsure.
         return
     for part in node.parts:
-        _calls_in_order(part, name, declared, uses)
+        _calls_in_order(part, name, declared, uses, type_of)
     places: tuple[RegoType, ...] | None = None
     if node.what == "call":
         places = declared(node)
@@ -171,7 +180,7 @@ def _calls_in_order(node: Node, name: str, declared: Callable[[Node], tuple[Rego
         if part.what == "name" and part.text == name:
             uses.append((part, place, False))
         elif node.what == "call" and part.what in ("array", "set") and place is not None:
-            element = element_type(part, name, place)  # `concat(",", [x])`: x is a string
+            element = element_type(part, name, place, type_of=type_of)  # `concat(",", [x])`: x is a string
             if element is not None:
                 uses.append((part, *element))
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from natpolicy.rego.source import Token, matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
 
-__all__ = ["Node", "Statement", "Rule", "Unreadable", "Reader", "parse_rule", "read_body", "read_rules"]
+__all__ = ["Node", "Statement", "Rule", "Unreadable", "Reader", "parse_rule", "read_body", "read_rules",
+           "ref_head_path", "pattern_names"]
 
 # Binding strength of the infix operators, as OPA's parser nests them (weakest first).
 _INFIX = {"in": 1, "==": 2, "!=": 2, "<": 2, ">": 2, "<=": 2, ">=": 2, "|": 3, "&": 4, "+": 5, "-": 5,
@@ -39,6 +40,41 @@ def _string_value(tok: Token) -> str | None:
     except ValueError:
         return None
     return value if isinstance(value, str) else None
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def ref_head_path(toks: list[Token], head: int, end: int) -> tuple[list[str], int] | None:
+    """The names of the ref head starting at ``toks[head]`` (``a.b["c"]``: a, b, c), and the index after it.
+
+    None for a head holding anything but names and string keys that are
+    names (``a[k]``, ``a[1]``, ``a["b.c"]``): where its rules lead is not read.
+    """
+    parts, j = [toks[head].text], head + 1
+    while j < end:
+        if toks[j].text == "." and j + 1 < end and toks[j + 1].kind == "ident":
+            parts.append(toks[j + 1].text)
+            j += 2
+        elif toks[j].text == "[":
+            key = _string_value(toks[j + 1]) if toks[j + 1].kind in ("string", "raw") \
+                and matching_close(toks, j) == j + 2 else None
+            if key is None or not _NAME.fullmatch(key):
+                return None
+            parts.append(key)
+            j += 3
+        else:
+            break
+    return parts, j
+
+
+def pattern_names(node: Node) -> list[str]:
+    """Every name in ``node`` outside its comprehensions (a pattern's variables, a ref's base and bracket keys)."""
+    if node.what == "name":
+        return [node.text]
+    if node.what == "comprehension":
+        return []
+    return [name for part in node.parts for name in pattern_names(part)]
 
 
 class Unreadable(Exception):
@@ -75,9 +111,9 @@ class Statement:
 class Rule:
     """One top-level statement: a rule or function, with its ``else`` branches."""
 
-    name: str
+    name: str  # `r`, or `a.b` for a ref head of names (`a.b := 1`, `a["b"](x) := ...`)
     start: int
-    shape: str  # value, set, object, boolean, function, other (a dotted head: data.p.a.b)
+    shape: str  # value, set, object, boolean, function, other (a ref head with another key: `a[k] := 1`)
     arguments: list[str] = field(default_factory=list)  # the names in a function's arguments
     parameters: list[Node] = field(default_factory=list)  # a function's arguments, one node each
     branches: list[tuple[Node | None, list[Statement]]] = field(default_factory=list)  # (value or key, body)
@@ -345,6 +381,10 @@ def parse_rule(source: str, toks: list[Token], lo: int, hi: int) -> Rule:
     if name_tok.kind != "ident":
         raise Unreadable
     rule = Rule(name_tok.text, name_tok.offset, "boolean")
+    ground = ref_head_path(toks, reader.pos - 1, hi)
+    if ground is not None and len(ground[0]) > 1:
+        # A ref head of names (`a.b(x) := ...`, `a["b"] contains x`): a rule of its own at data.p.a.b, read as one.
+        rule.name, reader.pos = ".".join(ground[0]), ground[1]
     head: Node | None = None
     if reader.at("[") and reader.peek() is not None:
         close = reader.close_of(reader.pos)

@@ -12,9 +12,12 @@ that lead into ``data``: ``data.lib.nosuch(1)``, ``lib.nosuch(1)`` through
 ``import data.lib``, a call into a package that is not loaded, or past a rule
 (``r.f(1)`` with ``r`` a rule of the package).
 
-Where a rule's head is a ref (``a.b(x) := 1``, ``a[k] := 1``), the rules
-below ``a`` are not read: a call under ``data.<package>.a`` is not checked,
-so only a call OPA certainly refuses is refused.
+A rule whose head is a ref of names and string keys (``a.b(x) := 1``,
+``a["b"] := 1``) is where that ref leads, and nowhere else: ``a.c(1)``, or
+``a(1)``, beside it is "undefined function", as OPA's ``GetRulesExact``
+finds no rule there. Where a head holds another key (``a[k] := 1``), the
+rules below ``a`` are not read: a call under ``data.<package>.a`` is not
+checked, so only a call OPA certainly refuses is refused.
 
 OPA's ``checkRuleConflicts`` (same file) refuses a name whose definitions,
 in every file of its package, have different arities (``f(x) := 1`` and
@@ -31,7 +34,7 @@ from natpolicy.rego.builtin_types import BUILTINS
 from natpolicy.rego.function_arity import imports_of, package_of
 from natpolicy.rego.source import scan_module, tokens
 from natpolicy.rego.static_checks import rule_statements
-from natpolicy.rego.type_syntax import read_rules
+from natpolicy.rego.type_syntax import read_rules, ref_head_path
 
 __all__ = ["undefined_calls", "arity_conflicts"]
 
@@ -49,8 +52,8 @@ _BUILTIN_ROOTS = frozenset(name.split(".", 1)[0] for name in BUILTINS if "." in 
 class _Tree:
     """The rule paths the loaded modules define: exact ones, and the heads of ref-head rules, not read."""
 
-    exact: frozenset[str]  # data.p.r for each rule `r` of package p (function or not)
-    unread: frozenset[str]  # data.p.a for each rule whose head is a ref `a.b...`/`a[...]`, or one not read
+    exact: frozenset[str]  # data.p.r for each rule `r` of package p (function or not), data.p.a.b for `a.b := 1`
+    unread: frozenset[str]  # data.p.a for each rule whose head is a ref with a key not read (`a[k]`), or one not read
     heads: dict[str, frozenset[str]]  # package -> the first names of its rules' heads
 
 
@@ -74,9 +77,11 @@ def _tree(sources: tuple[str, ...]) -> _Tree:
                 unread.add(f"data.{package}")  # a statement this reader does not know: check nothing in its package
                 continue
             own.add(name.text)
-            path = f"data.{package}.{name.text}"
-            after = toks[head + 1].text if head + 1 < end else ""
-            (unread if after in (".", "[") else exact).add(path)
+            read = ref_head_path(toks, head, end)  # `a.b["c"] := 1`: a rule at data.p.a.b.c
+            if read is None:
+                unread.add(f"data.{package}.{name.text}")  # `a[k] := 1`: where its rules lead is not read
+            else:
+                exact.add(".".join([f"data.{package}", *read[0]]))
     return _Tree(frozenset(exact), frozenset(unread), {p: frozenset(n) for p, n in heads.items()})
 
 

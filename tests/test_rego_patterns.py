@@ -1,0 +1,169 @@
+"""natpolicy.rego.type_patterns: `=` (`:=`, a statement's `==`) whose two sides never match.
+
+OPA refuses such a statement in every rule, reached or not: its type checker
+finds a match error (``unify2``/``unify1``/``unifies`` in ``v1/ast/check.go``:
+two array literals of different lengths, an element of another kind at one
+index, a key one object never has), also for a function argument it has not
+typed yet, which it unifies structurally; and where its safety check cannot
+bind a name of the pattern (``Unify`` in ``v1/ast/unify.go``), the name is
+unsafe first (``var x is unsafe``). Each refusal names its line; each near
+miss is valid Rego OPA accepts and must stay quiet.
+"""
+from __future__ import annotations
+
+import pytest
+
+from rego_compile_checks import assert_refused_at, refusal, regorus_never_answers, type_errors_by_line
+
+P = "package p\n\n"  # the body below starts on line 3
+
+
+def found(body: str) -> list[tuple[int, str]]:
+    return type_errors_by_line(P + body)
+
+
+@pytest.mark.parametrize(("body", "line", "says"), [
+    # Nothing else mentions the name, and the lengths (or keys) differ: OPA's Unify binds nothing, `x` is unsafe.
+    ("helper if {\n  [x] = [1, 2]\n}\n", 4, "`[x] = [1, 2]` unifies an array of 1 element with an array of 2"),
+    ("helper if {\n  [x] := [1, 2]\n}\n", 4, "`[x] := [1, 2]` unifies an array of 1 element"),
+    ("helper if {\n  [x, 2] = [1, 2, 3]\n}\n", 4, "an array of 2 elements with an array of 3 elements"),
+    ("helper if {\n  [[x]] = [[1, 2]]\n}\n", 4, "an array of 1 element with an array of 2 elements at index 0"),
+    # Two unbound names, neither bound: both unsafe (OPA reports each; the first is named).
+    ("helper if {\n  [x, 1] = [y, 2, 3]\n}\n", 4, "an array of 2 elements with an array of 3 elements"),
+    ('helper if {\n  {"a": x} = {"b": 1}\n}\n', 4, 'over the key "a", which the other object never has'),
+    # An object's key is never bound by a pattern (OPA's markAllSafe skips keys), whatever the other side.
+    ("xs := [1]\n\nhelper if {\n  {x: 1} = xs\n}\n", 6, "`{x: 1} = xs` unifies an object with an array[number]"),
+    # A statement's `==` is OPA's `equal` call to the safety check: it binds no name, whatever the other side.
+    ("xs := [1, 2]\n\nhelper if {\n  [x] == xs\n}\n", 6, "`[x] == xs` unifies an array of 1 element"),
+    # In an `else` branch too: each branch is a rule body of its own.
+    ("helper := 1 if {\n  input.a\n} else := 2 if {\n  [x] = [1, 2]\n}\n", 6, "an array of 1 element"),
+])
+def test_a_pattern_whose_names_nothing_binds_is_their_unsafe_variable(body: str, line: int, says: str) -> None:
+    errors = found(body)
+    assert_refused_at(errors, line, says)
+    assert errors[0][1].startswith("variable `x` is unsafe: ") and "(OPA: var x is unsafe)" in errors[0][1], errors
+
+
+@pytest.mark.parametrize(("body", "line", "says"), [
+    # A function's argument OPA has not typed yet: unified structurally (unify1Array, unify1Object), and refused.
+    ("f(x) := 1 if {\n  [x] = [1, 2]\n}\n", 4, "an array of 1 element with an array of 2 elements"),
+    ('f(x) if {\n  {"a": x} = {"b": 1}\n}\n', 4, 'over the key "a", which the other object never has'),
+    ('f(y) if {\n  {"a": y} == {"b": 1}\n}\n', 4, 'over the key "a", which the other object never has'),
+    # Names bound before, of any type (`input.a` is any): the types never unify.
+    ("helper if {\n  x := 1\n  [x] = [1, 2]\n}\n", 5, "an array of 1 element with an array of 2 elements"),
+    ('helper if {\n  y := input.a\n  {"a": y} == {"b": 1}\n}\n', 5, 'over the key "a"'),
+    # Unify binds the name from a bound name, so the statement is typed where it is.
+    ("helper if {\n  xs := [1, 2]\n  [x] = xs\n}\n", 5, "`[x] = xs` unifies an array of 1 element"),
+    # Two array literals of one length, index by index (OPA's static element types).
+    ('helper if {\n  [x, "a"] = [1, 2]\n}\n', 4, "unifies a string with a number at index 1"),
+    ("helper if {\n  [x, [1]] = [1, [1, 2]]\n}\n", 4, "an array of 2 elements at index 1"),
+    ('helper if {\n  [1, 2] == [1, "2"]\n}\n', 4, "a number with a string at index 1"),
+    # A name placed twice: typed at its first place, then unified with the second.
+    ('helper if {\n  [x, x] = [1, "a"]\n}\n', 4, "makes `x` a number and then unifies it with a string"),
+    ('helper if {\n  {"a": x, "b": [x]} = {"a": 1, "b": [true]}\n}\n', 4, "makes `x` a"),
+])
+def test_a_pattern_that_never_matches_is_a_match_error(body: str, line: int, says: str) -> None:
+    errors = found(body)
+    assert_refused_at(errors, line, says)
+    assert "(OPA: match error" in errors[0][1] and "unsafe" not in errors[0][1], errors
+
+
+def test_a_name_a_later_statement_mentions_may_be_either() -> None:
+    # If `x > 1` bound x, OPA would run the pattern after it (a match error); it does not, so x is unsafe. Either
+    # way the refusal is at the pattern's line, the first statement that mentions x.
+    errors = found("helper if {\n  [x] = [1, 2]\n  x > 1\n}\n")
+    assert_refused_at(errors, 4, "(OPA: match error, or var x is unsafe when nothing else binds it)")
+
+
+@pytest.mark.parametrize("body", [
+    # Patterns that bind: lengths and keys agree, whatever the values (`[x, 1] = [2, 3]` never holds, but its
+    # types unify).
+    "helper if {\n  [x] = [1]\n  x > 0\n}\n",
+    "helper if {\n  [x, y] = [1, 2]\n}\n",
+    "helper if {\n  [x, 1] = [2, 3]\n}\n",
+    'helper if {\n  [x, x] = [1, 2]\n  {"a": y, "b": y} = {"a": "s", "b": "t"}\n}\n',
+    'helper if {\n  {"a": x} = {"a": 1}\n}\n',
+    "helper if {\n  [x] = [[1, 2]]\n}\n",
+    "f(x) := 1 if {\n  [x] = [1]\n}\n",
+    # An array of any length (split, `[]`, a value of any type), or one of several (a rule of two definitions is
+    # OPA's any<...>, tried alternative by alternative): it may match.
+    'helper if {\n  [x] = split(input.s, ",")\n}\n',
+    "helper if {\n  xs := []\n  [x] = xs\n}\n",
+    "helper if {\n  [x] = input.a\n}\n",
+    "r := [1] if input.a\n\nr := [1, 2] if input.b\n\nhelper if {\n  [x] = r\n}\n",
+    # A name a ref binds (`xs[i]`), in a statement's `==` too.
+    "xs := [[1, 2]]\n\nhelper if {\n  xs[i] == [1, 2]\n}\n",
+    # Comparisons other than a statement's `==` compare any two values.
+    "helper if {\n  [1] != [1, 2]\n}\n",
+    "helper if {\n  b := [1] == [1, 2]\n}\n",
+])
+def test_a_pattern_that_may_match_passes(body: str) -> None:
+    assert found(body) == []
+
+
+@pytest.mark.parametrize(("body", "line", "says"), [
+    # A pattern beside a literal of its shape: OPA's unify1 gives each new name the type at its place.
+    ('helper if {\n  [x, y] = [1, "a"]\n  upper(x)\n}\n', 5, "argument 1 of upper(...), `x`, is a number"),
+    ('helper if {\n  [x, y] := [1, "a"]\n  upper(x)\n}\n', 5, "argument 1 of upper(...), `x`, is a number"),
+    ('helper if {\n  {"a": x} = {"a": 1}\n  upper(x)\n}\n', 5, "argument 1 of upper(...), `x`, is a number"),
+    ('helper if {\n  [x, [y]] = [1, ["s"]]\n  y + 1\n}\n', 5, "`y + 1` applies `+` to a string"),
+])
+def test_a_name_a_pattern_binds_is_typed_at_its_place(body: str, line: int, says: str) -> None:
+    assert_refused_at(found(body), line, says)
+
+
+@pytest.mark.parametrize("body", [
+    'helper if {\n  [x, y] = [1, "a"]\n  upper(y)\n  x + 1\n}\n',
+    'helper if {\n  [x, y] := [1, input.a]\n  upper(y)\n}\n',
+    'helper if {\n  {"a": x, "b": y} = {"b": 1, "a": "s"}\n  upper(x)\n  y + 1\n}\n',
+    "helper if {\n  [x] = input.a\n  upper(x)\n  x + 1\n}\n",  # any: OPA's A
+])
+def test_a_name_a_pattern_binds_passes_where_its_type_fits(body: str) -> None:
+    assert found(body) == []
+
+
+@pytest.mark.parametrize("body", [
+    # OPA refuses these too, but this reader does not follow them, so nothing is refused: a pattern in a
+    # comprehension, a name mentioned before the pattern (OPA's unsafe variable is reported there), two names
+    # that only each other binds, a name declared twice by `:=` (OPA's verdict there is not followed), and an
+    # index of an array held in a name.
+    "helper := [y | [y] = [1, 2]]\n",
+    'helper if {\n  y > 0\n  {"a": x} = {"b": y}\n}\n',
+    'helper if {\n  [x, "a"] = [y, 2]\n}\n',
+    'helper if {\n  [x, x] := [1, "a"]\n}\n',
+    'helper if {\n  xs := [1, "a"]\n  [x, 2] = xs\n}\n',
+])
+def test_a_pattern_this_reader_does_not_follow_is_left_alone(body: str) -> None:
+    assert found(body) == []
+
+
+@pytest.mark.parametrize("engine", ["regorus", "regopy"])
+@pytest.mark.parametrize(("body", "where"), [
+    ("helper if {\n  [x] = [1, 2]\n}\n", "a.rego:4:3: variable `x` is unsafe: "),
+    ("f(x) := 1 if {\n  [x] = [1, 2]\n}\n\nhelper := f(1)\n", "a.rego:4:3: type error: "),
+])
+def test_every_engine_refuses_it_at_its_line(engine: str, body: str, where: str) -> None:
+    assert refusal({"a.rego": P + body}, engine).startswith(where)
+
+
+@pytest.mark.parametrize("body", [
+    "helper if {\n  xs := [1, 2]\n  [x] = xs\n}\n",
+    'f(x) := 1 if {\n  {"a": x} = {"b": 1}\n}\n\nhelper := f(1)\n',
+    'helper if {\n  [x, "a"] = [1, 2]\n}\n',
+])
+def test_what_is_refused_never_answers_on_regorus_when_reached(body: str) -> None:
+    regorus_never_answers(P + body)
+
+
+@pytest.mark.parametrize(("body", "where"), [
+    ("helper if {\n  [x] = [1, 2]\n}\n", "p.rego:4:9"),
+    ('helper if {\n  {"a": x} = {"b": 1}\n}\n', "p.rego:4:14"),
+])
+def test_regorus_refuses_two_literals_that_never_match_itself(body: str, where: str) -> None:
+    # The differential check where regorus' own analysis sees it: it refuses the module on the first query.
+    regorus = pytest.importorskip("regorus")
+    engine = regorus.Engine()
+    engine.set_rego_v0(False)
+    engine.add_policy("p.rego", P + body + "other := 1\n")
+    with pytest.raises(RuntimeError, match=where):
+        engine.eval_rule("data.p.other")
