@@ -267,3 +267,20 @@ def test_regopy_rewrite_stays_on_its_lines_and_reads_only_sets_sorted() -> None:
     assert engine.evaluate(compiled, "p/x", prepared) == ["a", "b", "c"]
     assert engine.evaluate(compiled, "p/y", prepared) == "b,a"  # an array keeps its order
     assert engine.evaluate(compiled, "p/z", prepared) == "[1] %s 2"
+
+
+def test_the_probe_file_has_no_key_twice_in_one_probe() -> None:
+    # YAML keeps the last of two equal keys silently: a probe written over another would test nothing.
+    class Strict(yaml.SafeLoader):
+        pass
+
+    def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+        keys = [loader.construct_object(key) for key, _ in node.value]
+        assert len(keys) == len(set(keys)), f"a key twice in the probe at line {node.start_mark.line + 1}"
+        return loader.construct_mapping(node)
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    probes = yaml.load((Path(__file__).parent / "rego_probes" / "probes.yaml").read_text(encoding="utf-8"),
+                       Loader=Strict)  # noqa: S506 (a SafeLoader)
+    names = [probe["name"] for probe in probes]
+    assert len(names) == len(set(names))
