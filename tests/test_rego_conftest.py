@@ -497,10 +497,21 @@ resource "aws_elastic_beanstalk_environment" "example" {
 locals {
   a = 1
 }
+variable "names" {
+  type    = list(string)
+  default = "${1}"
+  off     = !true
+  from    = "${settings.a}"
+  nested  = "x-${var.a}"
+}
 ''', encoding="utf-8")
     result = check(cli, str(code), "-p", str(directory), "--format", "json")
     [finding] = user_findings(result)
     doc = finding["details"]["doc"]
+    # hcl2json converts "${x}" alone as x and folds an operator on a literal; a type is an expression like
+    # any other ("${list(string)}": hcl2json 0.6.8, its issue #135; the prefix rule of its PR #24 was not merged).
+    assert doc["variable"] == {"names": [{"type": "${list(string)}", "default": 1, "off": False,
+                                          "from": "${settings.a}", "nested": "x-${var.a}"}]}
     assert doc["provider"] == {"aws": [{"version": "=2.46.0", "alias": "one"},
                                        {"version": "=2.47.0", "alias": "two"}]}
     assert doc["locals"] == [{"a": 1}]

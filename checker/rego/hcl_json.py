@@ -4,11 +4,14 @@
 port (``parser/hcl2/convert.go``); policies written against that shape run
 unchanged here. The rules, read from conftest's converter and its tests:
 
-* an attribute is its value: literals as JSON (``2``, ``true``, ``null``), a
-  string without interpolation as the string, lists and objects element by
-  element, and every other expression as ``"${<source text>}"``
-  (``"${var.region}"``, ``"${var.a > 2 ? 1 : 0}"``); a string with
-  interpolation keeps its literal parts around ``${<source>}``;
+* an attribute is its value: literals as JSON (``2``, ``true``, ``null``,
+  ``-1``, ``!true``), a string without interpolation as the string, a string
+  that is one ``${x}`` alone as ``x`` converted (``"${1}"`` is 1), lists and
+  objects element by element, and every other expression as
+  ``"${<source text>}"`` (``"${var.region}"``, ``"${var.a > 2 ? 1 : 0}"``,
+  ``type = string`` too: hcl2json 0.6.8 writes ``"${string}"``, its issue
+  #135); a string with interpolation keeps its literal parts around
+  ``${<source>}``;
 * a block nests under its type, then each label, and the innermost key holds
   a *list* of bodies, one per block (``resource.aws_instance.web[0].ami``,
   ``ebs_block_device[1].size``, ``terraform[0].required_version``);
@@ -78,19 +81,26 @@ class _Converter:
             first = node.children[0] if node.children else None
             return self.token(first) if isinstance(first, Token) else None
         if kind == "string":
-            return self.template(node)
+            only = _only_interpolation(node)
+            # `"${x}"` alone is hclsyntax's TemplateWrapExpr, which hcl2json converts as the expression x
+            # (`"${1}"` is 1, `"${list(string)}"` the text list(string)).
+            return self.value(only) if only is not None else self.template(node)
         if kind in ("heredoc_template", "heredoc_template_trim"):
             return _heredoc(str(node.children[0]), kind == "heredoc_template_trim")
         if kind == "tuple":
             return [self.value(child) for child in node.children if isinstance(child, Tree)]
-        if kind == "unary_op" and len(node.children) == 2 and str(node.children[0]) == "-":
-            # hclsyntax folds `-1` into the literal -1 (python-hcl2 already does for `-1.5`).
+        if kind == "unary_op" and len(node.children) == 2 and str(node.children[0]) in ("-", "!"):
+            # hcl2json folds an operator on a literal into its value: `-1` is -1 (python-hcl2 already folds
+            # `-1.5`), `!true` is false.
             operand = _unwrap(node.children[1])
             literal = operand.children[0] if isinstance(operand, Tree) and operand.children else None
-            if isinstance(operand, Tree) and operand.data in ("int_lit", "float_lit") and isinstance(literal, Token):
-                number = self.token(literal)
-                if isinstance(number, (int, float)):
-                    return -number
+            if isinstance(operand, Tree) and operand.data in ("int_lit", "float_lit", "literal_value") \
+                    and isinstance(literal, Token):
+                value = self.token(literal)
+                if str(node.children[0]) == "-" and isinstance(value, (int, float)) and not isinstance(value, bool):
+                    return -value
+                if str(node.children[0]) == "!" and isinstance(value, bool):
+                    return not value
         if kind == "object":
             out: dict[str, Any] = {}
             for elem in node.children:
@@ -151,6 +161,16 @@ class _Converter:
         if meta.empty:
             return ""
         return self.text[meta.start_pos:meta.end_pos].strip()
+
+
+def _only_interpolation(node: Tree) -> Any:
+    """The expression of a string that is one ``${...}`` and nothing else; None for any other string."""
+    parts = [child for part in node.children if isinstance(part, Tree) and part.data == "string_part"
+             for child in part.children]
+    if len(parts) != 1 or not isinstance(parts[0], Tree) or parts[0].data != "interpolation":
+        return None
+    exprs = [c for c in parts[0].children if isinstance(c, Tree)]
+    return exprs[0] if len(exprs) == 1 else None
 
 
 def _unwrap(node: Any) -> Any:
