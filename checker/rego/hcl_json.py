@@ -83,7 +83,7 @@ class _Converter:
         if kind == "string":
             only = _only_interpolation(node)
             # `"${x}"` alone is hclsyntax's TemplateWrapExpr, which hcl2json converts as the expression x
-            # (`"${1}"` is 1, `"${list(string)}"` the text list(string)).
+            # (`"${1}"` is 1, `"${"hi"}"` is "hi", `"${var.a}"` stays "${var.a}").
             return self.value(only) if only is not None else self.template(node)
         if kind in ("heredoc_template", "heredoc_template_trim"):
             return _heredoc(str(node.children[0]), kind == "heredoc_template_trim")
