@@ -27,7 +27,9 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
 * its ``strings.replace_n`` replaces one pattern after another, OPA's in one
   pass (Go's ``strings.NewReplacer``), and its ``strings.count`` counts overlapping
   occurrences (``"aaa"``, ``"aa"``: 2, OPA 1) and panics on ``""``: OPA's, in Python
-  (``replace_opa``);
+  (``replace_opa``); its ``substring`` answers a non-integer offset or length
+  and its ``indexof_n`` an empty search, where OPA errors: OPA's, in Python
+  (``strings_opa``);
 * its ``ceil`` and ``floor`` are mathematics' between -1 and 0, OPA's are not
   (``ceil(-0.5)`` is 1 there), and its ``to_number`` reads text OPA does not
   (``" 1"``) and refuses text OPA reads (``".5"``): OPA's, in Python (``numbers_opa``);
@@ -65,6 +67,7 @@ from natpolicy.rego.regorus_some import hoist_declarations
 from natpolicy.rego.replace_opa import opa_replace_n, opa_strings_count
 from natpolicy.rego.source import scan_module
 from natpolicy.rego.sprintf_opa import opa_sprintf
+from natpolicy.rego.strings_opa import opa_indexof_n, opa_substring
 
 __all__ = ["REGORUS_VERSION", "INPUT_DEPTH_LIMIT", "RegorusEngine", "new_engine", "panic_error"]
 
@@ -226,6 +229,8 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension("sprintf", 2, opa_sprintf)
     engine.add_extension("strings.replace_n", 2, opa_replace_n)
     engine.add_extension("strings.count", 2, opa_strings_count)
+    engine.add_extension("substring", 3, opa_substring)
+    engine.add_extension("indexof_n", 2, opa_indexof_n)
     engine.add_extension("ceil", 1, opa_ceil)
     engine.add_extension("floor", 1, opa_floor)
     engine.add_extension("to_number", 1, opa_to_number)

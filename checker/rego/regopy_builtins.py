@@ -55,6 +55,13 @@ function appended to the module, on the same line (measured by the probes):
   OPA writes the array. A string regopy writes is kept (``json.is_valid``
   cannot judge it: it fails on ``\\u`` escapes); elsewhere the query stops.
 
+* ``substring`` of an offset or length that is an integral float
+  (``4 / 2``) is undefined on regopy, 2 in OPA: such numbers are handed over
+  as integers. A non-integer or a negative offset is an error in OPA
+  (``builtins.IntOperand``, "negative offset"), undefined on regopy: the query
+  stops. ``indexof_n`` with an empty search string is an error in OPA ("empty
+  search character"), every index on regopy: the query stops.
+
 Stopping uses ``REFUSE`` (two values for one call), which engine_regopy words
 with each rewritten call's line (:func:`builtin_call_edits` gives them).
 """
@@ -77,6 +84,8 @@ _RENAMED = {
     "units.parse": "__natpolicy_units_parse",
     "units.parse_bytes": "__natpolicy_units_parse_bytes",
     "yaml.marshal": "__natpolicy_yaml_marshal",
+    "substring": "__natpolicy_substring",
+    "indexof_n": "__natpolicy_indexof_n",
     "json.marshal": "__natpolicy_json_marshal",
     "json.marshal_with_options": "__natpolicy_json_marshal_opts",
 }
@@ -93,6 +102,8 @@ STOPPING = {
     "units.parse_bytes": "text holding a space, `\"` or `\\`, or that regopy 1.5.2 cannot read (OPA stops there)",
     "yaml.marshal": "any value: regopy 1.5.2 writes scalars as documents (`--- a`), leaves strings OPA quotes bare, "
                     "keeps a built object's key order and writes null empty",
+    "substring": "a negative offset, or an offset or length that is no integer (OPA: an error)",
+    "indexof_n": "an empty search string (OPA: an error, \"empty search character\")",
     "json.marshal": _BUILT_ARRAY,
     "json.marshal_with_options": _BUILT_ARRAY,
     "semver.compare": "a version that is not MAJOR.MINOR.PATCH (a pre-release, build metadata, or not a version)",
@@ -169,6 +180,10 @@ __natpolicy_units_parse_bytes(x) := {REFUSE}([x, 0]) if not __natpolicy_bytes_pa
 __natpolicy_bytes_parsed(x) if {{ __natpolicy_units_plain(x); units.parse_bytes(x) }}
 __natpolicy_units_plain(x) if {{ is_string(x); not contains(x, " "); not contains(x, {_BACKSLASH}) }}
 __natpolicy_yaml_marshal(x) := {REFUSE}([x, 0])
+__natpolicy_substring(s, o, n) := substring(s, floor(o), floor(n)) if {{
+  is_number(o); is_number(n); o == floor(o); n == floor(n); o >= 0
+}} else := {REFUSE}([s, o]) if {{ is_number(o); is_number(n) }} else := substring(s, o, n)
+__natpolicy_indexof_n(s, t) := {REFUSE}([s, t]) if t == "" else := indexof_n(s, t)
 __natpolicy_json_marshal(x) := s if {{ s := json.marshal(x); is_string(s) }} else := {REFUSE}([x, 0])
 __natpolicy_json_marshal_opts(x, o) := s if {{
   s := json.marshal_with_options(x, o); is_string(s)

@@ -1,0 +1,50 @@
+"""OPA's ``substring`` and ``indexof_n``, in Python, for regorus (``add_extension`` replaces its own).
+
+OPA (``builtinSubstring`` and ``builtinIndexOfN`` in ``v1/topdown/strings.go``):
+
+* ``substring`` reads its offset and length with ``builtins.IntOperand``, so a
+  non-integer is an error ("operand 2 must be integer number but got
+  floating-point number"), and a negative offset is an error too; regorus
+  answered ``""`` for ``substring("abc", 1, -0.5)``. The rest counts characters
+  (runes): past the end is ``""``, a negative length is the rest.
+* ``indexof_n`` of an empty search string is an error ("empty search
+  character"); regorus answered every index. The rest lists each character
+  index where the search string starts, overlaps included.
+
+An error stops the query with its line, as OPA's errors do in natpolicy.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["opa_substring", "opa_indexof_n"]
+
+
+def opa_substring(text: Any, offset: Any, length: Any) -> str:
+    """``substring(text, offset, length)`` as OPA answers it."""
+    if not isinstance(text, str):
+        raise TypeError("substring: operand 1 must be string")
+    start, count = _integer(offset, 2), _integer(length, 3)
+    if start < 0:
+        raise ValueError("substring: negative offset")
+    if start >= len(text):
+        return ""
+    return text[start:] if count < 0 else text[start:start + count]
+
+
+def opa_indexof_n(text: Any, search: Any) -> list[int]:
+    """``indexof_n(text, search)`` as OPA answers it."""
+    if not isinstance(text, str) or not isinstance(search, str):
+        raise TypeError("indexof_n: operands 1 and 2 must be strings")
+    if not search:
+        raise ValueError("indexof_n: empty search character")
+    return [i for i in range(len(text) - len(search) + 1) if text.startswith(search, i)]
+
+
+def _integer(value: Any, position: int) -> int:
+    """OPA's ``builtins.IntOperand``: a number that is an integer (regorus hands 2 / 1 over as 2.0)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"substring: operand {position} must be number")
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(f"substring: operand {position} must be integer number but got floating-point number")
+    return int(value)

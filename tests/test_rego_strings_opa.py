@@ -1,0 +1,62 @@
+"""substring and indexof_n answer as OPA's (v1/topdown/strings.go) on every engine, or stop where OPA errors.
+
+regorus answered "" for a non-integer offset or length and every index for an empty indexof_n search
+(strings_opa, an extension); regopy was undefined for an integral float offset (4 / 2) and listed every index
+too (regopy_builtins).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from natpolicy.rego.engine import EvaluationError
+from natpolicy.rego.engines import create_engine, installed_engines
+from natpolicy.rego.strings_opa import opa_indexof_n, opa_substring
+
+ENGINES = [name for name in ("regorus", "regopy") if name in installed_engines()]
+
+
+def _answer(engine_name: str, expression: str, document: Any = None) -> Any:
+    engine = create_engine(engine_name)
+    compiled = engine.compile({"p.rego": f"package p\n\nx := {expression}\n"}, None, ["p/x"])
+    return engine.evaluate(compiled, "p/x", engine.prepare_input(document or {}))
+
+
+@pytest.mark.parametrize("engine_name", ENGINES)
+@pytest.mark.parametrize(("expression", "opa"), [
+    ('substring("héllo", 1, 2)', "él"),  # characters, not bytes
+    ('substring("héllo", 1, -1)', "éllo"),  # a negative length: the rest
+    ('substring("abc", 5, 1)', ""),  # past the end
+    ('substring("abc", 4 / 2, 1)', "c"),  # 4 / 2 is the integer 2 in OPA (regopy: undefined)
+    ('substring("abc", input.n, 1)', "b"),
+    ('indexof_n("aaa", "aa")', [0, 1]),  # overlaps included
+    ('indexof_n("éaé", "é")', [0, 2]),
+])
+def test_answers_as_opa(engine_name: str, expression: str, opa: Any) -> None:
+    assert _answer(engine_name, expression, {"n": 1}) == opa
+
+
+@pytest.mark.parametrize("engine_name", ENGINES)
+@pytest.mark.parametrize("expression", [
+    'substring("abc", 1, -0.5)',  # operand 3 must be integer number (regorus answered "")
+    'substring("abc", input.f, 1)',
+    'substring("abc", -1, 1)',  # negative offset
+    'indexof_n("abc", "")',  # empty search character (both engines answered every index)
+])
+def test_stops_where_opa_errors(engine_name: str, expression: str) -> None:
+    with pytest.raises(EvaluationError) as caught:
+        _answer(engine_name, expression, {"f": 2.5})
+    name = expression.split("(")[0]
+    # regorus: OPA's error at the call's line; regopy: the call and its line among what stops the query
+    said = f"p.rego:3:15: {name}: " if engine_name == "regorus" else f"{name} at p.rego:3 given "
+    assert said in caught.value.message, caught.value.message
+
+
+def test_the_python_twins_follow_go() -> None:
+    assert opa_substring("héllo", 0, 99) == "héllo" and opa_substring("", 0, 1) == ""
+    assert opa_substring("abc", 1.0, 1) == "b"  # regorus hands 2 / 2 over as 1.0
+    assert opa_indexof_n("", "a") == [] and opa_indexof_n("ab", "abc") == []
+    for bad in ((1, 0, 1), ("a", "0", 1), ("a", 0, 0.5), ("a", True, 1)):
+        with pytest.raises((TypeError, ValueError)):
+            opa_substring(*bad)
