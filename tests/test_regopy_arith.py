@@ -66,3 +66,9 @@ def test_integer_arithmetic_answers_at_any_size() -> None:
 
 def test_set_difference_keeps_regopys_own_minus() -> None:
     assert answer("{1, 2, 3} - {x | some x in input.s}", {"s": [2]}) == [1, 3]
+
+
+def test_an_exact_quotient_is_an_integer_for_builtins_that_want_one() -> None:
+    # regopy's 4 / 2 was the float 2.0, which numbers.range, bits.lsh and time.add_date left undefined (OPA: 2)
+    assert answer("[numbers.range(1, 4 / 2), bits.lsh(1, 4 / 2), substring(\"abc\", input.n / 2, 1), "
+                  "time.add_date(0, 0, 4 / 2, 0) > 0]", {"n": 4}) == [[1, 2], 4, "c", True]

@@ -6,10 +6,12 @@ there; OPA's 64-bit big.Float says false) and ``1 / 3`` with 16 digits (OPA
 regorus gets). Integers it holds exactly at any size (measured:
 ``123456789012345678901234567890 + 1``), except that ``/`` goes through a
 float64 (``9007199254740993 / 3`` is ``3002399751580330`` there) and ``1 / 0``
-is undefined (OPA stops). So each operator that may meet a non-integer
+is undefined (OPA stops), and an exact quotient is a float there
+(``4 / 2`` is 2.0, which ``numbers.range``, ``bits.lsh`` and ``time.add_date``
+leave undefined; OPA: the integer 2). So each operator that may meet a non-integer
 (arith_regorus finds them; ``-`` keeps regopy's own for sets) becomes a
 function that answers natively where both operands are integers (and for
-``/``, divides exactly, by a non-zero, within 2^53), leaves a non-number to
+``/``, divides exactly, by a non-zero, within 2^53, giving the integer), leaves a non-number to
 regopy's own error, and stops the query otherwise. A number written with a
 point or exponent (``2.0``, ``1e20``) counts as a non-integer: regopy holds
 it as a float.
@@ -45,7 +47,7 @@ __natpolicy_rp_numbers(a, b) if {{ is_number(a); is_number(b) }}
   __natpolicy_rp_numbers(a, b); not __natpolicy_rp_ints(a, b)
 }}
 """ for operator, native in _NATIVE.items()) + f"""
-__natpolicy_rp_div(a, b) := a / b if {{ __natpolicy_rp_exact(a, b) }}
+__natpolicy_rp_div(a, b) := floor(a / b) if {{ __natpolicy_rp_exact(a, b) }}
 __natpolicy_rp_div(a, b) := a / b if not __natpolicy_rp_numbers(a, b)
 __natpolicy_rp_div(a, b) := {ARITH_REFUSE}([a, b]) if {{
   __natpolicy_rp_numbers(a, b); not __natpolicy_rp_exact(a, b)
