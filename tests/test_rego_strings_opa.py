@@ -12,7 +12,7 @@ import pytest
 
 from natpolicy.rego.engine import EvaluationError
 from natpolicy.rego.engines import create_engine, installed_engines
-from natpolicy.rego.strings_opa import opa_indexof_n, opa_substring
+from natpolicy.rego.strings_opa import opa_format_int, opa_indexof_n, opa_substring
 
 ENGINES = [name for name in ("regorus", "regopy") if name in installed_engines()]
 
@@ -60,3 +60,23 @@ def test_the_python_twins_follow_go() -> None:
     for bad in ((1, 0, 1), ("a", "0", 1), ("a", 0, 0.5), ("a", True, 1)):
         with pytest.raises((TypeError, ValueError)):
             opa_substring(*bad)
+
+
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_format_int_truncates_to_a_big_int_with_no_negative_zero(engine_name: str) -> None:
+    # builtinFormatInt: big.Float Int(nil), then %b/%o/%d/%x (regorus wrote "-0" for -0.5)
+    assert _answer(engine_name, '[format_int(-0.5, 16), format_int(-255, 16), format_int(3.9, 10), '
+                                'format_int(-3.9, 8), format_int(255, 2)]') == ["0", "-ff", "3", "-3", "11111111"]
+
+
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_format_int_stops_on_a_base_opa_refuses(engine_name: str) -> None:
+    with pytest.raises(EvaluationError):
+        _answer(engine_name, "format_int(5, 3)")  # OPA: operand 2 must be one of {2, 8, 10, 16}
+
+
+def test_format_int_of_an_integer_past_64_bits_is_exact_on_regorus() -> None:
+    if "regorus" not in ENGINES:
+        pytest.skip("regorus is not installed here")
+    assert _answer("regorus", "format_int(12345678901234567890, 16)") == "ab54a98ceb1f0ad2"
+    assert opa_format_int(-12345678901234567890, 10) == "-12345678901234567890"

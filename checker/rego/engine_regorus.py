@@ -28,8 +28,8 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
   pass (Go's ``strings.NewReplacer``), and its ``strings.count`` counts overlapping
   occurrences (``"aaa"``, ``"aa"``: 2, OPA 1) and panics on ``""``: OPA's, in Python
   (``replace_opa``); its ``substring`` answers a non-integer offset or length
-  and its ``indexof_n`` an empty search, where OPA errors: OPA's, in Python
-  (``strings_opa``);
+  and its ``indexof_n`` an empty search, where OPA errors, and its
+  ``format_int`` writes ``-0``: OPA's, in Python (``strings_opa``);
 * its ``ceil`` and ``floor`` are mathematics' between -1 and 0, OPA's are not
   (``ceil(-0.5)`` is 1 there), and its ``to_number`` reads text OPA does not
   (``" 1"``) and refuses text OPA reads (``".5"``): OPA's, in Python (``numbers_opa``);
@@ -67,7 +67,7 @@ from natpolicy.rego.regorus_some import hoist_declarations
 from natpolicy.rego.replace_opa import opa_replace_n, opa_strings_count
 from natpolicy.rego.source import scan_module
 from natpolicy.rego.sprintf_opa import opa_sprintf
-from natpolicy.rego.strings_opa import opa_indexof_n, opa_substring
+from natpolicy.rego.strings_opa import opa_format_int, opa_indexof_n, opa_substring
 
 __all__ = ["REGORUS_VERSION", "INPUT_DEPTH_LIMIT", "RegorusEngine", "new_engine", "panic_error"]
 
@@ -231,6 +231,7 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension("strings.count", 2, opa_strings_count)
     engine.add_extension("substring", 3, opa_substring)
     engine.add_extension("indexof_n", 2, opa_indexof_n)
+    engine.add_extension("format_int", 2, opa_format_int)
     engine.add_extension("ceil", 1, opa_ceil)
     engine.add_extension("floor", 1, opa_floor)
     engine.add_extension("to_number", 1, opa_to_number)

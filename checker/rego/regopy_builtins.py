@@ -11,7 +11,9 @@ function appended to the module, on the same line (measured by the probes):
   base; regopy floors (``format_int(-3.7, 10)`` is ``"-4"``) and writes a
   number in base 2 as two bits (``format_int(255, 2)`` is ``"11"``).
   Answered as OPA: the digits of the truncated absolute value (base 2 read
-  from base 16), after the sign.
+  from base 16), after the sign. A base other than 2, 8, 10 or 16 (an error
+  in OPA; regopy writes base 2) or a number past 2^53 (regopy writes ``""``)
+  stops the query.
 * ``base64.is_valid`` is Go's ``StdEncoding.DecodeString`` without error:
   padded quads; regopy takes ``"a"``. Answered by the padded form; a string
   regopy holds escaped (a line break, which Go skips, or `"`, `\\`) stops.
@@ -98,6 +100,7 @@ STOPPING = {
                          "or text holding `\"`, `\\` or a control character",
     "object.union_n": "objects that both hold an object at one key",
     "to_number": "text that is no plain decimal number of at most 15 digits and an exponent of at most 2 digits",
+    "format_int": "a base other than 2, 8, 10 and 16 (OPA: an error) or a number past 2^53",
     "units.parse": "text holding a space, `\"` or `\\`, or that regopy 1.5.2 cannot read (OPA stops there)",
     "units.parse_bytes": "text holding a space, `\"` or `\\`, or that regopy 1.5.2 cannot read (OPA stops there)",
     "yaml.marshal": "any value: regopy 1.5.2 writes scalars as documents (`--- a`), leaves strings OPA quotes bare, "
@@ -121,7 +124,11 @@ _BACKSLASH = 'substring("\\\\", 0, 1)'  # one backslash in regopy's held form (s
 BUILTIN_HELPERS = private_locals(f"""
 __natpolicy_ceil(x) := 1 if {{ is_number(x); x < 0; x > -1 }} else := ceil(x)
 __natpolicy_floor(x) := 0 if {{ is_number(x); x < 0; x > -1 }} else := floor(x)
-__natpolicy_format_int(x, b) := format_int(x, b) if {{
+__natpolicy_format_int(x, b) := {REFUSE}([x, b]) if {{
+  is_number(x); not {{2, 8, 10, 16}}[b]
+}} else := {REFUSE}([x, b]) if {{
+  is_number(x); abs(x) > 9007199254740992
+}} else := format_int(x, b) if {{
   b != 2; is_number(x); x >= 0
 }} else := __natpolicy_digits(floor(abs(x)), b) if {{
   is_number(x); x > -1

@@ -1,4 +1,4 @@
-"""OPA's ``substring`` and ``indexof_n``, in Python, for regorus (``add_extension`` replaces its own).
+"""OPA's ``substring``, ``indexof_n`` and ``format_int``, in Python, for regorus (``add_extension`` replaces its own).
 
 OPA (``builtinSubstring`` and ``builtinIndexOfN`` in ``v1/topdown/strings.go``):
 
@@ -10,14 +10,17 @@ OPA (``builtinSubstring`` and ``builtinIndexOfN`` in ``v1/topdown/strings.go``):
 * ``indexof_n`` of an empty search string is an error ("empty search
   character"); regorus answered every index. The rest lists each character
   index where the search string starts, overlaps included.
+* ``format_int`` truncates the number toward zero as a big.Int, which has no
+  negative zero: ``format_int(-0.5, 16)`` is ``"0"`` (regorus: ``"-0"``).
 
 An error stops the query with its line, as OPA's errors do in natpolicy.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
-__all__ = ["opa_substring", "opa_indexof_n"]
+__all__ = ["opa_substring", "opa_indexof_n", "opa_format_int"]
 
 
 def opa_substring(text: Any, offset: Any, length: Any) -> str:
@@ -39,6 +42,19 @@ def opa_indexof_n(text: Any, search: Any) -> list[int]:
     if not search:
         raise ValueError("indexof_n: empty search character")
     return [i for i in range(len(text) - len(search) + 1) if text.startswith(search, i)]
+
+
+def opa_format_int(number: Any, base: Any) -> str:
+    """``format_int(number, base)`` as OPA answers it (``builtinFormatInt``: Go's %b, %o, %d or %x of a big.Int)."""
+    if isinstance(number, bool) or not isinstance(number, (int, float)):
+        raise TypeError("format_int: operand 1 must be number")
+    if isinstance(base, bool) or base not in (2, 8, 10, 16):
+        raise ValueError("format_int: operand 2 must be one of {2, 8, 10, 16}")
+    if isinstance(number, float) and not math.isfinite(number):
+        raise ValueError("format_int: operand 1 is not a finite number")
+    whole = math.trunc(number)
+    digits = {2: "b", 8: "o", 10: "d", 16: "x"}[int(base)]
+    return ("-" if whole < 0 else "") + format(abs(whole), digits)
 
 
 def _integer(value: Any, position: int) -> int:
