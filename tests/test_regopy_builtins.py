@@ -199,3 +199,10 @@ def test_json_marshal_near_misses_answer_as_opa() -> None:
     # a prefix makes the text no JSON, which is what OPA writes too: the check reads json.marshal's text
     assert answer('json.marshal_with_options({"a": [1]}, {"pretty": true, "prefix": "--"})') \
         == '--{\n--\t"a": [\n--\t\t1\n--\t]\n--}'
+
+
+def test_replace_with_an_empty_pattern_stops_at_once() -> None:
+    # regopy never ended (it filled --rego-memory); near misses answer as before
+    stops('replace(input.s, "", "-")', "replace", {"s": "abc"})
+    assert answer('[replace("banana", "an", "AN"), replace("abc", "x", ""), replace(input.s, "b", "")]',
+                  {"s": "abc"}) == ["bANANa", "abc", "ac"]

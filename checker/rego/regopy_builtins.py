@@ -57,6 +57,9 @@ function appended to the module, on the same line (measured by the probes):
   OPA writes the array. A string regopy writes is kept (``json.is_valid``
   cannot judge it: it fails on ``\\u`` escapes); elsewhere the query stops.
 
+* ``replace`` with an empty pattern never ends on regopy (it filled the
+  memory limit; OPA inserts the replacement between characters): the query
+  stops at once instead.
 * ``substring`` of an offset or length that is an integral float
   (``4 / 2``) is undefined on regopy, 2 in OPA: such numbers are handed over
   as integers. A non-integer or a negative offset is an error in OPA
@@ -86,6 +89,7 @@ _RENAMED = {
     "units.parse": "__natpolicy_units_parse",
     "units.parse_bytes": "__natpolicy_units_parse_bytes",
     "yaml.marshal": "__natpolicy_yaml_marshal",
+    "replace": "__natpolicy_replace",
     "substring": "__natpolicy_substring",
     "indexof_n": "__natpolicy_indexof_n",
     "json.marshal": "__natpolicy_json_marshal",
@@ -105,6 +109,7 @@ STOPPING = {
     "units.parse_bytes": "text holding a space, `\"` or `\\`, or that regopy 1.5.2 cannot read (OPA stops there)",
     "yaml.marshal": "any value: regopy 1.5.2 writes scalars as documents (`--- a`), leaves strings OPA quotes bare, "
                     "keeps a built object's key order and writes null empty",
+    "replace": "an empty pattern, on which regopy 1.5.2 never ends (OPA inserts the replacement between characters)",
     "substring": "a negative offset, or an offset or length that is no integer (OPA: an error)",
     "indexof_n": "an empty search string (OPA: an error, \"empty search character\")",
     "json.marshal": _BUILT_ARRAY,
@@ -187,6 +192,8 @@ __natpolicy_units_parse_bytes(x) := {REFUSE}([x, 0]) if not __natpolicy_bytes_pa
 __natpolicy_bytes_parsed(x) if {{ __natpolicy_units_plain(x); units.parse_bytes(x) }}
 __natpolicy_units_plain(x) if {{ is_string(x); not contains(x, " "); not contains(x, {_BACKSLASH}) }}
 __natpolicy_yaml_marshal(x) := {REFUSE}([x, 0])
+__natpolicy_replace(s, o, n) := {REFUSE}([s, o]) if o == ""
+__natpolicy_replace(s, o, n) := replace(s, o, n) if o != ""
 __natpolicy_substring(s, o, n) := substring(s, floor(o), floor(n)) if {{
   is_number(o); is_number(n); o == floor(o); n == floor(n); o >= 0
 }} else := {REFUSE}([s, o]) if {{ is_number(o); is_number(n) }} else := substring(s, o, n)
