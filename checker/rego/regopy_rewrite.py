@@ -39,6 +39,9 @@ regopy (rego-cpp) is the fallback engine. Measured by ``tests/rego_probes``:
 * builtins regopy answers otherwise (``ceil``, ``format_int``,
   ``strings.replace_n``, ...): renamed to functions that answer as OPA or
   stop the query (``regopy_builtins``).
+* ``r = "a"`` of a bound ``r``: regopy binds ``r`` afresh instead of
+  comparing; the literal is put in parentheses, ``r = ("a")``, which it
+  compares (``regopy_unify``).
 * strings, which regopy keeps JSON-escaped (``count("a\\"b")`` is 4): literals
   rewritten to that form, the arguments of builtins that read it checked
   (``regopy_strings``).
@@ -53,6 +56,7 @@ import re
 from natpolicy.rego.regopy_builtins import BUILTIN_HELPERS, builtin_call_edits
 from natpolicy.rego.regopy_compare import COMPARE_HELPERS, comparison_edits
 from natpolicy.rego.regopy_strings import STRING_HELPERS, canonical_literal_edits, string_call_edits
+from natpolicy.rego.regopy_unify import literal_unification_edits
 from natpolicy.rego.source import Token, matching_close, tokens
 from natpolicy.rego.sprintf_regopy import HELPERS, REFUSE, private_locals, sprintf_edits
 
@@ -125,7 +129,9 @@ def rewrite_for_regopy(source: str) -> str:
     stringed, _ = string_call_edits(toks)
     # Builtins regopy answers otherwise than OPA: renamed to functions answering as OPA, or stopping.
     renamed, _ = builtin_call_edits(toks)
-    edits = _set_order_edits(formatted) + compared + canonical_literal_edits(toks) + stringed + renamed
+    # `r = "a"` of a bound r: regopy re-binds r; `r = ("a")` it compares, as OPA does (regopy_unify).
+    grouped = literal_unification_edits(formatted, toks)
+    edits = _set_order_edits(formatted) + compared + canonical_literal_edits(toks) + stringed + renamed + grouped
     if formatted == source and not edits:
         return source
     out = _apply(formatted, edits)
