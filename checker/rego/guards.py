@@ -13,8 +13,10 @@ refuses in any rule and they only where a query reaches; ``# METADATA``
 blocks OPA's parser refuses and they read as comments (``metadata_blocks``).
 
 regorus 0.13.0: ``some x`` declarations it reads differently
-(``regorus_some``). Its ``sprintf`` is replaced by OPA's (``sprintf_opa``);
-what that cannot reproduce is refused here (``*`` widths, ``[n]`` argument
+(``regorus_some``); an object pattern holding a variable it binds there
+(``some {"type": t} in input.rs``), which it matches against an object
+holding more keys, where OPA does not (``regorus_patterns``). Its ``sprintf``
+is replaced by OPA's (``sprintf_opa``); what that cannot reproduce is refused here (``*`` widths, ``[n]`` argument
 indexes, ``%p``) or stops the query with its line. (Its other
 known gaps, heads that compute and declarations that run twice, are worked
 around: ``regorus_heads``, ``regorus_some``.)
@@ -51,6 +53,7 @@ from natpolicy.rego.regopy_compare import wildcard_comparisons
 from natpolicy.rego.regopy_first_binding import first_bound_inside
 from natpolicy.rego.regopy_shadow import shadowing_declarations
 from natpolicy.rego.regopy_strings import literal_refusals
+from natpolicy.rego.regorus_patterns import object_pattern_refusals
 from natpolicy.rego.regorus_some import some_refusals
 from natpolicy.rego.source import Token, char_line_col, matching_close, scan_module, tokens
 from natpolicy.rego.sprintf_regopy import sprintf_edits
@@ -109,6 +112,8 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(arity_conflicts(source, package_sources))
     out.extend(metadata_refusals(source))
     out.extend(metadata_redeclarations(source, [*package_sources, *loaded_sources]))
+    if engine == "regorus":
+        out.extend(object_pattern_refusals(source, package_names))
     if engine == "regopy":
         out.extend(_bound_in_call_arguments(toks))
         out.extend(first_bound_inside(source, package_names))
