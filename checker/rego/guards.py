@@ -18,8 +18,9 @@ regorus 0.13.0: ``some x`` declarations it reads differently
 holding more keys, where OPA does not (``regorus_patterns``). Its ``sprintf``
 is replaced by OPA's (``sprintf_opa``); what that cannot reproduce is refused here (``*`` widths, ``[n]`` argument
 indexes, ``%p``) or stops the query with its line. (Its other
-known gaps, heads that compute and declarations that run twice, are worked
-around: ``regorus_heads``, ``regorus_some``.)
+known gaps, heads that compute, declarations that run twice and ``not``
+over ``_``, are worked around: ``regorus_heads``, ``regorus_some``,
+``regorus_negation``.)
 
 regopy 1.5.2:
 

@@ -15,7 +15,10 @@ OPA itself, and ``natpolicy.rego.guards`` refuses what they find:
   to anything but a builtin of ``builtin_types`` and the output argument of
   one (``count(xs, n)``), and anything inside a pattern unified with
   ``=``/``:=``), so a variable is refused only when OPA certainly refuses it
-  too. A builtin's declared arguments are inputs (``startswith(w, "a")`` with
+  too. Nothing under ``not`` binds (``not input.arr[i] == "c"`` with ``i``
+  bound nowhere else is unsafe to OPA: "negated expressions must be safe"),
+  except inside a comprehension there, whose body binds its own names. A
+  builtin's declared arguments are inputs (``startswith(w, "a")`` with
   ``w`` bound nowhere else is unsafe), and so is the left of ``x in xs``
   outside ``some``/``every``;
 * **type errors** (``natpolicy.rego.type_check``): what OPA's type checker
@@ -32,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from natpolicy.rego.builtin_types import BUILTINS
+from natpolicy.rego.negation import in_inner_comprehension, negated_expressions
 from natpolicy.rego.source import Token, matching_close, starts_statement, tokens
 
 __all__ = ["unsafe_variables", "rule_statements", "declared_name", "may_bind"]
@@ -49,6 +53,7 @@ def unsafe_variables(source: str, package_names: set[str]) -> Iterator[tuple[int
                   if toks[start].text not in ("package", "import")]
     # The head of each rule names a rule, also a ref head (`a.b.c := 1`, which the module scan does not list).
     package_names = package_names | {_head_name(toks, start) for start, _ in statements}
+    negated = negated_expressions(source, toks)
     for start, end in statements:
         used: dict[str, int] = {}
         bound: set[str] = set()
@@ -61,7 +66,9 @@ def unsafe_variables(source: str, package_names: set[str]) -> Iterator[tuple[int
             if _call_name(toks, k) or declared_name(toks, k):
                 continue
             used.setdefault(tok.text, k)
-            if may_bind(toks, k, start, package_names):
+            # Nothing under `not` binds (OPA: "negated expressions must be safe"), but a comprehension's own body.
+            if may_bind(toks, k, start, package_names) and not any(
+                    n < k <= last and not in_inner_comprehension(toks, n, k) for n, last in negated):
                 bound.add(tok.text)
         for name, k in used.items():
             if name not in bound:
