@@ -106,8 +106,8 @@ def declared_name(toks: list[Token], k: int) -> bool:
         return False
     m = k
     while m + 2 < len(toks) and toks[m + 1].text == ",":
-        if toks[m + 2].kind == "ident":
-            m += 2
+        if toks[m + 2].kind in ("ident", "string", "raw", "number"):
+            m += 2  # a name, or a literal the value must equal: `some k, "c" in xs`
         elif toks[m + 2].text in ("[", "{"):  # a pattern: `some k, [a, b] in xs`
             close = matching_close(toks, m + 2)
             if close is None:
@@ -165,8 +165,8 @@ def _builtin_input(toks: list[Token], open_at: int, k: int, package_names: set[s
 
 
 def _in_names(toks: list[Token], k: int) -> bool:
-    """A name of ``some k, v in`` / ``every k, v in``."""
+    """A name of ``some k, v in`` / ``every k, v in`` (the key may be a literal: ``some "b", v in o``)."""
     j = k
-    while j >= 2 and toks[j - 1].text == "," and toks[j - 2].kind == "ident":
+    while j >= 2 and toks[j - 1].text == "," and toks[j - 2].kind in ("ident", "string", "raw", "number"):
         j -= 2
     return j >= 1 and toks[j - 1].text in ("some", "every")
