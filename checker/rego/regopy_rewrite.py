@@ -301,8 +301,9 @@ def _literal_start(toks: list[Token], i: int) -> int | None:
         return None
     opener = next((k for k in range(i - 2, -1, -1) if toks[k].depth == toks[i - 1].depth and toks[k].text == "{"),
                   None)
-    if opener is None or opener == 0 or toks[opener - 1].kind == "ident" or toks[opener - 1].text in ("]", ")"):
-        return None  # a rule's body, not a literal
+    before = toks[opener - 1] if opener else None
+    if before is None or (before.kind == "ident" and before.text not in ("in", "not")) or before.text in ("]", ")"):
+        return None  # a rule's body, not a literal (`some y in {...}[_]` and `not {...}[k]` read a literal)
     inside = toks[opener + 1:i - 1]
     comprehension = any(t.text == "|" and t.depth == toks[opener].depth + 1 for t in inside)
     if not comprehension and any(t.text == "[" and _key(toks, opener + 1 + n) for n, t in enumerate(inside)):
