@@ -301,8 +301,10 @@ def _literal_start(toks: list[Token], i: int) -> int | None:
         return None
     opener = next((k for k in range(i - 2, -1, -1) if toks[k].depth == toks[i - 1].depth and toks[k].text == "{"),
                   None)
-    before = toks[opener - 1] if opener else None
-    if before is None or (before.kind == "ident" and before.text not in ("in", "not")) or before.text in ("]", ")"):
+    if opener is None or opener == 0:
+        return None
+    before = toks[opener - 1]
+    if (before.kind == "ident" and before.text not in ("in", "not")) or before.text in ("]", ")"):
         return None  # a rule's body, not a literal (`some y in {...}[_]` and `not {...}[k]` read a literal)
     inside = toks[opener + 1:i - 1]
     comprehension = any(t.text == "|" and t.depth == toks[opener].depth + 1 for t in inside)
