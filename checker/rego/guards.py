@@ -6,7 +6,8 @@ be seen in the source, is refused here with one line naming the construct and
 its line, instead of being answered silently. Builtins an engine lacks are
 refused by ``builtins`` (the engine itself is asked); these are the rest.
 
-Both engines: unsafe variables (``static_checks``), the type errors OPA
+Both engines: unsafe variables (``static_checks``), ``y :=`` of a name its
+body met before (``redeclared``), the type errors OPA
 infers (``type_check``), calls into ``data`` no loaded rule defines and
 functions defined with two arities (``undefined_functions``), which OPA
 refuses in any rule and they only where a query reaches; ``# METADATA``
@@ -49,6 +50,7 @@ from natpolicy.errors import InputError
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.metadata_blocks import metadata_refusals
 from natpolicy.rego.metadata_redeclared import metadata_redeclarations
+from natpolicy.rego.redeclared import redeclarations
 from natpolicy.rego.regopy_closures import rebound_closures
 from natpolicy.rego.regopy_compare import wildcard_comparisons
 from natpolicy.rego.regopy_first_binding import first_bound_inside
@@ -108,6 +110,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(some_refusals(source, package_names, _LABEL[engine]))
     # What OPA refuses at compile time in any rule, where these engines check only what a query reaches.
     out.extend(unsafe_variables(source, package_names))
+    out.extend(redeclarations(source, package_names))
     out.extend(type_errors(source, package_names, package_sources, loaded_sources))
     out.extend(undefined_calls(source, [*package_sources, *loaded_sources]))
     out.extend(arity_conflicts(source, package_sources))
