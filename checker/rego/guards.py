@@ -7,7 +7,8 @@ its line, instead of being answered silently. Builtins an engine lacks are
 refused by ``builtins`` (the engine itself is asked); these are the rest.
 
 Both engines: unsafe variables (``static_checks``), ``y :=`` of a name its
-body met before (``redeclared``), the type errors OPA
+body met before (``redeclared``), a rule defined both as one value and by
+parts (``rule_conflicts``), the type errors OPA
 infers (``type_check``), calls into ``data`` no loaded rule defines and
 functions defined with two arities (``undefined_functions``), which OPA
 refuses in any rule and they only where a query reaches; ``# METADATA``
@@ -58,6 +59,7 @@ from natpolicy.rego.regopy_shadow import shadowing_declarations
 from natpolicy.rego.regopy_strings import literal_refusals
 from natpolicy.rego.regorus_patterns import object_pattern_refusals
 from natpolicy.rego.regorus_some import some_refusals
+from natpolicy.rego.rule_conflicts import rule_conflicts
 from natpolicy.rego.source import Token, char_line_col, matching_close, scan_module, tokens
 from natpolicy.rego.sprintf_regopy import sprintf_edits
 from natpolicy.rego.static_checks import unsafe_variables
@@ -114,6 +116,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(type_errors(source, package_names, package_sources, loaded_sources))
     out.extend(undefined_calls(source, [*package_sources, *loaded_sources]))
     out.extend(arity_conflicts(source, package_sources))
+    out.extend(rule_conflicts(source, package_sources))
     out.extend(metadata_refusals(source))
     out.extend(metadata_redeclarations(source, [*package_sources, *loaded_sources]))
     if engine == "regorus":
