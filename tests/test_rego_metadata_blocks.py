@@ -254,7 +254,9 @@ def test_a_target_declared_twice_is_refused(files: dict[str, str], where: str, s
 @pytest.mark.parametrize("files", [
     # Rule-scope blocks stack; the later document block's path only extends the earlier one's (x != nil is false).
     {"a.rego": "package p\n\n# METADATA\n# title: a\nx := 1 if input.a\n\n# METADATA\n# title: b\nx := 2 if input.b\n"},
-    {"a.rego": "package p\n\n# METADATA\n# scope: document\na := {}\n\n# METADATA\n# scope: document\na.b := 1\n"},
+    # (`a[k]`, not `a := {}`: a whole value beside `a.b := 1` is OPA's rule conflict, refused by rule_conflicts)
+    {"a.rego": "package p\n\n# METADATA\n# scope: document\na[k] := 1 if some k in [\"c\"]\n\n# METADATA\n"
+               "# scope: document\na.b := 1\n"},
     # Different targets: packages, rules, a subpackages block above its own package and one above a subpackage.
     {"a.rego": "# METADATA\n# title: a\npackage p\n", "b.rego": "# METADATA\n# title: b\npackage q\n"},
     {"a.rego": "package p\n\n# METADATA\n# scope: document\nx := 1\n\n# METADATA\n# scope: document\ny := 2\n"},

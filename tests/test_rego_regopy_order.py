@@ -64,6 +64,9 @@ def test_an_object_or_set_literal_iterated_where_it_is_written_iterates_in_opa_o
     source = ('package p\nx := [[k | {"b": 1, "a": 2}[k]], [v | v := {"b": 1, "a": 2}[_]], [k | {"b", "a"}[k]],\n'
               '  [k | {"b": [1], "a": 2}[k]], [k | {k2: 1 | some k2 in ["b", "a"]}[k]], [k | {"b": input.n, "a": 1}[k]]]\n')
     assert _evaluate(source, "x", {"n": 3}) == [["a", "b"], [2, 1], ["a", "b"], ["a", "b"], ["a", "b"], ["a", "b"]]
+    # also in the domain of `some ... in` (its `in` was read as a rule head's name before a body)
+    source = 'package p\nx := [y | some y in {"z": [1, 2], "a": [3]}[_]]\n'
+    assert _evaluate(source, "x", {}) == [3, 1, 2]
     # near misses: a variable inside the literal (regopy_first_binding refuses it) and an array literal
     out = rewrite_for_regopy('package p\nx := [k | some k; {"b": input.arr[k]}["b"]]\ny := [v | v := [2, 1][_]]\n')
     assert out.splitlines()[1:3] == ['x := [k | some k; {"b": input.arr[k]}["b"]]', 'y := [v | v := [2, 1][_]]']

@@ -44,6 +44,10 @@ def test_a_variable_nothing_binds_is_refused_with_its_line(body: str, found: lis
     "x if {\n  helper\n}\nhelper if true\n",
     "deny[msg] {\n  msg := input.m\n}\n",
     "x if {\n  lib.f(1)\n}\n",
+    # a literal key or value in `some k, v in`: the other name is bound where the literal matches
+    "x contains k if {\n  some k, \"c\" in input.arr\n}\n",
+    "x contains v if {\n  some \"b\", v in input.o\n}\n",
+    "x contains k if {\n  some k, 1 in input.o\n}\n",
 ])
 def test_a_bound_variable_rule_name_or_import_passes(body: str) -> None:
     assert unsafe(body, frozenset({"helper", "lib", "deny", "x", "f"})) == []

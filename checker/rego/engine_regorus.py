@@ -17,6 +17,9 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
 * a partial rule whose head computes returns nothing when the head is
   undefined for one element: each module is compiled with such heads bound
   in the body (``regorus_heads``), which OPA and regorus answer alike;
+* ``not`` over an expression holding ``_`` negated each element in turn,
+  where OPA's negation holds only when no element matches: compiled as
+  ``count([1 | EXPR]) == 0`` (``regorus_negation``);
 * a ``some j`` declaration that runs twice in one body stops it with
   "duplicated definition of local variable": each is moved to the start of
   its body (``regorus_some``), where it runs once and means the same;
@@ -56,6 +59,7 @@ from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError,
 from natpolicy.rego.marshal_html import escape_html_in_marshals
 from natpolicy.rego.numbers_opa import opa_ceil, opa_floor, opa_to_number
 from natpolicy.rego.regorus_heads import bind_heads
+from natpolicy.rego.regorus_negation import negations_for_regorus
 from natpolicy.rego.regorus_order import (
     MIXED_SET_QUERY,
     ORDER_REFUSED,
@@ -373,7 +377,9 @@ def _for_regorus(source: str, v0: bool = False) -> str:
     # And comparisons and sort/min/max that may meet an object and a set, ordered as OPA does (regorus_order).
     # And json.marshal escaping `<`, `>`, `&`, U+2028 and U+2029 as Go does (marshal_html).
     # And + - * / of non-integers as OPA's 64-bit big.Float (arith_regorus), last: it reads the others' output.
-    ordered = order_for_regorus(escape_html_in_marshals(hoist_declarations(bind_heads(source))), v0)
+    # First, `not EXPR` with `_` as the count of EXPR's solutions (regorus_negation).
+    negated = negations_for_regorus(source)
+    ordered = order_for_regorus(escape_html_in_marshals(hoist_declarations(bind_heads(negated))), v0)
     return arithmetic_for_regorus(ordered, v0)
 
 

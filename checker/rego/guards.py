@@ -6,18 +6,23 @@ be seen in the source, is refused here with one line naming the construct and
 its line, instead of being answered silently. Builtins an engine lacks are
 refused by ``builtins`` (the engine itself is asked); these are the rest.
 
-Both engines: unsafe variables (``static_checks``), the type errors OPA
+Both engines: unsafe variables (``static_checks``), ``y :=`` of a name its
+body met before (``redeclared``), a rule defined both as one value and by
+parts (``rule_conflicts``), the type errors OPA
 infers (``type_check``), calls into ``data`` no loaded rule defines and
 functions defined with two arities (``undefined_functions``), which OPA
 refuses in any rule and they only where a query reaches; ``# METADATA``
 blocks OPA's parser refuses and they read as comments (``metadata_blocks``).
 
 regorus 0.13.0: ``some x`` declarations it reads differently
-(``regorus_some``). Its ``sprintf`` is replaced by OPA's (``sprintf_opa``);
-what that cannot reproduce is refused here (``*`` widths, ``[n]`` argument
+(``regorus_some``); an object pattern holding a variable it binds there
+(``some {"type": t} in input.rs``), which it matches against an object
+holding more keys, where OPA does not (``regorus_patterns``). Its ``sprintf``
+is replaced by OPA's (``sprintf_opa``); what that cannot reproduce is refused here (``*`` widths, ``[n]`` argument
 indexes, ``%p``) or stops the query with its line. (Its other
-known gaps, heads that compute and declarations that run twice, are worked
-around: ``regorus_heads``, ``regorus_some``.)
+known gaps, heads that compute, declarations that run twice and ``not``
+over ``_``, are worked around: ``regorus_heads``, ``regorus_some``,
+``regorus_negation``.)
 
 regopy 1.5.2:
 
@@ -46,12 +51,15 @@ from natpolicy.errors import InputError
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.metadata_blocks import metadata_refusals
 from natpolicy.rego.metadata_redeclared import metadata_redeclarations
+from natpolicy.rego.redeclared import redeclarations
 from natpolicy.rego.regopy_closures import rebound_closures
 from natpolicy.rego.regopy_compare import wildcard_comparisons
 from natpolicy.rego.regopy_first_binding import first_bound_inside
 from natpolicy.rego.regopy_shadow import shadowing_declarations
 from natpolicy.rego.regopy_strings import literal_refusals
+from natpolicy.rego.regorus_patterns import object_pattern_refusals
 from natpolicy.rego.regorus_some import some_refusals
+from natpolicy.rego.rule_conflicts import rule_conflicts
 from natpolicy.rego.source import Token, char_line_col, matching_close, scan_module, tokens
 from natpolicy.rego.sprintf_regopy import sprintf_edits
 from natpolicy.rego.static_checks import unsafe_variables
@@ -104,11 +112,15 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(some_refusals(source, package_names, _LABEL[engine]))
     # What OPA refuses at compile time in any rule, where these engines check only what a query reaches.
     out.extend(unsafe_variables(source, package_names))
+    out.extend(redeclarations(source, package_names))
     out.extend(type_errors(source, package_names, package_sources, loaded_sources))
     out.extend(undefined_calls(source, [*package_sources, *loaded_sources]))
     out.extend(arity_conflicts(source, package_sources))
+    out.extend(rule_conflicts(source, package_sources))
     out.extend(metadata_refusals(source))
     out.extend(metadata_redeclarations(source, [*package_sources, *loaded_sources]))
+    if engine == "regorus":
+        out.extend(object_pattern_refusals(source, package_names))
     if engine == "regopy":
         out.extend(_bound_in_call_arguments(toks))
         out.extend(first_bound_inside(source, package_names))

@@ -39,6 +39,9 @@ regopy (rego-cpp) is the fallback engine. Measured by ``tests/rego_probes``:
 * builtins regopy answers otherwise (``ceil``, ``format_int``,
   ``strings.replace_n``, ...): renamed to functions that answer as OPA or
   stop the query (``regopy_builtins``).
+* ``r = "a"`` of a bound ``r``: regopy binds ``r`` afresh instead of
+  comparing; the literal is put in parentheses, ``r = ("a")``, which it
+  compares (``regopy_unify``).
 * strings, which regopy keeps JSON-escaped (``count("a\\"b")`` is 4): literals
   rewritten to that form, the arguments of builtins that read it checked
   (``regopy_strings``).
@@ -53,6 +56,7 @@ import re
 from natpolicy.rego.regopy_builtins import BUILTIN_HELPERS, builtin_call_edits
 from natpolicy.rego.regopy_compare import COMPARE_HELPERS, comparison_edits
 from natpolicy.rego.regopy_strings import STRING_HELPERS, canonical_literal_edits, string_call_edits
+from natpolicy.rego.regopy_unify import literal_unification_edits
 from natpolicy.rego.source import Token, matching_close, tokens
 from natpolicy.rego.sprintf_regopy import HELPERS, REFUSE, private_locals, sprintf_edits
 
@@ -125,7 +129,9 @@ def rewrite_for_regopy(source: str) -> str:
     stringed, _ = string_call_edits(toks)
     # Builtins regopy answers otherwise than OPA: renamed to functions answering as OPA, or stopping.
     renamed, _ = builtin_call_edits(toks)
-    edits = _set_order_edits(formatted) + compared + canonical_literal_edits(toks) + stringed + renamed
+    # `r = "a"` of a bound r: regopy re-binds r; `r = ("a")` it compares, as OPA does (regopy_unify).
+    grouped = literal_unification_edits(formatted, toks)
+    edits = _set_order_edits(formatted) + compared + canonical_literal_edits(toks) + stringed + renamed + grouped
     if formatted == source and not edits:
         return source
     out = _apply(formatted, edits)
@@ -295,8 +301,11 @@ def _literal_start(toks: list[Token], i: int) -> int | None:
         return None
     opener = next((k for k in range(i - 2, -1, -1) if toks[k].depth == toks[i - 1].depth and toks[k].text == "{"),
                   None)
-    if opener is None or opener == 0 or toks[opener - 1].kind == "ident" or toks[opener - 1].text in ("]", ")"):
-        return None  # a rule's body, not a literal
+    if opener is None or opener == 0:
+        return None
+    before = toks[opener - 1]
+    if (before.kind == "ident" and before.text not in ("in", "not")) or before.text in ("]", ")"):
+        return None  # a rule's body, not a literal (`some y in {...}[_]` and `not {...}[k]` read a literal)
     inside = toks[opener + 1:i - 1]
     comprehension = any(t.text == "|" and t.depth == toks[opener].depth + 1 for t in inside)
     if not comprehension and any(t.text == "[" and _key(toks, opener + 1 + n) for n, t in enumerate(inside)):

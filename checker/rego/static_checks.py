@@ -15,7 +15,10 @@ OPA itself, and ``natpolicy.rego.guards`` refuses what they find:
   to anything but a builtin of ``builtin_types`` and the output argument of
   one (``count(xs, n)``), and anything inside a pattern unified with
   ``=``/``:=``), so a variable is refused only when OPA certainly refuses it
-  too. A builtin's declared arguments are inputs (``startswith(w, "a")`` with
+  too. Nothing under ``not`` binds (``not input.arr[i] == "c"`` with ``i``
+  bound nowhere else is unsafe to OPA: "negated expressions must be safe"),
+  except inside a comprehension there, whose body binds its own names. A
+  builtin's declared arguments are inputs (``startswith(w, "a")`` with
   ``w`` bound nowhere else is unsafe), and so is the left of ``x in xs``
   outside ``some``/``every``;
 * **type errors** (``natpolicy.rego.type_check``): what OPA's type checker
@@ -32,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from natpolicy.rego.builtin_types import BUILTINS
+from natpolicy.rego.negation import in_inner_comprehension, negated_expressions
 from natpolicy.rego.source import Token, matching_close, starts_statement, tokens
 
 __all__ = ["unsafe_variables", "rule_statements", "declared_name", "may_bind"]
@@ -49,6 +53,7 @@ def unsafe_variables(source: str, package_names: set[str]) -> Iterator[tuple[int
                   if toks[start].text not in ("package", "import")]
     # The head of each rule names a rule, also a ref head (`a.b.c := 1`, which the module scan does not list).
     package_names = package_names | {_head_name(toks, start) for start, _ in statements}
+    negated = negated_expressions(source, toks)
     for start, end in statements:
         used: dict[str, int] = {}
         bound: set[str] = set()
@@ -61,7 +66,9 @@ def unsafe_variables(source: str, package_names: set[str]) -> Iterator[tuple[int
             if _call_name(toks, k) or declared_name(toks, k):
                 continue
             used.setdefault(tok.text, k)
-            if may_bind(toks, k, start, package_names):
+            # Nothing under `not` binds (OPA: "negated expressions must be safe"), but a comprehension's own body.
+            if may_bind(toks, k, start, package_names) and not any(
+                    n < k <= last and not in_inner_comprehension(toks, n, k) for n, last in negated):
                 bound.add(tok.text)
         for name, k in used.items():
             if name not in bound:
@@ -99,8 +106,8 @@ def declared_name(toks: list[Token], k: int) -> bool:
         return False
     m = k
     while m + 2 < len(toks) and toks[m + 1].text == ",":
-        if toks[m + 2].kind == "ident":
-            m += 2
+        if toks[m + 2].kind in ("ident", "string", "raw", "number"):
+            m += 2  # a name, or a literal the value must equal: `some k, "c" in xs`
         elif toks[m + 2].text in ("[", "{"):  # a pattern: `some k, [a, b] in xs`
             close = matching_close(toks, m + 2)
             if close is None:
@@ -158,8 +165,8 @@ def _builtin_input(toks: list[Token], open_at: int, k: int, package_names: set[s
 
 
 def _in_names(toks: list[Token], k: int) -> bool:
-    """A name of ``some k, v in`` / ``every k, v in``."""
+    """A name of ``some k, v in`` / ``every k, v in`` (the key may be a literal: ``some "b", v in o``)."""
     j = k
-    while j >= 2 and toks[j - 1].text == "," and toks[j - 2].kind == "ident":
+    while j >= 2 and toks[j - 1].text == "," and toks[j - 2].kind in ("ident", "string", "raw", "number"):
         j -= 2
     return j >= 1 and toks[j - 1].text in ("some", "every")

@@ -1,0 +1,161 @@
+"""``y := ...`` of a name its body has already met: OPA refuses the module, regopy 1.5.2 answered.
+
+OPA gives each body (a rule's, an ``else``'s, a comprehension's, an
+``every``'s) a scope of its own and rewrites it in order (``rewriteDeclaredVar``
+in OPA's ast/compile.go): ``:=`` of a name the scope has met before is a
+compile error: "var y referenced above" (``y > 0; y := 1``, ``input.arr[y];
+y := 1``, ``y = 1; y := 1``), "var y assigned above" (``y := 1; y := 2``),
+"var y declared above" (after ``some y in xs``), or "arg y redeclared" (a
+function's parameter, in its own body). regorus refuses these itself; regopy
+1.5.2 answered (``y := 1; y := 2`` was true, measured), so natpolicy refuses
+them on both, with the line. A comprehension's head is read after its body
+and a rule's head after its body, and a name met inside a nested
+comprehension or ``every`` is that scope's: none of these count.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from natpolicy.rego.rule_scope import parameter_list
+from natpolicy.rego.source import Token, matching_close, tokens
+from natpolicy.rego.static_checks import rule_statements
+
+__all__ = ["redeclarations"]
+
+_NOT_VARIABLES = frozenset({"input", "data", "_", "true", "false", "null", "some", "in", "not", "every", "if",
+                            "else", "contains", "default", "with", "as", "import", "package"})
+_SEPARATORS = frozenset({";", "|", "if", "else"})
+_OPA_WORDS = {"a use": "referenced above", "an assignment": "assigned above", "a declaration": "declared above"}
+
+
+def redeclarations(source: str, package_names: set[str]) -> Iterator[tuple[int, str]]:
+    """(offset, message) of each name ``:=`` declares where its scope met it before."""
+    toks = tokens(source)
+    for start, end in rule_statements(source, toks):
+        if toks[start].text in ("package", "import"):
+            continue
+        parameters = parameter_list(toks, start, end)
+        arguments = {t.text for t in toks[parameters[0] + 1:parameters[1]] if t.kind == "ident"} if parameters \
+            else set()
+        scopes: dict[int, int | None] = {}
+        for k in range(start, end):
+            if toks[k].text != ":=":
+                continue
+            scope = _scope(source, toks, start, k, scopes)
+            if scope is None:
+                continue  # a rule's head (`x := 1`), or a comprehension's head
+            first = _expression_first(source, toks, k, scope)
+            for j in range(first, k):
+                if not _plain_variable(toks, j, package_names):
+                    continue
+                name = toks[j].text
+                met = _met_before(source, toks, start, scope, first, name, package_names, scopes)
+                if met:
+                    yield toks[j].offset, (f"`{name} :=` after {met} of `{name}` in the same body: OPA refuses the "
+                                           f"module (var {name} {_OPA_WORDS[met]}), regopy 1.5.2 answered; "
+                                           "natpolicy refuses it: give the new value another name")
+                elif name in arguments and _is_rule_body(toks, scope):
+                    yield toks[j].offset, (f"`{name} :=` declares the function's parameter `{name}` again: OPA "
+                                           f"refuses the module (arg {name} redeclared); natpolicy refuses it: "
+                                           "give the new value another name")
+
+
+def _plain_variable(toks: list[Token], j: int, package_names: set[str]) -> bool:
+    tok = toks[j]
+    if tok.kind != "ident" or tok.text in _NOT_VARIABLES or tok.text in package_names:
+        return False
+    if j > 0 and toks[j - 1].text == ".":
+        return False
+    return not (j + 1 < len(toks) and toks[j + 1].text in ("(", "."))
+
+
+def _scope(source: str, toks: list[Token], start: int, j: int, cache: dict[int, int | None]) -> int | None:
+    """The index of the token opening the innermost body holding ``toks[j]`` (a rule's body ``{`` or ``if``, a
+    comprehension's ``|``, an ``every``'s ``{``), or None in a head."""
+    if j in cache:
+        return cache[j]
+    found: int | None = None
+    depth, m = toks[j].depth, j
+    while True:
+        if depth == 0:
+            # A rule's one-line body (`x if y := 1`) or `else := 1 if ...`: the last depth-0 `if` before it.
+            # An `else` met first starts another head (`else := "no"`): no body holds it.
+            keyword = next((o for o in range(m - 1, start - 1, -1) if toks[o].depth == 0
+                            and toks[o].text in ("if", "else")), None)
+            found = keyword if keyword is not None and toks[keyword].text == "if" and toks[m].depth == 0 \
+                and keyword + 1 < len(toks) and toks[keyword + 1].text != "{" else None
+            break
+        opener = next((o for o in range(m - 1, start - 1, -1) if toks[o].depth == depth - 1
+                       and toks[o].text in ("(", "[", "{")), None)
+        if opener is None:
+            break
+        close = matching_close(toks, opener) or len(toks)
+        bar = next((b for b in range(opener + 1, close) if toks[b].text == "|" and toks[b].depth == depth), None)
+        if toks[opener].text != "(" and bar is not None:
+            found = bar if j > bar else None  # a comprehension: its body, or its head
+            break
+        if toks[opener].text == "{" and (_opens_body(toks, opener) or _opens_every(source, toks, opener)):
+            found = opener
+            break
+        m, depth = opener, toks[opener].depth
+    cache[j] = found
+    return found
+
+
+def _opens_body(toks: list[Token], o: int) -> bool:
+    before = toks[o - 1] if o > 0 else None
+    return before is not None and toks[o].depth == 0 and (
+        before.text in (")", "]", "if", "else") or (before.kind in ("ident", "string") and before.text not in (
+            "contains", "in", "default")))
+
+
+def _opens_every(source: str, toks: list[Token], o: int) -> bool:
+    """Is the ``{`` at ``o`` the body of ``every k, v in xs {``: an ``every`` before it in its expression?"""
+    depth = toks[o].depth
+    for j in range(o - 1, -1, -1):
+        tok = toks[j]
+        if tok.depth < depth:
+            return False
+        if tok.depth == depth:
+            if tok.text == "every":
+                return True
+            if tok.text in (";", "|", "{", "if", "else") or "\n" in source[tok.offset:toks[j + 1].offset]:
+                return False
+    return False
+
+
+def _is_rule_body(toks: list[Token], scope: int) -> bool:
+    return toks[scope].depth == 0
+
+
+def _expression_first(source: str, toks: list[Token], k: int, scope: int) -> int:
+    """The first token of the left side of the ``:=`` at ``k``."""
+    j = k - 1
+    while j > scope + 1 and toks[j - 1].depth >= toks[k].depth and toks[j - 1].text not in _SEPARATORS \
+            and not (toks[j - 1].depth == toks[k].depth and "\n" in source[toks[j - 1].offset:toks[j].offset]):
+        j -= 1
+    return j
+
+
+def _met_before(source: str, toks: list[Token], start: int, scope: int, first: int, name: str,
+                package_names: set[str], scopes: dict[int, int | None]) -> str:
+    """How the scope met ``name`` before the expression at ``first``: "a use", "an assignment", "a declaration",
+    or "" if it did not."""
+    for m in range(scope + 1, first):
+        if toks[m].text != name or not _plain_variable(toks, m, package_names):
+            continue
+        if _scope(source, toks, start, m, scopes) != scope:
+            continue
+        if _after_some(toks, m):
+            return "a declaration"
+        # The first token after it back at the statement's level: `:=` where it is (in) the left side.
+        nxt = next((t.text for t in toks[m + 1:first] if t.depth <= toks[first].depth and t.text not in ")]}"), "")
+        return "an assignment" if nxt == ":=" else "a use"
+    return ""
+
+
+def _after_some(toks: list[Token], m: int) -> bool:
+    j = m - 1
+    while j >= 1 and toks[j].text == "," and toks[j - 1].kind == "ident":
+        j -= 2
+    return j >= 0 and toks[j].text == "some"

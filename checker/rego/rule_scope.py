@@ -1,0 +1,61 @@
+"""Where a rule's variables are: its function parameters, and the names a body mentions before a place.
+
+Shared by the checks that must tell a variable a pattern or a comparison binds (its first occurrence) from
+one bound before (``regorus_patterns``, ``regopy_unify``).
+"""
+from __future__ import annotations
+
+from natpolicy.rego.source import Token, matching_close
+
+__all__ = ["earlier_names", "parameter_list"]
+
+_NOT_VARIABLES = frozenset({"input", "data", "true", "false", "null", "some", "in", "not", "every", "if", "else",
+                            "contains", "default", "with", "as"})
+
+
+def parameter_list(toks: list[Token], start: int, end: int) -> tuple[int, int] | None:
+    """The ``(`` and ``)`` of a function head's parameters: ``f(a, {"k": b}) := ...``."""
+    j = start
+    while j + 2 < end and toks[j + 1].text == "." and toks[j + 2].kind == "ident":
+        j += 2
+    if j + 1 < end and toks[j + 1].text == "(":
+        close = matching_close(toks, j + 1)
+        if close is not None:
+            return j + 1, close
+    return None
+
+
+def earlier_names(toks: list[Token], start: int, k: int) -> set[str]:
+    """Names occurring before ``k`` in the rule's parameters or body, outside a comprehension's head (a head
+    reads what its body binds later)."""
+    parameters = parameter_list(toks, start, k)
+    body = next((j for j in range(start, k) if toks[j].depth == 0 and _opens_body(toks, j)), None)
+    names = {t.text for t in toks[parameters[0]:min(parameters[1], k)] if t.kind == "ident"} if parameters else set()
+    # Without a body (`x := [a | ...]`), the rule's value is read inside its brackets; a head names no binding.
+    first = body if body is not None else start
+    return names | {toks[j].text for j in range(first, k) if toks[j].kind == "ident"
+                    and (body is not None or toks[j].depth > 0) and not _in_comprehension_head(toks, j)
+                    and not (parameters and parameters[0] <= j <= parameters[1])}
+
+
+def _opens_body(toks: list[Token], j: int) -> bool:
+    """``if``, or a ``{`` after a head (``p {``, ``deny[msg] {``, ``f(x) {``), not an object or set literal."""
+    before = toks[j - 1] if j > 0 else None
+    return toks[j].text == "if" or (toks[j].text == "{" and before is not None and (
+        before.text in (")", "]", "else") or (before.kind in ("ident", "string", "number")
+                                              and before.text not in _NOT_VARIABLES)))
+
+
+def _in_comprehension_head(toks: list[Token], j: int) -> bool:
+    """Is ``toks[j]`` inside a comprehension's head (before its ``|``), at any depth?"""
+    depth, m = toks[j].depth, j
+    while depth > 0:
+        opener = next((o for o in range(m - 1, -1, -1) if toks[o].depth == depth - 1
+                       and toks[o].text in ("(", "[", "{")), None)
+        if opener is None:
+            return False
+        close = matching_close(toks, opener) or len(toks)
+        if toks[opener].text != "(" and any(t.text == "|" and t.depth == depth for t in toks[j + 1:close]):
+            return True
+        m, depth = opener, toks[opener].depth
+    return False
