@@ -67,11 +67,14 @@ def test_strings_without_such_characters_answer_as_opa() -> None:
     source = ('package p\nx := [count(input.s), indexof(input.s, "b"), substring(input.s, 0, 2), trim(input.s, "a"),'
               ' upper(input.t), regex.match("^a.b$", input.t), input.t < "a0", sort([input.t, "a-"])]\n')
     assert run(source, {"s": "aé b/'", "t": "a/b"}) == [6, 3, "aé", "é b/'", "A/B", True, True, ["a-", "a/b"]]
+    assert run('package p\nx := [lower(input.t), lower(input.q), lower("AB")]\n', {"t": "A/B", "q": 'Q"\\'}) \
+        == ["a/b", 'q"\\', "ab"]
 
 
 @needs_regopy
 @pytest.mark.parametrize(("expression", "value"), [
     ('regex.match("^a.b$", input.s)', "aéb"), ('glob.match("a?b", [], input.s)', "aéb"), ("upper(input.s)", "é"),
+    ("lower(input.s)", "ÉÜ"), ("lower(input.s)", "A\nB"),  # regopy left "ÉÜ" as it was (OPA, Go: "éü")
     ('input.s < "a#"', 'a"b'), ('sort([input.s, "b"])', 'a"b'), ("input.s < input.t", 'a"b'),
     ('count(split(input.s, ""))', 'a"b'), ('trim(input.s, "x")', "a\tb"), ("strings.reverse(input.s)", "a\\b"),
 ])

@@ -109,6 +109,17 @@ def test_union_n_stops_where_objects_meet_at_one_key() -> None:
         == [{"a": 2, "b": 1}, {"a": 1}, {}, {"a": {"b": 1}, "b": {"c": 2}}]
 
 
+def test_union_stops_where_both_objects_hold_an_object_at_one_key() -> None:
+    # OPA's mergeWithOverwrite merges {"b": 1} and {"c": 2}; regopy kept the right one, silently.
+    stops('object.union({"a": {"b": 1}}, {"a": {"c": 2}})', "object.union")
+    stops('object.union(input.o, {"a": {}})', "object.union", {"o": {"a": {"k": "v"}}})
+    # near misses: an object against a scalar, or objects at different keys, answer as OPA
+    assert answer('[object.union({"a": {"b": 1}}, {"a": 2}), object.union({"a": 1}, {"a": {"c": 2}}), '
+                  'object.union({"a": {"b": 1}}, {"b": {"c": 2}}), object.union({}, {}), '
+                  'object.union(input.o, {"b": 1})]', {"o": {"a": {"k": "v"}}}) \
+        == [{"a": 2}, {"a": {"c": 2}}, {"a": {"b": 1}, "b": {"c": 2}}, {}, {"a": {"k": "v"}, "b": 1}]
+
+
 def test_semver_compare_reads_each_part_as_a_number() -> None:
     # regopy answered -1 wherever a later part was lower (semver.compare("2.0.0", "1.10.0"))
     assert answer('[semver.compare("2.0.0", "1.10.0"), semver.compare("10.0.0", "9.0.0"), '

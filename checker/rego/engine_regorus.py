@@ -29,6 +29,8 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
 * its ``ceil`` and ``floor`` are mathematics' between -1 and 0, OPA's are not
   (``ceil(-0.5)`` is 1 there), and its ``to_number`` reads text OPA does not
   (``" 1"``) and refuses text OPA reads (``".5"``): OPA's, in Python (``numbers_opa``);
+* its ``lower`` and ``upper`` map case as Rust does (a final sigma, ``ß`` to ``SS``), OPA's
+  character by character as Go does: OPA's, in Python (``case_opa``);
 * its ``+ - * /`` of non-integers are f64 (``0.1 + 0.2 == 0.3`` is false), OPA's a
   64-bit-mantissa big.Float: each such operator becomes a call of OPA's, in Python
   (``arith_regorus``, ``arith_opa``), which stops the query where no f64 holds OPA's answer.
@@ -48,6 +50,7 @@ from typing import Any
 
 from natpolicy.rego.arith_opa import opa_divide, opa_minus, opa_multiply, opa_plus
 from natpolicy.rego.arith_regorus import ARITH_EXTENSIONS, arith_site_line, arithmetic_for_regorus
+from natpolicy.rego.case_opa import opa_lower, opa_upper
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
 from natpolicy.rego.marshal_html import escape_html_in_marshals
 from natpolicy.rego.numbers_opa import opa_ceil, opa_floor, opa_to_number
@@ -216,6 +219,8 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension("ceil", 1, opa_ceil)
     engine.add_extension("floor", 1, opa_floor)
     engine.add_extension("to_number", 1, opa_to_number)
+    engine.add_extension("lower", 1, opa_lower)
+    engine.add_extension("upper", 1, opa_upper)
     for operator, compute in (("+", opa_plus), ("-", opa_minus), ("*", opa_multiply), ("/", opa_divide)):
         engine.add_extension(ARITH_EXTENSIONS[operator], 2, compute)
     return engine
@@ -327,8 +332,8 @@ def _one_line(text: str) -> str:
 
 
 _EXTENSION_ERROR = re.compile(r"^extension 'sprintf' raises Python error: \w+: ")
-# natpolicy's other extensions (every extension is natpolicy's: arith_opa, numbers_opa, replace_opa) say why in
-# their own words.
+# natpolicy's other extensions (every extension is natpolicy's: arith_opa, case_opa, numbers_opa, replace_opa,
+# urlquery_opa, ...) say why in their own words.
 _OWN_EXTENSION_ERROR = re.compile(r"^extension '[\w.]+' raises Python error: \w+: ")
 
 

@@ -24,9 +24,9 @@ function appended to the module, on the same line (measured by the probes):
   for an empty pattern, on which regopy never ends, or text holding `"`, `\\`
   or a control character, which regopy holds escaped, so that a pattern
   ``n`` would match inside ``\\n``) the query stops.
-* ``object.union_n`` merges objects at one key recursively in OPA; regopy
-  keeps the right one. The two agree where no key holds an object in two of
-  the merged objects: elsewhere the query stops.
+* ``object.union_n`` and ``object.union`` merge objects at one key
+  recursively in OPA; regopy keeps the right one. The two agree where no key
+  holds an object in two of the merged objects: elsewhere the query stops.
 * ``to_number`` of text: regopy reads ``" 1"``, ``"0x10"`` and ``"1_000"``
   (1, 16, 1) and makes ``"NaN"`` or ``"abc"`` undefined, where OPA (Go's
   ``strconv.ParseFloat``) stops with an error: text that is no plain decimal
@@ -72,6 +72,7 @@ _RENAMED = {
     "base64.is_valid": "__natpolicy_b64_valid",
     "strings.replace_n": "__natpolicy_replace_n",
     "object.union_n": "__natpolicy_union_n",
+    "object.union": "__natpolicy_union",
     "semver.compare": "__natpolicy_semver_compare",
     "to_number": "__natpolicy_to_number",
     "units.parse": "__natpolicy_units_parse",
@@ -88,6 +89,7 @@ STOPPING = {
     "strings.replace_n": "text in which two patterns occur (or one occurs after a replacement), an empty pattern, "
                          "or text holding `\"`, `\\` or a control character",
     "object.union_n": "objects that both hold an object at one key",
+    "object.union": "objects that both hold an object at one key",
     "to_number": "text that is no plain decimal number of at most 15 digits and an exponent of at most 2 digits",
     "units.parse": "text holding a space, `\"` or `\\`, or that regopy 1.5.2 cannot read (OPA stops there)",
     "units.parse_bytes": "text holding a space, `\"` or `\\`, or that regopy 1.5.2 cannot read (OPA stops there)",
@@ -154,6 +156,11 @@ __natpolicy_union_n(a) := {REFUSE}([a, 0]) if __natpolicy_union_deep(a)
 __natpolicy_union_deep(a) if {{
   # (j bound outside a call: regopy never binds a variable inside a call's argument)
   is_array(a); some i, k; w := a[i][k]; is_object(w); some j; e := a[j][k]; is_object(e); i < j
+}}
+__natpolicy_union(a, b) := object.union(a, b) if not __natpolicy_union_meet(a, b)
+__natpolicy_union(a, b) := {REFUSE}([a, b]) if __natpolicy_union_meet(a, b)
+__natpolicy_union_meet(a, b) if {{
+  is_object(a); is_object(b); some k; w := a[k]; is_object(w); e := b[k]; is_object(e)
 }}
 __natpolicy_to_number(x) := to_number(x) if not is_string(x) else := to_number(x) if {{
   __natpolicy_decimal(x)

@@ -16,7 +16,7 @@ that form, so ``==``, ``startswith``, ``split``, ``replace``, ``concat`` and
   false, ``trim``, ``upper`` and ``strings.reverse`` break the result, the hashes
   and encodings digest the escapes. ``BYTEWISE`` ones also read non-ASCII text
   byte by byte (``regex.match("a.b", "aéb")``, ``glob.match("a?b", [], "aéb")``
-  false; ``upper("é")`` is ``é``; ``hex.encode`` sign-extends each byte).
+  false; ``upper("é")`` is ``é``, ``lower("É")`` is ``É``; ``hex.encode`` sign-extends each byte).
   Each argument of such a call that is not a literal, nor surely a collection,
   is wrapped in a function that passes it on unless it is a string holding
   such a character, where it stops the query (``REFUSE``), worded by
@@ -44,9 +44,9 @@ ESCAPED_FORM = frozenset({
     "urlquery.encode", "crypto.md5", "crypto.sha1", "crypto.sha256", "crypto.hmac.md5", "crypto.hmac.sha1",
     "crypto.hmac.sha256", "crypto.hmac.sha512",
 })
-# The same, and non-ASCII text read byte by byte (or, for upper, left as it is).
+# The same, and non-ASCII text read byte by byte (or, for upper and lower, left as it is: lower("ÉÜ") is "ÉÜ").
 BYTEWISE = frozenset({
-    "upper", "hex.encode", "glob.match", "regex.match", "regex.find_n", "regex.replace", "regex.split",
+    "upper", "lower", "hex.encode", "glob.match", "regex.match", "regex.find_n", "regex.replace", "regex.split",
     "regex.find_all_string_submatch_n", "regex.template_match", "regex.globs_match",
 })
 # Patterns are read decoded by regopy (regex.match("\\\\", s) finds a backslash): their literals are not refused.
@@ -134,8 +134,8 @@ def string_call_edits(toks: list[Token]) -> tuple[list[tuple[int, int, str]], li
             if len(args) != 2 or toks[args[1][0]].text != '""':
                 continue
             args = args[:1]
-        # upper reads `"` and `\` right (`\"` upper-cased is itself), not a control character (`\n` -> `\N`).
-        wrapper = CASEABLE if name == "upper" else ASCII if name in BYTEWISE else PLAIN
+        # upper and lower read `"` and `\` right (`\"` is its own case), not a control character (`\n` -> `\N`).
+        wrapper = CASEABLE if name in ("upper", "lower") else ASCII if name in BYTEWISE else PLAIN
         wrapped = False
         for position, (first, last) in enumerate(args):
             if name in _AFFIX_CALLS and position == 0:
