@@ -151,7 +151,10 @@ class RegopyEngine:
                 raise EvaluationError(_first_message(str(exc)) or str(exc).strip()) from None
         try:
             ok = rs.rego_output_ok(impl)
-            text = rs.rego_output_string(impl)
+            try:
+                text = rs.rego_output_string(impl)
+            except UnicodeDecodeError:  # a decode of bytes that are no UTF-8 (`"%ff"`): OPA keeps the bytes
+                raise EvaluationError(_NOT_UTF8, "not_utf8") from None
             if not ok or not text.startswith("{"):
                 if text == "undefined":
                     return UNDEFINED
@@ -288,6 +291,9 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 # What regopy_rewrite's functions stop a query with, where a value would print or sort otherwise than in OPA.
+_NOT_UTF8 = ("the result holds bytes that are no UTF-8 (a base64.decode, hex.decode or urlquery.decode of such bytes): "
+             "OPA keeps the bytes, which regopy 1.5.2 cannot hand over; natpolicy refuses it: run with --rego-engine "
+             "regorus")
 _CONFLICT = "functions must not produce multiple outputs for same inputs"
 _SPRINTF_REFUSED = (" (or: a value regopy 1.5.2 prints or orders otherwise than OPA, which natpolicy refuses: "
                     "a sprintf argument that is a non-integer from 1e6 up or with 16 or more digits, an integer past "

@@ -31,6 +31,8 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
   (``" 1"``) and refuses text OPA reads (``".5"``): OPA's, in Python (``numbers_opa``);
 * its ``lower`` and ``upper`` map case as Rust does (a final sigma, ``ß`` to ``SS``), OPA's
   character by character as Go does: OPA's, in Python (``case_opa``);
+* its ``urlquery.*`` escape and split otherwise than Go's ``net/url`` (``decode``
+  dropped ``&``): OPA's, in Python (``urlquery_opa``);
 * its ``+ - * /`` of non-integers are f64 (``0.1 + 0.2 == 0.3`` is false), OPA's a
   64-bit-mantissa big.Float: each such operator becomes a call of OPA's, in Python
   (``arith_regorus``, ``arith_opa``), which stops the query where no f64 holds OPA's answer.
@@ -66,6 +68,12 @@ from natpolicy.rego.regorus_some import hoist_declarations
 from natpolicy.rego.replace_opa import opa_replace_n
 from natpolicy.rego.source import scan_module
 from natpolicy.rego.sprintf_opa import opa_sprintf
+from natpolicy.rego.urlquery_opa import (
+    opa_urlquery_decode,
+    opa_urlquery_decode_object,
+    opa_urlquery_encode,
+    opa_urlquery_encode_object,
+)
 
 __all__ = ["REGORUS_VERSION", "INPUT_DEPTH_LIMIT", "RegorusEngine", "new_engine"]
 
@@ -221,6 +229,10 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension("to_number", 1, opa_to_number)
     engine.add_extension("lower", 1, opa_lower)
     engine.add_extension("upper", 1, opa_upper)
+    engine.add_extension("urlquery.encode", 1, opa_urlquery_encode)
+    engine.add_extension("urlquery.decode", 1, opa_urlquery_decode)
+    engine.add_extension("urlquery.encode_object", 1, opa_urlquery_encode_object)
+    engine.add_extension("urlquery.decode_object", 1, opa_urlquery_decode_object)
     for operator, compute in (("+", opa_plus), ("-", opa_minus), ("*", opa_multiply), ("/", opa_divide)):
         engine.add_extension(ARITH_EXTENSIONS[operator], 2, compute)
     return engine
