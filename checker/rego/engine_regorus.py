@@ -32,7 +32,8 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
 * its ``lower`` and ``upper`` map case as Rust does (a final sigma, ``ß`` to ``SS``), OPA's
   character by character as Go does: OPA's, in Python (``case_opa``);
 * its ``urlquery.*`` escape and split otherwise than Go's ``net/url`` (``decode``
-  dropped ``&``): OPA's, in Python (``urlquery_opa``);
+  dropped ``&``): OPA's, in Python (``urlquery_opa``); so does ``time.format``
+  Go's ``Time.Format`` (``.500Z`` for ``.5Z``): OPA's, in Python (``time_opa``);
 * its ``+ - * /`` of non-integers are f64 (``0.1 + 0.2 == 0.3`` is false), OPA's a
   64-bit-mantissa big.Float: each such operator becomes a call of OPA's, in Python
   (``arith_regorus``, ``arith_opa``), which stops the query where no f64 holds OPA's answer.
@@ -68,6 +69,7 @@ from natpolicy.rego.regorus_some import hoist_declarations
 from natpolicy.rego.replace_opa import opa_replace_n
 from natpolicy.rego.source import scan_module
 from natpolicy.rego.sprintf_opa import opa_sprintf
+from natpolicy.rego.time_opa import opa_time_format
 from natpolicy.rego.urlquery_opa import (
     opa_urlquery_decode,
     opa_urlquery_decode_object,
@@ -233,6 +235,7 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension("urlquery.decode", 1, opa_urlquery_decode)
     engine.add_extension("urlquery.encode_object", 1, opa_urlquery_encode_object)
     engine.add_extension("urlquery.decode_object", 1, opa_urlquery_decode_object)
+    engine.add_extension("time.format", 1, opa_time_format)
     for operator, compute in (("+", opa_plus), ("-", opa_minus), ("*", opa_multiply), ("/", opa_divide)):
         engine.add_extension(ARITH_EXTENSIONS[operator], 2, compute)
     return engine
