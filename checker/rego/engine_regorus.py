@@ -34,6 +34,8 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
 * its ``urlquery.*`` escape and split otherwise than Go's ``net/url`` (``decode``
   dropped ``&``): OPA's, in Python (``urlquery_opa``); so does ``time.format``
   Go's ``Time.Format`` (``.500Z`` for ``.5Z``): OPA's, in Python (``time_opa``);
+  and ``uuid.parse`` google/uuid's (variant ``NCS`` for ``Reserved``): OPA's, in
+  Python (``uuid_opa``; the calls renamed to keep undefined undefined);
 * its ``+ - * /`` of non-integers are f64 (``0.1 + 0.2 == 0.3`` is false), OPA's a
   64-bit-mantissa big.Float: each such operator becomes a call of OPA's, in Python
   (``arith_regorus``, ``arith_opa``), which stops the query where no f64 holds OPA's answer.
@@ -76,6 +78,7 @@ from natpolicy.rego.urlquery_opa import (
     opa_urlquery_encode,
     opa_urlquery_encode_object,
 )
+from natpolicy.rego.uuid_opa import PARSE_EXTENSION, opa_uuid_parse, uuid_for_regorus
 
 __all__ = ["REGORUS_VERSION", "INPUT_DEPTH_LIMIT", "RegorusEngine", "new_engine"]
 
@@ -236,6 +239,7 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension("urlquery.encode_object", 1, opa_urlquery_encode_object)
     engine.add_extension("urlquery.decode_object", 1, opa_urlquery_decode_object)
     engine.add_extension("time.format", 1, opa_time_format)
+    engine.add_extension(PARSE_EXTENSION, 1, opa_uuid_parse)
     for operator, compute in (("+", opa_plus), ("-", opa_minus), ("*", opa_multiply), ("/", opa_divide)):
         engine.add_extension(ARITH_EXTENSIONS[operator], 2, compute)
     return engine
@@ -374,7 +378,9 @@ def _for_regorus(source: str, v0: bool = False) -> str:
     # And comparisons and sort/min/max that may meet an object and a set, ordered as OPA does (regorus_order).
     # And json.marshal escaping `<`, `>`, `&`, U+2028 and U+2029 as Go does (marshal_html).
     # And + - * / of non-integers as OPA's 64-bit big.Float (arith_regorus), last: it reads the others' output.
-    ordered = order_for_regorus(escape_html_in_marshals(hoist_declarations(bind_heads(source))), v0)
+    # And uuid.parse renamed to OPA's (uuid_opa), which keeps text that is no UUID undefined.
+    ordered = order_for_regorus(escape_html_in_marshals(hoist_declarations(bind_heads(uuid_for_regorus(source, v0)))),
+                                v0)
     return arithmetic_for_regorus(ordered, v0)
 
 

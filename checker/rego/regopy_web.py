@@ -1,4 +1,5 @@
-"""``urlquery.*`` builtins regopy 1.5.2 answers otherwise than OPA, as functions that answer as OPA or stop.
+"""``urlquery.*`` and ``uuid.parse``, which regopy 1.5.2 answers otherwise than OPA, as functions that answer as
+OPA or stop.
 
 Renamed on the same line by :mod:`natpolicy.rego.regopy_builtins` (which
 merges these tables into its own). OPA calls Go's ``net/url``
@@ -20,6 +21,13 @@ merges these tables into its own). OPA calls Go's ``net/url``
   regopy holds escaped), stops. Keys are ranked by a comparison that puts a
   string before the longer strings it starts (regopy's own ``<`` puts
   ``"a b"`` before ``"a"``).
+* ``uuid.parse`` (OPA: google/uuid, topdown/uuid.go) writes the variants
+  ``ncs``, ``microsoft`` and ``reserved`` (OPA: ``Reserved``, ``Microsoft``,
+  ``Future``) and a version 2 UUID's ``macvariables`` as ``global:unicast``
+  whatever its node. Answered as OPA: the variant renamed, ``macvariables``
+  read from the node's first byte. Text regopy leaves undefined that
+  google/uuid may parse (``URN:UUID:...``, braces that are other
+  characters) stops.
 """
 from __future__ import annotations
 
@@ -32,14 +40,24 @@ WEB_RENAMED = {
     "urlquery.decode": "__natpolicy_urlquery_decode",
     "urlquery.encode_object": "__natpolicy_urlquery_encode_object",
     "urlquery.decode_object": "__natpolicy_urlquery_decode_object",
+    "uuid.parse": "__natpolicy_uuid_parse",
 }
 WEB_STOPPING = {
     "urlquery.decode": "text holding an invalid escape (`%zz`), where OPA stops too",
     "urlquery.decode_object": "text holding `;` or an invalid escape, where OPA stops too",
     "urlquery.encode_object": "a value that is no string, array or set of strings (OPA stops too), or a key or value "
                               "holding `\"`, `\\` or a control character",
+    "uuid.parse": "text regopy 1.5.2 does not parse that looks like a UUID (an upper-case `URN:UUID:`, braces "
+                  "that are other characters), which OPA's google/uuid may parse",
 }
 _BACKSLASH = 'substring("\\\\", 0, 1)'  # one backslash in regopy's held form (see regopy_strings)
+# (Spelt out: regopy 1.5.2 leaves a pattern with the flag (?i) undefined, measured.)
+_UUID_FORM = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_UUID_LIKE = f"^(.{_UUID_FORM}.|[uU][rR][nN]:[uU][uU][iI][dD]:{_UUID_FORM})$"  # google/uuid's 38 and 45 bytes
+_VARIANTS = '{"ncs": "Reserved", "RFC4122": "RFC4122", "microsoft": "Microsoft", "reserved": "Future"}'
+# macVars of the node's first byte: its low two bits, read from its second hex digit.
+_MAC = "{" + ", ".join(f'"{d:x}": "{["global:unicast", "global:multicast", "local:unicast", "local:multicast"][d % 4]}"'
+                       for d in range(16)) + "}"
 _BAD_ESCAPE = "%([^0-9A-Fa-f]|[0-9A-Fa-f][^0-9A-Fa-f]|[0-9A-Fa-f]?$)"
 
 WEB_HELPERS = private_locals(f"""
@@ -72,6 +90,15 @@ __natpolicy_query_values(v) := [e |
 ] if {{ is_set(v); count([e | some e in v; not is_string(e)]) == 0 }}
 __natpolicy_query_values(v) := {REFUSE}([v, 0]) if {{ not is_string(v); not is_array(v); not is_set(v) }}
 __natpolicy_query_values(v) := {REFUSE}([v, 0]) if {{ is_set(v); count([e | some e in v; not is_string(e)]) > 0 }}
+__natpolicy_uuid_parse(x) := object.union(r, __natpolicy_uuid_fixed(r)) if r := uuid.parse(x)
+__natpolicy_uuid_parse(x) := {REFUSE}([x, 0]) if {{
+  not uuid.parse(x); is_string(x); regex.match("{_UUID_LIKE}", x)
+}}
+__natpolicy_uuid_fixed(r) := {{"variant": __natpolicy_uuid_variant(r.variant)}} if not r.nodeid
+__natpolicy_uuid_fixed(r) := {{
+  "variant": __natpolicy_uuid_variant(r.variant), "macvariables": {_MAC}[lower(substring(r.nodeid, 1, 1))]
+}} if r.nodeid
+__natpolicy_uuid_variant(v) := e if e := {_VARIANTS}[v] else := {REFUSE}([v, 0])
 __natpolicy_query_escape(x) := replace(urlquery.encode(x), "%20", "+") if {{
   is_string(x); not contains(x, {_BACKSLASH})
 }} else := {REFUSE}([x, 0])
