@@ -33,9 +33,12 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
   character by character as Go does: OPA's, in Python (``case_opa``);
 * its ``urlquery.*`` escape and split otherwise than Go's ``net/url`` (``decode``
   dropped ``&``): OPA's, in Python (``urlquery_opa``); so does ``time.format``
-  Go's ``Time.Format`` (``.500Z`` for ``.5Z``): OPA's, in Python (``time_opa``);
+  Go's ``Time.Format`` (``.500Z`` for ``.5Z``) and ``time.add_date`` its ``AddDate``
+  (a month past January 31 is March 2, not February 29): OPA's, in Python (``time_opa``);
   and ``uuid.parse`` google/uuid's (variant ``NCS`` for ``Reserved``): OPA's, in
-  Python (``uuid_opa``; the calls renamed to keep undefined undefined);
+  Python (``uuid_opa``; the calls renamed to keep undefined undefined); and
+  ``indexof``, ``indexof_n``, ``strings.count`` (an empty search) and
+  ``glob.quote_meta``: OPA's, in Python (``text_opa``);
 * its ``+ - * /`` of non-integers are f64 (``0.1 + 0.2 == 0.3`` is false), OPA's a
   64-bit-mantissa big.Float: each such operator becomes a call of OPA's, in Python
   (``arith_regorus``, ``arith_opa``), which stops the query where no f64 holds OPA's answer.
@@ -71,7 +74,8 @@ from natpolicy.rego.regorus_some import hoist_declarations
 from natpolicy.rego.replace_opa import opa_replace_n
 from natpolicy.rego.source import scan_module
 from natpolicy.rego.sprintf_opa import opa_sprintf
-from natpolicy.rego.time_opa import opa_time_format
+from natpolicy.rego.text_opa import opa_glob_quote_meta, opa_indexof, opa_indexof_n, opa_strings_count
+from natpolicy.rego.time_opa import opa_add_date, opa_time_format
 from natpolicy.rego.urlquery_opa import (
     opa_urlquery_decode,
     opa_urlquery_decode_object,
@@ -239,7 +243,12 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension("urlquery.encode_object", 1, opa_urlquery_encode_object)
     engine.add_extension("urlquery.decode_object", 1, opa_urlquery_decode_object)
     engine.add_extension("time.format", 1, opa_time_format)
+    engine.add_extension("time.add_date", 4, opa_add_date)
     engine.add_extension(PARSE_EXTENSION, 1, opa_uuid_parse)
+    engine.add_extension("indexof", 2, opa_indexof)
+    engine.add_extension("indexof_n", 2, opa_indexof_n)
+    engine.add_extension("strings.count", 2, opa_strings_count)
+    engine.add_extension("glob.quote_meta", 1, opa_glob_quote_meta)
     for operator, compute in (("+", opa_plus), ("-", opa_minus), ("*", opa_multiply), ("/", opa_divide)):
         engine.add_extension(ARITH_EXTENSIONS[operator], 2, compute)
     return engine

@@ -56,13 +56,14 @@ function appended to the module, on the same line (measured by the probes):
   cannot judge it: it fails on ``\\u`` escapes); elsewhere the query stops.
 
 And the ``urlquery.*`` builtins (:mod:`natpolicy.rego.regopy_web`), ``time.format`` and ``time.diff``
-(:mod:`natpolicy.rego.regopy_time`).
+(:mod:`natpolicy.rego.regopy_time`), and those regopy answers where OPA stops (:mod:`natpolicy.rego.regopy_stops`).
 
 Stopping uses ``REFUSE`` (two values for one call), which engine_regopy words
 with each rewritten call's line (:func:`builtin_call_edits` gives them).
 """
 from __future__ import annotations
 
+from natpolicy.rego.regopy_stops import STOPS_HELPERS, STOPS_RENAMED, STOPS_STOPPING
 from natpolicy.rego.regopy_time import TIME_HELPERS, TIME_RENAMED, TIME_STOPPING
 from natpolicy.rego.regopy_web import WEB_HELPERS, WEB_RENAMED, WEB_STOPPING
 from natpolicy.rego.source import Token
@@ -87,6 +88,7 @@ _RENAMED = {
     "json.marshal_with_options": "__natpolicy_json_marshal_opts",
     **WEB_RENAMED,
     **TIME_RENAMED,
+    **STOPS_RENAMED,
 }
 _BUILT_ARRAY = ("an array built by split, regex.split, regex.find_n, indexof_n, urlquery.decode_object or another "
                 "builtin, or a value holding one (it writes no string for them)")
@@ -107,6 +109,7 @@ STOPPING = {
     "semver.compare": "a version that is not MAJOR.MINOR.PATCH (a pre-release, build metadata, or not a version)",
     **WEB_STOPPING,
     **TIME_STOPPING,
+    **STOPS_STOPPING,
 }
 _BASE64 = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 # regopy's base 2 writes two bits (format_int(255, 2) is "11"): binary is read from its (exact) base 16.
@@ -199,7 +202,7 @@ __natpolicy_semver_parts(v) := [to_number(e) | some e in split(v, ".")]
 __natpolicy_cmp3(a, b) := 0 if a == b
 __natpolicy_cmp3(a, b) := -1 if {{ a != b; i := [j | some j in numbers.range(0, 2); a[j] != b[j]][0]; a[i] < b[i] }}
 __natpolicy_cmp3(a, b) := 1 if {{ a != b; i := [j | some j in numbers.range(0, 2); a[j] != b[j]][0]; a[i] > b[i] }}
-""") + WEB_HELPERS + TIME_HELPERS
+""") + WEB_HELPERS + TIME_HELPERS + STOPS_HELPERS
 
 
 def builtin_call_edits(toks: list[Token]) -> tuple[list[tuple[int, int, str]], list[tuple[int, str]]]:

@@ -1,4 +1,4 @@
-"""OPA's ``time.format``, in Python, for regorus (``add_extension`` replaces its own).
+"""OPA's ``time.format`` and ``time.add_date``, in Python, for regorus (``add_extension`` replaces its own).
 
 OPA (topdown/time.go, ``builtinFormat``) reads a number of nanoseconds, or
 ``[ns, tz]`` or ``[ns, tz, layout]``, and calls Go's ``Time.Format`` with the
@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-__all__ = ["opa_time_format", "go_format"]
+__all__ = ["opa_time_format", "opa_add_date", "go_format"]
 
 RFC3339_NANO = "2006-01-02T15:04:05.999999999Z07:00"
 _INT64 = range(-(2**63), 2**63)
@@ -33,6 +33,28 @@ def opa_time_format(value: Any) -> str:
     nanos, zone, layout = _operands(value)
     moment = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(microseconds=nanos // 1000)
     return go_format(moment.astimezone(zone), nanos % 1_000_000_000, layout or RFC3339_NANO)
+
+
+def opa_add_date(value: Any, years: Any, months: Any, days: Any) -> int:
+    """Go's ``Time.AddDate`` in UTC: the date's fields added and then normalised, so a month past a short month's
+    end runs into the next (2020-01-31 plus a month is 2020-03-02; regorus answered 2020-02-29)."""
+    nanos, zone, _ = _operands(value)
+    if zone is not dt.timezone.utc:
+        # Go normalises the local wall clock in the zone (across a DST change too); natpolicy refuses it.
+        raise ValueError("time.add_date in a zone other than UTC: natpolicy refuses it")
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in (years, months, days)):
+        raise TypeError("time.add_date: operands 2 to 4 must be integers")
+    seconds, within = divmod(nanos, 1_000_000_000)
+    day_number, clock = divmod(seconds, 86400)
+    date = dt.date(1970, 1, 1) + dt.timedelta(days=day_number)
+    year, month0 = divmod((date.year + years) * 12 + date.month - 1 + months, 12)
+    if not 1 <= year <= 9999 or abs(days) > 10**8:
+        raise ValueError("time.add_date: time outside of valid range")
+    shifted = dt.date(year, month0 + 1, 1).toordinal() + date.day - 1 + days - dt.date(1970, 1, 1).toordinal()
+    result = (shifted * 86400 + clock) * 1_000_000_000 + within
+    if result not in _INT64:
+        raise ValueError("time.add_date: time outside of valid range")
+    return result
 
 
 def _operands(value: Any) -> tuple[int, dt.tzinfo, str]:
