@@ -38,7 +38,8 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
   and ``uuid.parse`` google/uuid's (variant ``NCS`` for ``Reserved``): OPA's, in
   Python (``uuid_opa``; the calls renamed to keep undefined undefined); and
   ``indexof``, ``indexof_n``, ``strings.count`` (an empty search) and
-  ``glob.quote_meta``: OPA's, in Python (``text_opa``);
+  ``glob.quote_meta``: OPA's, in Python (``text_opa``); ``yaml.unmarshal`` reads
+  YAML 1.2 where OPA's go-yaml v2 reads 1.1 (``yes`` is true): such scalars stop (``yaml_opa``);
 * its ``+ - * /`` of non-integers are f64 (``0.1 + 0.2 == 0.3`` is false), OPA's a
   64-bit-mantissa big.Float: each such operator becomes a call of OPA's, in Python
   (``arith_regorus``, ``arith_opa``), which stops the query where no f64 holds OPA's answer.
@@ -83,6 +84,7 @@ from natpolicy.rego.urlquery_opa import (
     opa_urlquery_encode_object,
 )
 from natpolicy.rego.uuid_opa import PARSE_EXTENSION, opa_uuid_parse, uuid_for_regorus
+from natpolicy.rego.yaml_opa import CHECK_EXTENSION, opa_yaml_check, yaml_for_regorus
 
 __all__ = ["REGORUS_VERSION", "INPUT_DEPTH_LIMIT", "RegorusEngine", "new_engine"]
 
@@ -249,6 +251,7 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension("indexof_n", 2, opa_indexof_n)
     engine.add_extension("strings.count", 2, opa_strings_count)
     engine.add_extension("glob.quote_meta", 1, opa_glob_quote_meta)
+    engine.add_extension(CHECK_EXTENSION, 1, opa_yaml_check)
     for operator, compute in (("+", opa_plus), ("-", opa_minus), ("*", opa_multiply), ("/", opa_divide)):
         engine.add_extension(ARITH_EXTENSIONS[operator], 2, compute)
     return engine
@@ -387,9 +390,10 @@ def _for_regorus(source: str, v0: bool = False) -> str:
     # And comparisons and sort/min/max that may meet an object and a set, ordered as OPA does (regorus_order).
     # And json.marshal escaping `<`, `>`, `&`, U+2028 and U+2029 as Go does (marshal_html).
     # And + - * / of non-integers as OPA's 64-bit big.Float (arith_regorus), last: it reads the others' output.
-    # And uuid.parse renamed to OPA's (uuid_opa), which keeps text that is no UUID undefined.
-    ordered = order_for_regorus(escape_html_in_marshals(hoist_declarations(bind_heads(uuid_for_regorus(source, v0)))),
-                                v0)
+    # And uuid.parse renamed to OPA's (uuid_opa), which keeps text that is no UUID undefined, and yaml.unmarshal
+    # checked for scalars YAML 1.1 reads otherwise (yaml_opa).
+    checked = yaml_for_regorus(uuid_for_regorus(source, v0))
+    ordered = order_for_regorus(escape_html_in_marshals(hoist_declarations(bind_heads(checked))), v0)
     return arithmetic_for_regorus(ordered, v0)
 
 

@@ -8,6 +8,8 @@ its source (topdown/encoding.go, strings.go):
   read were undefined (OPA: an error); ``json.unmarshal`` of a number with an
   exponent (``"1e2"``, ``"[1, 2.0, 1e2]"``) was undefined too, where OPA reads
   it. Undefined now stops: OPA never answers nothing there.
+* ``yaml.unmarshal`` of YAML holding a scalar YAML 1.1 reads otherwise
+  (``yes``, ``010``, ``1e2``, ``~``; see :mod:`natpolicy.rego.yaml_opa`) stops.
 * ``base64.decode`` read the URL alphabet and unpadded text (``"Pz8-"``,
   ``"Pz8"``), where Go's ``StdEncoding.DecodeString`` stops; ``base64url.decode``
   read ``+`` and ``/``, where ``URLEncoding`` stops. Text that is not padded
@@ -21,6 +23,7 @@ its source (topdown/encoding.go, strings.go):
 from __future__ import annotations
 
 from natpolicy.rego.sprintf_regopy import REFUSE, private_locals
+from natpolicy.rego.yaml_opa import YAML_11_SCALAR
 
 __all__ = ["STOPS_HELPERS", "STOPS_RENAMED", "STOPS_STOPPING"]
 
@@ -37,7 +40,7 @@ STOPS_RENAMED = {
 _UNREAD = "text regopy 1.5.2 cannot read (OPA stops there too, or reads a number with an exponent)"
 STOPS_STOPPING = {
     "json.unmarshal": _UNREAD,
-    "yaml.unmarshal": _UNREAD,
+    "yaml.unmarshal": _UNREAD + ", or a scalar YAML 1.1 reads otherwise (yes, on, 010, 1_000, ~), quoted or not",
     "hex.decode": "text that is no even run of hex digits (OPA stops there too)",
     "base64.decode": "text that is not padded quads of the standard alphabet (OPA stops there too)",
     "base64url.decode": "text that is not quads of the URL alphabet (OPA stops there too)",
@@ -52,7 +55,13 @@ _URL = "^([A-Za-z0-9_-]{4})*([A-Za-z0-9_-]{2}(==)?|[A-Za-z0-9_-]{3}=?)?$"
 
 STOPS_HELPERS = private_locals(f"""
 __natpolicy_json_unmarshal(x) := v if v := json.unmarshal(x) else := {REFUSE}([x, 0])
-__natpolicy_yaml_unmarshal(x) := v if v := yaml.unmarshal(x) else := {REFUSE}([x, 0])
+__natpolicy_yaml_unmarshal(x) := v if {{
+  v := yaml.unmarshal(x); not __natpolicy_yaml_11(v)
+}} else := {REFUSE}([x, 0])
+__natpolicy_yaml_11(v) if {{ walk(v, [_, e]); is_string(e); regex.match(`{YAML_11_SCALAR}`, e) }}
+__natpolicy_yaml_11(v) if {{
+  walk(v, [_, e]); is_object(e); some k in object.keys(e); regex.match(`{YAML_11_SCALAR}`, k)
+}}
 __natpolicy_hex_decode(x) := v if v := hex.decode(x) else := {REFUSE}([x, 0])
 __natpolicy_b64_decode(x) := base64.decode(x) if regex.match("{_STD}", x) else := {REFUSE}([x, 0])
 __natpolicy_b64url_decode(x) := base64url.decode(x) if regex.match("{_URL}", x) else := {REFUSE}([x, 0])
