@@ -113,6 +113,12 @@ def test_union_stops_where_both_objects_hold_an_object_at_one_key() -> None:
     # OPA's mergeWithOverwrite merges {"b": 1} and {"c": 2}; regopy kept the right one, silently.
     stops('object.union({"a": {"b": 1}}, {"a": {"c": 2}})', "object.union")
     stops('object.union(input.o, {"a": {}})', "object.union", {"o": {"a": {"k": "v"}}})
+    stops('object.union({"a": {"b": {"x": 1}}}, {"a": {"b": {"y": 1}}})', "object.union")  # a level down
+    # near misses: where the right object holds every key of the left (so on down), the merge is the right one
+    assert answer('[object.union({"a": {"b": 1}}, {"a": {"b": 2, "c": 2}}), '
+                  'object.union({"a": {"b": {"x": 1}, "c": {}}}, {"a": {"b": {"x": 2, "y": 1}, "c": {"d": 1}}}), '
+                  'object.union({"a": {"b": false}}, {"a": {"b": true}})]') \
+        == [{"a": {"b": 2, "c": 2}}, {"a": {"b": {"x": 2, "y": 1}, "c": {"d": 1}}}, {"a": {"b": True}}]
     # near misses: an object against a scalar, or objects at different keys, answer as OPA
     assert answer('[object.union({"a": {"b": 1}}, {"a": 2}), object.union({"a": 1}, {"a": {"c": 2}}), '
                   'object.union({"a": {"b": 1}}, {"b": {"c": 2}}), object.union({}, {}), '

@@ -26,7 +26,9 @@ function appended to the module, on the same line (measured by the probes):
   ``n`` would match inside ``\\n``) the query stops.
 * ``object.union_n`` and ``object.union`` merge objects at one key
   recursively in OPA; regopy keeps the right one. The two agree where no key
-  holds an object in two of the merged objects: elsewhere the query stops.
+  holds an object in two of the merged objects (for ``object.union``, also
+  where the right one holds every key of the left, so on down three levels):
+  elsewhere the query stops.
 * ``to_number`` of text: regopy reads ``" 1"``, ``"0x10"`` and ``"1_000"``
   (1, 16, 1) and makes ``"NaN"`` or ``"abc"`` undefined, where OPA (Go's
   ``strconv.ParseFloat``) stops with an error: text that is no plain decimal
@@ -172,8 +174,21 @@ __natpolicy_union_deep(a) if {{
 __natpolicy_union(a, b) := object.union(a, b) if not __natpolicy_union_meet(a, b)
 __natpolicy_union(a, b) := {REFUSE}([a, b]) if __natpolicy_union_meet(a, b)
 __natpolicy_union_meet(a, b) if {{
-  is_object(a); is_object(b); some k; w := a[k]; is_object(w); e := b[k]; is_object(e)
+  is_object(a); is_object(b); some k; w := a[k]; is_object(w); e := b[k]; is_object(e); not __natpolicy_covers1(w, e)
 }}
+# The right object alone is the merge when it holds every key of the left and, where both hold objects, so on
+# down (three levels; deeper objects in both count as a difference).
+__natpolicy_covers1(a, b) if {{ __natpolicy_keys_in(a, b); every k, v in a {{ __natpolicy_sub2(v, b[k]) }} }}
+__natpolicy_covers2(a, b) if {{ __natpolicy_keys_in(a, b); every k, v in a {{ __natpolicy_sub3(v, b[k]) }} }}
+__natpolicy_covers3(a, b) if {{
+  __natpolicy_keys_in(a, b); every k, v in a {{ not __natpolicy_objects(v, b[k]) }}
+}}
+__natpolicy_sub2(a, b) if not __natpolicy_objects(a, b)
+__natpolicy_sub2(a, b) if {{ __natpolicy_objects(a, b); __natpolicy_covers2(a, b) }}
+__natpolicy_sub3(a, b) if not __natpolicy_objects(a, b)
+__natpolicy_sub3(a, b) if {{ __natpolicy_objects(a, b); __natpolicy_covers3(a, b) }}
+__natpolicy_objects(a, b) if {{ is_object(a); is_object(b) }}
+__natpolicy_keys_in(a, b) if {{ every k in object.keys(a) {{ k in object.keys(b) }} }}
 __natpolicy_to_number(x) := to_number(x) if not is_string(x) else := to_number(x) if {{
   __natpolicy_decimal(x)
 }} else := {REFUSE}([x, 0])
