@@ -71,7 +71,7 @@ from natpolicy.rego.regopy_web import WEB_HELPERS, WEB_RENAMED, WEB_STOPPING
 from natpolicy.rego.source import Token
 from natpolicy.rego.sprintf_regopy import REFUSE, private_locals
 
-__all__ = ["BUILTIN_HELPERS", "STOPPING", "builtin_call_edits"]
+__all__ = ["BUILTIN_HELPERS", "STOPPING", "builtin_call_edits", "builtin_helpers"]
 
 _RENAMED = {
     "ceil": "__natpolicy_ceil",
@@ -171,24 +171,6 @@ __natpolicy_union_deep(a) if {{
   # (j bound outside a call: regopy never binds a variable inside a call's argument)
   is_array(a); some i, k; w := a[i][k]; is_object(w); some j; e := a[j][k]; is_object(e); i < j
 }}
-__natpolicy_union(a, b) := object.union(a, b) if not __natpolicy_union_meet(a, b)
-__natpolicy_union(a, b) := {REFUSE}([a, b]) if __natpolicy_union_meet(a, b)
-__natpolicy_union_meet(a, b) if {{
-  is_object(a); is_object(b); some k; w := a[k]; is_object(w); e := b[k]; is_object(e); not __natpolicy_covers1(w, e)
-}}
-# The right object alone is the merge when it holds every key of the left and, where both hold objects, so on
-# down (three levels; deeper objects in both count as a difference).
-__natpolicy_covers1(a, b) if {{ __natpolicy_keys_in(a, b); every k, v in a {{ __natpolicy_sub2(v, b[k]) }} }}
-__natpolicy_covers2(a, b) if {{ __natpolicy_keys_in(a, b); every k, v in a {{ __natpolicy_sub3(v, b[k]) }} }}
-__natpolicy_covers3(a, b) if {{
-  __natpolicy_keys_in(a, b); every k, v in a {{ not __natpolicy_objects(v, b[k]) }}
-}}
-__natpolicy_sub2(a, b) if not __natpolicy_objects(a, b)
-__natpolicy_sub2(a, b) if {{ __natpolicy_objects(a, b); __natpolicy_covers2(a, b) }}
-__natpolicy_sub3(a, b) if not __natpolicy_objects(a, b)
-__natpolicy_sub3(a, b) if {{ __natpolicy_objects(a, b); __natpolicy_covers3(a, b) }}
-__natpolicy_objects(a, b) if {{ is_object(a); is_object(b) }}
-__natpolicy_keys_in(a, b) if {{ every k in object.keys(a) {{ k in object.keys(b) }} }}
 __natpolicy_to_number(x) := to_number(x) if not is_string(x) else := to_number(x) if {{
   __natpolicy_decimal(x)
 }} else := {REFUSE}([x, 0])
@@ -217,7 +199,39 @@ __natpolicy_semver_parts(v) := [to_number(e) | some e in split(v, ".")]
 __natpolicy_cmp3(a, b) := 0 if a == b
 __natpolicy_cmp3(a, b) := -1 if {{ a != b; i := [j | some j in numbers.range(0, 2); a[j] != b[j]][0]; a[i] < b[i] }}
 __natpolicy_cmp3(a, b) := 1 if {{ a != b; i := [j | some j in numbers.range(0, 2); a[j] != b[j]][0]; a[i] > b[i] }}
-""") + WEB_HELPERS + TIME_HELPERS + STOPS_HELPERS
+""")
+_UNION_HELPERS = private_locals(f"""
+__natpolicy_union(a, b) := object.union(a, b) if not __natpolicy_union_meet(a, b)
+__natpolicy_union(a, b) := {REFUSE}([a, b]) if __natpolicy_union_meet(a, b)
+__natpolicy_union_meet(a, b) if {{
+  is_object(a); is_object(b); some k; w := a[k]; is_object(w); e := b[k]; is_object(e); not __natpolicy_covers1(w, e)
+}}
+# The right object alone is the merge when it holds every key of the left and, where both hold objects, so on
+# down (three levels; deeper objects in both count as a difference).
+__natpolicy_covers1(a, b) if {{ __natpolicy_keys_in(a, b); every k, v in a {{ __natpolicy_sub2(v, b[k]) }} }}
+__natpolicy_covers2(a, b) if {{ __natpolicy_keys_in(a, b); every k, v in a {{ __natpolicy_sub3(v, b[k]) }} }}
+__natpolicy_covers3(a, b) if {{
+  __natpolicy_keys_in(a, b); every k, v in a {{ not __natpolicy_objects(v, b[k]) }}
+}}
+__natpolicy_sub2(a, b) if not __natpolicy_objects(a, b)
+__natpolicy_sub2(a, b) if {{ __natpolicy_objects(a, b); __natpolicy_covers2(a, b) }}
+__natpolicy_sub3(a, b) if not __natpolicy_objects(a, b)
+__natpolicy_sub3(a, b) if {{ __natpolicy_objects(a, b); __natpolicy_covers3(a, b) }}
+__natpolicy_objects(a, b) if {{ is_object(a); is_object(b) }}
+__natpolicy_keys_in(a, b) if {{ every k in object.keys(a) {{ k in object.keys(b) }} }}
+""")
+# Each group of helpers is appended only where one of its builtins is called: regopy compiles every function
+# appended to every module, which cost the twins about 2 s of CPU on a 350-resource plan when all went (measured).
+_GROUPS = ((frozenset({"__natpolicy_union"}), _UNION_HELPERS), (frozenset(WEB_RENAMED.values()), WEB_HELPERS),
+           (frozenset(TIME_RENAMED.values()), TIME_HELPERS), (frozenset(STOPS_RENAMED.values()), STOPS_HELPERS))
+
+
+def builtin_helpers(edits: list[tuple[int, int, str]]) -> str:
+    """The helper functions the renamed calls of ``edits`` (:func:`builtin_call_edits`) need; "" for none."""
+    if not edits:
+        return ""
+    names = {name for _, _, name in edits}
+    return BUILTIN_HELPERS + "".join(helpers for group, helpers in _GROUPS if names & group)
 
 
 def builtin_call_edits(toks: list[Token]) -> tuple[list[tuple[int, int, str]], list[tuple[int, str]]]:

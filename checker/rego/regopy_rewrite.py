@@ -48,9 +48,15 @@ from __future__ import annotations
 
 import re
 
-from natpolicy.rego.regopy_builtins import BUILTIN_HELPERS, builtin_call_edits
+from natpolicy.rego.regopy_builtins import builtin_call_edits, builtin_helpers
 from natpolicy.rego.regopy_compare import COMPARE_HELPERS, STRING_BEFORE, STRING_BEFORE_HELPERS, comparison_edits
-from natpolicy.rego.regopy_strings import STRING_HELPERS, canonical_literal_edits, string_call_edits
+from natpolicy.rego.regopy_strings import (
+    PATTERN,
+    PATTERN_HELPERS,
+    STRING_HELPERS,
+    canonical_literal_edits,
+    string_call_edits,
+)
 from natpolicy.rego.source import Token, matching_close, tokens
 from natpolicy.rego.sprintf_regopy import HELPERS, REFUSE, private_locals, sprintf_edits
 
@@ -138,7 +144,8 @@ def rewrite_for_regopy(source: str) -> str:
     depth = max((int(m) for m in re.findall(rf"\b{KEYED}(\d+)\(", out)), default=2)
     return out + ("" if out.endswith("\n") else "\n") + _HELPER + _keyed_helpers(depth) \
         + (HELPERS if formatted != source else "") + (COMPARE_HELPERS if compared else "") + STRING_HELPERS \
-        + (BUILTIN_HELPERS if renamed else "")
+        + (PATTERN_HELPERS if any(text == f"{PATTERN}(" for _, _, text in stringed) else "") \
+        + builtin_helpers(renamed)
 
 
 def _apply(source: str, edits: list[tuple[int, int, str]]) -> str:

@@ -39,8 +39,8 @@ from natpolicy.rego.regopy_patterns import (
 )
 from natpolicy.rego.source import Token, matching_close
 
-__all__ = ["ESCAPED_FORM", "BYTEWISE", "PLAIN", "ASCII", "STRING_HELPERS", "canonical_literal_edits",
-           "string_call_edits", "literal_refusals", "string_calls", "patterns_refused"]
+__all__ = ["ESCAPED_FORM", "BYTEWISE", "PLAIN", "ASCII", "STRING_HELPERS", "PATTERN", "PATTERN_HELPERS",
+           "canonical_literal_edits", "string_call_edits", "literal_refusals", "string_calls", "patterns_refused"]
 
 PLAIN = "__natpolicy_plain"
 ASCII = "__natpolicy_ascii"
@@ -90,7 +90,7 @@ __natpolicy_caseable(__natpolicy_x) := __natpolicy_fmt_refused([__natpolicy_x, 0
 __natpolicy_printable(__natpolicy_x) if {
   regex.match("^[ -~]*$", __natpolicy_x); not contains(__natpolicy_x, substring("\\", 0, 1))
 }
-""" + PATTERN_HELPERS
+"""
 
 
 def canonical_literal_edits(toks: list[Token]) -> list[tuple[int, int, str]]:
