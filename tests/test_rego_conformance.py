@@ -39,11 +39,15 @@ KNOWN_SILENT: dict[str, set[str]] = {
     # across kinds, sprintf). A new silent difference must be named here and in docs/rego.md.
     # regorus 0.13.0 orders an object after a set (OPA: before): comparisons, sort/min/max, sets iterated in an
     # array comprehension (through any bracket) and a rule's own value that may meet the two stop the query by line
-    # (regorus_order, engine_regorus).
+    # (regorus_order, engine_regorus). Its lower/upper, urlquery.*, time.format, time.add_date, uuid.parse,
+    # indexof, indexof_n, strings.count and glob.quote_meta are replaced by OPA's, in Python (case_opa, urlquery_opa,
+    # time_opa, uuid_opa, text_opa); yaml.unmarshal of a scalar YAML 1.1 reads otherwise stops (yaml_opa).
     "regorus": set(),
     # regopy 1.5.2 has no hook for natpolicy's own builtins: ceil, floor, format_int, base64.is_valid,
-    # strings.replace_n, object.union_n and semver.compare are renamed to functions that answer as OPA or stop the
-    # query by line (regopy_builtins).
+    # strings.replace_n, object.union_n, object.union, semver.compare, urlquery.*, uuid.parse, time.format,
+    # time.diff, the decoders, indexof and strings.count are renamed to functions that answer as OPA or stop the
+    # query by line (regopy_builtins, regopy_web, regopy_time, regopy_stops); regular expressions RE2 reads
+    # otherwise are refused (regopy_patterns) and strings are ordered as OPA orders them (regopy_compare).
     # regopy 1.5.2 computes non-integer + - * / otherwise than OPA's 64-bit big.Float (0.3 - 0.1 == 0.2 is true
     # there, 1 / 3 has 16 digits, OPA's 20) and has no hook for natpolicy's extension: such arithmetic stops the
     # query by line, integer arithmetic answers (regopy_arith).

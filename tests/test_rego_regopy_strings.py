@@ -67,11 +67,14 @@ def test_strings_without_such_characters_answer_as_opa() -> None:
     source = ('package p\nx := [count(input.s), indexof(input.s, "b"), substring(input.s, 0, 2), trim(input.s, "a"),'
               ' upper(input.t), regex.match("^a.b$", input.t), input.t < "a0", sort([input.t, "a-"])]\n')
     assert run(source, {"s": "aé b/'", "t": "a/b"}) == [6, 3, "aé", "é b/'", "A/B", True, True, ["a-", "a/b"]]
+    assert run('package p\nx := [lower(input.t), lower(input.q), lower("AB")]\n', {"t": "A/B", "q": 'Q"\\'}) \
+        == ["a/b", 'q"\\', "ab"]
 
 
 @needs_regopy
 @pytest.mark.parametrize(("expression", "value"), [
     ('regex.match("^a.b$", input.s)', "aéb"), ('glob.match("a?b", [], input.s)', "aéb"), ("upper(input.s)", "é"),
+    ("lower(input.s)", "ÉÜ"), ("lower(input.s)", "A\nB"),  # regopy left "ÉÜ" as it was (OPA, Go: "éü")
     ('input.s < "a#"', 'a"b'), ('sort([input.s, "b"])', 'a"b'), ("input.s < input.t", 'a"b'),
     ('count(split(input.s, ""))', 'a"b'), ('trim(input.s, "x")', "a\tb"), ("strings.reverse(input.s)", "a\\b"),
 ])
@@ -110,3 +113,33 @@ def test_the_path_of_the_first_unreadable_string_never_holds_a_value() -> None:
     assert first_unreadable_string({'ke"y': 1, "my-key": {"v": "\n"}}) == "[<key>]"
     assert first_unreadable_string({"my-key": {"v": "\n"}}) == "[<key>].v"
     assert first_unreadable_string({"plain": [1, None, True, "text"]}) is None
+
+
+@pytest.mark.parametrize("pattern", ["(?i)abc", "(?s)a.b", "(?P<n>a)", "(?i:a)b", "\\\\pL", "\\\\p{Greek}",
+                                     "\\\\Aab\\\\z", "[[:alpha:]]", "(a)\\\\1", "a(?=b)", "\\\\Qa\\\\E"])
+def test_a_literal_pattern_regopy_reads_otherwise_than_re2_is_refused_with_its_line(pattern: str) -> None:
+    # regopy left (?i) and named groups undefined, \pL false, and took back references Go refuses (measured).
+    for call in (f'regex.match("{pattern}", input.s)', f'regex.replace(input.s, "{pattern}", "x")',
+                 f'regex.is_valid("{pattern}")'):
+        refused = engine_refusals(f"package p\nx := {call}\n", "regopy")
+        assert len(refused) == 1 and "RE2" in refused[0][1], (call, refused)
+        assert engine_refusals(f"package p\nx := {call}\n", "regorus") == []
+
+
+def test_patterns_regopy_reads_as_re2_and_subjects_are_checked_too() -> None:
+    # Near misses: the common subset passes; a literal subject holding a control character or non-ASCII text is
+    # refused (regopy matched its escaped form: regex.match("\\s", "\t") was false).
+    for call in ('regex.match("(?:ab)+$", input.s)', 'regex.match("^\\\\d+\\\\.\\\\w*\\\\b[a-z]{2,}$", input.s)',
+                 'regex.split("[,;]", input.s)', 'regex.is_valid("^[a-z]+$")'):
+        assert engine_refusals(f"package p\nx := {call}\n", "regopy") == [], call
+    for call in ('regex.match("\\\\s", "\\t")', 'regex.match("a.b", "aéb")', 'glob.match("a?b", [], "aéb")'):
+        assert len(engine_refusals(f"package p\nx := {call}\n", "regopy")) == 1, call
+
+
+@needs_regopy
+def test_a_pattern_that_is_no_literal_is_checked_when_it_runs() -> None:
+    with pytest.raises(EvaluationError, match=r"regular expression given to regex\.match at p\.rego:2 holding a flag"):
+        run("package p\nx := regex.match(input.p, \"ABC\")\n", {"p": "(?i)abc"})
+    # near misses: a pattern of the common subset answers as OPA
+    assert run("package p\nx := [regex.match(input.p, \"a12\"), regex.replace(\"a1b22\", input.p, \"#\"), "
+               "regex.is_valid(input.q)]\n", {"p": "\\d+", "q": "(?:a|b)+"}) == [True, "a#b#", True]

@@ -12,7 +12,8 @@ import pytest
 
 from natpolicy.rego.engine import EvaluationError
 from natpolicy.rego.engines import create_engine, installed_engines
-from natpolicy.rego.strings_opa import opa_format_int, opa_indexof_n, opa_substring
+from natpolicy.rego.strings_opa import opa_format_int, opa_substring
+from natpolicy.rego.text_opa import opa_indexof_n
 
 ENGINES = [name for name in ("regorus", "regopy") if name in installed_engines()]
 

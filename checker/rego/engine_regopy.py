@@ -35,7 +35,7 @@ from natpolicy.rego.regopy_arith import ARITH_HELPERS, ARITH_REFUSE, ARITH_STOPP
 from natpolicy.rego.regopy_builtins import STOPPING, builtin_call_edits
 from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
 from natpolicy.rego.regopy_sets import SetOrderUnknown, order_may_differ, set_paths_query, sets_in_opa_order
-from natpolicy.rego.regopy_strings import BYTEWISE, string_call_edits
+from natpolicy.rego.regopy_strings import BYTEWISE, patterns_refused, string_call_edits
 from natpolicy.rego.source import char_line_col, tokens
 from natpolicy.rego.sprintf_regopy import REFUSE
 
@@ -151,7 +151,10 @@ class RegopyEngine:
                 raise EvaluationError(_first_message(str(exc)) or str(exc).strip()) from None
         try:
             ok = rs.rego_output_ok(impl)
-            text = rs.rego_output_string(impl)
+            try:
+                text = rs.rego_output_string(impl)
+            except UnicodeDecodeError:  # a decode of bytes that are no UTF-8 (`"%ff"`): OPA keeps the bytes
+                raise EvaluationError(_NOT_UTF8, "not_utf8") from None
             if not ok or not text.startswith("{"):
                 if text == "undefined":
                     return UNDEFINED
@@ -252,7 +255,8 @@ def _strings_refused(compiled: _Compiled, prepared: _Prepared) -> str:
     more = " and more" if len(compiled.string_sites) > 5 else ""
     return (f"; a string holding `\"`, `\\` or a control character{' (or non-ASCII text)' if bytewise else ''} "
             f"compared, sorted{f' or given to {calls}{more}' if calls else ''}: regopy 1.5.2 reads such a string in "
-            f"its JSON-escaped form (count(\"a\\\"b\") is 4 there, 3 in OPA){where}")
+            f"its JSON-escaped form (count(\"a\\\"b\") is 4 there, 3 in OPA){where}"
+            + patterns_refused(compiled.string_sites))
 
 
 def _builtins_refused(compiled: _Compiled) -> str:
@@ -288,6 +292,8 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 # What regopy_rewrite's functions stop a query with, where a value would print or sort otherwise than in OPA.
+_NOT_UTF8 = ("the result holds bytes that are no UTF-8 (a base64.decode, hex.decode or urlquery.decode of them): OPA "
+             "keeps them, which regopy 1.5.2 cannot; natpolicy refuses it: run with --rego-engine regorus")
 _CONFLICT = "functions must not produce multiple outputs for same inputs"
 _SPRINTF_REFUSED = (" (or: a value regopy 1.5.2 prints or orders otherwise than OPA, which natpolicy refuses: "
                     "a sprintf argument that is a non-integer from 1e6 up or with 16 or more digits, an integer past "

@@ -28,14 +28,26 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
   same name (``add_extension`` replaces the builtin; ``sprintf_opa``). What
   that cannot print exactly stops the query with the line of the call;
 * its ``strings.replace_n`` replaces one pattern after another, OPA's in one
-  pass (Go's ``strings.NewReplacer``), and its ``strings.count`` counts overlapping
-  occurrences (``"aaa"``, ``"aa"``: 2, OPA 1) and panics on ``""``: OPA's, in Python
-  (``replace_opa``); its ``substring`` answers a non-integer offset or length
-  and its ``indexof_n`` an empty search, where OPA errors, and its
-  ``format_int`` writes ``-0``: OPA's, in Python (``strings_opa``);
+  pass (Go's ``strings.NewReplacer``): OPA's, in Python (``replace_opa``); its
+  ``strings.count`` counts overlapping occurrences (``"aaa"``, ``"aa"``: 2, OPA
+  1) and panics on ``""``, and its ``indexof``/``indexof_n`` answer an empty
+  search, where OPA errors: OPA's (``text_opa``); its ``substring`` answers a
+  non-integer offset or length, where OPA errors, and its ``format_int``
+  writes ``-0``: OPA's (``strings_opa``);
 * its ``ceil`` and ``floor`` are mathematics' between -1 and 0, OPA's are not
   (``ceil(-0.5)`` is 1 there), and its ``to_number`` reads text OPA does not
   (``" 1"``) and refuses text OPA reads (``".5"``): OPA's, in Python (``numbers_opa``);
+* its ``lower`` and ``upper`` map case as Rust does (a final sigma, ``ß`` to ``SS``), OPA's
+  character by character as Go does: OPA's, in Python (``case_opa``);
+* its ``urlquery.*`` escape and split otherwise than Go's ``net/url`` (``decode``
+  dropped ``&``): OPA's, in Python (``urlquery_opa``); so does ``time.format``
+  Go's ``Time.Format`` (``.500Z`` for ``.5Z``) and ``time.add_date`` its ``AddDate``
+  (a month past January 31 is March 2, not February 29): OPA's, in Python (``time_opa``);
+  and ``uuid.parse`` google/uuid's (variant ``NCS`` for ``Reserved``): OPA's, in
+  Python (``uuid_opa``; the calls renamed to keep undefined undefined); and
+  ``indexof``, ``indexof_n``, ``strings.count`` (an empty search) and
+  ``glob.quote_meta``: OPA's, in Python (``text_opa``); ``yaml.unmarshal`` reads
+  YAML 1.2 where OPA's go-yaml v2 reads 1.1 (``yes`` is true): such scalars stop (``yaml_opa``);
 * its ``+ - * /`` of non-integers are f64 (``0.1 + 0.2 == 0.3`` is false), OPA's a
   64-bit-mantissa big.Float: each such operator becomes a call of OPA's, in Python
   (``arith_regorus``, ``arith_opa``), which stops the query where no f64 holds OPA's answer.
@@ -55,6 +67,7 @@ from typing import Any
 
 from natpolicy.rego.arith_opa import opa_divide, opa_minus, opa_multiply, opa_plus
 from natpolicy.rego.arith_regorus import ARITH_EXTENSIONS, arith_site_line, arithmetic_for_regorus
+from natpolicy.rego.case_opa import opa_lower, opa_upper
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
 from natpolicy.rego.marshal_html import escape_html_in_marshals
 from natpolicy.rego.numbers_opa import opa_ceil, opa_floor, opa_to_number
@@ -68,10 +81,20 @@ from natpolicy.rego.regorus_order import (
     value_may_hold_mixed_set,
 )
 from natpolicy.rego.regorus_some import hoist_declarations
-from natpolicy.rego.replace_opa import opa_replace_n, opa_strings_count
+from natpolicy.rego.replace_opa import opa_replace_n
 from natpolicy.rego.source import scan_module
 from natpolicy.rego.sprintf_opa import opa_sprintf
-from natpolicy.rego.strings_opa import opa_format_int, opa_indexof_n, opa_substring
+from natpolicy.rego.strings_opa import opa_format_int, opa_substring
+from natpolicy.rego.text_opa import opa_glob_quote_meta, opa_indexof, opa_indexof_n, opa_strings_count
+from natpolicy.rego.time_opa import opa_add_date, opa_time_format
+from natpolicy.rego.urlquery_opa import (
+    opa_urlquery_decode,
+    opa_urlquery_decode_object,
+    opa_urlquery_encode,
+    opa_urlquery_encode_object,
+)
+from natpolicy.rego.uuid_opa import PARSE_EXTENSION, opa_uuid_parse, uuid_for_regorus
+from natpolicy.rego.yaml_opa import CHECK_EXTENSION, opa_yaml_check, yaml_for_regorus
 
 __all__ = ["REGORUS_VERSION", "INPUT_DEPTH_LIMIT", "RegorusEngine", "new_engine", "panic_error"]
 
@@ -232,13 +255,25 @@ def new_engine(regorus: Any) -> Any:
     engine = regorus.Engine()
     engine.add_extension("sprintf", 2, opa_sprintf)
     engine.add_extension("strings.replace_n", 2, opa_replace_n)
-    engine.add_extension("strings.count", 2, opa_strings_count)
     engine.add_extension("substring", 3, opa_substring)
-    engine.add_extension("indexof_n", 2, opa_indexof_n)
     engine.add_extension("format_int", 2, opa_format_int)
     engine.add_extension("ceil", 1, opa_ceil)
     engine.add_extension("floor", 1, opa_floor)
     engine.add_extension("to_number", 1, opa_to_number)
+    engine.add_extension("lower", 1, opa_lower)
+    engine.add_extension("upper", 1, opa_upper)
+    engine.add_extension("urlquery.encode", 1, opa_urlquery_encode)
+    engine.add_extension("urlquery.decode", 1, opa_urlquery_decode)
+    engine.add_extension("urlquery.encode_object", 1, opa_urlquery_encode_object)
+    engine.add_extension("urlquery.decode_object", 1, opa_urlquery_decode_object)
+    engine.add_extension("time.format", 1, opa_time_format)
+    engine.add_extension("time.add_date", 4, opa_add_date)
+    engine.add_extension(PARSE_EXTENSION, 1, opa_uuid_parse)
+    engine.add_extension("indexof", 2, opa_indexof)
+    engine.add_extension("indexof_n", 2, opa_indexof_n)
+    engine.add_extension("strings.count", 2, opa_strings_count)
+    engine.add_extension("glob.quote_meta", 1, opa_glob_quote_meta)
+    engine.add_extension(CHECK_EXTENSION, 1, opa_yaml_check)
     for operator, compute in (("+", opa_plus), ("-", opa_minus), ("*", opa_multiply), ("/", opa_divide)):
         engine.add_extension(ARITH_EXTENSIONS[operator], 2, compute)
     return engine
@@ -350,8 +385,8 @@ def _one_line(text: str) -> str:
 
 
 _EXTENSION_ERROR = re.compile(r"^extension 'sprintf' raises Python error: \w+: ")
-# natpolicy's other extensions (every extension is natpolicy's: arith_opa, numbers_opa, replace_opa) say why in
-# their own words.
+# natpolicy's other extensions (every extension is natpolicy's: arith_opa, case_opa, numbers_opa, replace_opa,
+# urlquery_opa, ...) say why in their own words.
 _OWN_EXTENSION_ERROR = re.compile(r"^extension '[\w.]+' raises Python error: \w+: ")
 
 
@@ -377,9 +412,12 @@ def _for_regorus(source: str, v0: bool = False) -> str:
     # And comparisons and sort/min/max that may meet an object and a set, ordered as OPA does (regorus_order).
     # And json.marshal escaping `<`, `>`, `&`, U+2028 and U+2029 as Go does (marshal_html).
     # And + - * / of non-integers as OPA's 64-bit big.Float (arith_regorus), last: it reads the others' output.
+    # And uuid.parse renamed to OPA's (uuid_opa), which keeps text that is no UUID undefined, and yaml.unmarshal
+    # checked for scalars YAML 1.1 reads otherwise (yaml_opa).
     # First, `not EXPR` with `_` as the count of EXPR's solutions (regorus_negation).
     negated = negations_for_regorus(source)
-    ordered = order_for_regorus(escape_html_in_marshals(hoist_declarations(bind_heads(negated))), v0)
+    checked = yaml_for_regorus(uuid_for_regorus(negated, v0))
+    ordered = order_for_regorus(escape_html_in_marshals(hoist_declarations(bind_heads(checked))), v0)
     return arithmetic_for_regorus(ordered, v0)
 
 

@@ -26,9 +26,11 @@ function appended to the module, on the same line (measured by the probes):
   for an empty pattern, on which regopy never ends, or text holding `"`, `\\`
   or a control character, which regopy holds escaped, so that a pattern
   ``n`` would match inside ``\\n``) the query stops.
-* ``object.union_n`` merges objects at one key recursively in OPA; regopy
-  keeps the right one. The two agree where no key holds an object in two of
-  the merged objects: elsewhere the query stops.
+* ``object.union_n`` and ``object.union`` merge objects at one key
+  recursively in OPA; regopy keeps the right one. The two agree where no key
+  holds an object in two of the merged objects (for ``object.union``, also
+  where the right one holds every key of the left, so on down three levels):
+  elsewhere the query stops.
 * ``to_number`` of text: regopy reads ``" 1"``, ``"0x10"`` and ``"1_000"``
   (1, 16, 1) and makes ``"NaN"`` or ``"abc"`` undefined, where OPA (Go's
   ``strconv.ParseFloat``) stops with an error: text that is no plain decimal
@@ -64,18 +66,23 @@ function appended to the module, on the same line (measured by the probes):
   (``4 / 2``) is undefined on regopy, 2 in OPA: such numbers are handed over
   as integers. A non-integer or a negative offset is an error in OPA
   (``builtins.IntOperand``, "negative offset"), undefined on regopy: the query
-  stops. ``indexof_n`` with an empty search string is an error in OPA ("empty
-  search character"), every index on regopy: the query stops.
+  stops.
+
+And the ``urlquery.*`` builtins (:mod:`natpolicy.rego.regopy_web`), ``time.format`` and ``time.diff``
+(:mod:`natpolicy.rego.regopy_time`), and those regopy answers where OPA stops (:mod:`natpolicy.rego.regopy_stops`).
 
 Stopping uses ``REFUSE`` (two values for one call), which engine_regopy words
 with each rewritten call's line (:func:`builtin_call_edits` gives them).
 """
 from __future__ import annotations
 
+from natpolicy.rego.regopy_stops import STOPS_HELPERS, STOPS_RENAMED, STOPS_STOPPING
+from natpolicy.rego.regopy_time import TIME_HELPERS, TIME_RENAMED, TIME_STOPPING
+from natpolicy.rego.regopy_web import WEB_HELPERS, WEB_RENAMED, WEB_STOPPING
 from natpolicy.rego.source import Token
 from natpolicy.rego.sprintf_regopy import REFUSE, private_locals
 
-__all__ = ["BUILTIN_HELPERS", "STOPPING", "builtin_call_edits"]
+__all__ = ["BUILTIN_HELPERS", "STOPPING", "builtin_call_edits", "builtin_helpers"]
 
 _RENAMED = {
     "ceil": "__natpolicy_ceil",
@@ -84,6 +91,7 @@ _RENAMED = {
     "base64.is_valid": "__natpolicy_b64_valid",
     "strings.replace_n": "__natpolicy_replace_n",
     "object.union_n": "__natpolicy_union_n",
+    "object.union": "__natpolicy_union",
     "semver.compare": "__natpolicy_semver_compare",
     "to_number": "__natpolicy_to_number",
     "units.parse": "__natpolicy_units_parse",
@@ -91,9 +99,11 @@ _RENAMED = {
     "yaml.marshal": "__natpolicy_yaml_marshal",
     "replace": "__natpolicy_replace",
     "substring": "__natpolicy_substring",
-    "indexof_n": "__natpolicy_indexof_n",
     "json.marshal": "__natpolicy_json_marshal",
     "json.marshal_with_options": "__natpolicy_json_marshal_opts",
+    **WEB_RENAMED,
+    **TIME_RENAMED,
+    **STOPS_RENAMED,
 }
 _BUILT_ARRAY = ("an array built by split, regex.split, regex.find_n, indexof_n, urlquery.decode_object or another "
                 "builtin, or a value holding one (it writes no string for them)")
@@ -103,6 +113,7 @@ STOPPING = {
     "strings.replace_n": "text in which two patterns occur (or one occurs after a replacement), an empty pattern, "
                          "or text holding `\"`, `\\` or a control character",
     "object.union_n": "objects that both hold an object at one key",
+    "object.union": "objects that both hold an object at one key",
     "to_number": "text that is no plain decimal number of at most 15 digits and an exponent of at most 2 digits",
     "format_int": "a base other than 2, 8, 10 and 16 (OPA: an error) or a number past 2^53",
     "units.parse": "text holding a space, `\"` or `\\`, or that regopy 1.5.2 cannot read (OPA stops there)",
@@ -111,10 +122,12 @@ STOPPING = {
                     "keeps a built object's key order and writes null empty",
     "replace": "an empty pattern, on which regopy 1.5.2 never ends (OPA inserts the replacement between characters)",
     "substring": "a negative offset, or an offset or length that is no integer (OPA: an error)",
-    "indexof_n": "an empty search string (OPA: an error, \"empty search character\")",
     "json.marshal": _BUILT_ARRAY,
     "json.marshal_with_options": _BUILT_ARRAY,
     "semver.compare": "a version that is not MAJOR.MINOR.PATCH (a pre-release, build metadata, or not a version)",
+    **WEB_STOPPING,
+    **TIME_STOPPING,
+    **STOPS_STOPPING,
 }
 _BASE64 = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 # regopy's base 2 writes two bits (format_int(255, 2) is "11"): binary is read from its (exact) base 16.
@@ -197,7 +210,6 @@ __natpolicy_replace(s, o, n) := replace(s, o, n) if o != ""
 __natpolicy_substring(s, o, n) := substring(s, floor(o), floor(n)) if {{
   is_number(o); is_number(n); o == floor(o); n == floor(n); o >= 0
 }} else := {REFUSE}([s, o]) if {{ is_number(o); is_number(n) }} else := substring(s, o, n)
-__natpolicy_indexof_n(s, t) := {REFUSE}([s, t]) if t == "" else := indexof_n(s, t)
 __natpolicy_json_marshal(x) := s if {{ s := json.marshal(x); is_string(s) }} else := {REFUSE}([x, 0])
 __natpolicy_json_marshal_opts(x, o) := s if {{
   s := json.marshal_with_options(x, o); is_string(s)
@@ -213,6 +225,38 @@ __natpolicy_cmp3(a, b) := 0 if a == b
 __natpolicy_cmp3(a, b) := -1 if {{ a != b; i := [j | some j in numbers.range(0, 2); a[j] != b[j]][0]; a[i] < b[i] }}
 __natpolicy_cmp3(a, b) := 1 if {{ a != b; i := [j | some j in numbers.range(0, 2); a[j] != b[j]][0]; a[i] > b[i] }}
 """)
+_UNION_HELPERS = private_locals(f"""
+__natpolicy_union(a, b) := object.union(a, b) if not __natpolicy_union_meet(a, b)
+__natpolicy_union(a, b) := {REFUSE}([a, b]) if __natpolicy_union_meet(a, b)
+__natpolicy_union_meet(a, b) if {{
+  is_object(a); is_object(b); some k; w := a[k]; is_object(w); e := b[k]; is_object(e); not __natpolicy_covers1(w, e)
+}}
+# The right object alone is the merge when it holds every key of the left and, where both hold objects, so on
+# down (three levels; deeper objects in both count as a difference).
+__natpolicy_covers1(a, b) if {{ __natpolicy_keys_in(a, b); every k, v in a {{ __natpolicy_sub2(v, b[k]) }} }}
+__natpolicy_covers2(a, b) if {{ __natpolicy_keys_in(a, b); every k, v in a {{ __natpolicy_sub3(v, b[k]) }} }}
+__natpolicy_covers3(a, b) if {{
+  __natpolicy_keys_in(a, b); every k, v in a {{ not __natpolicy_objects(v, b[k]) }}
+}}
+__natpolicy_sub2(a, b) if not __natpolicy_objects(a, b)
+__natpolicy_sub2(a, b) if {{ __natpolicy_objects(a, b); __natpolicy_covers2(a, b) }}
+__natpolicy_sub3(a, b) if not __natpolicy_objects(a, b)
+__natpolicy_sub3(a, b) if {{ __natpolicy_objects(a, b); __natpolicy_covers3(a, b) }}
+__natpolicy_objects(a, b) if {{ is_object(a); is_object(b) }}
+__natpolicy_keys_in(a, b) if {{ every k in object.keys(a) {{ k in object.keys(b) }} }}
+""")
+# Each group of helpers is appended only where one of its builtins is called: regopy compiles every function
+# appended to every module, which cost the twins about 2 s of CPU on a 350-resource plan when all went (measured).
+_GROUPS = ((frozenset({"__natpolicy_union"}), _UNION_HELPERS), (frozenset(WEB_RENAMED.values()), WEB_HELPERS),
+           (frozenset(TIME_RENAMED.values()), TIME_HELPERS), (frozenset(STOPS_RENAMED.values()), STOPS_HELPERS))
+
+
+def builtin_helpers(edits: list[tuple[int, int, str]]) -> str:
+    """The helper functions the renamed calls of ``edits`` (:func:`builtin_call_edits`) need; "" for none."""
+    if not edits:
+        return ""
+    names = {name for _, _, name in edits}
+    return BUILTIN_HELPERS + "".join(helpers for group, helpers in _GROUPS if names & group)
 
 
 def builtin_call_edits(toks: list[Token]) -> tuple[list[tuple[int, int, str]], list[tuple[int, str]]]:

@@ -45,14 +45,15 @@ on its line.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 from natpolicy.rego.regopy_strings import PLAIN
 from natpolicy.rego.source import Token, matching_close
 from natpolicy.rego.sprintf_regopy import REFUSE, private_locals
 
-__all__ = ["COMPARE", "COMPARE_HELPERS", "RANK", "comparison_edits", "unknown_kind_comparisons",
-           "wildcard_comparisons"]
+__all__ = ["COMPARE", "COMPARE_HELPERS", "RANK", "STRING_BEFORE", "STRING_BEFORE_HELPERS", "comparison_edits",
+           "unknown_kind_comparisons", "wildcard_comparisons"]
 
 COMPARE = "__natpolicy_cmp"
 RANK = "__natpolicy_kind_rank"
@@ -66,6 +67,15 @@ _NUMBER_CALLS = frozenset({"count", "sum", "product", "to_number", "abs", "round
 _STRING_CALLS = frozenset({"concat", "sprintf", "lower", "upper", "trim", "trim_space", "trim_prefix",
                            "trim_suffix", "trim_left", "trim_right", "replace", "substring", "format_int",
                            "json.marshal", "base64.encode", "base64.decode", "strings.replace_n"})
+# regopy compares two strings in their quoted form, so a string's closing quote (0x22) meets the next character of
+# a longer string it starts: "a" < "a b" and "a" < "a!" are false there (a space and "!" lie below the quote; every
+# other character is above it or held escaped, which stops). A string that starts another is before it; strings of
+# which neither starts the other differ at a character both hold, where regopy's order is OPA's (measured).
+STRING_BEFORE = "__natpolicy_str_before"
+STRING_BEFORE_HELPERS = private_locals(f"""
+{STRING_BEFORE}(a, b) if {{ a != b; startswith(b, a) }}
+{STRING_BEFORE}(a, b) if {{ not startswith(b, a); not startswith(a, b); a < b }}
+""")
 # The kinds in OPA's order. regopy compares two values of one scalar kind as OPA does; but not two arrays
 # (measured: [2, 22] < [2, 1024] is false, elements read as text), so kinds and values are compared apart. Two
 # collections of one kind stop the query (their elements may differ in kind). The refusal's argument is [a, b]:
@@ -74,15 +84,17 @@ COMPARE_HELPERS = private_locals(f"""
 {RANK} := {{"null": 0, "boolean": 1, "number": 2, "string": 3, "array": 4, "object": 5, "set": 6}}
 {COMPARE}(a, b) := -1 if {RANK}[type_name(a)] < {RANK}[type_name(b)]
 {COMPARE}(a, b) := 1 if {RANK}[type_name(a)] > {RANK}[type_name(b)]
-{COMPARE}(a, b) := -1 if {{ type_name(a) == type_name(b); {RANK}[type_name(a)] < 4; a < b }}
-{COMPARE}(a, b) := 1 if {{ type_name(a) == type_name(b); {RANK}[type_name(a)] < 4; b < a }}
+{COMPARE}(a, b) := -1 if {{ type_name(a) == type_name(b); {RANK}[type_name(a)] < 3; a < b }}
+{COMPARE}(a, b) := 1 if {{ type_name(a) == type_name(b); {RANK}[type_name(a)] < 3; b < a }}
+{COMPARE}(a, b) := -1 if {{ is_string(a); is_string(b); {STRING_BEFORE}(a, b) }}
+{COMPARE}(a, b) := 1 if {{ is_string(a); is_string(b); {STRING_BEFORE}(b, a) }}
 {COMPARE}(a, b) := 0 if a == b
 {COMPARE}(a, b) := {REFUSE}([a, b]) if __natpolicy_cmp_collections(a, b)
 {COMPARE}(a, b) := {REFUSE}([a, b]) if {{
   is_string(a); is_string(b); contains(concat("", [a, b]), substring("\\\\", 0, 1))
 }}
 __natpolicy_cmp_collections(a, b) if {{ type_name(a) == type_name(b); {RANK}[type_name(a)] >= 4 }}
-""")
+""")  # STRING_BEFORE_HELPERS go with regopy_rewrite's, appended to every module (its sort needs them too)
 
 
 def comparison_edits(source: str, toks: list[Token]) -> list[tuple[int, int, str]]:
@@ -107,12 +119,14 @@ def comparison_edits(source: str, toks: list[Token]) -> list[tuple[int, int, str
             # `== true`: the bare indexed array as a statement of a `contains` rule crashed regopy 1.5.2 (measured).
             held, opened = f"__natpolicy_ca{tok.offset}", _brace_less_body(toks, first)
             below, above = ("true", "false") if tok.text in ("<", "<=") else ("false", "true")
-            # A string is compared in the escaped form regopy holds it in: one holding an escape stops the query.
-            subject = f"{PLAIN}({held})" if literal == 3 else held
-            answers = [below] * literal + [f"{subject} {tok.text}"] + [above] * (6 - literal)
+            # A string is compared in the escaped form regopy holds it in: one holding an escape stops the query;
+            # and through COMPARE, which puts "a" before "a b" (regopy's own `<` does not).
+            subject = f"{COMPARE}({PLAIN}({held}), " if literal == 3 else f"{held} {tok.text}"
+            answers = [below] * literal + [subject] + [above] * (6 - literal)
             edits += [(start, start, ("{ " if opened else "") + f"{held} := "),
                       (tok.offset, tok.offset + len(tok.text), "; [" + ", ".join(answers[:literal + 1])),
-                      (end, end, ", ".join(["", *answers[literal + 1:]]) + f"][{RANK}[type_name({held})]] == true"
+                      (end, end, (f") {tok.text} 0" if literal == 3 else "")
+                       + ", ".join(["", *answers[literal + 1:]]) + f"][{RANK}[type_name({held})]] == true"
                        + (" }" if opened else ""))]
         elif binds and statement:
             held_a, held_b = f"__natpolicy_ca{tok.offset}", f"__natpolicy_cb{tok.offset}"
@@ -157,11 +171,29 @@ def _comparisons(source: str, toks: list[Token]) -> Iterator[tuple[int, int, int
             continue  # not an expression natpolicy can read: left to the engine's own compile error
         left, right = toks[first:i], toks[i + 1:last + 1]
         kinds = {_sure_kind(left), _sure_kind(right)}
-        if kinds == {"number"} or (kinds == {"string"} and _literal_rank(left) == _literal_rank(right) == 3):
-            # Two numbers, or two string literals (regopy_strings refuses one holding an escape): as OPA does.
-            # A computed string may hold `"`, `\` or a control character, which regopy compares escaped.
+        if kinds == {"number"} or _unrelated_literals(left, right):
+            # Two numbers, or two string literals neither of which starts the other (regopy_strings refuses one
+            # holding an escape): as OPA does. Not "a" < "a b" (false on regopy: STRING_BEFORE), nor a computed
+            # string, which may hold `"`, `\` or a control character, which regopy compares escaped.
             continue
         yield i, first, last
+
+
+def _unrelated_literals(left: list[Token], right: list[Token]) -> bool:
+    if _literal_rank(left) != 3 or _literal_rank(right) != 3:
+        return False
+    a, b = _literal_text(left[0]), _literal_text(right[0])
+    return a is not None and b is not None and not a.startswith(b) and not b.startswith(a)
+
+
+def _literal_text(tok: Token) -> str | None:
+    if tok.kind == "raw":
+        return tok.text[1:-1]
+    try:
+        text = json.loads(tok.text)
+    except ValueError:
+        return None
+    return text if isinstance(text, str) else None
 
 
 def _negated_wildcard(source: str, toks: list[Token], first: int, last: int) -> int | None:

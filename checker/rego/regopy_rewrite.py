@@ -53,9 +53,15 @@ from __future__ import annotations
 
 import re
 
-from natpolicy.rego.regopy_builtins import BUILTIN_HELPERS, builtin_call_edits
-from natpolicy.rego.regopy_compare import COMPARE_HELPERS, comparison_edits
-from natpolicy.rego.regopy_strings import STRING_HELPERS, canonical_literal_edits, string_call_edits
+from natpolicy.rego.regopy_builtins import builtin_call_edits, builtin_helpers
+from natpolicy.rego.regopy_compare import COMPARE_HELPERS, STRING_BEFORE, STRING_BEFORE_HELPERS, comparison_edits
+from natpolicy.rego.regopy_strings import (
+    PATTERN,
+    PATTERN_HELPERS,
+    STRING_HELPERS,
+    canonical_literal_edits,
+    string_call_edits,
+)
 from natpolicy.rego.regopy_unify import literal_unification_edits
 from natpolicy.rego.source import Token, matching_close, tokens
 from natpolicy.rego.sprintf_regopy import HELPERS, REFUSE, private_locals, sprintf_edits
@@ -92,7 +98,9 @@ _HELPER = private_locals(f"""
 {KEYED2}(x) := x if {{ not is_set(x); not is_object(x); not is_array(x) }}
 __natpolicy_min(x) := {SORT}(x)[0]
 __natpolicy_max(x) := arr[count(arr) - 1] if arr := {SORT}(x)
-{SORT}(x) := sort([__natpolicy_plain(v) | some v in x]) if __natpolicy_all_strings(x)
+{SORT}(x) := arr if {{
+  __natpolicy_all_strings(x); arr := sort([__natpolicy_plain(v) | some v in x]); not __natpolicy_prefix_after(arr)
+}} else := __natpolicy_ranked([__natpolicy_plain(v) | some v in x]) if __natpolicy_all_strings(x)
 {SORT}(x) := __natpolicy_ranked([v | some v in x]) if {{ not __natpolicy_all_strings(x); __natpolicy_all_scalars(x) }}
 {SORT}(x) := {REFUSE}(x) if not __natpolicy_all_scalars(x)
 __natpolicy_all_strings(x) if {{ every v in x {{ is_string(v) }} }}
@@ -103,14 +111,20 @@ __natpolicy_kind(v) := 2 if is_number(v)
 __natpolicy_kind(v) := 3 if is_string(v)
 __natpolicy_lt(a, b) if __natpolicy_kind(a) < __natpolicy_kind(b)
 __natpolicy_lt(a, b) if {{ __natpolicy_kind(a) == 1; __natpolicy_kind(b) == 1; a == false; b == true }}
-__natpolicy_lt(a, b) if {{ __natpolicy_kind(a) == __natpolicy_kind(b); __natpolicy_kind(a) > 1; a < b }}
+__natpolicy_lt(a, b) if {{ __natpolicy_kind(a) == 2; __natpolicy_kind(b) == 2; a < b }}
+__natpolicy_lt(a, b) if {{ __natpolicy_kind(a) == 3; __natpolicy_kind(b) == 3; {STRING_BEFORE}(a, b) }}
+# regopy's sort puts "a b" before "a" (STRING_BEFORE): the strings it places between "a" and one that starts with
+# "a" and a space or "!" all start so, so such a pair stands side by side; then they are ranked in Rego (quadratic).
+__natpolicy_prefix_after(arr) if {{
+  count(arr) > 1; some i in numbers.range(1, count(arr) - 1); arr[i - 1] != arr[i]; startswith(arr[i - 1], arr[i])
+}}
 {_RANK}
 __natpolicy_ranked(arr) := [] if count(arr) == 0
 __natpolicy_ranked(arr) := [arr[by_rank[r]] | some r in numbers.range(0, count(arr) - 1)] if {{
   count(arr) > 0
   by_rank := {{__natpolicy_rank(arr, i): i | some i in numbers.range(0, count(arr) - 1)}}
 }}
-""")
+""") + STRING_BEFORE_HELPERS
 
 
 def rewrite_for_regopy(source: str) -> str:
@@ -138,7 +152,8 @@ def rewrite_for_regopy(source: str) -> str:
     depth = max((int(m) for m in re.findall(rf"\b{KEYED}(\d+)\(", out)), default=2)
     return out + ("" if out.endswith("\n") else "\n") + _HELPER + _keyed_helpers(depth) \
         + (HELPERS if formatted != source else "") + (COMPARE_HELPERS if compared else "") + STRING_HELPERS \
-        + (BUILTIN_HELPERS if renamed else "")
+        + (PATTERN_HELPERS if any(text == f"{PATTERN}(" for _, _, text in stringed) else "") \
+        + builtin_helpers(renamed)
 
 
 def _apply(source: str, edits: list[tuple[int, int, str]]) -> str:

@@ -3,7 +3,9 @@
 regopy 1.5.2 writes a set as a JSON array in its own order, which differs
 from OPA's where the elements are arrays, objects or sets (numbers inside
 compared as text, a set before an array) or strings holding `"`, `\\` or a
-control character (compared in their escaped form): `{[10], [9]}` comes out
+control character (compared in their escaped form), or strings one of which
+starts another that goes on with a space or ``!`` (compared quoted: ``"a b"``
+before ``"a"``): `{[10], [9]}` comes out
 `[[10], [9]]`, OPA's `[[9], [10]]`. A finding's fields carry such a value
 into every report. The JSON cannot say which arrays were sets, so where an
 array might be one whose order regopy gets wrong, a second query asks the
@@ -47,8 +49,17 @@ def _nested_may_differ(value: Any) -> bool:
                                                                       _NEEDS_ESCAPE.search(item))
                                   for item in value):
             return True
+        if len(value) > 1 and _low_after_prefix([item for item in value if isinstance(item, str)]):
+            return True
         return any(_nested_may_differ(item) for item in value)
     return False
+
+
+def _low_after_prefix(strings: list[str]) -> bool:
+    """One string starts another that goes on with a space or "!": regopy compares strings quoted, so its closing
+    quote (0x22) meets that character, which lies below it ("a b" before "a" there)."""
+    held = set(strings)
+    return any(text[:at] in held for text in strings for at, char in enumerate(text) if char in " !")
 
 
 def set_paths_query(entrypoint: str) -> str:

@@ -16,7 +16,7 @@ that form, so ``==``, ``startswith``, ``split``, ``replace``, ``concat`` and
   false, ``trim``, ``upper`` and ``strings.reverse`` break the result, the hashes
   and encodings digest the escapes. ``BYTEWISE`` ones also read non-ASCII text
   byte by byte (``regex.match("a.b", "aéb")``, ``glob.match("a?b", [], "aéb")``
-  false; ``upper("é")`` is ``é``; ``hex.encode`` sign-extends each byte).
+  false; ``upper("é")`` is ``é``, ``lower("É")`` is ``É``; ``hex.encode`` sign-extends each byte).
   Each argument of such a call that is not a literal, nor surely a collection,
   is wrapped in a function that passes it on unless it is a string holding
   such a character, where it stops the query (``REFUSE``), worded by
@@ -29,10 +29,18 @@ from __future__ import annotations
 import json
 import re
 
+from natpolicy.rego.regopy_patterns import (
+    PATTERN,
+    PATTERN_ARGUMENT,
+    PATTERN_HELPERS,
+    SUBJECT_ARGUMENT,
+    pattern_refusal,
+    patterns_refused,
+)
 from natpolicy.rego.source import Token, matching_close
 
-__all__ = ["ESCAPED_FORM", "BYTEWISE", "PLAIN", "ASCII", "STRING_HELPERS", "canonical_literal_edits",
-           "string_call_edits", "literal_refusals", "string_calls"]
+__all__ = ["ESCAPED_FORM", "BYTEWISE", "PLAIN", "ASCII", "STRING_HELPERS", "PATTERN", "PATTERN_HELPERS",
+           "canonical_literal_edits", "string_call_edits", "literal_refusals", "string_calls", "patterns_refused"]
 
 PLAIN = "__natpolicy_plain"
 ASCII = "__natpolicy_ascii"
@@ -44,9 +52,9 @@ ESCAPED_FORM = frozenset({
     "urlquery.encode", "crypto.md5", "crypto.sha1", "crypto.sha256", "crypto.hmac.md5", "crypto.hmac.sha1",
     "crypto.hmac.sha256", "crypto.hmac.sha512",
 })
-# The same, and non-ASCII text read byte by byte (or, for upper, left as it is).
+# The same, and non-ASCII text read byte by byte (or, for upper and lower, left as it is: lower("ÉÜ") is "ÉÜ").
 BYTEWISE = frozenset({
-    "upper", "strings.count", "hex.encode", "glob.match", "regex.match", "regex.find_n", "regex.replace", "regex.split",
+    "upper", "lower", "hex.encode", "glob.match", "regex.match", "regex.find_n", "regex.replace", "regex.split",
     "regex.find_all_string_submatch_n", "regex.template_match", "regex.globs_match",
 })
 # Patterns are read decoded by regopy (regex.match("\\\\", s) finds a backslash): their literals are not refused.
@@ -107,7 +115,7 @@ def string_calls(toks: list[Token]) -> list[tuple[int, str, list[tuple[int, int]
     out = []
     for i in range(len(toks)):
         name = _call_name(toks, i)
-        if name not in ESCAPED_FORM and name not in BYTEWISE and name != "split":
+        if name not in ESCAPED_FORM and name not in BYTEWISE and name != "split" and name not in PATTERN_ARGUMENT:
             continue
         open_at = i + 2 * name.count(".") + 1
         close = matching_close(toks, open_at)
@@ -134,12 +142,14 @@ def string_call_edits(toks: list[Token]) -> tuple[list[tuple[int, int, str]], li
             if len(args) != 2 or toks[args[1][0]].text != '""':
                 continue
             args = args[:1]
-        # upper reads `"` and `\` right (`\"` upper-cased is itself), not a control character (`\n` -> `\N`).
-        wrapper = CASEABLE if name == "upper" else ASCII if name in BYTEWISE else PLAIN
+        # upper and lower read `"` and `\` right (`\"` is its own case), not a control character (`\n` -> `\N`).
+        wrapper = CASEABLE if name in ("upper", "lower") else ASCII if name in BYTEWISE else PLAIN
         wrapped = False
         for position, (first, last) in enumerate(args):
             if name in _AFFIX_CALLS and position == 0:
                 continue  # the escaped form starts (ends) with a plain affix exactly when the string does
+            if name == "regex.is_valid" and position != PATTERN_ARGUMENT[name]:
+                continue  # only its pattern is read
             if first == last and toks[first].kind in ("string", "raw", "number"):
                 continue  # a literal: refused before anything runs when it holds such a character
             if toks[first].text in ("[", "{") and matching_close(toks, first) == last:
@@ -147,7 +157,8 @@ def string_call_edits(toks: list[Token]) -> tuple[list[tuple[int, int, str]], li
             if any(t.text == "_" for t in toks[first:last + 1]):
                 continue  # regopy refuses `_` inside a call's argument on its own (guards name it first)
             end = toks[last].offset + len(toks[last].text)
-            edits += [(end, end, ")"), (toks[first].offset, toks[first].offset, f"{wrapper}(")]
+            wrap = PATTERN if position == PATTERN_ARGUMENT.get(name) else wrapper
+            edits += [(end, end, ")"), (toks[first].offset, toks[first].offset, f"{wrap}(")]
             wrapped = True
         if wrapped:
             sites.append((toks[i].offset, name))
@@ -166,13 +177,21 @@ def literal_refusals(toks: list[Token]) -> list[tuple[int, str]]:
                                              f"{tok.text}: regopy 1.5.2 compares its JSON-escaped form; natpolicy "
                                              "refuses it: run with --rego-engine regorus"))
     for _, name, args in string_calls(toks):
-        if name in _PATTERN_CALLS or name == "split":
+        if name == "split":
             continue
-        for first, last in args:
+        for position, (first, last) in enumerate(args):
             tok = toks[first]
             if first != last or tok.kind not in ("string", "raw"):
                 continue
             text = _text(tok)
+            if position == PATTERN_ARGUMENT.get(name):
+                refusal = pattern_refusal(name, text)
+                if refusal:
+                    out.append((tok.offset, refusal))
+                    break
+                continue
+            if (name in _PATTERN_CALLS or name in PATTERN_ARGUMENT) and position != SUBJECT_ARGUMENT.get(name):
+                continue  # a pattern (read decoded), a count, delimiters
             nonascii = name in BYTEWISE and not text.isascii()
             if _CONTROL_OR_ESCAPED.search(text) or nonascii:
                 what = "a non-ASCII character" if nonascii and not _CONTROL_OR_ESCAPED.search(text) \

@@ -1,4 +1,4 @@
-"""OPA's ``strings.replace_n`` and ``strings.count``, in Python, for regorus (``add_extension`` replaces its own).
+"""OPA's ``strings.replace_n``, in Python, for regorus (``add_extension`` replaces its own).
 
 OPA (topdown/strings.go) sorts the pattern object's keys and hands the pairs to
 Go's ``strings.NewReplacer``, which makes one pass over the text: at each
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["opa_replace_n", "opa_strings_count"]
+__all__ = ["opa_replace_n"]
 
 
 def opa_replace_n(patterns: Any, text: Any) -> str:
@@ -50,11 +50,3 @@ def _one_pass(pairs: list[tuple[str, str]], text: str) -> str:
     out.append(text[last:])
     return "".join(out)
 
-
-def opa_strings_count(text: Any, sub: Any) -> int:
-    """``strings.count(text, sub)`` as OPA answers it: Go's ``strings.Count``, occurrences that do not overlap
-    (``strings.count("aaa", "aa")`` is 1; regorus counts 2), and one more than the characters for ``""`` (where
-    regorus panics)."""
-    if not isinstance(text, str) or not isinstance(sub, str):
-        raise TypeError("strings.count: operands 1 and 2 must be strings")
-    return text.count(sub)  # Python's str.count is Go's: non-overlapping, and len + 1 for ""

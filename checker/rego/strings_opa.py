@@ -1,15 +1,12 @@
-"""OPA's ``substring``, ``indexof_n`` and ``format_int``, in Python, for regorus (``add_extension`` replaces its own).
+"""OPA's ``substring`` and ``format_int``, in Python, for regorus (``add_extension`` replaces its own).
 
-OPA (``builtinSubstring`` and ``builtinIndexOfN`` in ``v1/topdown/strings.go``):
+OPA (``builtinSubstring`` and ``builtinFormatInt`` in ``v1/topdown``; ``indexof_n`` is ``text_opa``'s):
 
 * ``substring`` reads its offset and length with ``builtins.IntOperand``, so a
   non-integer is an error ("operand 2 must be integer number but got
   floating-point number"), and a negative offset is an error too; regorus
   answered ``""`` for ``substring("abc", 1, -0.5)``. The rest counts characters
   (runes): past the end is ``""``, a negative length is the rest.
-* ``indexof_n`` of an empty search string is an error ("empty search
-  character"); regorus answered every index. The rest lists each character
-  index where the search string starts, overlaps included.
 * ``format_int`` truncates the number toward zero as a big.Int, which has no
   negative zero: ``format_int(-0.5, 16)`` is ``"0"`` (regorus: ``"-0"``).
 
@@ -20,7 +17,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["opa_substring", "opa_indexof_n", "opa_format_int"]
+__all__ = ["opa_substring", "opa_format_int"]
 
 
 def opa_substring(text: Any, offset: Any, length: Any) -> str:
@@ -33,15 +30,6 @@ def opa_substring(text: Any, offset: Any, length: Any) -> str:
     if start >= len(text):
         return ""
     return text[start:] if count < 0 else text[start:start + count]
-
-
-def opa_indexof_n(text: Any, search: Any) -> list[int]:
-    """``indexof_n(text, search)`` as OPA answers it."""
-    if not isinstance(text, str) or not isinstance(search, str):
-        raise TypeError("indexof_n: operands 1 and 2 must be strings")
-    if not search:
-        raise ValueError("indexof_n: empty search character")
-    return [i for i in range(len(text) - len(search) + 1) if text.startswith(search, i)]
 
 
 def opa_format_int(number: Any, base: Any) -> str:

@@ -1,0 +1,73 @@
+"""Builtins regopy 1.5.2 answers, or leaves undefined, where OPA stops with an error: they stop there too.
+
+Renamed on the same line by :mod:`natpolicy.rego.regopy_builtins` (which
+merges these tables into its own). Measured on regopy, with OPA's answer from
+its source (topdown/encoding.go, strings.go):
+
+* ``json.unmarshal``, ``yaml.unmarshal`` and ``hex.decode`` of text they cannot
+  read were undefined (OPA: an error); ``json.unmarshal`` of a number with an
+  exponent (``"1e2"``, ``"[1, 2.0, 1e2]"``) was undefined too, where OPA reads
+  it. Undefined now stops: OPA never answers nothing there.
+* ``yaml.unmarshal`` of YAML holding a scalar YAML 1.1 reads otherwise
+  (``yes``, ``010``, ``1e2``, ``~``; see :mod:`natpolicy.rego.yaml_opa`) stops.
+* ``base64.decode`` read the URL alphabet and unpadded text (``"Pz8-"``,
+  ``"Pz8"``), where Go's ``StdEncoding.DecodeString`` stops; ``base64url.decode``
+  read ``+`` and ``/``, where ``URLEncoding`` stops. Text that is not padded
+  quads of the right alphabet (OPA pads base64url's itself) stops.
+* ``indexof`` and ``indexof_n`` with an empty search answered 0 and
+  ``[0, 1, 2, 3]`` (OPA: "empty search character"); ``strings.count`` with one
+  exhausted regopy's memory (Go: the characters plus one). All stop; so does
+  ``strings.count`` of text holding `"`, `\\` or a control character, which it
+  counts in regopy's escaped form.
+"""
+from __future__ import annotations
+
+from natpolicy.rego.sprintf_regopy import REFUSE, private_locals
+from natpolicy.rego.yaml_opa import YAML_11_SCALAR
+
+__all__ = ["STOPS_HELPERS", "STOPS_RENAMED", "STOPS_STOPPING"]
+
+STOPS_RENAMED = {
+    "json.unmarshal": "__natpolicy_json_unmarshal",
+    "yaml.unmarshal": "__natpolicy_yaml_unmarshal",
+    "hex.decode": "__natpolicy_hex_decode",
+    "base64.decode": "__natpolicy_b64_decode",
+    "base64url.decode": "__natpolicy_b64url_decode",
+    "indexof": "__natpolicy_indexof",
+    "indexof_n": "__natpolicy_indexof_n",
+    "strings.count": "__natpolicy_strings_count",
+}
+_UNREAD = "text regopy 1.5.2 cannot read (OPA stops there too, or reads a number with an exponent)"
+STOPS_STOPPING = {
+    "json.unmarshal": _UNREAD,
+    "yaml.unmarshal": _UNREAD + ", or a scalar YAML 1.1 reads otherwise (yes, on, 010, 1_000, ~), quoted or not",
+    "hex.decode": "text that is no even run of hex digits (OPA stops there too)",
+    "base64.decode": "text that is not padded quads of the standard alphabet (OPA stops there too)",
+    "base64url.decode": "text that is not quads of the URL alphabet (OPA stops there too)",
+    "indexof": "an empty search (OPA stops there too)",
+    "indexof_n": "an empty search (OPA stops there too)",
+    "strings.count": "an empty search (regopy 1.5.2 exhausts its memory), or text holding `\"`, `\\` or a control "
+                     "character",
+}
+_BACKSLASH = 'substring("\\\\", 0, 1)'  # one backslash in regopy's held form (see regopy_strings)
+_STD = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+_URL = "^([A-Za-z0-9_-]{4})*([A-Za-z0-9_-]{2}(==)?|[A-Za-z0-9_-]{3}=?)?$"
+
+STOPS_HELPERS = private_locals(f"""
+__natpolicy_json_unmarshal(x) := v if v := json.unmarshal(x) else := {REFUSE}([x, 0])
+__natpolicy_yaml_unmarshal(x) := v if {{
+  v := yaml.unmarshal(x); not __natpolicy_yaml_11(v)
+}} else := {REFUSE}([x, 0])
+__natpolicy_yaml_11(v) if {{ walk(v, [_, e]); is_string(e); regex.match(`{YAML_11_SCALAR}`, e) }}
+__natpolicy_yaml_11(v) if {{
+  walk(v, [_, e]); is_object(e); some k in object.keys(e); regex.match(`{YAML_11_SCALAR}`, k)
+}}
+__natpolicy_hex_decode(x) := v if v := hex.decode(x) else := {REFUSE}([x, 0])
+__natpolicy_b64_decode(x) := base64.decode(x) if regex.match("{_STD}", x) else := {REFUSE}([x, 0])
+__natpolicy_b64url_decode(x) := base64url.decode(x) if regex.match("{_URL}", x) else := {REFUSE}([x, 0])
+__natpolicy_indexof(t, r) := indexof(t, r) if r != "" else := {REFUSE}([t, r])
+__natpolicy_indexof_n(t, r) := indexof_n(t, r) if r != "" else := {REFUSE}([t, r])
+__natpolicy_strings_count(t, r) := strings.count(t, r) if {{
+  r != ""; not contains(t, {_BACKSLASH}); not contains(r, {_BACKSLASH})
+}} else := {REFUSE}([t, r])
+""")

@@ -1,0 +1,86 @@
+"""``time.format`` and ``time.diff``, which regopy 1.5.2 answers otherwise than OPA, as functions that answer as
+OPA or stop.
+
+Renamed on the same line by :mod:`natpolicy.rego.regopy_builtins` (which
+merges these tables into its own). OPA (topdown/time.go) calls Go's ``time``;
+regopy, measured:
+
+* ``time.format`` without a layout writes nine fraction digits and ``+00:00``
+  (``2020-01-01T00:00:00.000000000+00:00``), where Go's ``RFC3339Nano`` trims
+  trailing zeros and writes ``Z`` for a zero offset
+  (``2020-01-01T00:00:00Z``). Answered as OPA by trimming regopy's text. A
+  layout regopy reads otherwise than Go (most: ``MST`` stays ``MST``, ``_2``
+  is ``01``, ``.000`` prints the whole timestamp, ``Month`` becomes
+  ``Wedth``) stops the query; a layout of ``2006``, ``01``, ``02``, ``15``,
+  ``04`` and ``05``, each apart by at most one of ``-``, ``:``, ``/``, a space
+  or ``T``, answers (measured in four zones), and so does the empty layout
+  (Go's default). So do ``[ns]`` (undefined there) and the zone ``Local``
+  (the machine's own) stop.
+* ``time.diff`` borrowed wrongly (``[1, 0, 1, 0, 0, 0]`` for 2020-01-01 to
+  2021-01-01; OPA ``[1, 0, 0, 0, 0, 0]``). Answered as OPA's (icza's
+  algorithm: each field's difference, a negative one borrowing from the next,
+  days from the earlier time's month) from ``time.date`` and ``time.clock``,
+  for two numbers; a ``[ns, tz]`` operand stops.
+"""
+from __future__ import annotations
+
+from natpolicy.rego.sprintf_regopy import REFUSE, private_locals
+
+__all__ = ["TIME_HELPERS", "TIME_RENAMED", "TIME_STOPPING"]
+
+TIME_RENAMED = {
+    "time.format": "__natpolicy_time_format",
+    "time.diff": "__natpolicy_time_diff",
+}
+TIME_STOPPING = {
+    "time.format": "a layout other than 2006, 01, 02, 15, 04 and 05 apart by at most one of `-`, `:`, `/`, a space or "
+                   "`T` (regopy 1.5.2 reads most of Go's layout otherwise), [ns] alone, or the zone Local",
+    "time.diff": "a [ns, tz] operand, or a number that is no whole number of nanoseconds",
+}
+_LAYOUT = "^(2006|01|02|15|04|05)([-:/ T]?(2006|01|02|15|04|05))*$"
+_NANO = "^(.+)[.]([0-9]{9})(Z|[+-][0-9][0-9]:[0-9][0-9])$"
+_DAYS_IN_MONTH = "[0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]"
+
+TIME_HELPERS = private_locals(f"""
+__natpolicy_time_format(x) := __natpolicy_rfc3339_nano(time.format(x)) if is_number(x)
+__natpolicy_time_format(x) := __natpolicy_rfc3339_nano(time.format(x)) if {{
+  is_array(x); count(x) == 2; x[1] != "Local"
+}}
+__natpolicy_time_format(x) := time.format(x) if {{
+  is_array(x); count(x) == 3; x[1] != "Local"; is_string(x[2]); regex.match("{_LAYOUT}", x[2])
+}}
+__natpolicy_time_format(x) := __natpolicy_rfc3339_nano(time.format([x[0], x[1]])) if {{
+  is_array(x); count(x) == 3; x[1] != "Local"; x[2] == ""
+}}
+__natpolicy_time_format(x) := {REFUSE}([x, 0]) if not __natpolicy_time_answers(x)
+__natpolicy_time_answers(x) if is_number(x)
+__natpolicy_time_answers(x) if {{ is_array(x); count(x) == 2; x[1] != "Local" }}
+__natpolicy_time_answers(x) if {{
+  is_array(x); count(x) == 3; x[1] != "Local"; is_string(x[2]); regex.match("{_LAYOUT}", x[2])
+}}
+__natpolicy_time_answers(x) if {{ is_array(x); count(x) == 3; x[1] != "Local"; x[2] == "" }}
+__natpolicy_rfc3339_nano(t) := concat("", [
+  arr[1], __natpolicy_fraction(trim_right(arr[2], "0")), __natpolicy_zone(arr[3])
+]) if {{ arr := regex.find_all_string_submatch_n("{_NANO}", t, 1)[0] }} else := {REFUSE}([t, 0])
+__natpolicy_fraction(r) := "" if r == "" else := concat("", [".", r])
+__natpolicy_zone(r) := "Z" if r == "+00:00" else := r
+__natpolicy_time_diff(a, b) := __natpolicy_diff_ordered(a, b) if {{ __natpolicy_ns(a); __natpolicy_ns(b); a <= b }}
+__natpolicy_time_diff(a, b) := __natpolicy_diff_ordered(b, a) if {{ __natpolicy_ns(a); __natpolicy_ns(b); a > b }}
+__natpolicy_time_diff(a, b) := {REFUSE}([a, b]) if not __natpolicy_ns(a)
+__natpolicy_time_diff(a, b) := {REFUSE}([a, b]) if not __natpolicy_ns(b)
+__natpolicy_ns(x) if {{ is_number(x); round(x) == x }}
+__natpolicy_diff_ordered(a, b) := [
+  w[0] - v[0] - r[1], r[0], k[0], j[0], i[0], e[0]
+] if {{
+  v := time.date(a); w := time.date(b); t := time.clock(a); arr := time.clock(b)
+  e := __natpolicy_borrow(arr[2] - t[2], 60)
+  i := __natpolicy_borrow(arr[1] - t[1] - e[1], 60)
+  j := __natpolicy_borrow(arr[0] - t[0] - i[1], 24)
+  k := __natpolicy_borrow(w[2] - v[2] - j[1], __natpolicy_days_in(v[0], v[1]))
+  r := __natpolicy_borrow(w[1] - v[1] - k[1], 12)
+}}
+__natpolicy_borrow(x, b) := [x + b, 1] if x < 0 else := [x, 0]
+__natpolicy_days_in(x, b) := 29 if {{ b == 2; __natpolicy_leap(x) }} else := {_DAYS_IN_MONTH}[b]
+__natpolicy_leap(x) if {{ x % 4 == 0; x % 100 != 0 }}
+__natpolicy_leap(x) if x % 400 == 0
+""")

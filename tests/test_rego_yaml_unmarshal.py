@@ -1,0 +1,44 @@
+"""yaml.unmarshal of a scalar YAML 1.1 (OPA's go-yaml v2) reads otherwise than the engines' YAML 1.2 stops on both
+(yaml_opa, regopy_stops); YAML without one answers as before."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from natpolicy.rego.engine import EvaluationError
+from natpolicy.rego.engines import create_engine, installed_engines
+from natpolicy.rego.yaml_opa import opa_yaml_check, yaml_for_regorus
+
+ENGINES = [name for name in ("regorus", "regopy") if name in installed_engines()]
+
+
+def answer(engine: str, expression: str, document: Any = None) -> Any:
+    rego = create_engine(engine)
+    compiled = rego.compile({"p.rego": f"package p\n\nx := {expression}\n"}, None, ["p/x"])
+    return rego.evaluate(compiled, "p/x", rego.prepare_input(document or {}))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("text", ["a: yes", "a: on", "a: n", "a: 010", "a: 1_000", "yes: 1", "a: [x, off]",
+                                  'a: "yes"'])
+def test_a_scalar_yaml_1_1_reads_otherwise_stops(engine: str, text: str) -> None:
+    # Both engines answered "yes", "010", ... as text (OPA: true, 8); a quoted "yes" cannot be told apart.
+    with pytest.raises(EvaluationError, match=r"p\.rego:3|not valid JSON"):  # regopy: 010 breaks its JSON
+        answer(engine, "yaml.unmarshal(input.y)", {"y": text})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_yaml_without_such_a_scalar_answers_as_before(engine: str) -> None:
+    assert answer(engine, "yaml.unmarshal(input.y)", {"y": "a: b\nc: [1, 2.5, true, null, text, yesterday]\n"}) \
+        == {"a": "b", "c": [1, 2.5, True, None, "text", "yesterday"]}
+
+
+def test_the_check_never_echoes_the_text_and_the_wrap_stays_on_its_line() -> None:
+    with pytest.raises(ValueError) as caught:
+        opa_yaml_check({"secret-key": ["on"]})
+    assert "secret" not in str(caught.value)
+    assert opa_yaml_check({"a": [1, "b"]}) == {"a": [1, "b"]}
+    source = 'package p\nx := yaml.unmarshal(concat("", ["a: ", "b"]))\ny := "yaml.unmarshal("\n'
+    assert yaml_for_regorus(source).splitlines()[1:] == [
+        'x := __natpolicy_yaml_check(yaml.unmarshal(concat("", ["a: ", "b"])))', 'y := "yaml.unmarshal("']
