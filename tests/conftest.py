@@ -22,6 +22,20 @@ from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 
+
+def _load_regopy_first() -> None:
+    """Tests run regopy in this process beside the HCL reader. Loaded after google-re2, rego-cpp aborts the
+    process the first time a policy names a time zone ("free(): invalid pointer", measured with regopy 1.5.2 and
+    google-re2 1.1.20251105); loaded before it, it answers. natpolicy's Rego child never loads google-re2
+    (tests/test_regopy_load_order.py)."""
+    import importlib.util
+
+    if importlib.util.find_spec("regopy") is not None and "re2" not in sys.modules:
+        import regopy  # noqa: F401
+
+
+_load_regopy_first()
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
 SHARED = ROOT.parent / "shared"
