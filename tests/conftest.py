@@ -23,18 +23,63 @@ from typing import Any  # noqa: E402
 import pytest  # noqa: E402
 
 
-def _load_regopy_first() -> None:
-    """Tests run regopy in this process beside the HCL reader. Loaded after google-re2, rego-cpp aborts the
-    process the first time a policy names a time zone ("free(): invalid pointer", measured with regopy 1.5.2 and
-    google-re2 1.1.20251105); loaded before it, it answers. natpolicy's Rego child never loads google-re2
-    (tests/test_regopy_load_order.py)."""
+def _keep_regopy_time_zones_apart_from_google_re2() -> None:
+    """Tests run regopy in this process beside the HCL reader's google-re2. rego-cpp exports its own operator
+    new/delete (snmalloc), so the two C++ libraries cannot share a process safely: loaded after google-re2,
+    rego-cpp aborts the process the first time a policy names a time zone ("free(): invalid pointer"); loaded
+    before it, google-re2 crashed in a later compile (both measured with regopy 1.5.2 and google-re2 1.1.20251105).
+    natpolicy never loads both: its Rego child loads no google-re2 (tests/test_regopy_load_order.py). Here
+    google-re2 is loaded first, in every worker, and a regopy query whose modules name a time zone runs in a
+    process of its own, which loads no google-re2."""
     import importlib.util
 
-    if importlib.util.find_spec("regopy") is not None and "re2" not in sys.modules:
-        import regopy  # noqa: F401
+    if importlib.util.find_spec("re2") is None or importlib.util.find_spec("regopy") is None:
+        return
+    import re2  # noqa: F401  (before regopy: the order whose only known hazard is handled below)
+
+    from natpolicy.rego import engine_regopy
+
+    zone = re.compile(r'"(?:[A-Z][A-Za-z_]+/[A-Za-z_/+-]+|Local)"')
+    real_compile, real_evaluate = engine_regopy.RegopyEngine.compile, engine_regopy.RegopyEngine.evaluate
+
+    def compile(self: Any, modules: Any, data: Any, entrypoints: Any, **options: Any) -> Any:
+        compiled = real_compile(self, modules, data, entrypoints, **options)
+        if any(zone.search(source) for source in modules.values()):
+            compiled.apart = (dict(modules), data, list(entrypoints), options)
+        return compiled
+
+    def evaluate(self: Any, compiled: Any, entrypoint: str, prepared_input: Any) -> Any:
+        apart = getattr(compiled, "apart", None)
+        if apart is None:
+            return real_evaluate(self, compiled, entrypoint, prepared_input)
+        modules, data, entrypoints, options = apart
+        job = json.dumps([modules, data, entrypoints, options, entrypoint, prepared_input.document])
+        run = subprocess.run([sys.executable, "-c", _APART], input=job, capture_output=True, text=True,
+                             timeout=300, check=True)
+        answer = json.loads(run.stdout)
+        if "error" in answer:
+            raise engine_regopy.EvaluationError(*answer["error"])
+        return engine_regopy.UNDEFINED if answer.get("undefined") else answer["value"]
+
+    engine_regopy.RegopyEngine.compile = compile  # type: ignore[method-assign]
+    engine_regopy.RegopyEngine.evaluate = evaluate  # type: ignore[method-assign]
 
 
-_load_regopy_first()
+_APART = """
+import json, sys
+from natpolicy.rego.engine import UNDEFINED, EvaluationError
+from natpolicy.rego.engines import create_engine
+modules, data, entrypoints, options, entrypoint, document = json.load(sys.stdin)
+engine = create_engine("regopy")
+compiled = engine.compile(modules, data, entrypoints, **options)
+try:
+    value = engine.evaluate(compiled, entrypoint, engine.prepare_input(document))
+except EvaluationError as exc:
+    print(json.dumps({"error": [exc.message, exc.code]}))
+else:
+    print(json.dumps({"undefined": True} if value is UNDEFINED else {"value": value}))
+"""
+_keep_regopy_time_zones_apart_from_google_re2()
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"

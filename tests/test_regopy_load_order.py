@@ -2,7 +2,7 @@
 
 Measured with regopy 1.5.2 and google-re2 1.1.20251105 ("free(): invalid pointer"). natpolicy evaluates Rego in a
 child process that never loads google-re2 (the HCL reader's), so only the test suite, which runs regopy in its own
-process, has to load regopy first (tests/conftest.py).
+process, runs a regopy query that names a time zone in a process of its own (tests/conftest.py).
 """
 from __future__ import annotations
 
