@@ -6,22 +6,12 @@ Each fire is a case an engine answered otherwise, silently, before (measured); e
 """
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from natpolicy.rego.engine import EvaluationError
-from natpolicy.rego.engines import create_engine, installed_engines
 from natpolicy.rego.text_opa import opa_glob_quote_meta, opa_strings_count
 from natpolicy.rego.time_opa import opa_add_date
-
-ENGINES = [name for name in ("regorus", "regopy") if name in installed_engines()]
-
-
-def answer(engine: str, expression: str, document: Any = None) -> Any:
-    rego = create_engine(engine)
-    compiled = rego.compile({"p.rego": f"package p\n\nx := {expression}\n"}, None, ["p/x"])
-    return rego.evaluate(compiled, "p/x", rego.prepare_input(document or {}))
+from rego_answers import ENGINES, answer
 
 
 @pytest.mark.parametrize("engine", ENGINES)

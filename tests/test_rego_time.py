@@ -7,22 +7,14 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import random
-from typing import Any
 
 import pytest
 
 from natpolicy.rego.engine import EvaluationError
-from natpolicy.rego.engines import create_engine, installed_engines
 from natpolicy.rego.time_opa import opa_time_format
+from rego_answers import ENGINES, answer
 
-ENGINES = [name for name in ("regorus", "regopy") if name in installed_engines()]
 NEW_YEAR_2020 = 1577836800000000000
-
-
-def answer(engine: str, expression: str, document: Any = None) -> Any:
-    rego = create_engine(engine)
-    compiled = rego.compile({"p.rego": f"package p\n\nx := {expression}\n"}, None, ["p/x"])
-    return rego.evaluate(compiled, "p/x", rego.prepare_input(document or {}))
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -9,17 +9,10 @@ from typing import Any
 import pytest
 
 from natpolicy.rego.engine import EvaluationError
-from natpolicy.rego.engines import create_engine, installed_engines
 from natpolicy.rego.urlquery_opa import opa_urlquery_decode_object, opa_urlquery_encode_object
+from rego_answers import ENGINES, answer
 
-ENGINES = [name for name in ("regorus", "regopy") if name in installed_engines()]
 PUNCTUATION = " !#$%&'()*+,-./:;<=>?@[]^_`{|}~"
-
-
-def answer(engine: str, expression: str, document: Any = None) -> Any:
-    rego = create_engine(engine)
-    compiled = rego.compile({"p.rego": f"package p\n\nx := {expression}\n"}, None, ["p/x"])
-    return rego.evaluate(compiled, "p/x", rego.prepare_input(document or {}))
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -5,21 +5,11 @@ Each fire is a case an engine answered otherwise, silently, before (measured); e
 """
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from natpolicy.rego.engine import EvaluationError
-from natpolicy.rego.engines import create_engine, installed_engines
 from natpolicy.rego.uuid_opa import opa_uuid_parse, uuid_for_regorus
-
-ENGINES = [name for name in ("regorus", "regopy") if name in installed_engines()]
-
-
-def answer(engine: str, expression: str, document: Any = None) -> Any:
-    rego = create_engine(engine)
-    compiled = rego.compile({"p.rego": f"package p\n\nx := {expression}\n"}, None, ["p/x"])
-    return rego.evaluate(compiled, "p/x", rego.prepare_input(document or {}))
+from rego_answers import ENGINES, answer
 
 
 @pytest.mark.parametrize("engine", ENGINES)
