@@ -81,3 +81,20 @@ def test_format_int_of_an_integer_past_64_bits_is_exact_on_regorus() -> None:
         pytest.skip("regorus is not installed here")
     assert _answer("regorus", "format_int(12345678901234567890, 16)") == "ab54a98ceb1f0ad2"
     assert opa_format_int(-12345678901234567890, 10) == "-12345678901234567890"
+
+
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_bits_lsh_answers_exactly_within_2_53_and_stops_past_it(engine_name: str) -> None:
+    # OPA shifts a big.Int; regorus answered 1.2676506002282294e+30 and regopy 2^36 for bits.lsh(1, 100)
+    assert _answer(engine_name, "[bits.lsh(1, 52), bits.lsh(3, 2), bits.lsh(-1, 3)]") == [2**52, 12, -8]
+    with pytest.raises(EvaluationError):
+        _answer(engine_name, "bits.lsh(1, 100)")
+
+
+def test_opa_bits_lsh_follows_big_integers() -> None:
+    from natpolicy.rego.numbers_opa import opa_bits_lsh
+
+    assert opa_bits_lsh(1, 62) == 2**62 and opa_bits_lsh(-3, 1) == -6
+    for bad in ((1, 64), (1.5, 1), (1, -1), ("1", 1)):
+        with pytest.raises((TypeError, ValueError)):
+            opa_bits_lsh(*bad)

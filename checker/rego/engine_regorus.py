@@ -36,7 +36,8 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
   writes ``-0``: OPA's (``strings_opa``);
 * its ``ceil`` and ``floor`` are mathematics' between -1 and 0, OPA's are not
   (``ceil(-0.5)`` is 1 there), and its ``to_number`` reads text OPA does not
-  (``" 1"``) and refuses text OPA reads (``".5"``): OPA's, in Python (``numbers_opa``);
+  (``" 1"``) and refuses text OPA reads (``".5"``), and its ``bits.lsh`` past 2^53 is a
+  float: OPA's, in Python (``numbers_opa``);
 * its ``lower`` and ``upper`` map case as Rust does (a final sigma, ``ß`` to ``SS``), OPA's
   character by character as Go does: OPA's, in Python (``case_opa``);
 * its ``urlquery.*`` escape and split otherwise than Go's ``net/url`` (``decode``
@@ -70,7 +71,7 @@ from natpolicy.rego.arith_regorus import ARITH_EXTENSIONS, arith_site_line, arit
 from natpolicy.rego.case_opa import opa_lower, opa_upper
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
 from natpolicy.rego.marshal_html import escape_html_in_marshals
-from natpolicy.rego.numbers_opa import opa_ceil, opa_floor, opa_to_number
+from natpolicy.rego.numbers_opa import opa_bits_lsh, opa_ceil, opa_floor, opa_to_number
 from natpolicy.rego.regorus_heads import bind_heads
 from natpolicy.rego.regorus_negation import negations_for_regorus
 from natpolicy.rego.regorus_order import (
@@ -260,6 +261,7 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension("ceil", 1, opa_ceil)
     engine.add_extension("floor", 1, opa_floor)
     engine.add_extension("to_number", 1, opa_to_number)
+    engine.add_extension("bits.lsh", 2, opa_bits_lsh)
     engine.add_extension("lower", 1, opa_lower)
     engine.add_extension("upper", 1, opa_upper)
     engine.add_extension("urlquery.encode", 1, opa_urlquery_encode)

@@ -14,6 +14,10 @@ functions defined with two arities (``undefined_functions``), which OPA
 refuses in any rule and they only where a query reaches; ``# METADATA``
 blocks OPA's parser refuses and they read as comments (``metadata_blocks``).
 
+Both engines, too: ``walk`` with one argument (a relation in OPA), which
+regopy answers with every pair as one array and regorus with no pair in a
+comprehension.
+
 regorus 0.13.0: ``some x`` declarations it reads differently
 (``regorus_some``); an object pattern holding a variable it binds there
 (``some {"type": t} in input.rs``), which it matches against an object
@@ -121,6 +125,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(metadata_redeclarations(source, [*package_sources, *loaded_sources]))
     if engine == "regorus":
         out.extend(object_pattern_refusals(source, package_names))
+    out.extend(_one_argument_walks(toks, _LABEL[engine]))
     if engine == "regopy":
         out.extend(_bound_in_call_arguments(toks))
         out.extend(first_bound_inside(source, package_names))
@@ -189,6 +194,21 @@ def _whole_float_literal(toks: list[Token], i: int) -> Token | None:
                 and Decimal(tok.text) == Decimal(tok.text).to_integral_value():
             return tok
     return None
+
+
+def _one_argument_walks(toks: list[Token], label: str) -> Iterator[tuple[int, str]]:
+    """``walk(x)`` with its output as the call's value: in OPA a relation, one [path, value] pair per solution
+    (``p := walk(o)`` iterates them; a rule ``x := walk(o)`` conflicts). regopy 1.5.2 gives all pairs as one
+    array, and regorus 0.13.0 no pair at all in a comprehension (``[p | p := walk(o)]`` is ``[]``; measured)."""
+    for i, tok in enumerate(toks):
+        if _dotted(toks, i) != "walk" or not _is_call(toks, i, "walk"):
+            continue
+        close = matching_close(toks, i + 1)
+        if close is not None and not any(t.text == "," and t.depth == toks[i + 1].depth + 1
+                                         for t in toks[i + 2:close]):
+            yield tok.offset, (f"walk with one argument is a relation in OPA (one [path, value] pair per solution), "
+                               f"which {label} answers otherwise (regopy: every pair as one array; regorus: no pair "
+                               "in a comprehension): write walk(x, [path, value])")
 
 
 def _bound_in_call_arguments(toks: list[Token]) -> Iterator[tuple[int, str]]:

@@ -17,7 +17,7 @@ import math
 import re
 from typing import Any
 
-__all__ = ["opa_ceil", "opa_floor", "opa_to_number"]
+__all__ = ["opa_ceil", "opa_floor", "opa_to_number", "opa_bits_lsh"]
 
 _INT64 = range(-(2**63), 2**63)
 # What strconv.ParseFloat reads in decimal (underscores only after a base prefix, so never here).
@@ -78,3 +78,19 @@ def opa_to_number(value: Any) -> int | float:
     if real == 0 and any(digit in "123456789" for digit in value.split("e")[0].split("E")[0]):
         raise ValueError("to_number of a number too small for a float64: natpolicy refuses it")
     return real
+
+
+def opa_bits_lsh(number: Any, shift: Any) -> int:
+    """``bits.lsh(number, shift)`` as OPA answers it, or a stop where regorus cannot hold OPA's answer."""
+    for position, value in ((1, number), (2, shift)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"bits.lsh: operand {position} must be number")
+        if isinstance(value, float) and not value.is_integer():
+            raise ValueError(f"bits.lsh: operand {position} must be integer number but got floating-point number")
+    if shift < 0:
+        raise ValueError("bits.lsh: operand 2 must be an unsigned integer number but got a negative integer")
+    result = int(number) << int(shift)
+    if result not in _INT64:
+        raise ValueError("bits.lsh past 64 bits: OPA's answer is an exact integer, which natpolicy cannot hand "
+                         "regorus; it refuses it")
+    return result

@@ -59,6 +59,8 @@ function appended to the module, on the same line (measured by the probes):
   OPA writes the array. A string regopy writes is kept (``json.is_valid``
   cannot judge it: it fails on ``\\u`` escapes); elsewhere the query stops.
 
+* ``bits.lsh`` wraps past 64 bits (``bits.lsh(1, 100)`` is 2^36 there; OPA
+  shifts a big integer): a result past 2^53 or a shift of 64 or more stops.
 * ``replace`` with an empty pattern never ends on regopy (it filled the
   memory limit; OPA inserts the replacement between characters): the query
   stops at once instead.
@@ -98,6 +100,7 @@ _RENAMED = {
     "units.parse_bytes": "__natpolicy_units_parse_bytes",
     "yaml.marshal": "__natpolicy_yaml_marshal",
     "replace": "__natpolicy_replace",
+    "bits.lsh": "__natpolicy_bits_lsh",
     "substring": "__natpolicy_substring",
     "json.marshal": "__natpolicy_json_marshal",
     "json.marshal_with_options": "__natpolicy_json_marshal_opts",
@@ -120,6 +123,7 @@ STOPPING = {
     "units.parse_bytes": "text holding a space, `\"` or `\\`, or that regopy 1.5.2 cannot read (OPA stops there)",
     "yaml.marshal": "any value: regopy 1.5.2 writes scalars as documents (`--- a`), leaves strings OPA quotes bare, "
                     "keeps a built object's key order and writes null empty",
+    "bits.lsh": "a result past 2^53 or a shift of 64 bits or more (regopy wraps it: bits.lsh(1, 100) is 2^36)",
     "replace": "an empty pattern, on which regopy 1.5.2 never ends (OPA inserts the replacement between characters)",
     "substring": "a negative offset, or an offset or length that is no integer (OPA: an error)",
     "json.marshal": _BUILT_ARRAY,
@@ -205,6 +209,9 @@ __natpolicy_units_parse_bytes(x) := {REFUSE}([x, 0]) if not __natpolicy_bytes_pa
 __natpolicy_bytes_parsed(x) if {{ __natpolicy_units_plain(x); units.parse_bytes(x) }}
 __natpolicy_units_plain(x) if {{ is_string(x); not contains(x, " "); not contains(x, {_BACKSLASH}) }}
 __natpolicy_yaml_marshal(x) := {REFUSE}([x, 0])
+__natpolicy_bits_lsh(x, s) := bits.lsh(x, s) if {{
+  is_number(x); is_number(s); s >= 0; s < 64; abs(x) <= bits.rsh(9007199254740991, s)
+}} else := {REFUSE}([x, s]) if {{ is_number(x); is_number(s) }} else := bits.lsh(x, s)
 __natpolicy_replace(s, o, n) := {REFUSE}([s, o]) if o == ""
 __natpolicy_replace(s, o, n) := replace(s, o, n) if o != ""
 __natpolicy_substring(s, o, n) := substring(s, floor(o), floor(n)) if {{
