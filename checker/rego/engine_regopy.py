@@ -321,13 +321,16 @@ def data_json(data: Mapping[str, Any]) -> str:
     return json.dumps(_int64_or_float(json.loads(json.dumps(data))), sort_keys=True, ensure_ascii=False)
 
 
-def _held_integer(value: int) -> Any:
-    """An integer outside int64 as a float (precision lost, order kept) or, beyond a float's range, its text:
-    regopy's Input would wrap it around (12345678901234567890 becomes negative)."""
-    try:
-        return float(value)
-    except OverflowError:
-        return str(value)
+def _held_number(value: int | float) -> Any:
+    """A number as regopy is handed it: an integer outside int64 as a float (precision lost, order kept) or, beyond
+    a float's range, its text, since regopy's Input would wrap it around (12345678901234567890 becomes negative);
+    a whole float (``_whole``) as the integer; any other number as it is."""
+    if isinstance(value, int) and value not in _INT64:
+        try:
+            return float(value)
+        except OverflowError:
+            return str(value)
+    return int(value) if isinstance(value, float) and _whole(value) else value
 
 
 def _whole(value: float) -> bool:
@@ -342,10 +345,8 @@ def _whole(value: float) -> bool:
 
 def _int64_or_float(value: Any) -> Any:
     """``value`` with integers outside int64 as floats (or their text), as ``_escaped`` hands them over."""
-    if isinstance(value, int) and not isinstance(value, bool) and value not in _INT64:
-        return _held_integer(value)
-    if isinstance(value, float) and _whole(value):
-        return int(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _held_number(value)
     if isinstance(value, dict):
         return {key: _int64_or_float(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -370,10 +371,8 @@ def _escaped(value: Any) -> Any:
     """
     if isinstance(value, str):
         return _escape(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value not in _INT64:
-        return _held_integer(value)
-    if isinstance(value, float) and _whole(value):
-        return int(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _held_number(value)
     if isinstance(value, dict):
         # JSON's only kind of key is a string; sorted before escaping (`\\` sorts otherwise than the `"` it escapes).
         try:
