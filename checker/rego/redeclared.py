@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from natpolicy.rego.rule_scope import parameter_list
+from natpolicy.rego.rule_scope import parameter_names
 from natpolicy.rego.source import Token, matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
 
@@ -34,9 +34,7 @@ def redeclarations(source: str, package_names: set[str]) -> Iterator[tuple[int, 
     for start, end in rule_statements(source, toks):
         if toks[start].text in ("package", "import"):
             continue
-        parameters = parameter_list(toks, start, end)
-        arguments = {t.text for t in toks[parameters[0] + 1:parameters[1]] if t.kind == "ident"} if parameters \
-            else set()
+        arguments = parameter_names(toks, start, end)
         scopes: dict[int, int | None] = {}
         for k in range(start, end):
             if toks[k].text != ":=":

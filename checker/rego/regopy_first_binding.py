@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from natpolicy.rego.rule_scope import opens_body, parameter_names
 from natpolicy.rego.source import Token, matching_close, tokens
 from natpolicy.rego.static_checks import declared_name, may_bind, rule_statements
 
@@ -28,8 +29,8 @@ def first_bound_inside(source: str, package_names: set[str]) -> Iterator[tuple[i
     for start, end in rule_statements(source, toks):
         if toks[start].text in ("package", "import"):
             continue
-        body = next((k for k in range(start, end) if toks[k].depth == 0 and _opens_body(toks, k)), end)
-        seen = _parameters(toks, start, body)
+        body = next((k for k in range(start, end) if toks[k].depth == 0 and opens_body(toks, k)), end)
+        seen = parameter_names(toks, start, body)
         head_brackets: list[int] = []
         bound: set[str] = set(seen)
         for k in range(start, end):
@@ -67,16 +68,6 @@ def first_bound_inside(source: str, package_names: set[str]) -> Iterator[tuple[i
                                        "on regorus")
 
 
-def _opens_body(toks: list[Token], k: int) -> bool:
-    """Does the depth-0 token at ``k`` open a rule's body: ``if``, or a ``{`` after the head (``deny[msg] {``,
-    ``p {``), not an object or set literal (``contains {"a": 1}``, ``:= {1}``)?"""
-    if toks[k].text == "if":
-        return True
-    before = toks[k - 1].text if k > 0 else ""
-    return toks[k].text == "{" and (before in (")", "]", "else") or (toks[k - 1].kind in ("ident", "string", "number")
-                                                                    and before not in _NOT_VARIABLES))
-
-
 def _in_comprehension_head(toks: list[Token], k: int) -> bool:
     """Is ``toks[k]`` directly in a comprehension's head (``[i | ...]``), before its ``|``?"""
     depth = toks[k].depth
@@ -101,17 +92,6 @@ def _in_comprehension_body(toks: list[Token], k: int) -> bool:
             return True
         j, depth = opener, toks[opener].depth
     return False
-
-
-def _parameters(toks: list[Token], start: int, body: int) -> set[str]:
-    """The names a function's head binds: its arguments (``f(x, y) := ... if``)."""
-    j = start
-    while j + 2 < body and toks[j + 1].text == "." and toks[j + 2].kind == "ident":
-        j += 2
-    if j + 1 >= body or toks[j + 1].text != "(":
-        return set()
-    close = matching_close(toks, j + 1)
-    return {t.text for t in toks[j + 2:close or body] if t.kind == "ident"}
 
 
 def _bracket_variable(toks: list[Token], k: int) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from natpolicy.rego.source import Token, matching_close
 
-__all__ = ["earlier_names", "parameter_list"]
+__all__ = ["earlier_names", "opens_body", "parameter_list", "parameter_names"]
 
 _NOT_VARIABLES = frozenset({"input", "data", "true", "false", "null", "some", "in", "not", "every", "if", "else",
                             "contains", "default", "with", "as"})
@@ -25,11 +25,17 @@ def parameter_list(toks: list[Token], start: int, end: int) -> tuple[int, int] |
     return None
 
 
+def parameter_names(toks: list[Token], start: int, end: int) -> set[str]:
+    """The names a function head's parameters bind (``f(x, {"k": y})``: x, y); none for a rule."""
+    parameters = parameter_list(toks, start, end)
+    return {t.text for t in toks[parameters[0] + 1:parameters[1]] if t.kind == "ident"} if parameters else set()
+
+
 def earlier_names(toks: list[Token], start: int, k: int) -> set[str]:
     """Names occurring before ``k`` in the rule's parameters or body, outside a comprehension's head (a head
     reads what its body binds later)."""
     parameters = parameter_list(toks, start, k)
-    body = next((j for j in range(start, k) if toks[j].depth == 0 and _opens_body(toks, j)), None)
+    body = next((j for j in range(start, k) if toks[j].depth == 0 and opens_body(toks, j)), None)
     names = {t.text for t in toks[parameters[0]:min(parameters[1], k)] if t.kind == "ident"} if parameters else set()
     # Without a body (`x := [a | ...]`), the rule's value is read inside its brackets; a head names no binding.
     first = body if body is not None else start
@@ -38,7 +44,7 @@ def earlier_names(toks: list[Token], start: int, k: int) -> set[str]:
                     and not (parameters and parameters[0] <= j <= parameters[1])}
 
 
-def _opens_body(toks: list[Token], j: int) -> bool:
+def opens_body(toks: list[Token], j: int) -> bool:
     """``if``, or a ``{`` after a head (``p {``, ``deny[msg] {``, ``f(x) {``), not an object or set literal."""
     before = toks[j - 1] if j > 0 else None
     return toks[j].text == "if" or (toks[j].text == "{" and before is not None and (
