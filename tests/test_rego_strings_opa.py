@@ -11,17 +11,9 @@ from typing import Any
 import pytest
 
 from natpolicy.rego.engine import EvaluationError
-from natpolicy.rego.engines import create_engine, installed_engines
 from natpolicy.rego.strings_opa import opa_format_int, opa_substring
 from natpolicy.rego.text_opa import opa_indexof_n
-
-ENGINES = [name for name in ("regorus", "regopy") if name in installed_engines()]
-
-
-def _answer(engine_name: str, expression: str, document: Any = None) -> Any:
-    engine = create_engine(engine_name)
-    compiled = engine.compile({"p.rego": f"package p\n\nx := {expression}\n"}, None, ["p/x"])
-    return engine.evaluate(compiled, "p/x", engine.prepare_input(document or {}))
+from rego_answers import ENGINES, answer
 
 
 @pytest.mark.parametrize("engine_name", ENGINES)
@@ -35,7 +27,7 @@ def _answer(engine_name: str, expression: str, document: Any = None) -> Any:
     ('indexof_n("éaé", "é")', [0, 2]),
 ])
 def test_answers_as_opa(engine_name: str, expression: str, opa: Any) -> None:
-    assert _answer(engine_name, expression, {"n": 1}) == opa
+    assert answer(engine_name, expression, {"n": 1}) == opa
 
 
 @pytest.mark.parametrize("engine_name", ENGINES)
@@ -47,7 +39,7 @@ def test_answers_as_opa(engine_name: str, expression: str, opa: Any) -> None:
 ])
 def test_stops_where_opa_errors(engine_name: str, expression: str) -> None:
     with pytest.raises(EvaluationError) as caught:
-        _answer(engine_name, expression, {"f": 2.5})
+        answer(engine_name, expression, {"f": 2.5})
     name = expression.split("(")[0]
     # regorus: OPA's error at the call's line; regopy: the call and its line among what stops the query
     said = f"p.rego:3:15: {name}: " if engine_name == "regorus" else f"{name} at p.rego:3 given "
@@ -66,29 +58,29 @@ def test_the_python_twins_follow_go() -> None:
 @pytest.mark.parametrize("engine_name", ENGINES)
 def test_format_int_truncates_to_a_big_int_with_no_negative_zero(engine_name: str) -> None:
     # builtinFormatInt: big.Float Int(nil), then %b/%o/%d/%x (regorus wrote "-0" for -0.5)
-    assert _answer(engine_name, '[format_int(-0.5, 16), format_int(-255, 16), format_int(3.9, 10), '
+    assert answer(engine_name, '[format_int(-0.5, 16), format_int(-255, 16), format_int(3.9, 10), '
                                 'format_int(-3.9, 8), format_int(255, 2)]') == ["0", "-ff", "3", "-3", "11111111"]
 
 
 @pytest.mark.parametrize("engine_name", ENGINES)
 def test_format_int_stops_on_a_base_opa_refuses(engine_name: str) -> None:
     with pytest.raises(EvaluationError):
-        _answer(engine_name, "format_int(5, 3)")  # OPA: operand 2 must be one of {2, 8, 10, 16}
+        answer(engine_name, "format_int(5, 3)")  # OPA: operand 2 must be one of {2, 8, 10, 16}
 
 
 def test_format_int_of_an_integer_past_64_bits_is_exact_on_regorus() -> None:
     if "regorus" not in ENGINES:
         pytest.skip("regorus is not installed here")
-    assert _answer("regorus", "format_int(12345678901234567890, 16)") == "ab54a98ceb1f0ad2"
+    assert answer("regorus", "format_int(12345678901234567890, 16)") == "ab54a98ceb1f0ad2"
     assert opa_format_int(-12345678901234567890, 10) == "-12345678901234567890"
 
 
 @pytest.mark.parametrize("engine_name", ENGINES)
 def test_bits_lsh_answers_exactly_within_2_53_and_stops_past_it(engine_name: str) -> None:
     # OPA shifts a big.Int; regorus answered 1.2676506002282294e+30 and regopy 2^36 for bits.lsh(1, 100)
-    assert _answer(engine_name, "[bits.lsh(1, 52), bits.lsh(3, 2), bits.lsh(-1, 3)]") == [2**52, 12, -8]
+    assert answer(engine_name, "[bits.lsh(1, 52), bits.lsh(3, 2), bits.lsh(-1, 3)]") == [2**52, 12, -8]
     with pytest.raises(EvaluationError):
-        _answer(engine_name, "bits.lsh(1, 100)")
+        answer(engine_name, "bits.lsh(1, 100)")
 
 
 def test_opa_bits_lsh_follows_big_integers() -> None:

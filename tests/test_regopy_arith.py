@@ -5,29 +5,14 @@ OPA computes a non-integer with a 64-bit big.Float and an integer with big.Int (
 """
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from natpolicy.rego.engine import EvaluationError
-from natpolicy.rego.engines import create_engine, installed_engines
+from natpolicy.rego.engines import installed_engines
 from natpolicy.rego.regopy_arith import arithmetic_for_regopy
+from rego_answers import regopy_answer as answer
+from rego_answers import regopy_stops as stops
 
 pytestmark = pytest.mark.skipif("regopy" not in installed_engines(), reason="regopy is not installed here")
-
-
-def answer(expression: str, document: Any = None) -> Any:
-    engine = create_engine("regopy")
-    compiled = engine.compile({"p.rego": f"package p\n\nx := {expression}\n"}, None, ["p/x"])
-    return engine.evaluate(compiled, "p/x", engine.prepare_input(document or {}))
-
-
-def stops(expression: str, operator: str, document: Any = None) -> str:
-    with pytest.raises(EvaluationError) as caught:
-        answer(expression, document)
-    message = caught.value.message
-    assert f"{operator} at p.rego:3 given " in message, message
-    return message
 
 
 def test_sites_are_the_operators_that_may_meet_a_non_integer() -> None:

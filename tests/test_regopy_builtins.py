@@ -9,27 +9,14 @@ from typing import Any
 
 import pytest
 
-from natpolicy.rego.engine import EvaluationError
 from natpolicy.rego.engines import create_engine, installed_engines
 from natpolicy.rego.regopy_builtins import builtin_call_edits
 from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
 from natpolicy.rego.source import tokens
+from rego_answers import regopy_answer as answer
+from rego_answers import regopy_stops as stops
 
 pytestmark = pytest.mark.skipif("regopy" not in installed_engines(), reason="regopy is not installed here")
-
-
-def answer(expression: str, document: Any = None) -> Any:
-    engine = create_engine("regopy")
-    compiled = engine.compile({"p.rego": f"package p\n\nx := {expression}\n"}, None, ["p/x"])
-    return engine.evaluate(compiled, "p/x", engine.prepare_input(document or {}))
-
-
-def stops(expression: str, builtin: str, document: Any = None) -> str:
-    with pytest.raises(EvaluationError) as caught:
-        answer(expression, document)
-    message = caught.value.message
-    assert f"{builtin} at p.rego:3 given " in message, message
-    return message
 
 
 def test_calls_are_renamed_on_their_line_and_only_calls() -> None:
