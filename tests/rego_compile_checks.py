@@ -46,8 +46,9 @@ def refusal(files: dict[str, str], engine: str = "regorus") -> str:
     return ""
 
 
-def regorus_never_answers(source: str) -> None:
-    """``source`` (package p) loads on regorus, and its rule ``helper`` fails or is undefined when reached."""
+def regorus_never_answers(source: str, fails: bool = False) -> None:
+    """``source`` (package p) loads on regorus, and its rule ``helper`` fails or (unless ``fails``) is undefined
+    when reached."""
     regorus = pytest.importorskip("regorus")
     engine = regorus.Engine()
     engine.set_rego_v0(False)
@@ -57,4 +58,5 @@ def regorus_never_answers(source: str) -> None:
         value = engine.eval_rule("data.p.helper")
     except RuntimeError:
         return
+    assert not fails, f"helper answered {value!r}: regorus was to fail"
     assert value is None, value  # undefined, never a value
