@@ -8,7 +8,8 @@ refused by ``builtins`` (the engine itself is asked); these are the rest.
 
 Both engines: unsafe variables (``static_checks``), ``y :=`` of a name its
 body met before (``redeclared``), a rule defined both as one value and by
-parts (``rule_conflicts``), the type errors OPA
+parts (``rule_conflicts``), a rule that reaches itself through the rules it refers to
+(``recursion``), the type errors OPA
 infers (``type_check``), calls into ``data`` no loaded rule defines and
 functions defined with two arities (``undefined_functions``), which OPA
 refuses in any rule and they only where a query reaches; ``# METADATA``
@@ -55,6 +56,7 @@ from natpolicy.errors import InputError
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.metadata_blocks import metadata_refusals
 from natpolicy.rego.metadata_redeclared import metadata_redeclarations
+from natpolicy.rego.recursion import recursive_rules
 from natpolicy.rego.redeclared import redeclarations
 from natpolicy.rego.regopy_closures import rebound_closures
 from natpolicy.rego.regopy_compare import wildcard_comparisons
@@ -121,6 +123,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(undefined_calls(source, [*package_sources, *loaded_sources]))
     out.extend(arity_conflicts(source, package_sources))
     out.extend(rule_conflicts(source, package_sources))
+    out.extend(recursive_rules(source, package_sources, loaded_sources))
     out.extend(metadata_refusals(source))
     out.extend(metadata_redeclarations(source, [*package_sources, *loaded_sources]))
     if engine == "regorus":
