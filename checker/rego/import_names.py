@@ -1,0 +1,93 @@
+"""Imports the engines resolve otherwise than OPA: one naming the module's own package, one named like a rule.
+
+OPA resolves a module's names through its globals (``getGlobals`` in OPA's
+v1/ast/compile.go): first every rule of the package, then every import, so an
+import wins over a rule of the same name (``import input.o`` beside a rule
+``o``: ``o`` is ``input.o``). regorus 0.13.0 reads the rule there, and regopy
+1.5.2 does not compile the module (with no detail). And an import of the
+module's own package, or of a package above it (``import data.p`` in package
+``p``, ``import data.a`` in ``a.b``), reads in OPA as any other ref
+(``p.q`` is ``data.p.q``); regorus answered every rule read through it as
+undefined (calls through it, ``p.f(1)``, answered: left alone). Measured on
+both engines; natpolicy refuses both with the import's line or the use's.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from natpolicy.rego.source import Token, scan_module, tokens
+from natpolicy.rego.static_checks import rule_statements
+
+__all__ = ["import_refusals"]
+
+
+def import_refusals(source: str, engine: str, package_sources: Sequence[str] = ()) -> Iterator[tuple[int, str]]:
+    """(offset, message) of each import ``engine`` ("regorus" or "regopy") resolves otherwise than OPA."""
+    package = scan_module(source).package.split(".")
+    rules: dict[str, bool] = {}  # name -> is a function (every definition in the package's files)
+    for text in (source, *package_sources):
+        for name, function in _heads(text):
+            rules[name] = rules.get(name, True) and function
+    toks = tokens(source)
+    for start, end in rule_statements(source, toks):
+        if toks[start].text != "import":
+            continue
+        path, alias = _import(toks, start, end)
+        if not path or path[0] not in ("data", "input") or not alias:
+            continue
+        shown = ".".join(path)
+        if alias in rules and (engine == "regopy" or (not rules[alias] and path != ["data", *package, alias])):
+            yield toks[start].offset, (
+                f"import {shown} is named `{alias}`, like a rule of this package: OPA reads `{alias}` as the "
+                f"import (imports win over rules), regorus 0.13.0 as the rule, and regopy 1.5.2 does not compile "
+                f"it; natpolicy refuses it: import it under another name (`import {shown} as {alias}_import`)")
+        elif engine == "regorus" and path[0] == "data" and len(path) > 1 and path[1:] == package[:len(path) - 1]:
+            use = _first_read(toks, alias, end)
+            if use is not None:
+                yield toks[use].offset, (
+                    f"`{alias}` reads the module's own package through `import {shown}`: regorus 0.13.0 answers a "
+                    f"rule read that way as undefined, where OPA reads {shown}.<rule>; natpolicy refuses it on "
+                    "regorus: write the rule's name alone")
+
+
+def _heads(source: str) -> Iterator[tuple[str, bool]]:
+    """(name, is a function) of each rule head of ``source``."""
+    toks = tokens(source)
+    for start, end in rule_statements(source, toks):
+        head = start + 1 if toks[start].text == "default" else start
+        if toks[start].text in ("package", "import") or head >= end or toks[head].kind != "ident":
+            continue
+        j = head
+        while j + 2 < end and toks[j + 1].text == "." and toks[j + 2].kind == "ident":
+            j += 2
+        yield toks[head].text, j + 1 < end and toks[j + 1].text == "("
+
+
+def _import(toks: list[Token], start: int, end: int) -> tuple[list[str], str]:
+    """The path (``["data", "lib", "x"]``) and the name an ``import`` statement binds."""
+    path: list[str] = []
+    j = start + 1
+    if j < end and toks[j].kind == "ident":
+        path.append(toks[j].text)
+        j += 1
+        while j + 1 < end and toks[j].text == "." and toks[j + 1].kind == "ident":
+            path.append(toks[j + 1].text)
+            j += 2
+    if j < end and toks[j].text != "as":
+        return [], ""  # a bracketed path (`import data["x-y"]`): left to the engines
+    if j + 1 < end and toks[j].text == "as":
+        return path, toks[j + 1].text
+    return path, path[-1] if len(path) > 1 else ""
+
+
+def _first_read(toks: list[Token], alias: str, after: int) -> int | None:
+    """The first use of ``alias`` after the imports that reads a rule, not a call (``p.q``, ``p["q"]``, ``p``)."""
+    for k in range(after, len(toks)):
+        if toks[k].text != alias or toks[k].kind != "ident" or (k > 0 and toks[k - 1].text == "."):
+            continue
+        j = k + 1
+        while j + 1 < len(toks) and toks[j].text == "." and toks[j + 1].kind == "ident":
+            j += 2
+        if not (j < len(toks) and toks[j].text == "("):
+            return k
+    return None
