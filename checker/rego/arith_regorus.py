@@ -17,7 +17,8 @@ the extension only for a number and subtracts natively otherwise; an error
 inside it is reported at the policy's line (``arith_site_line``,
 engine_regorus). Operands surely integers (integer literals, ``count(...)``
 and the like, and ``+ - * %`` of them) are left alone, so integer-only
-arithmetic costs nothing; ``/`` is always rewritten (OPA's ``1 / 3`` has 20
+arithmetic costs nothing, unless their magnitudes may reach 2^63, past which
+regorus computes an f64 (``9223372036854775807 * 2``); ``/`` is always rewritten (OPA's ``1 / 3`` has 20
 digits, which no f64 holds: the query stops there), and ``%`` never (both
 engines refuse a non-integer). ``default`` values are left alone (a
 constant, no call).
@@ -49,8 +50,13 @@ _MINUS_SITE = {
 _SITE_NAME = re.compile(rf"^{_MINUS}_l(?P<line>\d+)_\d+\(")
 _KEYWORDS = frozenset({"package", "import", "default", "if", "contains", "else", "some", "every", "in", "not",
                        "with", "as"})
-# Calls whose answer is an integer that regorus and OPA both hold exactly.
-_INTEGER_CALLS = frozenset({"count", "strings.count", "indexof", "time.now_ns", "ceil", "floor"})
+# Calls whose answer is an integer that regorus and OPA both hold exactly, with the largest magnitude it may have
+# (a count or an index stays below 2^32 within --rego-memory).
+_INTEGER_CALLS = {"count": 2**32, "strings.count": 2**32, "indexof": 2**32, "time.now_ns": 2**62, "ceil": 2**53,
+                  "floor": 2**53}
+# regorus computes an integer past int64 as an f64 (9223372036854775807 * 2 is 1.8446744073709552e+19, OPA
+# 18446744073709551614): integer arithmetic that may reach it goes to OPA's arithmetic, which stops there.
+_NATIVE_INTEGERS = 2**63
 _SUM, _PRODUCT = frozenset({"+", "-"}), frozenset({"*", "/", "%"})
 
 
@@ -60,6 +66,7 @@ class _Operand:
     end: int
     text: str  # the rewritten text
     integer: bool  # surely an integer
+    bound: int = 0  # for an integer, the largest magnitude it may have
 
 
 def arithmetic_for_regorus(source: str, v0: bool = False) -> str:
@@ -187,9 +194,11 @@ class _Rewriter:
     def _combine(self, left: _Operand, op_start: int, right: _Operand) -> _Operand:
         operator = self.source[op_start]
         before, after = self.source[left.end:op_start], self.source[op_start + 1:right.start]
-        if operator == "%" or (operator != "/" and left.integer and right.integer):
+        bound = min(left.bound, right.bound) if operator == "%" else left.bound * right.bound if operator == "*" \
+            else left.bound + right.bound
+        if operator == "%" or (operator != "/" and left.integer and right.integer and bound < _NATIVE_INTEGERS):
             text = left.text + before + operator + after + right.text
-            return _Operand(left.start, right.end, text, operator != "/" and left.integer and right.integer)
+            return _Operand(left.start, right.end, text, operator != "/" and left.integer and right.integer, bound)
         self.rewritten = True
         self.sites[op_start] = operator
         called = self.functions[operator]
@@ -211,11 +220,11 @@ class _Rewriter:
                 return None
             operand, after = inner
             return _Operand(start, operand.end, self.source[start:operand.start] + operand.text,
-                            operand.integer), after
+                            operand.integer, operand.bound), after
         if tok.kind == "number":
             text = tok.text[skip:]
             integer = not any(mark in text for mark in ".eE")
-            return _Operand(start, self._end(pos), text, integer), pos + 1
+            return _Operand(start, self._end(pos), text, integer, abs(int(text)) if integer else 0), pos + 1
         if tok.kind in ("string", "raw"):
             return _Operand(start, self._end(pos), tok.text, False), pos + 1
         if tok.kind == "ident" and tok.text not in _KEYWORDS:
@@ -228,12 +237,13 @@ class _Rewriter:
             if parsed is not None and parsed[1] == close:  # `(a + 0.5)`: one operand, read once
                 grouped = parsed[0]
                 text = self.source[tok.offset:grouped.start] + grouped.text + self.source[grouped.end:self._end(close)]
-                return self._postfix(close, hi, self._end(close), text, grouped.integer, start=tok.offset)
+                return self._postfix(close, hi, self._end(close), text, grouped.integer, start=tok.offset,
+                                     bound=grouped.bound)
             return self._postfix(close, hi, self._end(close), self._group_text(pos, close), start=tok.offset)
         return None
 
     def _postfix(self, pos: int, hi: int, end: int, text: str, integer: bool = False,
-                 start: int | None = None) -> tuple[_Operand, int]:
+                 start: int | None = None, bound: int = 0) -> tuple[_Operand, int]:
         """``pos``: the primary's last token. Follows ``.name``, ``[...]`` and ``(...)`` glued onto it."""
         first = self.toks[pos].offset if start is None else start
         name = text if self.toks[pos].kind == "ident" else ""
@@ -250,8 +260,9 @@ class _Rewriter:
                 if close is None or close >= hi:
                     break
                 integer = nxt.text == "(" and name in _INTEGER_CALLS
+                bound = _INTEGER_CALLS.get(name, 0) if integer else 0
                 text += self._group_text(pos + 1, close)
                 pos, end, name = close, self._end(close), ""
                 continue
             break
-        return _Operand(first, end, text, integer), pos + 1
+        return _Operand(first, end, text, integer, bound), pos + 1

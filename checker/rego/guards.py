@@ -16,9 +16,10 @@ functions defined with two arities (``undefined_functions``), which OPA
 refuses in any rule and they only where a query reaches; ``# METADATA``
 blocks OPA's parser refuses and they read as comments (``metadata_blocks``).
 
-Both engines, too: ``walk`` with one argument (a relation in OPA), which
-regopy answers with every pair as one array and regorus with no pair in a
-comprehension.
+Both engines, too: number literals they hold otherwise than OPA (``number_literals``: no float64
+of their own, ``1e400``; past 15 digits on regopy; integers past 64 bits on regorus); ``walk`` with
+one argument (a relation in OPA), which regopy answers with every pair as one array and regorus with
+no pair in a comprehension.
 
 regorus 0.13.0: ``some x`` declarations it reads differently
 (``regorus_some``); an object pattern holding a variable it binds there
@@ -45,7 +46,9 @@ regopy 1.5.2:
   strings in their escaped form (``regopy_strings``);
 * a comparison across kinds whose operand holds ``_`` where no rewrite reaches it (``regopy_compare``);
 * a bracket inside a comprehension holding a variable bound outside it by a ref, a function argument or
-  the like, which regopy binds afresh (``regopy_closures``).
+  the like, which regopy binds afresh (``regopy_closures``);
+* a ``\\u`` escape of a lone surrogate in a string literal, which it keeps as six characters
+  (``surrogate_escapes``).
 """
 from __future__ import annotations
 
@@ -58,6 +61,7 @@ from natpolicy.rego.import_names import import_refusals
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.metadata_blocks import metadata_refusals
 from natpolicy.rego.metadata_redeclared import metadata_redeclarations
+from natpolicy.rego.number_literals import number_literal_refusals
 from natpolicy.rego.recursion import recursive_rules
 from natpolicy.rego.redeclared import redeclarations
 from natpolicy.rego.regopy_closures import rebound_closures
@@ -71,6 +75,7 @@ from natpolicy.rego.rule_conflicts import rule_conflicts
 from natpolicy.rego.source import Token, char_line_col, matching_close, scan_module, tokens
 from natpolicy.rego.sprintf_regopy import sprintf_edits
 from natpolicy.rego.static_checks import unsafe_variables
+from natpolicy.rego.surrogate_escapes import lone_surrogates
 from natpolicy.rego.type_check import type_errors
 from natpolicy.rego.undefined_functions import arity_conflicts, undefined_calls
 
@@ -132,6 +137,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     if engine == "regorus":
         out.extend(object_pattern_refusals(source, package_names))
     out.extend(_one_argument_walks(toks, _LABEL[engine]))
+    out.extend(number_literal_refusals(toks, engine))
     if engine == "regopy":
         out.extend(_bound_in_call_arguments(toks))
         out.extend(first_bound_inside(source, package_names))
@@ -139,6 +145,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
         out.extend(literal_refusals(toks))
         out.extend(wildcard_comparisons(source, toks))
         out.extend(rebound_closures(source))
+        out.extend(lone_surrogates(toks))
     broken = _BROKEN_BUILTINS.get(engine, {})
     for i, tok in enumerate(toks):
         name = _dotted(toks, i)

@@ -1,0 +1,100 @@
+"""number_literals, surrogate_escapes and arith_regorus' integer bound: literals an engine holds otherwise than OPA.
+
+Each fire case is refused with its line (or, for integer arithmetic past 2^63 on regorus, stopped with it) and
+the raw engine's answer shown; near misses (shortest float texts, 15 digits, integers within 64 bits, surrogate
+pairs) stay quiet and answer as OPA.
+"""
+from __future__ import annotations
+
+import pytest
+
+from natpolicy.rego.engine import EvaluationError
+from natpolicy.rego.guards import engine_refusals
+from natpolicy.rego.number_literals import number_literal_refusals
+from natpolicy.rego.source import char_line_col, tokens
+from natpolicy.rego.surrogate_escapes import lone_surrogates
+from rego_answers import ENGINES, answer
+
+FIRES = [
+    # (expression, refused on regorus, refused on regopy)
+    ("0.3 == 0.30000000000000001", True, True),
+    ("1e400 > 1", True, True),
+    ("1e-400 > 0", True, True),
+    ("2.5e-324", True, True),
+    ("1.23456789012345678", True, True),
+    ("0.30000000000000004 == 0.3", False, True),
+    ("1.0000000000000002 == 1", False, True),
+    ("12345678901234567890123", True, False),
+    ("-9223372036854775809", True, False),
+]
+QUIET = [
+    # (expression, OPA's answer)
+    ("[0.3 == 0.3, 0.1, 1.5e3, -0.5]", [True, 0.1, 1500, -0.5]),
+    ("0.123456789012345 < 0.123456789012346", True),
+    ("[9223372036854775807, -9223372036854775808]", [9223372036854775807, -9223372036854775808]),
+    ("count([1]) * 1000000000 + 3600", 1000003600),
+]
+
+
+def _module(expression: str) -> str:
+    return f"package p\nimport rego.v1\nx := {expression}\n"
+
+
+@pytest.mark.parametrize(("expression", "on_regorus", "on_regopy"), FIRES)
+def test_a_literal_an_engine_holds_otherwise_is_refused_by_line(expression: str, on_regorus: bool,
+                                                                on_regopy: bool) -> None:
+    source = _module(expression)
+    for engine, refused in (("regorus", on_regorus), ("regopy", on_regopy)):
+        found = list(number_literal_refusals(tokens(source), engine))
+        assert bool(found) == refused, (engine, found)
+        if found:
+            assert char_line_col(source, found[0][0])[0] == 3 and "\n" not in found[0][1]
+            assert found[0] in engine_refusals(source, engine)
+
+
+def test_regopy_keeps_fifteen_digits_and_regorus_collapses_what_no_float_tells_apart() -> None:
+    if "regopy" in ENGINES:
+        assert answer("regopy", "0.30000000000000004 == 0.3") is True  # OPA: false
+    if "regorus" in ENGINES:
+        assert answer("regorus", "0.3 == 0.30000000000000001") is True  # OPA: false (64-bit mantissa)
+        assert answer("regorus", "12345678901234567890123") == 1.2345678901234568e22
+
+
+@pytest.mark.parametrize(("expression", "expected"), QUIET)
+def test_shortest_texts_and_sixty_four_bit_integers_answer_as_opa(expression: str, expected: object) -> None:
+    source = _module(expression)
+    for engine in ("regorus", "regopy"):
+        assert list(number_literal_refusals(tokens(source), engine)) == []
+    for engine in ENGINES:
+        assert answer(engine, expression) == expected
+
+
+@pytest.mark.skipif("regorus" not in ENGINES, reason="regorus is not installed here")
+@pytest.mark.parametrize("expression", ["9223372036854775807 * 2 + 3", "4611686018427387904 * 4",
+                                        "10 - 18446744073709551615", "-9223372036854775808 - 1"])
+def test_integer_arithmetic_past_int64_stops_on_regorus_by_line(expression: str) -> None:
+    # regorus computed these as f64 (1.8446744073709552e+19); OPA keeps every digit: the query stops instead.
+    with pytest.raises(EvaluationError) as caught:
+        answer("regorus", expression)
+    assert "p.rego:3:" in caught.value.message and "past 2^63" in caught.value.message
+
+
+@pytest.mark.skipif("regopy" not in ENGINES, reason="regopy is not installed here")
+def test_regopy_computes_big_integers_exactly() -> None:
+    assert answer("regopy", "9223372036854775807 * 2 + 3") == 18446744073709551617
+
+
+@pytest.mark.parametrize(("literal", "lone"), [
+    ('"\\ud83dx"', True), ('"\\ude00\\ud83d"', True), ('"\\ud83d \\ude00"', True), ('"a\\ud83d"', True),
+    ('"\\ud83d\\ude00"', False), ('"\\\\ud83d"', False), ('"\\u00e9"', False), ("`\\ud83d`", False),
+])
+def test_a_lone_surrogate_escape_is_refused_on_regopy(literal: str, lone: bool) -> None:
+    source = _module(literal)
+    assert bool(list(lone_surrogates(tokens(source)))) == lone
+    assert any("lone UTF-16 surrogate" in m for _, m in engine_refusals(source, "regopy")) == lone
+
+
+@pytest.mark.skipif("regopy" not in ENGINES, reason="regopy is not installed here")
+def test_regopy_kept_the_escape_and_reads_a_pair_as_opa() -> None:
+    assert answer("regopy", 'count("\\ud83dx")') == 7  # OPA: 2 (U+FFFD, then x)
+    assert answer("regopy", '"\\ud83d\\ude00" == "\U0001F600"') is True
