@@ -27,6 +27,7 @@ def unsafe(body: str, names: frozenset[str] = frozenset()) -> list[tuple[int, st
     ("x if {\n  some j\n  j == 1\n}\n", [(7, "j")]),  # declared, never bound
     ("f(a) := b if {\n  b := a + c\n}\n", [(6, "c")]),
     ("x := [v | v := w[_]]\n", [(5, "w")]),  # the head of a ref is read, not bound
+    ('x := v if {\n  v := upper("a") with upper as nosuch\n}\n', [(6, "nosuch")]),  # no builtin, no rule
 ])
 def test_a_variable_nothing_binds_is_refused_with_its_line(body: str, found: list[tuple[int, str]]) -> None:
     assert unsafe(body, frozenset({"helper", "deny", "x", "f"})) == found
@@ -48,6 +49,10 @@ def test_a_variable_nothing_binds_is_refused_with_its_line(body: str, found: lis
     "x contains k if {\n  some k, \"c\" in input.arr\n}\n",
     "x contains v if {\n  some \"b\", v in input.o\n}\n",
     "x contains k if {\n  some k, 1 in input.o\n}\n",
+    # a function `with` replaces (a builtin too, OPA mocks it), and a builtin it replaces one by: no variables
+    "x := v if {\n  v := count([1]) with count as 9\n}\n",
+    "x := v if {\n  v := time.now_ns() with time.now_ns as 5\n}\n",
+    'x := v if {\n  v := upper("a") with upper as lower\n}\n',
 ])
 def test_a_bound_variable_rule_name_or_import_passes(body: str) -> None:
     assert unsafe(body, frozenset({"helper", "lib", "deny", "x", "f"})) == []

@@ -63,7 +63,7 @@ def unsafe_variables(source: str, package_names: set[str]) -> Iterator[tuple[int
                 continue
             if k > 0 and toks[k - 1].text == ".":
                 continue  # a key of a ref: x.key
-            if _call_name(toks, k) or declared_name(toks, k):
+            if _call_name(toks, k) or declared_name(toks, k) or _with_function(toks, k):
                 continue
             used.setdefault(tok.text, k)
             # Nothing under `not` binds (OPA: "negated expressions must be safe"), but a comprehension's own body.
@@ -87,6 +87,17 @@ def rule_statements(source: str, toks: list[Token]) -> Iterator[tuple[int, int]]
               and toks[k].text != "else" and starts_statement(source, toks, k)]
     for n, first in enumerate(starts):
         yield first, starts[n + 1] if n + 1 < len(starts) else len(toks)
+
+
+def _with_function(toks: list[Token], k: int) -> bool:
+    """A function a ``with`` replaces, or a builtin it replaces one by: ``with count as 9``, ``with upper as
+    lower`` (OPA mocks functions so; the names are no variables)."""
+    j, name = k, [toks[k].text]
+    while j + 2 < len(toks) and toks[j + 1].text == "." and toks[j + 2].kind == "ident":
+        name.append(toks[j + 2].text)
+        j += 2
+    before = toks[k - 1].text if k > 0 else ""
+    return before == "with" or (before == "as" and ".".join(name) in BUILTINS)
 
 
 def _call_name(toks: list[Token], k: int) -> bool:
