@@ -163,9 +163,10 @@ def test_regorus_heads_that_compute_are_bound_in_the_body_on_the_same_lines() ->
               'deny contains msg if {\n  msg := "plain"\n}\n')
     out = bind_heads(source)
     assert out.count("\n") == source.count("\n")
-    assert "deny contains __natpolicy_head if {__natpolicy_head := (sprintf(" in out
-    assert "owner[__natpolicy_key] := __natpolicy_value if {__natpolicy_key := (r.name); " in out
-    assert 'warn contains __natpolicy_head if { __natpolicy_head := (concat(' in out and out.count(" }\n") == 1
+    # bound at the end of the body, where OPA evaluates a head: only once the body holds
+    assert "deny contains __natpolicy_head if {\n  some r in input.rs; __natpolicy_head := (sprintf(" in out
+    assert "some r in input.rs; __natpolicy_key := (r.name); __natpolicy_value := (r.tags.owner)\n}" in out
+    assert 'warn contains __natpolicy_head if { true; __natpolicy_head := (concat(' in out and out.count(" }\n") == 1
     assert out.endswith('deny contains msg if {\n  msg := "plain"\n}\n')  # a plain head is left alone
 
 

@@ -275,6 +275,20 @@ def test_rego_version_v0_runs_v0_policies_or_says_the_engine_cannot(cli: Cli, tm
         assert "old.rego:3:11" in line and "cannot read Rego v0" in line and "\n" not in line, line
 
 
+def test_rego_version_v0_runs_v0_policies_beside_a_library_importing_rego_v1(cli: Cli, tmp_path: Path) -> None:
+    # Real policy sets mix them (EmbarkStudios/opa-policies: v0 rules calling a shared `import rego.v1` lib):
+    # OPA's --v0-compatible reads each module importing rego.v1 as v1, and so does every engine that reads v0.
+    uses_lib = V0_POLICY.replace("package main\n", "package main\n\nimport data.lib\n").replace(
+        'rc.change.after.triggers.k == "w"', 'lib.is_w(rc.change.after.triggers.k)')
+    directory = policy(tmp_path, uses_lib, "old.rego")
+    policy(tmp_path, 'package lib\n\nimport rego.v1\n\nis_w(v) if v in {"w"}\n', "lib.rego")
+    result = check(cli, str(quiet_plan(tmp_path)), "-p", str(directory), "--rego-version", "v0", "--format", "json")
+    if engine_reads_v0():
+        assert [f["message"] for f in user_findings(result)] == ["null_resource.b is w"]
+    else:
+        assert result.code == 2 and "old.rego:5:11" in result.err and "cannot read Rego v0" in result.err
+
+
 def test_rego_version_v0_still_runs_v1_modules_on_any_engine(cli: Cli, tmp_path: Path) -> None:
     # A module importing rego.v1 is v1 under --rego-version v0 (OPA's rule), and a
     # module without v0 syntax means the same in both: every engine runs them.

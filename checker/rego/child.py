@@ -49,7 +49,7 @@ def evaluate_job(engine: Any, job: dict[str, Any], emit: Emit) -> None:
     for i, policy_set in enumerate(sets):
         if policy_set.get("v0_modules") and not _reads_v0(engine, policy_set):
             # An engine reads Rego v0 through the optional compile_versions() (v0 and v1
-            # modules side by side), or, with `reads_rego_v0`, a set that is all v0; any
+            # modules side by side), or, with `reads_rego_v0`, a set holding v0 in v0 mode; any
             # other would misread v0 (regopy: `deny[msg] { }` is an object).
             emit({"error": {"kind": "no_v0", "set": i, "plan": 0, "message": getattr(engine, "name", "this")}})
             return
@@ -147,17 +147,19 @@ def _depth_limit(engine: Any, plan: dict[str, Any]) -> int:
 
 
 def _reads_v0(engine: Any, policy_set: dict[str, Any]) -> bool:
+    # An engine with `reads_rego_v0` compiles the whole set as Rego v0, as `conftest --rego-version v0` and
+    # `opa --v0-compatible` read it: a module importing rego.v1 stays v1 there (a v0 policy beside a shared
+    # v1 library), and one that holds no v0 construct either means the same or fails to parse, with its line.
     if getattr(engine, "compile_versions", None) is not None:
         return True
-    every_module = set(policy_set.get("v0_modules") or ()) == set(policy_set["modules"])
-    return bool(getattr(engine, "reads_rego_v0", False)) and every_module
+    return bool(getattr(engine, "reads_rego_v0", False))
 
 
 def _compile(engine: Any, policy_set: dict[str, Any], data: dict[str, Any] | None) -> Any:
     v0 = policy_set.get("v0_modules")
     if v0 and getattr(engine, "compile_versions", None) is not None:
         return engine.compile_versions(policy_set["modules"], data, policy_set["entrypoints"], frozenset(v0))
-    version = "v0" if v0 else "v1"  # all v0 here (see _reads_v0)
+    version = "v0" if v0 else "v1"  # the whole set in v0 mode (see _reads_v0)
     return engine.compile(policy_set["modules"], data, policy_set["entrypoints"], rego_version=version)
 
 

@@ -30,7 +30,7 @@ _LOCATION = re.compile(r"^(?P<module>.+?):(?P<line>\d+): (?:rego_\w+: )?(?P<mess
 
 class OpaEngine:
     name = "opa"
-    reads_rego_v0 = True  # `opa eval --v0-compatible` on a policy set that is all Rego v0
+    reads_rego_v0 = True  # `opa eval --v0-compatible` on a policy set holding Rego v0
 
     def __init__(self, binary: str) -> None:
         self.binary = binary

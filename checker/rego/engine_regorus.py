@@ -72,7 +72,7 @@ from natpolicy.rego.case_opa import opa_lower, opa_upper
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
 from natpolicy.rego.marshal_html import escape_html_in_marshals
 from natpolicy.rego.numbers_opa import opa_bits_lsh, opa_ceil, opa_floor, opa_to_number
-from natpolicy.rego.regorus_heads import bind_heads
+from natpolicy.rego.regorus_heads import bind_heads, head_site
 from natpolicy.rego.regorus_negation import negations_for_regorus
 from natpolicy.rego.regorus_order import (
     MIXED_SET_QUERY,
@@ -113,7 +113,7 @@ class RegorusEngine:
     name = "regorus"
     # set_input_json (serde_json) refuses JSON nested 128 levels deep or more (measured on 0.13.0).
     input_depth_limit = INPUT_DEPTH_LIMIT
-    reads_rego_v0 = True  # `compile(..., rego_version="v0")`: a policy set that is all Rego v0 (natpolicy.rego.child)
+    reads_rego_v0 = True  # `compile(..., rego_version="v0")`: a policy set holding Rego v0 (natpolicy.rego.child)
 
     def __init__(self) -> None:
         from importlib import metadata
@@ -198,6 +198,7 @@ class RegorusEngine:
             message = _one_line(str(exc))
             if _CONFLICT in message and compiled.orders:
                 message = _order_refusal(message, compiled.modules, compiled.v0)
+            message = _at_head_site(message, compiled.modules, compiled.v0)
             raise EvaluationError(_at_minus_site(message, compiled.modules, compiled.v0)) from None
         except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException, a BaseException
             raise panic_error(exc) from None
@@ -314,6 +315,17 @@ def _at_minus_site(message: str, modules: Mapping[str, str] | None, v0: Mapping[
     module = location.group("module")
     line = arith_site_line(_for_regorus(modules[module], bool(v0 and v0.get(module))), int(location.group("line")))
     return message if line is None else f"{module}:{line}:1: {message[location.end():]}"
+
+
+def _at_head_site(message: str, modules: Mapping[str, str] | None, v0: Mapping[str, bool] | None) -> str:
+    """An error in a head term regorus_heads bound at the end of its body, placed back at the head."""
+    location = re.match(r"^(?P<module>.+?):(?P<line>\d+):(?P<col>\d+): ", message)
+    if location is None or not modules or location.group("module") not in modules:
+        return message
+    module = location.group("module")
+    rewritten = _for_regorus(modules[module], bool(v0 and v0.get(module)))
+    site = head_site(rewritten, int(location.group("line")), int(location.group("col")))
+    return message if site is None else f"{module}:{site[0]}:{site[1]}: {message[location.end():]}"
 
 
 def _order_refusal(message: str, modules: Mapping[str, str] | None, v0: Mapping[str, bool] | None) -> str:

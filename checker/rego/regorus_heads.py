@@ -8,20 +8,28 @@ security gate that lets one crafted resource hide every finding. Binding the
 expression in the body is exact in OPA and in regorus, so the regorus engine
 compiles each module after this rewrite:
 
-    deny contains EXPR if { BODY }      ->  deny contains __natpolicy_head if { __natpolicy_head := (EXPR); BODY }
-    deny contains EXPR if COND          ->  deny contains __natpolicy_head if { __natpolicy_head := (EXPR); COND }
-    obj[KEY] := VALUE if { BODY }       ->  obj[__natpolicy_key] := __natpolicy_value if { ...both bound...; BODY }
+    deny contains EXPR if { BODY }      ->  deny contains __natpolicy_head if { BODY; __natpolicy_head := (EXPR) }
+    deny contains EXPR if COND          ->  deny contains __natpolicy_head if { COND; __natpolicy_head := (EXPR) }
+    obj[KEY] := VALUE if { BODY }       ->  obj[__natpolicy_key] := __natpolicy_value if { BODY; ...both bound... }
 
-Only heads that compute (a call or a reference) are rewritten; the rewrite
-stays on the head's lines, so every other line keeps its number for error
-messages. Rego orders a body's statements by what they bind, so the binding
-may come first. ``tests/test_rego_conformance.py`` holds the probes.
+Only heads that compute (a call or a reference) are rewritten. The binding
+goes at the *end* of the body, where OPA evaluates a head: only once the body
+holds. Bound first, a head that stops the query (natpolicy's `sprintf` refuses
+`%v` of a document holding a non-integer number) stopped it for an input the
+body rejects, where OPA answers (conftest's own `deny contains sprintf("...
+%v", [input]) if { count(input.resource) == 0 }` stopped on every plan). The
+rewrite keeps every line's number for error messages: the moved term is
+written on one line (comments dropped) and the head keeps its line breaks; a
+term holding a multi-line raw string is bound at the start of the body
+instead. ``tests/test_rego_conformance.py`` holds the probes.
 """
 from __future__ import annotations
 
+import re
+
 from natpolicy.rego.source import Token, matching_close, starts_line, tokens
 
-__all__ = ["bind_heads", "HEAD", "KEY", "VALUE"]
+__all__ = ["bind_heads", "head_site", "HEAD", "KEY", "VALUE"]
 
 HEAD, KEY, VALUE = "__natpolicy_head", "__natpolicy_key", "__natpolicy_value"
 
@@ -38,17 +46,16 @@ def bind_heads(source: str) -> str:
             term_end = _until_body(toks, i + 2)
             if term_end is None or not _computes(toks[i + 2:term_end]):
                 continue
-            term = _text(source, toks, i + 2, term_end)
             edits.append((toks[i + 2].offset, _end(toks[term_end - 1]), HEAD))
-            edits.extend(_bind(source, toks, term_end, [(HEAD, term)]))
+            edits.extend(_bind(source, toks, term_end, [(HEAD, *_moved(source, toks, i + 2, term_end))]))
         elif nxt.text == "[":
             close = matching_close(toks, i + 1)
             if close is None or close + 1 >= len(toks):
                 continue
-            bindings: list[tuple[str, str]] = []
+            bindings: list[tuple[str, str, int]] = []
             key_toks = toks[i + 2:close]
             if _computes(key_toks):
-                bindings.append((KEY, _text(source, toks, i + 2, close)))
+                bindings.append((KEY, *_moved(source, toks, i + 2, close)))
                 edits.append((toks[i + 2].offset, _end(toks[close - 1]), KEY))
             body_at = close + 1
             if toks[close + 1].text in (":=", "="):
@@ -56,7 +63,7 @@ def bind_heads(source: str) -> str:
                 if value_end is None:
                     continue
                 if _computes(toks[close + 2:value_end]):
-                    bindings.append((VALUE, _text(source, toks, close + 2, value_end)))
+                    bindings.append((VALUE, *_moved(source, toks, close + 2, value_end)))
                     edits.append((toks[close + 2].offset, _end(toks[value_end - 1]), VALUE))
                 body_at = value_end
             elif toks[body_at].text not in ("if", "{"):
@@ -85,19 +92,51 @@ def _until_body(toks: list[Token], start: int) -> int | None:
     return None
 
 
-def _bind(source: str, toks: list[Token], at: int, bindings: list[tuple[str, str]]) -> list[tuple[int, int, str]]:
-    """Edits binding each (name, term) at the start of the body that begins at token ``at``."""
-    bound = "; ".join(f"{name} := ({term})" for name, term in bindings)
+def _bind(source: str, toks: list[Token], at: int,
+          bindings: list[tuple[str, str, int]]) -> list[tuple[int, int, str]]:
+    """Edits binding each (name, term, line breaks it left) at the end of the body that begins at ``at``.
+
+    The line breaks the terms left in the head go just after the body opens, so
+    every body line keeps its number. A term that still spans lines (a raw string
+    holding a line break) is bound at the start of the body, as written.
+    """
+    bound = "; ".join(f"{name} := ({term})" for name, term, _ in bindings)
+    breaks = "\n" * sum(left for _, _, left in bindings)
+    at_start = "\n" in bound
+    if toks[at].text != "{" and at + 1 < len(toks) and toks[at + 1].text == "{":  # `if {`
+        at += 1
     if toks[at].text == "{":
-        return [(_end(toks[at]), _end(toks[at]), f"{bound}; ")]
-    if at + 1 < len(toks) and toks[at + 1].text == "{":  # `if {`
-        return [(_end(toks[at + 1]), _end(toks[at + 1]), f"{bound}; ")]
+        close = matching_close(toks, at)
+        if at_start or close is None or close == at + 1:
+            return [(_end(toks[at]), _end(toks[at]), f"{bound}; ")]
+        return [(_end(toks[at]), _end(toks[at]), breaks),
+                (_end(toks[close - 1]), _end(toks[close - 1]), f"; {bound}")]
     # `if COND`: the condition runs to the end of the statement (the next line starting at depth 0).
     j = at + 1
     while j + 1 < len(toks) and not (toks[j + 1].depth == 0 and starts_line(source, toks[j + 1])
                                      and toks[j].depth == 0 and toks[j].text not in (",", "(", "[", "{")):
         j += 1
-    return [(_end(toks[at]), _end(toks[at]), f" {{ {bound};"), (_end(toks[j]), _end(toks[j]), " }")]
+    if at_start:
+        return [(_end(toks[at]), _end(toks[at]), f" {{ {bound};"), (_end(toks[j]), _end(toks[j]), " }")]
+    return [(_end(toks[at]), _end(toks[at]), " {" + breaks), (_end(toks[j]), _end(toks[j]), f"; {bound} }}")]
+
+
+def _moved(source: str, toks: list[Token], start: int, end: int) -> tuple[str, int]:
+    """The head term from token ``start`` to ``end`` on one line, and the line breaks that took out.
+
+    Each gap between tokens that holds a line break or a comment becomes one space.
+    A term holding a token with a line break (a raw string) is kept as written.
+    """
+    original = _text(source, toks, start, end)
+    parts = [toks[start].text]
+    for k in range(start + 1, end):
+        gap = source[_end(toks[k - 1]):toks[k].offset]
+        parts.append(" " if ("\n" in gap or "#" in gap) else gap)
+        parts.append(toks[k].text)
+    term = "".join(parts)
+    if "\n" in term:
+        return original, 0
+    return term, original.count("\n")
 
 
 def _computes(head: list[Token]) -> bool:
@@ -110,3 +149,29 @@ def _text(source: str, toks: list[Token], start: int, end: int) -> str:
 
 def _end(tok: Token) -> int:
     return tok.offset + len(tok.text)
+
+
+_BOUND = re.compile(rf"\b({HEAD}|{KEY}|{VALUE}) := \(")
+_PLACED = re.compile(rf"\b({HEAD}|{KEY}|{VALUE})\b(?! := \()")
+
+
+def head_site(rewritten: str, line: int, col: int) -> tuple[int, int] | None:
+    """The head's line:col for a regorus error at ``line:col`` of ``rewritten`` inside a binding bind_heads moved.
+
+    The binding sits at the end of the body, so regorus names the body's last line;
+    the user wrote the term in the head. None when ``line:col`` is in no binding.
+    """
+    lines = rewritten.split("\n")
+    if not 0 < line <= len(lines):
+        return None
+    line_start = sum(len(text) + 1 for text in lines[:line - 1])
+    inside = [m for m in _BOUND.finditer(lines[line - 1]) if m.start() < col]
+    if not inside:
+        return None
+    name = inside[-1].group(1)
+    nth = sum(1 for m in _BOUND.finditer(rewritten, 0, line_start + inside[-1].start()) if m.group(1) == name)
+    placed = [m for m in _PLACED.finditer(rewritten) if m.group(1) == name]
+    if nth >= len(placed):
+        return None
+    at = placed[nth].start()
+    return rewritten.count("\n", 0, at) + 1, at - (rewritten.rfind("\n", 0, at) + 1) + 1

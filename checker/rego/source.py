@@ -195,7 +195,8 @@ def _calls(toks: list[Token]) -> list[Call]:
         while j + 2 < len(toks) and toks[j + 1].text == "." and toks[j + 2].kind == "ident":
             parts.append(toks[j + 2].text)
             j += 2
-        if j + 1 < len(toks) and toks[j + 1].text == "(":
+        empty_set = parts == ["set"] and j + 2 < len(toks) and toks[j + 2].text == ")"  # `set()`: a term, no call
+        if j + 1 < len(toks) and toks[j + 1].text == "(" and not empty_set:
             out.append(Call(tok.offset, ".".join(parts)))
         i = j + 1
     return out

@@ -147,7 +147,11 @@ def sprintf_edits(source: str, toks: list[Token], i: int) -> tuple[list[tuple[in
     open_at = i + 4
     close = matching_close(toks, open_at) if open_at < len(toks) and toks[open_at].text == "[" else None
     call_close = matching_close(toks, i + 1)
-    if close is None or call_close is None or close + 1 != call_close or _is_comprehension(toks, open_at, close):
+    # The arguments end the call, maybe with a trailing comma (`sprintf(\n  "%s",\n  [a],\n)`, as opa fmt and
+    # many policies write a call spread over lines).
+    ends_call = close is not None and call_close is not None and (
+        close + 1 == call_close or (close + 2 == call_close and toks[close + 1].text == ","))
+    if close is None or call_close is None or not ends_call or _is_comprehension(toks, open_at, close):
         return [], ("sprintf arguments that are not a literal array [a, b, ...]: natpolicy rewrites each "
                     "argument for regopy 1.5.2 by its verb")
     elements = [source[first.offset:last.offset + len(last.text)] for first, last in _elements(toks, open_at, close)]

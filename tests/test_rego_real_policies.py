@@ -1,0 +1,82 @@
+"""What running real third-party conftest policies on both engines found (docs/rego.md), one test per fix.
+
+Each probe named here is in tests/rego_probes/probes.yaml with OPA's answer; these tests pin the engine that
+differed to that answer (the conformance test alone would also accept a stop).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from natpolicy.rego.engines import create_engine, installed_engines
+from natpolicy.rego.regorus_heads import bind_heads, head_site
+from natpolicy.rego.source import scan_module
+from test_rego_conformance import PROBES, outcome
+
+ENGINES = [name for name in ("regorus", "regopy") if name in installed_engines()]
+
+
+def probe(name: str) -> dict[str, Any]:
+    return next(p for p in PROBES if p["name"] == name)
+
+
+def needs(engine_name: str) -> None:
+    if engine_name not in ENGINES:
+        pytest.skip(f"{engine_name} is not installed here")
+
+
+@pytest.mark.parametrize("engine_name", ["regorus", "regopy"])
+def test_a_head_is_evaluated_only_once_its_body_holds(engine_name: str) -> None:
+    needs(engine_name)
+    assert outcome(create_engine(engine_name), probe("head-term-evaluated-after-body")) == ("ok", "")
+
+
+def test_a_head_that_stops_regorus_is_reported_at_the_heads_line() -> None:
+    needs("regorus")
+    kind, detail = outcome(create_engine("regorus"), probe("head-term-printed-when-body-holds"))
+    assert kind == "error" and detail.startswith("p.rego:2:12: sprintf of an array, set or object"), detail
+
+
+def test_regopy_prints_the_head_when_the_body_holds() -> None:
+    needs("regopy")
+    assert outcome(create_engine("regopy"), probe("head-term-printed-when-body-holds")) == ("ok", "")
+
+
+def test_a_multi_line_head_is_bound_at_the_end_of_its_body_on_the_same_lines() -> None:
+    source = ('package p\ndeny contains sprintf(\n  "%s %s",  # the format\n  [r.a, r.b],\n) if {\n'
+              '  some r in input.rs\n  r.a != r.b # differ\n}\nx := 1\n')
+    out = bind_heads(source)
+    assert out.count("\n") == source.count("\n")
+    lines = out.split("\n")
+    assert lines[1] == "deny contains __natpolicy_head if {"
+    assert lines[6] == '  r.a != r.b; __natpolicy_head := (sprintf( "%s %s", [r.a, r.b], )) # differ'
+    assert lines[8] == "x := 1"
+    assert head_site(out, 7, 20) == (2, 15)  # an error in the binding is the head's
+    assert head_site(out, 7, 3) is None  # one in the body's own statement stays where it is
+
+
+def test_a_head_holding_a_multi_line_raw_string_is_bound_where_it_stood() -> None:
+    source = 'package p\ndeny contains concat("", [`a\nb`, r]) if {\n  r := input.x\n}\n'
+    out = bind_heads(source)
+    assert out.count("\n") == source.count("\n")
+    assert "if {__natpolicy_head := (concat(\"\", [`a\nb`, r])); \n  r := input.x\n}" in out
+
+
+@pytest.mark.parametrize("engine_name", ["regorus", "regopy"])
+@pytest.mark.parametrize("name", ["sprintf-arguments-with-trailing-comma", "empty-set-literal"])
+def test_common_idioms_of_real_policies_are_answered_not_refused(engine_name: str, name: str) -> None:
+    needs(engine_name)
+    assert outcome(create_engine(engine_name), probe(name)) == ("ok", "")
+
+
+def test_sprintf_arguments_that_are_no_literal_array_are_still_refused_on_regopy() -> None:
+    needs("regopy")
+    near_miss = {"name": "near-miss", "source": 'package p\nargs := ["a"]\nx := sprintf(\n  "%s",\n  args,\n)\n',
+                 "rule": "x", "expect": "a"}
+    kind, detail = outcome(create_engine("regopy"), near_miss)
+    assert kind == "refused" and "p.rego:3: sprintf arguments that are not a literal array" in detail, detail
+
+
+def test_set_with_an_argument_is_still_a_call() -> None:
+    assert [c.name for c in scan_module("package p\nx := set()\ny := set(1)\n").calls] == ["set"]
