@@ -107,9 +107,7 @@ def _rules(source: str, package_names: dict[str, set[str]]) -> list[_Rule]:
     aliases = _imports(toks, statements)
     rule_names = package_names.get(info.package, set())
     out = []
-    for start, end in statements:
-        if toks[start].text in ("package", "import"):
-            continue
+    for start, end in rule_statements(source, toks, rules_only=True):
         head = start + 1 if toks[start].text == "default" else start
         if toks[head].kind != "ident":
             continue
