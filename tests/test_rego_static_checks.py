@@ -81,3 +81,15 @@ def test_a_type_error_between_literals_is_refused(body: str, kind: str) -> None:
 ])
 def test_well_typed_literals_and_unknown_types_pass(body: str) -> None:
     assert list(type_errors(P + body, {"x"})) == []
+
+
+def test_rule_statements_rules_only_leaves_out_package_and_imports_with_the_same_ends() -> None:
+    from natpolicy.rego.source import tokens
+    from natpolicy.rego.static_checks import rule_statements
+
+    source = "package p\n\nimport rego.v1\nimport data.lib\n\nx := 1\ny if {\n  x\n}\n"
+    toks = tokens(source)
+    every = list(rule_statements(source, toks))
+    rules = list(rule_statements(source, toks, rules_only=True))
+    assert [toks[s].text for s, _ in every] == ["package", "import", "import", "x", "y"]
+    assert rules == every[3:] and [toks[s].text for s, _ in rules] == ["x", "y"]

@@ -142,9 +142,9 @@ def ref_head_functions(source: str) -> dict[str, int]:
     """
     toks = tokens(source)
     seen: dict[str, set[int]] = {}
-    for start, end in rule_statements(source, toks):
+    for start, end in rule_statements(source, toks, rules_only=True):
         head = start + 1 if toks[start].text == "default" else start
-        if head >= end or toks[head].kind != "ident" or toks[head].text in ("package", "import"):
+        if head >= end or toks[head].kind != "ident":
             continue
         read = ref_head_path(toks, head, end)
         if read is None or len(read[0]) < 2 or ".".join(read[0]) in BUILTINS:

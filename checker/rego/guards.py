@@ -10,7 +10,9 @@ Both engines: unsafe variables (``static_checks``), ``y :=`` of a name its
 body met before (``redeclared``), a rule defined both as one value and by
 parts (``rule_conflicts``), a rule that reaches itself through the rules it refers to
 (``recursion``), an import named like a rule of its package, which OPA reads as the import
-(``import_names``; and on regorus a rule read through an import of its own package), the type errors OPA
+(``import_names``; and on regorus a rule read through an import of its own package), a ``default``
+rule whose value holds a ref, a variable or a call or whose arguments are no lone variables
+(``default_rules``), the type errors OPA
 infers (``type_check``), calls into ``data`` no loaded rule defines and
 functions defined with two arities (``undefined_functions``), which OPA
 refuses in any rule and they only where a query reaches; ``# METADATA``
@@ -57,6 +59,7 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 
 from natpolicy.errors import InputError
+from natpolicy.rego.default_rules import default_rule_refusals
 from natpolicy.rego.import_names import import_refusals
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.metadata_blocks import metadata_refusals
@@ -132,6 +135,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(rule_conflicts(source, package_sources))
     out.extend(recursive_rules(source, package_sources, loaded_sources))
     out.extend(import_refusals(source, engine, package_sources))
+    out.extend(default_rule_refusals(source))
     out.extend(metadata_refusals(source))
     out.extend(metadata_redeclarations(source, [*package_sources, *loaded_sources]))
     if engine == "regorus":

@@ -53,9 +53,9 @@ def import_refusals(source: str, engine: str, package_sources: Sequence[str] = (
 def _heads(source: str) -> Iterator[tuple[str, bool]]:
     """(name, is a function) of each rule head of ``source``."""
     toks = tokens(source)
-    for start, end in rule_statements(source, toks):
+    for start, end in rule_statements(source, toks, rules_only=True):
         head = start + 1 if toks[start].text == "default" else start
-        if toks[start].text in ("package", "import") or head >= end or toks[head].kind != "ident":
+        if head >= end or toks[head].kind != "ident":
             continue
         j = head
         while j + 2 < end and toks[j + 1].text == "." and toks[j + 2].kind == "ident":

@@ -20,8 +20,10 @@ name only where nothing in the rule could bind it locally (a parameter,
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from natpolicy.rego.rule_scope import parameter_names
 from natpolicy.rego.source import Token, matching_close, scan_module, tokens
@@ -48,68 +50,145 @@ class _Rule:
 def recursive_rules(source: str, package_sources: Sequence[str] = (),
                     loaded_sources: Sequence[str] = ()) -> Iterator[tuple[int, str]]:
     """(offset, message) of each rule of ``source`` that reaches itself through the rules it refers to."""
-    sources = [source, *package_sources, *loaded_sources]
-    # A bare name refers to a rule of its package, defined in any of its files.
-    package_names: dict[str, set[str]] = {}
-    for text in sources:
-        info = scan_module(text)
-        package_names.setdefault(info.package, set()).update(info.rules)
-    own = _rules(source, package_names)
-    everything = [*own]
-    for other in sources[1:]:
-        everything.extend(_rules(other, package_names))
-    paths = sorted({rule.path for rule in everything})
-    edges: dict[tuple[str, ...], set[tuple[str, ...]]] = {path: set() for path in paths}
-    for rule in everything:
-        for ref in rule.refs:
-            edges[rule.path].update(path for path in paths if _reaches(ref, path))
-    names = {rule.path: rule.name for rule in everything}
-    for rule in own:
-        cycle = _cycle(rule.path, edges)
-        if cycle:
-            shown = " -> ".join(names[p] for p in cycle)
+    # One graph for all the loaded files: each file's guards ask about the same set.
+    graph = _graph(frozenset((source, *package_sources, *loaded_sources)))
+    for rule in _rules(source, graph.names_of[scan_module(source).package]):
+        if rule.path in graph.cyclic:
+            shown = " -> ".join(graph.rule_names[p] for p in _cycle(rule.path, graph.edges))
             yield rule.offset, (f"rule `{rule.name}` is recursive ({shown}): OPA refuses the module at compile "
                                 f"time (rule data.{'.'.join(rule.path)} is recursive), where the engines answer or "
                                 "crash; natpolicy refuses it on every engine (a rule reading its own package as a "
                                 "whole, `data.p` or `data.p[k]` in package p, is one too)")
 
 
-def _reaches(ref: tuple[Part, ...], path: tuple[str, ...]) -> bool:
-    """Does a ref reach the rules at ``path``: those under it where the ref ends, or that it reads into?"""
-    for part, key in zip(ref, path, strict=False):
+@dataclass(frozen=True)
+class _Graph:
+    names_of: dict[str, frozenset[str]]  # package -> its rules' names, in all its files
+    edges: dict[tuple[str, ...], set[tuple[str, ...]]]  # rule path -> the rule paths it refers to
+    rule_names: dict[tuple[str, ...], str]
+    cyclic: frozenset[tuple[str, ...]]  # the rule paths on a cycle
+
+
+@functools.lru_cache(maxsize=4)
+def _graph(sources: frozenset[str]) -> _Graph:
+    names: dict[str, set[str]] = {}
+    for text in sources:
+        info = scan_module(text)
+        names.setdefault(info.package, set()).update(info.rules)
+    names_of = {package: frozenset(rules) for package, rules in names.items()}
+    everything = [rule for text in sorted(sources) for rule in _rules(text, names_of[scan_module(text).package])]
+    tree: dict[str, Any] = {}  # the rule paths as a tree, a rule's path ending at the key _AT
+    for rule in everything:
+        node = tree
+        for key in rule.path:
+            node = node.setdefault(key, {})
+        node[_AT] = rule.path
+    edges: dict[tuple[str, ...], set[tuple[str, ...]]] = {rule.path: set() for rule in everything}
+    for rule in everything:
+        for ref in rule.refs:
+            _reached(tree, ref, edges[rule.path])
+    return _Graph(names_of, edges, {rule.path: rule.name for rule in everything}, _on_cycles(edges))
+
+
+_AT = ""  # no rule's key is empty: the tree's entry for a path ending at a node
+
+
+def _reached(node: dict[str, Any], ref: tuple[Part, ...], out: set[tuple[str, ...]]) -> None:
+    """Add the rule paths a ref reaches (OPA's GetRulesDynamicWithOpts): those at each node the ref passes (it
+    reads into their value), and every one under the node where it ends."""
+    for n, part in enumerate(ref):
+        if _AT in node:
+            out.add(node[_AT])
         if isinstance(part, int):  # _NO_RULE
-            return False
-        if part is not _ANY and part != key:
-            return False
-    return True
+            return
+        if part is _ANY:
+            for key, child in node.items():
+                if key != _AT:
+                    _reached(child, ref[n + 1:], out)
+            return
+        if part not in node:
+            return
+        node = node[part]
+    _under(node, out)
+
+
+def _under(node: dict[str, Any], out: set[tuple[str, ...]]) -> None:
+    for key, child in node.items():
+        if key == _AT:
+            out.add(child)
+        else:
+            _under(child, out)
+
+
+def _on_cycles(edges: dict[tuple[str, ...], set[tuple[str, ...]]]) -> frozenset[tuple[str, ...]]:
+    """The nodes of every strongly connected component that holds a cycle (Tarjan's, without recursion)."""
+    index: dict[tuple[str, ...], int] = {}
+    low: dict[tuple[str, ...], int] = {}
+    stack: list[tuple[str, ...]] = []
+    on_stack: set[tuple[str, ...]] = set()
+    out: set[tuple[str, ...]] = set()
+    for root in edges:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1 or node in edges.get(node, ()):
+                    out.update(component)
+    return frozenset(out)
 
 
 def _cycle(start: tuple[str, ...], edges: dict[tuple[str, ...], set[tuple[str, ...]]]) -> list[tuple[str, ...]]:
-    """The rules of a path from ``start`` back to itself (depth first, in sorted order), or []."""
-    seen: set[tuple[str, ...]] = set()
-    stack: list[tuple[tuple[str, ...], list[tuple[str, ...]]]] = [(start, [start])]
-    while stack:
-        node, trail = stack.pop()
-        for nxt in sorted(edges.get(node, ()), reverse=True):
+    """The rules of a shortest path from ``start`` back to itself (breadth first, in sorted order)."""
+    trail: dict[tuple[str, ...], tuple[str, ...]] = {}
+    queue = [start]
+    for node in queue:
+        for nxt in sorted(edges.get(node, ())):
             if nxt == start:
-                return [*trail, start]
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append((nxt, [*trail, nxt]))
-    return []
+                path = [node]
+                while path[-1] != start:
+                    path.append(trail[path[-1]])
+                return [start, *reversed(path[:-1]), start] if node != start else [start, start]
+            if nxt not in trail:
+                trail[nxt] = node
+                queue.append(nxt)
+    return [start, start]
 
 
-def _rules(source: str, package_names: dict[str, set[str]]) -> list[_Rule]:
+@functools.lru_cache(maxsize=256)
+def _rules(source: str, rule_names: frozenset[str]) -> tuple[_Rule, ...]:
+    """The rules of ``source`` with the refs each makes; ``rule_names``: its package's rules, in all its files."""
     info = scan_module(source)
     package = tuple(p.strip() for p in info.package.split(".")) if info.package else ()
     toks = tokens(source)
     statements = list(rule_statements(source, toks))
     aliases = _imports(toks, statements)
-    rule_names = package_names.get(info.package, set())
     out = []
-    for start, end in statements:
-        if toks[start].text in ("package", "import"):
-            continue
+    for start, end in rule_statements(source, toks, rules_only=True):
         head = start + 1 if toks[start].text == "default" else start
         if toks[head].kind != "ident":
             continue
@@ -135,7 +214,7 @@ def _rules(source: str, package_names: dict[str, set[str]]) -> list[_Rule]:
             elif tok.text in rule_names and tok.text not in local:
                 rule.refs.append((*package, *_ref_parts(toks, k, end)[0]))
         out.append(rule)
-    return out
+    return tuple(out)
 
 
 def _ref_parts(toks: list[Token], k: int, end: int) -> tuple[list[Part], int]:

@@ -31,9 +31,7 @@ _OPA_WORDS = {"a use": "referenced above", "an assignment": "assigned above", "a
 def redeclarations(source: str, package_names: set[str]) -> Iterator[tuple[int, str]]:
     """(offset, message) of each name ``:=`` declares where its scope met it before."""
     toks = tokens(source)
-    for start, end in rule_statements(source, toks):
-        if toks[start].text in ("package", "import"):
-            continue
+    for start, end in rule_statements(source, toks, rules_only=True):
         arguments = parameter_names(toks, start, end)
         scopes: dict[int, int | None] = {}
         for k in range(start, end):

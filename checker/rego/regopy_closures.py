@@ -32,9 +32,7 @@ _LITERALS = frozenset({"number", "string", "raw"})
 def rebound_closures(source: str) -> Iterator[tuple[int, str]]:
     """(offset, message) of the first such bracket of each comprehension."""
     toks = tokens(source)
-    for start, end in rule_statements(source, toks):
-        if toks[start].text in ("package", "import"):
-            continue
+    for start, end in rule_statements(source, toks, rules_only=True):
         comprehensions = _comprehensions(toks, start, end)
         for low, high in comprehensions:
             for k in range(low + 1, high - 2):

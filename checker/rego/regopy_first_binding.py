@@ -26,9 +26,7 @@ def first_bound_inside(source: str, package_names: set[str]) -> Iterator[tuple[i
     """(offset, message) of each variable whose first occurrence in a body is a bracket inside a call's
     argument or a collection literal."""
     toks = tokens(source)
-    for start, end in rule_statements(source, toks):
-        if toks[start].text in ("package", "import"):
-            continue
+    for start, end in rule_statements(source, toks, rules_only=True):
         body = next((k for k in range(start, end) if toks[k].depth == 0 and opens_body(toks, k)), end)
         seen = parameter_names(toks, start, body)
         head_brackets: list[int] = []

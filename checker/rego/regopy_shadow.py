@@ -60,9 +60,7 @@ class _Scope:
 def shadowing_declarations(source: str) -> Iterator[tuple[int, str]]:
     """(offset, message) of each comprehension declaration regopy 1.5.2 reads as the outer variable."""
     toks = tokens(source)
-    for start, end in rule_statements(source, toks):
-        if toks[start].text in ("package", "import"):
-            continue
+    for start, end in rule_statements(source, toks, rules_only=True):
         scopes = _scopes(toks, start, end)
         arguments = _arguments(toks, start)
         for scope in scopes:

@@ -37,9 +37,7 @@ _MESSAGE = ("object pattern unified with a value that may hold other keys too: r
 def object_pattern_refusals(source: str, package_names: set[str]) -> Iterator[tuple[int, str]]:
     """(offset of the ``{``, message) of each object pattern regorus may match where OPA does not."""
     toks = tokens(source)
-    for start, end in rule_statements(source, toks):
-        if toks[start].text in ("package", "import"):
-            continue
+    for start, end in rule_statements(source, toks, rules_only=True):
         parameters = parameter_list(toks, start, end)
         for k in range(start, end):
             if toks[k].text != "{" or toks[k].depth == 0 or not _is_object_literal(toks, k):

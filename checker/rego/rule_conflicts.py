@@ -55,9 +55,9 @@ def _conflict(a: str, b: str) -> bool:
 def _heads(source: str) -> Iterator[tuple[str, str, int]]:
     """(name, kind, offset) of each rule's head; functions are left to ``undefined_functions``."""
     toks = tokens(source)
-    for start, _end in rule_statements(source, toks):
+    for start, _end in rule_statements(source, toks, rules_only=True):
         h = start + 1 if toks[start].text == "default" else start
-        if toks[start].text in ("package", "import") or h + 1 >= len(toks) or toks[h].kind != "ident":
+        if h + 1 >= len(toks) or toks[h].kind != "ident":
             continue
         after = toks[h + 1].text
         if after == "(":

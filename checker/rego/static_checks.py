@@ -49,8 +49,7 @@ _REF_BEFORE = frozenset({")", "]", "}"})
 def unsafe_variables(source: str, package_names: set[str]) -> Iterator[tuple[int, str]]:
     """(offset, message) of the first use of each variable no place of its rule binds."""
     toks = tokens(source)
-    statements = [(start, end) for start, end in rule_statements(source, toks)
-                  if toks[start].text not in ("package", "import")]
+    statements = list(rule_statements(source, toks, rules_only=True))
     # The head of each rule names a rule, also a ref head (`a.b.c := 1`, which the module scan does not list).
     package_names = package_names | {_head_name(toks, start) for start, _ in statements}
     negated = negated_expressions(source, toks)
@@ -81,12 +80,14 @@ def _head_name(toks: list[Token], start: int) -> str:
     return toks[start + 1].text if toks[start].text == "default" and start + 1 < len(toks) else toks[start].text
 
 
-def rule_statements(source: str, toks: list[Token]) -> Iterator[tuple[int, int]]:
-    """(first, end) token indexes of each top-level statement (a rule with its `else` branches)."""
+def rule_statements(source: str, toks: list[Token], rules_only: bool = False) -> Iterator[tuple[int, int]]:
+    """(first, end) token indexes of each top-level statement (a rule with its `else` branches); ``rules_only``:
+    without the ``package`` and ``import`` statements, which most readers skip."""
     starts = [k for k in range(len(toks)) if toks[k].depth == 0 and toks[k].kind == "ident"
               and toks[k].text != "else" and starts_statement(source, toks, k)]
     for n, first in enumerate(starts):
-        yield first, starts[n + 1] if n + 1 < len(starts) else len(toks)
+        if not (rules_only and toks[first].text in ("package", "import")):
+            yield first, starts[n + 1] if n + 1 < len(starts) else len(toks)
 
 
 def _with_function(toks: list[Token], k: int) -> bool:

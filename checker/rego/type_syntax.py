@@ -467,9 +467,7 @@ def read_rules(source: str) -> tuple[Rule, ...]:
     is left out: its rule stays ``any`` and nothing in it is checked."""
     toks = tokens(source)
     rules: list[Rule] = []
-    for start, end in rule_statements(source, toks):
-        if toks[start].text in ("package", "import"):
-            continue
+    for start, end in rule_statements(source, toks, rules_only=True):
         try:
             rules.append(parse_rule(source, toks, start, end))
         except Unreadable:

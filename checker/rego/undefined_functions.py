@@ -68,9 +68,7 @@ def _tree(sources: tuple[str, ...]) -> _Tree:
             continue
         own = heads.setdefault(package, set())
         toks = tokens(source)
-        for start, end in rule_statements(source, toks):
-            if toks[start].text in ("package", "import"):
-                continue
+        for start, end in rule_statements(source, toks, rules_only=True):
             head = start + 1 if toks[start].text == "default" and start + 1 < end else start
             name = toks[head]
             if name.kind != "ident":
