@@ -80,3 +80,15 @@ def test_sprintf_arguments_that_are_no_literal_array_are_still_refused_on_regopy
 
 def test_set_with_an_argument_is_still_a_call() -> None:
     assert [c.name for c in scan_module("package p\nx := set()\ny := set(1)\n").calls] == ["set"]
+
+
+@pytest.mark.parametrize("engine_name", ["regorus", "regopy"])
+def test_a_deprecated_opa_builtin_is_refused_with_its_replacement(engine_name: str) -> None:
+    needs(engine_name)
+    source = 'package p\n\npascal(s) {\n  re_match(`^[A-Z]`, s)\n}\n\nx := [ok | ok := pascal("Ab")]\n'
+    kind, detail = outcome(create_engine(engine_name), {"name": "re-match", "source": source, "rule": "x",
+                                                        "rego_version": "v0", "expect": [True]})
+    assert kind == "refused", detail
+    assert detail.startswith("p.rego:4:3: re_match is a builtin OPA deprecated (Rego v0 only") and \
+        "write regex.match(pattern, value) instead" in detail, detail
+
