@@ -289,6 +289,18 @@ def test_rego_version_v0_runs_v0_policies_beside_a_library_importing_rego_v1(cli
         assert result.code == 2 and "old.rego:5:11" in result.err and "cannot read Rego v0" in result.err
 
 
+def test_a_query_that_stops_on_one_of_several_inputs_names_that_input(cli: Cli, tmp_path: Path) -> None:
+    # Found running real policies over a directory of plans: the policy's line alone did not say which plan.
+    directory = policy(tmp_path, V1 + 'deny contains "bad" if {\n  json.unmarshal(input.p).k\n}\n')
+    (tmp_path / "good.json").write_text('{"p": "{}"}', encoding="utf-8")
+    (tmp_path / "bad.json").write_text('{"p": "{"}', encoding="utf-8")
+    both = check(cli, str(tmp_path / "good.json"), str(tmp_path / "bad.json"), "-p", str(directory))
+    assert both.code == 2 and "evaluating data.main.deny on " in both.err, both.err
+    assert "bad.json failed: " in both.err and "good.json" not in both.err, both.err
+    alone = check(cli, str(tmp_path / "bad.json"), "-p", str(directory))  # one input: the message names no input
+    assert alone.code == 2 and "evaluating data.main.deny failed: " in alone.err, alone.err
+
+
 def test_rego_version_v0_still_runs_v1_modules_on_any_engine(cli: Cli, tmp_path: Path) -> None:
     # A module importing rego.v1 is v1 under --rego-version v0 (OPA's rule), and a
     # module without v0 syntax means the same in both: every engine runs them.

@@ -80,3 +80,59 @@ def test_sprintf_arguments_that_are_no_literal_array_are_still_refused_on_regopy
 
 def test_set_with_an_argument_is_still_a_call() -> None:
     assert [c.name for c in scan_module("package p\nx := set()\ny := set(1)\n").calls] == ["set"]
+
+
+@pytest.mark.parametrize("engine_name", ["regorus", "regopy"])
+def test_a_deprecated_opa_builtin_is_refused_with_its_replacement(engine_name: str) -> None:
+    needs(engine_name)
+    source = 'package p\n\npascal(s) {\n  re_match(`^[A-Z]`, s)\n}\n\nx := [ok | ok := pascal("Ab")]\n'
+    kind, detail = outcome(create_engine(engine_name), {"name": "re-match", "source": source, "rule": "x",
+                                                        "rego_version": "v0", "expect": [True]})
+    assert kind == "refused", detail
+    assert detail.startswith("p.rego:4:3: re_match is a builtin OPA deprecated (Rego v0 only") and \
+        "write regex.match(pattern, value) instead" in detail, detail
+
+
+
+SECRET = {"s": ["SECRET1", "SECRET2"], "o": {"k": "SECRETVAL"}, "plain": "abc"}
+
+
+def regorus_stop(rule_source: str) -> str:
+    """The one-line stop of ``x`` on regorus over SECRET (a value the plan could mark sensitive)."""
+    probe_ = {"name": "echo", "source": "package p\n\nimport rego.v1\n\n" + rule_source, "rule": "x", "input": SECRET,
+              "expect": None}
+    kind, detail = outcome(create_engine("regorus"), probe_)
+    assert kind == "error", detail
+    return detail
+
+
+@pytest.mark.parametrize(("rule_source", "says"), [
+    # Scalr's KMS policy: an `else` chain whose last branch iterates, so the function has two outputs.
+    ("f(v) := y if { y := input.s[_] }\n\nx if f(1)\n", "p.rego:7:7: function produced multiple outputs for the same inputs"),
+    ("x if regex.match(\"a\", input.o)\n", "`regex.match` expects string argument. Got an object instead"),
+    ("x := object.get(input.s, \"k\", 1)\n", "`object.get` expects object argument. Got an array instead"),
+])
+def test_a_regorus_stop_never_echoes_the_inputs_values(rule_source: str, says: str) -> None:
+    needs("regorus")
+    detail = regorus_stop(rule_source)
+    assert says in detail and "SECRET" not in detail, detail
+
+
+def test_a_regorus_stop_that_echoes_no_value_keeps_its_words() -> None:
+    needs("regorus")
+    detail = regorus_stop("x if upper(input.o)\n")
+    assert detail.endswith("upper: operand 1 must be string"), detail
+
+
+@pytest.mark.parametrize("engine_name", ["regorus", "regopy"])
+def test_a_wildcard_inside_a_comprehension_argument_is_answered(engine_name: str) -> None:
+    needs(engine_name)
+    assert outcome(create_engine(engine_name), probe("wildcard-in-comprehension-in-call-argument")) == ("ok", "")
+
+
+def test_a_wildcard_bound_by_the_call_argument_itself_is_still_refused_on_regopy() -> None:
+    needs("regopy")
+    near_miss = {"name": "near-miss", "source": "package p\nx := [upper(input.a[_]), [v | v := input.a[_]]]\n",
+                 "rule": "x", "input": {"a": ["x"]}, "expect": ["X", ["x"]]}
+    kind, detail = outcome(create_engine("regopy"), near_miss)
+    assert kind == "refused" and "`_` is bound inside the argument of upper(...)" in detail, detail

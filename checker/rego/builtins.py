@@ -44,6 +44,17 @@ _HINTS = {
 }
 
 
+# OPA's deprecated builtins (ast.DeprecatedBuiltins): OPA reads them only in Rego v0 modules, and neither
+# engine has them, so a v0 policy calling one (`re_match` in Blokje5's tags policy, `any` in EmbarkStudios')
+# is refused with the call that replaces it, not as an unknown name.
+_DEPRECATED = {
+    "re_match": "regex.match(pattern, value)", "any": "`true in xs`", "all": "`every x in xs { x == true }`",
+    "set_diff": "`a - b`", "net.cidr_overlap": "net.cidr_contains(cidr, ip)", "cast_array": "the value itself",
+    "cast_set": "`{x | some x in xs}`", "cast_string": "is_string(x)", "cast_boolean": "is_boolean(x)",
+    "cast_null": "is_null(x)", "cast_object": "is_object(x)",
+}
+
+
 def calls_to_check(policies: Sequence[PolicyFile]) -> set[str]:
     """The called names that only the engine can tell builtin or not."""
     return {call.name for policy, call in _builtin_calls(policies) if call.name not in _ENGINE_STATEMENTS}
@@ -86,6 +97,9 @@ def _builtin_calls(policies: Sequence[PolicyFile]) -> Iterator[tuple[PolicyFile,
 
 def _message(name: str, engine: str) -> str:
     label = _LABELS.get(engine, engine)
+    if name in _DEPRECATED:
+        return (f"{name} is a builtin OPA deprecated (Rego v0 only; Rego v1 removed it) and {label} does not "
+                f"have: write {_DEPRECATED[name]} instead")
     if name in OPA_BUILTINS_MISSING or name in _REGORUS_MISSING:
         hint = next((h for prefix, h in _HINTS.items() if name.startswith(prefix)), "")
         other = "" if hint else "; OPA has it"

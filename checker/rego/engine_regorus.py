@@ -392,7 +392,7 @@ def _one_line(text: str) -> str:
     text = text.split("Stack backtrace:", 1)[0]
     location = _LOCATION.search(text)
     message = _MESSAGE.search(text)
-    detail = _sprintf_detail((message.group("message") if message else " ".join(text.split())).strip())
+    detail = _without_values(_sprintf_detail((message.group("message") if message else " ".join(text.split())).strip()))
     if location is None:
         return detail or "regorus reported an error without detail"
     return f"{location.group('module')}:{location.group('line')}:{location.group('col')}: {detail}"
@@ -433,6 +433,28 @@ def _for_regorus(source: str, v0: bool = False) -> str:
     checked = yaml_for_regorus(uuid_for_regorus(negated, v0))
     ordered = order_for_regorus(escape_html_in_marshals(hoist_declarations(bind_heads(checked))), v0)
     return arithmetic_for_regorus(ordered, v0)
+
+
+# regorus writes the value a builtin was handed, or the outputs a function produced, into its message
+# (`Got `{"k":"..."}` instead`, `multiple outputs Set({String("...")})`): a value the plan may mark
+# sensitive. natpolicy names its type only (OPA's own messages name no value either).
+_GOT_VALUE = re.compile(r"Got `(?P<value>.*)` instead", re.DOTALL)
+_OUTPUTS = re.compile(r"(function produced multiple outputs)\b.*", re.DOTALL)
+_TYPE_NAMES = ((bool, "a boolean"), (str, "a string"), (int, "a number"), (float, "a number"), (list, "an array"),
+               (dict, "an object"))
+
+
+def _without_values(detail: str) -> str:
+    """``detail`` with the values regorus echoes replaced by their type."""
+    def kind(match: re.Match[str]) -> str:
+        try:
+            value = json.loads(match.group("value"))
+        except ValueError:
+            return "Got another value instead"
+        name = next((label for cls, label in _TYPE_NAMES if isinstance(value, cls)), "null")
+        return f"Got {name} instead"
+
+    return _GOT_VALUE.sub(kind, _OUTPUTS.sub(r"\1 for the same inputs", detail))
 
 
 def _syntax_error(text: str, modules: Mapping[str, str]) -> Exception:

@@ -106,8 +106,9 @@ class PolicySet:
     def where(self, query: Query) -> str:
         return f"{query.policy.display}:{query.policy.line_of_rule(query.rule)}"
 
-    def problem(self, error: dict[str, Any]) -> InputError:
-        """The child's ``error`` answer about this set, as one line."""
+    def problem(self, error: dict[str, Any], origin: str = "") -> InputError:
+        """The child's ``error`` answer about this set, as one line (``origin``: the plan it was evaluating,
+        named when the run has several)."""
         kind, message, code = error.get("kind"), str(error.get("message", "")), str(error.get("code", ""))
         if kind == "syntax":
             policy = self._by_display.get(str(error.get("module")))
@@ -130,7 +131,8 @@ class PolicySet:
             return InputError(self.where(query), (
                 f"evaluating {query.ref} hit rego-cpp's limit of {STATEMENT_LIMIT:,} statements per query, "
                 f"which regopy cannot raise; {self.cap_advice}"))
-        return InputError(self.where(query), f"evaluating {query.ref} failed: {_runtime_cause(message, code)}")
+        on = f" on {origin}" if origin else ""
+        return InputError(self.where(query), f"evaluating {query.ref}{on} failed: {_runtime_cause(message, code)}")
 
 
 def build_job(sets: Sequence[PolicySet], plans: Sequence[Plan], engine: str = DEFAULT_ENGINE) -> dict[str, Any]:
@@ -211,7 +213,10 @@ def interpret(outcome: Outcome, sets: Sequence[PolicySet], plans: Sequence[Plan]
         if outcome.error.get("kind") == "internal":
             where, what, _ = stage_label(outcome.stage, sets, plans)
             raise InputError(where, f"{what} failed in the Rego engine: {outcome.error.get('message', '')}")
-        raise sets[int(outcome.error["set"])].problem(outcome.error)
+        # A query that stops on one plan of several names that plan: the policy's line alone does not say which.
+        plan_at = outcome.error.get("plan")
+        origin = plans[int(plan_at)].origin if len(plans) > 1 and plan_at is not None else ""
+        raise sets[int(outcome.error["set"])].problem(outcome.error, origin)
     out: list[list[list[tuple[Query, Any]]]] = []
     for i, chosen in enumerate(sets):
         per_plan = []

@@ -239,13 +239,23 @@ def _bound_in_call_arguments(toks: list[Token]) -> Iterator[tuple[int, str]]:
         open_at = i + 2 * name.count(".") + 1
         depth = toks[open_at].depth
         j = open_at + 1
+        comprehension_end = -1  # a comprehension is a query of its own: a `_` in it is bound there, as regopy does
         while j < len(toks) and not (toks[j].text == ")" and toks[j].depth == depth):
-            if toks[j].text == "[" and j + 2 < len(toks) and toks[j + 1].text in unbound and toks[j + 2].text == "]":
+            if j > comprehension_end and toks[j].text in ("[", "{") and _opens_comprehension(toks, j):
+                comprehension_end = matching_close(toks, j) or j
+            wildcard_inside = j < comprehension_end and j + 1 < len(toks) and toks[j + 1].text == "_"
+            if toks[j].text == "[" and j + 2 < len(toks) and toks[j + 1].text in unbound and toks[j + 2].text == "]" \
+                    and not wildcard_inside:
                 yield tok.offset, (f"`{toks[j + 1].text}` is bound inside the argument of {name}(...): regopy "
                                    f"1.5.2 never matches such a call, where OPA does; bind it first "
                                    f"(`v := x[{toks[j + 1].text}]`, then {name}(v, ...)) or run on regorus")
                 break
             j += 1
+
+
+def _opens_comprehension(toks: list[Token], at: int) -> bool:
+    close = matching_close(toks, at)
+    return close is not None and any(t.text == "|" and t.depth == toks[at].depth + 1 for t in toks[at + 1:close])
 
 
 def _declared_unbound(body: list[Token]) -> set[str]:
