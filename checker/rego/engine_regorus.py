@@ -51,7 +51,8 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
   YAML 1.2 where OPA's go-yaml v2 reads 1.1 (``yes`` is true): such scalars stop (``yaml_opa``);
 * its ``sum`` and ``product`` of non-integers are f64 (OPA: 64- and 53-bit big floats), its ``units.parse(_bytes)``
   undefined on a unit OPA refuses, and its ``object.subset`` false (or a panic) where OPA answers otherwise:
-  OPA's, in Python (``arith_opa``, ``units_opa``, ``subset_opa``);
+  OPA's, in Python (``arith_opa``, ``units_opa``, ``subset_opa``); and its ``time.parse_duration_ns`` stopped
+  without a line: Go's, in Python (``duration_opa``);
 * its ``+ - * /`` of non-integers are f64 (``0.1 + 0.2 == 0.3`` is false), OPA's a
   64-bit-mantissa big.Float: each such operator becomes a call of OPA's, in Python
   (``arith_regorus``, ``arith_opa``), which stops the query where no f64 holds OPA's answer.
@@ -72,6 +73,7 @@ from typing import Any
 from natpolicy.rego.arith_opa import opa_divide, opa_minus, opa_multiply, opa_plus, opa_product, opa_sum
 from natpolicy.rego.arith_regorus import ARITH_EXTENSIONS, arith_site_line, arithmetic_for_regorus
 from natpolicy.rego.case_opa import opa_lower, opa_upper
+from natpolicy.rego.duration_opa import opa_parse_duration_ns
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
 from natpolicy.rego.marshal_html import escape_html_in_marshals
 from natpolicy.rego.numbers_opa import opa_bits_lsh, opa_ceil, opa_floor, opa_to_number
@@ -285,6 +287,7 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension("units.parse", 1, opa_units_parse)
     engine.add_extension("units.parse_bytes", 1, opa_units_parse_bytes)
     engine.add_extension("object.subset", 2, opa_object_subset)
+    engine.add_extension("time.parse_duration_ns", 1, opa_parse_duration_ns)
     engine.add_extension(CHECK_EXTENSION, 1, opa_yaml_check)
     for operator, compute in (("+", opa_plus), ("-", opa_minus), ("*", opa_multiply), ("/", opa_divide)):
         engine.add_extension(ARITH_EXTENSIONS[operator], 2, compute)

@@ -79,6 +79,7 @@ with each rewritten call's line (:func:`builtin_call_edits` gives them).
 from __future__ import annotations
 
 from natpolicy.rego.regopy_collections import COLLECTIONS_GROUPS, COLLECTIONS_RENAMED, COLLECTIONS_STOPPING
+from natpolicy.rego.regopy_regex import REGEX_HELPERS, REGEX_RENAMED, REGEX_STOPPING
 from natpolicy.rego.regopy_stops import GLOB_HELPERS, GLOB_MATCH, STOPS_HELPERS, STOPS_RENAMED, STOPS_STOPPING
 from natpolicy.rego.regopy_time import TIME_HELPERS, TIME_RENAMED, TIME_STOPPING
 from natpolicy.rego.regopy_web import WEB_HELPERS, WEB_RENAMED, WEB_STOPPING
@@ -109,6 +110,7 @@ _RENAMED = {
     **TIME_RENAMED,
     **STOPS_RENAMED,
     **COLLECTIONS_RENAMED,
+    **REGEX_RENAMED,
 }
 _BUILT_ARRAY = ("an array built by split, regex.split, regex.find_n, indexof_n, urlquery.decode_object or another "
                 "builtin, or a value holding one (it writes no string for them)")
@@ -136,6 +138,7 @@ STOPPING = {
     **TIME_STOPPING,
     **STOPS_STOPPING,
     **COLLECTIONS_STOPPING,
+    **REGEX_STOPPING,
 }
 _BASE64 = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 # regopy's base 2 writes two bits (format_int(255, 2) is "11"): binary is read from its (exact) base 16.
@@ -264,7 +267,7 @@ __natpolicy_keys_in(a, b) if {{ every k in object.keys(a) {{ k in object.keys(b)
 _GROUPS = ((frozenset({"__natpolicy_union"}), _UNION_HELPERS), (frozenset(WEB_RENAMED.values()), WEB_HELPERS),
            (frozenset(TIME_RENAMED.values()), TIME_HELPERS),
            (frozenset(STOPS_RENAMED.values()) - {GLOB_MATCH}, STOPS_HELPERS), (frozenset({GLOB_MATCH}), GLOB_HELPERS),
-           *COLLECTIONS_GROUPS)
+           (frozenset(REGEX_RENAMED.values()), REGEX_HELPERS), *COLLECTIONS_GROUPS)
 
 
 def builtin_helpers(edits: list[tuple[int, int, str]]) -> str:
