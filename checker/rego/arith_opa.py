@@ -18,11 +18,12 @@ number's own text is out of any check's sight; docs/rego.md).
 """
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
 from typing import Any
 
-__all__ = ["opa_divide", "opa_minus", "opa_multiply", "opa_plus"]
+__all__ = ["opa_divide", "opa_minus", "opa_multiply", "opa_plus", "opa_product", "opa_sum", "rounded_to_64_bits"]
 
 _MANTISSA_BITS = 64  # big.Float's precision for a number read from text (SetString with precision 0)
 _INT64 = range(-(2**63), 2**63)
@@ -43,6 +44,44 @@ def opa_multiply(a: Any, b: Any) -> int | float:
 
 def opa_divide(a: Any, b: Any) -> int | float:
     return _arith("div", a, b)
+
+
+def opa_sum(values: Any) -> int | float:
+    """OPA's ``sum`` (topdown/aggregates.go): integers exactly, else a big.Float accumulated from 0, each
+    element read with a 64-bit mantissa and each partial sum rounded to 64 bits (regorus adds f64s:
+    ``sum([0.1, 0.2])`` was 0.30000000000000004 there, 0.3 in OPA)."""
+    return _aggregate("sum", values, Fraction(0), lambda x, y: x + y)
+
+
+def opa_product(values: Any) -> int | float:
+    """OPA's ``product``, as ``sum``, but from ``big.NewFloat(1)``, whose 53-bit precision every partial
+    product keeps (a big.Float result takes its receiver's precision where that is not 0)."""
+    return _aggregate("product", values, Fraction(1), lambda x, y: x * y)
+
+
+def _aggregate(name: str, values: Any, start: Fraction, step: Any) -> int | float:
+    if not isinstance(values, (list, set, frozenset)):
+        raise TypeError(f"{name}: operand 1 must be one of {{set, array}}")
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"{name}: operand 1 must be array or set of numbers")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{name}: operand 1 holds a number that is not finite")
+    if all(isinstance(v, int) or v.is_integer() for v in values):  # OPA's exact big.Int path (2.0 is 2 there)
+        return _held_integer(name, int(functools.reduce(step, (Fraction(int(v)) for v in values), start)))
+    bits = 53 if name == "product" else _MANTISSA_BITS
+    total = start
+    for value in values:
+        total = _rounded(step(total, _read(value)), bits)
+    if total == 0 and name == "product" and sum(math.copysign(1, v) < 0 for v in values) % 2:
+        raise ValueError("product: OPA's answer is -0, which regorus cannot hold apart from 0; natpolicy refuses "
+                         "it: run with --rego-engine opa")
+    return _handed_back(name, total, bits)
+
+
+def rounded_to_64_bits(value: Fraction) -> Fraction:
+    """``value`` as a big.Float of OPA's default precision holds it (64-bit mantissa, ties to even)."""
+    return _rounded(value)
 
 
 def _arith(name: str, a: Any, b: Any) -> int | float:
@@ -85,8 +124,8 @@ def _negative_zero(name: str, a: int | float, b: int | float) -> bool:
     return a == 0 and b == 0 and a_negative and b_negative
 
 
-def _rounded(value: Fraction) -> Fraction:
-    """``value`` rounded to a 64-bit mantissa, ties to even (big.Float's ToNearestEven)."""
+def _rounded(value: Fraction, bits: int = _MANTISSA_BITS) -> Fraction:
+    """``value`` rounded to a ``bits``-bit mantissa, ties to even (big.Float's ToNearestEven)."""
     if value == 0:
         return value
     sign = -1 if value < 0 else 1
@@ -94,11 +133,11 @@ def _rounded(value: Fraction) -> Fraction:
     exponent = magnitude.numerator.bit_length() - magnitude.denominator.bit_length()
     if Fraction(2) ** exponent > magnitude:
         exponent -= 1
-    scale = Fraction(2) ** (exponent - _MANTISSA_BITS + 1)  # one unit in the last of 64 places
+    scale = Fraction(2) ** (exponent - bits + 1)  # one unit in the last of `bits` places
     return sign * round(magnitude / scale) * scale  # round() on a Fraction ties to even
 
 
-def _shortest_text(value: Fraction) -> str:
+def _shortest_text(value: Fraction, bits: int = _MANTISSA_BITS) -> str:
     """The fewest significant decimal digits that read back (at 64 bits) to ``value``: big.Float's
     ``Text('g', -1)`` digits, as a plain decimal string for Fraction/float to read."""
     sign = "-" if value < 0 else ""
@@ -109,7 +148,7 @@ def _shortest_text(value: Fraction) -> str:
         shift = digits - point
         scaled = round(magnitude * Fraction(10) ** shift)  # the closest number of `digits` digits
         candidate = Fraction(scaled) / Fraction(10) ** shift
-        if _rounded(candidate) == magnitude:
+        if _rounded(candidate, bits) == magnitude:
             return f"{sign}{scaled}e{-shift}"
     raise AssertionError("a 64-bit mantissa never needs more than 21 digits")
 
@@ -122,10 +161,10 @@ def _leading_zeros(magnitude: Fraction) -> int:
     return zeros
 
 
-def _handed_back(name: str, result: Fraction) -> int | float:
+def _handed_back(name: str, result: Fraction, bits: int = _MANTISSA_BITS) -> int | float:
     if result.denominator == 1:
         return _held_integer(name, result.numerator)
-    text = _shortest_text(result)
+    text = _shortest_text(result, bits)
     held = float(text)
     # regorus prints and compares the f64, OPA its 64-bit text: the same only where both are one decimal.
     if Fraction(repr(held)) != Fraction(text):

@@ -49,6 +49,10 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
   ``indexof``, ``indexof_n``, ``strings.count`` (an empty search) and
   ``glob.quote_meta``: OPA's, in Python (``text_opa``); ``yaml.unmarshal`` reads
   YAML 1.2 where OPA's go-yaml v2 reads 1.1 (``yes`` is true): such scalars stop (``yaml_opa``);
+* its ``sum`` and ``product`` of non-integers are f64 (OPA: 64- and 53-bit big floats), its ``units.parse(_bytes)``
+  undefined on a unit OPA refuses, and its ``object.subset`` false (or a panic) where OPA answers otherwise:
+  OPA's, in Python (``arith_opa``, ``units_opa``, ``subset_opa``); and its ``time.parse_duration_ns`` stopped
+  without a line: Go's, in Python (``duration_opa``);
 * its ``+ - * /`` of non-integers are f64 (``0.1 + 0.2 == 0.3`` is false), OPA's a
   64-bit-mantissa big.Float: each such operator becomes a call of OPA's, in Python
   (``arith_regorus``, ``arith_opa``), which stops the query where no f64 holds OPA's answer.
@@ -66,9 +70,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from natpolicy.rego.arith_opa import opa_divide, opa_minus, opa_multiply, opa_plus
+from natpolicy.rego.arith_opa import opa_divide, opa_minus, opa_multiply, opa_plus, opa_product, opa_sum
 from natpolicy.rego.arith_regorus import ARITH_EXTENSIONS, arith_site_line, arithmetic_for_regorus
 from natpolicy.rego.case_opa import opa_lower, opa_upper
+from natpolicy.rego.duration_opa import opa_parse_duration_ns
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
 from natpolicy.rego.marshal_html import escape_html_in_marshals
 from natpolicy.rego.numbers_opa import opa_bits_lsh, opa_ceil, opa_floor, opa_to_number
@@ -86,8 +91,10 @@ from natpolicy.rego.replace_opa import opa_replace_n
 from natpolicy.rego.source import scan_module
 from natpolicy.rego.sprintf_opa import opa_sprintf
 from natpolicy.rego.strings_opa import opa_format_int, opa_substring
+from natpolicy.rego.subset_opa import opa_object_subset
 from natpolicy.rego.text_opa import opa_glob_quote_meta, opa_indexof, opa_indexof_n, opa_strings_count
 from natpolicy.rego.time_opa import opa_add_date, opa_time_format
+from natpolicy.rego.units_opa import opa_units_parse, opa_units_parse_bytes
 from natpolicy.rego.urlquery_opa import (
     opa_urlquery_decode,
     opa_urlquery_decode_object,
@@ -276,6 +283,12 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension("indexof_n", 2, opa_indexof_n)
     engine.add_extension("strings.count", 2, opa_strings_count)
     engine.add_extension("glob.quote_meta", 1, opa_glob_quote_meta)
+    engine.add_extension("sum", 1, opa_sum)
+    engine.add_extension("product", 1, opa_product)
+    engine.add_extension("units.parse", 1, opa_units_parse)
+    engine.add_extension("units.parse_bytes", 1, opa_units_parse_bytes)
+    engine.add_extension("object.subset", 2, opa_object_subset)
+    engine.add_extension("time.parse_duration_ns", 1, opa_parse_duration_ns)
     engine.add_extension(CHECK_EXTENSION, 1, opa_yaml_check)
     for operator, compute in (("+", opa_plus), ("-", opa_minus), ("*", opa_multiply), ("/", opa_divide)):
         engine.add_extension(ARITH_EXTENSIONS[operator], 2, compute)
@@ -366,8 +379,10 @@ _MERGED_REFUSED = (" (natpolicy: a set holding both true and 1, or false and 0, 
                    "sprintf: regorus 0.13.0 hands natpolicy's sprintf the two as one element (Python's True == 1), "
                    "where OPA prints both; natpolicy refuses it: run with --rego-engine opa)")
 _GLOB_REFUSED = (" (natpolicy: glob.match with `?` or a class `[...]` on text holding a non-ASCII character: regorus "
-                 "0.13.0 matches bytes, OPA characters (`glob.match(\"a?b\", [], \"aéb\")` is true in OPA); natpolicy "
-                 "refuses it: run with --rego-engine opa)")
+                 "0.13.0 matches bytes, OPA characters (`glob.match(\"a?b\", [], \"aéb\")` is true in OPA); or with "
+                 "a class on text holding a delimiter, `[^`, `**` inside a segment, or a delimiter that is `:` or not "
+                 "one character, which regorus reads otherwise than OPA's gobwas/glob (`glob.match(\"a**\", [], "
+                 "\"a.b\")` is true in OPA); natpolicy refuses it: run with --rego-engine opa)")
 
 
 _PRINT_PREFIX = re.compile(r"^.*?:\d+: ", re.DOTALL)

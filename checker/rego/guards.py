@@ -54,6 +54,7 @@ regopy 1.5.2:
 """
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
@@ -142,6 +143,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
         out.extend(object_pattern_refusals(source, package_names))
     out.extend(_one_argument_walks(toks, _LABEL[engine]))
     out.extend(number_literal_refusals(toks, engine))
+    out.extend(_zone_abbreviation_layouts(toks, engine))
     if engine == "regopy":
         out.extend(_bound_in_call_arguments(toks))
         out.extend(first_bound_inside(source, package_names))
@@ -226,6 +228,40 @@ def _one_argument_walks(toks: list[Token], label: str) -> Iterator[tuple[int, st
             yield tok.offset, (f"walk with one argument is a relation in OPA (one [path, value] pair per solution), "
                                f"which {label} answers otherwise (regopy: every pair as one array; regorus: no pair "
                                "in a comprehension): write walk(x, [path, value])")
+
+
+# Go's layouts holding the zone abbreviation MST (time.UnixDate, RFC822, RFC850, RFC1123), by OPA's names for them.
+_MST_LAYOUTS = frozenset({"UnixDate", "RFC822", "RFC850", "RFC1123"})
+
+
+def _zone_abbreviation_layouts(toks: list[Token], engine: str) -> Iterator[tuple[int, str]]:
+    """``time.parse_ns`` with a layout holding ``MST``: Go's ``time.Parse`` reads a zone abbreviation by the zone of
+    the machine OPA runs on (one it does not know, ``PST`` on a UTC machine, as offset 0; topdown/time.go), which
+    neither engine follows (regorus reads ``PST`` as -08:00, regopy gives nothing; measured). On regorus a layout
+    that is no literal is refused too: it cannot be checked before it runs (regopy's is, when it runs)."""
+    for i, tok in enumerate(toks):
+        if _dotted(toks, i) != "time.parse_ns" or not _is_call(toks, i, "time.parse_ns") or i + 5 >= len(toks):
+            continue
+        layout, after = toks[i + 4], toks[i + 5]
+        text = _literal_text(layout) if after.text == "," else None
+        if text is not None and ("MST" in text or text in _MST_LAYOUTS):
+            yield tok.offset, ("time.parse_ns with a layout holding the zone abbreviation MST: OPA reads it by the "
+                               "zone of the machine it runs on (an unknown one, such as PST on a UTC machine, as "
+                               f"+00:00), which {_LABEL[engine]} does not; parse a numeric offset (-0700, Z07:00)")
+        elif text is None and engine == "regorus":
+            yield tok.offset, ("time.parse_ns with a layout that is no string literal: regorus 0.13.0 reads the "
+                               "zone abbreviation MST otherwise than OPA, which natpolicy checks in a literal only; "
+                               "write the layout as a literal")
+
+
+def _literal_text(tok: Token) -> str | None:
+    if tok.kind not in ("string", "raw"):
+        return None
+    try:
+        text = json.loads(tok.text) if tok.kind == "string" else tok.text[1:-1]
+    except ValueError:
+        return None
+    return text if isinstance(text, str) else None
 
 
 def _bound_in_call_arguments(toks: list[Token]) -> Iterator[tuple[int, str]]:

@@ -78,7 +78,9 @@ with each rewritten call's line (:func:`builtin_call_edits` gives them).
 """
 from __future__ import annotations
 
-from natpolicy.rego.regopy_stops import STOPS_HELPERS, STOPS_RENAMED, STOPS_STOPPING
+from natpolicy.rego.regopy_collections import COLLECTIONS_GROUPS, COLLECTIONS_RENAMED, COLLECTIONS_STOPPING
+from natpolicy.rego.regopy_regex import REGEX_HELPERS, REGEX_RENAMED, REGEX_STOPPING
+from natpolicy.rego.regopy_stops import GLOB_HELPERS, GLOB_MATCH, STOPS_HELPERS, STOPS_RENAMED, STOPS_STOPPING
 from natpolicy.rego.regopy_time import TIME_HELPERS, TIME_RENAMED, TIME_STOPPING
 from natpolicy.rego.regopy_web import WEB_HELPERS, WEB_RENAMED, WEB_STOPPING
 from natpolicy.rego.source import Token
@@ -107,6 +109,8 @@ _RENAMED = {
     **WEB_RENAMED,
     **TIME_RENAMED,
     **STOPS_RENAMED,
+    **COLLECTIONS_RENAMED,
+    **REGEX_RENAMED,
 }
 _BUILT_ARRAY = ("an array built by split, regex.split, regex.find_n, indexof_n, urlquery.decode_object or another "
                 "builtin, or a value holding one (it writes no string for them)")
@@ -120,7 +124,8 @@ STOPPING = {
     "to_number": "text that is no plain decimal number of at most 15 digits and an exponent of at most 2 digits",
     "format_int": "a base other than 2, 8, 10 and 16 (OPA: an error) or a number past 2^53",
     "units.parse": "text holding a space, `\"` or `\\`, or that regopy 1.5.2 cannot read (OPA stops there)",
-    "units.parse_bytes": "text holding a space, `\"` or `\\`, or that regopy 1.5.2 cannot read (OPA stops there)",
+    "units.parse_bytes": "text holding a space, `\"` or `\\`, a unit OPA does not know (\"1B\"; OPA stops there), "
+                         "or an amount that is no integer (\"1.5\": OPA truncates it, regopy does not)",
     "yaml.marshal": "any value: regopy 1.5.2 writes scalars as documents (`--- a`), leaves strings OPA quotes bare, "
                     "keeps a built object's key order and writes null empty",
     "bits.lsh": "a result past 2^53 or a shift of 64 bits or more (regopy wraps it: bits.lsh(1, 100) is 2^36)",
@@ -132,6 +137,8 @@ STOPPING = {
     **WEB_STOPPING,
     **TIME_STOPPING,
     **STOPS_STOPPING,
+    **COLLECTIONS_STOPPING,
+    **REGEX_STOPPING,
 }
 _BASE64 = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 # regopy's base 2 writes two bits (format_int(255, 2) is "11"): binary is read from its (exact) base 16.
@@ -142,6 +149,8 @@ _DECIMAL = "^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]{1,2})?$"
 # A version part read exactly (below 2^53; leading zeros, which Go's ParseInt takes, left to stop).
 _PART = "(0|[1-9][0-9]{0,14})"
 _BACKSLASH = 'substring("\\\\", 0, 1)'  # one backslash in regopy's held form (see regopy_strings)
+# A number and one of OPA's byte units (topdown/parse_bytes.go), as units.parse_bytes lowercases them.
+_BYTES = "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)(e[+-]?[0-9]+)?([kmgtpe]i?b?)?$"
 
 BUILTIN_HELPERS = private_locals(f"""
 __natpolicy_ceil(x) := 1 if {{ is_number(x); x < 0; x > -1 }} else := ceil(x)
@@ -204,9 +213,10 @@ __natpolicy_decimal(x) if {{
 __natpolicy_units_parse(x) := units.parse(x) if __natpolicy_units_plain(x)
 __natpolicy_units_parse(x) := {REFUSE}([x, 0]) if not __natpolicy_units_parsed(x)
 __natpolicy_units_parsed(x) if {{ __natpolicy_units_plain(x); units.parse(x) }}
-__natpolicy_units_parse_bytes(x) := units.parse_bytes(x) if __natpolicy_units_plain(x)
-__natpolicy_units_parse_bytes(x) := {REFUSE}([x, 0]) if not __natpolicy_bytes_parsed(x)
-__natpolicy_bytes_parsed(x) if {{ __natpolicy_units_plain(x); units.parse_bytes(x) }}
+# OPA's byte units only (regopy read "1B" as 1), and a whole answer (OPA truncates: "1.5" is 1, regopy 1.5).
+__natpolicy_units_parse_bytes(x) := r if {{
+  __natpolicy_units_plain(x); regex.match("{_BYTES}", lower(x)); r := units.parse_bytes(x); r == floor(r)
+}} else := {REFUSE}([x, 0])
 __natpolicy_units_plain(x) if {{ is_string(x); not contains(x, " "); not contains(x, {_BACKSLASH}) }}
 __natpolicy_yaml_marshal(x) := {REFUSE}([x, 0])
 __natpolicy_bits_lsh(x, s) := bits.lsh(x, s) if {{
@@ -255,7 +265,9 @@ __natpolicy_keys_in(a, b) if {{ every k in object.keys(a) {{ k in object.keys(b)
 # Each group of helpers is appended only where one of its builtins is called: regopy compiles every function
 # appended to every module, which cost the twins about 2 s of CPU on a 350-resource plan when all went (measured).
 _GROUPS = ((frozenset({"__natpolicy_union"}), _UNION_HELPERS), (frozenset(WEB_RENAMED.values()), WEB_HELPERS),
-           (frozenset(TIME_RENAMED.values()), TIME_HELPERS), (frozenset(STOPS_RENAMED.values()), STOPS_HELPERS))
+           (frozenset(TIME_RENAMED.values()), TIME_HELPERS),
+           (frozenset(STOPS_RENAMED.values()) - {GLOB_MATCH}, STOPS_HELPERS), (frozenset({GLOB_MATCH}), GLOB_HELPERS),
+           (frozenset(REGEX_RENAMED.values()), REGEX_HELPERS), *COLLECTIONS_GROUPS)
 
 
 def builtin_helpers(edits: list[tuple[int, int, str]]) -> str:

@@ -19,13 +19,15 @@ its source (topdown/encoding.go, strings.go):
   exhausted regopy's memory (Go: the characters plus one). All stop; so does
   ``strings.count`` of text holding `"`, `\\` or a control character, which it
   counts in regopy's escaped form.
+* ``glob.match`` with a delimiter that is not one character (``[""]``, ``["ab"]``): OPA's
+  ``RuneSliceOperand`` stops on it (topdown/glob.go); regopy answered true and nothing. It stops.
 """
 from __future__ import annotations
 
 from natpolicy.rego.sprintf_regopy import REFUSE, private_locals
 from natpolicy.rego.yaml_opa import YAML_11_SCALAR
 
-__all__ = ["STOPS_HELPERS", "STOPS_RENAMED", "STOPS_STOPPING"]
+__all__ = ["GLOB_HELPERS", "GLOB_MATCH", "STOPS_HELPERS", "STOPS_RENAMED", "STOPS_STOPPING"]
 
 STOPS_RENAMED = {
     "json.unmarshal": "__natpolicy_json_unmarshal",
@@ -36,7 +38,9 @@ STOPS_RENAMED = {
     "indexof": "__natpolicy_indexof",
     "indexof_n": "__natpolicy_indexof_n",
     "strings.count": "__natpolicy_strings_count",
+    "glob.match": "__natpolicy_glob_match",
 }
+GLOB_MATCH = STOPS_RENAMED["glob.match"]
 _UNREAD = "text regopy 1.5.2 cannot read (OPA stops there too, or reads a number with an exponent)"
 STOPS_STOPPING = {
     "json.unmarshal": _UNREAD,
@@ -48,6 +52,7 @@ STOPS_STOPPING = {
     "indexof_n": "an empty search (OPA stops there too)",
     "strings.count": "an empty search (regopy 1.5.2 exhausts its memory), or text holding `\"`, `\\` or a control "
                      "character",
+    "glob.match": "a delimiter that is not one character, or a pattern it cannot read (OPA stops there too)",
 }
 _BACKSLASH = 'substring("\\\\", 0, 1)'  # one backslash in regopy's held form (see regopy_strings)
 _STD = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
@@ -70,4 +75,10 @@ __natpolicy_indexof_n(t, r) := indexof_n(t, r) if r != "" else := {REFUSE}([t, r
 __natpolicy_strings_count(t, r) := strings.count(t, r) if {{
   r != ""; not contains(t, {_BACKSLASH}); not contains(r, {_BACKSLASH})
 }} else := {REFUSE}([t, r])
+""")
+# glob.match is common: its check goes alone, not with the decoders above (regopy compiles each appended function).
+GLOB_HELPERS = private_locals(f"""
+__natpolicy_glob_match(x, w, t) := glob.match(x, w, t) if not __natpolicy_glob_runes_not(w) else := {REFUSE}([x, w])
+__natpolicy_glob_runes_not(w) if {{ is_array(w); some e in w; not __natpolicy_glob_rune(e) }}
+__natpolicy_glob_rune(e) if {{ is_string(e); count(e) == 1 }}
 """)

@@ -1,5 +1,5 @@
-"""``time.format`` and ``time.diff``, which regopy 1.5.2 answers otherwise than OPA, as functions that answer as
-OPA or stop.
+"""``time.format``, ``time.diff``, ``time.parse_duration_ns``, ``time.parse_ns``, ``time.clock``, ``time.date``
+and ``time.weekday``, which regopy 1.5.2 answers otherwise than OPA, as functions that answer as OPA or stop.
 
 Renamed on the same line by :mod:`natpolicy.rego.regopy_builtins` (which
 merges these tables into its own). OPA (topdown/time.go) calls Go's ``time``;
@@ -21,6 +21,16 @@ regopy, measured:
   algorithm: each field's difference, a negative one borrowing from the next,
   days from the earlier time's month) from ``time.date`` and ``time.clock``,
   for two numbers; a ``[ns, tz]`` operand stops.
+* ``time.parse_duration_ns`` (Go's ``time.ParseDuration``) read ``"1d"`` and ``"1e3s"``, which Go refuses,
+  and was undefined on ``""`` and past int64 (Go: an error), on ``"+5m"`` and the Greek ``"1μs"`` (Go reads
+  them), and past 2^53 ns it computes with a float64 (``"2562047.788h"`` ends in ``1024``). It answers text
+  of digits and Go's units within 2^53 ns; anything else stops.
+* ``time.parse_ns`` was undefined on a named layout (``RFC3339``, which OPA maps to Go's constant), on
+  ``_2`` and on text Go stops on: undefined now stops. A layout holding the zone abbreviation ``MST``
+  stops too: Go reads an abbreviation by the zone of the machine OPA runs on (guards.py refuses a literal
+  one on both engines).
+* ``time.clock``, ``time.date`` and ``time.weekday`` of a number that is no whole number of nanoseconds
+  were undefined; OPA stops ("timestamp too big"). They stop, as does a zone regopy cannot load.
 """
 from __future__ import annotations
 
@@ -31,12 +41,27 @@ __all__ = ["TIME_HELPERS", "TIME_RENAMED", "TIME_STOPPING"]
 TIME_RENAMED = {
     "time.format": "__natpolicy_time_format",
     "time.diff": "__natpolicy_time_diff",
+    "time.parse_duration_ns": "__natpolicy_parse_duration",
+    "time.parse_ns": "__natpolicy_parse_ns",
+    "time.clock": "__natpolicy_time_clock",
+    "time.date": "__natpolicy_time_date",
+    "time.weekday": "__natpolicy_time_weekday",
 }
 TIME_STOPPING = {
     "time.format": "a layout other than 2006, 01, 02, 15, 04 and 05 apart by at most one of `-`, `:`, `/`, a space or "
                    "`T` (regopy 1.5.2 reads most of Go's layout otherwise), [ns] alone, or the zone Local",
     "time.diff": "a [ns, tz] operand, or a number that is no whole number of nanoseconds",
+    "time.parse_duration_ns": "text that is not digits and units (ns, us, µs, ms, s, m, h) regopy 1.5.2 reads as Go, "
+                              "or a duration past 2^53 ns (regopy read \"1d\" and \"1e3s\", which Go refuses, and "
+                              "was undefined on \"+5m\" and \"1μs\", which Go reads)",
+    "time.parse_ns": "text or a layout regopy 1.5.2 cannot read (a named layout such as RFC3339, `_2`; OPA reads "
+                     "them, or stops), or a layout holding the zone abbreviation MST",
+    "time.clock": "a number that is no whole number of nanoseconds (OPA stops), or a zone it cannot load",
+    "time.date": "a number that is no whole number of nanoseconds (OPA stops), or a zone it cannot load",
+    "time.weekday": "a number that is no whole number of nanoseconds (OPA stops), or a zone it cannot load",
 }
+# Go's time.ParseDuration, as far as regopy reads it alike: an optional minus, then numbers each with a unit.
+_DURATION = "^-?(0|(([0-9]+([.][0-9]*)?|[.][0-9]+)(ns|us|µs|ms|s|m|h))+)$"
 _LAYOUT = "^(2006|01|02|15|04|05)([-:/ T]?(2006|01|02|15|04|05))*$"
 _NANO = "^(.+)[.]([0-9]{9})(Z|[+-][0-9][0-9]:[0-9][0-9])$"
 _DAYS_IN_MONTH = "[0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]"
@@ -83,4 +108,15 @@ __natpolicy_borrow(x, b) := [x + b, 1] if x < 0 else := [x, 0]
 __natpolicy_days_in(x, b) := 29 if {{ b == 2; __natpolicy_leap(x) }} else := {_DAYS_IN_MONTH}[b]
 __natpolicy_leap(x) if {{ x % 4 == 0; x % 100 != 0 }}
 __natpolicy_leap(x) if x % 400 == 0
+__natpolicy_parse_duration(x) := r if {{
+  is_string(x); regex.match("{_DURATION}", x); r := time.parse_duration_ns(x); abs(r) <= 9007199254740992
+}} else := {REFUSE}([x, 0])
+__natpolicy_parse_ns(x, t) := r if {{
+  is_string(x); not contains(x, "MST"); r := time.parse_ns(x, t)
+}} else := {REFUSE}([x, t])
+__natpolicy_whole_ns(x) if {{ is_number(x); x == floor(x) }}
+__natpolicy_whole_ns(x) if {{ is_array(x); count(x) > 0; is_number(x[0]); x[0] == floor(x[0]) }}
+__natpolicy_time_clock(x) := r if {{ __natpolicy_whole_ns(x); r := time.clock(x) }} else := {REFUSE}([x, 0])
+__natpolicy_time_date(x) := r if {{ __natpolicy_whole_ns(x); r := time.date(x) }} else := {REFUSE}([x, 0])
+__natpolicy_time_weekday(x) := r if {{ __natpolicy_whole_ns(x); r := time.weekday(x) }} else := {REFUSE}([x, 0])
 """)

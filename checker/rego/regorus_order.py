@@ -22,7 +22,8 @@ OPA does, and that is the common case, which must not slow down.
                                ->  X checked at any depth (X a plain ref into input: left)
     regex.split(P, S)          ->  stopped where P matches the empty text somewhere in S (Go drops the
                                    empty pieces at the ends, regorus keeps them)
-    glob.match(P, D, S)        ->  stopped where `?` or a class must match a non-ASCII character (regorus
+    glob.match(P, D, S)        ->  stopped where `?` or a class must match a non-ASCII character, or on what
+                                   regorus reads otherwise than gobwas/glob (`[^`, `**` inside a segment; regorus
                                    matches bytes, OPA characters)
 
     [T | r[a][b] ...], [T | r[a].s[b] ...]  ->  r, then r[a] (r[a].s), each checked the same way
@@ -74,13 +75,37 @@ _ORDERING_SITE = (
     "{name}(__natpolicy_x) := {refused}([__natpolicy_x, 0]) if __natpolicy_rmixed(__natpolicy_x)\n")
 # regorus' glob.match matches bytes: `?` and a class (`[!x]`) never match a non-ASCII character, where OPA's
 # gobwas/glob matches runes (a literal é, `*` and `{a,b}` match alike, measured). Such a call stops instead.
+# It also reads otherwise than gobwas/glob (measured on regorus; OPA topdown/glob.go): `[^a]` as a negated class
+# (gobwas: `^` or `a`), `**` inside a segment as `*` (`glob.match("a**", [], "a.b")`, OPA true), a class as never
+# matching a delimiter (`[.]` on "."), the delimiter `:` as none, and a delimiter "" as none (OPA: an error, as for
+# any delimiter that is not one character). Those calls stop too.
 _GLOB_SITE = (
     "{name}(__natpolicy_p, __natpolicy_d, __natpolicy_s) := glob.match(__natpolicy_p, __natpolicy_d, __natpolicy_s) "
-    "if not __natpolicy_rglob_bytes(__natpolicy_p, __natpolicy_s)\n"
+    "if not __natpolicy_rglob_unsure(__natpolicy_p, __natpolicy_d, __natpolicy_s)\n"
     "{name}(__natpolicy_p, __natpolicy_d, __natpolicy_s) := {refused}([__natpolicy_p, __natpolicy_s]) "
-    "if __natpolicy_rglob_bytes(__natpolicy_p, __natpolicy_s)\n")
-_GLOB_HELPER = (r"__natpolicy_rglob_bytes(__natpolicy_p, __natpolicy_s) if { regex.match(`[?\[]`, __natpolicy_p); "
-                r"not regex.match(`^[\x00-\x7f]*$`, __natpolicy_s) }" "\n")
+    "if __natpolicy_rglob_unsure(__natpolicy_p, __natpolicy_d, __natpolicy_s)\n")
+_GLOB_HELPER = "\n".join((
+    r"__natpolicy_rglob_unsure(__natpolicy_p, __natpolicy_d, __natpolicy_s) if { regex.match(`[?\[]`, __natpolicy_p); "
+    r"not regex.match(`^[\x00-\x7f]*$`, __natpolicy_s) }",
+    r"__natpolicy_rglob_unsure(__natpolicy_p, __natpolicy_d, __natpolicy_s) if contains(__natpolicy_p, `[^`)",
+    r"__natpolicy_rglob_unsure(__natpolicy_p, __natpolicy_d, __natpolicy_s) if contains(__natpolicy_p, `***`)",
+    r"__natpolicy_rglob_unsure(__natpolicy_p, __natpolicy_d, __natpolicy_s) if { is_array(__natpolicy_d); "
+    r"__natpolicy_e := __natpolicy_d[_]; not __natpolicy_rglob_rune(__natpolicy_e) }",
+    r"__natpolicy_rglob_unsure(__natpolicy_p, __natpolicy_d, __natpolicy_s) if { contains(__natpolicy_p, `[`); "
+    r"contains(__natpolicy_s, __natpolicy_rglob_delimiters(__natpolicy_d)[_]) }",
+    r"__natpolicy_rglob_unsure(__natpolicy_p, __natpolicy_d, __natpolicy_s) if { "
+    r"__natpolicy_i := indexof_n(__natpolicy_p, `**`)[_]; __natpolicy_i > 0; "
+    r"not __natpolicy_rglob_delimiter(substring(__natpolicy_p, __natpolicy_i - 1, 1), __natpolicy_d) }",
+    r"__natpolicy_rglob_unsure(__natpolicy_p, __natpolicy_d, __natpolicy_s) if { "
+    r"__natpolicy_i := indexof_n(__natpolicy_p, `**`)[_]; __natpolicy_i + 2 < count(__natpolicy_p); "
+    r"not __natpolicy_rglob_delimiter(substring(__natpolicy_p, __natpolicy_i + 2, 1), __natpolicy_d) }",
+    r"__natpolicy_rglob_rune(__natpolicy_e) if { is_string(__natpolicy_e); count(__natpolicy_e) == 1; "
+    r"__natpolicy_e != `:` }",
+    r"__natpolicy_rglob_delimiter(__natpolicy_c, __natpolicy_d) if "
+    r"__natpolicy_rglob_delimiters(__natpolicy_d)[_] == __natpolicy_c",
+    r"__natpolicy_rglob_delimiters(__natpolicy_d) := [`.`] if { is_array(__natpolicy_d); count(__natpolicy_d) == 0 }",
+    r"__natpolicy_rglob_delimiters(__natpolicy_d) := __natpolicy_d if { is_array(__natpolicy_d); "
+    r"count(__natpolicy_d) > 0 }", ""))
 # A set iterated in an array comprehension (`some v in X`, `X[_]`, `X[k]`) lists its elements in regorus' order:
 # a set holding both an object and a set stops instead. JSON (`input`) holds no sets: left alone.
 _SET_SITE = (
