@@ -93,3 +93,31 @@ def test_rule_statements_rules_only_leaves_out_package_and_imports_with_the_same
     rules = list(rule_statements(source, toks, rules_only=True))
     assert [toks[s].text for s, _ in every] == ["package", "import", "import", "x", "y"]
     assert rules == every[3:] and [toks[s].text for s, _ in rules] == ["x", "y"]
+
+
+@pytest.mark.parametrize(("body", "word"), [
+    ("x if {\n  not every v in [1] {\n    v > 5\n  }\n}\n", "every"),
+    ("x if {\n  not some v in [1]\n}\n", "some"),
+])
+def test_not_some_and_not_every_are_refused_as_opas_parse_error(body: str, word: str) -> None:
+    from natpolicy.rego.guards import engine_refusals
+    from natpolicy.rego.source import tokens
+    from natpolicy.rego.static_checks import negated_declarations
+
+    source = P + body
+    found = list(negated_declarations(tokens(source)))
+    assert [(char_line_col(source, o)[0], f"illegal negation of '{word}'" in m) for o, m in found] == [(6, True)]
+    for engine in ("regorus", "regopy"):
+        assert engine_refusals(source, engine)[0] == found[0]  # first, before the name it declares
+
+
+@pytest.mark.parametrize("body", [
+    "x if {\n  not input.some\n}\n",
+    'x if {\n  not "not some" == input.s\n}\n',
+    "x if {\n  not count([v | some v in input.xs; v > 1]) > 0\n}\n",
+])
+def test_other_negations_are_not_negated_declarations(body: str) -> None:
+    from natpolicy.rego.source import tokens
+    from natpolicy.rego.static_checks import negated_declarations
+
+    assert list(negated_declarations(tokens(P + body))) == []

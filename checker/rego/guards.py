@@ -78,7 +78,7 @@ from natpolicy.rego.regorus_some import some_refusals
 from natpolicy.rego.rule_conflicts import rule_conflicts
 from natpolicy.rego.source import Token, char_line_col, matching_close, scan_module, tokens
 from natpolicy.rego.sprintf_regopy import sprintf_edits
-from natpolicy.rego.static_checks import unsafe_variables
+from natpolicy.rego.static_checks import negated_declarations, unsafe_variables
 from natpolicy.rego.surrogate_escapes import lone_surrogates
 from natpolicy.rego.type_check import type_errors
 from natpolicy.rego.undefined_functions import arity_conflicts, undefined_calls
@@ -128,6 +128,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
         package_names = set(info.rules) | info.import_aliases
     out.extend(some_refusals(source, package_names, _LABEL[engine]))
     # What OPA refuses at compile time in any rule, where these engines check only what a query reaches.
+    out.extend(negated_declarations(toks))
     out.extend(unsafe_variables(source, package_names))
     out.extend(redeclarations(source, package_names))
     out.extend(type_errors(source, package_names, package_sources, loaded_sources))

@@ -38,7 +38,7 @@ from natpolicy.rego.builtin_types import BUILTINS
 from natpolicy.rego.negation import in_inner_comprehension, negated_expressions
 from natpolicy.rego.source import Token, matching_close, starts_statement, tokens
 
-__all__ = ["unsafe_variables", "rule_statements", "declared_name", "may_bind"]
+__all__ = ["unsafe_variables", "negated_declarations", "rule_statements", "declared_name", "may_bind"]
 
 _KEYWORDS = frozenset({"package", "import", "default", "if", "contains", "else", "some", "every", "in", "not",
                        "with", "as", "true", "false", "null"})
@@ -74,6 +74,16 @@ def unsafe_variables(source: str, package_names: set[str]) -> Iterator[tuple[int
                 yield toks[k].offset, (f"variable `{name}` is unsafe: nothing in its rule binds it, and OPA refuses "
                                        "the whole module at compile time (even when no query reaches the rule), "
                                        "so natpolicy does too; bind it (`:=`, `some ... in`) or fix its name")
+
+
+def negated_declarations(toks: list[Token]) -> Iterator[tuple[int, str]]:
+    """``not some ...`` and ``not every ...``: OPA's parser refuses both ("illegal negation of 'every'"), which
+    the unsafe-variable check would otherwise report by the name they declare."""
+    for k in range(len(toks) - 1):
+        if toks[k].text == "not" and toks[k].kind == "ident" and toks[k + 1].text in ("some", "every"):
+            word = toks[k + 1].text
+            yield toks[k].offset, (f"`not {word}`: OPA's parser refuses it (illegal negation of '{word}'); "
+                                   f"negate a rule or a comprehension instead (`count([x | some x in xs; ...]) == 0`)")
 
 
 def _head_name(toks: list[Token], start: int) -> str:
