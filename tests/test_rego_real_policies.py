@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from natpolicy.rego.engines import create_engine, installed_engines
+from natpolicy.rego.regopy_rewrite import membership_edits
 from natpolicy.rego.regorus_heads import bind_heads, head_site
 from natpolicy.rego.source import scan_module
 from test_rego_conformance import PROBES, outcome
@@ -136,3 +137,32 @@ def test_a_wildcard_bound_by_the_call_argument_itself_is_still_refused_on_regopy
                  "rule": "x", "input": {"a": ["x"]}, "expect": ["X", ["x"]]}
     kind, detail = outcome(create_engine("regopy"), near_miss)
     assert kind == "refused" and "`_` is bound inside the argument of upper(...)" in detail, detail
+
+
+@pytest.mark.parametrize("engine_name", ["regorus", "regopy"])
+def test_a_wildcard_member_of_a_collection_is_answered(engine_name: str) -> None:
+    needs(engine_name)
+    assert outcome(create_engine(engine_name), probe("wildcard-member-of-literal")) == ("ok", "")
+
+
+def test_a_wildcard_membership_inside_a_larger_expression_is_left_as_written() -> None:
+    source = ("package p\nx if {\n  not input.a[_] in [1]\n}\ny if { input.a[_] in [1] == true }\n"
+              "z if { input.a[_] in [1] with input.a as [1] }\nw if { input.b[_].c[_] in [1] }\n")
+    assert membership_edits(source) == []
+    kept = "package p\nv if {\n  input.a[_] in [1]; input.b[_] in {2}\n}\n"
+    assert _apply_all(kept) == ("package p\nv if {\n  some __natpolicy_member11 in input.a; __natpolicy_member11 in [1]; "
+                                "some __natpolicy_member22 in input.b; __natpolicy_member22 in {2}\n}\n")
+
+
+def _apply_all(source: str) -> str:
+    for start, end, text in sorted(membership_edits(source), reverse=True):
+        source = source[:start] + text + source[end:]
+    return source
+
+
+def test_a_wildcard_membership_after_not_is_still_refused_on_regopy() -> None:
+    needs("regopy")
+    near_miss = {"name": "near-miss", "source": "package p\nx if {\n  not input.a[_] in [1]\n}\n", "rule": "x",
+                 "input": {"a": [2]}, "expect": True}
+    kind, detail = outcome(create_engine("regopy"), near_miss)
+    assert kind == "refused" and detail.startswith("p.rego:3:"), detail

@@ -66,7 +66,7 @@ from natpolicy.rego.regopy_unify import literal_unification_edits
 from natpolicy.rego.source import Token, matching_close, tokens
 from natpolicy.rego.sprintf_regopy import HELPERS, REFUSE, private_locals, sprintf_edits
 
-__all__ = ["rewrite_for_regopy", "ORDERED", "KEYED", "KEYED2"]
+__all__ = ["membership_edits", "rewrite_for_regopy", "ORDERED", "KEYED", "KEYED2"]
 
 ORDERED = "__natpolicy_ordered"
 SORT = "__natpolicy_sort"
@@ -128,6 +128,7 @@ __natpolicy_ranked(arr) := [arr[by_rank[r]] | some r in numbers.range(0, count(a
 
 
 def rewrite_for_regopy(source: str) -> str:
+    source = _apply(source, membership_edits(source))
     # sprintf first: each call becomes one concat (its arguments' text kept), which the set-order pass then reads.
     # One pass rewrites the outermost calls; a call inside another's arguments is rewritten by the next.
     formatted = source
@@ -154,6 +155,38 @@ def rewrite_for_regopy(source: str) -> str:
         + (HELPERS if formatted != source else "") + (COMPARE_HELPERS if compared else "") + STRING_HELPERS \
         + (PATTERN_HELPERS if any(text == f"{PATTERN}(" for _, _, text in stringed) else "") \
         + builtin_helpers(renamed)
+
+
+def membership_edits(source: str) -> list[tuple[int, int, str]]:
+    """``REF[_] in COLL`` as a statement of its own (``r.change.actions[_] in ["create", "update"]``), which
+    regopy 1.5.2 does not parse ("Invalid bracket argument"), as ``some v in REF; v in COLL``: the same
+    solutions in OPA. Left as written (and refused by regopy, with its line) after ``not``, inside a larger
+    expression, with ``with``, or where ``REF`` holds another ``_``."""
+    toks = tokens(source)
+    edits: list[tuple[int, int, str]] = []
+    for k, tok in enumerate(toks):
+        if tok.text != "in" or k < 5 or [t.text for t in toks[k - 3:k]] != ["[", "_", "]"] or tok.depth == 0:
+            continue
+        start = _ref_start(toks, k - 3)
+        if start is None or start == 0 or any(t.text == "_" for t in toks[start:k - 3]):
+            continue
+        before = toks[start - 1]
+        on_new_line = "\n" in source[before.offset + len(before.text):toks[start].offset]
+        continues = (before.kind == "op" and before.text not in ("}", ")", "]")) or before.text in _KEYWORDS
+        if not (before.text in ("{", ";", "|") or (on_new_line and not continues)):
+            continue
+        end = _statement_end(source, toks, k + 1)
+        if any(t.depth == tok.depth and (t.text in _NOT_MEMBERSHIP_ALONE) for t in toks[k + 1:end]):
+            continue
+        name = f"__natpolicy_member{k}"
+        ref = source[toks[start].offset:toks[k - 4].offset + len(toks[k - 4].text)]
+        edits.append((toks[start].offset, toks[k - 1].offset + 1, f"some {name} in {ref}; {name}"))
+    return edits
+
+
+# After `REF[_] in COLL`, any of these makes it part of a larger expression (or scopes a `with`).
+_NOT_MEMBERSHIP_ALONE = frozenset({"==", "!=", "<", "<=", ">", ">=", ":=", "=", "with", "in", "|", "&", "+", "-",
+                                   "*", "/", "%"})
 
 
 def _apply(source: str, edits: list[tuple[int, int, str]]) -> str:
