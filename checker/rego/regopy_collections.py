@@ -26,6 +26,11 @@ own). Measured on regopy, with OPA's answer from its source:
   (``[["a", 1]]``): OPA (topdown/json.go, ast ``filterObject``) matches an array's index only by its
   text (``"1"``) and an object's key by equality, so the number matches nothing (``{"a": []}``);
   regopy read it as the index or the key ``"1"``. Such a path stops.
+* ``semver.is_valid`` (internal/semver ``Parse``) said true for ``1.0.0-alpha..1``, whose pre-release
+  holds an empty identifier (OPA: false): answered by OPA's grammar; a leading ``v`` (dropped by OPA's
+  newest parser, refused by older 1.x releases) stops.
+* ``rand.intn`` (topdown/numbers.go) of 0 crashed the process (OPA: 0), of a negative n answered a number
+  past n (OPA counts -n), and of a non-integer was undefined (OPA stops): answered as OPA, or stops.
 * ``json.patch`` with a ``test`` after another operation was undefined on regopy whatever the test
   found (OPA applies the operations in order and tests the result): an undefined answer there stops.
 """
@@ -49,6 +54,8 @@ COLLECTIONS_RENAMED = {
     "json.filter": "__natpolicy_json_filter",
     "json.remove": "__natpolicy_json_remove",
     "json.patch": "__natpolicy_json_patch",
+    "semver.is_valid": "__natpolicy_semver_valid",
+    "rand.intn": "__natpolicy_rand_intn",
 }
 _NOT_WHOLE = "numbers that are no integers (OPA stops there)"
 COLLECTIONS_STOPPING = {
@@ -65,6 +72,8 @@ COLLECTIONS_STOPPING = {
     "json.filter": "a path given as an array holding a number (OPA matches it to no index and no string key)",
     "json.remove": "a path given as an array holding a number (OPA matches it to no index and no string key)",
     "json.patch": "operations with a `test` after another operation, where regopy 1.5.2 answers nothing",
+    "semver.is_valid": "a version starting with `v` (OPA's releases disagree) or holding a number of 19 digits",
+    "rand.intn": "a bound that is no integer (OPA stops there; regopy crashed on 0)",
 }
 
 _BITS_NAMES = frozenset(n for n in COLLECTIONS_RENAMED.values() if n.startswith("__natpolicy_bits"))
@@ -144,6 +153,18 @@ __natpolicy_json_remove(x, w) := json.remove(x, w) if not __natpolicy_numbered_p
 __natpolicy_json_patch(x, w) := r if {{ r := json.patch(x, w) }}
 else := {REFUSE}([x, w]) if {{ is_array(w); some i; w[i].op == "test"; i > 0 }}
 """)
+# OPA's semver grammar (internal/semver Parse): three integers, then an optional pre-release after `-` and build
+# metadata after `+`, each empty or dot-separated runs of [0-9A-Za-z-].
+_SEMVER = "^[0-9]+[.][0-9]+[.][0-9]+(-([0-9A-Za-z-]+([.][0-9A-Za-z-]+)*)?)?([+]([0-9A-Za-z-]+([.][0-9A-Za-z-]+)*)?)?$"
+_VERSIONS = private_locals(f"""
+__natpolicy_semver_valid(x) := false if not is_string(x)
+else := {REFUSE}([x, 0]) if startswith(x, "v")
+else := {REFUSE}([x, 0]) if regex.match("[0-9]{{19}}", x)
+else := regex.match("{_SEMVER}", x)
+__natpolicy_rand_intn(x, w) := 0 if {{ is_number(w); w == 0 }}
+else := rand.intn(x, abs(w)) if {{ is_string(x); is_number(w); w == floor(w) }}
+else := {REFUSE}([x, w])
+""")
 # (renamed names, the helpers they need): each group goes only with the calls that need it, as regopy compiles every
 # function appended to a module (the twins call numbers.range, and get its few functions only).
 COLLECTIONS_GROUPS = (
@@ -153,4 +174,5 @@ COLLECTIONS_GROUPS = (
     (_BITS_NAMES, _BITS),
     (_BITS_NAMES | {"__natpolicy_range", "__natpolicy_range_step"}, _WHOLE),
     (frozenset({"__natpolicy_json_filter", "__natpolicy_json_remove", "__natpolicy_json_patch"}), _JSON),
+    (frozenset({"__natpolicy_semver_valid", "__natpolicy_rand_intn"}), _VERSIONS),
 )
