@@ -10,7 +10,9 @@ against one input document (``INPUT``). Where both engines answer and the answer
 differs from OPA: settle which from OPA's source and add a probe (tests/rego_probes/probes.yaml). An
 engine that refuses or stops is not a difference. Found with it, and fixed: regorus' ``not`` over
 ``_``, ``strings.count``, ``substring``, ``format_int``; regopy's first bindings in a call or literal,
-``json.marshal`` of built arrays, exact quotients (docs/rego.md).
+``json.marshal`` of built arrays, exact quotients; and in round 11 ``object.subset``, ``sum``, ``units.*``,
+``glob.match``, ``net.cidr_contains``, ``semver.is_valid``, ``rand.intn`` (both), ``regex.*`` and ``time.*``
+(regopy) (docs/rego.md).
 """
 from __future__ import annotations
 
@@ -40,10 +42,28 @@ _CALLS: dict[str, tuple[list[str], ...]] = {
     "sort": (_A + _T,), "max": (_A + _T,), "array.slice": (_A, _N, _N), "object.get": (_O, _S + _A, _ANY),
     "object.union": (_O, _O), "json.marshal": (_ANY,), "round": (_N,), "ceil": (_N,), "abs": (_N,),
     "numbers.range": (_N, _N), "to_number": (_S + _N,), "regex.match": (['"^a"', '"[a-c]+"', '"."'], _S),
-    "regex.find_n": (['"a"', '"x*"', '"."'], _S, ["-1", "1"]), "glob.match": (['"*"', '"a*"', '"?"'],
-                                                                             ["[]", '["."]'], _S),
-    "urlquery.encode": (_S,), "base64.encode": (_S,), "units.parse_bytes": (['"10KB"', '"1Mi"', '"1.5G"'],),
+    "regex.find_n": (['"a"', '"x*"', '"."', '"a|"'], _S, ["-1", "1"]),
+    "urlquery.encode": (_S,), "base64.encode": (_S,),
+    "units.parse_bytes": (['"10KB"', '"1Mi"', '"1.5G"', '"1B"', '"1.5"'],),
     "time.format": (["0", "1577836800500000000", '[0, "UTC", "2006-01-02"]'],),
+    # Round 11: builtins not fuzzed before (each one's differences are in docs/rego.md).
+    "object.subset": (_O + _A + _T, _O + _A + _T + ['{"a": {2}}']), "object.filter": (_O, _A + _T),
+    "object.remove": (_O, _A + _T), "object.keys": (_O,), "array.concat": (_A, _A), "array.reverse": (_A,),
+    "product": (_A + _T,), "min": (_A + _T,), "intersection": (["{{1, 2}, {2}}", '{{"a"}, set()}'],),
+    "union": (["{{1, 2}, {3}}", '{{"b"}, {"a"}}'],), "units.parse": (['"1m"', '"1Mi"', '"1.5k"', '"1B"', '"-1K"'],),
+    "semver.is_valid": (['"1.0.0-"', '"01.0.0"', '"1.0.0-a..1"', '"1.0"', '"1.0.0+b"', "1"],),
+    "numbers.range_step": (_N, _N, ["1", "3", "0", "1.0"]), "bits.and": (_N, _N), "bits.rsh": (_N, ["1", "-1"]),
+    "rand.intn": (['"a"'], ["0", "-1", "2.5"]), "regex.replace": (_S, ['"b*"', '"(b)"', '","'], ['"$1x"', '"-"']),
+    "regex.find_all_string_submatch_n": (['"x*"', '"(a)|(b)"', '"a|"'], _S, ["-1", "1"]),
+    "regex.template_match": (['"urn:{[a-z]+}"', '"a.{.*}"'], ['"urn:abc"', '"aXb"'], ['"{"'], ['"}"']),
+    "strings.any_prefix_match": (_S + _A, _S + _A), "strings.reverse": (_S,), "trim_left": (_S, _S[:4]),
+    "trim_prefix": (_S, _S[:4]), "base64url.encode": (_S,), "hex.encode": (_S,), "json.is_valid": (_S,),
+    "json.filter": (_O, ['["a"]', '[["a", 1]]', '["a/1"]']), "json.remove": (_O, ['["a"]', '[["a", 1]]']),
+    "time.parse_duration_ns": (['"1h30m"', '"1.5h"', '"1d"', '"+5m"', '"1e3s"', '""', '"1µs"'],),
+    "time.parse_ns": (['"2006-01-02"', '"RFC3339"', '"_2 Jan 2006"'], ['"2020-03-04"', '" 4 Mar 2020"']),
+    "time.clock": (_N,), "type_name": (_ANY,), "net.cidr_contains": (['"10.0.0.0/8"', '"::ffff:0:0/96"'],
+                                                                      ['"10.1.2.3"', '"::ffff:10.0.0.1"', "input.s"]),
+    "glob.match": (['"*"', '"a*"', '"?"', '"a**"', '"[^a]"', '"*:b"'], ["[]", '["."]', '[":"]', '[""]', "null"], _S),
 }
 
 

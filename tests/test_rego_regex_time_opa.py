@@ -23,6 +23,8 @@ _REGEX_FIRES = {
     'regex.replace("abc", "b*", "X")': "XaXcX",
     # $1x is the group named "1x" to Go (none: empty), $1 then x to regopy ("abxc")
     'regex.replace("abc", "(b)", "$1x")': "ac",
+    # one empty match of "x*" in "" (regopy: none)
+    'regex.find_all_string_submatch_n("x*", "", -1)': [[""]],
     # the text outside the delimiters is quoted (regexp.QuoteMeta): "." is a dot (regopy: true)
     'regex.template_match("urn:foo.{[a-z]+}", "urn:fooXbar", "{", "}")': False,
 }

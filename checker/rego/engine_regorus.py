@@ -52,7 +52,11 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
 * its ``sum`` and ``product`` of non-integers are f64 (OPA: 64- and 53-bit big floats), its ``units.parse(_bytes)``
   undefined on a unit OPA refuses, and its ``object.subset`` false (or a panic) where OPA answers otherwise:
   OPA's, in Python (``arith_opa``, ``units_opa``, ``subset_opa``); and its ``time.parse_duration_ns`` stopped
-  without a line: Go's, in Python (``duration_opa``);
+  without a line: Go's, in Python (``duration_opa``); its ``net.cidr_contains`` reads an IPv4-mapped IPv6
+  address as IPv6 (Go: as IPv4), its ``semver.is_valid`` refuses ``1.0.0-`` and ``01.0.0`` (OPA: valid) and its
+  ``rand.intn`` of a negative n is undefined: OPA's, in Python (``cidr_opa``, ``semver_opa``); its
+  ``json.filter`` and ``json.remove`` read ``~0``/``~1``, ``//`` and paths below a scalar otherwise than OPA:
+  OPA's, in Python (``json_paths_opa``);
 * its ``+ - * /`` of non-integers are f64 (``0.1 + 0.2 == 0.3`` is false), OPA's a
   64-bit-mantissa big.Float: each such operator becomes a call of OPA's, in Python
   (``arith_regorus``, ``arith_opa``), which stops the query where no f64 holds OPA's answer.
@@ -73,8 +77,10 @@ from typing import Any
 from natpolicy.rego.arith_opa import opa_divide, opa_minus, opa_multiply, opa_plus, opa_product, opa_sum
 from natpolicy.rego.arith_regorus import ARITH_EXTENSIONS, arith_site_line, arithmetic_for_regorus
 from natpolicy.rego.case_opa import opa_lower, opa_upper
+from natpolicy.rego.cidr_opa import opa_cidr_contains
 from natpolicy.rego.duration_opa import opa_parse_duration_ns
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
+from natpolicy.rego.json_paths_opa import opa_json_filter, opa_json_remove
 from natpolicy.rego.marshal_html import escape_html_in_marshals
 from natpolicy.rego.numbers_opa import opa_bits_lsh, opa_ceil, opa_floor, opa_to_number
 from natpolicy.rego.regorus_heads import bind_heads, head_site
@@ -88,6 +94,7 @@ from natpolicy.rego.regorus_order import (
 )
 from natpolicy.rego.regorus_some import hoist_declarations
 from natpolicy.rego.replace_opa import opa_replace_n
+from natpolicy.rego.semver_opa import opa_semver_is_valid, rand_intn_for_engine
 from natpolicy.rego.source import scan_module
 from natpolicy.rego.sprintf_opa import opa_sprintf
 from natpolicy.rego.strings_opa import opa_format_int, opa_substring
@@ -289,6 +296,11 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension("units.parse_bytes", 1, opa_units_parse_bytes)
     engine.add_extension("object.subset", 2, opa_object_subset)
     engine.add_extension("time.parse_duration_ns", 1, opa_parse_duration_ns)
+    engine.add_extension("net.cidr_contains", 2, opa_cidr_contains)
+    engine.add_extension("semver.is_valid", 1, opa_semver_is_valid)
+    engine.add_extension("rand.intn", 2, rand_intn_for_engine())
+    engine.add_extension("json.filter", 2, opa_json_filter)
+    engine.add_extension("json.remove", 2, opa_json_remove)
     engine.add_extension(CHECK_EXTENSION, 1, opa_yaml_check)
     for operator, compute in (("+", opa_plus), ("-", opa_minus), ("*", opa_multiply), ("/", opa_divide)):
         engine.add_extension(ARITH_EXTENSIONS[operator], 2, compute)

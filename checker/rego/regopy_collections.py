@@ -25,7 +25,15 @@ own). Measured on regopy, with OPA's answer from its source:
 * ``json.filter`` and ``json.remove`` with a path given as an array holding a number
   (``[["a", 1]]``): OPA (topdown/json.go, ast ``filterObject``) matches an array's index only by its
   text (``"1"``) and an object's key by equality, so the number matches nothing (``{"a": []}``);
-  regopy read it as the index or the key ``"1"``. Such a path stops.
+  regopy read it as the index or the key ``"1"``. Such a path stops, and so does one holding ``~``
+  (OPA reads ``~0`` and ``~1`` as ``~`` and ``/``; regopy did not) or starting ``//`` (OPA trims every
+  leading slash), and a ``json.remove`` path going below a number, string, boolean or null, which OPA
+  keeps and regopy removed (followed through objects; an array on the way is not).
+* ``semver.is_valid`` (internal/semver ``Parse``) said true for ``1.0.0-alpha..1``, whose pre-release
+  holds an empty identifier (OPA: false): answered by OPA's grammar; a leading ``v`` (dropped by OPA's
+  newest parser, refused by older 1.x releases) stops.
+* ``rand.intn`` (topdown/numbers.go) of 0 crashed the process (OPA: 0), of a negative n answered a number
+  past n (OPA counts -n), and of a non-integer was undefined (OPA stops): answered as OPA, or stops.
 * ``json.patch`` with a ``test`` after another operation was undefined on regopy whatever the test
   found (OPA applies the operations in order and tests the result): an undefined answer there stops.
 """
@@ -49,6 +57,8 @@ COLLECTIONS_RENAMED = {
     "json.filter": "__natpolicy_json_filter",
     "json.remove": "__natpolicy_json_remove",
     "json.patch": "__natpolicy_json_patch",
+    "semver.is_valid": "__natpolicy_semver_valid",
+    "rand.intn": "__natpolicy_rand_intn",
 }
 _NOT_WHOLE = "numbers that are no integers (OPA stops there)"
 COLLECTIONS_STOPPING = {
@@ -62,9 +72,13 @@ COLLECTIONS_STOPPING = {
     "numbers.range_step": _NOT_WHOLE + ", or a step that is not above zero",
     "bits.and": _NOT_WHOLE, "bits.or": _NOT_WHOLE, "bits.xor": _NOT_WHOLE, "bits.negate": _NOT_WHOLE,
     "bits.rsh": _NOT_WHOLE + ", or a negative shift",
-    "json.filter": "a path given as an array holding a number (OPA matches it to no index and no string key)",
-    "json.remove": "a path given as an array holding a number (OPA matches it to no index and no string key)",
+    "json.filter": "a path given as an array holding a number (OPA matches it to no index and no string key), or "
+                   "holding `~` or starting `//` (OPA reads ~0, ~1 and trims every leading slash)",
+    "json.remove": "a path given as an array holding a number, holding `~` or starting `//`, or going below a "
+                   "number, string, boolean or null (OPA keeps that value)",
     "json.patch": "operations with a `test` after another operation, where regopy 1.5.2 answers nothing",
+    "semver.is_valid": "a version starting with `v` (OPA's releases disagree) or holding a number of 19 digits",
+    "rand.intn": "a bound that is no integer (OPA stops there; regopy crashed on 0)",
 }
 
 _BITS_NAMES = frozenset(n for n in COLLECTIONS_RENAMED.values() if n.startswith("__natpolicy_bits"))
@@ -139,10 +153,34 @@ __natpolicy_bits_rsh(a, w) := bits.rsh(a, w) if {{
 """)
 _JSON = private_locals(f"""
 __natpolicy_numbered_path(w) if {{ some r in w; is_array(r); some e in r; is_number(e) }}
-__natpolicy_json_filter(x, w) := json.filter(x, w) if not __natpolicy_numbered_path(w) else := {REFUSE}([x, w])
-__natpolicy_json_remove(x, w) := json.remove(x, w) if not __natpolicy_numbered_path(w) else := {REFUSE}([x, w])
+__natpolicy_json_filter(x, w) := json.filter(x, w) if {{
+  not __natpolicy_numbered_path(w); not __natpolicy_path_unsure(w)
+}} else := {REFUSE}([x, w])
+__natpolicy_json_remove(x, w) := json.remove(x, w) if {{
+  not __natpolicy_numbered_path(w); not __natpolicy_path_unsure(w); not __natpolicy_removed_below_scalar(x, w)
+}} else := {REFUSE}([x, w])
+__natpolicy_path_unsure(w) if {{ some r in w; is_string(r); contains(r, "~") }}
+__natpolicy_path_unsure(w) if {{ some r in w; is_string(r); startswith(r, "//") }}
+__natpolicy_segments(r) := split(trim_left(r, "/"), "/") if is_string(r) else := r
+# A path going below a number, string, boolean or null: OPA keeps that value, regopy removed it.
+__natpolicy_removed_below_scalar(x, w) if {{
+  some r in w; t := __natpolicy_segments(r); count(t) > 1; some i in numbers.range(1, count(t) - 1)
+  v := object.get(x, array.slice(t, 0, i), {{}}); not is_object(v); not is_array(v); not is_set(v)
+}}
 __natpolicy_json_patch(x, w) := r if {{ r := json.patch(x, w) }}
 else := {REFUSE}([x, w]) if {{ is_array(w); some i; w[i].op == "test"; i > 0 }}
+""")
+# OPA's semver grammar (internal/semver Parse): three integers, then an optional pre-release after `-` and build
+# metadata after `+`, each empty or dot-separated runs of [0-9A-Za-z-].
+_SEMVER = "^[0-9]+[.][0-9]+[.][0-9]+(-([0-9A-Za-z-]+([.][0-9A-Za-z-]+)*)?)?([+]([0-9A-Za-z-]+([.][0-9A-Za-z-]+)*)?)?$"
+_VERSIONS = private_locals(f"""
+__natpolicy_semver_valid(x) := false if not is_string(x)
+else := {REFUSE}([x, 0]) if startswith(x, "v")
+else := {REFUSE}([x, 0]) if regex.match("[0-9]{{19}}", x)
+else := regex.match("{_SEMVER}", x)
+__natpolicy_rand_intn(x, w) := 0 if {{ is_number(w); w == 0 }}
+else := rand.intn(x, abs(w)) if {{ is_string(x); is_number(w); w == floor(w) }}
+else := {REFUSE}([x, w])
 """)
 # (renamed names, the helpers they need): each group goes only with the calls that need it, as regopy compiles every
 # function appended to a module (the twins call numbers.range, and get its few functions only).
@@ -153,4 +191,5 @@ COLLECTIONS_GROUPS = (
     (_BITS_NAMES, _BITS),
     (_BITS_NAMES | {"__natpolicy_range", "__natpolicy_range_step"}, _WHOLE),
     (frozenset({"__natpolicy_json_filter", "__natpolicy_json_remove", "__natpolicy_json_patch"}), _JSON),
+    (frozenset({"__natpolicy_semver_valid", "__natpolicy_rand_intn"}), _VERSIONS),
 )

@@ -8,9 +8,9 @@ own). OPA calls Go's ``regexp`` (topdown/regex.go, regex_template.go); regopy, m
   ignored"), regopy keeps it: ``regex.find_n("a|", "aba", -1)`` is ``["a", "a"]`` in OPA and
   ``["a", "", "a", ""]`` there, and ``regex.replace("abc", "b*", "X")`` ``"XaXcX"`` in OPA,
   ``"XaXXcX"`` there; ``regex.find_all_string_submatch_n("x*", "ab", -1)`` lists three empty matches
-  in OPA, two there. A result mixing empty and non-empty matches (``find_n``), an empty match
-  (``find_all_string_submatch_n``), or a pattern matching the empty text in the text
-  (``replace``) stops.
+  in OPA, two there, and of ``"x*"`` in ``""`` none (Go: one). A result mixing empty and non-empty
+  matches (``find_n``), an empty match or none where the pattern matches (``find_all_string_submatch_n``),
+  or a pattern matching the empty text in the text (``replace``) stops.
 * ``regex.replace``'s ``$1x`` is the group named ``1x`` to Go (none: empty), ``$1`` then ``x`` to
   regopy: a ``$`` in the replacement other than ``$`` and digits not followed by a letter, digit or
   ``_`` stops.
@@ -50,7 +50,10 @@ __natpolicy_find_n(x, t, w) := r if {{
 __natpolicy_mixed_empty(r) if {{ some e in r; e == ""; some v in r; v != "" }}
 __natpolicy_submatch_n(x, t, w) := r if {{
   r := regex.find_all_string_submatch_n(x, t, w); count([e | some e in r; e[0] == ""]) == 0
+  not __natpolicy_submatch_missed(x, t, w, r)
 }} else := {REFUSE}([x, t])
+# regopy lists no match of "x*" in "" (Go: one empty match): a pattern that matches, listed nowhere.
+__natpolicy_submatch_missed(x, t, w, r) if {{ count(r) == 0; w != 0; regex.match(x, t) }}
 __natpolicy_regex_replace(t, x, w) := r if {{
   count([e | some e in regex.find_n(x, t, -1); e == ""]) == 0
   count(regex.find_n("[$]", w, -1)) == count(regex.find_n("[$][0-9]+([^A-Za-z0-9_]|$)", w, -1))
