@@ -55,7 +55,8 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
   without a line: Go's, in Python (``duration_opa``);
 * its ``count`` of a string counts UTF-16 code units (``count("😀")`` is 2, OPA's 1 rune): each
   call's first argument goes through a function that hands a string to OPA's count in Python
-  form (``runes_opa``), on its line;
+  form (``runes_opa``), on its line; its ``time.parse_ns`` reads text Go's ``time.Parse`` refuses
+  (``"2020-03-4"`` for ``2006-01-02``): the text is checked against Go's grammar first (``time_parse_opa``);
 * its ``+ - * /`` of non-integers are f64 (``0.1 + 0.2 == 0.3`` is false), OPA's a
   64-bit-mantissa big.Float: each such operator becomes a call of OPA's, in Python
   (``arith_regorus``, ``arith_opa``), which stops the query where no f64 holds OPA's answer.
@@ -106,6 +107,7 @@ from natpolicy.rego.strings_opa import opa_format_int, opa_substring
 from natpolicy.rego.subset_opa import opa_object_subset
 from natpolicy.rego.text_opa import opa_glob_quote_meta, opa_indexof, opa_indexof_n, opa_strings_count
 from natpolicy.rego.time_opa import opa_add_date, opa_time_format
+from natpolicy.rego.time_parse_opa import TEXT_EXTENSION, opa_time_text, time_text_for_regorus
 from natpolicy.rego.units_opa import opa_units_parse, opa_units_parse_bytes
 from natpolicy.rego.urlquery_opa import (
     opa_urlquery_decode,
@@ -305,6 +307,7 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension(CHECK_EXTENSION, 1, opa_yaml_check)
     engine.add_extension(RUNES_EXTENSION, 1, opa_rune_text)
     engine.add_extension(CHECKED_EXTENSION, 2, opa_rune_text_checked)
+    engine.add_extension(TEXT_EXTENSION, 2, opa_time_text)
     for operator, compute in (("+", opa_plus), ("-", opa_minus), ("*", opa_multiply), ("/", opa_divide)):
         engine.add_extension(ARITH_EXTENSIONS[operator], 2, compute)
     return engine
@@ -473,7 +476,8 @@ def _for_regorus(source: str, v0: bool = False, count_mocked: bool = False) -> s
     negated = negations_for_regorus(source)
     checked = yaml_for_regorus(uuid_for_regorus(negated, v0))
     ordered = order_for_regorus(escape_html_in_marshals(hoist_declarations(bind_heads(checked))), v0)
-    return count_for_regorus(arithmetic_for_regorus(ordered, v0), v0, count_mocked)
+    # And time.parse_ns' text checked against Go's grammar for its layout on its line (time_parse_opa).
+    return time_text_for_regorus(count_for_regorus(arithmetic_for_regorus(ordered, v0), v0, count_mocked))
 
 
 # regorus writes the value a builtin was handed, or the outputs a function produced, into its message
