@@ -52,9 +52,9 @@ def _grammar(layout: str) -> re.Pattern[str] | None:
     while index < len(layout):
         chunk = chunk_at(layout, index)
         if chunk is None:
-            if layout[index] == " ":  # Go's skip: a run of spaces reads one or more
+            if layout[index] == " ":  # Go's skip: a run of spaces reads one or more, or the end of the text
                 end = len(layout) - len(layout[index:].lstrip(" "))
-                out.append(" +")
+                out.append(r"(?: +|\Z)")
                 index = end
             else:
                 out.append(re.escape(layout[index]))
@@ -70,7 +70,7 @@ def _grammar(layout: str) -> re.Pattern[str] | None:
                 out.append(r"(?:[.,]\d++)?+")
         else:
             return None
-    return re.compile("".join(out))
+    return re.compile("".join(out), re.ASCII)  # Go's digits and names are ASCII
 
 
 def opa_time_text(layout: Any, text: Any) -> Any:
