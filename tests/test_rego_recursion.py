@@ -2,7 +2,7 @@
 
 Each fire case is refused on both engines at the head of a rule on the cycle; those an engine answered
 are run without the guard to show it. Near misses (a chain without a cycle, a rule of another package, a
-local variable named like a rule, `data` alone) stay quiet and answer.
+local variable named like a rule, `data` as a key) stay quiet and answer.
 """
 from __future__ import annotations
 
@@ -26,11 +26,16 @@ FIRES = [
     ("import data.p as me\nx := me", 4, "(x -> x)"),
     ('y := 1 if input.n > 1\nelse := z\nz := y\nx := z', 3, "(y -> z -> y)"),
     ('o[k] := data.p.o.a if some k in ["b"]\nx := o', 3, "(o -> o)"),
+    # `data` alone is a ref of every rule (OPA's parser makes it one): regorus answered "d", regopy stopped with
+    # its own "Recursion detected in rule body"
+    ('x := object.get(data, ["nosuch"], "d")', 3, "(x -> x)"),
+    ("y := 1\nx := [k | some k, _ in data]", 4, "(x -> x)"),
 ]
 
 # Answered on the raw engine where OPA refuses the module (regorus gave undefined, or both an object).
 ANSWERED = {
-    "regorus": ["q := 1\ny := data.p\nx := y", 'q := 1\nx := {k: v | some k in ["q"]; v := data.p[k]}'],
+    "regorus": ["q := 1\ny := data.p\nx := y", 'q := 1\nx := {k: v | some k in ["q"]; v := data.p[k]}',
+                'x := object.get(data, ["nosuch"], "d")'],
     "regopy": ['q := 1\nx := {k: v | some k in ["q"]; v := data.p[k]}'],
 }
 
@@ -63,10 +68,16 @@ def test_a_rule_on_a_cycle_is_refused_on_both_engines(body: str, line: int, cycl
         assert (offset, message) in engine_refusals(source, engine)
 
 
-def test_data_alone_is_no_ref_of_a_rule() -> None:
-    # OPA's resolver leaves `data` alone a variable (only `data.x...` names rules): not refused here; regopy
-    # stops on it with its own recursion error, regorus answers "d".
-    assert list(recursive_rules(_module('x := object.get(data, ["nosuch"], "d")'))) == []
+def test_data_alone_reaches_the_rules_of_every_loaded_file() -> None:
+    # OPA's parseTermFinish (v1/ast/parser.go) makes a lone `data` the ref `data`, which reaches every rule
+    # (GetRulesDynamicWithOpts), the rule reading it included: recursive wherever it is read.
+    lib = "package lib\nimport rego.v1\nz := data.p.x\n"
+    assert [m for _, m in recursive_rules(_module("x := 1\nw := data"), (), [lib])][0].startswith(
+        "rule `w` is recursive (w -> w)")
+    assert [m for _, m in recursive_rules(lib, (), [_module("x := count(data)")])][0].startswith(
+        "rule `z` is recursive (z -> x -> z)")
+    # near misses: `data` as a key after a dot, in a string, or as data.x... of no cycle stay quiet
+    assert list(recursive_rules(_module('x := input.data\ny := {"data": 1}\nz := data.q.r'))) == []
 
 
 def test_a_cycle_through_another_package_is_found() -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from natpolicy.rego.duration_opa import opa_parse_duration_ns
 from natpolicy.rego.engine import EvaluationError
+from natpolicy.rego.engines import create_engine
 from natpolicy.rego.guards import engine_refusals
 from rego_answers import ENGINES, answer
 
@@ -98,6 +99,22 @@ def test_a_layout_holding_mst_is_refused_before_it_runs(engine: str) -> None:
         assert engine_refusals(f'package p\nx := time.parse_ns({layout}, input.t)\n', engine) == []
     refused = engine_refusals('package p\nx := time.parse_ns(input.l, input.t)\n', engine)
     assert (len(refused) == 1) == (engine == "regorus")
+
+
+def test_a_layout_holding_a_non_ascii_character_is_refused_on_regorus() -> None:
+    # Go's time.Parse reads "é2006"; regorus 0.13.0 sliced the layout by bytes and panicked (the panic's text
+    # quoted the character, and named no line).
+    for layout in ('"é2006"', '`2006😀`'):
+        refused = engine_refusals(f'package p\nx := time.parse_ns({layout}, input.t)\n', "regorus")
+        assert len(refused) == 1 and "layout holding a non-ASCII character" in refused[0][1]
+    raw = create_engine("regorus")  # what the guard keeps from running
+    compiled = raw.compile({"p.rego": 'package p\nx := time.parse_ns("é2006", input.t)\n'}, None, ["p/x"])
+    with pytest.raises(BaseException, match="char boundary"):
+        raw.evaluate(compiled, "p/x", raw.prepare_input({"t": "é2020"}))
+    # near misses: an ASCII layout, non-ASCII text to parse (an error in Go too), and regopy, which reads it
+    assert engine_refusals('package p\nx := time.parse_ns("2006-01-02", input.t)\n', "regorus") == []
+    if "regopy" in ENGINES:
+        assert engine_refusals('package p\nx := time.parse_ns("é2006", input.t)\n', "regopy") == []
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -97,6 +97,16 @@ def found(body: str) -> list[tuple[int, str]]:
     # A statement's `==` (negated or not) is rewritten into `=` before OPA types it (its issue 2132).
     ('helper if {\n  n := count(input.xs)\n  not n == {1}\n}\n', 7, "`n == {1}` unifies a number with a set"),
     ('limit := 5\nhelper if {\n  limit == "a"\n}\n', 7, "a statement's `==` is `=`"),
+    # A ref past a ref head rule's value: OPA's type tree holds the rule at its whole path (checkRefLeaf).
+    ("o.a.b := 1\nhelper := o.a.b.c\n", 6, "`o.a.b.c` looks inside a number"),
+    ("o.a.b := 1\nhelper := data.p.o.a.b.c\n", 6, "`data.p.o.a.b.c` looks inside a number"),
+    ('o.a.b := {"c": 2}\nhelper := o.a.b.d\n', 6, "has only the keys \"c\""),
+    # A function read as a value (OPA's checkApply: "undefined ref"), through any ref to it.
+    ("f(a) := a\nhelper := f\n", 6, "`f` reads the function data.p.f as a value"),
+    ("f(a) := a\nhelper := data.p.f\n", 6, "reads the function data.p.f"),
+    ("f(a) := a\nhelper := [y | some y in f]\n", 6, "reads the function data.p.f"),
+    ("f(a) := a\nhelper := f.g\n", 6, "reads the function data.p.f"),
+    ("o.f(a) := a\nhelper := count(o.f)\n", 6, "reads the function data.p.o.f"),
 ])
 def test_a_type_error_opa_infers_is_refused_with_its_line(body: str, line: int, says: str) -> None:
     assert_refused_at(found(body), line, says)
@@ -172,6 +182,12 @@ def test_a_type_error_opa_infers_is_refused_with_its_line(body: str, line: int, 
     # A rule with a ref head is an object of rules: `any` here, whatever its leaves hold.
     "a.b.c contains v if {\n  v := 1\n}\nx := count(a.b.c) + count(a)\n",
     "a[k].b := 1 if {\n  k := \"q\"\n}\nx := a.q.b + 1\n",
+    # Near misses: a ref head's value read, or read into where it has the key; a prefix of it (an object).
+    'o.a.b := {"c": 2}\nx := o.a.b.c + data.p.o.a.b.c\ny := o.a\nz := o.a.z\n',
+    "o.a.b := [1]\nx := o.a.b[0]\n",
+    # A function called, replaced with `with`, or a local variable of its name.
+    "f(a) := a\nx := f(1) + data.p.f(2)\ny := 1 if {\n  true with f as 2\n}\n",
+    "f(a) := a\nx := z if {\n  some f in [1]\n  z := f\n}\n",
 ])
 def test_valid_rego_opa_accepts_is_not_refused(body: str) -> None:
     assert found(body) == []

@@ -57,6 +57,10 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
   ``rand.intn`` of a negative n is undefined: OPA's, in Python (``cidr_opa``, ``semver_opa``); its
   ``json.filter`` and ``json.remove`` read ``~0``/``~1``, ``//`` and paths below a scalar otherwise than OPA:
   OPA's, in Python (``json_paths_opa``);
+* its ``count`` of a string counts UTF-16 code units (``count("😀")`` is 2, OPA's 1 rune): each
+  call's first argument goes through a function that hands a string to OPA's count in Python
+  form (``runes_opa``), on its line; its ``time.parse_ns`` reads text Go's ``time.Parse`` refuses
+  (``"2020-03-4"`` for ``2006-01-02``): the text is checked against Go's grammar first (``time_parse_opa``);
 * its ``+ - * /`` of non-integers are f64 (``0.1 + 0.2 == 0.3`` is false), OPA's a
   64-bit-mantissa big.Float: each such operator becomes a call of OPA's, in Python
   (``arith_regorus``, ``arith_opa``), which stops the query where no f64 holds OPA's answer.
@@ -95,12 +99,22 @@ from natpolicy.rego.regorus_order import (
 from natpolicy.rego.regorus_some import hoist_declarations
 from natpolicy.rego.replace_opa import opa_replace_n
 from natpolicy.rego.semver_opa import opa_semver_is_valid, rand_intn_for_engine
+from natpolicy.rego.runes_opa import (
+    CHECKED_EXTENSION,
+    COUNT_SITE,
+    RUNES_EXTENSION,
+    count_for_regorus,
+    mocks_count,
+    opa_rune_text,
+    opa_rune_text_checked,
+)
 from natpolicy.rego.source import scan_module
 from natpolicy.rego.sprintf_opa import opa_sprintf
 from natpolicy.rego.strings_opa import opa_format_int, opa_substring
 from natpolicy.rego.subset_opa import opa_object_subset
 from natpolicy.rego.text_opa import opa_glob_quote_meta, opa_indexof, opa_indexof_n, opa_strings_count
 from natpolicy.rego.time_opa import opa_add_date, opa_time_format
+from natpolicy.rego.time_parse_opa import TEXT_EXTENSION, opa_time_text, time_text_for_regorus
 from natpolicy.rego.units_opa import opa_units_parse, opa_units_parse_bytes
 from natpolicy.rego.urlquery_opa import (
     opa_urlquery_decode,
@@ -181,11 +195,12 @@ class RegorusEngine:
         v0 = {name: rego_version == "v0" and _IMPORTS_REGO_V1.search(source) is None
               for name, source in modules.items()}
         engine.set_gather_prints(True)
+        count_mocked = any(mocks_count(source) for source in modules.values())
         for name, source in modules.items():
             try:
                 # Heads that compute are bound in the body instead (regorus_heads), and
                 # `some x` declarations moved to the start of their body (regorus_some).
-                engine.add_policy(name, _for_regorus(source, v0[name]))
+                engine.add_policy(name, _for_regorus(source, v0[name], count_mocked))
             except RuntimeError as exc:
                 raise _syntax_error(str(exc), modules) from None
         if data:
@@ -212,7 +227,7 @@ class RegorusEngine:
             message = _one_line(str(exc))
             if _CONFLICT in message and compiled.orders:
                 message = _order_refusal(message, compiled.modules, compiled.v0)
-            message = _at_head_site(message, compiled.modules, compiled.v0)
+            message = _at_head_site(_at_count_site(message), compiled.modules, compiled.v0)
             raise EvaluationError(_at_minus_site(message, compiled.modules, compiled.v0)) from None
         except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException, a BaseException
             raise panic_error(exc) from None
@@ -302,6 +317,9 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension("json.filter", 2, opa_json_filter)
     engine.add_extension("json.remove", 2, opa_json_remove)
     engine.add_extension(CHECK_EXTENSION, 1, opa_yaml_check)
+    engine.add_extension(RUNES_EXTENSION, 1, opa_rune_text)
+    engine.add_extension(CHECKED_EXTENSION, 2, opa_rune_text_checked)
+    engine.add_extension(TEXT_EXTENSION, 2, opa_time_text)
     for operator, compute in (("+", opa_plus), ("-", opa_minus), ("*", opa_multiply), ("/", opa_divide)):
         engine.add_extension(ARITH_EXTENSIONS[operator], 2, compute)
     return engine
@@ -340,6 +358,15 @@ def _at_minus_site(message: str, modules: Mapping[str, str] | None, v0: Mapping[
     module = location.group("module")
     line = arith_site_line(_for_regorus(modules[module], bool(v0 and v0.get(module))), int(location.group("line")))
     return message if line is None else f"{module}:{line}:1: {message[location.end():]}"
+
+
+_COUNT_STOP = re.compile(rf"^(?P<module>.+?):\d+:\d+: {COUNT_SITE}(?P<line>\d+): ")
+
+
+def _at_count_site(message: str) -> str:
+    """runes_opa's stop inside its wrapper of count's argument, placed at the policy's count call."""
+    stop = _COUNT_STOP.match(message)
+    return message if stop is None else f"{stop.group('module')}:{stop.group('line')}:1: {message[stop.end():]}"
 
 
 def _at_head_site(message: str, modules: Mapping[str, str] | None, v0: Mapping[str, bool] | None) -> str:
@@ -447,7 +474,7 @@ def _sprintf_detail(detail: str) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _for_regorus(source: str, v0: bool = False) -> str:
+def _for_regorus(source: str, v0: bool = False, count_mocked: bool = False) -> str:
     """The two rewrites, once per module text: a set with per-plan data (the twins) is compiled
     again for every plan, and the rewrites' tokenizer costs more than regorus' own parse."""
     # And comparisons and sort/min/max that may meet an object and a set, ordered as OPA does (regorus_order).
@@ -455,11 +482,14 @@ def _for_regorus(source: str, v0: bool = False) -> str:
     # And + - * / of non-integers as OPA's 64-bit big.Float (arith_regorus), last: it reads the others' output.
     # And uuid.parse renamed to OPA's (uuid_opa), which keeps text that is no UUID undefined, and yaml.unmarshal
     # checked for scalars YAML 1.1 reads otherwise (yaml_opa).
-    # First, `not EXPR` with `_` as the count of EXPR's solutions (regorus_negation).
+    # First, `not EXPR` with `_` as the count of EXPR's solutions (regorus_negation). Last, count's argument
+    # wrapped so a string is counted in characters, as OPA counts it (runes_opa): no line moves, and only the
+    # appended wrapper depends on count_mocked, so the sites below map lines without it.
     negated = negations_for_regorus(source)
     checked = yaml_for_regorus(uuid_for_regorus(negated, v0))
     ordered = order_for_regorus(escape_html_in_marshals(hoist_declarations(bind_heads(checked))), v0)
-    return arithmetic_for_regorus(ordered, v0)
+    # And time.parse_ns' text checked against Go's grammar for its layout on its line (time_parse_opa).
+    return time_text_for_regorus(count_for_regorus(arithmetic_for_regorus(ordered, v0), v0, count_mocked))
 
 
 # regorus writes the value a builtin was handed, or the outputs a function produced, into its message

@@ -7,7 +7,8 @@ calls) and refuses the module when a rule reaches itself (``checkRecursion``,
 (``GetRulesDynamicWithOpts``): ``data.p.q`` the rules at ``q`` (and under it),
 ``data.p.q.r`` also ``q`` (the ref reads into q's value), ``data.p`` or
 ``data.p[k]`` every rule of package ``p``, so a rule reading its own package
-as a whole is recursive. The engines run some of these: ``y := data.p`` in
+as a whole is recursive, and ``data`` alone (``object.get(data, ...)``) every
+rule loaded, so any rule reading it is. The engines run some of these: ``y := data.p`` in
 package ``p`` was undefined on regorus 0.13.0 and ``{k: data.p[k] | ...}``
 answered on both, and two functions calling each other crashed regorus
 (a stack overflow, measured). natpolicy refuses each rule on such a cycle on
@@ -58,7 +59,7 @@ def recursive_rules(source: str, package_sources: Sequence[str] = (),
             yield rule.offset, (f"rule `{rule.name}` is recursive ({shown}): OPA refuses the module at compile "
                                 f"time (rule data.{'.'.join(rule.path)} is recursive), where the engines answer or "
                                 "crash; natpolicy refuses it on every engine (a rule reading its own package as a "
-                                "whole, `data.p` or `data.p[k]` in package p, is one too)")
+                                "whole, `data.p` or `data.p[k]` in package p, or all data, `data` alone, is one too)")
 
 
 @dataclass(frozen=True)
@@ -205,10 +206,9 @@ def _rules(source: str, rule_names: frozenset[str]) -> tuple[_Rule, ...]:
             if tok.kind != "ident" or (k > 0 and toks[k - 1].text == "."):
                 continue
             if tok.text == "data":
-                # `data` alone stays a variable to OPA's resolver (no rule's ref): only `data.x...` is read.
-                parts = _ref_parts(toks, k, end)[0][1:]
-                if parts:
-                    rule.refs.append(tuple(parts))
+                # `data` alone is a ref too (OPA's parser makes a lone root document name one, parseTermFinish in
+                # v1/ast/parser.go): the empty path, which reaches every rule.
+                rule.refs.append(tuple(_ref_parts(toks, k, end)[0][1:]))
             elif tok.text in aliases and tok.text not in local:
                 rule.refs.append((*aliases[tok.text], *_ref_parts(toks, k, end)[0][1:]))
             elif tok.text in rule_names and tok.text not in local:

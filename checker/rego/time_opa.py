@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-__all__ = ["opa_time_format", "opa_add_date", "go_format"]
+__all__ = ["opa_time_format", "opa_add_date", "chunk_at", "go_format"]
 
 RFC3339_NANO = "2006-01-02T15:04:05.999999999Z07:00"
 _INT64 = range(-(2**63), 2**63)
@@ -95,7 +95,7 @@ def go_format(moment: dt.datetime, nanos: int, layout: str) -> str:
     out: list[str] = []
     index = 0
     while index < len(layout):
-        chunk = _chunk_at(layout, index)
+        chunk = chunk_at(layout, index)
         if chunk is None:
             out.append(layout[index])
             index += 1
@@ -108,7 +108,7 @@ def go_format(moment: dt.datetime, nanos: int, layout: str) -> str:
     return "".join(out)
 
 
-def _chunk_at(layout: str, i: int) -> str | None:
+def chunk_at(layout: str, i: int) -> str | None:
     """The std element Go's ``nextStdChunk`` finds at ``layout[i]``, or None where it finds none there."""
     rest, c = layout[i:], layout[i]
     if c == "J" and rest.startswith("Jan"):

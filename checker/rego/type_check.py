@@ -67,7 +67,7 @@ from natpolicy.rego.type_env import kinds_of as _only  # what a declared type ta
 from natpolicy.rego.type_env import with_article as _a  # "a number", "an array"
 from natpolicy.rego.type_literals import LITERALS, literal_fits
 from natpolicy.rego.type_patterns import equality_problem, pattern_types, unbound_after
-from natpolicy.rego.type_refs import look_up
+from natpolicy.rego.type_refs import function_read, look_up, rule_ref
 from natpolicy.rego.type_syntax import Node, Rule, Statement, read_rules
 from natpolicy.rego.type_syntax import pattern_names as _names
 
@@ -400,8 +400,8 @@ class _Checker:
             return kind(node.text)
         if node.what == "name":
             found = scope.get(node.text)
-            if found is not None:
-                return found
+            if found is not None or self._function_read(node, scope):
+                return found or ANY
             return ANY if node.text in _ROOTS else self.values.get(node.text, ANY)
         if node.what == "ref":
             return self._ref(node, scope)
@@ -549,26 +549,6 @@ class _Checker:
                                  f"{_a(actual)}, {why(node.text, expected)}; {_REFUSED}")
                 return
 
-    def _rule_ref(self, node: Node, scope: Scope) -> tuple[int, RegoType] | None:
-        """(keys used, value) where a ref starts with a rule of a loaded package: ``data.lib.limit``, ``lib.limit``.
-
-        OPA types such a ref from the rule's type (its type tree holds every
-        package's rules); ``data`` beyond the rules, and ``input``, are any.
-        """
-        base = node.parts[0]
-        if base.what != "name" or scope.get(base.text) is not None:
-            return None
-        path = "data" if base.text == "data" else imports_of(self.source).get(base.text)
-        for n, key in enumerate(node.parts[1:], start=1):
-            if path is None or key.what != "literal" or not isinstance(key.constant, str):
-                return None
-            path = f"{path}.{key.constant}"
-            own = f"data.{self.calls.package}."
-            value = self.values.get(path.removeprefix(own)) if path.startswith(own) else self.calls.foreign_value(path)
-            if value is not None:
-                return n, value
-        return None
-
     def _ref(self, node: Node, scope: Scope) -> RegoType:
         if self.quiet and node.parts[0].what != "name":
             # In an `every` body a literal, call or comprehension a ref starts from was moved into a variable
@@ -576,8 +556,12 @@ class _Checker:
             for part in node.parts:
                 self.type_of(part, scope)
             return ANY
-        rule = self._rule_ref(node, scope)
-        used, current = rule if rule is not None else (0, self.type_of(node.parts[0], scope))
+        if self._function_read(node, scope):
+            return ANY
+        base = node.parts[0]
+        rule = rule_ref(node.parts, self.values, self.calls.package, imports_of(self.source),
+                        self.calls.foreign_value) if base.what == "name" and scope.get(base.text) is None else None
+        used, current = rule if rule is not None else (0, self.type_of(base, scope))
         for key in node.parts[used + 1:]:
             key_type = self.type_of(key, scope) if not (key.what == "name" and not self._resolvable(key.text, scope)) \
                 else ANY  # a name the ref itself binds (`xs[i]`)
@@ -588,6 +572,15 @@ class _Checker:
                 self._error(node, f"type error: {problem} (OPA: undefined ref); {_REFUSED}")
                 return ANY
         return current
+
+    def _function_read(self, node: Node, scope: Scope) -> bool:
+        """Refuse a function read as a value, as OPA's type checker does ("undefined ref")."""
+        path = None if scope.get(node.parts[0].text if node.parts else node.text) is not None else function_read(
+            node, self.source, self.calls.package, self.package_names | self.calls.ref_heads, self.calls.arities)
+        if path is not None:
+            self._error(node, f"type error: `{self._text(node)}` reads the function {path} as a value (OPA: "
+                              f"undefined ref; a function is only called, or replaced with `with`); {_REFUSED}")
+        return path is not None
 
     # -- reporting --------------------------------------------------------------------------------
     def _text(self, node: Node) -> str:

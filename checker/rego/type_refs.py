@@ -7,10 +7,14 @@ an array literal, is "undefined ref", and refuses the module.
 """
 from __future__ import annotations
 
-from natpolicy.rego.builtin_types import ANY, ARRAY, NUMBER, OBJECT, SCALARS, SET, RegoType, accepts, element_of
-from natpolicy.rego.type_env import keys_listed, with_article
+from collections.abc import Callable, Mapping, Sequence
 
-__all__ = ["look_up"]
+from natpolicy.rego.builtin_types import ANY, ARRAY, NUMBER, OBJECT, SCALARS, SET, RegoType, accepts, element_of
+from natpolicy.rego.function_arity import call_path
+from natpolicy.rego.type_env import keys_listed, with_article
+from natpolicy.rego.type_syntax import Node
+
+__all__ = ["look_up", "rule_ref", "function_read"]
 
 
 def look_up(current: RegoType, key_type: RegoType, constant: str | int | None, ref: str,
@@ -45,3 +49,65 @@ def _key_fits(collection: RegoType, key: RegoType) -> bool:
             return True
     return False
 
+
+
+def rule_ref(parts: Sequence[Node], values: Mapping[str, RegoType], package: str, imports: Mapping[str, str],
+             foreign_value: Callable[[str], RegoType | None]) -> tuple[int, RegoType] | None:
+    """(keys used, value) where a ref starts with a rule of a loaded package: ``data.lib.limit``, ``lib.limit``, or
+    with a ref head of this package (``o.a.b := 1`` read as ``o.a.b.c``). None: typed from its first part.
+
+    OPA types such a ref from the rule's type (its type tree holds every
+    package's rules, a ref head's at its whole path: ``checkRef``, then
+    ``checkRefLeaf`` past it, in ``v1/ast/check.go``); ``data`` beyond the
+    rules, ``input``, and a ref head's first name alone (``o``) are any.
+    """
+    base, own = parts[0], f"data.{package}."
+    path = "data" if base.text == "data" else imports.get(base.text)
+    if path is None:  # a bare name: a rule of the package, typed from the name unless a ref head is deeper
+        return _ref_head_below(parts, 0, base.text, values)
+    for n, key in enumerate(parts[1:], start=1):
+        if key.what != "literal" or not isinstance(key.constant, str):
+            return None
+        path = f"{path}.{key.constant}"
+        if path.startswith(own) and path.removeprefix(own) in values:
+            name = path.removeprefix(own)
+            return _ref_head_below(parts, n, name, values) or (n, values[name])
+        value = None if path.startswith(own) else foreign_value(path)
+        if value is not None:
+            return n, value
+    return None
+
+
+def _ref_head_below(parts: Sequence[Node], used: int, name: str,
+                    values: Mapping[str, RegoType]) -> tuple[int, RegoType] | None:
+    """(keys used, value) of the deepest ref head rule the constant keys after ``parts[used]`` reach from ``name``."""
+    found = None
+    for n, key in enumerate(parts[used + 1:], start=used + 1):
+        if key.what != "literal" or not isinstance(key.constant, str):
+            break
+        name = f"{name}.{key.constant}"
+        if name in values:
+            found = (n, values[name])
+    return found
+
+
+def function_read(node: Node, source: str, package: str, package_rules: set[str],
+                  arities: Mapping[str, int]) -> str | None:
+    """The ``data.`` path of a function ``node`` reads as a value (``x := f``, ``lib.f.a``), or None.
+
+    OPA has no functions as values: its type checker refuses such a ref
+    (``checkApply``, then ``checkRefLeaf``: "undefined ref"), ``with`` apart.
+    """
+    parts = [node] if node.what == "name" else node.parts
+    if not parts or parts[0].what != "name":
+        return None
+    dotted = parts[0].text
+    for key in [None, *parts[1:]]:
+        if key is not None:
+            if key.what != "literal" or not isinstance(key.constant, str):
+                return None
+            dotted = f"{dotted}.{key.constant}"
+        path = call_path(dotted, source, package, package_rules)
+        if path is not None and arities.get(path, 0) > 0:
+            return path
+    return None
