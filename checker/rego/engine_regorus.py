@@ -98,7 +98,6 @@ from natpolicy.rego.regorus_order import (
 )
 from natpolicy.rego.regorus_some import hoist_declarations
 from natpolicy.rego.replace_opa import opa_replace_n
-from natpolicy.rego.semver_opa import opa_semver_is_valid, rand_intn_for_engine
 from natpolicy.rego.runes_opa import (
     CHECKED_EXTENSION,
     COUNT_SITE,
@@ -108,6 +107,7 @@ from natpolicy.rego.runes_opa import (
     opa_rune_text,
     opa_rune_text_checked,
 )
+from natpolicy.rego.semver_opa import opa_semver_is_valid, rand_intn_for_engine
 from natpolicy.rego.source import scan_module
 from natpolicy.rego.sprintf_opa import opa_sprintf
 from natpolicy.rego.strings_opa import opa_format_int, opa_substring
