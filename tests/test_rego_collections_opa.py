@@ -96,6 +96,16 @@ def test_units_opa_does_not_know_stop(engine: str, expression: str) -> None:
         answer(engine, expression, {"s": "10B"})
 
 
+@pytest.mark.parametrize("name", ["units.parse", "units.parse_bytes"])
+def test_units_stop_never_echoes_the_inputs_text(name: str) -> None:
+    # The unit is the input's own text (here a secret-looking suffix): the stop names the builtin only.
+    if "regorus" not in ENGINES:
+        pytest.skip("regorus is not installed")
+    with pytest.raises(EvaluationError, match=r"unit not recognized") as stopped:
+        answer("regorus", f"{name}(input.s)", {"s": "1hunter2Secret"})
+    assert "hunter2" not in str(stopped.value)
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_units_near_misses_answer_as_before(engine: str) -> None:
     assert answer(engine, '[units.parse_bytes("1KiB"), units.parse_bytes("1kb"), units.parse_bytes("1.5MB"), '

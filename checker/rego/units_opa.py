@@ -40,7 +40,8 @@ _NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
 def opa_units_parse_bytes(text: Any) -> int:
     number, unit = _split("units.parse_bytes", text.lower().replace('"', "") if isinstance(text, str) else text)
     if unit not in _BYTE_UNITS:
-        raise ValueError(f"units.parse_bytes: byte unit {unit} not recognized")
+        # OPA names the unit; it is the input's own text (which the plan may mark sensitive): not echoed.
+        raise ValueError("units.parse_bytes: byte unit not recognized")
     amount = _number("units.parse_bytes", number)
     whole = int(rounded_to_64_bits(rounded_to_64_bits(amount) * _BYTE_UNITS[unit]))  # int() truncates, as Go's
     return _held("units.parse_bytes", whole)
@@ -51,7 +52,7 @@ def opa_units_parse(text: Any) -> int | float:
     if len(unit) > 1:
         unit = unit[0] + unit[1:].lower()
     if unit not in _SI_UNITS:
-        raise ValueError(f"units.parse: unit {unit} not recognized")
+        raise ValueError("units.parse: unit not recognized")  # the unit is not echoed (above)
     value = _number("units.parse", number) * _SI_UNITS[unit]
     if value.denominator == 1:
         return _held("units.parse", value.numerator)
