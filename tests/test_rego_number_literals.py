@@ -26,10 +26,23 @@ FIRES = [
     ("1.0000000000000002 == 1", False, True),
     ("12345678901234567890123", True, False),
     ("-9223372036854775809", True, False),
+    # OPA keeps a literal's text: a whole one written with a point or exponent is no integer there (an array
+    # index is undefined, numbers.range an error), and json.marshal writes the text; regorus holds the value,
+    # regopy the text but hands a whole one to integer arguments (numbers.range(1.0, 2) was [1, 2] there).
+    ("[5, 6][1.0]", True, True),
+    ('object.get({"a": [5, 6]}, ["a", 1e0], "d")', True, True),
+    ("numbers.range(1.0, 2)", True, True),
+    ('substring("abc", 1.0, 1)', True, True),
+    ("json.marshal([2.50])", True, False),
+    ("json.marshal([1e-7])", True, False),
+    ("[-0]", True, True),
+    ("0 == -0", False, True),  # regopy: false
 ]
 QUIET = [
     # (expression, OPA's answer)
-    ("[0.3 == 0.3, 0.1, 1.5e3, -0.5]", [True, 0.1, 1500, -0.5]),
+    ("[0.3 == 0.3, 0.1, 1.5e3 == 1500, -0.5]", [True, 0.1, True, -0.5]),
+    # A literal OPA keeps as text, read only by its value: a comparison's or arithmetic's operand.
+    ("[1.0 == 1, 2 > 1.0, 1e2 < 101, -1.0 < 0, count([1]) >= 1.0, 10.5, 0.25]", [True, True, True, True, True, 10.5, 0.25]),
     ("0.123456789012345 < 0.123456789012346", True),
     ("[9223372036854775807, -9223372036854775808]", [9223372036854775807, -9223372036854775808]),
     ("count([1]) * 1000000000 + 3600", 1000003600),
@@ -50,6 +63,16 @@ def test_a_literal_an_engine_holds_otherwise_is_refused_by_line(expression: str,
         if found:
             assert char_line_col(source, found[0][0])[0] == 3 and "\n" not in found[0][1]
             assert found[0] in engine_refusals(source, engine)
+
+
+def test_the_engines_hold_a_whole_literal_otherwise_than_opa_keeps_its_text() -> None:
+    # What the refusals above keep out (OPA: undefined, an error, "[2.50]", true).
+    if "regorus" in ENGINES:
+        assert answer("regorus", "[5, 6][1.0]") == 6
+        assert answer("regorus", "json.marshal([2.50])") == "[2.5]"
+    if "regopy" in ENGINES:
+        assert answer("regopy", "numbers.range(1.0, 2)") == [1, 2]
+        assert answer("regopy", "0 == -0") is False
 
 
 def test_regopy_keeps_fifteen_digits_and_regorus_collapses_what_no_float_tells_apart() -> None:
@@ -98,3 +121,12 @@ def test_a_lone_surrogate_escape_is_refused_on_regopy(literal: str, lone: bool) 
 def test_regopy_kept_the_escape_and_reads_a_pair_as_opa() -> None:
     assert answer("regopy", 'count("\\ud83dx")') == 7  # OPA: 2 (U+FFFD, then x)
     assert answer("regopy", '"\\ud83d\\ude00" == "\U0001F600"') is True
+
+
+def test_a_literal_inside_sprintfs_arguments_is_left_to_sprintf() -> None:
+    # sprintf formats a number by its value (OPA: a float64 unless the text is an integer), so 2.50 prints as
+    # 2.5 there; a whole one (1.0) is guards' sprintf refusal, not this one.
+    for engine in ("regorus", "regopy"):
+        assert list(number_literal_refusals(tokens(_module('sprintf("%v %v", [1e-2, 2.50])')), engine)) == []
+    # After the call's closing parenthesis the literal is the policy's again (regopy keeps 2.50's text, as OPA).
+    assert list(number_literal_refusals(tokens(_module('[sprintf("%v", [1]), 2.50]')), "regorus")) != []

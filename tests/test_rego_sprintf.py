@@ -119,7 +119,9 @@ def test_a_whole_number_written_as_a_float_is_refused_in_sprintf_arguments(engin
         assert refusals and f"number {literal} in a sprintf argument" in refusals[0][1], literal
     for near_miss in ("1", "1.5", "1e-2", "-3"):  # integers and fractions are formatted exactly
         assert engine_refusals(f'package p\nx := sprintf("%v", [{near_miss}])\n', engine_name) == [], near_miss
-    assert engine_refusals('package p\nx := 1.0\ny := sprintf("%v", [x])\n', engine_name) == []  # not a literal there
+    # Not a literal in the arguments there (number_literals refuses `x := 1.0` itself, for other reasons).
+    assert not any("sprintf" in message
+                   for _, message in engine_refusals('package p\nx := 1.0\ny := sprintf("%v", [x])\n', engine_name))
 
 
 def test_regorus_refuses_only_what_natpolicys_sprintf_does_not_reproduce() -> None:

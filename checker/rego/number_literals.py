@@ -15,25 +15,43 @@ otherwise (measured):
 * regopy also keeps a float to 15 significant digits (``0.30000000000000004
   == 0.3`` and ``1.0000000000000002 == 1`` are true there): refused past 15;
 * regorus holds an integer past ``[-2^63, 2^64)`` as an f64
-  (``12345678901234567890123`` was ``1.2345678901234568e+22``): refused.
+  (``12345678901234567890123`` was ``1.2345678901234568e+22``): refused;
+* regorus holds a literal by its value, OPA by its text: a whole number
+  written with a point or an exponent (``1.0``, ``1e2``, ``-0``) is no
+  integer to OPA (``ast.Number.Int`` parses the text), so ``[5, 6][1.0]`` is
+  undefined and ``numbers.range(1.0, 2)`` an error there, 6 and ``[1, 2]`` on
+  regorus; and ``json.marshal`` writes OPA's text (``[2.50]``, ``[1e2]``)
+  where regorus writes ``[2.5]``, ``[100]``. A comparison or arithmetic
+  reads the value alike, so such a literal is refused on regorus unless it is
+  an operand of one. regopy keeps the text, as OPA, but hands a whole one to a
+  builtin's integer argument (``numbers.range(1.0, 2)`` is ``[1, 2]`` there,
+  ``substring("abc", 1.0, 1)`` ``"b"``): a whole one is refused there alike;
+* regopy reads ``-0`` as unequal to ``0`` (``0 == -0`` is false there):
+  refused wherever it stands.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
-from natpolicy.rego.source import Token
+from natpolicy.rego.source import Token, matching_close
 
 __all__ = ["number_literal_refusals"]
 
 _REGORUS_INTEGERS = range(-(2**63), 2**64)
 _REGOPY_DIGITS = 15
+# Operators that read a number by its value alone, so its text cannot show (OPA's Compare and big.Float arithmetic).
+_BY_VALUE = frozenset({"==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%"})
+# A text regorus writes back as it stands: an integer (not -0), or a plain decimal with no trailing zero.
+_AS_WRITTEN = re.compile(r"(0|-?[1-9][0-9]*(\.[0-9]*[1-9])?|-?0\.[0-9]*[1-9])\Z")
 
 
 def number_literal_refusals(toks: list[Token], engine: str) -> Iterator[tuple[int, str]]:
     """(offset, message) of each number literal ``engine`` ("regorus" or "regopy") holds otherwise than OPA."""
     label = "regorus 0.13.0" if engine == "regorus" else "regopy 1.5.2"
-    for tok in toks:
+    in_sprintf = _sprintf_arguments(toks)
+    for i, tok in enumerate(toks):
         if tok.kind != "number":
             continue
         text = tok.text
@@ -45,13 +63,48 @@ def number_literal_refusals(toks: list[Token], engine: str) -> Iterator[tuple[in
             if engine == "regorus" and int(exact) not in _REGORUS_INTEGERS:
                 yield tok.offset, (f"integer {text} is past 64 bits: {label} holds it as a float (precision lost), "
                                    "where OPA keeps every digit; natpolicy refuses it")
+            elif text == "-0" and engine == "regopy":
+                yield tok.offset, (f"number -0: {label} reads it as unequal to 0 (`0 == -0` is false there, true in "
+                                   "OPA); natpolicy refuses it: write 0")
+            elif text == "-0" and not _read_by_value(toks, i) and i not in in_sprintf:
+                yield tok.offset, _text_kept(text, "0", label)
             continue
         held = float(text)
         if held in (float("inf"), float("-inf")) or Decimal(repr(held)) != exact:
             yield tok.offset, (f"number {text} is no float64 of its own (it reads as {held!r}): {label} holds it "
                                "as that float, where OPA keeps the text and compares it at 64 bits of mantissa; "
                                "natpolicy refuses it: write it with at most 15 significant digits")
+        elif not _AS_WRITTEN.match(text) and not _read_by_value(toks, i) and i not in in_sprintf and (
+                engine == "regorus" or exact == exact.to_integral_value()):
+            # regopy keeps the text (json.marshal writes it as OPA), but hands a whole one to an integer argument.
+            whole = exact == exact.to_integral_value()
+            yield tok.offset, _text_kept(text, str(int(exact)) if whole else format(exact.normalize(), "f"), label)
         elif engine == "regopy" and len(exact.normalize().as_tuple().digits) > _REGOPY_DIGITS:
             yield tok.offset, (f"number {text} has more than {_REGOPY_DIGITS} significant digits: {label} keeps "
                                f"{_REGOPY_DIGITS} (it equals the number rounded to them there), where OPA compares "
                                "every digit; natpolicy refuses it")
+
+
+def _read_by_value(toks: list[Token], i: int) -> bool:
+    """Whether the number at ``toks[i]`` is an operand of a comparison or an arithmetic operator."""
+    before = toks[i - 1].text if i > 0 else ""
+    after = toks[i + 1].text if i + 1 < len(toks) else ""
+    return before in _BY_VALUE or after in _BY_VALUE
+
+
+def _text_kept(text: str, value: str, label: str) -> str:
+    return (f"number {text}: OPA keeps its text (no integer as an array index or a builtin's integer argument; "
+            f"json.marshal writes {text}), {label} holds the value {value}; natpolicy refuses it outside a "
+            f"comparison or arithmetic: write {value}")
+
+
+def _sprintf_arguments(toks: list[Token]) -> set[int]:
+    """Indexes of the tokens inside a ``sprintf(...)`` call: sprintf formats a number by its value (a float64
+    unless it is an integer text), so a text there never shows; a whole one gets guards' sprintf refusal."""
+    inside: set[int] = set()
+    for i, tok in enumerate(toks):
+        if tok.text == "sprintf" and i + 1 < len(toks) and toks[i + 1].text == "(" and (
+                i == 0 or toks[i - 1].text != "."):
+            close = matching_close(toks, i + 1)
+            inside.update(range(i + 2, close if close is not None else len(toks)))
+    return inside
