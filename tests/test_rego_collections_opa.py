@@ -223,3 +223,29 @@ def test_json_filter_and_remove_read_paths_as_opa(engine: str) -> None:
                           'json.remove({"a": {"b": 1, "c": 2}, "d": 3}, ["a/b"]), json.remove({"a": 1}, ["z/y"]), '
                           'json.filter({"a": {"b": 1}}, ["a", "a/b"])]') \
         == [{"a": [{"b": 2}]}, {}, {"a": {"c": 2}, "d": 3}, {"a": 1}, {"a": {"b": 1}}]
+
+
+def test_object_get_with_a_path_through_a_set_stops_on_regopy() -> None:
+    # OPA's Find takes the set's element equal to the path's (3); regopy answered the default.
+    if "regopy" in ENGINES:
+        with pytest.raises(EvaluationError, match=r"p\.rego:3"):
+            answer("regopy", 'object.get({"a": {3}}, ["a", 3], "d")')
+        # Near misses: paths through objects and arrays, an empty path, a string key answer as OPA.
+        assert answer("regopy", '[object.get({"a": [5, {"b": 1}]}, ["a", 1, "b"], "d"), '
+                                'object.get({"a": 1}, [], 0), object.get({"a": {3}}, "a", 0), '
+                                'object.get({"a": 1}, ["z"], 0)]') == [1, {"a": 1}, [3], 0]
+    if "regorus" in ENGINES:
+        assert answer("regorus", 'object.get({"a": {3}}, ["a", 3], "d")') == 3
+
+
+def test_object_get_with_a_string_key_keeps_regopys_own() -> None:
+    # The twins call object.get(x, "key", d) often: a string key cannot go through a set, so it is not renamed.
+    from natpolicy.rego.regopy_builtins import builtin_call_edits
+    from natpolicy.rego.source import tokens
+
+    def renamed(src: str) -> list[str]:
+        return [name for _, _, name in builtin_call_edits(tokens(src))[0]]
+
+    assert renamed('x := object.get(f(a, b), "k", 1)') == []
+    assert renamed('x := object.get(a, ["k", 1], 1)') == renamed("x := object.get(a, k, 1)") \
+        == ["__natpolicy_object_get"]

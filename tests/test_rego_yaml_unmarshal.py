@@ -32,3 +32,23 @@ def test_the_check_never_echoes_the_text_and_the_wrap_stays_on_its_line() -> Non
     source = 'package p\nx := yaml.unmarshal(concat("", ["a: ", "b"]))\ny := "yaml.unmarshal("\n'
     assert yaml_for_regorus(source).splitlines()[1:] == [
         'x := __natpolicy_yaml_check(yaml.unmarshal(concat("", ["a: ", "b"])))', 'y := "yaml.unmarshal("']
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_text_holding_no_yaml_node_is_null_and_valid(engine: str) -> None:
+    # Go's yaml (sigs.k8s.io/yaml): null and true. regopy never ended on "" and read " " and "# c" as {}.
+    assert answer(engine, '[yaml.unmarshal(""), yaml.unmarshal(" "), yaml.unmarshal("# c\\n  # d"), '
+                          'yaml.is_valid(""), yaml.is_valid(" \\n")]') == [None, None, None, True, True]
+    # Near misses: a node, an empty flow mapping, a comment after a value.
+    assert answer(engine, '[yaml.unmarshal("{}"), yaml.unmarshal("a: 1 # c"), yaml.is_valid("a: 1")]') \
+        == [{}, {"a": 1}, True]
+
+
+def test_a_document_marker_stops_on_regopy() -> None:
+    # regopy read "---" as the string "---" (OPA: null); regorus answers null.
+    if "regopy" in ENGINES:
+        with pytest.raises(EvaluationError, match=r"p\.rego:3"):
+            answer("regopy", 'yaml.unmarshal("---")')
+        assert answer("regopy", 'yaml.unmarshal("a: x---y")') == {"a": "x---y"}  # no marker: answers
+    if "regorus" in ENGINES:
+        assert answer("regorus", 'yaml.unmarshal("---")') is None

@@ -56,7 +56,8 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
   address as IPv6 (Go: as IPv4), its ``semver.is_valid`` refuses ``1.0.0-`` and ``01.0.0`` (OPA: valid) and its
   ``rand.intn`` of a negative n is undefined: OPA's, in Python (``cidr_opa``, ``semver_opa``); its
   ``json.filter`` and ``json.remove`` read ``~0``/``~1``, ``//`` and paths below a scalar otherwise than OPA:
-  OPA's, in Python (``json_paths_opa``);
+  OPA's, in Python (``json_paths_opa``); its ``json.is_valid`` of a lone surrogate escape is false (Go:
+  true): Go's grammar, in Python (``json_valid_opa``);
 * its ``count`` of a string counts UTF-16 code units (``count("😀")`` is 2, OPA's 1 rune): each
   call's first argument goes through a function that hands a string to OPA's count in Python
   form (``runes_opa``), on its line; its ``time.parse_ns`` reads text Go's ``time.Parse`` refuses
@@ -85,6 +86,7 @@ from natpolicy.rego.cidr_opa import opa_cidr_contains
 from natpolicy.rego.duration_opa import opa_parse_duration_ns
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
 from natpolicy.rego.json_paths_opa import opa_json_filter, opa_json_remove
+from natpolicy.rego.json_valid_opa import opa_json_is_valid
 from natpolicy.rego.marshal_html import escape_html_in_marshals
 from natpolicy.rego.numbers_opa import opa_bits_lsh, opa_ceil, opa_floor, opa_to_number
 from natpolicy.rego.regorus_heads import bind_heads, head_site
@@ -316,6 +318,7 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension("rand.intn", 2, rand_intn_for_engine())
     engine.add_extension("json.filter", 2, opa_json_filter)
     engine.add_extension("json.remove", 2, opa_json_remove)
+    engine.add_extension("json.is_valid", 1, opa_json_is_valid)
     engine.add_extension(CHECK_EXTENSION, 1, opa_yaml_check)
     engine.add_extension(RUNES_EXTENSION, 1, opa_rune_text)
     engine.add_extension(CHECKED_EXTENSION, 2, opa_rune_text_checked)

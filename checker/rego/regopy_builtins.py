@@ -290,7 +290,20 @@ def builtin_call_edits(toks: list[Token]) -> tuple[list[tuple[int, int, str]], l
             name, last = f"{name}.{toks[last + 2].text}", last + 2
         if name not in _RENAMED or last + 1 >= len(toks) or toks[last + 1].text != "(":
             continue
+        if name == "object.get" and _string_key(toks, last + 1):
+            continue  # a string key cannot go through a set: regopy's own answers (the twins call it often)
         edits.append((tok.offset, toks[last].offset + len(toks[last].text), _RENAMED[name]))
         if name in STOPPING:
             sites.append((tok.offset, name))
     return edits, sites
+
+
+def _string_key(toks: list[Token], open_paren: int) -> bool:
+    """Whether the call opened at ``open_paren`` has a string literal as its second argument."""
+    inside = toks[open_paren].depth + 1
+    for j in range(open_paren + 1, len(toks) - 2):
+        if toks[j].depth < inside:
+            return False  # the call closed with one argument
+        if toks[j].text == "," and toks[j].depth == inside:
+            return toks[j + 1].kind == "string" and toks[j + 2].text in (",", ")")
+    return False

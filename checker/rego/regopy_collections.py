@@ -34,6 +34,9 @@ own). Measured on regopy, with OPA's answer from its source:
   newest parser, refused by older 1.x releases) stops.
 * ``rand.intn`` (topdown/numbers.go) of 0 crashed the process (OPA: 0), of a negative n answered a number
   past n (OPA counts -n), and of a non-integer was undefined (OPA stops): answered as OPA, or stops.
+* ``object.get`` with an array path going through a set the policy built (``object.get({"a": {3}}, ["a", 3],
+  "d")``): OPA's ``Find`` takes the set's element equal to the path's (3), regopy answered the default. Such
+  a path stops; a string key, and a path through objects and arrays only, answer as before.
 * ``json.patch`` with a ``test`` after another operation was undefined on regopy whatever the test
   found (OPA applies the operations in order and tests the result): an undefined answer there stops.
 """
@@ -59,9 +62,11 @@ COLLECTIONS_RENAMED = {
     "json.patch": "__natpolicy_json_patch",
     "semver.is_valid": "__natpolicy_semver_valid",
     "rand.intn": "__natpolicy_rand_intn",
+    "object.get": "__natpolicy_object_get",
 }
 _NOT_WHOLE = "numbers that are no integers (OPA stops there)"
 COLLECTIONS_STOPPING = {
+    "object.get": "an array path going through a set (regopy 1.5.2 answers the default there, OPA the element)",
     "object.subset": "values that are not two objects, two sets, two arrays or an array and a set (OPA stops "
                      "there), or an empty array inside the sub object (regopy 1.5.2 crashes on it)",
     "sum": "a collection holding a number that is no integer (regopy adds float64s, OPA 64-bit big floats), "
@@ -182,6 +187,14 @@ __natpolicy_rand_intn(x, w) := 0 if {{ is_number(w); w == 0 }}
 else := rand.intn(x, abs(w)) if {{ is_string(x); is_number(w); w == floor(w) }}
 else := {REFUSE}([x, w])
 """)
+_OBJECT_GET = private_locals(f"""
+__natpolicy_object_get(o, p, d) := object.get(o, p, d) if not is_array(p)
+else := {REFUSE}([o, p]) if __natpolicy_get_through_set(o, p)
+else := object.get(o, p, d)
+__natpolicy_get_through_set(o, p) if {{
+  some i in numbers.range(1, count(p)); is_set(object.get(o, array.slice(p, 0, i - 1), null))
+}}
+""")
 # (renamed names, the helpers they need): each group goes only with the calls that need it, as regopy compiles every
 # function appended to a module (the twins call numbers.range, and get its few functions only).
 COLLECTIONS_GROUPS = (
@@ -192,4 +205,5 @@ COLLECTIONS_GROUPS = (
     (_BITS_NAMES | {"__natpolicy_range", "__natpolicy_range_step"}, _WHOLE),
     (frozenset({"__natpolicy_json_filter", "__natpolicy_json_remove", "__natpolicy_json_patch"}), _JSON),
     (frozenset({"__natpolicy_semver_valid", "__natpolicy_rand_intn"}), _VERSIONS),
+    (frozenset({"__natpolicy_object_get"}), _OBJECT_GET),
 )

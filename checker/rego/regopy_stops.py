@@ -19,6 +19,11 @@ its source (topdown/encoding.go, strings.go):
   exhausted regopy's memory (Go: the characters plus one). All stop; so does
   ``strings.count`` of text holding `"`, `\\` or a control character, which it
   counts in regopy's escaped form.
+* ``yaml.unmarshal`` and ``yaml.is_valid`` of text holding no YAML node (``""``,
+  blanks, comments only; Go's yaml: null and true) never ended on ``""`` and
+  read ``" "`` as ``{}``: answered as OPA; a ``{}`` from text holding no ``{``,
+  and text holding a document marker (``"---"`` was the string ``"---"``; OPA
+  null), stop.
 * ``glob.match`` with a delimiter that is not one character (``[""]``, ``["ab"]``): OPA's
   ``RuneSliceOperand`` stops on it (topdown/glob.go); regopy answered true and nothing. It stops.
 """
@@ -39,12 +44,14 @@ STOPS_RENAMED = {
     "indexof_n": "__natpolicy_indexof_n",
     "strings.count": "__natpolicy_strings_count",
     "glob.match": "__natpolicy_glob_match",
+    "yaml.is_valid": "__natpolicy_yaml_is_valid",
 }
 GLOB_MATCH = STOPS_RENAMED["glob.match"]
 _UNREAD = "text regopy 1.5.2 cannot read (OPA stops there too, or reads a number with an exponent)"
 STOPS_STOPPING = {
     "json.unmarshal": _UNREAD,
-    "yaml.unmarshal": _UNREAD + ", or a scalar YAML 1.1 reads otherwise (yes, on, 010, 1_000, ~), quoted or not",
+    "yaml.unmarshal": _UNREAD + ", or a scalar YAML 1.1 reads otherwise (yes, on, 010, 1_000, ~), quoted or not, "
+                                "or a document marker (---, ...), which regopy 1.5.2 reads as a string",
     "hex.decode": "text that is no even run of hex digits (OPA stops there too)",
     "base64.decode": "text that is not padded quads of the standard alphabet (OPA stops there too)",
     "base64url.decode": "text that is not quads of the URL alphabet (OPA stops there too)",
@@ -55,14 +62,23 @@ STOPS_STOPPING = {
     "glob.match": "a delimiter that is not one character, or a pattern it cannot read (OPA stops there too)",
 }
 _BACKSLASH = 'substring("\\\\", 0, 1)'  # one backslash in regopy's held form (see regopy_strings)
+# Text holding no YAML node (empty, blanks, comments): null to Go's yaml (sigs.k8s.io/yaml), where regopy
+# never ended on "" and read " " or "# c" as {} (measured); yaml.is_valid("") never ended either.
+_BLANK = r"^(\s|#.*)*$"
+# A document marker: regopy read "---" as the string "---" (Go's yaml: null).
+_MARKER = r"(^|\n)(---|\.\.\.)(\s|$)"
 _STD = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 _URL = "^([A-Za-z0-9_-]{4})*([A-Za-z0-9_-]{2}(==)?|[A-Za-z0-9_-]{3}=?)?$"
 
 STOPS_HELPERS = private_locals(f"""
 __natpolicy_json_unmarshal(x) := v if v := json.unmarshal(x) else := {REFUSE}([x, 0])
-__natpolicy_yaml_unmarshal(x) := v if {{
-  v := yaml.unmarshal(x); not __natpolicy_yaml_11(v)
+__natpolicy_yaml_unmarshal(x) := null if __natpolicy_yaml_blank(x) else := v if {{
+  not regex.match(`{_MARKER}`, x); v := yaml.unmarshal(x)
+  not __natpolicy_yaml_11(v); not __natpolicy_yaml_no_object(v, x)
 }} else := {REFUSE}([x, 0])
+__natpolicy_yaml_is_valid(x) := true if __natpolicy_yaml_blank(x) else := yaml.is_valid(x)
+__natpolicy_yaml_blank(x) if {{ is_string(x); regex.match(`{_BLANK}`, x) }}
+__natpolicy_yaml_no_object(v, x) if {{ v == {{}}; not contains(x, "{{") }}
 __natpolicy_yaml_11(v) if {{ walk(v, [_, e]); is_string(e); regex.match(`{YAML_11_SCALAR}`, e) }}
 __natpolicy_yaml_11(v) if {{
   walk(v, [_, e]); is_object(e); some k in object.keys(e); regex.match(`{YAML_11_SCALAR}`, k)
