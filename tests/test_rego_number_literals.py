@@ -128,5 +128,7 @@ def test_a_literal_inside_sprintfs_arguments_is_left_to_sprintf() -> None:
     # 2.5 there; a whole one (1.0) is guards' sprintf refusal, not this one.
     for engine in ("regorus", "regopy"):
         assert list(number_literal_refusals(tokens(_module('sprintf("%v %v", [1e-2, 2.50])')), engine)) == []
-    # After the call's closing parenthesis the literal is the policy's again (regopy keeps 2.50's text, as OPA).
+    # After the call's closing parenthesis, or inside another call among its arguments (json.marshal writes the
+    # text before sprintf sees it), the literal is the policy's again (regopy keeps 2.50's text, as OPA).
     assert list(number_literal_refusals(tokens(_module('[sprintf("%v", [1]), 2.50]')), "regorus")) != []
+    assert list(number_literal_refusals(tokens(_module('sprintf("%s", [json.marshal([2.50])])')), "regorus")) != []

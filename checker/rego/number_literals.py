@@ -99,12 +99,20 @@ def _text_kept(text: str, value: str, label: str) -> str:
 
 
 def _sprintf_arguments(toks: list[Token]) -> set[int]:
-    """Indexes of the tokens inside a ``sprintf(...)`` call: sprintf formats a number by its value (a float64
-    unless it is an integer text), so a text there never shows; a whole one gets guards' sprintf refusal."""
+    """Indexes of the tokens sprintf formats itself: its arguments, but for those inside another call there
+    (``json.marshal([2.50])`` writes the text first). sprintf formats a number by its value (a float64 unless it
+    is an integer text), so a text there never shows; a whole one gets guards' sprintf refusal."""
     inside: set[int] = set()
     for i, tok in enumerate(toks):
         if tok.text == "sprintf" and i + 1 < len(toks) and toks[i + 1].text == "(" and (
                 i == 0 or toks[i - 1].text != "."):
             close = matching_close(toks, i + 1)
-            inside.update(range(i + 2, close if close is not None else len(toks)))
+            end = close if close is not None else len(toks)
+            j = i + 2
+            while j < end:
+                if toks[j].kind == "ident" and j + 1 < end and toks[j + 1].text == "(":
+                    j = (matching_close(toks, j + 1) or end) + 1  # another call's arguments are its own
+                    continue
+                inside.add(j)
+                j += 1
     return inside
