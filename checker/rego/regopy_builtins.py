@@ -80,7 +80,15 @@ from __future__ import annotations
 
 from natpolicy.rego.regopy_collections import COLLECTIONS_GROUPS, COLLECTIONS_RENAMED, COLLECTIONS_STOPPING
 from natpolicy.rego.regopy_regex import REGEX_HELPERS, REGEX_RENAMED, REGEX_STOPPING
-from natpolicy.rego.regopy_stops import GLOB_HELPERS, GLOB_MATCH, STOPS_HELPERS, STOPS_RENAMED, STOPS_STOPPING
+from natpolicy.rego.regopy_stops import (
+    GLOB_HELPERS,
+    GLOB_MATCH,
+    STOPS_HELPERS,
+    STOPS_RENAMED,
+    STOPS_STOPPING,
+    X509_HELPERS,
+    X509_RENAMED,
+)
 from natpolicy.rego.regopy_time import TIME_HELPERS, TIME_RENAMED, TIME_STOPPING
 from natpolicy.rego.regopy_web import WEB_HELPERS, WEB_RENAMED, WEB_STOPPING
 from natpolicy.rego.source import Token
@@ -266,7 +274,8 @@ __natpolicy_keys_in(a, b) if {{ every k in object.keys(a) {{ k in object.keys(b)
 # appended to every module, which cost the twins about 2 s of CPU on a 350-resource plan when all went (measured).
 _GROUPS = ((frozenset({"__natpolicy_union"}), _UNION_HELPERS), (frozenset(WEB_RENAMED.values()), WEB_HELPERS),
            (frozenset(TIME_RENAMED.values()), TIME_HELPERS),
-           (frozenset(STOPS_RENAMED.values()) - {GLOB_MATCH}, STOPS_HELPERS), (frozenset({GLOB_MATCH}), GLOB_HELPERS),
+           (frozenset(STOPS_RENAMED.values()) - {GLOB_MATCH} - set(X509_RENAMED.values()), STOPS_HELPERS),
+           (frozenset({GLOB_MATCH}), GLOB_HELPERS), (frozenset(X509_RENAMED.values()), X509_HELPERS),
            (frozenset(REGEX_RENAMED.values()), REGEX_HELPERS), *COLLECTIONS_GROUPS)
 
 

@@ -24,6 +24,9 @@ its source (topdown/encoding.go, strings.go):
   read ``" "`` as ``{}``: answered as OPA; a ``{}`` from text holding no ``{``,
   and text holding a document marker (``"---"`` was the string ``"---"``; OPA
   null), stop.
+* ``crypto.x509.*`` of text that is no certificate, request or key was undefined; OPA stops
+  (topdown/crypto.go), or answers ``[false, []]`` for ``parse_and_verify_certificates``: undefined
+  now stops.
 * ``glob.match`` with a delimiter that is not one character (``[""]``, ``["ab"]``): OPA's
   ``RuneSliceOperand`` stops on it (topdown/glob.go); regopy answered true and nothing. It stops.
 """
@@ -32,7 +35,8 @@ from __future__ import annotations
 from natpolicy.rego.sprintf_regopy import REFUSE, private_locals
 from natpolicy.rego.yaml_opa import YAML_11_SCALAR
 
-__all__ = ["GLOB_HELPERS", "GLOB_MATCH", "STOPS_HELPERS", "STOPS_RENAMED", "STOPS_STOPPING"]
+__all__ = ["GLOB_HELPERS", "GLOB_MATCH", "STOPS_HELPERS", "STOPS_RENAMED", "STOPS_STOPPING", "X509_HELPERS",
+           "X509_RENAMED"]
 
 STOPS_RENAMED = {
     "json.unmarshal": "__natpolicy_json_unmarshal",
@@ -46,6 +50,15 @@ STOPS_RENAMED = {
     "glob.match": "__natpolicy_glob_match",
     "yaml.is_valid": "__natpolicy_yaml_is_valid",
 }
+# The x509 readers go alone too: a policy parsing certificates rarely decodes JSON or YAML, and the other way round.
+X509_RENAMED = {
+    "crypto.x509.parse_certificates": "__natpolicy_x509_certs",
+    "crypto.x509.parse_and_verify_certificates": "__natpolicy_x509_verify",
+    "crypto.x509.parse_certificate_request": "__natpolicy_x509_request",
+    "crypto.x509.parse_rsa_private_key": "__natpolicy_x509_rsa_key",
+    "crypto.x509.parse_keypair": "__natpolicy_x509_keypair",
+}
+STOPS_RENAMED.update(X509_RENAMED)
 GLOB_MATCH = STOPS_RENAMED["glob.match"]
 _UNREAD = "text regopy 1.5.2 cannot read (OPA stops there too, or reads a number with an exponent)"
 STOPS_STOPPING = {
@@ -60,6 +73,8 @@ STOPS_STOPPING = {
     "strings.count": "an empty search (regopy 1.5.2 exhausts its memory), or text holding `\"`, `\\` or a control "
                      "character",
     "glob.match": "a delimiter that is not one character, or a pattern it cannot read (OPA stops there too)",
+    **{name: "text regopy 1.5.2 reads as no certificate, request or key (undefined there; OPA stops, or answers "
+             "[false, []] for parse_and_verify_certificates)" for name in X509_RENAMED},
 }
 _BACKSLASH = 'substring("\\\\", 0, 1)'  # one backslash in regopy's held form (see regopy_strings)
 # Text holding no YAML node (empty, blanks, comments): null to Go's yaml (sigs.k8s.io/yaml), where regopy
@@ -97,4 +112,11 @@ GLOB_HELPERS = private_locals(f"""
 __natpolicy_glob_match(x, w, t) := glob.match(x, w, t) if not __natpolicy_glob_runes_not(w) else := {REFUSE}([x, w])
 __natpolicy_glob_runes_not(w) if {{ is_array(w); some e in w; not __natpolicy_glob_rune(e) }}
 __natpolicy_glob_rune(e) if {{ is_string(e); count(e) == 1 }}
+""")
+X509_HELPERS = private_locals(f"""
+__natpolicy_x509_certs(x) := v if v := crypto.x509.parse_certificates(x) else := {REFUSE}([x, 0])
+__natpolicy_x509_verify(x) := v if v := crypto.x509.parse_and_verify_certificates(x) else := {REFUSE}([x, 0])
+__natpolicy_x509_request(x) := v if v := crypto.x509.parse_certificate_request(x) else := {REFUSE}([x, 0])
+__natpolicy_x509_rsa_key(x) := v if v := crypto.x509.parse_rsa_private_key(x) else := {REFUSE}([x, 0])
+__natpolicy_x509_keypair(c, k) := v if v := crypto.x509.parse_keypair(c, k) else := {REFUSE}([c, k])
 """)
