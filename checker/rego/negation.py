@@ -6,7 +6,7 @@ in it must be bound elsewhere (``outputVarsForExpr``: "Negated expressions must 
 """
 from __future__ import annotations
 
-from natpolicy.rego.source import Token, matching_close
+from natpolicy.rego.source import Token, enclosing_openers, matching_close
 
 __all__ = ["negated_expressions", "in_inner_comprehension"]
 
@@ -58,14 +58,11 @@ def _expression_last(source: str, toks: list[Token], i: int) -> int | None:
 
 def in_inner_comprehension(toks: list[Token], not_at: int, j: int) -> bool:
     """Is ``toks[j]`` inside a comprehension opened after the ``not``, whose own variable ``_`` is?"""
-    depth, m = toks[j].depth, j
-    while depth > toks[not_at].depth:
-        opener = next((o for o in range(m - 1, not_at, -1) if toks[o].depth == depth - 1
-                       and toks[o].text in ("(", "[", "{")), None)
-        if opener is None:
+    for opener in enclosing_openers(toks, j, not_at):
+        if toks[opener].depth < toks[not_at].depth:
             return False
         close = matching_close(toks, opener) or len(toks)
-        if toks[opener].text != "(" and any(t.text == "|" and t.depth == depth for t in toks[opener + 1:close]):
+        inside = toks[opener].depth + 1
+        if toks[opener].text != "(" and any(t.text == "|" and t.depth == inside for t in toks[opener + 1:close]):
             return True
-        m, depth = opener, toks[opener].depth
     return False

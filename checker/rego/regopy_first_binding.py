@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from natpolicy.rego.rule_scope import opens_body, parameter_names
-from natpolicy.rego.source import Token, matching_close, tokens
+from natpolicy.rego.source import Token, enclosing_openers, matching_close, tokens
 from natpolicy.rego.static_checks import declared_name, may_bind, rule_statements
 
 __all__ = ["first_bound_inside"]
@@ -79,17 +79,9 @@ def _in_comprehension_head(toks: list[Token], k: int) -> bool:
 
 def _in_comprehension_body(toks: list[Token], k: int) -> bool:
     """Is ``toks[k]`` inside a comprehension's body (after its ``|``), at any depth?"""
-    depth = toks[k].depth
-    j = k
-    while depth > 0:
-        opener = next((m for m in range(j - 1, -1, -1) if toks[m].depth == depth - 1
-                       and toks[m].text in ("(", "[", "{")), None)
-        if opener is None:
-            return False
-        if toks[opener].text in ("[", "{") and any(t.text == "|" and t.depth == depth for t in toks[opener + 1:k]):
-            return True
-        j, depth = opener, toks[opener].depth
-    return False
+    return any(toks[opener].text in ("[", "{")
+               and any(t.text == "|" and t.depth == toks[opener].depth + 1 for t in toks[opener + 1:k])
+               for opener in enclosing_openers(toks, k))
 
 
 def _bracket_variable(toks: list[Token], k: int) -> bool:

@@ -5,7 +5,7 @@ one bound before (``regorus_patterns``, ``regopy_unify``).
 """
 from __future__ import annotations
 
-from natpolicy.rego.source import Token, matching_close
+from natpolicy.rego.source import Token, enclosing_openers, matching_close
 
 __all__ = ["earlier_names", "opens_body", "parameter_list", "parameter_names"]
 
@@ -54,14 +54,9 @@ def opens_body(toks: list[Token], j: int) -> bool:
 
 def _in_comprehension_head(toks: list[Token], j: int) -> bool:
     """Is ``toks[j]`` inside a comprehension's head (before its ``|``), at any depth?"""
-    depth, m = toks[j].depth, j
-    while depth > 0:
-        opener = next((o for o in range(m - 1, -1, -1) if toks[o].depth == depth - 1
-                       and toks[o].text in ("(", "[", "{")), None)
-        if opener is None:
-            return False
+    for opener in enclosing_openers(toks, j):
         close = matching_close(toks, opener) or len(toks)
-        if toks[opener].text != "(" and any(t.text == "|" and t.depth == depth for t in toks[j + 1:close]):
+        inside = toks[opener].depth + 1
+        if toks[opener].text != "(" and any(t.text == "|" and t.depth == inside for t in toks[j + 1:close]):
             return True
-        m, depth = opener, toks[opener].depth
     return False

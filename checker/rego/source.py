@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 __all__ = ["Token", "Call", "ModuleInfo", "SourceProblem", "scan_module", "line_col", "comments"]
@@ -259,6 +260,18 @@ def matching_close(toks: list[Token], i: int) -> int | None:
         if toks[j].depth == depth and toks[j].text in "]})":
             return j
     return None
+
+
+def enclosing_openers(toks: list[Token], j: int, stop: int = -1) -> Iterator[int]:
+    """The brackets (``(``, ``[``, ``{``) enclosing ``toks[j]``, innermost first, none at or before ``stop``."""
+    depth, m = toks[j].depth, j
+    while depth > 0:
+        opener = next((o for o in range(m - 1, stop, -1) if toks[o].depth == depth - 1
+                       and toks[o].text in ("(", "[", "{")), None)
+        if opener is None:
+            return
+        yield opener
+        m, depth = opener, toks[opener].depth
 
 
 def starts_line(source: str, tok: Token) -> bool:
