@@ -11,6 +11,10 @@ installed engine (``--rego-engine``):
   Owner tag), the common conftest case;
 * 6,000 results: a policy whose one rule reports 6,000 resources (every
   result goes through the child's answer, the findings and the JSON report);
+* builtin calls: a rule handing plan values to ``startswith``, ``object.get``,
+  ``count`` and ``lower`` (a deleted resource's ``after`` is null), in OPA's default
+  mode for builtin errors, which guards each such operand (``natpolicy.rego.builtin_errors``),
+  and with ``--strict-builtin-errors`` (no guards; regorus only: regopy cannot hold it);
 * twins: ``--engine rego``, the built-in rules as their Rego twins.
 
 The runs are interleaved: each of ``--runs`` rounds runs the baseline and
@@ -47,6 +51,19 @@ deny contains msg if {
 	rc.type == "aws_instance"
 	not rc.change.after.tags.Owner
 	msg := sprintf("%s has no Owner tag", [rc.address])
+}
+"""
+BUILTIN_CALLS = """package main
+
+import rego.v1
+
+deny contains msg if {
+	some rc in input.resource_changes
+	startswith(rc.type, "aws_inst")
+	tags := object.get(rc.change.after, "tags", {})
+	count(object.keys(tags)) < 2
+	not startswith(lower(object.get(tags, "Owner", "")), "team-")
+	msg := sprintf("%s has no team owner", [rc.address])
 }
 """
 MANY_RESULTS = """package main
@@ -102,8 +119,11 @@ BASE = ("no policy", "")
 
 def measure(size: int, runs: int, engines: list[str], twins: bool) -> tuple[dict[str, float], Cells]:
     plan = plan_file(size)
+    builtin_calls = ["--policy", str(policy_dir("builtins", BUILTIN_CALLS))]
     cases = {"one rule": ["--policy", str(policy_dir("one", ONE_RULE))],
-             "6,000 results": ["--policy", str(policy_dir("many", MANY_RESULTS))]}
+             "6,000 results": ["--policy", str(policy_dir("many", MANY_RESULTS))],
+             "builtin calls, OPA's default mode (guarded)": builtin_calls,
+             "builtin calls, `--strict-builtin-errors`": [*builtin_calls, "--strict-builtin-errors"]}
     if twins:
         cases["twins (`--engine rego`)"] = ["--engine", "rego"]
     samples: dict[tuple[str, str], list[tuple[float, float, int, int]]] = {}
@@ -112,6 +132,8 @@ def measure(size: int, runs: int, engines: list[str], twins: bool) -> tuple[dict
         samples.setdefault(BASE, []).append(run_once(plan, []))
         for case, extra in cases.items():
             for engine in engines:
+                if engine == "regopy" and "--strict-builtin-errors" in extra:
+                    continue  # refused before anything runs: regopy cannot stop on a failing builtin
                 samples.setdefault((case, engine), []).append(run_once(plan, [*extra, "--rego-engine", engine]))
                 print(f"round {round_ + 1}: {case} / {engine}: {samples[(case, engine)][-1]}", file=sys.stderr)
     cells = {key: {"wall": statistics.median(r[0] for r in rs), "cpu": statistics.median(r[1] for r in rs),
@@ -121,7 +143,9 @@ def measure(size: int, runs: int, engines: list[str], twins: bool) -> tuple[dict
 
 
 def table(size: int, base: dict[str, float], cells: Cells, engines: list[str]) -> str:
-    def cell(r: dict[str, float]) -> str:
+    def cell(r: dict[str, float] | None) -> str:
+        if r is None:
+            return "refused (needs an engine that stops)"
         if r["code"] == 2:
             return f"exit 2 after {r['wall']:.1f} s ({r['cpu']:.1f} s CPU)"
         return (f"{r['wall']:.2f} s, **{r['wall'] / base['wall']:.2f}x** wall; "
@@ -132,13 +156,14 @@ def table(size: int, base: dict[str, float], cells: Cells, engines: list[str]) -
              f"| no policy (Python rules only) | {base['wall']:.2f} s wall; {base['cpu']:.2f} s CPU (= 1x)"
              + " | same run" * (len(engines) - 1) + " |"]
     for case in dict.fromkeys(c for c, _ in cells):
-        lines.append(f"| {case} | " + " | ".join(cell(cells[(case, e)]) for e in engines) + " |")
+        lines.append(f"| {case} | " + " | ".join(cell(cells.get((case, e))) for e in engines) + " |")
     lines.append("")
     lines.append("| findings reported | " + " | ".join(engines) + " |")
     lines.append("|---|" + "---|" * len(engines))
     lines.append(f"| no policy | {int(base['findings'])}" + " | same run" * (len(engines) - 1) + " |")
     for case in dict.fromkeys(c for c, _ in cells):
-        lines.append(f"| {case} | " + " | ".join(str(int(cells[(case, e)]["findings"])) for e in engines) + " |")
+        lines.append(f"| {case} | " + " | ".join(str(int(cells[(case, e)]["findings"])) if (case, e) in cells
+                                                 else "-" for e in engines) + " |")
     return "\n".join(lines)
 
 

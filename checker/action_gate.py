@@ -13,7 +13,7 @@ value stays and the setting is named (:class:`Relaxed`):
 - ``policy`` paths the PR adds or drops (only the base branch's ever run);
 - ``download-modules``, ``require-modules``, ``live``, ``live-required``: any
   change (they send the runner to the network or into the cloud account).
-- ``fail-on-warn`` switched off; ``combine``, ``rego-version``: any change (they
+- ``fail-on-warn`` and ``strict-builtin-errors`` switched off; ``combine``, ``rego-version``: any change (they
   change what the policies read); ``data`` paths the PR adds or drops (only
   the base branch's are read, from its copies, as for ``policy``);
 - ``hcl-budget``: any change. A lower budget leaves more values unknown, and an
@@ -133,6 +133,11 @@ def merge(base: Config, pr: Config | None, relative: Callable[[str], str | None]
         relaxed.append(Relaxed("fail-on-warn", "`false` in the pull request, `true` on the base branch"))
     else:
         use_pr(["fail-on-warn"])
+    # A builtin error that stops the base branch's gate must not pass quietly because the pull request says so.
+    if base.strict_builtin_errors and not pr.strict_builtin_errors:
+        relaxed.append(Relaxed("strict-builtin-errors", "`false` in the pull request, `true` on the base branch"))
+    else:
+        use_pr(["strict-builtin-errors"])
     for key, mine_r, theirs_r in (("combine", pr.combine, base.combine),
                                   ("rego-version", pr.rego_version, base.rego_version)):
         if mine_r != theirs_r:
@@ -219,6 +224,8 @@ def _data(config: Config) -> dict[str, Any]:
         data["all-namespaces"] = True
     if config.fail_on_warn:
         data["fail-on-warn"] = True
+    if config.strict_builtin_errors:
+        data["strict-builtin-errors"] = True
     if config.combine:
         data["combine"] = True
     if config.rego_version:

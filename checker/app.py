@@ -50,6 +50,8 @@ class CheckOptions:
     data_files: tuple[str, ...] = ()  # --data: JSON/YAML base documents for user policies
     rego_version: str | None = None  # --rego-version v0|v1; None: v1, conftest's default
     combine: bool = False  # --combine: every input as one document, a list of {path, contents}
+    # --strict-builtin-errors: a builtin failing in a --policy file stops the run, not undefined (OPA's default)
+    strict_builtin_errors: bool = False
     rego_inputs: Any = None  # natpolicy.rego.inputs.SetAside: paths only --policy reads (YAML, non-plan JSON)
     engine: str = "python"
     rego_timeout: float | None = None  # seconds for all Rego of the run; None: sandbox.DEFAULT_TIMEOUT

@@ -221,6 +221,9 @@ def _cli() -> click.Group:
                   help="Read --policy files as Rego v0 or v1 (default v1, as conftest; `import rego.v1` is v1).")
     @click.option("--combine", is_flag=True,
                   help="Give --policy every input at once: a list of {path, contents}, as conftest --combine.")
+    @click.option("--strict-builtin-errors", "--show-builtin-errors", "strict_builtin_errors", is_flag=True,
+                  help="A builtin failing in a --policy file (object.get of null) stops the run (exit 2), as "
+                       "opa eval --strict-builtin-errors; by default it is undefined, as in OPA and conftest.")
     @click.option("--engine", type=click.Choice(("python", "rego"), case_sensitive=False), default="python",
                   show_default=True,
                   help="Run the built-in rules as Python checks or as their Rego twins.")
@@ -267,7 +270,8 @@ def _cli() -> click.Group:
               baseline: str | None, create_baseline: str | None, force: bool, colour: bool | None,
               live: bool, live_roles: tuple[str, ...], live_required: bool,
               compact: bool, verbose: bool, quiet: bool, progress: bool | None, jobs: int | None,
-              fail_on_warn: bool, data_files: tuple[str, ...], rego_version: str | None, combine: bool) -> int:
+              fail_on_warn: bool, data_files: tuple[str, ...], rego_version: str | None, combine: bool,
+              strict_builtin_errors: bool) -> int:
         """Check Terraform plan JSON files or Terraform directories (`-` reads stdin).
 
         PATH may be a plan JSON file, a directory holding plan JSON files, or a
@@ -290,7 +294,7 @@ def _cli() -> click.Group:
             create_baseline=create_baseline, force=force, colour=colour, verbose=verbose, quiet=quiet,
             progress=progress, jobs=jobs, compact=compact,
             fail_on_warn=fail_on_warn, data_files=data_files, rego_version=rego_version, combine=combine,
-            live=live, live_roles=live_roles, live_required=live_required,
+            strict_builtin_errors=strict_builtin_errors, live=live, live_roles=live_roles, live_required=live_required,
         ))
 
     @cli.command("rules")

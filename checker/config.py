@@ -83,6 +83,7 @@ class Config:
     combine: bool = False  # like --combine
     rego_version: str | None = None  # like --rego-version
     fail_on_warn: bool = False  # like --fail-on-warn
+    strict_builtin_errors: bool = False  # like --strict-builtin-errors
     hcl_budget: Mapping[str, int] = field(default_factory=dict)  # steps / size / instances; unset: the defaults
     download_modules: bool = False  # like --download-modules
     require_modules: bool = False  # like --require-modules
@@ -516,6 +517,7 @@ def _build(data: dict[str, Any], shown: str, base: Path, boundary: Path | None =
         combine=bool(data.get("combine", False)),
         rego_version=data.get("rego-version"),
         fail_on_warn=bool(data.get("fail-on-warn", False)),
+        strict_builtin_errors=bool(data.get("strict-builtin-errors", False)),
         hcl_budget=dict(data.get("hcl-budget", {})),
         download_modules=bool(data.get("download-modules", False)),
         require_modules=bool(data.get("require-modules", False)),
@@ -624,7 +626,7 @@ def merged_options(opts: Any, config: Config) -> Any:
     ``skip-checks``, ``--fail-on`` replaces ``fail-on`` and ``--policy`` /
     ``--namespace`` replace ``policy`` / ``namespaces``, ``--data`` and ``--rego-version`` replace ``data``
     and ``rego-version``; ``soft-fail`` and ``all-namespaces``, ``download-modules``, ``require-modules``,
-    ``live``, ``live-required``, ``combine`` and ``fail-on-warn`` can only be switched on.
+    ``live``, ``live-required``, ``combine``, ``fail-on-warn`` and ``strict-builtin-errors`` can only be switched on.
     """
     from dataclasses import replace
 
@@ -644,6 +646,7 @@ def merged_options(opts: Any, config: Config) -> Any:
         combine=bool(getattr(opts, "combine", False) or config.combine),
         rego_version=getattr(opts, "rego_version", None) or config.rego_version,
         fail_on_warn=bool(getattr(opts, "fail_on_warn", False) or config.fail_on_warn),
+        strict_builtin_errors=bool(getattr(opts, "strict_builtin_errors", False) or config.strict_builtin_errors),
         live=bool(opts.live or config.live),
         live_required=bool(opts.live_required or config.live_required),
     )

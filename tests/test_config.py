@@ -154,7 +154,7 @@ def test_published_schema_is_a_valid_schema_and_ships_with_the_package() -> None
                                          "web_ports", "options", "exceptions", "policy", "namespaces",
                                          "all-namespaces", "hcl-budget", "download-modules",
                                          "require-modules", "rego-engine", "live", "live-required",
-                                         "data", "combine", "rego-version", "fail-on-warn"}
+                                         "data", "combine", "rego-version", "fail-on-warn", "strict-builtin-errors"}
 
 
 def test_port_lists_reach_every_rule_that_declares_them() -> None:

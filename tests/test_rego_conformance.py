@@ -95,6 +95,10 @@ def outcome(engine: RegoEngine, probe: dict[str, Any]) -> tuple[str, str]:
 
 @pytest.mark.parametrize("probe", PROBES, ids=[p["name"] for p in PROBES])
 def test_each_probe_is_answered_as_opa_does_or_refused(engine: RegoEngine, probe: dict[str, Any]) -> None:
+    if engine.name == "regopy" and "opa_default" in probe:
+        # regopy 1.5.2 answers most failing builtins as undefined: it never runs in OPA's strict mode (natpolicy
+        # refuses --strict-builtin-errors on it), so its answers are OPA's default mode's (test_rego_default_mode).
+        pytest.skip("regopy runs builtin errors in OPA's default mode only")
     kind, detail = outcome(engine, probe)
     if probe["name"] in KNOWN_SILENT[engine.name]:
         assert kind == "silent", f"{probe['name']} is no longer a silent difference on {engine.name}: {kind}"

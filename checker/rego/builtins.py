@@ -18,7 +18,8 @@ from natpolicy.rego.function_arity import ref_head_roots
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.source import Call, char_line_col
 
-__all__ = ["refuse_unknown_calls", "refuse_network_calls", "calls_to_check", "OPA_BUILTINS_MISSING", "NETWORK_BUILTINS"]
+__all__ = ["refuse_unknown_calls", "refuse_network_calls", "calls_to_check", "builtin_calls", "OPA_BUILTINS_MISSING",
+           "NETWORK_BUILTINS"]
 
 # OPA v1 builtins regopy 1.5.2 does not have (Interpreter.is_builtin says
 # False; each verified to be undefined or to fail): named in the message so a
@@ -57,13 +58,13 @@ _DEPRECATED = {
 
 def calls_to_check(policies: Sequence[PolicyFile]) -> set[str]:
     """The called names that only the engine can tell builtin or not."""
-    return {call.name for policy, call in _builtin_calls(policies) if call.name not in _ENGINE_STATEMENTS}
+    return {call.name for policy, call in builtin_calls(policies) if call.name not in _ENGINE_STATEMENTS}
 
 
 def refuse_unknown_calls(policies: Sequence[PolicyFile], is_builtin: Callable[[str], bool],
                          engine: str = "regopy") -> None:
     """Raise ``InputError`` at the first call the engine would not run."""
-    for policy, call in _builtin_calls(policies):
+    for policy, call in builtin_calls(policies):
         if call.name in _ENGINE_STATEMENTS or is_builtin(call.name):
             continue
         line, col = char_line_col(policy.source, call.offset)
@@ -72,7 +73,7 @@ def refuse_unknown_calls(policies: Sequence[PolicyFile], is_builtin: Callable[[s
 
 def refuse_network_calls(policies: Sequence[PolicyFile]) -> None:
     """Raise ``InputError`` at the first call of a network builtin, before any engine is involved."""
-    for policy, call in _builtin_calls(policies):
+    for policy, call in builtin_calls(policies):
         if call.name in NETWORK_BUILTINS:
             line, col = char_line_col(policy.source, call.offset)
             raise InputError(f"{policy.display}:{line}:{col}", (
@@ -80,7 +81,7 @@ def refuse_network_calls(policies: Sequence[PolicyFile]) -> None:
                 "give the policy what it needs as input or data instead"))
 
 
-def _builtin_calls(policies: Sequence[PolicyFile]) -> Iterator[tuple[PolicyFile, Call]]:
+def builtin_calls(policies: Sequence[PolicyFile]) -> Iterator[tuple[PolicyFile, Call]]:
     """Calls that are not to a function of the policies themselves (or ``data``/``input``)."""
     defined: dict[str, set[str]] = {}
     for policy in policies:

@@ -156,11 +156,27 @@ def _reads_v0(engine: Any, policy_set: dict[str, Any]) -> bool:
 
 
 def _compile(engine: Any, policy_set: dict[str, Any], data: dict[str, Any] | None) -> Any:
+    from natpolicy.rego.engine import PolicySyntaxError
+
+    try:
+        return _compile_modules(engine, policy_set, policy_set["modules"], data)
+    except PolicySyntaxError:
+        # A module whose builtins' operands were guarded (natpolicy.rego.builtin_errors) does not parse: the error
+        # is the policy's own, and the engine's position in its own text is what the user needs.
+        unguarded = policy_set.get("unguarded")
+        if not unguarded:
+            raise
+        _compile_modules(engine, policy_set, {**policy_set["modules"], **unguarded}, data)
+        raise
+
+
+def _compile_modules(engine: Any, policy_set: dict[str, Any], modules: dict[str, str],
+                     data: dict[str, Any] | None) -> Any:
     v0 = policy_set.get("v0_modules")
     if v0 and getattr(engine, "compile_versions", None) is not None:
-        return engine.compile_versions(policy_set["modules"], data, policy_set["entrypoints"], frozenset(v0))
+        return engine.compile_versions(modules, data, policy_set["entrypoints"], frozenset(v0))
     version = "v0" if v0 else "v1"  # the whole set in v0 mode (see _reads_v0)
-    return engine.compile(policy_set["modules"], data, policy_set["entrypoints"], rego_version=version)
+    return engine.compile(modules, data, policy_set["entrypoints"], rego_version=version)
 
 
 def read_job(stream: BinaryIO) -> dict[str, Any]:

@@ -32,8 +32,10 @@ class OpaEngine:
     name = "opa"
     reads_rego_v0 = True  # `opa eval --v0-compatible` on a policy set holding Rego v0
 
-    def __init__(self, binary: str) -> None:
+    def __init__(self, binary: str, strict_builtin_errors: bool = False) -> None:
         self.binary = binary
+        # `opa eval` makes a failing builtin undefined unless told otherwise (natpolicy's --strict-builtin-errors).
+        self._strict = ["--strict-builtin-errors"] if strict_builtin_errors else []
         self._dir = tempfile.TemporaryDirectory(prefix="natpolicy-opa-")
         self._count = 0
         self._builtins: set[str] | None = None
@@ -80,7 +82,7 @@ class OpaEngine:
 
     def evaluate(self, compiled: Any, entrypoint: str, prepared_input: Any) -> Any:
         query = "data." + ".".join(entrypoint.split("/"))
-        out = self._run(["eval", *compiled.version, "--format", "json", "-d", str(compiled.base),
+        out = self._run(["eval", *compiled.version, *self._strict, "--format", "json", "-d", str(compiled.base),
                          "-i", str(prepared_input), query])
         if out.returncode != 0:
             raise EvaluationError(" ".join((out.stderr or out.stdout).split())[:500] or "opa eval failed")

@@ -170,7 +170,8 @@ def create_engine(name: str, options: dict[str, Any] | None = None) -> RegoEngin
     if name == "opa":
         from natpolicy.rego.engine_opa import OpaEngine
 
-        return OpaEngine(str(options.get("binary") or shutil.which("opa") or "opa"))
+        return OpaEngine(str(options.get("binary") or shutil.which("opa") or "opa"),
+                         strict_builtin_errors=bool(options.get("strict_builtin_errors")))
     raise EngineUnavailable(f"unknown Rego engine {name!r}")
 
 

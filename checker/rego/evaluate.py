@@ -9,21 +9,28 @@ when the child had to be stopped, what was running and which limit it met.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from natpolicy.errors import InputError
 from natpolicy.progress import Progress
-from natpolicy.rego.builtins import calls_to_check, refuse_unknown_calls
+from natpolicy.rego.builtin_errors import Guarded, guard_operands, replaced_builtins
+from natpolicy.rego.builtins import builtin_calls, calls_to_check, refuse_unknown_calls
 from natpolicy.rego.depth import MAX_INPUT_DEPTH, depth_over
 from natpolicy.rego.engine import UNDEFINED
 from natpolicy.rego.engines import DEFAULT_ENGINE, engine_options, engine_problem
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.sandbox import Limits, Outcome, answer_bytes
+from natpolicy.rego.source import Call
 
 __all__ = ["Query", "PolicySet", "PolicyError", "Progress", "Plan", "engine_or_error", "build_job", "interpret",
            "stage_label", "too_deep"]
+
+
+# A position in an engine's message: `module:line:col` (the module a display path, no spaces).
+_LOCATION = re.compile(r"(\S+?\.rego):(\d+):(\d+)")
 
 
 class PolicyError(InputError):
@@ -77,8 +84,13 @@ class PolicySet:
     """Policy files compiled together; compiled again per plan only when they read data.natpolicy."""
 
     def __init__(self, policies: Sequence[PolicyFile], queries: Sequence[Query],
-                 cap_advice: str = _USER_CAP_ADVICE, data: dict[str, Any] | None = None) -> None:
+                 cap_advice: str = _USER_CAP_ADVICE, data: dict[str, Any] | None = None,
+                 undefined_builtin_errors: bool = False) -> None:
         self.policies = list(policies)
+        # OPA's default mode: a builtin given an operand of another kind is undefined, not a stop (builtin_errors).
+        # The twins are natpolicy's own, held to the strict mode: an error there is natpolicy's bug, shown.
+        self.undefined_builtin_errors = undefined_builtin_errors
+        self._guarded: dict[str, Guarded] = {}
         self.queries = list(queries)
         self.cap_advice = cap_advice
         self.data = data or {}  # base documents (--data files), under data. beside data.natpolicy
@@ -88,17 +100,36 @@ class PolicySet:
         self._by_display = {p.display: p for p in self.policies}
 
     def job(self) -> dict[str, Any]:
-        job: dict[str, Any] = {"modules": {p.display: p.source for p in self.policies},
+        job: dict[str, Any] = {"modules": {p.display: self._guard(p).text for p in self.policies},
                                "entrypoints": [q.entrypoint for q in self.queries], "per_plan_data": self.wants_data}
         # Optional parts, present only when used, so a job without them reads as it always has.
         if self.data:
             job["data"] = self.data
+        unguarded = {p.display: p.source for p in self.policies if self._guard(p).inserted}
+        if unguarded:
+            job["unguarded"] = unguarded  # compiled only to place a syntax error in the policy's own text
         v0 = [p.display for p in self.policies if p.v0]
         if v0:
             job["v0_modules"] = v0
         if self.only is not None:
             job["only"] = self.only
         return job
+
+    def _guard(self, policy: PolicyFile) -> Guarded:
+        """The module the engine gets: the policy itself, or with its builtins' operands guarded."""
+        if not self.undefined_builtin_errors:
+            return Guarded(policy.source)
+        if not self._guarded:
+            replaced = replaced_builtins(p.source for p in self.policies)
+            calls: dict[str, list[Call]] = {}
+            for owner, call in builtin_calls(self.policies):
+                calls.setdefault(owner.display, []).append(call)
+            # Appended guards follow the module's Rego version: the set is compiled as v0 where any module is.
+            v0_set = any(p.v0 for p in self.policies)
+            for each in self.policies:
+                self._guarded[each.display] = guard_operands(
+                    each.source, calls.get(each.display, ()), v0_set and not each.info.imports_rego_v1, replaced)
+        return self._guarded[policy.display]
 
     def names(self) -> str:
         return ", ".join(p.display for p in self.policies[:3]) + (" ..." if len(self.policies) > 3 else "")
@@ -132,7 +163,19 @@ class PolicySet:
                 f"evaluating {query.ref} hit rego-cpp's limit of {STATEMENT_LIMIT:,} statements per query, "
                 f"which regopy cannot raise; {self.cap_advice}"))
         on = f" on {origin}" if origin else ""
-        return InputError(self.where(query), f"evaluating {query.ref}{on} failed: {_runtime_cause(message, code)}")
+        return InputError(self.where(query), f"evaluating {query.ref}{on} failed: "
+                                             f"{_runtime_cause(self._own_columns(message), code)}")
+
+    def _own_columns(self, message: str) -> str:
+        """``module:line:col`` in an engine's message with the policy's own column (guards shift columns)."""
+        def column(match: re.Match[str]) -> str:
+            guarded = self._guarded.get(match.group(1))
+            if guarded is None or not guarded.inserted:
+                return match.group()
+            line = int(match.group(2))
+            return f"{match.group(1)}:{line}:{guarded.original_column(line, int(match.group(3)))}"
+
+        return _LOCATION.sub(column, message)
 
 
 def build_job(sets: Sequence[PolicySet], plans: Sequence[Plan], engine: str = DEFAULT_ENGINE) -> dict[str, Any]:
@@ -146,7 +189,10 @@ def build_job(sets: Sequence[PolicySet], plans: Sequence[Plan], engine: str = DE
             raise InputError(plan.origin, too_deep(MAX_INPUT_DEPTH))
     _data_too_deep(sets)
     calls = sorted({name for s in sets for name in calls_to_check(s.policies)})
-    return {"engine": engine, "engine_options": engine_options(engine), "check_calls": calls,
+    options = engine_options(engine)
+    if engine == "opa" and not any(s.undefined_builtin_errors for s in sets):
+        options["strict_builtin_errors"] = True  # OPA's own default mode is the other one
+    return {"engine": engine, "engine_options": options, "check_calls": calls,
             "sets": [s.job() for s in sets], "plans": [_plan_job(p) for p in plans]}
 
 

@@ -67,6 +67,11 @@ def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any) -> R
     if conftest_flags and not opts.policies:
         raise UsageError(f"{', '.join(conftest_flags)} apply to --policy files (user Rego policies); give --policy DIR")
     engine, engine_notes = choose_engine(getattr(opts, "rego_engine", None))
+    if engine == "regopy" and opts.policies and getattr(opts, "strict_builtin_errors", False):
+        # regopy 1.5.2 answers undefined (or a value) for most failing builtins: it cannot hold OPA's strict mode.
+        raise UsageError("--strict-builtin-errors needs an engine that stops on a failing builtin, as OPA's strict "
+                         "mode does; regopy 1.5.2 answers undefined there (OPA's default mode, what natpolicy runs "
+                         "without the flag): run it on regorus or opa")
     user = _user_policy_set(opts) if opts.policies else None
     loading_notes = user.notes if user is not None else []
     if user is not None and user.empty:
@@ -313,7 +318,8 @@ def _user_policy_set(opts: Any) -> Any:
     builtin_ids = frozenset(c.id for c in registry.discover())
     return UserPolicies.load(opts.policies, opts.namespaces, opts.all_namespaces, builtin_ids,
                              rego_version=getattr(opts, "rego_version", None) or "v1",
-                             data_paths=getattr(opts, "data_files", ()))
+                             data_paths=getattr(opts, "data_files", ()),
+                             strict_builtin_errors=bool(getattr(opts, "strict_builtin_errors", False)))
 
 
 def _twin_set(checks: list[BaseCheck]) -> Any:

@@ -36,14 +36,16 @@ class UserPolicies:
     @classmethod
     def load(cls, paths: Sequence[str], namespaces: Sequence[str], all_namespaces: bool,
              builtin_ids: frozenset[str] = frozenset(), rego_version: str = "v1",
-             data_paths: Sequence[str] = ()) -> UserPolicies:
+             data_paths: Sequence[str] = (), strict_builtin_errors: bool = False) -> UserPolicies:
         policies = load_policy_paths(list(paths), rego_version)
         # Every loaded file is compiled, so none may reach the network; the
         # engine checks the other calls against its builtins before running any.
         refuse_network_calls(policies)
         queries, notes = select_queries(policies, namespaces, all_namespaces)
         data = load_data(data_paths) if data_paths else None
-        return cls(PolicySet(policies, queries, data=data), builtin_ids, notes)
+        # OPA's and conftest's default: a builtin failing on an operand of another kind is undefined.
+        policy_set = PolicySet(policies, queries, data=data, undefined_builtin_errors=not strict_builtin_errors)
+        return cls(policy_set, builtin_ids, notes)
 
     def findings(self, model: ResourceModel, origin: str, values: Sequence[tuple[Query, Any]],
                  scrub: Any) -> tuple[list[Finding], list[BaseCheck], list[str]]:

@@ -1,0 +1,231 @@
+"""A builtin given an operand of the wrong kind is undefined, as in OPA's default mode, instead of stopping.
+
+OPA has two modes for an error inside a builtin call. By default (``opa eval``, conftest) the
+expression is undefined and evaluation goes on; with ``--strict-builtin-errors`` the query stops.
+regorus 0.13.0 always stops (its Python binding has no other mode) and regopy 1.5.2 does either,
+builtin by builtin. The commonest such error in a real policy is a value of another kind: the
+``after`` of a deleted resource is ``null``, so ``object.get(r.change.after, "tags", {})`` or
+``regex.match(p, r.change.after.name)`` fails on it.
+
+So each operand ``natpolicy.rego.operand_kinds`` lists is passed through a guard, a function
+appended to the module that gives the value back only when it is of the kind the builtin checks:
+``object.get(X, "k", 0)`` becomes ``object.get(__natpolicy_if_object(X), "k", 0)``. An operand of
+another kind is then undefined, so the call is undefined, as OPA's default makes it; the call
+itself stays where the policy wrote it, so an error it still raises (a value error such as
+``to_number("abc")``) names the policy's own line. Nothing moves to another line; only columns
+shift, and :class:`Guarded` maps them back.
+
+Left alone: an operand whose kind a literal shows (``"aws_"``, ``[1, 2]``, ``{x | ...}``); a call of
+a name the policy set defines itself; and a builtin a loaded module replaces with ``with NAME as``,
+whose stand-in may take other kinds.
+"""
+from __future__ import annotations
+
+import bisect
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from natpolicy.rego.builtin_types import BUILTINS, RegoType
+from natpolicy.rego.operand_kinds import GUARD_PREFIX, GUARDS, OPERAND_KINDS
+from natpolicy.rego.source import Call, Token, matching_close, tokens
+
+__all__ = ["Guarded", "guard_operands", "replaced_builtins"]
+
+# The kinds a literal operand shows by its first token, and which guard each satisfies.
+_LITERAL_KINDS = {"string": {"string", "prefixes"}, "raw": {"string", "prefixes"}, "number": {"number", "time"},
+                  "null": {"delimiters"}}
+_BRACKET_KINDS = {"[": {"array", "collection", "countable", "keys", "time"},
+                  "{": {"object", "set", "collection", "countable", "keys"}}
+_SCALAR_WORDS = {"null", "true", "false"}
+
+
+@dataclass(frozen=True)
+class Guarded:
+    """A module with its operands guarded, and where it inserted text (to map the engine's columns back)."""
+
+    text: str
+    # (offset in the original text, characters inserted there), in order.
+    inserted: tuple[tuple[int, int], ...] = ()
+
+    def original_offset(self, offset: int) -> int:
+        """The character offset in the policy's own text of ``offset`` in :attr:`text`."""
+        shift = 0
+        for at, length in self.inserted:
+            if at + shift >= offset:
+                break
+            shift += min(length, offset - at - shift)
+        return offset - shift
+
+    def original_column(self, line: int, column: int) -> int:
+        """The policy's own 1-based column of ``line``:``column`` of :attr:`text` (lines never move)."""
+        start = _line_start(self.text, line)
+        if start is None:
+            return column
+        return self.original_offset(start + column - 1) - self.original_offset(start) + 1
+
+
+def _line_start(text: str, line: int) -> int | None:
+    at = 0
+    for _ in range(line - 1):
+        at = text.find("\n", at) + 1
+        if at == 0:
+            return None
+    return at
+
+
+def replaced_builtins(sources: Iterable[str]) -> set[str]:
+    """The builtins a module replaces with ``with NAME as ...``: their stand-ins may take any kind."""
+    out: set[str] = set()
+    for source in sources:
+        if "with" not in source:
+            continue
+        toks = tokens(source)
+        for i, tok in enumerate(toks):
+            if tok.text != "with":
+                continue
+            j, parts = i + 1, []
+            while j < len(toks) and toks[j].kind == "ident":
+                parts.append(toks[j].text)
+                if j + 1 < len(toks) and toks[j + 1].text == ".":
+                    j += 2
+                    continue
+                break
+            out.add(".".join(parts))
+    return out
+
+
+def guard_operands(source: str, calls: Iterable[Call], v0: bool, replaced: Collection[str] = ()) -> Guarded:
+    """``source`` with the listed operands of each builtin call in ``calls`` (the policy's own builtin calls:
+    ``natpolicy.rego.builtins.builtin_calls``) guarded, and the guards it uses appended."""
+    toks = tokens(source)
+    starts = [tok.offset for tok in toks]
+    inserts: list[tuple[int, int, str]] = []  # (offset, 0 for a `)` / 1 for an opening, text)
+    used: set[str] = set()
+    calls = [*calls, *_contains_calls(toks)]
+    builtin_at = {call.offset: call.name for call in calls}
+    for call in calls:
+        kinds = OPERAND_KINDS.get(call.name)
+        if kinds is None or call.name in replaced:
+            continue
+        i = bisect.bisect_left(starts, call.offset)
+        opener = i + 2 * call.name.count(".") + 1
+        if opener >= len(toks) or toks[opener].text != "(":
+            continue
+        for (first, last), kind in zip(_operands(toks, opener), kinds, strict=False):
+            if kind is None or _literal_satisfies(toks, first, last, kind) \
+                    or _result_satisfies(toks, first, last, builtin_at, kind):
+                continue
+            used.add(kind)
+            inserts.append((toks[first].offset, 1, f"{GUARD_PREFIX}{kind}("))
+            inserts.append((toks[last].offset + len(toks[last].text), 0, ")"))
+    if not inserts:
+        return Guarded(source)
+    inserts.sort(key=lambda item: (item[0], item[1]))
+    pieces, at = [], 0
+    for offset, _, text in inserts:
+        pieces += [source[at:offset], text]
+        at = offset
+    out = "".join(pieces) + source[at:]
+    out += ("" if out.endswith("\n") else "\n") + "".join(_guard_functions(kind, v0) for kind in sorted(used))
+    return Guarded(out, tuple((offset, len(text)) for offset, _, text in inserts))
+
+
+def _contains_calls(toks: list[Token]) -> list[Call]:
+    """``contains(`` calls, which the module scan skips as the keyword of ``deny contains msg``: the keyword
+    follows a rule's name at the top level, a call is anywhere else (a body, a rule's value)."""
+    return [Call(tok.offset, "contains") for i, tok in enumerate(toks[:-1])
+            if tok.text == "contains" and toks[i + 1].text == "(" and not _after_rule_name(toks, i)]
+
+
+def _after_rule_name(toks: list[Token], i: int) -> bool:
+    return i > 0 and toks[i].depth == 0 and (toks[i - 1].kind == "ident" or toks[i - 1].text in ("]", ")"))
+
+
+def _operands(toks: list[Token], opener: int) -> list[tuple[int, int]]:
+    """(first token, last token) of each argument of the call whose ``(`` is at ``opener``."""
+    close = matching_close(toks, opener)
+    if close is None or close == opener + 1:
+        return []
+    inner = toks[opener].depth + 1
+    out, first = [], opener + 1
+    for j in range(opener + 1, close):
+        if toks[j].depth == inner and toks[j].text == ",":
+            if j > first:
+                out.append((first, j - 1))
+            first = j + 1
+    if close > first:
+        out.append((first, close - 1))
+    return out
+
+
+def _literal_satisfies(toks: list[Token], first: int, last: int, kind: str) -> bool:
+    """Is the operand a literal (or comprehension) whose kind the guard would always let through?"""
+    tok = toks[first]
+    if first == last:
+        label = tok.text if tok.kind == "ident" and tok.text in _SCALAR_WORDS else tok.kind
+        return kind in _LITERAL_KINDS.get(label, set())
+    if tok.text in _BRACKET_KINDS and matching_close(toks, first) == last:
+        if tok.text == "{":
+            return kind in ("collection", "countable", "keys") or kind == _brace_kind(toks, first, last)
+        return kind in _BRACKET_KINDS["["]
+    if tok.text == "set" and last == first + 2 and toks[first + 1].text == "(":
+        return kind in ("set", "collection", "countable", "keys")
+    return False
+
+
+# The kinds each guard lets through, and (for guards of elements) the kinds its elements must be.
+_ACCEPTS: dict[str, tuple[frozenset[str], frozenset[str] | None]] = {
+    "string": (frozenset({"string"}), None), "number": (frozenset({"number"}), None),
+    "object": (frozenset({"object"}), None), "array": (frozenset({"array"}), None),
+    "set": (frozenset({"set"}), None), "collection": (frozenset({"array", "set"}), None),
+    "countable": (frozenset({"string", "array", "set", "object"}), None),
+    "keys": (frozenset({"array", "set", "object"}), None),
+    "scalar": (frozenset({"null", "boolean", "number", "string"}), None),
+    "time": (frozenset({"number", "array"}), None),
+    "strings": (frozenset({"array", "set"}), frozenset({"string"})),
+    "numbers": (frozenset({"array", "set"}), frozenset({"number"})),
+    "sets": (frozenset({"set"}), frozenset({"set"})),
+}
+
+
+def _result_satisfies(toks: list[Token], first: int, last: int, builtin_at: dict[int, str], kind: str) -> bool:
+    """Is the operand one call of a builtin whose result is always of the guard's kind (``lower(upper(x))``)?"""
+    name = builtin_at.get(toks[first].offset)
+    if name is None or name not in BUILTINS or kind not in _ACCEPTS:
+        return False
+    opener = first + 2 * name.count(".") + 1
+    if opener > last or toks[opener].text != "(" or matching_close(toks, opener) != last:
+        return False
+    kinds, elements = _ACCEPTS[kind]
+    return _within(BUILTINS[name].result, kinds, elements)
+
+
+def _within(result: RegoType, kinds: frozenset[str], elements: frozenset[str] | None) -> bool:
+    if not result.kinds <= kinds:
+        return False
+    return elements is None or (result.of is not None and result.of.kinds <= elements)
+
+
+def _brace_kind(toks: list[Token], first: int, last: int) -> str:
+    """``object`` or ``set`` for a ``{...}`` literal or comprehension (``{}`` is an empty object)."""
+    inner = toks[first].depth + 1
+    if last == first + 1:
+        return "object"
+    for j in range(first + 1, last):
+        if toks[j].depth == inner and toks[j].text in (":", "|", ","):
+            if toks[j].text == ":":
+                return "object"
+            if toks[j].text == "|":
+                return "set"
+    return "set"
+
+
+def _guard_functions(kind: str, v0: bool) -> str:
+    """The definitions of one guard, each on its own line, in the module's Rego version."""
+    name = f"{GUARD_PREFIX}{kind}"
+    head = f"{name}({_X}) = {_X} {{ " if v0 else f"{name}({_X}) := {_X} if {{ "
+    return "".join(f"{head}{body.format(x=_X, e=_E)} }}\n" for body in GUARDS[kind])
+
+
+# The guards' own names, in natpolicy's prefix (its other rewrites' helpers use it too), which no policy shares.
+_X, _E = "__natpolicy_x", "__natpolicy_e"

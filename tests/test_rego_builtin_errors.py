@@ -1,0 +1,195 @@
+"""A builtin failing on an operand of another kind: undefined by default (OPA's and conftest's mode), a stop with
+``--strict-builtin-errors`` (``natpolicy.rego.builtin_errors``; the probes' answers are in
+tests/test_rego_default_mode.py)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import CliResult, PlanBuilder
+from natpolicy.rego.builtin_errors import Guarded, guard_operands, replaced_builtins
+from natpolicy.rego.builtins import builtin_calls
+from natpolicy.rego.loading import PolicyFile
+from natpolicy.rego.source import scan_module
+from tests.rego_answers import ENGINES
+
+Cli = Callable[..., CliResult]
+V1 = "package main\n\nimport rego.v1\n\n"
+GUARD = "__natpolicy_if_"
+
+
+def guarded(source: str, v0: bool = False) -> Guarded:
+    policy = PolicyFile(Path("p.rego"), "p.rego", source, scan_module(source))
+    return guard_operands(source, [call for _, call in builtin_calls([policy])], v0, replaced_builtins([source]))
+
+
+# -- the rewrite -----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("statement", "wrapped"), [
+    ('object.get(r.after, "k", 0)', f'object.get({GUARD}object(r.after), "k", 0)'),
+    ('startswith(r.name, "aws_")', f'startswith({GUARD}string(r.name), "aws_")'),
+    ('contains(r.name, "x")', f'contains({GUARD}string(r.name), "x")'),
+    ('count(r.list) > 0', f'count({GUARD}countable(r.list)) > 0'),
+    ('concat(",", r.names)', f'concat(",", {GUARD}strings(r.names))'),
+    ('lower(upper(r.n))', f'lower(upper({GUARD}string(r.n)))'),  # upper's result is a string already
+    ('regex.match(r.p, r.v)', f'regex.match({GUARD}string(r.p), {GUARD}string(r.v))'),
+])
+def test_each_operand_of_a_checked_kind_is_guarded(statement: str, wrapped: str) -> None:
+    text = guarded(V1 + f"x if {{\n  some r in input.rs\n  {statement}\n}}\n").text
+    assert f"  {wrapped}\n" in text
+    assert text.split("\n")[6] == f"  {wrapped}"  # on the policy's own line
+
+
+@pytest.mark.parametrize("statement", [
+    'startswith("aws_x", "aws_")',  # literals show their kind
+    'count([1, 2]) > 0',
+    'count({x | some x in input.xs}) > 0',
+    'object.keys({"a": 1})',
+    'json.marshal(input.x)',  # any value
+    'object.get({"a": 1}, input.k, input.d)',  # the key and default may be anything
+    'is_string(input.x)',
+    'regex.is_valid(input.p)',  # answers false, never fails
+    'sprintf("%v", [input.x])',
+    'glob.match("a*", null, "ab")',
+    'data.lib.lower(input.x)',  # a function of the policies, not the builtin
+    'set() == set()',
+])
+def test_operands_whose_kind_is_known_or_unchecked_are_left_alone(statement: str) -> None:
+    source = V1 + f"x if {{\n  {statement}\n}}\n"
+    assert guarded(source).text == source
+
+
+def test_a_function_of_the_package_named_like_a_builtin_dotted_is_not_guarded() -> None:
+    source = V1 + 'strings.pad(s) := concat("", [s, " "])\n\nx := strings.pad(input.s)\n'
+    assert f"{GUARD}" not in guarded(source).text.split("\n")[6]
+
+
+def test_a_builtin_replaced_with_with_is_left_alone_everywhere() -> None:
+    source = V1 + ('f(a, b) := true\n\nx if startswith(input.a, "p")\n\n'
+                   'y if { x with startswith as f }\n\nz := lower(input.b)\n')
+    text = guarded(source).text
+    assert 'startswith(input.a, "p")' in text and f"lower({GUARD}string(input.b))" in text
+
+
+def test_the_contains_keyword_is_no_call() -> None:
+    source = V1 + ('deny contains msg if {\n  contains(input.a, "b")\n  msg := "m"\n}\n\n'
+                   'a.b[k] contains (k) if true\n\nc := contains(input.c, "d")\n')
+    text = guarded(source).text
+    assert text.startswith(V1 + "deny contains msg if {\n") and f'contains({GUARD}string(input.a), "b")' in text
+    assert "a.b[k] contains (k) if true" in text and f'c := contains({GUARD}string(input.c), "d")' in text
+
+
+def test_guards_are_appended_in_the_modules_rego_version() -> None:
+    v1 = guarded(V1 + "x := lower(input.a)\n").text
+    v0 = guarded('package main\n\ndeny[m] { m := lower(input.a) }\n', v0=True).text
+    assert f"{GUARD}string(__natpolicy_x) := __natpolicy_x if {{ is_string(__natpolicy_x) }}" in v1
+    assert f"{GUARD}string(__natpolicy_x) = __natpolicy_x {{ is_string(__natpolicy_x) }}" in v0
+
+
+def test_columns_map_back_to_the_policys_own() -> None:
+    source = V1 + 'x := object.get(input.a, "k", lower(input.b))\n'
+    g = guarded(source)
+    line = g.text.split("\n")[4]
+    column = line.index("lower") + 1
+    assert g.original_column(5, column) == source.split("\n")[4].index("lower") + 1
+    assert g.original_offset(g.text.index('"k"')) == source.index('"k"')
+
+
+# -- on the engines --------------------------------------------------------------------------------
+
+PLAN_POLICY = V1 + ('deny contains msg if {\n  some r in input.resource_changes\n'
+                    '  tags := object.get(r.change.after, "tags", {})\n  not tags.owner\n'
+                    '  msg := sprintf("%s has no owner tag", [r.address])\n}\n')
+
+
+def deleting_plan(tmp_path: Path) -> Path:
+    """One resource deleted (its ``after`` is null), one created without tags."""
+    return (PlanBuilder()
+            .delete("null_resource.gone", {"triggers": {"k": "v"}})
+            .create("null_resource.new", {"triggers": {"k": "w"}})
+            .write(tmp_path / "plan.json"))
+
+
+def policy_dir(tmp_path: Path, source: str) -> Path:
+    (tmp_path / "policy").mkdir()
+    (tmp_path / "policy" / "p.rego").write_text(source, encoding="utf-8")
+    return tmp_path / "policy"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_builtin_failing_on_null_is_undefined_by_default(cli: Cli, tmp_path: Path, engine: str) -> None:
+    plan, policies = deleting_plan(tmp_path), policy_dir(tmp_path, PLAN_POLICY)
+    result = cli("check", str(plan), "-p", str(policies), "--rego-engine", engine, "--format", "json",
+                 "--no-progress")
+    assert result.code == 1, result.err
+    assert [f["message"] for f in result.json()["findings"] if "/" in f["rule_id"]] == [
+        "null_resource.new has no owner tag"]
+
+
+@pytest.mark.parametrize("flag", ["--strict-builtin-errors", "--show-builtin-errors"])
+def test_strict_builtin_errors_stop_with_the_policys_line(cli: Cli, tmp_path: Path, flag: str) -> None:
+    if "regorus" not in ENGINES:
+        pytest.skip("strict mode needs regorus")
+    plan, policies = deleting_plan(tmp_path), policy_dir(tmp_path, PLAN_POLICY)
+    result = cli("check", str(plan), "-p", str(policies), "--rego-engine", "regorus", flag, "--no-progress")
+    assert result.code == 2
+    assert "p.rego:7:" in result.err and "`object.get` expects object argument. Got null instead" in result.err
+
+
+def test_strict_builtin_errors_from_the_config_file(cli: Cli, tmp_path: Path) -> None:
+    if "regorus" not in ENGINES:
+        pytest.skip("strict mode needs regorus")
+    plan, policies = deleting_plan(tmp_path), policy_dir(tmp_path, PLAN_POLICY)
+    config = tmp_path / ".natpolicy.yaml"
+    config.write_text("strict-builtin-errors: true\n", encoding="utf-8")
+    result = cli("check", str(plan), "-p", str(policies), "--config", str(config), "--rego-engine", "regorus",
+                 "--no-progress")
+    assert result.code == 2 and "expects object argument" in result.err
+
+
+def test_regopy_refuses_strict_mode_it_cannot_hold(cli: Cli, tmp_path: Path) -> None:
+    if "regopy" not in ENGINES:
+        pytest.skip("regopy is not installed")
+    plan, policies = deleting_plan(tmp_path), policy_dir(tmp_path, PLAN_POLICY)
+    result = cli("check", str(plan), "-p", str(policies), "--rego-engine", "regopy", "--strict-builtin-errors",
+                 "--no-progress")
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert "regopy 1.5.2 answers undefined there" in result.err
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_runtime_error_names_the_policys_own_column(cli: Cli, tmp_path: Path, engine: str) -> None:
+    # to_number fails on the text itself (no guard can see it): the stop names the call's `(` (regorus' column)
+    # where the policy has it, although a guard was inserted before it on the line.
+    source = V1 + ('deny contains "d" if {\n  some r in input.resource_changes\n'
+                   '  object.get(r, "k", 1) == to_number(r.type)\n}\n')
+    plan, policies = deleting_plan(tmp_path), policy_dir(tmp_path, source)
+    result = cli("check", str(plan), "-p", str(policies), "--rego-engine", engine, "--no-progress")
+    assert result.code == 2
+    if engine == "regorus":
+        assert f"p.rego:7:{source.split(chr(10))[6].index('to_number(') + len('to_number') + 1}: " in result.err, result.err
+    else:
+        assert "to_number at" in result.err and "p.rego:7" in result.err, result.err
+
+
+def test_the_action_gate_keeps_strict_builtin_errors_of_the_base_branch(tmp_path: Path) -> None:
+    from natpolicy.action_gate import merge
+    from natpolicy.config import Config
+
+    data, relaxed = merge(Config(strict_builtin_errors=True), Config(), lambda p: p, tmp_path / "copies")
+    assert data["strict-builtin-errors"] is True and [r.setting for r in relaxed] == ["strict-builtin-errors"]
+    data, relaxed = merge(Config(), Config(strict_builtin_errors=True), lambda p: p, tmp_path / "copies")
+    assert data["strict-builtin-errors"] is True and not relaxed
+
+
+def test_a_syntax_error_is_placed_in_the_policys_own_text(cli: Cli, tmp_path: Path) -> None:
+    if "regorus" not in ENGINES:
+        pytest.skip("compared with the strict run, which needs regorus")
+    source = V1 + 'deny contains concat(",", input.a) if { x := 1 + }\n'
+    plan, policies = deleting_plan(tmp_path), policy_dir(tmp_path, source)
+    args = ("check", str(plan), "-p", str(policies), "--rego-engine", "regorus", "--no-progress")
+    default, strict = cli(*args), cli(*args, "--strict-builtin-errors")
+    assert default.code == strict.code == 2
+    assert default.err == strict.err and "p.rego:5:39: " in default.err, default.err
