@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from natpolicy.rego.engine import UNDEFINED
 from natpolicy.rego.engines import create_engine, installed_engines
 from natpolicy.rego.guards import engine_refusals
-from natpolicy.rego.import_names import import_refusals
+from natpolicy.rego.import_names import import_refusals, own_package_refs_for_regorus
 from natpolicy.rego.source import char_line_col
 
 SHADOWING = [
@@ -20,10 +19,16 @@ SHADOWING = [
     ("import data.lib\nlib := 5\nx := lib", {"z": 1}, 5),
 ]
 OWN_PACKAGE = [
-    # (module body, line of the refused use)
-    ("import data.p as me\nq := 1\nx := me.q", 5),
-    ("import data.p\nq := 1\nx := p.q", 5),
-    ('import data.p as me\nq := 1\nx := me["q"]', 5),
+    # (module body, line of the refused use): the name is used otherwise than as a ref's root too
+    ("import data.p as me\nq := 1\nx := me.q\ny := me", 5),
+    ("import data.p\nq := 1\nx := p.q\ny := p", 5),
+]
+SPELLED_AS_DATA = [
+    # (module body, OPA's answer for x): every use a ref, spelled as data.p on regorus, where it was undefined
+    ("import data.p as me\nq := 1\nx := me.q", 1),
+    ("import data.p\nq := 1\nx := p.q", 1),
+    ('import data.p as me\nq := 1\nx := me["q"]', 1),
+    ("import data.p\nq := {1, 2}\nx := [v | some v in p.q]", [1, 2]),
 ]
 QUIET = [
     # (module body, the answer on both engines)
@@ -76,14 +81,30 @@ def test_a_rule_read_through_an_import_of_its_own_package_is_refused_on_regorus(
     found = list(import_refusals(source, "regorus"))
     assert len(found) == 1 and char_line_col(source, found[0][0])[0] == line, found
     assert list(import_refusals(source, "regopy")) == []  # regopy reads it as OPA
-    if "regorus" in installed_engines():
-        assert _answer("regorus", source) is UNDEFINED
+    assert own_package_refs_for_regorus(source) == source  # left as written, refused instead
     if "regopy" in installed_engines():
         assert _answer("regopy", source) == 1
 
 
+@pytest.mark.parametrize(("body", "opa"), SPELLED_AS_DATA)
+def test_reads_through_an_import_of_the_own_package_are_spelled_as_data_refs_on_regorus(body: str,
+                                                                                       opa: object) -> None:
+    source = _module(body)
+    assert list(import_refusals(source, "regorus")) == []
+    spelled = own_package_refs_for_regorus(source)
+    assert spelled.count("\n") == source.count("\n") and "x := data.p" in spelled.replace("[v | some v in ", "")
+    for engine in installed_engines():
+        if engine in ("regorus", "regopy"):
+            assert _answer(engine, source) == opa, engine
+
+
+def test_a_package_above_is_spelled_as_data_too() -> None:
+    source = "package a.b\nimport rego.v1\nimport data.a\nt := 7\nx := a.b.t\ny := a.sibling\n"
+    assert own_package_refs_for_regorus(source).endswith("x := data.a.b.t\ny := data.a.sibling\n")
+
+
 def test_a_package_above_the_module_counts_too() -> None:
-    source = "package a.b\nimport rego.v1\nimport data.a\nq := 1\nx := a.b.q\n"
+    source = "package a.b\nimport rego.v1\nimport data.a\nq := 1\nx := a.b.q\ny := a\n"
     assert [char_line_col(source, o)[0] for o, _ in import_refusals(source, "regorus")] == [5]
     assert list(import_refusals(source.replace("import data.a\n", "import data.lib\n"), "regorus")) == []
 

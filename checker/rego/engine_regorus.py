@@ -85,6 +85,7 @@ from natpolicy.rego.case_opa import opa_lower, opa_upper
 from natpolicy.rego.cidr_opa import opa_cidr_contains
 from natpolicy.rego.duration_opa import opa_parse_duration_ns
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
+from natpolicy.rego.import_names import own_package_refs_for_regorus
 from natpolicy.rego.json_paths_opa import opa_json_filter, opa_json_remove
 from natpolicy.rego.json_valid_opa import opa_json_is_valid
 from natpolicy.rego.marshal_html import escape_html_in_marshals
@@ -488,7 +489,8 @@ def _for_regorus(source: str, v0: bool = False, count_mocked: bool = False) -> s
     # First, `not EXPR` with `_` as the count of EXPR's solutions (regorus_negation). Last, count's argument
     # wrapped so a string is counted in characters, as OPA counts it (runes_opa): no line moves, and only the
     # appended wrapper depends on count_mocked, so the sites below map lines without it.
-    negated = negations_for_regorus(source)
+    # First of all, names bound by an import of the module's own package spelled as their data refs (import_names).
+    negated = negations_for_regorus(own_package_refs_for_regorus(source))
     checked = yaml_for_regorus(uuid_for_regorus(negated, v0))
     ordered = order_for_regorus(escape_html_in_marshals(hoist_declarations(bind_heads(checked))), v0)
     # And time.parse_ns' text checked against Go's grammar for its layout on its line (time_parse_opa).

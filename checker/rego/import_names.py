@@ -7,9 +7,14 @@ import wins over a rule of the same name (``import input.o`` beside a rule
 1.5.2 does not compile the module (with no detail). And an import of the
 module's own package, or of a package above it (``import data.p`` in package
 ``p``, ``import data.a`` in ``a.b``), reads in OPA as any other ref
-(``p.q`` is ``data.p.q``); regorus answered every rule read through it as
-undefined (calls through it, ``p.f(1)``, answered: left alone). Measured on
-both engines; natpolicy refuses both with the import's line or the use's.
+(``p.q`` is ``data.p.q``); regorus answered a rule of the module's own package
+read through it as undefined (``p.q`` in package ``p``, ``a.b.t`` in package
+``a.b``), although it reads the same rule as a ``data`` ref. So on regorus each
+such name is spelled as the ref it stands for (``p.q`` becomes ``data.p.q``, on
+its line: :func:`own_package_refs_for_regorus`), where every use of the name is
+a ref (``p.q``, ``p["q"]``, ``p.f(1)``); a name also used otherwise (bare, or
+as a local's name) is refused with its use's line. Measured on both engines;
+natpolicy refuses the rest with the import's line or the use's.
 """
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from natpolicy.rego.source import Token, scan_module, tokens
 from natpolicy.rego.static_checks import rule_statements
 
-__all__ = ["import_refusals"]
+__all__ = ["import_refusals", "own_package_refs_for_regorus"]
 
 
 def import_refusals(source: str, engine: str, package_sources: Sequence[str] = ()) -> Iterator[tuple[int, str]]:
@@ -43,11 +48,45 @@ def import_refusals(source: str, engine: str, package_sources: Sequence[str] = (
                 f"it; natpolicy refuses it: import it under another name (`import {shown} as {alias}_import`)")
         elif engine == "regorus" and path[0] == "data" and len(path) > 1 and path[1:] == package[:len(path) - 1]:
             use = _first_read(toks, alias, end)
-            if use is not None:
+            if use is not None and _uses_as_refs(toks, alias, end) is None:
                 yield toks[use].offset, (
                     f"`{alias}` reads the module's own package through `import {shown}`: regorus 0.13.0 answers a "
                     f"rule read that way as undefined, where OPA reads {shown}.<rule>; natpolicy refuses it on "
                     "regorus: write the rule's name alone")
+
+
+def own_package_refs_for_regorus(source: str) -> str:
+    """``source`` with each name an import of its own package (or a package above) binds spelled as that
+    import's ``data`` ref, where every use of the name is a ref; no line moves."""
+    if "import" not in source:
+        return source
+    package = scan_module(source).package.split(".")
+    toks = tokens(source)
+    edits: list[tuple[int, int, str]] = []
+    for start, end in rule_statements(source, toks):
+        if toks[start].text != "import":
+            continue
+        path, alias = _import(toks, start, end)
+        if len(path) < 2 or path[0] != "data" or not alias or path[1:] != package[:len(path) - 1]:
+            continue
+        uses = _uses_as_refs(toks, alias, end)
+        edits += [(toks[k].offset, toks[k].offset + len(alias), ".".join(path)) for k in uses or ()]
+    for begin, stop, text in sorted(edits, reverse=True):
+        source = source[:begin] + text + source[stop:]
+    return source
+
+
+def _uses_as_refs(toks: list[Token], alias: str, after: int) -> list[int] | None:
+    """Every use of ``alias`` after its import, where each is the root of a ref (``p.q``, ``p[...]``); None where
+    one is not (a bare ``p``, a local declared with that name)."""
+    uses = []
+    for k in range(after, len(toks)):
+        if toks[k].text != alias or toks[k].kind != "ident" or (k > 0 and toks[k - 1].text == "."):
+            continue
+        if k + 1 >= len(toks) or toks[k + 1].text not in (".", "["):
+            return None  # a bare use, or a local of that name (`some p in xs`, `p := ...`, `f(p)`)
+        uses.append(k)
+    return uses
 
 
 def _heads(source: str) -> Iterator[tuple[str, bool]]:
