@@ -22,7 +22,7 @@ whose stand-in may take other kinds.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from natpolicy.rego.builtin_types import BUILTINS, RegoType
@@ -94,18 +94,24 @@ def replaced_builtins(sources: Iterable[str]) -> set[str]:
     return out
 
 
-def guard_operands(source: str, calls: Iterable[Call], v0: bool, replaced: Collection[str] = ()) -> Guarded:
+def guard_operands(source: str, calls: Iterable[Call], v0: bool, replaced: Collection[str] = (),
+                   renames: Mapping[str, str] | None = None, guard: bool = True) -> Guarded:
     """``source`` with the listed operands of each builtin call in ``calls`` (the policy's own builtin calls:
-    ``natpolicy.rego.builtins.builtin_calls``) guarded, and the guards it uses appended."""
+    ``natpolicy.rego.builtins.builtin_calls``) guarded, and the guards it uses appended; and each call of a name
+    in ``renames`` renamed, on its line (``natpolicy.rego.deprecated_builtins``). ``guard`` False: renames only."""
     toks = tokens(source)
     starts = [tok.offset for tok in toks]
-    inserts: list[tuple[int, int, str]] = []  # (offset, 0 for a `)` / 1 for an opening, text)
+    # (offset, 0 for a `)` / 1 for an opening / 2 for a name, end of the text replaced, text)
+    inserts: list[tuple[int, int, int, str]] = []
     used: set[str] = set()
     calls = [*calls, *_contains_calls(toks)]
     builtin_at = {call.offset: call.name for call in calls}
     for call in calls:
-        kinds = OPERAND_KINDS.get(call.name)
-        if kinds is None or call.name in replaced:
+        name = (renames or {}).get(call.name, call.name)
+        if name != call.name:
+            inserts.append((call.offset, 2, _name_end(toks, starts, call), name))
+        kinds = OPERAND_KINDS.get(name)
+        if kinds is None or call.name in replaced or not guard:
             continue
         i = bisect.bisect_left(starts, call.offset)
         opener = i + 2 * call.name.count(".") + 1
@@ -116,18 +122,27 @@ def guard_operands(source: str, calls: Iterable[Call], v0: bool, replaced: Colle
                     or _result_satisfies(toks, first, last, builtin_at, kind):
                 continue
             used.add(kind)
-            inserts.append((toks[first].offset, 1, f"{GUARD_PREFIX}{kind}("))
-            inserts.append((toks[last].offset + len(toks[last].text), 0, ")"))
+            inserts.append((toks[first].offset, 1, toks[first].offset, f"{GUARD_PREFIX}{kind}("))
+            end = toks[last].offset + len(toks[last].text)
+            inserts.append((end, 0, end, ")"))
     if not inserts:
         return Guarded(source)
     inserts.sort(key=lambda item: (item[0], item[1]))
     pieces, at = [], 0
-    for offset, _, text in inserts:
+    for offset, _, end, text in inserts:
         pieces += [source[at:offset], text]
-        at = offset
+        at = end
     out = "".join(pieces) + source[at:]
-    out += ("" if out.endswith("\n") else "\n") + "".join(_guard_functions(kind, v0) for kind in sorted(used))
-    return Guarded(out, tuple((offset, len(text)) for offset, _, text in inserts))
+    if used:
+        out += ("" if out.endswith("\n") else "\n") + "".join(_guard_functions(kind, v0) for kind in sorted(used))
+    # A renamed call's name grows (re_match -> regex.match): counted as text inserted where the old name ends.
+    return Guarded(out, tuple((end, len(text) - (end - offset)) for offset, _, end, text in inserts))
+
+
+def _name_end(toks: list[Token], starts: list[int], call: Call) -> int:
+    """Where a call's (dotted) name ends in the text."""
+    last = toks[bisect.bisect_left(starts, call.offset) + 2 * call.name.count(".")]
+    return last.offset + len(last.text)
 
 
 def _contains_calls(toks: list[Token]) -> list[Call]:

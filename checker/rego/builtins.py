@@ -11,7 +11,7 @@ the ``print`` statement.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 
 from natpolicy.errors import InputError
 from natpolicy.rego.function_arity import ref_head_roots
@@ -56,9 +56,11 @@ _DEPRECATED = {
 }
 
 
-def calls_to_check(policies: Sequence[PolicyFile]) -> set[str]:
-    """The called names that only the engine can tell builtin or not."""
-    return {call.name for policy, call in builtin_calls(policies) if call.name not in _ENGINE_STATEMENTS}
+def calls_to_check(policies: Sequence[PolicyFile], renamed: Mapping[str, Collection[str]] | None = None) -> set[str]:
+    """The called names that only the engine can tell builtin or not (``renamed``: per module, names natpolicy
+    renames before the engine sees them, natpolicy.rego.deprecated_builtins)."""
+    return {call.name for policy, call in builtin_calls(policies) if call.name not in _ENGINE_STATEMENTS
+            and call.name not in (renamed or {}).get(policy.display, ())}
 
 
 def refuse_unknown_calls(policies: Sequence[PolicyFile], is_builtin: Callable[[str], bool],
@@ -99,8 +101,13 @@ def builtin_calls(policies: Sequence[PolicyFile]) -> Iterator[tuple[PolicyFile, 
 def _message(name: str, engine: str) -> str:
     label = _LABELS.get(engine, engine)
     if name in _DEPRECATED:
+        # natpolicy answers these in a module read as Rego v0 (natpolicy.rego.deprecated_builtins): the rest of
+        # OPA's deprecated builtins only in OPA's default mode for builtin errors.
+        where = ("in a module read as Rego v0 (--rego-version v0), without --strict-builtin-errors" if name in
+                 ("any", "all", "set_diff") or name.startswith("cast_") else "in a module read as Rego v0 "
+                 "(--rego-version v0)")
         return (f"{name} is a builtin OPA deprecated (Rego v0 only; Rego v1 removed it) and {label} does not "
-                f"have: write {_DEPRECATED[name]} instead")
+                f"have: write {_DEPRECATED[name]} instead (natpolicy runs it as OPA does only {where})")
     if name in OPA_BUILTINS_MISSING or name in _REGORUS_MISSING:
         hint = next((h for prefix, h in _HINTS.items() if name.startswith(prefix)), "")
         other = "" if hint else "; OPA has it"

@@ -18,6 +18,7 @@ from natpolicy.errors import InputError
 from natpolicy.progress import Progress
 from natpolicy.rego.builtin_errors import Guarded, guard_operands, replaced_builtins
 from natpolicy.rego.builtins import builtin_calls, calls_to_check, refuse_unknown_calls
+from natpolicy.rego.deprecated_builtins import deprecated_functions, deprecated_renames
 from natpolicy.rego.depth import MAX_INPUT_DEPTH, depth_over
 from natpolicy.rego.engine import UNDEFINED
 from natpolicy.rego.engines import DEFAULT_ENGINE, engine_options, engine_problem
@@ -91,6 +92,7 @@ class PolicySet:
         # The twins are natpolicy's own, held to the strict mode: an error there is natpolicy's bug, shown.
         self.undefined_builtin_errors = undefined_builtin_errors
         self._guarded: dict[str, Guarded] = {}
+        self.renamed: dict[str, set[str]] = {}  # display -> the deprecated builtins its module calls, renamed
         self.queries = list(queries)
         self.cap_advice = cap_advice
         self.data = data or {}  # base documents (--data files), under data. beside data.natpolicy
@@ -116,20 +118,41 @@ class PolicySet:
         return job
 
     def _guard(self, policy: PolicyFile) -> Guarded:
-        """The module the engine gets: the policy itself, or with its builtins' operands guarded."""
-        if not self.undefined_builtin_errors:
-            return Guarded(policy.source)
+        """The module the engine gets: the policy itself, or with its builtins' operands guarded (OPA's default
+        mode for builtin errors) and, compiled as Rego v0, OPA's deprecated builtins renamed."""
+        return self._modules()[policy.display]
+
+    def _modules(self) -> dict[str, Guarded]:
         if not self._guarded:
             replaced = replaced_builtins(p.source for p in self.policies)
             calls: dict[str, list[Call]] = {}
             for owner, call in builtin_calls(self.policies):
                 calls.setdefault(owner.display, []).append(call)
-            # Appended guards follow the module's Rego version: the set is compiled as v0 where any module is.
-            v0_set = any(p.v0 for p in self.policies)
+            renames = deprecated_renames(self.undefined_builtin_errors)
             for each in self.policies:
-                self._guarded[each.display] = guard_operands(
-                    each.source, calls.get(each.display, ()), v0_set and not each.info.imports_rego_v1, replaced)
-        return self._guarded[policy.display]
+                v0 = self._compiled_as_v0(each)
+                own = calls.get(each.display, [])
+                if not self.undefined_builtin_errors and not (v0 and any(c.name in renames for c in own)):
+                    self._guarded[each.display] = Guarded(each.source)
+                    continue
+                guarded = guard_operands(each.source, own, v0, replaced, renames if v0 else None,
+                                         guard=self.undefined_builtin_errors)
+                renamed = {c.name for c in own if c.name in renames} if v0 else set()
+                self.renamed[each.display] = renamed
+                functions = deprecated_functions(renamed)
+                text = guarded.text + ("" if not functions or guarded.text.endswith("\n") else "\n") + functions
+                self._guarded[each.display] = Guarded(text, guarded.inserted)
+        return self._guarded
+
+    def _compiled_as_v0(self, policy: PolicyFile) -> bool:
+        """The engine reads the module as Rego v0: the set is compiled as v0 where any module is (child._compile),
+        and a module importing rego.v1 stays v1 there."""
+        return any(p.v0 for p in self.policies) and not policy.info.imports_rego_v1
+
+    def calls_to_check(self) -> set[str]:
+        """The called names only the engine can tell builtin or not (a deprecated builtin renamed is not one)."""
+        self._modules()
+        return calls_to_check(self.policies, self.renamed)
 
     def names(self) -> str:
         return ", ".join(p.display for p in self.policies[:3]) + (" ..." if len(self.policies) > 3 else "")
@@ -188,7 +211,7 @@ def build_job(sets: Sequence[PolicySet], plans: Sequence[Plan], engine: str = DE
         if plan.text is None and depth_over(plan.document, MAX_INPUT_DEPTH):
             raise InputError(plan.origin, too_deep(MAX_INPUT_DEPTH))
     _data_too_deep(sets)
-    calls = sorted({name for s in sets for name in calls_to_check(s.policies)})
+    calls = sorted({name for s in sets for name in s.calls_to_check()})
     options = engine_options(engine)
     if engine == "opa" and not any(s.undefined_builtin_errors for s in sets):
         options["strict_builtin_errors"] = True  # OPA's own default mode is the other one
