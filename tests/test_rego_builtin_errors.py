@@ -193,3 +193,21 @@ def test_a_syntax_error_is_placed_in_the_policys_own_text(cli: Cli, tmp_path: Pa
     default, strict = cli(*args), cli(*args, "--strict-builtin-errors")
     assert default.code == strict.code == 2
     assert default.err == strict.err and "p.rego:5:39: " in default.err, default.err
+
+
+def test_a_package_defining_contains_calls_its_own_function(cli: Cli, tmp_path: Path) -> None:
+    # A Rego v0 idiom: `contains(arr, elem)` defined by the policy, called with an array. Guarding it as the
+    # string builtin would make `not contains(...)` hold for every element: a finding on every resource.
+    source = ('package main\n\ncontains(arr, elem) {\n  arr[_] = elem\n}\n\n'
+              'deny[msg] {\n  r := input.resource_changes[_]\n  not contains(["null_resource"], r.type)\n'
+              '  msg := r.address\n}\n')
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "other.rego").write_text('package main\n\nwarn[m] {\n  contains(["x"], "x")\n  m := "w"\n}\n',
+                                                 encoding="utf-8")
+    plan, policies = deleting_plan(tmp_path), policy_dir(tmp_path, source)
+    result = cli("check", str(plan), "-p", str(policies), "-p", str(tmp_path / "lib"), "--rego-version", "v0",
+                 "--rego-engine", "regorus", "--format", "json", "--no-progress")
+    if "regorus" not in ENGINES:
+        pytest.skip("Rego v0 runs on regorus")
+    assert [f["message"] for f in result.json()["findings"] if "/" in f["rule_id"]] == ["w"], result.err
+    assert guarded(source, v0=True).text == source  # the rewrite alone leaves it too; the set does for other files

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 
 from natpolicy.rego.builtin_types import BUILTINS, RegoType
 from natpolicy.rego.operand_kinds import GUARD_PREFIX, GUARDS, OPERAND_KINDS
-from natpolicy.rego.source import Call, Token, matching_close, tokens
+from natpolicy.rego.source import Call, Token, matching_close, starts_statement, tokens
 
-__all__ = ["Guarded", "guard_operands", "replaced_builtins"]
+__all__ = ["Guarded", "guard_operands", "replaced_builtins", "defines_contains"]
 
 # The kinds a literal operand shows by its first token, and which guard each satisfies.
 _LITERAL_KINDS = {"string": {"string", "prefixes"}, "raw": {"string", "prefixes"}, "number": {"number", "time"},
@@ -101,6 +101,8 @@ def guard_operands(source: str, calls: Iterable[Call], v0: bool, replaced: Colle
     in ``renames`` renamed, on its line (``natpolicy.rego.deprecated_builtins``). ``guard`` False: renames only."""
     toks = tokens(source)
     starts = [tok.offset for tok in toks]
+    if defines_contains(source):  # (the policy set passes it for its other files: `replaced`)
+        replaced = {*replaced, "contains"}
     # (offset, 0 for a `)` / 1 for an opening / 2 for a name, end of the text replaced, text)
     inserts: list[tuple[int, int, int, str]] = []
     used: set[str] = set()
@@ -143,6 +145,17 @@ def _name_end(toks: list[Token], starts: list[int], call: Call) -> int:
     """Where a call's (dotted) name ends in the text."""
     last = toks[bisect.bisect_left(starts, call.offset) + 2 * call.name.count(".")]
     return last.offset + len(last.text)
+
+
+def defines_contains(source: str) -> bool:
+    """Does the module define a function ``contains`` (a Rego v0 idiom, ``contains(arr, elem) { ... }``)? Then
+    every ``contains(`` of its package calls that function, not the builtin."""
+    if "contains" not in source:
+        return False
+    toks = tokens(source)
+    return any(tok.text == "contains" and tok.depth == 0 and i + 1 < len(toks) and toks[i + 1].text == "("
+               and (i == 0 or toks[i - 1].text not in (".",)) and starts_statement(source, toks, i)
+               for i, tok in enumerate(toks))
 
 
 def _contains_calls(toks: list[Token]) -> list[Call]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from natpolicy.errors import InputError
 from natpolicy.progress import Progress
-from natpolicy.rego.builtin_errors import Guarded, guard_operands, replaced_builtins
+from natpolicy.rego.builtin_errors import Guarded, defines_contains, guard_operands, replaced_builtins
 from natpolicy.rego.builtins import builtin_calls, calls_to_check, refuse_unknown_calls
 from natpolicy.rego.deprecated_builtins import deprecated_functions, deprecated_renames
 from natpolicy.rego.depth import MAX_INPUT_DEPTH, depth_over
@@ -129,13 +129,16 @@ class PolicySet:
             for owner, call in builtin_calls(self.policies):
                 calls.setdefault(owner.display, []).append(call)
             renames = deprecated_renames(self.undefined_builtin_errors)
+            # A package defining `contains` (v0: `contains(arr, elem) { ... }`) calls its own function by that name.
+            own_contains = {p.package for p in self.policies if defines_contains(p.source)}
             for each in self.policies:
                 v0 = self._compiled_as_v0(each)
                 own = calls.get(each.display, [])
                 if not self.undefined_builtin_errors and not (v0 and any(c.name in renames for c in own)):
                     self._guarded[each.display] = Guarded(each.source)
                     continue
-                guarded = guard_operands(each.source, own, v0, replaced, renames if v0 else None,
+                skip = replaced | {"contains"} if each.package in own_contains else replaced
+                guarded = guard_operands(each.source, own, v0, skip, renames if v0 else None,
                                          guard=self.undefined_builtin_errors)
                 renamed = {c.name for c in own if c.name in renames} if v0 else set()
                 self.renamed[each.display] = renamed
