@@ -101,6 +101,12 @@ def found(body: str) -> list[tuple[int, str]]:
     ("o.a.b := 1\nhelper := o.a.b.c\n", 6, "`o.a.b.c` looks inside a number"),
     ("o.a.b := 1\nhelper := data.p.o.a.b.c\n", 6, "`data.p.o.a.b.c` looks inside a number"),
     ('o.a.b := {"c": 2}\nhelper := o.a.b.d\n', 6, "has only the keys \"c\""),
+    # Past a ref head with a variable key: OPA types it at its names, objects nested once per key holding the
+    # value (checkRule's nestedObject), so one key more looks into the value (both engines: undefined).
+    ("o.a[k] := 1 if {\n  some k in input.xs\n}\nhelper := o.a.b.c\n", 8, "`o.a.b.c` looks inside a number"),
+    ("o.a[k] := 1 if {\n  some k in input.xs\n}\nhelper := data.p.o.a.b.c\n", 8, "`data.p.o.a.b.c` looks inside"),
+    ('q[k] := "x" if {\n  some k in input.xs\n}\nhelper := q.b.c\n', 8, "`q.b.c` looks inside a string"),
+    ('r.s[k].t := {"c": 1} if {\n  some k in input.xs\n}\nhelper := r.s.b.t.d\n', 8, "has only the keys \"c\""),
     # A function read as a value (OPA's checkApply: "undefined ref"), through any ref to it.
     ("f(a) := a\nhelper := f\n", 6, "`f` reads the function data.p.f as a value"),
     ("f(a) := a\nhelper := data.p.f\n", 6, "reads the function data.p.f"),
@@ -185,6 +191,10 @@ def test_a_type_error_opa_infers_is_refused_with_its_line(body: str, line: int, 
     # Near misses: a ref head's value read, or read into where it has the key; a prefix of it (an object).
     'o.a.b := {"c": 2}\nx := o.a.b.c + data.p.o.a.b.c\ny := o.a\nz := o.a.z\n',
     "o.a.b := [1]\nx := o.a.b[0]\n",
+    # Near misses past a ref head with a variable key: as deep as its keys, a value of any type, two keys.
+    "o.a[k] := 1 if {\n  some k in input.xs\n}\nx := o.a.b + 1\ny := o.a\n",
+    "o.a[k] := input.v if {\n  some k in input.xs\n}\nx := o.a.b.c\n",
+    "o.a[k][j] := 1 if {\n  some k in input.xs\n  some j in input.ys\n}\nx := o.a.b.c + 1\n",
     # A function called, replaced with `with`, or a local variable of its name.
     "f(a) := a\nx := f(1) + data.p.f(2)\ny := 1 if {\n  true with f as 2\n}\n",
     "f(a) := a\nx := z if {\n  some f in [1]\n  z := f\n}\n",
