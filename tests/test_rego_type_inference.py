@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -309,17 +311,16 @@ def _random_policy(rng: random.Random) -> str:
             f"x := y if {{\n  {rng.choice(bodies)}\n}}\n")
 
 
-def test_what_is_refused_never_evaluates_to_a_value_on_regorus() -> None:
+def test_what_is_refused_never_evaluates_to_a_value_on_regorus(raw_regorus: Callable[[], Any]) -> None:
     # A differential check against a real engine: where natpolicy refuses a type error in the queried rule,
     # regorus (which evaluates that rule) must fail or find nothing; a value would mean a false refusal.
-    regorus = pytest.importorskip("regorus")
     rng = random.Random(17)
     evaluated = 0
     for _ in range(400):
         source = _random_policy(rng)
         if not list(type_errors(source, {"c", "f", "x"})):
             continue
-        engine = regorus.Engine()
+        engine = raw_regorus()
         engine.set_rego_v0(False)
         try:
             engine.add_policy("p.rego", source)
@@ -358,13 +359,12 @@ def test_a_rule_only_another_file_defines_is_typed_from_it() -> None:
     assert refusal({"b.rego": "package p\n\nlimit := 5\n", "a.rego": uses}).startswith("a.rego:4:14:")
 
 
-def test_the_two_files_opa_accepts_evaluate_on_regorus() -> None:
+def test_the_two_files_opa_accepts_evaluate_on_regorus(raw_regorus: Callable[[], Any]) -> None:
     # A real engine reads the package as OPA does: `limit` is a string here, and the rule answers.
-    regorus = pytest.importorskip("regorus")
     files = {"a.rego": 'package p\n\nlimit := 5 if input.a\n\nx if {\n  startswith(limit, "a")\n}\n',
              "b.rego": 'package p\n\nlimit := "abc" if not input.a\n'}
     assert refusal(files) == ""
-    engine = regorus.Engine()
+    engine = raw_regorus()
     engine.set_rego_v0(False)
     for name, text in files.items():
         engine.add_policy(name, text)
