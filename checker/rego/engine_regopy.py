@@ -130,7 +130,7 @@ class RegopyEngine:
         return _Compiled(interp, bundle, may_refuse=any(REFUSE in source or ARITH_REFUSE in source
                                                         for source in modules.values()),
                          string_sites=string_sites, builtin_sites=builtin_sites, data=data,
-                         marshals=marshals, reached=helpers_reached(originals, modules))
+                         marshals=marshals, sources=(originals, modules))
 
     def evaluate(self, compiled: Any, entrypoint: str, prepared_input: Any) -> Any:
         from regopy import rego_shared as rs
@@ -221,7 +221,9 @@ class _Compiled:
     # json.marshal and yaml.marshal of an array from an Input(dict) are undefined (its elements are not terms,
     # measured); input handed over as JSON text (set_input_term, slower) marshals as OPA does.
     marshals: bool = False
-    reached: frozenset[str] = frozenset()  # natpolicy's functions the policy's lines reach (regopy_causes)
+    # The modules as given and as compiled: which of natpolicy's functions the policy's lines reach, read only
+    # when one may have stopped the query (regopy_causes).
+    sources: tuple[Mapping[str, str], Mapping[str, str]] = ({}, {})
 
 
 @dataclass
@@ -256,7 +258,7 @@ def _causes(compiled: _Compiled, prepared: _Prepared) -> str:
     stopping = {**STOPPING, **ARITH_STOPPING}
     builtins = [f"or {builtin} at {site} given {stopping[builtin]}, which regopy 1.5.2 answers otherwise than OPA"
                 for site, builtin in list(dict.fromkeys(compiled.builtin_sites))[:5]]
-    return refusal_causes(compiled.reached, compiled.string_sites, where, bytewise, builtins)
+    return refusal_causes(helpers_reached(*compiled.sources), compiled.string_sites, where, bytewise, builtins)
 
 
 def first_unreadable_string(value: Any, bytewise: bool = False, path: str = "") -> str | None:
