@@ -326,6 +326,29 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
 
 
 @pytest.fixture
+def raw_regorus() -> Iterator[Callable[[], Any]]:
+    """regorus' own ``Engine``s, without natpolicy's extensions: ``engine = raw_regorus()``.
+
+    pyo3 lets an engine be dropped only on the thread that made it ("regoruspy::Engine is unsendable, but is
+    being dropped on another thread", seen under pytest-xdist): one a reference cycle holds (a test's frame
+    and the traceback ``pytest.raises(...) as caught`` keeps) is dropped wherever the cycle collector next
+    runs. So the engines are kept here and dropped after the test, with a collection, on the test's thread.
+    """
+    regorus = pytest.importorskip("regorus")
+    made: list[Any] = []
+
+    def new() -> Any:
+        made.append(regorus.Engine())
+        return made[-1]
+
+    yield new
+    made.clear()
+    import gc
+
+    gc.collect()
+
+
+@pytest.fixture
 def plan() -> PlanBuilder:
     return PlanBuilder()
 

@@ -51,12 +51,17 @@ def regorus_never_answers(source: str, fails: bool = False) -> None:
     when reached."""
     regorus = pytest.importorskip("regorus")
     engine = regorus.Engine()
-    engine.set_rego_v0(False)
-    engine.add_policy("p.rego", source + "other := 1\n")
-    assert engine.eval_rule("data.p.other") == 1  # loads, and answers a query that does not reach it
     try:
-        value = engine.eval_rule("data.p.helper")
-    except RuntimeError:
-        return
+        engine.set_rego_v0(False)
+        engine.add_policy("p.rego", source + "other := 1\n")
+        assert engine.eval_rule("data.p.other") == 1  # loads, and answers a query that does not reach it
+        try:
+            value = engine.eval_rule("data.p.helper")
+        except RuntimeError:
+            return
+    finally:
+        # Dropped here, on this thread, even when an assertion fails (a traceback keeps this frame: see
+        # conftest's raw_regorus).
+        del engine
     assert not fails, f"helper answered {value!r}: regorus was to fail"
     assert value is None, value  # undefined, never a value

@@ -11,6 +11,7 @@ fails when the list is wrong in either direction.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -197,15 +198,11 @@ def test_some_declarations_move_to_the_start_of_their_body_on_the_same_lines() -
     assert hoist_declarations("package p\nx if { some y in input.a; some z in input.b }\n").count("true") == 0
 
 
-def test_regorus_runs_a_declaration_after_an_iteration_that_bound_nothing() -> None:
+def test_regorus_runs_a_declaration_after_an_iteration_that_bound_nothing(raw_regorus: Callable[[], Any]) -> None:
     # The bug itself (regorus 0.13.0): without the move, this stops with
     # "duplicated definition of local variable j" on the second element of rs.
-    if "regorus" not in ENGINES:
-        pytest.skip("regorus is not installed here")
-    import regorus
-
     source = "package p\nx := [y | some i; r := input.rs[i]; some j; y := r.xs[j]]\n"
-    raw = regorus.Engine()
+    raw = raw_regorus()
     raw.add_policy("p.rego", source)
     raw.set_input_json('{"rs": [{"xs": []}, {"xs": [1]}]}')
     with pytest.raises(RuntimeError, match="duplicated definition of local variable j"):

@@ -11,6 +11,9 @@ miss is valid Rego OPA accepts and must stay quiet.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 from rego_compile_checks import assert_refused_at, refusal, regorus_never_answers, type_errors_by_line
@@ -159,10 +162,10 @@ def test_what_is_refused_never_answers_on_regorus_when_reached(body: str) -> Non
     ("helper if {\n  [x] = [1, 2]\n}\n", "p.rego:4:9"),
     ('helper if {\n  {"a": x} = {"b": 1}\n}\n', "p.rego:4:14"),
 ])
-def test_regorus_refuses_two_literals_that_never_match_itself(body: str, where: str) -> None:
+def test_regorus_refuses_two_literals_that_never_match_itself(body: str, where: str,
+                                                              raw_regorus: Callable[[], Any]) -> None:
     # The differential check where regorus' own analysis sees it: it refuses the module on the first query.
-    regorus = pytest.importorskip("regorus")
-    engine = regorus.Engine()
+    engine = raw_regorus()
     engine.set_rego_v0(False)
     engine.add_policy("p.rego", P + body + "other := 1\n")
     with pytest.raises(RuntimeError, match=where):

@@ -1,6 +1,9 @@
 """strings.replace_n answers as OPA's (Go's strings.NewReplacer: one pass) on regorus (replace_opa)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 from natpolicy.rego.engine import EvaluationError
@@ -60,12 +63,10 @@ def test_strings_count_answers_as_go(call: str, opa: int) -> None:
 
 
 @needs_regorus
-def test_a_panic_of_regorus_becomes_one_line_naming_it() -> None:
-    import regorus
-
+def test_a_panic_of_regorus_becomes_one_line_naming_it(raw_regorus: Callable[[], Any]) -> None:
     from natpolicy.rego.engine_regorus import panic_error
 
-    raw = regorus.Engine()  # regorus' own strings.count, which natpolicy replaces
+    raw = raw_regorus()  # regorus' own strings.count, which natpolicy replaces
     raw.add_policy("p.rego", 'package p\nx := strings.count("abc", "")\n')
     with pytest.raises(BaseException) as caught:
         raw.eval_query_as_json("data.p.x")

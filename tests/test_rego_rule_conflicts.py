@@ -6,6 +6,9 @@ stay quiet.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 from natpolicy.rego.engines import installed_engines
@@ -52,10 +55,9 @@ def test_a_name_of_two_kinds_is_refused_on_both_engines_at_the_later_head(body: 
 
 @pytest.mark.skipif("regorus" not in installed_engines(), reason="regorus is not installed here")
 @pytest.mark.parametrize(("body", "line", "answered"), [f for f in FIRES if f[2]])
-def test_without_the_guard_regorus_answered(body: str, line: int, answered: bool) -> None:
-    import regorus
-
-    engine = regorus.Engine()
+def test_without_the_guard_regorus_answered(body: str, line: int, answered: bool,
+                                            raw_regorus: Callable[[], Any]) -> None:
+    engine = raw_regorus()
     engine.add_policy("p.rego", _module(body))
     engine.eval_rule("data.p.x")  # no error: an answer where OPA refuses the module
 

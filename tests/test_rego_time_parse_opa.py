@@ -6,6 +6,8 @@ and a leading space, where OPA (Go's time.Parse) errors: such text now stops the
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -46,11 +48,9 @@ def test_text_go_reads_answers_as_before(layout: str, text: str, opa: int) -> No
     assert answer("regorus", f'time.parse_ns("{layout}", input.t)', {"t": text}) == opa
 
 
-def test_regorus_itself_answers_what_go_refuses() -> None:
+def test_regorus_itself_answers_what_go_refuses(raw_regorus: Callable[[], Any]) -> None:
     # What the check keeps from answering: regorus' own time.parse_ns, without natpolicy's rewrites.
-    import regorus
-
-    engine = regorus.Engine()
+    engine = raw_regorus()
     answered = json.loads(engine.eval_query_as_json('time.parse_ns("2006-01-02", "2020-03-4")'))
     assert answered["result"][0]["expressions"][0]["value"] == 1583280000000000000
 

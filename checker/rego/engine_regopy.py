@@ -33,9 +33,10 @@ from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError,
 from natpolicy.rego.marshal_html import escape_html_in_marshals
 from natpolicy.rego.regopy_arith import ARITH_HELPERS, ARITH_REFUSE, ARITH_STOPPING, arithmetic_for_regopy
 from natpolicy.rego.regopy_builtins import STOPPING, builtin_call_edits
+from natpolicy.rego.regopy_causes import helpers_reached, refusal_causes
 from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
 from natpolicy.rego.regopy_sets import SetOrderUnknown, order_may_differ, set_paths_query, sets_in_opa_order
-from natpolicy.rego.regopy_strings import BYTEWISE, patterns_refused, string_call_edits
+from natpolicy.rego.regopy_strings import BYTEWISE, string_call_edits
 from natpolicy.rego.source import char_line_col, tokens
 from natpolicy.rego.sprintf_regopy import REFUSE
 
@@ -106,7 +107,7 @@ class RegopyEngine:
         # Read before the rewrite, whose appended functions (regopy_builtins) name the marshals too.
         marshals = any(_MARSHAL.search(source) for source in modules.values())
         # What regopy answers differently from OPA, rewritten to what it answers alike (regopy_rewrite).
-        modules = {name: _for_regopy(source) for name, source in modules.items()}
+        originals, modules = modules, {name: _for_regopy(source) for name, source in modules.items()}
         regopy = self._regopy
         interp = regopy.Interpreter()
         interp.log_level = regopy.LogLevel.NONE
@@ -129,7 +130,7 @@ class RegopyEngine:
         return _Compiled(interp, bundle, may_refuse=any(REFUSE in source or ARITH_REFUSE in source
                                                         for source in modules.values()),
                          string_sites=string_sites, builtin_sites=builtin_sites, data=data,
-                         marshals=marshals)
+                         marshals=marshals, sources=(originals, modules))
 
     def evaluate(self, compiled: Any, entrypoint: str, prepared_input: Any) -> Any:
         from regopy import rego_shared as rs
@@ -161,8 +162,7 @@ class RegopyEngine:
                 message, code = _error_from_node(rs, rs.rego_output_node(impl))
                 message = message or _first_message(text) or text.strip()
                 if compiled.may_refuse and _CONFLICT in message:
-                    message += (_SPRINTF_REFUSED + _strings_refused(compiled, prepared_input)
-                                + _builtins_refused(compiled) + _RUN_ON_REGORUS)
+                    message += _causes(compiled, prepared_input)
                 raise EvaluationError(message, code)
         finally:
             rs.rego_free_output(impl)
@@ -221,6 +221,9 @@ class _Compiled:
     # json.marshal and yaml.marshal of an array from an Input(dict) are undefined (its elements are not terms,
     # measured); input handed over as JSON text (set_input_term, slower) marshals as OPA does.
     marshals: bool = False
+    # The modules as given and as compiled: which of natpolicy's functions the policy's lines reach, read only
+    # when one may have stopped the query (regopy_causes).
+    sources: tuple[Mapping[str, str], Mapping[str, str]] = ({}, {})
 
 
 @dataclass
@@ -242,8 +245,9 @@ def _string_sites(source: str) -> list[tuple[int, str]]:
     return string_call_edits(tokens(source))[1]
 
 
-def _strings_refused(compiled: _Compiled, prepared: _Prepared) -> str:
-    """The calls that stop on a string regopy holds escaped, and where the first such string is."""
+def _causes(compiled: _Compiled, prepared: _Prepared) -> str:
+    """What a conflict may have come from (regopy_causes): the refusing functions the policy reaches, the calls
+    that stop on a string regopy holds escaped (and where the first such string is), the rewritten builtins."""
     bytewise = any(builtin in BYTEWISE for _, builtin in compiled.string_sites)
     where = ""
     for label, document in (("input", prepared.document), ("data", compiled.data)):
@@ -251,20 +255,10 @@ def _strings_refused(compiled: _Compiled, prepared: _Prepared) -> str:
         if path is not None:
             where = f"; the first such string in the {label} is at {label}{path}"
             break
-    calls = ", ".join(f"{builtin} at {site}" for site, builtin in compiled.string_sites[:5])
-    more = " and more" if len(compiled.string_sites) > 5 else ""
-    return (f"; a string holding `\"`, `\\` or a control character{' (or non-ASCII text)' if bytewise else ''} "
-            f"compared, sorted{f' or given to {calls}{more}' if calls else ''}: regopy 1.5.2 reads such a string in "
-            f"its JSON-escaped form (count(\"a\\\"b\") is 4 there, 3 in OPA){where}"
-            + patterns_refused(compiled.string_sites))
-
-
-def _builtins_refused(compiled: _Compiled) -> str:
-    """The rewritten builtin calls and arithmetic that stop on values OPA answers otherwise for (regopy_builtins,
-    regopy_arith)."""
     stopping = {**STOPPING, **ARITH_STOPPING}
-    return "".join(f"; or {builtin} at {site} given {stopping[builtin]}, which regopy 1.5.2 answers otherwise "
-                   "than OPA" for site, builtin in list(dict.fromkeys(compiled.builtin_sites))[:5])
+    builtins = [f"or {builtin} at {site} given {stopping[builtin]}, which regopy 1.5.2 answers otherwise than OPA"
+                for site, builtin in list(dict.fromkeys(compiled.builtin_sites))[:5]]
+    return refusal_causes(helpers_reached(*compiled.sources), compiled.string_sites, where, bytewise, builtins)
 
 
 def first_unreadable_string(value: Any, bytewise: bool = False, path: str = "") -> str | None:
@@ -291,20 +285,10 @@ def first_unreadable_string(value: Any, bytewise: bool = False, path: str = "") 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-# What regopy_rewrite's functions stop a query with, where a value would print or sort otherwise than in OPA.
 _NOT_UTF8 = ("the result holds bytes that are no UTF-8 (a base64.decode, hex.decode or urlquery.decode of them): OPA "
              "keeps them, which regopy 1.5.2 cannot; natpolicy refuses it: run with --rego-engine regorus")
+# regopy's message for a conflict, the way natpolicy's functions stop a query too (regopy_causes).
 _CONFLICT = "functions must not produce multiple outputs for same inputs"
-_SPRINTF_REFUSED = (" (or: a value regopy 1.5.2 prints or orders otherwise than OPA, which natpolicy refuses: "
-                    "a sprintf argument that is a non-integer from 1e6 up or with 16 or more digits, an integer past "
-                    "2^53, an integer given to a float verb or a non-integer to %d with a width; an array, object or "
-                    "set inside a set that is sorted or iterated; a control character, or another character Go "
-                    "prints escaped (DEL, U+00A0, U+200B), in a string inside an array, set or object given to "
-                    "sprintf, or an object keyed by a number, boolean or null there; two arrays, objects or sets "
-                    "compared with <, <=, > or >=")
-
-
-_RUN_ON_REGORUS = "; run with --rego-engine regorus)"
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')
 
 

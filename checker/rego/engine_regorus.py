@@ -57,7 +57,8 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
   ``rand.intn`` of a negative n is undefined: OPA's, in Python (``cidr_opa``, ``semver_opa``); its
   ``json.filter`` and ``json.remove`` read ``~0``/``~1``, ``//`` and paths below a scalar otherwise than OPA:
   OPA's, in Python (``json_paths_opa``); its ``json.is_valid`` of a lone surrogate escape is false (Go:
-  true): Go's grammar, in Python (``json_valid_opa``);
+  true): Go's grammar, in Python (``json_valid_opa``); its ``regex.template_match`` matched each part's leftmost
+  match in turn and panicked on text shorter than the template's prefix: OPA's, in Python (``template_opa``);
 * its ``count`` of a string counts UTF-16 code units (``count("😀")`` is 2, OPA's 1 rune): each
   call's first argument goes through a function that hands a string to OPA's count in Python
   form (``runes_opa``), on its line; its ``time.parse_ns`` reads text Go's ``time.Parse`` refuses
@@ -115,6 +116,7 @@ from natpolicy.rego.source import scan_module
 from natpolicy.rego.sprintf_opa import opa_sprintf
 from natpolicy.rego.strings_opa import opa_format_int, opa_substring
 from natpolicy.rego.subset_opa import opa_object_subset
+from natpolicy.rego.template_opa import template_match_for_regorus
 from natpolicy.rego.text_opa import opa_glob_quote_meta, opa_indexof, opa_indexof_n, opa_strings_count
 from natpolicy.rego.time_opa import opa_add_date, opa_time_format
 from natpolicy.rego.time_parse_opa import TEXT_EXTENSION, opa_time_text, time_text_for_regorus
@@ -320,6 +322,7 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension("json.filter", 2, opa_json_filter)
     engine.add_extension("json.remove", 2, opa_json_remove)
     engine.add_extension("json.is_valid", 1, opa_json_is_valid)
+    engine.add_extension("regex.template_match", 4, template_match_for_regorus(regorus))
     engine.add_extension(CHECK_EXTENSION, 1, opa_yaml_check)
     engine.add_extension(RUNES_EXTENSION, 1, opa_rune_text)
     engine.add_extension(CHECKED_EXTENSION, 2, opa_rune_text_checked)

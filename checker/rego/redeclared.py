@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from natpolicy.rego.rule_scope import parameter_names
-from natpolicy.rego.source import Token, matching_close, tokens
+from natpolicy.rego.source import Token, enclosing_openers, matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
 
 __all__ = ["redeclarations"]
@@ -71,29 +71,26 @@ def _scope(source: str, toks: list[Token], start: int, j: int, cache: dict[int, 
     if j in cache:
         return cache[j]
     found: int | None = None
-    depth, m = toks[j].depth, j
-    while True:
-        if depth == 0:
-            # A rule's one-line body (`x if y := 1`) or `else := 1 if ...`: the last depth-0 `if` before it.
-            # An `else` met first starts another head (`else := "no"`): no body holds it.
-            keyword = next((o for o in range(m - 1, start - 1, -1) if toks[o].depth == 0
-                            and toks[o].text in ("if", "else")), None)
-            found = keyword if keyword is not None and toks[keyword].text == "if" and toks[m].depth == 0 \
-                and keyword + 1 < len(toks) and toks[keyword + 1].text != "{" else None
-            break
-        opener = next((o for o in range(m - 1, start - 1, -1) if toks[o].depth == depth - 1
-                       and toks[o].text in ("(", "[", "{")), None)
-        if opener is None:
-            break
+    m = j  # the outermost bracket left behind (or the token itself)
+    for opener in enclosing_openers(toks, j, start - 1):
         close = matching_close(toks, opener) or len(toks)
-        bar = next((b for b in range(opener + 1, close) if toks[b].text == "|" and toks[b].depth == depth), None)
+        inside = toks[opener].depth + 1
+        bar = next((b for b in range(opener + 1, close) if toks[b].text == "|" and toks[b].depth == inside), None)
         if toks[opener].text != "(" and bar is not None:
             found = bar if j > bar else None  # a comprehension: its body, or its head
             break
         if toks[opener].text == "{" and (_opens_body(toks, opener) or _opens_every(source, toks, opener)):
             found = opener
             break
-        m, depth = opener, toks[opener].depth
+        m = opener
+    else:  # no bracket opens a body: out at depth 0, a rule's one-line body may (none if an opener is missing)
+        if toks[m].depth == 0:
+            # A rule's one-line body (`x if y := 1`) or `else := 1 if ...`: the last depth-0 `if` before it.
+            # An `else` met first starts another head (`else := "no"`): no body holds it.
+            keyword = next((o for o in range(m - 1, start - 1, -1) if toks[o].depth == 0
+                            and toks[o].text in ("if", "else")), None)
+            found = keyword if keyword is not None and toks[keyword].text == "if" \
+                and keyword + 1 < len(toks) and toks[keyword + 1].text != "{" else None
     cache[j] = found
     return found
 

@@ -21,7 +21,8 @@ import re
 
 from natpolicy.rego.sprintf_regopy import REFUSE
 
-__all__ = ["PATTERN", "PATTERN_ARGUMENT", "PATTERN_HELPERS", "SUBJECT_ARGUMENT", "pattern_refusal", "patterns_refused"]
+__all__ = ["HELD_UNLIKE", "PATTERN", "PATTERN_ARGUMENT", "PATTERN_HELPERS", "SUBJECT_ARGUMENT", "pattern_refusal",
+           "patterns_refused"]
 
 PATTERN = "__natpolicy_pattern"
 # The argument that is a pattern, and the one matched against it, of each call (glob patterns are not RE2).
@@ -33,15 +34,15 @@ _ESCAPES_READ_ALIKE = r"dDwWsSbBntrf.*+?()\[\]{}|^$/\\-"
 _UNLIKE = re.compile(r"\(\?(?!:)|\[:|\\[^" + _ESCAPES_READ_ALIKE + "]")
 # The same on regopy's held form of a pattern that is not a literal: a backslash there is `\\`, and `"` is `\"`
 # (refused too: rare in a pattern, and it would be read escaped).
-_HELD_UNLIKE = r"[(][?][^:]|[(][?]$|\[:|[\\][\\][^" + _ESCAPES_READ_ALIKE + r"]|[\\]\""
+HELD_UNLIKE = r"[(][?][^:]|[(][?]$|\[:|[\\][\\][^" + _ESCAPES_READ_ALIKE + r"]|[\\]\""
 
 PATTERN_HELPERS = f"""
 {PATTERN}(__natpolicy_x) := __natpolicy_x if not is_string(__natpolicy_x)
 {PATTERN}(__natpolicy_x) := __natpolicy_x if {{
-  is_string(__natpolicy_x); not regex.match(`{_HELD_UNLIKE}`, __natpolicy_x)
+  is_string(__natpolicy_x); not regex.match(`{HELD_UNLIKE}`, __natpolicy_x)
 }}
 {PATTERN}(__natpolicy_x) := {REFUSE}([__natpolicy_x, 0]) if {{
-  is_string(__natpolicy_x); regex.match(`{_HELD_UNLIKE}`, __natpolicy_x)
+  is_string(__natpolicy_x); regex.match(`{HELD_UNLIKE}`, __natpolicy_x)
 }}
 """
 

@@ -17,10 +17,14 @@ own). OPA calls Go's ``regexp`` (topdown/regex.go, regex_template.go); regopy, m
 * ``regex.template_match`` quotes the template's text outside the delimiters (Go's
   ``regexp.QuoteMeta``: ``urn:foo.{[a-z]+}`` does not match ``urn:fooXbar``); regopy reads it as a
   regular expression. A template whose outside text holds a character ``QuoteMeta`` escapes, or whose
-  delimiters do not pair up one level deep, stops.
+  delimiters do not pair up one level deep, stops. So does one with a part regopy reads otherwise than Go
+  (``{\\pL}`` of ``a`` was false; :mod:`natpolicy.rego.regopy_patterns`) or that is no regular expression
+  alone (``^part$``) or as a group: Go compiles each part alone, an error for ``x{a)(b}``, which regopy
+  read as the groups ``(a)(b)`` (true of ``xab``).
 """
 from __future__ import annotations
 
+from natpolicy.rego.regopy_patterns import HELD_UNLIKE
 from natpolicy.rego.sprintf_regopy import REFUSE, private_locals
 
 __all__ = ["REGEX_HELPERS", "REGEX_RENAMED", "REGEX_STOPPING"]
@@ -38,7 +42,8 @@ REGEX_STOPPING = {
     "regex.replace": "a pattern that matches the empty text in the text, or a `$` in the replacement other than "
                      "`$` and digits (regopy 1.5.2 reads both otherwise than Go)",
     "regex.template_match": "a template whose text outside the delimiters holds a character Go's QuoteMeta escapes, "
-                            "or delimiters that do not pair up (regopy 1.5.2 does not quote it)",
+                            "delimiters that do not pair up, or a part that is no regular expression alone or that "
+                            "regopy reads otherwise than Go's RE2 (regopy 1.5.2 reads the template as one pattern)",
 }
 # What regexp.QuoteMeta escapes, as a class.
 _META = r"[\\\\.+*?()|\\[\\]{}^$]"
@@ -68,8 +73,19 @@ __natpolicy_template_unquoted(x, a, b) if {{
   __natpolicy_template_paired(x, a, b); r := split(x, a); some i; e := r[i]; i > 0; v := split(e, b)
   regex.match("{_META}", v[1])
 }}
+__natpolicy_template_unquoted(x, a, b) if {{
+  __natpolicy_template_paired(x, a, b); r := split(x, a); some i; e := r[i]; i > 0; v := split(e, b)
+  __natpolicy_template_unlike(v[0])
+}}
 __natpolicy_template_paired(x, a, b) if {{
   is_string(x); is_string(a); is_string(b); a != ""; b != ""; r := split(x, a)
   count([i | some i; e := r[i]; i > 0; count(split(e, b)) != 2]) == 0
 }}
-""")
+""") + f"""
+# A part regopy reads otherwise than Go (regopy_patterns), or that is no regular expression alone or as a group
+# (Go compiles `^part$`, then the whole pattern: an error; regopy read the whole template as one pattern).
+# Outside private_locals, which reads no raw string: HELD_UNLIKE holds a `"`.
+__natpolicy_template_unlike(__natpolicy_p) if regex.match(`{HELD_UNLIKE}`, __natpolicy_p)
+__natpolicy_template_unlike(__natpolicy_p) if not regex.is_valid(concat("", ["^", __natpolicy_p, "$"]))
+__natpolicy_template_unlike(__natpolicy_p) if not regex.is_valid(concat("", ["(", __natpolicy_p, ")"]))
+"""

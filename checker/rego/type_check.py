@@ -67,7 +67,7 @@ from natpolicy.rego.type_env import kinds_of as _only  # what a declared type ta
 from natpolicy.rego.type_env import with_article as _a  # "a number", "an array"
 from natpolicy.rego.type_literals import LITERALS, literal_fits
 from natpolicy.rego.type_patterns import equality_problem, pattern_types, unbound_after
-from natpolicy.rego.type_refs import function_read, look_up, rule_ref
+from natpolicy.rego.type_refs import dynamic_key, function_read, look_up, rule_ref
 from natpolicy.rego.type_syntax import Node, Rule, Statement, read_rules
 from natpolicy.rego.type_syntax import pattern_names as _names
 
@@ -191,13 +191,16 @@ class _Checker:
     def rules(self, rules: Sequence[Rule]) -> Package:
         typed = Package()
         for rule in rules:
-            for value, arguments in self._branches(rule):
+            for value, head_value, arguments in self._branches(rule):
                 typed.add(rule.name, value, arguments if rule.shape == "function" else None)
+                if rule.dynamic is not None:  # `o.a[k] := 1`: typed at data.p.o.a (type_refs)
+                    typed.add(dynamic_key(*rule.dynamic), head_value, None)
             if "." in rule.name:  # `a.b := 1`: `a` is an object of rules, any here (as a head `a[k]` makes it)
                 typed.add(rule.name.split(".")[0], ANY, None)
         return typed
 
-    def _branches(self, rule: Rule) -> Iterator[tuple[RegoType, tuple[RegoType, ...]]]:
+    def _branches(self, rule: Rule) -> Iterator[tuple[RegoType, RegoType, tuple[RegoType, ...]]]:
+        """(the rule's value, its head's value, its arguments) of each definition."""
         for head, body in rule.branches:
             scope, self.body = Scope(), body
             for name in rule.arguments:
@@ -206,19 +209,20 @@ class _Checker:
             if rule.shape != "function":
                 self._body(body, scope)
             head_type = self.type_of(head, scope) if head is not None else None
+            value = head_type or ANY
             arguments = tuple(self._parameter(node, inferred) for node in rule.parameters)
             if rule.shape == "set":
                 # Its elements may come from other files of the package too (`deny contains msg` in each):
                 # only the kind is certain.
-                yield kind(SET), arguments
+                yield kind(SET), value, arguments
             elif rule.shape == "object":
-                yield kind(OBJECT), arguments
+                yield kind(OBJECT), value, arguments
             elif rule.shape in ("value", "function"):
-                yield head_type if head_type is not None else kind(BOOLEAN), arguments
+                yield head_type if head_type is not None else kind(BOOLEAN), value, arguments
             elif rule.shape == "boolean":
-                yield kind(BOOLEAN), arguments
+                yield kind(BOOLEAN), value, arguments
             else:
-                yield ANY, arguments
+                yield ANY, value, arguments
 
     def _function_body(self, rule: Rule, head: Node | None, body: list[Statement], scope: Scope) -> dict[
             str, RegoType]:

@@ -14,7 +14,7 @@ from natpolicy.rego.function_arity import call_path
 from natpolicy.rego.type_env import keys_listed, with_article
 from natpolicy.rego.type_syntax import Node
 
-__all__ = ["look_up", "rule_ref", "function_read"]
+__all__ = ["dynamic_key", "look_up", "rule_ref", "function_read"]
 
 
 def look_up(current: RegoType, key_type: RegoType, constant: str | int | None, ref: str,
@@ -80,15 +80,37 @@ def rule_ref(parts: Sequence[Node], values: Mapping[str, RegoType], package: str
 
 def _ref_head_below(parts: Sequence[Node], used: int, name: str,
                     values: Mapping[str, RegoType]) -> tuple[int, RegoType] | None:
-    """(keys used, value) of the deepest ref head rule the constant keys after ``parts[used]`` reach from ``name``."""
-    found = None
+    """(keys used, value) of the deepest ref head rule the constant keys after ``parts[used]`` reach from ``name``,
+    or past the keys of ref heads with variable keys there (``_past_dynamic_head``)."""
+    found = _past_dynamic_head(parts, used, name, values)
     for n, key in enumerate(parts[used + 1:], start=used + 1):
         if key.what != "literal" or not isinstance(key.constant, str):
             break
         name = f"{name}.{key.constant}"
         if name in values:
             found = (n, values[name])
+        found = _past_dynamic_head(parts, n, name, values) or found
     return found
+
+
+def dynamic_key(names: str, keys: int) -> str:
+    """Where the package's values hold the value of ref head rules ``names[k]...`` with ``keys`` keys from a
+    variable on (``o.a[k] := 1``: ``o.a[]``); no rule's name holds brackets."""
+    return names + "[]" * keys
+
+
+def _past_dynamic_head(parts: Sequence[Node], used: int, name: str,
+                       values: Mapping[str, RegoType]) -> tuple[int, RegoType] | None:
+    """(keys used, value) where ``name`` (reached at ``parts[used]``) is where ref heads with a variable key stop
+    naming (``o.a[k] := 1``) and the ref has a key for each of theirs (``o.a.b``): OPA types them there as objects
+    nested once per key, of any key, holding the rules' values (``nestedObject``), so a key past those is
+    looked up in the value (``o.a.b.c`` into a number: "undefined ref"). None where ref heads of another
+    number of keys, or rules of names below, share ``name``: their types merge in ways not followed here."""
+    below = [key for key in values if key.startswith(f"{name}[]") or key.startswith(f"{name}.")]
+    if len(below) != 1 or not below[0].startswith(f"{name}[]"):
+        return None
+    keys = below[0].count("[]")
+    return (used + keys, values[below[0]]) if len(parts) - 1 - used >= keys else None
 
 
 def function_read(node: Node, source: str, package: str, package_rules: set[str],

@@ -16,7 +16,7 @@ from natpolicy.rego.source import Token, matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
 
 __all__ = ["Node", "Statement", "Rule", "Unreadable", "Reader", "parse_rule", "read_body", "read_rules",
-           "ref_head_path", "pattern_names"]
+           "ref_head_path", "dynamic_head_path", "pattern_names"]
 
 # Binding strength of the infix operators, as OPA's parser nests them (weakest first).
 _INFIX = {"in": 1, "==": 2, "!=": 2, "<": 2, ">": 2, "<=": 2, ">=": 2, "|": 3, "&": 4, "+": 5, "-": 5,
@@ -68,6 +68,38 @@ def ref_head_path(toks: list[Token], head: int, end: int) -> tuple[list[str], in
     return parts, j
 
 
+def dynamic_head_path(toks: list[Token], head: int, end: int) -> tuple[str, int] | None:
+    """(names before the variable, keys from it on) of a ref head rule with a value whose first key past its
+    names is a variable: ``o.a[k].b := 1`` is ("o.a", 2). None for any other head.
+
+    OPA types such a rule at its ground prefix (``data.p.o.a``), as objects nested once per key after it
+    (``checkRule``, ``nestedObject`` in ``v1/ast/check.go``)."""
+    names, j = [toks[head].text], head + 1
+    while j + 1 < end:  # the names: `.name`, or a string key that is a name (as ref_head_path reads them)
+        key = _string_value(toks[j + 1]) if toks[j].text == "[" and toks[j + 1].kind in ("string", "raw") \
+            and matching_close(toks, j) == j + 2 else None
+        if toks[j].text == "." and toks[j + 1].kind == "ident":
+            names.append(toks[j + 1].text)
+            j += 2
+        elif key is not None and _NAME.fullmatch(key):
+            names.append(key)
+            j += 3
+        else:
+            break
+    if j + 2 >= end or toks[j].text != "[" or toks[j + 1].kind != "ident" or matching_close(toks, j) != j + 2 \
+            or toks[j + 1].text in _LITERALS or toks[j + 1].text == "_":
+        return None
+    keys = 0
+    while j < end and toks[j].text in (".", "["):
+        close = j + 1 if toks[j].text == "." else matching_close(toks, j)
+        if close is None:
+            return None
+        j, keys = close + 1, keys + 1
+    if j >= end or toks[j].text not in (":=", "="):
+        return None
+    return ".".join(names), keys
+
+
 def pattern_names(node: Node) -> list[str]:
     """Every name in ``node`` outside its comprehensions (a pattern's variables, a ref's base and bracket keys)."""
     if node.what == "name":
@@ -117,6 +149,8 @@ class Rule:
     arguments: list[str] = field(default_factory=list)  # the names in a function's arguments
     parameters: list[Node] = field(default_factory=list)  # a function's arguments, one node each
     branches: list[tuple[Node | None, list[Statement]]] = field(default_factory=list)  # (value or key, body)
+    # A ref head with a value whose first key past its names is a variable (`o.a[k] := 1`): ("o.a", 1).
+    dynamic: tuple[str, int] | None = None
 
 
 class Reader:
@@ -382,6 +416,7 @@ def parse_rule(source: str, toks: list[Token], lo: int, hi: int) -> Rule:
         raise Unreadable
     rule = Rule(name_tok.text, name_tok.offset, "boolean")
     ground = ref_head_path(toks, reader.pos - 1, hi)
+    rule.dynamic = dynamic_head_path(toks, reader.pos - 1, hi)
     if ground is not None and len(ground[0]) > 1:
         # A ref head of names (`a.b(x) := ...`, `a["b"] contains x`): a rule of its own at data.p.a.b, read as one.
         rule.name, reader.pos = ".".join(ground[0]), ground[1]
