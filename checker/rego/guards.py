@@ -150,6 +150,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(number_literal_refusals(toks, engine))
     out.extend(_zone_abbreviation_layouts(toks, engine))
     if engine == "regopy":
+        out.extend((p.offset, p.message) for p in scan_module(source).problems if p.kind == "with")
         out.extend(_bound_in_call_arguments(toks))
         out.extend(first_bound_inside(source, package_names))
         out.extend(shadowing_declarations(source))

@@ -91,7 +91,7 @@ def read_policy(path: Path, display: str, source: str | None = None, rego_versio
     policy = PolicyFile(path=path, display=display, source=source, info=info)
     if not info.package:
         raise InputError(f"{display}:1:1", "no `package` declaration")
-    problems = info.problems
+    problems = [p for p in info.problems if p.kind != "with"]  # `with`: refused on regopy only (guards)
     if rego_version == "v0" and not info.imports_rego_v1:
         legacy = [p for p in problems if p.kind in ("v0", "v1-object")]
         if legacy:

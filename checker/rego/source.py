@@ -132,10 +132,11 @@ def scan_module(source: str) -> ModuleInfo:
     current = "rule"  # the rule whose head we are in
     for i, tok in enumerate(toks):
         if tok.kind == "ident" and tok.text == "with" and not (prev is not None and prev.text == "."):
+            # regopy's only: natpolicy.rego.guards refuses it there; regorus answers `with` as OPA (the probes).
             info.problems.append(SourceProblem(tok.offset, (
                 "`with` makes regopy 1.5.2 abort the whole process (rego-cpp: \"shape `rego-localref` has no "
-                "field `rego-refhead`\"); natpolicy refuses it: keep `with` in *_test.rego files, which are "
-                "not loaded, or run this policy with OPA")))
+                "field `rego-refhead`\"); natpolicy refuses it on regopy: run this policy on regorus (the "
+                "default engine) or opa, or keep `with` in *_test.rego files, which are not loaded"), "with"))
         if tok.depth != 0:
             prev = tok
             continue
