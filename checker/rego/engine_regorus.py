@@ -92,6 +92,7 @@ from natpolicy.rego.json_valid_opa import opa_json_is_valid
 from natpolicy.rego.marshal_html import escape_html_in_marshals
 from natpolicy.rego.numbers_opa import opa_bits_lsh, opa_ceil, opa_floor, opa_to_number
 from natpolicy.rego.regorus_heads import bind_heads, head_site
+from natpolicy.rego.regorus_helpers import without_repeated_helpers
 from natpolicy.rego.regorus_negation import negations_for_regorus
 from natpolicy.rego.regorus_order import (
     MIXED_SET_QUERY,
@@ -201,11 +202,13 @@ class RegorusEngine:
               for name, source in modules.items()}
         engine.set_gather_prints(True)
         count_mocked = any(mocks_count(source) for source in modules.values())
-        for name, source in modules.items():
+        # Heads that compute are bound in the body instead (regorus_heads), `some x` declarations moved to the
+        # start of their body (regorus_some), ...; each helper function defined once per package (regorus_helpers).
+        rewritten = without_repeated_helpers(
+            {name: _for_regorus(source, v0[name], count_mocked) for name, source in modules.items()}, modules)
+        for name, text in rewritten.items():
             try:
-                # Heads that compute are bound in the body instead (regorus_heads), and
-                # `some x` declarations moved to the start of their body (regorus_some).
-                engine.add_policy(name, _for_regorus(source, v0[name], count_mocked))
+                engine.add_policy(name, text)
             except RuntimeError as exc:
                 raise _syntax_error(str(exc), modules) from None
         if data:
