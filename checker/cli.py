@@ -1,4 +1,4 @@
-"""Command line: ``natpolicy check``, ``rules``, ``explain``.
+"""Command line: ``natpolicy check``, ``rules``, ``explain``, ``verify`` and the others below.
 
 Exit codes: 0 nothing at or above ``--fail-on``; 1 findings at or above it;
 2 usage or input error (one line on stderr, never a traceback).
@@ -368,6 +368,38 @@ def _cli() -> click.Group:
 
         click.echo(str(adapter_dir()))
         return 0
+
+    @cli.command("verify")
+    @click.option("-p", "--policy", "policies", multiple=True, type=click.Path(exists=True), default=("policy",),
+                  show_default=True, help="Directory or .rego file of policies and their *_test.rego; repeatable.")
+    @click.option("-d", "--data", "data_files", multiple=True, type=click.Path(exists=True), metavar="PATH",
+                  help="JSON/YAML file (or directory of them) merged under `data.`; repeatable.")
+    @click.option("--run", "pattern", default=None, metavar="REGEX",
+                  help="Only the tests whose package.rule this regular expression finds (as opa test --run).")
+    @click.option("--rego-version", type=click.Choice(("v0", "v1"), case_sensitive=False), default=None,
+                  help="Read the files as Rego v0 or v1 (default v1, as conftest).")
+    @click.option("--rego-engine", type=click.Choice(("regorus", "regopy", "opa"), case_sensitive=False),
+                  default=None, help="Rego engine (default: regorus where installed, else regopy).")
+    @click.option("--strict-builtin-errors", "--show-builtin-errors", "strict_builtin_errors", is_flag=True,
+                  help="A failing builtin is an error (OPA's strict mode), not undefined.")
+    @click.option("-f", "--format", "fmt", type=click.Choice(("text", "json"), case_sensitive=False),
+                  default="text", show_default=True)
+    @click.option("-v", "--verbose", is_flag=True, help="Also list the tests that pass.")
+    def verify(policies: tuple[str, ...], data_files: tuple[str, ...], pattern: str | None, rego_version: str | None,
+               rego_engine: str | None, strict_builtin_errors: bool, fmt: str, verbose: bool) -> int:
+        """Run the test_ rules of Rego policies and their *_test.rego files, as conftest verify.
+
+        A test passes when its value is true. Exit 0 when every test passes, 1 when one fails or stops with
+        an error (each is listed with its line), 2 when the policies cannot run at all.
+        """
+        from natpolicy.rego.verify import run_tests
+        from natpolicy.rego.verify_report import report, verdict
+
+        results, notes = run_tests(policies, data_paths=data_files, rego_version=rego_version or "v1",
+                                   engine_name=rego_engine, strict_builtin_errors=strict_builtin_errors,
+                                   pattern=pattern)
+        click.echo(report(results, notes, fmt, verbose), nl=False)
+        return verdict(results)
 
     @cli.command("export-rego")
     @click.argument("directory", type=click.Path(file_okay=False))

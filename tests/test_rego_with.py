@@ -41,4 +41,4 @@ def test_regopy_refuses_with_naming_its_line(cli: Cli, tmp_path: Path) -> None:
         pytest.skip("regopy is not installed")
     result = run(cli, tmp_path, "regopy")
     assert result.code == 2 and result.err.count("\n") == 1
-    assert "p.rego:11:27: `with` makes regopy 1.5.2 abort" in result.err and "run this policy on regorus" in result.err
+    assert "p.rego:11:27: `with` makes regopy 1.5.2 abort" in result.err and "run on regorus" in result.err

@@ -88,8 +88,12 @@ def evaluate_job(engine: Any, job: dict[str, Any], emit: Emit) -> None:
                     if exc.code == "input_too_deep":  # the engine's own parser of the text refused it
                         emit({"error": {"kind": "too_deep", "plan": j, "limit": _depth_limit(engine, plan)}})
                         return
-                    emit({"error": {"kind": "evaluation", "set": i, "plan": j, "query": k,
-                                    "message": exc.message, "code": exc.code}})
+                    failure = {"kind": "evaluation", "set": i, "plan": j, "query": k, "message": exc.message,
+                               "code": exc.code}
+                    if job.get("keep_going"):  # natpolicy verify: a failing test is one result, not the run's end
+                        emit({"query_error": failure})
+                        continue
+                    emit({"error": failure})
                     return
                 answer = {"undefined": True} if value is UNDEFINED else {"value": value}
                 emit({**answer, "set": i, "plan": j, "query": k})

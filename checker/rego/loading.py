@@ -45,15 +45,18 @@ class PolicyFile:
         return 1
 
 
-def load_policy_paths(paths: list[str] | tuple[str, ...], rego_version: str = "v1") -> list[PolicyFile]:
-    """Every ``*.rego`` under the given files/directories, minus ``*_test.rego``."""
+def load_policy_paths(paths: list[str] | tuple[str, ...], rego_version: str = "v1",
+                      include_tests: bool = False) -> list[PolicyFile]:
+    """Every ``*.rego`` under the given files/directories, minus ``*_test.rego`` (unless ``include_tests``:
+    ``natpolicy verify``, as ``conftest verify``)."""
     from natpolicy.loaders.paths import display_path
 
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*.rego") if p.is_file() and not p.name.endswith("_test.rego"))
+            found = sorted(p for p in path.rglob("*.rego")
+                           if p.is_file() and (include_tests or not p.name.endswith("_test.rego")))
             if not found:
                 raise InputError(display_path(raw), "no .rego files in this policy directory")
             files.extend(found)

@@ -72,6 +72,8 @@ class Outcome:
     values: dict[tuple[int, int, int], Any] = field(default_factory=dict)  # (set, plan, query) -> value
     missing: list[str] = field(default_factory=list)  # call names that are not builtins
     error: dict[str, Any] | None = None  # a policy that does not compile, a query that failed
+    # With the job's `keep_going`: (set, plan, query) -> the child's error of each query that failed.
+    query_errors: dict[tuple[int, int, int], dict[str, Any]] = field(default_factory=dict)
     stage: dict[str, Any] | None = None  # the last step the child began
     done: bool = False
     stopped: str = ""  # "timeout", "memory", "answers" (too large) or "crash"
@@ -229,6 +231,9 @@ def _record(outcome: Outcome, event: dict[str, Any]) -> dict[str, Any]:
         outcome.missing = list(event["missing"])
     elif "error" in event:
         outcome.error = event["error"]
+    elif "query_error" in event:
+        failure = event["query_error"]
+        outcome.query_errors[(failure["set"], failure["plan"], failure["query"])] = failure
     elif event.get("done"):
         outcome.done = True
     return event

@@ -135,8 +135,8 @@ def scan_module(source: str) -> ModuleInfo:
             # regopy's only: natpolicy.rego.guards refuses it there; regorus answers `with` as OPA (the probes).
             info.problems.append(SourceProblem(tok.offset, (
                 "`with` makes regopy 1.5.2 abort the whole process (rego-cpp: \"shape `rego-localref` has no "
-                "field `rego-refhead`\"); natpolicy refuses it on regopy: run this policy on regorus (the "
-                "default engine) or opa, or keep `with` in *_test.rego files, which are not loaded"), "with"))
+                "field `rego-refhead`\"); natpolicy refuses it on regopy: run on regorus (the default engine) or "
+                "opa"), "with"))
         if tok.depth != 0:
             prev = tok
             continue
