@@ -116,3 +116,9 @@ def test_regopy_refuses_with_in_a_test_naming_its_line(cli: Cli, tmp_path: Path)
         pytest.skip("regopy is not installed")
     result = cli("verify", "-p", str(policy_dir(tmp_path)), "--rego-engine", "regopy")
     assert result.code == 2 and "deny_test.rego:6:" in result.err and "`with` makes regopy 1.5.2 abort" in result.err
+
+
+def test_conftests_own_file_builtins_are_refused_by_name(cli: Cli, tmp_path: Path) -> None:
+    tests = 'package main\n\nimport rego.v1\n\ntest_fixture if {\n\tcfg := parse_config_file("main.tf")\n\tcfg.x\n}\n'
+    result = cli("verify", "-p", str(policy_dir(tmp_path, tests)))
+    assert result.code == 2 and "deny_test.rego:6:9: parse_config_file is a builtin of conftest, not of OPA" in result.err

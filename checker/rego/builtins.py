@@ -98,8 +98,16 @@ def builtin_calls(policies: Sequence[PolicyFile]) -> Iterator[tuple[PolicyFile, 
             yield policy, call
 
 
+# conftest's own builtins (not OPA's), which its tests use to read fixtures: natpolicy's engines have no file or
+# parser access from a policy.
+_CONFTEST_BUILTINS = frozenset({"parse_config", "parse_config_file", "parse_combined_config_files"})
+
+
 def _message(name: str, engine: str) -> str:
     label = _LABELS.get(engine, engine)
+    if name in _CONFTEST_BUILTINS:
+        return (f"{name} is a builtin of conftest, not of OPA, and natpolicy lets no policy read or parse files: give "
+                "the test its input as a literal (`with input as {...}`), or the file through --data")
     if name in _DEPRECATED:
         # natpolicy answers these in a module read as Rego v0 (natpolicy.rego.deprecated_builtins): the rest of
         # OPA's deprecated builtins only in OPA's default mode for builtin errors.
