@@ -30,6 +30,8 @@ FIRES = [
     ('x contains i if {\n  startswith(split(input.s, ",")[i], "a")\n}', "i",
      "the argument of startswith(...), in a ref rooted at a call", [0, 2]),
     ('x if {\n  every r in input.rs { r.ns[k] * 2 > 8 }\n}', "k", "arithmetic (`+ - * /`), in an `every` body", True),
+    # inside another ref's brackets regopy binds nothing, even on the right of := (the miss was silent)
+    ('x contains [i, v] if {\n  v := input.m[input.idx[i]]\n}', "i", "another ref's brackets", [[0, "x"], [2, "y"]]),
     # a comprehension's head reads what its body binds (it was taken for the first place, and the miss was silent)
     ('x := [input.idx[i] | upper(input.m[input.idx[i]]) == "X"]', "i",
      "the argument of upper(...), inside another ref's brackets", ["a"]),

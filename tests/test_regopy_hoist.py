@@ -44,6 +44,7 @@ FIRES: list[tuple[str, Any]] = [
     ('x contains msg if {\n  msg := sprintf("%s is %d", [input.rs[i].type, i])\n}', ["aws_vpc is 0", "google_net is 1"]),
     ('f(xs) := {i | startswith(xs[i], "b")}\nx := f(input.arr)', [2]),
     ('x := [input.rs[i].n | endswith(input.rs[i].type, "_net")]', [2]),  # the head reads what the body binds
+    ('x := [input.rs[i].n | contains(input.rs[i].type, "_")]', [1, 2]),  # `contains(` in a body is the builtin
 ]
 
 QUIET = [

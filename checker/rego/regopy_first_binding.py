@@ -52,7 +52,9 @@ def first_bound_inside(source: str, package_names: set[str]) -> Iterator[tuple[i
                 continue
             if declared_name(toks, k) or in_comprehension_head(toks, k):
                 continue  # `some i` declares and a comprehension's head reads: neither binds
-            if may_bind(toks, k, start, package_names) and not _enclosing(toks, k):
+            # A name in its own ref's brackets (x[i]) is read from that bracket: it is no outer ref's.
+            if may_bind(toks, k, start, package_names) \
+                    and not _enclosing(toks, k - 1 if _bracket_variable(toks, k) else k):
                 bound.add(tok.text)
             if tok.text in seen:
                 continue
@@ -63,7 +65,8 @@ def first_bound_inside(source: str, package_names: set[str]) -> Iterator[tuple[i
             inside = _enclosing(toks, k - 1) or ("arithmetic (`+ - * /`)" if tok.offset in operands else "")
             if inside and tok.offset not in hoisted:
                 why = left.get(tok.offset, "where natpolicy cannot bind it first")
-                yield tok.offset, (f"`{tok.text}` is first bound inside {inside}, {why}: regopy 1.5.2 never binds a "
+                place = inside if why.endswith(inside) else f"{inside}, {why}"
+                yield tok.offset, (f"`{tok.text}` is first bound inside {place}: regopy 1.5.2 never binds a "
                                    "variable there and natpolicy binds it before its statement only elsewhere, so "
                                    "the rule would be silently undefined, where OPA binds it; bind it first "
                                    f"(`some {tok.text}; x[{tok.text}]`, or `v := x[{tok.text}]`) or run on regorus")
@@ -89,30 +92,32 @@ def _ref_bracket(toks: list[Token], k: int) -> bool:
 
 
 def _enclosing(toks: list[Token], bracket: int) -> str:
-    """"the argument of f(...)" or "a collection literal" where the bracket at ``bracket`` sits inside one
-    within its body (a rule's, an ``every``'s or a comprehension's); "" elsewhere."""
+    """"the argument of f(...)", "a collection literal" or "another ref's brackets" where the bracket at
+    ``bracket`` sits inside one within its body (a rule's, an ``every``'s or a comprehension's); "" elsewhere."""
     k, depth = bracket, toks[bracket].depth
+    nested = ""  # inside an outer ref's brackets (m[idx[i]]), where regopy binds nothing either, even after :=
     while depth > 0:
         opener = next((j for j in range(k - 1, -1, -1) if toks[j].depth == depth - 1
                        and toks[j].text in ("(", "[", "{")), None)
         if opener is None or opener == 0:
-            return ""
+            return nested
         before = toks[opener - 1]
         if toks[opener].text == "(":
-            if before.kind == "ident" and before.text not in _NOT_VARIABLES:
+            # In a body, `contains(` is the builtin, not the keyword of a head.
+            if before.kind == "ident" and (before.text not in _NOT_VARIABLES or before.text == "contains"):
                 return f"the argument of {_called_name(toks, opener - 1)}(...)"
         elif toks[opener].text == "[" and _ref_bracket(toks, opener):
-            pass  # a bracket of an outer ref: a[b[i]]
+            nested = "another ref's brackets"  # a bracket of an outer ref: a[b[i]]
         elif toks[opener].text == "{" and (before.text in ("if", "else", ")", "]")
                                            or (before.kind == "ident" and before.text not in _NOT_VARIABLES)):
-            return ""  # a body: a rule's, an `else`'s or an `every`'s
+            return nested  # a body: a rule's, an `else`'s or an `every`'s
         else:
             close = matching_close(toks, opener) or len(toks)
             if any(t.text == "|" and t.depth == toks[opener].depth + 1 for t in toks[opener + 1:close]):
-                return ""  # a comprehension: its body binds its own variables
+                return nested  # a comprehension: its body binds its own variables
             return "a collection literal"
         k, depth = opener, toks[opener].depth
-    return ""
+    return nested
 
 
 def _called_name(toks: list[Token], last: int) -> str:

@@ -231,11 +231,14 @@ def _hoist_point(source: str, toks: list[Token], first: int, last: int, rule: tu
                 return "in a comprehension's head"
             return _in_body(_statement_start(source, toks, bar, first)) if needed else ""
         if tok.text == "(":
-            if before is not None and before.kind == "ident" and before.text not in _KEYWORDS:
+            if before is not None and before.kind == "ident" and (before.text not in _KEYWORDS or (
+                    before.text == "contains" and tok.depth > 0)):  # in a body, `contains(` is the builtin
                 needed = True  # a call's argument
             continue  # or parentheses around an expression
         if tok.text == "[" and _ref_bracket(toks, opener):
-            return "inside another ref's brackets"  # regopy binds it nowhere, not even after := (m[idx[i]])
+            # Inside another ref's brackets (m[idx[i]]) regopy binds nothing, not even after :=; and bound first
+            # (k := idx[i]; m[k]), a key m lacks crashed regopy 1.5.2 (a segmentation fault, measured): left in place.
+            return "inside another ref's brackets"
         if tok.text == "{" and tok.depth == 0 and (opens_body(toks, opener) or (before and before.text == "if")):
             # An `else` body too: OPA's compiler hoists there as well (WalkRules walks each rule's else chain).
             return _in_body(_statement_start(source, toks, opener, first)) if needed else ""
