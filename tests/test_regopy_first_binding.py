@@ -37,6 +37,7 @@ FIRES = [
      "the argument of upper(...), inside another ref's brackets", ["a"]),
     ('x contains [input.arr[i], i] if {\n  some i\n}', "i", "a collection literal", [["a", 1], ["b", 2], ["c", 0]]),
     ('x contains {"a": input.arr[i]} if {\n  some i\n  i > 0\n}', "i", "a collection literal", [{"a": "a"}, {"a": "b"}]),
+    ('x contains input.m[input.idx[i]] if {\n  some i\n}', "i", "another ref's brackets", ["x", "y"]),
 ]
 # The input of the `every` cases: each resource has a matching key, so OPA answers true there.
 EVERY_DOC = {"rs": [{"names": ["aws_a"], "ns": [9]}, {"names": ["b", "aws_c"], "ns": [1, 5]}]}
@@ -51,6 +52,7 @@ QUIET = [
     'x := [t | t := upper(input.arr[_])]',  # `_` in a call: guards' own check (tests/test_rego_conformance.py)
     'x contains input.arr[i] if {\n  some i\n}',  # a ref head alone: regopy binds it
     'x := {"b": input.arr[0], "a": 2}',  # constant brackets
+    'x[input.arr[i]] := i if {\n  some i\n}',  # the rule's own name is no other ref: regopy binds it
     'x := [k | {"b": 1, "a": 2}[k]]',  # a literal iterated, not a variable inside it
     'x contains i if {\n  v := input.arr[i]\n  startswith(v, "a")\n}',
     # first bound inside a call or literal, but bound before the statement by regopy_hoist

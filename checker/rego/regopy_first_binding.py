@@ -10,8 +10,8 @@ so is one bound inside a comprehension's own body. ``_`` inside a call is ``guar
 
 Most such refs ``regopy_hoist`` binds before their statement, as OPA's compiler does, and regopy then answers
 as OPA; what is refused here is what it leaves in place, with its reason (under ``not``, with ``with``, in an
-``every``, a head, a ref inside another ref's brackets or one it cannot move), and a
-variable only a rule's head binds inside a call or literal there. An operand of ``+ - * /`` counts as a call's
+``every``, a head, a ref inside another ref's brackets or one it cannot move), and a variable only a rule's head
+binds inside a call, a literal or another ref's brackets there. An operand of ``+ - * /`` counts as a call's
 argument: ``regopy_arith`` makes the operator one.
 """
 from __future__ import annotations
@@ -54,7 +54,7 @@ def first_bound_inside(source: str, package_names: set[str]) -> Iterator[tuple[i
                 continue  # `some i` declares and a comprehension's head reads: neither binds
             # A name in its own ref's brackets (x[i]) is read from that bracket: it is no outer ref's.
             if may_bind(toks, k, start, package_names) \
-                    and not _enclosing(toks, k - 1 if _bracket_variable(toks, k) else k):
+                    and not _enclosing(toks, k - 1 if _bracket_variable(toks, k) else k, start):
                 bound.add(tok.text)
             if tok.text in seen:
                 continue
@@ -62,7 +62,7 @@ def first_bound_inside(source: str, package_names: set[str]) -> Iterator[tuple[i
             if not _bracket_variable(toks, k):
                 continue
             # An operand of + - * / is a call's argument once regopy_arith has rewritten the operator.
-            inside = _enclosing(toks, k - 1) or ("arithmetic (`+ - * /`)" if tok.offset in operands else "")
+            inside = _enclosing(toks, k - 1, start) or ("arithmetic (`+ - * /`)" if tok.offset in operands else "")
             if inside and tok.offset not in hoisted:
                 why = left.get(tok.offset, "where natpolicy cannot bind it first")
                 place = inside if why.endswith(inside) else f"{inside}, {why}"
@@ -72,8 +72,9 @@ def first_bound_inside(source: str, package_names: set[str]) -> Iterator[tuple[i
                                    f"(`some {tok.text}; x[{tok.text}]`, or `v := x[{tok.text}]`) or run on regorus")
         for k in head_brackets:
             name = toks[k].text
-            if name not in bound and name not in package_names and _enclosing(toks, k - 1):
-                yield toks[k].offset, (f"`{name}` is bound only by the rule's head, inside {_enclosing(toks, k - 1)}: "
+            inside = _enclosing(toks, k - 1, start)
+            if name not in bound and name not in package_names and inside:
+                yield toks[k].offset, (f"`{name}` is bound only by the rule's head, inside {inside}: "
                                        "regopy 1.5.2 never binds it there, so the rule would be silently undefined, "
                                        f"where OPA binds it; bind it in the body (`some {name}; x[{name}]`) or run "
                                        "on regorus")
@@ -91,9 +92,10 @@ def _ref_bracket(toks: list[Token], k: int) -> bool:
     return (before.kind == "ident" and before.text not in _NOT_VARIABLES) or before.text in ("]", ")", "}")
 
 
-def _enclosing(toks: list[Token], bracket: int) -> str:
+def _enclosing(toks: list[Token], bracket: int, rule_start: int) -> str:
     """"the argument of f(...)", "a collection literal" or "another ref's brackets" where the bracket at
-    ``bracket`` sits inside one within its body (a rule's, an ``every``'s or a comprehension's); "" elsewhere."""
+    ``bracket`` sits inside one within its body (a rule's, an ``every``'s or a comprehension's); "" elsewhere.
+    The rule's own name is no other ref (``x[input.idx[i]] := i``)."""
     k, depth = bracket, toks[bracket].depth
     nested = ""  # inside an outer ref's brackets (m[idx[i]]), where regopy binds nothing either, even after :=
     while depth > 0:
@@ -107,7 +109,8 @@ def _enclosing(toks: list[Token], bracket: int) -> str:
             if before.kind == "ident" and (before.text not in _NOT_VARIABLES or before.text == "contains"):
                 return f"the argument of {_called_name(toks, opener - 1)}(...)"
         elif toks[opener].text == "[" and _ref_bracket(toks, opener):
-            nested = "another ref's brackets"  # a bracket of an outer ref: a[b[i]]
+            if not _names_the_rule(toks, rule_start, opener):
+                nested = "another ref's brackets"  # a bracket of an outer ref: a[b[i]]
         elif toks[opener].text == "{" and (before.text in ("if", "else", ")", "]")
                                            or (before.kind == "ident" and before.text not in _NOT_VARIABLES)):
             return nested  # a body: a rule's, an `else`'s or an `every`'s
@@ -118,6 +121,13 @@ def _enclosing(toks: list[Token], bracket: int) -> str:
             return "a collection literal"
         k, depth = opener, toks[opener].depth
     return nested
+
+
+def _names_the_rule(toks: list[Token], rule_start: int, opener: int) -> bool:
+    """Is the bracket at ``opener`` part of the rule's own name (``x[k]``, ``a.b[k]``), written before anything
+    else of its head?"""
+    return toks[opener].depth == 0 and all(t.depth > 0 or t.text in (".", "[", "]") or (
+        t.kind == "ident" and t.text not in _NOT_VARIABLES) for t in toks[rule_start:opener])
 
 
 def _called_name(toks: list[Token], last: int) -> str:
