@@ -41,6 +41,8 @@ def first_bound_inside(source: str, package_names: set[str]) -> Iterator[tuple[i
         bound: set[str] = set(seen)
         for k in range(start, end):
             tok = toks[k]
+            if tok.kind != "ident":
+                continue  # only a name is a variable (checked first: the tests below walk the brackets)
             if k < body and not in_comprehension_body(toks, k):
                 # The head: its names are the rule's output, bound by the body (or its arguments); a ref in it
                 # (`contains [input.arr[i], i]`) OPA moves into the body, where it binds.

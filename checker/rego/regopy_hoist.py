@@ -122,10 +122,10 @@ def _analysed(source: str) -> tuple[tuple[Hoist, ...], tuple[tuple[int, str, boo
         refs: dict[tuple[int, int], list[int]] = {}  # (first, last) token of a ref -> its unbound bracket names
         for k in range(start, end):
             tok = toks[k]
-            if any(lo <= k < hi for lo, hi in heads) and not in_comprehension_body(toks, k):
-                continue  # a head (the rule's or an `else`'s): its names are the output, bound by the body
             if tok.kind != "ident" or tok.text in _KEYWORDS or (k > 0 and toks[k - 1].text == "."):
                 continue
+            if any(lo <= k < hi for lo, hi in heads) and not in_comprehension_body(toks, k):
+                continue  # a head (the rule's or an `else`'s): its names are the output, bound by the body
             if declared_name(toks, k) or in_comprehension_head(toks, k):
                 continue  # `some i` declares and a comprehension's head reads: neither binds
             first = tok.text not in seen or tok.text == "_"
