@@ -1,8 +1,9 @@
 """regopy_first_binding: a variable first bound inside a call's argument or a collection literal.
 
-regopy 1.5.2 binds nothing there, so the rule is silently undefined where OPA (and regorus) bind it. Each fire
-case is run on the real regopy without the guard to show the silent miss, then refused with its line; each
-near miss must stay quiet.
+regopy 1.5.2 binds nothing there, so the rule is silently undefined where OPA (and regorus) bind it. Most such
+refs regopy_hoist binds before their statement (tests/test_regopy_hoist.py); what it leaves in place is refused
+here, with the reason. Each fire case is run on the real regopy without the guard to show the silent miss, then
+refused with its line; each near miss must stay quiet.
 """
 from __future__ import annotations
 
@@ -16,18 +17,30 @@ from natpolicy.rego.guards import engine_refusals
 from natpolicy.rego.regopy_first_binding import first_bound_inside
 from natpolicy.rego.source import char_line_col
 
-DOC = {"rs": [{"type": "aws_vpc"}, {"type": "aws_eip"}, {"type": "x"}], "arr": ["c", "a", "b"]}
+DOC = {"rs": [{"type": "aws_vpc", "names": ["aws_a", "b"], "ns": [1, 5]}, {"type": "aws_eip", "names": ["aws_c"],
+                                                                         "ns": [3]}, {"type": "x", "ns": [2]}],
+       "arr": ["c", "a", "b"], "idx": ["a", "z", "b"], "m": {"a": "x", "b": "y"}, "s": "a,b,ab"}
 
 FIRES = [
-    # (rule x's body, the variable, what it is inside, OPA's answer)
-    ('x contains i if {\n  startswith(input.rs[i].type, "aws_")\n}', "i", "the argument of startswith(...)", [0, 1]),
-    ('x contains k if {\n  lower(input.arr[k]) == "a"\n}', "k", "the argument of lower(...)", [1]),
-    ('x contains i if {\n  count([input.rs[i]]) == 1\n}', "i", "a collection literal", [0, 1, 2]),
-    ('x contains i if {\n  [input.arr[i]] == ["a"]\n}', "i", "a collection literal", [1]),
-    ('x := [j | some j\n  v := {"k": input.arr[j]}]', "j", "a collection literal", [0, 1, 2]),
+    # (rule x's body, the variable, what it is inside and why it stays there, OPA's answer)
+    ('x if {\n  every r in input.rs { startswith(r.names[k], "aws_") }\n}', "k",
+     "the argument of startswith(...), in an `every` body", True),
+    ('x contains i if {\n  upper(input.m[input.idx[i]]) == "X"\n}', "i",
+     "the argument of upper(...), inside another ref's brackets", [0]),
+    ('x contains i if {\n  startswith(split(input.s, ",")[i], "a")\n}', "i",
+     "the argument of startswith(...), in a ref rooted at a call", [0, 2]),
+    ('x if {\n  every r in input.rs { r.ns[k] * 2 > 8 }\n}', "k", "arithmetic (`+ - * /`), in an `every` body", True),
+    # inside another ref's brackets regopy binds nothing, even on the right of := (the miss was silent)
+    ('x contains [i, v] if {\n  v := input.m[input.idx[i]]\n}', "i", "another ref's brackets", [[0, "x"], [2, "y"]]),
+    # a comprehension's head reads what its body binds (it was taken for the first place, and the miss was silent)
+    ('x := [input.idx[i] | upper(input.m[input.idx[i]]) == "X"]', "i",
+     "the argument of upper(...), inside another ref's brackets", ["a"]),
     ('x contains [input.arr[i], i] if {\n  some i\n}', "i", "a collection literal", [["a", 1], ["b", 2], ["c", 0]]),
     ('x contains {"a": input.arr[i]} if {\n  some i\n  i > 0\n}', "i", "a collection literal", [{"a": "a"}, {"a": "b"}]),
+    ('x contains input.m[input.idx[i]] if {\n  some i\n}', "i", "another ref's brackets", ["x", "y"]),
 ]
+# The input of the `every` cases: each resource has a matching key, so OPA answers true there.
+EVERY_DOC = {"rs": [{"names": ["aws_a"], "ns": [9]}, {"names": ["b", "aws_c"], "ns": [1, 5]}]}
 
 QUIET = [
     # bound before the call or literal, by a ref, `some ... in`, a function's argument or a rule of the package
@@ -39,8 +52,14 @@ QUIET = [
     'x := [t | t := upper(input.arr[_])]',  # `_` in a call: guards' own check (tests/test_rego_conformance.py)
     'x contains input.arr[i] if {\n  some i\n}',  # a ref head alone: regopy binds it
     'x := {"b": input.arr[0], "a": 2}',  # constant brackets
+    'x[input.arr[i]] := i if {\n  some i\n}',  # the rule's own name is no other ref: regopy binds it
     'x := [k | {"b": 1, "a": 2}[k]]',  # a literal iterated, not a variable inside it
     'x contains i if {\n  v := input.arr[i]\n  startswith(v, "a")\n}',
+    # first bound inside a call or literal, but bound before the statement by regopy_hoist
+    'x contains i if {\n  startswith(input.rs[i].type, "aws_")\n}',
+    'x contains k if {\n  lower(input.arr[k]) == "a"\n}',
+    'x contains i if {\n  [input.arr[i]] == ["a"]\n}',
+    'x := [j | some j\n  v := {"k": input.arr[j]}]',
 ]
 
 
@@ -65,11 +84,12 @@ def test_first_bindings_inside_are_refused_with_their_line(body: str, name: str,
 @pytest.mark.parametrize(("body", "name", "inside", "opa"), FIRES)
 def test_without_the_guard_regopy_misses_what_opa_and_regorus_find(body: str, name: str, inside: str, opa: Any) -> None:
     source = _module(body)
+    document = EVERY_DOC if "every" in body else DOC
     answers = {}
     for engine_name in ("regopy", "regorus"):
         engine = create_engine(engine_name)
         compiled = engine.compile({"p.rego": source}, None, ["p/x"])
-        answers[engine_name] = engine.evaluate(compiled, "p/x", engine.prepare_input(DOC))
+        answers[engine_name] = engine.evaluate(compiled, "p/x", engine.prepare_input(document))
     assert answers["regorus"] == opa
     assert answers["regopy"] in (UNDEFINED, [], set())
 

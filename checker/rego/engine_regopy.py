@@ -4,7 +4,8 @@ regopy 1.5.2 (rego-cpp) quirks handled here, each verified by
 ``tests/test_rego_engine.py``:
 
 * syntax errors come back as an S-expression with *byte offsets*; they are
-  turned into :class:`PolicySyntaxError` and mapped to line:col by the caller;
+  turned into :class:`PolicySyntaxError`, put back on the policy's own line
+  (``regopy_errors``) and mapped to line:col by the caller;
 * rego-cpp writes diagnostics and ``print()`` output to the process's stdout
   (file descriptor 1, below Python); every engine call runs with fd 1
   redirected, so SARIF/JSON on stdout can never be corrupted;
@@ -34,6 +35,8 @@ from natpolicy.rego.marshal_html import escape_html_in_marshals
 from natpolicy.rego.regopy_arith import ARITH_HELPERS, ARITH_REFUSE, ARITH_STOPPING, arithmetic_for_regopy
 from natpolicy.rego.regopy_builtins import STOPPING, builtin_call_edits
 from natpolicy.rego.regopy_causes import helpers_reached, refusal_causes
+from natpolicy.rego.regopy_errors import compile_error, error_from_node, first_message, node_text, on_policy_line
+from natpolicy.rego.regopy_hoist import hoist_first_bindings
 from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
 from natpolicy.rego.regopy_sets import SetOrderUnknown, order_may_differ, set_paths_query, sets_in_opa_order
 from natpolicy.rego.regopy_strings import BYTEWISE, string_call_edits
@@ -107,7 +110,7 @@ class RegopyEngine:
         # Read before the rewrite, whose appended functions (regopy_builtins) name the marshals too.
         marshals = any(_MARSHAL.search(source) for source in modules.values())
         # What regopy answers differently from OPA, rewritten to what it answers alike (regopy_rewrite).
-        originals, modules = modules, {name: _for_regopy(source) for name, source in modules.items()}
+        policies, modules = modules, {name: _for_regopy(source) for name, source in modules.items()}
         regopy = self._regopy
         interp = regopy.Interpreter()
         interp.log_level = regopy.LogLevel.NONE
@@ -119,18 +122,18 @@ class RegopyEngine:
                     interp.add_data_json(data_json(data))
                 bundle = interp.build(None, list(entrypoints))
             except regopy.RegoError as exc:
-                raise _compile_error(str(exc)) from None
+                raise on_policy_line(compile_error(str(exc)), policies, modules) from None
         if not bundle.ok():
-            error = _compile_error(_node_text(bundle.node()._impl))
+            error = compile_error(node_text(bundle.node()._impl))
             if isinstance(error, EvaluationError):
                 # The error node holds the message but not its place; rego-cpp
                 # prints both (`-- p.rego:3:23`) at log level ERROR: build again to read them.
                 error = _located_error(modules, data, entrypoints) or error
-            raise error
+            raise on_policy_line(error, policies, modules)  # rewrites make lines longer, never more
         return _Compiled(interp, bundle, may_refuse=any(REFUSE in source or ARITH_REFUSE in source
                                                         for source in modules.values()),
                          string_sites=string_sites, builtin_sites=builtin_sites, data=data,
-                         marshals=marshals, sources=(originals, modules))
+                         marshals=marshals, sources=(policies, modules))
 
     def evaluate(self, compiled: Any, entrypoint: str, prepared_input: Any) -> Any:
         from regopy import rego_shared as rs
@@ -149,7 +152,7 @@ class RegopyEngine:
                     compiled.input = prepared_input
                 impl = rs.rego_bundle_query_entrypoint(interp._impl, bundle._impl, entrypoint)
             except self._regopy.RegoError as exc:
-                raise EvaluationError(_first_message(str(exc)) or str(exc).strip()) from None
+                raise EvaluationError(first_message(str(exc)) or str(exc).strip()) from None
         try:
             ok = rs.rego_output_ok(impl)
             try:
@@ -159,8 +162,8 @@ class RegopyEngine:
             if not ok or not text.startswith("{"):
                 if text == "undefined":
                     return UNDEFINED
-                message, code = _error_from_node(rs, rs.rego_output_node(impl))
-                message = message or _first_message(text) or text.strip()
+                message, code = error_from_node(rs, rs.rego_output_node(impl))
+                message = message or first_message(text) or text.strip()
                 if compiled.may_refuse and _CONFLICT in message:
                     message += _causes(compiled, prepared_input)
                 raise EvaluationError(message, code)
@@ -369,74 +372,6 @@ def _escaped(value: Any) -> Any:
     return value
 
 
-# -- rego-cpp error S-expressions -------------------------------------------
-def _parse_sexpr_errors(text: str) -> list[tuple[str, int, int, str]]:
-    """``(error N:name|offset|len (errormsg M:text) ...)`` -> [(name, offset, len, message)].
-
-    Names and messages are length-prefixed (``17:dir/bad file.rego``), so they
-    may hold spaces, bars or parentheses; lengths count UTF-8 bytes.
-    """
-    data = text.encode("utf-8")
-    out: list[tuple[str, int, int, str]] = []
-    pos = 0
-    while True:
-        start = data.find(b"(error ", pos)
-        if start < 0:
-            return out
-        i = start + len(b"(error ")
-        name, i = _prefixed(data, i)
-        offset = length = -1
-        if name is not None and data[i:i + 1] == b"|":
-            j = data.find(b"|", i + 1)
-            k = j + 1
-            while k < len(data) and data[k:k + 1].isdigit():
-                k += 1
-            try:
-                offset, length = int(data[i + 1:j]), int(data[j + 1:k])
-            except ValueError:
-                pass
-            i = k
-        msg_at = data.find(b"(errormsg ", i)
-        message = ""
-        if msg_at >= 0:
-            parsed, _ = _prefixed(data, msg_at + len(b"(errormsg "))
-            message = parsed or ""
-        out.append((name or "", offset, length, message))
-        pos = i if i > start else start + 1
-
-
-def _prefixed(data: bytes, i: int) -> tuple[str | None, int]:
-    j = i
-    while j < len(data) and data[j:j + 1].isdigit():
-        j += 1
-    if j == i or data[j:j + 1] != b":":
-        return None, i
-    n = int(data[i:j])
-    return data[j + 1:j + 1 + n].decode("utf-8", "replace"), j + 1 + n
-
-
-def _first_message(text: str) -> str:
-    errors = _parse_sexpr_errors(text)
-    if errors:
-        return errors[0][3]
-    marker = "(errormsg "
-    at = text.find(marker)
-    if at >= 0:
-        parsed, _ = _prefixed(text.encode(), at + len(marker))
-        return parsed or ""
-    return ""
-
-
-def _compile_error(text: str) -> Exception:
-    errors = [e for e in _parse_sexpr_errors(text) if e[0]]
-    if errors:
-        # rego-cpp reports the innermost cause first; later entries repeat it
-        # at the enclosing construct (often `package` at offset 0).
-        name, offset, length, message = errors[0]
-        return PolicySyntaxError(name, max(offset, 0), max(length, 0), message or "does not compile")
-    return EvaluationError(_first_message(text) or "the policies do not compile (rego-cpp gave no detail)")
-
-
 _PRINTED_ERROR = re.compile(r"^(?P<message>[^\n]+)\n-- (?P<module>.+?):(?P<line>\d+):(?P<col>\d+)[ \t]*$", re.MULTILINE)
 
 
@@ -479,41 +414,6 @@ def _located_error(modules: Mapping[str, str], data: Mapping[str, Any] | None,
             offset = len((before + current[:max(col - 1, 0)]).encode("utf-8"))
             return PolicySyntaxError(name, offset, 1, match.group("message").strip())
     return None
-
-
-def _node_text(impl: Any) -> str:
-    from regopy import rego_shared as rs
-
-    try:
-        return rs.rego_node_json(impl)
-    except Exception:  # an error node has no JSON form
-        message, code = _error_from_node(rs, impl)
-        return f"(error (errormsg {len(message.encode())}:{message}))"
-
-
-def _error_from_node(rs: Any, node: Any) -> tuple[str, str]:
-    """First error message and code inside an error node tree (``<error>`` results)."""
-    values: list[str] = []
-
-    def walk(n: Any, depth: int) -> None:
-        if not n or depth > 6 or len(values) > 8:
-            return
-        try:
-            size = rs.rego.regoNodeValueSize(n)
-            buf = ctypes.create_string_buffer(size)
-            rs.rego.regoNodeValue(n, buf, size)
-            value = buf.value.decode("utf-8", "replace").strip()
-        except Exception:
-            value = ""
-        if value:
-            values.append(value)
-        for i in range(rs.rego_node_size(n)):
-            walk(rs.rego_node_get(n, i), depth + 1)
-
-    walk(node, 0)
-    message = values[0] if values else ""
-    code = values[-1] if len(values) > 1 and values[-1].endswith("_error") else ""
-    return message, code
 
 
 # -- stdout protection --------------------------------------------------------
@@ -577,7 +477,7 @@ def _flush_c_stdio() -> None:
 @functools.lru_cache(maxsize=256)
 def _for_regopy(source: str) -> str:
     """rewrite_for_regopy once per module text (a set with per-plan data is compiled for every plan)."""
-    # Arithmetic first, its helpers last: the other rewrites never see (nor rename floor in) its helpers.
-    arithmetic, sites = arithmetic_for_regopy(source)
+    # Refs hoisted (regopy_hoist), then arithmetic, its helpers last: no other rewrite sees (renames floor in) them.
+    arithmetic, sites = arithmetic_for_regopy(hoist_first_bindings(source))
     out = rewrite_for_regopy(escape_html_in_marshals(arithmetic))  # json.marshal escaping as Go does (marshal_html)
     return out + ("" if out.endswith("\n") else "\n") + ARITH_HELPERS if sites else out

@@ -37,7 +37,8 @@ regopy 1.5.2:
 
 * a variable bound inside a builtin call's argument (``some i;
   startswith(input.rs[i].type, "aws_")``) never matches, nor one first bound
-  there or in a collection literal without ``some`` (``regopy_first_binding``);
+  there or in a collection literal without ``some``: bound before its statement
+  (``regopy_hoist``), refused where that cannot be done (``regopy_first_binding``);
 * ``time.parse_rfc3339_ns`` is silently undefined, ``trace`` fails;
 * sprintf calls its rewrite cannot answer as OPA (``sprintf_regopy``);
   ``with`` aborts it (``source``);
@@ -71,6 +72,7 @@ from natpolicy.rego.redeclared import redeclarations
 from natpolicy.rego.regopy_closures import rebound_closures
 from natpolicy.rego.regopy_compare import wildcard_comparisons
 from natpolicy.rego.regopy_first_binding import first_bound_inside
+from natpolicy.rego.regopy_hoist import hoisted_names, unhoisted
 from natpolicy.rego.regopy_shadow import shadowing_declarations
 from natpolicy.rego.regopy_strings import literal_refusals
 from natpolicy.rego.regorus_patterns import object_pattern_refusals
@@ -151,7 +153,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(_zone_abbreviation_layouts(toks, engine))
     if engine == "regopy":
         out.extend((p.offset, p.message) for p in scan_module(source).problems if p.kind == "with")
-        out.extend(_bound_in_call_arguments(toks))
+        out.extend(_bound_in_call_arguments(source, toks))
         out.extend(first_bound_inside(source, package_names))
         out.extend(shadowing_declarations(source))
         out.extend(literal_refusals(toks))
@@ -277,8 +279,10 @@ def _literal_text(tok: Token) -> str | None:
     return text if isinstance(text, str) else None
 
 
-def _bound_in_call_arguments(toks: list[Token]) -> Iterator[tuple[int, str]]:
-    """``f(x[i])`` where ``i`` is ``_``, or declared by a bare ``some i`` and not bound before the call."""
+def _bound_in_call_arguments(source: str, toks: list[Token]) -> Iterator[tuple[int, str]]:
+    """``f(x[i])`` where ``i`` is ``_``, or declared by a bare ``some i`` and not bound before the call, which
+    ``regopy_hoist`` does not bind before the statement."""
+    hoisted, left = hoisted_names(source), unhoisted(source)
     for i, tok in enumerate(toks):
         name = _dotted(toks, i)
         if not name or not _is_call(toks, i, name) or tok.depth == 0:
@@ -294,8 +298,9 @@ def _bound_in_call_arguments(toks: list[Token]) -> Iterator[tuple[int, str]]:
                 comprehension_end = matching_close(toks, j) or j
             wildcard_inside = j < comprehension_end and j + 1 < len(toks) and toks[j + 1].text == "_"
             if toks[j].text == "[" and j + 2 < len(toks) and toks[j + 1].text in unbound and toks[j + 2].text == "]" \
-                    and not wildcard_inside:
-                yield tok.offset, (f"`{toks[j + 1].text}` is bound inside the argument of {name}(...): regopy "
+                    and not wildcard_inside and toks[j + 1].offset not in hoisted:
+                why = left.get(toks[j + 1].offset, "where natpolicy cannot bind it first")
+                yield tok.offset, (f"`{toks[j + 1].text}` is bound inside the argument of {name}(...), {why}: regopy "
                                    f"1.5.2 never matches such a call, where OPA does; bind it first "
                                    f"(`v := x[{toks[j + 1].text}]`, then {name}(v, ...)) or run on regorus")
                 break

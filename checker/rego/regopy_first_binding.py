@@ -7,13 +7,20 @@ regopy binds nothing there, so the body never matches and the rule is silently u
 literal (``input.rs[i]; startswith(input.rs[i].type, "a")``, a function's argument) is matched, and
 so is one bound inside a comprehension's own body. ``_`` inside a call is ``guards``' own check, and
 ``_`` inside a literal fails to compile on regopy ("Invalid bracket argument"), loud already.
+
+Most such refs ``regopy_hoist`` binds before their statement, as OPA's compiler does, and regopy then answers
+as OPA; what is refused here is what it leaves in place, with its reason (under ``not``, with ``with``, in an
+``every``, a head, a ref inside another ref's brackets or one it cannot move), and a variable only a rule's head
+binds inside a call, a literal or another ref's brackets there. An operand of ``+ - * /`` counts as a call's
+argument: ``regopy_arith`` makes the operator one.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from natpolicy.rego.rule_scope import opens_body, parameter_names
-from natpolicy.rego.source import Token, enclosing_openers, matching_close, tokens
+from natpolicy.rego.regopy_hoist import hoisted_names, unhoisted, unhoisted_operands
+from natpolicy.rego.rule_scope import in_comprehension_body, in_comprehension_head, opens_body, parameter_names
+from natpolicy.rego.source import Token, matching_close, tokens
 from natpolicy.rego.static_checks import declared_name, may_bind, rule_statements
 
 __all__ = ["first_bound_inside"]
@@ -26,6 +33,7 @@ def first_bound_inside(source: str, package_names: set[str]) -> Iterator[tuple[i
     """(offset, message) of each variable whose first occurrence in a body is a bracket inside a call's
     argument or a collection literal."""
     toks = tokens(source)
+    hoisted, left, operands = hoisted_names(source), unhoisted(source), unhoisted_operands(source)
     for start, end in rule_statements(source, toks, rules_only=True):
         body = next((k for k in range(start, end) if toks[k].depth == 0 and opens_body(toks, k)), end)
         seen = parameter_names(toks, start, body)
@@ -33,7 +41,9 @@ def first_bound_inside(source: str, package_names: set[str]) -> Iterator[tuple[i
         bound: set[str] = set(seen)
         for k in range(start, end):
             tok = toks[k]
-            if k < body and not _in_comprehension_body(toks, k):
+            if tok.kind != "ident":
+                continue  # only a name is a variable (checked first: the tests below walk the brackets)
+            if k < body and not in_comprehension_body(toks, k):
                 # The head: its names are the rule's output, bound by the body (or its arguments); a ref in it
                 # (`contains [input.arr[i], i]`) OPA moves into the body, where it binds.
                 if _bracket_variable(toks, k) and tok.text not in _NOT_VARIABLES:
@@ -42,46 +52,34 @@ def first_bound_inside(source: str, package_names: set[str]) -> Iterator[tuple[i
             if tok.kind != "ident" or tok.text in _NOT_VARIABLES or tok.text in package_names \
                     or (k > 0 and toks[k - 1].text == "."):
                 continue
-            if declared_name(toks, k) or _in_comprehension_head(toks, k):
+            if declared_name(toks, k) or in_comprehension_head(toks, k):
                 continue  # `some i` declares and a comprehension's head reads: neither binds
-            if may_bind(toks, k, start, package_names) and not _enclosing(toks, k):
+            # A name in its own ref's brackets (x[i]) is read from that bracket: it is no outer ref's.
+            if may_bind(toks, k, start, package_names) \
+                    and not _enclosing(toks, k - 1 if _bracket_variable(toks, k) else k, start):
                 bound.add(tok.text)
             if tok.text in seen:
                 continue
             seen.add(tok.text)
             if not _bracket_variable(toks, k):
                 continue
-            inside = _enclosing(toks, k - 1)
-            if inside:
-                yield tok.offset, (f"`{tok.text}` is first bound inside {inside}: regopy 1.5.2 never binds a "
-                                   "variable there, so the rule would be silently undefined, where OPA binds it; "
-                                   f"bind it first (`some {tok.text}; x[{tok.text}]`, or `v := x[{tok.text}]`) or "
-                                   "run on regorus")
+            # An operand of + - * / is a call's argument once regopy_arith has rewritten the operator.
+            inside = _enclosing(toks, k - 1, start) or ("arithmetic (`+ - * /`)" if tok.offset in operands else "")
+            if inside and tok.offset not in hoisted:
+                why = left.get(tok.offset, "where natpolicy cannot bind it first")
+                place = inside if why.endswith(inside) else f"{inside}, {why}"
+                yield tok.offset, (f"`{tok.text}` is first bound inside {place}: regopy 1.5.2 never binds a "
+                                   "variable there and natpolicy binds it before its statement only elsewhere, so "
+                                   "the rule would be silently undefined, where OPA binds it; bind it first "
+                                   f"(`some {tok.text}; x[{tok.text}]`, or `v := x[{tok.text}]`) or run on regorus")
         for k in head_brackets:
             name = toks[k].text
-            if name not in bound and name not in package_names and _enclosing(toks, k - 1):
-                yield toks[k].offset, (f"`{name}` is bound only by the rule's head, inside {_enclosing(toks, k - 1)}: "
+            inside = _enclosing(toks, k - 1, start)
+            if name not in bound and name not in package_names and inside:
+                yield toks[k].offset, (f"`{name}` is bound only by the rule's head, inside {inside}: "
                                        "regopy 1.5.2 never binds it there, so the rule would be silently undefined, "
                                        f"where OPA binds it; bind it in the body (`some {name}; x[{name}]`) or run "
                                        "on regorus")
-
-
-def _in_comprehension_head(toks: list[Token], k: int) -> bool:
-    """Is ``toks[k]`` directly in a comprehension's head (``[i | ...]``), before its ``|``?"""
-    depth = toks[k].depth
-    opener = next((j for j in range(k - 1, -1, -1) if toks[j].depth == depth - 1 and toks[j].text in ("(", "[", "{")),
-                  None)
-    if opener is None or toks[opener].text == "(":
-        return False
-    close = matching_close(toks, opener) or len(toks)
-    return any(t.text == "|" and t.depth == depth for t in toks[k + 1:close])
-
-
-def _in_comprehension_body(toks: list[Token], k: int) -> bool:
-    """Is ``toks[k]`` inside a comprehension's body (after its ``|``), at any depth?"""
-    return any(toks[opener].text in ("[", "{")
-               and any(t.text == "|" and t.depth == toks[opener].depth + 1 for t in toks[opener + 1:k])
-               for opener in enclosing_openers(toks, k))
 
 
 def _bracket_variable(toks: list[Token], k: int) -> bool:
@@ -96,31 +94,42 @@ def _ref_bracket(toks: list[Token], k: int) -> bool:
     return (before.kind == "ident" and before.text not in _NOT_VARIABLES) or before.text in ("]", ")", "}")
 
 
-def _enclosing(toks: list[Token], bracket: int) -> str:
-    """"the argument of f(...)" or "a collection literal" where the bracket at ``bracket`` sits inside one
-    within its body (a rule's, an ``every``'s or a comprehension's); "" elsewhere."""
+def _enclosing(toks: list[Token], bracket: int, rule_start: int) -> str:
+    """"the argument of f(...)", "a collection literal" or "another ref's brackets" where the bracket at
+    ``bracket`` sits inside one within its body (a rule's, an ``every``'s or a comprehension's); "" elsewhere.
+    The rule's own name is no other ref (``x[input.idx[i]] := i``)."""
     k, depth = bracket, toks[bracket].depth
+    nested = ""  # inside an outer ref's brackets (m[idx[i]]), where regopy binds nothing either, even after :=
     while depth > 0:
         opener = next((j for j in range(k - 1, -1, -1) if toks[j].depth == depth - 1
                        and toks[j].text in ("(", "[", "{")), None)
         if opener is None or opener == 0:
-            return ""
+            return nested
         before = toks[opener - 1]
         if toks[opener].text == "(":
-            if before.kind == "ident" and before.text not in _NOT_VARIABLES:
+            # In a body, `contains(` is the builtin, not the keyword of a head.
+            if before.kind == "ident" and (before.text not in _NOT_VARIABLES or before.text == "contains"):
                 return f"the argument of {_called_name(toks, opener - 1)}(...)"
         elif toks[opener].text == "[" and _ref_bracket(toks, opener):
-            pass  # a bracket of an outer ref: a[b[i]]
+            if not _names_the_rule(toks, rule_start, opener):
+                nested = "another ref's brackets"  # a bracket of an outer ref: a[b[i]]
         elif toks[opener].text == "{" and (before.text in ("if", "else", ")", "]")
                                            or (before.kind == "ident" and before.text not in _NOT_VARIABLES)):
-            return ""  # a body: a rule's, an `else`'s or an `every`'s
+            return nested  # a body: a rule's, an `else`'s or an `every`'s
         else:
             close = matching_close(toks, opener) or len(toks)
             if any(t.text == "|" and t.depth == toks[opener].depth + 1 for t in toks[opener + 1:close]):
-                return ""  # a comprehension: its body binds its own variables
+                return nested  # a comprehension: its body binds its own variables
             return "a collection literal"
         k, depth = opener, toks[opener].depth
-    return ""
+    return nested
+
+
+def _names_the_rule(toks: list[Token], rule_start: int, opener: int) -> bool:
+    """Is the bracket at ``opener`` part of the rule's own name (``x[k]``, ``a.b[k]``), written before anything
+    else of its head?"""
+    return toks[opener].depth == 0 and all(t.depth > 0 or t.text in (".", "[", "]") or (
+        t.kind == "ident" and t.text not in _NOT_VARIABLES) for t in toks[rule_start:opener])
 
 
 def _called_name(toks: list[Token], last: int) -> str:

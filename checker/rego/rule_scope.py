@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from natpolicy.rego.source import Token, enclosing_openers, matching_close
 
-__all__ = ["earlier_names", "opens_body", "parameter_list", "parameter_names"]
+__all__ = ["earlier_names", "in_comprehension_body", "in_comprehension_head", "opens_body", "parameter_list",
+           "parameter_names"]
 
 _NOT_VARIABLES = frozenset({"input", "data", "true", "false", "null", "some", "in", "not", "every", "if", "else",
                             "contains", "default", "with", "as"})
@@ -40,7 +41,7 @@ def earlier_names(toks: list[Token], start: int, k: int) -> set[str]:
     # Without a body (`x := [a | ...]`), the rule's value is read inside its brackets; a head names no binding.
     first = body if body is not None else start
     return names | {toks[j].text for j in range(first, k) if toks[j].kind == "ident"
-                    and (body is not None or toks[j].depth > 0) and not _in_comprehension_head(toks, j)
+                    and (body is not None or toks[j].depth > 0) and not in_comprehension_head(toks, j)
                     and not (parameters and parameters[0] <= j <= parameters[1])}
 
 
@@ -52,11 +53,21 @@ def opens_body(toks: list[Token], j: int) -> bool:
                                               and before.text not in _NOT_VARIABLES)))
 
 
-def _in_comprehension_head(toks: list[Token], j: int) -> bool:
-    """Is ``toks[j]`` inside a comprehension's head (before its ``|``), at any depth?"""
+def in_comprehension_head(toks: list[Token], j: int) -> bool:
+    """Is ``toks[j]`` inside a comprehension's head (before its ``|``), at any depth? A rule's body is no
+    comprehension, whatever ``|`` (a set union) it holds."""
     for opener in enclosing_openers(toks, j):
+        if toks[opener].depth == 0 and (opens_body(toks, opener) or toks[opener - 1].text == "if"):
+            return False
         close = matching_close(toks, opener) or len(toks)
         inside = toks[opener].depth + 1
         if toks[opener].text != "(" and any(t.text == "|" and t.depth == inside for t in toks[j + 1:close]):
             return True
     return False
+
+
+def in_comprehension_body(toks: list[Token], j: int) -> bool:
+    """Is ``toks[j]`` inside a comprehension's body (after its ``|``), at any depth?"""
+    return any(toks[opener].text in ("[", "{")
+               and any(t.text == "|" and t.depth == toks[opener].depth + 1 for t in toks[opener + 1:j])
+               for opener in enclosing_openers(toks, j))
