@@ -12,7 +12,7 @@ import pytest
 from natpolicy.rego.engine import EvaluationError
 from natpolicy.rego.guards import engine_refusals
 from natpolicy.rego.re2_regorus import opa_re2_pattern, opa_re2_valid_pattern, re2_for_regorus
-from natpolicy.rego.re2_syntax import Re2SyntaxError, brace_as_text, rust_pattern
+from natpolicy.rego.re2_syntax import Re2SyntaxError, read_re2, rust_pattern
 from natpolicy.rego.regopy_patterns import pattern_refusal
 from rego_answers import ENGINES, answer
 
@@ -73,9 +73,13 @@ def test_near_misses_go_takes(pattern: str) -> None:
     rust_pattern(pattern)
 
 
-def test_brace_as_text() -> None:
-    assert brace_as_text("a{,3}") and brace_as_text("x{a}") and brace_as_text("a{01}") and brace_as_text("a{2")
-    assert not brace_as_text("a{2}") and not brace_as_text(r"a\{2") and not brace_as_text("a{2,}")
+def test_what_regopy_reads_otherwise_is_noted() -> None:
+    assert all(read_re2(p).brace_as_text for p in ("a{,3}", "x{a}", "a{01}", "a{2"))
+    assert not any(read_re2(p).brace_as_text for p in ("a{2}", r"a\{2", "a{2,}"))
+    assert all(read_re2(p).repeated_assertion for p in ("$?", "^*", r"\b+", r"\B{0}", r"a(?i)\A*"))
+    assert not any(read_re2(p).repeated_assertion for p in ("(^)*", r"\$*", "[^*]", r"a\b", "^a*", r"\\b*"))
+    assert read_re2("[]a]").bracket_first and read_re2("[^]a]").bracket_first
+    assert not read_re2(r"[a]]").bracket_first and not read_re2(r"\[]").bracket_first
 
 
 def test_the_rewrite_keeps_lines_and_raw_strings() -> None:
@@ -139,12 +143,16 @@ def test_regorus_refuses_a_regex_builtin_replaced_with_with() -> None:
                                                                                          "input.x as"), "regorus"))
 
 
-def test_regopy_refuses_a_brace_go_reads_as_text() -> None:
+def test_regopy_refuses_what_it_reads_otherwise_than_go() -> None:
     assert "`{` Go's RE2 reads as the character itself" in (pattern_refusal("regex.match", "^a{01}$") or "")
+    assert "empty-width assertion" in (pattern_refusal("regex.match", "^a$?") or "")
+    assert "opening a class with `]`" in (pattern_refusal("regex.match", "[]a]") or "")
     assert pattern_refusal("regex.match", "^a{1}$") is None
+    assert pattern_refusal("regex.match", "^[a]]*$") is None
 
 
-@pytest.mark.parametrize("pattern", ["^a++$", "^a{2}*$", "^a{01}$", "^a{,3}$", "^a{1001}$"])
+@pytest.mark.parametrize("pattern", ["^a++$", "^a{2}*$", "^a{01}$", "^a{,3}$", "^a{1001}$", "^a$?", "^*a", "a\\b+",
+                                     "[]a]", "[^]a]"])
 def test_regopy_stops_on_such_a_pattern_from_the_input(pattern: str) -> None:
     if "regopy" not in ENGINES:
         pytest.skip("regopy is not installed here")
@@ -152,7 +160,7 @@ def test_regopy_stops_on_such_a_pattern_from_the_input(pattern: str) -> None:
         answer("regopy", "regex.match(input.p, input.s)", {"p": pattern, "s": "aa"})
 
 
-@pytest.mark.parametrize("pattern", ["^a+b*$", "^a{2}$", "^a{2,}b?$", "^(a*)*$"])
+@pytest.mark.parametrize("pattern", ["^a+b*$", "^a{2}$", "^a{2,}b?$", "^(a*)*$", "^[^*]+$", "a\\b", "[a]]"])
 def test_regopy_near_misses_from_the_input(pattern: str) -> None:
     if "regopy" not in ENGINES:
         pytest.skip("regopy is not installed here")

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Re2SyntaxError", "brace_as_text", "rust_pattern"]
+__all__ = ["Re2Reading", "Re2SyntaxError", "read_re2", "rust_pattern"]
 
 # Go's Perl classes (perl_groups.go), as Rust reads them in a class: ASCII only.
 _PERL_CLASSES = {"d": "0-9", "s": "\\t\\n\\f\\r ", "w": "0-9A-Za-z_"}
@@ -66,15 +66,27 @@ class _Parser:
     last: int | None = None
     last_repeat: str = ""
     brace_as_text: bool = False  # a `{` Go reads as itself, not as a repetition (`a{,3}`, `a{01}`, `x{a}`)
+    assertion_last: bool = False  # the last item is `^`, `$`, `\A`, `\z`, `\b` or `\B`
+    repeated_assertion: bool = False  # a repetition of one (`$?`, `\b+`): Go takes it
+    bracket_first: bool = False  # a class opening with `]`, which Go reads as the character
+    # A flag change (`(?i)`) written after the repetition that follows it: Go applies `a(?i)*`'s star to `a`,
+    # which Rust refuses as written.
+    pending_flags: str = ""
 
     def finish_item(self) -> None:
         if self.last is not None:
             self.groups[-1].weight = max(self.groups[-1].weight, self.last)
 
-    def item(self, text: str, weight: int = 1) -> None:
+    def emit(self, text: str) -> None:
+        """Text after the flag changes held back (``pending_flags``)."""
+        self.out += [self.pending_flags, text]
+        self.pending_flags = ""
+
+    def item(self, text: str, weight: int = 1, assertion: bool = False) -> None:
         self.finish_item()
-        self.out.append(text)
+        self.emit(text)
         self.last = weight
+        self.assertion_last = assertion
 
 
 def rust_pattern(pattern: str) -> str:
@@ -83,9 +95,20 @@ def rust_pattern(pattern: str) -> str:
     return "".join(_parse(pattern).out)
 
 
-def brace_as_text(pattern: str) -> bool:
-    """Does Go read a ``{`` of ``pattern`` (which it takes) as the character itself (``a{,3}``, ``a{01}``)?"""
-    return _parse(pattern).brace_as_text
+@dataclass(frozen=True)
+class Re2Reading:
+    """How Go reads a pattern it takes, where another engine may read it otherwise (regopy_patterns)."""
+
+    rust: str  # the form Rust's regex reads as Go reads the pattern
+    brace_as_text: bool  # a `{` Go reads as the character itself (no count it reads follows: `a{,3}`, `a{01}`)
+    repeated_assertion: bool  # an empty-width assertion repeated (`$?`, `^*`, `\\b+`, `\\B{0}`)
+    bracket_first: bool  # a class whose first character is `]` (`[]a]`, `[^]a]`)
+
+
+def read_re2(pattern: str) -> Re2Reading:
+    """``pattern`` as Go reads it; :class:`Re2SyntaxError` where Go refuses it."""
+    p = _parse(pattern)
+    return Re2Reading("".join(p.out), p.brace_as_text, p.repeated_assertion, p.bracket_first)
 
 
 def _parse(pattern: str) -> _Parser:
@@ -98,7 +121,7 @@ def _parse(pattern: str) -> _Parser:
             _open_group(p)
         elif c == "|":
             p.finish_item()
-            p.out.append("|")
+            p.emit("|")
             p.last = None
             p.at += 1
         elif c == ")":
@@ -106,11 +129,12 @@ def _parse(pattern: str) -> _Parser:
                 raise Re2SyntaxError("unexpected )", s)
             p.finish_item()
             group = p.groups.pop()
-            p.out.append(")")
+            p.emit(")")
             p.last = group.weight
+            p.assertion_last = False
             p.at += 1
         elif c in "^$.":
-            p.item(c)
+            p.item(c, assertion=c != ".")
             p.at += 1
         elif c == "[":
             p.item(_class(p))
@@ -135,6 +159,7 @@ def _parse(pattern: str) -> _Parser:
         p.last_repeat = repeat
     if len(p.groups) > 1:
         raise Re2SyntaxError("missing closing )", s)
+    p.emit("")
     return p
 
 
@@ -162,7 +187,7 @@ def _open_group(p: _Parser) -> None:
 
 def _push(p: _Parser, opening: str) -> None:
     p.finish_item()
-    p.out.append(opening)
+    p.emit(opening)
     p.groups.append(_Group())
     p.last = None
 
@@ -182,7 +207,8 @@ def _flags(p: _Parser, t: str) -> None:
             if c == ":":
                 _push(p, t[:k])
             else:
-                p.out.append(t[:k])  # a flag change: no item, the previous one stays what a repetition applies to
+                # A flag change: no item, the previous one stays what a repetition applies to.
+                p.pending_flags += t[:k]
             p.at += k
             return
         else:
@@ -242,12 +268,15 @@ def _repeat(p: _Parser, op: str, low: int, high: int, end: int) -> str:
         raise Re2SyntaxError("invalid nested repetition operator", p.last_repeat + text)
     if p.last is None:
         raise Re2SyntaxError("missing argument to repetition operator", text)
+    p.repeated_assertion = p.repeated_assertion or p.assertion_last
     if op == "{":
         bound = high if high >= 0 else low
         weight = 1 if high == 0 else p.last if bound == 0 else bound * p.last
         if (low >= 2 or high >= 2) and weight > _MAX_REPEAT:
             raise Re2SyntaxError("invalid repeat count", text)
         p.last = weight
+    if "U" in p.pending_flags:
+        p.emit("")  # the change makes this repetition lazy (or greedy) in Go: kept before it (Rust refuses)
     p.out.append(text)
     p.at = end
     return text
@@ -259,7 +288,7 @@ def _escape(p: _Parser) -> None:
         raise Re2SyntaxError("trailing backslash at end of expression", "")
     c = s[p.at + 1]
     if c in "AzbB":
-        p.item({"A": "\\A", "z": "\\z", "b": "(?-u:\\b)", "B": "(?-u:\\B)"}[c])
+        p.item({"A": "\\A", "z": "\\z", "b": "(?-u:\\b)", "B": "(?-u:\\B)"}[c], assertion=True)
         p.at += 2
         return
     if c == "C":
@@ -351,6 +380,7 @@ def _class(p: _Parser) -> str:
         out.append("^")
         k += 1
     first = True
+    p.bracket_first = p.bracket_first or s.startswith("]", k)
     while k >= len(s) or s[k] != "]" or first:
         if k >= len(s):
             raise Re2SyntaxError("missing closing ]", s[start:])
