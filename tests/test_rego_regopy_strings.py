@@ -123,7 +123,12 @@ def test_a_literal_pattern_regopy_reads_otherwise_than_re2_is_refused_with_its_l
                  f'regex.is_valid("{pattern}")'):
         refused = engine_refusals(f"package p\nx := {call}\n", "regopy")
         assert len(refused) == 1 and "RE2" in refused[0][1], (call, refused)
-        assert engine_refusals(f"package p\nx := {call}\n", "regorus") == []
+        on_regorus = engine_refusals(f"package p\nx := {call}\n", "regorus")
+        if pattern in ("(a)\\\\1", "a(?=b)") and not call.startswith("regex.is_valid"):
+            # Go refuses these (OPA: an error): refused on both engines (re2_regorus); is_valid answers false.
+            assert len(on_regorus) == 1 and "Go's RE2 refuses" in on_regorus[0][1], on_regorus
+        else:
+            assert on_regorus == []
 
 
 def test_patterns_regopy_reads_as_re2_and_subjects_are_checked_too() -> None:

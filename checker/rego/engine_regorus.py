@@ -59,6 +59,9 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
   OPA's, in Python (``json_paths_opa``); its ``json.is_valid`` of a lone surrogate escape is false (Go:
   true): Go's grammar, in Python (``json_valid_opa``); its ``regex.template_match`` matched each part's leftmost
   match in turn and panicked on text shorter than the template's prefix: OPA's, in Python (``template_opa``);
+* its ``regex.*`` read patterns with Rust's ``regex`` (``\\d \\w \\s \\b`` Unicode's, ``a**`` taken, ``[a[b]]``
+  nested): each pattern operand is written as Rust reads it the way Go's RE2 reads it, a literal in place, any
+  other through a call of an extension on its line (``re2_regorus``, ``re2_syntax``);
 * its ``count`` of a string counts UTF-16 code units (``count("😀")`` is 2, OPA's 1 rune): each
   call's first argument goes through a function that hands a string to OPA's count in Python
   form (``runes_opa``), on its line; its ``time.parse_ns`` reads text Go's ``time.Parse`` refuses
@@ -91,6 +94,13 @@ from natpolicy.rego.json_paths_opa import opa_json_filter, opa_json_remove
 from natpolicy.rego.json_valid_opa import opa_json_is_valid
 from natpolicy.rego.marshal_html import escape_html_in_marshals
 from natpolicy.rego.numbers_opa import opa_bits_lsh, opa_ceil, opa_floor, opa_to_number
+from natpolicy.rego.re2_regorus import (
+    PATTERN_EXTENSION,
+    VALID_EXTENSION,
+    opa_re2_pattern,
+    opa_re2_valid_pattern,
+    re2_for_regorus,
+)
 from natpolicy.rego.regorus_heads import bind_heads, head_site
 from natpolicy.rego.regorus_helpers import without_repeated_helpers
 from natpolicy.rego.regorus_negation import negations_for_regorus
@@ -330,6 +340,8 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension(RUNES_EXTENSION, 1, opa_rune_text)
     engine.add_extension(CHECKED_EXTENSION, 2, opa_rune_text_checked)
     engine.add_extension(TEXT_EXTENSION, 2, opa_time_text)
+    engine.add_extension(PATTERN_EXTENSION, 1, opa_re2_pattern)
+    engine.add_extension(VALID_EXTENSION, 1, opa_re2_valid_pattern)
     for operator, compute in (("+", opa_plus), ("-", opa_minus), ("*", opa_multiply), ("/", opa_divide)):
         engine.add_extension(ARITH_EXTENSIONS[operator], 2, compute)
     return engine
@@ -495,8 +507,9 @@ def _for_regorus(source: str, v0: bool = False, count_mocked: bool = False) -> s
     # First, `not EXPR` with `_` as the count of EXPR's solutions (regorus_negation). Last, count's argument
     # wrapped so a string is counted in characters, as OPA counts it (runes_opa): no line moves, and only the
     # appended wrapper depends on count_mocked, so the sites below map lines without it.
-    # First of all, names bound by an import of the module's own package spelled as their data refs (import_names).
-    negated = negations_for_regorus(own_package_refs_for_regorus(source))
+    # First of all, names bound by an import of the module's own package spelled as their data refs (import_names),
+    # then each regex.* pattern written as Rust's regex reads it the way Go's RE2 reads it (re2_regorus).
+    negated = negations_for_regorus(re2_for_regorus(own_package_refs_for_regorus(source)))
     checked = yaml_for_regorus(uuid_for_regorus(negated, v0))
     ordered = order_for_regorus(escape_html_in_marshals(hoist_declarations(bind_heads(checked))), v0)
     # And time.parse_ns' text checked against Go's grammar for its layout on its line (time_parse_opa).

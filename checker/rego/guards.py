@@ -33,6 +33,9 @@ known gaps, heads that compute, declarations that run twice and ``not``
 over ``_``, are worked around: ``regorus_heads``, ``regorus_some``,
 ``regorus_negation``.)
 
+Both: a literal regular expression Go's RE2 refuses (``a**``, ``(a{100}){100}``), which both engines take
+(``re2_regorus``); on regorus, a ``regex.*`` builtin replaced with ``with``.
+
 regopy 1.5.2:
 
 * a variable bound inside a builtin call's argument (``some i;
@@ -67,6 +70,7 @@ from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.metadata_blocks import metadata_refusals
 from natpolicy.rego.metadata_redeclared import metadata_redeclarations
 from natpolicy.rego.number_literals import number_literal_refusals
+from natpolicy.rego.re2_regorus import re2_mock_refusals, re2_refusals
 from natpolicy.rego.recursion import recursive_rules
 from natpolicy.rego.redeclared import redeclarations
 from natpolicy.rego.regopy_closures import rebound_closures
@@ -146,8 +150,10 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(default_rule_refusals(source))
     out.extend(metadata_refusals(source))
     out.extend(metadata_redeclarations(source, [*package_sources, *loaded_sources]))
+    out.extend(re2_refusals(toks))  # a literal pattern Go's RE2 refuses, which both engines read
     if engine == "regorus":
         out.extend(object_pattern_refusals(source, package_names))
+        out.extend(re2_mock_refusals(toks))
     out.extend(_one_argument_walks(toks, _LABEL[engine]))
     out.extend(number_literal_refusals(toks, engine))
     out.extend(_zone_abbreviation_layouts(toks, engine))

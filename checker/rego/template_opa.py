@@ -11,7 +11,8 @@ match was false (``{a|ab}c`` of ``abc``, ``{[a-z]+}{[a-z]+}`` of ``ab``: OPA tru
 were false (OPA: an error) and a nested delimiter (``x{a{1}}``) an invalid pattern (OPA reads ``a{1}``).
 
 The patterns are built here and matched by regorus' own ``regex.match`` (a short-lived engine of its own,
-dropped on the thread that made it), so a part means what it means anywhere else in a policy on regorus.
+dropped on the thread that made it), so a part means what it means anywhere else in a policy on regorus:
+each written first as Rust reads it the way Go's RE2 reads it (``re2_syntax``: ``\\d`` ASCII, ``a**`` an error).
 About 30 µs of CPU more per call than regorus' own (5,000 calls: 0.19 s against 0.05 s, measured); the built
 pattern is kept per template.
 """
@@ -20,7 +21,9 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
+
+from natpolicy.rego.re2_syntax import Re2SyntaxError, rust_pattern
 
 __all__ = ["template_match_for_regorus"]
 
@@ -48,15 +51,26 @@ def template_match_for_regorus(regorus: Any) -> Callable[[Any, Any, Any, Any], b
     @functools.lru_cache(maxsize=256)
     def _template_pattern(template: str, start: str, end: str) -> str:
         parts, pattern = template_pattern(template, start, end)
-        # Go compiles each part alone, then the whole: an error at the first that is no regular expression.
-        invalid = _query(regorus, _INVALID, {"patterns": [f"^{part}$" for part in parts] + [pattern]})
+        # Go compiles each part alone, then the whole: an error at the first that is no regular expression,
+        # to Go (re2_syntax, which writes each as Rust reads it the way Go does) or then to Rust.
+        written: list[str] = []
+        for at, each in enumerate([f"^{part}$" for part in parts] + [pattern]):
+            try:
+                written.append(rust_pattern(each))
+            except Re2SyntaxError:
+                _no_pattern(at, len(parts))
+        invalid = _query(regorus, _INVALID, {"patterns": written})
         if invalid:
-            # The pattern is not echoed: the template may be the input's own text.
-            which = f"part {invalid[0] + 1}" if invalid[0] < len(parts) else "whole pattern"
-            raise ValueError(f"regex.template_match: the template's {which} is no regular expression")
-        return pattern
+            _no_pattern(invalid[0], len(parts))
+        return written[-1]
 
     return opa_template_match
+
+
+def _no_pattern(at: int, parts: int) -> NoReturn:
+    # The pattern is not echoed: the template may be the input's own text.
+    which = f"part {at + 1}" if at < parts else "whole pattern"
+    raise ValueError(f"regex.template_match: the template's {which} is no regular expression")
 
 
 def template_pattern(template: str, start: str, end: str) -> tuple[list[str], str]:
