@@ -246,3 +246,10 @@ def test_regopy_stops_on_time_add_date_of_ns_and_zone() -> None:
         pytest.skip("regopy is not installed")
     regopy_stops("time.add_date(input.t, 0, 1, 0)", "time.add_date", {"t": [0, "UTC"]})
     assert regopy_answer("time.add_date(input.t, 0, 1, 0)", {"t": 1580428800000000000}) == 1583107200000000000
+
+
+def test_regopy_stops_on_uuid_rfc4122_of_a_key_that_is_no_string() -> None:
+    if "regopy" not in ENGINES:
+        pytest.skip("regopy is not installed")
+    regopy_stops("uuid.rfc4122(input.k)", "uuid.rfc4122", {"k": 1})  # OPA: a UUID (any key), regopy undefined
+    assert len(regopy_answer("uuid.rfc4122(input.k)", {"k": "a"})) == 36
