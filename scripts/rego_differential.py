@@ -13,6 +13,16 @@ engine that refuses or stops is not a difference. Found with it, and fixed: rego
 ``json.marshal`` of built arrays, exact quotients; and in round 11 ``object.subset``, ``sum``, ``units.*``,
 ``glob.match``, ``net.cidr_contains``, ``semver.is_valid``, ``rand.intn`` (both), ``regex.*`` and ``time.*``
 (regopy) (docs/rego.md).
+
+    python scripts/rego_differential.py --fuzz 500 --default-mode   # the table's builtins, arguments of any kind
+    python scripts/rego_differential.py --kinds [NAME ...]          # each listed operand given every kind
+
+``--default-mode`` runs each module as a ``--policy`` file runs by default, OPA's default mode for builtin
+errors: every operand ``natpolicy.rego.operand_kinds`` lists is guarded first; with ``--fuzz`` the calls are of
+the table's builtins, each operand its valid sample or a value of any kind. ``--kinds`` measures the table: each
+listed operand given a value of every kind (tests/rego_kinds.py), unguarded and guarded, on each engine;
+``ANSWERS`` marks an engine answering unguarded a kind the table says OPA refuses (check OPA's source: the guard
+would make a value OPA gives undefined), ``CHANGED`` a kind it lets through answered otherwise once guarded.
 """
 from __future__ import annotations
 
@@ -67,6 +77,23 @@ _CALLS: dict[str, tuple[list[str], ...]] = {
 }
 
 
+def fuzz_kinds(count: int, seed: int) -> list[str]:
+    """``count`` calls of the operand-kind table's builtins, each operand its valid sample (tests/rego_kinds.py)
+    or a value of any kind; the values of the kinds are ``vals``, read through the input (no type check)."""
+    from natpolicy.rego.operand_kinds import OPERAND_KINDS
+    from rego_kinds import KIND_VALUES, VALUES_RULE, valid_arguments
+
+    rng = random.Random(seed)
+    names = sorted(set(OPERAND_KINDS) - {"rand.intn"})  # a random number differs on its own
+    out = []
+    for _ in range(count):
+        name = rng.choice(names)
+        args = [arg if rng.random() < 0.4 else f"vals[input.{rng.choice(sorted(KIND_VALUES))}]"
+                for arg in valid_arguments(name, OPERAND_KINDS[name])]
+        out.append(f"{VALUES_RULE}x := {name}({', '.join(args)})")
+    return out
+
+
 def fuzz(count: int, seed: int) -> list[str]:
     """``count`` rules ``x := builtin(args)``, arguments drawn from the pools (the same for one seed)."""
     rng = random.Random(seed)
@@ -84,22 +111,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--fuzz", type=int, default=0, metavar="N", help="N generated builtin calls instead")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--all", action="store_true", help="print every module, not only the differences")
+    parser.add_argument("--default-mode", action="store_true",
+                        help="guard the operands the operand-kind table lists first (OPA's default mode)")
+    parser.add_argument("--kinds", nargs="*", metavar="NAME", help="measure the operand-kind table instead")
     args = parser.parse_args(argv)
-    if args.modules is None and not args.fuzz:
-        parser.error("give a file of modules or --fuzz N")
     sys.path.insert(0, str(ROOT / "tests"))
+    sys.path.insert(0, str(ROOT))
     from natpolicy.rego.engines import create_engine, installed_engines
-    from test_rego_conformance import outcome
 
     engines = [create_engine(name) for name in ("regorus", "regopy") if name in installed_engines()]
+    if args.kinds is not None:
+        return _measure_kinds(engines, args.kinds)
+    if args.modules is None and not args.fuzz:
+        parser.error("give a file of modules, --fuzz N or --kinds")
+    from test_rego_conformance import outcome
+
     try:
         text = "" if args.fuzz else args.modules.read_text(encoding="utf-8")
     except OSError as exc:
         parser.error(f"{args.modules}: {exc.strerror}")
-    bodies = fuzz(args.fuzz, args.seed) if args.fuzz else [b.strip() for b in text.split("\n---\n") if b.strip()]
+    draw = fuzz_kinds if args.default_mode else fuzz
+    bodies = draw(args.fuzz, args.seed) if args.fuzz else [b.strip() for b in text.split("\n---\n") if b.strip()]
     differences = 0
     for body in bodies:
-        answers = [_answer(outcome, engine, body) for engine in engines]
+        answers = [_answer(outcome, engine, body, args.default_mode) for engine in engines]
         differ = all(kind == "ok" for kind, _ in answers) and len({text for _, text in answers}) > 1
         differences += differ
         if differ or args.all:
@@ -110,8 +145,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 1 if differences else 0
 
 
-def _answer(outcome: Any, engine: Any, body: str) -> tuple[str, str]:
-    probe = {"source": f"package p\nimport rego.v1\n{body}\n", "rule": "x", "input": INPUT, "expect": object()}
+def _measure_kinds(engines: list[Any], names: list[str]) -> int:
+    """Print each listed operand of ``names`` (every entry of the table if none) given a value of every kind."""
+    from natpolicy.rego.operand_kinds import OPERAND_KINDS
+    from rego_kinds import ACCEPTED, guarded, kind_answers, kind_module, measured_rules
+
+    flagged = 0
+    for name in names or sorted(OPERAND_KINDS):
+        measured = list(measured_rules(name))
+        entries = [rule for rule, _, _ in measured]
+        for engine in engines:
+            plain = kind_answers(engine, kind_module(name), entries)
+            safe = kind_answers(engine, guarded(kind_module(name)), entries)
+            for rule, index, given in measured:
+                kind = OPERAND_KINDS[name][index]
+                assert kind is not None
+                accepted = given in ACCEPTED[kind]
+                flag = "ANSWERS" if not accepted and plain[rule][0] == "value" else \
+                    "CHANGED" if accepted and plain[rule] != safe[rule] and plain[rule][0] != "error" else ""
+                flagged += bool(flag)
+                print(f"{flag:8} {engine.name:8} {name} #{index + 1} {kind} <- {given}: "
+                      f"{plain[rule][0]} {str(plain[rule][1])[:60]!r} | guarded {safe[rule][0]} "
+                      f"{str(safe[rule][1])[:40]!r}")
+    print(f"{flagged} flagged", file=sys.stderr)
+    return 1 if flagged else 0
+
+
+def _answer(outcome: Any, engine: Any, body: str, default_mode: bool = False) -> tuple[str, str]:
+    source = f"package p\nimport rego.v1\n{body}\n"
+    if default_mode:
+        from rego_kinds import KIND_INPUT
+        from test_rego_default_mode import default_answer  # guards the operands itself
+
+        probe = {"source": source, "rule": "x", "input": {**INPUT, **KIND_INPUT}, "expect": object()}
+        kind, value = default_answer(engine, probe)
+        return ("ok", repr(value)) if kind == "ok" else (kind, str(value)[:120])
+    probe = {"source": source, "rule": "x", "input": INPUT, "expect": object()}
     kind, detail = outcome(engine, probe)
     # outcome() calls an answer unlike the (impossible) expected one "silent": that is the engine's answer
     return ("ok", detail.split(", OPA:")[0]) if kind == "silent" else (kind, detail[:120])

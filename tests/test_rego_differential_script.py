@@ -36,3 +36,33 @@ def test_a_missing_file_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> 
     with pytest.raises(SystemExit) as exited:
         script.main(["/nonexistent/modules.txt"])
     assert exited.value.code == 2 and "No such file" in capsys.readouterr().err
+
+
+def test_the_default_mode_calls_are_of_the_operand_kind_table() -> None:
+    from natpolicy.rego.operand_kinds import OPERAND_KINDS
+
+    calls = script.fuzz_kinds(40, 3)
+    assert calls == script.fuzz_kinds(40, 3) != script.fuzz_kinds(40, 4)
+    names = {call.split("x := ", 1)[1].split("(", 1)[0] for call in calls}
+    assert names <= set(OPERAND_KINDS) and any("vals[input." in call for call in calls)
+
+
+@pytest.mark.skipif(not {"regorus", "regopy"} <= set(installed_engines()), reason="needs regorus and regopy")
+def test_default_mode_guards_the_modules_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # object.get of null stops regorus unguarded (not a difference: loud); guarded both engines are undefined
+    modules = tmp_path / "m.txt"
+    modules.write_text('x := object.get(input.nul, "a", 0)\n', encoding="utf-8")
+    assert script.main([str(modules), "--all"]) == 0
+    assert "regorus: error" in capsys.readouterr().out
+    assert script.main([str(modules), "--all", "--default-mode"]) == 0
+    out = capsys.readouterr().out
+    assert "regorus: ok UNDEFINED" in out and "regopy: ok UNDEFINED" in out
+
+
+@pytest.mark.skipif(not {"regorus", "regopy"} <= set(installed_engines()), reason="needs regorus and regopy")
+def test_kinds_measures_each_listed_operand(capsys: pytest.CaptureFixture[str]) -> None:
+    assert script.main(["--kinds", "lower", "time.add_date"]) == 0
+    out = capsys.readouterr().out
+    assert "regorus  time.add_date #1 time <- numbers_array: value" in out  # [ns] is a time (topdown/time.go)
+    assert "regorus  lower #1 string <- null: error" in out and "| guarded undefined" in out
+    assert "ANSWERS" not in out and "CHANGED" not in out

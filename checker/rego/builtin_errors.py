@@ -213,6 +213,7 @@ _ACCEPTS: dict[str, tuple[frozenset[str], frozenset[str] | None]] = {
     "strings": (frozenset({"array", "set"}), frozenset({"string"})),
     "numbers": (frozenset({"array", "set"}), frozenset({"number"})),
     "sets": (frozenset({"set"}), frozenset({"set"})),
+    "objects": (frozenset({"array"}), frozenset({"object"})),
 }
 
 

@@ -4,11 +4,18 @@ Read from each builtin's implementation in OPA's ``v1/topdown`` (``builtins.Stri
 ``ObjectOperand``, the type switches that end in ``NewOperandTypeErr``), not from its declared
 type alone: a name is listed only where every value outside the kind makes the builtin fail,
 and a kind is only as deep as this table can say exactly (``concat`` checks each element is a
-string: ``strings``; ``object.union_n`` checks its elements too, listed as ``array`` only, so an
-element of another kind still stops the query rather than being guessed undefined). An operand
+string: ``strings``; ``object.union_n`` each element is an object: ``objects``). An operand
 OPA takes whatever it is (``object.get``'s key, ``json.marshal``'s value) is ``None``, and a
 builtin that answers ``false`` instead of failing (``regex.is_valid``, ``json.is_valid``,
-``net.cidr_is_valid``, ``semver.is_valid``) or that fails only on values, not kinds, is absent.
+``net.cidr_is_valid``, ``semver.is_valid``), that fails only on values, not kinds, or that takes
+every kind at run time whatever its declared type is absent: ``uuid.rfc4122`` hashes any value,
+and ``net.cidr_contains_matches`` answers ``set()`` for an operand that is no string, array, set
+or object (topdown/cidr.go). ``json.match_schema`` is left out too: the kinds it reads have
+changed between OPA releases (the current source reads an array as well).
+
+Each entry was checked against the ``v1/topdown`` source and measured on both engines: a value of
+every other kind given to each listed operand stops regorus unguarded and is undefined guarded on
+both (tests/test_rego_operand_kinds.py; ``scripts/rego_differential.py --kinds`` prints it all).
 
 ``natpolicy.rego.builtin_errors`` guards each listed operand, so that a call given a value of
 another kind is undefined, as in OPA's default mode, instead of stopping the query.
@@ -20,7 +27,16 @@ __all__ = ["OPERAND_KINDS", "GUARDS", "GUARD_PREFIX"]
 GUARD_PREFIX = "__natpolicy_if_"
 
 # The Rego body of each guard (its argument `{x}`, a local `{e}`): the value passes through only where it holds.
-# Several bodies are several definitions of one function (never two outputs: each passes `x` itself).
+# Several bodies are several definitions of one function (never two outputs: each passes `x` itself). Elements
+# are read in a set comprehension, whose order nothing shows: an array comprehension over a set is read sorted
+# on regopy (regopy_rewrite), which stops on a set of sets or objects (union's own operand).
+_EACH = "{{{e} | {e} := {x}[_]; not {test}({e})}} == set()"
+
+
+def _elements(test: str, *collections: str) -> tuple[str, ...]:
+    return tuple(f"{collection}({{x}}); " + _EACH.replace("{test}", test) for collection in collections)
+
+
 GUARDS: dict[str, tuple[str, ...]] = {
     "string": ("is_string({x})",),
     "number": ("is_number({x})",),
@@ -32,14 +48,12 @@ GUARDS: dict[str, tuple[str, ...]] = {
     "keys": ("is_array({x})", "is_set({x})", "is_object({x})"),
     "scalar": ("is_null({x})", "is_boolean({x})", "is_number({x})", "is_string({x})"),
     "time": ("is_number({x})", "is_array({x})"),
-    "strings": ("is_array({x}); [{e} | {e} := {x}[_]; not is_string({e})] == []",
-                "is_set({x}); [{e} | {e} := {x}[_]; not is_string({e})] == []"),
-    "numbers": ("is_array({x}); [{e} | {e} := {x}[_]; not is_number({e})] == []",
-                "is_set({x}); [{e} | {e} := {x}[_]; not is_number({e})] == []"),
-    "sets": ("is_set({x}); [{e} | {e} := {x}[_]; not is_set({e})] == []",),
-    "prefixes": ("is_string({x})", "is_array({x}); [{e} | {e} := {x}[_]; not is_string({e})] == []",
-                 "is_set({x}); [{e} | {e} := {x}[_]; not is_string({e})] == []"),
-    "delimiters": ("is_null({x})", "is_array({x}); [{e} | {e} := {x}[_]; not is_string({e})] == []"),
+    "strings": _elements("is_string", "is_array", "is_set"),
+    "numbers": _elements("is_number", "is_array", "is_set"),
+    "sets": _elements("is_set", "is_set"),
+    "objects": _elements("is_object", "is_array"),
+    "prefixes": ("is_string({x})", *_elements("is_string", "is_array", "is_set")),
+    "delimiters": ("is_null({x})", *_elements("is_string", "is_array")),
 }
 
 _S, _N, _O, _A = "string", "number", "object", "array"
@@ -76,18 +90,22 @@ OPERAND_KINDS: dict[str, tuple[str | None, ...]] = {
     "array.slice": (_A, _N, _N),
     "array.reverse": (_A,),
     **_each("union intersection", ("sets",)),
+    # any two collections or objects; a pair OPA cannot compare ({} with []) still stops (subset.go)
+    "object.subset": ("keys", "keys"),
     # objects and JSON documents (object.go, json.go)
     "object.get": (_O, None, None),
     "object.keys": (_O,),
     **_each("object.remove object.filter", (_O, "keys")),
     "object.union": (_O, _O),
-    "object.union_n": (_A,),
+    "object.union_n": ("objects",),
     **_each("json.filter json.remove", (_O, "collection")),
     "json.patch": (None, _A),
     **_each("json.unmarshal yaml.unmarshal", (_S,)),
-    "graph.reachable": (_O, "collection"),
+    **_each("graph.reachable graph.reachable_paths", (_O, "collection")),
+    "json.marshal_with_options": (None, _O),
     # numbers and conversions (arithmetic.go, numbers.go, bits.go, casts.go)
     **_each("abs ceil floor round", (_N,)),
+    "numbers.range_step": (_N, _N, _N),
     **_each("numbers.range bits.and bits.or bits.xor bits.lsh bits.rsh", (_N, _N)),
     "bits.negate": (_N,),
     "to_number": ("scalar",),
@@ -97,13 +115,19 @@ OPERAND_KINDS: dict[str, tuple[str | None, ...]] = {
             "hex.decode urlquery.encode urlquery.decode urlquery.decode_object crypto.md5 crypto.sha1 crypto.sha256",
             (_S,)),
     "urlquery.encode_object": (_O,),
+    **_each("crypto.x509.parse_certificates crypto.x509.parse_and_verify_certificates "
+            "crypto.x509.parse_certificate_request crypto.x509.parse_rsa_private_key crypto.parse_private_keys "
+            "io.jwt.decode uuid.parse", (_S,)),
+    "crypto.x509.parse_keypair": (_S, _S),
     **_each("crypto.hmac.md5 crypto.hmac.sha1 crypto.hmac.sha256 crypto.hmac.sha512 crypto.hmac.equal", (_S, _S)),
     # time, units, networks, versions (time.go, units.go, cidr.go, semver.go)
     **_each("time.parse_rfc3339_ns time.parse_duration_ns units.parse units.parse_bytes", (_S,)),
     "time.parse_ns": (_S, _S),
+    # a number of nanoseconds or [ns, zone(, layout)]: tzTime, which time.add_date reads too, although OPA
+    # declares its first operand a number (only a literal array is a type error)
     **_each("time.date time.clock time.weekday time.format", ("time",)),
     "time.diff": ("time", "time"),
-    "time.add_date": (_N, _N, _N, _N),
+    "time.add_date": ("time", _N, _N, _N),
     **_each("net.cidr_contains net.cidr_intersects", (_S, _S)),
     "net.cidr_expand": (_S,),
     "net.cidr_merge": ("collection",),

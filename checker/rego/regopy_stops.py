@@ -29,6 +29,11 @@ its source (topdown/encoding.go, strings.go):
   now stops.
 * ``glob.match`` with a delimiter that is not one character (``[""]``, ``["ab"]``): OPA's
   ``RuneSliceOperand`` stops on it (topdown/glob.go); regopy answered true and nothing. It stops.
+* ``graph.reachable`` and ``graph.reachable_paths`` over a graph whose node holds a number (``{"a": 1}``)
+  were undefined; OPA reads that node as having no edges (topdown/reachable.go) and answers. Given an
+  object and an array or set (the operand-kind guards see to that), OPA always answers: undefined stops.
+* ``uuid.rfc4122`` of a key that is no string was undefined; OPA takes any value (topdown/uuid.go hashes
+  it) and answers a UUID, whatever its declared type says. It stops (regorus stops there too).
 """
 from __future__ import annotations
 
@@ -49,6 +54,9 @@ STOPS_RENAMED = {
     "strings.count": "__natpolicy_strings_count",
     "glob.match": "__natpolicy_glob_match",
     "yaml.is_valid": "__natpolicy_yaml_is_valid",
+    "uuid.rfc4122": "__natpolicy_uuid_rfc4122",
+    "graph.reachable": "__natpolicy_reachable",
+    "graph.reachable_paths": "__natpolicy_reachable_paths",
 }
 # The x509 readers go alone too: a policy parsing certificates rarely decodes JSON or YAML, and the other way round.
 X509_RENAMED = {
@@ -73,6 +81,10 @@ STOPS_STOPPING = {
     "strings.count": "an empty search (regopy 1.5.2 exhausts its memory), or text holding `\"`, `\\` or a control "
                      "character",
     "glob.match": "a delimiter that is not one character, or a pattern it cannot read (OPA stops there too)",
+    "uuid.rfc4122": "a key that is no string (OPA answers a UUID for any value; regopy 1.5.2 leaves it undefined)",
+    "graph.reachable": "a graph whose node holds a number (OPA reads it as no edges; regopy 1.5.2 is undefined)",
+    "graph.reachable_paths": "a graph whose node holds a number (OPA reads it as no edges; regopy 1.5.2 is "
+                             "undefined)",
     **{name: "text regopy 1.5.2 reads as no certificate, request or key (undefined there; OPA stops, or answers "
              "[false, []] for parse_and_verify_certificates)" for name in X509_RENAMED},
 }
@@ -103,6 +115,9 @@ __natpolicy_b64_decode(x) := base64.decode(x) if regex.match("{_STD}", x) else :
 __natpolicy_b64url_decode(x) := base64url.decode(x) if regex.match("{_URL}", x) else := {REFUSE}([x, 0])
 __natpolicy_indexof(t, r) := indexof(t, r) if r != "" else := {REFUSE}([t, r])
 __natpolicy_indexof_n(t, r) := indexof_n(t, r) if r != "" else := {REFUSE}([t, r])
+__natpolicy_uuid_rfc4122(x) := uuid.rfc4122(x) if is_string(x) else := {REFUSE}([x, 0])
+__natpolicy_reachable(x, r) := v if v := graph.reachable(x, r) else := {REFUSE}([x, r])
+__natpolicy_reachable_paths(x, r) := v if v := graph.reachable_paths(x, r) else := {REFUSE}([x, r])
 __natpolicy_strings_count(t, r) := strings.count(t, r) if {{
   r != ""; not contains(t, {_BACKSLASH}); not contains(r, {_BACKSLASH})
 }} else := {REFUSE}([t, r])

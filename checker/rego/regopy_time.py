@@ -31,6 +31,8 @@ regopy, measured:
   one on both engines).
 * ``time.clock``, ``time.date`` and ``time.weekday`` of a number that is no whole number of nanoseconds
   were undefined; OPA stops ("timestamp too big"). They stop, as does a zone regopy cannot load.
+* ``time.add_date`` of ``[ns, tz]`` was undefined, where OPA reads it as ``time.date`` does (``tzTime``; only
+  a literal array is a type error, OPA declaring a number): such an operand stops.
 """
 from __future__ import annotations
 
@@ -46,6 +48,7 @@ TIME_RENAMED = {
     "time.clock": "__natpolicy_time_clock",
     "time.date": "__natpolicy_time_date",
     "time.weekday": "__natpolicy_time_weekday",
+    "time.add_date": "__natpolicy_time_add_date",
 }
 TIME_STOPPING = {
     "time.format": "a layout other than 2006, 01, 02, 15, 04 and 05 apart by at most one of `-`, `:`, `/`, a space or "
@@ -59,6 +62,7 @@ TIME_STOPPING = {
     "time.clock": "a number that is no whole number of nanoseconds (OPA stops), or a zone it cannot load",
     "time.date": "a number that is no whole number of nanoseconds (OPA stops), or a zone it cannot load",
     "time.weekday": "a number that is no whole number of nanoseconds (OPA stops), or a zone it cannot load",
+    "time.add_date": "a [ns, tz] operand (regopy 1.5.2 leaves it undefined; OPA reads it)",
 }
 # Go's time.ParseDuration, as far as regopy reads it alike: an optional minus, then numbers each with a unit.
 _DURATION = "^-?(0|(([0-9]+([.][0-9]*)?|[.][0-9]+)(ns|us|µs|ms|s|m|h))+)$"
@@ -119,4 +123,7 @@ __natpolicy_whole_ns(x) if {{ is_array(x); count(x) > 0; is_number(x[0]); x[0] =
 __natpolicy_time_clock(x) := r if {{ __natpolicy_whole_ns(x); r := time.clock(x) }} else := {REFUSE}([x, 0])
 __natpolicy_time_date(x) := r if {{ __natpolicy_whole_ns(x); r := time.date(x) }} else := {REFUSE}([x, 0])
 __natpolicy_time_weekday(x) := r if {{ __natpolicy_whole_ns(x); r := time.weekday(x) }} else := {REFUSE}([x, 0])
+__natpolicy_time_add_date(x, a, b, v) := time.add_date(x, a, b, v) if is_number(x) else := {REFUSE}([x, a]) if {{
+  is_array(x)
+}} else := time.add_date(x, a, b, v)
 """)
