@@ -4,9 +4,9 @@ Each probe carries the answer OPA gives. An engine must give that answer, or
 refuse the probe before anything runs (``natpolicy.rego.guards``, a builtin
 it lacks, a compile error), with one line naming the construct and its line;
 a loud evaluation error naming the line is accepted too. A different answer
-is a silent difference: none is left on any engine (every KNOWN_SILENT set
-is empty); a new one must be named there and in docs/rego.md, and this test
-fails when the list is wrong in either direction.
+is a silent difference: each one known is named in KNOWN_SILENT and in
+docs/rego.md ("What no check can see"), and this test fails when the list is
+wrong in either direction.
 """
 from __future__ import annotations
 
@@ -44,7 +44,10 @@ KNOWN_SILENT: dict[str, set[str]] = {
     # indexof, indexof_n, strings.count and glob.quote_meta are replaced by OPA's, in Python (case_opa, urlquery_opa,
     # time_opa, uuid_opa, text_opa); yaml.unmarshal of a scalar YAML 1.1 reads otherwise stops (yaml_opa); count's
     # argument is wrapped so a string counts characters, not UTF-16 code units (runes_opa).
-    "regorus": set(),
+    # Both engines: a negated call whose operands are refs, which OPA binds outside the negation (docs/rego.md,
+    # "What no check can see"): found at the end of stop 28, the rewrite that binds them as OPA does is next.
+    "regorus": {"negated-call-of-a-missing-ref-is-undefined", "negated-comparison-of-a-missing-ref-is-undefined",
+                "negated-call-with-a-wildcard-operand-iterates-outside"},
     # regopy 1.5.2 has no hook for natpolicy's own builtins: ceil, floor, format_int, base64.is_valid,
     # strings.replace_n, object.union_n, object.union, semver.compare, urlquery.*, uuid.parse, time.format,
     # time.diff, the decoders, indexof and strings.count are renamed to functions that answer as OPA or stop the
@@ -54,7 +57,7 @@ KNOWN_SILENT: dict[str, set[str]] = {
     # there, 1 / 3 has 16 digits, OPA's 20) and has no hook for natpolicy's extension: such arithmetic stops the
     # query by line, integer arithmetic answers (regopy_arith). Its time.parse_ns reads numbers of another width
     # than Go's layout elements take ("2020-03-4" for 2006-01-02, OPA's error) and is refused (guards).
-    "regopy": set(),
+    "regopy": {"negated-call-of-a-missing-ref-is-undefined", "negated-comparison-of-a-missing-ref-is-undefined"},
     "opa": set(),
 }
 

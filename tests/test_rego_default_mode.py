@@ -20,7 +20,7 @@ from natpolicy.rego.engine import UNDEFINED, EvaluationError, PolicySyntaxError,
 from natpolicy.rego.engines import create_engine
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.source import scan_module
-from tests.test_rego_conformance import ENGINES, PROBES, outcome
+from tests.test_rego_conformance import ENGINES, KNOWN_SILENT, PROBES, outcome
 
 
 @pytest.fixture(scope="module", params=ENGINES)
@@ -51,6 +51,8 @@ def default_answer(engine: RegoEngine, probe: dict[str, Any]) -> tuple[str, Any]
 
 @pytest.mark.parametrize("probe", PROBES, ids=[p["name"] for p in PROBES])
 def test_each_probe_in_opas_default_mode(engine: RegoEngine, probe: dict[str, Any]) -> None:
+    if probe["name"] in KNOWN_SILENT.get(engine.name, set()):
+        pytest.skip("a known silent difference (tests/test_rego_conformance.py KNOWN_SILENT, docs/rego.md)")
     kind, value = default_answer(engine, probe)
     if kind == "stop":
         return  # loud: a stop or a refusal is never a silent difference
