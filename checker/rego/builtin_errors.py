@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from natpolicy.rego.builtin_types import BUILTINS, RegoType
 from natpolicy.rego.operand_kinds import GUARD_PREFIX, GUARDS, OPERAND_KINDS
-from natpolicy.rego.source import Call, Token, matching_close, starts_statement, tokens
+from natpolicy.rego.source import Call, Token, call_arguments, matching_close, starts_statement, tokens, with_targets
 
 __all__ = ["Guarded", "guard_operands", "replaced_builtins", "defines_contains"]
 
@@ -75,23 +75,7 @@ def _line_start(text: str, line: int) -> int | None:
 
 def replaced_builtins(sources: Iterable[str]) -> set[str]:
     """The builtins a module replaces with ``with NAME as ...``: their stand-ins may take any kind."""
-    out: set[str] = set()
-    for source in sources:
-        if "with" not in source:
-            continue
-        toks = tokens(source)
-        for i, tok in enumerate(toks):
-            if tok.text != "with":
-                continue
-            j, parts = i + 1, []
-            while j < len(toks) and toks[j].kind == "ident":
-                parts.append(toks[j].text)
-                if j + 1 < len(toks) and toks[j + 1].text == ".":
-                    j += 2
-                    continue
-                break
-            out.add(".".join(parts))
-    return out
+    return {name for source in sources if "with" in source for _, name in with_targets(tokens(source))}
 
 
 def guard_operands(source: str, calls: Iterable[Call], v0: bool, replaced: Collection[str] = (),
@@ -119,8 +103,8 @@ def guard_operands(source: str, calls: Iterable[Call], v0: bool, replaced: Colle
         opener = i + 2 * call.name.count(".") + 1
         if opener >= len(toks) or toks[opener].text != "(":
             continue
-        for (first, last), kind in zip(_operands(toks, opener), kinds, strict=False):
-            if kind is None or _literal_satisfies(toks, first, last, kind) \
+        for (first, last), kind in zip(call_arguments(toks, opener), kinds, strict=False):
+            if kind is None or first > last or _literal_satisfies(toks, first, last, kind) \
                     or _result_satisfies(toks, first, last, builtin_at, kind):
                 continue
             used.add(kind)
@@ -167,23 +151,6 @@ def _contains_calls(toks: list[Token]) -> list[Call]:
 
 def _after_rule_name(toks: list[Token], i: int) -> bool:
     return i > 0 and toks[i].depth == 0 and (toks[i - 1].kind == "ident" or toks[i - 1].text in ("]", ")"))
-
-
-def _operands(toks: list[Token], opener: int) -> list[tuple[int, int]]:
-    """(first token, last token) of each argument of the call whose ``(`` is at ``opener``."""
-    close = matching_close(toks, opener)
-    if close is None or close == opener + 1:
-        return []
-    inner = toks[opener].depth + 1
-    out, first = [], opener + 1
-    for j in range(opener + 1, close):
-        if toks[j].depth == inner and toks[j].text == ",":
-            if j > first:
-                out.append((first, j - 1))
-            first = j + 1
-    if close > first:
-        out.append((first, close - 1))
-    return out
 
 
 def _literal_satisfies(toks: list[Token], first: int, last: int, kind: str) -> bool:

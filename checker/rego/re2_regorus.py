@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from natpolicy.rego.re2_syntax import Re2SyntaxError, rust_pattern
-from natpolicy.rego.source import Token, matching_close, tokens
+from natpolicy.rego.source import Token, call_arguments, tokens, with_targets
 
 __all__ = ["PATTERN_EXTENSION", "VALID_EXTENSION", "PATTERN_OPERAND", "opa_re2_pattern", "opa_re2_valid_pattern",
            "re2_for_regorus", "re2_refusals", "re2_mock_refusals", "literal_text", "call_operands"]
@@ -104,15 +104,7 @@ def call_operands(toks: list[Token]) -> Iterator[tuple[str, int, int]]:
         name = _call_name(toks, i)
         if not name:
             continue
-        open_at = i + 1 if name == "re_match" else i + 3
-        close = matching_close(toks, open_at)
-        if close is None:
-            continue
-        operands, start = [], open_at + 1
-        for k in range(open_at + 1, close + 1):
-            if k == close or (toks[k].text == "," and toks[k].depth == toks[open_at].depth + 1):
-                operands.append((start, k - 1))
-                start = k + 1
+        operands = call_arguments(toks, i + 1 if name == "re_match" else i + 3)
         position = PATTERN_OPERAND[name]
         if position < len(operands) and operands[position][0] <= operands[position][1]:
             yield name, *operands[position]
@@ -134,16 +126,11 @@ def re2_refusals(toks: list[Token]) -> Iterator[tuple[int, str]]:
 
 def re2_mock_refusals(toks: list[Token]) -> Iterator[tuple[int, str]]:
     """(offset, message) of each ``with regex.X as`` replacing a builtin whose pattern natpolicy rewrites."""
-    for i, tok in enumerate(toks[:-4]):
-        if tok.text != "with":
-            continue
-        name = "re_match" if toks[i + 1].text == "re_match" else \
-            f"regex.{toks[i + 3].text}" if toks[i + 1].text == "regex" and toks[i + 2].text == "." else ""
+    for offset, name in with_targets(toks):
         if name in PATTERN_OPERAND:
-            yield toks[i + 1].offset, (f"{name} replaced with `with`: on regorus 0.13.0 natpolicy hands the "
-                                       "builtin each pattern rewritten for Rust's regex (as Go's RE2 reads it), "
-                                       "which the stand-in would be handed; natpolicy refuses it: run with "
-                                       "--rego-engine regopy")
+            yield offset, (f"{name} replaced with `with`: on regorus 0.13.0 natpolicy hands the builtin each pattern "
+                           "rewritten for Rust's regex (as Go's RE2 reads it), which the stand-in would be handed; "
+                           "natpolicy refuses it: run with --rego-engine regopy")
 
 
 def re2_for_regorus(source: str) -> str:

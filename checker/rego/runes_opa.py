@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from natpolicy.rego.source import matching_close, tokens
+from natpolicy.rego.source import matching_close, tokens, with_targets
 
 __all__ = ["RUNES_EXTENSION", "CHECKED_EXTENSION", "COUNT_SITE", "opa_rune_text", "opa_rune_text_checked",
            "mocks_count", "count_for_regorus"]
@@ -68,11 +68,7 @@ def opa_rune_text_checked(text: Any, line: Any) -> str:
 
 def mocks_count(source: str) -> bool:
     """Does ``source`` replace ``count`` with ``with count as ...``?"""
-    if "count" not in source:
-        return False
-    toks = tokens(source)
-    return any(tok.text == "with" and toks[i + 1].text == "count" and toks[i + 2].text == "as"
-               for i, tok in enumerate(toks[:-2]))
+    return "count" in source and any(name == "count" for _, name in with_targets(tokens(source)))
 
 
 def count_for_regorus(source: str, v0: bool = False, count_mocked: bool = False) -> str:

@@ -263,6 +263,38 @@ def matching_close(toks: list[Token], i: int) -> int | None:
     return None
 
 
+def call_arguments(toks: list[Token], opener: int) -> list[tuple[int, int]]:
+    """(first, last) token of each argument of the call whose ``(`` is at ``opener``, in order; an empty one (a
+    trailing comma's) as ``first > last``; none for ``f()`` or an unclosed call."""
+    close = matching_close(toks, opener)
+    if close is None or close == opener + 1:
+        return []
+    inner = toks[opener].depth + 1
+    out, first = [], opener + 1
+    for k in range(opener + 1, close + 1):
+        if k == close or (toks[k].depth == inner and toks[k].text == ","):
+            out.append((first, k - 1))
+            first = k + 1
+    return out
+
+
+def with_targets(toks: list[Token]) -> Iterator[tuple[int, str]]:
+    """(offset, dotted name) of what each ``with NAME as`` replaces (``input``, ``data.x``, ``count``,
+    ``regex.match``)."""
+    for i, tok in enumerate(toks):
+        if tok.text != "with" or tok.kind != "ident":
+            continue
+        j, parts = i + 1, []
+        while j < len(toks) and toks[j].kind == "ident":
+            parts.append(toks[j].text)
+            if j + 1 < len(toks) and toks[j + 1].text == ".":
+                j += 2
+                continue
+            break
+        if parts:
+            yield toks[i + 1].offset, ".".join(parts)
+
+
 def enclosing_openers(toks: list[Token], j: int, stop: int = -1) -> Iterator[int]:
     """The brackets (``(``, ``[``, ``{``) enclosing ``toks[j]``, innermost first, none at or before ``stop``."""
     depth, m = toks[j].depth, j
