@@ -19,6 +19,8 @@ they stay refused, naming what replaces them):
 """
 from __future__ import annotations
 
+import re
+
 __all__ = ["ALIASES", "FUNCTIONS", "deprecated_renames", "deprecated_functions"]
 
 ALIASES = {"re_match": "regex.match", "net.cidr_overlap": "net.cidr_contains"}
@@ -58,6 +60,4 @@ def deprecated_functions(used: set[str]) -> str:
 
 
 def _rename(text: str, name: str, to: str) -> str:
-    import re
-
     return re.sub(rf"(?<![\w.]){name}(?![\w])", to, text)
