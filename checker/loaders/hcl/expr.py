@@ -158,6 +158,10 @@ def evaluate_raw(node: Any, ctx: Context, *, keep_lazy: bool = False, argument: 
         if spent is not None:
             spent.note("the value", ctx.where, exc.kind)
         return UNKNOWN
+    except NotEvaluated as exc:
+        # A whole argument's conditional converts its result outside _eval (`c ? 10 / 3 : "a"`: the text of a
+        # fraction): unknown, as anywhere else.
+        return _not_evaluated(ctx, exc)
 
 
 def _deep(value: Any, depth: int) -> Any:
@@ -216,9 +220,13 @@ def _eval(node: Any, ctx: Context, depth: int) -> Any:
         return UNKNOWN
     except NotEvaluated as exc:
         # Unknown right here, not further out: `[regex(...), "a"]` keeps "a".
-        ctx.note(Notice(exc) if isinstance(exc, Withheld)
-                 else f"{exc} is not evaluated; the result is treated as unknown")
-        return UNKNOWN
+        return _not_evaluated(ctx, exc)
+
+
+def _not_evaluated(ctx: Context, exc: NotEvaluated) -> Any:
+    """What natpolicy does not compute is unknown, with a note saying what."""
+    ctx.note(Notice(exc) if isinstance(exc, Withheld) else f"{exc} is not evaluated; the result is treated as unknown")
+    return UNKNOWN
 
 
 # Expressions that build a new value: its size counts against the budget.
