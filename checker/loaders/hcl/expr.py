@@ -38,15 +38,14 @@ from natpolicy.loaders.hcl.values import (
     Approx,
     EvalError,
     NotEvaluated,
-    Notice,
     TfList,
     TfSet,
     UnknownType,
-    Withheld,
     convert,
     equal,
     miscased_literal,
     normalise_number,
+    not_evaluated_note,
     parse_number,
     to_string,
     type_of_loose,
@@ -158,10 +157,9 @@ def evaluate_raw(node: Any, ctx: Context, *, keep_lazy: bool = False, argument: 
         if spent is not None:
             spent.note("the value", ctx.where, exc.kind)
         return UNKNOWN
-    except NotEvaluated as exc:
-        # A whole argument's conditional converts its result outside _eval (`c ? 10 / 3 : "a"`: the text of a
-        # fraction): unknown, as anywhere else.
-        return _not_evaluated(ctx, exc)
+    except NotEvaluated as exc:  # a whole argument's conditional converts outside _eval (`c ? 10 / 3 : "a"`)
+        ctx.note(not_evaluated_note(exc))
+        return UNKNOWN
 
 
 def _deep(value: Any, depth: int) -> Any:
@@ -218,15 +216,9 @@ def _eval(node: Any, ctx: Context, depth: int) -> Any:
         if budget is not None:
             budget.note(describe(node), ctx.where, exc.kind)
         return UNKNOWN
-    except NotEvaluated as exc:
-        # Unknown right here, not further out: `[regex(...), "a"]` keeps "a".
-        return _not_evaluated(ctx, exc)
-
-
-def _not_evaluated(ctx: Context, exc: NotEvaluated) -> Any:
-    """What natpolicy does not compute is unknown, with a note saying what."""
-    ctx.note(Notice(exc) if isinstance(exc, Withheld) else f"{exc} is not evaluated; the result is treated as unknown")
-    return UNKNOWN
+    except NotEvaluated as exc:  # unknown right here, not further out: `[regex(...), "a"]` keeps "a"
+        ctx.note(not_evaluated_note(exc))
+        return UNKNOWN
 
 
 # Expressions that build a new value: its size counts against the budget.

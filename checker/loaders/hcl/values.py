@@ -28,7 +28,7 @@ from natpolicy.model import UNKNOWN, is_known
 
 __all__ = [
     "EvalError", "NotEvaluated", "Withheld", "Notice", "TfList", "TfSet", "TfMap", "Approx", "kind_of", "equal",
-    "to_string", "miscased_literal",
+    "to_string", "miscased_literal", "not_evaluated_note",
     "normalise_number", "number_from_fraction", "parse_number", "type_of", "unify", "convert", "make_set",
     "UnknownType", "number_text", "exact", "type_of_loose", "unify_loose", "STRING", "NUMBER", "BOOL", "DYNAMIC",
 ]
@@ -75,6 +75,12 @@ class Notice(str):
         notice = super().__new__(cls, str(withheld))
         notice.redacted = withheld.redacted
         return notice
+
+
+def not_evaluated_note(exc: NotEvaluated) -> str:
+    """The note of a value natpolicy does not compute, which is unknown: a :class:`Notice` for every report where
+    natpolicy withholds it, else for the verbose one."""
+    return Notice(exc) if isinstance(exc, Withheld) else f"{exc} is not evaluated; the result is treated as unknown"
 
 
 class TfList(list[Any]):
