@@ -34,6 +34,18 @@ def test_text_go_cannot_decode_stops(engine: str, expression: str) -> None:
         answer(engine, expression, {"s": "[1,"})
 
 
+def test_regopy_stops_on_a_negative_zero_json_unmarshal_read() -> None:
+    # regopy held json.unmarshal("-0") below 0 and unequal to it (OPA: equal); regorus answers as OPA.
+    for engine in ENGINES:
+        for text in ("-0", '[1, {"a": -0}]'):
+            if engine == "regopy":
+                with pytest.raises(EvaluationError, match="a -0, which regopy"):
+                    answer(engine, "json.unmarshal(input.s)", {"s": text})
+            else:
+                assert answer(engine, "[v | v := json.unmarshal(input.s); v == 0]", {"s": "-0"}) == [0]
+        assert answer(engine, "json.unmarshal(input.s)", {"s": "[-1, 0, -0.5]"}) == [-1, 0, -0.5]
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_near_misses_decode_and_search_as_before(engine: str) -> None:
     assert answer(engine, '[json.unmarshal("[1, 2.5]"), yaml.unmarshal("a: 1"), hex.decode("4a"), '

@@ -7,7 +7,9 @@ its source (topdown/encoding.go, strings.go):
 * ``json.unmarshal``, ``yaml.unmarshal`` and ``hex.decode`` of text they cannot
   read were undefined (OPA: an error); ``json.unmarshal`` of a number with an
   exponent (``"1e2"``, ``"[1, 2.0, 1e2]"``) was undefined too, where OPA reads
-  it. Undefined now stops: OPA never answers nothing there.
+  it. Undefined now stops: OPA never answers nothing there. A ``-0`` it read
+  (``json.unmarshal("-0")``, also inside an array or object) was less than
+  ``0`` and unequal to it (OPA: equal): it stops too.
 * ``yaml.unmarshal`` of YAML holding a scalar YAML 1.1 reads otherwise
   (``yes``, ``010``, ``1e2``, ``~``; see :mod:`natpolicy.rego.yaml_opa`) stops.
 * ``base64.decode`` read the URL alphabet and unpadded text (``"Pz8-"``,
@@ -70,7 +72,7 @@ STOPS_RENAMED.update(X509_RENAMED)
 GLOB_MATCH = STOPS_RENAMED["glob.match"]
 _UNREAD = "text regopy 1.5.2 cannot read (OPA stops there too, or reads a number with an exponent)"
 STOPS_STOPPING = {
-    "json.unmarshal": _UNREAD,
+    "json.unmarshal": _UNREAD + ", or a -0, which regopy 1.5.2 holds below 0 (OPA: equal to 0)",
     "yaml.unmarshal": _UNREAD + ", or a scalar YAML 1.1 reads otherwise (yes, on, 010, 1_000, ~), quoted or not, "
                                 "or a document marker (---, ...), which regopy 1.5.2 reads as a string",
     "hex.decode": "text that is no even run of hex digits (OPA stops there too)",
@@ -98,7 +100,10 @@ _STD = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 _URL = "^([A-Za-z0-9_-]{4})*([A-Za-z0-9_-]{2}(==)?|[A-Za-z0-9_-]{3}=?)?$"
 
 STOPS_HELPERS = private_locals(f"""
-__natpolicy_json_unmarshal(x) := v if v := json.unmarshal(x) else := {REFUSE}([x, 0])
+__natpolicy_json_unmarshal(x) := v if {{
+  v := json.unmarshal(x); not __natpolicy_negative_zero(v)
+}} else := {REFUSE}([x, 0])
+__natpolicy_negative_zero(v) if {{ walk(v, [_, e]); is_number(e); e < 0; e + 0 == 0 }}
 __natpolicy_yaml_unmarshal(x) := null if __natpolicy_yaml_blank(x) else := v if {{
   not regex.match(`{_MARKER}`, x); v := yaml.unmarshal(x)
   not __natpolicy_yaml_11(v); not __natpolicy_yaml_no_object(v, x)
