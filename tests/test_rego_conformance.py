@@ -142,7 +142,7 @@ def test_the_probe_file_covers_every_category_of_the_issue() -> None:
     ("regopy", "sprintf-extra-argument", "sprintf with more arguments than verbs"),
     ("regorus", "rego-metadata-rule", "rego.metadata.rule is not a builtin of regorus 0.13.0"),
     ("regopy", "hoist-left-in-every-body", "`k` is first bound inside the argument of startswith(...), in an `every`"),
-    ("regopy", "sprintf-q", "sprintf verb '%q'"),
+    ("regopy", "sprintf-x-string", "sprintf verb '%x'"),
     ("regopy", "net-cidr-contains", "net.cidr_contains is not a builtin of regopy 1.5.2"),
     ("regopy", "time-parse-rfc3339-ns", "time.parse_rfc3339_ns is silently undefined"),
 ])

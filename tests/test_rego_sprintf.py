@@ -175,3 +175,28 @@ def test_regopy_answers_as_opa_or_stops_with_a_refusal() -> None:
     with pytest.raises(EvaluationError) as conflict:  # near miss: a policy's own conflict is not called a sprintf one
         engine.evaluate(plain, "p/w", engine.prepare_input({}))
     assert "sprintf" not in conflict.value.message
+
+
+@pytest.mark.skipif("regopy" not in ENGINES, reason="regopy is not installed here")
+def test_regopy_answers_q_and_string_widths_for_plain_text_and_stops_on_the_rest() -> None:
+    # Refused at load before (1,880 real policy pairs used `%-40s` or `%q`); Go's fmt pads to a width counted in
+    # runes and quotes with strconv.Quote, which for printable ASCII without `"` or `\` is the text as written.
+    engine = create_engine("regopy")
+    doc = {"a": "ab", "long": "abcdefgh", "e": "", "quote": 'q"x', "back": "a\\b", "accent": "é", "n": 5}
+    answers = {
+        'sprintf("[%-5s|%5s|%3s|%-4v|%2s]", [input.a, input.a, input.long, input.a, input.a])':
+            "[ab   |   ab|abcdefgh|ab  |ab]",
+        'sprintf("%q is %s, %q", ["a", "b", input.e])': '"a" is b, ""',
+        'sprintf("%-20s%s", ["aws_instance.web", "!"])': "aws_instance.web    !",
+    }
+    for call, expected in answers.items():
+        compiled = engine.compile({"p.rego": f"package p\nx := {call}\n"}, None, ["p/x"])
+        assert engine.evaluate(compiled, "p/x", engine.prepare_input(doc)) == expected, call
+    for call in ('sprintf("%q", [input.quote])', 'sprintf("%q", [input.back])', 'sprintf("%-5s", [input.accent])',
+                 'sprintf("%q", [input.n])', 'sprintf("%5s", [input.n])'):
+        compiled = engine.compile({"p.rego": f"package p\nx := {call}\n"}, None, ["p/x"])
+        with pytest.raises(EvaluationError, match="a value regopy 1.5.2 prints or orders otherwise than OPA"):
+            engine.evaluate(compiled, "p/x", engine.prepare_input(doc))
+    for fmt in ("%.2s", "%05s", "%+q", "%#q", "%x"):  # a precision, zero padding, flags: still refused at load
+        refusals = engine_refusals(f'package p\nx := sprintf("{fmt}", ["a"])\n', "regopy")
+        assert refusals and "sprintf verb" in refusals[0][1], fmt

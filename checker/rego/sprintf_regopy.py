@@ -19,7 +19,10 @@ OPA's text for the argument:
 ``%s``, ``%v`` and ``%d`` are answered for every kind of value, and a verb
 with no argument left prints ``%!d(MISSING)`` as Go does; ``%d`` with flags or
 a width keeps regopy's formatting for integers only; the float verbs
-(``%.2f``, ``%e``, ``%.3g``) for non-integers only. A value the functions
+(``%.2f``, ``%e``, ``%.3g``) for non-integers only; ``%q`` and a width on
+``%s``/``%v`` (``%-40s``: padded with spaces) for a string of printable ASCII
+without ``"`` or ``\\``, which Go quotes and counts as written (a string regopy
+holds escaped, or a rune Go counts or quotes otherwise, stops). A value the functions
 cannot print as OPA does (a non-integer regopy would print otherwise, an
 integer past 2^53, an integer given to ``%f``, a string inside a collection
 holding a rune Go's ``%v`` escapes, which regopy prints as it is: DEL,
@@ -43,6 +46,7 @@ __all__ = ["REFUSE", "HELPERS", "sprintf_edits", "private_locals", "go_printable
 REFUSE = "__natpolicy_fmt_refused"
 _S, _V, _D, _INT, _FRAC = ("__natpolicy_fmt_s", "__natpolicy_fmt_v", "__natpolicy_fmt_d", "__natpolicy_fmt_int",
                            "__natpolicy_fmt_frac")
+_Q, _PAD = "__natpolicy_fmt_q", "__natpolicy_fmt_pad"
 # Integers regopy compares exactly (2^53); OPA's Go int covers int64, but past 2^53 regopy holds floats.
 _LOCAL = re.compile(r'"(?:[^"\\]|\\.)*"|\b(?P<name>x|v|a|b|e|i|j|k|w|r|t|arr|by_rank)\b')
 
@@ -96,6 +100,20 @@ __natpolicy_fmt_as_go(t) if {{
 {_INT}(x) := {REFUSE}(x) if not __natpolicy_fmt_is_int(x)
 {_FRAC}(x) := x if __natpolicy_fmt_is_frac(x)
 {_FRAC}(x) := {REFUSE}(x) if not __natpolicy_fmt_is_frac(x)
+__natpolicy_fmt_plain(x) if {{
+  is_string(x); regex.match("^[ -~]*$", x); not contains(x, "\\""); not contains(x, "\\\\")
+}}
+{_Q}(x) := concat("", ["\\"", x, "\\""]) if __natpolicy_fmt_plain(x)
+{_Q}(x) := {REFUSE}([x, 0]) if not __natpolicy_fmt_plain(x)
+{_PAD}(x, w, k) := x if {{ __natpolicy_fmt_plain(x); count(x) >= w }}
+{_PAD}(x, w, k) := concat("", [x, __natpolicy_fmt_spaces(w - count(x))]) if {{
+  __natpolicy_fmt_plain(x); count(x) < w; k
+}}
+{_PAD}(x, w, k) := concat("", [__natpolicy_fmt_spaces(w - count(x)), x]) if {{
+  __natpolicy_fmt_plain(x); count(x) < w; not k
+}}
+{_PAD}(x, w, k) := {REFUSE}([x, 0]) if not __natpolicy_fmt_plain(x)
+__natpolicy_fmt_spaces(w) := concat("", [" " | some i in numbers.range(1, w)])
 """)
 
 
@@ -131,8 +149,11 @@ _VERB = re.compile(r"%(?:%|(?P<spec>[-+# 0]*\d*(?:\.\d*)?)(?P<verb>.?))", re.DOT
 # verb (without its `%`) -> the function that prints its argument as OPA does; measured on regopy 1.5.2.
 _PLAIN = {"s": _S, "v": _V, "d": _D}
 _INT_SPEC = re.compile(r"[-+ 0]*\d*d$")
+# A string in a width (`%-40s`, `%8v`): padded with spaces by the helper, for text of printable ASCII.
+_PAD_SPEC = re.compile(r"(?P<left>-?)(?P<width>[1-9]\d{0,3})[sv]$")
 _FRAC_SPEC = re.compile(r"[-+ #0]*\d*(?:\.\d+)?[fe]$|[-+ #0]*\d*\.\d+g$")
-HINT = "%s, %v, %d (also with flags and a width) and %e, %f, %.Ng (format_int(n, 16) or (n, 8) for hex, octal)"
+HINT = ("%s, %v, %d (also with flags and a width), %q and %Ns or %-Ns of text, and %e, %f, %.Ng (format_int(n, 16) "
+        "or (n, 8) for hex, octal)")
 
 
 def sprintf_edits(source: str, toks: list[Token], i: int) -> tuple[list[tuple[int, int, str]], str | None]:
@@ -180,8 +201,13 @@ def sprintf_edits(source: str, toks: list[Token], i: int) -> tuple[list[tuple[in
         spec = (match.group("spec") or "") + match.group("verb")
         argument = elements[used]
         used += 1
+        pad = _PAD_SPEC.match(spec)
         if spec in _PLAIN:
             pieces.append(f"{_PLAIN[spec]}({argument})")
+        elif spec == "q":
+            pieces.append(f"{_Q}({argument})")
+        elif pad:
+            pieces.append(f"{_PAD}({argument}, {pad.group('width')}, {'true' if pad.group('left') else 'false'})")
         elif _INT_SPEC.match(spec) or _FRAC_SPEC.match(spec):
             wrapper = _INT if _INT_SPEC.match(spec) else _FRAC
             pieces.append(f'sprintf("%{spec}", [{wrapper}({argument})])')
