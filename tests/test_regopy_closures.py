@@ -1,5 +1,7 @@
 """regopy binds a bracket variable inside a comprehension afresh where the enclosing rule bound it by a ref, a
-function argument and the like: such brackets are refused by line (regopy_closures); the other bindings run."""
+function argument and the like. Where the body binds it by a ref in an earlier statement, natpolicy copies it
+before the comprehension's statement (regopy_closures.copies_for_regopy) and regopy answers as OPA; the other
+such brackets are refused by line; the other bindings run."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,19 +10,36 @@ import pytest
 
 from natpolicy.rego.engines import create_engine, installed_engines
 from natpolicy.rego.guards import engine_refusals
-from natpolicy.rego.regopy_closures import rebound_closures
+from natpolicy.rego.regopy_closures import copies_for_regopy, rebound_closures
 
 needs_regopy = pytest.mark.skipif("regopy" not in installed_engines(), reason="regopy is not installed here")
 DOCUMENT = {"rs": [{"p": 5}, {"p": 0}], "o": {"a": 0, "b": 1}}
 USE = "c := [w | w := input.rs[i].p]"
 
 
+@pytest.mark.parametrize(("rule", "expected"), [
+    (f"x contains [i, c] if {{ input.rs[i]; {USE} }}", [[0, [5]], [1, [0]]]),  # bound by a ref before
+    (f"x contains [i, c] if {{ some i; r := input.rs[i]; {USE} }}", [[0, [5]], [1, [0]]]),
+    (f"x[i] := c if {{ input.rs[i]; {USE} }}", {"0": [5], "1": [0]}),  # a rule's key the body binds
+    ("x contains [i, c] if {\n  r := input.rs[i]\n  c := count([w | w := input.rs[i].p; w > i])\n}",
+     [[0, 1], [1, 0]]),
+])
+def test_a_variable_the_body_binds_by_a_ref_before_is_copied_and_answered_as_opa(rule: str, expected: Any) -> None:
+    source = f"package p\n\n{rule}\n"
+    assert list(rebound_closures(source)) == []
+    out = copies_for_regopy(source)
+    assert out.count("\n") == source.count("\n") and ":= i; " in out and "[i]" in out.split(":= i; ")[0]
+    if "regopy" in installed_engines():
+        engine = create_engine("regopy")
+        compiled = engine.compile({"p.rego": source}, None, ["p/x"])
+        value = engine.evaluate(compiled, "p/x", engine.prepare_input(DOCUMENT))
+        assert (sorted(value, key=repr) if isinstance(value, list) else value) == expected
+
+
 @pytest.mark.parametrize("rule", [
-    f"x contains [i, c] if {{ input.rs[i]; {USE} }}",  # bound by a ref
-    f"x contains [i, c] if {{ some i; r := input.rs[i]; {USE} }}",
+    f"x contains [i, c] if {{ {USE}; input.rs[i] }}",  # bound by a ref after the comprehension
     "x := [[i, c] | input.rs[i]; c := [w | w := input.rs[i].p]]",  # by a ref in an enclosing comprehension
     "f(i) := [w | w := input.rs[i].p]",  # a function's argument
-    f"x[i] := c if {{ input.rs[i]; {USE} }}",  # a rule's key
     "x := 1 if { every i, r in input.rs { count([w | w := input.rs[i].p]) == 1 } }",
     f"x contains [i, c] if {{ walk([0, 1], [[i], _]); {USE} }}",
     f"x contains [i, c] if {{ [i, _] = [1, 2]; {USE} }}",

@@ -36,6 +36,7 @@ from natpolicy.rego.regopy_arith import ARITH_HELPERS, ARITH_REFUSE, ARITH_STOPP
 from natpolicy.rego.regopy_assign import assignments_for_regopy
 from natpolicy.rego.regopy_builtins import STOPPING, builtin_call_edits
 from natpolicy.rego.regopy_causes import helpers_reached, refusal_causes
+from natpolicy.rego.regopy_closures import copies_for_regopy
 from natpolicy.rego.regopy_errors import compile_error, error_from_node, first_message, node_text, on_policy_line
 from natpolicy.rego.regopy_hoist import hoist_first_bindings
 from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
@@ -478,8 +479,9 @@ def _flush_c_stdio() -> None:
 @functools.lru_cache(maxsize=256)
 def _for_regopy(source: str) -> str:
     """rewrite_for_regopy once per module text (a set with per-plan data is compiled for every plan)."""
-    # Iterating refs assigned through a unification first (regopy_assign: rego-cpp crashes on `h := x[_].t` read
-    # again), refs hoisted (regopy_hoist), then arithmetic, its helpers last: no other rewrite sees them.
-    arithmetic, sites = arithmetic_for_regopy(hoist_first_bindings(assignments_for_regopy(source)))
+    # A bracket variable bound outside a comprehension copied before it (regopy_closures), iterating refs assigned
+    # through a unification first (regopy_assign: rego-cpp crashes on `h := x[_].t` read again), refs hoisted
+    # (regopy_hoist), then arithmetic, its helpers last: no other rewrite sees them.
+    arithmetic, sites = arithmetic_for_regopy(hoist_first_bindings(assignments_for_regopy(copies_for_regopy(source))))
     out = rewrite_for_regopy(escape_html_in_marshals(arithmetic))  # json.marshal escaping as Go does (marshal_html)
     return out + ("" if out.endswith("\n") else "\n") + ARITH_HELPERS if sites else out

@@ -19,15 +19,14 @@ does. A rule's head (``x := input.a[_]``) is left alone too.
 """
 from __future__ import annotations
 
+from natpolicy.rego.rule_scope import starts_body_statement
 from natpolicy.rego.source import Token, tokens
 from natpolicy.rego.static_checks import declared_name, rule_statements
 
 __all__ = ["PREFIX", "assignments_for_regopy"]
 
 PREFIX = "__natpolicy_s"
-_OPENERS = frozenset({"{", ";", "|"})
-# A line ending in one of these, or a line starting with one of the second set, goes on.
-_CONTINUING = frozenset({"not", "in", "some", "every", "with", "as", "else", "if", "contains", "default"})
+# A line starting with one of these goes on the statement above.
 _CONTINUED_BY = frozenset({"with", "as", "in", "else", "if"})
 _NOT_ROOTS = frozenset({"some", "every", "not", "in", "with", "as", "if", "else", "contains", "default", "true",
                         "false", "null"})
@@ -60,7 +59,7 @@ def _iterating_assignment(source: str, toks: list[Token], k: int, rule: int) -> 
     name, op = toks[k], toks[k + 1]
     if op.text != ":=" or name.kind != "ident" or name.depth == 0 or name.text in _NOT_ROOTS or name.text == "_":
         return None
-    if not _starts_body_statement(source, toks, k):
+    if not starts_body_statement(source, toks, k):
         return None
     last = _plain_ref_end(toks, k + 2)
     if last is None:
@@ -79,14 +78,6 @@ def _iterates(toks: list[Token], name: str, rule: int, k: int) -> bool:
     ``toks[rule]``) only where ``some`` declares it?"""
     return name == "_" or all(declared_name(toks, j) for j in range(rule, k) if toks[j].text == name
                               and toks[j].kind == "ident" and (j == 0 or toks[j - 1].text != "."))
-
-
-def _starts_body_statement(source: str, toks: list[Token], k: int) -> bool:
-    prev = toks[k - 1]
-    if prev.text in _OPENERS:
-        return prev.text != "{" or k < 2 or toks[k - 2].text != "="  # `x = {h := ...}` is no body
-    on_earlier_line = "\n" in source[prev.offset:toks[k].offset]
-    return on_earlier_line and (prev.kind != "op" or prev.text in ("}", "]", ")")) and prev.text not in _CONTINUING
 
 
 def _plain_ref_end(toks: list[Token], first: int) -> int | None:

@@ -11,32 +11,86 @@ gives ``[0, [5, 0]]`` and ``[1, [5, 0]]`` where OPA gives ``[0, [5]]`` and
 rule's key (``x[i] := ...``), ``every i, v in``, ``walk`` and ``=`` with a
 pattern. A variable bound by ``i := ...``, by ``some ..., i in ...`` or by
 ``i = <literal>`` is read as OPA reads it, and so is ``i`` anywhere but in a
-bracket (``j == i``). So a bracket inside a comprehension whose variable the
-enclosing rule binds only in the other ways is refused, naming its line, with
-the way out (``j := i``, then ``x[j]``).
+bracket (``j == i``).
+
+So where the rule's body binds ``i`` by a ref in an earlier statement
+(``changeset := input.resource_changes[i]``, the common case), the statement
+holding the comprehension first copies it, on its own line, and the
+comprehension reads the copy (``copies_for_regopy``), which regopy reads as
+OPA does:
+
+    c := [w | w := input.rs[i].p]  ->  __natpolicy_c41 := i; c := [w | w := input.rs[__natpolicy_c41].p]
+
+Any other such bracket (``i`` a function's argument, a rule's key the body
+binds no earlier, bound by ``every``, ``walk``, a pattern or in an enclosing
+comprehension) is refused, naming its line, with the way out (``j := i``,
+then ``x[j]``).
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from natpolicy.rego.source import Token, matching_close, tokens
+from natpolicy.rego.rule_scope import opens_body, starts_body_statement
+from natpolicy.rego.source import Token, enclosing_openers, matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
 
-__all__ = ["rebound_closures"]
+__all__ = ["Copy", "copies_for_regopy", "rebound_closures"]
+
+PREFIX = "__natpolicy_c"
 
 _KEYWORDS = frozenset({"package", "import", "default", "if", "contains", "else", "some", "every", "in", "not",
                        "with", "as", "true", "false", "null", "input", "data", "_"})
 _LITERALS = frozenset({"number", "string", "raw"})
 
 
+@dataclass(frozen=True)
+class Copy:
+    """``name`` copied at ``at`` (the offset of its statement's first token), read at ``uses`` (offsets)."""
+
+    at: int
+    name: str
+    uses: tuple[int, ...]
+    comprehension: int  # the offset of the comprehension's opening bracket: names the copy
+
+
+def copies_for_regopy(source: str) -> str:
+    """``source`` with each rebound bracket variable its body binds earlier copied, as the module's docstring
+    shows."""
+    found = [found for found in _rebound(source) if isinstance(found, Copy)]
+    if not found:
+        return source
+    spelled = {tok.text for tok in tokens(source) if tok.kind == "ident"}
+    edits: list[tuple[int, int, str]] = []
+    for copy in found:
+        fresh = f"{PREFIX}{copy.comprehension}_{copy.name}"
+        while fresh in spelled:
+            fresh += "_"
+        edits.append((copy.at, copy.at, f"{fresh} := {copy.name}; "))
+        edits.extend((use, use + len(copy.name), fresh) for use in copy.uses)
+    out = source
+    for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        out = out[:start] + text + out[end:]
+    return out
+
+
 def rebound_closures(source: str) -> Iterator[tuple[int, str]]:
-    """(offset, message) of the first such bracket of each comprehension."""
+    """(offset, message) of the first such bracket of each comprehension that ``copies_for_regopy`` leaves."""
+    for found in _rebound(source):
+        if not isinstance(found, Copy):
+            yield found
+
+
+def _rebound(source: str) -> Iterator[Copy | tuple[int, str]]:
+    """Each comprehension's rebound bracket variables: a Copy where the rewrite copies it, else (offset, message)
+    for the first one left, and no more of that comprehension."""
     toks = tokens(source)
     for start, end in rule_statements(source, toks, rules_only=True):
         comprehensions = _comprehensions(toks, start, end)
         for low, high in comprehensions:
+            copied: set[str] = set()
             for k in range(low + 1, high - 2):
-                if not _variable_bracket(toks, k):
+                if not _variable_bracket(toks, k) or toks[k + 1].text in copied:
                     continue
                 name = toks[k + 1].text
                 if _declared_inside(toks, low, high, name):
@@ -44,12 +98,52 @@ def rebound_closures(source: str) -> Iterator[tuple[int, str]]:
                 outside = [m for m in range(start, end) if not low <= m <= high and _is_use(toks, m, name)
                            and all(lo < low and high < hi for lo, hi in comprehensions if lo < m < hi)]
                 if outside and not any(_reads_alike(toks, m) for m in outside):
+                    copy = _copy(source, toks, low, high, name)
+                    if copy is not None:
+                        copied.add(name)
+                        yield copy
+                        continue
                     yield toks[k + 1].offset, (
                         f"`{name}` in a bracket inside a comprehension, bound outside it (by a ref, a function "
                         f"argument, a rule's key, `every`, `walk` or `=` with a pattern): regopy 1.5.2 binds it "
                         f"afresh there, where OPA reads the outer value; bind a copy first (`j := {name}`, then "
                         f"`[j]` inside) or run with --rego-engine regorus")
                     break
+
+
+def _copy(source: str, toks: list[Token], low: int, high: int, name: str) -> Copy | None:
+    """The copy of ``name`` for the comprehension ``toks[low..high]``, when the body holding it binds ``name`` by a
+    ref at its own level in an earlier statement; else None (an enclosing comprehension, a head, no such ref)."""
+    body = next(iter(enclosing_openers(toks, low)), None)
+    for opener in enclosing_openers(toks, low):
+        if opener in _enclosing_comprehension_openers(toks, opener):
+            return None  # bound inside an enclosing comprehension, or there: refused as before
+        if toks[opener].text == "{" and (opens_body(toks, opener) or toks[opener - 1].text == "if"):
+            body = opener
+            break
+    else:
+        return None
+    level = toks[body].depth + 1
+    starts = [j for j in range(body + 1, low + 1) if toks[j].depth == level and starts_body_statement(source, toks, j)]
+    if not starts:
+        return None
+    statement = starts[-1]
+    bound = any(toks[m].text == name and toks[m].depth == level + 1 and _variable_bracket(toks, m - 1)
+                and toks[max(s for s in starts if s <= m)].text != "not" for m in range(body + 1, statement))
+    if not bound:
+        return None
+    uses = tuple(toks[m].offset for m in range(low + 1, high) if _is_use(toks, m, name))
+    return Copy(toks[statement].offset, name, uses, toks[low].offset)
+
+
+def _enclosing_comprehension_openers(toks: list[Token], opener: int) -> set[int]:
+    """``{opener}`` when ``toks[opener]`` opens a comprehension, else the empty set."""
+    close = matching_close(toks, opener)
+    inside = toks[opener].depth + 1
+    if toks[opener].text in ("[", "{") and close is not None \
+            and any(t.text == "|" and t.depth == inside for t in toks[opener + 1:close]):
+        return {opener}
+    return set()
 
 
 def _comprehensions(toks: list[Token], start: int, end: int) -> list[tuple[int, int]]:

@@ -8,8 +8,10 @@ from __future__ import annotations
 from natpolicy.rego.source import Token, enclosing_openers, matching_close
 
 __all__ = ["earlier_names", "in_comprehension_body", "in_comprehension_head", "opens_body", "parameter_list",
-           "parameter_names"]
+           "parameter_names", "starts_body_statement"]
 
+# A line ending in one of these goes on (`x := input.a[_] with` / `input.b`), and so does a line after `if`.
+_CONTINUING = frozenset({"not", "in", "some", "every", "with", "as", "else", "if", "contains", "default"})
 _NOT_VARIABLES = frozenset({"input", "data", "true", "false", "null", "some", "in", "not", "every", "if", "else",
                             "contains", "default", "with", "as"})
 
@@ -71,3 +73,15 @@ def in_comprehension_body(toks: list[Token], j: int) -> bool:
     return any(toks[opener].text in ("[", "{")
                and any(t.text == "|" and t.depth == toks[opener].depth + 1 for t in toks[opener + 1:j])
                for opener in enclosing_openers(toks, j))
+
+
+def starts_body_statement(source: str, toks: list[Token], k: int) -> bool:
+    """Is ``toks[k]`` (inside a body) the first token of a statement: after the body's ``{``, a comprehension's
+    ``|``, a ``;``, or first on its line after a line that does not go on?"""
+    prev = toks[k - 1] if k > 0 else None
+    if prev is None:
+        return False
+    if prev.text in ("{", ";", "|"):
+        return prev.text != "{" or k < 2 or toks[k - 2].text != "="  # `x = {h := ...}` is no body
+    on_earlier_line = "\n" in source[prev.offset:toks[k].offset]
+    return on_earlier_line and (prev.kind != "op" or prev.text in ("}", "]", ")")) and prev.text not in _CONTINUING
