@@ -140,9 +140,12 @@ def test_the_fresh_name_is_one_the_policy_does_not_spell() -> None:
 
 
 def test_the_names_of_a_ref_bound_as_it_is_are_known_to_regopys_guard() -> None:
-    source = _module('x if not startswith(input.rs[_].name, "a")\ny if not startswith(lower(input.rs[_].n), "a")')
-    assert moved_names(source) == {source.index("[_]") + 1}  # the nested call's `_` is left to the guard
-    assert engine_refusals(source.split("\ny if")[0] + "\n", "regopy") == []
+    source = _module('x if not startswith(input.rs[_].name, "a")\ny if not startswith(lower(input.rs[_].n), "a")\n'
+                     'z if not startswith(lower(input.m[input.idx[_]]), "a")')
+    # the nested call's `_` too, which regopy_hoist then hoists out of its binding; not one it leaves in place
+    assert moved_names(source) == {source.index("[_]") + 1, source.index("[_].n)") + 1}
+    assert engine_refusals(source.split("\nz if")[0] + "\n", "regopy") == []
+    assert any("`_`" in message for _, message in engine_refusals(source, "regopy"))
     # In an `every` body regopy 1.5.2 stops a body iterating beside a `not`: the guard still refuses it there.
     every = _module('x if {\n  every p in input.ps {\n    not startswith(input.rs[_].name, p)\n  }\n}')
     assert moved_names(every) == frozenset()
@@ -174,6 +177,15 @@ def test_what_cannot_be_written_on_one_line_is_refused_on_its_line(rule: str) ->
         assert any(offset == source.index("not") for offset, _ in engine_refusals(source, engine))
 
 
+def test_collections_nested_past_the_limit_are_refused_not_recursed_into() -> None:
+    deep = "[" * 2000 + "input.x" + "]" * 2000  # past Python's recursion limit, were each level a call
+    source = _module(f"x if not f({deep})\nf(v) if v")
+    assert bind_negated_operands(source) == source
+    assert [offset for offset, _ in negated_operand_refusals(source)] == [source.index("not")]
+    shallow = _module(f"x if not f({'[' * 50}input.x{']' * 50})\nf(v) if v")
+    assert bind_negated_operands(shallow) != shallow and negated_operand_refusals(shallow) == []
+
+
 # (rule, input, OPA's answer): what both engines answered otherwise before the rewrite, and near misses.
 ANSWERS: list[tuple[str, dict[str, Any], Any]] = [
     ('x if not startswith(input.missing, "a")', {}, UNDEFINED),
@@ -183,6 +195,8 @@ ANSWERS: list[tuple[str, dict[str, Any], Any]] = [
     ('x if not startswith(lower(input.missing), "a")', {}, UNDEFINED),
     ('x if not startswith(input.rs[_].name, "a")', {"rs": [{"name": "ab"}, {"name": "zz"}]}, True),
     ('x if not startswith(input.rs[_].name, "a")', {"rs": [{"name": "ab"}, {"name": "ac"}]}, UNDEFINED),
+    ('x if not startswith(lower(input.rs[_].name), "a")', {"rs": [{"name": "AB"}, {"name": "ZZ"}]}, True),
+    ('x if not startswith(lower(input.rs[_].name), "a")', {"rs": [{"name": "AB"}]}, UNDEFINED),
     ('x if not input.rs[_].name == "ab"', {"rs": [{"name": "ab"}, {"name": "zz"}]}, UNDEFINED),
     ('is_a(v) if startswith(v, "a")\nx if not is_a(input.missing)', {}, UNDEFINED),
     ('x if not input.missing == "a"', {}, True),

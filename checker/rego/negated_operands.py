@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from natpolicy.rego.negation import negated_expressions
 from natpolicy.rego.operand_kinds import GUARD_PREFIX
-from natpolicy.rego.regopy_hoist import every_body
+from natpolicy.rego.regopy_hoist import every_body, hoisted_names
 from natpolicy.rego.rule_scope import opens_body, parameter_names
 from natpolicy.rego.source import Token, enclosing_openers, matching_close, scan_module, tokens
 from natpolicy.rego.static_checks import declared_name, rule_statements
@@ -44,6 +44,7 @@ PREFIX = "__natpolicy_n"
 _LEVEL = {"=": 0, ":=": 0, ",": 1, "in": 1, "==": 2, "!=": 2, "<": 2, ">": 2, "<=": 2, ">=": 2, "|": 3, "&": 4,
           "+": 5, "-": 5, "*": 6, "/": 6, "%": 6}
 _SCALARS = frozenset({"true", "false", "null"})
+_MAX_NESTING = 200  # brackets deep: a collection is read level by level, recursively
 # A line ending in one of these goes on, and so does a line starting with one of the second set (as in negation).
 _OPEN_END = frozenset({"not", "in", ",", "(", "[", "{", ":", "|", "=", ":=", "==", "!=", "<", ">", "<=", ">=", "+",
                        "-", "*", "/", "%", "&", "with", "as"})
@@ -141,18 +142,32 @@ def _edits(source: str, names: frozenset[str]) -> tuple[tuple[int, int, str, tup
 
 
 def moved_names(source: str, names: Iterable[str] | None = None) -> frozenset[int]:
-    """Offsets of the bracket names (``_``, ``i`` of ``x[i]``) in the refs :func:`bind_negated_operands` binds as
-    they are (``__n := input.rs[_].name``), where regopy binds them; but in an ``every`` body, where regopy 1.5.2
-    stops such a body holding a `not` ("Recursion detected in rule body", measured, also for ``some n in xs``)."""
+    """Offsets of the bracket names (``_``, ``i`` of ``x[i]``) that :func:`bind_negated_operands` moves before a
+    ``not`` where regopy binds them: in a ref bound as it is (``__n := input.rs[_].name``), or in a nested call
+    whose binding ``regopy_hoist`` then hoists the ref out of (``__n := lower(input.rs[_].name)``). Not in an
+    ``every`` body, where regopy 1.5.2 stops a body iterating beside a ``not`` ("Recursion detected in rule
+    body", measured, also for ``some n in xs``)."""
+    names = _names(source, names)
+    negations = _analysed(source, names)[0]
+    if not negations:
+        return frozenset()
     toks = tokens(source)
     starts = [tok.offset for tok in toks]
+    plain = {toks[first].offset for negation in negations for first, _, as_is in negation.moves if as_is}
+    in_every = {negation.at for negation in negations if any(
+        toks[o].text == "{" and every_body(source, toks, o)
+        for o in enclosing_openers(toks, bisect.bisect_left(starts, negation.at)))}
+    hoisted = hoisted_names(bind_negated_operands(source, names))
     moved: set[int] = set()
-    for negation in _analysed(source, _names(source, names))[0]:
-        not_at = bisect.bisect_left(starts, negation.at)
-        if any(toks[o].text == "{" and every_body(source, toks, o) for o in enclosing_openers(toks, not_at)):
-            continue
-        moved.update(toks[k].offset for first, last, plain in negation.moves if plain for k in range(first + 1, last)
-                     if toks[k].kind == "ident" and toks[k - 1].text == "[" and toks[k + 1].text == "]")
+    shift = 0  # how far the edits before this one moved the text
+    for start, end, text, anchors in _edits(source, names):
+        for inside, origin, length in anchors if start not in in_every else ():
+            copied = text[inside:inside + length] == source[origin:origin + length]  # the same characters
+            for k in range(bisect.bisect_left(starts, origin), bisect.bisect_left(starts, origin + length)):
+                if length and toks[k].kind == "ident" and toks[k - 1].text == "[" and toks[k + 1].text == "]" and (
+                        origin in plain or (copied and start + shift + inside + starts[k] - origin in hoisted)):
+                    moved.add(starts[k])
+        shift += len(text) - (end - start)
     return frozenset(moved)
 
 
@@ -183,7 +198,8 @@ def _analysed(source: str, names: frozenset[str]) -> tuple[tuple[_Negation, ...]
         refs = (names - _locals(toks, *statement)) | {"input", "data"}
         moves = _Operands(toks, refs).of_expression(not_at + 1, last)
         if moves is None:
-            refused.append((toks[not_at].offset, _message("it is no expression natpolicy can read")))
+            refused.append((toks[not_at].offset, _message(
+                f"it is no expression natpolicy can read, or nests brackets over {_MAX_NESTING} deep")))
             continue
         if not moves:
             continue
@@ -268,6 +284,7 @@ class _Operands:
         self.toks = toks
         self.refs = refs
         self.moves: list[tuple[int, int, bool]] = []
+        self.too_deep = False  # collections nested past _MAX_NESTING: read no further (each level recurses)
 
     def of_expression(self, a: int, b: int) -> list[tuple[int, int, bool]] | None:
         """The moves of the expression ``toks[a:b + 1]`` (after its ``not``); None where it cannot be read."""
@@ -282,7 +299,7 @@ class _Operands:
                     self._call_operand(first, last)
             else:
                 self._unify_operand(a, b)
-            return self.moves
+            return None if self.too_deep else self.moves
         level = min(_LEVEL[self.toks[op].text] for op in ops)
         top = max(op for op in ops if _LEVEL[self.toks[op].text] == level)
         text = self.toks[top].text
@@ -301,13 +318,16 @@ class _Operands:
         else:
             self._call_operand(a, top - 1)
             self._call_operand(top + 1, b)
-        return self.moves
+        return None if self.too_deep else self.moves
 
     def _call_operand(self, a: int, b: int) -> None:
         """An operand of a call (rewriteDynamicsOne): a ref or a nested call is bound; a collection's elements
         are looked into; a guard of natpolicy's is looked through."""
         a, b = self._unparenthesized(a, b)
-        if a > b:
+        if a > b or self.too_deep:
+            return
+        if self.toks[a].depth > _MAX_NESTING:
+            self.too_deep = True
             return
         split = self._split(a, b)
         if split is None or split[1]:
@@ -378,10 +398,10 @@ class _Operands:
     def _term_last(self, j: int, b: int) -> int | None:
         """The last token of the term starting at ``toks[j]`` (a ref with its brackets, a call, a literal)."""
         toks = self.toks
+        while toks[j].text == "-" and j < b:
+            j += 1  # a unary minus
         tok = toks[j]
         last: int | None = j
-        if tok.text == "-" and j < b:
-            return self._term_last(j + 1, b)  # a unary minus
         if tok.text in ("(", "[", "{"):
             last = matching_close(toks, j)
         elif tok.kind == "ident":
