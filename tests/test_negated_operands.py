@@ -26,6 +26,7 @@ from natpolicy.rego.negated_operands import (
     original_column,
     package_refs,
 )
+from natpolicy.rego.regorus_negation import negations_for_regorus
 from natpolicy.rego.source import scan_module
 
 ENGINES = [name for name in ("regorus", "regopy") if name in installed_engines()]
@@ -121,6 +122,13 @@ def test_the_guard_of_opas_default_mode_stays_inside_around_the_bound_name() -> 
     name = f"{PREFIX}{guarded.index('input.n')}"
     assert f'x if {{ {name} := input.n; not startswith(__natpolicy_if_string({name}), "a") }}' \
         in bind_negated_operands(guarded)
+
+
+def test_regorus_negation_counts_only_a_wildcard_left_in_the_negation() -> None:
+    moved = bind_negated_operands(_module('x if not startswith(input.rs[_].name, "a")'))
+    assert "count([1 |" not in negations_for_regorus(moved)  # the `_` iterates outside, as in OPA
+    kept = _module('x if not input.rs[_].name == "a"')
+    assert bind_negated_operands(kept) == kept and "count([1 | input.rs[_].name" in negations_for_regorus(kept)
 
 
 def test_a_rule_of_another_module_of_the_package_is_a_ref() -> None:
