@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from natpolicy.rego.negation import negated_expressions
 from natpolicy.rego.operand_kinds import GUARD_PREFIX
-from natpolicy.rego.regopy_hoist import every_body, hoisted_names
+from natpolicy.rego.regopy_hoist import every_body, hoisted_names, new_statement
 from natpolicy.rego.rule_scope import opens_body, parameter_names
 from natpolicy.rego.source import Token, enclosing_openers, matching_close, scan_module, tokens
 from natpolicy.rego.static_checks import declared_name, rule_statements
@@ -45,11 +45,6 @@ _LEVEL = {"=": 0, ":=": 0, ",": 1, "in": 1, "==": 2, "!=": 2, "<": 2, ">": 2, "<
           "+": 5, "-": 5, "*": 6, "/": 6, "%": 6}
 _SCALARS = frozenset({"true", "false", "null"})
 _MAX_NESTING = 200  # brackets deep: a collection is read level by level, recursively
-# A line ending in one of these goes on, and so does a line starting with one of the second set (as in negation).
-_OPEN_END = frozenset({"not", "in", ",", "(", "[", "{", ":", "|", "=", ":=", "==", "!=", "<", ">", "<=", ">=", "+",
-                       "-", "*", "/", "%", "&", "with", "as"})
-_CONTINUED_BY = frozenset({"in", "=", ":=", "==", "!=", "<", ">", "<=", ">=", "+", "*", "/", "%", "&", "|", ".",
-                           "with", "as"})
 
 
 _Anchor = tuple[int, int, int]
@@ -239,9 +234,7 @@ def _with_modifiers(source: str, toks: list[Token], not_at: int, last: int) -> t
     base, j = toks[not_at].depth, last + 1
     while j + 1 < len(toks) and toks[j + 1].depth >= base:
         nxt = toks[j + 1]
-        if nxt.depth == base and (nxt.text in (";", "else") or (
-                "\n" in source[toks[j].offset:nxt.offset] and toks[j].text not in _OPEN_END
-                and nxt.text not in _CONTINUED_BY)):
+        if nxt.depth == base and (nxt.text in (";", "else") or new_statement(source, toks, j + 1)):
             break
         j += 1
     return last + 1, j

@@ -35,7 +35,7 @@ from natpolicy.rego.rule_scope import in_comprehension_body, in_comprehension_he
 from natpolicy.rego.source import Token, enclosing_openers, matching_close, tokens
 from natpolicy.rego.static_checks import declared_name, rule_statements
 
-__all__ = ["Hoist", "every_body", "hoists", "hoist_first_bindings", "hoisted_names", "unhoisted",
+__all__ = ["Hoist", "every_body", "hoists", "hoist_first_bindings", "hoisted_names", "new_statement", "unhoisted",
            "unhoisted_operands"]
 
 PREFIX = "__natpolicy_h"
@@ -282,12 +282,12 @@ def every_body(source: str, toks: list[Token], opener: int) -> bool:
             return False
         if tok.depth == depth and tok.text == "every":
             return True
-        if tok.depth == depth and _new_statement(source, toks, j):
+        if tok.depth == depth and new_statement(source, toks, j):
             return False
     return False
 
 
-def _new_statement(source: str, toks: list[Token], j: int) -> bool:
+def new_statement(source: str, toks: list[Token], j: int) -> bool:
     """Does ``toks[j]`` start a line that does not go on with the one above?"""
     return j > 0 and "\n" in source[toks[j - 1].offset:toks[j].offset] and toks[j - 1].text not in _OPEN_END \
         and toks[j].text not in _CONTINUED_BY
@@ -304,14 +304,14 @@ def _statement_start(source: str, toks: list[Token], opener: int, k: int) -> int
             continue
         if tok.text == ";":
             start = j + 1
-        elif j > start and _new_statement(source, toks, j):
+        elif j > start and new_statement(source, toks, j):
             start = j
     if start > k or toks[start].text in ("not", "every"):
         return "under `not`" if toks[start].text == "not" else "in an `every`"
     end = start
     while end < len(toks) and toks[end].depth >= inner:
         tok = toks[end]
-        if tok.depth == inner and (tok.text == ";" or (end > start and _new_statement(source, toks, end))):
+        if tok.depth == inner and (tok.text == ";" or (end > start and new_statement(source, toks, end))):
             break
         if tok.depth == inner and tok.text in ("with", "every"):
             return "in a statement with `with`" if tok.text == "with" else "in an `every`"
