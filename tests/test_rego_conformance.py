@@ -44,10 +44,9 @@ KNOWN_SILENT: dict[str, set[str]] = {
     # indexof, indexof_n, strings.count and glob.quote_meta are replaced by OPA's, in Python (case_opa, urlquery_opa,
     # time_opa, uuid_opa, text_opa); yaml.unmarshal of a scalar YAML 1.1 reads otherwise stops (yaml_opa); count's
     # argument is wrapped so a string counts characters, not UTF-16 code units (runes_opa).
-    # Both engines: a negated call whose operands are refs, which OPA binds outside the negation (docs/rego.md,
-    # "What no check can see"): found at the end of stop 28, the rewrite that binds them as OPA does is next.
-    "regorus": {"negated-call-of-a-missing-ref-is-undefined", "negated-comparison-of-a-missing-ref-is-undefined",
-                "negated-call-with-a-wildcard-operand-iterates-outside"},
+    # A negated call's ref operands are bound before the `not` on both engines, as OPA's compiler does
+    # (negated_operands).
+    "regorus": set(),
     # regopy 1.5.2 has no hook for natpolicy's own builtins: ceil, floor, format_int, base64.is_valid,
     # strings.replace_n, object.union_n, object.union, semver.compare, urlquery.*, uuid.parse, time.format,
     # time.diff, the decoders, indexof and strings.count are renamed to functions that answer as OPA or stop the
@@ -57,7 +56,7 @@ KNOWN_SILENT: dict[str, set[str]] = {
     # there, 1 / 3 has 16 digits, OPA's 20) and has no hook for natpolicy's extension: such arithmetic stops the
     # query by line, integer arithmetic answers (regopy_arith). Its time.parse_ns reads numbers of another width
     # than Go's layout elements take ("2020-03-4" for 2006-01-02, OPA's error) and is refused (guards).
-    "regopy": {"negated-call-of-a-missing-ref-is-undefined", "negated-comparison-of-a-missing-ref-is-undefined"},
+    "regopy": set(),
     "opa": set(),
 }
 
@@ -156,15 +155,15 @@ def test_refusals_name_the_construct_and_its_line(engine_name: str, probe_name: 
 
 
 def test_regopy_reports_where_a_wildcard_in_a_call_argument_is() -> None:
-    # rego-cpp's error node has the message but no place; natpolicy reads the place it prints. (Under `not`,
-    # regopy_hoist leaves the ref in place.)
+    # rego-cpp's error node has the message but no place; natpolicy reads the place it prints. (In an `every`
+    # body, regopy_hoist leaves the ref in place.)
     if "regopy" not in ENGINES:
         pytest.skip("regopy is not installed here")
-    source = "package p\nx if {\n  not upper(input.rs[_].type) == \"A\"\n}\n"
+    source = "package p\nx if {\n  every r in input.rs {\n    upper(input.rs[_].type) == r\n  }\n}\n"
     with pytest.raises(PolicySyntaxError) as caught:
         create_engine("regopy").compile({"p.rego": source}, None, ["p/x"])
     assert caught.value.message == "Invalid bracket argument"
-    assert line_col(source, caught.value.offset) == (3, 22)
+    assert line_col(source, caught.value.offset) == (4, 20)
 
 
 def test_regorus_heads_that_compute_are_bound_in_the_body_on_the_same_lines() -> None:

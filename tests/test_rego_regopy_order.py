@@ -131,11 +131,13 @@ def test_rewritten_comparisons_answer_as_opa_for_values_of_every_kind() -> None:
 
 @needs_regopy
 @pytest.mark.parametrize(("ports", "expected"), [
-    ([None, 0], [True, True, [1]]),  # null and 0 below 1: nothing is above (regopy alone: null > 1)
-    ([False, 2], [None, True, [1]]),  # 2 > 1; false < 2
+    # `>` is a call: OPA binds `input.rs[_].port` before the `not` (negated_operands), so each holds for each port
+    # that is not above (x: some port is not above 1; z: i once for each such port).
+    ([None, 0], [True, True, [0, 1, 1]]),  # null and 0 below 1 (regopy alone: null > 1)
+    ([False, 2], [True, True, [0, 1, 1]]),  # false < 2
     (["a"], [None, True, [0]]),  # a string is above every number
-    ([0, 1], [True, True, [1]]),
-    ([], [True, None, []]),
+    ([0, 1], [True, True, [0, 1, 1]]),
+    ([], [None, None, []]),  # no port: the binding fails before the negation
 ])
 def test_not_a_comparison_holding_a_wildcard_answers_as_opa(ports: list[Any], expected: list[Any]) -> None:
     source = ("package p\nx if not input.rs[_].port > 1\n"

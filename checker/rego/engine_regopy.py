@@ -32,6 +32,7 @@ from typing import Any
 
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
 from natpolicy.rego.marshal_html import escape_html_in_marshals
+from natpolicy.rego.negated_operands import bind_negated_operands, package_refs
 from natpolicy.rego.regopy_arith import ARITH_HELPERS, ARITH_REFUSE, ARITH_STOPPING, arithmetic_for_regopy
 from natpolicy.rego.regopy_assign import assignments_for_regopy
 from natpolicy.rego.regopy_builtins import STOPPING, builtin_call_edits
@@ -112,7 +113,8 @@ class RegopyEngine:
         # Read before the rewrite, whose appended functions (regopy_builtins) name the marshals too.
         marshals = any(_MARSHAL.search(source) for source in modules.values())
         # What regopy answers differently from OPA, rewritten to what it answers alike (regopy_rewrite).
-        policies, modules = modules, {name: _for_regopy(source) for name, source in modules.items()}
+        refs = package_refs(modules)
+        policies, modules = modules, {name: _for_regopy(source, refs[name]) for name, source in modules.items()}
         regopy = self._regopy
         interp = regopy.Interpreter()
         interp.log_level = regopy.LogLevel.NONE
@@ -477,11 +479,14 @@ def _flush_c_stdio() -> None:
 
 
 @functools.lru_cache(maxsize=256)
-def _for_regopy(source: str) -> str:
-    """rewrite_for_regopy once per module text (a set with per-plan data is compiled for every plan)."""
-    # A bracket variable bound outside a comprehension copied before it (regopy_closures), iterating refs assigned
-    # through a unification first (regopy_assign: rego-cpp crashes on `h := x[_].t` read again), refs hoisted
-    # (regopy_hoist), then arithmetic, its helpers last: no other rewrite sees them.
-    arithmetic, sites = arithmetic_for_regopy(hoist_first_bindings(assignments_for_regopy(copies_for_regopy(source))))
+def _for_regopy(source: str, refs: frozenset[str] | None = None) -> str:
+    """rewrite_for_regopy once per module text (a set with per-plan data is compiled for every plan); ``refs``:
+    the names of the package's rules and the module's imports (negated_operands)."""
+    # A negated call's ref operands bound before the `not` as OPA's compiler does (negated_operands); a bracket
+    # variable bound outside a comprehension copied before it (regopy_closures); iterating refs assigned through a
+    # unification first (regopy_assign: rego-cpp crashes on `h := x[_].t` read again); refs hoisted
+    # (regopy_hoist); then arithmetic, its helpers last: no other rewrite sees them.
+    negated = bind_negated_operands(source, refs)
+    arithmetic, sites = arithmetic_for_regopy(hoist_first_bindings(assignments_for_regopy(copies_for_regopy(negated))))
     out = rewrite_for_regopy(escape_html_in_marshals(arithmetic))  # json.marshal escaping as Go does (marshal_html)
     return out + ("" if out.endswith("\n") else "\n") + ARITH_HELPERS if sites else out

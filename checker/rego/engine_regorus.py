@@ -93,6 +93,7 @@ from natpolicy.rego.import_names import own_package_refs_for_regorus
 from natpolicy.rego.json_paths_opa import opa_json_filter, opa_json_remove
 from natpolicy.rego.json_valid_opa import opa_json_is_valid
 from natpolicy.rego.marshal_html import escape_html_in_marshals
+from natpolicy.rego.negated_operands import bind_negated_operands, original_column, package_refs
 from natpolicy.rego.numbers_opa import opa_bits_lsh, opa_ceil, opa_floor, opa_to_number
 from natpolicy.rego.re2_regorus import (
     PATTERN_EXTENSION,
@@ -214,8 +215,10 @@ class RegorusEngine:
         count_mocked = any(mocks_count(source) for source in modules.values())
         # Heads that compute are bound in the body instead (regorus_heads), `some x` declarations moved to the
         # start of their body (regorus_some), ...; each helper function defined once per package (regorus_helpers).
+        refs = package_refs(modules)
         rewritten = without_repeated_helpers(
-            {name: _for_regorus(source, v0[name], count_mocked) for name, source in modules.items()}, modules)
+            {name: _for_regorus(source, v0[name], count_mocked, refs[name]) for name, source in modules.items()},
+            modules)
         for name, text in rewritten.items():
             try:
                 engine.add_policy(name, text)
@@ -229,7 +232,7 @@ class RegorusEngine:
             engine.eval_query("true")
         except RuntimeError as exc:
             raise _syntax_error(str(exc), modules) from None
-        return _Compiled(engine, orders=any(ORDER_REFUSED in _for_regorus(source, v0[name])
+        return _Compiled(engine, orders=any(ORDER_REFUSED in _for_regorus(source, v0[name], False, refs[name])
                                             for name, source in modules.items()),
                          modules=dict(modules), v0=v0)
 
@@ -245,8 +248,10 @@ class RegorusEngine:
             message = _one_line(str(exc))
             if _CONFLICT in message and compiled.orders:
                 message = _order_refusal(message, compiled.modules, compiled.v0)
-            message = _at_head_site(_at_count_site(message), compiled.modules, compiled.v0)
-            raise EvaluationError(_at_minus_site(message, compiled.modules, compiled.v0)) from None
+            mapped = _at_minus_site(_at_head_site(_at_count_site(message), compiled.modules, compiled.v0),
+                                    compiled.modules, compiled.v0)
+            raise EvaluationError(_at_policy_column(message, compiled.modules) if mapped == message else mapped) \
+                from None
         except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException, a BaseException
             raise panic_error(exc) from None
         finally:
@@ -378,8 +383,19 @@ def _at_minus_site(message: str, modules: Mapping[str, str] | None, v0: Mapping[
     if location is None or not modules or location.group("module") not in modules:
         return message
     module = location.group("module")
-    line = arith_site_line(_for_regorus(modules[module], bool(v0 and v0.get(module))), int(location.group("line")))
+    line = arith_site_line(_rewritten(modules, module, v0), int(location.group("line")))
     return message if line is None else f"{module}:{line}:1: {message[location.end():]}"
+
+
+def _at_policy_column(message: str, modules: Mapping[str, str] | None) -> str:
+    """An error's column on a line where negated_operands bound operands before a `not`, put back on the policy's
+    own text (the operand's place for an error in its binding)."""
+    location = re.match(r"^(?P<module>.+?):(?P<line>\d+):(?P<col>\d+): ", message)
+    if location is None or not modules or location.group("module") not in modules:
+        return message
+    module, line = location.group("module"), int(location.group("line"))
+    col = original_column(modules[module], package_refs(modules)[module], line, int(location.group("col")))
+    return f"{module}:{line}:{col}: {message[location.end():]}"
 
 
 _COUNT_STOP = re.compile(rf"^(?P<module>.+?):\d+:\d+: {COUNT_SITE}(?P<line>\d+): ")
@@ -397,7 +413,7 @@ def _at_head_site(message: str, modules: Mapping[str, str] | None, v0: Mapping[s
     if location is None or not modules or location.group("module") not in modules:
         return message
     module = location.group("module")
-    rewritten = _for_regorus(modules[module], bool(v0 and v0.get(module)))
+    rewritten = _rewritten(modules, module, v0)
     site = head_site(rewritten, int(location.group("line")), int(location.group("col")))
     return message if site is None else f"{module}:{site[0]}:{site[1]}: {message[location.end():]}"
 
@@ -408,7 +424,7 @@ def _order_refusal(message: str, modules: Mapping[str, str] | None, v0: Mapping[
     if location is None or not modules or location.group("module") not in modules:
         return message + _ORDER_REFUSED
     module = location.group("module")
-    site = site_line(_for_regorus(modules[module], bool(v0 and v0.get(module))), int(location.group("line")))
+    site = site_line(_rewritten(modules, module, v0), int(location.group("line")))
     if site is None:
         return message + _ORDER_REFUSED
     line, checked = site
@@ -495,10 +511,17 @@ def _sprintf_detail(detail: str) -> str:
     return detail
 
 
+def _rewritten(modules: Mapping[str, str], module: str, v0: Mapping[str, bool] | None) -> str:
+    """The text regorus compiled for ``module`` (without count's mocked wrapper, which moves no line)."""
+    return _for_regorus(modules[module], bool(v0 and v0.get(module)), False, package_refs(modules)[module])
+
+
 @functools.lru_cache(maxsize=256)
-def _for_regorus(source: str, v0: bool = False, count_mocked: bool = False) -> str:
-    """The two rewrites, once per module text: a set with per-plan data (the twins) is compiled
-    again for every plan, and the rewrites' tokenizer costs more than regorus' own parse."""
+def _for_regorus(source: str, v0: bool = False, count_mocked: bool = False,
+                 refs: frozenset[str] | None = None) -> str:
+    """The rewrites, once per module text: a set with per-plan data (the twins) is compiled
+    again for every plan, and the rewrites' tokenizer costs more than regorus' own parse. ``refs``: the names
+    of the package's rules and the module's imports (negated_operands)."""
     # And comparisons and sort/min/max that may meet an object and a set, ordered as OPA does (regorus_order).
     # And json.marshal escaping `<`, `>`, `&`, U+2028 and U+2029 as Go does (marshal_html).
     # And + - * / of non-integers as OPA's 64-bit big.Float (arith_regorus), last: it reads the others' output.
@@ -509,7 +532,9 @@ def _for_regorus(source: str, v0: bool = False, count_mocked: bool = False) -> s
     # appended wrapper depends on count_mocked, so the sites below map lines without it.
     # First of all, names bound by an import of the module's own package spelled as their data refs (import_names),
     # then each regex.* pattern written as Rust's regex reads it the way Go's RE2 reads it (re2_regorus).
-    negated = negations_for_regorus(re2_for_regorus(own_package_refs_for_regorus(source)))
+    # Before all: a negated call's ref operands bound before the `not`, as OPA's compiler does (negated_operands).
+    bound = bind_negated_operands(source, refs)
+    negated = negations_for_regorus(re2_for_regorus(own_package_refs_for_regorus(bound)))
     checked = yaml_for_regorus(uuid_for_regorus(negated, v0))
     ordered = order_for_regorus(escape_html_in_marshals(hoist_declarations(bind_heads(checked))), v0)
     # And time.parse_ns' text checked against Go's grammar for its layout on its line (time_parse_opa).

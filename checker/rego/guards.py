@@ -69,6 +69,7 @@ from natpolicy.rego.import_names import import_refusals
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.metadata_blocks import metadata_refusals
 from natpolicy.rego.metadata_redeclared import metadata_redeclarations
+from natpolicy.rego.negated_operands import moved_names, negated_operand_refusals
 from natpolicy.rego.number_literals import number_literal_refusals
 from natpolicy.rego.re2_regorus import re2_mock_refusals, re2_refusals
 from natpolicy.rego.recursion import recursive_rules
@@ -151,6 +152,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(metadata_refusals(source))
     out.extend(metadata_redeclarations(source, [*package_sources, *loaded_sources]))
     out.extend(re2_refusals(toks))  # a literal pattern Go's RE2 refuses, which both engines read
+    out.extend(negated_operand_refusals(source, package_names))  # operands OPA binds outside a `not`, unwritable
     if engine == "regorus":
         out.extend(object_pattern_refusals(source, package_names))
         out.extend(re2_mock_refusals(toks))
@@ -159,7 +161,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(_zone_abbreviation_layouts(toks, engine))
     if engine == "regopy":
         out.extend((p.offset, p.message) for p in scan_module(source).problems if p.kind == "with")
-        out.extend(_bound_in_call_arguments(source, toks))
+        out.extend(_bound_in_call_arguments(source, toks, package_names))
         out.extend(first_bound_inside(source, package_names))
         out.extend(shadowing_declarations(source))
         out.extend(literal_refusals(toks))
@@ -285,10 +287,10 @@ def _literal_text(tok: Token) -> str | None:
     return text if isinstance(text, str) else None
 
 
-def _bound_in_call_arguments(source: str, toks: list[Token]) -> Iterator[tuple[int, str]]:
+def _bound_in_call_arguments(source: str, toks: list[Token], package_names: set[str]) -> Iterator[tuple[int, str]]:
     """``f(x[i])`` where ``i`` is ``_``, or declared by a bare ``some i`` and not bound before the call, which
-    ``regopy_hoist`` does not bind before the statement."""
-    hoisted, left = hoisted_names(source), unhoisted(source)
+    ``regopy_hoist`` does not bind before the statement, nor ``negated_operands`` before its ``not``."""
+    hoisted, left = hoisted_names(source) | moved_names(source, package_names), unhoisted(source)
     for i, tok in enumerate(toks):
         name = _dotted(toks, i)
         if not name or not _is_call(toks, i, name) or tok.depth == 0:

@@ -9,15 +9,17 @@ so is one bound inside a comprehension's own body. ``_`` inside a call is ``guar
 ``_`` inside a literal fails to compile on regopy ("Invalid bracket argument"), loud already.
 
 Most such refs ``regopy_hoist`` binds before their statement, as OPA's compiler does, and regopy then answers
-as OPA; what is refused here is what it leaves in place, with its reason (under ``not``, with ``with``, in an
-``every``, a head, a ref inside another ref's brackets or one it cannot move), and a variable only a rule's head
-binds inside a call, a literal or another ref's brackets there. An operand of ``+ - * /`` counts as a call's
-argument: ``regopy_arith`` makes the operator one.
+as OPA, and so does a ref that is a call's operand under ``not``, which ``negated_operands`` binds before the
+``not`` as OPA does (``moved_names``); what is refused here is what both leave in place, with its reason (under
+``not``, with ``with``, in an ``every``, a head, a ref inside another ref's brackets or one it cannot move), and a
+variable only a rule's head binds inside a call, a literal or another ref's brackets there. An operand of
+``+ - * /`` counts as a call's argument: ``regopy_arith`` makes the operator one.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from natpolicy.rego.negated_operands import moved_names
 from natpolicy.rego.regopy_hoist import hoisted_names, unhoisted, unhoisted_operands
 from natpolicy.rego.rule_scope import in_comprehension_body, in_comprehension_head, opens_body, parameter_names
 from natpolicy.rego.source import Token, matching_close, tokens
@@ -34,6 +36,7 @@ def first_bound_inside(source: str, package_names: set[str]) -> Iterator[tuple[i
     argument or a collection literal."""
     toks = tokens(source)
     hoisted, left, operands = hoisted_names(source), unhoisted(source), unhoisted_operands(source)
+    hoisted |= moved_names(source, package_names)  # bound before its `not` as OPA does (negated_operands)
     for start, end in rule_statements(source, toks, rules_only=True):
         body = next((k for k in range(start, end) if toks[k].depth == 0 and opens_body(toks, k)), end)
         seen = parameter_names(toks, start, body)

@@ -20,10 +20,11 @@ In a rule's body, an ``else`` body (OPA's compiler hoists there too: ``WalkRules
 written without braces (``p if f(x[i])``, braced around its one expression on its own lines) and a
 comprehension's body. Left alone, and refused by ``regopy_first_binding`` / ``guards`` instead, where the hoist
 would change what the statement means or cannot be written in place: a statement under ``not`` (a variable first
-bound there is unsafe anyway, and ``_`` there is the negation's own) or with ``with`` (the binding would need
-the same ``with``); an ``every``, domain or body; a rule's head and a comprehension's head; a ref inside another
-ref's brackets (``m[idx[i]]``, which regopy does not bind even after ``:=``), holding anything but a name, string
-or number in a bracket, rooted at a call or a literal, or written over several lines.
+bound there is unsafe anyway, and ``_`` there is the negation's own; a call's ref operand there, which OPA
+binds outside the negation, ``negated_operands`` has bound before the ``not`` already) or with ``with`` (the
+binding would need the same ``with``); an ``every``, domain or body; a rule's head and a comprehension's head; a
+ref inside another ref's brackets (``m[idx[i]]``, which regopy does not bind even after ``:=``), holding anything
+but a name, string or number in a bracket, rooted at a call or a literal, or written over several lines.
 """
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ from natpolicy.rego.rule_scope import in_comprehension_body, in_comprehension_he
 from natpolicy.rego.source import Token, enclosing_openers, matching_close, tokens
 from natpolicy.rego.static_checks import declared_name, rule_statements
 
-__all__ = ["Hoist", "hoists", "hoist_first_bindings", "hoisted_names", "unhoisted", "unhoisted_operands"]
+__all__ = ["Hoist", "every_body", "hoists", "hoist_first_bindings", "hoisted_names", "new_statement", "unhoisted",
+           "unhoisted_operands"]
 
 PREFIX = "__natpolicy_h"
 _KEYWORDS = frozenset({"input", "data", "true", "false", "null", "some", "in", "not", "every", "if", "else",
@@ -242,7 +244,7 @@ def _hoist_point(source: str, toks: list[Token], first: int, last: int, rule: tu
         if tok.text == "{" and tok.depth == 0 and (opens_body(toks, opener) or (before and before.text == "if")):
             # An `else` body too: OPA's compiler hoists there as well (WalkRules walks each rule's else chain).
             return _in_body(_statement_start(source, toks, opener, first)) if needed else ""
-        if tok.text == "{" and _every_body(source, toks, opener):
+        if tok.text == "{" and every_body(source, toks, opener):
             return "in an `every` body"
         needed = True  # an array, object or set literal
     if_at = next((j for j in range(first - 1, rule_start - 1, -1) if toks[j].text == "if" and toks[j].depth == 0),
@@ -271,7 +273,7 @@ def _arithmetic_operand(toks: list[Token], first: int, last: int) -> bool:
     return before in _ARITHMETIC or after in _ARITHMETIC
 
 
-def _every_body(source: str, toks: list[Token], opener: int) -> bool:
+def every_body(source: str, toks: list[Token], opener: int) -> bool:
     """Is the ``{`` at ``opener`` (inside a body) the body of an ``every`` of its statement?"""
     depth = toks[opener].depth
     for j in range(opener - 1, -1, -1):
@@ -280,12 +282,12 @@ def _every_body(source: str, toks: list[Token], opener: int) -> bool:
             return False
         if tok.depth == depth and tok.text == "every":
             return True
-        if tok.depth == depth and _new_statement(source, toks, j):
+        if tok.depth == depth and new_statement(source, toks, j):
             return False
     return False
 
 
-def _new_statement(source: str, toks: list[Token], j: int) -> bool:
+def new_statement(source: str, toks: list[Token], j: int) -> bool:
     """Does ``toks[j]`` start a line that does not go on with the one above?"""
     return j > 0 and "\n" in source[toks[j - 1].offset:toks[j].offset] and toks[j - 1].text not in _OPEN_END \
         and toks[j].text not in _CONTINUED_BY
@@ -302,14 +304,14 @@ def _statement_start(source: str, toks: list[Token], opener: int, k: int) -> int
             continue
         if tok.text == ";":
             start = j + 1
-        elif j > start and _new_statement(source, toks, j):
+        elif j > start and new_statement(source, toks, j):
             start = j
     if start > k or toks[start].text in ("not", "every"):
         return "under `not`" if toks[start].text == "not" else "in an `every`"
     end = start
     while end < len(toks) and toks[end].depth >= inner:
         tok = toks[end]
-        if tok.depth == inner and (tok.text == ";" or (end > start and _new_statement(source, toks, end))):
+        if tok.depth == inner and (tok.text == ";" or (end > start and new_statement(source, toks, end))):
             break
         if tok.depth == inner and tok.text in ("with", "every"):
             return "in a statement with `with`" if tok.text == "with" else "in an `every`"

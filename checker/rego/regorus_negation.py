@@ -8,7 +8,8 @@ means "no container sets it". regorus binds the ``_`` outside the ``not``
 and negates each element in turn: the expression held as soon as one
 element was not ``"c"``, ``[1 | not input.arr[_] == "c"]`` gave ``[1, 1]``
 for ``["c", "a", "b"]`` where OPA gives ``[]`` (measured; also a bare ref,
-``not input.rs[_].n``, and a call, ``not startswith(input.arr[_], "c")``).
+``not input.rs[_].n``). A call's operand holding ``_`` (``not startswith(input.arr[_], "c")``) is no longer
+the negation's own: OPA binds it before the ``not``, and so does ``negated_operands``, which runs first.
 
 So the regorus engine compiles each such expression as the count of its
 solutions, which OPA answers alike and regorus as OPA::
