@@ -26,14 +26,14 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from natpolicy.rego.builtin_types import BUILTINS, RegoType
-from natpolicy.rego.operand_kinds import GUARD_PREFIX, GUARDS, OPERAND_KINDS
+from natpolicy.rego.operand_kinds import GUARD_PARAMETER, GUARD_PREFIX, GUARDS, OPERAND_KINDS
 from natpolicy.rego.source import Call, Token, call_arguments, matching_close, starts_statement, tokens, with_targets
 
 __all__ = ["Guarded", "guard_operands", "replaced_builtins", "defines_contains"]
 
 # The kinds a literal operand shows by its first token, and which guard each satisfies.
-_LITERAL_KINDS = {"string": {"string", "prefixes"}, "raw": {"string", "prefixes"}, "number": {"number", "time"},
-                  "null": {"delimiters"}}
+_LITERAL_KINDS = {"string": {"string", "prefixes"}, "raw": {"string", "prefixes"},
+                  "number": {"number", "time", "numeric"}, "null": {"delimiters", "numeric"}}
 _BRACKET_KINDS = {"[": {"array", "collection", "countable", "keys", "time"},
                   "{": {"object", "set", "collection", "countable", "keys"}}
 _SCALAR_WORDS = {"null", "true", "false"}
@@ -175,7 +175,8 @@ _ACCEPTS: dict[str, tuple[frozenset[str], frozenset[str] | None]] = {
     "set": (frozenset({"set"}), None), "collection": (frozenset({"array", "set"}), None),
     "countable": (frozenset({"string", "array", "set", "object"}), None),
     "keys": (frozenset({"array", "set", "object"}), None),
-    "scalar": (frozenset({"null", "boolean", "number", "string"}), None),
+    # (and text to_number reads, which no builtin's declared result type tells)
+    "numeric": (frozenset({"null", "boolean", "number"}), None),
     "time": (frozenset({"number", "array"}), None),
     "strings": (frozenset({"array", "set"}), frozenset({"string"})),
     "numbers": (frozenset({"array", "set"}), frozenset({"number"})),
@@ -224,4 +225,4 @@ def _guard_functions(kind: str, v0: bool) -> str:
 
 
 # The guards' own names, in natpolicy's prefix (its other rewrites' helpers use it too), which no policy shares.
-_X, _E = "__natpolicy_x", "__natpolicy_e"
+_X, _E = GUARD_PARAMETER, "__natpolicy_e"

@@ -70,7 +70,7 @@ STOPS_RENAMED.update(X509_RENAMED)
 GLOB_MATCH = STOPS_RENAMED["glob.match"]
 _UNREAD = "text regopy 1.5.2 cannot read (OPA stops there too, or reads a number with an exponent)"
 STOPS_STOPPING = {
-    "json.unmarshal": _UNREAD,
+    "json.unmarshal": _UNREAD.removesuffix(")") + ", or a value then null, which OPA reads as the value)",
     "yaml.unmarshal": _UNREAD + ", or a scalar YAML 1.1 reads otherwise (yes, on, 010, 1_000, ~), quoted or not, "
                                 "or a document marker (---, ...), which regopy 1.5.2 reads as a string",
     "hex.decode": "text that is no even run of hex digits (OPA stops there too)",
