@@ -71,6 +71,10 @@ GUARDS: dict[str, tuple[str, ...]] = {
     # error ("1e400") passes on: the engines stop on it (numbers_opa, regopy_builtins).
     "numeric": ("is_null({x})", "is_boolean({x})", "is_number({x})",
                 f"is_string({{x}}); regex.match(`{GO_FLOAT_TEXT}`, {{x}})"),
+    # The operands of OPA's arithmetic (builtin_errors): `-` takes two numbers or two sets; a divisor of `/` or `%`
+    # is a number that is not zero, of any form (0.0 == 0 on both engines, measured).
+    "difference": ("is_number({x})", "is_set({x})"),
+    "divisor": ("is_number({x}); {x} != 0",),
 }
 
 _S, _N, _O, _A = "string", "number", "object", "array"
