@@ -39,7 +39,7 @@ ACCEPTED: dict[str, set[str]] = {
     "string": _STRINGS, "number": {"number"}, "object": {"object"}, "array": _ARRAYS, "set": _SETS,
     "collection": _ARRAYS | _SETS, "countable": {"object"} | _STRINGS | _ARRAYS | _SETS,
     "keys": {"object"} | _ARRAYS | _SETS, "numeric": {"null", "boolean", "number", "number_text"},
-    "json_text": {"number_text"}, "difference": {"number"} | _SETS, "time": {"number"} | _ARRAYS,
+    "json_text": {"number_text"}, "pattern": _STRINGS, "difference": {"number"} | _SETS, "time": {"number"} | _ARRAYS,
     "strings": {"array", "set"}, "numbers": {"numbers_array", "numbers_set"}, "sets": {"sets_set"},
     "objects": {"objects_array"}, "prefixes": _STRINGS | {"array", "set"}, "delimiters": {"null", "array"},
 }

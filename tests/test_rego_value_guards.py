@@ -1,9 +1,11 @@
 """The guards that read a value and not only its kind (``natpolicy.rego.operand_kinds``: ``json_text`` for
-``json.unmarshal``, ``numeric`` for ``to_number``): text OPA fails on is undefined in OPA's default mode, as in OPA.
+``json.unmarshal``, ``numeric`` for ``to_number``, ``pattern`` for the regular expressions of ``regex.*``): text OPA
+fails on is undefined in OPA's default mode, as in OPA.
 
 Go's answers below were measured with Go 1.19's ``encoding/json`` and ``strconv.ParseFloat``, called as OPA calls them
 (``UnmarshalJSON`` in v1/util/json.go: decode one value, then ask the decoder for one more token; ``builtinToNumber``
-in v1/topdown/casts.go: Inf and NaN refused first); their source is the same in Go's current release.
+in v1/topdown/casts.go: Inf and NaN refused first), and Go 1.19's ``regexp.Compile`` (``getRegexp`` in
+v1/topdown/regex.go); their source is the same in Go's current release.
 """
 from __future__ import annotations
 
@@ -46,12 +48,22 @@ JSON_TEXTS: list[tuple[str, bool]] = [
     ("[1] nul", False), ("[1] x null", False),
 ]
 
+# (pattern, does Go's regexp compile it)
+PATTERNS: list[tuple[str, bool]] = [
+    ("^a.*$", True), ("[ab]+", True), ("a|", True), ("\\d{2,3}", True), ("(?i)a", True), ("(?P<n>a)", True),
+    ("a{,3}", True), ("$?", True), ("[]a]", True), ("\\pL", True), ("", True),
+    ("(", False), ("a)", False), ("[a", False), ("*a", False), ("a{2", True), ("x{1001}", False), ("\\", False),
+    ("a**", False), ("a{2}{3}", False), ("(?<", False), ("\\e", False), ("[z-a]", False), ("(?z)", False),
+]
+
 _GUARDS_MODULE = """package p
 
 n := to_number(input.v)
 j := json.unmarshal(input.v)
+m := regex.match(input.v, "a")
 numeric := {i | s := input.vs[i]; __natpolicy_if_numeric(s)}
 json_text := {i | s := input.vs[i]; __natpolicy_if_json_text(s)}
+pattern := {i | s := input.vs[i]; __natpolicy_if_pattern(s)}
 """
 
 
@@ -90,6 +102,15 @@ def test_the_json_guard_holds_where_opa_reads_the_text_or_it_holds_null(engine: 
         i for i, (text, reads) in enumerate(JSON_TEXTS) if reads or "null" in text}
 
 
+def test_the_pattern_guard_holds_wherever_go_compiles_the_pattern(engine: RegoEngine) -> None:
+    texts = [text for text, _ in PATTERNS]
+    held = _holding(engine, "pattern", texts)
+    assert {i for i, (_, compiles) in enumerate(PATTERNS) if compiles} <= held
+    # what no engine reads otherwise than Go is undefined where Go refuses it; a pattern holding what regopy reads
+    # otherwise (regopy_patterns.HELD_UNLIKE: a repetition after one, (?, an escape it does not know) passes on
+    assert not held & {texts.index(p) for p in ("(", "a)", "[a", "*a", "[z-a]")}
+
+
 def _default(engine: RegoEngine, expression: str, document: Any) -> tuple[str, Any]:
     probe = {"source": f"package p\n\nx := {expression}\n", "rule": "x", "input": document}
     return default_answer(engine, probe)
@@ -104,6 +125,10 @@ def _default(engine: RegoEngine, expression: str, document: Any) -> tuple[str, A
     ("json.unmarshal(input.v)", {"v": "{"}),
     ("json.unmarshal(input.v)", {"v": "[1] [2]"}),
     ('json.unmarshal("")', {}),
+    ('regex.match(input.v, "a")', {"v": "("}),
+    ('regex.replace("a", input.v, "b")', {"v": "[a"}),
+    ('regex.split(input.v, "a")', {"v": "[z-a]"}),
+    ('regex.find_n(input.v, "a", -1)', {"v": "a)"}),
 ])
 def test_text_opa_fails_on_is_undefined_by_default(engine: RegoEngine, expression: str, document: Any) -> None:
     assert _default(engine, expression, document) == ("ok", UNDEFINED)
@@ -139,6 +164,7 @@ def test_a_string_regopy_holds_escaped_is_undefined_not_a_stop_at_the_guard(engi
     ("to_number(input.v)", "1e400"),  # Go's range error: the guard reads no magnitude, so the engines stop
     ("json.unmarshal(input.v)", "[1] null"),  # OPA: [1]
     ("json.unmarshal(input.v)", "[1] x null"),  # OPA fails; the guard lets text holding null through
+    ('regex.match(input.v, "a")', "b**"),  # Go refuses it; regopy compiles it: the guard lets it through
 ])
 def test_what_the_guards_let_through_and_the_engines_cannot_answer_stops_at_the_policys_line(
         engine: RegoEngine, expression: str, text: str) -> None:

@@ -27,13 +27,14 @@ from dataclasses import dataclass
 
 from natpolicy.rego.arith_regorus import arithmetic_operations
 from natpolicy.rego.builtin_types import BUILTINS, RegoType
-from natpolicy.rego.operand_kinds import GUARD_PARAMETER, GUARD_PREFIX, GUARDS, OPERAND_KINDS
+from natpolicy.rego.operand_kinds import GUARD_FALLBACKS, GUARD_PARAMETER, GUARD_PREFIX, GUARDS, OPERAND_KINDS
 from natpolicy.rego.source import Call, Token, call_arguments, matching_close, starts_statement, tokens, with_targets
 
 __all__ = ["Guarded", "guard_operands", "replaced_builtins", "defines_contains"]
 
-# The kinds a literal operand shows by its first token, and which guard each satisfies.
-_LITERAL_KINDS = {"string": {"string", "prefixes"}, "raw": {"string", "prefixes"},
+# The kinds a literal operand shows by its first token, and which guard each satisfies (a literal pattern Go
+# refuses is refused by line before anything runs: re2_regorus.re2_refusals, on both engines).
+_LITERAL_KINDS = {"string": {"string", "prefixes", "pattern"}, "raw": {"string", "prefixes", "pattern"},
                   "number": {"number", "time", "numeric", "difference"}, "null": {"delimiters", "numeric"}}
 _BRACKET_KINDS = {"[": {"array", "collection", "countable", "keys", "time"},
                   "{": {"object", "set", "collection", "countable", "keys"}}
@@ -266,6 +267,11 @@ def _guard_functions(kind: str, v0: bool) -> str:
     """The definitions of one guard, each on its own line, in the module's Rego version."""
     name = f"{GUARD_PREFIX}{kind}"
     head = f"{name}({_X}) = {_X} {{ " if v0 else f"{name}({_X}) := {_X} if {{ "
+    fallback = GUARD_FALLBACKS.get(kind)
+    if fallback is not None:
+        otherwise = f"else = {_X} {{ " if v0 else f"else := {_X} if {{ "
+        return "".join(f"{head}{body.format(x=_X, e=_E)} }} {otherwise}{fallback.format(x=_X, e=_E)} }}\n"
+                       for body in GUARDS[kind])
     return "".join(f"{head}{body.format(x=_X, e=_E)} }}\n" for body in GUARDS[kind])
 
 
