@@ -22,9 +22,11 @@ from natpolicy.rego.source import char_line_col, scan_module
 __all__ = ["KIND_VALUES", "ACCEPTED", "VALID_ARGUMENTS", "valid_arguments", "VALUES_RULE", "KIND_INPUT",
            "measured_rules", "kind_module", "guarded", "kind_answers"]
 
-# Every kind a guard tells apart, with a collection of each element kind a guard reads.
+# Every kind a guard tells apart, with a collection of each element kind a guard reads, and a string both
+# json.unmarshal and to_number read (the guards json_text and numeric read the text; "a" is neither).
 KIND_VALUES: dict[str, str] = {
-    "null": "null", "boolean": "true", "number": "1", "string": '"a"', "array": '["a"]', "set": '{"a"}',
+    "null": "null", "boolean": "true", "number": "1", "string": '"a"', "number_text": '"1"', "array": '["a"]',
+    "set": '{"a"}',
     "object": '{"a": 1}', "numbers_array": "[1]", "numbers_set": "{1}", "objects_array": '[{"a": 1}]',
     "sets_set": '{{"a"}}',
 }
@@ -32,13 +34,14 @@ _ARRAYS = {"array", "numbers_array", "objects_array"}
 _SETS = {"set", "numbers_set", "sets_set"}
 # The kinds of KIND_VALUES each guard lets through, read from OPA's source (operand_kinds' docstring), not from
 # the guards themselves.
+_STRINGS = {"string", "number_text"}
 ACCEPTED: dict[str, set[str]] = {
-    "string": {"string"}, "number": {"number"}, "object": {"object"}, "array": _ARRAYS, "set": _SETS,
-    "collection": _ARRAYS | _SETS, "countable": {"string", "object"} | _ARRAYS | _SETS,
-    "keys": {"object"} | _ARRAYS | _SETS, "scalar": {"null", "boolean", "number", "string"},
-    "time": {"number"} | _ARRAYS, "strings": {"array", "set"}, "numbers": {"numbers_array", "numbers_set"},
-    "sets": {"sets_set"}, "objects": {"objects_array"}, "prefixes": {"string", "array", "set"},
-    "delimiters": {"null", "array"},
+    "string": _STRINGS, "number": {"number"}, "object": {"object"}, "array": _ARRAYS, "set": _SETS,
+    "collection": _ARRAYS | _SETS, "countable": {"object"} | _STRINGS | _ARRAYS | _SETS,
+    "keys": {"object"} | _ARRAYS | _SETS, "numeric": {"null", "boolean", "number", "number_text"},
+    "json_text": {"number_text"}, "pattern": _STRINGS, "difference": {"number"} | _SETS, "time": {"number"} | _ARRAYS,
+    "strings": {"array", "set"}, "numbers": {"numbers_array", "numbers_set"}, "sets": {"sets_set"},
+    "objects": {"objects_array"}, "prefixes": _STRINGS | {"array", "set"}, "delimiters": {"null", "array"},
 }
 VALUES_RULE = "vals := {" + ", ".join(f'"{kind}": {text}' for kind, text in KIND_VALUES.items()) + "}\n"
 KIND_INPUT = {kind: kind for kind in KIND_VALUES}

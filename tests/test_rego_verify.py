@@ -67,7 +67,7 @@ def test_every_test_passes_and_the_summary_counts_them(cli: Cli, tmp_path: Path)
 
 @needs_regorus
 def test_a_failing_and_an_erroring_test_are_listed_with_their_lines(cli: Cli, tmp_path: Path) -> None:
-    tests = TESTS + ('\ntest_wrong if {\n\tcount(deny) == 5\n}\n\ntest_stops if {\n\tto_number("abc") == 1\n}\n'
+    tests = TESTS + ('\ntest_wrong if {\n\tcount(deny) == 5\n}\n\ntest_stops if {\n\thex.decode("z") == "a"\n}\n'
                      '\ntest_false := false\n')
     result = cli("verify", "-p", str(policy_dir(tmp_path, tests)))
     assert result.code == 1

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 
 from natpolicy.rego.source import Token, matching_close, tokens
 
-__all__ = ["ARITH_EXTENSIONS", "arith_site_line", "arithmetic_for_regorus", "rewrite_arithmetic"]
+__all__ = ["ARITH_EXTENSIONS", "Operation", "arith_site_line", "arithmetic_for_regorus", "arithmetic_operations",
+           "rewrite_arithmetic"]
 
 # The extension names regorus is given (engine_regorus registers arith_opa's functions under them).
 ARITH_EXTENSIONS = {"+": "__natpolicy_plus", "-": "__natpolicy_opa_minus", "*": "__natpolicy_mul",
@@ -67,6 +68,28 @@ class _Operand:
     text: str  # the rewritten text
     integer: bool  # surely an integer
     bound: int = 0  # for an integer, the largest magnitude it may have
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One ``+ - * / %`` of the source: its operator and each operand's (start, end) character offsets. An operand
+    written glued to the operator (``x -1``) starts inside its token, after the ``-``."""
+
+    operator: str
+    left: tuple[int, int]
+    right: tuple[int, int]
+
+
+def arithmetic_operations(source: str) -> list[Operation]:
+    """Each arithmetic operation of ``source``, read as the rewrite below reads it (precedence, unary minus,
+    groups), inner ones first; ``default`` values (constants) are left out."""
+    toks = tokens(source)
+    if not any(tok.kind == "op" and tok.text in "+-*/%" or tok.kind == "number" and tok.text[0] == "-"
+               for tok in toks):
+        return []
+    rewriter = _Rewriter(source, toks, ARITH_EXTENSIONS)
+    rewriter.region(0, len(toks))
+    return rewriter.operations
 
 
 def arithmetic_for_regorus(source: str, v0: bool = False) -> str:
@@ -109,6 +132,7 @@ class _Rewriter:
         self.rewritten = False
         self.minus_sites: dict[int, str] = {}
         self.sites: dict[int, str] = {}  # offset -> operator (a group read twice is one site)
+        self.operations: list[Operation] = []  # every operation read, rewritten or not
 
     def region(self, lo: int, hi: int) -> str:
         """The text from token lo to the end of token hi-1 (one bracket depth, with nested groups), rewritten."""
@@ -193,6 +217,7 @@ class _Rewriter:
 
     def _combine(self, left: _Operand, op_start: int, right: _Operand) -> _Operand:
         operator = self.source[op_start]
+        self.operations.append(Operation(operator, (left.start, left.end), (right.start, right.end)))
         before, after = self.source[left.end:op_start], self.source[op_start + 1:right.start]
         bound = min(left.bound, right.bound) if operator == "%" else left.bound * right.bound if operator == "*" \
             else left.bound + right.bound

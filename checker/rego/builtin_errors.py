@@ -25,15 +25,17 @@ import bisect
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
+from natpolicy.rego.arith_regorus import arithmetic_operations
 from natpolicy.rego.builtin_types import BUILTINS, RegoType
-from natpolicy.rego.operand_kinds import GUARD_PREFIX, GUARDS, OPERAND_KINDS
+from natpolicy.rego.operand_kinds import GUARD_FALLBACKS, GUARD_PARAMETER, GUARD_PREFIX, GUARDS, OPERAND_KINDS
 from natpolicy.rego.source import Call, Token, call_arguments, matching_close, starts_statement, tokens, with_targets
 
 __all__ = ["Guarded", "guard_operands", "replaced_builtins", "defines_contains"]
 
-# The kinds a literal operand shows by its first token, and which guard each satisfies.
-_LITERAL_KINDS = {"string": {"string", "prefixes"}, "raw": {"string", "prefixes"}, "number": {"number", "time"},
-                  "null": {"delimiters"}}
+# The kinds a literal operand shows by its first token, and which guard each satisfies (a literal pattern Go
+# refuses is refused by line before anything runs: re2_regorus.re2_refusals, on both engines).
+_LITERAL_KINDS = {"string": {"string", "prefixes", "pattern"}, "raw": {"string", "prefixes", "pattern"},
+                  "number": {"number", "time", "numeric", "difference"}, "null": {"delimiters", "numeric"}}
 _BRACKET_KINDS = {"[": {"array", "collection", "countable", "keys", "time"},
                   "{": {"object", "set", "collection", "countable", "keys"}}
 _SCALAR_WORDS = {"null", "true", "false"}
@@ -87,15 +89,16 @@ def guard_operands(source: str, calls: Iterable[Call], v0: bool, replaced: Colle
     starts = [tok.offset for tok in toks]
     if defines_contains(source):  # (the policy set passes it for its other files: `replaced`)
         replaced = {*replaced, "contains"}
-    # (offset, 0 for a `)` / 1 for an opening / 2 for a name, end of the text replaced, text)
-    inserts: list[tuple[int, int, int, str]] = []
-    used: set[str] = set()
+    # (offset, 0 for a `)` / 1 for an opening / 2 for a name, end of the text replaced, text, for an opening the end
+    # of what it guards: of two openings at one place, the wider one goes first)
+    inserts: list[tuple[int, int, int, str, int]] = []
+    guarded: list[tuple[int, int, str]] = []  # (first token, last token, kind) of each operand guarded
     calls = [*calls, *_contains_calls(toks)]
     builtin_at = {call.offset: call.name for call in calls}
     for call in calls:
         name = (renames or {}).get(call.name, call.name)
         if name != call.name:
-            inserts.append((call.offset, 2, _name_end(toks, starts, call), name))
+            inserts.append((call.offset, 2, _name_end(toks, starts, call), name, 0))
         kinds = OPERAND_KINDS.get(name)
         if kinds is None or call.name in replaced or not guard:
             continue
@@ -107,22 +110,63 @@ def guard_operands(source: str, calls: Iterable[Call], v0: bool, replaced: Colle
             if kind is None or first > last or _literal_satisfies(toks, first, last, kind) \
                     or _result_satisfies(toks, first, last, builtin_at, kind):
                 continue
-            used.add(kind)
-            inserts.append((toks[first].offset, 1, toks[first].offset, f"{GUARD_PREFIX}{kind}("))
-            end = toks[last].offset + len(toks[last].text)
-            inserts.append((end, 0, end, ")"))
+            guarded.append((first, last, kind))
+    if guard and not _ARITHMETIC_NAMES & set(replaced):  # (`with plus as f` may take other kinds)
+        guarded += _arithmetic_operands(source, toks, starts, builtin_at)
+    for first, last, kind in guarded:
+        end = toks[last].offset + len(toks[last].text)
+        inserts += [(toks[first].offset, 1, toks[first].offset, f"{GUARD_PREFIX}{kind}(", end), (end, 0, end, ")", 0)]
     if not inserts:
         return Guarded(source)
-    inserts.sort(key=lambda item: (item[0], item[1]))
+    inserts.sort(key=lambda item: (item[0], item[1], -item[4]))
     pieces, at = [], 0
-    for offset, _, end, text in inserts:
+    for offset, _, end, text, _ in inserts:
         pieces += [source[at:offset], text]
         at = end
     out = "".join(pieces) + source[at:]
+    used = {kind for _, _, kind in guarded}
     if used:
         out += ("" if out.endswith("\n") else "\n") + "".join(_guard_functions(kind, v0) for kind in sorted(used))
     # A renamed call's name grows (re_match -> regex.match): counted as text inserted where the old name ends.
-    return Guarded(out, tuple((end, len(text) - (end - offset)) for offset, _, end, text in inserts))
+    return Guarded(out, tuple((end, len(text) - (end - offset)) for offset, _, end, text, _ in inserts))
+
+
+# OPA's arithmetic operators are builtin calls (plus, minus, mul, div, rem: v1/topdown/arithmetic.go), whose errors
+# its default mode makes undefined too: an operand that is no number (for `-`, neither a number nor a set: a set's
+# difference), and a zero divisor of `/` or `%` (0.0 and 0e5 too: "divide by zero", "modulo by zero").
+_ARITHMETIC_KINDS = {"+": ("number", "number"), "*": ("number", "number"), "-": ("difference", "difference"),
+                     "/": ("number", "divisor"), "%": ("number", "divisor")}
+_ARITHMETIC_NAMES = frozenset({"plus", "minus", "mul", "div", "rem"})
+
+
+def _arithmetic_operands(source: str, toks: list[Token], starts: list[int],
+                         builtin_at: dict[int, str]) -> list[tuple[int, int, str]]:
+    """(first token, last token, kind) of each operand of ``+ - * / %`` that OPA checks and no literal shows."""
+    out: list[tuple[int, int, str]] = []
+    operations = list(dict.fromkeys(arithmetic_operations(source)))  # a group read twice is one operation
+    numbers = {(op.left[0], op.right[1]) for op in operations if op.operator != "-"}  # always a number
+    for op in operations:
+        for (start, end), kind in zip((op.left, op.right), _ARITHMETIC_KINDS[op.operator], strict=True):
+            first = bisect.bisect_left(starts, start)
+            last = bisect.bisect_left(starts, end) - 1
+            if first >= len(toks) or toks[first].offset != start or last < first:
+                continue  # glued to its operator (`x -1`): a number literal
+            if kind == "divisor":
+                if first == last and toks[first].kind == "number" and float(toks[first].text) != 0:
+                    continue
+            elif _literal_satisfies(toks, first, last, kind) or _result_satisfies(toks, first, last, builtin_at, kind) \
+                    or (start, end) in numbers or _ungrouped(source, start, end) in numbers:
+                continue
+            out.append((first, last, kind))
+    return out
+
+
+def _ungrouped(source: str, start: int, end: int) -> tuple[int, int]:
+    """The span inside one pair of parentheses around ``start:end`` (``(a * b)``), or the span itself."""
+    if source[start] == "(" and source[end - 1] == ")":
+        inner = source[start + 1:end - 1]
+        return start + 1 + len(inner) - len(inner.lstrip()), end - 1 - len(inner) + len(inner.rstrip())
+    return start, end
 
 
 def _name_end(toks: list[Token], starts: list[int], call: Call) -> int:
@@ -161,10 +205,11 @@ def _literal_satisfies(toks: list[Token], first: int, last: int, kind: str) -> b
         return kind in _LITERAL_KINDS.get(label, set())
     if tok.text in _BRACKET_KINDS and matching_close(toks, first) == last:
         if tok.text == "{":
-            return kind in ("collection", "countable", "keys") or kind == _brace_kind(toks, first, last)
+            brace = _brace_kind(toks, first, last)
+            return kind in ("collection", "countable", "keys", brace) or (kind, brace) == ("difference", "set")
         return kind in _BRACKET_KINDS["["]
     if tok.text == "set" and last == first + 2 and toks[first + 1].text == "(":
-        return kind in ("set", "collection", "countable", "keys")
+        return kind in ("set", "collection", "countable", "keys", "difference")
     return False
 
 
@@ -175,7 +220,9 @@ _ACCEPTS: dict[str, tuple[frozenset[str], frozenset[str] | None]] = {
     "set": (frozenset({"set"}), None), "collection": (frozenset({"array", "set"}), None),
     "countable": (frozenset({"string", "array", "set", "object"}), None),
     "keys": (frozenset({"array", "set", "object"}), None),
-    "scalar": (frozenset({"null", "boolean", "number", "string"}), None),
+    # (and text to_number reads, which no builtin's declared result type tells)
+    "numeric": (frozenset({"null", "boolean", "number"}), None),
+    "difference": (frozenset({"number", "set"}), None),
     "time": (frozenset({"number", "array"}), None),
     "strings": (frozenset({"array", "set"}), frozenset({"string"})),
     "numbers": (frozenset({"array", "set"}), frozenset({"number"})),
@@ -220,8 +267,13 @@ def _guard_functions(kind: str, v0: bool) -> str:
     """The definitions of one guard, each on its own line, in the module's Rego version."""
     name = f"{GUARD_PREFIX}{kind}"
     head = f"{name}({_X}) = {_X} {{ " if v0 else f"{name}({_X}) := {_X} if {{ "
+    fallback = GUARD_FALLBACKS.get(kind)
+    if fallback is not None:
+        otherwise = f"else = {_X} {{ " if v0 else f"else := {_X} if {{ "
+        return "".join(f"{head}{body.format(x=_X, e=_E)} }} {otherwise}{fallback.format(x=_X, e=_E)} }}\n"
+                       for body in GUARDS[kind])
     return "".join(f"{head}{body.format(x=_X, e=_E)} }}\n" for body in GUARDS[kind])
 
 
 # The guards' own names, in natpolicy's prefix (its other rewrites' helpers use it too), which no policy shares.
-_X, _E = "__natpolicy_x", "__natpolicy_e"
+_X, _E = GUARD_PARAMETER, "__natpolicy_e"

@@ -10,6 +10,11 @@ mathematics.
 OPA's ``to_number`` (topdown/casts.go) takes a string Go's
 ``strconv.ParseFloat`` reads, except infinities and NaN: regorus also takes
 ``" 1"`` (OPA: an error) and refuses ``".5"`` and ``"+5"`` (OPA: 0.5 and 5).
+Go reads the syntax of its own float literals (strconv/atof.go ``readFloat``,
+``underscoreOK``): a hexadecimal mantissa with a ``p`` exponent (``0x1p-2``)
+and ``_`` between digits (``1_000``, ``0x_1p0``), which OPA keeps as the
+number's text; natpolicy stops there (:data:`GO_FLOAT_TEXT` tells them from
+text OPA refuses, and is the default mode's guard of ``to_number``).
 """
 from __future__ import annotations
 
@@ -17,12 +22,19 @@ import math
 import re
 from typing import Any
 
-__all__ = ["opa_ceil", "opa_floor", "opa_to_number", "opa_bits_lsh"]
+__all__ = ["GO_FLOAT_TEXT", "opa_ceil", "opa_floor", "opa_to_number", "opa_bits_lsh"]
 
 _INT64 = range(-(2**63), 2**63)
 # What strconv.ParseFloat reads in decimal (underscores only after a base prefix, so never here).
 _DECIMAL = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
 _INTEGER = re.compile(r"^[+-]?[0-9]+\Z")
+# All the text strconv.ParseFloat(s, 64) reads (but a range error: "1e400"), in RE2 syntax for the guard of
+# operand_kinds: decimal digits, or hexadecimal ones after 0x with a p exponent; `_` only between two digits, or
+# between the 0x and a digit (underscoreOK); a sign first; an exponent of decimal digits.
+_DIGITS, _HEX = "[0-9]+(_[0-9]+)*", "[0-9a-fA-F]+(_[0-9a-fA-F]+)*"
+GO_FLOAT_TEXT = (f"^[+-]?(({_DIGITS}([.]({_DIGITS})?)?|[.]{_DIGITS})([eE][+-]?{_DIGITS})?"
+                 f"|0[xX](_?{_HEX}([.]({_HEX})?)?|[.]{_HEX})[pP][+-]?{_DIGITS})$")
+_GO_FLOAT = re.compile(GO_FLOAT_TEXT.removesuffix("$") + r"\Z")
 _SPECIAL = frozenset({"inf", "infinity", "nan"})
 
 
@@ -67,11 +79,13 @@ def opa_to_number(value: Any) -> int | float:
             raise ValueError("to_number of an integer past 2^63: natpolicy cannot hand regorus OPA's answer; it "
                              "refuses it")
         return number
+    # The text itself is never echoed: it may be a value the plan marks sensitive.
+    if not _GO_FLOAT.match(value):
+        raise ValueError("strconv.ParseFloat: invalid syntax: to_number of text that is no number")
     if not _DECIMAL.match(value):
-        # Go reads hexadecimal floats with a p exponent too (0x1p4); rare enough to refuse rather than mimic.
-        # The text itself is never echoed: it may be a value the plan marks sensitive.
-        raise ValueError("strconv.ParseFloat: invalid syntax: to_number of text that is no decimal number (OPA "
-                         "reads Go's hexadecimal floats too, which natpolicy refuses)")
+        # Go reads hexadecimal floats (0x1p4) and digits apart by _ (1_000); OPA keeps that text as the number's.
+        raise ValueError("to_number of a hexadecimal float or of digits set apart by _, which OPA reads as Go "
+                         "does and keeps as the number's text: natpolicy refuses it (run with --rego-engine opa)")
     real = float(value)
     if math.isinf(real):
         raise ValueError("strconv.ParseFloat: value out of range: to_number of text past a float64's range")

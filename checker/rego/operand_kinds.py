@@ -4,7 +4,9 @@ Read from each builtin's implementation in OPA's ``v1/topdown`` (``builtins.Stri
 ``ObjectOperand``, the type switches that end in ``NewOperandTypeErr``), not from its declared
 type alone: a name is listed only where every value outside the kind makes the builtin fail,
 and a kind is only as deep as this table can say exactly (``concat`` checks each element is a
-string: ``strings``; ``object.union_n`` each element is an object: ``objects``). An operand
+string: ``strings``; ``object.union_n`` each element is an object: ``objects``), or, for a few,
+as deep as the value: the text ``json.unmarshal`` reads (``json_text``), the value ``to_number``
+reads (``numeric``) and a regular expression Go compiles (``pattern``). An operand
 OPA takes whatever it is (``object.get``'s key, ``json.marshal``'s value) is ``None``, and a
 builtin that answers ``false`` instead of failing (``regex.is_valid``, ``json.is_valid``,
 ``net.cidr_is_valid``, ``semver.is_valid``), that fails only on values, not kinds, or that takes
@@ -22,9 +24,15 @@ another kind is undefined, as in OPA's default mode, instead of stopping the que
 """
 from __future__ import annotations
 
-__all__ = ["OPERAND_KINDS", "GUARDS", "GUARD_PREFIX"]
+from natpolicy.rego.numbers_opa import GO_FLOAT_TEXT
+from natpolicy.rego.regopy_patterns import HELD_UNLIKE
+
+__all__ = ["OPERAND_KINDS", "GUARDS", "GUARD_FALLBACKS", "GUARD_PARAMETER", "GUARD_PREFIX"]
 
 GUARD_PREFIX = "__natpolicy_if_"
+# Each guard's parameter. regopy_strings leaves a string builtin given it as it is: the guards below read regopy's
+# escaped form of a string knowingly (it holds a backslash, which no text a value guard lets through holds).
+GUARD_PARAMETER = "__natpolicy_x"
 
 # The Rego body of each guard (its argument `{x}`, a local `{e}`): the value passes through only where it holds.
 # Several bodies are several definitions of one function (never two outputs: each passes `x` itself). Elements
@@ -37,6 +45,8 @@ def _elements(test: str, *collections: str) -> tuple[str, ...]:
     return tuple(f"{collection}({{x}}); " + _EACH.replace("{test}", test) for collection in collections)
 
 
+_HELD_UNLIKE = HELD_UNLIKE.replace("{", "{{").replace("}", "}}")  # (the bodies are format strings)
+
 GUARDS: dict[str, tuple[str, ...]] = {
     "string": ("is_string({x})",),
     "number": ("is_number({x})",),
@@ -46,7 +56,6 @@ GUARDS: dict[str, tuple[str, ...]] = {
     "collection": ("is_array({x})", "is_set({x})"),
     "countable": ("is_string({x})", "is_array({x})", "is_set({x})", "is_object({x})"),
     "keys": ("is_array({x})", "is_set({x})", "is_object({x})"),
-    "scalar": ("is_null({x})", "is_boolean({x})", "is_number({x})", "is_string({x})"),
     "time": ("is_number({x})", "is_array({x})"),
     "strings": _elements("is_string", "is_array", "is_set"),
     "numbers": _elements("is_number", "is_array", "is_set"),
@@ -54,6 +63,32 @@ GUARDS: dict[str, tuple[str, ...]] = {
     "objects": _elements("is_object", "is_array"),
     "prefixes": ("is_string({x})", *_elements("is_string", "is_array", "is_set")),
     "delimiters": ("is_null({x})", *_elements("is_string", "is_array")),
+    # Text json.unmarshal reads (json_text) and a value to_number reads (numeric): kinds OPA checks by the value.
+    # OPA's util.UnmarshalJSON decodes the first value and then asks the decoder for one more token, which must be
+    # the end: json.Valid's grammar, except that Go's Token() answers nil for a `null` after the value too
+    # (json.unmarshal("[1] null") is [1]). So text json.is_valid refuses passes on where it holds "null" (below; the
+    # engines stop there, loud). json.is_valid is OPA's on regorus (json_valid_opa); regopy 1.5.2's agrees with
+    # Go's where it answers, and stops on text holding a \u escape (measured against Go on 15,000 texts).
+    "json_text": ("is_string({x}); json.is_valid({x})",),
+    # to_number (casts.go): null, a boolean, a number, or text strconv.ParseFloat reads but Inf and NaN. A range
+    # error ("1e400") passes on: the engines stop on it (numbers_opa, regopy_builtins).
+    "numeric": ("is_null({x})", "is_boolean({x})", "is_number({x})",
+                f"is_string({{x}}); regex.match(`{GO_FLOAT_TEXT}`, {{x}})"),
+    # The operands of OPA's arithmetic (builtin_errors): `-` takes two numbers or two sets; a divisor of `/` or `%`
+    # is a number that is not zero, of any form (0.0 == 0 on both engines, measured).
+    "difference": ("is_number({x})", "is_set({x})"),
+    # A regular expression (regex.go: getRegexp fails on a pattern Go's RE2 refuses). regex.is_valid is Go's on
+    # regorus (re2_regorus: the operand is written as Go reads it); regopy reads a pattern HELD_UNLIKE finds
+    # otherwise than Go (regopy_patterns): such a pattern passes on, and the call stops on it at the policy's line.
+    "pattern": ("is_string({x}); regex.is_valid({x})",),
+    "divisor": ("is_number({x}); {x} != 0",),
+}
+# A body tried only where the guard's own fails (an `else`: a second definition would run on every call, and
+# HELD_UNLIKE is a long pattern), which lets the value through all the same.
+GUARD_FALLBACKS: dict[str, str] = {
+    # (regex.match, which no engine renames: a stop elsewhere in the module never names this line as a cause)
+    "json_text": 'is_string({x}); regex.match("null", {x})',
+    "pattern": f"is_string({{x}}); regex.match(`{_HELD_UNLIKE}`, {{x}})",
 }
 
 _S, _N, _O, _A = "string", "number", "object", "array"
@@ -76,9 +111,10 @@ OPERAND_KINDS: dict[str, tuple[str | None, ...]] = {
     "strings.replace_n": (_O, _S),
     **_each("strings.any_prefix_match strings.any_suffix_match", ("prefixes", "prefixes")),
     # regular expressions and globs (regex.go, glob.go)
-    **_each("regex.match regex.split regex.globs_match", (_S, _S)),
-    **_each("regex.find_n regex.find_all_string_submatch_n", (_S, _S, _N)),
-    "regex.replace": (_S, _S, _S),
+    **_each("regex.match regex.split", ("pattern", _S)),
+    "regex.globs_match": (_S, _S),
+    **_each("regex.find_n regex.find_all_string_submatch_n", ("pattern", _S, _N)),
+    "regex.replace": (_S, "pattern", _S),
     "regex.template_match": (_S, _S, _S, _S),
     "glob.match": (_S, "delimiters", _S),
     "glob.quote_meta": (_S,),
@@ -100,7 +136,10 @@ OPERAND_KINDS: dict[str, tuple[str | None, ...]] = {
     "object.union_n": ("objects",),
     **_each("json.filter json.remove", (_O, "collection")),
     "json.patch": (None, _A),
-    **_each("json.unmarshal yaml.unmarshal", (_S,)),
+    "json.unmarshal": ("json_text",),
+    # yaml.unmarshal fails on text go-yaml v2 cannot read; no engine reads YAML as go-yaml does (yaml_opa), so
+    # only its kind is guarded and the rest still stops
+    "yaml.unmarshal": (_S,),
     **_each("graph.reachable graph.reachable_paths", (_O, "collection")),
     "json.marshal_with_options": (None, _O),
     # numbers and conversions (arithmetic.go, numbers.go, bits.go, casts.go)
@@ -108,7 +147,7 @@ OPERAND_KINDS: dict[str, tuple[str | None, ...]] = {
     "numbers.range_step": (_N, _N, _N),
     **_each("numbers.range bits.and bits.or bits.xor bits.lsh bits.rsh", (_N, _N)),
     "bits.negate": (_N,),
-    "to_number": ("scalar",),
+    "to_number": ("numeric",),
     "rand.intn": (_S, _N),
     # encodings and hashes (encoding.go, crypto.go)
     **_each("base64.encode base64.decode base64url.encode base64url.encode_no_pad base64url.decode hex.encode "

@@ -72,7 +72,8 @@ STOPS_RENAMED.update(X509_RENAMED)
 GLOB_MATCH = STOPS_RENAMED["glob.match"]
 _UNREAD = "text regopy 1.5.2 cannot read (OPA stops there too, or reads a number with an exponent)"
 STOPS_STOPPING = {
-    "json.unmarshal": _UNREAD + ", or a -0, which regopy 1.5.2 holds below 0 (OPA: equal to 0)",
+    "json.unmarshal": _UNREAD.removesuffix(")") + ", or a value then null, which OPA reads as the value), or a -0, "
+                                                "which regopy 1.5.2 holds below 0 (OPA: equal to 0)",
     "yaml.unmarshal": _UNREAD + ", or a scalar YAML 1.1 reads otherwise (yes, on, 010, 1_000, ~), quoted or not, "
                                 "or a document marker (---, ...), which regopy 1.5.2 reads as a string",
     "hex.decode": "text that is no even run of hex digits (OPA stops there too)",
@@ -99,11 +100,15 @@ _MARKER = r"(^|\n)(---|\.\.\.)(\s|$)"
 _STD = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 _URL = "^([A-Za-z0-9_-]{4})*([A-Za-z0-9_-]{2}(==)?|[A-Za-z0-9_-]{3}=?)?$"
 
+# A -0 json.unmarshal read stops (regopy holds it below 0). Its json.unmarshal of text it cannot read gives a value
+# of type "undefined", on which walk fails: that value is left to the stop it met before.
 STOPS_HELPERS = private_locals(f"""
 __natpolicy_json_unmarshal(x) := v if {{
   v := json.unmarshal(x); not __natpolicy_negative_zero(v)
 }} else := {REFUSE}([x, 0])
-__natpolicy_negative_zero(v) if {{ walk(v, [_, e]); is_number(e); e < 0; e + 0 == 0 }}
+__natpolicy_negative_zero(v) if {{
+  type_name(v) in {{"number", "array", "object"}}; walk(v, [_, e]); is_number(e); e < 0; e + 0 == 0
+}}
 __natpolicy_yaml_unmarshal(x) := null if __natpolicy_yaml_blank(x) else := v if {{
   not regex.match(`{_MARKER}`, x); v := yaml.unmarshal(x)
   not __natpolicy_yaml_11(v); not __natpolicy_yaml_no_object(v, x)

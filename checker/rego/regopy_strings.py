@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import re
 
+from natpolicy.rego.operand_kinds import GUARD_PARAMETER
 from natpolicy.rego.regopy_patterns import (
     PATTERN,
     PATTERN_ARGUMENT,
@@ -152,6 +153,8 @@ def string_call_edits(toks: list[Token]) -> tuple[list[tuple[int, int, str]], li
                 continue  # only its pattern is read
             if first == last and toks[first].kind in ("string", "raw", "number"):
                 continue  # a literal: refused before anything runs when it holds such a character
+            if first == last and toks[first].text == GUARD_PARAMETER:
+                continue  # a guard of builtin_errors, which reads the escaped form knowingly (operand_kinds)
             if toks[first].text in ("[", "{") and matching_close(toks, first) == last:
                 continue  # an array, set or object literal or comprehension: never a string
             if any(t.text == "_" for t in toks[first:last + 1]):
