@@ -280,6 +280,20 @@ def test_input_is_set_once_per_interpreter_and_results_follow_the_input(engine: 
     assert answers(one) == [2, "a", ["a", "b"]]
 
 
+def test_fractions_in_the_input_keep_their_digits(engine: RegopyEngine) -> None:
+    # regopy's Input(dict) writes a float with six decimals (3.14159265 was 3.141593 and unequal to itself as a
+    # literal, 1e-07 was 0, measured): such a document goes over as JSON text, which keeps the float.
+    src = "package p\nimport rego.v1\nx := [input.pi, input.tiny, input.pi == 3.14159265, input.tiny > 0, input.q]\n"
+    compiled = engine.compile({"p.rego": src}, None, ["p/x"])
+    prepared = engine.prepare_input({"pi": 3.14159265, "tiny": 1e-07, "q": 'a"b'})
+    assert prepared.input is None  # the JSON text path
+    assert engine.evaluate(compiled, "p/x", prepared) == [3.14159265, 1e-07, True, True, 'a"b']
+    # Near misses: whole numbers and fractions of six decimals or fewer keep the fast Input.
+    plain = engine.prepare_input({"pi": 3.5, "tiny": 0.000001, "q": 'a"b', "n": 10**20 + 0.0})
+    assert plain.input is not None
+    assert engine.evaluate(compiled, "p/x", plain) == [3.5, 0.000001, False, True, 'a"b']
+
+
 def test_integers_beyond_int64_keep_their_sign_and_order(engine: RegopyEngine) -> None:
     src = ("package p\nimport rego.v1\nbig := input.big\npositive := input.big > 0\n"
            "bigger := input.big > input.small\nhuge := input.huge\nsmall := input.small\n")

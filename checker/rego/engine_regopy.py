@@ -83,9 +83,16 @@ class RegopyEngine:
         # Input(dict) is 2-3x faster than set_input_term(json) (measured), but
         # it hands strings over raw while rego-cpp keeps every string in its
         # JSON-escaped form: `"` and `\\` would then compare unequal to Rego
-        # literals and come back as invalid JSON. Escape them first.
+        # literals and come back as invalid JSON. Escape them first. It also
+        # writes a float with six decimals (3.14159265 became 3.141593, 1e-07
+        # became 0, measured): a document holding such a float goes as JSON
+        # text (set_input_term), which keeps it.
+        lossy: list[bool] = []
+        escaped = _escaped(document, lossy)
+        if lossy:
+            return _Prepared(None, document)
         with quiet_stdout():
-            return _Prepared(self._regopy.Input(_escaped(document)), document)
+            return _Prepared(self._regopy.Input(escaped), document)
 
     def is_builtin(self, name: str) -> bool:
         if self._builtins is None:
@@ -149,7 +156,7 @@ class RegopyEngine:
                 # (about 0.35 s at 1k resources): once per input, not per query.
                 if compiled.input is not prepared_input:
                     compiled.input = None
-                    if compiled.marshals:
+                    if compiled.marshals or prepared_input.input is None:
                         interp.set_input_term(prepared_input.json_text())
                     else:
                         interp.set_input(prepared_input.input)
@@ -348,7 +355,7 @@ def _int64_or_float(value: Any) -> Any:
 _MARSHAL = re.compile(r"\b(?:json|yaml)\s*\.\s*marshal")
 
 
-def _escaped(value: Any) -> Any:
+def _escaped(value: Any, lossy: list[bool] | None = None) -> Any:
     """``value`` with every string (keys too) in rego-cpp's escaped form, every object's keys in OPA's order.
 
     regopy iterates an object in the order its keys were inserted, OPA in its
@@ -358,21 +365,25 @@ def _escaped(value: Any) -> Any:
 
     Integers outside int64 would wrap around in regopy's Input (12345678901234567890
     becomes negative): they become floats (precision lost, order kept), or,
-    beyond a float's range, their decimal text. A whole float becomes the integer (see ``_whole``).
+    beyond a float's range, their decimal text. A whole float becomes the integer (see ``_whole``). ``lossy`` gets
+    an entry for a float regopy's Input would write otherwise (with six decimals, as C's ``%f``).
     """
     if isinstance(value, str):
         return _escape(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _held_number(value)
+        held = _held_number(value)
+        if lossy is not None and not lossy and isinstance(held, float) and float(f"{held:f}") != held:
+            lossy.append(True)
+        return held
     if isinstance(value, dict):
         # JSON's only kind of key is a string; sorted before escaping (`\\` sorts otherwise than the `"` it escapes).
         try:
             keys = sorted(value)
         except TypeError:  # keys of several kinds: never from JSON, kept as they are
             keys = list(value)
-        return {(_escape(k) if isinstance(k, str) else k): _escaped(value[k]) for k in keys}
+        return {(_escape(k) if isinstance(k, str) else k): _escaped(value[k], lossy) for k in keys}
     if isinstance(value, list):
-        return [_escaped(v) for v in value]
+        return [_escaped(v, lossy) for v in value]
     return value
 
 
