@@ -294,6 +294,20 @@ def test_fractions_in_the_input_keep_their_digits(engine: RegopyEngine) -> None:
     assert engine.evaluate(compiled, "p/x", plain) == [3.5, 0.000001, False, True, 'a"b']
 
 
+def test_a_float_of_more_than_15_digits_stops_where_regopy_would_round_it(engine: RegopyEngine) -> None:
+    # regopy holds 15 significant digits: 0.30000000000000004 equalled 0.3 (OPA: unequal). Loud, never silent.
+    src = "package p\nimport rego.v1\nx := input.a == 0.3\n"
+    compiled = engine.compile({"p.rego": src}, None, ["p/x"])
+    for value in (0.30000000000000004, [1, {"b": 1.2345678901234567}]):
+        with pytest.raises(EvaluationError, match="more than 15 significant digits"):
+            engine.evaluate(compiled, "p/x", engine.prepare_input({"a": value}))
+    with pytest.raises(EvaluationError, match="the data holds a number of more than 15"):
+        engine.compile({"p.rego": src}, {"d": 0.30000000000000004}, ["p/x"])
+    # Near misses: 15 digits, whole numbers, and big floats of few digits answer.
+    for value, expected in ((0.300000000000001, False), (0.3, True), (1e300, False), (2.0, False)):
+        assert engine.evaluate(compiled, "p/x", engine.prepare_input({"a": value})) is expected, value
+
+
 def test_integers_beyond_int64_keep_their_sign_and_order(engine: RegopyEngine) -> None:
     src = ("package p\nimport rego.v1\nbig := input.big\npositive := input.big > 0\n"
            "bigger := input.big > input.small\nhuge := input.huge\nsmall := input.small\n")
