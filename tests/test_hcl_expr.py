@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import same
@@ -305,6 +305,10 @@ CONCRETE: list[Any] = [None, True, 0, 2.5, "", "a", "true", [], [1, "x"], TfList
 def _matches(pattern: Any, value: Any) -> bool:
     if pattern is UNKNOWN or value is UNKNOWN:
         return True
+    if isinstance(pattern, dict) and isinstance(value, dict) and not pattern and not value:
+        # `true ? {} : {for ...}`: an object, or a map where the other result's values are unknown, as in Terraform
+        # (an error in the result not chosen makes its type dynamic; unknown values keep theirs).
+        return True
     if type(pattern) is not type(value):
         return False
     if isinstance(pattern, list):
@@ -328,6 +332,15 @@ def _with_u(node: Any, u: Any) -> Any:
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
 @given(expressions("var.u", ["var.u"]))
+# Found by CI's random draw (stop 29): try/can over a for expression whose collection holds an unknown (Terraform's
+# try and can are unknown where the expression reads an unknown value), formatlist of a null, and an empty object
+# or map (see _matches).
+@example('can({for k, v in { k = setproduct(["a", 1], var.u), ("x") = toset(["b", "a"]) } : k => []...})')
+@example('try({for k, v in { k = {for k, v in var.u : k => -1...}, ("x") = ((1 < 2) ? var.u : var.u) } : '
+         'k => null...}, var.u)')
+@example('[setintersection((true ? formatlist("%s-%d", var.u, "") : startswith("/(a)/", "/(a)/")), ["a", "b"]), '
+         'concat(["a", "b"], [var.u], ["pre-${"a"}"])]')
+@example('("true" ? {} : {for k, v in [null] : k => (true && base64encode(var.u))...})')
 def test_known_results_do_not_depend_on_unknown_inputs(text: str) -> None:
     if "var.u" not in text:
         return

@@ -471,7 +471,7 @@ def _conditional(node: Tree, ctx: Context, depth: int, *, argument: bool = False
 def _for_iter(node: Tree, ctx: Context, depth: int, ordered: bool) -> Iterator[Context] | None:
     names, coll_node, _, cond_node, _ = for_parts(node)
     coll = _deep(_eval(coll_node, ctx, depth), 0)
-    if coll is UNKNOWN:
+    if coll is UNKNOWN or (ctx.strict and not is_known(coll)):  # (try/can: an unknown element might have failed)
         return None
     scopes = []
     for key, value in pairs(coll, ordered=ordered):

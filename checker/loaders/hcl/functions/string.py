@@ -57,7 +57,8 @@ def _formatlist(spec: Any, *args: Any) -> Any:
     out = TfList()
     for row in rows:
         out.append(tf_format(text(spec), row))
-        charge_size(len(out[-1]))
+        if isinstance(out[-1], str):  # (a row holding null formats as unknown, as Terraform's format() does)
+            charge_size(len(out[-1]))
     return out
 
 
