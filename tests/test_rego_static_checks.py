@@ -121,3 +121,19 @@ def test_other_negations_are_not_negated_declarations(body: str) -> None:
     from natpolicy.rego.static_checks import negated_declarations
 
     assert list(negated_declarations(tokens(P + body))) == []
+
+
+@pytest.mark.parametrize(("body", "unsafe_names"), [
+    # OPA's compiler moves a call nested in a negated expression's operands before the `not` (RewriteExprTerms,
+    # which runs before CheckSafetyRuleBodies): a ref's variable in its arguments is bound there.
+    ('x if not startswith(lower(input.rs[i].x), "a")\n', []),
+    ('x if not lower(input.rs[i].x) == "a"\n', []),
+    ("x if not count(input.rs[i].tags) > 1\n", []),
+    ("x if not f(g(input.rs[i]))\nf(a) if a\ng(a) := a\n", []),
+    # Near misses: the expression's own call and a unification keep their operands under the `not`.
+    ('x if not startswith(input.rs[i].x, "a")\n', ["i"]),
+    ('x if not input.rs[i].x == "a"\n', ["i"]),
+    ('x if not startswith(lower(w), "a")\n', ["w"]),  # a builtin's argument is an input, pulled out or not
+])
+def test_a_call_nested_in_a_negated_expression_binds_as_opa_moves_it_out(body: str, unsafe_names: list[str]) -> None:
+    assert [name for _, name in unsafe(body, frozenset({"x", "f", "g"}))] == unsafe_names

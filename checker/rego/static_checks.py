@@ -17,7 +17,9 @@ OPA itself, and ``natpolicy.rego.guards`` refuses what they find:
   ``=``/``:=``), so a variable is refused only when OPA certainly refuses it
   too. Nothing under ``not`` binds (``not input.arr[i] == "c"`` with ``i``
   bound nowhere else is unsafe to OPA: "negated expressions must be safe"),
-  except inside a comprehension there, whose body binds its own names. A
+  except inside a comprehension there, whose body binds its own names, and in
+  a call nested in the expression's operands, which OPA moves before the
+  ``not`` ahead of its safety check (``not startswith(lower(x[i]), "a")``). A
   builtin's declared arguments are inputs (``startswith(w, "a")`` with
   ``w`` bound nowhere else is unsafe), and so is the left of ``x in xs``
   outside ``some``/``every``;
@@ -36,7 +38,7 @@ from collections.abc import Iterator
 
 from natpolicy.rego.builtin_types import BUILTINS
 from natpolicy.rego.negation import in_inner_comprehension, negated_expressions
-from natpolicy.rego.source import Token, matching_close, starts_statement, tokens
+from natpolicy.rego.source import Token, enclosing_openers, matching_close, starts_statement, tokens
 
 __all__ = ["unsafe_variables", "negated_declarations", "rule_statements", "declared_name", "may_bind"]
 
@@ -65,15 +67,30 @@ def unsafe_variables(source: str, package_names: set[str]) -> Iterator[tuple[int
             if _call_name(toks, k) or declared_name(toks, k) or _with_function(toks, k):
                 continue
             used.setdefault(tok.text, k)
-            # Nothing under `not` binds (OPA: "negated expressions must be safe"), but a comprehension's own body.
+            # Nothing under `not` binds (OPA: "negated expressions must be safe"), but a comprehension's own body
+            # and a call OPA pulls out of the expression before its safety check (stage RewriteExprTerms).
             if may_bind(toks, k, start, package_names) and not any(
-                    n < k <= last and not in_inner_comprehension(toks, n, k) for n, last in negated):
+                    n < k <= last and not in_inner_comprehension(toks, n, k) and not _in_pulled_call(toks, n, last, k)
+                    for n, last in negated):
                 bound.add(tok.text)
         for name, k in used.items():
             if name not in bound:
                 yield toks[k].offset, (f"variable `{name}` is unsafe: nothing in its rule binds it, and OPA refuses "
                                        "the whole module at compile time (even when no query reaches the rule), "
                                        "so natpolicy does too; bind it (`:=`, `some ... in`) or fix its name")
+
+
+def _in_pulled_call(toks: list[Token], n: int, last: int, k: int) -> bool:
+    """Is ``toks[k]`` in the arguments of a call inside the negated expression ``toks[n + 1..last]`` other than
+    the expression's own call? OPA's compiler moves every such call before the ``not`` (RewriteExprTerms, which
+    runs before CheckSafetyRuleBodies), where its arguments bind: ``not startswith(lower(input.rs[i].x), "a")``."""
+    j = n + 1
+    while j + 2 <= last and toks[j + 1].text == "." and toks[j + 2].kind == "ident":
+        j += 2
+    own = j + 1 if toks[n + 1].kind == "ident" and j + 1 <= last and toks[j + 1].text == "(" \
+        and matching_close(toks, j + 1) == last else -1
+    return any(toks[o].text == "(" and o != own and o - 1 > n and toks[o - 1].kind == "ident"
+               and toks[o - 1].text not in _KEYWORDS for o in enclosing_openers(toks, k, n))
 
 
 def negated_declarations(toks: list[Token]) -> Iterator[tuple[int, str]]:
