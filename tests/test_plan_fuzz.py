@@ -134,11 +134,17 @@ def _mark(change: dict[str, Any], side: str, path: tuple[Any, ...], mask_name: s
         value, mask = child, sub
 
 
+def _changes(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``change`` objects of the plan's entries; a replace may have made ``resource_changes`` any JSON value."""
+    entries = doc.get("resource_changes")
+    return [rc["change"] for rc in (entries if isinstance(entries, list) else [])
+            if isinstance(rc, dict) and isinstance(rc.get("change"), dict)]
+
+
 def _corrupt_mask(doc: dict[str, Any], draw: st.DrawFn) -> None:
     """A node strictly inside a sensitivity mask becomes a leaf that is not a boolean (never unmasks: refused)."""
-    masks = [(rc["change"], name) for rc in doc.get("resource_changes") or []
-             if isinstance(rc, dict) and isinstance(rc.get("change"), dict)
-             for name in _MASKS[:2] if isinstance(rc["change"].get(name), (dict, list)) and rc["change"][name]]
+    masks = [(change, name) for change in _changes(doc)
+             for name in _MASKS[:2] if isinstance(change.get(name), (dict, list)) and change[name]]
     if not masks:
         return
     change, name = draw(st.sampled_from(masks))
@@ -165,9 +171,7 @@ def mutated_plans(draw: st.DrawFn) -> dict[str, Any]:
             else:
                 parent[path[-1]] = draw(json_value)
             continue
-        changes = [rc["change"] for rc in doc.get("resource_changes") or []
-                   if isinstance(rc, dict) and isinstance(rc.get("change"), dict)]
-        sides = [(c, side) for c in changes for side in ("before", "after") if isinstance(c.get(side), dict)
+        sides = [(c, side) for c in _changes(doc) for side in ("before", "after") if isinstance(c.get(side), dict)
                  and (op == "sensitive" or side == "after")]
         if not sides:
             continue
