@@ -87,12 +87,13 @@ class RegopyEngine:
         # writes a float with six decimals (3.14159265 became 3.141593, 1e-07
         # became 0, measured): a document holding such a float goes as JSON
         # text (set_input_term), which keeps it.
-        lossy: list[bool] = []
-        escaped = _escaped(document, lossy)
-        if lossy:
-            return _Prepared(None, document, imprecise=_has_long_float(document))
+        found: set[str] = set()
+        escaped = _escaped(document, found)
+        imprecise = _LONG in found
+        if _LOSSY in found:
+            return _Prepared(None, document, imprecise=imprecise)
         with quiet_stdout():
-            return _Prepared(self._regopy.Input(escaped), document, imprecise=_has_long_float(document))
+            return _Prepared(self._regopy.Input(escaped), document, imprecise=imprecise)
 
     def is_builtin(self, name: str) -> bool:
         if self._builtins is None:
@@ -330,14 +331,25 @@ _LONG_FLOAT = ("the {where} holds a number of more than 15 significant digits, w
                "(0.30000000000000004 equals 0.3 there; OPA keeps every digit): run with --rego-engine regorus")
 
 
+# What _escaped found on its walk: a float regopy's Input would write otherwise (with six decimals, as C's %f), and
+# a float of more than 15 significant digits.
+_LOSSY, _LONG = "lossy", "long"
+
+
+def _long_float(value: float) -> bool:
+    """Is ``value`` a float whose shortest text has more than 15 significant digits?"""
+    if not math.isfinite(value) or _whole(value):
+        return False
+    return len(repr(value).split("e")[0].lstrip("-").replace(".", "").strip("0")) > 15
+
+
 def _has_long_float(value: Any) -> bool:
-    """Does ``value`` hold a float whose shortest text has more than 15 significant digits?"""
+    """Does ``value`` hold a float of more than 15 significant digits (``_long_float``)?"""
     stack = [value]
     while stack:
         item = stack.pop()
-        if isinstance(item, float) and math.isfinite(item) and not _whole(item):
-            mantissa = repr(item).split("e")[0].lstrip("-").replace(".", "").strip("0")
-            if len(mantissa) > 15:
+        if isinstance(item, float):
+            if _long_float(item):
                 return True
         elif isinstance(item, dict):
             stack.extend(item.values())
@@ -382,7 +394,7 @@ def _int64_or_float(value: Any) -> Any:
 _MARSHAL = re.compile(r"\b(?:json|yaml)\s*\.\s*marshal")
 
 
-def _escaped(value: Any, lossy: list[bool] | None = None) -> Any:
+def _escaped(value: Any, found: set[str] | None = None) -> Any:
     """``value`` with every string (keys too) in rego-cpp's escaped form, every object's keys in OPA's order.
 
     regopy iterates an object in the order its keys were inserted, OPA in its
@@ -392,15 +404,19 @@ def _escaped(value: Any, lossy: list[bool] | None = None) -> Any:
 
     Integers outside int64 would wrap around in regopy's Input (12345678901234567890
     becomes negative): they become floats (precision lost, order kept), or,
-    beyond a float's range, their decimal text. A whole float becomes the integer (see ``_whole``). ``lossy`` gets
-    an entry for a float regopy's Input would write otherwise (with six decimals, as C's ``%f``).
+    beyond a float's range, their decimal text. A whole float becomes the integer (see ``_whole``). ``found`` gets
+    ``_LOSSY`` for a float regopy's Input would write otherwise (with six decimals, as C's ``%f``) and ``_LONG`` for
+    one of more than 15 significant digits, found on the same walk.
     """
     if isinstance(value, str):
         return _escape(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         held = _held_number(value)
-        if lossy is not None and not lossy and isinstance(held, float) and float(f"{held:f}") != held:
-            lossy.append(True)
+        if found is not None and isinstance(held, float):
+            if float(f"{held:f}") != held:
+                found.add(_LOSSY)
+            if isinstance(value, float) and _long_float(value):
+                found.add(_LONG)
         return held
     if isinstance(value, dict):
         # JSON's only kind of key is a string; sorted before escaping (`\\` sorts otherwise than the `"` it escapes).
@@ -408,9 +424,9 @@ def _escaped(value: Any, lossy: list[bool] | None = None) -> Any:
             keys = sorted(value)
         except TypeError:  # keys of several kinds: never from JSON, kept as they are
             keys = list(value)
-        return {(_escape(k) if isinstance(k, str) else k): _escaped(value[k], lossy) for k in keys}
+        return {(_escape(k) if isinstance(k, str) else k): _escaped(value[k], found) for k in keys}
     if isinstance(value, list):
-        return [_escaped(v, lossy) for v in value]
+        return [_escaped(v, found) for v in value]
     return value
 
 

@@ -98,7 +98,7 @@ def _rebound(source: str) -> Iterator[Copy | tuple[int, str]]:
                 outside = [m for m in range(start, end) if not low <= m <= high and _is_use(toks, m, name)
                            and all(lo < low and high < hi for lo, hi in comprehensions if lo < m < hi)]
                 if outside and not any(_reads_alike(toks, m) for m in outside):
-                    copy = _copy(source, toks, low, high, name)
+                    copy = _copy(source, toks, low, high, name, comprehensions)
                     if copy is not None:
                         copied.add(name)
                         yield copy
@@ -111,12 +111,14 @@ def _rebound(source: str) -> Iterator[Copy | tuple[int, str]]:
                     break
 
 
-def _copy(source: str, toks: list[Token], low: int, high: int, name: str) -> Copy | None:
-    """The copy of ``name`` for the comprehension ``toks[low..high]``, when the body holding it binds ``name`` by a
-    ref at its own level in an earlier statement; else None (an enclosing comprehension, a head, no such ref)."""
-    body = next(iter(enclosing_openers(toks, low)), None)
+def _copy(source: str, toks: list[Token], low: int, high: int, name: str,
+          comprehensions: list[tuple[int, int]]) -> Copy | None:
+    """The copy of ``name`` for the comprehension ``toks[low..high]`` (one of the rule's ``comprehensions``), when
+    the body holding it binds ``name`` by a ref at its own level in an earlier statement; else None (an enclosing
+    comprehension, a head, no such ref)."""
+    openers = {lo for lo, _ in comprehensions}
     for opener in enclosing_openers(toks, low):
-        if opener in _enclosing_comprehension_openers(toks, opener):
+        if opener in openers:
             return None  # bound inside an enclosing comprehension, or there: refused as before
         if toks[opener].text == "{" and (opens_body(toks, opener) or toks[opener - 1].text == "if"):
             body = opener
@@ -134,16 +136,6 @@ def _copy(source: str, toks: list[Token], low: int, high: int, name: str) -> Cop
         return None
     uses = tuple(toks[m].offset for m in range(low + 1, high) if _is_use(toks, m, name))
     return Copy(toks[statement].offset, name, uses, toks[low].offset)
-
-
-def _enclosing_comprehension_openers(toks: list[Token], opener: int) -> set[int]:
-    """``{opener}`` when ``toks[opener]`` opens a comprehension, else the empty set."""
-    close = matching_close(toks, opener)
-    inside = toks[opener].depth + 1
-    if toks[opener].text in ("[", "{") and close is not None \
-            and any(t.text == "|" and t.depth == inside for t in toks[opener + 1:close]):
-        return {opener}
-    return set()
 
 
 def _comprehensions(toks: list[Token], start: int, end: int) -> list[tuple[int, int]]:
