@@ -35,7 +35,11 @@ def guarded(expression: str, replaced: tuple[str, ...] = (), guard: bool = True)
     ("{1, 2} - input.s", f"{G}difference(input.s)"),  # a set literal shows its kind
     ("input.a / input.b", f"{G}number(input.a) / {G}divisor(input.b)"),
     ("input.a / 0.0", f"{G}number(input.a) / {G}divisor(0.0)"),  # a zero of any form fails (0.0, 0e5)
-    ("input.a % input.b", f"{G}number(input.a) % {G}divisor(input.b)"),
+    # `%` takes integers only ("modulo on floating-point number"): a quotient may be none (`10 / 4 % 3`)
+    ("input.a % input.b", f"{G}integer(input.a) % {G}integer_divisor(input.b)"),
+    ("10 / 4 % 3", f"{G}integer(10 / 4) % 3"),
+    ("input.a % 2.5", f"{G}integer(input.a) % {G}integer_divisor(2.5)"),
+    ("7 % 0", f"7 % {G}integer_divisor(0)"),
     # precedence: the product is an operand of +, and a number already; a group's difference may be a set
     ("input.a + input.b * input.c", f"{G}number(input.a) + {G}number(input.b) * {G}number(input.c)"),
     ("(input.a - input.b) * 2",
@@ -51,7 +55,8 @@ def test_each_operand_opa_checks_is_guarded(expression: str, written: str) -> No
 @pytest.mark.parametrize("expression", [
     "1 + 2 * 3",  # literals show their kind
     "count([1]) - 1",  # a builtin whose result is a number
-    "10 / 4 % 3",  # the quotient is a number; 4 and 3 are divisors that are no zero
+    "10 / 4 + 3",  # the quotient is a number; 4 is a divisor that is no zero
+    "7 % 2.0 + 1e2 % -3",  # whole numbers, of any form, and divisors that are no zero
     "-1",
     "[1, -2]",
     "{1} - {2}",
@@ -80,6 +85,9 @@ def _default(engine: str, expression: str, document: Any) -> tuple[str, Any]:
     ("1.5 / input.z", {"z": 0.0}),
     ("5 % input.z", {"z": 0}),
     ("input.a % 2", {"a": None}),
+    ("input.a % 2", {"a": 1.5}),  # a fraction: "modulo on floating-point number" (regorus stopped)
+    ("7 % input.z", {"z": 2.5}),
+    ("input.a % 2", {"a": -0.5}),
 ])
 def test_an_arithmetic_error_is_undefined_by_default(engine: str, expression: str, document: Any) -> None:
     assert _default(engine, expression, document) == ("ok", UNDEFINED)
@@ -91,3 +99,16 @@ def test_a_set_minus_a_number_is_undefined_or_stops(engine: str) -> None:
     # regopy is undefined, as OPA's default mode is, regorus stops with the line (loud)
     kind, answer = _default(engine, "{y | some y in input.ys} - 1", {"ys": [1]})
     assert (kind, answer) == ("ok", UNDEFINED) if engine == "regopy" else kind == "stop" and "p.rego:3" in answer
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_remainder_of_whole_numbers_of_any_form_answers(engine: str) -> None:
+    # the near misses: OPA's NumberToInt reads 2.0 exactly; past 2^53 every float is whole (the guard's fallback)
+    assert _default(engine, "[r | some v in input.vs; r := v % 3]", {"vs": [2.0, -7, 0, 6.0]}) == ("ok", [2, -1, 0, 0])
+    assert _default(engine, "(input.a / 2) % 3", {"a": 8}) == ("ok", 1)
+    if engine == "regorus":  # (regopy stops on the inexact quotient itself: regopy_arith)
+        assert _default(engine, "(input.a / 2) % 2", {"a": 3}) == ("ok", UNDEFINED)
+    # 1e20 passes the guard (OPA: 2); neither engine holds its remainder exactly, and each stops, loud, where
+    # a guard failing on it would have made it silently undefined
+    kind, answer = _default(engine, "input.a % 7", {"a": 1e20})
+    assert kind == "stop", answer

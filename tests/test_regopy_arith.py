@@ -1,12 +1,14 @@
-"""regopy_arith: on regopy, ``+ - * /`` that OPA computes otherwise stop with their line; integer arithmetic answers.
+"""regopy_arith: on regopy, ``+ - * / %`` that OPA computes otherwise stop with their line; integer arithmetic answers.
 
 OPA computes a non-integer with a 64-bit big.Float and an integer with big.Int (topdown/arithmetic.go); regopy
-1.5.2 uses a float64 for the one and divides even integers through a float64. Each fire has a near miss.
+1.5.2 uses a float64 for the one and divides even integers through a float64, and its own ``%`` answers wrongly
+(``30 % 3`` is 1). Each fire has a near miss.
 """
 from __future__ import annotations
 
 import pytest
 
+from natpolicy.rego.arith_regorus import arithmetic_for_regorus
 from natpolicy.rego.engines import installed_engines
 from natpolicy.rego.regopy_arith import arithmetic_for_regopy
 from rego_answers import regopy_answer as answer
@@ -57,3 +59,32 @@ def test_an_exact_quotient_is_an_integer_for_builtins_that_want_one() -> None:
     # regopy's 4 / 2 was the float 2.0, which numbers.range, bits.lsh and time.add_date left undefined (OPA: 2)
     assert answer("[numbers.range(1, 4 / 2), bits.lsh(1, 4 / 2), substring(\"abc\", input.n / 2, 1), "
                   "time.add_date(0, 0, 4 / 2, 0) > 0]", {"n": 4}) == [[1, 2], 4, "c", True]
+
+
+def _go_remainder(a: int, b: int) -> int:
+    """Go's ``%`` (OPA's rem): truncated, the sign of the dividend."""
+    return -(abs(a) % abs(b)) if a < 0 else abs(a) % abs(b)
+
+
+def test_remainder_answers_as_opa_where_regopys_own_does_not() -> None:
+    # regopy 1.5.2's own `%`: 30 % 3 is 1, -1172 % 3 is 0, and 8501 % 10 is no JSON at all (measured, raw regopy)
+    pairs = [[a, b] for a in range(-40, 41) for b in (-12, -10, -3, -1, 1, 3, 7, 10, 100)]
+    pairs += [[210, -3], [-1172, 3], [284043540, 7], [8501, 10], [2000, 100], [2**53, 3], [-(2**53), 7],
+              [2**53 - 1, 2**53], [5, -(2**53)], [4503599627370497, 3]]
+    got = answer("[r | some p in input.ps; r := p[0] % p[1]]", {"ps": pairs})
+    assert got == [_go_remainder(a, b) for a, b in pairs]
+    assert answer("[30 % 3, 7 % -2, count([1, 2, 3]) % 2 + 1, 30 / 3]") == [0, 1, 2, 10]  # literals too
+
+
+def test_remainder_past_2_to_the_53_or_of_a_float_stops_by_line() -> None:
+    # OPA: 9007199254740993 % 3 is 0 (big.Int) and 1e20 % 3 is 1; regopy computes neither exactly here
+    message = stops("input.n % 3", "%", {"n": 2**53 + 1})
+    assert "an integer past 2^53" in message
+    stops("input.f % 3", "%", {"f": 1e20})
+    assert answer("input.n % 3", {"n": 2**53}) == 2  # the near miss: 2^53 itself
+
+
+def test_every_remainder_is_a_site_and_other_engines_keep_theirs() -> None:
+    out, sites = arithmetic_for_regopy("package p\nx := 30 % 3\n")
+    assert out.splitlines()[1] == "x := __natpolicy_rp_rem(30 , 3)" and [op for _, op in sites] == ["%"]
+    assert arithmetic_for_regorus("package p\nx := input.a % 3\n") == "package p\nx := input.a % 3\n"

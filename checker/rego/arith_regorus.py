@@ -19,9 +19,10 @@ engine_regorus). Operands surely integers (integer literals, ``count(...)``
 and the like, and ``+ - * %`` of them) are left alone, so integer-only
 arithmetic costs nothing, unless their magnitudes may reach 2^63, past which
 regorus computes an f64 (``9223372036854775807 * 2``); ``/`` is always rewritten (OPA's ``1 / 3`` has 20
-digits, which no f64 holds: the query stops there), and ``%`` never (both
-engines refuse a non-integer). ``default`` values are left alone (a
-constant, no call).
+digits, which no f64 holds: the query stops there), and ``%`` never on
+regorus (a non-integer fails there as in OPA), always where ``functions``
+names one (regopy's own ``%`` answers integers wrongly: regopy_arith).
+``default`` values are left alone (a constant, no call).
 """
 from __future__ import annotations
 
@@ -101,9 +102,11 @@ def arithmetic_for_regorus(source: str, v0: bool = False) -> str:
 def rewrite_arithmetic(source: str, functions: Mapping[str, str],
                        v0: bool = False) -> tuple[str, list[tuple[int, str]]]:
     """``source`` with each ``+ - * /`` that may meet a non-integer calling ``functions[operator]`` (``-``
-    through a site function that keeps the engine's own ``-`` for sets), and (offset, operator) of each site."""
+    through a site function that keeps the engine's own ``-`` for sets; each ``%`` where ``functions`` has it),
+    and (offset, operator) of each site."""
     toks = tokens(source)
-    if not any(tok.kind == "op" and tok.text in "+-*/" or tok.kind == "number" and tok.text[0] == "-"
+    operators = "+-*/%" if "%" in functions else "+-*/"
+    if not any(tok.kind == "op" and tok.text in operators or tok.kind == "number" and tok.text[0] == "-"
                for tok in toks):
         return source, []
     rewriter = _Rewriter(source, toks, functions)
@@ -221,7 +224,8 @@ class _Rewriter:
         before, after = self.source[left.end:op_start], self.source[op_start + 1:right.start]
         bound = min(left.bound, right.bound) if operator == "%" else left.bound * right.bound if operator == "*" \
             else left.bound + right.bound
-        if operator == "%" or (operator != "/" and left.integer and right.integer and bound < _NATIVE_INTEGERS):
+        if (operator == "%" and "%" not in self.functions) \
+                or (operator not in "/%" and left.integer and right.integer and bound < _NATIVE_INTEGERS):
             text = left.text + before + operator + after + right.text
             return _Operand(left.start, right.end, text, operator != "/" and left.integer and right.integer, bound)
         self.rewritten = True

@@ -133,9 +133,10 @@ def guard_operands(source: str, calls: Iterable[Call], v0: bool, replaced: Colle
 
 # OPA's arithmetic operators are builtin calls (plus, minus, mul, div, rem: v1/topdown/arithmetic.go), whose errors
 # its default mode makes undefined too: an operand that is no number (for `-`, neither a number nor a set: a set's
-# difference), and a zero divisor of `/` or `%` (0.0 and 0e5 too: "divide by zero", "modulo by zero").
+# difference), a zero divisor of `/` or `%` (0.0 and 0e5 too: "divide by zero", "modulo by zero"), and an operand of
+# `%` that is no integer ("modulo on floating-point number").
 _ARITHMETIC_KINDS = {"+": ("number", "number"), "*": ("number", "number"), "-": ("difference", "difference"),
-                     "/": ("number", "divisor"), "%": ("number", "divisor")}
+                     "/": ("number", "divisor"), "%": ("integer", "integer_divisor")}
 _ARITHMETIC_NAMES = frozenset({"plus", "minus", "mul", "div", "rem"})
 
 
@@ -151,14 +152,21 @@ def _arithmetic_operands(source: str, toks: list[Token], starts: list[int],
             last = bisect.bisect_left(starts, end) - 1
             if first >= len(toks) or toks[first].offset != start or last < first:
                 continue  # glued to its operator (`x -1`): a number literal
-            if kind == "divisor":
-                if first == last and toks[first].kind == "number" and float(toks[first].text) != 0:
+            if kind in ("divisor", "integer", "integer_divisor"):
+                # (a product or quotient is a number, but maybe no integer: `10 / 4 % 3` fails in OPA)
+                if first == last and toks[first].kind == "number" and _literal_number(toks[first].text, kind):
                     continue
             elif _literal_satisfies(toks, first, last, kind) or _result_satisfies(toks, first, last, builtin_at, kind) \
                     or (start, end) in numbers or _ungrouped(source, start, end) in numbers:
                 continue
             out.append((first, last, kind))
     return out
+
+
+def _literal_number(text: str, kind: str) -> bool:
+    """Does a number literal always pass the guard of ``kind``?"""
+    value = float(text)
+    return (value != 0 or kind == "integer") and (kind == "divisor" or value.is_integer())
 
 
 def _ungrouped(source: str, start: int, end: int) -> tuple[int, int]:

@@ -82,10 +82,17 @@ GUARDS: dict[str, tuple[str, ...]] = {
     # otherwise than Go (regopy_patterns): such a pattern passes on, and the call stops on it at the policy's line.
     "pattern": ("is_string({x}); regex.is_valid({x})",),
     "divisor": ("is_number({x}); {x} != 0",),
+    # `%` exists for integers only (arithmetic.go, opRem: "modulo on floating-point number"), of any form: 2.0 is
+    # one (NumberToInt is exact). round() tells them on both engines below 2^53; past it every float is an integer,
+    # where regopy's round() answers otherwise (the fallback below lets them through).
+    "integer": ("is_number({x}); round({x}) == {x}",),
+    "integer_divisor": ("is_number({x}); round({x}) == {x}; {x} != 0",),
 }
 # A body tried only where the guard's own fails (an `else`: a second definition would run on every call, and
 # HELD_UNLIKE is a long pattern), which lets the value through all the same.
 GUARD_FALLBACKS: dict[str, str] = {
+    "integer": f"is_number({{x}}); abs({{x}}) >= {2**53}",
+    "integer_divisor": f"is_number({{x}}); abs({{x}}) >= {2**53}",
     # (regex.match, which no engine renames: a stop elsewhere in the module never names this line as a cause)
     "json_text": 'is_string({x}); regex.match("null", {x})',
     "pattern": f"is_string({{x}}); regex.match(`{_HELD_UNLIKE}`, {{x}})",
