@@ -79,10 +79,11 @@ _MAX_NESTING = 32  # sprintf calls inside sprintf arguments; past this the guard
 # and across kinds by their text): strings go to regopy's sort; other scalars are ranked in Rego (null,
 # booleans, numbers, strings), quadratic, for the small sets of numbers policies hold; arrays, objects and
 # sets as elements stop the query (sprintf_regopy's refusal).
-# An element's place: how many sort before it, and how many equal ones stand before it (one expression:
-# written with variables in a body, regopy 1.5.2 stopped with "object keys must be unique", measured).
-_RANK = ("__natpolicy_rank(arr, i) := count([j | some j; w := arr[j]; __natpolicy_lt(w, arr[i])])"
-         " + count([j | some j; w := arr[j]; w == arr[i]; j < i])")
+# An element's place: how many sort before it, and how many equal ones stand before it. The element is read
+# outside the comprehensions: a function's argument in a bracket inside one is iterated afresh by regopy 1.5.2
+# (regopy_closures), which gave two equal elements one place ("object keys must be unique": sort([3, 3]) stopped).
+_RANK = ("__natpolicy_rank(arr, i) := count([j | some j; w := arr[j]; __natpolicy_lt(w, v)])"
+         " + count([j | some j; w := arr[j]; w == v; j < i]) if v := arr[i]")
 _HELPER = private_locals(f"""
 {REFUSE}(x) := 1
 {REFUSE}(x) := 2
