@@ -178,6 +178,27 @@ def test_regopy_answers_as_opa_or_stops_with_a_refusal() -> None:
 
 
 @pytest.mark.skipif("regopy" not in ENGINES, reason="regopy is not installed here")
+def test_regopy_prints_a_non_integer_with_gos_shortest_digits() -> None:
+    # regopy's own %v prints 16 digits (742.0700000000001), which read back as the same float64, so the exactness
+    # test let them through: OPA prints 742.07 (Go's shortest). Beside go_sprintf, which Go's output checks.
+    engine = create_engine("regopy")
+    values = [742.07, 650.78789, 0.1, 326.584, 2.5, -0.5, 1e-07, 1.5e-05, 123456.789, 999999.5, -0.0001, 0.00012345]
+    compiled = engine.compile({"p.rego": 'package p\nx := [[sprintf("%v", [f]), sprintf("%s", [f]), sprintf("%d", [f])]'
+                                         ' | some f in input.fs]\n'}, None, ["p/x"])
+    assert engine.evaluate(compiled, "p/x", engine.prepare_input({"fs": values})) == [
+        [go_sprintf("%v", [f]), go_sprintf("%s", [f]), go_sprintf("%d", [f])] for f in values]
+    # Inside a collection OPA prints the number as written: where regopy writes other digits (742.0700000000001),
+    # or an exponent, or an integer past 2^53, it stops
+    compiled = engine.compile({"p.rego": 'package p\nx := sprintf("%v", [input.c])\n'}, None, ["p/x"])
+    for value in ([742.07], {"a": 742.07}, [1e-07], [2**60], [[1.5, 650.78789]]):
+        with pytest.raises(EvaluationError, match="a non-integer regopy writes with other digits or an integer past"):
+            engine.evaluate(compiled, "p/x", engine.prepare_input({"c": value}))
+    # the near miss: integers, strings and a non-integer regopy writes in its shortest digits print as OPA's text
+    assert engine.evaluate(compiled, "p/x", engine.prepare_input({"c": [1, "a", {"k": -3.25}, [1.5]]})) \
+        == '[1, "a", {"k": -3.25}, [1.5]]'
+
+
+@pytest.mark.skipif("regopy" not in ENGINES, reason="regopy is not installed here")
 def test_regopy_answers_q_and_string_widths_for_plain_text_and_stops_on_the_rest() -> None:
     # Refused at load before (1,880 real policy pairs used `%-40s` or `%q`); Go's fmt pads to a width counted in
     # runes and quotes with strconv.Quote, which for printable ASCII without `"` or `\` is the text as written.

@@ -32,7 +32,9 @@ _VALUE_CAUSES = (
     (frozenset({SORT}), "an array, object or set inside a set that is sorted or iterated"),
     (frozenset({"__natpolicy_fmt_text"}), "a control character, or another character Go prints escaped (DEL, "
                                           "U+00A0, U+200B), in a string inside an array, set or object given to "
-                                          "sprintf, or an object keyed by a number, boolean or null there"),
+                                          "sprintf, an object keyed by a number, boolean or null there, or a "
+                                          "non-integer regopy writes with other digits or an integer past 2^53 "
+                                          "there"),
     (frozenset({COMPARE}), "two arrays, objects or sets compared with <, <=, > or >="),
 )
 

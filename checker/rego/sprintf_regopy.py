@@ -5,8 +5,8 @@ OPA's wherever an argument's kind does not suit its verb (measured):
 ``%s`` of 22 is ``22`` (OPA: ``%!s(int=22)``), ``%d`` of 1.5 or "a" is
 undefined (OPA: ``%!d(float64=1.5)``, ``%!d(string=a)``), ``%f`` of 22 is
 ``22.000000`` (OPA: ``%!f(int=22)``), a non-integer prints with 16 digits
-and never in exponent form from 1e6 up (OPA's Go prints the shortest digits
-that read back), and a string made by a function, formatted beside other
+(``742.0700000000001``) and never in exponent form from 1e6 up (OPA's Go prints
+the shortest digits that read back, ``742.07``), and a string made by a function, formatted beside other
 text, leaks its quotes into invalid JSON (rego-cpp#201).
 
 So a call whose format is a literal string and whose arguments are a literal
@@ -57,6 +57,13 @@ def private_locals(helpers: str) -> str:
     return _LOCAL.sub(lambda m: f"__natpolicy_{m.group('name')}" if m.group("name") else m.group(), helpers)
 
 
+# A non-integer is printed with C's %.15g, whose digits, trailing zeros dropped, are the shortest that read back
+# (Go's %v) wherever those are 15 or fewer, and placed as Go's %v places them below 1e6: regopy's own %v prints
+# 16 digits (742.07 as 742.0700000000001, which reads back as the same float64, so the exactness test passed it).
+# Shortest digits past 15 do not read back from 15 and stop (REFUSE). Inside a collection OPA prints a number as
+# written (the term's text), which no engine keeps: regopy's own text stands where it is the shortest digits in
+# plain form (1.5), and a collection holding another non-integer (742.07, which regopy writes with 16 digits; 1e-07)
+# or an integer past 2^53 stops.
 # REFUSE itself is defined by regopy_rewrite's helpers, appended with these. A collection's text holding `\u00`
 # holds a control character regopy printed JSON-escaped (Go: `\x01`), or that text itself: refused either way.
 # Any other rune Go's strconv.IsPrint rejects (DEL, U+00A0, U+200B) regopy prints as it is, where Go writes an
@@ -68,17 +75,22 @@ __natpolicy_fmt_is_int(x) if {{ is_number(x); x == floor(x); abs(x) <= 900719925
 __natpolicy_fmt_is_big(x) if {{ is_number(x); x == floor(x); abs(x) > 9007199254740992 }}
 __natpolicy_fmt_is_frac(x) if {{ is_number(x); x != floor(x) }}
 __natpolicy_fmt_exact(x, t) if {{ to_number(t) == x; abs(x) < 1000000 }}
-__natpolicy_fmt_float(x) := t if {{ t := sprintf("%v", [x]); __natpolicy_fmt_exact(x, t) }}
-__natpolicy_fmt_float(x) := {REFUSE}(x) if {{ not __natpolicy_fmt_exact(x, sprintf("%v", [x])) }}
+__natpolicy_fmt_float(x) := t if {{ t := sprintf("%.15g", [x]); __natpolicy_fmt_exact(x, t) }}
+__natpolicy_fmt_float(x) := {REFUSE}(x) if {{ not __natpolicy_fmt_exact(x, sprintf("%.15g", [x])) }}
 __natpolicy_fmt_text(x) := x if is_string(x)
 __natpolicy_fmt_text(x) := t if {{
   not is_string(x); not is_number(x); t := sprintf("%v", [x]); __natpolicy_fmt_as_go(t); not __natpolicy_fmt_keyed(x)
+  not __natpolicy_fmt_odd(x)
 }}
 __natpolicy_fmt_text(x) := {REFUSE}([x, 0]) if {{
   not is_string(x); not is_number(x); not __natpolicy_fmt_as_go(sprintf("%v", [x]))
 }}
 __natpolicy_fmt_text(x) := {REFUSE}([x, 0]) if {{ not is_string(x); not is_number(x); __natpolicy_fmt_keyed(x) }}
+__natpolicy_fmt_text(x) := {REFUSE}([x, 0]) if {{ not is_string(x); not is_number(x); __natpolicy_fmt_odd(x) }}
 __natpolicy_fmt_keyed(x) if {{ walk(x, [a, v]); is_object(v); some k; v[k] = w; not is_string(k) }}
+__natpolicy_fmt_odd(x) if {{ walk(x, [a, v]); __natpolicy_fmt_is_big(v) }}
+__natpolicy_fmt_odd(x) if {{ walk(x, [a, v]); __natpolicy_fmt_is_frac(v); not __natpolicy_fmt_as_written(v) }}
+__natpolicy_fmt_as_written(x) if {{ abs(x) >= 0.0001; abs(x) < 1000000; sprintf("%v", [x]) == sprintf("%.15g", [x]) }}
 __natpolicy_fmt_as_go(t) if {{ not contains(t, "\\\\u00"); regex.match("^[ -~]*$", t) }}
 __natpolicy_fmt_as_go(t) if {{
   not contains(t, "\\\\u00"); not regex.match("^[ -~]*$", t)
