@@ -542,5 +542,6 @@ def _for_regopy(source: str, refs: frozenset[str] | None = None) -> str:
     # (regopy_hoist); then arithmetic, its helpers last: no other rewrite sees them.
     negated = bind_negated_operands(source, refs)
     arithmetic, sites = arithmetic_for_regopy(hoist_first_bindings(assignments_for_regopy(copies_for_regopy(negated))))
-    out = rewrite_for_regopy(escape_html_in_marshals(arithmetic))  # json.marshal escaping as Go does (marshal_html)
+    # json.marshal escaping as Go does (marshal_html); a prefix or indent it would reach stops (regopy_builtins).
+    out = rewrite_for_regopy(escape_html_in_marshals(arithmetic, options_apart=False))
     return out + ("" if out.endswith("\n") else "\n") + ARITH_HELPERS if sites else out

@@ -58,6 +58,12 @@ function appended to the module, on the same line (measured by the probes):
   equals nothing, not even itself): the rule was silently undefined, where
   OPA writes the array. A string regopy writes is kept (``json.is_valid``
   cannot judge it: it fails on ``\\u`` escapes); elsewhere the query stops.
+  ``json.marshal_with_options`` writes its ``prefix`` and ``indent`` as the
+  content of a JSON string (an indent ``"\\t"`` comes out as ``\\t``, ``"``
+  as ``\\"``, U+2028 and DEL as ``\\u`` escapes; measured), where Go writes
+  them as they are (``encoding/json`` ``Indent``); and natpolicy's escape of
+  `<`, `>` and `&` (``marshal_html``) would reach them. A prefix or indent
+  holding anything but printable ASCII, or `<`, `>`, `&`, `"` or `\\`, stops.
 
 * ``bits.lsh`` wraps past 64 bits (``bits.lsh(1, 100)`` is 2^36 there; OPA
   shifts a big integer): a result past 2^53 or a shift of 64 or more stops.
@@ -140,7 +146,10 @@ STOPPING = {
     "replace": "an empty pattern, on which regopy 1.5.2 never ends (OPA inserts the replacement between characters)",
     "substring": "a negative offset, or an offset or length that is no integer (OPA: an error)",
     "json.marshal": _BUILT_ARRAY,
-    "json.marshal_with_options": _BUILT_ARRAY,
+    "json.marshal_with_options": f"{_BUILT_ARRAY}, or a prefix or indent holding `<`, `>`, `&`, a quote, a "
+                                 "backslash, a control character (a tab too) or a non-ASCII one (Go writes them "
+                                 "as they are; regopy 1.5.2 escapes some, natpolicy's escape of `<`, `>` and `&` "
+                                 "would reach the others)",
     "semver.compare": "a version that is not MAJOR.MINOR.PATCH (a pre-release, build metadata, or not a version)",
     **WEB_STOPPING,
     **TIME_STOPPING,
@@ -237,8 +246,14 @@ __natpolicy_substring(s, o, n) := substring(s, floor(o), floor(n)) if {{
 }} else := {REFUSE}([s, o]) if {{ is_number(o); is_number(n) }} else := substring(s, o, n)
 __natpolicy_json_marshal(x) := s if {{ s := json.marshal(x); is_string(s) }} else := {REFUSE}([x, 0])
 __natpolicy_json_marshal_opts(x, o) := s if {{
-  s := json.marshal_with_options(x, o); is_string(s)
+  s := json.marshal_with_options(x, o); is_string(s); not __natpolicy_json_opts_written_otherwise(o)
 }} else := {REFUSE}([x, o])
+__natpolicy_json_opts_written_otherwise(o) if {{
+  is_object(o); some k in ["prefix", "indent"]; v := o[k]; is_string(v); not __natpolicy_json_opt_plain(v)
+}}
+__natpolicy_json_opt_plain(v) if {{
+  regex.match("^[ -~]*$", v); not contains(v, {_BACKSLASH}); not regex.match("[<>&]", v)
+}}
 __natpolicy_semver_plain(v) if {{ is_string(v); regex.match("^{_PART}[.]{_PART}[.]{_PART}$", v) }}
 __natpolicy_semver_compare(a, b) := __natpolicy_cmp3(__natpolicy_semver_parts(a), __natpolicy_semver_parts(b)) if {{
   __natpolicy_semver_plain(a); __natpolicy_semver_plain(b)
