@@ -30,7 +30,9 @@ function appended to the module, on the same line (measured by the probes):
   recursively in OPA; regopy keeps the right one. The two agree where no key
   holds an object in two of the merged objects (for ``object.union``, also
   where the right one holds every key of the left, so on down three levels):
-  elsewhere the query stops.
+  elsewhere the query stops. So does a key that is no string in one object
+  beside the string of its text in another (``1`` and ``"1"``), which regopy
+  merges as one key (``regopy_keys``).
 * ``to_number`` of text: regopy reads ``" 1"``, ``"0x10"`` and ``"1_000"``
   (1, 16, 1) and makes ``"NaN"`` or ``"abc"`` undefined, where OPA (Go's
   ``strconv.ParseFloat``) stops with an error: text that is no plain decimal
@@ -133,8 +135,10 @@ STOPPING = {
     "base64.is_valid": "a string holding a line break, `\"` or `\\`",
     "strings.replace_n": "text in which two patterns occur (or one occurs after a replacement), an empty pattern, "
                          "or text holding `\"`, `\\` or a control character",
-    "object.union_n": "objects that both hold an object at one key",
-    "object.union": "objects that both hold an object at one key",
+    "object.union_n": "objects that both hold an object at one key, or a key that is no string in one and the "
+                      "string of its text in another (`{1: \"a\"}` and `{\"1\": \"b\"}`: one key to regopy 1.5.2)",
+    "object.union": "objects that both hold an object at one key, or a key that is no string in one and the "
+                    "string of its text in the other (`{1: \"a\"}` and `{\"1\": \"b\"}`: one key to regopy 1.5.2)",
     "to_number": "text that is no plain decimal number of at most 15 digits and an exponent of at most 2 digits",
     "format_int": "a base other than 2, 8, 10 and 16 (OPA: an error) or a number past 2^53",
     "units.parse": "text holding a space, `\"` or `\\`, or that regopy 1.5.2 cannot read (OPA stops there)",
@@ -215,8 +219,14 @@ __natpolicy_one_pass(v, t) if {{
   count([k | some k in found; some e in split(k, ""); some j in found; j != k; contains(j, e)]) == 0
   count([k | some k in object.keys(v); some e in split(k, ""); some j in object.keys(v); contains(v[j], e)]) == 0
 }}
-__natpolicy_union_n(a) := object.union_n(a) if not __natpolicy_union_deep(a)
+__natpolicy_union_n(a) := object.union_n(a) if {{ not __natpolicy_union_deep(a); not __natpolicy_keys_across_n(a) }}
 __natpolicy_union_n(a) := {REFUSE}([a, 0]) if __natpolicy_union_deep(a)
+__natpolicy_union_n(a) := {REFUSE}([a, 0]) if __natpolicy_keys_across_n(a)
+__natpolicy_keys_across_n(a) if {{ is_array(a); some i, j; x := a[i]; y := a[j]; __natpolicy_keys_across(x, y) }}
+# A key that is no string in one object, the string of its text in the other: one key to regopy (regopy_keys).
+__natpolicy_keys_across(a, b) if {{
+  is_object(a); is_object(b); some k; _ = a[k]; not is_string(k); t := json.marshal(k); _ = b[t]
+}}
 __natpolicy_union_deep(a) if {{
   # (j bound outside a call: regopy never binds a variable inside a call's argument)
   is_array(a); some i, k; w := a[i][k]; is_object(w); some j; e := a[j][k]; is_object(e); i < j
@@ -266,8 +276,12 @@ __natpolicy_cmp3(a, b) := -1 if {{ a != b; i := [j | some j in numbers.range(0, 
 __natpolicy_cmp3(a, b) := 1 if {{ a != b; i := [j | some j in numbers.range(0, 2); a[j] != b[j]][0]; a[i] > b[i] }}
 """)
 _UNION_HELPERS = private_locals(f"""
-__natpolicy_union(a, b) := object.union(a, b) if not __natpolicy_union_meet(a, b)
+__natpolicy_union(a, b) := object.union(a, b) if {{
+  not __natpolicy_union_meet(a, b); not __natpolicy_keys_across(a, b); not __natpolicy_keys_across(b, a)
+}}
 __natpolicy_union(a, b) := {REFUSE}([a, b]) if __natpolicy_union_meet(a, b)
+__natpolicy_union(a, b) := {REFUSE}([a, b]) if __natpolicy_keys_across(a, b)
+__natpolicy_union(a, b) := {REFUSE}([a, b]) if __natpolicy_keys_across(b, a)
 __natpolicy_union_meet(a, b) if {{
   is_object(a); is_object(b); some k; w := a[k]; is_object(w); e := b[k]; is_object(e); not __natpolicy_covers1(w, e)
 }}
