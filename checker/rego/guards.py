@@ -70,7 +70,7 @@ from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.metadata_blocks import metadata_refusals
 from natpolicy.rego.metadata_redeclared import metadata_redeclarations
 from natpolicy.rego.negated_operands import moved_names, negated_operand_refusals
-from natpolicy.rego.number_literals import number_literal_refusals
+from natpolicy.rego.number_literals import number_literal_refusals, unary_minus_refusals
 from natpolicy.rego.re2_regorus import re2_mock_refusals, re2_refusals
 from natpolicy.rego.recursion import recursive_rules
 from natpolicy.rego.redeclared import redeclarations
@@ -159,6 +159,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
         out.extend(re2_mock_refusals(toks))
     out.extend(_one_argument_walks(toks, _LABEL[engine]))
     out.extend(number_literal_refusals(toks, engine))
+    out.extend(unary_minus_refusals(toks))  # `-input.n`: OPA's parser refuses it, regopy negated it
     out.extend(_zone_abbreviation_layouts(toks, engine))
     if engine == "regopy":
         out.extend((p.offset, p.message) for p in scan_module(source).problems if p.kind == "with")
