@@ -15,10 +15,11 @@ undoes the escapes.
 ``json.marshal_with_options`` writes its ``prefix`` and ``indent`` as they are in Go (``json.MarshalIndent``
 indents the escaped text with them, ``encoding/json`` ``Indent``, and OPA's ``builtinJSONMarshalWithOpts``
 puts the prefix before the first line too), so the escape must not touch them; and regopy writes them as a
-JSON string's content (an indent ``"\t"`` comes out as the two characters ``\t``, measured). So each option
-object is handed to the call with a string ``prefix`` and ``indent`` as stand-ins, ``X`` + its UTF-8 in hex
-spelled with the letters ``G``-``V`` + ``X``, which both engines write as they are, and the text is rebuilt
-line by line: the stand-ins at its start (every line starts with the prefix, then the indent once per level;
+JSON string's content (an indent ``"\t"`` comes out as the two characters ``\t``, measured). So where the
+``prefix`` or ``indent`` holds one of the five (or a stand-in's letter), the option object is handed to the
+call with both as stand-ins, ``X`` + its UTF-8 in hex spelled with the letters ``G``-``V`` + ``X``, which
+regorus writes as they are, and the text is rebuilt line by line (about 90 us a line; other options cost one
+escape, as before): the stand-ins at its start (every line starts with the prefix, then the indent once per level;
 a JSON value starts with no capital letter, and its text holds a line break only between lines) become the
 options' text again, and the rest is escaped. A call with other than two arguments is wrapped as
 ``json.marshal`` is (the engine refuses it).
@@ -47,20 +48,35 @@ def _hex_to_letters(text: str, reverse: bool = False) -> str:
     return text
 
 
-# Each function has no body, so it reads alike in Rego v0 and v1: a choice is an object.get by the value's type.
+# Each function has no body, so it reads alike in Rego v0 and v1: a choice is an object.get by the value's type, or
+# a comprehension's condition where only one side may run. The prefix and indent get stand-ins only where one of
+# them holds one of the five (or a stand-in's letter), and only a text holding a stand-in (at a line's start: a
+# JSON value starts none with a capital) is rebuilt line by line: the common options cost one escape, as before.
 _STAND_INS = "GHIJKLMNOPQRSTUVX"
-_ENCODED = _hex_to_letters('hex.encode(object.get({"string": __natpolicy_v}, type_name(__natpolicy_v), ""))')
+_ENCODED = _hex_to_letters("hex.encode(__natpolicy_json_str(__natpolicy_v))")
 _DECODED = _hex_to_letters("__natpolicy_p", reverse=True)
 _HELPER_WITH_OPTIONS = (
     f'{_OPTIONS}(__natpolicy_o) := object.get({{"object": {{__natpolicy_k: __natpolicy_json_opt(__natpolicy_k, '
-    '__natpolicy_v) | __natpolicy_v := object.get({"object": __natpolicy_o}, type_name(__natpolicy_o), {})'
+    '__natpolicy_v, __natpolicy_json_need(__natpolicy_o)) | __natpolicy_v := __natpolicy_json_obj(__natpolicy_o)'
     '[__natpolicy_k]}}, type_name(__natpolicy_o), __natpolicy_o)\n'
-    '__natpolicy_json_opt(__natpolicy_k, __natpolicy_v) := object.get({'
+    '__natpolicy_json_obj(__natpolicy_o) := object.get({"object": __natpolicy_o}, type_name(__natpolicy_o), {})\n'
+    '__natpolicy_json_str(__natpolicy_v) := object.get({"string": __natpolicy_v}, type_name(__natpolicy_v), "")\n'
+    # Stand-ins for both, where either holds one of the five or a letter of the stand-ins.
+    '__natpolicy_json_need(__natpolicy_o) := count([1 | __natpolicy_v := __natpolicy_json_obj(__natpolicy_o)'
+    '[__natpolicy_k]; object.get({"prefix": true, "indent": true}, __natpolicy_k, false); '
+    f'__natpolicy_c := split("<>&\u2028\u2029{_STAND_INS}", "")[_]; '
+    'contains(__natpolicy_json_str(__natpolicy_v), __natpolicy_c)]) > 0\n'
+    '__natpolicy_json_opt(__natpolicy_k, __natpolicy_v, __natpolicy_n) := object.get({'
     '"prefix": concat("", ["X", __natpolicy_json_enc(__natpolicy_v), "X"]), '
     '"indent": concat("", ["X", __natpolicy_json_enc(__natpolicy_v), "X"])}, '
-    'object.get({"string": __natpolicy_k}, type_name(__natpolicy_v), ""), __natpolicy_v)\n'
+    'object.get({true: __natpolicy_k}, [__natpolicy_n, type_name(__natpolicy_v)] == [true, "string"], ""), '
+    '__natpolicy_v)\n'
     f'__natpolicy_json_enc(__natpolicy_v) := {_ENCODED}\n'
-    f'{_WITH_OPTIONS}(__natpolicy_t) := concat("\\n", [__natpolicy_json_line(__natpolicy_l) | '
+    f'{_WITH_OPTIONS}(__natpolicy_t) := concat("", array.concat([{ESCAPE_HTML}(__natpolicy_t) | '
+    'not __natpolicy_json_stood(__natpolicy_t)], [__natpolicy_json_lines(__natpolicy_t) | '
+    '__natpolicy_json_stood(__natpolicy_t)]))\n'
+    '__natpolicy_json_stood(__natpolicy_t) := contains(concat("", ["\\n", __natpolicy_t]), "\\nX")\n'
+    '__natpolicy_json_lines(__natpolicy_t) := concat("\\n", [__natpolicy_json_line(__natpolicy_l) | '
     '__natpolicy_l := split(__natpolicy_t, "\\n")[_]])\n'
     '__natpolicy_json_line(__natpolicy_l) := concat("", [__natpolicy_json_lead(substring(__natpolicy_l, 0, '
     f'count(__natpolicy_l) - count(trim_left(__natpolicy_l, "{_STAND_INS}")))), '
