@@ -77,6 +77,9 @@ FIRES: list[tuple[str, list[str], str]] = [
      "x if { N0 := count([v | some v in input.vs]); not N0 == 0 }"),  # a nested call, its comprehension with it
     ('x if {\n  not startswith(input.a,  # the prefix\n    input.b)\n}', ["input.a", "input.b"],
      "x if {\n  N0 := input.a; N1 := input.b; not startswith(N0,  # the prefix\n    N1)\n}"),
+    # A minus the tokenizer read as a number's sign (`-1`) is `minus` here too (it raised a KeyError before).
+    ("x if not count(input.rs) -1 > 1", ["count(input.rs) -1"], "x if { N0 := count(input.rs) -1; not N0 > 1 }"),
+    ("x if not (input.rs[_].n + 1) > 2", ["input.rs[_].n + 1"], "x if { N0 := input.rs[_].n + 1; not (N0) > 2 }"),
 ]
 
 QUIET = [
@@ -210,6 +213,11 @@ ANSWERS: list[tuple[str, dict[str, Any], Any]] = [
     ('x if not input.missing == "a"', {}, True),
     ('x contains r.id if {\n  some r in input.rs\n  not startswith(r.tags.Name, "a")\n}',
      {"rs": [{"id": 1, "tags": {}}, {"id": 2, "tags": {"Name": "b"}}, {"id": 3, "tags": {"Name": "a"}}]}, [2]),
+    # An infix operator nested in the operands is a call OPA binds outside, with the variable of its ref.
+    ("x contains i if not (input.rs[i].n + 1) > 2", {"rs": [{"n": 1}, {}, {"n": 7}]}, [0]),
+    ("x contains i if not input.rs[i].n * 2 == 2", {"rs": [{"n": 1}, {}, {"n": 7}]}, [2]),
+    ("x if not count(input.rs) -1 > 1", {"rs": [1, 2]}, True),
+    ("x if not count(input.rs) -1 > 1", {"rs": [1, 2, 3]}, UNDEFINED),
 ]
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from natpolicy.rego.engine import EvaluationError
 from natpolicy.rego.engines import create_engine, installed_engines
 from natpolicy.rego.marshal_html import ESCAPE_HTML, escape_html_in_marshals
 
@@ -87,3 +88,68 @@ def test_whole_numbers_written_with_a_point_or_exponent_are_written_as_integers(
     assert json.loads(written) == document  # the same values
     assert written == '{"a":1,"b":100,"c":[2,3],"d":-0.0,"e":0.5,"f":1e+300}'
     assert (from_data, equal, total) == ('{"k":4}', True, 5)
+
+
+def _go_marshal_indent(value: Any, prefix: str, indent: str) -> str:
+    """OPA's json.marshal_with_options with a prefix or indent: Go's MarshalIndent (the values' `<`, `>`, `&`
+    escaped, the prefix and indent as they are) after the prefix (builtinJSONMarshalWithOpts)."""
+    text = json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False, separators=(",", ": "))
+    for char, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e")):
+        text = text.replace(char, escaped)
+    return "\n".join(prefix + indent * (len(line) - len(line.lstrip(" "))) + line.lstrip(" ")
+                     for line in text.split("\n"))
+
+
+@pytest.mark.skipif("regorus" not in ENGINES, reason="regorus is not installed here")
+@pytest.mark.parametrize(("prefix", "indent"), [
+    ("<p>", "&"), ("", "\u2028"), ("\u0001\"\\", "\t"), ("é > ", "<>"), ("X", "XX"), ("GHX", "  "),
+    ("a", "<"), ("<", ""), ("ab", "  "), ("", ""), ("Q", "&"),  # one needs stand-ins, or neither does
+])
+def test_regorus_writes_the_prefix_and_indent_as_go_does(prefix: str, indent: str) -> None:
+    # Go's encoding/json Indent writes them as they are; natpolicy escaped them with the text before. Stand-in
+    # letters (X, G-V) in them, and values beside them, come out as they are too.
+    value = {"a": ["<&>", 1, {"b": []}], "c": {}, "X": "XJSX\nGH"}
+    source = 'package p\nx := json.marshal_with_options(input.v, {"prefix": input.p, "indent": input.i})\n'
+    assert _run("regorus", source, {"v": value, "p": prefix, "i": indent}) == _go_marshal_indent(value, prefix, indent)
+
+
+@pytest.mark.skipif("regorus" not in ENGINES, reason="regorus is not installed here")
+def test_regorus_keeps_the_lines_in_order_and_the_options_errors_as_they_were() -> None:
+    value = {f"k{n:03}": [n, {"v": "<"}] for n in range(120)}
+    source = 'package p\nx := json.marshal_with_options(input.v, {"indent": "&"})\n'
+    assert _run("regorus", source, {"v": value}) == _go_marshal_indent(value, "", "&")
+    # Near misses: options that are no object, or a prefix that is no string, reach the builtin as written.
+    for options in ('"x"', '{"prefix": 1}', '{"nosuch": "<"}'):
+        bad = f'package p\nx := json.marshal_with_options(1, {options})\n'
+        with pytest.raises(EvaluationError):
+            _run("regorus", bad, {})
+
+
+@pytest.mark.skipif("regopy" not in ENGINES, reason="regopy is not installed here")
+@pytest.mark.parametrize("options", [
+    '{"prefix": "<"}', '{"indent": "&"}', '{"indent": "\\t"}', '{"prefix": "\\""}', '{"prefix": "é"}',
+    '{"indent": input.i}',
+])
+def test_regopy_stops_on_a_prefix_or_indent_it_would_write_otherwise(options: str) -> None:
+    # regopy writes them as a JSON string's content (a tab as `\t`, measured), and the escape would reach `<`.
+    source = f'package p\nx := json.marshal_with_options({{"a": [1]}}, {options})\n'
+    with pytest.raises(EvaluationError, match="prefix or indent"):
+        _run("regopy", source, {"i": "\u2028"})
+
+
+@pytest.mark.skipif("regopy" not in ENGINES, reason="regopy is not installed here")
+def test_regopy_answers_a_plain_prefix_and_indent_and_the_default_one() -> None:
+    source = ('package p\nx := [json.marshal_with_options({"a": ["<"]}, {"prefix": "# ", "indent": input.i}),\n'
+              '  json.marshal_with_options({"a": ["<"]}, {"pretty": true})]\n')
+    assert _run("regopy", source, {"i": "  "}) == [_go_marshal_indent({"a": ["<"]}, "# ", "  "),
+                                                   _go_marshal_indent({"a": ["<"]}, "", "\t")]
+
+
+def test_the_options_are_handed_over_with_stand_ins_on_the_calls_line() -> None:
+    source = 'package p\nx := json.marshal_with_options(input.v,\n  {"prefix": "<"})\ny := json.marshal(1)\n'
+    lines = escape_html_in_marshals(source).splitlines()
+    assert lines[1:4] == ["x := __natpolicy_json_html_lines(json.marshal_with_options(input.v,",
+                          '  __natpolicy_json_opts({"prefix": "<"})))', f"y := {ESCAPE_HTML}(json.marshal(1))"]
+    # regopy's rewrite keeps the whole text escaped (it stops on a prefix or indent the escape would reach).
+    assert escape_html_in_marshals(source, options_apart=False).splitlines()[1] == \
+        f"x := {ESCAPE_HTML}(json.marshal_with_options(input.v,"

@@ -10,7 +10,7 @@ import pytest
 
 from natpolicy.rego.engine import EvaluationError
 from natpolicy.rego.guards import engine_refusals
-from natpolicy.rego.number_literals import number_literal_refusals
+from natpolicy.rego.number_literals import number_literal_refusals, unary_minus_refusals
 from natpolicy.rego.source import char_line_col, tokens
 from natpolicy.rego.surrogate_escapes import lone_surrogates
 from rego_answers import ENGINES, answer
@@ -132,3 +132,30 @@ def test_a_literal_inside_sprintfs_arguments_is_left_to_sprintf() -> None:
     # text before sprintf sees it), the literal is the policy's again (regopy keeps 2.50's text, as OPA).
     assert list(number_literal_refusals(tokens(_module('[sprintf("%v", [1]), 2.50]')), "regorus")) != []
     assert list(number_literal_refusals(tokens(_module('sprintf("%s", [json.marshal([2.50])])')), "regorus")) != []
+
+
+@pytest.mark.parametrize(("rule", "refused_before"), [
+    # OPA's parser reads a minus where a term starts only as a number's sign (parseTerm -> parseNumber,
+    # "expected number"): regopy negated the value (`-input.n` was -3), regorus stopped with its own message.
+    ("x := -input.n\n", "input"),
+    ("x := [1, -count(input.xs)]\n", "count"),
+    ("x if not -input.n < 0\n", "input"),
+    ('x := {"a": -(input.n)}\n', "("),
+    ("x := [y | some y in input.xs; -y > 0]\n", "y"),
+])
+def test_a_minus_where_a_term_starts_before_no_number_is_refused(rule: str, refused_before: str) -> None:
+    source = "package p\nimport rego.v1\n" + rule
+    found = list(unary_minus_refusals(tokens(source)))
+    assert len(found) == 1 and f"a minus before `{refused_before}`" in found[0][1]
+    assert char_line_col(source, found[0][0])[0] == 3
+    for engine_name in ENGINES:
+        assert engine_refusals(source, engine_name), engine_name
+
+
+@pytest.mark.parametrize("rule", [
+    # Near misses: a number's sign (after a space too) and a minus between two operands.
+    "x := [-1, - 2, input.n - -1, input.n -1, (input.n)-input.m, input.xs[0]-input.n, {1}-{2}]\n",
+    'x := {"a": -0.5}\n',
+])
+def test_a_sign_and_a_minus_between_operands_are_not_refused(rule: str) -> None:
+    assert list(unary_minus_refusals(tokens("package p\nimport rego.v1\n" + rule))) == []

@@ -137,3 +137,31 @@ def test_other_negations_are_not_negated_declarations(body: str) -> None:
 ])
 def test_a_call_nested_in_a_negated_expression_binds_as_opa_moves_it_out(body: str, unsafe_names: list[str]) -> None:
     assert [name for _, name in unsafe(body, frozenset({"x", "f", "g"}))] == unsafe_names
+
+
+@pytest.mark.parametrize(("body", "unsafe_names"), [
+    # OPA's parser makes an infix operator a call (`a + 1` is `plus(a, 1)`), which RewriteExprTerms moves before
+    # the `not` like a named call when it is nested in the expression's operands: a ref's variable binds there.
+    ("x if not (input.rs[i].n + 1) > 2\n", []),
+    ("x if not input.rs[i].n + 1 > 2\n", []),  # `+` binds tighter than `>`: the same expression
+    ("x if not count(input.rs[i].tags) + 1 > 2\n", []),
+    ("x if not input.rs[i].n * 2 == 2\n", []),  # `==` is a call here too (RewriteEquals runs after the check)
+    ("x if not [input.rs[i].n + 1] == [2]\n", []),  # an element of a collection
+    ('x if not startswith(input.rs[i].x + "", "a")\n', []),  # an argument of the expression's own call
+    ("x if not input.a[input.rs[i].n - 1] == 2\n", []),  # a ref's brackets
+    ("x if not input.a[input.rs[i].n] - 1 == 2\n", []),  # a ref in an operand of a nested operator
+    ("x if not input.rs[i].n + 1 + 2\n", []),  # `(n + 1) + 2`: the inner sum is nested in the outer
+    ("x if not count(input.rs[i].tags) -1 > 2\n", []),  # a minus the tokenizer read as a number's sign
+    # Near misses: the expression's own operator keeps its operands under the `not`, parenthesized or not; a
+    # builtin's input stays unbound pulled out or not; a group is no call.
+    ("x if not input.rs[i].n + 1\n", ["i"]),
+    ("x if not ((input.rs[i].n + 1))\n", ["i"]),
+    ("x if not input.rs[i].n > 1 + 1\n", ["i"]),  # `1 + 1` is pulled out, the ref beside it is not
+    ("x if not (w + 1) > 2\n", ["w"]),
+    ("x if (w + 1) > 2\n", ["w"]),  # parentheses after a keyword group: they are no call binding its arguments
+    ("contains(arr, elem) if arr[_] = elem\nx if contains([1], 1)\n", []),  # a Rego v0 policy's own function
+    ("x if not input.a[input.rs[i].n] == 2 - 1\n", ["i"]),  # the ref is the own operator's operand
+])
+def test_an_infix_expression_nested_in_a_negated_expression_binds_as_opa_moves_it_out(
+        body: str, unsafe_names: list[str]) -> None:
+    assert [name for _, name in unsafe(body, frozenset({"x"}))] == unsafe_names

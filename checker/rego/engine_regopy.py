@@ -40,6 +40,7 @@ from natpolicy.rego.regopy_causes import helpers_reached, refusal_causes
 from natpolicy.rego.regopy_closures import copies_for_regopy
 from natpolicy.rego.regopy_errors import compile_error, error_from_node, first_message, node_text, on_policy_line
 from natpolicy.rego.regopy_hoist import hoist_first_bindings
+from natpolicy.rego.regopy_keys import KEYS_STOPPING, key_kind_edits
 from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
 from natpolicy.rego.regopy_sets import SetOrderUnknown, order_may_differ, set_paths_query, sets_in_opa_order
 from natpolicy.rego.regopy_strings import BYTEWISE, string_call_edits
@@ -117,7 +118,8 @@ class RegopyEngine:
         builtin_sites = [(f"{name}:{char_line_col(source, offset)[0]}", builtin)
                          for name, source in modules.items()
                          for offset, builtin in builtin_call_edits(tokens(source))[1]
-                         + arithmetic_for_regopy(source)[1]]  # and arithmetic that may stop (regopy_arith)
+                         + arithmetic_for_regopy(source)[1]  # and arithmetic that may stop (regopy_arith)
+                         + key_kind_edits(source, tokens(source))[1]]  # and objects keyed apart (regopy_keys)
         # Read before the rewrite, whose appended functions (regopy_builtins) name the marshals too.
         marshals = any(_MARSHAL.search(source) for source in modules.values())
         # What regopy answers differently from OPA, rewritten to what it answers alike (regopy_rewrite).
@@ -275,7 +277,7 @@ def _causes(compiled: _Compiled, prepared: _Prepared) -> str:
         if path is not None:
             where = f"; the first such string in the {label} is at {label}{path}"
             break
-    stopping = {**STOPPING, **ARITH_STOPPING}
+    stopping = {**STOPPING, **ARITH_STOPPING, **KEYS_STOPPING}
     builtins = [f"or {builtin} at {site} given {stopping[builtin]}, which regopy 1.5.2 answers otherwise than OPA"
                 for site, builtin in list(dict.fromkeys(compiled.builtin_sites))[:5]]
     return refusal_causes(helpers_reached(*compiled.sources), compiled.string_sites, where, bytewise, builtins)
@@ -542,5 +544,6 @@ def _for_regopy(source: str, refs: frozenset[str] | None = None) -> str:
     # (regopy_hoist); then arithmetic, its helpers last: no other rewrite sees them.
     negated = bind_negated_operands(source, refs)
     arithmetic, sites = arithmetic_for_regopy(hoist_first_bindings(assignments_for_regopy(copies_for_regopy(negated))))
-    out = rewrite_for_regopy(escape_html_in_marshals(arithmetic))  # json.marshal escaping as Go does (marshal_html)
+    # json.marshal escaping as Go does (marshal_html); a prefix or indent it would reach stops (regopy_builtins).
+    out = rewrite_for_regopy(escape_html_in_marshals(arithmetic, options_apart=False))
     return out + ("" if out.endswith("\n") else "\n") + ARITH_HELPERS if sites else out

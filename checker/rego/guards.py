@@ -70,7 +70,7 @@ from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.metadata_blocks import metadata_refusals
 from natpolicy.rego.metadata_redeclared import metadata_redeclarations
 from natpolicy.rego.negated_operands import moved_names, negated_operand_refusals
-from natpolicy.rego.number_literals import number_literal_refusals
+from natpolicy.rego.number_literals import number_literal_refusals, unary_minus_refusals
 from natpolicy.rego.re2_regorus import re2_mock_refusals, re2_refusals
 from natpolicy.rego.recursion import recursive_rules
 from natpolicy.rego.redeclared import redeclarations
@@ -78,6 +78,7 @@ from natpolicy.rego.regopy_closures import rebound_closures
 from natpolicy.rego.regopy_compare import wildcard_comparisons
 from natpolicy.rego.regopy_first_binding import first_bound_inside
 from natpolicy.rego.regopy_hoist import hoisted_names, unhoisted
+from natpolicy.rego.regopy_keys import literal_key_refusals
 from natpolicy.rego.regopy_shadow import shadowing_declarations
 from natpolicy.rego.regopy_strings import literal_refusals
 from natpolicy.rego.regorus_patterns import object_pattern_refusals
@@ -158,6 +159,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
         out.extend(re2_mock_refusals(toks))
     out.extend(_one_argument_walks(toks, _LABEL[engine]))
     out.extend(number_literal_refusals(toks, engine))
+    out.extend(unary_minus_refusals(toks))  # `-input.n`: OPA's parser refuses it, regopy negated it
     out.extend(_zone_abbreviation_layouts(toks, engine))
     if engine == "regopy":
         out.extend((p.offset, p.message) for p in scan_module(source).problems if p.kind == "with")
@@ -165,6 +167,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
         out.extend(first_bound_inside(source, package_names))
         out.extend(shadowing_declarations(source))
         out.extend(literal_refusals(toks))
+        out.extend(literal_key_refusals(toks))  # `{1: "a", "1": "b"}`: one key to regopy (regopy_keys)
         out.extend(wildcard_comparisons(source, toks))
         out.extend(rebound_closures(source))
         out.extend(lone_surrogates(toks))

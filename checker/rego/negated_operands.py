@@ -29,6 +29,7 @@ import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from natpolicy.rego.infix import operator_level, split_infix, top_operator, unparenthesized
 from natpolicy.rego.negation import negated_expressions
 from natpolicy.rego.operand_kinds import GUARD_PREFIX
 from natpolicy.rego.regopy_hoist import every_body, hoisted_names, new_statement
@@ -40,9 +41,6 @@ __all__ = ["PREFIX", "bind_negated_operands", "moved_names", "negated_operand_re
            "package_refs"]
 
 PREFIX = "__natpolicy_n"
-# Infix operators by how loosely they bind (OPA's parser: parseTermIn, parseTermRelation, Or, And, Arith, Factor).
-_LEVEL = {"=": 0, ":=": 0, ",": 1, "in": 1, "==": 2, "!=": 2, "<": 2, ">": 2, "<=": 2, ">=": 2, "|": 3, "&": 4,
-          "+": 5, "-": 5, "*": 6, "/": 6, "%": 6}
 _SCALARS = frozenset({"true", "false", "null"})
 _MAX_NESTING = 200  # brackets deep: a collection is read level by level, recursively
 
@@ -281,11 +279,12 @@ class _Operands:
 
     def of_expression(self, a: int, b: int) -> list[tuple[int, int, bool]] | None:
         """The moves of the expression ``toks[a:b + 1]`` (after its ``not``); None where it cannot be read."""
-        a, b = self._unparenthesized(a, b)  # `not (x > 1)`: OPA's parser makes the call in parentheses the expression
-        split = self._split(a, b)
+        # `not (x > 1)`: OPA's parser makes the call in parentheses the expression.
+        a, b = unparenthesized(self.toks, a, b)
+        split = split_infix(self.toks, a, b)
         if split is None:
             return None
-        terms, ops = split
+        ops = split[1]
         if not ops:
             if self._call_term(a, b):
                 for first, last in self._arguments(a, b):
@@ -293,8 +292,8 @@ class _Operands:
             else:
                 self._unify_operand(a, b)
             return None if self.too_deep else self.moves
-        level = min(_LEVEL[self.toks[op].text] for op in ops)
-        top = max(op for op in ops if _LEVEL[self.toks[op].text] == level)
+        top = top_operator(self.toks, ops)
+        level = operator_level(self.toks[top])
         text = self.toks[top].text
         if text == ":=" or (text == "," and level == 1) or self.toks[top].kind == "number":
             return None  # no expression OPA reads (`not x := 1`), or `k, v in` / a sign read as a minus
@@ -316,13 +315,13 @@ class _Operands:
     def _call_operand(self, a: int, b: int) -> None:
         """An operand of a call (rewriteDynamicsOne): a ref or a nested call is bound; a collection's elements
         are looked into; a guard of natpolicy's is looked through."""
-        a, b = self._unparenthesized(a, b)
+        a, b = unparenthesized(self.toks, a, b)
         if a > b or self.too_deep:
             return
         if self.toks[a].depth > _MAX_NESTING:
             self.too_deep = True
             return
-        split = self._split(a, b)
+        split = split_infix(self.toks, a, b)
         if split is None or split[1]:
             self.moves.append((a, b, False))  # an infix expression is a nested call
         elif self._call_term(a, b):
@@ -340,10 +339,10 @@ class _Operands:
     def _unify_operand(self, a: int, b: int) -> None:
         """An operand of a unification or a bare term (rewriteDynamicsInTerm): a nested call is bound, and so are
         the brackets of a ref and the elements of a collection; a ref itself stays."""
-        a, b = self._unparenthesized(a, b)
+        a, b = unparenthesized(self.toks, a, b)
         if a > b:
             return
-        split = self._split(a, b)
+        split = split_infix(self.toks, a, b)
         if split is None or split[1] or self._call_term(a, b):
             self.moves.append((a, b, False))
         elif self._ref(a, b):
@@ -358,62 +357,6 @@ class _Operands:
         else:
             for first, last in self._elements(a, b):
                 self._call_operand(first, last)
-
-    def _unparenthesized(self, a: int, b: int) -> tuple[int, int]:
-        while a < b and self.toks[a].text == "(" and matching_close(self.toks, a) == b:
-            a, b = a + 1, b - 1
-        return a, b
-
-    def _split(self, a: int, b: int) -> tuple[list[tuple[int, int]], list[int]] | None:
-        """The terms of ``toks[a:b + 1]`` and the infix operators between them; None where it is neither."""
-        toks = self.toks
-        terms: list[tuple[int, int]] = []
-        ops: list[int] = []
-        j = a
-        while j <= b:
-            last = self._term_last(j, b)
-            if last is None:
-                return None
-            terms.append((j, last))
-            j = last + 1
-            if j > b:
-                break
-            tok = toks[j]
-            if tok.kind == "number" and tok.text.startswith("-"):
-                ops.append(j)  # `x -1`: a minus the tokenizer read as the number's sign
-                continue
-            if tok.text not in _LEVEL or j == b:
-                return None
-            ops.append(j)
-            j += 1
-        return terms, ops
-
-    def _term_last(self, j: int, b: int) -> int | None:
-        """The last token of the term starting at ``toks[j]`` (a ref with its brackets, a call, a literal)."""
-        toks = self.toks
-        while toks[j].text == "-" and j < b:
-            j += 1  # a unary minus
-        tok = toks[j]
-        last: int | None = j
-        if tok.text in ("(", "[", "{"):
-            last = matching_close(toks, j)
-        elif tok.kind == "ident":
-            name_end = j
-            while name_end + 2 <= b and toks[name_end + 1].text == "." and toks[name_end + 2].kind == "ident":
-                name_end += 2
-            call = name_end + 1 <= b and toks[name_end + 1].text == "("
-            last = matching_close(toks, name_end + 1) if call else name_end
-        elif tok.kind not in ("string", "raw", "number"):
-            return None
-        while last is not None and last + 1 <= b:
-            nxt = toks[last + 1]
-            if nxt.text == "[":
-                last = matching_close(toks, last + 1)
-            elif nxt.text == "." and last + 2 <= b and toks[last + 2].kind == "ident":
-                last += 2
-            else:
-                break
-        return last if last is not None and last <= b else None
 
     def _call_term(self, a: int, b: int) -> bool:
         """``f(...)`` / ``a.b.f(...)`` spanning ``toks[a:b + 1]`` exactly."""

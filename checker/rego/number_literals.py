@@ -28,6 +28,11 @@ otherwise (measured):
   ``substring("abc", 1.0, 1)`` ``"b"``): a whole one is refused there alike;
 * regopy reads ``-0`` as unequal to ``0`` (``0 == -0`` is false there):
   refused wherever it stands.
+
+And a minus where a term starts (``-input.n``, ``-count(xs)``, ``-(x)``): OPA's parser reads a minus there
+only as the sign of a number literal (v1/ast/parser.go ``parseTerm`` hands ``tokens.Sub`` to ``parseNumber``,
+"expected number"), so the module does not parse. regorus stops on it at compile time with its own message,
+regopy negated the value (``-input.n`` was -3): refused on both (``unary_minus_refusals``).
 """
 from __future__ import annotations
 
@@ -37,7 +42,7 @@ from decimal import Decimal, InvalidOperation
 
 from natpolicy.rego.source import Token, matching_close
 
-__all__ = ["number_literal_refusals"]
+__all__ = ["number_literal_refusals", "unary_minus_refusals"]
 
 _REGORUS_INTEGERS = range(-(2**63), 2**64)
 _REGOPY_DIGITS = 15
@@ -83,6 +88,23 @@ def number_literal_refusals(toks: list[Token], engine: str) -> Iterator[tuple[in
             yield tok.offset, (f"number {text} has more than {_REGOPY_DIGITS} significant digits: {label} keeps "
                                f"{_REGOPY_DIGITS} (it equals the number rounded to them there), where OPA compares "
                                "every digit; natpolicy refuses it")
+
+
+# After these a minus starts a term (no operand stands before it); keywords too. `)`, `]` and `}` end one.
+_TERM_STARTS_AFTER = frozenset({"if", "not", "in", "else", "contains", "some", "every", "with", "as", "default"})
+
+
+def unary_minus_refusals(toks: list[Token]) -> Iterator[tuple[int, str]]:
+    """(offset, message) of each minus where a term starts before anything but a number literal."""
+    for i, tok in enumerate(toks[1:-1], start=1):
+        if tok.kind != "op" or tok.text != "-" or toks[i + 1].kind == "number":
+            continue
+        before = toks[i - 1]
+        if (before.kind == "op" and before.text not in (")", "]", "}")) or (
+                before.kind == "ident" and before.text in _TERM_STARTS_AFTER):
+            yield tok.offset, (f"a minus before `{toks[i + 1].text}`: OPA's parser takes a minus where a term "
+                               "starts only as a number's sign (\"expected number\"), so it refuses the module; "
+                               "write `0 - x`")
 
 
 def _read_by_value(toks: list[Token], i: int) -> bool:

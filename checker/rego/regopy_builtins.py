@@ -30,7 +30,9 @@ function appended to the module, on the same line (measured by the probes):
   recursively in OPA; regopy keeps the right one. The two agree where no key
   holds an object in two of the merged objects (for ``object.union``, also
   where the right one holds every key of the left, so on down three levels):
-  elsewhere the query stops.
+  elsewhere the query stops. So does a key that is no string in one object
+  beside the string of its text in another (``1`` and ``"1"``), which regopy
+  merges as one key (``regopy_keys``).
 * ``to_number`` of text: regopy reads ``" 1"``, ``"0x10"`` and ``"1_000"``
   (1, 16, 1) and makes ``"NaN"`` or ``"abc"`` undefined, where OPA (Go's
   ``strconv.ParseFloat``) stops with an error: text that is no plain decimal
@@ -58,6 +60,12 @@ function appended to the module, on the same line (measured by the probes):
   equals nothing, not even itself): the rule was silently undefined, where
   OPA writes the array. A string regopy writes is kept (``json.is_valid``
   cannot judge it: it fails on ``\\u`` escapes); elsewhere the query stops.
+  ``json.marshal_with_options`` writes its ``prefix`` and ``indent`` as the
+  content of a JSON string (an indent ``"\\t"`` comes out as ``\\t``, ``"``
+  as ``\\"``, U+2028 and DEL as ``\\u`` escapes; measured), where Go writes
+  them as they are (``encoding/json`` ``Indent``); and natpolicy's escape of
+  `<`, `>` and `&` (``marshal_html``) would reach them. A prefix or indent
+  holding anything but printable ASCII, or `<`, `>`, `&`, `"` or `\\`, stops.
 
 * ``bits.lsh`` wraps past 64 bits (``bits.lsh(1, 100)`` is 2^36 there; OPA
   shifts a big integer): a result past 2^53 or a shift of 64 or more stops.
@@ -127,8 +135,10 @@ STOPPING = {
     "base64.is_valid": "a string holding a line break, `\"` or `\\`",
     "strings.replace_n": "text in which two patterns occur (or one occurs after a replacement), an empty pattern, "
                          "or text holding `\"`, `\\` or a control character",
-    "object.union_n": "objects that both hold an object at one key",
-    "object.union": "objects that both hold an object at one key",
+    "object.union_n": "objects that both hold an object at one key, or a key that is no string in one and the "
+                      "string of its text in another (`{1: \"a\"}` and `{\"1\": \"b\"}`: one key to regopy 1.5.2)",
+    "object.union": "objects that both hold an object at one key, or a key that is no string in one and the "
+                    "string of its text in the other (`{1: \"a\"}` and `{\"1\": \"b\"}`: one key to regopy 1.5.2)",
     "to_number": "text that is no plain decimal number of at most 15 digits and an exponent of at most 2 digits",
     "format_int": "a base other than 2, 8, 10 and 16 (OPA: an error) or a number past 2^53",
     "units.parse": "text holding a space, `\"` or `\\`, or that regopy 1.5.2 cannot read (OPA stops there)",
@@ -140,7 +150,10 @@ STOPPING = {
     "replace": "an empty pattern, on which regopy 1.5.2 never ends (OPA inserts the replacement between characters)",
     "substring": "a negative offset, or an offset or length that is no integer (OPA: an error)",
     "json.marshal": _BUILT_ARRAY,
-    "json.marshal_with_options": _BUILT_ARRAY,
+    "json.marshal_with_options": f"{_BUILT_ARRAY}, or a prefix or indent holding `<`, `>`, `&`, a quote, a "
+                                 "backslash, a control character (a tab too) or a non-ASCII one (Go writes them "
+                                 "as they are; regopy 1.5.2 escapes some, natpolicy's escape of `<`, `>` and `&` "
+                                 "would reach the others)",
     "semver.compare": "a version that is not MAJOR.MINOR.PATCH (a pre-release, build metadata, or not a version)",
     **WEB_STOPPING,
     **TIME_STOPPING,
@@ -206,8 +219,14 @@ __natpolicy_one_pass(v, t) if {{
   count([k | some k in found; some e in split(k, ""); some j in found; j != k; contains(j, e)]) == 0
   count([k | some k in object.keys(v); some e in split(k, ""); some j in object.keys(v); contains(v[j], e)]) == 0
 }}
-__natpolicy_union_n(a) := object.union_n(a) if not __natpolicy_union_deep(a)
+__natpolicy_union_n(a) := object.union_n(a) if {{ not __natpolicy_union_deep(a); not __natpolicy_keys_across_n(a) }}
 __natpolicy_union_n(a) := {REFUSE}([a, 0]) if __natpolicy_union_deep(a)
+__natpolicy_union_n(a) := {REFUSE}([a, 0]) if __natpolicy_keys_across_n(a)
+__natpolicy_keys_across_n(a) if {{ is_array(a); some i, j; x := a[i]; y := a[j]; __natpolicy_keys_across(x, y) }}
+# A key that is no string in one object, the string of its text in the other: one key to regopy (regopy_keys).
+__natpolicy_keys_across(a, b) if {{
+  is_object(a); is_object(b); some k; _ = a[k]; not is_string(k); t := json.marshal(k); _ = b[t]
+}}
 __natpolicy_union_deep(a) if {{
   # (j bound outside a call: regopy never binds a variable inside a call's argument)
   is_array(a); some i, k; w := a[i][k]; is_object(w); some j; e := a[j][k]; is_object(e); i < j
@@ -237,8 +256,14 @@ __natpolicy_substring(s, o, n) := substring(s, floor(o), floor(n)) if {{
 }} else := {REFUSE}([s, o]) if {{ is_number(o); is_number(n) }} else := substring(s, o, n)
 __natpolicy_json_marshal(x) := s if {{ s := json.marshal(x); is_string(s) }} else := {REFUSE}([x, 0])
 __natpolicy_json_marshal_opts(x, o) := s if {{
-  s := json.marshal_with_options(x, o); is_string(s)
+  s := json.marshal_with_options(x, o); is_string(s); not __natpolicy_json_opts_written_otherwise(o)
 }} else := {REFUSE}([x, o])
+__natpolicy_json_opts_written_otherwise(o) if {{
+  is_object(o); some k in ["prefix", "indent"]; v := o[k]; is_string(v); not __natpolicy_json_opt_plain(v)
+}}
+__natpolicy_json_opt_plain(v) if {{
+  regex.match("^[ -~]*$", v); not contains(v, {_BACKSLASH}); not regex.match("[<>&]", v)
+}}
 __natpolicy_semver_plain(v) if {{ is_string(v); regex.match("^{_PART}[.]{_PART}[.]{_PART}$", v) }}
 __natpolicy_semver_compare(a, b) := __natpolicy_cmp3(__natpolicy_semver_parts(a), __natpolicy_semver_parts(b)) if {{
   __natpolicy_semver_plain(a); __natpolicy_semver_plain(b)
@@ -251,8 +276,12 @@ __natpolicy_cmp3(a, b) := -1 if {{ a != b; i := [j | some j in numbers.range(0, 
 __natpolicy_cmp3(a, b) := 1 if {{ a != b; i := [j | some j in numbers.range(0, 2); a[j] != b[j]][0]; a[i] > b[i] }}
 """)
 _UNION_HELPERS = private_locals(f"""
-__natpolicy_union(a, b) := object.union(a, b) if not __natpolicy_union_meet(a, b)
+__natpolicy_union(a, b) := object.union(a, b) if {{
+  not __natpolicy_union_meet(a, b); not __natpolicy_keys_across(a, b); not __natpolicy_keys_across(b, a)
+}}
 __natpolicy_union(a, b) := {REFUSE}([a, b]) if __natpolicy_union_meet(a, b)
+__natpolicy_union(a, b) := {REFUSE}([a, b]) if __natpolicy_keys_across(a, b)
+__natpolicy_union(a, b) := {REFUSE}([a, b]) if __natpolicy_keys_across(b, a)
 __natpolicy_union_meet(a, b) if {{
   is_object(a); is_object(b); some k; w := a[k]; is_object(w); e := b[k]; is_object(e); not __natpolicy_covers1(w, e)
 }}

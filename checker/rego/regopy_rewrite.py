@@ -55,6 +55,7 @@ import re
 
 from natpolicy.rego.regopy_builtins import builtin_call_edits, builtin_helpers
 from natpolicy.rego.regopy_compare import COMPARE_HELPERS, STRING_BEFORE, STRING_BEFORE_HELPERS, comparison_edits
+from natpolicy.rego.regopy_keys import KEYS_HELPERS, key_kind_edits
 from natpolicy.rego.regopy_strings import (
     PATTERN,
     PATTERN_HELPERS,
@@ -147,7 +148,10 @@ def rewrite_for_regopy(source: str) -> str:
     renamed, _ = builtin_call_edits(toks)
     # `r = "a"` of a bound r: regopy re-binds r; `r = ("a")` it compares, as OPA does (regopy_unify).
     grouped = literal_unification_edits(formatted, toks)
-    edits = _set_order_edits(formatted) + compared + canonical_literal_edits(toks) + stringed + renamed + grouped
+    # Objects with a key that may be no string: stopped where one holds a key beside another of its text.
+    keyed, _ = key_kind_edits(formatted, toks)
+    edits = _set_order_edits(formatted) + compared + canonical_literal_edits(toks) + stringed + renamed + grouped \
+        + keyed
     if formatted == source and not edits:
         return source
     out = _apply(formatted, edits)
@@ -155,7 +159,7 @@ def rewrite_for_regopy(source: str) -> str:
     return out + ("" if out.endswith("\n") else "\n") + _HELPER + _keyed_helpers(depth) \
         + (HELPERS if formatted != source else "") + (COMPARE_HELPERS if compared else "") + STRING_HELPERS \
         + (PATTERN_HELPERS if any(text == f"{PATTERN}(" for _, _, text in stringed) else "") \
-        + builtin_helpers(renamed)
+        + builtin_helpers(renamed) + (KEYS_HELPERS if keyed else "")
 
 
 def membership_edits(source: str) -> list[tuple[int, int, str]]:

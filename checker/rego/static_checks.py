@@ -37,6 +37,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from natpolicy.rego.builtin_types import BUILTINS
+from natpolicy.rego.infix import split_infix, top_operator, unparenthesized
 from natpolicy.rego.negation import in_inner_comprehension, negated_expressions
 from natpolicy.rego.source import Token, enclosing_openers, matching_close, starts_statement, tokens
 
@@ -45,6 +46,9 @@ __all__ = ["unsafe_variables", "negated_declarations", "rule_statements", "decla
 _KEYWORDS = frozenset({"package", "import", "default", "if", "contains", "else", "some", "every", "in", "not",
                        "with", "as", "true", "false", "null"})
 _ALWAYS = frozenset({"input", "data", "_"})
+# Parentheses after these are a group, no call (`x if (w + 1) > 2`); `contains(...)` is a call of a Rego v0
+# policy's own function.
+_GROUPS_AFTER = _KEYWORDS - {"contains"}
 _REF_BEFORE = frozenset({")", "]", "}"})
 
 
@@ -71,7 +75,7 @@ def unsafe_variables(source: str, package_names: set[str]) -> Iterator[tuple[int
             # and a call OPA pulls out of the expression before its safety check (stage RewriteExprTerms).
             if may_bind(toks, k, start, package_names) and not any(
                     n < k <= last and not in_inner_comprehension(toks, n, k) and not _in_pulled_call(toks, n, last, k)
-                    for n, last in negated):
+                    and not _in_pulled_infix(toks, n, last, k) for n, last in negated):
                 bound.add(tok.text)
         for name, k in used.items():
             if name not in bound:
@@ -91,6 +95,50 @@ def _in_pulled_call(toks: list[Token], n: int, last: int, k: int) -> bool:
         and matching_close(toks, j + 1) == last else -1
     return any(toks[o].text == "(" and o != own and o - 1 > n and toks[o - 1].kind == "ident"
                and toks[o - 1].text not in _KEYWORDS for o in enclosing_openers(toks, k, n))
+
+
+def _in_pulled_infix(toks: list[Token], n: int, last: int, k: int) -> bool:
+    """Is ``toks[k]`` in an infix expression nested in the negated expression ``toks[n + 1..last]`` (an operand of
+    its own operator or call, a call's argument, a ref's brackets, a collection's element)? OPA's parser makes each
+    infix operator a call, which RewriteExprTerms moves before the ``not`` as it does a named one:
+    ``not (input.rs[i].n + 1) > 2`` binds ``i`` in ``plus(input.rs[i].n, 1, __local0__)``."""
+    own = unparenthesized(toks, n + 1, last)
+    for first, end in _spans_holding(toks, n, k):
+        first, end = unparenthesized(toks, first, end)
+        if (first, end) == own:
+            break  # the expression itself, in parentheses: its operands are read below
+        split = split_infix(toks, first, end)
+        if split is not None and split[1]:
+            return True
+    split = split_infix(toks, *own)
+    if split is None or not split[1]:
+        return False  # no operator: the expression's own call, or a term (its parts were read above)
+    top = top_operator(toks, split[1])
+    operand = (own[0], top - 1) if k < top else (top + 1, own[1])
+    inner = split_infix(toks, *unparenthesized(toks, *operand))
+    # `k, v in xs`: the names before `in` are no call.
+    return inner is not None and any(toks[op].text != "," for op in inner[1])
+
+
+def _spans_holding(toks: list[Token], n: int, k: int) -> Iterator[tuple[int, int]]:
+    """Innermost first, the spans around ``toks[k]`` that are a term of their own inside the expression after the
+    ``not`` at ``n``: the argument of a call, the key of a ref, a group's content, an element, key or value of a
+    collection. None in a comprehension, whose body OPA rewrites apart."""
+    for opener in enclosing_openers(toks, k, n):
+        close = matching_close(toks, opener)
+        if close is None:
+            return
+        inner = toks[opener].depth + 1
+        if toks[opener].text != "(" and any(t.text == "|" and t.depth == inner for t in toks[opener + 1:close]):
+            return
+        first, end = opener + 1, close - 1
+        for j in range(opener + 1, close):
+            if toks[j].depth == inner and toks[j].text in (",", ":"):
+                if j < k:
+                    first = j + 1
+                else:
+                    end = min(end, j - 1)
+        yield first, end
 
 
 def negated_declarations(toks: list[Token]) -> Iterator[tuple[int, str]]:
@@ -174,7 +222,8 @@ def may_bind(toks: list[Token], k: int, start: int, package_names: set[str]) -> 
                                                               or before.text in _REF_BEFORE) \
                     and before.text not in _KEYWORDS:
                 return True  # x[i], f(x)[i], "s"[i]
-            if opener.text == "(" and before is not None and before.kind == "ident":
+            if opener.text == "(" and before is not None and before.kind == "ident" \
+                    and before.text not in _GROUPS_AFTER:
                 # A builtin's declared arguments are its inputs: nothing outside the call binds into them.
                 return not _builtin_input(toks, j, k, package_names)
             if before is not None and before.text == "=":

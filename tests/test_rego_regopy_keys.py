@@ -1,0 +1,116 @@
+"""regopy_keys: an object holding a key that is no string beside a string key of its text stops on regopy 1.5.2,
+which writes, compares and merges the two as one key; OPA keeps them apart. regorus is left as it was."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from natpolicy.rego.engine import EvaluationError
+from natpolicy.rego.engines import create_engine, installed_engines
+from natpolicy.rego.guards import engine_refusals
+from natpolicy.rego.regopy_keys import KEYS_APART, key_kind_edits, literal_key_refusals
+from natpolicy.rego.source import tokens
+
+ENGINES = [name for name in ("regorus", "regopy") if name in installed_engines()]
+P = "package p\nimport rego.v1\n"
+
+
+def _wrapped(body: str) -> list[str]:
+    """The text of each object key_kind_edits wraps."""
+    source = P + body
+    edits, sites = key_kind_edits(source, tokens(source))
+    starts = sorted(start for start, _, text in edits if text == f"{KEYS_APART}(")
+    ends = sorted(start for start, _, text in edits if text == ")")
+    assert len(starts) == len(ends) == len(sites)
+    return [source[start:end] for start, end in zip(starts, ends, strict=True)]
+
+
+@pytest.mark.parametrize(("body", "wrapped"), [
+    ("x := {k: 1 | some k in input.ks}\n", ["{k: 1 | some k in input.ks}"]),
+    ('x := {input.n: 1, "a": 2}\n', ['{input.n: 1, "a": 2}']),
+    ("f(k) := {k: 1}\n", ["{k: 1}"]),
+    ("x contains {k: 1} if { some k in input.ks }\n", ["{k: 1}"]),
+    ("x if {\n  o := {[1]: 2}\n  o[[1]]\n}\n", ["{[1]: 2}"]),  # an array is no literal key
+    # Near misses: string keys, literal keys (decided before anything runs), sets, patterns, heads, defaults.
+    ('x := {"a": input.n, `b`: 2}\n', []),
+    ('x := {22: "ssh", 3389: "rdp", true: 1, null: 2, -1: 3}\n', []),
+    ("x := {k | some k in input.ks}\n", []),
+    ('x := [v | {"a": v} = input.o]\n', []),
+    ("x if {\n  {input.k: v} = input.o\n  v\n}\n", []),
+    ("f({k: v}) := v\n", []),
+    ("default x := {[1]: 2}\n", []),
+    ("x if {\n  some y in input.ys\n  y\n}\n", []),  # a body's braces are no object
+])
+def test_an_object_with_a_key_that_may_be_no_string_is_wrapped(body: str, wrapped: list[str]) -> None:
+    assert _wrapped(body) == wrapped
+
+
+@pytest.mark.parametrize(("body", "clash"), [
+    ('x := {1: "a", "1": "b"}\n', "1"),
+    ('x := {"true": 1, true: 2}\n', "true"),
+    ('x := {null: 1, "null": 2}\n', "null"),
+    ('x := {-1: 1, "-1": 2}\n', "-1"),
+    ('default x := {2: 1, `2`: 2}\n', "2"),
+])
+def test_literal_keys_of_one_text_are_refused_with_the_object(body: str, clash: str) -> None:
+    source = P + body
+    refusals = literal_key_refusals(tokens(source))
+    assert len(refusals) == 1 and f"keyed by `{clash}`" in refusals[0][1]
+    assert source[refusals[0][0]] == "{"
+
+
+@pytest.mark.parametrize("body", [
+    'x := {1: "a", "2": "b"}\n', 'x := {"1": "a", "x": 1}\n', "x := {1: 2, 1.5: 3}\n", 'x := {"1", 1}\n',
+    'x := {1.5: "a", "1.50": "b"}\n',
+])
+def test_other_literal_keys_are_not_refused(body: str) -> None:
+    assert literal_key_refusals(tokens(P + body)) == []
+
+
+def _run(engine_name: str, body: str, document: Any) -> Any:
+    source = P + body
+    refused = engine_refusals(source, engine_name)
+    if refused:
+        return ("refused", refused[0][1])
+    engine = create_engine(engine_name)
+    compiled = engine.compile({"p.rego": source}, None, ["p/x"])
+    try:
+        return engine.evaluate(compiled, "p/x", engine.prepare_input(document))
+    except EvaluationError as exc:
+        return ("stopped", exc.message)
+
+
+# (rule, input, OPA's answer): OPA keeps a key that is no string apart from the string of its text.
+BUILT = [
+    ("x := [count(o), o[1], o[\"1\"]] if o := {k: k | some k in input.ks}", {"ks": [1, "1"]}, [2, 1, "1"]),
+    ('x := count({input.n: "a", "1": "b"})', {"n": 1}, 2),
+    ('x := count(object.union({1: "a"}, {"1": "b"}))', {}, 2),
+    ('x := count(object.union({"1": "a"}, {1: "b"}))', {}, 2),
+    ('x := count(object.union_n([{"2": 1}, {1: "a"}, {"1": "b"}]))', {}, 3),
+    ('x := [count(o), o[true]] if o := {true: 1, "true": 2}', {}, [2, 1]),
+]
+# Near misses, answered alike on both engines.
+ALIKE = [
+    ("x := [count(o), o[1]] if o := {k: k | some k in input.ks}", {"ks": [1, "2"]}, [2, 1]),
+    ('x := {22: "ssh", 3389: "rdp"}[input.p]', {"p": 22}, "ssh"),
+    ('x := count(object.union({1: "a"}, {"2": "b"}))', {}, 2),
+    ('x := count({k: 1 | some k in input.ks})', {"ks": ["a", "1"]}, 2),
+]
+
+
+@pytest.mark.parametrize(("rule", "document", "opa"), BUILT)
+def test_regopy_stops_where_such_an_object_is_built_and_regorus_answers(rule: str, document: Any, opa: Any) -> None:
+    if "regorus" in ENGINES:
+        assert _run("regorus", rule + "\n", document) == opa  # regorus answers as OPA, as before
+    if "regopy" in ENGINES:
+        outcome = _run("regopy", rule + "\n", document)
+        assert isinstance(outcome, tuple), outcome  # never an answer
+        kind, message = outcome
+        assert (kind == "refused" or "p.rego:3" in message) and "regopy 1.5.2" in message, message
+
+
+@pytest.mark.parametrize("engine_name", ENGINES)
+@pytest.mark.parametrize(("rule", "document", "opa"), ALIKE)
+def test_objects_keyed_apart_answer_on_both_engines(engine_name: str, rule: str, document: Any, opa: Any) -> None:
+    assert _run(engine_name, rule + "\n", document) == opa
