@@ -104,6 +104,7 @@ from natpolicy.rego.re2_regorus import (
 )
 from natpolicy.rego.regorus_heads import bind_heads, head_site
 from natpolicy.rego.regorus_helpers import without_repeated_helpers
+from natpolicy.rego.regorus_iteration import iterables_for_regorus
 from natpolicy.rego.regorus_negation import negations_for_regorus
 from natpolicy.rego.regorus_order import (
     MIXED_SET_QUERY,
@@ -537,8 +538,11 @@ def _for_regorus(source: str, v0: bool = False, count_mocked: bool = False,
     negated = negations_for_regorus(re2_for_regorus(own_package_refs_for_regorus(bound)))
     checked = yaml_for_regorus(uuid_for_regorus(negated, v0))
     ordered = order_for_regorus(escape_html_in_marshals(hoist_declarations(bind_heads(checked))), v0)
-    # And time.parse_ns' text checked against Go's grammar for its layout on its line (time_parse_opa).
-    return time_text_for_regorus(count_for_regorus(arithmetic_for_regorus(ordered, v0), v0, count_mocked))
+    # And time.parse_ns' text checked against Go's grammar for its layout on its line (time_parse_opa); the
+    # collection of each `some ... in` undefined where it is none, as in OPA (regorus_iteration), after the order's
+    # checks, which read the collection as written.
+    iterated = iterables_for_regorus(ordered, v0)
+    return time_text_for_regorus(count_for_regorus(arithmetic_for_regorus(iterated, v0), v0, count_mocked))
 
 
 # regorus writes the value a builtin was handed, or the outputs a function produced, into its message
