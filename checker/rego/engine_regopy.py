@@ -43,6 +43,7 @@ from natpolicy.rego.regopy_hoist import hoist_first_bindings
 from natpolicy.rego.regopy_keys import KEYS_STOPPING, key_kind_edits
 from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
 from natpolicy.rego.regopy_sets import SetOrderUnknown, order_may_differ, set_paths_query, sets_in_opa_order
+from natpolicy.rego.regopy_some_pairs import some_pairs_for_regopy
 from natpolicy.rego.regopy_strings import BYTEWISE, string_call_edits
 from natpolicy.rego.source import char_line_col, tokens
 from natpolicy.rego.sprintf_regopy import REFUSE
@@ -542,7 +543,9 @@ def _for_regopy(source: str, refs: frozenset[str] | None = None) -> str:
     # variable bound outside a comprehension copied before it (regopy_closures); iterating refs assigned through a
     # unification first (regopy_assign: rego-cpp crashes on `h := x[_].t` read again); refs hoisted
     # (regopy_hoist); then arithmetic, its helpers last: no other rewrite sees them.
-    negated = bind_negated_operands(source, refs)
+    # A two-name `some ... in` of an array or set comprehension, which regopy cannot parse, written as OPA's
+    # compiler reads it (regopy_some_pairs), before the closures' copies read its ref.
+    negated = some_pairs_for_regopy(bind_negated_operands(source, refs))
     arithmetic, sites = arithmetic_for_regopy(hoist_first_bindings(assignments_for_regopy(copies_for_regopy(negated))))
     # json.marshal escaping as Go does (marshal_html); a prefix or indent it would reach stops (regopy_builtins).
     out = rewrite_for_regopy(escape_html_in_marshals(arithmetic, options_apart=False))

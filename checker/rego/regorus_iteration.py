@@ -14,7 +14,7 @@ and ``x in xs`` is a membership test, false over anything else, on both.
 """
 from __future__ import annotations
 
-from natpolicy.rego.rule_scope import starts_body_statement
+from natpolicy.rego.rule_scope import some_in_collection
 from natpolicy.rego.source import Token, matching_close, tokens
 
 __all__ = ["ITERABLE", "iterables_for_regorus"]
@@ -47,25 +47,7 @@ def iterables_for_regorus(source: str, v0: bool = False) -> str:
 def _collection(source: str, toks: list[Token], i: int) -> tuple[int, int] | None:
     """(first, last) token of the collection of a ``some ... in`` statement starting at ``i``, unless a literal
     or a comprehension shows it is one."""
-    tok = toks[i]
-    if tok.kind != "ident" or tok.text != "some" or tok.depth == 0 or (i > 0 and toks[i - 1].text == "."):
-        return None
-    j = i + 1
-    while j + 1 < len(toks) and toks[j].depth == tok.depth and toks[j].text != "in" \
-            and (toks[j].kind == "ident" or toks[j].text == ","):
-        j += 1
-    if j + 1 >= len(toks) or toks[j].text != "in" or toks[j].kind != "ident":
-        return None  # a plain declaration (`some i`)
-    first = last = j + 1
-    k = first
-    while k < len(toks):
-        cur = toks[k]
-        if cur.depth < tok.depth or (cur.depth == tok.depth and (
-                cur.text in (";", "|") or (cur.kind == "ident" and cur.text == "with")
-                or (k > first and starts_body_statement(source, toks, k)))):
-            break
-        last = k
-        k += 1
-    if toks[first].text in ("[", "{") and matching_close(toks, first) == last:
-        return None  # a literal collection or a comprehension
-    return first, last
+    span = some_in_collection(source, toks, i)
+    if span is None or (toks[span[0]].text in ("[", "{") and matching_close(toks, span[0]) == span[1]):
+        return None  # no such statement, or a literal collection or a comprehension
+    return span

@@ -8,7 +8,7 @@ from __future__ import annotations
 from natpolicy.rego.source import Token, enclosing_openers, matching_close
 
 __all__ = ["earlier_names", "in_comprehension_body", "in_comprehension_head", "opens_body", "parameter_list",
-           "parameter_names", "starts_body_statement"]
+           "parameter_names", "some_in_collection", "starts_body_statement"]
 
 # A line ending in one of these goes on (`x := input.a[_] with` / `input.b`), and so does a line after `if`.
 _CONTINUING = frozenset({"not", "in", "some", "every", "with", "as", "else", "if", "contains", "default"})
@@ -85,3 +85,29 @@ def starts_body_statement(source: str, toks: list[Token], k: int) -> bool:
         return prev.text != "{" or k < 2 or toks[k - 2].text != "="  # `x = {h := ...}` is no body
     on_earlier_line = "\n" in source[prev.offset:toks[k].offset]
     return on_earlier_line and (prev.kind != "op" or prev.text in ("}", "]", ")")) and prev.text not in _CONTINUING
+
+
+def some_in_collection(source: str, toks: list[Token], i: int) -> tuple[int, int] | None:
+    """(first, last) token of the collection of the ``some ... in`` statement whose ``some`` is ``toks[i]`` (to the
+    statement's end: a ``;``, a comprehension's ``|``, ``with``, the body's close or the next statement's line),
+    or None where ``toks[i]`` starts no such statement (``some i`` declares)."""
+    tok = toks[i]
+    if tok.kind != "ident" or tok.text != "some" or tok.depth == 0 or (i > 0 and toks[i - 1].text == "."):
+        return None
+    j = i + 1
+    while j + 1 < len(toks) and toks[j].depth == tok.depth and toks[j].text != "in" \
+            and (toks[j].kind == "ident" or toks[j].text == ","):
+        j += 1
+    if j + 1 >= len(toks) or toks[j].text != "in" or toks[j].kind != "ident":
+        return None
+    first = last = j + 1
+    k = first
+    while k < len(toks):
+        cur = toks[k]
+        if cur.depth < tok.depth or (cur.depth == tok.depth and (
+                cur.text in (";", "|") or (cur.kind == "ident" and cur.text == "with")
+                or (k > first and starts_body_statement(source, toks, k)))):
+            break
+        last = k
+        k += 1
+    return first, last

@@ -1,0 +1,88 @@
+"""``some k, v in xs`` inside an array or set comprehension, which regopy 1.5.2 cannot parse: written as OPA reads it.
+
+rego-cpp reads the comma of ``[k | some k, v in xs; v > 1]`` as the separator of an array literal's elements
+and refuses the module ("Invalid collection", measured; an object comprehension and a rule body parse).
+OPA's compiler rewrites the statement into ``v = xs[k]`` with ``k`` and ``v`` declared local
+(``rewriteSomeDeclStatement``), and regopy parses that: so, on the statement's own lines,
+
+    some k, v in input.a          ->  some k; some v; v = input.a[k]
+    some k, _ in input.a          ->  some k; _ = input.a[k]
+    some k, v in object.get(...)  ->  some k; some v; __natpolicy_sp41 := object.get(...); v = __natpolicy_sp41[k]
+
+A key or value that is a pattern (``some k, [a, b] in xs``), and a collection that is no ref followed by
+``with`` (the ``with`` would reach only the last statement), are left as written: regopy refuses them, loud.
+"""
+from __future__ import annotations
+
+from natpolicy.rego.rule_scope import some_in_collection
+from natpolicy.rego.source import Token, enclosing_openers, matching_close, tokens
+
+__all__ = ["some_pairs_for_regopy"]
+
+_PREFIX = "__natpolicy_sp"
+
+
+def some_pairs_for_regopy(source: str) -> str:
+    """``source`` with each two-name ``some ... in`` of an array or set comprehension written as the module's
+    docstring shows."""
+    if "some" not in source or "," not in source:
+        return source
+    toks = tokens(source)
+    edits: list[tuple[int, int, str]] = []
+    for i, tok in enumerate(toks):
+        if tok.text != "some" or i + 4 >= len(toks) or toks[i + 2].text != "," or toks[i + 4].text != "in":
+            continue
+        key, value = toks[i + 1], toks[i + 3]
+        if key.kind != "ident" or value.kind != "ident" or not _in_array_or_set_body(toks, i):
+            continue
+        span = some_in_collection(source, toks, i)
+        if span is None:
+            continue
+        first, last = span
+        collection = source[toks[first].offset:toks[last].offset + len(toks[last].text)]
+        ref = _is_ref(toks, first, last)
+        if not ref and last + 1 < len(toks) and toks[last + 1].text == "with":
+            continue
+        declared = [f"some {name}" for name in (key.text, value.text) if name != "_"]
+        if ref:
+            indexed = f"{collection}[{key.text}]"
+        else:
+            held = f"{_PREFIX}{tok.offset}"
+            declared.append(f"{held} := {collection}")
+            indexed = f"{held}[{key.text}]"
+        # (a line break between `some` and the collection moves after it: every later line keeps its number)
+        text = "; ".join([*declared, f"{value.text} = {indexed}"]) \
+            + "\n" * source.count("\n", tok.offset, toks[first].offset)
+        edits.append((tok.offset, toks[last].offset + len(toks[last].text), text))
+    out = source
+    for start, end, text in reversed(edits):
+        out = out[:start] + text + out[end:]
+    return out
+
+
+def _in_array_or_set_body(toks: list[Token], i: int) -> bool:
+    """Is ``toks[i]`` a statement of an array or set comprehension's body (its innermost bracket)?"""
+    opener = next(enclosing_openers(toks, i), None)
+    if opener is None or toks[opener].text not in ("[", "{"):
+        return False
+    inside = toks[opener].depth + 1
+    between = [t.text for t in toks[opener + 1:i] if t.depth == inside]
+    return "|" in between and (toks[opener].text == "[" or ":" not in between[:between.index("|")])
+
+
+def _is_ref(toks: list[Token], first: int, last: int) -> bool:
+    """Is ``toks[first..last]`` a ref (``input.a``, ``r.tags[0]``, ``x``): a name, then fields and brackets?"""
+    if toks[first].kind != "ident":
+        return False
+    k = first + 1
+    while k <= last:
+        if toks[k].text == "." and k + 1 <= last and toks[k + 1].kind == "ident":
+            k += 2
+        elif toks[k].text == "[" and toks[k].offset == toks[k - 1].offset + len(toks[k - 1].text):
+            close = matching_close(toks, k)
+            if close is None or close > last:
+                return False
+            k = close + 1
+        else:
+            return False
+    return True
