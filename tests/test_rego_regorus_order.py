@@ -194,6 +194,24 @@ def test_a_set_holding_an_object_and_a_set_written_by_a_marshal_stops_at_its_lin
 
 
 @needs_regorus
+@pytest.mark.parametrize(("call", "document"), [
+    ('json.marshal({1: "a", "1": "b"})', {}),
+    ("json.marshal({k: 1 | some k in input.ks})", {"ks": [1, "1"]}),
+    ('yaml.marshal([{true: 1, "true": 2}])', {}),
+    ('json.marshal_with_options({"o": {null: 1, "null": 2}}, {"pretty": true})', {}),
+])
+def test_an_object_keyed_by_a_scalar_beside_the_string_of_its_text_written_by_a_marshal_stops(
+        call: str, document: Any) -> None:
+    # OPA's ast.JSON writes each key as its JSON text into one Go map: {"1":"b"}; regorus wrote both keys.
+    with pytest.raises(EvaluationError) as caught:
+        run(f"package p\nx := {call}\n", document)
+    assert caught.value.message.startswith("p.rego:2:1: ") and "beside the string of its text" in caught.value.message
+    # the near misses: keys of other text, and keys all strings, write as before
+    assert run('package p\nx := [json.marshal({1: "a", "2": "b"}), json.marshal({k: 1 | some k in input.ks})]\n',
+               {"ks": ["1", "b"]}) == ['{"1":"a","2":"b"}', '{"1":1,"b":1}']
+
+
+@needs_regorus
 def test_marshals_of_sets_of_one_kind_and_of_input_write_as_before() -> None:
     source = ('package p\nx := [json.marshal({{"b": 2}, {"a": 1}}), json.marshal({{2}, {1}}), yaml.marshal({"a", "b"}),\n'
               '  json.marshal(input.a), json.marshal_with_options([{"a": 1}, {1}], {"pretty": false})]\n')

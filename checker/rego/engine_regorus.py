@@ -447,7 +447,8 @@ _ITERATION_REFUSED = (" (natpolicy: a set holding both an object and a set itera
                       "--rego-engine opa)")
 _MARSHAL_REFUSED = (" (natpolicy: a set holding both an object and a set written by json.marshal, "
                     "json.marshal_with_options or yaml.marshal: regorus 0.13.0 writes the set first, OPA the object; "
-                    "natpolicy refuses it: run with --rego-engine opa)")
+                    "or an object keyed by a number, boolean or null beside the string of its text there: regorus "
+                    "writes both keys, OPA one; natpolicy refuses it: run with --rego-engine opa)")
 _SPLIT_REFUSED = (" (natpolicy: regex.split with a pattern that matches the empty text: regorus 0.13.0 keeps the "
                   "empty pieces at the ends, OPA (Go's regexp.Split) drops them (regex.split(\"\", \"abc\") is "
                   "[\"a\", \"b\", \"c\"] in OPA); natpolicy refuses it: run with --rego-engine opa)")

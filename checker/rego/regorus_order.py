@@ -115,11 +115,19 @@ _SET_HELPER = "__natpolicy_rsetmixed(__natpolicy_x) if { is_set(__natpolicy_x); 
 # json.marshal, json.marshal_with_options and yaml.marshal write a set's elements in regorus' order (measured:
 # json.marshal({{"a": 1}, {1}}) is `[[1],{"a":1}]`, OPA `[{"a":1},[1]]`): the value to write stops instead where
 # it holds, at any depth, a set holding both an object and a set. Left alone: a value rooted at input (no sets).
+# So does an object keyed by a number, boolean or null beside the string of its text ({1: "a", "1": "b"}): OPA's
+# ast.JSON writes each key as its JSON text into one Go map, the later in the object's order winning ({"1":"b"});
+# regorus writes both keys.
 _MARSHAL_SITE = (
-    "{name}(__natpolicy_x) := __natpolicy_x if not __natpolicy_rholdsmixed(__natpolicy_x)\n"
-    "{name}(__natpolicy_x) := {refused}([__natpolicy_x, 0]) if __natpolicy_rholdsmixed(__natpolicy_x)\n")
+    "{name}(__natpolicy_x) := __natpolicy_x if {{ not __natpolicy_rholdsmixed(__natpolicy_x); "
+    "not __natpolicy_rkeytext(__natpolicy_x) }}\n"
+    "{name}(__natpolicy_x) := {refused}([__natpolicy_x, 0]) if __natpolicy_rholdsmixed(__natpolicy_x)\n"
+    "{name}(__natpolicy_x) := {refused}([__natpolicy_x, 0]) if __natpolicy_rkeytext(__natpolicy_x)\n")
 _MARSHAL_HELPER = ("__natpolicy_rholdsmixed(__natpolicy_x) if { walk(__natpolicy_x, [__natpolicy_p, __natpolicy_s]); "
-                   "__natpolicy_rsetmixed(__natpolicy_s) }\n")
+                   "__natpolicy_rsetmixed(__natpolicy_s) }\n"
+                   "__natpolicy_rkeytext(__natpolicy_x) if { walk(__natpolicy_x, [__natpolicy_p, __natpolicy_o]); "
+                   "is_object(__natpolicy_o); some __natpolicy_k; _ = __natpolicy_o[__natpolicy_k]; "
+                   "not is_string(__natpolicy_k); _ = __natpolicy_o[json.marshal(__natpolicy_k)] }\n")
 _MARSHALS = (("json", "marshal"), ("json", "marshal_with_options"), ("yaml", "marshal"))
 # regex.split where the pattern matches the empty text somewhere: regorus splits around each empty match
 # (regex.split("", "abc") is ["", "a", "b", "c", ""]), Go's regexp.Split drops the empty pieces at the ends
