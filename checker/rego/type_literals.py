@@ -85,7 +85,7 @@ def element_type(node: Node, name: str, expected: RegoType, untyped: frozenset[s
     stop it, or a literal of a kind ``expected`` lacks (the call is refused
     as it is).
     """
-    if sum(_occurrences(node, name)) != 1:
+    if sum(_occurrences(node, name, moved=type_of is not None)) != 1:
         return None
     return _element_type(node, name, expected, False, untyped, type_of)
 
@@ -124,9 +124,13 @@ def field_type(node: Node, name: str, expected: RegoType, untyped: frozenset[str
     return fields[holding[0]]
 
 
-def _occurrences(node: Node, name: str) -> list[int]:
+def _occurrences(node: Node, name: str, moved: bool = False) -> list[int]:
+    """Each place of ``name`` in ``node``; ``moved``: not counting those in what OPA moves out of a literal first
+    (a call or operator holding it there is typed before the literal, a use of its own)."""
+    if moved and node.what in ("call", "infix"):
+        return []
     here = int(node.what == "name" and node.text == name)
-    return [here] + [n for part in node.parts for n in _occurrences(part, name)]
+    return [here] + [n for part in node.parts for n in _occurrences(part, name, moved)]
 
 
 def _element_type(node: Node, name: str, expected: RegoType, union: bool, untyped: frozenset[str],
@@ -135,13 +139,15 @@ def _element_type(node: Node, name: str, expected: RegoType, union: bool, untype
     if expected == ANY:  # OPA's `any`: every element is unified with any, in union mode
         return (ANY, True) if _plain(node, moved) else None
     wanted = LITERALS.get(node.what)
-    if wanted not in (ARRAY, SET) or wanted not in expected.kinds or not _plain(node, moved):
+    if wanted is None or wanted not in expected.kinds or not _plain(node, moved):
         return None
+    if wanted == OBJECT:
+        return _value_type(node, name, expected, union, untyped, type_of)
     if wanted == ARRAY and expected.length is not None and len(node.parts) != expected.length:
         return None  # OPA's unify1Array fails before the name is reached
     union = union or len(expected.kinds) > 1  # an any<...> is tried kind by kind, in union mode
     element = element_of(expected)
-    holding = [part for part in node.parts if sum(_occurrences(part, name))]
+    holding = [part for part in node.parts if sum(_occurrences(part, name, moved))]
     # An element OPA unifies before the name and that fails stops it there, leaving the name untyped (and the
     # statement a match error this reader does not report). A set's elements come in sorted order: all must fit.
     before = node.parts[:node.parts.index(holding[0])] if wanted == ARRAY else node.parts
@@ -155,6 +161,38 @@ def _element_type(node: Node, name: str, expected: RegoType, union: bool, untype
     return _element_type(part, name, element, union, untyped, type_of)
 
 
+def _value_type(node: Node, name: str, expected: RegoType, union: bool, untyped: frozenset[str],
+                type_of: Callable[[Node], RegoType] | None) -> tuple[RegoType, bool] | None:
+    """``_element_type`` for an object literal: the type at ``name``'s key (``unify1Object``).
+
+    An object of any keys (every object a builtin declares, ``object[any:
+    any]``) gives every value any; an object literal's type (OPA's static
+    properties) the type of the key, where the literal has exactly its keys
+    (else OPA's ``unify1Object`` fails, and the call is refused as it is). A
+    joined type (OPA's ``any<...>`` of several objects, each tried in union
+    mode) is not followed, nor a key that is no literal. OPA walks the keys
+    in its own order, so every other value must fit.
+    """
+    if expected.joined:
+        return None
+    union = union or len(expected.kinds) > 1
+    pairs = list(zip(node.parts[::2], node.parts[1::2], strict=True))
+    if any(key.what != "literal" or key.constant is None for key, _ in pairs):
+        return None
+    fields = dict(expected.fields) if expected.fields is not None and expected.kinds == {OBJECT} else None
+    if fields is not None and (len(fields) != len(pairs) or any(key.constant not in fields for key, _ in pairs)):
+        return None
+    placed = [(value, ANY if fields is None else fields[str(key.constant)]) for key, value in pairs]
+    holding = [(value, child) for value, child in placed if sum(_occurrences(value, name, type_of is not None))]
+    if len(holding) != 1 or not all(
+            (value, child) in holding or (value.what == "literal" and accepts(child, kind(value.text)))
+            or (value.what == "name" and value.text in untyped) or _fits(value, child, union, type_of)
+            for value, child in placed):
+        return None
+    value, child = holding[0]
+    return (child, union) if value.what == "name" else _element_type(value, name, child, union, untyped, type_of)
+
+
 def _fits(part: Node, element: RegoType, union: bool, type_of: Callable[[Node], RegoType] | None) -> bool:
     """Does OPA's variable for ``part`` (a typed name, or what was moved into one) unify with ``element``?"""
     return type_of is not None and part.what in _MOVED | {"name"} and (union or accepts(element, type_of(part)))
@@ -165,9 +203,13 @@ _MOVED = frozenset({"call", "infix", "ref", "comprehension"})
 
 
 def _plain(node: Node, moved: bool) -> bool:
-    """Only names, constants and nested array or set literals of them (``moved``: or what OPA moves out first)."""
+    """Only names, constants and nested array, set or object literals of them, an object's keys constants
+    (``moved``: or what OPA moves out first)."""
     if node.what in ("name", "literal") or (moved and node.what in _MOVED):
         return True
+    if node.what == "object":
+        return all(key.what == "literal" for key in node.parts[::2]) and all(
+            _plain(value, moved) for value in node.parts[1::2])
     return node.what in ("array", "set") and all(_plain(part, moved) for part in node.parts)
 
 
