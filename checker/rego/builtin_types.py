@@ -38,6 +38,9 @@ class RegoType:
     # types apart (``any<array<number>, array<number, number>>``) unless they are the same type, which this
     # reader's coarser types cannot always tell. Such a type may be OPA's ``any``, which lets more through.
     joined: bool = False
+    # An array literal's element types index by index (OPA's static elements: ``[1, "a"]`` is
+    # ``array<number, string>``, so index 1 is a string). None: not known one by one.
+    items: tuple[RegoType, ...] | None = None
 
     @property
     def known(self) -> bool:

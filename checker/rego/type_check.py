@@ -7,8 +7,8 @@ module infers what OPA infers, from the source alone (``type_syntax`` reads
 it), and ``natpolicy.rego.guards`` refuses each error with its line.
 
 Inferred: literals, collections and comprehensions; ``:=`` and ``=`` bindings
-of a local variable (also in a pattern beside a literal of its shape,
-``type_patterns.pattern_types``); ``some x in xs`` (the element type; an ``every`` body is
+of a local variable (also in a pattern beside a literal of its shape or a
+value of one known type, ``type_patterns.pattern_types``); ``some x in xs`` (the element type; an ``every`` body is
 never typed by OPA but for its refs, comprehensions and arity, nor here);
 arithmetic (``+ * / %`` give numbers, ``-`` a number or set as OPA declares,
 ``| &`` sets); builtin results (``builtin_types.BUILTINS``); the values of the
@@ -415,8 +415,8 @@ class _Checker:
             items = [self.type_of(part, scope) for part in node.parts]
             collection = kind(ARRAY if node.what == "array" else SET, of=union_all(items))
             # A non-empty array literal has that many elements and no more (`[]` is any array, as in OPA).
-            return RegoType(collection.kinds, collection.of, length=len(items)) if node.what == "array" and items \
-                else collection
+            return RegoType(collection.kinds, collection.of, length=len(items), items=tuple(items)) \
+                if node.what == "array" and items else collection
         if node.what == "object":
             return self._object(node, scope)
         if node.what == "comprehension":

@@ -146,16 +146,18 @@ def _element_type(node: Node, name: str, expected: RegoType, union: bool, untype
     if wanted == ARRAY and expected.length is not None and len(node.parts) != expected.length:
         return None  # OPA's unify1Array fails before the name is reached
     union = union or len(expected.kinds) > 1  # an any<...> is tried kind by kind, in union mode
-    element = element_of(expected)
-    holding = [part for part in node.parts if sum(_occurrences(part, name, moved))]
+    # An array literal's type gives each index its own element type (OPA's static elements, Select(i)).
+    static = expected.items if wanted == ARRAY and expected.kinds == {ARRAY} and not expected.joined else None
+    elements = static or (element_of(expected),) * len(node.parts)
+    holding = [n for n, part in enumerate(node.parts) if sum(_occurrences(part, name, moved))]
     # An element OPA unifies before the name and that fails stops it there, leaving the name untyped (and the
     # statement a match error this reader does not report). A set's elements come in sorted order: all must fit.
-    before = node.parts[:node.parts.index(holding[0])] if wanted == ARRAY else node.parts
-    if not all(part in holding or (part.what == "literal" and accepts(element, kind(part.text)))
+    before = range(holding[0]) if wanted == ARRAY else range(len(node.parts))
+    if not all(n in holding or (part.what == "literal" and accepts(element, kind(part.text)))
                or (part.what == "name" and part.text in untyped) or _fits(part, element, union, type_of)
-               for part in before):
+               for n, part, element in ((n, node.parts[n], elements[n]) for n in before)):
         return None
-    part = holding[0]
+    part, element = node.parts[holding[0]], elements[holding[0]]
     if part.what == "name":
         return element, union
     return _element_type(part, name, element, union, untyped, type_of)

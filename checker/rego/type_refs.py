@@ -38,6 +38,9 @@ def look_up(current: RegoType, key_type: RegoType, constant: str | int | None, r
     if current.length is not None and isinstance(constant, int) and not 0 <= constant < current.length:
         return current, (f"`{ref}` looks up index {constant} of an array literal of {current.length} "
                          f"element{'s' if current.length > 1 else ''}")
+    if current.items is not None and isinstance(constant, int) and not isinstance(constant, bool) \
+            and 0 <= constant < len(current.items):
+        return current.items[constant], None  # OPA's selectConstant: the static element at that index
     return element_of(current) if current.kinds <= {ARRAY, SET} else ANY, None
 
 
