@@ -67,6 +67,12 @@ def found(body: str) -> list[tuple[int, str]]:
     ('f(x) if {\n  o := {"a": 1, "b": "s"}\n  {"b": x, "a": y} = o\n}\nh := f(2)\n', 7,
      "where f takes only string"),
     ('f(x) if {\n  {"a": x, "b": 2} == {"a": 1, "b": 2}\n  upper(x)\n}\n', 5, "argument 1 of upper(...), `x`, is a number"),
+    # Beside a rule of several object values (OPA's any<...>): unify1 tries each in union mode; {"a": 1, "b": 2}
+    # has another length and fails before typing x, {"a": 1} types it a number.
+    ('f(x) if {\n  {"a": x} = o\n}\n\no := {"a": 1, "b": 2} if input.a\n\no := {"a": 1} if input.b\n\nh := f("s")\n',
+     11, "where f takes only number"),
+    ('f(x) if {\n  [y, x] = r\n}\n\nr := [1, "a"] if input.a\n\nr := [2, "b", 3] if input.b\n\nh := f(1)\n', 11,
+     "where f takes only string"),
     # A pattern that never matches is OPA's match error in the function itself (type_patterns).
     ('f(x) if {\n  [x] = [1, 2]\n}\nh := f("a")\n', 4, "an array of 1 element with an array of 2 elements"),
 ])
@@ -93,12 +99,13 @@ def test_a_first_use_opa_follows_types_the_argument(body: str, line: int, says: 
     # A literal holding a call or ref, called with what it takes.
     'f(x) if {\n  concat(",", [input.a, x])\n}\nh := f("a")\n',
     'f(x) if {\n  union({object.keys({}), x})\n}\nh := f({1})\n',
-    # The same patterns, called with what they take; an object of any keys, or one of several (a rule of two
-    # definitions, OPA's any<...>, tried in union mode), types nothing.
+    # The same patterns, called with what they take; an object of any keys types nothing, one of several (a rule
+    # of two definitions, OPA's any<...>, tried in union mode) the Or of its types there (any<number, string>).
     'f(x) if {\n  [y, x] = [1, 2]\n}\nh := f(3)\n',
     'f(x) if {\n  {"a": x} = {"a": 1}\n}\nh := f(2)\n',
     'f(x) if {\n  {"a": x} = input.o\n}\nh := f("a")\n',
     'f(x) if {\n  {"a": x} = r\n}\n\nr := {"a": 1} if input.a\n\nr := {"a": "s"} if input.b\n\nh := f("s")\n',
+    'f(x) if {\n  {"a": x} = o\n}\n\no := {"a": 1, "b": 2} if input.a\n\no := {"a": 1} if input.b\n\nh := f(1)\n',
     "f(x) if {\n  some v in x\n  upper(x)\n}\nh := f(1)\n",
     # A call on the argument moved out of the literal, widened by the literal in union mode (format_int makes x
     # a number, concat's array of strings then any<number, string>; count's any<...> makes it any).
@@ -126,7 +133,8 @@ def test_a_use_opa_accepts_or_this_reader_cannot_follow_passes(body: str) -> Non
 @pytest.mark.parametrize("body", [
     # OPA types the argument here too, but the order is not followed: the argument is left any, so nothing
     # is refused (a reached call is an error on regorus, undefined on regopy).
-    'f(x) if {\n  {"a": x} = o\n}\n\no := {"a": 1, "b": 2} if input.a\n\no := {"a": 1} if input.b\n\nh := f("s")\n',
+    # An object of keys not all known: OPA types "b" by its dynamic part (a string), this reader any.
+    'f(x) if {\n  o := {"a": 1, input.k: "s"}\n  {"b": x} = o\n}\nh := f(1)\n',
 ])
 def test_a_use_this_reader_does_not_follow_is_left_alone(body: str) -> None:
     assert found(body) == []

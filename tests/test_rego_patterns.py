@@ -67,6 +67,9 @@ def test_a_pattern_whose_names_nothing_binds_is_their_unsafe_variable(body: str,
     # An array held in a name: OPA's type is the literal's, index by index (unifiesArraysStatic).
     ('helper if {\n  xs := [1, "a"]\n  [x, 2] = xs\n}\n', 5, "`[x, 2] = xs` unifies a number with a string at index 1"),
     ('xs := [1, "a"]\n\nhelper if {\n  xs = [y, 2]\n}\n', 6, "unifies a string with a number at index 1"),
+    # Beside a rule of several definitions (OPA's any<...>): unify1 tries each, a match error where none fits.
+    ('helper if {\n  [x, 2] = r\n}\n\nr := [1, "a"] if input.a\n\nr := [2, "b"] if input.b\n', 4, "`[x, 2] = r` unifies a number with a string at index 1"),
+    ('helper if {\n  {"b": x} = o\n}\n\no := {"a": 1, "b": 2} if input.a\n\no := {"a": 1} if input.b\n', 4, "(it may be any of 2 objects, and none matches)"),
 ])
 def test_a_pattern_that_never_matches_is_a_match_error(body: str, line: int, says: str) -> None:
     errors = found(body)
@@ -122,6 +125,10 @@ def test_a_pattern_that_may_match_passes(body: str) -> None:
     ('helper if {\n  [x, y] = split(input.s, ",")\n  x + 1\n}\n', 5, "`x + 1` applies `+` to a string (`x`)"),
     # The same through a constant index (OPA's selectConstant: the static element there).
     ('helper if {\n  xs := [1, "a"]\n  upper(xs[0])\n}\n', 5, "`xs[0]`, is a number"),
+    # Beside a rule of several definitions: each is tried in union mode, the name the Or of its types where one
+    # matches ({"a": 1, "b": 2} has another length).
+    ('helper if {\n  [x, y] = r\n  y + 1\n}\n\nr := [1, "a"] if input.a\n\nr := [2, "b"] if input.b\n', 5, "`y + 1` applies `+` to a string (`y`)"),
+    ('helper if {\n  {"a": x} = o\n  upper(x)\n}\n\no := {"a": 1, "b": 2} if input.a\n\no := {"a": 1} if input.b\n', 5, "`x`, is a number"),
     # A function's argument placed in such a pattern: typed at its index, so f(1) is refused.
     ('f(x) if {\n  xs := [1, "a"]\n  [y, x] = xs\n}\n\nhelper := f(1)\n', 8, "where f takes only string"),
 ])
@@ -139,6 +146,10 @@ def test_a_name_a_pattern_binds_is_typed_at_its_place(body: str, line: int, says
     'helper if {\n  xs := [1, "a"]\n  [x, y] = xs\n  x + 1\n  upper(y)\n  upper(xs[1])\n}\n',
     'helper if {\n  [x, y] = split(input.s, ",")\n  upper(x)\n}\n',
     'xs := [1, "a"] if input.a\n\nxs := ["a", 1] if input.b\n\nhelper if {\n  [x, y] = xs\n  y + 1\n}\n',
+    'helper if {\n  [x, y] = r\n  upper(y)\n  x + 1\n}\n\nr := [1, "a"] if input.a\n\nr := [2, "b"] if input.b\n',
+    'helper if {\n  {"a": x} = o\n  x + 1\n}\n\no := {"a": 1, "b": 2} if input.a\n\no := {"a": 1} if input.b\n',
+    'helper if {\n  [x, 2] = r\n}\n\nr := [1, "a"] if input.a\n\nr := [2, 3] if input.b\n',
+    'helper if {\n  {"a": x} = o\n  upper(x)\n}\n\no := {"a": 1} if input.a\n\no := {"a": "s"} if input.b\n',
     'f(x) if {\n  xs := [1, "a"]\n  [y, x] = xs\n}\n\nhelper := f("s")\n',
 ])
 def test_a_name_a_pattern_binds_passes_where_its_type_fits(body: str) -> None:

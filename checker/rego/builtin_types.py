@@ -41,6 +41,9 @@ class RegoType:
     # An array literal's element types index by index (OPA's static elements: ``[1, "a"]`` is
     # ``array<number, string>``, so index 1 is a string). None: not known one by one.
     items: tuple[RegoType, ...] | None = None
+    # A joined array or object type's parts, each unjoined (OPA's ``any<...>`` of a rule's several definitions,
+    # which ``unify1`` tries one by one). None: not known.
+    alternatives: tuple[RegoType, ...] | None = None
 
     @property
     def known(self) -> bool:
@@ -77,7 +80,11 @@ def union(a: RegoType, b: RegoType) -> RegoType:
         fields = tuple(sorted(merged.items()))
     length = max(a.length, b.length) if a.length is not None and b.length is not None and kinds == {ARRAY} \
         else None
-    return RegoType(kinds, of, fields, length, joined=len(kinds) == 1 and not kinds <= SCALARS)
+    parts = (*(a.alternatives or (a,)), *(b.alternatives or (b,)))
+    alternatives = tuple(dict.fromkeys(parts)) if len(kinds) == 1 and kinds <= {ARRAY, OBJECT} and all(
+        part.kinds == kinds and not part.joined for part in parts) else None
+    return RegoType(kinds, of, fields, length, joined=len(kinds) == 1 and not kinds <= SCALARS,
+                    alternatives=alternatives)
 
 
 def element_of(collection: RegoType) -> RegoType:

@@ -16,11 +16,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from natpolicy.rego.builtin_types import ANY, ARRAY, OBJECT, SET, RegoType, accepts, element_of, kind
+from natpolicy.rego.builtin_types import ANY, ARRAY, OBJECT, SET, RegoType, accepts, element_of, kind, union
 from natpolicy.rego.type_env import with_article
 from natpolicy.rego.type_syntax import Node
 
-__all__ = ["LITERALS", "literal_fits", "element_type", "field_type", "object_mismatch"]
+__all__ = ["LITERALS", "literal_fits", "element_type", "field_type", "object_mismatch", "union_pattern_types"]
 
 LITERALS = {"array": ARRAY, "set": SET, "object": OBJECT}
 
@@ -242,6 +242,11 @@ def _literal_mismatch(literal: RegoType, other: RegoType, other_is_literal: bool
     has may be missing from one of them, so that is checked only when
     ``other_is_literal``.
     """
+    if other.alternatives is not None and literal.fields is not None and literal.kinds == {OBJECT}:
+        # A rule of several object values (OPA's any<...>): unify1 tries each, a match error where none fits.
+        problems = [_literal_mismatch(literal, alternative, True) for alternative in other.alternatives]
+        return f"{problems[0]} (it may be any of {len(problems)} objects, and none matches)" \
+            if all(problems) else None
     if literal.fields is None or other.fields is None or literal.kinds != {OBJECT} or other.kinds != {OBJECT}:
         return None
     mine, theirs = dict(literal.fields), dict(other.fields)
@@ -252,3 +257,67 @@ def _literal_mismatch(literal: RegoType, other: RegoType, other_is_literal: bool
             return f"the key {json.dumps(key)} as {with_article(value)} and as {with_article(theirs[key])}"
     missing = [key for key in theirs if key not in mine] if other_is_literal else []
     return f"the key {json.dumps(missing[0])}, which the other object never has" if missing else None
+
+
+def union_pattern_types(node: Node, expected: RegoType, names: frozenset[str]) -> dict[str, RegoType] | None:
+    """The types OPA's ``unify1`` puts on ``names``, untyped, in the pattern ``node`` beside a value of type
+    ``expected``, joined from several (``alternatives``: a rule of several definitions is OPA's ``any<...>``).
+
+    Each alternative is tried in union mode, where a name takes the ``Or`` of
+    its types and never fails (``[x, y] = r``, ``r`` two arrays holding a
+    string at index 1: ``y`` a string); one of another kind or length, or an
+    object of other keys, fails before any name is typed (OPA checks the
+    length first), and an array's constant that does not fit stops it at its
+    index. None where unsure: a pattern holding anything but ``names`` and
+    constants, an object alternative that may fail after typing a name (OPA's
+    order of keys is not followed), or none that matches (OPA's match error,
+    ``type_patterns.never_unify`` and ``object_mismatch``).
+    """
+    if expected.alternatives is None:
+        return None
+    found: dict[str, RegoType] = {}
+    matched = False
+    for alternative in expected.alternatives:
+        placed = _placed_in(node, alternative, names)
+        if placed is None:
+            return None
+        matched = matched or placed[1]
+        for name, value in placed[0].items():
+            found[name] = union(found[name], value) if name in found else value
+    return found if matched else None
+
+
+def _placed_in(node: Node, alternative: RegoType,
+               names: frozenset[str]) -> tuple[dict[str, RegoType], bool] | None:
+    """(the types one alternative puts on ``names`` in ``node``, whether it matches), or None when unsure."""
+    if alternative.joined or not alternative.known:
+        return None
+    if node.what == "array" and alternative.kinds == {ARRAY}:
+        if alternative.items is not None and len(alternative.items) != len(node.parts):
+            return {}, False
+        places = list(zip(node.parts, alternative.items or (element_of(alternative),) * len(node.parts),
+                          strict=True))
+    elif node.what == "object" and alternative.kinds == {OBJECT} and alternative.fields is not None:
+        fields = dict(alternative.fields)
+        keys = [key.constant for key in node.parts[::2]]
+        if any(key.what != "literal" or not isinstance(key.constant, str) for key in node.parts[::2]):
+            return None
+        if len(keys) != len(fields):
+            return {}, False
+        if set(keys) != set(fields):
+            return ({}, False) if len(keys) == 1 else None
+        places = [(value, fields[str(key)]) for key, value in zip(keys, node.parts[1::2], strict=True)]
+    elif LITERALS.get(node.what) not in alternative.kinds:
+        return {}, False  # unify1 of a literal with a type of another kind
+    else:
+        return None
+    found: dict[str, RegoType] = {}
+    for part, place in places:
+        if part.what == "name" and part.text in names and part.text not in found:
+            found[part.text] = place
+        elif part.what != "literal":
+            return None
+        elif not accepts(place, kind(part.text)):
+            # An array stops at that index, its names before it typed; an object's order is not followed.
+            return (found, False) if node.what == "array" or len(places) == 1 else None
+    return found, True

@@ -47,7 +47,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from natpolicy.rego.builtin_types import ARITHMETIC, RegoType
-from natpolicy.rego.type_literals import element_type, field_type
+from natpolicy.rego.type_literals import element_type, field_type, union_pattern_types
 from natpolicy.rego.type_syntax import Node, Statement
 
 __all__ = ["statement_names", "needed_names", "argument_uses", "widening_uses", "Use"]
@@ -136,6 +136,10 @@ def argument_uses(statement: Statement, name: str,
                 continue
             if side.what == "name" and side.text == name:
                 return [(side, type_of(other), False)]  # OPA unifies an untyped name with the other side's type
+            joined = union_pattern_types(side, type_of(other), untyped | {name}) if side.what in (
+                "array", "object") else None  # beside a rule of several definitions: each tried, in union mode
+            if joined is not None and name in joined:
+                return [(side, joined[name], False)]
             if side.what in ("array", "set"):
                 # A pattern holding the untyped name has no type yet (OPA's Nil): it is unified with the other
                 # side's type, element by element (`[x] = [1]`: x is a number).

@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 
 from natpolicy.rego.builtin_types import ARRAY, OBJECT, RegoType, accepts, element_of
 from natpolicy.rego.type_env import REFUSED, with_article
-from natpolicy.rego.type_literals import object_mismatch
+from natpolicy.rego.type_literals import object_mismatch, union_pattern_types
 from natpolicy.rego.type_parameters import statement_names
 from natpolicy.rego.type_syntax import Node, Statement
 
@@ -134,6 +134,11 @@ def never_unify(left: RegoType, right: RegoType) -> tuple[str, str] | None:
     """
     if not accepts(left, right):
         return with_article(left), with_article(right)
+    for one, swap in ((left, False), (right, True)):
+        if one.alternatives is not None:  # OPA's any<...>: unify1 tries each, a match error where none fits
+            found = [never_unify(left, alternative) if swap else never_unify(alternative, right)
+                     for alternative in one.alternatives]
+            return found[0] if all(found) else None
     lengths = _lengths(left, right)
     if lengths is not None and lengths[0] != lengths[1]:
         return f"an array of {_elements(lengths[0])}", f"an array of {_elements(lengths[1])}"
@@ -255,13 +260,17 @@ def _pair_typed(pattern: Node, value: RegoType, unbound: frozenset[str], found: 
                 clash: list[tuple[str, str]]) -> bool:
     """``_pair`` beside a value known only by its type (``[x, y] = xs``, ``= split(s, ",")``), as OPA's ``unify1``
     gives the untyped pattern that type: an array index by index (an array literal's static elements, else the
-    elements' type), an object literal's keys one by one. False where unsure: a type of several kinds or joined
-    from two (OPA tries each in union mode), a set, an object of keys not all known, or shapes that never
-    match (OPA's match error, found by ``never_unify``)."""
+    elements' type), an object literal's keys one by one; a type joined from several (a rule's definitions,
+    OPA's any<...>) each in union mode (``type_literals.union_pattern_types``). False where unsure: a type of
+    several kinds, a set, an object of keys not all known, or shapes that never match (OPA's match error, found
+    by ``never_unify``)."""
     if pattern.what == "name" and pattern.text in unbound:
         return _place(pattern.text, value, found, clash)
     if not _all_names(pattern) & unbound:
         return True  # a constant or a bound name: checked by never_unify, it binds nothing
+    if value.alternatives is not None and pattern.what in ("array", "object"):
+        typed = union_pattern_types(pattern, value, unbound)  # tried one by one, in union mode
+        return typed is not None and all(_place(name, place, found, clash) for name, place in typed.items())
     if value.joined or len(value.kinds) != 1:
         return False
     if pattern.what == "array" and value.kinds == {ARRAY}:
