@@ -62,7 +62,7 @@ from natpolicy.rego.function_arity import (
 )
 from natpolicy.rego.source import scan_module
 from natpolicy.rego.type_env import REFUSED as _REFUSED
-from natpolicy.rego.type_env import Package, Scope, union_all
+from natpolicy.rego.type_env import Package, Scope, one_type, union_all
 from natpolicy.rego.type_env import kinds_of as _only  # what a declared type takes, for a message
 from natpolicy.rego.type_env import with_article as _a  # "a number", "an array"
 from natpolicy.rego.type_literals import LITERALS, literal_fits
@@ -514,7 +514,7 @@ class _Checker:
         OPA's type checker finds the rule's value type where a function type
         should be (``checkExprBuiltin``): "undefined function", unless it is
         ``any`` (as an ``Or`` of two types is). A collection type joined from
-        two here may be OPA's ``any`` (``RegoType.joined``), so it passes.
+        two here is OPA's ``any`` unless both are one type (``one_type``).
         """
         path, arity = call_target(node.text, self.source, self.calls.package, self.package_names,
                                   self.calls.arities, self.calls.ref_heads)
@@ -522,7 +522,7 @@ class _Checker:
             return False  # a function, a builtin, or a call whose arity is refused already
         own = f"data.{self.calls.package}."
         value = self.values.get(path.removeprefix(own)) if path.startswith(own) else self.calls.foreign_value(path)
-        if value is None or len(value.kinds) != 1 or value.joined:
+        if value is None or len(value.kinds) != 1 or not one_type(value):
             return False
         self._error(node, f"type error: `{self._text(node)}` calls {path}, a rule whose value is {_a(value)}, "
                           f"as a function (OPA: undefined function {path}); {_REFUSED}")
