@@ -129,6 +129,10 @@ def test_a_pattern_that_may_match_passes(body: str) -> None:
     # matches ({"a": 1, "b": 2} has another length).
     ('helper if {\n  [x, y] = r\n  y + 1\n}\n\nr := [1, "a"] if input.a\n\nr := [2, "b"] if input.b\n', 5, "`y + 1` applies `+` to a string (`y`)"),
     ('helper if {\n  {"a": x} = o\n  upper(x)\n}\n\no := {"a": 1, "b": 2} if input.a\n\no := {"a": 1} if input.b\n', 5, "`x`, is a number"),
+    # The pattern of `some ... in`: OPA unifies it with the element (`[x, y] = xs[k]`), index by index.
+    ('helper if {\n  some [x, y] in [[1, "a"]]\n  y + 1\n}\n', 5, "`y + 1` applies `+` to a string (`y`)"),
+    ('helper if {\n  some {"a": v} in [{"a": 1}]\n  upper(v)\n}\n', 5, "`v`, is a number"),
+    ('helper if {\n  some i, [x, y] in [[1, "a"], [2, "b"]]\n  y + 1\n}\n', 5, "to a string (`y`)"),
     # A function's argument placed in such a pattern: typed at its index, so f(1) is refused.
     ('f(x) if {\n  xs := [1, "a"]\n  [y, x] = xs\n}\n\nhelper := f(1)\n', 8, "where f takes only string"),
 ])
@@ -146,6 +150,9 @@ def test_a_name_a_pattern_binds_is_typed_at_its_place(body: str, line: int, says
     'helper if {\n  xs := [1, "a"]\n  [x, y] = xs\n  x + 1\n  upper(y)\n  upper(xs[1])\n}\n',
     'helper if {\n  [x, y] = split(input.s, ",")\n  upper(x)\n}\n',
     'xs := [1, "a"] if input.a\n\nxs := ["a", 1] if input.b\n\nhelper if {\n  [x, y] = xs\n  y + 1\n}\n',
+    'helper if {\n  some [x, y] in [[1, "a"], [2, 3]]\n  y + 1\n}\n',
+    'helper if {\n  some [x, y] in input.rs\n  y + 1\n  upper(y)\n}\n',
+    'helper if {\n  every [x, y] in [[1, "a"]] {\n    y + 1\n  }\n}\n',
     'helper if {\n  [x, y] = r\n  upper(y)\n  x + 1\n}\n\nr := [1, "a"] if input.a\n\nr := [2, "b"] if input.b\n',
     'helper if {\n  {"a": x} = o\n  x + 1\n}\n\no := {"a": 1, "b": 2} if input.a\n\no := {"a": 1} if input.b\n',
     'helper if {\n  [x, 2] = r\n}\n\nr := [1, "a"] if input.a\n\nr := [2, 3] if input.b\n',

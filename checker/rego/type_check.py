@@ -8,8 +8,8 @@ it), and ``natpolicy.rego.guards`` refuses each error with its line.
 
 Inferred: literals, collections and comprehensions; ``:=`` and ``=`` bindings
 of a local variable (also in a pattern beside a literal of its shape or a
-value of one known type, ``type_patterns.pattern_types``); ``some x in xs`` (the element type; an ``every`` body is
-never typed by OPA but for its refs, comprehensions and arity, nor here);
+value of one known type, ``type_patterns.pattern_types``); ``some x in xs`` (the element type, a pattern's names
+at their places; an ``every`` body is never typed by OPA but for its refs, comprehensions and arity, nor here);
 arithmetic (``+ * / %`` give numbers, ``-`` a number or set as OPA declares,
 ``| &`` sets); builtin results (``builtin_types.BUILTINS``); the values of the
 package's rules, from their definitions in all the package's files together
@@ -66,7 +66,7 @@ from natpolicy.rego.type_env import Package, Scope, one_type, union_all
 from natpolicy.rego.type_env import kinds_of as _only  # what a declared type takes, for a message
 from natpolicy.rego.type_env import with_article as _a  # "a number", "an array"
 from natpolicy.rego.type_literals import LITERALS, literal_fits
-from natpolicy.rego.type_patterns import equality_problem, pattern_types, unbound_after
+from natpolicy.rego.type_patterns import equality_problem, pattern_types, typed_pattern, unbound_after
 from natpolicy.rego.type_refs import dynamic_key, function_read, look_up, rule_ref
 from natpolicy.rego.type_syntax import Node, Rule, Statement, read_rules
 from natpolicy.rego.type_syntax import pattern_names as _names
@@ -389,11 +389,11 @@ class _Checker:
             self._error(target, problem)
 
     def _pattern(self, target: Node, value: RegoType, scope: Scope) -> None:
-        if target.what == "name":
-            scope.bind(target.text, value)
-        else:
-            for name in _names(target):
-                scope.bind(name, ANY)
+        """Bind the new names of ``target`` beside a value of type ``value``, each at its place (``typed_pattern``)."""
+        names = _names(target)
+        typed = {target.text: value} if target.what == "name" else typed_pattern(target, value, frozenset(names))
+        for name in names:
+            scope.bind(name, typed.get(name, ANY))
 
     def _resolvable(self, name: str, scope: Scope) -> bool:
         return name in _ROOTS or scope.get(name) is not None or name in self.values or name in self.package_names

@@ -30,7 +30,7 @@ from natpolicy.rego.type_literals import object_mismatch, union_pattern_types
 from natpolicy.rego.type_parameters import statement_names
 from natpolicy.rego.type_syntax import Node, Statement
 
-__all__ = ["equality_problem", "never_unify", "pattern_types", "unbound_after"]
+__all__ = ["equality_problem", "never_unify", "pattern_types", "typed_pattern", "unbound_after"]
 
 
 def equality_problem(target: Node, value: Node, type_of: Callable[[Node], RegoType], unbound: Sequence[str],
@@ -243,6 +243,15 @@ def _pair(pattern: Node, other: Node, unbound: frozenset[str], type_of: Callable
 
 # What stands beside a pattern as a value known only by its type: a name, or what OPA moved into one.
 _TYPED_ONLY = frozenset({"name", "ref", "call", "infix", "comprehension"})
+
+
+def typed_pattern(pattern: Node, value: RegoType, names: frozenset[str]) -> dict[str, RegoType]:
+    """The types OPA's ``unify1`` gives the new ``names`` of ``pattern`` beside a value of type ``value``
+    (``some [x, y] in xs``: OPA's compiler unifies the pattern with ``xs[k]``, whose type is the element's);
+    empty where unsure, or where a name placed twice never matches itself."""
+    found: dict[str, RegoType] = {}
+    clash: list[tuple[str, str]] = []
+    return found if _pair_typed(pattern, value, names, found, clash) and not clash else {}
 
 
 def _place(name: str, value: RegoType, found: dict[str, RegoType], clash: list[tuple[str, str]]) -> bool:
