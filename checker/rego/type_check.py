@@ -438,16 +438,15 @@ class _Checker:
     def _object(self, node: Node, scope: Scope) -> RegoType:
         """An object literal: closed when every key is a literal string (OPA's static properties)."""
         fields: dict[str, RegoType] = {}
-        closed = True
+        computed: list[tuple[RegoType, RegoType] | None] = []  # OPA's dynamic part: any key may be there
         for key, value in zip(node.parts[::2], node.parts[1::2], strict=True):
             value_type = self.type_of(value, scope)
             constant = self._constant(key)
             if isinstance(constant, str):
                 fields[constant] = union(fields[constant], value_type) if constant in fields else value_type
-            else:
-                self.type_of(key, scope)
-                closed = False  # a computed or non-string key: OPA's dynamic part, any key may be there
-        return types.closed_object(fields) if closed else kind(OBJECT)
+            else:  # a computed key (its type and its value's), or a literal one that is no string
+                computed.append((self.type_of(key, scope), value_type) if key.what != "literal" else None)
+        return types.open_object(fields, computed) if computed else types.closed_object(fields)
 
     @staticmethod
     def _constant(key: Node) -> str | int | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from natpolicy.rego.builtin_types import ANY, ARRAY, OBJECT, SET, RegoType, accepts, element_of, kind, union
+from natpolicy.rego.builtin_types import ANY, ARRAY, OBJECT, SET, RegoType, accepts, element_of, kind, select_key, union
 from natpolicy.rego.type_env import with_article
 from natpolicy.rego.type_syntax import Node
 
@@ -99,7 +99,9 @@ def field_type(node: Node, name: str, expected: RegoType, untyped: frozenset[str
     properties), ``name`` takes the type of its key there. None when unsure:
     ``name`` not there exactly once as the value of a literal string key, the
     other side's keys not exactly the literal's (OPA's match error, refused
-    by ``type_patterns``), a joined or open object, or another value that
+    by ``type_patterns``), a joined object, one of any keys or of several
+    computed keys (one of a single computed key types each key as OPA's
+    ``Object.Select`` does, ``select_key``), or another value that
     could fail before ``name`` is reached (OPA stops at the first, in an
     order this reader does not follow): each must be a constant that fits or
     a name of ``untyped``.
@@ -111,9 +113,15 @@ def field_type(node: Node, name: str, expected: RegoType, untyped: frozenset[str
         return None
     if expected == ANY:
         return ANY
-    if expected.kinds != {OBJECT} or expected.fields is None or expected.joined:
+    if expected.static is not None:  # one computed key: each key its static type or the computed one's
+        selected = {str(key.constant): select_key(expected, str(key.constant)) for key, _ in pairs}
+        fields = {key: child for key, child in selected.items() if child is not None}
+        if len(fields) != len(selected):
+            return None
+    elif expected.kinds != {OBJECT} or expected.fields is None or expected.joined:
         return None
-    fields = dict(expected.fields)
+    else:
+        fields = dict(expected.fields)
     if len(fields) != len(pairs) or any(key.constant not in fields for key, _ in pairs):
         return None
     for key, value in pairs:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from natpolicy.rego.builtin_types import ARRAY, OBJECT, RegoType, accepts, element_of
+from natpolicy.rego.builtin_types import ARRAY, OBJECT, RegoType, accepts, element_of, select_key
 from natpolicy.rego.type_env import REFUSED, with_article
 from natpolicy.rego.type_literals import object_mismatch, union_pattern_types
 from natpolicy.rego.type_parameters import statement_names
@@ -288,6 +288,12 @@ def _pair_typed(pattern: Node, value: RegoType, unbound: frozenset[str], found: 
         places = value.items or (element_of(value),) * len(pattern.parts)
         return all(_pair_typed(part, place, unbound, found, clash)
                    for part, place in zip(pattern.parts, places, strict=True))
+    if pattern.what == "object" and value.kinds == {OBJECT} and value.static is not None:
+        # One computed key: no length to match (OPA's dynamic part), each key its static type or the computed one's.
+        selected = [select_key(value, key.constant) if isinstance(key.constant, str) else None
+                    for key in pattern.parts[::2]]
+        return all(place is not None and _pair_typed(part, place, unbound, found, clash)
+                   for part, place in zip(pattern.parts[1::2], selected, strict=True))
     if pattern.what == "object" and value.kinds == {OBJECT} and value.fields is not None:
         fields = dict(value.fields)
         keys = [key.constant for key in pattern.parts[::2]]

@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from natpolicy.rego.builtin_types import ANY, ARRAY, NUMBER, OBJECT, SCALARS, SET, RegoType, accepts, element_of
+from natpolicy.rego.builtin_types import (
+    ANY,
+    ARRAY,
+    NUMBER,
+    OBJECT,
+    SCALARS,
+    SET,
+    RegoType,
+    accepts,
+    element_of,
+    select_key,
+)
 from natpolicy.rego.function_arity import call_path
 from natpolicy.rego.type_env import keys_listed, with_article
 from natpolicy.rego.type_syntax import Node
@@ -41,6 +52,8 @@ def look_up(current: RegoType, key_type: RegoType, constant: str | int | None, r
     if current.items is not None and isinstance(constant, int) and not isinstance(constant, bool) \
             and 0 <= constant < len(current.items):
         return current.items[constant], None  # OPA's selectConstant: the static element at that index
+    if current.static is not None and isinstance(constant, str):
+        return select_key(current, constant) or ANY, None  # an object of one computed key (OPA's Object.Select)
     return element_of(current) if current.kinds <= {ARRAY, SET} else ANY, None
 
 
