@@ -134,6 +134,10 @@ def test_a_pattern_that_may_match_passes(body: str) -> None:
     ('helper if {\n  o := {"a": 1, input.k: "s"}\n  {"a": x, "b": y} = o\n  y + 1\n}\n', 6, "to a string (`y`)"),
     ('helper if {\n  o := {"a": 1, input.k: "s"}\n  o.b + 1\n}\n', 5, "`o.b + 1` applies `+` to a string (`o.b`)"),
     ('helper if {\n  o := {"a": 1, input.k: "s"}\n  o.c.d\n}\n', 5, "`o.c.d` looks inside a string"),
+    # A string key such a computed key never holds (a number there): OPA's Object.Select finds nothing.
+    ('helper if {\n  o := {"a": 1, count(input.k): "s"}\n  o.b\n}\n', 5,
+     "`o.b` looks up `b` in an object literal of the key \"a\", one computed key of type number"),
+    ('helper if {\n  n := count(input.k)\n  o := {n: "s"}\n  x := o.b\n}\n', 6, "one computed key of type number"),
     # The pattern of `some ... in`: OPA unifies it with the element (`[x, y] = xs[k]`), index by index.
     ('helper if {\n  some [x, y] in [[1, "a"]]\n  y + 1\n}\n', 5, "`y + 1` applies `+` to a string (`y`)"),
     ('helper if {\n  some {"a": v} in [{"a": 1}]\n  upper(v)\n}\n', 5, "`v`, is a number"),
@@ -156,6 +160,8 @@ def test_a_name_a_pattern_binds_is_typed_at_its_place(body: str, line: int, says
     'helper if {\n  [x, y] = split(input.s, ",")\n  upper(x)\n}\n',
     'xs := [1, "a"] if input.a\n\nxs := ["a", 1] if input.b\n\nhelper if {\n  [x, y] = xs\n  y + 1\n}\n',
     'helper if {\n  o := {"a": 1, input.k: "s"}\n  {"a": x, "b": y} = o\n  upper(y)\n  x + 1\n  upper(o.c)\n}\n',
+    'helper if {\n  o := {"a": 1, count(input.k): "s"}\n  o.a + 1\n  upper(o[1])\n}\n',
+    'helper if {\n  o := {"a": 1, input.k: "s"}\n  x := o.b\n}\n',
     'helper if {\n  some [x, y] in [[1, "a"], [2, 3]]\n  y + 1\n}\n',
     'helper if {\n  some [x, y] in input.rs\n  y + 1\n  upper(y)\n}\n',
     'helper if {\n  every [x, y] in [[1, "a"]] {\n    y + 1\n  }\n}\n',
