@@ -48,11 +48,33 @@ def found(body: str) -> list[tuple[int, str]]:
     # runs in place, and the names before the argument, untyped, never stop it.
     ('f(x) if {\n  [x, y] = [1, 2]\n}\nh := f("a")\n', 6, "where f takes only number"),
     ('f(x) if {\n  [y, x] = [1, 2]\n}\nh := f("a")\n', 6, "where f takes only number"),
+    # A literal holding the argument and a call on it: the call is moved out first and types it (upper: a
+    # string), then the literal is unified (concat's any<...> in union mode: still a string).
+    ('f(x) if {\n  concat(",", [x, upper(x)])\n}\nh := f(1)\n', 6, "where f takes only string"),
+    ('f(x) if {\n  concat(",", [upper(x), x])\n}\nh := f(1)\n', 6, "where f takes only string"),
+    ('f(x) if {\n  concat(",", [x, upper(x)])\n  x + 1\n}\n', 5, "`x + 1` applies `+` to a string (`x`)"),
+    # An object literal passed to a call: unified key by key (unify1Object). A function's object argument
+    # typed from a literal (o == {"a": 1}: o is an object of the key "a", a number) types the value there.
+    ('g(o) if {\n  o == {"a": 1}\n}\n\nf(x) if {\n  g({"a": x})\n}\n\nh := f("s")\n', 11,
+     "where f takes only number"),
+    ('g(o) if {\n  o == {"a": [1], "b": 2}\n}\n\nf(x) if {\n  g({"b": 3, "a": [x]})\n}\n\nh := f("s")\n', 11,
+     "where f takes only number"),
+    # An argument typed before, then in an object of any values outside union mode (object.keys): it keeps its
+    # type (unify1 only checks it), so f(1) is refused.
+    ('f(x) if {\n  upper(x)\n  object.keys({"a": x})\n}\nh := f(1)\n', 7, "where f takes only string"),
     # An object pattern: unified key by key with an object of known keys (unify1Object).
     ('f(x) if {\n  {"a": x} = {"a": 1}\n}\nh := f("a")\n', 6, "where f takes only number"),
     ('f(x) if {\n  o := {"a": 1, "b": "s"}\n  {"b": x, "a": y} = o\n}\nh := f(2)\n', 7,
      "where f takes only string"),
     ('f(x) if {\n  {"a": x, "b": 2} == {"a": 1, "b": 2}\n  upper(x)\n}\n', 5, "argument 1 of upper(...), `x`, is a number"),
+    # Beside a rule of several object values (OPA's any<...>): unify1 tries each in union mode; {"a": 1, "b": 2}
+    # has another length and fails before typing x, {"a": 1} types it a number.
+    ('f(x) if {\n  {"a": x} = o\n}\n\no := {"a": 1, "b": 2} if input.a\n\no := {"a": 1} if input.b\n\nh := f("s")\n',
+     11, "where f takes only number"),
+    ('f(x) if {\n  [y, x] = r\n}\n\nr := [1, "a"] if input.a\n\nr := [2, "b", 3] if input.b\n\nh := f(1)\n', 11,
+     "where f takes only string"),
+    # Beside an object literal of one computed key: "b" is its dynamic part's value (a string).
+    ('f(x) if {\n  o := {"a": 1, input.k: "s"}\n  {"b": x} = o\n}\nh := f(1)\n', 7, "where f takes only string"),
     # A pattern that never matches is OPA's match error in the function itself (type_patterns).
     ('f(x) if {\n  [x] = [1, 2]\n}\nh := f("a")\n', 4, "an array of 1 element with an array of 2 elements"),
 ])
@@ -79,13 +101,29 @@ def test_a_first_use_opa_follows_types_the_argument(body: str, line: int, says: 
     # A literal holding a call or ref, called with what it takes.
     'f(x) if {\n  concat(",", [input.a, x])\n}\nh := f("a")\n',
     'f(x) if {\n  union({object.keys({}), x})\n}\nh := f({1})\n',
-    # The same patterns, called with what they take; an object of any keys, or one of several (a rule of two
-    # definitions, OPA's any<...>, tried in union mode), types nothing.
+    # The same patterns, called with what they take; an object of any keys types nothing, one of several (a rule
+    # of two definitions, OPA's any<...>, tried in union mode) the Or of its types there (any<number, string>).
     'f(x) if {\n  [y, x] = [1, 2]\n}\nh := f(3)\n',
     'f(x) if {\n  {"a": x} = {"a": 1}\n}\nh := f(2)\n',
     'f(x) if {\n  {"a": x} = input.o\n}\nh := f("a")\n',
     'f(x) if {\n  {"a": x} = r\n}\n\nr := {"a": 1} if input.a\n\nr := {"a": "s"} if input.b\n\nh := f("s")\n',
+    'f(x) if {\n  {"a": x} = o\n}\n\no := {"a": 1, "b": 2} if input.a\n\no := {"a": 1} if input.b\n\nh := f(1)\n',
     "f(x) if {\n  some v in x\n  upper(x)\n}\nh := f(1)\n",
+    # A call on the argument moved out of the literal, widened by the literal in union mode (format_int makes x
+    # a number, concat's array of strings then any<number, string>; count's any<...> makes it any).
+    'f(x) if {\n  concat(",", [x, format_int(x, 10)])\n}\nh := f(1)\n',
+    'f(x) if {\n  count([x, upper(x)]) > 0\n}\nh := f(1)\n',
+    'f(x) if {\n  concat(",", [x, upper(x)])\n}\nh := f("a")\n',
+    # An object literal: an object of any values (object.keys) types the argument any, which a later use
+    # never narrows; declared any, or in union mode (count), any too; an object typed from a literal, called
+    # with what it takes.
+    'f(x) if {\n  object.keys({"a": x})\n  upper(x)\n  x + 1\n}\nh := f(1)\n',
+    'f(x) if {\n  json.marshal({"a": x})\n  upper(x)\n}\nh := f(1)\n',
+    'f(x) if {\n  upper(x)\n  count({"a": x}) > 0\n}\nh := f(1)\n',
+    'g(o) if {\n  o == {"a": 1}\n}\n\nf(x) if {\n  g({"a": x})\n}\n\nh := f(2)\n',
+    # A ref holding the argument, moved out of the literal: its key is typed by the ref checker first, as any
+    # (input has no type), so concat widens nothing (left any here as a use not followed).
+    'f(x) if {\n  concat(",", [x, input.a[x]])\n}\nh := f(1)\n',
     # A literal that is no call's argument types nothing (`y := [x]` unifies y); nor does a comprehension.
     "f(x) if {\n  y := [x]\n  y[0] + 1\n  upper(x)\n}\n",
     'f(x) if {\n  z := [s | s := concat(",", [x])]\n}\nh := f(1)\n',
@@ -97,8 +135,8 @@ def test_a_use_opa_accepts_or_this_reader_cannot_follow_passes(body: str) -> Non
 @pytest.mark.parametrize("body", [
     # OPA types the argument here too, but the order is not followed: the argument is left any, so nothing
     # is refused (a reached call is an error on regorus, undefined on regopy).
-    'f(x) if {\n  concat(",", [x, upper(x)])\n}\nh := f(1)\n',
-    'f(x) if {\n  {"a": x} = o\n}\n\no := {"a": 1, "b": 2} if input.a\n\no := {"a": 1} if input.b\n\nh := f("s")\n',
+    # An object of two computed keys: OPA keeps the last in its order of keys as its dynamic part, not followed.
+    'f(x) if {\n  o := {"a": 1, input.k: "s", input.j: 2}\n  {"b": x} = o\n}\nh := f(1)\n',
 ])
 def test_a_use_this_reader_does_not_follow_is_left_alone(body: str) -> None:
     assert found(body) == []

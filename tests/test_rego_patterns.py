@@ -64,6 +64,12 @@ def test_a_pattern_whose_names_nothing_binds_is_their_unsafe_variable(body: str,
     # A name placed twice: typed at its first place, then unified with the second.
     ('helper if {\n  [x, x] = [1, "a"]\n}\n', 4, "makes `x` a number and then unifies it with a string"),
     ('helper if {\n  {"a": x, "b": [x]} = {"a": 1, "b": [true]}\n}\n', 4, "makes `x` a"),
+    # An array held in a name: OPA's type is the literal's, index by index (unifiesArraysStatic).
+    ('helper if {\n  xs := [1, "a"]\n  [x, 2] = xs\n}\n', 5, "`[x, 2] = xs` unifies a number with a string at index 1"),
+    ('xs := [1, "a"]\n\nhelper if {\n  xs = [y, 2]\n}\n', 6, "unifies a string with a number at index 1"),
+    # Beside a rule of several definitions (OPA's any<...>): unify1 tries each, a match error where none fits.
+    ('helper if {\n  [x, 2] = r\n}\n\nr := [1, "a"] if input.a\n\nr := [2, "b"] if input.b\n', 4, "`[x, 2] = r` unifies a number with a string at index 1"),
+    ('helper if {\n  {"b": x} = o\n}\n\no := {"a": 1, "b": 2} if input.a\n\no := {"a": 1} if input.b\n', 4, "(it may be any of 2 objects, and none matches)"),
 ])
 def test_a_pattern_that_never_matches_is_a_match_error(body: str, line: int, says: str) -> None:
     errors = found(body)
@@ -110,6 +116,34 @@ def test_a_pattern_that_may_match_passes(body: str) -> None:
     ('helper if {\n  [x, y] := [1, "a"]\n  upper(x)\n}\n', 5, "argument 1 of upper(...), `x`, is a number"),
     ('helper if {\n  {"a": x} = {"a": 1}\n  upper(x)\n}\n', 5, "argument 1 of upper(...), `x`, is a number"),
     ('helper if {\n  [x, [y]] = [1, ["s"]]\n  y + 1\n}\n', 5, "`y + 1` applies `+` to a string"),
+    # Beside a value known only by its type (a name, a rule, a call): unify1 gives the untyped pattern that type,
+    # an array literal's index by index, an object literal's key by key, an array of one element type's at each.
+    ('helper if {\n  xs := [1, "a"]\n  [x, y] = xs\n  y + 1\n}\n', 6, "`y + 1` applies `+` to a string (`y`)"),
+    ('helper if {\n  xs := [1, "a"]\n  [x, y] := xs\n  upper(x)\n}\n', 6, "`x`, is a number"),
+    ('xs := [[1], "a"]\n\nhelper if {\n  [[x], y] = xs\n  upper(x)\n}\n', 7, "`x`, is a number"),
+    ('helper if {\n  o := {"a": 1, "b": "s"}\n  {"b": y, "a": x} = o\n  y + 1\n}\n', 6, "to a string (`y`)"),
+    ('helper if {\n  [x, y] = split(input.s, ",")\n  x + 1\n}\n', 5, "`x + 1` applies `+` to a string (`x`)"),
+    # The same through a constant index (OPA's selectConstant: the static element there).
+    ('helper if {\n  xs := [1, "a"]\n  upper(xs[0])\n}\n', 5, "`xs[0]`, is a number"),
+    # Beside a rule of several definitions: each is tried in union mode, the name the Or of its types where one
+    # matches ({"a": 1, "b": 2} has another length).
+    ('helper if {\n  [x, y] = r\n  y + 1\n}\n\nr := [1, "a"] if input.a\n\nr := [2, "b"] if input.b\n', 5, "`y + 1` applies `+` to a string (`y`)"),
+    ('helper if {\n  {"a": x} = o\n  upper(x)\n}\n\no := {"a": 1, "b": 2} if input.a\n\no := {"a": 1} if input.b\n', 5, "`x`, is a number"),
+    # An object literal of one computed key: OPA's static properties, and the key's value as its dynamic part
+    # (Object.Select), also through a ref.
+    ('helper if {\n  o := {"a": 1, input.k: "s"}\n  {"a": x, "b": y} = o\n  y + 1\n}\n', 6, "to a string (`y`)"),
+    ('helper if {\n  o := {"a": 1, input.k: "s"}\n  o.b + 1\n}\n', 5, "`o.b + 1` applies `+` to a string (`o.b`)"),
+    ('helper if {\n  o := {"a": 1, input.k: "s"}\n  o.c.d\n}\n', 5, "`o.c.d` looks inside a string"),
+    # A string key such a computed key never holds (a number there): OPA's Object.Select finds nothing.
+    ('helper if {\n  o := {"a": 1, count(input.k): "s"}\n  o.b\n}\n', 5,
+     "`o.b` looks up `b` in an object literal of the key \"a\", one computed key of type number"),
+    ('helper if {\n  n := count(input.k)\n  o := {n: "s"}\n  x := o.b\n}\n', 6, "one computed key of type number"),
+    # The pattern of `some ... in`: OPA unifies it with the element (`[x, y] = xs[k]`), index by index.
+    ('helper if {\n  some [x, y] in [[1, "a"]]\n  y + 1\n}\n', 5, "`y + 1` applies `+` to a string (`y`)"),
+    ('helper if {\n  some {"a": v} in [{"a": 1}]\n  upper(v)\n}\n', 5, "`v`, is a number"),
+    ('helper if {\n  some i, [x, y] in [[1, "a"], [2, "b"]]\n  y + 1\n}\n', 5, "to a string (`y`)"),
+    # A function's argument placed in such a pattern: typed at its index, so f(1) is refused.
+    ('f(x) if {\n  xs := [1, "a"]\n  [y, x] = xs\n}\n\nhelper := f(1)\n', 8, "where f takes only string"),
 ])
 def test_a_name_a_pattern_binds_is_typed_at_its_place(body: str, line: int, says: str) -> None:
     assert_refused_at(found(body), line, says)
@@ -120,6 +154,22 @@ def test_a_name_a_pattern_binds_is_typed_at_its_place(body: str, line: int, says
     'helper if {\n  [x, y] := [1, input.a]\n  upper(y)\n}\n',
     'helper if {\n  {"a": x, "b": y} = {"b": 1, "a": "s"}\n  upper(x)\n  y + 1\n}\n',
     "helper if {\n  [x] = input.a\n  upper(x)\n  x + 1\n}\n",  # any: OPA's A
+    # The same beside a name, each use of the type at its index; a rule of two definitions (OPA's any<...>,
+    # tried in union mode, where y is any<number, string>) types it as OPA does.
+    'helper if {\n  xs := [1, "a"]\n  [x, y] = xs\n  x + 1\n  upper(y)\n  upper(xs[1])\n}\n',
+    'helper if {\n  [x, y] = split(input.s, ",")\n  upper(x)\n}\n',
+    'xs := [1, "a"] if input.a\n\nxs := ["a", 1] if input.b\n\nhelper if {\n  [x, y] = xs\n  y + 1\n}\n',
+    'helper if {\n  o := {"a": 1, input.k: "s"}\n  {"a": x, "b": y} = o\n  upper(y)\n  x + 1\n  upper(o.c)\n}\n',
+    'helper if {\n  o := {"a": 1, count(input.k): "s"}\n  o.a + 1\n  upper(o[1])\n}\n',
+    'helper if {\n  o := {"a": 1, input.k: "s"}\n  x := o.b\n}\n',
+    'helper if {\n  some [x, y] in [[1, "a"], [2, 3]]\n  y + 1\n}\n',
+    'helper if {\n  some [x, y] in input.rs\n  y + 1\n  upper(y)\n}\n',
+    'helper if {\n  every [x, y] in [[1, "a"]] {\n    y + 1\n  }\n}\n',
+    'helper if {\n  [x, y] = r\n  upper(y)\n  x + 1\n}\n\nr := [1, "a"] if input.a\n\nr := [2, "b"] if input.b\n',
+    'helper if {\n  {"a": x} = o\n  x + 1\n}\n\no := {"a": 1, "b": 2} if input.a\n\no := {"a": 1} if input.b\n',
+    'helper if {\n  [x, 2] = r\n}\n\nr := [1, "a"] if input.a\n\nr := [2, 3] if input.b\n',
+    'helper if {\n  {"a": x} = o\n  upper(x)\n}\n\no := {"a": 1} if input.a\n\no := {"a": "s"} if input.b\n',
+    'f(x) if {\n  xs := [1, "a"]\n  [y, x] = xs\n}\n\nhelper := f("s")\n',
 ])
 def test_a_name_a_pattern_binds_passes_where_its_type_fits(body: str) -> None:
     assert found(body) == []
@@ -128,13 +178,14 @@ def test_a_name_a_pattern_binds_passes_where_its_type_fits(body: str) -> None:
 @pytest.mark.parametrize("body", [
     # OPA refuses these too, but this reader does not follow them, so nothing is refused: a pattern in a
     # comprehension, a name mentioned before the pattern (OPA's unsafe variable is reported there), two names
-    # that only each other binds, a name declared twice by `:=` (OPA's verdict there is not followed), and an
-    # index of an array held in a name.
+    # that only each other binds, a name declared twice by `:=` (OPA's verdict there is not followed), and a
+    # pattern beside an object of two computed keys.
     "helper := [y | [y] = [1, 2]]\n",
     'helper if {\n  y > 0\n  {"a": x} = {"b": y}\n}\n',
     'helper if {\n  [x, "a"] = [y, 2]\n}\n',
     'helper if {\n  [x, x] := [1, "a"]\n}\n',
-    'helper if {\n  xs := [1, "a"]\n  [x, 2] = xs\n}\n',
+    # An object of two computed keys: OPA keeps the last in its order of keys as its dynamic part, not followed.
+    'helper if {\n  o := {"a": 1, input.k: "s", input.j: 2}\n  {"b": y} = o\n  y + 1\n}\n',
 ])
 def test_a_pattern_this_reader_does_not_follow_is_left_alone(body: str) -> None:
     assert found(body) == []
@@ -153,6 +204,7 @@ def test_every_engine_refuses_it_at_its_line(engine: str, body: str, where: str)
     "helper if {\n  xs := [1, 2]\n  [x] = xs\n}\n",
     'f(x) := 1 if {\n  {"a": x} = {"b": 1}\n}\n\nhelper := f(1)\n',
     'helper if {\n  [x, "a"] = [1, 2]\n}\n',
+    'helper if {\n  xs := [1, "a"]\n  [x, 2] = xs\n}\n',
 ])
 def test_what_is_refused_never_answers_on_regorus_when_reached(body: str) -> None:
     regorus_never_answers(P + body)

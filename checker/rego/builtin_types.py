@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = ["RegoType", "Signature", "ANY", "NUMBER", "STRING", "BOOLEAN", "NULL", "ARRAY", "SET", "OBJECT",
-           "SCALARS", "BUILTINS", "ARITHMETIC", "accepts", "union", "kind", "element_of", "closed_object"]
+           "SCALARS", "BUILTINS", "ARITHMETIC", "accepts", "union", "kind", "element_of", "closed_object",
+           "open_object", "select_key"]
 
 NUMBER, STRING, BOOLEAN, NULL = "number", "string", "boolean", "null"
 ARRAY, SET, OBJECT = "array", "set", "object"
@@ -38,6 +39,16 @@ class RegoType:
     # types apart (``any<array<number>, array<number, number>>``) unless they are the same type, which this
     # reader's coarser types cannot always tell. Such a type may be OPA's ``any``, which lets more through.
     joined: bool = False
+    # An array literal's element types index by index (OPA's static elements: ``[1, "a"]`` is
+    # ``array<number, string>``, so index 1 is a string). None: not known one by one.
+    items: tuple[RegoType, ...] | None = None
+    # A joined array or object type's parts, each unjoined (OPA's ``any<...>`` of a rule's several definitions,
+    # which ``unify1`` tries one by one). None: not known.
+    alternatives: tuple[RegoType, ...] | None = None
+    # An object literal of one computed key beside literal string keys (``fields`` None: any key may be there): the
+    # literal keys' types, sorted, and the computed key's and its value's types (OPA's static and dynamic property).
+    static: tuple[tuple[str, RegoType], ...] | None = None
+    rest: tuple[RegoType, RegoType] | None = None
 
     @property
     def known(self) -> bool:
@@ -62,6 +73,28 @@ def closed_object(fields: dict[str, RegoType]) -> RegoType:
         frozenset({OBJECT}))
 
 
+def open_object(fields: dict[str, RegoType], computed: list[tuple[RegoType, RegoType] | None]) -> RegoType:
+    """An object literal with ``computed`` keys beside its literal string keys ``fields``: any key may be there.
+
+    With one computed key (``(key type, value type)``; None for a literal key
+    that is no string) OPA's type is known: the literal keys as its static
+    properties, that key as its dynamic property. With more, OPA keeps the
+    last in its order of keys only (``GetByValue``), not followed here.
+    """
+    if len(computed) != 1 or computed[0] is None:
+        return kind(OBJECT)
+    return RegoType(frozenset({OBJECT}), static=tuple(sorted(fields.items())), rest=computed[0])
+
+
+def select_key(value: RegoType, key: str) -> RegoType | None:
+    """The type under the literal string ``key`` of an ``open_object`` with one computed key, as OPA's
+    ``Object.Select``: the static property, else the computed key's value where that key may be a string."""
+    static = dict(value.static or ())
+    if key in static:
+        return static[key]
+    return value.rest[1] if value.rest is not None and STRING in value.rest[0].kinds else None
+
+
 def union(a: RegoType, b: RegoType) -> RegoType:
     """Either type. As OPA's ``Or``: a key of either object, or an index of either array, may be looked up."""
     kinds = a.kinds | b.kinds
@@ -74,7 +107,11 @@ def union(a: RegoType, b: RegoType) -> RegoType:
         fields = tuple(sorted(merged.items()))
     length = max(a.length, b.length) if a.length is not None and b.length is not None and kinds == {ARRAY} \
         else None
-    return RegoType(kinds, of, fields, length, joined=len(kinds) == 1 and not kinds <= SCALARS)
+    parts = (*(a.alternatives or (a,)), *(b.alternatives or (b,)))
+    alternatives = tuple(dict.fromkeys(parts)) if len(kinds) == 1 and kinds <= {ARRAY, OBJECT} and all(
+        part.kinds == kinds and not part.joined for part in parts) else None
+    return RegoType(kinds, of, fields, length, joined=len(kinds) == 1 and not kinds <= SCALARS,
+                    alternatives=alternatives)
 
 
 def element_of(collection: RegoType) -> RegoType:

@@ -7,9 +7,9 @@ module infers what OPA infers, from the source alone (``type_syntax`` reads
 it), and ``natpolicy.rego.guards`` refuses each error with its line.
 
 Inferred: literals, collections and comprehensions; ``:=`` and ``=`` bindings
-of a local variable (also in a pattern beside a literal of its shape,
-``type_patterns.pattern_types``); ``some x in xs`` (the element type; an ``every`` body is
-never typed by OPA but for its refs, comprehensions and arity, nor here);
+of a local variable (also in a pattern beside a literal of its shape or a
+value of one known type, ``type_patterns.pattern_types``); ``some x in xs`` (the element type, a pattern's names
+at their places; an ``every`` body is never typed by OPA but for its refs, comprehensions and arity, nor here);
 arithmetic (``+ * / %`` give numbers, ``-`` a number or set as OPA declares,
 ``| &`` sets); builtin results (``builtin_types.BUILTINS``); the values of the
 package's rules, from their definitions in all the package's files together
@@ -62,11 +62,11 @@ from natpolicy.rego.function_arity import (
 )
 from natpolicy.rego.source import scan_module
 from natpolicy.rego.type_env import REFUSED as _REFUSED
-from natpolicy.rego.type_env import Package, Scope, union_all
+from natpolicy.rego.type_env import Package, Scope, one_type, union_all
 from natpolicy.rego.type_env import kinds_of as _only  # what a declared type takes, for a message
 from natpolicy.rego.type_env import with_article as _a  # "a number", "an array"
 from natpolicy.rego.type_literals import LITERALS, literal_fits
-from natpolicy.rego.type_patterns import equality_problem, pattern_types, unbound_after
+from natpolicy.rego.type_patterns import equality_problem, pattern_types, typed_pattern, unbound_after
 from natpolicy.rego.type_refs import dynamic_key, function_read, look_up, rule_ref
 from natpolicy.rego.type_syntax import Node, Rule, Statement, read_rules
 from natpolicy.rego.type_syntax import pattern_names as _names
@@ -389,11 +389,11 @@ class _Checker:
             self._error(target, problem)
 
     def _pattern(self, target: Node, value: RegoType, scope: Scope) -> None:
-        if target.what == "name":
-            scope.bind(target.text, value)
-        else:
-            for name in _names(target):
-                scope.bind(name, ANY)
+        """Bind the new names of ``target`` beside a value of type ``value``, each at its place (``typed_pattern``)."""
+        names = _names(target)
+        typed = {target.text: value} if target.what == "name" else typed_pattern(target, value, frozenset(names))
+        for name in names:
+            scope.bind(name, typed.get(name, ANY))
 
     def _resolvable(self, name: str, scope: Scope) -> bool:
         return name in _ROOTS or scope.get(name) is not None or name in self.values or name in self.package_names
@@ -415,8 +415,8 @@ class _Checker:
             items = [self.type_of(part, scope) for part in node.parts]
             collection = kind(ARRAY if node.what == "array" else SET, of=union_all(items))
             # A non-empty array literal has that many elements and no more (`[]` is any array, as in OPA).
-            return RegoType(collection.kinds, collection.of, length=len(items)) if node.what == "array" and items \
-                else collection
+            return RegoType(collection.kinds, collection.of, length=len(items), items=tuple(items)) \
+                if node.what == "array" and items else collection
         if node.what == "object":
             return self._object(node, scope)
         if node.what == "comprehension":
@@ -438,16 +438,15 @@ class _Checker:
     def _object(self, node: Node, scope: Scope) -> RegoType:
         """An object literal: closed when every key is a literal string (OPA's static properties)."""
         fields: dict[str, RegoType] = {}
-        closed = True
+        computed: list[tuple[RegoType, RegoType] | None] = []  # OPA's dynamic part: any key may be there
         for key, value in zip(node.parts[::2], node.parts[1::2], strict=True):
             value_type = self.type_of(value, scope)
             constant = self._constant(key)
             if isinstance(constant, str):
                 fields[constant] = union(fields[constant], value_type) if constant in fields else value_type
-            else:
-                self.type_of(key, scope)
-                closed = False  # a computed or non-string key: OPA's dynamic part, any key may be there
-        return types.closed_object(fields) if closed else kind(OBJECT)
+            else:  # a computed key (its type and its value's), or a literal one that is no string
+                computed.append((self.type_of(key, scope), value_type) if key.what != "literal" else None)
+        return types.open_object(fields, computed) if computed else types.closed_object(fields)
 
     @staticmethod
     def _constant(key: Node) -> str | int | None:
@@ -514,7 +513,7 @@ class _Checker:
         OPA's type checker finds the rule's value type where a function type
         should be (``checkExprBuiltin``): "undefined function", unless it is
         ``any`` (as an ``Or`` of two types is). A collection type joined from
-        two here may be OPA's ``any`` (``RegoType.joined``), so it passes.
+        two here is OPA's ``any`` unless both are one type (``one_type``).
         """
         path, arity = call_target(node.text, self.source, self.calls.package, self.package_names,
                                   self.calls.arities, self.calls.ref_heads)
@@ -522,7 +521,7 @@ class _Checker:
             return False  # a function, a builtin, or a call whose arity is refused already
         own = f"data.{self.calls.package}."
         value = self.values.get(path.removeprefix(own)) if path.startswith(own) else self.calls.foreign_value(path)
-        if value is None or len(value.kinds) != 1 or value.joined:
+        if value is None or len(value.kinds) != 1 or not one_type(value):
             return False
         self._error(node, f"type error: `{self._text(node)}` calls {path}, a rule whose value is {_a(value)}, "
                           f"as a function (OPA: undefined function {path}); {_REFUSED}")

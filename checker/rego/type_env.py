@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from natpolicy.rego.builtin_types import SET, RegoType, union
+from natpolicy.rego.builtin_types import ARRAY, OBJECT, SCALARS, SET, RegoType, union
 
-__all__ = ["Package", "Scope", "REFUSED", "union_all", "with_article", "kinds_of", "keys_listed"]
+__all__ = ["Package", "Scope", "REFUSED", "union_all", "with_article", "kinds_of", "keys_listed", "one_type"]
 
 # How every refusal of `type_check` ends: the module goes, not just the rule.
 REFUSED = ("OPA refuses the whole module at compile time (even when no query reaches the rule), "
@@ -107,3 +107,24 @@ def keys_listed(closed: RegoType) -> str:
     """An object literal's keys for a message, quoted and escaped (a key may hold any character)."""
     keys = [json.dumps(key) for key, _ in closed.fields or ()]
     return ", ".join(keys[:8]) + (f" and {len(keys) - 8} more" if len(keys) > 8 else "")
+
+
+def one_type(value: RegoType) -> bool:
+    """Is ``value`` one type to OPA, not its ``any``? Unjoined, or joined from parts this reader holds whole and
+    finds equal: OPA's ``Or`` of two equal types is that type (``r := [1] if input.a else := [1]``), of two
+    others their ``any``. Two equal here may differ there where this reader holds less (a set's or a
+    comprehension's elements, an object's computed keys): those stay joined."""
+    if not value.joined:
+        return True
+    return value.alternatives is not None and len(value.alternatives) == 1 and _whole(value.alternatives[0])
+
+
+def _whole(value: RegoType) -> bool:
+    """Does this reader hold all of OPA's type: a scalar, or an array or object literal's type of such types?"""
+    if len(value.kinds) == 1 and value.kinds <= SCALARS:
+        return True
+    if value.joined:
+        return False
+    if value.kinds == {ARRAY}:
+        return value.items is not None and all(_whole(item) for item in value.items)
+    return value.kinds == {OBJECT} and value.fields is not None and all(_whole(field) for _, field in value.fields)

@@ -16,11 +16,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from natpolicy.rego.builtin_types import ANY, ARRAY, OBJECT, SET, RegoType, accepts, element_of, kind
+from natpolicy.rego.builtin_types import ANY, ARRAY, OBJECT, SET, RegoType, accepts, element_of, kind, select_key, union
 from natpolicy.rego.type_env import with_article
 from natpolicy.rego.type_syntax import Node
 
-__all__ = ["LITERALS", "literal_fits", "element_type", "field_type", "object_mismatch"]
+__all__ = ["LITERALS", "literal_fits", "element_type", "field_type", "object_mismatch", "union_pattern_types"]
 
 LITERALS = {"array": ARRAY, "set": SET, "object": OBJECT}
 
@@ -85,7 +85,7 @@ def element_type(node: Node, name: str, expected: RegoType, untyped: frozenset[s
     stop it, or a literal of a kind ``expected`` lacks (the call is refused
     as it is).
     """
-    if sum(_occurrences(node, name)) != 1:
+    if sum(_occurrences(node, name, moved=type_of is not None)) != 1:
         return None
     return _element_type(node, name, expected, False, untyped, type_of)
 
@@ -99,7 +99,9 @@ def field_type(node: Node, name: str, expected: RegoType, untyped: frozenset[str
     properties), ``name`` takes the type of its key there. None when unsure:
     ``name`` not there exactly once as the value of a literal string key, the
     other side's keys not exactly the literal's (OPA's match error, refused
-    by ``type_patterns``), a joined or open object, or another value that
+    by ``type_patterns``), a joined object, one of any keys or of several
+    computed keys (one of a single computed key types each key as OPA's
+    ``Object.Select`` does, ``select_key``), or another value that
     could fail before ``name`` is reached (OPA stops at the first, in an
     order this reader does not follow): each must be a constant that fits or
     a name of ``untyped``.
@@ -111,9 +113,15 @@ def field_type(node: Node, name: str, expected: RegoType, untyped: frozenset[str
         return None
     if expected == ANY:
         return ANY
-    if expected.kinds != {OBJECT} or expected.fields is None or expected.joined:
+    if expected.static is not None:  # one computed key: each key its static type or the computed one's
+        selected = {str(key.constant): select_key(expected, str(key.constant)) for key, _ in pairs}
+        fields = {key: child for key, child in selected.items() if child is not None}
+        if len(fields) != len(selected):
+            return None
+    elif expected.kinds != {OBJECT} or expected.fields is None or expected.joined:
         return None
-    fields = dict(expected.fields)
+    else:
+        fields = dict(expected.fields)
     if len(fields) != len(pairs) or any(key.constant not in fields for key, _ in pairs):
         return None
     for key, value in pairs:
@@ -124,9 +132,13 @@ def field_type(node: Node, name: str, expected: RegoType, untyped: frozenset[str
     return fields[holding[0]]
 
 
-def _occurrences(node: Node, name: str) -> list[int]:
+def _occurrences(node: Node, name: str, moved: bool = False) -> list[int]:
+    """Each place of ``name`` in ``node``; ``moved``: not counting those in what OPA moves out of a literal first
+    (a call or operator holding it there is typed before the literal, a use of its own)."""
+    if moved and node.what in ("call", "infix"):
+        return []
     here = int(node.what == "name" and node.text == name)
-    return [here] + [n for part in node.parts for n in _occurrences(part, name)]
+    return [here] + [n for part in node.parts for n in _occurrences(part, name, moved)]
 
 
 def _element_type(node: Node, name: str, expected: RegoType, union: bool, untyped: frozenset[str],
@@ -135,24 +147,60 @@ def _element_type(node: Node, name: str, expected: RegoType, union: bool, untype
     if expected == ANY:  # OPA's `any`: every element is unified with any, in union mode
         return (ANY, True) if _plain(node, moved) else None
     wanted = LITERALS.get(node.what)
-    if wanted not in (ARRAY, SET) or wanted not in expected.kinds or not _plain(node, moved):
+    if wanted is None or wanted not in expected.kinds or not _plain(node, moved):
         return None
+    if wanted == OBJECT:
+        return _value_type(node, name, expected, union, untyped, type_of)
     if wanted == ARRAY and expected.length is not None and len(node.parts) != expected.length:
         return None  # OPA's unify1Array fails before the name is reached
     union = union or len(expected.kinds) > 1  # an any<...> is tried kind by kind, in union mode
-    element = element_of(expected)
-    holding = [part for part in node.parts if sum(_occurrences(part, name))]
+    # An array literal's type gives each index its own element type (OPA's static elements, Select(i)).
+    static = expected.items if wanted == ARRAY and expected.kinds == {ARRAY} and not expected.joined else None
+    elements = static or (element_of(expected),) * len(node.parts)
+    holding = [n for n, part in enumerate(node.parts) if sum(_occurrences(part, name, moved))]
     # An element OPA unifies before the name and that fails stops it there, leaving the name untyped (and the
     # statement a match error this reader does not report). A set's elements come in sorted order: all must fit.
-    before = node.parts[:node.parts.index(holding[0])] if wanted == ARRAY else node.parts
-    if not all(part in holding or (part.what == "literal" and accepts(element, kind(part.text)))
+    before = range(holding[0]) if wanted == ARRAY else range(len(node.parts))
+    if not all(n in holding or (part.what == "literal" and accepts(element, kind(part.text)))
                or (part.what == "name" and part.text in untyped) or _fits(part, element, union, type_of)
-               for part in before):
+               for n, part, element in ((n, node.parts[n], elements[n]) for n in before)):
         return None
-    part = holding[0]
+    part, element = node.parts[holding[0]], elements[holding[0]]
     if part.what == "name":
         return element, union
     return _element_type(part, name, element, union, untyped, type_of)
+
+
+def _value_type(node: Node, name: str, expected: RegoType, union: bool, untyped: frozenset[str],
+                type_of: Callable[[Node], RegoType] | None) -> tuple[RegoType, bool] | None:
+    """``_element_type`` for an object literal: the type at ``name``'s key (``unify1Object``).
+
+    An object of any keys (every object a builtin declares, ``object[any:
+    any]``) gives every value any; an object literal's type (OPA's static
+    properties) the type of the key, where the literal has exactly its keys
+    (else OPA's ``unify1Object`` fails, and the call is refused as it is). A
+    joined type (OPA's ``any<...>`` of several objects, each tried in union
+    mode) is not followed, nor a key that is no literal. OPA walks the keys
+    in its own order, so every other value must fit.
+    """
+    if expected.joined:
+        return None
+    union = union or len(expected.kinds) > 1
+    pairs = list(zip(node.parts[::2], node.parts[1::2], strict=True))
+    if any(key.what != "literal" or key.constant is None for key, _ in pairs):
+        return None
+    fields = dict(expected.fields) if expected.fields is not None and expected.kinds == {OBJECT} else None
+    if fields is not None and (len(fields) != len(pairs) or any(key.constant not in fields for key, _ in pairs)):
+        return None
+    placed = [(value, ANY if fields is None else fields[str(key.constant)]) for key, value in pairs]
+    holding = [(value, child) for value, child in placed if sum(_occurrences(value, name, type_of is not None))]
+    if len(holding) != 1 or not all(
+            (value, child) in holding or (value.what == "literal" and accepts(child, kind(value.text)))
+            or (value.what == "name" and value.text in untyped) or _fits(value, child, union, type_of)
+            for value, child in placed):
+        return None
+    value, child = holding[0]
+    return (child, union) if value.what == "name" else _element_type(value, name, child, union, untyped, type_of)
 
 
 def _fits(part: Node, element: RegoType, union: bool, type_of: Callable[[Node], RegoType] | None) -> bool:
@@ -165,9 +213,13 @@ _MOVED = frozenset({"call", "infix", "ref", "comprehension"})
 
 
 def _plain(node: Node, moved: bool) -> bool:
-    """Only names, constants and nested array or set literals of them (``moved``: or what OPA moves out first)."""
+    """Only names, constants and nested array, set or object literals of them, an object's keys constants
+    (``moved``: or what OPA moves out first)."""
     if node.what in ("name", "literal") or (moved and node.what in _MOVED):
         return True
+    if node.what == "object":
+        return all(key.what == "literal" for key in node.parts[::2]) and all(
+            _plain(value, moved) for value in node.parts[1::2])
     return node.what in ("array", "set") and all(_plain(part, moved) for part in node.parts)
 
 
@@ -198,6 +250,11 @@ def _literal_mismatch(literal: RegoType, other: RegoType, other_is_literal: bool
     has may be missing from one of them, so that is checked only when
     ``other_is_literal``.
     """
+    if other.alternatives is not None and literal.fields is not None and literal.kinds == {OBJECT}:
+        # A rule of several object values (OPA's any<...>): unify1 tries each, a match error where none fits.
+        problems = [_literal_mismatch(literal, alternative, True) for alternative in other.alternatives]
+        return f"{problems[0]} (it may be any of {len(problems)} objects, and none matches)" \
+            if all(problems) else None
     if literal.fields is None or other.fields is None or literal.kinds != {OBJECT} or other.kinds != {OBJECT}:
         return None
     mine, theirs = dict(literal.fields), dict(other.fields)
@@ -208,3 +265,67 @@ def _literal_mismatch(literal: RegoType, other: RegoType, other_is_literal: bool
             return f"the key {json.dumps(key)} as {with_article(value)} and as {with_article(theirs[key])}"
     missing = [key for key in theirs if key not in mine] if other_is_literal else []
     return f"the key {json.dumps(missing[0])}, which the other object never has" if missing else None
+
+
+def union_pattern_types(node: Node, expected: RegoType, names: frozenset[str]) -> dict[str, RegoType] | None:
+    """The types OPA's ``unify1`` puts on ``names``, untyped, in the pattern ``node`` beside a value of type
+    ``expected``, joined from several (``alternatives``: a rule of several definitions is OPA's ``any<...>``).
+
+    Each alternative is tried in union mode, where a name takes the ``Or`` of
+    its types and never fails (``[x, y] = r``, ``r`` two arrays holding a
+    string at index 1: ``y`` a string); one of another kind or length, or an
+    object of other keys, fails before any name is typed (OPA checks the
+    length first), and an array's constant that does not fit stops it at its
+    index. None where unsure: a pattern holding anything but ``names`` and
+    constants, an object alternative that may fail after typing a name (OPA's
+    order of keys is not followed), or none that matches (OPA's match error,
+    ``type_patterns.never_unify`` and ``object_mismatch``).
+    """
+    if expected.alternatives is None:
+        return None
+    found: dict[str, RegoType] = {}
+    matched = False
+    for alternative in expected.alternatives:
+        placed = _placed_in(node, alternative, names)
+        if placed is None:
+            return None
+        matched = matched or placed[1]
+        for name, value in placed[0].items():
+            found[name] = union(found[name], value) if name in found else value
+    return found if matched else None
+
+
+def _placed_in(node: Node, alternative: RegoType,
+               names: frozenset[str]) -> tuple[dict[str, RegoType], bool] | None:
+    """(the types one alternative puts on ``names`` in ``node``, whether it matches), or None when unsure."""
+    if alternative.joined or not alternative.known:
+        return None
+    if node.what == "array" and alternative.kinds == {ARRAY}:
+        if alternative.items is not None and len(alternative.items) != len(node.parts):
+            return {}, False
+        places = list(zip(node.parts, alternative.items or (element_of(alternative),) * len(node.parts),
+                          strict=True))
+    elif node.what == "object" and alternative.kinds == {OBJECT} and alternative.fields is not None:
+        fields = dict(alternative.fields)
+        keys = [key.constant for key in node.parts[::2]]
+        if any(key.what != "literal" or not isinstance(key.constant, str) for key in node.parts[::2]):
+            return None
+        if len(keys) != len(fields):
+            return {}, False
+        if set(keys) != set(fields):
+            return ({}, False) if len(keys) == 1 else None
+        places = [(value, fields[str(key)]) for key, value in zip(keys, node.parts[1::2], strict=True)]
+    elif LITERALS.get(node.what) not in alternative.kinds:
+        return {}, False  # unify1 of a literal with a type of another kind
+    else:
+        return None
+    found: dict[str, RegoType] = {}
+    for part, place in places:
+        if part.what == "name" and part.text in names and part.text not in found:
+            found[part.text] = place
+        elif part.what != "literal":
+            return None
+        elif not accepts(place, kind(part.text)):
+            # An array stops at that index, its names before it typed; an object's order is not followed.
+            return (found, False) if node.what == "array" or len(places) == 1 else None
+    return found, True

@@ -22,9 +22,10 @@ first statement that mentions it, when that statement needs no variable
 bound later (OPA would move it there; a pattern's names that OPA's safety
 check binds in the statement itself, ``[x, y] = [1, 2]``, are not needed)
 and every use of the argument in it is a direct argument of a call or an
-operator, or an element of an array or set literal passed to a call (met
-innermost call first, left to right, as OPA's compiler moves nested calls
-out), or it stands alone on one side of ``=``, or inside an array, set or
+operator, or an element of an array or set literal, or a value of an object
+literal, passed to a call (met innermost call first, left to right, as OPA's
+compiler moves nested calls out: in ``concat(",", [x, upper(x)])`` upper
+types it first), or it stands alone on one side of ``=``, or inside an array, set or
 object pattern there (``[x] = [1]``, ``{"a": x} = {"a": 1}``). The first use types
 it: as a builtin of ``builtin_types`` or a function of the package declares
 that argument (``concat(",", [x])``: a string; a call or ref beside it in
@@ -34,9 +35,10 @@ declare their operands, or as the other side of ``=``. The domain of
 types it too (``some v in split(x, ",")``). A comparison or a ref ``x.a``
 (a bare domain, ``some v in x``, is one) first types it any in OPA too; a
 comprehension types only its own copy, so a statement that uses it only
-there types nothing. Anything else (a function this reader does not know,
-an object literal passed to a call, a literal holding it inside a call too) leaves it any here,
-which no check refuses. A typed argument in a collection literal passed
+there types nothing. An object literal takes the type at its key (an object of any values,
+as every builtin declares, gives any). Anything else (a function this reader
+does not know, a literal holding it inside a ref or comprehension too)
+leaves it any here, which no check refuses. A typed argument in a collection literal passed
 where an ``any<...>`` is declared widens to fit, as OPA's union mode does
 (``upper(x); count([x])``: any), so a call ``f(1)`` passes.
 """
@@ -45,7 +47,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from natpolicy.rego.builtin_types import ARITHMETIC, RegoType
-from natpolicy.rego.type_literals import element_type, field_type
+from natpolicy.rego.type_literals import element_type, field_type, union_pattern_types
 from natpolicy.rego.type_syntax import Node, Statement
 
 __all__ = ["statement_names", "needed_names", "argument_uses", "widening_uses", "Use"]
@@ -134,6 +136,10 @@ def argument_uses(statement: Statement, name: str,
                 continue
             if side.what == "name" and side.text == name:
                 return [(side, type_of(other), False)]  # OPA unifies an untyped name with the other side's type
+            joined = union_pattern_types(side, type_of(other), untyped | {name}) if side.what in (
+                "array", "object") else None  # beside a rule of several definitions: each tried, in union mode
+            if joined is not None and name in joined:
+                return [(side, joined[name], False)]
             if side.what in ("array", "set"):
                 # A pattern holding the untyped name has no type yet (OPA's Nil): it is unified with the other
                 # side's type, element by element (`[x] = [1]`: x is a number).
@@ -179,7 +185,7 @@ def _calls_in_order(node: Node, name: str, declared: Callable[[Node], tuple[Rego
         place = places[n] if places is not None and n < len(places) else None
         if part.what == "name" and part.text == name:
             uses.append((part, place, False))
-        elif node.what == "call" and part.what in ("array", "set") and place is not None:
+        elif node.what == "call" and part.what in ("array", "set", "object") and place is not None:
             element = element_type(part, name, place, type_of=type_of)  # `concat(",", [x])`: x is a string
             if element is not None:
                 uses.append((part, *element))

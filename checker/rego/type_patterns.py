@@ -24,13 +24,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from natpolicy.rego.builtin_types import ARRAY, RegoType, accepts
+from natpolicy.rego.builtin_types import ARRAY, OBJECT, RegoType, accepts, element_of, select_key
 from natpolicy.rego.type_env import REFUSED, with_article
-from natpolicy.rego.type_literals import object_mismatch
+from natpolicy.rego.type_literals import object_mismatch, union_pattern_types
 from natpolicy.rego.type_parameters import statement_names
 from natpolicy.rego.type_syntax import Node, Statement
 
-__all__ = ["equality_problem", "never_unify", "pattern_types", "unbound_after"]
+__all__ = ["equality_problem", "never_unify", "pattern_types", "typed_pattern", "unbound_after"]
 
 
 def equality_problem(target: Node, value: Node, type_of: Callable[[Node], RegoType], unbound: Sequence[str],
@@ -134,6 +134,11 @@ def never_unify(left: RegoType, right: RegoType) -> tuple[str, str] | None:
     """
     if not accepts(left, right):
         return with_article(left), with_article(right)
+    for one, swap in ((left, False), (right, True)):
+        if one.alternatives is not None:  # OPA's any<...>: unify1 tries each, a match error where none fits
+            found = [never_unify(left, alternative) if swap else never_unify(alternative, right)
+                     for alternative in one.alternatives]
+            return found[0] if all(found) else None
     lengths = _lengths(left, right)
     if lengths is not None and lengths[0] != lengths[1]:
         return f"an array of {_elements(lengths[0])}", f"an array of {_elements(lengths[1])}"
@@ -141,6 +146,12 @@ def never_unify(left: RegoType, right: RegoType) -> tuple[str, str] | None:
         inner = never_unify(left.of, right.of)
         if inner is not None:
             return f"an array holding {inner[0]}", f"an array holding {inner[1]}"
+    if lengths is not None and left.items is not None and right.items is not None:
+        # OPA's unifiesArraysStatic: index by index (`xs := [1, "a"]; [x, 2] = xs`: a string at index 1).
+        for n, (mine, theirs) in enumerate(zip(left.items, right.items, strict=True)):
+            inner = never_unify(mine, theirs)
+            if inner is not None:
+                return inner[0], f"{inner[1]} at index {n}"
     return None
 
 
@@ -175,12 +186,13 @@ def unbound_after(left: Node, right: Node, unbound: frozenset[str]) -> list[str]
 
 def pattern_types(left: Node, right: Node, unbound: frozenset[str],
                   type_of: Callable[[Node], RegoType]) -> dict[str, RegoType]:
-    """The types OPA gives the names of ``unbound`` in ``left = right``, a pattern beside a literal of its shape.
+    """The types OPA gives the names of ``unbound`` in ``left = right``, a pattern beside a literal of its shape
+    or a value of one known type (``_pair_typed``).
 
     OPA's safety check binds them there (``unbound_after``), so the
     statement is typed in place, the pattern untyped (nil): ``unify1`` gives
     each name the type of the element, or object value, at its place
-    (``[x, y] = [1, "a"]``: a number, a string). Empty where unsure: unbound
+    (``[x, y] = [1, "a"]``, or ``= xs`` holding that array: a number, a string). Empty where unsure: unbound
     names on both sides, a name twice, or shapes that differ.
     """
     found, clash = _placed(left, right, unbound, type_of)
@@ -212,12 +224,7 @@ def _pair(pattern: Node, other: Node, unbound: frozenset[str], type_of: Callable
     ``unify1`` does once the name is typed (``[x, x] = [1, "a"]``).
     """
     if pattern.what == "name" and pattern.text in unbound:
-        if pattern.text in found:
-            mismatch = never_unify(found[pattern.text], type_of(other))
-            clash.extend([(f"`{pattern.text}` {mismatch[0]}", mismatch[1])] if mismatch is not None else [])
-            return True
-        found[pattern.text] = type_of(other)
-        return True
+        return _place(pattern.text, type_of(other), found, clash)
     if pattern.what == other.what == "array" and len(pattern.parts) == len(other.parts):
         return all(_pair(mine, theirs, unbound, type_of, found, clash)
                    for mine, theirs in zip(pattern.parts, other.parts, strict=True))
@@ -229,7 +236,72 @@ def _pair(pattern: Node, other: Node, unbound: frozenset[str], type_of: Callable
             return False
         return all(_pair(value, theirs[key], unbound, type_of, found, clash)
                    for key, value in zip(keys, pattern.parts[1::2], strict=True))
+    if pattern.what in ("array", "object") and other.what in _TYPED_ONLY:
+        return _pair_typed(pattern, type_of(other), unbound, found, clash)
     return not _all_names(pattern) & unbound
+
+
+# What stands beside a pattern as a value known only by its type: a name, or what OPA moved into one.
+_TYPED_ONLY = frozenset({"name", "ref", "call", "infix", "comprehension"})
+
+
+def typed_pattern(pattern: Node, value: RegoType, names: frozenset[str]) -> dict[str, RegoType]:
+    """The types OPA's ``unify1`` gives the new ``names`` of ``pattern`` beside a value of type ``value``
+    (``some [x, y] in xs``: OPA's compiler unifies the pattern with ``xs[k]``, whose type is the element's);
+    empty where unsure, or where a name placed twice never matches itself."""
+    found: dict[str, RegoType] = {}
+    clash: list[tuple[str, str]] = []
+    return found if _pair_typed(pattern, value, names, found, clash) and not clash else {}
+
+
+def _place(name: str, value: RegoType, found: dict[str, RegoType], clash: list[tuple[str, str]]) -> bool:
+    """Type ``name`` at its place; placed again, check it there against its first type (``unify1`` of a typed
+    variable: ``[x, x] = [1, "a"]`` never matches)."""
+    if name in found:
+        mismatch = never_unify(found[name], value)
+        clash.extend([(f"`{name}` {mismatch[0]}", mismatch[1])] if mismatch is not None else [])
+        return True
+    found[name] = value
+    return True
+
+
+def _pair_typed(pattern: Node, value: RegoType, unbound: frozenset[str], found: dict[str, RegoType],
+                clash: list[tuple[str, str]]) -> bool:
+    """``_pair`` beside a value known only by its type (``[x, y] = xs``, ``= split(s, ",")``), as OPA's ``unify1``
+    gives the untyped pattern that type: an array index by index (an array literal's static elements, else the
+    elements' type), an object literal's keys one by one; a type joined from several (a rule's definitions,
+    OPA's any<...>) each in union mode (``type_literals.union_pattern_types``). False where unsure: a type of
+    several kinds, a set, an object of keys not all known, or shapes that never match (OPA's match error, found
+    by ``never_unify``)."""
+    if pattern.what == "name" and pattern.text in unbound:
+        return _place(pattern.text, value, found, clash)
+    if not _all_names(pattern) & unbound:
+        return True  # a constant or a bound name: checked by never_unify, it binds nothing
+    if value.alternatives is not None and pattern.what in ("array", "object"):
+        typed = union_pattern_types(pattern, value, unbound)  # tried one by one, in union mode
+        return typed is not None and all(_place(name, place, found, clash) for name, place in typed.items())
+    if value.joined or len(value.kinds) != 1:
+        return False
+    if pattern.what == "array" and value.kinds == {ARRAY}:
+        if value.items is not None and len(value.items) != len(pattern.parts):
+            return False
+        places = value.items or (element_of(value),) * len(pattern.parts)
+        return all(_pair_typed(part, place, unbound, found, clash)
+                   for part, place in zip(pattern.parts, places, strict=True))
+    if pattern.what == "object" and value.kinds == {OBJECT} and value.static is not None:
+        # One computed key: no length to match (OPA's dynamic part), each key its static type or the computed one's.
+        selected = [select_key(value, key.constant) if isinstance(key.constant, str) else None
+                    for key in pattern.parts[::2]]
+        return all(place is not None and _pair_typed(part, place, unbound, found, clash)
+                   for part, place in zip(pattern.parts[1::2], selected, strict=True))
+    if pattern.what == "object" and value.kinds == {OBJECT} and value.fields is not None:
+        fields = dict(value.fields)
+        keys = [key.constant for key in pattern.parts[::2]]
+        if len(keys) != len(fields) or any(not isinstance(key, str) or key not in fields for key in keys):
+            return False
+        return all(_pair_typed(part, fields[str(key)], unbound, found, clash)
+                   for key, part in zip(keys, pattern.parts[1::2], strict=True))
+    return False
 
 
 def _hidden(node: Node, unbound: frozenset[str]) -> bool:

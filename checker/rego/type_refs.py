@@ -7,9 +7,21 @@ an array literal, is "undefined ref", and refuses the module.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 
-from natpolicy.rego.builtin_types import ANY, ARRAY, NUMBER, OBJECT, SCALARS, SET, RegoType, accepts, element_of
+from natpolicy.rego.builtin_types import (
+    ANY,
+    ARRAY,
+    NUMBER,
+    OBJECT,
+    SCALARS,
+    SET,
+    RegoType,
+    accepts,
+    element_of,
+    select_key,
+)
 from natpolicy.rego.function_arity import call_path
 from natpolicy.rego.type_env import keys_listed, with_article
 from natpolicy.rego.type_syntax import Node
@@ -38,6 +50,16 @@ def look_up(current: RegoType, key_type: RegoType, constant: str | int | None, r
     if current.length is not None and isinstance(constant, int) and not 0 <= constant < current.length:
         return current, (f"`{ref}` looks up index {constant} of an array literal of {current.length} "
                          f"element{'s' if current.length > 1 else ''}")
+    if current.items is not None and isinstance(constant, int) and not isinstance(constant, bool) \
+            and 0 <= constant < len(current.items):
+        return current.items[constant], None  # OPA's selectConstant: the static element at that index
+    if current.static is not None and current.rest is not None and isinstance(constant, str):
+        found = select_key(current, constant)  # an object of one computed key (OPA's Object.Select)
+        if found is None:
+            listed = "".join(f"the key {json.dumps(name)}, " for name, _ in current.static)
+            return current, (f"`{ref}` looks up `{key}` in an object literal of {listed}one computed key of type "
+                             f"{current.rest[0].describe()}, which is never a string")
+        return found, None
     return element_of(current) if current.kinds <= {ARRAY, SET} else ANY, None
 
 
