@@ -142,6 +142,20 @@ def test_a_nested_json_text_that_crashes_the_engine_is_one_line(tmp_path: Path) 
                                          "crashed the Rego engine (SIGSEGV)")
 
 
+@pytest.mark.skipif("regopy" not in installed_engines(), reason="regopy is not installed here")
+def test_the_engines_last_words_before_a_crash_are_not_called_print_output(tmp_path: Path) -> None:
+    # rego-cpp 1.5.2 aborts while compiling a call of a rule of two array values (SIGABRT, measured); what it
+    # wrote on the way out shares the stream of print(), so those notes say it may be either.
+    directory = policy(tmp_path, 'r := [1] if input.a\nelse := [1, 2]\n\nhelper if { r(1) }\n\n'
+                                 'deny contains "x" if helper\n', "abort.rego")
+    proc = natpolicy("check", str(plan_with_ebs_finding(tmp_path)), "--policy", str(directory), "--format", "json",
+                     "--rego-engine", "regopy")
+    notes = json.loads(proc.stdout)["notes"]
+    assert any(n.startswith("Rego print() or the engine before it crashed: terminate called") for n in notes), notes
+    assert not any(n.startswith("Rego print():") for n in notes), notes
+    assert "crashed the Rego engine (SIGABRT)" in proc.stderr and proc.returncode == 2
+
+
 def test_the_timeout_covers_the_whole_stage_not_only_queries(tmp_path: Path) -> None:
     directory = policy(tmp_path, 'deny contains "x" if {\n' + SLOW_REGO_BODY + '}\n', "slow.rego")
     plan = plan_with_ebs_finding(tmp_path)

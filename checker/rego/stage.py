@@ -197,8 +197,10 @@ def _rego_findings(started: _Started, model: ResourceModel, checks: list[BaseChe
     enabled = progress_wanted(opts.progress, opts.quiet)
     with Progress(enabled=enabled, label="rego") as progress, _Steps(progress, sets, plans) as steps:
         outcome = started.child.wait(steps.begin)
-    # print() output is reported even when Rego failed: it is how a policy is debugged.
-    result.notes.extend(_printed_notes(outcome.printed, outcome.printed_dropped, scrub))
+    # print() output is reported even when Rego failed: it is how a policy is debugged. After a crash the same
+    # stream holds the engine's own last words (rego-cpp's `terminate called ...`), so it is labelled for both.
+    label = "Rego print() or the engine before it crashed" if outcome.stopped == "crash" else "Rego print()"
+    result.notes.extend(_printed_notes(outcome.printed, outcome.printed_dropped, scrub, label))
     values = interpret(outcome, sets, plans, limits, engine)
 
     extra: list[Finding] = []
@@ -277,14 +279,14 @@ def _safe_line(text: str) -> str:
                         text)
 
 
-def _printed_notes(printed: bytes, dropped: int, scrub: Scrubber) -> list[str]:
+def _printed_notes(printed: bytes, dropped: int, scrub: Scrubber, label: str = "Rego print()") -> list[str]:
     """Rego print() output as notes: scrubbed like messages, escaped, bounded."""
     # Lines end at "\n" only: a "\r" or U+2028 stays inside its line, made visible.
     lines = printed.decode("utf-8", "replace").removesuffix("\n").split("\n") if printed else []
-    notes = [f"Rego print(): {_safe_line(scrub(line[:_PRINT_WIDTH]))}" for line in lines[:_PRINT_LINES]]
+    notes = [f"{label}: {_safe_line(scrub(line[:_PRINT_WIDTH]))}" for line in lines[:_PRINT_LINES]]
     more = len(lines) - _PRINT_LINES
     if more > 0 or dropped:
-        notes.append(f"Rego print(): {max(more, 0)} more line(s) and {dropped} more byte(s) not shown")
+        notes.append(f"{label}: {max(more, 0)} more line(s) and {dropped} more byte(s) not shown")
     return notes
 
 
