@@ -31,6 +31,15 @@ def test_calls_are_renamed_on_their_line_and_only_calls() -> None:
     assert builtin_call_edits(tokens("package p\nx := count([1])\n")) == ([], [])
 
 
+def test_abs_of_a_fraction_below_a_millionth_answers_as_opa() -> None:
+    # regopy 1.5.2's own abs(3e-08) is 0 (six decimals); OPA's is 3e-08 (big.Float Abs)
+    assert answer("[abs(f) | some f in input.fs]", {"fs": [3e-08, -3e-08, 2.5e-10, -1e-07]}) \
+        == [3e-08, 3e-08, 2.5e-10, 1e-07]
+    # near misses: integers of any size, zero and everyday fractions answer as before
+    assert answer("[abs(-5), abs(5), abs(0), abs(-1.5), abs(input.big), abs(-0.25)]", {"big": -(2**60)}) \
+        == [5, 5, 0, 1.5, 2**60, 0.25]
+
+
 def test_ceil_and_floor_between_minus_one_and_zero_answer_as_opa() -> None:
     assert answer("[ceil(-0.5), floor(-0.5), ceil(-0.001), floor(-0.999)]") == [1, 0, 1, 0]
     # near misses: elsewhere regopy's answer is OPA's
