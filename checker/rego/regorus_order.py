@@ -118,16 +118,16 @@ _SET_HELPER = "__natpolicy_rsetmixed(__natpolicy_x) if { is_set(__natpolicy_x); 
 # So does an object keyed by a number, boolean or null beside the string of its text ({1: "a", "1": "b"}): OPA's
 # ast.JSON writes each key as its JSON text into one Go map, the later in the object's order winning ({"1":"b"});
 # regorus writes both keys.
+# One walk of the value answers both (each place it reaches: such a set, or such an object).
 _MARSHAL_SITE = (
-    "{name}(__natpolicy_x) := __natpolicy_x if {{ not __natpolicy_rholdsmixed(__natpolicy_x); "
-    "not __natpolicy_rkeytext(__natpolicy_x) }}\n"
-    "{name}(__natpolicy_x) := {refused}([__natpolicy_x, 0]) if __natpolicy_rholdsmixed(__natpolicy_x)\n"
-    "{name}(__natpolicy_x) := {refused}([__natpolicy_x, 0]) if __natpolicy_rkeytext(__natpolicy_x)\n")
-_MARSHAL_HELPER = ("__natpolicy_rholdsmixed(__natpolicy_x) if { walk(__natpolicy_x, [__natpolicy_p, __natpolicy_s]); "
-                   "__natpolicy_rsetmixed(__natpolicy_s) }\n"
-                   "__natpolicy_rkeytext(__natpolicy_x) if { walk(__natpolicy_x, [__natpolicy_p, __natpolicy_o]); "
-                   "is_object(__natpolicy_o); some __natpolicy_k; _ = __natpolicy_o[__natpolicy_k]; "
-                   "not is_string(__natpolicy_k); _ = __natpolicy_o[json.marshal(__natpolicy_k)] }\n")
+    "{name}(__natpolicy_x) := __natpolicy_x if not __natpolicy_rmarshal_odd(__natpolicy_x)\n"
+    "{name}(__natpolicy_x) := {refused}([__natpolicy_x, 0]) if __natpolicy_rmarshal_odd(__natpolicy_x)\n")
+_MARSHAL_HELPER = ("__natpolicy_rmarshal_odd(__natpolicy_x) if { walk(__natpolicy_x, [__natpolicy_p, __natpolicy_v]); "
+                   "__natpolicy_rodd(__natpolicy_v) }\n"
+                   "__natpolicy_rodd(__natpolicy_v) if __natpolicy_rsetmixed(__natpolicy_v)\n"
+                   "__natpolicy_rodd(__natpolicy_v) if { is_object(__natpolicy_v); some __natpolicy_k; "
+                   "_ = __natpolicy_v[__natpolicy_k]; not is_string(__natpolicy_k); "
+                   "_ = __natpolicy_v[json.marshal(__natpolicy_k)] }\n")
 _MARSHALS = (("json", "marshal"), ("json", "marshal_with_options"), ("yaml", "marshal"))
 # regex.split where the pattern matches the empty text somewhere: regorus splits around each empty match
 # (regex.split("", "abc") is ["", "a", "b", "c", ""]), Go's regexp.Split drops the empty pieces at the ends

@@ -88,8 +88,9 @@ __natpolicy_fmt_text(x) := {REFUSE}([x, 0]) if {{
 __natpolicy_fmt_text(x) := {REFUSE}([x, 0]) if {{ not is_string(x); not is_number(x); __natpolicy_fmt_keyed(x) }}
 __natpolicy_fmt_text(x) := {REFUSE}([x, 0]) if {{ not is_string(x); not is_number(x); __natpolicy_fmt_odd(x) }}
 __natpolicy_fmt_keyed(x) if {{ walk(x, [a, v]); is_object(v); some k; v[k] = w; not is_string(k) }}
-__natpolicy_fmt_odd(x) if {{ walk(x, [a, v]); __natpolicy_fmt_is_big(v) }}
-__natpolicy_fmt_odd(x) if {{ walk(x, [a, v]); __natpolicy_fmt_is_frac(v); not __natpolicy_fmt_as_written(v) }}
+__natpolicy_fmt_odd(x) if {{ walk(x, [a, v]); __natpolicy_fmt_odd_number(v) }}
+__natpolicy_fmt_odd_number(x) if __natpolicy_fmt_is_big(x)
+__natpolicy_fmt_odd_number(x) if {{ __natpolicy_fmt_is_frac(x); not __natpolicy_fmt_as_written(x) }}
 __natpolicy_fmt_as_written(x) if {{ abs(x) >= 0.0001; abs(x) < 1000000; sprintf("%v", [x]) == sprintf("%.15g", [x]) }}
 __natpolicy_fmt_as_go(t) if {{ not contains(t, "\\\\u00"); regex.match("^[ -~]*$", t) }}
 __natpolicy_fmt_as_go(t) if {{
