@@ -40,7 +40,7 @@ from natpolicy.rego.regopy_causes import helpers_reached, refusal_causes
 from natpolicy.rego.regopy_closures import copies_for_regopy
 from natpolicy.rego.regopy_errors import compile_error, error_from_node, first_message, node_text, on_policy_line
 from natpolicy.rego.regopy_hoist import hoist_first_bindings
-from natpolicy.rego.regopy_keys import KEYS_STOPPING, key_kind_edits
+from natpolicy.rego.regopy_keys import KEYS_STOPPING, key_kind_edits, mentioned_names
 from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
 from natpolicy.rego.regopy_sets import SetOrderUnknown, order_may_differ, set_paths_query, sets_in_opa_order
 from natpolicy.rego.regopy_some_pairs import some_pairs_for_regopy
@@ -112,6 +112,8 @@ class RegopyEngine:
             # regopy asserts on this (a bare AssertionError); callers choose
             # what to query, so this is their bug to report, not the user's.
             raise EvaluationError("nothing to evaluate: no rule was chosen as an entrypoint", "no_entrypoints")
+        # The names each module's fellows mention: a rule of it they read may be read whole (regopy_keys).
+        elsewhere = {name: mentioned_names(other for o, other in modules.items() if o != name) for name in modules}
         # Where a string regopy holds escaped stops the query: named in its error (see evaluate).
         string_sites = [(f"{name}:{char_line_col(source, offset)[0]}", builtin)
                         for name, source in modules.items() for offset, builtin in _string_sites(source)]
@@ -120,12 +122,13 @@ class RegopyEngine:
                          for name, source in modules.items()
                          for offset, builtin in builtin_call_edits(tokens(source))[1]
                          + arithmetic_for_regopy(source)[1]  # and arithmetic that may stop (regopy_arith)
-                         + key_kind_edits(source, tokens(source))[1]]  # and objects keyed apart (regopy_keys)
+                         + key_kind_edits(source, tokens(source), elsewhere[name])[1]]  # objects (regopy_keys)
         # Read before the rewrite, whose appended functions (regopy_builtins) name the marshals too.
         marshals = any(_MARSHAL.search(source) for source in modules.values())
         # What regopy answers differently from OPA, rewritten to what it answers alike (regopy_rewrite).
         refs = package_refs(modules)
-        policies, modules = modules, {name: _for_regopy(source, refs[name]) for name, source in modules.items()}
+        policies, modules = modules, {name: _for_regopy(source, refs[name], elsewhere[name])
+                                      for name, source in modules.items()}
         if data and _has_long_float(data):
             raise EvaluationError(_LONG_FLOAT.format(where="data"), "regopy_digits")
         regopy = self._regopy
@@ -536,9 +539,10 @@ def _flush_c_stdio() -> None:
 
 
 @functools.lru_cache(maxsize=256)
-def _for_regopy(source: str, refs: frozenset[str] | None = None) -> str:
+def _for_regopy(source: str, refs: frozenset[str] | None = None, elsewhere: frozenset[str] = frozenset()) -> str:
     """rewrite_for_regopy once per module text (a set with per-plan data is compiled for every plan); ``refs``:
-    the names of the package's rules and the module's imports (negated_operands)."""
+    the names of the package's rules and the module's imports (negated_operands); ``elsewhere``: the names the
+    run's other modules mention (regopy_keys)."""
     # A negated call's ref operands bound before the `not` as OPA's compiler does (negated_operands); a bracket
     # variable bound outside a comprehension copied before it (regopy_closures); iterating refs assigned through a
     # unification first (regopy_assign: rego-cpp crashes on `h := x[_].t` read again); refs hoisted
@@ -548,5 +552,5 @@ def _for_regopy(source: str, refs: frozenset[str] | None = None) -> str:
     negated = some_pairs_for_regopy(bind_negated_operands(source, refs))
     arithmetic, sites = arithmetic_for_regopy(hoist_first_bindings(assignments_for_regopy(copies_for_regopy(negated))))
     # json.marshal escaping as Go does (marshal_html); a prefix or indent it would reach stops (regopy_builtins).
-    out = rewrite_for_regopy(escape_html_in_marshals(arithmetic, options_apart=False))
+    out = rewrite_for_regopy(escape_html_in_marshals(arithmetic, options_apart=False), elsewhere)
     return out + ("" if out.endswith("\n") else "\n") + ARITH_HELPERS if sites else out

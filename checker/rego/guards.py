@@ -78,7 +78,7 @@ from natpolicy.rego.regopy_closures import rebound_closures
 from natpolicy.rego.regopy_compare import wildcard_comparisons
 from natpolicy.rego.regopy_first_binding import first_bound_inside
 from natpolicy.rego.regopy_hoist import hoisted_names, unhoisted
-from natpolicy.rego.regopy_keys import literal_key_refusals
+from natpolicy.rego.regopy_keys import literal_key_refusals, mentioned_names
 from natpolicy.rego.regopy_shadow import shadowing_declarations
 from natpolicy.rego.regopy_strings import literal_refusals
 from natpolicy.rego.regorus_patterns import object_pattern_refusals
@@ -167,7 +167,8 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
         out.extend(first_bound_inside(source, package_names))
         out.extend(shadowing_declarations(source))
         out.extend(literal_refusals(toks))
-        out.extend(literal_key_refusals(toks))  # `{1: "a", "1": "b"}`: one key to regopy (regopy_keys)
+        # `{1: "a", "1": "b"}`: one key to regopy; `{1: 4}` compared: equal to `{"1": 4}` there (regopy_keys)
+        out.extend(literal_key_refusals(toks, source, mentioned_names([*package_sources, *loaded_sources])))
         out.extend(wildcard_comparisons(source, toks))
         out.extend(rebound_closures(source))
         out.extend(lone_surrogates(toks))

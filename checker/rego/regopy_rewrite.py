@@ -129,7 +129,7 @@ __natpolicy_ranked(arr) := [arr[by_rank[r]] | some r in numbers.range(0, count(a
 """) + STRING_BEFORE_HELPERS
 
 
-def rewrite_for_regopy(source: str) -> str:
+def rewrite_for_regopy(source: str, elsewhere: frozenset[str] = frozenset()) -> str:
     source = _apply(source, membership_edits(source))
     # sprintf first: each call becomes one concat (its arguments' text kept), which the set-order pass then reads.
     # One pass rewrites the outermost calls; a call inside another's arguments is rewritten by the next.
@@ -148,8 +148,9 @@ def rewrite_for_regopy(source: str) -> str:
     renamed, _ = builtin_call_edits(toks)
     # `r = "a"` of a bound r: regopy re-binds r; `r = ("a")` it compares, as OPA does (regopy_unify).
     grouped = literal_unification_edits(formatted, toks)
-    # Objects with a key that may be no string: stopped where one holds a key beside another of its text.
-    keyed, _ = key_kind_edits(formatted, toks)
+    # Objects with a key that may be no string: stopped where one holds a key beside another of its text, or where
+    # one read whole (compared: regopy compares keys by their text) holds a key that is no string.
+    keyed, _ = key_kind_edits(formatted, toks, elsewhere)
     edits = _set_order_edits(formatted) + compared + canonical_literal_edits(toks) + stringed + renamed + grouped \
         + keyed
     if formatted == source and not edits:
