@@ -81,6 +81,21 @@ def test_a_set_holding_an_object_and_a_set_iterated_in_a_comprehension_stops_at_
     assert "some v in input.a]" in out and "some v in __natpolicy_riter_l4_" in out
 
 
+@needs_regorus
+@pytest.mark.parametrize("some", ["some k, v in s", "some _, v in s", "some k, v in {{1}, {\"a\": 1}}"])
+def test_a_set_iterated_with_two_names_stops_at_its_line(some: str) -> None:
+    # `some k, v in s` iterates a set in its order as `some v in s` does; it was not checked, and regorus answered
+    # [[1], {"a": 1}] where OPA answers [{"a": 1}, [1]] (silent until stop 31).
+    source = f'package p\ns := {{{{1}}, {{"a": 1}}}}\nx := [v |\n  {some}\n]\n'
+    with pytest.raises(EvaluationError) as caught:
+        run(source, {})
+    assert caught.value.message.startswith("p.rego:4:1: ") and "iterated" in caught.value.message
+    # Near-misses: an array and an object of both kinds, and an input array, iterated by two names as before.
+    near = 'package p\na := [{"a": 1}, {1}]\no := {"b": {1}, "a": {"c": 1}}\n' \
+           "x := [[v | some k, v in a], [v | some k, v in o], [v | some k, v in input.a]]\n"
+    assert run(near, {"a": [{"k": 1}, [1]]}) == [[{"a": 1}, [1]], [{"c": 1}, [1]], [{"k": 1}, [1]]]
+
+
 def test_an_iterated_set_ends_before_a_with_modifier() -> None:
     # The twins' tests iterate `some f in live.findings with input as c.input`: `with` stays outside the check.
     line = order_for_regorus("package p\nx := [f | some f in a.b with input as c]\n").splitlines()[1]

@@ -38,6 +38,7 @@ import re
 from typing import Any
 
 from natpolicy.rego.regopy_compare import unknown_kind_comparisons
+from natpolicy.rego.rule_scope import some_in_collection
 from natpolicy.rego.source import Token, matching_close, tokens
 
 __all__ = ["ORDER_REFUSED", "MIXED_SET_QUERY", "order_for_regorus", "site_line", "value_may_hold_mixed_set"]
@@ -321,21 +322,18 @@ def _marshalled_values(toks: list[Token]) -> list[tuple[int, int]]:
 
 
 def _iterated_sets(source: str, toks: list[Token]) -> list[tuple[int, int]]:
-    """(first, last) token indexes of what an array comprehension iterates: X of `some v in X` (to the end of
-    its statement), and the ref before the first bracket of `X[_]` / `X[k]`; none rooted at ``input``."""
+    """(first, last) token indexes of what an array comprehension iterates: X of `some v in X` and `some k, v in X`
+    (to the end of its statement), and the ref before the first bracket of `X[_]` / `X[k]`; none rooted at ``input``."""
     out: list[tuple[int, int]] = []
     for open_at, close in _array_comprehensions(toks):
         depth = toks[open_at].depth + 1
         for j in range(open_at + 1, close):
             tok = toks[j]
-            if tok.text == "some" and tok.depth == depth and j + 3 < close and toks[j + 2].text == "in":
-                last = j + 3
-                while last + 1 < close and (toks[last + 1].depth > depth or (
-                        toks[last + 1].text not in (";", "with")
-                        and "\n" not in source[toks[last].offset:toks[last + 1].offset])):
-                    last += 1
-                if toks[j + 3].text != "input":
-                    out.append((j + 3, last))
+            collection = some_in_collection(source, toks, j) if tok.text == "some" and tok.depth == depth else None
+            if collection is not None:
+                # `some v in X` and `some k, v in X` alike: a set's elements come in its order either way.
+                if toks[collection[0]].text != "input":
+                    out.append(collection)
             elif tok.text == "[" and j + 2 < close and toks[j + 2].text == "]" and toks[j + 1].kind == "ident" \
                     and (toks[j - 1].text == "]" or toks[j - 1].kind == "ident" and toks[j - 1].text not in _KEYWORDS):
                 # Every variable bracket: r[a][b] checks r, then r[a] (each a value that bracket iterates).
