@@ -96,6 +96,23 @@ def test_a_set_iterated_with_two_names_stops_at_its_line(some: str) -> None:
     assert run(near, {"a": [{"k": 1}, [1]]}) == [[{"a": 1}, [1]], [{"c": 1}, [1]], [{"k": 1}, [1]]]
 
 
+@needs_regorus
+@pytest.mark.parametrize("value", ['{{1}, {"a": 1}}', '{"k": [{{1}, {"a": 1}}]}', "s"])
+def test_a_set_walked_in_an_array_comprehension_stops_at_its_line(value: str) -> None:
+    # walk visits a set's elements in the set's order: regorus listed [[], [[1]], [[1], 1], [{"a": 1}], ...], OPA
+    # the object's paths first (silent until stop 31).
+    source = f'package p\ns := {{{{1}}, {{"a": 1}}}}\nx := [p |\n  walk({value}, [p, _])\n]\n'
+    with pytest.raises(EvaluationError) as caught:
+        run(source, {})
+    assert caught.value.message.startswith("p.rego:4:1: ") and "walked" in caught.value.message
+    # Near-misses: a set of one kind of element, the input, and a set comprehension (no order) answer as before.
+    near = ('package p\nx := [[p | walk({{1}, {2}}, [p, _])], [p | walk(input.a, [p, _])], '
+            'count({p | walk({{1}, {"a": 1}}, [p, _])})]\n')
+    assert run(near, {"a": [{"b": 1}, [2]]}) == [[[], [[1]], [[1], 1], [[2]], [[2], 2]],
+                                                  [[], [0], [0, "b"], [1], [1, 0]], 5]
+    assert "walk(input.a, [p, _])" in order_for_regorus(near)
+
+
 def test_an_iterated_set_ends_before_a_with_modifier() -> None:
     # The twins' tests iterate `some f in live.findings with input as c.input`: `with` stays outside the check.
     line = order_for_regorus("package p\nx := [f | some f in a.b with input as c]\n").splitlines()[1]

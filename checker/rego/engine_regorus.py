@@ -442,9 +442,9 @@ _ORDER_REFUSED = (" (natpolicy: an object and a set compared, or sorted, min or 
                   "--rego-engine opa)")
 
 
-_ITERATION_REFUSED = (" (natpolicy: a set holding both an object and a set iterated in an array comprehension: "
-                      "regorus 0.13.0 lists the set first, OPA the object; natpolicy refuses it: run with "
-                      "--rego-engine opa)")
+_ITERATION_REFUSED = (" (natpolicy: a set holding both an object and a set iterated (or walked) in an array "
+                      "comprehension: regorus 0.13.0 lists the set first, OPA the object; natpolicy refuses it: run "
+                      "with --rego-engine opa)")
 _MARSHAL_REFUSED = (" (natpolicy: a set holding both an object and a set written by json.marshal, "
                     "json.marshal_with_options or yaml.marshal: regorus 0.13.0 writes the set first, OPA the object; "
                     "or an object keyed by a number, boolean or null beside the string of its text there: regorus "

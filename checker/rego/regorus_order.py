@@ -27,6 +27,7 @@ OPA does, and that is the common case, which must not slow down.
                                    matches bytes, OPA characters)
 
     [T | r[a][b] ...], [T | r[a].s[b] ...]  ->  r, then r[a] (r[a].s), each checked the same way
+    [T | walk(X, ...) ...]     ->  X checked at any depth (walk visits a set's elements in that order)
 
 Each place gets its own function, named with its line, so the stop is reported at
 the policy's line (``site_line``). A rule's own value is checked after it is
@@ -39,7 +40,7 @@ from typing import Any
 
 from natpolicy.rego.regopy_compare import unknown_kind_comparisons
 from natpolicy.rego.rule_scope import some_in_collection
-from natpolicy.rego.source import Token, matching_close, tokens
+from natpolicy.rego.source import Token, call_arguments, matching_close, tokens
 
 __all__ = ["ORDER_REFUSED", "MIXED_SET_QUERY", "order_for_regorus", "site_line", "value_may_hold_mixed_set"]
 
@@ -113,6 +114,13 @@ _SET_SITE = (
     "{name}(__natpolicy_x) := __natpolicy_x if not __natpolicy_rsetmixed(__natpolicy_x)\n"
     "{name}(__natpolicy_x) := {refused}([__natpolicy_x, 0]) if __natpolicy_rsetmixed(__natpolicy_x)\n")
 _SET_HELPER = "__natpolicy_rsetmixed(__natpolicy_x) if { is_set(__natpolicy_x); __natpolicy_rmixed(__natpolicy_x) }\n"
+# walk visits a set's elements in its order too: `[p | walk(X, [p, _])]` lists them in regorus' order (measured:
+# walk({{1}, {"a": 1}}) visits [1] first, OPA {"a": 1}). X stops where it holds, at any depth, such a set.
+_WALK_SITE = (
+    "{name}(__natpolicy_x) := __natpolicy_x if not __natpolicy_rwalkmixed(__natpolicy_x)\n"
+    "{name}(__natpolicy_x) := {refused}([__natpolicy_x, 0]) if __natpolicy_rwalkmixed(__natpolicy_x)\n")
+_WALK_HELPER = ("__natpolicy_rwalkmixed(__natpolicy_x) if { walk(__natpolicy_x, [__natpolicy_p, __natpolicy_v]); "
+                "__natpolicy_rsetmixed(__natpolicy_v) }\n")
 # json.marshal, json.marshal_with_options and yaml.marshal write a set's elements in regorus' order (measured:
 # json.marshal({{"a": 1}, {1}}) is `[[1],{"a":1}]`, OPA `[{"a":1},[1]]`): the value to write stops instead where
 # it holds, at any depth, a set holding both an object and a set. Left alone: a value rooted at input (no sets).
@@ -213,6 +221,12 @@ def order_for_regorus(source: str, v0: bool = False) -> str:
         sites.append(_MARSHAL_SITE.format(name=name, refused=ORDER_REFUSED))
         end = toks[last].offset + len(toks[last].text)
         edits += [(end, end, ")"), (toks[first].offset, toks[first].offset, f"{name}(")]
+    walked = _walked_values(toks)
+    for first, last in walked:
+        name = f"__natpolicy_riter_l{source.count(chr(10), 0, toks[first].offset) + 1}_{len(sites)}"
+        sites.append(_WALK_SITE.format(name=name, refused=ORDER_REFUSED))
+        end = toks[last].offset + len(toks[last].text)
+        edits += [(end, end, ")"), (toks[first].offset, toks[first].offset, f"{name}(")]
     for first, last in _iterated_sets(source, toks):
         name = f"__natpolicy_riter_l{source.count(chr(10), 0, toks[first].offset) + 1}_{len(sites)}"
         sites.append(_SET_SITE.format(name=name, refused=ORDER_REFUSED))
@@ -228,7 +242,8 @@ def order_for_regorus(source: str, v0: bool = False) -> str:
     marshals = any(site.startswith("__natpolicy_rmarshal") for site in sites)
     splits = any(site.startswith("__natpolicy_rsplit") for site in sites)
     functions = _HELPERS + "\n" + (_GLOB_HELPER if globbed else "") + (_FMT_HELPER if formats else "") \
-        + (_MARSHAL_HELPER if marshals else "") + (_SPLIT_HELPER if splits else "") + _SET_HELPER + "".join(sites)
+        + (_MARSHAL_HELPER if marshals else "") + (_SPLIT_HELPER if splits else "") + _SET_HELPER \
+        + (_WALK_HELPER if walked else "") + "".join(sites)
     return out + ("" if out.endswith("\n") else "\n") + (_without_if(functions) if v0 else functions)
 
 
@@ -319,6 +334,24 @@ def _marshalled_values(toks: list[Token]) -> list[tuple[int, int]]:
             continue
         out.append((i + 4, last))
     return out
+
+
+def _walked_values(toks: list[Token]) -> list[tuple[int, int]]:
+    """(first, last) token indexes of the first argument of each ``walk`` call inside an array comprehension; none
+    that is a plain ref rooted at ``input`` (JSON holds no sets)."""
+    out: dict[int, tuple[int, int]] = {}  # a comprehension inside another is scanned twice
+    for open_at, close in _array_comprehensions(toks):
+        for j in range(open_at + 1, close):
+            if toks[j].text != "walk" or not _is_builtin_call(toks, j):
+                continue
+            arguments = call_arguments(toks, j + 1)
+            if not arguments or arguments[0][0] > arguments[0][1]:
+                continue
+            first, last = arguments[0]
+            argument = toks[first:last + 1]
+            if not (argument[0].text == "input" and all(t.text not in ("(", "{", "|") for t in argument)):
+                out[first] = (first, last)
+    return [out[first] for first in sorted(out)]
 
 
 def _iterated_sets(source: str, toks: list[Token]) -> list[tuple[int, int]]:
