@@ -97,6 +97,22 @@ def test_a_set_iterated_with_two_names_stops_at_its_line(some: str) -> None:
 
 
 @needs_regorus
+@pytest.mark.parametrize("term", ['{{1}, {"a": 1}}[_]', '{w | some w in s}[_]', "f(s)[_]", "union({s, {2}})[_]",
+                                  "g(s).s[_]", "object.union({}, {\"s\": s}).s[_]"])
+def test_a_set_a_literal_or_a_call_gives_iterated_by_a_bracket_stops_at_its_line(term: str) -> None:
+    # Only a ref's root was checked (`s[_]`): a set written where it is bracketed, or a call's result, was listed in
+    # regorus' order ([v | v := {{1}, {"a": 1}}[_]] was [[1], {"a": 1}], OPA [{"a": 1}, [1]]; silent until stop 31).
+    source = f'package p\ns := {{{{1}}, {{"a": 1}}}}\nf(x) := x\ng(x) := {{"s": x}}\nx := [v |\n  v := {term}\n]\n'
+    with pytest.raises(EvaluationError) as caught:
+        run(source, {})
+    assert caught.value.message.startswith("p.rego:6:1: ") and "iterated" in caught.value.message
+    # Near-misses: a set of one kind, an array literal, a builtin's array, a call's set of strings.
+    near = ('package p\nx := [[v | v := {{1}, {2}}[_]], [v | v := [{"a": 1}, {1}][_]], [v | v := split("b,a", ",")[_]], '
+            '[v | v := object.keys({"b": 1, "a": 2})[_]]]\n')
+    assert run(near, {}) == [[[1], [2]], [{"a": 1}, [1]], ["b", "a"], ["a", "b"]]
+
+
+@needs_regorus
 @pytest.mark.parametrize("value", ['{{1}, {"a": 1}}', '{"k": [{{1}, {"a": 1}}]}', "s"])
 def test_a_set_walked_in_an_array_comprehension_stops_at_its_line(value: str) -> None:
     # walk visits a set's elements in the set's order: regorus listed [[], [[1]], [[1], 1], [{"a": 1}], ...], OPA

@@ -368,7 +368,8 @@ def _iterated_sets(source: str, toks: list[Token]) -> list[tuple[int, int]]:
                 if toks[collection[0]].text != "input":
                     out.append(collection)
             elif tok.text == "[" and j + 2 < close and toks[j + 2].text == "]" and toks[j + 1].kind == "ident" \
-                    and (toks[j - 1].text == "]" or toks[j - 1].kind == "ident" and toks[j - 1].text not in _KEYWORDS):
+                    and (toks[j - 1].text in ("]", ")", "}")
+                         or toks[j - 1].kind == "ident" and toks[j - 1].text not in _KEYWORDS):
                 # Every variable bracket: r[a][b] checks r, then r[a] (each a value that bracket iterates).
                 first = _ref_root(toks, j)
                 if first is not None and toks[first].text != "input":
@@ -377,22 +378,28 @@ def _iterated_sets(source: str, toks: list[Token]) -> list[tuple[int, int]]:
 
 
 def _ref_root(toks: list[Token], bracket: int) -> int | None:
-    """The root token of the ref whose bracket opens at ``bracket`` (``r`` of ``r[a].s[b]``); None where the ref
-    starts at a call (``f(x)[k]``) or is no ref."""
+    """The first token of the term whose bracket opens at ``bracket``: ``r`` of ``r[a].s[b]``, ``f`` of
+    ``f(x)[k]`` (``object.keys`` of ``object.keys(o)[k]``), the ``{`` of ``{{1}, {"a": 1}}[k]``; None where it
+    is no such term."""
     k = bracket - 1
     while k >= 0:
-        if toks[k].text == "]":
+        if toks[k].text in ("]", "}", ")"):
+            opening = {"]": "[", "}": "{", ")": "("}[toks[k].text]
             opener = next((m for m in range(k - 1, -1, -1) if toks[m].depth == toks[k].depth
-                           and toks[m].text == "["), None)
+                           and toks[m].text == opening), None)
             if opener is None or opener == 0:
                 return None
+            if opening == "{":
+                return opener  # a set or object literal or comprehension, bracketed where it stands
+            if opening == "(" and (toks[opener - 1].kind != "ident" or toks[opener - 1].text in _KEYWORDS):
+                return None  # a parenthesised term, which regorus 0.13.0 does not parse bracketed
             k = opener - 1
             continue
         if toks[k].kind != "ident" or toks[k].text in _KEYWORDS:
             return None
         if k >= 2 and toks[k - 1].text == ".":
-            if toks[k - 2].kind != "ident" and toks[k - 2].text != "]":
-                return None  # a field of a call's result or a literal
+            if toks[k - 2].kind != "ident" and toks[k - 2].text not in ("]", ")", "}"):
+                return None
             k -= 2
             continue
         return k
