@@ -11,6 +11,7 @@ from natpolicy.rego import (
     regopy_arith,
     regopy_builtins,
     regopy_compare,
+    regopy_keys,
     regopy_patterns,
     regopy_regex,
     regopy_rewrite,
@@ -33,6 +34,7 @@ HELPERS = {
     "time": regopy_time.TIME_HELPERS, "web": regopy_web.WEB_HELPERS, "sprintf": sprintf_regopy.HELPERS,
     "order": regopy_rewrite.rewrite_for_regopy("package p\nx := sort(input.a)\n").split("\n", 2)[2],
     "marshal": marshal_html.escape_html_in_marshals("package p\nx := json.marshal(input.a)\n"),
+    "keys": regopy_keys.KEYS_HELPERS,
 }
 
 

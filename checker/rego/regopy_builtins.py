@@ -131,6 +131,9 @@ _RENAMED = {
 }
 _BUILT_ARRAY = ("an array built by split, regex.split, regex.find_n, indexof_n, urlquery.decode_object or another "
                 "builtin, or a value holding one (it writes no string for them)")
+_SET_BELOW = ("a set below the first level of an array or object, a set holding an array, object or set, or an "
+              "object with a key holding `\"`, `\\` or a control character beside another key (regopy 1.5.2 writes "
+              "a set's elements and such keys in the order of their text, not OPA's)")
 # The calls that may stop the query, and on what values (engine_regopy's message names each with its line).
 STOPPING = {
     "base64.is_valid": "a string holding a line break, `\"` or `\\`",
@@ -150,11 +153,11 @@ STOPPING = {
     "bits.lsh": "a result past 2^53 or a shift of 64 bits or more (regopy wraps it: bits.lsh(1, 100) is 2^36)",
     "replace": "an empty pattern, on which regopy 1.5.2 never ends (OPA inserts the replacement between characters)",
     "substring": "a negative offset, or an offset or length that is no integer (OPA: an error)",
-    "json.marshal": _BUILT_ARRAY,
-    "json.marshal_with_options": f"{_BUILT_ARRAY}, or a prefix or indent holding `<`, `>`, `&`, a quote, a "
-                                 "backslash, a control character (a tab too) or a non-ASCII one (Go writes them "
-                                 "as they are; regopy 1.5.2 escapes some, natpolicy's escape of `<`, `>` and `&` "
-                                 "would reach the others)",
+    "json.marshal": f"{_BUILT_ARRAY}, {_SET_BELOW}",
+    "json.marshal_with_options": f"{_BUILT_ARRAY}, {_SET_BELOW}, or a prefix or indent holding `<`, `>`, `&`, a "
+                                 "quote, a backslash, a control character (a tab too) or a non-ASCII one (Go writes "
+                                 "them as they are; regopy 1.5.2 escapes some, natpolicy's escape of `<`, `>` and "
+                                 "`&` would reach the others)",
     "semver.compare": "a version that is not MAJOR.MINOR.PATCH (a pre-release, build metadata, or not a version)",
     **WEB_STOPPING,
     **TIME_STOPPING,
@@ -261,10 +264,35 @@ __natpolicy_replace(s, o, n) := replace(s, o, n) if o != ""
 __natpolicy_substring(s, o, n) := substring(s, floor(o), floor(n)) if {{
   is_number(o); is_number(n); o == floor(o); n == floor(n); o >= 0
 }} else := {REFUSE}([s, o]) if {{ is_number(o); is_number(n) }} else := substring(s, o, n)
-__natpolicy_json_marshal(x) := s if {{ s := json.marshal(x); is_string(s) }} else := {REFUSE}([x, 0])
+__natpolicy_json_marshal(x) := s if {{
+  s := json.marshal(__natpolicy_marshal_ordered(x)); is_string(s)
+}} else := {REFUSE}([x, 0])
 __natpolicy_json_marshal_opts(x, o) := s if {{
-  s := json.marshal_with_options(x, o); is_string(s); not __natpolicy_json_opts_written_otherwise(o)
+  s := json.marshal_with_options(__natpolicy_marshal_ordered(x), o); is_string(s)
+  not __natpolicy_json_opts_written_otherwise(o)
 }} else := {REFUSE}([x, o])
+# regopy writes a set's elements in the order of their JSON text ({{22, 443, 3389}} as [22,3389,443], {{"a b", "a"}} as
+# ["a b","a"]; OPA sorts them: [22,443,3389], ["a","a b"]): a set, or one at the first level of an array or object,
+# is written as the array of its elements in OPA's order (__natpolicy_sort, regopy_rewrite: scalars only, else it
+# stops); a set deeper down stops.
+__natpolicy_marshal_ordered(x) := {REFUSE}([x, 0]) if __natpolicy_keys_escaped(x)
+__natpolicy_marshal_ordered(x) := x if not __natpolicy_holds_set(x)
+__natpolicy_marshal_ordered(x) := __natpolicy_sort(x) if is_set(x)
+__natpolicy_marshal_ordered(x) := {{k: __natpolicy_marshal_ordered1(v) | some k, v in x}} if {{
+  is_object(x); __natpolicy_holds_set(x)
+}}
+__natpolicy_marshal_ordered(x) := [__natpolicy_marshal_ordered1(v) | some v in x] if {{
+  is_array(x); __natpolicy_holds_set(x)
+}}
+__natpolicy_marshal_ordered1(v) := v if not __natpolicy_holds_set(v)
+__natpolicy_marshal_ordered1(v) := __natpolicy_sort(v) if is_set(v)
+__natpolicy_marshal_ordered1(v) := {REFUSE}([v, 0]) if {{ not is_set(v); __natpolicy_holds_set(v) }}
+__natpolicy_holds_set(x) if {{ walk(x, [a, v]); is_set(v) }}
+# It writes an object's keys in the order of their escaped text: a key holding a quote, a backslash or a control
+# character beside another stops (keys a-quote and a# came out a# first; Go sorts the keys themselves).
+__natpolicy_keys_escaped(x) if {{
+  walk(x, [a, v]); is_object(v); count(v) > 1; some k, _ in v; is_string(k); contains(json.marshal(k), "\\\\")
+}}
 __natpolicy_json_opts_written_otherwise(o) if {{
   is_object(o); some k in ["prefix", "indent"]; v := o[k]; is_string(v); not __natpolicy_json_opt_plain(v)
 }}

@@ -34,7 +34,9 @@ _VALUE_CAUSES = (
                                           "U+00A0, U+200B), in a string inside an array, set or object given to "
                                           "sprintf, an object keyed by a number, boolean or null there, or a "
                                           "non-integer regopy writes with other digits or an integer past 2^53 "
-                                          "there"),
+                                          "there, or a set there regopy lists otherwise (one holding an array, "
+                                          "object or set, a string holding `\"` or `\\`, or a string that starts "
+                                          "another going on with a space or `!`)"),
     (frozenset({COMPARE}), "two arrays, objects or sets compared with <, <=, > or >="),
 )
 

@@ -141,8 +141,8 @@ def _whole_message(what: str) -> str:
 def _head_keys(toks: list[Token], statements: list[tuple[int, int]], elsewhere: Iterable[str]
                ) -> list[tuple[int, int]]:
     """(first, last) token of each key in a partial object rule's head (``p[k] := 1``, ``p.a[k][j] if``) whose
-    rule is not only looked up: read whole, or queried (mentioned nowhere else), where regopy writes keys of one
-    text as one (``p[k] := k if some k in [1, "1"]`` comes out as ``{"1": 1}``, OPA's ``{"1": "1"}``)."""
+    rule is read whole. One only queried is left: its numbered keys (``x[i] := ... if input.rs[i]``) are written
+    as OPA writes them, but for keys of one text from two definitions (docs/rego.md, "What no check can see")."""
     out = []
     for first, end in statements:
         if toks[first].text in ("package", "import", "default") or first + 1 >= end \
@@ -157,7 +157,7 @@ def _head_keys(toks: list[Token], statements: list[tuple[int, int]], elsewhere: 
                 keys.append((k + 1, close - 1))
             k = close + 1
         if keys and k < end and toks[k].text in (":=", "=", "if", "{", "contains") \
-                and not only_looked_up(toks, statements, (first, end), first, elsewhere, mentioned=True):
+                and not only_looked_up(toks, statements, (first, end), first, elsewhere):
             out.extend(keys)
     return out
 

@@ -63,11 +63,10 @@ def defined_name(source: str, toks: list[Token], statement: tuple[int, int], ope
 
 
 def only_looked_up(toks: list[Token], statements: list[tuple[int, int]], statement: tuple[int, int], name: int,
-                   elsewhere: Iterable[str] = (), mentioned: bool = False) -> bool:
+                   elsewhere: Iterable[str] = ()) -> bool:
     """Is every mention of ``toks[name]`` but its definitions a read through a key? ``statements``: the module's
     top-level statements (``static_checks.rule_statements``); ``statement``: the one holding a local's definition;
-    ``elsewhere``: the names other modules of the run mention (a rule's value may be read there whole);
-    ``mentioned``: and is it mentioned at all (a rule no other mentions is queried: its value written whole)?"""
+    ``elsewhere``: the names other modules of the run mention (a rule's value may be read there whole)."""
     text = toks[name].text
     rule = any(name == first + (toks[first].text == "default") for first, _ in statements)
     if rule and text in elsewhere:
@@ -76,9 +75,8 @@ def only_looked_up(toks: list[Token], statements: list[tuple[int, int]], stateme
     # The package's own name is no mention (`package p` beside a rule `p`); an import is (`import data.p.o as t`).
     package = next((range(first, end) for first, end in statements if toks[first].text == "package"), range(0))
     first, end = (0, len(toks)) if rule else statement
-    mentions = [k for k in range(first, end)
-                if toks[k].kind == "ident" and toks[k].text == text and k not in definitions and k not in package]
-    return all(_read_through_key(toks, k) for k in mentions) and (bool(mentions) or not mentioned)
+    return all(_read_through_key(toks, k) for k in range(first, end)
+               if toks[k].kind == "ident" and toks[k].text == text and k not in definitions and k not in package)
 
 
 def _read_through_key(toks: list[Token], k: int, last: int | None = None) -> bool:

@@ -68,8 +68,12 @@ def private_locals(helpers: str) -> str:
 # holds a control character regopy printed JSON-escaped (Go: `\x01`), or that text itself: refused either way.
 # Any other rune Go's strconv.IsPrint rejects (DEL, U+00A0, U+200B) regopy prints as it is, where Go writes an
 # escape: refused too (go_printable_rules). So is an object keyed by anything but strings: regopy prints its keys
-# quoted (`{"1": "a"}`; OPA `{1: "a"}`). (REFUSE([x, 0]), not REFUSE(x): regopy 1.5.2 evaluated the latter whatever
-# the body for a constant x, measured.)
+# quoted (`{"1": "a"}`; OPA `{1: "a"}`). So is a set regopy lists otherwise than OPA, by its elements' quoted text:
+# one holding an array, object or set (`{[10], [9]}`, OPA `{[9], [10]}`), a string that starts another going on
+# with a space or `!` (`{"a b", "a"}`, OPA `{"a", "a b"}`), or a string holding `"` or `\` (measured; numbers,
+# booleans and null, and kinds apart, it lists as OPA does); and an object whose keys it lists so (`{"a b": 1,
+# "a": 2}`, OPA `{"a": 2, "a b": 1}`). (REFUSE([x, 0]), not REFUSE(x): regopy 1.5.2 evaluated
+# the latter whatever the body for a constant x, measured.)
 HELPERS = private_locals(f"""
 __natpolicy_fmt_is_int(x) if {{ is_number(x); x == floor(x); abs(x) <= 9007199254740992 }}
 __natpolicy_fmt_is_big(x) if {{ is_number(x); x == floor(x); abs(x) > 9007199254740992 }}
@@ -80,14 +84,37 @@ __natpolicy_fmt_float(x) := {REFUSE}(x) if {{ not __natpolicy_fmt_exact(x, sprin
 __natpolicy_fmt_text(x) := x if is_string(x)
 __natpolicy_fmt_text(x) := t if {{
   not is_string(x); not is_number(x); t := sprintf("%v", [x]); __natpolicy_fmt_as_go(t); not __natpolicy_fmt_keyed(x)
-  not __natpolicy_fmt_odd(x)
+  not __natpolicy_fmt_odd(x); not __natpolicy_fmt_misordered(x)
 }}
 __natpolicy_fmt_text(x) := {REFUSE}([x, 0]) if {{
   not is_string(x); not is_number(x); not __natpolicy_fmt_as_go(sprintf("%v", [x]))
 }}
 __natpolicy_fmt_text(x) := {REFUSE}([x, 0]) if {{ not is_string(x); not is_number(x); __natpolicy_fmt_keyed(x) }}
 __natpolicy_fmt_text(x) := {REFUSE}([x, 0]) if {{ not is_string(x); not is_number(x); __natpolicy_fmt_odd(x) }}
+__natpolicy_fmt_text(x) := {REFUSE}([x, 0]) if {{ not is_string(x); not is_number(x); __natpolicy_fmt_misordered(x) }}
 __natpolicy_fmt_keyed(x) if {{ walk(x, [a, v]); is_object(v); some k; v[k] = w; not is_string(k) }}
+__natpolicy_fmt_misordered(x) if {{
+  walk(x, [a, v]); is_set(v); count(v) > 1; some e in v; not __natpolicy_fmt_scalar(e)
+}}
+__natpolicy_fmt_misordered(x) if {{
+  walk(x, [a, v]); is_set(v); __natpolicy_prefix_after(sort([e | some e in v; is_string(e)]))
+}}
+__natpolicy_fmt_misordered(x) if {{
+  walk(x, [a, v]); is_set(v); count(v) > 1; some e in v; is_string(e); contains(e, "\\"")
+}}
+__natpolicy_fmt_misordered(x) if {{
+  walk(x, [a, v]); is_set(v); count(v) > 1; some e in v; is_string(e); contains(e, "\\\\")
+}}
+__natpolicy_fmt_misordered(x) if {{
+  walk(x, [a, v]); is_object(v); __natpolicy_prefix_after(sort([k | some k; _ = v[k]; is_string(k)]))
+}}
+__natpolicy_fmt_misordered(x) if {{
+  walk(x, [a, v]); is_object(v); count(v) > 1; some k, _ in v; is_string(k); contains(json.marshal(k), "\\\\")
+}}
+__natpolicy_fmt_scalar(e) if is_string(e)
+__natpolicy_fmt_scalar(e) if is_number(e)
+__natpolicy_fmt_scalar(e) if is_boolean(e)
+__natpolicy_fmt_scalar(e) if is_null(e)
 __natpolicy_fmt_odd(x) if {{ walk(x, [a, v]); __natpolicy_fmt_odd_number(v) }}
 __natpolicy_fmt_odd_number(x) if __natpolicy_fmt_is_big(x)
 __natpolicy_fmt_odd_number(x) if {{ __natpolicy_fmt_is_frac(x); not __natpolicy_fmt_as_written(x) }}
