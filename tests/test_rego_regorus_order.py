@@ -284,3 +284,26 @@ def test_regex_split_on_patterns_that_match_text_answers_as_before() -> None:
     source = 'package p\nx := [regex.split("[,;]", "a,b;c"), regex.split("x", ""), regex.split(",", input.s)]\n'
     assert run(source, {"s": "a,,b"}) == [["a", "b", "c"], [""], ["a", "", "b"]]
     assert "__natpolicy_rsplit_l2_0(" in order_for_regorus(source).splitlines()[1]
+
+
+@needs_regorus
+@pytest.mark.parametrize(("value", "document"), [
+    ('{"a10": 1, "a2": 2}', {}), ('{"Z": 1, "_x": 2}', {}), ('"yes"', {}), ("[input.s]", {"s": "word " * 9}),
+    ("1.5", {}), ('"1 b"', {}), ('{"k": "é"}', {}),
+    ("input.s", {"s": "on"}), ("input", {"s": "2001-12-14"}), ('{"Name": 1, "a_b": 2}', {}), ('{"n": 1}', {}),
+])
+def test_yaml_marshal_of_a_value_go_yaml_writes_otherwise_stops_at_its_line(value: str, document: dict) -> None:
+    # OPA writes yaml.marshal's value through go-yaml v2 (natural key order, YAML 1.1 words double-quoted, folding
+    # past 80 columns, Go's %g): regorus 0.13.0 wrote each of these otherwise, silently until stop 31.
+    with pytest.raises(EvaluationError) as caught:
+        run(f"package p\nx := 1\ny := 2\nx2 := yaml.marshal({value})\n", document, "x2")
+    assert caught.value.message.startswith("p.rego:4:1: ") and "go-yaml v2" in caught.value.message
+
+
+@needs_regorus
+def test_yaml_marshal_of_plain_values_answers_as_go_yaml() -> None:
+    source = ('package p\nx := yaml.marshal({"tags": {"Name": "web"}, "ids": [1, -2], "ok": false, "ami": input.a, '
+              '"why": input.w})\n')
+    assert run(source, {"a": "ami-0a.b/c_d", "w": "a && b: c"}) == (
+        "ami: ami-0a.b/c_d\nids:\n- 1\n- -2\nok: false\ntags:\n  Name: web\nwhy: 'a && b: c'\n")
+    assert "__natpolicy_ryaml_l2_" in order_for_regorus(source)

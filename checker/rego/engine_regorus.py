@@ -430,7 +430,7 @@ def _order_refusal(message: str, modules: Mapping[str, str] | None, v0: Mapping[
         return message + _ORDER_REFUSED
     line, checked = site
     why = {"glob": _GLOB_REFUSED, "iteration": _ITERATION_REFUSED, "sprintf": _MERGED_REFUSED,
-           "marshal": _MARSHAL_REFUSED, "split": _SPLIT_REFUSED}.get(
+           "marshal": _MARSHAL_REFUSED, "split": _SPLIT_REFUSED, "yaml": _YAML_REFUSED}.get(
         checked, _ORDER_REFUSED)
     return f"{location.group('module')}:{line}:1: {message[location.end():]}{why}"
 
@@ -449,6 +449,13 @@ _MARSHAL_REFUSED = (" (natpolicy: a set holding both an object and a set written
                     "json.marshal_with_options or yaml.marshal: regorus 0.13.0 writes the set first, OPA the object; "
                     "or an object keyed by a number, boolean or null beside the string of its text there: regorus "
                     "writes both keys, OPA one; natpolicy refuses it: run with --rego-engine opa)")
+_YAML_REFUSED = (" (natpolicy: yaml.marshal of a value regorus 0.13.0 writes otherwise than OPA's go-yaml v2 (keys in "
+                 "its natural order, a2 before a10; strings YAML 1.1 reads as another type, \"yes\", \"on\", dates, "
+                 "double-quoted; strings past 80 columns folded; Go's float format), or, as for json.marshal, a set "
+                 "holding both an object and a set, or an object keyed by a number, boolean or null beside the "
+                 "string of its text: natpolicy writes only strings of printable ASCII starting with a letter (one "
+                 "holding a space at most 40 characters, 8 levels down, under a key of at most 20), keys of letters "
+                 "and `_ . / -`, integers, booleans and null; run with --rego-engine opa)")
 _SPLIT_REFUSED = (" (natpolicy: regex.split with a pattern that matches the empty text: regorus 0.13.0 keeps the "
                   "empty pieces at the ends, OPA (Go's regexp.Split) drops them (regex.split(\"\", \"abc\") is "
                   "[\"a\", \"b\", \"c\"] in OPA); natpolicy refuses it: run with --rego-engine opa)")

@@ -137,7 +137,49 @@ _MARSHAL_HELPER = ("__natpolicy_rmarshal_odd(__natpolicy_x) if { walk(__natpolic
                    "__natpolicy_rodd(__natpolicy_v) if { is_object(__natpolicy_v); some __natpolicy_k; "
                    "_ = __natpolicy_v[__natpolicy_k]; not is_string(__natpolicy_k); "
                    "_ = __natpolicy_v[json.marshal(__natpolicy_k)] }\n")
-_MARSHALS = (("json", "marshal"), ("json", "marshal_with_options"), ("yaml", "marshal"))
+_MARSHALS = (("json", "marshal"), ("json", "marshal_with_options"))
+# OPA's yaml.marshal writes the value's JSON through go-yaml v2 (sigs.k8s.io/yaml JSONToYAML), which regorus 0.13.0
+# does not match (measured on regorus; go-yaml v2's encode.go, resolve.go, sorter.go): go-yaml orders keys
+# "naturally" (a2 before a10, `_x` before `Z`), double-quotes a string YAML 1.1 reads as another type ("yes", "on",
+# "y", "2001-12-14", "1_000", ".inf", ""; regorus leaves some bare and single-quotes others), folds a plain string
+# past 80 columns, and writes floats with Go's %g (1e-07; regorus 1e-7). A value holds only what both write alike
+# or the call stops (the input too: its strings are the common case): strings of printable ASCII starting with a
+# letter, no YAML 1.1 word, and one holding a space at most 40 characters long, at most 8 levels down, under a key
+# of at most 20 (so its line stays within 80 columns); keys of letters and `_ . / -`, no YAML 1.1 word, and no
+# object keyed both with an upper-case letter and with `_`; integers below 2^63, booleans and null. Both writers
+# are ports of libyaml's emitter, which decides the rest alike: 6,000 random such strings, nested, written by
+# regorus and by PyYAML's emitter (another port, told go-yaml's choice of style) were alike wherever within those
+# bounds (measured; go-yaml itself was not run).
+_YAML_SITE = (
+    "{name}(__natpolicy_x) := __natpolicy_x if {{ not __natpolicy_rmarshal_odd(__natpolicy_x); "
+    "not __natpolicy_ryaml_unsure(__natpolicy_x) }}\n"
+    "{name}(__natpolicy_x) := {refused}([__natpolicy_x, 0]) if __natpolicy_rmarshal_odd(__natpolicy_x)\n"
+    "{name}(__natpolicy_x) := {refused}([__natpolicy_x, 0]) if __natpolicy_ryaml_unsure(__natpolicy_x)\n")
+_YAML_WORDS = ("y Y yes Yes YES n N no No NO true True TRUE false False FALSE on On ON off Off OFF null Null NULL")
+_YAML_HELPER = "".join(
+    f"__natpolicy_ryaml_unsure(__natpolicy_x) if {{ walk(__natpolicy_x, [__natpolicy_p, __natpolicy_v]); {test} }}\n"
+    for test in (
+        "is_string(__natpolicy_v); not __natpolicy_ryaml_value(__natpolicy_v, __natpolicy_p)",
+        "is_number(__natpolicy_v); __natpolicy_v != floor(__natpolicy_v)",
+        "is_number(__natpolicy_v); abs(__natpolicy_v) >= 9223372036854775807",
+        "is_object(__natpolicy_v); some __natpolicy_k; _ = __natpolicy_v[__natpolicy_k]; "
+        "not __natpolicy_ryaml_text(__natpolicy_k, `^[A-Za-z][A-Za-z_./-]*$`)",
+        "is_object(__natpolicy_v); some __natpolicy_k; _ = __natpolicy_v[__natpolicy_k]; "
+        "regex.match(`[A-Z]`, __natpolicy_k); some __natpolicy_j; _ = __natpolicy_v[__natpolicy_j]; "
+        "contains(__natpolicy_j, `_`)",
+    )) + ("__natpolicy_ryaml_value(__natpolicy_s, __natpolicy_p) if "
+          "__natpolicy_ryaml_text(__natpolicy_s, `^[A-Za-z][!-~]*$`)\n"
+          "__natpolicy_ryaml_value(__natpolicy_s, __natpolicy_p) if { "
+          "__natpolicy_ryaml_text(__natpolicy_s, `^[A-Za-z][ -~]*$`); count(__natpolicy_s) <= 40; "
+          "count(__natpolicy_p) <= 8; __natpolicy_ryaml_near(__natpolicy_p) }\n"
+          "__natpolicy_ryaml_near(__natpolicy_p) if count(__natpolicy_p) == 0\n"
+          "__natpolicy_ryaml_near(__natpolicy_p) if { count(__natpolicy_p) > 0; "
+          "not is_string(__natpolicy_p[count(__natpolicy_p) - 1]) }\n"
+          "__natpolicy_ryaml_near(__natpolicy_p) if { count(__natpolicy_p) > 0; "
+          "count(__natpolicy_p[count(__natpolicy_p) - 1]) <= 20 }\n"
+          "__natpolicy_ryaml_text(__natpolicy_s, __natpolicy_r) if { is_string(__natpolicy_s); "
+          "regex.match(__natpolicy_r, __natpolicy_s); not __natpolicy_ryaml_words[__natpolicy_s] }\n"
+          f"__natpolicy_ryaml_words := {{{', '.join(f'`{w}`' for w in _YAML_WORDS.split())}}}\n")
 # regex.split where the pattern matches the empty text somewhere: regorus splits around each empty match
 # (regex.split("", "abc") is ["", "a", "b", "c", ""]), Go's regexp.Split drops the empty pieces at the ends
 # (["a", "b", "c"]). Such a call stops; a pattern that only matches text (nearly all) splits as before.
@@ -221,6 +263,12 @@ def order_for_regorus(source: str, v0: bool = False) -> str:
         sites.append(_MARSHAL_SITE.format(name=name, refused=ORDER_REFUSED))
         end = toks[last].offset + len(toks[last].text)
         edits += [(end, end, ")"), (toks[first].offset, toks[first].offset, f"{name}(")]
+    yamls = _yaml_values(toks)
+    for first, last in yamls:
+        name = f"__natpolicy_ryaml_l{source.count(chr(10), 0, toks[first].offset) + 1}_{len(sites)}"
+        sites.append(_YAML_SITE.format(name=name, refused=ORDER_REFUSED))
+        end = toks[last].offset + len(toks[last].text)
+        edits += [(end, end, ")"), (toks[first].offset, toks[first].offset, f"{name}(")]
     walked = _walked_values(toks)
     for first, last in walked:
         name = f"__natpolicy_riter_l{source.count(chr(10), 0, toks[first].offset) + 1}_{len(sites)}"
@@ -239,11 +287,11 @@ def order_for_regorus(source: str, v0: bool = False) -> str:
         out = out[:start] + text + out[end:]
     globbed = any(site.startswith("__natpolicy_rglob") for site in sites)
     formats = any(site.startswith("__natpolicy_rfmt") for site in sites)
-    marshals = any(site.startswith("__natpolicy_rmarshal") for site in sites)
+    marshals = any(site.startswith(("__natpolicy_rmarshal", "__natpolicy_ryaml")) for site in sites)
     splits = any(site.startswith("__natpolicy_rsplit") for site in sites)
     functions = _HELPERS + "\n" + (_GLOB_HELPER if globbed else "") + (_FMT_HELPER if formats else "") \
         + (_MARSHAL_HELPER if marshals else "") + (_SPLIT_HELPER if splits else "") + _SET_HELPER \
-        + (_WALK_HELPER if walked else "") + "".join(sites)
+        + (_WALK_HELPER if walked else "") + (_YAML_HELPER if yamls else "") + "".join(sites)
     return out + ("" if out.endswith("\n") else "\n") + (_without_if(functions) if v0 else functions)
 
 
@@ -266,7 +314,7 @@ def site_line(module: str, line: int) -> tuple[int, str] | None:
         return None
     kind = lines[line - 1][len("__natpolicy_r"):].split("_", 1)[0]
     return int(match.group("line")), {"glob": "glob", "iter": "iteration", "fmt": "sprintf",
-                                      "marshal": "marshal", "split": "split"}.get(kind, "order")
+                                      "marshal": "marshal", "split": "split", "yaml": "yaml"}.get(kind, "order")
 
 
 def value_may_hold_mixed_set(value: Any) -> bool:
@@ -316,9 +364,21 @@ def _sprintf_arguments(toks: list[Token], i: int) -> tuple[int, int] | None:
     return comma + 1, close - 1
 
 
+def _yaml_values(toks: list[Token]) -> list[tuple[int, int]]:
+    """(first, last) token indexes of the argument of each yaml.marshal call, ``input`` too (its strings)."""
+    out: list[tuple[int, int]] = []
+    for i in range(len(toks) - 3):
+        if (toks[i].text, toks[i + 1].text, toks[i + 2].text, toks[i + 3].text) == ("yaml", ".", "marshal", "(") \
+                and not (i > 0 and toks[i - 1].text == "."):
+            arguments = call_arguments(toks, i + 3)
+            if arguments and arguments[0][0] <= arguments[0][1]:
+                out.append(arguments[0])
+    return out
+
+
 def _marshalled_values(toks: list[Token]) -> list[tuple[int, int]]:
-    """(first, last) token indexes of the first argument of each json.marshal, json.marshal_with_options and
-    yaml.marshal call; none that is a plain ref rooted at ``input`` (JSON holds no sets)."""
+    """(first, last) token indexes of the first argument of each json.marshal and json.marshal_with_options call
+    (yaml.marshal: _yaml_values); none that is a plain ref rooted at ``input`` (JSON holds no sets)."""
     out: list[tuple[int, int]] = []
     for i in range(len(toks) - 3):
         if (toks[i].text, toks[i + 2].text) not in _MARSHALS or toks[i + 1].text != "." \
