@@ -75,6 +75,12 @@ def found(body: str) -> list[tuple[int, str]]:
      "where f takes only string"),
     # Beside an object literal of one computed key: "b" is its dynamic part's value (a string).
     ('f(x) if {\n  o := {"a": 1, input.k: "s"}\n  {"b": x} = o\n}\nh := f(1)\n', 7, "where f takes only string"),
+    # A function's object argument typed from an object comprehension (object[K: V], OPA's typeOf): a literal
+    # passed to it takes V at a string key where K may be a string; where K is a number no string key fits.
+    ('g(o) if {\n  o == {k: 1 | some k in ["a"]}\n}\n\nf(x) if {\n  g({"a": x})\n}\n\nh := f("s")\n', 11,
+     "where f takes only number"),
+    ('g(o) if {\n  o == {k: 1 | some k in [1]}\n}\n\nf(x) if {\n  g({"a": x})\n}\n', 8,
+     'argument 1 of g(...), `{"a": x}`, is an object'),
     # A pattern that never matches is OPA's match error in the function itself (type_patterns).
     ('f(x) if {\n  [x] = [1, 2]\n}\nh := f("a")\n', 4, "an array of 1 element with an array of 2 elements"),
 ])
@@ -122,8 +128,10 @@ def test_a_first_use_opa_follows_types_the_argument(body: str, line: int, says: 
     'f(x) if {\n  upper(x)\n  count({"a": x}) > 0\n}\nh := f(1)\n',
     'g(o) if {\n  o == {"a": 1}\n}\n\nf(x) if {\n  g({"a": x})\n}\n\nh := f(2)\n',
     # A ref holding the argument, moved out of the literal: its key is typed by the ref checker first, as any
-    # (input has no type), so concat widens nothing (left any here as a use not followed).
+    # (input has no type), so concat widens nothing.
     'f(x) if {\n  concat(",", [x, input.a[x]])\n}\nh := f(1)\n',
+    # An argument typed by an object comprehension's value type, called with what it takes.
+    'g(o) if {\n  o == {k: 1 | some k in ["a"]}\n}\n\nf(x) if {\n  g({"a": x})\n}\n\nh := f(2)\n',
     # A literal that is no call's argument types nothing (`y := [x]` unifies y); nor does a comprehension.
     "f(x) if {\n  y := [x]\n  y[0] + 1\n  upper(x)\n}\n",
     'f(x) if {\n  z := [s | s := concat(",", [x])]\n}\nh := f(1)\n',

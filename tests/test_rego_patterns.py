@@ -138,6 +138,20 @@ def test_a_pattern_that_may_match_passes(body: str) -> None:
     ('helper if {\n  o := {"a": 1, count(input.k): "s"}\n  o.b\n}\n', 5,
      "`o.b` looks up `b` in an object literal of the key \"a\", one computed key of type number"),
     ('helper if {\n  n := count(input.k)\n  o := {n: "s"}\n  x := o.b\n}\n', 6, "one computed key of type number"),
+    # Computed keys of one key type and one value type: whichever OPA keeps as the dynamic part, the same.
+    ('helper if {\n  o := {"a": 1, input.k: "s", input.j: "t"}\n  o.b + 1\n}\n', 5, "to a string (`o.b`)"),
+    ('helper if {\n  o := {"a": 1, input.k: "s", input.j: "t"}\n  {"b": y} = o\n  y + 1\n}\n', 6,
+     "to a string (`y`)"),
+    # A key of an object pattern such an object never holds, or holds of another type: unify1Object's
+    # selectConstant finds nothing there, or unify1 fails (OPA's match error).
+    ('helper if {\n  n := count(input.xs)\n  o := {n: "s"}\n  {"b": x} = o\n}\n', 6,
+     'over the key "b", which the other object (of one computed key of type number) never has (OPA: match error)'),
+    ('helper if {\n  o := {input.k: "s", "a": 1}\n  {"b": 1} = o\n}\n', 5,
+     'over the key "b" as a number and as a string (OPA: match error)'),
+    # An object comprehension: object[K: V], its head's key and value types (OPA's typeOf).
+    ('o := {k: "s" | some k in ["a"]}\n\nhelper if {\n  o.b + 1\n}\n', 6, "to a string (`o.b`)"),
+    ('helper if {\n  o := {k: 1 | some k in [1, 2]}\n  o.b\n}\n', 5,
+     "`o.b` looks up `b` in an object (a literal's or a comprehension's) of one computed key of type number"),
     # The pattern of `some ... in`: OPA unifies it with the element (`[x, y] = xs[k]`), index by index.
     ('helper if {\n  some [x, y] in [[1, "a"]]\n  y + 1\n}\n', 5, "`y + 1` applies `+` to a string (`y`)"),
     ('helper if {\n  some {"a": v} in [{"a": 1}]\n  upper(v)\n}\n', 5, "`v`, is a number"),
@@ -170,6 +184,12 @@ def test_a_name_a_pattern_binds_is_typed_at_its_place(body: str, line: int, says
     'helper if {\n  [x, 2] = r\n}\n\nr := [1, "a"] if input.a\n\nr := [2, 3] if input.b\n',
     'helper if {\n  {"a": x} = o\n  upper(x)\n}\n\no := {"a": 1} if input.a\n\no := {"a": "s"} if input.b\n',
     'f(x) if {\n  xs := [1, "a"]\n  [y, x] = xs\n}\n\nhelper := f("s")\n',
+    # Computed keys of one type, an object comprehension, and keys an object of one computed key holds, where
+    # the type fits.
+    'helper if {\n  o := {"a": 1, input.k: "s", input.j: "t"}\n  upper(o.b)\n  o.a + 1\n}\n',
+    'o := {k: "s" | some k in ["a"]}\n\nhelper if {\n  upper(o.b)\n  {"b": y} = o\n  upper(y)\n}\n',
+    'helper if {\n  o := {k: 1 | some k in input.ks}\n  o.b + 1\n}\n',
+    'helper if {\n  o := {input.k: "s", "a": 1}\n  {"b": "t", "a": 2} = o\n  {"c": x} = o\n  upper(x)\n}\n',
 ])
 def test_a_name_a_pattern_binds_passes_where_its_type_fits(body: str) -> None:
     assert found(body) == []
@@ -184,8 +204,9 @@ def test_a_name_a_pattern_binds_passes_where_its_type_fits(body: str) -> None:
     'helper if {\n  y > 0\n  {"a": x} = {"b": y}\n}\n',
     'helper if {\n  [x, "a"] = [y, 2]\n}\n',
     'helper if {\n  [x, x] := [1, "a"]\n}\n',
-    # An object of two computed keys: OPA keeps the last in its order of keys as its dynamic part, not followed.
+    # Computed keys of two types: OPA keeps the last in its order of keys as its dynamic part, not followed.
     'helper if {\n  o := {"a": 1, input.k: "s", input.j: 2}\n  {"b": y} = o\n  y + 1\n}\n',
+    'helper if {\n  o := {"a": 1, input.k: "s", input.j: 2}\n  o.b + 1\n}\n',
 ])
 def test_a_pattern_this_reader_does_not_follow_is_left_alone(body: str) -> None:
     assert found(body) == []

@@ -79,9 +79,12 @@ def open_object(fields: dict[str, RegoType], computed: list[tuple[RegoType, Rego
     With one computed key (``(key type, value type)``; None for a literal key
     that is no string) OPA's type is known: the literal keys as its static
     properties, that key as its dynamic property. With more, OPA keeps the
-    last in its order of keys only (``GetByValue``), not followed here.
+    last in its order of keys only (``GetByValue``), an order this reader does
+    not follow (it sorts the keys as rewritten by its compiler, and older
+    releases kept them as written): known only where every computed key and
+    its value have the types the others have, so any of them is the last.
     """
-    if len(computed) != 1 or computed[0] is None:
+    if not computed or None in computed or len(set(computed)) != 1:
         return kind(OBJECT)
     return RegoType(frozenset({OBJECT}), static=tuple(sorted(fields.items())), rest=computed[0])
 

@@ -45,6 +45,13 @@ def literal_fits(node: Node, expected: RegoType, type_of: Callable[[Node], RegoT
 
 def _items_fit(node: Node, expected: RegoType, type_of: Callable[[Node], RegoType], union: bool) -> bool:
     if node.what == "object":
+        if expected.static is not None:  # one computed key: each literal string key as Object.Select finds it
+            for key, value in zip(node.parts[::2], node.parts[1::2], strict=True):
+                child = select_key(expected, key.constant) if isinstance(key.constant, str) \
+                    and key.what == "literal" else ANY  # a computed key's value is unified with any
+                if child is None or not literal_fits(value, child, type_of, union):
+                    return False
+            return True
         if expected.fields is None:
             return True  # an object of any keys: every value is unified with any
         fields = dict(expected.fields)
@@ -99,9 +106,10 @@ def field_type(node: Node, name: str, expected: RegoType, untyped: frozenset[str
     properties), ``name`` takes the type of its key there. None when unsure:
     ``name`` not there exactly once as the value of a literal string key, the
     other side's keys not exactly the literal's (OPA's match error, refused
-    by ``type_patterns``), a joined object, one of any keys or of several
-    computed keys (one of a single computed key types each key as OPA's
-    ``Object.Select`` does, ``select_key``), or another value that
+    by ``type_patterns``), a joined object, one of any keys or of computed
+    keys of several types (one of a single computed key, or of several of
+    one type, types each key as OPA's ``Object.Select`` does,
+    ``select_key``), or another value that
     could fail before ``name`` is reached (OPA stops at the first, in an
     order this reader does not follow): each must be a constant that fits or
     a name of ``untyped``.
@@ -190,7 +198,13 @@ def _value_type(node: Node, name: str, expected: RegoType, union: bool, untyped:
     if any(key.what != "literal" or key.constant is None for key, _ in pairs):
         return None
     fields = dict(expected.fields) if expected.fields is not None and expected.kinds == {OBJECT} else None
-    if fields is not None and (len(fields) != len(pairs) or any(key.constant not in fields for key, _ in pairs)):
+    if expected.static is not None and expected.kinds == {OBJECT}:  # one computed key: OPA's Object.Select
+        selected = {key.constant: select_key(expected, key.constant) for key, _ in pairs
+                    if isinstance(key.constant, str)}
+        if len(selected) != len(pairs) or any(child is None for child in selected.values()):
+            return None  # a key it never holds: unify1Object fails, and the call is refused as it is
+        fields = {key: child for key, child in selected.items() if child is not None}
+    elif fields is not None and (len(fields) != len(pairs) or any(key.constant not in fields for key, _ in pairs)):
         return None
     placed = [(value, ANY if fields is None else fields[str(key.constant)]) for key, value in pairs]
     holding = [(value, child) for value, child in placed if sum(_occurrences(value, name, type_of is not None))]
@@ -255,6 +269,16 @@ def _literal_mismatch(literal: RegoType, other: RegoType, other_is_literal: bool
         problems = [_literal_mismatch(literal, alternative, True) for alternative in other.alternatives]
         return f"{problems[0]} (it may be any of {len(problems)} objects, and none matches)" \
             if all(problems) else None
+    if other.rest is not None and literal.fields is not None and literal.kinds == {OBJECT}:
+        # An object of one computed key: each key of the literal as Object.Select finds it (selectConstant).
+        for key, value in literal.fields:
+            found = select_key(other, key)
+            if found is None:
+                return (f"the key {json.dumps(key)}, which the other object (of one computed key of type "
+                        f"{other.rest[0].describe()}) never has")
+            if not accepts(value, found):
+                return f"the key {json.dumps(key)} as {with_article(value)} and as {with_article(found)}"
+        return None
     if literal.fields is None or other.fields is None or literal.kinds != {OBJECT} or other.kinds != {OBJECT}:
         return None
     mine, theirs = dict(literal.fields), dict(other.fields)

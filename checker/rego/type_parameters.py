@@ -50,7 +50,7 @@ from natpolicy.rego.builtin_types import ARITHMETIC, RegoType
 from natpolicy.rego.type_literals import element_type, field_type, union_pattern_types
 from natpolicy.rego.type_syntax import Node, Statement
 
-__all__ = ["statement_names", "needed_names", "argument_uses", "widening_uses", "Use"]
+__all__ = ["statement_names", "needed_names", "comprehension_locals", "argument_uses", "widening_uses", "Use"]
 
 # A use of an argument: where, the type its place declares (None: any, or unknown), and whether OPA unifies it
 # there in union mode, which widens the argument's type instead of checking it.
@@ -88,6 +88,40 @@ def needed_names(statement: Statement) -> frozenset[str]:
     if statement.what in ("some", "every"):  # it binds its own names; its domain must be bound
         return frozenset(_node_names(statement.parts[-1]))
     return statement_names(statement)
+
+
+def comprehension_locals(statements: list[Statement], arguments: list[str]) -> frozenset[str]:
+    """The names only comprehensions of ``statements`` hold: each comprehension's own, never an outer variable.
+
+    OPA's safety check needs a statement's comprehension bound only in the
+    names it shares with the rule body (its closure); the rest it binds
+    itself, so they never move the statement later. A name also held outside
+    every comprehension (a statement, an ``every`` body, an argument) may be an
+    outer variable, and stays needed.
+    """
+    inside: set[str] = set()
+    outside: set[str] = set(arguments)
+    for statement in statements:
+        _split_names(statement, inside, outside)
+    return frozenset(inside - outside)
+
+
+def _split_names(statement: Statement, inside: set[str], outside: set[str]) -> None:
+    outside.update(statement.names)
+    for part in statement.parts:
+        _split_node(part, inside, outside)
+    for inner in statement.body:
+        _split_names(inner, inside, outside)
+
+
+def _split_node(node: Node, inside: set[str], outside: set[str]) -> None:
+    if node.what == "comprehension":
+        inside.update(_node_names(node))
+        return
+    if node.what == "name":
+        outside.add(node.text)
+    for part in node.parts:
+        _split_node(part, inside, outside)
 
 
 def argument_uses(statement: Statement, name: str,
