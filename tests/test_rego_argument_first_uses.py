@@ -81,6 +81,10 @@ def found(body: str) -> list[tuple[int, str]]:
      "where f takes only number"),
     ('g(o) if {\n  o == {k: 1 | some k in [1]}\n}\n\nf(x) if {\n  g({"a": x})\n}\n', 8,
      'argument 1 of g(...), `{"a": x}`, is an object'),
+    # Beside objects of other keys: unify1Object walks the pattern's keys sorted, in union mode, and stops at a
+    # key an object lacks ({"c": 1, "a": 2} at "b", before typing anything).
+    ('o := {"c": 1, "a": 2} if input.a\n\no := {"b": "s", "c": 3} if input.b\n\nf(x, y) if {\n'
+     '  {"b": x, "c": y} = o\n}\n\nh := f("s", "t")\n', 11, "argument 2 of f(...), `\"t\"`"),
     # A pattern that never matches is OPA's match error in the function itself (type_patterns).
     ('f(x) if {\n  [x] = [1, 2]\n}\nh := f("a")\n', 4, "an array of 1 element with an array of 2 elements"),
 ])
@@ -132,6 +136,10 @@ def test_a_first_use_opa_follows_types_the_argument(body: str, line: int, says: 
     'f(x) if {\n  concat(",", [x, input.a[x]])\n}\nh := f(1)\n',
     # An argument typed by an object comprehension's value type, called with what it takes.
     'g(o) if {\n  o == {k: 1 | some k in ["a"]}\n}\n\nf(x) if {\n  g({"a": x})\n}\n\nh := f(2)\n',
+    # A definition that fails after typing a name ({"a": 1, "c": 2} makes x a number before "b") and one that
+    # matches (a string): any<number, string>.
+    'o := {"a": 1, "c": 2} if input.a\n\no := {"a": "s", "b": 3} if input.b\n\nf(x, y) if {\n'
+    '  {"a": x, "b": y} = o\n}\n\nh := [f(1, 2), f("s", 3)]\n',
     # A literal that is no call's argument types nothing (`y := [x]` unifies y); nor does a comprehension.
     "f(x) if {\n  y := [x]\n  y[0] + 1\n  upper(x)\n}\n",
     'f(x) if {\n  z := [s | s := concat(",", [x])]\n}\nh := f(1)\n',

@@ -152,6 +152,15 @@ def test_a_pattern_that_may_match_passes(body: str) -> None:
     ('o := {k: "s" | some k in ["a"]}\n\nhelper if {\n  o.b + 1\n}\n', 6, "to a string (`o.b`)"),
     ('helper if {\n  o := {k: 1 | some k in [1, 2]}\n  o.b\n}\n', 5,
      "`o.b` looks up `b` in an object (a literal's or a comprehension's) of one computed key of type number"),
+    # A rule of several kinds (OPA's any<array<...>, string>): each tried in union mode, the string fails.
+    ('r := [1, "a"] if input.a\n\nr := "s" if input.b\n\nhelper if {\n  [x, y] = r\n  y + 1\n}\n', 9,
+     "to a string (`y`)"),
+    ('r := [1, "a"] if input.a\n\nr := "s" if input.b\n\nhelper if {\n  [x] = r\n}\n', 8,
+     "unifies an array of 1 element with an array of 2 elements"),
+    # Several objects of the pattern's number of keys but others: unify1Object walks the pattern's keys sorted,
+    # typing each until a key the object lacks ({"c": 1, "a": 2} stops at "b" before typing anything).
+    ('o := {"c": 1, "a": 2} if input.a\n\no := {"b": "s", "c": 3} if input.b\n\nhelper if {\n'
+     '  {"b": x, "c": y} = o\n  upper(y)\n}\n', 9, "`y`, is a number"),
     # The pattern of `some ... in`: OPA unifies it with the element (`[x, y] = xs[k]`), index by index.
     ('helper if {\n  some [x, y] in [[1, "a"]]\n  y + 1\n}\n', 5, "`y + 1` applies `+` to a string (`y`)"),
     ('helper if {\n  some {"a": v} in [{"a": 1}]\n  upper(v)\n}\n', 5, "`v`, is a number"),
@@ -190,6 +199,11 @@ def test_a_name_a_pattern_binds_is_typed_at_its_place(body: str, line: int, says
     'o := {k: "s" | some k in ["a"]}\n\nhelper if {\n  upper(o.b)\n  {"b": y} = o\n  upper(y)\n}\n',
     'helper if {\n  o := {k: 1 | some k in input.ks}\n  o.b + 1\n}\n',
     'helper if {\n  o := {input.k: "s", "a": 1}\n  {"b": "t", "a": 2} = o\n  {"c": x} = o\n  upper(x)\n}\n',
+    # A rule of several kinds, and objects of other keys where a definition that fails types a name before it
+    # stops ({"a": 1, "c": 2} makes x a number before "b", {"a": "s", "b": 3} a string: any<number, string>).
+    'r := [1, "a"] if input.a\n\nr := "s" if input.b\n\nhelper if {\n  [x, y] = r\n  x + 1\n  upper(y)\n}\n',
+    'o := {"a": 1, "c": 2} if input.a\n\no := {"a": "s", "b": 3} if input.b\n\nhelper if {\n'
+    '  {"a": x, "b": y} = o\n  x + 1\n  upper(x)\n  y + 1\n}\n',
 ])
 def test_a_name_a_pattern_binds_passes_where_its_type_fits(body: str) -> None:
     assert found(body) == []
@@ -207,6 +221,10 @@ def test_a_name_a_pattern_binds_passes_where_its_type_fits(body: str) -> None:
     # Computed keys of two types: OPA keeps the last in its order of keys as its dynamic part, not followed.
     'helper if {\n  o := {"a": 1, input.k: "s", input.j: 2}\n  {"b": y} = o\n  y + 1\n}\n',
     'helper if {\n  o := {"a": 1, input.k: "s", input.j: 2}\n  o.b + 1\n}\n',
+    # Objects of other keys in a pattern whose keys are not written sorted: OPA walks them sorted (and before
+    # its objects kept their keys sorted, as written), so which names are typed before a stop is not followed.
+    'o := {"c": 1, "a": 2} if input.a\n\no := {"b": "s", "c": 3} if input.b\n\nhelper if {\n'
+    '  {"c": y, "b": x} = o\n  upper(y)\n}\n',
 ])
 def test_a_pattern_this_reader_does_not_follow_is_left_alone(body: str) -> None:
     assert found(body) == []

@@ -111,8 +111,10 @@ def union(a: RegoType, b: RegoType) -> RegoType:
     length = max(a.length, b.length) if a.length is not None and b.length is not None and kinds == {ARRAY} \
         else None
     parts = (*(a.alternatives or (a,)), *(b.alternatives or (b,)))
-    alternatives = tuple(dict.fromkeys(parts)) if len(kinds) == 1 and kinds <= {ARRAY, OBJECT} and all(
-        part.kinds == kinds and not part.joined for part in parts) else None
+    # OPA's Or keeps each part apart (any<array<number>, string>): an array or object with another of its kind,
+    # or beside scalars, each part one kind (a type of several kinds here may be no single type of OPA's).
+    alternatives = tuple(dict.fromkeys(parts)) if all(len(part.kinds) == 1 and not part.joined for part in parts) \
+        and kinds & {ARRAY, OBJECT} and (len(kinds) == 1 or kinds <= SCALARS | {ARRAY, OBJECT}) else None
     return RegoType(kinds, of, fields, length, joined=len(kinds) == 1 and not kinds <= SCALARS,
                     alternatives=alternatives)
 

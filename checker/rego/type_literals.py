@@ -324,6 +324,8 @@ def _placed_in(node: Node, alternative: RegoType,
     """(the types one alternative puts on ``names`` in ``node``, whether it matches), or None when unsure."""
     if alternative.joined or not alternative.known:
         return None
+    ordered = True  # an array's indexes, in order
+    places: list[tuple[Node, RegoType | None]]
     if node.what == "array" and alternative.kinds == {ARRAY}:
         if alternative.items is not None and len(alternative.items) != len(node.parts):
             return {}, False
@@ -336,20 +338,25 @@ def _placed_in(node: Node, alternative: RegoType,
             return None
         if len(keys) != len(fields):
             return {}, False
-        if set(keys) != set(fields):
+        # unify1Object walks the pattern's keys sorted (OPA before v1's sorted objects: as written), stopping at
+        # the first it cannot unify, the names before it typed: followed where both orders are one.
+        ordered = keys == sorted(map(str, keys))
+        if set(keys) != set(fields) and not ordered:
             return ({}, False) if len(keys) == 1 else None
-        places = [(value, fields[str(key)]) for key, value in zip(keys, node.parts[1::2], strict=True)]
+        places = [(value, fields.get(str(key))) for key, value in zip(keys, node.parts[1::2], strict=True)]
     elif LITERALS.get(node.what) not in alternative.kinds:
         return {}, False  # unify1 of a literal with a type of another kind
     else:
         return None
     found: dict[str, RegoType] = {}
     for part, place in places:
+        if place is None:
+            return found, False  # a key this object never has: unify1Object stops there
         if part.what == "name" and part.text in names and part.text not in found:
             found[part.text] = place
         elif part.what != "literal":
             return None
         elif not accepts(place, kind(part.text)):
-            # An array stops at that index, its names before it typed; an object's order is not followed.
-            return (found, False) if node.what == "array" or len(places) == 1 else None
+            # An array stops at that index, its names before it typed; an object too where its order is followed.
+            return (found, False) if node.what == "array" or ordered else None
     return found, True

@@ -270,9 +270,9 @@ def _pair_typed(pattern: Node, value: RegoType, unbound: frozenset[str], found: 
     """``_pair`` beside a value known only by its type (``[x, y] = xs``, ``= split(s, ",")``), as OPA's ``unify1``
     gives the untyped pattern that type: an array index by index (an array literal's static elements, else the
     elements' type), an object literal's keys one by one; a type joined from several (a rule's definitions,
-    OPA's any<...>) each in union mode (``type_literals.union_pattern_types``). False where unsure: a type of
-    several kinds, a set, an object of keys not all known, or shapes that never match (OPA's match error, found
-    by ``never_unify``)."""
+    OPA's any<...>, also of several kinds) each in union mode (``type_literals.union_pattern_types``). False
+    where unsure: a type of several kinds not held apart, a set, an object of keys not all known, or shapes that
+    never match (OPA's match error, found by ``never_unify``)."""
     if pattern.what == "name" and pattern.text in unbound:
         return _place(pattern.text, value, found, clash)
     if not _all_names(pattern) & unbound:
