@@ -81,6 +81,13 @@ def found(body: str) -> list[tuple[int, str]]:
      "where f takes only number"),
     ('g(o) if {\n  o == {k: 1 | some k in [1]}\n}\n\nf(x) if {\n  g({"a": x})\n}\n', 8,
      'argument 1 of g(...), `{"a": x}`, is an object'),
+    # A bare key of a ref into an array: OPA's ref checker types it a number before the statement (types.Keys),
+    # also where the ref sits in a literal passed to a call (moved out of it first).
+    ('xs := ["a"]\nf(x) if {\n  y := xs[x]\n}\nh := f("a")\n', 7, "where f takes only number"),
+    ('xs := ["a"]\nf(x) if {\n  array.concat([x, xs[x]], [])\n}\nh := f("a")\n', 7, "where f takes only number"),
+    ('xs := ["a"]\nf(x) if {\n  concat(",", [x, xs[x]])\n}\nh := f(true)\n', 7,
+     "where f takes only number or string"),
+    ('xs := ["a"]\nf(x) if {\n  upper(xs[x])\n  upper(x)\n}\n', 6, "argument 1 of upper(...), `x`, is a number"),
     # Beside objects of other keys: unify1Object walks the pattern's keys sorted, in union mode, and stops at a
     # key an object lacks ({"c": 1, "a": 2} at "b", before typing anything).
     ('o := {"c": 1, "a": 2} if input.a\n\no := {"b": "s", "c": 3} if input.b\n\nf(x, y) if {\n'
@@ -140,6 +147,10 @@ def test_a_first_use_opa_follows_types_the_argument(body: str, line: int, says: 
     # matches (a string): any<number, string>.
     'o := {"a": 1, "c": 2} if input.a\n\no := {"a": "s", "b": 3} if input.b\n\nf(x, y) if {\n'
     '  {"a": x, "b": y} = o\n}\n\nh := [f(1, 2), f("s", 3)]\n',
+    # A ref's key typed a number, then widened by concat's any<...> (union mode) to any<number, string>; a key
+    # of a ref into anything but a typed array or set types nothing here.
+    'xs := ["a"]\nf(x) if {\n  concat(",", [x, xs[x]])\n}\nh := [f("a"), f(1)]\n',
+    'o := {"a": 1}\nf(x) if {\n  y := o[x]\n  z := input.xs[x]\n}\nh := [f("a"), f(1)]\n',
     # A literal that is no call's argument types nothing (`y := [x]` unifies y); nor does a comprehension.
     "f(x) if {\n  y := [x]\n  y[0] + 1\n  upper(x)\n}\n",
     'f(x) if {\n  z := [s | s := concat(",", [x])]\n}\nh := f(1)\n',

@@ -142,8 +142,9 @@ def field_type(node: Node, name: str, expected: RegoType, untyped: frozenset[str
 
 def _occurrences(node: Node, name: str, moved: bool = False) -> list[int]:
     """Each place of ``name`` in ``node``; ``moved``: not counting those in what OPA moves out of a literal first
-    (a call or operator holding it there is typed before the literal, a use of its own)."""
-    if moved and node.what in ("call", "infix"):
+    (a call, operator or ref holding it there is typed before the literal, a use of its own: a ref's by OPA's
+    ref checker, ``type_parameters``)."""
+    if moved and node.what in ("call", "infix", "ref"):
         return []
     here = int(node.what == "name" and node.text == name)
     return [here] + [n for part in node.parts for n in _occurrences(part, name, moved)]
