@@ -212,8 +212,8 @@ def test_a_name_a_pattern_binds_passes_where_its_type_fits(body: str) -> None:
 @pytest.mark.parametrize("body", [
     # OPA refuses these too, but this reader does not follow them, so nothing is refused: a pattern in a
     # comprehension, a name mentioned before the pattern (OPA's unsafe variable is reported there), two names
-    # that only each other binds, a name declared twice by `:=` (OPA's verdict there is not followed), and a
-    # pattern beside an object of two computed keys.
+    # that only each other binds, a name declared twice by `:=` (refused as OPA's "var x assigned above" by
+    # natpolicy.rego.redeclared, not here), and a pattern beside an object of two computed keys.
     "helper := [y | [y] = [1, 2]]\n",
     'helper if {\n  y > 0\n  {"a": x} = {"b": y}\n}\n',
     'helper if {\n  [x, "a"] = [y, 2]\n}\n',
