@@ -40,6 +40,12 @@ def found(body: str) -> list[tuple[int, str]]:
     ("xs := [1, 2]\n\nhelper if {\n  [x] == xs\n}\n", 6, "`[x] == xs` unifies an array of 1 element"),
     # In an `else` branch too: each branch is a rule body of its own.
     ("helper := 1 if {\n  input.a\n} else := 2 if {\n  [x] = [1, 2]\n}\n", 6, "an array of 1 element"),
+    # Two unbound names unified only with each other (OPA's markUnknown), neither bound by anything else: both
+    # unsafe, whether the rest matches or not.
+    ('helper if {\n  [x, "a"] = [y, "a"]\n}\n', 4, "binds it only to names nothing binds"),
+    ('helper if {\n  {"a": x} = {"a": y}\n}\n', 4, "binds it only to names nothing binds"),
+    ("helper if {\n  [x, y] = [y, x]\n}\n", 4, "binds it only to names nothing binds"),
+    ('helper if {\n  [x, "a"] = [y, 2]\n}\n', 4, "unifies a string with a number at index 1"),
 ])
 def test_a_pattern_whose_names_nothing_binds_is_their_unsafe_variable(body: str, line: int, says: str) -> None:
     errors = found(body)
@@ -92,6 +98,11 @@ def test_a_name_a_later_statement_mentions_may_be_either() -> None:
     "helper if {\n  [x, 1] = [2, 3]\n}\n",
     'helper if {\n  [x, x] = [1, 2]\n  {"a": y, "b": y} = {"a": "s", "b": "t"}\n}\n',
     'helper if {\n  {"a": x} = {"a": 1}\n}\n',
+    # Two unbound names unified with each other, one bound in the same pattern or by a later statement (OPA
+    # reorders the body: it runs after that one).
+    'helper if {\n  [x, y] = [y, 1]\n  x + 1\n}\n',
+    'helper if {\n  [x, "a"] = [y, "a"]\n  y = 1\n}\n',
+    'helper if {\n  [x, "a"] = [y, "a"]\n  y = input.ys[_]\n}\n',
     "helper if {\n  [x] = [[1, 2]]\n}\n",
     "f(x) := 1 if {\n  [x] = [1]\n}\n",
     # An array of any length (split, `[]`, a value of any type), or one of several (a rule of two definitions is
@@ -211,13 +222,14 @@ def test_a_name_a_pattern_binds_passes_where_its_type_fits(body: str) -> None:
 
 @pytest.mark.parametrize("body", [
     # OPA refuses these too, but this reader does not follow them, so nothing is refused: a pattern in a
-    # comprehension, a name mentioned before the pattern (OPA's unsafe variable is reported there), two names
-    # that only each other binds, a name declared twice by `:=` (refused as OPA's "var x assigned above" by
-    # natpolicy.rego.redeclared, not here), and a pattern beside an object of two computed keys.
+    # comprehension, a name mentioned before the pattern (OPA's unsafe variable is reported there), a name
+    # declared twice by `:=` (refused as OPA's "var x assigned above" by natpolicy.rego.redeclared, not here),
+    # two names only each other binds where a later statement uses one without binding it (OPA's reorder is not
+    # followed), and a pattern beside an object of two computed keys.
     "helper := [y | [y] = [1, 2]]\n",
     'helper if {\n  y > 0\n  {"a": x} = {"b": y}\n}\n',
-    'helper if {\n  [x, "a"] = [y, 2]\n}\n',
     'helper if {\n  [x, x] := [1, "a"]\n}\n',
+    'helper if {\n  [x, "a"] = [y, "a"]\n  x > 1\n}\n',
     # Computed keys of two types: OPA keeps the last in its order of keys as its dynamic part, not followed.
     'helper if {\n  o := {"a": 1, input.k: "s", input.j: 2}\n  {"b": y} = o\n  y + 1\n}\n',
     'helper if {\n  o := {"a": 1, input.k: "s", input.j: 2}\n  o.b + 1\n}\n',
