@@ -75,6 +75,23 @@ def found(body: str) -> list[tuple[int, str]]:
      "where f takes only string"),
     # Beside an object literal of one computed key: "b" is its dynamic part's value (a string).
     ('f(x) if {\n  o := {"a": 1, input.k: "s"}\n  {"b": x} = o\n}\nh := f(1)\n', 7, "where f takes only string"),
+    # A function's object argument typed from an object comprehension (object[K: V], OPA's typeOf): a literal
+    # passed to it takes V at a string key where K may be a string; where K is a number no string key fits.
+    ('g(o) if {\n  o == {k: 1 | some k in ["a"]}\n}\n\nf(x) if {\n  g({"a": x})\n}\n\nh := f("s")\n', 11,
+     "where f takes only number"),
+    ('g(o) if {\n  o == {k: 1 | some k in [1]}\n}\n\nf(x) if {\n  g({"a": x})\n}\n', 8,
+     'argument 1 of g(...), `{"a": x}`, is an object'),
+    # A bare key of a ref into an array: OPA's ref checker types it a number before the statement (types.Keys),
+    # also where the ref sits in a literal passed to a call (moved out of it first).
+    ('xs := ["a"]\nf(x) if {\n  y := xs[x]\n}\nh := f("a")\n', 7, "where f takes only number"),
+    ('xs := ["a"]\nf(x) if {\n  array.concat([x, xs[x]], [])\n}\nh := f("a")\n', 7, "where f takes only number"),
+    ('xs := ["a"]\nf(x) if {\n  concat(",", [x, xs[x]])\n}\nh := f(true)\n', 7,
+     "where f takes only number or string"),
+    ('xs := ["a"]\nf(x) if {\n  upper(xs[x])\n  upper(x)\n}\n', 6, "argument 1 of upper(...), `x`, is a number"),
+    # Beside objects of other keys: unify1Object walks the pattern's keys sorted, in union mode, and stops at a
+    # key an object lacks ({"c": 1, "a": 2} at "b", before typing anything).
+    ('o := {"c": 1, "a": 2} if input.a\n\no := {"b": "s", "c": 3} if input.b\n\nf(x, y) if {\n'
+     '  {"b": x, "c": y} = o\n}\n\nh := f("s", "t")\n', 11, "argument 2 of f(...), `\"t\"`"),
     # A pattern that never matches is OPA's match error in the function itself (type_patterns).
     ('f(x) if {\n  [x] = [1, 2]\n}\nh := f("a")\n', 4, "an array of 1 element with an array of 2 elements"),
 ])
@@ -122,8 +139,18 @@ def test_a_first_use_opa_follows_types_the_argument(body: str, line: int, says: 
     'f(x) if {\n  upper(x)\n  count({"a": x}) > 0\n}\nh := f(1)\n',
     'g(o) if {\n  o == {"a": 1}\n}\n\nf(x) if {\n  g({"a": x})\n}\n\nh := f(2)\n',
     # A ref holding the argument, moved out of the literal: its key is typed by the ref checker first, as any
-    # (input has no type), so concat widens nothing (left any here as a use not followed).
+    # (input has no type), so concat widens nothing.
     'f(x) if {\n  concat(",", [x, input.a[x]])\n}\nh := f(1)\n',
+    # An argument typed by an object comprehension's value type, called with what it takes.
+    'g(o) if {\n  o == {k: 1 | some k in ["a"]}\n}\n\nf(x) if {\n  g({"a": x})\n}\n\nh := f(2)\n',
+    # A definition that fails after typing a name ({"a": 1, "c": 2} makes x a number before "b") and one that
+    # matches (a string): any<number, string>.
+    'o := {"a": 1, "c": 2} if input.a\n\no := {"a": "s", "b": 3} if input.b\n\nf(x, y) if {\n'
+    '  {"a": x, "b": y} = o\n}\n\nh := [f(1, 2), f("s", 3)]\n',
+    # A ref's key typed a number, then widened by concat's any<...> (union mode) to any<number, string>; a key
+    # of a ref into anything but a typed array or set types nothing here.
+    'xs := ["a"]\nf(x) if {\n  concat(",", [x, xs[x]])\n}\nh := [f("a"), f(1)]\n',
+    'o := {"a": 1}\nf(x) if {\n  y := o[x]\n  z := input.xs[x]\n}\nh := [f("a"), f(1)]\n',
     # A literal that is no call's argument types nothing (`y := [x]` unifies y); nor does a comprehension.
     "f(x) if {\n  y := [x]\n  y[0] + 1\n  upper(x)\n}\n",
     'f(x) if {\n  z := [s | s := concat(",", [x])]\n}\nh := f(1)\n',

@@ -40,6 +40,12 @@ def found(body: str) -> list[tuple[int, str]]:
     ("xs := [1, 2]\n\nhelper if {\n  [x] == xs\n}\n", 6, "`[x] == xs` unifies an array of 1 element"),
     # In an `else` branch too: each branch is a rule body of its own.
     ("helper := 1 if {\n  input.a\n} else := 2 if {\n  [x] = [1, 2]\n}\n", 6, "an array of 1 element"),
+    # Two unbound names unified only with each other (OPA's markUnknown), neither bound by anything else: both
+    # unsafe, whether the rest matches or not.
+    ('helper if {\n  [x, "a"] = [y, "a"]\n}\n', 4, "binds it only to names nothing binds"),
+    ('helper if {\n  {"a": x} = {"a": y}\n}\n', 4, "binds it only to names nothing binds"),
+    ("helper if {\n  [x, y] = [y, x]\n}\n", 4, "binds it only to names nothing binds"),
+    ('helper if {\n  [x, "a"] = [y, 2]\n}\n', 4, "unifies a string with a number at index 1"),
 ])
 def test_a_pattern_whose_names_nothing_binds_is_their_unsafe_variable(body: str, line: int, says: str) -> None:
     errors = found(body)
@@ -92,6 +98,11 @@ def test_a_name_a_later_statement_mentions_may_be_either() -> None:
     "helper if {\n  [x, 1] = [2, 3]\n}\n",
     'helper if {\n  [x, x] = [1, 2]\n  {"a": y, "b": y} = {"a": "s", "b": "t"}\n}\n',
     'helper if {\n  {"a": x} = {"a": 1}\n}\n',
+    # Two unbound names unified with each other, one bound in the same pattern or by a later statement (OPA
+    # reorders the body: it runs after that one).
+    'helper if {\n  [x, y] = [y, 1]\n  x + 1\n}\n',
+    'helper if {\n  [x, "a"] = [y, "a"]\n  y = 1\n}\n',
+    'helper if {\n  [x, "a"] = [y, "a"]\n  y = input.ys[_]\n}\n',
     "helper if {\n  [x] = [[1, 2]]\n}\n",
     "f(x) := 1 if {\n  [x] = [1]\n}\n",
     # An array of any length (split, `[]`, a value of any type), or one of several (a rule of two definitions is
@@ -138,6 +149,29 @@ def test_a_pattern_that_may_match_passes(body: str) -> None:
     ('helper if {\n  o := {"a": 1, count(input.k): "s"}\n  o.b\n}\n', 5,
      "`o.b` looks up `b` in an object literal of the key \"a\", one computed key of type number"),
     ('helper if {\n  n := count(input.k)\n  o := {n: "s"}\n  x := o.b\n}\n', 6, "one computed key of type number"),
+    # Computed keys of one key type and one value type: whichever OPA keeps as the dynamic part, the same.
+    ('helper if {\n  o := {"a": 1, input.k: "s", input.j: "t"}\n  o.b + 1\n}\n', 5, "to a string (`o.b`)"),
+    ('helper if {\n  o := {"a": 1, input.k: "s", input.j: "t"}\n  {"b": y} = o\n  y + 1\n}\n', 6,
+     "to a string (`y`)"),
+    # A key of an object pattern such an object never holds, or holds of another type: unify1Object's
+    # selectConstant finds nothing there, or unify1 fails (OPA's match error).
+    ('helper if {\n  n := count(input.xs)\n  o := {n: "s"}\n  {"b": x} = o\n}\n', 6,
+     'over the key "b", which the other object (of one computed key of type number) never has (OPA: match error)'),
+    ('helper if {\n  o := {input.k: "s", "a": 1}\n  {"b": 1} = o\n}\n', 5,
+     'over the key "b" as a number and as a string (OPA: match error)'),
+    # An object comprehension: object[K: V], its head's key and value types (OPA's typeOf).
+    ('o := {k: "s" | some k in ["a"]}\n\nhelper if {\n  o.b + 1\n}\n', 6, "to a string (`o.b`)"),
+    ('helper if {\n  o := {k: 1 | some k in [1, 2]}\n  o.b\n}\n', 5,
+     "`o.b` looks up `b` in an object (a literal's or a comprehension's) of one computed key of type number"),
+    # A rule of several kinds (OPA's any<array<...>, string>): each tried in union mode, the string fails.
+    ('r := [1, "a"] if input.a\n\nr := "s" if input.b\n\nhelper if {\n  [x, y] = r\n  y + 1\n}\n', 9,
+     "to a string (`y`)"),
+    ('r := [1, "a"] if input.a\n\nr := "s" if input.b\n\nhelper if {\n  [x] = r\n}\n', 8,
+     "unifies an array of 1 element with an array of 2 elements"),
+    # Several objects of the pattern's number of keys but others: unify1Object walks the pattern's keys sorted,
+    # typing each until a key the object lacks ({"c": 1, "a": 2} stops at "b" before typing anything).
+    ('o := {"c": 1, "a": 2} if input.a\n\no := {"b": "s", "c": 3} if input.b\n\nhelper if {\n'
+     '  {"b": x, "c": y} = o\n  upper(y)\n}\n', 9, "`y`, is a number"),
     # The pattern of `some ... in`: OPA unifies it with the element (`[x, y] = xs[k]`), index by index.
     ('helper if {\n  some [x, y] in [[1, "a"]]\n  y + 1\n}\n', 5, "`y + 1` applies `+` to a string (`y`)"),
     ('helper if {\n  some {"a": v} in [{"a": 1}]\n  upper(v)\n}\n', 5, "`v`, is a number"),
@@ -170,6 +204,17 @@ def test_a_name_a_pattern_binds_is_typed_at_its_place(body: str, line: int, says
     'helper if {\n  [x, 2] = r\n}\n\nr := [1, "a"] if input.a\n\nr := [2, 3] if input.b\n',
     'helper if {\n  {"a": x} = o\n  upper(x)\n}\n\no := {"a": 1} if input.a\n\no := {"a": "s"} if input.b\n',
     'f(x) if {\n  xs := [1, "a"]\n  [y, x] = xs\n}\n\nhelper := f("s")\n',
+    # Computed keys of one type, an object comprehension, and keys an object of one computed key holds, where
+    # the type fits.
+    'helper if {\n  o := {"a": 1, input.k: "s", input.j: "t"}\n  upper(o.b)\n  o.a + 1\n}\n',
+    'o := {k: "s" | some k in ["a"]}\n\nhelper if {\n  upper(o.b)\n  {"b": y} = o\n  upper(y)\n}\n',
+    'helper if {\n  o := {k: 1 | some k in input.ks}\n  o.b + 1\n}\n',
+    'helper if {\n  o := {input.k: "s", "a": 1}\n  {"b": "t", "a": 2} = o\n  {"c": x} = o\n  upper(x)\n}\n',
+    # A rule of several kinds, and objects of other keys where a definition that fails types a name before it
+    # stops ({"a": 1, "c": 2} makes x a number before "b", {"a": "s", "b": 3} a string: any<number, string>).
+    'r := [1, "a"] if input.a\n\nr := "s" if input.b\n\nhelper if {\n  [x, y] = r\n  x + 1\n  upper(y)\n}\n',
+    'o := {"a": 1, "c": 2} if input.a\n\no := {"a": "s", "b": 3} if input.b\n\nhelper if {\n'
+    '  {"a": x, "b": y} = o\n  x + 1\n  upper(x)\n  y + 1\n}\n',
 ])
 def test_a_name_a_pattern_binds_passes_where_its_type_fits(body: str) -> None:
     assert found(body) == []
@@ -177,15 +222,21 @@ def test_a_name_a_pattern_binds_passes_where_its_type_fits(body: str) -> None:
 
 @pytest.mark.parametrize("body", [
     # OPA refuses these too, but this reader does not follow them, so nothing is refused: a pattern in a
-    # comprehension, a name mentioned before the pattern (OPA's unsafe variable is reported there), two names
-    # that only each other binds, a name declared twice by `:=` (OPA's verdict there is not followed), and a
-    # pattern beside an object of two computed keys.
+    # comprehension, a name mentioned before the pattern (OPA's unsafe variable is reported there), a name
+    # declared twice by `:=` (refused as OPA's "var x assigned above" by natpolicy.rego.redeclared, not here),
+    # two names only each other binds where a later statement uses one without binding it (OPA's reorder is not
+    # followed), and a pattern beside an object of two computed keys.
     "helper := [y | [y] = [1, 2]]\n",
     'helper if {\n  y > 0\n  {"a": x} = {"b": y}\n}\n',
-    'helper if {\n  [x, "a"] = [y, 2]\n}\n',
     'helper if {\n  [x, x] := [1, "a"]\n}\n',
-    # An object of two computed keys: OPA keeps the last in its order of keys as its dynamic part, not followed.
+    'helper if {\n  [x, "a"] = [y, "a"]\n  x > 1\n}\n',
+    # Computed keys of two types: OPA keeps the last in its order of keys as its dynamic part, not followed.
     'helper if {\n  o := {"a": 1, input.k: "s", input.j: 2}\n  {"b": y} = o\n  y + 1\n}\n',
+    'helper if {\n  o := {"a": 1, input.k: "s", input.j: 2}\n  o.b + 1\n}\n',
+    # Objects of other keys in a pattern whose keys are not written sorted: OPA walks them sorted (and before
+    # its objects kept their keys sorted, as written), so which names are typed before a stop is not followed.
+    'o := {"c": 1, "a": 2} if input.a\n\no := {"b": "s", "c": 3} if input.b\n\nhelper if {\n'
+    '  {"c": y, "b": x} = o\n  upper(y)\n}\n',
 ])
 def test_a_pattern_this_reader_does_not_follow_is_left_alone(body: str) -> None:
     assert found(body) == []

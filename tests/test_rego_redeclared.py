@@ -23,6 +23,9 @@ FIRES = [
     ("x if {\n  [a, b] := [1, 2]\n  a := 3\n}", 5, "assigned above"),
     ("x if {\n  every v in [1] {\n    w := v\n    w := 2\n  }\n}", 6, "assigned above"),
     ("f(a) if {\n  a := 1\n}\nx if f(1)", 4, "arg a redeclared"),
+    # One pattern declaring a name twice: OPA declares each place in turn, the second "assigned above".
+    ("x if {\n  [y, y] := [1, 1]\n}", 4, "assigned above"),
+    ("x if {\n  {\"a\": y, \"b\": [y]} := {\"a\": 1, \"b\": [1]}\n}", 4, "assigned above"),
 ]
 
 QUIET = [
@@ -37,6 +40,9 @@ QUIET = [
     "x if {\n  r := {\"a\": 1}\n  t := r.a\n}",
     'g(v) := true if v > 1\nf(rc) := "yes" if g(rc) else := "no"\nx := f(2)',  # `else :=` is a head
     "f(a) := 1 if a > 1 else := 2 if a > 0\nx := f(2)",
+    # Two names, wildcards, a comprehension of its own inside the pattern's value, an object's keys.
+    "x if {\n  [y, z] := [1, 2]\n  [_, _] := [3, 4]\n  [w, v] := [1, [w | w := 2]]\n}",
+    "x if {\n  k := \"a\"\n  {\"a\": y, \"b\": z} := {\"a\": k, \"b\": k}\n}",
 ]
 
 
@@ -57,7 +63,7 @@ def test_a_name_declared_after_its_scope_met_it_is_refused_on_both_engines(body:
 
 
 @pytest.mark.skipif("regopy" not in installed_engines(), reason="regopy is not installed here")
-@pytest.mark.parametrize(("body", "line", "words"), FIRES[:4])
+@pytest.mark.parametrize(("body", "line", "words"), FIRES[:4] + FIRES[8:9])
 def test_without_the_guard_regopy_answers_what_opa_refuses(body: str, line: int, words: str) -> None:
     import regopy
 

@@ -197,6 +197,14 @@ def test_a_ref_head_function_is_no_builtin_call() -> None:
     ("r := x if {\n  some x in [[1], [2]]\n}\n\nhelper if {\n  r(1)\n}\n", "8:3", "an array[number]"),
     ('r := {"a": 1} if input.a\n\nr := {"a": 2} if input.b\n\nhelper if {\n  r(1)\n}\n', "8:3",
      "data.p.r, a rule whose value is an object"),
+    # Comprehensions of one element type (OPA's array[number], also split's array[string]) and of one key and
+    # value type (object[string: number]): one type again.
+    ("r := [x | some x in [1]] if input.a else := [y | some y in [2]]\n\nhelper if {\n  r(1)\n}\n", "6:3",
+     "an array[number]"),
+    ('r := split(input.s, ",") if input.a else := [y | some y in ["a"]]\n\nhelper if {\n  r(1)\n}\n', "6:3",
+     "an array[string]"),
+    ('r := {k: 1 | some k in ["a"]} if input.a else := {k: 2 | some k in ["b"]}\n\nhelper if {\n  r(1)\n}\n',
+     "6:3", "data.p.r, a rule whose value is an object"),
 ])
 def test_a_rule_of_one_type_called_as_a_statement_is_refused(engine: str, body: str, where: str, value: str) -> None:
     refused = refusal({"a.rego": P + body, "lib.rego": LIB + '\nlimit := 5\n\nnames := {"a"}\n'}, engine)
@@ -220,6 +228,11 @@ def test_a_rule_of_one_type_called_as_a_statement_is_refused(engine: str, body: 
     'r := {"a": 1} if input.a\n\nr := {"a": "s"} if input.b\n\nhelper if {\n  r(1)\n}\n',
     "f(x) := [x]\n\nf(x) := [x, x] if input.a\n\nr := f(1)\n\nhelper if {\n  r(1)\n}\n",
     "r := 1\n\nhelper if {\n  every v in [1] {\n    r(v)\n  }\n}\n",
+    # Comprehensions of two element types, an array literal beside a comprehension (static elements against a
+    # dynamic type), and object comprehensions of two value types: OPA's any<...>.
+    'r := [x | some x in [1]] if input.a else := [y | some y in ["a"]]\n\nhelper if {\n  r(1)\n}\n',
+    "r := [1] if input.a else := [y | some y in [1]]\n\nhelper if {\n  r(1)\n}\n",
+    'r := {k: 1 | some k in ["a"]} if input.a else := {k: "s" | some k in ["b"]}\n\nhelper if {\n  r(1)\n}\n',
     # A local name, and a function, are no rule.
     "r := 1\n\nhelper if {\n  r := 2\n  r == 2\n}\n",
     "f(x) := x\n\nhelper if {\n  f(1)\n}\n",
@@ -229,9 +242,10 @@ def test_a_rule_call_opa_lets_pass_passes(engine: str, body: str) -> None:
 
 
 @pytest.mark.parametrize("body", [
-    # OPA's Or of these two is one type (array[number]), so it refuses the call; this reader does not hold a
-    # comprehension's type whole, and lets it pass (docs/rego.md, "What no check can see").
-    "r := [x | some x in [1]] if input.a else := [y | some y in [2]]\n\nhelper if {\n  r(1)\n}\n",
+    # OPA's Or of these two is one type (array[any], input having no type), so it refuses the call; this reader
+    # cannot tell an element of OPA's any from one it does not type, and lets it pass (docs/rego.md, "What no
+    # check can see").
+    "r := [x | some x in input.a] if input.a else := [y | some y in input.b]\n\nhelper if {\n  r(1)\n}\n",
 ])
 def test_two_equal_types_this_reader_does_not_hold_whole_are_left_alone(body: str) -> None:
     assert refusal({"a.rego": P + body}) == ""

@@ -79,9 +79,12 @@ def open_object(fields: dict[str, RegoType], computed: list[tuple[RegoType, Rego
     With one computed key (``(key type, value type)``; None for a literal key
     that is no string) OPA's type is known: the literal keys as its static
     properties, that key as its dynamic property. With more, OPA keeps the
-    last in its order of keys only (``GetByValue``), not followed here.
+    last in its order of keys only (``GetByValue``), an order this reader does
+    not follow (it sorts the keys as rewritten by its compiler, and older
+    releases kept them as written): known only where every computed key and
+    its value have the types the others have, so any of them is the last.
     """
-    if len(computed) != 1 or computed[0] is None:
+    if not computed or None in computed or len(set(computed)) != 1:
         return kind(OBJECT)
     return RegoType(frozenset({OBJECT}), static=tuple(sorted(fields.items())), rest=computed[0])
 
@@ -108,8 +111,10 @@ def union(a: RegoType, b: RegoType) -> RegoType:
     length = max(a.length, b.length) if a.length is not None and b.length is not None and kinds == {ARRAY} \
         else None
     parts = (*(a.alternatives or (a,)), *(b.alternatives or (b,)))
-    alternatives = tuple(dict.fromkeys(parts)) if len(kinds) == 1 and kinds <= {ARRAY, OBJECT} and all(
-        part.kinds == kinds and not part.joined for part in parts) else None
+    # OPA's Or keeps each part apart (any<array<number>, string>): an array or object with another of its kind,
+    # or beside scalars, each part one kind (a type of several kinds here may be no single type of OPA's).
+    alternatives = tuple(dict.fromkeys(parts)) if all(len(part.kinds) == 1 and not part.joined for part in parts) \
+        and kinds & {ARRAY, OBJECT} and (len(kinds) == 1 or kinds <= SCALARS | {ARRAY, OBJECT}) else None
     return RegoType(kinds, of, fields, length, joined=len(kinds) == 1 and not kinds <= SCALARS,
                     alternatives=alternatives)
 

@@ -6,7 +6,8 @@ in OPA's ast/compile.go): ``:=`` of a name the scope has met before is a
 compile error: "var y referenced above" (``y > 0; y := 1``, ``input.arr[y];
 y := 1``, ``y = 1; y := 1``), "var y assigned above" (``y := 1; y := 2``),
 "var y declared above" (after ``some y in xs``), or "arg y redeclared" (a
-function's parameter, in its own body). regorus refuses these itself; regopy
+function's parameter, in its own body); a pattern declaring one name at two
+places (``[x, x] := [1, 1]``) is "var x assigned above" at the second. regorus refuses these itself; regopy
 1.5.2 answered (``y := 1; y := 2`` was true, measured), so natpolicy refuses
 them on both, with the line. A comprehension's head is read after its body
 and a rule's head after its body, and a name met inside a nested
@@ -41,11 +42,17 @@ def redeclarations(source: str, package_names: set[str]) -> Iterator[tuple[int, 
             if scope is None:
                 continue  # a rule's head (`x := 1`), or a comprehension's head
             first = _expression_first(source, toks, k, scope)
+            declared: set[str] = set()  # the names this `:=` declares so far (an object's keys are none)
             for j in range(first, k):
-                if not _plain_variable(toks, j, package_names):
+                if not _plain_variable(toks, j, package_names) or toks[j + 1].text == ":":
                     continue
                 name = toks[j].text
                 met = _met_before(source, toks, start, scope, first, name, package_names, scopes)
+                if name in declared:  # `[x, x] := ...`: OPA declares each place in turn (rewriteDeclaredVar)
+                    yield toks[j].offset, (f"`{name}` twice in one `:=` pattern: OPA refuses the module (var "
+                                           f"{name} assigned above), regopy 1.5.2 answered; natpolicy refuses it: "
+                                           "give each place its own name")
+                declared.add(name)
                 if met:
                     yield toks[j].offset, (f"`{name} :=` after {met} of `{name}` in the same body: OPA refuses the "
                                            f"module (var {name} {_OPA_WORDS[met]}), regopy 1.5.2 answered; "

@@ -226,17 +226,26 @@ def may_bind(toks: list[Token], k: int, start: int, package_names: set[str]) -> 
                     and before.text not in _GROUPS_AFTER:
                 # A builtin's declared arguments are its inputs: nothing outside the call binds into them.
                 return not _builtin_input(toks, j, k, package_names)
-            if before is not None and before.text == "=":
-                return True  # inside a pattern on the right of `=`
             close = matching_close(toks, j)
+            # A whole side that is a set literal binds none of its names (OPA's Unify: a set is its default
+            # case); one inside an array or object pattern may be bound (markAllSafe beside a ref).
+            binds = not (opener.text == "{" and close is not None and _is_set(toks, j, close))
+            if before is not None and before.text == "=":
+                return binds  # inside a pattern on the right of `=`
             after = toks[close + 1].text if close is not None and close + 1 < len(toks) else ""
             if after in (":=", "="):
-                return True  # inside a pattern on the left of `:=` / `=`
+                return binds  # inside a pattern on the left of `:=` / `=`
             if after == "in" and _in_names(toks, j):
-                return True  # a pattern of `some [a, b] in xs`
+                return binds  # a pattern of `some [a, b] in xs`
             depth -= 1
         j -= 1
     return False
+
+
+def _is_set(toks: list[Token], open_at: int, close: int) -> bool:
+    """Is the ``{`` at ``open_at`` a set literal: not empty, no object's `:` nor comprehension's `|` in it?"""
+    inner = [tok.text for tok in toks[open_at + 1:close] if tok.depth == toks[open_at].depth + 1]
+    return bool(inner) and ":" not in inner and "|" not in inner
 
 
 def _builtin_input(toks: list[Token], open_at: int, k: int, package_names: set[str]) -> bool:

@@ -233,6 +233,7 @@ class _Checker:
         # Names bound by a statement that needs a name bound later: OPA runs (and types) it later, after
         # the statements that bind those; a statement that needs one of them moves too.
         moved: set[str] = set()
+        local = parameters.comprehension_locals(statements, rule.arguments)  # never needed from outside
         for n, statement in enumerate(statements):
             self._widen(statement, inferred, scope)
             if not pending:  # every argument's first statement is behind: the rest is typed as any body
@@ -245,7 +246,7 @@ class _Checker:
             untouched: set[str] = set()  # mentioned only in comprehensions: the next statement decides
             unresolved = frozenset(name for name in names if not self._resolvable(name, scope))
             in_order = all(self._resolvable(name, scope) and name not in moved
-                           for name in parameters.needed_names(statement)) or (
+                           for name in parameters.needed_names(statement) - local) or (
                 statement.what == "bind" and statement.text == "=" and not names & moved
                 and unbound_after(statement.parts[0], statement.parts[1], unresolved) == [])  # OPA's Unify binds them
             if not in_order:
@@ -427,8 +428,9 @@ class _Checker:
                 heads = [self.type_of(part, inner) for part in node.parts]
             finally:
                 self.quiet = quiet
-            return kind(OBJECT) if node.text == "object" else kind(ARRAY if node.text == "array" else SET,
-                                                                      of=heads[0])
+            if node.text == "object":  # OPA's dynamic property: the head's key type and value type
+                return types.open_object({}, [(heads[0], heads[1])])
+            return kind(ARRAY if node.text == "array" else SET, of=heads[0])
         if node.what == "infix":
             return self._infix(node, scope)
         for part in node.parts:  # unary minus

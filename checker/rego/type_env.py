@@ -120,11 +120,22 @@ def one_type(value: RegoType) -> bool:
 
 
 def _whole(value: RegoType) -> bool:
-    """Does this reader hold all of OPA's type: a scalar, or an array or object literal's type of such types?"""
+    """Does this reader hold all of OPA's type: a scalar, or an array or object of such types?
+
+    An array literal's static elements, or an array of one element type and no
+    static ones (a comprehension's, ``split``'s: OPA's ``array[T]``); an
+    object literal's keys, or one of a single computed key (a comprehension's:
+    OPA's dynamic property, its key and value types). A single scalar kind
+    here is OPA's type exactly: where unsure this reader keeps more kinds.
+    """
     if len(value.kinds) == 1 and value.kinds <= SCALARS:
         return True
     if value.joined:
         return False
     if value.kinds == {ARRAY}:
-        return value.items is not None and all(_whole(item) for item in value.items)
+        if value.items is None:
+            return value.length is None and value.of is not None and _whole(value.of)
+        return all(_whole(item) for item in value.items)
+    if value.kinds == {OBJECT} and value.rest is not None:
+        return all(_whole(part) for part in value.rest) and all(_whole(field) for _, field in value.static or ())
     return value.kinds == {OBJECT} and value.fields is not None and all(_whole(field) for _, field in value.fields)

@@ -45,6 +45,13 @@ def literal_fits(node: Node, expected: RegoType, type_of: Callable[[Node], RegoT
 
 def _items_fit(node: Node, expected: RegoType, type_of: Callable[[Node], RegoType], union: bool) -> bool:
     if node.what == "object":
+        if expected.static is not None:  # one computed key: each literal string key as Object.Select finds it
+            for key, value in zip(node.parts[::2], node.parts[1::2], strict=True):
+                child = select_key(expected, key.constant) if isinstance(key.constant, str) \
+                    and key.what == "literal" else ANY  # a computed key's value is unified with any
+                if child is None or not literal_fits(value, child, type_of, union):
+                    return False
+            return True
         if expected.fields is None:
             return True  # an object of any keys: every value is unified with any
         fields = dict(expected.fields)
@@ -99,9 +106,10 @@ def field_type(node: Node, name: str, expected: RegoType, untyped: frozenset[str
     properties), ``name`` takes the type of its key there. None when unsure:
     ``name`` not there exactly once as the value of a literal string key, the
     other side's keys not exactly the literal's (OPA's match error, refused
-    by ``type_patterns``), a joined object, one of any keys or of several
-    computed keys (one of a single computed key types each key as OPA's
-    ``Object.Select`` does, ``select_key``), or another value that
+    by ``type_patterns``), a joined object, one of any keys or of computed
+    keys of several types (one of a single computed key, or of several of
+    one type, types each key as OPA's ``Object.Select`` does,
+    ``select_key``), or another value that
     could fail before ``name`` is reached (OPA stops at the first, in an
     order this reader does not follow): each must be a constant that fits or
     a name of ``untyped``.
@@ -134,8 +142,9 @@ def field_type(node: Node, name: str, expected: RegoType, untyped: frozenset[str
 
 def _occurrences(node: Node, name: str, moved: bool = False) -> list[int]:
     """Each place of ``name`` in ``node``; ``moved``: not counting those in what OPA moves out of a literal first
-    (a call or operator holding it there is typed before the literal, a use of its own)."""
-    if moved and node.what in ("call", "infix"):
+    (a call, operator or ref holding it there is typed before the literal, a use of its own: a ref's by OPA's
+    ref checker, ``type_parameters``)."""
+    if moved and node.what in ("call", "infix", "ref"):
         return []
     here = int(node.what == "name" and node.text == name)
     return [here] + [n for part in node.parts for n in _occurrences(part, name, moved)]
@@ -190,7 +199,13 @@ def _value_type(node: Node, name: str, expected: RegoType, union: bool, untyped:
     if any(key.what != "literal" or key.constant is None for key, _ in pairs):
         return None
     fields = dict(expected.fields) if expected.fields is not None and expected.kinds == {OBJECT} else None
-    if fields is not None and (len(fields) != len(pairs) or any(key.constant not in fields for key, _ in pairs)):
+    if expected.static is not None and expected.kinds == {OBJECT}:  # one computed key: OPA's Object.Select
+        selected = {key.constant: select_key(expected, key.constant) for key, _ in pairs
+                    if isinstance(key.constant, str)}
+        if len(selected) != len(pairs) or any(child is None for child in selected.values()):
+            return None  # a key it never holds: unify1Object fails, and the call is refused as it is
+        fields = {key: child for key, child in selected.items() if child is not None}
+    elif fields is not None and (len(fields) != len(pairs) or any(key.constant not in fields for key, _ in pairs)):
         return None
     placed = [(value, ANY if fields is None else fields[str(key.constant)]) for key, value in pairs]
     holding = [(value, child) for value, child in placed if sum(_occurrences(value, name, type_of is not None))]
@@ -255,6 +270,16 @@ def _literal_mismatch(literal: RegoType, other: RegoType, other_is_literal: bool
         problems = [_literal_mismatch(literal, alternative, True) for alternative in other.alternatives]
         return f"{problems[0]} (it may be any of {len(problems)} objects, and none matches)" \
             if all(problems) else None
+    if other.rest is not None and literal.fields is not None and literal.kinds == {OBJECT}:
+        # An object of one computed key: each key of the literal as Object.Select finds it (selectConstant).
+        for key, value in literal.fields:
+            found = select_key(other, key)
+            if found is None:
+                return (f"the key {json.dumps(key)}, which the other object (of one computed key of type "
+                        f"{other.rest[0].describe()}) never has")
+            if not accepts(value, found):
+                return f"the key {json.dumps(key)} as {with_article(value)} and as {with_article(found)}"
+        return None
     if literal.fields is None or other.fields is None or literal.kinds != {OBJECT} or other.kinds != {OBJECT}:
         return None
     mine, theirs = dict(literal.fields), dict(other.fields)
@@ -300,6 +325,8 @@ def _placed_in(node: Node, alternative: RegoType,
     """(the types one alternative puts on ``names`` in ``node``, whether it matches), or None when unsure."""
     if alternative.joined or not alternative.known:
         return None
+    ordered = True  # an array's indexes, in order
+    places: list[tuple[Node, RegoType | None]]
     if node.what == "array" and alternative.kinds == {ARRAY}:
         if alternative.items is not None and len(alternative.items) != len(node.parts):
             return {}, False
@@ -312,20 +339,25 @@ def _placed_in(node: Node, alternative: RegoType,
             return None
         if len(keys) != len(fields):
             return {}, False
-        if set(keys) != set(fields):
+        # unify1Object walks the pattern's keys sorted (OPA before v1's sorted objects: as written), stopping at
+        # the first it cannot unify, the names before it typed: followed where both orders are one.
+        ordered = keys == sorted(map(str, keys))
+        if set(keys) != set(fields) and not ordered:
             return ({}, False) if len(keys) == 1 else None
-        places = [(value, fields[str(key)]) for key, value in zip(keys, node.parts[1::2], strict=True)]
+        places = [(value, fields.get(str(key))) for key, value in zip(keys, node.parts[1::2], strict=True)]
     elif LITERALS.get(node.what) not in alternative.kinds:
         return {}, False  # unify1 of a literal with a type of another kind
     else:
         return None
     found: dict[str, RegoType] = {}
     for part, place in places:
+        if place is None:
+            return found, False  # a key this object never has: unify1Object stops there
         if part.what == "name" and part.text in names and part.text not in found:
             found[part.text] = place
         elif part.what != "literal":
             return None
         elif not accepts(place, kind(part.text)):
-            # An array stops at that index, its names before it typed; an object's order is not followed.
-            return (found, False) if node.what == "array" or len(places) == 1 else None
+            # An array stops at that index, its names before it typed; an object too where its order is followed.
+            return (found, False) if node.what == "array" or ordered else None
     return found, True

@@ -32,13 +32,17 @@ that argument (``concat(",", [x])``: a string; a call or ref beside it in
 the literal is the variable OPA moved it into, of its type), as ``+ - * / % | &``
 declare their operands, or as the other side of ``=``. The domain of
 ``some`` and ``every`` is a statement of its own to OPA, so a call there
-types it too (``some v in split(x, ",")``). A comparison or a ref ``x.a``
-(a bare domain, ``some v in x``, is one) first types it any in OPA too; a
+types it too (``some v in split(x, ",")``). OPA's ref checker walks a
+statement's refs before the statement: the bare first key of a ref into an
+array or set types it by the keys there (``xs[x]``: a number), also in a
+literal passed to a call (OPA moves the ref out of it first). A comparison
+or a ref ``x.a`` (a bare domain, ``some v in x``, is one) first types it any
+in OPA too; a
 comprehension types only its own copy, so a statement that uses it only
 there types nothing. An object literal takes the type at its key (an object of any values,
 as every builtin declares, gives any). Anything else (a function this reader
-does not know, a literal holding it inside a ref or comprehension too)
-leaves it any here, which no check refuses. A typed argument in a collection literal passed
+does not know, a literal holding it inside a comprehension too, a key of
+a ref into an object) leaves it any here, which no check refuses. A typed argument in a collection literal passed
 where an ``any<...>`` is declared widens to fit, as OPA's union mode does
 (``upper(x); count([x])``: any), so a call ``f(1)`` passes.
 """
@@ -46,11 +50,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from natpolicy.rego.builtin_types import ARITHMETIC, RegoType
+from natpolicy.rego.builtin_types import ARITHMETIC, ARRAY, NUMBER, SET, RegoType, kind
 from natpolicy.rego.type_literals import element_type, field_type, union_pattern_types
 from natpolicy.rego.type_syntax import Node, Statement
 
-__all__ = ["statement_names", "needed_names", "argument_uses", "widening_uses", "Use"]
+__all__ = ["statement_names", "needed_names", "comprehension_locals", "argument_uses", "widening_uses", "Use"]
 
 # A use of an argument: where, the type its place declares (None: any, or unknown), and whether OPA unifies it
 # there in union mode, which widens the argument's type instead of checking it.
@@ -88,6 +92,40 @@ def needed_names(statement: Statement) -> frozenset[str]:
     if statement.what in ("some", "every"):  # it binds its own names; its domain must be bound
         return frozenset(_node_names(statement.parts[-1]))
     return statement_names(statement)
+
+
+def comprehension_locals(statements: list[Statement], arguments: list[str]) -> frozenset[str]:
+    """The names only comprehensions of ``statements`` hold: each comprehension's own, never an outer variable.
+
+    OPA's safety check needs a statement's comprehension bound only in the
+    names it shares with the rule body (its closure); the rest it binds
+    itself, so they never move the statement later. A name also held outside
+    every comprehension (a statement, an ``every`` body, an argument) may be an
+    outer variable, and stays needed.
+    """
+    inside: set[str] = set()
+    outside: set[str] = set(arguments)
+    for statement in statements:
+        _split_names(statement, inside, outside)
+    return frozenset(inside - outside)
+
+
+def _split_names(statement: Statement, inside: set[str], outside: set[str]) -> None:
+    outside.update(statement.names)
+    for part in statement.parts:
+        _split_node(part, inside, outside)
+    for inner in statement.body:
+        _split_names(inner, inside, outside)
+
+
+def _split_node(node: Node, inside: set[str], outside: set[str]) -> None:
+    if node.what == "comprehension":
+        inside.update(_node_names(node))
+        return
+    if node.what == "name":
+        outside.add(node.text)
+    for part in node.parts:
+        _split_node(part, inside, outside)
 
 
 def argument_uses(statement: Statement, name: str,
@@ -151,10 +189,33 @@ def argument_uses(statement: Statement, name: str,
                 if field is not None:
                     return [(side, field, False)]
     uses = []
+    for part in statement.parts:  # OPA's ref checker walks the statement's refs before its call (CheckBody)
+        _ref_keys(part, name, type_of, uses)
     for part in statement.parts:
         _calls_in_order(part, name, declared, uses, type_of)
     mentions = sum(_outside_comprehensions(part, name) for part in statement.parts)
     return uses if len(uses) == mentions else None
+
+
+def _ref_keys(node: Node, name: str, type_of: Callable[[Node], RegoType], uses: list[Use]) -> None:
+    """Append each use of ``name`` as the first key of a ref into a name (``xs[x]``), outer refs first.
+
+    OPA's ref checker types an untyped key by the collection's keys
+    (``checkRefLeaf``: ``types.Keys``), and checks a typed one against them:
+    an array's are numbers, a set's its elements. Any other collection, or
+    one of several types, gives None (its keys are not followed here).
+    Comprehensions are skipped, as the ref checker skips them.
+    """
+    if node.what == "comprehension":
+        return
+    if node.what == "ref" and len(node.parts) > 1 and node.parts[0].what == "name" \
+            and node.parts[1].what == "name" and node.parts[1].text == name:
+        base = type_of(node.parts[0])
+        keys = None if base.joined else kind(NUMBER) if base.kinds == {ARRAY} else (
+            base.of if base.kinds == {SET} else None)
+        uses.append((node.parts[1], keys, False))
+    for part in node.parts:
+        _ref_keys(part, name, type_of, uses)
 
 
 def _outside_comprehensions(node: Node, name: str) -> int:

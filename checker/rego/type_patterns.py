@@ -18,7 +18,9 @@ differ. Such a name is then unsafe (``var x is unsafe``), and OPA refuses the
 module before typing it; when the name is bound, the statement is typed and
 is a match error. ``unbound_after`` says which case it is, or None where this
 reader does not follow OPA's safety check (a name in a ref, a call or a
-comprehension, or two unbound names unified with each other).
+comprehension). Two unbound names unified with each other are bound together
+once either is; where neither is and no other statement mentions them
+(``[x, "a"] = [y, "a"]``), they are unsafe even though the sides may match.
 """
 from __future__ import annotations
 
@@ -57,7 +59,7 @@ def equality_problem(target: Node, value: Node, type_of: Callable[[Node], RegoTy
         types = type_of(target), type_of(value)
         problem = object_mismatch(target.what == "object", types[0], value.what == "object", types[1])
         if problem is None:
-            return None
+            return _unsafe_only(target, value, frozenset(unbound), body, written, said)
         said += f" unifies two objects that never match, over {problem}"
     verdict = _verdict(target, value, frozenset(unbound), body, written) if unbound else ([], True)
     if verdict is None:
@@ -70,6 +72,18 @@ def equality_problem(target: Node, value: Node, type_of: Callable[[Node], RegoTy
         return f"variable `{unsafe[0]}` is unsafe: {said}, so it binds nothing (OPA: var {unsafe[0]} is unsafe); " \
                f"{REFUSED}"
     return f"type error: {said} (OPA: match error, or var {unsafe[0]} is unsafe when nothing else binds it); {REFUSED}"
+
+
+def _unsafe_only(target: Node, value: Node, unbound: frozenset[str], body: Sequence[Statement], written: str,
+                 said: str) -> str | None:
+    """OPA's unsafe variable for an ``=`` that may match but binds a name to nothing bound: two unbound names
+    unified only with each other (``[x, "a"] = [y, "a"]``), where no other statement mentions them."""
+    verdict = _verdict(target, value, unbound, body, written) if written == "=" and unbound else None
+    if verdict is None or not verdict[0] or not verdict[1]:
+        return None
+    name = verdict[0][0]
+    return f"variable `{name}` is unsafe: {said} binds it only to names nothing binds (OPA: var {name} is unsafe); " \
+           f"{REFUSED}"
 
 
 def _verdict(target: Node, value: Node, unbound: frozenset[str], body: Sequence[Statement],
@@ -170,16 +184,21 @@ def _elements(count: int) -> str:
 def unbound_after(left: Node, right: Node, unbound: frozenset[str]) -> list[str] | None:
     """The names of ``unbound`` that OPA's safety check leaves unbound in ``left = right``, in source order.
 
-    Every other name of the statement is bound already. None when unsure: a
-    name of ``unbound`` inside a ref, call, operator or comprehension (moved
-    or checked otherwise), the wildcard ``_`` (OPA never reports it), or two
-    unbound names unified with each other (OPA resolves those later).
+    Every other name of the statement is bound already. Two unbound names
+    unified with each other are bound together once either is (OPA's
+    ``markUnknown``, then ``markSafe`` of one marks the other), or left unbound
+    both. None when unsure: a name of ``unbound`` inside a ref, call, operator
+    or comprehension (moved or checked otherwise), or the wildcard ``_`` (OPA
+    never reports it).
     """
     if "_" in unbound or any(_hidden(side, unbound) for side in (left, right)):
         return None
     marked: set[str] = set()
-    if not _unify(left, right, unbound, marked):
+    pairs: list[tuple[str, str]] = []
+    if not _unify(left, right, unbound, marked, pairs):
         return None
+    while any((a in marked) != (b in marked) for a, b in pairs):  # each pair bound together
+        marked.update([name for pair in pairs if set(pair) & marked for name in pair])
     order = [name for side in (left, right) for name in _plain_names(side)]
     return sorted({name for name in order if name in unbound and name not in marked}, key=order.index)
 
@@ -270,9 +289,9 @@ def _pair_typed(pattern: Node, value: RegoType, unbound: frozenset[str], found: 
     """``_pair`` beside a value known only by its type (``[x, y] = xs``, ``= split(s, ",")``), as OPA's ``unify1``
     gives the untyped pattern that type: an array index by index (an array literal's static elements, else the
     elements' type), an object literal's keys one by one; a type joined from several (a rule's definitions,
-    OPA's any<...>) each in union mode (``type_literals.union_pattern_types``). False where unsure: a type of
-    several kinds, a set, an object of keys not all known, or shapes that never match (OPA's match error, found
-    by ``never_unify``)."""
+    OPA's any<...>, also of several kinds) each in union mode (``type_literals.union_pattern_types``). False
+    where unsure: a type of several kinds not held apart, a set, an object of keys not all known, or shapes that
+    never match (OPA's match error, found by ``never_unify``)."""
     if pattern.what == "name" and pattern.text in unbound:
         return _place(pattern.text, value, found, clash)
     if not _all_names(pattern) & unbound:
@@ -340,7 +359,7 @@ def _shape(node: Node) -> str:
     return "var" if node.what in ("name", "call", "infix") else node.what  # literal, ref, array, set, object, opaque
 
 
-def _unify(a: Node, b: Node, unbound: frozenset[str], marked: set[str]) -> bool:
+def _unify(a: Node, b: Node, unbound: frozenset[str], marked: set[str], pairs: list[tuple[str, str]]) -> bool:
     """Follow OPA's ``unifier.unify(a, b)``, adding to ``marked`` the unbound names it binds; False when unsure.
 
     No comprehension reaches here (``_hidden``), and a ref holds no unbound name.
@@ -349,7 +368,7 @@ def _unify(a: Node, b: Node, unbound: frozenset[str], marked: set[str]) -> bool:
     if "opaque" in (shape_a, shape_b):
         return False
     if shape_a == "var":
-        return _unify_var(a, b, shape_b, unbound, marked)
+        return _unify_var(a, b, shape_b, unbound, marked, pairs)
     if shape_a == "ref":  # bound: it binds a name, or a pattern, beside it
         if shape_b == "var" and b.what == "name":
             marked.add(b.text)
@@ -358,16 +377,16 @@ def _unify(a: Node, b: Node, unbound: frozenset[str], marked: set[str]) -> bool:
         return True
     if shape_a in ("array", "object"):
         if shape_b == "var":
-            return _unify_var(b, a, shape_a, unbound, marked)
+            return _unify_var(b, a, shape_a, unbound, marked, pairs)
         if shape_b == "ref":
             marked.update(_plain_names(a, keys=False))
             return True
         if shape_b == shape_a == "array":
             if len(a.parts) == len(b.parts):
-                return all(_unify(x, y, unbound, marked) for x, y in zip(a.parts, b.parts, strict=True))
+                return all(_unify(x, y, unbound, marked, pairs) for x, y in zip(a.parts, b.parts, strict=True))
             return True
         if shape_b == shape_a == "object":
-            return _unify_objects(a, b, unbound, marked)
+            return _unify_objects(a, b, unbound, marked, pairs)
         return True  # a constant or a set beside it binds nothing in it
     # A constant or a set: it binds a name beside it.
     if shape_b == "var" and b.what == "name":
@@ -375,14 +394,16 @@ def _unify(a: Node, b: Node, unbound: frozenset[str], marked: set[str]) -> bool:
     return True
 
 
-def _unify_var(var: Node, other: Node, shape: str, unbound: frozenset[str], marked: set[str]) -> bool:
+def _unify_var(var: Node, other: Node, shape: str, unbound: frozenset[str], marked: set[str],
+               pairs: list[tuple[str, str]]) -> bool:
     """``unify`` with a variable first (``var`` a name, or a call moved into one: bound)."""
     name = var.text if var.what == "name" else ""
     bound = name not in unbound or name in marked
     if shape == "var":
         other_bound = other.what != "name" or other.text not in unbound or other.text in marked
         if not bound and not other_bound:
-            return False  # OPA waits for either to be bound: not followed
+            pairs.append((name, other.text))  # OPA's markUnknown both ways: bound together, if ever
+            return True
         marked.update(n for n in (name, other.text if other.what == "name" else "") if n in unbound)
         return True
     if shape in ("array", "object"):
@@ -396,7 +417,8 @@ def _unify_var(var: Node, other: Node, shape: str, unbound: frozenset[str], mark
     return True
 
 
-def _unify_objects(a: Node, b: Node, unbound: frozenset[str], marked: set[str]) -> bool:
+def _unify_objects(a: Node, b: Node, unbound: frozenset[str], marked: set[str],
+                   pairs: list[tuple[str, str]]) -> bool:
     pairs_a = list(zip(a.parts[::2], a.parts[1::2], strict=True))
     pairs_b = list(zip(b.parts[::2], b.parts[1::2], strict=True))
     if len(pairs_a) != len(pairs_b):
@@ -406,6 +428,6 @@ def _unify_objects(a: Node, b: Node, unbound: frozenset[str], marked: set[str]) 
     values_b = {(key.text, key.constant): value for key, value in pairs_b}
     for key, value in pairs_a:
         other = values_b.get((key.text, key.constant))
-        if other is not None and not _unify(value, other, unbound, marked):
+        if other is not None and not _unify(value, other, unbound, marked, pairs):
             return False
     return True

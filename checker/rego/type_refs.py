@@ -57,7 +57,8 @@ def look_up(current: RegoType, key_type: RegoType, constant: str | int | None, r
         found = select_key(current, constant)  # an object of one computed key (OPA's Object.Select)
         if found is None:
             listed = "".join(f"the key {json.dumps(name)}, " for name, _ in current.static)
-            return current, (f"`{ref}` looks up `{key}` in an object literal of {listed}one computed key of type "
+            what = "an object literal of " if listed else "an object (a literal's or a comprehension's) of "
+            return current, (f"`{ref}` looks up `{key}` in {what}{listed}one computed key of type "
                              f"{current.rest[0].describe()}, which is never a string")
         return found, None
     return element_of(current) if current.kinds <= {ARRAY, SET} else ANY, None
