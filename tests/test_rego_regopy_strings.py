@@ -62,6 +62,22 @@ def test_a_string_holding_an_escape_stops_the_query_naming_the_call_and_the_path
 
 
 @needs_regopy
+def test_split_by_a_separator_that_is_empty_when_it_runs_stops_on_an_escaped_string() -> None:
+    # regopy split the escaped form of "a\nb" by a computed "" into `a`, `\`, `n`, `b` (found by
+    # rego_differential --strings; silent before): SPLIT checks the text where the separator is ""
+    source = "package p\nx := [split(s, input.sep) | some s in input.a]\n"
+    with pytest.raises(EvaluationError) as caught:
+        run(source, {"a": ["a\nb"], "sep": ""})
+    assert "given to split at p.rego:2" in caught.value.message and "input.a[0]" in caught.value.message
+    # near misses: any other computed separator splits the escaped form exactly; plain text by "" too
+    assert run(source, {"a": ['a"b,c', "a\nb"], "sep": ","}) == [['a"b', "c"], ["a\nb"]]
+    assert run(source, {"a": ["ab", "中é"], "sep": ""}) == [["a", "b"], ["中", "é"]]
+    line = rewrite_for_regopy(source).splitlines()[1]
+    assert line.startswith("x := [__natpolicy_split(s, input.sep) |")
+    assert 'split(input.s, ",")' in rewrite_for_regopy('package p\nx := split(input.s, ",")\n')
+
+
+@needs_regopy
 def test_strings_without_such_characters_answer_as_opa() -> None:
     # Near-misses: non-ASCII text is counted by character; `/`, `'` and spaces need no escape.
     source = ('package p\nx := [count(input.s), indexof(input.s, "b"), substring(input.s, 0, 2), trim(input.s, "a"),'

@@ -7,6 +7,9 @@ function appended to the module, on the same line (measured by the probes):
 * ``ceil``/``floor`` between -1 and 0: OPA reads the sign of the truncated
   value, where 0 has none (``ceil(-0.5)`` is 1, ``floor(-0.5)`` 0); regopy
   answers 0 and -1. Answered as OPA.
+* ``round``, ``ceil`` and ``floor`` of a number from 2^63 up (``1e21``, ``-9.3e18``) answered
+  -9223372036854775808 (its conversion to a 64-bit integer overflowed); OPA rounds the big.Float, which is
+  whole there. From 2^53 up every float64 is whole: the number itself is the answer.
 * ``format_int`` truncates toward zero and writes a minus sign in every
   base; regopy floors (``format_int(-3.7, 10)`` is ``"-4"``) and writes a
   number in base 2 as two bits (``format_int(255, 2)`` is ``"11"``).
@@ -65,13 +68,19 @@ function appended to the module, on the same line (measured by the probes):
   as ``\\"``, U+2028 and DEL as ``\\u`` escapes; measured), where Go writes
   them as they are (``encoding/json`` ``Indent``); and natpolicy's escape of
   `<`, `>` and `&` (``marshal_html``) would reach them. A prefix or indent
-  holding anything but printable ASCII, or `<`, `>`, `&`, `"` or `\\`, stops.
+  holding anything but printable ASCII, or `<`, `>`, `&`, `"` or `\\`, stops. So does a value holding an
+  object whose keys, or a set whose elements, regopy writes in another order than OPA (a key holding `"` or a
+  control character; a set of strings one of which continues another with a space or ``!``:
+  ``sprintf_regopy.order_helpers``); ``sprintf`` stops on the same, and on such object keys too.
 
 * ``bits.lsh`` wraps past 64 bits (``bits.lsh(1, 100)`` is 2^36 there; OPA
   shifts a big integer): a result past 2^53 or a shift of 64 or more stops.
 * ``replace`` with an empty pattern never ends on regopy (it filled the
   memory limit; OPA inserts the replacement between characters): the query
   stops at once instead.
+* ``trim_space`` trims ASCII blanks only (``trim_space("\u00a0a\u2028")`` kept both); OPA's
+  ``strings.TrimSpace`` trims every rune Go's ``unicode.IsSpace`` holds. Answered as OPA: ``trim`` with those
+  runes as the cutset (the control characters among them are never there: ``regopy_strings`` stops on them).
 * ``substring`` of an offset or length that is an integral float
   (``4 / 2``) is undefined on regopy, 2 in OPA: such numbers are handed over
   as integers. A non-integer or a negative offset is an error in OPA
@@ -100,13 +109,14 @@ from natpolicy.rego.regopy_stops import (
 from natpolicy.rego.regopy_time import TIME_HELPERS, TIME_RENAMED, TIME_STOPPING
 from natpolicy.rego.regopy_web import WEB_HELPERS, WEB_RENAMED, WEB_STOPPING
 from natpolicy.rego.source import Token
-from natpolicy.rego.sprintf_regopy import REFUSE, private_locals
+from natpolicy.rego.sprintf_regopy import REFUSE, order_helpers, private_locals
 
 __all__ = ["BUILTIN_HELPERS", "STOPPING", "builtin_call_edits", "builtin_helpers"]
 
 _RENAMED = {
     "abs": "__natpolicy_abs",
     "ceil": "__natpolicy_ceil",
+    "round": "__natpolicy_round",
     "floor": "__natpolicy_floor",
     "format_int": "__natpolicy_format_int",
     "base64.is_valid": "__natpolicy_b64_valid",
@@ -121,6 +131,7 @@ _RENAMED = {
     "replace": "__natpolicy_replace",
     "bits.lsh": "__natpolicy_bits_lsh",
     "substring": "__natpolicy_substring",
+    "trim_space": "__natpolicy_trim_space",
     "json.marshal": "__natpolicy_json_marshal",
     "json.marshal_with_options": "__natpolicy_json_marshal_opts",
     **WEB_RENAMED,
@@ -130,7 +141,9 @@ _RENAMED = {
     **REGEX_RENAMED,
 }
 _BUILT_ARRAY = ("an array built by split, regex.split, regex.find_n, indexof_n, urlquery.decode_object or another "
-                "builtin, or a value holding one (it writes no string for them)")
+                "builtin, or a value holding one (it writes no string for them), or an object keyed by strings "
+                "holding `\"` or a control character, or a set of such strings or of strings one of which "
+                "continues another with a space or `!` (regopy 1.5.2 writes them in another order)")
 # The calls that may stop the query, and on what values (engine_regopy's message names each with its line).
 STOPPING = {
     "base64.is_valid": "a string holding a line break, `\"` or `\\`",
@@ -171,6 +184,9 @@ _DECIMAL = "^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]{1,2})?$"
 # A version part read exactly (below 2^53; leading zeros, which Go's ParseInt takes, left to stop).
 _PART = "(0|[1-9][0-9]{0,14})"
 _BACKSLASH = 'substring("\\\\", 0, 1)'  # one backslash in regopy's held form (see regopy_strings)
+# Go's unicode.IsSpace but the control characters (which regopy holds escaped: regopy_strings stops on them), the
+# cutset of OPA's strings.TrimSpace; regopy's own trim_space trims ASCII blanks only (U+00A0, U+2028 stayed).
+_SPACES = " \u0085\u00a0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B)) + "\u2028\u2029\u202f\u205f\u3000"
 # A number and one of OPA's byte units (topdown/parse_bytes.go), as units.parse_bytes lowercases them.
 _BYTES = "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)(e[+-]?[0-9]+)?([kmgtpe]i?b?)?$"
 
@@ -181,8 +197,10 @@ __natpolicy_abs(x) := x if {{ is_number(x); x > 0 }}
 __natpolicy_abs(x) := 0 - x if {{ is_number(x); x < 0 }}
 __natpolicy_abs(x) := 0 if {{ is_number(x); x == 0 }}
 __natpolicy_abs(x) := abs(x) if not is_number(x)
-__natpolicy_ceil(x) := 1 if {{ is_number(x); x < 0; x > -1 }} else := ceil(x)
-__natpolicy_floor(x) := 0 if {{ is_number(x); x < 0; x > -1 }} else := floor(x)
+__natpolicy_ceil(x) := 1 if {{ is_number(x); x < 0; x > -1 }} else := x if __natpolicy_whole(x) else := ceil(x)
+__natpolicy_floor(x) := 0 if {{ is_number(x); x < 0; x > -1 }} else := x if __natpolicy_whole(x) else := floor(x)
+__natpolicy_round(x) := x if __natpolicy_whole(x) else := round(x)
+__natpolicy_whole(x) if {{ is_number(x); abs(x) >= 9007199254740992 }}
 __natpolicy_format_int(x, b) := {REFUSE}([x, b]) if {{
   is_number(x); not {{2, 8, 10, 16}}[b]
 }} else := {REFUSE}([x, b]) if {{
@@ -258,19 +276,10 @@ __natpolicy_bits_lsh(x, s) := bits.lsh(x, s) if {{
 }} else := {REFUSE}([x, s]) if {{ is_number(x); is_number(s) }} else := bits.lsh(x, s)
 __natpolicy_replace(s, o, n) := {REFUSE}([s, o]) if o == ""
 __natpolicy_replace(s, o, n) := replace(s, o, n) if o != ""
+__natpolicy_trim_space(x) := trim(x, "{_SPACES}") if is_string(x) else := trim_space(x)
 __natpolicy_substring(s, o, n) := substring(s, floor(o), floor(n)) if {{
   is_number(o); is_number(n); o == floor(o); n == floor(n); o >= 0
 }} else := {REFUSE}([s, o]) if {{ is_number(o); is_number(n) }} else := substring(s, o, n)
-__natpolicy_json_marshal(x) := s if {{ s := json.marshal(x); is_string(s) }} else := {REFUSE}([x, 0])
-__natpolicy_json_marshal_opts(x, o) := s if {{
-  s := json.marshal_with_options(x, o); is_string(s); not __natpolicy_json_opts_written_otherwise(o)
-}} else := {REFUSE}([x, o])
-__natpolicy_json_opts_written_otherwise(o) if {{
-  is_object(o); some k in ["prefix", "indent"]; v := o[k]; is_string(v); not __natpolicy_json_opt_plain(v)
-}}
-__natpolicy_json_opt_plain(v) if {{
-  regex.match("^[ -~]*$", v); not contains(v, {_BACKSLASH}); not regex.match("[<>&]", v)
-}}
 __natpolicy_semver_plain(v) if {{ is_string(v); regex.match("^{_PART}[.]{_PART}[.]{_PART}$", v) }}
 __natpolicy_semver_compare(a, b) := __natpolicy_cmp3(__natpolicy_semver_parts(a), __natpolicy_semver_parts(b)) if {{
   __natpolicy_semver_plain(a); __natpolicy_semver_plain(b)
@@ -306,10 +315,28 @@ __natpolicy_sub3(a, b) if {{ __natpolicy_objects(a, b); __natpolicy_covers3(a, b
 __natpolicy_objects(a, b) if {{ is_object(a); is_object(b) }}
 __natpolicy_keys_in(a, b) if {{ every k in object.keys(a) {{ k in object.keys(b) }} }}
 """)
+# json.marshal: a string regopy writes, in OPA's order of keys and elements (order_helpers), or a stop.
+_MARSHAL_HELPERS = private_locals(f"""
+__natpolicy_json_marshal(x) := s if {{
+  s := json.marshal(x); is_string(s); not __natpolicy_json_reordered(x)
+}} else := {REFUSE}([x, 0])
+__natpolicy_json_marshal_opts(x, o) := s if {{
+  s := json.marshal_with_options(x, o); is_string(s); not __natpolicy_json_opts_written_otherwise(o)
+  not __natpolicy_json_reordered(x)
+}} else := {REFUSE}([x, o])
+__natpolicy_json_reordered(x) if {{ walk(x, [a, v]); __natpolicy_json_misordered(v) }}
+__natpolicy_json_opts_written_otherwise(o) if {{
+  is_object(o); some k in ["prefix", "indent"]; v := o[k]; is_string(v); not __natpolicy_json_opt_plain(v)
+}}
+__natpolicy_json_opt_plain(v) if {{
+  regex.match("^[ -~]*$", v); not contains(v, {_BACKSLASH}); not regex.match("[<>&]", v)
+}}
+""") + order_helpers("__natpolicy_json_", quoted=False)
 # Each group of helpers is appended only where one of its builtins is called: regopy compiles every function
 # appended to every module, which cost the twins about 2 s of CPU on a 350-resource plan when all went (measured).
-_GROUPS = ((frozenset({"__natpolicy_union"}), _UNION_HELPERS), (frozenset(WEB_RENAMED.values()), WEB_HELPERS),
-           (frozenset(TIME_RENAMED.values()), TIME_HELPERS),
+_MARSHALS = frozenset({"__natpolicy_json_marshal", "__natpolicy_json_marshal_opts"})
+_GROUPS = ((frozenset({"__natpolicy_union"}), _UNION_HELPERS), (_MARSHALS, _MARSHAL_HELPERS),
+           (frozenset(WEB_RENAMED.values()), WEB_HELPERS), (frozenset(TIME_RENAMED.values()), TIME_HELPERS),
            (frozenset(STOPS_RENAMED.values()) - {GLOB_MATCH} - set(X509_RENAMED.values()), STOPS_HELPERS),
            (frozenset({GLOB_MATCH}), GLOB_HELPERS), (frozenset(X509_RENAMED.values()), X509_HELPERS),
            (frozenset(REGEX_RENAMED.values()), REGEX_HELPERS), *COLLECTIONS_GROUPS)

@@ -23,6 +23,9 @@ that form, so ``==``, ``startswith``, ``split``, ``replace``, ``concat`` and
   ``engine_regopy`` with the calls and the first such string's path in the
   input. A literal argument holding one is refused before anything runs
   (``literal_refusals``).
+* ``split(s, "")`` splits the escaped form into its characters (``\\`` and ``n`` for a line break): ``s`` is
+  wrapped as above. A separator that is no literal may be ``""`` when it runs: the call goes through ``SPLIT``,
+  which checks ``s`` only then (any other separator splits the escaped form exactly).
 """
 from __future__ import annotations
 
@@ -40,10 +43,11 @@ from natpolicy.rego.regopy_patterns import (
 )
 from natpolicy.rego.source import Token, matching_close
 
-__all__ = ["ESCAPED_FORM", "BYTEWISE", "PLAIN", "ASCII", "STRING_HELPERS", "PATTERN", "PATTERN_HELPERS",
+__all__ = ["ESCAPED_FORM", "BYTEWISE", "PLAIN", "SPLIT", "ASCII", "STRING_HELPERS", "PATTERN", "PATTERN_HELPERS",
            "canonical_literal_edits", "string_call_edits", "literal_refusals", "string_calls", "patterns_refused"]
 
 PLAIN = "__natpolicy_plain"
+SPLIT = "__natpolicy_split"
 ASCII = "__natpolicy_ascii"
 CASEABLE = "__natpolicy_caseable"
 # Read the escaped form of a string holding `"`, `\` or a control character (measured on regopy 1.5.2).
@@ -76,6 +80,8 @@ __natpolicy_plain(__natpolicy_x) := __natpolicy_x if {
 __natpolicy_plain(__natpolicy_x) := __natpolicy_fmt_refused([__natpolicy_x, 0]) if {
   is_string(__natpolicy_x); contains(__natpolicy_x, substring("\\", 0, 1))
 }
+__natpolicy_split(__natpolicy_x, __natpolicy_y) := split(__natpolicy_x, __natpolicy_y) if __natpolicy_y != ""
+__natpolicy_split(__natpolicy_x, __natpolicy_y) := split(__natpolicy_plain(__natpolicy_x), "") if __natpolicy_y == ""
 __natpolicy_ascii(__natpolicy_x) := __natpolicy_x if not is_string(__natpolicy_x)
 __natpolicy_ascii(__natpolicy_x) := __natpolicy_x if { is_string(__natpolicy_x); __natpolicy_printable(__natpolicy_x) }
 __natpolicy_ascii(__natpolicy_x) := __natpolicy_fmt_refused([__natpolicy_x, 0]) if {
@@ -140,7 +146,13 @@ def string_call_edits(toks: list[Token]) -> tuple[list[tuple[int, int, str]], li
     for i, name, args in string_calls(toks):
         if name == "split":
             # split(s, "") splits the escaped form into its characters; split by any other separator is exact.
-            if len(args) != 2 or toks[args[1][0]].text != '""':
+            if len(args) != 2 or _literal(toks, args[1]) and toks[args[1][0]].text != '""':
+                continue
+            if not _literal(toks, args[1]):
+                # a separator known when it runs: split through SPLIT, which checks `s` only where it is ""
+                # (split(t, u) of a `u` that is "" was silent: rego_differential --strings)
+                edits.append((toks[i].offset, toks[i].offset + len(toks[i].text), SPLIT))
+                sites.append((toks[i].offset, name))
                 continue
             args = args[:1]
         # upper and lower read `"` and `\` right (`\"` is its own case), not a control character (`\n` -> `\N`).
@@ -166,6 +178,10 @@ def string_call_edits(toks: list[Token]) -> tuple[list[tuple[int, int, str]], li
         if wrapped:
             sites.append((toks[i].offset, name))
     return edits, sites
+
+
+def _literal(toks: list[Token], arg: tuple[int, int]) -> bool:
+    return arg[0] == arg[1] and toks[arg[0]].kind in ("string", "raw")
 
 
 def literal_refusals(toks: list[Token]) -> list[tuple[int, str]]:
