@@ -49,7 +49,8 @@ KNOWN_SILENT: dict[str, set[str]] = {
     # json.marshal of an object keyed by 1 and by "1" wrote both keys (OPA: one, the string's value): it stops
     # (regorus_order's marshal sites).
     "regorus": set(),
-    # regopy 1.5.2 has no hook for natpolicy's own builtins: abs, ceil, floor, trim_space, format_int, base64.is_valid,
+    # regopy 1.5.2 has no hook for natpolicy's own builtins: abs, ceil, floor, round, trim_space, format_int,
+    # base64.is_valid, contains, endswith, trim_suffix, strings.any_suffix_match (searched in the escaped form),
     # strings.replace_n, object.union_n, object.union, semver.compare, urlquery.*, uuid.parse, time.format,
     # time.diff, the decoders, indexof and strings.count are renamed to functions that answer as OPA or stop the
     # query by line (regopy_builtins, regopy_web, regopy_time, regopy_stops); regular expressions RE2 reads

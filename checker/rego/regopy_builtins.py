@@ -75,6 +75,9 @@ function appended to the module, on the same line (measured by the probes):
 
 * ``bits.lsh`` wraps past 64 bits (``bits.lsh(1, 100)`` is 2^36 there; OPA
   shifts a big integer): a result past 2^53 or a shift of 64 or more stops.
+* ``contains``, ``endswith``, ``trim_suffix``, ``strings.any_suffix_match`` and ``replace`` search the
+  escaped form, so a search may match inside an escape (``contains("a\\n", "n")`` was true): where it may
+  (``regopy_strings.ALIGNED``), the query stops.
 * ``replace`` with an empty pattern never ends on regopy (it filled the
   memory limit; OPA inserts the replacement between characters): the query
   stops at once instead.
@@ -106,6 +109,7 @@ from natpolicy.rego.regopy_stops import (
     X509_HELPERS,
     X509_RENAMED,
 )
+from natpolicy.rego.regopy_strings import ALIGNED, CHECKED, exact_search
 from natpolicy.rego.regopy_time import TIME_HELPERS, TIME_RENAMED, TIME_STOPPING
 from natpolicy.rego.regopy_web import WEB_HELPERS, WEB_RENAMED, WEB_STOPPING
 from natpolicy.rego.source import Token
@@ -132,6 +136,10 @@ _RENAMED = {
     "bits.lsh": "__natpolicy_bits_lsh",
     "substring": "__natpolicy_substring",
     "trim_space": "__natpolicy_trim_space",
+    "contains": "__natpolicy_contains",
+    "endswith": "__natpolicy_endswith",
+    "trim_suffix": "__natpolicy_trim_suffix",
+    "strings.any_suffix_match": "__natpolicy_any_suffix",
     "json.marshal": "__natpolicy_json_marshal",
     "json.marshal_with_options": "__natpolicy_json_marshal_opts",
     **WEB_RENAMED,
@@ -144,6 +152,10 @@ _BUILT_ARRAY = ("an array built by split, regex.split, regex.find_n, indexof_n, 
                 "builtin, or a value holding one (it writes no string for them), or an object keyed by strings "
                 "holding `\"` or a control character, or a set of such strings or of strings one of which "
                 "continues another with a space or `!` (regopy 1.5.2 writes them in another order)")
+_SEARCHES = frozenset({"contains", "endswith", "trim_suffix", "strings.any_suffix_match", "replace"})
+_MISALIGNED = ("text holding a control character and a search that may match inside its escape (`\\n` holds "
+               "`n`), or text holding `\"`, `\\` or a control character and a search holding one too: regopy 1.5.2 "
+               "searches the JSON-escaped form (contains(\"a\\nb\", \"n\") was true)")
 # The calls that may stop the query, and on what values (engine_regopy's message names each with its line).
 STOPPING = {
     "base64.is_valid": "a string holding a line break, `\"` or `\\`",
@@ -161,7 +173,12 @@ STOPPING = {
     "yaml.marshal": "any value: regopy 1.5.2 writes scalars as documents (`--- a`), leaves strings OPA quotes bare, "
                     "keeps a built object's key order and writes null empty",
     "bits.lsh": "a result past 2^53 or a shift of 64 bits or more (regopy wraps it: bits.lsh(1, 100) is 2^36)",
-    "replace": "an empty pattern, on which regopy 1.5.2 never ends (OPA inserts the replacement between characters)",
+    "replace": "an empty pattern, on which regopy 1.5.2 never ends (OPA inserts the replacement between characters), "
+               f"or {_MISALIGNED}",
+    "contains": _MISALIGNED,
+    "endswith": _MISALIGNED,
+    "trim_suffix": _MISALIGNED,
+    "strings.any_suffix_match": _MISALIGNED,
     "substring": "a negative offset, or an offset or length that is no integer (OPA: an error)",
     "json.marshal": _BUILT_ARRAY,
     "json.marshal_with_options": f"{_BUILT_ARRAY}, or a prefix or indent holding `<`, `>`, `&`, a quote, a "
@@ -275,7 +292,21 @@ __natpolicy_bits_lsh(x, s) := bits.lsh(x, s) if {{
   is_number(x); is_number(s); s >= 0; s < 64; abs(x) <= bits.rsh(9007199254740991, s)
 }} else := {REFUSE}([x, s]) if {{ is_number(x); is_number(s) }} else := bits.lsh(x, s)
 __natpolicy_replace(s, o, n) := {REFUSE}([s, o]) if o == ""
-__natpolicy_replace(s, o, n) := replace(s, o, n) if o != ""
+__natpolicy_replace(s, o, n) := {CHECKED}(replace(s, o, n), {ALIGNED}(s, o)) if o != ""
+# A search in the escaped form that may match inside an escape stops (regopy_strings.ALIGNED, computed once: each
+# body of a function costs regopy a pass, about 15 us a call).
+__natpolicy_contains(s, t) := {CHECKED}(contains(s, t), {ALIGNED}(s, t))
+__natpolicy_endswith(s, t) := {CHECKED}(endswith(s, t), {ALIGNED}(s, t))
+__natpolicy_trim_suffix(s, t) := {CHECKED}(trim_suffix(s, t), {ALIGNED}(s, t))
+__natpolicy_any_suffix(s, t) := {CHECKED}(strings.any_suffix_match(s, t), __natpolicy_suffixes_aligned(s, t))
+__natpolicy_suffixes_aligned(s, t) := false if __natpolicy_suffix_misaligned(s, t) else := true
+# (the lists bound first: regopy 1.5.2 iterates no call in the domain of `some`)
+__natpolicy_suffix_misaligned(s, t) if {{
+  a := __natpolicy_texts(s); b := __natpolicy_texts(t); some e in a; some w in b; {ALIGNED}(e, w) == false
+}}
+__natpolicy_texts(x) := x if is_array(x)
+__natpolicy_texts(x) := [e | some e in x] if is_set(x)
+__natpolicy_texts(x) := [x] if {{ not is_array(x); not is_set(x) }}
 __natpolicy_trim_space(x) := trim(x, "{_SPACES}") if is_string(x) else := trim_space(x)
 __natpolicy_substring(s, o, n) := substring(s, floor(o), floor(n)) if {{
   is_number(o); is_number(n); o == floor(o); n == floor(n); o >= 0
@@ -364,10 +395,23 @@ def builtin_call_edits(toks: list[Token]) -> tuple[list[tuple[int, int, str]], l
             continue
         if name == "object.get" and _string_key(toks, last + 1):
             continue  # a string key cannot go through a set: regopy's own answers (the twins call it often)
+        if name in _SEARCHES and _exact_literal_search(toks, last + 1):
+            continue  # contains(dest, ":"): a literal no escape holds finds what the text does (the twins' calls)
         edits.append((tok.offset, toks[last].offset + len(toks[last].text), _RENAMED[name]))
         if name in STOPPING:
             sites.append((tok.offset, name))
     return edits, sites
+
+
+def _exact_literal_search(toks: list[Token], open_paren: int) -> bool:
+    """Whether the call opened at ``open_paren`` searches for a literal that is an exact search (``exact_search``)."""
+    inside = toks[open_paren].depth + 1
+    for j in range(open_paren + 1, len(toks) - 2):
+        if toks[j].depth < inside:
+            return False
+        if toks[j].text == "," and toks[j].depth == inside:
+            return exact_search(toks[j + 1]) and toks[j + 2].text in (",", ")")
+    return False
 
 
 def _string_key(toks: list[Token], open_paren: int) -> bool:
