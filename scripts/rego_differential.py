@@ -16,7 +16,17 @@ engine that refuses or stops is not a difference. Found with it, and fixed: rego
 
     python scripts/rego_differential.py --fuzz 500 --default-mode   # the table's builtins, arguments of any kind
     python scripts/rego_differential.py --values 200 --seed 3       # expressions over random numbers
+    python scripts/rego_differential.py --strings 200 --rows 12     # ... over input rows of random strings
     python scripts/rego_differential.py --kinds [NAME ...]          # each listed operand given every kind
+
+``--strings`` puts its random values in the input, not in the module, so that any string or number can be held
+(a literal cannot hold 3e-08, nor an exponent): each module maps each row's index to one expression (a string
+builtin, ``sprintf``, ``json.marshal``/``unmarshal``, comparisons, sets and object keys built from the strings...)
+over the row's strings ``s``, ``t`` (often a piece of ``s``), ``u``, small integers ``i``, ``k``, a number ``n`` of
+any size and a JSON document ``j``. The strings hold quotes, backslashes, control characters, ``%``, braces,
+non-ASCII and astral text, combining marks, odd spaces, and texts that look like numbers or keywords; a module's
+rows either hold every kind or none of those regopy stops on (`"`, `\\`, a control character), and its numbers
+fit in 15 digits or not (regopy refuses more). A row whose answers differ is printed with its input.
 
 ``--default-mode`` runs each module as a ``--policy`` file runs by default, OPA's default mode for builtin
 errors: every operand ``natpolicy.rego.operand_kinds`` lists is guarded first; with ``--fuzz`` the calls are of
@@ -28,7 +38,9 @@ would make a value OPA gives undefined), ``CHANGED`` a kind it lets through answ
 from __future__ import annotations
 
 import argparse
+import json
 import random
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -110,6 +122,100 @@ def _fraction(rng: random.Random) -> float:
     return value + 0.5 if value.is_integer() else value  # (a whole number written 2.0 is refused as a literal)
 
 
+# --strings: expressions over rows of random strings and JSON documents held in the INPUT (any string or number can
+# be held there, unlike a literal: 3e-08, a control character, an astral one). Each row binds s, t, u (strings; t is
+# often a piece of s), i, k (small integers), n (a number of any size) and j (a random JSON document).
+_STRING_EXPRESSIONS = [
+    "concat(t, [s, u])", 'sprintf("%s|%v|%q", [s, s, s])', 'sprintf("%5s|%-5s|", [s, t])', 'sprintf("%d|%x", [i, k])',
+    'sprintf("%x", [s])', 'sprintf("%v|%s", [n, n])', 'sprintf("%d", [n])', 'sprintf("%v", [j])', "json.marshal(s)",
+    "json.unmarshal(json.marshal(s)) == s", "yaml.marshal(s)", "upper(s)", "lower(s)", "trim(s, t)",
+    "trim_space(s)", "trim_prefix(s, t)", "trim_suffix(s, t)", "trim_left(s, t)", "trim_right(s, t)", "split(s, t)",
+    "replace(s, t, u)", "indexof(s, t)", "indexof_n(s, t)", "substring(s, i, k)", "startswith(s, t)",
+    "endswith(s, t)", "contains(s, t)", "strings.reverse(s)", "count(s)", "strings.count(s, t)", "sort([s, t, u])",
+    "min([s, t, u])", "max([s, t, u])", "s < t", "s == t", "count({s, t, u})", "base64.encode(s)",
+    "base64.decode(base64.encode(s))", "base64url.encode(s)", "base64.decode(s)", "hex.encode(s)",
+    "hex.decode(hex.encode(s))", "urlquery.encode(s)", "urlquery.decode(s)", "urlquery.decode(urlquery.encode(s))",
+    "to_number(s)", "to_number(n)", "format_int(n, 10)", "format_int(n, 16)", 'regex.match("^[a-z]+$", s)',
+    'regex.match("[0-9]", s)', 'regex.split(",", s)', "strings.replace_n({t: u}, s)", "{s: 1, t: 2, u: 3}",
+    "object.keys({s: 1, t: 2})", "[k | {s: 1, t: 2}[k]]", "json.marshal(j)", "json.unmarshal(json.marshal(j)) == j",
+    "yaml.marshal(j)", "j", "json.marshal({s: j})", "json.marshal(n)", "n", "n < i", "n == to_number(json.marshal(n))",
+    "yaml.unmarshal(yaml.marshal(j)) == j", "json.is_valid(s)", "concat(s, split(t, u))", "upper(s) == lower(s)",
+    "sprintf(s, [])", "format_int(i, 2)", "abs(n)", "round(n)", "[n, s, j] == [n, s, j]", "sort([n, i, k])",
+    "units.parse_bytes(s)", "is_string(s)", "type_name(j)", "strings.any_prefix_match(s, [t, u])",
+]
+_PIECES = ["a", "Z", "0", "9", " ", "  ", "\"", "'", "\\", "\n", "\t", "\r", "\x00", "\x01", "\x1f", "\x7f", "%",
+           "%s", "%%", "{", "}", "[", "]", ",", ".", "-", "+", "_", "/", "?", "&", "=", "#", ":", "é", "ü", "ß", "İ",
+           "ǅ", "Σ", "ﬁ", "中", "文", "字", "😀", "𝔘", "\U0001f1eb\U0001f1f7", "e\u0301", "\u0308", "\u200b",
+           "\u00a0", "\u2028", "\ufeff", "\ud7ff", "\ue000", "\uffff", "abc", "xyz"]
+_PLAIN = [piece for piece in _PIECES if not any(c in '"\\\x7f' or c < " " for c in piece)]
+_WHOLE = ["", " ", "1e2", "0x10", " 1", "-0", "1.0", "+1", ".5", "1_000", "NaN", "Inf", "true", "null", "1e400",
+          "00", "12", "-1.5e-8", "abc", "a,b", "10KB", "1.5Mi", "YWJj", "6162", "a%20b", "a+b", "%zz"]
+
+
+def random_strings(count: int, seed: int, rows: int = 12) -> list[tuple[str, dict[str, Any]]]:
+    """``count`` (rule, input) pairs, each one expression over ``rows`` rows of random strings, numbers and JSON
+    documents read from the input (the same for one seed); the rule's value maps each row's index to its answer."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        expression = rng.choice(_STRING_EXPRESSIONS)
+        used = [name for name in "stuiknj" if re.search(rf"\b{name}\b", expression)]
+        binds = "".join(f"; {name} := row.{name}" for name in used)
+        # regopy refuses a document holding a number of more than 15 significant digits (it would round it):
+        # most modules' numbers fit, so that regopy is compared too
+        # and stops on a string holding `"`, `\` or a control character: some modules' strings hold none
+        wide, pieces = rng.random() < 0.25, _PIECES if rng.random() < 0.5 else _PLAIN
+        document = {"rows": [_row(rng, wide, pieces) for _ in range(rows)]}
+        out.append((f"x := {{q: r | some q, row in input.rows{binds}; r := {expression}}}", document))
+    return out
+
+
+def _row(rng: random.Random, wide: bool, pieces: list[str]) -> dict[str, Any]:
+    s = _string(rng, pieces)
+    start = rng.randint(0, len(s))
+    t = s[start:start + rng.randint(0, 3)] if s and rng.random() < 0.5 else _string(rng, pieces, 3)
+    return {"s": s, "t": t, "u": _string(rng, pieces, 3), "i": rng.randint(-2, 8), "k": rng.randint(-2, 8),
+            "n": _number(rng, wide), "j": _document(rng, 3, wide, pieces)}
+
+
+def _string(rng: random.Random, pieces: list[str], most: int = 8) -> str:
+    if rng.random() < 0.25:
+        text = rng.choice(_WHOLE)
+    else:
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, most)))
+    if rng.random() < 0.15:
+        text = rng.choice(("", " ", "  ", "\t")[:4 if pieces is _PIECES else 3]) + text + \
+            rng.choice(("", " ", "\n")[:3 if pieces is _PIECES else 2])
+    return text
+
+
+def _number(rng: random.Random, wide: bool) -> int | float:
+    roll = rng.random()
+    if not wide:
+        number = _number(rng, True)
+        if isinstance(number, int):
+            return number if abs(number) < 10 ** 15 else rng.randint(-999, 999)
+        return float(f"{number:.15g}")
+    if roll < 0.3:
+        return _integer(rng)
+    if roll < 0.4:
+        return rng.choice((2 ** 53 + 1, 2 ** 63, 2 ** 64 + 1, -(2 ** 63) - 1, 10 ** 20, 12345678901234567890123))
+    if roll < 0.6:
+        return rng.choice((3e-08, 1e-07, 5e-324, 1e21, 1e300, 0.1, 1.5, -0.0, 2.0, 1e16, 123456789.123456789))
+    return _fraction(rng) * 10.0 ** rng.randint(-12, 4)
+
+
+def _document(rng: random.Random, depth: int, wide: bool, pieces: list[str]) -> Any:
+    roll = rng.random()
+    if depth and roll < 0.3:
+        return {_string(rng, pieces, 3): _document(rng, depth - 1, wide, pieces) for _ in range(rng.randint(0, 3))}
+    if depth and roll < 0.5:
+        return [_document(rng, depth - 1, wide, pieces) for _ in range(rng.randint(0, 3))]
+    if roll < 0.75:
+        return _number(rng, wide)
+    return rng.choice((None, True, False)) if roll < 0.85 else _string(rng, pieces, 4)
+
+
 def fuzz_kinds(count: int, seed: int) -> list[str]:
     """``count`` calls of the operand-kind table's builtins, each operand its valid sample (tests/rego_kinds.py)
     or a value of any kind; the values of the kinds are ``vals``, read through the input (no type check)."""
@@ -144,6 +250,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--fuzz", type=int, default=0, metavar="N", help="N generated builtin calls instead")
     parser.add_argument("--values", type=int, default=0, metavar="N",
                         help="N expressions over random integers and fractions instead")
+    parser.add_argument("--strings", type=int, default=0, metavar="N",
+                        help="N expressions over input rows of random strings, numbers and JSON documents instead")
+    parser.add_argument("--rows", type=int, default=12, metavar="R", help="rows of each --strings module (12)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--all", action="store_true", help="print every module, not only the differences")
     parser.add_argument("--default-mode", action="store_true",
@@ -157,28 +266,54 @@ def main(argv: Sequence[str] | None = None) -> int:
     engines = [create_engine(name) for name in ("regorus", "regopy") if name in installed_engines()]
     if args.kinds is not None:
         return _measure_kinds(engines, args.kinds)
-    if args.modules is None and not args.fuzz and not args.values:
-        parser.error("give a file of modules, --fuzz N, --values N or --kinds")
+    generated = args.fuzz or args.values or args.strings
+    if args.modules is None and not generated:
+        parser.error("give a file of modules, --fuzz N, --values N, --strings N or --kinds")
     from test_rego_conformance import outcome
 
     try:
-        text = "" if args.fuzz or args.values else args.modules.read_text(encoding="utf-8")
+        text = "" if generated else args.modules.read_text(encoding="utf-8")
     except OSError as exc:
         parser.error(f"{args.modules}: {exc.strerror}")
     draw = fuzz_kinds if args.default_mode else fuzz
-    bodies = random_values(args.values, args.seed) if args.values else draw(args.fuzz, args.seed) if args.fuzz \
-        else [b.strip() for b in text.split("\n---\n") if b.strip()]
+    bodies = random_strings(args.strings, args.seed, args.rows) if args.strings \
+        else [(b, INPUT) for b in random_values(args.values, args.seed)] if args.values \
+        else [(b, INPUT) for b in draw(args.fuzz, args.seed)] if args.fuzz \
+        else [(b.strip(), INPUT) for b in text.split("\n---\n") if b.strip()]
     differences = 0
-    for body in bodies:
-        answers = [_answer(outcome, engine, body, args.default_mode) for engine in engines]
-        differ = all(kind == "ok" for kind, _ in answers) and len({text for _, text in answers}) > 1
+    for body, document in bodies:
+        answers = [_answer(outcome, engine, body, args.default_mode, document) for engine in engines]
+        differ = all(kind == "ok" for kind, _, _ in answers) and len({_canonical(text, value, document)
+                                                                       for _, text, value in answers}) > 1
         differences += differ
         if differ or args.all:
             print(f"{'DIFF' if differ else 'same'}: {body!r}")
-            for engine, (kind, text) in zip(engines, answers, strict=True):
-                print(f"   {engine.name}: {kind} {text}")
+            for engine, (kind, text, _) in zip(engines, answers, strict=True):
+                print(f"   {engine.name}: {kind} {text if document is INPUT else text[:300]}")
+            if differ and document is not INPUT:
+                _print_rows(document, [value for _, _, value in answers])
     print(f"{differences} of {len(bodies)} answered differently", file=sys.stderr)
     return 1 if differences else 0
+
+
+def _canonical(text: str, value: Any, document: Any) -> str:
+    """The answer's text, an object's keys in order (a --strings answer is an object, its keys in any order):
+    1 and 1.0 stay apart, and so do true and 1 (a report prints them differently)."""
+    if document is INPUT:
+        return text
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
+
+
+def _print_rows(document: dict[str, Any], values: list[Any]) -> None:
+    """The rows of a --strings module whose answers differ, each with its input row and every engine's answer."""
+    missing = "(none)"
+    if not all(isinstance(value, dict) for value in values):
+        return
+    for index, row in enumerate(document["rows"]):
+        row_answers = [value.get(str(index), missing) for value in values]
+        if len({_canonical("", answer, document) for answer in row_answers}) > 1:
+            print(f"     row {index}: {json.dumps(row, ensure_ascii=False)}")
+            print(f"       {' | '.join(repr(answer) for answer in row_answers)}")
 
 
 def _measure_kinds(engines: list[Any], names: list[str]) -> int:
@@ -207,19 +342,36 @@ def _measure_kinds(engines: list[Any], names: list[str]) -> int:
     return 1 if flagged else 0
 
 
-def _answer(outcome: Any, engine: Any, body: str, default_mode: bool = False) -> tuple[str, str]:
+def _answer(outcome: Any, engine: Any, body: str, default_mode: bool = False,
+            document: Any = INPUT) -> tuple[str, str, Any]:
+    """(kind, the answer's text, the answer itself or None) of one module on one engine."""
     source = f"package p\nimport rego.v1\n{body}\n"
     if default_mode:
         from rego_kinds import KIND_INPUT
         from test_rego_default_mode import default_answer  # guards the operands itself
 
-        probe = {"source": source, "rule": "x", "input": {**INPUT, **KIND_INPUT}, "expect": object()}
+        given = {**document, **KIND_INPUT} if document is INPUT else document
+        probe = {"source": source, "rule": "x", "input": given, "expect": object()}
         kind, value = default_answer(engine, probe)
-        return ("ok", repr(value)) if kind == "ok" else (kind, str(value)[:120])
-    probe = {"source": source, "rule": "x", "input": INPUT, "expect": object()}
+        return ("ok", repr(value), value) if kind == "ok" else (kind, str(value)[:120], None)
+    probe = {"source": source, "rule": "x", "input": document, "expect": _Unequal()}
     kind, detail = outcome(engine, probe)
     # outcome() calls an answer unlike the (impossible) expected one "silent": that is the engine's answer
-    return ("ok", detail.split(", OPA:")[0]) if kind == "silent" else (kind, detail[:120])
+    if kind != "silent":
+        return kind, detail[:120], None
+    return "ok", detail.split(", OPA:")[0], probe["expect"].got
+
+
+class _Unequal:
+    """An expected answer no value equals; it keeps the value it was compared with (the engine's answer)."""
+
+    got: Any = None
+
+    def __eq__(self, other: object) -> bool:
+        self.got = other
+        return False
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 if __name__ == "__main__":

@@ -62,6 +62,46 @@ def test_a_string_holding_an_escape_stops_the_query_naming_the_call_and_the_path
 
 
 @needs_regopy
+def test_split_by_a_separator_that_is_empty_when_it_runs_stops_on_an_escaped_string() -> None:
+    # regopy split the escaped form of "a\nb" by a computed "" into `a`, `\`, `n`, `b` (found by
+    # rego_differential --strings; silent before): SPLIT checks the text where the separator is ""
+    source = "package p\nx := [split(s, input.sep) | some s in input.a]\n"
+    with pytest.raises(EvaluationError) as caught:
+        run(source, {"a": ["a\nb"], "sep": ""})
+    assert "given to split at p.rego:2" in caught.value.message and "input.a[0]" in caught.value.message
+    # near misses: any other computed separator splits the escaped form exactly; plain text by "" too
+    assert run(source, {"a": ['a"b,c', "a\nb"], "sep": ","}) == [['a"b', "c"], ["a\nb"]]
+    assert run(source, {"a": ["ab", "中é"], "sep": ""}) == [["a", "b"], ["中", "é"]]
+    line = rewrite_for_regopy(source).splitlines()[1]
+    assert line.startswith("x := [__natpolicy_split(s, input.sep) |")
+    assert 'split(input.s, ",")' in rewrite_for_regopy('package p\nx := split(input.s, ",")\n')
+
+
+@needs_regopy
+@pytest.mark.parametrize("call", ['contains(input.s, "n")', 'endswith(input.s, "n")', 'trim_suffix(input.s, "n")',
+                                  'strings.any_suffix_match([input.s], "n")', 'replace(input.s, "n", "m")',
+                                  'split(input.s, "n")', "contains(input.s, input.t)"])
+def test_a_search_that_may_match_inside_an_escape_stops(call: str) -> None:
+    # regopy searched the escaped form: contains("a\n", "n") was true (rego_differential --strings)
+    with pytest.raises(EvaluationError) as caught:
+        run(f"package p\nx := {call}\n", {"s": "a\n", "t": "n"})
+    assert "at p.rego:2" in caught.value.message, caught.value.message
+
+
+@needs_regopy
+def test_a_search_the_escaped_form_answers_as_the_text_runs() -> None:
+    # near misses: an address holding quotes searched for anything, plain text, a separator no escape holds
+    source = ('package p\nx := [contains(input.a, "[\\""), endswith(input.a, input.q), contains(input.b, "n"), '
+              'split(input.s, ","), contains(input.p, "n")]\n')
+    document = {"a": 'w["a"]', "q": '"]', "b": "x\\nb", "s": "a\nb", "p": "plain"}
+    assert run(source, document) == [True, True, True, ["a\nb"], True]
+    # a number is no text: the builtin's own answer (undefined here), never the stop
+    assert run('package p\nx := contains(input.n, "a")\n', {"n": 1}) is run('package p\nx := input.none\n', {})
+    assert "__natpolicy_contains(" in rewrite_for_regopy('package p\nx := contains(input.s, "n")\n')
+    assert 'split(input.s, ",")' in rewrite_for_regopy('package p\nx := split(input.s, ",")\n')
+
+
+@needs_regopy
 def test_strings_without_such_characters_answer_as_opa() -> None:
     # Near-misses: non-ASCII text is counted by character; `/`, `'` and spaces need no escape.
     source = ('package p\nx := [count(input.s), indexof(input.s, "b"), substring(input.s, 0, 2), trim(input.s, "a"),'

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from natpolicy.rego.engine import EvaluationError
 from natpolicy.rego.engines import create_engine, installed_engines
 from natpolicy.rego.regopy_builtins import builtin_call_edits
 from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
@@ -38,6 +39,40 @@ def test_abs_of_a_fraction_below_a_millionth_answers_as_opa() -> None:
     # near misses: integers of any size, zero and everyday fractions answer as before
     assert answer("[abs(-5), abs(5), abs(0), abs(-1.5), abs(input.big), abs(-0.25)]", {"big": -(2**60)}) \
         == [5, 5, 0, 1.5, 2**60, 0.25]
+
+
+def test_trim_space_trims_every_unicode_space_as_opa() -> None:
+    # regopy 1.5.2's own trim_space kept U+00A0 and U+2028 (ASCII blanks only); OPA's is Go's strings.TrimSpace
+    assert answer("[trim_space(s) | some s in input.a]", {"a": ["\u00a0a\u2028", "\u3000b\u0085", "\u2009c"]}) \
+        == ["a", "b", "c"]
+    # near misses: ASCII blanks as before, runes that are no spaces stay, a string regopy holds escaped stops
+    assert answer('[trim_space("  d "), trim_space(input.z), trim_space("")]', {"z": "\u200be\ufeff"}) \
+        == ["d", "\u200be\ufeff", ""]
+    with pytest.raises(EvaluationError, match="given to trim_space at p.rego:3"):
+        answer("trim_space(input.q)", {"q": " a\"b "})
+
+
+def test_round_ceil_and_floor_from_2_63_up_answer_as_opa() -> None:
+    # regopy 1.5.2's own round(1e21) was -9223372036854775808 (a 64-bit conversion); OPA's is 1e21
+    assert answer("[[round(n), ceil(n), floor(n)] | some n in input.a]", {"a": [1e21, -9.3e18]}) \
+        == [[1e21] * 3, [-9.3e18] * 3]
+    # near misses: below 2^63, and halves, as before
+    assert answer("[[round(n), ceil(n), floor(n)] | some n in input.a]", {"a": [9.2e18, -2.5, 2**60]}) \
+        == [[9.2e18] * 3, [-3, -2, -3], [2**60] * 3]
+
+
+def test_json_marshal_and_sprintf_stop_where_regopy_orders_keys_or_elements_otherwise() -> None:
+    # regopy 1.5.2 sorted keys by their escaped form ("a#" before "a\"") and a set's strings quoted ("a b" before
+    # "a"); OPA writes Go's order of the bytes (rego_differential --strings)
+    stops("json.marshal(input.o)", "json.marshal", {"o": {"a#": 1, "a\"": 2}})
+    # a set of such strings is written in OPA's order (regopy_builtins' __natpolicy_marshal_ordered)
+    assert answer("json.marshal_with_options({s | some s in input.p}, {})", {"p": ["a!", "a"]}) == '["a","a!"]'
+    with pytest.raises(EvaluationError, match="prints or orders otherwise"):
+        answer('sprintf("%v", [input.o])', {"o": {"a": 1, "a b": 2}})
+    # near misses: json.marshal compares object keys by their bytes; one key; a backslash keeps the order
+    assert answer("[json.marshal(input.o), json.marshal(input.one), json.marshal(input.b)]",
+                  {"o": {"a b": 1, "a": 2}, "one": {"a\"": 1}, "b": {"a]": 1, "a\\": 2}}) \
+        == ['{"a":2,"a b":1}', '{"a\\"":1}', '{"a\\\\":2,"a]":1}']
 
 
 def test_ceil_and_floor_between_minus_one_and_zero_answer_as_opa() -> None:

@@ -7,6 +7,9 @@ function appended to the module, on the same line (measured by the probes):
 * ``ceil``/``floor`` between -1 and 0: OPA reads the sign of the truncated
   value, where 0 has none (``ceil(-0.5)`` is 1, ``floor(-0.5)`` 0); regopy
   answers 0 and -1. Answered as OPA.
+* ``round``, ``ceil`` and ``floor`` of a number from 2^63 up (``1e21``, ``-9.3e18``) answered
+  -9223372036854775808 (its conversion to a 64-bit integer overflowed); OPA rounds the big.Float, which is
+  whole there. From 2^53 up every float64 is whole: the number itself is the answer.
 * ``format_int`` truncates toward zero and writes a minus sign in every
   base; regopy floors (``format_int(-3.7, 10)`` is ``"-4"``) and writes a
   number in base 2 as two bits (``format_int(255, 2)`` is ``"11"``).
@@ -65,13 +68,24 @@ function appended to the module, on the same line (measured by the probes):
   as ``\\"``, U+2028 and DEL as ``\\u`` escapes; measured), where Go writes
   them as they are (``encoding/json`` ``Indent``); and natpolicy's escape of
   `<`, `>` and `&` (``marshal_html``) would reach them. A prefix or indent
-  holding anything but printable ASCII, or `<`, `>`, `&`, `"` or `\\`, stops.
+  holding anything but printable ASCII, or `<`, `>`, `&`, `"` or `\\`, stops. A set regopy writes in the
+  order of its elements' JSON text (``{22, 443, 3389}`` as ``[22,3389,443]``): one at the top or the first level
+  of an array or object is written as the array of its elements in OPA's order, one deeper or holding a
+  collection stops, and so does an object whose keys regopy writes in another order (a key holding `"` or a
+  control character: ``sprintf_regopy.order_helpers``); ``sprintf`` stops on such sets and keys, and on object
+  keys and set elements one of which continues another with a space or ``!``.
 
 * ``bits.lsh`` wraps past 64 bits (``bits.lsh(1, 100)`` is 2^36 there; OPA
   shifts a big integer): a result past 2^53 or a shift of 64 or more stops.
+* ``contains``, ``endswith``, ``trim_suffix``, ``strings.any_suffix_match`` and ``replace`` search the
+  escaped form, so a search may match inside an escape (``contains("a\\n", "n")`` was true): where it may
+  (``regopy_strings.ALIGNED``), the query stops.
 * ``replace`` with an empty pattern never ends on regopy (it filled the
   memory limit; OPA inserts the replacement between characters): the query
   stops at once instead.
+* ``trim_space`` trims ASCII blanks only (``trim_space("\u00a0a\u2028")`` kept both); OPA's
+  ``strings.TrimSpace`` trims every rune Go's ``unicode.IsSpace`` holds. Answered as OPA: ``trim`` with those
+  runes as the cutset (the control characters among them are never there: ``regopy_strings`` stops on them).
 * ``substring`` of an offset or length that is an integral float
   (``4 / 2``) is undefined on regopy, 2 in OPA: such numbers are handed over
   as integers. A non-integer or a negative offset is an error in OPA
@@ -97,16 +111,18 @@ from natpolicy.rego.regopy_stops import (
     X509_HELPERS,
     X509_RENAMED,
 )
+from natpolicy.rego.regopy_strings import ALIGNED, CHECKED, exact_search
 from natpolicy.rego.regopy_time import TIME_HELPERS, TIME_RENAMED, TIME_STOPPING
 from natpolicy.rego.regopy_web import WEB_HELPERS, WEB_RENAMED, WEB_STOPPING
 from natpolicy.rego.source import Token
-from natpolicy.rego.sprintf_regopy import REFUSE, private_locals
+from natpolicy.rego.sprintf_regopy import REFUSE, order_helpers, private_locals
 
 __all__ = ["BUILTIN_HELPERS", "STOPPING", "builtin_call_edits", "builtin_helpers"]
 
 _RENAMED = {
     "abs": "__natpolicy_abs",
     "ceil": "__natpolicy_ceil",
+    "round": "__natpolicy_round",
     "floor": "__natpolicy_floor",
     "format_int": "__natpolicy_format_int",
     "base64.is_valid": "__natpolicy_b64_valid",
@@ -121,6 +137,11 @@ _RENAMED = {
     "replace": "__natpolicy_replace",
     "bits.lsh": "__natpolicy_bits_lsh",
     "substring": "__natpolicy_substring",
+    "trim_space": "__natpolicy_trim_space",
+    "contains": "__natpolicy_contains",
+    "endswith": "__natpolicy_endswith",
+    "trim_suffix": "__natpolicy_trim_suffix",
+    "strings.any_suffix_match": "__natpolicy_any_suffix",
     "json.marshal": "__natpolicy_json_marshal",
     "json.marshal_with_options": "__natpolicy_json_marshal_opts",
     **WEB_RENAMED,
@@ -130,10 +151,13 @@ _RENAMED = {
     **REGEX_RENAMED,
 }
 _BUILT_ARRAY = ("an array built by split, regex.split, regex.find_n, indexof_n, urlquery.decode_object or another "
-                "builtin, or a value holding one (it writes no string for them)")
-_SET_BELOW = ("a set below the first level of an array or object, a set holding an array, object or set, or an "
-              "object with a key holding `\"`, `\\` or a control character beside another key (regopy 1.5.2 writes "
-              "a set's elements and such keys in the order of their text, not OPA's)")
+                "builtin, or a value holding one (it writes no string for them), or an object keyed by strings "
+                "holding `\"` or a control character, or a set below the first level of an array or object or "
+                "holding an array, object or set (regopy 1.5.2 writes them in another order)")
+_SEARCHES = frozenset({"contains", "endswith", "trim_suffix", "strings.any_suffix_match", "replace"})
+_MISALIGNED = ("text holding a control character and a search that may match inside its escape (`\\n` holds "
+               "`n`), or text holding `\"`, `\\` or a control character and a search holding one too: regopy 1.5.2 "
+               "searches the JSON-escaped form (contains(\"a\\nb\", \"n\") was true)")
 # The calls that may stop the query, and on what values (engine_regopy's message names each with its line).
 STOPPING = {
     "base64.is_valid": "a string holding a line break, `\"` or `\\`",
@@ -151,13 +175,18 @@ STOPPING = {
     "yaml.marshal": "any value: regopy 1.5.2 writes scalars as documents (`--- a`), leaves strings OPA quotes bare, "
                     "keeps a built object's key order and writes null empty",
     "bits.lsh": "a result past 2^53 or a shift of 64 bits or more (regopy wraps it: bits.lsh(1, 100) is 2^36)",
-    "replace": "an empty pattern, on which regopy 1.5.2 never ends (OPA inserts the replacement between characters)",
+    "replace": "an empty pattern, on which regopy 1.5.2 never ends (OPA inserts the replacement between characters), "
+               f"or {_MISALIGNED}",
+    "contains": _MISALIGNED,
+    "endswith": _MISALIGNED,
+    "trim_suffix": _MISALIGNED,
+    "strings.any_suffix_match": _MISALIGNED,
     "substring": "a negative offset, or an offset or length that is no integer (OPA: an error)",
-    "json.marshal": f"{_BUILT_ARRAY}, {_SET_BELOW}",
-    "json.marshal_with_options": f"{_BUILT_ARRAY}, {_SET_BELOW}, or a prefix or indent holding `<`, `>`, `&`, a "
-                                 "quote, a backslash, a control character (a tab too) or a non-ASCII one (Go writes "
-                                 "them as they are; regopy 1.5.2 escapes some, natpolicy's escape of `<`, `>` and "
-                                 "`&` would reach the others)",
+    "json.marshal": _BUILT_ARRAY,
+    "json.marshal_with_options": f"{_BUILT_ARRAY}, or a prefix or indent holding `<`, `>`, `&`, a quote, a "
+                                 "backslash, a control character (a tab too) or a non-ASCII one (Go writes them "
+                                 "as they are; regopy 1.5.2 escapes some, natpolicy's escape of `<`, `>` and `&` "
+                                 "would reach the others)",
     "semver.compare": "a version that is not MAJOR.MINOR.PATCH (a pre-release, build metadata, or not a version)",
     **WEB_STOPPING,
     **TIME_STOPPING,
@@ -174,6 +203,9 @@ _DECIMAL = "^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]{1,2})?$"
 # A version part read exactly (below 2^53; leading zeros, which Go's ParseInt takes, left to stop).
 _PART = "(0|[1-9][0-9]{0,14})"
 _BACKSLASH = 'substring("\\\\", 0, 1)'  # one backslash in regopy's held form (see regopy_strings)
+# Go's unicode.IsSpace but the control characters (which regopy holds escaped: regopy_strings stops on them), the
+# cutset of OPA's strings.TrimSpace; regopy's own trim_space trims ASCII blanks only (U+00A0, U+2028 stayed).
+_SPACES = " \u0085\u00a0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B)) + "\u2028\u2029\u202f\u205f\u3000"
 # A number and one of OPA's byte units (topdown/parse_bytes.go), as units.parse_bytes lowercases them.
 _BYTES = "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)(e[+-]?[0-9]+)?([kmgtpe]i?b?)?$"
 
@@ -184,8 +216,10 @@ __natpolicy_abs(x) := x if {{ is_number(x); x > 0 }}
 __natpolicy_abs(x) := 0 - x if {{ is_number(x); x < 0 }}
 __natpolicy_abs(x) := 0 if {{ is_number(x); x == 0 }}
 __natpolicy_abs(x) := abs(x) if not is_number(x)
-__natpolicy_ceil(x) := 1 if {{ is_number(x); x < 0; x > -1 }} else := ceil(x)
-__natpolicy_floor(x) := 0 if {{ is_number(x); x < 0; x > -1 }} else := floor(x)
+__natpolicy_ceil(x) := 1 if {{ is_number(x); x < 0; x > -1 }} else := x if __natpolicy_whole(x) else := ceil(x)
+__natpolicy_floor(x) := 0 if {{ is_number(x); x < 0; x > -1 }} else := x if __natpolicy_whole(x) else := floor(x)
+__natpolicy_round(x) := x if __natpolicy_whole(x) else := round(x)
+__natpolicy_whole(x) if {{ is_number(x); abs(x) >= 9007199254740992 }}
 __natpolicy_format_int(x, b) := {REFUSE}([x, b]) if {{
   is_number(x); not {{2, 8, 10, 16}}[b]
 }} else := {REFUSE}([x, b]) if {{
@@ -260,45 +294,25 @@ __natpolicy_bits_lsh(x, s) := bits.lsh(x, s) if {{
   is_number(x); is_number(s); s >= 0; s < 64; abs(x) <= bits.rsh(9007199254740991, s)
 }} else := {REFUSE}([x, s]) if {{ is_number(x); is_number(s) }} else := bits.lsh(x, s)
 __natpolicy_replace(s, o, n) := {REFUSE}([s, o]) if o == ""
-__natpolicy_replace(s, o, n) := replace(s, o, n) if o != ""
+__natpolicy_replace(s, o, n) := {CHECKED}(replace(s, o, n), {ALIGNED}(s, o)) if o != ""
+# A search in the escaped form that may match inside an escape stops (regopy_strings.ALIGNED, computed once: each
+# body of a function costs regopy a pass, about 15 us a call).
+__natpolicy_contains(s, t) := {CHECKED}(contains(s, t), {ALIGNED}(s, t))
+__natpolicy_endswith(s, t) := {CHECKED}(endswith(s, t), {ALIGNED}(s, t))
+__natpolicy_trim_suffix(s, t) := {CHECKED}(trim_suffix(s, t), {ALIGNED}(s, t))
+__natpolicy_any_suffix(s, t) := {CHECKED}(strings.any_suffix_match(s, t), __natpolicy_suffixes_aligned(s, t))
+__natpolicy_suffixes_aligned(s, t) := false if __natpolicy_suffix_misaligned(s, t) else := true
+# (the lists bound first: regopy 1.5.2 iterates no call in the domain of `some`)
+__natpolicy_suffix_misaligned(s, t) if {{
+  a := __natpolicy_texts(s); b := __natpolicy_texts(t); some e in a; some w in b; {ALIGNED}(e, w) == false
+}}
+__natpolicy_texts(x) := x if is_array(x)
+__natpolicy_texts(x) := [e | some e in x] if is_set(x)
+__natpolicy_texts(x) := [x] if {{ not is_array(x); not is_set(x) }}
+__natpolicy_trim_space(x) := trim(x, "{_SPACES}") if is_string(x) else := trim_space(x)
 __natpolicy_substring(s, o, n) := substring(s, floor(o), floor(n)) if {{
   is_number(o); is_number(n); o == floor(o); n == floor(n); o >= 0
 }} else := {REFUSE}([s, o]) if {{ is_number(o); is_number(n) }} else := substring(s, o, n)
-__natpolicy_json_marshal(x) := s if {{
-  s := json.marshal(__natpolicy_marshal_ordered(x)); is_string(s)
-}} else := {REFUSE}([x, 0])
-__natpolicy_json_marshal_opts(x, o) := s if {{
-  s := json.marshal_with_options(__natpolicy_marshal_ordered(x), o); is_string(s)
-  not __natpolicy_json_opts_written_otherwise(o)
-}} else := {REFUSE}([x, o])
-# regopy writes a set's elements in the order of their JSON text ({{22, 443, 3389}} as [22,3389,443], {{"a b", "a"}} as
-# ["a b","a"]; OPA sorts them: [22,443,3389], ["a","a b"]): a set, or one at the first level of an array or object,
-# is written as the array of its elements in OPA's order (__natpolicy_sort, regopy_rewrite: scalars only, else it
-# stops); a set deeper down stops.
-__natpolicy_marshal_ordered(x) := {REFUSE}([x, 0]) if __natpolicy_keys_escaped(x)
-__natpolicy_marshal_ordered(x) := x if not __natpolicy_holds_set(x)
-__natpolicy_marshal_ordered(x) := __natpolicy_sort(x) if is_set(x)
-__natpolicy_marshal_ordered(x) := {{k: __natpolicy_marshal_ordered1(v) | some k, v in x}} if {{
-  is_object(x); __natpolicy_holds_set(x)
-}}
-__natpolicy_marshal_ordered(x) := [__natpolicy_marshal_ordered1(v) | some v in x] if {{
-  is_array(x); __natpolicy_holds_set(x)
-}}
-__natpolicy_marshal_ordered1(v) := v if not __natpolicy_holds_set(v)
-__natpolicy_marshal_ordered1(v) := __natpolicy_sort(v) if is_set(v)
-__natpolicy_marshal_ordered1(v) := {REFUSE}([v, 0]) if {{ not is_set(v); __natpolicy_holds_set(v) }}
-__natpolicy_holds_set(x) if {{ walk(x, [a, v]); is_set(v) }}
-# It writes an object's keys in the order of their escaped text: a key holding a quote, a backslash or a control
-# character beside another stops (keys a-quote and a# came out a# first; Go sorts the keys themselves).
-__natpolicy_keys_escaped(x) if {{
-  walk(x, [a, v]); is_object(v); count(v) > 1; some k, _ in v; is_string(k); contains(json.marshal(k), "\\\\")
-}}
-__natpolicy_json_opts_written_otherwise(o) if {{
-  is_object(o); some k in ["prefix", "indent"]; v := o[k]; is_string(v); not __natpolicy_json_opt_plain(v)
-}}
-__natpolicy_json_opt_plain(v) if {{
-  regex.match("^[ -~]*$", v); not contains(v, {_BACKSLASH}); not regex.match("[<>&]", v)
-}}
 __natpolicy_semver_plain(v) if {{ is_string(v); regex.match("^{_PART}[.]{_PART}[.]{_PART}$", v) }}
 __natpolicy_semver_compare(a, b) := __natpolicy_cmp3(__natpolicy_semver_parts(a), __natpolicy_semver_parts(b)) if {{
   __natpolicy_semver_plain(a); __natpolicy_semver_plain(b)
@@ -334,10 +348,54 @@ __natpolicy_sub3(a, b) if {{ __natpolicy_objects(a, b); __natpolicy_covers3(a, b
 __natpolicy_objects(a, b) if {{ is_object(a); is_object(b) }}
 __natpolicy_keys_in(a, b) if {{ every k in object.keys(a) {{ k in object.keys(b) }} }}
 """)
+# json.marshal: a string regopy writes, in OPA's order of keys and elements (order_helpers), or a stop.
+_MARSHAL_HELPERS = private_locals(f"""
+__natpolicy_json_marshal(x) := s if {{
+  not __natpolicy_json_odd(x); s := json.marshal(x); is_string(s)
+}} else := s if {{
+  y := __natpolicy_marshal_ordered(x); s := json.marshal(y); is_string(s); not __natpolicy_json_reordered(y)
+}} else := {REFUSE}([x, 0])
+__natpolicy_json_marshal_opts(x, o) := s if {{
+  not __natpolicy_json_odd(x); s := json.marshal_with_options(x, o); is_string(s)
+  not __natpolicy_json_opts_written_otherwise(o)
+}} else := s if {{
+  y := __natpolicy_marshal_ordered(x); s := json.marshal_with_options(y, o); is_string(s)
+  not __natpolicy_json_opts_written_otherwise(o); not __natpolicy_json_reordered(y)
+}} else := {REFUSE}([x, o])
+# One walk decides the common case (no set, no key regopy orders otherwise): a large value costs one walk, as before
+# (rego-cpp's statement limit: 20,000 numbers marshalled ten times came near it with two).
+__natpolicy_json_odd(x) if {{ walk(x, [a, v]); __natpolicy_json_odd_node(v) }}
+__natpolicy_json_odd_node(v) if is_set(v)
+__natpolicy_json_odd_node(v) if __natpolicy_json_misordered(v)
+__natpolicy_json_reordered(x) if {{ walk(x, [a, v]); __natpolicy_json_misordered(v) }}
+# regopy writes a set's elements in the order of their JSON text ({{22, 443, 3389}} as [22,3389,443], {{"a b", "a"}} as
+# ["a b","a"]; OPA sorts them: [22,443,3389], ["a","a b"]): a set, or one at the first level of an array or object,
+# is written as the array of its elements in OPA's order (__natpolicy_sort, regopy_rewrite: scalars only, else it
+# stops); a set deeper down stops.
+__natpolicy_marshal_ordered(x) := x if not __natpolicy_holds_set(x)
+__natpolicy_marshal_ordered(x) := __natpolicy_sort(x) if is_set(x)
+__natpolicy_marshal_ordered(x) := {{k: __natpolicy_marshal_ordered1(v) | some k, v in x}} if {{
+  is_object(x); __natpolicy_holds_set(x)
+}}
+__natpolicy_marshal_ordered(x) := [__natpolicy_marshal_ordered1(v) | some v in x] if {{
+  is_array(x); __natpolicy_holds_set(x)
+}}
+__natpolicy_marshal_ordered1(v) := v if not __natpolicy_holds_set(v)
+__natpolicy_marshal_ordered1(v) := __natpolicy_sort(v) if is_set(v)
+__natpolicy_marshal_ordered1(v) := {REFUSE}([v, 0]) if {{ not is_set(v); __natpolicy_holds_set(v) }}
+__natpolicy_holds_set(x) if {{ walk(x, [a, v]); is_set(v) }}
+__natpolicy_json_opts_written_otherwise(o) if {{
+  is_object(o); some k in ["prefix", "indent"]; v := o[k]; is_string(v); not __natpolicy_json_opt_plain(v)
+}}
+__natpolicy_json_opt_plain(v) if {{
+  regex.match("^[ -~]*$", v); not contains(v, {_BACKSLASH}); not regex.match("[<>&]", v)
+}}
+""") + order_helpers("__natpolicy_json_", quoted=False)
 # Each group of helpers is appended only where one of its builtins is called: regopy compiles every function
 # appended to every module, which cost the twins about 2 s of CPU on a 350-resource plan when all went (measured).
-_GROUPS = ((frozenset({"__natpolicy_union"}), _UNION_HELPERS), (frozenset(WEB_RENAMED.values()), WEB_HELPERS),
-           (frozenset(TIME_RENAMED.values()), TIME_HELPERS),
+_MARSHALS = frozenset({"__natpolicy_json_marshal", "__natpolicy_json_marshal_opts"})
+_GROUPS = ((frozenset({"__natpolicy_union"}), _UNION_HELPERS), (_MARSHALS, _MARSHAL_HELPERS),
+           (frozenset(WEB_RENAMED.values()), WEB_HELPERS), (frozenset(TIME_RENAMED.values()), TIME_HELPERS),
            (frozenset(STOPS_RENAMED.values()) - {GLOB_MATCH} - set(X509_RENAMED.values()), STOPS_HELPERS),
            (frozenset({GLOB_MATCH}), GLOB_HELPERS), (frozenset(X509_RENAMED.values()), X509_HELPERS),
            (frozenset(REGEX_RENAMED.values()), REGEX_HELPERS), *COLLECTIONS_GROUPS)
@@ -365,10 +423,23 @@ def builtin_call_edits(toks: list[Token]) -> tuple[list[tuple[int, int, str]], l
             continue
         if name == "object.get" and _string_key(toks, last + 1):
             continue  # a string key cannot go through a set: regopy's own answers (the twins call it often)
+        if name in _SEARCHES and _exact_literal_search(toks, last + 1):
+            continue  # contains(dest, ":"): a literal no escape holds finds what the text does (the twins' calls)
         edits.append((tok.offset, toks[last].offset + len(toks[last].text), _RENAMED[name]))
         if name in STOPPING:
             sites.append((tok.offset, name))
     return edits, sites
+
+
+def _exact_literal_search(toks: list[Token], open_paren: int) -> bool:
+    """Whether the call opened at ``open_paren`` searches for a literal that is an exact search (``exact_search``)."""
+    inside = toks[open_paren].depth + 1
+    for j in range(open_paren + 1, len(toks) - 2):
+        if toks[j].depth < inside:
+            return False
+        if toks[j].text == "," and toks[j].depth == inside:
+            return exact_search(toks[j + 1]) and toks[j + 2].text in (",", ")")
+    return False
 
 
 def _string_key(toks: list[Token], open_paren: int) -> bool:

@@ -23,6 +23,14 @@ that form, so ``==``, ``startswith``, ``split``, ``replace``, ``concat`` and
   ``engine_regopy`` with the calls and the first such string's path in the
   input. A literal argument holding one is refused before anything runs
   (``literal_refusals``).
+* ``split(s, "")`` splits the escaped form into its characters (``\\`` and ``n`` for a line break): ``s`` is
+  wrapped as above. A separator that is no literal may be ``""`` when it runs: the call goes through ``SPLIT``,
+  which checks ``s`` only then.
+* a search of the escaped form may match inside an escape (``"a\\n"`` ends with ``n``, ``"\\u0001"`` holds
+  ``00``): ``ALIGNED(s, t)`` holds where it cannot (``s`` holds no escape; or only `"`; or no control
+  character and ``t`` no escape; or ``t`` no character an escape holds). ``split`` by a separator that is no
+  literal, or a literal an escape may hold, goes through ``SPLIT``; ``contains``, ``endswith``, ``replace``,
+  ``trim_suffix`` and ``strings.any_suffix_match`` are renamed (``regopy_builtins``); elsewhere they stop.
 """
 from __future__ import annotations
 
@@ -40,10 +48,14 @@ from natpolicy.rego.regopy_patterns import (
 )
 from natpolicy.rego.source import Token, matching_close
 
-__all__ = ["ESCAPED_FORM", "BYTEWISE", "PLAIN", "ASCII", "STRING_HELPERS", "PATTERN", "PATTERN_HELPERS",
-           "canonical_literal_edits", "string_call_edits", "literal_refusals", "string_calls", "patterns_refused"]
+__all__ = ["ESCAPED_FORM", "BYTEWISE", "PLAIN", "SPLIT", "ALIGNED", "CHECKED", "ASCII", "STRING_HELPERS", "PATTERN",
+           "PATTERN_HELPERS", "canonical_literal_edits", "string_call_edits", "exact_search", "literal_refusals",
+           "string_calls", "patterns_refused"]
 
 PLAIN = "__natpolicy_plain"
+SPLIT = "__natpolicy_split"
+ALIGNED = "__natpolicy_aligned"
+CHECKED = "__natpolicy_checked"
 ASCII = "__natpolicy_ascii"
 CASEABLE = "__natpolicy_caseable"
 # Read the escaped form of a string holding `"`, `\` or a control character (measured on regopy 1.5.2).
@@ -64,6 +76,8 @@ _PATTERN_CALLS = frozenset(n for n in BYTEWISE if n.startswith(("regex.", "glob.
 # (an escape starts with `\`, which such a `p` never holds): only `p` is checked.
 _AFFIX_CALLS = frozenset({"trim_prefix", "trim_suffix"})
 _CONTROL_OR_ESCAPED = re.compile(r'["\\\x00-\x1f]')
+# What a search may match inside an escape of the held form (`\"`, `\\`, `\n`, `\u001f`): see ALIGNED.
+_IN_ESCAPES = re.compile(r'["\\\x00-\x1fbfnrtu0-9a-fA-F]')
 
 # A one-character string holding a backslash: every literal holds it escaped (`"\\"` is two characters on
 # regopy), the first character of that is one. The escaped form of a string holds a backslash exactly when the
@@ -76,6 +90,21 @@ __natpolicy_plain(__natpolicy_x) := __natpolicy_x if {
 __natpolicy_plain(__natpolicy_x) := __natpolicy_fmt_refused([__natpolicy_x, 0]) if {
   is_string(__natpolicy_x); contains(__natpolicy_x, substring("\\", 0, 1))
 }
+__natpolicy_split(__natpolicy_x, __natpolicy_y) := __natpolicy_checked(
+  split(__natpolicy_x, __natpolicy_y), __natpolicy_aligned(__natpolicy_x, __natpolicy_y)) if __natpolicy_y != ""
+__natpolicy_aligned(__natpolicy_x, __natpolicy_y) := true if not is_string(__natpolicy_x)
+else := true if not is_string(__natpolicy_y)
+else := true if not contains(__natpolicy_x, substring("\\", 0, 1))
+else := true if {
+  not contains(__natpolicy_y, substring("\\", 0, 1))
+  not contains(replace(replace(__natpolicy_x, "\\", ""), "\"", ""), substring("\\", 0, 1))
+}
+else := true if not contains(replace(__natpolicy_x, "\"", ""), substring("\\", 0, 1))
+else := true if not regex.match(`[\\bfnrtu0-9a-fA-F]`, __natpolicy_y)
+else := false
+__natpolicy_checked(__natpolicy_v, __natpolicy_a) := __natpolicy_v if __natpolicy_a
+else := __natpolicy_fmt_refused([__natpolicy_v, 0])
+__natpolicy_split(__natpolicy_x, __natpolicy_y) := split(__natpolicy_plain(__natpolicy_x), "") if __natpolicy_y == ""
 __natpolicy_ascii(__natpolicy_x) := __natpolicy_x if not is_string(__natpolicy_x)
 __natpolicy_ascii(__natpolicy_x) := __natpolicy_x if { is_string(__natpolicy_x); __natpolicy_printable(__natpolicy_x) }
 __natpolicy_ascii(__natpolicy_x) := __natpolicy_fmt_refused([__natpolicy_x, 0]) if {
@@ -139,8 +168,16 @@ def string_call_edits(toks: list[Token]) -> tuple[list[tuple[int, int, str]], li
     sites: list[tuple[int, str]] = []
     for i, name, args in string_calls(toks):
         if name == "split":
-            # split(s, "") splits the escaped form into its characters; split by any other separator is exact.
-            if len(args) != 2 or toks[args[1][0]].text != '""':
+            # split(s, "") splits the escaped form into its characters; a literal separator that holds nothing
+            # an escape does (`\`, `"`, a letter of \n or \u001f) finds the same places in the escaped form.
+            if len(args) != 2 or _literal(toks, args[1]) and not _IN_ESCAPES.search(_text(toks[args[1][0]])) \
+                    and toks[args[1][0]].text != '""':
+                continue
+            if toks[args[1][0]].text != '""' or args[1][0] != args[1][1]:
+                # split through SPLIT, which checks `s` where the separator is "" when it runs, or may match
+                # inside an escape (rego_differential --strings: split(t, u) of a `u` that was "" was silent)
+                edits.append((toks[i].offset, toks[i].offset + len(toks[i].text), SPLIT))
+                sites.append((toks[i].offset, name))
                 continue
             args = args[:1]
         # upper and lower read `"` and `\` right (`\"` is its own case), not a control character (`\n` -> `\N`).
@@ -166,6 +203,17 @@ def string_call_edits(toks: list[Token]) -> tuple[list[tuple[int, int, str]], li
         if wrapped:
             sites.append((toks[i].offset, name))
     return edits, sites
+
+
+def exact_search(literal: Token) -> bool:
+    """Whether a string literal searched for in the escaped form finds exactly what the text holds: it holds
+    nothing an escape does (`"`, `\\`, a control character, a letter of \\n or a hex digit of \\u001f)."""
+    # (not "": replace with an empty pattern never ends on regopy, regopy_builtins stops it)
+    return literal.kind in ("string", "raw") and _text(literal) != "" and not _IN_ESCAPES.search(_text(literal))
+
+
+def _literal(toks: list[Token], arg: tuple[int, int]) -> bool:
+    return arg[0] == arg[1] and toks[arg[0]].kind in ("string", "raw")
 
 
 def literal_refusals(toks: list[Token]) -> list[tuple[int, str]]:

@@ -41,7 +41,7 @@ import re
 from natpolicy.rego.go_printable import PRINTABLE_RANGES
 from natpolicy.rego.source import Token, matching_close
 
-__all__ = ["REFUSE", "HELPERS", "sprintf_edits", "private_locals", "go_printable_rules"]
+__all__ = ["REFUSE", "HELPERS", "sprintf_edits", "private_locals", "go_printable_rules", "order_helpers"]
 
 REFUSE = "__natpolicy_fmt_refused"
 _S, _V, _D, _INT, _FRAC = ("__natpolicy_fmt_s", "__natpolicy_fmt_v", "__natpolicy_fmt_d", "__natpolicy_fmt_int",
@@ -68,12 +68,32 @@ def private_locals(helpers: str) -> str:
 # holds a control character regopy printed JSON-escaped (Go: `\x01`), or that text itself: refused either way.
 # Any other rune Go's strconv.IsPrint rejects (DEL, U+00A0, U+200B) regopy prints as it is, where Go writes an
 # escape: refused too (go_printable_rules). So is an object keyed by anything but strings: regopy prints its keys
-# quoted (`{"1": "a"}`; OPA `{1: "a"}`). So is a set regopy lists otherwise than OPA, by its elements' quoted text:
-# one holding an array, object or set (`{[10], [9]}`, OPA `{[9], [10]}`), a string that starts another going on
-# with a space or `!` (`{"a b", "a"}`, OPA `{"a", "a b"}`), or a string holding `"` or `\` (measured; numbers,
-# booleans and null, and kinds apart, it lists as OPA does); and an object whose keys it lists so (`{"a b": 1,
-# "a": 2}`, OPA `{"a": 2, "a b": 1}`). (REFUSE([x, 0]), not REFUSE(x): regopy 1.5.2 evaluated
-# the latter whatever the body for a constant x, measured.)
+# quoted (`{"1": "a"}`; OPA `{1: "a"}`). So is a set holding an array, object or set, which regopy lists by the
+# elements' text (`{[10], [9]}`, OPA `{[9], [10]}`), and one it orders otherwise (order_helpers). (REFUSE([x, 0]),
+# not REFUSE(x): regopy 1.5.2 evaluated the latter whatever the body for a constant x, measured.)
+def order_helpers(prefix: str, quoted: bool) -> str:
+    """``{prefix}misordered(v)``: ``v`` is an object or set whose keys or elements regopy 1.5.2 lists in
+    another order than OPA (Go's order of the strings' bytes), measured in its `json.marshal` and `sprintf`:
+
+    * it orders strings by their escaped form, where `"` and a control character start with `\\` (0x5c):
+      ``{"a#": 1, "a\\"": 2}`` came out with ``a#`` first (OPA: ``a"``, 0x22, first);
+    * with ``quoted`` (sets everywhere, objects in ``sprintf``), quoted: a string that another one continues
+      with a space or ``!`` (below the closing quote, 0x22) came after it (``{"a b", "a"}``; OPA: ``a`` first).
+    A backslash alone (held as two) keeps the order. Only an object or set of two keys or more is read.
+    """
+    objects = f"{prefix}misordered(v) if {{ is_object(v); some k; v[k] = w; {prefix}low_key(k, v) }}\n"
+    return private_locals(f"""
+{prefix}misordered(v) if {{ is_object(v); count(v) > 1; some k; v[k] = w; {prefix}escaped(k) }}
+{prefix}misordered(v) if {{ is_set(v); count(v) > 1; some k in v; {prefix}escaped(k) }}
+{prefix}misordered(v) if {{ is_set(v); some k in v; {prefix}low_element(k, v) }}
+{objects if quoted else ""}{prefix}escaped(k) if {{
+  is_string(k); contains(replace(k, "\\\\", ""), substring("\\\\", 0, 1))
+}}
+{prefix}low_key(k, v) if {{ is_string(k); some i, e in split(k, ""); e in {{" ", "!"}}; _ = v[substring(k, 0, i)] }}
+{prefix}low_element(k, v) if {{ is_string(k); some i, e in split(k, ""); e in {{" ", "!"}}; substring(k, 0, i) in v }}
+""")
+
+
 HELPERS = private_locals(f"""
 __natpolicy_fmt_is_int(x) if {{ is_number(x); x == floor(x); abs(x) <= 9007199254740992 }}
 __natpolicy_fmt_is_big(x) if {{ is_number(x); x == floor(x); abs(x) > 9007199254740992 }}
@@ -84,40 +104,23 @@ __natpolicy_fmt_float(x) := {REFUSE}(x) if {{ not __natpolicy_fmt_exact(x, sprin
 __natpolicy_fmt_text(x) := x if is_string(x)
 __natpolicy_fmt_text(x) := t if {{
   not is_string(x); not is_number(x); t := sprintf("%v", [x]); __natpolicy_fmt_as_go(t); not __natpolicy_fmt_keyed(x)
-  not __natpolicy_fmt_odd(x); not __natpolicy_fmt_misordered(x)
+  not __natpolicy_fmt_odd(x)
 }}
 __natpolicy_fmt_text(x) := {REFUSE}([x, 0]) if {{
   not is_string(x); not is_number(x); not __natpolicy_fmt_as_go(sprintf("%v", [x]))
 }}
 __natpolicy_fmt_text(x) := {REFUSE}([x, 0]) if {{ not is_string(x); not is_number(x); __natpolicy_fmt_keyed(x) }}
 __natpolicy_fmt_text(x) := {REFUSE}([x, 0]) if {{ not is_string(x); not is_number(x); __natpolicy_fmt_odd(x) }}
-__natpolicy_fmt_text(x) := {REFUSE}([x, 0]) if {{ not is_string(x); not is_number(x); __natpolicy_fmt_misordered(x) }}
 __natpolicy_fmt_keyed(x) if {{ walk(x, [a, v]); is_object(v); some k; v[k] = w; not is_string(k) }}
-__natpolicy_fmt_misordered(x) if {{
-  walk(x, [a, v]); is_set(v); count(v) > 1; some e in v; not __natpolicy_fmt_scalar(e)
-}}
-__natpolicy_fmt_misordered(x) if {{
-  walk(x, [a, v]); is_set(v); __natpolicy_prefix_after(sort([e | some e in v; is_string(e)]))
-}}
-__natpolicy_fmt_misordered(x) if {{
-  walk(x, [a, v]); is_set(v); count(v) > 1; some e in v; is_string(e); contains(e, "\\"")
-}}
-__natpolicy_fmt_misordered(x) if {{
-  walk(x, [a, v]); is_set(v); count(v) > 1; some e in v; is_string(e); contains(e, "\\\\")
-}}
-__natpolicy_fmt_misordered(x) if {{
-  walk(x, [a, v]); is_object(v); __natpolicy_prefix_after(sort([k | some k; _ = v[k]; is_string(k)]))
-}}
-__natpolicy_fmt_misordered(x) if {{
-  walk(x, [a, v]); is_object(v); count(v) > 1; some k, _ in v; is_string(k); contains(json.marshal(k), "\\\\")
-}}
+__natpolicy_fmt_odd(x) if {{ walk(x, [a, v]); __natpolicy_fmt_odd_node(v) }}
+__natpolicy_fmt_odd_node(x) if __natpolicy_fmt_is_big(x)
+__natpolicy_fmt_odd_node(x) if {{ __natpolicy_fmt_is_frac(x); not __natpolicy_fmt_as_written(x) }}
+__natpolicy_fmt_odd_node(x) if __natpolicy_fmt_misordered(x)
+__natpolicy_fmt_odd_node(x) if {{ is_set(x); count(x) > 1; some e in x; not __natpolicy_fmt_scalar(e) }}
 __natpolicy_fmt_scalar(e) if is_string(e)
 __natpolicy_fmt_scalar(e) if is_number(e)
 __natpolicy_fmt_scalar(e) if is_boolean(e)
 __natpolicy_fmt_scalar(e) if is_null(e)
-__natpolicy_fmt_odd(x) if {{ walk(x, [a, v]); __natpolicy_fmt_odd_number(v) }}
-__natpolicy_fmt_odd_number(x) if __natpolicy_fmt_is_big(x)
-__natpolicy_fmt_odd_number(x) if {{ __natpolicy_fmt_is_frac(x); not __natpolicy_fmt_as_written(x) }}
 __natpolicy_fmt_as_written(x) if {{ abs(x) >= 0.0001; abs(x) < 1000000; sprintf("%v", [x]) == sprintf("%.15g", [x]) }}
 __natpolicy_fmt_as_go(t) if {{ not contains(t, "\\\\u00"); regex.match("^[ -~]*$", t) }}
 __natpolicy_fmt_as_go(t) if {{
@@ -154,7 +157,7 @@ __natpolicy_fmt_plain(x) if {{
 }}
 {_PAD}(x, w, k) := {REFUSE}([x, 0]) if not __natpolicy_fmt_plain(x)
 __natpolicy_fmt_spaces(w) := concat("", [" " | some i in numbers.range(1, w)])
-""")
+""") + order_helpers("__natpolicy_fmt_", quoted=True)
 
 
 def go_printable_rules(side: int = 27) -> str:
