@@ -18,7 +18,8 @@ from natpolicy.rego.regorus_iteration import ITERABLE, iterables_for_regorus
 from tests.test_rego_default_mode import default_answer
 
 ENGINES = installed_engines()
-DOC = {"rs": [{"tags": ["a"]}, {"tags": None}, {"tags": 7}, {"tags": "bc"}, {"tags": {"k": "v"}}]}
+DOC = {"rs": [{"tags": ["a"], "kv": [["a", 1]]}, {"tags": None, "kv": None}, {"tags": 7, "kv": 7},
+            {"tags": "bc", "kv": [["b", 2], ["c"]]}, {"tags": {"k": "v"}}]}
 
 FIRES = [
     # (rule x, OPA's answer)
@@ -26,6 +27,9 @@ FIRES = [
     ("x contains t if { some r in input.rs; some t in r.tags }", ["a", "v"]),
     ("x := [k | some r in input.rs; some k, _ in r.tags]", [0, "k"]),
     ("x if {\n  some t in input.rs[1].tags\n  t == 1\n}", UNDEFINED),
+    # a pattern as the key or value is read as a whole (rule_scope.some_in_collection)
+    ("x contains [k, v] if { some r in input.rs; some [k, v] in r.kv }", [["a", 1], ["b", 2]]),
+    ("x := [[i, k] | some i, [k, _] in input.rs[1].kv]", []),
 ]
 
 QUIET = [
@@ -35,6 +39,7 @@ QUIET = [
     ('x := {k | some k, _ in {"b": 1, "a": 2}}', ["a", "b"]),
     ("x := 1 if { every t in input.rs[1].tags { t == 1 } }", UNDEFINED),  # `every` fails over null, as in OPA
     ("x := [1 in input.rs[1].tags, 1 in input.rs[0].tags]", [False, False]),
+    ("x contains [i, k] if { some i, [k, _] in input.rs[3].kv }", [[0, "b"]]),
 ]
 
 
