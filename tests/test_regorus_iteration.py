@@ -40,6 +40,10 @@ QUIET = [
     ("x := 1 if { every t in input.rs[1].tags { t == 1 } }", UNDEFINED),  # `every` fails over null, as in OPA
     ("x := [1 in input.rs[1].tags, 1 in input.rs[0].tags]", [False, False]),
     ("x contains [i, k] if { some i, [k, _] in input.rs[3].kv }", [[0, "b"]]),
+    # a collection holding another `some ... in` (a comprehension the order's checks wrap, regorus_order): each
+    # wrapped whole (the outer one's end was moved by the inner one's wrapping: regorus could not parse the text)
+    ("x := [v | some v in [t | some t in input.rs[0].tags]]", ["a"]),
+    ("x := [v | some v in [t | some t in [u | some u in input.rs[1].tags]]]", []),
 ]
 
 
@@ -78,4 +82,6 @@ def test_the_rewrite_wraps_only_what_may_be_no_collection_on_the_same_lines() ->
                                      "y := [v | some v in [1, 2]]"]
     assert out.count(f"{ITERABLE}(__natpolicy_x) :=") == 3  # the helper, once
     assert iterables_for_regorus("package p\nx := [v | some v in [1]]\n") == "package p\nx := [v | some v in [1]]\n"
+    nested = iterables_for_regorus("package p\nx := [v | some v in f([t | some t in input.a])]\n").splitlines()[1]
+    assert nested == "x := [v | some v in __natpolicy_iterable(f([t | some t in __natpolicy_iterable(input.a)]))]"
     assert f"{ITERABLE}(__natpolicy_x) = __natpolicy_x {{" in iterables_for_regorus(source, v0=True)
