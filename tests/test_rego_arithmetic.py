@@ -74,6 +74,9 @@ def test_opa_arithmetic_in_python_matches_go_big_float() -> None:
             opa_minus(1, -1.5), opa_plus(1e-07, 2e-07), opa_divide(0, 5)] == [0.3, 1.21, 10, 3.5, 2, 2.5, 3e-07, 0]
     assert isinstance(opa_multiply(2.5, 4), int) and isinstance(opa_divide(6, 3), int)
     assert opa_plus(2**62, 2**62 - 1) == 2**63 - 1
+    # regorus holds a u64 exactly: up to 2^64 - 1 is handed back, not refused
+    assert opa_plus(2**62, 2**62) == 2**63 and opa_multiply(2**32 + 1, 2**32 - 1) == 2**64 - 1
+    assert opa_minus(-(2**62), 2**62) == -(2**63)
 
 
 @pytest.mark.parametrize(("compute", "a", "b", "says"), [
@@ -81,7 +84,8 @@ def test_opa_arithmetic_in_python_matches_go_big_float() -> None:
     (opa_divide, 1, 3, "more digits"),  # Go: 0.33333333333333333334
     (opa_divide, 0, -5, "-0"),  # Go: -0
     (opa_multiply, 0, -1.5, "-0"),
-    (opa_plus, 2**62, 2**62, "past 2"),
+    (opa_plus, 2**63, 2**63, "past 2"),
+    (opa_minus, -(2**63), 1, "past 2"),
     (opa_divide, 1.5, 0, "divide by zero"),
 ])
 def test_what_no_f64_holds_as_opa_writes_it_is_refused(compute: Any, a: Any, b: Any, says: str) -> None:

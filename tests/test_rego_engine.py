@@ -142,11 +142,13 @@ def test_sprintf_of_a_builtin_made_string_gives_invalid_json_reported_clearly(en
     assert "build the message with concat" in err.value.message
 
 
-def test_some_key_value_in_a_comprehension_answers_and_a_pattern_there_does_not_parse(engine: RegopyEngine) -> None:
+def test_some_key_value_in_a_comprehension_answers_and_a_key_pattern_does_not_parse(engine: RegopyEngine) -> None:
     # rego-cpp cannot parse `some k, v in` in an array comprehension; natpolicy writes it as OPA reads it
-    # (regopy_some_pairs), so the line answers; a pattern in its place is still rego-cpp's parse error, at its line.
+    # (regopy_some_pairs), so the line answers, also with a value pattern; a key pattern is still rego-cpp's parse
+    # error, at its line.
     assert value(engine, 'package p\nimport rego.v1\no := {"a": 1}\nx := [v | some k, v in o]\n', "x") == [1]
-    src = 'package p\nimport rego.v1\no := {"a": [1]}\nx := [v | some k, [v] in o]\n'
+    assert value(engine, 'package p\nimport rego.v1\no := {"a": [1]}\nx := [v | some k, [v] in o]\n', "x") == [1]
+    src = 'package p\nimport rego.v1\no := {"a": [1]}\nx := [v | some [k], v in o]\n'
     with pytest.raises(PolicySyntaxError) as err:
         engine.compile({"p.rego": src}, None, ["p/x"])
     assert err.value.message == "Invalid collection"

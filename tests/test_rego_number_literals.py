@@ -99,7 +99,23 @@ def test_integer_arithmetic_past_int64_stops_on_regorus_by_line(expression: str)
     # regorus computed these as f64 (1.8446744073709552e+19); OPA keeps every digit: the query stops instead.
     with pytest.raises(EvaluationError) as caught:
         answer("regorus", expression)
-    assert "p.rego:3:" in caught.value.message and "past 2^63" in caught.value.message
+    assert "p.rego:3:" in caught.value.message and "past 2^64 or below -2^63" in caught.value.message
+
+
+@pytest.mark.skipif("regorus" not in ENGINES, reason="regorus is not installed here")
+@pytest.mark.parametrize(("expression", "expected"), [
+    ("9223372036854775807 + 1", 2**63), ("9223372036854775807 * 2 + 1", 2**64 - 1),
+    ("4294967296 * 4294967295", 2**64 - 2**32), ("9223372036854775807 * 2 + 2 - 2", None),
+    ("-9223372036854775807 - 1", -(2**63)), ("(9223372036854775807 + 1) / 2", 2**62),
+])
+def test_regorus_integer_arithmetic_within_uint64_answers_exactly(expression: str, expected: object) -> None:
+    # regorus holds an integer in [2^63, 2^64) as a u64, exactly, also from natpolicy's arithmetic: OPA's answer
+    # (before, every result past 2^63 stopped); a step past 2^64 still stops (the near miss, None).
+    if expected is None:
+        with pytest.raises(EvaluationError, match="past 2\\^64 or below -2\\^63"):
+            answer("regorus", expression)
+    else:
+        assert answer("regorus", expression) == expected
 
 
 @pytest.mark.skipif("regopy" not in ENGINES, reason="regopy is not installed here")

@@ -262,8 +262,8 @@ def test_data_natpolicy_offers_the_nat_analysis(cli: Cli, tmp_path: Path) -> Non
     ("package main\n\ndeny[msg] {\n  msg := \"x\"\n}\n", ":3:11", "Rego v0 syntax"),
     (V1 + "deny[msg] if {\n  msg := \"x\"\n}\n", ":5:1", "defines an object, not a set"),
     (V1 + "deny contains msg if {\n  msg := \"x\"\n", ":5:22", "this is unclosed"),
-    (V1 + "o := {\"a\": [1]}\ndeny contains v if {\n  x := [w | some k, [w] in o]\n  v := x[0]\n}\n", ":7",
-     "Invalid collection"),  # (`some k, w in o` there is written as OPA reads it: regopy_some_pairs)
+    (V1 + "o := {\"a\": [1]}\ndeny contains v if {\n  x := [w | some k, [w, input.b] in o]\n  v := x[0]\n}\n", ":7",
+     "Invalid collection"),  # (`some k, [w] in o` is written as OPA reads it; a ref in the pattern is not: regopy_some_pairs)
     (V1 + "deny contains x if {\n  x := 1 with input as {}\n}\n", ":6:10", "`with`"),
     ("import rego.v1\n\ndeny contains \"x\" if true\n", ":1:1", "no `package`"),
 ])

@@ -12,7 +12,8 @@ from natpolicy.rego.engines import create_engine, installed_engines
 from natpolicy.rego.regopy_some_pairs import some_pairs_for_regopy
 from tests.test_rego_default_mode import default_answer
 
-DOC = {"a": [1, 2, 3], "o": {"x": 1, "y": 5}, "rs": [{"tags": {"k": "v"}}, {"tags": None}], "n": None}
+DOC = {"a": [1, 2, 3], "o": {"x": 1, "y": 5}, "rs": [{"tags": {"k": "v"}}, {"tags": None}], "n": None,
+       "ps": [[1, 2], [3, 4, 5], [6, 7], [8, 8]], "ns": [{"n": 1}, {"n": 2, "m": 3}, {"m": 4}, [5]]}
 FIRES = [
     # (rule x, OPA's answer)
     ("x := [k | some k, v in input.a; v > 1]", [1, 2]),
@@ -22,6 +23,12 @@ FIRES = [
     ("x := [[i, k] | some i, r in input.rs; some k, _ in r.tags]", [[0, "k"]]),
     ('x := [k | some k, v in object.get(input, "o", {}); v == 5]', ["y"]),
     ("x := [k | some k, v in input.n]", []),
+    # a pattern as the value: `pattern = xs[k]`, each of its names declared
+    ("x := [[k, a] | some k, [a, _] in input.ps]", [[0, 1], [2, 6], [3, 8]]),
+    ("x := [[k, a] | some k, [a, a] in input.ps]", [[3, 8]]),
+    ("x := {a | some _, [[a]] in [[[1]], [[2], 3], [[4, 5]]]}", [1]),
+    ("x := [[k, a, b] | some k, [a,\n  b, 5] in\n  input.ps]", [[1, 3, 4]]),
+    ('x := {a | some _, {"n": a} in input.ns}', [1]),  # OPA: an object of exactly those keys
 ]
 
 
@@ -33,8 +40,11 @@ def test_raw_regopy_refuses_and_natpolicy_answers_as_opa(rule: str, expected: An
     with pytest.raises(regopy.RegoError, match="Invalid collection"):
         regopy.Interpreter().add_module("p", f"package p\nimport rego.v1\n{rule}\n")
     for engine in installed_engines():
-        assert default_answer(create_engine(engine), {"source": f"package p\n\n{rule}\n", "rule": "x",
-                                                      "input": DOC}) == ("ok", expected), engine
+        answer = default_answer(create_engine(engine), {"source": f"package p\n\n{rule}\n", "rule": "x",
+                                                        "input": DOC})
+        if engine == "regorus" and answer[0] == "stop" and "object pattern" in answer[1]:
+            continue  # regorus_patterns refuses an object pattern against a value that may hold more keys: loud
+        assert answer == ("ok", expected), engine
 
 
 def test_the_rewrite_keeps_lines_and_leaves_what_regopy_parses() -> None:
@@ -42,9 +52,16 @@ def test_the_rewrite_keeps_lines_and_leaves_what_regopy_parses() -> None:
     out = some_pairs_for_regopy(source)
     assert out.count("\n") == source.count("\n") and out.splitlines()[1] == "x := [k | some k; k = input.a[_]"
     assert out.splitlines()[4] == "y := 1"
+    source = 'package p\nx := [a | some k, [a, _,\n  {"n": b}] in\n  input.a]\ny := 1\n'
+    out = some_pairs_for_regopy(source)
+    assert out.count("\n") == source.count("\n") and out.splitlines()[4] == "y := 1"
+    assert out.splitlines()[1] == 'x := [a | some k; some a; some b; [a, _,   {"n": b}] = input.a[k]'
     for kept in ("package p\nx := {k: v | some k, v in input.o}\n",  # an object comprehension parses
                  "package p\nx if { some k, v in input.o }\n",  # so does a rule's body
-                 "package p\nx := [k | some k, [a, b] in input.o]\n",  # a pattern: left, refused (loud)
+                 "package p\nx := [a | some [k, 1], a in input.o]\n",  # a key pattern: left, refused (loud)
+                 "package p\nx := [a | some k, [a, input.b] in input.o]\n",  # a ref inside the pattern: left
+                 "package p\nx := [a | some k, {a, 1} in input.o]\n",  # a set: left
+                 "package p\nx := [a | some k, {a: 1} in input.o]\n",  # a variable object key: left
                  'package p\nx := [k | some k, v in f(1) with input as {}]\n'):  # `with` would reach one statement
         assert some_pairs_for_regopy(kept) == kept
     assert json.dumps(some_pairs_for_regopy('package p\nx := {k | some k, _ in object.get(input, "a", [])}\n')) \

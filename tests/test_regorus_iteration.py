@@ -18,7 +18,8 @@ from natpolicy.rego.regorus_iteration import ITERABLE, iterables_for_regorus
 from tests.test_rego_default_mode import default_answer
 
 ENGINES = installed_engines()
-DOC = {"rs": [{"tags": ["a"]}, {"tags": None}, {"tags": 7}, {"tags": "bc"}, {"tags": {"k": "v"}}]}
+DOC = {"rs": [{"tags": ["a"], "kv": [["a", 1]]}, {"tags": None, "kv": None}, {"tags": 7, "kv": 7},
+            {"tags": "bc", "kv": [["b", 2], ["c"]]}, {"tags": {"k": "v"}}]}
 
 FIRES = [
     # (rule x, OPA's answer)
@@ -26,6 +27,9 @@ FIRES = [
     ("x contains t if { some r in input.rs; some t in r.tags }", ["a", "v"]),
     ("x := [k | some r in input.rs; some k, _ in r.tags]", [0, "k"]),
     ("x if {\n  some t in input.rs[1].tags\n  t == 1\n}", UNDEFINED),
+    # a pattern as the key or value is read as a whole (rule_scope.some_in_collection)
+    ("x contains [k, v] if { some r in input.rs; some [k, v] in r.kv }", [["a", 1], ["b", 2]]),
+    ("x := [[i, k] | some i, [k, _] in input.rs[1].kv]", []),
 ]
 
 QUIET = [
@@ -35,6 +39,11 @@ QUIET = [
     ('x := {k | some k, _ in {"b": 1, "a": 2}}', ["a", "b"]),
     ("x := 1 if { every t in input.rs[1].tags { t == 1 } }", UNDEFINED),  # `every` fails over null, as in OPA
     ("x := [1 in input.rs[1].tags, 1 in input.rs[0].tags]", [False, False]),
+    ("x contains [i, k] if { some i, [k, _] in input.rs[3].kv }", [[0, "b"]]),
+    # a collection holding another `some ... in` (a comprehension the order's checks wrap, regorus_order): each
+    # wrapped whole (the outer one's end was moved by the inner one's wrapping: regorus could not parse the text)
+    ("x := [v | some v in [t | some t in input.rs[0].tags]]", ["a"]),
+    ("x := [v | some v in [t | some t in [u | some u in input.rs[1].tags]]]", []),
 ]
 
 
@@ -73,4 +82,6 @@ def test_the_rewrite_wraps_only_what_may_be_no_collection_on_the_same_lines() ->
                                      "y := [v | some v in [1, 2]]"]
     assert out.count(f"{ITERABLE}(__natpolicy_x) :=") == 3  # the helper, once
     assert iterables_for_regorus("package p\nx := [v | some v in [1]]\n") == "package p\nx := [v | some v in [1]]\n"
+    nested = iterables_for_regorus("package p\nx := [v | some v in f([t | some t in input.a])]\n").splitlines()[1]
+    assert nested == "x := [v | some v in __natpolicy_iterable(f([t | some t in __natpolicy_iterable(input.a)]))]"
     assert f"{ITERABLE}(__natpolicy_x) = __natpolicy_x {{" in iterables_for_regorus(source, v0=True)

@@ -10,8 +10,9 @@ that precision (``Text('g', -1)``; ``'f'`` where it is an integer). So
 Here the same in fractions. The answer handed back to regorus is an ``int``
 (an integral result within 64 bits) or the ``float`` whose own shortest text is
 OPA's text; where no f64 holds OPA's text (``1 / 3`` is
-``0.3333333333333333333`` in OPA), where OPA writes ``-0``, or past 64-bit
-integers, the query stops (``ValueError``) with the line of the operator,
+``0.3333333333333333333`` in OPA), where OPA writes ``-0``, or for an integer
+outside ``[-2^63, 2^64)`` (regorus holds an i64 or a u64 exactly, anything past
+them as an f64: measured), the query stops (``ValueError``) with the line of the operator,
 as regorus reports an extension's error. A float operand is read as its
 shortest text, which is OPA's text for every literal written that way (a
 number's own text is out of any check's sight; docs/rego.md).
@@ -26,7 +27,9 @@ from typing import Any
 __all__ = ["opa_divide", "opa_minus", "opa_multiply", "opa_plus", "opa_product", "opa_sum", "rounded_to_64_bits"]
 
 _MANTISSA_BITS = 64  # big.Float's precision for a number read from text (SetString with precision 0)
-_INT64 = range(-(2**63), 2**63)
+# The integers regorus 0.13.0 holds exactly (an i64, or a u64 from 2^63 up), from an extension as from the input
+# document; past them it reads an f64 (2^64 came back as 18446744073709551615, measured).
+_HELD_INTEGERS = range(-(2**63), 2**64)
 _SMALL = range(-(2**31), 2**31)  # OPA's int fast path; any two integers are exact in Python anyway
 
 
@@ -176,7 +179,8 @@ def _handed_back(name: str, result: Fraction, bits: int = _MANTISSA_BITS) -> int
 
 
 def _held_integer(name: str, value: int) -> int:
-    if value not in _INT64:
+    if value not in _HELD_INTEGERS:
         # regorus takes no integer past 64 bits back from an extension; OPA would print every digit.
-        raise ValueError(f"{name} of a result past 2^63: natpolicy cannot hand regorus OPA's answer; it refuses it")
+        raise ValueError(f"{name} of a result past 2^64 or below -2^63, which regorus does not hold exactly: "
+                         "natpolicy cannot hand regorus OPA's answer; it refuses it")
     return value

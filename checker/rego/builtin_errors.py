@@ -25,7 +25,7 @@ import bisect
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
-from natpolicy.rego.arith_regorus import arithmetic_operations
+from natpolicy.rego.arith_regorus import Operation, arithmetic_operations
 from natpolicy.rego.builtin_types import BUILTINS, RegoType
 from natpolicy.rego.operand_kinds import GUARD_FALLBACKS, GUARD_PARAMETER, GUARD_PREFIX, GUARDS, OPERAND_KINDS
 from natpolicy.rego.source import Call, Token, call_arguments, matching_close, starts_statement, tokens, with_targets
@@ -92,7 +92,8 @@ def guard_operands(source: str, calls: Iterable[Call], v0: bool, replaced: Colle
     # (offset, 0 for a `)` / 1 for an opening / 2 for a name, end of the text replaced, text, for an opening the end
     # of what it guards: of two openings at one place, the wider one goes first)
     inserts: list[tuple[int, int, int, str, int]] = []
-    guarded: list[tuple[int, int, str]] = []  # (first token, last token, kind) of each operand guarded
+    # (first token, last token, kind, text before the operand inside the guard's call) of each operand guarded
+    guarded: list[tuple[int, int, str, str]] = []
     calls = [*calls, *_contains_calls(toks)]
     builtin_at = {call.offset: call.name for call in calls}
     for call in calls:
@@ -110,12 +111,13 @@ def guard_operands(source: str, calls: Iterable[Call], v0: bool, replaced: Colle
             if kind is None or first > last or _literal_satisfies(toks, first, last, kind) \
                     or _result_satisfies(toks, first, last, builtin_at, kind):
                 continue
-            guarded.append((first, last, kind))
+            guarded.append((first, last, kind, ""))
     if guard and not _ARITHMETIC_NAMES & set(replaced):  # (`with plus as f` may take other kinds)
         guarded += _arithmetic_operands(source, toks, starts, builtin_at)
-    for first, last, kind in guarded:
+    for first, last, kind, before in guarded:
         end = toks[last].offset + len(toks[last].text)
-        inserts += [(toks[first].offset, 1, toks[first].offset, f"{GUARD_PREFIX}{kind}(", end), (end, 0, end, ")", 0)]
+        inserts += [(toks[first].offset, 1, toks[first].offset, f"{GUARD_PREFIX}{kind}({before}", end),
+                    (end, 0, end, ")", 0)]
     if not inserts:
         return Guarded(source)
     inserts.sort(key=lambda item: (item[0], item[1], -item[4]))
@@ -124,7 +126,7 @@ def guard_operands(source: str, calls: Iterable[Call], v0: bool, replaced: Colle
         pieces += [source[at:offset], text]
         at = end
     out = "".join(pieces) + source[at:]
-    used = {kind for _, _, kind in guarded}
+    used = {kind for _, _, kind, _ in guarded}
     if used:
         out += ("" if out.endswith("\n") else "\n") + "".join(_guard_functions(kind, v0) for kind in sorted(used))
     # A renamed call's name grows (re_match -> regex.match): counted as text inserted where the old name ends.
@@ -141,12 +143,16 @@ _ARITHMETIC_NAMES = frozenset({"plus", "minus", "mul", "div", "rem"})
 
 
 def _arithmetic_operands(source: str, toks: list[Token], starts: list[int],
-                         builtin_at: dict[int, str]) -> list[tuple[int, int, str]]:
-    """(first token, last token, kind) of each operand of ``+ - * / %`` that OPA checks and no literal shows."""
-    out: list[tuple[int, int, str]] = []
+                         builtin_at: dict[int, str]) -> list[tuple[int, int, str, str]]:
+    """(first token, last token, kind, "") of each operand of ``+ - * / %`` that OPA checks and no literal shows;
+    for ``-``, :func:`_difference_operands`."""
+    out: list[tuple[int, int, str, str]] = []
     operations = list(dict.fromkeys(arithmetic_operations(source)))  # a group read twice is one operation
     numbers = {(op.left[0], op.right[1]) for op in operations if op.operator != "-"}  # always a number
     for op in operations:
+        if op.operator == "-":
+            out += _difference_operands(source, toks, starts, builtin_at, numbers, op)
+            continue
         for (start, end), kind in zip((op.left, op.right), _ARITHMETIC_KINDS[op.operator], strict=True):
             first = bisect.bisect_left(starts, start)
             last = bisect.bisect_left(starts, end) - 1
@@ -159,8 +165,58 @@ def _arithmetic_operands(source: str, toks: list[Token], starts: list[int],
             elif _literal_satisfies(toks, first, last, kind) or _result_satisfies(toks, first, last, builtin_at, kind) \
                     or (start, end) in numbers or _ungrouped(source, start, end) in numbers:
                 continue
-            out.append((first, last, kind))
+            out.append((first, last, kind, ""))
     return out
+
+
+def _difference_operands(source: str, toks: list[Token], starts: list[int], builtin_at: dict[int, str],
+                         numbers: set[tuple[int, int]], op: Operation) -> list[tuple[int, int, str, str]]:
+    """The guards of one ``-``. OPA's ``minus`` (builtinMinus) takes two numbers or two sets: a set minus a number
+    is an error, undefined by default. So where one operand shows its kind (a literal, a builtin's result, another
+    operator's number), the other must be of that kind; where neither does and the left one reads the same twice
+    (a ref without ``_`` or a call), the right one passes only beside a left one of its kind
+    (``__natpolicy_if_difference_of(left, right)``); else each is a number or a set (a set beside a number stops
+    the query, loud)."""
+    spans: list[tuple[int, int] | None] = []
+    kinds: list[str | None] = []
+    for start, end in (op.left, op.right):
+        first, last = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end) - 1
+        if first >= len(toks) or toks[first].offset != start or last < first:
+            spans.append(None)  # glued to its operator (`x -1`): a number literal
+            kinds.append("number")
+            continue
+        spans.append((first, last))
+        kinds.append(next((kind for kind in ("number", "set") if _literal_satisfies(toks, first, last, kind)
+                           or _result_satisfies(toks, first, last, builtin_at, kind)),
+                          "number" if (start, end) in numbers or _ungrouped(source, start, end) in numbers else None))
+    out: list[tuple[int, int, str, str]] = []
+    for span, own, other in ((spans[0], kinds[0], kinds[1]), (spans[1], kinds[1], kinds[0])):
+        if span is not None and (own is None or other is not None and own != other):
+            out.append((*span, other or "difference", ""))
+    left, right = spans
+    if kinds == [None, None] and left is not None and right is not None and _read_twice(source, toks, *left):
+        text = source[toks[left[0]].offset:toks[left[1]].offset + len(toks[left[1]].text)]
+        out = [out[0], (*right, _PAIR, f"{text}, ")]
+    return out
+
+
+def _read_twice(source: str, toks: list[Token], first: int, last: int) -> bool:
+    """Is ``toks[first..last]`` a ref on one line that means the same written twice: a name, then fields and
+    brackets of a literal or a name, none of them ``_`` (each ``_`` is a variable of its own) and no call?"""
+    if toks[first].kind != "ident" or toks[first].text in _NOT_REFS or "\n" in source[
+            toks[first].offset:toks[last].offset]:
+        return False
+    k = first + 1
+    while k <= last:
+        if toks[k].text == "." and k + 1 <= last and toks[k + 1].kind == "ident":
+            k += 2
+        elif toks[k].text == "[" and k + 2 <= last and toks[k + 2].text == "]" and (
+                toks[k + 1].kind in ("string", "number") or toks[k + 1].kind == "ident"
+                and toks[k + 1].text not in _NOT_REFS):
+            k += 3
+        else:
+            return False
+    return True
 
 
 def _literal_number(text: str, kind: str) -> bool:
@@ -274,6 +330,9 @@ def _brace_kind(toks: list[Token], first: int, last: int) -> str:
 def _guard_functions(kind: str, v0: bool) -> str:
     """The definitions of one guard, each on its own line, in the module's Rego version."""
     name = f"{GUARD_PREFIX}{kind}"
+    if kind == _PAIR:  # (two parameters: the left operand of `-`, then the right one, given back)
+        head = f"{name}({_L}, {_X}) = {_X} {{ " if v0 else f"{name}({_L}, {_X}) := {_X} if {{ "
+        return "".join(f"{head}{test}({_L}); {test}({_X}) }}\n" for test in ("is_number", "is_set"))
     head = f"{name}({_X}) = {_X} {{ " if v0 else f"{name}({_X}) := {_X} if {{ "
     fallback = GUARD_FALLBACKS.get(kind)
     if fallback is not None:
@@ -284,4 +343,8 @@ def _guard_functions(kind: str, v0: bool) -> str:
 
 
 # The guards' own names, in natpolicy's prefix (its other rewrites' helpers use it too), which no policy shares.
-_X, _E = GUARD_PARAMETER, "__natpolicy_e"
+_X, _E, _L = GUARD_PARAMETER, "__natpolicy_e", "__natpolicy_l"
+_PAIR = "difference_of"
+# Words that are no variable a ref can start with or hold in a bracket (`_` is a new variable at each place).
+_NOT_REFS = frozenset({"_", "true", "false", "null", "some", "in", "not", "every", "if", "else", "contains",
+                       "default", "with", "as", "import", "package"})

@@ -90,6 +90,7 @@ from natpolicy.rego.cidr_opa import opa_cidr_contains
 from natpolicy.rego.duration_opa import opa_parse_duration_ns
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
 from natpolicy.rego.import_names import own_package_refs_for_regorus
+from natpolicy.rego.json_first_regorus import json_values_for_regorus
 from natpolicy.rego.json_paths_opa import opa_json_filter, opa_json_remove
 from natpolicy.rego.json_valid_opa import opa_json_is_valid
 from natpolicy.rego.marshal_html import escape_html_in_marshals
@@ -550,7 +551,9 @@ def _for_regorus(source: str, v0: bool = False, count_mocked: bool = False,
     # collection of each `some ... in` undefined where it is none, as in OPA (regorus_iteration), after the order's
     # checks, which read the collection as written.
     iterated = iterables_for_regorus(ordered, v0)
-    return time_text_for_regorus(count_for_regorus(arithmetic_for_regorus(iterated, v0), v0, count_mocked))
+    # Last, json.unmarshal's operand cut at the null after its first value, as OPA reads it (json_first_regorus).
+    counted = count_for_regorus(arithmetic_for_regorus(iterated, v0), v0, count_mocked)
+    return json_values_for_regorus(time_text_for_regorus(counted), v0)
 
 
 # regorus writes the value a builtin was handed, or the outputs a function produced, into its message

@@ -319,8 +319,8 @@ def _stopped(what: str, outcome: Outcome, limits: Limits) -> str:
 
 def _syntax_cause(message: str) -> str:
     hints = {
-        "Invalid collection": " (regopy 1.5.2 rejects `some k, v in obj` inside a comprehension: "
-                              "write `some k; v := obj[k]`)",
+        "Invalid collection": " (regopy 1.5.2 rejects `some k, v in obj` inside a comprehension where the key "
+                              "or value is a pattern natpolicy does not rewrite: write `some k; v := obj[k]`)",
         "Invalid bracket argument": " (regopy 1.5.2 refuses `x[_]` inside a call's argument: bind it first, "
                                     "`v := x[_]; f(v)`, or run the policy on regorus)",
     }

@@ -64,6 +64,7 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 
 from natpolicy.errors import InputError
+from natpolicy.rego.comprehension_heads import unbound_head_keys
 from natpolicy.rego.default_rules import default_rule_refusals
 from natpolicy.rego.import_names import import_refusals
 from natpolicy.rego.loading import PolicyFile
@@ -84,6 +85,7 @@ from natpolicy.rego.regopy_strings import literal_refusals
 from natpolicy.rego.regorus_patterns import object_pattern_refusals
 from natpolicy.rego.regorus_some import some_refusals
 from natpolicy.rego.rule_conflicts import rule_conflicts
+from natpolicy.rego.self_keyed import self_keyed_refusals
 from natpolicy.rego.source import Token, char_line_col, matching_close, scan_module, tokens
 from natpolicy.rego.sprintf_regopy import sprintf_edits
 from natpolicy.rego.static_checks import negated_declarations, unsafe_variables
@@ -154,6 +156,8 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(metadata_redeclarations(source, [*package_sources, *loaded_sources]))
     out.extend(re2_refusals(toks))  # a literal pattern Go's RE2 refuses, which both engines read
     out.extend(negated_operand_refusals(source, package_names))  # operands OPA binds outside a `not`, unwritable
+    out.extend(self_keyed_refusals(source, engine, _LABEL[engine]))  # `some k, k in xs`, `some k; k = xs[k]`
+    out.extend(unbound_head_keys(source, package_names, engine))  # `[xs[i] | some i]`: regopy answered []
     if engine == "regorus":
         out.extend(object_pattern_refusals(source, package_names))
         out.extend(re2_mock_refusals(toks))

@@ -46,6 +46,20 @@ def _elements(test: str, *collections: str) -> tuple[str, ...]:
 
 
 _HELD_UNLIKE = HELD_UNLIKE.replace("{", "{{").replace("}", "}}")  # (the bodies are format strings)
+# strconv.ParseFloat's range error (atof.go): decimal text whose value rounds to infinity, at or past
+# 2^1024 - 2^970 (halfway from the largest float64 to 2^1024, which rounds up: its mantissa is odd). Its significant
+# digits (no leading zeros) and the power of ten of the first, `e10`, tell it exactly: past 308, or 308 with digits
+# at or above the threshold's (compared as text: digit strings order as the fractions 0.d1d2...). Underscores go,
+# as Go drops them; an exponent of more digits than regopy reads exactly stops there (loud).
+_THRESHOLD = str(2**1024 - 2**970)
+# (over several lines, appended after the policy's: regorus refuses a line past 1,024 columns)
+_OVERFLOWS = (
+    'not contains(lower({x}), "x")\n  {e}t := replace(trim_left({x}, "+-"), "_", "")\n'
+    '  {e}p := split(lower({e}t), "e")\n  {e}m := split({e}p[0], ".")\n  {e}d := concat("", {e}m)\n'
+    '  {e}s := trim_left({e}d, "0")\n  {e}s != ""\n'
+    '  {e}x := sum([to_number(trim_left({e}v, "+")) | some {e}i, {e}v in {e}p; {e}i == 1])\n'
+    '  {e}top := concat("", [\n' + "".join(f'    "{_THRESHOLD[i:i + 100]}",\n' for i in range(0, 309, 100))
+    + '  ])\n  {e}x + count({e}m[0]) - 1 - count({e}d) + count({e}s) + to_number({e}s >= {e}top) > 308\n')
 
 GUARDS: dict[str, tuple[str, ...]] = {
     "string": ("is_string({x})",),
@@ -70,10 +84,11 @@ GUARDS: dict[str, tuple[str, ...]] = {
     # engines stop there, loud). json.is_valid is OPA's on regorus (json_valid_opa); regopy 1.5.2's agrees with
     # Go's where it answers, and stops on text holding a \u escape (measured against Go on 15,000 texts).
     "json_text": ("is_string({x}); json.is_valid({x})",),
-    # to_number (casts.go): null, a boolean, a number, or text strconv.ParseFloat reads but Inf and NaN. A range
-    # error ("1e400") passes on: the engines stop on it (numbers_opa, regopy_builtins).
+    # to_number (casts.go): null, a boolean, a number, or text strconv.ParseFloat reads but Inf and NaN, and
+    # without a range error: decimal text whose value rounds past a float64 ("1e400", "-2e308") fails too (below).
+    # Hexadecimal text passes on (the engines stop on it: numbers_opa, regopy_builtins).
     "numeric": ("is_null({x})", "is_boolean({x})", "is_number({x})",
-                f"is_string({{x}}); regex.match(`{GO_FLOAT_TEXT}`, {{x}})"),
+                f"is_string({{x}}); regex.match(`{GO_FLOAT_TEXT}`, {{x}}); count([1 | {_OVERFLOWS}]) == 0"),
     # The operands of OPA's arithmetic (builtin_errors): `-` takes two numbers or two sets; a divisor of `/` or `%`
     # is a number that is not zero, of any form (0.0 == 0 on both engines, measured).
     "difference": ("is_number({x})", "is_set({x})"),

@@ -9,8 +9,14 @@ OPA's compiler rewrites the statement into ``v = xs[k]`` with ``k`` and ``v`` de
     some k, _ in input.a          ->  some k; _ = input.a[k]
     some k, v in object.get(...)  ->  some k; some v; __natpolicy_sp41 := object.get(...); v = __natpolicy_sp41[k]
 
-A key or value that is a pattern (``some k, [a, b] in xs``), and a collection that is no ref followed by
-``with`` (the ``with`` would reach only the last statement), are left as written: regopy refuses them, loud.
+A value that is a pattern of names and scalars is unified the same way, each of its names declared (OPA declares
+the output variables of ``pattern = xs[k]``, ``outputVarsForExprEq``), on the same lines:
+
+    some k, [a, {"n": b}] in xs   ->  some k; some a; some b; [a, {"n": b}] = xs[k]
+
+A key that is a pattern, a value pattern holding anything else (a ref, a call, a set, a variable object key), and a
+collection that is no ref followed by ``with`` (the ``with`` would reach only the last statement) are left as
+written: regopy refuses them, loud.
 """
 from __future__ import annotations
 
@@ -30,20 +36,27 @@ def some_pairs_for_regopy(source: str) -> str:
     toks = tokens(source)
     edits: list[tuple[int, int, str]] = []
     for i, tok in enumerate(toks):
-        if tok.text != "some" or i + 4 >= len(toks) or toks[i + 2].text != "," or toks[i + 4].text != "in":
+        if tok.text != "some" or i + 4 >= len(toks) or toks[i + 2].text != ",":
             continue
         key, value = toks[i + 1], toks[i + 3]
-        if key.kind != "ident" or value.kind != "ident" or not _in_array_or_set_body(toks, i):
+        if key.kind != "ident" or not _in_array_or_set_body(toks, i):
             continue
         span = some_in_collection(source, toks, i)
         if span is None:
             continue
         first, last = span
+        if value.kind == "ident":
+            names: list[str] | None = [value.text] if first == i + 5 else None
+        else:
+            names = _pattern_names(toks, i + 3, first - 2)
+        if names is None:
+            continue
         collection = source[toks[first].offset:toks[last].offset + len(toks[last].text)]
         ref = _is_ref(toks, first, last)
         if not ref and last + 1 < len(toks) and toks[last + 1].text == "with":
             continue
-        declared = [f"some {name}" for name in (key.text, value.text) if name != "_"]
+        pattern = source[value.offset:toks[first - 2].offset + len(toks[first - 2].text)].replace("\n", " ")
+        declared = [f"some {name}" for name in dict.fromkeys([key.text, *names]) if name != "_"]
         if ref:
             indexed = f"{collection}[{key.text}]"
         else:
@@ -51,13 +64,36 @@ def some_pairs_for_regopy(source: str) -> str:
             declared.append(f"{held} := {collection}")
             indexed = f"{held}[{key.text}]"
         # (a line break between `some` and the collection moves after it: every later line keeps its number)
-        text = "; ".join([*declared, f"{value.text} = {indexed}"]) \
+        text = "; ".join([*declared, f"{pattern} = {indexed}"]) \
             + "\n" * source.count("\n", tok.offset, toks[first].offset)
         edits.append((tok.offset, toks[last].offset + len(toks[last].text), text))
     out = source
     for start, end, text in reversed(edits):
         out = out[:start] + text + out[end:]
     return out
+
+
+def _pattern_names(toks: list[Token], start: int, end: int) -> list[str] | None:
+    """The names of the pattern ``toks[start..end]`` in order, or None unless it is arrays and objects of names and
+    scalars, each object key a scalar (what ``pattern = xs[k]`` unifies the same way on regopy as in OPA)."""
+    if toks[start].text not in ("[", "{") or matching_close(toks, start) != end:
+        return None
+    names: list[str] = []
+    for k in range(start, end + 1):
+        tok, prev, after = toks[k], toks[k - 1].text, toks[k + 1].text
+        if tok.kind == "ident" and tok.text not in ("true", "false", "null"):
+            if after in ("[", ".", "(", ":") or prev == ".":
+                return None  # a ref, a call or a variable object key
+            names.append(tok.text)
+        elif tok.text == "{" and after != "}":
+            close = matching_close(toks, k)
+            inside = [t.text for t in toks[k + 1:close or k] if t.depth == tok.depth + 1]
+            if ":" not in inside:
+                return None  # a set: OPA unifies no variable inside one
+        elif tok.kind not in ("string", "raw", "number") and tok.text not in ("[", "]", "{", "}", ",", ":") \
+                or "\n" in tok.text:
+            return None  # (a raw string over lines could not be written on the statement's one line)
+    return names
 
 
 def _in_array_or_set_body(toks: list[Token], i: int) -> bool:

@@ -37,10 +37,13 @@ def iterables_for_regorus(source: str, v0: bool = False) -> str:
     spans = [span for i in range(len(toks)) if (span := _collection(source, toks, i)) is not None]
     if not spans:
         return source
+    # Every opening and closing text is inserted at its own offset, the last first: one collection may hold
+    # another (`some v in f([x | some x in xs])`), whose wrapping would move the outer one's end.
+    inserts = sorted([(toks[first].offset, f"{ITERABLE}(") for first, _ in spans]
+                     + [(toks[last].offset + len(toks[last].text), ")") for _, last in spans], reverse=True)
     out = source
-    for first, last in reversed(spans):
-        start, end = toks[first].offset, toks[last].offset + len(toks[last].text)
-        out = f"{out[:start]}{ITERABLE}({out[start:end]}){out[end:]}"
+    for at, text in inserts:
+        out = out[:at] + text + out[at:]
     return out + ("" if out.endswith("\n") else "\n") + _HELPER[v0]
 
 

@@ -90,14 +90,22 @@ def starts_body_statement(source: str, toks: list[Token], k: int) -> bool:
 def some_in_collection(source: str, toks: list[Token], i: int) -> tuple[int, int] | None:
     """(first, last) token of the collection of the ``some ... in`` statement whose ``some`` is ``toks[i]`` (to the
     statement's end: a ``;``, a comprehension's ``|``, ``with``, the body's close or the next statement's line),
-    or None where ``toks[i]`` starts no such statement (``some i`` declares)."""
+    or None where ``toks[i]`` starts no such statement (``some i`` declares). The key or value may be a pattern
+    (``some k, [a, b] in xs``), read as a whole."""
     tok = toks[i]
     if tok.kind != "ident" or tok.text != "some" or tok.depth == 0 or (i > 0 and toks[i - 1].text == "."):
         return None
     j = i + 1
-    while j + 1 < len(toks) and toks[j].depth == tok.depth and toks[j].text != "in" \
-            and (toks[j].kind == "ident" or toks[j].text == ","):
-        j += 1
+    while j + 1 < len(toks) and toks[j].depth == tok.depth and toks[j].text != "in":
+        if toks[j].text in ("[", "{") and toks[j - 1].text in ("some", ","):
+            close = matching_close(toks, j)  # a pattern, only where a name could stand (`some x [a] in` is none)
+            if close is None:
+                return None
+            j = close + 1
+        elif toks[j].kind == "ident" or toks[j].text == ",":
+            j += 1
+        else:
+            break
     if j + 1 >= len(toks) or toks[j].text != "in" or toks[j].kind != "ident":
         return None
     first = last = j + 1
