@@ -12,6 +12,7 @@ from natpolicy.rego import (
     regopy_builtins,
     regopy_compare,
     regopy_keys,
+    regopy_loop_order,
     regopy_patterns,
     regopy_regex,
     regopy_rewrite,
@@ -34,7 +35,7 @@ HELPERS = {
     "time": regopy_time.TIME_HELPERS, "web": regopy_web.WEB_HELPERS, "sprintf": sprintf_regopy.HELPERS,
     "order": regopy_rewrite.rewrite_for_regopy("package p\nx := sort(input.a)\n").split("\n", 2)[2],
     "marshal": marshal_html.escape_html_in_marshals("package p\nx := json.marshal(input.a)\n"),
-    "keys": regopy_keys.KEYS_HELPERS,
+    "keys": regopy_keys.KEYS_HELPERS, "loop order": regopy_loop_order.SEQ_HELPER,
 }
 
 

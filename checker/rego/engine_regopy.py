@@ -41,6 +41,7 @@ from natpolicy.rego.regopy_closures import copies_for_regopy
 from natpolicy.rego.regopy_errors import compile_error, error_from_node, first_message, node_text, on_policy_line
 from natpolicy.rego.regopy_hoist import hoist_first_bindings
 from natpolicy.rego.regopy_keys import KEYS_STOPPING, key_kind_edits, mentioned_names
+from natpolicy.rego.regopy_loop_order import loops_for_regopy
 from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
 from natpolicy.rego.regopy_sets import SetOrderUnknown, order_may_differ, set_paths_query, sets_in_opa_order
 from natpolicy.rego.regopy_some_pairs import some_pairs_for_regopy
@@ -547,9 +548,10 @@ def _for_regopy(source: str, refs: frozenset[str] | None = None, elsewhere: froz
     # variable bound outside a comprehension copied before it (regopy_closures); iterating refs assigned through a
     # unification first (regopy_assign: rego-cpp crashes on `h := x[_].t` read again); refs hoisted
     # (regopy_hoist); then arithmetic, its helpers last: no other rewrite sees them.
-    # A two-name `some ... in` of an array or set comprehension, which regopy cannot parse, written as OPA's
-    # compiler reads it (regopy_some_pairs), before the closures' copies read its ref.
-    negated = some_pairs_for_regopy(bind_negated_operands(source, refs))
+    # Each later iteration of an array comprehension made to read the earlier ones' names, so regopy keeps OPA's
+    # order of loops (regopy_loop_order); a two-name `some ... in` of an array or set comprehension, which regopy
+    # cannot parse, written as OPA's compiler reads it (regopy_some_pairs), before the closures' copies read its ref.
+    negated = some_pairs_for_regopy(loops_for_regopy(bind_negated_operands(source, refs)))
     arithmetic, sites = arithmetic_for_regopy(hoist_first_bindings(assignments_for_regopy(copies_for_regopy(negated))))
     # json.marshal escaping as Go does (marshal_html); a prefix or indent it would reach stops (regopy_builtins).
     out = rewrite_for_regopy(escape_html_in_marshals(arithmetic, options_apart=False), elsewhere)

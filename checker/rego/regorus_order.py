@@ -39,7 +39,7 @@ import re
 from typing import Any
 
 from natpolicy.rego.regopy_compare import unknown_kind_comparisons
-from natpolicy.rego.rule_scope import some_in_collection
+from natpolicy.rego.rule_scope import array_comprehensions, some_in_collection
 from natpolicy.rego.source import Token, call_arguments, matching_close, tokens
 
 __all__ = ["ORDER_REFUSED", "MIXED_SET_QUERY", "order_for_regorus", "site_line", "value_may_hold_mixed_set"]
@@ -400,7 +400,7 @@ def _walked_values(toks: list[Token]) -> list[tuple[int, int]]:
     """(first, last) token indexes of the first argument of each ``walk`` call inside an array comprehension; none
     that is a plain ref rooted at ``input`` (JSON holds no sets)."""
     out: dict[int, tuple[int, int]] = {}  # a comprehension inside another is scanned twice
-    for open_at, close in _array_comprehensions(toks):
+    for open_at, close in array_comprehensions(toks):
         for j in range(open_at + 1, close):
             if toks[j].text != "walk" or not _is_builtin_call(toks, j):
                 continue
@@ -418,7 +418,7 @@ def _iterated_sets(source: str, toks: list[Token]) -> list[tuple[int, int]]:
     """(first, last) token indexes of what an array comprehension iterates: X of `some v in X` and `some k, v in X`
     (to the end of its statement), and the ref before the first bracket of `X[_]` / `X[k]`; none rooted at ``input``."""
     out: list[tuple[int, int]] = []
-    for open_at, close in _array_comprehensions(toks):
+    for open_at, close in array_comprehensions(toks):
         depth = toks[open_at].depth + 1
         for j in range(open_at + 1, close):
             tok = toks[j]
@@ -464,18 +464,6 @@ def _ref_root(toks: list[Token], bracket: int) -> int | None:
             continue
         return k
     return None
-
-
-def _array_comprehensions(toks: list[Token]) -> list[tuple[int, int]]:
-    out = []
-    for i, tok in enumerate(toks):
-        if tok.text != "[" or (i > 0 and (toks[i - 1].kind in ("ident", "string") or toks[i - 1].text in
-                                         (")", "]", "}")) and toks[i - 1].text not in _KEYWORDS):
-            continue
-        close = matching_close(toks, i)
-        if close is not None and any(t.text == "|" and t.depth == tok.depth + 1 for t in toks[i + 1:close]):
-            out.append((i, close))
-    return out
 
 
 _KEYWORDS = frozenset({"in", "contains", "if", "else", "some", "not", "with", "as", "every", "default"})

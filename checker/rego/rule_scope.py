@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from natpolicy.rego.source import Token, enclosing_openers, matching_close
 
-__all__ = ["earlier_names", "in_comprehension_body", "in_comprehension_head", "opens_body", "parameter_list",
-           "parameter_names", "some_in_collection", "starts_body_statement"]
+__all__ = ["array_comprehensions", "earlier_names", "in_comprehension_body", "in_comprehension_head", "opens_body",
+           "parameter_list", "parameter_names", "some_in_collection", "starts_body_statement"]
 
 # A line ending in one of these goes on (`x := input.a[_] with` / `input.b`), and so does a line after `if`.
 _CONTINUING = frozenset({"not", "in", "some", "every", "with", "as", "else", "if", "contains", "default"})
@@ -119,3 +119,20 @@ def some_in_collection(source: str, toks: list[Token], i: int) -> tuple[int, int
         last = k
         k += 1
     return first, last
+
+
+_BEFORE_A_VALUE = frozenset({"in", "contains", "if", "else", "some", "not", "with", "as", "every", "default"})
+
+
+def array_comprehensions(toks: list[Token]) -> list[tuple[int, int]]:
+    """(``[``, ``]``) of each array comprehension: a ``[`` that opens a value (not a ref's bracket) holding a ``|``
+    at its own depth."""
+    out = []
+    for i, tok in enumerate(toks):
+        if tok.text != "[" or (i > 0 and (toks[i - 1].kind in ("ident", "string") or toks[i - 1].text in
+                                         (")", "]", "}")) and toks[i - 1].text not in _BEFORE_A_VALUE):
+            continue
+        close = matching_close(toks, i)
+        if close is not None and any(t.text == "|" and t.depth == tok.depth + 1 for t in toks[i + 1:close]):
+            out.append((i, close))
+    return out
