@@ -20,8 +20,8 @@ written: regopy refuses them, loud.
 """
 from __future__ import annotations
 
-from natpolicy.rego.rule_scope import some_in_collection
-from natpolicy.rego.source import Token, enclosing_openers, matching_close, tokens
+from natpolicy.rego.rule_scope import in_array_or_set_body, some_in_collection
+from natpolicy.rego.source import Token, matching_close, tokens
 
 __all__ = ["some_pairs_for_regopy"]
 
@@ -39,7 +39,7 @@ def some_pairs_for_regopy(source: str) -> str:
         if tok.text != "some" or i + 4 >= len(toks) or toks[i + 2].text != ",":
             continue
         key, value = toks[i + 1], toks[i + 3]
-        if key.kind != "ident" or not _in_array_or_set_body(toks, i):
+        if key.kind != "ident" or not in_array_or_set_body(toks, i):
             continue
         span = some_in_collection(source, toks, i)
         if span is None:
@@ -94,16 +94,6 @@ def _pattern_names(toks: list[Token], start: int, end: int) -> list[str] | None:
                 or "\n" in tok.text:
             return None  # (a raw string over lines could not be written on the statement's one line)
     return names
-
-
-def _in_array_or_set_body(toks: list[Token], i: int) -> bool:
-    """Is ``toks[i]`` a statement of an array or set comprehension's body (its innermost bracket)?"""
-    opener = next(enclosing_openers(toks, i), None)
-    if opener is None or toks[opener].text not in ("[", "{"):
-        return False
-    inside = toks[opener].depth + 1
-    between = [t.text for t in toks[opener + 1:i] if t.depth == inside]
-    return "|" in between and (toks[opener].text == "[" or ":" not in between[:between.index("|")])
 
 
 def _is_ref(toks: list[Token], first: int, last: int) -> bool:

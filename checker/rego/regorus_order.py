@@ -258,28 +258,15 @@ def order_for_regorus(source: str, v0: bool = False) -> str:
             first, last = arguments
             end = toks[last].offset + len(toks[last].text)
             edits += [(end, end, ")"), (toks[first].offset, toks[first].offset, f"{name}(")]
-    for first, last in _marshalled_values(toks):
-        name = f"__natpolicy_rmarshal_l{source.count(chr(10), 0, toks[first].offset) + 1}_{len(sites)}"
-        sites.append(_MARSHAL_SITE.format(name=name, refused=ORDER_REFUSED))
-        end = toks[last].offset + len(toks[last].text)
-        edits += [(end, end, ")"), (toks[first].offset, toks[first].offset, f"{name}(")]
-    yamls = _yaml_values(toks)
-    for first, last in yamls:
-        name = f"__natpolicy_ryaml_l{source.count(chr(10), 0, toks[first].offset) + 1}_{len(sites)}"
-        sites.append(_YAML_SITE.format(name=name, refused=ORDER_REFUSED))
-        end = toks[last].offset + len(toks[last].text)
-        edits += [(end, end, ")"), (toks[first].offset, toks[first].offset, f"{name}(")]
-    walked = _walked_values(toks)
-    for first, last in walked:
-        name = f"__natpolicy_riter_l{source.count(chr(10), 0, toks[first].offset) + 1}_{len(sites)}"
-        sites.append(_WALK_SITE.format(name=name, refused=ORDER_REFUSED))
-        end = toks[last].offset + len(toks[last].text)
-        edits += [(end, end, ")"), (toks[first].offset, toks[first].offset, f"{name}(")]
-    for first, last in _iterated_sets(source, toks):
-        name = f"__natpolicy_riter_l{source.count(chr(10), 0, toks[first].offset) + 1}_{len(sites)}"
-        sites.append(_SET_SITE.format(name=name, refused=ORDER_REFUSED))
-        end = toks[last].offset + len(toks[last].text)
-        edits += [(end, end, ")"), (toks[first].offset, toks[first].offset, f"{name}(")]
+    yamls, walked = _yaml_values(toks), _walked_values(toks)
+    # The value each marshal writes, walk visits or an array comprehension iterates: checked by its site's function.
+    for prefix, site, spans in (("rmarshal", _MARSHAL_SITE, _marshalled_values(toks)), ("ryaml", _YAML_SITE, yamls),
+                                ("riter", _WALK_SITE, walked), ("riter", _SET_SITE, _iterated_sets(source, toks))):
+        for first, last in spans:
+            name = f"__natpolicy_{prefix}_l{source.count(chr(10), 0, toks[first].offset) + 1}_{len(sites)}"
+            sites.append(site.format(name=name, refused=ORDER_REFUSED))
+            end = toks[last].offset + len(toks[last].text)
+            edits += [(end, end, ")"), (toks[first].offset, toks[first].offset, f"{name}(")]
     if not edits:
         return source
     out = source

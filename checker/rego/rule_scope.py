@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from natpolicy.rego.source import Token, enclosing_openers, matching_close
 
-__all__ = ["array_comprehensions", "earlier_names", "in_comprehension_body", "in_comprehension_head", "opens_body",
-           "parameter_list", "parameter_names", "some_in_collection", "starts_body_statement"]
+__all__ = ["array_comprehensions", "earlier_names", "in_array_or_set_body", "in_comprehension_body",
+           "in_comprehension_head", "opens_body", "parameter_list", "parameter_names", "some_in_collection",
+           "starts_body_statement"]
 
 # A line ending in one of these goes on (`x := input.a[_] with` / `input.b`), and so does a line after `if`.
 _CONTINUING = frozenset({"not", "in", "some", "every", "with", "as", "else", "if", "contains", "default"})
@@ -136,3 +137,14 @@ def array_comprehensions(toks: list[Token]) -> list[tuple[int, int]]:
         if close is not None and any(t.text == "|" and t.depth == tok.depth + 1 for t in toks[i + 1:close]):
             out.append((i, close))
     return out
+
+
+def in_array_or_set_body(toks: list[Token], i: int) -> bool:
+    """Is ``toks[i]`` a statement of an array or set comprehension's body (its innermost bracket), where regopy
+    1.5.2 cannot parse a two-name ``some ... in`` (regopy_some_pairs, self_keyed)?"""
+    opener = next(enclosing_openers(toks, i), None)
+    if opener is None or toks[opener].text not in ("[", "{"):
+        return False
+    inside = toks[opener].depth + 1
+    between = [t.text for t in toks[opener + 1:i] if t.depth == inside]
+    return "|" in between and (toks[opener].text == "[" or ":" not in between[:between.index("|")])

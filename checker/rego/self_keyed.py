@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from natpolicy.rego.rule_scope import some_in_collection, starts_body_statement
+from natpolicy.rego.rule_scope import in_array_or_set_body, some_in_collection, starts_body_statement
 from natpolicy.rego.source import Token, enclosing_openers, matching_close, tokens
 from natpolicy.rego.static_checks import declared_name
 
@@ -66,21 +66,11 @@ def _key_in_value(source: str, toks: list[Token], i: int, engine: str) -> str:
         if span[0] != i + 5 or value.text != key:
             return ""
         # regopy misreads it but inside an array or set comprehension, where regopy_some_pairs writes it out
-        return "is" if engine == "regorus" or not _array_or_set_body(toks, i) else ""
+        return "is" if engine == "regorus" or not in_array_or_set_body(toks, i) else ""
     close = matching_close(toks, i + 3) if value.text in ("[", "{") else None
     if engine != "regorus" or close is None or close != span[0] - 2:
         return ""
     return "holds" if any(t.kind == "ident" and t.text == key for t in toks[i + 4:close]) else ""
-
-
-def _array_or_set_body(toks: list[Token], i: int) -> bool:
-    """Is ``toks[i]`` a statement of an array or set comprehension's body (regopy_some_pairs rewrites there)?"""
-    opener = next(enclosing_openers(toks, i), None)
-    if opener is None or toks[opener].text not in ("[", "{"):
-        return False
-    inside = toks[opener].depth + 1
-    between = [t.text for t in toks[opener + 1:i] if t.depth == inside]
-    return "|" in between and (toks[opener].text == "[" or ":" not in between[:between.index("|")])
 
 
 def _declared(toks: list[Token], i: int) -> Iterator[int]:
