@@ -24,6 +24,10 @@ P = "package p\nimport rego.v1\n"
      f"x := [[k, v] | some k, v in input.o; some w in {SEQ}(input.w, [k, v])]"),
     ("x := [[r, a] | some r in input.rs; some a in r.actions]",
      f"x := [[r, a] | some r in input.rs; some a in {SEQ}(r.actions, [r])]"),  # already ordered: harmless
+    ("x := [[a, b] | some a in input.a; b := input.b[i]]",  # `i` free: an iteration
+     f"x := [[a, b] | some a in input.a; b := {SEQ}(input.b, [a])[i]]"),
+    ('x := [[a, b] | some a in input.a; b := {"q", "p"}[_]]',  # a literal bracketed where it stands
+     f'x := [[a, b] | some a in input.a; b := {SEQ}({{"q", "p"}}, [a])[_]]'),
 ])
 def test_each_later_iteration_reads_the_earlier_names(body: str, rewritten: str) -> None:
     assert loops_for_regopy(P + body + "\n") == P + rewritten + "\n" + SEQ_HELPER
@@ -34,15 +38,19 @@ def test_each_later_iteration_reads_the_earlier_names(body: str, rewritten: str)
     "x := {[a, b] | some a in input.a; some b in input.b}",  # a set holds no order
     "x := {a: b | some a in input.a; some b in input.b}",
     "x if { some a in input.a; some b in input.b; a == b }",  # a rule body
-    "x := [[a, b] | some a in input.a; b := input.b[i]]",  # `i` declared nowhere: not read as an iteration
     "x := [a | some a in input.a; a != 1]",  # a filter
 ])
 def test_no_order_to_keep_is_left_as_written(body: str) -> None:
     assert loops_for_regopy(P + body + "\n") == P + body + "\n"
 
 
+def test_natpolicys_own_helpers_are_left_alone() -> None:
+    helper = "__natpolicy_h(x) := [[a, b] | some a in x; some b in x]\n"
+    assert loops_for_regopy(P + helper) == P + helper
+
+
 _FORMS = ["some {v} in input.{v}", "{v} := input.{v}[_]", "some i{v}; {v} := input.{v}[i{v}]",
-          "some j{v}, {v} in input.{v}"]
+          "some j{v}, {v} in input.{v}", "{v} := input.{v}[k{v}]", "{v} := {{w | some w in input.{v}}}[_]"]
 _INPUT: dict[str, Any] = {"a": ["A", "B", "C"], "b": [1, 2, 3], "c": ["x", "y"], "d": [True, False]}
 
 
@@ -54,7 +62,10 @@ def test_random_cross_products_come_out_in_opa_order_on_regopy() -> None:
     engine, rng = create_engine("regopy"), random.Random(5)
     for _ in range(25):
         names = rng.sample(sorted(_INPUT), rng.randint(2, 4))
-        statements = [rng.choice(_FORMS).format(v=v) for v in names]
+        forms = [rng.choice(_FORMS) for _ in names]
+        statements = [form.format(v=v) for form, v in zip(forms, names, strict=True)]
         body = f"x := [[{', '.join(names)}] | {rng.choice(['; ', chr(10) + '  ']).join(statements)}]"
-        want = [list(t) for t in itertools.product(*[_INPUT[v] for v in names])]
+        # a set (the last form) is iterated in its sorted order, each input array in its own
+        want = [list(t) for t in itertools.product(*[sorted(_INPUT[v]) if form.startswith("{v} := {{")
+                                                     else _INPUT[v] for form, v in zip(forms, names, strict=True)])]
         assert default_answer(engine, {"source": P + body + "\n", "rule": "x", "input": _INPUT}) == ("ok", want), body

@@ -548,11 +548,13 @@ def _for_regopy(source: str, refs: frozenset[str] | None = None, elsewhere: froz
     # variable bound outside a comprehension copied before it (regopy_closures); iterating refs assigned through a
     # unification first (regopy_assign: rego-cpp crashes on `h := x[_].t` read again); refs hoisted
     # (regopy_hoist); then arithmetic, its helpers last: no other rewrite sees them.
-    # Each later iteration of an array comprehension made to read the earlier ones' names, so regopy keeps OPA's
-    # order of loops (regopy_loop_order); a two-name `some ... in` of an array or set comprehension, which regopy
-    # cannot parse, written as OPA's compiler reads it (regopy_some_pairs), before the closures' copies read its ref.
-    negated = some_pairs_for_regopy(loops_for_regopy(bind_negated_operands(source, refs)))
+    # A two-name `some ... in` of an array or set comprehension, which regopy cannot parse, written as OPA's
+    # compiler reads it (regopy_some_pairs), before the closures' copies read its ref.
+    negated = some_pairs_for_regopy(bind_negated_operands(source, refs))
     arithmetic, sites = arithmetic_for_regopy(hoist_first_bindings(assignments_for_regopy(copies_for_regopy(negated))))
     # json.marshal escaping as Go does (marshal_html); a prefix or indent it would reach stops (regopy_builtins).
     out = rewrite_for_regopy(escape_html_in_marshals(arithmetic, options_apart=False), elsewhere)
+    # Last: each later iteration of an array comprehension reads the earlier ones' names, so regopy keeps OPA's order
+    # of loops; after the rewrites above, it reads the collections they wrapped (regopy_loop_order).
+    out = loops_for_regopy(out)
     return out + ("" if out.endswith("\n") else "\n") + ARITH_HELPERS if sites else out

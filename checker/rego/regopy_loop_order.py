@@ -14,19 +14,23 @@ argument:
     some i; d := input.d[i]      ->  some i; d := __natpolicy_seq(input.d, [a, b, c])[i]
 
 which OPA answers alike (the same solutions in the same order) and regopy then answers in OPA's order (measured:
-300 of 300). An iteration is a ``some ... in`` or a statement holding a ref bracket of ``_`` or of a name a
-``some`` of the comprehension declares; its names are those before ``in``, the target of ``:=``/``=`` and the
-bracket's name. Set and object comprehensions and rule bodies hold no order: left alone.
+300 of 300). An iteration is a ``some ... in`` or a statement holding a ref bracket of ``_`` or of a name (one bound
+before iterates nothing, and reading the earlier names costs nothing there); its names are those before ``in``, the
+target of ``:=``/``=`` and the bracket's name. It runs after natpolicy's other rewrites for regopy, so it reads
+the collections they wrapped (``__natpolicy_ordered(s)[_]``), and leaves their appended helpers alone. Set and
+object comprehensions and rule bodies hold no order: left alone.
 """
 from __future__ import annotations
 
 from natpolicy.rego.rule_scope import array_comprehensions, some_in_collection, starts_body_statement
-from natpolicy.rego.source import Token, tokens
+from natpolicy.rego.source import Token, matching_close, tokens
+from natpolicy.rego.static_checks import rule_statements
 
 __all__ = ["SEQ", "SEQ_HELPER", "loops_for_regopy"]
 
 SEQ = "__natpolicy_seq"
 SEQ_HELPER = f"{SEQ}(__natpolicy_x, _) := __natpolicy_x\n"
+_NOT_NAMES = frozenset({"input", "data", "true", "false", "null"})
 
 
 def loops_for_regopy(source: str) -> str:
@@ -36,8 +40,13 @@ def loops_for_regopy(source: str) -> str:
         return source
     toks = tokens(source)
     edits: list[tuple[int, int, str]] = []
+    statements = list(rule_statements(source, toks))
+    comprehensions = _all_comprehensions(toks)
     for opener, close in array_comprehensions(toks):
-        edits += _comprehension_edits(source, toks, opener, close)
+        head = next((first for first, end in statements if first <= opener < end), None)
+        if head is not None and toks[head].text.startswith("__natpolicy_"):
+            continue  # natpolicy's own helpers, appended by the rewrites before this one
+        edits += _comprehension_edits(source, toks, opener, close, comprehensions)
     if not edits:
         return source
     out = source
@@ -46,24 +55,23 @@ def loops_for_regopy(source: str) -> str:
     return out + ("" if out.endswith("\n") else "\n") + SEQ_HELPER
 
 
-def _comprehension_edits(source: str, toks: list[Token], opener: int, close: int) -> list[tuple[int, int, str]]:
+def _comprehension_edits(source: str, toks: list[Token], opener: int, close: int,
+                         comprehensions: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
     inner = toks[opener].depth + 1
     bar = next(k for k in range(opener + 1, close) if toks[k].depth == inner and toks[k].text == "|")
     edits: list[tuple[int, int, str]] = []
     bound: list[str] = []  # the names earlier iterations bound, in order
-    declared: set[str] = set()  # the names `some x` declares in this body
     for first, last in _statements(source, toks, bar + 1, close, inner):
         if toks[first].text == "some":
             span = some_in_collection(source, toks, first)
             if span is None:
-                declared.update(t.text for t in toks[first + 1:last + 1] if t.kind == "ident")
-                continue
+                continue  # `some i` declares: its bracket binds
             names = [t.text for t in toks[first + 1:span[0] - 1] if t.kind == "ident" and t.text != "_"]
             if bound:
                 edits += _wrap(toks, span[0], span[1], bound)
             bound += [name for name in names if name not in bound]
             continue
-        bracket = _iterating_bracket(toks, first, last, inner, declared)
+        bracket = _iterating_bracket(toks, first, last, comprehensions)
         if bracket is None:
             continue
         root = _root(toks, bracket, first)
@@ -74,6 +82,17 @@ def _comprehension_edits(source: str, toks: list[Token], opener: int, close: int
         key = [toks[bracket + 1].text] if toks[bracket + 1].text != "_" else []
         bound += [name for name in target + key if name not in bound]
     return edits
+
+
+def _all_comprehensions(toks: list[Token]) -> list[tuple[int, int]]:
+    """(opener, close) of every array, set and object comprehension."""
+    out = []
+    for i, tok in enumerate(toks):
+        if tok.text in ("[", "{"):
+            close = matching_close(toks, i)
+            if close is not None and any(t.text == "|" and t.depth == tok.depth + 1 for t in toks[i + 1:close]):
+                out.append((i, close))
+    return out
 
 
 def _statements(source: str, toks: list[Token], start: int, end: int, depth: int) -> list[tuple[int, int]]:
@@ -94,15 +113,17 @@ def _statements(source: str, toks: list[Token], start: int, end: int, depth: int
     return out
 
 
-def _iterating_bracket(toks: list[Token], first: int, last: int, depth: int, declared: set[str]) -> int | None:
-    """The first ref bracket of ``_`` or of a declared name in the statement, outside any comprehension in it."""
+def _iterating_bracket(toks: list[Token], first: int, last: int, comprehensions: list[tuple[int, int]]) -> int | None:
+    """The first ref bracket of ``_`` or of a name in the statement, outside any comprehension in it. A name bound
+    before (outside the comprehension too) iterates nothing there, and reading the earlier names costs nothing."""
+    inner = [(o, c) for o, c in comprehensions if first <= o and c <= last]
     for k in range(first, last - 1):
         tok = toks[k]
-        if tok.text == "|" and tok.depth > depth:
-            return None  # a comprehension inside: its own body iterates, in its own order
+        if any(o <= k <= c for o, c in inner):
+            continue  # a comprehension inside: its own body iterates, in its own order
         if tok.text == "[" and k > first and toks[k + 2].text == "]" and toks[k + 1].kind == "ident" \
-                and (toks[k + 1].text == "_" or toks[k + 1].text in declared) \
-                and (toks[k - 1].kind == "ident" or toks[k - 1].text in ("]", ")")):
+                and toks[k + 1].text not in _NOT_NAMES \
+                and (toks[k - 1].kind == "ident" or toks[k - 1].text in ("]", ")", "}")):
             return k
     return None
 
@@ -111,10 +132,15 @@ def _root(toks: list[Token], bracket: int, first: int) -> int | None:
     """The first token of the ref (or call) whose bracket is at ``bracket``: ``input`` of ``input.a.b[_]``."""
     k = bracket - 1
     while k >= first:
-        if toks[k].text in ("]", ")"):
+        if toks[k].text in ("]", ")", "}"):
+            opening = {"]": "[", ")": "(", "}": "{"}[toks[k].text]
             opener = next((m for m in range(k - 1, first - 1, -1) if toks[m].depth == toks[k].depth
-                           and toks[m].text == ("[" if toks[k].text == "]" else "(")), None)
-            if opener is None or opener == first:
+                           and toks[m].text == opening), None)
+            if opener is None:
+                return None
+            if opening == "{":
+                return opener  # a set or object literal, bracketed where it stands
+            if opener == first:
                 return None
             k = opener - 1
             continue
