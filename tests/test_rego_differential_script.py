@@ -112,3 +112,17 @@ def test_random_strings_answer_alike_on_both_engines(capsys: pytest.CaptureFixtu
     assert "0 of 8 answered differently" in capsys.readouterr().err
     assert script.main(["--strings", "8", "--seed", "3", "--rows", "6", "--default-mode"]) == 0
     assert "0 of 8 answered differently" in capsys.readouterr().err
+
+
+def test_the_random_loops_are_the_same_for_one_seed_and_array_comprehensions_of_several_iterations() -> None:
+    rules = script.random_loops(40, 5)
+    assert rules == script.random_loops(40, 5) != script.random_loops(40, 6)
+    assert all(rule.startswith("x := [[") and " | " in rule for rule in rules)
+    assert all(len(__import__("re").split(r"; |\n  ", rule)) >= 2 for rule in rules)  # two statements or more
+
+
+@pytest.mark.skipif(not {"regorus", "regopy"} <= set(installed_engines()), reason="needs regorus and regopy")
+def test_random_loops_answer_alike_on_both_engines(capsys: pytest.CaptureFixture[str]) -> None:
+    # regopy ran independent loops in another order before stop 31 (regopy_loop_order)
+    assert script.main(["--loops", "8", "--seed", "4"]) == 0
+    assert "0 of 8 answered differently" in capsys.readouterr().err
