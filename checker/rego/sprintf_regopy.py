@@ -79,7 +79,9 @@ def order_helpers(prefix: str, quoted: bool) -> str:
       ``{"a#": 1, "a\\"": 2}`` came out with ``a#`` first (OPA: ``a"``, 0x22, first);
     * with ``quoted`` (sets everywhere, objects in ``sprintf``), quoted: a string that another one continues
       with a space or ``!`` (below the closing quote, 0x22) came after it (``{"a b", "a"}``; OPA: ``a`` first).
-    A backslash alone (held as two) keeps the order. Only an object or set of two keys or more is read.
+    A backslash alone (held as two) keeps the order. Only an object or set of two keys or more is read, and a
+    string is split into its characters only where it holds a space or ``!`` (a plan's keys seldom do: the split
+    of every key of a whole plan given to ``sprintf`` met rego-cpp's statement limit, measured).
     """
     objects = f"{prefix}misordered(v) if {{ is_object(v); some k; v[k] = w; {prefix}low_key(k, v) }}\n"
     return private_locals(f"""
@@ -89,8 +91,12 @@ def order_helpers(prefix: str, quoted: bool) -> str:
 {objects if quoted else ""}{prefix}escaped(k) if {{
   is_string(k); contains(replace(k, "\\\\", ""), substring("\\\\", 0, 1))
 }}
-{prefix}low_key(k, v) if {{ is_string(k); some i, e in split(k, ""); e in {{" ", "!"}}; _ = v[substring(k, 0, i)] }}
-{prefix}low_element(k, v) if {{ is_string(k); some i, e in split(k, ""); e in {{" ", "!"}}; substring(k, 0, i) in v }}
+{prefix}low_key(k, v) if {{
+  is_string(k); regex.match("[ !]", k); some i, e in split(k, ""); e in {{" ", "!"}}; _ = v[substring(k, 0, i)]
+}}
+{prefix}low_element(k, v) if {{
+  is_string(k); regex.match("[ !]", k); some i, e in split(k, ""); e in {{" ", "!"}}; substring(k, 0, i) in v
+}}
 """)
 
 
