@@ -622,3 +622,20 @@ def test_the_markdown_gate_still_fails_on_a_deny_next_to_warnings(cli: Cli, tmp_
     result = check(cli, str(quiet_plan(tmp_path)), "-p", str(directory), "--format", "markdown")
     assert result.code == 1
     assert "❌ **Gate: fail** (1 finding is at or above `low`). 2 `warn` results" in result.out
+
+
+def test_a_regorus_parser_warning_is_one_note_not_print_output(cli: Cli, tmp_path: Path) -> None:
+    # regorus writes a v0 parser warning as a code frame on the stream print() output shares; each line of it was a
+    # "Rego print():" note (about 240 empty ones on a real policy set), now it is one note naming the place.
+    from natpolicy.rego.engines import installed_engines
+
+    if "regorus" not in installed_engines():
+        pytest.skip("regorus is not installed here")
+    directory = policy(tmp_path, 'package main\n\ntests := test if {\n  test := 1\n}\n'
+                                 'deny[msg] {\n  print("looked")\n  msg := "t"\n}\n')
+    result = check(cli, str(quiet_plan(tmp_path)), "--policy", str(directory), "--rego-version", "v0",
+                   "--rego-engine", "regorus", "--format", "json")
+    notes = notes_of(result)
+    assert "Rego engine warning: `if` will be treated as identifier" in notes and "policy.rego:3:" in notes, notes
+    assert "Rego print(): looked" in notes  # the policy's own print() stays a print note
+    assert "Rego print(): -->" not in notes and "Rego print(): \n" not in notes + "\n", notes

@@ -280,14 +280,44 @@ def _safe_line(text: str) -> str:
 
 
 def _printed_notes(printed: bytes, dropped: int, scrub: Scrubber, label: str = "Rego print()") -> list[str]:
-    """Rego print() output as notes: scrubbed like messages, escaped, bounded."""
+    """Rego print() output as notes: scrubbed like messages, escaped, bounded; regorus' parser warnings, which reach
+    the same stream, one note each."""
     # Lines end at "\n" only: a "\r" or U+2028 stays inside its line, made visible.
     lines = printed.decode("utf-8", "replace").removesuffix("\n").split("\n") if printed else []
-    notes = [f"{label}: {_safe_line(scrub(line[:_PRINT_WIDTH]))}" for line in lines[:_PRINT_LINES]]
+    lines, warnings = _engine_warnings(lines)
+    notes = [f"Rego engine {_safe_line(scrub(warning[:_PRINT_WIDTH]))}" for warning in warnings]
+    notes += [f"{label}: {_safe_line(scrub(line[:_PRINT_WIDTH]))}" for line in lines[:_PRINT_LINES]]
     more = len(lines) - _PRINT_LINES
     if more > 0 or dropped:
         notes.append(f"{label}: {max(more, 0)} more line(s) and {dropped} more byte(s) not shown")
     return notes
+
+
+# regorus writes a parser warning as a code frame: an empty line, `--> file:line:col`, lines of `|` and the warning
+# (measured: `warning: `if` will be treated as identifier due to missing `import future.keywords.if``). Printed
+# values never span lines (each print() call is one JSON-escaped line), so such a frame is the engine's.
+_FRAME_AT = re.compile(r"^--> (?P<where>\S+:\d+:\d+)$")
+_FRAME_LINE = re.compile(r"^\s*\d*\s*\|.*$")
+
+
+def _engine_warnings(lines: list[str]) -> tuple[list[str], list[str]]:
+    """(the lines left, each engine warning as `warning: ... (file:line:col)`)."""
+    kept: list[str] = []
+    warnings: list[str] = []
+    i = 0
+    while i < len(lines):
+        start = i + 1 if lines[i] == "" else i
+        at = _FRAME_AT.match(lines[start]) if start < len(lines) else None
+        j = start + 1
+        while at and j < len(lines) and _FRAME_LINE.match(lines[j]):
+            j += 1
+        if at and j < len(lines) and j > start + 1 and lines[j].startswith("warning: "):
+            warnings.append(f"{lines[j]} ({at.group('where')})")
+            i = j + 1
+            continue
+        kept.append(lines[i])
+        i += 1
+    return kept, warnings
 
 
 def _change_keys(doc: Any) -> Any:
