@@ -42,3 +42,30 @@ def test_the_policys_own_rules_are_never_blanked() -> None:
     a = b = "package p\ng(x) := 1\n"
     assert without_repeated_helpers({"a.rego": a, "b.rego": b}, {"a.rego": a, "b.rego": b}) == {"a.rego": a,
                                                                                                 "b.rego": b}
+
+
+def test_a_helper_written_in_v0_and_in_v1_is_one_helper() -> None:
+    # A package whose files mix Rego v0 and v1 got natpolicy's helpers once each way; regorus stopped on any
+    # function so defined ("binding plan not found", measured on raw regorus).
+    v1 = "package p\nimport rego.v1\nx := __natpolicy_f(1)\n__natpolicy_f(__natpolicy_x) := __natpolicy_x if is_number(__natpolicy_x)\n"
+    v0 = "package p\ny = __natpolicy_f(2)\n__natpolicy_f(__natpolicy_x) = __natpolicy_x { is_number(__natpolicy_x) }\n"
+    out = without_repeated_helpers({"a.rego": v1, "b.rego": v0}, {"a.rego": v1, "b.rego": v0})
+    assert out["a.rego"] == v1 and "__natpolicy_f(__natpolicy_x)" not in out["b.rego"]
+    # near misses: a set value is no scalar value; another body is another definition
+    for other in ("__natpolicy_f(__natpolicy_x) = {__natpolicy_x} { is_number(__natpolicy_x) }\n",
+                  "__natpolicy_f(__natpolicy_x) = __natpolicy_x { is_string(__natpolicy_x) }\n"):
+        b = "package p\ny = __natpolicy_f(2)\n" + other
+        assert without_repeated_helpers({"a.rego": v1, "b.rego": b}, {"a.rego": v1, "b.rego": b})["b.rego"] == b
+
+
+def test_a_package_mixing_rego_v0_and_v1_runs_on_regorus() -> None:
+    from natpolicy.rego.engines import create_engine, installed_engines
+
+    if "regorus" not in installed_engines():
+        pytest.skip("regorus is not installed here")
+    v1 = "package main\nimport rego.v1\ndeny contains r.n if {\n  some r in input.rs\n  r.t == \"x\"\n}\n"
+    v0 = "package main\nimport future.keywords.in\ndeny[r.n] {\n  some r in input.rs\n  r.t == \"y\"\n}\n"
+    engine = create_engine("regorus")
+    compiled = engine.compile({"a.rego": v1, "b.rego": v0}, None, ["main/deny"], rego_version="v0")
+    answer = engine.evaluate(compiled, "main/deny", engine.prepare_input({"rs": [{"n": 1, "t": "x"}, {"n": 2, "t": "y"}]}))
+    assert sorted(answer) == [1, 2]

@@ -6,13 +6,18 @@ define one helper in two modules, with the same text. OPA reads that as one func
 stops on a function holding an ``else`` that two modules define ("binding plan not found for parameter
 x", measured): a policy with ``sprintf`` beside another file of its package calling ``count`` stopped.
 So a helper whose exact text another module of the package already defines is blanked here, its lines
-kept as empty lines (every line number stays, for the messages that name one).
+kept as empty lines (every line number stays, for the messages that name one). The text is compared without what
+tells Rego v0 from v1 (``if``, a body's braces, ``:=`` for ``=``): a package whose files mix the two versions got
+the helpers twice, one written each way, and regorus stopped on any function so defined in a v1 and a v0 module
+(measured on raw regorus: ``f(x) := x if is_array(x)`` beside ``f(x) = x { is_array(x) }``; a real policy set
+mid-migration stopped on every plan).
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from natpolicy.rego.source import scan_module, tokens
+from natpolicy.rego.rule_scope import opens_body
+from natpolicy.rego.source import Token, matching_close, scan_module, tokens
 from natpolicy.rego.static_checks import rule_statements
 
 __all__ = ["without_repeated_helpers"]
@@ -38,10 +43,20 @@ def without_repeated_helpers(rewritten: Mapping[str, str], originals: Mapping[st
             start = toks[first].offset
             stop = toks[end].offset if end < len(toks) else len(text)
             definition = text[start:stop].rstrip()
-            if definition in defined:
+            key = _version_free(toks[first:end])
+            if key in defined:
                 blanks.append((start, start + len(definition)))
-            defined.add(definition)
+            defined.add(key)
         for start, stop in reversed(blanks):
             text = text[:start] + "\n" * text.count("\n", start, stop) + text[stop:]
         out[name] = text
     return out
+
+
+def _version_free(toks: list[Token]) -> str:
+    """A definition's text without what Rego v0 and v1 write differently: ``if``, the braces of its body, ``:=`` for
+    ``=`` (a set or object value's braces stay: ``f(x) := {1}`` is no ``f(x) := 1``)."""
+    body = {k for k, t in enumerate(toks) if t.depth == 0 and t.text == "{" and opens_body(toks, k)}
+    body |= {close for k in body for close in [matching_close(toks, k)] if close is not None}
+    return " ".join("=" if t.text == ":=" else t.text for k, t in enumerate(toks)
+                    if k not in body and not (t.depth == 0 and t.text == "if"))
