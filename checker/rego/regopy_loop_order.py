@@ -22,7 +22,7 @@ object comprehensions and rule bodies hold no order: left alone.
 """
 from __future__ import annotations
 
-from natpolicy.rego.rule_scope import array_comprehensions, some_in_collection, starts_body_statement
+from natpolicy.rego.rule_scope import array_comprehensions, ref_root, some_in_collection, starts_body_statement
 from natpolicy.rego.source import Token, matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
 
@@ -74,7 +74,7 @@ def _comprehension_edits(source: str, toks: list[Token], opener: int, close: int
         bracket = _iterating_bracket(toks, first, last, comprehensions)
         if bracket is None:
             continue
-        root = _root(toks, bracket, first)
+        root = ref_root(toks, bracket, first)
         if bound and root is not None:
             edits += _wrap(toks, root, bracket - 1, bound)
         target = [toks[first].text] if toks[first].kind == "ident" and first + 1 <= last \
@@ -125,31 +125,6 @@ def _iterating_bracket(toks: list[Token], first: int, last: int, comprehensions:
                 and toks[k + 1].text not in _NOT_NAMES \
                 and (toks[k - 1].kind == "ident" or toks[k - 1].text in ("]", ")", "}")):
             return k
-    return None
-
-
-def _root(toks: list[Token], bracket: int, first: int) -> int | None:
-    """The first token of the ref (or call) whose bracket is at ``bracket``: ``input`` of ``input.a.b[_]``."""
-    k = bracket - 1
-    while k >= first:
-        if toks[k].text in ("]", ")", "}"):
-            opening = {"]": "[", ")": "(", "}": "{"}[toks[k].text]
-            opener = next((m for m in range(k - 1, first - 1, -1) if toks[m].depth == toks[k].depth
-                           and toks[m].text == opening), None)
-            if opener is None:
-                return None
-            if opening == "{":
-                return opener  # a set or object literal, bracketed where it stands
-            if opener == first:
-                return None
-            k = opener - 1
-            continue
-        if toks[k].kind != "ident":
-            return None
-        if k - 2 >= first and toks[k - 1].text == ".":
-            k -= 2
-            continue
-        return k
     return None
 
 

@@ -39,7 +39,7 @@ import re
 from typing import Any
 
 from natpolicy.rego.regopy_compare import unknown_kind_comparisons
-from natpolicy.rego.rule_scope import array_comprehensions, some_in_collection
+from natpolicy.rego.rule_scope import array_comprehensions, ref_root, some_in_collection
 from natpolicy.rego.source import Token, call_arguments, matching_close, tokens
 
 __all__ = ["ORDER_REFUSED", "MIXED_SET_QUERY", "order_for_regorus", "site_line", "value_may_hold_mixed_set"]
@@ -418,39 +418,10 @@ def _iterated_sets(source: str, toks: list[Token]) -> list[tuple[int, int]]:
                     and (toks[j - 1].text in ("]", ")", "}")
                          or toks[j - 1].kind == "ident" and toks[j - 1].text not in _KEYWORDS):
                 # Every variable bracket: r[a][b] checks r, then r[a] (each a value that bracket iterates).
-                first = _ref_root(toks, j)
+                first = ref_root(toks, j)
                 if first is not None and toks[first].text != "input":
                     out.append((first, j - 1))
     return out
-
-
-def _ref_root(toks: list[Token], bracket: int) -> int | None:
-    """The first token of the term whose bracket opens at ``bracket``: ``r`` of ``r[a].s[b]``, ``f`` of
-    ``f(x)[k]`` (``object.keys`` of ``object.keys(o)[k]``), the ``{`` of ``{{1}, {"a": 1}}[k]``; None where it
-    is no such term."""
-    k = bracket - 1
-    while k >= 0:
-        if toks[k].text in ("]", "}", ")"):
-            opening = {"]": "[", "}": "{", ")": "("}[toks[k].text]
-            opener = next((m for m in range(k - 1, -1, -1) if toks[m].depth == toks[k].depth
-                           and toks[m].text == opening), None)
-            if opener is None or opener == 0:
-                return None
-            if opening == "{":
-                return opener  # a set or object literal or comprehension, bracketed where it stands
-            if opening == "(" and (toks[opener - 1].kind != "ident" or toks[opener - 1].text in _KEYWORDS):
-                return None  # a parenthesised term, which regorus 0.13.0 does not parse bracketed
-            k = opener - 1
-            continue
-        if toks[k].kind != "ident" or toks[k].text in _KEYWORDS:
-            return None
-        if k >= 2 and toks[k - 1].text == ".":
-            if toks[k - 2].kind != "ident" and toks[k - 2].text not in ("]", ")", "}"):
-                return None
-            k -= 2
-            continue
-        return k
-    return None
 
 
 _KEYWORDS = frozenset({"in", "contains", "if", "else", "some", "not", "with", "as", "every", "default"})

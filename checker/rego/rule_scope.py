@@ -8,7 +8,7 @@ from __future__ import annotations
 from natpolicy.rego.source import Token, enclosing_openers, matching_close
 
 __all__ = ["array_comprehensions", "earlier_names", "in_array_or_set_body", "in_comprehension_body",
-           "in_comprehension_head", "opens_body", "parameter_list", "parameter_names", "some_in_collection",
+           "in_comprehension_head", "opens_body", "parameter_list", "parameter_names", "ref_root", "some_in_collection",
            "starts_body_statement"]
 
 # A line ending in one of these goes on (`x := input.a[_] with` / `input.b`), and so does a line after `if`.
@@ -148,3 +148,33 @@ def in_array_or_set_body(toks: list[Token], i: int) -> bool:
     inside = toks[opener].depth + 1
     between = [t.text for t in toks[opener + 1:i] if t.depth == inside]
     return "|" in between and (toks[opener].text == "[" or ":" not in between[:between.index("|")])
+
+
+def ref_root(toks: list[Token], bracket: int, first: int = 0) -> int | None:
+    """The first token of the term whose bracket opens at ``bracket``, looking no further back than ``first``:
+    ``r`` of ``r[a].s[b]``, ``f`` of ``f(x)[k]`` (``object.keys`` of ``object.keys(o)[k]``), the ``{`` of
+    ``{{1}, {"a": 1}}[k]``; None where it is no such term (a parenthesised one: ``(x)[k]``)."""
+    k = bracket - 1
+    while k >= first:
+        if toks[k].text in ("]", "}", ")"):
+            opening = {"]": "[", "}": "{", ")": "("}[toks[k].text]
+            opener = next((m for m in range(k - 1, first - 1, -1) if toks[m].depth == toks[k].depth
+                           and toks[m].text == opening), None)
+            if opener is None:
+                return None
+            if opening == "{":
+                return opener  # a set or object literal or comprehension, bracketed where it stands
+            if opener == first or (opening == "(" and (toks[opener - 1].kind != "ident"
+                                                       or toks[opener - 1].text in _BEFORE_A_VALUE)):
+                return None
+            k = opener - 1
+            continue
+        if toks[k].kind != "ident" or toks[k].text in _BEFORE_A_VALUE:
+            return None
+        if k - 2 >= first and toks[k - 1].text == ".":
+            if toks[k - 2].kind != "ident" and toks[k - 2].text not in ("]", ")", "}"):
+                return None
+            k -= 2
+            continue
+        return k
+    return None
