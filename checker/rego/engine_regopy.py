@@ -121,7 +121,7 @@ class RegopyEngine:
         # Where a builtin rewritten for regopy (regopy_builtins) may stop the query: named likewise.
         builtin_sites = [(f"{name}:{char_line_col(source, offset)[0]}", builtin)
                          for name, source in modules.items()
-                         for offset, builtin in builtin_call_edits(tokens(source))[1]
+                         for offset, builtin in builtin_call_edits(tokens(source), source, elsewhere[name])[1]
                          + arithmetic_for_regopy(source)[1]  # and arithmetic that may stop (regopy_arith)
                          + key_kind_edits(source, tokens(source), elsewhere[name])[1]]  # objects (regopy_keys)
         # Read before the rewrite, whose appended functions (regopy_builtins) name the marshals too.
