@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from natpolicy.rego.engine import EvaluationError
 from natpolicy.rego.engines import create_engine, installed_engines
 from natpolicy.rego.guards import engine_refusals
 from natpolicy.rego.number_texts import literal_bindings, to_number_sites
@@ -87,3 +88,19 @@ def test_a_replaced_sprintf_or_to_number_is_not_renamed_and_what_that_leaves_is_
     compiled = engine.compile({"p.rego": mocked.replace("1.0", "1")}, None, ["p/z", "p/w"])
     assert engine.evaluate(compiled, "p/z", engine.prepare_input({})) == "mock"
     assert engine.evaluate(compiled, "p/w", engine.prepare_input({"a": "1.50"})) == "[7]"
+
+
+@pytest.mark.skipif("regorus" not in ENGINES, reason="regorus is not installed here")
+def test_regorus_stops_json_unmarshal_only_on_numbers_it_would_write_otherwise() -> None:
+    engine = create_engine("regorus")
+    compiled = engine.compile({"p.rego": "package p\nx := json.marshal(json.unmarshal(input.s))\n"}, None, ["p/x"])
+    for text in ("[2.0]", "[1.50]", "[1e2]", "[-0]", "[18446744073709551616]", '{"a": [0.00000001]}'):
+        with pytest.raises(EvaluationError, match=r"^p\.rego:2:\d+: json\.unmarshal of text holding a number"):
+            engine.evaluate(compiled, "p/x", engine.prepare_input({"s": text}))
+    for text, written in (("[2, 1.5, -0.25]", "[2,1.5,-0.25]"), ('["2.0", {"1.0": 0.5}]', '["2.0",{"1.0":0.5}]'),
+                          ("[18446744073709551615]", "[18446744073709551615]"), ("{", None)):
+        if written is None:  # text that is no JSON: json.unmarshal's own error, as before
+            with pytest.raises(EvaluationError, match="json"):
+                engine.evaluate(compiled, "p/x", engine.prepare_input({"s": text}))
+        else:
+            assert engine.evaluate(compiled, "p/x", engine.prepare_input({"s": text})) == written

@@ -52,16 +52,21 @@ class SprintfElement:
     last: int
 
 
-def to_number_sites(source: str, toks: list[Token], elsewhere: frozenset[str] = frozenset()) -> dict[int, str]:
-    """The ``to_number`` token of each call in the policy's own statements, and how its result is read:
-    ``value``, ``direct`` (a ``sprintf`` element itself), ``sprintf`` (through a name) or ``kept``."""
+def to_number_sites(source: str, toks: list[Token], elsewhere: frozenset[str] = frozenset(),
+                    name: str = "to_number") -> dict[int, str]:
+    """The first token of each call of ``name`` (``to_number``, ``json.unmarshal``) in the policy's own statements,
+    and how its result is read: ``value``, ``direct`` (a ``sprintf`` element itself), ``sprintf`` (through a
+    name) or ``kept``."""
+    parts = name.split(".")
     sites: dict[int, str] = {}
     for i in _own_tokens(source, toks):
-        tok = toks[i]
-        if tok.text != "to_number" or tok.kind != "ident" or (i > 0 and toks[i - 1].text == ".") \
-                or i + 1 >= len(toks) or toks[i + 1].text != "(":
+        if toks[i].text != parts[0] or toks[i].kind != "ident" or (i > 0 and toks[i - 1].text == "."):
             continue
-        close = matching_close(toks, i + 1)
+        opener = i + 2 * len(parts) - 1
+        if opener >= len(toks) or toks[opener].text != "(" or any(
+                toks[i + 2 * k - 1].text != "." or toks[i + 2 * k].text != part for k, part in enumerate(parts[1:], 1)):
+            continue
+        close = matching_close(toks, opener)
         if close is not None:
             sites[i] = _reading(source, toks, i, close, elsewhere)
     return sites

@@ -1,4 +1,5 @@
-"""``to_number`` and ``sprintf`` rewritten for regorus where a number's text can show (see ``number_texts``).
+"""``to_number``, ``json.unmarshal`` and ``sprintf`` rewritten for regorus where a number's text can show (see
+``number_texts``).
 
 regorus holds a number's value, never its text. Each ``to_number`` call of the policy is renamed by how its
 result is read: left alone where only its value is; a ``sprintf`` element itself is handed to natpolicy's
@@ -6,7 +7,10 @@ result is read: left alone where only its value is; a ``sprintf`` element itself
 (``numbers_opa``). A ``sprintf`` call with such an element, or with a whole number literal written with a point
 or an exponent (``10.0``, directly or through a name bound to it and read only by value or by ``sprintf``), is
 renamed to natpolicy's ``sprintf`` that takes the texts as a third argument, a literal array: the policy cannot
-hand it a text of its own. Names and lines stay; columns on the line move.
+hand it a text of its own. A ``json.unmarshal`` whose result may show its numbers' texts (OPA decodes with
+``UseNumber``: ``[2.0]`` holds the number ``2.0``) has its operand checked first: text holding a number regorus
+would write otherwise stops (regopy keeps such texts itself, measured). Names and lines stay; columns on the line
+move.
 """
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from typing import Any
 
 from natpolicy.rego.builtin_errors import replaced_builtins
 from natpolicy.rego.number_texts import argument_array, literal_bindings, rule_span, sprintf_elements, to_number_sites
-from natpolicy.rego.numbers_opa import opa_to_number_kept, opa_to_number_texted, opa_to_number_whole
+from natpolicy.rego.numbers_opa import opa_json_texts, opa_to_number_kept, opa_to_number_texted, opa_to_number_whole
 from natpolicy.rego.regopy_keys import mentioned_names
 from natpolicy.rego.source import Token, matching_close, tokens
 from natpolicy.rego.sprintf_opa import opa_sprintf_texts
@@ -30,6 +34,7 @@ KEPT_EXTENSION = "__natpolicy_to_number_kept"
 WHOLE_EXTENSION = "__natpolicy_to_number_whole"
 TEXTED_EXTENSION = "__natpolicy_to_number_texted"
 SPRINTF_TEXTS_EXTENSION = "__natpolicy_sprintf_texts"
+JSON_EXTENSION = "__natpolicy_json_texts"
 _RENAMES = {"kept": KEPT_EXTENSION, "sprintf": WHOLE_EXTENSION, "direct": TEXTED_EXTENSION}
 
 
@@ -39,6 +44,7 @@ def add_number_text_extensions(engine: Any) -> None:
     engine.add_extension(WHOLE_EXTENSION, 1, opa_to_number_whole)
     engine.add_extension(TEXTED_EXTENSION, 1, opa_to_number_texted)
     engine.add_extension(SPRINTF_TEXTS_EXTENSION, 3, opa_sprintf_texts)
+    engine.add_extension(JSON_EXTENSION, 1, opa_json_texts)
 
 
 def whole_float(text: str) -> bool:
@@ -62,7 +68,7 @@ NO_TEXT_CONTEXT = TextContext()
 
 def text_contexts(modules: Mapping[str, str]) -> dict[str, TextContext]:
     """Each module's :class:`TextContext` in the set ``modules``."""
-    replaced = frozenset(replaced_builtins(modules.values()) & {"sprintf", "to_number"})
+    replaced = frozenset(replaced_builtins(modules.values()) & {"sprintf", "to_number", "json.unmarshal"})
     return {name: TextContext(replaced, mentioned_names(other for o, other in modules.items() if o != name))
             for name in modules}
 
@@ -70,7 +76,7 @@ def text_contexts(modules: Mapping[str, str]) -> dict[str, TextContext]:
 def number_texts_for_regorus(source: str, context: TextContext = NO_TEXT_CONTEXT) -> str:
     """``source`` rewritten as the module's docstring says."""
     replaced = context.replaced
-    if "to_number" not in source and "sprintf" not in source:
+    if "to_number" not in source and "sprintf" not in source and "unmarshal" not in source:
         return source
     toks = tokens(source)
     edits: list[tuple[int, int, str]] = []
@@ -79,6 +85,13 @@ def number_texts_for_regorus(source: str, context: TextContext = NO_TEXT_CONTEXT
             edits.append((toks[i].offset, toks[i].offset + len(toks[i].text), _RENAMES[reading]))
     texts: dict[int, dict[int, str]] = {}
     named = _named_literals(source, toks)
+    for i, reading in (to_number_sites(source, toks, context.elsewhere, "json.unmarshal")
+                       if "json.unmarshal" not in replaced else {}).items():
+        close = matching_close(toks, i + 3)
+        if reading != "value" and close is not None and close > i + 4:
+            # Its numbers checked where they may show (numbers_opa.opa_json_texts); the text passes unchanged.
+            edits += [(toks[i + 4].offset, toks[i + 4].offset, f"{JSON_EXTENSION}("),
+                      (toks[close].offset, toks[close].offset, ")")]
     for element in sprintf_elements(toks) if "sprintf" not in replaced else ():
         first = toks[element.first]
         text: str | None = None

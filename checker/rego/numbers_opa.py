@@ -18,15 +18,17 @@ text OPA refuses, and is the default mode's guard of ``to_number``).
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 from decimal import Decimal
 from typing import Any
 
 __all__ = ["GO_FLOAT_TEXT", "opa_ceil", "opa_floor", "opa_to_number", "opa_to_number_kept", "opa_to_number_texted",
-           "opa_to_number_whole", "go_number", "opa_bits_lsh", "text_as_held"]
+           "opa_to_number_whole", "go_number", "opa_bits_lsh", "opa_json_texts", "text_as_held"]
 
 _INT64 = range(-(2**63), 2**63)
+_REGORUS_INTEGERS = range(-(2**63), 2**64)  # what regorus holds as an integer (past it, an f64)
 # What strconv.ParseFloat reads in decimal (underscores only after a base prefix, so never here).
 _DECIMAL = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
 _INTEGER = re.compile(r"^[+-]?[0-9]+\Z")
@@ -134,6 +136,31 @@ def opa_to_number_texted(value: Any) -> list[Any]:
     """``to_number`` as an element of sprintf's arguments: the value and the text OPA keeps (``null`` for none),
     read by natpolicy's sprintf (sprintf_opa.opa_sprintf_texts)."""
     return [opa_to_number(value), value if isinstance(value, str) else None]
+
+
+def opa_json_texts(text: Any) -> Any:
+    """``text`` as it is, once the numbers of the JSON value it starts with are ones regorus writes back as OPA
+    keeps them (OPA decodes with ``UseNumber``: ``json.unmarshal("[2.0]")`` holds the number ``2.0``, no integer
+    index, written ``2.0`` again); anything else is left to ``json.unmarshal`` itself."""
+    if not isinstance(text, str):
+        return text
+    numbers: list[str] = []
+
+    def kept(number: str) -> str:
+        numbers.append(number)
+        return number
+
+    try:
+        json.JSONDecoder(parse_float=kept, parse_int=kept, parse_constant=kept).raw_decode(text.lstrip(" \t\n\r"))
+    except ValueError:
+        return text
+    if not all(text_as_held(number) and (not _INTEGER.match(number) or int(number) in _REGORUS_INTEGERS)
+               for number in numbers):
+        raise ValueError("json.unmarshal of text holding a number OPA keeps as written (a whole number with a point "
+                         "or an exponent, a trailing zero, -0, or an integer past 64 bits: no integer index there, and "
+                         "json.marshal and sprintf write it as it stands), where regorus 0.13.0 holds the value only; "
+                         "natpolicy stops here: compare or compute with its numbers")
+    return text
 
 
 def go_number(text: str) -> int | float:

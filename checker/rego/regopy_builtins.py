@@ -151,7 +151,8 @@ _RENAMED = {
     **COLLECTIONS_RENAMED,
     **REGEX_RENAMED,
 }
-_TEXT_KEPT = "__natpolicy_to_number_kept"
+# Where its result may show a number's text (number_texts): the call checks it.
+_TEXT_KEPT = {"to_number": "__natpolicy_to_number_kept", "json.unmarshal": "__natpolicy_json_unmarshal_kept"}
 _BUILT_ARRAY = ("an array built by split, regex.split, regex.find_n, indexof_n, urlquery.decode_object or another "
                 "builtin, or a value holding one (it writes no string for them), or an object keyed by strings "
                 "holding `\"` or a control character, or a set below the first level of an array or object or "
@@ -408,7 +409,8 @@ __natpolicy_json_opt_plain(v) if {{
 _MARSHALS = frozenset({"__natpolicy_json_marshal", "__natpolicy_json_marshal_opts"})
 _GROUPS = ((frozenset({"__natpolicy_union"}), _UNION_HELPERS), (_MARSHALS, _MARSHAL_HELPERS),
            (frozenset(WEB_RENAMED.values()), WEB_HELPERS), (frozenset(TIME_RENAMED.values()), TIME_HELPERS),
-           (frozenset(STOPS_RENAMED.values()) - {GLOB_MATCH} - set(X509_RENAMED.values()), STOPS_HELPERS),
+           (frozenset(STOPS_RENAMED.values()) - {GLOB_MATCH} - set(X509_RENAMED.values())
+            | {_TEXT_KEPT["json.unmarshal"]}, STOPS_HELPERS),
            (frozenset({GLOB_MATCH}), GLOB_HELPERS), (frozenset(X509_RENAMED.values()), X509_HELPERS),
            (frozenset(REGEX_RENAMED.values()), REGEX_HELPERS), *COLLECTIONS_GROUPS)
 
@@ -428,7 +430,9 @@ def builtin_call_edits(toks: list[Token], source: str | None = None, elsewhere: 
     ``elsewhere``: the names the other modules mention)."""
     edits: list[tuple[int, int, str]] = []
     sites: list[tuple[int, str]] = []
-    readings = to_number_sites(source, toks, elsewhere) if source is not None and "to_number" in source else {}
+    readings = {**(to_number_sites(source, toks, elsewhere) if "to_number" in source else {}),
+                **(to_number_sites(source, toks, elsewhere, "json.unmarshal") if "unmarshal" in source else {})} \
+        if source is not None else {}
     for i, tok in enumerate(toks):
         if tok.kind != "ident" or (i > 0 and toks[i - 1].text == "."):
             continue
@@ -441,7 +445,7 @@ def builtin_call_edits(toks: list[Token], source: str | None = None, elsewhere: 
             continue  # a string key cannot go through a set: regopy's own answers (the twins call it often)
         if name in _SEARCHES and _exact_literal_search(toks, last + 1):
             continue  # contains(dest, ":"): a literal no escape holds finds what the text does (the twins' calls)
-        renamed = _TEXT_KEPT if readings.get(i, "value") != "value" else _RENAMED[name]
+        renamed = _TEXT_KEPT[name] if readings.get(i, "value") != "value" else _RENAMED[name]
         edits.append((tok.offset, toks[last].offset + len(toks[last].text), renamed))
         if name in STOPPING:
             sites.append((tok.offset, name))
