@@ -168,6 +168,8 @@ def test_the_probe_file_covers_every_category_of_the_issue() -> None:
     ("regorus", "sprintf-star-width", "sprintf verb '%*d'"),
     ("regorus", "sprintf-whole-float-literal-nested", "number 1.0 in a sprintf argument"),
     ("regopy", "sprintf-whole-float-literal", "number 1.0 in a sprintf argument"),
+    ("regorus", "opa-runtime-refused", "opa.runtime(): regorus 0.13.0 answers its own fields"),
+    ("regopy", "opa-runtime-refused", "opa.runtime(): regopy 1.5.2 answers its own fields"),
     ("regopy", "number-literal-bound-then-sprintf", "number 10.0: OPA keeps its text"),
     ("regorus", "number-literal-bound-then-json-marshal", "number 10.0: OPA keeps its text"),
     ("regopy", "sprintf-extra-argument", "sprintf with more arguments than verbs"),

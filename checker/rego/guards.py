@@ -169,6 +169,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
         out.extend(object_pattern_refusals(source, package_names))
         out.extend(re2_mock_refusals(toks))
     out.extend(_one_argument_walks(toks, _LABEL[engine]))
+    out.extend(_runtime_calls(toks, _LABEL[engine]))
     out.extend(number_literal_refusals(toks, engine, source, texts="sprintf" not in replaced))
     out.extend(unary_minus_refusals(toks))  # `-input.n`: OPA's parser refuses it, regopy negated it
     out.extend(_zone_abbreviation_layouts(toks, engine))
@@ -257,6 +258,18 @@ def _whole_float_literal(toks: list[Token], i: int, engine: str) -> Token | None
         if tok.kind == "number" and whole_float(tok.text) and k not in elements:
             return tok
     return None
+
+
+def _runtime_calls(toks: list[Token], label: str) -> Iterator[tuple[int, str]]:
+    """``opa.runtime()``: OPA answers its own version, commit, config and the process environment; each engine
+    answers its own fields (regorus lists its builtins, regopy rego-cpp's commit), and natpolicy runs policies
+    with an empty environment, so a policy reading a variable would find none where OPA finds it."""
+    for i in range(len(toks)):
+        if _dotted(toks, i) == "opa.runtime" and _is_call(toks, i, "opa.runtime"):
+            yield toks[i].offset, (f"opa.runtime(): {label} answers its own fields, never OPA's version, commit or "
+                                   "config, and natpolicy hands policies no environment (a scanned repository's "
+                                   "policy must not read the runner's secrets); natpolicy refuses it: pass settings "
+                                   "with --data")
 
 
 def _one_argument_walks(toks: list[Token], label: str) -> Iterator[tuple[int, str]]:
