@@ -6,7 +6,7 @@ import pytest
 from natpolicy.rego.engine import EvaluationError
 from natpolicy.rego.engines import create_engine, installed_engines
 from natpolicy.rego.guards import engine_refusals
-from natpolicy.rego.number_texts import literal_bindings, to_number_sites
+from natpolicy.rego.number_texts import call_readings, literal_bindings
 from natpolicy.rego.number_texts_regorus import TextContext, number_texts_for_regorus
 from natpolicy.rego.source import tokens
 
@@ -15,7 +15,7 @@ ENGINES = installed_engines()
 
 def _readings(body: str, elsewhere: frozenset[str] = frozenset()) -> list[str]:
     source = f"package p\n{body}\n"
-    return list(to_number_sites(source, tokens(source), elsewhere).values())
+    return list(call_readings(source, tokens(source), elsewhere).values())
 
 
 @pytest.mark.parametrize(("body", "reading"), [
@@ -52,7 +52,7 @@ def test_a_rule_another_module_mentions_may_show_the_text() -> None:
 
 def test_natpolicys_own_functions_are_left_alone() -> None:
     source = "package p\nx := 1\n__natpolicy_f(v) := json.marshal(to_number(v))\n"
-    assert to_number_sites(source, tokens(source)) == {}
+    assert call_readings(source, tokens(source)) == {}
 
 
 @pytest.mark.parametrize(("body", "reading"), [

@@ -72,7 +72,7 @@ from natpolicy.rego.metadata_blocks import metadata_refusals
 from natpolicy.rego.metadata_redeclared import metadata_redeclarations
 from natpolicy.rego.negated_operands import moved_names, negated_operand_refusals
 from natpolicy.rego.number_literals import number_literal_refusals, unary_minus_refusals
-from natpolicy.rego.number_texts import elements_of, to_number_sites
+from natpolicy.rego.number_texts import call_readings, elements_of
 from natpolicy.rego.number_texts_regorus import whole_float
 from natpolicy.rego.re2_regorus import re2_mock_refusals, re2_refusals
 from natpolicy.rego.recursion import recursive_rules
@@ -239,7 +239,7 @@ def _sprintf_formats(source: str, toks: list[Token], engine: str, texts: bool = 
 def _replaced_to_number(source: str, toks: list[Token], elsewhere: frozenset[str]) -> Iterator[tuple[int, str]]:
     """Each ``to_number`` whose text may show, in a set replacing ``to_number`` with ``with``: regorus answers it
     through a renamed call (number_texts_regorus), which the replacement would not reach."""
-    for i, reading in to_number_sites(source, toks, elsewhere).items():
+    for i, reading in call_readings(source, toks, elsewhere).items():
         if reading != "value":
             yield toks[i].offset, ("to_number whose result may show its text, in a policy set that replaces "
                                    "to_number with `with`: natpolicy answers such a call under another name, which "

@@ -1,20 +1,24 @@
-"""Where a number's text can show: ``to_number`` of text, and a number literal bound to a name.
+"""Where a number's text can show: ``to_number`` and ``json.unmarshal`` of text, and literals bound to names.
 
 OPA keeps a number as its text (``ast.Number``). ``to_number`` of a string gives that string back as the number
 (topdown/casts.go: ``ast.Number(a)`` once ``strconv.ParseFloat`` reads it), so ``to_number("12.00")`` is the
 number ``12.00``: no integer to an array index or to a builtin's integer argument (``ast.Number.Int`` parses the
 text), written ``12.00`` by ``json.marshal`` and as an object key, and formatted by ``sprintf`` as a float64
-(``%d`` prints ``%!d(float64=12)``, ``%.2f`` ``12.00``). Both engines hold the value only (12), so the text shows
-nowhere. A comparison or arithmetic reads the value alone (``Compare``, big.Float), where both agree.
+(``%d`` prints ``%!d(float64=12)``, ``%.2f`` ``12.00``); ``json.unmarshal`` decodes with ``UseNumber`` alike.
+Both engines hold the value only (12). A comparison or arithmetic reads the value alone (``Compare``,
+big.Float), where both agree.
 
-So each ``to_number`` call of a policy is sorted by how its result is read (:func:`to_number_sites`):
+So each such call of a policy is sorted by how its result is read (:func:`call_readings`):
 
-* ``value``: an operand of a comparison or arithmetic, or the one argument of ``abs``, ``round``, ``ceil`` or
-  ``floor``, directly or through a name the body binds to it and reads only so. No text can show.
-* ``sprintf``: an element of ``sprintf``'s literal argument array, directly (``direct``: regorus hands natpolicy's
-  ``sprintf`` the text beside the value, exact) or through such a name (``sprintf``: only a whole value written
-  otherwise than as an integer prints otherwise; that stops).
-* ``kept``: anything else. Text that is no integer or plain decimal as either engine writes its value stops.
+* ``value``: an operand of a comparison or arithmetic, the one argument of ``abs``, ``round``, ``ceil`` or
+  ``floor``, ``format_int``'s first, an element of a collection ``count``, ``sum`` or ``product`` reads, or a
+  part of the value of a rule no module mentions (a query's answer is compared by value); directly or through
+  names the body binds to it and reads only so. No text can show.
+* ``direct``: an element of ``sprintf``'s literal argument array itself: regorus hands natpolicy's ``sprintf``
+  the text beside the value (exact).
+* ``sprintf``: such an element through a name: only a whole value written otherwise than as an integer prints
+  otherwise; that stops.
+* ``kept``: anything else. Text that is no integer or plain decimal as the engine writes its value stops.
 
 A number literal written ``10.0`` (a whole one with a point or an exponent) bound to a name read only by value or
 as a ``sprintf`` element is answered too (:func:`literal_bindings`; infracost's documented policy writes
@@ -28,8 +32,8 @@ from dataclasses import dataclass
 from natpolicy.rego.rule_scope import opens_body, starts_body_statement
 from natpolicy.rego.source import Token, enclosing_openers, matching_close, starts_statement
 
-__all__ = ["BY_VALUE", "SprintfElement", "argument_array", "literal_bindings", "rule_span", "sprintf_elements",
-           "elements_of", "to_number_sites"]
+__all__ = ["BY_VALUE", "SprintfElement", "argument_array", "call_readings", "elements_of", "literal_bindings",
+           "rule_span", "sprintf_elements"]
 
 # Operators that read a number by its value alone (OPA's Compare and big.Float arithmetic).
 BY_VALUE = frozenset({"==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%"})
@@ -52,7 +56,7 @@ class SprintfElement:
     last: int
 
 
-def to_number_sites(source: str, toks: list[Token], elsewhere: frozenset[str] = frozenset(),
+def call_readings(source: str, toks: list[Token], elsewhere: frozenset[str] = frozenset(),
                     name: str = "to_number") -> dict[int, str]:
     """The first token of each call of ``name`` (``to_number``, ``json.unmarshal``) in the policy's own statements,
     and how its result is read: ``value``, ``direct`` (a ``sprintf`` element itself), ``sprintf`` (through a

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from natpolicy.rego.builtin_errors import replaced_builtins
-from natpolicy.rego.number_texts import argument_array, literal_bindings, rule_span, sprintf_elements, to_number_sites
+from natpolicy.rego.number_texts import argument_array, call_readings, literal_bindings, rule_span, sprintf_elements
 from natpolicy.rego.numbers_opa import opa_json_texts, opa_to_number_kept, opa_to_number_texted, opa_to_number_whole
 from natpolicy.rego.regopy_keys import mentioned_names
 from natpolicy.rego.source import Token, matching_close, tokens
@@ -80,12 +80,12 @@ def number_texts_for_regorus(source: str, context: TextContext = NO_TEXT_CONTEXT
         return source
     toks = tokens(source)
     edits: list[tuple[int, int, str]] = []
-    for i, reading in (to_number_sites(source, toks, context.elsewhere) if "to_number" not in replaced else {}).items():
+    for i, reading in (call_readings(source, toks, context.elsewhere) if "to_number" not in replaced else {}).items():
         if reading in _RENAMES:
             edits.append((toks[i].offset, toks[i].offset + len(toks[i].text), _RENAMES[reading]))
     texts: dict[int, dict[int, str]] = {}
     named = _named_literals(source, toks)
-    for i, reading in (to_number_sites(source, toks, context.elsewhere, "json.unmarshal")
+    for i, reading in (call_readings(source, toks, context.elsewhere, "json.unmarshal")
                        if "json.unmarshal" not in replaced else {}).items():
         close = matching_close(toks, i + 3)
         if reading != "value" and close is not None and close > i + 4:

@@ -100,7 +100,7 @@ with each rewritten call's line (:func:`builtin_call_edits` gives them).
 """
 from __future__ import annotations
 
-from natpolicy.rego.number_texts import to_number_sites
+from natpolicy.rego.number_texts import call_readings
 from natpolicy.rego.regopy_collections import COLLECTIONS_GROUPS, COLLECTIONS_RENAMED, COLLECTIONS_STOPPING
 from natpolicy.rego.regopy_regex import REGEX_HELPERS, REGEX_RENAMED, REGEX_STOPPING
 from natpolicy.rego.regopy_stops import (
@@ -430,8 +430,8 @@ def builtin_call_edits(toks: list[Token], source: str | None = None, elsewhere: 
     ``elsewhere``: the names the other modules mention)."""
     edits: list[tuple[int, int, str]] = []
     sites: list[tuple[int, str]] = []
-    readings = {**(to_number_sites(source, toks, elsewhere) if "to_number" in source else {}),
-                **(to_number_sites(source, toks, elsewhere, "json.unmarshal") if "unmarshal" in source else {})} \
+    readings = {**(call_readings(source, toks, elsewhere) if "to_number" in source else {}),
+                **(call_readings(source, toks, elsewhere, "json.unmarshal") if "unmarshal" in source else {})} \
         if source is not None else {}
     for i, tok in enumerate(toks):
         if tok.kind != "ident" or (i > 0 and toks[i - 1].text == "."):
