@@ -23,6 +23,8 @@ USE = "c := [w | w := input.rs[i].p]"
     (f"x[i] := c if {{ input.rs[i]; {USE} }}", {"0": [5], "1": [0]}),  # a rule's key the body binds
     ("x contains [i, c] if {\n  r := input.rs[i]\n  c := count([w | w := input.rs[i].p; w > i])\n}",
      [[0, 1], [1, 0]]),
+    # `input[...]` holding a set union is a ref's bracket, no comprehension of its own (rule_scope.comprehensions)
+    ("x contains [i, c] if { input.rs[i]; c := [w | w := input[{input.rs[i]} | {\"m\"}]] }", [[0, []], [1, []]]),
 ])
 def test_a_variable_the_body_binds_by_a_ref_before_is_copied_and_answered_as_opa(rule: str, expected: Any) -> None:
     source = f"package p\n\n{rule}\n"

@@ -64,6 +64,7 @@ from natpolicy.rego.regopy_strings import (
     string_call_edits,
 )
 from natpolicy.rego.regopy_unify import literal_unification_edits
+from natpolicy.rego.rule_scope import array_comprehensions
 from natpolicy.rego.source import Token, matching_close, tokens
 from natpolicy.rego.sprintf_regopy import HELPERS, REFUSE, private_locals, sprintf_edits
 
@@ -218,7 +219,7 @@ def _sprintf_edits(source: str) -> list[tuple[int, int, str]]:
 def _set_order_edits(source: str) -> list[tuple[int, int, str]]:
     toks = tokens(source)
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement), character offsets
-    comprehensions = _comprehensions(toks)
+    comprehensions = array_comprehensions(toks)
     for i, tok in enumerate(toks):
         after_dot = i > 0 and toks[i - 1].text == "."
         if tok.text in _ORDERING_BUILTINS and not after_dot and i + 1 < len(toks) and toks[i + 1].text == "(":
@@ -309,11 +310,6 @@ def _is_ref(toks: list[Token], start: int, end: int) -> bool:
     return _ref_start(toks, end) == start
 
 
-def _comprehensions(toks: list[Token]) -> list[tuple[int, int]]:
-    return [(i, close) for i in range(len(toks)) if toks[i].text == "[" and _is_comprehension(toks, i)
-            for close in [matching_close(toks, i)] if close is not None]
-
-
 def _in_array_comprehension(i: int, comprehensions: list[tuple[int, int]]) -> bool:
     return any(lo < i < hi for lo, hi in comprehensions)
 
@@ -374,15 +370,6 @@ def _wrap(first: Token, last: Token) -> list[tuple[int, int, str]]:
     end = last.offset + len(last.text)
     return [(end, end, ")"), (first.offset, first.offset, f"{ORDERED}(")]
 
-
-
-def _is_comprehension(toks: list[Token], i: int) -> bool:
-    """``[`` opening an array comprehension (a `|` inside at its own depth), not a ref or a literal."""
-    if i > 0 and (toks[i - 1].kind in ("ident", "string") or toks[i - 1].text in (")", "]", "}")) \
-            and toks[i - 1].text not in ("in", "contains", "if", "else", "some", "not", "with", "as"):
-        return False  # x[...] is a ref
-    close = matching_close(toks, i)
-    return close is not None and any(t.text == "|" and t.depth == toks[i].depth + 1 for t in toks[i + 1:close])
 
 
 def _statement_end(text: str, toks: list[Token], start: int) -> int:
