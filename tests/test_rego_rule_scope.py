@@ -39,8 +39,11 @@ def test_only_comprehensions_wholly_inside_the_range_are_found() -> None:
     "x := f(1)[{1} | {2}]",  # a call's
     "x { y := {1} | {2} }",  # a rule's body after its head
     "f(a) { y := {a} | {2} }",
+    "x if { y := {1} | {2} }",  # a body after `if` or `else`, a set union at its own level
+    "x := 1 if { y := {1} | {2} } else := 2 if { y := {1} | {3} }",
+    "x { false } else { y := {1} | {2} }",
 ])
-def test_a_ref_bracket_or_a_body_after_a_head_is_no_comprehension(source: str) -> None:
+def test_a_ref_bracket_or_a_body_is_no_comprehension(source: str) -> None:
     assert _texts(source) == []
 
 

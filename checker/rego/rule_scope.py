@@ -129,8 +129,8 @@ def comprehensions(toks: list[Token], kinds: tuple[str, ...] = ("[", "{"), start
                    end: int | None = None) -> list[tuple[int, int]]:
     """(opener, close) of each comprehension opened by one of ``kinds`` (``[`` an array one, ``{`` a set or
     object one) with both brackets in ``toks[start:end]``: a bracket that opens a value, holding a ``|`` at its
-    own depth. A ref's bracket (``r[a | b]``, a set union as key) opens none, nor does a body after a head
-    (``p {``, ``f(x) {``); a body after ``if`` or ``else`` holding a set union does."""
+    own depth. A ref's bracket (``r[a | b]``, a set union as key) opens none, nor does a body (``p {``, ``f(x) {``,
+    ``if {``, ``else {``) holding a set union (``s := {1} | {2}``)."""
     stop = len(toks) if end is None else end
     out = []
     for i in range(start, stop):
@@ -139,6 +139,8 @@ def comprehensions(toks: list[Token], kinds: tuple[str, ...] = ("[", "{"), start
         if tok.text not in kinds or (before is not None and (before.kind in ("ident", "string") or before.text in
                                                              (")", "]", "}")) and before.text not in _BEFORE_A_VALUE):
             continue
+        if tok.text == "{" and before is not None and before.text in ("if", "else"):
+            continue  # a body: `if` and `else` are followed by no value
         close = matching_close(toks, i)
         if close is not None and close < stop \
                 and any(t.text == "|" and t.depth == tok.depth + 1 for t in toks[i + 1:close]):
