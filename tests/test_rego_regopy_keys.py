@@ -11,8 +11,17 @@ import pytest
 from natpolicy.rego.engine import EvaluationError
 from natpolicy.rego.engines import create_engine, installed_engines
 from natpolicy.rego.guards import engine_refusals
-from natpolicy.rego.regopy_keys import KEYS_APART, KEYS_WHOLE, STRING_KEY, key_kind_edits, literal_key_refusals
-from natpolicy.rego.source import tokens
+from natpolicy.rego.regopy_keys import (
+    KEYS_APART,
+    KEYS_WHOLE,
+    OBJECT_SITE,
+    STRING_KEY,
+    WHOLE_SITE,
+    key_kind_edits,
+    literal_key_refusals,
+)
+from natpolicy.rego.regopy_rewrite import rewrite_and_key_sites
+from natpolicy.rego.source import char_line_col, tokens
 
 ENGINES = [name for name in ("regorus", "regopy") if name in installed_engines()]
 P = "package p\nimport rego.v1\n"
@@ -68,6 +77,18 @@ def test_a_rule_another_module_mentions_may_be_read_whole_there() -> None:
     body = "o := {k: 1 | some k in input.ks}\np[k] := 1 if { some k in input.ks }\nx := p[1]\n"
     assert _wrapped(body, frozenset({"o", "p"})) == [(W, "{k: 1 | some k in input.ks}"), (S, "k")]
     assert _wrapped(body, frozenset({"q"})) == [(A, "{k: 1 | some k in input.ks}")]
+
+
+def test_the_rewrite_names_the_written_lines_of_the_objects_it_wraps() -> None:
+    # engine_regopy names these lines where a query stops. Found once, on the text the wrapping reads (where the
+    # sprintf rewrite above has moved every offset), they are the lines and sites of the module as written.
+    source = P + 'm := sprintf("%v", [input.a])\nx := {k: 1 | some k in input.a} == input.o\n\n' \
+        "y := {k: 1 | some k in input.a}[input.b]\n"
+    out, sites = rewrite_and_key_sites(source)
+    assert sites == ((4, WHOLE_SITE), (6, OBJECT_SITE))
+    assert [(char_line_col(source, offset)[0], site) for offset, site in key_kind_edits(source, tokens(source))[1]] \
+        == list(sites)
+    assert [n for n, line in enumerate(out.splitlines(), 1) if KEYS_WHOLE in line or KEYS_APART in line][:2] == [4, 6]
 
 
 @pytest.mark.parametrize(("body", "clash"), [

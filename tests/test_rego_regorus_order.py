@@ -81,52 +81,51 @@ def test_a_set_holding_an_object_and_a_set_iterated_in_a_comprehension_stops_at_
     assert "some v in input.a]" in out and "some v in __natpolicy_riter_l4_" in out
 
 
-@needs_regorus
-@pytest.mark.parametrize("some", ["some k, v in s", "some _, v in s", "some k, v in {{1}, {\"a\": 1}}"])
-def test_a_set_iterated_with_two_names_stops_at_its_line(some: str) -> None:
+# A set holding an object and a set, read in the set's order in an array comprehension (silent until stop 31):
+_READ_IN_ORDER = [
     # `some k, v in s` iterates a set in its order as `some v in s` does; it was not checked, and regorus answered
-    # [[1], {"a": 1}] where OPA answers [{"a": 1}, [1]] (silent until stop 31).
-    source = f'package p\ns := {{{{1}}, {{"a": 1}}}}\nx := [v |\n  {some}\n]\n'
-    with pytest.raises(EvaluationError) as caught:
-        run(source, {})
-    assert caught.value.message.startswith("p.rego:4:1: ") and "iterated" in caught.value.message
-    # Near-misses: an array and an object of both kinds, and an input array, iterated by two names as before.
-    near = 'package p\na := [{"a": 1}, {1}]\no := {"b": {1}, "a": {"c": 1}}\n' \
-           "x := [[v | some k, v in a], [v | some k, v in o], [v | some k, v in input.a]]\n"
-    assert run(near, {"a": [{"k": 1}, [1]]}) == [[{"a": 1}, [1]], [{"c": 1}, [1]], [{"k": 1}, [1]]]
-
-
-@needs_regorus
-@pytest.mark.parametrize("term", ['{{1}, {"a": 1}}[_]', '{w | some w in s}[_]', "f(s)[_]", "union({s, {2}})[_]",
-                                  "g(s).s[_]", "object.union({}, {\"s\": s}).s[_]"])
-def test_a_set_a_literal_or_a_call_gives_iterated_by_a_bracket_stops_at_its_line(term: str) -> None:
+    # [[1], {"a": 1}] where OPA answers [{"a": 1}, [1]].
+    *[(some, "iterated") for some in ["some k, v in s", "some _, v in s", "some k, v in {{1}, {\"a\": 1}}"]],
     # Only a ref's root was checked (`s[_]`): a set written where it is bracketed, or a call's result, was listed in
-    # regorus' order ([v | v := {{1}, {"a": 1}}[_]] was [[1], {"a": 1}], OPA [{"a": 1}, [1]]; silent until stop 31).
-    source = f'package p\ns := {{{{1}}, {{"a": 1}}}}\nf(x) := x\ng(x) := {{"s": x}}\nx := [v |\n  v := {term}\n]\n'
-    with pytest.raises(EvaluationError) as caught:
-        run(source, {})
-    assert caught.value.message.startswith("p.rego:6:1: ") and "iterated" in caught.value.message
-    # Near-misses: a set of one kind, an array literal, a builtin's array, a call's set of strings.
-    near = ('package p\nx := [[v | v := {{1}, {2}}[_]], [v | v := [{"a": 1}, {1}][_]], [v | v := split("b,a", ",")[_]], '
-            '[v | v := object.keys({"b": 1, "a": 2})[_]]]\n')
-    assert run(near, {}) == [[[1], [2]], [{"a": 1}, [1]], ["b", "a"], ["a", "b"]]
+    # regorus' order ([v | v := {{1}, {"a": 1}}[_]] was [[1], {"a": 1}], OPA [{"a": 1}, [1]]).
+    *[(f"v := {term}", "iterated") for term in ['{{1}, {"a": 1}}[_]', '{w | some w in s}[_]', "f(s)[_]",
+                                                 "union({s, {2}})[_]", "g(s).s[_]", "object.union({}, {\"s\": s}).s[_]"]],
+    # walk visits a set's elements in the set's order: regorus listed [[], [[1]], [[1], 1], [{"a": 1}], ...], OPA
+    # the object's paths first.
+    *[(f"walk({value}, [v, _])", "walked") for value in ['{{1}, {"a": 1}}', '{"k": [{{1}, {"a": 1}}]}', "s"]],
+]
 
 
 @needs_regorus
-@pytest.mark.parametrize("value", ['{{1}, {"a": 1}}', '{"k": [{{1}, {"a": 1}}]}', "s"])
-def test_a_set_walked_in_an_array_comprehension_stops_at_its_line(value: str) -> None:
-    # walk visits a set's elements in the set's order: regorus listed [[], [[1]], [[1], 1], [{"a": 1}], ...], OPA
-    # the object's paths first (silent until stop 31).
-    source = f'package p\ns := {{{{1}}, {{"a": 1}}}}\nx := [p |\n  walk({value}, [p, _])\n]\n'
+@pytest.mark.parametrize(("statement", "word"), _READ_IN_ORDER)
+def test_a_set_iterated_or_walked_in_an_array_comprehension_stops_at_its_line(statement: str, word: str) -> None:
+    source = f'package p\ns := {{{{1}}, {{"a": 1}}}}\nf(x) := x\ng(x) := {{"s": x}}\nx := [v |\n  {statement}\n]\n'
     with pytest.raises(EvaluationError) as caught:
         run(source, {})
-    assert caught.value.message.startswith("p.rego:4:1: ") and "walked" in caught.value.message
-    # Near-misses: a set of one kind of element, the input, and a set comprehension (no order) answer as before.
-    near = ('package p\nx := [[p | walk({{1}, {2}}, [p, _])], [p | walk(input.a, [p, _])], '
-            'count({p | walk({{1}, {"a": 1}}, [p, _])})]\n')
-    assert run(near, {"a": [{"b": 1}, [2]]}) == [[[], [[1]], [[1], 1], [[2]], [[2], 2]],
-                                                  [[], [0], [0, "b"], [1], [1, 0]], 5]
-    assert "walk(input.a, [p, _])" in order_for_regorus(near)
+    assert caught.value.message.startswith("p.rego:6:1: ") and word in caught.value.message
+
+
+@needs_regorus
+@pytest.mark.parametrize(("near", "document", "expected", "kept"), [
+    # Iterated by two names: an array and an object of both kinds, and an input array.
+    ('package p\na := [{"a": 1}, {1}]\no := {"b": {1}, "a": {"c": 1}}\n'
+     "x := [[v | some k, v in a], [v | some k, v in o], [v | some k, v in input.a]]\n",
+     {"a": [{"k": 1}, [1]]}, [[{"a": 1}, [1]], [{"c": 1}, [1]], [{"k": 1}, [1]]], "some k, v in input.a]"),
+    # Bracketed: a set of one kind, an array literal, a builtin's array, a call's set of strings.
+    ('package p\nx := [[v | v := {{1}, {2}}[_]], [v | v := [{"a": 1}, {1}][_]], [v | v := split("b,a", ",")[_]], '
+     '[v | v := object.keys({"b": 1, "a": 2})[_]]]\n',
+     {}, [[[1], [2]], [{"a": 1}, [1]], ["b", "a"], ["a", "b"]], None),
+    # Walked: a set of one kind of element, the input, and a set comprehension (no order).
+    ('package p\nx := [[p | walk({{1}, {2}}, [p, _])], [p | walk(input.a, [p, _])], '
+     'count({p | walk({{1}, {"a": 1}}, [p, _])})]\n',
+     {"a": [{"b": 1}, [2]]}, [[[], [[1]], [[1], 1], [[2]], [[2], 2]], [[], [0], [0, "b"], [1], [1, 0]], 5],
+     "walk(input.a, [p, _])"),
+])
+def test_sets_of_one_kind_arrays_and_the_input_iterated_or_walked_answer_as_before(near: str, document: Any,
+                                                                                   expected: Any, kept: str | None
+                                                                                   ) -> None:
+    assert run(near, document) == expected
+    assert kept is None or kept in order_for_regorus(near)  # the input (JSON: never a set) is left alone
 
 
 def test_an_iterated_set_ends_before_a_with_modifier() -> None:

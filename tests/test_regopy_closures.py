@@ -23,6 +23,8 @@ USE = "c := [w | w := input.rs[i].p]"
     (f"x[i] := c if {{ input.rs[i]; {USE} }}", {"0": [5], "1": [0]}),  # a rule's key the body binds
     ("x contains [i, c] if {\n  r := input.rs[i]\n  c := count([w | w := input.rs[i].p; w > i])\n}",
      [[0, 1], [1, 0]]),
+    # `input[...]` holding a set union is a ref's bracket, no comprehension of its own (rule_scope.comprehensions)
+    ("x contains [i, c] if { input.rs[i]; c := [w | w := input[{input.rs[i]} | {\"m\"}]] }", [[0, []], [1, []]]),
 ])
 def test_a_variable_the_body_binds_by_a_ref_before_is_copied_and_answered_as_opa(rule: str, expected: Any) -> None:
     source = f"package p\n\n{rule}\n"
@@ -44,6 +46,7 @@ def test_a_variable_the_body_binds_by_a_ref_before_is_copied_and_answered_as_opa
     f"x contains [i, c] if {{ walk([0, 1], [[i], _]); {USE} }}",
     f"x contains [i, c] if {{ [i, _] = [1, 2]; {USE} }}",
     f"x contains [i, c] if {{ i = input.o[_]; {USE} }}",
+    f"f(i) := c if {{ s := {{1}} | {{2}}; {USE} }}",  # a body holding a set union too
 ])
 def test_a_bracket_of_a_variable_bound_outside_the_comprehension_is_refused_on_regopy(rule: str) -> None:
     source = f"package p\n\n{rule}\n"
@@ -66,6 +69,10 @@ NEAR_MISSES: list[tuple[str, Any]] = [
     ("x contains c if { input.rs[i]; c := [w | some i; w := input.rs[i].p] }", [[5, 0]]),
     ("x contains [i, c] if { input.rs[i]; c := [w | w := input.rs[j].p; j == i] }", [[0, [5]], [1, [0]]]),
     ("x := [[w | input.rs[i]; w := 1], [v | v := input.rs[i].p]]", [[1, 1], [5, 0]]),
+    # A body holding a set union is no comprehension: its own ref binds `i` (it stopped the query, a false stop)
+    ("x contains [i, c] if { s := {1} | {2}; input.rs[i]; c := count(s) }", [[0, 2], [1, 2]]),
+    ("x contains [i, c] if {\n  s := {1} | {2}\n  input.rs[i]\n  c := [w | w := input.rs[i].p; count(s) == 2]\n}",
+     [[0, [5]], [1, [0]]]),
 ]
 
 

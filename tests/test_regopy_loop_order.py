@@ -28,6 +28,10 @@ P = "package p\nimport rego.v1\n"
      f"x := [[a, b] | some a in input.a; b := {SEQ}(input.b, [a])[i]]"),
     ('x := [[a, b] | some a in input.a; b := {"q", "p"}[_]]',  # a literal bracketed where it stands
      f'x := [[a, b] | some a in input.a; b := {SEQ}({{"q", "p"}}, [a])[_]]'),
+    # an `every` body is no comprehension, whatever set union it holds (rule_scope.comprehensions)
+    ("x := [[a, c] | some a in input.a; every y in input.b { s := {y} | {a}; z := input.c[_] }; some c in input.c]",
+     f"x := [[a, c] | some a in input.a; every y in input.b {{ s := {{y}} | {{a}}; z := {SEQ}(input.c, [a])[_] }}; "
+     f"some c in {SEQ}(input.c, [a])]"),
 ])
 def test_each_later_iteration_reads_the_earlier_names(body: str, rewritten: str) -> None:
     assert loops_for_regopy(P + body + "\n") == P + rewritten + "\n" + SEQ_HELPER

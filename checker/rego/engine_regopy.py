@@ -40,9 +40,9 @@ from natpolicy.rego.regopy_causes import helpers_reached, refusal_causes
 from natpolicy.rego.regopy_closures import copies_for_regopy
 from natpolicy.rego.regopy_errors import compile_error, error_from_node, first_message, node_text, on_policy_line
 from natpolicy.rego.regopy_hoist import hoist_first_bindings
-from natpolicy.rego.regopy_keys import KEYS_STOPPING, key_kind_edits, mentioned_names
+from natpolicy.rego.regopy_keys import KEYS_STOPPING, mentioned_names
 from natpolicy.rego.regopy_loop_order import loops_for_regopy
-from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
+from natpolicy.rego.regopy_rewrite import rewrite_and_key_sites
 from natpolicy.rego.regopy_sets import SetOrderUnknown, order_may_differ, set_paths_query, sets_in_opa_order
 from natpolicy.rego.regopy_some_pairs import some_pairs_for_regopy
 from natpolicy.rego.regopy_strings import BYTEWISE, string_call_edits
@@ -118,18 +118,16 @@ class RegopyEngine:
         # Where a string regopy holds escaped stops the query: named in its error (see evaluate).
         string_sites = [(f"{name}:{char_line_col(source, offset)[0]}", builtin)
                         for name, source in modules.items() for offset, builtin in _string_sites(source)]
-        # Where a builtin rewritten for regopy (regopy_builtins) may stop the query: named likewise.
-        builtin_sites = [(f"{name}:{char_line_col(source, offset)[0]}", builtin)
-                         for name, source in modules.items()
-                         for offset, builtin in builtin_call_edits(tokens(source), source, elsewhere[name])[1]
-                         + arithmetic_for_regopy(source)[1]  # and arithmetic that may stop (regopy_arith)
-                         + key_kind_edits(source, tokens(source), elsewhere[name])[1]]  # objects (regopy_keys)
+        # What regopy answers differently from OPA, rewritten to what it answers alike (regopy_rewrite), with the
+        # lines of the objects wrapped to stop on their keys (regopy_keys).
+        refs = package_refs(modules)
+        rewritten = {name: _for_regopy(source, refs[name], elsewhere[name]) for name, source in modules.items()}
+        # Where a rewrite for regopy may stop the query: named likewise.
+        builtin_sites = [site for name, source in modules.items()
+                         for site in _stop_sites(name, source, rewritten[name][1])]
         # Read before the rewrite, whose appended functions (regopy_builtins) name the marshals too.
         marshals = any(_MARSHAL.search(source) for source in modules.values())
-        # What regopy answers differently from OPA, rewritten to what it answers alike (regopy_rewrite).
-        refs = package_refs(modules)
-        policies, modules = modules, {name: _for_regopy(source, refs[name], elsewhere[name])
-                                      for name, source in modules.items()}
+        policies, modules = modules, {name: text for name, (text, _) in rewritten.items()}
         if data and _has_long_float(data):
             raise EvaluationError(_LONG_FLOAT.format(where="data"), "regopy_digits")
         regopy = self._regopy
@@ -266,6 +264,14 @@ class _Prepared:
         if self.text is None:
             self.text = json.dumps(_int64_or_float(self.document), sort_keys=True, ensure_ascii=False)
         return self.text
+
+
+def _stop_sites(name: str, source: str, key_sites: Sequence[tuple[int, str]]) -> list[tuple[str, str]]:
+    """(module:line, builtin or site) of each builtin rewritten for regopy that may stop (regopy_builtins), each
+    arithmetic (regopy_arith), and each object wrapped for its keys (``key_sites``, the lines _for_regopy found)."""
+    lines = [(char_line_col(source, offset)[0], builtin)
+             for offset, builtin in builtin_call_edits(tokens(source))[1] + arithmetic_for_regopy(source)[1]]
+    return [(f"{name}:{line}", builtin) for line, builtin in [*lines, *key_sites]]
 
 
 def _string_sites(source: str) -> list[tuple[int, str]]:
@@ -540,10 +546,11 @@ def _flush_c_stdio() -> None:
 
 
 @functools.lru_cache(maxsize=256)
-def _for_regopy(source: str, refs: frozenset[str] | None = None, elsewhere: frozenset[str] = frozenset()) -> str:
-    """rewrite_for_regopy once per module text (a set with per-plan data is compiled for every plan); ``refs``:
-    the names of the package's rules and the module's imports (negated_operands); ``elsewhere``: the names the
-    run's other modules mention (regopy_keys)."""
+def _for_regopy(source: str, refs: frozenset[str] | None = None, elsewhere: frozenset[str] = frozenset()
+                ) -> tuple[str, tuple[tuple[int, str], ...]]:
+    """rewrite_for_regopy once per module text (a set with per-plan data is compiled for every plan), and (line,
+    site) of each object it wraps to stop on its keys (regopy_keys); ``refs``: the names of the package's rules
+    and the module's imports (negated_operands); ``elsewhere``: the names the run's other modules mention."""
     # A negated call's ref operands bound before the `not` as OPA's compiler does (negated_operands); a bracket
     # variable bound outside a comprehension copied before it (regopy_closures); iterating refs assigned through a
     # unification first (regopy_assign: rego-cpp crashes on `h := x[_].t` read again); refs hoisted
@@ -553,8 +560,8 @@ def _for_regopy(source: str, refs: frozenset[str] | None = None, elsewhere: froz
     negated = some_pairs_for_regopy(bind_negated_operands(source, refs))
     arithmetic, sites = arithmetic_for_regopy(hoist_first_bindings(assignments_for_regopy(copies_for_regopy(negated))))
     # json.marshal escaping as Go does (marshal_html); a prefix or indent it would reach stops (regopy_builtins).
-    out = rewrite_for_regopy(escape_html_in_marshals(arithmetic, options_apart=False), elsewhere)
+    out, key_sites = rewrite_and_key_sites(escape_html_in_marshals(arithmetic, options_apart=False), elsewhere)
     # Last: each later iteration of an array comprehension reads the earlier ones' names, so regopy keeps OPA's order
     # of loops; after the rewrites above, it reads the collections they wrapped (regopy_loop_order).
     out = loops_for_regopy(out)
-    return out + ("" if out.endswith("\n") else "\n") + ARITH_HELPERS if sites else out
+    return (out + ("" if out.endswith("\n") else "\n") + ARITH_HELPERS if sites else out), key_sites

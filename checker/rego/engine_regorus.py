@@ -78,7 +78,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -88,7 +87,7 @@ from natpolicy.rego.arith_regorus import ARITH_EXTENSIONS, arith_site_line, arit
 from natpolicy.rego.case_opa import opa_lower, opa_upper
 from natpolicy.rego.cidr_opa import opa_cidr_contains
 from natpolicy.rego.duration_opa import opa_parse_duration_ns
-from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
+from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError
 from natpolicy.rego.import_names import own_package_refs_for_regorus
 from natpolicy.rego.json_first_regorus import json_values_for_regorus
 from natpolicy.rego.json_paths_opa import opa_json_filter, opa_json_remove
@@ -110,6 +109,7 @@ from natpolicy.rego.re2_regorus import (
     opa_re2_valid_pattern,
     re2_for_regorus,
 )
+from natpolicy.rego.regorus_errors import one_line, report_prints, syntax_error
 from natpolicy.rego.regorus_heads import bind_heads, head_site
 from natpolicy.rego.regorus_helpers import without_repeated_helpers
 from natpolicy.rego.regorus_iteration import iterables_for_regorus
@@ -155,8 +155,6 @@ __all__ = ["REGORUS_VERSION", "INPUT_DEPTH_LIMIT", "RegorusEngine", "new_engine"
 
 REGORUS_VERSION = "0.13.0"
 INPUT_DEPTH_LIMIT = 127
-_LOCATION = re.compile(r"-->\s*(?P<module>.+?):(?P<line>\d+):(?P<col>\d+)\s*$", re.MULTILINE)
-_MESSAGE = re.compile(r"^error:\s*(?P<message>.*)$", re.MULTILINE)
 _PROBE_PACKAGE = "natpolicy_builtin_probe"
 _IMPORTS_REGO_V1 = re.compile(r"^\s*import\s+rego\.v1\b", re.MULTILINE)
 
@@ -234,7 +232,7 @@ class RegorusEngine:
             try:
                 engine.add_policy(name, text)
             except RuntimeError as exc:
-                raise _syntax_error(str(exc), modules) from None
+                raise syntax_error(str(exc), modules) from None
         if data:
             engine.add_data_json(json.dumps(data))
         try:
@@ -242,7 +240,7 @@ class RegorusEngine:
             # run on the first evaluation: run one now, before any query.
             engine.eval_query("true")
         except RuntimeError as exc:
-            raise _syntax_error(str(exc), modules) from None
+            raise syntax_error(str(exc), modules) from None
         orders = any(ORDER_REFUSED in _for_regorus(source, v0[name], False, refs[name], contexts[name])
                      for name, source in modules.items())
         return _Compiled(engine, orders=orders, modules=dict(modules), v0=v0)
@@ -256,7 +254,7 @@ class RegorusEngine:
                 compiled.input = prepared_input
             text = engine.eval_query_as_json("data." + ".".join(entrypoint.split("/")))
         except RuntimeError as exc:
-            message = _one_line(str(exc))
+            message = one_line(str(exc))
             if _CONFLICT in message and compiled.orders:
                 message = _order_refusal(message, compiled.modules, compiled.v0)
             mapped = _at_minus_site(_at_head_site(_at_count_site(message), compiled.modules, compiled.v0),
@@ -266,7 +264,7 @@ class RegorusEngine:
         except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException, a BaseException
             raise panic_error(exc) from None
         finally:
-            _report_prints(engine.take_prints())
+            report_prints(engine.take_prints())
         results = json.loads(text).get("result") or []
         if not results:
             return UNDEFINED
@@ -281,7 +279,7 @@ def panic_error(exc: BaseException) -> BaseException:
     """A Rust panic in regorus (pyo3's ``PanicException``) as one line naming it; any other exception as it is."""
     if type(exc).__name__ != "PanicException":
         return exc
-    return EvaluationError(f"regorus {REGORUS_VERSION} panicked ({_one_line(str(exc))}): a bug of the engine, met by "
+    return EvaluationError(f"regorus {REGORUS_VERSION} panicked ({one_line(str(exc))}): a bug of the engine, met by "
                            "a builtin's arguments, not the policy's; run with --rego-engine regopy")
 
 
@@ -292,7 +290,7 @@ def _stop_mixed_set_value(compiled: _Compiled, entrypoint: str) -> None:
     try:
         results = json.loads(compiled.engine.eval_query_as_json(query)).get("result") or []
     except RuntimeError as exc:
-        raise EvaluationError(_one_line(str(exc))) from None
+        raise EvaluationError(one_line(str(exc))) from None
     if not results or results[0]["expressions"][0].get("value") is not True:
         return
     package, _, rule = entrypoint.rpartition("/")
@@ -369,7 +367,7 @@ def _set_input(engine: Any, text: str) -> None:
         engine.set_input_json(text)
     except RuntimeError as exc:
         # serde_json's nesting limit (INPUT_DEPTH_LIMIT) guards regorus' stack; say so in natpolicy's words.
-        message = _one_line(str(exc))
+        message = one_line(str(exc))
         raise EvaluationError(message, "input_too_deep" if "recursion limit" in message else "input") from None
 
 
@@ -482,55 +480,6 @@ _GLOB_REFUSED = (" (natpolicy: glob.match with `?` or a class `[...]` on text ho
                  "\"a.b\")` is true in OPA); natpolicy refuses it: run with --rego-engine opa)")
 
 
-_PRINT_PREFIX = re.compile(r"^.*?:\d+: ", re.DOTALL)
-
-
-def _report_prints(printed: list[str]) -> None:
-    """Rego ``print()`` output on stderr, one line per call, as regopy writes it.
-
-    regorus prefixes ``module:line: ``; the rest is JSON-escaped, so a
-    newline or a terminal escape inside a printed value stays on its line
-    (the child's stderr becomes notes, each line one note).
-    """
-    for line in printed:
-        text = _PRINT_PREFIX.sub("", line, count=1)
-        sys.stderr.write(json.dumps(text, ensure_ascii=False)[1:-1] + "\n")
-    if printed:
-        sys.stderr.flush()
-
-
-def _one_line(text: str) -> str:
-    """``file:line:col: message`` from a regorus error (source excerpt and backtrace dropped)."""
-    text = text.split("Stack backtrace:", 1)[0]
-    location = _LOCATION.search(text)
-    message = _MESSAGE.search(text)
-    detail = _without_values(_sprintf_detail((message.group("message") if message else " ".join(text.split())).strip()))
-    if location is None:
-        return detail or "regorus reported an error without detail"
-    return f"{location.group('module')}:{location.group('line')}:{location.group('col')}: {detail}"
-
-
-_EXTENSION_ERROR = re.compile(r"^extension 'sprintf' raises Python error: \w+: ")
-# natpolicy's other extensions (every extension is natpolicy's: arith_opa, case_opa, numbers_opa, replace_opa,
-# urlquery_opa, ...) say why in their own words.
-_OWN_EXTENSION_ERROR = re.compile(r"^extension '[\w.]+' raises Python error: \w+: ")
-
-
-def _sprintf_detail(detail: str) -> str:
-    """natpolicy's own sprintf (``sprintf_opa``) or another of its extensions refusing a value, in natpolicy's words."""
-    if _EXTENSION_ERROR.match(detail):
-        return _EXTENSION_ERROR.sub("", detail) + " (natpolicy refuses what it cannot print exactly as OPA does)"
-    if _OWN_EXTENSION_ERROR.match(detail):
-        return _OWN_EXTENSION_ERROR.sub("", detail)
-    if detail == "not an i64":  # regorus hands Python no integer past 64 bits
-        return ("not an i64: an integer past 64 bits reached sprintf, which natpolicy formats as OPA does but "
-                "regorus cannot hand it; natpolicy refuses it")
-    if detail.startswith("TypeError: unhashable type"):  # a Python set cannot hold a list, dict or set
-        return (f"{detail}: a set of arrays, objects or sets (or an object keyed by them) reached sprintf, which "
-                "natpolicy formats as OPA does but regorus cannot hand it; natpolicy refuses it")
-    return detail
-
-
 def _rewritten(modules: Mapping[str, str], module: str, v0: Mapping[str, bool] | None) -> str:
     """The text regorus compiled for ``module`` (without count's mocked wrapper, which moves no line)."""
     return _for_regorus(modules[module], bool(v0 and v0.get(module)), False, package_refs(modules)[module],
@@ -567,42 +516,3 @@ def _for_regorus(source: str, v0: bool = False, count_mocked: bool = False,
     # Last, json.unmarshal's operand cut at the null after its first value, as OPA reads it (json_first_regorus).
     counted = count_for_regorus(arithmetic_for_regorus(iterated, v0), v0, count_mocked)
     return json_values_for_regorus(time_text_for_regorus(counted), v0)
-
-
-# regorus writes the value a builtin was handed, or the outputs a function produced, into its message
-# (`Got `{"k":"..."}` instead`, `multiple outputs Set({String("...")})`): a value the plan may mark
-# sensitive. natpolicy names its type only (OPA's own messages name no value either).
-_GOT_VALUE = re.compile(r"Got `(?P<value>.*)` instead", re.DOTALL)
-_OUTPUTS = re.compile(r"(function produced multiple outputs)\b.*", re.DOTALL)
-_TYPE_NAMES = ((bool, "a boolean"), (str, "a string"), (int, "a number"), (float, "a number"), (list, "an array"),
-               (dict, "an object"))
-
-
-def _without_values(detail: str) -> str:
-    """``detail`` with the values regorus echoes replaced by their type."""
-    def kind(match: re.Match[str]) -> str:
-        try:
-            value = json.loads(match.group("value"))
-        except ValueError:
-            return "Got another value instead"
-        name = next((label for cls, label in _TYPE_NAMES if isinstance(value, cls)), "null")
-        return f"Got {name} instead"
-
-    return _GOT_VALUE.sub(kind, _OUTPUTS.sub(r"\1 for the same inputs", detail))
-
-
-def _syntax_error(text: str, modules: Mapping[str, str]) -> Exception:
-    """A :class:`PolicySyntaxError` at the byte offset of regorus' line:col (in characters)."""
-    text = text.split("Stack backtrace:", 1)[0]
-    location = _LOCATION.search(text)
-    message = _MESSAGE.search(text)
-    detail = (message.group("message") if message else " ".join(text.split())).strip() or "does not compile"
-    if location is None or location.group("module") not in modules:
-        return EvaluationError(detail)
-    source = modules[location.group("module")]
-    line, col = int(location.group("line")), int(location.group("col"))
-    lines = source.split("\n")
-    before = "\n".join(lines[:line - 1]) + ("\n" if line > 1 else "")
-    current = lines[line - 1] if 0 < line <= len(lines) else ""
-    offset = len((before + current[:max(col - 1, 0)]).encode("utf-8"))
-    return PolicySyntaxError(location.group("module"), offset, 1, detail)

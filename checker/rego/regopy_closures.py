@@ -31,8 +31,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from natpolicy.rego.rule_scope import opens_body, starts_body_statement
-from natpolicy.rego.source import Token, enclosing_openers, matching_close, tokens
+from natpolicy.rego.rule_scope import comprehensions, opens_body, starts_body_statement
+from natpolicy.rego.source import Token, enclosing_openers, tokens
 from natpolicy.rego.static_checks import rule_statements
 
 __all__ = ["Copy", "copies_for_regopy", "rebound_closures"]
@@ -86,8 +86,8 @@ def _rebound(source: str) -> Iterator[Copy | tuple[int, str]]:
     for the first one left, and no more of that comprehension."""
     toks = tokens(source)
     for start, end in rule_statements(source, toks, rules_only=True):
-        comprehensions = _comprehensions(toks, start, end)
-        for low, high in comprehensions:
+        found = comprehensions(toks, start=start, end=end)
+        for low, high in found:
             copied: set[str] = set()
             for k in range(low + 1, high - 2):
                 if not _variable_bracket(toks, k) or toks[k + 1].text in copied:
@@ -96,9 +96,9 @@ def _rebound(source: str) -> Iterator[Copy | tuple[int, str]]:
                 if _declared_inside(toks, low, high, name):
                     continue  # `some i` inside: a variable of the comprehension's own
                 outside = [m for m in range(start, end) if not low <= m <= high and _is_use(toks, m, name)
-                           and all(lo < low and high < hi for lo, hi in comprehensions if lo < m < hi)]
+                           and all(lo < low and high < hi for lo, hi in found if lo < m < hi)]
                 if outside and not any(_reads_alike(toks, m) for m in outside):
-                    copy = _copy(source, toks, low, high, name, comprehensions)
+                    copy = _copy(source, toks, low, high, name, found)
                     if copy is not None:
                         copied.add(name)
                         yield copy
@@ -136,20 +136,6 @@ def _copy(source: str, toks: list[Token], low: int, high: int, name: str,
         return None
     uses = tuple(toks[m].offset for m in range(low + 1, high) if _is_use(toks, m, name))
     return Copy(toks[statement].offset, name, uses, toks[low].offset)
-
-
-def _comprehensions(toks: list[Token], start: int, end: int) -> list[tuple[int, int]]:
-    out = []
-    for i in range(start, end):
-        if toks[i].text not in ("[", "{") or (i > 0 and (toks[i - 1].kind in ("ident", "string")
-                                                         or toks[i - 1].text in (")", "]", "}"))
-                                              and toks[i - 1].text not in _KEYWORDS):
-            continue  # a ref's bracket
-        close = matching_close(toks, i)
-        if close is not None and close < end \
-                and any(t.text == "|" and t.depth == toks[i].depth + 1 for t in toks[i + 1:close]):
-            out.append((i, close))
-    return out
 
 
 def _variable_bracket(toks: list[Token], k: int) -> bool:

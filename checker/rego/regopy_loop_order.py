@@ -22,8 +22,14 @@ object comprehensions and rule bodies hold no order: left alone.
 """
 from __future__ import annotations
 
-from natpolicy.rego.rule_scope import array_comprehensions, ref_root, some_in_collection, starts_body_statement
-from natpolicy.rego.source import Token, matching_close, tokens
+from natpolicy.rego.rule_scope import (
+    array_comprehensions,
+    comprehensions,
+    ref_root,
+    some_in_collection,
+    starts_body_statement,
+)
+from natpolicy.rego.source import Token, tokens
 from natpolicy.rego.static_checks import rule_statements
 
 __all__ = ["SEQ", "SEQ_HELPER", "loops_for_regopy"]
@@ -41,12 +47,12 @@ def loops_for_regopy(source: str) -> str:
     toks = tokens(source)
     edits: list[tuple[int, int, str]] = []
     statements = list(rule_statements(source, toks))
-    comprehensions = _all_comprehensions(toks)
+    every_comprehension = comprehensions(toks)
     for opener, close in array_comprehensions(toks):
         head = next((first for first, end in statements if first <= opener < end), None)
         if head is not None and toks[head].text.startswith("__natpolicy_"):
             continue  # natpolicy's own helpers, appended by the rewrites before this one
-        edits += _comprehension_edits(source, toks, opener, close, comprehensions)
+        edits += _comprehension_edits(source, toks, opener, close, every_comprehension)
     if not edits:
         return source
     out = source
@@ -82,17 +88,6 @@ def _comprehension_edits(source: str, toks: list[Token], opener: int, close: int
         key = [toks[bracket + 1].text] if toks[bracket + 1].text != "_" else []
         bound += [name for name in target + key if name not in bound]
     return edits
-
-
-def _all_comprehensions(toks: list[Token]) -> list[tuple[int, int]]:
-    """(opener, close) of every array, set and object comprehension."""
-    out = []
-    for i, tok in enumerate(toks):
-        if tok.text in ("[", "{"):
-            close = matching_close(toks, i)
-            if close is not None and any(t.text == "|" and t.depth == tok.depth + 1 for t in toks[i + 1:close]):
-                out.append((i, close))
-    return out
 
 
 def _statements(source: str, toks: list[Token], start: int, end: int, depth: int) -> list[tuple[int, int]]:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from natpolicy.rego.source import Token, enclosing_openers, matching_close
 
-__all__ = ["array_comprehensions", "earlier_names", "in_array_or_set_body", "in_comprehension_body",
-           "in_comprehension_head", "opens_body", "parameter_list", "parameter_names", "ref_root", "some_in_collection",
-           "starts_body_statement"]
+__all__ = ["array_comprehensions", "comprehensions", "earlier_names", "in_array_or_set_body",
+           "in_comprehension_body", "in_comprehension_head", "opens_body", "parameter_list", "parameter_names",
+           "ref_root", "some_in_collection", "starts_body_statement"]
 
 # A line ending in one of these goes on (`x := input.a[_] with` / `input.b`), and so does a line after `if`.
 _CONTINUING = frozenset({"not", "in", "some", "every", "with", "as", "else", "if", "contains", "default"})
@@ -125,18 +125,32 @@ def some_in_collection(source: str, toks: list[Token], i: int) -> tuple[int, int
 _BEFORE_A_VALUE = frozenset({"in", "contains", "if", "else", "some", "not", "with", "as", "every", "default"})
 
 
-def array_comprehensions(toks: list[Token]) -> list[tuple[int, int]]:
-    """(``[``, ``]``) of each array comprehension: a ``[`` that opens a value (not a ref's bracket) holding a ``|``
-    at its own depth."""
+def comprehensions(toks: list[Token], kinds: tuple[str, ...] = ("[", "{"), start: int = 0,
+                   end: int | None = None) -> list[tuple[int, int]]:
+    """(opener, close) of each comprehension opened by one of ``kinds`` (``[`` an array one, ``{`` a set or
+    object one) with both brackets in ``toks[start:end]``: a bracket that opens a value, holding a ``|`` at its
+    own depth. A ref's bracket (``r[a | b]``, a set union as key) opens none, nor does a body (``p {``, ``f(x) {``,
+    ``if {``, ``else {``) holding a set union (``s := {1} | {2}``)."""
+    stop = len(toks) if end is None else end
     out = []
-    for i, tok in enumerate(toks):
-        if tok.text != "[" or (i > 0 and (toks[i - 1].kind in ("ident", "string") or toks[i - 1].text in
-                                         (")", "]", "}")) and toks[i - 1].text not in _BEFORE_A_VALUE):
+    for i in range(start, stop):
+        tok = toks[i]
+        before = toks[i - 1] if i > 0 else None
+        if tok.text not in kinds or (before is not None and (before.kind in ("ident", "string") or before.text in
+                                                             (")", "]", "}")) and before.text not in _BEFORE_A_VALUE):
             continue
+        if tok.text == "{" and before is not None and before.text in ("if", "else"):
+            continue  # a body: `if` and `else` are followed by no value
         close = matching_close(toks, i)
-        if close is not None and any(t.text == "|" and t.depth == tok.depth + 1 for t in toks[i + 1:close]):
+        if close is not None and close < stop \
+                and any(t.text == "|" and t.depth == tok.depth + 1 for t in toks[i + 1:close]):
             out.append((i, close))
     return out
+
+
+def array_comprehensions(toks: list[Token]) -> list[tuple[int, int]]:
+    """(``[``, ``]``) of each array comprehension of ``toks`` (see ``comprehensions``)."""
+    return comprehensions(toks, kinds=("[",))
 
 
 def in_array_or_set_body(toks: list[Token], i: int) -> bool:

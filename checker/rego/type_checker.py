@@ -1,0 +1,473 @@
+"""The checker ``type_check`` runs on each module of a package: what each rule, body and expression of it is typed
+as, and each type error OPA's type checker finds there (``type_check``'s docstring says what is inferred and
+checked). Split from ``type_check``, which types a package's files together and other packages' functions.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Protocol
+
+from natpolicy.rego import builtin_types as types
+from natpolicy.rego import type_parameters as parameters
+from natpolicy.rego.builtin_types import ANY, ARRAY, BOOLEAN, NUMBER, OBJECT, SET, RegoType, accepts, kind, union
+from natpolicy.rego.function_arity import (
+    arity_problem,
+    call_path,
+    call_target,
+    imports_of,
+)
+from natpolicy.rego.type_env import REFUSED as _REFUSED
+from natpolicy.rego.type_env import Package, Scope, one_type, union_all
+from natpolicy.rego.type_env import kinds_of as _only  # what a declared type takes, for a message
+from natpolicy.rego.type_env import with_article as _a  # "a number", "an array"
+from natpolicy.rego.type_literals import LITERALS, literal_fits
+from natpolicy.rego.type_patterns import equality_problem, pattern_types, typed_pattern, unbound_after
+from natpolicy.rego.type_refs import dynamic_key, function_read, look_up, rule_ref
+from natpolicy.rego.type_syntax import Node, Rule, Statement
+from natpolicy.rego.type_syntax import pattern_names as _names
+
+__all__ = ["Calls", "Checker"]
+
+_ROOTS = frozenset({"input", "data"})
+_COMPARISONS = frozenset({"==", "!=", "<", ">", "<=", ">=", "in"})
+_WORDS = frozenset({"package", "import", "default", "if", "contains", "else", "some", "every", "in", "not", "with",
+                    "as", "true", "false", "null", "_"})
+
+
+
+class Calls(Protocol):
+    """Where a call of the module leads (``type_check``'s calls of a package): its package's name, every loaded
+    function's arity, the package's ref heads' first names, and other loaded packages' functions and rules."""
+
+    @property
+    def package(self) -> str: ...
+
+    @property
+    def arities(self) -> dict[str, int]: ...
+
+    @property
+    def ref_heads(self) -> frozenset[str]: ...
+
+    def foreign(self, path: str) -> tuple[tuple[RegoType, ...] | None, RegoType] | None: ...
+
+    def foreign_value(self, path: str) -> RegoType | None: ...
+
+
+class Checker:
+    """The types of one module's rules, and the type errors OPA's checker finds there (``errors``)."""
+
+    def __init__(self, source: str, package: Package, package_names: set[str], calls: Calls) -> None:
+        self.source, self.calls = source, calls
+        self.values, self.results, self.parameters = package.values, package.results, package.parameters
+        self.package_names = package_names
+        self.errors: list[tuple[int, str]] = []
+        self.quiet = 0  # how many `every` bodies deep the statement being typed is
+        self.body: list[Statement] = []  # the top-level statements of the rule body being typed
+
+    # -- rules ------------------------------------------------------------------------------------
+    def rules(self, rules: Sequence[Rule]) -> Package:
+        typed = Package()
+        for rule in rules:
+            for value, head_value, arguments in self._branches(rule):
+                typed.add(rule.name, value, arguments if rule.shape == "function" else None)
+                if rule.dynamic is not None:  # `o.a[k] := 1`: typed at data.p.o.a (type_refs)
+                    typed.add(dynamic_key(*rule.dynamic), head_value, None)
+            if "." in rule.name:  # `a.b := 1`: `a` is an object of rules, any here (as a head `a[k]` makes it)
+                typed.add(rule.name.split(".")[0], ANY, None)
+        return typed
+
+    def _branches(self, rule: Rule) -> Iterator[tuple[RegoType, RegoType, tuple[RegoType, ...]]]:
+        """(the rule's value, its head's value, its arguments) of each definition."""
+        for head, body in rule.branches:
+            scope, self.body = Scope(), body
+            for name in rule.arguments:
+                scope.bind(name, ANY)  # until its first use types it (`_function_body`), as in OPA
+            inferred = self._function_body(rule, head, body, scope) if rule.shape == "function" else {}
+            if rule.shape != "function":
+                self._body(body, scope)
+            head_type = self.type_of(head, scope) if head is not None else None
+            value = head_type or ANY
+            arguments = tuple(self._parameter(node, inferred) for node in rule.parameters)
+            if rule.shape == "set":
+                # Its elements may come from other files of the package too (`deny contains msg` in each):
+                # only the kind is certain.
+                yield kind(SET), value, arguments
+            elif rule.shape == "object":
+                yield kind(OBJECT), value, arguments
+            elif rule.shape in ("value", "function"):
+                yield head_type if head_type is not None else kind(BOOLEAN), value, arguments
+            elif rule.shape == "boolean":
+                yield kind(BOOLEAN), value, arguments
+            else:
+                yield ANY, value, arguments
+
+    def _function_body(self, rule: Rule, head: Node | None, body: list[Statement], scope: Scope) -> dict[
+            str, RegoType]:
+        """Type a function's body, and infer its arguments' types from it as OPA does (``type_parameters``)."""
+        pending = {node.text for node in rule.parameters if node.what == "name" and node.text != "_"}
+        inferred: dict[str, RegoType] = {}
+        statements = [*body, Statement("check", head.start, parts=[head])] if head is not None else body
+        # Names bound by a statement that needs a name bound later: OPA runs (and types) it later, after
+        # the statements that bind those; a statement that needs one of them moves too.
+        moved: set[str] = set()
+        local = parameters.comprehension_locals(statements, rule.arguments)  # never needed from outside
+        for n, statement in enumerate(statements):
+            self._widen(statement, inferred, scope)
+            if not pending:  # every argument's first statement is behind: the rest is typed as any body
+                if n < len(body):
+                    self._statement(statement, scope)
+                continue
+            names = parameters.statement_names(statement)
+            mentioned = pending & names
+            pending -= mentioned  # its first statement decides; where this reader cannot tell, it stays any
+            untouched: set[str] = set()  # mentioned only in comprehensions: the next statement decides
+            unresolved = frozenset(name for name in names if not self._resolvable(name, scope))
+            in_order = all(self._resolvable(name, scope) and name not in moved
+                           for name in parameters.needed_names(statement) - local) or (
+                statement.what == "bind" and statement.text == "=" and not names & moved
+                and unbound_after(statement.parts[0], statement.parts[1], unresolved) == [])  # OPA's Unify binds them
+            if not in_order:
+                moved |= names - set(rule.arguments)
+            typed: dict[str, RegoType] = {}
+            if mentioned and in_order:
+                for name in sorted(mentioned):
+                    uses = parameters.argument_uses(statement, name,
+                                                    lambda call: self._declared_arguments(call, scope),
+                                                    lambda node: self.type_of(node, Scope(scope)),
+                                                    unresolved | mentioned)
+                    if uses == []:
+                        untouched.add(name)
+                    elif uses and uses[0][1] is not None:
+                        first = uses[0][1]
+                        typed[name] = inferred[name] = union_all([first, *(t for _, t, widens in uses[1:]
+                                                                           if widens and t is not None)]) or first
+                        self._later_uses(rule, name, first, [use for use in uses[1:] if not use[2]])
+            pending |= untouched
+            if n < len(body):
+                self._statement(statement, scope)
+                for name, value in typed.items():
+                    # From here on OPA checks every use against that type (a later body statement, the head).
+                    scope.bind(name, value)
+        return inferred
+
+    def _widen(self, statement: Statement, inferred: dict[str, RegoType], scope: Scope) -> None:
+        """Widen each argument typed before ``statement`` as OPA's union mode does there (``widening_uses``)."""
+        for name, value in list(inferred.items()):
+            added = parameters.widening_uses(statement, name, lambda call: self._declared_arguments(call, scope))
+            if added is None or added:
+                inferred[name] = ANY if added is None else union_all([value, *added]) or value
+                scope.bind(name, inferred[name])
+
+    def _later_uses(self, rule: Rule, name: str, first: RegoType, uses: list[parameters.Use]) -> None:
+        """Refuse a use, after the first in the same statement, that needs a type the first one excludes."""
+        for node, needed, _ in uses:
+            if needed is not None and not accepts(needed, first):
+                self._error(node, f"type error: `{name}`, an argument of {rule.name}, is {_a(first)} from its first "
+                                  f"use, and this use takes {_only(needed)} (OPA types an argument at its first use "
+                                  f"and refuses the function); {_REFUSED}")
+                return
+
+    def _parameter(self, node: Node, inferred: dict[str, RegoType]) -> RegoType:
+        if node.what == "name":
+            return inferred.get(node.text, ANY)
+        return kind(node.text) if node.what == "literal" else ANY  # `f(1) := ...` takes only a number there
+
+    def _declared_arguments(self, call: Node, scope: Scope) -> tuple[RegoType, ...] | None:
+        """What a call's arguments must be: a builtin's declared types, or a package function's as typed so far."""
+        root = call.text.split(".")[0]
+        if scope.get(root) is not None:
+            return None
+        function = self._function(call, scope)
+        if function is not None:
+            return function[0]  # OPA types the function first: it comes before its callers
+        signature = types.BUILTINS.get(call.text)
+        if signature is None or root in self.package_names:
+            return None
+        return signature.args
+
+    # -- bodies -----------------------------------------------------------------------------------
+    def _body(self, body: list[Statement], scope: Scope) -> None:
+        for statement in body:
+            self._statement(statement, scope)
+
+    def _statement(self, statement: Statement, scope: Scope) -> None:
+        if statement.what in ("opaque", "declare"):
+            for name in statement.names:
+                if name not in _WORDS and name not in _ROOTS and (statement.what == "declare" or
+                                                                  scope.get(name) is None):
+                    scope.bind(name, ANY)
+        elif statement.what == "check":
+            whole = statement.parts[0]
+            if whole.what == "call":
+                self._call(whole, scope, alone=True)  # a call that is the whole statement may pass its output too
+            elif whole.what == "infix" and whole.text == "==":
+                self._bind("=", whole.parts[0], whole.parts[1], scope, "==")  # OPA's rewriteEquals: `==` is `=`
+            else:
+                self.type_of(whole, scope)
+        elif statement.what == "bind":
+            self._bind(statement.text, statement.parts[0], statement.parts[1], scope)
+        elif statement.what in ("some", "every"):
+            *names, collection = statement.parts
+            collection_type = self.type_of(collection, scope)
+            inner = Scope(scope) if statement.what == "every" else scope
+            # OPA's type checker never looks into an `every` body but for its refs (and the comprehensions
+            # there), so its variables, and those a `some` there binds, stay untyped.
+            typed = statement.what == "some" and not self.quiet
+            element = types.element_of(collection_type) if typed else ANY
+            if len(names) == 2:
+                key = kind(NUMBER) if collection_type.kinds == {ARRAY} else (
+                    element if collection_type.kinds == {SET} else ANY)
+                self._pattern(names[0], key if typed else ANY, inner)
+            self._pattern(names[-1], element, inner)
+            every = int(statement.what == "every")
+            self.quiet += every
+            try:
+                self._body(statement.body, inner)
+            finally:
+                self.quiet -= every
+
+    def _bind(self, op: str, target: Node, value: Node, scope: Scope, written: str = "=") -> None:
+        """Type ``target op value`` (``:=`` or ``=``; ``written``: ``==`` for a statement OPA reads as ``=``)."""
+        if self.quiet:  # in an `every` body OPA unifies nothing: its refs are checked, its names stay untyped
+            for side in (value, target) if op == "=" else (value,):
+                self.type_of(side, scope)
+            for name in _names(target) + (_names(value) if op == "=" else []):
+                if op == ":=" or not self._resolvable(name, scope):
+                    scope.bind(name, ANY)
+            return
+        if op == ":=":
+            if target.what != "name" and not any(self._resolvable(name, scope) for name in _names(target)) \
+                    and all(self._resolvable(name, scope) for name in _names(value)):
+                self._equality(target, value, _names(target), scope, ":=")  # OPA declares each name, then `=`
+            bound = pattern_types(target, value, frozenset(_names(target)), lambda node: self.type_of(node, scope))
+            self._pattern(target, self.type_of(value, scope), scope)
+            for name, found in bound.items():
+                scope.bind(name, found)
+            return
+        # `=` binds whichever side is a name nothing has bound yet; OPA may order a body's statements
+        # otherwise than written, so a value with a name not yet bound gives only `any`.
+        for name_side, other in ((target, value), (value, target)):
+            if name_side.what == "name" and not self._resolvable(name_side.text, scope):
+                other_type = self.type_of(other, scope)
+                settled = all(self._resolvable(n, scope) for n in _names(other))
+                scope.bind(name_side.text, other_type if settled else ANY)
+                return
+        unbound = [name for name in _names(target) + _names(value) if not self._resolvable(name, scope)]
+        self._equality(target, value, unbound, scope, written)
+        bound = pattern_types(target, value, frozenset(unbound), lambda node: self.type_of(node, scope))
+        for name in unbound:
+            scope.bind(name, bound.get(name, ANY))
+
+    def _equality(self, target: Node, value: Node, unbound: list[str], scope: Scope, written: str) -> None:
+        """Refuse two sides OPA never unifies (``type_patterns``): an unbound name is any there, an untyped argument
+        too (any unifies with more than OPA's structural ``unify1``, so what never matches holds for both)."""
+        problem = equality_problem(target, value, lambda node: self.type_of(node, scope), unbound, self.body, written,
+                                   self._text)
+        if problem is not None:
+            self._error(target, problem)
+
+    def _pattern(self, target: Node, value: RegoType, scope: Scope) -> None:
+        """Bind the new names of ``target`` beside a value of type ``value``, each at its place (``typed_pattern``)."""
+        names = _names(target)
+        typed = {target.text: value} if target.what == "name" else typed_pattern(target, value, frozenset(names))
+        for name in names:
+            scope.bind(name, typed.get(name, ANY))
+
+    def _resolvable(self, name: str, scope: Scope) -> bool:
+        return name in _ROOTS or scope.get(name) is not None or name in self.values or name in self.package_names
+
+    # -- expressions ------------------------------------------------------------------------------
+    def type_of(self, node: Node, scope: Scope) -> RegoType:
+        if node.what == "literal":
+            return kind(node.text)
+        if node.what == "name":
+            found = scope.get(node.text)
+            if found is not None or self._function_read(node, scope):
+                return found or ANY
+            return ANY if node.text in _ROOTS else self.values.get(node.text, ANY)
+        if node.what == "ref":
+            return self._ref(node, scope)
+        if node.what == "call":
+            return self._call(node, scope)
+        if node.what in ("array", "set"):
+            items = [self.type_of(part, scope) for part in node.parts]
+            collection = kind(ARRAY if node.what == "array" else SET, of=union_all(items))
+            # A non-empty array literal has that many elements and no more (`[]` is any array, as in OPA).
+            return RegoType(collection.kinds, collection.of, length=len(items), items=tuple(items)) \
+                if node.what == "array" and items else collection
+        if node.what == "object":
+            return self._object(node, scope)
+        if node.what == "comprehension":
+            inner = Scope(scope)
+            quiet, self.quiet = self.quiet, 0  # OPA checks a comprehension in full, in an `every` body too
+            try:
+                self._body(node.body, inner)
+                heads = [self.type_of(part, inner) for part in node.parts]
+            finally:
+                self.quiet = quiet
+            if node.text == "object":  # OPA's dynamic property: the head's key type and value type
+                return types.open_object({}, [(heads[0], heads[1])])
+            return kind(ARRAY if node.text == "array" else SET, of=heads[0])
+        if node.what == "infix":
+            return self._infix(node, scope)
+        for part in node.parts:  # unary minus
+            self.type_of(part, scope)
+        return ANY
+
+    def _object(self, node: Node, scope: Scope) -> RegoType:
+        """An object literal: closed when every key is a literal string (OPA's static properties)."""
+        fields: dict[str, RegoType] = {}
+        computed: list[tuple[RegoType, RegoType] | None] = []  # OPA's dynamic part: any key may be there
+        for key, value in zip(node.parts[::2], node.parts[1::2], strict=True):
+            value_type = self.type_of(value, scope)
+            constant = self._constant(key)
+            if isinstance(constant, str):
+                fields[constant] = union(fields[constant], value_type) if constant in fields else value_type
+            else:  # a computed key (its type and its value's), or a literal one that is no string
+                computed.append((self.type_of(key, scope), value_type) if key.what != "literal" else None)
+        return types.open_object(fields, computed) if computed else types.closed_object(fields)
+
+    @staticmethod
+    def _constant(key: Node) -> str | int | None:
+        """The value of a literal string or integer key (``.b``, ``["b"]``, ``[2]``), else None."""
+        return key.constant if key.what == "literal" else None
+
+    def _infix(self, node: Node, scope: Scope) -> RegoType:
+        left, right = (self.type_of(part, scope) for part in node.parts)
+        if self.quiet:
+            return ANY
+        if node.text in _COMPARISONS:
+            return kind(BOOLEAN)  # OPA compares any two values, of any types
+        signature = types.ARITHMETIC.get(node.text)
+        if signature is None:
+            return ANY
+        for operand, operand_type in zip(node.parts, (left, right), strict=True):
+            if not accepts(signature.args[0], operand_type):
+                self._error(node, f"type error: `{self._text(node)}` applies `{node.text}` to "
+                                  f"{_a(operand_type)} (`{self._text(operand)}`); OPA's `{node.text}` takes "
+                                  f"{_only(signature.args[0])}: {_REFUSED}")
+                break
+        return signature.result
+
+    def _call(self, node: Node, scope: Scope, alone: bool = False) -> RegoType:
+        argument_types = [self.type_of(arg, scope) for arg in node.parts]
+        if scope.get(node.text.split(".")[0]) is None:
+            self._check_arity(node, alone)  # OPA checks arity in an `every` body too (checkUndefinedFuncs)
+        if self.quiet:
+            return ANY
+        function = self._function(node, scope)
+        if function is not None:
+            self._check_arguments(node, function[0] or (), argument_types, scope,
+                                  lambda name, expected: f"where {name} takes only {_only(expected)} (OPA infers "
+                                                         "a function's argument types from its body)")
+            return function[1]
+        if self._rule_called(node, scope, alone):
+            return ANY
+        root = node.text.split(".")[0]
+        signature = types.BUILTINS.get(node.text)
+        if signature is None or root in self.package_names or scope.get(root) is not None:
+            return ANY  # a function of this or another package, or a builtin not in the table
+        self._check_arguments(node, signature.args, argument_types, scope,
+                              lambda name, expected: f"which {name} never takes (it takes {_only(expected)})")
+        return signature.result
+
+    def _function(self, call: Node, scope: Scope) -> tuple[tuple[RegoType, ...] | None, RegoType] | None:
+        """(argument types, result) of the package function or other loaded package's function a call calls."""
+        if scope.get(call.text.split(".")[0]) is not None:
+            return None
+        name = call.text
+        if name not in self.results:
+            path = call_path(name, self.source, self.calls.package, self.package_names)
+            if path is None:
+                return None
+            own = f"data.{self.calls.package}."
+            name = path.removeprefix(own) if path.startswith(own) else path
+            if name not in self.results:
+                return self.calls.foreign(path)
+        return self.parameters.get(name), self.results[name]
+
+    def _rule_called(self, node: Node, scope: Scope, alone: bool) -> bool:
+        """Refuse a call, with an arity OPA lets pass, to a rule that is no function and has one type.
+
+        OPA's type checker finds the rule's value type where a function type
+        should be (``checkExprBuiltin``): "undefined function", unless it is
+        ``any`` (as an ``Or`` of two types is). A collection type joined from
+        two here is OPA's ``any`` unless both are one type (``one_type``).
+        """
+        path, arity = call_target(node.text, self.source, self.calls.package, self.package_names,
+                                  self.calls.arities, self.calls.ref_heads)
+        if path is None or arity != 0 or arity_problem(len(node.parts), 0, alone):
+            return False  # a function, a builtin, or a call whose arity is refused already
+        own = f"data.{self.calls.package}."
+        value = self.values.get(path.removeprefix(own)) if path.startswith(own) else self.calls.foreign_value(path)
+        if value is None or len(value.kinds) != 1 or not one_type(value):
+            return False
+        self._error(node, f"type error: `{self._text(node)}` calls {path}, a rule whose value is {_a(value)}, "
+                          f"as a function (OPA: undefined function {path}); {_REFUSED}")
+        return True
+
+    def _check_arity(self, node: Node, alone: bool) -> None:
+        """Refuse a call passing a number of arguments OPA refuses for its function or builtin."""
+        path, arity = call_target(node.text, self.source, self.calls.package, self.package_names,
+                                  self.calls.arities, self.calls.ref_heads)
+        what = f"function {path}" if path is not None else f"builtin {node.text}"
+        problem = arity_problem(len(node.parts), arity, alone) if arity is not None else None
+        if problem is not None:
+            given = len(node.parts)
+            self._error(node, f"arity error: `{self._text(node)}` passes {given} argument{'' if given == 1 else 's'} "
+                              f"to {node.text}, but {problem} (OPA: {what} has arity {arity}); {_REFUSED}")
+
+    def _check_arguments(self, node: Node, takes: Sequence[RegoType], given: Sequence[RegoType], scope: Scope,
+                         why: Callable[[str, RegoType], str]) -> None:
+        """Refuse the first argument of the call ``node`` whose type shares nothing with what it takes.
+
+        A collection literal is unified piece by piece, as OPA does (``type_literals``).
+        """
+        for n, (arg, expected, actual) in enumerate(zip(node.parts, takes, given, strict=False)):
+            fits = literal_fits(arg, expected, lambda part: self.type_of(part, scope)) if arg.what in LITERALS \
+                else accepts(expected, actual)
+            if not fits:  # (a last, extra argument is the output: not checked)
+                self._error(arg, f"type error: argument {n + 1} of {node.text}(...), `{self._text(arg)}`, is "
+                                 f"{_a(actual)}, {why(node.text, expected)}; {_REFUSED}")
+                return
+
+    def _ref(self, node: Node, scope: Scope) -> RegoType:
+        if self.quiet and node.parts[0].what != "name":
+            # In an `every` body a literal, call or comprehension a ref starts from was moved into a variable
+            # OPA never types: nothing but what it holds is checked.
+            for part in node.parts:
+                self.type_of(part, scope)
+            return ANY
+        if self._function_read(node, scope):
+            return ANY
+        base = node.parts[0]
+        rule = rule_ref(node.parts, self.values, self.calls.package, imports_of(self.source),
+                        self.calls.foreign_value) if base.what == "name" and scope.get(base.text) is None else None
+        used, current = rule if rule is not None else (0, self.type_of(base, scope))
+        for key in node.parts[used + 1:]:
+            key_type = self.type_of(key, scope) if not (key.what == "name" and not self._resolvable(key.text, scope)) \
+                else ANY  # a name the ref itself binds (`xs[i]`)
+            if not current.known:
+                return ANY
+            current, problem = look_up(current, key_type, self._constant(key), self._text(node), self._text(key))
+            if problem is not None:
+                self._error(node, f"type error: {problem} (OPA: undefined ref); {_REFUSED}")
+                return ANY
+        return current
+
+    def _function_read(self, node: Node, scope: Scope) -> bool:
+        """Refuse a function read as a value, as OPA's type checker does ("undefined ref")."""
+        path = None if scope.get(node.parts[0].text if node.parts else node.text) is not None else function_read(
+            node, self.source, self.calls.package, self.package_names | self.calls.ref_heads, self.calls.arities)
+        if path is not None:
+            self._error(node, f"type error: `{self._text(node)}` reads the function {path} as a value (OPA: "
+                              f"undefined ref; a function is only called, or replaced with `with`); {_REFUSED}")
+        return path is not None
+
+    # -- reporting --------------------------------------------------------------------------------
+    def _text(self, node: Node) -> str:
+        text = " ".join(self.source[node.start:node.stop].split())
+        return text if len(text) <= 60 else text[:57] + "..."
+
+    def _error(self, node: Node, message: str) -> None:
+        self.errors.append((node.start, message))
