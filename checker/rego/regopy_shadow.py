@@ -15,8 +15,9 @@ instead: after the comprehension it holds the comprehension's last element
 (``[["b", "c"], "c"]`` where OPA answers ``[["b", "c"], "a"]``, probe
 ``regopy-comprehension-shadows-outer``), or the comprehension comes out
 empty when the outer value does not match (``[n | [n, _] := ...]``). regorus
-0.13.0 refuses ``some n in`` there with its line ("var `n` used before
-definition below") and answers ``n :=`` as OPA does.
+0.13.0 refuses ``some n in`` there ("var `n` used before definition below";
+``regorus_shadow`` renames it, with this module's scopes) and answers ``n :=``
+as OPA does.
 
 :func:`shadowing_declarations` names each such declaration and
 ``natpolicy.rego.guards`` refuses it on regopy. Counted as bound before: any
@@ -36,7 +37,7 @@ from dataclasses import dataclass
 from natpolicy.rego.source import Token, matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
 
-__all__ = ["shadowing_declarations"]
+__all__ = ["Scope", "is_var", "scopes", "shadowing_declarations"]
 
 _KEYWORDS = frozenset({"package", "import", "default", "if", "contains", "else", "some", "every", "in", "not",
                        "with", "as", "true", "false", "null", "_"})
@@ -45,7 +46,7 @@ _CLOSERS = frozenset({")", "]", "}"})
 
 
 @dataclass(frozen=True)
-class _Scope:
+class Scope:
     """A comprehension or ``every`` body: token indexes, and the names it declares itself."""
 
     open: int  # `[` / `{` of a comprehension; `every` of an every statement
@@ -61,9 +62,9 @@ def shadowing_declarations(source: str) -> Iterator[tuple[int, str]]:
     """(offset, message) of each comprehension declaration regopy 1.5.2 reads as the outer variable."""
     toks = tokens(source)
     for start, end in rule_statements(source, toks, rules_only=True):
-        scopes = _scopes(toks, start, end)
+        found = scopes(toks, start, end)
         arguments = _arguments(toks, start)
-        for scope in scopes:
+        for scope in found:
             if not scope.comprehension:
                 continue
             body_open = _body_opener(toks, start, scope.open)
@@ -72,7 +73,7 @@ def shadowing_declarations(source: str) -> Iterator[tuple[int, str]]:
             for name, at in sorted(scope.declared.items(), key=lambda item: item[1]):
                 if name in scope.plain:
                     continue
-                if name in arguments or _used_before(toks, body_open, scope, scopes, name):
+                if name in arguments or _used_before(toks, body_open, scope, found, name):
                     yield toks[at].offset, _message(toks, at, name)
 
 
@@ -83,8 +84,8 @@ def _message(toks: list[Token], at: int, name: str) -> str:
             f"refuses it; rename one of them")
 
 
-def _scopes(toks: list[Token], start: int, end: int) -> list[_Scope]:
-    out: list[_Scope] = []
+def scopes(toks: list[Token], start: int, end: int) -> list[Scope]:
+    out: list[Scope] = []
     for k in range(start, end):
         tok = toks[k]
         if tok.text in ("[", "{") and tok.kind == "op" and _opens_value(toks, k):
@@ -95,7 +96,7 @@ def _scopes(toks: list[Token], start: int, end: int) -> list[_Scope]:
                        None)
             if bar is not None:
                 declared, plain = _declared(toks, bar + 1, close, tok.depth + 1)
-                out.append(_Scope(k, bar, close, True, declared, plain))
+                out.append(Scope(k, bar, close, True, declared, plain))
         elif tok.text == "every" and tok.kind == "ident" and not (k > 0 and toks[k - 1].text == "."):
             in_at = next((j for j in range(k + 1, end) if toks[j].text == "in" and toks[j].depth == tok.depth), None)
             brace = next((j for j in range(in_at + 1, end) if toks[j].text == "{" and toks[j].depth == tok.depth
@@ -103,8 +104,8 @@ def _scopes(toks: list[Token], start: int, end: int) -> list[_Scope]:
             close = matching_close(toks, brace) if brace is not None else None
             if in_at is None or brace is None or close is None:
                 continue
-            names = {toks[j].text: k for j in range(k + 1, in_at) if _is_var(toks, j)}
-            out.append(_Scope(k, brace, close, False, names, frozenset()))
+            names = {toks[j].text: k for j in range(k + 1, in_at) if is_var(toks, j)}
+            out.append(Scope(k, brace, close, False, names, frozenset()))
     return out
 
 
@@ -147,7 +148,7 @@ def _declared(toks: list[Token], lo: int, hi: int, depth: int) -> tuple[dict[str
             close = matching_close(toks, k)
             if close is not None and close + 1 < hi and toks[close + 1].text == ":=":
                 for j in range(k + 1, close):
-                    if _is_var(toks, j):
+                    if is_var(toks, j):
                         declared.setdefault(toks[j].text, j)
         k += 1
     return declared, frozenset(plain)
@@ -162,7 +163,7 @@ def _some_names(toks: list[Token], k: int, hi: int, depth: int) -> tuple[list[st
             close = matching_close(toks, k)
             if close is None:
                 break
-            names.extend(toks[j].text for j in range(k + 1, close) if _is_var(toks, j))
+            names.extend(toks[j].text for j in range(k + 1, close) if is_var(toks, j))
             k = close + 1
         elif tok.kind == "ident" and tok.text not in _KEYWORDS:
             names.append(tok.text)
@@ -178,7 +179,7 @@ def _some_names(toks: list[Token], k: int, hi: int, depth: int) -> tuple[list[st
     return names, k
 
 
-def _is_var(toks: list[Token], k: int) -> bool:
+def is_var(toks: list[Token], k: int) -> bool:
     tok = toks[k]
     return (tok.kind == "ident" and tok.text not in _KEYWORDS and not (k > 0 and toks[k - 1].text == ".")
             and not (k + 1 < len(toks) and toks[k + 1].text in ("(", ".") and _is_call(toks, k)))
@@ -199,7 +200,7 @@ def _arguments(toks: list[Token], start: int) -> set[str]:
     close = matching_close(toks, name_at + 1)
     if close is None:
         return set()
-    return {toks[j].text for j in range(name_at + 2, close) if _is_var(toks, j)}
+    return {toks[j].text for j in range(name_at + 2, close) if is_var(toks, j)}
 
 
 def _body_opener(toks: list[Token], start: int, at: int) -> int | None:
@@ -214,16 +215,16 @@ def _body_opener(toks: list[Token], start: int, at: int) -> int | None:
     return None
 
 
-def _used_before(toks: list[Token], body_open: int, scope: _Scope, scopes: list[_Scope], name: str) -> bool:
+def _used_before(toks: list[Token], body_open: int, scope: Scope, found: list[Scope], name: str) -> bool:
     """Is ``name`` a variable of a body around ``scope``, used between the rule body's start and it?"""
     # Bodies that declare `name` themselves and do not hold `scope`: a use there is their own variable.
-    own = [(other.open, other.close) for other in scopes
+    own = [(other.open, other.close) for other in found
            if name in other.declared and not other.open < scope.open <= other.close]
     # Around `scope`: a comprehension's head term is evaluated after its body, not before `scope`.
-    heads = [(other.open, other.body) for other in scopes
+    heads = [(other.open, other.body) for other in found
              if other.comprehension and other.open < scope.open <= other.close]
     for k in range(body_open + 1, scope.open):
-        if toks[k].text != name or not _is_var(toks, k):
+        if toks[k].text != name or not is_var(toks, k):
             continue
         if any(lo <= k <= hi for lo, hi in own) or any(lo < k < hi for lo, hi in heads):
             continue
