@@ -10,7 +10,7 @@ import json
 import pytest
 
 from natpolicy.rego.engines import create_engine
-from natpolicy.rego.regorus_shadow import rename_shadowing_for_regorus
+from natpolicy.rego.regorus_shadow import rename_comprehension_shadows
 from tests.test_rego_conformance import ENGINES, PROBES, outcome
 
 regorus = pytest.importorskip("regorus")
@@ -19,7 +19,7 @@ _NESTED = 'package p\nx := [[k, y] | some k, v in input.xs; some y in {v | some 
 
 
 def test_the_comprehensions_own_variable_is_renamed_on_its_line() -> None:
-    out = rename_shadowing_for_regorus(_NESTED)
+    out = rename_comprehension_shadows(_NESTED)
     assert out.count("\n") == _NESTED.count("\n")
     assert "some k, v in input.xs; some y in {__natpolicy_v_c" in out  # the enclosing `v` is left as written
     inner = out.split("{", 1)[1]
@@ -66,4 +66,4 @@ def test_regorus_answers_the_probes(name: str) -> None:
     'package p\nx := [y | y := input.v; z := {w | some w in ["v"]}]\n',
 ])
 def test_near_misses_are_left_as_written(source: str) -> None:
-    assert rename_shadowing_for_regorus(source) == source
+    assert rename_comprehension_shadows(source) == source

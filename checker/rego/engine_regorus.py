@@ -114,7 +114,7 @@ from natpolicy.rego.regorus_order import (
     site_line,
     value_may_hold_mixed_set,
 )
-from natpolicy.rego.regorus_shadow import rename_shadowing_for_regorus
+from natpolicy.rego.regorus_shadow import rename_comprehension_shadows
 from natpolicy.rego.regorus_some import hoist_declarations
 from natpolicy.rego.replace_opa import opa_replace_n
 from natpolicy.rego.runes_opa import (
@@ -546,7 +546,7 @@ def _for_regorus(source: str, v0: bool = False, count_mocked: bool = False,
     # Before all: a negated call's ref operands bound before the `not`, as OPA's compiler does (negated_operands),
     # once a comprehension's own `some n in` variable named like one of the rule around it has a name of its own
     # (regorus_shadow: regorus refuses it, OPA declares a new variable).
-    bound = bind_negated_operands(rename_shadowing_for_regorus(source), refs)
+    bound = bind_negated_operands(rename_comprehension_shadows(source), refs)
     negated = negations_for_regorus(re2_for_regorus(own_package_refs_for_regorus(bound)))
     checked = yaml_for_regorus(uuid_for_regorus(negated, v0))
     ordered = order_for_regorus(escape_html_in_marshals(hoist_declarations(bind_heads(checked))), v0)
