@@ -22,6 +22,14 @@ def test_regopy_names_the_known_constructs_the_set_holds_with_their_lines() -> N
     assert "sprintf" in both and "json.unmarshal given a deeply nested JSON text, at p.rego:2" in both
 
 
+def test_the_crashed_querys_file_is_named_first() -> None:
+    # The real set: base.rego formats with sprintf too, but the crashed query is gke_combine.rego's.
+    base = _policy('package main\ndeny contains sprintf("%s", [input.a]) if { input.a }\n', "base.rego")
+    gke = _policy('package main.gke\n\n\ndeny contains sprintf("%v", [input]) if { not input.b }\n', "gke.rego")
+    assert "at base.rego:2" in crash_hint("regopy", [base, gke])
+    assert "at gke.rego:4" in crash_hint("regopy", [base, gke], "gke.rego:4")
+
+
 def test_no_known_construct_no_guess() -> None:
     hint = crash_hint("regopy", [_policy('package main\ndeny contains "x" if { count(input.a) > 1 }\n')])
     assert "on nothing natpolicy knows to crash it" in hint

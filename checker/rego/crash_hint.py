@@ -30,8 +30,10 @@ _KNOWN_ON_REGOPY = (
 )
 
 
-def crash_hint(engine: str, policies: Sequence[PolicyFile]) -> str:
-    """The sentence to append after "crashed the Rego engine (SIGNAL)": what is known of the cause."""
+def crash_hint(engine: str, policies: Sequence[PolicyFile], where: str = "") -> str:
+    """The sentence to append after "crashed the Rego engine (SIGNAL)": what is known of the cause. ``where``:
+    the crashed query's place (``file:line``); a construct in its file is named before one elsewhere."""
+    policies = sorted(policies, key=lambda policy: not where.startswith(f"{policy.display}:"))
     if engine != "regopy":
         return (f"the {engine} engine itself failed and said nothing of why; natpolicy knows no construct that "
                 "causes it: run with another --rego-engine to compare, and report it")

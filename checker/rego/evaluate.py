@@ -278,7 +278,7 @@ def interpret(outcome: Outcome, sets: Sequence[PolicySet], plans: Sequence[Plan]
         stage = outcome.stage or {}
         crashed = sets[stage.get("set", 0)].policies if stage.get("stage") in ("compile", "query") else []
         raise InputError(where, _stopped(what + (f" on {origin}" if origin and origin != where else ""),
-                                         outcome, limits, crash_hint(engine, crashed)))
+                                         outcome, limits, crash_hint(engine, crashed, where)))
     if outcome.error is not None:
         if outcome.error.get("kind") == "too_deep":
             limit = int(outcome.error.get("limit", MAX_INPUT_DEPTH))
