@@ -30,21 +30,21 @@ def found(body: str) -> list[tuple[int, str]]:
 
 
 @pytest.mark.parametrize(("body", "line", "name"), [
-    # The rule's body binds `n`, then a comprehension declares its own by `:=` or a pattern.
-    ('x := [z, n] if {\n  n := "a"\n  z := [m | some s in input.xs; n := upper(s); m := n]\n}\n', 5, "n"),
-    ('x := [z, n] if {\n  n := "a"\n  z := [n | [n, _] := input.ps[_]]\n}\n', 5, "n"),
-    # A function argument is bound before the body.
-    ('f(n) := [z, n] if {\n  z := [n | [n, _] := input.ps[_]]\n}\n', 4, "n"),
-    # `some n in` that natpolicy cannot rename (regorus_shadow): `n` used in that body before its declaration.
+    # Declarations natpolicy cannot rename (comprehension_scopes): the value reads the outer `n` (OPA too), or `n`
+    # is used in that body before its declaration (OPA reads the outer one there).
+    ('x := [z, n] if {\n  n := "a"\n  z := [n | n := concat("", [n, "!"])]\n}\n', 5, "n"),
     ('x := [z, n] if {\n  n := "a"\n  z := [[n, w] | some w in [n]; some n in input.xs]\n}\n', 5, "n"),
+    # A function argument is bound before the body.
+    ('f(n) := [z, n] if {\n  z := [n | n := concat("", [n, "!"])]\n}\n', 4, "n"),
     # An `else` branch's own body; a comprehension inside another one's body, or inside `every`.
-    ('x := 1 if {\n  false\n} else := [n, z] if {\n  n := "a"\n  z := [n | n := input.xs[_]]\n}\n', 7, "n"),
-    ('x := z if {\n  z := [w | some n in input.ys; w := [n | n := input.xs[_]]]\n}\n', 4, "n"),
-    ('x if {\n  n := "a"\n  every m in input.xs {\n    count([n | n := input.xs[_]]) > 0\n  }\n}\n', 6, "n"),
-    # A comprehension in the rule's head, inside another whose body bound the name (regopy answered [[]] and
-    # [[["r", "r"]]], OPA [[2]] and [[["r", "a"]]]).
-    ('x := [y | v := 1; y := {v | [v] := [2]}]\n', 3, "v"),
+    ('x := 1 if {\n  false\n} else := [n, z] if {\n  n := "a"\n  z := [n | n := concat("", [n, "!"])]\n}\n', 7,
+     "n"),
+    ('x := z if {\n  z := [w | some n in input.ys; w := [n | n := concat("", [n, "!"])]]\n}\n', 4, "n"),
+    ('x if {\n  n := "a"\n  every m in input.xs {\n    count([n | n := concat("", [n, m])]) > 0\n  }\n}\n', 6, "n"),
+    # A comprehension in the rule's head, inside another whose body bound the name (regopy answered
+    # [[["r", "r"]]], OPA [[["r", "a"]]]; and [[]] for `[y | v := 1; y := {v | [v] := [2]}]` before the renaming).
     ('x := [y | some v in ["a"]; y := {[v, w] | some w in [v]; some v in ["r"]}]\n', 3, "v"),
+    ('x := [y | v := [1]; y := {v | [v] := v}]\n', 3, "v"),
 ])
 def test_a_comprehension_redeclaring_a_bound_name_is_refused_on_regopy(body: str, line: int, name: str) -> None:
     errors = found(body)
@@ -90,15 +90,19 @@ def test_a_comprehension_name_regopy_reads_as_opa_is_not_refused(body: str) -> N
     ('x := [n, z] if {\n  some n in input.ys\n  z := [n | some n in input.xs]\n}\n', ["y", ["b", "c"]]),
     ('f(n) := [z, n] if {\n  z := [n | some n in input.xs]\n}\nx := f("a")\n', [["b", "c"], "a"]),
     ('x := [y | some v in ["a"]; y := {[v, w] | some w in ["q"]; some v in input.xs}]\n', [[["b", "q"], ["c", "q"]]]),
+    # `n :=` and `[n, _] :=` are renamed the same way (regopy bound the outer `n`).
+    ('x := [z, n] if {\n  n := "a"\n  z := [m | some s in input.xs; n := upper(s); m := n]\n}\n', [["B", "C"], "a"]),
+    ('x := [z, n] if {\n  n := "a"\n  z := [n | [n, _] := input.ps[_]]\n}\n', [["b", "c"], "a"]),
+    ('x := [y | v := 1; y := {v | [v] := [2]}]\n', [[2]]),
 ])
-def test_a_some_in_natpolicy_renames_is_answered_on_regopy_as_opa(body: str, value: object) -> None:
+def test_a_declaration_natpolicy_renames_is_answered_on_regopy_as_opa(body: str, value: object) -> None:
     from natpolicy.rego.engines import create_engine, installed_engines
     from tests.test_rego_default_mode import default_answer
 
     assert found(body) == []
     if "regopy" not in installed_engines():
         pytest.skip("regopy is not installed here")
-    probe = {"source": P + body, "rule": "x", "input": {"xs": ["b", "c"], "ys": ["y"]}}
+    probe = {"source": P + body, "rule": "x", "input": {"xs": ["b", "c"], "ys": ["y"], "ps": [["b", 1], ["c", 2]]}}
     assert default_answer(create_engine("regopy"), probe) == ("ok", value)
 
 
@@ -111,7 +115,7 @@ def test_a_plain_some_is_left_to_regorus_some() -> None:
 
 
 def test_refuse_for_engine_names_the_file_and_line_on_regopy_only() -> None:
-    source = 'package p\n\nx := [z, n] if {\n  n := "a"\n  z := [n | n := input.xs[_]]\n}\n'
+    source = 'package p\n\nx := [z, n] if {\n  n := "a"\n  z := [n | n := concat("", [n, "!"])]\n}\n'
     policy = PolicyFile(Path("p.rego"), "policy/p.rego", source, scan_module(source))
     with pytest.raises(InputError) as raised:
         refuse_for_engine([policy], "regopy")

@@ -47,6 +47,12 @@ def test_regorus_answers_the_probes(name: str) -> None:
     assert outcome(create_engine("regorus"), probe) == ("ok", "")
 
 
+def test_an_assignment_is_renamed_too() -> None:
+    # regorus answered `v :=` as OPA already; regopy bound the outer `v` (regopy_shadow): renamed on both.
+    out = rename_comprehension_shadows("package p\nx := [y | v := 1; y := {v | v := 2}]\n")
+    assert out == "package p\nx := [y | v := 1; y := {__natpolicy_v_c14 | __natpolicy_v_c14 := 2}]\n"
+
+
 @pytest.mark.parametrize("source", [
     # no other `v` in the rule: regorus answers it as written
     "package p\nx := [v | some v in input.l]\n",
@@ -57,10 +63,10 @@ def test_regorus_answers_the_probes(name: str) -> None:
     # declared twice, or assigned after its declaration, in one body: OPA refuses the module
     'package p\nx := [y | v := 1; y := {v | some v in ["q"]; some v in ["r"]}]\n',
     'package p\nx := [y | v := 1; y := {v | some v in ["q"]; v := 2}]\n',
-    # declared again in a comprehension inside it
-    'package p\nx := [y | v := 1; y := {v | some k, v in ["q"]; z := {v | v := 2}}]\n',
-    # `v :=` in a comprehension regorus answers as OPA; a plain `some v` is regorus_some's
-    "package p\nx := [y | v := 1; y := {v | v := 2}]\n",
+    # declared again in a comprehension inside it (that one reads it in its collection: left as written too)
+    'package p\nx := [y | v := 1; y := {v | some k, v in ["q"]; z := {v | some v in v}}]\n',
+    # `v := v + 1`: OPA reads the outer `v` on the right; a plain `some v` is regorus_some's
+    "package p\nx := [y | v := 1; y := {v | v := v + 1}]\n",
     "package p\nx := [y | v := 1; y := {w | some v; w := input.l[v]}]\n",
     # `v` only as a field or a string
     'package p\nx := [y | y := input.v; z := {w | some w in ["v"]}]\n',

@@ -7,12 +7,14 @@ one in ``rewriteDeclaredVarsIn*Comprehension``, ``v1/ast/compile.go``). A use of
 the name in that body *before* the declaration reads an enclosing variable
 (``Declared`` searches every frame) or, where none is bound, is "var n
 referenced above". :func:`scopes` reads the comprehension and ``every`` bodies of
-a rule; :func:`renamable_declarations` names each ``some ... in`` declaration of
-a comprehension whose variable the rule also names outside it, and the places a
+a rule; :func:`renamable_declarations` names each declaration (``some ... in``,
+``n :=``, ``[n, _] :=``) of a comprehension whose variable the rule also names
+outside it, and the places a
 new name must stand for OPA's reading to hold (``regorus_shadow`` renames them;
 ``regopy_shadow`` refuses the rest on regopy). Not renamable (left as written):
 a use of the name in the comprehension's body before its declaration, the name
-in the iterated collection itself (OPA reads the outer one there), a second
+in the iterated collection or the assigned value itself (OPA reads the outer one
+there: ``n := n + 1``), a second
 declaration of it in that body or an assignment after it (OPA refuses the
 module), or a comprehension or ``every`` inside that declares it again.
 """
@@ -21,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from natpolicy.rego.rule_scope import some_in_collection
+from natpolicy.rego.rule_scope import some_in_collection, starts_body_statement
 from natpolicy.rego.source import Token, matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
 
@@ -155,11 +157,11 @@ def _is_call(toks: list[Token], k: int) -> bool:
 
 
 def renamable_declarations(source: str) -> Iterator[tuple[int, str, list[int]]]:
-    """(offset of the declaring ``some``, the name, the token indexes of its places inside the comprehension) of
-    each comprehension variable declared by ``some ... in`` that the rule also names outside the comprehension (as
-    a variable, anywhere: renaming the comprehension's own is exact wherever the other stands), where renaming it
-    there means what OPA means."""
-    if "some" not in source:
+    """(offset of the declaration: its ``some``, or the name assigned by ``:=``; the name; the token indexes of its
+    places inside the comprehension) of each comprehension variable declared by ``some ... in``, ``n :=`` or a
+    ``[n, _] :=`` pattern that the rule also names outside the comprehension (as a variable, anywhere: renaming the
+    comprehension's own is exact wherever the other stands), where renaming it there means what OPA means."""
+    if "some" not in source and ":=" not in source:
         return
     toks = tokens(source)
     for start, end in rule_statements(source, toks, rules_only=True):
@@ -168,8 +170,8 @@ def renamable_declarations(source: str) -> Iterator[tuple[int, str, list[int]]]:
             if not scope.comprehension:
                 continue
             for name, at in scope.declared.items():
-                if toks[at].text != "some" or name in scope.plain:
-                    continue  # `n :=` regorus answers as OPA; a plain `some n` is regorus_some's
+                if name in scope.plain:
+                    continue  # a plain `some n` is regorus_some's
                 places = _places(source, toks, scope, found, name, at)
                 if places and any(_is_name(toks, k, name) for k in range(start, end)
                                   if not scope.open <= k <= scope.close):
@@ -177,26 +179,62 @@ def renamable_declarations(source: str) -> Iterator[tuple[int, str, list[int]]]:
 
 
 def _places(source: str, toks: list[Token], scope: Scope, found: list[Scope], name: str, at: int) -> list[int]:
-    """The token indexes of ``name`` as the comprehension's own variable, declared by the ``some`` at ``at``; none
-    where renaming them would not mean what OPA means."""
+    """The token indexes of ``name`` as the comprehension's own variable, declared at ``at`` (a ``some``, or the
+    name in ``n :=`` or in a ``:=`` pattern); none where renaming them would not mean what OPA means."""
     depth = toks[scope.open].depth + 1
-    collection = some_in_collection(source, toks, at)
-    if collection is None:
+    declaration = _declaration(source, toks, scope, at)
+    if declaration is None:
         return []
-    if any(_is_name(toks, k, name) for k in range(collection[0], collection[1] + 1)):
-        return []  # `some n in f(n)`: OPA reads the collection's `n` as the outer one
-    if any(_is_name(toks, k, name) for k in range(scope.body + 1, at)):
+    first, value_first, value_last = declaration
+    if any(_is_name(toks, k, name) for k in range(value_first, value_last + 1)):
+        return []  # `some n in f(n)`, `n := n + 1`: OPA reads the value's `n` as the outer one
+    if any(_is_name(toks, k, name) for k in range(scope.body + 1, first)):
         return []  # used before its declaration: the outer variable in OPA, or OPA's own error
     for other in found:
         if other is not scope and scope.open < other.open < scope.close and name in other.declared:
             return []  # declared again inside: that scope's own variable, left as written
-    for k in range(collection[1] + 1, scope.close):
+    for k in range(value_last + 1, scope.close):
         tok = toks[k]
-        if tok.depth == depth and tok.text == "some" and tok.kind == "ident" and _declares(source, toks, k, name):
+        if tok.depth != depth:
+            continue
+        if tok.text == "some" and tok.kind == "ident" and _declares(source, toks, k, name):
             return []  # declared twice in one body: OPA refuses the module ("var n declared above")
-        if _is_name(toks, k, name) and k + 1 < scope.close and toks[k + 1].text == ":=" and tok.depth == depth:
-            return []  # assigned after its declaration: OPA refuses the module ("var n declared above")
+        if _is_name(toks, k, name) and k + 1 < scope.close and toks[k + 1].text == ":=":
+            return []  # assigned after its declaration: OPA refuses the module ("var n assigned above")
+        close = matching_close(toks, k) if tok.text in ("[", "{") else None
+        if close is not None and close + 1 < scope.close and toks[close + 1].text == ":=" \
+                and any(_is_name(toks, j, name) for j in range(k + 1, close)):
+            return []  # the same, by a pattern
     return [k for k in range(scope.open + 1, scope.close) if _is_name(toks, k, name)]
+
+
+def _declaration(source: str, toks: list[Token], scope: Scope, at: int) -> tuple[int, int, int] | None:
+    """(first token of the declaring statement, first and last token of the value it declares from: the
+    collection of ``some ... in``, the right side of ``:=``) of the declaration at ``at``."""
+    if toks[at].text == "some":
+        collection = some_in_collection(source, toks, at)
+        return None if collection is None else (at, *collection)
+    depth = toks[scope.open].depth + 1
+    first = at
+    if not (at + 1 < len(toks) and toks[at + 1].text == ":=" and toks[at].depth == depth):
+        # In a pattern: its opening bracket, the one at the body's depth whose close `:=` follows.
+        opener = next((p for p in range(at - 1, scope.body, -1) if toks[p].depth == depth
+                       and toks[p].text in ("[", "{")), None)
+        close = matching_close(toks, opener) if opener is not None else None
+        if opener is None or close is None or close < at or close + 1 >= len(toks) or toks[close + 1].text != ":=":
+            return None
+        first, at = opener, close
+    value_first = last = at + 2
+    k = value_first
+    while k < scope.close:
+        tok = toks[k]
+        if tok.depth < depth or (tok.depth == depth and (
+                tok.text in (";", "|") or (tok.kind == "ident" and tok.text == "with")
+                or (k > value_first and starts_body_statement(source, toks, k)))):
+            break
+        last = k
+        k += 1
+    return first, value_first, last
 
 
 def _declares(source: str, toks: list[Token], k: int, name: str) -> bool:

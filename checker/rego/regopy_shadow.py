@@ -15,8 +15,8 @@ instead: after the comprehension it holds the comprehension's last element
 (``[["b", "c"], "c"]`` where OPA answers ``[["b", "c"], "a"]``, probe
 ``regopy-comprehension-shadows-outer`` before the renaming below), or the
 comprehension comes out empty when the outer value does not match (``[n | [n,
-_] := ...]``). A ``some n in`` natpolicy renames inside the comprehension first,
-on both engines (``regorus_shadow``; ``comprehension_scopes.renamable_declarations``),
+_] := ...]``). A declaration natpolicy renames inside the comprehension first, on
+both engines (``regorus_shadow``; ``comprehension_scopes.renamable_declarations``),
 is no longer the outer one and is not refused here.
 
 :func:`shadowing_declarations` names each other such declaration and

@@ -1,4 +1,5 @@
-"""``some n in`` in a comprehension, where the rule around it also names ``n``: a name of its own, on both engines.
+"""A comprehension's own variable (``some n in``, ``n :=``, ``[n, _] :=``) named like one of the rule around it: a
+name of its own, on both engines.
 
 OPA gives each comprehension body a scope of its own (``comprehension_scopes``), so in
 
@@ -8,7 +9,7 @@ the set comprehension declares a new ``v`` and answers ``{"q"}`` for every
 ``k``. regorus 0.13.0 refuses the module ("var `v` used before definition
 below", measured) wherever an enclosing body or a function argument named ``v``
 before the comprehension; regopy 1.5.2 binds the outer ``v`` where a body around
-it bound one (``regopy_shadow``).
+it bound one, for ``v :=`` and ``[v, _] :=`` too (``regopy_shadow``).
 
 :func:`rename_comprehension_shadows` gives such a comprehension's own variable a
 name of its own (``__natpolicy_v_c<token>``) at each of its places inside the
@@ -18,9 +19,9 @@ renames every declared variable to a fresh ``__localN__``), so the answer is
 OPA's, on both engines (``engine_regorus``, ``engine_regopy``, before their
 other rewrites). Where renaming could not be exact
 (``comprehension_scopes.renamable_declarations``), regorus refuses the module
-itself and ``regopy_shadow`` refuses it on regopy. ``n :=`` and ``[n, _] :=`` in
-a comprehension regorus answers as OPA does (regopy: refused, ``regopy_shadow``);
-a plain ``some n`` is ``regorus_some``'s. Every line keeps its number.
+itself (a ``some n in``; it answered ``n :=`` as OPA already) and ``regopy_shadow``
+refuses it on regopy. A plain ``some n`` is ``regorus_some``'s. Every line keeps
+its number.
 """
 from __future__ import annotations
 
