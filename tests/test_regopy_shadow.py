@@ -2,9 +2,10 @@
 
 OPA gives a comprehension body its own scope: `some n in` or `n :=` there is
 a new `n` even when the rule's body bound one before. regopy binds the outer
-one (probe ``regopy-comprehension-shadows-outer``), so natpolicy refuses it
-there with its line; each near miss must stay quiet on regopy, and nothing is
-refused on regorus (which answers `:=` as OPA and refuses `some n in` itself).
+one (probe ``comprehension-assign-shadows-outer``), so natpolicy refuses it
+there with its line, unless it renames the comprehension's own `some n in`
+variable first (regorus_shadow, on both engines); each near miss must stay quiet
+on regopy, and nothing is refused on regorus (which answers `:=` as OPA).
 """
 from __future__ import annotations
 
@@ -29,20 +30,21 @@ def found(body: str) -> list[tuple[int, str]]:
 
 
 @pytest.mark.parametrize(("body", "line", "name"), [
-    # The rule's body binds `n`, then a comprehension declares its own.
-    ('x := [z, n] if {\n  n := "a"\n  z := [n | some n in input.xs]\n}\n', 5, "n"),
-    ('x := [z, n] if {\n  n = "a"\n  z := {n | some n in input.xs}\n}\n', 5, "n"),
-    ('x := [z, n] if {\n  n := "a"\n  z := {n: 1 | some n in input.xs}\n}\n', 5, "n"),
-    ('x := z if {\n  i := 0\n  z := [v | some i, v in input.xs]\n}\n', 5, "i"),
-    ('x := [z, n] if {\n  n := "a"\n  z := [m | some s in input.xs; n := upper(s); m := n]\n}\n', 5, "n"),
-    ('x := [z, n] if {\n  n := "a"\n  z := [n | [n, _] := input.ps[_]]\n}\n', 5, "n"),
-    ('x contains [n, z] if {\n  some n in input.ys\n  z := [n | some n in input.xs]\n}\n', 5, "n"),
+    # Declarations natpolicy cannot rename (comprehension_scopes): the value reads the outer `n` (OPA too), or `n`
+    # is used in that body before its declaration (OPA reads the outer one there).
+    ('x := [z, n] if {\n  n := "a"\n  z := [n | n := concat("", [n, "!"])]\n}\n', 5, "n"),
+    ('x := [z, n] if {\n  n := "a"\n  z := [[n, w] | some w in [n]; some n in input.xs]\n}\n', 5, "n"),
     # A function argument is bound before the body.
-    ('f(n) := [z, n] if {\n  z := [n | some n in input.xs]\n}\n', 4, "n"),
+    ('f(n) := [z, n] if {\n  z := [n | n := concat("", [n, "!"])]\n}\n', 4, "n"),
     # An `else` branch's own body; a comprehension inside another one's body, or inside `every`.
-    ('x := 1 if {\n  false\n} else := [n, z] if {\n  n := "a"\n  z := [n | some n in input.xs]\n}\n', 7, "n"),
-    ('x := z if {\n  z := [w | some n in input.ys; w := [n | some n in input.xs]]\n}\n', 4, "n"),
-    ('x if {\n  n := "a"\n  every m in input.xs {\n    count([n | some n in input.xs]) > 0\n  }\n}\n', 6, "n"),
+    ('x := 1 if {\n  false\n} else := [n, z] if {\n  n := "a"\n  z := [n | n := concat("", [n, "!"])]\n}\n', 7,
+     "n"),
+    ('x := z if {\n  z := [w | some n in input.ys; w := [n | n := concat("", [n, "!"])]]\n}\n', 4, "n"),
+    ('x if {\n  n := "a"\n  every m in input.xs {\n    count([n | n := concat("", [n, m])]) > 0\n  }\n}\n', 6, "n"),
+    # A comprehension in the rule's head, inside another whose body bound the name (regopy answered
+    # [[["r", "r"]]], OPA [[["r", "a"]]]; and [[]] for `[y | v := 1; y := {v | [v] := [2]}]` before the renaming).
+    ('x := [y | some v in ["a"]; y := {[v, w] | some w in [v]; some v in ["r"]}]\n', 3, "v"),
+    ('x := [y | v := [1]; y := {v | [v] := v}]\n', 3, "v"),
 ])
 def test_a_comprehension_redeclaring_a_bound_name_is_refused_on_regopy(body: str, line: int, name: str) -> None:
     errors = found(body)
@@ -52,7 +54,7 @@ def test_a_comprehension_redeclaring_a_bound_name_is_refused_on_regopy(body: str
     source = P + body
     refusals = engine_refusals(source, "regopy")
     assert any("binds the outer one" in message for _, message in refusals)
-    # regorus answers `:=` as OPA and refuses `some n in` on its own: natpolicy adds nothing there.
+    # regorus answers `:=` as OPA, and refuses a `some n in` natpolicy cannot rename on its own: nothing added there.
     assert not any("binds the outer one" in message for _, message in engine_refusals(source, "regorus"))
 
 
@@ -82,6 +84,28 @@ def test_a_comprehension_name_regopy_reads_as_opa_is_not_refused(body: str) -> N
     assert found(body) == []
 
 
+@pytest.mark.parametrize(("body", "value"), [
+    ('x := [z, n] if {\n  n := "a"\n  z := [n | some n in input.xs]\n}\n', [["b", "c"], "a"]),
+    ('x := z if {\n  i := 0\n  z := [v | some i, v in input.xs; i > 0]\n}\n', ["c"]),
+    ('x := [n, z] if {\n  some n in input.ys\n  z := [n | some n in input.xs]\n}\n', ["y", ["b", "c"]]),
+    ('f(n) := [z, n] if {\n  z := [n | some n in input.xs]\n}\nx := f("a")\n', [["b", "c"], "a"]),
+    ('x := [y | some v in ["a"]; y := {[v, w] | some w in ["q"]; some v in input.xs}]\n', [[["b", "q"], ["c", "q"]]]),
+    # `n :=` and `[n, _] :=` are renamed the same way (regopy bound the outer `n`).
+    ('x := [z, n] if {\n  n := "a"\n  z := [m | some s in input.xs; n := upper(s); m := n]\n}\n', [["B", "C"], "a"]),
+    ('x := [z, n] if {\n  n := "a"\n  z := [n | [n, _] := input.ps[_]]\n}\n', [["b", "c"], "a"]),
+    ('x := [y | v := 1; y := {v | [v] := [2]}]\n', [[2]]),
+])
+def test_a_declaration_natpolicy_renames_is_answered_on_regopy_as_opa(body: str, value: object) -> None:
+    from natpolicy.rego.engines import create_engine, installed_engines
+    from tests.test_rego_default_mode import default_answer
+
+    assert found(body) == []
+    if "regopy" not in installed_engines():
+        pytest.skip("regopy is not installed here")
+    probe = {"source": P + body, "rule": "x", "input": {"xs": ["b", "c"], "ys": ["y"], "ps": [["b", 1], ["c", 2]]}}
+    assert default_answer(create_engine("regopy"), probe) == ("ok", value)
+
+
 def test_a_plain_some_is_left_to_regorus_some() -> None:
     # `some n` (no `in`) in a comprehension is refused on both engines by regorus_some: reported once.
     source = P + 'x := [z, n] if {\n  n := "a"\n  z := [n | some n; n := input.xs[_]]\n}\n'
@@ -91,7 +115,7 @@ def test_a_plain_some_is_left_to_regorus_some() -> None:
 
 
 def test_refuse_for_engine_names_the_file_and_line_on_regopy_only() -> None:
-    source = 'package p\n\nx := [z, n] if {\n  n := "a"\n  z := [n | some n in input.xs]\n}\n'
+    source = 'package p\n\nx := [z, n] if {\n  n := "a"\n  z := [n | n := concat("", [n, "!"])]\n}\n'
     policy = PolicyFile(Path("p.rego"), "policy/p.rego", source, scan_module(source))
     with pytest.raises(InputError) as raised:
         refuse_for_engine([policy], "regopy")

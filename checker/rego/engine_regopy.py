@@ -46,6 +46,7 @@ from natpolicy.rego.regopy_rewrite import rewrite_and_key_sites
 from natpolicy.rego.regopy_sets import SetOrderUnknown, order_may_differ, set_paths_query, sets_in_opa_order
 from natpolicy.rego.regopy_some_pairs import some_pairs_for_regopy
 from natpolicy.rego.regopy_strings import BYTEWISE, string_call_edits
+from natpolicy.rego.regorus_shadow import rename_comprehension_shadows
 from natpolicy.rego.source import char_line_col, tokens
 from natpolicy.rego.sprintf_regopy import REFUSE
 
@@ -557,7 +558,9 @@ def _for_regopy(source: str, refs: frozenset[str] | None = None, elsewhere: froz
     # (regopy_hoist); then arithmetic, its helpers last: no other rewrite sees them.
     # A two-name `some ... in` of an array or set comprehension, which regopy cannot parse, written as OPA's
     # compiler reads it (regopy_some_pairs), before the closures' copies read its ref.
-    negated = some_pairs_for_regopy(bind_negated_operands(source, refs))
+    # Before all: a comprehension's own `some v in` variable named like one of the rule around it renamed inside it,
+    # as OPA scopes it (regorus_shadow; regopy bound the outer one).
+    negated = some_pairs_for_regopy(bind_negated_operands(rename_comprehension_shadows(source), refs))
     arithmetic, sites = arithmetic_for_regopy(hoist_first_bindings(assignments_for_regopy(copies_for_regopy(negated))))
     # json.marshal escaping as Go does (marshal_html); a prefix or indent it would reach stops (regopy_builtins).
     out, key_sites = rewrite_and_key_sites(escape_html_in_marshals(arithmetic, options_apart=False), elsewhere)

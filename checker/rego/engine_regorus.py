@@ -121,6 +121,7 @@ from natpolicy.rego.regorus_order import (
     site_line,
     value_may_hold_mixed_set,
 )
+from natpolicy.rego.regorus_shadow import rename_comprehension_shadows
 from natpolicy.rego.regorus_some import hoist_declarations
 from natpolicy.rego.replace_opa import opa_replace_n
 from natpolicy.rego.runes_opa import (
@@ -502,10 +503,12 @@ def _for_regorus(source: str, v0: bool = False, count_mocked: bool = False,
     # appended wrapper depends on count_mocked, so the sites below map lines without it.
     # First of all, names bound by an import of the module's own package spelled as their data refs (import_names),
     # then each regex.* pattern written as Rust's regex reads it the way Go's RE2 reads it (re2_regorus).
-    # Before all: a negated call's ref operands bound before the `not`, as OPA's compiler does (negated_operands).
-    # Then to_number and sprintf renamed where a number's text can show (number_texts_regorus), before any
-    # rewrite moves the operators that tell a value read alone.
-    bound = number_texts_for_regorus(bind_negated_operands(source, refs), texts)
+    # Before all: a negated call's ref operands bound before the `not`, as OPA's compiler does (negated_operands),
+    # once a comprehension's own `some n in` variable named like one of the rule around it has a name of its own
+    # (regorus_shadow: regorus refuses it, OPA declares a new variable). Then to_number and sprintf renamed where a
+    # number's text can show (number_texts_regorus), before any rewrite moves the operators that tell a value read
+    # alone.
+    bound = number_texts_for_regorus(bind_negated_operands(rename_comprehension_shadows(source), refs), texts)
     negated = negations_for_regorus(re2_for_regorus(own_package_refs_for_regorus(bound)))
     checked = yaml_for_regorus(uuid_for_regorus(negated, v0))
     ordered = order_for_regorus(escape_html_in_marshals(hoist_declarations(bind_heads(checked))), v0)

@@ -18,6 +18,7 @@ from natpolicy.errors import InputError
 from natpolicy.progress import Progress
 from natpolicy.rego.builtin_errors import Guarded, defines_contains, guard_operands, replaced_builtins
 from natpolicy.rego.builtins import builtin_calls, calls_to_check, refuse_unknown_calls
+from natpolicy.rego.crash_hint import crash_hint
 from natpolicy.rego.deprecated_builtins import deprecated_functions, deprecated_renames
 from natpolicy.rego.depth import MAX_INPUT_DEPTH, depth_over
 from natpolicy.rego.engine import UNDEFINED
@@ -274,8 +275,10 @@ def interpret(outcome: Outcome, sets: Sequence[PolicySet], plans: Sequence[Plan]
             raise PolicyError(exc.source, exc.problem) from None
     if outcome.stopped:
         where, what, origin = stage_label(outcome.stage, sets, plans)
+        stage = outcome.stage or {}
+        crashed = sets[stage.get("set", 0)].policies if stage.get("stage") in ("compile", "query") else []
         raise InputError(where, _stopped(what + (f" on {origin}" if origin and origin != where else ""),
-                                         outcome, limits))
+                                         outcome, limits, crash_hint(engine, crashed, where)))
     if outcome.error is not None:
         if outcome.error.get("kind") == "too_deep":
             limit = int(outcome.error.get("limit", MAX_INPUT_DEPTH))
@@ -298,7 +301,7 @@ def interpret(outcome: Outcome, sets: Sequence[PolicySet], plans: Sequence[Plan]
     return out
 
 
-def _stopped(what: str, outcome: Outcome, limits: Limits) -> str:
+def _stopped(what: str, outcome: Outcome, limits: Limits, hint: str = "") -> str:
     scope = "it covers starting the engine, loading, compiling and evaluating every policy of the run"
     if outcome.stopped == "timeout":
         return (f"{what} was stopped: Rego ran longer than --rego-timeout {limits.timeout:g} s ({scope}); "
@@ -313,8 +316,8 @@ def _stopped(what: str, outcome: Outcome, limits: Limits) -> str:
     if outcome.stage is None:
         return (f"{what} failed ({outcome.detail}); regopy aborts at start under an address-space limit "
                 "(ulimit -v) it cannot lift: run without one (--rego-memory bounds Rego's memory instead)")
-    return (f"{what} crashed the Rego engine ({outcome.detail}); the policy or the plan makes the engine fail "
-            "(with regopy, a deeply nested JSON text given to json.unmarshal overflows rego-cpp's stack)")
+    # What the policy set holds that is known to crash the engine, never a guess (crash_hint).
+    return f"{what} crashed the Rego engine ({outcome.detail}); {hint or 'the engine said nothing of why'}"
 
 
 def _syntax_cause(message: str) -> str:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from natpolicy.errors import InputError
-from natpolicy.rego.source import ModuleInfo, char_line_col, line_col, scan_module
+from natpolicy.rego.source import ModuleInfo, SourceProblem, char_line_col, line_col, scan_module
+from natpolicy.rego.v0_keywords import unimported_contains
 
 __all__ = ["PolicyFile", "load_policy_paths", "read_policy", "REGO_VERSIONS"]
 
@@ -100,6 +101,10 @@ def read_policy(path: Path, display: str, source: str | None = None, rego_versio
         if legacy:
             policy.v0, policy.v0_at = True, legacy[0].offset
         problems = [p for p in problems if p.kind not in ("v0", "v1-object")]
+        # `deny contains msg if {` without `import future.keywords`: OPA's v0 parser refuses it (v0_keywords).
+        unimported = unimported_contains(source)
+        if unimported is not None:
+            problems.insert(0, SourceProblem(*unimported))
     if problems:
         problem = problems[0]
         line, col = char_line_col(source, problem.offset)

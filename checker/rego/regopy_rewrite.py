@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import re
 
+from natpolicy.rego.order_free import counted_comprehensions
 from natpolicy.rego.regopy_builtins import builtin_call_edits, builtin_helpers
 from natpolicy.rego.regopy_compare import COMPARE_HELPERS, STRING_BEFORE, STRING_BEFORE_HELPERS, comparison_edits
 from natpolicy.rego.regopy_keys import KEYS_HELPERS, key_kind_edits
@@ -229,7 +230,9 @@ def _sprintf_edits(source: str) -> list[tuple[int, int, str]]:
 def _set_order_edits(source: str) -> list[tuple[int, int, str]]:
     toks = tokens(source)
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement), character offsets
-    comprehensions = array_comprehensions(toks)
+    # One only counted lists its elements in an order no one reads: iterated as regopy does (order_free).
+    counted = counted_comprehensions(source, toks)
+    comprehensions = [span for span in array_comprehensions(toks) if span[0] not in counted]
     for i, tok in enumerate(toks):
         after_dot = i > 0 and toks[i - 1].text == "."
         if tok.text in _ORDERING_BUILTINS and not after_dot and i + 1 < len(toks) and toks[i + 1].text == "(":
