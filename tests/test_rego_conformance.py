@@ -60,7 +60,8 @@ KNOWN_SILENT: dict[str, set[str]] = {
     # query by line, integer arithmetic answers (regopy_arith). Its time.parse_ns reads numbers of another width
     # than Go's layout elements take ("2020-03-4" for 2006-01-02, OPA's error) and is refused (guards).
     # It compares objects by their keys' text ({1: 4} == {"1": 4}): an object keyed by no string read whole is
-    # refused or stops, one only looked up answers (regopy_keys, regopy_lookups).
+    # refused or stops, one only looked up answers (regopy_keys, regopy_lookups); a partial object rule queried
+    # whose answer writes two keys of one text as one stops (regopy_queried).
     # It scheduled independent iterations of an array comprehension in another order: each later one reads the
     # earlier ones' names now (regopy_loop_order).
     "regopy": set(),
