@@ -39,6 +39,7 @@ def test_keys_that_hold_no_set_need_no_check(body: str) -> None:
     "x := [k | some k, _ in input.o] with input as {}",  # input may hold sets
     'x := json.patch({}, [{"op": "add", "path": input.p, "value": 1}])',  # a key of the path's elements
     "o := {r.a: 1 | some r in input.rs}\nr := {1}",  # `r` is local there: still from input
+    'o := {lower(r.a): 1 | some r in input.rs}\nlower(x) := {x}',  # a function of the policy's, no builtin
 ])
 def test_keys_that_may_hold_a_set_are_checked(body: str) -> None:
     source = f"package p\n{body}\n"
@@ -54,6 +55,7 @@ def test_rules_keyed_by_what_holds_no_set_are_iterated_unchecked() -> None:
     assert keys_to_check([source]) == {"by_addr", "types", "x", "y", "z"}
     assert keys_to_check([source, "package q\nx := 1 with input as {}\n"]) == frozenset()
     assert keys_to_check([source, "package q\nx := 1 with data.main.by_addr as {}\n"]) == frozenset()
+    assert keys_to_check([source, "package q\nlower(x) := {x}\n"]) == frozenset()
 
 
 def test_a_local_of_a_rules_name_is_checked() -> None:

@@ -67,13 +67,22 @@ def keys_to_check(sources: Iterable[str]) -> frozenset[str] | None:
     if not may_key_by_set(sources):
         return None
     # `with input as ...` may put sets in input, whose refs set_free_keyed trusts, `with data.p.r as ...` in a rule
-    # it exempts: nothing goes unchecked then.
-    return frozenset() if any(_with_input(source) for source in sources) else set_free_keyed(sources)
+    # it exempts, and a function named as a builtin it trusts may answer one: nothing goes unchecked then.
+    untrusted = any(_with_input(source) or _shadows_scalar_builtin(source) for source in sources)
+    return frozenset() if untrusted else set_free_keyed(sources)
 
 
 def may_key_by_set(sources: Iterable[str]) -> bool:
     """Whether any module of the run may build an object keyed by what may hold a set (see the module's doc)."""
-    return any(_module_may(source) for source in sources)
+    sources = tuple(sources)
+    # A function of the policy's named as a builtin trusted to answer a scalar (`lower(x) := {x}`) may answer a set.
+    return any(_module_may(source) or _shadows_scalar_builtin(source) for source in sources)
+
+
+def _shadows_scalar_builtin(source: str) -> bool:
+    toks = tokens(source)
+    return any(toks[first].text in _SCALAR_BUILTINS and first + 1 < end and toks[first + 1].text == "("
+               for first, end in rule_statements(source, toks, rules_only=True))
 
 
 def set_free_keyed(sources: Iterable[str]) -> frozenset[str]:
