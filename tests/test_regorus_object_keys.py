@@ -102,3 +102,9 @@ def test_a_name_written_in_an_array_literal_is_read_there() -> None:
     # `[name]` builds an array (sprintf's arguments): no bracket of a ref, which would bind the name.
     assert not may_key_by_set(['package p\no := {name: m | some r in input.rs; name := r.n; m := sprintf("%s", '
                                '[name])}\n'])
+
+
+def test_marshals_check_keys_of_one_text_only_in_a_run_that_may_key_by_a_set() -> None:
+    source = 'package p\nx := json.marshal({r.a: 1 | some r in input.rs})\n'
+    assert "count({json.marshal(" not in order_for_regorus(source)
+    assert order_for_regorus(source, keyed=frozenset()).count("count({json.marshal(") == 1

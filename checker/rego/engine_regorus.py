@@ -451,8 +451,9 @@ _ITERATION_REFUSED = (" (natpolicy: a set holding both an object and a set, or a
                       "natpolicy refuses it: run with --rego-engine opa)")
 _MARSHAL_REFUSED = (" (natpolicy: a set holding both an object and a set written by json.marshal, "
                     "json.marshal_with_options or yaml.marshal: regorus 0.13.0 writes the set first, OPA the object; "
-                    "or an object keyed by a number, boolean or null beside the string of its text there: regorus "
-                    "writes both keys, OPA one; natpolicy refuses it: run with --rego-engine opa)")
+                    "or an object keyed by a number, boolean or null beside the string of its text there, or by "
+                    "an array and a set of one text: regorus writes both keys, OPA one; natpolicy refuses it: run "
+                    "with --rego-engine opa)")
 _YAML_REFUSED = (" (natpolicy: yaml.marshal of a value regorus 0.13.0 writes otherwise than OPA's go-yaml v2 (keys in "
                  "its natural order, a2 before a10; strings YAML 1.1 reads as another type, \"yes\", \"on\", dates, "
                  "double-quoted; strings past 80 columns folded; Go's float format), or, as for json.marshal, a set "

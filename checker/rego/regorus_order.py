@@ -41,7 +41,13 @@ import re
 from typing import Any
 
 from natpolicy.rego.regopy_compare import unknown_kind_comparisons
-from natpolicy.rego.regorus_object_keys import ITERATED_CHECK, ITERATED_HELPER, SET_CHECK, needs_object_check
+from natpolicy.rego.regorus_object_keys import (
+    ITERATED_CHECK,
+    ITERATED_HELPER,
+    MARSHAL_KEYS_HELPER,
+    SET_CHECK,
+    needs_object_check,
+)
 from natpolicy.rego.rule_scope import array_comprehensions, ref_root, some_in_collection
 from natpolicy.rego.source import Token, call_arguments, matching_close, tokens
 
@@ -287,7 +293,8 @@ def order_for_regorus(source: str, v0: bool = False, keyed: frozenset[str] | Non
     functions = _HELPERS + "\n" + (_GLOB_HELPER if globbed else "") + (_FMT_HELPER if formats else "") \
         + (_MARSHAL_HELPER if marshals else "") + (_SPLIT_HELPER if splits else "") + _SET_HELPER \
         + (_walk_helper(keyed is not None) if walked else "") + (_YAML_HELPER if yamls else "") + "".join(sites) \
-        + (ITERATED_HELPER if keyed is not None else "")  # last: the lines of the sites stay as they are
+        + (ITERATED_HELPER if keyed is not None else "") \
+        + (MARSHAL_KEYS_HELPER if keyed is not None and marshals else "")  # last: no site's line moves
     return out + ("" if out.endswith("\n") else "\n") + (_without_if(functions) if v0 else functions)
 
 
