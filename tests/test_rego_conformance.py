@@ -48,6 +48,8 @@ KNOWN_SILENT: dict[str, set[str]] = {
     # (negated_operands).
     # json.marshal of an object keyed by 1 and by "1" wrote both keys (OPA: one, the string's value): it stops
     # (regorus_order's marshal sites).
+    # An object keyed by both an object and a set iterated in an array comprehension (regorus lists the set first)
+    # stops, in a run that may key an object by a set (regorus_object_keys).
     "regorus": set(),
     # regopy 1.5.2 has no hook for natpolicy's own builtins: abs, ceil, floor, round, trim_space, format_int,
     # base64.is_valid, contains, endswith, trim_suffix, strings.any_suffix_match (searched in the escaped form),
@@ -60,7 +62,8 @@ KNOWN_SILENT: dict[str, set[str]] = {
     # query by line, integer arithmetic answers (regopy_arith). Its time.parse_ns reads numbers of another width
     # than Go's layout elements take ("2020-03-4" for 2006-01-02, OPA's error) and is refused (guards).
     # It compares objects by their keys' text ({1: 4} == {"1": 4}): an object keyed by no string read whole is
-    # refused or stops, one only looked up answers (regopy_keys, regopy_lookups).
+    # refused or stops, one only looked up answers (regopy_keys, regopy_lookups); a partial object rule queried
+    # whose answer writes two keys of one text as one stops (regopy_queried).
     # It scheduled independent iterations of an array comprehension in another order: each later one reads the
     # earlier ones' names now (regopy_loop_order).
     "regopy": set(),

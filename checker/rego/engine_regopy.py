@@ -42,6 +42,7 @@ from natpolicy.rego.regopy_errors import compile_error, error_from_node, first_m
 from natpolicy.rego.regopy_hoist import hoist_first_bindings
 from natpolicy.rego.regopy_keys import KEYS_STOPPING, mentioned_names
 from natpolicy.rego.regopy_loop_order import loops_for_regopy
+from natpolicy.rego.regopy_queried import QueriedCheck, checked_module, queried_checks, unmerged_value
 from natpolicy.rego.regopy_rewrite import rewrite_and_key_sites
 from natpolicy.rego.regopy_sets import SetOrderUnknown, order_may_differ, set_paths_query, sets_in_opa_order
 from natpolicy.rego.regopy_some_pairs import some_pairs_for_regopy
@@ -131,16 +132,20 @@ class RegopyEngine:
         policies, modules = modules, {name: text for name, (text, _) in rewritten.items()}
         if data and _has_long_float(data):
             raise EvaluationError(_LONG_FLOAT.format(where="data"), "regopy_digits")
+        # A partial object rule queried through a hidden rule that counts its keys (regopy_queried).
+        checks = queried_checks(policies, entrypoints)
+        built = {**modules, **({_CHECKED: checked_module(checks)} if checks else {})}
+        targets = [checks[e].entrypoint if e in checks else e for e in entrypoints]
         regopy = self._regopy
         interp = regopy.Interpreter()
         interp.log_level = regopy.LogLevel.NONE
         with quiet_stdout():
             try:
-                for name, source in modules.items():
+                for name, source in built.items():
                     interp.add_module(name, source)
                 if data:
                     interp.add_data_json(data_json(data))
-                bundle = interp.build(None, list(entrypoints))
+                bundle = interp.build(None, targets)
             except regopy.RegoError as exc:
                 raise on_policy_line(compile_error(str(exc)), policies, modules) from None
         if not bundle.ok():
@@ -148,17 +153,18 @@ class RegopyEngine:
             if isinstance(error, EvaluationError):
                 # The error node holds the message but not its place; rego-cpp
                 # prints both (`-- p.rego:3:23`) at log level ERROR: build again to read them.
-                error = _located_error(modules, data, entrypoints) or error
+                error = _located_error(built, data, targets) or error
             raise on_policy_line(error, policies, modules)  # rewrites make lines longer, never more
         return _Compiled(interp, bundle, may_refuse=any(REFUSE in source or ARITH_REFUSE in source
                                                         for source in modules.values()),
                          string_sites=string_sites, builtin_sites=builtin_sites, data=data,
-                         marshals=marshals, sources=(policies, modules))
+                         marshals=marshals, sources=(policies, modules), checks=checks)
 
     def evaluate(self, compiled: Any, entrypoint: str, prepared_input: Any) -> Any:
         from regopy import rego_shared as rs
 
         interp, bundle = compiled.interp, compiled.bundle
+        check = compiled.checks.get(entrypoint)
         with quiet_stdout():
             if prepared_input.imprecise:
                 raise EvaluationError(_LONG_FLOAT.format(where="input"), "regopy_digits")
@@ -172,7 +178,8 @@ class RegopyEngine:
                     else:
                         interp.set_input(prepared_input.input)
                     compiled.input = prepared_input
-                impl = rs.rego_bundle_query_entrypoint(interp._impl, bundle._impl, entrypoint)
+                impl = rs.rego_bundle_query_entrypoint(interp._impl, bundle._impl,
+                                                       entrypoint if check is None else check.entrypoint)
             except self._regopy.RegoError as exc:
                 raise EvaluationError(first_message(str(exc)) or str(exc).strip()) from None
         try:
@@ -204,9 +211,10 @@ class RegopyEngine:
         expressions = doc.get("expressions") if isinstance(doc, dict) else None
         if not expressions:
             return UNDEFINED
-        if order_may_differ(expressions[0]):
-            return _sets_in_opa_order(compiled.interp, entrypoint, expressions[0])
-        return expressions[0]
+        value = expressions[0] if check is None else unmerged_value(check, expressions[0])
+        if order_may_differ(value):
+            return _sets_in_opa_order(compiled.interp, entrypoint, value)
+        return value
 
 
 def _sets_in_opa_order(interp: Any, entrypoint: str, value: Any) -> Any:
@@ -249,6 +257,8 @@ class _Compiled:
     # The modules as given and as compiled: which of natpolicy's functions the policy's lines reach, read only
     # when one may have stopped the query (regopy_causes).
     sources: tuple[Mapping[str, str], Mapping[str, str]] = ({}, {})
+    # The queried partial object rules answered through a hidden rule, by entrypoint (regopy_queried).
+    checks: Mapping[str, QueriedCheck] = field(default_factory=dict)
 
 
 @dataclass
@@ -319,6 +329,8 @@ def first_unreadable_string(value: Any, bytewise: bool = False, path: str = "") 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
+# The hidden module's name (regopy_queried): no policy file's display path ends so.
+_CHECKED = "<natpolicy queried keys>"
 _NOT_UTF8 = ("the result holds bytes that are no UTF-8 (a base64.decode, hex.decode or urlquery.decode of them): OPA "
              "keeps them, which regopy 1.5.2 cannot; natpolicy refuses it: run with --rego-engine regorus")
 # regopy's message for a conflict, the way natpolicy's functions stop a query too (regopy_causes).

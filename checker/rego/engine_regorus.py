@@ -114,6 +114,7 @@ from natpolicy.rego.regorus_heads import bind_heads, head_site
 from natpolicy.rego.regorus_helpers import without_repeated_helpers
 from natpolicy.rego.regorus_iteration import iterables_for_regorus
 from natpolicy.rego.regorus_negation import negations_for_regorus
+from natpolicy.rego.regorus_object_keys import keys_to_check
 from natpolicy.rego.regorus_order import (
     MIXED_SET_QUERY,
     ORDER_REFUSED,
@@ -225,8 +226,10 @@ class RegorusEngine:
         # Heads that compute are bound in the body instead (regorus_heads), `some x` declarations moved to the
         # start of their body (regorus_some), ...; each helper function defined once per package (regorus_helpers).
         refs = package_refs(modules)
+        # Objects iterated are checked for keys of both an object and a set only where one may be built.
+        keyed = keys_to_check(modules.values())
         rewritten = without_repeated_helpers(
-            {name: _for_regorus(source, v0[name], count_mocked, refs[name], contexts[name])
+            {name: _for_regorus(source, v0[name], count_mocked, refs[name], contexts[name], keyed)
              for name, source in modules.items()},
             modules)
         for name, text in rewritten.items():
@@ -242,7 +245,7 @@ class RegorusEngine:
             engine.eval_query("true")
         except RuntimeError as exc:
             raise syntax_error(str(exc), modules) from None
-        orders = any(ORDER_REFUSED in _for_regorus(source, v0[name], False, refs[name], contexts[name])
+        orders = any(ORDER_REFUSED in _for_regorus(source, v0[name], False, refs[name], contexts[name], keyed)
                      for name, source in modules.items())
         return _Compiled(engine, orders=orders, modules=dict(modules), v0=v0)
 
@@ -452,13 +455,14 @@ _ORDER_REFUSED = (" (natpolicy: an object and a set compared, or sorted, min or 
                   "--rego-engine opa)")
 
 
-_ITERATION_REFUSED = (" (natpolicy: a set holding both an object and a set iterated (or walked) in an array "
-                      "comprehension: regorus 0.13.0 lists the set first, OPA the object; natpolicy refuses it: run "
-                      "with --rego-engine opa)")
+_ITERATION_REFUSED = (" (natpolicy: a set holding both an object and a set, or an object keyed by both, iterated "
+                      "(or walked) in an array comprehension: regorus 0.13.0 lists the set first, OPA the object; "
+                      "natpolicy refuses it: run with --rego-engine opa)")
 _MARSHAL_REFUSED = (" (natpolicy: a set holding both an object and a set written by json.marshal, "
                     "json.marshal_with_options or yaml.marshal: regorus 0.13.0 writes the set first, OPA the object; "
-                    "or an object keyed by a number, boolean or null beside the string of its text there: regorus "
-                    "writes both keys, OPA one; natpolicy refuses it: run with --rego-engine opa)")
+                    "or an object keyed by a number, boolean or null beside the string of its text there, or by "
+                    "an array and a set of one text: regorus writes both keys, OPA one; natpolicy refuses it: run "
+                    "with --rego-engine opa)")
 _YAML_REFUSED = (" (natpolicy: yaml.marshal of a value regorus 0.13.0 writes otherwise than OPA's go-yaml v2 (keys in "
                  "its natural order, a2 before a10; strings YAML 1.1 reads as another type, \"yes\", \"on\", dates, "
                  "double-quoted; strings past 80 columns folded; Go's float format), or, as for json.marshal, a set "
@@ -484,15 +488,17 @@ _GLOB_REFUSED = (" (natpolicy: glob.match with `?` or a class `[...]` on text ho
 def _rewritten(modules: Mapping[str, str], module: str, v0: Mapping[str, bool] | None) -> str:
     """The text regorus compiled for ``module`` (without count's mocked wrapper, which moves no line)."""
     return _for_regorus(modules[module], bool(v0 and v0.get(module)), False, package_refs(modules)[module],
-                        text_contexts(modules)[module])
+                        text_contexts(modules)[module], keys_to_check(modules.values()))
 
 
 @functools.lru_cache(maxsize=256)
 def _for_regorus(source: str, v0: bool = False, count_mocked: bool = False,
-                 refs: frozenset[str] | None = None, texts: TextContext = NO_TEXT_CONTEXT) -> str:
+                 refs: frozenset[str] | None = None, texts: TextContext = NO_TEXT_CONTEXT,
+                 keyed: frozenset[str] | None = None) -> str:
     """The rewrites, once per module text: a set with per-plan data (the twins) is compiled
     again for every plan, and the rewrites' tokenizer costs more than regorus' own parse. ``refs``: the names
-    of the package's rules and the module's imports (negated_operands)."""
+    of the package's rules and the module's imports (negated_operands); ``keyed``: where the run may key an object
+    by a set, the rules iterated without a check of their keys (regorus_object_keys)."""
     # And comparisons and sort/min/max that may meet an object and a set, ordered as OPA does (regorus_order).
     # And json.marshal escaping `<`, `>`, `&`, U+2028 and U+2029 as Go does (marshal_html).
     # And + - * / of non-integers as OPA's 64-bit big.Float (arith_regorus), last: it reads the others' output.
@@ -511,7 +517,7 @@ def _for_regorus(source: str, v0: bool = False, count_mocked: bool = False,
     bound = number_texts_for_regorus(bind_negated_operands(rename_comprehension_shadows(source), refs), texts)
     negated = negations_for_regorus(re2_for_regorus(own_package_refs_for_regorus(bound)))
     checked = yaml_for_regorus(uuid_for_regorus(negated, v0))
-    ordered = order_for_regorus(escape_html_in_marshals(hoist_declarations(bind_heads(checked))), v0)
+    ordered = order_for_regorus(escape_html_in_marshals(hoist_declarations(bind_heads(checked))), v0, keyed)
     # And time.parse_ns' text checked against Go's grammar for its layout on its line (time_parse_opa); the
     # collection of each `some ... in` undefined where it is none, as in OPA (regorus_iteration), after the order's
     # checks, which read the collection as written.

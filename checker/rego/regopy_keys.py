@@ -142,7 +142,7 @@ def _head_keys(toks: list[Token], statements: list[tuple[int, int]], elsewhere: 
                ) -> list[tuple[int, int]]:
     """(first, last) token of each key in a partial object rule's head (``p[k] := 1``, ``p.a[k][j] if``) whose
     rule is read whole. One only queried is left: its numbered keys (``x[i] := ... if input.rs[i]``) are written
-    as OPA writes them, but for keys of one text from two definitions (docs/rego.md, "What no check can see")."""
+    as OPA writes them, and keys of one text from two definitions stop after the query (``regopy_queried``)."""
     out = []
     for first, end in statements:
         if toks[first].text in ("package", "import", "default") or first + 1 >= end \

@@ -18,6 +18,8 @@ OPA does, and that is the common case, which must not slow down.
 
     [T | some V in X; ...], [T | X[_] ...], [T | X[K] ...]  ->  X checked the same way (a set's elements are
                                                               listed in that order; X rooted at input: left)
+                               (and, in a run that may key an object by a set, an object keyed by an object
+                                and a set, iterated in that order: regorus_object_keys)
     json.marshal(X, ...), json.marshal_with_options(X, ...), yaml.marshal(X)
                                ->  X checked at any depth (X a plain ref into input: left)
     regex.split(P, S)          ->  stopped where P matches the empty text somewhere in S (Go drops the
@@ -39,6 +41,13 @@ import re
 from typing import Any
 
 from natpolicy.rego.regopy_compare import unknown_kind_comparisons
+from natpolicy.rego.regorus_object_keys import (
+    ITERATED_CHECK,
+    ITERATED_HELPER,
+    MARSHAL_KEYS_HELPER,
+    SET_CHECK,
+    needs_object_check,
+)
 from natpolicy.rego.rule_scope import array_comprehensions, ref_root, some_in_collection
 from natpolicy.rego.source import Token, call_arguments, matching_close, tokens
 
@@ -224,9 +233,12 @@ _FMT_HELPER = "".join(
 _SITE_NAME = re.compile(r"^__natpolicy_r[a-z]+_l(?P<line>\d+)_\d+\(")
 
 
-def order_for_regorus(source: str, v0: bool = False) -> str:
+def order_for_regorus(source: str, v0: bool = False, keyed: frozenset[str] | None = None) -> str:
     """``source`` with the comparisons and orderings that may meet an object and a set ordered as OPA does;
-    ``v0``: the module is read as Rego v0, whose rules have no ``if`` (the functions are written without it)."""
+    ``v0``: the module is read as Rego v0, whose rules have no ``if`` (the functions are written without it);
+    ``keyed``: where the run may build an object keyed by a set, the rules iterated without a check
+    (regorus_object_keys.keys_to_check): each other object an array comprehension iterates or walk visits is
+    checked too."""
     toks = tokens(source)
     edits: list[tuple[int, int, str]] = []
     sites: list[str] = []
@@ -264,7 +276,9 @@ def order_for_regorus(source: str, v0: bool = False) -> str:
                                 ("riter", _WALK_SITE, walked), ("riter", _SET_SITE, _iterated_sets(source, toks))):
         for first, last in spans:
             name = f"__natpolicy_{prefix}_l{source.count(chr(10), 0, toks[first].offset) + 1}_{len(sites)}"
-            sites.append(site.format(name=name, refused=ORDER_REFUSED))
+            checked = site is _SET_SITE and keyed is not None and needs_object_check(source, toks, first, last, keyed)
+            template = site.replace(SET_CHECK, ITERATED_CHECK) if checked else site  # an object keyed by a set too
+            sites.append(template.format(name=name, refused=ORDER_REFUSED))
             end = toks[last].offset + len(toks[last].text)
             edits += [(end, end, ")"), (toks[first].offset, toks[first].offset, f"{name}(")]
     if not edits:
@@ -278,8 +292,14 @@ def order_for_regorus(source: str, v0: bool = False) -> str:
     splits = any(site.startswith("__natpolicy_rsplit") for site in sites)
     functions = _HELPERS + "\n" + (_GLOB_HELPER if globbed else "") + (_FMT_HELPER if formats else "") \
         + (_MARSHAL_HELPER if marshals else "") + (_SPLIT_HELPER if splits else "") + _SET_HELPER \
-        + (_WALK_HELPER if walked else "") + (_YAML_HELPER if yamls else "") + "".join(sites)
+        + (_walk_helper(keyed is not None) if walked else "") + (_YAML_HELPER if yamls else "") + "".join(sites) \
+        + (ITERATED_HELPER if keyed is not None else "") \
+        + (MARSHAL_KEYS_HELPER if keyed is not None and marshals else "")  # last: no site's line moves
     return out + ("" if out.endswith("\n") else "\n") + (_without_if(functions) if v0 else functions)
+
+
+def _walk_helper(keyed_by_sets: bool) -> str:
+    return _WALK_HELPER.replace(SET_CHECK, ITERATED_CHECK) if keyed_by_sets else _WALK_HELPER
 
 
 def _without_if(functions: str) -> str:
