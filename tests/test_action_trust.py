@@ -589,7 +589,8 @@ def test_even_a_trusted_pr_policy_sees_no_secrets(make_pr: Callable[..., PullReq
                                                   run_action: Callable[..., Run]) -> None:
     pr = make_pr({}, {".natpolicy.yaml": "policy: [.github/natpolicy]\n", ".github/natpolicy/leak.rego": LEAK_POLICY})
     run = run_action(pr, {"trust-pr-config": "true"}, extra_env=SECRETS)
-    assert "leak probe ran" in run.everything, "the policy did run"
+    # Trusted, the policy is read: opa.runtime() is refused before anything runs (no engine answers it as OPA).
+    assert run.code == 2 and "leak.rego:6:" in run.everything and "opa.runtime(): " in run.everything
     assert _leaked(run) == []
 
 

@@ -84,18 +84,19 @@ def test_opa_runtime_has_no_environment_on_any_engine(engine: str, tmp_path: Pat
 
 
 def test_a_policy_dumping_the_environment_leaks_nothing_in_any_format(tmp_path: Path) -> None:
-    # Issue 13's attack: every variable, reversed so log masking misses it.
+    # Issue 13's attack: every variable, reversed so log masking misses it. opa.runtime() is refused before anything
+    # runs (guards: no engine answers it as OPA does); the empty environment below that is the test above.
     directory = policy(tmp_path, 'warn contains msg if {\n  some k, v in opa.runtime().env\n'
                                  '  msg := concat("", [k, "=", strings.reverse(v)])\n}\n')
     plan = plan_with_ebs_finding(tmp_path)
     env = {**os.environ, "AWS_SECRET_ACCESS_KEY": SECRET, "GITHUB_TOKEN": SECRET}
     for fmt in FORMATS:
         proc = natpolicy("check", str(plan), "--policy", str(directory), "--format", fmt, env=env)
-        assert proc.returncode == 1, proc.stderr
+        assert proc.returncode == 2, proc.stderr
+        assert "opa.runtime(): " in proc.stderr and "natpolicy refuses it" in proc.stderr
         for text in (proc.stdout, proc.stderr):
             assert SECRET not in text and SECRET[::-1] not in text
             assert "AWS_SECRET_ACCESS_KEY" not in text and "GITHUB_TOKEN" not in text
-        assert "EBS001" in proc.stdout
 
 
 @pytest.mark.parametrize(("call", "name"), [

@@ -94,6 +94,13 @@ from natpolicy.rego.json_paths_opa import opa_json_filter, opa_json_remove
 from natpolicy.rego.json_valid_opa import opa_json_is_valid
 from natpolicy.rego.marshal_html import escape_html_in_marshals
 from natpolicy.rego.negated_operands import bind_negated_operands, original_column, package_refs
+from natpolicy.rego.number_texts_regorus import (
+    NO_TEXT_CONTEXT,
+    TextContext,
+    add_number_text_extensions,
+    number_texts_for_regorus,
+    text_contexts,
+)
 from natpolicy.rego.numbers_opa import opa_bits_lsh, opa_ceil, opa_floor, opa_to_number
 from natpolicy.rego.re2_regorus import (
     PATTERN_EXTENSION,
@@ -213,11 +220,13 @@ class RegorusEngine:
               for name, source in modules.items()}
         engine.set_gather_prints(True)
         count_mocked = any(mocks_count(source) for source in modules.values())
+        contexts = text_contexts(modules)
         # Heads that compute are bound in the body instead (regorus_heads), `some x` declarations moved to the
         # start of their body (regorus_some), ...; each helper function defined once per package (regorus_helpers).
         refs = package_refs(modules)
         rewritten = without_repeated_helpers(
-            {name: _for_regorus(source, v0[name], count_mocked, refs[name]) for name, source in modules.items()},
+            {name: _for_regorus(source, v0[name], count_mocked, refs[name], contexts[name])
+             for name, source in modules.items()},
             modules)
         for name, text in rewritten.items():
             try:
@@ -232,9 +241,9 @@ class RegorusEngine:
             engine.eval_query("true")
         except RuntimeError as exc:
             raise syntax_error(str(exc), modules) from None
-        return _Compiled(engine, orders=any(ORDER_REFUSED in _for_regorus(source, v0[name], False, refs[name])
-                                            for name, source in modules.items()),
-                         modules=dict(modules), v0=v0)
+        orders = any(ORDER_REFUSED in _for_regorus(source, v0[name], False, refs[name], contexts[name])
+                     for name, source in modules.items())
+        return _Compiled(engine, orders=orders, modules=dict(modules), v0=v0)
 
     def evaluate(self, compiled: Any, entrypoint: str, prepared_input: Any) -> Any:
         engine = compiled.engine
@@ -314,6 +323,7 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension("ceil", 1, opa_ceil)
     engine.add_extension("floor", 1, opa_floor)
     engine.add_extension("to_number", 1, opa_to_number)
+    add_number_text_extensions(engine)
     engine.add_extension("bits.lsh", 2, opa_bits_lsh)
     engine.add_extension("lower", 1, opa_lower)
     engine.add_extension("upper", 1, opa_upper)
@@ -472,12 +482,13 @@ _GLOB_REFUSED = (" (natpolicy: glob.match with `?` or a class `[...]` on text ho
 
 def _rewritten(modules: Mapping[str, str], module: str, v0: Mapping[str, bool] | None) -> str:
     """The text regorus compiled for ``module`` (without count's mocked wrapper, which moves no line)."""
-    return _for_regorus(modules[module], bool(v0 and v0.get(module)), False, package_refs(modules)[module])
+    return _for_regorus(modules[module], bool(v0 and v0.get(module)), False, package_refs(modules)[module],
+                        text_contexts(modules)[module])
 
 
 @functools.lru_cache(maxsize=256)
 def _for_regorus(source: str, v0: bool = False, count_mocked: bool = False,
-                 refs: frozenset[str] | None = None) -> str:
+                 refs: frozenset[str] | None = None, texts: TextContext = NO_TEXT_CONTEXT) -> str:
     """The rewrites, once per module text: a set with per-plan data (the twins) is compiled
     again for every plan, and the rewrites' tokenizer costs more than regorus' own parse. ``refs``: the names
     of the package's rules and the module's imports (negated_operands)."""
@@ -492,7 +503,9 @@ def _for_regorus(source: str, v0: bool = False, count_mocked: bool = False,
     # First of all, names bound by an import of the module's own package spelled as their data refs (import_names),
     # then each regex.* pattern written as Rust's regex reads it the way Go's RE2 reads it (re2_regorus).
     # Before all: a negated call's ref operands bound before the `not`, as OPA's compiler does (negated_operands).
-    bound = bind_negated_operands(source, refs)
+    # Then to_number and sprintf renamed where a number's text can show (number_texts_regorus), before any
+    # rewrite moves the operators that tell a value read alone.
+    bound = number_texts_for_regorus(bind_negated_operands(source, refs), texts)
     negated = negations_for_regorus(re2_for_regorus(own_package_refs_for_regorus(bound)))
     checked = yaml_for_regorus(uuid_for_regorus(negated, v0))
     ordered = order_for_regorus(escape_html_in_marshals(hoist_declarations(bind_heads(checked))), v0)

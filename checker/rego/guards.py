@@ -61,9 +61,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Sequence
-from decimal import Decimal
 
 from natpolicy.errors import InputError
+from natpolicy.rego.builtin_errors import replaced_builtins
 from natpolicy.rego.comprehension_heads import unbound_head_keys
 from natpolicy.rego.default_rules import default_rule_refusals
 from natpolicy.rego.import_names import import_refusals
@@ -72,6 +72,8 @@ from natpolicy.rego.metadata_blocks import metadata_refusals
 from natpolicy.rego.metadata_redeclared import metadata_redeclarations
 from natpolicy.rego.negated_operands import moved_names, negated_operand_refusals
 from natpolicy.rego.number_literals import number_literal_refusals, unary_minus_refusals
+from natpolicy.rego.number_texts import call_readings, elements_of
+from natpolicy.rego.number_texts_regorus import whole_float
 from natpolicy.rego.re2_regorus import re2_mock_refusals, re2_refusals
 from natpolicy.rego.recursion import recursive_rules
 from natpolicy.rego.redeclared import redeclarations
@@ -136,7 +138,12 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     if engine not in _LABEL:
         return []  # opa is the reference itself
     toks = tokens(source)
-    out = list(_sprintf_formats(source, toks, engine))
+    # regorus answers a number's text through renamed sprintf and to_number calls, which a `with` cannot replace.
+    replaced = replaced_builtins([source, *package_sources, *loaded_sources]) & {"sprintf", "to_number"} \
+        if engine == "regorus" and "with" in "".join([source, *package_sources, *loaded_sources]) else set()
+    out = list(_sprintf_formats(source, toks, engine, texts="sprintf" not in replaced))
+    if "to_number" in replaced:
+        out.extend(_replaced_to_number(source, toks, mentioned_names([*package_sources, *loaded_sources])))
     if package_names is None:
         info = scan_module(source)
         package_names = set(info.rules) | info.import_aliases
@@ -162,7 +169,8 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
         out.extend(object_pattern_refusals(source, package_names))
         out.extend(re2_mock_refusals(toks))
     out.extend(_one_argument_walks(toks, _LABEL[engine]))
-    out.extend(number_literal_refusals(toks, engine))
+    out.extend(_runtime_calls(toks, _LABEL[engine]))
+    out.extend(number_literal_refusals(toks, engine, source, texts="sprintf" not in replaced))
     out.extend(unary_minus_refusals(toks))  # `-input.n`: OPA's parser refuses it, regopy negated it
     out.extend(_zone_abbreviation_layouts(toks, engine))
     if engine == "regopy":
@@ -201,11 +209,12 @@ def _is_call(toks: list[Token], i: int, name: str) -> bool:
     return j < len(toks) and toks[j].text == "("
 
 
-def _sprintf_formats(source: str, toks: list[Token], engine: str) -> Iterator[tuple[int, str]]:
+def _sprintf_formats(source: str, toks: list[Token], engine: str, texts: bool = True
+                     ) -> Iterator[tuple[int, str]]:
     for i, tok in enumerate(toks):
         if _dotted(toks, i) != "sprintf" or not _is_call(toks, i, "sprintf"):
             continue
-        literal = _whole_float_literal(toks, i)
+        literal = _whole_float_literal(toks, i, engine if texts else "regopy")
         if literal is not None:
             yield literal.offset, (f"number {literal.text} in a sprintf argument: OPA formats it as a float64 "
                                    f"(`%d` of {literal.text} is `%!d(float64=...)`), {_LABEL[engine]} as an integer; "
@@ -227,16 +236,40 @@ def _sprintf_formats(source: str, toks: list[Token], engine: str) -> Iterator[tu
                 break
 
 
-def _whole_float_literal(toks: list[Token], i: int) -> Token | None:
+def _replaced_to_number(source: str, toks: list[Token], elsewhere: frozenset[str]) -> Iterator[tuple[int, str]]:
+    """Each ``to_number`` whose text may show, in a set replacing ``to_number`` with ``with``: regorus answers it
+    through a renamed call (number_texts_regorus), which the replacement would not reach."""
+    for i, reading in call_readings(source, toks, elsewhere).items():
+        if reading != "value":
+            yield toks[i].offset, ("to_number whose result may show its text, in a policy set that replaces "
+                                   "to_number with `with`: natpolicy answers such a call under another name, which "
+                                   "the replacement would not reach; natpolicy refuses it on regorus 0.13.0")
+
+
+def _whole_float_literal(toks: list[Token], i: int, engine: str) -> Token | None:
     """A number such as ``1.0``, ``1e2`` or ``-0.0`` among the arguments of the sprintf call at ``i``."""
     # OPA hands sprintf a float64 for a number written with a fraction or an exponent; both engines read a
-    # whole one as an integer.
+    # whole one as an integer. On regorus, an element of a literal argument array is handed to natpolicy's
+    # sprintf with its text (number_texts_regorus); one inside an element is printed as Rego text there.
     close = matching_close(toks, i + 1)
-    for tok in toks[i + 2:close] if close is not None else []:
-        if tok.kind == "number" and any(c in tok.text for c in ".eE") \
-                and Decimal(tok.text) == Decimal(tok.text).to_integral_value():
+    elements = {e.first for e in elements_of(toks, i) if e.first == e.last} if engine == "regorus" else set()
+    for k in range(i + 2, close if close is not None else i + 2):
+        tok = toks[k]
+        if tok.kind == "number" and whole_float(tok.text) and k not in elements:
             return tok
     return None
+
+
+def _runtime_calls(toks: list[Token], label: str) -> Iterator[tuple[int, str]]:
+    """``opa.runtime()``: OPA answers its own version, commit, config and the process environment; each engine
+    answers its own fields (regorus lists its builtins, regopy rego-cpp's commit), and natpolicy runs policies
+    with an empty environment, so a policy reading a variable would find none where OPA finds it."""
+    for i in range(len(toks)):
+        if _dotted(toks, i) == "opa.runtime" and _is_call(toks, i, "opa.runtime"):
+            yield toks[i].offset, (f"opa.runtime(): {label} answers its own fields, never OPA's version, commit or "
+                                   "config, and natpolicy hands policies no environment (a scanned repository's "
+                                   "policy must not read the runner's secrets); natpolicy refuses it: pass settings "
+                                   "with --data")
 
 
 def _one_argument_walks(toks: list[Token], label: str) -> Iterator[tuple[int, str]]:

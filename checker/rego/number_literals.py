@@ -40,6 +40,7 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
+from natpolicy.rego.number_texts import literal_bindings
 from natpolicy.rego.source import Token, matching_close
 
 __all__ = ["number_literal_refusals", "unary_minus_refusals"]
@@ -52,10 +53,17 @@ _BY_VALUE = frozenset({"==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%"
 _AS_WRITTEN = re.compile(r"(0|-?[1-9][0-9]*(\.[0-9]*[1-9])?|-?0\.[0-9]*[1-9])\Z")
 
 
-def number_literal_refusals(toks: list[Token], engine: str) -> Iterator[tuple[int, str]]:
-    """(offset, message) of each number literal ``engine`` ("regorus" or "regopy") holds otherwise than OPA."""
+def number_literal_refusals(toks: list[Token], engine: str, source: str | None = None, texts: bool = True
+                           ) -> Iterator[tuple[int, str]]:
+    """(offset, message) of each number literal ``engine`` ("regorus" or "regopy") holds otherwise than OPA.
+    ``source``: the module's text, to answer a literal bound to a name; ``texts``: regorus hands sprintf a
+    literal's text (number_texts_regorus; not where the set replaces sprintf with ``with``)."""
     label = "regorus 0.13.0" if engine == "regorus" else "regopy 1.5.2"
     in_sprintf = _sprintf_arguments(toks)
+    # A literal bound to a name read only by value, or (on regorus, which hands sprintf its text) by sprintf.
+    answered = ("value", "sprintf") if engine == "regorus" and texts else ("value",)
+    bound = {i for i, (_, reading) in literal_bindings(source, toks).items() if reading in answered} \
+        if source is not None else set()
     for i, tok in enumerate(toks):
         if tok.kind != "number":
             continue
@@ -71,7 +79,7 @@ def number_literal_refusals(toks: list[Token], engine: str) -> Iterator[tuple[in
             elif text == "-0" and engine == "regopy":
                 yield tok.offset, (f"number -0: {label} reads it as unequal to 0 (`0 == -0` is false there, true in "
                                    "OPA); natpolicy refuses it: write 0")
-            elif text == "-0" and not _read_by_value(toks, i) and i not in in_sprintf:
+            elif text == "-0" and not _read_by_value(toks, i) and i not in in_sprintf and i not in bound:
                 yield tok.offset, _text_kept(text, "0", label)
             continue
         held = float(text)
@@ -79,8 +87,8 @@ def number_literal_refusals(toks: list[Token], engine: str) -> Iterator[tuple[in
             yield tok.offset, (f"number {text} is no float64 of its own (it reads as {held!r}): {label} holds it "
                                "as that float, where OPA keeps the text and compares it at 64 bits of mantissa; "
                                "natpolicy refuses it: write it with at most 15 significant digits")
-        elif not _AS_WRITTEN.match(text) and not _read_by_value(toks, i) and i not in in_sprintf and (
-                engine == "regorus" or exact == exact.to_integral_value()):
+        elif not _AS_WRITTEN.match(text) and not _read_by_value(toks, i) and i not in in_sprintf \
+                and i not in bound and (engine == "regorus" or exact == exact.to_integral_value()):
             # regopy keeps the text (json.marshal writes it as OPA), but hands a whole one to an integer argument.
             whole = exact == exact.to_integral_value()
             yield tok.offset, _text_kept(text, str(int(exact)) if whole else format(exact.normalize(), "f"), label)

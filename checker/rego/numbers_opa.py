@@ -18,13 +18,17 @@ text OPA refuses, and is the default mode's guard of ``to_number``).
 """
 from __future__ import annotations
 
+import json
 import math
 import re
+from decimal import Decimal
 from typing import Any
 
-__all__ = ["GO_FLOAT_TEXT", "opa_ceil", "opa_floor", "opa_to_number", "opa_bits_lsh"]
+__all__ = ["GO_FLOAT_TEXT", "opa_ceil", "opa_floor", "opa_to_number", "opa_to_number_kept", "opa_to_number_texted",
+           "opa_to_number_whole", "go_number", "opa_bits_lsh", "opa_json_texts", "text_as_held"]
 
 _INT64 = range(-(2**63), 2**63)
+_REGORUS_INTEGERS = range(-(2**63), 2**64)  # what regorus holds as an integer (past it, an f64)
 # What strconv.ParseFloat reads in decimal (underscores only after a base prefix, so never here).
 _DECIMAL = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
 _INTEGER = re.compile(r"^[+-]?[0-9]+\Z")
@@ -36,6 +40,16 @@ GO_FLOAT_TEXT = (f"^[+-]?(({_DIGITS}([.]({_DIGITS})?)?|[.]{_DIGITS})([eE][+-]?{_
                  f"|0[xX](_?{_HEX}([.]({_HEX})?)?|[.]{_HEX})[pP][+-]?{_DIGITS})$")
 _GO_FLOAT = re.compile(GO_FLOAT_TEXT.removesuffix("$") + r"\Z")
 _SPECIAL = frozenset({"inf", "infinity", "nan"})
+# A text both engines write back as it stands from the value they hold: an integer (not -0, no sign or leading
+# zero), or a plain decimal with no trailing zero (the shortest text of its float64 is checked besides).
+_AS_HELD = re.compile(r"(0|-?[1-9][0-9]*(\.[0-9]*[1-9])?|-?0\.[0-9]*[1-9])\Z")
+_TEXT_KEPT = ("to_number of text OPA keeps as the number's own (a whole number with a point or an exponent, a "
+              "trailing zero, a sign or a leading zero: no integer index there, and json.marshal, sprintf and "
+              "object keys write it as it stands), where {engine} holds the value only; natpolicy stops here: "
+              "compare or compute with it, or pass it to sprintf directly")
+_WHOLE_FLOAT = ("to_number of text that is a whole number written with a point or an exponent: OPA's sprintf "
+                "formats it as a float64 (`%d` is `%!d(float64=...)`), {engine} as an integer; natpolicy stops "
+                "here: pass to_number(...) to sprintf directly")
 
 
 def opa_ceil(number: Any) -> int:
@@ -92,6 +106,67 @@ def opa_to_number(value: Any) -> int | float:
     if real == 0 and any(digit in "123456789" for digit in value.split("e")[0].split("E")[0]):
         raise ValueError("to_number of a number too small for a float64: natpolicy refuses it")
     return real
+
+
+def text_as_held(text: str) -> bool:
+    """Whether an engine holding the value of the number text ``text`` writes it back as ``text``."""
+    if not _AS_HELD.match(text):
+        return False
+    # Go's encoding/json (and so regorus) writes a number below 1e-6 with an exponent.
+    return "." not in text or (Decimal(repr(float(text))) == Decimal(text) and abs(float(text)) >= 1e-6)
+
+
+def opa_to_number_kept(value: Any) -> int | float:
+    """``to_number`` where its result may show its text: stops on text the engine would write otherwise."""
+    number = opa_to_number(value)
+    if isinstance(value, str) and not text_as_held(value):
+        raise ValueError(_TEXT_KEPT.format(engine="regorus 0.13.0"))
+    return number
+
+
+def opa_to_number_whole(value: Any) -> int | float:
+    """``to_number`` whose result reaches sprintf through a name: stops on a whole number OPA formats as a float."""
+    number = opa_to_number(value)
+    if isinstance(value, str) and not _INTEGER.match(value) and float(number).is_integer():
+        raise ValueError(_WHOLE_FLOAT.format(engine="regorus 0.13.0"))
+    return number
+
+
+def opa_to_number_texted(value: Any) -> list[Any]:
+    """``to_number`` as an element of sprintf's arguments: the value and the text OPA keeps (``null`` for none),
+    read by natpolicy's sprintf (sprintf_opa.opa_sprintf_texts)."""
+    return [opa_to_number(value), value if isinstance(value, str) else None]
+
+
+def opa_json_texts(text: Any) -> Any:
+    """``text`` as it is, once the numbers of the JSON value it starts with are ones regorus writes back as OPA
+    keeps them (OPA decodes with ``UseNumber``: ``json.unmarshal("[2.0]")`` holds the number ``2.0``, no integer
+    index, written ``2.0`` again); anything else is left to ``json.unmarshal`` itself."""
+    if not isinstance(text, str):
+        return text
+    numbers: list[str] = []
+
+    def kept(number: str) -> str:
+        numbers.append(number)
+        return number
+
+    try:
+        json.JSONDecoder(parse_float=kept, parse_int=kept, parse_constant=kept).raw_decode(text.lstrip(" \t\n\r"))
+    except ValueError:
+        return text
+    if not all(text_as_held(number) and (not _INTEGER.match(number) or int(number) in _REGORUS_INTEGERS)
+               for number in numbers):
+        raise ValueError("json.unmarshal of text holding a number OPA keeps as written (a whole number with a point "
+                         "or an exponent, a trailing zero, -0, or an integer past 64 bits: no integer index there, and "
+                         "json.marshal and sprintf write it as it stands), where regorus 0.13.0 holds the value only; "
+                         "natpolicy stops here: compare or compute with its numbers")
+    return text
+
+
+def go_number(text: str) -> int | float:
+    """The Go value OPA's sprintf hands fmt for the number ``text`` (topdown/strings.go): an integer where the
+    text parses as one (``ParseInt``, then ``big.Int``'s ``SetString``), a float64 otherwise."""
+    return int(text) if _INTEGER.match(text) else float(text)
 
 
 def opa_bits_lsh(number: Any, shift: Any) -> int:

@@ -100,6 +100,7 @@ with each rewritten call's line (:func:`builtin_call_edits` gives them).
 """
 from __future__ import annotations
 
+from natpolicy.rego.number_texts import call_readings
 from natpolicy.rego.regopy_collections import COLLECTIONS_GROUPS, COLLECTIONS_RENAMED, COLLECTIONS_STOPPING
 from natpolicy.rego.regopy_regex import REGEX_HELPERS, REGEX_RENAMED, REGEX_STOPPING
 from natpolicy.rego.regopy_stops import (
@@ -150,6 +151,8 @@ _RENAMED = {
     **COLLECTIONS_RENAMED,
     **REGEX_RENAMED,
 }
+# Where its result may show a number's text (number_texts): the call checks it.
+_TEXT_KEPT = {"to_number": "__natpolicy_to_number_kept", "json.unmarshal": "__natpolicy_json_unmarshal_kept"}
 _BUILT_ARRAY = ("an array built by split, regex.split, regex.find_n, indexof_n, urlquery.decode_object or another "
                 "builtin, or a value holding one (it writes no string for them), or an object keyed by strings "
                 "holding `\"` or a control character, or a set below the first level of an array or object or "
@@ -167,7 +170,9 @@ STOPPING = {
                       "string of its text in another (`{1: \"a\"}` and `{\"1\": \"b\"}`: one key to regopy 1.5.2)",
     "object.union": "objects that both hold an object at one key, or a key that is no string in one and the "
                     "string of its text in the other (`{1: \"a\"}` and `{\"1\": \"b\"}`: one key to regopy 1.5.2)",
-    "to_number": "text that is no plain decimal number of at most 15 digits and an exponent of at most 2 digits",
+    "to_number": "text that is no plain decimal number of at most 15 digits and an exponent of at most 2 digits, "
+                 "or, where its value is not only compared or computed with, text OPA keeps as the number's own "
+                 "(`12.00`, `1e2`, `+5`, `05`: no integer index, written as it stands by json.marshal and sprintf)",
     "format_int": "a base other than 2, 8, 10 and 16 (OPA: an error) or a number past 2^53",
     "units.parse": "text holding a space, `\"` or `\\`, or that regopy 1.5.2 cannot read (OPA stops there)",
     "units.parse_bytes": "text holding a space, `\"` or `\\`, a unit OPA does not know (\"1B\"; OPA stops there), "
@@ -278,6 +283,14 @@ __natpolicy_union_deep(a) if {{
 __natpolicy_to_number(x) := to_number(x) if not is_string(x) else := to_number(x) if {{
   __natpolicy_decimal(x)
 }} else := {REFUSE}([x, 0])
+# Where its result may show its text (number_texts): stopped on text OPA keeps otherwise than regopy writes it.
+__natpolicy_to_number_kept(x) := __natpolicy_to_number(x) if not __natpolicy_text_kept(x) else := {REFUSE}([x, 0])
+__natpolicy_text_kept(x) if {{ is_string(x); not __natpolicy_as_held(x) }}
+__natpolicy_as_held(x) if regex.match("^(0|-?[1-9][0-9]*)$", x)
+__natpolicy_as_held(x) if {{
+  # regopy writes a non-integer below 1e-4 with an exponent (C's form)
+  regex.match("^-?([1-9][0-9]*|0)[.][0-9]*[1-9]$", x); abs(to_number(x)) >= 0.0001
+}}
 __natpolicy_decimal(x) if {{
   is_string(x); regex.match("{_DECIMAL}", x); count(regex.find_n("[0-9]", split(lower(x), "e")[0], -1)) <= 15
 }}
@@ -396,7 +409,8 @@ __natpolicy_json_opt_plain(v) if {{
 _MARSHALS = frozenset({"__natpolicy_json_marshal", "__natpolicy_json_marshal_opts"})
 _GROUPS = ((frozenset({"__natpolicy_union"}), _UNION_HELPERS), (_MARSHALS, _MARSHAL_HELPERS),
            (frozenset(WEB_RENAMED.values()), WEB_HELPERS), (frozenset(TIME_RENAMED.values()), TIME_HELPERS),
-           (frozenset(STOPS_RENAMED.values()) - {GLOB_MATCH} - set(X509_RENAMED.values()), STOPS_HELPERS),
+           (frozenset(STOPS_RENAMED.values()) - {GLOB_MATCH} - set(X509_RENAMED.values())
+            | {_TEXT_KEPT["json.unmarshal"]}, STOPS_HELPERS),
            (frozenset({GLOB_MATCH}), GLOB_HELPERS), (frozenset(X509_RENAMED.values()), X509_HELPERS),
            (frozenset(REGEX_RENAMED.values()), REGEX_HELPERS), *COLLECTIONS_GROUPS)
 
@@ -409,10 +423,16 @@ def builtin_helpers(edits: list[tuple[int, int, str]]) -> str:
     return BUILTIN_HELPERS + "".join(helpers for group, helpers in _GROUPS if names & group)
 
 
-def builtin_call_edits(toks: list[Token]) -> tuple[list[tuple[int, int, str]], list[tuple[int, str]]]:
-    """Edits renaming each call of a builtin in ``_RENAMED``; (offset, name) of each call that may stop."""
+def builtin_call_edits(toks: list[Token], source: str | None = None, elsewhere: frozenset[str] = frozenset()
+                       ) -> tuple[list[tuple[int, int, str]], list[tuple[int, str]]]:
+    """Edits renaming each call of a builtin in ``_RENAMED``; (offset, name) of each call that may stop. With
+    ``source``, a ``to_number`` whose result may show its text stops on text OPA keeps (number_texts;
+    ``elsewhere``: the names the other modules mention)."""
     edits: list[tuple[int, int, str]] = []
     sites: list[tuple[int, str]] = []
+    readings = {**(call_readings(source, toks, elsewhere) if "to_number" in source else {}),
+                **(call_readings(source, toks, elsewhere, "json.unmarshal") if "unmarshal" in source else {})} \
+        if source is not None else {}
     for i, tok in enumerate(toks):
         if tok.kind != "ident" or (i > 0 and toks[i - 1].text == "."):
             continue
@@ -425,7 +445,8 @@ def builtin_call_edits(toks: list[Token]) -> tuple[list[tuple[int, int, str]], l
             continue  # a string key cannot go through a set: regopy's own answers (the twins call it often)
         if name in _SEARCHES and _exact_literal_search(toks, last + 1):
             continue  # contains(dest, ":"): a literal no escape holds finds what the text does (the twins' calls)
-        edits.append((tok.offset, toks[last].offset + len(toks[last].text), _RENAMED[name]))
+        renamed = _TEXT_KEPT[name] if readings.get(i, "value") != "value" else _RENAMED[name]
+        edits.append((tok.offset, toks[last].offset + len(toks[last].text), renamed))
         if name in STOPPING:
             sites.append((tok.offset, name))
     return edits, sites

@@ -155,7 +155,7 @@ def rewrite_and_key_sites(source: str, elsewhere: frozenset[str] = frozenset()
     # Strings: literals in regopy's escaped form (exact); arguments of builtins that read that form checked.
     stringed, _ = string_call_edits(toks)
     # Builtins regopy answers otherwise than OPA: renamed to functions answering as OPA, or stopping.
-    renamed, _ = builtin_call_edits(toks)
+    renamed, _ = builtin_call_edits(toks, formatted, elsewhere)
     # `r = "a"` of a bound r: regopy re-binds r; `r = ("a")` it compares, as OPA does (regopy_unify).
     grouped = literal_unification_edits(formatted, toks)
     # Objects with a key that may be no string: stopped where one holds a key beside another of its text, or where

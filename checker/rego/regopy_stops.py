@@ -73,7 +73,9 @@ GLOB_MATCH = STOPS_RENAMED["glob.match"]
 _UNREAD = "text regopy 1.5.2 cannot read (OPA stops there too, or reads a number with an exponent)"
 STOPS_STOPPING = {
     "json.unmarshal": _UNREAD.removesuffix(")") + ", or a value then null, which OPA reads as the value), or a -0, "
-                                                "which regopy 1.5.2 holds below 0 (OPA: equal to 0)",
+                                                "which regopy 1.5.2 holds below 0 (OPA: equal to 0), or, where its "
+                                                "numbers may show their text, a whole number written with a point "
+                                                "(`2.0`: OPA's sprintf formats a float64, regopy 1.5.2 an integer)",
     "yaml.unmarshal": _UNREAD + ", or a scalar YAML 1.1 reads otherwise (yes, on, 010, 1_000, ~), quoted or not, "
                                 "or a document marker (---, ...), which regopy 1.5.2 reads as a string",
     "hex.decode": "text that is no even run of hex digits (OPA stops there too)",
@@ -106,6 +108,15 @@ STOPS_HELPERS = private_locals(f"""
 __natpolicy_json_unmarshal(x) := v if {{
   v := json.unmarshal(x); not __natpolicy_negative_zero(v)
 }} else := {REFUSE}([x, 0])
+# Where its result may show a number's text (number_texts): regopy keeps the text (`2.0` is no index there, and
+# json.marshal writes it), but its sprintf formats a whole one as an integer and builtins take it as one.
+__natpolicy_json_unmarshal_kept(x) := v if {{
+  v := __natpolicy_json_unmarshal(x); not __natpolicy_whole_float(v)
+}} else := {REFUSE}([x, 0])
+__natpolicy_whole_float(v) if {{
+  type_name(v) in {{"number", "array", "object"}}; walk(v, [_, e]); is_number(e); e == floor(e)
+  contains(json.marshal(e), ".")
+}}
 __natpolicy_negative_zero(v) if {{
   type_name(v) in {{"number", "array", "object"}}; walk(v, [_, e]); is_number(e); e < 0; e + 0 == 0
 }}

@@ -26,9 +26,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from natpolicy.rego.numbers_opa import go_number
 from natpolicy.rego.sprintf_go import GoFormatRefused, GoValue, go_quote, go_sprintf
 
-__all__ = ["opa_sprintf", "rego_text", "SprintfRefused"]
+__all__ = ["opa_sprintf", "opa_sprintf_texts", "rego_text", "SprintfRefused"]
 
 
 class SprintfRefused(GoFormatRefused):
@@ -42,6 +43,20 @@ def opa_sprintf(fmt: Any, args: Any) -> str:
     if not isinstance(args, list):
         raise SprintfRefused("sprintf: operand 2 must be an array")
     return go_sprintf(fmt, [_go_value(arg) for arg in args])
+
+
+def opa_sprintf_texts(fmt: Any, args: Any, texts: Any) -> str:
+    """``sprintf(fmt, args)`` where natpolicy knows the text OPA keeps of some arguments (number_texts_regorus):
+    ``texts[i]`` is the literal's text, ``true`` where ``args[i]`` is ``[value, text or null]`` (to_number's),
+    or ``null``."""
+    if not isinstance(args, list) or not isinstance(texts, list) or len(texts) != len(args):
+        raise SprintfRefused("sprintf: operand 2 must be an array")
+    given = []
+    for arg, text in zip(args, texts, strict=True):
+        if text is True:  # [value, text]: to_number's (number_texts_regorus), never the policy's own
+            arg, text = arg
+        given.append(go_number(text) if isinstance(text, str) else arg)
+    return opa_sprintf(fmt, given)
 
 
 def _go_value(value: Any) -> GoValue:

@@ -1,0 +1,136 @@
+"""``to_number``, ``json.unmarshal`` and ``sprintf`` rewritten for regorus where a number's text can show (see
+``number_texts``).
+
+regorus holds a number's value, never its text. Each ``to_number`` call of the policy is renamed by how its
+result is read: left alone where only its value is; a ``sprintf`` element itself is handed to natpolicy's
+``sprintf`` with its text beside it (exact); elsewhere it stops on text regorus would write otherwise
+(``numbers_opa``). A ``sprintf`` call with such an element, or with a whole number literal written with a point
+or an exponent (``10.0``, directly or through a name bound to it and read only by value or by ``sprintf``), is
+renamed to natpolicy's ``sprintf`` that takes the texts as a third argument, a literal array: the policy cannot
+hand it a text of its own. A ``json.unmarshal`` whose result may show its numbers' texts (OPA decodes with
+``UseNumber``: ``[2.0]`` holds the number ``2.0``) has its operand checked first: text holding a number regorus
+would write otherwise stops (regopy keeps such texts itself, measured). Names and lines stay; columns on the line
+move.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from natpolicy.rego.builtin_errors import replaced_builtins
+from natpolicy.rego.number_texts import argument_array, call_readings, literal_bindings, rule_span, sprintf_elements
+from natpolicy.rego.numbers_opa import opa_json_texts, opa_to_number_kept, opa_to_number_texted, opa_to_number_whole
+from natpolicy.rego.regopy_keys import mentioned_names
+from natpolicy.rego.source import Token, matching_close, tokens
+from natpolicy.rego.sprintf_opa import opa_sprintf_texts
+
+__all__ = ["NO_TEXT_CONTEXT", "TextContext", "add_number_text_extensions", "number_texts_for_regorus",
+           "text_contexts", "whole_float"]
+
+KEPT_EXTENSION = "__natpolicy_to_number_kept"
+WHOLE_EXTENSION = "__natpolicy_to_number_whole"
+TEXTED_EXTENSION = "__natpolicy_to_number_texted"
+SPRINTF_TEXTS_EXTENSION = "__natpolicy_sprintf_texts"
+JSON_EXTENSION = "__natpolicy_json_texts"
+_RENAMES = {"kept": KEPT_EXTENSION, "sprintf": WHOLE_EXTENSION, "direct": TEXTED_EXTENSION}
+
+
+def add_number_text_extensions(engine: Any) -> None:
+    """Register the functions the rewrite names on a regorus ``Engine``."""
+    engine.add_extension(KEPT_EXTENSION, 1, opa_to_number_kept)
+    engine.add_extension(WHOLE_EXTENSION, 1, opa_to_number_whole)
+    engine.add_extension(TEXTED_EXTENSION, 1, opa_to_number_texted)
+    engine.add_extension(SPRINTF_TEXTS_EXTENSION, 3, opa_sprintf_texts)
+    engine.add_extension(JSON_EXTENSION, 1, opa_json_texts)
+
+
+def whole_float(text: str) -> bool:
+    """A number literal such as ``1.0``, ``1e2`` or ``-0.0``: whole, written with a point or an exponent."""
+    return any(mark in text for mark in ".eE") and Decimal(text) == Decimal(text).to_integral_value()
+
+
+@dataclass(frozen=True)
+class TextContext:
+    """What the rewrite of one module reads of the others in its set."""
+
+    # Which of sprintf and to_number the set replaces with `with NAME as`: a renamed call would escape the
+    # replacement, so neither is renamed (guards refuses what that leaves unanswered).
+    replaced: frozenset[str] = frozenset()
+    # The names the other modules mention: a rule of this one may be read there (number_texts).
+    elsewhere: frozenset[str] = frozenset()
+
+
+NO_TEXT_CONTEXT = TextContext()
+
+
+def text_contexts(modules: Mapping[str, str]) -> dict[str, TextContext]:
+    """Each module's :class:`TextContext` in the set ``modules``."""
+    replaced = frozenset(replaced_builtins(modules.values()) & {"sprintf", "to_number", "json.unmarshal"})
+    return {name: TextContext(replaced, mentioned_names(other for o, other in modules.items() if o != name))
+            for name in modules}
+
+
+def number_texts_for_regorus(source: str, context: TextContext = NO_TEXT_CONTEXT) -> str:
+    """``source`` rewritten as the module's docstring says."""
+    replaced = context.replaced
+    if "to_number" not in source and "sprintf" not in source and "unmarshal" not in source:
+        return source
+    toks = tokens(source)
+    edits: list[tuple[int, int, str]] = []
+    for i, reading in (call_readings(source, toks, context.elsewhere) if "to_number" not in replaced else {}).items():
+        if reading in _RENAMES:
+            edits.append((toks[i].offset, toks[i].offset + len(toks[i].text), _RENAMES[reading]))
+    texts: dict[int, dict[int, str]] = {}
+    named = _named_literals(source, toks)
+    for i, reading in (call_readings(source, toks, context.elsewhere, "json.unmarshal")
+                       if "json.unmarshal" not in replaced else {}).items():
+        close = matching_close(toks, i + 3)
+        if reading != "value" and close is not None and close > i + 4:
+            # Its numbers checked where they may show (numbers_opa.opa_json_texts); the text passes unchanged.
+            edits += [(toks[i + 4].offset, toks[i + 4].offset, f"{JSON_EXTENSION}("),
+                      (toks[close].offset, toks[close].offset, ")")]
+    for element in sprintf_elements(toks) if "sprintf" not in replaced else ():
+        first = toks[element.first]
+        text: str | None = None
+        if element.first == element.last and first.kind == "number" and whole_float(first.text):
+            text = json.dumps(first.text)
+        elif element.first == element.last and first.kind == "ident":
+            literal = named.get((rule_span(source, toks, element.first), first.text))
+            text = json.dumps(literal) if literal is not None else None
+        elif first.text == "to_number" and any(e[0] == first.offset and e[2] == TEXTED_EXTENSION for e in edits):
+            text = "true"
+        if text is not None:
+            texts.setdefault(element.call, {})[element.position] = text
+    for call, by_position in texts.items():
+        edits.append((toks[call].offset, toks[call].offset + len(toks[call].text), SPRINTF_TEXTS_EXTENSION))
+        close = matching_close(toks, call + 1)
+        array = argument_array(toks, call + 1)
+        end = matching_close(toks, array) if array is not None else None
+        if close is None or array is None or end is None:
+            continue
+        listed = ", ".join(by_position.get(p, "null") for p in range(_element_count(toks, array, end)))
+        # After the array (before a trailing comma): the texts are the third argument.
+        edits.append((toks[end].offset + 1, toks[end].offset + 1, f", [{listed}]"))
+    out = source
+    for start, end, text in sorted(edits, reverse=True):
+        out = out[:start] + text + out[end:]
+    return out
+
+
+def _named_literals(source: str, toks: list[Token]) -> dict[tuple[tuple[int, int], str], str]:
+    """(rule span, name) -> the whole float literal a name is bound to once, read by value and by sprintf."""
+    named: dict[tuple[tuple[int, int], str], str] = {}
+    for literal, (name, reading) in literal_bindings(source, toks).items():
+        if reading == "sprintf" and whole_float(toks[literal].text):
+            named[(rule_span(source, toks, name), toks[name].text)] = toks[literal].text
+    return named
+
+
+def _element_count(toks: list[Token], opener: int, close: int) -> int:
+    inner = toks[opener].depth + 1
+    commas = [k for k in range(opener + 1, close) if toks[k].depth == inner and toks[k].text == ","]
+    trailing = bool(commas) and commas[-1] == close - 1
+    return len(commas) + 1 - (1 if trailing else 0)
