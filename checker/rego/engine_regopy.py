@@ -126,7 +126,7 @@ class RegopyEngine:
         rewritten = {name: _for_regopy(source, refs[name], elsewhere[name]) for name, source in modules.items()}
         # Where a rewrite for regopy may stop the query: named likewise.
         builtin_sites = [site for name, source in modules.items()
-                         for site in _stop_sites(name, source, rewritten[name][1])]
+                         for site in _stop_sites(name, source, elsewhere[name], rewritten[name][1])]
         # Read before the rewrite, whose appended functions (regopy_builtins) name the marshals too.
         marshals = any(_MARSHAL.search(source) for source in modules.values())
         policies, modules = modules, {name: text for name, (text, _) in rewritten.items()}
@@ -277,11 +277,14 @@ class _Prepared:
         return self.text
 
 
-def _stop_sites(name: str, source: str, key_sites: Sequence[tuple[int, str]]) -> list[tuple[str, str]]:
+def _stop_sites(name: str, source: str, elsewhere: frozenset[str], key_sites: Sequence[tuple[int, str]]
+                ) -> list[tuple[str, str]]:
     """(module:line, builtin or site) of each builtin rewritten for regopy that may stop (regopy_builtins), each
-    arithmetic (regopy_arith), and each object wrapped for its keys (``key_sites``, the lines _for_regopy found)."""
+    arithmetic (regopy_arith), and each object wrapped for its keys (``key_sites``, the lines _for_regopy found);
+    ``elsewhere``: the names the run's other modules mention."""
     lines = [(char_line_col(source, offset)[0], builtin)
-             for offset, builtin in builtin_call_edits(tokens(source))[1] + arithmetic_for_regopy(source)[1]]
+             for offset, builtin in builtin_call_edits(tokens(source), source, elsewhere)[1]
+             + arithmetic_for_regopy(source)[1]]
     return [(f"{name}:{line}", builtin) for line, builtin in [*lines, *key_sites]]
 
 
