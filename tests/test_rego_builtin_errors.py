@@ -14,6 +14,7 @@ from natpolicy.rego.builtin_errors import Guarded, guard_operands, replaced_buil
 from natpolicy.rego.builtins import builtin_calls
 from natpolicy.rego.engines import create_engine
 from natpolicy.rego.loading import PolicyFile
+from natpolicy.rego.operand_kinds import OPERAND_KINDS
 from natpolicy.rego.source import scan_module
 from tests.rego_answers import ENGINES, regopy_answer, regopy_stops
 from tests.test_rego_conformance import PROBES
@@ -314,3 +315,27 @@ def test_regopy_stops_on_graph_reachable_over_a_node_holding_a_number() -> None:
     regopy_stops('graph.reachable_paths(input.g, ["a"])', "graph.reachable_paths", {"g": {"a": 1}})
     assert regopy_answer('graph.reachable_paths(input.g, ["a"])', {"g": {"a": ["b"], "b": []}}) == [["a", "b"]]
     assert regopy_answer('graph.reachable(input.g, ["z"])', {"g": {"a": ["b"]}}) == []
+
+
+@pytest.mark.skipif("regorus" not in ENGINES, reason="regorus is not installed here")
+def test_every_guard_is_rego_v0_too() -> None:
+    """The guards appended to a Rego v0 module parse as v0: no `some ... in`, which v0 reads only with
+    `import future.keywords.in` (the numeric guard's once broke every v0 policy calling to_number on regorus)."""
+    engine = create_engine("regorus")
+    for name, kinds in OPERAND_KINDS.items():
+        arguments = ", ".join(f"input.a{k}" for k in range(len(kinds)))
+        source = f"package p\n\nx = y {{\n  y := {name}({arguments})\n}}\n"
+        policy = PolicyFile(Path("p.rego"), "p.rego", source, scan_module(source))
+        guarded = guard_operands(source, [call for _, call in builtin_calls([policy])], True).text
+        engine.compile({"p.rego": guarded}, None, ["p/x"], rego_version="v0")  # raises PolicySyntaxError
+
+
+@pytest.mark.skipif("regorus" not in ENGINES, reason="regorus is not installed here")
+def test_a_rego_v0_policy_calling_to_number_answers_in_opas_default_mode() -> None:
+    engine = create_engine("regorus")
+    source = 'package p\n\ndeny[msg] {\n  n := to_number(input.a)\n  n > 1\n  msg := "big"\n}\n'
+    policy = PolicyFile(Path("p.rego"), "p.rego", source, scan_module(source))
+    guarded = guard_operands(source, [call for _, call in builtin_calls([policy])], True).text
+    compiled = engine.compile({"p.rego": guarded}, None, ["p/deny"], rego_version="v0")
+    assert engine.evaluate(compiled, "p/deny", engine.prepare_input({"a": "5e2"})) == ["big"]
+    assert engine.evaluate(compiled, "p/deny", engine.prepare_input({"a": "5e400"})) == []  # undefined, as OPA

@@ -52,12 +52,13 @@ _HELD_UNLIKE = HELD_UNLIKE.replace("{", "{{").replace("}", "}}")  # (the bodies 
 # at or above the threshold's (compared as text: digit strings order as the fractions 0.d1d2...). Underscores go,
 # as Go drops them; an exponent of more digits than regopy reads exactly stops there (loud).
 _THRESHOLD = str(2**1024 - 2**970)
-# (over several lines, appended after the policy's: regorus refuses a line past 1,024 columns)
+# (over several lines, appended after the policy's: regorus refuses a line past 1,024 columns; no `some ... in`,
+# which a Rego v0 module reads only with `import future.keywords.in`: the exponent is `p[1]`, 0 where there is none)
 _OVERFLOWS = (
     'not contains(lower({x}), "x")\n  {e}t := replace(trim_left({x}, "+-"), "_", "")\n'
     '  {e}p := split(lower({e}t), "e")\n  {e}m := split({e}p[0], ".")\n  {e}d := concat("", {e}m)\n'
     '  {e}s := trim_left({e}d, "0")\n  {e}s != ""\n'
-    '  {e}x := sum([to_number(trim_left({e}v, "+")) | some {e}i, {e}v in {e}p; {e}i == 1])\n'
+    '  {e}x := sum([to_number(trim_left({e}v, "+")) | {e}v := {e}p[1]])\n'
     '  {e}top := concat("", [\n' + "".join(f'    "{_THRESHOLD[i:i + 100]}",\n' for i in range(0, 309, 100))
     + '  ])\n  {e}x + count({e}m[0]) - 1 - count({e}d) + count({e}s) + to_number({e}s >= {e}top) > 308\n')
 
