@@ -48,6 +48,7 @@ def test_a_rule_another_module_mentions_may_show_the_text() -> None:
     body = "x := [n | some v in input.vs; n := to_number(v)]"
     assert _readings(body) == ["value"]
     assert _readings(body, frozenset({"x"})) == ["kept"]
+    assert _readings(body, frozenset({"p"})) == ["kept"]  # `json.marshal(data.p)` elsewhere reads x whole
 
 
 def test_natpolicys_own_functions_are_left_alone() -> None:

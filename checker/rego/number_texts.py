@@ -26,6 +26,7 @@ as a ``sprintf`` element is answered too (:func:`literal_bindings`; infracost's 
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -43,6 +44,8 @@ _VALUE_CALLS = frozenset({"abs", "round", "ceil", "floor"})
 # Builtins of one collection that read its numbers' values only (or none of them).
 _COUNTING = frozenset({"count", "sum", "product"})
 _HELPER_PREFIX = "__natpolicy"
+# The last name of the module's package (`package terraform.analysis`: analysis).
+_PACKAGE = re.compile(r"^\s*package\s+(?:[\w]+\.)*(\w+)", re.MULTILINE)
 _MAX_NAMES = 4  # names followed from one term (`c := to_number(x); o := {"c": c}; msg := [o]`)
 
 
@@ -244,8 +247,10 @@ def _rule_head(source: str, toks: list[Token], k: int) -> str | None:
 
 
 def _mentioned(source: str, toks: list[Token], name: str, elsewhere: frozenset[str]) -> bool:
-    """Whether a rule named ``name`` is mentioned beyond its own heads, in this module or another."""
-    return name in elsewhere or any(
+    """Whether a rule named ``name`` is mentioned beyond its own heads, in this module or another, or its package
+    is (another package's ``json.marshal(data.p)`` reads every rule of ``p`` whole)."""
+    package = _PACKAGE.search(source)
+    return name in elsewhere or (package is not None and package.group(1) in elsewhere) or any(
         tok.text == name and not (tok.depth == 0 and starts_statement(source, toks, k))
         for k, tok in enumerate(toks) if tok.kind == "ident")
 
