@@ -7,7 +7,7 @@ that are known to crash rego-cpp 1.5.2, each with its first place, never a cause
 * ``sprintf``: natpolicy formats it in Rego on regopy (``sprintf_regopy``), recursing through the value; a large
   value overflows rego-cpp's stack. Measured: ``sprintf("%v", [input])`` of a 29 KB and an 87 KB plan crashed
   (SIGSEGV; the same policy raw on regopy, and on regorus, answers), of a 5.6 KB plan answered (a real policy set,
-  ``/work/realsets``, conftest's terraform example ported to v1: 5 of 70 runs crashed);
+  conftest's terraform example ported to v1, in the real-policy measurement of docs/rego.md: 5 of 70 runs crashed);
 * ``json.unmarshal``: a deeply nested JSON text overflows rego-cpp's stack (``sandbox``).
 
 Where the set holds neither, the message says the cause is unknown. On another engine the crash is the engine's

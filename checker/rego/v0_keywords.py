@@ -8,7 +8,7 @@ refuses the module: "var cannot be used for rule name" (OPA ``cmd/parse_test.go`
 ``TestParseV1Compatible``, "v0.x, keywords not imported"). regorus 0.13.0 reads
 ``contains`` as the keyword anyway and ``if`` as a rule named ``if``: it
 stopped at evaluation ("var msg is unsafe", measured on a real policy set,
-``/work/realsets``, VeyTG/Compliance_as_Code), and answered ``deny contains
+VeyTG/Compliance_as_Code, docs/rego.md), and answered ``deny contains
 "m" if { input.l }`` as a finding whatever the input (measured). natpolicy
 refuses such a module at load, with the line, as OPA does.
 
