@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from natpolicy.gc_pause import paused_gc
 from natpolicy.rego.depth import MAX_INPUT_DEPTH, depth_over, text_depth_over
 from natpolicy.rego.engine import UNDEFINED
 
@@ -97,8 +98,14 @@ def run_in_process(engine: Any, job: dict[str, Any]) -> Outcome:
 
 def run_child(job: dict[str, Any], limits: Limits,
               on_stage: Callable[[dict[str, Any]], None] | None = None) -> Outcome:
-    """Run ``job`` in a fresh child process within ``limits``."""
-    return RunningChild(job, limits).wait(on_stage)
+    """Run ``job`` in a fresh child process within ``limits``.
+
+    The cyclic collector is paused meanwhile, as the check pipeline that starts a child itself runs: a collection
+    triggered on one of the watching threads would drop there what a reference cycle of the caller holds, and a
+    regorus ``Engine`` may be dropped only on the thread that made it (pyo3: "unsendable, but is being dropped on
+    another thread", met by the test suite calling this directly)."""
+    with paused_gc():
+        return RunningChild(job, limits).wait(on_stage)
 
 
 class RunningChild:
