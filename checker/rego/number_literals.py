@@ -36,21 +36,18 @@ regopy negated the value (``-input.n`` was -3): refused on both (``unary_minus_r
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
 from natpolicy.rego.number_texts import literal_bindings
+from natpolicy.rego.numbers_opa import AS_HELD, REGORUS_INTEGERS
 from natpolicy.rego.source import Token, matching_close
 
 __all__ = ["number_literal_refusals", "unary_minus_refusals"]
 
-_REGORUS_INTEGERS = range(-(2**63), 2**64)
 _REGOPY_DIGITS = 15
 # Operators that read a number by its value alone, so its text cannot show (OPA's Compare and big.Float arithmetic).
 _BY_VALUE = frozenset({"==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%"})
-# A text regorus writes back as it stands: an integer (not -0), or a plain decimal with no trailing zero.
-_AS_WRITTEN = re.compile(r"(0|-?[1-9][0-9]*(\.[0-9]*[1-9])?|-?0\.[0-9]*[1-9])\Z")
 
 
 def number_literal_refusals(toks: list[Token], engine: str, source: str | None = None, texts: bool = True
@@ -73,7 +70,7 @@ def number_literal_refusals(toks: list[Token], engine: str, source: str | None =
         except InvalidOperation:
             continue
         if not any(mark in text for mark in ".eE"):
-            if engine == "regorus" and int(exact) not in _REGORUS_INTEGERS:
+            if engine == "regorus" and int(exact) not in REGORUS_INTEGERS:
                 yield tok.offset, (f"integer {text} is past 64 bits: {label} holds it as a float (precision lost), "
                                    "where OPA keeps every digit; natpolicy refuses it")
             elif text == "-0" and engine == "regopy":
@@ -87,7 +84,7 @@ def number_literal_refusals(toks: list[Token], engine: str, source: str | None =
             yield tok.offset, (f"number {text} is no float64 of its own (it reads as {held!r}): {label} holds it "
                                "as that float, where OPA keeps the text and compares it at 64 bits of mantissa; "
                                "natpolicy refuses it: write it with at most 15 significant digits")
-        elif not _AS_WRITTEN.match(text) and not _read_by_value(toks, i) and i not in in_sprintf \
+        elif not AS_HELD.match(text) and not _read_by_value(toks, i) and i not in in_sprintf \
                 and i not in bound and (engine == "regorus" or exact == exact.to_integral_value()):
             # regopy keeps the text (json.marshal writes it as OPA), but hands a whole one to an integer argument.
             whole = exact == exact.to_integral_value()

@@ -24,11 +24,12 @@ import re
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["GO_FLOAT_TEXT", "opa_ceil", "opa_floor", "opa_to_number", "opa_to_number_kept", "opa_to_number_texted",
-           "opa_to_number_whole", "go_number", "opa_bits_lsh", "opa_json_texts", "text_as_held"]
+__all__ = ["AS_HELD", "GO_FLOAT_TEXT", "REGORUS_INTEGERS", "opa_ceil", "opa_floor", "opa_to_number",
+           "opa_to_number_kept", "opa_to_number_texted", "opa_to_number_whole", "go_number", "opa_bits_lsh",
+           "opa_json_texts", "text_as_held"]
 
 _INT64 = range(-(2**63), 2**63)
-_REGORUS_INTEGERS = range(-(2**63), 2**64)  # what regorus holds as an integer (past it, an f64)
+REGORUS_INTEGERS = range(-(2**63), 2**64)  # what regorus holds as an integer (past it, an f64)
 # What strconv.ParseFloat reads in decimal (underscores only after a base prefix, so never here).
 _DECIMAL = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
 _INTEGER = re.compile(r"^[+-]?[0-9]+\Z")
@@ -42,7 +43,7 @@ _GO_FLOAT = re.compile(GO_FLOAT_TEXT.removesuffix("$") + r"\Z")
 _SPECIAL = frozenset({"inf", "infinity", "nan"})
 # A text both engines write back as it stands from the value they hold: an integer (not -0, no sign or leading
 # zero), or a plain decimal with no trailing zero (the shortest text of its float64 is checked besides).
-_AS_HELD = re.compile(r"(0|-?[1-9][0-9]*(\.[0-9]*[1-9])?|-?0\.[0-9]*[1-9])\Z")
+AS_HELD = re.compile(r"(0|-?[1-9][0-9]*(\.[0-9]*[1-9])?|-?0\.[0-9]*[1-9])\Z")
 _TEXT_KEPT = ("to_number of text OPA keeps as the number's own (a whole number with a point or an exponent, a "
               "trailing zero, a sign or a leading zero: no integer index there, and json.marshal, sprintf and "
               "object keys write it as it stands), where {engine} holds the value only; natpolicy stops here: "
@@ -110,7 +111,7 @@ def opa_to_number(value: Any) -> int | float:
 
 def text_as_held(text: str) -> bool:
     """Whether an engine holding the value of the number text ``text`` writes it back as ``text``."""
-    if not _AS_HELD.match(text):
+    if not AS_HELD.match(text):
         return False
     # Go's encoding/json (and so regorus) writes a number below 1e-6 with an exponent.
     return "." not in text or (Decimal(repr(float(text))) == Decimal(text) and abs(float(text)) >= 1e-6)
@@ -154,7 +155,7 @@ def opa_json_texts(text: Any) -> Any:
         json.JSONDecoder(parse_float=kept, parse_int=kept, parse_constant=kept).raw_decode(text.lstrip(" \t\n\r"))
     except ValueError:
         return text
-    if not all(text_as_held(number) and (not _INTEGER.match(number) or int(number) in _REGORUS_INTEGERS)
+    if not all(text_as_held(number) and (not _INTEGER.match(number) or int(number) in REGORUS_INTEGERS)
                for number in numbers):
         raise ValueError("json.unmarshal of text holding a number OPA keeps as written (a whole number with a point "
                          "or an exponent, a trailing zero, -0, or an integer past 64 bits: no integer index there, and "
