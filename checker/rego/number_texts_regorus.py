@@ -84,6 +84,7 @@ def number_texts_for_regorus(source: str, context: TextContext = NO_TEXT_CONTEXT
         if reading in _RENAMES:
             edits.append((toks[i].offset, toks[i].offset + len(toks[i].text), _RENAMES[reading]))
     texts: dict[int, dict[int, str]] = {}
+    counts: dict[int, int] = {}  # the elements of each call's argument array
     named = _named_literals(source, toks)
     for i, reading in (call_readings(source, toks, context.elsewhere, "json.unmarshal")
                        if "json.unmarshal" not in replaced else {}).items():
@@ -93,6 +94,7 @@ def number_texts_for_regorus(source: str, context: TextContext = NO_TEXT_CONTEXT
             edits += [(toks[i + 4].offset, toks[i + 4].offset, f"{JSON_EXTENSION}("),
                       (toks[close].offset, toks[close].offset, ")")]
     for element in sprintf_elements(toks) if "sprintf" not in replaced else ():
+        counts[element.call] = element.position + 1
         first = toks[element.first]
         text: str | None = None
         if element.first == element.last and first.kind == "number" and whole_float(first.text):
@@ -105,13 +107,12 @@ def number_texts_for_regorus(source: str, context: TextContext = NO_TEXT_CONTEXT
         if text is not None:
             texts.setdefault(element.call, {})[element.position] = text
     for call, by_position in texts.items():
-        edits.append((toks[call].offset, toks[call].offset + len(toks[call].text), SPRINTF_TEXTS_EXTENSION))
-        close = matching_close(toks, call + 1)
         array = argument_array(toks, call + 1)
         end = matching_close(toks, array) if array is not None else None
-        if close is None or array is None or end is None:
+        if end is None:
             continue
-        listed = ", ".join(by_position.get(p, "null") for p in range(_element_count(toks, array, end)))
+        edits.append((toks[call].offset, toks[call].offset + len(toks[call].text), SPRINTF_TEXTS_EXTENSION))
+        listed = ", ".join(by_position.get(p, "null") for p in range(counts[call]))
         # After the array (before a trailing comma): the texts are the third argument.
         edits.append((toks[end].offset + 1, toks[end].offset + 1, f", [{listed}]"))
     out = source
@@ -128,9 +129,3 @@ def _named_literals(source: str, toks: list[Token]) -> dict[tuple[tuple[int, int
             named[(rule_span(source, toks, name), toks[name].text)] = toks[literal].text
     return named
 
-
-def _element_count(toks: list[Token], opener: int, close: int) -> int:
-    inner = toks[opener].depth + 1
-    commas = [k for k in range(opener + 1, close) if toks[k].depth == inner and toks[k].text == ","]
-    trailing = bool(commas) and commas[-1] == close - 1
-    return len(commas) + 1 - (1 if trailing else 0)
