@@ -33,6 +33,7 @@ from typing import Any
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
 from natpolicy.rego.marshal_html import escape_html_in_marshals
 from natpolicy.rego.negated_operands import bind_negated_operands, package_refs
+from natpolicy.rego.number_texts_regopy import float_texts_for_regopy
 from natpolicy.rego.regopy_arith import ARITH_HELPERS, ARITH_REFUSE, ARITH_STOPPING, arithmetic_for_regopy
 from natpolicy.rego.regopy_assign import assignments_for_regopy
 from natpolicy.rego.regopy_builtins import STOPPING, builtin_call_edits
@@ -575,7 +576,10 @@ def _for_regopy(source: str, refs: frozenset[str] | None = None, elsewhere: froz
     # compiler reads it (regopy_some_pairs), before the closures' copies read its ref.
     # Before all: a comprehension's own `some v in` variable named like one of the rule around it renamed inside it,
     # as OPA scopes it (regorus_shadow; regopy bound the outer one).
-    negated = some_pairs_for_regopy(bind_negated_operands(rename_comprehension_shadows(source), refs))
+    # First of all: a sprintf element naming a whole float literal marked with its text (number_texts_regopy), as
+    # guards read the policy.
+    negated = some_pairs_for_regopy(bind_negated_operands(rename_comprehension_shadows(float_texts_for_regopy(
+        source)), refs))
     arithmetic, sites = arithmetic_for_regopy(hoist_first_bindings(assignments_for_regopy(copies_for_regopy(negated))))
     # json.marshal escaping as Go does (marshal_html); a prefix or indent it would reach stops (regopy_builtins).
     out, key_sites = rewrite_and_key_sites(escape_html_in_marshals(arithmetic, options_apart=False), elsewhere)

@@ -72,8 +72,7 @@ from natpolicy.rego.metadata_blocks import metadata_refusals
 from natpolicy.rego.metadata_redeclared import metadata_redeclarations
 from natpolicy.rego.negated_operands import moved_names, negated_operand_refusals
 from natpolicy.rego.number_literals import number_literal_refusals, unary_minus_refusals
-from natpolicy.rego.number_texts import call_readings, elements_of
-from natpolicy.rego.number_texts_regorus import whole_float
+from natpolicy.rego.number_texts import call_readings, elements_of, whole_float
 from natpolicy.rego.re2_regorus import re2_mock_refusals, re2_refusals
 from natpolicy.rego.recursion import recursive_rules
 from natpolicy.rego.redeclared import redeclarations
@@ -214,7 +213,7 @@ def _sprintf_formats(source: str, toks: list[Token], engine: str, texts: bool = 
     for i, tok in enumerate(toks):
         if _dotted(toks, i) != "sprintf" or not _is_call(toks, i, "sprintf"):
             continue
-        literal = _whole_float_literal(toks, i, engine if texts else "regopy")
+        literal = _whole_float_literal(toks, i, texts)
         if literal is not None:
             yield literal.offset, (f"number {literal.text} in a sprintf argument: OPA formats it as a float64 "
                                    f"(`%d` of {literal.text} is `%!d(float64=...)`), {_LABEL[engine]} as an integer; "
@@ -246,13 +245,14 @@ def _replaced_to_number(source: str, toks: list[Token], elsewhere: frozenset[str
                                    "the replacement would not reach; natpolicy refuses it on regorus 0.13.0")
 
 
-def _whole_float_literal(toks: list[Token], i: int, engine: str) -> Token | None:
+def _whole_float_literal(toks: list[Token], i: int, texts: bool) -> Token | None:
     """A number such as ``1.0``, ``1e2`` or ``-0.0`` among the arguments of the sprintf call at ``i``."""
     # OPA hands sprintf a float64 for a number written with a fraction or an exponent; both engines read a
-    # whole one as an integer. On regorus, an element of a literal argument array is handed to natpolicy's
-    # sprintf with its text (number_texts_regorus); one inside an element is printed as Rego text there.
+    # whole one as an integer. An element of a literal argument array is handed with its text to natpolicy's
+    # sprintf on regorus (number_texts_regorus), and formatted by the rewrite itself on regopy (sprintf_regopy);
+    # one inside an element is printed as Rego text there. ``texts``: no `with` replaces sprintf in the set.
     close = matching_close(toks, i + 1)
-    elements = {e.first for e in elements_of(toks, i) if e.first == e.last} if engine == "regorus" else set()
+    elements = {e.first for e in elements_of(toks, i) if e.first == e.last} if texts else set()
     for k in range(i + 2, close if close is not None else i + 2):
         tok = toks[k]
         if tok.kind == "number" and whole_float(tok.text) and k not in elements:

@@ -53,12 +53,13 @@ _BY_VALUE = frozenset({"==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%"
 def number_literal_refusals(toks: list[Token], engine: str, source: str | None = None, texts: bool = True
                            ) -> Iterator[tuple[int, str]]:
     """(offset, message) of each number literal ``engine`` ("regorus" or "regopy") holds otherwise than OPA.
-    ``source``: the module's text, to answer a literal bound to a name; ``texts``: regorus hands sprintf a
-    literal's text (number_texts_regorus; not where the set replaces sprintf with ``with``)."""
+    ``source``: the module's text, to answer a literal bound to a name; ``texts``: sprintf is given a literal's
+    text (number_texts_regorus, number_texts_regopy; not where the set replaces sprintf with ``with``)."""
     label = "regorus 0.13.0" if engine == "regorus" else "regopy 1.5.2"
     in_sprintf = _sprintf_arguments(toks)
-    # A literal bound to a name read only by value, or (on regorus, which hands sprintf its text) by sprintf.
-    answered = ("value", "sprintf") if engine == "regorus" and texts else ("value",)
+    # A literal bound to a name read only by value, or by sprintf, whose text regorus hands to natpolicy's sprintf
+    # and regopy's rewritten sprintf formats before anything runs (number_texts_regorus, number_texts_regopy).
+    answered = ("value", "sprintf") if texts else ("value",)
     bound = {i for i, (_, reading) in literal_bindings(source, toks).items() if reading in answered} \
         if source is not None else set()
     for i, tok in enumerate(toks):

@@ -22,19 +22,21 @@ So each such call of a policy is sorted by how its result is read (:func:`call_r
 
 A number literal written ``10.0`` (a whole one with a point or an exponent) bound to a name read only by value or
 as a ``sprintf`` element is answered too (:func:`literal_bindings`; infracost's documented policy writes
-``maxDiff = 10.0`` then ``%.2f`` of it): regorus' ``sprintf`` is handed the literal's text.
+``maxDiff = 10.0`` then ``%.2f`` of it): regorus' ``sprintf`` is handed the literal's text, and regopy's
+rewritten ``sprintf`` formats it in Python before anything runs (:func:`named_whole_floats`).
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 
 from natpolicy.rego.rule_scope import opens_body, starts_body_statement
 from natpolicy.rego.source import Token, enclosing_openers, matching_close, starts_statement
 
 __all__ = ["BY_VALUE", "SprintfElement", "argument_array", "call_readings", "elements_of", "literal_bindings",
-           "rule_span", "sprintf_elements"]
+           "named_whole_floats", "rule_span", "sprintf_elements", "whole_float"]
 
 # Operators that read a number by its value alone (OPA's Compare and big.Float arithmetic).
 BY_VALUE = frozenset({"==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%"})
@@ -91,6 +93,21 @@ def literal_bindings(source: str, toks: list[Token]) -> dict[int, tuple[int, str
                            for use in _uses(source, toks, name))
             found[i] = (name, _reading(source, toks, i, i, None) if once else "kept")
     return found
+
+
+def whole_float(text: str) -> bool:
+    """A number literal such as ``1.0``, ``1e2`` or ``-0.0``: whole, written with a point or an exponent."""
+    return any(mark in text for mark in ".eE") and Decimal(text) == Decimal(text).to_integral_value()
+
+
+def named_whole_floats(source: str, toks: list[Token]) -> dict[tuple[tuple[int, int], str], str]:
+    """(rule span, name) -> the whole float literal (``10.0``) a name is bound to once in that rule and read only
+    by value and as ``sprintf`` elements (:func:`literal_bindings`)."""
+    named: dict[tuple[tuple[int, int], str], str] = {}
+    for literal, (name, reading) in literal_bindings(source, toks).items():
+        if reading == "sprintf" and whole_float(toks[literal].text):
+            named[(rule_span(source, toks, name), toks[name].text)] = toks[literal].text
+    return named
 
 
 def rule_span(source: str, toks: list[Token], k: int) -> tuple[int, int]:

@@ -17,18 +17,24 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from natpolicy.rego.builtin_errors import replaced_builtins
-from natpolicy.rego.number_texts import argument_array, call_readings, literal_bindings, rule_span, sprintf_elements
+from natpolicy.rego.number_texts import (
+    argument_array,
+    call_readings,
+    named_whole_floats,
+    rule_span,
+    sprintf_elements,
+    whole_float,
+)
 from natpolicy.rego.numbers_opa import opa_json_texts, opa_to_number_kept, opa_to_number_texted, opa_to_number_whole
 from natpolicy.rego.regopy_keys import mentioned_names
-from natpolicy.rego.source import Token, matching_close, tokens
+from natpolicy.rego.source import matching_close, tokens
 from natpolicy.rego.sprintf_opa import opa_sprintf_texts
 
 __all__ = ["NO_TEXT_CONTEXT", "TextContext", "add_number_text_extensions", "number_texts_for_regorus",
-           "text_contexts", "whole_float"]
+           "text_contexts"]
 
 KEPT_EXTENSION = "__natpolicy_to_number_kept"
 WHOLE_EXTENSION = "__natpolicy_to_number_whole"
@@ -45,11 +51,6 @@ def add_number_text_extensions(engine: Any) -> None:
     engine.add_extension(TEXTED_EXTENSION, 1, opa_to_number_texted)
     engine.add_extension(SPRINTF_TEXTS_EXTENSION, 3, opa_sprintf_texts)
     engine.add_extension(JSON_EXTENSION, 1, opa_json_texts)
-
-
-def whole_float(text: str) -> bool:
-    """A number literal such as ``1.0``, ``1e2`` or ``-0.0``: whole, written with a point or an exponent."""
-    return any(mark in text for mark in ".eE") and Decimal(text) == Decimal(text).to_integral_value()
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def number_texts_for_regorus(source: str, context: TextContext = NO_TEXT_CONTEXT
             edits.append((toks[i].offset, toks[i].offset + len(toks[i].text), _RENAMES[reading]))
     texts: dict[int, dict[int, str]] = {}
     counts: dict[int, int] = {}  # the elements of each call's argument array
-    named = _named_literals(source, toks)
+    named = named_whole_floats(source, toks)
     for i, reading in (call_readings(source, toks, context.elsewhere, "json.unmarshal")
                        if "json.unmarshal" not in replaced else {}).items():
         close = matching_close(toks, i + 3)
@@ -119,13 +120,3 @@ def number_texts_for_regorus(source: str, context: TextContext = NO_TEXT_CONTEXT
     for start, end, text in sorted(edits, reverse=True):
         out = out[:start] + text + out[end:]
     return out
-
-
-def _named_literals(source: str, toks: list[Token]) -> dict[tuple[tuple[int, int], str], str]:
-    """(rule span, name) -> the whole float literal a name is bound to once, read by value and by sprintf."""
-    named: dict[tuple[tuple[int, int], str], str] = {}
-    for literal, (name, reading) in literal_bindings(source, toks).items():
-        if reading == "sprintf" and whole_float(toks[literal].text):
-            named[(rule_span(source, toks, name), toks[name].text)] = toks[literal].text
-    return named
-

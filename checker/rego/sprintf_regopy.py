@@ -39,7 +39,12 @@ import json
 import re
 
 from natpolicy.rego.go_printable import PRINTABLE_RANGES
+from natpolicy.rego.number_texts import whole_float
+from natpolicy.rego.number_texts_regopy import FLOAT_TEXT
+from natpolicy.rego.numbers_opa import go_number
 from natpolicy.rego.source import Token, matching_close
+from natpolicy.rego.sprintf_go import GoFormatRefused
+from natpolicy.rego.sprintf_opa import SprintfRefused, opa_sprintf
 
 __all__ = ["REFUSE", "HELPERS", "sprintf_edits", "private_locals", "go_printable_rules", "order_helpers"]
 
@@ -251,7 +256,13 @@ def sprintf_edits(source: str, toks: list[Token], i: int) -> tuple[list[tuple[in
         argument = elements[used]
         used += 1
         pad = _PAD_SPEC.match(spec)
-        if spec in _PLAIN:
+        number = _whole_float_text(argument)
+        if number is not None:
+            piece, why = _formatted_float(spec, number)
+            if piece is None:
+                return [], f"{why} (the number {number}, for regopy 1.5.2); write it as an integer"
+            pieces.append(piece)
+        elif spec in _PLAIN:
             pieces.append(f"{_PLAIN[spec]}({argument})")
         elif spec == "q":
             pieces.append(f"{_Q}({argument})")
@@ -276,6 +287,32 @@ def sprintf_edits(source: str, toks: list[Token], i: int) -> tuple[list[tuple[in
     if replacement.count("\n") != source.count("\n", start, end):
         return [], "sprintf whose rewrite for regopy 1.5.2 would move lines: write its arguments on fewer lines"
     return [(start, end, replacement)], None
+
+
+_FLOAT_TEXT_CALL = re.compile(rf'{FLOAT_TEXT}\("(?P<text>[^"]*)"\)')
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+def _whole_float_text(argument: str) -> str | None:
+    """The literal text of an element written as a whole number with a point or an exponent (``10.0``), or
+    marked as one (number_texts_regopy); None for any other element."""
+    marked = _FLOAT_TEXT_CALL.fullmatch(argument)
+    text = marked.group("text") if marked else argument
+    return text if _NUMBER.fullmatch(text) and whole_float(text) else None
+
+
+def _formatted_float(spec: str, number: str) -> tuple[str | None, str]:
+    """The Rego string literal of OPA's text for ``%{spec}`` of the number ``number``: a float64 there
+    (topdown/strings.go hands fmt a float64 for text that is no integer); or None and why not: a verb natpolicy's
+    Go formatter does not reproduce, or text that is no plain ASCII without quotes or backslashes, which regopy
+    would hold escaped."""
+    try:
+        text = opa_sprintf(f"%{spec}", [go_number(number)])
+    except (GoFormatRefused, SprintfRefused) as exc:
+        return None, str(exc)
+    if not all(" " <= c <= "~" and c not in '"\\' for c in text):
+        return None, f"sprintf verb '%{spec}': OPA's text {text!r} is no plain ASCII, which regopy holds escaped"
+    return json.dumps(text), ""
 
 
 def _elements(toks: list[Token], open_at: int, close: int) -> list[tuple[Token, Token]]:
