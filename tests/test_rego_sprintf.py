@@ -114,8 +114,9 @@ def test_regorus_runs_opas_sprintf_and_stops_on_the_line_of_what_it_refuses() ->
 
 @pytest.mark.parametrize("engine_name", ["regorus", "regopy"])
 def test_a_whole_number_written_as_a_float_is_refused_in_sprintf_arguments(engine_name: str) -> None:
-    # regorus is handed the text of an argument itself (number_texts_regorus), not of one inside an argument.
-    shape = "[[{}]]" if engine_name == "regorus" else "[{}]"
+    # An argument itself is formatted with its text (number_texts_regorus, number_texts_regopy); one inside an
+    # argument is not.
+    shape = "[[{}]]"
     for literal in ("1.0", "1e2", "-0.0", "1.5e1"):
         refusals = engine_refusals(f'package p\nx := sprintf("%d", {shape.format(literal)})\n', engine_name)
         assert refusals and f"number {literal} in a sprintf argument" in refusals[0][1], literal
@@ -126,15 +127,16 @@ def test_a_whole_number_written_as_a_float_is_refused_in_sprintf_arguments(engin
                    for _, message in engine_refusals('package p\nx := 1.0\ny := sprintf("%v", [x])\n', engine_name))
 
 
-def test_regorus_formats_a_whole_number_written_as_a_float_as_opa() -> None:
+@pytest.mark.parametrize("engine_name", ["regorus", "regopy"])
+def test_a_whole_number_written_as_a_float_is_formatted_as_opa(engine_name: str) -> None:
     """OPA hands fmt a float64 for a number whose text is no integer (topdown/strings.go), also through a name
-    bound to the literal; regorus is handed the text beside it."""
-    if "regorus" not in installed_engines():
-        pytest.skip("regorus is not installed here")
-    engine = create_engine("regorus")
+    bound to the literal; regorus is handed the text beside it, regopy's rewrite formats it before it runs."""
+    if engine_name not in installed_engines():
+        pytest.skip(f"{engine_name} is not installed here")
+    engine = create_engine(engine_name)
     source = ('package p\nx := sprintf("%d %d %d %d %v", [1.0, 1e2, -0.0, 1.5e1, 2.0])\n'
               'y := m if {\n  v := 10.0\n  m := sprintf("%.2f %v %d", [v, v > 9, 3])\n}\n')
-    assert engine_refusals(source, "regorus") == []
+    assert engine_refusals(source, engine_name) == []
     compiled = engine.compile({"p.rego": source}, None, ["p/x", "p/y"])
     prepared = engine.prepare_input({})
     assert engine.evaluate(compiled, "p/x", prepared) == \
