@@ -39,6 +39,7 @@ from natpolicy.rego.regopy_builtins import STOPPING, builtin_call_edits
 from natpolicy.rego.regopy_causes import helpers_reached, refusal_causes
 from natpolicy.rego.regopy_closures import copies_for_regopy
 from natpolicy.rego.regopy_errors import compile_error, error_from_node, first_message, node_text, on_policy_line
+from natpolicy.rego.regopy_head_reads import head_reads_for_regopy
 from natpolicy.rego.regopy_hoist import hoist_first_bindings
 from natpolicy.rego.regopy_keys import KEYS_STOPPING, mentioned_names
 from natpolicy.rego.regopy_loop_order import loops_for_regopy
@@ -575,7 +576,10 @@ def _for_regopy(source: str, refs: frozenset[str] | None = None, elsewhere: froz
     # compiler reads it (regopy_some_pairs), before the closures' copies read its ref.
     # Before all: a comprehension's own `some v in` variable named like one of the rule around it renamed inside it,
     # as OPA scopes it (regorus_shadow; regopy bound the outer one).
-    negated = some_pairs_for_regopy(bind_negated_operands(rename_comprehension_shadows(source), refs))
+    # First of all: a comprehension's head reading a name from outside that its body never mentions gets the name
+    # mentioned in its body, so that regopy binds it from outside (regopy_head_reads; it answered empty).
+    negated = some_pairs_for_regopy(bind_negated_operands(rename_comprehension_shadows(head_reads_for_regopy(source)),
+                                                          refs))
     arithmetic, sites = arithmetic_for_regopy(hoist_first_bindings(assignments_for_regopy(copies_for_regopy(negated))))
     # json.marshal escaping as Go does (marshal_html); a prefix or indent it would reach stops (regopy_builtins).
     out, key_sites = rewrite_and_key_sites(escape_html_in_marshals(arithmetic, options_apart=False), elsewhere)
