@@ -287,19 +287,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=12, metavar="R", help="rows of each --strings module (12)")
     parser.add_argument("--loops", type=int, default=0, metavar="N",
                         help="N array comprehensions of several iterations instead (the order of their loops)")
+    parser.add_argument("--scopes", type=int, default=0, metavar="N", help="N modules of with/every/not/some (twins)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--all", action="store_true", help="print every module, not only the differences")
     parser.add_argument("--default-mode", action="store_true",
                         help="guard the operands the operand-kind table lists first (OPA's default mode)")
     parser.add_argument("--kinds", nargs="*", metavar="NAME", help="measure the operand-kind table instead")
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(ROOT / "tests"))
-    sys.path.insert(0, str(ROOT))
+    sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "scripts")]
     from natpolicy.rego.engines import create_engine, installed_engines
 
     engines = [create_engine(name) for name in ("regorus", "regopy") if name in installed_engines()]
     if args.kinds is not None:
         return _measure_kinds(engines, args.kinds)
+    if args.scopes:  # scripts/differential_scopes.py: `with` compared with twins that answer alike without it
+        return __import__("differential_scopes").run_scopes(engines, args.scopes, args.seed, args.all)
     generated = args.fuzz or args.values or args.strings or args.loops
     if args.modules is None and not generated:
         parser.error("give a file of modules, --fuzz N, --values N, --strings N, --loops N or --kinds")

@@ -93,6 +93,7 @@ from natpolicy.rego.static_checks import negated_declarations, unsafe_variables
 from natpolicy.rego.surrogate_escapes import lone_surrogates
 from natpolicy.rego.type_check import type_errors
 from natpolicy.rego.undefined_functions import arity_conflicts, undefined_calls
+from natpolicy.rego.with_targets_opa import with_target_refusals
 
 __all__ = ["refuse_for_engine", "engine_refusals"]
 
@@ -156,6 +157,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(arity_conflicts(source, package_sources))
     out.extend(rule_conflicts(source, package_sources))
     out.extend(recursive_rules(source, package_sources, loaded_sources))
+    out.extend(with_target_refusals(source, package_sources, loaded_sources))  # `with data.p.q.r as`, `print`
     out.extend(import_refusals(source, engine, package_sources))
     out.extend(default_rule_refusals(source))
     out.extend(metadata_refusals(source))

@@ -30,7 +30,7 @@ from natpolicy.rego.rule_scope import parameter_names
 from natpolicy.rego.source import Token, matching_close, scan_module, tokens
 from natpolicy.rego.static_checks import rule_statements
 
-__all__ = ["recursive_rules"]
+__all__ = ["recursive_rules", "rule_paths", "import_paths"]
 
 # A ref's part: a constant string key, a key that is no string (matches no rule: OPA's rule tree is keyed by
 # strings), or anything computed, which may name any rule at that place.
@@ -284,3 +284,14 @@ def _key_text(tok: Token) -> str:
     """The text of a string key (``["a-b"]``, a raw one too); an escape is kept as written (it names no rule
     any rule head could, and a rule's path is compared as written too)."""
     return tok.text[1:-1]
+
+
+def rule_paths(sources: Sequence[str]) -> frozenset[tuple[str, ...]]:
+    """The path after ``data`` of every rule and function of ``sources`` (OPA's rule tree nodes holding values)."""
+    return frozenset(_graph(frozenset(sources)).rule_names)
+
+
+def import_paths(source: str) -> dict[str, tuple[Part, ...]]:
+    """Alias -> the path after ``data`` of each ``import data.a.b [as c]`` of ``source``."""
+    toks = tokens(source)
+    return _imports(toks, list(rule_statements(source, toks)))

@@ -40,6 +40,7 @@ from natpolicy.rego.builtin_types import BUILTINS
 from natpolicy.rego.infix import split_infix, top_operator, unparenthesized
 from natpolicy.rego.negation import in_inner_comprehension, negated_expressions
 from natpolicy.rego.source import Token, enclosing_openers, matching_close, starts_statement, tokens
+from natpolicy.rego.var_scopes import Scopes
 
 __all__ = ["unsafe_variables", "negated_declarations", "rule_statements", "declared_name", "may_bind"]
 
@@ -59,9 +60,10 @@ def unsafe_variables(source: str, package_names: set[str]) -> Iterator[tuple[int
     # The head of each rule names a rule, also a ref head (`a.b.c := 1`, which the module scan does not list).
     package_names = package_names | {_head_name(toks, start) for start, _ in statements}
     negated = negated_expressions(source, toks)
+    scopes = Scopes(toks)
     for start, end in statements:
-        used: dict[str, int] = {}
-        bound: set[str] = set()
+        used: dict[str, list[int]] = {}
+        bound: dict[str, list[tuple[int, ...]]] = {}  # name -> the scope of each place that may bind it
         for k in range(start, end):
             tok = toks[k]
             if tok.kind != "ident" or tok.text in _KEYWORDS or tok.text in _ALWAYS or tok.text in package_names:
@@ -70,18 +72,29 @@ def unsafe_variables(source: str, package_names: set[str]) -> Iterator[tuple[int
                 continue  # a key of a ref: x.key
             if _call_name(toks, k) or declared_name(toks, k) or _with_function(toks, k):
                 continue
-            used.setdefault(tok.text, k)
+            used.setdefault(tok.text, []).append(k)
             # Nothing under `not` binds (OPA: "negated expressions must be safe"), but a comprehension's own body
             # and a call OPA pulls out of the expression before its safety check (stage RewriteExprTerms).
             if may_bind(toks, k, start, package_names) and not any(
                     n < k <= last and not in_inner_comprehension(toks, n, k) and not _in_pulled_call(toks, n, last, k)
                     and not _in_pulled_infix(toks, n, last, k) for n, last in negated):
-                bound.add(tok.text)
-        for name, k in used.items():
-            if name not in bound:
-                yield toks[k].offset, (f"variable `{name}` is unsafe: nothing in its rule binds it, and OPA refuses "
-                                       "the whole module at compile time (even when no query reaches the rule), "
-                                       "so natpolicy does too; bind it (`:=`, `some ... in`) or fix its name")
+                bound.setdefault(tok.text, []).append(scopes.chain(k))
+        for name, places in used.items():
+            # A place binds the uses in its own scope and in the scopes inside it (var_scopes), none outside.
+            unsafe = next((k for k in places if not any(_within(scope, scopes.chain(k))
+                                                        for scope in bound.get(name, ()))), None)
+            if unsafe is not None:
+                where = " (only a comprehension or an `every` not around it does, whose names stay inside)" \
+                    if name in bound else ""
+                yield toks[unsafe].offset, (
+                    f"variable `{name}` is unsafe: nothing in its rule binds it{where}, and OPA refuses the whole "
+                    "module at compile time (even when no query reaches the rule), so natpolicy does too; bind it "
+                    "(`:=`, `some ... in`) or fix its name")
+
+
+def _within(scope: tuple[int, ...], chain: tuple[int, ...]) -> bool:
+    """Is a use whose scopes are ``chain`` inside ``scope`` (the scopes of a binding place)?"""
+    return chain[:len(scope)] == scope
 
 
 def _in_pulled_call(toks: list[Token], n: int, last: int, k: int) -> bool:
