@@ -1,0 +1,55 @@
+"""Rules that combine (found by ``rego_differential.py --rules``): ref heads in conflict (ref_head_conflicts), a
+constant rule inside a var key's extent on regorus, a bodyless ``else`` followed by another (else_chains), and the
+rewrites regorus runs: each function ``else`` value bound in its body (regorus_else), a computed key of a rule with
+no body left alone (regorus_heads). Near misses stay quiet.
+"""
+from __future__ import annotations
+
+import pytest
+
+from natpolicy.rego.ref_head_conflicts import keyed_extent_refusals, ref_head_conflicts
+
+HEAD = "package p\nimport rego.v1\n"
+
+
+@pytest.mark.parametrize(("body", "said"), [
+    ("q.b := {1} if { false }\nq.b.c := 1\nq.b.d := 2", "rule data.p.q.b conflicts with [data.p.q.b.c data.p.q.b.d]"),
+    ("q.b.c.d := 2\nq[\"b\"] := 1", "rule data.p.q.b conflicts with [data.p.q.b.c.d]"),
+    ("q.b contains 1\nq.b.c := 2", "rule data.p.q.b conflicts with [data.p.q.b.c]"),
+    ("q.b(x) := x\nq.b.r := 1", "rule data.p.q.b conflicts with [data.p.q.b.r]"),
+    ("q.b := 1\nq.b[k] := v if { some k, v in input.o }", "conflicting rules data.p.q.b found"),
+    ("q.b[x] := 1 if { x := \"foo\" }\nq.b contains \"bar\"", "conflicting rules data.p.q.b found"),
+])
+def test_ref_heads_in_conflict_are_refused(body: str, said: str) -> None:
+    found = list(ref_head_conflicts(HEAD + body + "\n"))
+    assert len(found) == 1 and said in found[0][1]
+    assert found[0][0] == len(HEAD)  # at the first rule of the place
+
+
+@pytest.mark.parametrize("body", [
+    "q.b.c := 1\nq.b.d := 2\nq.e := 3",  # side by side
+    "q.b[k] := v if { some k, v in input.o }\nq.b.c := 1",  # under a var key: allowed (keyed_extent_refusals)
+    "q.b[k].c := 1 if { k := \"z\" }\nq.b.c := 2",
+    "q.b contains 1\nq.b contains 2",
+    "q.b := 1\nq.b := 2",  # a run-time conflict, if any
+    "default q.b := 1\nq.b := 2",
+    "q.b(x) := x\nq.b(x) := 2",
+    "q := 1\nq.b := 2",  # one part deep: rule_conflicts' check
+])
+def test_near_misses_are_left_alone(body: str) -> None:
+    assert list(ref_head_conflicts(HEAD + body + "\n")) == []
+
+
+def test_a_conflict_with_another_file_of_the_package_is_found_in_this_one() -> None:
+    found = list(ref_head_conflicts(HEAD + "q.b.c := 1\n", [HEAD + "q.b := {}\n"]))
+    assert len(found) == 1 and "conflicts with [data.p.q.b.c]" in found[0][1]
+    assert list(ref_head_conflicts(HEAD + "r := 1\n", [HEAD + "q.b := {}\nq.b.c := 1\n"])) == []
+
+
+def test_a_constant_rule_inside_a_var_keys_extent_is_refused_on_regorus_at_the_constant_rule() -> None:
+    source = HEAD + 'q[k] := v if { some k, v in input.o }\nq["k"] := 1\nq.j.m := 2\nr.k := 3\n'
+    found = list(keyed_extent_refusals(source))
+    assert [source[offset:offset + 6] for offset, _ in found] == ['q["k"]', "q.j.m "]
+    assert "inside `q[k]`" in found[0][1]
+    assert list(keyed_extent_refusals(HEAD + 'q[k] := v if { some k, v in input.o }\nq[j] := 1 if { j := "z" }\n')) \
+        == []
