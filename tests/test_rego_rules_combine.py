@@ -8,6 +8,8 @@ from __future__ import annotations
 import pytest
 
 from natpolicy.rego.ref_head_conflicts import keyed_extent_refusals, ref_head_conflicts
+from natpolicy.rego.regorus_else import bind_else_values
+from natpolicy.rego.regorus_heads import head_site
 
 HEAD = "package p\nimport rego.v1\n"
 
@@ -53,3 +55,24 @@ def test_a_constant_rule_inside_a_var_keys_extent_is_refused_on_regorus_at_the_c
     assert "inside `q[k]`" in found[0][1]
     assert list(keyed_extent_refusals(HEAD + 'q[k] := v if { some k, v in input.o }\nq[j] := 1 if { j := "z" }\n')) \
         == []
+
+
+def test_function_else_values_are_bound_in_their_bodies_keeping_lines() -> None:
+    source = HEAD + "f(v) := v.k if {\n  true\n} else := [input.o,\n 1] if { v } else := 3\ng(x) := 1 if { x } else := 2\n"
+    out = bind_else_values(source)
+    assert out.count("\n") == source.count("\n")
+    assert "f(v) := __natpolicy_else0 if {\n  true; __natpolicy_else0 := (v.k)\n}" in out
+    assert "else := __natpolicy_else1 if {\n v; __natpolicy_else1 := ([input.o, 1]) } else := 3" in out
+    assert out.endswith("g(x) := 1 if { x } else := 2\n")  # nothing computed
+    # an error inside a bound value is placed at the head's value, where it was written
+    assert head_site(out, 4, 30) == (3, 9)
+
+
+@pytest.mark.parametrize("body", [
+    "q := input.o if { true } else := 2",  # a complete rule: regorus answered it as OPA
+    "f(v) := [w | some w in v] if { true } else := 2",  # a comprehension is never undefined
+    "f(v) := v.k if { true }",  # no else
+    "f(v) := v.k if true else := 2",  # no body in braces
+])
+def test_other_rules_are_not_rewritten(body: str) -> None:
+    assert bind_else_values(HEAD + body + "\n") == HEAD + body + "\n"

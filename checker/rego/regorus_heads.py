@@ -151,8 +151,9 @@ def _end(tok: Token) -> int:
     return tok.offset + len(tok.text)
 
 
-_BOUND = re.compile(rf"\b({HEAD}|{KEY}|{VALUE}) := \(")
-_PLACED = re.compile(rf"\b({HEAD}|{KEY}|{VALUE})\b(?! := \()")
+# regorus_else's names (__natpolicy_else0, ...) are bound the same way, each once.
+_BOUND = re.compile(rf"\b({HEAD}|{KEY}|{VALUE}|__natpolicy_else\d+) := \(")
+_PLACED = re.compile(rf"\b({HEAD}|{KEY}|{VALUE}|__natpolicy_else\d+)\b(?! := \()")
 
 
 def head_site(rewritten: str, line: int, col: int) -> tuple[int, int] | None:
