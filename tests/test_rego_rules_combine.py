@@ -9,7 +9,7 @@ import pytest
 
 from natpolicy.rego.ref_head_conflicts import keyed_extent_refusals, ref_head_conflicts
 from natpolicy.rego.regorus_else import bind_else_values
-from natpolicy.rego.regorus_heads import head_site
+from natpolicy.rego.regorus_heads import bind_heads, head_site
 
 HEAD = "package p\nimport rego.v1\n"
 
@@ -76,3 +76,16 @@ def test_function_else_values_are_bound_in_their_bodies_keeping_lines() -> None:
 ])
 def test_other_rules_are_not_rewritten(body: str) -> None:
     assert bind_else_values(HEAD + body + "\n") == HEAD + body + "\n"
+
+
+def test_a_computed_key_of_a_rule_without_a_body_is_left_alone() -> None:
+    # renamed but never bound, it was "var __natpolicy_key is unsafe" where OPA answers {"3": 2}
+    assert bind_heads(HEAD + "q[input.b] := 2\n") == HEAD + "q[input.b] := 2\n"
+    assert "__natpolicy_key := (input.b)" in bind_heads(HEAD + "q[input.b] := 2 if { true }\n")
+
+
+def test_a_bodyless_head_closed_by_a_bracket_is_not_joined_to_the_next_rule() -> None:
+    # `q contains [1]` then a rule with a body: the next rule was moved into q's head, a parse error on regorus
+    source = HEAD + 'q contains [1]\nx := q["a"] if { input.a > 0 }\nr[input.b] := {"k": 1}\ny := 1 if { true }\n'
+    assert bind_heads(source) == source
+    assert "__natpolicy_head := (concat" in bind_heads(HEAD + 'q contains concat(",",\n  ["a"]) if { true }\n')
