@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from natpolicy.rego.else_chains import bodyless_else_refusals
 from natpolicy.rego.ref_head_conflicts import keyed_extent_refusals, ref_head_conflicts
 from natpolicy.rego.regorus_else import bind_else_values
 from natpolicy.rego.regorus_heads import bind_heads, head_site
@@ -55,6 +56,14 @@ def test_a_constant_rule_inside_a_var_keys_extent_is_refused_on_regorus_at_the_c
     assert "inside `q[k]`" in found[0][1]
     assert list(keyed_extent_refusals(HEAD + 'q[k] := v if { some k, v in input.o }\nq[j] := 1 if { j := "z" }\n')) \
         == []
+
+
+def test_an_else_after_an_else_without_a_body_is_refused_at_the_second() -> None:
+    source = HEAD + "q := 1 if { false } else := 2 else := 3 if { true }\n"
+    assert [source[o:o + 10] for o, _ in bodyless_else_refusals(source)] == ["else := 3 "]
+    for quiet in ('q := 1 if { false } else := {"a": 1} if { true } else := 2',
+                  "q := 1 if { false } else := 2", "q := 1 if { false } else = 2 { true } else = 3"):
+        assert list(bodyless_else_refusals(HEAD + quiet + "\n")) == []
 
 
 def test_function_else_values_are_bound_in_their_bodies_keeping_lines() -> None:

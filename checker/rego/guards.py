@@ -66,6 +66,7 @@ from natpolicy.errors import InputError
 from natpolicy.rego.builtin_errors import replaced_builtins
 from natpolicy.rego.comprehension_heads import unbound_head_keys
 from natpolicy.rego.default_rules import default_rule_refusals
+from natpolicy.rego.else_chains import bodyless_else_refusals
 from natpolicy.rego.import_names import import_refusals
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.metadata_blocks import metadata_refusals
@@ -158,6 +159,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(arity_conflicts(source, package_sources))
     out.extend(rule_conflicts(source, package_sources))
     out.extend(ref_head_conflicts(source, package_sources))  # `q.b := 1` beside `q.b.c := 1`
+    out.extend(bodyless_else_refusals(source))  # `else := 2 else := 3`: OPA's parse error
     out.extend(recursive_rules(source, package_sources, loaded_sources))
     out.extend(import_refusals(source, engine, package_sources))
     out.extend(default_rule_refusals(source))
