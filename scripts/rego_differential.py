@@ -287,6 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=12, metavar="R", help="rows of each --strings module (12)")
     parser.add_argument("--loops", type=int, default=0, metavar="N",
                         help="N array comprehensions of several iterations instead (the order of their loops)")
+    parser.add_argument("--rules", type=int, default=0, metavar="N", help="N modules of rules that combine instead")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--all", action="store_true", help="print every module, not only the differences")
     parser.add_argument("--default-mode", action="store_true",
@@ -300,6 +301,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     engines = [create_engine(name) for name in ("regorus", "regopy") if name in installed_engines()]
     if args.kinds is not None:
         return _measure_kinds(engines, args.kinds)
+    if args.rules:  # scripts/differential_rules.py
+        from scripts.differential_rules import run
+        return run(args, engines, _answer)
     generated = args.fuzz or args.values or args.strings or args.loops
     if args.modules is None and not generated:
         parser.error("give a file of modules, --fuzz N, --values N, --strings N, --loops N or --kinds")
