@@ -109,6 +109,7 @@ from natpolicy.rego.re2_regorus import (
     opa_re2_valid_pattern,
     re2_for_regorus,
 )
+from natpolicy.rego.regorus_else import bind_else_values
 from natpolicy.rego.regorus_errors import one_line, report_prints, syntax_error
 from natpolicy.rego.regorus_heads import bind_heads, head_site
 from natpolicy.rego.regorus_helpers import without_repeated_helpers
@@ -517,7 +518,9 @@ def _for_regorus(source: str, v0: bool = False, count_mocked: bool = False,
     bound = number_texts_for_regorus(bind_negated_operands(rename_comprehension_shadows(source), refs), texts)
     negated = negations_for_regorus(re2_for_regorus(own_package_refs_for_regorus(bound)))
     checked = yaml_for_regorus(uuid_for_regorus(negated, v0))
-    ordered = order_for_regorus(escape_html_in_marshals(hoist_declarations(bind_heads(checked))), v0, keyed)
+    # A function's `else` values bound in their bodies, as OPA binds them (regorus_else).
+    headed = bind_else_values(bind_heads(checked))
+    ordered = order_for_regorus(escape_html_in_marshals(hoist_declarations(headed)), v0, keyed)
     # And time.parse_ns' text checked against Go's grammar for its layout on its line (time_parse_opa); the
     # collection of each `some ... in` undefined where it is none, as in OPA (regorus_iteration), after the order's
     # checks, which read the collection as written.

@@ -66,6 +66,7 @@ from natpolicy.errors import InputError
 from natpolicy.rego.builtin_errors import replaced_builtins
 from natpolicy.rego.comprehension_heads import unbound_head_keys
 from natpolicy.rego.default_rules import default_rule_refusals
+from natpolicy.rego.else_chains import bodyless_else_refusals
 from natpolicy.rego.import_names import import_refusals
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.metadata_blocks import metadata_refusals
@@ -76,6 +77,7 @@ from natpolicy.rego.number_texts import call_readings, elements_of, whole_float
 from natpolicy.rego.re2_regorus import re2_mock_refusals, re2_refusals
 from natpolicy.rego.recursion import recursive_rules
 from natpolicy.rego.redeclared import redeclarations
+from natpolicy.rego.ref_head_conflicts import keyed_extent_refusals, ref_head_conflicts
 from natpolicy.rego.regopy_closures import rebound_closures
 from natpolicy.rego.regopy_compare import wildcard_comparisons
 from natpolicy.rego.regopy_first_binding import first_bound_inside
@@ -156,6 +158,8 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(undefined_calls(source, [*package_sources, *loaded_sources]))
     out.extend(arity_conflicts(source, package_sources))
     out.extend(rule_conflicts(source, package_sources))
+    out.extend(ref_head_conflicts(source, package_sources))  # `q.b := 1` beside `q.b.c := 1`
+    out.extend(bodyless_else_refusals(source))  # `else := 2 else := 3`: OPA's parse error
     out.extend(recursive_rules(source, package_sources, loaded_sources))
     out.extend(with_target_refusals(source, package_sources, loaded_sources))  # `with data.p.q.r as`, `print`
     out.extend(import_refusals(source, engine, package_sources))
@@ -168,6 +172,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(unbound_head_keys(source, package_names, engine))  # `[xs[i] | some i]`: regopy answered []
     if engine == "regorus":
         out.extend(object_pattern_refusals(source, package_names))
+        out.extend(keyed_extent_refusals(source, package_sources))  # `q.k := 1` beside `q[k] := v`
         out.extend(re2_mock_refusals(toks))
     out.extend(_one_argument_walks(toks, _LABEL[engine]))
     out.extend(_runtime_calls(toks, _LABEL[engine]))

@@ -1,4 +1,4 @@
-"""``y := ...`` of a name its body has already met: OPA refuses the module, regopy 1.5.2 answered.
+"""``y := ...`` or ``some y in xs`` of a name its body has already met: OPA refuses the module, an engine answered.
 
 OPA gives each body (a rule's, an ``else``'s, a comprehension's, an
 ``every``'s) a scope of its own and rewrites it in order (``rewriteDeclaredVar``
@@ -35,6 +35,7 @@ def redeclarations(source: str, package_names: set[str]) -> Iterator[tuple[int, 
     for start, end in rule_statements(source, toks, rules_only=True):
         arguments = parameter_names(toks, start, end)
         scopes: dict[int, int | None] = {}
+        yield from _some_redeclarations(source, toks, start, end, package_names, arguments, scopes)
         for k in range(start, end):
             if toks[k].text != ":=":
                 continue
@@ -61,6 +62,40 @@ def redeclarations(source: str, package_names: set[str]) -> Iterator[tuple[int, 
                     yield toks[j].offset, (f"`{name} :=` declares the function's parameter `{name}` again: OPA "
                                            f"refuses the module (arg {name} redeclared); natpolicy refuses it: "
                                            "give the new value another name")
+
+
+def _some_redeclarations(source: str, toks: list[Token], start: int, end: int, package_names: set[str],
+                         arguments: set[str], scopes: dict[int, int | None]) -> Iterator[tuple[int, str]]:
+    """``some v in xs`` / ``some k, v in xs`` / ``some v`` of a name its scope met before: OPA declares each such name
+    as ``:=`` does (``rewriteSomeDeclStatement`` calls ``rewriteDeclaredVar`` with ``declaredVar``), so ``some v in
+    xs; some v in xs`` is "var v declared above". regopy 1.5.2 answered it (and, after ``v := 1``, the second loop),
+    both engines answered ``some v; some v in xs`` (measured with ``rego_differential.py --rules``)."""
+    for s in range(start, end):
+        if toks[s].text != "some" or toks[s].kind != "ident":
+            continue
+        scope = _scope(source, toks, start, s, scopes)
+        if scope is None:
+            continue
+        names, j = [], s + 1
+        while j < end and toks[j].kind == "ident" and toks[j].text != "in":
+            names.append(j)
+            if j + 1 < end and toks[j + 1].text == ",":
+                j += 2
+                continue
+            break
+        for j in names:
+            if not _plain_variable(toks, j, package_names):
+                continue
+            name = toks[j].text
+            met = _met_before(source, toks, start, scope, s, name, package_names, scopes)
+            if met:
+                yield toks[j].offset, (f"`some {name}` after {met} of `{name}` in the same body: OPA refuses the "
+                                       f"module (var {name} {_OPA_WORDS[met]}), the engines answered some; natpolicy "
+                                       "refuses it: give the new loop another name")
+            elif name in arguments and _is_rule_body(toks, scope):
+                yield toks[j].offset, (f"`some {name}` declares the function's parameter `{name}` again: OPA "
+                                       f"refuses the module (arg {name} redeclared); natpolicy refuses it: give "
+                                       "the loop another name")
 
 
 def _plain_variable(toks: list[Token], j: int, package_names: set[str]) -> bool:

@@ -43,7 +43,7 @@ def bind_heads(source: str) -> str:
             continue
         nxt = toks[i + 1]
         if nxt.text == "contains":
-            term_end = _until_body(toks, i + 2)
+            term_end = _until_body(toks, i + 2, source)
             if term_end is None or not _computes(toks[i + 2:term_end]):
                 continue
             edits.append((toks[i + 2].offset, _end(toks[term_end - 1]), HEAD))
@@ -53,22 +53,26 @@ def bind_heads(source: str) -> str:
             if close is None or close + 1 >= len(toks):
                 continue
             bindings: list[tuple[str, str, int]] = []
+            # The key's edit waits until a body is found to bind it in: `q[input.b] := 2` has none, and a key
+            # renamed but never bound was "var __natpolicy_key is unsafe" where OPA answers.
+            placed: list[tuple[int, int, str]] = []
             key_toks = toks[i + 2:close]
             if _computes(key_toks):
                 bindings.append((KEY, *_moved(source, toks, i + 2, close)))
-                edits.append((toks[i + 2].offset, _end(toks[close - 1]), KEY))
+                placed.append((toks[i + 2].offset, _end(toks[close - 1]), KEY))
             body_at = close + 1
             if toks[close + 1].text in (":=", "="):
-                value_end = _until_body(toks, close + 2)
+                value_end = _until_body(toks, close + 2, source)
                 if value_end is None:
                     continue
                 if _computes(toks[close + 2:value_end]):
                     bindings.append((VALUE, *_moved(source, toks, close + 2, value_end)))
-                    edits.append((toks[close + 2].offset, _end(toks[value_end - 1]), VALUE))
+                    placed.append((toks[close + 2].offset, _end(toks[value_end - 1]), VALUE))
                 body_at = value_end
             elif toks[body_at].text not in ("if", "{"):
                 continue
             if bindings:
+                edits.extend(placed)
                 edits.extend(_bind(source, toks, body_at, bindings))
     out = source
     for start, end, text in sorted(edits, reverse=True):
@@ -76,11 +80,14 @@ def bind_heads(source: str) -> str:
     return out
 
 
-def _until_body(toks: list[Token], start: int) -> int | None:
+def _until_body(toks: list[Token], start: int, source: str = "") -> int | None:
     """Index of the depth-0 ``if`` (or v0 body ``{``) that ends a head term starting at ``start``."""
     j = start
     while j < len(toks):
         t = toks[j]
+        if source and t.depth == 0 and j > start and t.text not in ("if", "{") and starts_line(source, t) \
+                and toks[j - 1].depth == 0 and toks[j - 1].text in (")", "]", "}"):
+            return None  # a term closed by its bracket, then the next statement: a head without a body
         if t.depth == 0 and j > start and (t.text == "if" or (t.text == "{" and toks[j - 1].depth == 0
                                                                  and toks[j - 1].text not in (",", ":=", "="))):
             return j
@@ -151,8 +158,9 @@ def _end(tok: Token) -> int:
     return tok.offset + len(tok.text)
 
 
-_BOUND = re.compile(rf"\b({HEAD}|{KEY}|{VALUE}) := \(")
-_PLACED = re.compile(rf"\b({HEAD}|{KEY}|{VALUE})\b(?! := \()")
+# regorus_else's names (__natpolicy_else0, ...) are bound the same way, each once.
+_BOUND = re.compile(rf"\b({HEAD}|{KEY}|{VALUE}|__natpolicy_else\d+) := \(")
+_PLACED = re.compile(rf"\b({HEAD}|{KEY}|{VALUE}|__natpolicy_else\d+)\b(?! := \()")
 
 
 def head_site(rewritten: str, line: int, col: int) -> tuple[int, int] | None:

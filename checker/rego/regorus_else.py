@@ -1,0 +1,96 @@
+"""Work around regorus' function ``else`` chains whose chosen value is undefined, by binding each value in its body.
+
+OPA moves a head value that computes (a reference, a call, a collection holding one) into the rule's body before it
+evaluates anything (``rewriteRefsInHead`` in OPA's ast/compile.go, which walks every ``else`` too): a branch whose
+body holds but whose value is undefined is a branch whose body fails, and the next ``else`` is tried. So
+``f(v) := v.k if { true } else := 2`` gives ``f({"j": 1}) == 2`` in OPA. regorus 0.13.0 chose the branch by its body
+alone and answered the call undefined (measured with ``rego_differential.py --rules``; its complete rules, ``q :=
+input.o if { true } else := 2``, were right, and so was regopy 1.5.2). The regorus engine compiles each module after
+this rewrite, OPA's own:
+
+    f(v) := VALUE if { BODY } else := VALUE2 if { BODY2 }
+      ->  f(v) := __natpolicy_else0 if { BODY; __natpolicy_else0 := (VALUE) }
+          else := __natpolicy_else1 if { BODY2; __natpolicy_else1 := (VALUE2) }
+
+Only a function's definitions with an ``else`` are rewritten, only values that compute outside a comprehension (a
+comprehension is never undefined), only branches with a body in braces (a last ``else := VALUE`` with no body has
+no branch after it: undefined either way), and no value holding a comprehension over several lines (a line break
+ends a statement there: it cannot be written on one line). Line numbers are kept as ``regorus_heads`` keeps them,
+and an error in a bound value is placed at the head (``regorus_heads.head_site``).
+"""
+from __future__ import annotations
+
+from natpolicy.rego.regorus_heads import _bind, _computes, _end, _moved
+from natpolicy.rego.source import Token, matching_close, tokens
+from natpolicy.rego.static_checks import rule_statements
+
+__all__ = ["bind_else_values", "ELSE_VALUE"]
+
+ELSE_VALUE = "__natpolicy_else"
+
+
+def bind_else_values(source: str) -> str:
+    """``source`` with each computing value of a function's ``else`` chain bound at the end of its branch's body."""
+    if "else" not in source:
+        return source
+    toks = tokens(source)
+    edits: list[tuple[int, int, str]] = []
+    count = 0
+    for start, end in rule_statements(source, toks, rules_only=True):
+        if not any(toks[k].depth == 0 and toks[k].text == "else" for k in range(start, end)):
+            continue
+        args = _arguments(toks, start, end)
+        if args is None:
+            continue  # not a function
+        for assign in _branch_values(toks, args, end):
+            if_at = next((j for j in range(assign + 1, end) if toks[j].depth == 0 and toks[j].text in ("if", "else")),
+                         None)
+            if if_at is None or toks[if_at].text != "if" or if_at + 1 >= end or toks[if_at + 1].text != "{" \
+                    or not _computes(_outside_comprehensions(toks, assign + 1, if_at)) \
+                    or matching_close(toks, if_at + 1) is None:
+                continue
+            if any(toks[k].text == "|" for k in range(assign + 1, if_at)) and "\n" in \
+                    source[toks[assign + 1].offset:toks[if_at].offset]:
+                continue  # a comprehension's lines cannot be joined into one (its statements end at line breaks)
+            name = f"{ELSE_VALUE}{count}"
+            count += 1
+            edits.append((toks[assign + 1].offset, _end(toks[if_at - 1]), name))
+            edits.extend(_bind(source, toks, if_at, [(name, *_moved(source, toks, assign + 1, if_at))]))
+    out = source
+    for start_at, end_at, text in sorted(edits, reverse=True):
+        out = out[:start_at] + text + out[end_at:]
+    return out
+
+
+def _outside_comprehensions(toks: list[Token], start: int, end: int) -> list[Token]:
+    """The tokens from ``start`` to ``end`` outside any comprehension (which is never undefined itself)."""
+    out, k = [], start
+    while k < end:
+        close = matching_close(toks, k) if toks[k].text in ("[", "{") else None
+        if close is not None and any(toks[j].text == "|" and toks[j].depth == toks[k].depth + 1
+                                     for j in range(k + 1, close)):
+            k = close + 1
+            continue
+        out.append(toks[k])
+        k += 1
+    return out
+
+
+def _arguments(toks: list[Token], start: int, end: int) -> int | None:
+    """Index of the ``)`` closing a function head's arguments (``f(x)``, ``a.b(x)``), or None."""
+    k = start
+    while k + 2 < end and toks[k + 1].text == "." and toks[k + 2].kind == "ident":
+        k += 2
+    if k + 1 >= end or toks[k + 1].text != "(":
+        return None
+    return matching_close(toks, k + 1)
+
+
+def _branch_values(toks: list[Token], args: int, end: int) -> list[int]:
+    """Index of the ``:=`` / ``=`` before each branch's value: the head's, then each ``else``'s."""
+    out = []
+    if args + 1 < end and toks[args + 1].text in (":=", "="):
+        out.append(args + 1)
+    out.extend(k + 1 for k in range(args, end - 1)
+               if toks[k].depth == 0 and toks[k].text == "else" and toks[k + 1].text in (":=", "="))
+    return out
