@@ -288,6 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--loops", type=int, default=0, metavar="N",
                         help="N array comprehensions of several iterations instead (the order of their loops)")
     parser.add_argument("--scopes", type=int, default=0, metavar="N", help="N modules of with/every/not/some (twins)")
+    parser.add_argument("--v0", type=int, default=0, metavar="N", help="N Rego v0 module sets and their v1 twins")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--all", action="store_true", help="print every module, not only the differences")
     parser.add_argument("--default-mode", action="store_true",
@@ -302,6 +303,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _measure_kinds(engines, args.kinds)
     if args.scopes:  # scripts/differential_scopes.py: `with` compared with twins that answer alike without it
         return __import__("differential_scopes").run_scopes(engines, args.scopes, args.seed, args.all)
+    if args.v0:  # scripts/differential_v0.py: Rego v0 (regorus only) compared with v1 twins OPA answers alike
+        return __import__("differential_v0").run_twins(engines, args.v0, args.seed, args.all)
     generated = args.fuzz or args.values or args.strings or args.loops
     if args.modules is None and not generated:
         parser.error("give a file of modules, --fuzz N, --values N, --strings N, --loops N or --kinds")
