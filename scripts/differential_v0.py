@@ -178,6 +178,8 @@ _FRAGMENTS: list[_Fragment] = [
     ("ct{n} contains r.name if {{ r := input.rs[_] }}", "ct{n} contains r.name if {{ r := input.rs[_] }}", "ct{n}",
      frozenset({"if", "contains"}), _NONE),
     ("ct{n} contains 5", "ct{n} contains 5", "ct{n}", frozenset({"contains"}), _NONE),
+    ("ct{n} contains v {{ v := input.xs[_]; v > 1 }}", "ct{n} contains v if {{ v := input.xs[_]; v > 1 }}", "ct{n}",
+     frozenset({"contains"}), _NONE),
     # v0 keywords as names (the keyword not imported): variables `in`, `every`, `if`, a function `contains`
     ("kn{n}[in] {{ in := input.xs[_] }}", "kn{n} contains in_ if {{ in_ := input.xs[_] }}", "kn{n}", _NONE,
      frozenset({"in"})),
