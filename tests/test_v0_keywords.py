@@ -1,4 +1,4 @@
-"""natpolicy.rego.v0_keywords: `contains` in a Rego v0 rule head without `import future.keywords`.
+"""natpolicy.rego.v0_keywords: `contains`, `if`, `in` and `every` in Rego v0 without `import future.keywords`.
 
 OPA's v0 parser refuses such a module ("var cannot be used for rule name", OPA cmd/parse_test.go); regorus
 0.13.0 reads `contains` as the keyword anyway. natpolicy refuses it at load, with its line.
@@ -41,11 +41,44 @@ def test_regorus_itself_answers_what_opa_refuses() -> None:
      "deny contains msg if { msg := \"m\" }\n", "v0"),
     ("package main\nimport rego.v1\ndeny contains msg if { msg := \"m\" }\n", "v0"),
     (_UNIMPORTED, "v1"),
-    # `if` without its import: OPA's v0 parser reads a rule named `if`, and so does regorus
-    ("package main\nallow := true if {\n  input.l\n}\n", "v0"),
+    # `if`, `in`, `every` as names, which v0 allows without the import (a rule named `if` starts its line)
+    ("package main\nx[in] { in := input.xs[_] }\ny = [every | every := [1][_]] { true }\n", "v0"),
+    ("package main\nx = y { y := [if | if := input.xs[_]] }\nz { in := 1; in == 1 }\n", "v0"),
+    ("package main\nx = 1 { true }\nw = {in: 1} { in := \"a\" }\nv = input.if { true }\n", "v0"),
+    ("package main\nx { in := [1]\n  in[0] == 1 }\n", "v0"),
+    # each imported (`every` brings `in` along)
+    ("package main\nimport future.keywords.if\nallow := true if {\n  input.l\n}\n", "v0"),
+    ("package main\nimport future.keywords\nallow if { 3 in input.xs }\n", "v0"),
+    ("package main\nimport future.keywords.every\nallow { every v in input.xs { v > 0 } }\n", "v0"),
+    ("package main\nallow := true if { some x in input.xs; x > 1 }\n", "v1"),
     # the builtin, and a field
     ('package main\nx := contains("ab", "a")\ny := input.contains\n', "v0"),
     ("package main\ndeny[msg] {\n  msg := \"m\"\n}\n", "v0"),
 ])
 def test_near_misses_load(source: str, version: str) -> None:
     read_policy(Path("p.rego"), "p.rego", source, rego_version=version)
+
+
+# The v1 keywords without their import, read as Rego v0: OPA's v0 parser (v1/ast/parser.go parseRules, then
+# ParseRuleFromBody) reads `allow := 5 if { ... }` as `allow := 5` and a rule named `if`, and refuses the others.
+# natpolicy handed a module without other v0 syntax over as v1 (`allow := 5 if { false }` undefined where OPA
+# answers 5; `allow if { ... }` answered where OPA refuses), and regorus' v0 mode answered `allow if { ... }`
+# (scripts/differential_v0.py).
+@pytest.mark.parametrize(("source", "where", "what"), [
+    ("package main\nallow := true if {\n  input.l\n}\n", "p.rego:2:15", "a rule head's `if`"),
+    ("package main\nallow := 5 if { input.nope }\n", "p.rego:2:12", "a rule head's `if`"),
+    ("package main\nallow if { input.t }\n", "p.rego:2:7", "a rule head's `if`"),
+    ("package main\ndeny[m] { m := 1 }\nallow if { input.t }\n", "p.rego:3:7", "a rule head's `if`"),
+    ("package main\nnames[r.name] if { r := input.rs[_] }\n", "p.rego:2:15", "a rule head's `if`"),
+    ("package main\nf(a) if { a > 1 }\n", "p.rego:2:6", "a rule head's `if`"),
+    ("package main\nx = 3 { input.t } else = 4 if { true }\n", "p.rego:2:28", "a rule head's `if`"),
+    ("package main\nallow := true\nif { input.nope }\n", "p.rego:3:1", "a rule head's `if`"),
+    ("package main\nx := [v | some v in input.xs]\n", "p.rego:2:18", "`in`"),
+    ("package main\nx { 3 in input.xs }\n", "p.rego:2:7", "`in`"),
+    ("package main\nimport future.keywords.if\nx if { 3 in input.xs }\n", "p.rego:3:10", "`in`"),
+    ("package main\nimport future.keywords.in\nx { every v in input.xs { v > 0 } }\n", "p.rego:3:5", "`every`"),
+])
+def test_v1_keywords_without_their_import_are_refused_at_load(source: str, where: str, what: str) -> None:
+    with pytest.raises(InputError) as caught:
+        read_policy(Path("p.rego"), "p.rego", source, rego_version="v0")
+    assert caught.value.source == where and caught.value.problem.startswith(what), caught.value

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from natpolicy.errors import InputError
 from natpolicy.rego.source import ModuleInfo, SourceProblem, char_line_col, line_col, scan_module
-from natpolicy.rego.v0_keywords import unimported_contains
+from natpolicy.rego.v0_bodies import chained_body
+from natpolicy.rego.v0_keywords import unimported_contains, unimported_keywords
 
 __all__ = ["PolicyFile", "load_policy_paths", "read_policy", "REGO_VERSIONS"]
 
@@ -102,7 +103,9 @@ def read_policy(path: Path, display: str, source: str | None = None, rego_versio
             policy.v0, policy.v0_at = True, legacy[0].offset
         problems = [p for p in problems if p.kind not in ("v0", "v1-object")]
         # `deny contains msg if {` without `import future.keywords`: OPA's v0 parser refuses it (v0_keywords).
-        unimported = unimported_contains(source)
+        # `allow if {`, `some x in xs`, `every` without theirs: OPA reads `if` as a rule's name or refuses the module.
+        # `p = v { a } { b }`: regorus reads the second body as an `else` (v0_bodies).
+        unimported = unimported_contains(source) or unimported_keywords(source) or chained_body(source)
         if unimported is not None:
             problems.insert(0, SourceProblem(*unimported))
     if problems:

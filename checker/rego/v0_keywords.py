@@ -12,10 +12,14 @@ VeyTG/Compliance_as_Code, docs/rego.md), and answered ``deny contains
 "m" if { input.l }`` as a finding whatever the input (measured). natpolicy
 refuses such a module at load, with the line, as OPA does.
 
-``if`` without its import is left alone: OPA's v0 parser reads ``allow :=
-true if { ... }`` as two rules (``allow`` and one named ``if``) and so does
-regorus (measured). ``in`` and ``every`` without theirs are parse errors on
-both (regorus: "expecting `}` while parsing query").
+``if``, ``in`` and ``every`` used as keywords without their import are refused the same way
+(``unimported_keywords``). OPA's v0 parser (v1/ast/parser.go ``parseRules``: a head followed by neither ``{`` nor the
+``if`` keyword is no rule; the text is read again as a body, and ``ParseRuleFromBody`` makes ``allow := true`` a rule
+and refuses a bare ``allow``, "var cannot be used for rule name") reads ``allow := true if { ... }`` as
+``allow := true`` and a rule named ``if``, and refuses ``allow if { ... }`` and ``some x in xs``. natpolicy answered
+otherwise (measured with scripts/differential_v0.py): a module without other v0 syntax is handed over as v1
+(``allow := 5 if { false }`` undefined, OPA 5; ``allow if { ... }`` answered, OPA refuses), and regorus' v0 mode
+answered ``allow if { ... }`` too. The same words as names (``in := 1``, a rule named ``if``) stay v0's.
 """
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ import re
 
 from natpolicy.rego.source import tokens
 
-__all__ = ["unimported_contains"]
+__all__ = ["unimported_contains", "unimported_keywords"]
 
 # `import future.keywords` (all of them) or `import future.keywords.contains`.
 _IMPORTS_CONTAINS = re.compile(r"^\s*import\s+future\s*\.\s*keywords(?:\s*\.\s*contains)?\s*(?:#.*)?$",
@@ -49,3 +53,44 @@ def unimported_contains(source: str) -> tuple[int, str] | None:
                 "(\"var cannot be used for rule name\"); add `import rego.v1` (or `import future.keywords`), or "
                 "read the policy as Rego v1")
     return None
+
+
+# Each keyword's imports: `import future.keywords` (all of them) or `import future.keywords.<keyword>`. `every`
+# imported is taken to bring `in` along (an `every` loop is written with it), so that no such module is refused.
+_IMPORTS = {keyword: re.compile(rf"^\s*import\s+future\s*\.\s*keywords(?:\s*\.\s*(?:{alts}))?\s*(?:#.*)?$",
+                                re.MULTILINE)
+            for keyword, alts in (("if", "if"), ("in", "in|every"), ("every", "every"))}
+_ENDS_OPERAND = ("ident", "string", "raw", "number")
+_STARTS_OPERAND = ("ident", "string", "raw", "number")
+
+
+def unimported_keywords(source: str) -> tuple[int, str] | None:
+    """(offset, message) of the first ``if``, ``in`` or ``every`` that ``source``, read as Rego v0, uses as a keyword
+    without importing it; None where there is none (the caller leaves ``import rego.v1`` modules out)."""
+    toks = tokens(source)
+    for i, tok in enumerate(toks):
+        if tok.kind != "ident" or tok.text not in _IMPORTS or i == 0 or i + 1 >= len(toks):
+            continue
+        before, after = toks[i - 1], toks[i + 1]
+        if before.text == "." or _IMPORTS[tok.text].search(source):
+            continue  # a field (`x.if`), or the keyword is imported
+        ends = before.kind in _ENDS_OPERAND and before.text not in ("some", "not", "with", "as") \
+            or before.text in ("]", ")", "}")
+        starts = after.kind in _STARTS_OPERAND or after.text in ("[", "{", "(", "-")
+        # `if` first on its line too: `allow := true\nif {` is read by OPA v0 as two rules, by v1 as one (a rule
+        # that is really named `if`, which Regal calls a bug, is refused with them)
+        if tok.text == "if" and tok.depth == 0 and ends and starts:
+            return tok.offset, _message("if", "a rule head's `if`", "reads it as the name of another rule "
+                                        "(`allow := true if { ... }` defines `allow := true` whatever the body) or "
+                                        "refuses the module (`allow if { ... }`: \"var cannot be used for rule name\")")
+        # `in` on the line of the operand before it (a line starting with `in` starts a statement: `in[0] == 1`)
+        if tok.text == "in" and ends and starts and "\n" not in source[before.offset:tok.offset]:
+            return tok.offset, _message("in", "`in` (`some x in xs`, `x in xs`)", "refuses the module")
+        if tok.text == "every" and after.kind == "ident" and i + 2 < len(toks) and toks[i + 2].text in ("in", ","):
+            return tok.offset, _message("every", "`every`", "refuses the module")
+    return None
+
+
+def _message(keyword: str, what: str, opa: str) -> str:
+    return (f"{what} in a policy read as Rego v0 (--rego-version v0) without `import future.keywords.{keyword}`: "
+            f"OPA's v0 parser {opa}; add `import rego.v1` (or `import future.keywords`), or read the policy as Rego v1")
