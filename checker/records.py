@@ -9,7 +9,8 @@ they are closures over ``operator.attrgetter`` (no compile at all); ``dataclass`
 
 The contract is the decorator's, method by method (``tests/test_records.py`` holds each against
 a twin made by ``dataclass`` itself): ``__eq__`` compares the tuples of the ``compare`` fields of
-two instances of the very same class, else ``NotImplemented``; ``__hash__`` is the hash of the
+two instances of the very same class (field by field after an identity test on Python 3.13 and
+later, as its ``dataclass`` does), else ``NotImplemented``; ``__hash__`` is the hash of the
 tuple of the hashed fields (the same values, so sets and dicts iterate in the same order), or
 ``None`` for a mutable class that compares by value; ``__repr__`` is
 ``Qualname(field=value!r, ...)`` over the ``repr`` fields, ``...`` on recursion.
@@ -23,6 +24,7 @@ For type checkers ``record`` *is* ``dataclass``.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Callable
 from operator import attrgetter
 from reprlib import recursive_repr
@@ -50,13 +52,30 @@ def _named(fn: Any, cls: type, name: str) -> Any:
 
 
 def _eq_of(names: list[str]) -> Callable[[Any, Any], Any]:
+    if sys.version_info >= (3, 13):
+        # 3.13's dataclass compares field by field (``self.a == other.a and ...``) after an identity
+        # test, where earlier versions compare tuples: a NaN field tells the two apart.
+        getters = [attrgetter(name) for name in names]
+
+        def eq_by_field(self: Any, other: Any) -> Any:
+            if self is other:
+                return True
+            if other.__class__ is self.__class__:
+                result: Any = True
+                for get in getters:
+                    result = get(self) == get(other)
+                    if not result:
+                        break
+                return result
+            return NotImplemented
+        return eq_by_field
     values = _values_of(names)
 
-    def __eq__(self: Any, other: Any) -> Any:
+    def eq_by_tuple(self: Any, other: Any) -> Any:
         if other.__class__ is self.__class__:
             return values(self) == values(other)
         return NotImplemented
-    return __eq__
+    return eq_by_tuple
 
 
 def _hash_of(names: list[str]) -> Callable[[Any], int]:

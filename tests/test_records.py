@@ -110,6 +110,17 @@ def test_subclass_compares_and_hashes_its_own_fields(frozen: bool) -> None:
         assert hash(ours(1, 2)) == hash(plain(1, 2)) == hash((1, 2))
 
 
+@pytest.mark.parametrize("frozen", [False, True])
+def test_values_equal_only_to_themselves_compare_as_in_dataclass(frozen: bool) -> None:
+    """NaN: tuples of one NaN object are equal, the NaN is not equal to itself (3.13 compares so)."""
+    nan = float("nan")
+    plain, ours = _pair({"a": "float", "b": "int"}, frozen=frozen)
+    for left, right in ((nan, nan), (nan, float("nan")), (1.0, 1.0)):
+        assert (ours(left, 1) == ours(right, 1)) is (plain(left, 1) == plain(right, 1))
+        theirs, mine = plain(left, 1), ours(left, 1)
+        assert (mine == mine) is (theirs == theirs) is True
+
+
 def test_recursive_repr_stops_as_dataclass_does() -> None:
     plain, ours = _pair({"items": "list"}, eq=True)
     p, o = plain([]), ours([])
