@@ -28,8 +28,9 @@ loaders, the outputs and the Rego layer can all use it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+
+from natpolicy.records import record
 
 __all__ = [
     "ADDRESS_IN_TEXT",
@@ -207,7 +208,7 @@ def key_value(key: str | None) -> Key:
 
 # -- whole addresses ----------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ModuleStep:
     name: str
     key: Key = None
@@ -216,7 +217,7 @@ class ModuleStep:
         return f"module.{self.name}{format_key(self.key)}"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Address:
     """One resource instance address, split as Terraform splits it."""
 

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from natpolicy.check import Severity
 from natpolicy.errors import UsageError
+from natpolicy.records import record
 from natpolicy.runner import RunResult
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from natpolicy.progress import Progress
 
 
-@dataclass
+@record
 class CheckOptions:
     """One ``check`` run's options, from the command line (then merged with the config file's)."""
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 from natpolicy.model import Resource, ResourceModel
+from natpolicy.records import record
 
-__all__ = ["Severity", "Violation", "Note", "BaseCheck", "ResourceCheck", "GraphCheck", "rule_family"]
+# ``record`` is re-exported: rules declare their own value types with it and import only the model and this base.
+__all__ = ["Severity", "Violation", "Note", "BaseCheck", "ResourceCheck", "GraphCheck", "record", "rule_family"]
 
 
 def rule_family(rule_id: str) -> str:
@@ -43,7 +44,7 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Violation:
     """What a check reports. The runner turns it into a located ``Finding``.
 
@@ -64,7 +65,7 @@ class Violation:
     key: str = ""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Note:
     """A run note a check yields beside its violations (SARIF tool notification).
 

@@ -18,7 +18,7 @@ import re
 import stat
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from typing import Any
 from natpolicy.address import strip_instance_keys
 from natpolicy.check import BaseCheck, rule_family
 from natpolicy.errors import UsageError
+from natpolicy.records import record
 
 __all__ = [
     "CONFIG_NAMES",
@@ -44,7 +45,7 @@ PORT_OPTIONS = ("admin_ports", "web_ports")
 SCHEMA_PATH = Path(__file__).with_name("config.schema.json")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RuleException:
     """One accepted finding: ``rule`` (ID or family) on ``address`` (a glob)."""
 
@@ -65,7 +66,7 @@ class RuleException:
         return self.expires is not None and self.expires < today
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Config:
     path: str | None = None  # None: no config file was found
     checks: tuple[str, ...] = ()
@@ -576,7 +577,7 @@ def _glob(pattern: str) -> _Glob:
     return _Glob(tuple(pattern.split("*")))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Glob:
     """``*`` any run of characters, ``?`` one. A regex would backtrack on a
     pattern with many stars (16 took 93 s): the text between stars is fixed in

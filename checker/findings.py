@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from natpolicy.check import Severity
 from natpolicy.model import SourceLocation
+from natpolicy.records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RelatedLocation:
     """Another place a finding concerns (SARIF ``relatedLocations``).
 
@@ -27,7 +28,7 @@ class RelatedLocation:
     declaration: bool = True  # the finding's own resource block (what the finding was on before it moved)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Finding:
     rule_id: str
     rule_name: str

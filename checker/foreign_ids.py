@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+
+from natpolicy.records import record
 
 __all__ = ["EQUIVALENTS", "SG_RULES", "UNMAPPED", "Equivalent", "covering", "is_foreign", "lookup",
            "markdown_table", "unmapped_reason"]
@@ -37,7 +38,7 @@ __all__ = ["EQUIVALENTS", "SG_RULES", "UNMAPPED", "Equivalent", "covering", "is_
 SG_RULES = ("SG001", "SG002", "SG003", "SG004")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Equivalent:
     """One foreign check (under each of its names) and the natpolicy findings that answer its question."""
 

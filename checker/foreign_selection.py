@@ -11,16 +11,17 @@ note (nothing natpolicy runs is skipped).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from natpolicy.errors import UsageError
 from natpolicy.findings import Finding
 from natpolicy.foreign_ids import Equivalent, is_foreign, lookup, unmapped_reason
+from natpolicy.records import record
 
 __all__ = ["ForeignSelection", "split_selection"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ForeignSelection:
     include: list[str]  # natpolicy ids and families for registry.select
     exclude: list[str]

@@ -22,10 +22,10 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from natpolicy.findings import Finding
 from natpolicy.foreign_ids import lookup, unmapped_reason
+from natpolicy.records import record
 
 __all__ = ["ForeignSkip", "foreign_reason", "parse_foreign"]
 
@@ -36,7 +36,7 @@ _IGNORE = re.compile(r"\b(?P<tool>tfsec|trivy):ignore:(?P<id>[A-Za-z0-9_*.-]+)(?
 _COMMENT = re.compile(r"#|//|/\*")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ForeignSkip:
     tool: str  # checkov, tfsec or trivy
     ids: tuple[str, ...]

@@ -36,7 +36,7 @@ the bare prefix when a keyed form of it is in the same list.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, TypeVar
 
 # Addresses are parsed and printed in one place; the reference helpers are
@@ -49,6 +49,9 @@ from natpolicy.address import (
     reference_steps,
     reference_target,
 )
+
+# The shared eq/hash/repr of ``record`` keep import cheap (natpolicy.records, stdlib only).
+from natpolicy.records import record
 
 __all__ = [
     "UNKNOWN",
@@ -99,7 +102,7 @@ def is_known(value: Any) -> bool:
     return True
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SourceLocation:
     """Where a finding is shown: a repository-relative POSIX path and lines."""
 
@@ -108,7 +111,7 @@ class SourceLocation:
     end_line: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class FindingContext:
     """What a loader adds to every finding on one resource.
 
@@ -125,7 +128,7 @@ class FindingContext:
 _KEEPING = frozenset({"create", "update", "no-op", "read"})
 
 
-@dataclass(slots=True, eq=False)
+@record(slots=True, eq=False)
 class Resource:
     """One resource instance, as planned.
 
@@ -276,7 +279,7 @@ def dig(value: Any, path: Iterable[str | int], default: Any = None) -> Any:
     return value
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class LiveRouteTable:
     """A route table that the live AWS account shows routing to a NAT gateway, and no plan of the run manages.
 
@@ -295,7 +298,7 @@ class LiveRouteTable:
     region: str = ""
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class RunContext:
     """What the loaders hand to the rest of the run, beside the resources.
 
@@ -325,7 +328,7 @@ class RunContext:
     live_route_tables: Mapping[str, tuple[LiveRouteTable, ...]] = field(default_factory=dict)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class _InstanceGroup:
     """The instances of one config address inside one module instance."""
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from natpolicy.address import ADDRESS_IN_TEXT
@@ -11,9 +11,10 @@ from natpolicy.findings import Finding
 from natpolicy.gc_pause import paused_gc
 from natpolicy.model import UNKNOWN, FindingContext, Resource, ResourceModel, SourceLocation
 from natpolicy.outputs.severity import sarif_level
+from natpolicy.records import record
 
 
-@dataclass
+@record
 class RunResult:
     """What the rules found in one run, and what the run noticed on the way; the reports render it."""
 

@@ -16,7 +16,7 @@ import datetime as _dt
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +27,7 @@ from natpolicy.findings import Finding
 from natpolicy.foreign_skips import ForeignSkip, foreign_reason, parse_foreign
 from natpolicy.loaders.paths import TERRAFORM_CODE_SUFFIXES
 from natpolicy.model import ResourceModel, SourceLocation
+from natpolicy.records import record
 from natpolicy.runner import RunResult
 
 if TYPE_CHECKING:  # imported lazily at run time: only plan findings mapped to .tf need it
@@ -46,7 +47,7 @@ _SOURCE_SUFFIXES = TERRAFORM_CODE_SUFFIXES  # files that may hold skip comments
 ModuleBlocks = Callable[[Finding, str], "SourceLocation | None"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Skip:
     rules: frozenset[str]  # upper-case rule IDs or families
     reason: str  # "" when none was given

@@ -19,11 +19,12 @@ imports it only then: a plan-only run never loads lark.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from natpolicy.errors import InputError
 from natpolicy.loaders.paths import display_path, has_terraform_files, is_terraform_file, plan_files_in
+from natpolicy.records import record
 
 __all__ = ["Classified", "InputKind", "classify"]
 
@@ -43,7 +44,7 @@ class InputKind(enum.Enum):
         return self in (InputKind.PLAN, InputKind.STDIN, InputKind.PLAN_FOLDER)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Classified:
     """One command-line path and what it was found to be."""
 

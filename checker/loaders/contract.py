@@ -14,12 +14,13 @@ the loaders its inputs need (a plan-only run never imports the HCL stack).
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from natpolicy.loaders.classify import Classified, InputKind
 from natpolicy.loaders.result import BlockKey, LoadResult
+from natpolicy.records import record
 
 if TYPE_CHECKING:
     from natpolicy.progress import Progress
@@ -37,7 +38,7 @@ LOADERS: dict[InputKind, str] = {
 }
 
 
-@dataclass
+@record
 class LoadRequest:
     """The run's settings every loader may read (flags of ``natpolicy check``)."""
 

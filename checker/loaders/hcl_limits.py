@@ -10,14 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+
+from natpolicy.records import record
 
 __all__ = ["CONFIG_KEY", "DEFAULT_LIMITS", "LIMITS_VAR", "Limits", "configured", "limits"]
 
 CONFIG_KEY = "hcl-budget"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Limits:
     """Per root module. The defaults take a few seconds and a few hundred MB at worst."""
 

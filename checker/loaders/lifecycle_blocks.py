@@ -6,12 +6,14 @@ a plan-only run should not import the reader's modules to build it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from natpolicy.records import record
 
 __all__ = ["Lifecycle", "Move"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Move:
     """A ``moved`` block: ``source`` now lives at ``target``."""
 
@@ -21,7 +23,7 @@ class Move:
     origin: str = ""  # the root it belongs to ("": any), since two roots may share addresses
 
 
-@dataclass
+@record
 class Lifecycle:
     """The ``moved`` and ``destroy = false`` ``removed`` blocks of a load."""
 

@@ -21,7 +21,6 @@ import os
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 try:
@@ -31,6 +30,7 @@ except ImportError:  # no msgspec wheel for this platform: json does everything
 
 from natpolicy.loaders.plan_values import apply_unknown, full_address
 from natpolicy.model import Resource
+from natpolicy.records import record
 
 __all__ = ["BACKEND", "BACKENDS", "FastPlan", "decode", "plain_json_bytes"]
 
@@ -40,7 +40,7 @@ BACKEND: str = "json" if os.environ.get("NATPOLICY_PLAN_DECODER") == "json" else
 _DIGITS = re.compile(rb"[0-9]+")
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class FastPlan:
     """A plan decoded by the typed fast path, its sections kept as decoded (or raw) until read."""
 

@@ -6,8 +6,10 @@ loader registry or the classifier.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
+
+from natpolicy.records import record
 
 if TYPE_CHECKING:
     from natpolicy.loaders.lifecycle_blocks import Lifecycle
@@ -26,7 +28,7 @@ def _empty_lifecycle() -> Lifecycle:
     return Lifecycle()
 
 
-@dataclass
+@record
 class LoadResult:
     """What a loader gives: the same shape for plans, HCL and HCL compared with a git revision."""
 

@@ -38,12 +38,13 @@ import hashlib
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from natpolicy.loaders.result import LoadResult
+from natpolicy.records import record
 
 __all__ = ["SideCache", "SideKey", "WatchedReads", "code_fingerprint", "load_side", "side_key", "storable"]
 
@@ -86,7 +87,7 @@ def code_fingerprint() -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SideKey:
     """What one side's evaluation reads, besides its git listing (see the module documentation)."""
 

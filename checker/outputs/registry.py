@@ -14,8 +14,9 @@ nothing but this file.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from natpolicy.records import record
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["FORMATS", "NAMES", "OutputFormat", "ReportSettings", "find"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ReportSettings:
     """The run's options that shape a report; each format reads the ones it needs."""
 
@@ -43,7 +44,7 @@ class ReportSettings:
     compact: bool = False  # text: one line per finding, no detail lines
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class OutputFormat:
     """One report format: its name on the command line and the module that writes it."""
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from natpolicy.check import record
 from natpolicy.model import UNKNOWN, Resource, ResourceModel
 
 DEFAULT_TYPE = "aws_ebs_encryption_by_default"
@@ -118,7 +118,7 @@ def has_snapshot(value: Any, config: Mapping[str, Any] | None) -> bool | None:
     return isinstance(value, str) and value.strip() != ""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Verdict:
     """Whether a volume is unencrypted after apply, and why."""
 
@@ -176,7 +176,7 @@ def creating(resource: Resource) -> bool:
     return "create" in resource.actions
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class BlockFinding:
     """One volume (root or EBS block) of an instance or launch template that is unencrypted after apply."""
 

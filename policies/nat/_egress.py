@@ -26,9 +26,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from natpolicy.check import record
 from natpolicy.model import UNKNOWN, Resource, ResourceModel
 from natpolicy.policies.nat._routes import (
     BLACKHOLE,
@@ -64,7 +65,7 @@ from natpolicy.policies.nat._routes import (
 __all__ = ["GatewayVerdict", "EgressIndex", "shared_note"]
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class GatewayVerdict:
     """What the egress index concludes about one NAT gateway the plans delete."""
 
@@ -89,7 +90,7 @@ class GatewayVerdict:
     becomes_private: bool = False
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class _Targets:
     """What one configuration reference list leads to, for every referrer sharing it."""
 
@@ -100,7 +101,7 @@ class _Targets:
     alive: list[Resource] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Place:
     """Where a NAT gateway sits: the fallback compares these."""
 

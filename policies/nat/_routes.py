@@ -5,9 +5,10 @@ index that uses them lives in ``_egress``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from natpolicy.check import record
 from natpolicy.model import UNKNOWN, Resource
 
 __all__ = [
@@ -73,7 +74,7 @@ def attr_of(values: Any, key: str) -> Any:
     return values.get(key) if isinstance(values, dict) else None
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(frozen=True, slots=True, eq=False)
 class Node:
     """A route table, subnet or VPC: a resource in some plan, or only an id."""
 
@@ -98,7 +99,7 @@ class Node:
         return None
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(frozen=True, slots=True, eq=False)
 class Route:
     """One route (an ``aws_route`` or one inline block) on one side of the change."""
 
@@ -119,7 +120,7 @@ PRIVATE_NAT = "private_nat"        # a private NAT gateway: no internet egress
 NO_EGRESS = "no_egress"            # a target that carries no such traffic (peering, local, egress-only for IPv4)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Blocker:
     """What stops a route table's traffic after apply, and the target to name (already display-safe)."""
 
@@ -130,7 +131,7 @@ class Blocker:
     ident: str | None = field(default=None, repr=False)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class TableLoss:
     """A route table, the destinations it sent through a gateway (or lost), and its subnets after apply.
 

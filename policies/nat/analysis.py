@@ -13,8 +13,7 @@ machinery: anything outside the NAT family imports only this module.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from natpolicy.check import record
 from natpolicy.model import ResourceModel
 from natpolicy.policies.nat._egress import EgressIndex, GatewayVerdict, shared_note
 from natpolicy.policies.nat._routes import NAT_TYPE
@@ -44,7 +43,7 @@ def run_notes(model: ResourceModel) -> tuple[str, ...]:
     return (shared_note(model, index.shared_ids),) if index.shared_ids else ()
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class LostRoute:
     """A route table that loses its egress through a deleted gateway."""
 
@@ -56,7 +55,7 @@ class LostRoute:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class GatewayAnalysis:
     """NAT001's verdict on one deleted NAT gateway."""
 

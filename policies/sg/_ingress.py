@@ -21,10 +21,9 @@ prefix list means nothing. Sources are unioned, so ``0.0.0.0/1`` plus
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from natpolicy.check import Note, ResourceCheck, Violation
+from natpolicy.check import Note, ResourceCheck, Violation, record
 from natpolicy.model import UNKNOWN, Resource, ResourceModel
 from natpolicy.policies.sg._coverage import open_positions
 from natpolicy.policies.sg._validity import (
@@ -76,7 +75,7 @@ _HIDDEN_WHAT = {
 }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Source:
     """One source range and where it sits (for sensitivity).
 
@@ -94,7 +93,7 @@ class Source:
         return accepted_network(self.value, ATTRIBUTE_FAMILY.get(self.attribute))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class IngressEntry:
     """One ingress rule or inline ``ingress`` block: what it opens and to which sources."""
 
@@ -108,7 +107,7 @@ class IngressEntry:
     owner: Resource | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Exposure:
     """An ingress entry (or several together) open to the internet, graded."""
 

@@ -27,12 +27,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from natpolicy.loaders.hcl.values import NotEvaluated
 from natpolicy.loaders.hcl_limits import CONFIG_KEY, DEFAULT_LIMITS, Limits, configured, limits
 from natpolicy.loaders.hcl_limits import LIMITS_VAR as _LIMITS
+from natpolicy.records import record
 
 __all__ = ["DEFAULT_LIMITS", "Budget", "BudgetExceeded", "Limits", "active", "charge_size", "charge_steps",
            "configured", "current", "limits", "measure"]
@@ -46,7 +47,7 @@ class BudgetExceeded(NotEvaluated):
         self.kind = kind
 
 
-@dataclass
+@record
 class Budget:
     limits: Limits = DEFAULT_LIMITS
     steps: int = 0

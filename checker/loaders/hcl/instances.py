@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from natpolicy.loaders.hcl.parse import Attribute, Block, Body
 from natpolicy.loaders.hcl.values import Notice, TfSet
 from natpolicy.loaders.hcl.vartypes import convert, type_spec
 from natpolicy.model import UNKNOWN
+from natpolicy.records import record
 
 __all__ = ["ModuleInstance", "Instance", "instance_key", "iter_instances"]
 
@@ -31,7 +32,7 @@ _META_BLOCKS = frozenset({"lifecycle", "provisioner", "connection"})
 _IN_PROGRESS = object()
 
 
-@dataclass
+@record
 class Instance:
     """One resource instance: its key and the values Terraform would plan."""
 
@@ -41,7 +42,7 @@ class Instance:
     unknown_expansion: bool = False  # count/for_each could not be known
 
 
-@dataclass
+@record
 class Shared:
     """State shared by every module instance of one root."""
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +38,7 @@ from natpolicy.loaders.paths import has_terraform_files  # noqa: F401  (re-expor
 from natpolicy.loaders.paths import repository_top as repository_of
 from natpolicy.loaders.result import BlockKey, LoadResult
 from natpolicy.model import Resource, SourceLocation
+from natpolicy.records import record
 
 __all__ = ["HclResult", "BlockKey", "load_hcl", "find_roots", "has_terraform_files", "parse_var_flags"]
 
@@ -176,7 +176,7 @@ def _tree_files(roots: list[Path]) -> list[Path]:
     return out
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _RootInputs:
     """A root's variable values with where each came from, checked once its ``variable`` blocks are read."""
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 import os
 import weakref
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Protocol
 
 from natpolicy.loaders.hcl.files import TF_SUFFIXES, FileSource, Overlay, within
 from natpolicy.loaders.hcl.parse import Attribute, Block
 from natpolicy.loaders.hcl.traversal import KeyedStep, keyed_traversals, marked_traversals
+from natpolicy.records import record
 
 __all__ = ["ModuleConfig", "FileSource", "Overlay", "RemoteModules", "is_local_source", "TF_SUFFIXES"]
 
@@ -45,7 +46,7 @@ class RemoteModules(Protocol):
         """The remote package holding ``directory``, if any (a local call inside it must stay inside)."""
 
 
-@dataclass
+@record
 class ModuleConfig:
     directory: Path
     path: tuple[str, ...]  # module names from the root

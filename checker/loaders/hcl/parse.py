@@ -11,7 +11,7 @@ import marshal
 import weakref
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,19 +23,20 @@ from natpolicy.gc_pause import paused_gc
 from natpolicy.loaders.hcl.cache_dir import default_cache_dir as _default_cache_dir
 from natpolicy.loaders.hcl.pack_store import PackStore
 from natpolicy.loaders.hcl.tree_builder import LINE_NODES, fast_parser
+from natpolicy.records import record
 
 __all__ = ["Attribute", "Block", "Body", "ParsedFile", "ParseCache", "parse_text", "body_of", "parse_expression",
            "encode_tree", "decode_tree", "file_from_tree", "slim", "slim_tree", "tree_parser", "HclParserMissing"]
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Attribute:
     name: str
     expr: Any  # a lark Tree (or Token) for the expression
     line: int
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Block:
     type: str
     labels: tuple[str, ...]
@@ -45,13 +46,13 @@ class Block:
     file: str = ""  # display path of the file holding the block
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Body:
     attributes: dict[str, Attribute] = field(default_factory=dict)
     blocks: list[Block] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ParsedFile:
     path: str  # display path (repository-relative POSIX)
     body: Body | None

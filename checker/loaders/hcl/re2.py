@@ -27,11 +27,11 @@ import sys
 import unicodedata
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
 from natpolicy.loaders.hcl.values import EvalError, NotEvaluated
+from natpolicy.records import record
 
 try:  # RE2 itself; see the module docstring for platforms without a wheel
     import re2 as _google_re2
@@ -244,7 +244,7 @@ def _category(name: str) -> tuple[tuple[int, int], ...]:
     return tuple(ranges)
 
 
-@dataclass
+@record
 class _Group:
     multiline: bool
     opened: int = 0  # scoped-flag groups this translation opened, closed with the group

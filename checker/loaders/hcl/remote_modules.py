@@ -21,9 +21,11 @@ module code rather than hidden.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from natpolicy.records import record
 
 if TYPE_CHECKING:
     from natpolicy.loaders.modsource import Manifest, ManifestEntry, Resolved, Settings, Unresolved
@@ -33,7 +35,7 @@ __all__ = ["ModuleOptions", "RootModules"]
 _MODULES_DIR = Path(".terraform") / "modules"
 
 
-@dataclass
+@record
 class ModuleOptions:
     """How remote modules are found in one run (``--download-modules``, ``--require-modules``)."""
 
@@ -52,7 +54,7 @@ class ModuleOptions:
         return base if base.online == online else replace(base, online=online)
 
 
-@dataclass
+@record
 class RootModules:
     """The remote module calls of one root module, on one side of a comparison.
 

@@ -20,16 +20,16 @@ the variable and its type (never the value: it may be a secret).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from natpolicy.loaders.hcl.parse import Block, parse_expression
 from natpolicy.loaders.hcl.vartypes import describe, is_collection, type_problem, type_spec
+from natpolicy.records import record
 
 __all__ = ["Given", "check_values", "undeclared_error"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Given:
     """Where a root variable's value came from."""
 

@@ -11,7 +11,6 @@ is all strings).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from lark import Token, Tree
@@ -32,13 +31,14 @@ from natpolicy.loaders.hcl.values import (
 )
 from natpolicy.loaders.hcl.values import convert as convert_to
 from natpolicy.model import UNKNOWN
+from natpolicy.records import record
 
 __all__ = ["TypeSpec", "convert", "describe", "is_collection", "type_problem", "type_spec"]
 
 _MAX_DEPTH = 32
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TypeSpec:
     kind: str  # string number bool any list set map object tuple
     element: TypeSpec | None = None

@@ -1,0 +1,223 @@
+"""``natpolicy.records.record`` keeps every contract ``dataclasses.dataclass`` gives.
+
+Each check builds the same class twice, once with ``dataclass`` and once with ``record``, and
+holds the two together: ``repr`` text, ``==``/``!=`` and ``NotImplemented``, hash values (the
+same, so sets iterate alike), unhashable mutable classes, frozen assignment, ``replace``,
+``fields``, ``asdict``, ``__match_args__``, slots, pickling, subclassing and the ``__init__``
+signature. The last test does the same for every ``record`` class natpolicy defines.
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+import pickle
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from natpolicy.records import record
+
+ROOTS = {"natpolicy": Path(__file__).resolve().parents[1] / "checker",
+         "natpolicy.policies": Path(__file__).resolve().parents[1] / "policies"}
+PARAMS = ("init", "repr", "eq", "order", "unsafe_hash", "frozen")
+
+
+def _pair(annotations: dict[str, str], namespace: dict[str, Any] | None = None,
+          bases: tuple[tuple[type, type], ...] = (), **options: Any) -> tuple[Any, Any]:
+    """The class ``Thing`` made by ``dataclass`` and by ``record`` from one body."""
+    made = []
+    for side, decorate in enumerate((dataclasses.dataclass, record)):
+        body = {"__annotations__": dict(annotations), "__qualname__": "Thing",
+                "__module__": __name__, **(namespace or {})}
+        cls = type("Thing", tuple(pair[side] for pair in bases), body)
+        made.append(decorate(cls, **options))
+    return made[0], made[1]
+
+
+SHAPES: list[tuple[dict[str, str], dict[str, Any]]] = [
+    ({}, {}),
+    ({"a": "int"}, {}),
+    ({"a": "int", "b": "str"}, {"b": "x"}),
+    ({"a": "int", "b": "list", "c": "str"},
+     {"b": dataclasses.field(default_factory=list, compare=False),
+      "c": dataclasses.field(default="c", repr=False)}),
+    ({"a": "int", "b": "int"}, {"b": dataclasses.field(default=0, hash=False)}),
+    ({"a": "int", "b": "int"}, {"b": dataclasses.field(default=0, compare=False, hash=True)}),
+]
+OPTIONS = [dict(frozen=f, slots=s, eq=e, repr=r) for f in (False, True) for s in (False, True)
+           for e in (True, False) for r in (True, False)]
+
+
+def _shown(value: Any) -> str:
+    """``repr`` without the address ``object.__repr__`` shows (for ``repr=False``)."""
+    return re.sub(r" at 0x[0-9a-f]+>$", ">", repr(value))
+
+
+def _values(cls: type, shift: int = 0) -> dict[str, Any]:
+    return {f.name: (f"v{i + shift}" if i % 2 else i + shift) for i, f in enumerate(dataclasses.fields(cls))}
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=str)
+@pytest.mark.parametrize("shape", range(len(SHAPES)))
+def test_record_behaves_as_dataclass(shape: int, options: dict[str, Any]) -> None:
+    annotations, namespace = SHAPES[shape]
+    plain, ours = _pair(annotations, namespace, **options)
+    for attr in PARAMS:
+        assert getattr(ours.__dataclass_params__, attr) == getattr(plain.__dataclass_params__, attr)
+    assert inspect.signature(ours.__init__) == inspect.signature(plain.__init__)
+    assert [f.name for f in dataclasses.fields(ours)] == [f.name for f in dataclasses.fields(plain)]
+    assert ours.__match_args__ == plain.__match_args__
+    assert getattr(ours, "__slots__", None) == getattr(plain, "__slots__", None)
+    assert (ours.__hash__ is None) == (plain.__hash__ is None)
+    assert (ours.__hash__ is object.__hash__) == (plain.__hash__ is object.__hash__)
+
+    a, b, c = _values(plain), _values(plain), _values(plain, shift=7)
+    pa, pb, pc = plain(**a), plain(**b), plain(**c)
+    oa, ob, oc = ours(**a), ours(**b), ours(**c)
+    assert _shown(oa) == _shown(pa)
+    assert (oa == ob, oa == oc, oa != ob, oa != oc) == (pa == pb, pa == pc, pa != pb, pa != pc)
+    assert ours.__eq__(oa, pa) is plain.__eq__(pa, oa)  # another class: NotImplemented if eq
+    assert (oa == pa) is False
+    if plain.__hash__ not in (None, object.__hash__):
+        assert (hash(oa), hash(oc)) == (hash(pa), hash(pc))
+    assert dataclasses.asdict(oa) == dataclasses.asdict(pa)
+    assert _shown(dataclasses.replace(oa, **c)) == _shown(dataclasses.replace(pa, **c))
+    if a:
+        name = next(iter(a))
+        if options["frozen"]:
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                setattr(oa, name, 1)
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                delattr(oa, name)
+        else:
+            setattr(oa, name, 99)
+            setattr(pa, name, 99)
+            assert _shown(oa) == _shown(pa)
+
+
+@pytest.mark.parametrize("frozen", [False, True])
+def test_subclass_compares_and_hashes_its_own_fields(frozen: bool) -> None:
+    base = _pair({"a": "int"}, frozen=frozen)
+    plain, ours = _pair({"b": "int"}, {"b": 2}, bases=(base,), frozen=frozen)
+    assert inspect.signature(ours.__init__) == inspect.signature(plain.__init__)
+    assert repr(ours(1)) == repr(plain(1)) == "Thing(a=1, b=2)"
+    assert (ours(1, 2) == ours(1, 3)) is (plain(1, 2) == plain(1, 3)) is False
+    assert (ours(1) == base[1](1)) is (plain(1) == base[0](1)) is False
+    if frozen:
+        assert hash(ours(1, 2)) == hash(plain(1, 2)) == hash((1, 2))
+
+
+@pytest.mark.parametrize("frozen", [False, True])
+def test_values_equal_only_to_themselves_compare_as_in_dataclass(frozen: bool) -> None:
+    """NaN: tuples of one NaN object are equal, the NaN is not equal to itself (3.13 compares so)."""
+    nan = float("nan")
+    plain, ours = _pair({"a": "float", "b": "int"}, frozen=frozen)
+    for left, right in ((nan, nan), (nan, float("nan")), (1.0, 1.0)):
+        assert (ours(left, 1) == ours(right, 1)) is (plain(left, 1) == plain(right, 1))
+        theirs, mine = plain(left, 1), ours(left, 1)
+        assert (mine == mine) is (theirs == theirs) is True
+
+
+def test_recursive_repr_stops_as_dataclass_does() -> None:
+    plain, ours = _pair({"items": "list"}, eq=True)
+    p, o = plain([]), ours([])
+    p.items.append(p)
+    o.items.append(o)
+    assert repr(o) == repr(p) == "Thing(items=[...])"
+
+
+def test_own_methods_and_options_record_does_not_cover_go_to_dataclass() -> None:
+    def own_repr(self: Any) -> str:
+        return "mine"
+    plain, ours = _pair({"a": "int"}, {"__repr__": own_repr}, frozen=True)
+    assert repr(ours(1)) == repr(plain(1)) == "mine"
+    assert hash(ours(1)) == hash(plain(1))
+    plain, ours = _pair({"a": "int"}, order=True)
+    assert (ours(1) < ours(2)) is (plain(1) < plain(2)) is True
+    plain, ours = _pair({"a": "int"}, unsafe_hash=True)
+    assert hash(ours(1)) == hash(plain(1))
+
+
+@record(frozen=True, slots=True)
+class _FrozenSlots:
+    a: int
+    b: tuple[str, ...] = ()
+
+
+@record
+class _Mutable:
+    a: int
+    b: list[int] = dataclasses.field(default_factory=list)
+
+
+@pytest.mark.parametrize("value", [_FrozenSlots(1, ("x",)), _Mutable(1, [2])], ids=repr)
+def test_pickles_round_trip(value: Any) -> None:
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        back = pickle.loads(pickle.dumps(value, protocol))
+        assert back == value and repr(back) == repr(value) and type(back) is type(value)
+
+
+def _record_classes() -> list[type]:
+    """Every class natpolicy declares with ``@record`` (modules found by their source text)."""
+    found: list[type] = []
+    for package, root in ROOTS.items():
+        for path in sorted(root.rglob("*.py")):
+            if not re.search(r"^@record\b", path.read_text(encoding="utf-8"), re.M):
+                continue
+            parts = [p for p in path.relative_to(root).with_suffix("").parts if p != "__init__"]
+            module = importlib.import_module(".".join([package, *parts]))
+            found += [cls for cls in vars(module).values()
+                      if isinstance(cls, type) and cls.__module__ == module.__name__
+                      and dataclasses.is_dataclass(cls)]
+    return found
+
+
+def _twin(cls: type) -> Any:
+    """``cls`` made again by ``dataclass`` from its fields and options."""
+    params = cls.__dataclass_params__  # type: ignore[attr-defined]
+    specs = [(f.name, f.type, dataclasses.field(
+        default=f.default, default_factory=f.default_factory, init=f.init, repr=f.repr,
+        hash=f.hash, compare=f.compare, kw_only=f.kw_only)) for f in dataclasses.fields(cls)]
+    return dataclasses.make_dataclass(
+        cls.__name__, specs, **{attr: getattr(params, attr) for attr in PARAMS},
+        slots="__slots__" in cls.__dict__)
+
+
+def _filled(cls: type, values: dict[str, Any]) -> Any:
+    made = object.__new__(cls)
+    for name, value in values.items():
+        object.__setattr__(made, name, value)
+    return made
+
+
+RECORDS = _record_classes()
+
+
+def test_natpolicy_uses_record() -> None:
+    names = {f"{cls.__module__}.{cls.__qualname__}" for cls in RECORDS}
+    assert {"natpolicy.model.Resource", "natpolicy.findings.Finding",
+            "natpolicy.policies.nat._routes.Node"} <= names
+
+
+@pytest.mark.parametrize("cls", RECORDS, ids=lambda cls: f"{cls.__module__}.{cls.__qualname__}")
+def test_every_natpolicy_record_matches_its_dataclass_twin(cls: type) -> None:
+    twin = _twin(cls)
+    for attr in PARAMS:
+        assert getattr(cls.__dataclass_params__, attr) == getattr(twin.__dataclass_params__, attr)  # type: ignore[attr-defined]
+    assert inspect.signature(cls.__init__) == inspect.signature(twin.__init__)  # type: ignore[misc]
+    assert (cls.__hash__ is None) == (twin.__hash__ is None)
+    assert (cls.__hash__ is object.__hash__) == (twin.__hash__ is object.__hash__)
+    assert getattr(cls, "__match_args__", None) == getattr(twin, "__match_args__", None)
+    def make(shift: int) -> dict[str, Any]:
+        return {f.name: (f"v{i + shift}", i + shift) for i, f in enumerate(dataclasses.fields(cls))}
+    ours, same, other = _filled(cls, make(0)), _filled(cls, make(0)), _filled(cls, make(5))
+    theirs, their_other = _filled(twin, make(0)), _filled(twin, make(5))
+    assert repr(ours).split("(", 1)[1] == repr(theirs).split("(", 1)[1]
+    assert repr(ours).startswith(f"{cls.__qualname__}(")
+    assert (ours == same, ours == other) == (theirs == _filled(twin, make(0)), theirs == their_other)
+    assert cls.__eq__(ours, theirs) is twin.__eq__(theirs, ours)
+    if twin.__hash__ not in (None, object.__hash__):
+        assert (hash(ours), hash(other)) == (hash(theirs), hash(their_other))
