@@ -20,7 +20,7 @@ and an error in a bound value is placed at the head (``regorus_heads.head_site``
 """
 from __future__ import annotations
 
-from natpolicy.rego.regorus_heads import _bind, _computes, _end, _moved
+from natpolicy.rego.regorus_heads import bind_head, computes, end_of, moved_head
 from natpolicy.rego.source import Token, matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
 
@@ -46,7 +46,7 @@ def bind_else_values(source: str) -> str:
             if_at = next((j for j in range(assign + 1, end) if toks[j].depth == 0 and toks[j].text in ("if", "else")),
                          None)
             if if_at is None or toks[if_at].text != "if" or if_at + 1 >= end or toks[if_at + 1].text != "{" \
-                    or not _computes(_outside_comprehensions(toks, assign + 1, if_at)) \
+                    or not computes(_outside_comprehensions(toks, assign + 1, if_at)) \
                     or matching_close(toks, if_at + 1) is None:
                 continue
             if any(toks[k].text == "|" for k in range(assign + 1, if_at)) and "\n" in \
@@ -54,8 +54,8 @@ def bind_else_values(source: str) -> str:
                 continue  # a comprehension's lines cannot be joined into one (its statements end at line breaks)
             name = f"{ELSE_VALUE}{count}"
             count += 1
-            edits.append((toks[assign + 1].offset, _end(toks[if_at - 1]), name))
-            edits.extend(_bind(source, toks, if_at, [(name, *_moved(source, toks, assign + 1, if_at))]))
+            edits.append((toks[assign + 1].offset, end_of(toks[if_at - 1]), name))
+            edits.extend(bind_head(source, toks, if_at, [(name, *moved_head(source, toks, assign + 1, if_at))]))
     out = source
     for start_at, end_at, text in sorted(edits, reverse=True):
         out = out[:start_at] + text + out[end_at:]

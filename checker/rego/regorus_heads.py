@@ -29,7 +29,7 @@ import re
 
 from natpolicy.rego.source import Token, matching_close, starts_line, tokens
 
-__all__ = ["bind_heads", "head_site", "HEAD", "KEY", "VALUE"]
+__all__ = ["bind_head", "bind_heads", "computes", "head_site", "moved_head", "end_of", "HEAD", "KEY", "VALUE"]
 
 HEAD, KEY, VALUE = "__natpolicy_head", "__natpolicy_key", "__natpolicy_value"
 
@@ -44,10 +44,10 @@ def bind_heads(source: str) -> str:
         nxt = toks[i + 1]
         if nxt.text == "contains":
             term_end = _until_body(toks, i + 2, source)
-            if term_end is None or not _computes(toks[i + 2:term_end]):
+            if term_end is None or not computes(toks[i + 2:term_end]):
                 continue
-            edits.append((toks[i + 2].offset, _end(toks[term_end - 1]), HEAD))
-            edits.extend(_bind(source, toks, term_end, [(HEAD, *_moved(source, toks, i + 2, term_end))]))
+            edits.append((toks[i + 2].offset, end_of(toks[term_end - 1]), HEAD))
+            edits.extend(bind_head(source, toks, term_end, [(HEAD, *moved_head(source, toks, i + 2, term_end))]))
         elif nxt.text == "[":
             close = matching_close(toks, i + 1)
             if close is None or close + 1 >= len(toks):
@@ -57,23 +57,23 @@ def bind_heads(source: str) -> str:
             # renamed but never bound was "var __natpolicy_key is unsafe" where OPA answers.
             placed: list[tuple[int, int, str]] = []
             key_toks = toks[i + 2:close]
-            if _computes(key_toks):
-                bindings.append((KEY, *_moved(source, toks, i + 2, close)))
-                placed.append((toks[i + 2].offset, _end(toks[close - 1]), KEY))
+            if computes(key_toks):
+                bindings.append((KEY, *moved_head(source, toks, i + 2, close)))
+                placed.append((toks[i + 2].offset, end_of(toks[close - 1]), KEY))
             body_at = close + 1
             if toks[close + 1].text in (":=", "="):
                 value_end = _until_body(toks, close + 2, source)
                 if value_end is None:
                     continue
-                if _computes(toks[close + 2:value_end]):
-                    bindings.append((VALUE, *_moved(source, toks, close + 2, value_end)))
-                    placed.append((toks[close + 2].offset, _end(toks[value_end - 1]), VALUE))
+                if computes(toks[close + 2:value_end]):
+                    bindings.append((VALUE, *moved_head(source, toks, close + 2, value_end)))
+                    placed.append((toks[close + 2].offset, end_of(toks[value_end - 1]), VALUE))
                 body_at = value_end
             elif toks[body_at].text not in ("if", "{"):
                 continue
             if bindings:
                 edits.extend(placed)
-                edits.extend(_bind(source, toks, body_at, bindings))
+                edits.extend(bind_head(source, toks, body_at, bindings))
     out = source
     for start, end, text in sorted(edits, reverse=True):
         out = out[:start] + text + out[end:]
@@ -99,8 +99,8 @@ def _until_body(toks: list[Token], start: int, source: str = "") -> int | None:
     return None
 
 
-def _bind(source: str, toks: list[Token], at: int,
-          bindings: list[tuple[str, str, int]]) -> list[tuple[int, int, str]]:
+def bind_head(source: str, toks: list[Token], at: int,
+              bindings: list[tuple[str, str, int]]) -> list[tuple[int, int, str]]:
     """Edits binding each (name, term, line breaks it left) at the end of the body that begins at ``at``.
 
     The line breaks the terms left in the head go just after the body opens, so
@@ -115,20 +115,20 @@ def _bind(source: str, toks: list[Token], at: int,
     if toks[at].text == "{":
         close = matching_close(toks, at)
         if at_start or close is None or close == at + 1:
-            return [(_end(toks[at]), _end(toks[at]), f"{bound}; ")]
-        return [(_end(toks[at]), _end(toks[at]), breaks),
-                (_end(toks[close - 1]), _end(toks[close - 1]), f"; {bound}")]
+            return [(end_of(toks[at]), end_of(toks[at]), f"{bound}; ")]
+        return [(end_of(toks[at]), end_of(toks[at]), breaks),
+                (end_of(toks[close - 1]), end_of(toks[close - 1]), f"; {bound}")]
     # `if COND`: the condition runs to the end of the statement (the next line starting at depth 0).
     j = at + 1
     while j + 1 < len(toks) and not (toks[j + 1].depth == 0 and starts_line(source, toks[j + 1])
                                      and toks[j].depth == 0 and toks[j].text not in (",", "(", "[", "{")):
         j += 1
     if at_start:
-        return [(_end(toks[at]), _end(toks[at]), f" {{ {bound};"), (_end(toks[j]), _end(toks[j]), " }")]
-    return [(_end(toks[at]), _end(toks[at]), " {" + breaks), (_end(toks[j]), _end(toks[j]), f"; {bound} }}")]
+        return [(end_of(toks[at]), end_of(toks[at]), f" {{ {bound};"), (end_of(toks[j]), end_of(toks[j]), " }")]
+    return [(end_of(toks[at]), end_of(toks[at]), " {" + breaks), (end_of(toks[j]), end_of(toks[j]), f"; {bound} }}")]
 
 
-def _moved(source: str, toks: list[Token], start: int, end: int) -> tuple[str, int]:
+def moved_head(source: str, toks: list[Token], start: int, end: int) -> tuple[str, int]:
     """The head term from token ``start`` to ``end`` on one line, and the line breaks that took out.
 
     Each gap between tokens that holds a line break or a comment becomes one space.
@@ -137,7 +137,7 @@ def _moved(source: str, toks: list[Token], start: int, end: int) -> tuple[str, i
     original = _text(source, toks, start, end)
     parts = [toks[start].text]
     for k in range(start + 1, end):
-        gap = source[_end(toks[k - 1]):toks[k].offset]
+        gap = source[end_of(toks[k - 1]):toks[k].offset]
         parts.append(" " if ("\n" in gap or "#" in gap) else gap)
         parts.append(toks[k].text)
     term = "".join(parts)
@@ -146,15 +146,17 @@ def _moved(source: str, toks: list[Token], start: int, end: int) -> tuple[str, i
     return term, original.count("\n")
 
 
-def _computes(head: list[Token]) -> bool:
+def computes(head: list[Token]) -> bool:
+    """Whether a head term's tokens hold a reference or a call (a name followed by `(`, `.` or `[`)."""
     return any(head[k].kind == "ident" and head[k + 1].text in ("(", ".", "[") for k in range(len(head) - 1))
 
 
 def _text(source: str, toks: list[Token], start: int, end: int) -> str:
-    return source[toks[start].offset:_end(toks[end - 1])]
+    return source[toks[start].offset:end_of(toks[end - 1])]
 
 
-def _end(tok: Token) -> int:
+def end_of(tok: Token) -> int:
+    """The character offset just past ``tok``."""
     return tok.offset + len(tok.text)
 
 
