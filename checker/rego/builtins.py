@@ -7,16 +7,19 @@ silently passes or silently never fires. Every dotted name a policy calls is
 therefore looked up with the engine's own ``is_builtin`` at load time, except
 names the policies themselves define (functions of the same package, also
 with a ref head, ``a.b(x) := ...``, or of an imported ``data`` package) and
-the ``print`` statement.
+the ``print`` statement. So is each ``with`` target that is neither ``input``, ``data``, nor such a name
+(``with foo as 1``): OPA's compiler refuses the module ("with keyword target must reference existing input,
+data, or a function"), where regorus answered a rule no query reached it in.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 
 from natpolicy.errors import InputError
 from natpolicy.rego.function_arity import ref_head_roots
 from natpolicy.rego.loading import PolicyFile
-from natpolicy.rego.source import Call, char_line_col
+from natpolicy.rego.source import Call, char_line_col, tokens, with_targets
 
 __all__ = ["refuse_unknown_calls", "refuse_network_calls", "calls_to_check", "builtin_calls", "OPA_BUILTINS_MISSING",
            "NETWORK_BUILTINS"]
@@ -38,6 +41,8 @@ OPA_BUILTINS_MISSING = frozenset({
 NETWORK_BUILTINS = frozenset({"http.send", "net.lookup_ip_addr", "providers.aws.sign_req"})
 # rego-cpp handles `print` as a statement of its own; is_builtin says False.
 _ENGINE_STATEMENTS = frozenset({"print"})
+# The keyword `with` just before a name: that name is a with target (searched up to the name's offset).
+_WITH_BEFORE = re.compile(r"(?<![\w.])with\s+\Z")
 _HINTS = {
     "net.": "; compare prefix lengths (`endswith(cidr, \"/0\")`, as natpolicy's sg.rego does) "
             "or test this policy with OPA",
@@ -59,18 +64,22 @@ _DEPRECATED = {
 def calls_to_check(policies: Sequence[PolicyFile], renamed: Mapping[str, Collection[str]] | None = None) -> set[str]:
     """The called names that only the engine can tell builtin or not (``renamed``: per module, names natpolicy
     renames before the engine sees them, natpolicy.rego.deprecated_builtins)."""
-    return {call.name for policy, call in builtin_calls(policies) if call.name not in _ENGINE_STATEMENTS
+    return {call.name for policy, call in builtin_calls(policies, targets=True) if call.name not in _ENGINE_STATEMENTS
             and call.name not in (renamed or {}).get(policy.display, ())}
 
 
 def refuse_unknown_calls(policies: Sequence[PolicyFile], is_builtin: Callable[[str], bool],
                          engine: str = "regopy") -> None:
-    """Raise ``InputError`` at the first call the engine would not run."""
-    for policy, call in builtin_calls(policies):
+    """Raise ``InputError`` at the first call (or ``with`` target) the engine would not run."""
+    for policy, call in builtin_calls(policies, targets=True):
         if call.name in _ENGINE_STATEMENTS or is_builtin(call.name):
             continue
         line, col = char_line_col(policy.source, call.offset)
-        raise InputError(f"{policy.display}:{line}:{col}", _message(call.name, engine))
+        message = _message(call.name, engine)
+        if _WITH_BEFORE.search(policy.source, 0, call.offset):
+            message = (f"with {call.name}: {message}; OPA refuses the module (\"with keyword target must reference "
+                       "existing input, data, or a function\")")
+        raise InputError(f"{policy.display}:{line}:{col}", message)
 
 
 def refuse_network_calls(policies: Sequence[PolicyFile]) -> None:
@@ -83,15 +92,18 @@ def refuse_network_calls(policies: Sequence[PolicyFile]) -> None:
                 "give the policy what it needs as input or data instead"))
 
 
-def builtin_calls(policies: Sequence[PolicyFile]) -> Iterator[tuple[PolicyFile, Call]]:
-    """Calls that are not to a function of the policies themselves (or ``data``/``input``)."""
+def builtin_calls(policies: Sequence[PolicyFile], targets: bool = False) -> Iterator[tuple[PolicyFile, Call]]:
+    """Calls that are not to a function of the policies themselves (or ``data``/``input``); with ``targets``,
+    ``with`` targets too (a builtin or a function it replaces)."""
     defined: dict[str, set[str]] = {}
     for policy in policies:
         # A ref head's first name too: `a.b(x) := ...` defines the function `a.b` (and is no call).
         defined.setdefault(policy.package, set()).update(policy.info.rules, ref_head_roots(policy.source))
     for policy in policies:
         own = defined.get(policy.package, set())
-        for call in policy.info.calls:
+        replaced = [Call(offset, name) for offset, name in with_targets(tokens(policy.source))] \
+            if targets and "with" in policy.source else []
+        for call in [*policy.info.calls, *replaced]:
             head = call.name.split(".", 1)[0]
             if head in ("data", "input") or head in policy.info.import_aliases or head in own:
                 continue

@@ -14,8 +14,8 @@ as 3`` held (a partial replacement it evaluates stops on "complete rules should 
 but one in a rule no query reaches, or whose target no statement reads, answered). regopy refuses every
 ``with``. A target whose head is a rule of the package or an import (``with q.r as``) is resolved to its
 ``data`` path first, as OPA's resolveRefs does. A target naming nothing OPA knows ("with keyword target must
-reference existing input, data, or a function") is left to the engine: regorus stops on it where it runs, and
-natpolicy has no list of OPA's builtins to tell it apart from one.
+reference existing input, data, or a function") is refused where the engine is asked which names are its
+builtins, as for calls (``natpolicy.rego.builtins``).
 """
 from __future__ import annotations
 
