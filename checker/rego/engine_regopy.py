@@ -38,6 +38,7 @@ from natpolicy.rego.regopy_arith import ARITH_HELPERS, ARITH_REFUSE, ARITH_STOPP
 from natpolicy.rego.regopy_assign import assignments_for_regopy
 from natpolicy.rego.regopy_builtins import STOPPING, builtin_call_edits
 from natpolicy.rego.regopy_causes import helpers_reached, refusal_causes
+from natpolicy.rego.regopy_closure_unify import closure_unifications_for_regopy
 from natpolicy.rego.regopy_closures import copies_for_regopy
 from natpolicy.rego.regopy_errors import compile_error, error_from_node, first_message, node_text, on_policy_line
 from natpolicy.rego.regopy_head_reads import head_reads_for_regopy
@@ -580,9 +581,10 @@ def _for_regopy(source: str, refs: frozenset[str] | None = None, elsewhere: froz
     # First of all: a sprintf element naming a whole float literal marked with its text (number_texts_regopy), as
     # guards read the policy; then a comprehension's head reading a name from outside that its body never mentions
     # gets the name mentioned in its body, so that regopy binds it from outside (regopy_head_reads; it answered
-    # empty).
+    # empty), and a comprehension's `=` of a name bound outside it compared through a new name (regopy_closure_unify).
     first = head_reads_for_regopy(float_texts_for_regopy(source))
-    negated = some_pairs_for_regopy(bind_negated_operands(rename_comprehension_shadows(first), refs))
+    shadows = closure_unifications_for_regopy(rename_comprehension_shadows(first))
+    negated = some_pairs_for_regopy(bind_negated_operands(shadows, refs))
     arithmetic, sites = arithmetic_for_regopy(hoist_first_bindings(assignments_for_regopy(copies_for_regopy(negated))))
     # json.marshal escaping as Go does (marshal_html); a prefix or indent it would reach stops (regopy_builtins).
     out, key_sites = rewrite_and_key_sites(escape_html_in_marshals(arithmetic, options_apart=False), elsewhere)

@@ -76,13 +76,15 @@ def _some_redeclarations(source: str, toks: list[Token], start: int, end: int, p
         scope = _scope(source, toks, start, s, scopes)
         if scope is None:
             continue
-        names, j = [], s + 1
-        while j < end and toks[j].kind == "ident" and toks[j].text != "in":
-            names.append(j)
-            if j + 1 < end and toks[j + 1].text == ",":
-                j += 2
-                continue
-            break
+        names = _pattern_names(source, toks, s, end)
+        if names is None:
+            names, j = [], s + 1
+            while j < end and toks[j].kind == "ident" and toks[j].text != "in":
+                names.append(j)
+                if j + 1 < end and toks[j + 1].text == ",":
+                    j += 2
+                    continue
+                break
         for j in names:
             if not _plain_variable(toks, j, package_names):
                 continue
@@ -96,6 +98,28 @@ def _some_redeclarations(source: str, toks: list[Token], start: int, end: int, p
                 yield toks[j].offset, (f"`some {name}` declares the function's parameter `{name}` again: OPA "
                                        f"refuses the module (arg {name} redeclared); natpolicy refuses it: give "
                                        "the loop another name")
+
+
+def _pattern_names(source: str, toks: list[Token], s: int, end: int) -> list[int] | None:
+    """The names a ``some`` of patterns declares (``some [a, b] in xs``, ``some k, [a, _] in m``): OPA's
+    ``rewriteSomeDeclStatement`` declares every output variable of ``pattern = xs[key]`` (``declaredVar``), so
+    each is checked as a plain name is; a name twice in one pattern is declared once (a set: no error). None when
+    no key or value is a pattern (or no ``in`` follows)."""
+    depth = toks[s].depth
+    found: list[int] = []
+    pattern = False
+    for j in range(s + 1, end):
+        tok = toks[j]
+        if tok.depth == depth and tok.text == "in" and tok.kind == "ident":
+            return found if pattern else None
+        if tok.depth < depth or (tok.depth == depth and (tok.text in (";", "}") or "\n" in source[
+                toks[j - 1].offset:tok.offset])):
+            return None  # the statement ended: `some a, b` declares plain names
+        if tok.text in ("[", "{"):
+            pattern = True
+        elif tok.kind == "ident" and toks[j + 1].text != ":" and all(toks[k].text != tok.text for k in found):
+            found.append(j)
+    return None
 
 
 def _plain_variable(toks: list[Token], j: int, package_names: set[str]) -> bool:
