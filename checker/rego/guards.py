@@ -78,6 +78,7 @@ from natpolicy.rego.re2_regorus import re2_mock_refusals, re2_refusals
 from natpolicy.rego.recursion import recursive_rules
 from natpolicy.rego.redeclared import redeclarations
 from natpolicy.rego.ref_head_conflicts import keyed_extent_refusals, ref_head_conflicts
+from natpolicy.rego.regopy_alias_patterns import alias_pattern_refusals
 from natpolicy.rego.regopy_closures import rebound_closures
 from natpolicy.rego.regopy_compare import wildcard_comparisons
 from natpolicy.rego.regopy_first_binding import first_bound_inside
@@ -183,6 +184,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
         out.extend((p.offset, p.message) for p in scan_module(source).problems if p.kind == "with")
         out.extend(_bound_in_call_arguments(source, toks, package_names))
         out.extend(first_bound_inside(source, package_names))
+        out.extend(alias_pattern_refusals(source, package_names))  # `[a] = [b]` before a binds (regopy_alias_patterns)
         out.extend(shadowing_declarations(source))
         out.extend(literal_refusals(toks))
         # `{1: "a", "1": "b"}`: one key to regopy; `{1: 4}` compared: equal to `{"1": 4}` there (regopy_keys)
