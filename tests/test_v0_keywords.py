@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from natpolicy.errors import InputError
+from natpolicy.rego.engines import create_engine, installed_engines
 from natpolicy.rego.loading import read_policy
 
 _UNIMPORTED = 'package main\n\ndeny contains "m" if {\n  input.l\n}\n'
@@ -60,19 +61,17 @@ def test_near_misses_load(source: str, version: str) -> None:
 
 
 # The v1 keywords without their import, read as Rego v0: OPA's v0 parser (v1/ast/parser.go parseRules, then
-# ParseRuleFromBody) reads `allow := 5 if { ... }` as `allow := 5` and a rule named `if`, and refuses the others.
+# ParseRuleFromBody) reads `allow := 5 if { ... }` as `allow := 5` and a rule named `if` (handed over as v0, below),
+# and refuses the others.
 # natpolicy handed a module without other v0 syntax over as v1 (`allow := 5 if { false }` undefined where OPA
 # answers 5; `allow if { ... }` answered where OPA refuses), and regorus' v0 mode answered `allow if { ... }`
 # (scripts/differential_v0.py).
 @pytest.mark.parametrize(("source", "where", "what"), [
-    ("package main\nallow := true if {\n  input.l\n}\n", "p.rego:2:15", "a rule head's `if`"),
-    ("package main\nallow := 5 if { input.nope }\n", "p.rego:2:12", "a rule head's `if`"),
     ("package main\nallow if { input.t }\n", "p.rego:2:7", "a rule head's `if`"),
     ("package main\ndeny[m] { m := 1 }\nallow if { input.t }\n", "p.rego:3:7", "a rule head's `if`"),
     ("package main\nnames[r.name] if { r := input.rs[_] }\n", "p.rego:2:15", "a rule head's `if`"),
     ("package main\nf(a) if { a > 1 }\n", "p.rego:2:6", "a rule head's `if`"),
     ("package main\nx = 3 { input.t } else = 4 if { true }\n", "p.rego:2:28", "a rule head's `if`"),
-    ("package main\nallow := true\nif { input.nope }\n", "p.rego:3:1", "a rule head's `if`"),
     ("package main\nx := [v | some v in input.xs]\n", "p.rego:2:18", "`in`"),
     ("package main\nx { 3 in input.xs }\n", "p.rego:2:7", "`in`"),
     ("package main\nimport future.keywords.if\nx if { 3 in input.xs }\n", "p.rego:3:10", "`in`"),
@@ -82,3 +81,22 @@ def test_v1_keywords_without_their_import_are_refused_at_load(source: str, where
     with pytest.raises(InputError) as caught:
         read_policy(Path("p.rego"), "p.rego", source, rego_version="v0")
     assert caught.value.source == where and caught.value.problem.startswith(what), caught.value
+
+
+@pytest.mark.parametrize(("source", "rule", "opa"), [
+    ("package main\nallow := 5 if { input.nope }\n", "allow", 5),
+    ("package main\nallow := true\nif { input.nope }\n", "allow", True),
+    ("package main\ntest contains 1 if { true }\ntests := test if { input.nope }\n", "tests", [1]),
+])
+def test_a_value_rule_then_if_is_read_as_opas_v0_parser_reads_it(source: str, rule: str, opa: object) -> None:
+    """`tests := test if { ... }` without the import is `tests := test` and a rule named `if` to OPA's v0 parser
+    (CVittoria's published s3 policy writes it so); regorus' v0 mode reads it so too: the module goes over as v0."""
+    if "contains" in source:
+        source = source.replace("test contains 1 if { true }", "test[1] { true }")
+    policy = read_policy(Path("p.rego"), "p.rego", source, rego_version="v0")
+    assert policy.v0
+    if "regorus" not in installed_engines():
+        pytest.skip("regorus is not installed here")
+    engine = create_engine("regorus")
+    compiled = engine.compile({"p.rego": source}, None, [f"main/{rule}"], rego_version="v0")
+    assert engine.evaluate(compiled, f"main/{rule}", engine.prepare_input({})) == opa

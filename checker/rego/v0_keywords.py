@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import re
 
-from natpolicy.rego.source import tokens
+from natpolicy.rego.source import Token, starts_statement, tokens
 
-__all__ = ["unimported_contains", "unimported_keywords"]
+__all__ = ["unimported_contains", "unimported_keywords", "value_if_offset", "value_rule_if"]
 
 # `import future.keywords` (all of them) or `import future.keywords.contains`.
 _IMPORTS_CONTAINS = re.compile(r"^\s*import\s+future\s*\.\s*keywords(?:\s*\.\s*contains)?\s*(?:#.*)?$",
@@ -79,7 +79,7 @@ def unimported_keywords(source: str) -> tuple[int, str] | None:
         starts = after.kind in _STARTS_OPERAND or after.text in ("[", "{", "(", "-")
         # `if` first on its line too: `allow := true\nif {` is read by OPA v0 as two rules, by v1 as one (a rule
         # that is really named `if`, which Regal calls a bug, is refused with them)
-        if tok.text == "if" and tok.depth == 0 and ends and starts:
+        if tok.text == "if" and tok.depth == 0 and ends and starts and value_rule_if(source, toks, i) is None:
             return tok.offset, _message("if", "a rule head's `if`", "reads it as the name of another rule "
                                         "(`allow := true if { ... }` defines `allow := true` whatever the body) or "
                                         "refuses the module (`allow if { ... }`: \"var cannot be used for rule name\")")
@@ -89,6 +89,32 @@ def unimported_keywords(source: str) -> tuple[int, str] | None:
         if tok.text == "every" and after.kind == "ident" and i + 2 < len(toks) and toks[i + 2].text in ("in", ","):
             return tok.offset, _message("every", "`every`", "refuses the module")
     return None
+
+
+def value_if_offset(source: str) -> int | None:
+    """The offset of the first unimported ``if`` that OPA's v0 parser reads as a rule named ``if`` after a rule
+    ``NAME := VALUE`` or ``NAME = VALUE`` (``tests := test if { ... }`` defines ``tests := test`` whatever the
+    body, and a rule ``if``); None for none. regorus' v0 mode reads it so too (measured, with a warning), so the
+    caller hands the module over as v0 instead of refusing it."""
+    if "if" not in source or _IMPORTS["if"].search(source):
+        return None
+    toks = tokens(source)
+    return next((toks[i].offset for i in range(1, len(toks) - 1) if value_rule_if(source, toks, i) is not None), None)
+
+
+def value_rule_if(source: str, toks: list[Token], i: int) -> int | None:
+    """The first token of the rule ``NAME := VALUE`` (or ``=``) that ``if {`` at ``toks[i]`` follows; None where
+    ``toks[i]`` is no such ``if``."""
+    if toks[i].text != "if" or toks[i].kind != "ident" or toks[i].depth != 0 or toks[i - 1].text == "." \
+            or i + 1 >= len(toks) or toks[i + 1].text != "{":
+        return None
+    start = i - 1
+    while start > 0 and not (toks[start].depth == 0 and starts_statement(source, toks, start)):
+        if toks[start].depth == 0 and toks[start].text in ("{", "}", "else", "if"):
+            return None  # a body, an `else` or an `if` before it: not the value of a plain rule
+        start -= 1
+    plain = toks[start].kind == "ident" and toks[start + 1].text in (":=", "=") and start + 2 < i
+    return start if plain else None
 
 
 def _message(keyword: str, what: str, opa: str) -> str:
