@@ -290,6 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--scopes", type=int, default=0, metavar="N", help="N modules of with/every/not/some (twins)")
     parser.add_argument("--rules", type=int, default=0, metavar="N", help="N modules of rules that combine instead")
     parser.add_argument("--v0", type=int, default=0, metavar="N", help="N Rego v0 module sets and their v1 twins")
+    parser.add_argument("--collections", type=int, default=0, metavar="N", help="N set/object comprehension modules")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--all", action="store_true", help="print every module, not only the differences")
     parser.add_argument("--default-mode", action="store_true",
@@ -307,6 +308,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.rules:  # scripts/differential_rules.py
         from scripts.differential_rules import run
         return run(args, engines, _answer)
+    if args.collections:  # scripts/differential_collections.py
+        return __import__("differential_collections").run(args, engines, _answer)
     if args.v0:  # scripts/differential_v0.py: Rego v0 (regorus only) compared with v1 twins OPA answers alike
         return __import__("differential_v0").run_twins(engines, args.v0, args.seed, args.all)
     generated = args.fuzz or args.values or args.strings or args.loops
