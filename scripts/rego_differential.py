@@ -291,6 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rules", type=int, default=0, metavar="N", help="N modules of rules that combine instead")
     parser.add_argument("--patterns", type=int, default=0, metavar="N", help="N modules of unification and patterns")
     parser.add_argument("--v0", type=int, default=0, metavar="N", help="N Rego v0 module sets and their v1 twins")
+    parser.add_argument("--collections", type=int, default=0, metavar="N", help="N set/object comprehension modules")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--all", action="store_true", help="print every module, not only the differences")
     parser.add_argument("--default-mode", action="store_true",
@@ -310,12 +311,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args, engines, _answer)
     if args.patterns:  # scripts/differential_patterns.py
         return __import__("differential_patterns").run(args, engines, _answer)
+    if args.collections:  # scripts/differential_collections.py
+        return __import__("differential_collections").run(args, engines, _answer)
     if args.v0:  # scripts/differential_v0.py: Rego v0 (regorus only) compared with v1 twins OPA answers alike
         return __import__("differential_v0").run_twins(engines, args.v0, args.seed, args.all)
     generated = args.fuzz or args.values or args.strings or args.loops
     if args.modules is None and not generated:
         parser.error("give a file of modules, --fuzz N, --values N, --strings N, --loops N, --scopes N, --rules N, "
-                     "--v0 N or --kinds")
+                     "--patterns N, --collections N, --v0 N or --kinds")
     from test_rego_conformance import outcome
 
     try:

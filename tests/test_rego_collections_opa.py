@@ -249,3 +249,18 @@ def test_object_get_with_a_string_key_keeps_regopys_own() -> None:
     assert renamed('x := object.get(f(a, b), "k", 1)') == []
     assert renamed('x := object.get(a, ["k", 1], 1)') == renamed("x := object.get(a, k, 1)") \
         == ["__natpolicy_object_get"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_object_get_past_an_arrays_end_answers_the_default(engine: str) -> None:
+    # OPA's object.get follows an array path with Term.Get (v1/topdown/object.go): past an array's end or below 0
+    # nothing is found and the default answers; regopy's own object.get crashed the query there, with no line
+    # (`vector::_M_range_check`, rego_differential.py --collections). Near misses: elements inside the arrays,
+    # false and null among them, the empty path (the object), and a path longer than the unrolled lookups.
+    assert answer(engine, '[object.get({"k": [1]}, ["k", 1], "d"), object.get(input.o, ["k", 0, 3], "d"), '
+                          'object.get(input.o, ["k", -1, "z"], "d"), object.get({"k": []}, ["k", 0], "d"), '
+                          'object.get({"k": [1, 2]}, ["k", 1], "d"), object.get(input.o, ["k", 0, 0], "d"), '
+                          'object.get({"k": [false, null]}, ["k", 1], "d"), object.get({"k": 1}, [], "d"), '
+                          'object.get({"a": {"b": {"c": {"d": {"e": {"f": {"g": {"h": [[7]]}}}}}}}}, '
+                          '["a", "b", "c", "d", "e", "f", "g", "h", 0, 0], "d")]',
+                  {"o": {"k": [[1]]}}) == ["d", "d", "d", "d", 2, 1, None, {"k": 1}, 7]

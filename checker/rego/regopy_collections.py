@@ -36,7 +36,11 @@ own). Measured on regopy, with OPA's answer from its source:
   past n (OPA counts -n), and of a non-integer was undefined (OPA stops): answered as OPA, or stops.
 * ``object.get`` with an array path going through a set the policy built (``object.get({"a": {3}}, ["a", 3],
   "d")``): OPA's ``Find`` takes the set's element equal to the path's (3), regopy answered the default. Such
-  a path stops; a string key, and a path through objects and arrays only, answer as before.
+  a path stops; a string key, and a path through objects and arrays only, answer as before. An index past an
+  array's end or below 0 (``object.get({"k": [1]}, ["k", 1], "d")``) crashed regopy's own object.get, stopping
+  the query with no line (``vector::_M_range_check``), where OPA's ``Term.Get`` finds nothing and answers the
+  default: a path of up to 8 steps is followed as a ref (``o[p[0]][p[1]]``, undefined past the end), a longer
+  one by object.get (``rego_differential.py --collections``).
 * ``json.patch`` with a ``test`` after another operation was undefined on regopy whatever the test
   found (OPA applies the operations in order and tests the result): an undefined answer there stops.
 """
@@ -187,13 +191,21 @@ __natpolicy_rand_intn(x, w) := 0 if {{ is_number(w); w == 0 }}
 else := rand.intn(x, abs(w)) if {{ is_string(x); is_number(w); w == floor(w) }}
 else := {REFUSE}([x, w])
 """)
+# An array path's steps as one ref (o[p[0]][p[1]]...), undefined past an array's end, where regopy's object.get
+# crashed; refs answer keys of every kind as its object.get does (measured: `{1: "x"}["1"]` undefined on both).
+_PATH_STEPS = 8
+_STEPS = "".join(f"else := o{''.join(f'[p[{j}]]' for j in range(n))} if count(p) == {n}\n"
+                 for n in range(1, _PATH_STEPS + 1))
 _OBJECT_GET = private_locals(f"""
 __natpolicy_object_get(o, p, d) := object.get(o, p, d) if not is_array(p)
 else := {REFUSE}([o, p]) if __natpolicy_get_through_set(o, p)
-else := object.get(o, p, d)
+else := __natpolicy_get_path(o, p, d)
 __natpolicy_get_through_set(o, p) if {{
-  some i in numbers.range(1, count(p)); is_set(object.get(o, array.slice(p, 0, i - 1), null))
+  some i in numbers.range(1, count(p)); is_set(__natpolicy_get_path(o, array.slice(p, 0, i - 1), null))
 }}
+__natpolicy_get_path(o, p, d) := o if count(p) == 0
+{_STEPS}else := object.get(o, p, d) if count(p) > {_PATH_STEPS}
+else := d
 """)
 # (renamed names, the helpers they need): each group goes only with the calls that need it, as regopy compiles every
 # function appended to a module (the twins call numbers.range, and get its few functions only).
