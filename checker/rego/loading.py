@@ -99,9 +99,10 @@ def read_policy(path: Path, display: str, source: str | None = None, rego_versio
     problems = [p for p in info.problems if p.kind != "with"]  # `with`: refused on regopy only (guards)
     if rego_version == "v0" and not info.imports_rego_v1:
         legacy = [p for p in problems if p.kind in ("v0", "v1-object")]
-        named_if = value_if_offset(source)  # `x := v if { ... }`: OPA's v0 reads a rule named `if` (v0_keywords)
-        if legacy or named_if is not None:
-            policy.v0, policy.v0_at = True, legacy[0].offset if legacy else named_if
+        # `x := v if { ... }`: OPA's v0 parser reads a rule named `if` there, and so does regorus' v0 (v0_keywords).
+        at = legacy[0].offset if legacy else value_if_offset(source)
+        if at is not None:
+            policy.v0, policy.v0_at = True, at
         problems = [p for p in problems if p.kind not in ("v0", "v1-object")]
         # `deny contains msg if {` without `import future.keywords`: OPA's v0 parser refuses it (v0_keywords).
         # `allow if {`, `some x in xs`, `every` without theirs: OPA reads `if` as a rule's name or refuses the module.
