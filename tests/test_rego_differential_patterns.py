@@ -1,27 +1,12 @@
 """scripts/differential_patterns.py: the `--patterns` generator of scripts/rego_differential.py (a maintainer's tool)."""
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from typing import Any
-
 import pytest
 
 from natpolicy.rego.engines import installed_engines
+from tests.script_modules import load_script, run_differential
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _load(name: str) -> Any:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-patterns = _load("differential_patterns")
+patterns = load_script("differential_patterns")
 
 
 def test_the_generated_modules_are_the_same_for_one_seed_and_use_each_kind_of_pattern() -> None:
@@ -36,11 +21,6 @@ def test_the_generated_modules_are_the_same_for_one_seed_and_use_each_kind_of_pa
 @pytest.mark.skipif(not {"regorus", "regopy"} <= set(installed_engines()), reason="needs regorus and regopy")
 def test_generated_patterns_answer_alike_on_both_engines(capsys: pytest.CaptureFixture[str]) -> None:
     # `some [d, b] in xs` after `b` was met: OPA refuses it (var b referenced above), both engines answered
-    script = _load("rego_differential")
-    saved = list(sys.path)
-    try:
-        assert script.main(["--patterns", "60", "--seed", "2"]) == 0
-    finally:
-        sys.path[:] = saved
+    assert run_differential(["--patterns", "60", "--seed", "2"]) == 0
     out, err = capsys.readouterr()
     assert out == "" and "0 of 60 answered differently" in err

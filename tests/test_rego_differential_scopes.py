@@ -1,27 +1,12 @@
 """scripts/differential_scopes.py: the `--scopes` generator of scripts/rego_differential.py (a maintainer's tool)."""
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from typing import Any
-
 import pytest
 
 from natpolicy.rego.engines import installed_engines
+from tests.script_modules import load_script, run_differential
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _load(name: str) -> Any:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-scopes = _load("differential_scopes")
+scopes = load_script("differential_scopes")
 
 
 def test_the_generated_modules_are_the_same_for_one_seed_and_combine_scopes_and_modifiers() -> None:
@@ -50,11 +35,6 @@ def test_the_twins_input_is_merged_as_opa_merges_with_targets() -> None:
 @pytest.mark.skipif(not {"regorus", "regopy"} <= set(installed_engines()), reason="needs regorus and regopy")
 def test_generated_scopes_answer_alike_with_their_twins_on_both_engines(capsys: pytest.CaptureFixture[str]) -> None:
     # regopy's comprehension reading an outer name its body never mentions answered [] before (regopy_head_reads)
-    script = _load("rego_differential")
-    saved = list(sys.path)
-    try:
-        assert script.main(["--scopes", "40", "--seed", "11"]) == 0
-    finally:
-        sys.path[:] = saved
+    assert run_differential(["--scopes", "40", "--seed", "11"]) == 0
     out, err = capsys.readouterr()
     assert out == "" and "0 of 40 answered differently" in err

@@ -1,18 +1,14 @@
 """scripts/rego_differential.py: modules on every installed engine, the differences printed (a maintainer's tool)."""
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 
 from natpolicy.rego.engines import installed_engines
+from tests.script_modules import load_script
 
-ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("rego_differential", ROOT / "scripts" / "rego_differential.py")
-assert _spec is not None and _spec.loader is not None
-script = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(script)
+script = load_script("rego_differential")
 
 
 @pytest.mark.skipif(not {"regorus", "regopy"} <= set(installed_engines()), reason="needs regorus and regopy")
@@ -128,10 +124,7 @@ def test_random_loops_answer_alike_on_both_engines(capsys: pytest.CaptureFixture
     assert "0 of 8 answered differently" in capsys.readouterr().err
 
 
-_rules_spec = importlib.util.spec_from_file_location("differential_rules", ROOT / "scripts" / "differential_rules.py")
-assert _rules_spec is not None and _rules_spec.loader is not None
-rules_script = importlib.util.module_from_spec(_rules_spec)
-_rules_spec.loader.exec_module(rules_script)
+rules_script = load_script("differential_rules")
 
 
 def test_the_rule_modules_are_the_same_for_one_seed_and_mix_every_kind() -> None:

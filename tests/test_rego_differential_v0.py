@@ -1,27 +1,12 @@
 """scripts/differential_v0.py: the `--v0` generator of scripts/rego_differential.py (a maintainer's tool)."""
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from typing import Any
-
 import pytest
 
 from natpolicy.rego.engines import installed_engines
+from tests.script_modules import load_script, run_differential
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _load(name: str) -> Any:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-v0 = _load("differential_v0")
+v0 = load_script("differential_v0")
 
 
 def test_the_generated_sets_are_the_same_for_one_seed_and_cover_v0() -> None:
@@ -46,11 +31,6 @@ def test_the_generated_sets_are_the_same_for_one_seed_and_cover_v0() -> None:
 def test_generated_v0_sets_answer_alike_with_their_twins(capsys: pytest.CaptureFixture[str]) -> None:
     # 7 of these 60 answered otherwise before `if`/`in`/`every` without their import and a second body of one head
     # were refused when read as v0 (natpolicy.rego.v0_keywords, v0_bodies)
-    script = _load("rego_differential")
-    saved = list(sys.path)
-    try:
-        assert script.main(["--v0", "60", "--seed", "11"]) == 0
-    finally:
-        sys.path[:] = saved
+    assert run_differential(["--v0", "60", "--seed", "11"]) == 0
     out, err = capsys.readouterr()
     assert out == "" and "0 of 60 answered differently" in err
