@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -172,29 +171,7 @@ def _module(rng: random.Random) -> str:
 
 
 def run(args: argparse.Namespace, engines: Sequence[Any], answer: Callable[..., tuple[str, str, Any]]) -> int:
-    """Run ``args.rules`` generated modules on ``engines`` (``answer(outcome, engine, body, default_mode, input)``
-    gives one engine's (kind, text, value)); print the differences (every module with ``--all``); 1 if two
-    engines answered differently or one answered where another stopped."""
-    from test_rego_conformance import outcome
+    """Run ``args.rules`` generated modules on ``engines`` and print the differences (differential_runs)."""
+    from differential_runs import compare
 
-    count, default_mode, show_all = args.rules, args.default_mode, args.all
-    differences = mixed = 0
-    kinds: dict[tuple[str, ...], int] = {}
-    for body, document in random_rules(count, args.seed):
-        answers = [answer(outcome, engine, body, default_mode, document) for engine in engines]
-        key = tuple(kind for kind, _, _ in answers)
-        kinds[key] = kinds.get(key, 0) + 1
-        oks = [text for kind, text, _ in answers if kind == "ok"]
-        differ = len(oks) == len(answers) and len(set(oks)) > 1
-        # refused at load is loud; an answer beside a run-time stop is one engine silent (which: OPA's source)
-        half = 0 < len(oks) < len(answers) and "refused" not in key
-        differences += differ
-        mixed += half
-        if differ or half or show_all:
-            print(f"{'DIFF' if differ else 'MIXED' if half else 'same'}: {body!r}\n   input: {document}")
-            for engine, (kind, text, _) in zip(engines, answers, strict=True):
-                print(f"   {engine.name}: {kind} {text}")
-    summary = ", ".join(f"{'/'.join(k)} {n}" for k, n in sorted(kinds.items()))
-    print(f"{differences} of {count} answered differently, {mixed} answered by one engine only ({summary})",
-          file=sys.stderr)
-    return 1 if differences or mixed else 0
+    return compare(random_rules(args.rules, args.seed), engines, answer, args.rules, args.default_mode, args.all)
