@@ -16,6 +16,7 @@ import copy
 import json
 import random
 import sys
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["SCOPE_INPUT", "random_scopes", "merge_with", "run_scopes"]
@@ -163,15 +164,17 @@ def _tree(keys: list[str], value: Any) -> dict[str, Any]:
     return {keys[0]: value}
 
 
-def run_scopes(engines: list[Any], count: int, seed: int, show_all: bool) -> int:
-    """Run ``count`` generated modules (and twins) on ``engines``; print those whose answers differ."""
+def run_scopes(engines: list[Any], count: int, seed: int, show_all: bool,
+               answer: Callable[..., tuple[str, str, Any]]) -> int:
+    """Run ``count`` generated modules (and twins) on ``engines``; print those whose answers differ. ``answer``:
+    rego_differential's (one engine's (kind, text, value), through natpolicy's guards and rewrites)."""
     from test_rego_conformance import outcome
 
     differences = 0
     for module, twin, document, twin_input in random_scopes(count, seed):
         runs = [(engine, module, document) for engine in engines]
         runs += [(engine, twin, twin_input) for engine in engines] if twin is not None else []
-        answers = [_answer(outcome, engine, body, given) for engine, body, given in runs]
+        answers = [answer(outcome, engine, body, False, given) for engine, body, given in runs]
         given = {json.dumps(value, sort_keys=True, default=repr) for kind, _, value in answers if kind == "ok"}
         differ = len(given) > 1
         differences += differ
@@ -182,25 +185,3 @@ def run_scopes(engines: list[Any], count: int, seed: int, show_all: bool) -> int
                 print(f"   {engine.name}{' twin' if body is twin else ''}: {kind} {text[:200]}")
     print(f"{differences} of {count} answered differently", file=sys.stderr)
     return 1 if differences else 0
-
-
-def _answer(outcome: Any, engine: Any, body: str, document: Any) -> tuple[str, str, Any]:
-    """(kind, text, value or None) of one module on one engine, through natpolicy's guards and rewrites."""
-    probe: dict[str, Any] = {"source": f"package p\nimport rego.v1\n{body}\n", "rule": "x", "input": document,
-                             "expect": _Unequal()}
-    kind, detail = outcome(engine, probe)
-    if kind != "silent":  # outcome() calls any answer unlike the impossible expected one "silent"
-        return kind, detail, None
-    return "ok", detail.split(", OPA:")[0], probe["expect"].got
-
-
-class _Unequal:
-    """An expected answer no value equals; it keeps the value it was compared with (the engine's answer)."""
-
-    got: Any = None
-
-    def __eq__(self, other: object) -> bool:
-        self.got = other
-        return False
-
-    __hash__ = None  # type: ignore[assignment]

@@ -305,7 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.kinds is not None:
         return _measure_kinds(engines, args.kinds)
     if args.scopes:  # scripts/differential_scopes.py: `with` compared with twins that answer alike without it
-        return __import__("differential_scopes").run_scopes(engines, args.scopes, args.seed, args.all)
+        return __import__("differential_scopes").run_scopes(engines, args.scopes, args.seed, args.all, _answer)
     if args.rules:  # scripts/differential_rules.py
         from scripts.differential_rules import run
         return run(args, engines, _answer)
