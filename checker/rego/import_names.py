@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from natpolicy.rego.source import Token, scan_module, tokens
+from natpolicy.rego.source import Token, apply_edits, scan_module, tokens
 from natpolicy.rego.static_checks import rule_statements
 
 __all__ = ["import_refusals", "own_package_refs_for_regorus"]
@@ -71,9 +71,7 @@ def own_package_refs_for_regorus(source: str) -> str:
             continue
         uses = _uses_as_refs(toks, alias, end)
         edits += [(toks[k].offset, toks[k].offset + len(alias), ".".join(path)) for k in uses or ()]
-    for begin, stop, text in sorted(edits, reverse=True):
-        source = source[:begin] + text + source[stop:]
-    return source
+    return apply_edits(source, edits)
 
 
 def _uses_as_refs(toks: list[Token], alias: str, after: int) -> list[int] | None:

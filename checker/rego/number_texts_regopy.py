@@ -12,7 +12,7 @@ never answers. Lines stay; columns on the line move.
 from __future__ import annotations
 
 from natpolicy.rego.number_texts import named_whole_floats, rule_span, sprintf_elements
-from natpolicy.rego.source import tokens
+from natpolicy.rego.source import apply_edits, tokens
 
 __all__ = ["FLOAT_TEXT", "float_texts_for_regopy"]
 
@@ -35,7 +35,4 @@ def float_texts_for_regopy(source: str) -> str:
         literal = named.get((rule_span(source, toks, element.first), first.text))
         if literal is not None:
             edits.append((first.offset, first.offset + len(first.text), f'{FLOAT_TEXT}("{literal}")'))
-    out = source
-    for start, end, text in sorted(edits, reverse=True):
-        out = out[:start] + text + out[end:]
-    return out
+    return apply_edits(source, edits)

@@ -30,7 +30,7 @@ from natpolicy.rego.number_texts import (
 )
 from natpolicy.rego.numbers_opa import opa_json_texts, opa_to_number_kept, opa_to_number_texted, opa_to_number_whole
 from natpolicy.rego.regopy_keys import mentioned_names
-from natpolicy.rego.source import matching_close, tokens
+from natpolicy.rego.source import apply_edits, matching_close, tokens
 from natpolicy.rego.sprintf_opa import opa_sprintf_texts
 
 __all__ = ["NO_TEXT_CONTEXT", "TextContext", "add_number_text_extensions", "number_texts_for_regorus",
@@ -116,7 +116,4 @@ def number_texts_for_regorus(source: str, context: TextContext = NO_TEXT_CONTEXT
         listed = ", ".join(by_position.get(p, "null") for p in range(counts[call]))
         # After the array (before a trailing comma): the texts are the third argument.
         edits.append((toks[end].offset + 1, toks[end].offset + 1, f", [{listed}]"))
-    out = source
-    for start, end, text in sorted(edits, reverse=True):
-        out = out[:start] + text + out[end:]
-    return out
+    return apply_edits(source, edits)

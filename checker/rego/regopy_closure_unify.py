@@ -19,7 +19,7 @@ are left alone.
 from __future__ import annotations
 
 from natpolicy.rego.rule_scope import comprehensions, earlier_names, opens_body
-from natpolicy.rego.source import Token, enclosing_openers, matching_close, tokens
+from natpolicy.rego.source import Token, apply_edits, enclosing_openers, matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
 
 __all__ = ["closure_unifications_for_regopy"]
@@ -42,9 +42,7 @@ def closure_unifications_for_regopy(source: str) -> str:
             outside = _outside(toks, start, end, opener, close)
             for first, last in _statements(source, toks, bar + 1, close, inside):
                 edits += _rename(toks, first, last, inside, outside, _declared(toks, bar + 1, first, inside))
-    for begin, stop, text in sorted(edits, reverse=True):
-        source = source[:begin] + text + source[stop:]
-    return source
+    return apply_edits(source, edits)
 
 
 def _outside(toks: list[Token], start: int, end: int, opener: int, close: int) -> set[str]:

@@ -17,7 +17,7 @@ no element is added or lost; ``e = e`` made rego-cpp report a unification cycle)
 from __future__ import annotations
 
 from natpolicy.rego.rule_scope import comprehensions
-from natpolicy.rego.source import tokens
+from natpolicy.rego.source import apply_edits, tokens
 from natpolicy.rego.static_checks import rule_statements
 
 __all__ = ["head_reads_for_regopy"]
@@ -31,7 +31,7 @@ def head_reads_for_regopy(source: str) -> str:
     if "|" not in source:
         return source
     toks = tokens(source)
-    edits: list[tuple[int, str]] = []
+    edits: list[tuple[int, int, str]] = []
     for start, end in rule_statements(source, toks, rules_only=True):
         for opener, close in comprehensions(toks, start=start, end=end):
             inside = toks[opener].depth + 1
@@ -44,7 +44,6 @@ def head_reads_for_regopy(source: str) -> str:
                      and toks[j].text not in mentioned and toks[j].text in outside]
             if names:
                 last = toks[close - 1]
-                edits.append((last.offset + len(last.text), "".join(f"; {n} == {n}" for n in dict.fromkeys(names))))
-    for offset, text in sorted(edits, reverse=True):
-        source = source[:offset] + text + source[offset:]
-    return source
+                at = last.offset + len(last.text)
+                edits.append((at, at, "".join(f"; {n} == {n}" for n in dict.fromkeys(names))))
+    return apply_edits(source, edits)

@@ -21,7 +21,7 @@ and an error in a bound value is placed at the head (``regorus_heads.head_site``
 from __future__ import annotations
 
 from natpolicy.rego.regorus_heads import bind_head, computes, end_of, moved_head
-from natpolicy.rego.source import Token, matching_close, tokens
+from natpolicy.rego.source import Token, apply_edits, matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
 
 __all__ = ["bind_else_values", "ELSE_VALUE"]
@@ -56,10 +56,7 @@ def bind_else_values(source: str) -> str:
             count += 1
             edits.append((toks[assign + 1].offset, end_of(toks[if_at - 1]), name))
             edits.extend(bind_head(source, toks, if_at, [(name, *moved_head(source, toks, assign + 1, if_at))]))
-    out = source
-    for start_at, end_at, text in sorted(edits, reverse=True):
-        out = out[:start_at] + text + out[end_at:]
-    return out
+    return apply_edits(source, edits)
 
 
 def _outside_comprehensions(toks: list[Token], start: int, end: int) -> list[Token]:

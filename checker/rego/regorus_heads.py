@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-from natpolicy.rego.source import Token, matching_close, starts_line, tokens
+from natpolicy.rego.source import Token, apply_edits, matching_close, starts_line, tokens
 
 __all__ = ["bind_head", "bind_heads", "computes", "head_site", "moved_head", "end_of", "HEAD", "KEY", "VALUE"]
 
@@ -74,10 +74,7 @@ def bind_heads(source: str) -> str:
             if bindings:
                 edits.extend(placed)
                 edits.extend(bind_head(source, toks, body_at, bindings))
-    out = source
-    for start, end, text in sorted(edits, reverse=True):
-        out = out[:start] + text + out[end:]
-    return out
+    return apply_edits(source, edits)
 
 
 def _until_body(toks: list[Token], start: int, source: str = "") -> int | None:

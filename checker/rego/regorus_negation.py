@@ -24,7 +24,7 @@ an expression with ``with`` is left as written.
 from __future__ import annotations
 
 from natpolicy.rego.negation import in_inner_comprehension, negated_expressions
-from natpolicy.rego.source import tokens
+from natpolicy.rego.source import apply_edits, tokens
 
 __all__ = ["negations_for_regorus"]
 
@@ -42,9 +42,6 @@ def negations_for_regorus(source: str) -> str:
             end = toks[last].offset + len(toks[last].text)
             edits.append((toks[i].offset, toks[i].offset + len("not"), "count([1 |"))
             edits.append((end, end, "]) == 0"))
-    out = source
-    for start, end, text in sorted(edits, reverse=True):
-        out = out[:start] + text + out[end:]
-    return out
+    return apply_edits(source, edits)
 
 

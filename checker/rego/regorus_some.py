@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from natpolicy.rego.source import Token, starts_line, tokens
+from natpolicy.rego.source import Token, apply_edits, starts_line, tokens
 
 __all__ = ["Declaration", "declarations", "hoist_declarations", "some_refusals"]
 
@@ -101,10 +101,7 @@ def hoist_declarations(source: str) -> str:
     for body, texts in moved.items():
         at = toks[body].offset + 1
         edits.append((at, at, "".join(texts)))
-    out = source
-    for start, end, text in sorted(edits, reverse=True):
-        out = out[:start] + text + out[end:]
-    return out
+    return apply_edits(source, edits)
 
 
 def some_refusals(source: str, package_names: set[str], engine: str = "regorus 0.13.0") -> Iterator[tuple[int, str]]:

@@ -295,6 +295,14 @@ def with_targets(toks: list[Token]) -> Iterator[tuple[int, str]]:
             yield toks[i + 1].offset, ".".join(parts)
 
 
+def apply_edits(source: str, edits: list[tuple[int, int, str]]) -> str:
+    """``source`` with each (start, end, text) edit of character offsets applied, the last first (so earlier
+    offsets stay valid; edits at one place go in the order of their sorted tuples)."""
+    for start, end, text in sorted(edits, reverse=True):
+        source = source[:start] + text + source[end:]
+    return source
+
+
 def enclosing_openers(toks: list[Token], j: int, stop: int = -1) -> Iterator[int]:
     """The brackets (``(``, ``[``, ``{``) enclosing ``toks[j]``, innermost first, none at or before ``stop``."""
     depth, m = toks[j].depth, j
