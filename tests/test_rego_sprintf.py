@@ -159,7 +159,7 @@ def test_regopy_rewrite_makes_sprintf_a_concat_on_the_same_lines() -> None:
     assert out.splitlines()[:5] == [
         "package p",
         'x := concat("", [__natpolicy_fmt_s(input.a), ": ", sprintf("%5d", [__natpolicy_fmt_int(input.b)]), ", ", '
-        'sprintf("%.1f", [__natpolicy_fmt_frac(input.c)]), " % %!d(MISSING)"])',
+        '__natpolicy_fmt_frac(input.c, "%.1f", "%.1d", "f"), " % %!d(MISSING)"])',
         "", "", "y := 1"]  # the call's line breaks stay, so `y` keeps line 5
     refused = {
         'sprintf("%s", args)': "not a literal array",
@@ -188,9 +188,18 @@ def test_regopy_answers_as_opa_or_stops_with_a_refusal() -> None:
     nested = 'package p\nx := sprintf("%s|%5d|[%s]", [sprintf("%s", [22]), 3, upper(input.s)])\n'
     assert engine.evaluate(engine.compile({"p.rego": nested}, None, ["p/x"]), "p/x",
                            engine.prepare_input({"s": 'q"x'})) == '%!s(int=22)|    3|[Q"X]'
-    for rule in ("p/y", "p/z"):  # 1.2345675e+06 in OPA; %!f(int=22)
+    with pytest.raises(EvaluationError, match="a value regopy 1.5.2 prints or orders otherwise than OPA"):
+        engine.evaluate(compiled, "p/y", prepared)  # 1.2345675e+06 in OPA
+    # An integer given to a float verb is Go's bad verb, the verb's flags formatting the integer as %d would.
+    assert engine.evaluate(compiled, "p/z", prepared) == "%!f(int=22)"
+    verbs = engine.compile({"p.rego": 'package p\nx := sprintf("%5.1e|%+.3g|%#08.2f|%-4f|%.2f", [input.n, input.n, '
+                                      'input.n, input.n, input.f])\ny := sprintf("%.2f", [input.s])\n'
+                                      'z := sprintf("%e", [input.big])\n'}, None, ["p/x", "p/y", "p/z"])
+    numbers = engine.prepare_input({"n": -3, "f": 1.5, "s": "a", "big": 2 ** 60})
+    assert engine.evaluate(verbs, "p/x", numbers) == "%!e(int=   -3)|%!g(int=-003)|%!f(int=     -03)|%!f(int=-3  )|1.50"
+    for rule in ("p/y", "p/z"):  # a string and an integer past 2^53 given to a float verb still stop
         with pytest.raises(EvaluationError, match="a value regopy 1.5.2 prints or orders otherwise than OPA"):
-            engine.evaluate(compiled, rule, prepared)
+            engine.evaluate(verbs, rule, numbers)
     plain = engine.compile({"p.rego": "package p\nf(a) := 1 if a\nf(a) := 2 if a\nw := f(true)\n"}, None, ["p/w"])
     with pytest.raises(EvaluationError) as conflict:  # near miss: a policy's own conflict is not called a sprintf one
         engine.evaluate(plain, "p/w", engine.prepare_input({}))

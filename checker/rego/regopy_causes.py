@@ -25,7 +25,7 @@ _FORMATS = frozenset({"__natpolicy_fmt_s", "__natpolicy_fmt_v", "__natpolicy_fmt
 # (the functions that refuse, the cause), in the order the message names them.
 _VALUE_CAUSES = (
     (_FORMATS, "a sprintf argument that is a non-integer from 1e6 up or with 16 or more digits, an integer past "
-               "2^53, an integer given to a float verb or a non-integer to %d with a width"),
+               "2^53, anything but a number given to a float verb or a non-integer to %d with a width"),
     (frozenset({"__natpolicy_fmt_q", "__natpolicy_fmt_pad"}), "a value given to sprintf's %q or to a width on %s "
                                                                 "or %v that is not a string of printable ASCII "
                                                                 "without `\"` or `\\`"),

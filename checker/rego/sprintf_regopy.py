@@ -19,12 +19,14 @@ OPA's text for the argument:
 ``%s``, ``%v`` and ``%d`` are answered for every kind of value, and a verb
 with no argument left prints ``%!d(MISSING)`` as Go does; ``%d`` with flags or
 a width keeps regopy's formatting for integers only; the float verbs
-(``%.2f``, ``%e``, ``%.3g``) for non-integers only; ``%q`` and a width on
+(``%.2f``, ``%e``, ``%.3g``) keep it for non-integers, and print an integer as
+Go's bad verb (``%!f(int=05)``: the integer under the verb's flags, formatted by
+regopy's ``%d``, which pads as Go's does); ``%q`` and a width on
 ``%s``/``%v`` (``%-40s``: padded with spaces) for a string of printable ASCII
 without ``"`` or ``\\``, which Go quotes and counts as written (a string regopy
 holds escaped, or a rune Go counts or quotes otherwise, stops). A value the functions
 cannot print as OPA does (a non-integer regopy would print otherwise, an
-integer past 2^53, an integer given to ``%f``, a string inside a collection
+integer past 2^53, a string given to a float verb, a string inside a collection
 holding a rune Go's ``%v`` escapes, which regopy prints as it is: DEL,
 U+00A0, U+200B) calls a function with two
 different answers, so the query stops with regopy's "functions must not
@@ -152,8 +154,9 @@ __natpolicy_fmt_as_go(t) if {{
 {_D}(x) := {REFUSE}(x) if __natpolicy_fmt_is_big(x)
 {_INT}(x) := x if __natpolicy_fmt_is_int(x)
 {_INT}(x) := {REFUSE}(x) if not __natpolicy_fmt_is_int(x)
-{_FRAC}(x) := x if __natpolicy_fmt_is_frac(x)
-{_FRAC}(x) := {REFUSE}(x) if not __natpolicy_fmt_is_frac(x)
+{_FRAC}(x, f, d, v) := sprintf(f, [x]) if __natpolicy_fmt_is_frac(x)
+{_FRAC}(x, f, d, v) := concat("", ["%!", v, "(int=", sprintf(d, [x]), ")"]) if __natpolicy_fmt_is_int(x)
+{_FRAC}(x, f, d, v) := {REFUSE}(x) if {{ not __natpolicy_fmt_is_frac(x); not __natpolicy_fmt_is_int(x) }}
 __natpolicy_fmt_plain(x) if {{
   is_string(x); regex.match("^[ -~]*$", x); not contains(x, "\\""); not contains(x, "\\\\")
 }}
@@ -230,7 +233,7 @@ def sprintf_edits(source: str, toks: list[Token], i: int) -> tuple[list[tuple[in
         return [], ("sprintf arguments that are not a literal array [a, b, ...]: natpolicy rewrites each "
                     "argument for regopy 1.5.2 by its verb")
     elements = [source[first.offset:last.offset + len(last.text)] for first, last in _elements(toks, open_at, close)]
-    if len(elements) == 1 and elements[0].startswith((f"{_INT}(", f"{_FRAC}(")):
+    if len(elements) == 1 and elements[0].startswith(f"{_INT}("):
         return [], None  # a call this rewrite wrote: done
     quote = fmt.text[0]
     inner = fmt.text[1:-1]
@@ -268,9 +271,13 @@ def sprintf_edits(source: str, toks: list[Token], i: int) -> tuple[list[tuple[in
             pieces.append(f"{_Q}({argument})")
         elif pad:
             pieces.append(f"{_PAD}({argument}, {pad.group('width')}, {'true' if pad.group('left') else 'false'})")
-        elif _INT_SPEC.match(spec) or _FRAC_SPEC.match(spec):
-            wrapper = _INT if _INT_SPEC.match(spec) else _FRAC
-            pieces.append(f'sprintf("%{spec}", [{wrapper}({argument})])')
+        elif _INT_SPEC.match(spec):
+            pieces.append(f'sprintf("%{spec}", [{_INT}({argument})])')
+        elif _FRAC_SPEC.match(spec):
+            # Go prints an integer given to a float verb as `%!f(int=05)`: the verb's flags, width and precision
+            # format the integer as %d would (Go ignores `#` there), which regopy's %d does as Go (measured).
+            as_int = spec[:-1].replace("#", "") + "d"
+            pieces.append(f'{_FRAC}({argument}, "%{spec}", "%{as_int}", "{spec[-1]}")')
         else:
             return [], (f"sprintf verb {match.group()!r}: regopy 1.5.2 formats it differently from OPA, so natpolicy "
                         f"refuses it; use {HINT}")
