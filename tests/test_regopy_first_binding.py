@@ -14,7 +14,7 @@ import pytest
 from natpolicy.rego.engine import UNDEFINED
 from natpolicy.rego.engines import create_engine, installed_engines
 from natpolicy.rego.guards import engine_refusals
-from natpolicy.rego.regopy_first_binding import first_bound_inside
+from natpolicy.rego.regopy_first_binding import HEAD_TERM, first_bound_inside, move_head_terms
 from natpolicy.rego.source import char_line_col
 
 DOC = {"rs": [{"type": "aws_vpc", "names": ["aws_a", "b"], "ns": [1, 5]}, {"type": "aws_eip", "names": ["aws_c"],
@@ -35,7 +35,8 @@ FIRES = [
     # a comprehension's head reads what its body binds (it was taken for the first place, and the miss was silent)
     ('x := [input.idx[i] | upper(input.m[input.idx[i]]) == "X"]', "i",
      "the argument of upper(...), inside another ref's brackets", ["a"]),
-    ('x contains [input.arr[i], i] if {\n  some i\n}', "i", "a collection literal", [["a", 1], ["b", 2], ["c", 0]]),
+    # a read that cannot bind (`i > 0`) first: OPA binds i in the literal, regopy answered nothing
+    ('x contains v if {\n  i > 0\n  v := {"t": input.arr[i]}\n}', "i", "a collection literal", [{"t": "a"}, {"t": "b"}]),
     ('x contains {"a": input.arr[i]} if {\n  some i\n  i > 0\n}', "i", "a collection literal", [{"a": "a"}, {"a": "b"}]),
     ('x contains input.m[input.idx[i]] if {\n  some i\n}', "i", "another ref's brackets", ["x", "y"]),
 ]
@@ -60,6 +61,18 @@ QUIET = [
     'x contains k if {\n  lower(input.arr[k]) == "a"\n}',
     'x contains i if {\n  [input.arr[i]] == ["a"]\n}',
     'x := [j | some j\n  v := {"k": input.arr[j]}]',
+    'x contains v if {\n  i > 0\n  v := input.arr[i]\n}',  # a read first, then a ref regopy binds
+    # a head term moved to the end of its body (move_head_terms), where regopy_hoist binds it
+    'x contains [input.arr[i], i] if {\n  some i\n}',
+]
+# Head terms OPA's compiler moves to the end of the body, as move_head_terms does for regopy: (rule x, answer).
+# The first is conftest's own examples/terraform/policy/gke.rego, refused on regopy before.
+MOVED = [
+    ('x contains sprintf("missing %s %v", [input.rs[i].type, input.rs[i].ns[0]]) if {\n  not input.none\n}',
+     ["missing aws_eip 3", "missing aws_vpc 1", "missing x 2"]),
+    ('x contains sprintf("%s", [\n  input.arr[i]]) if { not input.none }\ny := 2', ["a", "b", "c"]),
+    ('x := {"t": input.arr[i]} if {\n  input.arr[i] == "b"\n}', {"t": "b"}),
+    ('x = [upper(input.idx[i])] if {\n  input.idx[i] == "z"\n}', ["Z"]),
 ]
 
 
@@ -107,3 +120,33 @@ def test_the_near_misses_answer_on_regopy(body: str) -> None:
     engine = create_engine("regopy")
     compiled = engine.compile({"p.rego": source}, None, ["p/x"])
     assert engine.evaluate(compiled, "p/x", engine.prepare_input(DOC)) not in (UNDEFINED, [])
+
+
+@pytest.mark.skipif(not {"regopy", "regorus"} <= set(installed_engines()), reason="needs regopy and regorus")
+@pytest.mark.parametrize(("body", "opa"), MOVED)
+def test_head_terms_moved_to_the_body_answer_as_opa(body: str, opa: Any) -> None:
+    source = _module(body)
+    assert engine_refusals(source, "regopy") == []
+    for engine_name in ("regopy", "regorus"):
+        engine = create_engine(engine_name)
+        compiled = engine.compile({"p.rego": source}, None, ["p/x"])
+        assert engine.evaluate(compiled, "p/x", engine.prepare_input(DOC)) == opa, engine_name
+
+
+def test_a_moved_head_term_keeps_every_line_and_leaves_other_heads() -> None:
+    source = _module(MOVED[1][0])
+    moved = move_head_terms(source)
+    assert moved.splitlines() == [
+        "package p", "import rego.v1", f"x contains {HEAD_TERM}",
+        f' if {{ not input.none ; {HEAD_TERM} := sprintf("%s", [   input.arr[i]]) }}', "y := 2"]
+    left = [
+        'x contains input.arr[i] if { some i }',  # a ref alone: regopy binds it
+        'f(i) := [input.arr[i]] if { true }',  # a function: its argument binds
+        'x := [input.arr[i]] if { some i } else := 1',  # an `else` chain
+        'x contains [input.arr[i]]  # why\n  if { some i }',  # a comment a joined line would swallow
+        'x contains [input.arr[i], `a`] if { some i }',  # a raw string (it may hold a line break)
+        'x contains [input.arr[i]] if input.arr[i]',  # no braced body
+        'a.b contains [input.arr[i]] if { some i }',  # a ref head
+    ]
+    for body in left:
+        assert move_head_terms(_module(body)) == _module(body), body

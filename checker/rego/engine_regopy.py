@@ -41,6 +41,7 @@ from natpolicy.rego.regopy_causes import helpers_reached, refusal_causes
 from natpolicy.rego.regopy_closure_unify import closure_unifications_for_regopy
 from natpolicy.rego.regopy_closures import copies_for_regopy
 from natpolicy.rego.regopy_errors import compile_error, error_from_node, first_message, node_text, on_policy_line
+from natpolicy.rego.regopy_first_binding import move_head_terms
 from natpolicy.rego.regopy_head_reads import head_reads_for_regopy
 from natpolicy.rego.regopy_hoist import hoist_first_bindings
 from natpolicy.rego.regopy_keys import KEYS_STOPPING, mentioned_names
@@ -578,11 +579,13 @@ def _for_regopy(source: str, refs: frozenset[str] | None = None, elsewhere: froz
     # compiler reads it (regopy_some_pairs), before the closures' copies read its ref.
     # Before all: a comprehension's own `some v in` variable named like one of the rule around it renamed inside it,
     # as OPA scopes it (regorus_shadow; regopy bound the outer one).
-    # First of all: a sprintf element naming a whole float literal marked with its text (number_texts_regopy), as
-    # guards read the policy; then a comprehension's head reading a name from outside that its body never mentions
-    # gets the name mentioned in its body, so that regopy binds it from outside (regopy_head_reads; it answered
-    # empty), and a comprehension's `=` of a name bound outside it compared through a new name (regopy_closure_unify).
-    first = head_reads_for_regopy(float_texts_for_regopy(source))
+    # First of all: a head term reading a variable regopy binds only in a body moved to the body's end, as OPA's
+    # compiler moves it (regopy_first_binding.move_head_terms); then a sprintf element naming a whole float
+    # literal marked with its text (number_texts_regopy), as guards read the policy; then a comprehension's head
+    # reading a name from outside that its body never mentions gets the name mentioned in its body, so that regopy
+    # binds it from outside (regopy_head_reads; it answered empty), and a comprehension's `=` of a name bound
+    # outside it compared through a new name (regopy_closure_unify).
+    first = head_reads_for_regopy(float_texts_for_regopy(move_head_terms(source)))
     shadows = closure_unifications_for_regopy(rename_comprehension_shadows(first))
     negated = some_pairs_for_regopy(bind_negated_operands(shadows, refs))
     arithmetic, sites = arithmetic_for_regopy(hoist_first_bindings(assignments_for_regopy(copies_for_regopy(negated))))

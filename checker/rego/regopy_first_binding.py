@@ -14,6 +14,11 @@ as OPA, and so does a ref that is a call's operand under ``not``, which ``negate
 ``not``, with ``with``, in an ``every``, a head, a ref inside another ref's brackets or one it cannot move), and a
 variable only a rule's head binds inside a call, a literal or another ref's brackets there. An operand of
 ``+ - * /`` counts as a call's argument: ``regopy_arith`` makes the operator one.
+
+A rule's head term that reads such a variable (conftest's own example: ``deny contains sprintf("%s",
+[input.Resources[i].Type]) if { ... }``) is moved to the end of its body first (``move_head_terms``), as OPA's
+compiler moves a head's calls and refs (``rewriteExprTermsInHead``, ``rewriteRefsInHead``), so that the body
+binds the variable as any other; the check then reads the moved text.
 """
 from __future__ import annotations
 
@@ -22,10 +27,12 @@ from collections.abc import Iterator
 from natpolicy.rego.negated_operands import moved_names
 from natpolicy.rego.regopy_hoist import hoisted_names, unhoisted, unhoisted_operands
 from natpolicy.rego.rule_scope import in_comprehension_body, in_comprehension_head, opens_body, parameter_names
-from natpolicy.rego.source import Token, matching_close, tokens
+from natpolicy.rego.source import Token, apply_edits, comments, matching_close, tokens
 from natpolicy.rego.static_checks import declared_name, may_bind, rule_statements
 
-__all__ = ["first_bound_inside"]
+__all__ = ["first_bound_inside", "move_head_terms", "HEAD_TERM"]
+
+HEAD_TERM = "__natpolicy_head"  # the name a moved head term is bound to (a policy cannot write `__natpolicy_`)
 
 _NOT_VARIABLES = frozenset({"input", "data", "_", "true", "false", "null", "some", "in", "not", "every", "if",
                             "else", "contains", "default", "with", "as", "import", "package"})
@@ -33,7 +40,11 @@ _NOT_VARIABLES = frozenset({"input", "data", "_", "true", "false", "null", "some
 
 def first_bound_inside(source: str, package_names: set[str]) -> Iterator[tuple[int, str]]:
     """(offset, message) of each variable whose first occurrence in a body is a bracket inside a call's
-    argument or a collection literal."""
+    argument or a collection literal, once the head terms are moved (move_head_terms)."""
+    edits = _head_moves(source)
+    if edits:
+        yield from _moved_findings(source, edits, package_names)
+        return
     toks = tokens(source)
     hoisted, left, operands = hoisted_names(source), unhoisted(source), unhoisted_operands(source)
     hoisted |= moved_names(source, package_names)  # bound before its `not` as OPA does (negated_operands)
@@ -58,14 +69,18 @@ def first_bound_inside(source: str, package_names: set[str]) -> Iterator[tuple[i
             if declared_name(toks, k) or in_comprehension_head(toks, k):
                 continue  # `some i` declares and a comprehension's head reads: neither binds
             # A name in its own ref's brackets (x[i]) is read from that bracket: it is no outer ref's.
-            if may_bind(toks, k, start, package_names) \
-                    and not _enclosing(toks, k - 1 if _bracket_variable(toks, k) else k, start):
+            binds = may_bind(toks, k, start, package_names)
+            if binds and not _enclosing(toks, k - 1 if _bracket_variable(toks, k) else k, start):
                 bound.add(tok.text)
             if tok.text in seen:
                 continue
-            seen.add(tok.text)
             if not _bracket_variable(toks, k):
+                # A read that cannot bind (`i > 0`) leaves the name to its first binding: in `i > 0;
+                # v := {"t": xs[i]}` OPA binds i in the literal, which regopy never does (it answered nothing).
+                if binds:
+                    seen.add(tok.text)
                 continue
+            seen.add(tok.text)
             # An operand of + - * / is a call's argument once regopy_arith has rewritten the operator.
             inside = _enclosing(toks, k - 1, start) or ("arithmetic (`+ - * /`)" if tok.offset in operands else "")
             if inside and tok.offset not in hoisted:
@@ -83,6 +98,58 @@ def first_bound_inside(source: str, package_names: set[str]) -> Iterator[tuple[i
                                        "regopy 1.5.2 never binds it there, so the rule would be silently undefined, "
                                        f"where OPA binds it; bind it in the body (`some {name}; x[{name}]`) or run "
                                        "on regorus")
+
+
+def _moved_findings(original: str, edits: list[tuple[int, int, str, int]], package_names: set[str]
+                    ) -> Iterator[tuple[int, str]]:
+    """first_bound_inside of the text with its head terms moved, each offset given in ``original``: a moved
+    term's at its head, any other at its line's start (the move keeps every line)."""
+    source = apply_edits(original, [edit[:3] for edit in edits])
+    starts = [0] + [n + 1 for n, c in enumerate(original) if c == "\n"]
+    moved: list[tuple[int, int, int]] = []  # (start, end) of each moved term in `source`, its head's offset
+    delta = 0
+    for start, end, text, head in sorted(edits):
+        if head >= 0:  # the term ends the text, as long as in the head (its line breaks became spaces)
+            term = len(text) - 1 - text.index(" := ") - 4
+            moved.append((start + delta + len(text) - 1 - term, start + delta + len(text) - 1, head))
+        delta += len(text) - (end - start)
+    for offset, message in first_bound_inside(source, package_names):
+        yield next((head + offset - begin for begin, stop, head in moved if begin <= offset < stop),
+                   starts[source.count("\n", 0, offset)]), message
+
+
+def move_head_terms(source: str) -> str:
+    """``source`` with the head term of each rule ``NAME contains TERM if { BODY }`` (or ``NAME := TERM``,
+    ``NAME = TERM``; no ``else``) whose term reads a bracket variable inside a call or a collection literal bound
+    to ``__natpolicy_head`` at the end of its body, on the body's last line; every line keeps its number."""
+    edits = _head_moves(source)
+    return apply_edits(source, [edit[:3] for edit in edits]) if edits else source
+
+
+def _head_moves(source: str) -> list[tuple[int, int, str, int]]:
+    """move_head_terms' edits: (start, end, text, the head term's offset for the moved term's insertion, or -1)."""
+    toks = tokens(source)
+    notes = [offset for offset, _ in comments(source)]
+    edits: list[tuple[int, int, str, int]] = []
+    for start, end in rule_statements(source, toks, rules_only=True):
+        if end - start < 5 or toks[start + 1].text not in ("contains", ":=", "="):
+            continue  # a ref head (`a.b contains`), a partial object, a function: left as they are
+        body = next((k for k in range(start + 2, end) if toks[k].depth == 0 and toks[k].text == "if"), None)
+        close = matching_close(toks, body + 1) if body is not None and toks[body + 1].text == "{" else None
+        if body is None or close is None or close + 1 != end or body == start + 2:
+            continue  # no braced body, or an `else` after it
+        first, last = toks[start + 2], toks[body - 1]
+        stop = last.offset + len(last.text)
+        term = source[first.offset:stop]
+        reads = any(_bracket_variable(toks, k) and _enclosing(toks, k - 1, start) for k in range(start + 2, body))
+        if not reads or "`" in term or any(first.offset <= n < stop for n in notes):
+            continue  # nothing regopy leaves unbound; or a raw string or comment a joined line would break
+        line_start = source.rfind("\n", 0, toks[close].offset) + 1
+        sep = "; " if source[max(line_start, toks[body + 1].offset + 1):toks[close].offset].strip() else ""
+        edits.append((first.offset, stop, HEAD_TERM + "\n" * term.count("\n"), -1))
+        edits.append((toks[close].offset, toks[close].offset, f"{sep}{HEAD_TERM} := {term.replace(chr(10), ' ')} ",
+                      first.offset))
+    return edits
 
 
 def _bracket_variable(toks: list[Token], k: int) -> bool:
