@@ -111,6 +111,9 @@ def test_an_empty_message_passes_beside_a_real_one(cli: Cli, tmp_path: Path) -> 
     ('"severity": "error"', "`severity` must be low, medium, high or critical"),
     ('"resource": {"kind": "Pod"}', "`resource` must be a string"),
     ('"address": ["a"]', "`address` must be a string"),
+    ('"title": {"en": "t"}', "`title` must be a string"),
+    ('"key": [1]', "`key` must be a string or a whole number"),
+    ('"resource_type": 3', "`resource_type` must be a string"),
 ])
 def test_metadata_natpolicy_cannot_use_stays_in_details_as_conftest_keeps_it(cli: Cli, tmp_path: Path, fields: str,
                                                                               unusable: str) -> None:

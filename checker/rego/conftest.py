@@ -237,10 +237,13 @@ def _one(item: Any, query: Query, default_severity: Severity, builtin_ids: froze
     if address is not None and not isinstance(address, str):
         unused.append("address" if "address" in fields else "resource")
         address = None
-    key = fields.get("key")
+    # The display fields: a value of another kind is kept in the details too, not dropped.
+    key, title, resource_type = fields.get("key"), fields.get("title"), fields.get("resource_type")
+    for field, value, kinds in (("key", key, (str, int)), ("title", title, str), ("resource_type", resource_type, str)):
+        if value is not None and not isinstance(value, kinds):
+            unused.append(field)
     details = {k: v for k, v in fields.items() if k not in reserved_fields() or k in unused}
     details["query"] = query.ref
-    title = fields.get("title")
     name = title if isinstance(title, str) and title else f"Rego rule {query.ref}"
     return RegoResult(
         rule_id=rule_id,
@@ -249,7 +252,7 @@ def _one(item: Any, query: Query, default_severity: Severity, builtin_ids: froze
         level=sarif_level(severity),
         message=fields["msg"],
         address=address or None,
-        resource_type=fields.get("resource_type") if isinstance(fields.get("resource_type"), str) else None,
+        resource_type=resource_type if isinstance(resource_type, str) else None,
         key=str(key) if isinstance(key, (str, int)) else "",
         details=details,
         doc=f"User Rego policy: `{query.ref}` in `{query.policy.display}`.\n\n{name}",
@@ -262,7 +265,8 @@ def _one(item: Any, query: Query, default_severity: Severity, builtin_ids: froze
 def unused_fields_note(ref: str, place: str, fields: set[str]) -> str:
     """Why some results' fields are only details: the values natpolicy reads them as."""
     wants = {"id": "a rule id (letters, digits and _ . : / -, up to 128 characters)",
-             "severity": "low, medium, high or critical", "address": "a string", "resource": "a string"}
+             "severity": "low, medium, high or critical", "address": "a string", "resource": "a string",
+             "key": "a string or a whole number", "title": "a string", "resource_type": "a string"}
     said = "; ".join(f"`{f}` must be {wants[f]}" for f in sorted(fields))
     return (f"{ref} ({place}) returned fields natpolicy cannot use ({said}): they stay in the finding's details, "
             "and the rule's defaults apply, as conftest reads them as metadata only")
