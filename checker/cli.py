@@ -181,7 +181,8 @@ def _cli() -> click.Group:
                        "summary limit; 65536 for a PR comment).")
     @click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False), default=None, show_default="low",
                   help="Exit 1 when a finding is at or above this severity (else fail-on from the config file).")
-    @click.option("--soft-fail", is_flag=True, help="Always exit 0 on findings (input errors still exit 2).")
+    @click.option("--soft-fail", "--no-fail", "soft_fail", is_flag=True,
+                  help="Always exit 0 on findings (input errors still exit 2); --no-fail is conftest's spelling.")
     @click.option("-c", "--check", "include", multiple=True, metavar="ID",
                   help="Run only these rules or families (e.g. SG001, NAT); repeatable or comma-separated.")
     @click.option("--skip-check", "exclude", multiple=True, metavar="ID", help="Skip these rules or families.")

@@ -159,14 +159,6 @@ def test_exceptions_exempt_warn_rules_by_their_suffix(cli: Cli, tmp_path: Path) 
     assert result.code == 0  # only a warning is left
 
 
-def test_an_exception_naming_the_plain_rule_exempts_it(cli: Cli, tmp_path: Path) -> None:
-    directory = policy(tmp_path, V1 + 'deny contains "d" if true\nwarn contains "w" if true\n'
-                                      'deny_x contains "x" if true\n'
-                                      'exception contains ["deny"] if true\nexception contains ["warn"] if true\n')
-    result = check(cli, str(quiet_plan(tmp_path)), "-p", str(directory), "--format", "json")
-    assert [f["rule_id"] for f in user_findings(result)] == ["main/deny_x"]
-
-
 def test_an_exception_applies_only_in_its_own_namespace(cli: Cli, tmp_path: Path) -> None:
     directory = policy(tmp_path, V1 + 'warn_tags contains "w" if true\n')
     policy(tmp_path, "package other\n\nimport rego.v1\n\nwarn_tags contains \"o\" if true\n"

@@ -281,8 +281,8 @@ def test_policy_problems_name_file_line_and_cause(cli: Cli, tmp_path: Path, sour
     ('deny := {"a": true}\n', "Rego v0 `deny[msg]"),
     ('deny := 5\n', "must be a set of results"),
     ('deny contains 5 if true\n', "each result must be a string or an object with a string `msg`"),
-    ('deny contains {"msg": "m", "severity": "urgent"} if true\n', "severity 'urgent'"),
-    ('deny contains {"msg": "m", "id": "has space"} if true\n', "not a usable rule id"),
+    ('deny contains {"severity": "high"} if true\n', "each result must be a string or an object with a string `msg`"),
+    ('deny contains {"msg": 5} if true\n', "each result must be a string or an object with a string `msg`"),
     # regopy's own sprintf leaks quotes here (rego-cpp#201): a literal format is rewritten into concat
     # (sprintf_regopy), a computed one refused before anything runs.
     ('deny contains sprintf(f, [concat(",", ["a", "b"])]) if f := "[%s]"\n', "sprintf with a computed format"),

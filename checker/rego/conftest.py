@@ -1,17 +1,26 @@
 """User policies in conftest style: which rules to query and what their results mean.
 
+Each behaviour follows conftest's own source (``policy/engine.go``,
+``output/result.go``); docs/rego.md ("conftest's rules, side by side") lists
+them with natpolicy's answer.
+
 * rules ``deny``/``violation`` (failures) and ``warn`` (warnings), each with
   optional ``_suffix`` parts, in package ``main`` unless ``--namespace``
   (repeatable, globs) or ``--all-namespaces`` says otherwise;
 * a result is a string (the message) or an object with a string ``msg`` and
   optional fields: ``id``, ``severity``, ``address``/``resource``, ``key``,
-  ``title``; every other field lands in the finding's ``details``;
+  ``title``; every other field lands in the finding's ``details``. conftest
+  reads all of these as opaque metadata, so one natpolicy cannot use (an id
+  with a space, severity ``"error"``) stays in ``details``, with a note,
+  instead of stopping a policy conftest runs;
+* an empty message (``""``, ``{"msg": ""}``) is a pass, as conftest's
+  ``Result.Passed`` reads it (a note counts them);
 * ``exception contains rules if { ...; rules := ["foo"] }`` exempts
-  ``deny_foo``, ``violation_foo`` and ``warn_foo``: conftest strips the
-  ``violation_``/``deny_``/``warn_`` prefix of a rule and looks the rest up in
-  ``data.<namespace>.exception[_][_]`` (so ``"deny"`` names plain ``deny``;
-  ``""`` still exempts plain ``deny`` and ``violation``, as natpolicy always
-  read it); exempted results are counted in a note;
+  ``deny_foo``, ``violation_foo`` and ``warn_foo``: conftest's
+  ``removeRulePrefix`` strips the ``violation_``/``deny_``/``warn_`` prefix,
+  turns plain ``deny``/``violation``/``warn`` into ``""``, and looks the
+  name up with ``data.<namespace>.exception[_][_] == name``; exempted
+  results are counted in a note;
 * a rule whose value is a bare boolean (``deny if { ... }``, ``deny = true``)
   is no set of results: conftest ignores it, and so does natpolicy (a note);
 * a namespace with nothing to query (no such package, or only helpers)
@@ -32,8 +41,8 @@ from natpolicy.rego.evaluate import Query
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.results import RULE_ID, RegoResult, message_key, reserved_fields, severity_of
 
-__all__ = ["FAILURE", "WARNING", "select_queries", "parse_results", "exempted_rules", "is_exempt",
-           "rule_suffix", "is_warning_finding"]
+__all__ = ["FAILURE", "WARNING", "select_queries", "parse_results", "exempted_rules", "exception_shape_note",
+           "is_exempt", "plain_name_note", "rule_suffix", "unused_fields_note", "is_warning_finding", "where"]
 
 FAILURE = re.compile(r"^(deny|violation)(_[a-zA-Z0-9]+)*$")
 WARNING = re.compile(r"^warn(_[a-zA-Z0-9]+)*$")
@@ -87,19 +96,46 @@ def kind_of(rule: str) -> str:
     return "failure" if FAILURE.match(rule) else "warning"
 
 
-def exempted_rules(value: Any, query: Query) -> set[str]:
-    """The names an ``exception`` value lists: ``{"tags"}`` for ``exception contains ["tags"]``."""
-    if value is UNDEFINED:
-        return set()
-    if not isinstance(value, list) or not all(
-            isinstance(v, list) and all(isinstance(s, str) for s in v) for v in value):
-        raise InputError(_where(query), f"{query.ref} must be a set of arrays of rule names "
-                                        f"(`exception contains rules if {{ rules := [\"foo\"] }}`), got {_kind(value)}")
-    return {name for names in value for name in names}
+def exempted_rules(value: Any) -> set[str]:
+    """The names ``data.<ns>.exception[_][_]`` reaches: ``{"tags"}`` for ``exception contains ["tags"]``.
+
+    conftest asks ``exception[_][_] == name``, so whatever Rego iterates at
+    both levels counts (sets, arrays, object values) and only strings can
+    equal a name; anything else (``exception contains "tags"``: a string is
+    not iterable) exempts nothing, without an error. :func:`exception_shape_note`
+    says so.
+    """
+    names: set[str] = set()
+    for entry in _members(value):
+        names.update(name for name in _members(entry) if isinstance(name, str))
+    return names
+
+
+def exception_shape_note(value: Any, query: Query) -> str | None:
+    """A note when ``exception`` holds values but no name at ``exception[_][_]`` (conftest exempts nothing then)."""
+    if value is UNDEFINED or exempted_rules(value) or not _members(value):
+        return None
+    return (f"{query.ref} ({where(query)}) names no rule at {query.ref}[_][_], so it exempts nothing, as in "
+            f"conftest: write `exception contains rules if {{ rules := [\"foo\"] }}` (an array of names)")
+
+
+def _members(value: Any) -> list[Any]:
+    """What Rego's ``value[_]`` iterates: a collection's elements, an object's values; nothing for a scalar."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):
+        return list(value.values())
+    return []
 
 
 def rule_suffix(rule: str) -> str:
-    """What conftest looks up in ``exception``: the rule name without its kind prefix."""
+    """What conftest looks up in ``exception`` for ``rule`` (``removeRulePrefix`` in policy/engine.go).
+
+    Plain ``deny``, ``violation`` and ``warn`` are ``""`` (conftest#589), so
+    ``rules := [""]`` exempts them, and ``"deny"`` names ``deny_deny`` only.
+    """
+    if rule in ("deny", "violation", "warn"):
+        return ""
     for prefix in ("violation_", "deny_", "warn_"):
         rule = rule.removeprefix(prefix)
     return rule
@@ -107,9 +143,15 @@ def rule_suffix(rule: str) -> str:
 
 def is_exempt(rule: str, names: set[str]) -> bool:
     """Does an ``exception`` listing ``names`` exempt the results of ``rule``?"""
-    if rule_suffix(rule) in names:
-        return True
-    return "" in names and rule in ("deny", "violation")
+    return rule_suffix(rule) in names
+
+
+def plain_name_note(rule: str, names: set[str], package: str) -> str | None:
+    """A note when ``exception`` names ``"deny"`` beside a plain ``deny`` it does not exempt (natpolicy once did)."""
+    if rule in ("deny", "violation", "warn") and rule in names and not is_exempt(rule, names):
+        return (f"the exception of package {package} names {rule!r}, which exempts {rule}_{rule} but not plain "
+                f"{rule}, as in conftest; to exempt plain deny, violation and warn, name \"\"")
+    return None
 
 
 def is_warning_finding(details: Any) -> bool:
@@ -118,9 +160,11 @@ def is_warning_finding(details: Any) -> bool:
     return isinstance(query, str) and query.startswith("data.") and bool(WARNING.match(query.rsplit(".", 1)[-1]))
 
 
-def parse_results(value: Any, query: Query, builtin_ids: frozenset[str] = frozenset()) -> list[RegoResult]:
+def parse_results(value: Any, query: Query,
+                  builtin_ids: frozenset[str] = frozenset()) -> tuple[list[RegoResult], int]:
+    """The findings of one rule's value, and how many of its results passed (an empty message)."""
     if value is UNDEFINED:
-        return []
+        return [], 0
     if isinstance(value, dict):
         if value and all(v is True for v in value.values()):
             cause = ("is an object whose values are all `true`: the shape of Rego v0 `"
@@ -128,15 +172,19 @@ def parse_results(value: Any, query: Query, builtin_ids: frozenset[str] = frozen
                      f"write `{query.rule} contains msg if {{ ... }}`")
         else:
             cause = f"is an object, not a set of results; write `{query.rule} contains msg if {{ ... }}`"
-        raise InputError(_where(query), f"{query.ref} {cause}")
+        raise InputError(where(query), f"{query.ref} {cause}")
     if not isinstance(value, list):
-        raise InputError(_where(query), f"{query.ref} must be a set of results (`{query.rule} contains msg if ...`), "
+        raise InputError(where(query), f"{query.ref} must be a set of results (`{query.rule} contains msg if ...`), "
                                         f"got {_kind(value)}")
     severity = _DEFAULTS[kind_of(query.rule)]
     out: list[RegoResult] = []
+    passed = 0
     keys: set[tuple[str, str, str]] = set()
     for item in value:
         result = _one(item, query, severity, builtin_ids)
+        if result is None:
+            passed += 1
+            continue
         if result.address is None and not result.key:
             # Results naming no resource all sit at the plan's path: only the
             # message tells them apart, whichever order the engine returns.
@@ -149,24 +197,32 @@ def parse_results(value: Any, query: Query, builtin_ids: frozenset[str] = frozen
             result.key = message_key(result.message)
         keys.add((result.rule_id, result.address or "", result.key))
         out.append(result)
-    return out
+    return out, passed
 
 
-def _one(item: Any, query: Query, default_severity: Severity, builtin_ids: frozenset[str]) -> RegoResult:
+def _one(item: Any, query: Query, default_severity: Severity, builtin_ids: frozenset[str]) -> RegoResult | None:
+    """One result, or None for an empty message: conftest's ``Result.Passed`` (output/result.go) counts it as passed."""
     fields: dict[str, Any]
     if isinstance(item, str):
         fields = {"msg": item}
     elif isinstance(item, dict) and isinstance(item.get("msg"), str):
         fields = item
     else:
-        raise InputError(_where(query), f"{query.ref} returned {_kind(item)}; each result must be a string or an "
+        # conftest errors on an object without a string msg (output.NewResult) and drops other values
+        # unread; natpolicy stops on both, so no result is lost without a word.
+        raise InputError(where(query), f"{query.ref} returned {_kind(item)}; each result must be a string or an "
                                         "object with a string `msg`")
+    if not fields["msg"]:
+        return None
+    # conftest keeps every field but msg as opaque metadata: one natpolicy cannot use is kept in the
+    # details (unused names it for a note) rather than stopping a policy conftest runs.
+    unused: list[str] = []
     rule_id = fields.get("id")
+    if rule_id is not None and not (isinstance(rule_id, str) and RULE_ID.match(rule_id)):
+        unused.append("id")
+        rule_id = None
     if rule_id is None:
         rule_id = f"{query.package}/{query.rule}"
-    if not isinstance(rule_id, str) or not RULE_ID.match(rule_id):
-        raise InputError(_where(query), f"{query.ref} returned an `id` that is not a usable rule id: {rule_id!r} "
-                                        "(letters, digits and _ . : / -, up to 128 characters)")
     clash = ""
     if rule_id in builtin_ids:
         # Under the built-in id the report would show the built-in rule's
@@ -175,15 +231,19 @@ def _one(item: Any, query: Query, default_severity: Severity, builtin_ids: froze
         clash, rule_id = rule_id, f"{query.package}/{rule_id}"
     severity = severity_of(fields.get("severity"), default_severity)
     if severity is None:
-        raise InputError(_where(query), f"{query.ref} returned severity {fields.get('severity')!r}; "
-                                        "use low, medium, high or critical")
+        unused.append("severity")
+        severity = default_severity
     address = fields.get("address", fields.get("resource"))
     if address is not None and not isinstance(address, str):
-        raise InputError(_where(query), f"{query.ref} returned a non-string `address`/`resource`: {_kind(address)}")
-    key = fields.get("key")
-    details = {k: v for k, v in fields.items() if k not in reserved_fields()}
+        unused.append("address" if "address" in fields else "resource")
+        address = None
+    # The display fields: a value of another kind is kept in the details too, not dropped.
+    key, title, resource_type = fields.get("key"), fields.get("title"), fields.get("resource_type")
+    for field, value, kinds in (("key", key, (str, int)), ("title", title, str), ("resource_type", resource_type, str)):
+        if value is not None and not isinstance(value, kinds):
+            unused.append(field)
+    details = {k: v for k, v in fields.items() if k not in reserved_fields() or k in unused}
     details["query"] = query.ref
-    title = fields.get("title")
     name = title if isinstance(title, str) and title else f"Rego rule {query.ref}"
     return RegoResult(
         rule_id=rule_id,
@@ -192,16 +252,28 @@ def _one(item: Any, query: Query, default_severity: Severity, builtin_ids: froze
         level=sarif_level(severity),
         message=fields["msg"],
         address=address or None,
-        resource_type=fields.get("resource_type") if isinstance(fields.get("resource_type"), str) else None,
+        resource_type=resource_type if isinstance(resource_type, str) else None,
         key=str(key) if isinstance(key, (str, int)) else "",
         details=details,
         doc=f"User Rego policy: `{query.ref}` in `{query.policy.display}`.\n\n{name}",
         policy_path=query.policy.display,
         builtin_clash=clash,
+        unused=tuple(unused),
     )
 
 
-def _where(query: Query) -> str:
+def unused_fields_note(ref: str, place: str, fields: set[str]) -> str:
+    """Why some results' fields are only details: the values natpolicy reads them as."""
+    wants = {"id": "a rule id (letters, digits and _ . : / -, up to 128 characters)",
+             "severity": "low, medium, high or critical", "address": "a string", "resource": "a string",
+             "key": "a string or a whole number", "title": "a string", "resource_type": "a string"}
+    said = "; ".join(f"`{f}` must be {wants[f]}" for f in sorted(fields))
+    return (f"{ref} ({place}) returned fields natpolicy cannot use ({said}): they stay in the finding's details, "
+            "and the rule's defaults apply, as conftest reads them as metadata only")
+
+
+def where(query: Query) -> str:
+    """``file:line`` of the rule ``query`` asks for."""
     return f"{query.policy.display}:{query.policy.line_of_rule(query.rule)}"
 
 

@@ -10,7 +10,7 @@
 * a file whose top is a list (and each document of a multi-document YAML
   file) is evaluated element by element, as conftest does; with
   ``--combine`` every input becomes one document instead, a list of
-  ``{"path": ..., "contents": ...}`` (conftest's ``CombineConfigurations``).
+  ``{"path": ..., "contents": ...}`` per unit, sorted by path (conftest's ``CombineConfigurations``).
 """
 from __future__ import annotations
 
@@ -176,8 +176,16 @@ def evaluation_units(documents: Sequence[Document]) -> list[tuple[Document, Any]
 
 
 def combined(documents: Sequence[Document]) -> list[dict[str, Any]]:
-    """conftest's ``--combine`` input: ``[{"path": ..., "contents": ...}, ...]`` in command-line order."""
-    return [{"path": doc.origin, "contents": doc.parsed} for doc in documents]
+    """conftest's ``--combine`` input, ``[{"path": ..., "contents": ...}, ...]``, as ``CombineConfigurations`` makes it.
+
+    As in conftest's parser/parser.go: one entry per evaluation unit (a list
+    file's elements, a multi-document YAML file's documents, each under the
+    file's path), sorted stably by path, not in command-line order.
+    """
+    entries = [{"path": doc.origin, "contents": value}
+               for doc in documents
+               for value in (doc.value if not doc.plan and isinstance(doc.value, list) else [doc.parsed])]
+    return sorted(entries, key=lambda entry: entry["path"])
 
 
 def policy_documents(paths: Sequence[str], aside: SetAside | None, *, twins: bool, staged: bool,

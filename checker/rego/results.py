@@ -47,6 +47,7 @@ class RegoResult:
     doc: str  # for the synthetic rule's help text
     policy_path: str  # where the rule is written, for the SARIF help link
     builtin_clash: str = ""  # the built-in rule id the result asked for, now prefixed with its package
+    unused: tuple[str, ...] = ()  # fields natpolicy could not use (kept in details): `id`, `severity`, ...
 
 
 class RegoRuleCheck(BaseCheck):

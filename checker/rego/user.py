@@ -8,7 +8,16 @@ from natpolicy.check import BaseCheck
 from natpolicy.findings import Finding
 from natpolicy.model import ResourceModel
 from natpolicy.rego.builtins import refuse_network_calls
-from natpolicy.rego.conftest import exempted_rules, is_exempt, parse_results, select_queries
+from natpolicy.rego.conftest import (
+    exception_shape_note,
+    exempted_rules,
+    is_exempt,
+    parse_results,
+    plain_name_note,
+    select_queries,
+    unused_fields_note,
+    where,
+)
 from natpolicy.rego.data_files import load_data
 from natpolicy.rego.evaluate import PolicySet, Query
 from natpolicy.rego.loading import load_policy_paths
@@ -52,31 +61,50 @@ class UserPolicies:
         """The findings, rules and notes of one plan's values (``interpret``'s answer for this set)."""
         raw: list[tuple[Query, RegoResult]] = []
         exempt: dict[str, set[str]] = {}
-        booleans: list[str] = []
+        early: list[str] = []
+        passed: dict[str, int] = {}
         for query, value in values:
             if query.rule == "exception":
-                exempt.setdefault(query.package, set()).update(exempted_rules(value, query))
+                exempt.setdefault(query.package, set()).update(exempted_rules(value))
+                shape = exception_shape_note(value, query)
+                if shape:
+                    early.append(f"{origin}: {shape}")
             elif isinstance(value, bool):
                 # `deny if { ... }` / `deny = true`: conftest finds no results
                 # in a boolean and passes; natpolicy does the same, with a note.
-                booleans.append(f"{origin}: {query.ref} ({query.policy.display}:"
-                                f"{query.policy.line_of_rule(query.rule)}) is the boolean {str(value).lower()}, "
-                                "not a set of results, and is ignored as conftest ignores it; report through "
-                                f"`{query.rule} contains msg if {{ ... }}`")
+                early.append(f"{origin}: {query.ref} ({where(query)}) is the boolean {str(value).lower()}, "
+                             "not a set of results, and is ignored as conftest ignores it; report through "
+                             f"`{query.rule} contains msg if {{ ... }}`")
             else:
-                raw.extend((query, r) for r in parse_results(value, query, self.builtin_ids))
+                results, empty = parse_results(value, query, self.builtin_ids)
+                raw.extend((query, r) for r in results)
+                if empty:
+                    passed[query.ref] = passed.get(query.ref, 0) + empty
         findings: list[Finding] = []
         checks: dict[str, BaseCheck] = {}
         skipped: dict[str, int] = {}
+        named: set[str] = set()
+        unused: dict[tuple[str, str], set[str]] = {}
         for query, result in raw:
-            if is_exempt(query.rule, exempt.get(query.package, set())):
+            names = exempt.get(query.package, set())
+            if is_exempt(query.rule, names):
                 skipped[query.ref] = skipped.get(query.ref, 0) + 1
                 continue
+            hint = plain_name_note(query.rule, names, query.package)
+            if hint:
+                named.add(hint)
+            if result.unused:
+                unused.setdefault((query.ref, where(query)), set()).update(result.unused)
             findings.append(to_finding(result, model, origin, scrub))
             if result.rule_id not in checks:  # one rule class per id, not one per result (6,000 results: 0.2 s)
                 checks[result.rule_id] = rule_check(result)
-        notes = booleans + [f"{origin}: {n} result(s) of {ref} exempted by an `exception` rule"
-                            for ref, n in sorted(skipped.items())]
+        notes = early + [f"{origin}: {n} result(s) of {ref} exempted by an `exception` rule"
+                         for ref, n in sorted(skipped.items())]
+        notes += [f"{origin}: {n} result(s) of {ref} have an empty message, which conftest counts as passed: "
+                  "no finding" for ref, n in sorted(passed.items())]
+        notes += [f"{origin}: {hint}" for hint in sorted(named)]
+        notes += [f"{origin}: {unused_fields_note(ref, place, fields)}"
+                  for (ref, place), fields in sorted(unused.items())]
         clashes = sorted({(query.ref, r.builtin_clash, r.rule_id) for query, r in raw if r.builtin_clash})
         notes += [f"{origin}: {ref} returned the id {asked}, which is a built-in natpolicy rule's: "
                   f"reported as {given}, "
