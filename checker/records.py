@@ -1,11 +1,11 @@
-"""``record``: ``dataclasses.dataclass`` with ``__eq__``, ``__hash__`` and ``__repr__`` built from shared functions.
+"""``record``: ``dataclasses.dataclass`` without a compile per class: its methods built from shared functions.
 
 Why: ``dataclass`` writes each method it generates as source text and compiles it with ``exec``
 at import (about 0.85 M instructions, 0.1 ms, a method). A plan run imports 44 dataclasses with
 223 such methods: a third of a small plan's run, paid by every plan and every pre-commit hook.
 ``__eq__``, ``__hash__`` and ``__repr__`` only need the names of the fields they read, so here
-they are closures over ``operator.attrgetter`` (no compile at all); ``dataclass`` still writes
-``__init__`` and a frozen class's ``__setattr__``/``__delattr__``, whose source it alone knows.
+they are closures over ``operator.attrgetter`` (no compile at all); ``__init__`` and the frozen
+guards follow below.
 
 The contract is the decorator's, method by method (``tests/test_records.py`` holds each against
 a twin made by ``dataclass`` itself): ``__eq__`` compares the tuples of the ``compare`` fields of
@@ -19,15 +19,34 @@ pickling and subclassing behave as for a dataclass. Anything the shortcut does n
 (``order``, ``unsafe_hash``, a class that writes its own ``__eq__``, ``__hash__`` or ``__repr__``)
 goes to ``dataclass`` unchanged.
 
+``__init__`` and a frozen class's ``__setattr__``/``__delattr__`` are not compiled per class
+either (they were 108 of a plan run's compiles, 28 % of a small plan's run): ``dataclass`` is asked
+for the class without them (``init=False``, ``frozen=False``) and ``record`` adds them. The frozen
+guards are closures like the three above. ``__init__`` is the function ``dataclass`` would write,
+line for line (the same bytecode, so it costs the same per instance: a 10k plan builds 10,000
+resources), but compiled once per *shape*: the number of fields, which have a default
+factory, frozen or not, ``__post_init__`` or not. The code object of that shape is compiled with
+placeholder names and renamed for each class (``CodeType.replace``); the plan path's 44 classes
+have 23 shapes. Defaults go to ``__defaults__``, annotations to ``__annotations__``, factories and
+``object`` to the closure, as ``dataclass`` puts them. Classes whose ``__init__`` needs more than
+that (``kw_only``, ``InitVar``, ``ClassVar``, ``init=False`` fields, a field named ``self``, a
+dataclass base, an ``__init__``, ``__setattr__`` or ``__delattr__`` of their own) go to
+``dataclass`` as before. One difference, deliberate: on a frozen class with ``slots=True``,
+assigning a name that is not a field raises ``FrozenInstanceError`` (as it does without slots),
+where Python 3.11's ``dataclass`` raises a ``TypeError`` from ``super()``, its guard naming the
+class from before ``slots`` rebuilt it.
+
 For type checkers ``record`` *is* ``dataclass``.
 """
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import sys
 from collections.abc import Callable
 from operator import attrgetter
 from reprlib import recursive_repr
+from types import CellType, CodeType, FunctionType
 from typing import TYPE_CHECKING, Any
 
 __all__ = ["record"]
@@ -102,20 +121,160 @@ def _record(cls: type, options: dict[str, Any]) -> type:
     if (options.get("order") or options.get("unsafe_hash")
             or any(name in cls.__dict__ for name in _OWN_METHODS)):
         return dataclasses.dataclass(cls, eq=eq, repr=repr_, **options)
+    frozen = bool(options.get("frozen"))
+    own_init = options.get("init", True) and _init_is_ours(cls, options)
+    if own_init:
+        options.update(init=False, frozen=False)
+    had_doc = bool(cls.__dict__.get("__doc__"))
     built: Any = dataclasses.dataclass(cls, eq=False, repr=False, **options)
     params = built.__dataclass_params__
     params.eq, params.repr = eq, repr_
     fields = dataclasses.fields(built)
+    if own_init:
+        _add_init(built, fields, frozen, bool(options.get("slots")), had_doc)
+        params.init, params.frozen = True, frozen
     if repr_:
         built.__repr__ = _named(_repr_of([f.name for f in fields if f.repr]), built, "__repr__")
     if eq:
         built.__eq__ = _named(_eq_of([f.name for f in fields if f.compare]), built, "__eq__")
-        if options.get("frozen"):
+        if frozen:
             hashed = [f.name for f in fields if (f.compare if f.hash is None else f.hash)]
             built.__hash__ = _named(_hash_of(hashed), built, "__hash__")
         else:
             built.__hash__ = None  # mutable and compared by value: unhashable, as dataclass makes it
     return built
+
+
+# ``__init__`` without a compile per class.
+
+# Names the shapes' source uses besides the fields; a field with one of these names (or one that
+# looks like a placeholder) goes to ``dataclass``, which names its own locals around it.
+_TEMPLATE_NAMES = frozenset({"self", "_HAS_DEFAULT_FACTORY", "__dataclass_builtins_object__"})
+_PLACEHOLDER = "__record_field_{}__"
+_FACTORY = "__record_factory_{}__"
+_FIELD_WORDS = ("ClassVar", "InitVar", "KW_ONLY")  # annotations ``dataclass`` treats specially
+_HAS_DEFAULT_FACTORY = getattr(dataclasses, "_HAS_DEFAULT_FACTORY", None)
+_shapes: dict[tuple[bool, int, tuple[int, ...], bool], CodeType] = {}
+
+
+def _init_is_ours(cls: type, options: dict[str, Any]) -> bool:
+    """Whether every field of ``cls`` is a plain ``__init__`` parameter (read from the class body).
+
+    Conservative: anything ``dataclass`` treats specially in ``__init__`` goes to it.
+    """
+    if (_HAS_DEFAULT_FACTORY is None or options.get("kw_only") or "__init__" in cls.__dict__
+            or (options.get("frozen") and ("__setattr__" in cls.__dict__ or "__delattr__" in cls.__dict__))
+            or any(hasattr(base, "__dataclass_fields__") for base in cls.__mro__[1:])):
+        return False
+    for name, annotation in cls.__dict__.get("__annotations__", {}).items():
+        if (name in _TEMPLATE_NAMES or name.startswith("__record_")
+                or any(word in str(annotation) for word in _FIELD_WORDS)):
+            return False
+        value = cls.__dict__.get(name)
+        if isinstance(value, dataclasses.Field) and (not value.init or value.kw_only is True):
+            return False
+    return True
+
+
+def _shape_code(frozen: bool, count: int, factories: tuple[int, ...], post_init: bool) -> CodeType:
+    """The code of ``__init__`` for one shape, as ``dataclass`` writes it, with placeholder names."""
+    key = (frozen, count, factories, post_init)
+    code = _shapes.get(key)
+    if code is not None:
+        return code
+    params, lines = ["self"], []
+    for index in range(count):
+        name = _PLACEHOLDER.format(index)
+        params.append(name)
+        value = (f"{_FACTORY.format(index)}() if {name} is _HAS_DEFAULT_FACTORY else {name}"
+                 if index in factories else name)
+        lines.append(f"__dataclass_builtins_object__.__setattr__(self,{name!r},{value})" if frozen
+                     else f"self.{name}={value}")
+    if post_init:
+        lines.append("self.__post_init__()")
+    outer = ["_HAS_DEFAULT_FACTORY", "__dataclass_builtins_object__", *(_FACTORY.format(i) for i in factories)]
+    body = "\n".join(f"  {line}" for line in lines or ["pass"])
+    source = f"def __create_fn__({', '.join(outer)}):\n def __init__({','.join(params)}):\n{body}\n return __init__"
+    namespace: dict[str, Any] = {}
+    exec(source, {}, namespace)
+    code = next(const for const in namespace["__create_fn__"].__code__.co_consts
+                if isinstance(const, CodeType))
+    _shapes[key] = code
+    return code
+
+
+def _add_init(cls: Any, fields: tuple[dataclasses.Field[Any], ...], frozen: bool, slots: bool,
+              had_doc: bool) -> None:
+    """``__init__`` (and a frozen class's guards) as ``dataclass`` would have added them."""
+    if len(fields) != len(cls.__dataclass_fields__):
+        raise TypeError(f"record: {cls.__qualname__} has pseudo-fields; use dataclasses.dataclass")
+    seen_default: dataclasses.Field[Any] | None = None
+    for f in fields:  # dataclass's own check, with its words (3.13 names the default too)
+        if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING:
+            seen_default = f
+        elif seen_default is not None:
+            after = f" {seen_default.name!r}" if sys.version_info >= (3, 13) else ""
+            raise TypeError(f"non-default argument {f.name!r} follows default argument{after}")
+    factories = tuple(i for i, f in enumerate(fields) if f.default_factory is not dataclasses.MISSING)
+    post_init = hasattr(cls, "__post_init__")
+    code = _shape_code(frozen, len(fields), factories, post_init)
+    names = {_PLACEHOLDER.format(i): f.name for i, f in enumerate(fields)}
+    code = code.replace(co_name="__init__",
+                        co_varnames=tuple(names.get(n, n) for n in code.co_varnames),
+                        co_names=tuple(names.get(n, n) for n in code.co_names),
+                        co_consts=tuple(names.get(c, c) if isinstance(c, str) else c for c in code.co_consts))
+    if sys.version_info >= (3, 11):
+        code = code.replace(co_qualname=f"{cls.__qualname__}.__init__")
+    outer = {"_HAS_DEFAULT_FACTORY": _HAS_DEFAULT_FACTORY, "__dataclass_builtins_object__": object,
+             **{_FACTORY.format(i): fields[i].default_factory for i in factories}}
+    module = sys.modules.get(cls.__module__)
+    init = FunctionType(code, module.__dict__ if module else {}, "__init__",
+                        tuple(_HAS_DEFAULT_FACTORY if f.default is dataclasses.MISSING else f.default
+                              for f in fields if f.default is not dataclasses.MISSING
+                              or f.default_factory is not dataclasses.MISSING) or None,
+                        tuple(CellType(outer[name]) for name in code.co_freevars))
+    init.__annotations__ = {**{f.name: f.type for f in fields}, "return": None}
+    cls.__init__ = _named(init, cls, "__init__")
+    if frozen:
+        _add_frozen(cls, tuple(f.name for f in fields), slots)
+    if not had_doc:  # dataclass describes an undocumented class by its __init__'s signature
+        try:
+            text_sig = str(inspect.signature(cls)).replace(" -> None", "")
+        except (TypeError, ValueError):
+            text_sig = ""
+        cls.__doc__ = cls.__name__ + text_sig
+
+
+def _add_frozen(cls: Any, names: tuple[str, ...], slots: bool) -> None:
+    """``dataclass``'s frozen guards, as closures; slotted classes pickle by their fields' values."""
+    def __setattr__(self: Any, name: str, value: Any) -> None:
+        if type(self) is cls or name in names:
+            raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+        super(cls, self).__setattr__(name, value)
+
+    def __delattr__(self: Any, name: str) -> None:
+        if type(self) is cls or name in names:
+            raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+        super(cls, self).__delattr__(name)
+
+    cls.__setattr__ = _named(__setattr__, cls, "__setattr__")
+    cls.__delattr__ = _named(__delattr__, cls, "__delattr__")
+    if slots:
+        # dataclass's _add_slots gives a frozen slotted class these (pickle would otherwise set
+        # the slots through the guard above).
+        if "__getstate__" not in cls.__dict__:
+            cls.__getstate__ = _getstate
+        if "__setstate__" not in cls.__dict__:
+            cls.__setstate__ = _setstate
+
+
+def _getstate(self: Any) -> list[Any]:
+    return [getattr(self, f.name) for f in dataclasses.fields(self)]
+
+
+def _setstate(self: Any, state: list[Any]) -> None:
+    for f, value in zip(dataclasses.fields(self), state, strict=False):  # as dataclass reads it
+        object.__setattr__(self, f.name, value)
 
 
 def _record_decorator(cls: type | None = None, /, **options: Any) -> Any:

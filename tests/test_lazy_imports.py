@@ -69,3 +69,38 @@ def test_version_loads_neither_the_loaders_nor_the_rules(tmp_path: Path) -> None
     assert result["code"] == 0 and "natpolicy" in str(result["out"])
     assert _loaded(result["modules"], (*HEAVY, "natpolicy.loaders", "natpolicy.policies", "natpolicy.app",
                                        "msgspec", "jsonschema", "yaml")) == []
+
+
+# Patterns compiled on first use (functools.cache getters): only .tf comments, a config file, foreign
+# --check/--skip-check tokens or findings mapped back to .tf files ask, so a plan run compiles none.
+_LAZY_PATTERNS = {"natpolicy.suppressions": ("_skip", "_comment_line"),
+                  "natpolicy.foreign_skips": ("_checkov", "_ignore", "_comment"),
+                  "natpolicy.foreign_ids": ("_foreign",), "natpolicy.config": ("_surrogate",),
+                  "natpolicy.loaders.sourcemap": ("_header",)}
+_PATTERNS_CHILD = """
+import contextlib, importlib, io, json, sys
+from natpolicy.cli import main
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    code = main(sys.argv[2:])
+wanted = json.loads(sys.argv[1])
+print(json.dumps({"code": code, "compiled": sorted(
+    f"{module}.{name}" for module, names in wanted.items()
+    for name in names if getattr(importlib.import_module(module), name).cache_info().currsize)}))
+"""
+
+
+def _compiled_after(tmp_path: Path, *args: str) -> dict[str, object]:
+    proc = subprocess.run([sys.executable, "-c", _PATTERNS_CHILD, json.dumps(_LAZY_PATTERNS), *args],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    result: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_a_plan_run_compiles_no_pattern_only_tf_files_or_config_need(tmp_path: Path) -> None:
+    plan = FIXTURES / "plans" / "nat-deleted.json"
+    result = _compiled_after(tmp_path, "check", str(plan), "--no-progress")
+    assert result == {"code": 1, "compiled": []}
+    # Near miss: a foreign --skip-check token does ask, and is still read as Checkov's.
+    result = _compiled_after(tmp_path, "check", str(plan), "--no-progress", "--skip-check", "CKV_AWS_24")
+    assert result == {"code": 1, "compiled": ["natpolicy.foreign_ids._foreign"]}

@@ -3,11 +3,15 @@
 Each check builds the same class twice, once with ``dataclass`` and once with ``record``, and
 holds the two together: ``repr`` text, ``==``/``!=`` and ``NotImplemented``, hash values (the
 same, so sets iterate alike), unhashable mutable classes, frozen assignment, ``replace``,
-``fields``, ``asdict``, ``__match_args__``, slots, pickling, subclassing and the ``__init__``
-signature. The last test does the same for every ``record`` class natpolicy defines.
+``fields``, ``asdict``, ``__match_args__``, slots, pickling and copying, subclassing, the
+``__init__`` signature, annotations, defaults and default factories, ``__post_init__``, the class
+docstring, and the classes ``record`` hands to ``dataclass`` whole. The last tests do the same for
+every ``record`` class natpolicy defines.
 """
 from __future__ import annotations
 
+import builtins
+import copy
 import dataclasses
 import importlib
 import inspect
@@ -18,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from natpolicy import records
 from natpolicy.records import record
 
 ROOTS = {"natpolicy": Path(__file__).resolve().parents[1] / "checker",
@@ -46,6 +51,9 @@ SHAPES: list[tuple[dict[str, str], dict[str, Any]]] = [
       "c": dataclasses.field(default="c", repr=False)}),
     ({"a": "int", "b": "int"}, {"b": dataclasses.field(default=0, hash=False)}),
     ({"a": "int", "b": "int"}, {"b": dataclasses.field(default=0, compare=False, hash=True)}),
+    ({"a": "int", "b": "dict", "c": "int", "d": "set"},
+     {"b": dataclasses.field(default_factory=dict), "c": 3, "d": dataclasses.field(default_factory=set),
+      "__doc__": "Documented: dataclass leaves the docstring alone."}),
 ]
 OPTIONS = [dict(frozen=f, slots=s, eq=e, repr=r) for f in (False, True) for s in (False, True)
            for e in (True, False) for r in (True, False)]
@@ -67,7 +75,7 @@ def test_record_behaves_as_dataclass(shape: int, options: dict[str, Any]) -> Non
     plain, ours = _pair(annotations, namespace, **options)
     for attr in PARAMS:
         assert getattr(ours.__dataclass_params__, attr) == getattr(plain.__dataclass_params__, attr)
-    assert inspect.signature(ours.__init__) == inspect.signature(plain.__init__)
+    _same_init(ours, plain)
     assert [f.name for f in dataclasses.fields(ours)] == [f.name for f in dataclasses.fields(plain)]
     assert ours.__match_args__ == plain.__match_args__
     assert getattr(ours, "__slots__", None) == getattr(plain, "__slots__", None)
@@ -85,6 +93,14 @@ def test_record_behaves_as_dataclass(shape: int, options: dict[str, Any]) -> Non
         assert (hash(oa), hash(oc)) == (hash(pa), hash(pc))
     assert dataclasses.asdict(oa) == dataclasses.asdict(pa)
     assert _shown(dataclasses.replace(oa, **c)) == _shown(dataclasses.replace(pa, **c))
+    for copied, original in ((copy.copy(oa), oa), (copy.deepcopy(oa), oa)):  # frozen slots: __setstate__
+        assert type(copied) is ours and dataclasses.asdict(copied) == dataclasses.asdict(original)
+    required = {f.name: a[f.name] for f in dataclasses.fields(plain)
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+    assert dataclasses.asdict(ours(**required)) == dataclasses.asdict(plain(**required))
+    for f in dataclasses.fields(plain):
+        if f.default_factory is not dataclasses.MISSING:  # a new value each time, as dataclass makes
+            assert getattr(ours(**required), f.name) is not getattr(ours(**required), f.name)
     if a:
         name = next(iter(a))
         if options["frozen"]:
@@ -92,10 +108,118 @@ def test_record_behaves_as_dataclass(shape: int, options: dict[str, Any]) -> Non
                 setattr(oa, name, 1)
             with pytest.raises(dataclasses.FrozenInstanceError):
                 delattr(oa, name)
+            if not options["slots"]:  # (3.11's slotted dataclass raises TypeError here: see records)
+                with pytest.raises(dataclasses.FrozenInstanceError):
+                    oa.unknown = 1
+                with pytest.raises(dataclasses.FrozenInstanceError):
+                    pa.unknown = 1
         else:
             setattr(oa, name, 99)
             setattr(pa, name, 99)
             assert _shown(oa) == _shown(pa)
+
+
+def _same_init(ours: Any, plain: Any) -> None:
+    """The ``__init__`` ``dataclass`` writes and the one ``record`` gives, and the class docstring."""
+    mine, theirs = ours.__init__, plain.__init__
+    assert inspect.signature(mine) == inspect.signature(theirs)
+    assert mine.__annotations__ == theirs.__annotations__
+    assert (mine.__defaults__, mine.__kwdefaults__) == (theirs.__defaults__, theirs.__kwdefaults__)
+    assert (mine.__name__, mine.__qualname__, mine.__module__) == (
+        theirs.__name__, theirs.__qualname__, theirs.__module__)
+    assert mine.__globals__ is theirs.__globals__  # where get_type_hints resolves the annotations
+    assert ours.__doc__ == plain.__doc__
+
+
+def test_post_init_runs_last_as_in_dataclass() -> None:
+    def check(self: Any) -> None:
+        if self.a < 0:
+            raise ValueError(f"negative {self.b!r}")
+    for frozen in (False, True):
+        plain, ours = _pair({"a": "int", "b": "list"},
+                            {"b": dataclasses.field(default_factory=list), "__post_init__": check},
+                            frozen=frozen, slots=frozen)
+        _same_init(ours, plain)
+        assert repr(ours(1)) == repr(plain(1)) == "Thing(a=1, b=[])"
+        for side in (ours, plain):
+            with pytest.raises(ValueError, match=r"^negative \[\]$"):
+                side(-1)
+
+
+def test_a_field_without_default_after_one_with_is_refused_in_dataclass_words() -> None:
+    messages = []
+    for decorate in (dataclasses.dataclass, record):
+        cls = type("Thing", (), {"__annotations__": {"a": "int", "b": "int"}, "a": 1, "__module__": __name__})
+        with pytest.raises(TypeError) as caught:
+            decorate(cls, frozen=True)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1]
+    assert messages[0].startswith("non-default argument 'b' follows default argument")
+
+
+@pytest.mark.parametrize("annotations, namespace, options", [
+    ({"a": "int", "b": "int"}, {}, {"kw_only": True}),
+    ({"a": "int", "b": "int"}, {"a": dataclasses.field(kw_only=True)}, {}),
+    ({"a": "int", "b": "int"}, {"b": dataclasses.field(default=2, init=False)}, {"slots": True}),
+    ({"a": "int", "b": "ClassVar[int]"}, {"b": 5}, {}),
+    ({"a": "int", "b": "dataclasses.InitVar[int]"}, {"__post_init__": lambda self, b: None}, {}),
+    ({"self": "int", "b": "int"}, {}, {}),
+    ({"a": "int"}, {"__init__": lambda self, a=0: object.__setattr__(self, "a", a)}, {}),
+    ({"a": "int"}, {}, {"init": False}),
+], ids=["kw_only", "field-kw_only", "init-false-field", "classvar", "initvar", "self", "own-init", "init-false"])
+@pytest.mark.parametrize("frozen", [False, True])
+def test_what_record_does_not_write_goes_to_dataclass(annotations: dict[str, str], namespace: dict[str, Any],
+                                                      options: dict[str, Any], frozen: bool) -> None:
+    plain, ours = _pair(annotations, namespace, frozen=frozen, **options)
+    assert inspect.signature(ours.__init__) == inspect.signature(plain.__init__)
+    assert ours.__dataclass_params__.init == plain.__dataclass_params__.init
+    assert ours.__doc__ == plain.__doc__
+    if options.get("init", True):
+        values = {name: 1 for name in inspect.signature(plain).parameters}
+        assert repr(ours(**values)) == repr(plain(**values))
+
+
+def test_own_frozen_setattr_is_refused_as_by_dataclass() -> None:
+    def guard(self: Any, name: str, value: Any) -> None:
+        raise AttributeError(name)
+    for decorate in (dataclasses.dataclass, record):
+        cls = type("Thing", (), {"__annotations__": {"a": "int"}, "__setattr__": guard, "__module__": __name__})
+        with pytest.raises(TypeError, match="Cannot overwrite attribute __setattr__"):
+            decorate(cls, frozen=True)
+
+
+def test_a_dataclass_base_goes_to_dataclass_whole() -> None:
+    base = _pair({"a": "int"}, frozen=True)
+    for frozen in (False, True):
+        made = []
+        for side, decorate in enumerate((dataclasses.dataclass, record)):
+            cls = type("Thing", (base[side],), {"__annotations__": {"b": "int"}, "__module__": __name__})
+            try:
+                made.append(repr(decorate(cls, frozen=frozen)(1, 2)))
+            except TypeError as error:
+                made.append(str(error))
+        assert made[0] == made[1]
+
+
+def test_a_shape_is_compiled_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The point of ``record``: a second class of a shape compiles nothing (``dataclass`` execs three)."""
+    compiled: list[str] = []
+    real_exec = builtins.exec
+
+    def counting_exec(source: Any, *args: Any) -> Any:
+        if re.search(r"def __(init|setattr|delattr)__\(", str(source)):  # (3.13's dataclass execs an empty one)
+            compiled.append(str(source))
+        return real_exec(source, *args)
+    monkeypatch.setattr(records, "_shapes", {})
+    monkeypatch.setattr(builtins, "exec", counting_exec)
+    first, second = (record(type(name, (), {"__annotations__": {name.lower(): "int", "other": "list"},
+                                            "other": dataclasses.field(default_factory=list),
+                                            "__doc__": name, "__module__": __name__}), frozen=True, slots=True)
+                     for name in ("One", "Two"))
+    assert len(compiled) == 1
+    assert (repr(first(1)), repr(second(2))) == ("One(one=1, other=[])", "Two(two=2, other=[])")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        second(2).two = 3
 
 
 @pytest.mark.parametrize("frozen", [False, True])
@@ -147,13 +271,19 @@ class _FrozenSlots:
     b: tuple[str, ...] = ()
 
 
+@record(frozen=True)
+class _Frozen:
+    a: int
+    b: list[int] = dataclasses.field(default_factory=list)
+
+
 @record
 class _Mutable:
     a: int
     b: list[int] = dataclasses.field(default_factory=list)
 
 
-@pytest.mark.parametrize("value", [_FrozenSlots(1, ("x",)), _Mutable(1, [2])], ids=repr)
+@pytest.mark.parametrize("value", [_FrozenSlots(1, ("x",)), _Frozen(1, [2]), _Mutable(1, [2])], ids=repr)
 def test_pickles_round_trip(value: Any) -> None:
     for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
         back = pickle.loads(pickle.dumps(value, protocol))
@@ -181,9 +311,10 @@ def _twin(cls: type) -> Any:
     specs = [(f.name, f.type, dataclasses.field(
         default=f.default, default_factory=f.default_factory, init=f.init, repr=f.repr,
         hash=f.hash, compare=f.compare, kw_only=f.kw_only)) for f in dataclasses.fields(cls)]
+    namespace = {"__post_init__": cls.__post_init__} if hasattr(cls, "__post_init__") else {}
     return dataclasses.make_dataclass(
         cls.__name__, specs, **{attr: getattr(params, attr) for attr in PARAMS},
-        slots="__slots__" in cls.__dict__)
+        slots="__slots__" in cls.__dict__, namespace=namespace)
 
 
 def _filled(cls: type, values: dict[str, Any]) -> Any:
@@ -221,3 +352,25 @@ def test_every_natpolicy_record_matches_its_dataclass_twin(cls: type) -> None:
     assert cls.__eq__(ours, theirs) is twin.__eq__(theirs, ours)
     if twin.__hash__ not in (None, object.__hash__):
         assert (hash(ours), hash(other)) == (hash(theirs), hash(their_other))
+
+
+@pytest.mark.parametrize("cls", RECORDS, ids=lambda cls: f"{cls.__module__}.{cls.__qualname__}")
+def test_every_natpolicy_record_builds_as_its_dataclass_twin(cls: type) -> None:
+    """Through ``__init__``: the same values set, factories called, ``__post_init__`` run (or refusing alike)."""
+    twin = _twin(cls)
+    mine, theirs = cls.__init__, twin.__init__  # type: ignore[misc]
+    assert mine.__annotations__ == theirs.__annotations__
+    assert (mine.__defaults__, mine.__kwdefaults__) == (theirs.__defaults__, theirs.__kwdefaults__)
+    assert mine.__qualname__ == f"{cls.__qualname__}.__init__"
+    required = [f"v{i}" for i, f in enumerate(dataclasses.fields(cls)) if f.init
+                and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    built = []
+    for side in (cls, twin):
+        try:
+            made = side(*required)
+        except Exception as error:  # a __post_init__ refusing the placeholder values
+            built.append((type(error), str(error)))
+        else:
+            built.append(tuple(repr(getattr(made, f.name)) for f in dataclasses.fields(cls)))
+    assert built[0] == built[1]
+
