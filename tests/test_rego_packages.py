@@ -1,7 +1,8 @@
 """Policy sets of several files and packages with --data (issue 17; found with rego_differential.py --packages).
 
 * a rule where the --data documents give a value (data_conflicts): OPA refuses the set ("conflicting rule for data
-  path lib/limit found"), both engines answered one of the two: refused on every engine, at the rule's line.
+  path lib/limit found"), both engines answered one of the two: refused on every engine, at the rule's line;
+* regopy: natpolicy's own helpers were rules, shown in a package read whole (`__natpolicy_kind_rank`): functions now.
 
 Each fix's case runs through natpolicy's pipeline (scripts/differential_packages.answer) and, where the engine
 itself is wrong, on the raw engine too; near misses answer as OPA does.
@@ -101,5 +102,23 @@ def test_the_rule_tree_places_are_opas() -> None:
     assert len(list(data_conflicts(policies, {"lib": {"by_name": {"a": 2}}}))) == 1
     assert len(list(data_conflicts(policies, {"lib": [1]}))) == 6  # an array above every rule: no object
     assert list(data_conflicts(policies, None)) == []
+
+
+# --- regopy: natpolicy's helpers are no rules of the package ----------------------------------------------------------
+
+HELPED = ("package lib\n\nsmall contains v if {\n  some v in input.xs\n  v < 2\n}\n\n"
+          "bits := format_int(input.xs[0], 2)\n")
+
+
+@pytest.mark.skipif("regopy" not in ENGINES, reason="needs regopy")
+def test_a_package_read_whole_holds_no_helper_of_natpolicy_on_regopy() -> None:
+    # regopy's comparison and format_int rewrites appended `__natpolicy_kind_rank := {...}` and
+    # `__natpolicy_nibbles := {...}`, which data.lib then held (and iterated, and counted)
+    modules = {"lib.rego": HELPED, "main.rego": _main("x := 1")}
+    for read, expected in (("data.lib", {"bits": "10", "small": [1]}), ("count(data.lib)", 2),
+                           ("[k | some k, _ in data.lib]", ["bits", "small"])):
+        modules["main.rego"] = _main(f"deny := {read}")
+        for engine in ENGINES:
+            assert _answer(engine, modules) == ("ok", expected), (engine, read)
 
 
