@@ -19,6 +19,7 @@ engine that refuses or stops is not a difference. Found with it, and fixed: rego
     python scripts/rego_differential.py --loops 200 --seed 3        # comprehensions of several iterations
     python scripts/rego_differential.py --strings 200 --rows 12     # ... over input rows of random strings
     python scripts/rego_differential.py --kinds [NAME ...]          # each listed operand given every kind
+    python scripts/rego_differential.py --packages 300 --seed 1     # sets of several packages, imports, --data
 
 ``--strings`` puts its random values in the input, not in the module, so that any string or number can be held
 (a literal cannot hold 3e-08, nor an exponent): each module maps each row's index to one expression (a string
@@ -292,6 +293,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--patterns", type=int, default=0, metavar="N", help="N modules of unification and patterns")
     parser.add_argument("--v0", type=int, default=0, metavar="N", help="N Rego v0 module sets and their v1 twins")
     parser.add_argument("--collections", type=int, default=0, metavar="N", help="N set/object comprehension modules")
+    parser.add_argument("--packages", type=int, default=0, metavar="N",
+                        help="N policy sets of several packages, imports and --data (conftest's deny)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--all", action="store_true", help="print every module, not only the differences")
     parser.add_argument("--default-mode", action="store_true",
@@ -313,12 +316,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return __import__("differential_patterns").run(args, engines, _answer)
     if args.collections:  # scripts/differential_collections.py
         return __import__("differential_collections").run(args, engines, _answer)
+    if args.packages:  # scripts/differential_packages.py
+        return __import__("differential_packages").run(args, engines)
     if args.v0:  # scripts/differential_v0.py: Rego v0 (regorus only) compared with v1 twins OPA answers alike
         return __import__("differential_v0").run_twins(engines, args.v0, args.seed, args.all)
     generated = args.fuzz or args.values or args.strings or args.loops
     if args.modules is None and not generated:
         parser.error("give a file of modules, --fuzz N, --values N, --strings N, --loops N, --scopes N, --rules N, "
-                     "--patterns N, --collections N, --v0 N or --kinds")
+                     "--patterns N, --collections N, --packages N, --v0 N or --kinds")
     from test_rego_conformance import outcome
 
     try:

@@ -96,20 +96,20 @@ def test_comparisons_are_rewritten_only_where_the_kinds_may_differ_and_stay_on_t
     assert out[1] == 'a := [count(__natpolicy_plain(input.x)) > 0, 1 < 2, "a" <= "b", 2 * input.n >= 3]'
     # Against a literal, as a statement: the operand bound first, the answer picked by its kind's rank (below a
     # number: true; above: false), braces added where the body had none.
-    picked = "[true, true, __natpolicy_caN < 3, false, false, false, false][__natpolicy_kind_rank[type_name(__natpolicy_caN)]]"
+    picked = "[true, true, __natpolicy_caN < 3, false, false, false, false][__natpolicy_kind_rank(type_name(__natpolicy_caN))]"
     assert out[2] == f"b if {{ __natpolicy_caN := input.n ; {picked} == true }}"
     assert out[3].startswith("c := [i | __natpolicy_caN := input.rs[i].port ; [true, true, __natpolicy_caN < 1024, false")
     assert out[4] == f"d if {{ r := input.r; {COMPARE}(r.a , r.b) >= 0 }}"  # two unknown kinds: the function
     assert out[5] == f"e := [i | r := input.rs[i]; not {COMPARE}(r.port , 10) > 0]"
     # `_` inside a call would never match, and `not` takes one expression: a comprehension that must find nothing.
     assert out[6] == ("f if { count([1 | __natpolicy_caN := input.rs[_].port ; [false, false, __natpolicy_caN > 1, "
-                      "true, true, true, true][__natpolicy_kind_rank[type_name(__natpolicy_caN)]] == true]) == 0 }")
+                      "true, true, true, true][__natpolicy_kind_rank(type_name(__natpolicy_caN))] == true]) == 0 }")
     # Against a string literal, a string operand is checked for an escape regopy would compare (regopy_strings),
     # and compared by the function, which puts "8" before "8 0" (regopy's own `<` does not).
     assert out[7:11] == ["g := [i |",
                          "  __natpolicy_caN := input.rs[i].port ; [true, true, true, "
                          f"{COMPARE}(__natpolicy_plain(__natpolicy_caN), ",
-                         '    "80") < 0, false, false, false][__natpolicy_kind_rank[type_name(__natpolicy_caN)]] == true',
+                         '    "80") < 0, false, false, false][__natpolicy_kind_rank(type_name(__natpolicy_caN))] == true',
                          "]"]
     # A literal on the left: both operands bound first (the second may bind i), then the function.
     assert out[11] == (f"h := [i | __natpolicy_caN := 0 ; __natpolicy_cbN :=  input.rs[i].port; "

@@ -86,6 +86,7 @@ from natpolicy.rego.regopy_hoist import hoisted_names, unhoisted
 from natpolicy.rego.regopy_keys import literal_key_refusals, mentioned_names
 from natpolicy.rego.regopy_shadow import shadowing_declarations
 from natpolicy.rego.regopy_strings import literal_refusals
+from natpolicy.rego.regorus_packages import whole_package_refusals
 from natpolicy.rego.regorus_patterns import object_pattern_refusals
 from natpolicy.rego.regorus_some import some_refusals
 from natpolicy.rego.rule_conflicts import rule_conflicts
@@ -125,6 +126,10 @@ def refuse_for_engine(policies: Sequence[PolicyFile], engine: str) -> None:
         # A call to `data.<package>.f` of another package is checked against that function's arity.
         elsewhere = [other.source for other in policies if other.package != policy.package]
         for offset, message in engine_refusals(policy.source, engine, names[policy.package], others, elsewhere):
+            line, col = char_line_col(policy.source, offset)
+            raise InputError(f"{policy.display}:{line}:{col}", message)
+    if engine == "regorus":  # a package read whole, whose later files regorus answers otherwise there
+        for policy, offset, message in whole_package_refusals(policies):
             line, col = char_line_col(policy.source, offset)
             raise InputError(f"{policy.display}:{line}:{col}", message)
 

@@ -23,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from natpolicy.rego.source import Token, apply_edits, scan_module, tokens
 from natpolicy.rego.static_checks import rule_statements
 
-__all__ = ["import_refusals", "own_package_refs_for_regorus"]
+__all__ = ["import_binding", "import_refusals", "own_package_refs_for_regorus", "uses_as_refs"]
 
 
 def import_refusals(source: str, engine: str, package_sources: Sequence[str] = ()) -> Iterator[tuple[int, str]]:
@@ -128,3 +128,8 @@ def _first_read(toks: list[Token], alias: str, after: int) -> int | None:
         if not (j < len(toks) and toks[j].text == "("):
             return k
     return None
+
+
+# For regorus_packages, which spells every import of a data package as its ref on regorus.
+import_binding = _import
+uses_as_refs = _uses_as_refs

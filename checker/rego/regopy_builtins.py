@@ -235,8 +235,8 @@ __natpolicy_format_int(x, b) := {REFUSE}([x, b]) if {{
   is_number(x); x > -1
 }} else := concat("", ["-", __natpolicy_digits(floor(abs(x)), b)]) if is_number(x) else := format_int(x, b)
 __natpolicy_digits(x, b) := format_int(x, b) if b != 2 else := "0" if x == 0 else := trim_left(
-  concat("", [__natpolicy_nibbles[e] | some e in split(format_int(x, 16), "")]), "0")
-__natpolicy_nibbles := {{{_NIBBLES}}}
+  concat("", [__natpolicy_nibbles(e) | some e in split(format_int(x, 16), "")]), "0")
+__natpolicy_nibbles(e) := {{{_NIBBLES}}}[e]
 __natpolicy_b64_valid(x) := base64.is_valid(x) if not is_string(x)
 __natpolicy_b64_valid(x) := true if {{ is_string(x); regex.match("{_BASE64}", x) }}
 __natpolicy_b64_valid(x) := false if {{

@@ -15,7 +15,7 @@ common ``port < 1024``), without a function call: the answer is picked by
 the rank of A's kind (below a number: true; above: false; a number: A's own
 comparison, which regopy answers as OPA within one kind):
 
-  A < 1024 -> h := A; [true, true, h < 1024, false, false, false, false][__natpolicy_kind_rank[type_name(h)]] == true
+  A < 1024 -> h := A; [true, true, h < 1024, false, false, false, false][__natpolicy_kind_rank(type_name(h))] == true
 
 The result is ``true``/``false`` where the comparison's was, and undefined
 where an operand is. Two arrays, objects or sets stop the query
@@ -79,13 +79,15 @@ STRING_BEFORE_HELPERS = private_locals(f"""
 # The kinds in OPA's order. regopy compares two values of one scalar kind as OPA does; but not two arrays
 # (measured: [2, 22] < [2, 1024] is false, elements read as text), so kinds and values are compared apart. Two
 # collections of one kind stop the query (their elements may differ in kind). The refusal's argument is [a, b]:
-# written REFUSE(a), regopy 1.5.2 evaluated it whatever the body (measured).
+# written REFUSE(a), regopy 1.5.2 evaluated it whatever the body (measured). The kinds' ranks are a function, not a
+# rule: a rule appended to the module would show in its package read whole (`data.lib`, `some k, v in data.lib`),
+# where OPA has only the policy's own rules (measured with rego_differential.py --packages).
 COMPARE_HELPERS = private_locals(f"""
-{RANK} := {{"null": 0, "boolean": 1, "number": 2, "string": 3, "array": 4, "object": 5, "set": 6}}
-{COMPARE}(a, b) := -1 if {RANK}[type_name(a)] < {RANK}[type_name(b)]
-{COMPARE}(a, b) := 1 if {RANK}[type_name(a)] > {RANK}[type_name(b)]
-{COMPARE}(a, b) := -1 if {{ type_name(a) == type_name(b); {RANK}[type_name(a)] < 3; a < b }}
-{COMPARE}(a, b) := 1 if {{ type_name(a) == type_name(b); {RANK}[type_name(a)] < 3; b < a }}
+{RANK}(kind) := {{"null": 0, "boolean": 1, "number": 2, "string": 3, "array": 4, "object": 5, "set": 6}}[kind]
+{COMPARE}(a, b) := -1 if {RANK}(type_name(a)) < {RANK}(type_name(b))
+{COMPARE}(a, b) := 1 if {RANK}(type_name(a)) > {RANK}(type_name(b))
+{COMPARE}(a, b) := -1 if {{ type_name(a) == type_name(b); {RANK}(type_name(a)) < 3; a < b }}
+{COMPARE}(a, b) := 1 if {{ type_name(a) == type_name(b); {RANK}(type_name(a)) < 3; b < a }}
 {COMPARE}(a, b) := -1 if {{ is_string(a); is_string(b); {STRING_BEFORE}(a, b) }}
 {COMPARE}(a, b) := 1 if {{ is_string(a); is_string(b); {STRING_BEFORE}(b, a) }}
 {COMPARE}(a, b) := 0 if a == b
@@ -93,7 +95,7 @@ COMPARE_HELPERS = private_locals(f"""
 {COMPARE}(a, b) := {REFUSE}([a, b]) if {{
   is_string(a); is_string(b); contains(concat("", [a, b]), substring("\\\\", 0, 1))
 }}
-__natpolicy_cmp_collections(a, b) if {{ type_name(a) == type_name(b); {RANK}[type_name(a)] >= 4 }}
+__natpolicy_cmp_collections(a, b) if {{ type_name(a) == type_name(b); {RANK}(type_name(a)) >= 4 }}
 """)  # STRING_BEFORE_HELPERS go with regopy_rewrite's, appended to every module (its sort needs them too)
 
 
@@ -126,7 +128,7 @@ def comparison_edits(source: str, toks: list[Token]) -> list[tuple[int, int, str
             edits += [(start, start, ("{ " if opened else "") + f"{held} := "),
                       (tok.offset, tok.offset + len(tok.text), "; [" + ", ".join(answers[:literal + 1])),
                       (end, end, (f") {tok.text} 0" if literal == 3 else "")
-                       + ", ".join(["", *answers[literal + 1:]]) + f"][{RANK}[type_name({held})]] == true"
+                       + ", ".join(["", *answers[literal + 1:]]) + f"][{RANK}(type_name({held}))] == true"
                        + (" }" if opened else ""))]
         elif binds and statement:
             held_a, held_b = f"__natpolicy_ca{tok.offset}", f"__natpolicy_cb{tok.offset}"

@@ -18,6 +18,7 @@ from natpolicy.rego.conftest import (
     unused_fields_note,
     where,
 )
+from natpolicy.rego.data_conflicts import refuse_data_conflicts
 from natpolicy.rego.data_files import load_data
 from natpolicy.rego.evaluate import PolicySet, Query
 from natpolicy.rego.loading import load_policy_paths
@@ -52,6 +53,7 @@ class UserPolicies:
         refuse_network_calls(policies)
         queries, notes = select_queries(policies, namespaces, all_namespaces)
         data = load_data(data_paths) if data_paths else None
+        refuse_data_conflicts(policies, data)  # a rule where the data gives a value: OPA refuses both
         # OPA's and conftest's default: a builtin failing on an operand of another kind is undefined.
         policy_set = PolicySet(policies, queries, data=data, undefined_builtin_errors=not strict_builtin_errors)
         return cls(policy_set, builtin_ids, notes)

@@ -60,6 +60,7 @@ def run_tests(paths: Sequence[str], *, data_paths: Sequence[str] = (), rego_vers
               timeout: float | None = None, memory_mib: int | None = None) -> tuple[list[TestResult], list[str]]:
     """The result of each test, in order, and notes (the engine chosen by default)."""
     from natpolicy.rego.builtins import refuse_network_calls
+    from natpolicy.rego.data_conflicts import refuse_data_conflicts
     from natpolicy.rego.data_files import load_data
     from natpolicy.rego.engines import choose_engine
     from natpolicy.rego.evaluate import build_job, interpret
@@ -79,6 +80,7 @@ def run_tests(paths: Sequence[str], *, data_paths: Sequence[str] = (), rego_vers
         raise InputError(where, "no test_ rule to run" + (f" matching --run {pattern}" if pattern else "")
                          + " (a test is a rule named test_..., usually in a *_test.rego file)")
     data = load_data(list(data_paths)) if data_paths else None
+    refuse_data_conflicts(policies, data)  # as opa test refuses a rule where the data gives a value
     policy_set = PolicySet(policies, queries, cap_advice=_CAP_ADVICE, data=data,
                            undefined_builtin_errors=not strict_builtin_errors)
     refuse_for_engine(policy_set.policies, engine)
