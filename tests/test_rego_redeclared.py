@@ -26,6 +26,10 @@ FIRES = [
     # One pattern declaring a name twice: OPA declares each place in turn, the second "assigned above".
     ("x if {\n  [y, y] := [1, 1]\n}", 4, "assigned above"),
     ("x if {\n  {\"a\": y, \"b\": [y]} := {\"a\": 1, \"b\": [1]}\n}", 4, "assigned above"),
+    # A name a `some` pattern declares is "declared above" too (rewriteSomeDeclStatement: declaredVar).
+    ("x if {\n  some [a, b] in input.arr\n  a := 1\n}", 5, "declared above"),
+    ("x if {\n  some k, [a, _] in input.m\n  a := 1\n}", 5, "declared above"),
+    ("x if {\n  some [a, _] in input.arr\n  some [_, a] in input.arr\n}", 5, "declared above"),
 ]
 
 QUIET = [
