@@ -208,6 +208,7 @@ _NOT_MEMBERSHIP_ALONE = frozenset({"==", "!=", "<", "<=", ">", ">=", ":=", "=", 
 
 
 def _apply(source: str, edits: list[tuple[int, int, str]]) -> str:
+    # Not source.apply_edits: edits at one place (`[k | s[k] < 2]`: keyed( and ca :=) go as listed, not by text.
     out = source
     for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
         out = out[:start] + text + out[end:]
