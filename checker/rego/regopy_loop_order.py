@@ -29,7 +29,7 @@ from natpolicy.rego.rule_scope import (
     ref_root,
     some_in_collection,
 )
-from natpolicy.rego.source import Token, tokens
+from natpolicy.rego.source import Token, apply_edits_as_listed, tokens
 from natpolicy.rego.static_checks import rule_statements
 
 __all__ = ["SEQ", "SEQ_HELPER", "loops_for_regopy"]
@@ -55,9 +55,7 @@ def loops_for_regopy(source: str) -> str:
         edits += _comprehension_edits(source, toks, opener, close, every_comprehension)
     if not edits:
         return source
-    out = source
-    for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
-        out = out[:start] + text + out[end:]
+    out = apply_edits_as_listed(source, edits)
     return out + ("" if out.endswith("\n") else "\n") + SEQ_HELPER
 
 
