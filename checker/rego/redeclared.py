@@ -207,7 +207,7 @@ def _met_before(source: str, toks: list[Token], start: int, scope: int, first: i
     for m in range(scope + 1, first):
         if toks[m].text != name or not _plain_variable(toks, m, package_names):
             continue
-        if _scope(source, toks, start, m, scopes) != scope:
+        if _scope(source, toks, start, m, scopes) != scope or _every_name(toks, m):
             continue
         if _declared_by_some(source, toks, scope, m, first):
             return "a declaration"
@@ -215,6 +215,15 @@ def _met_before(source: str, toks: list[Token], start: int, scope: int, first: i
         nxt = next((t.text for t in toks[m + 1:first] if t.depth <= toks[first].depth and t.text not in ")]}"), "")
         return "an assignment" if nxt == ":=" else "a use"
     return ""
+
+
+def _every_name(toks: list[Token], m: int) -> bool:
+    """Is ``toks[m]`` the key or value of ``every k, v in xs``? OPA declares them in the every's own scope
+    (``rewriteEveryStatement`` pushes it first): the body around it never meets them."""
+    j = m - 1
+    if j >= 1 and toks[j].text == "," and toks[j - 1].kind == "ident":
+        j -= 2
+    return j >= 0 and toks[j].text == "every"
 
 
 def _declared_by_some(source: str, toks: list[Token], scope: int, m: int, end: int) -> bool:
