@@ -26,6 +26,10 @@ FIRES = [
     # One pattern declaring a name twice: OPA declares each place in turn, the second "assigned above".
     ("x if {\n  [y, y] := [1, 1]\n}", 4, "assigned above"),
     ("x if {\n  {\"a\": y, \"b\": [y]} := {\"a\": 1, \"b\": [1]}\n}", 4, "assigned above"),
+    # A name a `some` pattern declares is "declared above" too (rewriteSomeDeclStatement: declaredVar).
+    ("x if {\n  some [a, b] in input.arr\n  a := 1\n}", 5, "declared above"),
+    ("x if {\n  some k, [a, _] in input.m\n  a := 1\n}", 5, "declared above"),
+    ("x if {\n  some [a, _] in input.arr\n  some [_, a] in input.arr\n}", 5, "declared above"),
 ]
 
 QUIET = [
@@ -34,6 +38,9 @@ QUIET = [
     "x := y if {\n  y := 1\n}",  # so is a rule's head
     "x if {\n  [y | y := 1]\n  y := 2\n}",  # `y` of the comprehension is its own
     "x if {\n  every v in [1] {\n    w := v\n  }\n  w := 1\n}",
+    # An every's key and value are declared in its own scope (rewriteEveryStatement): none of the body's.
+    "x if {\n  every v in [1] {\n    v > 0\n  }\n  v := 1\n}",
+    "x if {\n  every k, v in [1] { v > k }\n  some k in [2]\n  v := k\n}",
     "x if {\n  y := 1\n  y == 1\n} else := false if {\n  y := 3\n}",  # an else body is a scope of its own
     "f(a) := b if {\n  b := a\n}\nx := f(1)",
     "x if {\n  y := 1\n  z := {\"y\": 2, \"k\": y}\n}",  # a key named like it is a string

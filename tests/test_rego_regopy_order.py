@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 
 from natpolicy.rego.engine import UNDEFINED, EvaluationError
-from natpolicy.rego.engine_regopy import _escaped, data_json
 from natpolicy.rego.engines import create_engine, installed_engines
 from natpolicy.rego.go_printable import PRINTABLE_RANGES, is_go_printable
 from natpolicy.rego.guards import engine_refusals
 from natpolicy.rego.regopy_compare import COMPARE
+from natpolicy.rego.regopy_documents import data_json, escaped_document
 from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
 from natpolicy.rego.sprintf_opa import opa_sprintf
 from natpolicy.rego.sprintf_regopy import go_printable_rules
@@ -39,7 +39,7 @@ def _evaluate(source: str, rule: str, document: Any = None, data: dict[str, Any]
 
 def test_input_objects_reach_regopy_with_their_keys_sorted_at_every_level() -> None:
     document = {"z": {"y": 1, "b": [{"q": 1, "c": 2}]}, "a": ['say "hi"', "x"], 'k"': 0}
-    prepared = _escaped(document)
+    prepared = escaped_document(document)
     assert list(prepared) == ["a", 'k\\"', "z"]  # sorted by the key's own text, then escaped
     assert list(prepared["z"]) == ["b", "y"] and list(prepared["z"]["b"][0]) == ["c", "q"]
     assert prepared["a"] == ['say \\"hi\\"', "x"]  # arrays keep their order

@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 
 from natpolicy.rego.engine import EvaluationError
-from natpolicy.rego.engine_regopy import first_unreadable_string
 from natpolicy.rego.engines import installed_engines
 from natpolicy.rego.guards import engine_refusals
+from natpolicy.rego.regopy_documents import first_unreadable_string
 from natpolicy.rego.regopy_rewrite import rewrite_for_regopy
 from natpolicy.rego.regopy_strings import ASCII, PLAIN
 

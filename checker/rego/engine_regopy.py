@@ -13,7 +13,9 @@ regopy 1.5.2 (rego-cpp) quirks handled here, each verified by
   unknown functions) come back as ``<error>`` or as an S-expression in place
   of JSON; the message is dug out of the result node instead;
 * base documents (``data``) are re-processed on every ``query()``; compiling
-  once into a bundle with entrypoints and querying those avoids that.
+  once into a bundle with entrypoints and querying those avoids that;
+* ``input`` and ``data`` are handed over with strings escaped, keys sorted and
+  numbers as regopy can hold them (``regopy_documents``).
 """
 from __future__ import annotations
 
@@ -21,7 +23,6 @@ import contextlib
 import ctypes
 import functools
 import json
-import math
 import os
 import re
 import sys
@@ -40,6 +41,15 @@ from natpolicy.rego.regopy_builtins import STOPPING, builtin_call_edits
 from natpolicy.rego.regopy_causes import helpers_reached, refusal_causes
 from natpolicy.rego.regopy_closure_unify import closure_unifications_for_regopy
 from natpolicy.rego.regopy_closures import copies_for_regopy
+from natpolicy.rego.regopy_documents import (
+    LONG,
+    LOSSY,
+    data_json,
+    escaped_document,
+    first_unreadable_string,
+    has_long_float,
+    int64_or_float,
+)
 from natpolicy.rego.regopy_errors import compile_error, error_from_node, first_message, node_text, on_policy_line
 from natpolicy.rego.regopy_first_binding import move_head_terms
 from natpolicy.rego.regopy_head_reads import head_reads_for_regopy
@@ -97,9 +107,9 @@ class RegopyEngine:
         # became 0, measured): a document holding such a float goes as JSON
         # text (set_input_term), which keeps it.
         found: set[str] = set()
-        escaped = _escaped(document, found)
-        imprecise = _LONG in found
-        if _LOSSY in found:
+        escaped = escaped_document(document, found)
+        imprecise = LONG in found
+        if LOSSY in found:
             return _Prepared(None, document, imprecise=imprecise)
         with quiet_stdout():
             return _Prepared(self._regopy.Input(escaped), document, imprecise=imprecise)
@@ -134,7 +144,7 @@ class RegopyEngine:
         # Read before the rewrite, whose appended functions (regopy_builtins) name the marshals too.
         marshals = any(_MARSHAL.search(source) for source in modules.values())
         policies, modules = modules, {name: text for name, (text, _) in rewritten.items()}
-        if data and _has_long_float(data):
+        if data and has_long_float(data):
             raise EvaluationError(_LONG_FLOAT.format(where="data"), "regopy_digits")
         # A partial object rule queried through a hidden rule that counts its keys (regopy_queried).
         checks = queried_checks(policies, entrypoints)
@@ -277,7 +287,7 @@ class _Prepared:
     def json_text(self) -> str:
         """The document as JSON text, keys sorted (see data_json), for set_input_term; made once."""
         if self.text is None:
-            self.text = json.dumps(_int64_or_float(self.document), sort_keys=True, ensure_ascii=False)
+            self.text = json.dumps(int64_or_float(self.document), sort_keys=True, ensure_ascii=False)
         return self.text
 
 
@@ -312,50 +322,12 @@ def _causes(compiled: _Compiled, prepared: _Prepared) -> str:
     return refusal_causes(helpers_reached(*compiled.sources), compiled.string_sites, where, bytewise, builtins)
 
 
-def first_unreadable_string(value: Any, bytewise: bool = False, path: str = "") -> str | None:
-    """The path (``.a[2].b``) of the first string, key or value, holding `"`, `\\` or a control character
-    (or, with ``bytewise``, a non-ASCII character); never the string itself, which may be sensitive."""
-    if isinstance(value, str):
-        return path if _NEEDS_ESCAPE.search(value) or (bytewise and not value.isascii()) else None
-    if isinstance(value, dict):
-        for key in (sorted(value) if all(isinstance(k, str) for k in value) else list(value)):
-            step = f".{key}" if isinstance(key, str) and _IDENTIFIER.match(key) else "[<key>]"
-            if isinstance(key, str) and first_unreadable_string(key, bytewise) is not None:
-                return path + "[<key>]"
-            found = first_unreadable_string(value[key], bytewise, path + step)
-            if found is not None:
-                return found
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found = first_unreadable_string(item, bytewise, f"{path}[{index}]")
-            if found is not None:
-                return found
-    return None
-
-
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
 # The hidden module's name (regopy_queried): no policy file's display path ends so.
 _CHECKED = "<natpolicy queried keys>"
 _NOT_UTF8 = ("the result holds bytes that are no UTF-8 (a base64.decode, hex.decode or urlquery.decode of them): OPA "
              "keeps them, which regopy 1.5.2 cannot; natpolicy refuses it: run with --rego-engine regorus")
 # regopy's message for a conflict, the way natpolicy's functions stop a query too (regopy_causes).
 _CONFLICT = "functions must not produce multiple outputs for same inputs"
-_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')
-
-
-def _escape(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)[1:-1] if _NEEDS_ESCAPE.search(text) else text
-
-
-_INT64 = range(-(2**63), 2**63)
-
-
-def data_json(data: Mapping[str, Any]) -> str:
-    """``data`` as JSON text with every object's keys in OPA's order (see ``_escaped``)."""
-    # The round trip turns the keys a YAML data file may hold (1, true) into the strings OPA would read.
-    return json.dumps(_int64_or_float(json.loads(json.dumps(data))), sort_keys=True, ensure_ascii=False)
 
 
 # regopy 1.5.2 holds a float with 15 significant digits (0.30000000000000004 equals 0.3 there; OPA tells them apart):
@@ -364,103 +336,7 @@ _LONG_FLOAT = ("the {where} holds a number of more than 15 significant digits, w
                "(0.30000000000000004 equals 0.3 there; OPA keeps every digit): run with --rego-engine regorus")
 
 
-# What _escaped found on its walk: a float regopy's Input would write otherwise (with six decimals, as C's %f), and
-# a float of more than 15 significant digits.
-_LOSSY, _LONG = "lossy", "long"
-
-
-def _long_float(value: float) -> bool:
-    """Is ``value`` a float whose shortest text has more than 15 significant digits?"""
-    if not math.isfinite(value) or _whole(value):
-        return False
-    return len(repr(value).split("e")[0].lstrip("-").replace(".", "").strip("0")) > 15
-
-
-def _has_long_float(value: Any) -> bool:
-    """Does ``value`` hold a float of more than 15 significant digits (``_long_float``)?"""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, float):
-            if _long_float(item):
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
-
-
-def _held_number(value: int | float) -> Any:
-    """A number as regopy is handed it: an integer outside int64 as a float (precision lost, order kept) or, beyond
-    a float's range, its text, since regopy's Input would wrap it around (12345678901234567890 becomes negative);
-    a whole float (``_whole``) as the integer; any other number as it is."""
-    if isinstance(value, int) and value not in _INT64:
-        try:
-            return float(value)
-        except OverflowError:
-            return str(value)
-    return int(value) if isinstance(value, float) and _whole(value) else value
-
-
-def _whole(value: float) -> bool:
-    """A float that stands for a whole number below 2^53, not -0.0: ``1.0`` or ``1e2`` in a JSON or YAML file.
-
-    regorus reads such a number as the integer, and conftest hands it to OPA as one (a float64 written
-    again by ``encoding/json``), so ``json.marshal`` gives ``1`` and ``100``; regopy would keep the
-    float and write ``1.0`` and ``100.0``, which no other engine writes.
-    """
-    return value.is_integer() and abs(value) < 2**53 and (value != 0 or math.copysign(1.0, value) > 0)
-
-
-def _int64_or_float(value: Any) -> Any:
-    """``value`` with integers outside int64 as floats (or their text), as ``_escaped`` hands them over."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _held_number(value)
-    if isinstance(value, dict):
-        return {key: _int64_or_float(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_int64_or_float(item) for item in value]
-    return value
-
-
 _MARSHAL = re.compile(r"\b(?:json|yaml)\s*\.\s*marshal")
-
-
-def _escaped(value: Any, found: set[str] | None = None) -> Any:
-    """``value`` with every string (keys too) in rego-cpp's escaped form, every object's keys in OPA's order.
-
-    regopy iterates an object in the order its keys were inserted, OPA in its
-    sorted order (code-point order of the text, as Python sorts strings); so
-    an array comprehension over an input object (``[k | input.tags[k]]``)
-    lists what OPA lists only when the keys are inserted sorted.
-
-    Integers outside int64 would wrap around in regopy's Input (12345678901234567890
-    becomes negative): they become floats (precision lost, order kept), or,
-    beyond a float's range, their decimal text. A whole float becomes the integer (see ``_whole``). ``found`` gets
-    ``_LOSSY`` for a float regopy's Input would write otherwise (with six decimals, as C's ``%f``) and ``_LONG`` for
-    one of more than 15 significant digits, found on the same walk.
-    """
-    if isinstance(value, str):
-        return _escape(value)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        held = _held_number(value)
-        if found is not None and isinstance(held, float):
-            if float(f"{held:f}") != held:
-                found.add(_LOSSY)
-            if isinstance(value, float) and _long_float(value):
-                found.add(_LONG)
-        return held
-    if isinstance(value, dict):
-        # JSON's only kind of key is a string; sorted before escaping (`\\` sorts otherwise than the `"` it escapes).
-        try:
-            keys = sorted(value)
-        except TypeError:  # keys of several kinds: never from JSON, kept as they are
-            keys = list(value)
-        return {(_escape(k) if isinstance(k, str) else k): _escaped(value[k], found) for k in keys}
-    if isinstance(value, list):
-        return [_escaped(v, found) for v in value]
-    return value
 
 
 _PRINTED_ERROR = re.compile(r"^(?P<message>[^\n]+)\n-- (?P<module>.+?):(?P<line>\d+):(?P<col>\d+)[ \t]*$", re.MULTILINE)

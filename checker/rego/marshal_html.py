@@ -26,7 +26,7 @@ options' text again, and the rest is escaped. A call with other than two argumen
 """
 from __future__ import annotations
 
-from natpolicy.rego.source import call_arguments, matching_close, tokens
+from natpolicy.rego.source import apply_edits_as_listed, call_arguments, matching_close, tokens
 
 __all__ = ["ESCAPE_HTML", "escape_html_in_marshals"]
 
@@ -114,7 +114,5 @@ def escape_html_in_marshals(source: str, options_apart: bool = True) -> str:
             edits += [(toks[i].offset, f"{ESCAPE_HTML}("), (toks[close].offset + 1, ")")]
     if not edits:
         return source
-    out = source
-    for offset, text in sorted(edits, key=lambda edit: edit[0], reverse=True):
-        out = out[:offset] + text + out[offset:]
+    out = apply_edits_as_listed(source, [(offset, offset, text) for offset, text in edits])
     return out + ("" if out.endswith("\n") else "\n") + _HELPER + (_HELPER_WITH_OPTIONS if with_options else "")

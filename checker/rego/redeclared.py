@@ -54,14 +54,8 @@ def redeclarations(source: str, package_names: set[str]) -> Iterator[tuple[int, 
                                            f"{name} assigned above), regopy 1.5.2 answered; natpolicy refuses it: "
                                            "give each place its own name")
                 declared.add(name)
-                if met:
-                    yield toks[j].offset, (f"`{name} :=` after {met} of `{name}` in the same body: OPA refuses the "
-                                           f"module (var {name} {_OPA_WORDS[met]}), regopy 1.5.2 answered; "
-                                           "natpolicy refuses it: give the new value another name")
-                elif name in arguments and _is_rule_body(toks, scope):
-                    yield toks[j].offset, (f"`{name} :=` declares the function's parameter `{name}` again: OPA "
-                                           f"refuses the module (arg {name} redeclared); natpolicy refuses it: "
-                                           "give the new value another name")
+                if met or (name in arguments and _is_rule_body(toks, scope)):
+                    yield toks[j].offset, _refusal(f"{name} :=", name, met, "regopy 1.5.2 answered", "the new value")
 
 
 def _some_redeclarations(source: str, toks: list[Token], start: int, end: int, package_names: set[str],
@@ -76,28 +70,38 @@ def _some_redeclarations(source: str, toks: list[Token], start: int, end: int, p
         scope = _scope(source, toks, start, s, scopes)
         if scope is None:
             continue
-        names = _pattern_names(source, toks, s, end)
-        if names is None:
-            names, j = [], s + 1
-            while j < end and toks[j].kind == "ident" and toks[j].text != "in":
-                names.append(j)
-                if j + 1 < end and toks[j + 1].text == ",":
-                    j += 2
-                    continue
-                break
-        for j in names:
+        for j in _some_names(source, toks, s, end):
             if not _plain_variable(toks, j, package_names):
                 continue
             name = toks[j].text
             met = _met_before(source, toks, start, scope, s, name, package_names, scopes)
-            if met:
-                yield toks[j].offset, (f"`some {name}` after {met} of `{name}` in the same body: OPA refuses the "
-                                       f"module (var {name} {_OPA_WORDS[met]}), the engines answered some; natpolicy "
-                                       "refuses it: give the new loop another name")
-            elif name in arguments and _is_rule_body(toks, scope):
-                yield toks[j].offset, (f"`some {name}` declares the function's parameter `{name}` again: OPA "
-                                       f"refuses the module (arg {name} redeclared); natpolicy refuses it: give "
-                                       "the loop another name")
+            if met or (name in arguments and _is_rule_body(toks, scope)):
+                yield toks[j].offset, _refusal(f"some {name}", name, met, "the engines answered some", "the new loop")
+
+
+def _refusal(construct: str, name: str, met: str, answered: str, instead: str) -> str:
+    """The refusal of ``construct`` (``y :=``, ``some y``) declaring ``name`` again, in OPA's words: after ``met``
+    (``_met_before``) of it in its scope, or, where ``met`` is "", as the function's parameter."""
+    if met:
+        return (f"`{construct}` after {met} of `{name}` in the same body: OPA refuses the module (var {name} "
+                f"{_OPA_WORDS[met]}), {answered}; natpolicy refuses it: give {instead} another name")
+    return (f"`{construct}` declares the function's parameter `{name}` again: OPA refuses the module (arg {name} "
+            f"redeclared); natpolicy refuses it: give {instead} another name")
+
+
+def _some_names(source: str, toks: list[Token], s: int, end: int) -> list[int]:
+    """The names the ``some`` at ``s`` declares: ``some v``, ``some k, v in xs``, or a pattern's
+    (``_pattern_names``)."""
+    names = _pattern_names(source, toks, s, end)
+    if names is None:
+        names, j = [], s + 1
+        while j < end and toks[j].kind == "ident" and toks[j].text != "in":
+            names.append(j)
+            if j + 1 < end and toks[j + 1].text == ",":
+                j += 2
+                continue
+            break
+    return names
 
 
 def _pattern_names(source: str, toks: list[Token], s: int, end: int) -> list[int] | None:
@@ -203,9 +207,9 @@ def _met_before(source: str, toks: list[Token], start: int, scope: int, first: i
     for m in range(scope + 1, first):
         if toks[m].text != name or not _plain_variable(toks, m, package_names):
             continue
-        if _scope(source, toks, start, m, scopes) != scope:
+        if _scope(source, toks, start, m, scopes) != scope or _every_name(toks, m):
             continue
-        if _after_some(toks, m):
+        if _declared_by_some(source, toks, scope, m, first):
             return "a declaration"
         # The first token after it back at the statement's level: `:=` where it is (in) the left side.
         nxt = next((t.text for t in toks[m + 1:first] if t.depth <= toks[first].depth and t.text not in ")]}"), "")
@@ -213,8 +217,17 @@ def _met_before(source: str, toks: list[Token], start: int, scope: int, first: i
     return ""
 
 
-def _after_some(toks: list[Token], m: int) -> bool:
+def _every_name(toks: list[Token], m: int) -> bool:
+    """Is ``toks[m]`` the key or value of ``every k, v in xs``? OPA declares them in the every's own scope
+    (``rewriteEveryStatement`` pushes it first): the body around it never meets them."""
     j = m - 1
-    while j >= 1 and toks[j].text == "," and toks[j - 1].kind == "ident":
+    if j >= 1 and toks[j].text == "," and toks[j - 1].kind == "ident":
         j -= 2
-    return j >= 0 and toks[j].text == "some"
+    return j >= 0 and toks[j].text == "every"
+
+
+def _declared_by_some(source: str, toks: list[Token], scope: int, m: int, end: int) -> bool:
+    """Does the nearest ``some`` before ``toks[m]`` declare it (``some v``, ``some k, v in``, ``some [a, b] in``)?
+    OPA declares each such name (``declaredVar``), so ``:=`` of it after is "declared above", a pattern's too."""
+    s = next((s for s in range(m - 1, scope, -1) if toks[s].text == "some" and toks[s].kind == "ident"), None)
+    return s is not None and m in _some_names(source, toks, s, end)

@@ -18,7 +18,7 @@ are left alone.
 """
 from __future__ import annotations
 
-from natpolicy.rego.rule_scope import comprehensions, earlier_names, opens_body
+from natpolicy.rego.rule_scope import comprehension_statements, comprehensions, earlier_names, opens_body
 from natpolicy.rego.source import Token, apply_edits, enclosing_openers, matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
 
@@ -40,8 +40,9 @@ def closure_unifications_for_regopy(source: str) -> str:
             inside = toks[opener].depth + 1
             bar = next(j for j in range(opener + 1, close) if toks[j].text == "|" and toks[j].depth == inside)
             outside = _outside(toks, start, end, opener, close)
-            for first, last in _statements(source, toks, bar + 1, close, inside):
-                edits += _rename(toks, first, last, inside, outside, _declared(toks, bar + 1, first, inside))
+            statements = comprehension_statements(source, toks, bar + 1, close, inside)
+            for n, (first, last) in enumerate(statements):
+                edits += _rename(toks, first, last, inside, outside, _declared(toks, statements[:n], inside))
     return apply_edits(source, edits)
 
 
@@ -54,37 +55,18 @@ def _outside(toks: list[Token], start: int, end: int, opener: int, close: int) -
     return earlier_names(toks, start, opener) | {t.text for t in toks[body:end] if t.kind == "ident"}
 
 
-def _statements(source: str, toks: list[Token], first: int, close: int, depth: int) -> list[tuple[int, int]]:
-    """(first, last) token of each statement of a comprehension's body: split at ``;`` or a new line."""
-    out: list[tuple[int, int]] = []
-    begin = first
-    for j in range(first, close):
-        if toks[j].depth != depth:
-            continue
-        if toks[j].text == ";":
-            if begin < j:
-                out.append((begin, j - 1))
-            begin = j + 1
-        elif j > begin and "\n" in source[toks[j - 1].offset:toks[j].offset]:
-            out.append((begin, j - 1))
-            begin = j
-    if begin < close:
-        out.append((begin, close - 1))
-    return out
-
-
-def _declared(toks: list[Token], first: int, stop: int, depth: int) -> set[str]:
-    """Names the comprehension's body declares before ``stop`` (``some``, ``:=``): its own, not the rule's."""
+def _declared(toks: list[Token], statements: list[tuple[int, int]], depth: int) -> set[str]:
+    """Names the comprehension's ``statements`` declare (``some``'s before its ``in``, ``:=``'s): its own, not the
+    rule's. A statement's end ends a ``some`` (a later line's ``a > 0`` reads the rule's ``a``)."""
     out: set[str] = set()
-    declaring = False
-    for j in range(first, stop):
-        tok = toks[j]
-        if tok.depth == depth and tok.text in (";", "|"):
-            declaring = False
-        if tok.text == "some":
-            declaring = True
-        elif tok.kind == "ident" and (declaring or (j + 1 < len(toks) and toks[j + 1].text == ":=")):
-            out.add(tok.text)
+    for first, last in statements:
+        declaring = toks[first].text == "some"
+        for j in range(first, last + 1):
+            tok = toks[j]
+            if tok.depth == depth and tok.text == "in":
+                declaring = False
+            elif tok.kind == "ident" and tok.text != "some" and (declaring or toks[j + 1].text == ":="):
+                out.add(tok.text)
     return out
 
 

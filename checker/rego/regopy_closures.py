@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from natpolicy.rego.rule_scope import comprehensions, opens_body, starts_body_statement
-from natpolicy.rego.source import Token, enclosing_openers, tokens
+from natpolicy.rego.source import Token, apply_edits_as_listed, enclosing_openers, tokens
 from natpolicy.rego.static_checks import rule_statements
 
 __all__ = ["Copy", "copies_for_regopy", "rebound_closures"]
@@ -68,10 +68,7 @@ def copies_for_regopy(source: str) -> str:
             fresh += "_"
         edits.append((copy.at, copy.at, f"{fresh} := {copy.name}; "))
         edits.extend((use, use + len(copy.name), fresh) for use in copy.uses)
-    out = source
-    for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
-        out = out[:start] + text + out[end:]
-    return out
+    return apply_edits_as_listed(source, edits)
 
 
 def rebound_closures(source: str) -> Iterator[tuple[int, str]]:

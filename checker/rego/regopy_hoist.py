@@ -32,7 +32,7 @@ import functools
 from dataclasses import dataclass
 
 from natpolicy.rego.rule_scope import in_comprehension_body, in_comprehension_head, opens_body, parameter_names
-from natpolicy.rego.source import Token, enclosing_openers, matching_close, tokens
+from natpolicy.rego.source import Token, apply_edits_as_listed, enclosing_openers, matching_close, tokens
 from natpolicy.rego.static_checks import declared_name, rule_statements
 
 __all__ = ["Hoist", "every_body", "hoists", "hoist_first_bindings", "hoisted_names", "new_statement", "unhoisted",
@@ -97,10 +97,7 @@ def hoist_first_bindings(source: str) -> str:
             braced.add(hoist.at)
             edits.append((hoist.close, hoist.close, " }"))
     edits += [(at, at, ("{ " if at in braced else "") + text) for at, text in bindings.items()]
-    out = source
-    for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
-        out = out[:start] + text + out[end:]
-    return out
+    return apply_edits_as_listed(source, edits)
 
 
 def hoists(source: str) -> list[Hoist]:

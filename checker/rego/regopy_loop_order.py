@@ -24,12 +24,12 @@ from __future__ import annotations
 
 from natpolicy.rego.rule_scope import (
     array_comprehensions,
+    comprehension_statements,
     comprehensions,
     ref_root,
     some_in_collection,
-    starts_body_statement,
 )
-from natpolicy.rego.source import Token, tokens
+from natpolicy.rego.source import Token, apply_edits_as_listed, tokens
 from natpolicy.rego.static_checks import rule_statements
 
 __all__ = ["SEQ", "SEQ_HELPER", "loops_for_regopy"]
@@ -55,9 +55,7 @@ def loops_for_regopy(source: str) -> str:
         edits += _comprehension_edits(source, toks, opener, close, every_comprehension)
     if not edits:
         return source
-    out = source
-    for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
-        out = out[:start] + text + out[end:]
+    out = apply_edits_as_listed(source, edits)
     return out + ("" if out.endswith("\n") else "\n") + SEQ_HELPER
 
 
@@ -67,7 +65,7 @@ def _comprehension_edits(source: str, toks: list[Token], opener: int, close: int
     bar = next(k for k in range(opener + 1, close) if toks[k].depth == inner and toks[k].text == "|")
     edits: list[tuple[int, int, str]] = []
     bound: list[str] = []  # the names earlier iterations bound, in order
-    for first, last in _statements(source, toks, bar + 1, close, inner):
+    for first, last in comprehension_statements(source, toks, bar + 1, close, inner):
         if toks[first].text == "some":
             span = some_in_collection(source, toks, first)
             if span is None:
@@ -88,24 +86,6 @@ def _comprehension_edits(source: str, toks: list[Token], opener: int, close: int
         key = [toks[bracket + 1].text] if toks[bracket + 1].text != "_" else []
         bound += [name for name in target + key if name not in bound]
     return edits
-
-
-def _statements(source: str, toks: list[Token], start: int, end: int, depth: int) -> list[tuple[int, int]]:
-    """(first, last) token of each statement of a comprehension's body ``toks[start:end]`` at ``depth``."""
-    out, first = [], start
-    for k in range(start, end):
-        if toks[k].depth != depth:
-            continue
-        if toks[k].text == ";":
-            if first < k:
-                out.append((first, k - 1))
-            first = k + 1
-        elif k > first and starts_body_statement(source, toks, k):
-            out.append((first, k - 1))
-            first = k
-    if first < end:
-        out.append((first, end - 1))
-    return out
 
 
 def _iterating_bracket(toks: list[Token], first: int, last: int, comprehensions: list[tuple[int, int]]) -> int | None:

@@ -66,7 +66,7 @@ from natpolicy.rego.regopy_strings import (
 )
 from natpolicy.rego.regopy_unify import literal_unification_edits
 from natpolicy.rego.rule_scope import array_comprehensions
-from natpolicy.rego.source import Token, char_line_col, matching_close, tokens
+from natpolicy.rego.source import Token, apply_edits_as_listed, char_line_col, matching_close, tokens
 from natpolicy.rego.sprintf_regopy import HELPERS, REFUSE, private_locals, sprintf_edits
 
 __all__ = ["membership_edits", "rewrite_and_key_sites", "rewrite_for_regopy", "ORDERED", "KEYED", "KEYED2"]
@@ -141,7 +141,7 @@ def rewrite_and_key_sites(source: str, elsewhere: frozenset[str] = frozenset()
     (regopy_keys), which engine_regopy names where a query stops: found once, on the text the wrapping reads.
     Its lines are ``source``'s (no rewrite adds one), and so are those of the sites the written module holds
     (measured: the same lines and sites on 9704 modules, 1577 with sites)."""
-    source = _apply(source, membership_edits(source))
+    source = apply_edits_as_listed(source, membership_edits(source))
     # sprintf first: each call becomes one concat (its arguments' text kept), which the set-order pass then reads.
     # One pass rewrites the outermost calls; a call inside another's arguments is rewritten by the next.
     formatted = source
@@ -149,7 +149,7 @@ def rewrite_and_key_sites(source: str, elsewhere: frozenset[str] = frozenset()
         sprintf_edits_found = _sprintf_edits(formatted)
         if not sprintf_edits_found:
             break
-        formatted = _apply(formatted, sprintf_edits_found)
+        formatted = apply_edits_as_listed(formatted, sprintf_edits_found)
     toks = tokens(formatted)
     # Comparisons after the set-order edits: where both insert at one place, the comparison's text goes first.
     compared = comparison_edits(formatted, toks)
@@ -167,7 +167,7 @@ def rewrite_and_key_sites(source: str, elsewhere: frozenset[str] = frozenset()
         + keyed
     if formatted == source and not edits:
         return source, sites
-    out = _apply(formatted, edits)
+    out = apply_edits_as_listed(formatted, edits)
     depth = max((int(m) for m in re.findall(rf"\b{KEYED}(\d+)\(", out)), default=2)
     return out + ("" if out.endswith("\n") else "\n") + _HELPER + _keyed_helpers(depth) \
         + (HELPERS if formatted != source else "") + (COMPARE_HELPERS if compared else "") + STRING_HELPERS \
@@ -205,13 +205,6 @@ def membership_edits(source: str) -> list[tuple[int, int, str]]:
 # After `REF[_] in COLL`, any of these makes it part of a larger expression (or scopes a `with`).
 _NOT_MEMBERSHIP_ALONE = frozenset({"==", "!=", "<", "<=", ">", ">=", ":=", "=", "with", "in", "|", "&", "+", "-",
                                    "*", "/", "%"})
-
-
-def _apply(source: str, edits: list[tuple[int, int, str]]) -> str:
-    out = source
-    for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
-        out = out[:start] + text + out[end:]
-    return out
 
 
 def _sprintf_edits(source: str) -> list[tuple[int, int, str]]:

@@ -49,7 +49,7 @@ from natpolicy.rego.regorus_object_keys import (
     needs_object_check,
 )
 from natpolicy.rego.rule_scope import array_comprehensions, ref_root, some_in_collection
-from natpolicy.rego.source import Token, call_arguments, matching_close, tokens
+from natpolicy.rego.source import Token, apply_edits_as_listed, call_arguments, matching_close, tokens
 
 __all__ = ["ORDER_REFUSED", "MIXED_SET_QUERY", "order_for_regorus", "site_line", "value_may_hold_mixed_set"]
 
@@ -283,9 +283,7 @@ def order_for_regorus(source: str, v0: bool = False, keyed: frozenset[str] | Non
             edits += [(end, end, ")"), (toks[first].offset, toks[first].offset, f"{name}(")]
     if not edits:
         return source
-    out = source
-    for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
-        out = out[:start] + text + out[end:]
+    out = apply_edits_as_listed(source, edits)
     globbed = any(site.startswith("__natpolicy_rglob") for site in sites)
     formats = any(site.startswith("__natpolicy_rfmt") for site in sites)
     marshals = any(site.startswith(("__natpolicy_rmarshal", "__natpolicy_ryaml")) for site in sites)

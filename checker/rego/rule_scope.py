@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from natpolicy.rego.source import Token, enclosing_openers, matching_close
 
-__all__ = ["array_comprehensions", "comprehensions", "earlier_names", "in_array_or_set_body",
+__all__ = ["array_comprehensions", "comprehension_statements", "comprehensions", "earlier_names",
+           "in_array_or_set_body",
            "in_comprehension_body", "in_comprehension_head", "opens_body", "parameter_list", "parameter_names",
            "ref_root", "some_in_collection", "starts_body_statement"]
 
@@ -86,6 +87,28 @@ def starts_body_statement(source: str, toks: list[Token], k: int) -> bool:
         return prev.text != "{" or k < 2 or toks[k - 2].text != "="  # `x = {h := ...}` is no body
     on_earlier_line = "\n" in source[prev.offset:toks[k].offset]
     return on_earlier_line and (prev.kind != "op" or prev.text in ("}", "]", ")")) and prev.text not in _CONTINUING
+
+
+def comprehension_statements(source: str, toks: list[Token], start: int, end: int, depth: int
+                             ) -> list[tuple[int, int]]:
+    """(first, last) token of each statement of a comprehension's body ``toks[start:end]`` at ``depth``: split at
+    ``;`` or where a statement starts on a new line (``starts_body_statement``), so that a call's arguments, a
+    literal or an operator going on over lines stay in their statement. A closing bracket on a line of its own
+    (which holds the depth outside it) ends the literal or call it closes, never starts a statement."""
+    out, first = [], start
+    for k in range(start, end):
+        if toks[k].depth != depth:
+            continue
+        if toks[k].text == ";":
+            if first < k:
+                out.append((first, k - 1))
+            first = k + 1
+        elif k > first and toks[k].text not in (")", "]", "}") and starts_body_statement(source, toks, k):
+            out.append((first, k - 1))
+            first = k
+    if first < end:
+        out.append((first, end - 1))
+    return out
 
 
 def some_in_collection(source: str, toks: list[Token], i: int) -> tuple[int, int] | None:

@@ -303,6 +303,15 @@ def apply_edits(source: str, edits: list[tuple[int, int, str]]) -> str:
     return source
 
 
+def apply_edits_as_listed(source: str, edits: list[tuple[int, int, str]]) -> str:
+    """``source`` with each (start, end, text) edit applied, the last first, sorted by place only: edits at one
+    place go in the order they are listed, the later-listed one's text first. For rewrites that order two texts at
+    one place by listing them (``apply_edits`` orders them by their text)."""
+    for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        source = source[:start] + text + source[end:]
+    return source
+
+
 def enclosing_openers(toks: list[Token], j: int, stop: int = -1) -> Iterator[int]:
     """The brackets (``(``, ``[``, ``{``) enclosing ``toks[j]``, innermost first, none at or before ``stop``."""
     depth, m = toks[j].depth, j

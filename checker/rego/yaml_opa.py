@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from natpolicy.rego.source import matching_close, tokens
+from natpolicy.rego.source import apply_edits, matching_close, tokens
 
 __all__ = ["CHECK_EXTENSION", "YAML_11_SCALAR", "opa_yaml_check", "yaml_for_regorus"]
 
@@ -60,14 +60,13 @@ def yaml_for_regorus(source: str) -> str:
     if "yaml" not in source:
         return source
     toks = tokens(source)
-    edits: list[tuple[int, str]] = []
+    edits: list[tuple[int, int, str]] = []
     for i, tok in enumerate(toks):
         if tok.kind == "ident" and tok.text == "yaml" and (i == 0 or toks[i - 1].text != ".") \
                 and i + 3 < len(toks) and toks[i + 1].text == "." and toks[i + 2].text == "unmarshal" \
                 and toks[i + 3].text == "(":
             close = matching_close(toks, i + 3)
             if close is not None:
-                edits += [(tok.offset, f"{CHECK_EXTENSION}("), (toks[close].offset + 1, ")")]
-    for offset, text in sorted(edits, reverse=True):
-        source = source[:offset] + text + source[offset:]
-    return source
+                end = toks[close].offset + 1
+                edits += [(tok.offset, tok.offset, f"{CHECK_EXTENSION}("), (end, end, ")")]
+    return apply_edits(source, edits)

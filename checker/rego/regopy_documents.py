@@ -1,0 +1,155 @@
+"""The input and data documents as regopy (rego-cpp 1.5.2) is handed them, and what in them it cannot hold.
+
+rego-cpp keeps every string in its JSON-escaped form, iterates an object in
+the order its keys were inserted (OPA: sorted), wraps an integer outside
+int64 around, writes a float through C's ``%f`` in its ``Input`` and holds 15
+significant digits: ``escaped_document`` and ``data_json`` hand a document
+over so that regopy reads what OPA reads, and mark (``LOSSY``, ``LONG``)
+what it cannot; ``first_unreadable_string`` names where a string it holds
+escaped is, for the message of a query that stopped on one. Used by
+``engine_regopy``.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "LONG", "LOSSY", "data_json", "escaped_document", "first_unreadable_string", "has_long_float", "int64_or_float",
+]
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')
+
+
+def _escape(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)[1:-1] if _NEEDS_ESCAPE.search(text) else text
+
+
+_INT64 = range(-(2**63), 2**63)
+
+
+def data_json(data: Mapping[str, Any]) -> str:
+    """``data`` as JSON text with every object's keys in OPA's order (see ``escaped_document``)."""
+    # The round trip turns the keys a YAML data file may hold (1, true) into the strings OPA would read.
+    return json.dumps(int64_or_float(json.loads(json.dumps(data))), sort_keys=True, ensure_ascii=False)
+
+
+# What escaped_document found on its walk: a float regopy's Input would write otherwise (with six decimals, as C's
+# %f), and a float of more than 15 significant digits.
+LOSSY, LONG = "lossy", "long"
+
+
+def _long_float(value: float) -> bool:
+    """Is ``value`` a float whose shortest text has more than 15 significant digits?"""
+    if not math.isfinite(value) or _whole(value):
+        return False
+    return len(repr(value).split("e")[0].lstrip("-").replace(".", "").strip("0")) > 15
+
+
+def has_long_float(value: Any) -> bool:
+    """Does ``value`` hold a float of more than 15 significant digits (``_long_float``)?"""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float):
+            if _long_float(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _held_number(value: int | float) -> Any:
+    """A number as regopy is handed it: an integer outside int64 as a float (precision lost, order kept) or, beyond
+    a float's range, its text, since regopy's Input would wrap it around (12345678901234567890 becomes negative);
+    a whole float (``_whole``) as the integer; any other number as it is."""
+    if isinstance(value, int) and value not in _INT64:
+        try:
+            return float(value)
+        except OverflowError:
+            return str(value)
+    return int(value) if isinstance(value, float) and _whole(value) else value
+
+
+def _whole(value: float) -> bool:
+    """A float that stands for a whole number below 2^53, not -0.0: ``1.0`` or ``1e2`` in a JSON or YAML file.
+
+    regorus reads such a number as the integer, and conftest hands it to OPA as one (a float64 written
+    again by ``encoding/json``), so ``json.marshal`` gives ``1`` and ``100``; regopy would keep the
+    float and write ``1.0`` and ``100.0``, which no other engine writes.
+    """
+    return value.is_integer() and abs(value) < 2**53 and (value != 0 or math.copysign(1.0, value) > 0)
+
+
+def int64_or_float(value: Any) -> Any:
+    """``value`` with integers outside int64 as floats (or their text), as ``escaped_document`` hands them over."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _held_number(value)
+    if isinstance(value, dict):
+        return {key: int64_or_float(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [int64_or_float(item) for item in value]
+    return value
+
+
+def escaped_document(value: Any, found: set[str] | None = None) -> Any:
+    """``value`` with every string (keys too) in rego-cpp's escaped form, every object's keys in OPA's order.
+
+    regopy iterates an object in the order its keys were inserted, OPA in its
+    sorted order (code-point order of the text, as Python sorts strings); so
+    an array comprehension over an input object (``[k | input.tags[k]]``)
+    lists what OPA lists only when the keys are inserted sorted.
+
+    Integers outside int64 would wrap around in regopy's Input (12345678901234567890
+    becomes negative): they become floats (precision lost, order kept), or,
+    beyond a float's range, their decimal text. A whole float becomes the integer (see ``_whole``). ``found`` gets
+    ``LOSSY`` for a float regopy's Input would write otherwise (with six decimals, as C's ``%f``) and ``LONG`` for
+    one of more than 15 significant digits, found on the same walk.
+    """
+    if isinstance(value, str):
+        return _escape(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        held = _held_number(value)
+        if found is not None and isinstance(held, float):
+            if float(f"{held:f}") != held:
+                found.add(LOSSY)
+            if isinstance(value, float) and _long_float(value):
+                found.add(LONG)
+        return held
+    if isinstance(value, dict):
+        # JSON's only kind of key is a string; sorted before escaping (`\\` sorts otherwise than the `"` it escapes).
+        try:
+            keys = sorted(value)
+        except TypeError:  # keys of several kinds: never from JSON, kept as they are
+            keys = list(value)
+        return {(_escape(k) if isinstance(k, str) else k): escaped_document(value[k], found) for k in keys}
+    if isinstance(value, list):
+        return [escaped_document(v, found) for v in value]
+    return value
+
+
+def first_unreadable_string(value: Any, bytewise: bool = False, path: str = "") -> str | None:
+    """The path (``.a[2].b``) of the first string, key or value, holding `"`, `\\` or a control character
+    (or, with ``bytewise``, a non-ASCII character); never the string itself, which may be sensitive."""
+    if isinstance(value, str):
+        return path if _NEEDS_ESCAPE.search(value) or (bytewise and not value.isascii()) else None
+    if isinstance(value, dict):
+        for key in (sorted(value) if all(isinstance(k, str) for k in value) else list(value)):
+            step = f".{key}" if isinstance(key, str) and _IDENTIFIER.match(key) else "[<key>]"
+            if isinstance(key, str) and first_unreadable_string(key, bytewise) is not None:
+                return path + "[<key>]"
+            found = first_unreadable_string(value[key], bytewise, path + step)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = first_unreadable_string(item, bytewise, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
