@@ -12,10 +12,14 @@ this rewrite, OPA's own:
       ->  f(v) := __natpolicy_else0 if { BODY; __natpolicy_else0 := (VALUE) }
           else := __natpolicy_else1 if { BODY2; __natpolicy_else1 := (VALUE2) }
 
-Only a function's definitions with an ``else`` are rewritten, only values that compute outside a comprehension (a
-comprehension is never undefined), only branches with a body in braces (a last ``else := VALUE`` with no body has
-no branch after it: undefined either way), and no value holding a comprehension over several lines (a line break
-ends a statement there: it cannot be written on one line). Line numbers are kept as ``regorus_heads`` keeps them,
+A complete rule's values are rewritten the same way, with or without ``else`` (``q := input.rs[i].n if { some i
+in [0, 1] }`` was undefined on regorus for one row, and ``q := {"k": input.rs[i].n} if { i := 1 } else := 5``
+gave another row's value, where OPA answers 1 and 5: ``rego_differential.py --heads``). Of functions only the
+definitions with an ``else`` are rewritten (without one they were measured right); only values that compute
+outside a comprehension (a comprehension is never undefined), only branches with a body in braces or a body
+``if COND`` with no ``else`` after it (a last ``else := VALUE`` with no body has no branch after it: undefined
+either way), and no value holding a comprehension over several lines (a line break ends a statement there: it
+cannot be written on one line). Line numbers are kept as ``regorus_heads`` keeps them,
 and an error in a bound value is placed at the head (``regorus_heads.head_site``).
 """
 from __future__ import annotations
@@ -30,24 +34,28 @@ ELSE_VALUE = "__natpolicy_else"
 
 
 def bind_else_values(source: str) -> str:
-    """``source`` with each computing value of a function's ``else`` chain bound at the end of its branch's body."""
-    if "else" not in source:
-        return source
+    """``source`` with each computing value of a function's ``else`` chain, or of a complete rule, bound at the end of
+    its branch's body."""
     toks = tokens(source)
     edits: list[tuple[int, int, str]] = []
     count = 0
     for start, end in rule_statements(source, toks, rules_only=True):
-        if not any(toks[k].depth == 0 and toks[k].text == "else" for k in range(start, end)):
-            continue
+        chained = any(toks[k].depth == 0 and toks[k].text == "else" for k in range(start, end))
         args = _arguments(toks, start, end)
         if args is None:
-            continue  # not a function
+            args = _complete_head(toks, start, end)  # a complete rule: with or without `else`
+        elif not chained:
+            continue  # a function without `else`: measured right
+        if args is None:
+            continue
         for assign in _branch_values(toks, args, end):
             if_at = next((j for j in range(assign + 1, end) if toks[j].depth == 0 and toks[j].text in ("if", "else")),
                          None)
-            if if_at is None or toks[if_at].text != "if" or if_at + 1 >= end or toks[if_at + 1].text != "{" \
+            # a body without braces (`if COND`) runs to the statement's end: bound only where no `else` follows
+            braced = if_at is not None and if_at + 1 < end and toks[if_at + 1].text == "{"
+            if if_at is None or toks[if_at].text != "if" or if_at + 1 >= end or not (braced or not chained) \
                     or not computes(_outside_comprehensions(toks, assign + 1, if_at)) \
-                    or matching_close(toks, if_at + 1) is None:
+                    or (braced and matching_close(toks, if_at + 1) is None):
                 continue
             if any(toks[k].text == "|" for k in range(assign + 1, if_at)) and "\n" in \
                     source[toks[assign + 1].offset:toks[if_at].offset]:
@@ -81,6 +89,14 @@ def _arguments(toks: list[Token], start: int, end: int) -> int | None:
     if k + 1 >= end or toks[k + 1].text != "(":
         return None
     return matching_close(toks, k + 1)
+
+
+def _complete_head(toks: list[Token], start: int, end: int) -> int | None:
+    """Index of a complete rule's name (its last part: `x`, `a.b`) when a ``:=`` / ``=`` follows it, or None."""
+    k = start
+    while k + 2 < end and toks[k + 1].text == "." and toks[k + 2].kind == "ident":
+        k += 2
+    return k if toks[start].kind == "ident" and k + 1 < end and toks[k + 1].text in (":=", "=") else None
 
 
 def _branch_values(toks: list[Token], args: int, end: int) -> list[int]:

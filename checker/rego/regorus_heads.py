@@ -11,6 +11,7 @@ compiles each module after this rewrite:
     deny contains EXPR if { BODY }      ->  deny contains __natpolicy_head if { BODY; __natpolicy_head := (EXPR) }
     deny contains EXPR if COND          ->  deny contains __natpolicy_head if { COND; __natpolicy_head := (EXPR) }
     obj[KEY] := VALUE if { BODY }       ->  obj[__natpolicy_key] := __natpolicy_value if { BODY; ...both bound... }
+    a.b[KEY] := VALUE if { BODY }       ->  the same (a ref head: regorus 0.13.0 answered `{"b": {}}`)
 
 Only heads that compute (a call or a reference) are rewritten. The binding
 goes at the *end* of the body, where OPA evaluates a head: only once the body
@@ -48,7 +49,8 @@ def bind_heads(source: str) -> str:
                 continue
             edits.append((toks[i + 2].offset, end_of(toks[term_end - 1]), HEAD))
             edits.extend(bind_head(source, toks, term_end, [(HEAD, *moved_head(source, toks, i + 2, term_end))]))
-        elif nxt.text == "[":
+        elif nxt.text == "[" or _ref_bracket(toks, i) is not None:
+            i = _ref_bracket(toks, i) or i  # a ref head `x.a[KEY] := VALUE`: its last bracket, as `obj[KEY]`'s
             close = matching_close(toks, i + 1)
             if close is None or close + 1 >= len(toks):
                 continue
@@ -75,6 +77,14 @@ def bind_heads(source: str) -> str:
                 edits.extend(placed)
                 edits.extend(bind_head(source, toks, body_at, bindings))
     return apply_edits(source, edits)
+
+
+def _ref_bracket(toks: list[Token], start: int) -> int | None:
+    """For a ref head ``x.a[KEY]`` starting at ``start``: the index of the name before its bracket (``a``)."""
+    k = start
+    while k + 2 < len(toks) and toks[k + 1].text == "." and toks[k + 2].kind == "ident":
+        k += 2
+    return k if k > start and k + 1 < len(toks) and toks[k + 1].text == "[" else None
 
 
 def _until_body(toks: list[Token], start: int, source: str = "") -> int | None:
