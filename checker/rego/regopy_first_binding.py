@@ -92,12 +92,22 @@ def first_bound_inside(source: str, package_names: set[str]) -> Iterator[tuple[i
                                    f"(`some {tok.text}; x[{tok.text}]`, or `v := x[{tok.text}]`) or run on regorus")
         for k in head_brackets:
             name = toks[k].text
-            inside = _enclosing(toks, k - 1, start)
+            inside = _enclosing(toks, k - 1, start) or _head_operand(toks, k, start, body)
             if name not in bound and name not in package_names and inside:
                 yield toks[k].offset, (f"`{name}` is bound only by the rule's head, inside {inside}: "
                                        "regopy 1.5.2 never binds it there, so the rule would be silently undefined, "
                                        f"where OPA binds it; bind it in the body (`some {name}; x[{name}]`) or run "
                                        "on regorus")
+
+
+def _head_operand(toks: list[Token], k: int, start: int, body: int) -> str:
+    """What encloses the head's bracket variable at ``k`` when its ref sits beside ``+ - * /`` in the head:
+    regopy_arith makes the operator a call, whose argument regopy never binds (``x contains input.rs[i].n + i if
+    { i > 0 }`` answered empty, where OPA moves the sum into the body and binds ``i``: ``--heads``)."""
+    level = toks[k].depth - 1
+    if any(toks[j].depth == level and toks[j].kind == "op" and toks[j].text in "+-*/" for j in range(start + 1, body)):
+        return "arithmetic (`+ - * /`)"
+    return ""
 
 
 def _moved_findings(original: str, edits: list[tuple[int, int, str, int]], package_names: set[str]
