@@ -21,7 +21,7 @@ def test_the_generated_modules_are_the_same_for_one_seed_and_call_every_time_bui
                       "time.weekday(", "time.add_date(", "time.diff(", "time.parse_duration_ns(",
                       '"America/New_York"', '"Local"', '""', "23:59:60", "input.ns", "9223372036854775807"):
         assert construct in texts, construct
-    assert all("\nx := [[v0 | true]" in body and body.endswith("]") for body, _ in modules)
+    assert all("\nx := [[t0 | true]" in body and body.endswith("]") for body, _ in modules)
 
 
 @pytest.mark.skipif(not {"regorus", "regopy"} <= set(installed_engines()), reason="needs regorus and regopy")
