@@ -294,6 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--v0", type=int, default=0, metavar="N", help="N Rego v0 module sets and their v1 twins")
     parser.add_argument("--collections", type=int, default=0, metavar="N", help="N set/object comprehension modules")
     parser.add_argument("--heads", type=int, default=0, metavar="N", help="N modules of computing rule heads")
+    parser.add_argument("--time", type=int, default=0, metavar="N", help="N modules of the time builtins")
     parser.add_argument("--packages", type=int, default=0, metavar="N",
                         help="N policy sets of several packages, imports and --data (conftest's deny)")
     parser.add_argument("--seed", type=int, default=1)
@@ -319,6 +320,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return __import__("differential_collections").run(args, engines, _answer)
     if args.heads:  # scripts/differential_heads.py
         return __import__("differential_heads").run(args, engines, _answer)
+    if args.time:  # scripts/differential_time.py
+        return __import__("differential_time").run(args, engines, _answer)
     if args.packages:  # scripts/differential_packages.py
         return __import__("differential_packages").run(args, engines)
     if args.v0:  # scripts/differential_v0.py: Rego v0 (regorus only) compared with v1 twins OPA answers alike
@@ -326,7 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     generated = args.fuzz or args.values or args.strings or args.loops
     if args.modules is None and not generated:
         parser.error("give a file of modules, --fuzz N, --values N, --strings N, --loops N, --scopes N, --rules N, "
-                     "--patterns N, --collections N, --heads N, --packages N, --v0 N or --kinds")
+                     "--patterns N, --collections N, --heads N, --time N, --packages N, --v0 N or --kinds")
     from test_rego_conformance import outcome
 
     try:

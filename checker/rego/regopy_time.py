@@ -33,6 +33,12 @@ regopy, measured:
   were undefined; OPA stops ("timestamp too big"). They stop, as does a zone regopy cannot load.
 * ``time.add_date`` of ``[ns, tz]`` was undefined, where OPA reads it as ``time.date`` does (``tzTime``; only
   a literal array is a type error, OPA declaring a number): such an operand stops.
+* ``time.format``, ``time.diff`` and ``time.add_date`` of a whole number written with an exponent (an input's
+  ``1.7066592e+18``) were undefined, where OPA reads it (``tzTime``: ``big.Float``'s ``Int64``, exact): where
+  regopy's own call is undefined they stop (``time.add_date`` past Go's range too: OPA's "time outside of valid
+  range"). In a zone, a time within a day of int64's ends came out wrapped
+  (``time.date([9223372036854775807, "Asia/Kolkata"])`` was ``[1677, 9, 21]``; Go ``[2262, 4, 12]``): it stops.
+  (Found by ``rego_differential.py --time``.)
 """
 from __future__ import annotations
 
@@ -52,38 +58,50 @@ TIME_RENAMED = {
 }
 TIME_STOPPING = {
     "time.format": "a layout other than 2006, 01, 02, 15, 04 and 05 apart by at most one of `-`, `:`, `/`, a space or "
-                   "`T` (regopy 1.5.2 reads most of Go's layout otherwise), [ns] alone, or the zone Local",
-    "time.diff": "a [ns, tz] operand, or a number that is no whole number of nanoseconds",
+                   "`T` (regopy 1.5.2 reads most of Go's layout otherwise), [ns] alone, the zone Local, a number "
+                   "regopy leaves undefined (one written with an exponent), or a zone within a day of int64's ends",
+    "time.diff": "a [ns, tz] operand, or a number that is no whole number of nanoseconds or that regopy 1.5.2 leaves "
+                 "undefined (one written with an exponent)",
     "time.parse_duration_ns": "text that is not digits and units (ns, us, µs, ms, s, m, h) regopy 1.5.2 reads as Go, "
                               "or a duration past 2^53 ns (regopy read \"1d\" and \"1e3s\", which Go refuses, and "
                               "was undefined on \"+5m\" and \"1μs\", which Go reads)",
     "time.parse_ns": "text or a layout regopy 1.5.2 cannot read (a named layout such as RFC3339, `_2`; OPA reads "
                      "them, or stops), or a layout holding the zone abbreviation MST",
-    "time.clock": "a number that is no whole number of nanoseconds (OPA stops), or a zone it cannot load",
-    "time.date": "a number that is no whole number of nanoseconds (OPA stops), or a zone it cannot load",
-    "time.weekday": "a number that is no whole number of nanoseconds (OPA stops), or a zone it cannot load",
-    "time.add_date": "a [ns, tz] operand (regopy 1.5.2 leaves it undefined; OPA reads it)",
+    "time.clock": "a number that is no whole number of nanoseconds (OPA stops), a zone it cannot load, or a "
+                  "zone within a day of int64's ends (regopy 1.5.2 wraps)",
+    "time.date": "a number that is no whole number of nanoseconds (OPA stops), a zone it cannot load, or a "
+                  "zone within a day of int64's ends (regopy 1.5.2 wraps)",
+    "time.weekday": "a number that is no whole number of nanoseconds (OPA stops), a zone it cannot load, or a "
+                  "zone within a day of int64's ends (regopy 1.5.2 wraps)",
+    "time.add_date": "a [ns, tz] operand, a number written with an exponent or a date past Go's range (regopy 1.5.2 "
+                     "leaves it undefined; OPA reads the first two, and stops on the last)",
 }
 # Go's time.ParseDuration, as far as regopy reads it alike: an optional minus, then numbers each with a unit.
 _DURATION = "^-?(0|(([0-9]+([.][0-9]*)?|[.][0-9]+)(ns|us|µs|ms|s|m|h))+)$"
 _LAYOUT = "^(2006|01|02|15|04|05)([-:/ T]?(2006|01|02|15|04|05))*$"
 _NANO = "^(.+)[.]([0-9]{9})(Z|[+-][0-9][0-9]:[0-9][0-9])$"
+# A time in a zone within a day of int64's ends: regopy 1.5.2 wraps it (a zone's offset is below 24 hours).
+_EDGE = 2**63 - 1 - 86_400_000_000_000
 _DAYS_IN_MONTH = "[0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]"
 # (A leap year is told by floor(), never `%`: regopy 1.5.2's `%` answers wrongly, `2000 % 100` is no JSON there:
 # regopy_arith.)
 
 TIME_HELPERS = private_locals(f"""
-__natpolicy_time_format(x) := __natpolicy_rfc3339_nano(time.format(x)) if is_number(x)
-__natpolicy_time_format(x) := __natpolicy_rfc3339_nano(time.format(x)) if {{
+__natpolicy_time_format(x) := r if {{
+  __natpolicy_time_answers(x); not __natpolicy_zone_edge(x); r := __natpolicy_format_answer(x)
+}} else := {REFUSE}([x, 0])
+__natpolicy_zone_edge(x) if {{ is_array(x); count(x) > 1; is_number(x[0]); x[0] > {_EDGE} }}
+__natpolicy_zone_edge(x) if {{ is_array(x); count(x) > 1; is_number(x[0]); x[0] < -{_EDGE} }}
+__natpolicy_format_answer(x) := __natpolicy_rfc3339_nano(time.format(x)) if is_number(x)
+__natpolicy_format_answer(x) := __natpolicy_rfc3339_nano(time.format(x)) if {{
   is_array(x); count(x) == 2; x[1] != "Local"
 }}
-__natpolicy_time_format(x) := time.format(x) if {{
+__natpolicy_format_answer(x) := time.format(x) if {{
   is_array(x); count(x) == 3; x[1] != "Local"; is_string(x[2]); regex.match("{_LAYOUT}", x[2])
 }}
-__natpolicy_time_format(x) := __natpolicy_rfc3339_nano(time.format([x[0], x[1]])) if {{
+__natpolicy_format_answer(x) := __natpolicy_rfc3339_nano(time.format([x[0], x[1]])) if {{
   is_array(x); count(x) == 3; x[1] != "Local"; x[2] == ""
 }}
-__natpolicy_time_format(x) := {REFUSE}([x, 0]) if not __natpolicy_time_answers(x)
 __natpolicy_time_answers(x) if is_number(x)
 __natpolicy_time_answers(x) if {{ is_array(x); count(x) == 2; x[1] != "Local" }}
 __natpolicy_time_answers(x) if {{
@@ -95,10 +113,11 @@ __natpolicy_rfc3339_nano(t) := concat("", [
 ]) if {{ arr := regex.find_all_string_submatch_n("{_NANO}", t, 1)[0] }} else := {REFUSE}([t, 0])
 __natpolicy_fraction(r) := "" if r == "" else := concat("", [".", r])
 __natpolicy_zone(r) := "Z" if r == "+00:00" else := r
-__natpolicy_time_diff(a, b) := __natpolicy_diff_ordered(a, b) if {{ __natpolicy_ns(a); __natpolicy_ns(b); a <= b }}
-__natpolicy_time_diff(a, b) := __natpolicy_diff_ordered(b, a) if {{ __natpolicy_ns(a); __natpolicy_ns(b); a > b }}
-__natpolicy_time_diff(a, b) := {REFUSE}([a, b]) if not __natpolicy_ns(a)
-__natpolicy_time_diff(a, b) := {REFUSE}([a, b]) if not __natpolicy_ns(b)
+__natpolicy_time_diff(a, b) := r if {{
+  __natpolicy_ns(a); __natpolicy_ns(b); a <= b; r := __natpolicy_diff_ordered(a, b)
+}} else := r if {{
+  __natpolicy_ns(a); __natpolicy_ns(b); a > b; r := __natpolicy_diff_ordered(b, a)
+}} else := {REFUSE}([a, b])
 __natpolicy_ns(x) if {{ is_number(x); round(x) == x }}
 __natpolicy_diff_ordered(a, b) := [
   w[0] - v[0] - r[1], r[0], k[0], j[0], i[0], e[0]
@@ -121,11 +140,15 @@ __natpolicy_parse_ns(x, t) := r if {{
   is_string(x); not contains(x, "MST"); r := time.parse_ns(x, t)
 }} else := {REFUSE}([x, t])
 __natpolicy_whole_ns(x) if {{ is_number(x); x == floor(x) }}
-__natpolicy_whole_ns(x) if {{ is_array(x); count(x) > 0; is_number(x[0]); x[0] == floor(x[0]) }}
+__natpolicy_whole_ns(x) if {{
+  is_array(x); count(x) > 0; is_number(x[0]); x[0] == floor(x[0]); not __natpolicy_zone_edge(x)
+}}
 __natpolicy_time_clock(x) := r if {{ __natpolicy_whole_ns(x); r := time.clock(x) }} else := {REFUSE}([x, 0])
 __natpolicy_time_date(x) := r if {{ __natpolicy_whole_ns(x); r := time.date(x) }} else := {REFUSE}([x, 0])
 __natpolicy_time_weekday(x) := r if {{ __natpolicy_whole_ns(x); r := time.weekday(x) }} else := {REFUSE}([x, 0])
-__natpolicy_time_add_date(x, a, b, v) := time.add_date(x, a, b, v) if is_number(x) else := {REFUSE}([x, a]) if {{
+__natpolicy_time_add_date(x, a, b, v) := r if {{
+  is_number(x); r := time.add_date(x, a, b, v)
+}} else := {REFUSE}([x, a]) if {{ is_number(x) }} else := {REFUSE}([x, a]) if {{
   is_array(x)
 }} else := time.add_date(x, a, b, v)
 """)

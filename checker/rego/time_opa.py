@@ -1,4 +1,5 @@
-"""OPA's ``time.format`` and ``time.add_date``, in Python, for regorus (``add_extension`` replaces its own).
+"""OPA's ``time.format``, ``time.add_date``, ``time.date``, ``time.clock`` and ``time.weekday``, in Python, for
+regorus (``add_extension`` replaces its own).
 
 OPA (topdown/time.go, ``builtinFormat``) reads a number of nanoseconds, or
 ``[ns, tz]`` or ``[ns, tz, layout]``, and calls Go's ``Time.Format`` with the
@@ -13,13 +14,19 @@ other than ``""`` and ``UTC`` is read from the IANA database through
 ``zoneinfo``, which holds the same tables Go reads; ``Local`` (the machine's own
 zone) and a zone ``zoneinfo`` lacks stop the query, as does a number that is
 no whole number of nanoseconds within int64 (OPA: "timestamp too big").
+
+regorus's own ``time.date``, ``time.clock`` and ``time.weekday`` in a zone keep no daylight saving time from
+the year 2100 on (measured: ``time.clock([4117600800000000000, "Europe/Berlin"])``, 2100-06-25 10:00 UTC, was
+``[11, 0, 0]``; Go applies the zone's rule, ``CET-1CEST,M3.5.0,M10.5.0/3``, for every year after the table's
+last transition, ``zoneinfo_read.go``'s ``extend``: ``[12, 0, 0]``), found by ``rego_differential.py --time``.
 """
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-__all__ = ["opa_time_format", "opa_add_date", "chunk_at", "go_format"]
+__all__ = ["opa_time_format", "opa_add_date", "opa_time_date", "opa_time_clock", "opa_time_weekday", "chunk_at",
+           "go_format"]
 
 RFC3339_NANO = "2006-01-02T15:04:05.999999999Z07:00"
 _INT64 = range(-(2**63), 2**63)
@@ -31,8 +38,28 @@ _NUMERIC_ZONES = ("-070000", "-07:00:00", "-0700", "-07:00", "-07")  # nextStdCh
 
 def opa_time_format(value: Any) -> str:
     nanos, zone, layout = _operands(value)
+    return go_format(_moment(nanos, zone), nanos % 1_000_000_000, layout or RFC3339_NANO)
+
+
+def opa_time_date(value: Any) -> list[int]:
+    """OPA's ``builtinDate``: Go's ``Time.Date`` of ``tzTime``'s time (a ``[ns, tz, layout]``'s layout read, unused)."""
+    moment = _moment(*_operands(value, "time.date")[:2])
+    return [moment.year, moment.month, moment.day]
+
+
+def opa_time_clock(value: Any) -> list[int]:
+    moment = _moment(*_operands(value, "time.clock")[:2])
+    return [moment.hour, moment.minute, moment.second]
+
+
+def opa_time_weekday(value: Any) -> str:
+    return _DAYS[_moment(*_operands(value, "time.weekday")[:2]).weekday()]
+
+
+def _moment(nanos: int, zone: dt.tzinfo) -> dt.datetime:
+    # (floor division: Go's time.Unix(0, ns) keeps the nanoseconds within a second non-negative, as here)
     moment = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(microseconds=nanos // 1000)
-    return go_format(moment.astimezone(zone), nanos % 1_000_000_000, layout or RFC3339_NANO)
+    return moment.astimezone(zone)
 
 
 def opa_add_date(value: Any, years: Any, months: Any, days: Any) -> int:
@@ -57,22 +84,22 @@ def opa_add_date(value: Any, years: Any, months: Any, days: Any) -> int:
     return result
 
 
-def _operands(value: Any) -> tuple[int, dt.tzinfo, str]:
+def _operands(value: Any, name: str = "time.format") -> tuple[int, dt.tzinfo, str]:
     zone_name, layout = "", ""
     if isinstance(value, list):
         if not value:
-            raise TypeError("time.format: operand 1 must be either number (ns) or [number (ns), string (tz)]")
+            raise TypeError(f"{name}: operand 1 must be either number (ns) or [number (ns), string (tz)]")
         if len(value) > 1:
             zone_name = value[1]
         if len(value) > 2:
             layout = value[2]
         value = value[0]
         if not isinstance(zone_name, str) or not isinstance(layout, str):
-            raise TypeError("time.format: operand 1 must be string")
+            raise TypeError(f"{name}: operand 1 must be string")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError("time.format: operand 1 must be number")
+        raise TypeError(f"{name}: operand 1 must be number")
     if isinstance(value, float) and not value.is_integer() or int(value) not in _INT64:
-        raise ValueError("time.format: timestamp too big")
+        raise ValueError(f"{name}: timestamp too big")
     return int(value), _zone(zone_name), layout
 
 
