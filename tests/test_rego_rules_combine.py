@@ -77,8 +77,15 @@ def test_function_else_values_are_bound_in_their_bodies_keeping_lines() -> None:
     assert head_site(out, 4, 30) == (3, 9)
 
 
+def test_complete_rules_values_are_bound_in_their_bodies() -> None:
+    # OPA evaluates a complete rule's value after its body, an undefined one failing that body alone
+    # (rewriteExprTermsInHead); regorus answered `q := input.rs[i].n if { some i in [0, 1] }` undefined (--heads)
+    out = bind_else_values(HEAD + "q := input.o if { true } else := 2\n")
+    assert out == HEAD + "q := __natpolicy_else0 if { true; __natpolicy_else0 := (input.o) } else := 2\n"
+
+
 @pytest.mark.parametrize("body", [
-    "q := input.o if { true } else := 2",  # a complete rule: regorus answered it as OPA
+    "q := 1 if { true } else := 2",  # a complete rule's constant value: never undefined
     "f(v) := [w | some w in v] if { true } else := 2",  # a comprehension is never undefined
     "f(v) := v.k if { true }",  # no else
     "f(v) := v.k if true else := 2",  # no body in braces
