@@ -10,7 +10,7 @@ import pytest
 
 from natpolicy.rego.engines import create_engine, installed_engines
 from natpolicy.rego.guards import engine_refusals
-from natpolicy.rego.import_names import import_refusals, own_package_refs_for_regorus
+from natpolicy.rego.import_names import data_import_refs_for_regorus, import_refusals
 from natpolicy.rego.source import char_line_col
 
 SHADOWING = [
@@ -81,7 +81,7 @@ def test_a_rule_read_through_an_import_of_its_own_package_is_refused_on_regorus(
     found = list(import_refusals(source, "regorus"))
     assert len(found) == 1 and char_line_col(source, found[0][0])[0] == line, found
     assert list(import_refusals(source, "regopy")) == []  # regopy reads it as OPA
-    assert own_package_refs_for_regorus(source) == source  # left as written, refused instead
+    assert data_import_refs_for_regorus(source) == source  # left as written, refused instead
     if "regopy" in installed_engines():
         assert _answer("regopy", source) == 1
 
@@ -91,7 +91,7 @@ def test_reads_through_an_import_of_the_own_package_are_spelled_as_data_refs_on_
                                                                                        opa: object) -> None:
     source = _module(body)
     assert list(import_refusals(source, "regorus")) == []
-    spelled = own_package_refs_for_regorus(source)
+    spelled = data_import_refs_for_regorus(source)
     assert spelled.count("\n") == source.count("\n") and "x := data.p" in spelled.replace("[v | some v in ", "")
     for engine in installed_engines():
         if engine in ("regorus", "regopy"):
@@ -100,7 +100,7 @@ def test_reads_through_an_import_of_the_own_package_are_spelled_as_data_refs_on_
 
 def test_a_package_above_is_spelled_as_data_too() -> None:
     source = "package a.b\nimport rego.v1\nimport data.a\nt := 7\nx := a.b.t\ny := a.sibling\n"
-    assert own_package_refs_for_regorus(source).endswith("x := data.a.b.t\ny := data.a.sibling\n")
+    assert data_import_refs_for_regorus(source).endswith("x := data.a.b.t\ny := data.a.sibling\n")
 
 
 def test_a_package_above_the_module_counts_too() -> None:

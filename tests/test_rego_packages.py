@@ -20,8 +20,8 @@ import pytest
 from natpolicy.errors import InputError
 from natpolicy.rego.data_conflicts import data_conflicts, rule_places
 from natpolicy.rego.engines import create_engine, installed_engines
+from natpolicy.rego.import_names import data_import_refs_for_regorus
 from natpolicy.rego.loading import read_policy
-from natpolicy.rego.regorus_packages import data_import_refs_for_regorus
 from natpolicy.rego.user import UserPolicies
 from tests.script_modules import load_script
 

@@ -89,7 +89,7 @@ from natpolicy.rego.case_opa import opa_lower, opa_upper
 from natpolicy.rego.cidr_opa import opa_cidr_contains
 from natpolicy.rego.duration_opa import opa_parse_duration_ns
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError
-from natpolicy.rego.import_names import own_package_refs_for_regorus
+from natpolicy.rego.import_names import data_import_refs_for_regorus
 from natpolicy.rego.json_first_regorus import json_values_for_regorus
 from natpolicy.rego.json_paths_opa import opa_json_filter, opa_json_remove
 from natpolicy.rego.json_valid_opa import opa_json_is_valid
@@ -124,7 +124,6 @@ from natpolicy.rego.regorus_order import (
     site_line,
     value_may_hold_mixed_set,
 )
-from natpolicy.rego.regorus_packages import data_import_refs_for_regorus
 from natpolicy.rego.regorus_shadow import rename_comprehension_shadows
 from natpolicy.rego.regorus_some import hoist_declarations
 from natpolicy.rego.replace_opa import opa_replace_n
@@ -513,8 +512,8 @@ def _for_regorus(source: str, v0: bool = False, count_mocked: bool = False,
     # First, `not EXPR` with `_` as the count of EXPR's solutions (regorus_negation). Last, count's argument
     # wrapped so a string is counted in characters, as OPA counts it (runes_opa): no line moves, and only the
     # appended wrapper depends on count_mocked, so the sites below map lines without it.
-    # First of all, names bound by an import of the module's own package spelled as their data refs (import_names),
-    # and so are those of an import of any data package (regorus_packages: regorus reads the package whole there),
+    # First of all, names bound by an import of a data package spelled as their data refs (import_names: regorus
+    # answered the module's own package's rules read so as undefined, and read another package whole there),
     # then each regex.* pattern written as Rust's regex reads it the way Go's RE2 reads it (re2_regorus).
     # Before all: a negated call's ref operands bound before the `not`, as OPA's compiler does (negated_operands),
     # once a comprehension's own `some n in` variable named like one of the rule around it has a name of its own
@@ -522,7 +521,7 @@ def _for_regorus(source: str, v0: bool = False, count_mocked: bool = False,
     # number's text can show (number_texts_regorus), before any rewrite moves the operators that tell a value read
     # alone.
     bound = number_texts_for_regorus(bind_negated_operands(rename_comprehension_shadows(source), refs), texts)
-    spelled = data_import_refs_for_regorus(own_package_refs_for_regorus(bound))
+    spelled = data_import_refs_for_regorus(bound)
     negated = negations_for_regorus(re2_for_regorus(spelled))
     checked = yaml_for_regorus(uuid_for_regorus(negated, v0))
     # A function's `else` values bound in their bodies, as OPA binds them (regorus_else).

@@ -11,7 +11,8 @@ module's own package, or of a package above it (``import data.p`` in package
 read through it as undefined (``p.q`` in package ``p``, ``a.b.t`` in package
 ``a.b``), although it reads the same rule as a ``data`` ref. So on regorus each
 such name is spelled as the ref it stands for (``p.q`` becomes ``data.p.q``, on
-its line: :func:`own_package_refs_for_regorus`), where every use of the name is
+its line: :func:`data_import_refs_for_regorus`, which spells any other ``data`` package
+imported so too: ``regorus_packages``), where every use of the name is
 a ref (``p.q``, ``p["q"]``, ``p.f(1)``); a name also used otherwise (bare, or
 as a local's name) is refused with its use's line. Measured on both engines;
 natpolicy refuses the rest with the import's line or the use's.
@@ -23,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from natpolicy.rego.source import Token, apply_edits, scan_module, tokens
 from natpolicy.rego.static_checks import rule_statements
 
-__all__ = ["import_binding", "import_refusals", "own_package_refs_for_regorus", "uses_as_refs"]
+__all__ = ["data_import_refs_for_regorus", "import_binding", "import_refusals", "rule_heads", "uses_as_refs"]
 
 
 def import_refusals(source: str, engine: str, package_sources: Sequence[str] = ()) -> Iterator[tuple[int, str]]:
@@ -31,7 +32,7 @@ def import_refusals(source: str, engine: str, package_sources: Sequence[str] = (
     package = scan_module(source).package.split(".")
     rules: dict[str, bool] = {}  # name -> is a function (every definition in the package's files)
     for text in (source, *package_sources):
-        for name, function in _heads(text):
+        for name, _, function in rule_heads(text):
             rules[name] = rules.get(name, True) and function
     toks = tokens(source)
     for start, end in rule_statements(source, toks):
@@ -55,19 +56,19 @@ def import_refusals(source: str, engine: str, package_sources: Sequence[str] = (
                     "regorus: write the rule's name alone")
 
 
-def own_package_refs_for_regorus(source: str) -> str:
-    """``source`` with each name an import of its own package (or a package above) binds spelled as that
-    import's ``data`` ref, where every use of the name is a ref; no line moves."""
+def data_import_refs_for_regorus(source: str) -> str:
+    """``source`` with each name an import of a ``data`` package binds (the module's own package, a package above
+    it, or any other: ``regorus_packages``) spelled as that import's ``data`` ref, where every use of the name is a
+    ref; no line moves."""
     if "import" not in source:
         return source
-    package = scan_module(source).package.split(".")
     toks = tokens(source)
     edits: list[tuple[int, int, str]] = []
     for start, end in rule_statements(source, toks):
         if toks[start].text != "import":
             continue
         path, alias = _import(toks, start, end)
-        if len(path) < 2 or path[0] != "data" or not alias or path[1:] != package[:len(path) - 1]:
+        if len(path) < 2 or path[0] != "data" or not alias:
             continue
         uses = _uses_as_refs(toks, alias, end)
         edits += [(toks[k].offset, toks[k].offset + len(alias), ".".join(path)) for k in uses or ()]
@@ -87,8 +88,8 @@ def _uses_as_refs(toks: list[Token], alias: str, after: int) -> list[int] | None
     return uses
 
 
-def _heads(source: str) -> Iterator[tuple[str, bool]]:
-    """(name, is a function) of each rule head of ``source``."""
+def rule_heads(source: str) -> Iterator[tuple[str, int, bool]]:
+    """(name, offset, is a function) of each rule head of ``source``."""
     toks = tokens(source)
     for start, end in rule_statements(source, toks, rules_only=True):
         head = start + 1 if toks[start].text == "default" else start
@@ -97,7 +98,7 @@ def _heads(source: str) -> Iterator[tuple[str, bool]]:
         j = head
         while j + 2 < end and toks[j + 1].text == "." and toks[j + 2].kind == "ident":
             j += 2
-        yield toks[head].text, j + 1 < end and toks[j + 1].text == "("
+        yield toks[head].text, toks[head].offset, j + 1 < end and toks[j + 1].text == "("
 
 
 def _import(toks: list[Token], start: int, end: int) -> tuple[list[str], str]:

@@ -11,7 +11,7 @@ every rule is there). regorus reads a package whole where a policy reads it as a
 a rule through an import of the package (``import data.lib`` then ``lib.u``), but not ``data.lib.u`` written out.
 
 So on regorus an import of a ``data`` package is spelled out as its ref where every use of its name is a ref
-(:func:`data_import_refs_for_regorus`: ``lib.u`` becomes ``data.lib.u``, on its line, which OPA reads alike: an
+(``import_names.data_import_refs_for_regorus``: ``lib.u`` becomes ``data.lib.u``, on its line, which OPA reads alike: an
 import is the ref it names); and a package read whole, where one of its later files holds such a rule, is refused
 with the read's line (:func:`whole_package_refusals`).
 """
@@ -20,30 +20,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from natpolicy.rego.import_names import import_binding, uses_as_refs
+from natpolicy.rego.import_names import import_binding, rule_heads, uses_as_refs
 from natpolicy.rego.loading import PolicyFile
-from natpolicy.rego.source import Token, apply_edits, tokens
+from natpolicy.rego.source import Token, tokens
 from natpolicy.rego.static_checks import rule_statements
 
-__all__ = ["data_import_refs_for_regorus", "whole_package_refusals"]
-
-
-def data_import_refs_for_regorus(source: str) -> str:
-    """``source`` with the name each ``import data.<path>`` binds spelled as that ref, where every use of the name
-    is a ref (``lib.u``, ``lib["u"]``, ``lib.f(1)``); no line moves."""
-    if "import" not in source:
-        return source
-    toks = tokens(source)
-    edits: list[tuple[int, int, str]] = []
-    for start, end in rule_statements(source, toks):
-        if toks[start].text != "import":
-            continue
-        path, alias = import_binding(toks, start, end)
-        if len(path) < 2 or path[0] != "data" or not alias:
-            continue
-        uses = uses_as_refs(toks, alias, end)
-        edits += [(toks[k].offset, toks[k].offset + len(alias), ".".join(path)) for k in uses or ()]
-    return apply_edits(source, edits)
+__all__ = ["whole_package_refusals"]
 
 
 @dataclass(frozen=True)
@@ -88,8 +70,9 @@ def _late_rules(policies: Sequence[PolicyFile]) -> dict[tuple[str, ...], _Late]:
     defined: dict[tuple[str, ...], dict[str, tuple[int, int]]] = {}
     for index, policy in enumerate(policies):
         names = defined.setdefault(tuple(policy.package.split(".")), {})
-        for name, offset in _rules(policy.source):
-            names.setdefault(name, (index, offset))
+        for name, offset, function in rule_heads(policy.source):
+            if not function:  # a function is not in a package read whole
+                names.setdefault(name, (index, offset))
     out: dict[tuple[str, ...], _Late] = {}
     for package, indexes in files.items():
         if len(indexes) < 2:
@@ -130,20 +113,6 @@ def _late_read(policy: PolicyFile, index: int, package: tuple[str, ...],
                 shown = name if place == package else ".".join(["data", *place, name])
                 return _Late(policy, toks[head].offset, toks[head].text, shown)
     return None
-
-
-def _rules(source: str) -> Iterator[tuple[str, int]]:
-    """(name, offset) of each rule head that is no function (a function is not in a package read whole)."""
-    toks = tokens(source)
-    for start, end in rule_statements(source, toks, rules_only=True):
-        h = start + 1 if toks[start].text == "default" else start
-        if h >= end or toks[h].kind != "ident":
-            continue
-        j = h
-        while j + 2 < end and toks[j + 1].text == "." and toks[j + 2].kind == "ident":
-            j += 2
-        if not (j + 1 < end and toks[j + 1].text == "("):
-            yield toks[h].text, toks[h].offset
 
 
 def _whole_reads(source: str) -> Iterator[tuple[int, tuple[str, ...], str]]:
