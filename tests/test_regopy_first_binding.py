@@ -142,11 +142,59 @@ def test_a_moved_head_term_keeps_every_line_and_leaves_other_heads() -> None:
     left = [
         'x contains input.arr[i] if { some i }',  # a ref alone: regopy binds it
         'f(i) := [input.arr[i]] if { true }',  # a function: its argument binds
-        'x := [input.arr[i]] if { some i } else := 1',  # an `else` chain
-        'x contains [input.arr[i]]  # why\n  if { some i }',  # a comment a joined line would swallow
-        'x contains [input.arr[i], `a`] if { some i }',  # a raw string (it may hold a line break)
-        'x contains [input.arr[i]] if input.arr[i]',  # no braced body
+        'x := [upper(input.s)] if { true } else := [lower(input.s)]',  # no variable in either branch
+        'x contains [input.arr[i],  # why\n  1] if { some i }',  # a comment a joined line would swallow
+        'x contains [input.arr[i], `a\nb`] if { some i }',  # a raw string holding a line break
+        'x := [j | some j\n  v := {"k": input.arr[j]}] if { true }',  # a comprehension's statements, one a line
         'a.b contains [input.arr[i]] if { some i }',  # a ref head
+        'x := [input.arr[i]]',  # no body and no `else`: regopy binds it (test_the_near_misses_answer_on_regopy)
+        'f(i) := [input.arr[i]] if { true } else := [input.arr[i], 1]',  # a function's parameter in each branch
     ]
     for body in left:
         assert move_head_terms(_module(body)) == _module(body), body
+
+
+# Each branch of an else chain, and a function's value, moved into its own body as OPA's compiler moves it
+# (WalkRules visits rule.Else; rewriteExprTermsInHead): (rule, the moved text, OPA's answer of x over DOC).
+H = HEAD_TERM
+MOVED_BRANCHES = [
+    ('x := [upper(input.arr[i])] if { input.arr[i] == "a" } else := 1',
+     f'x := {H} if {{ input.arr[i] == "a" ; {H} := [upper(input.arr[i])] }} else := 1', ["A"]),
+    ('x := 0 if { false } else := [upper(input.arr[i])] if input.arr[i] == "b"',
+     f'x := 0 if {{ false }} else := {H} if {{ input.arr[i] == "b"; {H} := [upper(input.arr[i])] }}', ["B"]),
+    ('x := [upper(input.arr[i])] if input.arr[i] == "c" else := 1',  # (regorus stops: multiple outputs)
+     f'x := {H} if {{ input.arr[i] == "c"; {H} := [upper(input.arr[i])] }} else := 1', None),
+    ('x := 0 if { false } else := [upper(input.idx[1])]',
+     'x := 0 if { false } else := [upper(input.idx[1])]', ["Z"]),  # no variable: left
+    ('x := 0 if { input.none } else := {"k": input.m[k]}',
+     f'x := 0 if {{ input.none }} else := {H} if {{ {H} := {{"k": input.m[k]}} }}', None),  # two values: a conflict
+    # i and k bound only through the moved term (OPA: `__local0__ = upper(...)` in the body binds them)
+    ('x := 0 if { false } else := [upper(input.rs[1].names[i]),\n  i] if { true }',
+     f'x := 0 if {{ false }} else := {H}\n if {{ true ; {H} := [upper(input.rs[1].names[i]),   i] }}', ["AWS_C", 0]),
+    ('f(a) := [a, upper(input.rs[1].names[k])] if { a > 1 } else := [a]\nx := [f(1), f(2)] if { true }',
+     f'f(a) := {H} if {{ a > 1 ; {H} := [a, upper(input.rs[1].names[k])] }} else := [a]\nx := [f(1), f(2)] if {{ true }}',
+     [[1], [2, "AWS_C"]]),
+]
+
+
+@pytest.mark.parametrize(("body", "moved", "opa"), MOVED_BRANCHES)
+def test_each_branch_term_is_moved_into_its_own_body_keeping_every_line(body: str, moved: str, opa: Any) -> None:
+    assert move_head_terms(_module(body)) == _module(moved)
+
+
+@pytest.mark.skipif(not {"regopy", "regorus"} <= set(installed_engines()), reason="needs regopy and regorus")
+@pytest.mark.parametrize(("body", "moved", "opa"), [case for case in MOVED_BRANCHES if case[2] is not None])
+def test_moved_branch_terms_answer_as_opa(body: str, moved: str, opa: Any) -> None:
+    source = _module(body)
+    assert engine_refusals(source, "regopy") == []
+    for engine_name in ("regopy", "regorus"):
+        engine = create_engine(engine_name)
+        compiled = engine.compile({"p.rego": source}, None, ["p/x"])
+        assert engine.evaluate(compiled, "p/x", engine.prepare_input(DOC)) == opa, engine_name
+
+
+def test_a_term_left_in_a_branch_is_refused_where_only_another_branch_binds_it() -> None:
+    # Each branch is read on its own: the else's ref binds i in the else only (a comment keeps the term in place).
+    source = _module('x := [upper(input.arr[i]),  # why\n  1] if { true } else := input.arr[i] if { true }')
+    found = list(first_bound_inside(source, {"x"}))
+    assert [(char_line_col(source, offset)[0], source[offset]) for offset, _ in found] == [(3, "i")]

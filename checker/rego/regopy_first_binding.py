@@ -18,15 +18,25 @@ variable only a rule's head binds inside a call, a literal or another ref's brac
 A rule's head term that reads such a variable (conftest's own example: ``deny contains sprintf("%s",
 [input.Resources[i].Type]) if { ... }``) is moved to the end of its body first (``move_head_terms``), as OPA's
 compiler moves a head's calls and refs (``rewriteExprTermsInHead``, ``rewriteRefsInHead``), so that the body
-binds the variable as any other; the check then reads the moved text.
+binds the variable as any other; the check then reads the moved text. OPA's ``WalkRules`` visits ``rule.Else``
+too, so each branch of an ``else`` chain gets its own term, in its own body (a bodyless ``else`` has the body
+``true``), and the check reads each branch alone: a name another branch binds is unbound in this one.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from collections.abc import Set as AbstractSet
+from typing import NamedTuple
 
 from natpolicy.rego.negated_operands import moved_names
 from natpolicy.rego.regopy_hoist import hoisted_names, unhoisted, unhoisted_operands
-from natpolicy.rego.rule_scope import in_comprehension_body, in_comprehension_head, opens_body, parameter_names
+from natpolicy.rego.rule_scope import (
+    in_comprehension_body,
+    in_comprehension_head,
+    opens_body,
+    parameter_list,
+    parameter_names,
+)
 from natpolicy.rego.source import Token, apply_edits, comments, matching_close, tokens
 from natpolicy.rego.static_checks import declared_name, may_bind, rule_statements
 
@@ -49,55 +59,70 @@ def first_bound_inside(source: str, package_names: set[str]) -> Iterator[tuple[i
     hoisted, left, operands = hoisted_names(source), unhoisted(source), unhoisted_operands(source)
     hoisted |= moved_names(source, package_names)  # bound before its `not` as OPA does (negated_operands)
     for start, end in rule_statements(source, toks, rules_only=True):
-        body = next((k for k in range(start, end) if toks[k].depth == 0 and opens_body(toks, k)), end)
-        seen = parameter_names(toks, start, body)
-        head_brackets: list[int] = []
-        bound: set[str] = set(seen)
-        for k in range(start, end):
-            tok = toks[k]
-            if tok.kind != "ident":
-                continue  # only a name is a variable (checked first: the tests below walk the brackets)
-            if k < body and not in_comprehension_body(toks, k):
-                # The head: its names are the rule's output, bound by the body (or its arguments); a ref in it
-                # (`contains [input.arr[i], i]`) OPA moves into the body, where it binds.
-                if _bracket_variable(toks, k) and tok.text not in _NOT_VARIABLES:
-                    head_brackets.append(k)
-                continue
-            if tok.kind != "ident" or tok.text in _NOT_VARIABLES or tok.text in package_names \
-                    or (k > 0 and toks[k - 1].text == "."):
-                continue
-            if declared_name(toks, k) or in_comprehension_head(toks, k):
-                continue  # `some i` declares and a comprehension's head reads: neither binds
-            # A name in its own ref's brackets (x[i]) is read from that bracket: it is no outer ref's.
-            binds = may_bind(toks, k, start, package_names)
-            if binds and not _enclosing(toks, k - 1 if _bracket_variable(toks, k) else k, start):
-                bound.add(tok.text)
-            if tok.text in seen:
-                continue
-            if not _bracket_variable(toks, k):
-                # A read that cannot bind (`i > 0`) leaves the name to its first binding: in `i > 0;
-                # v := {"t": xs[i]}` OPA binds i in the literal, which regopy never does (it answered nothing).
-                if binds:
-                    seen.add(tok.text)
-                continue
-            seen.add(tok.text)
-            # An operand of + - * / is a call's argument once regopy_arith has rewritten the operator.
-            inside = _enclosing(toks, k - 1, start) or ("arithmetic (`+ - * /`)" if tok.offset in operands else "")
-            if inside and tok.offset not in hoisted:
-                why = left.get(tok.offset, "where natpolicy cannot bind it first")
-                place = inside if why.endswith(inside) else f"{inside}, {why}"
-                yield tok.offset, (f"`{tok.text}` is first bound inside {place}: regopy 1.5.2 never binds a "
-                                   "variable there and natpolicy binds it before its statement only elsewhere, so "
-                                   "the rule would be silently undefined, where OPA binds it; bind it first "
-                                   f"(`some {tok.text}; x[{tok.text}]`, or `v := x[{tok.text}]`) or run on regorus")
-        for k in head_brackets:
-            name = toks[k].text
-            inside = _enclosing(toks, k - 1, start) or _head_operand(toks, k, start, body)
-            if name not in bound and name not in package_names and inside:
-                yield toks[k].offset, (f"`{name}` is bound only by the rule's head, inside {inside}: "
-                                       "regopy 1.5.2 never binds it there, so the rule would be silently undefined, "
-                                       f"where OPA binds it; bind it in the body (`some {name}; x[{name}]`) or run "
-                                       "on regorus")
+        parameters = parameter_names(toks, start, end)
+        elses = [k for k in range(start, end) if toks[k].depth == 0 and toks[k].text == "else"]
+        # Each branch of an `else` chain on its own, as OPA's compiler reads it (WalkRules visits every `else`;
+        # its safety check reads each body alone): a name bound in another branch is unbound in this one.
+        for first, stop in zip([start, *elses], [*elses, end], strict=True):
+            yield from _branch_findings(toks, (start, first, stop), parameters, package_names,
+                                        (hoisted, left, operands))
+
+
+def _branch_findings(toks: list[Token], span: tuple[int, int, int], parameters: set[str], package_names: set[str],
+                     hoist: tuple[AbstractSet[int], Mapping[int, str], Mapping[int, str]]
+                     ) -> Iterator[tuple[int, str]]:
+    """first_bound_inside's findings in one branch ``toks[first:stop]`` of the rule starting at ``start``."""
+    start, first, stop = span
+    hoisted, left, operands = hoist
+    body = next((k for k in range(first, stop) if toks[k].depth == 0 and opens_body(toks, k)), stop)
+    seen = set(parameters)
+    head_brackets: list[int] = []
+    bound: set[str] = set(seen)
+    for k in range(first, stop):
+        tok = toks[k]
+        if tok.kind != "ident":
+            continue  # only a name is a variable (checked first: the tests below walk the brackets)
+        if k < body and not in_comprehension_body(toks, k):
+            # The head: its names are the rule's output, bound by the body (or its arguments); a ref in it
+            # (`contains [input.arr[i], i]`) OPA moves into the body, where it binds.
+            if _bracket_variable(toks, k) and tok.text not in _NOT_VARIABLES:
+                head_brackets.append(k)
+            continue
+        if tok.kind != "ident" or tok.text in _NOT_VARIABLES or tok.text in package_names \
+                or (k > 0 and toks[k - 1].text == "."):
+            continue
+        if declared_name(toks, k) or in_comprehension_head(toks, k):
+            continue  # `some i` declares and a comprehension's head reads: neither binds
+        # A name in its own ref's brackets (x[i]) is read from that bracket: it is no outer ref's.
+        binds = may_bind(toks, k, start, package_names)
+        if binds and not _enclosing(toks, k - 1 if _bracket_variable(toks, k) else k, start):
+            bound.add(tok.text)
+        if tok.text in seen:
+            continue
+        if not _bracket_variable(toks, k):
+            # A read that cannot bind (`i > 0`) leaves the name to its first binding: in `i > 0;
+            # v := {"t": xs[i]}` OPA binds i in the literal, which regopy never does (it answered nothing).
+            if binds:
+                seen.add(tok.text)
+            continue
+        seen.add(tok.text)
+        # An operand of + - * / is a call's argument once regopy_arith has rewritten the operator.
+        inside = _enclosing(toks, k - 1, start) or ("arithmetic (`+ - * /`)" if tok.offset in operands else "")
+        if inside and tok.offset not in hoisted:
+            why = left.get(tok.offset, "where natpolicy cannot bind it first")
+            place = inside if why.endswith(inside) else f"{inside}, {why}"
+            yield tok.offset, (f"`{tok.text}` is first bound inside {place}: regopy 1.5.2 never binds a "
+                               "variable there and natpolicy binds it before its statement only elsewhere, so "
+                               "the rule would be silently undefined, where OPA binds it; bind it first "
+                               f"(`some {tok.text}; x[{tok.text}]`, or `v := x[{tok.text}]`) or run on regorus")
+    for k in head_brackets:
+        name = toks[k].text
+        inside = _enclosing(toks, k - 1, start) or _head_operand(toks, k, first, body)
+        if name not in bound and name not in package_names and inside:
+            yield toks[k].offset, (f"`{name}` is bound only by the rule's head, inside {inside}: "
+                                   "regopy 1.5.2 never binds it there, so the rule would be silently undefined, "
+                                   f"where OPA binds it; bind it in the body (`some {name}; x[{name}]`) or run "
+                                   "on regorus")
 
 
 def _head_operand(toks: list[Token], k: int, start: int, body: int) -> str:
@@ -110,18 +135,16 @@ def _head_operand(toks: list[Token], k: int, start: int, body: int) -> str:
     return ""
 
 
-def _moved_findings(original: str, edits: list[tuple[int, int, str, int]], package_names: set[str]
-                    ) -> Iterator[tuple[int, str]]:
+def _moved_findings(original: str, edits: list[_Edit], package_names: set[str]) -> Iterator[tuple[int, str]]:
     """first_bound_inside of the text with its head terms moved, each offset given in ``original``: a moved
     term's at its head, any other at its line's start (the move keeps every line)."""
     source = apply_edits(original, [edit[:3] for edit in edits])
     starts = [0] + [n + 1 for n, c in enumerate(original) if c == "\n"]
     moved: list[tuple[int, int, int]] = []  # (start, end) of each moved term in `source`, its head's offset
     delta = 0
-    for start, end, text, head in sorted(edits):
-        if head >= 0:  # the term ends the text, as long as in the head (its line breaks became spaces)
-            term = len(text) - 1 - text.index(" := ") - 4
-            moved.append((start + delta + len(text) - 1 - term, start + delta + len(text) - 1, head))
+    for start, end, text, head, term_at, size in sorted(edits):
+        if head >= 0:  # the term as long as in the head (its line breaks became spaces)
+            moved.append((start + delta + term_at, start + delta + term_at + size, head))
         delta += len(text) - (end - start)
     for offset, message in first_bound_inside(source, package_names):
         yield next((head + offset - begin for begin, stop, head in moved if begin <= offset < stop),
@@ -130,36 +153,120 @@ def _moved_findings(original: str, edits: list[tuple[int, int, str, int]], packa
 
 def move_head_terms(source: str) -> str:
     """``source`` with the head term of each rule ``NAME contains TERM if { BODY }`` (or ``NAME := TERM``,
-    ``NAME = TERM``; no ``else``) whose term reads a bracket variable inside a call or a collection literal bound
-    to ``__natpolicy_head`` at the end of its body, on the body's last line; every line keeps its number."""
+    ``NAME = TERM``, a function's ``f(a) := TERM``, and each ``else := TERM`` of a chain) whose term reads a
+    bracket variable inside a call or a collection literal bound to ``__natpolicy_head`` at the end of its own
+    branch's body, on that body's last line; every line keeps its number."""
     edits = _head_moves(source)
     return apply_edits(source, [edit[:3] for edit in edits]) if edits else source
 
 
-def _head_moves(source: str) -> list[tuple[int, int, str, int]]:
-    """move_head_terms' edits: (start, end, text, the head term's offset for the moved term's insertion, or -1)."""
+class _Edit(NamedTuple):
+    """An edit of move_head_terms: ``text`` replaces ``source[start:end]``; where it holds a moved term, ``head``
+    is the term's offset in its head, and the term is ``text[term_at:term_at + size]`` (else ``head`` is -1)."""
+    start: int
+    end: int
+    text: str
+    head: int = -1
+    term_at: int = 0
+    size: int = 0
+
+
+class _Branch(NamedTuple):
+    """One branch of a rule (its head, or an ``else``), as token indexes: its value term is
+    ``toks[term:stop]`` (empty: none), ``when`` its ``if`` (-1: no body), ``close`` the ``}`` of a braced body
+    (-1: ``if EXPR``, or none), ``end`` just past the branch."""
+    term: int
+    stop: int
+    when: int
+    close: int
+    end: int
+
+
+def _branches(toks: list[Token], start: int, end: int) -> list[_Branch]:
+    """The branches of the rule statement ``toks[start:end]`` whose value OPA's compiler may move: a complete rule
+    or partial set (``x := T``, ``x = T``, ``x contains T``) or a function (``f(a) := T``), with each ``else`` of
+    its chain; none for a ref head (``a.b contains``), a partial object or what this reader cannot follow."""
+    if end < len(toks) and toks[end].text in ("if", "else"):
+        return []  # a line starting with `if` continues the head above, which rule_statements ends there
+    parameters = parameter_list(toks, start, end)
+    assign = parameters[1] + 1 if parameters else start + 1
+    if assign >= end or toks[assign].text not in ((":=", "=") if parameters else ("contains", ":=", "=")):
+        return []
+    out: list[_Branch] = []
+    term = assign + 1
+    while True:
+        stop = next((k for k in range(term, end) if toks[k].depth == 0 and toks[k].text in ("if", "else")), end)
+        when, close, after = -1, -1, stop
+        if stop < end and toks[stop].text == "if":
+            when = stop
+            if stop + 1 < end and toks[stop + 1].text == "{":
+                close = matching_close(toks, stop + 1) or -1
+                if close < 0 or close >= end:
+                    return []
+                after = close + 1
+            else:  # `if EXPR`: the expression runs to the next `else` or the statement's end
+                after = next((k for k in range(stop + 1, end) if toks[k].depth == 0 and toks[k].text == "else"), end)
+                if after == stop + 1:
+                    return []
+        out.append(_Branch(term, stop, when, close, after))
+        if after >= end:
+            return out
+        if toks[after].text != "else":
+            return []  # something this reader does not follow: left as written
+        term = after + 2 if after + 1 < end and toks[after + 1].text in (":=", "=") else after + 1
+        if term >= end or (term == after + 1 and toks[term].text != "if"):
+            return []  # `else := ` at the end, or an `else {`: not a chain this reader follows
+
+
+def _head_moves(source: str) -> list[_Edit]:
+    """move_head_terms' edits, each branch's term bound in its own body (OPA's compiler walks every ``else`` of
+    a chain: ``WalkRules`` in v1/ast/visit.go visits ``rule.Else``, and ``rewriteExprTermsInHead`` appends a
+    branch's moved calls to that branch's own body)."""
     toks = tokens(source)
     notes = [offset for offset, _ in comments(source)]
-    edits: list[tuple[int, int, str, int]] = []
+    edits: list[_Edit] = []
     for start, end in rule_statements(source, toks, rules_only=True):
-        if end - start < 5 or toks[start + 1].text not in ("contains", ":=", "="):
-            continue  # a ref head (`a.b contains`), a partial object, a function: left as they are
-        body = next((k for k in range(start + 2, end) if toks[k].depth == 0 and toks[k].text == "if"), None)
-        close = matching_close(toks, body + 1) if body is not None and toks[body + 1].text == "{" else None
-        if body is None or close is None or close + 1 != end or body == start + 2:
-            continue  # no braced body, or an `else` after it
-        first, last = toks[start + 2], toks[body - 1]
-        stop = last.offset + len(last.text)
-        term = source[first.offset:stop]
-        reads = any(_bracket_variable(toks, k) and _enclosing(toks, k - 1, start) for k in range(start + 2, body))
-        if not reads or "`" in term or any(first.offset <= n < stop for n in notes):
-            continue  # nothing regopy leaves unbound; or a raw string or comment a joined line would break
-        line_start = source.rfind("\n", 0, toks[close].offset) + 1
-        sep = "; " if source[max(line_start, toks[body + 1].offset + 1):toks[close].offset].strip() else ""
-        edits.append((first.offset, stop, HEAD_TERM + "\n" * term.count("\n"), -1))
-        edits.append((toks[close].offset, toks[close].offset, f"{sep}{HEAD_TERM} := {term.replace(chr(10), ' ')} ",
-                      first.offset))
+        parameters = parameter_names(toks, start, end)
+        for n, branch in enumerate(_branches(toks, start, end)):
+            if branch.stop <= branch.term or (n == 0 and branch.when < 0):
+                continue  # `else if { ... }`: no value (true); a rule of no body and no `else`: regopy binds it
+            first, last = toks[branch.term], toks[branch.stop - 1]
+            stop = last.offset + len(last.text)
+            term = source[first.offset:stop]
+            reads = any(_bracket_variable(toks, k) and toks[k].text not in parameters and _enclosing(toks, k - 1, start)
+                        for k in range(branch.term, branch.stop))  # a function's parameter is bound: left
+            if not reads or ("\n" in term and ("`" in term or "|" in term
+                                               or any(first.offset <= n < stop for n in notes))):
+                continue  # nothing regopy leaves unbound; or a raw string, comment or comprehension's statements a
+                # joined line would break (a line break ends a statement in a comprehension's body)
+            edits.extend(_branch_edits(source, toks, branch, term))
     return edits
+
+
+def _branch_edits(source: str, toks: list[Token], branch: _Branch, term: str) -> list[_Edit]:
+    """The edits binding ``term`` (the branch's value) to HEAD_TERM at the end of the branch's body: a braced
+    body gets it before its ``}``, ``if EXPR`` becomes ``if { EXPR; HEAD := TERM }``, and a branch with no
+    body (OPA's parser gives it the body ``true``) gets ``if { HEAD := TERM }`` after the name."""
+    first, last = toks[branch.term], toks[branch.stop - 1]
+    stop = last.offset + len(last.text)
+    joined, breaks = term.replace("\n", " "), "\n" * term.count("\n")
+    bound = f"{HEAD_TERM} := {joined}"
+    if branch.when < 0:
+        text = f"{HEAD_TERM} if {{ {bound} }}{breaks}"
+        return [_Edit(first.offset, stop, text, first.offset, text.index(" := ") + 4, len(term))]
+    edits = [_Edit(first.offset, stop, HEAD_TERM + breaks)]
+    if branch.close < 0:  # `if EXPR`
+        after_if = toks[branch.when].offset + 2
+        tail = toks[branch.end - 1]
+        text = f"; {bound} }}"
+        return edits + [_Edit(after_if, after_if, " {"),
+                        _Edit(tail.offset + len(tail.text), tail.offset + len(tail.text), text, first.offset,
+                              text.index(" := ") + 4, len(term))]
+    close = toks[branch.close].offset
+    line_start = source.rfind("\n", 0, close) + 1
+    sep = "; " if source[max(line_start, toks[branch.when + 1].offset + 1):close].strip() else ""
+    text = f"{sep}{bound} "
+    return edits + [_Edit(close, close, text, first.offset, text.index(" := ") + 4, len(term))]
 
 
 def _bracket_variable(toks: list[Token], k: int) -> bool:

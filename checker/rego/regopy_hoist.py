@@ -115,12 +115,19 @@ def _analysed(source: str) -> tuple[tuple[Hoist, ...], tuple[tuple[int, str, boo
     left: list[tuple[int, str, bool]] = []
     for start, end in rule_statements(source, toks, rules_only=True):
         body = next((k for k in range(start, end) if toks[k].depth == 0 and opens_body(toks, k)), end)
-        seen = parameter_names(toks, start, body)
+        parameters = parameter_names(toks, start, body)
+        seen = set(parameters)
         heads = [(start, body)] + [(j, _body_after(toks, j, end)) for j in range(body, end)
                                    if toks[j].text == "else" and toks[j].depth == 0]
         refs: dict[tuple[int, int], list[int]] = {}  # (first, last) token of a ref -> its unbound bracket names
         for k in range(start, end):
             tok = toks[k]
+            if tok.text == "else" and tok.depth == 0:
+                # Each branch binds its own variables (OPA's safety check reads each else body on its own): a name
+                # met in an earlier branch, whose body failed before binding it, is unbound here (regopy answered
+                # `x := 1 if { false; input.rs[i].s == "C" } else := 3 if { h := [lower(input.rs[i].s)] }`
+                # undefined, where OPA answers 3).
+                seen = set(parameters)
             if tok.kind != "ident" or tok.text in _KEYWORDS or (k > 0 and toks[k - 1].text == "."):
                 continue
             if any(lo <= k < hi for lo, hi in heads) and not in_comprehension_body(toks, k):
