@@ -84,15 +84,22 @@ def _rebound(source: str) -> Iterator[Copy | tuple[int, str]]:
     toks = tokens(source)
     for start, end in rule_statements(source, toks, rules_only=True):
         found = comprehensions(toks, start=start, end=end)
+        elses = [k for k in range(start, end) if toks[k].depth == 0 and toks[k].text == "else"]
         for low, high in found:
             copied: set[str] = set()
+            # Only the comprehension's own branch of an `else` chain binds its names (OPA reads each branch alone): a
+            # `some i` in another branch left `x := {v: i | some v in input.rs[i].t} if { input.rs[i].s != "b" }
+            # else := r if { some i, r in input.rs }` unrefused, and regopy answered one object of both rows where
+            # OPA stops on two values (rego_differential --heads).
+            first = max((k for k in elses if k < low), default=start)
+            stop = min((k for k in elses if k > high), default=end)
             for k in range(low + 1, high - 2):
                 if not _variable_bracket(toks, k) or toks[k + 1].text in copied:
                     continue
                 name = toks[k + 1].text
                 if _declared_inside(toks, low, high, name):
                     continue  # `some i` inside: a variable of the comprehension's own
-                outside = [m for m in range(start, end) if not low <= m <= high and _is_use(toks, m, name)
+                outside = [m for m in range(first, stop) if not low <= m <= high and _is_use(toks, m, name)
                            and all(lo < low and high < hi for lo, hi in found if lo < m < hi)]
                 if outside and not any(_reads_alike(toks, m) for m in outside):
                     copy = _copy(source, toks, low, high, name, found)
