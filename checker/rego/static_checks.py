@@ -9,7 +9,9 @@ natpolicy runs two checks of its own on every module, for every engine but
 OPA itself, and ``natpolicy.rego.guards`` refuses what they find:
 
 * **unsafe variables** (here): a variable of a rule (head or body) that no
-  place in the rule could bind. The places counted as binding are generous
+  place in its branch could bind (each ``else`` branch is a rule of its own,
+  and a head binds nothing but a function's parameters and what OPA moves
+  into the body: ``head_terms``). The places counted as binding are generous
   on purpose (left of ``:=``, either side of ``=``, inside a ref's brackets
   ``x[i]``, ``some``/``every`` names and patterns, the arguments of a call
   to anything but a builtin of ``builtin_types`` and the output argument of
@@ -37,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from natpolicy.rego.builtin_types import BUILTINS
+from natpolicy.rego.head_terms import in_comprehension, rule_branches, rule_parameters
 from natpolicy.rego.infix import split_infix, top_operator, unparenthesized
 from natpolicy.rego.negation import in_inner_comprehension, negated_expressions
 from natpolicy.rego.source import Token, enclosing_openers, matching_close, starts_statement, tokens
@@ -62,34 +65,78 @@ def unsafe_variables(source: str, package_names: set[str]) -> Iterator[tuple[int
     negated = negated_expressions(source, toks)
     scopes = Scopes(toks)
     for start, end in statements:
-        used: dict[str, list[int]] = {}
-        bound: dict[str, list[tuple[int, ...]]] = {}  # name -> the scope of each place that may bind it
-        for k in range(start, end):
-            tok = toks[k]
-            if tok.kind != "ident" or tok.text in _KEYWORDS or tok.text in _ALWAYS or tok.text in package_names:
-                continue
-            if k > 0 and toks[k - 1].text == ".":
-                continue  # a key of a ref: x.key
-            if _call_name(toks, k) or declared_name(toks, k) or _with_function(toks, k):
-                continue
-            used.setdefault(tok.text, []).append(k)
-            # Nothing under `not` binds (OPA: "negated expressions must be safe"), but a comprehension's own body
-            # and a call OPA pulls out of the expression before its safety check (stage RewriteExprTerms).
-            if may_bind(toks, k, start, package_names) and not any(
-                    n < k <= last and not in_inner_comprehension(toks, n, k) and not _in_pulled_call(toks, n, last, k)
-                    and not _in_pulled_infix(toks, n, last, k) for n, last in negated):
-                bound.setdefault(tok.text, []).append(scopes.chain(k))
+        branches = rule_branches(toks, start, end)
+        parameters = rule_parameters(toks, start, branches[0].body)
+        used: dict[str, list[tuple[int, int]]] = {}  # name -> (branch, token) of each use
+        # name -> (branch, scope) of each place that may bind it; a function's parameter binds in every branch (-1)
+        bound: dict[str, list[tuple[int, tuple[int, ...]]]] = {}
+        in_heads: set[str] = set()  # names a head holds in a place that binds nothing (`x[i]`, `contains i`)
+        for b, branch in enumerate(branches):
+            for k in range(branch.first, branch.end):
+                tok = toks[k]
+                if tok.kind != "ident" or tok.text in _KEYWORDS or tok.text in _ALWAYS or tok.text in package_names:
+                    continue
+                if k > 0 and toks[k - 1].text == ".":
+                    continue  # a key of a ref: x.key
+                if _call_name(toks, k) or declared_name(toks, k) or _with_function(toks, k):
+                    continue
+                used.setdefault(tok.text, []).append((b, k))
+                if parameters is not None and parameters[0] < k < parameters[1]:
+                    bound.setdefault(tok.text, []).append((-1, ()))
+                elif k < branch.body and not in_comprehension(toks, k, branch.first):
+                    # A head binds nothing but through a term OPA moves into the body (head_terms).
+                    term = branch.term_of(k)
+                    if term is not None and _moved_term_binds(toks, k, term[0], package_names):
+                        bound.setdefault(tok.text, []).append((b, ()))
+                    else:
+                        in_heads.add(tok.text)
+                # Nothing under `not` binds (OPA: "negated expressions must be safe"), but a comprehension's own
+                # body and a call OPA pulls out of the expression before its safety check (RewriteExprTerms).
+                elif may_bind(toks, k, start, package_names) and not any(
+                        n < k <= last and not in_inner_comprehension(toks, n, k)
+                        and not _in_pulled_call(toks, n, last, k) and not _in_pulled_infix(toks, n, last, k)
+                        for n, last in negated):
+                    bound.setdefault(tok.text, []).append((b, scopes.chain(k)))
         for name, places in used.items():
-            # A place binds the uses in its own scope and in the scopes inside it (var_scopes), none outside.
-            unsafe = next((k for k in places if not any(_within(scope, scopes.chain(k))
-                                                        for scope in bound.get(name, ()))), None)
+            # A place binds the uses of its own branch in its own scope and in the scopes inside it (var_scopes),
+            # none outside; each `else` branch is checked on its own.
+            unsafe = next((k for b, k in places if not any(
+                at in (b, -1) and _within(scope, scopes.chain(k)) for at, scope in bound.get(name, ()))), None)
             if unsafe is not None:
-                where = " (only a comprehension or an `every` not around it does, whose names stay inside)" \
-                    if name in bound else ""
+                where = _unsafe_where(name, bound, in_heads, len(branches) > 1)
                 yield toks[unsafe].offset, (
                     f"variable `{name}` is unsafe: nothing in its rule binds it{where}, and OPA refuses the whole "
                     "module at compile time (even when no query reaches the rule), so natpolicy does too; bind it "
                     "(`:=`, `some ... in`) or fix its name")
+
+
+def _unsafe_where(name: str, bound: dict[str, list[tuple[int, tuple[int, ...]]]], in_heads: set[str],
+                  chain: bool) -> str:
+    """Why a variable is unsafe, when some place of its rule looks as if it bound it."""
+    if any(not scope for _, scope in bound.get(name, ())):
+        return " (only another branch of its `else` chain does, and OPA checks each branch on its own)" if chain \
+            else ""
+    if name in bound:
+        return " (only a comprehension or an `every` not around it does, whose names stay inside)"
+    if name in in_heads:
+        return " (a rule's head binds nothing: its body must bind each variable of the head)"
+    return ""
+
+
+def _moved_term_binds(toks: list[Token], k: int, first: int, package_names: set[str]) -> bool:
+    """Could ``toks[k]``, in the head term starting at ``first``, bind its variable once OPA has moved the term
+    into the body (head_terms)? Only in a ref's brackets or a call's arguments inside the term: the term is
+    unified with a new variable there, which binds none of its other names."""
+    for opener in enclosing_openers(toks, k, first - 1):
+        before = opener - 1
+        if before < first:
+            return False
+        if toks[opener].text == "[" and (toks[before].kind in ("ident", "string") or toks[before].text in _REF_BEFORE) \
+                and toks[before].text not in _KEYWORDS:
+            return True  # input.a[i], f(x)[i]
+        if toks[opener].text == "(" and toks[before].kind == "ident" and toks[before].text not in _GROUPS_AFTER:
+            return not _builtin_input(toks, opener, k, package_names)
+    return False
 
 
 def _within(scope: tuple[int, ...], chain: tuple[int, ...]) -> bool:

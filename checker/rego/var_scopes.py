@@ -23,7 +23,8 @@ class Scopes:
         self._every_bodies: dict[int, int] = {}  # `every`'s declared names (their token index) -> its body's `{`
         bodies: set[int] = set()
         for i, tok in enumerate(toks):
-            if tok.text == "every" and tok.kind == "ident":
+            # `import future.keywords.every` names the keyword: no `every` whose body is the next brace.
+            if tok.text == "every" and tok.kind == "ident" and not (i > 0 and toks[i - 1].text == "."):
                 body, names = _every_body(toks, i)
                 if body is not None:
                     bodies.add(body)
