@@ -84,11 +84,20 @@ def test_complete_rules_values_are_bound_in_their_bodies() -> None:
     assert out == HEAD + "q := __natpolicy_else0 if { true; __natpolicy_else0 := (input.o) } else := 2\n"
 
 
+def test_a_function_value_binding_its_own_ref_variable_is_bound_in_its_body() -> None:
+    # OPA moves the value into the body (rewriteRefsInHead), where rs[i] binds i; regorus stopped, "var i is unsafe"
+    out = bind_else_values(HEAD + "f(rs) := upper(rs[i].s) if { i > 0 }\n")
+    assert out == HEAD + "f(rs) := __natpolicy_else0 if { i > 0; __natpolicy_else0 := (upper(rs[i].s)) }\n"
+
+
 @pytest.mark.parametrize("body", [
     "q := 1 if { true } else := 2",  # a complete rule's constant value: never undefined
     "f(v) := [w | some w in v] if { true } else := 2",  # a comprehension is never undefined
     "f(v) := v.k if { true }",  # no else
     "f(v) := v.k if true else := 2",  # no body in braces
+    "f(rs, i) := rs[i].s if { true }",  # no else, and the bracket's name is an argument
+    "f(rs) := rs[0].s if { true }",  # no else, no name in the brackets
+    "f(rs) := rs[_].s if { true }",  # no else, a wildcard
 ])
 def test_other_rules_are_not_rewritten(body: str) -> None:
     assert bind_else_values(HEAD + body + "\n") == HEAD + body + "\n"

@@ -15,7 +15,9 @@ this rewrite, OPA's own:
 A complete rule's values are rewritten the same way, with or without ``else`` (``q := input.rs[i].n if { some i
 in [0, 1] }`` was undefined on regorus for one row, and ``q := {"k": input.rs[i].n} if { i := 1 } else := 5``
 gave another row's value, where OPA answers 1 and 5: ``rego_differential.py --heads``). Of functions only the
-definitions with an ``else`` are rewritten (without one they were measured right); only values that compute
+definitions with an ``else`` are rewritten (without one they were measured right), and those whose value holds a
+name in a ref's brackets that is no argument (``f(rs) := upper(rs[i].s) if { i > 0 }``: regorus stopped, "var i is
+unsafe", where OPA binds ``i`` in the moved value; ``--heads``); only values that compute
 outside a comprehension (a comprehension is never undefined), only branches with a body in braces or a body
 ``if COND`` with no ``else`` after it (a last ``else := VALUE`` with no body has no branch after it: undefined
 either way), and no value holding a comprehension over several lines (a line break ends a statement there: it
@@ -44,8 +46,8 @@ def bind_else_values(source: str) -> str:
         args = _arguments(toks, start, end)
         if args is None:
             args = _complete_head(toks, start, end)  # a complete rule: with or without `else`
-        elif not chained:
-            continue  # a function without `else`: measured right
+        elif not chained and not _head_only_names(toks, start, args, end):
+            continue  # a function without `else`: measured right, unless only its value binds a name
         if args is None:
             continue
         for assign in _branch_values(toks, args, end):
@@ -79,6 +81,21 @@ def _outside_comprehensions(toks: list[Token], start: int, end: int) -> list[Tok
         out.append(toks[k])
         k += 1
     return out
+
+
+def _head_only_names(toks: list[Token], start: int, args: int, end: int) -> bool:
+    """Does the value of the function ``toks[start:end]`` (its arguments closing at ``args``) hold a name in a
+    ref's brackets that is no argument (``f(rs) := upper(rs[i].s) if { i > 0 }``)? OPA binds it where it moves the
+    value, in the body (rewriteRefsInHead); regorus 0.13.0 stopped ("var i is unsafe") unless the body bound it."""
+    if args + 1 >= end or toks[args + 1].text not in (":=", "="):
+        return False
+    if_at = next((j for j in range(args + 2, end) if toks[j].depth == 0 and toks[j].text == "if"), None)
+    if if_at is None:
+        return False
+    arguments = {t.text for t in toks[start:args] if t.kind == "ident"} | {"_"}
+    return any(toks[k].kind == "ident" and toks[k].text not in arguments and toks[k - 1].text == "["
+               and (toks[k - 2].kind in ("ident", "string") or toks[k - 2].text in ("]", ")", "}"))
+               for k in range(args + 3, if_at))
 
 
 def _arguments(toks: list[Token], start: int, end: int) -> int | None:
