@@ -345,6 +345,8 @@ def resource_type_of(address: str | None) -> str:
 
 def config_address_of(module: str, type_: str, name: str, mode: str = "managed") -> str:
     local = f"data.{type_}.{name}" if mode == "data" else f"{type_}.{name}"
+    if not module:  # the root module (module_path("") is ()): asked for every resource, several times a run
+        return local
     path = module_path(module)
     return ".".join([*(f"module.{m}" for m in path), local]) if path else local
 

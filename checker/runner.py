@@ -139,13 +139,26 @@ class Scrubber:
 
     def __init__(self, model: ResourceModel) -> None:
         secrets: set[str] = set()
+        # id(mask) -> does it hold a `true` at any depth? Only there does _collect_sensitive collect anything,
+        # and the plan decode shares one mask object among every resource with the same mask text (a 10k plan
+        # has a handful, mostly {"tags": {}, "tags_all": {}}): each is looked at once, not walked per resource.
+        # The masks stay referenced by the resources during this loop, so no id is reused.
+        marking: dict[int, bool] = {}
+
+        def marks(mask: Any) -> bool:
+            found = marking.get(id(mask))
+            if found is None:
+                found = marking[id(mask)] = _marks_any(mask)
+            return found
+
         for res in model:
-            if res.after_sensitive:
-                _collect_sensitive(res.after, res.after_sensitive, secrets)
+            after_mask, before_mask = res.after_sensitive, res.before_sensitive
+            if after_mask and marks(after_mask):
+                _collect_sensitive(res.after, after_mask, secrets)
             # A no-op's two sides are often one object with one mask (the plan decode shares them): walk it once.
-            same_side = res.before is res.after and res.before_sensitive is res.after_sensitive
-            if res.before_sensitive and not same_side:
-                _collect_sensitive(res.before, res.before_sensitive, secrets)
+            same_side = res.before is res.after and before_mask is after_mask
+            if before_mask and not same_side and marks(before_mask):
+                _collect_sensitive(res.before, before_mask, secrets)
         self._index = _SecretIndex(s for s in secrets if len(s) >= _MIN_SECRET)
         self._model = model
         self._addresses: set[str] | None = None  # built on the first message that needs it
@@ -240,6 +253,17 @@ class _SecretIndex:
                 i += 1
         out.append(text[pos:])
         return "".join(out)
+
+
+def _marks_any(mask: Any) -> bool:
+    """Does a sensitivity mask hold ``true`` anywhere (what ``_collect_sensitive`` collects under)?"""
+    if mask is True:
+        return True
+    if isinstance(mask, dict):
+        return any(_marks_any(sub) for sub in mask.values())
+    if isinstance(mask, list):
+        return any(_marks_any(sub) for sub in mask)
+    return False
 
 
 def _collect_sensitive(value: Any, mask: Any, out: set[str]) -> None:

@@ -141,3 +141,27 @@ def test_count_layout_is_one_module_of_count_instances() -> None:
 def test_unknown_layout_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown layout"):
         generate_plan.generate(100, layout="grid")
+
+
+def test_the_phase_wrappers_still_fit_the_pipeline(tmp_path: Path) -> None:
+    # benchmarks/phase_counts.py wraps loader, model, runner and report functions by name: a rename
+    # would silently leave a phase unmarked. Without valgrind, the child run marks every phase and
+    # writes the report the plain CLI writes.
+    doc, _ = generate_plan.generate(200, seed=1)
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(doc), encoding="utf-8")
+    reports = []
+    for name, command in (("plain", [sys.executable, "-m", "natpolicy"]),
+                          ("marked", [sys.executable, str(ROOT / "benchmarks" / "phase_counts.py"), "--child"])):
+        out = tmp_path / f"{name}.sarif"
+        done = subprocess.run([*command, "check", str(plan), "--format", "sarif", "--output", str(out),
+                               "--no-progress"], capture_output=True, text=True, check=False)
+        assert done.returncode == 1, done.stderr
+        reports.append((out.read_bytes(), done.stdout))
+        if name == "marked":
+            marks = [line.split(" ", 1)[1] for line in done.stderr.splitlines() if line.startswith("@@phase ")]
+            for expected in ("msgspec decode", "resources from resource_changes", "prior_state resources",
+                             "the model's indexes", "rule NAT001", "rule SG004", "suppressions",
+                             "credential redaction", "render sarif", "render text"):
+                assert expected in marks, marks
+    assert reports[0] == reports[1]

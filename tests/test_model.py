@@ -190,6 +190,24 @@ def test_a_module_instance_key_is_kept_through_the_output() -> None:
     assert _addresses(m.referenced(flow_any, "vpc_id")) == ['module.net["a"].aws_vpc.this', 'module.net["b"].aws_vpc.this']
 
 
+def test_instances_added_after_a_reference_was_matched_are_matched_too() -> None:
+    # The instance groups are built on first ask (model._groups_of); adding an instance must drop them.
+    b = PlanBuilder()
+    b.create('module.net["b"].aws_vpc.this', {"cidr_block": "10.0.0.0/16"}, unknown=["id"])
+    b.create("aws_flow_log.any", {}, refs={"vpc_id": ["module.net.vpc_id", "module.net"]})
+    b.module_call("module.net", outputs={"vpc_id": ["aws_vpc.this.id", "aws_vpc.this"]})
+    m = model_of(b)
+    flow = m.get("aws_flow_log.any", "plan.json")
+    assert _addresses(m.referenced(flow, "vpc_id")) == ['module.net["b"].aws_vpc.this']
+    late = PlanBuilder().create('module.net["a"].aws_vpc.this', {}, unknown=["id"]).build()
+    m.add(plan_resources(late, origin="plan.json")[0])
+    # In model order, as when every instance was there from the start.
+    assert _addresses(m.referenced(flow, "vpc_id")) == ['module.net["b"].aws_vpc.this', 'module.net["a"].aws_vpc.this']
+    unrelated = PlanBuilder().create('module.net["c"].aws_subnet.this', {}).build()
+    m.add(plan_resources(unrelated, origin="plan.json")[0])  # another config address: the VPC's groups stand
+    assert _addresses(m.referenced(flow, "vpc_id")) == ['module.net["b"].aws_vpc.this', 'module.net["a"].aws_vpc.this']
+
+
 def test_a_key_no_instance_has_matches_nothing() -> None:
     b = PlanBuilder().create("aws_vpc.main[0]", {}, unknown=["id"])
     b.create("aws_flow_log.x", {}, refs={"vpc_id": ["aws_vpc.main[5].id", "aws_vpc.main[5]", "aws_vpc.main"]})

@@ -10,6 +10,7 @@ and hypothesis-mutated plans.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import json
 from datetime import timedelta
@@ -195,3 +196,47 @@ def test_mutated_plans_read_the_same_on_both_decoders(doc: dict[str, Any]) -> No
         path.write_text(json.dumps(doc).replace(json.dumps(HUGE_NUMBER), "9" * 5000), encoding="utf-8")
         fast, reference = (_check(path, b, Path(folder) / f"{b}.json") for b in ("msgspec", "json"))
         assert fast == reference
+
+
+# after_unknown masks the fast path reads without calling apply_unknown (inert: nothing marked) beside ones that
+# mark something, each over a null, an equal and a different ``after``; and sensitivity masks of every kind.
+_UNKNOWN_MASKS: list[Any] = [None, True, False, {}, {"tags": {}}, {"tags": {}, "tags_all": {}}, {"a": False},
+                             {"a": []}, {"a": {}, "b": False}, {"a": True}, {"a": [True]}, {"a": {"b": True}},
+                             {"tags": {}, "id": True}, {"x": [False, True]}]
+_SENSITIVE_MASKS: list[Any] = [None, True, False, {}, {"tags": {}}, {"a": True}, {"a": [{"b": True}]}]
+
+
+def _mask_plan() -> dict[str, Any]:
+    values = {"id": "i-1", "tags": {"a": "b"}, "a": [1], "x": [1, 2]}
+    changes = []
+    for n, mask in enumerate(_UNKNOWN_MASKS):
+        for m, (before, after) in enumerate([(values, values), (values, {**values, "id": "i-2"}), (values, None),
+                                             (None, values), (None, None)]):
+            change: dict[str, Any] = {"actions": ["update"], "before": before, "after": after}
+            if mask is not None or n % 2:  # null, and absent
+                change["after_unknown"] = mask
+            sensitive = _SENSITIVE_MASKS[(n + m) % len(_SENSITIVE_MASKS)]
+            if sensitive is not None or m % 2:
+                change["before_sensitive"] = change["after_sensitive"] = sensitive
+            changes.append({"address": f"aws_instance.r{n}_{m}", "type": "aws_instance", "name": f"r{n}_{m}",
+                            "change": change})
+    return {"format_version": "1.2", "resource_changes": changes}
+
+
+def test_every_kind_of_mask_reads_the_same_on_both_decoders(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text(_text(_mask_plan()), encoding="utf-8")
+    assert plan_fast.decode(path.read_bytes()) is not None and not _fast_loader_declines(path)
+    _assert_same(path, tmp_path)
+    with _backend("msgspec"):
+        resources = {r.address: r for r in load_plan(str(path))}
+    assert resources["aws_instance.r4_2"].after == {}  # an inert object mask over a null after: a new {}, as before
+    assert resources["aws_instance.r4_0"].after is resources["aws_instance.r4_0"].before  # inert: one object
+    assert resources["aws_instance.r9_0"].after is not resources["aws_instance.r9_0"].before  # marks `a`
+
+
+def test_the_fast_path_builds_resources_in_their_field_order() -> None:
+    # plan_fast.FastPlan.change_resources passes Resource's first sixteen fields by position.
+    assert tuple(f.name for f in dataclasses.fields(Resource))[:16] == (
+        "address", "type", "name", "mode", "module", "index", "actions", "action_reason", "previous_address",
+        "deposed", "before", "after", "before_sensitive", "after_sensitive", "references", "origin")

@@ -55,3 +55,23 @@ def test_every_side_s_secrets_are_hidden_whether_or_not_the_sides_are_one_object
     for secret in ("shared-secret", "old-secret", "new-secret", "pw-after", "token-before"):
         assert scrub(f"value {secret} here") == f"value {_HIDDEN} here", secret
     assert scrub("public-name and also-public") == "public-name and also-public"  # not marked: shown
+
+
+def test_a_shared_mask_is_judged_once_and_a_deep_true_still_counts() -> None:
+    # The scrubber looks once at each mask object (shared by the plan decode) for a `true` at any
+    # depth; one without (only empty objects and `false`) collects nothing, one with still collects.
+    from natpolicy.model import Resource, ResourceModel
+    from natpolicy.runner import Scrubber
+
+    inert = {"tags": {}, "tags_all": {}, "list": [False, {}]}
+    deep = {"tags": {}, "blocks": [{"inner": [False, {"token": True}]}]}
+    values = {"tags": {"a": "tag-value"}, "list": ["list-value", {}],
+              "blocks": [{"inner": ["first-value", {"token": "deep-secret"}]}]}
+    resources = [Resource(f"aws_x.r{i}", "aws_x", f"r{i}", before=values, after=dict(values),
+                          before_sensitive=mask, after_sensitive=mask)
+                 for i, mask in enumerate([inert, inert, deep, inert])]
+    scrub = Scrubber(ResourceModel(resources))
+    assert scrub("deep-secret") == _HIDDEN
+    for public in ("tag-value", "list-value", "first-value"):
+        assert scrub(public) == public
+    assert Scrubber(ResourceModel(resources[:2] + resources[3:]))("deep-secret") == "deep-secret"
