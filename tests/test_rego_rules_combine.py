@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from natpolicy.rego.else_chains import bodyless_else_refusals
+from natpolicy.rego.else_chains import bodyless_else_refusals, variable_head_else_refusals
 from natpolicy.rego.ref_head_conflicts import keyed_extent_refusals, ref_head_conflicts
 from natpolicy.rego.regorus_else import bind_else_values
 from natpolicy.rego.regorus_heads import bind_heads, head_site
@@ -64,6 +64,22 @@ def test_an_else_after_an_else_without_a_body_is_refused_at_the_second() -> None
     for quiet in ('q := 1 if { false } else := {"a": 1} if { true } else := 2',
                   "q := 1 if { false } else := 2", "q := 1 if { false } else = 2 { true } else = 3"):
         assert list(bodyless_else_refusals(HEAD + quiet + "\n")) == []
+
+
+def test_an_else_on_a_head_holding_a_variable_is_refused_at_the_else() -> None:
+    # OPA's parseRules: "else keyword cannot be used on rules with variables in head" (regorus answered the first)
+    for fires in ("y[input.rs[i].s] := 1 if { true } else := 2", "y.a[k] := 1 if { k := 1 } else := 2",
+                  "y[[k]] := 1 if { k := 1 } else := 2", "y[f(k)].b := 1 if { k := 1 } else := 2",
+                  "y[input] := 1 if { true } else := 2"):
+        source = HEAD + fires + "\n"
+        found = list(variable_head_else_refusals(source))
+        assert [source[o:o + 4] for o, _ in found] == ["else"], fires
+        assert "else keyword cannot be used on rules with variables in head" in found[0][1]
+    for quiet in ('y["a"] := 1 if { false } else := 2', "y.a.b := 1 if { false } else := 2",
+                  "y[input.x] := 1 if { false } else := 2",  # a ref's root is no variable of it: ground
+                  'y[upper("a")] := 1 if { false } else := 2', "y[k] := 1 if { k := input.rs[_].s }",
+                  "y := input.rs[i].s if { false } else := 2", "f(k) := 1 if { k } else := 2"):
+        assert list(variable_head_else_refusals(HEAD + quiet + "\n")) == [], quiet
 
 
 def test_function_else_values_are_bound_in_their_bodies_keeping_lines() -> None:

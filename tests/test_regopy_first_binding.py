@@ -198,3 +198,49 @@ def test_a_term_left_in_a_branch_is_refused_where_only_another_branch_binds_it()
     source = _module('x := [upper(input.arr[i]),  # why\n  1] if { true } else := input.arr[i] if { true }')
     found = list(first_bound_inside(source, {"x"}))
     assert [(char_line_col(source, offset)[0], source[offset]) for offset, _ in found] == [(3, "i")]
+
+
+# A partial object's key and value and a ref head's bracket keys that compute, moved into the body as OPA's compiler
+# moves them (rewriteRuleHeadRefs, rewriteRefsInHead): (rule, the moved text, OPA's answer of x := y over DOC).
+K, V = "__natpolicy_key", "__natpolicy_value"
+MOVED_KEYS = [
+    ('y[input.arr[i]] := 1', f'y[{K}] := 1 if {{ {K} := input.arr[i] }}', {"a": 1, "b": 1, "c": 1}),
+    ('y.a[input.arr[i]] := 1', f'y.a[{K}] := 1 if {{ {K} := input.arr[i] }}', {"a": {"a": 1, "b": 1, "c": 1}}),
+    ('y[upper(input.arr[i])] := 1', f'y[{K}] := 1 if {{ {K} := upper(input.arr[i]) }}', {"A": 1, "B": 1, "C": 1}),
+    ('y[input.idx[i]] := input.arr[i]', f'y[{K}] := {V} if {{ {K} := input.idx[i]; {V} := input.arr[i] }}',
+     {"a": "c", "z": "a", "b": "b"}),
+    ('y[input.arr[i]] := 1 if input.arr[i] != "a"',
+     f'y[{K}] := 1 if {{ input.arr[i] != "a"; {K} := input.arr[i] }}', {"b": 1, "c": 1}),
+    # over lines: each term on the body's last line, its line breaks kept in the head
+    ('y[input.arr[\n  i]] := input.idx[\n  i] if {\n  i > 0\n}',
+     f'y[{K}\n] := {V}\n if {{\n  i > 0\n{K} := input.arr[   i]; {V} := input.idx[   i] }}', {"a": "z", "b": "b"}),
+    ('y[input.arr[i]] := 1 if { some i }', f'y[{K}] := 1 if {{ some i ; {K} := input.arr[i] }}',
+     {"a": 1, "b": 1, "c": 1}),
+]
+
+
+@pytest.mark.parametrize(("body", "moved", "opa"), MOVED_KEYS)
+def test_ref_head_keys_and_values_are_moved_into_the_body_keeping_every_line(body: str, moved: str, opa: Any) -> None:
+    assert move_head_terms(_module(body)) == _module(moved)
+
+
+@pytest.mark.skipif(not {"regopy", "regorus"} <= set(installed_engines()), reason="needs regopy and regorus")
+@pytest.mark.parametrize(("body", "moved", "opa"), MOVED_KEYS)
+def test_moved_ref_head_keys_answer_as_opa_read_by_another_rule(body: str, moved: str, opa: Any) -> None:
+    source = _module(body + "\nx := y")
+    assert engine_refusals(source, "regopy") == []
+    engine = create_engine("regopy")
+    compiled = engine.compile({"p.rego": source}, None, ["p/x"])
+    assert engine.evaluate(compiled, "p/x", engine.prepare_input(DOC)) == opa
+
+
+def test_ref_head_keys_that_compute_nothing_are_left() -> None:
+    for body in [
+        'y[k] := 1 if { k := input.arr[_] }',  # a variable the body binds: OPA moves neither a var nor a scalar
+        'y["a"] := 2',
+        'y.a.b := 1 if { true }',
+        'y[input.arr[i]] := 1 if { true } else := 2',  # an else (refused: else_chains), left as written
+        'y[concat(",", [input.arr[i],  # why\n  "x"])] := 1',  # a comment a joined line would swallow
+        'f(x) := input.arr[x]',  # a function: its parameters bind
+    ]:
+        assert move_head_terms(_module(body)) == _module(body), body

@@ -29,6 +29,7 @@ from collections.abc import Set as AbstractSet
 from typing import NamedTuple
 
 from natpolicy.rego.negated_operands import moved_names
+from natpolicy.rego.regopy_head_keys import joinable, ref_head_moves
 from natpolicy.rego.regopy_hoist import hoisted_names, unhoisted, unhoisted_operands
 from natpolicy.rego.rule_scope import (
     in_comprehension_body,
@@ -142,8 +143,8 @@ def _moved_findings(original: str, edits: list[_Edit], package_names: set[str]) 
     starts = [0] + [n + 1 for n, c in enumerate(original) if c == "\n"]
     moved: list[tuple[int, int, int]] = []  # (start, end) of each moved term in `source`, its head's offset
     delta = 0
-    for start, end, text, head, term_at, size in sorted(edits):
-        if head >= 0:  # the term as long as in the head (its line breaks became spaces)
+    for start, end, text, terms in sorted(edits):
+        for head, term_at, size in terms:  # the term as long as in the head (its line breaks became spaces)
             moved.append((start + delta + term_at, start + delta + term_at + size, head))
         delta += len(text) - (end - start)
     for offset, message in first_bound_inside(source, package_names):
@@ -161,14 +162,13 @@ def move_head_terms(source: str) -> str:
 
 
 class _Edit(NamedTuple):
-    """An edit of move_head_terms: ``text`` replaces ``source[start:end]``; where it holds a moved term, ``head``
-    is the term's offset in its head, and the term is ``text[term_at:term_at + size]`` (else ``head`` is -1)."""
+    """An edit of move_head_terms: ``text`` replaces ``source[start:end]``; ``moved`` holds, for each moved term it
+    writes, the term's offset in its head, its offset in ``text`` and its length (a partial object's key and value
+    are bound in one text)."""
     start: int
     end: int
     text: str
-    head: int = -1
-    term_at: int = 0
-    size: int = 0
+    moved: tuple[tuple[int, int, int], ...] = ()
 
 
 class _Branch(NamedTuple):
@@ -226,6 +226,8 @@ def _head_moves(source: str) -> list[_Edit]:
     notes = [offset for offset, _ in comments(source)]
     edits: list[_Edit] = []
     for start, end in rule_statements(source, toks, rules_only=True):
+        # A partial object's key and value, a ref head's bracket keys (regopy_head_keys: `y[input.rs[i].s] := 1`)
+        edits.extend(_Edit(*edit) for edit in ref_head_moves(source, toks, start, end, notes))
         parameters = parameter_names(toks, start, end)
         for n, branch in enumerate(_branches(toks, start, end)):
             if branch.stop <= branch.term or (n == 0 and branch.when < 0):
@@ -235,10 +237,9 @@ def _head_moves(source: str) -> list[_Edit]:
             term = source[first.offset:stop]
             reads = any(_bracket_variable(toks, k) and toks[k].text not in parameters and _enclosing(toks, k - 1, start)
                         for k in range(branch.term, branch.stop))  # a function's parameter is bound: left
-            if not reads or ("\n" in term and ("`" in term or "|" in term
-                                               or any(first.offset <= n < stop for n in notes))):
+            if not reads or not joinable(source, toks, (branch.term, branch.stop), notes):
                 continue  # nothing regopy leaves unbound; or a raw string, comment or comprehension's statements a
-                # joined line would break (a line break ends a statement in a comprehension's body)
+                # joined line would break
             edits.extend(_branch_edits(source, toks, branch, term))
     return edits
 
@@ -253,20 +254,20 @@ def _branch_edits(source: str, toks: list[Token], branch: _Branch, term: str) ->
     bound = f"{HEAD_TERM} := {joined}"
     if branch.when < 0:
         text = f"{HEAD_TERM} if {{ {bound} }}{breaks}"
-        return [_Edit(first.offset, stop, text, first.offset, text.index(" := ") + 4, len(term))]
+        return [_Edit(first.offset, stop, text, ((first.offset, text.index(" := ") + 4, len(term)),))]
     edits = [_Edit(first.offset, stop, HEAD_TERM + breaks)]
     if branch.close < 0:  # `if EXPR`
         after_if = toks[branch.when].offset + 2
         tail = toks[branch.end - 1]
         text = f"; {bound} }}"
         return edits + [_Edit(after_if, after_if, " {"),
-                        _Edit(tail.offset + len(tail.text), tail.offset + len(tail.text), text, first.offset,
-                              text.index(" := ") + 4, len(term))]
+                        _Edit(tail.offset + len(tail.text), tail.offset + len(tail.text), text,
+                              ((first.offset, text.index(" := ") + 4, len(term)),))]
     close = toks[branch.close].offset
     line_start = source.rfind("\n", 0, close) + 1
     sep = "; " if source[max(line_start, toks[branch.when + 1].offset + 1):close].strip() else ""
     text = f"{sep}{bound} "
-    return edits + [_Edit(close, close, text, first.offset, text.index(" := ") + 4, len(term))]
+    return edits + [_Edit(close, close, text, ((first.offset, text.index(" := ") + 4, len(term)),))]
 
 
 def _bracket_variable(toks: list[Token], k: int) -> bool:
