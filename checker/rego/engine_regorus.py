@@ -44,7 +44,8 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
   dropped ``&``): OPA's, in Python (``urlquery_opa``); so does ``time.format``
   Go's ``Time.Format`` (``.500Z`` for ``.5Z``) and ``time.add_date`` its ``AddDate``
   (a month past January 31 is March 2, not February 29), and ``time.date``/``clock``/``weekday`` in a zone
-  dropped daylight saving time from 2100 on: OPA's, in Python (``time_opa``);
+  dropped daylight saving time from 2100 on, and ``time.diff`` subtracted UTC's clocks (OPA: the first time's
+  zone's): OPA's, in Python (``time_opa``);
   and ``uuid.parse`` google/uuid's (variant ``NCS`` for ``Reserved``): OPA's, in
   Python (``uuid_opa``; the calls renamed to keep undefined undefined); and
   ``indexof``, ``indexof_n``, ``strings.count`` (an empty search) and
@@ -144,7 +145,14 @@ from natpolicy.rego.strings_opa import opa_format_int, opa_substring
 from natpolicy.rego.subset_opa import opa_object_subset
 from natpolicy.rego.template_opa import template_match_for_regorus
 from natpolicy.rego.text_opa import opa_glob_quote_meta, opa_indexof, opa_indexof_n, opa_strings_count
-from natpolicy.rego.time_opa import opa_add_date, opa_time_clock, opa_time_date, opa_time_format, opa_time_weekday
+from natpolicy.rego.time_opa import (
+    opa_add_date,
+    opa_time_clock,
+    opa_time_date,
+    opa_time_diff,
+    opa_time_format,
+    opa_time_weekday,
+)
 from natpolicy.rego.time_parse_opa import (
     TIME_PARSE_EXTENSION,
     opa_parse_ns,
@@ -348,6 +356,7 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension("time.date", 1, opa_time_date)
     engine.add_extension("time.clock", 1, opa_time_clock)
     engine.add_extension("time.weekday", 1, opa_time_weekday)
+    engine.add_extension("time.diff", 2, opa_time_diff)
     engine.add_extension("time.parse_rfc3339_ns", 1, opa_parse_rfc3339_ns)
     engine.add_extension(PARSE_EXTENSION, 1, opa_uuid_parse)
     engine.add_extension("indexof", 2, opa_indexof)
