@@ -62,6 +62,7 @@ from natpolicy.rego.regopy_rewrite import rewrite_and_key_sites
 from natpolicy.rego.regopy_sets import SetOrderUnknown, order_may_differ, set_paths_query, sets_in_opa_order
 from natpolicy.rego.regopy_some_pairs import some_pairs_for_regopy
 from natpolicy.rego.regopy_strings import BYTEWISE, string_call_edits
+from natpolicy.rego.regopy_time import ZONE_ERROR, zone_stop
 from natpolicy.rego.regorus_shadow import rename_comprehension_shadows
 from natpolicy.rego.source import char_line_col, tokens
 from natpolicy.rego.sprintf_regopy import REFUSE
@@ -208,7 +209,9 @@ class RegopyEngine:
                     return UNDEFINED
                 message, code = error_from_node(rs, rs.rego_output_node(impl))
                 message = message or first_message(text) or text.strip()
-                if compiled.may_refuse and _CONFLICT in message:
+                if ZONE_ERROR in message:  # rego-cpp names no line: the calls that read a zone are named
+                    message = zone_stop(compiled.builtin_sites)
+                elif compiled.may_refuse and _CONFLICT in message:
                     message += _causes(compiled, prepared_input)
                 raise EvaluationError(message, code)
         finally:
