@@ -7,11 +7,13 @@ Each fire is such a case; each near miss must keep answering as before.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 from natpolicy.rego.duration_opa import opa_parse_duration_ns
 from natpolicy.rego.engine import EvaluationError
-from natpolicy.rego.engines import create_engine
 from natpolicy.rego.guards import engine_refusals
 from rego_answers import ENGINES, answer
 
@@ -110,16 +112,17 @@ def test_regopy_refuses_every_time_parse_ns() -> None:
     assert engine_refusals('package p\nx := time.date(0)\ny := "time.parse_ns("\n', "regopy") == []
 
 
-def test_a_layout_holding_a_non_ascii_character_is_refused_on_regorus() -> None:
+def test_a_layout_holding_a_non_ascii_character_is_refused_on_regorus(raw_regorus: Callable[[], Any]) -> None:
     # Go's time.Parse reads "é2006"; regorus 0.13.0 sliced the layout by bytes and panicked (the panic's text
     # quoted the character, and named no line).
     for layout in ('"é2006"', '`2006😀`'):
         refused = engine_refusals(f'package p\nx := time.parse_ns({layout}, input.t)\n', "regorus")
         assert len(refused) == 1 and "layout holding a non-ASCII character" in refused[0][1]
-    raw = create_engine("regorus")  # what the guard keeps from running
-    compiled = raw.compile({"p.rego": 'package p\nx := time.parse_ns("é2006", input.t)\n'}, None, ["p/x"])
+    raw = raw_regorus()  # what the guard keeps from running (a layout time_parse_opa models no longer reaches it)
+    raw.add_policy("p.rego", 'package p\nx := time.parse_ns("é2006", input.t)\n')
+    raw.set_input_json('{"t": "é2020"}')
     with pytest.raises(BaseException, match="char boundary"):
-        raw.evaluate(compiled, "p/x", raw.prepare_input({"t": "é2020"}))
+        raw.eval_rule("data.p.x")
     # near misses: an ASCII layout, non-ASCII text to parse (an error in Go too), and regopy, which reads it
     assert engine_refusals('package p\nx := time.parse_ns("2006-01-02", input.t)\n', "regorus") == []
     assert not any("non-ASCII" in message

@@ -54,6 +54,7 @@ from natpolicy.rego.regopy_errors import compile_error, error_from_node, first_m
 from natpolicy.rego.regopy_first_binding import move_head_terms
 from natpolicy.rego.regopy_head_reads import head_reads_for_regopy
 from natpolicy.rego.regopy_hoist import hoist_first_bindings
+from natpolicy.rego.regopy_imports import without_rego_v1_imports
 from natpolicy.rego.regopy_keys import KEYS_STOPPING, mentioned_names
 from natpolicy.rego.regopy_loop_order import loops_for_regopy
 from natpolicy.rego.regopy_queried import QueriedCheck, checked_module, queried_checks, unmerged_value
@@ -61,6 +62,7 @@ from natpolicy.rego.regopy_rewrite import rewrite_and_key_sites
 from natpolicy.rego.regopy_sets import SetOrderUnknown, order_may_differ, set_paths_query, sets_in_opa_order
 from natpolicy.rego.regopy_some_pairs import some_pairs_for_regopy
 from natpolicy.rego.regopy_strings import BYTEWISE, string_call_edits
+from natpolicy.rego.regopy_time import ZONE_ERROR, zone_stop
 from natpolicy.rego.regorus_shadow import rename_comprehension_shadows
 from natpolicy.rego.source import char_line_col, tokens
 from natpolicy.rego.sprintf_regopy import REFUSE
@@ -207,7 +209,9 @@ class RegopyEngine:
                     return UNDEFINED
                 message, code = error_from_node(rs, rs.rego_output_node(impl))
                 message = message or first_message(text) or text.strip()
-                if compiled.may_refuse and _CONFLICT in message:
+                if ZONE_ERROR in message:  # rego-cpp names no line: the calls that read a zone are named
+                    message = zone_stop(compiled.builtin_sites)
+                elif compiled.may_refuse and _CONFLICT in message:
                     message += _causes(compiled, prepared_input)
                 raise EvaluationError(message, code)
         finally:
@@ -461,7 +465,8 @@ def _for_regopy(source: str, refs: frozenset[str] | None = None, elsewhere: froz
     # reading a name from outside that its body never mentions gets the name mentioned in its body, so that regopy
     # binds it from outside (regopy_head_reads; it answered empty), and a comprehension's `=` of a name bound
     # outside it compared through a new name (regopy_closure_unify).
-    first = head_reads_for_regopy(float_texts_for_regopy(move_head_terms(source)))
+    # Before anything: `import rego.v1` blanked (regopy_imports: rego-cpp binds `v1` by it, OPA binds nothing).
+    first = head_reads_for_regopy(float_texts_for_regopy(move_head_terms(without_rego_v1_imports(source))))
     shadows = closure_unifications_for_regopy(rename_comprehension_shadows(first))
     negated = some_pairs_for_regopy(bind_negated_operands(shadows, refs))
     arithmetic, sites = arithmetic_for_regopy(hoist_first_bindings(assignments_for_regopy(copies_for_regopy(negated))))

@@ -44,7 +44,8 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
   dropped ``&``): OPA's, in Python (``urlquery_opa``); so does ``time.format``
   Go's ``Time.Format`` (``.500Z`` for ``.5Z``) and ``time.add_date`` its ``AddDate``
   (a month past January 31 is March 2, not February 29), and ``time.date``/``clock``/``weekday`` in a zone
-  dropped daylight saving time from 2100 on: OPA's, in Python (``time_opa``);
+  dropped daylight saving time from 2100 on, and ``time.diff`` subtracted UTC's clocks (OPA: the first time's
+  zone's): OPA's, in Python (``time_opa``);
   and ``uuid.parse`` google/uuid's (variant ``NCS`` for ``Reserved``): OPA's, in
   Python (``uuid_opa``; the calls renamed to keep undefined undefined); and
   ``indexof``, ``indexof_n``, ``strings.count`` (an empty search) and
@@ -65,8 +66,9 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
   other through a call of an extension on its line (``re2_regorus``, ``re2_syntax``);
 * its ``count`` of a string counts UTF-16 code units (``count("😀")`` is 2, OPA's 1 rune): each
   call's first argument goes through a function that hands a string to OPA's count in Python
-  form (``runes_opa``), on its line; its ``time.parse_ns`` reads text Go's ``time.Parse`` refuses
-  (``"2020-03-4"`` for ``2006-01-02``): the text is checked against Go's grammar first (``time_parse_opa``);
+  form (``runes_opa``), on its line; its ``time.parse_ns`` and ``time.parse_rfc3339_ns`` read text Go's
+  ``time.Parse`` refuses (``"2020-03-4"`` for ``2006-01-02``, a leap second, a lowercase ``t``), dropped a
+  ``+05`` offset and read ``69`` as 2069: Go's parse, in Python, on the call's line (``time_parse_opa``);
 * its ``+ - * /`` of non-integers are f64 (``0.1 + 0.2 == 0.3`` is false), OPA's a
   64-bit-mantissa big.Float: each such operator becomes a call of OPA's, in Python
   (``arith_regorus``, ``arith_opa``), which stops the query where no f64 holds OPA's answer.
@@ -143,8 +145,20 @@ from natpolicy.rego.strings_opa import opa_format_int, opa_substring
 from natpolicy.rego.subset_opa import opa_object_subset
 from natpolicy.rego.template_opa import template_match_for_regorus
 from natpolicy.rego.text_opa import opa_glob_quote_meta, opa_indexof, opa_indexof_n, opa_strings_count
-from natpolicy.rego.time_opa import opa_add_date, opa_time_clock, opa_time_date, opa_time_format, opa_time_weekday
-from natpolicy.rego.time_parse_opa import TEXT_EXTENSION, opa_time_text, time_text_for_regorus
+from natpolicy.rego.time_opa import (
+    opa_add_date,
+    opa_time_clock,
+    opa_time_date,
+    opa_time_diff,
+    opa_time_format,
+    opa_time_weekday,
+)
+from natpolicy.rego.time_parse_opa import (
+    TIME_PARSE_EXTENSION,
+    opa_parse_ns,
+    opa_parse_rfc3339_ns,
+    time_parse_for_regorus,
+)
 from natpolicy.rego.units_opa import opa_units_parse, opa_units_parse_bytes
 from natpolicy.rego.urlquery_opa import (
     opa_urlquery_decode,
@@ -342,6 +356,8 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension("time.date", 1, opa_time_date)
     engine.add_extension("time.clock", 1, opa_time_clock)
     engine.add_extension("time.weekday", 1, opa_time_weekday)
+    engine.add_extension("time.diff", 2, opa_time_diff)
+    engine.add_extension("time.parse_rfc3339_ns", 1, opa_parse_rfc3339_ns)
     engine.add_extension(PARSE_EXTENSION, 1, opa_uuid_parse)
     engine.add_extension("indexof", 2, opa_indexof)
     engine.add_extension("indexof_n", 2, opa_indexof_n)
@@ -363,7 +379,7 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension(CHECK_EXTENSION, 1, opa_yaml_check)
     engine.add_extension(RUNES_EXTENSION, 1, opa_rune_text)
     engine.add_extension(CHECKED_EXTENSION, 2, opa_rune_text_checked)
-    engine.add_extension(TEXT_EXTENSION, 2, opa_time_text)
+    engine.add_extension(TIME_PARSE_EXTENSION, 2, opa_parse_ns)
     engine.add_extension(PATTERN_EXTENSION, 1, opa_re2_pattern)
     engine.add_extension(VALID_EXTENSION, 1, opa_re2_valid_pattern)
     for operator, compute in (("+", opa_plus), ("-", opa_minus), ("*", opa_multiply), ("/", opa_divide)):
@@ -527,10 +543,10 @@ def _for_regorus(source: str, v0: bool = False, count_mocked: bool = False,
     # A function's `else` values bound in their bodies, as OPA binds them (regorus_else).
     headed = bind_else_values(bind_heads(checked))
     ordered = order_for_regorus(escape_html_in_marshals(hoist_declarations(headed)), v0, keyed)
-    # And time.parse_ns' text checked against Go's grammar for its layout on its line (time_parse_opa); the
+    # And time.parse_ns of a layout modelled renamed to Go's parse in Python, on its line (time_parse_opa); the
     # collection of each `some ... in` undefined where it is none, as in OPA (regorus_iteration), after the order's
     # checks, which read the collection as written.
     iterated = iterables_for_regorus(ordered, v0)
     # Last, json.unmarshal's operand cut at the null after its first value, as OPA reads it (json_first_regorus).
     counted = count_for_regorus(arithmetic_for_regorus(iterated, v0), v0, count_mocked)
-    return json_values_for_regorus(time_text_for_regorus(counted), v0)
+    return json_values_for_regorus(time_parse_for_regorus(counted), v0)

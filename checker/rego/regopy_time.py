@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from natpolicy.rego.sprintf_regopy import REFUSE, private_locals
 
-__all__ = ["TIME_HELPERS", "TIME_RENAMED", "TIME_STOPPING"]
+__all__ = ["TIME_HELPERS", "TIME_RENAMED", "TIME_STOPPING", "ZONE_ERROR", "zone_stop"]
 
 TIME_RENAMED = {
     "time.format": "__natpolicy_time_format",
@@ -76,6 +76,21 @@ TIME_STOPPING = {
     "time.add_date": "a [ns, tz] operand, a number written with an exponent or a date past Go's range (regopy 1.5.2 "
                      "leaves it undefined; OPA reads the first two, and stops on the last)",
 }
+# rego-cpp's message where its zone database lacks a zone (the name follows, never echoed: a plan's value)
+ZONE_ERROR = "std::chrono::tzdb: cannot locate zone"
+_ZONED = ("time.clock", "time.date", "time.weekday", "time.format", "time.diff", "time.add_date")
+
+
+def zone_stop(sites: list[tuple[str, str]]) -> str:
+    """The stop where regopy could not load a zone (:data:`ZONE_ERROR`, which names no line), naming the calls
+    that read one (``sites``: (module:line, builtin) of the rewritten builtins). Found by ``rego_differential.py
+    --time``: ``time.clock([0, "utc"])`` stopped with rego-cpp's message alone."""
+    calls = " or ".join(f"{builtin} at {site}" for site, builtin in dict.fromkeys(sites) if builtin in _ZONED)
+    return (f"{calls or 'a time builtin'} given a time zone regopy 1.5.2 cannot load: OPA stops too where Go's zone "
+            "database lacks it (only \"\" and \"UTC\" are UTC: \"utc\" is no zone), and reads \"Local\" as the "
+            "machine's zone")
+
+
 # Go's time.ParseDuration, as far as regopy reads it alike: an optional minus, then numbers each with a unit.
 _DURATION = "^-?(0|(([0-9]+([.][0-9]*)?|[.][0-9]+)(ns|us|µs|ms|s|m|h))+)$"
 _LAYOUT = "^(2006|01|02|15|04|05)([-:/ T]?(2006|01|02|15|04|05))*$"

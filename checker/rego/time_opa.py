@@ -1,5 +1,5 @@
-"""OPA's ``time.format``, ``time.add_date``, ``time.date``, ``time.clock`` and ``time.weekday``, in Python, for
-regorus (``add_extension`` replaces its own).
+"""OPA's ``time.format``, ``time.add_date``, ``time.date``, ``time.clock``, ``time.weekday`` and ``time.diff``, in
+Python, for regorus (``add_extension`` replaces its own).
 
 OPA (topdown/time.go, ``builtinFormat``) reads a number of nanoseconds, or
 ``[ns, tz]`` or ``[ns, tz, layout]``, and calls Go's ``Time.Format`` with the
@@ -25,8 +25,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-__all__ = ["opa_time_format", "opa_add_date", "opa_time_date", "opa_time_clock", "opa_time_weekday", "chunk_at",
-           "go_format"]
+__all__ = ["opa_time_format", "opa_add_date", "opa_time_date", "opa_time_clock", "opa_time_weekday", "opa_time_diff",
+           "chunk_at", "go_format"]
 
 RFC3339_NANO = "2006-01-02T15:04:05.999999999Z07:00"
 _INT64 = range(-(2**63), 2**63)
@@ -56,6 +56,27 @@ def opa_time_weekday(value: Any) -> str:
     return _DAYS[_moment(*_operands(value, "time.weekday")[:2]).weekday()]
 
 
+def opa_time_diff(first: Any, second: Any) -> list[int]:
+    """OPA's ``builtinDiff`` (icza/gox's diff): both times in the first operand's zone, the earlier one first, then
+    ``[years, months, days, hours, minutes, seconds]`` of their wall clocks, each field below zero borrowed from
+    the next (a day from the earlier time's month). regorus' own stopped with no line on a zone it lacks
+    (``"utc"``: "failed to parse timezone"), found by ``rego_differential.py --time``; here a zone Go lacks stops
+    on the call's line, as OPA's ``time.LoadLocation`` error does."""
+    early_ns, zone, _ = _operands(first, "time.diff")
+    late_ns = _operands(second, "time.diff")[0]  # its zone is read (an unknown one stops) but unused, as in OPA
+    if early_ns > late_ns:
+        early_ns, late_ns = late_ns, early_ns
+    early, late = _moment(early_ns, zone), _moment(late_ns, zone)
+    fields = [late.year - early.year, late.month - early.month, late.day - early.day, late.hour - early.hour,
+              late.minute - early.minute, late.second - early.second]
+    days_in_month = (dt.date(early.year + early.month // 12, early.month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    for index, carry in ((5, 60), (4, 60), (3, 24), (2, days_in_month), (1, 12)):
+        if fields[index] < 0:
+            fields[index] += carry
+            fields[index - 1] -= 1
+    return fields
+
+
 def _moment(nanos: int, zone: dt.tzinfo) -> dt.datetime:
     # (floor division: Go's time.Unix(0, ns) keeps the nanoseconds within a second non-negative, as here)
     moment = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(microseconds=nanos // 1000)
@@ -65,7 +86,7 @@ def _moment(nanos: int, zone: dt.tzinfo) -> dt.datetime:
 def opa_add_date(value: Any, years: Any, months: Any, days: Any) -> int:
     """Go's ``Time.AddDate`` in UTC: the date's fields added and then normalised, so a month past a short month's
     end runs into the next (2020-01-31 plus a month is 2020-03-02; regorus answered 2020-02-29)."""
-    nanos, zone, _ = _operands(value)
+    nanos, zone, _ = _operands(value, "time.add_date")
     if zone is not dt.timezone.utc:
         # Go normalises the local wall clock in the zone (across a DST change too); natpolicy refuses it.
         raise ValueError("time.add_date in a zone other than UTC: natpolicy refuses it")
@@ -100,20 +121,20 @@ def _operands(value: Any, name: str = "time.format") -> tuple[int, dt.tzinfo, st
         raise TypeError(f"{name}: operand 1 must be number")
     if isinstance(value, float) and not value.is_integer() or int(value) not in _INT64:
         raise ValueError(f"{name}: timestamp too big")
-    return int(value), _zone(zone_name), layout
+    return int(value), _zone(zone_name, name), layout
 
 
-def _zone(name: str) -> dt.tzinfo:
+def _zone(name: str, builtin: str = "time.format") -> dt.tzinfo:
     if name in ("", "UTC"):
         return dt.timezone.utc
     if name == "Local":
-        raise ValueError("time.format in the zone Local: OPA uses the machine's own zone; natpolicy refuses it")
+        raise ValueError(f"{builtin} in the zone Local: OPA uses the machine's own zone; natpolicy refuses it")
     try:
         from zoneinfo import ZoneInfo
         return ZoneInfo(name)
     except (KeyError, ValueError, OSError, ImportError):  # ZoneInfoNotFoundError is a KeyError
         # The name itself is never echoed: it may be a value the plan marks sensitive.
-        raise ValueError("time.format: unknown time zone (OPA stops too, unless its Go holds a zone natpolicy's "
+        raise ValueError(f"{builtin}: unknown time zone (OPA stops too, unless its Go holds a zone natpolicy's "
                          "Python lacks; natpolicy refuses it)") from None
 
 
