@@ -24,6 +24,7 @@ from natpolicy.rego.engine import UNDEFINED, EvaluationError, PolicySyntaxError,
 from natpolicy.rego.engines import create_engine, installed_engines
 from natpolicy.rego.guards import engine_refusals, refuse_for_engine
 from natpolicy.rego.loading import PolicyFile
+from natpolicy.rego.regorus_else import bind_else_values
 from natpolicy.rego.regorus_heads import bind_heads
 from natpolicy.rego.regorus_some import hoist_declarations
 from natpolicy.rego.source import char_line_col, line_col, scan_module
@@ -226,6 +227,43 @@ def test_regorus_heads_that_compute_are_bound_in_the_body_on_the_same_lines() ->
     assert "some r in input.rs; __natpolicy_key := (r.name); __natpolicy_value := (r.tags.owner)\n}" in out
     assert 'warn contains __natpolicy_head if { true; __natpolicy_head := (concat(' in out and out.count(" }\n") == 1
     assert out.endswith('deny contains msg if {\n  msg := "plain"\n}\n')  # a plain head is left alone
+
+
+@pytest.mark.parametrize(("engine_name", "names"), [
+    # regorus stopped on these ("var i is unsafe", "rules must not produce multiple outputs"), where OPA answers:
+    # a bodyless rule gets OPA's body `true` for its moved terms, an `if COND` body ends at its `else`.
+    ("regorus", ("head-key-bound-by-its-moved-value", "head-key-bound-by-its-moved-value-ref-head",
+                 "head-key-bound-by-its-moved-value-v0", "head-key-bound-by-its-moved-value-over-lines",
+                 "else-chain-unbraced-first-body-binds-its-row",
+                 "else-chain-unbraced-first-body-binds-its-row-else-on-next-line",
+                 "else-chain-unbraced-function-body-binds-its-row")),
+    ("regopy", ("head-key-bound-by-its-moved-value", "head-key-bound-by-its-moved-value-ref-head",
+                "else-chain-unbraced-first-body-binds-its-row",
+                "else-chain-unbraced-first-body-binds-its-row-else-on-next-line",
+                "else-chain-unbraced-function-body-binds-its-row")),
+])
+def test_heads_moved_into_a_body_are_answered(engine_name: str, names: tuple[str, ...]) -> None:
+    if engine_name not in ENGINES:
+        pytest.skip(f"{engine_name} is not installed here")
+    engine = create_engine(engine_name)
+    by_name = {p["name"]: p for p in PROBES}
+    assert {name: outcome(engine, by_name[name])[0] for name in names} == {name: "ok" for name in names}
+
+
+def test_regorus_heads_without_a_body_get_one_on_the_same_lines() -> None:
+    # OPA's body `true` (parseRules) with the moved term appended (rewriteRefsInHead); v0 opens it without `if`.
+    source = "package p\nx[i] := [\n  input.a[i],\n]\ny contains input.a[i].k\nz := 1\n"
+    out = bind_heads(source)
+    assert out.count("\n") == source.count("\n")
+    # the term as written, its line breaks with it (joined, a long one passed regorus' limit of 1024 columns)
+    assert "x[i] := __natpolicy_value if { __natpolicy_value := ([\n  input.a[i],\n]) }\ny contains" in out
+    assert "y contains __natpolicy_head if { __natpolicy_head := (input.a[i].k) }\nz := 1\n" in out
+    assert bind_heads("package p\nx[i] = input.a[i]\n", v0=True) == \
+        "package p\nx[i] = __natpolicy_value { __natpolicy_value := (input.a[i]) }\n"
+    assert bind_else_values("package p\nx = input.a[i].k\n", v0=True) == \
+        "package p\nx = __natpolicy_else0 { __natpolicy_else0 := (input.a[i].k) }\n"
+    v0_body = "package p\nx = y {\n  y := lower(input.a)\n}\n"  # near miss: a v0 body, no `if`
+    assert bind_else_values(v0_body, v0=True) == v0_body
 
 
 def test_an_opa_binary_is_an_engine_when_on_path() -> None:

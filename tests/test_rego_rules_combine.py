@@ -100,6 +100,18 @@ def test_complete_rules_values_are_bound_in_their_bodies() -> None:
     assert out == HEAD + "q := __natpolicy_else0 if { true; __natpolicy_else0 := (input.o) } else := 2\n"
 
 
+def test_a_body_without_braces_before_an_else_binds_its_value() -> None:
+    # `if COND` is one literal ending at the `else` (OPA's parseRules, parseElse): the value is bound after it
+    out = bind_else_values(HEAD + "f(v) := v.k if true else := 2\n")
+    assert out == HEAD + "f(v) := __natpolicy_else0 if { true; __natpolicy_else0 := (v.k) } else := 2\n"
+
+
+def test_a_complete_rule_without_a_body_gets_one_binding_its_value() -> None:
+    # OPA's body `true` (parseRules) with the value moved into it (rewriteRefsInHead)
+    assert bind_else_values(HEAD + "q := input.a[i].k\n") == \
+        HEAD + "q := __natpolicy_else0 if { __natpolicy_else0 := (input.a[i].k) }\n"
+
+
 def test_a_function_value_binding_its_own_ref_variable_is_bound_in_its_body() -> None:
     # OPA moves the value into the body (rewriteRefsInHead), where rs[i] binds i; regorus stopped, "var i is unsafe"
     out = bind_else_values(HEAD + "f(rs) := upper(rs[i].s) if { i > 0 }\n")
@@ -110,7 +122,8 @@ def test_a_function_value_binding_its_own_ref_variable_is_bound_in_its_body() ->
     "q := 1 if { true } else := 2",  # a complete rule's constant value: never undefined
     "f(v) := [w | some w in v] if { true } else := 2",  # a comprehension is never undefined
     "f(v) := v.k if { true }",  # no else
-    "f(v) := v.k if true else := 2",  # no body in braces
+    "q := 1",  # a complete rule without a body, its constant value: never undefined
+    "q := [w | some w in input.xs]",  # nor a comprehension
     "f(rs, i) := rs[i].s if { true }",  # no else, and the bracket's name is an argument
     "f(rs) := rs[0].s if { true }",  # no else, no name in the brackets
     "f(rs) := rs[_].s if { true }",  # no else, a wildcard
@@ -119,14 +132,17 @@ def test_other_rules_are_not_rewritten(body: str) -> None:
     assert bind_else_values(HEAD + body + "\n") == HEAD + body + "\n"
 
 
-def test_a_computed_key_of_a_rule_without_a_body_is_left_alone() -> None:
-    # renamed but never bound, it was "var __natpolicy_key is unsafe" where OPA answers {"3": 2}
-    assert bind_heads(HEAD + "q[input.b] := 2\n") == HEAD + "q[input.b] := 2\n"
+def test_a_computed_key_of_a_rule_without_a_body_is_bound_in_a_body_of_its_own() -> None:
+    # renamed but never bound, it was "var __natpolicy_key is unsafe" where OPA answers {"3": 2}; OPA's body `true`
+    # (parseRules) gets the moved key (rewriteRefsInHead)
+    assert bind_heads(HEAD + "q[input.b] := 2\n") == \
+        HEAD + "q[__natpolicy_key] := 2 if { __natpolicy_key := (input.b) }\n"
     assert "__natpolicy_key := (input.b)" in bind_heads(HEAD + "q[input.b] := 2 if { true }\n")
 
 
 def test_a_bodyless_head_closed_by_a_bracket_is_not_joined_to_the_next_rule() -> None:
     # `q contains [1]` then a rule with a body: the next rule was moved into q's head, a parse error on regorus
     source = HEAD + 'q contains [1]\nx := q["a"] if { input.a > 0 }\nr[input.b] := {"k": 1}\ny := 1 if { true }\n'
-    assert bind_heads(source) == source
+    assert bind_heads(source) == source.replace('r[input.b] := {"k": 1}',
+                                                'r[__natpolicy_key] := {"k": 1} if { __natpolicy_key := (input.b) }')
     assert "__natpolicy_head := (concat" in bind_heads(HEAD + 'q contains concat(",",\n  ["a"]) if { true }\n')

@@ -541,7 +541,7 @@ def _for_regorus(source: str, v0: bool = False, count_mocked: bool = False,
     negated = negations_for_regorus(re2_for_regorus(spelled))
     checked = yaml_for_regorus(uuid_for_regorus(negated, v0))
     # A function's `else` values bound in their bodies, as OPA binds them (regorus_else).
-    headed = bind_else_values(bind_heads(checked))
+    headed = bind_else_values(bind_heads(checked, v0), v0)
     ordered = order_for_regorus(escape_html_in_marshals(hoist_declarations(headed)), v0, keyed)
     # And time.parse_ns of a layout modelled renamed to Go's parse in Python, on its line (time_parse_opa); the
     # collection of each `some ... in` undefined where it is none, as in OPA (regorus_iteration), after the order's

@@ -18,15 +18,17 @@ gave another row's value, where OPA answers 1 and 5: ``rego_differential.py --he
 definitions with an ``else`` are rewritten (without one they were measured right), and those whose value holds a
 name in a ref's brackets that is no argument (``f(rs) := upper(rs[i].s) if { i > 0 }``: regorus stopped, "var i is
 unsafe", where OPA binds ``i`` in the moved value; ``--heads``); only values that compute
-outside a comprehension (a comprehension is never undefined), only branches with a body in braces or a body
-``if COND`` with no ``else`` after it (a last ``else := VALUE`` with no body has no branch after it: undefined
-either way), and no value holding a comprehension over several lines (a line break ends a statement there: it
-cannot be written on one line). Line numbers are kept as ``regorus_heads`` keeps them,
-and an error in a bound value is placed at the head (``regorus_heads.head_site``).
+outside a comprehension (a comprehension is never undefined), only branches with a body (``if COND`` is one literal,
+ending at an ``else``: parseRules, parseElse; a last ``else := VALUE`` with no body has no branch after it:
+undefined either way), or a complete rule without a body or ``else`` (OPA's body ``true``: ``x := input.a[i].k``
+was undefined on regorus with one row lacking ``k``; its value goes into the body as written), and, in a branch with a
+body, no value holding a comprehension over several lines (a line break ends a statement there: it cannot be
+written on one line). Line numbers are kept as ``regorus_heads``
+keeps them, and an error in a bound value is placed at the head (``regorus_heads.head_site``).
 """
 from __future__ import annotations
 
-from natpolicy.rego.regorus_heads import bind_head, computes, end_of, moved_head
+from natpolicy.rego.regorus_heads import bind_after, bind_head, bodyless_end, computes, end_of, moved_head
 from natpolicy.rego.source import Token, apply_edits, matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
 
@@ -35,15 +37,17 @@ __all__ = ["bind_else_values", "ELSE_VALUE"]
 ELSE_VALUE = "__natpolicy_else"
 
 
-def bind_else_values(source: str) -> str:
+def bind_else_values(source: str, v0: bool = False) -> str:
     """``source`` with each computing value of a function's ``else`` chain, or of a complete rule, bound at the end of
-    its branch's body."""
+    its branch's body (``v0``: a module read as Rego v0, where a body given to a rule without one opens without
+    ``if``)."""
     toks = tokens(source)
     edits: list[tuple[int, int, str]] = []
     count = 0
     for start, end in rule_statements(source, toks, rules_only=True):
         chained = any(toks[k].depth == 0 and toks[k].text == "else" for k in range(start, end))
         args = _arguments(toks, start, end)
+        complete = args is None
         if args is None:
             args = _complete_head(toks, start, end)  # a complete rule: with or without `else`
         elif not chained and not _head_only_names(toks, start, args, end):
@@ -53,20 +57,37 @@ def bind_else_values(source: str) -> str:
         for assign in _branch_values(toks, args, end):
             if_at = next((j for j in range(assign + 1, end) if toks[j].depth == 0 and toks[j].text in ("if", "else")),
                          None)
-            # a body without braces (`if COND`) runs to the statement's end: bound only where no `else` follows
+            if if_at is None and complete and not chained:
+                # A complete rule without a body (`x := input.a[i].k`): OPA's body `true`, with the value moved into
+                # it (regorus answered undefined when one row had no `k`, OPA the other row's value).
+                # The value goes into the body as written (a comprehension's lines with it).
+                if bodyless_end(toks, assign + 1, end) == end \
+                        and computes(_outside_comprehensions(toks, assign + 1, end)):
+                    name = f"{ELSE_VALUE}{count}"
+                    count += 1
+                    edits.append((toks[assign + 1].offset, end_of(toks[end - 1]), name))
+                    written = source[toks[assign + 1].offset:end_of(toks[end - 1])]
+                    edits.extend(bind_after(toks, end - 1, [(name, written, 0)], v0))
+                continue
+            # a body without braces (`if COND`) is one literal: it runs to an `else` or to the statement's end
             braced = if_at is not None and if_at + 1 < end and toks[if_at + 1].text == "{"
-            if if_at is None or toks[if_at].text != "if" or if_at + 1 >= end or not (braced or not chained) \
+            if if_at is None or toks[if_at].text != "if" or if_at + 1 >= end \
                     or not computes(_outside_comprehensions(toks, assign + 1, if_at)) \
                     or (braced and matching_close(toks, if_at + 1) is None):
                 continue
-            if any(toks[k].text == "|" for k in range(assign + 1, if_at)) and "\n" in \
-                    source[toks[assign + 1].offset:toks[if_at].offset]:
+            if _multiline_comprehension(source, toks, assign + 1, if_at):
                 continue  # a comprehension's lines cannot be joined into one (its statements end at line breaks)
             name = f"{ELSE_VALUE}{count}"
             count += 1
             edits.append((toks[assign + 1].offset, end_of(toks[if_at - 1]), name))
             edits.extend(bind_head(source, toks, if_at, [(name, *moved_head(source, toks, assign + 1, if_at))]))
     return apply_edits(source, edits)
+
+
+def _multiline_comprehension(source: str, toks: list[Token], start: int, end: int) -> bool:
+    """Do the tokens from ``start`` to ``end`` hold a comprehension and a line break (which ends its statements)?"""
+    return any(toks[k].text == "|" for k in range(start, end)) \
+        and "\n" in source[toks[start].offset:toks[end - 1].offset]
 
 
 def _outside_comprehensions(toks: list[Token], start: int, end: int) -> list[Token]:

@@ -12,6 +12,12 @@ compiles each module after this rewrite:
     deny contains EXPR if COND          ->  deny contains __natpolicy_head if { COND; __natpolicy_head := (EXPR) }
     obj[KEY] := VALUE if { BODY }       ->  obj[__natpolicy_key] := __natpolicy_value if { BODY; ...both bound... }
     a.b[KEY] := VALUE if { BODY }       ->  the same (a ref head: regorus 0.13.0 answered `{"b": {}}`)
+    a.b contains EXPR if { BODY }       ->  as `deny contains` (regorus answered `{"b": []}`)
+    obj[KEY] := VALUE                   ->  obj[...] := __natpolicy_value if { __natpolicy_value := (VALUE) }
+
+A head without a body has OPA's body ``true`` (parseRules), which the moved terms join (rewriteRefsInHead):
+regorus stopped ``x[i] := input.a[i]`` ("var i is unsafe"), where the moved value binds ``i``, and answered ``x
+contains input.a[i].k`` all or nothing as above. In a module read as Rego v0 the body opens with `` {`` alone.
 
 Only heads that compute (a call or a reference) are rewritten. The binding
 goes at the *end* of the body, where OPA evaluates a head: only once the body
@@ -29,27 +35,38 @@ from __future__ import annotations
 import re
 
 from natpolicy.rego.source import Token, apply_edits, matching_close, starts_line, tokens
+from natpolicy.rego.static_checks import rule_statements
 
-__all__ = ["bind_head", "bind_heads", "computes", "head_site", "moved_head", "end_of", "HEAD", "KEY", "VALUE"]
+__all__ = ["bind_after", "bind_head", "bind_heads", "bodyless_end", "computes", "head_site", "moved_head", "end_of",
+           "HEAD", "KEY", "VALUE"]
 
 HEAD, KEY, VALUE = "__natpolicy_head", "__natpolicy_key", "__natpolicy_value"
 
 
-def bind_heads(source: str) -> str:
-    """``source`` with every computing partial-rule head bound in its body instead."""
+def bind_heads(source: str, v0: bool = False) -> str:
+    """``source`` with every computing partial-rule head bound in its body instead (``v0``: a module read as Rego
+    v0, where a body written for a head without one opens without ``if``)."""
     toks = tokens(source)
+    ends = dict(rule_statements(source, toks, rules_only=True))
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement), character offsets
     for i, tok in enumerate(toks):
         if tok.depth != 0 or tok.kind != "ident" or i + 1 >= len(toks) or not starts_line(source, tok):
             continue
         nxt = toks[i + 1]
-        if nxt.text == "contains":
-            term_end = _until_body(toks, i + 2, source)
-            if term_end is None or not computes(toks[i + 2:term_end]):
+        named = _ref_end(toks, i)  # `x contains`, and a ref head's `x.a contains` / `x["a"] contains`
+        if named + 1 < len(toks) and toks[named + 1].text == "contains":
+            term_end = _until_body(toks, named + 2, source)
+            bodyless = term_end is None
+            if bodyless:
+                term_end = bodyless_end(toks, named + 2, ends.get(i))
+            if term_end is None or not computes(toks[named + 2:term_end]):
                 continue
-            edits.append((toks[i + 2].offset, end_of(toks[term_end - 1]), HEAD))
-            edits.extend(bind_head(source, toks, term_end, [(HEAD, *moved_head(source, toks, i + 2, term_end))]))
+            edits.append((toks[named + 2].offset, end_of(toks[term_end - 1]), HEAD))
+            edits.extend(bind_after(toks, term_end - 1, [(HEAD, _text(source, toks, named + 2, term_end), 0)], v0)
+                         if bodyless else
+                         bind_head(source, toks, term_end, [(HEAD, *moved_head(source, toks, named + 2, term_end))]))
         elif nxt.text == "[" or _ref_bracket(toks, i) is not None:
+            start = i
             i = _ref_bracket(toks, i) or i  # a ref head `x.a[KEY] := VALUE`: its last bracket, as `obj[KEY]`'s
             close = matching_close(toks, i + 1)
             if close is None or close + 1 >= len(toks):
@@ -59,24 +76,71 @@ def bind_heads(source: str) -> str:
             # renamed but never bound was "var __natpolicy_key is unsafe" where OPA answers.
             placed: list[tuple[int, int, str]] = []
             key_toks = toks[i + 2:close]
+            spans: list[tuple[str, int, int]] = []  # (name, first, end) of each moved term's tokens
             if computes(key_toks):
                 bindings.append((KEY, *moved_head(source, toks, i + 2, close)))
+                spans.append((KEY, i + 2, close))
                 placed.append((toks[i + 2].offset, end_of(toks[close - 1]), KEY))
-            body_at = close + 1
+            body_at: int | None = close + 1
+            last = close
             if toks[close + 1].text in (":=", "="):
                 value_end = _until_body(toks, close + 2, source)
+                # A head without a body (`x[i] := input.a[i]`) has the body `true` in OPA (parseRules), which the
+                # moved terms join: regorus stopped ("var i is unsafe") where OPA binds i so.
+                body_at = value_end
+                if value_end is None:
+                    value_end = bodyless_end(toks, close + 2, ends.get(start))
                 if value_end is None:
                     continue
                 if computes(toks[close + 2:value_end]):
                     bindings.append((VALUE, *moved_head(source, toks, close + 2, value_end)))
+                    spans.append((VALUE, close + 2, value_end))
                     placed.append((toks[close + 2].offset, end_of(toks[value_end - 1]), VALUE))
-                body_at = value_end
-            elif toks[body_at].text not in ("if", "{"):
+                last = value_end - 1
+            elif toks[close + 1].text not in ("if", "{"):
                 continue
             if bindings:
                 edits.extend(placed)
-                edits.extend(bind_head(source, toks, body_at, bindings))
+                edits.extend(bind_head(source, toks, body_at, bindings) if body_at is not None
+                             else bind_after(toks, last, [(n, _text(source, toks, a, b), 0) for n, a, b in spans], v0))
     return apply_edits(source, edits)
+
+
+def _ref_end(toks: list[Token], start: int) -> int:
+    """The index of the last token of the rule name (a ref: ``x``, ``x.a``, ``x["a"].b``) starting at ``start``."""
+    k = start
+    while k + 1 < len(toks):
+        if toks[k + 1].text == "." and k + 2 < len(toks) and toks[k + 2].kind == "ident":
+            k += 2
+        elif toks[k + 1].text == "[" and (close := matching_close(toks, k + 1)) is not None:
+            k = close
+        else:
+            return k
+    return k
+
+
+def bodyless_end(toks: list[Token], start: int, statement_end: int | None) -> int | None:
+    """``statement_end`` when the head term from ``start`` runs to the end of its statement without a body (no
+    depth-0 ``if``, ``else`` or ``{`` after a term), else None."""
+    if statement_end is None or start >= statement_end:
+        return None
+    for k in range(start, statement_end):
+        t = toks[k]
+        if t.depth == 0 and (t.text in ("if", "else", ";") or (t.text == "{" and k > start and toks[k - 1].depth == 0
+                                                                and toks[k - 1].text not in (",", ":=", "=", ":"))):
+            return None
+    return statement_end
+
+
+def bind_after(toks: list[Token], last: int, bindings: list[tuple[str, str, int]],
+               v0: bool) -> list[tuple[int, int, str]]:
+    """The edit giving a head without a body, whose last token is ``toks[last]``, a body binding each (name, term,
+    line breaks it left): OPA's body ``true`` with the moved terms appended (rewriteRefsInHead). It goes just after
+    the head. Callers pass each term as written (its line breaks with it, none left): joined onto one line, a long
+    term passed regorus 0.13.0's limit of 1024 columns ("expecting `}`"), and kept so every line keeps its number."""
+    bound = "; ".join(f"{name} := ({term})" for name, term, _ in bindings)
+    breaks = "\n" * sum(left for _, _, left in bindings)
+    return [(end_of(toks[last]), end_of(toks[last]), f"{' {' if v0 else ' if {'} {bound} }}{breaks}")]
 
 
 def _ref_bracket(toks: list[Token], start: int) -> int | None:
@@ -125,10 +189,12 @@ def bind_head(source: str, toks: list[Token], at: int,
             return [(end_of(toks[at]), end_of(toks[at]), f"{bound}; ")]
         return [(end_of(toks[at]), end_of(toks[at]), breaks),
                 (end_of(toks[close - 1]), end_of(toks[close - 1]), f"; {bound}")]
-    # `if COND`: the condition runs to the end of the statement (the next line starting at depth 0).
+    # `if COND`: the condition runs to the end of the statement (the next line starting at depth 0), or to an
+    # `else` (OPA's parseRules reads one literal after `if`, then parseElse the `else`).
     j = at + 1
     while j + 1 < len(toks) and not (toks[j + 1].depth == 0 and starts_line(source, toks[j + 1])
-                                     and toks[j].depth == 0 and toks[j].text not in (",", "(", "[", "{")):
+                                     and toks[j].depth == 0 and toks[j].text not in (",", "(", "[", "{")) \
+            and not (toks[j + 1].depth == 0 and toks[j + 1].text == "else"):
         j += 1
     if at_start:
         return [(end_of(toks[at]), end_of(toks[at]), f" {{ {bound};"), (end_of(toks[j]), end_of(toks[j]), " }")]
@@ -169,6 +235,7 @@ def end_of(tok: Token) -> int:
 
 # regorus_else's names (__natpolicy_else0, ...) are bound the same way, each once.
 _BOUND = re.compile(rf"\b({HEAD}|{KEY}|{VALUE}|__natpolicy_else\d+) := \(")
+_WRITTEN = re.compile(rf"\b({HEAD}|{KEY}|{VALUE}|__natpolicy_else\d+) (?:if )?\{{ \1 := \(")
 _PLACED = re.compile(rf"\b({HEAD}|{KEY}|{VALUE}|__natpolicy_else\d+)\b(?! := \()")
 
 
@@ -181,6 +248,10 @@ def head_site(rewritten: str, line: int, col: int) -> tuple[int, int] | None:
     lines = rewritten.split("\n")
     if not 0 < line <= len(lines):
         return None
+    # A term bind_after moved as written sits just after its name's `NAME if { NAME := (`: its own column.
+    written = [m for m in _WRITTEN.finditer(lines[line - 1]) if m.end() < col]
+    if written:
+        return line, col - (written[-1].end() - written[-1].start())
     line_start = sum(len(text) + 1 for text in lines[:line - 1])
     inside = [m for m in _BOUND.finditer(lines[line - 1]) if m.start() < col]
     if not inside:
