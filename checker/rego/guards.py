@@ -53,6 +53,8 @@ regopy 1.5.2:
 * a comparison across kinds whose operand holds ``_`` where no rewrite reaches it (``regopy_compare``);
 * a bracket inside a comprehension holding a variable bound outside it by a ref, a function argument or
   the like, which regopy binds afresh (``regopy_closures``);
+* a name an earlier ``else`` branch bound, bound again by a ref in a later one: regopy keeps the failed
+  branch's value (``regopy_else_names``);
 * a ``\\u`` escape of a lone surrogate in a string literal, which it keeps as six characters
   (``surrogate_escapes``).
 """
@@ -81,6 +83,7 @@ from natpolicy.rego.ref_head_conflicts import keyed_extent_refusals, ref_head_co
 from natpolicy.rego.regopy_alias_patterns import alias_pattern_refusals
 from natpolicy.rego.regopy_closures import rebound_closures
 from natpolicy.rego.regopy_compare import wildcard_comparisons
+from natpolicy.rego.regopy_else_names import reused_else_names
 from natpolicy.rego.regopy_first_binding import first_bound_inside
 from natpolicy.rego.regopy_hoist import hoisted_names, unhoisted
 from natpolicy.rego.regopy_keys import literal_key_refusals, mentioned_names
@@ -197,6 +200,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
         out.extend(literal_key_refusals(toks, source, mentioned_names([*package_sources, *loaded_sources])))
         out.extend(wildcard_comparisons(source, toks))
         out.extend(rebound_closures(source))
+        out.extend(reused_else_names(source, package_names))  # a failed branch's name kept for the next
         out.extend(lone_surrogates(toks))
     broken = _BROKEN_BUILTINS.get(engine, {})
     for i, tok in enumerate(toks):
