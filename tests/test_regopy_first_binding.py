@@ -125,7 +125,11 @@ def test_the_near_misses_answer_on_regopy(body: str) -> None:
 @pytest.mark.skipif(not {"regopy", "regorus"} <= set(installed_engines()), reason="needs regopy and regorus")
 @pytest.mark.parametrize(("body", "opa"), MOVED)
 def test_head_terms_moved_to_the_body_answer_as_opa(body: str, opa: Any) -> None:
-    source = _module(body)
+    _answered_alike(_module(body), opa)
+
+
+def _answered_alike(source: str, opa: Any) -> None:
+    """Nothing refused on regopy, and both engines answer ``opa``."""
     assert engine_refusals(source, "regopy") == []
     for engine_name in ("regopy", "regorus"):
         engine = create_engine(engine_name)
@@ -185,12 +189,7 @@ def test_each_branch_term_is_moved_into_its_own_body_keeping_every_line(body: st
 @pytest.mark.skipif(not {"regopy", "regorus"} <= set(installed_engines()), reason="needs regopy and regorus")
 @pytest.mark.parametrize(("body", "moved", "opa"), [case for case in MOVED_BRANCHES if case[2] is not None])
 def test_moved_branch_terms_answer_as_opa(body: str, moved: str, opa: Any) -> None:
-    source = _module(body)
-    assert engine_refusals(source, "regopy") == []
-    for engine_name in ("regopy", "regorus"):
-        engine = create_engine(engine_name)
-        compiled = engine.compile({"p.rego": source}, None, ["p/x"])
-        assert engine.evaluate(compiled, "p/x", engine.prepare_input(DOC)) == opa, engine_name
+    _answered_alike(_module(body), opa)
 
 
 def test_a_term_left_in_a_branch_is_refused_where_only_another_branch_binds_it() -> None:
