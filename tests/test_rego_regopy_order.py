@@ -51,6 +51,22 @@ def test_data_reaches_regopy_with_sorted_string_keys() -> None:
 
 
 @needs_regopy
+def test_input_and_data_floats_reach_regopy_as_go_writes_them() -> None:
+    # conftest hands OPA each number as Go's encoding/json writes a float64, and regopy keeps a number's JSON
+    # text in json.marshal: below 1e-4 and from 1e16 Python writes another text (9.53502e-05, 1e+16).
+    assert data_json({"n": [9.53502e-05, 1e-7, 1e-6, 1.5e-5, -2.5e-9, 1e16, 9.2e18, 5e-324]}) == \
+        '{"n": [0.0000953502, 1e-7, 0.000001, 0.000015, -2.5e-9, 10000000000000000, 9200000000000000000, 5e-324]}'
+    # Near misses, written as Python writes them: where Go writes the same text, -0.0 (regopy reads `-0` as
+    # less than 0), and a whole float from 2^63 up (regopy holds no integer past int64).
+    assert data_json({"n": [0.5, 0.0001, 123456789.123457, -0.0, 3, 1e20, 1e21]}) == \
+        '{"n": [0.5, 0.0001, 123456789.123457, -0.0, 3, 1e+20, 1e+21]}'
+    engine = create_engine("regopy")
+    compiled = engine.compile({"p.rego": "package p\nx := [json.marshal(input.n), json.marshal(data.d)]\n"},
+                              {"d": 1.5e-5}, ["p/x"])
+    assert engine.evaluate(compiled, "p/x", engine.prepare_input({"n": 9.53502e-05})) == ["0.0000953502", "0.000015"]
+
+
+@needs_regopy
 def test_objects_iterate_in_opa_order_from_input_data_and_the_policy() -> None:
     source = ('package p\nlit := {"z": 1, "a": 2}\nx := [[k | input.t[k]], [k | data.d[k]], [k | lit[k]],\n'
               '  [v | some v in lit], [v | v := input.l[_]]]\n')

@@ -47,6 +47,7 @@ from natpolicy.rego.regopy_documents import (
     data_json,
     escaped_document,
     first_unreadable_string,
+    go_json_dumps,
     has_long_float,
     int64_or_float,
 )
@@ -291,7 +292,7 @@ class _Prepared:
     def json_text(self) -> str:
         """The document as JSON text, keys sorted (see data_json), for set_input_term; made once."""
         if self.text is None:
-            self.text = json.dumps(int64_or_float(self.document), sort_keys=True, ensure_ascii=False)
+            self.text = go_json_dumps(int64_or_float(self.document))
         return self.text
 
 

@@ -4,7 +4,8 @@ rego-cpp keeps every string in its JSON-escaped form, iterates an object in
 the order its keys were inserted (OPA: sorted), wraps an integer outside
 int64 around, writes a float through C's ``%f`` in its ``Input`` and holds 15
 significant digits: ``escaped_document`` and ``data_json`` hand a document
-over so that regopy reads what OPA reads, and mark (``LOSSY``, ``LONG``)
+over so that regopy reads what OPA reads (as JSON text, a float written as
+Go's ``encoding/json`` writes it: ``go_json_dumps``), and mark (``LOSSY``, ``LONG``)
 what it cannot; ``first_unreadable_string`` names where a string it holds
 escaped is, for the message of a query that stopped on one. Used by
 ``engine_regopy``.
@@ -15,10 +16,12 @@ import json
 import math
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 __all__ = [
-    "LONG", "LOSSY", "data_json", "escaped_document", "first_unreadable_string", "has_long_float", "int64_or_float",
+    "LONG", "LOSSY", "data_json", "escaped_document", "first_unreadable_string", "go_json_dumps", "has_long_float",
+    "int64_or_float",
 ]
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -35,7 +38,63 @@ _INT64 = range(-(2**63), 2**63)
 def data_json(data: Mapping[str, Any]) -> str:
     """``data`` as JSON text with every object's keys in OPA's order (see ``escaped_document``)."""
     # The round trip turns the keys a YAML data file may hold (1, true) into the strings OPA would read.
-    return json.dumps(int64_or_float(json.loads(json.dumps(data))), sort_keys=True, ensure_ascii=False)
+    return go_json_dumps(int64_or_float(json.loads(json.dumps(data))))
+
+
+def go_float_text(value: float) -> str | None:
+    """The text Go's ``encoding/json`` writes for ``value`` where it is not Python's, else None.
+
+    conftest hands OPA each number as a float64 written by ``encoding/json`` (``floatEncoder``: 'e' format
+    below 1e-6 and from 1e21, 'e-07' cleaned to 'e-7'; else 'f', shortest digits), and regopy keeps the text
+    of a number it reads from JSON text: ``json.marshal``, ``yaml.marshal`` and an object key written from it
+    give that text. Python writes below 1e-4 and from 1e16 with an exponent (``9.53502e-05``, ``1e+16``), so
+    those are written as Go does (``0.0000953502``, ``10000000000000000``). A whole float from 2^63 up is left
+    as Python writes it: regopy holds no integer past int64 (it keeps the text, but reports it out of range).
+    ``-0.0`` is left too (see ``_whole``).
+    """
+    if not math.isfinite(value) or value == 0:
+        return None
+    magnitude = abs(value)
+    if value.is_integer():
+        return str(int(value)) if 2**53 <= magnitude < 2**63 else None
+    if magnitude >= 1e-4:
+        return None  # Python writes 'f' there too, with the same shortest digits
+    if magnitude >= 1e-6:
+        return format(Decimal(repr(value)), "f")
+    return re.sub(r"e-0(\d)$", r"e-\1", repr(value))
+
+
+def _holds_go_float(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float):
+            if go_float_text(item) is not None:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def go_json_dumps(value: Any) -> str:
+    """``value`` as JSON text, keys sorted, each float written as Go's ``encoding/json`` writes it
+    (``go_float_text``). Python's own writer when no float needs it (the common case, and faster)."""
+    if not _holds_go_float(value):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return _go_dumps(value)
+
+
+def _go_dumps(value: Any) -> str:
+    if isinstance(value, float):
+        return go_float_text(value) or json.dumps(value)
+    if isinstance(value, dict):
+        items = sorted(value.items(), key=lambda item: str(item[0]))
+        return "{" + ", ".join(f"{json.dumps(str(k), ensure_ascii=False)}: {_go_dumps(v)}" for k, v in items) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_go_dumps(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 # What escaped_document found on its walk: a float regopy's Input would write otherwise (with six decimals, as C's
@@ -117,7 +176,7 @@ def escaped_document(value: Any, found: set[str] | None = None) -> Any:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         held = _held_number(value)
         if found is not None and isinstance(held, float):
-            if float(f"{held:f}") != held:
+            if float(f"{held:f}") != held:  # (a policy that marshals gets JSON text whatever the input holds)
                 found.add(LOSSY)
             if isinstance(value, float) and _long_float(value):
                 found.add(LONG)
