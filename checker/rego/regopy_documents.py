@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -64,12 +64,13 @@ def go_float_text(value: float) -> str | None:
     return re.sub(r"e-0(\d)$", r"e-\1", repr(value))
 
 
-def _holds_go_float(value: Any) -> bool:
+def _holds_float(value: Any, test: Callable[[float], bool]) -> bool:
+    """Does ``value`` hold a float at any depth for which ``test`` is true?"""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, float):
-            if go_float_text(item) is not None:
+            if test(item):
                 return True
         elif isinstance(item, dict):
             stack.extend(item.values())
@@ -81,7 +82,7 @@ def _holds_go_float(value: Any) -> bool:
 def go_json_dumps(value: Any) -> str:
     """``value`` as JSON text, keys sorted, each float written as Go's ``encoding/json`` writes it
     (``go_float_text``). Python's own writer when no float needs it (the common case, and faster)."""
-    if not _holds_go_float(value):
+    if not _holds_float(value, lambda item: go_float_text(item) is not None):
         return json.dumps(value, sort_keys=True, ensure_ascii=False)
     return _go_dumps(value)
 
@@ -111,17 +112,7 @@ def _long_float(value: float) -> bool:
 
 def has_long_float(value: Any) -> bool:
     """Does ``value`` hold a float of more than 15 significant digits (``_long_float``)?"""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, float):
-            if _long_float(item):
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
+    return _holds_float(value, _long_float)
 
 
 def _held_number(value: int | float) -> Any:
