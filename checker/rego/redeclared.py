@@ -18,13 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from natpolicy.rego.rule_scope import parameter_names
-from natpolicy.rego.source import Token, enclosing_openers, matching_close, tokens
+from natpolicy.rego.source import NOT_VARIABLES, Token, enclosing_openers, matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
 
 __all__ = ["redeclarations"]
 
-_NOT_VARIABLES = frozenset({"input", "data", "_", "true", "false", "null", "some", "in", "not", "every", "if",
-                            "else", "contains", "default", "with", "as", "import", "package"})
 _SEPARATORS = frozenset({";", "|", "if", "else"})
 _OPA_WORDS = {"a use": "referenced above", "an assignment": "assigned above", "a declaration": "declared above"}
 
@@ -128,7 +126,7 @@ def _pattern_names(source: str, toks: list[Token], s: int, end: int) -> list[int
 
 def _plain_variable(toks: list[Token], j: int, package_names: set[str]) -> bool:
     tok = toks[j]
-    if tok.kind != "ident" or tok.text in _NOT_VARIABLES or tok.text in package_names:
+    if tok.kind != "ident" or tok.text in NOT_VARIABLES or tok.text in package_names:
         return False
     if j > 0 and toks[j - 1].text == ".":
         return False

@@ -19,13 +19,10 @@ from collections.abc import Iterator
 
 from natpolicy.rego.head_terms import rule_branches
 from natpolicy.rego.rule_scope import in_comprehension_head, opens_body, parameter_names
-from natpolicy.rego.source import Token, tokens
+from natpolicy.rego.source import NOT_VARIABLES, Token, tokens
 from natpolicy.rego.static_checks import rule_statements
 
 __all__ = ["reused_else_names"]
-
-_NOT_VARIABLES = frozenset({"input", "data", "_", "true", "false", "null", "some", "in", "not", "every", "if",
-                            "else", "contains", "default", "with", "as", "import", "package"})
 
 
 def reused_else_names(source: str, package_names: set[str]) -> Iterator[tuple[int, str]]:
@@ -68,7 +65,7 @@ def _first_use(toks: list[Token], uses: list[int], body: int) -> int:
 def _variable(toks: list[Token], k: int) -> bool:
     """A name that may be a variable: no keyword, no key after ``.``, no called name (``f(``, ``a.b(``)."""
     tok = toks[k]
-    if tok.kind != "ident" or tok.text in _NOT_VARIABLES or (k > 0 and toks[k - 1].text == "."):
+    if tok.kind != "ident" or tok.text in NOT_VARIABLES or (k > 0 and toks[k - 1].text == "."):
         return False
     j = k
     while j + 2 < len(toks) and toks[j + 1].text == "." and toks[j + 2].kind == "ident":

@@ -38,15 +38,12 @@ from natpolicy.rego.rule_scope import (
     parameter_list,
     parameter_names,
 )
-from natpolicy.rego.source import Token, apply_edits, comments, matching_close, tokens
+from natpolicy.rego.source import NOT_VARIABLES, Token, apply_edits, comments, matching_close, tokens
 from natpolicy.rego.static_checks import declared_name, may_bind, rule_statements
 
 __all__ = ["first_bound_inside", "move_head_terms", "HEAD_TERM"]
 
 HEAD_TERM = "__natpolicy_head"  # the name a moved head term is bound to (a policy cannot write `__natpolicy_`)
-
-_NOT_VARIABLES = frozenset({"input", "data", "_", "true", "false", "null", "some", "in", "not", "every", "if",
-                            "else", "contains", "default", "with", "as", "import", "package"})
 
 
 def first_bound_inside(source: str, package_names: set[str]) -> Iterator[tuple[int, str]]:
@@ -86,10 +83,10 @@ def _branch_findings(toks: list[Token], span: tuple[int, int, int], parameters: 
         if k < body and not in_comprehension_body(toks, k):
             # The head: its names are the rule's output, bound by the body (or its arguments); a ref in it
             # (`contains [input.arr[i], i]`) OPA moves into the body, where it binds.
-            if _bracket_variable(toks, k) and tok.text not in _NOT_VARIABLES:
+            if _bracket_variable(toks, k) and tok.text not in NOT_VARIABLES:
                 head_brackets.append(k)
             continue
-        if tok.kind != "ident" or tok.text in _NOT_VARIABLES or tok.text in package_names \
+        if tok.kind != "ident" or tok.text in NOT_VARIABLES or tok.text in package_names \
                 or (k > 0 and toks[k - 1].text == "."):
             continue
         if declared_name(toks, k) or in_comprehension_head(toks, k):
@@ -279,7 +276,7 @@ def _bracket_variable(toks: list[Token], k: int) -> bool:
 def _ref_bracket(toks: list[Token], k: int) -> bool:
     """Is the ``[`` at ``k`` a ref's bracket (``x[``, ``f(a)[``, ``]["``), not an array's?"""
     before = toks[k - 1]
-    return (before.kind == "ident" and before.text not in _NOT_VARIABLES) or before.text in ("]", ")", "}")
+    return (before.kind == "ident" and before.text not in NOT_VARIABLES) or before.text in ("]", ")", "}")
 
 
 def _enclosing(toks: list[Token], bracket: int, rule_start: int) -> str:
@@ -296,13 +293,13 @@ def _enclosing(toks: list[Token], bracket: int, rule_start: int) -> str:
         before = toks[opener - 1]
         if toks[opener].text == "(":
             # In a body, `contains(` is the builtin, not the keyword of a head.
-            if before.kind == "ident" and (before.text not in _NOT_VARIABLES or before.text == "contains"):
+            if before.kind == "ident" and (before.text not in NOT_VARIABLES or before.text == "contains"):
                 return f"the argument of {_called_name(toks, opener - 1)}(...)"
         elif toks[opener].text == "[" and _ref_bracket(toks, opener):
             if not _names_the_rule(toks, rule_start, opener):
                 nested = "another ref's brackets"  # a bracket of an outer ref: a[b[i]]
         elif toks[opener].text == "{" and (before.text in ("if", "else", ")", "]")
-                                           or (before.kind == "ident" and before.text not in _NOT_VARIABLES)):
+                                           or (before.kind == "ident" and before.text not in NOT_VARIABLES)):
             return nested  # a body: a rule's, an `else`'s or an `every`'s
         else:
             close = matching_close(toks, opener) or len(toks)
@@ -317,7 +314,7 @@ def _names_the_rule(toks: list[Token], rule_start: int, opener: int) -> bool:
     """Is the bracket at ``opener`` part of the rule's own name (``x[k]``, ``a.b[k]``), written before anything
     else of its head?"""
     return toks[opener].depth == 0 and all(t.depth > 0 or t.text in (".", "[", "]") or (
-        t.kind == "ident" and t.text not in _NOT_VARIABLES) for t in toks[rule_start:opener])
+        t.kind == "ident" and t.text not in NOT_VARIABLES) for t in toks[rule_start:opener])
 
 
 def _called_name(toks: list[Token], last: int) -> str:

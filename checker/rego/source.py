@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-__all__ = ["Token", "Call", "ModuleInfo", "SourceProblem", "scan_module", "line_col", "comments"]
+__all__ = ["Token", "Call", "ModuleInfo", "SourceProblem", "scan_module", "line_col", "comments", "NOT_VARIABLES"]
 
 _TOKEN = re.compile(
     r"""
@@ -35,6 +35,9 @@ _TOKEN = re.compile(
 
 # After one of these, a `{` opens a value (object/set literal), not a rule body.
 _VALUE_CONTEXT = frozenset({":=", "=", "==", "!=", "contains", ",", "(", "[", "in", "|", ":", "else", "default"})
+# Names that are never a rule's variable: the roots `input` and `data`, `_`, the literals and the keywords.
+NOT_VARIABLES = frozenset({"input", "data", "_", "true", "false", "null", "some", "in", "not", "every", "if", "else",
+                           "contains", "default", "with", "as", "import", "package"})
 _KEYWORDS = frozenset({"package", "import", "default", "if", "contains", "else", "some", "every", "in", "not", "with",
                        "as"})
 
