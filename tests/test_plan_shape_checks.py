@@ -59,3 +59,51 @@ def test_a_problem_on_one_side_of_two_objects_is_still_found(side: str) -> None:
     good, bad = {"encrypted": True}, {"encrypted": [True]}
     resource = _volume(bad, good) if side == "before" else _volume(good, bad)
     assert plan_shapes.resource_problems(resource) == ["`encrypted` is a JSON array, not a boolean"]
+
+
+def _expected(resources: list[Resource]) -> list[tuple[str, list[str]]]:
+    return [(r.address, p) for r in resources if (p := plan_shapes.resource_problems(r))]
+
+
+def _batched(resources: list[Resource]) -> list[tuple[str, list[str]]]:
+    found = {id(r): (r.address, p) for r, p in plan_shapes.problem_resources(resources)}
+    return [found[id(r)] for r in resources if id(r) in found]
+
+
+@pytest.mark.parametrize("kind", sorted(plan_shapes.SHAPES))
+def test_the_column_pass_reports_exactly_what_each_resource_alone_does(kind: str) -> None:
+    # Each variant in a column of plain resources of the same type, on either side or both:
+    # the batch must name the same resources with the same problems, in the same words.
+    shape = plan_shapes.SHAPES[kind]
+    plain = Resource(address=f"{kind}.plain", type=kind, name="plain", before=None, after={})
+    for name, attribute_shape in shape.items():
+        for i, value in enumerate(_variants(attribute_shape)):
+            values = {name: value}
+            resources = [
+                plain,
+                Resource(address=f"{kind}.both{i}", type=kind, name="both", before=values, after=values),
+                Resource(address=f"{kind}.after{i}", type=kind, name="after", before={}, after=dict(values)),
+                Resource(address=f"{kind}.before{i}", type=kind, name="before", before=dict(values), after=None),
+            ]
+            assert _batched(resources) == _expected(resources), (name, value)
+            assert _batched([plain, resources[2]]) == _expected([plain, resources[2]]), (name, value)
+
+
+def test_the_column_pass_reads_every_side_and_only_dicts() -> None:
+    class Values(dict):  # type: ignore[type-arg]
+        pass
+
+    good = _volume({"encrypted": True}, {"encrypted": "true"})
+    odd = [
+        _volume({"encrypted": 1}, {"encrypted": True}),             # the before side of two objects
+        _volume(Values(encrypted=[]), None),                        # a dict subclass is still read
+        _volume(["not", "a", "dict"], {"encrypted": " FALSE "}),  # a side that is no object is passed over
+    ]
+    for resource in odd:
+        assert _batched([good, resource]) == _expected([good, resource]), resource
+    assert _batched([good, *odd]) == _expected([good, *odd]) != []
+    routes = [Resource(address=f"aws_route_table.r{i}", type="aws_route_table", name="r", before=None,
+                       after={"route": [{"cidr_block": "0.0.0.0/0", "nat_gateway_id": v}]})
+              for i, v in enumerate(["nat-1", None, UNKNOWN, 7])]
+    assert _batched(routes) == _expected(routes) == [
+        ("aws_route_table.r3", ["`route[0].nat_gateway_id` is a JSON number, not a string"])]

@@ -15,7 +15,7 @@ from natpolicy.address import module_path
 from natpolicy.errors import InputError
 from natpolicy.gc_pause import paused_gc
 from natpolicy.loaders import plan_fast
-from natpolicy.loaders.plan_shapes import resource_problems
+from natpolicy.loaders.plan_shapes import problem_resources
 from natpolicy.loaders.plan_text import decode, parse_json, read_bytes
 from natpolicy.loaders.plan_values import apply_unknown, full_address
 from natpolicy.loaders.references import ConfigIndex, LazyReferences
@@ -203,10 +203,8 @@ def finish_resources(resources: list[Resource], configuration: Any, origin: str,
             names = module_path(res.module)
             res.module_sources = tuple(sources.get(names[:i + 1]) for i in range(len(names)))
 
-    for res in resources:
-        problems = resource_problems(res)
-        if problems:
-            res.unjudged = tuple(problems)
+    for res, problems in problem_resources(resources):
+        res.unjudged = tuple(problems)
     if text is not None:
         _attach_plan_lines(resources, text, origin)
 

@@ -13,16 +13,23 @@ findings on everything else.
 ``natpolicy.policies`` read (SG, EBS, FLOW, NAT); keep it in step with them.
 A kind is a name below, or a mapping: a list of blocks, each with those
 attributes. ``None`` and unknown values always pass.
+
+A loader asks ``problem_resources`` of all its resources at once: it reads
+one attribute of every resource of a type together, as a column, and judges
+the column by the set of its values' types, in C; only a type whose column
+holds a value outside the plain types is checked resource by resource.
 """
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import chain, repeat
 from typing import Any
 
-from natpolicy.model import UNKNOWN, Resource
+from natpolicy.model import UNKNOWN, Resource, Unknown
 
-__all__ = ["MAX_REPORTED", "SHAPES", "no_shape_problems", "resource_problems", "shape_problems"]
+__all__ = ["MAX_REPORTED", "SHAPES", "no_shape_problems", "problem_resources", "resource_problems",
+           "shape_problems"]
 
 Shape = str | Mapping[str, "Shape"]
 
@@ -73,6 +80,95 @@ SHAPES: Mapping[str, Mapping[str, Shape]] = {
 
 # Lines per plan: past this, one more line counts the rest (a plan of 100k broken resources is one problem).
 MAX_REPORTED = 20
+
+
+def problem_resources(resources: Iterable[Resource]) -> Iterator[tuple[Resource, list[str]]]:
+    """Each resource with a problem and ``resource_problems(resource)``; the others are passed over.
+
+    A type is checked resource by resource only when one of its columns is not plainly right.
+    """
+    by_type: dict[str, list[Resource]] = {}
+    for resource in resources:
+        group = by_type.get(resource.type)
+        if group is None:  # not ``setdefault``: no empty list made and dropped per resource
+            by_type[resource.type] = [resource]
+        else:
+            group.append(resource)
+    for kind, group in by_type.items():
+        shape = SHAPES.get(kind)
+        if shape is None:
+            continue
+        # Every dict side once: a no-op shares one object for both (plan_fast).
+        sides = [r.after for r in group if isinstance(r.after, dict)]
+        sides += [r.before for r in group if r.before is not r.after and isinstance(r.before, dict)]
+        if set(map(type, sides)) <= _DICTS_ONLY and _columns_pass(sides, shape):  # a dict subclass: each alone
+            continue
+        for resource in group:
+            problems = resource_problems(resource)
+            if problems:
+                yield resource, problems
+
+
+_NONE, _UNKNOWN = type(None), Unknown
+# The types a column may hold, per kind, for every value in it to pass ``_check`` without more tests.
+_PLAIN: Mapping[str, frozenset[type]] = {
+    STR: frozenset({str, _NONE, _UNKNOWN}),
+    BOOL: frozenset({bool, _NONE, _UNKNOWN}),
+    PORT: frozenset({int, _NONE, _UNKNOWN}),  # a bool is no port: type(True) is bool, not int
+    PROTOCOL: frozenset({str, int, _NONE, _UNKNOWN}),
+    STRS: frozenset({list, _NONE, _UNKNOWN}),
+}
+_ITEMS = frozenset({str, _NONE, _UNKNOWN})
+_LISTS_ONLY = frozenset({list})
+_DICTS_ONLY = frozenset({dict})  # of a list of strings
+_BLOCK_LISTS = frozenset({list, _NONE, _UNKNOWN})
+_BLOCKS = frozenset({dict, _UNKNOWN})  # a null block is a problem, an unknown one is not
+_BOOL_TEXTS = frozenset({"true", "false", ""})
+
+
+def _columns_pass(sides: list[Any], shape: Mapping[str, Shape]) -> bool:
+    """True only when ``shape_problems(side, shape)`` has nothing to say for each of ``sides`` (dicts).
+
+    False may also mean "not sure" (a float port, a str subclass): the caller then asks each resource.
+    Types are compared exactly: ``int`` excludes ``bool``, and a subclass of ``str`` or ``list`` is
+    left to the per-resource checks.
+    """
+    column: list[Any]
+    for name, kind in shape.items():
+        if kind is not STRS and kind.__class__ is str:
+            # One pass in C, no column kept: nearly every scalar column is plainly right.
+            types = set(map(type, map(dict.get, sides, repeat(name))))
+            if types <= _PLAIN[kind]:
+                continue
+            column = list(map(dict.get, sides, repeat(name)))
+        else:
+            column = list(map(dict.get, sides, repeat(name)))
+            types = set(map(type, column))
+        if not isinstance(kind, str):  # a list of blocks
+            if not types <= _BLOCK_LISTS:
+                return False
+            lists = column if types == _LISTS_ONLY else [v for v in column if v.__class__ is list]
+            blocks = list(chain.from_iterable(lists))
+            block_types = set(map(type, blocks))
+            if not block_types <= _BLOCKS:
+                return False
+            if _UNKNOWN in block_types:
+                blocks = [b for b in blocks if b is not UNKNOWN]
+            if blocks and not _columns_pass(blocks, kind):
+                return False
+            continue
+        if types <= _PLAIN[kind]:
+            if kind is STRS and list in types:
+                lists = column if types == _LISTS_ONLY else [v for v in column if v.__class__ is list]
+                if not set(map(type, chain.from_iterable(lists))) <= _ITEMS:
+                    return False
+            continue
+        if kind is BOOL and types <= {bool, str, _NONE, _UNKNOWN}:
+            # Launch templates write "true"/"false"/"" (strings): as ``_check`` reads them.
+            if all(v.strip().lower() in _BOOL_TEXTS for v in column if v.__class__ is str):
+                continue
+        return False
+    return True
 
 
 def resource_problems(resource: Resource) -> list[str]:

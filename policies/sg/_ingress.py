@@ -20,12 +20,14 @@ prefix list means nothing. Sources are unioned, so ``0.0.0.0/1`` plus
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar
 
 from natpolicy.check import Note, ResourceCheck, Violation, record
 from natpolicy.model import UNKNOWN, Resource, ResourceModel
 from natpolicy.policies.sg._coverage import open_positions
+from natpolicy.policies.sg._screen import MEMO as _SCREEN_MEMO
+from natpolicy.policies.sg._screen import Screen, screen_of
 from natpolicy.policies.sg._validity import (
     ATTRIBUTE_FAMILY,
     Network,
@@ -206,6 +208,8 @@ def exposures(resource: Resource, model: ResourceModel, admin: frozenset[int],
     # the very ``after`` object too, so a resource given new values is re-read.
     if cached is not None and cached[0] is resource and cached[1] is resource.after:
         return cached[2]
+    if screen_of(model).is_quiet(resource):
+        return ()  # no entry opens the internet even read loosely, so none strictly (``_screen``)
     found: list[Exposure] = []
     for entry in _entries(resource, model):
         sources = internet_sources(entry.sources)
@@ -306,6 +310,8 @@ def refusals(resource: Resource, model: ResourceModel) -> tuple[str, ...]:
     cached = memo.get(id(resource))
     if cached is not None and cached[0] is resource and cached[1] is resource.after:
         return cached[2]
+    if screen_of(model).is_quiet(resource):
+        return ()  # every entry would be skipped below: none opens the internet read loosely
     notes: list[str] = []
     for entry in _entries(resource, model):
         if not internet_sources(entry.sources, loose=True):
@@ -376,6 +382,8 @@ def group_unions(model: ResourceModel, admin: frozenset[int],
 
 def _group_unions(model: ResourceModel, admin: frozenset[int],
                   web: frozenset[int]) -> Mapping[int, tuple[Exposure, ...]]:
+    if not screen_of(model).unions_possible:
+        return {}  # the sources of every entry that could be a member do not cover a family together
     groups: dict[tuple[str, ...], list[tuple[IngressEntry, Span]]] = {}
     for resource in model.of_type(*SG_TYPES):
         if resource.mode != "managed" or not resource.exists_after:
@@ -553,6 +561,18 @@ class IngressExposureCheck(ResourceCheck):
         self._web = port_set(self.options.get("web_ports") or ())
 
     def scan(self, resource: Resource, model: ResourceModel) -> Iterable[Violation | Note]:
+        # ``screen_of`` and ``Screen.is_quiet`` inline: four rules ask it of every SG resource.
+        screen: Screen = model.memo(_SCREEN_MEMO, Screen)
+        if not screen.built:
+            screen.build(model)
+        seen = screen.silent.get(id(resource))
+        if seen is not None and seen[0] is resource and seen[1] is resource.after:
+            # No exposure of its own, no refusal note, no union anywhere (``_screen``): nearly
+            # every resource, answered without a generator.
+            return ()
+        return self._scan(resource, model)
+
+    def _scan(self, resource: Resource, model: ResourceModel) -> Iterator[Violation | Note]:
         # Every SG rule says it (the runner keeps one), so `--check SG002` alone still does.
         yield from (Note(text) for text in refusals(resource, model))
         for exposure in open_exposures(resource, model, self._admin, self._web):
