@@ -36,6 +36,8 @@ def _code(match: re.Match[str]) -> str:
 
 def escape(text: str) -> str:
     r"""``text`` with every control character written out (``\e``, ``\n``, ``\x07``, ``\u202e``)."""
+    if text.isascii() and text.isprintable():  # printable ASCII holds none of _CONTROL's characters
+        return text
     if _CONTROL.search(text) is None:  # the common case: nothing to copy
         return text
     return _CONTROL.sub(_code, text)
@@ -49,6 +51,11 @@ def defang_line(line: str) -> str:
     """
     if "##[" in line:
         line = line.replace("##[", "##\\[")
+    # The pattern's ``\s`` and ``str.lstrip`` strip the same characters (both Py_UNICODE_ISSPACE), so
+    # a line whose stripped text does not start with ``::`` is one the substitution leaves alone: it
+    # is returned without calling ``sub``, which parses its template in Python on every call.
+    if not line.lstrip().startswith("::"):
+        return line
     return _COMMAND_START.sub(r"\1\\:", line, count=1)
 
 
