@@ -93,7 +93,9 @@ def test_version_loads_neither_the_loaders_nor_the_rules(tmp_path: Path) -> None
 _LAZY_PATTERNS = {"natpolicy.suppressions": ("_skip", "_comment_line"),
                   "natpolicy.foreign_skips": ("_checkov", "_ignore", "_comment"),
                   "natpolicy.foreign_ids": ("_foreign",), "natpolicy.config": ("_surrogate",),
-                  "natpolicy.loaders.sourcemap": ("_header",)}
+                  "natpolicy.loaders.sourcemap": ("_header",),
+                  # Only text that is not printable ASCII, or a line starting with "::", needs these.
+                  "natpolicy.safe_text": ("_control", "_command_start")}
 _PATTERNS_CHILD = """
 import contextlib, importlib, io, json, sys
 from natpolicy.cli import main
