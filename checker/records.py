@@ -126,6 +126,11 @@ def _record(cls: type, options: dict[str, Any]) -> type:
     if own_init:
         options.update(init=False, frozen=False)
     had_doc = bool(cls.__dict__.get("__doc__"))
+    if own_init and not had_doc:
+        # dataclass would describe the class by the signature of the ``__init__`` it has now, object's,
+        # read from its text signature with ``tokenize`` and ``ast`` (about 3 M instructions a class);
+        # ``_add_init`` writes the description from the real ``__init__`` below, as dataclass would.
+        cls.__doc__ = cls.__name__
     built: Any = dataclasses.dataclass(cls, eq=False, repr=False, **options)
     params = built.__dataclass_params__
     params.eq, params.repr = eq, repr_

@@ -378,8 +378,9 @@ def test_the_console_script_flushes_everything_before_its_fast_exit(tmp_path: Pa
 
 
 def test_the_console_script_runs_with_the_collector_paused_and_main_leaves_it_as_it_was() -> None:
-    # run() pauses the cyclic collector around main() (imports and set-up hold no garbage cycles worth
-    # collecting); main() itself, as in-process callers use it, leaves the collector as it found it.
+    # run() turns the cyclic collector off for main() and the exit after it (imports and set-up hold no garbage
+    # cycles worth collecting, and os._exit frees nothing); main() itself, as in-process callers use it, leaves
+    # the collector as it found it.
     probe = """
 import gc, natpolicy.cli as cli
 real = cli.main
