@@ -10,7 +10,7 @@ names the resource's own block as a ``relatedLocation`` (natpolicy.call_sites).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable
 from typing import Any
 
 from natpolicy import __version__
@@ -157,6 +157,8 @@ def _fingerprints(findings: list[Finding]) -> list[str]:
     Each plain fingerprint (a SHA-256) is worked out once per finding.
     """
     plain = [f.fingerprint for f in findings]
+    if len({f.origin for f in findings}) < 2:
+        return plain  # one root (one plan): nothing can collide
     # The resource's own block, also when the finding is shown on its module call: the
     # fingerprints stay what they were before findings moved onto calls.
     places = [(f.rule_id, fp, f.block_location.path) for f, fp in zip(findings, plain, strict=True)]
@@ -308,16 +310,39 @@ def _result_json(f: Finding, index: dict[str, int], with_suppressions: bool, fin
     return text + "}"
 
 
-def _compact_log(log: dict[str, Any], results: str) -> str:
-    """``_compact(log)`` with ``results`` (JSON text) as its run's results: ``json.dumps``' objects, key by key."""
+def _compact_log(log: dict[str, Any], results: list[str]) -> str:
+    """``_compact(log)`` with ``results`` (each result's JSON text) as its run's results.
+
+    ``json.dumps`` writes an object as ``{`` + ``key:value`` joined by ``,`` + ``}`` (``{}`` when
+    empty): written here key by key into one list of pieces, joined once (the results are
+    nearly all of the text: each step that wrapped them copied them whole).
+    """
+    pieces: list[str] = []
     (run,) = log["runs"]
-    run_text = _object((key, results if key == "results" else _compact(value)) for key, value in run.items())
-    return _object((key, f"[{run_text}]" if key == "runs" else _compact(value)) for key, value in log.items())
+
+    def results_text() -> None:
+        pieces.extend(("[", ",".join(results), "]"))
+
+    def runs_text() -> None:
+        pieces.append("[")
+        _object_into(pieces, run, "results", results_text)
+        pieces.append("]")
+
+    _object_into(pieces, log, "runs", runs_text)
+    return "".join(pieces)
 
 
-def _object(items: Iterable[tuple[str, str]]) -> str:
-    """A JSON object from its keys and its values' JSON text, as ``json.dumps`` with ``(",", ":")`` writes it."""
-    return "{" + ",".join(f"{_string(key)}:{text}" for key, text in items) + "}"
+def _object_into(pieces: list[str], members: dict[str, Any], hole: str, fill: Callable[[], None]) -> None:
+    """``_compact(members)`` onto ``pieces``, but for the value of ``hole``, which ``fill`` writes."""
+    separator = "{"
+    for key, value in members.items():
+        pieces.append(f"{separator}{_string(key)}:")
+        separator = ","
+        if key == hole:
+            fill()
+        else:
+            pieces.append(_compact(value))
+    pieces.append("}" if separator == "," else "{}")
 
 
 def report(result: RunResult, settings: ReportSettings) -> str:
@@ -339,5 +364,5 @@ def report(result: RunResult, settings: ReportSettings) -> str:
             text = _compact(_result(f, shown.index, shown.any_suppressed, fp, artifacts))
         results.append(text)
     log = _log(result, shown, category, [])
-    compact = _compact_log(log, "[" + ",".join(results) + "]")
+    compact = _compact_log(log, results)
     return indent_compact(compact, lambda: render(result, category=category, include_suppressed=with_suppressed)) + "\n"
