@@ -75,3 +75,34 @@ def test_a_shared_mask_is_judged_once_and_a_deep_true_still_counts() -> None:
     for public in ("tag-value", "list-value", "first-value"):
         assert scrub(public) == public
     assert Scrubber(ResourceModel(resources[:2] + resources[3:]))("deep-secret") == "deep-secret"
+
+
+class _Mapping(dict):  # type: ignore[type-arg]
+    pass
+
+
+class _Text(str):
+    pass
+
+
+def test_with_nothing_to_hide_value_copies_as_the_scrubbing_walk_does() -> None:
+    from natpolicy.model import Resource, ResourceModel
+    from natpolicy.runner import Scrubber
+
+    nothing = Scrubber(ResourceModel([]))
+    # A secret in no value below: the scrubbing walk itself runs, and changes no string.
+    walking = Scrubber(ResourceModel([Resource(address="aws_db_instance.a", type="aws_db_instance", name="a",
+                                               after={"password": "unrelated-secret"},
+                                               after_sensitive={"password": True})]))
+    assert nothing._hides is False and walking._hides is True
+    values = [
+        {"a": 1, "b": (1, [2, (3,)]), "c": {"d": ("x",), 5: None}, "e": _Mapping(f=(1,)), "g": _Text("t")},
+        _Mapping(a=(1, 2), b={"c": [()]}), [({"a": (1,)},)], ("t",), "text", 3, None, {},
+    ]
+    for value in values:
+        copied, walked = nothing.value(value), walking.value(value)
+        assert copied == walked and repr(copied) == repr(walked)  # tuples become lists on both
+        assert type(copied) is type(walked)
+        if isinstance(value, (dict, list, tuple)):
+            assert copied is not value  # a copy: the finding's details are not the violation's
+    assert nothing("a message") == walking("a message") == "a message"
