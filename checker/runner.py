@@ -168,22 +168,35 @@ class Scrubber:
         # and the plan decode shares one mask object among every resource with the same mask text (a 10k plan
         # has a handful, mostly {"tags": {}, "tags_all": {}}): each is looked at once, not walked per resource.
         # The masks stay referenced by the resources during this loop, so no id is reused. The lookups are
-        # written out in the loop, not called: a call per mask was half the loop's cost.
+        # written out in the loop, not called (a call per mask was half the loop's cost), and as resources
+        # of one type come in a row and mostly share their mask, the last mask judged is compared first.
         marking: dict[int, bool] = {}
+        last_mask: Any = None
+        last_marked = False
         for res in model:
             after_mask = res.after_sensitive
             if after_mask:
-                marked = marking.get(id(after_mask))
-                if marked is None:
-                    marked = marking[id(after_mask)] = _marks_any(after_mask)
+                if after_mask is last_mask:
+                    marked = last_marked
+                else:
+                    found = marking.get(id(after_mask))
+                    if found is None:
+                        found = marking[id(after_mask)] = _marks_any(after_mask)
+                    marked = last_marked = found
+                    last_mask = after_mask
                 if marked:
                     _collect_sensitive(res.after, after_mask, secrets)
             before_mask = res.before_sensitive
             # A no-op's two sides are often one object with one mask (the plan decode shares them): walked once.
             if before_mask and (before_mask is not after_mask or res.before is not res.after):
-                marked = marking.get(id(before_mask))
-                if marked is None:
-                    marked = marking[id(before_mask)] = _marks_any(before_mask)
+                if before_mask is last_mask:
+                    marked = last_marked
+                else:
+                    found = marking.get(id(before_mask))
+                    if found is None:
+                        found = marking[id(before_mask)] = _marks_any(before_mask)
+                    marked = last_marked = found
+                    last_mask = before_mask
                 if marked:
                     _collect_sensitive(res.before, before_mask, secrets)
         self._index = _SecretIndex(s for s in secrets if len(s) >= _MIN_SECRET)

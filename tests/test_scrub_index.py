@@ -106,3 +106,21 @@ def test_with_nothing_to_hide_value_copies_as_the_scrubbing_walk_does() -> None:
         if isinstance(value, (dict, list, tuple)):
             assert copied is not value  # a copy: the finding's details are not the violation's
     assert nothing("a message") == walking("a message") == "a message"
+
+
+def test_masks_in_any_order_each_side_judged_by_its_own_mask() -> None:
+    # The build compares each mask with the last one judged before looking it up: runs of one mask,
+    # masks alternating, a before side whose mask is the after side's, or the last one judged.
+    from natpolicy.model import Resource, ResourceModel
+    from natpolicy.runner import Scrubber
+
+    marks, inert = {"token": True}, {"token": False}
+    sides = [(marks, inert), (inert, marks), (marks, marks), (inert, inert), (marks, inert), (inert, marks),
+             (False, marks), (marks, False), (inert, inert)]
+    resources = [Resource(f"aws_x.r{i}", "aws_x", f"r{i}", before={"token": f"before-{i:02}"},
+                          after={"token": f"after-{i:02}"}, before_sensitive=before, after_sensitive=after)
+                 for i, (before, after) in enumerate(sides)]
+    scrub = Scrubber(ResourceModel(resources))
+    for i, (before, after) in enumerate(sides):
+        assert scrub(f"before-{i:02}") == (_HIDDEN if before is marks else f"before-{i:02}")
+        assert scrub(f"after-{i:02}") == (_HIDDEN if after is marks else f"after-{i:02}")
