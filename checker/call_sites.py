@@ -42,6 +42,8 @@ def move_to_call_sites(result: RunResult, model: ResourceModel, *, source_root: 
 
 
 def _moved(f: Finding, finder: _CallFinder) -> Finding:
+    if not f.address.startswith("module."):
+        return f  # a root module resource (module_prefix reads no step unless the address starts so)
     module = module_prefix(f.address)
     if not module:
         return f
@@ -66,11 +68,20 @@ class _CallFinder:
         self.model = model
         self.root = root
         self.hcl_blocks = model.context.hcl_blocks
-        # Plans whose configuration is at hand: --source-root, or some resource of theirs was mapped to it.
-        self.mapped = {r.origin for r in model if r.mapped_to_source}
+        self._mapped: set[str] | None = None
         self.explicit_root = explicit_root
         self._index: SourceIndex | None = None
         self._plan_calls: dict[str, SourceLocation | None] = {}
+
+    @property
+    def mapped(self) -> set[str]:
+        """Plans whose configuration is at hand: some resource of theirs was mapped to it.
+
+        Worked out on the first finding inside a module that asks (a loop over every resource).
+        """
+        if self._mapped is None:
+            self._mapped = {r.origin for r in self.model if r.mapped_to_source}
+        return self._mapped
 
     def call(self, f: Finding, name: str) -> SourceLocation | None:
         found = self.hcl_blocks.get((f.origin, f"module.{name}"))

@@ -60,9 +60,36 @@ def _base64_cores(literal: bytes) -> list[str]:
 
 _FORWARD_AND_BACK = [*_LITERALS, *(word[::-1] for word in _LITERALS)]
 _CORES = sorted({core for word in _FORWARD_AND_BACK for core in _base64_cores(word.encode())}, key=len, reverse=True)
+_TRIGGER_WORDS = [*_FORWARD_AND_BACK, "-----BEGIN", *_CORES]
+# The trigger words' characters, rarest first in natpolicy's own findings (the messages, addresses and
+# details of a 10k plan's 684 findings: "A" never occurs, " " most often). Only speed depends on it.
+_RARE_FIRST = "AFGJKLMQTUVWXYZzINj-BERPHkx945Sh13m2bfgydviuw0.nltcrpsa_o "
+
+
+def _anchored_pattern(words: list[str]) -> str:
+    """A pattern that finds a match in a text exactly when the text holds one of ``words`` (maybe elsewhere).
+
+    ``re`` skips a position with one bitmap test when its character cannot start a match, and a
+    match attempt costs tens of times that. Started at their first characters (a trie of the words),
+    the trigger words begin with letters frequent in any message ("d", "g", "n", "t", "u"), and every
+    fourth position or so is tried (about half of the redaction's cost in a 10k plan's run). Here each
+    word is matched from its rarest character (:data:`_RARE_FIRST`): ``c(?<=before c)after``. A text
+    holds the word exactly when that character occurs with the word's part before it just behind it
+    (the lookbehind) and its part after it just ahead, so a search finds a match exactly when the trie
+    would find one; where, and which word, may differ. Callers only ask whether there is one.
+    """
+    rank = {char: i for i, char in enumerate(_RARE_FIRST)}
+    by_anchor: dict[str, list[str]] = {}
+    for word in dict.fromkeys(words):
+        at = min(range(len(word)), key=lambda i: (rank.get(word[i], len(rank)), i))
+        before = word[:at + 1]
+        lookbehind = f"(?<={re.escape(before)})" if len(before) > 1 else ""
+        by_anchor.setdefault(word[at], []).append(lookbehind + re.escape(word[at + 1:]))
+    return "|".join(f"{re.escape(anchor)}(?:{'|'.join(rests)})" for anchor, rests in sorted(by_anchor.items()))
+
+
 # Anything that could start a redaction; most text has none of these and is returned as is.
-# As a trie, so a long run of one letter costs one branch per character, not one per word.
-_TRIGGER = re.compile(trie_pattern([*_FORWARD_AND_BACK, "-----BEGIN", *_CORES]))
+_TRIGGER = re.compile(_anchored_pattern(_TRIGGER_WORDS))
 
 
 @functools.cache

@@ -93,20 +93,45 @@ def _run(model: ResourceModel, checks: Iterable[BaseCheck]) -> RunResult:
 def _finding(check: BaseCheck, violation: Violation, resource: Resource, scrub: Scrubber) -> Finding:
     severity = violation.severity or check.severity
     # What the loader knows about the resource (a block deleted in the commit: where it was).
-    context = resource.finding_context or FindingContext()
-    return Finding(
-        rule_id=check.id,
-        rule_name=check.name,
-        severity=severity,
-        level=violation.level or sarif_level(severity),
-        address=resource.address,
-        resource_type=resource.type,
-        message=scrub(violation.message + context.note),
-        origin=resource.origin,
-        location=resource.location or SourceLocation(path=resource.origin or "<unknown>"),
-        key=violation.key,
-        details=scrub.value({**(violation.details or {}), **context.details}),
-    )
+    context = resource.finding_context or _NO_CONTEXT
+    return _new_finding({
+        "rule_id": check.id,
+        "rule_name": check.name,
+        "severity": severity,
+        "level": violation.level or sarif_level(severity),
+        "address": resource.address,
+        "resource_type": resource.type,
+        "message": scrub(violation.message + context.note),
+        "origin": resource.origin,
+        "location": resource.location or SourceLocation(path=resource.origin or "<unknown>"),
+        "key": violation.key,
+        "details": scrub.value({**(violation.details or {}), **context.details}),
+        "suppression": None,
+        "suppression_kind": "inSource",
+        "related": (),
+    })
+
+
+def _new_finding(fields: dict[str, Any]) -> Finding:
+    """``Finding(**fields)`` given every field in order, without running its ``__init__``.
+
+    ``Finding`` is frozen, so its ``__init__`` sets each of its 14 fields through
+    ``object.__setattr__``: about 30,000 instructions a finding, two thirds of turning a
+    violation into one. It has no ``__post_init__`` and no slots, so an instance is its
+    ``__dict__``: the same fields, set at once (``tests/test_runner_findings.py`` holds this
+    to ``Finding(**fields)``, defaults and field order included).
+    """
+    finding: Finding = _NEW(Finding)
+    _SET(finding, "__dict__", fields)
+    return finding
+
+
+_NEW = object.__new__
+_SET = object.__setattr__
+
+
+# A resource without a loader's context: one for all of them (frozen; its details are only read).
+_NO_CONTEXT = FindingContext()
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -142,30 +167,48 @@ class Scrubber:
         # id(mask) -> does it hold a `true` at any depth? Only there does _collect_sensitive collect anything,
         # and the plan decode shares one mask object among every resource with the same mask text (a 10k plan
         # has a handful, mostly {"tags": {}, "tags_all": {}}): each is looked at once, not walked per resource.
-        # The masks stay referenced by the resources during this loop, so no id is reused.
+        # The masks stay referenced by the resources during this loop, so no id is reused. The lookups are
+        # written out in the loop, not called (a call per mask was half the loop's cost), and as resources
+        # of one type come in a row and mostly share their mask, the last mask judged is compared first.
         marking: dict[int, bool] = {}
-
-        def marks(mask: Any) -> bool:
-            found = marking.get(id(mask))
-            if found is None:
-                found = marking[id(mask)] = _marks_any(mask)
-            return found
-
+        last_mask: Any = None
+        last_marked = False
         for res in model:
-            after_mask, before_mask = res.after_sensitive, res.before_sensitive
-            if after_mask and marks(after_mask):
-                _collect_sensitive(res.after, after_mask, secrets)
-            # A no-op's two sides are often one object with one mask (the plan decode shares them): walk it once.
-            same_side = res.before is res.after and before_mask is after_mask
-            if before_mask and not same_side and marks(before_mask):
-                _collect_sensitive(res.before, before_mask, secrets)
+            after_mask = res.after_sensitive
+            if after_mask:
+                if after_mask is last_mask:
+                    marked = last_marked
+                else:
+                    found = marking.get(id(after_mask))
+                    if found is None:
+                        found = marking[id(after_mask)] = _marks_any(after_mask)
+                    marked = last_marked = found
+                    last_mask = after_mask
+                if marked:
+                    _collect_sensitive(res.after, after_mask, secrets)
+            before_mask = res.before_sensitive
+            # A no-op's two sides are often one object with one mask (the plan decode shares them): walked once.
+            if before_mask and (before_mask is not after_mask or res.before is not res.after):
+                if before_mask is last_mask:
+                    marked = last_marked
+                else:
+                    found = marking.get(id(before_mask))
+                    if found is None:
+                        found = marking[id(before_mask)] = _marks_any(before_mask)
+                    marked = last_marked = found
+                    last_mask = before_mask
+                if marked:
+                    _collect_sensitive(res.before, before_mask, secrets)
         self._index = _SecretIndex(s for s in secrets if len(s) >= _MIN_SECRET)
+        # Most plans mark nothing sensitive (or only short values): then no text changes, asked once here
+        # rather than through _SecretIndex.__bool__ per text (a message and each key and value of details).
+        self._hides = bool(self._index)
         self._model = model
         self._addresses: set[str] | None = None  # built on the first message that needs it
 
     def __call__(self, text: str) -> str:
         index = self._index
-        if not index or index.find(text) is None:
+        if not self._hides or index.find(text) is None:
             return text
         addresses = self._public_addresses()
         out: list[str] = []
@@ -180,6 +223,8 @@ class Scrubber:
 
     def value(self, value: Any) -> Any:
         """``details`` and the like: every string inside, scrubbed (keys too)."""
+        if not self._hides:
+            return _copied(value)  # what the walk below gives when no string changes
         if isinstance(value, str):
             return self(value)
         if isinstance(value, dict):
@@ -253,6 +298,21 @@ class _SecretIndex:
                 i += 1
         out.append(text[pos:])
         return "".join(out)
+
+
+def _copied(value: Any) -> Any:
+    """``Scrubber.value`` with nothing to hide: dicts copied, lists and tuples copied as lists, the rest as is."""
+    if type(value) is dict:  # details: mostly a few plain values, copied in one step
+        out = dict(value)
+        for key, item in out.items():
+            if isinstance(item, (dict, list, tuple)):
+                out[key] = _copied(item)  # a new value for a key already there: the dict keeps its size
+        return out
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_copied(item) for item in value]
+    return value
 
 
 def _marks_any(mask: Any) -> bool:

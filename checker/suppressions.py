@@ -211,11 +211,17 @@ def _inline_reason(
     today: _dt.date | None = None,
 ) -> str | None:
     locations = [finding.location] if own_block else []
-    if module_blocks is not None:
+    # A root module resource has no enclosing module (module_steps reads none unless the address starts
+    # with "module."): asked per finding, the walk cost more than the rest of this function.
+    if module_blocks is not None and finding.address.startswith("module."):
         for module in enclosing_modules(finding.address):
             block = module_blocks(finding, module)
             if block is not None and block != finding.location:
                 locations.append(block)
+    if not any(reader.lines(location.path) for location in locations):
+        # No source lines at any of them (a plan's JSON, a file not found): no skip comment of either kind
+        # to read, so no reason and no note, as the two searches below would find.
+        return None
     reason = _natpolicy_reason(finding, reader, locations, known, notes)
     if reason is None:
         today = today or _dt.datetime.now(_dt.timezone.utc).date()

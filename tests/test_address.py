@@ -240,3 +240,26 @@ def test_sarif_logical_name_keeps_a_dotted_key(cli: Cli, tmp_path: Path) -> None
     log = json.loads(cli("check", str(path), "--format", "sarif").out)
     [location] = [loc for r in log["runs"][0]["results"] for loc in r["locations"][0]["logicalLocations"]]
     assert location == {"fullyQualifiedName": 'aws_security_group.x["a.b"]', "name": 'x["a.b"]', "kind": "resource"}
+
+
+def _parsed_logical_name(address: str) -> str:
+    """``logical_name`` without its shortcut: the parse, else what follows the last dot."""
+    try:
+        return parse(address).logical_name
+    except AddressError:
+        return address.rsplit(".", 1)[-1]
+
+
+@pytest.mark.parametrize("address", [
+    "aws_vpc.main", "data.aws_vpc.main", "module.a.module.b.aws_x.y", "module.a.aws_x", "aws_x.", ".y", "",
+    "no_dot", "a.b.c", "module..aws_x.y", "module.a.data.aws_x.y", "aws_x.y\x0bz", "aws_x.y[0]", 'aws_x.y["a.b"]',
+    "aws_x.y z", "aws_x.y\tz", "module.a[1].aws_x.y", 'aws_x."y"', "aws_x.y]",
+])
+def test_logical_name_is_the_parsed_name_with_or_without_the_shortcut(address: str) -> None:
+    assert logical_name(address) == _parsed_logical_name(address)
+
+
+@settings(max_examples=300, database=None, deadline=None)
+@given(st.text(alphabet="ab_.-[]\"0 \tmoduleta\x0b", max_size=24))
+def test_logical_name_of_any_text_is_the_parsed_name(address: str) -> None:
+    assert logical_name(address) == _parsed_logical_name(address)

@@ -75,3 +75,52 @@ def test_a_shared_mask_is_judged_once_and_a_deep_true_still_counts() -> None:
     for public in ("tag-value", "list-value", "first-value"):
         assert scrub(public) == public
     assert Scrubber(ResourceModel(resources[:2] + resources[3:]))("deep-secret") == "deep-secret"
+
+
+class _Mapping(dict):  # type: ignore[type-arg]
+    pass
+
+
+class _Text(str):
+    pass
+
+
+def test_with_nothing_to_hide_value_copies_as_the_scrubbing_walk_does() -> None:
+    from natpolicy.model import Resource, ResourceModel
+    from natpolicy.runner import Scrubber
+
+    nothing = Scrubber(ResourceModel([]))
+    # A secret in no value below: the scrubbing walk itself runs, and changes no string.
+    walking = Scrubber(ResourceModel([Resource(address="aws_db_instance.a", type="aws_db_instance", name="a",
+                                               after={"password": "unrelated-secret"},
+                                               after_sensitive={"password": True})]))
+    assert nothing._hides is False and walking._hides is True
+    values = [
+        {"a": 1, "b": (1, [2, (3,)]), "c": {"d": ("x",), 5: None}, "e": _Mapping(f=(1,)), "g": _Text("t")},
+        _Mapping(a=(1, 2), b={"c": [()]}), [({"a": (1,)},)], ("t",), "text", 3, None, {},
+    ]
+    for value in values:
+        copied, walked = nothing.value(value), walking.value(value)
+        assert copied == walked and repr(copied) == repr(walked)  # tuples become lists on both
+        assert type(copied) is type(walked)
+        if isinstance(value, (dict, list, tuple)):
+            assert copied is not value  # a copy: the finding's details are not the violation's
+    assert nothing("a message") == walking("a message") == "a message"
+
+
+def test_masks_in_any_order_each_side_judged_by_its_own_mask() -> None:
+    # The build compares each mask with the last one judged before looking it up: runs of one mask,
+    # masks alternating, a before side whose mask is the after side's, or the last one judged.
+    from natpolicy.model import Resource, ResourceModel
+    from natpolicy.runner import Scrubber
+
+    marks, inert = {"token": True}, {"token": False}
+    sides = [(marks, inert), (inert, marks), (marks, marks), (inert, inert), (marks, inert), (inert, marks),
+             (False, marks), (marks, False), (inert, inert)]
+    resources = [Resource(f"aws_x.r{i}", "aws_x", f"r{i}", before={"token": f"before-{i:02}"},
+                          after={"token": f"after-{i:02}"}, before_sensitive=before, after_sensitive=after)
+                 for i, (before, after) in enumerate(sides)]
+    scrub = Scrubber(ResourceModel(resources))
+    for i, (before, after) in enumerate(sides):
+        assert scrub(f"before-{i:02}") == (_HIDDEN if before is marks else f"before-{i:02}")
+        assert scrub(f"after-{i:02}") == (_HIDDEN if after is marks else f"after-{i:02}")

@@ -256,3 +256,34 @@ def test_plan_skips_are_found_from_anywhere_in_the_repository(tf: Callable[..., 
     monkeypatch.chdir(root / "repo" / "docs")
     found, _ = findings(cli, "../../out/plan.json", "--source-root", "../infra")
     assert [(f["file"], f["suppression_reason"]) for f in found] == [("infra/main.tf", "bastion over VPN")]
+
+
+# -- a finding with no source lines at its own block: only its module calls are read -----------------------
+
+def _plan_finding(address: str) -> Any:
+    from natpolicy.check import Severity
+    from natpolicy.findings import Finding
+    from natpolicy.model import SourceLocation
+
+    return Finding(rule_id="SG002", rule_name="ssh", severity=Severity.HIGH, level="error", address=address,
+                   resource_type="aws_security_group", message="open", origin="plan.json",
+                   location=SourceLocation("plan.json", 1))
+
+
+@pytest.mark.parametrize("comment, reason", [
+    ("# natpolicy:skip=SG002 a bastion", "a bastion"),
+    ("# checkov:skip=CKV_AWS_24:a bastion", None),  # read: it asks about port 22, this finding is not; noted
+    ("# natpolicy:skip=SG002", None),  # read: no reason, not honoured, and noted
+])
+def test_a_plan_finding_inside_a_module_reads_the_module_call_block(comment: str, reason: str | None) -> None:
+    from natpolicy.model import SourceLocation
+    from natpolicy.suppressions import SourceReader, apply_suppressions
+
+    reader = SourceReader(texts={"main.tf": f'module "m" {{\n  {comment}\n  source = "./m"\n}}\n'})
+    blocks = {"module.m": SourceLocation("main.tf", 1, 4)}
+    findings = [_plan_finding("module.m.aws_security_group.a"), _plan_finding("aws_security_group.a"),
+                _plan_finding("module_m.aws_security_group.a")]  # no module: "module_m" is no module step
+    out, notes = apply_suppressions(findings, reader=reader, module_blocks=lambda f, m: blocks.get(m),
+                                    known_rules=["SG002"])
+    assert [f.suppression for f in out] == [reason, None, None]
+    assert bool(notes) == (reason is None)

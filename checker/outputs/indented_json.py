@@ -10,18 +10,27 @@ which msgspec refuses; no msgspec) it is the standard library's indent after all
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
-__all__ = ["dumps_indented"]
+__all__ = ["dumps_indented", "indent_compact"]
 
 
 def dumps_indented(value: Any) -> str:
-    compact = json.dumps(value, separators=(",", ":"))
+    return indent_compact(json.dumps(value, separators=(",", ":")), lambda: value)
+
+
+def indent_compact(compact: str, value: Callable[[], Any]) -> str:
+    """``json.dumps(value(), indent=2)``, given ``compact``: ``json.dumps(value(), separators=(",", ":"))``.
+
+    A writer that builds its compact text itself (the SARIF results) passes it here; ``value`` is asked
+    for only where msgspec cannot indent that text (see the module doc).
+    """
     try:
         import msgspec
     except ImportError:  # no wheel on this platform
-        return json.dumps(value, indent=2)
+        return json.dumps(value(), indent=2)
     try:
         return msgspec.json.format(compact.encode("ascii"), indent=2).decode("ascii")
     except (msgspec.MsgspecError, UnicodeError):
-        return json.dumps(value, indent=2)
+        return json.dumps(value(), indent=2)
