@@ -9,7 +9,8 @@ route-related resources of every plan in the run:
 * route table associations after apply (which subnets does a table serve?),
   and the VPCs' main route tables, which serve every other subnet;
 * NAT gateways that survive apply, counted by VPC, availability zone and plan
-  (the fallback when a plan holds no route evidence).
+  (the fallback when a plan holds no route evidence), on the first fallback;
+  the subnets of each VPC (a main table's implicit subnets) on first ask too.
 
 Every question a rule asks is then a dictionary lookup, so a 10k-resource
 plan with hundreds of NAT deletions stays linear: what a configuration
@@ -123,11 +124,12 @@ class EgressIndex:
         self._assoc_evidence: set[tuple[str, Any]] = set()
         self._assoc_after: dict[tuple[str, Any], list[Node]] = {}
         self._explicit_subnets: set[tuple[str, Any]] = set()
-        self._subnets_by_vpc: dict[tuple[str, Any], list[Node]] = {}
+        # Built on first ask (see ``_subnets_of_vpc``): only a main table's subnets read it.
+        self._subnets_by_vpc: dict[tuple[str, Any], list[Node]] | None = None
         self._main_tables: dict[tuple[str, Any], Node | None] = {}  # table key -> its VPC
         self._private_nat_ids: set[str] = set()
-        self._places: dict[int, _Place] = {}
-        self._survivors: Counter[tuple[Any, ...]] = Counter()
+        # Built on the first fallback (see ``_survivor_counts``): only a gateway without route evidence reads it.
+        self._survivors: Counter[tuple[Any, ...]] | None = None
         self._targets_memo: dict[tuple[Any, ...], _Targets] = {}
         self._verdicts: dict[int, GatewayVerdict] = {}
         self.shared_ids: dict[str, tuple[str, ...]] = {}
@@ -171,15 +173,11 @@ class EgressIndex:
             if assoc.mode == "managed":
                 self._association(assoc)
         self._main()
-        for subnet in self.model.of_type(*SUBNET_TYPES):
-            if subnet.mode == "managed" and survives(subnet):
-                node = self.node_of(subnet)
-                vpc = self.vpc_of(node)
-                if vpc is not None:
-                    self._subnets_by_vpc.setdefault(vpc.key, []).append(node)
         for gateway in self.model.of_type(NAT_TYPE):
-            if gateway.mode == "managed":
-                self._gateway(gateway)
+            if gateway.mode == "managed" and survives(gateway):
+                ident = nonempty_str(attr_of(final_values(gateway), "id"))
+                if ident is not None and ends_private(gateway):
+                    self._private_nat_ids.add(ident)
         self._shared()
 
     def _add_before(self, entry: Route) -> None:
@@ -291,19 +289,42 @@ class EgressIndex:
         for orphan_table in unknown_vpc:
             self._main_tables.setdefault(orphan_table.key, None)
 
-    def _gateway(self, gateway: Resource) -> None:
-        if survives(gateway):
-            values = final_values(gateway)
-            kind = "private" if ends_private(gateway) else "public"
-            ident = nonempty_str(attr_of(values, "id"))
-            if kind == "private" and ident is not None:
-                self._private_nat_ids.add(ident)
-            place = self._place(gateway, values, kind)
-            for key in _survivor_keys(place):
-                self._survivors[key] += 1
-        if gateway.is_deleted:
-            values = gateway.before if isinstance(gateway.before, dict) else gateway.after
-            self._places[id(gateway)] = self._place(gateway, values, "private" if is_private_nat(gateway) else "public")
+    # The subnets of each VPC and where every surviving NAT gateway sits cost a
+    # third of building the index (every one resolves its subnet and VPC), and only
+    # a main table's subnets and a gateway without route evidence read them: both
+    # are built when first asked, from the same resources in the same order, so
+    # every answer is the one an eager build gives (the model does not change
+    # under an index: ``ResourceModel.add`` drops its memos).
+    def _subnets_of_vpc(self, vpc: Node) -> list[Node]:
+        by_vpc = self._subnets_by_vpc
+        if by_vpc is None:
+            by_vpc = self._subnets_by_vpc = {}
+            for subnet in self.model.of_type(*SUBNET_TYPES):
+                if subnet.mode == "managed" and survives(subnet):
+                    node = self.node_of(subnet)
+                    owner = self.vpc_of(node)
+                    if owner is not None:
+                        by_vpc.setdefault(owner.key, []).append(node)
+        return by_vpc.get(vpc.key, [])
+
+    def _survivor_counts(self) -> Counter[tuple[Any, ...]]:
+        """How many managed NAT gateways survive apply, by place (see ``_fallback``)."""
+        counts = self._survivors
+        if counts is None:
+            counts = self._survivors = Counter()
+            for gateway in self.model.of_type(NAT_TYPE):
+                if gateway.mode == "managed" and survives(gateway):
+                    kind = "private" if ends_private(gateway) else "public"
+                    for key in _survivor_keys(self._place(gateway, final_values(gateway), kind)):
+                        counts[key] += 1
+        return counts
+
+    def _deleted_place(self, gateway: Resource) -> _Place | None:
+        """Where a managed NAT gateway that apply deletes sat before (None for any other)."""
+        if gateway.mode != "managed" or gateway.type != NAT_TYPE or not gateway.is_deleted:
+            return None
+        values = gateway.before if isinstance(gateway.before, dict) else gateway.after
+        return self._place(gateway, values, "private" if is_private_nat(gateway) else "public")
 
     def _place(self, gateway: Resource, values: Any, kind: str) -> _Place:
         subnet = self.resolve(gateway, "subnet_id", attr_of(values, "subnet_id"), SUBNET_TYPES)
@@ -421,7 +442,7 @@ class EgressIndex:
         if table.key not in self._main_tables:
             return explicit
         vpc = self._main_tables[table.key] or self.vpc_of(table)
-        implicit = [s for s in self._subnets_by_vpc.get(vpc.key, ()) if s.key not in self._explicit_subnets] \
+        implicit = [s for s in self._subnets_of_vpc(vpc) if s.key not in self._explicit_subnets] \
             if vpc is not None else []
         return [*explicit, *implicit]
 
@@ -574,12 +595,12 @@ class EgressIndex:
         be in it), else the plan.
         """
         gateway = verdict.gateway
-        place = self._places.get(id(gateway))
+        place = self._deleted_place(gateway)
         if place is None:
             return
         verdict.partial = True
         verdict.zone = place.zone
-        count = self._survivors
+        count = self._survivor_counts()
         vpc, kind, origin, zone = place.vpc, place.kind, place.origin, place.zone
         if vpc is not None:
             verdict.scope = f"VPC {vpc.shown_id() or vpc.label}"
