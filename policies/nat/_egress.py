@@ -467,21 +467,22 @@ class EgressIndex:
         NAT gateway does not reach.
         """
         attribute, target = route.attribute, route.target
-        shown = self._shown_target(route)
+        # The target is rendered (a sensitivity lookup) only for a route that is blocked.
+        shown = self._shown_target
         if attribute == "vpc_peering_connection_id" and destination in DEFAULT_DESTINATIONS:
-            return Blocker(NO_EGRESS, shown)  # a peering connection never carries internet traffic
+            return Blocker(NO_EGRESS, shown(route))  # a peering connection never carries internet traffic
         if attribute == "egress_only_gateway_id" and ":" not in destination:
-            return Blocker(NO_EGRESS, shown)
+            return Blocker(NO_EGRESS, shown(route))
         if isinstance(target, str):
             if target == "local":
-                return Blocker(NO_EGRESS, shown)
+                return Blocker(NO_EGRESS, shown(route))
             if not self.id_alive(target):
-                return Blocker(TARGET_GONE, shown, target)
+                return Blocker(TARGET_GONE, shown(route), target)
             if internet and self.is_private_nat_id(target):
-                return Blocker(PRIVATE_NAT, shown)
+                return Blocker(PRIVATE_NAT, shown(route))
             if strict_igw and attribute == "gateway_id" and target.startswith("igw-") \
                     and not self.intended_public(route.table):
-                return Blocker(IGW_NOT_PUBLIC, shown)
+                return Blocker(IGW_NOT_PUBLIC, shown(route))
             return None
         if target is not UNKNOWN:
             return Blocker(NO_ROUTE)  # a route with no target at all
