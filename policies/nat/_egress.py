@@ -5,12 +5,19 @@ route-related resources of every plan in the run:
 
 * routes before apply, keyed by target id (which routes use this gateway?)
   and by route table;
-* routes after apply, keyed by route table (what will this table still have?);
-* route table associations after apply (which subnets does a table serve?),
-  and the VPCs' main route tables, which serve every other subnet;
-* NAT gateways that survive apply, counted by VPC, availability zone and plan
-  (the fallback when a plan holds no route evidence), on the first fallback;
-  the subnets of each VPC (a main table's implicit subnets) on first ask too.
+* the VPCs' main route tables, which serve every subnet without an association.
+
+What apply leaves is resolved per route table, the first time a rule asks
+about that table (``_by_table``: the rules ask about the few tables a deleted
+gateway or a lost default route names, and resolving every route's and
+association's ``route_table_id`` was most of the index's cost):
+
+* routes after apply (what will this table still have?);
+* route table associations (which subnets does a table serve after apply?);
+
+and on first ask too, as only a main table's implicit subnets and a gateway
+without route evidence read them: the subnets of each VPC, and the NAT
+gateways that survive apply, counted by VPC, availability zone and plan.
 
 Every question a rule asks is then a dictionary lookup, so a 10k-resource
 plan with hundreds of NAT deletions stays linear: what a configuration
@@ -32,6 +39,7 @@ from typing import Any
 
 from natpolicy.check import record
 from natpolicy.model import UNKNOWN, Resource, ResourceModel
+from natpolicy.policies.nat._by_table import TableReferrers
 from natpolicy.policies.nat._routes import (
     BLACKHOLE,
     DEFAULT_DESTINATIONS,
@@ -120,10 +128,18 @@ class EgressIndex:
         self._resource_nodes: dict[int, Node] = {}  # id(resource) -> its node (asked ~10,000 times at 10k)
         self.before_by_target: dict[str, list[Route]] = {}
         self.before_by_table: dict[tuple[str, Any], list[Route]] = {}
-        self.after_by_table: dict[tuple[str, Any], list[Route]] = {}
-        self._assoc_evidence: set[tuple[str, Any]] = set()
-        self._assoc_after: dict[tuple[str, Any], list[Node]] = {}
-        self._explicit_subnets: set[tuple[str, Any]] = set()
+        # What apply leaves, resolved per asked table (see ``_by_table``): surviving
+        # aws_routes, and associations on either side.
+        self._routes_after = TableReferrers()
+        self._assocs_before = TableReferrers()
+        self._assocs_after = TableReferrers()
+        self._removed: set[tuple[tuple[str, Any], str | None, Any]] = set()
+        self._before_entries: dict[int, Route | None] = {}  # id(route) -> its entry from ``before``
+        self._after_entries: dict[int, Route | None] = {}  # id(route) -> its entry after apply
+        self._after_by_table: dict[tuple[str, Any], list[Route]] = {}
+        self._assoc_sides: dict[int, tuple[Node | None, Node | None]] = {}
+        self._assocs_by_table: dict[tuple[str, Any], tuple[bool, list[Node]]] = {}
+        self._explicit_subnets: set[tuple[str, Any]] | None = None  # built when a main table's subnets are asked
         # Built on first ask (see ``_subnets_of_vpc``): only a main table's subnets read it.
         self._subnets_by_vpc: dict[tuple[str, Any], list[Node]] | None = None
         self._main_tables: dict[tuple[str, Any], Node | None] = {}  # table key -> its VPC
@@ -137,38 +153,24 @@ class EgressIndex:
 
     # -- building ----------------------------------------------------------
     def _build(self) -> None:
-        removed: set[tuple[tuple[str, Any], str | None, Any]] = set()
+        # The state before apply is read whole (NAT003 reads every route of it);
+        # what apply leaves is filed by the table it names, resolved when asked.
         for route in self.model.of_type("aws_route"):
             if route.mode != "managed":
                 continue
             if route.existed_before and isinstance(route.before, dict):
-                entry = self._aws_route(route, route.before)
+                entry = self._before_entries[id(route)] = self._aws_route(route, route.before)
                 if entry is not None:
                     self._add_before(entry)
                     if not survives(route):
-                        removed.add((entry.table.key, entry.destination, entry.target))
+                        self._removed.add((entry.table.key, entry.destination, entry.target))
             values = final_values(route)
             if survives(route) and isinstance(values, dict):
-                entry = self._aws_route(route, values)
-                if entry is not None:
-                    self.after_by_table.setdefault(entry.table.key, []).append(entry)
+                self._routes_after.add(route, values)
         for table in self.model.of_type(*TABLE_TYPES):
-            if table.mode != "managed":
-                continue
-            node = self.node_of(table)
-            if isinstance(table.before, dict):
-                for entry in self._inline(table, node, table.before.get("route")):
+            if table.mode == "managed" and isinstance(table.before, dict):
+                for entry in self._inline(table, self.node_of(table), table.before.get("route")):
                     self._add_before(entry)
-            if survives(table):
-                inline = _configures_inline_routes(table)
-                for entry in self._inline(table, node, attr_of(final_values(table), "route")):
-                    # A table that manages no inline routes still lists, in its
-                    # state, the routes of separate aws_route resources. When
-                    # such a route is being deleted, that listing is stale;
-                    # inline blocks in the configuration are not (an aws_route
-                    # turned into an inline block).
-                    if inline or (node.key, entry.destination, entry.target) not in removed:
-                        self.after_by_table.setdefault(node.key, []).append(entry)
         for assoc in self.model.of_type("aws_route_table_association"):
             if assoc.mode == "managed":
                 self._association(assoc)
@@ -232,23 +234,87 @@ class EgressIndex:
 
     def _association(self, assoc: Resource) -> None:
         if isinstance(assoc.before, dict) and nonempty_str(assoc.before.get("subnet_id")):
-            table = self.resolve(assoc, "route_table_id", assoc.before.get("route_table_id"), TABLE_TYPES)
-            if table is not None:
-                self._assoc_evidence.add(table.key)
+            self._assocs_before.add(assoc, assoc.before)
         values = final_values(assoc)
         if not survives(assoc) or not isinstance(values, dict):
             return
         if attr_of(values, "gateway_id") not in (None, "") and attr_of(values, "subnet_id") in (None, ""):
             return  # an edge association (gateway route table) serves no subnet
-        table = self.resolve(assoc, "route_table_id", values.get("route_table_id"), TABLE_TYPES)
-        subnet = self.resolve(assoc, "subnet_id", values.get("subnet_id"), SUBNET_TYPES)
-        if table is None or subnet is None:
-            return
-        self._assoc_evidence.add(table.key)
-        self._explicit_subnets.add(subnet.key)
-        if subnet.resource is not None and not survives(subnet.resource):
-            return
-        self._assoc_after.setdefault(table.key, []).append(subnet)
+        self._assocs_after.add(assoc, values)
+
+    # -- what apply leaves, per asked table ------------------------------------
+    def after_routes(self, table: Node) -> list[Route]:
+        """The table's routes after apply: its surviving aws_routes in model order, then its inline blocks."""
+        found = self._after_by_table.get(table.key)
+        if found is None:
+            found = self._after_by_table[table.key] = []
+            for _, route, values in self._routes_after.candidates(table):
+                entry = self._after_entry(route, values)
+                if entry is not None and entry.table.key == table.key:
+                    found.append(entry)
+            res = table.resource
+            if res is not None and res.mode == "managed" and res.type in TABLE_TYPES and survives(res):
+                inline = _configures_inline_routes(res)
+                for entry in self._inline(res, table, attr_of(final_values(res), "route")):
+                    # A table that manages no inline routes still lists, in its
+                    # state, the routes of separate aws_route resources. When
+                    # such a route is being deleted, that listing is stale;
+                    # inline blocks in the configuration are not (an aws_route
+                    # turned into an inline block).
+                    if inline or (table.key, entry.destination, entry.target) not in self._removed:
+                        found.append(entry)
+        return found
+
+    def _after_entry(self, route: Resource, values: dict[str, Any]) -> Route | None:
+        key = id(route)
+        if key in self._after_entries:
+            return self._after_entries[key]
+        if values is route.before and key in self._before_entries:
+            # A no-op's two sides are one object: the entry read from it is the same.
+            entry = self._before_entries[key]
+        else:
+            entry = self._aws_route(route, values)
+        self._after_entries[key] = entry
+        return entry
+
+    def _associated(self, table: Node) -> tuple[bool, list[Node]]:
+        """Does any association (either side) name the table, and the subnets it serves after apply, in model order."""
+        found = self._assocs_by_table.get(table.key)
+        if found is None:
+            evidence = any(
+                (node := self.resolve(assoc, "route_table_id", values.get("route_table_id"), TABLE_TYPES)) is not None
+                and node.key == table.key
+                for _, assoc, values in self._assocs_before.candidates(table))
+            subnets: list[Node] = []
+            for _, assoc, values in self._assocs_after.candidates(table):
+                node, subnet = self._assoc_after_sides(assoc, values)
+                if node is None or subnet is None or node.key != table.key:
+                    continue
+                evidence = True
+                if subnet.resource is None or survives(subnet.resource):
+                    subnets.append(subnet)
+            found = self._assocs_by_table[table.key] = (evidence, subnets)
+        return found
+
+    def _assoc_after_sides(self, assoc: Resource, values: dict[str, Any]) -> tuple[Node | None, Node | None]:
+        """The table and the subnet a surviving association names (both resolved, or the one that is not)."""
+        sides = self._assoc_sides.get(id(assoc))
+        if sides is None:
+            table = self.resolve(assoc, "route_table_id", values.get("route_table_id"), TABLE_TYPES)
+            subnet = self.resolve(assoc, "subnet_id", values.get("subnet_id"), SUBNET_TYPES)
+            sides = self._assoc_sides[id(assoc)] = (table, subnet)
+        return sides
+
+    def _explicitly_associated(self) -> set[tuple[str, Any]]:
+        """Subnets some surviving association names with a table: they are not behind a main table."""
+        explicit = self._explicit_subnets
+        if explicit is None:
+            explicit = self._explicit_subnets = set()
+            for _, assoc, values in self._assocs_after.every():
+                table, subnet = self._assoc_after_sides(assoc, values)
+                if table is not None and subnet is not None:
+                    explicit.add(subnet.key)
+        return explicit
 
     def _main(self) -> None:
         """Each VPC's main route table after apply: the one that serves unassociated subnets.
@@ -434,21 +500,22 @@ class EgressIndex:
         if vpc is not None and vpc.resource is not None and not survives(vpc.resource):
             return True
         # A main route table keeps serving every subnet without an association.
-        return table.key in self._assoc_evidence and not self._assoc_after.get(table.key) and not self.is_main(table)
+        evidence, subnets = self._associated(table)
+        return evidence and not subnets and not self.is_main(table)
 
     def subnets(self, table: Node) -> list[Node]:
         """Subnets the table serves after apply: its associations, and for a main table the unassociated ones."""
-        explicit = self._assoc_after.get(table.key, [])
+        explicit = self._associated(table)[1] or []
         if table.key not in self._main_tables:
             return explicit
         vpc = self._main_tables[table.key] or self.vpc_of(table)
-        implicit = [s for s in self._subnets_of_vpc(vpc) if s.key not in self._explicit_subnets] \
+        implicit = [s for s in self._subnets_of_vpc(vpc) if s.key not in self._explicitly_associated()] \
             if vpc is not None else []
         return [*explicit, *implicit]
 
     def serves_subnets(self, table: Node) -> bool:
         """Is there evidence the table serves subnets after apply (an association, or main status)?"""
-        return bool(self._assoc_after.get(table.key)) or self.is_main(table)
+        return bool(self._associated(table)[1]) or self.is_main(table)
 
     def intended_public(self, table: Node) -> bool:
         """Every subnet the table serves launches instances with public IPs."""
@@ -518,7 +585,7 @@ class EgressIndex:
         if not exact and destination not in DEFAULT_DESTINATIONS:
             fallback = "::/0" if ":" in destination else "0.0.0.0/0"
         best: tuple[int, Blocker] | None = None
-        for route in self.after_by_table.get(table.key, ()):
+        for route in self.after_routes(table):
             if route.destination is None or route.destination in (destination, fallback):
                 found = self.blocker(route, destination, strict_igw=strict_igw, internet=internet)
                 if found is None:
