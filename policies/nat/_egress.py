@@ -61,7 +61,6 @@ from natpolicy.policies.nat._routes import (
     Route,
     TableLoss,
     attr_of,
-    configured_targets,
     ends_private,
     final_values,
     is_private_nat,
@@ -148,6 +147,7 @@ class EgressIndex:
         self._survivors: Counter[tuple[Any, ...]] | None = None
         self._targets_memo: dict[tuple[Any, ...], _Targets] = {}
         self._verdicts: dict[int, GatewayVerdict] = {}
+        self._alive: dict[str, bool] = {}  # id -> ``id_alive``
         self.shared_ids: dict[str, tuple[str, ...]] = {}
         self._build()
 
@@ -202,7 +202,7 @@ class EgressIndex:
                 break
         else:
             return None  # no destination at all: not a route we can reason about
-        attribute, target = route_target(values, configured_targets(route))
+        attribute, target = route_target(values, route)
         return Route(route, table, destination, attribute, target, inline=False)
 
     def _inline(self, table: Resource, node: Node, blocks: Any) -> Iterable[Route]:
@@ -229,7 +229,7 @@ class EgressIndex:
                     break
             else:
                 continue
-            attribute, target = route_target(block, ())
+            attribute, target = route_target(block)
             yield Route(table, node, destination, attribute, target, inline=True)
 
     def _association(self, assoc: Resource) -> None:
@@ -404,8 +404,11 @@ class EgressIndex:
 
     def _shared(self) -> None:
         """Ids of route tables and NAT gateways that several plans manage (one state planned twice?)."""
+        resources = self.model.of_type(*TABLE_TYPES, NAT_TYPE)
+        if len({res.origin for res in resources}) < 2:
+            return  # one plan (or none): no id can have two
         origins: dict[str, set[str]] = {}
-        for res in self.model.of_type(*TABLE_TYPES, NAT_TYPE):
+        for res in resources:
             if res.mode != "managed":
                 continue
             for side in (res.before, res.after):
@@ -476,7 +479,13 @@ class EgressIndex:
 
     # -- questions -------------------------------------------------------------
     def id_alive(self, ident: str) -> bool:
-        """Does an object with this id exist after apply, as far as these plans say?"""
+        """Does an object with this id exist after apply, as far as these plans say? (Once per id.)"""
+        alive = self._alive.get(ident)
+        if alive is None:
+            alive = self._alive[ident] = self._id_alive(ident)
+        return alive
+
+    def _id_alive(self, ident: str) -> bool:
         managed = [r for r in self.model.by_id(ident) if r.mode == "managed"]
         if any(survives(r) and attr_of(final_values(r), "id") == ident for r in managed):
             return True
