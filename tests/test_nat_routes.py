@@ -348,6 +348,24 @@ def test_the_main_association_outranks_the_default_route_table(plan: PlanBuilder
     assert findings_of(plan, "NAT") == [("NAT001", f"{GW}[0]")]
 
 
+def test_a_vpcs_own_main_table_id_loses_to_a_main_association(plan: PlanBuilder) -> None:
+    # The VPC's state still names rtb-0main, but the association makes private[0] main:
+    # a default route removed from rtb-0main (its gateway kept) reaches no subnet.
+    vpc = main_table_plan(plan, "association")
+    plan.noop("module.vpc.aws_nat_gateway.kept", vpc.nat(1) | {"id": "nat-0kept"})
+    plan.delete("module.vpc.aws_route.old_main", vpc.route(0, "nat-0kept") | {"route_table_id": "rtb-0main"})
+    assert findings_of(plan, "NAT") == [("NAT001", f"{GW}[0]")]
+
+
+def test_a_table_two_vpcs_name_main_serves_the_subnets_of_the_last(plan: PlanBuilder) -> None:
+    # Main tables are asked about one at a time: the VPC later in the plan still wins, as it did.
+    main_table_plan(plan, "vpc")
+    later = vpc_of(plan, prefix="module.later.", tag="0f1f1f1f")
+    plan.noop(later.address("vpc"), {"id": later.vpc_id, "main_route_table_id": "rtb-0main"})
+    plan.noop(later.address("private", 0), later.subnet("private", 0))
+    assert f"main route table: subnet {later.subnet_id('private', 0)} and every other" in only_nat001(plan).message
+
+
 def only_nat001(plan: PlanBuilder):  # type: ignore[no-untyped-def]
     result = run_rules(plan, "NAT")
     assert [f.rule_id for f in result.findings] == ["NAT001"], [f.message for f in result.findings]

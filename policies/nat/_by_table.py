@@ -21,14 +21,11 @@ __all__ = ["Referrer", "TableReferrers"]
 # (position in the order added, the referrer, the values of the side it was added with)
 Referrer = tuple[int, Resource, dict[str, Any]]
 
-_ATTRIBUTE = "route_table_id"
-
-
 class TableReferrers:
-    """Resources (one side's values each) whose ``route_table_id`` may name a route table.
+    """Resources (one side's values each) whose ``route_table_id`` (or another attribute) may name a route table.
 
-    ``EgressIndex.resolve`` turns a ``route_table_id`` into a table node in one
-    of two ways, and each bounds which tables it can land on:
+    ``EgressIndex.resolve`` turns the attribute into a table node in one of
+    two ways, and each bounds which tables it can land on:
 
     * a non-empty string: a managed resource whose id (before or after apply:
       ``ResourceModel.by_id``) is that string, or the bare id's node. Filed here
@@ -42,16 +39,17 @@ class TableReferrers:
     * anything else names no table.
     """
 
-    __slots__ = ("_added", "_by_ident", "_by_reference", "_by_config")
+    __slots__ = ("_attribute", "_added", "_by_ident", "_by_reference", "_by_config")
 
-    def __init__(self) -> None:
+    def __init__(self, attribute: str = "route_table_id") -> None:
+        self._attribute = attribute
         self._added = 0
         self._by_ident: dict[str, list[Referrer]] = {}
         self._by_reference: list[Referrer] = []
         self._by_config: dict[tuple[str, str], list[Referrer]] | None = None
 
     def add(self, referrer: Resource, values: dict[str, Any]) -> None:
-        value = values.get(_ATTRIBUTE)
+        value = values.get(self._attribute)
         item = (self._added, referrer, values)
         self._added += 1
         if isinstance(value, str) and value:
@@ -88,7 +86,7 @@ class TableReferrers:
             by_config = self._by_config = {}
             for item in self._by_reference:
                 referrer = item[1]
-                configs = {reference_target(target)[0] for target in referrer.references.get(_ATTRIBUTE, ())}
+                configs = {reference_target(target)[0] for target in referrer.references.get(self._attribute, ())}
                 for config in configs:
                     by_config.setdefault((referrer.origin, config), []).append(item)
         return by_config

@@ -141,7 +141,13 @@ class EgressIndex:
         self._explicit_subnets: set[tuple[str, Any]] | None = None  # built when a main table's subnets are asked
         # Built on first ask (see ``_subnets_of_vpc``): only a main table's subnets read it.
         self._subnets_by_vpc: dict[tuple[str, Any], list[Node]] | None = None
-        self._main_tables: dict[tuple[str, Any], Node | None] = {}  # table key -> its VPC
+        # Main route tables (see ``_main``): the ones a main association or a default
+        # table makes main, each with its VPC, and the VPCs they claim; tables a VPC's
+        # own state names are resolved per asked table.
+        self._ranked_mains: dict[tuple[str, Any], Node | None] = {}
+        self._ranked_vpcs: set[tuple[str, Any]] = set()
+        self._vpc_mains = TableReferrers("main_route_table_id")
+        self._mains: dict[tuple[str, Any], tuple[bool, Node | None]] = {}  # table key -> (main?, its VPC)
         self._private_nat_ids: set[str] = set()
         # Built on the first fallback (see ``_survivor_counts``): only a gateway without route evidence reads it.
         self._survivors: Counter[tuple[Any, ...]] | None = None
@@ -344,16 +350,47 @@ class EgressIndex:
                 node = self.node_of(default_table)
                 owner = self.vpc_of(node) or self.resolve(default_table, "default_route_table_id", None, VPC_TYPES)
                 offer(1, node, owner)
+        self._ranked_vpcs.update(by_vpc)
+        for _, main_table, main_vpc in by_vpc.values():
+            self._ranked_mains[main_table.key] = main_vpc
+        for orphan_table in unknown_vpc:
+            self._ranked_mains.setdefault(orphan_table.key, None)
+        # Rank 2, a VPC's own main_route_table_id, loses to the ranks above and
+        # is filed by that id, for ``_main_of`` (every VPC has one; few tables are asked about).
         for vpc_resource in self.model.of_type(*VPC_TYPES):
             values = final_values(vpc_resource)
             if (vpc_resource.mode == "managed" and survives(vpc_resource)
                     and nonempty_str(attr_of(values, "main_route_table_id"))):
-                offer(2, self.resolve(vpc_resource, "main_route_table_id", values["main_route_table_id"], TABLE_TYPES),
-                      self.node_of(vpc_resource))
-        for _, main_table, main_vpc in by_vpc.values():
-            self._main_tables[main_table.key] = main_vpc
-        for orphan_table in unknown_vpc:
-            self._main_tables.setdefault(orphan_table.key, None)
+                self._vpc_mains.add(vpc_resource, values)
+
+    def _main_of(self, table: Node) -> tuple[bool, Node | None]:
+        """Is the table a VPC's main route table after apply, and whose (None: a VPC not known)?
+
+        The answer building every VPC's offers in one table gave: offers are
+        kept per VPC by the best rank, then each VPC's table is marked main
+        with that VPC, in the order the VPCs were first offered (the ranks
+        above first, then VPCs by their own state, in model order), so the
+        last VPC wins a table two VPCs name; a table offered with no VPC is
+        main with None unless a VPC made it main.
+        """
+        found = self._mains.get(table.key)
+        if found is None:
+            own_state: Node | None = None
+            for _, vpc_resource, values in self._vpc_mains.candidates(table):
+                vpc = self.node_of(vpc_resource)
+                if vpc.key in self._ranked_vpcs:
+                    continue  # a main association or a default table decides this VPC's main table
+                named = self.resolve(vpc_resource, "main_route_table_id", values["main_route_table_id"], TABLE_TYPES)
+                if named is not None and named.key == table.key:
+                    own_state = vpc
+            if own_state is not None:
+                found = (True, own_state)
+            elif table.key in self._ranked_mains:
+                found = (True, self._ranked_mains[table.key])
+            else:
+                found = (False, None)
+            self._mains[table.key] = found
+        return found
 
     # The subnets of each VPC and where every surviving NAT gateway sits cost a
     # third of building the index (every one resolves its subnet and VPC), and only
@@ -498,14 +535,14 @@ class EgressIndex:
         return isinstance(ident, str) and ident in self._private_nat_ids
 
     def is_main(self, table: Node) -> bool:
-        return table.key in self._main_tables
+        return self._main_of(table)[0]
 
     def torn_down(self, table: Node) -> bool:
         """The table, its VPC or every subnet it served goes away in this plan."""
         res = table.resource
         if res is not None and not survives(res):
             return True
-        vpc = self.vpc_of(table) or self._main_tables.get(table.key)
+        vpc = self.vpc_of(table) or self._main_of(table)[1]
         if vpc is not None and vpc.resource is not None and not survives(vpc.resource):
             return True
         # A main route table keeps serving every subnet without an association.
@@ -515,9 +552,10 @@ class EgressIndex:
     def subnets(self, table: Node) -> list[Node]:
         """Subnets the table serves after apply: its associations, and for a main table the unassociated ones."""
         explicit = self._associated(table)[1] or []
-        if table.key not in self._main_tables:
+        main, main_vpc = self._main_of(table)
+        if not main:
             return explicit
-        vpc = self._main_tables[table.key] or self.vpc_of(table)
+        vpc = main_vpc or self.vpc_of(table)
         implicit = [s for s in self._subnets_of_vpc(vpc) if s.key not in self._explicitly_associated()] \
             if vpc is not None else []
         return [*explicit, *implicit]
