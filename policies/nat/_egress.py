@@ -271,6 +271,17 @@ class EgressIndex:
                         found.append(entry)
         return found
 
+    def kept_as_is(self, route: Route) -> bool:
+        """Is ``route`` (before apply) also, as the same entry, one of its table's routes after apply?
+
+        An aws_route that survives with one object for both sides (a no-op):
+        ``_build`` filed it among the routes after apply, its table's
+        ``after_routes`` find it, and ``_after_entry`` gives its entry from before.
+        """
+        source = route.source
+        return (not route.inline and survives(source) and final_values(source) is source.before
+                and self._before_entries.get(id(source)) is route)
+
     def _after_entry(self, route: Resource, values: dict[str, Any]) -> Route | None:
         key = id(route)
         if key in self._after_entries:
