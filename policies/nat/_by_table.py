@@ -11,15 +11,18 @@ on the table, so every answer is the one resolving them all gives.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from natpolicy.model import UNKNOWN, Resource, reference_target
 from natpolicy.policies.nat._routes import Node
 
-__all__ = ["Referrer", "TableReferrers"]
+__all__ = ["Referrer", "Resolver", "TableReferrers"]
 
 # (position in the order added, the referrer, the values of the side it was added with)
 Referrer = tuple[int, Resource, dict[str, Any]]
+# What the index resolves a referrer's attribute to (the same answer the caller checks).
+Resolver = Callable[[Resource, dict[str, Any]], "Node | None"]
 
 class TableReferrers:
     """Resources (one side's values each) whose ``route_table_id`` (or another attribute) may name a route table.
@@ -35,18 +38,24 @@ class TableReferrers:
       the config address of one of its reference targets
       (``reference_target``), and never a bare id. Filed here by
       (plan, config address) of each target, read the first time a table is
-      asked about, without matching any instance.
+      asked about, without matching any instance. The referrers of one config
+      address (count/for_each twins of one module: hundreds) are resolved
+      together the first time one of its tables is asked about, with
+      ``resolver``, and kept by the table they land on, so each asked table
+      reads its own.
     * anything else names no table.
     """
 
-    __slots__ = ("_attribute", "_added", "_by_ident", "_by_reference", "_by_config")
+    __slots__ = ("_attribute", "_resolver", "_added", "_by_ident", "_by_reference", "_by_config", "_landed")
 
-    def __init__(self, attribute: str = "route_table_id") -> None:
+    def __init__(self, attribute: str = "route_table_id", resolver: Resolver | None = None) -> None:
         self._attribute = attribute
+        self._resolver = resolver
         self._added = 0
         self._by_ident: dict[str, list[Referrer]] = {}
         self._by_reference: list[Referrer] = []
         self._by_config: dict[tuple[str, str], list[Referrer]] | None = None
+        self._landed: dict[tuple[str, str], dict[tuple[str, Any], list[Referrer]]] = {}
 
     def add(self, referrer: Resource, values: dict[str, Any]) -> None:
         value = values.get(self._attribute)
@@ -75,10 +84,24 @@ class TableReferrers:
         for ident in _ids(res):
             found.extend(self._by_ident.get(ident, ()))
         if self._by_reference:
-            found.extend(self._referring().get((res.origin, res.config_address), ()))
+            found.extend(self._landing((res.origin, res.config_address)).get(table.key, ()))
         if len(found) > 1:
             found.sort(key=_position)
         return found
+
+    def _landing(self, config: tuple[str, str]) -> dict[tuple[str, Any], list[Referrer]]:
+        """The referrers filed under ``config``, by the key of the table each resolves to (in the order added)."""
+        landed = self._landed.get(config)
+        if landed is None:
+            landed = self._landed[config] = {}
+            bucket = self._referring().get(config, ())
+            if bucket:
+                assert self._resolver is not None, "a referrer by reference needs a resolver"  # noqa: S101
+                for item in bucket:
+                    node = self._resolver(item[1], item[2])
+                    if node is not None:
+                        landed.setdefault(node.key, []).append(item)
+        return landed
 
     def _referring(self) -> dict[tuple[str, str], list[Referrer]]:
         by_config = self._by_config

@@ -129,9 +129,9 @@ class EgressIndex:
         self.before_by_table: dict[tuple[str, Any], list[Route]] = {}
         # What apply leaves, resolved per asked table (see ``_by_table``): surviving
         # aws_routes, and associations on either side.
-        self._routes_after = TableReferrers()
-        self._assocs_before = TableReferrers()
-        self._assocs_after = TableReferrers()
+        self._routes_after = TableReferrers(resolver=self._after_table)
+        self._assocs_before = TableReferrers(resolver=self._assoc_before_table)
+        self._assocs_after = TableReferrers(resolver=lambda assoc, values: self._assoc_after_sides(assoc, values)[0])
         self._removed: set[tuple[tuple[str, Any], str | None, Any]] = set()
         self._before_entries: dict[int, Route | None] = {}  # id(route) -> its entry from ``before``
         self._after_entries: dict[int, Route | None] = {}  # id(route) -> its entry after apply
@@ -282,6 +282,13 @@ class EgressIndex:
         return (not route.inline and survives(source) and final_values(source) is source.before
                 and self._before_entries.get(id(source)) is route)
 
+    def _after_table(self, route: Resource, values: dict[str, Any]) -> Node | None:
+        entry = self._after_entry(route, values)
+        return entry.table if entry is not None else None
+
+    def _assoc_before_table(self, assoc: Resource, values: dict[str, Any]) -> Node | None:
+        return self.resolve(assoc, "route_table_id", values.get("route_table_id"), TABLE_TYPES)
+
     def _after_entry(self, route: Resource, values: dict[str, Any]) -> Route | None:
         key = id(route)
         if key in self._after_entries:
@@ -299,8 +306,7 @@ class EgressIndex:
         found = self._assocs_by_table.get(table.key)
         if found is None:
             evidence = any(
-                (node := self.resolve(assoc, "route_table_id", values.get("route_table_id"), TABLE_TYPES)) is not None
-                and node.key == table.key
+                (node := self._assoc_before_table(assoc, values)) is not None and node.key == table.key
                 for _, assoc, values in self._assocs_before.candidates(table))
             subnets: list[Node] = []
             for _, assoc, values in self._assocs_after.candidates(table):
