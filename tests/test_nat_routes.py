@@ -348,6 +348,24 @@ def test_the_main_association_outranks_the_default_route_table(plan: PlanBuilder
     assert findings_of(plan, "NAT") == [("NAT001", f"{GW}[0]")]
 
 
+def test_a_vpcs_own_main_table_id_loses_to_a_main_association(plan: PlanBuilder) -> None:
+    # The VPC's state still names rtb-0main, but the association makes private[0] main:
+    # a default route removed from rtb-0main (its gateway kept) reaches no subnet.
+    vpc = main_table_plan(plan, "association")
+    plan.noop("module.vpc.aws_nat_gateway.kept", vpc.nat(1) | {"id": "nat-0kept"})
+    plan.delete("module.vpc.aws_route.old_main", vpc.route(0, "nat-0kept") | {"route_table_id": "rtb-0main"})
+    assert findings_of(plan, "NAT") == [("NAT001", f"{GW}[0]")]
+
+
+def test_a_table_two_vpcs_name_main_serves_the_subnets_of_the_last(plan: PlanBuilder) -> None:
+    # Main tables are asked about one at a time: the VPC later in the plan still wins, as it did.
+    main_table_plan(plan, "vpc")
+    later = vpc_of(plan, prefix="module.later.", tag="0f1f1f1f")
+    plan.noop(later.address("vpc"), {"id": later.vpc_id, "main_route_table_id": "rtb-0main"})
+    plan.noop(later.address("private", 0), later.subnet("private", 0))
+    assert f"main route table: subnet {later.subnet_id('private', 0)} and every other" in only_nat001(plan).message
+
+
 def only_nat001(plan: PlanBuilder):  # type: ignore[no-untyped-def]
     result = run_rules(plan, "NAT")
     assert [f.rule_id for f in result.findings] == ["NAT001"], [f.message for f in result.findings]
@@ -439,3 +457,68 @@ def test_rego_twin_results_carry_the_rule_id(plan: PlanBuilder) -> None:
     found = engine.evaluate(compiled, "natpolicy/rules/nat/findings", engine.prepare_input(plan.build()))
     assert sorted(f["rule"] for f in found) == ["NAT001", "NAT001", "NAT002", "NAT003"]
     assert all(f["id"] == f["rule"] for f in found)
+
+
+# -- routes and associations whose route_table_id is known only after apply ------------------------
+# The index resolves those only for the tables a rule asks about, picked by the config address
+# their references resolve to (through module outputs too): the near misses of that pick.
+def replaced_tables_plan(plan: PlanBuilder) -> VpcLayout:
+    """Zone a's gateway and its route go; both tables and their associations are replaced (ids unknown)."""
+    vpc = vpc_of(plan).steady(2, skip=("nat", "route", "table", "assoc"))
+    plan.delete(vpc.address("nat", 0), vpc.nat(0)).noop(vpc.address("nat", 1), vpc.nat(1))
+    plan.delete(vpc.address("route", 0), vpc.route(0)).noop(vpc.address("route", 1), vpc.route(1))
+    for i in range(2):
+        plan.replace(vpc.address("table", i), vpc.table(i), vpc.table(i) | {"id": None}, unknown=["id"])
+    return vpc
+
+
+def test_replaced_associations_name_their_own_tables_subnets_by_count_index(plan: PlanBuilder) -> None:
+    vpc = replaced_tables_plan(plan)
+    for i in range(2):
+        plan.replace(vpc.address("assoc", i), vpc.assoc(i), vpc.assoc(i) | {"id": None, "route_table_id": None},
+                     unknown=["id", "route_table_id"],
+                     refs={"route_table_id": ["aws_route_table.private[count.index].id", "aws_route_table.private"]})
+    finding = only_finding(plan)
+    assert finding.message == (
+        f"{GW}[0] is deleted and nothing replaces it: private route table {TABLE}[0] "
+        f"(subnet {vpc.subnet_id('private', 0)}) loses its default route 0.0.0.0/0.")
+
+
+def test_an_association_naming_no_table_by_reference_leaves_the_table_without_subnets(plan: PlanBuilder) -> None:
+    # Its reference names another config address: the table keeps no association, so it is torn down.
+    vpc = replaced_tables_plan(plan)
+    plan.replace(vpc.address("assoc", 0), vpc.assoc(0), vpc.assoc(0) | {"id": None, "route_table_id": None},
+                 unknown=["id", "route_table_id"],
+                 refs={"route_table_id": ["aws_route_table.other.id", "aws_route_table.other"]})
+    plan.noop(vpc.address("assoc", 1), vpc.assoc(1))
+    assert findings_of(plan, "NAT") == []
+
+
+def test_a_new_route_naming_the_table_through_a_module_output_replaces_the_lost_one(plan: PlanBuilder) -> None:
+    vpc = replaced_tables_plan(plan)
+    for i in range(2):
+        plan.noop(vpc.address("assoc", i), vpc.assoc(i))
+    plan.module_call("module.vpc", "./modules/vpc",
+                     outputs={"table_a": ["aws_route_table.private[0].id", "aws_route_table.private[0]",
+                                          "aws_route_table.private"]})
+    new = vpc.route(0, vpc.nat_id(1)) | {"id": None, "route_table_id": None}
+    refs = {"route_table_id": ["module.vpc.table_a", "module.vpc"]}
+    assert [f.rule_id for f in run_rules(plan, "NAT").findings] == ["NAT001"]  # before the new route
+    plan.create("aws_route.shared_egress", new, unknown=["id", "route_table_id"], refs=refs)
+    assert findings_of(plan, "NAT") == []
+
+
+def only_finding(plan: PlanBuilder):  # type: ignore[no-untyped-def]
+    findings = run_rules(plan, "NAT").findings
+    assert len(findings) == 1, [f.message for f in findings]
+    return findings[0]
+
+
+# NAT003 settles a default route kept as it was by that route alone when nothing blocks it;
+# a kept route that is blocked (an egress-only gateway carries no IPv4) still goes to the
+# table's other routes, here a transit gateway that covers it.
+def test_a_kept_route_that_carries_no_ipv4_egress_is_judged_on_the_tables_other_routes(plan: PlanBuilder) -> None:
+    vpc = vpc_of(plan).steady(1, skip=("route",))
+    plan.noop(vpc.address("route", 0), vpc.route(0, egress_only_gateway_id="eigw-0abc"))
+    plan.noop("module.vpc.aws_route.backup", vpc.route(0, transit_gateway_id="tgw-0abc"))
+    assert findings_of(plan, "NAT") == []

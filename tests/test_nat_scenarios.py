@@ -585,3 +585,37 @@ def test_two_plans_of_one_state_do_not_contaminate_each_other() -> None:
     [note] = result.rule_notes  # the NAT rules yield it; the app reports it after the loader notes
     assert note.startswith("plans nat-consolidated.json, nat-deleted.json manage the same route tables or NAT "
                            "gateways (")
+
+
+def test_one_plan_twice_in_one_model_is_noted_but_one_plan_and_two_apart_are_not() -> None:
+    # The shared ids are looked for only when the tables and gateways come from two plans or more.
+    import examples
+    from natpolicy import registry
+    from natpolicy.loaders.plan_json import plan_resources
+    from natpolicy.model import ResourceModel
+    from natpolicy.runner import run
+
+    def notes(*origins: str, other: bool = False) -> list[str]:
+        builders = [examples.nat_deleted() for _ in origins]
+        if other:
+            builders[-1] = PlanBuilder()
+            VpcLayout(builders[-1], tag="0fffffff").steady(1)
+        model = ResourceModel([r for b, o in zip(builders, origins, strict=True) for r in plan_resources(b.build(), origin=o)])
+        return run(model, registry.instantiate(registry.select(registry.discover(), ["NAT"]))).rule_notes
+
+    assert notes("a.json") == []
+    assert notes("a.json", "b.json", other=True) == []
+    [note] = notes("a.json", "b.json")
+    assert note.startswith("plans a.json, b.json manage the same route tables or NAT gateways (")
+
+
+def test_the_fallback_after_a_gateway_judged_on_its_routes_still_counts_every_kept_gateway(plan: PlanBuilder) -> None:
+    # The kept gateways are counted on the first fallback, not while the index is built:
+    # a gateway judged on its routes before it must not leave them uncounted.
+    routed = layout(plan, prefix="module.routed.", tag="0ccccccc").steady(1, skip=("nat", "route"))
+    plan.delete(routed.address("nat", 0), routed.nat(0)).delete(routed.address("route", 0), routed.route(0))
+    vpc = layout(plan)
+    plan.noop(vpc.address("public", 1), vpc.subnet("public", 1))
+    plan.noop("module.vpc.aws_nat_gateway.spare", vpc.nat(1) | {"id": "nat-0spare"})
+    plan.delete(vpc.address("nat", 1), vpc.nat(1))
+    assert findings_of(plan, "NAT") == [("NAT001", "module.routed.aws_nat_gateway.this[0]")]

@@ -169,3 +169,25 @@ def test_rego_twin_results_carry_the_rule_id(plan: PlanBuilder) -> None:
                               ["natpolicy/rules/flow/findings"])
     found = engine.evaluate(compiled, "natpolicy/rules/flow/findings", engine.prepare_input(plan.build()))
     assert [(f["id"], f["rule"], f["address"]) for f in found] == [("FLOW001", "FLOW001", "aws_vpc.main")]
+
+
+# FLOW001 resolves the references of the kept flow logs whose vpc_id is unknown
+# only (the others cannot count): the near misses of that filter.
+
+def test_a_reference_from_a_flow_log_with_a_known_vpc_id_does_not_count(plan: PlanBuilder) -> None:
+    new_vpc(plan)
+    plan.noop("aws_vpc.other", {"id": "vpc-0def", "cidr_block": "10.1.0.0/16"})
+    # It refers to aws_vpc.main, but its vpc_id is known: it logs aws_vpc.other.
+    flow_log(plan, "aws_flow_log.other", refs=VPC_REF, vpc_id="vpc-0def")
+    assert findings_of(plan, "FLOW") == [("FLOW001", "aws_vpc.main")]
+
+
+def test_one_flow_log_with_an_unknown_vpc_id_covers_every_vpc_it_refers_to(plan: PlanBuilder) -> None:
+    new_vpc(plan)
+    new_vpc(plan, "aws_vpc.second")
+    new_vpc(plan, "aws_vpc.third")
+    flow_log(plan, "aws_flow_log.both", refs=[*VPC_REF, "aws_vpc.second.id", "aws_vpc.second"])
+    # A VPC logged by id comes before any reference is resolved; the rest still need one.
+    plan.noop("aws_vpc.by_id", {"id": "vpc-0abc", "cidr_block": "10.9.0.0/16"})
+    flow_log(plan, "aws_flow_log.by_id", vpc_id="vpc-0abc")
+    assert findings_of(plan, "FLOW") == [("FLOW001", "aws_vpc.third")]

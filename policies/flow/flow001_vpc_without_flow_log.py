@@ -24,6 +24,7 @@ class VpcWithoutFlowLog(GraphCheck):
         # the run (a literal "vpc-..." counts as much as a reference).
         logged_ids = {f.after["vpc_id"] for f in flow_logs
                       if isinstance(f.after, dict) and isinstance(f.after.get("vpc_id"), str)}
+        referenced: set[int] | None = None  # built when a VPC is first left unlogged by id
         for vpc in model.of_type(*VPC_TYPES):
             if not _kept(vpc):
                 continue  # being deleted: nothing left to log
@@ -32,8 +33,9 @@ class VpcWithoutFlowLog(GraphCheck):
             # Configuration references (resolved through module outputs by the
             # loader) find flow logs whose vpc_id is only known after apply; a
             # known vpc_id already says which VPC is logged, whatever it refers to.
-            if any(_kept(f) and f.get("vpc_id") is UNKNOWN
-                   for f in model.references_to(vpc, types=(FLOW_LOG,), attribute="vpc_id")):
+            if referenced is None:
+                referenced = _referenced_by_pending(model, flow_logs)
+            if id(vpc) in referenced:
                 continue
             yield Violation(
                 f"{vpc.address} has no flow log: no aws_flow_log targets it by vpc_id or by reference",
@@ -43,6 +45,18 @@ class VpcWithoutFlowLog(GraphCheck):
 
 def _kept(res: Resource) -> bool:
     return res.mode == "managed" and res.exists_after
+
+
+def _referenced_by_pending(model: ResourceModel, flow_logs: list[Resource]) -> set[int]:
+    """``id()`` of every resource that a kept flow log whose ``vpc_id`` is unknown refers to by ``vpc_id``.
+
+    The same answer as asking ``model.references_to(vpc, types=(FLOW_LOG,),
+    attribute="vpc_id")`` of each VPC and keeping the kept flow logs with an
+    unknown ``vpc_id``, without resolving the references of the other flow
+    logs: a flow log with a known ``vpc_id`` (most of them) could never count.
+    """
+    return {id(target) for flow_log in flow_logs if flow_log.get("vpc_id") is UNKNOWN
+            for target in model.referenced(flow_log, "vpc_id")}
 
 
 def _vpc_ids(vpc: Resource) -> set[str]:

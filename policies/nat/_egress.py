@@ -5,11 +5,19 @@ route-related resources of every plan in the run:
 
 * routes before apply, keyed by target id (which routes use this gateway?)
   and by route table;
-* routes after apply, keyed by route table (what will this table still have?);
-* route table associations after apply (which subnets does a table serve?),
-  and the VPCs' main route tables, which serve every other subnet;
-* NAT gateways that survive apply, counted by VPC, availability zone and plan
-  (the fallback when a plan holds no route evidence).
+* the VPCs' main route tables, which serve every subnet without an association.
+
+What apply leaves is resolved per route table, the first time a rule asks
+about that table (``_by_table``: the rules ask about the few tables a deleted
+gateway or a lost default route names, and resolving every route's and
+association's ``route_table_id`` was most of the index's cost):
+
+* routes after apply (what will this table still have?);
+* route table associations (which subnets does a table serve after apply?);
+
+and on first ask too, as only a main table's implicit subnets and a gateway
+without route evidence read them: the subnets of each VPC, and the NAT
+gateways that survive apply, counted by VPC, availability zone and plan.
 
 Every question a rule asks is then a dictionary lookup, so a 10k-resource
 plan with hundreds of NAT deletions stays linear: what a configuration
@@ -31,6 +39,7 @@ from typing import Any
 
 from natpolicy.check import record
 from natpolicy.model import UNKNOWN, Resource, ResourceModel
+from natpolicy.policies.nat._by_table import TableReferrers
 from natpolicy.policies.nat._routes import (
     BLACKHOLE,
     DEFAULT_DESTINATIONS,
@@ -52,7 +61,6 @@ from natpolicy.policies.nat._routes import (
     Route,
     TableLoss,
     attr_of,
-    configured_targets,
     ends_private,
     final_values,
     is_private_nat,
@@ -119,67 +127,65 @@ class EgressIndex:
         self._resource_nodes: dict[int, Node] = {}  # id(resource) -> its node (asked ~10,000 times at 10k)
         self.before_by_target: dict[str, list[Route]] = {}
         self.before_by_table: dict[tuple[str, Any], list[Route]] = {}
-        self.after_by_table: dict[tuple[str, Any], list[Route]] = {}
-        self._assoc_evidence: set[tuple[str, Any]] = set()
-        self._assoc_after: dict[tuple[str, Any], list[Node]] = {}
-        self._explicit_subnets: set[tuple[str, Any]] = set()
-        self._subnets_by_vpc: dict[tuple[str, Any], list[Node]] = {}
-        self._main_tables: dict[tuple[str, Any], Node | None] = {}  # table key -> its VPC
+        # What apply leaves, resolved per asked table (see ``_by_table``): surviving
+        # aws_routes, and associations on either side.
+        self._routes_after = TableReferrers(resolver=self._after_table)
+        self._assocs_before = TableReferrers(resolver=self._assoc_before_table)
+        self._assocs_after = TableReferrers(resolver=lambda assoc, values: self._assoc_after_sides(assoc, values)[0])
+        self._removed: set[tuple[tuple[str, Any], str | None, Any]] = set()
+        self._before_entries: dict[int, Route | None] = {}  # id(route) -> its entry from ``before``
+        self._after_entries: dict[int, Route | None] = {}  # id(route) -> its entry after apply
+        self._after_by_table: dict[tuple[str, Any], list[Route]] = {}
+        self._assoc_sides: dict[int, tuple[Node | None, Node | None]] = {}
+        self._assocs_by_table: dict[tuple[str, Any], tuple[bool, list[Node]]] = {}
+        self._explicit_subnets: set[tuple[str, Any]] | None = None  # built when a main table's subnets are asked
+        # Built on first ask (see ``_subnets_of_vpc``): only a main table's subnets read it.
+        self._subnets_by_vpc: dict[tuple[str, Any], list[Node]] | None = None
+        # Main route tables (see ``_main``): the ones a main association or a default
+        # table makes main, each with its VPC, and the VPCs they claim; tables a VPC's
+        # own state names are resolved per asked table.
+        self._ranked_mains: dict[tuple[str, Any], Node | None] = {}
+        self._ranked_vpcs: set[tuple[str, Any]] = set()
+        self._vpc_mains = TableReferrers("main_route_table_id")
+        self._mains: dict[tuple[str, Any], tuple[bool, Node | None]] = {}  # table key -> (main?, its VPC)
         self._private_nat_ids: set[str] = set()
-        self._places: dict[int, _Place] = {}
-        self._survivors: Counter[tuple[Any, ...]] = Counter()
+        # Built on the first fallback (see ``_survivor_counts``): only a gateway without route evidence reads it.
+        self._survivors: Counter[tuple[Any, ...]] | None = None
         self._targets_memo: dict[tuple[Any, ...], _Targets] = {}
         self._verdicts: dict[int, GatewayVerdict] = {}
+        self._alive: dict[str, bool] = {}  # id -> ``id_alive``
         self.shared_ids: dict[str, tuple[str, ...]] = {}
         self._build()
 
     # -- building ----------------------------------------------------------
     def _build(self) -> None:
-        removed: set[tuple[tuple[str, Any], str | None, Any]] = set()
+        # The state before apply is read whole (NAT003 reads every route of it);
+        # what apply leaves is filed by the table it names, resolved when asked.
         for route in self.model.of_type("aws_route"):
             if route.mode != "managed":
                 continue
             if route.existed_before and isinstance(route.before, dict):
-                entry = self._aws_route(route, route.before)
+                entry = self._before_entries[id(route)] = self._aws_route(route, route.before)
                 if entry is not None:
                     self._add_before(entry)
                     if not survives(route):
-                        removed.add((entry.table.key, entry.destination, entry.target))
+                        self._removed.add((entry.table.key, entry.destination, entry.target))
             values = final_values(route)
             if survives(route) and isinstance(values, dict):
-                entry = self._aws_route(route, values)
-                if entry is not None:
-                    self.after_by_table.setdefault(entry.table.key, []).append(entry)
+                self._routes_after.add(route, values)
         for table in self.model.of_type(*TABLE_TYPES):
-            if table.mode != "managed":
-                continue
-            node = self.node_of(table)
-            if isinstance(table.before, dict):
-                for entry in self._inline(table, node, table.before.get("route")):
+            if table.mode == "managed" and isinstance(table.before, dict):
+                for entry in self._inline(table, self.node_of(table), table.before.get("route")):
                     self._add_before(entry)
-            if survives(table):
-                inline = _configures_inline_routes(table)
-                for entry in self._inline(table, node, attr_of(final_values(table), "route")):
-                    # A table that manages no inline routes still lists, in its
-                    # state, the routes of separate aws_route resources. When
-                    # such a route is being deleted, that listing is stale;
-                    # inline blocks in the configuration are not (an aws_route
-                    # turned into an inline block).
-                    if inline or (node.key, entry.destination, entry.target) not in removed:
-                        self.after_by_table.setdefault(node.key, []).append(entry)
         for assoc in self.model.of_type("aws_route_table_association"):
             if assoc.mode == "managed":
                 self._association(assoc)
         self._main()
-        for subnet in self.model.of_type(*SUBNET_TYPES):
-            if subnet.mode == "managed" and survives(subnet):
-                node = self.node_of(subnet)
-                vpc = self.vpc_of(node)
-                if vpc is not None:
-                    self._subnets_by_vpc.setdefault(vpc.key, []).append(node)
         for gateway in self.model.of_type(NAT_TYPE):
-            if gateway.mode == "managed":
-                self._gateway(gateway)
+            if gateway.mode == "managed" and survives(gateway):
+                ident = nonempty_str(attr_of(final_values(gateway), "id"))
+                if ident is not None and ends_private(gateway):
+                    self._private_nat_ids.add(ident)
         self._shared()
 
     def _add_before(self, entry: Route) -> None:
@@ -202,7 +208,7 @@ class EgressIndex:
                 break
         else:
             return None  # no destination at all: not a route we can reason about
-        attribute, target = route_target(values, configured_targets(route))
+        attribute, target = route_target(values, route)
         return Route(route, table, destination, attribute, target, inline=False)
 
     def _inline(self, table: Resource, node: Node, blocks: Any) -> Iterable[Route]:
@@ -229,28 +235,109 @@ class EgressIndex:
                     break
             else:
                 continue
-            attribute, target = route_target(block, ())
+            attribute, target = route_target(block)
             yield Route(table, node, destination, attribute, target, inline=True)
 
     def _association(self, assoc: Resource) -> None:
         if isinstance(assoc.before, dict) and nonempty_str(assoc.before.get("subnet_id")):
-            table = self.resolve(assoc, "route_table_id", assoc.before.get("route_table_id"), TABLE_TYPES)
-            if table is not None:
-                self._assoc_evidence.add(table.key)
+            self._assocs_before.add(assoc, assoc.before)
         values = final_values(assoc)
         if not survives(assoc) or not isinstance(values, dict):
             return
         if attr_of(values, "gateway_id") not in (None, "") and attr_of(values, "subnet_id") in (None, ""):
             return  # an edge association (gateway route table) serves no subnet
-        table = self.resolve(assoc, "route_table_id", values.get("route_table_id"), TABLE_TYPES)
-        subnet = self.resolve(assoc, "subnet_id", values.get("subnet_id"), SUBNET_TYPES)
-        if table is None or subnet is None:
-            return
-        self._assoc_evidence.add(table.key)
-        self._explicit_subnets.add(subnet.key)
-        if subnet.resource is not None and not survives(subnet.resource):
-            return
-        self._assoc_after.setdefault(table.key, []).append(subnet)
+        self._assocs_after.add(assoc, values)
+
+    # -- what apply leaves, per asked table ------------------------------------
+    def after_routes(self, table: Node) -> list[Route]:
+        """The table's routes after apply: its surviving aws_routes in model order, then its inline blocks."""
+        found = self._after_by_table.get(table.key)
+        if found is None:
+            found = self._after_by_table[table.key] = []
+            for _, route, values in self._routes_after.candidates(table):
+                entry = self._after_entry(route, values)
+                if entry is not None and entry.table.key == table.key:
+                    found.append(entry)
+            res = table.resource
+            if res is not None and res.mode == "managed" and res.type in TABLE_TYPES and survives(res):
+                inline = _configures_inline_routes(res)
+                for entry in self._inline(res, table, attr_of(final_values(res), "route")):
+                    # A table that manages no inline routes still lists, in its
+                    # state, the routes of separate aws_route resources. When
+                    # such a route is being deleted, that listing is stale;
+                    # inline blocks in the configuration are not (an aws_route
+                    # turned into an inline block).
+                    if inline or (table.key, entry.destination, entry.target) not in self._removed:
+                        found.append(entry)
+        return found
+
+    def kept_as_is(self, route: Route) -> bool:
+        """Is ``route`` (before apply) also, as the same entry, one of its table's routes after apply?
+
+        An aws_route that survives with one object for both sides (a no-op):
+        ``_build`` filed it among the routes after apply, its table's
+        ``after_routes`` find it, and ``_after_entry`` gives its entry from before.
+        """
+        source = route.source
+        return (not route.inline and survives(source) and final_values(source) is source.before
+                and self._before_entries.get(id(source)) is route)
+
+    def _after_table(self, route: Resource, values: dict[str, Any]) -> Node | None:
+        entry = self._after_entry(route, values)
+        return entry.table if entry is not None else None
+
+    def _assoc_before_table(self, assoc: Resource, values: dict[str, Any]) -> Node | None:
+        return self.resolve(assoc, "route_table_id", values.get("route_table_id"), TABLE_TYPES)
+
+    def _after_entry(self, route: Resource, values: dict[str, Any]) -> Route | None:
+        key = id(route)
+        if key in self._after_entries:
+            return self._after_entries[key]
+        if values is route.before and key in self._before_entries:
+            # A no-op's two sides are one object: the entry read from it is the same.
+            entry = self._before_entries[key]
+        else:
+            entry = self._aws_route(route, values)
+        self._after_entries[key] = entry
+        return entry
+
+    def _associated(self, table: Node) -> tuple[bool, list[Node]]:
+        """Does any association (either side) name the table, and the subnets it serves after apply, in model order."""
+        found = self._assocs_by_table.get(table.key)
+        if found is None:
+            evidence = any(
+                (node := self._assoc_before_table(assoc, values)) is not None and node.key == table.key
+                for _, assoc, values in self._assocs_before.candidates(table))
+            subnets: list[Node] = []
+            for _, assoc, values in self._assocs_after.candidates(table):
+                node, subnet = self._assoc_after_sides(assoc, values)
+                if node is None or subnet is None or node.key != table.key:
+                    continue
+                evidence = True
+                if subnet.resource is None or survives(subnet.resource):
+                    subnets.append(subnet)
+            found = self._assocs_by_table[table.key] = (evidence, subnets)
+        return found
+
+    def _assoc_after_sides(self, assoc: Resource, values: dict[str, Any]) -> tuple[Node | None, Node | None]:
+        """The table and the subnet a surviving association names (both resolved, or the one that is not)."""
+        sides = self._assoc_sides.get(id(assoc))
+        if sides is None:
+            table = self.resolve(assoc, "route_table_id", values.get("route_table_id"), TABLE_TYPES)
+            subnet = self.resolve(assoc, "subnet_id", values.get("subnet_id"), SUBNET_TYPES)
+            sides = self._assoc_sides[id(assoc)] = (table, subnet)
+        return sides
+
+    def _explicitly_associated(self) -> set[tuple[str, Any]]:
+        """Subnets some surviving association names with a table: they are not behind a main table."""
+        explicit = self._explicit_subnets
+        if explicit is None:
+            explicit = self._explicit_subnets = set()
+            for _, assoc, values in self._assocs_after.every():
+                table, subnet = self._assoc_after_sides(assoc, values)
+                if table is not None and subnet is not None:
+                    explicit.add(subnet.key)
+        return explicit
 
     def _main(self) -> None:
         """Each VPC's main route table after apply: the one that serves unassociated subnets.
@@ -280,30 +367,84 @@ class EgressIndex:
                 node = self.node_of(default_table)
                 owner = self.vpc_of(node) or self.resolve(default_table, "default_route_table_id", None, VPC_TYPES)
                 offer(1, node, owner)
+        self._ranked_vpcs.update(by_vpc)
+        for _, main_table, main_vpc in by_vpc.values():
+            self._ranked_mains[main_table.key] = main_vpc
+        for orphan_table in unknown_vpc:
+            self._ranked_mains.setdefault(orphan_table.key, None)
+        # Rank 2, a VPC's own main_route_table_id, loses to the ranks above and
+        # is filed by that id, for ``_main_of`` (every VPC has one; few tables are asked about).
         for vpc_resource in self.model.of_type(*VPC_TYPES):
             values = final_values(vpc_resource)
             if (vpc_resource.mode == "managed" and survives(vpc_resource)
                     and nonempty_str(attr_of(values, "main_route_table_id"))):
-                offer(2, self.resolve(vpc_resource, "main_route_table_id", values["main_route_table_id"], TABLE_TYPES),
-                      self.node_of(vpc_resource))
-        for _, main_table, main_vpc in by_vpc.values():
-            self._main_tables[main_table.key] = main_vpc
-        for orphan_table in unknown_vpc:
-            self._main_tables.setdefault(orphan_table.key, None)
+                self._vpc_mains.add(vpc_resource, values)
 
-    def _gateway(self, gateway: Resource) -> None:
-        if survives(gateway):
-            values = final_values(gateway)
-            kind = "private" if ends_private(gateway) else "public"
-            ident = nonempty_str(attr_of(values, "id"))
-            if kind == "private" and ident is not None:
-                self._private_nat_ids.add(ident)
-            place = self._place(gateway, values, kind)
-            for key in _survivor_keys(place):
-                self._survivors[key] += 1
-        if gateway.is_deleted:
-            values = gateway.before if isinstance(gateway.before, dict) else gateway.after
-            self._places[id(gateway)] = self._place(gateway, values, "private" if is_private_nat(gateway) else "public")
+    def _main_of(self, table: Node) -> tuple[bool, Node | None]:
+        """Is the table a VPC's main route table after apply, and whose (None: a VPC not known)?
+
+        The answer building every VPC's offers in one table gave: offers are
+        kept per VPC by the best rank, then each VPC's table is marked main
+        with that VPC, in the order the VPCs were first offered (the ranks
+        above first, then VPCs by their own state, in model order), so the
+        last VPC wins a table two VPCs name; a table offered with no VPC is
+        main with None unless a VPC made it main.
+        """
+        found = self._mains.get(table.key)
+        if found is None:
+            own_state: Node | None = None
+            for _, vpc_resource, values in self._vpc_mains.candidates(table):
+                vpc = self.node_of(vpc_resource)
+                if vpc.key in self._ranked_vpcs:
+                    continue  # a main association or a default table decides this VPC's main table
+                named = self.resolve(vpc_resource, "main_route_table_id", values["main_route_table_id"], TABLE_TYPES)
+                if named is not None and named.key == table.key:
+                    own_state = vpc
+            if own_state is not None:
+                found = (True, own_state)
+            elif table.key in self._ranked_mains:
+                found = (True, self._ranked_mains[table.key])
+            else:
+                found = (False, None)
+            self._mains[table.key] = found
+        return found
+
+    # The subnets of each VPC and where every surviving NAT gateway sits cost a
+    # third of building the index (every one resolves its subnet and VPC), and only
+    # a main table's subnets and a gateway without route evidence read them: both
+    # are built when first asked, from the same resources in the same order, so
+    # every answer is the one an eager build gives (the model does not change
+    # under an index: ``ResourceModel.add`` drops its memos).
+    def _subnets_of_vpc(self, vpc: Node) -> list[Node]:
+        by_vpc = self._subnets_by_vpc
+        if by_vpc is None:
+            by_vpc = self._subnets_by_vpc = {}
+            for subnet in self.model.of_type(*SUBNET_TYPES):
+                if subnet.mode == "managed" and survives(subnet):
+                    node = self.node_of(subnet)
+                    owner = self.vpc_of(node)
+                    if owner is not None:
+                        by_vpc.setdefault(owner.key, []).append(node)
+        return by_vpc.get(vpc.key, [])
+
+    def _survivor_counts(self) -> Counter[tuple[Any, ...]]:
+        """How many managed NAT gateways survive apply, by place (see ``_fallback``)."""
+        counts = self._survivors
+        if counts is None:
+            counts = self._survivors = Counter()
+            for gateway in self.model.of_type(NAT_TYPE):
+                if gateway.mode == "managed" and survives(gateway):
+                    kind = "private" if ends_private(gateway) else "public"
+                    for key in _survivor_keys(self._place(gateway, final_values(gateway), kind)):
+                        counts[key] += 1
+        return counts
+
+    def _deleted_place(self, gateway: Resource) -> _Place | None:
+        """Where a managed NAT gateway that apply deletes sat before (None for any other)."""
+        if gateway.mode != "managed" or gateway.type != NAT_TYPE or not gateway.is_deleted:
+            return None
+        values = gateway.before if isinstance(gateway.before, dict) else gateway.after
+        return self._place(gateway, values, "private" if is_private_nat(gateway) else "public")
 
     def _place(self, gateway: Resource, values: Any, kind: str) -> _Place:
         subnet = self.resolve(gateway, "subnet_id", attr_of(values, "subnet_id"), SUBNET_TYPES)
@@ -317,8 +458,11 @@ class EgressIndex:
 
     def _shared(self) -> None:
         """Ids of route tables and NAT gateways that several plans manage (one state planned twice?)."""
+        resources = self.model.of_type(*TABLE_TYPES, NAT_TYPE)
+        if len({res.origin for res in resources}) < 2:
+            return  # one plan (or none): no id can have two
         origins: dict[str, set[str]] = {}
-        for res in self.model.of_type(*TABLE_TYPES, NAT_TYPE):
+        for res in resources:
             if res.mode != "managed":
                 continue
             for side in (res.before, res.after):
@@ -389,7 +533,13 @@ class EgressIndex:
 
     # -- questions -------------------------------------------------------------
     def id_alive(self, ident: str) -> bool:
-        """Does an object with this id exist after apply, as far as these plans say?"""
+        """Does an object with this id exist after apply, as far as these plans say? (Once per id.)"""
+        alive = self._alive.get(ident)
+        if alive is None:
+            alive = self._alive[ident] = self._id_alive(ident)
+        return alive
+
+    def _id_alive(self, ident: str) -> bool:
         managed = [r for r in self.model.by_id(ident) if r.mode == "managed"]
         if any(survives(r) and attr_of(final_values(r), "id") == ident for r in managed):
             return True
@@ -402,32 +552,34 @@ class EgressIndex:
         return isinstance(ident, str) and ident in self._private_nat_ids
 
     def is_main(self, table: Node) -> bool:
-        return table.key in self._main_tables
+        return self._main_of(table)[0]
 
     def torn_down(self, table: Node) -> bool:
         """The table, its VPC or every subnet it served goes away in this plan."""
         res = table.resource
         if res is not None and not survives(res):
             return True
-        vpc = self.vpc_of(table) or self._main_tables.get(table.key)
+        vpc = self.vpc_of(table) or self._main_of(table)[1]
         if vpc is not None and vpc.resource is not None and not survives(vpc.resource):
             return True
         # A main route table keeps serving every subnet without an association.
-        return table.key in self._assoc_evidence and not self._assoc_after.get(table.key) and not self.is_main(table)
+        evidence, subnets = self._associated(table)
+        return evidence and not subnets and not self.is_main(table)
 
     def subnets(self, table: Node) -> list[Node]:
         """Subnets the table serves after apply: its associations, and for a main table the unassociated ones."""
-        explicit = self._assoc_after.get(table.key, [])
-        if table.key not in self._main_tables:
+        explicit = self._associated(table)[1] or []
+        main, main_vpc = self._main_of(table)
+        if not main:
             return explicit
-        vpc = self._main_tables[table.key] or self.vpc_of(table)
-        implicit = [s for s in self._subnets_by_vpc.get(vpc.key, ()) if s.key not in self._explicit_subnets] \
+        vpc = main_vpc or self.vpc_of(table)
+        implicit = [s for s in self._subnets_of_vpc(vpc) if s.key not in self._explicitly_associated()] \
             if vpc is not None else []
         return [*explicit, *implicit]
 
     def serves_subnets(self, table: Node) -> bool:
         """Is there evidence the table serves subnets after apply (an association, or main status)?"""
-        return bool(self._assoc_after.get(table.key)) or self.is_main(table)
+        return bool(self._associated(table)[1]) or self.is_main(table)
 
     def intended_public(self, table: Node) -> bool:
         """Every subnet the table serves launches instances with public IPs."""
@@ -446,21 +598,22 @@ class EgressIndex:
         NAT gateway does not reach.
         """
         attribute, target = route.attribute, route.target
-        shown = self._shown_target(route)
+        # The target is rendered (a sensitivity lookup) only for a route that is blocked.
+        shown = self._shown_target
         if attribute == "vpc_peering_connection_id" and destination in DEFAULT_DESTINATIONS:
-            return Blocker(NO_EGRESS, shown)  # a peering connection never carries internet traffic
+            return Blocker(NO_EGRESS, shown(route))  # a peering connection never carries internet traffic
         if attribute == "egress_only_gateway_id" and ":" not in destination:
-            return Blocker(NO_EGRESS, shown)
+            return Blocker(NO_EGRESS, shown(route))
         if isinstance(target, str):
             if target == "local":
-                return Blocker(NO_EGRESS, shown)
+                return Blocker(NO_EGRESS, shown(route))
             if not self.id_alive(target):
-                return Blocker(TARGET_GONE, shown, target)
+                return Blocker(TARGET_GONE, shown(route), target)
             if internet and self.is_private_nat_id(target):
-                return Blocker(PRIVATE_NAT, shown)
+                return Blocker(PRIVATE_NAT, shown(route))
             if strict_igw and attribute == "gateway_id" and target.startswith("igw-") \
                     and not self.intended_public(route.table):
-                return Blocker(IGW_NOT_PUBLIC, shown)
+                return Blocker(IGW_NOT_PUBLIC, shown(route))
             return None
         if target is not UNKNOWN:
             return Blocker(NO_ROUTE)  # a route with no target at all
@@ -496,7 +649,7 @@ class EgressIndex:
         if not exact and destination not in DEFAULT_DESTINATIONS:
             fallback = "::/0" if ":" in destination else "0.0.0.0/0"
         best: tuple[int, Blocker] | None = None
-        for route in self.after_by_table.get(table.key, ()):
+        for route in self.after_routes(table):
             if route.destination is None or route.destination in (destination, fallback):
                 found = self.blocker(route, destination, strict_igw=strict_igw, internet=internet)
                 if found is None:
@@ -574,12 +727,12 @@ class EgressIndex:
         be in it), else the plan.
         """
         gateway = verdict.gateway
-        place = self._places.get(id(gateway))
+        place = self._deleted_place(gateway)
         if place is None:
             return
         verdict.partial = True
         verdict.zone = place.zone
-        count = self._survivors
+        count = self._survivor_counts()
         vpc, kind, origin, zone = place.vpc, place.kind, place.origin, place.zone
         if vpc is not None:
             verdict.scope = f"VPC {vpc.shown_id() or vpc.label}"

@@ -154,22 +154,27 @@ def configured_targets(resource: Resource) -> tuple[str, ...]:
     return tuple(a for a in TARGET_ATTRIBUTES if a in expressions)
 
 
-def route_target(values: dict[str, Any], configured: tuple[str, ...]) -> tuple[str | None, Any]:
+def route_target(values: dict[str, Any], resource: Resource | None = None) -> tuple[str | None, Any]:
     """The one target attribute a route uses, and its value (id or UNKNOWN).
 
     In a plan, every computed target attribute of a new route is unknown, so
-    when none is known the configuration says which one is really set.
+    when none is known the configuration of ``resource`` (the ``aws_route``;
+    None for an inline block) says which one is really set. It is read only
+    then: one of the attributes is known for every route that exists.
     """
-    unknown: list[str] = []
+    unknown: list[str] | None = None
     for attr in TARGET_ATTRIBUTES:
         value = values.get(attr)
-        if nonempty_str(value):
-            return attr, value
         if value is UNKNOWN:
+            if unknown is None:
+                unknown = []
             unknown.append(attr)
-    for attr in configured:
-        if attr in unknown:
-            return attr, UNKNOWN
-    if unknown:
-        return unknown[0], UNKNOWN
-    return None, None
+        elif isinstance(value, str) and value:
+            return attr, value
+    if unknown is None:
+        return None, None
+    if resource is not None:
+        for attr in configured_targets(resource):
+            if attr in unknown:
+                return attr, UNKNOWN
+    return unknown[0], UNKNOWN

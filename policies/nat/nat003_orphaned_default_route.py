@@ -47,12 +47,21 @@ class DefaultRouteRemovedWhileGatewayStays(GraphCheck):
         for (_, destination), route in chosen.items():
             if not index.id_alive(route.target):
                 continue  # the gateway itself goes: NAT001's case, not an orphan
-            if index.torn_down(route.table) or not index.serves_subnets(route.table):
-                continue  # no association and not a main table: nothing shows a subnet behind it
             # Traffic that went to a private NAT gateway was never internet-bound.
             internet = not index.is_private_nat_id(route.target)
+            # Asked before the teardown and subnet questions: nearly every default
+            # route is kept as it was, so this one answer settles it. The three are
+            # questions to the index that change nothing, and any one of them
+            # skips the route, so their order changes no finding. A route kept as
+            # it was is one of its table's routes after apply: when nothing blocks
+            # it, the table is covered whatever its other routes are.
+            if index.kept_as_is(route) and index.blocker(route, destination, strict_igw=False,
+                                                         internet=internet) is None:
+                continue
             if index.covered(route.table, destination, exact=True, strict_igw=False, internet=internet):
                 continue
+            if index.torn_down(route.table) or not index.serves_subnets(route.table):
+                continue  # no association and not a main table: nothing shows a subnet behind it
             yield self._violation(route, destination, index.loss(route.table, [destination]))
 
     def _violation(self, route: Route, destination: str, loss: TableLoss) -> Violation:
