@@ -5,7 +5,12 @@ import pytest
 
 from natpolicy.rego.arith_opa import _g_text
 from natpolicy.rego.engines import create_engine
-from natpolicy.rego.go_json_numbers import go_float64_text, holds_negative_zero, opa_json_numbers
+from natpolicy.rego.go_json_numbers import (
+    go_float64_text,
+    holds_negative_zero,
+    number_key_written_otherwise,
+    opa_json_numbers,
+)
 from tests.test_rego_conformance import ENGINES, PROBES, outcome
 
 
@@ -32,6 +37,13 @@ def test_numbers_outside_strings_are_written_again_and_nothing_else() -> None:
 def test_a_key_spelled_as_a_number_written_otherwise_stops(key: str) -> None:
     with pytest.raises(ValueError, match="object key"):
         opa_json_numbers(f'{{"{key}":1}}')
+
+
+def test_a_rule_values_number_keys() -> None:
+    # regorus' and regopy's own texts of a number key stop; keys Go writes so, and values, do not.
+    assert number_key_written_otherwise({"a": [{"x": {"1.5e-6": 1}}]}) == "1.5e-6"
+    assert number_key_written_otherwise({"1e-07": 1}) == "1e-07"
+    assert number_key_written_otherwise({"0.5": 1e-6, "1e-7": [1.5e-6], "3": {"-0": 1}, "x1e5": 2}) is None
 
 
 def test_negative_zero_is_found_outside_strings_only() -> None:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
+from natpolicy.rego.go_json_numbers import NUMBER_KEY, number_key_written_otherwise
 from natpolicy.rego.marshal_html import escape_html_in_marshals
 from natpolicy.rego.negated_operands import bind_negated_operands, package_refs
 from natpolicy.rego.number_texts_regopy import float_texts_for_regopy
@@ -67,7 +68,7 @@ from natpolicy.rego.regopy_some_pairs import some_pairs_for_regopy
 from natpolicy.rego.regopy_strings import BYTEWISE, string_call_edits
 from natpolicy.rego.regopy_time import ZONE_ERROR, zone_stop
 from natpolicy.rego.regorus_shadow import rename_comprehension_shadows
-from natpolicy.rego.source import char_line_col, tokens
+from natpolicy.rego.source import char_line_col, rule_line, tokens
 from natpolicy.rego.sprintf_regopy import REFUSE
 
 __all__ = ["REGOPY_VERSION", "STATEMENT_LIMIT", "RegopyEngine", "quiet_stdout"]
@@ -237,6 +238,11 @@ class RegopyEngine:
         if not expressions:
             return UNDEFINED
         value = expressions[0] if check is None else unmerged_value(check, expressions[0])
+        key = number_key_written_otherwise(value)
+        if key is not None:
+            package, _, rule = entrypoint.rpartition("/")
+            module, line = rule_line(compiled.sources[0], package.replace("/", "."), rule)
+            raise EvaluationError(f"{module}:{line}:1: the value of {rule} {NUMBER_KEY.format(key=key)}")
         if order_may_differ(value):
             return _sets_in_opa_order(compiled.interp, entrypoint, value)
         return value

@@ -92,9 +92,11 @@ from natpolicy.rego.cidr_opa import opa_cidr_contains
 from natpolicy.rego.duration_opa import opa_parse_duration_ns
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError
 from natpolicy.rego.go_json_numbers import (
+    NUMBER_KEY,
     NUMBERS_EXTENSION,
     forget_computed_texts,
     holds_negative_zero,
+    number_key_written_otherwise,
     opa_json_numbers,
 )
 from natpolicy.rego.import_names import data_import_refs_for_regorus
@@ -145,7 +147,7 @@ from natpolicy.rego.runes_opa import (
     opa_rune_text_checked,
 )
 from natpolicy.rego.semver_opa import opa_semver_is_valid, rand_intn_for_engine
-from natpolicy.rego.source import scan_module
+from natpolicy.rego.source import rule_line
 from natpolicy.rego.sprintf_opa import opa_sprintf
 from natpolicy.rego.strings_opa import opa_format_int, opa_substring
 from natpolicy.rego.subset_opa import opa_object_subset
@@ -304,6 +306,11 @@ class RegorusEngine:
             return UNDEFINED
         expressions = results[0].get("expressions") or []
         value = expressions[0].get("value") if expressions else UNDEFINED
+        key = number_key_written_otherwise(value)
+        if key is not None:  # before forget_computed_texts runs again: the query's arithmetic is noted
+            package, _, rule = entrypoint.rpartition("/")
+            module, line = rule_line(compiled.modules or {}, package.replace("/", "."), rule)
+            raise EvaluationError(f"{module}:{line}:1: the value of {rule} {NUMBER_KEY.format(key=key)}")
         if value is not UNDEFINED and value_may_hold_mixed_set(value):
             _stop_mixed_set_value(compiled, entrypoint)
         return value
@@ -328,23 +335,9 @@ def _stop_mixed_set_value(compiled: _Compiled, entrypoint: str) -> None:
     if not results or results[0]["expressions"][0].get("value") is not True:
         return
     package, _, rule = entrypoint.rpartition("/")
-    module, line = _rule_line(compiled.modules or {}, package.replace("/", "."), rule)
+    module, line = rule_line(compiled.modules or {}, package.replace("/", "."), rule)
     raise EvaluationError(f"{module}:{line}:1: the value of {rule} holds a set holding both an object and a set"
                           f"{_VALUE_REFUSED}")
-
-
-def _rule_line(modules: Mapping[str, str], package: str, rule: str) -> tuple[str, int]:
-    """The module and line of the first definition of ``rule`` in ``package`` (line 1 where none is found)."""
-    head = re.compile(rf"^\s*(?:default\s+)?{re.escape(rule)}\b")
-    fallback = next(iter(modules), "policy")
-    for name, source in modules.items():
-        if scan_module(source).package != package:
-            continue
-        for number, text in enumerate(source.split("\n"), 1):
-            if head.match(text):
-                return name, number
-        fallback = name
-    return fallback, 1
 
 
 def new_engine(regorus: Any) -> Any:

@@ -11,7 +11,8 @@ already below 1e-5 (``1e-6``, ``1.5e-6``; Go: ``0.000001``, ``0.0000015``), a wh
 wraps each call): each number outside a string is written again from its value as Go writes it; nothing else in
 the text changes, so key order, escaping and sets stay as regorus wrote them. An object key is a string there:
 one spelling a number Go would write otherwise (``{"1e-6": 1}`` from the number key ``1e-6``, which OPA writes
-``{"0.000001":1}``) cannot be told from a string key spelled so, and stops.
+``{"0.000001":1}``) cannot be told from a string key spelled so, and stops; so does such a key in a rule's
+value, the query's answer (:func:`number_key_written_otherwise`, both engines).
 """
 from __future__ import annotations
 
@@ -21,13 +22,16 @@ import re
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["NUMBERS_EXTENSION", "forget_computed_texts", "go_float64_text", "holds_negative_zero", "note_computed_text",
-           "opa_json_numbers"]
+__all__ = ["NUMBER_KEY", "NUMBERS_EXTENSION", "forget_computed_texts", "go_float64_text", "holds_negative_zero",
+           "note_computed_text", "number_key_written_otherwise", "opa_json_numbers"]
 
 NUMBERS_EXTENSION = "__natpolicy_json_numbers"
 
-# A JSON string, or a number (the text regorus wrote is JSON: a number never touches a letter or a point).
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?')
+# A JSON number; a JSON string, or a number (the text regorus wrote is JSON: a number never touches a letter or a
+# point).
+_NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
+_TOKEN = re.compile(rf'"(?:[^"\\]|\\.)*"|{_NUMBER}')
+_NUMBER_TEXT = re.compile(_NUMBER)
 _FLOAT_MARKS = frozenset(".eE")
 _KEY_FOLLOWS = re.compile(r"\s*:")
 # The floats OPA's arithmetic computed in this query (arith_opa) whose text there, big.Float's Text('g', -1), is not
@@ -99,9 +103,39 @@ def opa_json_numbers(text: Any) -> Any:
 
 def _spells_rewritten_number(token: str) -> bool:
     """Is the JSON string ``token`` the whole text of a float regorus writes otherwise than Go?"""
-    content = token[1:-1]
-    return bool(_FLOAT_MARKS.intersection(content)) and _TOKEN.fullmatch(content) is not None \
-        and content[0] != '"' and _number_text(content) != content
+    return _key_written_otherwise(token[1:-1])
+
+
+def _key_written_otherwise(key: str) -> bool:
+    """Is ``key`` the whole text of a float the engine wrote otherwise than OPA (Go's float64 text, or the text
+    OPA's arithmetic gave it)?"""
+    return bool(_FLOAT_MARKS.intersection(key)) and _NUMBER_TEXT.fullmatch(key) is not None \
+        and (_number_text(key) != key or float(key) in _COMPUTED)
+
+
+# A number key of an object in a rule's value is the engine's text of the number: regorus `1.5e-6`, `-0.0`, `1e+20`,
+# regopy `1e-07`, `9.53502e-05`, `1e+16` (measured), where OPA has Go's text (ast.JSON); one cannot tell it from a
+# string key spelled so.
+NUMBER_KEY = ("holds an object key {key!r}: a number key the engine writes so where OPA writes the number's text "
+              "(Go's float64 format, or its arithmetic's), or a string key spelled as such a number, which natpolicy "
+              "cannot tell apart; it stops here")
+
+
+def number_key_written_otherwise(value: Any) -> str | None:
+    """The first object key of the rule's ``value`` (an answer, its keys strings) that spells a number the engine
+    wrote otherwise than OPA, else None."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if isinstance(key, str) and _key_written_otherwise(key):
+                    return key
+                if isinstance(child, (dict, list)):
+                    stack.append(child)
+        elif isinstance(item, list):
+            stack.extend(child for child in item if isinstance(child, (dict, list)))
+    return None
 
 
 def holds_negative_zero(text: str) -> bool:
