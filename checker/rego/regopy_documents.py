@@ -48,17 +48,19 @@ def go_float_text(value: float) -> str | None:
     below 1e-6 and from 1e21, 'e-07' cleaned to 'e-7'; else 'f', shortest digits), and regopy keeps the text
     of a number it reads from JSON text: ``json.marshal``, ``yaml.marshal`` and an object key written from it
     give that text. Python writes below 1e-4 and from 1e16 with an exponent (``9.53502e-05``, ``1e+16``), so
-    those are written as Go does (``0.0000953502``, ``10000000000000000``). A whole float from 2^53 below 1e21
-    gets Go's shortest digits (``100000000000000000000``; 2^60 is ``1152921504606847000``), which regopy reads as
-    that integer and keeps as its text past int64 too (measured). ``-0.0`` is left (``_whole``,
+    those are written as Go does (``0.0000953502``, ``10000000000000000``). A whole float from 2^53 below 1e21 is
+    written as its exact integer (``100000000000000000000``, Go's text too), which regopy reads as that integer and
+    keeps as its text past int64 (measured); where Go's shortest digits differ (2^63: Go ``9223372036854776000``)
+    the value is kept, as regorus keeps it (conftest's lost digits: docs/rego.md). ``-0.0`` is left (``_whole``,
     ``has_negative_zero``).
     """
     if not math.isfinite(value) or value == 0:
         return None
     magnitude = abs(value)
     if value.is_integer():
-        # 'f' with the shortest digits: 2^60 is 1152921504606847000 (the float's exact digits end 6976).
-        return format(Decimal(repr(value)), "f") if 2**53 <= magnitude < 1e21 else None
+        # The float's exact digits, so that regopy holds its value (an integer outside int64 reaches here as the
+        # float, whose value the other engine compares): Go's shortest digits where they are the same (1e20).
+        return str(int(value)) if 2**53 <= magnitude < 1e21 else None
     if magnitude >= 1e-4:
         return None  # Python writes 'f' there too, with the same shortest digits
     if magnitude >= 1e-6:
