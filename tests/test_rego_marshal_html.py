@@ -78,15 +78,15 @@ def test_json_marshal_of_input_arrays_answers_on_regopy() -> None:
 def test_whole_numbers_written_with_a_point_or_exponent_are_written_as_integers(engine_name: str) -> None:
     # `1.0` and `1e2` in an input or data file: regorus reads the integers, and conftest hands OPA
     # the float64 written again by encoding/json (`1`, `100`); regopy, which kept the floats and wrote
-    # `1.0` and `100.0`, now writes what the others write. Near-misses keep their form: 0.5, -0.0,
-    # and 1e300 (no integer below 2^53).
-    document = json.loads('{"a": 1.0, "b": 1e2, "c": [2.0, 3], "d": -0.0, "e": 0.5, "f": 1e300}')
+    # `1.0` and `100.0`, now writes what the others write. Near-misses keep their form: 0.5 and 1e300 (no integer
+    # below 2^53). (-0.0: regorus writes -0, go_json_numbers; regopy stops, engine_regopy's _NEGATIVE_ZERO.)
+    document = json.loads('{"a": 1.0, "b": 1e2, "c": [2.0, 3], "e": 0.5, "f": 1e300}')
     engine = create_engine(engine_name)
     source = "package p\nx := [json.marshal(input), json.marshal(data.d), input.a == 1, data.d.k + 1]\n"
     compiled = engine.compile({"p.rego": source}, {"d": {"k": 4.0}}, ["p/x"])
     written, from_data, equal, total = engine.evaluate(compiled, "p/x", engine.prepare_input(document))
     assert json.loads(written) == document  # the same values
-    assert written == '{"a":1,"b":100,"c":[2,3],"d":-0.0,"e":0.5,"f":1e+300}'
+    assert written == '{"a":1,"b":100,"c":[2,3],"e":0.5,"f":1e+300}'
     assert (from_data, equal, total) == ('{"k":4}', True, 5)
 
 

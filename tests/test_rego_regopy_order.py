@@ -56,10 +56,15 @@ def test_input_and_data_floats_reach_regopy_as_go_writes_them() -> None:
     # text in json.marshal: below 1e-4 and from 1e16 Python writes another text (9.53502e-05, 1e+16).
     assert data_json({"n": [9.53502e-05, 1e-7, 1e-6, 1.5e-5, -2.5e-9, 1e16, 9.2e18, 5e-324]}) == \
         '{"n": [0.0000953502, 1e-7, 0.000001, 0.000015, -2.5e-9, 10000000000000000, 9200000000000000000, 5e-324]}'
+    # A whole float from 2^63 below 1e21 too, as its exact integer (regopy keeps an integer's text past int64):
+    # the value is kept where Go's shortest digits differ (2^63, 2^60: Go 9223372036854776000, 1152921504606847000),
+    # as an integer outside int64 reaches regopy as its float (the strings differential, seed 36002).
+    assert data_json({"n": [1e20, 9.3e18, float(2**60), float(2**63)]}) == \
+        '{"n": [100000000000000000000, 9300000000000000000, 1152921504606846976, 9223372036854775808]}'
     # Near misses, written as Python writes them: where Go writes the same text, -0.0 (regopy reads `-0` as
-    # less than 0), and a whole float from 2^63 up (regopy holds no integer past int64).
-    assert data_json({"n": [0.5, 0.0001, 123456789.123457, -0.0, 3, 1e20, 1e21]}) == \
-        '{"n": [0.5, 0.0001, 123456789.123457, -0.0, 3, 1e+20, 1e+21]}'
+    # less than 0; a document holding -0.0 stops, engine_regopy), and 1e21 up ('e' in Go too).
+    assert data_json({"n": [0.5, 0.0001, 123456789.123457, -0.0, 3, 1e21]}) == \
+        '{"n": [0.5, 0.0001, 123456789.123457, -0.0, 3, 1e+21]}'
     engine = create_engine("regopy")
     compiled = engine.compile({"p.rego": "package p\nx := [json.marshal(input.n), json.marshal(data.d)]\n"},
                               {"d": 1.5e-5}, ["p/x"])

@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import functools
 import math
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
+
+from natpolicy.rego.go_json_numbers import go_float64_text, note_computed_text
 
 __all__ = ["opa_divide", "opa_minus", "opa_multiply", "opa_plus", "opa_product", "opa_sum", "rounded_to_64_bits"]
 
@@ -175,7 +178,22 @@ def _handed_back(name: str, result: Fraction, bits: int = _MANTISSA_BITS) -> int
                          "mantissa, as 1 / 3 = 0.33333333333333333334); regorus cannot hold it, so natpolicy refuses "
                          "it: compare without dividing (a * 100 >= b * 80 for a / b >= 0.8), or run with "
                          "--rego-engine opa")
+    if go_float64_text(held) != (opa_text := _g_text(text)):
+        note_computed_text(held, opa_text)  # json.marshal writes OPA's text, which regorus does not keep
     return held
+
+
+def _g_text(text: str) -> str:
+    """big.Float's ``Text('g', -1)`` of the non-integer whose shortest digits ``_shortest_text`` gave (as
+    ``{sign}{digits}e{exponent}``): ``%e`` where the decimal exponent is below -4 or from 6 up (shortest: math/big
+    ftoa.go takes 6 as the precision), with two exponent digits at least; else ``%f``."""
+    sign, digits_exponent = ("-", text[1:]) if text.startswith("-") else ("", text)
+    digits, _, exponent = digits_exponent.partition("e")
+    point = len(digits) + int(exponent)  # the digits are d.ddd x 10^(point - 1)
+    if point - 1 < -4 or point - 1 >= 6:
+        mantissa = digits[0] + (f".{digits[1:]}" if len(digits) > 1 else "")
+        return f"{sign}{mantissa}e{'-' if point - 1 < 0 else '+'}{abs(point - 1):02d}"
+    return sign + format(Decimal(text.lstrip("-")), "f")
 
 
 def _held_integer(name: str, value: int) -> int:

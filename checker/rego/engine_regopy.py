@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
+from natpolicy.rego.go_json_numbers import NUMBER_KEY, number_key_written_otherwise
 from natpolicy.rego.marshal_html import escape_html_in_marshals
 from natpolicy.rego.negated_operands import bind_negated_operands, package_refs
 from natpolicy.rego.number_texts_regopy import float_texts_for_regopy
@@ -44,11 +45,13 @@ from natpolicy.rego.regopy_closures import copies_for_regopy
 from natpolicy.rego.regopy_documents import (
     LONG,
     LOSSY,
+    NEGATIVE_ZERO,
     data_json,
     escaped_document,
     first_unreadable_string,
     go_json_dumps,
     has_long_float,
+    has_negative_zero,
     int64_or_float,
 )
 from natpolicy.rego.regopy_errors import compile_error, error_from_node, first_message, node_text, on_policy_line
@@ -65,7 +68,7 @@ from natpolicy.rego.regopy_some_pairs import some_pairs_for_regopy
 from natpolicy.rego.regopy_strings import BYTEWISE, string_call_edits
 from natpolicy.rego.regopy_time import ZONE_ERROR, zone_stop
 from natpolicy.rego.regorus_shadow import rename_comprehension_shadows
-from natpolicy.rego.source import char_line_col, tokens
+from natpolicy.rego.source import char_line_col, rule_line, tokens
 from natpolicy.rego.sprintf_regopy import REFUSE
 
 __all__ = ["REGOPY_VERSION", "STATEMENT_LIMIT", "RegopyEngine", "quiet_stdout"]
@@ -111,11 +114,11 @@ class RegopyEngine:
         # text (set_input_term), which keeps it.
         found: set[str] = set()
         escaped = escaped_document(document, found)
-        imprecise = LONG in found
+        imprecise, zero = LONG in found, NEGATIVE_ZERO in found
         if LOSSY in found:
-            return _Prepared(None, document, imprecise=imprecise)
+            return _Prepared(None, document, imprecise=imprecise, negative_zero=zero)
         with quiet_stdout():
-            return _Prepared(self._regopy.Input(escaped), document, imprecise=imprecise)
+            return _Prepared(self._regopy.Input(escaped), document, imprecise=imprecise, negative_zero=zero)
 
     def is_builtin(self, name: str) -> bool:
         if self._builtins is None:
@@ -149,6 +152,8 @@ class RegopyEngine:
         policies, modules = modules, {name: text for name, (text, _) in rewritten.items()}
         if data and has_long_float(data):
             raise EvaluationError(_LONG_FLOAT.format(where="data"), "regopy_digits")
+        if data and has_negative_zero(data):
+            raise EvaluationError(_NEGATIVE_ZERO.format(where="data"), "regopy_negative_zero")
         # A partial object rule queried through a hidden rule that counts its keys (regopy_queried).
         checks = queried_checks(policies, entrypoints)
         built = {**modules, **({_CHECKED: checked_module(checks)} if checks else {})}
@@ -185,6 +190,8 @@ class RegopyEngine:
         with quiet_stdout():
             if prepared_input.imprecise:
                 raise EvaluationError(_LONG_FLOAT.format(where="input"), "regopy_digits")
+            if prepared_input.negative_zero:
+                raise EvaluationError(_NEGATIVE_ZERO.format(where="input"), "regopy_negative_zero")
             try:
                 # set_input copies the whole document into the interpreter
                 # (about 0.35 s at 1k resources): once per input, not per query.
@@ -231,6 +238,11 @@ class RegopyEngine:
         if not expressions:
             return UNDEFINED
         value = expressions[0] if check is None else unmerged_value(check, expressions[0])
+        key = number_key_written_otherwise(value)
+        if key is not None:
+            package, _, rule = entrypoint.rpartition("/")
+            module, line = rule_line(compiled.sources[0], package.replace("/", "."), rule)
+            raise EvaluationError(f"{module}:{line}:1: the value of {rule} {NUMBER_KEY.format(key=key)}")
         if order_may_differ(value):
             return _sets_in_opa_order(compiled.interp, entrypoint, value)
         return value
@@ -288,6 +300,7 @@ class _Prepared:
     document: Any
     text: str | None = None
     imprecise: bool = False  # a float of more than 15 significant digits, which regopy 1.5.2 rounds
+    negative_zero: bool = False  # -0.0, which regopy 1.5.2 holds unequal to 0 (has_negative_zero)
 
     def json_text(self) -> str:
         """The document as JSON text, keys sorted (see data_json), for set_input_term; made once."""
@@ -342,6 +355,11 @@ _LONG_FLOAT = ("the {where} holds a number of more than 15 significant digits, w
 
 
 _MARSHAL = re.compile(r"\b(?:json|yaml)\s*\.\s*marshal")
+# Handed as 0 instead, it would compare as OPA compares but print 0 in json.marshal, sprintf's arrays and object keys
+# (OPA: -0); handed as the text -0, it reads as below 0. A document holding it is rare: it stops, as a long float.
+_NEGATIVE_ZERO = ("the {where} holds -0.0, which regopy 1.5.2 holds unequal to 0 inside arrays, sets and objects "
+                  "(`[-0.0] == [0]` is false there, true in OPA) and writes -0.0 in json.marshal (OPA: -0): run with "
+                  "--rego-engine regorus")
 
 
 _PRINTED_ERROR = re.compile(r"^(?P<message>[^\n]+)\n-- (?P<module>.+?):(?P<line>\d+):(?P<col>\d+)[ \t]*$", re.MULTILINE)

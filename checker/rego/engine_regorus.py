@@ -91,6 +91,14 @@ from natpolicy.rego.case_opa import opa_lower, opa_upper
 from natpolicy.rego.cidr_opa import opa_cidr_contains
 from natpolicy.rego.duration_opa import opa_parse_duration_ns
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError
+from natpolicy.rego.go_json_numbers import (
+    NUMBER_KEY,
+    NUMBERS_EXTENSION,
+    forget_computed_texts,
+    holds_negative_zero,
+    number_key_written_otherwise,
+    opa_json_numbers,
+)
 from natpolicy.rego.import_names import data_import_refs_for_regorus
 from natpolicy.rego.json_first_regorus import json_values_for_regorus
 from natpolicy.rego.json_paths_opa import opa_json_filter, opa_json_remove
@@ -139,7 +147,7 @@ from natpolicy.rego.runes_opa import (
     opa_rune_text_checked,
 )
 from natpolicy.rego.semver_opa import opa_semver_is_valid, rand_intn_for_engine
-from natpolicy.rego.source import scan_module
+from natpolicy.rego.source import rule_line
 from natpolicy.rego.sprintf_opa import opa_sprintf
 from natpolicy.rego.strings_opa import opa_format_int, opa_substring
 from natpolicy.rego.subset_opa import opa_object_subset
@@ -253,8 +261,12 @@ class RegorusEngine:
                 engine.add_policy(name, text)
             except RuntimeError as exc:
                 raise syntax_error(str(exc), modules) from None
+        sprintf_site = _sprintf_site(modules)
         if data:
-            engine.add_data_json(json.dumps(data))
+            data_text = json.dumps(data)
+            if sprintf_site and holds_negative_zero(data_text):
+                raise EvaluationError(_NEGATIVE_ZERO.format(site=sprintf_site, where="data"), "regorus_negative_zero")
+            engine.add_data_json(data_text)
         try:
             # The whole-module checks (unsafe variables, unknown references)
             # run on the first evaluation: run one now, before any query.
@@ -263,15 +275,19 @@ class RegorusEngine:
             raise syntax_error(str(exc), modules) from None
         orders = any(ORDER_REFUSED in _for_regorus(source, v0[name], False, refs[name], contexts[name], keyed)
                      for name, source in modules.items())
-        return _Compiled(engine, orders=orders, modules=dict(modules), v0=v0)
+        return _Compiled(engine, orders=orders, modules=dict(modules), v0=v0, sprintf_site=sprintf_site)
 
     def evaluate(self, compiled: Any, entrypoint: str, prepared_input: Any) -> Any:
         engine = compiled.engine
         try:
+            if compiled.sprintf_site and prepared_input.negative_zero():
+                raise EvaluationError(_NEGATIVE_ZERO.format(site=compiled.sprintf_site, where="input"),
+                                      "regorus_negative_zero")
             if compiled.input is not prepared_input:
                 compiled.input = None
                 _set_input(engine, prepared_input.text)
                 compiled.input = prepared_input
+            forget_computed_texts()  # regorus computes each query afresh (measured): its arithmetic's texts only
             text = engine.eval_query_as_json("data." + ".".join(entrypoint.split("/")))
         except RuntimeError as exc:
             message = one_line(str(exc))
@@ -290,6 +306,11 @@ class RegorusEngine:
             return UNDEFINED
         expressions = results[0].get("expressions") or []
         value = expressions[0].get("value") if expressions else UNDEFINED
+        key = number_key_written_otherwise(value)
+        if key is not None:  # before forget_computed_texts runs again: the query's arithmetic is noted
+            package, _, rule = entrypoint.rpartition("/")
+            module, line = rule_line(compiled.modules or {}, package.replace("/", "."), rule)
+            raise EvaluationError(f"{module}:{line}:1: the value of {rule} {NUMBER_KEY.format(key=key)}")
         if value is not UNDEFINED and value_may_hold_mixed_set(value):
             _stop_mixed_set_value(compiled, entrypoint)
         return value
@@ -314,23 +335,9 @@ def _stop_mixed_set_value(compiled: _Compiled, entrypoint: str) -> None:
     if not results or results[0]["expressions"][0].get("value") is not True:
         return
     package, _, rule = entrypoint.rpartition("/")
-    module, line = _rule_line(compiled.modules or {}, package.replace("/", "."), rule)
+    module, line = rule_line(compiled.modules or {}, package.replace("/", "."), rule)
     raise EvaluationError(f"{module}:{line}:1: the value of {rule} holds a set holding both an object and a set"
                           f"{_VALUE_REFUSED}")
-
-
-def _rule_line(modules: Mapping[str, str], package: str, rule: str) -> tuple[str, int]:
-    """The module and line of the first definition of ``rule`` in ``package`` (line 1 where none is found)."""
-    head = re.compile(rf"^\s*(?:default\s+)?{re.escape(rule)}\b")
-    fallback = next(iter(modules), "policy")
-    for name, source in modules.items():
-        if scan_module(source).package != package:
-            continue
-        for number, text in enumerate(source.split("\n"), 1):
-            if head.match(text):
-                return name, number
-        fallback = name
-    return fallback, 1
 
 
 def new_engine(regorus: Any) -> Any:
@@ -381,6 +388,7 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension(CHECKED_EXTENSION, 2, opa_rune_text_checked)
     engine.add_extension(TIME_PARSE_EXTENSION, 2, opa_parse_ns)
     engine.add_extension(PATTERN_EXTENSION, 1, opa_re2_pattern)
+    engine.add_extension(NUMBERS_EXTENSION, 1, opa_json_numbers)
     engine.add_extension(VALID_EXTENSION, 1, opa_re2_valid_pattern)
     for operator, compute in (("+", opa_plus), ("-", opa_minus), ("*", opa_multiply), ("/", opa_divide)):
         engine.add_extension(ARITH_EXTENSIONS[operator], 2, compute)
@@ -396,9 +404,33 @@ def _set_input(engine: Any, text: str) -> None:
         raise EvaluationError(message, "input_too_deep" if "recursion limit" in message else "input") from None
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Prepared:
     text: str
+    zero: bool | None = None  # holds a negative zero (holds_negative_zero), found once, where a policy has sprintf
+
+    def negative_zero(self) -> bool:
+        if self.zero is None:
+            self.zero = holds_negative_zero(self.text)
+        return self.zero
+
+
+# regorus hands an extension -0.0 as the integer 0, so natpolicy's sprintf prints an array, set or object holding
+# it with 0 where OPA prints the number's text -0 (conftest hands a negative zero so): measured `[0]`, OPA `[-0]`.
+_NEGATIVE_ZERO = ("{site}: sprintf, and the {where} holds a negative zero, which regorus 0.13.0 hands sprintf as 0 "
+                  "(OPA prints it -0 inside an array, set or object); natpolicy stops here: run with "
+                  "--rego-engine regopy")
+_SPRINTF = re.compile(r"\bsprintf\s*\(")
+
+
+def _sprintf_site(modules: Mapping[str, str]) -> str | None:
+    """``module:line:column`` of the first ``sprintf`` call of the modules."""
+    for name, source in modules.items():
+        found = _SPRINTF.search(source)
+        if found:
+            line_start = source.rfind("\n", 0, found.start()) + 1
+            return f"{name}:{source.count(chr(10), 0, found.start()) + 1}:{found.start() - line_start + 1}"
+    return None
 
 
 @dataclass
@@ -410,6 +442,7 @@ class _Compiled:
     orders: bool = False  # the modules hold regorus_order's functions, which may stop a query
     modules: Mapping[str, str] | None = None
     v0: Mapping[str, bool] | None = None  # each module read as Rego v0 (its appended functions without `if`)
+    sprintf_site: str | None = None  # the first sprintf's module:line:column
 
 
 def _at_minus_site(message: str, modules: Mapping[str, str] | None, v0: Mapping[str, bool] | None) -> str:
@@ -542,7 +575,7 @@ def _for_regorus(source: str, v0: bool = False, count_mocked: bool = False,
     checked = yaml_for_regorus(uuid_for_regorus(negated, v0))
     # A function's `else` values bound in their bodies, as OPA binds them (regorus_else).
     headed = bind_else_values(bind_heads(checked, v0), v0)
-    ordered = order_for_regorus(escape_html_in_marshals(hoist_declarations(headed)), v0, keyed)
+    ordered = order_for_regorus(escape_html_in_marshals(hoist_declarations(headed), numbers=True), v0, keyed)
     # And time.parse_ns of a layout modelled renamed to Go's parse in Python, on its line (time_parse_opa); the
     # collection of each `some ... in` undefined where it is none, as in OPA (regorus_iteration), after the order's
     # checks, which read the collection as written.

@@ -1,4 +1,4 @@
-"""``json.marshal`` as OPA writes it: `<`, `>`, `&`, U+2028 and U+2029 escaped.
+"""``json.marshal`` as OPA writes it: `<`, `>`, `&`, U+2028 and U+2029 escaped (and, on regorus, its numbers).
 
 OPA's ``json.marshal`` and ``json.marshal_with_options`` are Go's
 ``encoding/json`` (``json.Marshal``/``json.MarshalIndent``, topdown/encoding.go),
@@ -10,7 +10,8 @@ Each such call is wrapped, on the same line, in a function that escapes the
 five in the text the engine wrote. That is exact: JSON has no `<`, `>` or `&`
 outside a string, and the escape of each holds none of the five.
 ``yaml.marshal`` is left alone: OPA writes JSON first and YAML from it, which
-undoes the escapes.
+undoes the escapes. On regorus the call is wrapped in go_json_numbers' extension
+first, which writes the text's numbers as Go's ``encoding/json`` writes a float64.
 
 ``json.marshal_with_options`` writes its ``prefix`` and ``indent`` as they are in Go (``json.MarshalIndent``
 indents the escaped text with them, ``encoding/json`` ``Indent``, and OPA's ``builtinJSONMarshalWithOpts``
@@ -26,6 +27,7 @@ options' text again, and the rest is escaped. A call with other than two argumen
 """
 from __future__ import annotations
 
+from natpolicy.rego.go_json_numbers import NUMBERS_EXTENSION
 from natpolicy.rego.source import apply_edits_as_listed, call_arguments, matching_close, tokens
 
 __all__ = ["ESCAPE_HTML", "escape_html_in_marshals"]
@@ -53,6 +55,9 @@ def _hex_to_letters(text: str, reverse: bool = False) -> str:
 # them holds one of the five (or a stand-in's letter), and only a text holding a stand-in (at a line's start: a
 # JSON value starts none with a capital) is rebuilt line by line: the common options cost one escape, as before.
 _STAND_INS = "GHIJKLMNOPQRSTUVX"
+# A prefix or indent holding a number's character could join a number of the text (prefix `1` before `1e-6`), which
+# go_json_numbers would then misread: such options get the stand-ins too (their lines are rebuilt apart).
+_NUMBER_MARKS = "0123456789-+.eE"
 _ENCODED = _hex_to_letters("hex.encode(__natpolicy_json_str(__natpolicy_v))")
 _DECODED = _hex_to_letters("__natpolicy_p", reverse=True)
 _HELPER_WITH_OPTIONS = (
@@ -64,7 +69,7 @@ _HELPER_WITH_OPTIONS = (
     # Stand-ins for both, where either holds one of the five or a letter of the stand-ins.
     '__natpolicy_json_need(__natpolicy_o) := count([1 | __natpolicy_v := __natpolicy_json_obj(__natpolicy_o)'
     '[__natpolicy_k]; object.get({"prefix": true, "indent": true}, __natpolicy_k, false); '
-    f'__natpolicy_c := split("<>&\u2028\u2029{_STAND_INS}", "")[_]; '
+    f'__natpolicy_c := split("<>&\u2028\u2029{_STAND_INS}{_NUMBER_MARKS}", "")[_]; '
     'contains(__natpolicy_json_str(__natpolicy_v), __natpolicy_c)]) > 0\n'
     '__natpolicy_json_opt(__natpolicy_k, __natpolicy_v, __natpolicy_n) := object.get({'
     '"prefix": concat("", ["X", __natpolicy_json_enc(__natpolicy_v), "X"]), '
@@ -86,16 +91,18 @@ _HELPER_WITH_OPTIONS = (
     f'__natpolicy_json_dec(__natpolicy_p) := {_DECODED}\n')
 
 
-def escape_html_in_marshals(source: str, options_apart: bool = True) -> str:
+def escape_html_in_marshals(source: str, options_apart: bool = True, numbers: bool = False) -> str:
     """``source`` with each ``json.marshal(...)`` and ``json.marshal_with_options(...)`` wrapped in ESCAPE_HTML;
     ``options_apart``: the latter's prefix and indent kept apart from the escape (False: regopy, which stops on a
     prefix or indent the escape would reach, regopy_builtins, and could not rebuild the text: it reads a line
-    holding `"` in its JSON-escaped form)."""
+    holding `"` in its JSON-escaped form); ``numbers``: the text's numbers are written as Go writes them first, by
+    go_json_numbers' extension on the call's own line, so that its stop names that line (regorus only)."""
     if "marshal" not in source:  # the common case pays only this test
         return source
     toks = tokens(source)
     edits: list[tuple[int, str]] = []
     with_options = False
+    numbers_open, numbers_close = (f"{NUMBERS_EXTENSION}(", ")") if numbers else ("", "")
     for i in range(len(toks) - 3):
         if toks[i].text != "json" or toks[i + 1].text != "." or toks[i + 2].text not in _MARSHALS \
                 or toks[i + 3].text != "(" or (i > 0 and toks[i - 1].text == "."):
@@ -107,11 +114,12 @@ def escape_html_in_marshals(source: str, options_apart: bool = True) -> str:
         if options_apart and toks[i + 2].text == "marshal_with_options" and len(arguments) == 2 \
                 and arguments[1][0] <= arguments[1][1]:
             options = arguments[1]
-            edits += [(toks[i].offset, f"{_WITH_OPTIONS}("), (toks[options[0]].offset, f"{_OPTIONS}("),
-                      (toks[options[1]].offset + len(toks[options[1]].text), ")"), (toks[close].offset + 1, ")")]
+            edits += [(toks[i].offset, f"{_WITH_OPTIONS}({numbers_open}"), (toks[options[0]].offset, f"{_OPTIONS}("),
+                      (toks[options[1]].offset + len(toks[options[1]].text), ")"),
+                      (toks[close].offset + 1, numbers_close + ")")]
             with_options = True
         else:
-            edits += [(toks[i].offset, f"{ESCAPE_HTML}("), (toks[close].offset + 1, ")")]
+            edits += [(toks[i].offset, f"{ESCAPE_HTML}({numbers_open}"), (toks[close].offset + 1, numbers_close + ")")]
     if not edits:
         return source
     out = apply_edits_as_listed(source, [(offset, offset, text) for offset, text in edits])

@@ -20,8 +20,8 @@ from decimal import Decimal
 from typing import Any
 
 __all__ = [
-    "LONG", "LOSSY", "data_json", "escaped_document", "first_unreadable_string", "go_json_dumps", "has_long_float",
-    "int64_or_float",
+    "LONG", "LOSSY", "NEGATIVE_ZERO", "data_json", "escaped_document", "first_unreadable_string", "go_json_dumps",
+    "has_long_float", "has_negative_zero", "int64_or_float",
 ]
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -48,15 +48,19 @@ def go_float_text(value: float) -> str | None:
     below 1e-6 and from 1e21, 'e-07' cleaned to 'e-7'; else 'f', shortest digits), and regopy keeps the text
     of a number it reads from JSON text: ``json.marshal``, ``yaml.marshal`` and an object key written from it
     give that text. Python writes below 1e-4 and from 1e16 with an exponent (``9.53502e-05``, ``1e+16``), so
-    those are written as Go does (``0.0000953502``, ``10000000000000000``). A whole float from 2^63 up is left
-    as Python writes it: regopy holds no integer past int64 (it keeps the text, but reports it out of range).
-    ``-0.0`` is left too (see ``_whole``).
+    those are written as Go does (``0.0000953502``, ``10000000000000000``). A whole float from 2^53 below 1e21 is
+    written as its exact integer (``100000000000000000000``, Go's text too), which regopy reads as that integer and
+    keeps as its text past int64 (measured); where Go's shortest digits differ (2^63: Go ``9223372036854776000``)
+    the value is kept, as regorus keeps it (conftest's lost digits: docs/rego.md). ``-0.0`` is left (``_whole``,
+    ``has_negative_zero``).
     """
     if not math.isfinite(value) or value == 0:
         return None
     magnitude = abs(value)
     if value.is_integer():
-        return str(int(value)) if 2**53 <= magnitude < 2**63 else None
+        # The float's exact digits, so that regopy holds its value (an integer outside int64 reaches here as the
+        # float, whose value the other engine compares): Go's shortest digits where they are the same (1e20).
+        return str(int(value)) if 2**53 <= magnitude < 1e21 else None
     if magnitude >= 1e-4:
         return None  # Python writes 'f' there too, with the same shortest digits
     if magnitude >= 1e-6:
@@ -99,8 +103,8 @@ def _go_dumps(value: Any) -> str:
 
 
 # What escaped_document found on its walk: a float regopy's Input would write otherwise (with six decimals, as C's
-# %f), and a float of more than 15 significant digits.
-LOSSY, LONG = "lossy", "long"
+# %f), a float of more than 15 significant digits, and -0.0 (has_negative_zero).
+LOSSY, LONG, NEGATIVE_ZERO = "lossy", "long", "negative_zero"
 
 
 def _long_float(value: float) -> bool:
@@ -108,6 +112,14 @@ def _long_float(value: float) -> bool:
     if not math.isfinite(value) or _whole(value):
         return False
     return len(repr(value).split("e")[0].lstrip("-").replace(".", "").strip("0")) > 15
+
+
+def has_negative_zero(value: Any) -> bool:
+    """Does ``value`` hold ``-0.0``? conftest hands OPA a negative zero as ``-0``, equal to 0 everywhere
+    (ast.Compare), which ``json.marshal`` writes ``-0``. regopy 1.5.2 holds -0.0 unequal to 0 inside arrays, sets
+    and objects and as a lookup key (``[-0.0] == [0]`` false, ``count({-0.0, 0})`` 2) and writes it ``-0.0``; the
+    text ``-0`` it reads as below 0 (all measured)."""
+    return _holds_float(value, lambda item: item == 0 and math.copysign(1.0, item) < 0)
 
 
 def has_long_float(value: Any) -> bool:
@@ -159,8 +171,8 @@ def escaped_document(value: Any, found: set[str] | None = None) -> Any:
     Integers outside int64 would wrap around in regopy's Input (12345678901234567890
     becomes negative): they become floats (precision lost, order kept), or,
     beyond a float's range, their decimal text. A whole float becomes the integer (see ``_whole``). ``found`` gets
-    ``LOSSY`` for a float regopy's Input would write otherwise (with six decimals, as C's ``%f``) and ``LONG`` for
-    one of more than 15 significant digits, found on the same walk.
+    ``LOSSY`` for a float regopy's Input would write otherwise (with six decimals, as C's ``%f``), ``LONG`` for
+    one of more than 15 significant digits and ``NEGATIVE_ZERO`` for -0.0, found on the same walk.
     """
     if isinstance(value, str):
         return _escape(value)
@@ -171,6 +183,8 @@ def escaped_document(value: Any, found: set[str] | None = None) -> Any:
                 found.add(LOSSY)
             if isinstance(value, float) and _long_float(value):
                 found.add(LONG)
+            if held == 0 and math.copysign(1.0, held) < 0:
+                found.add(NEGATIVE_ZERO)
         return held
     if isinstance(value, dict):
         # JSON's only kind of key is a string; sorted before escaping (`\\` sorts otherwise than the `"` it escapes).

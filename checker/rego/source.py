@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["Token", "Call", "ModuleInfo", "SourceProblem", "scan_module", "line_col", "comments", "NOT_VARIABLES"]
+__all__ = ["Token", "Call", "ModuleInfo", "SourceProblem", "scan_module", "line_col", "comments", "NOT_VARIABLES",
+           "rule_line"]
 
 _TOKEN = re.compile(
     r"""
@@ -358,3 +359,17 @@ def line_col(source: str, byte_offset: int) -> tuple[int, int]:
 def char_line_col(source: str, char_offset: int) -> tuple[int, int]:
     prefix = source[:char_offset]
     return prefix.count("\n") + 1, len(prefix) - (prefix.rfind("\n") + 1) + 1
+
+
+def rule_line(modules: Mapping[str, str], package: str, rule: str) -> tuple[str, int]:
+    """The module and line of the first definition of ``rule`` in ``package`` (line 1 where none is found)."""
+    head = re.compile(rf"^\s*(?:default\s+)?{re.escape(rule)}\b")
+    fallback = next(iter(modules), "policy")
+    for name, source in modules.items():
+        if scan_module(source).package != package:
+            continue
+        for number, text in enumerate(source.split("\n"), 1):
+            if head.match(text):
+                return name, number
+        fallback = name
+    return fallback, 1

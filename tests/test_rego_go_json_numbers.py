@@ -1,0 +1,72 @@
+"""go_json_numbers: regorus' json.marshal text with its numbers written as Go's encoding/json writes a float64."""
+from __future__ import annotations
+
+import pytest
+
+from natpolicy.rego.arith_opa import _g_text
+from natpolicy.rego.engines import create_engine
+from natpolicy.rego.go_json_numbers import (
+    go_float64_text,
+    holds_negative_zero,
+    number_key_written_otherwise,
+    opa_json_numbers,
+)
+from tests.test_rego_conformance import ENGINES, PROBES, outcome
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (1e-7, "1e-7"), (1.5e-7, "1.5e-7"), (-2.5e-8, "-2.5e-8"), (1e-300, "1e-300"),  # 'e', `e-07` trimmed
+    (1e-6, "0.000001"), (1.5e-6, "0.0000015"), (9.99e-6, "0.00000999"), (1e-5, "0.00001"), (0.1, "0.1"),
+    (1234567.5, "1234567.5"), (1e20, "100000000000000000000"), (float(2**60), "1152921504606847000"),
+    (1e21, "1e+21"), (1.5e21, "1.5e+21"), (-0.0, "-0"), (0.0, "0"),
+])
+def test_go_float64_text(value: float, text: str) -> None:
+    # strconv.AppendFloat(f, 'f', -1, 64) from 1e-6 below 1e21, else 'e' with a one-digit negative exponent's
+    # zero trimmed (encoding/json floatEncoder).
+    assert go_float64_text(value) == text
+
+
+def test_numbers_outside_strings_are_written_again_and_nothing_else() -> None:
+    assert opa_json_numbers('{"a":[1e-6,-0.0,"1e-6",1e+20,3,0.5],"b":1.5e-6}') == \
+        '{"a":[0.000001,-0,"1e-6",100000000000000000000,3,0.5],"b":0.0000015}'
+    same = '{"0.5":"-0.0","k":[1,2.5,1e-7,"x\\"1e-6"]}'
+    assert opa_json_numbers(same) is same  # near miss: nothing Go writes otherwise
+
+
+@pytest.mark.parametrize("key", ["1e-6", "-0.0", "1e+20"])
+def test_a_key_spelled_as_a_number_written_otherwise_stops(key: str) -> None:
+    with pytest.raises(ValueError, match="object key"):
+        opa_json_numbers(f'{{"{key}":1}}')
+
+
+def test_a_rule_values_number_keys() -> None:
+    # regorus' and regopy's own texts of a number key stop; keys Go writes so, and values, do not.
+    assert number_key_written_otherwise({"a": [{"x": {"1.5e-6": 1}}]}) == "1.5e-6"
+    assert number_key_written_otherwise({"1e-07": 1}) == "1e-07"
+    assert number_key_written_otherwise({"0.5": 1e-6, "1e-7": [1.5e-6], "3": {"-0": 1}, "x1e5": 2}) is None
+
+
+def test_negative_zero_is_found_outside_strings_only() -> None:
+    assert holds_negative_zero('{"a": [1, -0.0]}') and holds_negative_zero('[-0]')
+    assert not holds_negative_zero('{"a": "x: -0,", "d": "2024-01-01", "n": -0.5}')
+
+
+@pytest.mark.parametrize(("digits", "text"), [
+    ("15e-7", "1.5e-06"), ("1e-5", "1e-05"), ("1e-4", "0.0001"), ("12345675e-1", "1.2345675e+06"),
+    ("123456e-1", "12345.6"), ("-15e-7", "-1.5e-06"), ("1e-10", "1e-10"),
+])
+def test_opa_arithmetic_text(digits: str, text: str) -> None:
+    # big.Float.Text('g', -1): %e where the exponent is below -4 or from 6 up (math/big ftoa.go, shortest).
+    assert _g_text(digits) == text
+
+
+@pytest.mark.parametrize("name", ["json-marshal-of-an-input-float-from-1e-6-below-1e-5",
+                                  "json-marshal-of-a-whole-input-float-from-2-63-below-1e21",
+                                  "json-marshal-of-an-input-negative-zero"])
+def test_regorus_answers_the_number_texts(name: str) -> None:
+    """regorus answers (not stops) where it writes the numbers again; regopy answers the whole float from 2^63."""
+    if "regorus" not in ENGINES:
+        pytest.skip("regorus is not installed here")
+    assert outcome(create_engine("regorus"), next(p for p in PROBES if p["name"] == name))[0] == "ok"
+    if "regopy" in ENGINES and "2-63" in name:
+        assert outcome(create_engine("regopy"), next(p for p in PROBES if p["name"] == name))[0] == "ok"
