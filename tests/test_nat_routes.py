@@ -520,5 +520,24 @@ def only_finding(plan: PlanBuilder):  # type: ignore[no-untyped-def]
 def test_a_kept_route_that_carries_no_ipv4_egress_is_judged_on_the_tables_other_routes(plan: PlanBuilder) -> None:
     vpc = vpc_of(plan).steady(1, skip=("route",))
     plan.noop(vpc.address("route", 0), vpc.route(0, egress_only_gateway_id="eigw-0abc"))
+    assert findings_of(plan, "NAT") == []  # it never carried 0.0.0.0/0: nothing is lost
     plan.noop("module.vpc.aws_route.backup", vpc.route(0, transit_gateway_id="tgw-0abc"))
     assert findings_of(plan, "NAT") == []
+
+
+# An egress-only gateway carries IPv6 alone: a 0.0.0.0/0 route to it never gave the subnets
+# a way out, so deleting it removes nothing (AWS refuses such a route; a plan may still hold one).
+# Its ::/0 twin is a real default route, and deleting that one while the gateway stays is NAT003.
+@pytest.mark.parametrize(("destination", "fires"), [("0.0.0.0/0", False), ("::/0", True)])
+def test_a_deleted_route_to_an_egress_only_gateway_counts_for_ipv6_alone(
+        plan: PlanBuilder, destination: str, fires: bool) -> None:
+    vpc = vpc_of(plan).steady(1, skip=("route",))
+    values = vpc.route(0, egress_only_gateway_id="eigw-0abc")
+    if ":" in destination:
+        values.update(destination_cidr_block="", destination_ipv6_cidr_block=destination)
+    else:
+        values["destination_cidr_block"] = destination
+    plan.noop("aws_egress_only_internet_gateway.this", {"id": "eigw-0abc", "vpc_id": vpc.vpc_id})
+    plan.delete(vpc.address("route", 0), values)
+    expected = [("NAT003", vpc.address("route", 0))] if fires else []
+    assert findings_of(plan, "NAT") == expected

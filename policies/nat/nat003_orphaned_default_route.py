@@ -41,6 +41,8 @@ class DefaultRouteRemovedWhileGatewayStays(GraphCheck):
                     continue
                 if not isinstance(route.target, str) or route.target == "local":
                     continue
+                if route.attribute == "egress_only_gateway_id" and ":" not in route.destination:
+                    continue  # an egress-only gateway carries IPv6 alone: this route never carried 0.0.0.0/0
                 slot = (key, route.destination)
                 if slot not in chosen or (chosen[slot].inline and not route.inline):
                     chosen[slot] = route

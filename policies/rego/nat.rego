@@ -726,7 +726,14 @@ orphan_candidates := [r |
 	text(r.target)
 	r.target != "?"
 	r.target != "local"
+	not ipv4_via_egress_only(r)
 ]
+
+# An egress-only gateway carries IPv6 alone: such a route never carried 0.0.0.0/0, so removing it loses nothing.
+ipv4_via_egress_only(r) if {
+	r.attr == "egress_only_gateway_id"
+	not contains(r.dest, ":")
+}
 
 # One per (table, destination), preferring a separate aws_route over an inline mirror.
 chosen_orphans := [r |
