@@ -418,8 +418,8 @@ class _Prepared:
 # regorus hands an extension -0.0 as the integer 0, so natpolicy's sprintf prints an array, set or object holding
 # it with 0 where OPA prints the number's text -0 (conftest hands a negative zero so): measured `[0]`, OPA `[-0]`.
 _NEGATIVE_ZERO = ("{site}: sprintf, and the {where} holds a negative zero, which regorus 0.13.0 hands sprintf as 0 "
-                  "(OPA prints it -0 inside an array, set or object); natpolicy stops here: run with "
-                  "--rego-engine regopy")
+                  "(OPA prints it -0 inside an array, set or object); natpolicy stops here (regopy stops on a "
+                  "negative zero of the input or data too)")
 _SPRINTF = re.compile(r"\bsprintf\s*\(")
 
 
