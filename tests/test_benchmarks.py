@@ -16,6 +16,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import generate_plan  # noqa: E402
 import measure  # noqa: E402
+import same_outputs  # noqa: E402
 from natpolicy import registry  # noqa: E402
 from natpolicy.loaders.plan_json import check_is_plan, plan_resources  # noqa: E402
 from natpolicy.model import ResourceModel  # noqa: E402
@@ -165,3 +166,18 @@ def test_the_phase_wrappers_still_fit_the_pipeline(tmp_path: Path) -> None:
                              "credential redaction", "render sarif", "render text"):
                 assert expected in marks, marks
     assert reports[0] == reports[1]
+
+
+def test_same_outputs_leaves_out_only_the_progress_line_of_a_slow_step(tmp_path: Path) -> None:
+    # benchmarks/same_outputs.py compares two installs' reports byte for byte; the one line left out is
+    # the progress line, whose presence follows the host's load (natpolicy.progress writes it so).
+    progress = "natpolicy: checking plan.json\u2026 1.5 s\n".encode()
+    error = b"natpolicy: error: plan.json: the step took 1.5 s\n"
+    assert same_outputs._PROGRESS.sub(b"", progress + error + progress) == error
+    plan = ROOT / "fixtures" / "plans" / "nat-deleted.json"
+    here = tmp_path / "none"  # no install there: both runs import this environment's natpolicy
+    sarif = same_outputs.run(here, ["check", str(plan), "--format", "sarif"], tmp_path / "a.sarif")
+    again = same_outputs.run(here, ["check", str(plan), "--format", "sarif"], tmp_path / "b.sarif")
+    assert sarif == again and sarif[0] == 1 and b'"NAT001"' in sarif[3]
+    text = same_outputs.run(here, ["check", str(plan), "--format", "text"], tmp_path / "c.txt")
+    assert text != sarif  # a different report is told apart
