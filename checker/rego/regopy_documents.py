@@ -57,6 +57,9 @@ def go_float_text(value: float) -> str | None:
     if not math.isfinite(value) or value == 0:
         return None
     magnitude = abs(value)
+    if value.__class__ is _WidenedInteger:
+        # Go's shortest digits, as regorus writes the float it holds for such an integer (conftest's text too).
+        return format(Decimal(repr(value)), "f") if magnitude < 1e21 else None
     if value.is_integer():
         # The float's exact digits, so that regopy holds its value (an integer outside int64 reaches here as the
         # float, whose value the other engine compares): Go's shortest digits where they are the same (1e20).
@@ -133,10 +136,23 @@ def _held_number(value: int | float) -> Any:
     a whole float (``_whole``) as the integer; any other number as it is."""
     if isinstance(value, int) and value not in _INT64:
         try:
-            return float(value)
+            # regorus holds an integer from 2^63 below 2^64 exactly (a u64), any other one as a float.
+            return float(value) if 0 < value < 2**64 else _WidenedInteger(value)
         except OverflowError:
             return str(value)
     return int(value) if isinstance(value, float) and _whole(value) else value
+
+
+class _WidenedInteger(float):
+    """An integer of the input or data below -2^63 or from 2^64, handed to regopy as the float regorus holds for it.
+
+    Written with Go's shortest digits (``18446744073709552000``), as regorus' ``json.marshal`` writes that float
+    and conftest hands it to OPA; not as the float's exact digits (``go_float_text`` of a whole float), which
+    regopy would write back in ``json.marshal`` (``18446744073709551616``, measured). An integer from 2^63 below
+    2^64 is a plain float, written with its exact digits: regorus holds it exactly, as a u64.
+    """
+
+    __slots__ = ()
 
 
 def _whole(value: float) -> bool:
