@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
                 new = run(args.candidate, command, Path(tmp, f"new.{fmt}"))
                 if old != new:
                     different += 1
-                    what = [name for name, a, b in zip(("exit code", "stdout", "stderr", "file"), old, new)
+                    what = [name for name, a, b in zip(("exit code", "stdout", "stderr", "file"), old, new, strict=True)
                             if a != b]
                     print(f"DIFFERENT {fmt} {label}: {', '.join(what)}")
     print(f"{len(todo)} cases x {len(FORMATS)} formats: {different} different")
