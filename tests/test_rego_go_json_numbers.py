@@ -70,3 +70,21 @@ def test_regorus_answers_the_number_texts(name: str) -> None:
     assert outcome(create_engine("regorus"), next(p for p in PROBES if p["name"] == name))[0] == "ok"
     if "regopy" in ENGINES and "2-63" in name:
         assert outcome(create_engine("regopy"), next(p for p in PROBES if p["name"] == name))[0] == "ok"
+
+
+@pytest.mark.parametrize(("number", "held"), [
+    (18446744073709551617, 18446744073709552000),   # from 2^64: Go's shortest digits, as conftest hands OPA
+    (-9223372036854775809, -9223372036854776000),   # below -2^63: the same
+    (9223372036854775808, 9223372036854775808.0),   # from 2^63 below 2^64: the float, exact (regorus' u64)
+])
+def test_regopy_holds_an_input_integer_past_int64_as_conftest_hands_it_whatever_the_policy(
+        number: int, held: float) -> None:
+    # regopy's Input wrote the float of 2^64 with a digit fewer (1.844674407370955e+19, measured); the JSON text a
+    # marshalling policy gets kept Go's digits. Either policy now reads the same number.
+    if "regopy" not in ENGINES:
+        pytest.skip("regopy is not installed here")
+    engine = create_engine("regopy")
+    for source in ("package p\nx := input.n\n", "package p\nx := [input.n, json.marshal(1)][0]\n"):
+        compiled = engine.compile({"p.rego": source}, None, ["p/x"])
+        value = engine.evaluate(compiled, "p/x", engine.prepare_input({"n": number}))
+        assert value == held, (source, value)

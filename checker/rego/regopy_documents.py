@@ -195,7 +195,10 @@ def escaped_document(value: Any, found: set[str] | None = None) -> Any:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         held = _held_number(value)
         if found is not None and isinstance(held, float):
-            if float(f"{held:f}") != held:  # (a policy that marshals gets JSON text whatever the input holds)
+            if float(f"{held:f}") != held or held.__class__ is _WidenedInteger:
+                # (a policy that marshals gets JSON text whatever the input holds.) A widened integer too: regopy's
+                # Input writes its float with a digit fewer (1.844674407370955e+19 for 2^64, measured), JSON text
+                # keeps Go's digits (_WidenedInteger).
                 found.add(LOSSY)
             if isinstance(value, float) and _long_float(value):
                 found.add(LONG)
