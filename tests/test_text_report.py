@@ -9,38 +9,10 @@ from hypothesis import strategies as st
 from natpolicy.check import Severity
 from natpolicy.findings import Finding, RelatedLocation
 from natpolicy.model import SourceLocation
+from natpolicy.outputs.text import _fill_word_by_word as _wrap_word_by_word  # the reference: word by word
 from natpolicy.outputs.text import render, wrap
 from natpolicy.runner import RunResult
 from natpolicy.safe_text import defang_line
-
-
-def _wrap_word_by_word(text: str, width: int) -> list[str]:
-    """``wrap`` as it was before the sliced fill: the reference the fast path must match."""
-    lines: list[str] = []
-    current: list[str] = []
-    size = 0
-    for word in text.split():
-        start = 0
-        while len(word) - start > width:
-            room = width - size - (1 if current else 0)
-            if room > 0:
-                current.append(word[start:start + room])
-                start += room
-            lines.append(" ".join(current))
-            current, size = [], 0
-        if start:
-            word = word[start:]
-        if not word:
-            continue
-        if current and size + 1 + len(word) > width:
-            lines.append(" ".join(current))
-            current, size = [], 0
-        size += len(word) + (1 if current else 0)
-        current.append(word)
-    if current:
-        lines.append(" ".join(current))
-    return lines
-
 
 _WORD = st.text(alphabet="ab:#[", min_size=1, max_size=14)
 _GAP = st.sampled_from([" ", "  ", "\u3000", " \u00a0 "])

@@ -180,8 +180,11 @@ def wrap(text: str, width: int) -> list[str]:
     else:
         joined = " ".join(text.split())
     filled = _fill(joined, width)
-    if filled is not None:
-        return filled
+    return filled if filled is not None else _fill_word_by_word(text, width)
+
+
+def _fill_word_by_word(text: str, width: int) -> list[str]:
+    """:func:`wrap`'s lines word by word, cutting a longer word: where :func:`_fill` declines, and its reference."""
     lines: list[str] = []
     current: list[str] = []
     size = 0
