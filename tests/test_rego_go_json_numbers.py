@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from natpolicy.rego.arith_opa import _g_text
+from natpolicy.rego.engine import EvaluationError
 from natpolicy.rego.engines import create_engine
 from natpolicy.rego.go_json_numbers import (
     go_float64_text,
@@ -88,3 +89,20 @@ def test_regopy_holds_an_input_integer_past_int64_as_conftest_hands_it_whatever_
         compiled = engine.compile({"p.rego": source}, None, ["p/x"])
         value = engine.evaluate(compiled, "p/x", engine.prepare_input({"n": number}))
         assert value == held, (source, value)
+
+
+def test_regorus_stops_on_an_input_negative_zero_only_where_code_calls_sprintf() -> None:
+    # The stop names the first sprintf call; one in a comment or a string calls nothing.
+    if "regorus" not in ENGINES:
+        pytest.skip("regorus is not installed here")
+    engine = create_engine("regorus")
+    quiet = 'package p\n# sprintf("%v", [x]) is not called\nx := ["sprintf(", input.z]\n'
+    calls = 'package p\ny := "sprintf("\nx := sprintf("%v", [input.z])\n'
+    for source, stops in ((quiet, False), (calls, True)):
+        compiled = engine.compile({"p.rego": source}, None, ["p/x"])
+        try:
+            engine.evaluate(compiled, "p/x", engine.prepare_input({"z": -0.0}))
+            stopped = ""
+        except EvaluationError as exc:
+            stopped = exc.message
+        assert stopped.startswith("p.rego:3:6: sprintf") if stops else stopped == "", stopped

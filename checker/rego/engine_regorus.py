@@ -147,7 +147,7 @@ from natpolicy.rego.runes_opa import (
     opa_rune_text_checked,
 )
 from natpolicy.rego.semver_opa import opa_semver_is_valid, rand_intn_for_engine
-from natpolicy.rego.source import rule_line
+from natpolicy.rego.source import char_line_col, rule_line, scan_module
 from natpolicy.rego.sprintf_opa import opa_sprintf
 from natpolicy.rego.strings_opa import opa_format_int, opa_substring
 from natpolicy.rego.subset_opa import opa_object_subset
@@ -420,16 +420,13 @@ class _Prepared:
 _NEGATIVE_ZERO = ("{site}: sprintf, and the {where} holds a negative zero, which regorus 0.13.0 hands sprintf as 0 "
                   "(OPA prints it -0 inside an array, set or object); natpolicy stops here (regopy stops on a "
                   "negative zero of the input or data too)")
-_SPRINTF = re.compile(r"\bsprintf\s*\(")
-
-
 def _sprintf_site(modules: Mapping[str, str]) -> str | None:
-    """``module:line:column`` of the first ``sprintf`` call of the modules."""
+    """``module:line:column`` of the first ``sprintf`` call of the modules (the module scan's calls: code only)."""
     for name, source in modules.items():
-        found = _SPRINTF.search(source)
-        if found:
-            line_start = source.rfind("\n", 0, found.start()) + 1
-            return f"{name}:{source.count(chr(10), 0, found.start()) + 1}:{found.start() - line_start + 1}"
+        offset = next((call.offset for call in scan_module(source).calls if call.name == "sprintf"), None)
+        if offset is not None:
+            line, column = char_line_col(source, offset)
+            return f"{name}:{line}:{column}"
     return None
 
 
