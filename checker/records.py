@@ -182,11 +182,37 @@ def _init_is_ours(cls: type, options: dict[str, Any]) -> bool:
 
 
 def _shape_code(frozen: bool, count: int, factories: tuple[int, ...], post_init: bool) -> CodeType:
-    """The code of ``__init__`` for one shape, as ``dataclass`` writes it, with placeholder names."""
+    """The code of ``__init__`` for one shape, as ``dataclass`` writes it, with placeholder names.
+
+    The shapes natpolicy's own classes use come compiled with ``natpolicy.record_shapes`` (from its
+    ``.pyc``, as any module's code): compiling them here cost every run about 25 M instructions, the
+    largest step of a small plan's start-up. Their code is the same object ``exec`` makes of
+    :func:`shape_source` (``tests/test_records.py`` compares them); any other shape is compiled here.
+    """
     key = (frozen, count, factories, post_init)
     code = _shapes.get(key)
     if code is not None:
         return code
+    from natpolicy.record_shapes import SHAPES
+
+    made = SHAPES.get(key)
+    if made is not None:
+        # The module's file and line would show in a traceback through __init__: give exec's.
+        code = _inner_code(made).replace(co_filename="<string>", co_firstlineno=2)
+    else:
+        namespace: dict[str, Any] = {}
+        exec(shape_source(*key), {}, namespace)
+        code = _inner_code(namespace["__create_fn__"])
+    _shapes[key] = code
+    return code
+
+
+def _inner_code(create_fn: Any) -> CodeType:
+    return next(const for const in create_fn.__code__.co_consts if isinstance(const, CodeType))
+
+
+def shape_source(frozen: bool, count: int, factories: tuple[int, ...], post_init: bool) -> str:
+    """``__create_fn__``, which makes the ``__init__`` of one shape (``dataclass``'s lines, placeholder names)."""
     params, lines = ["self"], []
     for index in range(count):
         name = _PLACEHOLDER.format(index)
@@ -199,13 +225,7 @@ def _shape_code(frozen: bool, count: int, factories: tuple[int, ...], post_init:
         lines.append("self.__post_init__()")
     outer = ["_HAS_DEFAULT_FACTORY", "__dataclass_builtins_object__", *(_FACTORY.format(i) for i in factories)]
     body = "\n".join(f"  {line}" for line in lines or ["pass"])
-    source = f"def __create_fn__({', '.join(outer)}):\n def __init__({','.join(params)}):\n{body}\n return __init__"
-    namespace: dict[str, Any] = {}
-    exec(source, {}, namespace)
-    code = next(const for const in namespace["__create_fn__"].__code__.co_consts
-                if isinstance(const, CodeType))
-    _shapes[key] = code
-    return code
+    return f"def __create_fn__({', '.join(outer)}):\n def __init__({','.join(params)}):\n{body}\n return __init__\n"
 
 
 def _add_init(cls: Any, fields: tuple[dataclasses.Field[Any], ...], frozen: bool, slots: bool,

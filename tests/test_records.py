@@ -17,12 +17,14 @@ import importlib
 import inspect
 import pickle
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from natpolicy import records
+from natpolicy import record_shapes, records
 from natpolicy.records import record
 
 ROOTS = {"natpolicy": Path(__file__).resolve().parents[1] / "checker",
@@ -211,6 +213,7 @@ def test_a_shape_is_compiled_once(monkeypatch: pytest.MonkeyPatch) -> None:
             compiled.append(str(source))
         return real_exec(source, *args)
     monkeypatch.setattr(records, "_shapes", {})
+    monkeypatch.setattr(record_shapes, "SHAPES", {})  # natpolicy's own shapes come compiled
     monkeypatch.setattr(builtins, "exec", counting_exec)
     first, second = (record(type(name, (), {"__annotations__": {name.lower(): "int", "other": "list"},
                                             "other": dataclasses.field(default_factory=list),
@@ -220,6 +223,26 @@ def test_a_shape_is_compiled_once(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (repr(first(1)), repr(second(2))) == ("One(one=1, other=[])", "Two(two=2, other=[])")
     with pytest.raises(dataclasses.FrozenInstanceError):
         second(2).two = 3
+
+
+@pytest.mark.parametrize("key", sorted(record_shapes.SHAPES), ids=str)
+def test_a_compiled_shape_is_the_code_exec_makes(key: tuple[bool, int, tuple[int, ...], bool]) -> None:
+    """``record_shapes`` holds, for each shape, the very code ``exec`` of ``shape_source`` makes (name, file, lines)."""
+    namespace: dict[str, Any] = {}
+    exec(records.shape_source(*key), {}, namespace)
+    made = records._inner_code(namespace["__create_fn__"])  # noqa: SLF001
+    stored = records._shape_code(*key)  # noqa: SLF001
+    assert stored == made
+    assert (stored.co_filename, stored.co_firstlineno, stored.co_flags) == (made.co_filename, made.co_firstlineno,
+                                                                             made.co_flags)
+    assert stored.co_code == made.co_code and stored.co_linetable == made.co_linetable
+
+
+def test_record_shapes_is_up_to_date() -> None:
+    """Every shape natpolicy's classes use is compiled with the package (``python scripts/record_shapes.py``)."""
+    script = Path(__file__).resolve().parents[1] / "scripts" / "record_shapes.py"
+    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr or "checker/record_shapes.py is stale: run scripts/record_shapes.py"
 
 
 @pytest.mark.parametrize("frozen", [False, True])
