@@ -40,13 +40,14 @@ For type checkers ``record`` *is* ``dataclass``.
 """
 from __future__ import annotations
 
+import abc
 import dataclasses
 import inspect
 import sys
 from collections.abc import Callable
 from operator import attrgetter
 from reprlib import recursive_repr
-from types import CellType, CodeType, FunctionType
+from types import CellType, CodeType, FunctionType, MemberDescriptorType
 from typing import TYPE_CHECKING, Any
 
 __all__ = ["record"]
@@ -131,7 +132,8 @@ def _record(cls: type, options: dict[str, Any]) -> type:
         # read from its text signature with ``tokenize`` and ``ast`` (about 3 M instructions a class);
         # ``_add_init`` writes the description from the real ``__init__`` below, as dataclass would.
         cls.__doc__ = cls.__name__
-    built: Any = dataclasses.dataclass(cls, eq=False, repr=False, **options)
+    built: Any = (_fields_only(cls, options) if own_init and _FIELDS_ONLY
+                  else dataclasses.dataclass(cls, eq=False, repr=False, **options))
     params = built.__dataclass_params__
     params.eq, params.repr = eq, repr_
     fields = dataclasses.fields(built)
@@ -148,6 +150,66 @@ def _record(cls: type, options: dict[str, Any]) -> type:
         else:
             built.__hash__ = None  # mutable and compared by value: unhashable, as dataclass makes it
     return built
+
+
+# What ``dataclass`` does for a class whose ``__init__`` and guards ``record`` writes, without it.
+
+# Python 3.11's ``dataclass`` (the version CI and the benchmarks run): its steps are copied from there,
+# and ``tests/test_records.py`` holds the result against ``dataclass`` twins. Elsewhere ``dataclass``.
+_FIELDS_ONLY = sys.version_info[:2] == (3, 11)
+_FIELDS_ONLY_OPTIONS = frozenset({"init", "frozen", "slots", "weakref_slot", "match_args"})
+
+
+def _fields_only(cls: Any, options: dict[str, Any]) -> Any:
+    """``dataclass(cls, init=False, repr=False, eq=False, frozen=False, **options)``, step by step as 3.11 takes it.
+
+    With ``init``, ``repr``, ``eq`` and ``frozen`` off (``record`` adds those methods itself), what is
+    left is the fields, the parameters, ``__match_args__``, slots and the abstract methods. For a class
+    :func:`_init_is_ours` accepted (no dataclass base, no ``ClassVar``, ``InitVar`` or ``KW_ONLY``, no
+    keyword-only or ``init=False`` field), each ``_get_field`` finds a plain field: the string tests it
+    makes for those words per field (two regular-expression matches and module lookups) are what
+    ``dataclass`` spent most of its 300,000 instructions a class on (17.8 M of a small plan's run).
+    """
+    if set(options) - _FIELDS_ONLY_OPTIONS:
+        return dataclasses.dataclass(cls, eq=False, repr=False, **options)
+    cls.__dataclass_params__ = dataclasses._DataclassParams(  # type: ignore[attr-defined]
+        False, False, False, False, False, False)  # init, repr, eq, order, unsafe_hash, frozen as passed
+    annotations = cls.__dict__.get("__annotations__", {})
+    found: dict[str, dataclasses.Field[Any]] = {}
+    for name, annotation in annotations.items():  # dataclasses._get_field
+        default = getattr(cls, name, dataclasses.MISSING)
+        if isinstance(default, dataclasses.Field):
+            made = default
+        else:
+            if isinstance(default, MemberDescriptorType):
+                default = dataclasses.MISSING  # a slot of the class's own __slots__: no default
+            made = dataclasses.field(default=default)
+        made.name, made.type = name, annotation
+        made._field_type = dataclasses._FIELD  # type: ignore[attr-defined]
+        if made.kw_only is dataclasses.MISSING:  # type: ignore[comparison-overlap]
+            made.kw_only = False
+        if made.default.__class__.__hash__ is None:
+            raise ValueError(f"mutable default {type(made.default)} for field {made.name} is not allowed: "
+                             "use default_factory")
+        found[name] = made
+    for made in found.values():
+        if isinstance(getattr(cls, made.name, None), dataclasses.Field):
+            if made.default is dataclasses.MISSING:
+                delattr(cls, made.name)
+            else:
+                setattr(cls, made.name, made.default)
+    for name, value in cls.__dict__.items():
+        if isinstance(value, dataclasses.Field) and name not in annotations:
+            raise TypeError(f"{name!r} is a field but has no type annotation")
+    cls.__dataclass_fields__ = found
+    # The hash action for eq=False, frozen=False, unsafe_hash=False is none; the class has a docstring
+    # (``_record`` gives it one first); every field is a positional ``__init__`` parameter.
+    if options.get("match_args", True) and "__match_args__" not in cls.__dict__:
+        cls.__match_args__ = tuple(found)
+    if options.get("slots"):
+        cls = dataclasses._add_slots(cls, False, options.get("weakref_slot", False))  # type: ignore[attr-defined]
+    abc.update_abstractmethods(cls)
+    return cls
 
 
 # ``__init__`` without a compile per class.

@@ -159,6 +159,33 @@ def test_a_field_without_default_after_one_with_is_refused_in_dataclass_words() 
     assert messages[0].startswith("non-default argument 'b' follows default argument")
 
 
+@pytest.mark.parametrize("annotations, namespace, error", [
+    ({"a": "int", "b": "list"}, {"b": []}, ValueError),  # a mutable default
+    ({"a": "int"}, {"b": dataclasses.field(default=1)}, TypeError),  # a field without an annotation
+], ids=["mutable-default", "unannotated-field"])
+def test_refusals_are_dataclass_words(annotations: dict[str, str], namespace: dict[str, Any], error: type) -> None:
+    messages = []
+    for decorate in (dataclasses.dataclass, record):
+        cls = type("Thing", (), {"__annotations__": dict(annotations), **namespace, "__module__": __name__})
+        with pytest.raises(error) as caught:
+            decorate(cls)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1]
+
+
+@pytest.mark.parametrize("options", [{"match_args": False}, {"slots": True, "weakref_slot": True},
+                                     {"slots": True, "frozen": True, "match_args": False}], ids=str)
+def test_the_options_record_passes_on_act_as_in_dataclass(options: dict[str, Any]) -> None:
+    plain, ours = _pair({"a": "int", "b": "str"}, {"b": "x", "__doc__": "Doc."}, **options)
+    assert hasattr(ours, "__match_args__") == hasattr(plain, "__match_args__")
+    assert getattr(ours, "__slots__", None) == getattr(plain, "__slots__", None)
+    assert [(f.name, f.type, f.default, f.kw_only, f._field_type) for f in dataclasses.fields(ours)] == [  # noqa: SLF001
+        (f.name, f.type, f.default, f.kw_only, f._field_type) for f in dataclasses.fields(plain)]  # noqa: SLF001
+    assert repr(ours.__dataclass_params__) == repr(plain.__dataclass_params__)
+    assert ours.__doc__ == plain.__doc__
+    assert ours(1).b == plain(1).b == "x"
+
+
 @pytest.mark.parametrize("annotations, namespace, options", [
     ({"a": "int", "b": "int"}, {}, {"kw_only": True}),
     ({"a": "int", "b": "int"}, {"a": dataclasses.field(kw_only=True)}, {}),
