@@ -1,6 +1,8 @@
 """What ``natpolicy check`` does, apart from parsing flags: load, run, report."""
 from __future__ import annotations
 
+import codecs
+import io
 import sys
 from dataclasses import field, replace
 from pathlib import Path
@@ -337,6 +339,28 @@ def _echo_error(line: str) -> None:
 
 
 def _echo(text: str, colour: bool) -> None:
+    """``click.echo(text, nl=False, color=colour)``, without importing click when its answer is plain.
+
+    click writes to ``sys.stdout`` itself when that is a text stream (a ``TextIOWrapper``) whose encoding
+    is not ASCII (else it re-wraps it), after stripping ANSI escapes when ``colour`` is off: a text with
+    no ESC character is unchanged by that. Exactly then the report is written and flushed here; every
+    other case (empty text included, which click only flushes) goes to click.
+    """
+    stream = sys.stdout
+    if text and (colour or "\x1b" not in text) and type(stream) is io.TextIOWrapper and _text_as_is(stream):
+        stream.write(text)
+        stream.flush()
+        return
     import click
 
     click.echo(text, nl=False, color=colour)
+
+
+def _text_as_is(stream: io.TextIOWrapper) -> bool:
+    """Whether click uses ``stream`` as it is (``click._compat._force_correct_text_stream``)."""
+    if not stream.encoding or stream.errors is None:
+        return False
+    try:
+        return codecs.lookup(stream.encoding).name != "ascii"
+    except LookupError:
+        return True  # click's is_ascii_encoding: an unknown encoding is not ASCII

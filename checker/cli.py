@@ -6,10 +6,11 @@ Heavy modules are imported inside commands so ``--version`` stays instant.
 """
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from natpolicy import __version__
 
@@ -25,50 +26,95 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Answer before importing click: pre-commit and CI call this a lot.
         print(f"natpolicy {__version__}")
         return 0
-    import click
-
     from natpolicy.errors import NatpolicyError
-    from natpolicy.redact import redact
-    from natpolicy.safe_text import one_line
-
-    def error(text: str) -> None:
-        # Messages quote file names and values from the scanned repository.
-        click.echo(one_line(redact(text)), err=True)
 
     try:
-        if args[:1] == ["hook"]:  # file names from pre-commit are never options
-            from natpolicy.precommit import hook_arguments
+        quick = None
+        if args[:1] == ["check"]:
+            from natpolicy.check_argv import quick_check_params
 
-            args = ["hook", *hook_arguments(args[1:])]
-        result = _cli().main(args=args, prog_name="natpolicy", standalone_mode=False)
+            quick = quick_check_params(args)  # None: click reads it (see natpolicy.check_argv)
+        if quick is not None:
+            result = _run_as_click_would(quick)
+        else:
+            if args[:1] == ["hook"]:  # file names from pre-commit are never options
+                from natpolicy.precommit import hook_arguments
+
+                args = ["hook", *hook_arguments(args[1:])]
+            result = _cli().main(args=args, prog_name="natpolicy", standalone_mode=False)
     except NatpolicyError as exc:
-        error(f"natpolicy: error: {_shown_error(exc)}")
+        _error(f"natpolicy: error: {_shown_error(exc)}")
         return exc.exit_code
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
-    except click.ClickException as exc:
-        # Two lines where click prints four: the problem, then where help is (no usage block).
-        from natpolicy.flag_habits import usage_error_lines
-
-        ctx = exc.ctx if isinstance(exc, click.UsageError) else None
-        for line in usage_error_lines(exc.format_message(), ctx.command_path if ctx is not None else None):
-            error(line)
-        return 2
-    except click.exceptions.Abort:
-        click.echo("natpolicy: aborted", err=True)
-        return 130
     except BrokenPipeError:
         return 0
-    except Exception as exc:  # a bug of ours: one line and exit 2, as for bad input, never a traceback
-        import os
+    except Exception as exc:
+        # click's own exceptions (only raised once click is imported), then a bug of ours: one line and
+        # exit 2, as for bad input, never a traceback.
+        click = sys.modules.get("click")
+        if click is not None and isinstance(exc, click.exceptions.Exit):
+            return int(exc.exit_code)
+        if click is not None and isinstance(exc, click.ClickException):
+            # Two lines where click prints four: the problem, then where help is (no usage block).
+            from natpolicy.flag_habits import usage_error_lines
 
+            ctx = exc.ctx if isinstance(exc, click.UsageError) else None
+            for line in usage_error_lines(exc.format_message(), ctx.command_path if ctx is not None else None):
+                _error(line)
+            return 2
+        if click is not None and isinstance(exc, click.exceptions.Abort):
+            click.echo("natpolicy: aborted", err=True)
+            return 130
         if os.environ.get("NATPOLICY_DEBUG", "") not in ("", "0"):
             raise
         detail = " ".join(str(exc).split())[:500]
-        error(f"natpolicy: internal error: {type(exc).__name__}: {detail} (this is a natpolicy bug; "
-              "set NATPOLICY_DEBUG=1 for the traceback)")
+        _error(f"natpolicy: internal error: {type(exc).__name__}: {detail} (this is a natpolicy bug; "
+               "set NATPOLICY_DEBUG=1 for the traceback)")
         return 2
     return int(result or 0)
+
+
+def _error(text: str) -> None:
+    """One line on stderr; messages quote file names and values from the scanned repository."""
+    import click
+
+    from natpolicy.redact import redact
+    from natpolicy.safe_text import one_line
+
+    click.echo(one_line(redact(text)), err=True)
+
+
+def _run_as_click_would(params: dict[str, Any]) -> Any:
+    """The ``check`` callback, with what ``click``'s ``main`` does around a command (``standalone_mode=False``).
+
+    An interrupt is a blank line on stderr and ``Abort``; a closed pipe (``EPIPE``) quiets the standard
+    streams' later flushes and exits 1. Everything else propagates to :func:`main` as from click.
+    """
+    try:
+        return _check(**params)
+    except (EOFError, KeyboardInterrupt) as exc:
+        import click
+
+        click.echo(file=sys.stderr)
+        raise click.exceptions.Abort() from exc
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            raise
+        import click.utils
+
+        pacify = click.utils._PacifyFlushWrapper  # noqa: SLF001  (what click's main wraps them in)
+        sys.stdout = pacify(sys.stdout)
+        sys.stderr = pacify(sys.stderr)
+        sys.exit(1)
+
+
+def _check(**params: Any) -> int:
+    """What ``natpolicy check`` runs, given its parameters (from click, or from ``natpolicy.check_argv``)."""
+    from natpolicy.app import CheckOptions, execute
+
+    params["paths"] = list(params["paths"])
+    params["include"] = list(params["include"])
+    params["exclude"] = list(params["exclude"])
+    return execute(CheckOptions(**params))
 
 
 def run() -> None:
@@ -265,19 +311,7 @@ def _cli() -> click.Group:
     @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
                   help="Read several plans in N worker processes (same output as one; default: one per CPU when "
                        "there are several large plans).")
-    def check(paths: tuple[str, ...], fmt: str, output: str | None, also_outputs: tuple[str, ...],
-              markdown_max_bytes: int | None, fail_on: str | None, soft_fail: bool, include: tuple[str, ...],
-              exclude: tuple[str, ...], category: str, sarif_include_suppressed: bool, source_root: str | None,
-              config_file: str | None, variables: tuple[str, ...], var_files: tuple[str, ...], skip_invalid: bool,
-              diff_base: str | None, staged: bool, download_modules: bool, require_modules: bool,
-              policies: tuple[str, ...], namespaces: tuple[str, ...],
-              all_namespaces: bool, engine: str, rego_timeout: float | None, rego_memory: int | None,
-              rego_engine: str | None,
-              baseline: str | None, create_baseline: str | None, force: bool, colour: bool | None,
-              live: bool, live_roles: tuple[str, ...], live_required: bool,
-              compact: bool, verbose: bool, quiet: bool, progress: bool | None, jobs: int | None,
-              fail_on_warn: bool, data_files: tuple[str, ...], rego_version: str | None, combine: bool,
-              strict_builtin_errors: bool) -> int:
+    def check(**params: Any) -> int:
         """Check Terraform plan JSON files or Terraform directories (`-` reads stdin).
 
         PATH may be a plan JSON file, a directory holding plan JSON files, or a
@@ -285,23 +319,7 @@ def _cli() -> click.Group:
         Several plans are checked together, so a route in one plan that points
         at a NAT gateway deleted in another is still caught.
         """
-        from natpolicy.app import CheckOptions, execute
-
-        return execute(CheckOptions(
-            paths=list(paths), fmt=fmt, output=output, also_outputs=also_outputs,
-            markdown_max_bytes=markdown_max_bytes, fail_on=fail_on, soft_fail=soft_fail,
-            include=list(include), exclude=list(exclude), category=category,
-            sarif_include_suppressed=sarif_include_suppressed, source_root=source_root, config_file=config_file,
-            variables=variables, var_files=var_files, skip_invalid=skip_invalid, diff_base=diff_base,
-            staged=staged, download_modules=download_modules, require_modules=require_modules,
-            policies=policies, namespaces=namespaces, all_namespaces=all_namespaces,
-            engine=engine, rego_timeout=rego_timeout, rego_memory=rego_memory, rego_engine=rego_engine,
-            baseline=baseline,
-            create_baseline=create_baseline, force=force, colour=colour, verbose=verbose, quiet=quiet,
-            progress=progress, jobs=jobs, compact=compact,
-            fail_on_warn=fail_on_warn, data_files=data_files, rego_version=rego_version, combine=combine,
-            strict_builtin_errors=strict_builtin_errors, live=live, live_roles=live_roles, live_required=live_required,
-        ))
+        return _check(**params)
 
     @cli.command("rules")
     @click.option("-f", "--format", "fmt", type=click.Choice(("text", "json"), case_sensitive=False), default="text",

@@ -70,12 +70,14 @@ class _Here:
 
 
 def render(result: RunResult, *, colour: bool = False, width: int = 100, compact: bool = False) -> str:
-    import click  # only for styling; click is already loaded by the CLI
+    style: Style = _plain
+    if colour:
+        import click  # only for colour: the CLI reads a plain run's flags without click (natpolicy.check_argv)
 
-    def coloured(text: str, *, fg: str | None = None, bold: bool | None = None, dim: bool | None = None) -> str:
-        return click.style(text, fg=fg, bold=bold, dim=dim)
+        def coloured(text: str, *, fg: str | None = None, bold: bool | None = None, dim: bool | None = None) -> str:
+            return click.style(text, fg=fg, bold=bold, dim=dim)
 
-    style: Style = coloured if colour else _plain
+        style = coloured
     lines: list[str] = []
     active = [f for f in result.findings if not f.suppressed]
     suppressed = [f for f in result.findings if f.suppressed]
