@@ -176,6 +176,7 @@ def _fields_only(cls: Any, options: dict[str, Any]) -> Any:
         False, False, False, False, False, False)  # init, repr, eq, order, unsafe_hash, frozen as passed
     annotations = cls.__dict__.get("__annotations__", {})
     found: dict[str, dataclasses.Field[Any]] = {}
+    made: Any  # a dataclasses.Field (its private _field_type too)
     for name, annotation in annotations.items():  # dataclasses._get_field
         default = getattr(cls, name, dataclasses.MISSING)
         if isinstance(default, dataclasses.Field):
@@ -186,7 +187,7 @@ def _fields_only(cls: Any, options: dict[str, Any]) -> Any:
             made = dataclasses.field(default=default)
         made.name, made.type = name, annotation
         made._field_type = dataclasses._FIELD  # type: ignore[attr-defined]
-        if made.kw_only is dataclasses.MISSING:  # type: ignore[comparison-overlap]
+        if made.kw_only is dataclasses.MISSING:
             made.kw_only = False
         if made.default.__class__.__hash__ is None:
             raise ValueError(f"mutable default {type(made.default)} for field {made.name} is not allowed: "
@@ -205,7 +206,7 @@ def _fields_only(cls: Any, options: dict[str, Any]) -> Any:
     # The hash action for eq=False, frozen=False, unsafe_hash=False is none; the class has a docstring
     # (``_record`` gives it one first); every field is a positional ``__init__`` parameter.
     if options.get("match_args", True) and "__match_args__" not in cls.__dict__:
-        cls.__match_args__ = tuple(found)
+        cls.__match_args__ = tuple(found)  # type: ignore[misc]
     if options.get("slots"):
         cls = dataclasses._add_slots(cls, False, options.get("weakref_slot", False))  # type: ignore[attr-defined]
     abc.update_abstractmethods(cls)
@@ -233,10 +234,13 @@ def _init_is_ours(cls: type, options: dict[str, Any]) -> bool:
             or (options.get("frozen") and ("__setattr__" in cls.__dict__ or "__delattr__" in cls.__dict__))
             or any(hasattr(base, "__dataclass_fields__") for base in cls.__mro__[1:])):
         return False
-    for name, annotation in cls.__dict__.get("__annotations__", {}).items():
-        if (name in _TEMPLATE_NAMES or name.startswith("__record_")
-                or any(word in str(annotation) for word in _FIELD_WORDS)):
-            return False
+    annotations = cls.__dict__.get("__annotations__", {})
+    # One test over all names and one over all annotations' texts (joined by a newline, which no name
+    # or word holds: a word is found in the joined text exactly when one annotation holds it).
+    if (not _TEMPLATE_NAMES.isdisjoint(annotations) or "\n__record_" in "\n" + "\n".join(annotations)
+            or any(word in "\n".join(map(str, annotations.values())) for word in _FIELD_WORDS)):
+        return False
+    for name in annotations:
         value = cls.__dict__.get(name)
         if isinstance(value, dataclasses.Field) and (not value.init or value.kw_only is True):
             return False
@@ -306,12 +310,12 @@ def _add_init(cls: Any, fields: tuple[dataclasses.Field[Any], ...], frozen: bool
     post_init = hasattr(cls, "__post_init__")
     code = _shape_code(frozen, len(fields), factories, post_init)
     names = {_PLACEHOLDER.format(i): f.name for i, f in enumerate(fields)}
-    code = code.replace(co_name="__init__",
-                        co_varnames=tuple(names.get(n, n) for n in code.co_varnames),
-                        co_names=tuple(names.get(n, n) for n in code.co_names),
-                        co_consts=tuple(names.get(c, c) if isinstance(c, str) else c for c in code.co_consts))
+    renamed: dict[str, Any] = {"co_name": "__init__", "co_varnames": tuple(names.get(n, n) for n in code.co_varnames),
+               "co_names": tuple(names.get(n, n) for n in code.co_names),
+               "co_consts": tuple(names.get(c, c) if isinstance(c, str) else c for c in code.co_consts)}
     if sys.version_info >= (3, 11):
-        code = code.replace(co_qualname=f"{cls.__qualname__}.__init__")
+        renamed["co_qualname"] = f"{cls.__qualname__}.__init__"
+    code = code.replace(**renamed)
     outer = {"_HAS_DEFAULT_FACTORY": _HAS_DEFAULT_FACTORY, "__dataclass_builtins_object__": object,
              **{_FACTORY.format(i): fields[i].default_factory for i in factories}}
     module = sys.modules.get(cls.__module__)
@@ -325,11 +329,32 @@ def _add_init(cls: Any, fields: tuple[dataclasses.Field[Any], ...], frozen: bool
     if frozen:
         _add_frozen(cls, tuple(f.name for f in fields), slots)
     if not had_doc:  # dataclass describes an undocumented class by its __init__'s signature
-        try:
-            text_sig = str(inspect.signature(cls)).replace(" -> None", "")
-        except (TypeError, ValueError):
-            text_sig = ""
+        text_sig = _signature_text(init, fields)
+        if text_sig is None:
+            try:
+                text_sig = str(inspect.signature(cls)).replace(" -> None", "")
+            except (TypeError, ValueError):
+                text_sig = ""
         cls.__doc__ = cls.__name__ + text_sig
+
+
+def _signature_text(init: Any, fields: tuple[dataclasses.Field[Any], ...]) -> str | None:
+    """``str(inspect.signature(cls)).replace(" -> None", "")`` for the ``__init__`` above, or ``None``: ask inspect.
+
+    Only for string annotations (a module with ``from __future__ import annotations``), which
+    ``inspect`` shows as their ``repr``; a default shows as ``= repr(default)``, a factory's as
+    ``<factory>`` (its marker's ``repr``). Building ``inspect.Signature`` cost 320,000 instructions a class.
+    """
+    parts = []
+    for made, default in zip(fields, [None] * (len(fields) - len(init.__defaults__ or ())) + list(
+            init.__defaults__ or ()), strict=True):
+        if not isinstance(made.type, str):
+            return None
+        part = f"{made.name}: {made.type!r}"
+        if made.default is not dataclasses.MISSING or made.default_factory is not dataclasses.MISSING:
+            part += f" = {default!r}"
+        parts.append(part)
+    return f"({', '.join(parts)}) -> None".replace(" -> None", "")
 
 
 def _add_frozen(cls: Any, names: tuple[str, ...], slots: bool) -> None:

@@ -159,6 +159,18 @@ def test_a_field_without_default_after_one_with_is_refused_in_dataclass_words() 
     assert messages[0].startswith("non-default argument 'b' follows default argument")
 
 
+@pytest.mark.parametrize("annotations, namespace", [
+    ({"a": int, "b": "str"}, {"b": "x"}),  # an annotation that is not a string: inspect words it
+    ({"a": "int", "b": "list[int]", "c": "str"}, {"b": dataclasses.field(default_factory=list), "c": " -> None"}),
+    ({"self_": "int", "b": "dict[str, 'int']"}, {"b": dataclasses.field(default_factory=dict)}),
+])
+def test_an_undocumented_class_is_described_as_dataclass_describes_it(annotations: dict[str, Any],
+                                                                        namespace: dict[str, Any]) -> None:
+    for options in ({}, {"frozen": True, "slots": True}):
+        plain, ours = _pair(annotations, namespace, **options)
+        assert ours.__doc__ == plain.__doc__
+
+
 @pytest.mark.parametrize("annotations, namespace, error", [
     ({"a": "int", "b": "list"}, {"b": []}, ValueError),  # a mutable default
     ({"a": "int"}, {"b": dataclasses.field(default=1)}, TypeError),  # a field without an annotation
@@ -402,6 +414,12 @@ def test_every_natpolicy_record_matches_its_dataclass_twin(cls: type) -> None:
     assert cls.__eq__(ours, theirs) is twin.__eq__(theirs, ours)
     if twin.__hash__ not in (None, object.__hash__):
         assert (hash(ours), hash(other)) == (hash(theirs), hash(their_other))
+
+
+@pytest.mark.parametrize("cls", [cls for cls in RECORDS if (cls.__doc__ or "").startswith(f"{cls.__name__}(")],
+                         ids=lambda cls: f"{cls.__module__}.{cls.__qualname__}")
+def test_an_undocumented_natpolicy_record_is_described_as_by_dataclass(cls: type) -> None:
+    assert cls.__doc__ == _twin(cls).__doc__
 
 
 @pytest.mark.parametrize("cls", RECORDS, ids=lambda cls: f"{cls.__module__}.{cls.__qualname__}")
