@@ -59,8 +59,19 @@ def _base64_cores(literal: bytes) -> list[str]:
 
 
 _FORWARD_AND_BACK = [*_LITERALS, *(word[::-1] for word in _LITERALS)]
-_CORES = sorted({core for word in _FORWARD_AND_BACK for core in _base64_cores(word.encode())}, key=len, reverse=True)
-_TRIGGER_WORDS = [*_FORWARD_AND_BACK, "-----BEGIN", *_CORES]
+
+
+@functools.cache
+def _cores() -> list[str]:
+    """What the literals always look like in base64, forwards and backwards, longest first (then in order)."""
+    return sorted({core for word in _FORWARD_AND_BACK for core in _base64_cores(word.encode())},
+                  key=lambda core: (-len(core), core))
+
+
+def _trigger_words() -> list[str]:
+    return [*_FORWARD_AND_BACK, "-----BEGIN", *_cores()]
+
+
 # The trigger words' characters, rarest first in natpolicy's own findings (the messages, addresses and
 # details of a 10k plan's 684 findings: "A" never occurs, " " most often). Only speed depends on it.
 _RARE_FIRST = "AFGJKLMQTUVWXYZzINj-BERPHkx945Sh13m2bfgydviuw0.nltcrpsa_o "
@@ -88,13 +99,43 @@ def _anchored_pattern(words: list[str]) -> str:
     return "|".join(f"{re.escape(anchor)}(?:{'|'.join(rests)})" for anchor, rests in sorted(by_anchor.items()))
 
 
-# Anything that could start a redaction; most text has none of these and is returned as is.
-_TRIGGER = re.compile(_anchored_pattern(_TRIGGER_WORDS))
+# Anything that could start a redaction (most text has none of these and is returned as is): what
+# _anchored_pattern(_trigger_words()) makes, written out, because building it took about 3.5 M
+# instructions at every start (tests/test_redaction_search.py holds the two equal).
+_TRIGGER_PATTERN = (
+    '1(?:(?<=\\.atlasv1)\\.|(?<=\\.1)vsalta\\.|(?<=dob1)|(?<=doc1))|A(?:KIA|SIA'
+    '|(?<=PRIVA)TE\\ KEY\\-\\-\\-\\-\\-|IKA|ISA|(?<=\\-\\-\\-\\-\\-YEK\\ ETA)VIRP)|B(?:S0lB|(?<=naHB)f)'
+    '|F(?:(?<=QUklWQVRF)IEtFWS0tLS0t|(?<=UF)JJVkFURSBLRVktLS0tL|(?<=tLS0tLVlF)SyBFVEFWSVJQ'
+    '|(?<=X3RhcF)9idWh0aW|(?<=Z2l0aHViX3BhdF)|(?<=fdGF)wX2J1aHRpZ|(?<=naXRodWJfcGF)0X'
+    '|(?<=LjF)2c2FsdGEu|(?<=LmF)0bGFzdjEu|JS0|JU0|LSU|TSU|(?<=docF))|G(?:(?<=\\-\\-\\-\\-\\-BEG)IN'
+    '|(?<=90YXBfYnVodG)ln|(?<=dpdG)h1Yl9wYXRf|(?<=5hdG)xhc3YxL|(?<=fcG)hn|(?<=naG)9f|(?<=91aG)'
+    '|(?<=9vaG)|(?<=9waG)|(?<=9yaG)|(?<=9zaG))|J(?:(?<=0tLS0tWUVLIEVUQVZJ)Ul|(?<=QUtJ)Q'
+    '|(?<=QVNJ)Q|(?<=X3J)oZ|(?<=naHJ)f)|L(?:S0tLS1ZRUsgRVRBVklSU|(?<=BSSVZBVEUgS0VZL)S0tLS'
+    '|(?<=4xdnNhbHRhL)|(?<=QUlL)Q)|M(?:(?<=uM)XZzYWx0YS|(?<=uYXRsYXN2M)S)|N(?:(?<=naHN)f)'
+    '|Q(?:UlTQ)|U(?:(?<=BSU)tB|(?<=BU)0lB)|V(?:(?<=BSV)NB|(?<=X3V)oZ|(?<=naHV)f|(?<=dodV))'
+    '|W(?:(?<=fdW)hn)|X(?:29oZ|3BoZ|3NoZ|(?<=Z2h1X)|(?<=Z2hvX)|(?<=Z2hwX)|(?<=Z2hyX)'
+    '|(?<=Z2hzX))|d(?:ocl)|h(?:(?<=gh)p_|(?<=gh)o_|(?<=gh)u_|(?<=gh)s_|(?<=gh)r_'
+    '|(?<=gith)ub_pat_|(?<=_ph)g|(?<=_oh)g|(?<=_uh)g|(?<=_sh)g|(?<=_rh)g|(?<=_tap_buh)tig'
+    '|(?<=fb2h)n|(?<=fc2h)n|(?<=fcmh)n)'
+)
+
+
+def _trigger_search(text: str) -> re.Match[str] | None:
+    """The trigger's ``search``, compiled on the first call, which then puts the compiled ``search`` here.
+
+    Compiling the trigger costs about 11 M instructions (``re``'s compiler is Python); a run that
+    prints no finding and no error (most hook runs) never searches. After the first call the name is
+    the pattern's own ``search`` (no wrapper per call: a 10k plan's run searches thousands of texts).
+    """
+    global _trigger_search
+    search = re.compile(_TRIGGER_PATTERN).search
+    _trigger_search = search  # type: ignore[assignment]
+    return search(text)
 
 
 @functools.cache
 def _shapes() -> re.Pattern[str]:
-    """The credential shapes, compiled on first use: only text that pulls :data:`_TRIGGER` needs them.
+    """The credential shapes, compiled on first use: only text that pulls the trigger needs them.
 
     Most runs print nothing credential-like, and this and :func:`_base64_core`
     take about 1.4 ms to compile, more than the rest of this module's import.
@@ -104,17 +145,17 @@ def _shapes() -> re.Pattern[str]:
 
 @functools.cache
 def _base64_core() -> re.Pattern[str]:
-    return re.compile(trie_pattern(_CORES))
+    return re.compile(trie_pattern(_cores()))
 
 
 def may_hold_credential(text: str) -> bool:
     """A quick test: ``False`` means :func:`redact` would return ``text`` unchanged."""
-    return _TRIGGER.search(text) is not None
+    return _trigger_search(text) is not None
 
 
 def redact(text: str) -> str:
     """``text`` with every credential-shaped part replaced by :data:`REDACTED`."""
-    if _TRIGGER.search(text) is None:
+    if _trigger_search(text) is None:
         return text
     n = len(text)
     spans = list(_spans(text))

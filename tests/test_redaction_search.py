@@ -17,13 +17,13 @@ from natpolicy.outputs.redaction import redact_result
 from natpolicy.runner import RunResult
 from natpolicy.wordtrie import trie_pattern
 
-_TRIE = re.compile(trie_pattern(redact._TRIGGER_WORDS))  # the trigger as it was: each word from its first letter
+_TRIE = re.compile(trie_pattern(redact._trigger_words()))  # the trigger as it was: each word from its first letter
 
 
 def _texts() -> list[str]:
     """Each trigger word whole, cut short at either end, with one letter changed, among other letters."""
     rng = random.Random(20)
-    words = redact._TRIGGER_WORDS
+    words = redact._trigger_words()
     alphabet = "".join(sorted(set("".join(words)))) + "ab -_.\0é"
     out = [*words, "", "plain text", "aws_security_group.app_11 allows all traffic from ::/0"]
     for word in words:
@@ -41,11 +41,15 @@ def test_the_anchored_trigger_finds_a_match_exactly_where_the_trie_does() -> Non
     texts = _texts()
     assert sum(_TRIE.search(t) is not None for t in texts) > 1000  # both answers are well represented
     for text in texts:
-        assert (redact._TRIGGER.search(text) is None) == (_TRIE.search(text) is None), text
+        assert (redact._trigger_search(text) is None) == (_TRIE.search(text) is None), text
+
+
+def test_the_written_out_trigger_is_the_one_built_from_the_words() -> None:
+    assert redact._TRIGGER_PATTERN == redact._anchored_pattern(redact._trigger_words())
 
 
 def test_no_trigger_word_holds_the_separator_the_finding_probe_joins_fields_with() -> None:
-    assert not any("\0" in word for word in redact._TRIGGER_WORDS)
+    assert not any("\0" in word for word in redact._trigger_words())
 
 
 # -- redact_result: every field of every finding, redacted exactly as field by field ------------------------
