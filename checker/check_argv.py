@@ -1,9 +1,10 @@
-"""Everyday ``natpolicy check`` command lines, read without click.
+"""Everyday ``natpolicy check`` and ``natpolicy hook`` command lines, read without click.
 
 Why: importing click and building the command group cost every run about 40 M instructions (a tenth of a
 small plan's run, as much as msgspec's whole import), for a command line that is, in CI and in hooks,
 almost always plain paths and a few common options. :func:`quick_check_params` reads such a line into the
-keyword arguments click would pass to the ``check`` callback; for anything else it returns ``None`` and the
+keyword arguments click would pass to the ``check`` callback (:func:`quick_hook_params` the same for the
+pre-commit hook's line, whose options are ``check``'s); for anything else it returns ``None`` and the
 CLI hands the line to click as before: help, ``--``, an option it does not list here (each rarely used or
 Rego/HCL/live/baseline-related), short options run together (``-vq``, ``-fsarif``), a missing value, a
 value that starts with ``-``, or any value click would refuse (then click words the error). Reading a line
@@ -19,7 +20,7 @@ import os
 import stat
 from typing import Any
 
-__all__ = ["COMPLETE_VAR", "quick_check_params"]
+__all__ = ["COMPLETE_VAR", "quick_check_params", "quick_hook_params"]
 
 # click answers shell completion instead of running when this is set (``_{PROG}_COMPLETE``).
 COMPLETE_VAR = "_NATPOLICY_COMPLETE"
@@ -45,7 +46,7 @@ _FLAGS: dict[str, tuple[str, bool]] = {
     "--sarif-include-suppressed": ("sarif_include_suppressed", True), "--skip-invalid": ("skip_invalid", True),
     "--compact": ("compact", True), "-v": ("verbose", True), "--verbose": ("verbose", True),
     "-q": ("quiet", True), "--quiet": ("quiet", True), "--color": ("colour", True), "--no-color": ("colour", False),
-    "--progress": ("progress", True), "--no-progress": ("progress", False),
+    "--progress": ("progress", True), "--no-progress": ("progress", False), "--staged": ("staged", True),
 }
 
 # Options with a value (``--name VALUE`` or ``--name=VALUE``, ``-x VALUE``): the parameter and its kind.
@@ -64,18 +65,43 @@ def quick_check_params(args: list[str]) -> dict[str, Any] | None:
     """The ``check`` callback's keyword arguments for ``args`` (``["check", ...]``), or ``None``: ask click."""
     if args[:1] != ["check"] or COMPLETE_VAR in os.environ:
         return None
+    params = _read(args[1:], hook=False)
+    if params is None or not params["paths"]:
+        return None  # click's "Missing argument"
+    return params
+
+
+def quick_hook_params(args: list[str]) -> dict[str, Any] | None:
+    """The ``hook`` callback's keyword arguments, ``args`` as ``precommit.hook_arguments`` leaves them, or ``None``.
+
+    That is ``["hook", OPTION..., "--", FILE...]``: the first ``--`` ends the options (click's parser
+    too), every name after it is a file, none required; a word before it is a file as well, first.
+    """
+    if args[:1] != ["hook"] or COMPLETE_VAR in os.environ:
+        return None
+    return _read(args[1:], hook=True)
+
+
+def _read(tokens: list[str], *, hook: bool) -> dict[str, Any] | None:
     params = dict(DEFAULTS)
+    if hook:
+        params["plans"] = False
     paths: list[str] = []
     several: dict[str, list[str]] = {}
-    tokens = args[1:]
     at = 0
     while at < len(tokens):
         token = tokens[at]
         at += 1
         if token == "-" or not token.startswith("-"):
-            if not token:
-                return None  # click's callback refuses an empty path
+            if not token and not hook:
+                return None  # check's callback refuses an empty path (hook's paths have none)
             paths.append(token)
+            continue
+        if token == "--" and hook:
+            paths += tokens[at:]
+            break
+        if token == "--plans" and hook:
+            params["plans"] = True
             continue
         flag = _FLAGS.get(token)
         if flag is not None:
@@ -100,8 +126,6 @@ def quick_check_params(args: list[str]) -> dict[str, Any] | None:
             several.setdefault(dest, []).append(converted)
         else:
             params[dest] = converted
-    if not paths:
-        return None  # click's "Missing argument"
     params["paths"] = tuple(paths)
     for dest, values in several.items():
         params[dest] = tuple(values)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from natpolicy import __version__
@@ -29,18 +29,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     from natpolicy.errors import NatpolicyError
 
     try:
-        quick = None
-        if args[:1] == ["check"]:
-            from natpolicy.check_argv import quick_check_params
+        if args[:1] == ["hook"]:  # file names from pre-commit are never options
+            from natpolicy.precommit import hook_arguments
 
-            quick = quick_check_params(args)  # None: click reads it (see natpolicy.check_argv)
+            args = ["hook", *hook_arguments(args[1:])]
+        quick, command = None, _check
+        if args[:1] == ["check"] or args[:1] == ["hook"]:
+            from natpolicy.check_argv import quick_check_params, quick_hook_params
+
+            # None: click reads the line (see natpolicy.check_argv)
+            quick, command = ((quick_check_params(args), _check) if args[0] == "check"
+                              else (quick_hook_params(args), _hook))
         if quick is not None:
-            result = _run_as_click_would(quick)
+            result = _run_as_click_would(command, quick)
         else:
-            if args[:1] == ["hook"]:  # file names from pre-commit are never options
-                from natpolicy.precommit import hook_arguments
-
-                args = ["hook", *hook_arguments(args[1:])]
             result = _cli().main(args=args, prog_name="natpolicy", standalone_mode=False)
     except NatpolicyError as exc:
         _error(f"natpolicy: error: {_shown_error(exc)}")
@@ -83,14 +85,14 @@ def _error(text: str) -> None:
     click.echo(one_line(redact(text)), err=True)
 
 
-def _run_as_click_would(params: dict[str, Any]) -> Any:
-    """The ``check`` callback, with what ``click``'s ``main`` does around a command (``standalone_mode=False``).
+def _run_as_click_would(command: Callable[..., int], params: dict[str, Any]) -> Any:
+    """A command's callback, with what ``click``'s ``main`` does around a command (``standalone_mode=False``).
 
     An interrupt is a blank line on stderr and ``Abort``; a closed pipe (``EPIPE``) quiets the standard
     streams' later flushes and exits 1. Everything else propagates to :func:`main` as from click.
     """
     try:
-        return _check(**params)
+        return command(**params)
     except (EOFError, KeyboardInterrupt) as exc:
         import click
 
@@ -105,6 +107,13 @@ def _run_as_click_would(params: dict[str, Any]) -> Any:
         sys.stdout = pacify(sys.stdout)
         sys.stderr = pacify(sys.stderr)
         sys.exit(1)
+
+
+def _hook(paths: tuple[str, ...], plans: bool, **options: Any) -> int:
+    """What ``natpolicy hook`` runs (pre-commit's entry), given its parameters."""
+    from natpolicy.precommit import run_hook
+
+    return run_hook(list(paths), plans=plans, **options)
 
 
 def _check(**params: Any) -> int:
@@ -354,10 +363,8 @@ def _cli() -> click.Group:
     # `natpolicy hook [OPTION...] -- FILE...`: what .pre-commit-hooks.yaml runs (see precommit.hook_arguments
     # for the `--`). It takes every
     # `check` option; the file names are grouped into Terraform root folders.
-    def hook(paths: tuple[str, ...], plans: bool, **options: object) -> int:
-        from natpolicy.precommit import run_hook
-
-        return run_hook(list(paths), plans=plans, **options)
+    def hook(**params: Any) -> int:
+        return _hook(**params)
 
     cli.add_command(click.Command(
         "hook", callback=hook, hidden=True, help="pre-commit entry point: check the roots of FILE...",

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from natpolicy import cli
-from natpolicy.check_argv import COMPLETE_VAR, quick_check_params
+from natpolicy.check_argv import COMPLETE_VAR, quick_check_params, quick_hook_params
 
 PLAN = Path(__file__).resolve().parents[1] / "fixtures" / "plans" / "nat-deleted.json"
 
@@ -27,6 +27,7 @@ def _click_params(args: list[str], monkeypatch: pytest.MonkeyPatch) -> dict[str,
         seen.append(params)
         return 0
     monkeypatch.setattr(cli, "_check", capture)
+    monkeypatch.setattr(cli, "_hook", capture)
     cli._cli().main(args=args, prog_name="natpolicy", standalone_mode=False)  # noqa: SLF001
     assert len(seen) == 1
     return seen[0]
@@ -97,6 +98,45 @@ DECLINED = [
     ["hook", "--", "main.tf"],
     ["--version"],
 ]
+
+
+# The pre-commit hook's lines, as precommit.hook_arguments leaves them: options, one "--", the files.
+HOOK_ACCEPTED = [
+    ["hook", "--"],
+    ["hook", "--", "main.tf", "modules/vpc/nat.tf", "-", "", "--", "-x"],
+    ["hook", "--plans", "--", "plan.json"],
+    ["hook", "--fail-on", "high", "--staged", "-q", "--", "main.tf"],
+    ["hook", "stray.tf", "--format=sarif", "--output", "{new}", "--", "main.tf"],
+    ["hook", "--plans", "--plans", "-c", "NAT", "--skip-check=SG001", "--no-progress", "--"],
+]
+HOOK_DECLINED = [
+    ["hook", "--help", "--"],
+    ["hook", "--var", "a=1", "--", "main.tf"],
+    ["hook", "--fail-on", "--", "main.tf"],  # "--" would be the option's value
+    ["hook", "-o", "sarif", "--", "main.tf"],
+    ["hook", "--plans=1", "--"],
+    ["check", "--plans", "plan.json"],
+]
+
+
+@pytest.mark.parametrize("args", HOOK_ACCEPTED, ids=" ".join)
+def test_an_accepted_hook_line_is_read_as_click_reads_it(args: list[str], places: dict[str, str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    args = _filled(args, places)
+    quick = quick_hook_params(args)
+    assert quick is not None
+    assert quick == _click_params(args, monkeypatch)
+
+
+@pytest.mark.parametrize("args", HOOK_DECLINED, ids=" ".join)
+def test_a_hook_line_click_must_read_is_declined(args: list[str], places: dict[str, str]) -> None:
+    args = _filled(args, places)
+    assert (quick_hook_params(args) if args[0] == "hook" else quick_check_params(args)) is None
+
+
+def test_the_hook_defaults_are_its_callbacks_parameters() -> None:
+    quick = quick_hook_params(["hook", "--"])
+    assert quick is not None and set(quick) == {p.name for p in cli._cli().commands["hook"].params}  # noqa: SLF001
 
 
 def _filled(args: list[str], places: dict[str, str]) -> list[str]:
