@@ -33,7 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from natpolicy.precommit import hook_arguments
 
             args = ["hook", *hook_arguments(args[1:])]
-        quick, command = None, _check
+        quick: dict[str, Any] | None = None
+        command: Callable[..., int] = _check
         if args[:1] == ["check"] or args[:1] == ["hook"]:
             from natpolicy.check_argv import quick_check_params, quick_hook_params
 
