@@ -81,8 +81,10 @@ def _instrumented_run(argv: list[str]) -> None:
         notes: dict[str, None] = {}
         for check in checks:
             if isinstance(check, ResourceCheck):
+                quiet = check.quiet_resources(model) or {}  # skipped, as the runner skips them
                 found = [(v, r) for t in check.supported_types for r in model.of_type(t)
-                         if r.mode == "managed" and r.exists_after for v in check.scan(r, model)]
+                         if r.mode == "managed" and r.exists_after
+                         and (quiet.get(id(r)) or (None, None))[0] is not r for v in check.scan(r, model)]
             else:
                 found = [(v, v.resource) for v in check.scan(model)]
             for violation, resource in found:

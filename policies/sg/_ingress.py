@@ -560,6 +560,15 @@ class IngressExposureCheck(ResourceCheck):
         self._admin = port_set(self.options.get("admin_ports") or ())
         self._web = port_set(self.options.get("web_ports") or ())
 
+    def quiet_resources(self, model: ResourceModel) -> Mapping[int, tuple[Resource, Any]]:
+        """The SG resources no rule of the family says anything about (``Screen.silent``), one mapping for all four.
+
+        ``scan`` answers exactly these (the same resource with the same ``after``) with ``()``
+        below, so the runner may skip them; the four rules share the mapping, so one lookup
+        skips all of them.
+        """
+        return screen_of(model).silent
+
     def scan(self, resource: Resource, model: ResourceModel) -> Iterable[Violation | Note]:
         # ``screen_of`` and ``Screen.is_quiet`` inline: four rules ask it of every SG resource.
         screen: Screen = model.memo(_SCREEN_MEMO, Screen)
