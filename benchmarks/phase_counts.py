@@ -81,8 +81,12 @@ def _instrumented_run(argv: list[str]) -> None:
         notes: dict[str, None] = {}
         for check in checks:
             if isinstance(check, ResourceCheck):
+                # Skipped, as the runner skips them (an install from before ``quiet_resources`` skips none).
+                quiet_of = getattr(check, "quiet_resources", None)
+                quiet = (quiet_of(model) if quiet_of is not None else None) or {}
                 found = [(v, r) for t in check.supported_types for r in model.of_type(t)
-                         if r.mode == "managed" and r.exists_after for v in check.scan(r, model)]
+                         if r.mode == "managed" and r.exists_after
+                         and (quiet.get(id(r)) or (None, None))[0] is not r for v in check.scan(r, model)]
             else:
                 found = [(v, v.resource) for v in check.scan(model)]
             for violation, resource in found:

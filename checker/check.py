@@ -129,6 +129,15 @@ class ResourceCheck(BaseCheck):
     def scan(self, resource: Resource, model: ResourceModel) -> Iterable[Violation | Note]:
         raise NotImplementedError
 
+    def quiet_resources(self, model: ResourceModel) -> Mapping[int, tuple[Resource, Any]] | None:
+        """Resources ``scan`` says nothing about, by ``id()``, each with the ``after`` it was judged on; or None.
+
+        The runner skips ``scan`` for a resource found here with that very ``after`` object
+        (``scan`` would return nothing: no violation, no note, no error). Checks that share one
+        mapping (the SG family) are skipped together with one lookup. ``None``: ask ``scan``.
+        """
+        return None
+
 
 class GraphCheck(BaseCheck):
     """Sees the whole model once (several plans, if several were given)."""

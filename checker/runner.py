@@ -1,7 +1,7 @@
 """Runs checks over a model and turns their violations into findings."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import field
 from typing import Any
 
@@ -54,22 +54,30 @@ def _run(model: ResourceModel, checks: Iterable[BaseCheck]) -> RunResult:
     raw: list[tuple[BaseCheck, Violation, Resource]] = []
     errors: list[str] = []
     notes: dict[str, None] = {}  # an ordered set: equal notes from several checks are one
+    runs_by_type = _quiet_runs(by_type, model)
     for resource in model:
-        type_checks = by_type.get(resource.type)
+        runs = runs_by_type.get(resource.type)
         # A check judges the state after apply: something being destroyed
         # is never reported for the configuration it is leaving behind.
         # Asked only of resources of a type some check reads (a property call per resource).
-        if type_checks is None or resource.mode != "managed" or not resource.exists_after:
+        if runs is None or resource.mode != "managed" or not resource.exists_after:
             continue
-        for check in type_checks:
-            try:
-                for violation in check.scan(resource, model):
-                    if isinstance(violation, Note):
-                        notes.setdefault(violation.text, None)
-                        continue
-                    raw.append((check, violation, violation.resource or resource))
-            except Exception as exc:  # a rule bug must not hide every other finding
-                errors.append(f"rule {check.id} failed on {resource.address}: {type(exc).__name__}: {exc}")
+        for quiet, type_checks in runs:
+            if quiet:
+                # Every check of this run would return nothing for it (``ResourceCheck.quiet_resources``):
+                # no violation, note or error to collect, so not calling them changes nothing.
+                seen = quiet.get(id(resource))
+                if seen is not None and seen[0] is resource and seen[1] is resource.after:
+                    continue
+            for check in type_checks:
+                try:
+                    for violation in check.scan(resource, model):
+                        if isinstance(violation, Note):
+                            notes.setdefault(violation.text, None)
+                            continue
+                        raw.append((check, violation, violation.resource or resource))
+                except Exception as exc:  # a rule bug must not hide every other finding
+                    errors.append(f"rule {check.id} failed on {resource.address}: {type(exc).__name__}: {exc}")
     for gcheck in graph:
         try:
             for violation in gcheck.scan(model):
@@ -88,6 +96,37 @@ def _run(model: ResourceModel, checks: Iterable[BaseCheck]) -> RunResult:
     findings.sort(key=Finding.sort_key)
     return RunResult(findings=findings, checks=checks, resources=len(model), errors=[scrub(e) for e in errors],
                      rule_notes=list(notes))
+
+
+# The checks of one resource type, in order, cut into runs of consecutive checks that share one
+# ``quiet_resources`` mapping (``None``: none to share): a resource in a run's mapping skips the whole run.
+_QuietRun = tuple[Mapping[int, tuple[Resource, Any]] | None, list[ResourceCheck]]
+
+
+def _quiet_runs(by_type: dict[str, list[ResourceCheck]], model: ResourceModel) -> dict[str, list[_QuietRun]]:
+    """``by_type`` with each type's checks cut into runs by the ``quiet_resources`` they share.
+
+    Asked once per check, before any ``scan``: it builds what the check's first ``scan`` would
+    have built (a memo of the model). A check whose answer fails is asked resource by resource,
+    as before, so its own failure is reported where ``scan`` meets it.
+    """
+    quiet: dict[int, Mapping[int, tuple[Resource, Any]] | None] = {}
+    runs_by_type: dict[str, list[_QuietRun]] = {}
+    for type_, type_checks in by_type.items():
+        runs: list[_QuietRun] = []
+        for check in type_checks:
+            if id(check) not in quiet:
+                try:
+                    quiet[id(check)] = check.quiet_resources(model)
+                except Exception:  # noqa: BLE001 - scan meets it again and reports it
+                    quiet[id(check)] = None
+            mapping = quiet[id(check)]
+            if runs and mapping is not None and runs[-1][0] is mapping:
+                runs[-1][1].append(check)
+            else:
+                runs.append((mapping, [check]))
+        runs_by_type[type_] = runs
+    return runs_by_type
 
 
 def _finding(check: BaseCheck, violation: Violation, resource: Resource, scrub: Scrubber) -> Finding:

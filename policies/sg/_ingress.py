@@ -26,40 +26,32 @@ from typing import Any, ClassVar
 from natpolicy.check import Note, ResourceCheck, Violation, record
 from natpolicy.model import UNKNOWN, Resource, ResourceModel
 from natpolicy.policies.sg._coverage import open_positions
+from natpolicy.policies.sg._grading import (
+    ADMIN,
+    ALL_TRAFFIC,
+    DEFAULT_ADMIN_PORTS,
+    DEFAULT_WEB_PORTS,
+    OTHER,
+    WEB,
+    judge,
+    judged,
+    port_range,
+    port_set,
+    ports_refused,
+    protocol_of,
+)
 from natpolicy.policies.sg._screen import MEMO as _SCREEN_MEMO
 from natpolicy.policies.sg._screen import Screen, screen_of
 from natpolicy.policies.sg._validity import (
     ATTRIBUTE_FAMILY,
     Network,
     accepted_network,
-    port_range_problem,
     source_problem,
 )
-
-ALL_TRAFFIC, ADMIN, WEB, OTHER = 1, 2, 3, 4  # grades, most severe first
-
-DEFAULT_ADMIN_PORTS: tuple[int, ...] = (
-    22, 3389, 3306, 5432, 1433, 1521, 6379, 27017, 9200, 9300, 5601, 11211,
-    2375, 2376, 5984, 8020, 9042, 23, 21, 445, 135, 139,
-)
-DEFAULT_WEB_PORTS: tuple[int, ...] = (80, 443)
-
-SERVICE_NAMES: Mapping[int, str] = {
-    21: "FTP", 22: "SSH", 23: "Telnet", 80: "HTTP", 135: "MS RPC", 139: "NetBIOS", 443: "HTTPS",
-    445: "SMB", 1433: "SQL Server", 1521: "Oracle", 2375: "Docker API", 2376: "Docker API (TLS)",
-    3306: "MySQL", 3389: "RDP", 5432: "PostgreSQL", 5601: "Kibana", 5984: "CouchDB", 6379: "Redis",
-    8020: "HDFS NameNode", 9042: "Cassandra", 9200: "Elasticsearch", 9300: "Elasticsearch transport",
-    11211: "Memcached", 27017: "MongoDB",
-}
 
 GROUP_TYPES: tuple[str, ...] = ("aws_security_group", "aws_default_security_group")
 SG_TYPES: tuple[str, ...] = (*GROUP_TYPES, "aws_security_group_rule", "aws_vpc_security_group_ingress_rule")
 
-# Protocol names AWS (or the provider, for the IANA names) accepts; anything
-# else that is not a protocol number is not a protocol we can judge.
-_PROTOCOLS = {"-1": "all", "all": "all", "tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp",
-              "icmp": "icmp", "1": "icmp", "icmpv6": "icmpv6", "58": "icmpv6", "ipv6-icmp": "icmpv6",
-              "gre": "47", "esp": "50", "ah": "51", "sctp": "132"}
 _MAX_SHOWN_SOURCES = 3
 # ``ResourceModel.memo`` keys (the port lists complete them).
 _MEMO = "sg.exposures"
@@ -123,6 +115,42 @@ class Exposure:
     union_of: tuple[IngressEntry, ...] = ()
 
 
+# -- the three records, built without their frozen ``__init__`` -----------------------
+# A frozen record's ``__init__`` sets each field through ``object.__setattr__``: 8,000 instructions
+# for a ``Source``, 12,000 for an ``IngressEntry``, 10,000 for an ``Exposure``, most of reading and
+# grading a loud entry. None of the three has slots or a ``__post_init__``, so an instance is its
+# ``__dict__``: these set it at once, every field in the class's order (``tests/test_sg_records.py``
+# holds each to the class's own ``__init__``, and fails if a class gains a field, slots or a
+# ``__post_init__``).
+_NEW = object.__new__
+_SET = object.__setattr__
+
+
+def _source(value: str, path: tuple[str | int, ...], owner: Resource | None, attribute: str) -> Source:
+    """``Source(value, path, owner, attribute)``."""
+    made: Source = _NEW(Source)
+    _SET(made, "__dict__", {"value": value, "path": path, "owner": owner, "attribute": attribute})
+    return made
+
+
+def _ingress_entry(protocol: Any, from_port: Any, to_port: Any, sources: tuple[Source, ...], block: int | None,
+                   hidden: bool, owner: Resource | None) -> IngressEntry:
+    """``IngressEntry(protocol, from_port, to_port, sources, block, hidden, owner)``."""
+    made: IngressEntry = _NEW(IngressEntry)
+    _SET(made, "__dict__", {"protocol": protocol, "from_port": from_port, "to_port": to_port, "sources": sources,
+                            "block": block, "hidden": hidden, "owner": owner})
+    return made
+
+
+def _exposure(grade: int, what: str, key: str, sources: tuple[Source, ...], entry: IngressEntry,
+              union_of: tuple[IngressEntry, ...] = ()) -> Exposure:
+    """``Exposure(grade, what, key, sources, entry, union_of)``."""
+    made: Exposure = _NEW(Exposure)
+    _SET(made, "__dict__", {"grade": grade, "what": what, "key": key, "sources": sources, "entry": entry,
+                            "union_of": union_of})
+    return made
+
+
 # -- reading resources ---------------------------------------------------------
 def ingress_entries(resource: Resource) -> list[IngressEntry]:
     values = resource.after
@@ -142,23 +170,44 @@ def ingress_entries(resource: Resource) -> list[IngressEntry]:
             return []
         return [_entry(resource, values, ())]
     if resource.type == "aws_vpc_security_group_ingress_rule":
-        sources = [Source(v, (attr,), resource, attr) for attr in ("cidr_ipv4", "cidr_ipv6")
+        sources = [_source(v, (attr,), resource, attr) for attr in ("cidr_ipv4", "cidr_ipv6")
                    if isinstance(v := values.get(attr), str)]
         hidden = any(resource.is_sensitive(a) for a in ("ip_protocol", "from_port", "to_port"))
-        return [IngressEntry(values.get("ip_protocol"), values.get("from_port"), values.get("to_port"),
-                             tuple(sources), hidden=hidden, owner=resource)]
+        return [_ingress_entry(values.get("ip_protocol"), values.get("from_port"), values.get("to_port"),
+                               tuple(sources), None, hidden, resource)]
     return []
 
 
 def _entries(resource: Resource, model: ResourceModel) -> list[IngressEntry]:
-    """``ingress_entries(resource)``, read once per model: exposures, refusals and unions all walk them."""
+    """``ingress_entries(resource)``, read once per model: exposures, refusals and unions all walk them.
+
+    When the screen finds no union possible in the model, ``group_unions`` reads no entry, and
+    exposures and refusals skip every entry whose sources do not open the internet even read
+    loosely (``_screen``'s argument: strictly open is loosely open, and refusals skip the rest):
+    then the inline blocks of a group that are not open loosely are left out here, unread, and
+    every answer is the one the whole list gives.
+    """
     memo: dict[int, tuple[Resource, Any, list[IngressEntry]]] = model.memo(_ENTRIES_MEMO, dict)
     cached = memo.get(id(resource))
     if cached is not None and cached[0] is resource and cached[1] is resource.after:
         return cached[2]
-    entries = ingress_entries(resource)
+    screen = screen_of(model)
+    flags = None if screen.unions_possible else screen.loose_flags(resource)
+    entries = ingress_entries(resource) if flags is None else _loose_open_entries(resource, flags)
     memo[id(resource)] = (resource, resource.after, entries)
     return entries
+
+
+def _loose_open_entries(resource: Resource, flags: tuple[bool, ...]) -> list[IngressEntry]:
+    """``ingress_entries(resource)`` without the entries ``flags`` (the screen's, in that order) calls not open
+    loosely; a group's inline blocks left out are not read at all."""
+    values = resource.after
+    if resource.type in GROUP_TYPES and isinstance(values, dict) and isinstance(blocks := values.get("ingress"), list):
+        # ``ingress_entries``' blocks (the dicts, in order), each beside the screen's verdict on it.
+        read = [(i, block) for i, block in enumerate(blocks) if isinstance(block, dict)]
+        return [_entry(resource, block, ("ingress", i), index=i)
+                for (i, block), keep in zip(read, flags, strict=True) if keep]
+    return [entry for entry, keep in zip(ingress_entries(resource), flags, strict=True) if keep]
 
 
 def _entry(resource: Resource, block: Mapping[str, Any], prefix: tuple[str | int, ...],
@@ -166,14 +215,24 @@ def _entry(resource: Resource, block: Mapping[str, Any], prefix: tuple[str | int
     sources: list[Source] = []
     for attr in ("cidr_blocks", "ipv6_cidr_blocks"):
         items = block.get(attr)
-        if isinstance(items, list):  # an unknown list contributes nothing: never a violation
-            sources.extend(Source(v, (*prefix, attr, j), resource, attr) for j, v in enumerate(items)
-                           if isinstance(v, str))
+        if isinstance(items, list) and items:  # an unknown list contributes nothing: never a violation
+            sources += [_source(v, (*prefix, attr, j), resource, attr) for j, v in enumerate(items)
+                        if isinstance(v, str)]
     # An empty mask (nearly every resource) marks nothing: skip walking it three times per block.
-    hidden = bool(resource.after_sensitive) and any(resource.is_sensitive(*prefix, a)
-                                                    for a in ("protocol", "from_port", "to_port"))
-    return IngressEntry(block.get("protocol"), block.get("from_port"), block.get("to_port"), tuple(sources),
-                        index, hidden, resource)
+    # Nor does a mask whose entry for the path's first step is empty or absent (``{"tags": {}}``, nearly
+    # every other one): ``is_sensitive`` goes no deeper than a falsy step and answers False.
+    mask = resource.after_sensitive
+    hidden = bool(mask) and (not isinstance(mask, dict) or _marks_first_step(mask, prefix)) and any(
+        resource.is_sensitive(*prefix, a) for a in ("protocol", "from_port", "to_port"))
+    return _ingress_entry(block.get("protocol"), block.get("from_port"), block.get("to_port"), tuple(sources),
+                          index, hidden, resource)
+
+
+def _marks_first_step(mask: dict[Any, Any], prefix: tuple[str | int, ...]) -> bool:
+    """Could ``is_sensitive(*prefix, a)`` be True for a port or protocol ``a``? False only when it is not."""
+    if prefix:
+        return bool(mask.get(prefix[0], False))
+    return bool(mask.get("protocol", False) or mask.get("from_port", False) or mask.get("to_port", False))
 
 
 # -- judging ---------------------------------------------------------------------
@@ -189,10 +248,6 @@ def internet_sources(sources: Iterable[Source], *, loose: bool = False) -> tuple
     key = (loose, tuple([(source.value, source.attribute) for source in items]))
     picks = open_positions(key, items, loose)
     return tuple([items[i] for i in picks])
-
-
-def port_set(ports: Iterable[Any]) -> frozenset[int]:
-    return frozenset(p for p in (_port(v) for v in ports) if p is not None)
 
 
 def exposures(resource: Resource, model: ResourceModel, admin: frozenset[int],
@@ -225,79 +280,15 @@ def exposures(resource: Resource, model: ResourceModel, admin: frozenset[int],
 def grade(entry: IngressEntry, sources: tuple[Source, ...], admin: frozenset[int],
           web: frozenset[int]) -> Exposure | None:
     family = "+".join(sorted({"ipv6" if ":" in s.value else "ipv4" for s in sources}))
-    judged = _judge(entry, admin, web)
-    if judged is None:
+    verdict = judged(entry.protocol, entry.from_port, entry.to_port, admin, web)
+    if verdict is None:
         return None
-    level, what, key = judged
+    level, what, key = verdict
     if entry.hidden:
         # The key goes into fingerprints and baseline files: no sensitive port in it either.
         what = _HIDDEN_WHAT[level]
         key = "sensitive" if entry.block is None else f"sensitive#{entry.block}"
-    return Exposure(level, what, f"{key}:{family}", sources, entry)
-
-
-def _judge(entry: IngressEntry, admin: frozenset[int], web: frozenset[int]) -> tuple[int, str, str] | None:
-    """(grade, what is exposed, key) of an entry, or ``None`` when it exposes nothing we can name."""
-    protocol = _protocol(entry.protocol)
-    if protocol is None:
-        return None  # unknown until apply, or not a protocol: never a violation
-    if protocol == "all":
-        return ALL_TRAFFIC, "all traffic (every protocol and port)", "all"
-    if protocol in ("icmp", "icmpv6"):
-        # ICMP "ports" are type and code; ping from the world is not a real exposure.
-        return None
-    if protocol not in ("tcp", "udp"):
-        # AWS ignores ports for other protocols (GRE, ESP...): all of that protocol is open.
-        return OTHER, f"all of IP protocol {protocol}", protocol
-    ports = _port_range(entry)
-    if ports is None:
-        return None  # unknown until apply, or a range AWS refuses
-    low, high = ports
-    key = f"{protocol}:{low}-{high}"
-    span = f"{low}/{protocol}" if low == high else f"{low}-{high}/{protocol}"
-    if low <= 1 and high >= 65535:  # port 0 is reserved, so 1-65535 is every usable port
-        return ALL_TRAFFIC, f"every {protocol.upper()} port ({span})", key
-    hits = sorted(p for p in admin if low <= p <= high)
-    if hits:
-        if low == high:
-            return ADMIN, _named(low, span), key
-        named = ", ".join(_named(p, str(p)) for p in hits[:4]) + (", ..." if len(hits) > 4 else "")
-        return ADMIN, f"ports {span}, including {named},", key
-    # Web ports are TCP: UDP 80 or 443 is no web server's port, and grading it
-    # "HTTP" would call a real exposure routine.
-    if protocol == "tcp" and high - low < len(web) and all(p in web for p in range(low, high + 1)):
-        return WEB, _named(low, span) if low == high else f"ports {span}", key
-    return OTHER, f"port {span}" if low == high else f"ports {span}", key
-
-
-def _port_range(entry: IngressEntry) -> tuple[int, int] | None:
-    low, high = _port(entry.from_port), _port(entry.to_port)
-    if low is None or high is None or port_range_problem(low, high, "tcp") is not None:
-        # A reversed range (from_port 443, to_port 22) or a port outside 0-65535
-        # (-1 with tcp) is refused by AWS (InvalidParameterValue): it never opens anything.
-        return None
-    return low, high
-
-
-def _named(port: int, text: str) -> str:
-    name = SERVICE_NAMES.get(port)
-    return f"{name} ({text})" if name else text
-
-
-def _protocol(value: Any) -> str | None:
-    """``all``, ``tcp``, ``udp``, ``icmp``, ``icmpv6`` or a protocol number; ``None`` when not known."""
-    if value is UNKNOWN or value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip().lower()
-    if text in _PROTOCOLS:
-        return _PROTOCOLS[text]
-    if text.isdigit() and 0 <= int(text) <= 255:
-        return str(int(text))
-    # Neither a name nor a number: text left unresolved (``var.proto`` from
-    # HCL or Checkov), which AWS would refuse anyway. Never a violation.
-    return None
+    return _exposure(level, what, f"{key}:{family}", sources, entry)
 
 
 def refusals(resource: Resource, model: ResourceModel) -> tuple[str, ...]:
@@ -314,38 +305,27 @@ def refusals(resource: Resource, model: ResourceModel) -> tuple[str, ...]:
         return ()  # every entry would be skipped below: none opens the internet read loosely
     notes: list[str] = []
     for entry in _entries(resource, model):
-        if not internet_sources(entry.sources, loose=True):
+        sources = entry.sources
+        # ``internet_sources(sources, loose=...)``'s two questions, on one key of the texts.
+        texts = tuple([(source.value, source.attribute) for source in sources])
+        if not open_positions((True, texts), sources, True):
             continue
         problems: list[str] = []
-        if not internet_sources(entry.sources):
-            for source in entry.sources:
+        if not open_positions((False, texts), sources, False):
+            for source in sources:
                 problem = source_problem(source.value, ATTRIBUTE_FAMILY.get(source.attribute), source.attribute)
                 if problem is not None:
                     shown = (source.owner or resource).show(source.value, *source.path)
                     problems.append(problem.format(value=shown))
-        protocol = _protocol(entry.protocol)
-        if protocol in ("tcp", "udp"):
-            problem = port_range_problem(_port(entry.from_port), _port(entry.to_port), protocol)
-            if problem is not None:
-                problems.append("its sensitive port range is one AWS refuses" if entry.hidden else problem)
+        problem = ports_refused(entry.protocol, entry.from_port, entry.to_port)
+        if problem is not None:
+            problems.append("its sensitive port range is one AWS refuses" if entry.hidden else problem)
         if problems:
             where = resource.address + (f" ingress block {entry.block}" if entry.block is not None else "")
             notes.append(f"{where} is not graded: {'; '.join(problems)}, so it opens nothing")
     result = tuple(notes)
     memo[id(resource)] = (resource, resource.after, result)
     return result
-
-
-def _port(value: Any) -> int | None:
-    if isinstance(value, bool) or value is UNKNOWN:
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())  # HCL and old plans may carry ports as strings
-    return None
 
 
 def render_sources(resource: Resource, sources: tuple[Source, ...]) -> str:
@@ -407,11 +387,11 @@ def _group_unions(model: ResourceModel, admin: frozenset[int],
 
 
 def _span(entry: IngressEntry) -> Span | None:
-    protocol = _protocol(entry.protocol)
+    protocol = protocol_of(entry.protocol)
     if protocol is None or protocol in ("icmp", "icmpv6"):
         return None  # unknown, or ICMP (types and codes, never reported)
     if protocol in ("tcp", "udp"):
-        ports = _port_range(entry)
+        ports = port_range(entry.from_port, entry.to_port)
         return None if ports is None else (protocol, *ports)
     return (protocol, *_EVERY_PORT)
 
@@ -493,10 +473,10 @@ def _union_of(run: list[tuple[IngressEntry, Span, list[Source]]], protocol: str,
               version: int, admin: frozenset[int], web: frozenset[int]) -> Exposure | None:
     entries = tuple(m[0] for m in run)
     sources = internet_sources(s for m in run for s in m[2])
-    judged = _judge(IngressEntry(protocol, low, high, ()), admin, web)
-    if not sources or judged is None:
+    verdict = judge(protocol, low, high, admin, web)
+    if not sources or verdict is None:
         return None
-    level, what, key = judged
+    level, what, key = verdict
     if any(e.hidden for e in entries):
         what = _HIDDEN_WHAT[level]
         # Named by its members, never by the (sensitive) ports.
@@ -559,6 +539,15 @@ class IngressExposureCheck(ResourceCheck):
         super().__init__(options)
         self._admin = port_set(self.options.get("admin_ports") or ())
         self._web = port_set(self.options.get("web_ports") or ())
+
+    def quiet_resources(self, model: ResourceModel) -> Mapping[int, tuple[Resource, Any]]:
+        """The SG resources no rule of the family says anything about (``Screen.silent``), one mapping for all four.
+
+        ``scan`` answers exactly these (the same resource with the same ``after``) with ``()``
+        below, so the runner may skip them; the four rules share the mapping, so one lookup
+        skips all of them.
+        """
+        return screen_of(model).silent
 
     def scan(self, resource: Resource, model: ResourceModel) -> Iterable[Violation | Note]:
         # ``screen_of`` and ``Screen.is_quiet`` inline: four rules ask it of every SG resource.

@@ -81,8 +81,34 @@ def _profile(key: tuple[tuple[str, str], ...]) -> Profile:
     return found
 
 
-def _keys(resource: Resource) -> list[tuple[tuple[str, str], ...]]:
-    """The (text, attribute) list of each entry ``ingress_entries(resource)`` reads, in the same order."""
+# The raw content of a block's two lists -> its profile: ``(tuple(cidr_blocks), tuple(ipv6_cidr_blocks))``,
+# ``None`` for a value that is not a list. A plan repeats a few block contents thousands of times, and
+# this key is built in C where ``_list_key`` walks each list in Python. Exact: two equal raw keys hold
+# the same strings at the same places (a decoded value that is no string equals no string), and
+# ``_list_key`` keeps exactly the strings of lists, so they have one key and one profile.
+_RAW_PROFILES: dict[tuple[tuple[Any, ...] | None, tuple[Any, ...] | None], Profile] = {}
+
+
+def _block_profile(block: dict[str, Any]) -> Profile:
+    """``_profile(_list_key(block))``, looked up by the raw lists first."""
+    cidr, ipv6 = block.get("cidr_blocks"), block.get("ipv6_cidr_blocks")
+    raw = (tuple(cidr) if isinstance(cidr, list) else None, tuple(ipv6) if isinstance(ipv6, list) else None)
+    try:
+        found = _RAW_PROFILES.get(raw)
+    except TypeError:  # an item that is no hashable value (a list or object in a CIDR list)
+        key = _list_key(block)
+        return _PROFILES.get(key) or _profile(key)
+    if found is None:
+        key = _list_key(block)
+        found = _PROFILES.get(key) or _profile(key)
+        if len(_RAW_PROFILES) >= _MAX_PROFILES:
+            _RAW_PROFILES.clear()  # bounded, as ``_PROFILES``
+        _RAW_PROFILES[raw] = found
+    return found
+
+
+def _profiles(resource: Resource) -> list[Profile]:
+    """The profile of each entry ``ingress_entries(resource)`` reads, in the same order."""
     values = resource.after
     if not isinstance(values, dict):
         return []
@@ -91,11 +117,12 @@ def _keys(resource: Resource) -> list[tuple[tuple[str, str], ...]]:
         blocks = values.get("ingress")
         if not isinstance(blocks, list):
             return []
-        return [_list_key(block) for block in blocks if isinstance(block, dict)]
+        return [_block_profile(block) for block in blocks if isinstance(block, dict)]
     if kind == "aws_security_group_rule":
-        return [_list_key(values)] if values.get("type") == "ingress" else []
+        return [_block_profile(values)] if values.get("type") == "ingress" else []
     if kind == "aws_vpc_security_group_ingress_rule":
-        return [tuple([(v, attr) for attr in _SCALAR_ATTRIBUTES if isinstance(v := values.get(attr), str)])]
+        key = tuple([(v, attr) for attr in _SCALAR_ATTRIBUTES if isinstance(v := values.get(attr), str)])
+        return [_PROFILES.get(key) or _profile(key)]
     return []
 
 
@@ -119,17 +146,20 @@ class Screen:
         self._quiet: dict[int, tuple[Resource, Any]] = {}
         # The same, when no union can exist either: what SG001..SG004 say nothing about at all.
         self.silent: dict[int, tuple[Resource, Any]] = {}
+        # id() -> (the resource, its ``after``, for each of its entries whether it is open read loosely):
+        # the resources that are not quiet.
+        self._loud: dict[int, tuple[Resource, Any, tuple[bool, ...]]] = {}
 
     def build(self, model: ResourceModel) -> None:
         lent: set[Network] = set()
         quiet = self._quiet
-        profiles = _PROFILES
         unreadable = False
+        loud_ones = self._loud
         for resource in model.of_type(*_SG_TYPES):
             loud = False
             try:
-                for key in _keys(resource):
-                    loose_open, nets = profiles.get(key) or _profile(key)
+                found = _profiles(resource)
+                for loose_open, nets in found:
                     loud = loud or loose_open
                     if nets:
                         lent |= nets
@@ -137,13 +167,27 @@ class Screen:
                 # Values the screen cannot read: the full path reads them, and reports its own
                 # failure on this resource alone, as without the screen.
                 loud = unreadable = True
+                found = []
             if not loud:
                 quiet[id(resource)] = (resource, resource.after)
+            elif found:
+                loud_ones[id(resource)] = (resource, resource.after, tuple([p[0] for p in found]))
         # Every resource of the SG types, not only those ``group_unions`` reads: a superset of
         # any group's members, so a cover that is not there is not there for any group.
         self.unions_possible = unreadable or covers_whole_family(lent)
         self.silent = {} if self.unions_possible else quiet
         self.built = True
+
+    def loose_flags(self, resource: Resource) -> tuple[bool, ...] | None:
+        """For each entry of a resource that is not quiet, whether its sources open the internet read loosely.
+
+        In the order of ``ingress_entries(resource)``; ``None`` for a resource the screen did not read
+        so (quiet, unreadable, or given new values since).
+        """
+        seen = self._loud.get(id(resource))
+        if seen is None or seen[0] is not resource or seen[1] is not resource.after:
+            return None
+        return seen[2]
 
     def is_quiet(self, resource: Resource) -> bool:
         """True when no entry of ``resource`` opens the internet, even read loosely (see the module doc)."""
