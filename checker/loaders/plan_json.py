@@ -191,17 +191,33 @@ def _add_unchanged(resources: list[Resource], seen: set[tuple[str, str | None]],
 def finish_resources(resources: list[Resource], configuration: Any, origin: str, text: str | None) -> None:
     """What the configuration adds to each resource, and what the rules could not read (both decoders)."""
     config = ConfigIndex(configuration)
+    block_of = config.blocks.get
     # Module call sources let --source-root map a resource to its .tf block.
     sources = module_call_sources(configuration)
+    # Per module instance address: its config address prefix and its calls' sources (a plan has few modules).
+    modules: dict[str, tuple[str, tuple[str | None, ...]]] = {}
     for res in resources:
-        config_address = res.config_address  # a computed property: build it once
+        module = res.module
+        # ``Resource.config_address``, spelt out: a root module resource's is its local address.
+        local = f"data.{res.type}.{res.name}" if res.mode == "data" else f"{res.type}.{res.name}"
+        if module:
+            known = modules.get(module)
+            if known is None:
+                names = module_path(module)
+                known = modules[module] = (
+                    "".join(f"module.{m}." for m in names),
+                    tuple(sources.get(names[:i + 1]) for i in range(len(names))) if sources else ())
+            config_address = known[0] + local
+            if sources:
+                res.module_sources = known[1]
+        else:
+            config_address = local
         res.references = LazyReferences(config, config_address)  # resolved when a rule or an output reads them
-        expressions = config.expressions(config_address)
-        if expressions is not None:
-            res.expressions = expressions
-        if res.module and sources:
-            names = module_path(res.module)
-            res.module_sources = tuple(sources.get(names[:i + 1]) for i in range(len(names)))
+        block = block_of(config_address)  # ``config.expressions(config_address)``, inline
+        if block is not None:
+            expressions = block.get("expressions")
+            if expressions.__class__ is dict or isinstance(expressions, dict):  # the exact type first: nearly all
+                res.expressions = expressions
 
     for res, problems in problem_resources(resources):
         res.unjudged = tuple(problems)

@@ -27,7 +27,10 @@ class ConfigIndex:
     def __init__(self, configuration: Any) -> None:
         self._modules: dict[tuple[str, ...], dict[str, Any]] = {}
         self._calls: dict[tuple[str, ...], dict[str, Any]] = {}
-        self._resources: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {}
+        # Config address -> its block: read by the loader once per plan resource. The module path of
+        # a block outside the root module is in ``_paths`` (no tuple per block of a 10k root module).
+        self.blocks: dict[str, dict[str, Any]] = {}
+        self._paths: dict[str, tuple[str, ...]] = {}
         self._refs: dict[str, dict[str, tuple[str, ...]]] = {}
         self._memo: dict[tuple[tuple[str, ...], str], frozenset[str]] = {}
         self._attribute_memo: dict[tuple[str, str], tuple[str, ...] | None] = {}
@@ -42,14 +45,20 @@ class ConfigIndex:
             self._modules[mpath] = mod
             prefix = "".join(f"module.{m}." for m in mpath)
             resources = mod.get("resources")
+            blocks, paths = self.blocks, self._paths
             for res in resources if isinstance(resources, list) else ():
-                if not isinstance(res, dict):
+                if res.__class__ is not dict and not isinstance(res, dict):  # the exact type first: nearly all
                     continue
                 local = res.get("address")
-                if not isinstance(local, str) or not local:
+                if local.__class__ is not str and not isinstance(local, str) or not local:
                     local = (f"data.{res.get('type')}.{res.get('name')}" if res.get("mode") == "data"
                              else f"{res.get('type')}.{res.get('name')}")
-                self._resources[prefix + local] = (mpath, res)
+                if mpath:
+                    key = prefix + local
+                    blocks[key] = res
+                    paths[key] = mpath
+                else:  # the root module comes first: no earlier entry of another module to replace
+                    blocks[local] = res
             calls = mod.get("module_calls")
             if isinstance(calls, dict) and len(mpath) < _MAX_DEPTH:
                 for name, call in calls.items():
@@ -61,10 +70,10 @@ class ConfigIndex:
                             stack.append((sub, child))
 
     def expressions(self, config_address: str) -> dict[str, Any] | None:
-        entry = self._resources.get(config_address)
-        if entry is None:
+        block = self.blocks.get(config_address)
+        if block is None:
             return None
-        expressions = entry[1].get("expressions")
+        expressions = block.get("expressions")
         return expressions if isinstance(expressions, dict) else None
 
     def references(self, config_address: str) -> dict[str, tuple[str, ...]]:
@@ -72,10 +81,10 @@ class ConfigIndex:
         cached = self._refs.get(config_address)
         if cached is not None:
             return cached
-        entry = self._resources.get(config_address)
+        res = self.blocks.get(config_address)
         out: dict[str, tuple[str, ...]] = {}
-        if entry is not None:
-            mpath, res = entry
+        if res is not None:
+            mpath = self._paths.get(config_address, ())
             expressions = res.get("expressions")
             if isinstance(expressions, dict):
                 for attr, expr in expressions.items():
@@ -106,9 +115,9 @@ class ConfigIndex:
         if key in self._attribute_memo:
             return self._attribute_memo[key]
         found: tuple[str, ...] | None = None
-        entry = self._resources.get(config_address)
-        if entry is not None:
-            mpath, res = entry
+        res = self.blocks.get(config_address)
+        if res is not None:
+            mpath = self._paths.get(config_address, ())
             # As in ``references``: count/for_each at the block's level win over an expression of that name.
             if attribute in ("count_expression", "for_each_expression"):
                 found = self._targets(mpath, res.get(attribute))
