@@ -429,6 +429,11 @@ def _attach_plan_lines(resources: list[Resource], text: str, origin: str) -> Non
             pos = match.start()
             lines.setdefault(match.group(1).replace('\\"', '"'), line)
     path = origin if origin == "<stdin>" else Path(origin).as_posix()
+    if not lines:  # a compact plan: every resource on line 1, one (frozen) location for all
+        first = SourceLocation(path=path, start_line=1)
+        for res in resources:
+            res.location = first
+        return
     # One (frozen) location per line, shared: a compact plan puts 50k resources on line 1.
     shared: dict[int, SourceLocation] = {}
     for res in resources:
