@@ -11,14 +11,13 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from natpolicy.address import module_path
 from natpolicy.errors import InputError
 from natpolicy.gc_pause import paused_gc
 from natpolicy.loaders import plan_fast
 from natpolicy.loaders.plan_shapes import problem_resources
 from natpolicy.loaders.plan_text import decode, parse_json, read_bytes
 from natpolicy.loaders.plan_values import apply_unknown, full_address
-from natpolicy.loaders.references import ConfigIndex, LazyReferences
+from natpolicy.loaders.references import ConfigIndex
 from natpolicy.loaders.sourcemap import module_call_sources
 from natpolicy.model import Resource, SourceLocation
 
@@ -190,34 +189,8 @@ def _add_unchanged(resources: list[Resource], seen: set[tuple[str, str | None]],
 
 def finish_resources(resources: list[Resource], configuration: Any, origin: str, text: str | None) -> None:
     """What the configuration adds to each resource, and what the rules could not read (both decoders)."""
-    config = ConfigIndex(configuration)
-    block_of = config.blocks.get
     # Module call sources let --source-root map a resource to its .tf block.
-    sources = module_call_sources(configuration)
-    # Per module instance address: its config address prefix and its calls' sources (a plan has few modules).
-    modules: dict[str, tuple[str, tuple[str | None, ...]]] = {}
-    for res in resources:
-        module = res.module
-        # ``Resource.config_address``, spelt out: a root module resource's is its local address.
-        local = f"data.{res.type}.{res.name}" if res.mode == "data" else f"{res.type}.{res.name}"
-        if module:
-            known = modules.get(module)
-            if known is None:
-                names = module_path(module)
-                known = modules[module] = (
-                    "".join(f"module.{m}." for m in names),
-                    tuple(sources.get(names[:i + 1]) for i in range(len(names))) if sources else ())
-            config_address = known[0] + local
-            if sources:
-                res.module_sources = known[1]
-        else:
-            config_address = local
-        res.references = LazyReferences(config, config_address)  # resolved when a rule or an output reads them
-        block = block_of(config_address)  # ``config.expressions(config_address)``, inline
-        if block is not None:
-            expressions = block.get("expressions")
-            if expressions.__class__ is dict or isinstance(expressions, dict):  # the exact type first: nearly all
-                res.expressions = expressions
+    ConfigIndex(configuration).join(resources, module_call_sources(configuration))
 
     for res, problems in problem_resources(resources):
         res.unjudged = tuple(problems)
