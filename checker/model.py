@@ -363,6 +363,7 @@ class ResourceModel:
         # reference matching is a dictionary lookup, never a scan of twins.
         self._groups: dict[tuple[str, str], dict[tuple[str | None, ...], _InstanceGroup]] = {}
         self._module_keys: dict[str, tuple[str | None, ...]] = {}
+        self._module_prefixes: dict[str, str] = {}  # module instance address -> "module.a.module.b."
         # (referrer type, attribute or None for all) -> id(target) -> (referrer, attribute), built on demand.
         self._reverse: dict[tuple[str, str | None], dict[int, list[tuple[Resource, str]]]] = {}
         # What the loaders knew beyond the resources (see ``RunContext``).
@@ -415,8 +416,18 @@ class ResourceModel:
                 index = self._by_config.get(type_)
                 if index is None:
                     index = self._by_config[type_] = {}
+                    prefixes = self._module_prefixes
                     for resource in members:
-                        index.setdefault((resource.origin, resource.config_address), []).append(resource)
+                        # ``resource.config_address``, with each module's prefix read once (count twins share one).
+                        module = resource.module
+                        config = (f"data.{resource.type}.{resource.name}" if resource.mode == "data"
+                                  else f"{resource.type}.{resource.name}")
+                        if module:
+                            prefix = prefixes.get(module)
+                            if prefix is None:
+                                prefix = prefixes[module] = "".join(f"module.{m}." for m in module_path(module))
+                            config = prefix + config
+                        index.setdefault((resource.origin, config), []).append(resource)
                 found = index.get((origin, config_address))
                 if found:
                     lists.append(found)

@@ -38,6 +38,8 @@ def _near_misses() -> list[Resource]:
         _res('module.m["k"].aws_vpc.v', "aws_vpc", "v", module='module.m["k"]', before={"id": ""}),
         _res("module.m.aws_vpc.v", "module", "m.aws_vpc.v", after={"id": 7}),  # "module.m.aws_vpc.v" twice
         _res('module.m["j"].aws_vpc.v', "aws_vpc", "v", module='module.m["j"]', before={"id": "vpc-1"}),
+        _res("odd.aws_vpc.w", "aws_vpc", "w", module="odd"),  # a module address without a module step
+        _res('module.m["j"].module.n[0].aws_vpc.v', "aws_vpc", "v", module='module.m["j"].module.n[0]'),
         vpc,  # the same object added twice
         _res("aws_vpc.main", "aws_vpc", "main", after={"id": "vpc-3"}),  # a later resource with an earlier key
     ]
@@ -102,7 +104,7 @@ def test_every_answer_is_the_scan_of_the_resources_in_model_order() -> None:
     _check(ResourceModel(_near_misses()))
 
 
-@pytest.mark.parametrize("split", [0, 1, 4, 7, 12])
+@pytest.mark.parametrize("split", [0, 1, 4, 7, 12, 14])
 def test_resources_added_after_a_first_ask_are_in_every_index(split: int) -> None:
     resources = _near_misses()
     model = ResourceModel(resources[:split])
