@@ -9,6 +9,11 @@ This module imports nothing else from natpolicy but the leaf
 ``natpolicy.address``: loaders produce it, checks consume it, and it stays
 the one contract between the two.
 
+Longer than 600 lines because the contract is one module: the records, and
+``ResourceModel`` with the indexes it builds when a check first asks (moving
+either out would make the model import a module of ours, or split the one
+invalidation rule, ``extend``, from what it invalidates).
+
 References
 ----------
 ``Resource.references`` maps a top-level attribute (and ``count_expression``
@@ -37,6 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import field
+from operator import attrgetter
 from typing import Any, TypeVar
 
 # Addresses are parsed and printed in one place; the reference helpers are
@@ -346,14 +352,18 @@ class ResourceModel:
 
     def __init__(self, resources: Iterable[Resource] = (), context: RunContext | None = None):
         self.resources: list[Resource] = []
-        self._by_key: dict[tuple[str, str, str | None], Resource] = {}
         self._by_type: dict[str, list[Resource]] = {}
-        self._by_config: dict[tuple[str, str], list[Resource]] = {}
+        # Built when first asked, then kept up to date by ``extend``: a plan run asks ``get`` of its findings
+        # alone, ``by_id`` of a thousand ids and the config addresses of two types (most of indexing a 10k plan).
+        self._by_address: dict[str, Resource] | None = None  # address -> the last resource added with it
+        self._by_key: dict[tuple[str, str, str | None], Resource] | None = None
+        self._by_id: dict[str, list[Resource]] | None = None
+        self._by_config: dict[str, dict[tuple[str, str], list[Resource]]] = {}  # per type (see _instances_at)
         # (origin, config address) -> module instance keys -> its instances;
         # reference matching is a dictionary lookup, never a scan of twins.
         self._groups: dict[tuple[str, str], dict[tuple[str | None, ...], _InstanceGroup]] = {}
-        self._by_id: dict[str, list[Resource]] = {}
         self._module_keys: dict[str, tuple[str | None, ...]] = {}
+        self._module_prefixes: dict[str, str] = {}  # module instance address -> "module.a.module.b."
         # (referrer type, attribute or None for all) -> id(target) -> (referrer, attribute), built on demand.
         self._reverse: dict[tuple[str, str | None], dict[int, list[tuple[Resource, str]]]] = {}
         # What the loaders knew beyond the resources (see ``RunContext``).
@@ -361,48 +371,85 @@ class ResourceModel:
         # Rule caches (see ``memo``): on the model itself, so they die with it;
         # a module-level cache keyed by the model would keep every model alive.
         self._memos: dict[Hashable, Any] = {}
-        for resource in resources:
-            self.add(resource)
+        self.extend(resources)
 
     def add(self, resource: Resource) -> None:
+        self.extend((resource,))
+
+    def extend(self, resources: Iterable[Resource]) -> None:
+        """``add`` each of ``resources``, in order (a loader's whole list at once)."""
+        added = resources if isinstance(resources, list) else list(resources)
+        if not added:
+            return
         if self._reverse:
             self._reverse = {}
         if self._memos:
             self._memos = {}  # the one invalidation rule: a changed model drops every cache
-        self.resources.append(resource)
-        self._by_key[(resource.origin, resource.address, resource.deposed)] = resource
-        self._by_type.setdefault(resource.type, []).append(resource)
-        config = (resource.origin, resource.config_address)
-        self._by_config.setdefault(config, []).append(resource)
         if self._groups:
-            self._groups.pop(config, None)  # built from _by_config when next asked (see _groups_of)
-        before, after = resource.before, resource.after
-        if isinstance(before, dict):
-            rid = before.get("id")
-            if isinstance(rid, str) and rid:
-                bucket = self._by_id.setdefault(rid, [])
-                if not bucket or bucket[-1] is not resource:
-                    bucket.append(resource)
-        if after is not before and isinstance(after, dict):  # a no-op's one object for both sides: read once
-            rid = after.get("id")
-            if isinstance(rid, str) and rid:
-                bucket = self._by_id.setdefault(rid, [])
-                if not bucket or bucket[-1] is not resource:
-                    bucket.append(resource)
+            self._groups = {}  # rebuilt from the config index when next asked (see _groups_of)
+        self.resources.extend(added)
+        by_type = self._by_type
+        for resource in added:
+            try:
+                by_type[resource.type].append(resource)
+            except KeyError:  # not ``setdefault``: no empty list made and dropped per resource
+                by_type[resource.type] = [resource]
+        if self._by_config:
+            for type_ in {resource.type for resource in added}:
+                self._by_config.pop(type_, None)  # rebuilt when next asked (see _instances_at)
+        if self._by_address is not None:
+            self._by_address.update(zip(map(_ADDRESS, added), added, strict=True))
+        if self._by_key is not None:
+            self._by_key.update(zip(map(_KEY, added), added, strict=True))
+        if self._by_id is not None:
+            _index_ids(self._by_id, added)
+
+    def _instances_at(self, origin: str, config_address: str) -> list[Resource]:
+        """The resources of one (origin, config address), in model order, indexed per type when first asked.
+
+        Only a type ``T`` whose ``T.`` begins the address or follows a dot can hold it (``config_address_of``
+        writes ``[module.M.]...[data.]T.NAME``): the other types' resources never compute theirs.
+        """
+        lists: list[list[Resource]] = []
+        for type_, members in self._by_type.items():
+            if type_ in config_address and (config_address.startswith(f"{type_}.") or f".{type_}." in config_address):
+                index = self._by_config.get(type_)
+                if index is None:
+                    index = self._by_config[type_] = {}
+                    prefixes = self._module_prefixes
+                    for resource in members:
+                        # ``resource.config_address``, with each module's prefix read once (count twins share one).
+                        module = resource.module
+                        config = (f"data.{resource.type}.{resource.name}" if resource.mode == "data"
+                                  else f"{resource.type}.{resource.name}")
+                        if module:
+                            prefix = prefixes.get(module)
+                            if prefix is None:
+                                prefix = prefixes[module] = "".join(f"module.{m}." for m in module_path(module))
+                            config = prefix + config
+                        index.setdefault((resource.origin, config), []).append(resource)
+                found = index.get((origin, config_address))
+                if found:
+                    lists.append(found)
+        if len(lists) <= 1:
+            return lists[0] if lists else []
+        # Two types writing the same config address (only an edited plan): model order over both.
+        wanted = {id(resource) for found in lists for resource in found}
+        return [resource for resource in self.resources if id(resource) in wanted]
 
     def _groups_of(self, config: tuple[str, str]) -> dict[tuple[str | None, ...], _InstanceGroup]:
         """The instances of one (origin, config address), grouped by module instance keys, built on first ask.
 
         Only reference matching reads these, for the few config addresses the rules'
         references name; building them in ``add`` cost a third of indexing a 10k plan.
-        The groups hold ``_by_config``'s list in model order, as adding one by one did,
-        and ``add`` drops a config's groups when it gains an instance.
+        The groups hold the config's instances in model order, as adding one by one did,
+        and ``extend`` drops every group when the model gains a resource.
         """
         groups = self._groups.get(config)
         if groups is None:
             groups = self._groups[config] = {}
             module_keys = self._module_keys
-            for resource in self._by_config.get(config, ()):
+            for resource in self._instances_at(*config):
                 keys = module_keys.get(resource.module)
                 if keys is None:  # a plan has few module instances and many resources in each
                     keys = module_keys[resource.module] = module_keys_of(resource.module)
@@ -439,18 +486,37 @@ class ResourceModel:
 
     def get(self, address: str, origin: str | None = None, deposed: str | None = None) -> Resource | None:
         if origin is not None:
-            return self._by_key.get((origin, address, deposed))
-        for (_, a, d), res in self._by_key.items():  # rare path: tests and CLI lookups
+            by_address = self._by_address
+            if by_address is None:
+                by_address = self._by_address = dict(zip(map(_ADDRESS, self.resources), self.resources, strict=True))
+            found = by_address.get(address)
+            if found is None:
+                return None  # no resource has that address
+            if found.origin == origin and found.deposed == deposed:
+                return found  # the last one added with the address is the last one added with this key
+            return self._keys().get((origin, address, deposed))  # several plans, or deposed objects
+        for (_, a, d), res in self._keys().items():  # rare path: tests and CLI lookups
             if a == address and d == deposed:
                 return res
         return None
 
+    def _keys(self) -> dict[tuple[str, str, str | None], Resource]:
+        """(origin, address, deposed) -> the last resource added with that key, in the order keys were first added."""
+        by_key = self._by_key
+        if by_key is None:
+            by_key = self._by_key = dict(zip(map(_KEY, self.resources), self.resources, strict=True))
+        return by_key
+
     def by_id(self, resource_id: str) -> list[Resource]:
         """Resources whose ``id`` (before or after) is ``resource_id``, in any plan."""
-        return self._by_id.get(resource_id, [])
+        by_id = self._by_id
+        if by_id is None:
+            by_id = self._by_id = {}
+            _index_ids(by_id, self.resources)
+        return by_id.get(resource_id, [])
 
     def instances(self, origin: str, config_address: str) -> list[Resource]:
-        return self._by_config.get((origin, config_address), [])
+        return self._instances_at(origin, config_address)
 
     def referenced(self, resource: Resource, attribute: str | None = None) -> list[Resource]:
         """Resources ``resource`` refers to (through ``attribute`` if given), in model order per target.
@@ -525,6 +591,36 @@ class ResourceModel:
                     for ref in self.referenced(res, attr):
                         index.setdefault(id(ref), []).append((res, attr))
         return index
+
+
+_ADDRESS = attrgetter("address")
+_KEY = attrgetter("origin", "address", "deposed")
+
+
+def _index_ids(by_id: dict[str, list[Resource]], resources: list[Resource]) -> None:
+    """Add each resource under its ``id`` before and after (once when both are the same), in order.
+
+    ``None`` and the exact types are tested before ``isinstance``: a builtin call costs more than the rest.
+    A no-op's one object for both sides is read once.
+    """
+    for resource in resources:
+        before, after = resource.before, resource.after
+        if before is not None and (before.__class__ is dict or isinstance(before, dict)):
+            rid = before.get("id")
+            if (rid.__class__ is str or isinstance(rid, str)) and rid:
+                bucket = by_id.get(rid)
+                if bucket is None:
+                    by_id[rid] = [resource]
+                elif bucket[-1] is not resource:
+                    bucket.append(resource)
+        if after is not before and after is not None and (after.__class__ is dict or isinstance(after, dict)):
+            rid = after.get("id")
+            if (rid.__class__ is str or isinstance(rid, str)) and rid:
+                bucket = by_id.get(rid)
+                if bucket is None:
+                    by_id[rid] = [resource]
+                elif bucket[-1] is not resource:
+                    bucket.append(resource)
 
 
 def _own_instance_keys(config: str, written: tuple[str | None, ...], referrer_module: str) -> tuple[str | None, ...]:

@@ -107,3 +107,16 @@ def test_the_column_pass_reads_every_side_and_only_dicts() -> None:
               for i, v in enumerate(["nat-1", None, UNKNOWN, 7])]
     assert _batched(routes) == _expected(routes) == [
         ("aws_route_table.r3", ["`route[0].nat_gateway_id` is a JSON number, not a string"])]
+
+
+def test_resources_of_types_that_fail_come_by_type_in_order_of_first_appearance() -> None:
+    def route(i: int, target: Any) -> Resource:
+        return Resource(address=f"aws_route.r{i}", type="aws_route", name="r", after={"nat_gateway_id": target})
+
+    resources = [route(1, 1), _volume(None, {"encrypted": []}), Resource(address="aws_vpc.v", type="aws_vpc",
+                 name="v", after={"id": "vpc-1"}), route(2, "nat-1"), route(3, []), _volume({"encrypted": 0}, None),
+                 Resource(address="aws_eip.e", type="aws_eip", name="e", after={"id": 5})]
+    found = [(r.address, p) for r, p in plan_shapes.problem_resources(iter(resources))]
+    assert found == [(r.address, p) for kind in ("aws_route", "aws_ebs_volume") for r in resources
+                     if r.type == kind and (p := plan_shapes.resource_problems(r))]
+    assert [address for address, _ in found] == ["aws_route.r1", "aws_route.r3", "aws_ebs_volume.v", "aws_ebs_volume.v"]

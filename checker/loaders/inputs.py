@@ -76,8 +76,7 @@ def _model_of(results: list[LoadResult], notes: list[str], root: Path, skip_inva
     errors = context.load_notes if skip_invalid else context.load_errors
     context.display_root = str(root)
     for result in results:
-        for res in result.resources:
-            model.add(res)
+        model.extend(result.resources)
         origins.extend(result.roots)
         errors.extend(result.errors)
         notes.extend(result.notes)

@@ -11,14 +11,13 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from natpolicy.address import module_path
 from natpolicy.errors import InputError
 from natpolicy.gc_pause import paused_gc
 from natpolicy.loaders import plan_fast
 from natpolicy.loaders.plan_shapes import problem_resources
 from natpolicy.loaders.plan_text import decode, parse_json, read_bytes
 from natpolicy.loaders.plan_values import apply_unknown, full_address
-from natpolicy.loaders.references import ConfigIndex, LazyReferences
+from natpolicy.loaders.references import ConfigIndex
 from natpolicy.loaders.sourcemap import module_call_sources
 from natpolicy.model import Resource, SourceLocation
 
@@ -190,18 +189,8 @@ def _add_unchanged(resources: list[Resource], seen: set[tuple[str, str | None]],
 
 def finish_resources(resources: list[Resource], configuration: Any, origin: str, text: str | None) -> None:
     """What the configuration adds to each resource, and what the rules could not read (both decoders)."""
-    config = ConfigIndex(configuration)
     # Module call sources let --source-root map a resource to its .tf block.
-    sources = module_call_sources(configuration)
-    for res in resources:
-        config_address = res.config_address  # a computed property: build it once
-        res.references = LazyReferences(config, config_address)  # resolved when a rule or an output reads them
-        expressions = config.expressions(config_address)
-        if expressions is not None:
-            res.expressions = expressions
-        if res.module and sources:
-            names = module_path(res.module)
-            res.module_sources = tuple(sources.get(names[:i + 1]) for i in range(len(names)))
+    ConfigIndex(configuration).join(resources, module_call_sources(configuration))
 
     for res, problems in problem_resources(resources):
         res.unjudged = tuple(problems)
@@ -413,6 +402,11 @@ def _attach_plan_lines(resources: list[Resource], text: str, origin: str) -> Non
             pos = match.start()
             lines.setdefault(match.group(1).replace('\\"', '"'), line)
     path = origin if origin == "<stdin>" else Path(origin).as_posix()
+    if not lines:  # a compact plan: every resource on line 1, one (frozen) location for all
+        first = SourceLocation(path=path, start_line=1)
+        for res in resources:
+            res.location = first
+        return
     # One (frozen) location per line, shared: a compact plan puts 50k resources on line 1.
     shared: dict[int, SourceLocation] = {}
     for res in resources:

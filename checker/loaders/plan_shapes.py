@@ -87,27 +87,40 @@ def problem_resources(resources: Iterable[Resource]) -> Iterator[tuple[Resource,
 
     A type is checked resource by resource only when one of its columns is not plainly right.
     """
-    by_type: dict[str, list[Resource]] = {}
+    resources = resources if isinstance(resources, list) else list(resources)
+    # Type -> the dict sides of its resources (every after, then every before that is another object:
+    # a no-op shares one object for both, plan_fast), gathered in one pass; ``None`` for a type
+    # without a shape. Types in the order they first appear, as the resources of a failing type.
+    sides_of: dict[str, list[Any] | None] = {}
+    # (The exact type is tested before ``isinstance``, and ``None`` before a before: a builtin call costs
+    # more than the rest of a resource's turn here.)
     for resource in resources:
-        group = by_type.get(resource.type)
-        if group is None:  # not ``setdefault``: no empty list made and dropped per resource
-            by_type[resource.type] = [resource]
-        else:
+        try:
+            sides = sides_of[resource.type]
+        except KeyError:
+            sides = sides_of[resource.type] = [] if resource.type in SHAPES else None
+        if sides is not None:
+            after = resource.after
+            if after.__class__ is dict or isinstance(after, dict):
+                sides.append(after)
+            before = resource.before
+            if before is not after and before is not None and isinstance(before, dict):
+                sides.append(before)
+    # A dict subclass among the sides: each resource alone.
+    failing = [kind for kind, sides in sides_of.items() if sides is not None and not (
+        set(map(type, sides)) <= _DICTS_ONLY and _columns_pass(sides, SHAPES[kind]))]
+    if not failing:
+        return
+    groups: dict[str, list[Resource]] = {kind: [] for kind in failing}
+    for resource in resources:
+        group = groups.get(resource.type)
+        if group is not None:
             group.append(resource)
-    for kind, group in by_type.items():
-        shape = SHAPES.get(kind)
-        if shape is None:
-            continue
-        # Every dict side once: a no-op shares one object for both (plan_fast).
-        sides = [r.after for r in group if isinstance(r.after, dict)]
-        sides += [r.before for r in group if r.before is not r.after and isinstance(r.before, dict)]
-        if set(map(type, sides)) <= _DICTS_ONLY and _columns_pass(sides, shape):  # a dict subclass: each alone
-            continue
+    for group in groups.values():
         for resource in group:
             problems = resource_problems(resource)
             if problems:
                 yield resource, problems
-
 
 _NONE, _UNKNOWN = type(None), Unknown
 # The types a column may hold, per kind, for every value in it to pass ``_check`` without more tests.
