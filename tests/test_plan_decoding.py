@@ -240,3 +240,47 @@ def test_the_fast_path_builds_resources_in_their_field_order() -> None:
     assert tuple(f.name for f in dataclasses.fields(Resource))[:16] == (
         "address", "type", "name", "mode", "module", "index", "actions", "action_reason", "previous_address",
         "deposed", "before", "after", "before_sensitive", "after_sensitive", "references", "origin")
+
+
+def test_the_long_integer_probe_finds_exactly_the_runs_longer_than_python_reads() -> None:
+    # Runs of the limit's length and one more, at every offset around the probes (every ``limit`` bytes), among
+    # shorter runs, digits at probes that belong to short runs, and a run ending the file: the probe answers as
+    # a search of the whole text does.
+    import re
+    import sys
+
+    saved = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(640)
+    try:
+        limit = 640
+        longer = re.compile(rb"[0-9]{%d}" % (limit + 1))
+        for length in (limit - 1, limit, limit + 1, 2 * limit + 5):
+            for offset in (0, 1, 2, limit - 3, limit - 2, limit - 1, limit, limit + 1, 2 * limit - 1):
+                for filler in (b"x", b"1 "):
+                    data = (filler * (3 * limit))[:offset] + b"7" * length + b"]" + filler * limit
+                    assert plan_fast._has_long_integer(data) is bool(longer.search(data)), (length, offset, filler)
+                    data = (filler * (3 * limit))[:offset] + b"7" * length
+                    assert plan_fast._has_long_integer(data) is bool(longer.search(data)), (length, offset, filler)
+    finally:
+        sys.set_int_max_str_digits(saved)
+
+
+def _multiline_by_search(data: bytes) -> bool:
+    """The spelling ``plan_fast._multiline`` had: the key first, then a newline between it and the text's end."""
+    start = data.find(b'"resource_changes"')
+    if start < 0:
+        return False
+    end = len(data)
+    while end > start and data[end - 1] in b" \t\r\n":
+        end -= 1
+    return data.find(b"\n", start, end) >= 0
+
+
+@pytest.mark.parametrize("text", [
+    b'{"resource_changes":[]}', b'{"resource_changes":[]}\n', b'{"resource_changes":[]}\r\n \t\n',
+    b'{\n"format_version":"1.2","resource_changes":[]}', b'{"resource_changes":\n[]}',
+    b'{"resource_changes":[]\n}\n', b'{"format_version":"1.2"}', b'{\n"format_version":"1.2"\n}\n', b"\n", b"",
+    b'{"a":"\\n"}\n\n', b'{"resource_changes":[]}\n\n\n',
+])
+def test_a_plan_spans_lines_exactly_when_its_resource_changes_do(text: bytes) -> None:
+    assert plan_fast._multiline(text) is _multiline_by_search(text)

@@ -38,6 +38,7 @@ BACKENDS: tuple[str, ...] = ("msgspec", "json") if plan_structs is not None else
 BACKEND: str = "json" if os.environ.get("NATPOLICY_PLAN_DECODER") == "json" else BACKENDS[0]
 
 _DIGITS = re.compile(rb"[0-9]+")
+_DIGIT = re.compile(rb"[0-9]")
 
 
 @record(slots=True)
@@ -230,23 +231,27 @@ def _has_long_integer(data: bytes) -> bool:
     limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 4300
     if limit <= 0:
         return False
-    for probe in range(limit - 1, len(data), limit):
-        if 48 <= data[probe] <= 57:
-            start = probe
-            while start > 0 and 48 <= data[start - 1] <= 57:
-                start -= 1
-            match = _DIGITS.match(data, start)
-            if match is not None and match.end() - start > limit:
-                return True
+    # The probed bytes in one slice (a C loop); only the probes that hit a digit are looked at further.
+    for hit in _DIGIT.finditer(data[limit - 1::limit]):
+        start = limit - 1 + hit.start() * limit
+        while start > 0 and 48 <= data[start - 1] <= 57:
+            start -= 1
+        match = _DIGITS.match(data, start)
+        if match is not None and match.end() - start > limit:
+            return True
     return False
 
 
 def _multiline(data: bytes) -> bool:
     """Does ``resource_changes`` span lines (not just the newline ``terraform show`` ends with)?"""
+    end = len(data)
+    while end > 0 and data[end - 1] in b" \t\r\n":
+        end -= 1
+    # A compact plan (what ``terraform show -json`` writes) has no newline before its end at all: one ``memchr``
+    # over the file says so, without first searching 20 MB for the key (that search is the costly part).
+    if data.find(b"\n", 0, end) < 0:
+        return False
     start = data.find(b'"resource_changes"')
     if start < 0:
         return False
-    end = len(data)
-    while end > start and data[end - 1] in b" \t\r\n":
-        end -= 1
     return data.find(b"\n", start, end) >= 0
