@@ -136,6 +136,15 @@ CRAFTED: list[tuple[str, str, bool]] = [
     ("prior_state values of the wrong kind", _prior_item(address="aws_vpc.main", values="x"), True),
     ("prior_state sensitive_values of the wrong kind", _prior_item(address="aws_vpc.main", sensitive_values=[1]),
      True),
+    # The fast path reads a prior_state value's kind from its first byte: each other kind, and the ones it takes.
+    *((f"prior_state values {value!r}", _prior_item(address="aws_vpc.main", values=value), True)
+      for value in ([1], 7, -1, True, False, "")),
+    *((f"prior_state sensitive_values {value!r}", _prior_item(address="aws_vpc.main", sensitive_values=value), True)
+      for value in ("", 0, -2.5)),
+    ("prior_state values null, sensitive_values true", _prior_item(address="aws_vpc.other", type="aws_vpc",
+                                                                    values=None, sensitive_values=True), False),
+    ("prior_state values {}, sensitive_values false", _prior_item(address="aws_vpc.other", type="aws_vpc",
+                                                                   values={}, sensitive_values=False), False),
     ("prior_state address not a string", _prior_item(address=7, values={}), True),
     ("prior_state entry not an object", _prior_item(address="x").replace('{"address": "x"}', '"x"'), True),
     ("state file", _with(lineage="x", serial=1), False),
