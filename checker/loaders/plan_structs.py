@@ -29,8 +29,13 @@ for _ in range(_MASK_DEPTH):
     _Mask = bool | dict[str, _Mask] | list[_Mask]
 _TopMask: Any = bool | dict[str, _Mask]  # a whole mask: true/false or an object, never an array (as _check_entry)
 
+# Every struct below is ``gc=False``: not tracked by the cyclic collector, so each of a 10k plan's 30,000 structs
+# costs less to make and to free. Safe because a decoded plan is a tree: a struct holds strings, ``Raw``s, decoded
+# JSON values and structs made by the same decode, never anything that could refer back to it (msgspec's condition
+# for ``gc=False``: no reference cycle through the struct).
 
-class Change(msgspec.Struct):
+
+class Change(msgspec.Struct, gc=False):
     """``resource_changes[].change``: the types ``plan_json._check_entry`` accepts, so a decoded entry needs no
     Python check."""
 
@@ -46,7 +51,7 @@ class Change(msgspec.Struct):
     after_sensitive: msgspec.Raw = _NOTHING
 
 
-class ResourceChange(msgspec.Struct):
+class ResourceChange(msgspec.Struct, gc=False):
     """One ``resource_changes`` entry. ``UNSET``: absent, where the reference reads absent and null apart."""
 
     address: str
@@ -61,7 +66,7 @@ class ResourceChange(msgspec.Struct):
     action_reason: str | None = None
 
 
-class Item(msgspec.Struct):
+class Item(msgspec.Struct, gc=False):
     """One resource of ``prior_state``; ``values`` stay undecoded. Typed as ``plan_json._from_values`` checks."""
 
     address: str
@@ -73,21 +78,21 @@ class Item(msgspec.Struct):
     sensitive_values: msgspec.Raw = _NOTHING
 
 
-class Module(msgspec.Struct):
+class Module(msgspec.Struct, gc=False):
     address: Any = msgspec.UNSET
     resources: list[Item] | None = None
     child_modules: list[Module] | None = None
 
 
-class Values(msgspec.Struct):
+class Values(msgspec.Struct, gc=False):
     root_module: Module | None = None
 
 
-class State(msgspec.Struct):
+class State(msgspec.Struct, gc=False):
     values: Values | None = None
 
 
-class Plan(msgspec.Struct):
+class Plan(msgspec.Struct, gc=False):
     format_version: Any = msgspec.UNSET
     resource_changes: list[ResourceChange] | None | msgspec.UnsetType = _UNSET
     configuration: Any = msgspec.UNSET
