@@ -244,11 +244,55 @@ def test_every_kind_of_mask_reads_the_same_on_both_decoders(tmp_path: Path) -> N
     assert resources["aws_instance.r9_0"].after is not resources["aws_instance.r9_0"].before  # marks `a`
 
 
-def test_the_fast_path_builds_resources_in_their_field_order() -> None:
-    # plan_fast.FastPlan.change_resources passes Resource's first sixteen fields by position.
-    assert tuple(f.name for f in dataclasses.fields(Resource))[:16] == (
-        "address", "type", "name", "mode", "module", "index", "actions", "action_reason", "previous_address",
-        "deposed", "before", "after", "before_sensitive", "after_sensitive", "references", "origin")
+def test_masks_of_one_length_are_told_apart_by_their_bytes(tmp_path: Path) -> None:
+    # The fast path finds a mask by its text's length first, then compares the bytes: texts of one length
+    # (``{"a":true}``/``{"b":true}``, ``false``/``{"a":{}}``...), one after the other and interleaved, must each read
+    # as themselves; so must a before of four bytes that is not null (``{  }``).
+    masks = ['{"a":true}', '{"b":true}', '{"a":true}', '{"c":[1]}', '{"c":{}}', '{"d":{}}', "false", '{"a":{}}']
+    entries = []
+    for n, (unknown, sensitive) in enumerate(zip(masks, [*masks[3:], *masks[:3]], strict=True)):
+        if sensitive == '{"c":[1]}':
+            sensitive = '{"c":[true]}'
+        unknown = unknown.replace("[1]", "[true]")
+        before = "{  }" if n % 3 == 0 else ("null" if n % 3 == 1 else '{"a":1,"b":2,"c":[3],"d":{"e":4}}')
+        entries.append(f'{{"address":"aws_instance.r{n}","type":"aws_instance","name":"r{n}","change":{{'
+                       f'"actions":["update"],"before":{before},"after":{{"a":1,"b":2,"c":[3],"d":{{"e":4}}}},'
+                       f'"after_unknown":{unknown},"before_sensitive":{sensitive},"after_sensitive":{sensitive}}}}}')
+    path = tmp_path / "plan.json"
+    path.write_text('{"format_version":"1.2","resource_changes":[' + ",".join(entries) + "]}", encoding="utf-8")
+    assert not _fast_loader_declines(path)
+    _assert_same(path, tmp_path)
+    with _backend("msgspec"):
+        resources = {r.address: r for r in load_plan(str(path))}
+    assert resources["aws_instance.r0"].before == {} and resources["aws_instance.r1"].before is None
+    assert [str(resources[f"aws_instance.r{n}"].after["a"]) for n in range(3)] != ["1", "1", "1"]
+    assert resources["aws_instance.r1"].after["a"] == 1 and resources["aws_instance.r1"].after["b"] != 2
+    assert resources["aws_instance.r0"].after_sensitive == {"c": [True]}
+    assert resources["aws_instance.r1"].after_sensitive == {"c": {}}
+    assert resources["aws_instance.r2"].after_sensitive == {"d": {}}
+    assert resources["aws_instance.r3"].after_sensitive is False
+    assert resources["aws_instance.r4"].after_sensitive == {"a": {}}
+    assert resources["aws_instance.r5"].after_sensitive is resources["aws_instance.r7"].after_sensitive  # shared
+
+
+def test_the_fast_path_sets_every_field_of_a_resource_as_its_init_would() -> None:
+    # plan_fast.FastPlan.change_resources makes each Resource with object.__new__ and sets its slots one by one.
+    # Given the sixteen fields read from the plan, the rest must be what Resource.__init__ gives (a field added to
+    # the model and not to the loop reads as missing here, not as a default nobody set).
+    doc = _plan().build()
+    doc["resource_changes"][0].update(index=2, action_reason="replace_because_tainted", deposed="d-1",
+                                      previous_address="aws_security_group.old", module_address="module.x")
+    plan = plan_fast.decode(_text(doc).encode())
+    assert plan is not None
+    built = plan.change_resources("plan.json")
+    from_plan = [f.name for f in dataclasses.fields(Resource)][:16]
+    assert from_plan[-2:] == ["references", "origin"]
+    for res in built:
+        twin = Resource(**{name: getattr(res, name) for name in from_plan})
+        assert [(f.name, getattr(res, f.name)) for f in dataclasses.fields(Resource)] == [
+            (f.name, getattr(twin, f.name)) for f in dataclasses.fields(Resource)]
+    assert [r.deposed for r in built] == ["d-1", None]
+    assert built[0].references == {} and built[0].references is not built[1].references  # one dict each
 
 
 def test_the_long_integer_probe_finds_exactly_the_runs_longer_than_python_reads() -> None:

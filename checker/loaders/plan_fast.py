@@ -65,33 +65,49 @@ class FastPlan:
         It consumes ``changes`` (each entry is dropped once built).
         """
         unset, decode_values, decode_mask = plan_structs.UNSET, plan_structs.decode_values, plan_structs.decode_mask
+        null = plan_structs.NULL
         # Mask text -> the one decoded mask every resource with that text shares (a 10k plan has about 30 distinct
-        # texts for 30,000 masks). Keyed by ``bytes(raw)``: half the cost of a copy through a memoryview, and the
-        # lookups are inline, not a function call per mask (together about a quarter of building the resources).
-        # The empty text is an absent key: ``False`` for a sensitivity mask, as the reference reads it.
+        # texts for 30,000 masks). Keyed by ``bytes(raw)``; the empty text is an absent key: ``False`` for a
+        # sensitivity mask, as the reference reads it.
         sensitive: dict[bytes, Any] = {b"": False}
         # after_unknown: text -> (mask, inert). ``None`` when absent. Inert: true/false/null, or an object none of
         # whose members is true or a non-empty object or array, i.e. one that ``apply_unknown`` walks without
         # marking anything. Over a dict or None (all ``decode_values`` gives) it then returns the value unchanged,
         # or a new ``{}`` for None and an object mask, which is what the loop below does instead of calling it.
         unknowns: dict[bytes, tuple[Any, bool]] = {b"": (None, True)}
+        # In front of those, per field: the length of a mask's text -> the last (raw, mask) of that length. A 10k
+        # plan's masks have a handful of texts, nearly all of distinct lengths, so this is nearly always the
+        # answer: ``len`` and one ``Raw == Raw`` (lengths, then the bytes themselves: a hit is exactly the text
+        # the tables above hold, and gives their shared object) instead of copying the text out to hash it.
+        empty = plan_structs.EMPTY
+        last_unknown: dict[int, tuple[Any, tuple[Any, bool]]] = {0: (empty, (None, True))}
+        last_before: dict[int, tuple[Any, Any]] = {0: (empty, False)}
+        last_after: dict[int, tuple[Any, Any]] = {0: (empty, False)}
 
         out: list[Resource] = []
         append = out.append
+        new = object.__new__
         changes = self.changes
         for position in range(len(changes)):
             rc = changes[position]
             changes[position] = None  # consumed: its memory is reused by the values decoded below (peak RSS)
             change = rc.change
             actions = change.actions
+            raw = change.after_unknown
+            hit = last_unknown.get(len(raw))
+            if hit is not None and hit[0] == raw:
+                unknown, inert = hit[1]
+            else:
+                text = bytes(raw)
+                found = unknowns.get(text)
+                if found is None:
+                    mask = decode_mask(raw)
+                    found = unknowns[text] = (mask, mask is None or mask.__class__ is bool or not any(mask.values()))
+                last_unknown[len(raw)] = (raw, found)
+                unknown, inert = found
             raw_before, raw_after = change.before, change.after
-            text = bytes(change.after_unknown)
-            found = unknowns.get(text)
-            if found is None:
-                mask = decode_mask(change.after_unknown)
-                found = unknowns[text] = (mask, mask is None or mask.__class__ is bool or not any(mask.values()))
-            unknown, inert = found
-            before = decode_values(raw_before) if len(raw_before) else None
+            # A JSON null (every created resource's before) needs no decoder call: Raw == Raw compares the bytes.
+            before = decode_values(raw_before) if len(raw_before) and not raw_before == null else None
             if not len(raw_after):
                 after = None
             elif inert and raw_after == raw_before:
@@ -99,7 +115,7 @@ class FastPlan:
                 # apply_unknown leaves it alone: a mask of nothing but empty objects (every tagged no-op's).
                 after = before
             else:
-                after = decode_values(raw_after)
+                after = decode_values(raw_after) if not raw_after == null else None
             if unknown:
                 if not inert:
                     after = apply_unknown(after, unknown)
@@ -107,36 +123,58 @@ class FastPlan:
                     after = {}  # what apply_unknown makes of None under an object mask
                 elif unknown is True:
                     after = apply_unknown(after, unknown)
-            text = bytes(change.before_sensitive)
-            before_sensitive = sensitive.get(text, sensitive)
-            if before_sensitive is sensitive:
-                before_sensitive = sensitive[text] = decode_mask(change.before_sensitive)
-            text = bytes(change.after_sensitive)
-            after_sensitive = sensitive.get(text, sensitive)
-            if after_sensitive is sensitive:
-                after_sensitive = sensitive[text] = decode_mask(change.after_sensitive)
+            raw = change.before_sensitive
+            hit = last_before.get(len(raw))
+            if hit is not None and hit[0] == raw:
+                before_sensitive = hit[1]
+            else:
+                text = bytes(raw)
+                before_sensitive = sensitive.get(text, sensitive)
+                if before_sensitive is sensitive:
+                    before_sensitive = sensitive[text] = decode_mask(raw)
+                last_before[len(raw)] = (raw, before_sensitive)
+            raw = change.after_sensitive
+            hit = last_after.get(len(raw))
+            if hit is not None and hit[0] == raw:
+                after_sensitive = hit[1]
+            else:
+                text = bytes(raw)
+                after_sensitive = sensitive.get(text, sensitive)
+                if after_sensitive is sensitive:
+                    after_sensitive = sensitive[text] = decode_mask(raw)
+                last_after[len(raw)] = (raw, after_sensitive)
             kind, name, mode = rc.type, rc.name, rc.mode
-            # Positional, in Resource's field order (tests/test_plan_decoding.py holds it): binding fifteen
-            # keywords cost as much again as the rest of the call. ``{}`` is what the default factory gives.
-            append(Resource(
-                rc.address,
-                # str() of a JSON null is "None", as the reference's str(rc.get("type", "")) gives.
-                kind if kind.__class__ is str else ("" if kind is unset else "None"),
-                name if name.__class__ is str else ("" if name is unset else "None"),
-                mode if mode.__class__ is str else ("managed" if mode is unset else "None"),
-                rc.module_address or "",
-                rc.index,
-                tuple(actions) if actions else ("no-op",),
-                rc.action_reason,
-                rc.previous_address,
-                rc.deposed,
-                before,
-                after,
-                before_sensitive,
-                after_sensitive,
-                {},
-                origin,
-            ))
+            # Every field, as Resource.__init__ sets them (tests/test_plan_decoding.py holds the two together on
+            # every field): calling the class costs half as much again (the type call, the arguments' tuple,
+            # a frame of 25 locals), and a 10k plan builds 10,000 of them. ``{}`` is what the default factory gives.
+            res = new(Resource)
+            res.address = rc.address
+            # str() of a JSON null is "None", as the reference's str(rc.get("type", "")) gives.
+            res.type = kind if kind.__class__ is str else ("" if kind is unset else "None")
+            res.name = name if name.__class__ is str else ("" if name is unset else "None")
+            res.mode = mode if mode.__class__ is str else ("managed" if mode is unset else "None")
+            res.module = rc.module_address or ""
+            res.index = rc.index
+            res.actions = tuple(actions) if actions else ("no-op",)
+            res.action_reason = rc.action_reason
+            res.previous_address = rc.previous_address
+            res.deposed = rc.deposed
+            res.before = before
+            res.after = after
+            res.before_sensitive = before_sensitive
+            res.after_sensitive = after_sensitive
+            res.references = {}
+            res.origin = origin
+            res.location = None
+            res.expressions = None
+            res.module_sources = ()
+            res.finding_context = None
+            res.location_at_base = False
+            res.from_prior_state = False
+            res.unknown_expansion = False
+            res.mapped_to_source = False
+            res.unjudged = ()
+            append(res)
         return out
 
     def prior_resources(self, seen: set[tuple[str, str | None]], origin: str) -> Iterator[Resource]:

@@ -11,6 +11,7 @@ loader then hands the bytes to the reference decode, which has the last word.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -112,6 +113,8 @@ _ANY = msgspec.json.Decoder()
 _VALUES = msgspec.json.Decoder(dict[str, Any] | None)  # a change's before/after: an object or null
 _MASK = msgspec.json.Decoder(_TopMask | None)
 UNSET = msgspec.UNSET
+NULL = msgspec.Raw(b"null")  # a JSON null, for ``Raw == NULL`` (the bytes compared)
+EMPTY = _NOTHING
 ERRORS: tuple[type[Exception], ...] = (msgspec.MsgspecError, RecursionError)
 
 
@@ -128,6 +131,6 @@ def decode_mask(raw: msgspec.Raw) -> Any:
     return _MASK.decode(raw)
 
 
-def decode_values(raw: msgspec.Raw) -> dict[str, Any] | None:
-    """A change's ``before``/``after`` (an object or null; anything else is a ``ValidationError``)."""
-    return _VALUES.decode(raw)
+# A change's ``before``/``after`` (an object or null; anything else is a ``ValidationError``). The decoder's own
+# bound method, not a function around it: the loader calls it about 10,000 times for a 10k plan.
+decode_values: Callable[[msgspec.Raw], dict[str, Any] | None] = _VALUES.decode
