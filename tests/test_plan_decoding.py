@@ -156,6 +156,37 @@ CRAFTED: list[tuple[str, str, bool]] = [
 ]
 
 
+def _prior_twice(with_changes: bool) -> str:
+    """prior_state listing one address twice (the first is kept), one at a deposed object's address (it is not the
+    plan's current object, so it is kept), one the plan lists (left out); with or without resource_changes."""
+    doc = (PlanBuilder().noop("aws_vpc.main", {"id": "vpc-1"})
+           .delete("aws_route.old", {"id": "r-9", "route_table_id": "rtb-1"}, deposed="d-1")
+           .prior("aws_route.twice", {"id": "r-1", "route_table_id": "rtb-1"})
+           .prior("aws_route.twice", {"id": "r-2", "route_table_id": "rtb-2"})
+           .prior("aws_route.old", {"id": "r-3", "route_table_id": "rtb-3"})
+           .prior("aws_vpc.main", {"id": "vpc-0"}).build())
+    if not with_changes:
+        doc.pop("resource_changes")
+    return _text(doc)
+
+
+CRAFTED += [("prior_state addresses twice, deposed and listed", _prior_twice(True), False),
+            ("the same without resource_changes", _prior_twice(False), False)]
+
+
+def test_prior_state_keeps_the_first_of_one_address_and_the_one_at_a_deposed_address(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text(_prior_twice(True), encoding="utf-8")
+    assert not _fast_loader_declines(path)
+    prior = {}
+    for backend in ("msgspec", "json"):
+        with _backend(backend):
+            prior[backend] = [(r.address, r.after["id"]) for r in load_plan(str(path)) if r.from_prior_state]
+    assert prior["msgspec"] == prior["json"]
+    assert sorted(address for address, _ in prior["msgspec"]) == ["aws_route.old", "aws_route.twice"]
+    assert ("aws_route.twice", "r-1") in prior["msgspec"]
+
+
 @pytest.mark.parametrize("name,text,declines", CRAFTED, ids=[c[0] for c in CRAFTED])
 def test_crafted_plans_read_the_same_and_the_fast_path_declines_what_it_must(
         name: str, text: str, declines: bool, tmp_path: Path) -> None:

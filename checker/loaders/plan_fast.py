@@ -177,8 +177,11 @@ class FastPlan:
             append(res)
         return out
 
-    def prior_resources(self, seen: set[tuple[str, str | None]], origin: str) -> Iterator[Resource]:
-        """The ``prior_state`` resources whose address is not in ``seen``, values decoded only for those.
+    def prior_resources(self, listed: set[str], origin: str) -> Iterator[Resource]:
+        """The ``prior_state`` resources whose address is not in ``listed``, values decoded only for those.
+
+        ``listed``: the addresses of the plan's resources that are not deposed objects. Each resource yielded
+        is added to it, so a ``prior_state`` listing one address twice gives the first, as the reference does.
 
         The decoder typed each entry's fields as ``plan_json._from_values`` checks
         them; the raw values' kinds are checked here from their first byte
@@ -202,8 +205,9 @@ class FastPlan:
                 # full_address leaves a root module entry without an index as it is.
                 address = item.address if index is None and not module_address else full_address(
                     item.address, module_address, index)
-                if (address, None) in seen:
+                if address in listed:
                     continue
+                listed.add(address)
                 kind, name, mode = item.type, item.name, item.mode
                 value = real_value(raw, None)
                 sensitive = real_value(raw_sensitive, False)
