@@ -242,7 +242,11 @@ def test_mutated_plans_read_the_same_on_both_decoders(doc: dict[str, Any]) -> No
 # mark something, each over a null, an equal and a different ``after``; and sensitivity masks of every kind.
 _UNKNOWN_MASKS: list[Any] = [None, True, False, {}, {"tags": {}}, {"tags": {}, "tags_all": {}}, {"a": False},
                              {"a": []}, {"a": {}, "b": False}, {"a": True}, {"a": [True]}, {"a": {"b": True}},
-                             {"tags": {}, "id": True}, {"x": [False, True]}]
+                             {"tags": {}, "id": True}, {"x": [False, True]},
+                             # flat (members true or inert: one dict.update on the fast path), with keys the
+                             # after lacks (they go last, in the mask's order) and inert members between them
+                             {"z": True, "a": True, "b": False, "c": [], "d": {}, "id": True},
+                             {"tags": [], "y": True, "x": {}, "tags_all": False}, {"a": True, "x": [True]}]
 _SENSITIVE_MASKS: list[Any] = [None, True, False, {}, {"tags": {}}, {"a": True}, {"a": [{"b": True}]}]
 
 
@@ -273,6 +277,9 @@ def test_every_kind_of_mask_reads_the_same_on_both_decoders(tmp_path: Path) -> N
     assert resources["aws_instance.r4_2"].after == {}  # an inert object mask over a null after: a new {}, as before
     assert resources["aws_instance.r4_0"].after is resources["aws_instance.r4_0"].before  # inert: one object
     assert resources["aws_instance.r9_0"].after is not resources["aws_instance.r9_0"].before  # marks `a`
+    unknown = resources["aws_instance.r14_1"].after
+    assert list(unknown) == ["id", "tags", "a", "x", "z"] and unknown["z"] is unknown["id"] is not None
+    assert unknown["tags"] == {"a": "b"} and list(resources["aws_instance.r14_2"].after) == ["z", "a", "id"]
 
 
 def test_masks_of_one_length_are_told_apart_by_their_bytes(tmp_path: Path) -> None:

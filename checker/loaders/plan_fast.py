@@ -30,7 +30,7 @@ except ImportError:  # no msgspec wheel for this platform: json does everything
     plan_structs = None  # type: ignore[assignment]
 
 from natpolicy.loaders.plan_values import apply_unknown, full_address
-from natpolicy.model import Resource
+from natpolicy.model import UNKNOWN, Resource
 from natpolicy.records import record
 
 __all__ = ["BACKEND", "BACKENDS", "FastPlan", "decode", "plain_json_bytes"]
@@ -74,13 +74,17 @@ class FastPlan:
         # whose members is true or a non-empty object or array, i.e. one that ``apply_unknown`` walks without
         # marking anything. Over a dict or None (all ``decode_values`` gives) it then returns the value unchanged,
         # or a new ``{}`` for None and an object mask, which is what the loop below does instead of calling it.
-        unknowns: dict[bytes, tuple[Any, bool]] = {b"": (None, True)}
+        # A third member, for an object mask whose members are only ``true`` or inert (``false``, ``{}``, ``[]``):
+        # ``{key: UNKNOWN}`` for its true members, in its order. apply_unknown sets exactly those keys of ``after``
+        # to UNKNOWN, one by one in the mask's order (a new key goes last), which is what ``dict.update`` does in
+        # C; over None it makes a new dict of them. ``None`` for every other mask: apply_unknown does the work.
+        unknowns: dict[bytes, tuple[Any, bool, dict[str, Any] | None]] = {b"": (None, True, None)}
         # In front of those, per field: the length of a mask's text -> the last (raw, mask) of that length. A 10k
         # plan's masks have a handful of texts, nearly all of distinct lengths, so this is nearly always the
         # answer: ``len`` and one ``Raw == Raw`` (lengths, then the bytes themselves: a hit is exactly the text
         # the tables above hold, and gives their shared object) instead of copying the text out to hash it.
         empty = plan_structs.EMPTY
-        last_unknown: dict[int, tuple[Any, tuple[Any, bool]]] = {0: (empty, (None, True))}
+        last_unknown: dict[int, tuple[Any, tuple[Any, bool, dict[str, Any] | None]]] = {0: (empty, (None, True, None))}
         last_before: dict[int, tuple[Any, Any]] = {0: (empty, False)}
         last_after: dict[int, tuple[Any, Any]] = {0: (empty, False)}
 
@@ -96,15 +100,14 @@ class FastPlan:
             raw = change.after_unknown
             hit = last_unknown.get(len(raw))
             if hit is not None and hit[0] == raw:
-                unknown, inert = hit[1]
+                unknown, inert, overlay = hit[1]
             else:
                 text = bytes(raw)
                 found = unknowns.get(text)
                 if found is None:
-                    mask = decode_mask(raw)
-                    found = unknowns[text] = (mask, mask is None or mask.__class__ is bool or not any(mask.values()))
+                    found = unknowns[text] = _unknown_entry(decode_mask(raw))
                 last_unknown[len(raw)] = (raw, found)
-                unknown, inert = found
+                unknown, inert, overlay = found
             raw_before, raw_after = change.before, change.after
             # A JSON null (every created resource's before) needs no decoder call: Raw == Raw compares the bytes.
             before = decode_values(raw_before) if len(raw_before) and not raw_before == null else None
@@ -118,7 +121,12 @@ class FastPlan:
                 after = decode_values(raw_after) if not raw_after == null else None
             if unknown:
                 if not inert:
-                    after = apply_unknown(after, unknown)
+                    if overlay is None:
+                        after = apply_unknown(after, unknown)
+                    elif after is None:
+                        after = overlay.copy()
+                    else:
+                        after.update(overlay)  # after: a dict decoded for this resource alone (not inert: no sharing)
                 elif after is None and unknown.__class__ is dict:
                     after = {}  # what apply_unknown makes of None under an object mask
                 elif unknown is True:
@@ -220,6 +228,15 @@ class FastPlan:
                     before=value, after=value, before_sensitive=sensitive, after_sensitive=sensitive, origin=origin)
             for child in module.child_modules or ():
                 stack.append((child, "" if child.address is unset else str(child.address)))
+
+
+def _unknown_entry(mask: Any) -> tuple[Any, bool, dict[str, Any] | None]:
+    """(mask, inert, overlay) for one ``after_unknown`` text: see ``FastPlan.change_resources``."""
+    if mask is None or mask.__class__ is bool or not any(mask.values()):
+        return mask, True, None
+    if all(sub is True or sub is False or sub == {} or sub == [] for sub in mask.values()):
+        return mask, False, {key: UNKNOWN for key, sub in mask.items() if sub is True}
+    return mask, False, None
 
 
 def real_value(raw: Any, absent: Any) -> Any:
