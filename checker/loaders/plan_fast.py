@@ -39,7 +39,7 @@ BACKENDS: tuple[str, ...] = ("msgspec", "json") if plan_structs is not None else
 BACKEND: str = "json" if os.environ.get("NATPOLICY_PLAN_DECODER") == "json" else BACKENDS[0]
 
 _DIGITS = re.compile(rb"[0-9]+")
-_DIGIT = re.compile(rb"[0-9]")
+_DIGIT_MARKS = bytes(48) + bytes((1,)) * 10 + bytes(198)  # bytes.translate: an ASCII digit -> 1, else 0
 _FIRST_BYTE = Struct("B").unpack_from  # (the first byte of a buffer,): a raw value's JSON kind
 
 
@@ -293,14 +293,18 @@ def _has_long_integer(data: bytes) -> bool:
     limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 4300
     if limit <= 0:
         return False
-    # The probed bytes in one slice (a C loop); only the probes that hit a digit are looked at further.
-    for hit in _DIGIT.finditer(data[limit - 1::limit]):
-        start = limit - 1 + hit.start() * limit
+    # The probed bytes in one slice, digits marked 1 and the rest 0 (both C loops); only the probes that hit a
+    # digit are looked at further.
+    marks = data[limit - 1::limit].translate(_DIGIT_MARKS)
+    index = marks.find(1)
+    while index >= 0:
+        start = limit - 1 + index * limit
         while start > 0 and 48 <= data[start - 1] <= 57:
             start -= 1
         match = _DIGITS.match(data, start)
         if match is not None and match.end() - start > limit:
             return True
+        index = marks.find(1, index + 1)
     return False
 
 
