@@ -170,6 +170,24 @@ def _prior_twice(with_changes: bool) -> str:
     return _text(doc)
 
 
+def _entry_with(**fields: Any) -> str:
+    """The plan's first resource_changes entry with ``fields`` set (``...``: the key removed)."""
+    doc = _plan().build()
+    entry = doc["resource_changes"][0]
+    for name, value in fields.items():
+        if value is ...:
+            entry.pop(name, None)
+        else:
+            entry[name] = value
+    return _text(doc)
+
+
+# type/name/mode: strings on the fast path, the reference's defaults when absent; a null (which the reference
+# reads as "None") goes to the reference decode.
+CRAFTED += [(f"resource_changes {name} null", _entry_with(**{name: None}), True) for name in ("type", "name", "mode")]
+CRAFTED += [(f"resource_changes {name} absent", _entry_with(**{name: ...}), False)
+            for name in ("type", "name", "mode")]
+CRAFTED += [("resource_changes type, name and mode absent", _entry_with(type=..., name=..., mode=...), False)]
 CRAFTED += [("prior_state addresses twice, deposed and listed", _prior_twice(True), False),
             ("the same without resource_changes", _prior_twice(False), False)]
 
@@ -375,3 +393,4 @@ def _multiline_by_search(data: bytes) -> bool:
 ])
 def test_a_plan_spans_lines_exactly_when_its_resource_changes_do(text: bytes) -> None:
     assert plan_fast._multiline(text) is _multiline_by_search(text)
+

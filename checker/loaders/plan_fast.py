@@ -64,7 +64,7 @@ class FastPlan:
         accepts (masks included), so this is one attribute read per field, no checks.
         It consumes ``changes`` (each entry is dropped once built).
         """
-        unset, decode_values, decode_mask = plan_structs.UNSET, plan_structs.decode_values, plan_structs.decode_mask
+        decode_values, decode_mask = plan_structs.decode_values, plan_structs.decode_mask
         null = plan_structs.NULL
         # Mask text -> the one decoded mask every resource with that text shares (a 10k plan has about 30 distinct
         # texts for 30,000 masks). Keyed by ``bytes(raw)``; the empty text is an absent key: ``False`` for a
@@ -151,16 +151,14 @@ class FastPlan:
                 if after_sensitive is sensitive:
                     after_sensitive = sensitive[text] = decode_mask(raw)
                 last_after[len(raw)] = (raw, after_sensitive)
-            kind, name, mode = rc.type, rc.name, rc.mode
             # Every field, as Resource.__init__ sets them (tests/test_plan_decoding.py holds the two together on
             # every field): calling the class costs half as much again (the type call, the arguments' tuple,
             # a frame of 25 locals), and a 10k plan builds 10,000 of them. ``{}`` is what the default factory gives.
             res = new(Resource)
             res.address = rc.address
-            # str() of a JSON null is "None", as the reference's str(rc.get("type", "")) gives.
-            res.type = kind if kind.__class__ is str else ("" if kind is unset else "None")
-            res.name = name if name.__class__ is str else ("" if name is unset else "None")
-            res.mode = mode if mode.__class__ is str else ("managed" if mode is unset else "None")
+            res.type = rc.type
+            res.name = rc.name
+            res.mode = rc.mode
             res.module = rc.module_address or ""
             res.index = rc.index
             res.actions = tuple(actions) if actions else ("no-op",)

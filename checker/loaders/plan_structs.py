@@ -57,9 +57,11 @@ class ResourceChange(msgspec.Struct, gc=False):
 
     address: str
     change: Change
-    type: str | None | msgspec.UnsetType = _UNSET
-    name: str | None | msgspec.UnsetType = _UNSET
-    mode: str | None | msgspec.UnsetType = _UNSET
+    # Strings, with what the reference reads for an absent key; a JSON null (which the reference reads as "None")
+    # fails the decode, and the reference decode reads that plan: the loader copies these without a test.
+    type: str = ""
+    name: str = ""
+    mode: str = "managed"
     module_address: str | None = None
     index: int | str | None = None
     deposed: str | None = None
