@@ -394,3 +394,23 @@ def _multiline_by_search(data: bytes) -> bool:
 def test_a_plan_spans_lines_exactly_when_its_resource_changes_do(text: bytes) -> None:
     assert plan_fast._multiline(text) is _multiline_by_search(text)
 
+
+def test_a_change_s_two_sensitivity_masks_are_read_apart(tmp_path: Path) -> None:
+    # The fast path takes after_sensitive from before_sensitive when their bytes are equal: masks of one length
+    # that differ, one side absent (False) beside false or {}, and the same text on both sides.
+    pairs = [('{"a":true}', '{"b":true}'), ('{"b":true}', '{"a":true}'), ("false", None), (None, "false"),
+             (None, "{}"), ("{}", None), ('{"a":true}', '{"a":true}'), (None, None), ("true", "false")]
+    entries = []
+    for n, (before, after) in enumerate(pairs):
+        masks = "".join(f',"{key}":{text}' for key, text in (("before_sensitive", before),
+                                                              ("after_sensitive", after)) if text is not None)
+        entries.append(f'{{"address":"aws_instance.s{n}","type":"aws_instance","name":"s{n}","change":{{'
+                       f'"actions":["update"],"before":{{"a":1}},"after":{{"a":2}}{masks}}}}}')
+    path = tmp_path / "plan.json"
+    path.write_text('{"format_version":"1.2","resource_changes":[' + ",".join(entries) + "]}", encoding="utf-8")
+    assert not _fast_loader_declines(path)
+    _assert_same(path, tmp_path)
+    with _backend("msgspec"):
+        read = [(r.before_sensitive, r.after_sensitive) for r in load_plan(str(path))]
+    assert read == [({"a": True}, {"b": True}), ({"b": True}, {"a": True}), (False, False), (False, False),
+                    (False, {}), ({}, False), ({"a": True}, {"a": True}), (False, False), (True, False)]

@@ -141,9 +141,10 @@ class FastPlan:
                 if before_sensitive is sensitive:
                     before_sensitive = sensitive[text] = decode_mask(raw)
                 last_before[len(raw)] = (raw, before_sensitive)
-            raw = change.after_sensitive
-            hit = last_after.get(len(raw))
-            if hit is not None and hit[0] == raw:
+            raw_before_sensitive, raw = raw, change.after_sensitive
+            if raw == raw_before_sensitive:
+                after_sensitive = before_sensitive  # the same text, so the same shared mask (every no-op's)
+            elif (hit := last_after.get(len(raw))) is not None and hit[0] == raw:
                 after_sensitive = hit[1]
             else:
                 text = bytes(raw)
