@@ -70,11 +70,11 @@ class FastPlan:
         # texts for 30,000 masks). Keyed by ``bytes(raw)``; the empty text is an absent key: ``False`` for a
         # sensitivity mask, as the reference reads it.
         sensitive: dict[bytes, Any] = {b"": False}
-        # after_unknown: text -> (mask, inert). ``None`` when absent. Inert: true/false/null, or an object none of
-        # whose members is true or a non-empty object or array, i.e. one that ``apply_unknown`` walks without
+        # after_unknown: text -> (mask, inert, overlay). ``None`` when absent. Inert: true/false/null, or an object
+        # none of whose members is true or a non-empty object or array, i.e. one that ``apply_unknown`` walks without
         # marking anything. Over a dict or None (all ``decode_values`` gives) it then returns the value unchanged,
         # or a new ``{}`` for None and an object mask, which is what the loop below does instead of calling it.
-        # A third member, for an object mask whose members are only ``true`` or inert (``false``, ``{}``, ``[]``):
+        # The overlay, for an object mask whose members are only ``true`` or inert (``false``, ``{}``, ``[]``):
         # ``{key: UNKNOWN}`` for its true members, in its order. apply_unknown sets exactly those keys of ``after``
         # to UNKNOWN, one by one in the mask's order (a new key goes last), which is what ``dict.update`` does in
         # C; over None it makes a new dict of them. ``None`` for every other mask: apply_unknown does the work.
