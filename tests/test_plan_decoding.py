@@ -188,6 +188,24 @@ CRAFTED += [(f"resource_changes {name} null", _entry_with(**{name: None}), True)
 CRAFTED += [(f"resource_changes {name} absent", _entry_with(**{name: ...}), False)
             for name in ("type", "name", "mode")]
 CRAFTED += [("resource_changes type, name and mode absent", _entry_with(type=..., name=..., mode=...), False)]
+def _prior_sensitive(*texts: Any) -> str:
+    """prior_state items (not in the plan) with these sensitive_values, one after the other (``...``: absent)."""
+    doc = _plan().build()
+    items = doc["prior_state"]["values"]["root_module"]["resources"]
+    for n, value in enumerate(texts):
+        item: dict[str, Any] = {"address": f"aws_route.s{n}", "mode": "managed", "type": "aws_route", "name": f"s{n}",
+                                "values": {"id": f"r-{n}"}}
+        if value is not ...:
+            item["sensitive_values"] = value
+        items.append(item)
+    return _text(doc)
+
+
+# The fast path checks a prior_state item's sensitive_values only when its text differs from the last one checked.
+CRAFTED += [("prior_state sensitive_values {} then []", _prior_sensitive({}, {}, []), True),
+            ("prior_state sensitive_values absent then a string", _prior_sensitive(..., ..., ""), True),
+            ("prior_state sensitive_values true then 1", _prior_sensitive(True, 1), True),
+            ("prior_state sensitive_values repeated and absent", _prior_sensitive(True, True, ..., {}, {}, False), False)]
 CRAFTED += [("prior_state addresses twice, deposed and listed", _prior_twice(True), False),
             ("the same without resource_changes", _prior_twice(False), False)]
 

@@ -194,7 +194,7 @@ class FastPlan:
         them; the raw values' kinds are checked here from their first byte
         (a ``ValueError`` makes the loader hand the plan to the reference decode).
         """
-        unset, first_byte = plan_structs.UNSET, _FIRST_BYTE
+        unset, first_byte, checked_sensitive = plan_structs.UNSET, _FIRST_BYTE, plan_structs.EMPTY
         state = self._plan.prior_state
         values = state.values if state is not None and state is not unset else None
         root = values.root_module if values is not None else None
@@ -204,10 +204,15 @@ class FastPlan:
             for item in module.resources or ():
                 raw, raw_sensitive = item.values, item.sensitive_values
                 # The first byte is the value's JSON kind (inline: two per item of a 10k plan's prior_state), read
-                # in place by ``unpack_from``: a memoryview costs twice as much (two objects made and freed).
-                if (len(raw) and first_byte(raw)[0] not in b"{n") or (
-                        len(raw_sensitive) and first_byte(raw_sensitive)[0] not in b"{ntf"):
+                # in place by ``unpack_from``: a memoryview costs twice as much (two objects made and freed). Most
+                # items' sensitive_values repeat the text just checked (the same bytes: the same first byte), which
+                # one ``Raw == Raw`` says.
+                if len(raw) and first_byte(raw)[0] not in b"{n":
                     raise ValueError("a prior_state value of a kind the reference decode names")
+                if not raw_sensitive == checked_sensitive:
+                    if len(raw_sensitive) and first_byte(raw_sensitive)[0] not in b"{ntf":
+                        raise ValueError("a prior_state value of a kind the reference decode names")
+                    checked_sensitive = raw_sensitive
                 index = None if item.index is unset else item.index
                 # full_address leaves a root module entry without an index as it is.
                 address = item.address if index is None and not module_address else full_address(
