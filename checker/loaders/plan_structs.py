@@ -53,7 +53,7 @@ class Change(msgspec.Struct, gc=False):
 
 
 class ResourceChange(msgspec.Struct, gc=False):
-    """One ``resource_changes`` entry. ``UNSET``: absent, where the reference reads absent and null apart."""
+    """One ``resource_changes`` entry (``None``: an optional field absent or null, which the reference reads alike)."""
 
     address: str
     change: Change
