@@ -136,6 +136,15 @@ CRAFTED: list[tuple[str, str, bool]] = [
     ("prior_state values of the wrong kind", _prior_item(address="aws_vpc.main", values="x"), True),
     ("prior_state sensitive_values of the wrong kind", _prior_item(address="aws_vpc.main", sensitive_values=[1]),
      True),
+    # The fast path reads a prior_state value's kind from its first byte: each other kind, and the ones it takes.
+    *((f"prior_state values {value!r}", _prior_item(address="aws_vpc.main", values=value), True)
+      for value in ([1], 7, -1, True, False, "")),
+    *((f"prior_state sensitive_values {value!r}", _prior_item(address="aws_vpc.main", sensitive_values=value), True)
+      for value in ("", 0, -2.5)),
+    ("prior_state values null, sensitive_values true", _prior_item(address="aws_vpc.other", type="aws_vpc",
+                                                                    values=None, sensitive_values=True), False),
+    ("prior_state values {}, sensitive_values false", _prior_item(address="aws_vpc.other", type="aws_vpc",
+                                                                   values={}, sensitive_values=False), False),
     ("prior_state address not a string", _prior_item(address=7, values={}), True),
     ("prior_state entry not an object", _prior_item(address="x").replace('{"address": "x"}', '"x"'), True),
     ("state file", _with(lineage="x", serial=1), False),
@@ -145,6 +154,73 @@ CRAFTED: list[tuple[str, str, bool]] = [
     ("unsupported format_version", _with(format_version="9.0"), False),
     ("a number too large for a float", _text(_plan().build()).replace('"to_port": 22', '"to_port": 1e400'), True),
 ]
+
+
+def _prior_twice(with_changes: bool) -> str:
+    """prior_state listing one address twice (the first is kept), one at a deposed object's address (it is not the
+    plan's current object, so it is kept), one the plan lists (left out); with or without resource_changes."""
+    doc = (PlanBuilder().noop("aws_vpc.main", {"id": "vpc-1"})
+           .delete("aws_route.old", {"id": "r-9", "route_table_id": "rtb-1"}, deposed="d-1")
+           .prior("aws_route.twice", {"id": "r-1", "route_table_id": "rtb-1"})
+           .prior("aws_route.twice", {"id": "r-2", "route_table_id": "rtb-2"})
+           .prior("aws_route.old", {"id": "r-3", "route_table_id": "rtb-3"})
+           .prior("aws_vpc.main", {"id": "vpc-0"}).build())
+    if not with_changes:
+        doc.pop("resource_changes")
+    return _text(doc)
+
+
+def _entry_with(**fields: Any) -> str:
+    """The plan's first resource_changes entry with ``fields`` set (``...``: the key removed)."""
+    doc = _plan().build()
+    entry = doc["resource_changes"][0]
+    for name, value in fields.items():
+        if value is ...:
+            entry.pop(name, None)
+        else:
+            entry[name] = value
+    return _text(doc)
+
+
+# type/name/mode: strings on the fast path, the reference's defaults when absent; a null (which the reference
+# reads as "None") goes to the reference decode.
+CRAFTED += [(f"resource_changes {name} null", _entry_with(**{name: None}), True) for name in ("type", "name", "mode")]
+CRAFTED += [(f"resource_changes {name} absent", _entry_with(**{name: ...}), False)
+            for name in ("type", "name", "mode")]
+CRAFTED += [("resource_changes type, name and mode absent", _entry_with(type=..., name=..., mode=...), False)]
+def _prior_sensitive(*texts: Any) -> str:
+    """prior_state items (not in the plan) with these sensitive_values, one after the other (``...``: absent)."""
+    doc = _plan().build()
+    items = doc["prior_state"]["values"]["root_module"]["resources"]
+    for n, value in enumerate(texts):
+        item: dict[str, Any] = {"address": f"aws_route.s{n}", "mode": "managed", "type": "aws_route", "name": f"s{n}",
+                                "values": {"id": f"r-{n}"}}
+        if value is not ...:
+            item["sensitive_values"] = value
+        items.append(item)
+    return _text(doc)
+
+
+# The fast path checks a prior_state item's sensitive_values only when its text differs from the last one checked.
+CRAFTED += [("prior_state sensitive_values {} then []", _prior_sensitive({}, {}, []), True),
+            ("prior_state sensitive_values absent then a string", _prior_sensitive(..., ..., ""), True),
+            ("prior_state sensitive_values true then 1", _prior_sensitive(True, 1), True),
+            ("prior_state sensitive_values repeated and absent", _prior_sensitive(True, True, ..., {}, {}, False), False)]
+CRAFTED += [("prior_state addresses twice, deposed and listed", _prior_twice(True), False),
+            ("the same without resource_changes", _prior_twice(False), False)]
+
+
+def test_prior_state_keeps_the_first_of_one_address_and_the_one_at_a_deposed_address(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text(_prior_twice(True), encoding="utf-8")
+    assert not _fast_loader_declines(path)
+    prior = {}
+    for backend in ("msgspec", "json"):
+        with _backend(backend):
+            prior[backend] = [(r.address, r.after["id"]) for r in load_plan(str(path)) if r.from_prior_state]
+    assert prior["msgspec"] == prior["json"]
+    assert sorted(address for address, _ in prior["msgspec"]) == ["aws_route.old", "aws_route.twice"]
+    assert ("aws_route.twice", "r-1") in prior["msgspec"]
 
 
 @pytest.mark.parametrize("name,text,declines", CRAFTED, ids=[c[0] for c in CRAFTED])
@@ -202,7 +278,11 @@ def test_mutated_plans_read_the_same_on_both_decoders(doc: dict[str, Any]) -> No
 # mark something, each over a null, an equal and a different ``after``; and sensitivity masks of every kind.
 _UNKNOWN_MASKS: list[Any] = [None, True, False, {}, {"tags": {}}, {"tags": {}, "tags_all": {}}, {"a": False},
                              {"a": []}, {"a": {}, "b": False}, {"a": True}, {"a": [True]}, {"a": {"b": True}},
-                             {"tags": {}, "id": True}, {"x": [False, True]}]
+                             {"tags": {}, "id": True}, {"x": [False, True]},
+                             # flat (members true or inert: one dict.update on the fast path), with keys the
+                             # after lacks (they go last, in the mask's order) and inert members between them
+                             {"z": True, "a": True, "b": False, "c": [], "d": {}, "id": True},
+                             {"tags": [], "y": True, "x": {}, "tags_all": False}, {"a": True, "x": [True]}]
 _SENSITIVE_MASKS: list[Any] = [None, True, False, {}, {"tags": {}}, {"a": True}, {"a": [{"b": True}]}]
 
 
@@ -233,10 +313,122 @@ def test_every_kind_of_mask_reads_the_same_on_both_decoders(tmp_path: Path) -> N
     assert resources["aws_instance.r4_2"].after == {}  # an inert object mask over a null after: a new {}, as before
     assert resources["aws_instance.r4_0"].after is resources["aws_instance.r4_0"].before  # inert: one object
     assert resources["aws_instance.r9_0"].after is not resources["aws_instance.r9_0"].before  # marks `a`
+    unknown = resources["aws_instance.r14_1"].after
+    assert list(unknown) == ["id", "tags", "a", "x", "z"] and unknown["z"] is unknown["id"] is not None
+    assert unknown["tags"] == {"a": "b"} and list(resources["aws_instance.r14_2"].after) == ["z", "a", "id"]
 
 
-def test_the_fast_path_builds_resources_in_their_field_order() -> None:
-    # plan_fast.FastPlan.change_resources passes Resource's first sixteen fields by position.
-    assert tuple(f.name for f in dataclasses.fields(Resource))[:16] == (
-        "address", "type", "name", "mode", "module", "index", "actions", "action_reason", "previous_address",
-        "deposed", "before", "after", "before_sensitive", "after_sensitive", "references", "origin")
+def test_masks_of_one_length_are_told_apart_by_their_bytes(tmp_path: Path) -> None:
+    # The fast path finds a mask by its text's length first, then compares the bytes: texts of one length
+    # (``{"a":true}``/``{"b":true}``, ``false``/``{"a":{}}``...), one after the other and interleaved, must each read
+    # as themselves; so must a before of four bytes that is not null (``{  }``).
+    masks = ['{"a":true}', '{"b":true}', '{"a":true}', '{"c":[1]}', '{"c":{}}', '{"d":{}}', "false", '{"a":{}}']
+    entries = []
+    for n, (unknown, sensitive) in enumerate(zip(masks, [*masks[3:], *masks[:3]], strict=True)):
+        if sensitive == '{"c":[1]}':
+            sensitive = '{"c":[true]}'
+        unknown = unknown.replace("[1]", "[true]")
+        before = "{  }" if n % 3 == 0 else ("null" if n % 3 == 1 else '{"a":1,"b":2,"c":[3],"d":{"e":4}}')
+        entries.append(f'{{"address":"aws_instance.r{n}","type":"aws_instance","name":"r{n}","change":{{'
+                       f'"actions":["update"],"before":{before},"after":{{"a":1,"b":2,"c":[3],"d":{{"e":4}}}},'
+                       f'"after_unknown":{unknown},"before_sensitive":{sensitive},"after_sensitive":{sensitive}}}}}')
+    path = tmp_path / "plan.json"
+    path.write_text('{"format_version":"1.2","resource_changes":[' + ",".join(entries) + "]}", encoding="utf-8")
+    assert not _fast_loader_declines(path)
+    _assert_same(path, tmp_path)
+    with _backend("msgspec"):
+        resources = {r.address: r for r in load_plan(str(path))}
+    assert resources["aws_instance.r0"].before == {} and resources["aws_instance.r1"].before is None
+    assert [str(resources[f"aws_instance.r{n}"].after["a"]) for n in range(3)] != ["1", "1", "1"]
+    assert resources["aws_instance.r1"].after["a"] == 1 and resources["aws_instance.r1"].after["b"] != 2
+    assert resources["aws_instance.r0"].after_sensitive == {"c": [True]}
+    assert resources["aws_instance.r1"].after_sensitive == {"c": {}}
+    assert resources["aws_instance.r2"].after_sensitive == {"d": {}}
+    assert resources["aws_instance.r3"].after_sensitive is False
+    assert resources["aws_instance.r4"].after_sensitive == {"a": {}}
+    assert resources["aws_instance.r5"].after_sensitive is resources["aws_instance.r7"].after_sensitive  # shared
+
+
+def test_the_fast_path_sets_every_field_of_a_resource_as_its_init_would() -> None:
+    # plan_fast.FastPlan.change_resources makes each Resource with object.__new__ and sets its slots one by one.
+    # Given the sixteen fields read from the plan, the rest must be what Resource.__init__ gives (a field added to
+    # the model and not to the loop reads as missing here, not as a default nobody set).
+    doc = _plan().build()
+    doc["resource_changes"][0].update(index=2, action_reason="replace_because_tainted", deposed="d-1",
+                                      previous_address="aws_security_group.old", module_address="module.x")
+    plan = plan_fast.decode(_text(doc).encode())
+    assert plan is not None
+    built = plan.change_resources("plan.json")
+    from_plan = [f.name for f in dataclasses.fields(Resource)][:16]
+    assert from_plan[-2:] == ["references", "origin"]
+    for res in built:
+        twin = Resource(**{name: getattr(res, name) for name in from_plan})
+        assert [(f.name, getattr(res, f.name)) for f in dataclasses.fields(Resource)] == [
+            (f.name, getattr(twin, f.name)) for f in dataclasses.fields(Resource)]
+    assert [r.deposed for r in built] == ["d-1", None]
+    assert built[0].references == {} and built[0].references is not built[1].references  # one dict each
+
+
+def test_the_long_integer_probe_finds_exactly_the_runs_longer_than_python_reads() -> None:
+    # Runs of the limit's length and one more, at every offset around the probes (every ``limit`` bytes), among
+    # shorter runs, digits at probes that belong to short runs, and a run ending the file: the probe answers as
+    # a search of the whole text does.
+    import re
+    import sys
+
+    saved = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(640)
+    try:
+        limit = 640
+        longer = re.compile(rb"[0-9]{%d}" % (limit + 1))
+        for length in (limit - 1, limit, limit + 1, 2 * limit + 5):
+            for offset in (0, 1, 2, limit - 3, limit - 2, limit - 1, limit, limit + 1, 2 * limit - 1):
+                for filler in (b"x", b"1 "):
+                    data = (filler * (3 * limit))[:offset] + b"7" * length + b"]" + filler * limit
+                    assert plan_fast._has_long_integer(data) is bool(longer.search(data)), (length, offset, filler)
+                    data = (filler * (3 * limit))[:offset] + b"7" * length
+                    assert plan_fast._has_long_integer(data) is bool(longer.search(data)), (length, offset, filler)
+    finally:
+        sys.set_int_max_str_digits(saved)
+
+
+def _multiline_by_search(data: bytes) -> bool:
+    """The spelling ``plan_fast._multiline`` had: the key first, then a newline between it and the text's end."""
+    start = data.find(b'"resource_changes"')
+    if start < 0:
+        return False
+    end = len(data)
+    while end > start and data[end - 1] in b" \t\r\n":
+        end -= 1
+    return data.find(b"\n", start, end) >= 0
+
+
+@pytest.mark.parametrize("text", [
+    b'{"resource_changes":[]}', b'{"resource_changes":[]}\n', b'{"resource_changes":[]}\r\n \t\n',
+    b'{\n"format_version":"1.2","resource_changes":[]}', b'{"resource_changes":\n[]}',
+    b'{"resource_changes":[]\n}\n', b'{"format_version":"1.2"}', b'{\n"format_version":"1.2"\n}\n', b"\n", b"",
+    b'{"a":"\\n"}\n\n', b'{"resource_changes":[]}\n\n\n',
+])
+def test_a_plan_spans_lines_exactly_when_its_resource_changes_do(text: bytes) -> None:
+    assert plan_fast._multiline(text) is _multiline_by_search(text)
+
+
+def test_a_change_s_two_sensitivity_masks_are_read_apart(tmp_path: Path) -> None:
+    # The fast path takes after_sensitive from before_sensitive when their bytes are equal: masks of one length
+    # that differ, one side absent (False) beside false or {}, and the same text on both sides.
+    pairs = [('{"a":true}', '{"b":true}'), ('{"b":true}', '{"a":true}'), ("false", None), (None, "false"),
+             (None, "{}"), ("{}", None), ('{"a":true}', '{"a":true}'), (None, None), ("true", "false")]
+    entries = []
+    for n, (before, after) in enumerate(pairs):
+        masks = "".join(f',"{key}":{text}' for key, text in (("before_sensitive", before),
+                                                              ("after_sensitive", after)) if text is not None)
+        entries.append(f'{{"address":"aws_instance.s{n}","type":"aws_instance","name":"s{n}","change":{{'
+                       f'"actions":["update"],"before":{{"a":1}},"after":{{"a":2}}{masks}}}}}')
+    path = tmp_path / "plan.json"
+    path.write_text('{"format_version":"1.2","resource_changes":[' + ",".join(entries) + "]}", encoding="utf-8")
+    assert not _fast_loader_declines(path)
+    _assert_same(path, tmp_path)
+    with _backend("msgspec"):
+        read = [(r.before_sensitive, r.after_sensitive) for r in load_plan(str(path))]
+    assert read == [({"a": True}, {"b": True}), ({"b": True}, {"a": True}), (False, False), (False, False),
+                    (False, {}), ({}, False), ({"a": True}, {"a": True}), (False, False), (True, False)]

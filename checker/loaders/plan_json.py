@@ -67,12 +67,16 @@ def _fast_resources(data: bytes, source: str, origin: str) -> list[Resource] | N
         text = data.decode("utf-8") if plan.multiline else None
         if plan.changes is None:  # no resource_changes: the planned_values (rare), read the reference way
             resources = build_resources(None, lambda: _module_resources(plan.planned_values()),
-                                        lambda seen: plan.prior_resources(seen, origin), plan.configuration, origin,
+                                        lambda seen: plan.prior_resources(
+                                            {address for address, deposed in seen if deposed is None}, origin),
+                                        plan.configuration, origin,
                                         text)
         else:
             resources = plan.change_resources(origin)
-            seen = {(res.address, res.deposed) for res in resources}
-            _add_unchanged(resources, seen, plan.prior_resources(seen, origin))
+            # prior_resources skips the addresses of the plan's own (not deposed) resources and each one it has
+            # yielded: a set of strings, half the cost of (address, deposed) pairs; _add_unchanged's starts empty.
+            _add_unchanged(resources, set(), plan.prior_resources(
+                {res.address for res in resources if res.deposed is None}, origin))
             finish_resources(resources, plan.configuration, origin, text)
         if text is None:
             _attach_plan_lines(resources, "", origin)  # compact: every resource on line 1, as the reference does
