@@ -23,6 +23,7 @@ from natpolicy.rego.builtins import refuse_unknown_calls
 from natpolicy.rego.engine import UNDEFINED, EvaluationError, PolicySyntaxError, RegoEngine
 from natpolicy.rego.engines import create_engine, installed_engines
 from natpolicy.rego.guards import engine_refusals, refuse_for_engine
+from natpolicy.rego.input_json import loads
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.regorus_else import bind_else_values
 from natpolicy.rego.regorus_heads import bind_heads
@@ -82,6 +83,17 @@ def engine(request: pytest.FixtureRequest) -> RegoEngine:
     return create_engine(request.param)
 
 
+def probe_input(engine: RegoEngine, probe: dict[str, Any]) -> Any:
+    """The probe's input as natpolicy prepares it: ``input_json`` is a JSON file's text (a plan's, as
+    natpolicy.rego.child hands it: as it is where the engine parses JSON, else read by input_json), where a
+    number's text matters (`-0`, which YAML cannot give); ``input`` a document."""
+    if "input_json" in probe:
+        from_text = getattr(engine, "prepare_input_json", None)
+        return from_text(probe["input_json"]) if from_text is not None else \
+            engine.prepare_input(loads(probe["input_json"]))
+    return engine.prepare_input(probe.get("input") or {})
+
+
 def outcome(engine: RegoEngine, probe: dict[str, Any]) -> tuple[str, str]:
     """("ok" | "refused" | "error" | "silent", detail) of one probe on one engine."""
     source = probe["source"]
@@ -103,7 +115,7 @@ def outcome(engine: RegoEngine, probe: dict[str, Any]) -> tuple[str, str]:
     except EvaluationError as exc:
         return "refused", exc.message
     try:
-        value = engine.evaluate(compiled, entry, engine.prepare_input(probe.get("input") or {}))
+        value = engine.evaluate(compiled, entry, probe_input(engine, probe))
     except EvaluationError as exc:
         return "error", exc.message
     expected = UNDEFINED if probe.get("undefined") else probe.get("expect")

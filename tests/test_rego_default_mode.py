@@ -20,7 +20,7 @@ from natpolicy.rego.engine import UNDEFINED, EvaluationError, PolicySyntaxError,
 from natpolicy.rego.engines import create_engine
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.source import scan_module
-from tests.test_rego_conformance import ENGINES, KNOWN_SILENT, PROBES, outcome
+from tests.test_rego_conformance import ENGINES, KNOWN_SILENT, PROBES, outcome, probe_input
 
 
 @pytest.fixture(scope="module", params=ENGINES)
@@ -44,7 +44,7 @@ def default_answer(engine: RegoEngine, probe: dict[str, Any]) -> tuple[str, Any]
     try:
         compiled = engine.compile({"p.rego": guarded(probe)}, None, [entry],
                                   rego_version=probe.get("rego_version", "v1"))
-        return "ok", engine.evaluate(compiled, entry, engine.prepare_input(probe.get("input") or {}))
+        return "ok", engine.evaluate(compiled, entry, probe_input(engine, probe))
     except (EvaluationError, PolicySyntaxError) as exc:
         return "stop", str(exc)
 

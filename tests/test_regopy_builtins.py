@@ -28,7 +28,8 @@ def test_calls_are_renamed_on_their_line_and_only_calls() -> None:
     assert out.splitlines()[2:5] == ["ceil_rule := 1", "y := input.format_int", "z := count([1])"]
     edits, sites = builtin_call_edits(tokens(source))
     assert len(edits) == 3
-    assert [name for _, name in sites] == ["object.union_n", "strings.replace_n"]  # ceil never stops
+    # ceil stops only from 1e21 up (OPA writes every digit, regopy 1e+21: rego24)
+    assert [name for _, name in sites] == ["ceil", "object.union_n", "strings.replace_n"]
     assert builtin_call_edits(tokens("package p\nx := count([1])\n")) == ([], [])
 
 
@@ -53,9 +54,11 @@ def test_trim_space_trims_every_unicode_space_as_opa() -> None:
 
 
 def test_round_ceil_and_floor_from_2_63_up_answer_as_opa() -> None:
-    # regopy 1.5.2's own round(1e21) was -9223372036854775808 (a 64-bit conversion); OPA's is 1e21
-    assert answer("[[round(n), ceil(n), floor(n)] | some n in input.a]", {"a": [1e21, -9.3e18]}) \
-        == [[1e21] * 3, [-9.3e18] * 3]
+    # regopy 1.5.2's own round(-9.3e18) went through a 64-bit conversion; OPA's is the number itself
+    assert answer("[[round(n), ceil(n), floor(n)] | some n in input.a]", {"a": [-9.3e18]}) == [[-9.3e18] * 3]
+    # from 1e21 up OPA writes the integer with every digit (FloatToNumber 'f'), regopy 1e+21: each stops (rego24)
+    for call in ("round", "ceil", "floor"):
+        stops(f"{call}(input.n)", call, {"n": 1e21})
     # near misses: below 2^63, and halves, as before
     assert answer("[[round(n), ceil(n), floor(n)] | some n in input.a]", {"a": [9.2e18, -2.5, 2**60]}) \
         == [[9.2e18] * 3, [-3, -2, -3], [2**60] * 3]

@@ -27,7 +27,8 @@ from typing import Any
 
 from natpolicy.rego.go_json_numbers import go_float64_text, note_computed_text
 
-__all__ = ["opa_divide", "opa_minus", "opa_multiply", "opa_plus", "opa_product", "opa_sum", "rounded_to_64_bits"]
+__all__ = ["opa_abs", "opa_divide", "opa_minus", "opa_multiply", "opa_plus", "opa_product", "opa_round", "opa_sum",
+           "rounded_to_64_bits"]
 
 _MANTISSA_BITS = 64  # big.Float's precision for a number read from text (SetString with precision 0)
 # The integers regorus 0.13.0 holds exactly (an i64, or a u64 from 2^63 up), from an extension as from the input
@@ -83,6 +84,38 @@ def _aggregate(name: str, values: Any, start: Fraction, step: Any) -> int | floa
         raise ValueError("product: OPA's answer is -0, which regorus cannot hold apart from 0; natpolicy refuses "
                          "it: run with --rego-engine opa")
     return _handed_back(name, total, bits)
+
+
+def opa_abs(a: Any) -> int | float:
+    """OPA's ``abs`` (topdown/arithmetic.go ``opAbs``): an integer exactly, anything else as a big.Float read from
+    the number's text and written by ``FloatToNumber`` (``Text('g', -1)`` for a non-integer): ``abs(-1234567.5)``
+    is ``1.2345675e+06``, which ``json.marshal`` writes so; regorus' own abs held 1234567.5, which it wrote
+    ``1234567.5`` (measured). The text is noted as arithmetic's is (``_handed_back``)."""
+    _unary_operand("abs", a)
+    if isinstance(a, int):
+        return _held_integer("abs", abs(a))
+    return _handed_back("abs", abs(_read(a)))
+
+
+def opa_round(a: Any) -> int:
+    """OPA's ``round`` (``arithRound``): half away from zero, the half added to the 64-bit big.Float (so rounded
+    to 64 bits) before the integer part is taken. Its integer result is written by ``FloatToNumber`` with ``'f'``:
+    every digit (``1000000000000000000000`` for ``round(1e21)``), where regorus wrote its f64 (``1e+21``), so a
+    result past what regorus holds as an integer (2^64) stops (``_held_integer``), as numbers_opa's ``ceil`` and
+    ``floor`` do. An integer operand is its own answer (OPA's int path, or a 64-bit big.Float holding it)."""
+    def half_away(value: Fraction) -> int:
+        return math.trunc(_rounded(value + (Fraction(-1, 2) if value < 0 else Fraction(1, 2))))
+    _unary_operand("round", a)
+    if isinstance(a, int):
+        return a
+    return _held_integer("round", half_away(_read(a)))
+
+
+def _unary_operand(name: str, a: Any) -> None:
+    if isinstance(a, bool) or not isinstance(a, (int, float)):
+        raise TypeError(f"{name}: operand 1 must be number")
+    if isinstance(a, float) and not math.isfinite(a):
+        raise ValueError(f"{name}: operand 1 is not a finite number")
 
 
 def rounded_to_64_bits(value: Fraction) -> Fraction:

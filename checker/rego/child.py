@@ -109,6 +109,7 @@ class _TooDeep(Exception):
 def _prepare(engine: Any, plan: dict[str, Any]) -> Any:
     """The engine's input for one plan: its text as it is where the engine parses JSON itself."""
     from natpolicy.rego.depth import MAX_INPUT_DEPTH, depth_over
+    from natpolicy.rego.input_json import loads
 
     text = plan.get("text")
     if text is None:
@@ -121,7 +122,7 @@ def _prepare(engine: Any, plan: dict[str, Any]) -> Any:
     saved = sys.getrecursionlimit()
     sys.setrecursionlimit(_frames() + MAX_INPUT_DEPTH + 100)  # json.loads fails past it, never the C stack
     try:
-        value = json.loads(text)
+        value = loads(text)  # an integer -0 read as -0.0, as conftest hands it to OPA (input_json)
     except RecursionError:
         raise _TooDeep(MAX_INPUT_DEPTH) from None
     finally:

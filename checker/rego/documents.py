@@ -31,12 +31,13 @@ def is_yaml(path: str) -> bool:
 
 def read_documents(path: str, display: str) -> list[Any]:
     """The documents of one JSON or YAML file (a YAML file may hold several)."""
-    from natpolicy.loaders.plan_text import decode, parse_json, read_bytes
+    from natpolicy.loaders.plan_text import decode, read_bytes
+    from natpolicy.rego.input_json import parse_input_json
 
     text = decode(read_bytes(path), display)
     if is_yaml(path):
         return parse_yaml_documents(text, display)
-    return [parse_json(text, display, "a JSON document")]
+    return [parse_input_json(text, display, "a JSON document")]  # an integer -0 read as -0.0 (input_json)
 
 
 def parse_yaml_documents(text: str, display: str) -> list[Any]:

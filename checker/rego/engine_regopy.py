@@ -357,9 +357,9 @@ _LONG_FLOAT = ("the {where} holds a number of more than 15 significant digits, w
 _MARSHAL = re.compile(r"\b(?:json|yaml)\s*\.\s*marshal")
 # Handed as 0 instead, it would compare as OPA compares but print 0 in json.marshal, sprintf's arrays and object keys
 # (OPA: -0); handed as the text -0, it reads as below 0. A document holding it is rare: it stops, as a long float.
-_NEGATIVE_ZERO = ("the {where} holds -0.0, which regopy 1.5.2 holds unequal to 0 inside arrays, sets and objects "
-                  "(`[-0.0] == [0]` is false there, true in OPA) and writes -0.0 in json.marshal (OPA: -0): run with "
-                  "--rego-engine regorus")
+_NEGATIVE_ZERO = ("the {where} holds a negative zero (-0 or -0.0), which regopy 1.5.2 holds unequal to 0 "
+                  "inside arrays, sets and objects (`[-0.0] == [0]` is false there, true in OPA) and writes -0.0 in "
+                  "json.marshal (OPA: -0): run with --rego-engine regorus")
 
 
 _PRINTED_ERROR = re.compile(r"^(?P<message>[^\n]+)\n-- (?P<module>.+?):(?P<line>\d+):(?P<col>\d+)[ \t]*$", re.MULTILINE)

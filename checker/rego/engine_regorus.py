@@ -85,7 +85,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from natpolicy.rego.arith_opa import opa_divide, opa_minus, opa_multiply, opa_plus, opa_product, opa_sum
+from natpolicy.rego.arith_opa import (
+    opa_abs,
+    opa_divide,
+    opa_minus,
+    opa_multiply,
+    opa_plus,
+    opa_product,
+    opa_round,
+    opa_sum,
+)
 from natpolicy.rego.arith_regorus import ARITH_EXTENSIONS, arith_site_line, arithmetic_for_regorus
 from natpolicy.rego.case_opa import opa_lower, opa_upper
 from natpolicy.rego.cidr_opa import opa_cidr_contains
@@ -94,6 +103,7 @@ from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError
 from natpolicy.rego.go_json_numbers import (
     NUMBER_KEY,
     NUMBERS_EXTENSION,
+    answer_number,
     forget_computed_texts,
     holds_negative_zero,
     number_key_written_otherwise,
@@ -126,6 +136,7 @@ from natpolicy.rego.regorus_heads import bind_heads, head_site
 from natpolicy.rego.regorus_helpers import without_repeated_helpers
 from natpolicy.rego.regorus_iteration import iterables_for_regorus
 from natpolicy.rego.regorus_negation import negations_for_regorus
+from natpolicy.rego.regorus_negative_zero import negative_zero_stop
 from natpolicy.rego.regorus_object_keys import keys_to_check
 from natpolicy.rego.regorus_order import (
     MIXED_SET_QUERY,
@@ -147,7 +158,7 @@ from natpolicy.rego.runes_opa import (
     opa_rune_text_checked,
 )
 from natpolicy.rego.semver_opa import opa_semver_is_valid, rand_intn_for_engine
-from natpolicy.rego.source import char_line_col, rule_line, scan_module
+from natpolicy.rego.source import rule_line
 from natpolicy.rego.sprintf_opa import opa_sprintf
 from natpolicy.rego.strings_opa import opa_format_int, opa_substring
 from natpolicy.rego.subset_opa import opa_object_subset
@@ -261,11 +272,11 @@ class RegorusEngine:
                 engine.add_policy(name, text)
             except RuntimeError as exc:
                 raise syntax_error(str(exc), modules) from None
-        sprintf_site = _sprintf_site(modules)
+        zero_stop = negative_zero_stop(modules)  # a call showing a negative zero otherwise (regorus_negative_zero)
         if data:
             data_text = json.dumps(data)
-            if sprintf_site and holds_negative_zero(data_text):
-                raise EvaluationError(_NEGATIVE_ZERO.format(site=sprintf_site, where="data"), "regorus_negative_zero")
+            if zero_stop and holds_negative_zero(data_text):
+                raise EvaluationError(zero_stop.format(where="data"), "regorus_negative_zero")
             engine.add_data_json(data_text)
         try:
             # The whole-module checks (unsafe variables, unknown references)
@@ -275,14 +286,13 @@ class RegorusEngine:
             raise syntax_error(str(exc), modules) from None
         orders = any(ORDER_REFUSED in _for_regorus(source, v0[name], False, refs[name], contexts[name], keyed)
                      for name, source in modules.items())
-        return _Compiled(engine, orders=orders, modules=dict(modules), v0=v0, sprintf_site=sprintf_site)
+        return _Compiled(engine, orders=orders, modules=dict(modules), v0=v0, zero_stop=zero_stop)
 
     def evaluate(self, compiled: Any, entrypoint: str, prepared_input: Any) -> Any:
         engine = compiled.engine
         try:
-            if compiled.sprintf_site and prepared_input.negative_zero():
-                raise EvaluationError(_NEGATIVE_ZERO.format(site=compiled.sprintf_site, where="input"),
-                                      "regorus_negative_zero")
+            if compiled.zero_stop and prepared_input.negative_zero():
+                raise EvaluationError(compiled.zero_stop.format(where="input"), "regorus_negative_zero")
             if compiled.input is not prepared_input:
                 compiled.input = None
                 _set_input(engine, prepared_input.text)
@@ -301,7 +311,8 @@ class RegorusEngine:
             raise panic_error(exc) from None
         finally:
             report_prints(engine.take_prints())
-        results = json.loads(text).get("result") or []
+        # A whole float past 64 bits is answered as OPA answers conftest's number: Go's text of it (answer_number).
+        results = json.loads(text, parse_float=answer_number).get("result") or []
         if not results:
             return UNDEFINED
         expressions = results[0].get("expressions") or []
@@ -392,6 +403,9 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension(VALID_EXTENSION, 1, opa_re2_valid_pattern)
     for operator, compute in (("+", opa_plus), ("-", opa_minus), ("*", opa_multiply), ("/", opa_divide)):
         engine.add_extension(ARITH_EXTENSIONS[operator], 2, compute)
+    # OPA's own: abs writes a non-integer as arithmetic does (1.2345675e+06); round stops past 2^64, as ceil does.
+    engine.add_extension("abs", 1, opa_abs)
+    engine.add_extension("round", 1, opa_round)
     return engine
 
 
@@ -407,27 +421,12 @@ def _set_input(engine: Any, text: str) -> None:
 @dataclass
 class _Prepared:
     text: str
-    zero: bool | None = None  # holds a negative zero (holds_negative_zero), found once, where a policy has sprintf
+    zero: bool | None = None  # holds a negative zero (holds_negative_zero), found once, where a policy may show it
 
     def negative_zero(self) -> bool:
         if self.zero is None:
             self.zero = holds_negative_zero(self.text)
         return self.zero
-
-
-# regorus hands an extension -0.0 as the integer 0, so natpolicy's sprintf prints an array, set or object holding
-# it with 0 where OPA prints the number's text -0 (conftest hands a negative zero so): measured `[0]`, OPA `[-0]`.
-_NEGATIVE_ZERO = ("{site}: sprintf, and the {where} holds a negative zero, which regorus 0.13.0 hands sprintf as 0 "
-                  "(OPA prints it -0 inside an array, set or object); natpolicy stops here (regopy stops on a "
-                  "negative zero of the input or data too)")
-def _sprintf_site(modules: Mapping[str, str]) -> str | None:
-    """``module:line:column`` of the first ``sprintf`` call of the modules (the module scan's calls: code only)."""
-    for name, source in modules.items():
-        offset = next((call.offset for call in scan_module(source).calls if call.name == "sprintf"), None)
-        if offset is not None:
-            line, column = char_line_col(source, offset)
-            return f"{name}:{line}:{column}"
-    return None
 
 
 @dataclass
@@ -439,7 +438,7 @@ class _Compiled:
     orders: bool = False  # the modules hold regorus_order's functions, which may stop a query
     modules: Mapping[str, str] | None = None
     v0: Mapping[str, bool] | None = None  # each module read as Rego v0 (its appended functions without `if`)
-    sprintf_site: str | None = None  # the first sprintf's module:line:column
+    zero_stop: str | None = None  # the stop at the first call showing a negative zero otherwise (its {where} unfilled)
 
 
 def _at_minus_site(message: str, modules: Mapping[str, str] | None, v0: Mapping[str, bool] | None) -> str:

@@ -22,8 +22,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["NUMBER_KEY", "NUMBERS_EXTENSION", "forget_computed_texts", "go_float64_text", "holds_negative_zero",
-           "note_computed_text", "number_key_written_otherwise", "opa_json_numbers"]
+__all__ = ["NUMBER_KEY", "NUMBERS_EXTENSION", "answer_number", "forget_computed_texts", "go_float64_text",
+           "holds_negative_zero", "note_computed_text", "number_key_written_otherwise", "opa_json_numbers"]
 
 NUMBERS_EXTENSION = "__natpolicy_json_numbers"
 
@@ -52,6 +52,22 @@ def go_float64_text(value: float) -> str:
         # (`1e-07`, `1.5e+21`); encoding/json then trims the zero of a negative one-digit exponent.
         return re.sub(r"e-0([0-9])$", r"e-\1", repr(value))
     return format(Decimal(repr(value)), "f")  # strconv 'f', shortest digits: no exponent, no trailing zero
+
+
+def answer_number(text: str) -> int | float:
+    """A float of regorus' answer (its JSON text) as the number OPA answers: a whole one from 2^53 below 1e21 is
+    the integer of Go's text of it. conftest hands OPA an input integer past 64 bits as a float64 written by
+    ``encoding/json`` (``18446744073709551617`` as ``18446744073709552000``), which a rule's value holds as that
+    text; regorus holds the float and answered ``1.8446744073709552e+19`` (rego_differential --strings, seed 36002;
+    regopy answered the integer). Every other float is the float (from 1e21 Go writes ``1e+21`` too)."""
+    value = float(text)
+    if value.is_integer() and _WHOLE_AS_TEXT <= abs(value) < 1e21:
+        return int(Decimal(go_float64_text(value)))  # below 1e16 that text ends `.0` (repr's)
+    return value
+
+
+# Below 2^53 a whole float's Go text is its value's digits (regorus answers such a float as the integer anyway).
+_WHOLE_AS_TEXT = 2.0**53
 
 
 def note_computed_text(value: float, text: str) -> None:

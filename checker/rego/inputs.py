@@ -48,9 +48,9 @@ class Document:
         """The document as Python values: ``value``, or the plan text parsed (only --combine and data.natpolicy)."""
         if self.text is None:
             return self.value
-        from natpolicy.loaders.plan_text import parse_json
+        from natpolicy.rego.input_json import parse_input_json
 
-        return parse_json(self.text, self.origin)
+        return parse_input_json(self.text, self.origin)
 
 
 @dataclass
@@ -72,8 +72,9 @@ def set_aside(paths: Sequence[str], *, staged: bool) -> SetAside:
     from natpolicy.loaders.classify import InputKind, classify
     from natpolicy.loaders.paths import display_path
     from natpolicy.loaders.plan_json import check_is_plan
-    from natpolicy.loaders.plan_text import parse_json, read_bytes
+    from natpolicy.loaders.plan_text import read_bytes
     from natpolicy.rego.documents import is_yaml, read_documents
+    from natpolicy.rego.input_json import parse_input_json
     from natpolicy.rego.plan_bytes import read_plan
 
     out = SetAside()
@@ -94,7 +95,7 @@ def set_aside(paths: Sequence[str], *, staged: bool) -> SetAside:
                 try:
                     check_is_plan(read.head, shown)
                 except InputError:
-                    read = replace(read, document=parse_json(read.text, shown))  # no plan: the policies read it
+                    read = replace(read, document=parse_input_json(read.text, shown))  # no plan: the policies read it
         except InputError:
             out.loader_paths.append(path)  # not JSON at all: the plan loader says what is wrong, as always
             continue

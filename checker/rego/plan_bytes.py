@@ -57,7 +57,8 @@ def read_plan_file(path: str, display: str) -> PlanRead:
 
 def read_plan(data: bytes, display: str) -> PlanRead:
     """``data`` as text, valid JSON, or the reference decode's one-line ``InputError``."""
-    from natpolicy.loaders.plan_text import decode, parse_json
+    from natpolicy.loaders.plan_text import decode
+    from natpolicy.rego.input_json import parse_input_json
 
     text: str | None = None
     utf8 = data
@@ -72,7 +73,7 @@ def read_plan(data: bytes, display: str) -> PlanRead:
             return PlanRead(text, head)
         return PlanRead(utf8.decode("utf-8"), head, utf8=utf8, sections=sections)
     text = text if text is not None else decode(data, display)
-    return PlanRead(text, None, parse_json(text, display))
+    return PlanRead(text, None, parse_input_json(text, display))  # -0 read as -0.0 (input_json)
 
 
 def sections_text(sections: dict[str, Any], keys: frozenset[str]) -> bytes:

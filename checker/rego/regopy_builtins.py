@@ -161,6 +161,7 @@ _SEARCHES = frozenset({"contains", "endswith", "trim_suffix", "strings.any_suffi
 _MISALIGNED = ("text holding a control character and a search that may match inside its escape (`\\n` holds "
                "`n`), or text holding `\"`, `\\` or a control character and a search holding one too: regopy 1.5.2 "
                "searches the JSON-escaped form (contains(\"a\\nb\", \"n\") was true)")
+_HUGE = "a number from 1e21 up (OPA writes the integer with every digit, regopy 1.5.2 as 1e+21)"
 # The calls that may stop the query, and on what values (engine_regopy's message names each with its line).
 STOPPING = {
     "base64.is_valid": "a string holding a line break, `\"` or `\\`",
@@ -174,6 +175,11 @@ STOPPING = {
                  "or, where its value is not only compared or computed with, text OPA keeps as the number's own "
                  "(`12.00`, `1e2`, `+5`, `05`: no integer index, written as it stands by json.marshal and sprintf)",
     "format_int": "a base other than 2, 8, 10 and 16 (OPA: an error) or a number past 2^53",
+    "abs": "a non-integer from 1e6 up or a number from 1e21 up (OPA writes the result as its arithmetic does: "
+           "1.2345675e+06, 1000000000000000000000)",
+    "ceil": _HUGE,
+    "floor": _HUGE,
+    "round": _HUGE,
     "units.parse": "text holding a space, `\"` or `\\`, or that regopy 1.5.2 cannot read (OPA stops there)",
     "units.parse_bytes": "text holding a space, `\"` or `\\`, a unit OPA does not know (\"1B\"; OPA stops there), "
                          "or an amount that is no integer (\"1.5\": OPA truncates it, regopy does not)",
@@ -215,15 +221,23 @@ _SPACES = " \u0085\u00a0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B))
 _BYTES = "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)(e[+-]?[0-9]+)?([kmgtpe]i?b?)?$"
 
 # regopy 1.5.2's abs of a non-integer below 1e-6 is 0 (abs(3e-08); measured: it goes through six decimals, as
-# its fast input once did); negating is exact, so abs is computed from the sign.
+# its fast input once did); negating is exact, so abs is computed from the sign. OPA writes abs' result as its
+# arithmetic does (FloatToNumber: Text('g', -1) for a non-integer, 'f' for an integer): a non-integer from 1e6 up
+# (`1.2345675e+06`; regopy `1234567.5`) and a whole number from 1e21 up (every digit; regopy `1e+21`) stop, as
+# do ceil, floor and round of a number from 1e21 up (measured 2026-12-07). Below 1e-4 both write `1.5e-06`.
 BUILTIN_HELPERS = private_locals(f"""
-__natpolicy_abs(x) := x if {{ is_number(x); x > 0 }}
-__natpolicy_abs(x) := 0 - x if {{ is_number(x); x < 0 }}
-__natpolicy_abs(x) := 0 if {{ is_number(x); x == 0 }}
-__natpolicy_abs(x) := abs(x) if not is_number(x)
-__natpolicy_ceil(x) := 1 if {{ is_number(x); x < 0; x > -1 }} else := x if __natpolicy_whole(x) else := ceil(x)
-__natpolicy_floor(x) := 0 if {{ is_number(x); x < 0; x > -1 }} else := x if __natpolicy_whole(x) else := floor(x)
-__natpolicy_round(x) := x if __natpolicy_whole(x) else := round(x)
+__natpolicy_abs(x) := {REFUSE}([x]) if {{
+  is_number(x); __natpolicy_huge(x)
+}} else := {REFUSE}([x]) if {{
+  is_number(x); abs(x) >= 1000000; floor(x) != x
+}} else := x if {{ is_number(x); x > 0 }} else := 0 - x if {{ is_number(x); x < 0 }} else := 0 if {{
+  is_number(x); x == 0 }} else := abs(x)
+__natpolicy_huge(x) if {{ is_number(x); abs(x) >= 1e21 }}
+__natpolicy_ceil(x) := {REFUSE}([x]) if __natpolicy_huge(x) else := 1 if {{ is_number(x); x < 0; x > -1 }}
+  else := x if __natpolicy_whole(x) else := ceil(x)
+__natpolicy_floor(x) := {REFUSE}([x]) if __natpolicy_huge(x) else := 0 if {{ is_number(x); x < 0; x > -1 }}
+  else := x if __natpolicy_whole(x) else := floor(x)
+__natpolicy_round(x) := {REFUSE}([x]) if __natpolicy_huge(x) else := x if __natpolicy_whole(x) else := round(x)
 __natpolicy_whole(x) if {{ is_number(x); abs(x) >= 9007199254740992 }}
 __natpolicy_format_int(x, b) := {REFUSE}([x, b]) if {{
   is_number(x); not {{2, 8, 10, 16}}[b]

@@ -56,9 +56,9 @@ def _sprintf_detail(detail: str) -> str:
         return _EXTENSION_ERROR.sub("", detail) + " (natpolicy refuses what it cannot print exactly as OPA does)"
     if _OWN_EXTENSION_ERROR.match(detail):
         return _OWN_EXTENSION_ERROR.sub("", detail)
-    if detail == "not an i64":  # regorus hands Python no integer past 64 bits
-        return ("not an i64: an integer past 64 bits reached sprintf, which natpolicy formats as OPA does but "
-                "regorus cannot hand it; natpolicy refuses it")
+    if detail == "not an i64":  # regorus hands Python no integer past 64 bits (nor a whole f64 past them: 1e21)
+        return ("not an i64: an integer past 64 bits reached sprintf, abs, round, ceil, floor or another builtin "
+                "natpolicy answers as OPA does, and regorus cannot hand it over; natpolicy refuses it")
     if detail.startswith("TypeError: unhashable type"):  # a Python set cannot hold a list, dict or set
         return (f"{detail}: a set of arrays, objects or sets (or an object keyed by them) reached sprintf, which "
                 "natpolicy formats as OPA does but regorus cannot hand it; natpolicy refuses it")
