@@ -96,3 +96,22 @@ def test_a_token_in_any_field_is_redacted_also_after_findings_that_share_the_oth
     assert result.findings == [_field_by_field(f) for f in findings]
     assert (result.findings[1] != tainted) == (where != "nowhere")
     assert result.findings[0] is plain and result.findings[2] is plain  # nothing to redact: the very object
+
+
+def test_the_written_out_trigger_program_is_the_one_re_compiles() -> None:
+    import _sre  # type: ignore[import-not-found]
+    import sys
+    from re import _compiler, _parser  # type: ignore[attr-defined]
+
+    if (sys.version_info[:2], _sre.MAGIC) != redact._TRIGGER_PROGRAM_FOR:
+        return  # another matcher: _compile_trigger compiles the pattern (the next test)
+    program = _compiler._code(_parser.parse(redact._TRIGGER_PATTERN, 0), 0)
+    assert list(redact._TRIGGER_PROGRAM) == [int(op) for op in program]
+    compiled = redact._compile_trigger()
+    assert compiled == re.compile(redact._TRIGGER_PATTERN)  # Pattern equality: pattern, flags and program
+    assert (compiled.flags, compiled.groups, compiled.groupindex) == (re.UNICODE, 0, {})
+
+
+def test_another_matcher_compiles_the_trigger_pattern(monkeypatch) -> None:
+    monkeypatch.setattr(redact, "_TRIGGER_PROGRAM_FOR", ((2, 7), 0))
+    assert redact._compile_trigger() == re.compile(redact._TRIGGER_PATTERN)
