@@ -191,3 +191,22 @@ def test_one_flow_log_with_an_unknown_vpc_id_covers_every_vpc_it_refers_to(plan:
     plan.noop("aws_vpc.by_id", {"id": "vpc-0abc", "cidr_block": "10.9.0.0/16"})
     flow_log(plan, "aws_flow_log.by_id", vpc_id="vpc-0abc")
     assert findings_of(plan, "FLOW") == [("FLOW001", "aws_vpc.third")]
+
+
+def test_an_empty_vpc_id_names_no_vpc(plan: PlanBuilder) -> None:
+    # A VPC's empty id is no id: a flow log's empty vpc_id does not cover it.
+    plan.noop("aws_vpc.main", {"id": "", "cidr_block": "10.0.0.0/16"})
+    flow_log(plan, "aws_flow_log.main", vpc_id="")
+    assert findings_of(plan, "FLOW") == [("FLOW001", "aws_vpc.main")]
+
+
+def test_a_flow_log_naming_the_vpcs_id_before_apply_covers_it(plan: PlanBuilder) -> None:
+    # Either side's id counts, the one before apply too (a replaced VPC whose new id is unknown).
+    plan.replace("aws_vpc.main", {"id": "vpc-0abc", "cidr_block": "10.0.0.0/16"}, {"cidr_block": "10.1.0.0/16"},
+                 unknown=["id"])
+    flow_log(plan, "aws_flow_log.main", vpc_id="vpc-0abc")
+    plan.update("aws_vpc.other", {"id": "vpc-old", "cidr_block": "10.2.0.0/16"},
+                {"id": "vpc-new", "cidr_block": "10.2.0.0/16"})
+    flow_log(plan, "aws_flow_log.other", vpc_id="vpc-new")
+    plan.noop("aws_vpc.third", {"id": "vpc-3", "cidr_block": "10.3.0.0/16"})
+    assert findings_of(plan, "FLOW") == [("FLOW001", "aws_vpc.third")]
