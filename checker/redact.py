@@ -21,8 +21,6 @@ Imports nothing of natpolicy's but its word trie.
 from __future__ import annotations
 
 import _sre  # type: ignore[import-not-found]  # re's matcher (no stub): see _compile_trigger
-import base64
-import binascii
 import functools
 import re
 import sys
@@ -50,6 +48,8 @@ _LITERALS = ("AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat
 
 def _base64_cores(literal: bytes) -> list[str]:
     """What ``literal`` always looks like in base64, at each of the three byte alignments."""
+    import base64  # here and in _base64_spans only: a run whose texts hold no base64 core skips its import (3 M)
+
     cores = []
     for offset in range(3):
         low = base64.b64encode(b"\x00" * offset + literal + b"\x00\x00").decode()
@@ -289,6 +289,9 @@ def _base64_spans(text: str) -> Iterator[tuple[int, int]]:
         run = run_match.group(0)
         if _base64_core().search(run) is None:
             continue
+        import base64
+        import binascii
+
         end = run_match.end()
         while end < len(text) and text[end] == "=" and end - run_match.end() < 2:
             end += 1

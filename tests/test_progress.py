@@ -79,6 +79,27 @@ def test_a_disabled_progress_starts_no_thread() -> None:
     assert progress._thread is None
 
 
+def test_a_disabled_progress_imports_no_threading() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom natpolicy.progress import Progress\n"
+            "with Progress(False, '') as p, p.step('x'):\n    pass\nprint('threading' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False"
+
+
+def test_a_step_after_close_starts_a_thread_that_stops_at_once() -> None:
+    stream = io.StringIO()
+    progress = Progress(True, "", after=0.0, stream=stream)
+    progress.close()
+    with progress.step("late"):
+        assert progress._thread is not None
+        progress._thread.join(timeout=5)
+        assert not progress._thread.is_alive()
+    assert stream.getvalue() == ""
+
+
 @pytest.mark.parametrize(("options", "pre_commit", "enabled"), [
     ({}, False, True),
     ({"quiet": True}, False, False),

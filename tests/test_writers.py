@@ -174,3 +174,42 @@ def test_concurrent_runs_never_leave_invalid_json(tmp_path: Path) -> None:
     assert final["summary"]["findings"] in (30, 40, 50, 60)
     assert set(seen) <= {30, 40, 50, 60}
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("plan")) == ["report.json"]
+
+
+def test_the_temporary_file_is_made_as_mkstemp_makes_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """safe_write names and opens its temporary file itself (no tempfile import): same folder, prefix,
+    suffix, length, mode and flags as ``tempfile.mkstemp``; a taken name is passed over."""
+    import stat
+    import tempfile
+
+    from natpolicy import safe_write
+
+    assert safe_write._TEMP_FLAGS == tempfile._bin_openflags  # type: ignore[attr-defined]
+    assert safe_write._TEMP_ATTEMPTS == tempfile.TMP_MAX
+    fd, temp = safe_write._make_temp(tmp_path, ".report.sarif.", ".tmp")
+    os.close(fd)
+    theirs_fd, theirs = tempfile.mkstemp(dir=tmp_path, prefix=".report.sarif.", suffix=".tmp")
+    os.close(theirs_fd)
+    assert os.path.isabs(temp) and os.path.dirname(temp) == os.path.dirname(theirs) == str(tmp_path)
+    assert len(os.path.basename(temp)) == len(os.path.basename(theirs))
+    assert os.path.basename(temp).startswith(".report.sarif.") and temp.endswith(".tmp")
+    assert stat.S_IMODE(os.stat(temp).st_mode) == stat.S_IMODE(os.stat(theirs).st_mode) == 0o600
+
+    (tmp_path / "x.00000000.tmp").write_text("taken")
+    draws = iter([b"\x00" * 4, b"\x00" * 4, b"\x01" * 4])
+    monkeypatch.setattr(safe_write.os, "urandom", lambda n: next(draws))
+    fd, again = safe_write._make_temp(tmp_path, "x.", ".tmp")
+    os.close(fd)
+    assert os.path.basename(again) == "x.01010101.tmp"
+    monkeypatch.setattr(safe_write.os, "urandom", lambda n: b"\x00" * 4)
+    monkeypatch.setattr(safe_write, "_TEMP_ATTEMPTS", 3)
+    with pytest.raises(FileExistsError, match="No usable temporary file name found"):
+        safe_write._make_temp(tmp_path, "x.", ".tmp")
+
+
+def test_a_report_write_imports_no_tempfile(tmp_path: Path) -> None:
+    code = ("import sys\nfrom natpolicy.safe_write import write_text\n"
+            f"write_text({str(tmp_path / 'r.txt')!r}, 'x')\nprint('tempfile' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False"
+    assert (tmp_path / "r.txt").read_text() == "x"
