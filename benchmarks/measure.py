@@ -77,11 +77,29 @@ def median_cpu(samples: Sequence[Sample]) -> float:
     return statistics.median(s.cpu for s in samples)
 
 
-def natpolicy_cmd(plan: Path, sarif: Path) -> list[str]:
+def natpolicy_head(python: str = sys.executable) -> list[str]:
+    """How a user starts natpolicy under ``python``: the console script beside it if present."""
+    script = Path(python).with_name("natpolicy")
+    return [str(script)] if script.is_file() else [python, "-m", "natpolicy"]
+
+
+def natpolicy_cmd(plan: Path, sarif: Path, python: str = sys.executable) -> list[str]:
     """The command a user runs, through the installed console script if present."""
-    script = Path(sys.executable).with_name("natpolicy")
-    head = [str(script)] if script.is_file() else [sys.executable, "-m", "natpolicy"]
-    return [*head, "check", str(plan), "--format", "sarif", "--output", str(sarif)]
+    return [*natpolicy_head(python), "check", str(plan), "--format", "sarif", "--output", str(sarif)]
+
+
+def install_kind(python: str = sys.executable) -> str:
+    """``editable`` or ``regular``: how natpolicy is installed for ``python`` (PEP 610's direct_url.json).
+
+    An editable install puts setuptools' finder in a ``.pth`` file, which imports ``pathlib``, ``re`` and
+    ``urllib.parse`` as the interpreter starts and adds a lookup to the package's import, so the two kinds
+    of install are timed apart.
+    """
+    probe = ("import importlib.metadata as m, json; t = m.distribution('natpolicy').read_text('direct_url.json'); "
+             "print('editable' if t and json.loads(t).get('dir_info', {}).get('editable') else 'regular')")
+    # Run from / so that a checkout's own ``natpolicy.egg-info`` (found through the current directory) is not read.
+    got = subprocess.run([python, "-c", probe], capture_output=True, text=True, cwd="/")
+    return got.stdout.strip() or "unknown"
 
 
 def checkov_cmd(plan: Path) -> list[str]:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """natpolicy end to end on generated plans: wall time and peak RSS, beside a bare ``json.load``.
 
-    python benchmarks/run.py [--sizes 1000,10000,50000] [--runs 5] [--write]
+    python benchmarks/run.py [--sizes 1000,10000,50000] [--runs 5] [--python PATH] [--write]
 
 Each size runs ``natpolicy check plan.json --format sarif --output out.sarif``
 as a subprocess (after one warm-up run that fills the page cache), and in the
@@ -16,6 +16,9 @@ all three alike. It reports medians and peak RSS and checks issue 20's goals:
 
 and shows the 10k plans with hundreds of NAT deletions (also as ``count``
 instances of one module) and two 10k plans read with ``--jobs 1`` and ``--jobs 2``.
+``--python`` runs natpolicy and the yardstick under another interpreter (a venv
+where natpolicy is installed as ``pip install .`` installs it, which is what
+pre-commit and CI users run; the header says which kind of install was timed).
 ``--write`` puts the tables into ``benchmarks/RESULTS.md``. Speed is measured
 here, never asserted in the test suite.
 """
@@ -36,10 +39,12 @@ from measure import (  # noqa: E402
     OUT,
     Sample,
     generate,
+    install_kind,
     machine,
     median_cpu,
     median_of,
     natpolicy_cmd,
+    natpolicy_head,
     natpolicy_version,
     replace_block,
     run_once,
@@ -75,10 +80,10 @@ def _with_env(env: dict[str, str], fn):  # type: ignore[no-untyped-def]
         os.environ.update(old)
 
 
-def measure_side_by_side(plan: Path, runs: int, *, reference: bool = True) -> dict[str, list[Sample]]:
+def measure_side_by_side(plan: Path, runs: int, python: str, *, reference: bool = True) -> dict[str, list[Sample]]:
     """natpolicy, the yardstick and (optionally) natpolicy on the json decoder, interleaved round by round."""
     sarif = OUT / (plan.stem + ".sarif")
-    cmds = {"natpolicy": natpolicy_cmd(plan, sarif), "json.load": [sys.executable, "-c", YARDSTICK, str(plan)]}
+    cmds = {"natpolicy": natpolicy_cmd(plan, sarif, python), "json.load": [python, "-c", YARDSTICK, str(plan)]}
     envs = {"natpolicy": {}, "json.load": {}}
     if reference:
         cmds["reference decode"] = cmds["natpolicy"]
@@ -92,21 +97,19 @@ def measure_side_by_side(plan: Path, runs: int, *, reference: bool = True) -> di
     return out
 
 
-def measure_version(runs: int) -> float:
-    script = Path(sys.executable).with_name("natpolicy")
-    cmd = [str(script)] if script.is_file() else [sys.executable, "-m", "natpolicy"]
+def measure_version(runs: int, python: str) -> float:
+    cmd = natpolicy_head(python)
     run_once([*cmd, "--version"])
     return median_of([run_once([*cmd, "--version"]) for _ in range(max(runs, 5))])[0]
 
 
-def measure_jobs(plan: Path, runs: int) -> dict[int, tuple[float, float]]:
+def measure_jobs(plan: Path, runs: int, python: str) -> dict[int, tuple[float, float]]:
     """Two copies of ``plan`` in one run, read serially and by two workers (same output, checked)."""
     copies = [OUT / f"jobs-{i}-{plan.name}" for i in (1, 2)]
     for copy in copies:
         if not copy.is_file():
             shutil.copyfile(plan, copy)
-    script = Path(sys.executable).with_name("natpolicy")
-    head = [str(script)] if script.is_file() else [sys.executable, "-m", "natpolicy"]
+    head = natpolicy_head(python)
     reports = {jobs: OUT / f"jobs{jobs}.json" for jobs in (1, 2)}
     cmds = {jobs: [*head, "check", *map(str, copies), "--format", "json", "--output", str(reports[jobs]),
                    "--jobs", str(jobs)] for jobs in (1, 2)}
@@ -126,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,10000,50000")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--python", default=sys.executable,
+                        help="the interpreter to time natpolicy and the yardstick under (default: this one)")
     parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -146,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     by_n: dict[int, tuple[float, float, float]] = {}
     for label, plan, n in plans:
-        got = measure_side_by_side(plan, args.runs, reference=n is not None and n >= 10000)
+        got = measure_side_by_side(plan, args.runs, args.python, reference=n is not None and n >= 10000)
         wall, rss = median_of(got["natpolicy"])
         floor, floor_rss = median_of(got["json.load"])
         ref = (f"{median_of(got['reference decode'])[0]:.2f} s | {median_of(got['reference decode'])[1]:.0f} MiB"
@@ -171,19 +176,22 @@ def main(argv: list[str] | None = None) -> int:
         verdicts.append(f"- 50k: time(50k) / time(10k) = {ratio:.2f} (goal ≤ {TARGET_SCALING:.0f}): "
                         f"**{'met' if ratio <= TARGET_SCALING else 'MISSED'}**; peak RSS {rss:.0f} MiB "
                         f"(goal ≤ {TARGET_RSS_50K:.0f} MiB): **{'met' if rss <= TARGET_RSS_50K else 'MISSED'}**")
-    version = measure_version(args.runs)
+    version = measure_version(args.runs, args.python)
     verdicts.append(f"- `natpolicy --version`: {version * 1000:.0f} ms (goal ≤ {TARGET_VERSION * 1000:.0f} ms): "
                     f"**{'met' if version <= TARGET_VERSION else 'MISSED'}**")
     if 10000 in sizes:
-        jobs = measure_jobs(plans[sizes.index(10000)][1], args.runs)
+        jobs = measure_jobs(plans[sizes.index(10000)][1], args.runs, args.python)
         verdicts.append(f"- two 10k plans in one run: `--jobs 1` {jobs[1][0]:.2f} s ({jobs[1][1]:.0f} MiB), "
                         f"`--jobs 2` {jobs[2][0]:.2f} s ({jobs[2][1]:.0f} MiB), same report")
 
     info = machine()
+    kind = {"editable": "an editable", "regular": "a regular (`pip install .`)"}.get(install_kind(args.python),
+                                                                              "an unknown")
     body = "\n".join([
         f"natpolicy {natpolicy_version()}, Python {info['python']}, {info['nproc']} CPUs ({info['cpu']}), "
         f"{info['memory']} RAM, {info['os']}; load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())} "
         "when written.",
+        f"natpolicy timed as {kind} install{'' if args.python == sys.executable else ' (`--python`)'}.",
         "Command: `natpolicy check plan.json --format sarif --output plan.sarif`; yardstick: "
         "`python -c 'json.load(plan)'` (collector off); reference decode: natpolicy with "
         "`NATPOLICY_PLAN_DECODER=json`. One warm-up run each, then the rounds interleaved; wall times are "
