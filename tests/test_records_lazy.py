@@ -196,7 +196,7 @@ def test_a_spec_handed_to_dataclass_becomes_a_field() -> None:
 
 
 @needs_lazy
-def test_a_plan_run_imports_no_dataclasses(tmp_path: Any) -> None:
+def test_a_plan_run_imports_neither_dataclasses_nor_inspect(tmp_path: Any) -> None:
     """The fixture plan checked to SARIF in a fresh interpreter; then both still work as ever in it."""
     code = (
         "import sys\n"
@@ -204,7 +204,7 @@ def test_a_plan_run_imports_no_dataclasses(tmp_path: Any) -> None:
         f"sys.argv = ['natpolicy', 'check', {str(FIXTURE)!r}, '--format', 'sarif',"
         f" '--output', {str(tmp_path / 'out.sarif')!r}, '--no-progress']\n"
         "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
-        "print('@@', sorted(m for m in ('dataclasses',) if m in sys.modules))\n"
+        "print('@@', sorted(m for m in ('dataclasses', 'inspect', 'typing_extensions') if m in sys.modules))\n"
         "import dataclasses, typing_extensions\n"
         "from natpolicy.model import Resource\n"
         "print('@@', [f.name for f in dataclasses.fields(Resource)][:2], typing_extensions.__name__)\n"
