@@ -4,13 +4,12 @@ from __future__ import annotations
 import codecs
 import io
 import sys
-from dataclasses import field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from natpolicy.check import Severity
 from natpolicy.errors import UsageError
-from natpolicy.records import record
+from natpolicy.records import field, record, replace
 from natpolicy.runner import RunResult
 
 if TYPE_CHECKING:

@@ -19,13 +19,13 @@ plan was mapped to (``--source-root``, else the working directory).
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from natpolicy.address import module_path, module_prefix
 from natpolicy.findings import Finding, RelatedLocation
 from natpolicy.model import ResourceModel, SourceLocation
+from natpolicy.records import replace
 
 if TYPE_CHECKING:
     from natpolicy.loaders.sourcemap import SourceIndex

@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from natpolicy.model import Resource, ResourceModel
-from natpolicy.records import record
+from natpolicy.records import field, record
 
-# ``record`` is re-exported: rules declare their own value types with it and import only the model and this base.
-__all__ = ["Severity", "Violation", "Note", "BaseCheck", "ResourceCheck", "GraphCheck", "record", "rule_family"]
+# ``record`` and ``field`` are re-exported: rules declare their own value types with them and import only the model
+# and this base (``field`` is ``dataclasses.field`` to a type checker; ``natpolicy.records`` says why it is its own).
+__all__ = ["Severity", "Violation", "Note", "BaseCheck", "ResourceCheck", "GraphCheck", "field", "record",
+           "rule_family"]
 
 
 def rule_family(rule_id: str) -> str:

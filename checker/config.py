@@ -18,7 +18,6 @@ import re
 import stat
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import field
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from typing import Any
 from natpolicy.address import strip_instance_keys
 from natpolicy.check import BaseCheck, rule_family
 from natpolicy.errors import UsageError
-from natpolicy.records import record
+from natpolicy.records import field, record
 
 __all__ = [
     "CONFIG_NAMES",
@@ -632,7 +631,7 @@ def merged_options(opts: Any, config: Config) -> Any:
     and ``rego-version``; ``soft-fail`` and ``all-namespaces``, ``download-modules``, ``require-modules``,
     ``live``, ``live-required``, ``combine``, ``fail-on-warn`` and ``strict-builtin-errors`` can only be switched on.
     """
-    from dataclasses import replace
+    from natpolicy.records import replace
 
     return replace(
         opts,

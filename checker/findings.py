@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from natpolicy.check import Severity
 from natpolicy.model import SourceLocation
-from natpolicy.records import record
+from natpolicy.records import field, record
 
 if TYPE_CHECKING:
     from hashlib import sha256

@@ -11,12 +11,11 @@ note (nothing natpolicy runs is skipped).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import field
 
 from natpolicy.errors import UsageError
 from natpolicy.findings import Finding
 from natpolicy.foreign_ids import Equivalent, is_foreign, lookup, unmapped_reason
-from natpolicy.records import record
+from natpolicy.records import field, record
 
 __all__ = ["ForeignSelection", "split_selection"]
 

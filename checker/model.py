@@ -41,7 +41,6 @@ the bare prefix when a keyed form of it is in the same list.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
-from dataclasses import field
 from operator import attrgetter
 from typing import Any, TypeVar
 
@@ -57,7 +56,7 @@ from natpolicy.address import (
 )
 
 # The shared eq/hash/repr of ``record`` keep import cheap (natpolicy.records, stdlib only).
-from natpolicy.records import record
+from natpolicy.records import field, record
 
 __all__ = [
     "UNKNOWN",

@@ -36,13 +36,18 @@ assigning a name that is not a field raises ``FrozenInstanceError`` (as it does 
 where Python 3.11's ``dataclass`` raises a ``TypeError`` from ``super()``, its guard naming the
 class from before ``slots`` rebuilt it.
 
-For type checkers ``record`` *is* ``dataclass``.
+On Python 3.11 a plan run imports no ``dataclasses`` (nor the ``inspect`` it imports: about 35 M
+instructions): ``field`` and ``replace`` here are ``natpolicy.record_fields``' and ``record`` keeps each
+class's fields as specs, building ``__dataclass_fields__`` and ``__dataclass_params__`` (the same
+``Field`` objects and parameters ``dataclass`` makes) when first read. The ``__init__`` default that
+stands for a default factory is ``record``'s own ``<factory>`` marker, not ``dataclass``'s object.
+Elsewhere ``field`` and ``replace`` are ``dataclasses``' own.
+
+For type checkers ``record`` *is* ``dataclass``, and ``field`` and ``replace`` are ``dataclasses``'.
 """
 from __future__ import annotations
 
 import abc
-import dataclasses
-import inspect
 import sys
 from collections.abc import Callable
 from operator import attrgetter
@@ -50,7 +55,9 @@ from reprlib import recursive_repr
 from types import CellType, CodeType, FunctionType, MemberDescriptorType
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["record"]
+from natpolicy.record_fields import MISSING, Described, FieldSpec, Pending, add_slots, dataclasses_module
+
+__all__ = ["field", "record", "replace"]
 
 _OWN_METHODS = ("__eq__", "__hash__", "__repr__")
 
@@ -116,12 +123,24 @@ def _repr_of(names: list[str]) -> Callable[[Any], str]:
     return __repr__
 
 
+class _Factory:
+    """The default an ``__init__`` parameter with a default factory has (``dataclass``'s marker, the same text)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+_HAS_DEFAULT_FACTORY: Any = _Factory()
+
+
 def _record(cls: type, options: dict[str, Any]) -> type:
     eq = options.pop("eq", True)
     repr_ = options.pop("repr", True)
     if (options.get("order") or options.get("unsafe_hash")
             or any(name in cls.__dict__ for name in _OWN_METHODS)):
-        return dataclasses.dataclass(cls, eq=eq, repr=repr_, **options)
+        return _dataclass(cls, eq=eq, repr=repr_, **options)
     frozen = bool(options.get("frozen"))
     own_init = options.get("init", True) and _init_is_ours(cls, options)
     if own_init:
@@ -132,14 +151,21 @@ def _record(cls: type, options: dict[str, Any]) -> type:
         # read from its text signature with ``tokenize`` and ``ast`` (about 3 M instructions a class);
         # ``_add_init`` writes the description from the real ``__init__`` below, as dataclass would.
         cls.__doc__ = cls.__name__
-    built: Any = (_fields_only(cls, options) if own_init and _FIELDS_ONLY
-                  else dataclasses.dataclass(cls, eq=False, repr=False, **options))
-    params = built.__dataclass_params__
-    params.eq, params.repr = eq, repr_
-    fields = dataclasses.fields(built)
+    built: Any
+    fields: tuple[FieldSpec, ...]
+    if own_init and _FIELDS_ONLY and not set(options) - _FIELDS_ONLY_OPTIONS and not _has_real_fields(cls):
+        built, fields = _fields_only(cls, options, (True, repr_, eq, False, False, frozen))
+    else:
+        built = _dataclass(cls, eq=False, repr=False, **options)
+        params = built.__dataclass_params__
+        params.eq, params.repr = eq, repr_
+        fields = tuple(_spec_of(f) for f in dataclasses_module().fields(built))
+        if own_init:
+            if len(fields) != len(built.__dataclass_fields__):
+                raise TypeError(f"record: {cls.__qualname__} has pseudo-fields; use dataclasses.dataclass")
+            params.init, params.frozen = True, frozen
     if own_init:
         _add_init(built, fields, frozen, bool(options.get("slots")), had_doc)
-        params.init, params.frozen = True, frozen
     if repr_:
         built.__repr__ = _named(_repr_of([f.name for f in fields if f.repr]), built, "__repr__")
     if eq:
@@ -152,15 +178,50 @@ def _record(cls: type, options: dict[str, Any]) -> type:
     return built
 
 
+def _is_real_field(value: Any) -> bool:
+    """Whether ``value`` is a ``dataclasses.Field`` (none exists before ``dataclasses`` is imported)."""
+    dc = sys.modules.get("dataclasses")
+    return dc is not None and isinstance(value, dc.Field)
+
+
+def _has_real_fields(cls: type) -> bool:
+    if "dataclasses" not in sys.modules:  # no Field exists yet (a plan run's case)
+        return False
+    annotations = cls.__dict__.get("__annotations__", {})
+    return (any(_is_real_field(value) for value in cls.__dict__.values())
+            or any(_is_real_field(getattr(cls, name, None)) for name in annotations))
+
+
+def _dataclass(cls: Any, **options: Any) -> Any:
+    """``dataclasses.dataclass(cls, **options)``, the class's field specs made real ``Field`` objects first."""
+    for name, value in list(cls.__dict__.items()):
+        if isinstance(value, FieldSpec):
+            setattr(cls, name, value.made())
+    return dataclasses_module().dataclass(cls, **options)
+
+
+def _spec_of(made: Any) -> FieldSpec:
+    """A ``dataclasses.Field``'s values as a spec (``record`` reads fields in one form)."""
+    dc = dataclasses_module()
+
+    def ours(value: Any) -> Any:
+        return MISSING if value is dc.MISSING else value
+    spec = FieldSpec(ours(made.default), ours(made.default_factory), made.init, made.repr, made.hash, made.compare,
+                      made.metadata, ours(made.kw_only))
+    spec.name, spec.type = made.name, made.type
+    return spec
+
+
 # What ``dataclass`` does for a class whose ``__init__`` and guards ``record`` writes, without it.
 
-# Python 3.11's ``dataclass`` (the version CI and the benchmarks run): its steps are copied from there,
-# and ``tests/test_records.py`` holds the result against ``dataclass`` twins. Elsewhere ``dataclass``.
-_FIELDS_ONLY = sys.version_info[:2] == (3, 11)
+# Python 3.11's ``dataclass`` (the version CI and the benchmarks run; from 3.11.3, whose ``_add_slots`` drops the
+# old ``__weakref__``): its steps are copied from there, and ``tests/test_records.py`` holds the result against
+# ``dataclass`` twins. Elsewhere ``dataclass``.
+_FIELDS_ONLY = sys.version_info[:2] == (3, 11) and sys.version_info >= (3, 11, 3)
 _FIELDS_ONLY_OPTIONS = frozenset({"init", "frozen", "slots", "weakref_slot", "match_args"})
 
 
-def _fields_only(cls: Any, options: dict[str, Any]) -> Any:
+def _fields_only(cls: Any, options: dict[str, Any], params: tuple[bool, ...]) -> tuple[Any, tuple[FieldSpec, ...]]:
     """``dataclass(cls, init=False, repr=False, eq=False, frozen=False, **options)``, step by step as 3.11 takes it.
 
     With ``init``, ``repr``, ``eq`` and ``frozen`` off (``record`` adds those methods itself), what is
@@ -169,48 +230,48 @@ def _fields_only(cls: Any, options: dict[str, Any]) -> Any:
     keyword-only or ``init=False`` field), each ``_get_field`` finds a plain field: the string tests it
     makes for those words per field (two regular-expression matches and module lookups) are what
     ``dataclass`` spent most of its 300,000 instructions a class on (17.8 M of a small plan's run).
+    The ``Field`` objects and the parameters themselves wait until someone reads them (:class:`Described`),
+    so that a plan run imports no ``dataclasses``; the checks ``dataclass`` makes happen here, with its words.
     """
-    if set(options) - _FIELDS_ONLY_OPTIONS:
-        return dataclasses.dataclass(cls, eq=False, repr=False, **options)
-    cls.__dataclass_params__ = dataclasses._DataclassParams(  # type: ignore[attr-defined]
-        False, False, False, False, False, False)  # init, repr, eq, order, unsafe_hash, frozen as passed
+    pending = Pending((), params)
+    cls.__dataclass_params__ = Described(pending, False)
     annotations = cls.__dict__.get("__annotations__", {})
-    found: dict[str, dataclasses.Field[Any]] = {}
-    made: Any  # a dataclasses.Field (its private _field_type too)
+    found: dict[str, FieldSpec] = {}
     for name, annotation in annotations.items():  # dataclasses._get_field
-        default = getattr(cls, name, dataclasses.MISSING)
-        if isinstance(default, dataclasses.Field):
+        default = getattr(cls, name, MISSING)
+        if isinstance(default, FieldSpec):
             made = default
         else:
             if isinstance(default, MemberDescriptorType):
-                default = dataclasses.MISSING  # a slot of the class's own __slots__: no default
-            made = dataclasses.field(default=default)
+                default = MISSING  # a slot of the class's own __slots__: no default
+            made = FieldSpec(default, MISSING, True, True, None, True, None, MISSING)
         made.name, made.type = name, annotation
-        made._field_type = dataclasses._FIELD  # type: ignore[attr-defined]
-        if made.kw_only is dataclasses.MISSING:
+        if made.kw_only is MISSING:
             made.kw_only = False
         if made.default.__class__.__hash__ is None:
             raise ValueError(f"mutable default {type(made.default)} for field {made.name} is not allowed: "
                              "use default_factory")
         found[name] = made
     for made in found.values():
-        if isinstance(getattr(cls, made.name, None), dataclasses.Field):
-            if made.default is dataclasses.MISSING:
+        if isinstance(getattr(cls, made.name, None), FieldSpec):
+            if made.default is MISSING:
                 delattr(cls, made.name)
             else:
                 setattr(cls, made.name, made.default)
     for name, value in cls.__dict__.items():
-        if isinstance(value, dataclasses.Field) and name not in annotations:
+        if isinstance(value, FieldSpec) and name not in annotations:
             raise TypeError(f"{name!r} is a field but has no type annotation")
-    cls.__dataclass_fields__ = found
+    pending.fields = tuple(found.values())
+    cls.__dataclass_fields__ = Described(pending, True)
     # The hash action for eq=False, frozen=False, unsafe_hash=False is none; the class has a docstring
     # (``_record`` gives it one first); every field is a positional ``__init__`` parameter.
     if options.get("match_args", True) and "__match_args__" not in cls.__dict__:
         cls.__match_args__ = tuple(found)  # type: ignore[misc]
     if options.get("slots"):
-        cls = dataclasses._add_slots(cls, False, options.get("weakref_slot", False))  # type: ignore[attr-defined]
+        cls = add_slots(cls, tuple(found), options.get("weakref_slot", False))
+    pending.cls = cls
     abc.update_abstractmethods(cls)
-    return cls
+    return cls, pending.fields
 
 
 # ``__init__`` without a compile per class.
@@ -221,7 +282,6 @@ _TEMPLATE_NAMES = frozenset({"self", "_HAS_DEFAULT_FACTORY", "__dataclass_builti
 _PLACEHOLDER = "__record_field_{}__"
 _FACTORY = "__record_factory_{}__"
 _FIELD_WORDS = ("ClassVar", "InitVar", "KW_ONLY")  # annotations ``dataclass`` treats specially
-_HAS_DEFAULT_FACTORY = getattr(dataclasses, "_HAS_DEFAULT_FACTORY", None)
 _shapes: dict[tuple[bool, int, tuple[int, ...], bool], CodeType] = {}
 
 
@@ -230,8 +290,11 @@ def _init_is_ours(cls: type, options: dict[str, Any]) -> bool:
 
     Conservative: anything ``dataclass`` treats specially in ``__init__`` goes to it.
     """
-    if (_HAS_DEFAULT_FACTORY is None or options.get("kw_only") or "__init__" in cls.__dict__
+    # A dataclass base: looked for in the bases' own namespaces first, so that a lazily described record base
+    # is not described by the look (``hasattr`` would read it); then as ``dataclass`` finds it.
+    if (options.get("kw_only") or "__init__" in cls.__dict__
             or (options.get("frozen") and ("__setattr__" in cls.__dict__ or "__delattr__" in cls.__dict__))
+            or any("__dataclass_fields__" in base.__dict__ for base in cls.__mro__[1:])
             or any(hasattr(base, "__dataclass_fields__") for base in cls.__mro__[1:])):
         return False
     annotations = cls.__dict__.get("__annotations__", {})
@@ -241,8 +304,8 @@ def _init_is_ours(cls: type, options: dict[str, Any]) -> bool:
             or any(word in "\n".join(map(str, annotations.values())) for word in _FIELD_WORDS)):
         return False
     for name in annotations:
-        value = cls.__dict__.get(name)
-        if isinstance(value, dataclasses.Field) and (not value.init or value.kw_only is True):
+        value: Any = cls.__dict__.get(name)
+        if (isinstance(value, FieldSpec) or _is_real_field(value)) and (not value.init or value.kw_only is True):
             return False
     return True
 
@@ -294,19 +357,17 @@ def shape_source(frozen: bool, count: int, factories: tuple[int, ...], post_init
     return f"def __create_fn__({', '.join(outer)}):\n def __init__({','.join(params)}):\n{body}\n return __init__\n"
 
 
-def _add_init(cls: Any, fields: tuple[dataclasses.Field[Any], ...], frozen: bool, slots: bool,
+def _add_init(cls: Any, fields: tuple[FieldSpec, ...], frozen: bool, slots: bool,
               had_doc: bool) -> None:
     """``__init__`` (and a frozen class's guards) as ``dataclass`` would have added them."""
-    if len(fields) != len(cls.__dataclass_fields__):
-        raise TypeError(f"record: {cls.__qualname__} has pseudo-fields; use dataclasses.dataclass")
-    seen_default: dataclasses.Field[Any] | None = None
+    seen_default: FieldSpec | None = None
     for f in fields:  # dataclass's own check, with its words (3.13 names the default too)
-        if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING:
+        if f.default is not MISSING or f.default_factory is not MISSING:
             seen_default = f
         elif seen_default is not None:
             after = f" {seen_default.name!r}" if sys.version_info >= (3, 13) else ""
             raise TypeError(f"non-default argument {f.name!r} follows default argument{after}")
-    factories = tuple(i for i, f in enumerate(fields) if f.default_factory is not dataclasses.MISSING)
+    factories = tuple(i for i, f in enumerate(fields) if f.default_factory is not MISSING)
     post_init = hasattr(cls, "__post_init__")
     code = _shape_code(frozen, len(fields), factories, post_init)
     names = {_PLACEHOLDER.format(i): f.name for i, f in enumerate(fields)}
@@ -320,9 +381,9 @@ def _add_init(cls: Any, fields: tuple[dataclasses.Field[Any], ...], frozen: bool
              **{_FACTORY.format(i): fields[i].default_factory for i in factories}}
     module = sys.modules.get(cls.__module__)
     init = FunctionType(code, module.__dict__ if module else {}, "__init__",
-                        tuple(_HAS_DEFAULT_FACTORY if f.default is dataclasses.MISSING else f.default
-                              for f in fields if f.default is not dataclasses.MISSING
-                              or f.default_factory is not dataclasses.MISSING) or None,
+                        tuple(_HAS_DEFAULT_FACTORY if f.default is MISSING else f.default
+                              for f in fields if f.default is not MISSING
+                              or f.default_factory is not MISSING) or None,
                         tuple(CellType(outer[name]) for name in code.co_freevars))
     init.__annotations__ = {**{f.name: f.type for f in fields}, "return": None}
     cls.__init__ = _named(init, cls, "__init__")
@@ -332,13 +393,15 @@ def _add_init(cls: Any, fields: tuple[dataclasses.Field[Any], ...], frozen: bool
         text_sig = _signature_text(init, fields)
         if text_sig is None:
             try:
+                import inspect
+
                 text_sig = str(inspect.signature(cls)).replace(" -> None", "")
             except (TypeError, ValueError):
                 text_sig = ""
         cls.__doc__ = cls.__name__ + text_sig
 
 
-def _signature_text(init: Any, fields: tuple[dataclasses.Field[Any], ...]) -> str | None:
+def _signature_text(init: Any, fields: tuple[FieldSpec, ...]) -> str | None:
     """``str(inspect.signature(cls)).replace(" -> None", "")`` for the ``__init__`` above, or ``None``: ask inspect.
 
     Only for string annotations (a module with ``from __future__ import annotations``), which
@@ -351,7 +414,7 @@ def _signature_text(init: Any, fields: tuple[dataclasses.Field[Any], ...]) -> st
         if not isinstance(made.type, str):
             return None
         part = f"{made.name}: {made.type!r}"
-        if made.default is not dataclasses.MISSING or made.default_factory is not dataclasses.MISSING:
+        if made.default is not MISSING or made.default_factory is not MISSING:
             part += f" = {default!r}"
         parts.append(part)
     return f"({', '.join(parts)}) -> None".replace(" -> None", "")
@@ -361,12 +424,12 @@ def _add_frozen(cls: Any, names: tuple[str, ...], slots: bool) -> None:
     """``dataclass``'s frozen guards, as closures; slotted classes pickle by their fields' values."""
     def __setattr__(self: Any, name: str, value: Any) -> None:
         if type(self) is cls or name in names:
-            raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+            raise dataclasses_module().FrozenInstanceError(f"cannot assign to field {name!r}")
         super(cls, self).__setattr__(name, value)
 
     def __delattr__(self: Any, name: str) -> None:
         if type(self) is cls or name in names:
-            raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+            raise dataclasses_module().FrozenInstanceError(f"cannot delete field {name!r}")
         super(cls, self).__delattr__(name)
 
     cls.__setattr__ = _named(__setattr__, cls, "__setattr__")
@@ -381,11 +444,11 @@ def _add_frozen(cls: Any, names: tuple[str, ...], slots: bool) -> None:
 
 
 def _getstate(self: Any) -> list[Any]:
-    return [getattr(self, f.name) for f in dataclasses.fields(self)]
+    return [getattr(self, f.name) for f in dataclasses_module().fields(self)]
 
 
 def _setstate(self: Any, state: list[Any]) -> None:
-    for f, value in zip(dataclasses.fields(self), state, strict=False):  # as dataclass reads it
+    for f, value in zip(dataclasses_module().fields(self), state, strict=False):  # as dataclass reads it
         object.__setattr__(self, f.name, value)
 
 
@@ -397,5 +460,12 @@ def _record_decorator(cls: type | None = None, /, **options: Any) -> Any:
 
 if TYPE_CHECKING:
     from dataclasses import dataclass as record
+    from dataclasses import field, replace
+elif _FIELDS_ONLY:
+    from natpolicy.record_fields import field, replace
+
+    record = _record_decorator
 else:
+    from dataclasses import field, replace
+
     record = _record_decorator

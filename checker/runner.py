@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import field
 from typing import Any
 
 from natpolicy.address import ADDRESS_IN_TEXT
@@ -11,7 +10,7 @@ from natpolicy.findings import Finding
 from natpolicy.gc_pause import paused_gc
 from natpolicy.model import UNKNOWN, FindingContext, Resource, ResourceModel, SourceLocation
 from natpolicy.outputs.severity import sarif_level
-from natpolicy.records import record
+from natpolicy.records import field, record
 
 
 @record

@@ -16,7 +16,6 @@ import datetime as _dt
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,7 +27,7 @@ from natpolicy.findings import Finding
 from natpolicy.foreign_skips import ForeignSkip, foreign_reason, parse_foreign
 from natpolicy.loaders.paths import TERRAFORM_CODE_SUFFIXES
 from natpolicy.model import ResourceModel, SourceLocation
-from natpolicy.records import record
+from natpolicy.records import record, replace
 from natpolicy.runner import RunResult
 
 if TYPE_CHECKING:  # imported lazily at run time: only plan findings mapped to .tf need it

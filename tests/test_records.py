@@ -121,12 +121,32 @@ def test_record_behaves_as_dataclass(shape: int, options: dict[str, Any]) -> Non
             assert _shown(oa) == _shown(pa)
 
 
+def _their_marker(value: Any) -> Any:
+    """``record``'s default-factory marker read as ``dataclass``'s (the same ``<factory>``, not the same object:
+    ``record`` does not import ``dataclasses`` to write an ``__init__``)."""
+    return dataclasses._HAS_DEFAULT_FACTORY if value is records._HAS_DEFAULT_FACTORY else value  # type: ignore[attr-defined]
+
+
+def _defaults(fn: Any) -> tuple[Any, Any]:
+    return (None if fn.__defaults__ is None else tuple(map(_their_marker, fn.__defaults__))), fn.__kwdefaults__
+
+
+def _signature(fn: Any) -> inspect.Signature:
+    signature = inspect.signature(fn)
+    return signature.replace(parameters=[p.replace(default=_their_marker(p.default))
+                                         for p in signature.parameters.values()])
+
+
+def test_the_factory_marker_shows_as_dataclass_shows_its_own() -> None:
+    assert repr(records._HAS_DEFAULT_FACTORY) == repr(dataclasses._HAS_DEFAULT_FACTORY) == "<factory>"  # type: ignore[attr-defined]
+
+
 def _same_init(ours: Any, plain: Any) -> None:
     """The ``__init__`` ``dataclass`` writes and the one ``record`` gives, and the class docstring."""
     mine, theirs = ours.__init__, plain.__init__
-    assert inspect.signature(mine) == inspect.signature(theirs)
+    assert _signature(mine) == _signature(theirs)
     assert mine.__annotations__ == theirs.__annotations__
-    assert (mine.__defaults__, mine.__kwdefaults__) == (theirs.__defaults__, theirs.__kwdefaults__)
+    assert _defaults(mine) == _defaults(theirs)
     assert (mine.__name__, mine.__qualname__, mine.__module__) == (
         theirs.__name__, theirs.__qualname__, theirs.__module__)
     assert mine.__globals__ is theirs.__globals__  # where get_type_hints resolves the annotations
@@ -212,7 +232,7 @@ def test_the_options_record_passes_on_act_as_in_dataclass(options: dict[str, Any
 def test_what_record_does_not_write_goes_to_dataclass(annotations: dict[str, str], namespace: dict[str, Any],
                                                       options: dict[str, Any], frozen: bool) -> None:
     plain, ours = _pair(annotations, namespace, frozen=frozen, **options)
-    assert inspect.signature(ours.__init__) == inspect.signature(plain.__init__)
+    assert _signature(ours.__init__) == _signature(plain.__init__)
     assert ours.__dataclass_params__.init == plain.__dataclass_params__.init
     assert ours.__doc__ == plain.__doc__
     if options.get("init", True):
@@ -288,7 +308,7 @@ def test_record_shapes_is_up_to_date() -> None:
 def test_subclass_compares_and_hashes_its_own_fields(frozen: bool) -> None:
     base = _pair({"a": "int"}, frozen=frozen)
     plain, ours = _pair({"b": "int"}, {"b": 2}, bases=(base,), frozen=frozen)
-    assert inspect.signature(ours.__init__) == inspect.signature(plain.__init__)
+    assert _signature(ours.__init__) == _signature(plain.__init__)
     assert repr(ours(1)) == repr(plain(1)) == "Thing(a=1, b=2)"
     assert (ours(1, 2) == ours(1, 3)) is (plain(1, 2) == plain(1, 3)) is False
     assert (ours(1) == base[1](1)) is (plain(1) == base[0](1)) is False
@@ -400,7 +420,7 @@ def test_every_natpolicy_record_matches_its_dataclass_twin(cls: type) -> None:
     twin = _twin(cls)
     for attr in PARAMS:
         assert getattr(cls.__dataclass_params__, attr) == getattr(twin.__dataclass_params__, attr)  # type: ignore[attr-defined]
-    assert inspect.signature(cls.__init__) == inspect.signature(twin.__init__)  # type: ignore[misc]
+    assert _signature(cls.__init__) == _signature(twin.__init__)  # type: ignore[misc]
     assert (cls.__hash__ is None) == (twin.__hash__ is None)
     assert (cls.__hash__ is object.__hash__) == (twin.__hash__ is object.__hash__)
     assert getattr(cls, "__match_args__", None) == getattr(twin, "__match_args__", None)
@@ -428,7 +448,7 @@ def test_every_natpolicy_record_builds_as_its_dataclass_twin(cls: type) -> None:
     twin = _twin(cls)
     mine, theirs = cls.__init__, twin.__init__  # type: ignore[misc]
     assert mine.__annotations__ == theirs.__annotations__
-    assert (mine.__defaults__, mine.__kwdefaults__) == (theirs.__defaults__, theirs.__kwdefaults__)
+    assert _defaults(mine) == _defaults(theirs)
     assert mine.__qualname__ == f"{cls.__qualname__}.__init__"
     required = [f"v{i}" for i, f in enumerate(dataclasses.fields(cls)) if f.init
                 and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]

@@ -19,12 +19,11 @@ imports it only then: a plan-only run never loads lark.
 from __future__ import annotations
 
 import enum
-from dataclasses import field
 from pathlib import Path
 
 from natpolicy.errors import InputError
 from natpolicy.loaders.paths import display_path, has_terraform_files, is_terraform_file, plan_files_in
-from natpolicy.records import record
+from natpolicy.records import field, record
 
 __all__ = ["Classified", "InputKind", "classify"]
 

@@ -14,13 +14,12 @@ the loaders its inputs need (a plan-only run never imports the HCL stack).
 from __future__ import annotations
 
 import importlib
-from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from natpolicy.loaders.classify import Classified, InputKind
 from natpolicy.loaders.result import BlockKey, LoadResult
-from natpolicy.records import record
+from natpolicy.records import field, record
 
 if TYPE_CHECKING:
     from natpolicy.progress import Progress

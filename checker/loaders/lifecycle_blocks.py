@@ -6,9 +6,7 @@ a plan-only run should not import the reader's modules to build it.
 """
 from __future__ import annotations
 
-from dataclasses import field
-
-from natpolicy.records import record
+from natpolicy.records import field, record
 
 __all__ = ["Lifecycle", "Move"]
 

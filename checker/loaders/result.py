@@ -6,10 +6,9 @@ loader registry or the classifier.
 """
 from __future__ import annotations
 
-from dataclasses import field
 from typing import TYPE_CHECKING
 
-from natpolicy.records import record
+from natpolicy.records import field, record
 
 if TYPE_CHECKING:
     from natpolicy.loaders.lifecycle_blocks import Lifecycle

@@ -38,13 +38,12 @@ import hashlib
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from natpolicy.loaders.result import LoadResult
-from natpolicy.records import record
+from natpolicy.records import record, replace
 
 __all__ = ["SideCache", "SideKey", "WatchedReads", "code_fingerprint", "load_side", "side_key", "storable"]
 

@@ -6,10 +6,10 @@ would miss a token that markdown escaped (``ghp\\_…``) or SARIF percent-encode
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from natpolicy.findings import Finding
+from natpolicy.records import replace
 from natpolicy.redact import may_hold_credential, redact, redact_value
 from natpolicy.runner import RunResult
 

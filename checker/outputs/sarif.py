@@ -314,31 +314,79 @@ def _compact_log(log: dict[str, Any], results: list[str]) -> str:
     """``_compact(log)`` with ``results`` (each result's JSON text) as its run's results.
 
     ``json.dumps`` writes an object as ``{`` + ``key:value`` joined by ``,`` + ``}`` (``{}`` when
-    empty): written here key by key into one list of pieces, joined once (the results are
-    nearly all of the text: each step that wrapped them copied them whole).
+    empty), a list as ``[`` + its items joined by ``,`` + ``]``: written here member by member into one
+    list of pieces, joined once (the results are nearly all of a large log: each step that wrapped them
+    copied them whole). The rules are written by :func:`_rules_json`.
     """
     pieces: list[str] = []
     (run,) = log["runs"]
+    tool = run["tool"]
+    driver = tool["driver"]
 
     def results_text() -> None:
         pieces.extend(("[", ",".join(results), "]"))
 
+    def rules_text() -> None:
+        pieces.append(_rules_json(driver["rules"]))
+
+    def tool_text() -> None:
+        _object_into(pieces, tool, {"driver": lambda: _object_into(pieces, driver, {"rules": rules_text})})
+
     def runs_text() -> None:
         pieces.append("[")
-        _object_into(pieces, run, "results", results_text)
+        _object_into(pieces, run, {"tool": tool_text, "results": results_text})
         pieces.append("]")
 
-    _object_into(pieces, log, "runs", runs_text)
+    _object_into(pieces, log, {"runs": runs_text})
     return "".join(pieces)
 
 
-def _object_into(pieces: list[str], members: dict[str, Any], hole: str, fill: Callable[[], None]) -> None:
-    """``_compact(members)`` onto ``pieces``, but for the value of ``hole``, which ``fill`` writes."""
+def _rules_json(rules: list[Any]) -> str:
+    """``_compact(rules)``, each rule's help escaped once for both its texts where the markdown extends the text.
+
+    A rule's help is its documentation twice (``text``, and ``markdown`` with a link after it): most of a
+    small run's SARIF, each copy escaped by ``json.dumps`` (40 instructions a character). ``json.dumps``
+    (``ensure_ascii``) escapes a string one code point at a time, with nothing carried from one to the
+    next, so the escape of ``text + tail`` is the escape of ``text`` without its closing quote followed by
+    that of ``tail`` without its opening quote. The rules are written by ``json.dumps`` with a mark in
+    place of each such help, and each mark then replaced by the help's text. A mark is the member
+    ``"help":"\\u0000natpolicy-help-N\\u0000"``, which no escaped string can hold (inside one every ``"``
+    follows a backslash, so ``":"`` cannot occur); it is looked for once each, and anything unexpected
+    is ``json.dumps``' own text.
+    """
+    marked: list[Any] = []
+    helps: list[tuple[str, str]] = []
+    for number, rule in enumerate(rules):
+        help_ = rule.get("help") if type(rule) is dict else None
+        if type(help_) is dict and list(help_) == ["text", "markdown"]:
+            text, markdown = help_["text"], help_["markdown"]
+            if type(text) is str and type(markdown) is str and markdown.startswith(text):
+                escaped = _string(text)
+                helps.append((f'"help":"\\u0000natpolicy-help-{number}\\u0000"',
+                              f'"help":{{"text":{escaped},"markdown":{escaped[:-1]}{_string(markdown[len(text):])[1:]}}}'))
+                rule = {**rule, "help": f"\x00natpolicy-help-{number}\x00"}
+        marked.append(rule)
+    written = _compact(marked)
+    pieces: list[str] = []
+    start = 0
+    for mark, help_text in helps:
+        at = written.find(mark, start)
+        if at < 0 or written.find(mark, at + len(mark)) >= 0:
+            return _compact(rules)
+        pieces.extend((written[start:at], help_text))
+        start = at + len(mark)
+    pieces.append(written[start:])
+    return "".join(pieces)
+
+
+def _object_into(pieces: list[str], members: dict[str, Any], fills: dict[str, Callable[[], None]]) -> None:
+    """``_compact(members)`` onto ``pieces``, but for the values of the keys in ``fills``, which those write."""
     separator = "{"
     for key, value in members.items():
         pieces.append(f"{separator}{_string(key)}:")
         separator = ","
-        if key == hole:
+        fill = fills.get(key)
+        if fill is not None:
             fill()
         else:
             pieces.append(_compact(value))

@@ -34,10 +34,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import field
 from typing import Any
 
-from natpolicy.check import record
+from natpolicy.check import field, record
 from natpolicy.model import UNKNOWN, Resource, ResourceModel
 from natpolicy.policies.nat._by_table import TableReferrers
 from natpolicy.policies.nat._routes import (

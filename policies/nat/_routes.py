@@ -5,10 +5,9 @@ index that uses them lives in ``_egress``.
 """
 from __future__ import annotations
 
-from dataclasses import field
 from typing import Any
 
-from natpolicy.check import record
+from natpolicy.check import field, record
 from natpolicy.model import UNKNOWN, Resource
 
 __all__ = [
