@@ -139,12 +139,21 @@ def _signed_zero(toks: list[Token], i: int, exact: Decimal) -> str | None:
         kind = "a negative zero"
     elif "*" in by and point and exact == exact.to_integral_value() and (exact == 0 or exact < 0):
         kind = "a zero" if exact == 0 else "a negative whole number"
+    elif not point and exact <= -1000 and _times_literal_zero(toks, i):
+        # Two integer literals: OPA's int path only within (-1000, 1000) (inSmallIntRange); not rewritten here.
+        kind = "an integer from -1000 down times 0"
     else:
         return None
     plain = str(int(exact))
     return (f"number {text} in arithmetic: {kind} written so is no integer to OPA, whose big.Float arithmetic then "
             f"keeps a zero's sign (`0.0 * -1` and `-0 * 1.5` are -0, written -0), where {{label}} answers 0; "
             f"natpolicy refuses it: write {plain}")
+
+
+def _times_literal_zero(toks: list[Token], i: int) -> bool:
+    """Is ``toks[i]`` multiplied by the literal ``0`` beside it (``0 * -1000``, ``-1000 * 0``)?"""
+    return any(0 <= j < len(toks) and 0 <= k < len(toks) and toks[j].text == "*" and toks[k].text == "0"
+               for j, k in ((i - 1, i - 2), (i + 1, i + 2)))
 
 
 def _read_by_value(toks: list[Token], i: int) -> bool:

@@ -43,8 +43,11 @@ ARITH_STOPPING = {
        "past 2^53" if operator == "/" else "")
     for operator in _FUNCTIONS if operator != "%"
 }
+ARITH_STOPPING["*"] += ", or a zero by an integer from -1000 down (OPA: -0)"
 ARITH_STOPPING["%"] = "a number written with a point or exponent, a zero divisor or an integer past 2^53"
-_NATIVE = {"+": "a + b", "-": "a - b", "*": "a * b"}
+# A zero product of integers past OPA's int fast path (-1000, 1000), one negative, is a big.Float -0 there
+# (inSmallIntRange; arith_opa): `__natpolicy_rp_mul_zero` stops on it.
+_NATIVE = {"+": "a + b", "-": "a - b", "*": "__natpolicy_rp_mul_zero(a, b)"}
 # regopy's floor(x) == x is true for an integer of any size and false for a float, even 2.0 (measured).
 ARITH_HELPERS = private_locals(f"""
 {ARITH_REFUSE}(x) := 1
@@ -58,6 +61,10 @@ __natpolicy_rp_numbers(a, b) if {{ is_number(a); is_number(b) }}
   __natpolicy_rp_numbers(a, b); not __natpolicy_rp_ints(a, b)
 }}
 """ for operator, native in _NATIVE.items()) + f"""
+__natpolicy_rp_mul_zero(a, b) := {ARITH_REFUSE}([a, b]) if {{ __natpolicy_rp_signed_zero(a, b) }}
+__natpolicy_rp_mul_zero(a, b) := a * b if not __natpolicy_rp_signed_zero(a, b)
+__natpolicy_rp_signed_zero(a, b) if {{ a == 0; b <= -1000 }}
+__natpolicy_rp_signed_zero(a, b) if {{ b == 0; a <= -1000 }}
 __natpolicy_rp_div(a, b) := floor(a / b) if {{ __natpolicy_rp_exact(a, b) }}
 __natpolicy_rp_div(a, b) := a / b if not __natpolicy_rp_numbers(a, b)
 __natpolicy_rp_div(a, b) := {ARITH_REFUSE}([a, b]) if {{
