@@ -42,7 +42,10 @@ def test_regopy_stops_on_a_negative_zero_json_unmarshal_read() -> None:
                 with pytest.raises(EvaluationError, match="a -0, which regopy"):
                     answer(engine, "json.unmarshal(input.s)", {"s": text})
             else:
-                assert answer(engine, "[v | v := json.unmarshal(input.s); v == 0]", {"s": "-0"}) == [0]
+                assert answer(engine, "count([v | v := json.unmarshal(input.s); v == 0])", {"s": "-0"}) == 1
+                # OPA's answer holds the number -0 (printed `-0`); regorus' -0.0 stops (regorus_negative_zero)
+                with pytest.raises(EvaluationError, match="holds a negative zero"):
+                    answer(engine, "[v | v := json.unmarshal(input.s); v == 0]", {"s": "-0"})
         assert answer(engine, "json.unmarshal(input.s)", {"s": "[-1, 0, -0.5]"}) == [-1, 0, -0.5]
 
 

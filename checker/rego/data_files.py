@@ -16,35 +16,45 @@ from typing import Any
 
 from natpolicy.errors import InputError
 
-__all__ = ["load_data"]
+__all__ = ["data_files", "load_data"]
 
 _SUFFIXES = (".json", ".yaml", ".yml")
 _RESERVED = "natpolicy"
 
 
 def load_data(paths: Sequence[str]) -> dict[str, Any]:
-    from natpolicy.loaders.paths import display_path
-
     data: dict[str, Any] = {}
-    for raw in paths:
-        root = Path(raw)
-        if root.is_dir():
-            files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in _SUFFIXES)
-            for file in files:
-                prefix = list(file.relative_to(root).parent.parts)
-                _merge_file(data, file, prefix, display_path(str(file)))
-        elif root.is_file():
-            if root.suffix.lower() not in _SUFFIXES:
-                raise InputError(display_path(raw), "--data reads .json, .yaml and .yml files (or directories "
-                                                    "of them)")
-            _merge_file(data, root, [], display_path(raw))
-        else:
-            raise InputError(display_path(raw), "no such --data file or directory")
+    for file, prefix, display in data_files(paths):
+        _merge_file(data, file, prefix, display)
     if _RESERVED in data:
+        from natpolicy.loaders.paths import display_path
+
         raise InputError(", ".join(display_path(p) for p in paths),
                          "--data gives `data.natpolicy`, which natpolicy fills itself (facts about the plan); "
                          "put your data under another key")
     return data
+
+
+def data_files(paths: Sequence[str]) -> list[tuple[Path, list[str], str]]:
+    """Each file ``--data`` reads, in order: its path, the folders below the given directory it lies in (its
+    place under ``data``) and its name as messages show it."""
+    from natpolicy.loaders.paths import display_path
+
+    found: list[tuple[Path, list[str], str]] = []
+    for raw in paths:
+        root = Path(raw)
+        if root.is_dir():
+            files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in _SUFFIXES)
+            found.extend((file, list(file.relative_to(root).parent.parts), display_path(str(file)))
+                         for file in files)
+        elif root.is_file():
+            if root.suffix.lower() not in _SUFFIXES:
+                raise InputError(display_path(raw), "--data reads .json, .yaml and .yml files (or directories "
+                                                    "of them)")
+            found.append((root, [], display_path(raw)))
+        else:
+            raise InputError(display_path(raw), "no such --data file or directory")
+    return found
 
 
 def _merge_file(data: dict[str, Any], path: Path, prefix: list[str], display: str) -> None:

@@ -136,7 +136,7 @@ from natpolicy.rego.regorus_heads import bind_heads, head_site
 from natpolicy.rego.regorus_helpers import without_repeated_helpers
 from natpolicy.rego.regorus_iteration import iterables_for_regorus
 from natpolicy.rego.regorus_negation import negations_for_regorus
-from natpolicy.rego.regorus_negative_zero import negative_zero_stop
+from natpolicy.rego.regorus_negative_zero import ANSWER_NEGATIVE_ZERO, answer_holds_negative_zero, negative_zero_stop
 from natpolicy.rego.regorus_object_keys import keys_to_check
 from natpolicy.rego.regorus_order import (
     MIXED_SET_QUERY,
@@ -322,6 +322,11 @@ class RegorusEngine:
             package, _, rule = entrypoint.rpartition("/")
             module, line = rule_line(compiled.modules or {}, package.replace("/", "."), rule)
             raise EvaluationError(f"{module}:{line}:1: the value of {rule} {NUMBER_KEY.format(key=key)}")
+        if answer_holds_negative_zero(value):
+            package, _, rule = entrypoint.rpartition("/")
+            module, line = rule_line(compiled.modules or {}, package.replace("/", "."), rule)
+            raise EvaluationError(f"{module}:{line}:1: {ANSWER_NEGATIVE_ZERO.format(rule=rule)}",
+                                  "regorus_negative_zero")
         if value is not UNDEFINED and value_may_hold_mixed_set(value):
             _stop_mixed_set_value(compiled, entrypoint)
         return value

@@ -27,7 +27,9 @@ otherwise (measured):
   builtin's integer argument (``numbers.range(1.0, 2)`` is ``[1, 2]`` there,
   ``substring("abc", 1.0, 1)`` ``"b"``): a whole one is refused there alike;
 * regopy reads ``-0`` as unequal to ``0`` (``0 == -0`` is false there):
-  refused wherever it stands.
+  refused wherever it stands;
+* a literal that gives an arithmetic's zero a sign in OPA (a negative zero by ``+ - * /``; ``0.0`` or ``-1.0``
+  by ``*``): both engines answer 0 where OPA answers -0 (``_signed_zero``): refused on both.
 
 And a minus where a term starts (``-input.n``, ``-count(xs)``, ``-(x)``): OPA's parser reads a minus there
 only as the sign of a number literal (v1/ast/parser.go ``parseTerm`` hands ``tokens.Sub`` to ``parseNumber``,
@@ -70,6 +72,10 @@ def number_literal_refusals(toks: list[Token], engine: str, source: str | None =
             exact = Decimal(text)
         except InvalidOperation:
             continue
+        signed = _signed_zero(toks, i, exact)
+        if signed is not None:
+            yield tok.offset, signed.format(label=label)
+            continue
         if not any(mark in text for mark in ".eE"):
             if engine == "regorus" and int(exact) not in REGORUS_INTEGERS:
                 yield tok.offset, (f"integer {text} is past 64 bits: {label} holds it as a float (precision lost), "
@@ -111,6 +117,43 @@ def unary_minus_refusals(toks: list[Token]) -> Iterator[tuple[int, str]]:
             yield tok.offset, (f"a minus before `{toks[i + 1].text}`: OPA's parser takes a minus where a term "
                                "starts only as a number's sign (\"expected number\"), so it refuses the module; "
                                "write `0 - x`")
+
+
+def _signed_zero(toks: list[Token], i: int, exact: Decimal) -> str | None:
+    """The refusal of a number literal whose text gives an arithmetic's zero a sign both engines drop, else None.
+
+    OPA multiplies two numbers as integers only where both texts are integers (``Number.Int``), else as big.Floats,
+    whose zero keeps a sign (topdown/arithmetic.go ``arithMultiply``, ``arithDivide``; ``FloatToNumber`` writes
+    ``-0``): ``0.0 * -1``, ``x * -1.0`` with x 0, ``-0 * 1.5``, ``-0 / 1`` and ``-0.0 - 0`` are -0 there, 0 on both
+    engines (measured: regorus holds ``0.0`` and ``-1.0`` as integers, ``-0`` as 0; regopy answered ``0.0 * -1``
+    0). A negative zero by any arithmetic operator, and a zero or a negative whole number written with a point or
+    an exponent by ``*``, are refused; a plain integer (``0``, ``-1``) multiplies as OPA's integers do."""
+    text = toks[i].text
+    before = toks[i - 1].text if i > 0 else ""
+    after = toks[i + 1].text if i + 1 < len(toks) else ""
+    by = {before, after} & {"+", "-", "*", "/"}
+    if not by:
+        return None
+    point = any(mark in text for mark in ".eE")
+    if exact == 0 and text.startswith("-"):
+        kind = "a negative zero"
+    elif "*" in by and point and exact == exact.to_integral_value() and (exact == 0 or exact < 0):
+        kind = "a zero" if exact == 0 else "a negative whole number"
+    elif not point and exact <= -1000 and _times_literal_zero(toks, i):
+        # Two integer literals: OPA's int path only within (-1000, 1000) (inSmallIntRange); not rewritten here.
+        kind = "an integer from -1000 down times 0"
+    else:
+        return None
+    plain = str(int(exact))
+    return (f"number {text} in arithmetic: {kind} written so is no integer to OPA, whose big.Float arithmetic then "
+            f"keeps a zero's sign (`0.0 * -1` and `-0 * 1.5` are -0, written -0), where {{label}} answers 0; "
+            f"natpolicy refuses it: write {plain}")
+
+
+def _times_literal_zero(toks: list[Token], i: int) -> bool:
+    """Is ``toks[i]`` multiplied by the literal ``0`` beside it (``0 * -1000``, ``-1000 * 0``)?"""
+    return any(0 <= j < len(toks) and 0 <= k < len(toks) and toks[j].text == "*" and toks[k].text == "0"
+               for j, k in ((i - 1, i - 2), (i + 1, i + 2)))
 
 
 def _read_by_value(toks: list[Token], i: int) -> bool:

@@ -13,16 +13,22 @@ writes the float64 -0 so), and OPA's loader keeps a data file's ``-0`` as it sta
 * ``numbers.range`` and ``numbers.range_step``: OPA reads the bounds as integers (``Number.Int`` of ``-0`` is 0)
   and answers ``[0, 1]`` for ``numbers.range(-0, 1)``; regorus answered ``[-0, 1]``.
 
+* the query's answer: regorus answers a negative zero of the input or data (or of ``json.unmarshal("-0")``) as
+  -0.0, which natpolicy's results print ``-0.0`` where conftest prints OPA's ``-0``: the query stops
+  (:func:`answer_holds_negative_zero`) with the rule's line.
+
 A policy calling none of them sees the negative zero as OPA does. The input or data is searched for one only
 where a module calls one (a regex over its JSON text: go_json_numbers.holds_negative_zero).
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from typing import Any
 
 from natpolicy.rego.source import char_line_col, scan_module
 
-__all__ = ["negative_zero_stop"]
+__all__ = ["ANSWER_NEGATIVE_ZERO", "answer_holds_negative_zero", "negative_zero_stop"]
 
 _TAIL = "; natpolicy stops here (regopy stops on a negative zero of the input or data too)"
 _WHY = {
@@ -44,3 +50,23 @@ def negative_zero_stop(modules: Mapping[str, str]) -> str | None:
             return f"{name}:{line}:{column}: {call.name}, and the {{where}} holds a negative zero, {_WHY[call.name]}" \
                    + _TAIL
     return None
+
+
+ANSWER_NEGATIVE_ZERO = ("the value of {rule} holds a negative zero, which conftest prints -0 (OPA's text of it) and "
+                        "natpolicy, handed -0.0 by regorus 0.13.0, would print -0.0; natpolicy stops here (a rule's "
+                        "value holding 0 instead answers)")
+
+
+def answer_holds_negative_zero(value: Any) -> bool:
+    """Does the query's answer hold a negative zero (the float -0.0, regorus' only negative zero) outside a string?"""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float):
+            if item == 0 and math.copysign(1.0, item) < 0:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False

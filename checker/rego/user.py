@@ -20,6 +20,7 @@ from natpolicy.rego.conftest import (
 )
 from natpolicy.rego.data_conflicts import refuse_data_conflicts
 from natpolicy.rego.data_files import load_data
+from natpolicy.rego.data_number_texts import refuse_kept_data_numbers
 from natpolicy.rego.evaluate import PolicySet, Query
 from natpolicy.rego.loading import load_policy_paths
 from natpolicy.rego.results import RegoResult, rule_check, to_finding
@@ -54,6 +55,8 @@ class UserPolicies:
         queries, notes = select_queries(policies, namespaces, all_namespaces)
         data = load_data(data_paths) if data_paths else None
         refuse_data_conflicts(policies, data)  # a rule where the data gives a value: OPA refuses both
+        if data_paths:
+            refuse_kept_data_numbers(policies, data_paths)  # `1.0` of a JSON file: OPA keeps its text
         # OPA's and conftest's default: a builtin failing on an operand of another kind is undefined.
         policy_set = PolicySet(policies, queries, data=data, undefined_builtin_errors=not strict_builtin_errors)
         return cls(policy_set, builtin_ids, notes)

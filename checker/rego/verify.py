@@ -62,6 +62,7 @@ def run_tests(paths: Sequence[str], *, data_paths: Sequence[str] = (), rego_vers
     from natpolicy.rego.builtins import refuse_network_calls
     from natpolicy.rego.data_conflicts import refuse_data_conflicts
     from natpolicy.rego.data_files import load_data
+    from natpolicy.rego.data_number_texts import refuse_kept_data_numbers
     from natpolicy.rego.engines import choose_engine
     from natpolicy.rego.evaluate import build_job, interpret
     from natpolicy.rego.guards import refuse_for_engine
@@ -81,6 +82,8 @@ def run_tests(paths: Sequence[str], *, data_paths: Sequence[str] = (), rego_vers
                          + " (a test is a rule named test_..., usually in a *_test.rego file)")
     data = load_data(list(data_paths)) if data_paths else None
     refuse_data_conflicts(policies, data)  # as opa test refuses a rule where the data gives a value
+    if data_paths:
+        refuse_kept_data_numbers(policies, list(data_paths))  # `1.0` of a JSON file: OPA keeps its text
     policy_set = PolicySet(policies, queries, cap_advice=_CAP_ADVICE, data=data,
                            undefined_builtin_errors=not strict_builtin_errors)
     refuse_for_engine(policy_set.policies, engine)
