@@ -34,7 +34,6 @@ _MANTISSA_BITS = 64  # big.Float's precision for a number read from text (SetStr
 # The integers regorus 0.13.0 holds exactly (an i64, or a u64 from 2^63 up), from an extension as from the input
 # document; past them it reads an f64 (2^64 came back as 18446744073709551615, measured).
 _HELD_INTEGERS = range(-(2**63), 2**64)
-_SMALL = range(-(2**31), 2**31)  # OPA's int fast path; any two integers are exact in Python anyway
 
 
 def opa_plus(a: Any, b: Any) -> int | float:
