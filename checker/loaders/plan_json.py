@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,13 @@ from natpolicy.model import Resource, SourceLocation
 
 SUPPORTED_MAJOR = (0, 1)
 _ASCII_NUMBER = re.compile(r"[0-9]{1,9}")
-_PRINTABLE = re.compile(r"[ -~]{1,40}")
+
+
+@cache
+def _printable() -> re.Pattern[str]:  # compiled on first use: only a refused version reads it
+    return re.compile(r"[ -~]{1,40}")
+
+
 _PLAN_KEYS = ("resource_changes", "planned_values", "prior_state", "configuration", "output_changes", "resource_drift")
 
 
@@ -120,7 +127,7 @@ def check_is_plan(doc: Any, source: str) -> None:
 
 def _shown_version(version: Any) -> str:
     """The version for a message: escaped (``ascii``) and short, whatever the file holds."""
-    if isinstance(version, str) and _PRINTABLE.fullmatch(version):
+    if isinstance(version, str) and _printable().fullmatch(version):
         return version
     text = ascii(version)
     return text if len(text) <= 40 else text[:37] + "..."
