@@ -28,7 +28,7 @@ loaders, the outputs and the Rego layer can all use it.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from natpolicy.records import record
 
@@ -38,6 +38,7 @@ __all__ = [
     "AddressError",
     "Key",
     "ModuleStep",
+    "address_in_text",
     "config_address_of",
     "format_key",
     "key_value",
@@ -71,13 +72,16 @@ _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}
 _UNESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 
 
-# Text that quotes as itself: nothing to escape, no "${" or "%{" possible.
-_PLAIN = re.compile(r'[^"\\$%]*')
+# Text that quotes as itself: nothing to escape, no "${" or "%{" possible. Compiled on first use: a plan
+# run quotes no key (about 0.3 M instructions at every start before).
+@cache
+def _plain() -> re.Pattern[str]:
+    return re.compile(r'[^"\\$%]*')
 
 
 def quote(text: str) -> str:
     """``text`` as an HCL quoted string, exactly as Terraform writes an instance key."""
-    if text.isprintable() and _PLAIN.fullmatch(text):
+    if text.isprintable() and _plain().fullmatch(text):
         return f'"{text}"'  # nearly every key: skip the character walk
     out = ['"']
     for i, ch in enumerate(text):
@@ -193,7 +197,7 @@ def literal_key(inner: str) -> str | None:
     if len(inner) < 2 or inner[0] != '"' or inner[-1] != '"':
         return None  # count.index, each.key, *, var.x...
     body = inner[1:-1]
-    if body.isprintable() and _PLAIN.fullmatch(body):
+    if body.isprintable() and _plain().fullmatch(body):
         return f"[{inner}]"
     try:
         return format_key(parse_key(f"[{inner}]"))
@@ -481,6 +485,21 @@ def module_keys_of(module_address: str) -> tuple[str | None, ...]:
 _INDEX = r'(?:\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\])?'
 # A Terraform resource address as it appears in a message:
 # module.a["k"].module.b[0].aws_x.name[1], data.aws_y.z...
-ADDRESS_IN_TEXT = re.compile(
-    r"(?<![\w.\-\]])(?:module\.[A-Za-z_][\w-]*" + _INDEX + r"\.)*(?:data\.)?[A-Za-z_][\w-]*\.[A-Za-z_][\w-]*"
-    + _INDEX)
+# Compiled on first use (``address_in_text()``, or the name ``ADDRESS_IN_TEXT`` read through the module's
+# ``__getattr__``): a plan run reads it only to keep the addresses in a message that hides a secret, and
+# compiling it at import cost every start about 0.5 M instructions.
+ADDRESS_IN_TEXT: re.Pattern[str]  # declared for type checkers; the value comes from __getattr__
+
+
+@cache
+def address_in_text() -> re.Pattern[str]:
+    """The pattern of a resource address inside free text (``ADDRESS_IN_TEXT``), compiled once."""
+    return re.compile(
+        r"(?<![\w.\-\]])(?:module\.[A-Za-z_][\w-]*" + _INDEX + r"\.)*(?:data\.)?[A-Za-z_][\w-]*\.[A-Za-z_][\w-]*"
+        + _INDEX)
+
+
+def __getattr__(name: str) -> re.Pattern[str]:
+    if name == "ADDRESS_IN_TEXT":
+        return address_in_text()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -139,7 +139,7 @@ def _record(cls: type, options: dict[str, Any]) -> type:
     eq = options.pop("eq", True)
     repr_ = options.pop("repr", True)
     if (options.get("order") or options.get("unsafe_hash")
-            or any(name in cls.__dict__ for name in _OWN_METHODS)):
+            or not cls.__dict__.keys().isdisjoint(_OWN_METHODS)):
         return _dataclass(cls, eq=eq, repr=repr_, **options)
     frozen = bool(options.get("frozen"))
     own_init = options.get("init", True) and _init_is_ours(cls, options)
@@ -237,10 +237,12 @@ def _fields_only(cls: Any, options: dict[str, Any], params: tuple[bool, ...]) ->
     cls.__dataclass_params__ = Described(pending, False)
     annotations = cls.__dict__.get("__annotations__", {})
     found: dict[str, FieldSpec] = {}
+    specs_on_class: list[FieldSpec] = []
     for name, annotation in annotations.items():  # dataclasses._get_field
         default = getattr(cls, name, MISSING)
         if isinstance(default, FieldSpec):
             made = default
+            specs_on_class.append(made)
         else:
             if isinstance(default, MemberDescriptorType):
                 default = MISSING  # a slot of the class's own __slots__: no default
@@ -252,7 +254,9 @@ def _fields_only(cls: Any, options: dict[str, Any], params: tuple[bool, ...]) ->
             raise ValueError(f"mutable default {type(made.default)} for field {made.name} is not allowed: "
                              "use default_factory")
         found[name] = made
-    for made in found.values():
+    # dataclass's loop over every field, asked only of those whose class value was a spec above (for any
+    # other field getattr finds the same non-spec value now; a spec named twice is still looked up again).
+    for made in specs_on_class:
         if isinstance(getattr(cls, made.name, None), FieldSpec):
             if made.default is MISSING:
                 delattr(cls, made.name)
@@ -281,7 +285,6 @@ def _fields_only(cls: Any, options: dict[str, Any], params: tuple[bool, ...]) ->
 _TEMPLATE_NAMES = frozenset({"self", "_HAS_DEFAULT_FACTORY", "__dataclass_builtins_object__"})
 _PLACEHOLDER = "__record_field_{}__"
 _FACTORY = "__record_factory_{}__"
-_FIELD_WORDS = ("ClassVar", "InitVar", "KW_ONLY")  # annotations ``dataclass`` treats specially
 _shapes: dict[tuple[bool, int, tuple[int, ...], bool], CodeType] = {}
 
 
@@ -300,12 +303,17 @@ def _init_is_ours(cls: type, options: dict[str, Any]) -> bool:
     annotations = cls.__dict__.get("__annotations__", {})
     # One test over all names and one over all annotations' texts (joined by a newline, which no name
     # or word holds: a word is found in the joined text exactly when one annotation holds it).
-    if (not _TEMPLATE_NAMES.isdisjoint(annotations) or "\n__record_" in "\n" + "\n".join(annotations)
-            or any(word in "\n".join(map(str, annotations.values())) for word in _FIELD_WORDS)):
+    if not _TEMPLATE_NAMES.isdisjoint(annotations) or "\n__record_" in "\n" + "\n".join(annotations):
         return False
+    texts = "\n".join(map(str, annotations.values()))
+    if "ClassVar" in texts or "InitVar" in texts or "KW_ONLY" in texts:  # annotations dataclass treats specially
+        return False
+    real_fields = "dataclasses" in sys.modules  # else no dataclasses.Field exists (a plan run's case)
+    namespace = cls.__dict__
     for name in annotations:
-        value: Any = cls.__dict__.get(name)
-        if (isinstance(value, FieldSpec) or _is_real_field(value)) and (not value.init or value.kw_only is True):
+        value: Any = namespace.get(name)
+        if ((isinstance(value, FieldSpec) or (real_fields and _is_real_field(value)))
+                and (not value.init or value.kw_only is True)):
             return False
     return True
 
@@ -334,6 +342,17 @@ def _shape_code(frozen: bool, count: int, factories: tuple[int, ...], post_init:
         code = _inner_code(namespace["__create_fn__"])
     _shapes[key] = code
     return code
+
+
+def _placeholders(count: int) -> tuple[str, ...]:
+    """``__record_field_0__`` ... for ``count`` fields (made once per count)."""
+    made = _placeholder_names.get(count)
+    if made is None:
+        made = _placeholder_names[count] = tuple(_PLACEHOLDER.format(i) for i in range(count))
+    return made
+
+
+_placeholder_names: dict[int, tuple[str, ...]] = {}
 
 
 def _inner_code(create_fn: Any) -> CodeType:
@@ -370,10 +389,15 @@ def _add_init(cls: Any, fields: tuple[FieldSpec, ...], frozen: bool, slots: bool
     factories = tuple(i for i, f in enumerate(fields) if f.default_factory is not MISSING)
     post_init = hasattr(cls, "__post_init__")
     code = _shape_code(frozen, len(fields), factories, post_init)
-    names = {_PLACEHOLDER.format(i): f.name for i, f in enumerate(fields)}
-    renamed: dict[str, Any] = {"co_name": "__init__", "co_varnames": tuple(names.get(n, n) for n in code.co_varnames),
-               "co_names": tuple(names.get(n, n) for n in code.co_names),
-               "co_consts": tuple(names.get(c, c) if isinstance(c, str) else c for c in code.co_consts)}
+    # Each placeholder becomes its field's name; any other name or constant stays (``names.get(n, n)``,
+    # by ``map`` over the sequence twice: no generator per tuple). The keys are all strings, so a
+    # constant that is not one (``None``, a code object) equals none of them and stays as it is.
+    names = dict(zip(_placeholders(len(fields)), [f.name for f in fields], strict=True))
+    get = names.get
+    renamed: dict[str, Any] = {"co_name": "__init__",
+                               "co_varnames": tuple(map(get, code.co_varnames, code.co_varnames)),
+                               "co_names": tuple(map(get, code.co_names, code.co_names)),
+                               "co_consts": tuple(map(get, code.co_consts, code.co_consts))}
     if sys.version_info >= (3, 11):
         renamed["co_qualname"] = f"{cls.__qualname__}.__init__"
     code = code.replace(**renamed)
@@ -381,10 +405,10 @@ def _add_init(cls: Any, fields: tuple[FieldSpec, ...], frozen: bool, slots: bool
              **{_FACTORY.format(i): fields[i].default_factory for i in factories}}
     module = sys.modules.get(cls.__module__)
     init = FunctionType(code, module.__dict__ if module else {}, "__init__",
-                        tuple(_HAS_DEFAULT_FACTORY if f.default is MISSING else f.default
-                              for f in fields if f.default is not MISSING
-                              or f.default_factory is not MISSING) or None,
-                        tuple(CellType(outer[name]) for name in code.co_freevars))
+                        tuple([_HAS_DEFAULT_FACTORY if f.default is MISSING else f.default
+                               for f in fields if f.default is not MISSING
+                               or f.default_factory is not MISSING]) or None,
+                        tuple([CellType(outer[name]) for name in code.co_freevars]))
     init.__annotations__ = {**{f.name: f.type for f in fields}, "return": None}
     cls.__init__ = _named(init, cls, "__init__")
     if frozen:

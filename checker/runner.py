@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from natpolicy.address import ADDRESS_IN_TEXT
+from natpolicy.address import address_in_text
 from natpolicy.check import BaseCheck, GraphCheck, Note, ResourceCheck, Violation
 from natpolicy.findings import Finding
 from natpolicy.gc_pause import paused_gc
@@ -183,7 +183,6 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-_ADDRESS_TOKEN = ADDRESS_IN_TEXT  # a resource address inside a message (natpolicy.address)
 # Very short values would mangle ordinary words and carry little secret;
 # rules render such values through ``Resource.show`` instead.
 _MIN_SECRET = 4
@@ -251,7 +250,7 @@ class Scrubber:
         addresses = self._public_addresses()
         out: list[str] = []
         pos = 0
-        for match in _ADDRESS_TOKEN.finditer(text):
+        for match in address_in_text().finditer(text):  # a resource address inside a message
             if match.group(0) in addresses:
                 out.append(index.sub(text[pos:match.start()]))
                 out.append(match.group(0))

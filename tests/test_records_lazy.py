@@ -212,3 +212,23 @@ def test_a_plan_run_imports_neither_dataclasses_nor_inspect(tmp_path: Any) -> No
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     lines = [line for line in done.stdout.splitlines() if line.startswith("@@ ")]
     assert lines == ["@@ []", "@@ ['address', 'type'] typing_extensions"], done.stderr
+
+
+@pytest.mark.parametrize("factory", [False, True])
+def test_a_spec_a_plain_base_holds_is_handled_as_dataclass_does(factory: bool) -> None:
+    """``record`` looks again only at fields whose value ``getattr`` found to be a spec; one that a plain base
+    holds is found there too: its default is set on the class, and one without a default is deleted from
+    the class, which does not hold it (``AttributeError``), as ``dataclass`` does."""
+    outcomes: list[Any] = []
+    for make_field, decorate in ((dataclasses.field, dataclasses.dataclass), (records.field, record)):
+        base = type("Base", (), {"a": make_field(default=1), "c": 3,
+                                 "b": make_field(default_factory=list) if factory else make_field(default=())})
+        try:
+            made = decorate(type("Thing", (base,), {"__annotations__": {"a": "int", "b": "Any", "c": "int"},
+                                                    "__qualname__": "Thing"}))
+        except AttributeError as exc:
+            outcomes.append(str(exc))
+            continue
+        outcomes.append((repr(made()), {k: vars(made).get(k, "-") for k in "abc"},
+                         [(f.name, f.default) for f in dataclasses.fields(made)]))
+    assert outcomes[1] == outcomes[0]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from struct import Struct  # imported by every check run anyway (natpolicy.redact's base64)
 from typing import Any
 
@@ -38,7 +38,6 @@ __all__ = ["BACKEND", "BACKENDS", "FastPlan", "decode", "plain_json_bytes"]
 BACKENDS: tuple[str, ...] = ("msgspec", "json") if plan_structs is not None else ("json",)
 BACKEND: str = "json" if os.environ.get("NATPOLICY_PLAN_DECODER") == "json" else BACKENDS[0]
 
-_DIGITS = re.compile(rb"[0-9]+")
 _DIGIT_MARKS = bytes(48) + bytes((1,)) * 10 + bytes(198)  # bytes.translate: an ASCII digit -> 1, else 0
 _FIRST_BYTE = Struct("B").unpack_from  # (the first byte of a buffer,): a raw value's JSON kind
 
@@ -297,6 +296,9 @@ def _has_long_integer(data: bytes) -> bool:
     limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 4300
     if limit <= 0:
         return False
+    # re.compile(rb"[0-9]+").match, compiled at the first probe that hits a digit (a small plan has no probe:
+    # no pattern compiled at every start).
+    match_digits: Callable[[bytes, int], re.Match[bytes] | None] | None = None
     # The probed bytes in one slice, digits marked 1 and the rest 0 (both C loops); only the probes that hit a
     # digit are looked at further.
     marks = data[limit - 1::limit].translate(_DIGIT_MARKS)
@@ -305,7 +307,9 @@ def _has_long_integer(data: bytes) -> bool:
         start = limit - 1 + index * limit
         while start > 0 and 48 <= data[start - 1] <= 57:
             start -= 1
-        match = _DIGITS.match(data, start)
+        if match_digits is None:
+            match_digits = re.compile(rb"[0-9]+").match
+        match = match_digits(data, start)
         if match is not None and match.end() - start > limit:
             return True
         index = marks.find(1, index + 1)

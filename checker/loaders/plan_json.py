@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,13 @@ from natpolicy.loaders.sourcemap import module_call_sources
 from natpolicy.model import Resource, SourceLocation
 
 SUPPORTED_MAJOR = (0, 1)
-_ASCII_NUMBER = re.compile(r"[0-9]{1,9}")
-_PRINTABLE = re.compile(r"[ -~]{1,40}")
+
+
+@cache
+def _printable() -> re.Pattern[str]:  # compiled on first use: only a refused version reads it
+    return re.compile(r"[ -~]{1,40}")
+
+
 _PLAN_KEYS = ("resource_changes", "planned_values", "prior_state", "configuration", "output_changes", "resource_drift")
 
 
@@ -111,7 +117,7 @@ def check_is_plan(doc: Any, source: str) -> None:
                                  "not an array")
     major = str(version).split(".", 1)[0]
     # ASCII digits only: str.isdigit() also takes "¹" (int() then fails) and "١" (which int() reads as 1).
-    if not _ASCII_NUMBER.fullmatch(major):
+    if not _ascii_number(major):
         raise InputError(source, f"unreadable plan format_version {_shown_version(version)}")
     if int(major) not in SUPPORTED_MAJOR:
         raise InputError(source, f"plan format_version {_shown_version(version)} is not supported (natpolicy "
@@ -120,7 +126,7 @@ def check_is_plan(doc: Any, source: str) -> None:
 
 def _shown_version(version: Any) -> str:
     """The version for a message: escaped (``ascii``) and short, whatever the file holds."""
-    if isinstance(version, str) and _PRINTABLE.fullmatch(version):
+    if isinstance(version, str) and _printable().fullmatch(version):
         return version
     text = ascii(version)
     return text if len(text) <= 40 else text[:37] + "..."
@@ -385,7 +391,16 @@ def _module_resources(values: Any) -> Iterator[tuple[dict[str, Any], str]]:
                 stack.append((child, str(child.get("address", ""))))
 
 
-_ADDRESS = re.compile(r'"address"\s*:\s*"((?:[^"\\]|\\.)*)"')
+def _ascii_number(text: str) -> bool:
+    """``re.fullmatch("[0-9]{1,9}", text)`` without compiling a pattern at every start: ASCII, digits (the only
+    ASCII ones are 0-9), 1 to 9 of them (an empty text is not digits)."""
+    return text.isascii() and text.isdigit() and len(text) <= 9
+
+
+# Compiled on first use: only a pretty-printed plan (not terraform's one-line output) reads it.
+@cache
+def _address() -> re.Pattern[str]:
+    return re.compile(r'"address"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
 def _attach_plan_lines(resources: list[Resource], text: str, origin: str) -> None:
@@ -401,7 +416,7 @@ def _attach_plan_lines(resources: list[Resource], text: str, origin: str) -> Non
     lines: dict[str, int] = {}
     if multiline:
         line, pos = text.count("\n", 0, start) + 1, start
-        for match in _ADDRESS.finditer(text, start):
+        for match in _address().finditer(text, start):
             line += text.count("\n", pos, match.start())
             pos = match.start()
             lines.setdefault(match.group(1).replace('\\"', '"'), line)

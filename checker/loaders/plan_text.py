@@ -10,6 +10,7 @@ import os
 import re
 import stat
 import sys
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,9 @@ _BOMS = (
 
 
 # A JSON string escape of a UTF-16 surrogate: only here can a lone one come from (the file is valid UTF-8).
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+@cache
+def _surrogate_escape() -> re.Pattern[str]:  # compiled on first use: a plan run's own reader does not parse here
+    return re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def read_bytes(path: str) -> bytes:
@@ -96,7 +99,7 @@ def parse_json(text: str, source: str, what: str = "a Terraform plan") -> Any:
             raise
         raise InputError(source, f"holds a number of more than {_max_digits():,} digits, which cannot be "
                                  f"{what}") from None
-    if _SURROGATE_ESCAPE.search(text):
+    if _surrogate_escape().search(text):
         _refuse_lone_surrogates(doc, text, source)
     return doc
 

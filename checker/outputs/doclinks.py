@@ -9,7 +9,6 @@ development build has no tag yet, so it links to ``main``.
 """
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from natpolicy import __version__
@@ -21,14 +20,22 @@ __all__ = ["INFORMATION_URI", "doc_ref", "rule_help_uri"]
 
 INFORMATION_URI = "https://github.com/natpolicy/natpolicy"
 
-# A plain release version, as tagged: 1.2.3. Anything else (1.2.3.dev4,
-# 1.2.3+local, 1.2.3rc1) has no tag of its own, or not one to link to.
-_RELEASE = re.compile(r"\d+(\.\d+)*")
+
+
+def _is_release(version: str) -> bool:
+    r"""A plain release version, as tagged: 1.2.3. Anything else (1.2.3.dev4, 1.2.3+local, 1.2.3rc1) has no
+    tag of its own, or not one to link to.
+
+    ``re.fullmatch(r"\d+(\.\d+)*", version)`` without compiling a pattern at every start: ``\d`` is a
+    Unicode decimal digit (category Nd), the very characters ``str.isdecimal`` takes, and an empty part
+    (``1..2``, a leading or trailing dot, ``""``) is not decimal.
+    """
+    return all(part.isdecimal() for part in version.split("."))
 
 
 def doc_ref(version: str = __version__) -> str:
     """The git ref for rule-doc links: the release tag, else ``main``."""
-    return f"v{version}" if _RELEASE.fullmatch(version) else "main"
+    return f"v{version}" if _is_release(version) else "main"
 
 
 def rule_help_uri(check: type[BaseCheck] | BaseCheck) -> str | None:
