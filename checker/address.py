@@ -33,7 +33,6 @@ from functools import cache, lru_cache
 from natpolicy.records import record
 
 __all__ = [
-    "ADDRESS_IN_TEXT",
     "Address",
     "AddressError",
     "Key",
@@ -485,21 +484,12 @@ def module_keys_of(module_address: str) -> tuple[str | None, ...]:
 _INDEX = r'(?:\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\])?'
 # A Terraform resource address as it appears in a message:
 # module.a["k"].module.b[0].aws_x.name[1], data.aws_y.z...
-# Compiled on first use (``address_in_text()``, or the name ``ADDRESS_IN_TEXT`` read through the module's
-# ``__getattr__``): a plan run reads it only to keep the addresses in a message that hides a secret, and
-# compiling it at import cost every start about 0.5 M instructions.
-ADDRESS_IN_TEXT: re.Pattern[str]  # declared for type checkers; the value comes from __getattr__
-
-
+# Compiled on first use: a plan run reads it only to keep the addresses in a message that hides a secret,
+# and compiling it at import cost every start about 0.5 M instructions.
 @cache
 def address_in_text() -> re.Pattern[str]:
-    """The pattern of a resource address inside free text (``ADDRESS_IN_TEXT``), compiled once."""
+    """The pattern of a resource address inside free text, compiled once."""
     return re.compile(
         r"(?<![\w.\-\]])(?:module\.[A-Za-z_][\w-]*" + _INDEX + r"\.)*(?:data\.)?[A-Za-z_][\w-]*\.[A-Za-z_][\w-]*"
         + _INDEX)
 
-
-def __getattr__(name: str) -> re.Pattern[str]:
-    if name == "ADDRESS_IN_TEXT":
-        return address_in_text()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

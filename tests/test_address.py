@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from conftest import CliResult, PlanBuilder
 from natpolicy.address import (
-    ADDRESS_IN_TEXT,
     Address,
     AddressError,
     ModuleStep,
+    address_in_text,
     format_key,
     literal_key,
     logical_name,
@@ -124,7 +124,7 @@ def test_resource_type_of_reads_what_policies_report() -> None:
 
 def test_address_in_text_finds_addresses_with_keys() -> None:
     text = 'module.a["x y"].aws_sg.b[0] and data.aws_ami.c, not x.aws_sg.d'
-    assert [m.group(0) for m in ADDRESS_IN_TEXT.finditer(text)] == [
+    assert [m.group(0) for m in address_in_text().finditer(text)] == [
         'module.a["x y"].aws_sg.b[0]', "data.aws_ami.c", "x.aws_sg"]
 
 
@@ -133,6 +133,7 @@ _NAMES = st.from_regex(r"[A-Za-z_][A-Za-z0-9_-]{0,8}", fullmatch=True).filter(la
 _KEYS = st.one_of(st.none(), st.integers(min_value=0, max_value=10**6), st.text(max_size=12))
 _ADDRESSES = st.builds(
     Address,
+    address_in_text,
     module=st.lists(st.builds(ModuleStep, _NAMES, _KEYS), max_size=3).map(tuple),
     type=_NAMES,
     name=_NAMES,

@@ -1,8 +1,7 @@
 """natpolicy's regular expressions that a plan run does not use are compiled on first use, not at import.
 
 Each cost every start about 0.3-0.5 M instructions to compile. The patterns are the very ones compiled at
-import before (the same text and flags, so the same matches); the name ``natpolicy.address.ADDRESS_IN_TEXT``
-still reads as the pattern. Their uses are tested where they are used (``test_address.py``,
+import before (the same text and flags, so the same matches). Their uses are tested where they are used (``test_address.py``,
 ``test_plan_decoding.py``, ``test_hostile_plans.py``, the runner's redaction tests).
 """
 from __future__ import annotations
@@ -10,7 +9,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -60,22 +58,6 @@ def test_every_decimal_digit_is_one_to_both() -> None:
     """``\\d`` and ``str.isdecimal`` over every code point (the release test's premise)."""
     pattern = re.compile(r"\d")
     assert [c for c in map(chr, range(0x110000)) if bool(pattern.fullmatch(c)) != c.isdecimal()] == []
-
-
-def test_address_in_text_is_still_a_name_of_the_module() -> None:
-    from natpolicy.address import ADDRESS_IN_TEXT
-
-    assert ADDRESS_IN_TEXT is address.address_in_text() is address.ADDRESS_IN_TEXT
-    assert "ADDRESS_IN_TEXT" in address.__all__
-
-
-def test_an_unknown_name_is_refused_in_the_words_of_a_module_without_getattr() -> None:
-    plain = types.ModuleType("natpolicy.address")
-    with pytest.raises(AttributeError) as theirs:
-        plain.no_such_name  # noqa: B018
-    with pytest.raises(AttributeError) as mine:
-        address.no_such_name  # type: ignore[attr-defined]  # noqa: B018
-    assert str(mine.value) == str(theirs.value)
 
 
 def test_a_plan_run_compiles_none_of_them(tmp_path: Path) -> None:
