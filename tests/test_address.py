@@ -133,7 +133,6 @@ _NAMES = st.from_regex(r"[A-Za-z_][A-Za-z0-9_-]{0,8}", fullmatch=True).filter(la
 _KEYS = st.one_of(st.none(), st.integers(min_value=0, max_value=10**6), st.text(max_size=12))
 _ADDRESSES = st.builds(
     Address,
-    address_in_text,
     module=st.lists(st.builds(ModuleStep, _NAMES, _KEYS), max_size=3).map(tuple),
     type=_NAMES,
     name=_NAMES,
