@@ -122,7 +122,7 @@ from natpolicy.rego.number_texts_regorus import (
     number_texts_for_regorus,
     text_contexts,
 )
-from natpolicy.rego.numbers_opa import opa_bits_lsh, opa_ceil, opa_floor, opa_to_number
+from natpolicy.rego.numbers_opa import opa_bits_lsh, opa_ceil, opa_floor, opa_to_number_by_value
 from natpolicy.rego.re2_regorus import (
     PATTERN_EXTENSION,
     VALID_EXTENSION,
@@ -365,7 +365,7 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension("format_int", 2, opa_format_int)
     engine.add_extension("ceil", 1, opa_ceil)
     engine.add_extension("floor", 1, opa_floor)
-    engine.add_extension("to_number", 1, opa_to_number)
+    engine.add_extension("to_number", 1, opa_to_number_by_value)
     add_number_text_extensions(engine)
     engine.add_extension("bits.lsh", 2, opa_bits_lsh)
     engine.add_extension("lower", 1, opa_lower)

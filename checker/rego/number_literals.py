@@ -29,7 +29,8 @@ otherwise (measured):
 * regopy reads ``-0`` as unequal to ``0`` (``0 == -0`` is false there):
   refused wherever it stands;
 * a literal that gives an arithmetic's zero a sign in OPA (a negative zero by ``+ - * /``; ``0.0`` or ``-1.0``
-  by ``*``): both engines answer 0 where OPA answers -0 (``_signed_zero``): refused on both.
+  by ``*``), directly or through a name bound to it (``z := 0.0; x * z``): both engines answer 0 where OPA answers
+  -0 (``_signed_zero``, ``_signed_zero_named``): refused on both.
 
 And a minus where a term starts (``-input.n``, ``-count(xs)``, ``-(x)``): OPA's parser reads a minus there
 only as the sign of a number literal (v1/ast/parser.go ``parseTerm`` hands ``tokens.Sub`` to ``parseNumber``,
@@ -41,7 +42,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
-from natpolicy.rego.number_texts import literal_bindings
+from natpolicy.rego.number_texts import literal_bindings, multiplied
 from natpolicy.rego.numbers_opa import AS_HELD, REGORUS_INTEGERS
 from natpolicy.rego.source import Token, matching_close
 
@@ -62,8 +63,8 @@ def number_literal_refusals(toks: list[Token], engine: str, source: str | None =
     # A literal bound to a name read only by value, or by sprintf, whose text regorus hands to natpolicy's sprintf
     # and regopy's rewritten sprintf formats before anything runs (number_texts_regorus, number_texts_regopy).
     answered = ("value", "sprintf") if texts else ("value",)
-    bound = {i for i, (_, reading) in literal_bindings(source, toks).items() if reading in answered} \
-        if source is not None else set()
+    bindings = literal_bindings(source, toks) if source is not None else {}
+    bound = {i for i, (_, reading) in bindings.items() if reading in answered}
     for i, tok in enumerate(toks):
         if tok.kind != "number":
             continue
@@ -73,6 +74,8 @@ def number_literal_refusals(toks: list[Token], engine: str, source: str | None =
         except InvalidOperation:
             continue
         signed = _signed_zero(toks, i, exact)
+        if signed is None and i in bindings and source is not None:
+            signed = _signed_zero_named(source, toks, i, bindings[i][0], exact)
         if signed is not None:
             yield tok.offset, signed.format(label=label)
             continue
@@ -148,6 +151,23 @@ def _signed_zero(toks: list[Token], i: int, exact: Decimal) -> str | None:
     return (f"number {text} in arithmetic: {kind} written so is no integer to OPA, whose big.Float arithmetic then "
             f"keeps a zero's sign (`0.0 * -1` and `-0 * 1.5` are -0, written -0), where {{label}} answers 0; "
             f"natpolicy refuses it: write {plain}")
+
+
+def _signed_zero_named(source: str, toks: list[Token], i: int, name: int, exact: Decimal) -> str | None:
+    """``_signed_zero`` through a name: the literal bound to ``toks[name]`` once (``z := 0.0``), a use of which is
+    the operand (``x * z``). Both engines answered 0 for ``z * input.m`` with m -1 where OPA answers -0
+    (measured)."""
+    text = toks[i].text
+    point = any(mark in text for mark in ".eE")
+    if exact == 0 and text.startswith("-") and multiplied(source, toks, i, i, frozenset("+-*/")):
+        kind = "a negative zero"
+    elif point and exact == exact.to_integral_value() and exact <= 0 and multiplied(source, toks, i, i):
+        kind = "a zero" if exact == 0 else "a negative whole number"
+    else:
+        return None
+    return (f"number {text} bound to {toks[name].text}, read by arithmetic: {kind} written so is no integer to OPA, "
+            f"whose big.Float arithmetic then keeps a zero's sign (`z := 0.0; z * -1` is -0, written -0), where "
+            f"{{label}} answers 0; natpolicy refuses it: write {int(exact)}")
 
 
 def _times_literal_zero(toks: list[Token], i: int) -> bool:

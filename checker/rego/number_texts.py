@@ -36,7 +36,7 @@ from natpolicy.rego.rule_scope import opens_body, starts_body_statement
 from natpolicy.rego.source import Token, enclosing_openers, matching_close, starts_statement
 
 __all__ = ["BY_VALUE", "SprintfElement", "argument_array", "call_readings", "elements_of", "literal_bindings",
-           "named_whole_floats", "rule_span", "sprintf_elements", "whole_float"]
+           "multiplied", "named_whole_floats", "rule_span", "sprintf_elements", "whole_float"]
 
 # Operators that read a number by its value alone (OPA's Compare and big.Float arithmetic).
 BY_VALUE = frozenset({"==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%"})
@@ -79,6 +79,24 @@ def call_readings(source: str, toks: list[Token], elsewhere: frozenset[str] = fr
         if close is not None:
             sites[i] = _reading(source, toks, i, close, elsewhere)
     return sites
+
+
+def multiplied(source: str, toks: list[Token], first: int, last: int, by: frozenset[str] = frozenset("*")) -> bool:
+    """Whether the term ``toks[first..last]`` is an operand of ``*`` (or of an operator of ``by``; inside
+    parentheses too), directly or through the name a body statement binds it to (any use of that name). OPA
+    multiplies a number whose text is no integer as a big.Float, whose zero product keeps a sign the engines drop
+    (number_literals, numbers_opa)."""
+    if _operand_of(toks, first, last, by):
+        return True
+    name = _binding_name(source, toks, first, last)
+    return name is not None and any(_operand_of(toks, use, use, by) for use in _uses(source, toks, name))
+
+
+def _operand_of(toks: list[Token], first: int, last: int, by: frozenset[str]) -> bool:
+    while first >= 2 and last + 1 < len(toks) and toks[first - 1].text == "(" and toks[last + 1].text == ")" \
+            and toks[first - 2].kind != "ident" and toks[first - 2].text not in (")", "]", "}", "."):
+        first, last = first - 1, last + 1  # `(t) * x`: parentheses that only group
+    return (first > 0 and toks[first - 1].text in by) or (last + 1 < len(toks) and toks[last + 1].text in by)
 
 
 def literal_bindings(source: str, toks: list[Token]) -> dict[int, tuple[int, str]]:

@@ -1,16 +1,17 @@
 """``to_number``, ``json.unmarshal`` and ``sprintf`` rewritten for regorus where a number's text can show (see
 ``number_texts``).
 
-regorus holds a number's value, never its text. Each ``to_number`` call of the policy is renamed by how its
-result is read: left alone where only its value is; a ``sprintf`` element itself is handed to natpolicy's
-``sprintf`` with its text beside it (exact); elsewhere it stops on text regorus would write otherwise
-(``numbers_opa``). A ``sprintf`` call with such an element, or with a whole number literal written with a point
-or an exponent (``10.0``, directly or through a name bound to it and read only by value or by ``sprintf``), is
-renamed to natpolicy's ``sprintf`` that takes the texts as a third argument, a literal array: the policy cannot
-hand it a text of its own. A ``json.unmarshal`` whose result may show its numbers' texts (OPA decodes with
-``UseNumber``: ``[2.0]`` holds the number ``2.0``) has its operand checked first: text holding a number regorus
-would write otherwise stops (regopy keeps such texts itself, measured). Names and lines stay; columns on the line
-move.
+regorus holds a number's value, never its text. Each ``to_number`` call of the policy is renamed by how its result
+is read: left alone where only its value is (but for ``*``, where a zero or negative whole number written with a
+point stops: regorus hands ``*`` an integer, OPA multiplies a big.Float whose zero keeps a sign); a ``sprintf``
+element itself is handed to natpolicy's ``sprintf`` with its text beside it (exact); elsewhere it stops on text
+regorus would write otherwise (``numbers_opa``). A ``sprintf`` call with such an element, or with a whole number
+literal written with a point or an exponent (``10.0``, directly or through a name bound to it and read only by value
+or by ``sprintf``), is renamed to natpolicy's ``sprintf`` that takes the texts as a third argument, a literal array:
+the policy cannot hand it a text of its own. A ``json.unmarshal`` whose result may show its numbers' texts (OPA
+decodes with ``UseNumber``: ``[2.0]`` holds the number ``2.0``) has its operand checked first: text holding a number
+regorus would write otherwise stops (regopy keeps such texts itself, measured). Names and lines stay; columns on the
+line move.
 """
 from __future__ import annotations
 
@@ -23,12 +24,19 @@ from natpolicy.rego.builtin_errors import replaced_builtins
 from natpolicy.rego.number_texts import (
     argument_array,
     call_readings,
+    multiplied,
     named_whole_floats,
     rule_span,
     sprintf_elements,
     whole_float,
 )
-from natpolicy.rego.numbers_opa import opa_json_texts, opa_to_number_kept, opa_to_number_texted, opa_to_number_whole
+from natpolicy.rego.numbers_opa import (
+    opa_json_texts,
+    opa_to_number_factor,
+    opa_to_number_kept,
+    opa_to_number_texted,
+    opa_to_number_whole,
+)
 from natpolicy.rego.regopy_keys import mentioned_names
 from natpolicy.rego.source import apply_edits, matching_close, tokens
 from natpolicy.rego.sprintf_opa import opa_sprintf_texts
@@ -39,6 +47,9 @@ __all__ = ["NO_TEXT_CONTEXT", "TextContext", "add_number_text_extensions", "numb
 KEPT_EXTENSION = "__natpolicy_to_number_kept"
 WHOLE_EXTENSION = "__natpolicy_to_number_whole"
 TEXTED_EXTENSION = "__natpolicy_to_number_texted"
+# A to_number read by value whose value `*` reads: stops on a zero or negative whole number written with a point
+# (regorus hands `*` an integer; OPA's big.Float product keeps a zero's sign).
+FACTOR_EXTENSION = "__natpolicy_to_number_factor"
 SPRINTF_TEXTS_EXTENSION = "__natpolicy_sprintf_texts"
 JSON_EXTENSION = "__natpolicy_json_texts"
 _RENAMES = {"kept": KEPT_EXTENSION, "sprintf": WHOLE_EXTENSION, "direct": TEXTED_EXTENSION}
@@ -49,6 +60,7 @@ def add_number_text_extensions(engine: Any) -> None:
     engine.add_extension(KEPT_EXTENSION, 1, opa_to_number_kept)
     engine.add_extension(WHOLE_EXTENSION, 1, opa_to_number_whole)
     engine.add_extension(TEXTED_EXTENSION, 1, opa_to_number_texted)
+    engine.add_extension(FACTOR_EXTENSION, 1, opa_to_number_factor)
     engine.add_extension(SPRINTF_TEXTS_EXTENSION, 3, opa_sprintf_texts)
     engine.add_extension(JSON_EXTENSION, 1, opa_json_texts)
 
@@ -82,8 +94,11 @@ def number_texts_for_regorus(source: str, context: TextContext = NO_TEXT_CONTEXT
     toks = tokens(source)
     edits: list[tuple[int, int, str]] = []
     for i, reading in (call_readings(source, toks, context.elsewhere) if "to_number" not in replaced else {}).items():
-        if reading in _RENAMES:
-            edits.append((toks[i].offset, toks[i].offset + len(toks[i].text), _RENAMES[reading]))
+        close = matching_close(toks, i + 1)
+        renamed = _RENAMES.get(reading) if reading != "value" or close is None or not multiplied(
+            source, toks, i, close) else FACTOR_EXTENSION
+        if renamed is not None:
+            edits.append((toks[i].offset, toks[i].offset + len(toks[i].text), renamed))
     texts: dict[int, dict[int, str]] = {}
     counts: dict[int, int] = {}  # the elements of each call's argument array
     named = named_whole_floats(source, toks)

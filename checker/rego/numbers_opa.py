@@ -26,13 +26,23 @@ from typing import Any
 
 __all__ = ["AS_HELD", "GO_FLOAT_TEXT", "REGORUS_INTEGERS", "opa_ceil", "opa_floor", "opa_to_number",
            "opa_to_number_kept", "opa_to_number_texted", "opa_to_number_whole", "go_number", "opa_bits_lsh",
-           "opa_json_texts", "text_as_held"]
+           "NEGATIVE_ZERO_TEXT", "opa_json_texts", "opa_to_number_by_value", "opa_to_number_factor", "text_as_held"]
 
 _INT64 = range(-(2**63), 2**63)
 REGORUS_INTEGERS = range(-(2**63), 2**64)  # what regorus holds as an integer (past it, an f64)
 # What strconv.ParseFloat reads in decimal (underscores only after a base prefix, so never here).
 _DECIMAL = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
 _INTEGER = re.compile(r"^[+-]?[0-9]+\Z")
+# A zero written with a minus (`-0`, `-0.0`, `-.0e3`): OPA's number is that text, so its big.Float arithmetic and
+# a printed answer keep the sign (`to_number("-0") / 5` and `to_number("-0")` itself are -0 in OPA), which
+# neither engine holds apart from 0 (both answered 0, measured).
+NEGATIVE_ZERO_TEXT = r"^-(0+[.]?0*|[.]0+)([eE][+-]?[0-9]+)?$"
+_NEGATIVE_ZERO = re.compile(NEGATIVE_ZERO_TEXT.removesuffix("$") + r"\Z")
+_SIGNED_ZERO = ("to_number of a negative zero (`-0`, `-0.0`): OPA keeps its sign (its arithmetic and the answer "
+                "write -0), where {engine} holds 0; natpolicy stops here")
+_FACTOR = ("to_number of a zero or a negative whole number written with a point or an exponent (`0.0`, `-1.0`), "
+           "multiplied: OPA multiplies it as a big.Float, whose zero product keeps a sign (`to_number(\"0.0\") * -1` "
+           "is -0), where {engine} holds an integer and answers 0; natpolicy stops here")
 # All the text strconv.ParseFloat(s, 64) reads (but a range error: "1e400"), in RE2 syntax for the guard of
 # operand_kinds: decimal digits, or hexadecimal ones after 0x with a p exponent; `_` only between two digits, or
 # between the 0x and a digit (underscoreOK); a sign first; an exponent of decimal digits.
@@ -107,6 +117,27 @@ def opa_to_number(value: Any) -> int | float:
     if real == 0 and any(digit in "123456789" for digit in value.split("e")[0].split("E")[0]):
         raise ValueError("to_number of a number too small for a float64: natpolicy refuses it")
     return real
+
+
+def _negative_zero(value: Any) -> bool:
+    return isinstance(value, str) and bool(_NEGATIVE_ZERO.match(value))
+
+
+def opa_to_number_by_value(value: Any) -> int | float:
+    """``to_number`` where only its value is read: stops on a negative zero, whose sign OPA keeps."""
+    if _negative_zero(value):
+        opa_to_number(value)  # OPA's own errors first
+        raise ValueError(_SIGNED_ZERO.format(engine="regorus 0.13.0"))
+    return opa_to_number(value)
+
+
+def opa_to_number_factor(value: Any) -> int | float:
+    """``to_number`` whose value ``*`` reads: also stops on a zero or negative whole number that is no integer
+    text (regorus hands ``*`` an integer for it, so OPA's big.Float product and its zero's sign are lost)."""
+    number = opa_to_number_by_value(value)
+    if isinstance(value, str) and not _INTEGER.match(value) and float(number).is_integer() and number <= 0:
+        raise ValueError(_FACTOR.format(engine="regorus 0.13.0"))
+    return number
 
 
 def text_as_held(text: str) -> bool:

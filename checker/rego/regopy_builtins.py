@@ -101,6 +101,7 @@ with each rewritten call's line (:func:`builtin_call_edits` gives them).
 from __future__ import annotations
 
 from natpolicy.rego.number_texts import call_readings
+from natpolicy.rego.numbers_opa import NEGATIVE_ZERO_TEXT as _NEGATIVE_ZERO
 from natpolicy.rego.regopy_collections import COLLECTIONS_GROUPS, COLLECTIONS_RENAMED, COLLECTIONS_STOPPING
 from natpolicy.rego.regopy_regex import REGEX_HELPERS, REGEX_RENAMED, REGEX_STOPPING
 from natpolicy.rego.regopy_stops import (
@@ -173,7 +174,9 @@ STOPPING = {
                     "string of its text in the other (`{1: \"a\"}` and `{\"1\": \"b\"}`: one key to regopy 1.5.2)",
     "to_number": "text that is no plain decimal number of at most 15 digits and an exponent of at most 2 digits, "
                  "or, where its value is not only compared or computed with, text OPA keeps as the number's own "
-                 "(`12.00`, `1e2`, `+5`, `05`: no integer index, written as it stands by json.marshal and sprintf)",
+                 "(`12.00`, `1e2`, `+5`, `05`: no integer index, written as it stands by json.marshal and sprintf), "
+                 "or a negative zero (`-0`, `-0.0`: OPA keeps its sign, which its arithmetic and the answer write; "
+                 "regopy 1.5.2 answers 0)",
     "format_int": "a base other than 2, 8, 10 and 16 (OPA: an error) or a number past 2^53",
     "abs": "a non-integer from 1e6 up or a number from 1e21 up (OPA writes the result as its arithmetic does: "
            "1.2345675e+06, 1000000000000000000000)",
@@ -294,8 +297,9 @@ __natpolicy_union_deep(a) if {{
   # (j bound outside a call: regopy never binds a variable inside a call's argument)
   is_array(a); some i, k; w := a[i][k]; is_object(w); some j; e := a[j][k]; is_object(e); i < j
 }}
+# A negative zero (`-0`, `-0.0`) stops: OPA keeps its sign, regopy answers 0 (and `to_number("-0") == 0` false).
 __natpolicy_to_number(x) := to_number(x) if not is_string(x) else := to_number(x) if {{
-  __natpolicy_decimal(x)
+  __natpolicy_decimal(x); not regex.match("{_NEGATIVE_ZERO}", x)
 }} else := {REFUSE}([x, 0])
 # Where its result may show its text (number_texts): stopped on text OPA keeps otherwise than regopy writes it.
 __natpolicy_to_number_kept(x) := __natpolicy_to_number(x) if not __natpolicy_text_kept(x) else := {REFUSE}([x, 0])
