@@ -22,10 +22,10 @@ where a module calls one (a regex over its JSON text: go_json_numbers.holds_nega
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
+from natpolicy.rego.regopy_documents import has_negative_zero
 from natpolicy.rego.source import char_line_col, scan_module
 
 __all__ = ["ANSWER_NEGATIVE_ZERO", "answer_holds_negative_zero", "negative_zero_stop"]
@@ -59,14 +59,4 @@ ANSWER_NEGATIVE_ZERO = ("the value of {rule} holds a negative zero, which confte
 
 def answer_holds_negative_zero(value: Any) -> bool:
     """Does the query's answer hold a negative zero (the float -0.0, regorus' only negative zero) outside a string?"""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, float):
-            if item == 0 and math.copysign(1.0, item) < 0:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
+    return has_negative_zero(value)  # the same walk regopy's documents are checked with
