@@ -71,7 +71,7 @@ class CheckOptions:
     verbose: bool = False
     quiet: bool = False
     progress: bool | None = None  # None: unless quiet, or run by pre-commit (see progress_enabled)
-    jobs: int | None = None  # --jobs: worker processes for several plans (None: automatic)
+    jobs: int | None = None  # --jobs: worker processes for several plans (None: read them in this process)
     download_modules: bool = False  # HCL mode: fetch remote modules (else .terraform/modules and the cache)
     require_modules: bool = False  # HCL mode: a module that cannot be read exits 2
     # --live: read-only evidence from the AWS account (natpolicy.live); roles come from the command line only.

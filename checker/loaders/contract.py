@@ -49,7 +49,7 @@ class LoadRequest:
     download_modules: bool = False  # fetch remote modules not in .terraform/modules nor the cache
     require_modules: bool = False  # a module that cannot be read is an error (exit 2), not a note
     progress: Progress | None = None
-    jobs: int | None = None  # --jobs: worker processes for plans (None: automatic, see loaders.plan_jobs)
+    jobs: int | None = None  # --jobs: worker processes for plans (None: this process, see loaders.plan_jobs)
     display_root: Path = field(default_factory=Path.cwd)  # set by the dispatcher before loaders finish
     # Plan files the caller has read already (the Rego stage, which checks each plan's text first),
     # target -> bytes: the plan loader takes each out and decodes it instead of reading the file again.

@@ -4,15 +4,16 @@ Only loading runs in the workers (reading, decoding, building resources: most
 of a large plan's time); the rules then run once, in this process, on one
 model of every plan, so cross-plan questions (which routes in the network
 plan use this NAT gateway?) and the output are exactly what a serial run
-gives. A worker's resources come back pickled, which costs a fraction of
-decoding them, so this pays only for several large plans: by default
-(``jobs=None``) it is used when there are at least two plans totalling
-``AUTO_MIN_BYTES``, with one worker per CPU. Errors are raised in
+gives. A worker's resources come back pickled, and a worker resolves every
+resource's references before pickling them (a serial run resolves only those the
+rules ask for), so on the hosts measured (2 CPUs, benchmarks/RESULTS.md) two
+workers have always been slower than one process: two 50k plans took 7.3 s
+against 2.8 s. Workers are therefore used only when ``--jobs N`` asks for them
+(``jobs=None`` reads serially). Errors are raised in
 command-line order, as a serial run would: the first broken plan wins.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
@@ -24,27 +25,16 @@ from natpolicy.model import Resource
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-__all__ = ["AUTO_MIN_BYTES", "load_in_order", "worker_count"]
-
-AUTO_MIN_BYTES = 40_000_000  # two 10k-resource plans: below that, starting workers costs more than it saves
+__all__ = ["load_in_order", "worker_count"]
 
 
 def worker_count(jobs: int | None, targets: list[str]) -> int:
-    """How many worker processes to load ``targets`` with (1: in this process)."""
-    files = [t for t in targets if t != "-"]
+    """How many worker processes to load ``targets`` with (1: in this process). ``jobs`` is ``--jobs``, None when
+    not given: serial, never more workers than files, and standard input is read here."""
     if jobs is None:
-        cpus = os.cpu_count() or 1
-        if len(files) < 2 or cpus < 2 or sum(_size(t) for t in files) < AUTO_MIN_BYTES:
-            return 1
-        jobs = cpus
+        return 1  # workers have not paid on any host measured (module docstring)
+    files = [t for t in targets if t != "-"]
     return max(1, min(jobs, len(files)))
-
-
-def _size(target: str) -> int:
-    try:
-        return os.path.getsize(target)
-    except OSError:
-        return 0  # the loader says what is wrong with it
 
 
 def _load(target: str, origin: str) -> list[Resource] | tuple[str, str]:
