@@ -105,6 +105,18 @@ def slow_rego_count(steps: int) -> str:
             "json.marshal(array.concat(xs, [i])) != \"\"])")
 
 
+def after_fresh_check(plan: Path, out: Path, then: str) -> tuple[list[str], str]:
+    """Check ``plan`` to SARIF (``out``) in a fresh interpreter, then run the code ``then`` in it: the lines
+    it printed that start with ``@@ `` (what the test asserts), and the child's stderr (for the failure)."""
+    code = ("import sys\n"
+            "from natpolicy import cli\n"
+            f"sys.argv = ['natpolicy', 'check', {str(plan)!r}, '--format', 'sarif', '--output', {str(out)!r},"
+            " '--no-progress']\n"
+            "try:\n    cli.main()\nexcept SystemExit:\n    pass\n" + then)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    return [line for line in done.stdout.splitlines() if line.startswith("@@ ")], done.stderr
+
+
 # One line of a rule body that runs for minutes on every engine (the timeout tests stop it).
 SLOW_REGO_BODY = f"  {slow_rego_count(100_000)} > 0\n"
 

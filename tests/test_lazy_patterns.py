@@ -7,17 +7,16 @@ import before (the same text and flags, so the same matches). Their uses are tes
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import FIXTURES, after_fresh_check
 from natpolicy import address
 from natpolicy.loaders import plan_json, plan_text
 from natpolicy.outputs import doclinks
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "plans" / "nat-deleted.json"
+FIXTURE = FIXTURES / "plans" / "nat-deleted.json"
 _INDEX = r'(?:\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\])?'
 EXPECTED = {
     "natpolicy.address._plain": r'[^"\\$%]*',
@@ -61,18 +60,12 @@ def test_every_decimal_digit_is_one_to_both() -> None:
 
 
 def test_a_plan_run_compiles_none_of_them(tmp_path: Path) -> None:
-    code = (
-        "import sys\n"
-        "from natpolicy import cli\n"
-        f"sys.argv = ['natpolicy', 'check', {str(FIXTURE)!r}, '--format', 'sarif',"
-        f" '--output', {str(tmp_path / 'out.sarif')!r}, '--no-progress']\n"
-        "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
+    then = (
         "import importlib\n"
         f"names = {sorted(EXPECTED)!r}\n"
         "sizes = [getattr(importlib.import_module(n.rpartition('.')[0]), n.rpartition('.')[2]).cache_info().currsize"
         " for n in names]\n"
         "print('@@', sizes)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    lines = [line for line in done.stdout.splitlines() if line.startswith("@@ ")]
-    assert lines == ["@@ [0, 0, 0, 0]"], done.stderr
+    lines, stderr = after_fresh_check(FIXTURE, tmp_path / "out.sarif", then)
+    assert lines == ["@@ [0, 0, 0, 0]"], stderr

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conftest import FIXTURES, after_fresh_check
 from natpolicy import records
 from natpolicy.record_fields import Described
 from natpolicy.records import record
@@ -27,7 +25,7 @@ LAZY = records._FIELDS_ONLY
 needs_lazy = pytest.mark.skipif(not LAZY, reason="record describes fields lazily on Python 3.11 only")
 FIELD_ATTRS = ("name", "type", "default", "default_factory", "init", "repr", "hash", "compare", "metadata",
                "kw_only", "_field_type")
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "plans" / "nat-deleted.json"
+FIXTURE = FIXTURES / "plans" / "nat-deleted.json"
 PARAMS = ("init", "repr", "eq", "order", "unsafe_hash", "frozen")
 
 
@@ -198,20 +196,14 @@ def test_a_spec_handed_to_dataclass_becomes_a_field() -> None:
 @needs_lazy
 def test_a_plan_run_imports_neither_dataclasses_nor_inspect(tmp_path: Any) -> None:
     """The fixture plan checked to SARIF in a fresh interpreter; then both still work as ever in it."""
-    code = (
-        "import sys\n"
-        "from natpolicy import cli\n"
-        f"sys.argv = ['natpolicy', 'check', {str(FIXTURE)!r}, '--format', 'sarif',"
-        f" '--output', {str(tmp_path / 'out.sarif')!r}, '--no-progress']\n"
-        "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
+    then = (
         "print('@@', sorted(m for m in ('dataclasses', 'inspect', 'typing_extensions') if m in sys.modules))\n"
         "import dataclasses, typing_extensions\n"
         "from natpolicy.model import Resource\n"
         "print('@@', [f.name for f in dataclasses.fields(Resource)][:2], typing_extensions.__name__)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    lines = [line for line in done.stdout.splitlines() if line.startswith("@@ ")]
-    assert lines == ["@@ []", "@@ ['address', 'type'] typing_extensions"], done.stderr
+    lines, stderr = after_fresh_check(FIXTURE, tmp_path / "out.sarif", then)
+    assert lines == ["@@ []", "@@ ['address', 'type'] typing_extensions"], stderr
 
 
 @pytest.mark.parametrize("factory", [False, True])
