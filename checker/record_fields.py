@@ -12,7 +12,8 @@ from __future__ import annotations
 from itertools import chain, filterfalse
 from typing import Any
 
-__all__ = ["MISSING", "Described", "FieldSpec", "Pending", "add_slots", "dataclasses_module", "field", "replace"]
+__all__ = ["MISSING", "Described", "FieldSpec", "Marker", "Pending", "add_slots", "dataclasses_module", "field",
+           "replace"]
 
 
 def dataclasses_module() -> Any:
@@ -23,16 +24,20 @@ def dataclasses_module() -> Any:
     return dataclasses
 
 
-class _Missing:
-    """No default (``dataclasses.MISSING`` stands in its place in every ``dataclasses.Field`` made from a spec)."""
+class Marker:
+    """A sentinel that prints as the text it is given, as ``dataclasses``' own markers print."""
 
-    __slots__ = ()
+    __slots__ = ("_text",)
+
+    def __init__(self, text: str) -> None:
+        self._text = text
 
     def __repr__(self) -> str:
-        return "MISSING"
+        return self._text
 
 
-MISSING: Any = _Missing()
+# No default (``dataclasses.MISSING`` stands in its place in every ``dataclasses.Field`` made from a spec).
+MISSING: Any = Marker("MISSING")
 
 
 class FieldSpec:

@@ -55,7 +55,7 @@ from reprlib import recursive_repr
 from types import CellType, CodeType, FunctionType, MemberDescriptorType
 from typing import TYPE_CHECKING, Any
 
-from natpolicy.record_fields import MISSING, Described, FieldSpec, Pending, add_slots, dataclasses_module
+from natpolicy.record_fields import MISSING, Described, FieldSpec, Marker, Pending, add_slots, dataclasses_module
 
 __all__ = ["field", "record", "replace"]
 
@@ -123,16 +123,8 @@ def _repr_of(names: list[str]) -> Callable[[Any], str]:
     return __repr__
 
 
-class _Factory:
-    """The default an ``__init__`` parameter with a default factory has (``dataclass``'s marker, the same text)."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "<factory>"
-
-
-_HAS_DEFAULT_FACTORY: Any = _Factory()
+# The default an ``__init__`` parameter with a default factory has (``dataclass``'s marker, the same text).
+_HAS_DEFAULT_FACTORY: Any = Marker("<factory>")
 
 
 def _record(cls: type, options: dict[str, Any]) -> type:
