@@ -29,6 +29,7 @@ try:
 except ImportError:  # no msgspec wheel for this platform: json does everything
     plan_structs = None  # type: ignore[assignment]
 
+from natpolicy.loaders.plan_resource import NO_BLOCK, PlanResource
 from natpolicy.loaders.plan_values import apply_unknown, full_address
 from natpolicy.model import UNKNOWN, Resource
 from natpolicy.records import record
@@ -90,6 +91,7 @@ class FastPlan:
         out: list[Resource] = []
         append = out.append
         new = object.__new__
+        no_block = NO_BLOCK
         changes = self.changes
         for position in range(len(changes)):
             rc = changes[position]
@@ -154,7 +156,7 @@ class FastPlan:
             # Every field, as Resource.__init__ sets them (tests/test_plan_decoding.py holds the two together on
             # every field): calling the class costs half as much again (the type call, the arguments' tuple,
             # a frame of 25 locals), and a 10k plan builds 10,000 of them. ``{}`` is what the default factory gives.
-            res = new(Resource)
+            res = new(PlanResource)
             res.address = rc.address
             res.type = rc.type
             res.name = rc.name
@@ -172,7 +174,7 @@ class FastPlan:
             res.references = {}
             res.origin = origin
             res.location = None
-            res.expressions = None
+            res.config_block = no_block  # expressions: None, unless the configuration join finds a block
             res.module_sources = ()
             res.finding_context = None
             res.location_at_base = False

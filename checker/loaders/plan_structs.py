@@ -1,7 +1,8 @@
 """msgspec structs for the parts of a plan the model reads (imported only where msgspec is installed).
 
 Only ``resource_changes`` and ``configuration`` are decoded into Python
-objects. ``planned_values`` stays raw bytes (it repeats every ``after`` and is
+objects, and of ``configuration`` each resource block's ``expressions`` stay
+raw until first read (``ConfigBlock``). ``planned_values`` stays raw bytes (it repeats every ``after`` and is
 read only by plans without ``resource_changes``), and each ``prior_state``
 resource keeps its ``values`` raw until the loader knows the plan does not
 already list that address, which is nearly always. Every field is optional
@@ -9,7 +10,9 @@ and untyped where the reference decode tolerates anything, so the two read
 the same plans; any other shape is a ``msgspec.ValidationError``, and the
 loader then hands the bytes to the reference decode, which has the last word.
 """
-from __future__ import annotations
+# No ``from __future__ import annotations``: msgspec reads every field's type when the module builds its decoders,
+# and a string annotation costs an ``eval`` each (about 3 M instructions at every plan run's start for these
+# structs); only the two types naming a class not yet defined are strings.
 
 import sys
 from collections.abc import Callable
@@ -49,7 +52,8 @@ try:
 finally:
     _show_typing_extensions(_HIDDEN)
 
-__all__ = ["Change", "Plan", "ResourceChange", "decode_any", "decode_mask", "decode_plan", "decode_values"]
+__all__ = ["Change", "ConfigBlock", "ConfigModule", "Configuration", "ModuleCall", "Plan", "ResourceChange",
+           "decode_any", "decode_lazily", "decode_mask", "decode_plan", "decode_values"]
 
 _NOTHING = msgspec.Raw()  # an absent key; a JSON null is Raw(b"null")
 _UNSET: Any = msgspec.UNSET
@@ -117,7 +121,7 @@ class Item(msgspec.Struct, gc=False):
 class Module(msgspec.Struct, gc=False):
     address: Any = msgspec.UNSET
     resources: list[Item] | None = None
-    child_modules: list[Module] | None = None
+    child_modules: "list[Module] | None" = None
 
 
 class Values(msgspec.Struct, gc=False):
@@ -128,10 +132,70 @@ class State(msgspec.Struct, gc=False):
     values: Values | None = None
 
 
+# ``configuration``: typed only down to each resource block, whose ``expressions`` (most of the section's bytes) stay
+# raw until ``ConfigBlock.get("expressions")`` first asks: the rules read them for a third of a 10k plan's blocks.
+# Each struct keeps the keys ``references.ConfigIndex`` and ``sourcemap.module_call_sources`` read, and answers
+# ``get`` for those as the JSON object's ``dict.get`` would (``None`` for an absent key); any other key is skipped.
+# A part of another JSON type than Terraform writes (a module that is not an object, ...) fails the decode, and the
+# reference decode reads the plan, where those readers pass over such parts.
+
+
+class ConfigBlock(msgspec.Struct, gc=False):
+    """One resource block of a configuration module."""
+
+    address: Any = _UNSET
+    mode: Any = _UNSET
+    type: Any = _UNSET
+    name: Any = _UNSET
+    count_expression: Any = _UNSET
+    for_each_expression: Any = _UNSET
+    # Raw until first read, then replaced by its decoded value (the Raw's class tells the two apart; msgspec does
+    # not check assignments): count and for_each instances of one block share that one object, as they share the
+    # block's dict in the reference.
+    expressions: msgspec.Raw = _NOTHING
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key == "expressions":
+            value: Any = self.expressions
+            if value.__class__ is _RAW:
+                value = self.expressions = decode_lazily(value) if len(value) else _UNSET
+        else:
+            value = getattr(self, key)  # a key no reader asks for is an AttributeError, never a silent default
+        return default if value is _UNSET else value
+
+
+class ModuleCall(msgspec.Struct, gc=False):
+    """One entry of a module's ``module_calls``."""
+
+    source: Any = _UNSET
+    expressions: Any = _UNSET
+    module: "ConfigModule | None" = None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = getattr(self, key)  # a key no reader asks for is an AttributeError, never a silent default
+        return default if value is _UNSET else value
+
+
+class ConfigModule(msgspec.Struct, gc=False):
+    """``root_module``, or the ``module`` of a call."""
+
+    resources: list[ConfigBlock] | None = None
+    module_calls: dict[str, ModuleCall] | None = None
+    outputs: Any = _UNSET
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = getattr(self, key)  # a key no reader asks for is an AttributeError, never a silent default
+        return default if value is _UNSET else value
+
+
+class Configuration(msgspec.Struct, gc=False):
+    root_module: ConfigModule | None = None
+
+
 class Plan(msgspec.Struct, gc=False):
     format_version: Any = msgspec.UNSET
     resource_changes: list[ResourceChange] | None | msgspec.UnsetType = _UNSET
-    configuration: Any = msgspec.UNSET
+    configuration: Configuration | None | msgspec.UnsetType = _UNSET
     prior_state: State | None | msgspec.UnsetType = msgspec.UNSET
     planned_values: msgspec.Raw = _NOTHING
     # Read only for their presence (what kind of file this is).
@@ -143,6 +207,7 @@ class Plan(msgspec.Struct, gc=False):
     provider_schemas: msgspec.Raw = _NOTHING
 
 
+_RAW = msgspec.Raw
 _PLAN = msgspec.json.Decoder(Plan)
 _ANY = msgspec.json.Decoder()
 _VALUES = msgspec.json.Decoder(dict[str, Any] | None)  # a change's before/after: an object or null
@@ -169,3 +234,30 @@ def decode_mask(raw: msgspec.Raw) -> Any:
 # A change's ``before``/``after`` (an object or null; anything else is a ``ValidationError``). The decoder's own
 # bound method, not a function around it: the loader calls it about 10,000 times for a 10k plan.
 decode_values: Callable[[msgspec.Raw], dict[str, Any] | None] = _VALUES.decode
+
+
+def decode_lazily(raw: msgspec.Raw) -> Any:
+    """A raw part of a plan the fast decode accepted, decoded after the loader returned: what ``json.loads`` reads.
+
+    It must not fail where a first decode could (the plan then goes to the reference decode): msgspec skipped these
+    bytes while it read the whole plan, checking its strings, escapes and nesting, so only what skipping does not
+    check is left. A number beyond a float's range (``1e999``) is refused by msgspec's decode and read as ``inf``
+    by ``json.loads``; and msgspec's nesting limit counts the interpreter's frames, which a rule's call is deeper in
+    than the plan's decode was. Either way ``json.loads`` reads the part, with the limit raised past those frames
+    (the whole plan, nested deeper than the part, was read within the limit).
+    """
+    try:
+        return _ANY.decode(raw)
+    except (msgspec.MsgspecError, RecursionError):
+        return _json_value(bytes(raw))
+
+
+def _json_value(data: bytes) -> Any:
+    import json  # only for a part msgspec refuses: a plan run does not import json otherwise
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit + 1000)
+    try:
+        return json.loads(data)
+    finally:
+        sys.setrecursionlimit(limit)

@@ -18,6 +18,7 @@ from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 from typing import TYPE_CHECKING, Any
 
 from natpolicy.address import module_path, reference_steps
+from natpolicy.loaders.plan_resource import PlanResource
 
 if TYPE_CHECKING:
     from natpolicy.model import Resource
@@ -28,18 +29,55 @@ _MAX_DEPTH = 64  # module nesting deeper than this is a cycle, not a config
 
 class ConfigIndex:
     def __init__(self, configuration: Any) -> None:
-        self._modules: dict[tuple[str, ...], dict[str, Any]] = {}
-        self._calls: dict[tuple[str, ...], dict[str, Any]] = {}
+        # Modules, calls and blocks are JSON objects (dicts), or the fast decode's structs answering ``get`` alike
+        # (``plan_structs.ConfigModule``, ``ModuleCall``, ``ConfigBlock``; see ``_index_typed``).
+        self._modules: dict[tuple[str, ...], Any] = {}
+        self._calls: dict[tuple[str, ...], Any] = {}
         # Config address -> its block: read by the loader once per plan resource. The module path of
         # a block outside the root module is in ``_paths`` (no tuple per block of a 10k root module).
-        self.blocks: dict[str, dict[str, Any]] = {}
+        self.blocks: dict[str, Any] = {}
         self._paths: dict[str, tuple[str, ...]] = {}
         self._refs: dict[str, dict[str, tuple[str, ...]]] = {}
         self._memo: dict[tuple[tuple[str, ...], str], frozenset[str]] = {}
         self._attribute_memo: dict[tuple[str, str], tuple[str, ...] | None] = {}
-        root = configuration.get("root_module") if isinstance(configuration, dict) else None
-        if isinstance(root, dict):
-            self._index_module(root, ())
+        if isinstance(configuration, dict):
+            root = configuration.get("root_module")
+            if isinstance(root, dict):
+                self._index_module(root, ())
+        elif configuration is not None and (typed_root := getattr(configuration, "root_module", None)) is not None:
+            self._index_typed(typed_root)
+
+    def _index_typed(self, module: Any) -> None:
+        """``_index_module`` over the fast decode's typed configuration (``plan_structs.Configuration``).
+
+        Its modules, calls and blocks are structs whose ``get`` answers as the JSON object's ``dict.get`` for the
+        keys read here; the decoder already held each part to its type (a module, a list of blocks...), which
+        ``_index_module`` tests. A block's ``expressions`` stay raw until first read (see ``join``).
+        """
+        stack: list[tuple[Any, tuple[str, ...]]] = [(module, ())]
+        blocks, paths = self.blocks, self._paths
+        while stack:
+            mod, mpath = stack.pop()
+            self._modules[mpath] = mod
+            prefix = "".join(f"module.{m}." for m in mpath)
+            for res in mod.resources or ():
+                local = res.address
+                if local.__class__ is not str or not local:
+                    local = (f"data.{res.get('type')}.{res.get('name')}" if res.get("mode") == "data"
+                             else f"{res.get('type')}.{res.get('name')}")
+                if mpath:
+                    key = prefix + local
+                    blocks[key] = res
+                    paths[key] = mpath
+                else:
+                    blocks[local] = res
+            calls = mod.module_calls
+            if calls is not None and len(mpath) < _MAX_DEPTH:
+                for name, call in calls.items():
+                    child = (*mpath, name)
+                    self._calls[child] = call
+                    if call.module is not None:
+                        stack.append((call.module, child))
 
     def _index_module(self, module: dict[str, Any], path: tuple[str, ...]) -> None:
         stack = [(module, path)]
@@ -76,11 +114,13 @@ class ConfigIndex:
         """Give each plan resource its block's expressions, its references and its module calls' ``sources``.
 
         The references are a ``LazyReferences``, resolved when a rule or an output
-        reads them. Each is made with ``object.__new__`` and its three slots set
+        reads them; a ``PlanResource`` (the fast decode's) is handed its block, whose
+        expressions it decodes when first read. Each is made with ``object.__new__`` and its three slots set
         here: the class call's ``__init__`` frame cost as much again (10,000 a 10k plan).
         """
         block_of = self.blocks.get
         new = object.__new__
+        lazy = PlanResource
         # Per module instance address: its config address prefix and its calls' sources (a plan has few modules).
         modules: dict[str, tuple[str, tuple[str | None, ...]]] = {}
         for res in resources:
@@ -105,7 +145,10 @@ class ConfigIndex:
             references._value = None
             res.references = references
             block = block_of(config_address)  # ``self.expressions(config_address)``, inline
-            if block is not None:
+            if res.__class__ is lazy:
+                if block is not None:
+                    res.config_block = block  # its expressions decoded when first read (a rule asks for a third)
+            elif block is not None:
                 expressions = block.get("expressions")
                 if expressions.__class__ is dict or isinstance(expressions, dict):  # the exact type first: nearly all
                     res.expressions = expressions

@@ -42,6 +42,8 @@ __all__ = ["module_call_sources", "SourceIndex", "map_to_source", "max_source_by
 def module_call_sources(configuration: Any) -> dict[tuple[str, ...], str]:
     """``configuration`` of a plan -> {module path: its call's ``source``}."""
     out: dict[tuple[str, ...], str] = {}
+    if not isinstance(configuration, dict) and configuration is not None and hasattr(configuration, "root_module"):
+        return _typed_call_sources(configuration.root_module)
     root = configuration.get("root_module") if isinstance(configuration, dict) else None
     stack: list[tuple[Any, tuple[str, ...]]] = [(root, ())]
     while stack:
@@ -57,6 +59,26 @@ def module_call_sources(configuration: Any) -> dict[tuple[str, ...], str]:
                 if isinstance(call.get("source"), str):
                     out[child] = call["source"]
                 stack.append((call.get("module"), child))
+    return out
+
+
+def _typed_call_sources(root: Any) -> dict[tuple[str, ...], str]:
+    """``module_call_sources`` of the fast decode's typed configuration (``plan_structs.Configuration``).
+
+    Its modules and calls are structs of the types the walk above tests for (the decoder held them to those):
+    only the ``source`` and ``module`` of each call are read, as above.
+    """
+    out: dict[tuple[str, ...], str] = {}
+    stack: list[tuple[Any, tuple[str, ...]]] = [(root, ())]
+    while stack:
+        module, path = stack.pop()
+        if module is None or len(path) > 64 or module.module_calls is None:
+            continue
+        for name, call in module.module_calls.items():
+            child = (*path, name)
+            if isinstance(call.source, str):
+                out[child] = call.source
+            stack.append((call.module, child))
     return out
 
 
