@@ -1,8 +1,8 @@
 """The fast plan decode keeps each configuration block's ``expressions`` raw until a resource's are first read.
 
-``plan_structs.ConfigBlock`` holds them as msgspec ``Raw`` bytes, the
-configuration join hands the block to the ``PlanResource``, and reading
-``expressions`` decodes them then. These tests hold that laziness to being
+``plan_structs.ConfigBlock`` holds them as msgspec ``Raw`` bytes, and a
+``PlanResource`` asks the plan's ``ConfigIndex`` for its ``expressions`` (and
+its ``references``) when first read, which decodes them then. These tests hold that laziness to being
 invisible: the same values as the reference decode (``json.loads``), even
 where msgspec's own decode would refuse what its skipping accepted, one
 shared object per block, the same ``repr``, and a pickle or copy that is a
@@ -24,6 +24,7 @@ import pytest
 from conftest import PlanBuilder
 from natpolicy.loaders import plan_fast
 from natpolicy.loaders.plan_json import load_plan
+from natpolicy.loaders.plan_resource import PlanResource
 from natpolicy.model import Resource
 
 pytestmark = pytest.mark.skipif("msgspec" not in plan_fast.BACKENDS, reason="msgspec is not installed here")
@@ -62,12 +63,20 @@ def test_expressions_stay_raw_until_read_and_read_as_the_reference_does(tmp_path
     fast, reference = _load(path, "msgspec"), _load(path, "json")
     assert plan_fast.decode(path.read_bytes()) is not None  # the fast path reads this plan
     subnet = fast["aws_subnet.s[0]"]
-    block = subnet.config_block  # type: ignore[attr-defined]  # a PlanResource's
+    assert isinstance(subnet, PlanResource) and subnet.expressions_pending and subnet.references_pending
+    index = subnet.plan_config.index
+    assert index is not None
+    block = index.blocks["aws_subnet.s"]
     assert isinstance(block, plan_structs.ConfigBlock)
     assert isinstance(block.expressions, plan_structs.msgspec.Raw)  # nothing has read them yet
     for address, res in fast.items():
         assert res.expressions == reference[address].expressions, address
     assert not isinstance(block.expressions, plan_structs.msgspec.Raw)
+    assert not subnet.expressions_pending and subnet.references_pending  # each field asked for on its own
+    for address, res in fast.items():
+        assert res.references == reference[address].references, address
+        assert type(res.references) is type(reference[address].references)  # a LazyReferences, as the join gives
+    assert not subnet.references_pending
     # count twins share their block's one decoded object, as they share its dict in the reference decode
     assert fast["aws_subnet.s[0]"].expressions is fast["aws_subnet.s[1]"].expressions
     assert reference["aws_subnet.s[0]"].expressions is reference["aws_subnet.s[1]"].expressions
@@ -149,11 +158,12 @@ def test_repr_pickle_and_copy_of_a_lazy_resource_are_those_of_a_resource(tmp_pat
         assert repr(twin) == repr(reference["aws_route.r"])
 
 
-def test_setting_expressions_replaces_what_the_block_would_give(tmp_path: Path) -> None:
+def test_setting_a_field_replaces_what_the_configuration_would_give(tmp_path: Path) -> None:
     path = _write(tmp_path, _doc())
-    res = _load(path, "msgspec")["aws_vpc.main"]
+    res = _load(path, "msgspec")["aws_route.r"]
     res.expressions = {"set": {"constant_value": 1}}
-    assert res.expressions == {"set": {"constant_value": 1}}
+    res.references = {"set": ("aws_vpc.main",)}
+    assert res.expressions == {"set": {"constant_value": 1}} and res.references == {"set": ("aws_vpc.main",)}
     res.expressions = None
     assert res.expressions is None
 

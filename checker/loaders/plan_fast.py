@@ -29,7 +29,7 @@ try:
 except ImportError:  # no msgspec wheel for this platform: json does everything
     plan_structs = None  # type: ignore[assignment]
 
-from natpolicy.loaders.plan_resource import NO_BLOCK, PlanResource
+from natpolicy.loaders.plan_resource import PlanConfig, PlanResource
 from natpolicy.loaders.plan_values import apply_unknown, full_address
 from natpolicy.model import UNKNOWN, Resource
 from natpolicy.records import record
@@ -91,7 +91,7 @@ class FastPlan:
         out: list[Resource] = []
         append = out.append
         new = object.__new__
-        no_block = NO_BLOCK
+        config = PlanConfig()  # given the plan's ConfigIndex by the join; asked when a field is first read
         changes = self.changes
         for position in range(len(changes)):
             rc = changes[position]
@@ -171,10 +171,11 @@ class FastPlan:
             res.after = after
             res.before_sensitive = before_sensitive
             res.after_sensitive = after_sensitive
-            res.references = {}
+            res.plan_config = config  # references and expressions: asked of the configuration when first read
+            res.references_pending = True
             res.origin = origin
             res.location = None
-            res.config_block = no_block  # expressions: None, unless the configuration join finds a block
+            res.expressions_pending = True
             res.module_sources = ()
             res.finding_context = None
             res.location_at_base = False

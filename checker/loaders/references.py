@@ -40,6 +40,10 @@ class ConfigIndex:
         self._refs: dict[str, dict[str, tuple[str, ...]]] = {}
         self._memo: dict[tuple[tuple[str, ...], str], frozenset[str]] = {}
         self._attribute_memo: dict[tuple[str, str], tuple[str, ...] | None] = {}
+        # Module instance address -> (its config address prefix, its calls' sources), for ``join``.
+        self._modules_seen: dict[str, tuple[str, tuple[str | None, ...]]] = {}
+        # Module instance address -> its config address prefix, for ``_config_address``.
+        self._prefixes: dict[str, str] = {}
         if isinstance(configuration, dict):
             root = configuration.get("root_module")
             if isinstance(root, dict):
@@ -114,26 +118,34 @@ class ConfigIndex:
         """Give each plan resource its block's expressions, its references and its module calls' ``sources``.
 
         The references are a ``LazyReferences``, resolved when a rule or an output
-        reads them; a ``PlanResource`` (the fast decode's) is handed its block, whose
-        expressions it decodes when first read. Each is made with ``object.__new__`` and its three slots set
+        reads them. Each is made with ``object.__new__`` and its three slots set
         here: the class call's ``__init__`` frame cost as much again (10,000 a 10k plan).
+        A ``PlanResource`` (the fast decode's) asks this index for its expressions and
+        references when first read (``expressions_for``, ``references_for``): the join
+        gives it only its module calls' sources (nothing at all in the root module)
+        and this index, through the plan's one ``PlanConfig``.
         """
         block_of = self.blocks.get
         new = object.__new__
         lazy = PlanResource
         # Per module instance address: its config address prefix and its calls' sources (a plan has few modules).
-        modules: dict[str, tuple[str, tuple[str | None, ...]]] = {}
+        modules = self._modules_seen
         for res in resources:
             module = res.module
+            if res.__class__ is lazy:
+                res.plan_config.index = self  # the plan's one holder: asked when a field is first read
+                if module and sources:
+                    known = modules.get(module)
+                    if known is None:
+                        known = self._module_entry(module, sources)
+                    res.module_sources = known[1]
+                continue
             # ``Resource.config_address``, spelt out: a root module resource's is its local address.
             local = f"data.{res.type}.{res.name}" if res.mode == "data" else f"{res.type}.{res.name}"
             if module:
                 known = modules.get(module)
                 if known is None:
-                    names = module_path(module)
-                    known = modules[module] = (
-                        "".join(f"module.{m}." for m in names),
-                        tuple(sources.get(names[:i + 1]) for i in range(len(names))) if sources else ())
+                    known = self._module_entry(module, sources)
                 config_address = known[0] + local
                 if sources:
                     res.module_sources = known[1]
@@ -145,13 +157,39 @@ class ConfigIndex:
             references._value = None
             res.references = references
             block = block_of(config_address)  # ``self.expressions(config_address)``, inline
-            if res.__class__ is lazy:
-                if block is not None:
-                    res.config_block = block  # its expressions decoded when first read (a rule asks for a third)
-            elif block is not None:
+            if block is not None:
                 expressions = block.get("expressions")
                 if expressions.__class__ is dict or isinstance(expressions, dict):  # the exact type first: nearly all
                     res.expressions = expressions
+
+    def _module_entry(self, module: str, sources: Mapping[tuple[str, ...], str]) -> tuple[str, tuple[str | None, ...]]:
+        """(config address prefix, its calls' sources) of a module instance address, kept for the next ask."""
+        names = module_path(module)
+        known = self._modules_seen[module] = (
+            "".join(f"module.{m}." for m in names),
+            tuple(sources.get(names[:i + 1]) for i in range(len(names))) if sources else ())
+        return known
+
+    def _config_address(self, res: Resource) -> str:
+        """``res.config_address``, as ``join`` spells it (each module's prefix made once)."""
+        local = f"data.{res.type}.{res.name}" if res.mode == "data" else f"{res.type}.{res.name}"
+        module = res.module
+        if not module:
+            return local
+        prefix = self._prefixes.get(module)
+        if prefix is None:
+            prefix = self._prefixes[module] = "".join(f"module.{m}." for m in module_path(module))
+        return prefix + local
+
+    def expressions_for(self, res: Resource) -> dict[str, Any] | None:
+        """The expressions ``join`` gives ``res``: its block's, when they are a JSON object, else ``None``."""
+        block = self.blocks.get(self._config_address(res))
+        expressions = block.get("expressions") if block is not None else None
+        return expressions if isinstance(expressions, dict) else None
+
+    def references_for(self, res: Resource) -> LazyReferences:
+        """The references ``join`` gives ``res``: resolved when first read."""
+        return LazyReferences(self, self._config_address(res))
 
     def expressions(self, config_address: str) -> dict[str, Any] | None:
         block = self.blocks.get(config_address)
