@@ -124,6 +124,7 @@ class EgressIndex:
         self.model = model
         self._nodes: dict[tuple[str, Any], Node] = {}  # ("id", ident) -> the node of an id no plan manages
         self._resource_nodes: dict[int, Node] = {}  # id(resource) -> its node (asked ~10,000 times at 10k)
+        self._by_ident: dict[tuple[str, tuple[str, ...], str], Node] = {}  # (id, types, plan) -> ``resolve``'s node
         self.before_by_target: dict[str, list[Route]] = {}
         self.before_by_table: dict[tuple[str, Any], list[Route]] = {}
         # What apply leaves, resolved per asked table (see ``_by_table``): surviving
@@ -160,18 +161,27 @@ class EgressIndex:
     def _build(self) -> None:
         # The state before apply is read whole (NAT003 reads every route of it);
         # what apply leaves is filed by the table it names, resolved when asked.
+        # ``survives`` and ``final_values`` are written out in these loops, each property read once: they run
+        # over every route, association, VPC and NAT gateway (thousands in a 10k plan), and the calls were
+        # most of what the loops cost. (``existed_before`` holds for any ``before`` that is a dict.)
+        routes_after = self._routes_after
         for route in self.model.of_type("aws_route"):
             if route.mode != "managed":
                 continue
-            if route.existed_before and isinstance(route.before, dict):
-                entry = self._before_entries[id(route)] = self._aws_route(route, route.before)
+            exists_after = route.exists_after
+            forgotten = "forget" in route.actions
+            alive = route.deposed is None and (exists_after or forgotten)
+            before = route.before
+            if isinstance(before, dict):
+                entry = self._before_entries[id(route)] = self._aws_route(route, before)
                 if entry is not None:
                     self._add_before(entry)
-                    if not survives(route):
+                    if not alive:
                         self._removed.add((entry.table.key, entry.destination, entry.target))
-            values = final_values(route)
-            if survives(route) and isinstance(values, dict):
-                self._routes_after.add(route, values)
+            if alive:
+                values = route.after if exists_after else before  # alive and not exists_after: forgotten
+                if isinstance(values, dict):
+                    routes_after.add(route, values)
         for table in self.model.of_type(*TABLE_TYPES):
             if table.mode == "managed" and isinstance(table.before, dict):
                 for entry in self._inline(table, self.node_of(table), table.before.get("route")):
@@ -181,10 +191,16 @@ class EgressIndex:
                 self._association(assoc)
         self._main()
         for gateway in self.model.of_type(NAT_TYPE):
-            if gateway.mode == "managed" and survives(gateway):
-                ident = nonempty_str(attr_of(final_values(gateway), "id"))
-                if ident is not None and ends_private(gateway):
-                    self._private_nat_ids.add(ident)
+            if gateway.mode != "managed" or gateway.deposed is not None:
+                continue
+            exists_after = gateway.exists_after
+            if exists_after or "forget" in gateway.actions:  # survives
+                values = gateway.after if exists_after else gateway.before  # final_values
+                # ``ends_private`` and a non-empty id: both read the same final values.
+                if isinstance(values, dict) and values.get("connectivity_type") == "private":
+                    ident = values.get("id")
+                    if isinstance(ident, str) and ident:
+                        self._private_nat_ids.add(ident)
         self._shared()
 
     def _add_before(self, entry: Route) -> None:
@@ -238,10 +254,16 @@ class EgressIndex:
             yield Route(table, node, destination, attribute, target, inline=True)
 
     def _association(self, assoc: Resource) -> None:
-        if isinstance(assoc.before, dict) and nonempty_str(assoc.before.get("subnet_id")):
-            self._assocs_before.add(assoc, assoc.before)
-        values = final_values(assoc)
-        if not survives(assoc) or not isinstance(values, dict):
+        before = assoc.before
+        if isinstance(before, dict) and nonempty_str(before.get("subnet_id")):
+            self._assocs_before.add(assoc, before)
+        if assoc.deposed is not None:
+            return  # gone after apply (``survives``)
+        exists_after = assoc.exists_after
+        if not exists_after and "forget" not in assoc.actions:
+            return
+        values = assoc.after if exists_after else before  # ``final_values`` of a survivor
+        if not isinstance(values, dict):
             return
         if attr_of(values, "gateway_id") not in (None, "") and attr_of(values, "subnet_id") in (None, ""):
             return  # an edge association (gateway route table) serves no subnet
@@ -374,10 +396,13 @@ class EgressIndex:
         # Rank 2, a VPC's own main_route_table_id, loses to the ranks above and
         # is filed by that id, for ``_main_of`` (every VPC has one; few tables are asked about).
         for vpc_resource in self.model.of_type(*VPC_TYPES):
-            values = final_values(vpc_resource)
-            if (vpc_resource.mode == "managed" and survives(vpc_resource)
-                    and nonempty_str(attr_of(values, "main_route_table_id"))):
-                self._vpc_mains.add(vpc_resource, values)
+            if vpc_resource.mode != "managed" or vpc_resource.deposed is not None:
+                continue
+            exists_after = vpc_resource.exists_after
+            if exists_after or "forget" in vpc_resource.actions:  # ``survives``, then its ``final_values``
+                values = vpc_resource.after if exists_after else vpc_resource.before
+                if isinstance(values, dict) and nonempty_str(values.get("main_route_table_id")):
+                    self._vpc_mains.add(vpc_resource, values)
 
     def _main_of(self, table: Node) -> tuple[bool, Node | None]:
         """Is the table a VPC's main route table after apply, and whose (None: a VPC not known)?
@@ -499,18 +524,27 @@ class EgressIndex:
             self._targets_memo[key] = found
         return found
 
+    def _resolve_id(self, referrer: Resource, ident: str, types: tuple[str, ...]) -> Node:
+        """The node of the managed resource (of ``types``) with id ``ident``, of the referrer's plan first."""
+        found = [r for r in self.model.by_id(ident) if r.type in types and r.mode == "managed"]
+        if found:
+            same = [r for r in found if r.origin == referrer.origin]
+            return self.node_of((same or found)[0])
+        key = ("id", ident)
+        node = self._nodes.get(key)
+        if node is None:
+            node = self._nodes[key] = Node(key, None, ident)
+        return node
+
     def resolve(self, referrer: Resource, attribute: str, value: Any, types: tuple[str, ...]) -> Node | None:
         """The table/subnet/VPC ``referrer.attribute`` names, by id or by reference."""
-        ident = nonempty_str(value)
-        if ident is not None:
-            found = [r for r in self.model.by_id(ident) if r.type in types and r.mode == "managed"]
-            if found:
-                same = [r for r in found if r.origin == referrer.origin]
-                return self.node_of((same or found)[0])
-            key = ("id", ident)
-            node = self._nodes.get(key)
+        if isinstance(value, str) and value:  # ``nonempty_str``, inline
+            # The answer depends on the id, the types and the referrer's plan alone (the model does not change
+            # under an index): a table's id is asked again by both sides of its routes and associations.
+            memo_key = (value, types, referrer.origin)
+            node = self._by_ident.get(memo_key)
             if node is None:
-                node = self._nodes[key] = Node(key, None, ident)
+                node = self._by_ident[memo_key] = self._resolve_id(referrer, value, types)
             return node
         if value is UNKNOWN or value is None:
             found_targets = self.targets(referrer, attribute, types)
