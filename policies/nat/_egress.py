@@ -38,7 +38,7 @@ from typing import Any
 
 from natpolicy.check import field, record
 from natpolicy.model import UNKNOWN, Resource, ResourceModel
-from natpolicy.policies.nat._by_table import TableReferrers
+from natpolicy.policies.nat._by_table import Place, TableReferrers
 from natpolicy.policies.nat._routes import (
     BLACKHOLE,
     DEFAULT_DESTINATIONS,
@@ -129,9 +129,11 @@ class EgressIndex:
         self.before_by_table: dict[tuple[str, Any], list[Route]] = {}
         # What apply leaves, resolved per asked table (see ``_by_table``): surviving
         # aws_routes, and associations on either side.
-        self._routes_after = TableReferrers(resolver=self._after_table)
-        self._assocs_before = TableReferrers(resolver=self._assoc_before_table)
-        self._assocs_after = TableReferrers(resolver=lambda assoc, values: self._assoc_after_sides(assoc, values)[0])
+        places: dict[int, Place] = {}  # shared by the four collections below (see ``TableReferrers``)
+        self._routes_after = TableReferrers(resolver=self._after_table, places=places)
+        self._assocs_before = TableReferrers(resolver=self._assoc_before_table, places=places)
+        self._assocs_after = TableReferrers(resolver=lambda assoc, values: self._assoc_after_sides(assoc, values)[0],
+                                            places=places)
         self._removed: set[tuple[tuple[str, Any], str | None, Any]] = set()
         self._before_entries: dict[int, Route | None] = {}  # id(route) -> its entry from ``before``
         self._after_entries: dict[int, Route | None] = {}  # id(route) -> its entry after apply
@@ -146,7 +148,7 @@ class EgressIndex:
         # own state names are resolved per asked table.
         self._ranked_mains: dict[tuple[str, Any], Node | None] = {}
         self._ranked_vpcs: set[tuple[str, Any]] = set()
-        self._vpc_mains = TableReferrers("main_route_table_id")
+        self._vpc_mains = TableReferrers("main_route_table_id", places=places)
         self._mains: dict[tuple[str, Any], tuple[bool, Node | None]] = {}  # table key -> (main?, its VPC)
         self._private_nat_ids: set[str] = set()
         # Built on the first fallback (see ``_survivor_counts``): only a gateway without route evidence reads it.
@@ -300,8 +302,17 @@ class EgressIndex:
         ``after_routes`` find it, and ``_after_entry`` gives its entry from before.
         """
         source = route.source
-        return (not route.inline and survives(source) and final_values(source) is source.before
-                and self._before_entries.get(id(source)) is route)
+        if route.inline or source.deposed is not None:
+            return False
+        # ``survives(source) and final_values(source) is source.before``, each property read once (NAT003
+        # asks this of nearly every default route): after apply the object is ``after`` if it exists then,
+        # else ``before`` if it is only forgotten (else it does not survive).
+        if source.exists_after:
+            if source.after is not source.before:
+                return False
+        elif "forget" not in source.actions:
+            return False
+        return self._before_entries.get(id(source)) is route
 
     def _after_table(self, route: Resource, values: dict[str, Any]) -> Node | None:
         entry = self._after_entry(route, values)
@@ -574,8 +585,17 @@ class EgressIndex:
 
     def _id_alive(self, ident: str) -> bool:
         managed = [r for r in self.model.by_id(ident) if r.mode == "managed"]
-        if any(survives(r) and attr_of(final_values(r), "id") == ident for r in managed):
-            return True
+        for r in managed:  # does one survive with this id? (``survives`` and ``final_values``, written out)
+            if r.deposed is not None:
+                continue
+            if r.exists_after:
+                values = r.after
+            elif "forget" in r.actions:
+                values = r.before
+            else:
+                continue
+            if isinstance(values, dict) and values.get("id") == ident:
+                return True
         if any(r.is_deleted and attr_of(r.before, "id") == ident for r in managed):
             return False
         return True  # not managed in these plans (or forgotten): it stays
