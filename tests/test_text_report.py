@@ -85,3 +85,24 @@ def test_escape_skips_the_search_only_for_printable_ascii(text: str) -> None:
     from natpolicy.safe_text import _code, escape
 
     assert escape(text) == re.sub("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]", _code, text)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(alphabet=st.sampled_from([":", "a", " ", "\n", "\t", "\u3000", "\x1c", "\x85", "#"]), max_size=16))
+def test_command_line_finds_a_line_that_defang_line_would_change(report: str) -> None:
+    from natpolicy.outputs.text import _command_line
+
+    # The report is lines joined by "\n": a line defang_line changes for "::" starts with it after blanks.
+    assert _command_line(report) == any(line.lstrip().startswith("::") for line in report.split("\n"))
+
+
+def test_report_joined_at_once_only_when_no_line_is_defanged() -> None:
+    # "::/0" (IPv6) inside lines, and once wrapped onto the start of a line, where it must be defanged.
+    inside = _finding("SG001", Severity.HIGH, "open to 0.0.0.0/0 and ::/0 on port 22", 4)
+    wrapped = _finding("SG001", Severity.HIGH, "x" * 80 + " ::/0 and more", 5)
+    for findings, defanged in (([inside], False), ([inside, wrapped], True)):
+        report = render(RunResult(findings=findings, checks=[], resources=2))
+        raw = [line for f in findings for line in _finding_lines_one_by_one(f, 8)]
+        raw.append(report.splitlines()[-1])
+        assert report == "".join(defang_line(line) + "\n" for line in raw)
+        assert (report != "".join(line + "\n" for line in raw)) is defanged

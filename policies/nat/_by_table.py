@@ -17,12 +17,14 @@ from typing import Any
 from natpolicy.model import UNKNOWN, Resource, reference_target
 from natpolicy.policies.nat._routes import Node
 
-__all__ = ["Referrer", "Resolver", "TableReferrers"]
+__all__ = ["Place", "Referrer", "Resolver", "TableReferrers"]
 
 # (position in the order added, the referrer, the values of the side it was added with)
 Referrer = tuple[int, Resource, dict[str, Any]]
 # What the index resolves a referrer's attribute to (the same answer the caller checks).
 Resolver = Callable[[Resource, dict[str, Any]], "Node | None"]
+# A table's ids and its (plan, config address), see ``_place``.
+Place = tuple[set[str], tuple[str, str]]
 
 class TableReferrers:
     """Resources (one side's values each) whose ``route_table_id`` (or another attribute) may name a route table.
@@ -46,11 +48,16 @@ class TableReferrers:
     * anything else names no table.
     """
 
-    __slots__ = ("_attribute", "_resolver", "_added", "_by_ident", "_by_reference", "_by_config", "_landed")
+    __slots__ = ("_attribute", "_resolver", "_added", "_by_ident", "_by_reference", "_by_config", "_landed", "_places")
 
-    def __init__(self, attribute: str = "route_table_id", resolver: Resolver | None = None) -> None:
+    def __init__(self, attribute: str = "route_table_id", resolver: Resolver | None = None,
+                 places: dict[int, Place] | None = None) -> None:
         self._attribute = attribute
         self._resolver = resolver
+        # id(table resource) -> where referrers may name it from (``_place``). The egress index asks each of
+        # its four collections about the same tables, so it hands them one mapping: each table's ids and
+        # config address are worked out once, not four times.
+        self._places: dict[int, Place] = {} if places is None else places
         self._added = 0
         self._by_ident: dict[str, list[Referrer]] = {}
         self._by_reference: list[Referrer] = []
@@ -81,10 +88,14 @@ class TableReferrers:
             if table.ident:
                 found.extend(self._by_ident.get(table.ident, ()))
             return found  # a bare id's node: no reference names it
-        for ident in _ids(res):
+        place = self._places.get(id(res))
+        if place is None:
+            place = self._places[id(res)] = _place(res)
+        ids, config = place
+        for ident in ids:
             found.extend(self._by_ident.get(ident, ()))
         if self._by_reference:
-            found.extend(self._landing((res.origin, res.config_address)).get(table.key, ()))
+            found.extend(self._landing(config).get(table.key, ()))
         if len(found) > 1:
             found.sort(key=_position)
         return found
@@ -113,6 +124,11 @@ class TableReferrers:
                 for config in configs:
                     by_config.setdefault((referrer.origin, config), []).append(item)
         return by_config
+
+
+def _place(resource: Resource) -> Place:
+    """A table's ids (``_ids``) and its (plan, config address): what ``candidates`` looks its referrers up by."""
+    return _ids(resource), (resource.origin, resource.config_address)
 
 
 def _ids(resource: Resource) -> set[str]:

@@ -38,7 +38,7 @@ from typing import Any
 
 from natpolicy.check import field, record
 from natpolicy.model import UNKNOWN, Resource, ResourceModel
-from natpolicy.policies.nat._by_table import TableReferrers
+from natpolicy.policies.nat._by_table import Place, TableReferrers
 from natpolicy.policies.nat._routes import (
     BLACKHOLE,
     DEFAULT_DESTINATIONS,
@@ -124,13 +124,16 @@ class EgressIndex:
         self.model = model
         self._nodes: dict[tuple[str, Any], Node] = {}  # ("id", ident) -> the node of an id no plan manages
         self._resource_nodes: dict[int, Node] = {}  # id(resource) -> its node (asked ~10,000 times at 10k)
+        self._by_ident: dict[tuple[str, tuple[str, ...], str], Node] = {}  # (id, types, plan) -> ``resolve``'s node
         self.before_by_target: dict[str, list[Route]] = {}
         self.before_by_table: dict[tuple[str, Any], list[Route]] = {}
         # What apply leaves, resolved per asked table (see ``_by_table``): surviving
         # aws_routes, and associations on either side.
-        self._routes_after = TableReferrers(resolver=self._after_table)
-        self._assocs_before = TableReferrers(resolver=self._assoc_before_table)
-        self._assocs_after = TableReferrers(resolver=lambda assoc, values: self._assoc_after_sides(assoc, values)[0])
+        places: dict[int, Place] = {}  # shared by the four collections below (see ``TableReferrers``)
+        self._routes_after = TableReferrers(resolver=self._after_table, places=places)
+        self._assocs_before = TableReferrers(resolver=self._assoc_before_table, places=places)
+        self._assocs_after = TableReferrers(resolver=lambda assoc, values: self._assoc_after_sides(assoc, values)[0],
+                                            places=places)
         self._removed: set[tuple[tuple[str, Any], str | None, Any]] = set()
         self._before_entries: dict[int, Route | None] = {}  # id(route) -> its entry from ``before``
         self._after_entries: dict[int, Route | None] = {}  # id(route) -> its entry after apply
@@ -145,7 +148,7 @@ class EgressIndex:
         # own state names are resolved per asked table.
         self._ranked_mains: dict[tuple[str, Any], Node | None] = {}
         self._ranked_vpcs: set[tuple[str, Any]] = set()
-        self._vpc_mains = TableReferrers("main_route_table_id")
+        self._vpc_mains = TableReferrers("main_route_table_id", places=places)
         self._mains: dict[tuple[str, Any], tuple[bool, Node | None]] = {}  # table key -> (main?, its VPC)
         self._private_nat_ids: set[str] = set()
         # Built on the first fallback (see ``_survivor_counts``): only a gateway without route evidence reads it.
@@ -160,18 +163,27 @@ class EgressIndex:
     def _build(self) -> None:
         # The state before apply is read whole (NAT003 reads every route of it);
         # what apply leaves is filed by the table it names, resolved when asked.
+        # ``survives`` and ``final_values`` are written out in these loops, each property read once: they run
+        # over every route, association, VPC and NAT gateway (thousands in a 10k plan), and the calls were
+        # most of what the loops cost. (``existed_before`` holds for any ``before`` that is a dict.)
+        routes_after = self._routes_after
         for route in self.model.of_type("aws_route"):
             if route.mode != "managed":
                 continue
-            if route.existed_before and isinstance(route.before, dict):
-                entry = self._before_entries[id(route)] = self._aws_route(route, route.before)
+            exists_after = route.exists_after
+            forgotten = "forget" in route.actions
+            alive = route.deposed is None and (exists_after or forgotten)
+            before = route.before
+            if isinstance(before, dict):
+                entry = self._before_entries[id(route)] = self._aws_route(route, before)
                 if entry is not None:
                     self._add_before(entry)
-                    if not survives(route):
+                    if not alive:
                         self._removed.add((entry.table.key, entry.destination, entry.target))
-            values = final_values(route)
-            if survives(route) and isinstance(values, dict):
-                self._routes_after.add(route, values)
+            if alive:
+                values = route.after if exists_after else before  # alive and not exists_after: forgotten
+                if isinstance(values, dict):
+                    routes_after.add(route, values)
         for table in self.model.of_type(*TABLE_TYPES):
             if table.mode == "managed" and isinstance(table.before, dict):
                 for entry in self._inline(table, self.node_of(table), table.before.get("route")):
@@ -181,10 +193,16 @@ class EgressIndex:
                 self._association(assoc)
         self._main()
         for gateway in self.model.of_type(NAT_TYPE):
-            if gateway.mode == "managed" and survives(gateway):
-                ident = nonempty_str(attr_of(final_values(gateway), "id"))
-                if ident is not None and ends_private(gateway):
-                    self._private_nat_ids.add(ident)
+            if gateway.mode != "managed" or gateway.deposed is not None:
+                continue
+            exists_after = gateway.exists_after
+            if exists_after or "forget" in gateway.actions:  # survives
+                values = gateway.after if exists_after else gateway.before  # final_values
+                # ``ends_private`` and a non-empty id: both read the same final values.
+                if isinstance(values, dict) and values.get("connectivity_type") == "private":
+                    ident = values.get("id")
+                    if isinstance(ident, str) and ident:
+                        self._private_nat_ids.add(ident)
         self._shared()
 
     def _add_before(self, entry: Route) -> None:
@@ -238,12 +256,18 @@ class EgressIndex:
             yield Route(table, node, destination, attribute, target, inline=True)
 
     def _association(self, assoc: Resource) -> None:
-        if isinstance(assoc.before, dict) and nonempty_str(assoc.before.get("subnet_id")):
-            self._assocs_before.add(assoc, assoc.before)
-        values = final_values(assoc)
-        if not survives(assoc) or not isinstance(values, dict):
+        before = assoc.before
+        if isinstance(before, dict) and nonempty_str(before.get("subnet_id")):
+            self._assocs_before.add(assoc, before)
+        if assoc.deposed is not None:
+            return  # gone after apply (``survives``)
+        exists_after = assoc.exists_after
+        if not exists_after and "forget" not in assoc.actions:
             return
-        if attr_of(values, "gateway_id") not in (None, "") and attr_of(values, "subnet_id") in (None, ""):
+        values = assoc.after if exists_after else before  # ``final_values`` of a survivor
+        if not isinstance(values, dict):
+            return
+        if values.get("gateway_id") not in (None, "") and values.get("subnet_id") in (None, ""):  # a dict here
             return  # an edge association (gateway route table) serves no subnet
         self._assocs_after.add(assoc, values)
 
@@ -278,8 +302,17 @@ class EgressIndex:
         ``after_routes`` find it, and ``_after_entry`` gives its entry from before.
         """
         source = route.source
-        return (not route.inline and survives(source) and final_values(source) is source.before
-                and self._before_entries.get(id(source)) is route)
+        if route.inline or source.deposed is not None:
+            return False
+        # ``survives(source) and final_values(source) is source.before``, each property read once (NAT003
+        # asks this of nearly every default route): after apply the object is ``after`` if it exists then,
+        # else ``before`` if it is only forgotten (else it does not survive).
+        if source.exists_after:
+            if source.after is not source.before:
+                return False
+        elif "forget" not in source.actions:
+            return False
+        return self._before_entries.get(id(source)) is route
 
     def _after_table(self, route: Resource, values: dict[str, Any]) -> Node | None:
         entry = self._after_entry(route, values)
@@ -374,10 +407,13 @@ class EgressIndex:
         # Rank 2, a VPC's own main_route_table_id, loses to the ranks above and
         # is filed by that id, for ``_main_of`` (every VPC has one; few tables are asked about).
         for vpc_resource in self.model.of_type(*VPC_TYPES):
-            values = final_values(vpc_resource)
-            if (vpc_resource.mode == "managed" and survives(vpc_resource)
-                    and nonempty_str(attr_of(values, "main_route_table_id"))):
-                self._vpc_mains.add(vpc_resource, values)
+            if vpc_resource.mode != "managed" or vpc_resource.deposed is not None:
+                continue
+            exists_after = vpc_resource.exists_after
+            if exists_after or "forget" in vpc_resource.actions:  # ``survives``, then its ``final_values``
+                values = vpc_resource.after if exists_after else vpc_resource.before
+                if isinstance(values, dict) and nonempty_str(values.get("main_route_table_id")):
+                    self._vpc_mains.add(vpc_resource, values)
 
     def _main_of(self, table: Node) -> tuple[bool, Node | None]:
         """Is the table a VPC's main route table after apply, and whose (None: a VPC not known)?
@@ -475,7 +511,9 @@ class EgressIndex:
     def node_of(self, resource: Resource) -> Node:
         node = self._resource_nodes.get(id(resource))
         if node is None:
-            ident = nonempty_str(resource.get("id", before=True)) or nonempty_str(resource.get("id"))
+            # ``nonempty_str(resource.get("id", before=True)) or nonempty_str(resource.get("id"))`` without
+            # ``dig``'s generic walk (a node per table, subnet and VPC asked about: a third of its cost).
+            ident = _own_id(resource.before) or _own_id(resource.after)
             node = self._resource_nodes[id(resource)] = Node(("res", id(resource)), resource, ident)
         return node
 
@@ -499,18 +537,29 @@ class EgressIndex:
             self._targets_memo[key] = found
         return found
 
+    def _resolve_id(self, referrer: Resource, ident: str, types: tuple[str, ...]) -> Node:
+        """The node of the managed resource (of ``types``) with id ``ident``, of the referrer's plan first."""
+        found = [r for r in self.model.by_id(ident) if r.type in types and r.mode == "managed"]
+        if len(found) == 1:
+            return self.node_of(found[0])  # nearly always: one resource has the id
+        if found:
+            same = [r for r in found if r.origin == referrer.origin]
+            return self.node_of((same or found)[0])
+        key = ("id", ident)
+        node = self._nodes.get(key)
+        if node is None:
+            node = self._nodes[key] = Node(key, None, ident)
+        return node
+
     def resolve(self, referrer: Resource, attribute: str, value: Any, types: tuple[str, ...]) -> Node | None:
         """The table/subnet/VPC ``referrer.attribute`` names, by id or by reference."""
-        ident = nonempty_str(value)
-        if ident is not None:
-            found = [r for r in self.model.by_id(ident) if r.type in types and r.mode == "managed"]
-            if found:
-                same = [r for r in found if r.origin == referrer.origin]
-                return self.node_of((same or found)[0])
-            key = ("id", ident)
-            node = self._nodes.get(key)
+        if isinstance(value, str) and value:  # ``nonempty_str``, inline
+            # The answer depends on the id, the types and the referrer's plan alone (the model does not change
+            # under an index): a table's id is asked again by both sides of its routes and associations.
+            memo_key = (value, types, referrer.origin)
+            node = self._by_ident.get(memo_key)
             if node is None:
-                node = self._nodes[key] = Node(key, None, ident)
+                node = self._by_ident[memo_key] = self._resolve_id(referrer, value, types)
             return node
         if value is UNKNOWN or value is None:
             found_targets = self.targets(referrer, attribute, types)
@@ -540,8 +589,17 @@ class EgressIndex:
 
     def _id_alive(self, ident: str) -> bool:
         managed = [r for r in self.model.by_id(ident) if r.mode == "managed"]
-        if any(survives(r) and attr_of(final_values(r), "id") == ident for r in managed):
-            return True
+        for r in managed:  # does one survive with this id? (``survives`` and ``final_values``, written out)
+            if r.deposed is not None:
+                continue
+            if r.exists_after:
+                values = r.after
+            elif "forget" in r.actions:
+                values = r.before
+            else:
+                continue
+            if isinstance(values, dict) and values.get("id") == ident:
+                return True
         if any(r.is_deleted and attr_of(r.before, "id") == ident for r in managed):
             return False
         return True  # not managed in these plans (or forgotten): it stays
@@ -746,6 +804,15 @@ class EgressIndex:
             in_zone = count[("plan-zone", origin, zone, kind)] + count[("plan-anyzone", origin, kind)]
         verdict.alone = total == 0
         verdict.cross_az = total > 0 and zone is not None and not place.regional and in_zone == 0
+
+
+def _own_id(values: Any) -> str | None:
+    """``nonempty_str(dig(values, ("id",)))``: the non-empty string at ``values["id"]``, else None."""
+    if isinstance(values, dict) and "id" in values:
+        ident = values["id"]
+        if isinstance(ident, str) and ident:
+            return ident
+    return None
 
 
 def _configures_inline_routes(table: Resource) -> bool | None:
