@@ -86,7 +86,12 @@ def engine(request: pytest.FixtureRequest) -> RegoEngine:
 def probe_input(engine: RegoEngine, probe: dict[str, Any]) -> Any:
     """The probe's input as natpolicy prepares it: ``input_json`` is a JSON file's text (a plan's, as
     natpolicy.rego.child hands it: as it is where the engine parses JSON, else read by input_json), where a
-    number's text matters (`-0`, which YAML cannot give); ``input`` a document."""
+    number's text matters (`-0`, which YAML cannot give); ``input_yaml`` a YAML file's text; ``input`` a document."""
+    if "input_yaml" in probe:
+        # A YAML file's text, read as natpolicy reads a YAML input (go-yaml v2's scalars: yaml_goyaml).
+        from natpolicy.rego.documents import parse_yaml_documents
+
+        return engine.prepare_input(parse_yaml_documents(probe["input_yaml"], "input.yaml")[0])
     if "input_json" in probe:
         from_text = getattr(engine, "prepare_input_json", None)
         return from_text(probe["input_json"]) if from_text is not None else \
