@@ -20,6 +20,7 @@ import yaml
 
 from natpolicy.errors import InputError
 from natpolicy.rego.builtins import refuse_unknown_calls
+from natpolicy.rego.conftest_numbers import InputNumberError
 from natpolicy.rego.engine import UNDEFINED, EvaluationError, PolicySyntaxError, RegoEngine
 from natpolicy.rego.engines import create_engine, installed_engines
 from natpolicy.rego.guards import engine_refusals, refuse_for_engine
@@ -123,6 +124,8 @@ def outcome(engine: RegoEngine, probe: dict[str, Any]) -> tuple[str, str]:
         value = engine.evaluate(compiled, entry, probe_input(engine, probe))
     except EvaluationError as exc:
         return "error", exc.message
+    except InputNumberError as exc:  # an input the engine cannot hold as conftest hands it: one line, exit 2
+        return "error", str(exc)
     expected = UNDEFINED if probe.get("undefined") else probe.get("expect")
     if not probe.get("refused") and value == expected:
         return "ok", ""
