@@ -38,13 +38,18 @@ _EXPONENT_FROM = 1e21  # Go's floatEncoder writes 'e' from here on: the float st
 # row, or a digit's exponent) is then a substring search, at C speed, each hit's context checked in Python (hex ids
 # hold many `0e`). About 0.1 s on a 20 MB plan of 10,000 resources (measured; a regular expression anchored on
 # `:`, `,` or `[` took 0.3 s).
-_CLASSES = bytearray(b"x" * 256)
-for _byte in b"0123456789":
-    _CLASSES[_byte] = ord("0")
-for _byte, _class in ((b"e", b"e"), (b"E", b"e"), (b":", b":"), (b",", b":"), (b"[", b":"), (b".", b"."),
-                      (b"-", b"-"), (b"+", b"+"), (b" ", b" "), (b"\t", b" "), (b"\r", b" "), (b"\n", b" ")):
-    _CLASSES[_byte[0]] = _class[0]
-_TABLE = bytes(_CLASSES)
+
+
+def _classes() -> bytes:
+    table = bytearray(b"x" * 256)
+    for digit in b"0123456789":
+        table[digit] = ord("0")
+    for source, target in zip(b"eE:,[.-+ \t\r\n", b"ee:::.-+    ", strict=True):
+        table[source] = target
+    return bytes(table)
+
+
+_TABLE = _classes()
 _SIXTEEN_DIGITS, _EXPONENT = b"0" * 16, b"0e"
 _IN_NUMBER = frozenset(b"0.-+e")
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?')
