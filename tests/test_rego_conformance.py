@@ -20,6 +20,7 @@ import yaml
 
 from natpolicy.errors import InputError
 from natpolicy.rego.builtins import refuse_unknown_calls
+from natpolicy.rego.conftest_numbers import InputNumberError
 from natpolicy.rego.engine import UNDEFINED, EvaluationError, PolicySyntaxError, RegoEngine
 from natpolicy.rego.engines import create_engine, installed_engines
 from natpolicy.rego.guards import engine_refusals, refuse_for_engine
@@ -86,7 +87,12 @@ def engine(request: pytest.FixtureRequest) -> RegoEngine:
 def probe_input(engine: RegoEngine, probe: dict[str, Any]) -> Any:
     """The probe's input as natpolicy prepares it: ``input_json`` is a JSON file's text (a plan's, as
     natpolicy.rego.child hands it: as it is where the engine parses JSON, else read by input_json), where a
-    number's text matters (`-0`, which YAML cannot give); ``input`` a document."""
+    number's text matters (`-0`, which YAML cannot give); ``input_yaml`` a YAML file's text; ``input`` a document."""
+    if "input_yaml" in probe:
+        # A YAML file's text, read as natpolicy reads a YAML input (go-yaml v2's scalars: yaml_goyaml).
+        from natpolicy.rego.documents import parse_yaml_documents
+
+        return engine.prepare_input(parse_yaml_documents(probe["input_yaml"], "input.yaml")[0])
     if "input_json" in probe:
         from_text = getattr(engine, "prepare_input_json", None)
         return from_text(probe["input_json"]) if from_text is not None else \
@@ -118,6 +124,8 @@ def outcome(engine: RegoEngine, probe: dict[str, Any]) -> tuple[str, str]:
         value = engine.evaluate(compiled, entry, probe_input(engine, probe))
     except EvaluationError as exc:
         return "error", exc.message
+    except InputNumberError as exc:  # an input the engine cannot hold as conftest hands it: one line, exit 2
+        return "error", str(exc)
     expected = UNDEFINED if probe.get("undefined") else probe.get("expect")
     if not probe.get("refused") and value == expected:
         return "ok", ""

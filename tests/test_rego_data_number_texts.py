@@ -74,8 +74,14 @@ def test_a_directory_places_the_file_under_its_folder(tmp_path: Path) -> None:
 def test_yaml_numbers_are_values_in_opa_but_past_64_bits(tmp_path: Path) -> None:
     # yaml.YAMLToJSON: go-yaml's float64 1 is written `1` by encoding/json, so OPA holds the integer 1 as natpolicy.
     assert _refusal(tmp_path, _READS_LIMITS, "d.yaml", "limits:\n  a: 1.0\n  b: 2.50\n  c: 1e2\n") is None
-    refusal = _refusal(tmp_path, _READS_LIMITS, "d.yaml", "limits:\n  a: 18446744073709551617\n")
-    assert refusal is not None and refusal.startswith("d.yaml at data.limits.a: the number 18446744073709551617")
+    # go-yaml v2 reads a decimal integer past uint64 as a float64 (resolve: ParseInt, ParseUint, then the float
+    # pattern), which encoding/json writes `18446744073709552000` (yaml_goyaml): that text, past 64 bits, refused
+    # where read as a JSON data file's is. A uint64 (ParseUint) and a hex integer past 64 bits (the fork's big.Int)
+    # keep every digit there.
+    for text, kept in (("18446744073709551617", 18446744073709552000), ("9223372036854775809", 9223372036854775809),
+                       ("0x1FFFFFFFFFFFFFFFF", 0x1FFFFFFFFFFFFFFFF)):
+        refusal = _refusal(tmp_path, _READS_LIMITS, "d.yaml", f"limits:\n  a: {text}\n")
+        assert refusal is not None and refusal.startswith(f"d.yaml at data.limits.a: the number {kept}:"), refusal
 
 
 @pytest.mark.parametrize(("text", "written"), [

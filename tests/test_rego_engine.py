@@ -14,6 +14,7 @@ import pytest
 pytest.importorskip("regopy")
 
 from conftest import slow_rego_count  # noqa: E402
+from natpolicy.rego.conftest_numbers import InputNumberError
 from natpolicy.rego.engine import UNDEFINED, EvaluationError, PolicySyntaxError  # noqa: E402
 from natpolicy.rego.engine_regopy import REGOPY_VERSION, STATEMENT_LIMIT, RegopyEngine  # noqa: E402
 from natpolicy.rego.source import char_line_col, line_col, scan_module  # noqa: E402
@@ -294,7 +295,7 @@ def test_fractions_in_the_input_keep_their_digits(engine: RegopyEngine) -> None:
     assert prepared.input is None  # the JSON text path
     assert engine.evaluate(compiled, "p/x", prepared) == [3.14159265, 1e-07, True, True, 'a"b']
     # Near misses: whole numbers and fractions of six decimals or fewer keep the fast Input.
-    plain = engine.prepare_input({"pi": 3.5, "tiny": 0.000001, "q": 'a"b', "n": 10**20 + 0.0})
+    plain = engine.prepare_input({"pi": 3.5, "tiny": 0.000001, "q": 'a"b', "n": 2.0**52})
     assert plain.input is not None
     assert engine.evaluate(compiled, "p/x", plain) == [3.5, 0.000001, False, True, 'a"b']
 
@@ -317,16 +318,18 @@ def test_integers_beyond_int64_keep_their_sign_and_order(engine: RegopyEngine) -
     src = ("package p\nimport rego.v1\nbig := input.big\npositive := input.big > 0\n"
            "bigger := input.big > input.small\nhuge := input.huge\nsmall := input.small\n")
     compiled = engine.compile({"p.rego": src}, None, ["p/big", "p/positive", "p/bigger", "p/huge", "p/small"])
-    prepared = engine.prepare_input({"big": 12345678901234567890, "small": 2**63 - 1, "huge": 10**400})
+    prepared = engine.prepare_input({"big": 12345678901234567890, "small": 2**63 - 1})
 
     def get(rule: str) -> object:
         return engine.evaluate(compiled, f"p/{rule}", prepared)
 
-    # As a float (rego-cpp prints 15 digits): precision lost, sign and order kept.
-    assert get("big") == pytest.approx(12345678901234567890, rel=1e-12)
+    # As conftest hands them to OPA (conftest_numbers): each the integer of its float64's Go text, handed to regopy
+    # as JSON text with those digits, sign and order kept.
+    assert get("big") == 12345678901234567000
     assert get("positive") is True and get("bigger") is True
-    assert get("small") == 2**63 - 1  # int64 itself stays exact
-    assert get("huge") == str(10**400)  # beyond a float: its decimal text
+    assert get("small") == 9223372036854776000  # int64's largest is 2^63 as a float64
+    with pytest.raises(InputNumberError):  # beyond a float64: conftest's encoding/json refuses it
+        engine.prepare_input({"huge": 10**400})
 
 
 def test_compiling_without_entrypoints_is_an_error_not_an_assertion(engine: RegopyEngine) -> None:

@@ -76,7 +76,7 @@ def test_regorus_answers_the_number_texts(name: str) -> None:
 @pytest.mark.parametrize(("number", "held"), [
     (18446744073709551617, 18446744073709552000),   # from 2^64: Go's shortest digits, as conftest hands OPA
     (-9223372036854775809, -9223372036854776000),   # below -2^63: the same
-    (9223372036854775808, 9223372036854775808.0),   # from 2^63 below 2^64: the float, exact (regorus' u64)
+    (9223372036854775808, 9223372036854776000),     # from 2^63 below 2^64 too (conftest_numbers)
 ])
 def test_regopy_holds_an_input_integer_past_int64_as_conftest_hands_it_whatever_the_policy(
         number: int, held: float) -> None:

@@ -37,6 +37,7 @@ Emit = Callable[[dict[str, Any]], None]
 
 def evaluate_job(engine: Any, job: dict[str, Any], emit: Emit) -> None:
     """Run ``job`` on ``engine``, reporting through ``emit``; stops at the first error."""
+    from natpolicy.rego.conftest_numbers import InputNumberError
     from natpolicy.rego.engine import UNDEFINED, EvaluationError, PolicySyntaxError
 
     emit({"stage": "builtins"})
@@ -64,6 +65,9 @@ def evaluate_job(engine: Any, job: dict[str, Any], emit: Emit) -> None:
                     prepared = _prepare(engine, plan)
                 except _TooDeep as exc:
                     emit({"error": {"kind": "too_deep", "plan": j, "limit": exc.limit}})
+                    return
+                except InputNumberError as exc:  # a number no float64 holds (conftest_numbers)
+                    emit({"error": {"kind": "input_number", "plan": j, "message": str(exc)}})
                     return
             if compiled[i] is None or policy_set["per_plan_data"]:
                 emit({"stage": "compile", "set": i, "plan": j})

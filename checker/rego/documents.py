@@ -4,19 +4,23 @@ conftest hands a policy any structured file as ``input``; natpolicy does the
 same for YAML and non-plan JSON given with ``--policy``. Every such file may be
 written by an attacker, so YAML is read with PyYAML's SafeLoader (no Python
 objects), without anchors and aliases (a "billion laughs" file would expand
-to gigabytes once turned into JSON for the engine), and every value is
-checked to be JSON: a YAML date stays text (as conftest's YAML-to-JSON reading
-leaves it), keys become strings, and what JSON cannot hold (``.nan``,
-``!!binary``) is one error line.
+to gigabytes once turned into JSON for the engine), merge keys or tags other
+than the core ones, and every value is checked to be JSON. Plain scalars and
+keys are read as conftest's go-yaml v2 and ``sigs.k8s.io/yaml`` read them
+(``yaml_goyaml``: ``1e2`` is 100, ``y`` true, ``0o17`` 15, ``1:20`` text, a
+date text, the key ``1.0`` ``"1"``); what JSON cannot hold (``.nan``) is one
+error line.
 """
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from natpolicy.errors import InputError
+from natpolicy.rego.conftest_numbers import conftest_number
 
 __all__ = ["YAML_SUFFIXES", "is_yaml", "read_documents", "parse_yaml_documents"]
 
@@ -68,6 +72,12 @@ def _json_value(value: Any, display: str) -> Any:
         return [_json_value(v, display) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         raise InputError(display, f"holds the number {value}, which JSON (and Rego) cannot hold")
+    if isinstance(value, float):
+        # go-yaml's float64, which encoding/json writes with Go's shortest digits, input and --data alike: a whole one
+        # from 2^53 up is the integer of that text (`1.8446744073709552e19` is 18446744073709552000).
+        return conftest_number(value)
+    if isinstance(value, int) and type(value) not in (int, bool):
+        return int(value)  # go-yaml's uint64 or big integer (yaml_goyaml): a plain integer from here on
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
     raise InputError(display, f"holds a YAML {type(value).__name__} value, which JSON (and Rego) cannot hold")
@@ -87,8 +97,11 @@ def _json_key(key: Any, display: str) -> str:
 def _loader() -> Any:
     import yaml
 
+    from natpolicy.rego.yaml_goyaml import ALLOWED_TAGS, GO_PLAIN_TAG, go_resolve, go_tagged
+
     class DocumentLoader(yaml.SafeLoader):
-        """SafeLoader without anchors, aliases, dates, or unbounded nesting."""
+        """SafeLoader without anchors, aliases, merge keys, other tags or unbounded nesting, resolving plain
+        scalars and keys as conftest's go-yaml v2 does (``yaml_goyaml``)."""
 
         _depth = 0
 
@@ -98,6 +111,11 @@ def _loader() -> Any:
                 raise _Refused(event.start_mark.line + 1, "YAML anchors and aliases (&, *) are not read by "
                                                           "natpolicy (a small file could expand without bound); "
                                                           "write the values out")
+            tag = getattr(event, "tag", None)
+            if tag not in (None, "!") and tag not in ALLOWED_TAGS:
+                raise _Refused(event.start_mark.line + 1, f"the YAML tag {_shown(tag)} is not read by natpolicy "
+                                                          "(only !!str, !!int, !!float, !!bool, !!null, !!map and "
+                                                          "!!seq, as conftest's go-yaml reads them); drop the tag")
             if self._depth >= _MAX_DEPTH:
                 raise _Refused(event.start_mark.line + 1, f"nested more than {_MAX_DEPTH} levels deep")
             self._depth += 1
@@ -106,11 +124,72 @@ def _loader() -> Any:
             finally:
                 self._depth -= 1
 
-    DocumentLoader.yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            # A plain scalar is go-yaml's to resolve (go_resolve), not PyYAML's YAML 1.1 table.
+            if kind is yaml.ScalarNode and implicit[0]:
+                return GO_PLAIN_TAG
+            return super().resolve(kind, value, implicit)
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> dict[Hashable, Any]:
+            return _go_mapping(self, node, deep)
+
+    def plain(loader: Any, node: Any) -> Any:
+        return _goyaml(node, lambda: go_resolve(loader.construct_scalar(node))[1])
+
+    def tagged(loader: Any, node: Any) -> Any:
+        return _goyaml(node, lambda: go_tagged(loader.construct_scalar(node), node.tag))
+
+    DocumentLoader.add_constructor(GO_PLAIN_TAG, plain)
+    for tag in ALLOWED_TAGS:
+        if tag.rsplit(":", 1)[1] in ("int", "float", "bool", "null"):
+            DocumentLoader.add_constructor(tag, tagged)
+    # The merge key `<<` is refused where a mapping holds it (_go_mapping), never merged by PyYAML's rules.
     return DocumentLoader
+
+
+def _shown(tag: str) -> str:
+    text = tag.replace("tag:yaml.org,2002:", "!!")
+    return text if len(text) <= 40 and text.isprintable() else text[:37] + "..."
+
+
+def _goyaml(node: Any, read: Any) -> Any:
+    from natpolicy.rego.yaml_goyaml import GoYamlRefusal
+
+    try:
+        return read()
+    except GoYamlRefusal as exc:
+        raise _Refused(node.start_mark.line + 1, str(exc)) from None
+
+
+def _go_mapping(loader: Any, node: Any, deep: bool) -> dict[Hashable, Any]:
+    """A mapping with its keys as ``sigs.k8s.io/yaml`` writes them (``go_key``); two keys go-yaml holds apart that
+    become one string (``1`` and ``"1"``, ``1`` and ``1.0``) are refused, as Go's map order decides which wins
+    there. A key repeated as itself is overwritten by the later one, as go-yaml v2 (and PyYAML) do."""
+    import yaml
+
+    from natpolicy.rego.yaml_goyaml import GO_PLAIN_TAG, MERGE_KEY, GoYamlRefusal, go_key
+
+    if not isinstance(node, yaml.MappingNode):
+        raise _Refused(node.start_mark.line + 1, "expected a mapping")
+    out: dict[Hashable, Any] = {}  # every key a string (go_key); PyYAML's signature
+    seen: dict[str, tuple[str, Any]] = {}
+    for key_node, value_node in node.value:
+        line = key_node.start_mark.line + 1
+        if key_node.tag == GO_PLAIN_TAG and key_node.value == MERGE_KEY:
+            raise _Refused(line, "a YAML merge key (<<) is not read by natpolicy (conftest's go-yaml v2 merges in "
+                                 "document order, overriding keys before it); write the keys out")
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            text = go_key(key)
+        except GoYamlRefusal as exc:
+            raise _Refused(line, str(exc)) from None
+        identity = (type(key).__name__ if not isinstance(key, int) or isinstance(key, bool) else "int", key)
+        if text in seen and seen[text] != identity:
+            raise _Refused(line, f"two mapping keys are both written {text[:40]!r} as JSON (conftest's reader keeps "
+                                 "one of them, in Go's map order); write one")
+        seen[text] = identity
+        out[text] = loader.construct_object(value_node, deep=deep)
+    return out
 
 
 class _Refused(Exception):

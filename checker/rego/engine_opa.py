@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from natpolicy.rego.conftest_numbers import conftest_document
 from natpolicy.rego.engine import UNDEFINED, EvaluationError, PolicySyntaxError
 
 __all__ = ["OpaEngine"]
@@ -52,7 +53,8 @@ class OpaEngine:
 
     def prepare_input(self, document: Any) -> Any:
         path = self._new_dir("input") / "input.json"
-        path.write_text(json.dumps(document), encoding="utf-8")
+        # opa eval keeps a file's number text; conftest hands OPA float64s (conftest_numbers).
+        path.write_text(json.dumps(conftest_document(document)), encoding="utf-8")
         return path
 
     def is_builtin(self, name: str) -> bool:

@@ -31,6 +31,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from natpolicy.rego.conftest_numbers import conftest_document
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
 from natpolicy.rego.go_json_numbers import NUMBER_KEY, number_key_written_otherwise
 from natpolicy.rego.marshal_html import escape_html_in_marshals
@@ -113,6 +114,7 @@ class RegopyEngine:
         # became 0, measured): a document holding such a float goes as JSON
         # text (set_input_term), which keeps it.
         found: set[str] = set()
+        document = conftest_document(document)  # numbers from 2^53 up as conftest hands them (conftest_numbers)
         escaped = escaped_document(document, found)
         imprecise, zero = LONG in found, NEGATIVE_ZERO in found
         if LOSSY in found:

@@ -98,6 +98,12 @@ from natpolicy.rego.arith_opa import (
 from natpolicy.rego.arith_regorus import ARITH_EXTENSIONS, arith_site_line, arithmetic_for_regorus
 from natpolicy.rego.case_opa import opa_lower, opa_upper
 from natpolicy.rego.cidr_opa import opa_cidr_contains
+from natpolicy.rego.conftest_numbers import (
+    RegorusNumberError,
+    conftest_document,
+    conftest_json_text,
+    holds_int64_floor_text,
+)
 from natpolicy.rego.duration_opa import opa_parse_duration_ns
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError
 from natpolicy.rego.go_json_numbers import (
@@ -226,11 +232,13 @@ class RegorusEngine:
     def prepare_input(self, document: Any) -> Any:
         # JSON text once per plan: set_input_json parses it in Rust, faster
         # than converting nested Python values call by call (measured).
-        return _Prepared(json.dumps(document, ensure_ascii=False))
+        # Numbers from 2^53 up as conftest hands them to OPA, float64s (conftest_numbers).
+        return _prepared(json.dumps(conftest_document(document), ensure_ascii=False))
 
     def prepare_input_json(self, text: str) -> Any:
-        """A JSON text as it is: a plan as Terraform wrote it is never built in Python, nor written again."""
-        return _Prepared(text)
+        """A JSON text as it is: a plan as Terraform wrote it is never built in Python, nor written again (but
+        for a number from 2^53 up, written as the float64 conftest hands OPA for it: conftest_numbers)."""
+        return _prepared(conftest_json_text(text))
 
     def is_builtin(self, name: str) -> bool:
         if name not in self._builtins:
@@ -412,6 +420,12 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension("abs", 1, opa_abs)
     engine.add_extension("round", 1, opa_round)
     return engine
+
+
+def _prepared(text: str) -> _Prepared:
+    if holds_int64_floor_text(text):  # conftest's -9223372036854776000, which regorus holds as -2^63
+        raise RegorusNumberError
+    return _Prepared(text)
 
 
 def _set_input(engine: Any, text: str) -> None:

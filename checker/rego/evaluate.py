@@ -285,6 +285,8 @@ def interpret(outcome: Outcome, sets: Sequence[PolicySet], plans: Sequence[Plan]
             engine_limit = limit < MAX_INPUT_DEPTH  # the engine's own, lower, limit
             raise InputError(plans[int(outcome.error.get("plan", 0))].origin,
                              too_deep(limit, engine if engine_limit else ""))
+        if outcome.error.get("kind") == "input_number":
+            raise InputError(plans[int(outcome.error.get("plan", 0))].origin, str(outcome.error.get("message", "")))
         if outcome.error.get("kind") == "internal":
             where, what, _ = stage_label(outcome.stage, sets, plans)
             raise InputError(where, f"{what} failed in the Rego engine: {outcome.error.get('message', '')}")

@@ -50,9 +50,9 @@ def go_float_text(value: float) -> str | None:
     give that text. Python writes below 1e-4 and from 1e16 with an exponent (``9.53502e-05``, ``1e+16``), so
     those are written as Go does (``0.0000953502``, ``10000000000000000``). A whole float from 2^53 below 1e21 is
     written as its exact integer (``100000000000000000000``, Go's text too), which regopy reads as that integer and
-    keeps as its text past int64 (measured); where Go's shortest digits differ (2^63: Go ``9223372036854776000``)
-    the value is kept, as regorus keeps it (conftest's lost digits: docs/rego.md). ``-0.0`` is left (``_whole``,
-    ``has_negative_zero``).
+    keeps as its text past int64 (measured); an input number there is the integer of its Go text already
+    (``conftest_numbers``: 2^63 is ``9223372036854776000``), a data one is OPA's text. ``-0.0`` is left
+    (``_whole``, ``has_negative_zero``).
     """
     if not math.isfinite(value) or value == 0:
         return None
@@ -136,20 +136,23 @@ def _held_number(value: int | float) -> Any:
     a whole float (``_whole``) as the integer; any other number as it is."""
     if isinstance(value, int) and value not in _INT64:
         try:
-            # regorus holds an integer from 2^63 below 2^64 exactly (a u64), any other one as a float.
-            return float(value) if 0 < value < 2**64 else _WidenedInteger(value)
+            # Written with Go's shortest digits: an input integer is the integer of its float64's Go text already
+            # (conftest_numbers), which regorus holds (a u64 below 2^64, else the float); those digits are its own.
+            return _WidenedInteger(value)
         except OverflowError:
             return str(value)
     return int(value) if isinstance(value, float) and _whole(value) else value
 
 
 class _WidenedInteger(float):
-    """An integer of the input or data below -2^63 or from 2^64, handed to regopy as the float regorus holds for it.
+    """An integer of the input or data outside int64, handed to regopy as JSON text with Go's shortest digits.
 
-    Written with Go's shortest digits (``18446744073709552000``), as regorus' ``json.marshal`` writes that float
-    and conftest hands it to OPA; not as the float's exact digits (``go_float_text`` of a whole float), which
-    regopy would write back in ``json.marshal`` (``18446744073709551616``, measured). An integer from 2^63 below
-    2^64 is a plain float, written with its exact digits: regorus holds it exactly, as a u64.
+    An input integer from 2^53 up is the integer of its float64's Go text already (``conftest_numbers``:
+    ``12345678901234567000`` for ``12345678901234567890``), so those digits are its own, which regopy keeps as its
+    text and regorus holds (a u64 below 2^64, else the float; ``18446744073709552000``); not the float's exact
+    digits (``go_float_text`` of a whole float), which regopy would write back in ``json.marshal``
+    (``18446744073709551616``, measured). A data integer outside int64 is refused where a policy reads it
+    (``data_number_texts``).
     """
 
     __slots__ = ()
