@@ -150,6 +150,34 @@ def expressions(resource: Resource) -> Mapping[str, Any] | None:
     return expr if isinstance(expr, dict) else None
 
 
+def leaves_open(*values: Any) -> bool:
+    """Does any of these planned values need the configuration to be judged (``state_of``, ``has_snapshot``)?
+
+    Both read the configuration only for a value known after apply. A plan
+    resource's expressions are decoded when first read (``loaders.plan_resource``),
+    and a 10k plan's 787 EBS blocks cost 16 M instructions to decode where few
+    values are unknown: the rules ask for them only when this says so.
+    """
+    return any(value is UNKNOWN for value in values)
+
+
+class ExpressionsOnDemand:
+    """``expressions(resource)``, read the first time ``get`` is called (see ``leaves_open``)."""
+
+    __slots__ = ("_read", "_resource", "_value")
+
+    def __init__(self, resource: Resource) -> None:
+        self._resource = resource
+        self._read = False
+        self._value: Mapping[str, Any] | None = None
+
+    def get(self) -> Mapping[str, Any] | None:
+        if not self._read:
+            self._value = expressions(self._resource)
+            self._read = True
+        return self._value
+
+
 def config_block(config: Mapping[str, Any] | None, name: str, block: Any, index: int,
                  count: int) -> Mapping[str, Any] | None:
     """The configuration of one nested block, matched to its planned value.
@@ -220,9 +248,10 @@ def default_root(resource: Resource, blocks: str, *, creating: bool, default: De
     """
     after = resource.after if isinstance(resource.after, dict) else {}
     planned = after.get(blocks)
-    config = expressions(resource)
-    if planned is UNKNOWN and (config is None or config.get(blocks)):
-        return None
+    if planned is UNKNOWN:  # only then does the configuration tell anything: read it only then
+        config = expressions(resource)
+        if config is None or config.get(blocks):
+            return None
     verdict = judge(State.UNSET, creating=creating, snapshot=False, default=default)
     if not verdict.unencrypted:
         return None
@@ -236,7 +265,7 @@ def instance_volumes(resource: Resource, model: ResourceModel, *, at_launch: boo
     from this resource, so they always get the account default of that time.
     """
     after = resource.after if isinstance(resource.after, dict) else {}
-    config = expressions(resource)
+    config = ExpressionsOnDemand(resource)
     new = at_launch or creating(resource)
     default = default_encryption(model)
 
@@ -249,11 +278,12 @@ def instance_volumes(resource: Resource, model: ResourceModel, *, at_launch: boo
         for i, block in enumerate(roots):
             if not isinstance(block, dict):
                 continue
-            block_config = config_block(config, "root_block_device", block, i, len(roots))
+            encrypted = block.get("encrypted")
+            block_config = (config_block(config.get(), "root_block_device", block, i, len(roots))
+                            if leaves_open(encrypted) else None)
             # The root volume always comes from the AMI's snapshot, which we
             # cannot see; unset is judged against the account default.
-            verdict = judge(state_of(block.get("encrypted"), block_config), creating=new, snapshot=False,
-                            default=default)
+            verdict = judge(state_of(encrypted, block_config), creating=new, snapshot=False, default=default)
             if verdict.unencrypted:
                 yield BlockFinding("root", "root volume", verdict.reason)
 
@@ -262,9 +292,11 @@ def instance_volumes(resource: Resource, model: ResourceModel, *, at_launch: boo
         for i, block in enumerate(ebs):
             if not isinstance(block, dict):
                 continue
-            block_config = config_block(config, "ebs_block_device", block, i, len(ebs))
-            verdict = judge(state_of(block.get("encrypted"), block_config), creating=new,
-                            snapshot=has_snapshot(block.get("snapshot_id"), block_config), default=default)
+            encrypted, snapshot_id = block.get("encrypted"), block.get("snapshot_id")
+            block_config = (config_block(config.get(), "ebs_block_device", block, i, len(ebs))
+                            if leaves_open(encrypted, snapshot_id) else None)
+            verdict = judge(state_of(encrypted, block_config), creating=new,
+                            snapshot=has_snapshot(snapshot_id, block_config), default=default)
             if verdict.unencrypted:
                 name, key = device_label(resource, block.get("device_name"), ("ebs_block_device", i, "device_name"), i)
                 yield BlockFinding(f"ebs:{key}", f"EBS volume {name}", verdict.reason, i)
@@ -272,5 +304,6 @@ def instance_volumes(resource: Resource, model: ResourceModel, *, at_launch: boo
 
 __all__ = [
     "Default", "State", "Verdict", "BlockFinding", "default_encryption", "state_of", "has_snapshot", "judge",
-    "expressions", "config_block", "creating", "default_root", "device_label", "instance_volumes",
+    "expressions", "leaves_open", "ExpressionsOnDemand",
+    "config_block", "creating", "default_root", "device_label", "instance_volumes",
 ]

@@ -11,6 +11,7 @@ from natpolicy.policies.ebs._encryption import (
     expressions,
     has_snapshot,
     judge,
+    leaves_open,
     state_of,
 )
 
@@ -25,11 +26,12 @@ class EbsVolumeUnencrypted(ResourceCheck):
 
     def scan(self, resource: Resource, model: ResourceModel) -> Iterable[Violation]:
         after = resource.after if isinstance(resource.after, dict) else {}
-        config = expressions(resource)
+        encrypted, snapshot_id = after.get("encrypted"), after.get("snapshot_id")
+        config = expressions(resource) if leaves_open(encrypted, snapshot_id) else None
         verdict = judge(
-            state_of(after.get("encrypted"), config),
+            state_of(encrypted, config),
             creating=creating(resource),
-            snapshot=has_snapshot(after.get("snapshot_id"), config),
+            snapshot=has_snapshot(snapshot_id, config),
             default=default_encryption(model),
         )
         if verdict.unencrypted:

@@ -6,13 +6,14 @@ from collections.abc import Iterable
 from natpolicy.check import ResourceCheck, Severity, Violation
 from natpolicy.model import UNKNOWN, Resource, ResourceModel
 from natpolicy.policies.ebs._encryption import (
+    ExpressionsOnDemand,
     config_block,
     default_encryption,
     default_root,
     device_label,
-    expressions,
     has_snapshot,
     judge,
+    leaves_open,
     state_of,
 )
 
@@ -41,19 +42,22 @@ class LaunchTemplateVolumeUnencrypted(ResourceCheck):
             return
         if not isinstance(mappings, list):
             return
-        config = expressions(resource)
+        config = ExpressionsOnDemand(resource)  # read only for a value known after apply (``leaves_open``)
         for i, mapping in enumerate(mappings):
             if not isinstance(mapping, dict) or not isinstance(mapping.get("ebs"), list):
                 continue  # no_device / virtual_name (instance store) or unknown
-            mapping_config = config_block(config, "block_device_mappings", mapping, i, len(mappings))
             for j, ebs in enumerate(mapping["ebs"]):
                 if not isinstance(ebs, dict):
                     continue
-                ebs_config = config_block(mapping_config, "ebs", ebs, j, len(mapping["ebs"]))
+                encrypted, snapshot_id = ebs.get("encrypted"), ebs.get("snapshot_id")
+                ebs_config = None
+                if leaves_open(encrypted, snapshot_id):
+                    mapping_config = config_block(config.get(), "block_device_mappings", mapping, i, len(mappings))
+                    ebs_config = config_block(mapping_config, "ebs", ebs, j, len(mapping["ebs"]))
                 # Volumes are created at every launch, so the account default
                 # in force then applies even to a template that already exists.
-                verdict = judge(state_of(ebs.get("encrypted"), ebs_config), creating=True,
-                                snapshot=has_snapshot(ebs.get("snapshot_id"), ebs_config), default=default)
+                verdict = judge(state_of(encrypted, ebs_config), creating=True,
+                                snapshot=has_snapshot(snapshot_id, ebs_config), default=default)
                 if verdict.unencrypted:
                     name, key = device_label(resource, mapping.get("device_name"),
                                              ("block_device_mappings", i, "device_name"), i)
