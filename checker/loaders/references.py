@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 _NOT_RESOURCES = frozenset({"local", "each", "count", "path", "terraform", "self"})
 _MAX_DEPTH = 64  # module nesting deeper than this is a cycle, not a config
+# Heads ``_resolve`` reads as something other than a resource ``type.name`` of the module itself.
+_NOT_PLAIN = _NOT_RESOURCES | {"module", "var", "data"}
 
 
 class ConfigIndex:
@@ -213,16 +215,14 @@ class ConfigIndex:
                     names: list[str] = []
                     _collect(expr, names)
                     targets: set[str] = set()
-                    for name in names:
-                        targets |= self.resolve(mpath, name)
+                    self._resolve_into(mpath, names, targets)
                     if targets:
                         out[attr] = tuple(sorted(targets))
             for key in ("count_expression", "for_each_expression"):
                 names = []
                 _collect(res.get(key), names)
                 targets = set()
-                for name in names:
-                    targets |= self.resolve(mpath, name)
+                self._resolve_into(mpath, names, targets)
                 if targets:
                     out[key] = tuple(sorted(targets))
         self._refs[config_address] = out
@@ -253,9 +253,30 @@ class ConfigIndex:
         names: list[str] = []
         _collect(expr, names)
         targets: set[str] = set()
-        for name in names:
-            targets |= self.resolve(mpath, name)
+        self._resolve_into(mpath, names, targets)
         return tuple(sorted(targets)) if targets else None
+
+    def _resolve_into(self, mpath: tuple[str, ...], names: list[str], targets: set[str]) -> None:
+        """Add what each of an expression's reference names resolves to in module ``mpath`` (``resolve``'s answer).
+
+        Nearly every name is a resource's own ``type.name.attribute``, written
+        once in the whole configuration (a route names its own table): for
+        those ``resolve``'s memo only costs (a key, two stores, a frozenset,
+        the steps parsed), so its answer is spelt out here, as ``_resolve``
+        gives it for a name without an index whose first two steps are not
+        empty and whose head is no module, variable, data source or local.
+        Every other name goes through ``resolve``.
+        """
+        prefix: str | None = None
+        for name in names:
+            if "[" not in name:
+                parts = name.split(".", 2)
+                if len(parts) > 1 and parts[0] and parts[1] and parts[0] not in _NOT_PLAIN:
+                    if prefix is None:
+                        prefix = "".join(f"module.{m}." for m in mpath)
+                    targets.add(f"{prefix}{parts[0]}.{parts[1]}")
+                    continue
+            targets |= self.resolve(mpath, name)
 
     def resolve(self, mpath: tuple[str, ...], name: str, depth: int = 0) -> frozenset[str]:
         key = (mpath, name)
