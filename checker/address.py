@@ -55,6 +55,7 @@ __all__ = [
     "resource_type_of",
     "skip_index",
     "strip_instance_keys",
+    "target_of_steps",
     "unquote",
 ]
 
@@ -456,7 +457,22 @@ def reference_target(target: str) -> tuple[str, tuple[str | None, ...], str | No
 
     ``module.net["a"].aws_vpc.this[0]`` -> ``("module.net.aws_vpc.this", ('["a"]',), "[0]")``.
     """
-    steps = reference_steps(target)
+    if "[" not in target:
+        parts = target.split(".")
+        if "" not in parts:
+            # Nearly every target (``aws_vpc.main``, ``module.net.aws_vpc.this``): no key anywhere and no empty
+            # step, so the steps are the dotted parts and the walk below comes to this. Its list, slices and
+            # two generators cost a rule 16,000 instructions a target (582 routes' tables at 10k, 200 flow logs' VPCs).
+            i, n = 0, len(parts)
+            while i + 1 < n and parts[i] == "module":
+                i += 2
+            width = 3 if i < n and parts[i] == "data" else 2
+            return ".".join(parts[:i + width]), (None,) * (i // 2), None
+    return target_of_steps(reference_steps(target))
+
+
+def target_of_steps(steps: list[tuple[str, str | None]]) -> tuple[str, tuple[str | None, ...], str | None]:
+    """``reference_target`` of a target's ``reference_steps``: the walk every target once took."""
     names: list[str] = []
     module_keys: list[str | None] = []
     i = 0

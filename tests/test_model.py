@@ -238,6 +238,18 @@ def test_reference_target(target: str, expected: tuple[object, ...]) -> None:
     assert reference_target(target) == expected
 
 
+@pytest.mark.parametrize("target", [
+    "aws_vpc.main", "aws_vpc.main.id", "module.net.aws_vpc.this", "module.a.module.b.aws_x.y.z",
+    "module.net", "module", "module.", "module.net.module", "data.aws_ami.ubuntu", "data.aws_ami", "data",
+    "module.m.data.aws_ami.u.id", "aws_x..y", ".aws_x.y", "aws_x.", "", ".", "aws_x", "module.a.b.aws_x.y",
+    "aws_vpc.main[0]", 'module.net["a"].aws_vpc.this', "a.b.c", "data.module.x",
+])
+def test_a_target_without_a_key_reads_as_the_walk_over_its_steps_reads_it(target: str) -> None:
+    # ``reference_target`` splits a target with no ``[`` and no empty step itself (nearly every target).
+    from natpolicy.address import target_of_steps
+    assert reference_target(target) == target_of_steps(reference_steps(target))
+
+
 @pytest.mark.parametrize("configuration", [
     {"root_module": {"resources": "not a list"}},
     {"root_module": {"resources": [{"address": 7, "type": "aws_vpc", "name": "x", "expressions": []}]}},
