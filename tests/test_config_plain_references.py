@@ -59,3 +59,19 @@ def test_a_block_reads_what_resolving_each_name_gives(address: str) -> None:
     assert index.references(address) == expected
     fresh = ConfigIndex(_configuration())
     assert {name: fresh.attribute_references(address, name) for name in expected} == expected
+
+
+@pytest.mark.parametrize("references,expected", [
+    (["aws_x.y[0].id", "aws_x.y[0]", "aws_x.y"], ("aws_x.y[0]",)),
+    ([1, None, "aws_x.y[0].id", {"a": 1}, "aws_x.y"], ("aws_x.y[0]",)),  # not strings: left out, before the key test
+    ([1, "aws_x.y.id", ["aws_z.w"]], ("aws_x.y",)),
+    (["aws_x.y.id", "aws_x.y"], ("aws_x.y",)),
+    ([], None),
+    ([7], None),
+])
+def test_only_the_string_references_of_an_expression_count(references: list[Any],
+                                                           expected: tuple[str, ...] | None) -> None:
+    configuration = {"root_module": {"resources": [
+        {"address": "aws_route.r", "mode": "managed", "type": "aws_route", "name": "r",
+         "expressions": {"route_table_id": {"references": references}}}]}}
+    assert ConfigIndex(configuration).attribute_references("aws_route.r", "route_table_id") == expected

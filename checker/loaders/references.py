@@ -272,8 +272,8 @@ class ConfigIndex:
             if "[" not in name:
                 parts = name.split(".", 2)
                 if len(parts) > 1 and parts[0] and parts[1] and parts[0] not in _NOT_PLAIN:
-                    if prefix is None:
-                        prefix = "".join(f"module.{m}." for m in mpath)
+                    if prefix is None:  # the root module's is empty: no generator for it
+                        prefix = "".join(f"module.{m}." for m in mpath) if mpath else ""
                     targets.add(f"{prefix}{parts[0]}.{parts[1]}")
                     continue
             targets |= self.resolve(mpath, name)
@@ -408,8 +408,12 @@ def _collect(expr: Any, out: list[str]) -> None:
     if isinstance(expr, dict):
         refs = expr.get("references")
         if isinstance(refs, list):
-            names = [r for r in refs if isinstance(r, str)]
-            out.extend(without_bare_prefixes(names) if "[" in "".join(names) else names)
+            try:  # nearly always a list of strings: joined as they are, with no list made to keep them
+                names, joined = refs, "".join(refs)
+            except TypeError:  # some are not strings: only the strings count
+                names = [r for r in refs if isinstance(r, str)]
+                joined = "".join(names)
+            out.extend(without_bare_prefixes(names) if "[" in joined else names)
         for key, value in expr.items():
             if key not in ("references", "constant_value") and isinstance(value, (dict, list)):
                 _collect(value, out)
