@@ -358,6 +358,9 @@ class ResourceModel:
         self._by_key: dict[tuple[str, str, str | None], Resource] | None = None
         self._by_id: dict[str, list[Resource]] | None = None
         self._by_config: dict[str, dict[tuple[str, str], list[Resource]]] = {}  # per type (see _instances_at)
+        # The types holding a dot (none in a plan Terraform wrote), for the number of types they were found among.
+        self._dotted: list[str] = []
+        self._dotted_for = 0
         # (origin, config address) -> module instance keys -> its instances;
         # reference matching is a dictionary lookup, never a scan of twins.
         self._groups: dict[tuple[str, str], dict[tuple[str | None, ...], _InstanceGroup]] = {}
@@ -410,26 +413,45 @@ class ResourceModel:
         writes ``[module.M.]...[data.]T.NAME``): the other types' resources never compute theirs.
         """
         lists: list[list[Resource]] = []
-        for type_, members in self._by_type.items():
-            if type_ in config_address and (config_address.startswith(f"{type_}.") or f".{type_}." in config_address):
-                index = self._by_config.get(type_)
-                if index is None:
-                    index = self._by_config[type_] = {}
-                    prefixes = self._module_prefixes
-                    for resource in members:
-                        # ``resource.config_address``, with each module's prefix read once (count twins share one).
-                        module = resource.module
-                        config = (f"data.{resource.type}.{resource.name}" if resource.mode == "data"
-                                  else f"{resource.type}.{resource.name}")
-                        if module:
-                            prefix = prefixes.get(module)
-                            if prefix is None:
-                                prefix = prefixes[module] = "".join(f"module.{m}." for m in module_path(module))
-                            config = prefix + config
-                        index.setdefault((resource.origin, config), []).append(resource)
-                found = index.get((origin, config_address))
-                if found:
-                    lists.append(found)
+        by_type = self._by_type
+        if self._dotted_for != len(by_type):  # types are only ever added: a new count is a new type
+            self._dotted = [type_ for type_ in by_type if "." in type_]
+            self._dotted_for = len(by_type)
+        # A type without a dot begins the address or follows a dot, and is followed by one, exactly when it is one
+        # of the address's dotted parts but the last: a dictionary lookup each, where testing every type of the
+        # plan cost 17,000 instructions an ask (a pending flow log's VPC, a route's table: 800 at 10k). A type
+        # with a dot (only an edited plan's) is tested as before. The order of ``lists`` does not matter: one list
+        # is the answer, two or more are put in model order below.
+        parts = config_address.split(".")
+        del parts[-1]
+        candidates: Iterable[str] = parts if len(parts) < 2 else set(parts)
+        if self._dotted:
+            candidates = [*candidates, *self._dotted]
+        for type_ in candidates:
+            members = by_type.get(type_)
+            if members is None:
+                continue
+            if "." in type_ and not (type_ in config_address and (
+                    config_address.startswith(f"{type_}.") or f".{type_}." in config_address)):
+                continue  # a type with a dot, tested as every type once was
+            index = self._by_config.get(type_)
+            if index is None:
+                index = self._by_config[type_] = {}
+                prefixes = self._module_prefixes
+                for resource in members:
+                    # ``resource.config_address``, with each module's prefix read once (count twins share one).
+                    module = resource.module
+                    config = (f"data.{resource.type}.{resource.name}" if resource.mode == "data"
+                              else f"{resource.type}.{resource.name}")
+                    if module:
+                        prefix = prefixes.get(module)
+                        if prefix is None:
+                            prefix = prefixes[module] = "".join(f"module.{m}." for m in module_path(module))
+                        config = prefix + config
+                    index.setdefault((resource.origin, config), []).append(resource)
+            found = index.get((origin, config_address))
+            if found:
+                lists.append(found)
         if len(lists) <= 1:
             return lists[0] if lists else []
         # Two types writing the same config address (only an edited plan): model order over both.
