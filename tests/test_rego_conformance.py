@@ -124,8 +124,8 @@ def outcome(engine: RegoEngine, probe: dict[str, Any]) -> tuple[str, str]:
         value = engine.evaluate(compiled, entry, probe_input(engine, probe))
     except EvaluationError as exc:
         return "error", exc.message
-    except InputNumberError as exc:  # an input the engine cannot hold as conftest hands it: one line, exit 2
-        return "error", str(exc)
+    except InputNumberError as exc:  # an input the engine cannot hold as conftest hands it: refused, one line
+        return "refused", str(exc)
     expected = UNDEFINED if probe.get("undefined") else probe.get("expect")
     if not probe.get("refused") and value == expected:
         return "ok", ""

@@ -41,6 +41,10 @@ def test_the_json_text_changes_only_such_numbers() -> None:
                                         '1.0, 9007199254740992], "c": 150000000000000000000, "d": -0, "e": 1e+25}')
     plain = '{"a": 1, "id": "i-1234567890123456789", "n": [1.5, 2]}'
     assert conftest_json_text(plain) is plain  # no number to change: the text as it is, not written again
+    # Written with white space (`jq .`), or the text a number alone: found as well.
+    assert conftest_json_text('{\n  "a": [\n    -9007199254740993,\n    1.5E+20\n  ]\n}') == \
+        '{\n  "a": [\n    -9007199254740992,\n    150000000000000000000\n  ]\n}'
+    assert conftest_json_text("12345678901234567890") == "12345678901234567000"
     with pytest.raises(InputNumberError, match="1e400"):
         conftest_json_text('{"a": [1e400]}')
 
