@@ -25,7 +25,7 @@ from natpolicy.findings import Finding
 from natpolicy.model import ResourceModel
 from natpolicy.runner import RunResult, Scrubber, run
 
-__all__ = ["keep_stdin", "run_with_rego", "plan_documents"]
+__all__ = ["Early", "keep_stdin", "run_with_rego", "plan_documents", "start_early"]
 
 _STDIN: bytes | None = None
 # Rego print() output kept as notes: enough to debug a policy, not a flood.
@@ -55,8 +55,20 @@ def plan_documents(paths: Sequence[str]) -> list[tuple[str, Any]]:
     return [(d.origin, d.parsed) for d in policy_documents(paths, None, twins=True, staged=False, stdin=_STDIN)]
 
 
-def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any) -> RunResult:
-    """Python checks (or their Rego twins with ``--engine rego``), then user policies."""
+@dataclass
+class _Setup:
+    """What the Rego stage reads before anything runs: the engine, the policy sets, the inputs, and their notes."""
+
+    engine: str
+    engine_notes: list[str]
+    user: Any  # user.UserPolicies, or None: no --policy, or nothing to query
+    twins: Any  # twins.Twins with --engine rego, else None
+    paths: list[Any]  # inputs.Document, every input of the run
+    loading_notes: list[str]
+
+
+def _setup(opts: Any, checks: list[BaseCheck]) -> _Setup:
+    """The checks and loading of :func:`run_with_rego` before the child starts, in their order (each may raise)."""
     from natpolicy.rego.engines import choose_engine
 
     if (opts.namespaces or opts.all_namespaces) and not opts.policies:
@@ -92,10 +104,56 @@ def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any) -> R
         if chosen is not None:
             # What this engine would answer differently from OPA is refused before anything runs.
             refuse_for_engine(chosen.set.policies, engine)
+    return _Setup(engine, engine_notes, user, twins, paths, loading_notes)
+
+
+@dataclass
+class Early:
+    """The Rego child of a run started before the loaders read the inputs (:func:`start_early`)."""
+
+    setup: _Setup
+    started: _Started
+
+    def stop(self) -> None:
+        """Stop the child if its answers were not read (the run failed before the Rego stage); else nothing."""
+        self.started.child.stop()
+
+
+def start_early(opts: Any) -> Early | None:
+    """Start the child of a run with --policy before the loaders build the model, or None where it cannot start yet.
+
+    The child's start (an interpreter, the engine's imports), the plan's conversion and the evaluation then run on
+    another core while this process loads the plans and runs the Python rules, not only the latter. Only user
+    policies that do not read ``data.natpolicy`` (built from the model) can start so, and only where every step
+    before the start succeeds: anything raised here is dropped, and the same steps run again in their usual place
+    in :func:`run_with_rego`, after the loaders, so that a run's errors are reported in the same order as ever.
+    """
+    if opts.engine == "rego" or not opts.policies:
+        return None
+    try:
+        setup = _setup(opts, [])
+        if setup.user is None or setup.user.wants_data:
+            return None
+        return Early(setup, _start_rego(None, opts, setup.engine, setup.paths, setup.user, None))
+    except Exception:  # noqa: BLE001 - raised again, in order, where run_with_rego repeats the step
+        return None
+
+
+def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any, early: Early | None = None) -> RunResult:
+    """Python checks (or their Rego twins with ``--engine rego``), then user policies.
+
+    ``early``: the child :func:`start_early` started for this run, its setup done already."""
+    if early is not None and opts.engine != "rego":
+        setup = early.setup
+    else:
+        early = None
+        setup = _setup(opts, checks)
+    engine, engine_notes, user, twins, paths = setup.engine, setup.engine_notes, setup.user, setup.twins, setup.paths
+    loading_notes = setup.loading_notes
     from natpolicy.rego.evaluate import PolicyError
 
-    started: _Started | InputError | None = None
-    if user is not None or twins is not None:
+    started: _Started | InputError | None = early.started if early is not None else None
+    if started is None and (user is not None or twins is not None):
         try:
             # The child starts now and converts the plan and evaluates on another core while the
             # Python rules run here; its limits hold from now on.
@@ -146,7 +204,7 @@ class _Started:
     limits: Any
 
 
-def _start_rego(model: ResourceModel, opts: Any, engine: str, paths: list[Any], user: Any,
+def _start_rego(model: ResourceModel | None, opts: Any, engine: str, paths: list[Any], user: Any,
                 twins: Any) -> _Started:
     from natpolicy.rego.evaluate import Plan, build_job
     from natpolicy.rego.input_keys import readable_input_keys
@@ -328,9 +386,10 @@ def _change_keys(doc: Any) -> Any:
     return keys if keys is not None else doc.parsed
 
 
-def _data_for(model: ResourceModel, origin: str, doc: Any) -> dict[str, Any]:
+def _data_for(model: ResourceModel | None, origin: str, doc: Any) -> dict[str, Any]:
     from natpolicy.rego.facts import natpolicy_data
 
+    assert model is not None, "data.natpolicy is built from the model: start_early never starts such a run"
     return natpolicy_data(model, origin, doc)
 
 

@@ -1,0 +1,125 @@
+"""The Rego child of a run with --policy starts before the loaders read the plans (stage.start_early), where it can:
+the same answers and the same errors, in the same order, as when it starts after them."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import CliResult, PlanBuilder
+from natpolicy.errors import InputError
+
+Cli = Callable[..., CliResult]
+POLICY = """package main
+
+import rego.v1
+
+deny contains msg if {
+	some rc in input.resource_changes
+	not rc.change.after.tags.Owner
+	msg := sprintf("%s has no Owner tag", [rc.address])
+}
+"""
+READS_DATA = """package main
+
+import rego.v1
+
+deny contains msg if {
+	some address, _ in data.natpolicy.resources_after
+	msg := sprintf("%s is known", [address])
+}
+"""
+
+
+def _inputs(tmp_path: Path, policy: str = POLICY) -> tuple[Path, Path]:
+    builder = PlanBuilder()
+    builder.create("aws_instance.web", {"ami": "ami-1", "tags": {}}, unknown=["id"])
+    plan = builder.write(tmp_path / "plan.json")
+    folder = tmp_path / "policy"
+    folder.mkdir()
+    (folder / "p.rego").write_text(policy, encoding="utf-8")
+    return plan, folder
+
+
+@pytest.fixture
+def children(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every RunningChild the run starts, and whether the loaders had run when each started."""
+    from natpolicy.loaders import inputs as loader_inputs
+    from natpolicy.rego import sandbox
+
+    started: list[Any] = []
+    loaded: list[bool] = []
+    real_init, real_load = sandbox.RunningChild.__init__, loader_inputs.load_inputs
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        real_init(self, *args, **kwargs)
+        self.after_load = bool(loaded)
+        started.append(self)
+
+    def load(*args: Any, **kwargs: Any) -> Any:
+        loaded.append(True)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(sandbox.RunningChild, "__init__", init)
+    monkeypatch.setattr(loader_inputs, "load_inputs", load)
+    return started
+
+
+def _late(monkeypatch: pytest.MonkeyPatch) -> None:
+    from natpolicy.rego import stage
+
+    monkeypatch.setattr(stage, "start_early", lambda opts: None)
+
+
+def test_the_child_starts_before_the_loaders_with_the_same_answers(cli: Cli, tmp_path: Path, children: list[Any],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("regorus")
+    plan, policy = _inputs(tmp_path)
+    early = cli("check", str(plan), "--policy", str(policy), "--format", "json", "--no-progress")
+    assert [c.after_load for c in children] == [False]  # one child, started before the plan was loaded
+    assert children[0]._proc.poll() is not None  # and ended with the run
+    _late(monkeypatch)
+    late = cli("check", str(plan), "--policy", str(policy), "--format", "json", "--no-progress")
+    assert [c.after_load for c in children] == [False, True]
+    assert (early.code, early.json()["findings"]) == (late.code, late.json()["findings"])
+    assert any("has no Owner tag" in f["message"] for f in early.json()["findings"])
+
+
+def test_a_policy_reading_data_natpolicy_starts_after_the_loaders(cli: Cli, tmp_path: Path,
+                                                                 children: list[Any]) -> None:
+    pytest.importorskip("regorus")
+    plan, policy = _inputs(tmp_path, READS_DATA)
+    result = cli("check", str(plan), "--policy", str(policy), "--format", "json", "--no-progress")
+    assert [c.after_load for c in children] == [True]  # data.natpolicy is built from the loaded model
+    assert any("aws_instance.web is known" in f["message"] for f in result.json()["findings"])
+
+
+def test_errors_keep_their_order_when_the_early_start_fails(cli: Cli, tmp_path: Path, children: list[Any],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("regorus")
+    plan, policy = _inputs(tmp_path, "package main\n\ndeny contains msg if {\n")  # does not parse
+    plan.write_text('{"format_version": "1.2", "resource_changes": [{"address": 3}]}', encoding="utf-8")
+    early = cli("check", str(plan), "--policy", str(policy), "--no-progress")
+    assert children == []  # the policy failed to load: nothing started early, the plan's error comes first
+    _late(monkeypatch)
+    late = cli("check", str(plan), "--policy", str(policy), "--no-progress")
+    assert (early.code, early.err) == (late.code, late.err)
+    assert early.code == 2
+
+
+def test_the_early_child_is_stopped_when_the_loaders_fail(cli: Cli, tmp_path: Path, children: list[Any],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("regorus")
+    from natpolicy.loaders import inputs as loader_inputs
+
+    plan, policy = _inputs(tmp_path)
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        raise InputError(str(plan), "cannot be read")
+
+    monkeypatch.setattr(loader_inputs, "load_inputs", failing)
+    result = cli("check", str(plan), "--policy", str(policy), "--no-progress")
+    assert result.code == 2 and "cannot be read" in result.err
+    assert len(children) == 1 and children[0]._proc.poll() is not None  # killed, not left running
