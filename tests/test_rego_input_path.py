@@ -52,9 +52,9 @@ class CountingRegorus(RegorusEngine):
         self.inputs.append(("value", document))
         return super().prepare_input(document)
 
-    def prepare_input_json(self, text: str) -> Any:
+    def prepare_input_json(self, text: str, utf8: bytes | None = None) -> Any:
         self.inputs.append(("text", text))
-        return super().prepare_input_json(text)
+        return super().prepare_input_json(text, utf8)
 
 
 def _plan(tmp_path: Path, name: str = "plan.json", encoding: str = "utf-8") -> tuple[Path, bytes]:

@@ -120,7 +120,9 @@ def _prepare(engine: Any, plan: dict[str, Any]) -> Any:
         return engine.prepare_input(plan["input"])
     from_text = getattr(engine, "prepare_input_json", None)
     if from_text is not None:
-        return from_text(text)  # its parser has a depth limit of its own (see _depth_limit)
+        utf8 = plan.get("text_utf8")  # the bytes read_job decoded ``text`` from: not encoded again
+        # Its parser has a depth limit of its own (see _depth_limit).
+        return from_text(text) if utf8 is None else from_text(text, utf8)
     # Engines that convert Python values (regopy, opa) get the plan parsed here, within the same
     # depth limit natpolicy applies to every other input (depth.MAX_INPUT_DEPTH).
     saved = sys.getrecursionlimit()
@@ -198,6 +200,9 @@ def read_job(stream: BinaryIO) -> dict[str, Any]:
             if len(data) != size:
                 raise EOFError(f"the job ended {size - len(data)} bytes into a plan's text")
             plan["text"] = data.decode("utf-8")
+            # Kept: regorus' input is searched for numbers in it (conftest_numbers). Not "utf8", which a job run in
+            # process (sandbox.run_in_process) holds for the sections sent, beside the whole plan's text.
+            plan["text_utf8"] = data
     return job
 
 
