@@ -211,17 +211,16 @@ class RegorusEngine:
     reads_rego_v0 = True  # `compile(..., rego_version="v0")`: a policy set holding Rego v0 (natpolicy.rego.child)
 
     def __init__(self) -> None:
-        from importlib import metadata
+        # Not importlib.metadata (about 20 ms of every child's start): engines.installed_version reads the same
+        # answer from the common dist-info layout, and asks importlib.metadata for any other.
+        from natpolicy.rego.engines import installed_version
 
         try:
             import regorus
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise EngineUnavailable(f"Rego needs gordon-to-regorus=={REGORUS_VERSION}: pip install "
                                     f"'natpolicy[rego]' ({exc})") from None
-        try:
-            version = metadata.version("gordon-to-regorus")
-        except metadata.PackageNotFoundError:  # pragma: no cover - imported, yet not installed by pip
-            version = "unknown"
+        version = installed_version("gordon-to-regorus") or "unknown"  # None: imported, yet not installed by pip
         if version != REGORUS_VERSION:
             raise EngineUnavailable(f"natpolicy is verified against gordon-to-regorus=={REGORUS_VERSION}, "
                                     f"found {version}; pip install 'gordon-to-regorus=={REGORUS_VERSION}'")
