@@ -133,15 +133,21 @@ def _execute(opts: CheckOptions, progress: Progress) -> int:
     early: Early | None = None
     if opts.policies:
         from natpolicy.rego.inputs import set_aside
+        from natpolicy.rego.stage import spawn_child, start_early
 
-        # YAML and non-plan JSON go to the user policies only, as conftest reads them.
-        opts = replace(opts, rego_inputs=set_aside(opts.paths, staged=opts.staged or in_precommit()))
-        loader_paths = opts.rego_inputs.loader_paths
-        from natpolicy.rego.stage import start_early
-
-        # The Rego child starts now, where it can (a user policy not reading data.natpolicy): its start and the
-        # evaluation run on another core while the loaders read the plans and the Python rules run.
-        early = start_early(opts)
+        # The Rego child's process starts first (its interpreter, the engine's imports), then, where it can (a
+        # user policy not reading data.natpolicy), gets its job: it runs on another core while the loaders read
+        # the plans and the Python rules run.
+        spawned = spawn_child(opts)
+        try:
+            # YAML and non-plan JSON go to the user policies only, as conftest reads them.
+            opts = replace(opts, rego_inputs=set_aside(opts.paths, staged=opts.staged or in_precommit()))
+            loader_paths = opts.rego_inputs.loader_paths
+            early = start_early(opts, spawned)
+        except BaseException:
+            if spawned is not None:
+                spawned.discard()
+            raise
     elif any(Path(p).suffix.lower() in (".yaml", ".yml") for p in opts.paths):
         # Only then: a plan-only run loads nothing of the Rego stack (tests/test_lazy_imports.py).
         from natpolicy.rego.inputs import refuse_documents

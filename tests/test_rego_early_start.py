@@ -1,5 +1,6 @@
-"""The Rego child of a run with --policy starts before the loaders read the plans (stage.start_early), where it can:
-the same answers and the same errors, in the same order, as when it starts after them."""
+"""The Rego child of a run with --policy: its process spawned before the inputs are read (stage.spawn_child), and
+given its job before the loaders read the plans (stage.start_early) where it can: the same answers and the same
+errors, in the same order, as when it starts after them; a process whose job never comes is ended."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -68,9 +69,27 @@ def children(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
 
 def _late(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child gets its job after the loaders, as before start_early (its process spawned ahead, held)."""
     from natpolicy.rego import stage
 
-    monkeypatch.setattr(stage, "start_early", lambda opts: None)
+    monkeypatch.setattr(stage, "start_early", lambda opts, spawned=None: stage.Early(spawned))
+
+
+@pytest.fixture
+def processes(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every child process the run spawns (sandbox._spawn), with or without its job."""
+    from natpolicy.rego import sandbox
+
+    spawned: list[Any] = []
+    real = sandbox._spawn
+
+    def spawn(engine: str) -> Any:
+        process = real(engine)
+        spawned.append(process[0])
+        return process
+
+    monkeypatch.setattr(sandbox, "_spawn", spawn)
+    return spawned
 
 
 def test_the_child_starts_before_the_loaders_with_the_same_answers(cli: Cli, tmp_path: Path, children: list[Any],
@@ -123,3 +142,21 @@ def test_the_early_child_is_stopped_when_the_loaders_fail(cli: Cli, tmp_path: Pa
     result = cli("check", str(plan), "--policy", str(policy), "--no-progress")
     assert result.code == 2 and "cannot be read" in result.err
     assert len(children) == 1 and children[0]._proc.poll() is not None  # killed, not left running
+
+
+def test_a_policy_reading_data_natpolicy_gets_the_process_spawned_ahead(cli: Cli, tmp_path: Path, children: list[Any],
+                                                                       processes: list[Any]) -> None:
+    pytest.importorskip("regorus")
+    plan, policy = _inputs(tmp_path, READS_DATA)
+    result = cli("check", str(plan), "--policy", str(policy), "--format", "json", "--no-progress")
+    assert result.code in (0, 1) and len(processes) == 1  # one process: spawned before the loaders, job after them
+    assert [c.after_load for c in children] == [True] and children[0]._proc is processes[0]
+
+
+def test_a_spawned_process_is_ended_when_the_run_fails_before_its_job(cli: Cli, tmp_path: Path, children: list[Any],
+                                                                     processes: list[Any]) -> None:
+    pytest.importorskip("regorus")
+    plan, policy = _inputs(tmp_path, "package main\n\ndeny contains msg if {\n")  # does not parse
+    result = cli("check", str(plan), "--policy", str(policy), "--no-progress")
+    assert result.code == 2 and children == []  # the policy's error: no job was given
+    assert len(processes) == 1 and processes[0].poll() is not None  # the process spawned ahead: ended, reaped

@@ -18,6 +18,7 @@ whether the values came from this process or from an engine in its own.
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -31,6 +32,9 @@ __all__ = ["main", "evaluate_job", "read_job"]
 # deeper than depth.MAX_INPUT_DEPTH gets there (the parent checks documents,
 # _prepare a plan's text), well below this.
 _RECURSION = 20_000
+# The module each engine's child imports before reading its job (engines.create_engine imports the same).
+_ENGINE_MODULES = {"regorus": "natpolicy.rego.engine_regorus", "regopy": "natpolicy.rego.engine_regopy",
+                   "opa": "natpolicy.rego.engine_opa"}
 
 Emit = Callable[[dict[str, Any]], None]
 
@@ -247,6 +251,13 @@ def main() -> int:
     os.environ.clear()
     _lift_address_space_limits()
     try:
+        # The engine's module first (sandbox.Spawned: the job may not be written yet): natpolicy's own code.
+        module = _ENGINE_MODULES.get(sys.argv[2] if len(sys.argv) > 2 else "")
+        if module is not None:
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                pass  # create_engine imports it again below and says what is missing, in its words
         job = read_job(sys.stdin.buffer)
         from natpolicy.rego.engines import create_engine
 
