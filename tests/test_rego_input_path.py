@@ -95,7 +95,8 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     class InProcessChild:
         """sandbox.RunningChild's part, with the child's side run here on the bytes it would read."""
 
-        def __init__(self, job: dict[str, Any], limits: Limits) -> None:
+        def __init__(self, job: dict[str, Any], limits: Limits, spawned: Any = None) -> None:
+            # The process spawned ahead for the run (sandbox.Spawned) is not taken: the run ends it.
             payload = job_payload(job)
             seen["payloads"].append(payload)
             engine = seen["engine"] = CountingRegorus()

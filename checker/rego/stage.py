@@ -120,8 +120,8 @@ class Early:
         """Stop the child if its answers were not read (the run failed before the Rego stage); else nothing."""
         if self.started is not None:
             self.started.child.stop()
-        elif self.spawned is not None:
-            self.spawned.discard()  # nothing, if run_with_rego gave it its job
+        if self.spawned is not None:
+            self.spawned.discard()  # nothing, if a child took it over with its job
 
 
 def spawn_child(opts: Any) -> Any:
