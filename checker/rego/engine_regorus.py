@@ -211,9 +211,9 @@ class RegorusEngine:
     reads_rego_v0 = True  # `compile(..., rego_version="v0")`: a policy set holding Rego v0 (natpolicy.rego.child)
 
     def __init__(self) -> None:
-        # Not importlib.metadata (about 20 ms of every child's start): engines.installed_version reads the same
-        # answer from the common dist-info layout, and asks importlib.metadata for any other.
-        from natpolicy.rego.engines import installed_version
+        # Not importlib.metadata (about 20 ms of every child's start): installed_version reads the same answer
+        # from the common dist-info layout, as the parent does (engines), and asks importlib.metadata for any other.
+        from natpolicy.rego.dist_version import installed_version
 
         try:
             import regorus
