@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from natpolicy.live.gather import LiveRun
     from natpolicy.model import ResourceModel
     from natpolicy.progress import Progress
+    from natpolicy.rego.stage import Early
 
 
 @record
@@ -102,7 +103,6 @@ def progress_enabled(opts: CheckOptions) -> bool:
 def _execute(opts: CheckOptions, progress: Progress) -> int:
     from natpolicy import config, registry
     from natpolicy.invocation import in_precommit
-    from natpolicy.loaders.inputs import load_inputs
 
     if opts.paths.count("-") > 1:
         raise UsageError("stdin (`-`) can be given only once")
@@ -130,18 +130,43 @@ def _execute(opts: CheckOptions, progress: Progress) -> int:
 
         keep_stdin(opts.paths)  # Rego re-reads the plan as Terraform wrote it
     loader_paths = opts.paths
+    early: Early | None = None
     if opts.policies:
         from natpolicy.rego.inputs import set_aside
+        from natpolicy.rego.stage import spawn_child, start_early
 
-        # YAML and non-plan JSON go to the user policies only, as conftest reads them.
-        opts = replace(opts, rego_inputs=set_aside(opts.paths, staged=opts.staged or in_precommit()))
-        loader_paths = opts.rego_inputs.loader_paths
+        # The Rego child's process starts first (its interpreter, the engine's imports), then, where it can (a
+        # user policy not reading data.natpolicy), gets its job: it runs on another core while the loaders read
+        # the plans and the Python rules run.
+        spawned = spawn_child(opts)
+        try:
+            # YAML and non-plan JSON go to the user policies only, as conftest reads them.
+            opts = replace(opts, rego_inputs=set_aside(opts.paths, staged=opts.staged or in_precommit()))
+            loader_paths = opts.rego_inputs.loader_paths
+            early = start_early(opts, spawned)
+        except BaseException:
+            if spawned is not None:
+                spawned.discard()
+            raise
     elif any(Path(p).suffix.lower() in (".yaml", ".yml") for p in opts.paths):
         # Only then: a plan-only run loads nothing of the Rego stack (tests/test_lazy_imports.py).
         from natpolicy.rego.inputs import refuse_documents
 
         refuse_documents(opts.paths)  # a YAML file says what natpolicy reads, not "malformed JSON"
+    try:
+        return _load_and_check(opts, loader_paths, settings, classes, extra_outputs, accepted, rego, progress,
+                               selection, early)
+    finally:
+        if early is not None:
+            early.stop()  # its answers were read already (nothing to do), or the run failed before the Rego stage
+
+
+def _load_and_check(opts: CheckOptions, loader_paths: list[str], settings: Config, classes: list[type[BaseCheck]],
+                    extra_outputs: list[tuple[str, str]], accepted: Baseline | None, rego: bool,
+                    progress: Progress, selection: ForeignSelection, early: Early | None) -> int:
+    from natpolicy.invocation import in_precommit
     from natpolicy.loaders import hcl_limits  # not hcl.budget: a plan-only run evaluates no HCL
+    from natpolicy.loaders.inputs import load_inputs
 
     with hcl_limits.configured(hcl_limits.Limits(**settings.hcl_budget)):  # the config's hcl-budget, else the defaults
         model = load_inputs(loader_paths, source_root=opts.source_root, variables=opts.variables,
@@ -161,7 +186,7 @@ def _execute(opts: CheckOptions, progress: Progress) -> int:
     gc.freeze()
     try:
         code = _check_and_report(model, classes, settings, opts, extra_outputs, accepted, rego, progress, selection,
-                                 live)
+                                 live, early)
     finally:
         gc.unfreeze()  # in-process callers (tests, the hook) keep a normal heap
     if live is not None and live.failures and opts.live_required and code != 2:
@@ -174,7 +199,7 @@ def _execute(opts: CheckOptions, progress: Progress) -> int:
 def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], settings: Config,
                       opts: CheckOptions, extra_outputs: list[tuple[str, str]], accepted: Baseline | None,
                       rego: bool, progress: Progress, selection: ForeignSelection | None = None,
-                      live: LiveRun | None = None) -> int:
+                      live: LiveRun | None = None, early: Early | None = None) -> int:
     from natpolicy import registry, suppressions
     from natpolicy.runner import run
 
@@ -182,7 +207,7 @@ def _check_and_report(model: ResourceModel, classes: list[type[BaseCheck]], sett
     if rego:
         from natpolicy.rego.stage import run_with_rego
 
-        result = run_with_rego(model, checks, opts)  # reports its own progress, labelled "rego"
+        result = run_with_rego(model, checks, opts, early)  # reports its own progress, labelled "rego"
     else:
         with progress.step(f"checking {len(model):,} resources against {len(checks)} rules"):
             result = run(model, checks)

@@ -124,3 +124,29 @@ def test_regorus_refuses_the_one_input_number_it_would_hold_otherwise() -> None:
                                          ' "p": 9223372036854775808}')
     assert engine.evaluate(compiled, "p/x", prepared) == ["-9223372036854776000", 9223372036854775000,
                                                           9223372036854776000]
+
+
+@pytest.mark.parametrize("text", [
+    "12345678901234567890", "1e2", '{"a": 12345678901234567890, "s": "x:12345678901234567890"}', '{"a": 1}',
+    "  9007199254740993", '["é", 1.5E+20]', "-9007199254740993",
+])
+def test_the_text_searched_through_its_own_bytes(text: str) -> None:
+    # The child hands regorus the bytes it read the plan from: searched as they are, the same answer.
+    assert conftest_json_text(text, text.encode("utf-8")) == conftest_json_text(text)
+
+
+def test_the_child_hands_the_bytes_it_read() -> None:
+    import io
+
+    from natpolicy.rego.child import _prepare, read_job
+
+    job = read_job(io.BytesIO(b'{"plans": [{"origin": "p", "data": null, "text_bytes": 11}]}\n{"a": "\xc3\xa9"}'))
+    seen: list[tuple[str, bytes | None]] = []
+
+    class Engine:
+        def prepare_input_json(self, text: str, utf8: bytes | None = None) -> str:
+            seen.append((text, utf8))
+            return text
+
+    _prepare(Engine(), job["plans"][0])
+    assert seen == [('{"a": "é"}', '{"a": "é"}'.encode())]

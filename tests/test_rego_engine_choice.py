@@ -193,3 +193,20 @@ def test_the_real_engines_versions_read_as_importlib_metadata_reads_them() -> No
             except metadata.PackageNotFoundError:
                 expected = None
             assert installed_version(distribution) == expected
+
+
+def test_the_regorus_engine_starts_without_importlib_metadata() -> None:
+    # The child creates its engine on every Rego run: its version is read as the parent reads it (installed_version).
+    pytest.importorskip("regorus")
+    import json
+    import subprocess
+    import sys
+
+    from natpolicy.rego.sandbox import _import_paths
+
+    code = ("import sys, json; sys.path[:0] = json.loads(sys.argv[1])\n"
+            "from natpolicy.rego.engines import create_engine\ncreate_engine('regorus')\n"
+            "print('importlib.metadata' in sys.modules)")
+    out = subprocess.run([sys.executable, "-I", "-c", code, json.dumps(_import_paths())], capture_output=True,
+                         text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -52,6 +52,14 @@ def test_negative_zero_is_found_outside_strings_only() -> None:
     assert not holds_negative_zero('{"a": "x: -0,", "d": "2024-01-01", "n": -0.5}')
 
 
+def test_negative_zero_hint_is_led_by_the_literal() -> None:
+    # The hint looks at what follows `-0` only: a whole text that is one number, and any spacing before it.
+    assert holds_negative_zero("-0") and holds_negative_zero("-0.0 ") and holds_negative_zero("-0e5")
+    assert holds_negative_zero('{"a":\n\t-0\n}') and holds_negative_zero('{"a":{"b":[2,-0.00E+1]}}')
+    assert not holds_negative_zero('{"id": "subnet-0abc", "n": -0.5, "e": 1e-0, "s": "a-0}"}')
+    assert not holds_negative_zero("1e-0") and not holds_negative_zero('"-0"')
+
+
 @pytest.mark.parametrize(("digits", "text"), [
     ("15e-7", "1.5e-06"), ("1e-5", "1e-05"), ("1e-4", "0.0001"), ("12345675e-1", "1.2345675e+06"),
     ("123456e-1", "12345.6"), ("-15e-7", "-1.5e-06"), ("1e-10", "1e-10"),

@@ -52,9 +52,9 @@ class CountingRegorus(RegorusEngine):
         self.inputs.append(("value", document))
         return super().prepare_input(document)
 
-    def prepare_input_json(self, text: str) -> Any:
+    def prepare_input_json(self, text: str, utf8: bytes | None = None) -> Any:
         self.inputs.append(("text", text))
-        return super().prepare_input_json(text)
+        return super().prepare_input_json(text, utf8)
 
 
 def _plan(tmp_path: Path, name: str = "plan.json", encoding: str = "utf-8") -> tuple[Path, bytes]:
@@ -95,7 +95,8 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     class InProcessChild:
         """sandbox.RunningChild's part, with the child's side run here on the bytes it would read."""
 
-        def __init__(self, job: dict[str, Any], limits: Limits) -> None:
+        def __init__(self, job: dict[str, Any], limits: Limits, spawned: Any = None) -> None:
+            # The process spawned ahead for the run (sandbox.Spawned) is not taken: the run ends it.
             payload = job_payload(job)
             seen["payloads"].append(payload)
             engine = seen["engine"] = CountingRegorus()

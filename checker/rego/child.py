@@ -18,6 +18,7 @@ whether the values came from this process or from an engine in its own.
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -31,6 +32,9 @@ __all__ = ["main", "evaluate_job", "read_job"]
 # deeper than depth.MAX_INPUT_DEPTH gets there (the parent checks documents,
 # _prepare a plan's text), well below this.
 _RECURSION = 20_000
+# The module each engine's child imports before reading its job (engines.create_engine imports the same).
+_ENGINE_MODULES = {"regorus": "natpolicy.rego.engine_regorus", "regopy": "natpolicy.rego.engine_regopy",
+                   "opa": "natpolicy.rego.engine_opa"}
 
 Emit = Callable[[dict[str, Any]], None]
 
@@ -120,7 +124,9 @@ def _prepare(engine: Any, plan: dict[str, Any]) -> Any:
         return engine.prepare_input(plan["input"])
     from_text = getattr(engine, "prepare_input_json", None)
     if from_text is not None:
-        return from_text(text)  # its parser has a depth limit of its own (see _depth_limit)
+        utf8 = plan.get("text_utf8")  # the bytes read_job decoded ``text`` from: not encoded again
+        # Its parser has a depth limit of its own (see _depth_limit).
+        return from_text(text) if utf8 is None else from_text(text, utf8)
     # Engines that convert Python values (regopy, opa) get the plan parsed here, within the same
     # depth limit natpolicy applies to every other input (depth.MAX_INPUT_DEPTH).
     saved = sys.getrecursionlimit()
@@ -198,6 +204,9 @@ def read_job(stream: BinaryIO) -> dict[str, Any]:
             if len(data) != size:
                 raise EOFError(f"the job ended {size - len(data)} bytes into a plan's text")
             plan["text"] = data.decode("utf-8")
+            # Kept: regorus' input is searched for numbers in it (conftest_numbers). Not "utf8", which a job run in
+            # process (sandbox.run_in_process) holds for the sections sent, beside the whole plan's text.
+            plan["text_utf8"] = data
     return job
 
 
@@ -242,6 +251,13 @@ def main() -> int:
     os.environ.clear()
     _lift_address_space_limits()
     try:
+        # The engine's module first (sandbox.Spawned: the job may not be written yet): natpolicy's own code.
+        module = _ENGINE_MODULES.get(sys.argv[2] if len(sys.argv) > 2 else "")
+        if module is not None:
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                pass  # create_engine imports it again below and says what is missing, in its words
         job = read_job(sys.stdin.buffer)
         from natpolicy.rego.engines import create_engine
 

@@ -52,6 +52,7 @@ def _classes() -> bytes:
 
 _TABLE = _classes()
 _MAY_CHANGE = re.compile(rb":0(?:0{15}|0*e)")
+_AT_START = re.compile(rb"0(?:0{15}|0*e)")  # _MAY_CHANGE for a number that starts the text
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?')
 
 
@@ -144,19 +145,20 @@ def _converted(value: Any) -> Any:
     return value
 
 
-def conftest_json_text(text: str) -> str:
+def conftest_json_text(text: str, utf8: bytes | None = None) -> str:
     """JSON ``text`` with every number written as the text of the float64 conftest hands OPA for it, where that
     changes its value (from 2^53 up); strings and every other byte as they are. A text with no hint of such a
-    number (the common plan) is returned as it is, searched once."""
-    if not _may_hold(text):
+    number (the common plan) is returned as it is, searched once. ``utf8``: the text's UTF-8 when the caller
+    holds it already (the child reads a plan as its bytes), searched instead of encoding the text again."""
+    if not _may_hold(text.encode("utf-8", "surrogatepass") if utf8 is None else utf8):
         return text
     return _TOKEN.sub(_token_text, text)
 
 
-def _may_hold(text: str) -> bool:
+def _may_hold(utf8: bytes) -> bool:
     """Do 16 digits or more, or a number with an exponent, stand where a JSON value starts (``_MAY_CHANGE``)?"""
-    classes = (":" + text).encode("utf-8", "surrogatepass").translate(_TABLE)  # `:`: a number may start the text
-    return _MAY_CHANGE.search(classes) is not None
+    classes = utf8.translate(_TABLE)
+    return _MAY_CHANGE.search(classes) is not None or _AT_START.match(classes) is not None
 
 
 def _token_text(match: re.Match[str]) -> str:

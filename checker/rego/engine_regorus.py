@@ -211,17 +211,16 @@ class RegorusEngine:
     reads_rego_v0 = True  # `compile(..., rego_version="v0")`: a policy set holding Rego v0 (natpolicy.rego.child)
 
     def __init__(self) -> None:
-        from importlib import metadata
+        # Not importlib.metadata (about 20 ms of every child's start): installed_version reads the same answer
+        # from the common dist-info layout, as the parent does (engines), and asks importlib.metadata for any other.
+        from natpolicy.rego.dist_version import installed_version
 
         try:
             import regorus
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise EngineUnavailable(f"Rego needs gordon-to-regorus=={REGORUS_VERSION}: pip install "
                                     f"'natpolicy[rego]' ({exc})") from None
-        try:
-            version = metadata.version("gordon-to-regorus")
-        except metadata.PackageNotFoundError:  # pragma: no cover - imported, yet not installed by pip
-            version = "unknown"
+        version = installed_version("gordon-to-regorus") or "unknown"  # None: imported, yet not installed by pip
         if version != REGORUS_VERSION:
             raise EngineUnavailable(f"natpolicy is verified against gordon-to-regorus=={REGORUS_VERSION}, "
                                     f"found {version}; pip install 'gordon-to-regorus=={REGORUS_VERSION}'")
@@ -235,10 +234,11 @@ class RegorusEngine:
         # Numbers from 2^53 up as conftest hands them to OPA, float64s (conftest_numbers).
         return _prepared(json.dumps(conftest_document(document), ensure_ascii=False))
 
-    def prepare_input_json(self, text: str) -> Any:
+    def prepare_input_json(self, text: str, utf8: bytes | None = None) -> Any:
         """A JSON text as it is: a plan as Terraform wrote it is never built in Python, nor written again (but
-        for a number from 2^53 up, written as the float64 conftest hands OPA for it: conftest_numbers)."""
-        return _prepared(conftest_json_text(text))
+        for a number from 2^53 up, written as the float64 conftest hands OPA for it: conftest_numbers). ``utf8``:
+        the text's UTF-8, where the caller holds it (searched for such a number without encoding the text)."""
+        return _prepared(conftest_json_text(text, utf8))
 
     def is_builtin(self, name: str) -> bool:
         if name not in self._builtins:

@@ -38,8 +38,11 @@ _KEY_FOLLOWS = re.compile(r"\s*:")
 # the one written here (`1.5e-06`, `1.2345675e+06`; here `0.0000015`, `1234567.5`): regorus holds only the value,
 # which an input number may share, so json.marshal stops on one (cleared as each query starts, engine_regorus).
 _COMPUTED: dict[float, str] = {}
-# What a negative zero looks like where a JSON value stands (in a string too: only a hint, checked token by token).
-_NEGATIVE_ZERO_HINT = re.compile(r"[:\[,]\s*-0(?:\.0+)?(?:[eE][+-]?[0-9]+)?\s*[,\]}]")
+# What a negative zero looks like where a JSON value ends (in a string too: only a hint, checked token by token).
+# Led by the literal `-0`, which the regex engine finds by a fast literal search (a leading class made it test
+# every byte: 60 ms on a 10k plan's resource_changes, now 5 ms); what stands before it is left to the token pass,
+# as is a whole text that is one number (`-0`), which the earlier hint, wanting `:`, `[` or `,` before, missed.
+_NEGATIVE_ZERO_HINT = re.compile(r"-0(?:\.0+)?(?:[eE][+-]?[0-9]+)?\s*(?:[,\]}]|\Z)")
 
 
 def go_float64_text(value: float) -> str:

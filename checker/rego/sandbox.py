@@ -49,7 +49,8 @@ from natpolicy.rego.engine import UNDEFINED
 
 __all__ = [
     "DEFAULT_TIMEOUT", "DEFAULT_MEMORY_MIB", "MAX_INPUT_DEPTH", "Limits", "Outcome",
-    "run_child", "RunningChild", "run_in_process", "depth_over", "text_depth_over", "answer_bytes", "job_payload",
+    "run_child", "RunningChild", "Spawned",
+    "run_in_process", "depth_over", "text_depth_over", "answer_bytes", "job_payload",
 ]
 
 DEFAULT_TIMEOUT = 600.0  # seconds for the whole Rego stage of a run
@@ -111,26 +112,20 @@ def run_child(job: dict[str, Any], limits: Limits,
 class RunningChild:
     """A child started on its job, watched from a thread of this process until :meth:`wait` returns.
 
-    Started before natpolicy runs its Python rules, the child converts the
-    plan and evaluates the policies on another core meanwhile; its limits
-    hold from the moment it starts, whatever this process is doing.
+    Started before natpolicy runs its Python rules (with --policy, before the
+    loaders read the plans: stage.start_early), the child converts the plan
+    and evaluates the policies on another core meanwhile; its limits hold
+    from the moment it gets its job, whatever this process is doing.
     """
 
-    def __init__(self, job: dict[str, Any], limits: Limits) -> None:
+    def __init__(self, job: dict[str, Any], limits: Limits, spawned: Spawned | None = None) -> None:
+        """``spawned``: the process :class:`Spawned` started ahead for this job (taken over), else a new one."""
         self.outcome = Outcome()
         self._stages: queue.Queue[dict[str, Any]] = queue.Queue()
         self._failure: BaseException | None = None
         payload = job_payload(job)
-        self._cwd = tempfile.TemporaryDirectory(prefix="natpolicy-rego-")
-        try:
-            self._proc = subprocess.Popen(
-                [sys.executable, "-I", "-c", _BOOTSTRAP, json.dumps(_import_paths())],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                env=_child_environment(), cwd=self._cwd.name, close_fds=True,
-            )
-        except BaseException:
-            self._cwd.cleanup()
-            raise
+        process = spawned.take() if spawned is not None else None
+        self._proc, self._cwd = process if process is not None else _spawn(job.get("engine", ""))
         proc = self._proc
         assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
         lines: queue.Queue[bytes | None] = queue.Queue()
@@ -347,6 +342,45 @@ def _memory_reader(pid: int) -> Callable[[], int | None]:
         return last[1]  # type: ignore[return-value]
 
     return from_ps
+
+
+class Spawned:
+    """A child process started before its job is known: its interpreter starts and it imports the engine's module
+    (nothing of a policy or an input: natpolicy's own code) while this process reads the inputs; the job, and with
+    it the limits (:class:`RunningChild`), come later. Taken over by one RunningChild, or discarded."""
+
+    def __init__(self, engine: str) -> None:
+        self.engine = engine
+        self._process: tuple[subprocess.Popen[bytes], tempfile.TemporaryDirectory[str]] | None = _spawn(engine)
+
+    def take(self) -> tuple[subprocess.Popen[bytes], tempfile.TemporaryDirectory[str]] | None:
+        process, self._process = self._process, None
+        return process
+
+    def discard(self) -> None:
+        """End the process if no RunningChild took it (it was waiting for its job); else nothing."""
+        process = self.take()
+        if process is None:
+            return
+        proc, cwd = process
+        proc.kill()  # our own child, by its handle
+        proc.communicate()  # closes its pipes and reaps it
+        cwd.cleanup()
+
+
+def _spawn(engine: str) -> tuple[subprocess.Popen[bytes], tempfile.TemporaryDirectory[str]]:
+    """A child process in a private folder of its own, to read its job on stdin (``engine``: whose module first)."""
+    cwd = tempfile.TemporaryDirectory(prefix="natpolicy-rego-")
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-I", "-c", _BOOTSTRAP, json.dumps(_import_paths()), engine],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=_child_environment(), cwd=cwd.name, close_fds=True,
+        )
+    except BaseException:
+        cwd.cleanup()
+        raise
+    return proc, cwd
 
 
 def _child_environment() -> dict[str, str]:

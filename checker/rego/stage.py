@@ -25,7 +25,7 @@ from natpolicy.findings import Finding
 from natpolicy.model import ResourceModel
 from natpolicy.runner import RunResult, Scrubber, run
 
-__all__ = ["keep_stdin", "run_with_rego", "plan_documents"]
+__all__ = ["Early", "keep_stdin", "run_with_rego", "plan_documents", "spawn_child", "start_early"]
 
 _STDIN: bytes | None = None
 # Rego print() output kept as notes: enough to debug a policy, not a flood.
@@ -55,8 +55,20 @@ def plan_documents(paths: Sequence[str]) -> list[tuple[str, Any]]:
     return [(d.origin, d.parsed) for d in policy_documents(paths, None, twins=True, staged=False, stdin=_STDIN)]
 
 
-def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any) -> RunResult:
-    """Python checks (or their Rego twins with ``--engine rego``), then user policies."""
+@dataclass
+class _Setup:
+    """What the Rego stage reads before anything runs: the engine, the policy sets, the inputs, and their notes."""
+
+    engine: str
+    engine_notes: list[str]
+    user: Any  # user.UserPolicies, or None: no --policy, or nothing to query
+    twins: Any  # twins.Twins with --engine rego, else None
+    paths: list[Any]  # inputs.Document, every input of the run
+    loading_notes: list[str]
+
+
+def _setup(opts: Any, checks: list[BaseCheck]) -> _Setup:
+    """The checks and loading of :func:`run_with_rego` before the child starts, in their order (each may raise)."""
     from natpolicy.rego.engines import choose_engine
 
     if (opts.namespaces or opts.all_namespaces) and not opts.policies:
@@ -92,14 +104,85 @@ def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any) -> R
         if chosen is not None:
             # What this engine would answer differently from OPA is refused before anything runs.
             refuse_for_engine(chosen.set.policies, engine)
+    return _Setup(engine, engine_notes, user, twins, paths, loading_notes)
+
+
+@dataclass
+class Early:
+    """The Rego child of a run with --policy, spawned before the inputs are read (:func:`start_early`), and, where
+    it could be, started on its job then; else the spawned process waits for the job run_with_rego gives it."""
+
+    spawned: Any  # sandbox.Spawned, or None: no engine could be chosen (run_with_rego says why)
+    setup: _Setup | None = None
+    started: _Started | None = None
+
+    def stop(self) -> None:
+        """Stop the child if its answers were not read (the run failed before the Rego stage); else nothing."""
+        if self.started is not None:
+            self.started.child.stop()
+        if self.spawned is not None:
+            self.spawned.discard()  # nothing, if a child took it over with its job
+
+
+def spawn_child(opts: Any) -> Any:
+    """A child process for the run's Rego (sandbox.Spawned), started now: its interpreter and the engine's imports
+    run while this process reads the inputs. None where no engine can be chosen (run_with_rego reports it)."""
+    from natpolicy.rego.engines import choose_engine
+    from natpolicy.rego.sandbox import Spawned
+
+    try:
+        engine, _ = choose_engine(getattr(opts, "rego_engine", None))
+    except Exception:  # noqa: BLE001 - raised again, in order, where run_with_rego chooses the engine
+        return None
+    return Spawned(engine)
+
+
+def start_early(opts: Any, spawned: Any = None) -> Early | None:
+    """Start the child of a run with --policy before the loaders build the model, where it can (else only hold
+    ``spawned``, the process :func:`spawn_child` started, for run_with_rego).
+
+    The child's start (an interpreter, the engine's imports), the plan's conversion and the evaluation then run on
+    another core while this process loads the plans and runs the Python rules, not only the latter. Only user
+    policies that do not read ``data.natpolicy`` (built from the model) can start so, and only where every step
+    before the start succeeds: anything raised here is dropped, and the same steps run again in their usual place
+    in :func:`run_with_rego`, after the loaders, so that a run's errors are reported in the same order as ever.
+    """
+    if opts.engine == "rego" or not opts.policies:
+        return Early(spawned)
+    try:
+        setup = _setup(opts, [])
+        if setup.user is None or setup.user.wants_data:
+            return Early(spawned)
+        started = _start_rego(None, opts, setup.engine, setup.paths, setup.user, None,
+                              spawned if spawned is not None and spawned.engine == setup.engine else None)
+        return Early(spawned, setup, started)
+    except Exception:  # noqa: BLE001 - raised again, in order, where run_with_rego repeats the step
+        return Early(spawned)
+
+
+def _spawned_for(early: Early | None, engine: str) -> Any:
+    """The process spawn_child started for this run, if it imported ``engine``'s module (always, with the same
+    options), else None: a new one starts."""
+    spawned = early.spawned if early is not None else None
+    return spawned if spawned is not None and spawned.engine == engine else None
+
+
+def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any, early: Early | None = None) -> RunResult:
+    """Python checks (or their Rego twins with ``--engine rego``), then user policies.
+
+    ``early``: the child :func:`start_early` started for this run, its setup done already."""
+    known = early.setup if early is not None and early.started is not None else None
+    setup = known if known is not None else _setup(opts, checks)
+    engine, engine_notes, user, twins, paths = setup.engine, setup.engine_notes, setup.user, setup.twins, setup.paths
+    loading_notes = setup.loading_notes
     from natpolicy.rego.evaluate import PolicyError
 
-    started: _Started | InputError | None = None
-    if user is not None or twins is not None:
+    started: _Started | InputError | None = early.started if early is not None else None
+    if started is None and (user is not None or twins is not None):
         try:
             # The child starts now and converts the plan and evaluates on another core while the
             # Python rules run here; its limits hold from now on.
-            started = _start_rego(model, opts, engine, paths, user, twins)
+            started = _start_rego(model, opts, engine, paths, user, twins, _spawned_for(early, engine))
         except PolicyError:
             raise
         except InputError as exc:
@@ -146,8 +229,8 @@ class _Started:
     limits: Any
 
 
-def _start_rego(model: ResourceModel, opts: Any, engine: str, paths: list[Any], user: Any,
-                twins: Any) -> _Started:
+def _start_rego(model: ResourceModel | None, opts: Any, engine: str, paths: list[Any], user: Any,
+                twins: Any, spawned: Any = None) -> _Started:
     from natpolicy.rego.evaluate import Plan, build_job
     from natpolicy.rego.input_keys import readable_input_keys
     from natpolicy.rego.inputs import COMBINED, combined, evaluation_units
@@ -179,7 +262,7 @@ def _start_rego(model: ResourceModel, opts: Any, engine: str, paths: list[Any], 
         user.set.only = for_user
     limits = Limits(timeout=getattr(opts, "rego_timeout", None) or DEFAULT_TIMEOUT,
                     memory_mib=getattr(opts, "rego_memory", None) or DEFAULT_MEMORY_MIB)
-    child = RunningChild(build_job(sets, plans, engine), limits)
+    child = RunningChild(build_job(sets, plans, engine), limits, spawned)
     return _Started(child, sets, plans, chosen, for_twins, for_user, wants_data, limits)
 
 
@@ -328,9 +411,10 @@ def _change_keys(doc: Any) -> Any:
     return keys if keys is not None else doc.parsed
 
 
-def _data_for(model: ResourceModel, origin: str, doc: Any) -> dict[str, Any]:
+def _data_for(model: ResourceModel | None, origin: str, doc: Any) -> dict[str, Any]:
     from natpolicy.rego.facts import natpolicy_data
 
+    assert model is not None, "data.natpolicy is built from the model: start_early never starts such a run"
     return natpolicy_data(model, origin, doc)
 
 
