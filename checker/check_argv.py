@@ -58,7 +58,12 @@ _VALUES: dict[str, tuple[str, str]] = {
     "--category": ("category", "text"),
     "--config": ("config_file", "file"), "--baseline": ("baseline", "file"),
     "--source-root": ("source_root", "folder"),
+    # A run with user policies (conftest habits): click's import was a tenth of such a run's own start.
+    "-p": ("policies", "existing"), "--policy": ("policies", "existing"),
+    "--rego-engine": ("rego_engine", "engine"),
 }
+_REPEATED = ("texts", "existing")  # options given several times: every value kept, in order
+_ENGINES = ("regorus", "regopy", "opa")
 
 
 def quick_check_params(args: list[str]) -> dict[str, Any] | None:
@@ -122,7 +127,7 @@ def _read(tokens: list[str], *, hook: bool) -> dict[str, Any] | None:
         converted = _converted(kind, value)
         if converted is None:
             return None
-        if kind == "texts":
+        if kind in _REPEATED:
             several.setdefault(dest, []).append(converted)
         else:
             params[dest] = converted
@@ -142,6 +147,11 @@ def _converted(kind: str, value: str) -> str | None:
         return _choice(NAMES, value)
     if kind == "severity":
         return _choice(SEVERITIES, value)
+    if kind == "engine":
+        return _choice(_ENGINES, value)
+    if kind == "existing":
+        # ``click.Path(exists=True)``: a file or a folder that exists and can be read.
+        return value if os.path.exists(value) and os.access(value, os.R_OK) else None
     if kind == "output":
         from natpolicy.flag_habits import format_named_as_file
 

@@ -59,6 +59,9 @@ ACCEPTED = [
     ["check", "plan.json", "--config", "{config}", "--baseline", "{new}", "--source-root", "{folder}"],
     ["check", "plan.json", "--config={config}", "--source-root={new}", "--format", "markdown", "--format", "text"],
     ["check", "plan.json", "-o", "./sarif", "-o", "out.sarif"],
+    # A run with user policies: every existing, readable path kept in order, files and folders alike.
+    ["check", "plan.json", "-p", "{folder}", "--policy", "{config}", "--policy={file}", "--rego-engine", "REGOPY"],
+    ["check", "plan.json", "--rego-engine=opa", "--rego-engine", "regorus", "-p", "{config}"],
 ]
 
 DECLINED = [
@@ -89,7 +92,13 @@ DECLINED = [
     ["check", "plan.json", "--baseline", "{folder}"],
     ["check", "plan.json", "--source-root", "{file}"],  # a file
     ["check", "plan.json", "--var", "x=1"],
-    ["check", "plan.json", "--policy", "policy"],
+    ["check", "plan.json", "--policy", "policy"],  # no such path: click's "does not exist"
+    ["check", "plan.json", "-p", "{new}"],
+    ["check", "plan.json", "-p"],
+    ["check", "plan.json", "-p", "-"],
+    ["check", "plan.json", "-p{config}"],
+    ["check", "plan.json", "--rego-engine", "bogus"],
+    ["check", "plan.json", "--rego-engine="],
     ["check", "plan.json", "--jobs", "2"],
     ["check", "plan.json", "--engine", "rego"],
     ["check", "plan.json", "--live"],
@@ -108,6 +117,7 @@ HOOK_ACCEPTED = [
     ["hook", "--fail-on", "high", "--staged", "-q", "--", "main.tf"],
     ["hook", "stray.tf", "--format=sarif", "--output", "{new}", "--", "main.tf"],
     ["hook", "--plans", "--plans", "-c", "NAT", "--skip-check=SG001", "--no-progress", "--"],
+    ["hook", "--policy", "{folder}", "--rego-engine", "regopy", "--", "main.tf"],
 ]
 HOOK_DECLINED = [
     ["hook", "--help", "--"],
