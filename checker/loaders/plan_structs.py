@@ -140,6 +140,13 @@ class State(msgspec.Struct, gc=False):
 # reference decode reads the plan, where those readers pass over such parts.
 
 
+def _json_get(self: Any, key: str, default: Any = None) -> Any:
+    """``dict.get`` of the JSON object a struct was decoded from, for the keys its readers ask (``ModuleCall``,
+    ``ConfigModule``): a key no reader asks for is an AttributeError, never a silent default."""
+    value = getattr(self, key)
+    return default if value is _UNSET else value
+
+
 class ConfigBlock(msgspec.Struct, gc=False):
     """One resource block of a configuration module."""
 
@@ -171,9 +178,7 @@ class ModuleCall(msgspec.Struct, gc=False):
     expressions: Any = _UNSET
     module: "ConfigModule | None" = None
 
-    def get(self, key: str, default: Any = None) -> Any:
-        value = getattr(self, key)  # a key no reader asks for is an AttributeError, never a silent default
-        return default if value is _UNSET else value
+    get = _json_get
 
 
 class ConfigModule(msgspec.Struct, gc=False):
@@ -183,9 +188,7 @@ class ConfigModule(msgspec.Struct, gc=False):
     module_calls: dict[str, ModuleCall] | None = None
     outputs: Any = _UNSET
 
-    def get(self, key: str, default: Any = None) -> Any:
-        value = getattr(self, key)  # a key no reader asks for is an AttributeError, never a silent default
-        return default if value is _UNSET else value
+    get = _json_get
 
 
 class Configuration(msgspec.Struct, gc=False):
