@@ -45,7 +45,7 @@ KNOWN_SILENT: dict[str, set[str]] = {
     # array comprehension (through any bracket) and a rule's own value that may meet the two stop the query by line
     # (regorus_order, engine_regorus). Its lower/upper, urlquery.*, time.format, time.add_date, uuid.parse,
     # indexof, indexof_n, strings.count and glob.quote_meta are replaced by OPA's, in Python (case_opa, urlquery_opa,
-    # time_opa, uuid_opa, text_opa); yaml.unmarshal of a scalar YAML 1.1 reads otherwise stops (yaml_opa); count's
+    # time_opa, uuid_opa, text_opa); yaml.unmarshal is read by natpolicy as go-yaml v2 reads it (yaml_opa); count's
     # argument is wrapped so a string counts characters, not UTF-16 code units (runes_opa).
     # A negated call's ref operands are bound before the `not` on both engines, as OPA's compiler does
     # (negated_operands).

@@ -22,7 +22,7 @@ from typing import Any
 from natpolicy.errors import InputError
 from natpolicy.rego.conftest_numbers import conftest_number
 
-__all__ = ["YAML_SUFFIXES", "is_yaml", "read_documents", "parse_yaml_documents"]
+__all__ = ["YAML_SUFFIXES", "is_yaml", "read_documents", "parse_yaml_documents", "parse_yaml_values"]
 
 YAML_SUFFIXES = (".yaml", ".yml")
 # Deeper than any configuration file; the engines convert values recursively.
@@ -45,6 +45,12 @@ def read_documents(path: str, display: str) -> list[Any]:
 
 
 def parse_yaml_documents(text: str, display: str) -> list[Any]:
+    # `---` at the end, or an empty file, makes a None document; conftest skips those too.
+    return [doc for doc in parse_yaml_values(text, display) if doc is not None]
+
+
+def parse_yaml_values(text: str, display: str) -> list[Any]:
+    """Every document of the YAML ``text``, an empty one as None, read as :func:`parse_yaml_documents` reads them."""
     import yaml
 
     try:
@@ -60,8 +66,7 @@ def parse_yaml_documents(text: str, display: str) -> list[Any]:
         raise InputError(display, f"invalid YAML ({type(exc).__name__})") from None
     except RecursionError:
         raise InputError(display, f"YAML nested more than {_MAX_DEPTH} levels deep") from None
-    # `---` at the end, or an empty file, makes a None document; conftest skips those too.
-    return [doc for doc in docs if doc is not None]
+    return docs
 
 
 def _json_value(value: Any, display: str) -> Any:

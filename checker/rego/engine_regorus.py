@@ -49,8 +49,8 @@ regorus 0.13.0 behaviour handled here, each verified by ``tests/test_rego_confor
   and ``uuid.parse`` google/uuid's (variant ``NCS`` for ``Reserved``): OPA's, in
   Python (``uuid_opa``; the calls renamed to keep undefined undefined); and
   ``indexof``, ``indexof_n``, ``strings.count`` (an empty search) and
-  ``glob.quote_meta``: OPA's, in Python (``text_opa``); ``yaml.unmarshal`` reads
-  YAML 1.2 where OPA's go-yaml v2 reads 1.1 (``yes`` is true): such scalars stop (``yaml_opa``);
+  ``glob.quote_meta``: OPA's, in Python (``text_opa``); ``yaml.unmarshal`` read
+  YAML 1.2 where OPA's go-yaml v2 reads 1.1 (``yes`` is true): natpolicy reads the YAML (``yaml_opa``);
 * its ``sum`` and ``product`` of non-integers are f64 (OPA: 64- and 53-bit big floats), its ``units.parse(_bytes)``
   undefined on a unit OPA refuses, and its ``object.subset`` false (or a panic) where OPA answers otherwise:
   OPA's, in Python (``arith_opa``, ``units_opa``, ``subset_opa``); and its ``time.parse_duration_ns`` stopped
@@ -192,7 +192,8 @@ from natpolicy.rego.urlquery_opa import (
     opa_urlquery_encode_object,
 )
 from natpolicy.rego.uuid_opa import PARSE_EXTENSION, opa_uuid_parse, uuid_for_regorus
-from natpolicy.rego.yaml_opa import CHECK_EXTENSION, opa_yaml_check, yaml_for_regorus
+from natpolicy.rego.yaml_opa import JSON_EXTENSION as YAML_JSON_EXTENSION
+from natpolicy.rego.yaml_opa import opa_yaml_json, yaml_for_regorus
 
 __all__ = ["REGORUS_VERSION", "INPUT_DEPTH_LIMIT", "RegorusEngine", "new_engine", "panic_error"]
 
@@ -407,7 +408,7 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension("json.remove", 2, opa_json_remove)
     engine.add_extension("json.is_valid", 1, opa_json_is_valid)
     engine.add_extension("regex.template_match", 4, template_match_for_regorus(regorus))
-    engine.add_extension(CHECK_EXTENSION, 1, opa_yaml_check)
+    engine.add_extension(YAML_JSON_EXTENSION, 1, opa_yaml_json)
     engine.add_extension(RUNES_EXTENSION, 1, opa_rune_text)
     engine.add_extension(CHECKED_EXTENSION, 2, opa_rune_text_checked)
     engine.add_extension(TIME_PARSE_EXTENSION, 2, opa_parse_ns)
@@ -572,7 +573,7 @@ def _for_regorus(source: str, v0: bool = False, count_mocked: bool = False,
     # And json.marshal escaping `<`, `>`, `&`, U+2028 and U+2029 as Go does (marshal_html).
     # And + - * / of non-integers as OPA's 64-bit big.Float (arith_regorus), last: it reads the others' output.
     # And uuid.parse renamed to OPA's (uuid_opa), which keeps text that is no UUID undefined, and yaml.unmarshal
-    # checked for scalars YAML 1.1 reads otherwise (yaml_opa).
+    # read by natpolicy as go-yaml v2 reads it, into the JSON text regorus' json.unmarshal decodes (yaml_opa).
     # First, `not EXPR` with `_` as the count of EXPR's solutions (regorus_negation). Last, count's argument
     # wrapped so a string is counted in characters, as OPA counts it (runes_opa): no line moves, and only the
     # appended wrapper depends on count_mocked, so the sites below map lines without it.

@@ -101,6 +101,7 @@ from natpolicy.rego.surrogate_escapes import lone_surrogates
 from natpolicy.rego.type_check import type_errors
 from natpolicy.rego.undefined_functions import arity_conflicts, undefined_calls
 from natpolicy.rego.with_targets_opa import with_target_refusals
+from natpolicy.rego.yaml_opa import replaced_yaml_calls
 
 __all__ = ["refuse_for_engine", "engine_refusals"]
 
@@ -150,11 +151,14 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
         return []  # opa is the reference itself
     toks = tokens(source)
     # regorus answers a number's text through renamed sprintf and to_number calls, which a `with` cannot replace.
-    replaced = replaced_builtins([source, *package_sources, *loaded_sources]) & {"sprintf", "to_number"} \
+    replaced = replaced_builtins([source, *package_sources, *loaded_sources]) & {
+        "sprintf", "to_number", "yaml.unmarshal", "json.unmarshal"} \
         if engine == "regorus" and "with" in "".join([source, *package_sources, *loaded_sources]) else set()
     out = list(_sprintf_formats(source, toks, engine, texts="sprintf" not in replaced))
     if "to_number" in replaced:
         out.extend(_replaced_to_number(source, toks, mentioned_names([*package_sources, *loaded_sources])))
+    if replaced & {"yaml.unmarshal", "json.unmarshal"}:
+        out.extend(replaced_yaml_calls(source))  # regorus reads YAML through json.unmarshal (yaml_opa)
     if package_names is None:
         info = scan_module(source)
         package_names = set(info.rules) | info.import_aliases

@@ -10,8 +10,10 @@ literal written with a point or an exponent (``10.0``, directly or through a nam
 or by ``sprintf``), is renamed to natpolicy's ``sprintf`` that takes the texts as a third argument, a literal array:
 the policy cannot hand it a text of its own. A ``json.unmarshal`` whose result may show its numbers' texts (OPA
 decodes with ``UseNumber``: ``[2.0]`` holds the number ``2.0``) has its operand checked first: text holding a number
-regorus would write otherwise stops (regopy keeps such texts itself, measured). Names and lines stay; columns on the
-line move.
+regorus would write otherwise stops (regopy keeps such texts itself, measured); one read by value only has its
+numbers checked for values regorus holds otherwise than OPA (``held_numbers``:
+``json.unmarshal("18446744073709551616")`` is 2^64 in OPA, the float64 of an input's ``18446744073709552000`` on
+regorus). Names and lines stay; columns on the line move.
 """
 from __future__ import annotations
 
@@ -31,7 +33,10 @@ from natpolicy.rego.number_texts import (
     whole_float,
 )
 from natpolicy.rego.numbers_opa import (
+    opa_json_factors,
+    opa_json_operands,
     opa_json_texts,
+    opa_json_values,
     opa_to_number_factor,
     opa_to_number_kept,
     opa_to_number_texted,
@@ -52,6 +57,13 @@ TEXTED_EXTENSION = "__natpolicy_to_number_texted"
 FACTOR_EXTENSION = "__natpolicy_to_number_factor"
 SPRINTF_TEXTS_EXTENSION = "__natpolicy_sprintf_texts"
 JSON_EXTENSION = "__natpolicy_json_texts"
+# json.unmarshal read by value only: its numbers checked for values regorus holds otherwise (held_numbers); and
+JSON_VALUES_EXTENSION = "__natpolicy_json_values"
+# where `+`, `-` or `/` reads it, for a negative zero too (OPA's big.Float keeps its sign); where `*` does, for a
+# zero or negative whole number written with a point as well (as FACTOR_EXTENSION).
+JSON_OPERANDS_EXTENSION = "__natpolicy_json_operands"
+JSON_FACTORS_EXTENSION = "__natpolicy_json_factors"
+_SUMS = frozenset({"+", "-", "/"})
 _RENAMES = {"kept": KEPT_EXTENSION, "sprintf": WHOLE_EXTENSION, "direct": TEXTED_EXTENSION}
 
 
@@ -63,6 +75,9 @@ def add_number_text_extensions(engine: Any) -> None:
     engine.add_extension(FACTOR_EXTENSION, 1, opa_to_number_factor)
     engine.add_extension(SPRINTF_TEXTS_EXTENSION, 3, opa_sprintf_texts)
     engine.add_extension(JSON_EXTENSION, 1, opa_json_texts)
+    engine.add_extension(JSON_VALUES_EXTENSION, 1, opa_json_values)
+    engine.add_extension(JSON_OPERANDS_EXTENSION, 1, opa_json_operands)
+    engine.add_extension(JSON_FACTORS_EXTENSION, 1, opa_json_factors)
 
 
 @dataclass(frozen=True)
@@ -105,9 +120,13 @@ def number_texts_for_regorus(source: str, context: TextContext = NO_TEXT_CONTEXT
     for i, reading in (call_readings(source, toks, context.elsewhere, "json.unmarshal")
                        if "json.unmarshal" not in replaced else {}).items():
         close = matching_close(toks, i + 3)
-        if reading != "value" and close is not None and close > i + 4:
-            # Its numbers checked where they may show (numbers_opa.opa_json_texts); the text passes unchanged.
-            edits += [(toks[i + 4].offset, toks[i + 4].offset, f"{JSON_EXTENSION}("),
+        if close is not None and close > i + 4:
+            # Its numbers checked where they may show (numbers_opa.opa_json_texts), or, where only their values are
+            # read, checked for values regorus holds otherwise than OPA (held_numbers); the text passes unchanged.
+            check = JSON_EXTENSION if reading != "value" else JSON_FACTORS_EXTENSION if multiplied(
+                source, toks, i, close) else JSON_OPERANDS_EXTENSION if multiplied(
+                source, toks, i, close, _SUMS) else JSON_VALUES_EXTENSION
+            edits += [(toks[i + 4].offset, toks[i + 4].offset, f"{check}("),
                       (toks[close].offset, toks[close].offset, ")")]
     for element in sprintf_elements(toks) if "sprintf" not in replaced else ():
         counts[element.call] = element.position + 1

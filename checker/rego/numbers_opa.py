@@ -24,12 +24,14 @@ import re
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["AS_HELD", "GO_FLOAT_TEXT", "REGORUS_INTEGERS", "opa_ceil", "opa_floor", "opa_to_number",
-           "opa_to_number_kept", "opa_to_number_texted", "opa_to_number_whole", "go_number", "opa_bits_lsh",
-           "NEGATIVE_ZERO_TEXT", "opa_json_texts", "opa_to_number_by_value", "opa_to_number_factor", "text_as_held"]
+from natpolicy.rego.held_numbers import NOT_HELD, REGORUS_INTEGERS, regorus_holds_as_opa
+
+__all__ = ["AS_HELD", "GO_FLOAT_TEXT", "NEGATIVE_ZERO_TEXT", "REGORUS_INTEGERS", "go_number", "opa_bits_lsh",
+           "opa_ceil", "opa_floor", "opa_json_factors", "opa_json_operands", "opa_json_texts", "opa_json_values",
+           "opa_to_number", "opa_to_number_by_value", "opa_to_number_factor", "opa_to_number_kept",
+           "opa_to_number_texted", "opa_to_number_whole", "text_as_held"]
 
 _INT64 = range(-(2**63), 2**63)
-REGORUS_INTEGERS = range(-(2**63), 2**64)  # what regorus holds as an integer (past it, an f64)
 # What strconv.ParseFloat reads in decimal (underscores only after a base prefix, so never here).
 _DECIMAL = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
 _INTEGER = re.compile(r"^[+-]?[0-9]+\Z")
@@ -124,11 +126,19 @@ def _negative_zero(value: Any) -> bool:
 
 
 def opa_to_number_by_value(value: Any) -> int | float:
-    """``to_number`` where only its value is read: stops on a negative zero, whose sign OPA keeps."""
+    """``to_number`` where only its value is read: stops on a negative zero, whose sign OPA keeps, and on text
+    whose exact value regorus would not hold (``held_numbers``: ``to_number("0.10000000000000000001") == 0.1``)."""
     if _negative_zero(value):
         opa_to_number(value)  # OPA's own errors first
         raise ValueError(_SIGNED_ZERO.format(engine="regorus 0.13.0"))
-    return opa_to_number(value)
+    return _held(value, opa_to_number(value))
+
+
+def _held(value: Any, number: int | float) -> int | float:
+    """``number``, to_number's of ``value``, once regorus holds it as OPA holds the text ``value``."""
+    if isinstance(value, str) and not regorus_holds_as_opa(value):
+        raise ValueError("to_number of " + NOT_HELD.format(engine="regorus 0.13.0"))
+    return number
 
 
 def opa_to_number_factor(value: Any) -> int | float:
@@ -161,7 +171,7 @@ def opa_to_number_whole(value: Any) -> int | float:
     number = opa_to_number(value)
     if isinstance(value, str) and not _INTEGER.match(value) and float(number).is_integer():
         raise ValueError(_WHOLE_FLOAT.format(engine="regorus 0.13.0"))
-    return number
+    return _held(value, number)  # the name may be compared too
 
 
 def opa_to_number_texted(value: Any) -> list[Any]:
@@ -170,12 +180,8 @@ def opa_to_number_texted(value: Any) -> list[Any]:
     return [opa_to_number(value), value if isinstance(value, str) else None]
 
 
-def opa_json_texts(text: Any) -> Any:
-    """``text`` as it is, once the numbers of the JSON value it starts with are ones regorus writes back as OPA
-    keeps them (OPA decodes with ``UseNumber``: ``json.unmarshal("[2.0]")`` holds the number ``2.0``, no integer
-    index, written ``2.0`` again); anything else is left to ``json.unmarshal`` itself."""
-    if not isinstance(text, str):
-        return text
+def _json_numbers(text: str) -> list[str] | None:
+    """The texts of the numbers of the JSON value ``text`` starts with, or None where it is no JSON value."""
     numbers: list[str] = []
 
     def kept(number: str) -> str:
@@ -185,6 +191,49 @@ def opa_json_texts(text: Any) -> Any:
     try:
         json.JSONDecoder(parse_float=kept, parse_int=kept, parse_constant=kept).raw_decode(text.lstrip(" \t\n\r"))
     except ValueError:
+        return None
+    return numbers
+
+
+def opa_json_values(text: Any) -> Any:
+    """``text`` as it is, once each number of the JSON value it starts with is one regorus compares and computes
+    with as OPA does with its text (``held_numbers``; where only the numbers' values are read: ``number_texts``);
+    anything else is left to ``json.unmarshal`` itself."""
+    if isinstance(text, str) and not all(regorus_holds_as_opa(number) for number in _json_numbers(text) or ()):
+        raise ValueError("json.unmarshal of text holding " + NOT_HELD.format(engine="regorus 0.13.0"))
+    return text
+
+
+def opa_json_operands(text: Any) -> Any:
+    """:func:`opa_json_values` where ``+``, ``-`` or ``/`` reads the value: also stops on a negative zero (OPA
+    divides a ``-0`` as a big.Float, whose quotient keeps the sign: ``json.unmarshal("-0") / 5`` is -0 there, where
+    regorus answered 0; measured)."""
+    numbers = _json_numbers(opa_json_values(text)) if isinstance(text, str) else None
+    if any(_NEGATIVE_ZERO.match(number) for number in numbers or ()):
+        raise ValueError("json.unmarshal of text holding a negative zero (-0, -0.0), computed with: OPA's arithmetic "
+                         "keeps its sign (big.Float), where regorus 0.13.0 answers 0; natpolicy stops here")
+    return text
+
+
+def opa_json_factors(text: Any) -> Any:
+    """:func:`opa_json_operands` where ``*`` reads the value: also stops on a zero or negative whole number written
+    with a point or an exponent, as ``to_number`` does (:func:`opa_to_number_factor`: OPA's big.Float product keeps
+    a zero's sign; regorus hands ``*`` an integer)."""
+    numbers = _json_numbers(opa_json_operands(text)) if isinstance(text, str) else None
+    if any(not _INTEGER.match(number) and Decimal(number) <= 0
+           and Decimal(number) == Decimal(number).to_integral_value() for number in numbers or ()):
+        raise ValueError("json.unmarshal of text holding a zero or a negative whole number written with a point or an "
+                         "exponent, multiplied: OPA multiplies it as a big.Float, whose zero product keeps a sign, "
+                         "where regorus 0.13.0 holds an integer; natpolicy stops here")
+    return text
+
+
+def opa_json_texts(text: Any) -> Any:
+    """``text`` as it is, once the numbers of the JSON value it starts with are ones regorus writes back as OPA
+    keeps them (OPA decodes with ``UseNumber``: ``json.unmarshal("[2.0]")`` holds the number ``2.0``, no integer
+    index, written ``2.0`` again); anything else is left to ``json.unmarshal`` itself."""
+    numbers = _json_numbers(text) if isinstance(text, str) else None
+    if numbers is None:
         return text
     if not all(text_as_held(number) and (not _INTEGER.match(number) or int(number) in REGORUS_INTEGERS)
                for number in numbers):

@@ -160,8 +160,8 @@ OPERAND_KINDS: dict[str, tuple[str | None, ...]] = {
     **_each("json.filter json.remove", (_O, "collection")),
     "json.patch": (None, _A),
     "json.unmarshal": ("json_text",),
-    # yaml.unmarshal fails on text go-yaml v2 cannot read; no engine reads YAML as go-yaml does (yaml_opa), so
-    # only its kind is guarded and the rest still stops
+    # yaml.unmarshal fails on text go-yaml v2 cannot read; what natpolicy's reading refuses (yaml_opa) and
+    # regopy's YAML 1.2 stop too, so only its kind is guarded and the rest still stops
     "yaml.unmarshal": (_S,),
     **_each("graph.reachable graph.reachable_paths", (_O, "collection")),
     "json.marshal_with_options": (None, _O),

@@ -9,9 +9,16 @@ its source (topdown/encoding.go, strings.go):
   exponent (``"1e2"``, ``"[1, 2.0, 1e2]"``) was undefined too, where OPA reads
   it. Undefined now stops: OPA never answers nothing there. A ``-0`` it read
   (``json.unmarshal("-0")``, also inside an array or object) was less than
-  ``0`` and unequal to it (OPA: equal): it stops too.
+  ``0`` and unequal to it (OPA: equal): it stops too. So does a number written
+  with a point of more than 15 significant digits or from 1e15 up, which regopy
+  compares by 15 digits (``json.unmarshal("10000000000000000.0") ==
+  10000000000000001`` was true; OPA compares the exact values: false).
 * ``yaml.unmarshal`` of YAML holding a scalar YAML 1.1 reads otherwise
-  (``yes``, ``010``, ``1e2``, ``~``; see :mod:`natpolicy.rego.yaml_opa`) stops.
+  (``yes``, ``010``, ``1e2``, ``~``; see :mod:`natpolicy.rego.yaml_opa`) stops;
+  so does a number regopy keeps as written where OPA holds the JSON text
+  sigs.k8s.io/yaml writes (``1.0`` is ``1`` there, ``1.2345678901234567e19``
+  ``12345678901234567000``; regopy answered ``{"a":1.0}`` for
+  ``json.marshal(yaml.unmarshal("a: 1.0"))``, silently), and a ``-0``.
 * ``base64.decode`` read the URL alphabet and unpadded text (``"Pz8-"``,
   ``"Pz8"``), where Go's ``StdEncoding.DecodeString`` stops; ``base64url.decode``
   read ``+`` and ``/``, where ``URLEncoding`` stops. Text that is not padded
@@ -34,6 +41,10 @@ its source (topdown/encoding.go, strings.go):
 * ``graph.reachable`` and ``graph.reachable_paths`` over a graph whose node holds a number (``{"a": 1}``)
   were undefined; OPA reads that node as having no edges (topdown/reachable.go) and answers. Given an
   object and an array or set (the operand-kind guards see to that), OPA always answers: undefined stops.
+* ``io.jwt.decode`` and ``io.jwt.decode_verify`` of a token whose payload holds a
+  number regopy holds otherwise than OPA's text (more than 15 digits, from 1e15
+  up, a whole number with a point, ``-0``; OPA decodes the payload with
+  ``UseNumber``, topdown/tokens.go) stop; undefined stays undefined.
 * ``uuid.rfc4122`` of a key that is no string was undefined; OPA takes any value (topdown/uuid.go hashes
   it) and answers a UUID, whatever its declared type says. It stops (regorus stops there too).
 """
@@ -59,6 +70,8 @@ STOPS_RENAMED = {
     "uuid.rfc4122": "__natpolicy_uuid_rfc4122",
     "graph.reachable": "__natpolicy_reachable",
     "graph.reachable_paths": "__natpolicy_reachable_paths",
+    "io.jwt.decode": "__natpolicy_jwt_decode",
+    "io.jwt.decode_verify": "__natpolicy_jwt_decode_verify",
 }
 # The x509 readers go alone too: a policy parsing certificates rarely decodes JSON or YAML, and the other way round.
 X509_RENAMED = {
@@ -70,14 +83,22 @@ X509_RENAMED = {
 }
 STOPS_RENAMED.update(X509_RENAMED)
 GLOB_MATCH = STOPS_RENAMED["glob.match"]
+_JWT_NUMBERS = ("a payload holding a number written with a point of more than 15 significant digits or from 1e15 up "
+                "(compared by 15 digits there; OPA compares the text's exact value), a whole number written with a "
+                "point (OPA's sprintf formats a float64) or a -0 (held below 0)")
 _UNREAD = "text regopy 1.5.2 cannot read (OPA stops there too, or reads a number with an exponent)"
 STOPS_STOPPING = {
     "json.unmarshal": _UNREAD.removesuffix(")") + ", or a value then null, which OPA reads as the value), or a -0, "
-                                                "which regopy 1.5.2 holds below 0 (OPA: equal to 0), or, where its "
+                                                "which regopy 1.5.2 holds below 0 (OPA: equal to 0), or a number "
+                                                "written with a point of more than 15 significant digits or from "
+                                                "1e15 up, which regopy 1.5.2 compares by 15 digits (OPA: exactly), "
+                                                "or, where its "
                                                 "numbers may show their text, a whole number written with a point "
                                                 "(`2.0`: OPA's sprintf formats a float64, regopy 1.5.2 an integer)",
     "yaml.unmarshal": _UNREAD + ", or a scalar YAML 1.1 reads otherwise (yes, on, 010, 1_000, ~), quoted or not, "
-                                "or a document marker (---, ...), which regopy 1.5.2 reads as a string",
+                                "or a document marker (---, ...), which regopy 1.5.2 reads as a string, or a number "
+                                "regopy 1.5.2 keeps as written where OPA holds Go's text of its float64 (1.0, 0.50, "
+                                "1.5e3, more than 15 digits, past 64 bits) or a -0",
     "hex.decode": "text that is no even run of hex digits (OPA stops there too)",
     "base64.decode": "text that is not padded quads of the standard alphabet (OPA stops there too)",
     "base64url.decode": "text that is not quads of the URL alphabet (OPA stops there too)",
@@ -90,6 +111,8 @@ STOPS_STOPPING = {
     "graph.reachable": "a graph whose node holds a number (OPA reads it as no edges; regopy 1.5.2 is undefined)",
     "graph.reachable_paths": "a graph whose node holds a number (OPA reads it as no edges; regopy 1.5.2 is "
                              "undefined)",
+    "io.jwt.decode": _JWT_NUMBERS,
+    "io.jwt.decode_verify": _JWT_NUMBERS,
     **{name: "text regopy 1.5.2 reads as no certificate, request or key (undefined there; OPA stops, or answers "
              "[false, []] for parse_and_verify_certificates)" for name in X509_RENAMED},
 }
@@ -102,12 +125,35 @@ _MARKER = r"(^|\n)(---|\.\.\.)(\s|$)"
 _STD = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 _URL = "^([A-Za-z0-9_-]{4})*([A-Za-z0-9_-]{2}(==)?|[A-Za-z0-9_-]{3}=?)?$"
 
-# A -0 json.unmarshal read stops (regopy holds it below 0). Its json.unmarshal of text it cannot read gives a value
-# of type "undefined", on which walk fails: that value is left to the stop it met before.
+# A -0 json.unmarshal read stops (regopy holds it below 0); so does a number written with a point that has more than
+# 15 significant digits or is from 1e15 up (regopy keeps 15 digits of a float: `json.unmarshal("0.10000000000000000001")
+# == 0.1` and `json.unmarshal("10000000000000000.0") == 10000000000000001` were true there, measured; OPA compares the
+# texts' exact values, ast.NumberCompare). Its json.unmarshal of text it cannot read gives a value of type
+# "undefined", on which walk fails: that value is left to the stop it met before.
 STOPS_HELPERS = private_locals(f"""
 __natpolicy_json_unmarshal(x) := v if {{
-  v := json.unmarshal(x); not __natpolicy_negative_zero(v)
+  v := json.unmarshal(x); not __natpolicy_negative_zero(v); not __natpolicy_long_float(v)
 }} else := {REFUSE}([x, 0])
+__natpolicy_long_float(v) if {{
+  type_name(v) in {{"number", "array", "object"}}; walk(v, [_, e]); is_number(e)
+  t := json.marshal(e); contains(t, "."); __natpolicy_past_15_digits(t, e)
+}}
+__natpolicy_past_15_digits(t, e) if {{
+  count(trim_right(trim_left(replace(replace(t, "-", ""), ".", ""), "0"), "0")) > 15
+}}
+__natpolicy_past_15_digits(t, e) if abs(e) >= 1000000000000000
+# A JWT's payload is JSON OPA decodes with UseNumber too (topdown/tokens.go extractJSONObject): its numbers keep their
+# texts, which regopy holds as json.unmarshal's (above). Undefined stays undefined (OPA: an error, or undefined in its
+# default mode); a payload holding such a number stops.
+__natpolicy_jwt_decode(x) := v if {{
+  v := io.jwt.decode(x); not __natpolicy_held_otherwise(v[1])
+}} else := {REFUSE}([x, 0]) if io.jwt.decode(x)
+__natpolicy_jwt_decode_verify(x, k) := v if {{
+  v := io.jwt.decode_verify(x, k); not __natpolicy_held_otherwise(v[2])
+}} else := {REFUSE}([x, k]) if io.jwt.decode_verify(x, k)
+__natpolicy_held_otherwise(v) if __natpolicy_long_float(v)
+__natpolicy_held_otherwise(v) if __natpolicy_negative_zero(v)
+__natpolicy_held_otherwise(v) if __natpolicy_whole_float(v)
 # Where its result may show a number's text (number_texts): regopy keeps the text (`2.0` is no index there, and
 # json.marshal writes it), but its sprintf formats a whole one as an integer and builtins take it as one.
 __natpolicy_json_unmarshal_kept(x) := v if {{
@@ -123,7 +169,19 @@ __natpolicy_negative_zero(v) if {{
 __natpolicy_yaml_unmarshal(x) := null if __natpolicy_yaml_blank(x) else := v if {{
   not regex.match(`{_MARKER}`, x); v := yaml.unmarshal(x)
   not __natpolicy_yaml_11(v); not __natpolicy_yaml_no_object(v, x)
+  not __natpolicy_negative_zero(v); not __natpolicy_yaml_number(v)
 }} else := {REFUSE}([x, 0])
+# A number whose text regopy keeps (`1.0`, `0.50`, `1.5e3`, `0.0000001`, `18446744073709551616`) where OPA holds
+# the JSON sigs.k8s.io/yaml writes: an integer's digits (int64, uint64) or Go's text of a float64 (`1`, `0.5`,
+# `1500`, `1e-7`, `18446744073709552000`). Only an integer in range and a plain decimal Go writes as it stands (no
+# trailing zero, at most 15 significant digits, from 1e-6 below 1e15) pass.
+__natpolicy_yaml_number(v) if {{ walk(v, [_, e]); is_number(e); not __natpolicy_go_number(json.marshal(e), e) }}
+__natpolicy_go_number(t, e) if {{
+  regex.match(`^-?(0|[1-9][0-9]*)$`, t); e < 18446744073709551616; e >= -9223372036854775808
+}}
+__natpolicy_go_number(t, e) if {{
+  regex.match(`^-?(0|[1-9][0-9]*)[.][0-9]*[1-9]$`, t); not __natpolicy_past_15_digits(t, e); abs(e) >= 0.000001
+}}
 __natpolicy_yaml_is_valid(x) := true if __natpolicy_yaml_blank(x) else := yaml.is_valid(x)
 __natpolicy_yaml_blank(x) if {{ is_string(x); regex.match(`{_BLANK}`, x) }}
 __natpolicy_yaml_no_object(v, x) if {{ v == {{}}; not contains(x, "{{") }}

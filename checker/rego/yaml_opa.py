@@ -1,29 +1,42 @@
-"""``yaml.unmarshal`` of a plain scalar YAML 1.1 reads otherwise than both engines: stopped, never answered.
+"""``yaml.unmarshal`` as OPA answers it: natpolicy's go-yaml v2 reading on regorus, a check on regopy.
 
-OPA (topdown/encoding.go) reads YAML with go-yaml v2 (through ghodss/sigs.k8s.io
-``YAMLToJSON``), which resolves plain scalars by YAML 1.1: ``yes``, ``no``,
-``on``, ``off``, ``y`` and ``n`` are booleans, ``010`` is octal 8, ``1_000`` is
-1000, ``1e2`` a number, ``~`` null. Both engines read YAML 1.2 (measured:
-``yaml.unmarshal("a: yes")`` is ``{"a": "yes"}`` on both, OPA
-``{"a": true}``; regopy also keeps ``1e2``, ``0o17`` and ``~`` as text). The
-value an engine decoded cannot say whether a string was written plain or
-quoted, so any string, value or key, that YAML 1.1 would read as something
-else when plain stops the query: a quoted ``"yes"`` too.
+OPA (topdown/encoding.go ``builtinYAMLUnmarshal``) reads YAML with
+``ghodss.YAMLToJSON`` (sigs.k8s.io/yaml over go-yaml v2, which resolves plain
+scalars YAML 1.1-ish: ``yes``, ``y``, ``on`` are booleans, ``010`` is octal 8,
+``1e2`` a number, ``~`` null) and decodes that JSON with ``UseNumber``: an
+integer keeps its digits, a float is the text Go's ``encoding/json`` writes
+for its float64 (``1.2345678901234567e19`` is ``12345678901234567000``). Both
+engines read YAML 1.2 (measured: ``yaml.unmarshal("a: yes")`` is ``{"a":
+"yes"}`` on both, OPA ``{"a": true}``; regopy also keeps ``1e2``, ``0o17`` and
+``~`` as text), and regorus held that float as the float64 itself, unequal to
+an input's ``12345678901234567890`` (handed over as ``12345678901234567000``,
+conftest_numbers; silent until 2026-12-07).
 
-On regorus each call is wrapped, on its line, in a natpolicy extension that
-passes the value on or stops (:func:`yaml_for_regorus`); on regopy the renamed
-call checks it in Rego (``regopy_stops``).
+On regorus each call is read by natpolicy (:func:`yaml_for_regorus`,
+:func:`opa_yaml_json`): the YAML as a conftest YAML input is read
+(``documents``, ``yaml_goyaml``, settled from go-yaml v2's ``resolve.go``),
+its first document written as the JSON text OPA decodes, which regorus'
+``json.unmarshal`` reads as it reads an input's text; what natpolicy's reader
+refuses stops, with the line. On regopy the renamed call checks the value in
+Rego (``regopy_stops``): any string, value or key, that YAML 1.1 would read
+as something else when plain (:data:`YAML_11_SCALAR`; the value cannot say
+whether it was quoted, so a quoted ``"yes"`` stops too), and a number regopy
+holds otherwise than that JSON text, stop.
 """
 from __future__ import annotations
 
-import re
+from collections.abc import Iterator
 from typing import Any
 
-from natpolicy.rego.source import apply_edits, matching_close, tokens
+from natpolicy.errors import InputError
+from natpolicy.rego.documents import parse_yaml_values
+from natpolicy.rego.go_json_numbers import holds_negative_zero
+from natpolicy.rego.regopy_documents import go_json_dumps
+from natpolicy.rego.source import Token, apply_edits, matching_close, tokens
 
-__all__ = ["CHECK_EXTENSION", "YAML_11_SCALAR", "opa_yaml_check", "yaml_for_regorus"]
+__all__ = ["JSON_EXTENSION", "YAML_11_SCALAR", "opa_yaml_json", "replaced_yaml_calls", "yaml_for_regorus"]
 
-CHECK_EXTENSION = "__natpolicy_yaml_check"
+JSON_EXTENSION = "__natpolicy_yaml_json"
 # Plain scalars go-yaml v2 resolves to a boolean, null, number or timestamp that a YAML 1.2 reader may keep as
 # text (no flags or shorthand classes: regopy's regular expressions read this too).
 YAML_11_SCALAR = (
@@ -32,41 +45,65 @@ YAML_11_SCALAR = (
     "[.][0-9_]+([eE][-+]?[0-9]+)?|[.](inf|Inf|INF)|[0-9][0-9_]*(:[0-5]?[0-9])+([.][0-9_]*)?)|[.](nan|NaN|NAN)|"
     "[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?([Tt ].*)?)$"
 )
-_SCALAR = re.compile(YAML_11_SCALAR)
 
 
-def opa_yaml_check(value: Any) -> Any:
-    """``value`` as it is, unless a string in it (a key too) is one YAML 1.1 reads otherwise when plain."""
-    if _holds_yaml_11_scalar(value):
-        # The string itself is never echoed: it may be a value the plan marks sensitive.
-        raise ValueError("yaml.unmarshal of YAML holding a scalar such as yes, on, 010, 1_000 or ~: OPA's go-yaml v2 "
-                         "reads it by YAML 1.1 (yes is true, 010 is 8) where this engine keeps text, or the text "
-                         "was quoted, which the value cannot tell; natpolicy refuses it")
-    return value
+def opa_yaml_json(text: Any) -> str:
+    """The JSON text OPA's ``yaml.unmarshal`` decodes for the YAML ``text`` (topdown/encoding.go:
+    ``ghodss.YAMLToJSON``, then ``util.NewJSONDecoder`` with ``UseNumber``): its first document (go-yaml v2's
+    ``unmarshal`` parses one), or null for none, read as conftest's YAML input is (``documents``, ``yaml_goyaml``),
+    with each float as Go's ``encoding/json`` writes its float64 and each integer's digits. What natpolicy's reader
+    refuses (anchors and aliases, merge keys, tags beyond the core ones, keys go-yaml writes as one string, deep
+    nesting), what does not parse, and a negative zero (OPA keeps ``-0``, regorus holds 0) stop, with the call's
+    line; the YAML itself is never echoed (it may be a value the plan marks sensitive)."""
+    if not isinstance(text, str):
+        raise TypeError("yaml.unmarshal: operand 1 must be string")
+    try:
+        documents = parse_yaml_values(text, "yaml")
+    except InputError as exc:
+        line = exc.source.partition(":")[2]
+        raise ValueError("yaml.unmarshal of YAML natpolicy does not read (" + (f"at line {line} of the text: " if line
+                         else "") + "YAML that does not parse, anchors or aliases, a merge key, a tag other than "
+                         "the core ones, keys go-yaml writes as one string, or deeper than 200 levels); natpolicy "
+                         "refuses it") from None
+    written = go_json_dumps(documents[0] if documents else None)
+    if holds_negative_zero(written):
+        raise ValueError("yaml.unmarshal of YAML holding a negative zero (-0.0): OPA keeps -0, which regorus 0.13.0 "
+                         "holds as 0; natpolicy refuses it")
+    return written
 
 
-def _holds_yaml_11_scalar(value: Any) -> bool:
-    if isinstance(value, str):
-        return bool(_SCALAR.match(value))
-    if isinstance(value, dict):
-        return any(_holds_yaml_11_scalar(k) or _holds_yaml_11_scalar(v) for k, v in value.items())
-    if isinstance(value, (list, set, frozenset)):
-        return any(_holds_yaml_11_scalar(item) for item in value)
-    return False
-
-
-def yaml_for_regorus(source: str) -> str:
-    """``source`` with each ``yaml.unmarshal(...)`` call wrapped, on its lines, in the check."""
-    if "yaml" not in source:
-        return source
-    toks = tokens(source)
-    edits: list[tuple[int, int, str]] = []
+def _calls(toks: list[Token]) -> Iterator[tuple[int, int]]:
+    """The first token and the closing parenthesis of each ``yaml.unmarshal(...)`` call."""
     for i, tok in enumerate(toks):
         if tok.kind == "ident" and tok.text == "yaml" and (i == 0 or toks[i - 1].text != ".") \
                 and i + 3 < len(toks) and toks[i + 1].text == "." and toks[i + 2].text == "unmarshal" \
                 and toks[i + 3].text == "(":
             close = matching_close(toks, i + 3)
             if close is not None:
-                end = toks[close].offset + 1
-                edits += [(tok.offset, tok.offset, f"{CHECK_EXTENSION}("), (end, end, ")")]
+                yield i, close
+
+
+def replaced_yaml_calls(source: str) -> Iterator[tuple[int, str]]:
+    """(offset, message) of each ``yaml.unmarshal`` call, for a policy set that replaces ``yaml.unmarshal`` or
+    ``json.unmarshal`` with ``with``: regorus answers the call through a ``json.unmarshal`` of natpolicy's text
+    (:func:`yaml_for_regorus`), which neither replacement would reach as OPA's does."""
+    toks = tokens(source)
+    for i, _ in _calls(toks):
+        yield toks[i].offset, (
+            "yaml.unmarshal in a policy set that replaces yaml.unmarshal or json.unmarshal with `with`: natpolicy "
+            "answers it as json.unmarshal of its own reading of the YAML, which such a replacement would not reach "
+            "as in OPA; natpolicy refuses it on regorus 0.13.0")
+
+
+def yaml_for_regorus(source: str) -> str:
+    """``source`` with each ``yaml.unmarshal(X)`` call read as OPA reads it, on its lines:
+    ``json.unmarshal(__natpolicy_yaml_json(X))`` (:func:`opa_yaml_json`; regorus reads the JSON text's numbers as
+    it reads an input's)."""
+    if "yaml" not in source:
+        return source
+    toks = tokens(source)
+    edits: list[tuple[int, int, str]] = []
+    for i, close in _calls(toks):
+        edits += [(toks[i].offset, toks[i + 3].offset + 1, f"json.unmarshal({JSON_EXTENSION}("),
+                  (toks[close].offset, toks[close].offset, ")")]
     return apply_edits(source, edits)
