@@ -82,6 +82,8 @@ def _lines(source: str) -> list[tuple[int, str]]:
     # YAML no reader of libyaml's family parses, and YAML natpolicy cannot place: refused, saying which.
     ("package p\n\n# METADATA\n# title: \"\\q\"\nx := 1\n", 3, "found unknown escape character"),
     ("package p\n\n# METADATA\n# schemas:\n#   - foo: schema\nx := 1\n", 3, "natpolicy cannot tell"),
+    # go-yaml takes `%YAML 1.1` only (parserc.go); PyYAML took 1.2, silently.
+    ("package p\n\n# METADATA\n# %YAML 1.2\n# ---\n# title: t\nx := 1\n", 3, "found incompatible YAML document"),
 ])
 def test_a_block_opa_refuses_is_refused_at_its_line(source: str, line: int, says: str) -> None:
     found = _lines(source)
@@ -132,6 +134,8 @@ def test_a_block_opa_refuses_is_refused_at_its_line(source: str, line: int, says
     "package p\n\n# METADATA\n# schemas:\n#   - input.a: schema.b\n#   - data.x: schema[\"c\"]\nx := 1\n",
     "package p\n\n# METADATA\n# custom:\n#   1: numbers as keys of the custom map itself are strings\nx := 1\n",
     "package p\n\n# METADATA\n# <<: {title: merged}\n# description: d\nx := 1\n",
+    # The one %YAML directive go-yaml takes.
+    "package p\n\n# METADATA\n# %YAML 1.1\n# ---\n# title: t\nx := 1\n",
     # A `#` inside a string is no comment.
     'package p\n\nx := "\\n# METADATA\\n"\n',
 ])

@@ -16,7 +16,10 @@ JSON step. So the reading here follows go-yaml v3, not PyYAML's YAML 1.1:
   (``decoder.mapping``), but the value of a field OPA does not know is never
   decoded, so nothing inside it is checked;
 * an explicit tag that does not fit the text (``!!int rule``) is an error,
-  ``!!binary`` is base64-decoded, another tag (``!foo``) changes nothing.
+  ``!!binary`` is base64-decoded, another tag (``!foo``) changes nothing;
+* a ``%YAML`` directive other than ``%YAML 1.1`` is an error ("found
+  incompatible YAML document", ``yaml_parser_process_directives``), where
+  PyYAML takes any 1.x.
 
 PyYAML only composes the node graph here (its loader is never asked to
 construct a Python object); tags are resolved by the rules above. Where
@@ -45,6 +48,7 @@ _FIELDS = {"scope": "string", "title": "string", "entrypoint": "bool", "descript
            "labels": "map[string]any"}
 _GO_TYPE = {"struct": "ast.rawAnnotation", "any": "interface {}", "[]map[string]any": "[]map[string]interface {}",
             "[]any": "[]interface {}", "map[string]any": "map[string]interface {}"}
+_YAML_DIRECTIVE = re.compile(r"%YAML[ \t]+([0-9]+)\.([0-9]+)")
 _MAX_DECODES = 10_000  # go-yaml refuses "excessive aliasing" near here; past it natpolicy cannot tell
 # go-yaml's resolveTable: the first byte says which scalars to try.
 _HINT = {**{c: "S" for c in "+-"}, **{c: "D" for c in "0123456789"}, **{c: "M" for c in "yYnNtTfFoO~"}, ".": "."}
@@ -91,6 +95,11 @@ class _Composer(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[
 
 def decode_annotation(text: str) -> dict[str, Any]:
     """The fields of ``rawAnnotation`` that ``text`` sets, decoded as go-yaml v3 decodes them, or MetadataProblem."""
+    if _version_directive(text) not in (None, (1, 1)):
+        # go-yaml (v2 and v3 alike, parserc.go yaml_parser_process_directives) takes `%YAML 1.1` only; PyYAML
+        # takes any 1.x.
+        raise MetadataProblem("its YAML has a %YAML directive other than 1.1 (go-yaml: found incompatible YAML "
+                              "document)")
     loader = _Composer(text)
     try:
         node = loader.get_node() if loader.check_node() else None  # the first document only, as go-yaml
@@ -107,6 +116,18 @@ def decode_annotation(text: str) -> dict[str, Any]:
         return {}
     good, fields = _Decoder(_shared_nodes(node)).unmarshal(node, "struct")
     return fields if good and isinstance(fields, dict) else {}
+
+
+def _version_directive(text: str) -> tuple[int, int] | None:
+    """The version of the first document's ``%YAML`` directive: a directive stands at a line's start before the
+    document's ``---`` (a plain scalar cannot start with ``%``)."""
+    for line in text.splitlines():
+        if line.startswith("---"):
+            return None
+        found = _YAML_DIRECTIVE.match(line)
+        if found:
+            return int(found.group(1)), int(found.group(2))
+    return None
 
 
 def _shared_nodes(root: yaml.Node) -> set[int]:
