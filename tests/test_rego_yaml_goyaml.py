@@ -75,6 +75,10 @@ def test_a_key_is_written_as_sigs_k8s_yaml_writes_it(yaml_key: str, key: str) ->
     ("a: !!int 1.5\n", "t.yaml:1: cannot decode !!float `1.5` as a !!int"),
     ("a: &x 1\nb: *x\n", "t.yaml:1: YAML anchors and aliases"),
     ("a: .inf\n", "holds the number inf"),
+    # go-yaml's scanner refuses a \u escape of a UTF-16 surrogate (scannerc.go, as libyaml): JSON's way of writing
+    # an emoji, in a .yaml file that is JSON; PyYAML read it, silently.
+    ('{"a": "\\ud83d\\ude00"}\n', "found invalid Unicode character escape code"),
+    ('{"\\udfff": 1}\n', "found invalid Unicode character escape code"),
 ])
 def test_what_go_yaml_decides_otherwise_is_refused_with_its_line(text: str, problem: str) -> None:
     with pytest.raises(InputError) as caught:
@@ -84,6 +88,14 @@ def test_what_go_yaml_decides_otherwise_is_refused_with_its_line(text: str, prob
 
 def test_a_repeated_key_keeps_the_later_value_as_go_yaml_v2_does() -> None:
     assert parse_yaml_documents("a: 1\na: 2\n", "t.yaml") == [{"a": 2}]
+
+
+def test_a_yaml_file_that_is_json_is_read_as_yaml_as_opas_loader_reads_it() -> None:
+    # OPA's loader reads .yaml and .yml with sigs.k8s.io/yaml's YAMLToJSON whatever they hold (v1/loader/loader.go
+    # loadKnownTypes, loadYAML: no JSON fast path): 1.0 is go-yaml's float64 1, a repeated key keeps the later
+    # value, `\/` and a \U escape are read; the near miss, a character written as itself, passes.
+    text = '{"a": 1.0, "b": [1e2, "\\/x", "\\U0001F600"], "a": 2.50, "c": "\U0001F600"}\n'
+    assert parse_yaml_documents(text, "t.yaml") == [{"a": 2.5, "b": [100.0, "/x", "\U0001F600"], "c": "\U0001F600"}]
 
 
 def test_go_resolve_and_go_key_directly() -> None:

@@ -14,6 +14,7 @@ error line.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Hashable
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +26,13 @@ from natpolicy.rego.conftest_numbers import conftest_number
 __all__ = ["YAML_SUFFIXES", "is_yaml", "read_documents", "parse_yaml_documents", "parse_yaml_values"]
 
 YAML_SUFFIXES = (".yaml", ".yml")
+# A UTF-16 surrogate in a string read from UTF-8 text came from a `\ud83d` escape, which go-yaml's scanner (v2 and v3,
+# scannerc.go: "found invalid Unicode character escape code", as libyaml's) refuses, so conftest and OPA's loader fail
+# on the file; PyYAML's pure reader took it (JSON's way of writing an emoji, in a .yaml file that is JSON).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = ("holds a \\u escape of a UTF-16 surrogate (such as \\ud83d), which conftest's YAML reader "
+                     "(go-yaml) refuses: found invalid Unicode character escape code; write the character itself or "
+                     "one \\U escape")
 # Deeper than any configuration file; the engines convert values recursively.
 _MAX_DEPTH = 200
 
@@ -75,6 +83,8 @@ def _json_value(value: Any, display: str) -> Any:
         return {_json_key(k, display): _json_value(v, display) for k, v in value.items()}
     if isinstance(value, list):
         return [_json_value(v, display) for v in value]
+    if isinstance(value, str) and _SURROGATE.search(value):
+        raise InputError(display, _SURROGATE_ESCAPE)
     if isinstance(value, float) and not math.isfinite(value):
         raise InputError(display, f"holds the number {value}, which JSON (and Rego) cannot hold")
     if isinstance(value, float):
@@ -89,6 +99,8 @@ def _json_value(value: Any, display: str) -> Any:
 
 
 def _json_key(key: Any, display: str) -> str:
+    if isinstance(key, str) and _SURROGATE.search(key):
+        raise InputError(display, _SURROGATE_ESCAPE)
     if isinstance(key, bool):
         return "true" if key else "false"
     if key is None:
