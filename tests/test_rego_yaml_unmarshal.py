@@ -54,7 +54,7 @@ def test_a_whole_yaml_float_past_2_53_compares_as_its_go_text_on_regorus() -> No
 
 
 @pytest.mark.parametrize("text", ["a: &x 1\nb: *x", "<<: {a: 1}", "a: !!binary aGk=", "a: [1", "a: -0.0",
-                                  "a: 1\n---\n[2", 'a: "\\ud83d"'])
+                                  "a: 1\n---\n[2", 'a: "\\ud83d"', "a: -9223372036854775808.0"])
 def test_yaml_natpolicy_does_not_read_stops_on_regorus(text: str) -> None:
     if "regorus" not in ENGINES:
         pytest.skip("regorus is not installed")

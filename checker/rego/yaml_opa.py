@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from natpolicy.errors import InputError
+from natpolicy.rego.conftest_numbers import holds_int64_floor_text
 from natpolicy.rego.documents import parse_yaml_values
 from natpolicy.rego.go_json_numbers import holds_negative_zero
 from natpolicy.rego.regopy_documents import go_json_dumps
@@ -69,6 +70,9 @@ def opa_yaml_json(text: Any) -> str:
     if holds_negative_zero(written):
         raise ValueError("yaml.unmarshal of YAML holding a negative zero (-0.0): OPA keeps -0, which regorus 0.13.0 "
                          "holds as 0; natpolicy refuses it")
+    if holds_int64_floor_text(written):  # as an input holding it (conftest_numbers)
+        raise ValueError("yaml.unmarshal of YAML holding the float -9223372036854775808.0: OPA holds Go's text of it, "
+                         "-9223372036854776000, which regorus 0.13.0 would hold as -2^63; natpolicy refuses it")
     return written
 
 
