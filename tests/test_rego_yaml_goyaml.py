@@ -96,6 +96,9 @@ def test_a_yaml_file_that_is_json_is_read_as_yaml_as_opas_loader_reads_it() -> N
     # value, `\/` and a \U escape are read; the near miss, a character written as itself, passes.
     text = '{"a": 1.0, "b": [1e2, "\\/x", "\\U0001F600"], "a": 2.50, "c": "\U0001F600"}\n'
     assert parse_yaml_documents(text, "t.yaml") == [{"a": 2.5, "b": [100.0, "/x", "\U0001F600"], "c": "\U0001F600"}]
+    # go-yaml's scanner (scannerc.go yaml_parser_scan_to_next_token, as libyaml's) takes a tab in a flow collection:
+    # JSON indented with tabs reads; PyYAML's Python scanner refused it.
+    assert parse_yaml_documents('{\n\t"a": [\n\t\t1\n\t]\n}\n', "t.yaml") == [{"a": [1]}]
 
 
 def test_go_resolve_and_go_key_directly() -> None:
