@@ -3,8 +3,9 @@
 conftest hands a policy any structured file as ``input``; natpolicy does the
 same for YAML and non-plan JSON given with ``--policy``. Every such file may be
 written by an attacker, so YAML is read with PyYAML's safe loader over libyaml's
-scanner and parser (no Python objects; go-yaml is a port of libyaml), without anchors and aliases (a "billion laughs" file would expand
-to gigabytes once turned into JSON for the engine), merge keys or tags other
+scanner and parser (no Python objects; go-yaml is a port of libyaml), without
+anchors and aliases (a "billion laughs" file would expand to gigabytes once
+turned into JSON for the engine), merge keys or tags other
 than the core ones, and every value is checked to be JSON. Plain scalars and
 keys are read as conftest's go-yaml v2 and ``sigs.k8s.io/yaml`` read them
 (``yaml_goyaml``: ``1e2`` is 100, ``y`` true, ``0o17`` 15, ``1:20`` text, a

@@ -192,8 +192,7 @@ from natpolicy.rego.urlquery_opa import (
     opa_urlquery_encode_object,
 )
 from natpolicy.rego.uuid_opa import PARSE_EXTENSION, opa_uuid_parse, uuid_for_regorus
-from natpolicy.rego.yaml_opa import JSON_EXTENSION as YAML_JSON_EXTENSION
-from natpolicy.rego.yaml_opa import opa_yaml_json, yaml_for_regorus
+from natpolicy.rego.yaml_opa import YAML_JSON_EXTENSION, opa_yaml_json, yaml_for_regorus
 
 __all__ = ["REGORUS_VERSION", "INPUT_DEPTH_LIMIT", "RegorusEngine", "new_engine", "panic_error"]
 

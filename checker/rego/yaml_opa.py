@@ -35,9 +35,9 @@ from natpolicy.rego.go_json_numbers import holds_negative_zero
 from natpolicy.rego.regopy_documents import go_json_dumps
 from natpolicy.rego.source import Token, apply_edits, matching_close, tokens
 
-__all__ = ["JSON_EXTENSION", "YAML_11_SCALAR", "opa_yaml_json", "replaced_yaml_calls", "yaml_for_regorus"]
+__all__ = ["YAML_JSON_EXTENSION", "YAML_11_SCALAR", "opa_yaml_json", "replaced_yaml_calls", "yaml_for_regorus"]
 
-JSON_EXTENSION = "__natpolicy_yaml_json"
+YAML_JSON_EXTENSION = "__natpolicy_yaml_json"
 # Plain scalars go-yaml v2 resolves to a boolean, null, number or timestamp that a YAML 1.2 reader may keep as
 # text (no flags or shorthand classes: regopy's regular expressions read this too).
 YAML_11_SCALAR = (
@@ -108,6 +108,6 @@ def yaml_for_regorus(source: str) -> str:
     toks = tokens(source)
     edits: list[tuple[int, int, str]] = []
     for i, close in _calls(toks):
-        edits += [(toks[i].offset, toks[i + 3].offset + 1, f"json.unmarshal({JSON_EXTENSION}("),
+        edits += [(toks[i].offset, toks[i + 3].offset + 1, f"json.unmarshal({YAML_JSON_EXTENSION}("),
                   (toks[close].offset, toks[close].offset, ")")]
     return apply_edits(source, edits)
