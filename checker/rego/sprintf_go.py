@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 
+from natpolicy.records import record
 from natpolicy.rego.go_printable import is_go_printable
 
 __all__ = ["GoFormatRefused", "go_sprintf", "go_quote", "go_type_name"]
@@ -43,7 +43,7 @@ def go_type_name(value: GoValue) -> str:
     return "int" if _INT64[0] <= value <= _INT64[1] else "*big.Int"
 
 
-@dataclass
+@record
 class _Flags:
     minus: bool = False
     plus: bool = False
