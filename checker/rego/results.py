@@ -121,7 +121,7 @@ def message_key(message: str) -> str:
 def _scrub_details(value: Any, scrub: Any) -> Any:
     if isinstance(value, str):
         return scrub(value)
-    if isinstance(value, Mapping):
+    if value.__class__ is dict or isinstance(value, Mapping):  # a plain dict without the ABC's check (per result)
         return {str(k): _scrub_details(v, scrub) for k, v in value.items()}
     if isinstance(value, list):
         return [_scrub_details(v, scrub) for v in value]
