@@ -12,12 +12,32 @@ from typing import Any
 
 SHAPES: dict[tuple[bool, int, tuple[int, ...], bool], Any] = {}
 
+def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
+ def __init__(self,__record_field_0__):
+  self.__record_field_0__=__record_field_0__
+ return __init__
+SHAPES[(False, 1, (), False)] = __create_fn__
+
+def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
+ def __init__(self,__record_field_0__,__record_field_1__):
+  self.__record_field_0__=__record_field_0__
+  self.__record_field_1__=__record_field_1__
+ return __init__
+SHAPES[(False, 2, (), False)] = __create_fn__
+
 def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_0__, __record_factory_1__):
  def __init__(self,__record_field_0__,__record_field_1__):
   self.__record_field_0__=__record_factory_0__() if __record_field_0__ is _HAS_DEFAULT_FACTORY else __record_field_0__
   self.__record_field_1__=__record_factory_1__() if __record_field_1__ is _HAS_DEFAULT_FACTORY else __record_field_1__
  return __init__
 SHAPES[(False, 2, (0, 1), False)] = __create_fn__
+
+def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_1__):
+ def __init__(self,__record_field_0__,__record_field_1__):
+  self.__record_field_0__=__record_field_0__
+  self.__record_field_1__=__record_factory_1__() if __record_field_1__ is _HAS_DEFAULT_FACTORY else __record_field_1__
+ return __init__
+SHAPES[(False, 2, (1,), False)] = __create_fn__
 
 def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
  def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__):
@@ -26,6 +46,14 @@ def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
   self.__record_field_2__=__record_field_2__
  return __init__
 SHAPES[(False, 3, (), False)] = __create_fn__
+
+def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_0__, __record_factory_1__, __record_factory_2__):
+ def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__):
+  self.__record_field_0__=__record_factory_0__() if __record_field_0__ is _HAS_DEFAULT_FACTORY else __record_field_0__
+  self.__record_field_1__=__record_factory_1__() if __record_field_1__ is _HAS_DEFAULT_FACTORY else __record_field_1__
+  self.__record_field_2__=__record_factory_2__() if __record_field_2__ is _HAS_DEFAULT_FACTORY else __record_field_2__
+ return __init__
+SHAPES[(False, 3, (0, 1, 2), False)] = __create_fn__
 
 def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
  def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__):
@@ -36,6 +64,15 @@ def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
  return __init__
 SHAPES[(False, 4, (), False)] = __create_fn__
 
+def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_0__, __record_factory_1__, __record_factory_2__, __record_factory_3__):
+ def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__):
+  self.__record_field_0__=__record_factory_0__() if __record_field_0__ is _HAS_DEFAULT_FACTORY else __record_field_0__
+  self.__record_field_1__=__record_factory_1__() if __record_field_1__ is _HAS_DEFAULT_FACTORY else __record_field_1__
+  self.__record_field_2__=__record_factory_2__() if __record_field_2__ is _HAS_DEFAULT_FACTORY else __record_field_2__
+  self.__record_field_3__=__record_factory_3__() if __record_field_3__ is _HAS_DEFAULT_FACTORY else __record_field_3__
+ return __init__
+SHAPES[(False, 4, (0, 1, 2, 3), False)] = __create_fn__
+
 def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_2__, __record_factory_3__):
  def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__):
   self.__record_field_0__=__record_field_0__
@@ -44,6 +81,15 @@ def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_
   self.__record_field_3__=__record_factory_3__() if __record_field_3__ is _HAS_DEFAULT_FACTORY else __record_field_3__
  return __init__
 SHAPES[(False, 4, (2, 3), False)] = __create_fn__
+
+def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_3__):
+ def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__):
+  self.__record_field_0__=__record_field_0__
+  self.__record_field_1__=__record_field_1__
+  self.__record_field_2__=__record_field_2__
+  self.__record_field_3__=__record_factory_3__() if __record_field_3__ is _HAS_DEFAULT_FACTORY else __record_field_3__
+ return __init__
+SHAPES[(False, 4, (3,), False)] = __create_fn__
 
 def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
  def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__):
@@ -77,6 +123,30 @@ def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_
  return __init__
 SHAPES[(False, 6, (5,), False)] = __create_fn__
 
+def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_1__, __record_factory_2__, __record_factory_4__, __record_factory_5__):
+ def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__):
+  self.__record_field_0__=__record_field_0__
+  self.__record_field_1__=__record_factory_1__() if __record_field_1__ is _HAS_DEFAULT_FACTORY else __record_field_1__
+  self.__record_field_2__=__record_factory_2__() if __record_field_2__ is _HAS_DEFAULT_FACTORY else __record_field_2__
+  self.__record_field_3__=__record_field_3__
+  self.__record_field_4__=__record_factory_4__() if __record_field_4__ is _HAS_DEFAULT_FACTORY else __record_field_4__
+  self.__record_field_5__=__record_factory_5__() if __record_field_5__ is _HAS_DEFAULT_FACTORY else __record_field_5__
+  self.__record_field_6__=__record_field_6__
+ return __init__
+SHAPES[(False, 7, (1, 2, 4, 5), False)] = __create_fn__
+
+def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_3__, __record_factory_4__, __record_factory_5__):
+ def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__):
+  self.__record_field_0__=__record_field_0__
+  self.__record_field_1__=__record_field_1__
+  self.__record_field_2__=__record_field_2__
+  self.__record_field_3__=__record_factory_3__() if __record_field_3__ is _HAS_DEFAULT_FACTORY else __record_field_3__
+  self.__record_field_4__=__record_factory_4__() if __record_field_4__ is _HAS_DEFAULT_FACTORY else __record_field_4__
+  self.__record_field_5__=__record_factory_5__() if __record_field_5__ is _HAS_DEFAULT_FACTORY else __record_field_5__
+  self.__record_field_6__=__record_field_6__
+ return __init__
+SHAPES[(False, 7, (3, 4, 5), False)] = __create_fn__
+
 def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_3__, __record_factory_4__, __record_factory_5__, __record_factory_6__):
  def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__):
   self.__record_field_0__=__record_field_0__
@@ -88,6 +158,31 @@ def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_
   self.__record_field_6__=__record_factory_6__() if __record_field_6__ is _HAS_DEFAULT_FACTORY else __record_field_6__
  return __init__
 SHAPES[(False, 7, (3, 4, 5, 6), False)] = __create_fn__
+
+def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_4__, __record_factory_5__):
+ def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__):
+  self.__record_field_0__=__record_field_0__
+  self.__record_field_1__=__record_field_1__
+  self.__record_field_2__=__record_field_2__
+  self.__record_field_3__=__record_field_3__
+  self.__record_field_4__=__record_factory_4__() if __record_field_4__ is _HAS_DEFAULT_FACTORY else __record_field_4__
+  self.__record_field_5__=__record_factory_5__() if __record_field_5__ is _HAS_DEFAULT_FACTORY else __record_field_5__
+  self.__record_field_6__=__record_field_6__
+ return __init__
+SHAPES[(False, 7, (4, 5), False)] = __create_fn__
+
+def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
+ def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__,__record_field_7__):
+  self.__record_field_0__=__record_field_0__
+  self.__record_field_1__=__record_field_1__
+  self.__record_field_2__=__record_field_2__
+  self.__record_field_3__=__record_field_3__
+  self.__record_field_4__=__record_field_4__
+  self.__record_field_5__=__record_field_5__
+  self.__record_field_6__=__record_field_6__
+  self.__record_field_7__=__record_field_7__
+ return __init__
+SHAPES[(False, 8, (), False)] = __create_fn__
 
 def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_0__, __record_factory_1__, __record_factory_2__, __record_factory_4__, __record_factory_5__, __record_factory_6__, __record_factory_7__):
  def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__,__record_field_7__):
@@ -114,6 +209,50 @@ def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_
   self.__record_field_7__=__record_factory_7__() if __record_field_7__ is _HAS_DEFAULT_FACTORY else __record_field_7__
  return __init__
 SHAPES[(False, 8, (1, 3, 4, 5, 7), False)] = __create_fn__
+
+def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
+ def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__,__record_field_7__,__record_field_8__):
+  self.__record_field_0__=__record_field_0__
+  self.__record_field_1__=__record_field_1__
+  self.__record_field_2__=__record_field_2__
+  self.__record_field_3__=__record_field_3__
+  self.__record_field_4__=__record_field_4__
+  self.__record_field_5__=__record_field_5__
+  self.__record_field_6__=__record_field_6__
+  self.__record_field_7__=__record_field_7__
+  self.__record_field_8__=__record_field_8__
+ return __init__
+SHAPES[(False, 9, (), False)] = __create_fn__
+
+def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_0__, __record_factory_1__, __record_factory_3__):
+ def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__,__record_field_7__,__record_field_8__,__record_field_9__):
+  self.__record_field_0__=__record_factory_0__() if __record_field_0__ is _HAS_DEFAULT_FACTORY else __record_field_0__
+  self.__record_field_1__=__record_factory_1__() if __record_field_1__ is _HAS_DEFAULT_FACTORY else __record_field_1__
+  self.__record_field_2__=__record_field_2__
+  self.__record_field_3__=__record_factory_3__() if __record_field_3__ is _HAS_DEFAULT_FACTORY else __record_field_3__
+  self.__record_field_4__=__record_field_4__
+  self.__record_field_5__=__record_field_5__
+  self.__record_field_6__=__record_field_6__
+  self.__record_field_7__=__record_field_7__
+  self.__record_field_8__=__record_field_8__
+  self.__record_field_9__=__record_field_9__
+ return __init__
+SHAPES[(False, 10, (0, 1, 3), False)] = __create_fn__
+
+def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_4__, __record_factory_5__, __record_factory_9__):
+ def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__,__record_field_7__,__record_field_8__,__record_field_9__):
+  self.__record_field_0__=__record_field_0__
+  self.__record_field_1__=__record_field_1__
+  self.__record_field_2__=__record_field_2__
+  self.__record_field_3__=__record_field_3__
+  self.__record_field_4__=__record_factory_4__() if __record_field_4__ is _HAS_DEFAULT_FACTORY else __record_field_4__
+  self.__record_field_5__=__record_factory_5__() if __record_field_5__ is _HAS_DEFAULT_FACTORY else __record_field_5__
+  self.__record_field_6__=__record_field_6__
+  self.__record_field_7__=__record_field_7__
+  self.__record_field_8__=__record_field_8__
+  self.__record_field_9__=__record_factory_9__() if __record_field_9__ is _HAS_DEFAULT_FACTORY else __record_field_9__
+ return __init__
+SHAPES[(False, 10, (4, 5, 9), False)] = __create_fn__
 
 def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_6__, __record_factory_7__, __record_factory_8__, __record_factory_9__):
  def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__,__record_field_7__,__record_field_8__,__record_field_9__):
@@ -161,6 +300,24 @@ def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_
   self.__record_field_10__=__record_factory_10__() if __record_field_10__ is _HAS_DEFAULT_FACTORY else __record_field_10__
  return __init__
 SHAPES[(False, 11, (9, 10), False)] = __create_fn__
+
+def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
+ def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__,__record_field_7__,__record_field_8__,__record_field_9__,__record_field_10__,__record_field_11__,__record_field_12__):
+  self.__record_field_0__=__record_field_0__
+  self.__record_field_1__=__record_field_1__
+  self.__record_field_2__=__record_field_2__
+  self.__record_field_3__=__record_field_3__
+  self.__record_field_4__=__record_field_4__
+  self.__record_field_5__=__record_field_5__
+  self.__record_field_6__=__record_field_6__
+  self.__record_field_7__=__record_field_7__
+  self.__record_field_8__=__record_field_8__
+  self.__record_field_9__=__record_field_9__
+  self.__record_field_10__=__record_field_10__
+  self.__record_field_11__=__record_field_11__
+  self.__record_field_12__=__record_field_12__
+ return __init__
+SHAPES[(False, 13, (), False)] = __create_fn__
 
 def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_0__, __record_factory_1__, __record_factory_2__, __record_factory_3__, __record_factory_4__, __record_factory_5__, __record_factory_6__, __record_factory_7__, __record_factory_8__, __record_factory_10__, __record_factory_11__, __record_factory_12__):
  def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__,__record_field_7__,__record_field_8__,__record_field_9__,__record_field_10__,__record_field_11__,__record_field_12__):

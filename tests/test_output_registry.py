@@ -69,6 +69,12 @@ def test_severity_presentation_lives_on_the_output_side() -> None:
     assert [security_severity(s) for s in Severity] == ["2.0", "5.5", "8.0", "9.5"]
 
 
+def test_a_severity_label_is_its_name_in_lower_case() -> None:
+    """``label`` reads a table built from the names: every report prints it, so it must stay the name itself."""
+    assert [s.label for s in Severity] == [s.name.lower() for s in Severity] == ["low", "medium", "high", "critical"]
+    assert all(Severity.parse(s.label) is s for s in Severity)
+
+
 def _direct(result: RunResult, fmt: str, colour: bool) -> str:
     """What each writer renders when called by hand with the flags the CLI run below was given."""
     if fmt == "text":

@@ -400,7 +400,7 @@ def _twin(cls: type) -> Any:
 
 
 def _filled(cls: type, values: dict[str, Any]) -> Any:
-    made = object.__new__(cls)
+    made = cls.__new__(cls)  # BaseException.__new__ for an exception record (natpolicy.rego.engine's errors)
     for name, value in values.items():
         object.__setattr__(made, name, value)
     return made

@@ -250,3 +250,25 @@ def test_regopy_answers_q_and_string_widths_for_plain_text_and_stops_on_the_rest
     for fmt in ("%.2s", "%05s", "%+q", "%#q", "%x"):  # a precision, zero padding, flags: still refused at load
         refusals = engine_refusals(f'package p\nx := sprintf("{fmt}", ["a"])\n', "regopy")
         assert refusals and "sprintf verb" in refusals[0][1], fmt
+
+
+_PLAIN_FORMATS = ["%s", "%s is listed", "a%sb%sc", "%s%s%s", "%s\u00e9 %s", "", "x", "%ss", "%%s", "%s%%", "%",
+                  "%s%", "%%", "%5s", "%-s", "%.1s", "%s %d", "%s %v", "%q"]
+_PLAIN_ARGS: list[list[Any]] = [[], ["x"], ["x", "y"], ["x", "y", "z"], [1], ["x", 1], [1.5, "y"], ["%s", "%d"],
+                                ["\u2028", ""], ["a", "b", "c", "d"], [2**70, "b"]]
+
+
+@pytest.mark.parametrize("fmt", _PLAIN_FORMATS)
+def test_the_plain_string_shortcut_prints_what_the_verb_loop_prints(fmt: str) -> None:
+    """``go_sprintf`` skips its verb loop for a format of bare ``%s`` verbs given as many strings: the same text
+    (or the same refusal) as the loop, for those formats and every other, with any arguments."""
+    from natpolicy.rego import sprintf_go
+
+    def printed(call: Any, args: list[Any]) -> Any:
+        try:
+            return call(fmt, args)
+        except sprintf_go.GoFormatRefused as exc:
+            return ("refused", str(exc))
+
+    for args in _PLAIN_ARGS:
+        assert printed(sprintf_go.go_sprintf, args) == printed(sprintf_go._go_sprintf, args), args

@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
+from natpolicy.records import record
 from natpolicy.rego.source import Token, matching_close, tokens
 
 __all__ = ["ARITH_EXTENSIONS", "Operation", "arith_site_line", "arithmetic_for_regorus", "arithmetic_operations",
@@ -62,7 +62,7 @@ _NATIVE_INTEGERS = 2**63
 _SUM, _PRODUCT = frozenset({"+", "-"}), frozenset({"*", "/", "%"})
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Operand:
     start: int  # character offsets in the source
     end: int
@@ -71,7 +71,7 @@ class _Operand:
     bound: int = 0  # for an integer, the largest magnitude it may have
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Operation:
     """One ``+ - * / %`` of the source: its operator and each operand's (start, end) character offsets. An operand
     written glued to the operator (``x -1``) starts inside its token, after the ``-``."""

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
 
+from natpolicy.records import record
 from natpolicy.rego.arith_regorus import Operation, arithmetic_operations
 from natpolicy.rego.builtin_types import BUILTINS, RegoType
 from natpolicy.rego.operand_kinds import GUARD_FALLBACKS, GUARD_PARAMETER, GUARD_PREFIX, GUARDS, OPERAND_KINDS
@@ -41,7 +41,7 @@ _BRACKET_KINDS = {"[": {"array", "collection", "countable", "keys", "time"},
 _SCALAR_WORDS = {"null", "true", "false"}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Guarded:
     """A module with its operands guarded, and where it inserted text (to map the engine's columns back)."""
 

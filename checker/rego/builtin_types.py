@@ -12,7 +12,7 @@ declared inputs; the optional last argument of a call (its output) is not one.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from natpolicy.records import record
 
 __all__ = ["RegoType", "Signature", "ANY", "NUMBER", "STRING", "BOOLEAN", "NULL", "ARRAY", "SET", "OBJECT",
            "SCALARS", "BUILTINS", "ARITHMETIC", "accepts", "union", "kind", "element_of", "closed_object",
@@ -25,7 +25,7 @@ _COLLECTIONS = frozenset({ARRAY, SET})
 _EVERY_KIND = SCALARS | _COLLECTIONS | {OBJECT}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RegoType:
     kinds: frozenset[str]
     # The elements' type when every kind is an array or a set and it is known (None: any element).
@@ -132,7 +132,7 @@ def accepts(expected: RegoType, value: RegoType) -> bool:
     return False
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Signature:
     args: tuple[RegoType, ...]
     result: RegoType

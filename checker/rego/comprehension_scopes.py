@@ -21,8 +21,8 @@ module), or a comprehension or ``every`` inside that declares it again.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from natpolicy.records import record
 from natpolicy.rego.rule_scope import some_in_collection, starts_body_statement
 from natpolicy.rego.source import Token, matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
@@ -35,7 +35,7 @@ _KEYWORDS = frozenset({"package", "import", "default", "if", "contains", "else",
 _CLOSERS = frozenset({")", "]", "}"})
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Scope:
     """A comprehension or ``every`` body: token indexes, and the names it declares itself."""
 

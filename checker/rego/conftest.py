@@ -180,8 +180,16 @@ def parse_results(value: Any, query: Query,
     out: list[RegoResult] = []
     passed = 0
     keys: set[tuple[str, str, str]] = set()
+    # A string result (the common `msg`) reads nothing of itself but its text, so every one of a query's is the
+    # first one's with another message: built from it (_StringResults) rather than read field by field again.
+    strings: _StringResults | None = None
     for item in value:
-        result = _one(item, query, severity, builtin_ids)
+        if item.__class__ is str and item and strings is not None:
+            result: RegoResult | None = strings.made(item)
+        else:
+            result = _one(item, query, severity, builtin_ids)
+            if strings is None and item.__class__ is str and result is not None:
+                strings = _StringResults(result)
         if result is None:
             passed += 1
             continue
@@ -198,6 +206,22 @@ def parse_results(value: Any, query: Query,
         keys.add((result.rule_id, result.address or "", result.key))
         out.append(result)
     return out, passed
+
+
+class _StringResults:
+    """The results of one query's string items, each made as :func:`_one` makes the first: the same fields but for
+    the message (and a details dict of its own, as each result's is)."""
+
+    def __init__(self, first: RegoResult) -> None:
+        self.first = first
+        # Taken now: parse_results may give ``first`` another key once it is made.
+        self.key = first.key
+        self.details = dict(first.details)
+
+    def made(self, message: str) -> RegoResult:
+        f = self.first
+        return RegoResult(f.rule_id, f.rule_name, f.severity, f.level, message, f.address, f.resource_type, self.key,
+                          dict(self.details), f.doc, f.policy_path, f.builtin_clash, f.unused)
 
 
 def _one(item: Any, query: Query, default_severity: Severity, builtin_ids: frozenset[str]) -> RegoResult | None:

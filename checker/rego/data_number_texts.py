@@ -25,10 +25,10 @@ import json
 import math
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from natpolicy.errors import InputError
+from natpolicy.records import record
 from natpolicy.rego.go_json_numbers import go_float64_text
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.source import char_line_col, tokens
@@ -41,7 +41,7 @@ _FLOAT_MARKS = frozenset(".eE")
 _I64 = (-(2 ** 63), 2 ** 63 - 1)  # what both engines hold whole (measured at both ends)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class KeptNumber:
     """A number of a data file whose text OPA keeps otherwise than natpolicy holds it."""
 

@@ -9,8 +9,9 @@ Engines import their library lazily: runs without Rego never load one.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
+
+from natpolicy.records import record
 
 __all__ = ["UNDEFINED", "RegoEngine", "EngineUnavailable", "PolicySyntaxError", "EvaluationError"]
 
@@ -27,7 +28,7 @@ class EngineUnavailable(Exception):
     """The Rego engine cannot be imported (not installed, wrong platform)."""
 
 
-@dataclass
+@record
 class PolicySyntaxError(Exception):
     """A module does not compile. ``offset``/``length`` are UTF-8 byte offsets."""
 
@@ -40,7 +41,7 @@ class PolicySyntaxError(Exception):
         return f"{self.module}@{self.offset}: {self.message}"
 
 
-@dataclass
+@record
 class EvaluationError(Exception):
     """A query failed at run time. ``code`` is the engine's error code, if any (rego-cpp's)."""
 

@@ -14,10 +14,10 @@ import re
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from natpolicy.records import field, record
 from natpolicy.rego.conftest_numbers import conftest_document
 from natpolicy.rego.engine import UNDEFINED, EvaluationError, PolicySyntaxError
 
@@ -94,7 +94,7 @@ class OpaEngine:
         return results[0]["expressions"][0]["value"]
 
 
-@dataclass
+@record
 class _Compiled:
     base: Path
     version: list[str] = field(default_factory=list)

@@ -28,9 +28,9 @@ import re
 import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
+from natpolicy.records import field, record
 from natpolicy.rego.conftest_numbers import conftest_document
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError, PolicySyntaxError
 from natpolicy.rego.go_json_numbers import NUMBER_KEY, number_key_written_otherwise
@@ -269,7 +269,7 @@ def _sets_in_opa_order(interp: Any, entrypoint: str, value: Any) -> Any:
         raise refused from None
 
 
-@dataclass
+@record
 class _Compiled:
     """An interpreter with its bundle, and the input last handed to it.
 
@@ -294,7 +294,7 @@ class _Compiled:
     checks: Mapping[str, QueriedCheck] = field(default_factory=dict)
 
 
-@dataclass
+@record
 class _Prepared:
     """regopy's copy of an input document, and the document (to name where a string it cannot read is)."""
 

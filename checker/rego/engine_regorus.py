@@ -82,9 +82,9 @@ import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from natpolicy.records import record
 from natpolicy.rego.arith_opa import (
     opa_abs,
     opa_divide,
@@ -437,7 +437,7 @@ def _set_input(engine: Any, text: str) -> None:
         raise EvaluationError(message, "input_too_deep" if "recursion limit" in message else "input") from None
 
 
-@dataclass
+@record
 class _Prepared:
     text: str
     zero: bool | None = None  # holds a negative zero (holds_negative_zero), found once, where a policy may show it
@@ -448,7 +448,7 @@ class _Prepared:
         return self.zero
 
 
-@dataclass
+@record
 class _Compiled:
     """An engine with its policies, and the input last handed to it (held, so its id is not reused)."""
 

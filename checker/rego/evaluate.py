@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from natpolicy.errors import InputError
 from natpolicy.progress import Progress
+from natpolicy.records import record
 from natpolicy.rego.builtin_errors import Guarded, defines_contains, guard_operands, replaced_builtins
 from natpolicy.rego.builtins import builtin_calls, calls_to_check, refuse_unknown_calls
 from natpolicy.rego.crash_hint import crash_hint
@@ -43,7 +43,7 @@ class PolicyError(InputError):
     """
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Query:
     package: str
     rule: str
@@ -58,7 +58,7 @@ class Query:
         return f"data.{self.package}.{self.rule}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Plan:
     origin: str  # display path of the plan (or of the document a user policy reads)
     document: Any  # the input as Python values; None for a plan given as ``text``

@@ -80,15 +80,8 @@ from natpolicy.rego.re2_regorus import re2_mock_refusals, re2_refusals
 from natpolicy.rego.recursion import recursive_rules
 from natpolicy.rego.redeclared import redeclarations
 from natpolicy.rego.ref_head_conflicts import keyed_extent_refusals, ref_head_conflicts
-from natpolicy.rego.regopy_alias_patterns import alias_pattern_refusals
-from natpolicy.rego.regopy_closures import rebound_closures
-from natpolicy.rego.regopy_compare import wildcard_comparisons
-from natpolicy.rego.regopy_else_names import reused_else_names
-from natpolicy.rego.regopy_first_binding import first_bound_inside
 from natpolicy.rego.regopy_hoist import hoisted_names, unhoisted
 from natpolicy.rego.regopy_keys import literal_key_refusals, mentioned_names
-from natpolicy.rego.regopy_shadow import shadowing_declarations
-from natpolicy.rego.regopy_strings import literal_refusals
 from natpolicy.rego.regorus_packages import whole_package_refusals
 from natpolicy.rego.regorus_patterns import object_pattern_refusals
 from natpolicy.rego.regorus_some import some_refusals
@@ -97,7 +90,6 @@ from natpolicy.rego.self_keyed import self_keyed_refusals
 from natpolicy.rego.source import Token, char_line_col, matching_close, scan_module, tokens
 from natpolicy.rego.sprintf_regopy import sprintf_edits
 from natpolicy.rego.static_checks import negated_declarations, unsafe_variables
-from natpolicy.rego.surrogate_escapes import lone_surrogates
 from natpolicy.rego.type_check import type_errors
 from natpolicy.rego.undefined_functions import arity_conflicts, undefined_calls
 from natpolicy.rego.with_targets_opa import with_target_refusals
@@ -194,18 +186,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(unary_minus_refusals(toks))  # `-input.n`: OPA's parser refuses it, regopy negated it
     out.extend(_zone_abbreviation_layouts(toks, engine))
     if engine == "regopy":
-        out.extend((p.offset, p.message) for p in scan_module(source).problems if p.kind == "with")
-        out.extend(_bound_in_call_arguments(source, toks, package_names))
-        out.extend(first_bound_inside(source, package_names))
-        out.extend(alias_pattern_refusals(source, package_names))  # `[a] = [b]` before a binds (regopy_alias_patterns)
-        out.extend(shadowing_declarations(source))
-        out.extend(literal_refusals(toks))
-        # `{1: "a", "1": "b"}`: one key to regopy; `{1: 4}` compared: equal to `{"1": 4}` there (regopy_keys)
-        out.extend(literal_key_refusals(toks, source, mentioned_names([*package_sources, *loaded_sources])))
-        out.extend(wildcard_comparisons(source, toks))
-        out.extend(rebound_closures(source))
-        out.extend(reused_else_names(source, package_names))  # a failed branch's name kept for the next
-        out.extend(lone_surrogates(toks))
+        out.extend(_regopy_refusals(source, toks, package_names, package_sources, loaded_sources))
     broken = _BROKEN_BUILTINS.get(engine, {})
     for i, tok in enumerate(toks):
         name = _dotted(toks, i)
@@ -213,6 +194,35 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
             out.append((tok.offset, f"{name} {broken[name]}; natpolicy refuses it "
                                     "(run the policy with --rego-engine regorus)"))
     return sorted(out)
+
+
+def _regopy_refusals(source: str, toks: list[Token], package_names: set[str], package_sources: Sequence[str],
+                     loaded_sources: Sequence[str]) -> list[tuple[int, str]]:
+    """What regopy alone answers otherwise than OPA. Its modules are imported here, on a regopy run only: a run on
+    regorus (the default) does not pay their import."""
+    from natpolicy.rego.regopy_alias_patterns import alias_pattern_refusals
+    from natpolicy.rego.regopy_closures import rebound_closures
+    from natpolicy.rego.regopy_compare import wildcard_comparisons
+    from natpolicy.rego.regopy_else_names import reused_else_names
+    from natpolicy.rego.regopy_first_binding import first_bound_inside
+    from natpolicy.rego.regopy_shadow import shadowing_declarations
+    from natpolicy.rego.regopy_strings import literal_refusals
+    from natpolicy.rego.surrogate_escapes import lone_surrogates
+
+    out: list[tuple[int, str]] = []
+    out.extend((p.offset, p.message) for p in scan_module(source).problems if p.kind == "with")
+    out.extend(_bound_in_call_arguments(source, toks, package_names))
+    out.extend(first_bound_inside(source, package_names))
+    out.extend(alias_pattern_refusals(source, package_names))  # `[a] = [b]` before a binds (regopy_alias_patterns)
+    out.extend(shadowing_declarations(source))
+    out.extend(literal_refusals(toks))
+    # `{1: "a", "1": "b"}`: one key to regopy; `{1: 4}` compared: equal to `{"1": 4}` there (regopy_keys)
+    out.extend(literal_key_refusals(toks, source, mentioned_names([*package_sources, *loaded_sources])))
+    out.extend(wildcard_comparisons(source, toks))
+    out.extend(rebound_closures(source))
+    out.extend(reused_else_names(source, package_names))  # a failed branch's name kept for the next
+    out.extend(lone_surrogates(toks))
+    return out
 
 
 def _dotted(toks: list[Token], i: int) -> str:

@@ -13,14 +13,13 @@ arguments inside such a term may bind, and a comprehension's body binds its own 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from natpolicy.records import record
 from natpolicy.rego.source import Token, enclosing_openers, matching_close
 
 __all__ = ["Branch", "in_comprehension", "rule_branches", "rule_parameters"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Branch:
     """One rule of a statement: the rule itself or one of its ``else`` branches (token indexes)."""
     first: int  # the rule's first token (its name, or `default`), or the branch's `else`

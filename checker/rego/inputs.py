@@ -15,12 +15,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from natpolicy.errors import InputError, UsageError
+from natpolicy.records import field, record, replace
 
 if TYPE_CHECKING:
     from natpolicy.rego.plan_bytes import PlanRead
@@ -31,7 +31,7 @@ __all__ = ["Document", "SetAside", "set_aside", "refuse_documents", "configurati
 COMBINED = "Combined"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Document:
     origin: str  # display path
     value: Any  # the file as conftest sees it (a multi-document YAML file: the list of its documents)
@@ -53,7 +53,7 @@ class Document:
         return parse_input_json(self.text, self.origin)
 
 
-@dataclass
+@record
 class SetAside:
     """The command line's paths split between the loaders and the user policies alone."""
 

@@ -6,10 +6,10 @@ scanned repository.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from natpolicy.errors import InputError
+from natpolicy.records import record
 from natpolicy.rego.source import ModuleInfo, SourceProblem, char_line_col, line_col, scan_module
 from natpolicy.rego.v0_bodies import chained_body
 from natpolicy.rego.v0_keywords import unimported_contains, unimported_keywords, value_if_offset
@@ -20,7 +20,7 @@ __all__ = ["PolicyFile", "load_policy_paths", "read_policy", "REGO_VERSIONS"]
 REGO_VERSIONS = ("v0", "v1")
 
 
-@dataclass
+@record
 class PolicyFile:
     path: Path
     display: str  # what error messages and SARIF show: relative POSIX path

@@ -31,8 +31,8 @@ import functools
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
+from natpolicy.records import record
 from natpolicy.rego.source import comments, tokens
 from natpolicy.rego.static_checks import rule_statements
 
@@ -42,7 +42,7 @@ _SCOPES = {"rule": "rule", "document": "rule", "package": "package", "subpackage
 _REFUSED = "OPA refuses the whole module when it parses it (conftest reads annotations), so natpolicy does too"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class MetadataBlock:
     """One block: where its ``#`` is, why OPA refuses it ("" when it does not), its scope and statement."""
 

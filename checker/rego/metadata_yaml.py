@@ -33,10 +33,11 @@ import binascii
 import calendar
 import math
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
+
+from natpolicy.records import record
 
 __all__ = ["MetadataProblem", "GeneralMap", "Timestamp", "decode_annotation"]
 
@@ -79,7 +80,7 @@ class GeneralMap(list[tuple[Any, Any]]):
     """A mapping go-yaml decodes as ``map[interface{}]interface{}`` (a key that is not a string)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Timestamp:
     """A plain scalar go-yaml resolves to ``time.Time``."""
 

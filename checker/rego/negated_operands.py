@@ -27,8 +27,8 @@ from __future__ import annotations
 import bisect
 import functools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
+from natpolicy.records import record
 from natpolicy.rego.infix import operator_level, split_infix, top_operator, unparenthesized
 from natpolicy.rego.negation import negated_expressions
 from natpolicy.rego.operand_kinds import GUARD_PREFIX
@@ -48,7 +48,7 @@ _MAX_NESTING = 200  # brackets deep: a collection is read level by level, recurs
 _Anchor = tuple[int, int, int]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Negation:
     """One ``not`` whose operands are bound before it."""
 

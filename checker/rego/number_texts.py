@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 
+from natpolicy.records import record
 from natpolicy.rego.rule_scope import opens_body, starts_body_statement
 from natpolicy.rego.source import Token, enclosing_openers, matching_close, starts_statement
 
@@ -51,7 +51,7 @@ _PACKAGE = re.compile(r"^\s*package\s+(?:[\w]+\.)*(\w+)", re.MULTILINE)
 _MAX_NAMES = 4  # names followed from one term (`c := to_number(x); o := {"c": c}; msg := [o]`)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SprintfElement:
     """One element of a ``sprintf`` call's literal argument array: tokens ``first``..``last``, its position."""
 

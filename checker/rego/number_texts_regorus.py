@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from natpolicy.records import record
 from natpolicy.rego.builtin_errors import replaced_builtins
 from natpolicy.rego.number_texts import (
     argument_array,
@@ -80,7 +80,7 @@ def add_number_text_extensions(engine: Any) -> None:
     engine.add_extension(JSON_FACTORS_EXTENSION, 1, opa_json_factors)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TextContext:
     """What the rewrite of one module reads of the others in its set."""
 

@@ -17,9 +17,10 @@ every error reads exactly as before.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from natpolicy.records import record
 
 __all__ = ["PlanRead", "read_plan", "read_plan_file", "change_keys", "sections_text"]
 
@@ -32,7 +33,7 @@ _PRESENCE = ("planned_values", "prior_state", "configuration", "output_changes",
 _KINDS: dict[bytes, Any] = {b"[": [], b"n": None}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PlanRead:
     """The decoded text of a JSON file, and what is known of it without a second parse."""
 

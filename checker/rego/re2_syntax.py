@@ -24,7 +24,7 @@ changed between Go releases), and Go's limits on the size of a compiled program.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from natpolicy.records import field, record
 
 __all__ = ["Re2Reading", "Re2SyntaxError", "read_re2", "rust_pattern"]
 
@@ -48,14 +48,14 @@ class Re2SyntaxError(ValueError):
         self.expr = expr
 
 
-@dataclass
+@record
 class _Group:
     """An open group: the heaviest repetition nesting among its finished items (``repeatIsValid``)."""
 
     weight: int = 1
 
 
-@dataclass
+@record
 class _Parser:
     pattern: str
     at: int = 0
@@ -95,7 +95,7 @@ def rust_pattern(pattern: str) -> str:
     return "".join(_parse(pattern).out)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Re2Reading:
     """How Go reads a pattern it takes, where another engine may read it otherwise (regopy_patterns)."""
 

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
+from natpolicy.records import field, record
 from natpolicy.rego.rule_scope import parameter_names
 from natpolicy.rego.source import Token, matching_close, scan_module, tokens
 from natpolicy.rego.static_checks import rule_statements
@@ -40,7 +40,7 @@ Part = str | int | None
 _PATTERN_PUNCTUATION = frozenset({",", "[", "]", "{", "}", ":"})
 
 
-@dataclass
+@record
 class _Rule:
     path: tuple[str, ...]  # after `data`
     name: str  # as OPA names it in its message (the head's first name)
@@ -62,7 +62,7 @@ def recursive_rules(source: str, package_sources: Sequence[str] = (),
                                 "whole, `data.p` or `data.p[k]` in package p, or all data, `data` alone, is one too)")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Graph:
     names_of: dict[str, frozenset[str]]  # package -> its rules' names, in all its files
     edges: dict[tuple[str, ...], set[tuple[str, ...]]]  # rule path -> the rule paths it refers to

@@ -17,8 +17,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
+from natpolicy.records import record
 from natpolicy.rego.source import Token, scan_module, tokens
 from natpolicy.rego.static_checks import rule_statements
 
@@ -29,7 +29,7 @@ _CONSTANT_WORDS = {"true", "false", "null"}
 _SINGLE_VALUE_AFTER = {":=", "=", "if", "{", "else"}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Head:
     place: tuple[str, ...]  # the constant parts of the ref, up to its first part that is not constant
     constant: bool  # every part of the ref is constant

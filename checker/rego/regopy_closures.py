@@ -29,8 +29,8 @@ then ``x[j]``).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from natpolicy.records import record
 from natpolicy.rego.rule_scope import comprehensions, opens_body, starts_body_statement
 from natpolicy.rego.source import Token, apply_edits_as_listed, enclosing_openers, tokens
 from natpolicy.rego.static_checks import rule_statements
@@ -44,7 +44,7 @@ _KEYWORDS = frozenset({"package", "import", "default", "if", "contains", "else",
 _LITERALS = frozenset({"number", "string", "raw"})
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Copy:
     """``name`` copied at ``at`` (the offset of its statement's first token), read at ``uses`` (offsets)."""
 

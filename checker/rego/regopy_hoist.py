@@ -29,8 +29,8 @@ but a name, string or number in a bracket, rooted at a call or a literal, or wri
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
+from natpolicy.records import record
 from natpolicy.rego.rule_scope import in_comprehension_body, in_comprehension_head, opens_body, parameter_names
 from natpolicy.rego.source import Token, apply_edits_as_listed, enclosing_openers, matching_close, tokens
 from natpolicy.rego.static_checks import declared_name, rule_statements
@@ -50,7 +50,7 @@ _CONTINUED_BY = frozenset({"in", "=", ":=", "==", "!=", "<", ">", "<=", ">=", "+
                            "with", "as"})
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Hoist:
     """One ref bound before its statement: inserted at ``at``, the ref's text ``start:end`` read from there."""
 

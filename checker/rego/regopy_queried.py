@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from natpolicy.records import record
 from natpolicy.rego.engine import EvaluationError
 from natpolicy.rego.source import Token, char_line_col, matching_close, scan_module, tokens
 from natpolicy.rego.static_checks import rule_statements
@@ -34,7 +34,7 @@ __all__ = ["CHECKED_PACKAGE", "QueriedCheck", "checked_module", "queried_checks"
 CHECKED_PACKAGE = "__natpolicy_queried"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class QueriedCheck:
     """A queried rule answered through a hidden rule: its entrypoint there, the levels of head keys it counts,
     and where the rule is defined (its first definition with a key that may be no string)."""

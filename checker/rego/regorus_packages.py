@@ -18,8 +18,8 @@ with the read's line (:func:`whole_package_refusals`).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
+from natpolicy.records import record
 from natpolicy.rego.import_names import import_binding, rule_heads, uses_as_refs
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.source import Token, tokens
@@ -28,7 +28,7 @@ from natpolicy.rego.static_checks import rule_statements
 __all__ = ["whole_package_refusals"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Late:
     """A rule of a package's later file that reads a rule of the package regorus has not evaluated yet."""
 

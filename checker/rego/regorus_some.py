@@ -29,8 +29,8 @@ OPA whatever its place, :func:`some_refusals` names it, and
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from natpolicy.records import record
 from natpolicy.rego.source import Token, apply_edits, starts_line, tokens
 
 __all__ = ["Declaration", "declarations", "hoist_declarations", "some_refusals"]
@@ -39,7 +39,7 @@ _KEYWORDS = frozenset({"package", "import", "default", "if", "contains", "else",
                        "with", "as", "true", "false", "null"})
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Declaration:
     """One plain ``some a, b`` statement: token indexes, and the body (statement list) holding it."""
 

@@ -13,16 +13,15 @@ ruleId conftest writes to SARIF; conftest folds suffixed rules into
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from natpolicy.address import resource_type_of
 from natpolicy.check import BaseCheck, Severity
-from natpolicy.findings import Finding
+from natpolicy.findings import Finding, sha256  # CPython's own SHA-256: no OpenSSL loaded (see natpolicy.findings)
 from natpolicy.model import ResourceModel, SourceLocation
+from natpolicy.records import record
 
 __all__ = ["RegoResult", "RegoRuleCheck", "rule_check", "to_finding", "severity_of", "RULE_ID"]
 
@@ -31,7 +30,7 @@ RULE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$")
 _RESERVED = frozenset({"msg", "id", "severity", "address", "resource", "resource_type", "key", "title"})
 
 
-@dataclass
+@record
 class RegoResult:
     """One element of a ``deny``/``violation``/``warn`` set, normalised."""
 
@@ -116,13 +115,13 @@ def to_finding(result: RegoResult, model: ResourceModel, origin: str, scrub: Any
 
 
 def message_key(message: str) -> str:
-    return hashlib.sha256(message.encode()).hexdigest()[:12]
+    return sha256(message.encode()).hexdigest()[:12]
 
 
 def _scrub_details(value: Any, scrub: Any) -> Any:
     if isinstance(value, str):
         return scrub(value)
-    if isinstance(value, Mapping):
+    if value.__class__ is dict or isinstance(value, Mapping):  # a plain dict without the ABC's check (per result)
         return {str(k): _scrub_details(v, scrub) for k, v in value.items()}
     if isinstance(value, list):
         return [_scrub_details(v, scrub) for v in value]

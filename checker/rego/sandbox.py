@@ -39,11 +39,11 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from natpolicy.gc_pause import paused_gc
+from natpolicy.records import field, record
 from natpolicy.rego.depth import MAX_INPUT_DEPTH, depth_over, text_depth_over
 from natpolicy.rego.engine import UNDEFINED
 
@@ -61,13 +61,13 @@ _BOOTSTRAP = ("import sys, json\nsys.path[:0] = json.loads(sys.argv[1])\n"
               "from natpolicy.rego.child import main\nraise SystemExit(main())\n")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Limits:
     timeout: float = DEFAULT_TIMEOUT
     memory_mib: int = DEFAULT_MEMORY_MIB
 
 
-@dataclass
+@record
 class Outcome:
     """What the child answered, and why it stopped if it did not finish."""
 

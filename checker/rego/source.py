@@ -15,7 +15,8 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+
+from natpolicy.records import field, record
 
 __all__ = ["Token", "Call", "ModuleInfo", "SourceProblem", "scan_module", "line_col", "comments", "NOT_VARIABLES",
            "rule_line"]
@@ -43,7 +44,7 @@ _KEYWORDS = frozenset({"package", "import", "default", "if", "contains", "else",
                        "as"})
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Token:
     kind: str
     text: str
@@ -51,7 +52,7 @@ class Token:
     depth: int  # bracket depth before the token
 
 
-@dataclass
+@record
 class SourceProblem:
     """Something natpolicy refuses before the engine sees it (v0 syntax, `with`)."""
 
@@ -62,13 +63,13 @@ class SourceProblem:
     kind: str = ""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Call:
     offset: int  # character offset of the name
     name: str  # dotted: "net.cidr_contains", "f"
 
 
-@dataclass
+@record
 class ModuleInfo:
     package: str = ""
     rules: list[str] = field(default_factory=list)  # top-level rule names, in order, unique

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
+from typing import Any
 
+from natpolicy.records import record
 from natpolicy.rego.go_printable import is_go_printable
 
 __all__ = ["GoFormatRefused", "go_sprintf", "go_quote", "go_type_name"]
@@ -43,7 +45,7 @@ def go_type_name(value: GoValue) -> str:
     return "int" if _INT64[0] <= value <= _INT64[1] else "*big.Int"
 
 
-@dataclass
+@record
 class _Flags:
     minus: bool = False
     plus: bool = False
@@ -58,6 +60,25 @@ class _Flags:
 
 def go_sprintf(fmt: str, args: Sequence[GoValue]) -> str:
     """``fmt.Sprintf(fmt, args...)`` as Go prints it, or :class:`GoFormatRefused`."""
+    pieces = _plain_s_pieces(fmt)
+    if pieces is not None and len(args) == len(pieces) - 1 and all(arg.__class__ is str for arg in args):
+        # Only `%s` verbs, no flags, width or precision, one string each: Go prints each string as it is (the
+        # loop below, verb by verb, gives the same), here without the loop (a rule's 6,000 messages).
+        out: list[Any] = [pieces[0]]  # strings only (every arg was checked to be one)
+        for arg, piece in zip(args, pieces[1:], strict=True):
+            out += (arg, piece)
+        return "".join(out)
+    return _go_sprintf(fmt, args)
+
+
+@lru_cache(maxsize=256)
+def _plain_s_pieces(fmt: str) -> tuple[str, ...] | None:
+    """The text around each ``%s`` of ``fmt``, when that is its only verb (no other ``%`` at all), else ``None``."""
+    pieces = tuple(fmt.split("%s"))
+    return None if any("%" in piece for piece in pieces) else pieces
+
+
+def _go_sprintf(fmt: str, args: Sequence[GoValue]) -> str:
     out: list[str] = []
     arg_num, i, end = 0, 0, len(fmt)
     while i < end:

@@ -42,6 +42,8 @@ def opa_sprintf(fmt: Any, args: Any) -> str:
         raise SprintfRefused("sprintf: operand 1 must be a string")
     if not isinstance(args, list):
         raise SprintfRefused("sprintf: operand 2 must be an array")
+    if all(arg.__class__ is str for arg in args):
+        return go_sprintf(fmt, args)  # a string is handed to Go as it is (_go_value): no list of copies made
     return go_sprintf(fmt, [_go_value(arg) for arg in args])
 
 

@@ -16,13 +16,13 @@ import io
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from natpolicy.check import BaseCheck
 from natpolicy.errors import InputError, UsageError
 from natpolicy.findings import Finding
 from natpolicy.model import ResourceModel
+from natpolicy.records import record
 from natpolicy.runner import RunResult, Scrubber, run
 
 __all__ = ["Early", "keep_stdin", "run_with_rego", "plan_documents", "spawn_child", "start_early"]
@@ -55,7 +55,7 @@ def plan_documents(paths: Sequence[str]) -> list[tuple[str, Any]]:
     return [(d.origin, d.parsed) for d in policy_documents(paths, None, twins=True, staged=False, stdin=_STDIN)]
 
 
-@dataclass
+@record
 class _Setup:
     """What the Rego stage reads before anything runs: the engine, the policy sets, the inputs, and their notes."""
 
@@ -107,7 +107,7 @@ def _setup(opts: Any, checks: list[BaseCheck]) -> _Setup:
     return _Setup(engine, engine_notes, user, twins, paths, loading_notes)
 
 
-@dataclass
+@record
 class Early:
     """The Rego child of a run with --policy, spawned before the inputs are read (:func:`start_early`), and, where
     it could be, started on its job then; else the spawned process waits for the job run_with_rego gives it."""
@@ -215,7 +215,7 @@ def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any, earl
     return result
 
 
-@dataclass
+@record
 class _Started:
     """The Rego child of a run, started, and what its answers will be read against."""
 

@@ -47,8 +47,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
+from natpolicy.records import record
 from natpolicy.rego.builtin_types import RegoType
 from natpolicy.rego.function_arity import function_arities, package_of, ref_head_roots
 from natpolicy.rego.source import scan_module
@@ -125,7 +125,7 @@ def _typed_package(sources: tuple[str, ...], loaded: tuple[str, ...]) -> Package
     return _package_types(sources, frozenset(names), loaded)[1]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Calls:
     """Where a call of the module leads: its package's name, and every loaded function's arity (what the checker
     reads of it is ``type_checker.Calls``)."""

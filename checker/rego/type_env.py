@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 
+from natpolicy.records import field, record
 from natpolicy.rego.builtin_types import ARRAY, OBJECT, SCALARS, SET, RegoType, union
 
 __all__ = ["Package", "Scope", "REFUSED", "union_all", "with_article", "kinds_of", "keys_listed", "one_type"]
@@ -13,7 +13,7 @@ REFUSED = ("OPA refuses the whole module at compile time (even when no query rea
            "so natpolicy does too")
 
 
-@dataclass
+@record
 class Package:
     """What the package's rules hold: rule values, function results, function argument types."""
 

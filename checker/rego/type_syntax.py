@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 import json
 import re
-from dataclasses import dataclass, field
 
+from natpolicy.records import field, record
 from natpolicy.rego.source import Token, matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
 
@@ -113,7 +113,7 @@ class Unreadable(Exception):
     """Raised where this reader stops understanding a statement."""
 
 
-@dataclass
+@record
 class Node:
     """One expression: ``what`` says which; ``parts`` are its sub-expressions."""
 
@@ -127,7 +127,7 @@ class Node:
     constant: str | int | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass
+@record
 class Statement:
     what: str  # bind (":=" / "=" in text), some, declare, every, check, opaque
     start: int
@@ -139,7 +139,7 @@ class Statement:
     mentions: frozenset[str] | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass
+@record
 class Rule:
     """One top-level statement: a rule or function, with its ``else`` branches."""
 

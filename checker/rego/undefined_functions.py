@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
+from natpolicy.records import record
 from natpolicy.rego.builtin_types import BUILTINS
 from natpolicy.rego.function_arity import imports_of, package_of
 from natpolicy.rego.source import scan_module, tokens
@@ -48,7 +48,7 @@ _BUILTIN_ROOTS = frozenset(name.split(".", 1)[0] for name in BUILTINS if "." in 
     "urlquery", "uuid", "yaml"})
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Tree:
     """The rule paths the loaded modules define: exact ones, and the heads of ref-head rules, not read."""
 

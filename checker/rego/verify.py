@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from natpolicy.errors import InputError
+from natpolicy.records import record
 from natpolicy.rego.evaluate import Plan, PolicySet, Query
 
 __all__ = ["TestResult", "run_tests", "test_queries"]
@@ -25,7 +25,7 @@ _CAP_ADVICE = "iterate less in the test, or give it a smaller input"
 PASS, FAIL, ERROR = "pass", "fail", "error"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TestResult:
     query: Query
     outcome: str  # PASS, FAIL or ERROR
