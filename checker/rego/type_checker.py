@@ -9,7 +9,19 @@ from typing import Protocol
 
 from natpolicy.rego import builtin_types as types
 from natpolicy.rego import type_parameters as parameters
-from natpolicy.rego.builtin_types import ANY, ARRAY, BOOLEAN, NUMBER, OBJECT, SET, RegoType, accepts, kind, union
+from natpolicy.rego.builtin_types import (
+    ANY,
+    ARRAY,
+    BOOLEAN,
+    OBJECT,
+    SET,
+    RegoType,
+    accepts,
+    kind,
+    nested_object,
+    uncertain,
+    union,
+)
 from natpolicy.rego.function_arity import (
     arity_problem,
     call_path,
@@ -17,12 +29,12 @@ from natpolicy.rego.function_arity import (
     imports_of,
 )
 from natpolicy.rego.type_env import REFUSED as _REFUSED
-from natpolicy.rego.type_env import Package, Scope, one_type, union_all
+from natpolicy.rego.type_env import UNFOLLOWED, UNSURE, Package, Scope, distinct_types, one_type, union_all
 from natpolicy.rego.type_env import kinds_of as _only  # what a declared type takes, for a message
 from natpolicy.rego.type_env import with_article as _a  # "a number", "an array"
-from natpolicy.rego.type_literals import LITERALS, literal_fits
+from natpolicy.rego.type_literals import LITERALS, Unfollowed, literal_fits
 from natpolicy.rego.type_patterns import equality_problem, pattern_types, typed_pattern, unbound_after
-from natpolicy.rego.type_refs import dynamic_key, function_read, look_up, rule_ref
+from natpolicy.rego.type_refs import dynamic_key, function_read, look_up, rule_ref, unfollowed_object
 from natpolicy.rego.type_syntax import Node, Rule, Statement
 from natpolicy.rego.type_syntax import pattern_names as _names
 
@@ -63,21 +75,32 @@ class Checker:
         self.errors: list[tuple[int, str]] = []
         self.quiet = 0  # how many `every` bodies deep the statement being typed is
         self.body: list[Statement] = []  # the top-level statements of the rule body being typed
+        self.substitute: dict[int, RegoType] = {}  # a node's type given in place of its own (`_bind_variants`)
 
     # -- rules ------------------------------------------------------------------------------------
     def rules(self, rules: Sequence[Rule]) -> Package:
         typed = Package()
         for rule in rules:
-            for value, head_value, arguments in self._branches(rule):
+            if rule.keyed_function is not None:
+                said = " ".join(self.source[rule.start:rule.keyed_function].split())
+                self.errors.append((rule.start, f"{UNFOLLOWED} the function `{said}(...)`: its ref head holds a key "
+                                                f"that is no name, and natpolicy follows neither where OPA files such "
+                                                f"a function nor its calls' arity and types; name it with names and "
+                                                f"string keys only; {UNSURE}"))
+            for value, head_value, arguments, key_types in self._branches(rule):
+                nested = nested_object(key_types, head_value) if rule.dynamic is not None else None
+                if nested is not None and rule.dynamic is not None and rule.dynamic[0] == rule.name:
+                    value = nested  # `a[k] := 1`: `a` itself is that object (`some v in a`)
                 typed.add(rule.name, value, arguments if rule.shape == "function" else None)
-                if rule.dynamic is not None:  # `o.a[k] := 1`: typed at data.p.o.a (type_refs)
-                    typed.add(dynamic_key(*rule.dynamic), head_value, None)
+                if nested is not None and rule.dynamic is not None:  # `o.a[k] := 1`: at data.p.o.a (type_refs)
+                    typed.add(dynamic_key(*rule.dynamic), nested, None)
             if "." in rule.name:  # `a.b := 1`: `a` is an object of rules, any here (as a head `a[k]` makes it)
                 typed.add(rule.name.split(".")[0], ANY, None)
         return typed
 
-    def _branches(self, rule: Rule) -> Iterator[tuple[RegoType, RegoType, tuple[RegoType, ...]]]:
-        """(the rule's value, its head's value, its arguments) of each definition."""
+    def _branches(self, rule: Rule) -> Iterator[tuple[RegoType, RegoType, tuple[RegoType, ...], list[RegoType]]]:
+        """(the rule's value, its head's value, its arguments, its ref head's keys from a variable on) of each
+        definition."""
         for head, body in rule.branches:
             scope, self.body = Scope(), body
             for name in rule.arguments:
@@ -88,18 +111,20 @@ class Checker:
             head_type = self.type_of(head, scope) if head is not None else None
             value = head_type or ANY
             arguments = tuple(self._parameter(node, inferred) for node in rule.parameters)
+            # OPA types each key by its variable's type in the body (nestedObject), a constant key as its own.
+            keys = [self._silent_type(node, scope) for node in rule.dynamic_keys]
             if rule.shape == "set":
                 # Its elements may come from other files of the package too (`deny contains msg` in each):
                 # only the kind is certain.
-                yield kind(SET), value, arguments
+                yield kind(SET), value, arguments, keys
             elif rule.shape == "object":
-                yield kind(OBJECT), value, arguments
+                yield kind(OBJECT), value, arguments, keys
             elif rule.shape in ("value", "function"):
-                yield head_type if head_type is not None else kind(BOOLEAN), value, arguments
+                yield head_type if head_type is not None else kind(BOOLEAN), value, arguments, keys
             elif rule.shape == "boolean":
-                yield kind(BOOLEAN), value, arguments
+                yield kind(BOOLEAN), value, arguments, keys
             else:
-                yield ANY, value, arguments
+                yield ANY, value, arguments, keys
 
     def _function_body(self, rule: Rule, head: Node | None, body: list[Statement], scope: Scope) -> dict[
             str, RegoType]:
@@ -129,12 +154,20 @@ class Checker:
             if not in_order:
                 moved |= names - set(rule.arguments)
             typed: dict[str, RegoType] = {}
+            chosen = self._argument_variant(statement, mentioned, unresolved, scope) if mentioned and in_order \
+                else {}
+            if chosen is None:
+                mentioned = set()  # refused: OPA types the argument by a candidate this reader cannot pick
             if mentioned and in_order:
                 for name in sorted(mentioned):
-                    uses = parameters.argument_uses(statement, name,
-                                                    lambda call: self._declared_arguments(call, scope),
-                                                    lambda node: self.type_of(node, Scope(scope)),
-                                                    unresolved | mentioned)
+                    self.substitute = chosen or {}
+                    try:
+                        uses = self._uses(statement, name, unresolved | mentioned, scope)
+                    except Unfollowed as reason:
+                        self._unfollowed(statement, str(reason))  # the same refusal as typing the statement's
+                        uses = None
+                    finally:
+                        self.substitute = {}
                     if uses == []:
                         untouched.add(name)
                     elif uses and uses[0][1] is not None:
@@ -150,6 +183,44 @@ class Checker:
                     scope.bind(name, value)
         return inferred
 
+    def _uses(self, statement: Statement, name: str, untyped: frozenset[str],
+              scope: Scope) -> list[parameters.Use] | None:
+        return parameters.argument_uses(statement, name, lambda call: self._declared_arguments(call, scope),
+                                        lambda node: self._silent_type(node, scope), untyped)
+
+    def _argument_variant(self, statement: Statement, mentioned: set[str], untyped: frozenset[str],
+                          scope: Scope) -> dict[int, RegoType] | None:
+        """Where arguments are first unified, in a pattern, with an object this reader does not follow (``{"b": x} =
+        o``, o of computed keys of several types): the candidate to type them by, when every candidate types them
+        alike (``RegoType.candidates``); None, and refused, when not. Empty elsewhere."""
+        if statement.what == "bind" and statement.text == "=":
+            sides, written = statement.parts, "="
+        elif statement.what == "check" and statement.parts[0].what == "infix" and statement.parts[0].text == "==":
+            sides, written = statement.parts[0].parts, "=="
+        else:
+            return {}
+        if not any(set(_names(side)) & mentioned for side in sides if side.what in ("array", "object", "set")):
+            return {}
+        unsure = self._uncertain_nodes(sides[0], sides[1], scope)
+        if not unsure:
+            return {}
+        node, typed = unsure[0]
+        choices = [{id(node): variant} for variant in typed.candidates or ()] if len(unsure) == 1 else []
+        found: list[list[list[parameters.Use] | None] | None] = []
+        for choice in choices:
+            self.substitute = choice
+            try:
+                found.append([self._uses(statement, name, untyped | mentioned, scope) for name in sorted(mentioned)])
+            except Unfollowed:
+                found.append(None)  # unsure in another way: refused below as not followed
+            finally:
+                self.substitute = {}
+        if choices and all(uses == found[0] for uses in found):
+            return choices[0]
+        self._error(sides[0], f"{unfollowed_object(f'{self._text(sides[0])} {written} {self._text(sides[1])}')}; "
+                              f"{UNSURE}")
+        return None
+
     def _widen(self, statement: Statement, inferred: dict[str, RegoType], scope: Scope) -> None:
         """Widen each argument typed before ``statement`` as OPA's union mode does there (``widening_uses``)."""
         for name, value in list(inferred.items()):
@@ -157,6 +228,14 @@ class Checker:
             if added is None or added:
                 inferred[name] = ANY if added is None else union_all([value, *added]) or value
                 scope.bind(name, inferred[name])
+
+    def _silent_type(self, node: Node, scope: Scope) -> RegoType:
+        """A node's type, its errors left out: the statement holding it reports them when it is typed."""
+        errors = len(self.errors)
+        try:
+            return self.type_of(node, Scope(scope))
+        finally:
+            del self.errors[errors:]
 
     def _later_uses(self, rule: Rule, name: str, first: RegoType, uses: list[parameters.Use]) -> None:
         """Refuse a use, after the first in the same statement, that needs a type the first one excludes."""
@@ -191,6 +270,24 @@ class Checker:
             self._statement(statement, scope)
 
     def _statement(self, statement: Statement, scope: Scope) -> None:
+        try:
+            self._statement_typed(statement, scope)
+        except Unfollowed as reason:
+            self._unfollowed(statement, str(reason))
+            for name in parameters.statement_names(statement):
+                if not self._resolvable(name, scope):
+                    scope.bind(name, ANY)
+
+    def _unfollowed(self, statement: Statement, reason: str) -> None:
+        """Refuse a statement whose types OPA may refuse where this reader cannot tell (``Unfollowed``)."""
+        if statement.what == "bind":
+            said = f"{self._text(statement.parts[0])} {statement.text} {self._text(statement.parts[1])}"
+        else:
+            said = self._text(statement.parts[-1]) if statement.parts else statement.what
+        self.errors.append((statement.parts[0].start if statement.parts else statement.start,
+                            f"{UNFOLLOWED} `{said}`: {reason}; {UNSURE}"))
+
+    def _statement_typed(self, statement: Statement, scope: Scope) -> None:
         if statement.what in ("opaque", "declare"):
             for name in statement.names:
                 if name not in _WORDS and name not in _ROOTS and (statement.what == "declare" or
@@ -213,10 +310,12 @@ class Checker:
             # OPA's type checker never looks into an `every` body but for its refs (and the comprehensions
             # there), so its variables, and those a `some` there binds, stay untyped.
             typed = statement.what == "some" and not self.quiet
-            element = types.element_of(collection_type) if typed else ANY
+            if typed and uncertain(collection_type):
+                collection_type = self._some_variants(statement, collection_type)
+            # OPA's compiler rewrites `some k, v in xs` into `v = xs[k]`: an object's values and keys too (selectRef).
+            element = (types.values_of(collection_type) or types.element_of(collection_type)) if typed else ANY
             if len(names) == 2:
-                key = kind(NUMBER) if collection_type.kinds == {ARRAY} else (
-                    element if collection_type.kinds == {SET} else ANY)
+                key = types.keys_of(collection_type) or ANY
                 self._pattern(names[0], key if typed else ANY, inner)
             self._pattern(names[-1], element, inner)
             every = int(statement.what == "every")
@@ -225,6 +324,16 @@ class Checker:
                 self._body(statement.body, inner)
             finally:
                 self.quiet -= every
+
+    def _some_variants(self, statement: Statement, collection: RegoType) -> RegoType:
+        """The type `some` iterates over an object this reader does not follow: the candidates', where they all give
+        its names one type; else any, and refused."""
+        found = {(types.keys_of(variant), types.values_of(variant)) for variant in collection.candidates or ()}
+        if len(found) == 1 and collection.candidates:
+            return collection.candidates[0]
+        self._error(statement.parts[-1], f"{unfollowed_object(f'some ... in {self._text(statement.parts[-1])}')}; "
+                                         f"{UNSURE}")
+        return ANY
 
     def _bind(self, op: str, target: Node, value: Node, scope: Scope, written: str = "=") -> None:
         """Type ``target op value`` (``:=`` or ``=``; ``written``: ``==`` for a statement OPA reads as ``=``)."""
@@ -235,6 +344,58 @@ class Checker:
                 if op == ":=" or not self._resolvable(name, scope):
                     scope.bind(name, ANY)
             return
+        if not (op == ":=" and target.what == "name") and not self.substitute:
+            unsure = self._uncertain_nodes(target, value, scope)
+            if unsure:
+                self._bind_variants(op, target, value, scope, written, unsure)
+                return
+        self._bind_typed(op, target, value, scope, written)
+
+    def _uncertain_nodes(self, target: Node, value: Node, scope: Scope) -> list[tuple[Node, RegoType]]:
+        """The names and refs of ``target = value`` (outside comprehensions) whose type holds an object this reader
+        does not follow (``builtin_types.uncertain``), where the statement unifies them with something."""
+        if any(side.what == "name" and not self._resolvable(side.text, scope) for side in (target, value)):
+            return []  # `x = o`: x takes o's type, checked where it is used
+        found: list[tuple[Node, RegoType]] = []
+        stack = [target, value]
+        while stack:
+            node = stack.pop()
+            if node.what in ("name", "ref"):
+                if node.what == "ref" or self._resolvable(node.text, scope):
+                    typed = self._silent_type(node, scope)
+                    if uncertain(typed):
+                        found.append((node, typed))
+            elif node.what in ("array", "set", "object"):
+                stack.extend(node.parts)
+        return found
+
+    def _bind_variants(self, op: str, target: Node, value: Node, scope: Scope, written: str,
+                       unsure: list[tuple[Node, RegoType]]) -> None:
+        """Type ``target op value`` once per candidate type of the one object in it this reader does not follow
+        (``RegoType.candidates``): the same errors and names' types each time are OPA's whichever it keeps; else
+        natpolicy cannot tell, and refuses."""
+        node, typed = unsure[0]
+        outcomes: list[tuple[tuple[tuple[int, str], ...], dict[str, RegoType]]] = []
+        for variant in typed.candidates or () if len(unsure) == 1 else ():
+            trial, before = Scope(scope), len(self.errors)
+            self.substitute = {id(node): variant}
+            try:
+                self._bind_typed(op, target, value, trial, written)
+                outcomes.append((tuple(self.errors[before:]), trial.names))
+            finally:
+                self.substitute = {}
+                del self.errors[before:]
+        if outcomes and all(outcome == outcomes[0] for outcome in outcomes):
+            self.errors.extend(outcomes[0][0])
+            scope.names.update(outcomes[0][1])
+            return
+        said = f"{self._text(target)} {written if op == '=' else op} {self._text(value)}"
+        self._error(target, f"{unfollowed_object(said)}; {UNSURE}")
+        for name in _names(target) + (_names(value) if op == "=" else []):
+            if op == ":=" or not self._resolvable(name, scope):
+                scope.bind(name, ANY)
+
+    def _bind_typed(self, op: str, target: Node, value: Node, scope: Scope, written: str) -> None:
         if op == ":=":
             if target.what != "name" and not any(self._resolvable(name, scope) for name in _names(target)) \
                     and all(self._resolvable(name, scope) for name in _names(value)):
@@ -278,6 +439,8 @@ class Checker:
 
     # -- expressions ------------------------------------------------------------------------------
     def type_of(self, node: Node, scope: Scope) -> RegoType:
+        if self.substitute and id(node) in self.substitute:  # one candidate of a type not followed (`_bind_variants`)
+            return self.substitute[id(node)]
         if node.what == "literal":
             return kind(node.text)
         if node.what == "name":
@@ -400,7 +563,17 @@ class Checker:
             return False  # a function, a builtin, or a call whose arity is refused already
         own = f"data.{self.calls.package}."
         value = self.values.get(path.removeprefix(own)) if path.startswith(own) else self.calls.foreign_value(path)
-        if value is None or len(value.kinds) != 1 or not one_type(value):
+        if value is None or len(value.kinds) != 1:
+            return False
+        if not one_type(value):
+            if not distinct_types(value):
+                # Two collection types this reader does not hold whole: OPA's Or is one type where they are equal
+                # (undefined function), its any where not (passes).
+                self._error(node, f"{UNFOLLOWED} `{self._text(node)}`: it calls {path}, a rule whose value is "
+                                  f"{_a(value)} joined from definitions of types natpolicy does not hold whole, which "
+                                  f"OPA refuses as no function where they are one type; call a function instead; "
+                                  f"{UNSURE}")
+                return True
             return False
         self._error(node, f"type error: `{self._text(node)}` calls {path}, a rule whose value is {_a(value)}, "
                           f"as a function (OPA: undefined function {path}); {_REFUSED}")
@@ -451,7 +624,8 @@ class Checker:
                 return ANY
             current, problem = look_up(current, key_type, self._constant(key), self._text(node), self._text(key))
             if problem is not None:
-                self._error(node, f"type error: {problem} (OPA: undefined ref); {_REFUSED}")
+                self._error(node, f"{problem}; {UNSURE}" if problem.startswith(UNFOLLOWED)
+                            else f"type error: {problem} (OPA: undefined ref); {_REFUSED}")
                 return ANY
         return current
 
