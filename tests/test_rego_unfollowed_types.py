@@ -60,6 +60,11 @@ def found(body: str) -> list[tuple[int, str]]:
     ('h if {\n  y > 0\n  {"a": x} = {"b": y}\n}\n', 5, "unifies two objects that never match"),
     ("h if {\n  [_] = [1, 2]\n}\n", 4, "OPA: match error, or an unsafe variable"),
     ('h if {\n  [x, "a"] = [y, "a"]\n  x > 1\n}\n', 4, "variable `x` is unsafe"),
+    # A number looked up in an object of computed keys that are never numbers (Object.Select).
+    ('h if {\n  o := {"a": 1, upper(input.k): 2}\n  o[1]\n}\n', 5, "looks up the number 1 in an object whose "
+                                                                  "keys are of type string"),
+    ('h if {\n  o := {k: 1 | some k in ["a"]}\n  o[0]\n}\n', 5, "looks up the number 0"),
+    ('h if {\n  o := {"a": 1, count(input.k): "s"}\n  o[1] + 1\n}\n', 5, "applies `+` to a string"),
     # A ref head with a variable key: an object of that variable's type, holding the value.
     ("a[k] := 1 if { k := 2 }\nh if { a.b }\n", 4, "one computed key of type number, which is never a string"),
     ("a[k] := 1 if { k := 2 }\na[k] := 1 if { k := 3 }\nh if { a.b }\n", 5, "which is never a string"),
@@ -114,6 +119,7 @@ def test_what_opa_may_refuse_is_refused_as_unsure(body: str, line: int, says: st
     'h if {\n  some v in input.o\n  upper(v)\n}\n',
     'h if {\n  o := {}\n  some v in o\n  upper(v)\n}\n',
     'f(x) if {\n  input.a[x] > 0\n}\nh := f(1)\n',
+    'h if {\n  o := {"a": 1, input.k: 2}\n  o[1] + 1\n}\n',
     # A later statement that binds one of two names only each other binds: OPA runs the pattern after it.
     'h if {\n  [x, "a"] = [y, "a"]\n  y = 1\n}\n',
     'h if {\n  [x, "a"] = [y, "a"]\n  input.a[x]\n}\n',

@@ -73,6 +73,13 @@ def look_up(current: RegoType, key_type: RegoType, constant: str | int | None, r
             return current, (f"`{ref}` looks up `{key}` in {what}{listed}one computed key of type "
                              f"{current.rest[0].describe()}, which is never a string")
         return found, None
+    if current.static is not None and current.rest is not None and isinstance(constant, int):
+        # A number key: no literal key is one, so OPA's Object.Select finds it only under a computed key of numbers.
+        if NUMBER not in current.rest[0].kinds:
+            held = keys_of(current) or current.rest[0]
+            return current, (f"`{ref}` looks up the number {constant} in an object whose keys are of type "
+                             f"{held.describe()}")
+        return current.rest[1], None
     if current.kinds <= {ARRAY, SET}:
         return element_of(current), None
     if constant is None and current.kinds == {OBJECT}:
