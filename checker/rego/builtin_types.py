@@ -16,7 +16,8 @@ from natpolicy.records import record
 
 __all__ = ["RegoType", "Signature", "ANY", "NUMBER", "STRING", "BOOLEAN", "NULL", "ARRAY", "SET", "OBJECT",
            "SCALARS", "BUILTINS", "ARITHMETIC", "accepts", "union", "kind", "element_of", "closed_object",
-           "open_object", "select_key"]
+           "open_object", "select_key", "uncertain", "keys_of", "values_of",
+           "nested_object"]
 
 NUMBER, STRING, BOOLEAN, NULL = "number", "string", "boolean", "null"
 ARRAY, SET, OBJECT = "array", "set", "object"
@@ -49,6 +50,13 @@ class RegoType:
     # literal keys' types, sorted, and the computed key's and its value's types (OPA's static and dynamic property).
     static: tuple[tuple[str, RegoType], ...] | None = None
     rest: tuple[RegoType, RegoType] | None = None
+    # An object literal of several computed keys of different (key, value) types: OPA keeps only the one last in
+    # its order of keys as its dynamic property, an order this reader does not follow, so each is a candidate, an
+    # object type of the literal string keys and that one computed key (``open_object``). A check whose verdict
+    # differs between them is refused as one natpolicy cannot tell; the type itself is any object.
+    candidates: tuple[RegoType, ...] | None = None
+    # Joined (``union``) from a type holding such candidates: what OPA makes of it is not followed at all.
+    unsure: bool = False
 
     @property
     def known(self) -> bool:
@@ -81,12 +89,28 @@ def open_object(fields: dict[str, RegoType], computed: list[tuple[RegoType, Rego
     properties, that key as its dynamic property. With more, OPA keeps the
     last in its order of keys only (``GetByValue``), an order this reader does
     not follow (it sorts the keys as rewritten by its compiler, and older
-    releases kept them as written): known only where every computed key and
-    its value have the types the others have, so any of them is the last.
+    releases kept them as written): each is a candidate (``candidates``), and
+    a check is typed once per candidate, refused as unsure where they differ.
     """
-    if not computed or None in computed or len(set(computed)) != 1:
+    if not computed or None in computed:
         return kind(OBJECT)
-    return RegoType(frozenset({OBJECT}), static=tuple(sorted(fields.items())), rest=computed[0])
+    pairs = tuple(dict.fromkeys(pair for pair in computed if pair is not None))
+    variants = tuple(RegoType(frozenset({OBJECT}), static=tuple(sorted(fields.items())), rest=pair) for pair in pairs)
+    # Several: which one OPA keeps is not followed, each is a candidate (``RegoType.candidates``).
+    return variants[0] if len(variants) == 1 else RegoType(frozenset({OBJECT}), candidates=variants)
+
+
+def nested_object(keys: list[RegoType], value: RegoType) -> RegoType:
+    """OPA's type of ref head rules at their names (``o.a[k].b := v`` at ``data.p.o.a``): an object of one
+    computed key per key from the variable on, each of that key's type, holding ``value`` (``nestedObject``)."""
+    for key in reversed(keys):
+        value = RegoType(frozenset({OBJECT}), static=(), rest=(key, value))
+    return value
+
+
+def uncertain(value: RegoType) -> bool:
+    """Does ``value`` hold an object type this reader does not follow (``candidates``, or joined from one)?"""
+    return value.candidates is not None or value.unsure
 
 
 def select_key(value: RegoType, key: str) -> RegoType | None:
@@ -96,6 +120,13 @@ def select_key(value: RegoType, key: str) -> RegoType | None:
     if key in static:
         return static[key]
     return value.rest[1] if value.rest is not None and STRING in value.rest[0].kinds else None
+
+
+def _scalar_parts(part: RegoType) -> tuple[RegoType, ...]:
+    """A type of several scalar kinds as the one-kind types OPA's ``any<...>`` holds (``Any.Merge`` flattens them)."""
+    if len(part.kinds) > 1 and part.kinds <= SCALARS and not part.joined:
+        return tuple(kind(one) for one in sorted(part.kinds))
+    return (part,)
 
 
 def union(a: RegoType, b: RegoType) -> RegoType:
@@ -110,18 +141,56 @@ def union(a: RegoType, b: RegoType) -> RegoType:
         fields = tuple(sorted(merged.items()))
     length = max(a.length, b.length) if a.length is not None and b.length is not None and kinds == {ARRAY} \
         else None
-    parts = (*(a.alternatives or (a,)), *(b.alternatives or (b,)))
-    # OPA's Or keeps each part apart (any<array<number>, string>): an array or object with another of its kind,
-    # or beside scalars, each part one kind (a type of several kinds here may be no single type of OPA's).
+    parts = tuple(single for part in (*(a.alternatives or (a,)), *(b.alternatives or (b,)))
+                  for single in _scalar_parts(part))
+    # OPA's Or keeps each part apart (any<array<number>, set[string], string>): an array or object with another of
+    # its kind, or beside sets and scalars, each part one kind (a type of several kinds here may be no single type
+    # of OPA's, but for scalars: OPA's Or of scalars is the any<...> of each, which it flattens into the others).
     alternatives = tuple(dict.fromkeys(parts)) if all(len(part.kinds) == 1 and not part.joined for part in parts) \
-        and kinds & {ARRAY, OBJECT} and (len(kinds) == 1 or kinds <= SCALARS | {ARRAY, OBJECT}) else None
+        and kinds & {ARRAY, OBJECT} and kinds != _EVERY_KIND else None
     return RegoType(kinds, of, fields, length, joined=len(kinds) == 1 and not kinds <= SCALARS,
-                    alternatives=alternatives)
+                    alternatives=alternatives if not uncertain(a) and not uncertain(b) else None,
+                    unsure=uncertain(a) or uncertain(b))
 
 
 def element_of(collection: RegoType) -> RegoType:
     """The type of one element of an array or set (``ANY`` when unknown, or for an object)."""
     return collection.of if collection.of is not None else ANY
+
+
+def keys_of(collection: RegoType) -> RegoType | None:
+    """OPA's ``types.Keys`` of a collection this reader holds whole, or None (not known here: any).
+
+    An array's keys are numbers, a set's its elements; an object literal's
+    literal keys are strings, and a computed key (one, or an object
+    comprehension's) adds its type: ``Or`` of them.
+    """
+    if collection.joined or collection.unsure or not collection.known or len(collection.kinds) != 1:
+        return None
+    if collection.kinds == {ARRAY}:
+        return kind(NUMBER)
+    if collection.kinds == {SET}:
+        return collection.of
+    if collection.fields is not None:
+        return kind(STRING)
+    if collection.rest is not None:
+        return union(kind(STRING), collection.rest[0]) if collection.static else collection.rest[0]
+    return None
+
+
+def values_of(collection: RegoType) -> RegoType | None:
+    """OPA's ``types.Values`` of an object this reader holds whole (its literal keys' values, with its computed
+    key's), or None (not known here: any). What ``some v in o`` and ``o[k]`` give (``selectRef``)."""
+    if collection.kinds != {OBJECT} or collection.joined or collection.unsure or collection.candidates is not None:
+        return None
+    parts = [field for _, field in (collection.fields or collection.static or ())]
+    parts += [collection.rest[1]] if collection.rest is not None else []
+    if not parts:
+        return None
+    found = parts[0]
+    for part in parts[1:]:
+        found = union(found, part)
+    return found
 
 
 def accepts(expected: RegoType, value: RegoType) -> bool:

@@ -9,18 +9,31 @@ from typing import Protocol
 
 from natpolicy.rego import builtin_types as types
 from natpolicy.rego import type_parameters as parameters
-from natpolicy.rego.builtin_types import ANY, ARRAY, BOOLEAN, NUMBER, OBJECT, SET, RegoType, accepts, kind, union
+from natpolicy.rego.builtin_types import (
+    ANY,
+    ARRAY,
+    BOOLEAN,
+    OBJECT,
+    SET,
+    RegoType,
+    accepts,
+    kind,
+    nested_object,
+    uncertain,
+    union,
+)
 from natpolicy.rego.function_arity import (
     arity_problem,
     call_path,
     call_target,
     imports_of,
 )
+from natpolicy.rego.type_candidates import Candidates
 from natpolicy.rego.type_env import REFUSED as _REFUSED
-from natpolicy.rego.type_env import Package, Scope, one_type, union_all
+from natpolicy.rego.type_env import UNFOLLOWED, UNSURE, Package, Scope, distinct_types, one_type, union_all
 from natpolicy.rego.type_env import kinds_of as _only  # what a declared type takes, for a message
 from natpolicy.rego.type_env import with_article as _a  # "a number", "an array"
-from natpolicy.rego.type_literals import LITERALS, literal_fits
+from natpolicy.rego.type_literals import LITERALS, Unfollowed, literal_fits
 from natpolicy.rego.type_patterns import equality_problem, pattern_types, typed_pattern, unbound_after
 from natpolicy.rego.type_refs import dynamic_key, function_read, look_up, rule_ref
 from natpolicy.rego.type_syntax import Node, Rule, Statement
@@ -53,7 +66,7 @@ class Calls(Protocol):
     def foreign_value(self, path: str) -> RegoType | None: ...
 
 
-class Checker:
+class Checker(Candidates):
     """The types of one module's rules, and the type errors OPA's checker finds there (``errors``)."""
 
     def __init__(self, source: str, package: Package, package_names: set[str], calls: Calls) -> None:
@@ -63,21 +76,32 @@ class Checker:
         self.errors: list[tuple[int, str]] = []
         self.quiet = 0  # how many `every` bodies deep the statement being typed is
         self.body: list[Statement] = []  # the top-level statements of the rule body being typed
+        self.substitute: dict[int, RegoType] = {}  # a node's type given in place of its own (`_bind_variants`)
 
     # -- rules ------------------------------------------------------------------------------------
     def rules(self, rules: Sequence[Rule]) -> Package:
         typed = Package()
         for rule in rules:
-            for value, head_value, arguments in self._branches(rule):
+            if rule.keyed_function is not None:
+                said = " ".join(self.source[rule.start:rule.keyed_function].split())
+                self.errors.append((rule.start, f"{UNFOLLOWED} the function `{said}(...)`: its ref head holds a key "
+                                                f"that is no name, and natpolicy follows neither where OPA files such "
+                                                f"a function nor its calls' arity and types; name it with names and "
+                                                f"string keys only; {UNSURE}"))
+            for value, head_value, arguments, key_types in self._branches(rule):
+                nested = nested_object(key_types, head_value) if rule.dynamic is not None else None
+                if nested is not None and rule.dynamic is not None and rule.dynamic[0] == rule.name:
+                    value = nested  # `a[k] := 1`: `a` itself is that object (`some v in a`)
                 typed.add(rule.name, value, arguments if rule.shape == "function" else None)
-                if rule.dynamic is not None:  # `o.a[k] := 1`: typed at data.p.o.a (type_refs)
-                    typed.add(dynamic_key(*rule.dynamic), head_value, None)
+                if nested is not None and rule.dynamic is not None:  # `o.a[k] := 1`: at data.p.o.a (type_refs)
+                    typed.add(dynamic_key(*rule.dynamic), nested, None)
             if "." in rule.name:  # `a.b := 1`: `a` is an object of rules, any here (as a head `a[k]` makes it)
                 typed.add(rule.name.split(".")[0], ANY, None)
         return typed
 
-    def _branches(self, rule: Rule) -> Iterator[tuple[RegoType, RegoType, tuple[RegoType, ...]]]:
-        """(the rule's value, its head's value, its arguments) of each definition."""
+    def _branches(self, rule: Rule) -> Iterator[tuple[RegoType, RegoType, tuple[RegoType, ...], list[RegoType]]]:
+        """(the rule's value, its head's value, its arguments, its ref head's keys from a variable on) of each
+        definition."""
         for head, body in rule.branches:
             scope, self.body = Scope(), body
             for name in rule.arguments:
@@ -88,18 +112,20 @@ class Checker:
             head_type = self.type_of(head, scope) if head is not None else None
             value = head_type or ANY
             arguments = tuple(self._parameter(node, inferred) for node in rule.parameters)
+            # OPA types each key by its variable's type in the body (nestedObject), a constant key as its own.
+            keys = [self._silent_type(node, scope) for node in rule.dynamic_keys]
             if rule.shape == "set":
                 # Its elements may come from other files of the package too (`deny contains msg` in each):
                 # only the kind is certain.
-                yield kind(SET), value, arguments
+                yield kind(SET), value, arguments, keys
             elif rule.shape == "object":
-                yield kind(OBJECT), value, arguments
+                yield kind(OBJECT), value, arguments, keys
             elif rule.shape in ("value", "function"):
-                yield head_type if head_type is not None else kind(BOOLEAN), value, arguments
+                yield head_type if head_type is not None else kind(BOOLEAN), value, arguments, keys
             elif rule.shape == "boolean":
-                yield kind(BOOLEAN), value, arguments
+                yield kind(BOOLEAN), value, arguments, keys
             else:
-                yield ANY, value, arguments
+                yield ANY, value, arguments, keys
 
     def _function_body(self, rule: Rule, head: Node | None, body: list[Statement], scope: Scope) -> dict[
             str, RegoType]:
@@ -129,12 +155,20 @@ class Checker:
             if not in_order:
                 moved |= names - set(rule.arguments)
             typed: dict[str, RegoType] = {}
+            chosen = self._argument_variant(statement, mentioned, unresolved, scope) if mentioned and in_order \
+                else {}
+            if chosen is None:
+                mentioned = set()  # refused: OPA types the argument by a candidate this reader cannot pick
             if mentioned and in_order:
                 for name in sorted(mentioned):
-                    uses = parameters.argument_uses(statement, name,
-                                                    lambda call: self._declared_arguments(call, scope),
-                                                    lambda node: self.type_of(node, Scope(scope)),
-                                                    unresolved | mentioned)
+                    self.substitute = chosen or {}
+                    try:
+                        uses = self._uses(statement, name, unresolved | mentioned, scope)
+                    except Unfollowed as reason:
+                        self._unfollowed(statement, str(reason))  # the same refusal as typing the statement's
+                        uses = None
+                    finally:
+                        self.substitute = {}
                     if uses == []:
                         untouched.add(name)
                     elif uses and uses[0][1] is not None:
@@ -150,6 +184,11 @@ class Checker:
                     scope.bind(name, value)
         return inferred
 
+    def _uses(self, statement: Statement, name: str, untyped: frozenset[str],
+              scope: Scope) -> list[parameters.Use] | None:
+        return parameters.argument_uses(statement, name, lambda call: self._declared_arguments(call, scope),
+                                        lambda node: self._silent_type(node, scope), untyped)
+
     def _widen(self, statement: Statement, inferred: dict[str, RegoType], scope: Scope) -> None:
         """Widen each argument typed before ``statement`` as OPA's union mode does there (``widening_uses``)."""
         for name, value in list(inferred.items()):
@@ -157,6 +196,14 @@ class Checker:
             if added is None or added:
                 inferred[name] = ANY if added is None else union_all([value, *added]) or value
                 scope.bind(name, inferred[name])
+
+    def _silent_type(self, node: Node, scope: Scope) -> RegoType:
+        """A node's type, its errors left out: the statement holding it reports them when it is typed."""
+        errors = len(self.errors)
+        try:
+            return self.type_of(node, Scope(scope))
+        finally:
+            del self.errors[errors:]
 
     def _later_uses(self, rule: Rule, name: str, first: RegoType, uses: list[parameters.Use]) -> None:
         """Refuse a use, after the first in the same statement, that needs a type the first one excludes."""
@@ -191,6 +238,15 @@ class Checker:
             self._statement(statement, scope)
 
     def _statement(self, statement: Statement, scope: Scope) -> None:
+        try:
+            self._statement_typed(statement, scope)
+        except Unfollowed as reason:
+            self._unfollowed(statement, str(reason))
+            for name in parameters.statement_names(statement):
+                if not self._resolvable(name, scope):
+                    scope.bind(name, ANY)
+
+    def _statement_typed(self, statement: Statement, scope: Scope) -> None:
         if statement.what in ("opaque", "declare"):
             for name in statement.names:
                 if name not in _WORDS and name not in _ROOTS and (statement.what == "declare" or
@@ -213,10 +269,12 @@ class Checker:
             # OPA's type checker never looks into an `every` body but for its refs (and the comprehensions
             # there), so its variables, and those a `some` there binds, stay untyped.
             typed = statement.what == "some" and not self.quiet
-            element = types.element_of(collection_type) if typed else ANY
+            if typed and uncertain(collection_type):
+                collection_type = self._some_variants(statement, collection_type)
+            # OPA's compiler rewrites `some k, v in xs` into `v = xs[k]`: an object's values and keys too (selectRef).
+            element = (types.values_of(collection_type) or types.element_of(collection_type)) if typed else ANY
             if len(names) == 2:
-                key = kind(NUMBER) if collection_type.kinds == {ARRAY} else (
-                    element if collection_type.kinds == {SET} else ANY)
+                key = types.keys_of(collection_type) or ANY
                 self._pattern(names[0], key if typed else ANY, inner)
             self._pattern(names[-1], element, inner)
             every = int(statement.what == "every")
@@ -235,6 +293,14 @@ class Checker:
                 if op == ":=" or not self._resolvable(name, scope):
                     scope.bind(name, ANY)
             return
+        if not (op == ":=" and target.what == "name") and not self.substitute:
+            unsure = self._uncertain_nodes(target, value, scope)
+            if unsure:
+                self._bind_variants(op, target, value, scope, written, unsure)
+                return
+        self._bind_typed(op, target, value, scope, written)
+
+    def _bind_typed(self, op: str, target: Node, value: Node, scope: Scope, written: str) -> None:
         if op == ":=":
             if target.what != "name" and not any(self._resolvable(name, scope) for name in _names(target)) \
                     and all(self._resolvable(name, scope) for name in _names(value)):
@@ -278,6 +344,8 @@ class Checker:
 
     # -- expressions ------------------------------------------------------------------------------
     def type_of(self, node: Node, scope: Scope) -> RegoType:
+        if self.substitute and id(node) in self.substitute:  # one candidate of a type not followed (`_bind_variants`)
+            return self.substitute[id(node)]
         if node.what == "literal":
             return kind(node.text)
         if node.what == "name":
@@ -400,7 +468,17 @@ class Checker:
             return False  # a function, a builtin, or a call whose arity is refused already
         own = f"data.{self.calls.package}."
         value = self.values.get(path.removeprefix(own)) if path.startswith(own) else self.calls.foreign_value(path)
-        if value is None or len(value.kinds) != 1 or not one_type(value):
+        if value is None or len(value.kinds) != 1:
+            return False
+        if not one_type(value):
+            if not distinct_types(value):
+                # Two collection types this reader does not hold whole: OPA's Or is one type where they are equal
+                # (undefined function), its any where not (passes).
+                self._error(node, f"{UNFOLLOWED} `{self._text(node)}`: it calls {path}, a rule whose value is "
+                                  f"{_a(value)} joined from definitions of types natpolicy does not hold whole, which "
+                                  f"OPA refuses as no function where they are one type; call a function instead; "
+                                  f"{UNSURE}")
+                return True
             return False
         self._error(node, f"type error: `{self._text(node)}` calls {path}, a rule whose value is {_a(value)}, "
                           f"as a function (OPA: undefined function {path}); {_REFUSED}")
@@ -451,7 +529,8 @@ class Checker:
                 return ANY
             current, problem = look_up(current, key_type, self._constant(key), self._text(node), self._text(key))
             if problem is not None:
-                self._error(node, f"type error: {problem} (OPA: undefined ref); {_REFUSED}")
+                self._error(node, f"{problem}; {UNSURE}" if problem.startswith(UNFOLLOWED)
+                            else f"type error: {problem} (OPA: undefined ref); {_REFUSED}")
                 return ANY
         return current
 

@@ -6,11 +6,16 @@ import json
 from natpolicy.records import field, record
 from natpolicy.rego.builtin_types import ARRAY, OBJECT, SCALARS, SET, RegoType, union
 
-__all__ = ["Package", "Scope", "REFUSED", "union_all", "with_article", "kinds_of", "keys_listed", "one_type"]
+__all__ = ["Package", "Scope", "REFUSED", "UNSURE", "UNFOLLOWED", "union_all", "with_article", "kinds_of",
+           "keys_listed", "one_type", "distinct_types"]
 
 # How every refusal of `type_check` ends: the module goes, not just the rule.
 REFUSED = ("OPA refuses the whole module at compile time (even when no query reaches the rule), "
            "so natpolicy does too")
+# How a refusal starts, and ends, where natpolicy cannot tell whether OPA's type checker refuses the module.
+UNFOLLOWED = "natpolicy cannot tell whether OPA's type checker accepts"
+UNSURE = ("OPA may refuse the whole module at compile time there (even when no query reaches the rule), so "
+          "natpolicy refuses it rather than answer otherwise")
 
 
 @record
@@ -117,6 +122,26 @@ def one_type(value: RegoType) -> bool:
     if not value.joined:
         return True
     return value.alternatives is not None and len(value.alternatives) == 1 and _whole(value.alternatives[0])
+
+
+def distinct_types(value: RegoType) -> bool:
+    """Is ``value``, joined, certainly two or more types to OPA (its ``any<...>``)? Two of its parts are: both held
+    whole and different, or arrays of static elements of two lengths, or one of static elements (a literal's: no
+    dynamic part) beside one of a dynamic element type (a comprehension's, ``[]``: OPA's ``array[T]``)."""
+    parts = value.alternatives
+    if not value.joined or parts is None:
+        return False
+    return any(_differ(a, b) for n, a in enumerate(parts) for b in parts[n + 1:])
+
+
+def _differ(a: RegoType, b: RegoType) -> bool:
+    if _whole(a) and _whole(b):
+        return a != b
+    if a.kinds == b.kinds == {ARRAY}:
+        if a.items is not None and b.items is not None:
+            return len(a.items) != len(b.items)
+        return (a.items is None) != (b.items is None)
+    return False
 
 
 def _whole(value: RegoType) -> bool:

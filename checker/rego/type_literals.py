@@ -20,7 +20,8 @@ from natpolicy.rego.builtin_types import ANY, ARRAY, OBJECT, SET, RegoType, acce
 from natpolicy.rego.type_env import with_article
 from natpolicy.rego.type_syntax import Node
 
-__all__ = ["LITERALS", "literal_fits", "element_type", "field_type", "object_mismatch", "union_pattern_types"]
+__all__ = ["LITERALS", "literal_fits", "element_type", "field_type", "object_mismatch", "union_pattern_types",
+           "Unfollowed"]
 
 LITERALS = {"array": ARRAY, "set": SET, "object": OBJECT}
 
@@ -292,6 +293,10 @@ def _literal_mismatch(literal: RegoType, other: RegoType, other_is_literal: bool
     return f"the key {json.dumps(missing[0])}, which the other object never has" if missing else None
 
 
+class Unfollowed(Exception):
+    """A type OPA's checker gives where this reader cannot tell which (the reason, for the refusal's message)."""
+
+
 def union_pattern_types(node: Node, expected: RegoType, names: frozenset[str]) -> dict[str, RegoType] | None:
     """The types OPA's ``unify1`` puts on ``names``, untyped, in the pattern ``node`` beside a value of type
     ``expected``, joined from several (``alternatives``: a rule of several definitions is OPA's ``any<...>``).
@@ -308,10 +313,24 @@ def union_pattern_types(node: Node, expected: RegoType, names: frozenset[str]) -
     """
     if expected.alternatives is None:
         return None
+    alternatives = expected.alternatives
+    written = _union_placed(node, alternatives, names, False)
+    if node.what == "object" and [key.constant for key in node.parts[::2]] != sorted(
+            str(key.constant) for key in node.parts[::2]) and _union_placed(node, alternatives, names, True) != written:
+        # OPA walks an object pattern's keys sorted in the releases whose objects iterate sorted, as written in
+        # others, and stops at a key one object lacks: the two orders type the names otherwise here.
+        raise Unfollowed("the keys of its object pattern are not written sorted, and OPA types its names key by key "
+                         "in an order of keys that differs between its releases (sorted, or as written), stopping at "
+                         "the first key one of the objects it may be lacks; write the pattern's keys sorted")
+    return written
+
+
+def _union_placed(node: Node, alternatives: tuple[RegoType, ...], names: frozenset[str],
+                  sort_keys: bool) -> dict[str, RegoType] | None:
     found: dict[str, RegoType] = {}
     matched = False
-    for alternative in expected.alternatives:
-        placed = _placed_in(node, alternative, names)
+    for alternative in alternatives:
+        placed = _placed_in(node, alternative, names, sort_keys)
         if placed is None:
             return None
         matched = matched or placed[1]
@@ -320,12 +339,11 @@ def union_pattern_types(node: Node, expected: RegoType, names: frozenset[str]) -
     return found if matched else None
 
 
-def _placed_in(node: Node, alternative: RegoType,
-               names: frozenset[str]) -> tuple[dict[str, RegoType], bool] | None:
+def _placed_in(node: Node, alternative: RegoType, names: frozenset[str],
+               sort_keys: bool) -> tuple[dict[str, RegoType], bool] | None:
     """(the types one alternative puts on ``names`` in ``node``, whether it matches), or None when unsure."""
     if alternative.joined or not alternative.known:
         return None
-    ordered = True  # an array's indexes, in order
     places: list[tuple[Node, RegoType | None]]
     if node.what == "array" and alternative.kinds == {ARRAY}:
         if alternative.items is not None and len(alternative.items) != len(node.parts):
@@ -339,16 +357,22 @@ def _placed_in(node: Node, alternative: RegoType,
             return None
         if len(keys) != len(fields):
             return {}, False
-        # unify1Object walks the pattern's keys sorted (OPA before v1's sorted objects: as written), stopping at
-        # the first it cannot unify, the names before it typed: followed where both orders are one.
-        ordered = keys == sorted(map(str, keys))
-        if set(keys) != set(fields) and not ordered:
-            return ({}, False) if len(keys) == 1 else None
+        # unify1Object walks the pattern's keys in the order its object keeps them, stopping at the first it cannot
+        # unify, the names before it typed: sorted in OPA releases whose objects iterate sorted, as written (as the
+        # compiler rewrote them) in others (``union_pattern_types`` tries both).
         places = [(value, fields.get(str(key))) for key, value in zip(keys, node.parts[1::2], strict=True)]
+        if sort_keys:
+            places = [places[keys.index(key)] for key in sorted(map(str, keys))]
     elif LITERALS.get(node.what) not in alternative.kinds:
         return {}, False  # unify1 of a literal with a type of another kind
     else:
         return None
+    return _walk(places, names)
+
+
+def _walk(places: list[tuple[Node, RegoType | None]],
+          names: frozenset[str]) -> tuple[dict[str, RegoType], bool] | None:
+    """``unify1`` of a pattern's parts with their places in one order, in union mode (``_placed_in``)."""
     found: dict[str, RegoType] = {}
     for part, place in places:
         if place is None:
@@ -358,6 +382,6 @@ def _placed_in(node: Node, alternative: RegoType,
         elif part.what != "literal":
             return None
         elif not accepts(place, kind(part.text)):
-            # An array stops at that index, its names before it typed; an object too where its order is followed.
-            return (found, False) if node.what == "array" or ordered else None
+            # An array stops at that index, its names before it typed (an object in the order walked).
+            return found, False
     return found, True

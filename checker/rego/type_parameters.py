@@ -33,16 +33,17 @@ the literal is the variable OPA moved it into, of its type), as ``+ - * / % | &`
 declare their operands, or as the other side of ``=``. The domain of
 ``some`` and ``every`` is a statement of its own to OPA, so a call there
 types it too (``some v in split(x, ",")``). OPA's ref checker walks a
-statement's refs before the statement: the bare first key of a ref into an
-array or set types it by the keys there (``xs[x]``: a number), also in a
-literal passed to a call (OPA moves the ref out of it first). A comparison
+statement's refs before the statement: a key of a ref, at any place, types it
+by the keys of what the ref reached there (``types.Keys``: ``xs[x]`` a number,
+``o.a[x]`` a string), also in a literal passed to a call (OPA moves the ref out
+of it first) or beside a literal bound to a new name (``y := [x, xs[x]]``). A comparison
 or a ref ``x.a`` (a bare domain, ``some v in x``, is one) first types it any
 in OPA too; a
 comprehension types only its own copy, so a statement that uses it only
 there types nothing. An object literal takes the type at its key (an object of any values,
 as every builtin declares, gives any). Anything else (a function this reader
-does not know, a literal holding it inside a comprehension too, a key of
-a ref into an object) leaves it any here, which no check refuses. A typed argument in a collection literal passed
+does not know, a literal holding it inside a comprehension too) leaves it
+any here, which no check refuses. A typed argument in a collection literal passed
 where an ``any<...>`` is declared widens to fit, as OPA's union mode does
 (``upper(x); count([x])``: any), so a call ``f(1)`` passes.
 """
@@ -50,7 +51,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from natpolicy.rego.builtin_types import ARITHMETIC, ARRAY, NUMBER, SET, RegoType, kind
+from natpolicy.rego.builtin_types import ARITHMETIC, RegoType, keys_of
 from natpolicy.rego.type_literals import element_type, field_type, union_pattern_types
 from natpolicy.rego.type_syntax import Node, Statement
 
@@ -194,26 +195,50 @@ def argument_uses(statement: Statement, name: str,
     for part in statement.parts:
         _calls_in_order(part, name, declared, uses, type_of)
     mentions = sum(_outside_comprehensions(part, name) for part in statement.parts)
+    if len(uses) != mentions and uses and statement.what == "bind":
+        # `y := [x, xs[x]]`: the ref checker types x first; the literal is then unified with a new name, which
+        # takes its type and checks nothing in it.
+        for new, literal in (statement.parts, statement.parts[::-1]):
+            if new.what == "name" and new.text != name and (statement.text == ":=" or new.text in untyped) \
+                    and len(uses) + _in_plain_literals(literal, name) == mentions:
+                return uses
+            if statement.text == ":=":
+                break
     return uses if len(uses) == mentions else None
 
 
-def _ref_keys(node: Node, name: str, type_of: Callable[[Node], RegoType], uses: list[Use]) -> None:
-    """Append each use of ``name`` as the first key of a ref into a name (``xs[x]``), outer refs first.
+def _in_plain_literals(node: Node, name: str) -> int:
+    """How many times ``name`` stands as an element (or object value) of the collection literals ``node`` is made
+    of, reached through collection literals only."""
+    if node.what == "name":
+        return int(node.text == name)
+    if node.what in ("array", "set"):
+        return sum(_in_plain_literals(part, name) for part in node.parts)
+    if node.what == "object":
+        return sum(_in_plain_literals(part, name) for part in node.parts[1::2])
+    return 0
 
-    OPA's ref checker types an untyped key by the collection's keys
-    (``checkRefLeaf``: ``types.Keys``), and checks a typed one against them:
-    an array's are numbers, a set's its elements. Any other collection, or
-    one of several types, gives None (its keys are not followed here).
-    Comprehensions are skipped, as the ref checker skips them.
+
+def _ref_keys(node: Node, name: str, type_of: Callable[[Node], RegoType], uses: list[Use]) -> None:
+    """Append each use of ``name`` as a key of a ref into a name (``xs[x]``, ``o.a[x]``), outer refs first.
+
+    OPA's ref checker types an untyped key by the keys of what the ref has
+    reached there (``checkRefLeaf``: ``types.Keys``), at every key, and
+    checks a typed one against them: an array's are numbers, a set's its
+    elements, an object's its literal keys' (strings) with its computed
+    key's type (``builtin_types.keys_of``). Anything else gives None (not followed here:
+    the argument stays any). Comprehensions are skipped, as the ref checker
+    skips them.
     """
     if node.what == "comprehension":
         return
-    if node.what == "ref" and len(node.parts) > 1 and node.parts[0].what == "name" \
-            and node.parts[1].what == "name" and node.parts[1].text == name:
-        base = type_of(node.parts[0])
-        keys = None if base.joined else kind(NUMBER) if base.kinds == {ARRAY} else (
-            base.of if base.kinds == {SET} else None)
-        uses.append((node.parts[1], keys, False))
+    if node.what == "ref" and len(node.parts) > 1 and node.parts[0].what == "name":
+        for n, key in enumerate(node.parts[1:], start=1):
+            if key.what == "name" and key.text == name:
+                prefix = node.parts[0] if n == 1 else Node("ref", node.start, node.parts[n - 1].stop,
+                                                             parts=node.parts[:n])
+                uses.append((key, keys_of(type_of(prefix)), False))
+                break  # a key further on is typed by then: a later use
     for part in node.parts:
         _ref_keys(part, name, type_of, uses)
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from natpolicy.rego.builtin_types import ARRAY, OBJECT, RegoType, accepts, element_of, select_key
-from natpolicy.rego.type_env import REFUSED, with_article
+from natpolicy.rego.type_env import REFUSED, UNFOLLOWED, UNSURE, with_article
 from natpolicy.rego.type_literals import object_mismatch, union_pattern_types
 from natpolicy.rego.type_parameters import statement_names
 from natpolicy.rego.type_syntax import Node, Statement
@@ -63,7 +63,11 @@ def equality_problem(target: Node, value: Node, type_of: Callable[[Node], RegoTy
         said += f" unifies two objects that never match, over {problem}"
     verdict = _verdict(target, value, frozenset(unbound), body, written) if unbound else ([], True)
     if verdict is None:
-        return None
+        # Which error is OPA's is not followed here (its order of statements, a comprehension's body, the wildcard),
+        # but it refuses either way: a name the pattern cannot bind is unsafe, and once every name is bound the
+        # two sides are typed and never match, whatever types the names have.
+        return f"type error: {said} (OPA: match error, or an unsafe variable where nothing binds a name of it); " \
+               f"{REFUSED}"
     unsafe, certain = verdict
     if not unsafe:
         rewritten = " (a statement's `==` is `=` to OPA's type checker)" if written == "==" and mismatch else ""
@@ -79,9 +83,21 @@ def _unsafe_only(target: Node, value: Node, unbound: frozenset[str], body: Seque
     """OPA's unsafe variable for an ``=`` that may match but binds a name to nothing bound: two unbound names
     unified only with each other (``[x, "a"] = [y, "a"]``), where no other statement mentions them."""
     verdict = _verdict(target, value, unbound, body, written) if written == "=" and unbound else None
-    if verdict is None or not verdict[0] or not verdict[1]:
+    if verdict is None or not verdict[0]:
         return None
     name = verdict[0][0]
+    if not verdict[1]:
+        # A later statement mentions it: OPA runs this one after that, and accepts it where that binds it.
+        index = next(n for n, statement in enumerate(body) if _holds(statement, target))
+        later = [_binds(statement, frozenset(verdict[0])) for statement in body[index + 1:]
+                 if statement_names(statement) & set(verdict[0])]
+        if any(later):
+            return None
+        if None in later:
+            return f"{UNFOLLOWED} {said}: it binds `{name}` only to names nothing binds before it, and whether " \
+                   f"a later statement binds `{name}` (OPA then runs this one after it) is not followed here; bind " \
+                   f"`{name}` before it; {UNSURE}"
+
     return f"variable `{name}` is unsafe: {said} binds it only to names nothing binds (OPA: var {name} is unsafe); " \
            f"{REFUSED}"
 
@@ -114,6 +130,39 @@ def _verdict(target: Node, value: Node, unbound: frozenset[str], body: Sequence[
     if earlier & unbound:
         return None
     return unsafe, not later & set(unsafe)
+
+
+def _binds(statement: Statement, names: frozenset[str]) -> bool | None:
+    """May OPA's safety check bind one of ``names`` in ``statement``? False where each is only read there (an
+    operand, a call's argument but its last, a ref's base, a comprehension's outer name); None when unsure."""
+    if statement.what == "some":
+        return bool(set().union(*(_all_names(part) for part in statement.parts[:-1])) & names) \
+            or _binds_in(statement.parts[-1], names)
+    if statement.what == "bind" or (statement.what == "check" and statement.parts[0].what == "infix"
+                                    and statement.parts[0].text == "=="):
+        sides = statement.parts if statement.what == "bind" else statement.parts[0].parts
+        if any(set(_plain_names(side, keys=False)) & names for side in sides):
+            return True
+        found = [_binds_in(side, names) for side in sides]
+        return True if any(found) else (None if None in found else False)
+    if statement.what == "check":
+        return _binds_in(statement.parts[0], names)
+    return None
+
+
+def _binds_in(node: Node, names: frozenset[str]) -> bool | None:
+    if node.what in ("name", "literal", "comprehension"):
+        return False  # read, or a closure, which needs its outer names bound
+    if node.what == "ref":
+        if any(set(_all_names(key)) & names for key in node.parts[1:]):
+            return True  # a key binds a name it holds
+        return _binds_in(node.parts[0], names)
+    if node.what == "call" and node.parts and node.parts[-1].what == "name" and node.parts[-1].text in names:
+        return None  # its last argument may be its output
+    if node.what in ("call", "infix", "array", "set", "object"):
+        found = [_binds_in(part, names) for part in node.parts]
+        return True if any(found) else (None if None in found else False)
+    return None
 
 
 def _holds(statement: Statement, target: Node) -> bool:

@@ -20,13 +20,16 @@ from natpolicy.rego.builtin_types import (
     RegoType,
     accepts,
     element_of,
+    keys_of,
     select_key,
+    uncertain,
+    values_of,
 )
 from natpolicy.rego.function_arity import call_path
-from natpolicy.rego.type_env import keys_listed, with_article
+from natpolicy.rego.type_env import UNFOLLOWED, keys_listed, with_article
 from natpolicy.rego.type_syntax import Node
 
-__all__ = ["dynamic_key", "look_up", "rule_ref", "function_read"]
+__all__ = ["dynamic_key", "look_up", "rule_ref", "function_read", "unfollowed_object"]
 
 
 def look_up(current: RegoType, key_type: RegoType, constant: str | int | None, ref: str,
@@ -38,6 +41,15 @@ def look_up(current: RegoType, key_type: RegoType, constant: str | int | None, r
     """
     if current.kinds <= SCALARS:
         return current, f"`{ref}` looks inside {with_article(current)}, which has no keys or elements"
+    if uncertain(current):
+        return _look_up_variants(current, key_type, constant, ref, key)
+    if current.kinds == {OBJECT} and current.alternatives is not None and current.fields is None:
+        # OPA's any<...> of objects (a rule's definitions): Select tries each, nil (undefined ref) where none has it.
+        tried = [look_up(alternative, key_type, constant, ref, key) for alternative in current.alternatives]
+        fits = [value for value, problem in tried if problem is None]
+        if not fits:
+            return tried[0]
+        return (fits[0] if all(value == fits[0] for value in fits) else ANY), None
     if not _key_fits(current, key_type):
         return current, (f"`{ref}` looks up a key of type {key_type.describe()} (`{key}`) in "
                          f"{with_article(current)}, which has none")
@@ -61,7 +73,51 @@ def look_up(current: RegoType, key_type: RegoType, constant: str | int | None, r
             return current, (f"`{ref}` looks up `{key}` in {what}{listed}one computed key of type "
                              f"{current.rest[0].describe()}, which is never a string")
         return found, None
-    return element_of(current) if current.kinds <= {ARRAY, SET} else ANY, None
+    if current.static is not None and current.rest is not None and isinstance(constant, int):
+        # A number key: no literal key is one, so OPA's Object.Select finds it only under a computed key of numbers.
+        if NUMBER not in current.rest[0].kinds:
+            held = keys_of(current) or current.rest[0]
+            return current, (f"`{ref}` looks up the number {constant} in an object whose keys are of type "
+                             f"{held.describe()}")
+        return current.rest[1], None
+    if current.kinds <= {ARRAY, SET}:
+        return element_of(current), None
+    if constant is None and current.kinds == {OBJECT}:
+        # A key that is no constant (`o[k]`): checked against the object's keys (checkRefLeaf), and its value any of
+        # the object's values (selectRef: types.Values).
+        keys = keys_of(current)
+        if keys is not None and keys.known and key_type.known and not accepts(keys, key_type):
+            return current, (f"`{ref}` looks up a key of type {key_type.describe()} (`{key}`) in an object whose keys "
+                             f"are of type {keys.describe()}")
+        return values_of(current) or ANY, None
+    return ANY, None
+
+
+def _look_up_variants(current: RegoType, key_type: RegoType, constant: str | int | None, ref: str,
+                      key: str) -> tuple[RegoType, str | None]:
+    """``look_up`` in an object of several computed keys of different types: each candidate OPA may keep
+    (``RegoType.candidates``) is tried, and a step whose verdict or type differs between them is one natpolicy cannot
+    tell (``UNFOLLOWED``). A key that is no constant reaches OPA's ``types.Values``, which differ by candidate too."""
+    outcomes: set[tuple[RegoType | None, bool]] = set()
+    for variant in current.candidates or ():
+        value, problem = look_up(variant, key_type, constant, ref, key)
+        if constant is None and problem is None:
+            value = values_of(variant) or ANY
+        outcomes.add((value if problem is None else None, problem is None))
+    if current.candidates is not None and len(outcomes) == 1:
+        value_or_none, fits = next(iter(outcomes))
+        if not fits:
+            return look_up(current.candidates[0], key_type, constant, ref, key)
+        return value_or_none or ANY, None
+    return ANY, unfollowed_object(ref)
+
+
+def unfollowed_object(said: str) -> str:
+    """The refusal of ``said`` (a ref, a pattern) where it meets an object of several computed keys of different
+    types, whose type OPA takes from the one last in its order of keys."""
+    return (f"{UNFOLLOWED} `{said}`: it reads an object literal of computed keys of several types, which OPA types "
+            "by the one last in its order of keys (the keys as its compiler rewrote them, sorted), an order natpolicy "
+            "does not follow; give the computed keys values of one type, or build the object another way")
 
 
 def _key_fits(collection: RegoType, key: RegoType) -> bool:
@@ -124,16 +180,15 @@ def dynamic_key(names: str, keys: int) -> str:
 
 def _past_dynamic_head(parts: Sequence[Node], used: int, name: str,
                        values: Mapping[str, RegoType]) -> tuple[int, RegoType] | None:
-    """(keys used, value) where ``name`` (reached at ``parts[used]``) is where ref heads with a variable key stop
-    naming (``o.a[k] := 1``) and the ref has a key for each of theirs (``o.a.b``): OPA types them there as objects
-    nested once per key, of any key, holding the rules' values (``nestedObject``), so a key past those is
-    looked up in the value (``o.a.b.c`` into a number: "undefined ref"). None where ref heads of another
-    number of keys, or rules of names below, share ``name``: their types merge in ways not followed here."""
+    """(keys used, type) where ``name`` (reached at ``parts[used]``) is where ref heads with a variable key stop
+    naming (``o.a[k] := 1``): OPA types them there as objects nested once per key, each of its key's type, holding
+    the rules' values (``nestedObject``), so the ref's keys past it are looked up in those (``o.a.b`` with ``k`` a
+    number, ``o.a.b.c`` into a number: "undefined ref"). None where ref heads of another number of keys, or rules
+    of names below, share ``name``: their types merge in ways not followed here."""
     below = [key for key in values if key.startswith(f"{name}[]") or key.startswith(f"{name}.")]
     if len(below) != 1 or not below[0].startswith(f"{name}[]"):
         return None
-    keys = below[0].count("[]")
-    return (used + keys, values[below[0]]) if len(parts) - 1 - used >= keys else None
+    return used, values[below[0]]
 
 
 def function_read(node: Node, source: str, package: str, package_rules: set[str],

@@ -151,6 +151,9 @@ class Rule:
     branches: list[tuple[Node | None, list[Statement]]] = field(default_factory=list)  # (value or key, body)
     # A ref head with a value whose first key past its names is a variable (`o.a[k] := 1`): ("o.a", 1).
     dynamic: tuple[str, int] | None = None
+    dynamic_keys: list[Node] = field(default_factory=list)  # its keys from that variable on (`k`)
+    # A function whose ref head holds a key that is no name (`a[k](x) := ...`): the end of its head, else None.
+    keyed_function: int | None = None
 
 
 class Reader:
@@ -406,6 +409,33 @@ def _commas(toks: list[Token], lo: int, hi: int, depth: int) -> list[tuple[int, 
     return out
 
 
+def _past_keys(toks: list[Token], j: int, end: int) -> int:
+    """The index past the keys (``.b``, ``[k]``) of the ref head whose name ends at ``toks[j - 1]``."""
+    while j + 1 < end and toks[j].text in (".", "["):
+        close = j + 1 if toks[j].text == "." else matching_close(toks, j)
+        if close is None:
+            return end
+        j = close + 1
+    return j
+
+
+def _head_keys(source: str, toks: list[Token], j: int, end: int) -> list[Node]:
+    """The keys of the ref head whose name ends at ``toks[j - 1]``: ``.b`` as a string, ``[k]`` as written."""
+    keys: list[Node] = []
+    while j + 1 < end and toks[j].text in (".", "["):
+        if toks[j].text == ".":
+            name = toks[j + 1]
+            keys.append(Node("literal", name.offset, name.offset + len(name.text), "string", constant=name.text))
+            j += 2
+            continue
+        close = matching_close(toks, j)
+        if close is None:
+            raise Unreadable
+        keys.append(Reader(source, toks, j + 1, close).whole())
+        j = close + 1
+    return keys
+
+
 def parse_rule(source: str, toks: list[Token], lo: int, hi: int) -> Rule:
     """The head(s) and body(ies) of the top-level statement ``toks[lo:hi]``."""
     reader = Reader(source, toks, lo, hi)
@@ -417,6 +447,11 @@ def parse_rule(source: str, toks: list[Token], lo: int, hi: int) -> Rule:
     rule = Rule(name_tok.text, name_tok.offset, "boolean")
     ground = ref_head_path(toks, reader.pos - 1, hi)
     rule.dynamic = dynamic_head_path(toks, reader.pos - 1, hi)
+    if rule.dynamic is not None:
+        rule.dynamic_keys = _head_keys(source, toks, reader.pos, hi)[-rule.dynamic[1]:]
+    after = _past_keys(toks, reader.pos, hi)
+    if ground is None and after < hi and toks[after].text == "(" and after > reader.pos:
+        rule.keyed_function = toks[after - 1].offset + 1
     if ground is not None and len(ground[0]) > 1:
         # A ref head of names (`a.b(x) := ...`, `a["b"] contains x`): a rule of its own at data.p.a.b, read as one.
         rule.name, reader.pos = ".".join(ground[0]), ground[1]

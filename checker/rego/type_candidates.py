@@ -1,0 +1,144 @@
+"""How ``type_checker`` types a statement that meets a type it does not follow: once per candidate.
+
+An object literal of several computed keys of different types is typed by OPA
+from the one last in its order of keys (``builtin_types.open_object``), an
+order this reader does not follow, so the checker tries each candidate in
+turn (``RegoType.candidates``): a statement every candidate types alike is
+typed so, any other refused with its line as one natpolicy cannot tell
+(``type_env.UNFOLLOWED``), never answered otherwise. Split from
+``type_checker``, whose ``Checker`` takes these methods from ``Candidates``.
+"""
+from __future__ import annotations
+
+from natpolicy.rego import builtin_types as types
+from natpolicy.rego import type_parameters as parameters
+from natpolicy.rego.builtin_types import ANY, RegoType, uncertain
+from natpolicy.rego.type_env import UNFOLLOWED, UNSURE, Scope
+from natpolicy.rego.type_literals import Unfollowed
+from natpolicy.rego.type_refs import unfollowed_object
+from natpolicy.rego.type_syntax import Node, Statement
+from natpolicy.rego.type_syntax import pattern_names as _names
+
+__all__ = ["Candidates"]
+
+
+class Candidates:
+    """The checker's methods for types it does not follow; ``Checker`` gives the rest of what they use."""
+
+    errors: list[tuple[int, str]]
+    substitute: dict[int, RegoType]  # a node's type given in place of its own, one candidate at a time
+
+    def _silent_type(self, node: Node, scope: Scope) -> RegoType:
+        raise NotImplementedError
+
+    def _resolvable(self, name: str, scope: Scope) -> bool:
+        raise NotImplementedError
+
+    def _bind_typed(self, op: str, target: Node, value: Node, scope: Scope, written: str) -> None:
+        raise NotImplementedError
+
+    def _uses(self, statement: Statement, name: str, untyped: frozenset[str],
+              scope: Scope) -> list[parameters.Use] | None:
+        raise NotImplementedError
+
+    def _text(self, node: Node) -> str:
+        raise NotImplementedError
+
+    def _error(self, node: Node, message: str) -> None:
+        raise NotImplementedError
+
+    def _argument_variant(self, statement: Statement, mentioned: set[str], untyped: frozenset[str],
+                          scope: Scope) -> dict[int, RegoType] | None:
+        """Where arguments are first unified, in a pattern, with an object this reader does not follow (``{"b": x} =
+        o``, o of computed keys of several types): the candidate to type them by, when every candidate types them
+        alike (``RegoType.candidates``); None, and refused, when not. Empty elsewhere."""
+        if statement.what == "bind" and statement.text == "=":
+            sides, written = statement.parts, "="
+        elif statement.what == "check" and statement.parts[0].what == "infix" and statement.parts[0].text == "==":
+            sides, written = statement.parts[0].parts, "=="
+        else:
+            return {}
+        if not any(set(_names(side)) & mentioned for side in sides if side.what in ("array", "object", "set")):
+            return {}
+        unsure = self._uncertain_nodes(sides[0], sides[1], scope)
+        if not unsure:
+            return {}
+        node, typed = unsure[0]
+        choices = [{id(node): variant} for variant in typed.candidates or ()] if len(unsure) == 1 else []
+        found: list[list[list[parameters.Use] | None] | None] = []
+        for choice in choices:
+            self.substitute = choice
+            try:
+                found.append([self._uses(statement, name, untyped | mentioned, scope) for name in sorted(mentioned)])
+            except Unfollowed:
+                found.append(None)  # unsure in another way: refused below as not followed
+            finally:
+                self.substitute = {}
+        if choices and all(uses == found[0] for uses in found):
+            return choices[0]
+        self._error(sides[0], f"{unfollowed_object(f'{self._text(sides[0])} {written} {self._text(sides[1])}')}; "
+                              f"{UNSURE}")
+        return None
+
+    def _unfollowed(self, statement: Statement, reason: str) -> None:
+        """Refuse a statement whose types OPA may refuse where this reader cannot tell (``Unfollowed``)."""
+        if statement.what == "bind":
+            said = f"{self._text(statement.parts[0])} {statement.text} {self._text(statement.parts[1])}"
+        else:
+            said = self._text(statement.parts[-1]) if statement.parts else statement.what
+        self.errors.append((statement.parts[0].start if statement.parts else statement.start,
+                            f"{UNFOLLOWED} `{said}`: {reason}; {UNSURE}"))
+
+    def _some_variants(self, statement: Statement, collection: RegoType) -> RegoType:
+        """The type `some` iterates over an object this reader does not follow: the candidates', where they all give
+        its names one type; else any, and refused."""
+        found = {(types.keys_of(variant), types.values_of(variant)) for variant in collection.candidates or ()}
+        if len(found) == 1 and collection.candidates:
+            return collection.candidates[0]
+        self._error(statement.parts[-1], f"{unfollowed_object(f'some ... in {self._text(statement.parts[-1])}')}; "
+                                         f"{UNSURE}")
+        return ANY
+
+    def _uncertain_nodes(self, target: Node, value: Node, scope: Scope) -> list[tuple[Node, RegoType]]:
+        """The names and refs of ``target = value`` (outside comprehensions) whose type holds an object this reader
+        does not follow (``builtin_types.uncertain``), where the statement unifies them with something."""
+        if any(side.what == "name" and not self._resolvable(side.text, scope) for side in (target, value)):
+            return []  # `x = o`: x takes o's type, checked where it is used
+        found: list[tuple[Node, RegoType]] = []
+        stack = [target, value]
+        while stack:
+            node = stack.pop()
+            if node.what in ("name", "ref"):
+                if node.what == "ref" or self._resolvable(node.text, scope):
+                    typed = self._silent_type(node, scope)
+                    if uncertain(typed):
+                        found.append((node, typed))
+            elif node.what in ("array", "set", "object"):
+                stack.extend(node.parts)
+        return found
+
+    def _bind_variants(self, op: str, target: Node, value: Node, scope: Scope, written: str,
+                       unsure: list[tuple[Node, RegoType]]) -> None:
+        """Type ``target op value`` once per candidate type of the one object in it this reader does not follow
+        (``RegoType.candidates``): the same errors and names' types each time are OPA's whichever it keeps; else
+        natpolicy cannot tell, and refuses."""
+        node, typed = unsure[0]
+        outcomes: list[tuple[tuple[tuple[int, str], ...], dict[str, RegoType]]] = []
+        for variant in typed.candidates or () if len(unsure) == 1 else ():
+            trial, before = Scope(scope), len(self.errors)
+            self.substitute = {id(node): variant}
+            try:
+                self._bind_typed(op, target, value, trial, written)
+                outcomes.append((tuple(self.errors[before:]), trial.names))
+            finally:
+                self.substitute = {}
+                del self.errors[before:]
+        if outcomes and all(outcome == outcomes[0] for outcome in outcomes):
+            self.errors.extend(outcomes[0][0])
+            scope.names.update(outcomes[0][1])
+            return
+        said = f"{self._text(target)} {written if op == '=' else op} {self._text(value)}"
+        self._error(target, f"{unfollowed_object(said)}; {UNSURE}")
+        for name in _names(target) + (_names(value) if op == "=" else []):
+            if op == ":=" or not self._resolvable(name, scope):
+                scope.bind(name, ANY)
