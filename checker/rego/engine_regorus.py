@@ -116,6 +116,7 @@ from natpolicy.rego.go_json_numbers import (
     opa_json_numbers,
 )
 from natpolicy.rego.import_names import data_import_refs_for_regorus
+from natpolicy.rego.input_pruning import Pruner, pruner_from_ast
 from natpolicy.rego.json_first_regorus import json_values_for_regorus
 from natpolicy.rego.json_paths_opa import opa_json_filter, opa_json_remove
 from natpolicy.rego.json_valid_opa import opa_json_is_valid
@@ -238,7 +239,8 @@ class RegorusEngine:
         """A JSON text as it is: a plan as Terraform wrote it is never built in Python, nor written again (but
         for a number from 2^53 up, written as the float64 conftest hands OPA for it: conftest_numbers). ``utf8``:
         the text's UTF-8, where the caller holds it (searched for such a number without encoding the text)."""
-        return _prepared(conftest_json_text(text, utf8))
+        written = conftest_json_text(text, utf8)
+        return _prepared(written, utf8 if written is text else None)
 
     def is_builtin(self, name: str) -> bool:
         if name not in self._builtins:
@@ -294,7 +296,9 @@ class RegorusEngine:
             raise syntax_error(str(exc), modules) from None
         orders = any(ORDER_REFUSED in _for_regorus(source, v0[name], False, refs[name], contexts[name], keyed)
                      for name, source in modules.items())
-        return _Compiled(engine, orders=orders, modules=dict(modules), v0=v0, zero_stop=zero_stop)
+        # Only what these modules can observe of each input is handed over (input_paths, input_pruning).
+        pruner = pruner_from_ast(engine.get_ast_as_json(), INPUT_DEPTH_LIMIT)
+        return _Compiled(engine, orders=orders, modules=dict(modules), v0=v0, zero_stop=zero_stop, pruner=pruner)
 
     def evaluate(self, compiled: Any, entrypoint: str, prepared_input: Any) -> Any:
         engine = compiled.engine
@@ -303,7 +307,7 @@ class RegorusEngine:
                 raise EvaluationError(compiled.zero_stop.format(where="input"), "regorus_negative_zero")
             if compiled.input is not prepared_input:
                 compiled.input = None
-                _set_input(engine, prepared_input.text)
+                _set_input(engine, prepared_input.pruned(compiled.pruner))
                 compiled.input = prepared_input
             forget_computed_texts()  # regorus computes each query afresh (measured): its arithmetic's texts only
             text = engine.eval_query_as_json("data." + ".".join(entrypoint.split("/")))
@@ -422,10 +426,10 @@ def new_engine(regorus: Any) -> Any:
     return engine
 
 
-def _prepared(text: str) -> _Prepared:
+def _prepared(text: str, utf8: bytes | None = None) -> _Prepared:
     if holds_int64_floor_text(text):  # conftest's -9223372036854776000, which regorus holds as -2^63
         raise RegorusNumberError
-    return _Prepared(text)
+    return _Prepared(text, utf8=utf8)
 
 
 def _set_input(engine: Any, text: str) -> None:
@@ -441,6 +445,20 @@ def _set_input(engine: Any, text: str) -> None:
 class _Prepared:
     text: str
     zero: bool | None = None  # holds a negative zero (holds_negative_zero), found once, where a policy may show it
+    utf8: bytes | None = None  # ``text`` as UTF-8, where the caller held it already
+
+    def pruned(self, pruner: Pruner | None) -> str:
+        """What the engine parses: only what ``pruner``'s policies observe (input_pruning), else the whole text.
+        Every check of the whole text (numbers, negative zeros, nesting) is made on ``text`` itself."""
+        if pruner is None:
+            return self.text
+        if self.utf8 is None:
+            try:
+                self.utf8 = self.text.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate: left to the engine's parser, whole
+                return self.text
+        kept = pruner.prune(self.utf8)
+        return self.text if kept is None else kept.decode("utf-8")
 
     def negative_zero(self) -> bool:
         if self.zero is None:
@@ -458,6 +476,7 @@ class _Compiled:
     modules: Mapping[str, str] | None = None
     v0: Mapping[str, bool] | None = None  # each module read as Rego v0 (its appended functions without `if`)
     zero_stop: str | None = None  # the stop at the first call showing a negative zero otherwise (its {where} unfilled)
+    pruner: Pruner | None = None  # cuts each input down to what the modules observe (None: every input whole)
 
 
 def _at_minus_site(message: str, modules: Mapping[str, str] | None, v0: Mapping[str, bool] | None) -> str:
