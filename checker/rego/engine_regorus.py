@@ -297,7 +297,10 @@ class RegorusEngine:
         orders = any(ORDER_REFUSED in _for_regorus(source, v0[name], False, refs[name], contexts[name], keyed)
                      for name, source in modules.items())
         # Only what these modules can observe of each input is handed over (input_paths, input_pruning).
-        pruner = pruner_from_ast(engine.get_ast_as_json(), INPUT_DEPTH_LIMIT)
+        try:
+            pruner = pruner_from_ast(engine.get_ast_as_json(), INPUT_DEPTH_LIMIT)
+        except RuntimeError:  # no AST to read: every input whole, as before
+            pruner = None
         return _Compiled(engine, orders=orders, modules=dict(modules), v0=v0, zero_stop=zero_stop, pruner=pruner)
 
     def evaluate(self, compiled: Any, entrypoint: str, prepared_input: Any) -> Any:

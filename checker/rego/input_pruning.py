@@ -127,5 +127,5 @@ def pruner_from_ast(ast_json: str, depth_limit: int) -> Pruner | None:
 
     try:
         return pruner_for(observed_paths(read_ast(ast_json)), depth_limit)
-    except Unprunable:
+    except (Unprunable, ValueError, RecursionError):  # not read, or not JSON, or nested past Python's stack
         return None
