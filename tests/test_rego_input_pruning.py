@@ -17,6 +17,7 @@ from natpolicy.rego.engine import UNDEFINED, EvaluationError
 from natpolicy.rego.engines import create_engine, installed_engines
 from natpolicy.rego.input_paths import Unprunable, observed_paths, read_ast
 from natpolicy.rego.input_pruning import nested_deeper, pruner_for
+from natpolicy.rego.plan_bytes import read_plan
 
 pytestmark = pytest.mark.skipif("regorus" not in installed_engines(), reason="regorus is not installed here")
 
@@ -371,7 +372,7 @@ def test_corpus_plans_answer_alike_pruned_or_whole() -> None:
         done.pruner = None
     pruned = 0
     for plan in plans:
-        text = plan.read_bytes().decode("utf-8", "replace")
+        text = read_plan(plan.read_bytes(), plan.name).text  # a UTF-16 plan decoded as natpolicy decodes it
         for (engine, done), (_, whole) in zip(engines, wholes, strict=True):
             assert done.pruner is not None
             results = []
@@ -386,3 +387,21 @@ def test_corpus_plans_answer_alike_pruned_or_whole() -> None:
             kept = done.pruner.prune(text.encode("utf-8"))
             pruned += kept is not None and len(kept) < len(text.encode("utf-8"))
     assert pruned >= len(plans), pruned
+
+
+def test_the_fixture_policy_answers_alike_pruned_or_whole() -> None:
+    """fixtures/rego/policy (conftest's own form: package main, deny and warn) on its plan and the corpus plans."""
+    from conftest import CORPUS
+
+    policy = {path.name: path.read_text(encoding="utf-8")
+              for path in sorted((ROOT / "fixtures" / "rego" / "policy").glob("*.rego"))}
+    plans = [ROOT / "fixtures" / "rego" / "plan.json"] + (sorted(CORPUS.rglob("*.json"))[:40] if CORPUS.is_dir() else [])
+    engine = create_engine("regorus")
+    entrypoints = ["main/deny", "main/warn"]
+    pruned, whole = (engine.compile(policy, None, entrypoints) for _ in range(2))
+    whole.pruner = None
+    for plan in plans:
+        text = read_plan(plan.read_bytes(), plan.name).text
+        for entry in entrypoints:
+            got = [engine.evaluate(done, entry, engine.prepare_input_json(text)) for done in (pruned, whole)]
+            assert got[0] == got[1], (plan.name, entry)

@@ -126,6 +126,10 @@ def pruner_from_ast(ast_json: str, depth_limit: int) -> Pruner | None:
     from natpolicy.rego.input_paths import Unprunable, observed_paths, read_ast
 
     try:
+        import msgspec  # noqa: F401 - the reading and the cutting both need it
+    except ImportError:  # no msgspec wheel for this platform: the whole input, as before
+        return None
+    try:
         return pruner_for(observed_paths(read_ast(ast_json)), depth_limit)
     except (Unprunable, ValueError, RecursionError):  # not read, or not JSON, or nested past Python's stack
         return None
