@@ -89,6 +89,21 @@ def test_a_rule_whose_value_is_an_input_subtree_keeps_it_whole() -> None:
     assert tree("rcs := input.resource_changes\nx if { rcs[_].type }\n") == {"resource_changes": "WHOLE"}
 
 
+def test_a_call_reaches_a_function_as_regorus_resolves_it() -> None:
+    """A bare name is the caller's package's function (shadowing a builtin there), or else the builtin: another
+    package's `upper` must not stand for the builtin, which observes its argument whole."""
+    engine = create_engine("regorus")
+    modules = {"a.rego": "package a\n\nimport rego.v1\n\nupper(r) := r.name\n\ng(r) := r.name\n",
+               "p.rego": "package p\n\nimport rego.v1\n\nimport data.a as lib\n\n"
+                         "x := [upper(input.whole), data.a.g(input.b), lib.g(input.c), a.g(input.d)]\n",
+               "q.rego": "package q\n\nimport rego.v1\n\nupper(r) := r.id\n\ny := upper(input.e)\n"}
+    done = engine.compile(modules, None, ["p/x", "q/y"])
+    assert observed_paths(read_ast(done.engine.get_ast_as_json())).describe() == {
+        "whole": "WHOLE", "b": {"name": "WHOLE"}, "c": {"name": "WHOLE"}, "d": "WHOLE", "e": {"id": "WHOLE"}}
+    text = '{"whole": {"name": "n", "id": 1}, "b": {"name": "b"}, "c": {"name": "c"}, "e": {"id": 2, "x": 3}}'
+    assert engine.evaluate(done, "q/y", engine.prepare_input_json(text)) == 2
+
+
 # -- the cutting ------------------------------------------------------------------------------------------------
 def cut(body: str, text: str) -> Any:
     _, done = compiled(HEAD + body)

@@ -119,7 +119,8 @@ def observed_paths(modules: list[dict[str, Any]]) -> PathNode:
 @dataclass
 class _Rule:
     module: int
-    name: str  # the last name of the head's ref (a function's name)
+    name: str  # the last name of the head's ref
+    key: tuple[str, ...]  # the package's path and the head's names: what a call names (``data.<key>``)
     node: dict[str, Any]  # the "Spec" or "Default" entry
     params: list[Any] | None  # a function's head arguments
     env: dict[str, set[Path]] = field(default_factory=dict)
@@ -130,21 +131,30 @@ class _Reading:
     def __init__(self, modules: list[dict[str, Any]]) -> None:
         self.sources: list[bytes] = []
         self.aliases: list[dict[str, set[Path]]] = []
+        self.data_aliases: list[dict[str, tuple[str, ...]]] = []
+        self.packages: list[tuple[str, ...]] = []
         self.rules: list[_Rule] = []
         self.rule_names: set[str] = set()
         for index, module in enumerate(modules):
             self.sources.append(module["source"]["contents"].encode("utf-8"))
             ast = module["ast"]
+            package = _ref_chain(ast["package"]["refr"])
+            if package is None or STAR in package:
+                raise Unprunable("a package this reading does not follow")
+            self.packages.append(tuple(str(name) for name in package))
+            self.data_aliases.append({})
             self.aliases.append(self._imports(index, ast["imports"]))
             for entry in ast["rules"]:
                 self.rules.append(self._rule(index, entry))
-        self.functions: dict[str, list[_Rule]] = {}
+        # Functions by what a call names: regorus resolves a bare name in the caller's own package (where it
+        # shadows a builtin of that name, measured), else `data.<package>.<name>` or an imported package's alias.
+        self.functions: dict[tuple[str, ...], list[_Rule]] = {}
         for rule in self.rules:
             self.rule_names.add(rule.name)
             if rule.params is not None:
-                self.functions.setdefault(rule.name, []).append(rule)
+                self.functions.setdefault(rule.key, []).append(rule)
         # Each function's parameters: every path a call hands them (by position).
-        self.params: dict[str, list[set[Path]]] = {}
+        self.params: dict[tuple[str, ...], list[set[Path]]] = {}
         self.passing = {name: self._passes_through(rules) for name, rules in self.functions.items()}
         self.tree = PathNode()
         self.changed = False
@@ -173,6 +183,11 @@ class _Reading:
             chain = _ref_chain(item["refr"])
             if chain is None:
                 raise Unprunable("an import this reading does not follow")
+            if chain[0] == "data" and STAR not in chain and len(chain) > 1:
+                alias = item.get("as")
+                name = self._span_text(module, alias) if alias else chain[-1]
+                self.data_aliases[module][str(name)] = tuple(str(step) for step in chain[1:])
+                continue
             if chain[0] != "input":
                 continue
             if len(chain) == 1 or STAR in chain:
@@ -186,12 +201,12 @@ class _Reading:
         if "Default" in entry:
             node = entry["Default"]
             chain = _head_names(node["refr"])
-            return _Rule(module, chain[-1], entry, None)
+            return _Rule(module, chain[-1], (*self.packages[module], *chain), entry, None)
         spec = entry["Spec"]
         (kind, head), = spec["head"].items()
         chain = _head_names(head["refr"])
         params = head["args"] if kind == "Func" else None
-        return _Rule(module, chain[-1], entry, params)
+        return _Rule(module, chain[-1], (*self.packages[module], *chain), entry, params)
 
     def _passes_through(self, rules: list[_Rule]) -> int | None:
         """The parameter every definition of a function answers as it is, if there is one."""
@@ -228,17 +243,17 @@ class _Reading:
                 self._consume(head["key"])
         elif kind == "Func":
             self._bind_params(rule, head["args"])
-            if head["assign"] is not None and self.passing.get(rule.name) is None:
+            if head["assign"] is not None and self.passing.get(rule.key) is None:
                 self._consume(head["assign"]["value"])
         elif head["assign"] is not None:
             self._consume(head["assign"]["value"])
         for body in spec["bodies"]:
-            if body.get("assign") is not None and (kind != "Func" or self.passing.get(rule.name) is None):
+            if body.get("assign") is not None and (kind != "Func" or self.passing.get(rule.key) is None):
                 self._consume(body["assign"]["value"])
             self._query(body["query"])
 
     def _bind_params(self, rule: _Rule, args: list[Any]) -> None:
-        given = self.params.get(rule.name, [])
+        given = self.params.get(rule.key, [])
         for position, arg in enumerate(args):
             name = _var(arg)
             paths = given[position] if position < len(given) else set()
@@ -386,22 +401,23 @@ class _Reading:
         chain = _ref_chain(node["fcn"])
         if chain is None or chain[0] == "input" or STAR in chain:
             raise Unprunable("a call this reading does not follow")
-        name = str(chain[-1])
         params = node["params"]
-        if len(chain) == 1 and name in _KIND_TESTS and len(params) == 1:
-            self._touch(self._paths(params[0]))
-            return set()
-        functions = self.functions.get(name)
-        if functions is None or len(chain) > 1 and chain[0] != "data":
+        key = self._function_key([str(step) for step in chain])
+        functions = self.functions.get(key) if key is not None else None
+        if functions is None:  # a builtin (or a function this reading does not resolve): its arguments observed
+            if len(chain) == 1 and chain[0] in _KIND_TESTS and len(params) == 1:
+                self._touch(self._paths(params[0]))
+                return set()
             for param in params:
                 self._consume(param)
             return set()
+        assert key is not None
         arity = len(functions[0].node["Spec"]["head"]["Func"]["args"])
         if any(len(f.node["Spec"]["head"]["Func"]["args"]) != arity for f in functions) or len(params) != arity:
             for param in params:  # an output argument, or definitions that differ: observed whole
                 self._consume(param)
             return set()
-        given = self.params.setdefault(name, [set() for _ in range(arity)])
+        given = self.params.setdefault(key, [set() for _ in range(arity)])
         passed: list[set[Path]] = []
         for position, param in enumerate(params):
             paths = self._paths(param)
@@ -410,8 +426,18 @@ class _Reading:
                 given[position] |= paths
                 self._check_size(given[position])
                 self.changed = True
-        through = self.passing.get(name)
+        through = self.passing.get(key)
         return set(passed[through]) if through is not None else set()
+
+    def _function_key(self, chain: list[str]) -> tuple[str, ...] | None:
+        """The user function a call names, as regorus resolves it; ``None`` for a builtin or anything else."""
+        module = self.rule.module
+        if len(chain) == 1:
+            return (*self.packages[module], chain[0])
+        if chain[0] == "data":
+            return tuple(chain[1:])
+        alias = self.data_aliases[module].get(chain[0])
+        return None if alias is None else (*alias, *chain[1:])
 
     def _step(self, paths: set[Path], step: str | None) -> set[Path]:
         out = {p + (step,) for p in paths}
