@@ -27,7 +27,7 @@ from typing import Any
 
 from natpolicy.rego.input_paths import PathNode
 
-__all__ = ["Pruner", "nested_deeper", "pruner_for", "pruner_from_ast"]
+__all__ = ["Pruner", "engine_pruner", "nested_deeper", "pruner_for", "pruner_from_ast"]
 
 # The JSON escape of half a UTF-16 surrogate pair: a key holding one is left to the engine's own parser.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -118,6 +118,15 @@ def nested_deeper(utf8: bytes, limit: int) -> bool:
             return True  # not balanced: not JSON the engine reads; its parser says so on the whole text
         nesting = shorter
     return bool(nesting)
+
+
+def engine_pruner(engine: Any, depth_limit: int) -> Pruner | None:
+    """The :class:`Pruner` for the modules a regorus ``Engine`` holds, or ``None`` (every input whole)."""
+    try:
+        ast_json = engine.get_ast_as_json()
+    except RuntimeError:  # no AST to read: every input whole, as before
+        return None
+    return pruner_from_ast(ast_json, depth_limit)
 
 
 def pruner_from_ast(ast_json: str, depth_limit: int) -> Pruner | None:
