@@ -98,12 +98,7 @@ from natpolicy.rego.arith_opa import (
 from natpolicy.rego.arith_regorus import ARITH_EXTENSIONS, arith_site_line, arithmetic_for_regorus
 from natpolicy.rego.case_opa import opa_lower, opa_upper
 from natpolicy.rego.cidr_opa import opa_cidr_contains
-from natpolicy.rego.conftest_numbers import (
-    RegorusNumberError,
-    conftest_document,
-    conftest_json_text,
-    holds_int64_floor_text,
-)
+from natpolicy.rego.conftest_numbers import conftest_document, conftest_json_text
 from natpolicy.rego.duration_opa import opa_parse_duration_ns
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError
 from natpolicy.rego.go_json_numbers import (
@@ -116,6 +111,7 @@ from natpolicy.rego.go_json_numbers import (
     opa_json_numbers,
 )
 from natpolicy.rego.import_names import data_import_refs_for_regorus
+from natpolicy.rego.input_pruning import Pruner, engine_pruner
 from natpolicy.rego.json_first_regorus import json_values_for_regorus
 from natpolicy.rego.json_paths_opa import opa_json_filter, opa_json_remove
 from natpolicy.rego.json_valid_opa import opa_json_is_valid
@@ -140,6 +136,7 @@ from natpolicy.rego.regorus_else import bind_else_values
 from natpolicy.rego.regorus_errors import one_line, report_prints, syntax_error
 from natpolicy.rego.regorus_heads import bind_heads, head_site
 from natpolicy.rego.regorus_helpers import without_repeated_helpers
+from natpolicy.rego.regorus_input import prepared_input, set_input
 from natpolicy.rego.regorus_iteration import iterables_for_regorus
 from natpolicy.rego.regorus_negation import negations_for_regorus
 from natpolicy.rego.regorus_negative_zero import ANSWER_NEGATIVE_ZERO, answer_holds_negative_zero, negative_zero_stop
@@ -232,13 +229,14 @@ class RegorusEngine:
         # JSON text once per plan: set_input_json parses it in Rust, faster
         # than converting nested Python values call by call (measured).
         # Numbers from 2^53 up as conftest hands them to OPA, float64s (conftest_numbers).
-        return _prepared(json.dumps(conftest_document(document), ensure_ascii=False))
+        return prepared_input(json.dumps(conftest_document(document), ensure_ascii=False))
 
     def prepare_input_json(self, text: str, utf8: bytes | None = None) -> Any:
         """A JSON text as it is: a plan as Terraform wrote it is never built in Python, nor written again (but
         for a number from 2^53 up, written as the float64 conftest hands OPA for it: conftest_numbers). ``utf8``:
         the text's UTF-8, where the caller holds it (searched for such a number without encoding the text)."""
-        return _prepared(conftest_json_text(text, utf8))
+        written = conftest_json_text(text, utf8)
+        return prepared_input(written, utf8 if written is text else None)
 
     def is_builtin(self, name: str) -> bool:
         if name not in self._builtins:
@@ -294,7 +292,9 @@ class RegorusEngine:
             raise syntax_error(str(exc), modules) from None
         orders = any(ORDER_REFUSED in _for_regorus(source, v0[name], False, refs[name], contexts[name], keyed)
                      for name, source in modules.items())
-        return _Compiled(engine, orders=orders, modules=dict(modules), v0=v0, zero_stop=zero_stop)
+        # Each input is cut down to what these modules can observe (input_paths, input_pruning).
+        return _Compiled(engine, orders=orders, modules=dict(modules), v0=v0, zero_stop=zero_stop,
+                         pruner=engine_pruner(engine, INPUT_DEPTH_LIMIT))
 
     def evaluate(self, compiled: Any, entrypoint: str, prepared_input: Any) -> Any:
         engine = compiled.engine
@@ -303,7 +303,7 @@ class RegorusEngine:
                 raise EvaluationError(compiled.zero_stop.format(where="input"), "regorus_negative_zero")
             if compiled.input is not prepared_input:
                 compiled.input = None
-                _set_input(engine, prepared_input.text)
+                set_input(engine, prepared_input.pruned(compiled.pruner))
                 compiled.input = prepared_input
             forget_computed_texts()  # regorus computes each query afresh (measured): its arithmetic's texts only
             text = engine.eval_query_as_json("data." + ".".join(entrypoint.split("/")))
@@ -422,32 +422,6 @@ def new_engine(regorus: Any) -> Any:
     return engine
 
 
-def _prepared(text: str) -> _Prepared:
-    if holds_int64_floor_text(text):  # conftest's -9223372036854776000, which regorus holds as -2^63
-        raise RegorusNumberError
-    return _Prepared(text)
-
-
-def _set_input(engine: Any, text: str) -> None:
-    try:
-        engine.set_input_json(text)
-    except RuntimeError as exc:
-        # serde_json's nesting limit (INPUT_DEPTH_LIMIT) guards regorus' stack; say so in natpolicy's words.
-        message = one_line(str(exc))
-        raise EvaluationError(message, "input_too_deep" if "recursion limit" in message else "input") from None
-
-
-@record
-class _Prepared:
-    text: str
-    zero: bool | None = None  # holds a negative zero (holds_negative_zero), found once, where a policy may show it
-
-    def negative_zero(self) -> bool:
-        if self.zero is None:
-            self.zero = holds_negative_zero(self.text)
-        return self.zero
-
-
 @record
 class _Compiled:
     """An engine with its policies, and the input last handed to it (held, so its id is not reused)."""
@@ -458,6 +432,7 @@ class _Compiled:
     modules: Mapping[str, str] | None = None
     v0: Mapping[str, bool] | None = None  # each module read as Rego v0 (its appended functions without `if`)
     zero_stop: str | None = None  # the stop at the first call showing a negative zero otherwise (its {where} unfilled)
+    pruner: Pruner | None = None  # cuts each input down to what the modules observe (None: every input whole)
 
 
 def _at_minus_site(message: str, modules: Mapping[str, str] | None, v0: Mapping[str, bool] | None) -> str:

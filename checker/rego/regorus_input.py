@@ -1,0 +1,58 @@
+"""An input as regorus is handed it: its JSON text, checked whole, then cut down to what the policies observe.
+
+Every check of the whole text is made on the text itself, before and apart from any cutting (``input_pruning``):
+a number regorus cannot hold as conftest hands it (``conftest_numbers``), a negative zero a call may show
+(``regorus_negative_zero``), and regorus' own parser's nesting limit, which ``input_pruning`` never cuts past.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from natpolicy.records import record
+from natpolicy.rego.conftest_numbers import RegorusNumberError, holds_int64_floor_text
+from natpolicy.rego.engine import EvaluationError
+from natpolicy.rego.go_json_numbers import holds_negative_zero
+from natpolicy.rego.input_pruning import Pruner
+from natpolicy.rego.regorus_errors import one_line
+
+__all__ = ["PreparedInput", "prepared_input", "set_input"]
+
+
+def prepared_input(text: str, utf8: bytes | None = None) -> PreparedInput:
+    """``text`` (numbers as conftest hands them), ``utf8`` its UTF-8 where the caller holds it already."""
+    if holds_int64_floor_text(text):  # conftest's -9223372036854776000, which regorus holds as -2^63
+        raise RegorusNumberError
+    return PreparedInput(text, utf8=utf8)
+
+
+def set_input(engine: Any, text: str) -> None:
+    try:
+        engine.set_input_json(text)
+    except RuntimeError as exc:
+        # serde_json's nesting limit (INPUT_DEPTH_LIMIT) guards regorus' stack; say so in natpolicy's words.
+        message = one_line(str(exc))
+        raise EvaluationError(message, "input_too_deep" if "recursion limit" in message else "input") from None
+
+
+@record
+class PreparedInput:
+    text: str
+    zero: bool | None = None  # holds a negative zero (holds_negative_zero), found once, where a policy may show it
+    utf8: bytes | None = None  # ``text`` as UTF-8, where the caller held it already
+
+    def pruned(self, pruner: Pruner | None) -> str:
+        """What the engine parses: only what ``pruner``'s policies observe (input_pruning), else the whole text."""
+        if pruner is None:
+            return self.text
+        if self.utf8 is None:
+            try:
+                self.utf8 = self.text.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate: left to the engine's parser, whole
+                return self.text
+        kept = pruner.prune(self.utf8)
+        return self.text if kept is None else kept.decode("utf-8")
+
+    def negative_zero(self) -> bool:
+        if self.zero is None:
+            self.zero = holds_negative_zero(self.text)
+        return self.zero
