@@ -25,6 +25,14 @@ ROOT = Path(__file__).resolve().parent.parent
 HEAD = "package p\n\nimport rego.v1\n\n"
 
 
+@pytest.fixture(autouse=True)
+def prune_every_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The differentials below use small documents, which a run hands over whole (PRUNE_FROM_CHARS): cut them."""
+    from natpolicy.rego import regorus_input
+
+    monkeypatch.setattr(regorus_input, "PRUNE_FROM_CHARS", 0)
+
+
 def compiled(source: str, rule: str = "x") -> tuple[Any, Any]:
     engine = create_engine("regorus")
     return engine, engine.compile({"p.rego": source}, None, [f"p/{rule}"])
@@ -235,7 +243,7 @@ def answers(body: str, text: str, rule: str = "x", prune: bool = True) -> tuple[
 
 def test_the_probe_suite_answers_alike_pruned_or_whole(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every probe reading ``input``, its outcome (answer, refusal, error text) with and without pruning."""
-    from natpolicy.rego import engine_regorus, input_pruning
+    from natpolicy.rego import input_pruning
     from test_rego_conformance import PROBES, outcome
 
     pruned_some: list[str] = []
@@ -253,7 +261,7 @@ def test_the_probe_suite_answers_alike_pruned_or_whole(monkeypatch: pytest.Monke
     pruned = [outcome(engine, probe) for probe in probes]
     assert len(pruned_some) >= 40, len(pruned_some)  # the differential below must be about something
     with monkeypatch.context() as whole:
-        whole.setattr(engine_regorus, "engine_pruner", lambda *args: None)
+        whole.setattr(input_pruning, "engine_pruner", lambda *args: None)
         for probe, answer in zip(probes, pruned, strict=True):
             assert outcome(engine, probe) == answer, probe["name"]
 
@@ -420,3 +428,27 @@ def test_the_fixture_policy_answers_alike_pruned_or_whole() -> None:
         for entry in entrypoints:
             got = [engine.evaluate(done, entry, engine.prepare_input_json(text)) for done in (pruned, whole)]
             assert got[0] == got[1], (plan.name, entry)
+
+
+def test_a_small_input_goes_whole_and_its_policies_are_never_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Below PRUNE_FROM_CHARS the text is handed over as it is, without reading the AST (nor importing msgspec)."""
+    from natpolicy.rego import input_pruning, regorus_input
+
+    monkeypatch.setattr(regorus_input, "PRUNE_FROM_CHARS", 1000)
+    built: list[int] = []
+    real = input_pruning.engine_pruner
+
+    def counting(*args: Any) -> Any:
+        built.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(input_pruning, "engine_pruner", counting)
+    engine, done = compiled(HEAD + "x := input.a.b\n")
+    small = json.dumps({"a": {"b": 1, "c": "x" * 100}})
+    assert done.pruner is not None
+    assert engine.prepare_input_json(small).pruned(done.pruner) == small
+    assert built == []
+    large = json.dumps({"a": {"b": 1, "c": "x" * 1000}})
+    assert json.loads(engine.prepare_input_json(large).pruned(done.pruner)) == {"a": {"b": 1}}
+    assert json.loads(engine.prepare_input_json(large).pruned(done.pruner)) == {"a": {"b": 1}}
+    assert built == [1]  # read once per compiled set of modules

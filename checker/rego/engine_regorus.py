@@ -111,7 +111,7 @@ from natpolicy.rego.go_json_numbers import (
     opa_json_numbers,
 )
 from natpolicy.rego.import_names import data_import_refs_for_regorus
-from natpolicy.rego.input_pruning import Pruner, engine_pruner
+from natpolicy.rego.input_pruning import PrunerOnDemand
 from natpolicy.rego.json_first_regorus import json_values_for_regorus
 from natpolicy.rego.json_paths_opa import opa_json_filter, opa_json_remove
 from natpolicy.rego.json_valid_opa import opa_json_is_valid
@@ -294,7 +294,7 @@ class RegorusEngine:
                      for name, source in modules.items())
         # Each input is cut down to what these modules can observe (input_paths, input_pruning).
         return _Compiled(engine, orders=orders, modules=dict(modules), v0=v0, zero_stop=zero_stop,
-                         pruner=engine_pruner(engine, INPUT_DEPTH_LIMIT))
+                         pruner=PrunerOnDemand(engine, INPUT_DEPTH_LIMIT))
 
     def evaluate(self, compiled: Any, entrypoint: str, prepared_input: Any) -> Any:
         engine = compiled.engine
@@ -432,7 +432,7 @@ class _Compiled:
     modules: Mapping[str, str] | None = None
     v0: Mapping[str, bool] | None = None  # each module read as Rego v0 (its appended functions without `if`)
     zero_stop: str | None = None  # the stop at the first call showing a negative zero otherwise (its {where} unfilled)
-    pruner: Pruner | None = None  # cuts each input down to what the modules observe (None: every input whole)
+    pruner: PrunerOnDemand | None = None  # cuts each large input down to what the modules observe (None: whole)
 
 
 def _at_minus_site(message: str, modules: Mapping[str, str] | None, v0: Mapping[str, bool] | None) -> str:

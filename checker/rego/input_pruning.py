@@ -27,7 +27,8 @@ from typing import Any
 from natpolicy.records import record
 from natpolicy.rego.input_paths import PathNode
 
-__all__ = ["Pruner", "engine_pruner", "nested_deeper", "pruner_for", "pruner_from_ast"]
+__all__ = ["PRUNE_FROM_CHARS", "Pruner", "PrunerOnDemand", "engine_pruner", "nested_deeper", "pruner_for",
+           "pruner_from_ast"]
 
 # The JSON escape of half a UTF-16 surrogate pair: a key holding one is left to the engine's own parser.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -35,6 +36,10 @@ _ESCAPE = re.compile(rb"\\.", re.DOTALL)
 # Every byte but a bracket or a quote, deleted to measure nesting (nested_deeper).
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
 _BRACKETS = bytes.maketrans(b"[]{}", b"()()")
+# Below this many characters an input goes to the engine whole: regorus parses 1 MB in about 10 ms, about what
+# the child pays to import msgspec, read the AST and cut the text, so a small plan (every pre-commit hook run)
+# would only lose by it.
+PRUNE_FROM_CHARS = 1 << 20
 
 
 @record(frozen=True)
@@ -118,6 +123,28 @@ def nested_deeper(utf8: bytes, limit: int) -> bool:
             return True  # not balanced: not JSON the engine reads; its parser says so on the whole text
         nesting = shorter
     return bool(nesting)
+
+
+class PrunerOnDemand:
+    """The :class:`Pruner` of the modules an engine holds, built when an input first is large enough to gain."""
+
+    __slots__ = ("_engine", "_depth_limit", "_pruner")
+
+    def __init__(self, engine: Any, depth_limit: int) -> None:
+        self._engine: Any = engine  # dropped once read: the compiled engine holds it anyway
+        self._depth_limit = depth_limit
+        self._pruner: Pruner | None = None
+
+    def pruner(self) -> Pruner | None:
+        if self._engine is not None:
+            self._pruner = engine_pruner(self._engine, self._depth_limit)
+            self._engine = None
+        return self._pruner
+
+    def prune(self, utf8: bytes) -> bytes | None:
+        """:meth:`Pruner.prune` of the modules' pruner; ``None`` (the whole text) where they have none."""
+        pruner = self.pruner()
+        return None if pruner is None else pruner.prune(utf8)
 
 
 def engine_pruner(engine: Any, depth_limit: int) -> Pruner | None:

@@ -12,7 +12,7 @@ from natpolicy.records import record
 from natpolicy.rego.conftest_numbers import RegorusNumberError, holds_int64_floor_text
 from natpolicy.rego.engine import EvaluationError
 from natpolicy.rego.go_json_numbers import holds_negative_zero
-from natpolicy.rego.input_pruning import Pruner
+from natpolicy.rego.input_pruning import PRUNE_FROM_CHARS, PrunerOnDemand
 from natpolicy.rego.regorus_errors import one_line
 
 __all__ = ["PreparedInput", "prepared_input", "set_input"]
@@ -40,8 +40,11 @@ class PreparedInput:
     zero: bool | None = None  # holds a negative zero (holds_negative_zero), found once, where a policy may show it
     utf8: bytes | None = None  # ``text`` as UTF-8, where the caller held it already
 
-    def pruned(self, pruner: Pruner | None) -> str:
-        """What the engine parses: only what ``pruner``'s policies observe (input_pruning), else the whole text."""
+    def pruned(self, on_demand: PrunerOnDemand | None) -> str:
+        """What the engine parses: only what the policies observe (input_pruning), else the whole text."""
+        if on_demand is None or len(self.text) < PRUNE_FROM_CHARS:
+            return self.text
+        pruner = on_demand.pruner()
         if pruner is None:
             return self.text
         if self.utf8 is None:
