@@ -184,8 +184,9 @@ def _read_by_value(toks: list[Token], i: int) -> bool:
 
 
 def _text_kept(text: str, value: str, label: str) -> str:
-    return (f"number {text}: OPA keeps its text (no integer as an array index or a builtin's integer argument; "
-            f"json.marshal writes {text}), {label} holds the value {value}; natpolicy refuses it outside a "
+    # Not "no integer index": since OPA v1.20.0 ast.Number.Int reads "1.0" as 1 (util.Atoi64), "1e2" still not.
+    return (f"number {text}: OPA keeps its text (json.marshal writes {text}; an array index and a builtin's "
+            f"integer argument read the text), {label} holds the value {value}; natpolicy refuses it outside a "
             f"comparison or arithmetic: write {value}")
 
 

@@ -57,7 +57,7 @@ _SPECIAL = frozenset({"inf", "infinity", "nan"})
 # zero), or a plain decimal with no trailing zero (the shortest text of its float64 is checked besides).
 AS_HELD = re.compile(r"(0|-?[1-9][0-9]*(\.[0-9]*[1-9])?|-?0\.[0-9]*[1-9])\Z")
 _TEXT_KEPT = ("to_number of text OPA keeps as the number's own (a whole number with a point or an exponent, a "
-              "trailing zero, a sign or a leading zero: no integer index there, and json.marshal, sprintf and "
+              "trailing zero, a sign or a leading zero: an index reads that text, and json.marshal, sprintf and "
               "object keys write it as it stands), where {engine} holds the value only; natpolicy stops here: "
               "compare or compute with it, or pass it to sprintf directly")
 _WHOLE_FLOAT = ("to_number of text that is a whole number written with a point or an exponent: OPA's sprintf "
@@ -238,9 +238,9 @@ def opa_json_texts(text: Any) -> Any:
     if not all(text_as_held(number) and (not _INTEGER.match(number) or int(number) in REGORUS_INTEGERS)
                for number in numbers):
         raise ValueError("json.unmarshal of text holding a number OPA keeps as written (a whole number with a point "
-                         "or an exponent, a trailing zero, -0, or an integer past 64 bits: no integer index there, and "
-                         "json.marshal and sprintf write it as it stands), where regorus 0.13.0 holds the value only; "
-                         "natpolicy stops here: compare or compute with its numbers")
+                         "or an exponent, a trailing zero, -0, or an integer past 64 bits: an index reads that text, "
+                         "and json.marshal and sprintf write it as it stands), where regorus 0.13.0 holds the value "
+                         "only; natpolicy stops here: compare or compute with its numbers")
     return text
 
 
