@@ -119,3 +119,29 @@ def test_a_rare_builtin_is_imported_at_its_call_and_answers_as_opa() -> None:
     assert values == [1000, "abc", "1970-01-01T00:00:00Z", 0]
     assert {"natpolicy.rego.units_opa", "natpolicy.rego.case_opa", "natpolicy.rego.time_opa",
             "natpolicy.rego.semver_opa"} <= set(imported)
+
+
+class _Registrations:
+    """What new_engine registers, by builtin name (regorus' Engine keeps no list of its extensions to read back)."""
+
+    def __init__(self) -> None:
+        self.added: dict[str, tuple[int, Any]] = {}
+
+    def Engine(self) -> _Registrations:  # noqa: N802 - regorus' own name
+        return self
+
+    def add_extension(self, name: str, arity: int, function: Any) -> None:
+        self.added[name] = (arity, function)
+
+
+def test_every_builtin_registered_on_first_call_resolves_to_a_function() -> None:
+    from natpolicy.rego.engine_regorus import new_engine
+    from natpolicy.rego.lazy_extensions import OnFirstCall
+
+    registrations = _Registrations()
+    new_engine(registrations)
+    lazy = {name: function for name, (_, function) in registrations.added.items() if isinstance(function, OnFirstCall)}
+    assert {"units.parse", "lower", "net.cidr_contains", "rand.intn", "regex.template_match"} <= set(lazy)
+    for name, function in lazy.items():
+        assert function.module.removeprefix("natpolicy.rego.") in {m.removeprefix("natpolicy.rego.") for m in RARE}, name
+        assert callable(function.resolve()), name

@@ -14,27 +14,37 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["on_first_call", "made_on_first_call"]
+__all__ = ["OnFirstCall", "on_first_call", "made_on_first_call"]
 
 
-def on_first_call(module: str, name: str) -> Callable[..., Any]:
+def on_first_call(module: str, name: str) -> OnFirstCall:
     """``natpolicy.rego.<module>.<name>``, its module imported at the first call."""
-    return _lazy(module, name, None)
+    return OnFirstCall(module, name, None)
 
 
-def made_on_first_call(module: str, factory: str, arguments: tuple[Any, ...] = ()) -> Callable[..., Any]:
+def made_on_first_call(module: str, factory: str, arguments: tuple[Any, ...] = ()) -> OnFirstCall:
     """The function ``natpolicy.rego.<module>.<factory>(*arguments)`` makes, made at the first call: once per
     registration, so state the factory gives each engine (``rand.intn``'s cache) stays the engine's."""
-    return _lazy(module, factory, arguments)
+    return OnFirstCall(module, factory, arguments)
 
 
-def _lazy(module: str, name: str, arguments: tuple[Any, ...] | None) -> Callable[..., Any]:
-    made: list[Callable[..., Any]] = []
+class OnFirstCall:
+    """A callable standing for a function of a module not imported yet (``module`` and ``name`` say which, so a
+    test can hold every registration to a function that exists)."""
 
-    def call(*args: Any) -> Any:
-        if not made:
-            found = getattr(importlib.import_module(f"natpolicy.rego.{module}"), name)
-            made.append(found if arguments is None else found(*arguments))
-        return made[0](*args)
+    __slots__ = ("module", "name", "arguments", "_made")
 
-    return call
+    def __init__(self, module: str, name: str, arguments: tuple[Any, ...] | None) -> None:
+        self.module, self.name, self.arguments = f"natpolicy.rego.{module}", name, arguments
+        self._made: Callable[..., Any] | None = None
+
+    def resolve(self) -> Callable[..., Any]:
+        """The function itself (made by the factory, for a :func:`made_on_first_call`), its module imported."""
+        if self._made is None:
+            found = getattr(importlib.import_module(self.module), self.name)
+            self._made = found if self.arguments is None else found(*self.arguments)
+        return self._made
+
+    def __call__(self, *args: Any) -> Any:
+        made = self._made
+        return (made if made is not None else self.resolve())(*args)
