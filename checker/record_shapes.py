@@ -3,6 +3,7 @@
 The ``__init__`` of each shape natpolicy's ``record`` classes have, as ``natpolicy.records.shape_source``
 writes it, compiled with the package so that no run compiles them (see ``records._shape_code``).
 Keys: (frozen, number of fields, indexes of the fields with a default factory, ``__post_init__``).
+Longer than 600 lines because it is generated, one small function per shape: nothing here is read by hand.
 """
 # ruff: noqa: E501
 # mypy: ignore-errors
