@@ -4,7 +4,9 @@ Both pay every import at each run. The Rego modules' classes are ``natpolicy.rec
 ``dataclasses.dataclass`` ones (which compile each generated method at import, and import ``dataclasses`` and
 ``inspect``: about 50 ms of CPU of a one-rule run on the 10k plan, parent and child together), and the result
 keys hash with CPython's own SHA-256, not ``hashlib`` (which loads OpenSSL). Each process is checked in a fresh
-interpreter, the child as the sandbox starts it (``-I``, an empty environment) and given a real job.
+interpreter, the child as the sandbox starts it (``-I``, an empty environment) and given a real job. The child
+imports the module of a builtin few policies call (``units.parse``, ``lower``...) only when a policy calls it
+(``natpolicy.rego.lazy_extensions``).
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,3 +70,78 @@ def test_the_child_imports_none_of_them_for_its_job(engine: str) -> None:
     assert any(a.get("value") for a in answers if "value" in a)  # the rule answered its results
     lines = [line for line in done.stderr.decode().splitlines() if line.startswith("@@ ")]
     assert lines == ["@@ 0 []"], done.stderr.decode()
+
+
+# The modules of OPA's builtins natpolicy computes for regorus that a policy rarely calls (lazy_extensions), and
+# what only they import: a child whose policies call none of them imports none of them.
+RARE = tuple(f"natpolicy.rego.{name}" for name in (
+    "arith_opa", "case_opa", "cidr_opa", "duration_opa", "json_paths_opa", "json_valid_opa", "replace_opa",
+    "semver_opa", "strings_opa", "subset_opa", "template_opa", "text_opa", "time_opa", "units_opa",
+    "urlquery_opa")) + ("fractions", "random", "datetime")
+CALLS_RARE = POLICY + """
+n := units.parse("1K")
+
+lowered := lower("AbC")
+
+when := time.format(0)
+
+picked := rand.intn("x", 1)
+"""
+
+
+def _child_modules(source: str, entrypoints: list[str], wanted: tuple[str, ...]) -> tuple[list[Any], list[str]]:
+    """The regorus child's answers to ``source``'s ``entrypoints`` on the plan, and which of ``wanted`` it imported."""
+    policy = read_policy(Path("p.rego"), "p.rego", source)
+    job = build_job([PolicySet([policy], [Query("main", rule, policy) for rule in entrypoints],
+                               undefined_builtin_errors=True)],
+                    [Plan("plan.json", None, None, PLAN.read_text(encoding="utf-8"))], "regorus")
+    code = ("import sys, json\nsys.path[:0] = json.loads(sys.argv[1])\nfrom natpolicy.rego.child import main\n"
+            "code = main()\n"
+            f"print('@@', json.dumps(sorted(m for m in {wanted!r} if m in sys.modules)), file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-I", "-c", code, json.dumps(_import_paths()), "regorus"],
+                          input=b"".join(job_payload(job)), capture_output=True, env={}, check=False)
+    answers = [json.loads(line) for line in done.stdout.splitlines()]
+    assert {"done": True} in answers, done.stderr.decode()
+    [line] = [line for line in done.stderr.decode().splitlines() if line.startswith("@@ ")]
+    return [a["value"] for a in answers if "value" in a], json.loads(line[3:])
+
+
+@pytest.mark.skipif("regorus" not in installed_engines(), reason="regorus is not installed")
+def test_a_plain_policys_child_imports_no_rare_builtin() -> None:
+    values, imported = _child_modules(POLICY, ["deny"], RARE)
+    assert values and values[0]  # the rule answered its results
+    assert imported == []
+
+
+@pytest.mark.skipif("regorus" not in installed_engines(), reason="regorus is not installed")
+def test_a_rare_builtin_is_imported_at_its_call_and_answers_as_opa() -> None:
+    values, imported = _child_modules(CALLS_RARE, ["n", "lowered", "when", "picked"], RARE)
+    assert values == [1000, "abc", "1970-01-01T00:00:00Z", 0]
+    assert {"natpolicy.rego.units_opa", "natpolicy.rego.case_opa", "natpolicy.rego.time_opa",
+            "natpolicy.rego.semver_opa"} <= set(imported)
+
+
+class _Registrations:
+    """What new_engine registers, by builtin name (regorus' Engine keeps no list of its extensions to read back)."""
+
+    def __init__(self) -> None:
+        self.added: dict[str, tuple[int, Any]] = {}
+
+    def Engine(self) -> _Registrations:  # noqa: N802 - regorus' own name
+        return self
+
+    def add_extension(self, name: str, arity: int, function: Any) -> None:
+        self.added[name] = (arity, function)
+
+
+def test_every_builtin_registered_on_first_call_resolves_to_a_function() -> None:
+    from natpolicy.rego.engine_regorus import new_engine
+    from natpolicy.rego.lazy_extensions import OnFirstCall
+
+    registrations = _Registrations()
+    new_engine(registrations)
+    lazy = {name: function for name, (_, function) in registrations.added.items() if isinstance(function, OnFirstCall)}
+    assert {"units.parse", "lower", "net.cidr_contains", "rand.intn", "regex.template_match"} <= set(lazy)
+    for name, function in lazy.items():
+        assert function.module.removeprefix("natpolicy.rego.") in {m.removeprefix("natpolicy.rego.") for m in RARE}, name
+        assert callable(function.resolve()), name

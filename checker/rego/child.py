@@ -119,7 +119,7 @@ def _prepare(engine: Any, plan: dict[str, Any]) -> Any:
     from natpolicy.rego.depth import MAX_INPUT_DEPTH, depth_over
     from natpolicy.rego.input_json import loads
 
-    text = plan.get("text")
+    text = _plan_text(plan)
     if text is None:
         return engine.prepare_input(plan["input"])
     from_text = getattr(engine, "prepare_input_json", None)
@@ -142,6 +142,16 @@ def _prepare(engine: Any, plan: dict[str, Any]) -> Any:
     return engine.prepare_input(value)
 
 
+def _plan_text(plan: dict[str, Any]) -> str | None:
+    """A plan's text: read_job's, or, in a job run in process (sandbox.run_in_process), the job's own ``text``, or
+    its ``utf8`` decoded where the Rego stage gave that alone (evaluate.Plan): what the child would have read."""
+    text = plan.get("text")
+    if text is None and plan.get("utf8") is not None:
+        text = plan["text"] = plan["utf8"].decode("utf-8")
+        plan["text_utf8"] = plan["utf8"]
+    return text
+
+
 def _frames() -> int:
     """How deep the Python stack is here (the recursion limit counts these frames too)."""
     frame: FrameType | None = sys._getframe()
@@ -155,7 +165,7 @@ def _depth_limit(engine: Any, plan: dict[str, Any]) -> int:
     """The limit a plan the engine refused as too deep is over: natpolicy's own, else the engine's lower one."""
     from natpolicy.rego.depth import MAX_INPUT_DEPTH, text_depth_over
 
-    text = plan.get("text")
+    text = _plan_text(plan)
     if text is not None and text_depth_over(text, MAX_INPUT_DEPTH):
         return MAX_INPUT_DEPTH
     return int(getattr(engine, "input_depth_limit", MAX_INPUT_DEPTH))

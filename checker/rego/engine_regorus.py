@@ -85,21 +85,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from natpolicy.records import record
-from natpolicy.rego.arith_opa import (
-    opa_abs,
-    opa_divide,
-    opa_minus,
-    opa_multiply,
-    opa_plus,
-    opa_product,
-    opa_round,
-    opa_sum,
-)
 from natpolicy.rego.arith_regorus import ARITH_EXTENSIONS, arith_site_line, arithmetic_for_regorus
-from natpolicy.rego.case_opa import opa_lower, opa_upper
-from natpolicy.rego.cidr_opa import opa_cidr_contains
 from natpolicy.rego.conftest_numbers import conftest_document, conftest_json_text
-from natpolicy.rego.duration_opa import opa_parse_duration_ns
 from natpolicy.rego.engine import UNDEFINED, EngineUnavailable, EvaluationError
 from natpolicy.rego.go_json_numbers import (
     NUMBER_KEY,
@@ -113,8 +100,7 @@ from natpolicy.rego.go_json_numbers import (
 from natpolicy.rego.import_names import data_import_refs_for_regorus
 from natpolicy.rego.input_pruning import PrunerOnDemand
 from natpolicy.rego.json_first_regorus import json_values_for_regorus
-from natpolicy.rego.json_paths_opa import opa_json_filter, opa_json_remove
-from natpolicy.rego.json_valid_opa import opa_json_is_valid
+from natpolicy.rego.lazy_extensions import made_on_first_call, on_first_call
 from natpolicy.rego.marshal_html import escape_html_in_marshals
 from natpolicy.rego.negated_operands import bind_negated_operands, original_column, package_refs
 from natpolicy.rego.number_texts_regorus import (
@@ -150,7 +136,6 @@ from natpolicy.rego.regorus_order import (
 )
 from natpolicy.rego.regorus_shadow import rename_comprehension_shadows
 from natpolicy.rego.regorus_some import hoist_declarations
-from natpolicy.rego.replace_opa import opa_replace_n
 from natpolicy.rego.runes_opa import (
     CHECKED_EXTENSION,
     COUNT_SITE,
@@ -160,33 +145,13 @@ from natpolicy.rego.runes_opa import (
     opa_rune_text,
     opa_rune_text_checked,
 )
-from natpolicy.rego.semver_opa import opa_semver_is_valid, rand_intn_for_engine
 from natpolicy.rego.source import rule_line
 from natpolicy.rego.sprintf_opa import opa_sprintf
-from natpolicy.rego.strings_opa import opa_format_int, opa_substring
-from natpolicy.rego.subset_opa import opa_object_subset
-from natpolicy.rego.template_opa import template_match_for_regorus
-from natpolicy.rego.text_opa import opa_glob_quote_meta, opa_indexof, opa_indexof_n, opa_strings_count
-from natpolicy.rego.time_opa import (
-    opa_add_date,
-    opa_time_clock,
-    opa_time_date,
-    opa_time_diff,
-    opa_time_format,
-    opa_time_weekday,
-)
 from natpolicy.rego.time_parse_opa import (
     TIME_PARSE_EXTENSION,
     opa_parse_ns,
     opa_parse_rfc3339_ns,
     time_parse_for_regorus,
-)
-from natpolicy.rego.units_opa import opa_units_parse, opa_units_parse_bytes
-from natpolicy.rego.urlquery_opa import (
-    opa_urlquery_decode,
-    opa_urlquery_decode_object,
-    opa_urlquery_encode,
-    opa_urlquery_encode_object,
 )
 from natpolicy.rego.uuid_opa import PARSE_EXTENSION, opa_uuid_parse, uuid_for_regorus
 from natpolicy.rego.yaml_opa import YAML_JSON_EXTENSION, opa_yaml_json, yaml_for_regorus
@@ -368,45 +333,46 @@ def new_engine(regorus: Any) -> Any:
     """A regorus ``Engine`` with OPA's ``sprintf`` in place of its own (see the module's docstring)."""
     engine = regorus.Engine()
     engine.add_extension("sprintf", 2, opa_sprintf)
-    engine.add_extension("strings.replace_n", 2, opa_replace_n)
-    engine.add_extension("substring", 3, opa_substring)
-    engine.add_extension("format_int", 2, opa_format_int)
+    engine.add_extension("strings.replace_n", 2, on_first_call("replace_opa", "opa_replace_n"))
+    engine.add_extension("substring", 3, on_first_call("strings_opa", "opa_substring"))
+    engine.add_extension("format_int", 2, on_first_call("strings_opa", "opa_format_int"))
     engine.add_extension("ceil", 1, opa_ceil)
     engine.add_extension("floor", 1, opa_floor)
     engine.add_extension("to_number", 1, opa_to_number_by_value)
     add_number_text_extensions(engine)
     engine.add_extension("bits.lsh", 2, opa_bits_lsh)
-    engine.add_extension("lower", 1, opa_lower)
-    engine.add_extension("upper", 1, opa_upper)
-    engine.add_extension("urlquery.encode", 1, opa_urlquery_encode)
-    engine.add_extension("urlquery.decode", 1, opa_urlquery_decode)
-    engine.add_extension("urlquery.encode_object", 1, opa_urlquery_encode_object)
-    engine.add_extension("urlquery.decode_object", 1, opa_urlquery_decode_object)
-    engine.add_extension("time.format", 1, opa_time_format)
-    engine.add_extension("time.add_date", 4, opa_add_date)
-    engine.add_extension("time.date", 1, opa_time_date)
-    engine.add_extension("time.clock", 1, opa_time_clock)
-    engine.add_extension("time.weekday", 1, opa_time_weekday)
-    engine.add_extension("time.diff", 2, opa_time_diff)
+    engine.add_extension("lower", 1, on_first_call("case_opa", "opa_lower"))
+    engine.add_extension("upper", 1, on_first_call("case_opa", "opa_upper"))
+    engine.add_extension("urlquery.encode", 1, on_first_call("urlquery_opa", "opa_urlquery_encode"))
+    engine.add_extension("urlquery.decode", 1, on_first_call("urlquery_opa", "opa_urlquery_decode"))
+    engine.add_extension("urlquery.encode_object", 1, on_first_call("urlquery_opa", "opa_urlquery_encode_object"))
+    engine.add_extension("urlquery.decode_object", 1, on_first_call("urlquery_opa", "opa_urlquery_decode_object"))
+    engine.add_extension("time.format", 1, on_first_call("time_opa", "opa_time_format"))
+    engine.add_extension("time.add_date", 4, on_first_call("time_opa", "opa_add_date"))
+    engine.add_extension("time.date", 1, on_first_call("time_opa", "opa_time_date"))
+    engine.add_extension("time.clock", 1, on_first_call("time_opa", "opa_time_clock"))
+    engine.add_extension("time.weekday", 1, on_first_call("time_opa", "opa_time_weekday"))
+    engine.add_extension("time.diff", 2, on_first_call("time_opa", "opa_time_diff"))
     engine.add_extension("time.parse_rfc3339_ns", 1, opa_parse_rfc3339_ns)
     engine.add_extension(PARSE_EXTENSION, 1, opa_uuid_parse)
-    engine.add_extension("indexof", 2, opa_indexof)
-    engine.add_extension("indexof_n", 2, opa_indexof_n)
-    engine.add_extension("strings.count", 2, opa_strings_count)
-    engine.add_extension("glob.quote_meta", 1, opa_glob_quote_meta)
-    engine.add_extension("sum", 1, opa_sum)
-    engine.add_extension("product", 1, opa_product)
-    engine.add_extension("units.parse", 1, opa_units_parse)
-    engine.add_extension("units.parse_bytes", 1, opa_units_parse_bytes)
-    engine.add_extension("object.subset", 2, opa_object_subset)
-    engine.add_extension("time.parse_duration_ns", 1, opa_parse_duration_ns)
-    engine.add_extension("net.cidr_contains", 2, opa_cidr_contains)
-    engine.add_extension("semver.is_valid", 1, opa_semver_is_valid)
-    engine.add_extension("rand.intn", 2, rand_intn_for_engine())
-    engine.add_extension("json.filter", 2, opa_json_filter)
-    engine.add_extension("json.remove", 2, opa_json_remove)
-    engine.add_extension("json.is_valid", 1, opa_json_is_valid)
-    engine.add_extension("regex.template_match", 4, template_match_for_regorus(regorus))
+    engine.add_extension("indexof", 2, on_first_call("text_opa", "opa_indexof"))
+    engine.add_extension("indexof_n", 2, on_first_call("text_opa", "opa_indexof_n"))
+    engine.add_extension("strings.count", 2, on_first_call("text_opa", "opa_strings_count"))
+    engine.add_extension("glob.quote_meta", 1, on_first_call("text_opa", "opa_glob_quote_meta"))
+    engine.add_extension("sum", 1, on_first_call("arith_opa", "opa_sum"))
+    engine.add_extension("product", 1, on_first_call("arith_opa", "opa_product"))
+    engine.add_extension("units.parse", 1, on_first_call("units_opa", "opa_units_parse"))
+    engine.add_extension("units.parse_bytes", 1, on_first_call("units_opa", "opa_units_parse_bytes"))
+    engine.add_extension("object.subset", 2, on_first_call("subset_opa", "opa_object_subset"))
+    engine.add_extension("time.parse_duration_ns", 1, on_first_call("duration_opa", "opa_parse_duration_ns"))
+    engine.add_extension("net.cidr_contains", 2, on_first_call("cidr_opa", "opa_cidr_contains"))
+    engine.add_extension("semver.is_valid", 1, on_first_call("semver_opa", "opa_semver_is_valid"))
+    engine.add_extension("rand.intn", 2, made_on_first_call("semver_opa", "rand_intn_for_engine"))
+    engine.add_extension("json.filter", 2, on_first_call("json_paths_opa", "opa_json_filter"))
+    engine.add_extension("json.remove", 2, on_first_call("json_paths_opa", "opa_json_remove"))
+    engine.add_extension("json.is_valid", 1, on_first_call("json_valid_opa", "opa_json_is_valid"))
+    engine.add_extension("regex.template_match", 4,
+                         made_on_first_call("template_opa", "template_match_for_regorus", (regorus,)))
     engine.add_extension(YAML_JSON_EXTENSION, 1, opa_yaml_json)
     engine.add_extension(RUNES_EXTENSION, 1, opa_rune_text)
     engine.add_extension(CHECKED_EXTENSION, 2, opa_rune_text_checked)
@@ -414,11 +380,11 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension(PATTERN_EXTENSION, 1, opa_re2_pattern)
     engine.add_extension(NUMBERS_EXTENSION, 1, opa_json_numbers)
     engine.add_extension(VALID_EXTENSION, 1, opa_re2_valid_pattern)
-    for operator, compute in (("+", opa_plus), ("-", opa_minus), ("*", opa_multiply), ("/", opa_divide)):
-        engine.add_extension(ARITH_EXTENSIONS[operator], 2, compute)
+    for operator, compute in (("+", "opa_plus"), ("-", "opa_minus"), ("*", "opa_multiply"), ("/", "opa_divide")):
+        engine.add_extension(ARITH_EXTENSIONS[operator], 2, on_first_call("arith_opa", compute))
     # OPA's own: abs writes a non-integer as arithmetic does (1.2345675e+06); round stops past 2^64, as ceil does.
-    engine.add_extension("abs", 1, opa_abs)
-    engine.add_extension("round", 1, opa_round)
+    engine.add_extension("abs", 1, on_first_call("arith_opa", "opa_abs"))
+    engine.add_extension("round", 1, on_first_call("arith_opa", "opa_round"))
     return engine
 
 

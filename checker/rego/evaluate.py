@@ -61,12 +61,13 @@ class Query:
 @record(frozen=True)
 class Plan:
     origin: str  # display path of the plan (or of the document a user policy reads)
-    document: Any  # the input as Python values; None for a plan given as ``text``
+    document: Any  # the input as Python values; None for a plan given as ``text`` or ``utf8``
     data: dict[str, Any] | None  # data.natpolicy, when a policy set reads it
     # The plan JSON as Terraform wrote it (decoded): handed to the engine as it is, never re-serialised.
     text: str | None = None
     # What the engine parses, as UTF-8, when known already (sent as it is, sandbox.job_payload): ``text``'s own
-    # bytes, or only the top-level sections the policies can read (natpolicy.rego.input_keys).
+    # bytes, or only the top-level sections the policies can read (natpolicy.rego.input_keys). Given alone
+    # (``text`` None) by the Rego stage: the file's bytes go to the child, and no 20 MB text is decoded for it.
     utf8: bytes | None = None
 
 
@@ -212,7 +213,7 @@ def build_job(sets: Sequence[PolicySet], plans: Sequence[Plan], engine: str = DE
         # deep is refused here, as one line, instead of exhausting a stack.
         # A plan's text is measured in the child instead (natpolicy.rego.child),
         # so that this process never walks it.
-        if plan.text is None and depth_over(plan.document, MAX_INPUT_DEPTH):
+        if plan.text is None and plan.utf8 is None and depth_over(plan.document, MAX_INPUT_DEPTH):
             raise InputError(plan.origin, too_deep(MAX_INPUT_DEPTH))
     _data_too_deep(sets)
     calls = sorted({name for s in sets for name in s.calls_to_check()})
@@ -224,7 +225,7 @@ def build_job(sets: Sequence[PolicySet], plans: Sequence[Plan], engine: str = DE
 
 
 def _plan_job(plan: Plan) -> dict[str, Any]:
-    if plan.text is not None:
+    if plan.text is not None or plan.utf8 is not None:
         # sandbox.run_child sends the text after the job, as bytes of its own, not inside the job's JSON.
         job = {"origin": plan.origin, "text": plan.text, "data": plan.data}
         return job if plan.utf8 is None else {**job, "utf8": plan.utf8}

@@ -36,12 +36,25 @@ class Document:
     origin: str  # display path
     value: Any  # the file as conftest sees it (a multi-document YAML file: the list of its documents)
     plan: bool = False  # a Terraform plan
-    # A plan's JSON text as Terraform wrote it (decoded as the loader decodes it): what the engine reads,
-    # unparsed. ``value`` is then None until something needs the plan as Python values (see ``parsed``).
-    text: str | None = None
-    utf8: bytes | None = None  # ``text`` encoded as UTF-8, when known already (plan_bytes.PlanRead.utf8)
-    # Its top-level keys' raw values (plan_bytes.PlanRead.sections): the engine may be sent only some of them.
-    sections: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    # A plan as read (plan_bytes.PlanRead): its text, UTF-8 and sections, below. ``value`` is then None until
+    # something needs the plan as Python values (see ``parsed``).
+    read: PlanRead | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def text(self) -> str | None:
+        """A plan's JSON text as Terraform wrote it (decoded as the loader decodes it), unparsed: what the engine
+        reads. Decoded when first read (plan_bytes.PlanRead.text): a plain plan's run sends ``utf8`` instead."""
+        return self.read.text if self.read is not None else None
+
+    @property
+    def utf8(self) -> bytes | None:
+        """``text`` encoded as UTF-8, when known already (plan_bytes.PlanRead.utf8)."""
+        return self.read.utf8 if self.read is not None else None
+
+    @property
+    def sections(self) -> dict[str, Any] | None:
+        """Its top-level keys' raw values (plan_bytes.PlanRead.sections): the engine may be sent only some."""
+        return self.read.sections if self.read is not None else None
 
     @cached_property
     def parsed(self) -> Any:
@@ -203,13 +216,13 @@ def policy_documents(paths: Sequence[str], aside: SetAside | None, *, twins: boo
         item = classify(path, staged=True)  # staged: a Terraform file is code by its name alone
         if item.kind is InputKind.STDIN:
             read = _stdin_plan(stdin)
-            out.append(Document("<stdin>", None, plan=True, text=read.text, utf8=read.utf8, sections=read.sections))
+            out.append(Document("<stdin>", None, plan=True, read=read))
         elif item.kind.is_plan:
             for target in item.plans:
                 shown = display_path(str(target))
                 known = aside.plans.get(str(target)) if aside is not None else None
                 read = known if known is not None else _read_plan(str(target))
-                out.append(Document(shown, None, plan=True, text=read.text, utf8=read.utf8, sections=read.sections))
+                out.append(Document(shown, None, plan=True, read=read))
         elif twins or aside is None:
             # HCL mode has no plan JSON for the built-in twins; say so rather than skip it.
             raise UsageError(f"{path}: --engine rego reads Terraform plan JSON, and this is Terraform "

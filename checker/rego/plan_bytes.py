@@ -17,7 +17,7 @@ every error reads exactly as before.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from natpolicy.records import record
@@ -37,7 +37,9 @@ _KINDS: dict[bytes, Any] = {b"[": [], b"n": None}
 class PlanRead:
     """The decoded text of a JSON file, and what is known of it without a second parse."""
 
-    text: str
+    # The text, where a decode made it already (the reference decode's, or a byte-order mark's); None where it is
+    # ``utf8``'s, decoded only when read (:attr:`text`): a plain plan's run sends the bytes and never reads it.
+    decoded: str | None
     # The top-level keys, values replaced by stand-ins of their kind (format_version kept): from the fast check.
     head: dict[str, Any] | None = None
     # The whole document: only when the reference decode had to read the file.
@@ -48,6 +50,14 @@ class PlanRead:
     # Each top-level key's value as its raw JSON (``msgspec.Raw``, slices of ``utf8``), when the fast check read
     # them: the engine can then be sent only the sections a policy reads (``sections_text``).
     sections: dict[str, Any] | None = None
+
+    @cached_property
+    def text(self) -> str:
+        """The file's JSON text (20 MB of a large plan: about 12 ms to decode, paid only by what reads it)."""
+        if self.decoded is not None:
+            return self.decoded
+        assert self.utf8 is not None, "read_plan keeps the text or its UTF-8"
+        return self.utf8.decode("utf-8")  # valid UTF-8: plain_json_bytes checked it before the fast check ran
 
 
 def read_plan_file(path: str, display: str) -> PlanRead:
@@ -72,7 +82,7 @@ def read_plan(data: bytes, display: str) -> PlanRead:
         head, sections = fast
         if text is not None:
             return PlanRead(text, head)
-        return PlanRead(utf8.decode("utf-8"), head, utf8=utf8, sections=sections)
+        return PlanRead(None, head, utf8=utf8, sections=sections)
     text = text if text is not None else decode(data, display)
     return PlanRead(text, None, parse_input_json(text, display))  # -0 read as -0.0 (input_json)
 

@@ -251,8 +251,10 @@ def _start_rego(model: ResourceModel | None, opts: Any, engine: str, paths: list
             for_twins.append(len(plans))
         for_user.append(len(plans))
         data = _data_for(model, doc.origin, _change_keys(doc)) if wants_data and doc.plan else None
-        # A plan goes to the engine as its text (doc.text), never as Python values turned back into JSON.
-        plans.append(Plan(doc.origin, value, data, doc.text, _engine_text(doc, keys)))
+        # A plan goes to the engine as its text, never as Python values turned back into JSON: as its UTF-8 where
+        # that is known (the file's own bytes, never decoded here), else as doc.text.
+        utf8 = _engine_text(doc, keys)
+        plans.append(Plan(doc.origin, value, data, doc.text if utf8 is None else None, utf8))
     if getattr(opts, "combine", False) and user is not None:
         for_user = [len(plans)]
         plans.append(Plan(COMBINED, combined(paths), None))

@@ -24,14 +24,12 @@ refused on regorus (``natpolicy.rego.guards``).
 """
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import json
 import re
 from typing import Any
 
 from natpolicy.rego.source import matching_close, tokens
-from natpolicy.rego.time_opa import chunk_at
 
 __all__ = ["TIME_PARSE_EXTENSION", "go_elements", "go_parse_ns", "opa_parse_ns", "opa_parse_rfc3339_ns",
            "time_parse_for_regorus"]
@@ -58,7 +56,7 @@ _ELEMENTS = {
 }
 _SECONDS = frozenset({"5", "05"})  # Go reads a fraction after seconds the layout does not show
 _DAYS_IN = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-_EPOCH = dt.date(1970, 1, 1).toordinal()
+_EPOCH = 719_163  # datetime.date(1970, 1, 1).toordinal()
 _INT64 = range(-(2**63), 2**63)
 
 
@@ -67,6 +65,10 @@ def _grammar(layout: str) -> tuple[re.Pattern[str], tuple[str, ...]] | None:
     """What Go's ``time.Parse`` reads for ``layout``, one group per element (named in the tuple: ``.`` for the
     fraction Go reads after seconds the layout does not show), or None where the layout holds an element not
     modelled."""
+    # Here, not at the top: time_opa (and its datetime) are imported for a policy that calls time.parse_ns with
+    # a literal layout only, not by every run's engine child that reads this module's rewrite (lazy_extensions).
+    from natpolicy.rego.time_opa import chunk_at
+
     layout = _NAMED.get(layout, layout)
     out: list[str] = []
     names: list[str] = []
@@ -169,6 +171,8 @@ def go_parse_ns(layout: str, text: str, builtin: str) -> int:
     _in_range(builtin, "day", day, 1, 29 if month == 2 and leap else _DAYS_IN[month - 1])
     if year == 0:  # which Python's date cannot hold: past int64 nanoseconds on any day
         raise ValueError(f"{builtin}: time outside of valid range")
+    import datetime as dt  # (see _grammar)
+
     days = dt.date(year, month, day).toordinal() - _EPOCH
     total = (days * 86400 + hour * 3600 + minute * 60 + second - offset) * 1_000_000_000 + nanos
     if total not in _INT64:
