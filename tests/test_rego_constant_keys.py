@@ -5,7 +5,9 @@ value (``v1/ast/typeenv.go``; its ``check_test.go``, "object-numeric-key": ``{1:
 finds it by ``util.Compare`` (``1`` is ``1.0``, not ``"1"``) in ``Object.Select``, and refuses a constant key it
 never holds ("undefined ref", a match error in a pattern). natpolicy typed such an object as one of any keys. A
 `some` over an object of computed keys of several types is refused only where the rest of the rule types otherwise
-by the candidate OPA keeps (it was refused at the `some` whatever followed).
+by the candidate OPA keeps (it was refused at the `some` whatever followed). The keys and values of a rule of
+several definitions (OPA's ``types.Keys``/``types.Values`` of an ``any<...>``) and a partial set rule's elements
+were any here too.
 """
 from __future__ import annotations
 
@@ -105,3 +107,38 @@ def test_every_engine_refuses_a_constant_key_at_its_line(engine: str) -> None:
 
 def test_what_is_refused_never_answers_on_regorus_when_reached() -> None:
     regorus_never_answers(P + 'helper if {\n  o := {1: "a"}\n  o[1] + 1\n}\n', fails=True)
+
+
+@pytest.mark.parametrize(("body", "line", "says"), [
+    # OPA's types.Keys/Values of an any<...> (a rule of several definitions): the Or of each part's.
+    ('r := {"a": 1} if input.a\nr := {"b": 2} if input.b\nh if {\n  some v in r\n  upper(v)\n}\n', 7,
+     "`v`, is a number"),
+    ('r := {"a": 1} if input.a\nr := [2] if input.b\nh if {\n  some k, v in r\n  upper(v)\n}\n', 7,
+     "`v`, is a number"),
+    ('r := {"a": 1} if input.a\nr := {"b": 2} if input.b\nh if {\n  some k, v in r\n  k + 1\n}\n', 7,
+     "applies `+` to a string (`k`)"),
+    # A partial set rule: OPA's set of its head's type, its definitions joined, wherever they are read.
+    ('deny contains 1 if input.a\nh if {\n  some m in deny\n  upper(m)\n}\n', 6, "`m`, is a number"),
+    ('h if {\n  some m in deny\n  m + 1\n}\ndeny contains msg if {\n  msg := sprintf("%v", [1])\n}\n', 5,
+     "applies `+` to a string (`m`)"),
+])
+def test_keys_and_values_of_several_definitions_and_a_sets_elements_are_typed(body: str, line: int,
+                                                                               says: str) -> None:
+    errors = found(body)
+    assert errors and errors[0][0] == line and says in errors[0][1], errors
+
+
+@pytest.mark.parametrize("body", [
+    'r := {"a": 1} if input.a\nr := {"b": "s"} if input.b\nh if {\n  some v in r\n  upper(v)\n}\n',
+    'r := {"a": 1} if input.a\nr := [2] if input.b\nh if {\n  some k, v in r\n  k == 1\n}\n',
+    'deny contains "s" if input.a\ndeny contains 1 if input.b\nh if {\n  some m in deny\n  upper(m)\n}\n',
+    'deny contains input.x if input.a\nh if {\n  some m in deny\n  upper(m)\n}\n',
+])
+def test_keys_values_and_elements_opa_accepts_pass(body: str) -> None:
+    assert found(body) == []
+
+
+def test_a_partial_set_rule_of_two_files_joins_their_elements() -> None:
+    # The second file's definition makes the elements any<number, string>, which upper takes.
+    first = P + 'deny contains 1 if input.a\nh if {\n  some m in deny\n  upper(m)\n}\n'
+    assert refusal({"a.rego": first}) and not refusal({"a.rego": first, "b.rego": P + 'deny contains "s" if input.b\n'})
