@@ -159,18 +159,6 @@ def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_
  return __init__
 SHAPES[(False, 7, (3, 4, 5, 6), False)] = __create_fn__
 
-def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_4__, __record_factory_5__):
- def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__):
-  self.__record_field_0__=__record_field_0__
-  self.__record_field_1__=__record_field_1__
-  self.__record_field_2__=__record_field_2__
-  self.__record_field_3__=__record_field_3__
-  self.__record_field_4__=__record_factory_4__() if __record_field_4__ is _HAS_DEFAULT_FACTORY else __record_field_4__
-  self.__record_field_5__=__record_factory_5__() if __record_field_5__ is _HAS_DEFAULT_FACTORY else __record_field_5__
-  self.__record_field_6__=__record_field_6__
- return __init__
-SHAPES[(False, 7, (4, 5), False)] = __create_fn__
-
 def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
  def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__,__record_field_7__):
   self.__record_field_0__=__record_field_0__
@@ -210,6 +198,19 @@ def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_
  return __init__
 SHAPES[(False, 8, (1, 3, 4, 5, 7), False)] = __create_fn__
 
+def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_4__, __record_factory_5__):
+ def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__,__record_field_7__):
+  self.__record_field_0__=__record_field_0__
+  self.__record_field_1__=__record_field_1__
+  self.__record_field_2__=__record_field_2__
+  self.__record_field_3__=__record_field_3__
+  self.__record_field_4__=__record_factory_4__() if __record_field_4__ is _HAS_DEFAULT_FACTORY else __record_field_4__
+  self.__record_field_5__=__record_factory_5__() if __record_field_5__ is _HAS_DEFAULT_FACTORY else __record_field_5__
+  self.__record_field_6__=__record_field_6__
+  self.__record_field_7__=__record_field_7__
+ return __init__
+SHAPES[(False, 8, (4, 5), False)] = __create_fn__
+
 def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
  def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__,__record_field_7__,__record_field_8__):
   self.__record_field_0__=__record_field_0__
@@ -223,6 +224,20 @@ def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
   self.__record_field_8__=__record_field_8__
  return __init__
 SHAPES[(False, 9, (), False)] = __create_fn__
+
+def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_3__, __record_factory_4__, __record_factory_5__, __record_factory_7__):
+ def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__,__record_field_7__,__record_field_8__):
+  self.__record_field_0__=__record_field_0__
+  self.__record_field_1__=__record_field_1__
+  self.__record_field_2__=__record_field_2__
+  self.__record_field_3__=__record_factory_3__() if __record_field_3__ is _HAS_DEFAULT_FACTORY else __record_field_3__
+  self.__record_field_4__=__record_factory_4__() if __record_field_4__ is _HAS_DEFAULT_FACTORY else __record_field_4__
+  self.__record_field_5__=__record_factory_5__() if __record_field_5__ is _HAS_DEFAULT_FACTORY else __record_field_5__
+  self.__record_field_6__=__record_field_6__
+  self.__record_field_7__=__record_factory_7__() if __record_field_7__ is _HAS_DEFAULT_FACTORY else __record_field_7__
+  self.__record_field_8__=__record_field_8__
+ return __init__
+SHAPES[(False, 9, (3, 4, 5, 7), False)] = __create_fn__
 
 def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_0__, __record_factory_1__, __record_factory_3__):
  def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__,__record_field_7__,__record_field_8__,__record_field_9__):
@@ -547,6 +562,22 @@ def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
   __dataclass_builtins_object__.__setattr__(self,'__record_field_8__',__record_field_8__)
  return __init__
 SHAPES[(True, 9, (), False)] = __create_fn__
+
+def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
+ def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__,__record_field_7__,__record_field_8__,__record_field_9__,__record_field_10__):
+  __dataclass_builtins_object__.__setattr__(self,'__record_field_0__',__record_field_0__)
+  __dataclass_builtins_object__.__setattr__(self,'__record_field_1__',__record_field_1__)
+  __dataclass_builtins_object__.__setattr__(self,'__record_field_2__',__record_field_2__)
+  __dataclass_builtins_object__.__setattr__(self,'__record_field_3__',__record_field_3__)
+  __dataclass_builtins_object__.__setattr__(self,'__record_field_4__',__record_field_4__)
+  __dataclass_builtins_object__.__setattr__(self,'__record_field_5__',__record_field_5__)
+  __dataclass_builtins_object__.__setattr__(self,'__record_field_6__',__record_field_6__)
+  __dataclass_builtins_object__.__setattr__(self,'__record_field_7__',__record_field_7__)
+  __dataclass_builtins_object__.__setattr__(self,'__record_field_8__',__record_field_8__)
+  __dataclass_builtins_object__.__setattr__(self,'__record_field_9__',__record_field_9__)
+  __dataclass_builtins_object__.__setattr__(self,'__record_field_10__',__record_field_10__)
+ return __init__
+SHAPES[(True, 11, (), False)] = __create_fn__
 
 def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_10__):
  def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__,__record_field_7__,__record_field_8__,__record_field_9__,__record_field_10__,__record_field_11__,__record_field_12__,__record_field_13__):
