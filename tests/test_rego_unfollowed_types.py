@@ -85,7 +85,7 @@ def test_what_opa_refuses_is_refused_at_its_line(body: str, line: int, says: str
     ('f(x) if {\n  o := {"a": 1, input.k: "s", input.j: 2}\n  {"b": x} = o\n}\nh := f(1)\n', 5, '`{"b": x} = o`'),
     ('h if {\n  o := {"a": 1, input.k: 2, count(input.j): 3}\n  o.b\n}\n', 5, "`o.b`"),
     ('h if {\n  o := {"a": 1, input.k: 2, count(input.j): "x"}\n  o[input.z]\n}\n', 5, "`o[input.z]`"),
-    ('h if {\n  o := {"a": 1, input.k: "s", input.j: 2}\n  some v in o\n}\n', 5, "`some ... in o`"),
+    ('h if {\n  o := {"a": 1, input.k: "s", input.j: 2}\n  some v in o\n  upper(v)\n}\n', 5, "`some ... in o`"),
     ('r := {"a": 1, input.k: "s", input.j: 2}\nh if {\n  r.b\n}\n', 5, "`r.b`"),
     ('r := {"a": 1, input.k: "s", input.j: 2} if input.x\nr := {"a": 2} if input.y\nh if {\n  r.a\n}\n', 6,
      "`r.a`"),

@@ -12,11 +12,14 @@ declared inputs; the optional last argument of a call (its output) is not one.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from natpolicy.records import record
+from natpolicy.rego.type_keys import Key, key_kind, key_order
 
 __all__ = ["RegoType", "Signature", "ANY", "NUMBER", "STRING", "BOOLEAN", "NULL", "ARRAY", "SET", "OBJECT",
            "SCALARS", "BUILTINS", "ARITHMETIC", "accepts", "union", "kind", "element_of", "closed_object",
-           "open_object", "select_key", "uncertain", "keys_of", "values_of",
+           "open_object", "select_key", "keys_type", "uncertain", "keys_of", "values_of",
            "nested_object"]
 
 NUMBER, STRING, BOOLEAN, NULL = "number", "string", "boolean", "null"
@@ -31,9 +34,10 @@ class RegoType:
     kinds: frozenset[str]
     # The elements' type when every kind is an array or a set and it is known (None: any element).
     of: RegoType | None = None
-    # An object literal whose keys are all literal strings: its keys and their values' types, sorted
-    # (OPA's static properties, with no dynamic part: a ref to another constant key is an error).
-    fields: tuple[tuple[str, RegoType], ...] | None = None
+    # An object literal whose keys are all constants: its keys and their values' types, sorted (OPA's static
+    # properties, with no dynamic part: a ref to another constant key is an error). A key is a string, or another
+    # constant (``type_keys.ConstKey``: ``{1: "a"}``).
+    fields: tuple[tuple[Key, RegoType], ...] | None = None
     # An array literal's length (OPA's static elements, with no dynamic part: an index past it is an error).
     length: int | None = None
     # One collection kind that came from joining two types (``union``): OPA's ``Or`` keeps two collection
@@ -48,7 +52,7 @@ class RegoType:
     alternatives: tuple[RegoType, ...] | None = None
     # An object literal of one computed key beside literal string keys (``fields`` None: any key may be there): the
     # literal keys' types, sorted, and the computed key's and its value's types (OPA's static and dynamic property).
-    static: tuple[tuple[str, RegoType], ...] | None = None
+    static: tuple[tuple[Key, RegoType], ...] | None = None
     rest: tuple[RegoType, RegoType] | None = None
     # An object literal of several computed keys of different (key, value) types: OPA keeps only the one last in
     # its order of keys as its dynamic property, an order this reader does not follow, so each is a candidate, an
@@ -75,13 +79,13 @@ def kind(*kinds: str, of: RegoType | None = None) -> RegoType:
     return RegoType(frozenset(kinds), of if of is not None and frozenset(kinds) <= _COLLECTIONS else None)
 
 
-def closed_object(fields: dict[str, RegoType]) -> RegoType:
-    """An object literal with these literal string keys and nothing else (``{}`` is any object)."""
-    return RegoType(frozenset({OBJECT}), fields=tuple(sorted(fields.items()))) if fields else RegoType(
-        frozenset({OBJECT}))
+def closed_object(fields: dict[Key, RegoType]) -> RegoType:
+    """An object literal with these constant keys and nothing else (``{}`` is any object)."""
+    return RegoType(frozenset({OBJECT}), fields=tuple(sorted(fields.items(), key=key_order))) if fields else \
+        RegoType(frozenset({OBJECT}))
 
 
-def open_object(fields: dict[str, RegoType], computed: list[tuple[RegoType, RegoType] | None]) -> RegoType:
+def open_object(fields: dict[Key, RegoType], computed: list[tuple[RegoType, RegoType] | None]) -> RegoType:
     """An object literal with ``computed`` keys beside its literal string keys ``fields``: any key may be there.
 
     With one computed key (``(key type, value type)``; None for a literal key
@@ -95,7 +99,8 @@ def open_object(fields: dict[str, RegoType], computed: list[tuple[RegoType, Rego
     if not computed or None in computed:
         return kind(OBJECT)
     pairs = tuple(dict.fromkeys(pair for pair in computed if pair is not None))
-    variants = tuple(RegoType(frozenset({OBJECT}), static=tuple(sorted(fields.items())), rest=pair) for pair in pairs)
+    variants = tuple(RegoType(frozenset({OBJECT}), static=tuple(sorted(fields.items(), key=key_order)), rest=pair)
+                     for pair in pairs)
     # Several: which one OPA keeps is not followed, each is a candidate (``RegoType.candidates``).
     return variants[0] if len(variants) == 1 else RegoType(frozenset({OBJECT}), candidates=variants)
 
@@ -113,13 +118,18 @@ def uncertain(value: RegoType) -> bool:
     return value.candidates is not None or value.unsure
 
 
-def select_key(value: RegoType, key: str) -> RegoType | None:
-    """The type under the literal string ``key`` of an ``open_object`` with one computed key, as OPA's
-    ``Object.Select``: the static property, else the computed key's value where that key may be a string."""
+def select_key(value: RegoType, key: Key) -> RegoType | None:
+    """The type under the constant ``key`` of an ``open_object`` with one computed key, as OPA's
+    ``Object.Select``: the static property, else the computed key's value where that key may be of its kind."""
     static = dict(value.static or ())
     if key in static:
         return static[key]
-    return value.rest[1] if value.rest is not None and STRING in value.rest[0].kinds else None
+    return value.rest[1] if value.rest is not None and key_kind(key) in value.rest[0].kinds else None
+
+
+def keys_type(keys: list[Key]) -> RegoType:
+    """OPA's ``Or`` of the types of an object type's static keys (``TypeOf`` each key's JSON value)."""
+    return RegoType(frozenset(key_kind(key) for key in keys))
 
 
 def _scalar_parts(part: RegoType) -> tuple[RegoType, ...]:
@@ -138,7 +148,7 @@ def union(a: RegoType, b: RegoType) -> RegoType:
         merged = dict(a.fields)
         for key, value in b.fields:
             merged[key] = union(merged[key], value) if key in merged else value
-        fields = tuple(sorted(merged.items()))
+        fields = tuple(sorted(merged.items(), key=key_order))
     length = max(a.length, b.length) if a.length is not None and b.length is not None and kinds == {ARRAY} \
         else None
     parts = tuple(single for part in (*(a.alternatives or (a,)), *(b.alternatives or (b,)))
@@ -165,6 +175,8 @@ def keys_of(collection: RegoType) -> RegoType | None:
     literal keys are strings, and a computed key (one, or an object
     comprehension's) adds its type: ``Or`` of them.
     """
+    if collection.alternatives is not None and not collection.unsure:
+        return _over_alternatives(collection.alternatives, keys_of)
     if collection.joined or collection.unsure or not collection.known or len(collection.kinds) != 1:
         return None
     if collection.kinds == {ARRAY}:
@@ -172,15 +184,18 @@ def keys_of(collection: RegoType) -> RegoType | None:
     if collection.kinds == {SET}:
         return collection.of
     if collection.fields is not None:
-        return kind(STRING)
+        return keys_type([key for key, _ in collection.fields])
     if collection.rest is not None:
-        return union(kind(STRING), collection.rest[0]) if collection.static else collection.rest[0]
+        return union(keys_type([key for key, _ in collection.static]), collection.rest[0]) if collection.static \
+            else collection.rest[0]
     return None
 
 
 def values_of(collection: RegoType) -> RegoType | None:
     """OPA's ``types.Values`` of an object this reader holds whole (its literal keys' values, with its computed
     key's), or None (not known here: any). What ``some v in o`` and ``o[k]`` give (``selectRef``)."""
+    if collection.alternatives is not None and not collection.unsure:
+        return _over_alternatives(collection.alternatives, _values_of_one)
     if collection.kinds != {OBJECT} or collection.joined or collection.unsure or collection.candidates is not None:
         return None
     parts = [field for _, field in (collection.fields or collection.static or ())]
@@ -190,6 +205,25 @@ def values_of(collection: RegoType) -> RegoType | None:
     found = parts[0]
     for part in parts[1:]:
         found = union(found, part)
+    return found
+
+
+def _values_of_one(part: RegoType) -> RegoType | None:
+    """``types.Values`` of one part of an ``any<...>``: an object's values, an array's or set's elements."""
+    return values_of(part) if part.kinds == {OBJECT} else part.of
+
+
+def _over_alternatives(parts: tuple[RegoType, ...], each: Callable[[RegoType], RegoType | None]) -> RegoType | None:
+    """OPA's ``types.Keys`` or ``types.Values`` of an ``any<...>`` (a rule of several definitions): the ``Or`` of
+    each part's, a scalar's none; None where one part's is not known here."""
+    found: RegoType | None = None
+    for part in parts:
+        if part.kinds <= SCALARS:
+            continue
+        one = each(part)
+        if one is None:
+            return None
+        found = one if found is None else union(found, one)
     return found
 
 

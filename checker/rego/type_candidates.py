@@ -27,6 +27,20 @@ class Candidates:
 
     errors: list[tuple[int, str]]
     substitute: dict[int, RegoType]  # a node's type given in place of its own, one candidate at a time
+    body: list[Statement]  # the top-level statements of the rule body being typed
+    outside: frozenset[str]  # the names the rule's head and arguments hold, for the branch being typed
+    head: Node | None  # the branch's head value (or key), None for none
+    in_function: bool  # the rule being typed is a function
+    dynamic_keys: list[Node]  # its ref head's keys from a variable on
+
+    def _statement(self, statement: Statement, scope: Scope) -> None:
+        raise NotImplementedError
+
+    def type_of(self, node: Node, scope: Scope) -> RegoType:
+        raise NotImplementedError
+
+    def _bind_some(self, statement: Statement, collection: RegoType, scope: Scope) -> None:
+        raise NotImplementedError
 
     def _silent_type(self, node: Node, scope: Scope) -> RegoType:
         raise NotImplementedError
@@ -89,15 +103,53 @@ class Candidates:
         self.errors.append((statement.parts[0].start if statement.parts else statement.start,
                             f"{UNFOLLOWED} `{said}`: {reason}; {UNSURE}"))
 
-    def _some_variants(self, statement: Statement, collection: RegoType) -> RegoType:
+    def _some_variants(self, statement: Statement, collection: RegoType, scope: Scope) -> RegoType:
         """The type `some` iterates over an object this reader does not follow: the candidates', where they all give
-        its names one type; else any, and refused."""
-        found = {(types.keys_of(variant), types.values_of(variant)) for variant in collection.candidates or ()}
-        if len(found) == 1 and collection.candidates:
+        its names one type, where a name they type otherwise is read nowhere else in the rule, or where the rest of
+        the rule types alike whichever candidate OPA keeps (``_alike_after``: the refusal waits for a use whose
+        verdict hangs on it); else any, and refused."""
+        *names, _ = statement.parts
+        key_name = names[0] if len(names) == 2 else None
+        differing = [name for name, typed in ((names[-1], types.values_of), (key_name, types.keys_of))
+                     if name is not None and len({typed(variant) for variant in collection.candidates or ()}) > 1]
+        if collection.candidates and (all(self._unread(name, statement) for name in differing)
+                                      or self._alike_after(statement, collection.candidates, scope)):
             return collection.candidates[0]
         self._error(statement.parts[-1], f"{unfollowed_object(f'some ... in {self._text(statement.parts[-1])}')}; "
                                          f"{UNSURE}")
         return ANY
+
+    def _alike_after(self, statement: Statement, candidates: tuple[RegoType, ...], scope: Scope) -> bool:
+        """Does the rest of the rule type alike whichever candidate ``statement``, a top-level `some` of a rule that
+        is no function, iterates over? Its later statements, head and ref head keys are typed once per candidate
+        (errors and types): the same each time, OPA's verdict is that, whichever it keeps. A function's body is
+        not tried (its arguments are typed at their first use, in a pass of its own)."""
+        at = next((n for n, own in enumerate(self.body) if own is statement), None)
+        if at is None or self.in_function:
+            return False
+        outcomes: list[tuple[tuple[tuple[int, str], ...], RegoType | None, tuple[RegoType, ...]]] = []
+        for variant in candidates:
+            trial, before = Scope(scope), len(self.errors)
+            try:
+                self._bind_some(statement, variant, trial)
+                for other in self.body[at + 1:]:
+                    self._statement(other, trial)
+                head = self.type_of(self.head, trial) if self.head is not None else None
+                keys = tuple(self._silent_type(node, trial) for node in self.dynamic_keys)
+                outcomes.append((tuple(self.errors[before:]), head, keys))
+            finally:
+                del self.errors[before:]
+        return all(outcome == outcomes[0] for outcome in outcomes)
+
+    def _unread(self, node: Node, statement: Statement) -> bool:
+        """Is the name ``node`` binds in ``statement``, a top-level `some` of the rule body, read nowhere else in the
+        rule (another statement at any depth, its head, its arguments)? Any other mention counts as a read."""
+        if node.what != "name":
+            return False  # a pattern: its names are typed piece by piece, not followed here
+        if node.text == "_":
+            return True
+        return any(own is statement for own in self.body) and node.text not in self.outside and not any(
+            node.text in parameters.statement_names(other) for other in self.body if other is not statement)
 
     def _uncertain_nodes(self, target: Node, value: Node, scope: Scope) -> list[tuple[Node, RegoType]]:
         """The names and refs of ``target = value`` (outside comprehensions) whose type holds an object this reader

@@ -33,6 +33,7 @@ from natpolicy.rego.type_env import REFUSED as _REFUSED
 from natpolicy.rego.type_env import UNFOLLOWED, UNSURE, Package, Scope, distinct_types, one_type, union_all
 from natpolicy.rego.type_env import kinds_of as _only  # what a declared type takes, for a message
 from natpolicy.rego.type_env import with_article as _a  # "a number", "an array"
+from natpolicy.rego.type_keys import Key, node_key
 from natpolicy.rego.type_literals import LITERALS, Unfollowed, literal_fits
 from natpolicy.rego.type_patterns import equality_problem, pattern_types, typed_pattern, unbound_after
 from natpolicy.rego.type_refs import dynamic_key, function_read, look_up, rule_ref
@@ -76,6 +77,10 @@ class Checker(Candidates):
         self.errors: list[tuple[int, str]] = []
         self.quiet = 0  # how many `every` bodies deep the statement being typed is
         self.body: list[Statement] = []  # the top-level statements of the rule body being typed
+        self.outside: frozenset[str] = frozenset()  # the names its head and arguments hold (`_unread`)
+        self.head: Node | None = None  # its head value (`_alike_after`)
+        self.in_function = False
+        self.dynamic_keys: list[Node] = []
         self.substitute: dict[int, RegoType] = {}  # a node's type given in place of its own (`_bind_variants`)
 
     # -- rules ------------------------------------------------------------------------------------
@@ -104,6 +109,11 @@ class Checker(Candidates):
         definition."""
         for head, body in rule.branches:
             scope, self.body = Scope(), body
+            held = [Statement("check", 0, parts=[node])
+                    for node in [*rule.parameters, *rule.dynamic_keys, *([head] if head else [])]]
+            self.outside = frozenset(name for statement in held for name in parameters.statement_names(statement))
+            self.head, self.in_function = head, rule.shape == "function"
+            self.dynamic_keys = rule.dynamic_keys
             for name in rule.arguments:
                 scope.bind(name, ANY)  # until its first use types it (`_function_body`), as in OPA
             inferred = self._function_body(rule, head, body, scope) if rule.shape == "function" else {}
@@ -115,9 +125,8 @@ class Checker(Candidates):
             # OPA types each key by its variable's type in the body (nestedObject), a constant key as its own.
             keys = [self._silent_type(node, scope) for node in rule.dynamic_keys]
             if rule.shape == "set":
-                # Its elements may come from other files of the package too (`deny contains msg` in each):
-                # only the kind is certain.
-                yield kind(SET), value, arguments, keys
+                # OPA's set of the head's type; its definitions in the package's other files join it (``merge``).
+                yield kind(SET, of=head_type), value, arguments, keys
             elif rule.shape == "object":
                 yield kind(OBJECT), value, arguments, keys
             elif rule.shape in ("value", "function"):
@@ -270,19 +279,23 @@ class Checker(Candidates):
             # there), so its variables, and those a `some` there binds, stay untyped.
             typed = statement.what == "some" and not self.quiet
             if typed and uncertain(collection_type):
-                collection_type = self._some_variants(statement, collection_type)
-            # OPA's compiler rewrites `some k, v in xs` into `v = xs[k]`: an object's values and keys too (selectRef).
-            element = (types.values_of(collection_type) or types.element_of(collection_type)) if typed else ANY
-            if len(names) == 2:
-                key = types.keys_of(collection_type) or ANY
-                self._pattern(names[0], key if typed else ANY, inner)
-            self._pattern(names[-1], element, inner)
+                collection_type = self._some_variants(statement, collection_type, scope)
+            self._bind_some(statement, collection_type if typed else ANY, inner)
             every = int(statement.what == "every")
             self.quiet += every
             try:
                 self._body(statement.body, inner)
             finally:
                 self.quiet -= every
+
+    def _bind_some(self, statement: Statement, collection: RegoType, scope: Scope) -> None:
+        """Bind the names of `some` or `every` beside a collection of type ``collection`` (any: untyped)."""
+        *names, _ = statement.parts
+        # OPA's compiler rewrites `some k, v in xs` into `v = xs[k]`: an object's values and keys too (selectRef).
+        element = types.values_of(collection) or types.element_of(collection)
+        if len(names) == 2:
+            self._pattern(names[0], types.keys_of(collection) or ANY, scope)
+        self._pattern(names[-1], element, scope)
 
     def _bind(self, op: str, target: Node, value: Node, scope: Scope, written: str = "=") -> None:
         """Type ``target op value`` (``:=`` or ``=``; ``written``: ``==`` for a statement OPA reads as ``=``)."""
@@ -383,16 +396,16 @@ class Checker(Candidates):
         return ANY
 
     def _object(self, node: Node, scope: Scope) -> RegoType:
-        """An object literal: closed when every key is a literal string (OPA's static properties)."""
-        fields: dict[str, RegoType] = {}
+        """An object literal: closed when every key is a constant (OPA's static properties: ``{1: "a"}`` too)."""
+        fields: dict[Key, RegoType] = {}
         computed: list[tuple[RegoType, RegoType] | None] = []  # OPA's dynamic part: any key may be there
         for key, value in zip(node.parts[::2], node.parts[1::2], strict=True):
             value_type = self.type_of(value, scope)
-            constant = self._constant(key)
-            if isinstance(constant, str):
+            constant = node_key(key)
+            if constant is not None:
                 fields[constant] = union(fields[constant], value_type) if constant in fields else value_type
-            else:  # a computed key (its type and its value's), or a literal one that is no string
-                computed.append((self.type_of(key, scope), value_type) if key.what != "literal" else None)
+            else:  # a computed key: its type and its value's
+                computed.append((self.type_of(key, scope), value_type))
         return types.open_object(fields, computed) if computed else types.closed_object(fields)
 
     @staticmethod
@@ -527,7 +540,8 @@ class Checker(Candidates):
                 else ANY  # a name the ref itself binds (`xs[i]`)
             if not current.known:
                 return ANY
-            current, problem = look_up(current, key_type, self._constant(key), self._text(node), self._text(key))
+            current, problem = look_up(current, key_type, self._constant(key), self._text(node), self._text(key),
+                                       node_key(key))
             if problem is not None:
                 self._error(node, f"{problem}; {UNSURE}" if problem.startswith(UNFOLLOWED)
                             else f"type error: {problem} (OPA: undefined ref); {_REFUSED}")

@@ -1,10 +1,9 @@
 """The types ``type_check`` keeps: what a package's rules hold, and what a body's names are bound to."""
 from __future__ import annotations
 
-import json
-
 from natpolicy.records import field, record
 from natpolicy.rego.builtin_types import ARRAY, OBJECT, SCALARS, SET, RegoType, union
+from natpolicy.rego.type_keys import shown_key
 
 __all__ = ["Package", "Scope", "REFUSED", "UNSURE", "UNFOLLOWED", "union_all", "with_article", "kinds_of",
            "keys_listed", "one_type", "distinct_types"]
@@ -110,7 +109,7 @@ def kinds_of(value: RegoType) -> str:
 
 def keys_listed(closed: RegoType) -> str:
     """An object literal's keys for a message, quoted and escaped (a key may hold any character)."""
-    keys = [json.dumps(key) for key, _ in closed.fields or ()]
+    keys = [shown_key(key) for key, _ in closed.fields or ()]
     return ", ".join(keys[:8]) + (f" and {len(keys) - 8} more" if len(keys) > 8 else "")
 
 

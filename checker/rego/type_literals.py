@@ -13,11 +13,11 @@ kind the declared type has.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from natpolicy.rego.builtin_types import ANY, ARRAY, OBJECT, SET, RegoType, accepts, element_of, kind, select_key, union
 from natpolicy.rego.type_env import with_article
+from natpolicy.rego.type_keys import node_key, shown_key
 from natpolicy.rego.type_syntax import Node
 
 __all__ = ["LITERALS", "literal_fits", "element_type", "field_type", "object_mismatch", "union_pattern_types",
@@ -48,8 +48,9 @@ def _items_fit(node: Node, expected: RegoType, type_of: Callable[[Node], RegoTyp
     if node.what == "object":
         if expected.static is not None:  # one computed key: each literal string key as Object.Select finds it
             for key, value in zip(node.parts[::2], node.parts[1::2], strict=True):
-                child = select_key(expected, key.constant) if isinstance(key.constant, str) \
-                    and key.what == "literal" else ANY  # a computed key's value is unified with any
+                held = node_key(key)
+                child = select_key(expected, held) if held is not None \
+                    else ANY  # a computed key's value is unified with any
                 if child is None or not literal_fits(value, child, type_of, union):
                     return False
             return True
@@ -60,9 +61,10 @@ def _items_fit(node: Node, expected: RegoType, type_of: Callable[[Node], RegoTyp
         if len(pairs) != len(fields):
             return False
         for key, value in pairs:
-            if key.what != "literal" or key.constant is None:
+            held = node_key(key)
+            if held is None:
                 continue  # a computed key: its value is unified with any
-            child = fields.get(key.constant) if isinstance(key.constant, str) else None
+            child = fields.get(held)
             if child is None or not literal_fits(value, child, type_of, union):
                 return False
         return True
@@ -116,14 +118,15 @@ def field_type(node: Node, name: str, expected: RegoType, untyped: frozenset[str
     a name of ``untyped``.
     """
     pairs = list(zip(node.parts[::2], node.parts[1::2], strict=True))
-    holding = [key.constant for key, value in pairs if value.what == "name" and value.text == name]
-    if sum(_occurrences(node, name)) != 1 or len(holding) != 1 or not isinstance(holding[0], str) \
-            or any(key.what != "literal" or not isinstance(key.constant, str) for key, _ in pairs):
+    held = [found for key, _ in pairs if (found := node_key(key)) is not None]
+    holding = [key for key, (_, value) in zip(held, pairs, strict=False)
+               if value.what == "name" and value.text == name]
+    if sum(_occurrences(node, name)) != 1 or len(holding) != 1 or len(held) != len(pairs):
         return None
     if expected == ANY:
         return ANY
     if expected.static is not None:  # one computed key: each key its static type or the computed one's
-        selected = {str(key.constant): select_key(expected, str(key.constant)) for key, _ in pairs}
+        selected = {key: select_key(expected, key) for key in held}
         fields = {key: child for key, child in selected.items() if child is not None}
         if len(fields) != len(selected):
             return None
@@ -131,10 +134,10 @@ def field_type(node: Node, name: str, expected: RegoType, untyped: frozenset[str
         return None
     else:
         fields = dict(expected.fields)
-    if len(fields) != len(pairs) or any(key.constant not in fields for key, _ in pairs):
+    if len(fields) != len(pairs) or any(key not in fields for key in held):
         return None
-    for key, value in pairs:
-        child = fields[str(key.constant)]
+    for key, (_, value) in zip(held, pairs, strict=True):
+        child = fields[key]
         if not (value.what == "name" and (value.text == name or value.text in untyped)) and not (
                 value.what == "literal" and accepts(child, kind(value.text))):
             return None
@@ -197,18 +200,18 @@ def _value_type(node: Node, name: str, expected: RegoType, union: bool, untyped:
         return None
     union = union or len(expected.kinds) > 1
     pairs = list(zip(node.parts[::2], node.parts[1::2], strict=True))
-    if any(key.what != "literal" or key.constant is None for key, _ in pairs):
+    held = [found for key, _ in pairs if (found := node_key(key)) is not None]
+    if len(held) != len(pairs):
         return None
     fields = dict(expected.fields) if expected.fields is not None and expected.kinds == {OBJECT} else None
     if expected.static is not None and expected.kinds == {OBJECT}:  # one computed key: OPA's Object.Select
-        selected = {key.constant: select_key(expected, key.constant) for key, _ in pairs
-                    if isinstance(key.constant, str)}
+        selected = {key: select_key(expected, key) for key in held}
         if len(selected) != len(pairs) or any(child is None for child in selected.values()):
             return None  # a key it never holds: unify1Object fails, and the call is refused as it is
         fields = {key: child for key, child in selected.items() if child is not None}
-    elif fields is not None and (len(fields) != len(pairs) or any(key.constant not in fields for key, _ in pairs)):
+    elif fields is not None and (len(fields) != len(pairs) or any(key not in fields for key in held)):
         return None
-    placed = [(value, ANY if fields is None else fields[str(key.constant)]) for key, value in pairs]
+    placed = [(value, ANY if fields is None else fields[key]) for key, (_, value) in zip(held, pairs, strict=True)]
     holding = [(value, child) for value, child in placed if sum(_occurrences(value, name, type_of is not None))]
     if len(holding) != 1 or not all(
             (value, child) in holding or (value.what == "literal" and accepts(child, kind(value.text)))
@@ -276,21 +279,21 @@ def _literal_mismatch(literal: RegoType, other: RegoType, other_is_literal: bool
         for key, value in literal.fields:
             found = select_key(other, key)
             if found is None:
-                return (f"the key {json.dumps(key)}, which the other object (of one computed key of type "
+                return (f"the key {shown_key(key)}, which the other object (of one computed key of type "
                         f"{other.rest[0].describe()}) never has")
             if not accepts(value, found):
-                return f"the key {json.dumps(key)} as {with_article(value)} and as {with_article(found)}"
+                return f"the key {shown_key(key)} as {with_article(value)} and as {with_article(found)}"
         return None
     if literal.fields is None or other.fields is None or literal.kinds != {OBJECT} or other.kinds != {OBJECT}:
         return None
     mine, theirs = dict(literal.fields), dict(other.fields)
     for key, value in literal.fields:
         if key not in theirs:
-            return f"the key {json.dumps(key)}, which the other object never has"
+            return f"the key {shown_key(key)}, which the other object never has"
         if not accepts(value, theirs[key]):
-            return f"the key {json.dumps(key)} as {with_article(value)} and as {with_article(theirs[key])}"
+            return f"the key {shown_key(key)} as {with_article(value)} and as {with_article(theirs[key])}"
     missing = [key for key in theirs if key not in mine] if other_is_literal else []
-    return f"the key {json.dumps(missing[0])}, which the other object never has" if missing else None
+    return f"the key {shown_key(missing[0])}, which the other object never has" if missing else None
 
 
 class Unfollowed(Exception):
@@ -353,6 +356,12 @@ def _placed_in(node: Node, alternative: RegoType, names: frozenset[str],
     elif node.what == "object" and alternative.kinds == {OBJECT} and alternative.fields is not None:
         fields = dict(alternative.fields)
         keys = [key.constant for key in node.parts[::2]]
+        if any(not isinstance(node_key(key), str) and node_key(key) is not None for key in node.parts[::2]):
+            # A constant key that is no string (`{1: x}`): OPA walks the keys in its order of values (null,
+            # booleans, numbers, then strings), which this walk does not follow.
+            raise Unfollowed("its object pattern has a constant key that is no string, and OPA types its names key "
+                             "by key in its order of keys, stopping at the first key one of the objects it may be "
+                             "lacks, an order natpolicy does not follow for such keys")
         if any(key.what != "literal" or not isinstance(key.constant, str) for key in node.parts[::2]):
             return None
         if len(keys) != len(fields):

@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 
 from natpolicy.rego.builtin_types import ARRAY, OBJECT, RegoType, accepts, element_of, select_key
 from natpolicy.rego.type_env import REFUSED, UNFOLLOWED, UNSURE, with_article
+from natpolicy.rego.type_keys import node_key
 from natpolicy.rego.type_literals import object_mismatch, union_pattern_types
 from natpolicy.rego.type_parameters import statement_names
 from natpolicy.rego.type_syntax import Node, Statement
@@ -297,10 +298,9 @@ def _pair(pattern: Node, other: Node, unbound: frozenset[str], type_of: Callable
         return all(_pair(mine, theirs, unbound, type_of, found, clash)
                    for mine, theirs in zip(pattern.parts, other.parts, strict=True))
     if pattern.what == other.what == "object":
-        keys = [key.constant for key in pattern.parts[::2]]
-        theirs = {key.constant: value for key, value in zip(other.parts[::2], other.parts[1::2], strict=True)}
-        if any(not isinstance(key, str) for key in [*keys, *theirs]) or sorted(map(str, keys)) != sorted(
-                map(str, theirs)):
+        keys = [node_key(key) for key in pattern.parts[::2]]
+        theirs = {node_key(key): value for key, value in zip(other.parts[::2], other.parts[1::2], strict=True)}
+        if None in keys or None in theirs or set(keys) != set(theirs) or len(keys) != len(theirs):
             return False
         return all(_pair(value, theirs[key], unbound, type_of, found, clash)
                    for key, value in zip(keys, pattern.parts[1::2], strict=True))
@@ -358,16 +358,16 @@ def _pair_typed(pattern: Node, value: RegoType, unbound: frozenset[str], found: 
                    for part, place in zip(pattern.parts, places, strict=True))
     if pattern.what == "object" and value.kinds == {OBJECT} and value.static is not None:
         # One computed key: no length to match (OPA's dynamic part), each key its static type or the computed one's.
-        selected = [select_key(value, key.constant) if isinstance(key.constant, str) else None
+        selected = [select_key(value, held) if (held := node_key(key)) is not None else None
                     for key in pattern.parts[::2]]
         return all(place is not None and _pair_typed(part, place, unbound, found, clash)
                    for part, place in zip(pattern.parts[1::2], selected, strict=True))
     if pattern.what == "object" and value.kinds == {OBJECT} and value.fields is not None:
         fields = dict(value.fields)
-        keys = [key.constant for key in pattern.parts[::2]]
-        if len(keys) != len(fields) or any(not isinstance(key, str) or key not in fields for key in keys):
+        keys = [held for key in pattern.parts[::2] if (held := node_key(key)) is not None]
+        if len(keys) != len(fields) or len(keys) * 2 != len(pattern.parts) or any(key not in fields for key in keys):
             return False
-        return all(_pair_typed(part, fields[str(key)], unbound, found, clash)
+        return all(_pair_typed(part, fields[key], unbound, found, clash)
                    for key, part in zip(keys, pattern.parts[1::2], strict=True))
     return False
 
@@ -472,11 +472,11 @@ def _unify_objects(a: Node, b: Node, unbound: frozenset[str], marked: set[str],
     pairs_b = list(zip(b.parts[::2], b.parts[1::2], strict=True))
     if len(pairs_a) != len(pairs_b):
         return True
-    if any(key.what != "literal" or key.constant is None for key, _ in pairs_a + pairs_b):
-        return False  # a computed key, or one this reader keeps no value of
-    values_b = {(key.text, key.constant): value for key, value in pairs_b}
+    if any(node_key(key) is None for key, _ in pairs_a + pairs_b):
+        return False  # a computed key
+    values_b = {node_key(key): value for key, value in pairs_b}
     for key, value in pairs_a:
-        other = values_b.get((key.text, key.constant))
+        other = values_b.get(node_key(key))
         if other is not None and not _unify(value, other, unbound, marked, pairs):
             return False
     return True

@@ -7,7 +7,6 @@ an array literal, is "undefined ref", and refuses the module.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 
 from natpolicy.rego.builtin_types import (
@@ -27,25 +26,29 @@ from natpolicy.rego.builtin_types import (
 )
 from natpolicy.rego.function_arity import call_path
 from natpolicy.rego.type_env import UNFOLLOWED, keys_listed, with_article
+from natpolicy.rego.type_keys import Key, shown_key
 from natpolicy.rego.type_syntax import Node
 
 __all__ = ["dynamic_key", "look_up", "rule_ref", "function_read", "unfollowed_object"]
 
 
 def look_up(current: RegoType, key_type: RegoType, constant: str | int | None, ref: str,
-            key: str) -> tuple[RegoType, str | None]:
+            key: str, held: Key | None = None) -> tuple[RegoType, str | None]:
     """(the type under the key, or any; what OPA refuses in that step, or None).
 
     ``current``: the type the ref has reached, known; ``constant``: the key's
-    literal value, if any; ``ref``, ``key``: their text, for the message.
+    literal string or integer value, if any; ``ref``, ``key``: their text, for
+    the message; ``held``: the key as a constant object key, if it is one
+    (``type_keys.node_key``: ``o[1.5]``, ``o[true]``, ``o[[1]]`` too).
     """
+    held = held if held is not None else constant if isinstance(constant, str) else None
     if current.kinds <= SCALARS:
         return current, f"`{ref}` looks inside {with_article(current)}, which has no keys or elements"
     if uncertain(current):
-        return _look_up_variants(current, key_type, constant, ref, key)
+        return _look_up_variants(current, key_type, constant, ref, key, held)
     if current.kinds == {OBJECT} and current.alternatives is not None and current.fields is None:
         # OPA's any<...> of objects (a rule's definitions): Select tries each, nil (undefined ref) where none has it.
-        tried = [look_up(alternative, key_type, constant, ref, key) for alternative in current.alternatives]
+        tried = [look_up(alternative, key_type, constant, ref, key, held) for alternative in current.alternatives]
         fits = [value for value, problem in tried if problem is None]
         if not fits:
             return tried[0]
@@ -53,8 +56,8 @@ def look_up(current: RegoType, key_type: RegoType, constant: str | int | None, r
     if not _key_fits(current, key_type):
         return current, (f"`{ref}` looks up a key of type {key_type.describe()} (`{key}`) in "
                          f"{with_article(current)}, which has none")
-    if current.fields is not None and constant is not None:
-        found = dict(current.fields).get(constant) if isinstance(constant, str) else None
+    if current.fields is not None and held is not None:
+        found = dict(current.fields).get(held)
         if found is None:
             return current, (f"`{ref}` looks up `{key}` in an object literal that has only the keys "
                              f"{keys_listed(current)}")
@@ -65,24 +68,21 @@ def look_up(current: RegoType, key_type: RegoType, constant: str | int | None, r
     if current.items is not None and isinstance(constant, int) and not isinstance(constant, bool) \
             and 0 <= constant < len(current.items):
         return current.items[constant], None  # OPA's selectConstant: the static element at that index
-    if current.static is not None and current.rest is not None and isinstance(constant, str):
-        found = select_key(current, constant)  # an object of one computed key (OPA's Object.Select)
+    if current.static is not None and current.rest is not None and held is not None:
+        found = select_key(current, held)  # an object of one computed key (OPA's Object.Select)
         if found is None:
-            listed = "".join(f"the key {json.dumps(name)}, " for name, _ in current.static)
+            if not isinstance(held, str):  # e.g. a number: found only under a literal key or a computed key of its kind
+                kinds = keys_of(current) or current.rest[0]
+                return current, (f"`{ref}` looks up the {held.kind} {shown_key(held)} in an object whose keys are of "
+                                 f"type {kinds.describe()}")
+            listed = "".join(f"the key {shown_key(name)}, " for name, _ in current.static)
             what = "an object literal of " if listed else "an object (a literal's or a comprehension's) of "
             return current, (f"`{ref}` looks up `{key}` in {what}{listed}one computed key of type "
                              f"{current.rest[0].describe()}, which is never a string")
         return found, None
-    if current.static is not None and current.rest is not None and isinstance(constant, int):
-        # A number key: no literal key is one, so OPA's Object.Select finds it only under a computed key of numbers.
-        if NUMBER not in current.rest[0].kinds:
-            held = keys_of(current) or current.rest[0]
-            return current, (f"`{ref}` looks up the number {constant} in an object whose keys are of type "
-                             f"{held.describe()}")
-        return current.rest[1], None
     if current.kinds <= {ARRAY, SET}:
         return element_of(current), None
-    if constant is None and current.kinds == {OBJECT}:
+    if held is None and current.kinds == {OBJECT}:
         # A key that is no constant (`o[k]`): checked against the object's keys (checkRefLeaf), and its value any of
         # the object's values (selectRef: types.Values).
         keys = keys_of(current)
@@ -94,20 +94,20 @@ def look_up(current: RegoType, key_type: RegoType, constant: str | int | None, r
 
 
 def _look_up_variants(current: RegoType, key_type: RegoType, constant: str | int | None, ref: str,
-                      key: str) -> tuple[RegoType, str | None]:
+                      key: str, held: Key | None) -> tuple[RegoType, str | None]:
     """``look_up`` in an object of several computed keys of different types: each candidate OPA may keep
     (``RegoType.candidates``) is tried, and a step whose verdict or type differs between them is one natpolicy cannot
     tell (``UNFOLLOWED``). A key that is no constant reaches OPA's ``types.Values``, which differ by candidate too."""
     outcomes: set[tuple[RegoType | None, bool]] = set()
     for variant in current.candidates or ():
-        value, problem = look_up(variant, key_type, constant, ref, key)
-        if constant is None and problem is None:
+        value, problem = look_up(variant, key_type, constant, ref, key, held)
+        if held is None and problem is None:
             value = values_of(variant) or ANY
         outcomes.add((value if problem is None else None, problem is None))
     if current.candidates is not None and len(outcomes) == 1:
         value_or_none, fits = next(iter(outcomes))
         if not fits:
-            return look_up(current.candidates[0], key_type, constant, ref, key)
+            return look_up(current.candidates[0], key_type, constant, ref, key, held)
         return value_or_none or ANY, None
     return ANY, unfollowed_object(ref)
 

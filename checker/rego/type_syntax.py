@@ -125,6 +125,8 @@ class Node:
     body: list[Statement] = field(default_factory=list)  # a comprehension's
     # A literal string's value (also a ref's `.key`), or a literal integer's: a constant key of a ref.
     constant: str | int | None = field(default=None, compare=False, repr=False)
+    # A number or boolean literal's text: a constant object key of its kind (``type_keys``).
+    scalar: str | None = field(default=None, compare=False, repr=False)
 
 
 @record
@@ -213,11 +215,11 @@ class Reader:
         first = self.pos - 1
         if tok.kind == "number":
             node = Node("literal", tok.offset, self.end_of(first), "number",
-                        constant=int(tok.text) if _INTEGER.fullmatch(tok.text) else None)
+                        constant=int(tok.text) if _INTEGER.fullmatch(tok.text) else None, scalar=tok.text)
         elif tok.kind in ("string", "raw"):
             node = Node("literal", tok.offset, self.end_of(first), "string", constant=_string_value(tok))
         elif tok.kind == "ident" and tok.text in _LITERALS:
-            node = Node("literal", tok.offset, self.end_of(first), _LITERALS[tok.text])
+            node = Node("literal", tok.offset, self.end_of(first), _LITERALS[tok.text], scalar=tok.text)
         elif tok.kind == "ident" and (tok.text not in _STATEMENT_WORDS or self.at("(")):
             node = self._name_or_call(tok)
         elif tok.text == "(":
