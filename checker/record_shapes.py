@@ -3,6 +3,7 @@
 The ``__init__`` of each shape natpolicy's ``record`` classes have, as ``natpolicy.records.shape_source``
 writes it, compiled with the package so that no run compiles them (see ``records._shape_code``).
 Keys: (frozen, number of fields, indexes of the fields with a default factory, ``__post_init__``).
+Longer than 600 lines because it is generated: one short function per shape, never read or edited by hand.
 """
 # ruff: noqa: E501
 # mypy: ignore-errors
@@ -54,6 +55,14 @@ def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_
   self.__record_field_2__=__record_factory_2__() if __record_field_2__ is _HAS_DEFAULT_FACTORY else __record_field_2__
  return __init__
 SHAPES[(False, 3, (0, 1, 2), False)] = __create_fn__
+
+def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_1__):
+ def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__):
+  self.__record_field_0__=__record_field_0__
+  self.__record_field_1__=__record_factory_1__() if __record_field_1__ is _HAS_DEFAULT_FACTORY else __record_field_1__
+  self.__record_field_2__=__record_field_2__
+ return __init__
+SHAPES[(False, 3, (1,), False)] = __create_fn__
 
 def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
  def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__):
@@ -123,6 +132,18 @@ def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_
  return __init__
 SHAPES[(False, 6, (5,), False)] = __create_fn__
 
+def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
+ def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__):
+  self.__record_field_0__=__record_field_0__
+  self.__record_field_1__=__record_field_1__
+  self.__record_field_2__=__record_field_2__
+  self.__record_field_3__=__record_field_3__
+  self.__record_field_4__=__record_field_4__
+  self.__record_field_5__=__record_field_5__
+  self.__record_field_6__=__record_field_6__
+ return __init__
+SHAPES[(False, 7, (), False)] = __create_fn__
+
 def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_1__, __record_factory_2__, __record_factory_4__, __record_factory_5__):
  def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__):
   self.__record_field_0__=__record_field_0__
@@ -158,6 +179,18 @@ def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_
   self.__record_field_6__=__record_factory_6__() if __record_field_6__ is _HAS_DEFAULT_FACTORY else __record_field_6__
  return __init__
 SHAPES[(False, 7, (3, 4, 5, 6), False)] = __create_fn__
+
+def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_5__, __record_factory_6__):
+ def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__):
+  self.__record_field_0__=__record_field_0__
+  self.__record_field_1__=__record_field_1__
+  self.__record_field_2__=__record_field_2__
+  self.__record_field_3__=__record_field_3__
+  self.__record_field_4__=__record_field_4__
+  self.__record_field_5__=__record_factory_5__() if __record_field_5__ is _HAS_DEFAULT_FACTORY else __record_field_5__
+  self.__record_field_6__=__record_factory_6__() if __record_field_6__ is _HAS_DEFAULT_FACTORY else __record_field_6__
+ return __init__
+SHAPES[(False, 7, (5, 6), False)] = __create_fn__
 
 def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
  def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__,__record_field_7__):
