@@ -364,7 +364,8 @@ BUILTINS: dict[str, Signature] = {
     "time.now_ns": _sig(_N),
     "object.keys": _sig(_SET, _OBJECT),
     "object.get": _sig(ANY, _OBJECT, ANY, ANY),
-    **_each("object.remove object.filter", _sig(_OBJECT, _OBJECT, kind(ARRAY, SET, OBJECT))),
+    # Declared to return any (builtins.go), not an object: a check on the result is OPA's at evaluation.
+    **_each("object.remove object.filter", _sig(ANY, _OBJECT, kind(ARRAY, SET, OBJECT))),
     "array.concat": _sig(_ARRAY, _ARRAY, _ARRAY),
     "array.slice": _sig(_ARRAY, _ARRAY, _N, _N),
     "array.reverse": _sig(_ARRAY, _ARRAY),
