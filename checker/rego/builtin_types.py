@@ -6,9 +6,9 @@ set may also know its elements' type (``of``). OPA refuses a value where the
 expected type shares no kind with it (its ``unifies``), so ``accepts`` asks
 exactly that, and anything unknown is ``ANY``, which every check accepts.
 
-The signatures follow OPA's policy reference (openpolicyagent.org/docs/
-policy-reference): only builtins whose types are stated there, with their
-declared inputs; the optional last argument of a call (its output) is not one.
+The signatures follow OPA's declarations (``v1/ast/builtins.go``, each
+builtin's ``Decl``; the first 73 from its policy reference): their declared
+inputs, the optional last argument of a call (its output) not one of them.
 """
 from __future__ import annotations
 
@@ -257,6 +257,88 @@ def _each(names: str, signature: Signature) -> dict[str, Signature]:
     return {name: signature for name in names.split()}
 
 
+# Read from OPA's ``v1/ast/builtins.go`` (each ``Decl``): its ``any<...>`` as the kinds it joins, an object of
+# any declared keys and values as any object, an array of static elements (``[header, payload, sig]``) as an
+# array of any element unless every element has one kind. Left out: ``print`` (variadic), ``walk`` (a relation),
+# the deprecated ones (refused by ``deprecated_builtins``), ``internal.*``.
+_OBJECTS = kind(ARRAY, of=_OBJECT)
+_STRING_SET = kind(SET, of=_S)
+_TIME = kind(NUMBER, ARRAY)  # ns, or [ns, timezone] (time.format: or [ns, timezone, layout])
+_STRING_OR_OBJECT = kind(STRING, OBJECT)  # graphql.*, json.verify_schema, json.match_schema
+_JSON_PATHS = kind(ARRAY, SET)  # json.filter, json.remove: strings or arrays of path segments
+_CIDRS = kind(STRING, ARRAY, SET, OBJECT)  # net.cidr_contains_matches
+_VERTICES = kind(ARRAY, SET)  # graph.reachable, graph.reachable_paths
+
+_MORE: dict[str, Signature] = {
+    **_each("bits.or bits.and bits.xor bits.lsh bits.rsh", _sig(_N, _N, _N)),
+    "bits.negate": _sig(_N, _N),
+    "numbers.range_step": _sig(kind(ARRAY, of=_N), _N, _N, _N),
+    "rand.intn": _sig(_N, _S, _N),
+    "regex.is_valid": _sig(_B, _S),
+    "regex.find_all_string_submatch_n": _sig(kind(ARRAY, of=kind(ARRAY, of=_S)), _S, _S, _N),
+    "regex.template_match": _sig(_B, _S, _S, _S, _S),
+    "regex.find_n": _sig(kind(ARRAY, of=_S), _S, _S, _N),
+    "regex.globs_match": _sig(_B, _S, _S),
+    "regex.replace": _sig(_S, _S, _S, _S),
+    "strings.replace_n": _sig(_S, _OBJECT, _S),
+    "strings.render_template": _sig(_S, _S, _OBJECT),
+    **_each("uuid.rfc4122 glob.quote_meta base64url.encode_no_pad hex.encode hex.decode crypto.md5 crypto.sha1 "
+            "crypto.sha256", _sig(_S, _S)),
+    "uuid.parse": _sig(_OBJECT, _S),
+    **_each("json.filter json.remove", _sig(ANY, _OBJECT, _JSON_PATHS)),
+    "json.patch": _sig(ANY, ANY, _OBJECTS),
+    "object.subset": _sig(ANY, kind(OBJECT, SET, ARRAY), kind(OBJECT, SET, ARRAY)),
+    "object.union": _sig(ANY, _OBJECT, _OBJECT),
+    "object.union_n": _sig(ANY, _OBJECTS),
+    "json.marshal_with_options": _sig(_S, ANY, _OBJECT),
+    **_each("base64.is_valid net.cidr_is_valid", _sig(_B, _S)),
+    "urlquery.encode_object": _sig(_S, _OBJECT),
+    "urlquery.decode_object": _sig(_OBJECT, _S),
+    "io.jwt.decode": _sig(_ARRAY, _S),
+    **_each(" ".join(f"io.jwt.verify_{alg}" for alg in ("rs256 rs384 rs512 ps256 ps384 ps512 es256 es384 es512 "
+                                                       "eddsa hs256 hs384 hs512").split()), _sig(_B, _S, _S)),
+    "io.jwt.decode_verify": _sig(_ARRAY, _S, _OBJECT),
+    "io.jwt.encode_sign_raw": _sig(_S, _S, _S, _S),
+    "io.jwt.encode_sign": _sig(_S, _OBJECT, _OBJECT, _OBJECT),
+    "time.parse_ns": _sig(_N, _S, _S),
+    "time.parse_duration_ns": _sig(_N, _S),
+    "time.format": _sig(_S, _TIME),
+    **_each("time.date time.clock", _sig(kind(ARRAY, of=_N), _TIME)),
+    "time.weekday": _sig(_S, _TIME),
+    "time.add_date": _sig(_N, _N, _N, _N, _N),
+    "time.diff": _sig(kind(ARRAY, of=_N), _TIME, _TIME),
+    "crypto.x509.parse_certificates": _sig(_OBJECTS, _S),
+    "crypto.x509.parse_and_verify_certificates": _sig(_ARRAY, _S),
+    "crypto.x509.parse_and_verify_certificates_with_options": _sig(_ARRAY, _S, _OBJECT),
+    "crypto.x509.parse_certificate_request": _sig(_OBJECT, _S),
+    "crypto.x509.parse_keypair": _sig(_OBJECT, _S, _S),
+    "crypto.x509.parse_rsa_private_key": _sig(_OBJECT, _S),
+    "crypto.parse_private_keys": _sig(_OBJECTS, _S),
+    **_each("crypto.hmac.md5 crypto.hmac.sha1 crypto.hmac.sha256 crypto.hmac.sha512", _sig(_S, _S, _S)),
+    "crypto.hmac.equal": _sig(_B, _S, _S),
+    "graph.reachable": _sig(_SET, _OBJECT, _VERTICES),
+    "graph.reachable_paths": _sig(kind(SET, of=_ARRAY), _OBJECT, _VERTICES),
+    "http.send": _sig(_OBJECT, _OBJECT),
+    **_each("graphql.parse graphql.parse_and_verify", _sig(_ARRAY, _STRING_OR_OBJECT, _STRING_OR_OBJECT)),
+    **_each("graphql.parse_query graphql.parse_schema", _sig(_OBJECT, _S)),
+    "graphql.is_valid": _sig(_B, _STRING_OR_OBJECT, _STRING_OR_OBJECT),
+    "graphql.schema_is_valid": _sig(_B, _STRING_OR_OBJECT),
+    "json.verify_schema": _sig(_ARRAY, _STRING_OR_OBJECT),
+    "json.match_schema": _sig(_ARRAY, _STRING_OR_OBJECT, _STRING_OR_OBJECT),
+    "providers.aws.sign_req": _sig(_OBJECT, _OBJECT, _OBJECT, _N),
+    "rego.parse_module": _sig(_OBJECT, _S, _S),
+    "rego.metadata.chain": _sig(_ARRAY),
+    "rego.metadata.rule": _sig(ANY),
+    "opa.runtime": _sig(_OBJECT),
+    "trace": _sig(_B, _S),
+    "net.cidr_intersects": _sig(_B, _S, _S),
+    **_each("net.cidr_expand net.lookup_ip_addr", _sig(_STRING_SET, _S)),
+    "net.cidr_contains_matches": _sig(kind(SET, of=_ARRAY), _CIDRS, _CIDRS),
+    "net.cidr_merge": _sig(_STRING_SET, kind(ARRAY, SET)),
+    "semver.is_valid": _sig(_B, ANY),
+    "semver.compare": _sig(_N, _S, _S),
+}
+
 BUILTINS: dict[str, Signature] = {
     "count": _sig(_N, kind(STRING, ARRAY, SET, OBJECT)),
     **_each("sum product", _sig(_N, _NUMBERS)),
@@ -282,7 +364,8 @@ BUILTINS: dict[str, Signature] = {
     "time.now_ns": _sig(_N),
     "object.keys": _sig(_SET, _OBJECT),
     "object.get": _sig(ANY, _OBJECT, ANY, ANY),
-    **_each("object.remove object.filter", _sig(_OBJECT, _OBJECT, kind(ARRAY, SET, OBJECT))),
+    # Declared to return any (builtins.go), not an object: a check on the result is OPA's at evaluation.
+    **_each("object.remove object.filter", _sig(ANY, _OBJECT, kind(ARRAY, SET, OBJECT))),
     "array.concat": _sig(_ARRAY, _ARRAY, _ARRAY),
     "array.slice": _sig(_ARRAY, _ARRAY, _N, _N),
     "array.reverse": _sig(_ARRAY, _ARRAY),
@@ -293,6 +376,7 @@ BUILTINS: dict[str, Signature] = {
     **_each("union intersection", _sig(_SET, kind(SET, of=_SET))),
     **_each("strings.any_prefix_match strings.any_suffix_match", _sig(_B, _PREFIXES, _PREFIXES)),
     "set": _sig(_SET),
+    **_MORE,
 }
 
 # Infix operators and the builtin each stands for: + * / % take numbers; - numbers or sets; | & sets.
