@@ -26,12 +26,11 @@ from typing import Any
 
 from natpolicy.records import record
 from natpolicy.rego.input_paths import PathNode
+from natpolicy.rego.plan_bytes import SURROGATE_ESCAPE
 
 __all__ = ["PRUNE_FROM_CHARS", "Pruner", "PrunerOnDemand", "engine_pruner", "nested_deeper", "pruner_for",
            "pruner_from_ast"]
 
-# The JSON escape of half a UTF-16 surrogate pair: a key holding one is left to the engine's own parser.
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _ESCAPE = re.compile(rb"\\.", re.DOTALL)
 # Every byte but a bracket or a quote, deleted to measure nesting (nested_deeper).
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
@@ -52,7 +51,8 @@ class Pruner:
 
     def prune(self, utf8: bytes) -> bytes | None:
         """``utf8`` with only the observed paths, or ``None`` to hand the engine the whole text."""
-        if _SURROGATE_ESCAPE.search(utf8) or nested_deeper(utf8, self.depth_limit):
+        # Half a UTF-16 surrogate pair in an escape is left to the engine's own parser, as is a text nested too deep.
+        if SURROGATE_ESCAPE.search(utf8) or nested_deeper(utf8, self.depth_limit):
             return None
         try:
             kept = self.decoder.decode(utf8)

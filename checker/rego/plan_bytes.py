@@ -22,10 +22,10 @@ from typing import Any
 
 from natpolicy.records import record
 
-__all__ = ["PlanRead", "read_plan", "read_plan_file", "change_keys", "sections_text"]
+__all__ = ["SURROGATE_ESCAPE", "PlanRead", "read_plan", "read_plan_file", "change_keys", "sections_text"]
 
 # The JSON escape of half a UTF-16 surrogate pair: the reference decode judges those (a lone one is refused).
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 # Top-level keys the plan check looks at (natpolicy.loaders.plan_json.check_is_plan), besides format_version.
 _PRESENCE = ("planned_values", "prior_state", "configuration", "output_changes", "resource_drift", "lineage",
              "serial", "values", "provider_schemas")
@@ -112,7 +112,7 @@ def _fast_head(data: bytes) -> tuple[dict[str, Any], dict[str, Any]] | None:
         return None
     from natpolicy.loaders.plan_fast import BACKEND, plain_json_bytes
 
-    if BACKEND != "msgspec" or not plain_json_bytes(data) or _SURROGATE_ESCAPE.search(data):
+    if BACKEND != "msgspec" or not plain_json_bytes(data) or SURROGATE_ESCAPE.search(data):
         return None
     try:
         sections = decoder.decode(data)
