@@ -54,6 +54,7 @@ from natpolicy.rego.function_arity import function_arities, package_of, ref_head
 from natpolicy.rego.source import scan_module
 from natpolicy.rego.type_checker import Checker
 from natpolicy.rego.type_env import Package
+from natpolicy.rego.type_rule_tree import type_ref_head_roots
 from natpolicy.rego.type_syntax import read_rules
 
 __all__ = ["type_errors"]
@@ -103,6 +104,7 @@ def _package_types(sources: tuple[str, ...], package_names: frozenset[str],
             typed = Package()
             for text, checker in checkers.items():
                 typed.merge(checker.rules(read_rules(text)))
+            type_ref_head_roots(typed)  # `a` of `a.b := 1`: OPA's object of its rules, from every file
             if typed == package:
                 break
             package = typed

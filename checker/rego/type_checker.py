@@ -35,6 +35,7 @@ from natpolicy.rego.type_env import kinds_of as _only  # what a declared type ta
 from natpolicy.rego.type_env import with_article as _a  # "a number", "an array"
 from natpolicy.rego.type_keys import Key, node_key
 from natpolicy.rego.type_literals import LITERALS, Unfollowed, literal_fits
+from natpolicy.rego.type_order import in_safety_order
 from natpolicy.rego.type_patterns import equality_problem, pattern_types, typed_pattern, unbound_after
 from natpolicy.rego.type_refs import dynamic_key, function_read, look_up, rule_ref
 from natpolicy.rego.type_syntax import Node, Rule, Statement
@@ -100,7 +101,7 @@ class Checker(Candidates):
                 typed.add(rule.name, value, arguments if rule.shape == "function" else None)
                 if nested is not None and rule.dynamic is not None:  # `o.a[k] := 1`: at data.p.o.a (type_refs)
                     typed.add(dynamic_key(*rule.dynamic), nested, None)
-            if "." in rule.name:  # `a.b := 1`: `a` is an object of rules, any here (as a head `a[k]` makes it)
+            if "." in rule.name:  # `a.b := 1`: `a` is an object of rules (type_rule_tree), any until typed there
                 typed.add(rule.name.split(".")[0], ANY, None)
         return typed
 
@@ -243,8 +244,12 @@ class Checker(Candidates):
 
     # -- bodies -----------------------------------------------------------------------------------
     def _body(self, body: list[Statement], scope: Scope) -> None:
-        for statement in body:
-            self._statement(statement, scope)
+        if self.quiet:  # an `every` body: OPA unifies nothing there, so no order matters
+            for statement in body:
+                self._statement(statement, scope)
+            return
+        in_safety_order(body, lambda statement: self._statement(statement, scope),
+                        lambda name: self._resolvable(name, scope))
 
     def _statement(self, statement: Statement, scope: Scope) -> None:
         try:

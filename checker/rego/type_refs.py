@@ -26,7 +26,7 @@ from natpolicy.rego.builtin_types import (
 )
 from natpolicy.rego.function_arity import call_path
 from natpolicy.rego.type_env import UNFOLLOWED, keys_listed, with_article
-from natpolicy.rego.type_keys import Key, shown_key
+from natpolicy.rego.type_keys import ConstKey, Key, key_kind, shown_key
 from natpolicy.rego.type_syntax import Node
 
 __all__ = ["dynamic_key", "look_up", "rule_ref", "function_read", "unfollowed_object"]
@@ -56,6 +56,9 @@ def look_up(current: RegoType, key_type: RegoType, constant: str | int | None, r
     if not _key_fits(current, key_type):
         return current, (f"`{ref}` looks up a key of type {key_type.describe()} (`{key}`) in "
                          f"{with_article(current)}, which has none")
+    if isinstance(held, ConstKey) and held.kind in _COLLECTION_KEYS and current.kinds == {OBJECT} and (
+            current.fields is not None or current.rest is not None):
+        return _collection_key(current, held, ref)
     if current.fields is not None and held is not None:
         found = dict(current.fields).get(held)
         if found is None:
@@ -118,6 +121,26 @@ def unfollowed_object(said: str) -> str:
     return (f"{UNFOLLOWED} `{said}`: it reads an object literal of computed keys of several types, which OPA types "
             "by the one last in its order of keys (the keys as its compiler rewrote them, sorted), an order natpolicy "
             "does not follow; give the computed keys values of one type, or build the object another way")
+
+
+# A key written as an array, set or object literal: OPA's checkRefLeaf unifies it with the object's keys.
+_COLLECTION_KEYS = frozenset({ARRAY, SET, OBJECT})
+
+
+def _collection_key(current: RegoType, held: ConstKey, ref: str) -> tuple[RegoType, str | None]:
+    """A constant key written as a collection (``o[[1]]``, ``o[set()]``) into an object of known keys, as OPA's
+    ``checkRefLeaf`` takes it: not found by ``Select`` but unified with ``types.Keys`` of the object (``unify1``:
+    a literal of a kind the keys have), then typed as ``types.Values``. Its keys' types are their values' JSON
+    types (``TypeOf``), so a set constant key is an array there and a set never finds it."""
+    static = current.fields if current.fields is not None else current.static or ()
+    kinds = {ARRAY if key_kind(key) == SET else key_kind(key) for key, _ in static}
+    kinds |= set(current.rest[0].kinds) if current.rest is not None else set()
+    if held.kind not in kinds:
+        listed = " or ".join(sorted(kinds)) or "none"
+        return current, (f"`{ref}` looks up the {held.kind} {shown_key(held)} in an object whose keys are of type "
+                         f"{listed} (OPA unifies a key written as a collection with the object's key types, a set "
+                         f"constant key typed as the array its JSON is)")
+    return values_of(current) or ANY, None
 
 
 def _key_fits(collection: RegoType, key: RegoType) -> bool:

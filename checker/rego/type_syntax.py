@@ -257,6 +257,10 @@ class Reader:
             close = self.close_of(probe)
             args = [Reader(self.source, self.toks, lo, hi).whole() for lo, hi in self._items(probe, close)]
             self.pos = close + 1
+            if name == "set" and not args:
+                # OPA's parser makes `set()` the empty set itself (``parseCall``'s setConstructor), a constant:
+                # a static key of an object literal, as `{1}` is.
+                return Node("set", tok.offset, self.end_of(close), "set")
             return Node("call", tok.offset, self.end_of(close), name, args)
         return Node("name", tok.offset, self.end_of(start), tok.text)
 

@@ -1,0 +1,57 @@
+"""A ref head's first name read alone (``a`` of ``a.b := 1``) as OPA's type environment types it.
+
+OPA files a rule ``a.b.c := v`` in its type tree at ``data.p.a.b.c``; a ref
+that stops above a rule, at a node with children only (``a``, ``a.b``), gets
+the object ``getRefRecExtent`` (``v1/ast/typeenv.go``) builds from the tree:
+one static property per child, keyed by the child's key, holding the child's
+type (a rule's value, or again such an object), and a dynamic property of
+string keys and any values ("these objects can have any dynamic properties").
+So ``x := a`` then ``upper(x.b)`` is refused as OPA refuses it, ``x.z`` is
+any, and ``upper(a)`` takes an object.
+"""
+from __future__ import annotations
+
+from natpolicy.rego.builtin_types import ANY, OBJECT, STRING, RegoType, kind
+from natpolicy.rego.type_env import Package
+from natpolicy.rego.type_keys import key_order
+
+__all__ = ["type_ref_head_roots"]
+
+# getRefRecExtent's dynamic property: any string key, any value.
+_ANY_STRING_KEY = (kind(STRING), ANY)
+
+
+def type_ref_head_roots(package: Package) -> None:
+    """Give each ref head's first name in ``package`` OPA's object of its rules, where this reader holds them all.
+
+    A name stays any where its tree holds what is not followed here: a
+    function (OPA files its function type, which a read refuses otherwise), a
+    ref head with a variable key (``a[k] := 1``, typed by ``nestedObject``), a
+    rule with rules below it, or a rule of that very name.
+    """
+    dotted = [name for name in package.values if "." in name]
+    for root in sorted({name.split(".")[0] for name in dotted}):
+        below = sorted(name for name in package.values if name.startswith(f"{root}."))
+        functions = [name for name in package.results if name == root or name.startswith((f"{root}.", f"{root}["))]
+        if functions or any("[" in name for name in below) or any(
+                name.startswith(f"{root}[") for name in package.values) or any(
+                other.startswith(f"{name}.") for name in below for other in below):
+            continue
+        tree: dict[str, object] = {}
+        for name in below:
+            node = tree
+            *path, leaf = name.split(".")[1:]
+            for step in path:
+                child = node.setdefault(step, {})
+                assert isinstance(child, dict)
+                node = child
+            node[leaf] = package.values[name]
+        package.values[root] = _extent(tree)
+
+
+def _extent(tree: dict[str, object]) -> RegoType:
+    """``getRefRecExtent`` of one node of the tree: its children as static properties, any string key besides."""
+    children = {key: _extent(child) if isinstance(child, dict) else child for key, child in tree.items()
+                if isinstance(child, dict | RegoType)}
+    return RegoType(frozenset({OBJECT}), static=tuple(sorted(children.items(), key=key_order)),
+                    rest=_ANY_STRING_KEY)
