@@ -180,9 +180,10 @@ def test_a_type_error_opa_infers_is_refused_with_its_line(body: str, line: int, 
     "x if {\n  count(input.xs, n)\n  n > 1\n  some i\n  upper(input.xs[i])\n}\n",
     'x := [a, b] if {\n  [a, b] := split("a.b", ".")\n  upper(a)\n}\n',
     "x := {k: v | some k, v in [\"a\"]; k + 1 > 0; upper(v) == \"A\"}\n",
-    # Statements this reader does not type: `with`, unknown builtins, numbers written `3-1`.
+    # Statements this reader does not type: `with`, print (any arguments), numbers written `3-1`; walk's value
+    # [path, value] is typed (array<array[any], any>), its value any.
     "x if {\n  v := input.a with input as {\"a\": 1}\n  upper(v)\n}\n",
-    'x if {\n  print("a", 1)\n  v := walk(input)\n  v.a\n}\n',
+    'x if {\n  print("a", 1)\n  v := walk(input)\n  v[1].a\n}\n',
     "x := y - 1 if {\n  y := 3-1\n}\n",
     # An `else` value of another type: the rule may be either.
     'f(a) := "s" if a == 1 else := 2\nx := f(2) + 1\n',

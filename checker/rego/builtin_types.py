@@ -2,13 +2,17 @@
 
 A type is a set of kinds (``number``, ``string``, ...): OPA's ``any<number,
 string>`` is ``{number, string}`` and plain ``any`` is every kind. An array or
-set may also know its elements' type (``of``). OPA refuses a value where the
-expected type shares no kind with it (its ``unifies``), so ``accepts`` asks
-exactly that, and anything unknown is ``ANY``, which every check accepts.
+set may also know its elements' type (``of``), an array its static elements
+(``items``), an object its static and dynamic properties (``fields``, or
+``static`` and ``rest``), an ``any<...>`` its parts (``alternatives``).
+``accepts`` is OPA's ``unifies``: one shared kind, and where both sides are
+held whole, their properties and elements compared as OPA compares them;
+anything not held whole (``ANY``, any object) passes every check.
 
 The signatures follow OPA's declarations (``v1/ast/builtins.go``, each
-builtin's ``Decl``; the first 73 from its policy reference): their declared
-inputs, the optional last argument of a call (its output) not one of them.
+builtin's ``Decl``: its declared objects' properties and arrays' static
+elements too); the optional last argument of a call (its output) is not one
+of the inputs, and is unified with the result (``type_checker``).
 """
 from __future__ import annotations
 
@@ -18,8 +22,8 @@ from natpolicy.records import record
 from natpolicy.rego.type_keys import Key, key_kind, key_order
 
 __all__ = ["RegoType", "Signature", "ANY", "NUMBER", "STRING", "BOOLEAN", "NULL", "ARRAY", "SET", "OBJECT",
-           "SCALARS", "BUILTINS", "ARITHMETIC", "accepts", "union", "kind", "element_of", "closed_object",
-           "open_object", "select_key", "keys_type", "uncertain", "keys_of", "values_of",
+           "SCALARS", "BUILTINS", "ARITHMETIC", "accepts", "shares_kind", "union", "kind", "element_of",
+           "closed_object", "open_object", "select_key", "keys_type", "uncertain", "keys_of", "values_of",
            "nested_object"]
 
 NUMBER, STRING, BOOLEAN, NULL = "number", "string", "boolean", "null"
@@ -228,11 +232,112 @@ def _over_alternatives(parts: tuple[RegoType, ...], each: Callable[[RegoType], R
 
 
 def accepts(expected: RegoType, value: RegoType) -> bool:
-    """Would OPA let ``value`` stand where ``expected`` is declared? (one shared kind; elements alike)"""
+    """Would OPA let ``value`` stand where ``expected`` is declared? (its ``unifies``, v1/ast/check.go)
+
+    One shared kind, elements alike; an ``any<...>`` held part by part
+    (``alternatives``) where any part of one unifies with any of the other
+    (``unifiesAny``); an object or array held whole on both sides as
+    ``unifiesObjects``/``unifiesArrays`` compare them. A type not held whole
+    here passes: never stricter than OPA.
+    """
+    if expected == ANY or value == ANY:
+        return bool(expected.kinds & value.kinds)
+    if expected.alternatives is not None and not uncertain(expected):
+        return any(accepts(part, value) for part in expected.alternatives)
+    if value.alternatives is not None and not uncertain(value) and expected.kinds & value.kinds:
+        return any(accepts(expected, part) for part in value.alternatives)
     for shared in expected.kinds & value.kinds:
-        if shared not in _COLLECTIONS or expected.of is None or value.of is None or accepts(expected.of, value.of):
+        if shared == OBJECT:
+            if _objects_unify(expected, value):
+                return True
+        elif shared == ARRAY:
+            if _arrays_unify(expected, value):
+                return True
+        elif shared not in _COLLECTIONS or expected.of is None or value.of is None or accepts(expected.of, value.of):
             return True
     return False
+
+
+def shares_kind(expected: RegoType, value: RegoType) -> bool:
+    """One shared kind, elements alike (``accepts`` without its look at objects' properties and arrays' static
+    elements, or at ``any<...>`` part by part): what a pattern's check (``type_patterns``) reads first, before it
+    looks at indexes and keys itself to say where they never match."""
+    for shared in expected.kinds & value.kinds:
+        if shared not in _COLLECTIONS or expected.of is None or value.of is None or \
+                shares_kind(expected.of, value.of):
+            return True
+    return False
+
+
+_Property = tuple[RegoType, RegoType]  # an object type's dynamic property: (key type, value type)
+
+
+def _object_view(value: RegoType) -> tuple[tuple[tuple[Key, RegoType], ...], _Property | None] | None:
+    """(static properties, dynamic property) of an object type held whole, as OPA's ``types.Object``; None where
+    it is not (joined, of several candidates, or any object)."""
+    if value.joined or uncertain(value):
+        return None
+    if value.fields is not None:
+        return value.fields, None
+    if value.rest is not None:
+        return value.static or (), value.rest
+    return None
+
+
+def _select(static: tuple[tuple[Key, RegoType], ...], dynamic: _Property | None, key: Key) -> RegoType | None:
+    """OPA's ``Object.Select``: the static property, else the dynamic value where the key is of its key type."""
+    found = dict(static).get(key)
+    if found is not None:
+        return found
+    return dynamic[1] if dynamic is not None and key_kind(key) in dynamic[0].kinds else None
+
+
+def _objects_unify(a: RegoType, b: RegoType) -> bool:
+    """OPA's ``unifiesObjects``: each static key of either is selected in the other and unifies; the dynamic values
+    unify where both have one (the dynamic keys are not compared). True where either is not held whole here."""
+    seen_a, seen_b = _object_view(a), _object_view(b)
+    if seen_a is None or seen_b is None:
+        return True
+    (static_a, dynamic_a), (static_b, dynamic_b) = seen_a, seen_b
+    for key, part in static_a:
+        other = _select(static_b, dynamic_b, key)
+        if other is None or not accepts(part, other):
+            return False
+    for key, part in static_b:
+        other = _select(static_a, dynamic_a, key)
+        if other is None or not accepts(other, part):
+            return False
+    return dynamic_a is None or dynamic_b is None or accepts(dynamic_a[1], dynamic_b[1])
+
+
+def _array_view(value: RegoType) -> tuple[tuple[RegoType, ...], RegoType | None] | None:
+    """(static elements, dynamic element) of an array type, as OPA's ``types.Array``; None where not held whole.
+    An array of known length but not its elements one by one has each of its elements' joined type."""
+    if value.joined or value.alternatives is not None:
+        return None
+    if value.items is not None:
+        return value.items, None
+    if value.length is not None:
+        return (value.of or ANY,) * value.length, None
+    return (), value.of or ANY
+
+
+def _arrays_unify(a: RegoType, b: RegoType) -> bool:
+    """OPA's ``unifiesArrays``: each static element of either unifies with the other's at its index (its static
+    element, else its dynamic one; none: no match), and the dynamic elements where both have one."""
+    seen_a, seen_b = _array_view(a), _array_view(b)
+    if seen_a is None or seen_b is None:
+        return True
+    (static_a, dynamic_a), (static_b, dynamic_b) = seen_a, seen_b
+    for index, part in enumerate(static_a):
+        other = static_b[index] if index < len(static_b) else dynamic_b
+        if other is None or not accepts(part, other):
+            return False
+    for index, part in enumerate(static_b):
+        other = static_a[index] if index < len(static_a) else dynamic_a
+        if other is None or not accepts(other, part):
+            return False
+    return dynamic_a is None or dynamic_b is None or accepts(dynamic_a, dynamic_b)
 
 
 @record(frozen=True)
@@ -246,7 +351,29 @@ _ARRAY, _SET, _OBJECT = kind(ARRAY), kind(SET), kind(OBJECT)
 _COLLECTION = kind(ARRAY, SET)
 _STRINGS = kind(ARRAY, SET, of=_S)
 _NUMBERS = kind(ARRAY, SET, of=_N)
-_PREFIXES = kind(STRING, ARRAY, SET, of=_S)  # strings.any_prefix_match: a string, or strings
+
+
+def _object(key: RegoType, value: RegoType, **static: RegoType) -> RegoType:
+    """OPA's ``types.NewObject(static, NewDynamicProperty(key, value))``: these static properties, any other key of
+    type ``key`` holding a ``value`` (an object of any keys and values is plain ``kind(OBJECT)``)."""
+    return RegoType(frozenset({OBJECT}), static=tuple(sorted(static.items(), key=key_order)), rest=(key, value))
+
+
+def _array(*items: RegoType) -> RegoType:
+    """OPA's ``types.NewArray(items, nil)``: exactly these elements (``[year, month, day]``)."""
+    of = items[0]
+    for item in items[1:]:
+        of = union(of, item)
+    return RegoType(frozenset({ARRAY}), of, length=len(items), items=items)
+
+
+def _any(*parts: RegoType) -> RegoType:
+    """OPA's ``types.NewAny(parts...)`` of several types, each one kind: held part by part (``alternatives``), as
+    ``unifies`` tries them; a literal argument is tried against each part of its kind."""
+    return RegoType(frozenset().union(*(part.kinds for part in parts)), alternatives=parts)
+
+
+_PREFIXES = _any(_S, kind(ARRAY, of=_S), kind(SET, of=_S))  # strings.any_prefix_match: a string, or strings
 
 
 def _sig(result: RegoType, *args: RegoType) -> Signature:
@@ -257,17 +384,23 @@ def _each(names: str, signature: Signature) -> dict[str, Signature]:
     return {name: signature for name in names.split()}
 
 
-# Read from OPA's ``v1/ast/builtins.go`` (each ``Decl``): its ``any<...>`` as the kinds it joins, an object of
-# any declared keys and values as any object, an array of static elements (``[header, payload, sig]``) as an
-# array of any element unless every element has one kind. Left out: ``print`` (variadic), ``walk`` (a relation),
-# the deprecated ones (refused by ``deprecated_builtins``), ``internal.*``.
+# Read from OPA's ``v1/ast/builtins.go`` (each ``Decl``): an ``any<...>`` of collection types part by part
+# (``_any``), else as the kinds it joins; an object's declared static and dynamic properties (``_object``; of any
+# keys and values: any object); an array's static elements (``_array``). Left out: ``print`` (variadic, every
+# argument any, no result: nothing to type), the deprecated ones (refused by ``deprecated_builtins``),
+# ``internal.*`` (the compiler's own: no policy calls them).
 _OBJECTS = kind(ARRAY, of=_OBJECT)
 _STRING_SET = kind(SET, of=_S)
-_TIME = kind(NUMBER, ARRAY)  # ns, or [ns, timezone] (time.format: or [ns, timezone, layout])
+_STRING_KEYS = _object(_S, ANY)  # object[string: any]: http.send's request, x509 certificates, ...
+_TIME = _any(_N, _array(_N, _S))  # ns, or [ns, timezone]
 _STRING_OR_OBJECT = kind(STRING, OBJECT)  # graphql.*, json.verify_schema, json.match_schema
-_JSON_PATHS = kind(ARRAY, SET)  # json.filter, json.remove: strings or arrays of path segments
-_CIDRS = kind(STRING, ARRAY, SET, OBJECT)  # net.cidr_contains_matches
+_JSON_PATHS = kind(ARRAY, SET, of=kind(STRING, ARRAY))  # json.filter, json.remove: strings or arrays of segments
+_CIDR_OR_LIST = kind(STRING, ARRAY)
+_CIDRS = _any(_S, kind(ARRAY, of=_CIDR_OR_LIST), kind(SET, of=_CIDR_OR_LIST), _object(_S, _CIDR_OR_LIST))
 _VERTICES = kind(ARRAY, SET)  # graph.reachable, graph.reachable_paths
+_GRAPH = _object(ANY, _VERTICES)
+_PATCH = _object(ANY, ANY, op=_S, path=ANY)  # json.patch: {"op": string, "path": any, ...}
+_SCHEMA_ERROR = closed_object({"desc": _S, "error": _S, "field": _S, "type": _S})
 
 _MORE: dict[str, Signature] = {
     **_each("bits.or bits.and bits.xor bits.lsh bits.rsh", _sig(_N, _N, _N)),
@@ -280,61 +413,64 @@ _MORE: dict[str, Signature] = {
     "regex.find_n": _sig(kind(ARRAY, of=_S), _S, _S, _N),
     "regex.globs_match": _sig(_B, _S, _S),
     "regex.replace": _sig(_S, _S, _S, _S),
-    "strings.replace_n": _sig(_S, _OBJECT, _S),
-    "strings.render_template": _sig(_S, _S, _OBJECT),
+    "strings.replace_n": _sig(_S, _object(_S, _S), _S),
+    "strings.render_template": _sig(_S, _S, _STRING_KEYS),
     **_each("uuid.rfc4122 glob.quote_meta base64url.encode_no_pad hex.encode hex.decode crypto.md5 crypto.sha1 "
             "crypto.sha256", _sig(_S, _S)),
-    "uuid.parse": _sig(_OBJECT, _S),
+    "uuid.parse": _sig(_STRING_KEYS, _S),
     **_each("json.filter json.remove", _sig(ANY, _OBJECT, _JSON_PATHS)),
-    "json.patch": _sig(ANY, ANY, _OBJECTS),
+    "json.patch": _sig(ANY, ANY, kind(ARRAY, of=_PATCH)),
     "object.subset": _sig(ANY, kind(OBJECT, SET, ARRAY), kind(OBJECT, SET, ARRAY)),
     "object.union": _sig(ANY, _OBJECT, _OBJECT),
     "object.union_n": _sig(ANY, _OBJECTS),
-    "json.marshal_with_options": _sig(_S, ANY, _OBJECT),
+    "json.marshal_with_options": _sig(_S, ANY, _object(_S, ANY, pretty=_B, indent=_S, prefix=_S)),
     **_each("base64.is_valid net.cidr_is_valid", _sig(_B, _S)),
-    "urlquery.encode_object": _sig(_S, _OBJECT),
-    "urlquery.decode_object": _sig(_OBJECT, _S),
-    "io.jwt.decode": _sig(_ARRAY, _S),
+    "urlquery.encode_object": _sig(_S, _object(_S, _any(_S, kind(ARRAY, of=_S), kind(SET, of=_S)))),
+    "urlquery.decode_object": _sig(_object(_S, kind(ARRAY, of=_S)), _S),
+    "io.jwt.decode": _sig(_array(_OBJECT, _OBJECT, _S), _S),
     **_each(" ".join(f"io.jwt.verify_{alg}" for alg in ("rs256 rs384 rs512 ps256 ps384 ps512 es256 es384 es512 "
                                                        "eddsa hs256 hs384 hs512").split()), _sig(_B, _S, _S)),
-    "io.jwt.decode_verify": _sig(_ARRAY, _S, _OBJECT),
+    "io.jwt.decode_verify": _sig(_array(_B, _OBJECT, _OBJECT), _S, _STRING_KEYS),
     "io.jwt.encode_sign_raw": _sig(_S, _S, _S, _S),
-    "io.jwt.encode_sign": _sig(_S, _OBJECT, _OBJECT, _OBJECT),
+    "io.jwt.encode_sign": _sig(_S, _STRING_KEYS, _STRING_KEYS, _STRING_KEYS),
     "time.parse_ns": _sig(_N, _S, _S),
     "time.parse_duration_ns": _sig(_N, _S),
-    "time.format": _sig(_S, _TIME),
-    **_each("time.date time.clock", _sig(kind(ARRAY, of=_N), _TIME)),
+    "time.format": _sig(_S, _any(_N, _array(_N, _S), _array(_N, _S, _S))),
+    **_each("time.date time.clock", _sig(_array(_N, _N, _N), _TIME)),
     "time.weekday": _sig(_S, _TIME),
     "time.add_date": _sig(_N, _N, _N, _N, _N),
-    "time.diff": _sig(kind(ARRAY, of=_N), _TIME, _TIME),
-    "crypto.x509.parse_certificates": _sig(_OBJECTS, _S),
-    "crypto.x509.parse_and_verify_certificates": _sig(_ARRAY, _S),
-    "crypto.x509.parse_and_verify_certificates_with_options": _sig(_ARRAY, _S, _OBJECT),
-    "crypto.x509.parse_certificate_request": _sig(_OBJECT, _S),
-    "crypto.x509.parse_keypair": _sig(_OBJECT, _S, _S),
-    "crypto.x509.parse_rsa_private_key": _sig(_OBJECT, _S),
-    "crypto.parse_private_keys": _sig(_OBJECTS, _S),
+    "time.diff": _sig(_array(*(_N,) * 6), _TIME, _TIME),
+    **_each("crypto.x509.parse_certificates crypto.parse_private_keys", _sig(kind(ARRAY, of=_STRING_KEYS), _S)),
+    "crypto.x509.parse_and_verify_certificates": _sig(_array(_B, kind(ARRAY, of=_STRING_KEYS)), _S),
+    "crypto.x509.parse_and_verify_certificates_with_options": _sig(_array(_B, kind(ARRAY, of=_STRING_KEYS)), _S,
+                                                                   _STRING_KEYS),
+    **_each("crypto.x509.parse_certificate_request crypto.x509.parse_rsa_private_key",
+            _sig(_STRING_KEYS, _S)),
+    "crypto.x509.parse_keypair": _sig(_STRING_KEYS, _S, _S),
     **_each("crypto.hmac.md5 crypto.hmac.sha1 crypto.hmac.sha256 crypto.hmac.sha512", _sig(_S, _S, _S)),
     "crypto.hmac.equal": _sig(_B, _S, _S),
-    "graph.reachable": _sig(_SET, _OBJECT, _VERTICES),
-    "graph.reachable_paths": _sig(kind(SET, of=_ARRAY), _OBJECT, _VERTICES),
-    "http.send": _sig(_OBJECT, _OBJECT),
-    **_each("graphql.parse graphql.parse_and_verify", _sig(_ARRAY, _STRING_OR_OBJECT, _STRING_OR_OBJECT)),
+    "graph.reachable": _sig(_SET, _GRAPH, _VERTICES),
+    "graph.reachable_paths": _sig(kind(SET, of=_ARRAY), _GRAPH, _VERTICES),
+    # A relation: each [path, value] of x (its output is typed as its result, ``checkExprBuiltin``).
+    "walk": _sig(_array(_ARRAY, ANY), ANY),
+    "http.send": _sig(_OBJECT, _STRING_KEYS),
+    "graphql.parse": _sig(_array(_OBJECT, _OBJECT), _STRING_OR_OBJECT, _STRING_OR_OBJECT),
+    "graphql.parse_and_verify": _sig(_array(_B, _OBJECT, _OBJECT), _STRING_OR_OBJECT, _STRING_OR_OBJECT),
     **_each("graphql.parse_query graphql.parse_schema", _sig(_OBJECT, _S)),
     "graphql.is_valid": _sig(_B, _STRING_OR_OBJECT, _STRING_OR_OBJECT),
     "graphql.schema_is_valid": _sig(_B, _STRING_OR_OBJECT),
-    "json.verify_schema": _sig(_ARRAY, _STRING_OR_OBJECT),
-    "json.match_schema": _sig(_ARRAY, _STRING_OR_OBJECT, _STRING_OR_OBJECT),
-    "providers.aws.sign_req": _sig(_OBJECT, _OBJECT, _OBJECT, _N),
-    "rego.parse_module": _sig(_OBJECT, _S, _S),
+    "json.verify_schema": _sig(_array(_B, kind(STRING, NULL)), _STRING_OR_OBJECT),
+    "json.match_schema": _sig(_array(_B, kind(ARRAY, of=_SCHEMA_ERROR)), _STRING_OR_OBJECT, _STRING_OR_OBJECT),
+    "providers.aws.sign_req": _sig(_OBJECT, _STRING_KEYS, _STRING_KEYS, _N),
+    "rego.parse_module": _sig(_STRING_KEYS, _S, _S),
     "rego.metadata.chain": _sig(_ARRAY),
     "rego.metadata.rule": _sig(ANY),
-    "opa.runtime": _sig(_OBJECT),
+    "opa.runtime": _sig(_STRING_KEYS),
     "trace": _sig(_B, _S),
     "net.cidr_intersects": _sig(_B, _S, _S),
     **_each("net.cidr_expand net.lookup_ip_addr", _sig(_STRING_SET, _S)),
-    "net.cidr_contains_matches": _sig(kind(SET, of=_ARRAY), _CIDRS, _CIDRS),
-    "net.cidr_merge": _sig(_STRING_SET, kind(ARRAY, SET)),
+    "net.cidr_contains_matches": _sig(kind(SET, of=_array(ANY, ANY)), _CIDRS, _CIDRS),
+    "net.cidr_merge": _sig(_STRING_SET, kind(ARRAY, SET, of=_S)),
     "semver.is_valid": _sig(_B, ANY),
     "semver.compare": _sig(_N, _S, _S),
 }
@@ -372,7 +508,7 @@ BUILTINS: dict[str, Signature] = {
     **_each("abs round ceil floor", _sig(_N, _N)),
     "numbers.range": _sig(kind(ARRAY, of=_N), _N, _N),
     **_each("is_number is_string is_boolean is_array is_set is_object is_null", _sig(_B, ANY)),
-    "glob.match": _sig(_B, _S, kind(NULL, ARRAY, of=_S), _S),
+    "glob.match": _sig(_B, _S, _any(kind(NULL), kind(ARRAY, of=_S)), _S),
     **_each("union intersection", _sig(_SET, kind(SET, of=_SET))),
     **_each("strings.any_prefix_match strings.any_suffix_match", _sig(_B, _PREFIXES, _PREFIXES)),
     "set": _sig(_SET),
@@ -385,3 +521,10 @@ ARITHMETIC: dict[str, Signature] = {
     "-": _sig(kind(NUMBER, SET), kind(NUMBER, SET), kind(NUMBER, SET)),
     **_each("| &", _sig(_SET, _SET, _SET)),
 }
+
+# The operators by their builtins' own names, which a policy may call too (``mul(1, "a")`` is refused as ``1 *
+# "a"`` is); ``eq`` (``=``) and ``assign`` (``:=``) are not calls to OPA's checker (``checkExprEq``), and
+# ``internal.member_2``/``_3`` (``in``) take any, as ``in`` is typed already.
+BUILTINS.update({name: ARITHMETIC[op] for name, op in (("plus", "+"), ("minus", "-"), ("mul", "*"), ("div", "/"),
+                                                       ("rem", "%"), ("or", "|"), ("and", "&"))})
+BUILTINS.update(_each("gt gte lt lte neq equal", _sig(_B, ANY, ANY)))

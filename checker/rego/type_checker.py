@@ -446,6 +446,8 @@ class Checker(Candidates):
             self._check_arguments(node, function[0] or (), argument_types, scope,
                                   lambda name, expected: f"where {name} takes only {_only(expected)} (OPA infers "
                                                          "a function's argument types from its body)")
+            if alone and function[0] is not None and len(node.parts) == len(function[0]) + 1:
+                self._output(node, function[1], argument_types[-1], scope)
             return function[1]
         if self._rule_called(node, scope, alone):
             return ANY
@@ -455,7 +457,25 @@ class Checker(Candidates):
             return ANY  # a function of this or another package, or a builtin not in the table
         self._check_arguments(node, signature.args, argument_types, scope,
                               lambda name, expected: f"which {name} never takes (it takes {_only(expected)})")
+        if alone and len(node.parts) == len(signature.args) + 1:
+            self._output(node, signature.result, argument_types[-1], scope)
         return signature.result
+
+    def _output(self, call: Node, result: RegoType, given: RegoType, scope: Scope) -> None:
+        """A call's last, extra argument, its output (a statement of its own): OPA appends the builtin's declared
+        result, or the function's, to the arguments and unifies it there too (``checkExprBuiltin``), so a literal
+        or a typed name must fit it, and the names of a pattern nothing bound before take their types there
+        (``walk(x, [path, value])``: ``path`` an array)."""
+        out = call.parts[-1]
+        fits = literal_fits(out, result, lambda part: self.type_of(part, scope)) if out.what in LITERALS \
+            else accepts(result, given)
+        if not fits:
+            self._error(out, f"type error: the output of {call.text}(...), `{self._text(out)}`, is {_a(given)}, "
+                             f"which never matches its result ({_only(result)}); {_REFUSED}")
+            return
+        names = _names(out)
+        if names and not any(self._resolvable(name, scope) for name in names):
+            self._pattern(out, result, scope)
 
     def _function(self, call: Node, scope: Scope) -> tuple[tuple[RegoType, ...] | None, RegoType] | None:
         """(argument types, result) of the package function or other loaded package's function a call calls."""

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from natpolicy.records import field, record
-from natpolicy.rego.builtin_types import ARRAY, OBJECT, SCALARS, SET, RegoType, union
+from natpolicy.rego.builtin_types import ANY, ARRAY, OBJECT, SCALARS, SET, RegoType, union
 from natpolicy.rego.type_keys import shown_key
 
 __all__ = ["Package", "Scope", "REFUSED", "UNSURE", "UNFOLLOWED", "union_all", "with_article", "kinds_of",
@@ -103,7 +103,18 @@ def with_article(value: RegoType) -> str:
 
 
 def kinds_of(value: RegoType) -> str:
-    """``string``, ``array or set``: what a declared type takes, for a message."""
+    """``string``, ``array or set``, ``object[string: string]``, ``number or array<number, string>``: what a
+    declared type takes, for a message (an object's declared properties and an array's static elements shown)."""
+    if value == ANY:
+        return "any"
+    if value.alternatives is not None:
+        return " or ".join(kinds_of(part) for part in value.alternatives)
+    if value.kinds == {OBJECT} and value.rest is not None:
+        dynamic = f"{kinds_of(value.rest[0])}: {kinds_of(value.rest[1])}"
+        static = ", ".join(f"{shown_key(key)}: {kinds_of(part)}" for key, part in value.static or ())
+        return f"object<{static}, {dynamic}>" if static else f"object[{dynamic}]"
+    if value.kinds == {ARRAY} and value.items is not None:
+        return f"array<{', '.join(kinds_of(item) for item in value.items)}>"
     return " or ".join(sorted(value.kinds)) if len(value.kinds) > 1 else value.describe()
 
 

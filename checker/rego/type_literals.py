@@ -37,6 +37,8 @@ def literal_fits(node: Node, expected: RegoType, type_of: Callable[[Node], RegoT
         return union or accepts(expected, type_of(node))  # a variable (or what was moved into one)
     if wanted not in expected.kinds:
         return False
+    if expected.alternatives is not None:  # a declared any<...> held part by part: each of the literal's kind
+        return any(_items_fit(node, part, type_of, True) for part in expected.alternatives if wanted in part.kinds)
     if len(expected.kinds) > 1:  # OPA's any<...>: the alternative of the literal's kind, in union mode
         alternative = kind(wanted, of=expected.of)
         return _items_fit(node, RegoType(alternative.kinds, alternative.of, expected.fields if wanted == OBJECT
@@ -70,6 +72,9 @@ def _items_fit(node: Node, expected: RegoType, type_of: Callable[[Node], RegoTyp
         return True
     if node.what == "array" and expected.length is not None and len(node.parts) != expected.length:
         return False
+    if node.what == "array" and expected.items is not None:  # static elements: each at its index (Select(i))
+        return all(literal_fits(part, item, type_of, union) for part, item in zip(node.parts, expected.items,
+                                                                                 strict=True))
     element = element_of(expected)
     return all(literal_fits(part, element, type_of, union) for part in node.parts)
 

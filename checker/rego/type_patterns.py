@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from natpolicy.rego.builtin_types import ARRAY, OBJECT, RegoType, accepts, element_of, select_key
+from natpolicy.rego.builtin_types import ARRAY, OBJECT, RegoType, element_of, select_key, shares_kind
 from natpolicy.rego.type_env import REFUSED, UNFOLLOWED, UNSURE, with_article
 from natpolicy.rego.type_keys import node_key
 from natpolicy.rego.type_literals import object_mismatch, union_pattern_types
@@ -196,7 +196,7 @@ def never_unify(left: RegoType, right: RegoType) -> tuple[str, str] | None:
     different lengths: only an array type no ``union`` joined knows its
     length exactly, and the element type of one of 1 element is index 0's.
     """
-    if not accepts(left, right):
+    if not shares_kind(left, right):
         return with_article(left), with_article(right)
     for one, swap in ((left, False), (right, True)):
         if one.alternatives is not None:  # OPA's any<...>: unify1 tries each, a match error where none fits
