@@ -73,7 +73,12 @@ class ForkedChild:
                 stream.flush()
             except (AttributeError, OSError, ValueError):
                 pass
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except BaseException:  # no process (EAGAIN, ENOMEM): raised, as Popen raises it, with no descriptor left
+            for end in (to_child, child_in, child_out, from_child, child_err, from_err):
+                os.close(end)
+            raise
         if pid == 0:  # pragma: no cover - the child: measured through its answers
             _run_child(child_in, from_child, from_err, engine, cwd, import_paths)
         self.pid = pid
@@ -84,16 +89,18 @@ class ForkedChild:
         self.stderr: IO[bytes] = open(child_err, "rb")  # noqa: SIM115
 
     def poll(self) -> int | None:
-        if self.returncode is None and self._lock.acquire(blocking=False):  # else another thread is waiting
+        with self._lock:  # held only for a WNOHANG waitpid: never while blocked
+            return self._reap()
+
+    def _reap(self) -> int | None:
+        if self.returncode is None:
             try:
-                if self.returncode is None:
-                    pid, status = os.waitpid(self.pid, os.WNOHANG)
-                    if pid == self.pid:
-                        self.returncode = os.waitstatus_to_exitcode(status)
-            except ChildProcessError:
-                self.returncode = self.returncode if self.returncode is not None else -1
-            finally:
-                self._lock.release()
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # reaped elsewhere (never by natpolicy): its status is lost
+                self.returncode = -1
+            else:
+                if pid == self.pid:
+                    self.returncode = os.waitstatus_to_exitcode(status)
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
@@ -108,11 +115,9 @@ class ForkedChild:
         return self.returncode
 
     def kill(self) -> None:
-        if self.poll() is None:  # as Popen: never signal a pid already reaped (it may be another process's now)
-            try:
+        with self._lock:  # reaping waits for this: the pid cannot be reaped, and reused, before the signal
+            if self._reap() is None:
                 os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
     def communicate(self) -> tuple[bytes, bytes]:
         """Close the child's stdin, read what it wrote until it ends, and reap it (after :meth:`kill`)."""
