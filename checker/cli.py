@@ -144,6 +144,9 @@ def run() -> None:
     # made since the pause (the findings, the reports: 20 M instructions of a 10k plan's run) just before an
     # exit that frees nothing.
     gc.disable()
+    from natpolicy.invocation import run_as_command
+
+    run_as_command()  # the Rego child may be forked from this process (natpolicy.rego.fork_child)
     code = main()
     for stream in (sys.stdout, sys.stderr):
         try:

@@ -8,7 +8,22 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["in_precommit", "progress_wanted"]
+__all__ = ["in_precommit", "owns_process", "progress_wanted", "run_as_command"]
+
+# Set by the console script (cli.run): this process runs one command, then ends with os._exit.
+_COMMAND = [False]
+
+
+def run_as_command() -> None:
+    """Say this process is natpolicy's console script: one command, then ``os._exit`` (``cli.run``)."""
+    _COMMAND[0] = True
+
+
+def owns_process() -> bool:
+    """Is this process natpolicy's console script, not a caller's (the GitHub Action's step, which holds the job's
+    environment while natpolicy runs, a test)? Only then may the Rego child be forked from it
+    (``natpolicy.rego.fork_child``): a fork holds a copy of everything the process holds."""
+    return _COMMAND[0]
 
 
 def in_precommit() -> bool:

@@ -80,7 +80,7 @@ def test_the_type_hints_msgspec_asks_for_are_typings() -> None:
 
 def test_an_import_already_made_is_left_alone() -> None:
     """With msgspec or typing_extensions imported first, nothing is hidden (and nothing is restored)."""
-    from natpolicy.loaders import plan_structs
+    from natpolicy.msgspec_import import hide_typing_extensions
 
-    assert plan_structs._hide_typing_extensions() is False  # msgspec is imported by now
+    assert hide_typing_extensions() is False  # msgspec is imported by now
     assert sys.modules.get("typing_extensions", "absent") is not None

@@ -145,3 +145,29 @@ def test_every_builtin_registered_on_first_call_resolves_to_a_function() -> None
     for name, function in lazy.items():
         assert function.module.removeprefix("natpolicy.rego.") in {m.removeprefix("natpolicy.rego.") for m in RARE}, name
         assert callable(function.resolve()), name
+
+
+@pytest.mark.skipif("regorus" not in installed_engines(), reason="regorus is not installed")
+def test_a_spawned_child_cutting_a_large_input_imports_msgspec_without_typing_extensions() -> None:
+    # An input from PRUNE_FROM_CHARS on is cut with msgspec (input_pruning), whose plain import loads
+    # typing_extensions and inspect (about 8 ms of the child's CPU); natpolicy.msgspec_import keeps them out.
+    from natpolicy.rego.input_pruning import PRUNE_FROM_CHARS
+
+    change = {"address": "aws_instance.web", "type": "aws_instance", "change": {"actions": ["create"],
+              "after": {"ami": "ami-1", "user_data": "x" * 1000}}}
+    count = PRUNE_FROM_CHARS // len(json.dumps(change)) + 1
+    text = json.dumps({"format_version": "1.2", "resource_changes": [change] * count})
+    policy = read_policy(Path("p.rego"), "p.rego", POLICY)
+    job = build_job([PolicySet([policy], [Query("main", "deny", policy)], undefined_builtin_errors=True)],
+                    [Plan("plan.json", None, None, text)], "regorus")
+    wanted = ("msgspec", "typing_extensions", "inspect")
+    code = ("import sys, json\nsys.path[:0] = json.loads(sys.argv[1])\nfrom natpolicy.rego.child import main\n"
+            "code = main()\n"
+            f"print('@@', code, sorted(m for m in {wanted!r} if m in sys.modules), file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-I", "-c", code, json.dumps(_import_paths()), "regorus"],
+                          input=b"".join(job_payload(job)), capture_output=True, env={}, check=False)
+    answers = [json.loads(line) for line in done.stdout.splitlines()]
+    assert {"done": True} in answers, done.stderr.decode()
+    assert ["aws_instance.web changes"] in [a["value"] for a in answers if "value" in a]
+    lines = [line for line in done.stderr.decode().splitlines() if line.startswith("@@ ")]
+    assert lines == ["@@ 0 ['msgspec']"], done.stderr.decode()

@@ -18,39 +18,10 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from natpolicy.msgspec_import import import_msgspec
 
-def _hide_typing_extensions() -> bool:
-    """Keep ``typing_extensions`` out of ``import msgspec`` (Python 3.11-3.12, when nothing has imported either).
-
-    ``msgspec._utils`` takes ``get_type_hints`` (and ``Required``/``NotRequired``) from ``typing_extensions``
-    when it imports, else from ``typing``; importing it (and the ``inspect`` it imports, with ``ast``, ``dis``
-    and ``tokenize``) cost every plan run about 14 M instructions. The two are the same on these versions:
-    ``typing_extensions`` re-exports ``typing.Required``/``NotRequired`` from 3.11 on, and its own
-    ``get_type_hints`` (until 3.13's ``ReadOnly``) returns ``typing.get_type_hints(obj, globalns, localns,
-    include_extras=True)`` unchanged when called with ``include_extras=True``, the only way msgspec calls it;
-    so msgspec describes every struct (ours and anyone's) the same and decodes the same
-    (``tests/test_plan_structs_import.py``). A ``None`` entry makes the import fail as msgspec expects;
-    :func:`_show_typing_extensions` removes it, so a later ``import typing_extensions`` works as ever.
-    """
-    if (not (3, 11) <= sys.version_info < (3, 13) or "msgspec" in sys.modules
-            or "typing_extensions" in sys.modules):
-        return False
-    modules: dict[str, Any] = sys.modules
-    modules["typing_extensions"] = None
-    return True
-
-
-def _show_typing_extensions(hidden: bool) -> None:
-    modules: dict[str, Any] = sys.modules  # a None entry is what this is about (typeshed allows modules only)
-    if hidden and "typing_extensions" in modules and modules["typing_extensions"] is None:
-        del modules["typing_extensions"]
-
-
-_HIDDEN = _hide_typing_extensions()
-try:
-    import msgspec
-finally:
-    _show_typing_extensions(_HIDDEN)
+import_msgspec()  # first: without typing_extensions and inspect, where that changes nothing (msgspec_import)
+import msgspec  # noqa: E402 - imported just above
 
 __all__ = ["Change", "ConfigBlock", "ConfigModule", "Configuration", "ModuleCall", "Plan", "ResourceChange",
            "decode_any", "decode_lazily", "decode_mask", "decode_plan", "decode_values"]

@@ -242,7 +242,8 @@ def _lift_address_space_limits() -> None:
             pass
 
 
-def main() -> int:
+def main(engine: str | None = None) -> int:
+    """The child's work; ``engine``: whose module to import before the job comes (else the command line's)."""
     # Whatever native code prints (rego-cpp's print()) goes to fd 1: keep the
     # real stdout for answers only, and point fd 1 at stderr, which the parent
     # reads as print output.
@@ -262,7 +263,9 @@ def main() -> int:
     _lift_address_space_limits()
     try:
         # The engine's module first (sandbox.Spawned: the job may not be written yet): natpolicy's own code.
-        module = _ENGINE_MODULES.get(sys.argv[2] if len(sys.argv) > 2 else "")
+        if engine is None:
+            engine = sys.argv[2] if len(sys.argv) > 2 else ""
+        module = _ENGINE_MODULES.get(engine)
         if module is not None:
             try:
                 importlib.import_module(module)

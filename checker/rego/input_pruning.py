@@ -159,10 +159,11 @@ def engine_pruner(engine: Any, depth_limit: int) -> Pruner | None:
 def pruner_from_ast(ast_json: str, depth_limit: int) -> Pruner | None:
     """The :class:`Pruner` for the modules of regorus' ``get_ast_as_json()``, or ``None`` to hand over every input
     whole (a policy the reading cannot bound: ``input_paths.Unprunable``)."""
+    from natpolicy.msgspec_import import import_msgspec
     from natpolicy.rego.input_paths import Unprunable, observed_paths, read_ast
 
     try:
-        import msgspec  # noqa: F401 - the reading and the cutting both need it
+        import_msgspec()  # the reading and the cutting both need it; the child's first import of it
     except ImportError:  # no msgspec wheel for this platform: the whole input, as before
         return None
     try:

@@ -19,7 +19,16 @@ started once per run with the plans sent once:
 * **environment**: the child starts with an empty environment, in isolated
   mode (``-I``: no ``PYTHON*`` variables, no user site, no current directory
   on ``sys.path``), in an empty temporary directory. ``opa.runtime().env`` is
-  therefore empty whichever engine runs, and no secret of the job is in reach;
+  therefore empty whichever engine runs, and no secret of the job is in reach.
+  On Linux, where natpolicy's console script runs regorus, the child a run with
+  --policy starts first (:class:`Spawned`) is a fork of natpolicy's process
+  instead of a new interpreter, set up the same way before it imports anything
+  (``fork_child``: its environment emptied and its block overwritten, every
+  descriptor but its pipes closed, the same ``sys.path``). Its memory is a copy
+  of what natpolicy's process held at its start (its options, the Python
+  objects of its environment, freed in the child but not overwritten): no
+  builtin reads it, only a memory-safety bug of the engine could (stage.spawn_child
+  says why that is regorus only, and never the GitHub Action's step);
 * **output**: the child's stdout carries only JSON answers; what the engine
   prints (Rego ``print()``) comes back on its stderr, capped, for the caller
   to scrub and report like any other note.
@@ -40,7 +49,10 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, Union
+
+if TYPE_CHECKING:
+    from natpolicy.rego.fork_child import ForkedChild
 
 from natpolicy.gc_pause import paused_gc
 from natpolicy.records import field, record
@@ -56,6 +68,8 @@ __all__ = [
 DEFAULT_TIMEOUT = 600.0  # seconds for the whole Rego stage of a run
 DEFAULT_MEMORY_MIB = 2048  # resident memory of the child
 PRINT_BYTES = 64 * 1024  # print() output kept; the rest is counted, not stored
+# The child: a new interpreter, or (Spawned, on Linux) a fork of this process with the same interface.
+_Process = Union["subprocess.Popen[bytes]", "ForkedChild"]
 _POLL = 0.02  # seconds between memory readings (a doubling bomb grows ~1 GB/s)
 _BOOTSTRAP = ("import sys, json\nsys.path[:0] = json.loads(sys.argv[1])\n"
               "from natpolicy.rego.child import main\nraise SystemExit(main())\n")
@@ -117,6 +131,8 @@ class RunningChild:
     and evaluates the policies on another core meanwhile; its limits hold
     from the moment it gets its job, whatever this process is doing.
     """
+
+    _proc: _Process
 
     def __init__(self, job: dict[str, Any], limits: Limits, spawned: Spawned | None = None) -> None:
         """``spawned``: the process :class:`Spawned` started ahead for this job (taken over), else a new one."""
@@ -184,7 +200,7 @@ class RunningChild:
         self._cwd.cleanup()
 
 
-def _watch(proc: subprocess.Popen[bytes], lines: queue.Queue[bytes | None], limits: Limits,
+def _watch(proc: _Process, lines: queue.Queue[bytes | None], limits: Limits,
            outcome: Outcome, on_stage: Callable[[dict[str, Any]], None] | None) -> None:
     deadline = time.monotonic() + limits.timeout
     memory = limits.memory_mib * 2**20
@@ -345,15 +361,20 @@ def _memory_reader(pid: int) -> Callable[[], int | None]:
 
 
 class Spawned:
-    """A child process started before its job is known: its interpreter starts and it imports the engine's module
-    (nothing of a policy or an input: natpolicy's own code) while this process reads the inputs; the job, and with
+    """A child process started before its job is known: its interpreter starts (or, forked, it sets itself up) and
+    it imports the engine's module (nothing of a policy or an input: natpolicy's own code) while this process reads
+    the inputs; the job, and with
     it the limits (:class:`RunningChild`), come later. Taken over by one RunningChild, or discarded."""
 
-    def __init__(self, engine: str) -> None:
+    def __init__(self, engine: str, shared: tuple[str, ...] = (), fork: bool = False) -> None:
+        """``fork``: a fork of this process where ``fork_child.can_fork`` allows it, else a new interpreter.
+        ``shared``: modules this process imports later in the run anyway that the child imports too; where the
+        child is a fork, they are imported first, so that the child has them without importing them again."""
         self.engine = engine
-        self._process: tuple[subprocess.Popen[bytes], tempfile.TemporaryDirectory[str]] | None = _spawn(engine)
+        self._process: tuple[_Process, tempfile.TemporaryDirectory[str]] | None = (
+            _fork_or_spawn(engine, shared) if fork else _spawn(engine))
 
-    def take(self) -> tuple[subprocess.Popen[bytes], tempfile.TemporaryDirectory[str]] | None:
+    def take(self) -> tuple[_Process, tempfile.TemporaryDirectory[str]] | None:
         process, self._process = self._process, None
         return process
 
@@ -366,6 +387,27 @@ class Spawned:
         proc.kill()  # our own child, by its handle
         proc.communicate()  # closes its pipes and reaps it
         cwd.cleanup()
+
+
+def _fork_or_spawn(engine: str, shared: tuple[str, ...]) -> tuple[_Process, tempfile.TemporaryDirectory[str]]:
+    """The early child (:class:`Spawned`): a fork of this process where ``fork_child.can_fork`` allows it, on Linux
+    at the start of a run (no interpreter to start, nothing this process imported to import again: about 45 ms of
+    CPU), else a new interpreter."""
+    if sys.platform.startswith("linux"):
+        import importlib
+
+        from natpolicy.rego.fork_child import ForkedChild, can_fork
+
+        if can_fork():
+            for module in shared:
+                importlib.import_module(module)
+            cwd = tempfile.TemporaryDirectory(prefix="natpolicy-rego-")
+            try:
+                return ForkedChild(engine, cwd.name, _import_paths()), cwd
+            except BaseException:
+                cwd.cleanup()
+                raise
+    return _spawn(engine)
 
 
 def _spawn(engine: str) -> tuple[subprocess.Popen[bytes], tempfile.TemporaryDirectory[str]]:

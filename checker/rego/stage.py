@@ -134,7 +134,16 @@ def spawn_child(opts: Any) -> Any:
         engine, _ = choose_engine(getattr(opts, "rego_engine", None))
     except Exception:  # noqa: BLE001 - raised again, in order, where run_with_rego chooses the engine
         return None
-    return Spawned(engine)
+    from natpolicy.invocation import owns_process
+
+    # Forked (on Linux) only from natpolicy's own console script, and only for regorus: a fork's memory is a copy
+    # of this process's, which a policy cannot read but a memory-safety bug of the engine could; regorus is Rust,
+    # rego-cpp (regopy) is C++ and crashes on some inputs (sandbox), and a caller's process (the GitHub Action's
+    # step) holds the job's whole environment. The modules: imported by this process in a run with --policy
+    # (msgspec by the plan loader's structs, which keep typing_extensions and inspect out of it; the policies'
+    # reading and checks), and by the engine's child too: a forked child gets them with the fork.
+    return Spawned(engine, shared=("natpolicy.loaders.plan_structs", "natpolicy.rego.user", "natpolicy.rego.guards"),
+                   fork=engine == "regorus" and owns_process())
 
 
 def start_early(opts: Any, spawned: Any = None) -> Early | None:
