@@ -17,6 +17,7 @@ from natpolicy.rego.builtin_types import (
     SET,
     RegoType,
     accepts,
+    accepts_each,
     kind,
     nested_object,
     uncertain,
@@ -37,7 +38,7 @@ from natpolicy.rego.type_keys import Key, node_key
 from natpolicy.rego.type_literals import LITERALS, Unfollowed, literal_fits
 from natpolicy.rego.type_order import in_safety_order
 from natpolicy.rego.type_patterns import equality_problem, pattern_types, typed_pattern, unbound_after
-from natpolicy.rego.type_refs import dynamic_key, function_read, look_up, rule_ref
+from natpolicy.rego.type_refs import dynamic_key, function_read, look_up, rule_ref, unfollowed_object
 from natpolicy.rego.type_syntax import Node, Rule, Statement
 from natpolicy.rego.type_syntax import pattern_names as _names
 
@@ -467,9 +468,11 @@ class Checker(Candidates):
         or a typed name must fit it, and the names of a pattern nothing bound before take their types there
         (``walk(x, [path, value])``: ``path`` an array)."""
         out = call.parts[-1]
-        fits = literal_fits(out, result, lambda part: self.type_of(part, scope)) if out.what in LITERALS \
-            else accepts(result, given)
-        if not fits:
+        verdicts = self._verdicts(out, result, given, scope)
+        if len(verdicts) > 1:
+            self._error(out, f"{unfollowed_object(self._text(call))}; {UNSURE}")
+            return
+        if False in verdicts:
             self._error(out, f"type error: the output of {call.text}(...), `{self._text(out)}`, is {_a(given)}, "
                              f"which never matches its result ({_only(result)}); {_REFUSED}")
             return
@@ -540,12 +543,40 @@ class Checker(Candidates):
         A collection literal is unified piece by piece, as OPA does (``type_literals``).
         """
         for n, (arg, expected, actual) in enumerate(zip(node.parts, takes, given, strict=False)):
-            fits = literal_fits(arg, expected, lambda part: self.type_of(part, scope)) if arg.what in LITERALS \
-                else accepts(expected, actual)
-            if not fits:  # (a last, extra argument is the output: not checked)
+            verdicts = self._verdicts(arg, expected, actual, scope)
+            if len(verdicts) > 1:  # an object of several computed keys: OPA's verdict hangs on the one it keeps
+                self._error(arg, f"{unfollowed_object(self._text(node))}; {UNSURE}")
+                return
+            if False in verdicts:  # (a last, extra argument is the output: not checked)
                 self._error(arg, f"type error: argument {n + 1} of {node.text}(...), `{self._text(arg)}`, is "
                                  f"{_a(actual)}, {why(node.text, expected)}; {_REFUSED}")
                 return
+
+    def _verdicts(self, arg: Node, expected: RegoType, actual: RegoType, scope: Scope) -> frozenset[bool]:
+        """Would OPA unify the argument ``arg`` (of type ``actual``) with ``expected``: one verdict, or both where it
+        hangs on which computed key OPA keeps of an object literal this reader does not follow (``candidates``).
+
+        Anything but a literal goes by ``accepts_each``. A literal is unified
+        piece by piece (``type_literals``); where one name or ref inside it is
+        such an object, once per candidate in its place (a second one, or one
+        joined from it, is not tried: lenient, as a literal of it was before).
+        """
+        if arg.what not in LITERALS:
+            return accepts_each(expected, actual)
+        inside = [(node, typed) for node in _values_inside(arg)
+                  if uncertain(typed := self._silent_type(node, scope))]
+        if len(inside) != 1 or inside[0][1].candidates is None:
+            return frozenset({literal_fits(arg, expected, lambda part: self.type_of(part, scope))})
+        node, typed = inside[0]
+        verdicts: set[bool] = set()
+        before = self.substitute
+        for variant in typed.candidates or ():
+            self.substitute = {**before, id(node): variant}
+            try:
+                verdicts.add(literal_fits(arg, expected, lambda part: self._silent_type(part, scope)))
+            finally:
+                self.substitute = before
+        return frozenset(verdicts)
 
     def _ref(self, node: Node, scope: Scope) -> RegoType:
         if self.quiet and node.parts[0].what != "name":
@@ -589,3 +620,13 @@ class Checker(Candidates):
 
     def _error(self, node: Node, message: str) -> None:
         self.errors.append((node.start, message))
+
+
+def _values_inside(literal: Node) -> Iterator[Node]:
+    """The names and refs an array, set or object literal holds, at any depth of literals (not inside calls,
+    operators or comprehensions, whose own types are what the literal holds there)."""
+    for part in literal.parts:
+        if part.what in ("name", "ref"):
+            yield part
+        elif part.what in LITERALS:
+            yield from _values_inside(part)
