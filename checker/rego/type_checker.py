@@ -17,7 +17,6 @@ from natpolicy.rego.builtin_types import (
     SET,
     RegoType,
     accepts,
-    accepts_each,
     kind,
     nested_object,
     uncertain,
@@ -35,7 +34,7 @@ from natpolicy.rego.type_env import UNFOLLOWED, UNSURE, Package, Scope, distinct
 from natpolicy.rego.type_env import kinds_of as _only  # what a declared type takes, for a message
 from natpolicy.rego.type_env import with_article as _a  # "a number", "an array"
 from natpolicy.rego.type_keys import Key, node_key
-from natpolicy.rego.type_literals import LITERALS, Unfollowed, literal_fits
+from natpolicy.rego.type_literals import Unfollowed
 from natpolicy.rego.type_order import in_safety_order
 from natpolicy.rego.type_patterns import equality_problem, pattern_types, typed_pattern, unbound_after
 from natpolicy.rego.type_refs import dynamic_key, function_read, look_up, rule_ref, unfollowed_object
@@ -552,32 +551,6 @@ class Checker(Candidates):
                                  f"{_a(actual)}, {why(node.text, expected)}; {_REFUSED}")
                 return
 
-    def _verdicts(self, arg: Node, expected: RegoType, actual: RegoType, scope: Scope) -> frozenset[bool]:
-        """Would OPA unify the argument ``arg`` (of type ``actual``) with ``expected``: one verdict, or both where it
-        hangs on which computed key OPA keeps of an object literal this reader does not follow (``candidates``).
-
-        Anything but a literal goes by ``accepts_each``. A literal is unified
-        piece by piece (``type_literals``); where one name or ref inside it is
-        such an object, once per candidate in its place (a second one, or one
-        joined from it, is not tried: lenient, as a literal of it was before).
-        """
-        if arg.what not in LITERALS:
-            return accepts_each(expected, actual)
-        inside = [(node, typed) for node in _values_inside(arg)
-                  if uncertain(typed := self._silent_type(node, scope))]
-        if len(inside) != 1 or inside[0][1].candidates is None:
-            return frozenset({literal_fits(arg, expected, lambda part: self.type_of(part, scope))})
-        node, typed = inside[0]
-        verdicts: set[bool] = set()
-        before = self.substitute
-        for variant in typed.candidates or ():
-            self.substitute = {**before, id(node): variant}
-            try:
-                verdicts.add(literal_fits(arg, expected, lambda part: self._silent_type(part, scope)))
-            finally:
-                self.substitute = before
-        return frozenset(verdicts)
-
     def _ref(self, node: Node, scope: Scope) -> RegoType:
         if self.quiet and node.parts[0].what != "name":
             # In an `every` body a literal, call or comprehension a ref starts from was moved into a variable
@@ -620,13 +593,3 @@ class Checker(Candidates):
 
     def _error(self, node: Node, message: str) -> None:
         self.errors.append((node.start, message))
-
-
-def _values_inside(literal: Node) -> Iterator[Node]:
-    """The names and refs an array, set or object literal holds, at any depth of literals (not inside calls,
-    operators or comprehensions, whose own types are what the literal holds there)."""
-    for part in literal.parts:
-        if part.what in ("name", "ref"):
-            yield part
-        elif part.what in LITERALS:
-            yield from _values_inside(part)
