@@ -597,7 +597,7 @@ def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
 SHAPES[(True, 9, (), False)] = __create_fn__
 
 def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
- def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__,__record_field_7__,__record_field_8__,__record_field_9__,__record_field_10__):
+ def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__,__record_field_7__,__record_field_8__,__record_field_9__,__record_field_10__,__record_field_11__):
   __dataclass_builtins_object__.__setattr__(self,'__record_field_0__',__record_field_0__)
   __dataclass_builtins_object__.__setattr__(self,'__record_field_1__',__record_field_1__)
   __dataclass_builtins_object__.__setattr__(self,'__record_field_2__',__record_field_2__)
@@ -609,8 +609,9 @@ def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
   __dataclass_builtins_object__.__setattr__(self,'__record_field_8__',__record_field_8__)
   __dataclass_builtins_object__.__setattr__(self,'__record_field_9__',__record_field_9__)
   __dataclass_builtins_object__.__setattr__(self,'__record_field_10__',__record_field_10__)
+  __dataclass_builtins_object__.__setattr__(self,'__record_field_11__',__record_field_11__)
  return __init__
-SHAPES[(True, 11, (), False)] = __create_fn__
+SHAPES[(True, 12, (), False)] = __create_fn__
 
 def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_10__):
  def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__,__record_field_7__,__record_field_8__,__record_field_9__,__record_field_10__,__record_field_11__,__record_field_12__,__record_field_13__):

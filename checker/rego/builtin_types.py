@@ -22,7 +22,7 @@ from natpolicy.records import record
 from natpolicy.rego.type_keys import Key, key_kind, key_order
 
 __all__ = ["RegoType", "Signature", "ANY", "NUMBER", "STRING", "BOOLEAN", "NULL", "ARRAY", "SET", "OBJECT",
-           "SCALARS", "BUILTINS", "ARITHMETIC", "accepts", "shares_kind", "union", "kind", "element_of",
+           "SCALARS", "BUILTINS", "ARITHMETIC", "accepts", "accepts_each", "shares_kind", "union", "kind", "element_of",
            "closed_object", "open_object", "select_key", "keys_type", "uncertain", "keys_of", "values_of",
            "nested_object"]
 
@@ -65,6 +65,10 @@ class RegoType:
     candidates: tuple[RegoType, ...] | None = None
     # Joined (``union``) from a type holding such candidates: what OPA makes of it is not followed at all.
     unsure: bool = False
+    # An unsure type's parts, each one kind and unjoined, as ``alternatives`` would hold them (a part of several
+    # candidates among them): read by ``accepts_each`` only, which tries them as OPA's ``unifiesAny`` does. None:
+    # not known part by part.
+    unsure_parts: tuple[RegoType, ...] | None = None
 
     @property
     def known(self) -> bool:
@@ -155,16 +159,18 @@ def union(a: RegoType, b: RegoType) -> RegoType:
         fields = tuple(sorted(merged.items(), key=key_order))
     length = max(a.length, b.length) if a.length is not None and b.length is not None and kinds == {ARRAY} \
         else None
-    parts = tuple(single for part in (*(a.alternatives or (a,)), *(b.alternatives or (b,)))
+    parts = tuple(single for part in (*(a.alternatives or a.unsure_parts or (a,)),
+                                      *(b.alternatives or b.unsure_parts or (b,)))
                   for single in _scalar_parts(part))
     # OPA's Or keeps each part apart (any<array<number>, set[string], string>): an array or object with another of
     # its kind, or beside sets and scalars, each part one kind (a type of several kinds here may be no single type
     # of OPA's, but for scalars: OPA's Or of scalars is the any<...> of each, which it flattens into the others).
     alternatives = tuple(dict.fromkeys(parts)) if all(len(part.kinds) == 1 and not part.joined for part in parts) \
         and kinds & {ARRAY, OBJECT} and kinds != _EVERY_KIND else None
+    unsure = uncertain(a) or uncertain(b)
     return RegoType(kinds, of, fields, length, joined=len(kinds) == 1 and not kinds <= SCALARS,
-                    alternatives=alternatives if not uncertain(a) and not uncertain(b) else None,
-                    unsure=uncertain(a) or uncertain(b))
+                    alternatives=alternatives if not unsure else None, unsure=unsure,
+                    unsure_parts=alternatives if unsure else None)
 
 
 def element_of(collection: RegoType) -> RegoType:
@@ -256,6 +262,33 @@ def accepts(expected: RegoType, value: RegoType) -> bool:
         elif shared not in _COLLECTIONS or expected.of is None or value.of is None or accepts(expected.of, value.of):
             return True
     return False
+
+
+def accepts_each(expected: RegoType, value: RegoType) -> frozenset[bool]:
+    """``accepts`` once per candidate of an object of several computed keys on either side (``candidates``: OPA
+    keeps one of them, which this reader does not follow): one verdict where they all agree, both where its answer
+    hangs on which one OPA keeps (the caller refuses as unsure). Any other type gives ``accepts``' one verdict."""
+    if value.unsure_parts is not None and expected.kinds & value.kinds:
+        # OPA's unifiesAny: one part that unifies is enough, whichever candidate it keeps of the others.
+        each = [accepts_each(expected, part) for part in value.unsure_parts]
+        return frozenset({True}) if frozenset({True}) in each else frozenset().union(*each)
+    if expected.unsure_parts is not None:
+        each = [accepts_each(part, value) for part in expected.unsure_parts]
+        return frozenset({True}) if frozenset({True}) in each else frozenset().union(*each)
+    wanted = expected.candidates or (expected,)
+    given = value.candidates or (value,)
+    verdicts = frozenset(accepts(one, other) for one in wanted for other in given)
+    if verdicts == {True} and any(part.unsure and _declares_object(whole) for part, whole in
+                                  ((value, expected), (expected, value))):
+        return frozenset({True, False})  # joined from such an object, beside a declared one: not followed at all
+    return verdicts
+
+
+def _declares_object(value: RegoType) -> bool:
+    """Does ``value`` (or a part of its ``any<...>``) declare an object's properties, which ``unifiesObjects``
+    compares (a plain object, of any keys and values, unifies with every object)?"""
+    return any(part.kinds == {OBJECT} and (part.fields is not None or part.rest is not None)
+               for part in value.alternatives or (value,))
 
 
 def shares_kind(expected: RegoType, value: RegoType) -> bool:

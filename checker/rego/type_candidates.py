@@ -5,16 +5,20 @@ from the one last in its order of keys (``builtin_types.open_object``), an
 order this reader does not follow, so the checker tries each candidate in
 turn (``RegoType.candidates``): a statement every candidate types alike is
 typed so, any other refused with its line as one natpolicy cannot tell
-(``type_env.UNFOLLOWED``), never answered otherwise. Split from
+(``type_env.UNFOLLOWED``), never answered otherwise; an argument or output
+of a call, or a literal holding such an object, is checked the same way
+(``_verdicts``). Split from
 ``type_checker``, whose ``Checker`` takes these methods from ``Candidates``.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from natpolicy.rego import builtin_types as types
 from natpolicy.rego import type_parameters as parameters
-from natpolicy.rego.builtin_types import ANY, RegoType, uncertain
+from natpolicy.rego.builtin_types import ANY, RegoType, accepts_each, uncertain
 from natpolicy.rego.type_env import UNFOLLOWED, UNSURE, Scope
-from natpolicy.rego.type_literals import Unfollowed
+from natpolicy.rego.type_literals import LITERALS, Unfollowed, literal_fits
 from natpolicy.rego.type_refs import unfollowed_object
 from natpolicy.rego.type_syntax import Node, Statement
 from natpolicy.rego.type_syntax import pattern_names as _names
@@ -194,3 +198,39 @@ class Candidates:
         for name in _names(target) + (_names(value) if op == "=" else []):
             if op == ":=" or not self._resolvable(name, scope):
                 scope.bind(name, ANY)
+
+    def _verdicts(self, arg: Node, expected: RegoType, actual: RegoType, scope: Scope) -> frozenset[bool]:
+        """Would OPA unify the argument ``arg`` (of type ``actual``) with ``expected``: one verdict, or both where it
+        hangs on which computed key OPA keeps of an object literal this reader does not follow (``candidates``).
+
+        Anything but a literal goes by ``accepts_each``. A literal is unified
+        piece by piece (``type_literals``); where one name or ref inside it is
+        such an object, once per candidate in its place (a second one, or one
+        joined from it, is not tried: lenient, as a literal of it was before).
+        """
+        if arg.what not in LITERALS:
+            return accepts_each(expected, actual)
+        inside = [(node, typed) for node in _values_inside(arg)
+                  if uncertain(typed := self._silent_type(node, scope))]
+        if len(inside) != 1 or inside[0][1].candidates is None:
+            return frozenset({literal_fits(arg, expected, lambda part: self.type_of(part, scope))})
+        node, typed = inside[0]
+        verdicts: set[bool] = set()
+        before = self.substitute
+        for variant in typed.candidates or ():
+            self.substitute = {**before, id(node): variant}
+            try:
+                verdicts.add(literal_fits(arg, expected, lambda part: self._silent_type(part, scope)))
+            finally:
+                self.substitute = before
+        return frozenset(verdicts)
+
+
+def _values_inside(literal: Node) -> Iterator[Node]:
+    """The names and refs an array, set or object literal holds, at any depth of literals (not inside calls,
+    operators or comprehensions, whose own types are what the literal holds there)."""
+    for part in literal.parts:
+        if part.what in ("name", "ref"):
+            yield part
+        elif part.what in LITERALS:
+            yield from _values_inside(part)

@@ -34,10 +34,10 @@ from natpolicy.rego.type_env import UNFOLLOWED, UNSURE, Package, Scope, distinct
 from natpolicy.rego.type_env import kinds_of as _only  # what a declared type takes, for a message
 from natpolicy.rego.type_env import with_article as _a  # "a number", "an array"
 from natpolicy.rego.type_keys import Key, node_key
-from natpolicy.rego.type_literals import LITERALS, Unfollowed, literal_fits
+from natpolicy.rego.type_literals import Unfollowed
 from natpolicy.rego.type_order import in_safety_order
 from natpolicy.rego.type_patterns import equality_problem, pattern_types, typed_pattern, unbound_after
-from natpolicy.rego.type_refs import dynamic_key, function_read, look_up, rule_ref
+from natpolicy.rego.type_refs import dynamic_key, function_read, look_up, rule_ref, unfollowed_object
 from natpolicy.rego.type_syntax import Node, Rule, Statement
 from natpolicy.rego.type_syntax import pattern_names as _names
 
@@ -467,9 +467,11 @@ class Checker(Candidates):
         or a typed name must fit it, and the names of a pattern nothing bound before take their types there
         (``walk(x, [path, value])``: ``path`` an array)."""
         out = call.parts[-1]
-        fits = literal_fits(out, result, lambda part: self.type_of(part, scope)) if out.what in LITERALS \
-            else accepts(result, given)
-        if not fits:
+        verdicts = self._verdicts(out, result, given, scope)
+        if len(verdicts) > 1:
+            self._error(out, f"{unfollowed_object(self._text(call))}; {UNSURE}")
+            return
+        if False in verdicts:
             self._error(out, f"type error: the output of {call.text}(...), `{self._text(out)}`, is {_a(given)}, "
                              f"which never matches its result ({_only(result)}); {_REFUSED}")
             return
@@ -540,9 +542,11 @@ class Checker(Candidates):
         A collection literal is unified piece by piece, as OPA does (``type_literals``).
         """
         for n, (arg, expected, actual) in enumerate(zip(node.parts, takes, given, strict=False)):
-            fits = literal_fits(arg, expected, lambda part: self.type_of(part, scope)) if arg.what in LITERALS \
-                else accepts(expected, actual)
-            if not fits:  # (a last, extra argument is the output: not checked)
+            verdicts = self._verdicts(arg, expected, actual, scope)
+            if len(verdicts) > 1:  # an object of several computed keys: OPA's verdict hangs on the one it keeps
+                self._error(arg, f"{unfollowed_object(self._text(node))}; {UNSURE}")
+                return
+            if False in verdicts:  # (a last, extra argument is the output: not checked)
                 self._error(arg, f"type error: argument {n + 1} of {node.text}(...), `{self._text(arg)}`, is "
                                  f"{_a(actual)}, {why(node.text, expected)}; {_REFUSED}")
                 return

@@ -98,7 +98,11 @@ def key_order(item: tuple[Key, object]) -> tuple[int, str, str]:
 
 
 def key_kind(key: Key) -> str:
-    return "string" if isinstance(key, str) else key.kind
+    """The kind OPA's type checker gives a static key (``TypeOf`` of its JSON value, in ``types.Keys`` and
+    ``Object.Select``): a set key is held as the JSON array it converts to, so it is an array there."""
+    if isinstance(key, str):
+        return "string"
+    return "array" if key.kind == "set" else key.kind
 
 
 def shown_key(key: Key) -> str:
