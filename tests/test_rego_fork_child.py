@@ -47,10 +47,16 @@ FORKED = textwrap.dedent("""
     while os.environ["NATPOLICY_TEST_SECRET"].encode() in (proc_dir / "environ").read_bytes():
         assert time.monotonic() < deadline, "the environment block was never cleared"
         time.sleep(0.01)
+    def fds():  # a module file the child's imports hold open now and then is not inherited: wait it out
+        return sorted(os.readlink(proc_dir / "fd" / fd) for fd in os.listdir(proc_dir / "fd"))
+    open_fds = fds()
+    while not all(target.startswith("pipe:") for target in open_fds) and time.monotonic() < deadline:
+        time.sleep(0.01)
+        open_fds = fds()
     status = dict(line.split(":\\t", 1) for line in (proc_dir / "status").read_text().splitlines() if ":\\t" in line)
     state = {"environ": (proc_dir / "environ").read_bytes().strip(b"\\0").decode(),
              "cwd": os.readlink(proc_dir / "cwd"), "own_cwd": cwd.name,
-             "fds": sorted(os.readlink(proc_dir / "fd" / fd) for fd in os.listdir(proc_dir / "fd")),
+             "fds": open_fds,
              "caught": int(status["SigCgt"], 16), "ignored": int(status["SigIgn"], 16)}
     source = ('package main\\n\\nimport rego.v1\\n\\nenv := opa.runtime().env\\n\\n'
               'said if {\\n  print("to stderr")\\n}\\n')
@@ -193,3 +199,104 @@ def test_only_the_console_script_forks_and_only_for_regorus() -> None:
     assert kinds.pop("caller's process") == "Popen"
     assert kinds.pop("console script") == "ForkedChild"
     assert set(kinds.values()) <= {"Popen"}
+
+
+def test_no_variable_of_the_environment_is_left_in_the_forked_childs_memory(tmp_path: Path) -> None:
+    # The console script's run with sentinel variables (only in its environment: never in a command line or a
+    # source). The forked child stops itself right after it emptied its environment; natpolicy's process (its
+    # parent: it may read the child's memory) then reads every mapping of the child, and lets it go on. The variable's name is in the script's source (a code constant, so in the child): found, it shows
+    # the reading reaches the heap; the value must be nowhere.
+    import secrets
+
+    script = tmp_path / "run_natpolicy.py"
+    script.write_text(textwrap.dedent("""
+        import os, signal, sys, time
+        from natpolicy.rego import fork_child
+
+        def scan(pid, needles):
+            found, scanned = set(), 0
+            with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", buffering=0) as mem:
+                for line in maps:
+                    fields = line.split()
+                    if "r" not in fields[1] or (len(fields) > 5 and fields[5] in ("[vvar]", "[vsyscall]")):
+                        continue
+                    start, end = (int(part, 16) for part in fields[0].split("-"))
+                    tail = b""
+                    while start < end:
+                        try:
+                            mem.seek(start)
+                            chunk = tail + mem.read(min(end - start, 1 << 20))
+                        except OSError:
+                            break
+                        scanned += len(chunk) - len(tail)
+                        found.update(needle for needle in needles if needle in chunk)
+                        tail = chunk[-64:]
+                        start += 1 << 20
+            return found, scanned
+
+        # In the child: stopped right after it emptied its environment, before anything else can reuse the memory
+        # the environment's objects held.
+        emptied = fork_child._default_signals
+        def stop_then_go_on():
+            os.kill(os.getpid(), signal.SIGSTOP)
+            emptied()
+        fork_child._default_signals = stop_then_go_on
+
+        real = fork_child.ForkedChild.__init__
+        def init(self, *args):
+            real(self, *args)
+            deadline = time.monotonic() + 20
+            while open(f"/proc/{self.pid}/stat", "rb").read().rsplit(b")", 1)[1].split()[0] != b"T":
+                assert time.monotonic() < deadline, "the child never stopped"
+                time.sleep(0.005)
+            name = b"NATPOLICY_FORK_TEST_SENTINEL"
+            short, long = os.environb[name], os.environb[name + b"_LONG"]
+            # Pieces: a freed object's first bytes are the allocator's (its free list), the rest stays as it was.
+            pieces = [short[-24:], *(long[start:start + 64] for start in range(0, len(long), len(long) // 4))]
+            found, scanned = scan(self.pid, [name, *pieces])
+            print("@@", name in found, len(found) - (name in found), scanned, file=sys.stderr)
+            os.kill(self.pid, signal.SIGCONT)
+        fork_child.ForkedChild.__init__ = init
+        from natpolicy import cli, invocation
+        invocation.run_as_command()
+        print("@@ exit", cli.main(sys.argv[1:]), file=sys.stderr)
+    """), encoding="utf-8")
+    plan = (PlanBuilder().create("aws_instance.web", {"ami": "ami-1", "tags": {}}, unknown=["id"])
+            .write(tmp_path / "plan.json"))
+    (tmp_path / "p.rego").write_text(
+        'package main\n\nimport rego.v1\n\ndeny contains msg if {\n  some rc in input.resource_changes\n'
+        '  msg := sprintf("%s is listed", [rc.address])\n}\n', encoding="utf-8")
+    # A token's length (Python's small-object allocator) and a certificate's (the C library's malloc).
+    sentinel, long_sentinel = "natpolicy-sentinel-" + secrets.token_hex(16), secrets.token_hex(4096)
+    done = subprocess.run([sys.executable, str(script), "check", str(plan), "--policy", str(tmp_path / "p.rego"),
+                           "--format", "json", "--no-progress", "--rego-engine", "regorus"],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path, check=False,
+                          env={**os.environ, "NATPOLICY_FORK_TEST_SENTINEL": sentinel,
+                               "NATPOLICY_FORK_TEST_SENTINEL_LONG": long_sentinel})
+    lines = [line.split()[1:] for line in done.stderr.splitlines() if line.startswith("@@ ")]
+    assert lines[-1] == ["exit", "1"], done.stderr  # the run went on: its finding reported
+    assert "aws_instance.web is listed" in done.stdout
+    name_found, pieces_found, scanned = lines[0]
+    assert int(scanned) > 8 * 2**20  # the child's whole memory: its heap, the parent's copied pages
+    assert name_found == "True"  # the reading finds what the child holds
+    assert pieces_found == "0", "a variable's value is in the forked child's memory"
+
+
+def test_overwrite_bytes_zeroes_contents_in_place_and_only_where_the_layout_is_as_expected(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import secrets
+
+    from natpolicy.rego import fork_child
+
+    value = secrets.token_hex(24).encode()  # a new object, as posix.environ's values are
+    shared = b"x"  # CPython's one-byte object: every b"x" of the process; never written
+    with open("/proc/self/mem", "r+b", buffering=0) as memory:
+        assert fork_child.overwrite_bytes(memory, [value, value, shared, b"", "not bytes"]) == 1
+        assert value == bytes(48)
+        assert shared[0] == ord("x")  # read from the object itself
+        # An offset that is not the contents' (another layout): what it reads back differs, nothing is written.
+        other = secrets.token_hex(24).encode()
+        kept = bytes(bytearray(other))
+        monkeypatch.setattr(fork_child, "BYTES_DATA_OFFSET", fork_child.BYTES_DATA_OFFSET - 8)
+        assert fork_child.overwrite_bytes(memory, [other]) == 0
+        assert other == kept

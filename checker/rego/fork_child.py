@@ -7,8 +7,13 @@ imported already. A fork skips all of that; the child then sets itself up as the
 ``sandbox``'s docstring promises), before it imports anything:
 
 * its standard streams are the three pipes, every other file descriptor is closed (``close_fds``);
-* its environment is empty (``os.environ`` and the C library's, which ``opa.runtime().env`` reads), and the
-  environment block the kernel shows in ``/proc/<pid>/environ`` is overwritten with zeros;
+* its environment is empty (``os.environ`` and the C library's, which ``opa.runtime().env`` reads), and no
+  variable's name or value is left in its memory: the bytes objects ``os.environ`` held and the environment
+  block the kernel wrote (``/proc/<pid>/environ``) are overwritten with zeros before they are let go. Left are
+  the few values Python and the C library derived at their start and keep (``HOME`` in ``site.USER_BASE``,
+  ``PYTHON*`` settings, the locale's name, ``TZ``) and the temporary folder's name (``tempfile``, whose folder
+  holds the child's own); natpolicy's process reads no other variable before the fork (measured: TEMP, TMP,
+  TMPDIR, and the completion switch's presence);
 * its working directory is its own empty temporary one, and ``sys.path`` holds neither the script's directory nor
   the current one nor ``PYTHONPATH``'s entries (a ``regorus.py`` in the scanned repository is never imported), as
   ``-I`` gives the spawned child;
@@ -31,7 +36,7 @@ import threading
 import time
 from typing import IO, Any
 
-__all__ = ["ForkedChild", "can_fork", "MAX_PARENT_RESIDENT"]
+__all__ = ["BYTES_DATA_OFFSET", "ForkedChild", "MAX_PARENT_RESIDENT", "can_fork", "overwrite_bytes"]
 
 # A forked child's resident memory counts the pages it shares with natpolicy's process at the fork; a spawned
 # child's counts its own interpreter (about 17 MB with its imports). natpolicy's process at the early spawn holds
@@ -190,9 +195,81 @@ def _max_fd() -> int:
 
 
 def _empty_environment() -> None:  # pragma: no cover - runs in the forked child
-    """No variable in Python's environment nor the C library's (os.environ.clear unsets each), and none left in
-    the block ``/proc/self/environ`` shows, which is the parent's memory until overwritten."""
-    os.environ.clear()
+    """No variable in Python's environment nor the C library's, and none left in this process's memory: the
+    contents of the bytes objects ``os.environ`` holds (``posix.environ``, built at the interpreter's start) are
+    overwritten with zeros before they are freed, and so is the block ``/proc/self/environ`` shows (the one the
+    kernel wrote, which the C library's ``environ`` pointed into)."""
+    data: dict[Any, Any] = getattr(os.environ, "_data", {})  # POSIX: posix.environ itself, bytes to bytes
+    names, values = list(data), list(data.values())
+    try:
+        memory: io.RawIOBase | None = open("/proc/self/mem", "r+b", buffering=0)  # noqa: SIM115 - its own: no ctypes
+    except OSError:
+        memory = None
+    try:
+        if memory is not None:
+            # Before the variables leave: os.environ.clear() would decode each value into a str (a copy).
+            overwrite_bytes(memory, values)
+        for name in names:
+            try:
+                os.unsetenv(name)  # the C library's copy: what a native library's getenv would find
+            except (OSError, ValueError):  # a name the C library cannot hold (empty): it has none to unset
+                pass
+        data.clear()  # os.environ and os.environb: both are views of this dict
+        os.environ.clear()  # on a platform whose os.environ is not that dict: nothing left either
+        if memory is not None:
+            overwrite_bytes(memory, names)
+            _overwrite_block(memory)
+    finally:
+        del names, values
+        if memory is not None:
+            memory.close()
+
+
+# Where a bytes object's contents start, counted from its id(): CPython's PyBytesObject (3.9 to 3.13) is a
+# PyObject_VAR_HEAD, ob_shash, then ob_sval, the contents and a closing NUL; its type's tp_basicsize is
+# offsetof(ob_sval) + 1, which is what sys.getsizeof(b"") gives (bytes is no collector-tracked type: no GC header
+# counted). overwrite_bytes checks it on each object before it writes.
+BYTES_DATA_OFFSET = sys.getsizeof(b"") - 1
+
+
+def overwrite_bytes(memory: io.RawIOBase, objects: list[Any]) -> int:
+    """Overwrite with zeros, in place, the contents of each bytes object of ``objects``, through ``memory`` (this
+    process's ``/proc/self/mem``, opened unbuffered for reading and writing); returns how many were overwritten.
+
+    Nothing is written where the memory at the computed address does not read back as the object's own contents
+    (a layout this code does not know, another implementation). Objects under 2 bytes are skipped: CPython shares
+    them (``b""`` and the 256 one-byte objects), so zeroing one would change every such value of the process.
+    The objects must not be used afterwards but to be freed: their contents and cached hash no longer agree."""
+    wanted = [obj for obj in objects if type(obj) is bytes and len(obj) >= 2]
+    scratch = bytearray(max((len(obj) for obj in wanted), default=0))
+    view = memoryview(scratch)
+    seen: set[int] = set()
+    overwritten = 0
+    try:
+        for obj in wanted:
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            size = len(obj)
+            address = id(obj) + BYTES_DATA_OFFSET
+            try:
+                memory.seek(address)
+                read = memory.readinto(view[:size])  # compared through a view: no other copy of the contents made
+                if read != size or view[:size] != obj:
+                    continue
+                memory.seek(address)
+                if memory.write(bytes(size)) == size:
+                    overwritten += 1
+            except (OSError, ValueError, OverflowError):
+                continue
+    finally:
+        view[:] = bytes(len(scratch))  # what was read back: a copy of the last contents
+        view.release()
+    return overwritten
+
+
+def _overwrite_block(memory: io.RawIOBase) -> None:  # pragma: no cover - runs in the forked child
+    """Zeros over the environment block the kernel wrote at exec (``/proc/<pid>/environ`` reads it)."""
     try:
         with open("/proc/self/stat", "rb") as stat:
             fields = stat.read().rsplit(b")", 1)[1].split()
@@ -202,9 +279,8 @@ def _empty_environment() -> None:  # pragma: no cover - runs in the forked child
         return
     if 0 < start < end:
         try:
-            with open("/proc/self/mem", "r+b", buffering=0) as memory:  # this process's own: no ctypes to import
-                memory.seek(start)
-                memory.write(bytes(end - start))
+            memory.seek(start)
+            memory.write(bytes(end - start))
         except OSError:
             pass
 

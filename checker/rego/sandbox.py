@@ -23,10 +23,14 @@ started once per run with the plans sent once:
   On Linux, where natpolicy's console script runs regorus, the child a run with
   --policy starts first (:class:`Spawned`) is a fork of natpolicy's process
   instead of a new interpreter, set up the same way before it imports anything
-  (``fork_child``: its environment emptied and its block overwritten, every
-  descriptor but its pipes closed, the same ``sys.path``). Its memory is a copy
-  of what natpolicy's process held at its start (its options, the Python
-  objects of its environment, freed in the child but not overwritten): no
+  (``fork_child``: its environment emptied, every descriptor but its pipes
+  closed, the same ``sys.path``). Its memory is a copy of what natpolicy's
+  process held at its start, less the environment: the bytes of every
+  variable's name and value (Python's ``os.environ`` objects, the block the
+  kernel wrote) are overwritten with zeros before the child imports anything.
+  What stays is natpolicy's options and what Python and the C library derived
+  from a few variables at their start (``HOME`` in ``site``'s user paths,
+  ``PYTHON*`` settings, the locale's name, ``TZ``, the temporary folder): no
   builtin reads it, only a memory-safety bug of the engine could (stage.spawn_child
   says why that is regorus only, and never the GitHub Action's step);
 * **output**: the child's stdout carries only JSON answers; what the engine
