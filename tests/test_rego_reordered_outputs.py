@@ -6,8 +6,9 @@ safe or its own outputs (``outputVarsForExpr``): the keys of a ref whose head is
 side of ``=`` once the other is (``Unify``); a comprehension or ``every`` that closes over a body variable comes after
 what binds it (``reorderBodyForClosures``); a function's body is reordered too, its arguments safe
 (``checkSafetyRuleBodies``). And ``checkRefLeaf`` types an unbound variable key as ``types.Keys`` of what the ref
-reached (``PutOne``). Where this reader cannot read which statement OPA runs first, it refuses as unsure, never
-silent. `some y in ...` after a use of `y` is no case: OPA refuses it ("var y referenced above"), and natpolicy too.
+reached (``PutOne``). A statement reading a name a later statement binds waits for it too (OPA's unsafe
+variables). Where this reader cannot read which statement OPA runs first, it refuses as unsure, never silent.
+`some y in ...` after a use of `y` is no case: OPA refuses it ("var y referenced above"), and natpolicy too.
 """
 from __future__ import annotations
 
@@ -44,6 +45,10 @@ REFUSED = [
     ('h if {\n  o := {"a": 1}\n  o[k]\n  k + 1\n}\n', 6, "applies `+` to a string (`k`)"),
     ('h if {\n  xs := ["a"]\n  v := xs[i]\n  upper(i)\n}\n', 6, "`i`, is a number"),
     ('h if {\n  s := {"a"}\n  s[e]\n  e + 1\n}\n', 6, "applies `+` to a string (`e`)"),
+    # A name read before the statement that binds it: that statement first (OPA's unsafe variables).
+    ('h if {\n  some v in xs\n  xs = ["a"]\n  v + 1\n}\n', 6, "applies `+` to a string (`v`)"),
+    ('h if {\n  count(xs) > 0\n  xs = 1\n}\n', 4, "argument 1 of count(...), `xs`, is a number"),
+    ('f(a) := a if {\n  some v in xs\n  xs = ["a"]\n  v + 1\n}\n', 6, "applies `+` to a string (`v`)"),
     # A ref head's first name with a function below it: still OPA's object of its rules (getRefRecExtent).
     ("a.f(x) := 1\nh if { upper(a) }\n", 4, "`a`, is an object"),
     ("a.f(x) := 1\na.b := 1\nh if {\n  x := a\n  upper(x.b)\n}\n", 7, "`x.b`, is a number"),
@@ -66,6 +71,8 @@ def test_what_opa_refuses_is_refused_at_its_line(body: str, line: int, says: str
     'h if {\n  o := {"a": 1}\n  o[k]\n  upper(k)\n}\n',
     'h if {\n  xs := ["a"]\n  xs[i] == "a"\n  i + 1\n}\n',
     'h if {\n  o := {"a": 1}\n  o[_]\n  some k, v in o\n  upper(k)\n}\n',
+    'h if {\n  some v in xs\n  xs = [1]\n  v + 1\n}\n',
+    'h if {\n  y > 0\n  y = 1\n  x := y + 1\n}\n',
     # The function's property is any here (OPA's function type: never stricter); its calls are as before.
     'a.f(x) := 1\nh if {\n  x := a\n  x.f\n  a.f(1) == 1\n  count(a) > 0\n}\n',
     # A key of what this reader does not hold whole stays any.
@@ -107,9 +114,11 @@ def test_the_second_round_probes_are_refused_or_pass_as_opa_does(engine: str) ->
     names = ["types28b-unify-before-a-ref-key-binds-its-other-side",
              "types28b-unify-before-a-call-output-binds-its-other-side",
              "types28b-unify-before-a-comprehension-closes-over-its-other-side", "types28b-unify-in-a-function-body",
-             "types28b-ref-key-variable-typed-as-the-keys", "types28b-ref-head-root-with-a-function-below"]
+             "types28b-ref-key-variable-typed-as-the-keys", "types28b-ref-head-root-with-a-function-below",
+             "types28b-some-over-a-name-a-later-statement-binds"]
     for name in names:
         assert PROBES[name].get("refused") and refusal({"p.rego": PROBES[name]["source"]}, engine), name
     for name in ["types28b-unify-before-a-ref-key-near-miss", "types28b-ref-key-variable-near-miss",
-                 "types28b-unify-in-a-function-body-near-miss", "types28b-ref-head-root-with-a-function-near-miss"]:
+                 "types28b-unify-in-a-function-body-near-miss", "types28b-ref-head-root-with-a-function-near-miss",
+                 "types28b-some-over-a-name-a-later-statement-binds-near-miss"]:
         assert not PROBES[name].get("refused") and type_errors_by_line(PROBES[name]["source"]) == [], name

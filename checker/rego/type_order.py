@@ -21,10 +21,13 @@ leaves every other body in its written order:
   side once the other is (``Unify``); what it reads otherwise, and the names a
   comprehension or ``every`` body closes over (``reorderBodyForClosures``), it
   waits for;
+- a statement that reads a name only a later statement binds (``some v in
+  xs``, then ``xs = [1]``) waits for it as well (OPA's unsafe variables);
 - where this reader cannot read which runs first (a ``some y`` declaration, a
   ``:=`` of a waited name, a comprehension that declares a waited name itself,
   a statement it does not read), it types in written order as before and
-  refuses the statement as unsure (``unsure``), never silent.
+  refuses the statement as unsure (``unsure``), never silent; where only a
+  statement of the item above waits for the name, in written order as before.
 
 What waits when the body ends is typed then, in written order. A function's
 body is put in that order before its arguments are inferred over it
@@ -65,14 +68,25 @@ def in_safety_order(body: list[Statement], type_statement: Callable[[Statement],
     place in OPA's order this reader cannot read.
     """
     waiting: list[_Waiting] = []
-    for statement in body:
+    soft: list[Statement] = []  # waiting for a name read before a later statement binds it, not for a `=`
+    after: list[frozenset[str]] = [frozenset()]  # the names each statement's successors hold, outside closures
+    for statement in reversed(body[1:]):
+        after.insert(0, after[0] | {name for part in statement.parts for name in _names(part)})
+    for n, statement in enumerate(body):
         held = frozenset(name for wait in waiting for name in _binds(wait) if not bound(name))
         later = _unified_later(statement, bound) if statement.what == "bind" else None
         reads = frozenset(name for name in statement_names(statement) if name in held and not bound(name))
         if reads:
             need = _needs(statement, held, bound, arity)
             if need is None:  # which runs first is not read here: written order from here, refused
-                unsure(statement, f"it may bind `{sorted(reads)[0]}`, which a `=` above it waits for, and this "
+                if not any(name in _binds(wait) for wait in waiting if wait.statement not in soft for name in reads):
+                    # Only what reads a name before its binding holds them: those in written order, as before.
+                    for wait in [wait for wait in waiting if wait.statement in soft]:
+                        waiting.remove(wait)
+                        type_statement(wait.statement)
+                    type_statement(statement)
+                    continue
+                unsure(statement, f"it may bind `{sorted(reads)[0]}`, which a statement above it waits for, and this "
                                   "reader does not read which of the two OPA's compiler runs first "
                                   "(reorderBodyForSafety)")
                 _flush(waiting, type_statement)
@@ -84,6 +98,14 @@ def in_safety_order(body: list[Statement], type_statement: Callable[[Statement],
         elif later is not None:
             waiting.append(later)
             continue
+        else:  # a name a later statement binds (`some v in xs`, then `xs = [1]`): OPA runs that one first
+            ahead = frozenset(name for part in statement.parts for name in _names(part)
+                              if name in after[n] and not bound(name))
+            need = _needs(statement, ahead, bound, arity) if ahead and statement.what != "opaque" else None
+            if need:  # else it runs now, or this reader cannot tell (written order, as before)
+                waiting.append(_Waiting(statement, None, need))
+                soft.append(statement)
+                continue
         type_statement(statement)
         _release(waiting, type_statement, bound)
     _flush(waiting, type_statement)
