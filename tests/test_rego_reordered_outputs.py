@@ -45,6 +45,9 @@ REFUSED = [
     ('h if {\n  o := {"a": 1}\n  o[k]\n  k + 1\n}\n', 6, "applies `+` to a string (`k`)"),
     ('h if {\n  xs := ["a"]\n  v := xs[i]\n  upper(i)\n}\n', 6, "`i`, is a number"),
     ('h if {\n  s := {"a"}\n  s[e]\n  e + 1\n}\n', 6, "applies `+` to a string (`e`)"),
+    # A negated statement outputs nothing ("Negated expressions must be safe"): it waits for `y` too.
+    ('h if {\n  x = y\n  not input.a[y]\n  y = 1\n  upper(x)\n}\n', 7, "`x`, is a number"),
+    ('h if {\n  x = y\n  not ["a"][y]\n  y = "s"\n  upper(x)\n}\n', 5, "looks up a key of type string (`y`)"),
     # A name read before the statement that binds it: that statement first (OPA's unsafe variables).
     ('h if {\n  some v in xs\n  xs = ["a"]\n  v + 1\n}\n', 6, "applies `+` to a string (`v`)"),
     ('h if {\n  count(xs) > 0\n  xs = 1\n}\n', 4, "argument 1 of count(...), `xs`, is a number"),
@@ -72,6 +75,7 @@ def test_what_opa_refuses_is_refused_at_its_line(body: str, line: int, says: str
     'h if {\n  xs := ["a"]\n  xs[i] == "a"\n  i + 1\n}\n',
     'h if {\n  o := {"a": 1}\n  o[_]\n  some k, v in o\n  upper(k)\n}\n',
     'h if {\n  some v in xs\n  xs = [1]\n  v + 1\n}\n',
+    'h if {\n  x = y\n  not input.a[y]\n  y = "s"\n  upper(x)\n}\n',
     'h if {\n  y > 0\n  y = 1\n  x := y + 1\n}\n',
     # The function's property is any here (OPA's function type: never stricter); its calls are as before.
     'a.f(x) := 1\nh if {\n  x := a\n  x.f\n  a.f(1) == 1\n  count(a) > 0\n}\n',
@@ -115,7 +119,7 @@ def test_the_second_round_probes_are_refused_or_pass_as_opa_does(engine: str) ->
              "types28b-unify-before-a-call-output-binds-its-other-side",
              "types28b-unify-before-a-comprehension-closes-over-its-other-side", "types28b-unify-in-a-function-body",
              "types28b-ref-key-variable-typed-as-the-keys", "types28b-ref-head-root-with-a-function-below",
-             "types28b-some-over-a-name-a-later-statement-binds"]
+             "types28b-some-over-a-name-a-later-statement-binds", "types28b-negated-ref-key-outputs-nothing"]
     for name in names:
         assert PROBES[name].get("refused") and refusal({"p.rego": PROBES[name]["source"]}, engine), name
     for name in ["types28b-unify-before-a-ref-key-near-miss", "types28b-ref-key-variable-near-miss",

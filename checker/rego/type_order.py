@@ -153,6 +153,9 @@ def _needs(statement: Statement, held: frozenset[str], bound: Callable[[str], bo
     ``some``'s names, a bound ref's keys, a call's arguments past its arity,
     a side ``=`` unifies with a bound one) is not waited for.
     """
+    if statement.what == "check" and statement.text == "not":  # "Negated expressions must be safe": no outputs
+        read = _read(statement.parts[0], held, bound)
+        return None if read is None else frozenset(read[0] | (read[1] & held) | read[2])
     if statement.what == "bind" and statement.text == ":=":
         target, value = statement.parts
         if set(_names(target)) & held:
