@@ -51,6 +51,7 @@ REFUSED = [
     # A name read before the statement that binds it: that statement first (OPA's unsafe variables).
     ('h if {\n  some v in xs\n  xs = ["a"]\n  v + 1\n}\n', 6, "applies `+` to a string (`v`)"),
     ('h if {\n  count(xs) > 0\n  xs = 1\n}\n', 4, "argument 1 of count(...), `xs`, is a number"),
+    ('h if {\n  x := y\n  y = 1\n  upper(x)\n}\n', 6, "`x`, is a number"),
     ('f(a) := a if {\n  some v in xs\n  xs = ["a"]\n  v + 1\n}\n', 6, "applies `+` to a string (`v`)"),
     # A ref head's first name with a function below it: still OPA's object of its rules (getRefRecExtent).
     ("a.f(x) := 1\nh if { upper(a) }\n", 4, "`a`, is an object"),
@@ -75,6 +76,7 @@ def test_what_opa_refuses_is_refused_at_its_line(body: str, line: int, says: str
     'h if {\n  xs := ["a"]\n  xs[i] == "a"\n  i + 1\n}\n',
     'h if {\n  o := {"a": 1}\n  o[_]\n  some k, v in o\n  upper(k)\n}\n',
     'h if {\n  some v in xs\n  xs = [1]\n  v + 1\n}\n',
+    'h if {\n  x := y\n  y = "a"\n  upper(x)\n}\n',
     'h if {\n  x = y\n  not input.a[y]\n  y = "s"\n  upper(x)\n}\n',
     'h if {\n  y > 0\n  y = 1\n  x := y + 1\n}\n',
     # The function's property is any here (OPA's function type: never stricter); its calls are as before.
@@ -119,7 +121,8 @@ def test_the_second_round_probes_are_refused_or_pass_as_opa_does(engine: str) ->
              "types28b-unify-before-a-call-output-binds-its-other-side",
              "types28b-unify-before-a-comprehension-closes-over-its-other-side", "types28b-unify-in-a-function-body",
              "types28b-ref-key-variable-typed-as-the-keys", "types28b-ref-head-root-with-a-function-below",
-             "types28b-some-over-a-name-a-later-statement-binds", "types28b-negated-ref-key-outputs-nothing"]
+             "types28b-some-over-a-name-a-later-statement-binds", "types28b-negated-ref-key-outputs-nothing",
+             "types28b-assign-from-a-name-a-later-statement-binds"]
     for name in names:
         assert PROBES[name].get("refused") and refusal({"p.rego": PROBES[name]["source"]}, engine), name
     for name in ["types28b-unify-before-a-ref-key-near-miss", "types28b-ref-key-variable-near-miss",

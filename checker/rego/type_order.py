@@ -99,8 +99,10 @@ def in_safety_order(body: list[Statement], type_statement: Callable[[Statement],
             waiting.append(later)
             continue
         else:  # a name a later statement binds (`some v in xs`, then `xs = [1]`): OPA runs that one first
+            assigned = set(_names(statement.parts[0])) if statement.what == "bind" and statement.text == ":=" \
+                else set()  # what a `:=` assigns is its output, read later as a matter of course
             ahead = frozenset(name for part in statement.parts for name in _names(part)
-                              if name in after[n] and not bound(name))
+                              if name in after[n] and not bound(name) and name not in assigned)
             need = _needs(statement, ahead, bound, arity) if ahead and statement.what != "opaque" else None
             if need:  # else it runs now, or this reader cannot tell (written order, as before)
                 waiting.append(_Waiting(statement, None, need))
