@@ -35,7 +35,7 @@ from natpolicy.rego.type_env import kinds_of as _only  # what a declared type ta
 from natpolicy.rego.type_env import with_article as _a  # "a number", "an array"
 from natpolicy.rego.type_keys import Key, node_key
 from natpolicy.rego.type_literals import Unfollowed
-from natpolicy.rego.type_order import in_safety_order
+from natpolicy.rego.type_order import in_safety_order, safety_order
 from natpolicy.rego.type_patterns import equality_problem, pattern_types, typed_pattern, unbound_after
 from natpolicy.rego.type_refs import dynamic_key, function_read, look_up, rule_ref, unfollowed_object
 from natpolicy.rego.type_syntax import Node, Rule, Statement
@@ -142,6 +142,8 @@ class Checker(Candidates):
         """Type a function's body, and infer its arguments' types from it as OPA does (``type_parameters``)."""
         pending = {node.text for node in rule.parameters if node.what == "name" and node.text != "_"}
         inferred: dict[str, RegoType] = {}
+        body = safety_order(body, lambda name: self._resolvable(name, scope), self._inputs,  # OPA's order (type_order)
+                            self._unfollowed)
         statements = [*body, Statement("check", head.start, parts=[head])] if head is not None else body
         # Names bound by a statement that needs a name bound later: OPA runs (and types) it later, after
         # the statements that bind those; a statement that needs one of them moves too.
@@ -249,7 +251,12 @@ class Checker(Candidates):
                 self._statement(statement, scope)
             return
         in_safety_order(body, lambda statement: self._statement(statement, scope),
-                        lambda name: self._resolvable(name, scope))
+                        lambda name: self._resolvable(name, scope), self._inputs, self._unfollowed)
+
+    def _inputs(self, call: Node) -> int | None:
+        """How many of a call's arguments are its inputs (OPA's arity), None where it is not known."""
+        return call_target(call.text, self.source, self.calls.package, self.package_names, self.calls.arities,
+                           self.calls.ref_heads)[1]
 
     def _statement(self, statement: Statement, scope: Scope) -> None:
         try:
@@ -565,10 +572,12 @@ class Checker(Candidates):
                         self.calls.foreign_value) if base.what == "name" and scope.get(base.text) is None else None
         used, current = rule if rule is not None else (0, self.type_of(base, scope))
         for key in node.parts[used + 1:]:
-            key_type = self.type_of(key, scope) if not (key.what == "name" and not self._resolvable(key.text, scope)) \
-                else ANY  # a name the ref itself binds (`xs[i]`)
+            unbound = key.what == "name" and not self._resolvable(key.text, scope)  # one the ref binds (`xs[i]`)
+            key_type = ANY if unbound else self.type_of(key, scope)
             if not current.known:
                 return ANY
+            if unbound and key.text != "_" and not self.quiet and types.keys_of(current) is not None:
+                scope.bind(key.text, types.keys_of(current) or ANY)  # OPA's checkRefLeaf: types.Keys (PutOne)
             current, problem = look_up(current, key_type, self._constant(key), self._text(node), self._text(key),
                                        node_key(key))
             if problem is not None:

@@ -14,12 +14,26 @@ leaves every other body in its written order:
   names are all bound, then is typed (``Unify`` then outputs the other side);
 - a later ``:=``, ``=`` or check that reads a name such a statement binds waits
   for that name;
-- a statement this reader cannot place (it may bind such a name itself: a
-  ``some``, a ref key, a call's last argument, a comprehension or ``every``
-  holding it) ends the reordering: what waits is typed first, in written
-  order, as before (their names any where still unbound).
+- a statement that binds such a name itself runs now where OPA's first pass
+  would: its outputs (``outputVarsForExpr``) are a ``some``'s names, the keys
+  of a ref whose head is bound (``input.a[y]``, ``isRefSafe``), a call's
+  arguments past its arity (``f(z, y)``, its inputs bound), and for ``=`` one
+  side once the other is (``Unify``); what it reads otherwise, and the names a
+  comprehension or ``every`` body closes over (``reorderBodyForClosures``), it
+  waits for;
+- a statement that reads a name only a later statement binds (``some v in
+  xs``, then ``xs = [1]``) waits for it as well (OPA's unsafe variables);
+- where this reader cannot read which runs first (a ``some y`` declaration, a
+  ``:=`` of a waited name, a comprehension that declares a waited name itself,
+  a statement it does not read), it types in written order as before and
+  refuses the statement as unsure (``unsure``), never silent; where only a
+  statement of the item above waits for the name, in written order as before.
 
-What waits when the body ends is typed then, in written order.
+What waits when the body ends is typed then, in written order. A function's
+body is put in that order before its arguments are inferred over it
+(``safety_order``): OPA reorders it too, its arguments safe
+(``checkSafetyRuleBodies``). A ``some y in ...`` after a use of ``y`` is no
+case: OPA refuses it ("var y referenced above"), as natpolicy does elsewhere.
 """
 from __future__ import annotations
 
@@ -30,7 +44,7 @@ from natpolicy.rego.type_parameters import statement_names
 from natpolicy.rego.type_syntax import Node, Statement
 from natpolicy.rego.type_syntax import pattern_names as _names
 
-__all__ = ["in_safety_order"]
+__all__ = ["in_safety_order", "safety_order"]
 
 
 @record
@@ -44,20 +58,37 @@ class _Waiting:
 
 
 def in_safety_order(body: list[Statement], type_statement: Callable[[Statement], None],
-                    bound: Callable[[str], bool]) -> None:
+                    bound: Callable[[str], bool], arity: Callable[[Node], int | None],
+                    unsure: Callable[[Statement, str], None]) -> None:
     """Type each statement of ``body`` with ``type_statement``, in OPA's order where it concerns this module.
 
     ``bound``: whether a name is bound (or a rule, an import, ``input``)
-    when asked, as the statements typed so far left it.
+    when asked, as the statements typed so far left it; ``arity``: a call's
+    number of inputs (None: unknown); ``unsure``: refuses a statement whose
+    place in OPA's order this reader cannot read.
     """
     waiting: list[_Waiting] = []
-    for statement in body:
+    soft: list[Statement] = []  # waiting for a name read before a later statement binds it, not for a `=`
+    after: list[frozenset[str]] = [frozenset()]  # the names each statement's successors hold, outside closures
+    for statement in reversed(body[1:]):
+        after.insert(0, after[0] | {name for part in statement.parts for name in _names(part)})
+    for n, statement in enumerate(body):
         held = frozenset(name for wait in waiting for name in _binds(wait) if not bound(name))
         later = _unified_later(statement, bound) if statement.what == "bind" else None
         reads = frozenset(name for name in statement_names(statement) if name in held and not bound(name))
         if reads:
-            need = _needs(statement, held, bound)
-            if need is None:  # it may bind such a name itself: written order from here, as before
+            need = _needs(statement, held, bound, arity)
+            if need is None:  # which runs first is not read here: written order from here, refused
+                if not any(name in _binds(wait) for wait in waiting if wait.statement not in soft for name in reads):
+                    # Only what reads a name before its binding holds them: those in written order, as before.
+                    for wait in [wait for wait in waiting if wait.statement in soft]:
+                        waiting.remove(wait)
+                        type_statement(wait.statement)
+                    type_statement(statement)
+                    continue
+                unsure(statement, f"it may bind `{sorted(reads)[0]}`, which a statement above it waits for, and this "
+                                  "reader does not read which of the two OPA's compiler runs first "
+                                  "(reorderBodyForSafety)")
                 _flush(waiting, type_statement)
                 type_statement(statement)
                 continue
@@ -67,9 +98,35 @@ def in_safety_order(body: list[Statement], type_statement: Callable[[Statement],
         elif later is not None:
             waiting.append(later)
             continue
+        else:  # a name a later statement binds (`some v in xs`, then `xs = [1]`): OPA runs that one first
+            assigned = set(_names(statement.parts[0])) if statement.what == "bind" and statement.text == ":=" \
+                else set()  # what a `:=` assigns is its output, read later as a matter of course
+            ahead = frozenset(name for part in statement.parts for name in _names(part)
+                              if name in after[n] and not bound(name) and name not in assigned)
+            need = _needs(statement, ahead, bound, arity) if ahead and statement.what != "opaque" else None
+            if need:  # else it runs now, or this reader cannot tell (written order, as before)
+                waiting.append(_Waiting(statement, None, need))
+                soft.append(statement)
+                continue
         type_statement(statement)
         _release(waiting, type_statement, bound)
     _flush(waiting, type_statement)
+
+
+def safety_order(body: list[Statement], bound: Callable[[str], bool], arity: Callable[[Node], int | None],
+                 unsure: Callable[[Statement, str], None]) -> list[Statement]:
+    """``body`` in the order ``in_safety_order`` types it, read before typing (a function's body, whose arguments
+    are inferred statement by statement): a statement typed counts as binding every name it holds outside its
+    comprehensions, as OPA's safe set takes its vars once it is in the reordered body."""
+    order: list[Statement] = []
+    typed: set[str] = set()
+
+    def take(statement: Statement) -> None:
+        order.append(statement)
+        typed.update(name for part in statement.parts for name in _names(part))
+
+    in_safety_order(body, take, lambda name: bound(name) or name in typed, arity, unsure)
+    return order
 
 
 def _unified_later(statement: Statement, bound: Callable[[str], bool]) -> _Waiting | None:
@@ -90,46 +147,137 @@ def _binds(wait: _Waiting) -> frozenset[str]:
     return statement_names(wait.statement)
 
 
-def _needs(statement: Statement, held: frozenset[str], bound: Callable[[str], bool]) -> frozenset[str] | None:
-    """The names of ``held`` the statement waits for (none: it runs now), or None where it may bind one itself."""
+def _needs(statement: Statement, held: frozenset[str], bound: Callable[[str], bool],
+           arity: Callable[[Node], int | None]) -> frozenset[str] | None:
+    """The names of ``held`` the statement waits for (none: it runs now), or None where this reader cannot tell.
+
+    As OPA's ``outputVarsForExpr``: what the statement outputs itself (a
+    ``some``'s names, a bound ref's keys, a call's arguments past its arity,
+    a side ``=`` unifies with a bound one) is not waited for.
+    """
+    if statement.what == "check" and statement.text == "not":  # "Negated expressions must be safe": no outputs
+        read = _read(statement.parts[0], held, bound)
+        return None if read is None else frozenset(read[0] | (read[1] & held) | read[2])
     if statement.what == "bind" and statement.text == ":=":
         target, value = statement.parts
         if set(_names(target)) & held:
             return None  # `:=` of a name some statement above reads: refused elsewhere, typed as written
-        return _read(value, held, bound)
-    if statement.what == "bind":
-        left, right = statement.parts
+        return _waits(value, held, bound)
+    if statement.what == "bind" or (statement.what == "check" and statement.parts[0].what == "infix"
+                                    and statement.parts[0].text == "=="):  # rewriteEquals: `==` is `=`
+        left, right = statement.parts if statement.what == "bind" else statement.parts[0].parts
         if any(all(bound(name) for name in _all(side)) for side in (left, right)):
             return frozenset()  # one side bound: `Unify` runs now and outputs the other
         sides = [_read(side, held, bound) for side in (left, right)]
         if _unified_later(statement, bound) is not None and None not in sides:
-            return frozenset(name for side in sides if side is not None for name in side)
+            return frozenset(name for side in sides if side is not None for name in side[0])
+        if None in sides:
+            return None
+        outs = {name for side in sides if side is not None for name in side[1]}
+        closed = {name for side in sides if side is not None for name in side[2]}
+        if not closed and any(all(bound(name) or name in outs for name in _names(side)) for side in (left, right)):
+            return frozenset()  # `Unify` outputs the other side, the bound ref keys given
         return None
     if statement.what == "check":
         whole = statement.parts[0]
-        if whole.what == "call" and whole.parts and _read(whole.parts[-1], held, bound):
-            return None  # the last argument of a call alone may be its output
-        return _read(whole, held, bound)
+        inputs = arity(whole) if whole.what == "call" else None
+        if whole.what == "call" and inputs is not None and len(whole.parts) > inputs:
+            # The arguments past its arity are outputs once its inputs are bound (outputVarsForExprCall).
+            return _waits(Node("array", whole.start, whole.stop, parts=whole.parts[:inputs]), held, bound)
+        if whole.what == "call" and whole.parts and inputs is None and _read(whole.parts[-1], held, bound) != (
+                frozenset(), frozenset(), frozenset()):
+            return None  # the last argument of a call of unknown arity may be its output
+        return _waits(whole, held, bound)
+    if statement.what == "some":  # `v = xs[k]` to OPA (rewriteSomeDeclStatement): its names are outputs
+        return _waits(statement.parts[-1], held, bound)
+    if statement.what == "every":  # its domain's vars, and those its body closes over
+        domain = _read(statement.parts[-1], held, bound)
+        own = {name for part in statement.parts[:-1] for name in _all(part)}
+        inner = {name for inner in statement.body for name in statement_names(inner)
+                 if name in held and not bound(name) and name not in own}
+        if domain is None or inner & _declared(statement.body):
+            return None
+        return frozenset(domain[0] - domain[1] | domain[2] | inner)
     return None
 
 
-def _read(node: Node, held: frozenset[str], bound: Callable[[str], bool]) -> frozenset[str] | None:
-    """The names of ``held`` ``node`` reads, unbound; None where one may be bound there (a ref key, a comprehension)."""
+def _waits(node: Node, held: frozenset[str], bound: Callable[[str], bool]) -> frozenset[str] | None:
+    """The names of ``held`` ``node`` reads and does not output itself, None where this reader cannot tell."""
+    read = _read(node, held, bound)
+    return None if read is None else frozenset(read[0] - read[1] | read[2])
+
+
+def _read(node: Node, held: frozenset[str], bound: Callable[[str], bool]) -> tuple[
+        frozenset[str], frozenset[str], frozenset[str]] | None:
+    """(the names of ``held`` ``node`` reads unbound, the unbound names it outputs, those of ``held`` its
+    comprehensions close over), None where a comprehension declares such a name itself (OPA renames it there:
+    not read here).
+
+    A ref whose head is bound outputs the names of its keys (``isRefSafe``, ``Ref.OutputVars``); one whose
+    head is not does not look into its keys (``outputVarsForTerms``), which it then reads.
+    """
     if node.what == "comprehension":
-        return None if any(name in held for name in _all(node)) else frozenset()
-    if node.what == "ref":
-        keys = [name for key in node.parts[1:] for name in _all(key)]
-        if any(name in held and not bound(name) for name in keys):
+        names = {name for name in _all(node) if name in held and not bound(name)}
+        if names & _declared(node.body):
             return None
-    found: set[str] = set()
+        return frozenset(), frozenset(), frozenset(names)
+    reads: set[str] = set()
+    outs: set[str] = set()
+    closed: set[str] = set()
+    if node.what == "ref" and node.parts and _safe_head(node.parts[0], bound):
+        keys = [name for key in node.parts[1:] for name in _all(key) if not bound(name)]
+        if keys and any(_has_comprehension(key) or _inner_ref_heads(key) for key in node.parts[1:]):
+            return None  # a comprehension or a ref inside a key: which of its names OPA outputs is not read
+        return frozenset(name for name in keys if name in held), frozenset(keys), frozenset()
     if node.what == "name" and node.text in held and not bound(node.text):
-        found.add(node.text)
+        reads.add(node.text)
     for part in node.parts:
         inner = _read(part, held, bound)
         if inner is None:
             return None
-        found |= inner
-    return frozenset(found)
+        reads |= inner[0]
+        if node.what != "ref":  # an unbound ref's keys are read, not output
+            outs |= inner[1]
+        closed |= inner[2]
+    return frozenset(reads), frozenset(outs), frozenset(closed)
+
+
+def _safe_head(head: Node, bound: Callable[[str], bool]) -> bool:
+    """OPA's ``isRefSafe``: a name bound, or a literal whose names all are (a call's head is not read here)."""
+    if head.what == "name":
+        return bound(head.text)
+    return head.what in ("literal", "array", "set", "object") and not _has_comprehension(head) and all(
+        bound(name) for name in _all(head))
+
+
+def _inner_ref_heads(node: Node) -> bool:
+    return (node.what == "ref" and bool(node.parts)) or any(_inner_ref_heads(part) for part in node.parts)
+
+
+def _has_comprehension(node: Node) -> bool:
+    return node.what == "comprehension" or any(_has_comprehension(part) for part in node.parts)
+
+
+def _declared(body: list[Statement]) -> set[str]:
+    """The names a body (a comprehension's, an ``every``'s) declares itself: OPA renames them there."""
+    found: set[str] = set()
+    for statement in body:
+        if statement.what == "bind" and statement.text == ":=":
+            found.update(_names(statement.parts[0]))
+        elif statement.what in ("some", "every"):
+            found.update(name for part in statement.parts[:-1] for name in _all(part))
+        elif statement.what in ("declare", "opaque"):
+            found.update(statement.names)
+        for part in statement.parts:
+            found.update(name for node in _comprehensions(part) for name in _declared(node.body))
+        found.update(_declared(statement.body))
+    return found
+
+
+def _comprehensions(node: Node) -> list[Node]:
+    if node.what == "comprehension":
+        return [node]
+    return [inner for part in node.parts for inner in _comprehensions(part)]
 
 
 def _plain(node: Node) -> list[str]:

@@ -24,17 +24,19 @@ _ANY_STRING_KEY = (kind(STRING), ANY)
 def type_ref_head_roots(package: Package) -> None:
     """Give each ref head's first name in ``package`` OPA's object of its rules, where this reader holds them all.
 
-    A name stays any where its tree holds what is not followed here: a
-    function (OPA files its function type, which a read refuses otherwise), a
-    ref head with a variable key (``a[k] := 1``, typed by ``nestedObject``), a
-    rule with rules below it, or a rule of that very name.
+    A function below the name (``a.f(x) := ...``) is a static property too,
+    of OPA's function type there, held here as any (never stricter than OPA;
+    ``a`` itself is an object all the same, so ``upper(a)`` is refused). A
+    name stays any where its tree holds what is not followed here: a ref head
+    with a variable key (``a[k] := 1``, typed by ``nestedObject``), a rule
+    with rules below it, a function of that very name, or a rule of it.
     """
-    dotted = [name for name in package.values if "." in name]
+    functions = {name: ANY for name in package.results if "[" not in name}
+    dotted = [name for name in [*package.values, *functions] if "." in name]
     for root in sorted({name.split(".")[0] for name in dotted}):
-        below = sorted(name for name in package.values if name.startswith(f"{root}."))
-        functions = [name for name in package.results if name == root or name.startswith((f"{root}.", f"{root}["))]
-        if functions or any("[" in name for name in below) or any(
-                name.startswith(f"{root}[") for name in package.values) or any(
+        below = sorted({name for name in [*package.values, *functions] if name.startswith(f"{root}.")})
+        if root in package.results or any(name.startswith(f"{root}[") for name in package.results) or any(
+                "[" in name for name in below) or any(name.startswith(f"{root}[") for name in package.values) or any(
                 other.startswith(f"{name}.") for name in below for other in below):
             continue
         tree: dict[str, object] = {}
@@ -45,7 +47,7 @@ def type_ref_head_roots(package: Package) -> None:
                 child = node.setdefault(step, {})
                 assert isinstance(child, dict)
                 node = child
-            node[leaf] = package.values[name]
+            node[leaf] = package.values.get(name, functions.get(name, ANY))
         package.values[root] = _extent(tree)
 
 

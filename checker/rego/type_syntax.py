@@ -131,7 +131,7 @@ class Node:
 
 @record
 class Statement:
-    what: str  # bind (":=" / "=" in text), some, declare, every, check, opaque
+    what: str  # bind (":=" / "=" in text), some, declare, every, check ("not" in text if negated), opaque
     start: int
     text: str = ""
     parts: list[Node] = field(default_factory=list)  # bind: target, value; some/every: names..., collection
@@ -393,8 +393,8 @@ def _statement(source: str, toks: list[Token], lo: int, hi: int) -> Statement:
         return Statement("every", first.offset, parts=[*names, collection], body=read_body(source, toks,
                                                                                           open_at + 1, close))
     if first.text == "not":
-        reader.take()
-        return Statement("check", first.offset, parts=[reader.whole()])
+        reader.take()  # "not" in text: a negated statement outputs nothing to OPA's safety order (type_order)
+        return Statement("check", first.offset, "not", parts=[reader.whole()])
     left = reader.expression()
     if reader.at(":=") or reader.at("="):
         op = reader.take().text
