@@ -420,11 +420,6 @@ class Checker(Candidates):
                 computed.append((self.type_of(key, scope), value_type))
         return types.open_object(fields, computed) if computed else types.closed_object(fields)
 
-    @staticmethod
-    def _constant(key: Node) -> str | int | None:
-        """The value of a literal string or integer key (``.b``, ``["b"]``, ``[2]``), else None."""
-        return key.constant if key.what == "literal" else None
-
     def _infix(self, node: Node, scope: Scope) -> RegoType:
         left, right = (self.type_of(part, scope) for part in node.parts)
         if self.quiet:
@@ -578,8 +573,8 @@ class Checker(Candidates):
                 return ANY
             if unbound and key.text != "_" and not self.quiet and types.keys_of(current) is not None:
                 scope.bind(key.text, types.keys_of(current) or ANY)  # OPA's checkRefLeaf: types.Keys (PutOne)
-            current, problem = look_up(current, key_type, self._constant(key), self._text(node), self._text(key),
-                                       node_key(key))
+            constant = key.constant if key.what == "literal" else None  # a literal string or integer key
+            current, problem = look_up(current, key_type, constant, self._text(node), self._text(key), node_key(key))
             if problem is not None:
                 self._error(node, f"{problem}; {UNSURE}" if problem.startswith(UNFOLLOWED)
                             else f"type error: {problem} (OPA: undefined ref); {_REFUSED}")
