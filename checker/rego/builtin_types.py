@@ -24,7 +24,7 @@ from natpolicy.rego.type_keys import Key, key_kind, key_order
 __all__ = ["RegoType", "Signature", "ANY", "NUMBER", "STRING", "BOOLEAN", "NULL", "ARRAY", "SET", "OBJECT",
            "SCALARS", "BUILTINS", "ARITHMETIC", "accepts", "accepts_each", "shares_kind", "union", "kind", "element_of",
            "closed_object", "open_object", "select_key", "keys_type", "uncertain", "keys_of", "values_of",
-           "nested_object"]
+           "nested_object", "declares_object_inside"]
 
 NUMBER, STRING, BOOLEAN, NULL = "number", "string", "boolean", "null"
 ARRAY, SET, OBJECT = "array", "set", "object"
@@ -141,9 +141,11 @@ def keys_type(keys: list[Key]) -> RegoType:
 
 
 def _scalar_parts(part: RegoType) -> tuple[RegoType, ...]:
-    """A type of several scalar kinds as the one-kind types OPA's ``any<...>`` holds (``Any.Merge`` flattens them)."""
-    if len(part.kinds) > 1 and part.kinds <= SCALARS and not part.joined:
-        return tuple(kind(one) for one in sorted(part.kinds))
+    """A type of several kinds as the one-kind types OPA's ``any<...>`` holds (``Any.Merge`` flattens them): each
+    scalar, and each collection with the element type the part holds (a builtin's ``any<array[any], set[any]>``
+    result beside an object literal is held part by part). Any is kept whole (OPA's ``Or`` with any is any)."""
+    if len(part.kinds) > 1 and part.kinds != _EVERY_KIND and not part.joined and not uncertain(part):
+        return tuple(kind(one, of=part.of) for one in sorted(part.kinds))
     return (part,)
 
 
@@ -289,6 +291,18 @@ def _declares_object(value: RegoType) -> bool:
     compares (a plain object, of any keys and values, unifies with every object)?"""
     return any(part.kinds == {OBJECT} and (part.fields is not None or part.rest is not None)
                for part in value.alternatives or (value,))
+
+
+def declares_object_inside(value: RegoType) -> bool:
+    """Does ``value`` declare an object's properties (``_declares_object``) at any depth: its own, a static or
+    dynamic property's, an element's, a part's?"""
+    if value.kinds == {OBJECT} and (value.fields is not None or value.rest is not None):
+        return True
+    inner = [part for _, part in (*(value.fields or ()), *(value.static or ()))]
+    inner += [*(value.rest or ()), *(value.items or ()), *(value.alternatives or ()), *(value.unsure_parts or ()),
+              *(value.candidates or ())]
+    inner += [value.of] if value.of is not None else []
+    return any(declares_object_inside(part) for part in inner)
 
 
 def shares_kind(expected: RegoType, value: RegoType) -> bool:

@@ -22,6 +22,7 @@ from natpolicy.rego.type_literals import LITERALS, Unfollowed, literal_fits
 from natpolicy.rego.type_refs import unfollowed_object
 from natpolicy.rego.type_syntax import Node, Statement
 from natpolicy.rego.type_syntax import pattern_names as _names
+from natpolicy.rego.type_worlds import worlds
 
 __all__ = ["Candidates"]
 
@@ -201,24 +202,27 @@ class Candidates:
 
     def _verdicts(self, arg: Node, expected: RegoType, actual: RegoType, scope: Scope) -> frozenset[bool]:
         """Would OPA unify the argument ``arg`` (of type ``actual``) with ``expected``: one verdict, or both where it
-        hangs on which computed key OPA keeps of an object literal this reader does not follow (``candidates``).
+        hangs on what this reader does not follow (``builtin_types.uncertain``): which computed key OPA keeps of an
+        object literal (``candidates``), or such an object joined into a rule's value.
 
         Anything but a literal goes by ``accepts_each``. A literal is unified
-        piece by piece (``type_literals``); where one name or ref inside it is
-        such an object, once per candidate in its place (a second one, or one
-        joined from it, is not tried: lenient, as a literal of it was before).
+        piece by piece (``type_literals``); where names or refs inside it hold
+        such objects, once per way OPA may type them (``type_worlds.worlds``),
+        each name or ref in its place.
         """
         if arg.what not in LITERALS:
             return accepts_each(expected, actual)
         inside = [(node, typed) for node in _values_inside(arg)
                   if uncertain(typed := self._silent_type(node, scope))]
-        if len(inside) != 1 or inside[0][1].candidates is None:
+        if not inside:
             return frozenset({literal_fits(arg, expected, lambda part: self.type_of(part, scope))})
-        node, typed = inside[0]
+        ways = worlds([(self._text(node), id(node), typed) for node, typed in inside], expected)
+        if ways is None:
+            return frozenset({True, False})  # too many ways to try: not followed
         verdicts: set[bool] = set()
         before = self.substitute
-        for variant in typed.candidates or ():
-            self.substitute = {**before, id(node): variant}
+        for world in ways:
+            self.substitute = {**before, **world}
             try:
                 verdicts.add(literal_fits(arg, expected, lambda part: self._silent_type(part, scope)))
             finally:
