@@ -23,7 +23,7 @@ from typing import Any
 from natpolicy.records import record
 
 __all__ = ["SURROGATE_ESCAPE", "PlanRead", "change_keys", "has_surrogate_escape", "read_plan", "read_plan_file",
-           "sections_text"]
+           "sections_parts", "sections_text"]
 
 # The JSON escape of half a UTF-16 surrogate pair: the reference decode judges those (a lone one is refused).
 SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -103,7 +103,16 @@ def read_plan(data: bytes, display: str) -> PlanRead:
 
 
 def sections_text(sections: dict[str, Any], keys: frozenset[str]) -> bytes:
-    """A JSON object of the plan's top-level ``keys`` that it has, each value its own raw text, as UTF-8.
+    """:func:`sections_parts` joined into one text."""
+    return b"".join(sections_parts(sections, keys))
+
+
+def sections_parts(sections: dict[str, Any], keys: frozenset[str]) -> tuple[Any, ...]:
+    """A JSON object of the plan's top-level ``keys`` that it has, each value its own raw text, as UTF-8 pieces.
+
+    In pieces (bytes and the raw values' buffers) because the child's pipe
+    takes them one after the other: joined, the first use of a fresh 8 MB
+    object cost natpolicy's process 4-6 ms (its page faults) for nothing.
 
     What the engine gets when the policies can read no other key
     (``natpolicy.rego.input_keys``): the same values, byte for byte, without
@@ -117,7 +126,7 @@ def sections_text(sections: dict[str, Any], keys: frozenset[str]) -> bytes:
         if key in keys:
             parts += (b"," if parts else b"{", msgspec.json.encode(key), b":", raw)
     parts.append(b"}" if parts else b"{}")
-    return b"".join(parts)
+    return tuple(parts)
 
 
 def _fast_head(data: bytes) -> tuple[dict[str, Any], dict[str, Any]] | None:
