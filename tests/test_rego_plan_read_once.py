@@ -2,6 +2,7 @@
 to the plan loader and, as they are, to the engine's child), and no engine library loaded that it does not use."""
 from __future__ import annotations
 
+import json
 import pathlib
 from collections.abc import Callable
 from pathlib import Path
@@ -145,3 +146,29 @@ def test_regopys_statement_limit_is_named_from_its_module(tmp_path: Path, error:
     problem = str(PolicySet([policy], [Query("main", "deny", policy)]).problem(error))
     assert (f"hit rego-cpp's limit of {STATEMENT_LIMIT:,} statements per query" in problem) is limit
     assert problem.startswith("p.rego:5: evaluating data.main.deny")
+
+
+def test_the_sections_a_policy_reads_go_to_the_pipe_as_the_plans_own_pieces_not_joined(tmp_path: Path) -> None:
+    """The engine's text of a plan cut to the sections its policies read (stage._engine_text) is sent as the raw
+    values' own buffers one after the other, never joined into a new copy in this process first."""
+    pytest.importorskip("msgspec")
+    from natpolicy.rego.inputs import policy_documents
+    from natpolicy.rego.plan_bytes import sections_text
+    from natpolicy.rego.sandbox import job_payload
+    from natpolicy.rego.stage import _engine_text
+
+    plan = _plan(tmp_path / "plan.json", "aws_instance.a", "aws_instance.b")
+    aside = set_aside([str(plan)], staged=False)
+    [doc] = policy_documents([str(plan)], aside, twins=False, staged=False, stdin=None)
+    keys = frozenset({"resource_changes", "format_version"})
+    sent = _engine_text(doc, keys)
+    head, *pieces = job_payload({"plans": [{"origin": doc.origin, "text": None, "utf8": sent, "data": None}]})
+    assert any(piece is doc.sections["resource_changes"] for piece in pieces)  # the plan's own raw value
+    text = b"".join(bytes(piece) for piece in pieces)
+    assert text == sections_text(doc.sections, keys)
+    assert json.loads(head)["plans"][0]["text_bytes"] == len(text)
+    # Run in process (no pipe), the pieces are the same text.
+    from natpolicy.rego.child import _plan_text
+
+    job_plan = {"origin": doc.origin, "text": None, "utf8": sent, "data": None}
+    assert _plan_text(job_plan) == text.decode("utf-8") and job_plan["text_utf8"] == text

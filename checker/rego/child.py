@@ -147,8 +147,11 @@ def _plan_text(plan: dict[str, Any]) -> str | None:
     its ``utf8`` decoded where the Rego stage gave that alone (evaluate.Plan): what the child would have read."""
     text = plan.get("text")
     if text is None and plan.get("utf8") is not None:
-        text = plan["text"] = plan["utf8"].decode("utf-8")
-        plan["text_utf8"] = plan["utf8"]
+        utf8 = plan["utf8"]
+        if isinstance(utf8, tuple):  # the text's pieces (plan_bytes.sections_parts): joined, as the pipe does
+            utf8 = b"".join(utf8)
+        text = plan["text"] = utf8.decode("utf-8")
+        plan["text_utf8"] = utf8
     return text
 
 

@@ -68,7 +68,7 @@ class Plan:
     # What the engine parses, as UTF-8, when known already (sent as it is, sandbox.job_payload): ``text``'s own
     # bytes, or only the top-level sections the policies can read (natpolicy.rego.input_keys). Given alone
     # (``text`` None) by the Rego stage: the file's bytes go to the child, and no 20 MB text is decoded for it.
-    utf8: bytes | None = None
+    utf8: bytes | tuple[Any, ...] | None = None  # a tuple: the text's pieces (plan_bytes.sections_parts)
 
 
 def engine_or_error(name: str = DEFAULT_ENGINE) -> str:

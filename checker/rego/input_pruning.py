@@ -26,7 +26,7 @@ from typing import Any
 
 from natpolicy.records import record
 from natpolicy.rego.input_paths import PathNode
-from natpolicy.rego.plan_bytes import SURROGATE_ESCAPE
+from natpolicy.rego.plan_bytes import has_surrogate_escape
 
 __all__ = ["PRUNE_FROM_CHARS", "Pruner", "PrunerOnDemand", "engine_pruner", "nested_deeper", "pruner_for",
            "pruner_from_ast"]
@@ -52,7 +52,7 @@ class Pruner:
     def prune(self, utf8: bytes) -> bytes | None:
         """``utf8`` with only the observed paths, or ``None`` to hand the engine the whole text."""
         # Half a UTF-16 surrogate pair in an escape is left to the engine's own parser, as is a text nested too deep.
-        if SURROGATE_ESCAPE.search(utf8) or nested_deeper(utf8, self.depth_limit):
+        if has_surrogate_escape(utf8) or nested_deeper(utf8, self.depth_limit):
             return None
         try:
             kept = self.decoder.decode(utf8)

@@ -22,10 +22,25 @@ from typing import Any
 
 from natpolicy.records import record
 
-__all__ = ["SURROGATE_ESCAPE", "PlanRead", "read_plan", "read_plan_file", "change_keys", "sections_text"]
+__all__ = ["SURROGATE_ESCAPE", "PlanRead", "change_keys", "has_surrogate_escape", "read_plan", "read_plan_file",
+           "sections_parts", "sections_text"]
 
 # The JSON escape of half a UTF-16 surrogate pair: the reference decode judges those (a lone one is refused).
 SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def has_surrogate_escape(utf8: bytes) -> bool:
+    """Does ``utf8`` hold a match of :data:`SURROGATE_ESCAPE`? The same answer as its ``search``, cheaper.
+
+    Every match starts at a backslash, so the regex runs from the first one
+    only: ``find`` of one byte is a ``memchr`` (about 1 ms over a 20 MB plan,
+    where the regex over the whole text took 8.5), and a plan with no escape
+    at all (no backslash) is settled by it alone.
+    """
+    first = utf8.find(b"\\")
+    return first >= 0 and SURROGATE_ESCAPE.search(utf8, first) is not None
+
+
 # Top-level keys the plan check looks at (natpolicy.loaders.plan_json.check_is_plan), besides format_version.
 _PRESENCE = ("planned_values", "prior_state", "configuration", "output_changes", "resource_drift", "lineage",
              "serial", "values", "provider_schemas")
@@ -88,7 +103,16 @@ def read_plan(data: bytes, display: str) -> PlanRead:
 
 
 def sections_text(sections: dict[str, Any], keys: frozenset[str]) -> bytes:
-    """A JSON object of the plan's top-level ``keys`` that it has, each value its own raw text, as UTF-8.
+    """:func:`sections_parts` joined into one text."""
+    return b"".join(sections_parts(sections, keys))
+
+
+def sections_parts(sections: dict[str, Any], keys: frozenset[str]) -> tuple[Any, ...]:
+    """A JSON object of the plan's top-level ``keys`` that it has, each value its own raw text, as UTF-8 pieces.
+
+    In pieces (bytes and the raw values' buffers) because the child's pipe
+    takes them one after the other: joined, the first use of a fresh 8 MB
+    object cost natpolicy's process 4-6 ms (its page faults) for nothing.
 
     What the engine gets when the policies can read no other key
     (``natpolicy.rego.input_keys``): the same values, byte for byte, without
@@ -102,7 +126,7 @@ def sections_text(sections: dict[str, Any], keys: frozenset[str]) -> bytes:
         if key in keys:
             parts += (b"," if parts else b"{", msgspec.json.encode(key), b":", raw)
     parts.append(b"}" if parts else b"{}")
-    return b"".join(parts)
+    return tuple(parts)
 
 
 def _fast_head(data: bytes) -> tuple[dict[str, Any], dict[str, Any]] | None:
@@ -112,7 +136,7 @@ def _fast_head(data: bytes) -> tuple[dict[str, Any], dict[str, Any]] | None:
         return None
     from natpolicy.loaders.plan_fast import BACKEND, plain_json_bytes
 
-    if BACKEND != "msgspec" or not plain_json_bytes(data) or SURROGATE_ESCAPE.search(data):
+    if BACKEND != "msgspec" or not plain_json_bytes(data) or has_surrogate_escape(data):
         return None
     try:
         sections = decoder.decode(data)

@@ -261,27 +261,29 @@ def _record(outcome: Outcome, event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-def job_payload(job: dict[str, Any]) -> list[bytes]:
+def job_payload(job: dict[str, Any]) -> list[Any]:
     """What the child reads (``child.read_job``): the job as one JSON line, then each plan's text as its bytes.
 
     A plan given as text (``"text"``) travels as the bytes of that text, not
     as a JSON string inside the job: nothing escapes, builds or parses it on
     the way, and the child hands it to the engine as it is.
     """
-    texts: list[bytes] = []
+    texts: list[Any] = []  # bytes, and the raw values of a plan cut to some sections (buffers)
     plans = []
     for plan in job["plans"]:
         if "text" in plan:
             utf8 = plan.get("utf8")  # the text's own UTF-8, kept from the file: not encoded again
-            texts.append(utf8 if utf8 is not None else plan["text"].encode("utf-8"))
-            plan = {**{k: v for k, v in plan.items() if k not in ("text", "utf8")}, "text_bytes": len(texts[-1])}
+            pieces = utf8 if isinstance(utf8, tuple) else (utf8 if utf8 is not None else plan["text"].encode("utf-8"),)
+            texts += pieces  # one after the other in the pipe: the child reads them as one text of text_bytes
+            size = sum(memoryview(piece).nbytes for piece in pieces)
+            plan = {**{k: v for k, v in plan.items() if k not in ("text", "utf8")}, "text_bytes": size}
         plans.append(plan)
     # ASCII: a lone surrogate in a document string travels as its escape instead of failing to encode.
     head = json.dumps({**job, "plans": plans}, ensure_ascii=True).encode("ascii") + b"\n"
     return [head, *texts]
 
 
-def _feed(pipe: IO[bytes], payload: list[bytes]) -> None:
+def _feed(pipe: IO[bytes], payload: list[Any]) -> None:
     try:
         for part in payload:
             pipe.write(part)

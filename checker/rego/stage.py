@@ -354,7 +354,7 @@ class _Steps:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def _engine_text(doc: Any, keys: frozenset[str] | None) -> bytes | None:
+def _engine_text(doc: Any, keys: frozenset[str] | None) -> bytes | tuple[Any, ...] | None:
     """The UTF-8 text the engine parses for ``doc``: only the top-level sections the policies can read, if known.
 
     Parsing the text is most of what a small policy costs; ``planned_values``,
@@ -362,9 +362,9 @@ def _engine_text(doc: Any, keys: frozenset[str] | None) -> bytes | None:
     """
     if keys is None or doc.sections is None:
         return doc.utf8
-    from natpolicy.rego.plan_bytes import sections_text
+    from natpolicy.rego.plan_bytes import sections_parts
 
-    return sections_text(doc.sections, keys)
+    return sections_parts(doc.sections, keys)  # in pieces: sandbox.job_payload writes each to the pipe
 
 
 def _safe_line(text: str) -> str:
