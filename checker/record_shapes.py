@@ -48,14 +48,6 @@ def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
  return __init__
 SHAPES[(False, 3, (), False)] = __create_fn__
 
-def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_0__, __record_factory_1__, __record_factory_2__):
- def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__):
-  self.__record_field_0__=__record_factory_0__() if __record_field_0__ is _HAS_DEFAULT_FACTORY else __record_field_0__
-  self.__record_field_1__=__record_factory_1__() if __record_field_1__ is _HAS_DEFAULT_FACTORY else __record_field_1__
-  self.__record_field_2__=__record_factory_2__() if __record_field_2__ is _HAS_DEFAULT_FACTORY else __record_field_2__
- return __init__
-SHAPES[(False, 3, (0, 1, 2), False)] = __create_fn__
-
 def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_1__):
  def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__):
   self.__record_field_0__=__record_field_0__

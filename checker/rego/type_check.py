@@ -97,6 +97,9 @@ def _package_types(sources: tuple[str, ...], package_names: frozenset[str],
     names = set(package_names)
     calls = _Calls(package_of(sources[0]), function_arities(loaded), loaded,
                    frozenset().union(*(ref_head_roots(text) for text in sources)))
+    # The first names of the loaded packages below this one (`package p.a` below `p`: `a`).
+    below = frozenset(name.removeprefix(f"{calls.package}.").split(".")[0] for name in map(package_of, loaded)
+                      if name.startswith(f"{calls.package}."))
     _TYPING.add(calls.package)
     try:
         for _ in range(len(package_names) + 2):
@@ -104,7 +107,7 @@ def _package_types(sources: tuple[str, ...], package_names: frozenset[str],
             typed = Package()
             for text, checker in checkers.items():
                 typed.merge(checker.rules(read_rules(text)))
-            type_ref_head_roots(typed)  # `a` of `a.b := 1`: OPA's object of its rules, from every file
+            type_ref_head_roots(typed, below)  # `a` of `a.b := 1`: OPA's object of its rules, from every file
             if typed == package:
                 break
             package = typed

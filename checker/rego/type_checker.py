@@ -37,7 +37,7 @@ from natpolicy.rego.type_keys import Key, node_key
 from natpolicy.rego.type_literals import Unfollowed
 from natpolicy.rego.type_order import in_safety_order, safety_order
 from natpolicy.rego.type_patterns import equality_problem, pattern_types, typed_pattern, unbound_after
-from natpolicy.rego.type_refs import dynamic_key, function_read, look_up, rule_ref, unfollowed_object
+from natpolicy.rego.type_refs import dynamic_key, function_read, look_up, root_read, rule_ref, unfollowed_object
 from natpolicy.rego.type_syntax import Node, Rule, Statement
 from natpolicy.rego.type_syntax import pattern_names as _names
 
@@ -73,14 +73,14 @@ class Checker(Candidates):
 
     def __init__(self, source: str, package: Package, package_names: set[str], calls: Calls) -> None:
         self.source, self.calls = source, calls
-        self.values, self.results, self.parameters = package.values, package.results, package.parameters
+        self.values, self.results, self.parameters, self.unsure = (package.values, package.results,
+                                                                   package.parameters, package.unsure)
         self.package_names = package_names
         self.errors: list[tuple[int, str]] = []
-        self.quiet = 0  # how many `every` bodies deep the statement being typed is
+        self.quiet, self.in_function = 0, False  # quiet: how many `every` bodies deep the statement being typed is
         self.body: list[Statement] = []  # the top-level statements of the rule body being typed
         self.outside: frozenset[str] = frozenset()  # the names its head and arguments hold (`_unread`)
         self.head: Node | None = None  # its head value (`_alike_after`)
-        self.in_function = False
         self.dynamic_keys: list[Node] = []
         self.substitute: dict[int, RegoType] = {}  # a node's type given in place of its own (`_bind_variants`)
 
@@ -377,7 +377,7 @@ class Checker(Candidates):
             found = scope.get(node.text)
             if found is not None or self._function_read(node, scope):
                 return found or ANY
-            return ANY if node.text in _ROOTS else self.values.get(node.text, ANY)
+            return ANY if node.text in _ROOTS else root_read(node, self.values, self.unsure, self._error)
         if node.what == "ref":
             return self._ref(node, scope)
         if node.what == "call":

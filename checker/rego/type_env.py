@@ -25,6 +25,9 @@ class Package:
     results: dict[str, RegoType] = field(default_factory=dict)
     # Per function, each argument's type (None: definitions of different arities, not checked).
     parameters: dict[str, tuple[RegoType, ...] | None] = field(default_factory=dict)
+    # A ref head's first name whose type OPA builds from what this reader does not follow, and why
+    # (``type_rule_tree``): reading it alone is refused as unsure.
+    unsure: dict[str, str] = field(default_factory=dict)
 
     def add(self, name: str, value: RegoType, arguments: tuple[RegoType, ...] | None) -> None:
         """One more definition of a rule (``arguments`` None) or function: its types join the others'."""

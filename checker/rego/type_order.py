@@ -80,7 +80,8 @@ def in_safety_order(body: list[Statement], type_statement: Callable[[Statement],
             need = _needs(statement, held, bound, arity)
             if need is None:  # which runs first is not read here: written order from here, refused
                 if not any(name in _binds(wait) for wait in waiting if wait.statement not in soft for name in reads):
-                    # Only what reads a name before its binding holds them: those in written order, as before.
+                    # Only what reads a name before its binding holds them: those in written order, as before (a
+                    # refusal as unsure here refuses modules OPA accepts: `a := y; upper(x) == a; y := x`).
                     for wait in [wait for wait in waiting if wait.statement in soft]:
                         waiting.remove(wait)
                         type_statement(wait.statement)
@@ -101,12 +102,19 @@ def in_safety_order(body: list[Statement], type_statement: Callable[[Statement],
         else:  # a name a later statement binds (`some v in xs`, then `xs = [1]`): OPA runs that one first
             assigned = set(_names(statement.parts[0])) if statement.what == "bind" and statement.text == ":=" \
                 else set()  # what a `:=` assigns is its output, read later as a matter of course
-            ahead = frozenset(name for part in statement.parts for name in _names(part)
+            ahead = frozenset(name for part in statement.parts for name in _names(part) + _closed_over(part)
                               if name in after[n] and not bound(name) and name not in assigned)
             need = _needs(statement, ahead, bound, arity) if ahead and statement.what != "opaque" else None
-            if need:  # else it runs now, or this reader cannot tell (written order, as before)
+            if need:  # else it runs now, or this reader cannot tell (written order, refused as unsure below)
                 waiting.append(_Waiting(statement, None, need))
                 soft.append(statement)
+                continue
+            if ahead and need is None and (statement.what == "every" or any(_comprehensions(part)
+                                                                               for part in statement.parts)):
+                type_statement(statement)
+                unsure(statement, f"it reads `{sorted(ahead)[0]}`, which a statement below it binds, and this reader "
+                                  "does not read whether OPA's compiler runs that one first (reorderBodyForSafety)")
+                _release(waiting, type_statement, bound)
                 continue
         type_statement(statement)
         _release(waiting, type_statement, bound)
@@ -272,6 +280,11 @@ def _declared(body: list[Statement]) -> set[str]:
             found.update(name for node in _comprehensions(part) for name in _declared(node.body))
         found.update(_declared(statement.body))
     return found
+
+
+def _closed_over(node: Node) -> list[str]:
+    """The names ``node``'s comprehensions read from outside them, not those they declare (OPA renames those)."""
+    return [name for inner in _comprehensions(node) for name in _all(inner) if name not in _declared(inner.body)]
 
 
 def _comprehensions(node: Node) -> list[Node]:

@@ -25,11 +25,11 @@ from natpolicy.rego.builtin_types import (
     values_of,
 )
 from natpolicy.rego.function_arity import call_path
-from natpolicy.rego.type_env import UNFOLLOWED, keys_listed, with_article
+from natpolicy.rego.type_env import UNFOLLOWED, UNSURE, keys_listed, with_article
 from natpolicy.rego.type_keys import ConstKey, Key, key_kind, shown_key
 from natpolicy.rego.type_syntax import Node
 
-__all__ = ["dynamic_key", "look_up", "rule_ref", "function_read", "unfollowed_object"]
+__all__ = ["dynamic_key", "look_up", "rule_ref", "function_read", "unfollowed_object", "root_read"]
 
 
 def look_up(current: RegoType, key_type: RegoType, constant: str | int | None, ref: str,
@@ -166,7 +166,10 @@ def rule_ref(parts: Sequence[Node], values: Mapping[str, RegoType], package: str
     base, own = parts[0], f"data.{package}."
     path = "data" if base.text == "data" else imports.get(base.text)
     if path is None:  # a bare name: a rule of the package, typed from the name unless a ref head is deeper
-        return _ref_head_below(parts, 0, base.text, values)
+        # A ref from it is typed from its value here, never refused as unsure as the name read alone may be
+        # (`root_read`): the price of refusing `q.j` beside `q[k] := v` and `q.k := 5` is a module OPA accepts.
+        found = _ref_head_below(parts, 0, base.text, values)
+        return found if found is not None or base.text not in values else (0, values[base.text])
     for n, key in enumerate(parts[1:], start=1):
         if key.what != "literal" or not isinstance(key.constant, str):
             return None
@@ -234,3 +237,13 @@ def function_read(node: Node, source: str, package: str, package_rules: set[str]
         if path is not None and arities.get(path, 0) > 0:
             return path
     return None
+
+
+def root_read(node: Node, values: Mapping[str, RegoType], unsure: Mapping[str, str],
+              error: Callable[[Node, str], None]) -> RegoType:
+    """The type of a rule name read alone (``a``), refused as unsure where OPA builds it from what this reader does
+    not follow (``type_rule_tree``: a variable key or another package below a ref head's first name)."""
+    if node.text in unsure:
+        error(node, f"{UNFOLLOWED} `{node.text}` read alone: {unsure[node.text]}; {UNSURE}")
+        return ANY
+    return values.get(node.text, ANY)

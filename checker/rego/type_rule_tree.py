@@ -21,7 +21,7 @@ __all__ = ["type_ref_head_roots"]
 _ANY_STRING_KEY = (kind(STRING), ANY)
 
 
-def type_ref_head_roots(package: Package) -> None:
+def type_ref_head_roots(package: Package, packages_below: frozenset[str] = frozenset()) -> None:
     """Give each ref head's first name in ``package`` OPA's object of its rules, where this reader holds them all.
 
     A function below the name (``a.f(x) := ...``) is a static property too,
@@ -30,8 +30,25 @@ def type_ref_head_roots(package: Package) -> None:
     name stays any where its tree holds what is not followed here: a ref head
     with a variable key (``a[k] := 1``, typed by ``nestedObject``), a rule
     with rules below it, a function of that very name, or a rule of it.
+
+    Refused as unsure where read alone (``package.unsure``): a name whose
+    tree holds a variable key beside names (``a[k] := 1`` beside ``a.b :=
+    1``: OPA's node ``a`` then holds a value and children, which OPA's
+    versions type differently), or below which another loaded package files
+    rules (``packages_below``: the first names of ``package p.a``, ...,
+    below this package ``p``), whose rules OPA's tree holds there too.
     """
     functions = {name: ANY for name in package.results if "[" not in name}
+    named = {name.split(".")[0] for name in [*package.values, *functions] if "." in name}
+    for root in sorted(named & packages_below):
+        package.unsure[root] = (f"another loaded package files rules below it (package ...{root}), which OPA's type "
+                                f"tree holds there beside this package's; natpolicy types `{root}` from this "
+                                f"package's rules only")
+    for root in sorted(named - packages_below):
+        if any(name.startswith(f"{root}[") for name in [*package.values, *package.results]):
+            package.unsure[root] = (f"rules below it hold a variable key beside names (`{root}[k]` beside "
+                                    f"`{root}.b`), which OPA's type tree holds as a value with children, typed "
+                                    f"differently across OPA's versions; natpolicy does not follow it")
     dotted = [name for name in [*package.values, *functions] if "." in name]
     for root in sorted({name.split(".")[0] for name in dotted}):
         below = sorted({name for name in [*package.values, *functions] if name.startswith(f"{root}.")})
