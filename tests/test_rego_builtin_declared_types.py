@@ -16,7 +16,7 @@ from __future__ import annotations
 import pytest
 
 from natpolicy.rego.builtin_types import ANY, BUILTINS, NUMBER, OBJECT, STRING, RegoType, accepts, kind
-from rego_compile_checks import refusal, regorus_never_answers, type_errors_by_line
+from rego_compile_checks import assert_refused_at, refusal, regorus_never_answers, type_errors_by_line
 
 P = "package p\n\n"  # the body below starts on line 3
 
@@ -75,10 +75,7 @@ def found(body: str) -> list[tuple[int, str]]:
     ('h if {\n  gt(1, 2, x)\n  x + 1\n}\n', 5, "applies `+` to a boolean"),
 ])
 def test_what_opa_refuses_is_refused_at_its_line(body: str, line: int, says: str) -> None:
-    errors = found(body)
-    assert errors, "not refused"
-    assert errors[0][0] == line and says in errors[0][1], errors
-    assert "\n" not in errors[0][1]
+    assert_refused_at(found(body), line, says)
 
 
 @pytest.mark.parametrize("body", [

@@ -17,7 +17,7 @@ import pytest
 
 from natpolicy.rego.builtin_types import NUMBER, OBJECT, SET, STRING, RegoType, closed_object, kind, union
 from natpolicy.rego.type_worlds import MOST_WAYS, worlds
-from rego_compile_checks import refusal, type_errors_by_line
+from rego_compile_checks import assert_refused_at, refusal, type_errors_by_line
 
 P = "package p\n\n"  # the body below starts on line 3
 O_NUMBER_OR_BOOLEAN = "o := {input.a: 1, input.b: true}\n\n"  # line 3: object[any: number] or object[any: boolean]
@@ -41,10 +41,7 @@ def found(body: str) -> list[tuple[int, str]]:
      "argument 1 of strings.replace_n(...), `v`, is an any<number, object, set>"),
 ])
 def test_what_opa_refuses_is_refused_at_its_line(body: str, line: int, says: str) -> None:
-    errors = found(body)
-    assert errors, "not refused"
-    assert errors[0][0] == line and says in errors[0][1], errors
-    assert "\n" not in errors[0][1] and "OPA refuses the whole module" in errors[0][1]
+    assert_refused_at(found(body), line, says)
 
 
 @pytest.mark.parametrize(("body", "line"), [

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from natpolicy.rego.builtin_types import BUILTINS
-from rego_compile_checks import refusal, regorus_never_answers, type_errors_by_line
+from rego_compile_checks import assert_refused_at, refusal, regorus_never_answers, type_errors_by_line
 
 P = "package p\n\n"  # the body below starts on line 3
 
@@ -42,10 +42,7 @@ def found(body: str) -> list[tuple[int, str]]:
     ('h := uuid.parse("a", "b", "c")\n', 3, "passes 3 arguments to uuid.parse"),
 ])
 def test_what_opa_refuses_is_refused_at_its_line(body: str, line: int, says: str) -> None:
-    errors = found(body)
-    assert errors, "not refused"
-    assert errors[0][0] == line and says in errors[0][1], errors
-    assert "\n" not in errors[0][1]
+    assert_refused_at(found(body), line, says)
 
 
 @pytest.mark.parametrize("body", [

@@ -17,7 +17,7 @@ import pytest
 
 from natpolicy.rego.builtin_types import ARRAY, NUMBER, OBJECT, STRING, RegoType, accepts_each, keys_of, kind
 from natpolicy.rego.type_keys import ConstKey
-from rego_compile_checks import refusal, type_errors_by_line
+from rego_compile_checks import assert_refused_at, refusal, type_errors_by_line
 
 P = "package p\n\n"  # the body below starts on line 3
 DEFINED_TWICE = "o := {input.a: 1, input.b: %s} if input.x\n\no := %s if not input.x\n\n"  # lines 3 and 5
@@ -39,10 +39,7 @@ def found(body: str) -> list[tuple[int, str]]:
     (DEFINED_TWICE % ("true", "[1]") + 'h if strings.replace_n(o, "x")\n', 7, "argument 1 of strings.replace_n"),
 ])
 def test_what_opa_refuses_is_refused_at_its_line(body: str, line: int, says: str) -> None:
-    errors = found(body)
-    assert errors, "not refused"
-    assert errors[0][0] == line and says in errors[0][1], errors
-    assert "\n" not in errors[0][1] and "OPA refuses the whole module" in errors[0][1]
+    assert_refused_at(found(body), line, says)
 
 
 @pytest.mark.parametrize(("body", "line"), [

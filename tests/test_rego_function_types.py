@@ -57,10 +57,7 @@ LIB = "package lib\n\ng(a) := a\n\nh(a, b) := a + b\n"
     ("import data.lib as l\nhelper if {\n  l.g(1, 2, 3)\n}\n", 7, "function data.lib.g has arity 1"),
 ])
 def test_a_call_with_an_arity_opa_refuses_is_refused_with_its_line(body: str, line: int, says: str) -> None:
-    errors = found(body, (LIB,))
-    assert errors, "not refused"
-    assert errors[0][0] == line and says in errors[0][1], errors
-    assert "\n" not in errors[0][1] and "OPA refuses the whole module" in errors[0][1]
+    assert_refused_at(found(body, (LIB,)), line, says)
 
 
 @pytest.mark.parametrize("body", [
