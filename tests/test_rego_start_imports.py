@@ -89,21 +89,26 @@ picked := rand.intn("x", 1)
 """
 
 
-def _child_modules(source: str, entrypoints: list[str], wanted: tuple[str, ...]) -> tuple[list[Any], list[str]]:
-    """The regorus child's answers to ``source``'s ``entrypoints`` on the plan, and which of ``wanted`` it imported."""
+def _child_modules(source: str, entrypoints: list[str], wanted: tuple[str, ...],
+                   plan_text: str | None = None) -> tuple[list[Any], list[str]]:
+    """The regorus child's answers to ``source``'s ``entrypoints`` on the plan (``plan_text``, else PLAN's), and
+    which of ``wanted`` it imported; its ``main`` must return 0."""
     policy = read_policy(Path("p.rego"), "p.rego", source)
+    text = PLAN.read_text(encoding="utf-8") if plan_text is None else plan_text
     job = build_job([PolicySet([policy], [Query("main", rule, policy) for rule in entrypoints],
                                undefined_builtin_errors=True)],
-                    [Plan("plan.json", None, None, PLAN.read_text(encoding="utf-8"))], "regorus")
+                    [Plan("plan.json", None, None, text)], "regorus")
     code = ("import sys, json\nsys.path[:0] = json.loads(sys.argv[1])\nfrom natpolicy.rego.child import main\n"
             "code = main()\n"
-            f"print('@@', json.dumps(sorted(m for m in {wanted!r} if m in sys.modules)), file=sys.stderr)\n")
+            f"print('@@', json.dumps([code, sorted(m for m in {wanted!r} if m in sys.modules)]), file=sys.stderr)\n")
     done = subprocess.run([sys.executable, "-I", "-c", code, json.dumps(_import_paths()), "regorus"],
                           input=b"".join(job_payload(job)), capture_output=True, env={}, check=False)
     answers = [json.loads(line) for line in done.stdout.splitlines()]
     assert {"done": True} in answers, done.stderr.decode()
     [line] = [line for line in done.stderr.decode().splitlines() if line.startswith("@@ ")]
-    return [a["value"] for a in answers if "value" in a], json.loads(line[3:])
+    returned, imported = json.loads(line[3:])
+    assert returned == 0, done.stderr.decode()
+    return [a["value"] for a in answers if "value" in a], imported
 
 
 @pytest.mark.skipif("regorus" not in installed_engines(), reason="regorus is not installed")
@@ -157,17 +162,6 @@ def test_a_spawned_child_cutting_a_large_input_imports_msgspec_without_typing_ex
               "after": {"ami": "ami-1", "user_data": "x" * 1000}}}
     count = PRUNE_FROM_CHARS // len(json.dumps(change)) + 1
     text = json.dumps({"format_version": "1.2", "resource_changes": [change] * count})
-    policy = read_policy(Path("p.rego"), "p.rego", POLICY)
-    job = build_job([PolicySet([policy], [Query("main", "deny", policy)], undefined_builtin_errors=True)],
-                    [Plan("plan.json", None, None, text)], "regorus")
-    wanted = ("msgspec", "typing_extensions", "inspect")
-    code = ("import sys, json\nsys.path[:0] = json.loads(sys.argv[1])\nfrom natpolicy.rego.child import main\n"
-            "code = main()\n"
-            f"print('@@', code, sorted(m for m in {wanted!r} if m in sys.modules), file=sys.stderr)\n")
-    done = subprocess.run([sys.executable, "-I", "-c", code, json.dumps(_import_paths()), "regorus"],
-                          input=b"".join(job_payload(job)), capture_output=True, env={}, check=False)
-    answers = [json.loads(line) for line in done.stdout.splitlines()]
-    assert {"done": True} in answers, done.stderr.decode()
-    assert ["aws_instance.web changes"] in [a["value"] for a in answers if "value" in a]
-    lines = [line for line in done.stderr.decode().splitlines() if line.startswith("@@ ")]
-    assert lines == ["@@ 0 ['msgspec']"], done.stderr.decode()
+    values, imported = _child_modules(POLICY, ["deny"], ("msgspec", "typing_extensions", "inspect"), text)
+    assert ["aws_instance.web changes"] in values
+    assert imported == ["msgspec"]
