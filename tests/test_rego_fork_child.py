@@ -48,7 +48,13 @@ FORKED = textwrap.dedent("""
         assert time.monotonic() < deadline, "the environment block was never cleared"
         time.sleep(0.01)
     def fds():  # a module file the child's imports hold open now and then is not inherited: wait it out
-        return sorted(os.readlink(proc_dir / "fd" / fd) for fd in os.listdir(proc_dir / "fd"))
+        targets = []
+        for fd in os.listdir(proc_dir / "fd"):
+            try:
+                targets.append(os.readlink(proc_dir / "fd" / fd))
+            except FileNotFoundError:  # closed between listing and reading: such a file, not an inherited one
+                pass
+        return sorted(targets)
     open_fds = fds()
     while not all(target.startswith("pipe:") for target in open_fds) and time.monotonic() < deadline:
         time.sleep(0.01)
