@@ -371,6 +371,7 @@ def new_engine(regorus: Any) -> Any:
     engine.add_extension("json.filter", 2, on_first_call("json_paths_opa", "opa_json_filter"))
     engine.add_extension("json.remove", 2, on_first_call("json_paths_opa", "opa_json_remove"))
     engine.add_extension("json.is_valid", 1, on_first_call("json_valid_opa", "opa_json_is_valid"))
+    engine.add_extension("graph.reachable_paths", 2, on_first_call("reachable_opa", "opa_reachable_paths"))
     engine.add_extension("regex.template_match", 4,
                          made_on_first_call("template_opa", "template_match_for_regorus", (regorus,)))
     engine.add_extension(YAML_JSON_EXTENSION, 1, opa_yaml_json)

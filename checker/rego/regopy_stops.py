@@ -39,8 +39,15 @@ its source (topdown/encoding.go, strings.go):
 * ``glob.match`` with a delimiter that is not one character (``[""]``, ``["ab"]``): OPA's
   ``RuneSliceOperand`` stops on it (topdown/glob.go); regopy answered true and nothing. It stops.
 * ``graph.reachable`` and ``graph.reachable_paths`` over a graph whose node holds a number (``{"a": 1}``)
-  were undefined; OPA reads that node as having no edges (topdown/reachable.go) and answers. Given an
-  object and an array or set (the operand-kind guards see to that), OPA always answers: undefined stops.
+  were undefined; OPA reads a node holding no array or set as having no edges (topdown/reachable.go) and
+  answers: such a value is handed to regopy as null, which it reads so too. ``graph.reachable_paths`` ends a
+  path only where no neighbour of its last node is a node off the path, where OPA's ``pathBuilder`` also ends
+  it at each neighbour that is no node or is on the path, and OPA follows a start node listing itself once more
+  (``{"a": ["x", "b"], "b": []}`` from ``a``: OPA ``[["a"], ["a", "b"]]``, regopy ``[["a", "b"]]``; ``{"a":
+  ["a"]}``: OPA ``[["a", "a"]]``, regopy ``[["a"]]``; measured): where a reached node holds both kinds of
+  neighbour ("on the path" read as "reaches that node", a superset), or a start node lists itself, it stops.
+  Given an object and an array or set (the operand-kind guards see to that), OPA always answers: undefined
+  stops.
 * ``io.jwt.decode`` and ``io.jwt.decode_verify`` of a token whose payload holds a
   number regopy holds otherwise than OPA's text (more than 15 digits, from 1e15
   up, a whole number with a point, ``-0``; OPA decodes the payload with
@@ -108,9 +115,11 @@ STOPS_STOPPING = {
                      "character",
     "glob.match": "a delimiter that is not one character, or a pattern it cannot read (OPA stops there too)",
     "uuid.rfc4122": "a key that is no string (OPA answers a UUID for any value; regopy 1.5.2 leaves it undefined)",
-    "graph.reachable": "a graph whose node holds a number (OPA reads it as no edges; regopy 1.5.2 is undefined)",
-    "graph.reachable_paths": "a graph whose node holds a number (OPA reads it as no edges; regopy 1.5.2 is "
-                             "undefined)",
+    "graph.reachable": "a graph regopy 1.5.2 cannot read (OPA stops there too)",
+    "graph.reachable_paths": "a graph where a path meets a node with both a neighbour that is no node or is on the "
+                             "path and one that is a node off it, or a start node listing itself (OPA ends a path "
+                             "at each such neighbour and follows the start node once more; regopy 1.5.2 does not), "
+                             "or a graph regopy 1.5.2 cannot read",
     "io.jwt.decode": _JWT_NUMBERS,
     "io.jwt.decode_verify": _JWT_NUMBERS,
     **{name: "text regopy 1.5.2 reads as no certificate, request or key (undefined there; OPA stops, or answers "
@@ -195,8 +204,26 @@ __natpolicy_b64url_decode(x) := base64url.decode(x) if regex.match("{_URL}", x) 
 __natpolicy_indexof(t, r) := indexof(t, r) if r != "" else := {REFUSE}([t, r])
 __natpolicy_indexof_n(t, r) := indexof_n(t, r) if r != "" else := {REFUSE}([t, r])
 __natpolicy_uuid_rfc4122(x) := uuid.rfc4122(x) if is_string(x) else := {REFUSE}([x, 0])
-__natpolicy_reachable(x, r) := v if v := graph.reachable(x, r) else := {REFUSE}([x, r])
-__natpolicy_reachable_paths(x, r) := v if v := graph.reachable_paths(x, r) else := {REFUSE}([x, r])
+__natpolicy_reachable(x, r) := v if v := graph.reachable(__natpolicy_graph_edges(x), r) else := {REFUSE}([x, r])
+# OPA reads a node holding no array or set as having no edges, as regopy reads null: such a value goes as null.
+# regopy ends a path only where none of its last node's neighbours is a node off the path, where OPA also ends it at
+# each neighbour that is no node or is on the path (a cycle), and follows a start node listing itself once more
+# (topdown/reachable.go, pathBuilder): where a node holds both kinds of neighbour, or a start node lists itself,
+# it stops. "On the path" is read as "reaches the node" (a superset), so a cycle may stop where OPA would agree.
+__natpolicy_reachable_paths(x, r) := v if {{
+  g := __natpolicy_graph_edges(x); not __natpolicy_paths_otherwise(g, r); v := graph.reachable_paths(g, r)
+}} else := {REFUSE}([x, r])
+__natpolicy_graph_edges(x) := {{k: __natpolicy_edges(e) | some k, e in x}} if is_object(x) else := x
+__natpolicy_edges(e) := e if is_array(e) else := e if is_set(e) else := null
+__natpolicy_paths_otherwise(g, r) if {{ some i in r; e := g[i]; not is_null(e); i in e }}
+__natpolicy_paths_otherwise(g, r) if {{
+  some c in graph.reachable(g, r); e := g[c]; not is_null(e)
+  some n in e; __natpolicy_path_ends(g, c, n)
+  some m in e; m != n; m != c; __natpolicy_graph_node(g, m)
+}}
+__natpolicy_path_ends(g, c, n) if not __natpolicy_graph_node(g, n)
+__natpolicy_path_ends(g, c, n) if c in graph.reachable(g, [n])
+__natpolicy_graph_node(g, n) if _ = g[n]
 __natpolicy_strings_count(t, r) := strings.count(t, r) if {{
   r != ""; not contains(t, {_BACKSLASH}); not contains(r, {_BACKSLASH})
 }} else := {REFUSE}([t, r])
