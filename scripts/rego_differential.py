@@ -57,6 +57,9 @@ _A = ["[]", "[1, 2]", '["b", "a"]', "input.arr", 'split(input.s, ",")', '[1, "a"
 _O = ["{}", '{"b": 1, "a": 2}', "input.o", '{"a": {"b": 1}}']
 _T = ["{1, 2}", '{"b", "a"}', "set()"]
 _ANY = _S + _N + _A + _O + _T + ["null", "true"]
+_GRAPHS = ['{"a": ["b"], "b": []}', '{"a": ["a", "b"], "b": []}', '{"a": ["b", "x"], "b": ["c"], "c": ["a"]}',
+           '{"a": [""], "": ["b"], "b": []}', '{"a": {"b", "c"}, "b": {"c"}, "c": set()}', "{}"]
+_STARTS = ['["a"]', '{"a", "b"}', '["z", "b"]', "[]", '[""]']
 # Builtin -> the argument pools of one call each (a pool per argument).
 _CALLS: dict[str, tuple[list[str], ...]] = {
     "concat": (_S, _A + _T), "contains": (_S, _S), "startswith": (_S, _S), "indexof": (_S, _S),
@@ -89,6 +92,9 @@ _CALLS: dict[str, tuple[list[str], ...]] = {
     "time.clock": (_N,), "type_name": (_ANY,), "net.cidr_contains": (['"10.0.0.0/8"', '"::ffff:0:0/96"'],
                                                                       ['"10.1.2.3"', '"::ffff:10.0.0.1"', "input.s"]),
     "glob.match": (['"*"', '"a*"', '"?"', '"a**"', '"[^a]"', '"*:b"'], ["[]", '["."]', '[":"]', '[""]', "null"], _S),
+    # residue29: graphs with a cycle, a start node listing itself, a neighbour that is no node beside one that is,
+    # and "" as a node (each answered otherwise by one engine before; docs/rego.md).
+    "graph.reachable_paths": (_GRAPHS, _STARTS), "graph.reachable": (_GRAPHS, _STARTS),
 }
 
 
