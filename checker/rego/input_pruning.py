@@ -64,10 +64,16 @@ class Pruner:
 
 def pruner_for(tree: PathNode, depth_limit: int) -> Pruner | None:
     """A :class:`Pruner` for ``tree`` (its root a node of named keys), or ``None`` where msgspec is missing."""
+    from natpolicy.msgspec_import import import_msgspec
+
     try:
-        import msgspec
+        msgspec = import_msgspec()
     except ImportError:  # no msgspec wheel for this platform: the whole input, as before
         return None
+    return _pruner(tree, depth_limit, msgspec)
+
+
+def _pruner(tree: PathNode, depth_limit: int, msgspec: Any) -> Pruner:
     counter = [0]
     root = _struct(tree, msgspec, counter)
     return Pruner(msgspec.json.Decoder(root), msgspec.json.Encoder(), depth_limit)
@@ -163,10 +169,10 @@ def pruner_from_ast(ast_json: str, depth_limit: int) -> Pruner | None:
     from natpolicy.rego.input_paths import Unprunable, observed_paths, read_ast
 
     try:
-        import_msgspec()  # the reading and the cutting both need it; the child's first import of it
+        msgspec = import_msgspec()  # the reading and the cutting both need it; the child's first import of it
     except ImportError:  # no msgspec wheel for this platform: the whole input, as before
         return None
     try:
-        return pruner_for(observed_paths(read_ast(ast_json)), depth_limit)
+        return _pruner(observed_paths(read_ast(ast_json)), depth_limit, msgspec)
     except (Unprunable, ValueError, RecursionError):  # not read, or not JSON, or nested past Python's stack
         return None
