@@ -32,9 +32,6 @@ __all__ = ["main", "evaluate_job", "read_job"]
 # deeper than depth.MAX_INPUT_DEPTH gets there (the parent checks documents,
 # _prepare a plan's text), well below this.
 _RECURSION = 20_000
-# The module each engine's child imports before reading its job (engines.create_engine imports the same).
-_ENGINE_MODULES = {"regorus": "natpolicy.rego.engine_regorus", "regopy": "natpolicy.rego.engine_regopy",
-                   "opa": "natpolicy.rego.engine_opa"}
 
 Emit = Callable[[dict[str, Any]], None]
 
@@ -268,15 +265,14 @@ def main(engine: str | None = None) -> int:
         # The engine's module first (sandbox.Spawned: the job may not be written yet): natpolicy's own code.
         if engine is None:
             engine = sys.argv[2] if len(sys.argv) > 2 else ""
-        module = _ENGINE_MODULES.get(engine)
-        if module is not None:
+        from natpolicy.rego.engines import ENGINE_CLASSES, create_engine
+
+        if engine in ENGINE_CLASSES:
             try:
-                importlib.import_module(module)
+                importlib.import_module(ENGINE_CLASSES[engine][0])
             except ImportError:
                 pass  # create_engine imports it again below and says what is missing, in its words
         job = read_job(sys.stdin.buffer)
-        from natpolicy.rego.engines import create_engine
-
         evaluate_job(create_engine(job["engine"], job.get("engine_options")), job, emit)
     except Exception as exc:  # reported to the parent as one line, never a traceback
         detail = " ".join(str(exc).split())[:300]
