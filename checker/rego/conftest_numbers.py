@@ -145,14 +145,18 @@ def _converted(value: Any) -> Any:
     return value
 
 
-def conftest_json_text(text: str, utf8: bytes | None = None) -> str:
+def conftest_json_text(text: str | None, utf8: bytes | None = None) -> str | None:
     """JSON ``text`` with every number written as the text of the float64 conftest hands OPA for it, where that
     changes its value (from 2^53 up); strings and every other byte as they are. A text with no hint of such a
     number (the common plan) is returned as it is, searched once. ``utf8``: the text's UTF-8 when the caller
-    holds it already (the child reads a plan as its bytes), searched instead of encoding the text again."""
-    if not _may_hold(text.encode("utf-8", "surrogatepass") if utf8 is None else utf8):
+    holds it already (the child reads a plan as its bytes), searched instead of encoding the text again; ``text``
+    may then be ``None`` (not decoded yet), which is returned as it is where nothing changes."""
+    if utf8 is None:
+        assert text is not None, "the text or its UTF-8"
+        utf8 = text.encode("utf-8", "surrogatepass")
+    if not _may_hold(utf8):
         return text
-    return _TOKEN.sub(_token_text, text)
+    return _TOKEN.sub(_token_text, utf8.decode("utf-8") if text is None else text)
 
 
 def _may_hold(utf8: bytes) -> bool:
