@@ -8,9 +8,13 @@ Each engine is one module implementing :class:`~natpolicy.rego.engine.RegoEngine
 * ``regopy`` (rego-cpp): the fallback, wherever regorus is missing;
 * ``opa``: an ``opa`` binary found on PATH, run as ``opa eval``.
 
-Every engine runs in the child process of ``natpolicy.rego.sandbox``; this
-module never loads an engine's library in the checking process, except to
-see whether regorus imports at all when it was not asked for by name.
+Every engine runs in the child process of ``natpolicy.rego.sandbox``. The
+checking process loads one library only: regorus' extension module, in
+:func:`choose_engine`, to see whether it loads here at all (a wheel built for
+a newer glibc fails only when imported: ``importlib.util.find_spec`` finds it
+all the same, so it cannot replace the import). Importing it runs nothing of
+a policy and starts no thread; a forked child (``fork_child``) then has it
+without importing it again. rego-cpp (regopy) is never loaded there.
 """
 from __future__ import annotations
 
