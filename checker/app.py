@@ -173,7 +173,8 @@ def _load_and_check(opts: CheckOptions, loader_paths: list[str], settings: Confi
                             var_files=opts.var_files, skip_invalid=opts.skip_invalid, diff_base=opts.diff_base,
                             staged=opts.staged or in_precommit(), progress=progress, jobs=opts.jobs,
                             download_modules=opts.download_modules, require_modules=opts.require_modules,
-                            plan_bytes=opts.rego_inputs.plan_bytes if opts.rego_inputs is not None else None)
+                            plan_bytes=opts.rego_inputs.plan_bytes if opts.rego_inputs is not None else None,
+                            plan_sections=opts.rego_inputs.plan_sections if opts.rego_inputs is not None else None)
     # The model lives until the run ends: spare the cyclic GC from re-walking its
     # (acyclic) objects again and again -- a third of a large HCL run's time.
     import gc

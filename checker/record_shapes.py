@@ -102,6 +102,16 @@ def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
  return __init__
 SHAPES[(False, 5, (), False)] = __create_fn__
 
+def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_0__, __record_factory_1__, __record_factory_2__, __record_factory_3__, __record_factory_4__):
+ def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__):
+  self.__record_field_0__=__record_factory_0__() if __record_field_0__ is _HAS_DEFAULT_FACTORY else __record_field_0__
+  self.__record_field_1__=__record_factory_1__() if __record_field_1__ is _HAS_DEFAULT_FACTORY else __record_field_1__
+  self.__record_field_2__=__record_factory_2__() if __record_field_2__ is _HAS_DEFAULT_FACTORY else __record_field_2__
+  self.__record_field_3__=__record_factory_3__() if __record_field_3__ is _HAS_DEFAULT_FACTORY else __record_field_3__
+  self.__record_field_4__=__record_factory_4__() if __record_field_4__ is _HAS_DEFAULT_FACTORY else __record_field_4__
+ return __init__
+SHAPES[(False, 5, (0, 1, 2, 3, 4), False)] = __create_fn__
+
 def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
  def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__):
   self.__record_field_0__=__record_field_0__
@@ -325,8 +335,8 @@ def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_
  return __init__
 SHAPES[(False, 11, (2, 3), False)] = __create_fn__
 
-def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_9__, __record_factory_10__):
- def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__,__record_field_7__,__record_field_8__,__record_field_9__,__record_field_10__):
+def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_9__, __record_factory_10__, __record_factory_11__):
+ def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__,__record_field_7__,__record_field_8__,__record_field_9__,__record_field_10__,__record_field_11__):
   self.__record_field_0__=__record_field_0__
   self.__record_field_1__=__record_field_1__
   self.__record_field_2__=__record_field_2__
@@ -338,8 +348,9 @@ def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_
   self.__record_field_8__=__record_field_8__
   self.__record_field_9__=__record_factory_9__() if __record_field_9__ is _HAS_DEFAULT_FACTORY else __record_field_9__
   self.__record_field_10__=__record_factory_10__() if __record_field_10__ is _HAS_DEFAULT_FACTORY else __record_field_10__
+  self.__record_field_11__=__record_factory_11__() if __record_field_11__ is _HAS_DEFAULT_FACTORY else __record_field_11__
  return __init__
-SHAPES[(False, 11, (9, 10), False)] = __create_fn__
+SHAPES[(False, 12, (9, 10, 11), False)] = __create_fn__
 
 def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
  def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__,__record_field_7__,__record_field_8__,__record_field_9__,__record_field_10__,__record_field_11__,__record_field_12__):

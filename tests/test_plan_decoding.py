@@ -432,3 +432,71 @@ def test_a_change_s_two_sensitivity_masks_are_read_apart(tmp_path: Path) -> None
         read = [(r.before_sensitive, r.after_sensitive) for r in load_plan(str(path))]
     assert read == [({"a": True}, {"b": True}), ({"b": True}, {"a": True}), (False, False), (False, False),
                     (False, {}), ({}, False), ({"a": True}, {"a": True}), (False, False), (True, False)]
+
+
+def _sections_model(path: Path) -> list[tuple[Any, ...]] | str | None:
+    """The model the plan loader builds from the bytes and sections a run with --policy hands it
+    (rego.plan_bytes.read_plan), or None where that read keeps no sections."""
+    from natpolicy.rego.plan_bytes import read_plan
+
+    data = path.read_bytes()
+    try:
+        sections = read_plan(data, str(path)).sections
+    except Exception:  # noqa: BLE001 - not JSON at all: the plan loader gets the bytes alone
+        return None
+    if sections is None:
+        return None
+    with _backend("msgspec"):
+        try:
+            return [_fields(r) for r in load_plan(str(path), data=data, sections=sections)]
+        except Exception as exc:  # noqa: BLE001 - the error itself is what is compared
+            return f"{type(exc).__name__}: {exc}"
+
+
+@pytest.mark.parametrize("name,text,declines", CRAFTED, ids=[c[0] for c in CRAFTED])
+def test_a_plan_decoded_from_the_sections_read_for_rego_is_the_same_model(
+        name: str, text: str, declines: bool, tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    model = _sections_model(path)
+    assert model is None or model == _model(path, "json") == _model(path, "msgspec")
+
+
+@pytest.mark.parametrize("path", FIXTURE_PLANS + CORPUS_PLANS[::7], ids=str)
+def test_fixture_plans_decoded_from_their_sections_are_the_same_model(path: Path) -> None:
+    model = _sections_model(path)
+    assert model is None or model == _model(path, "msgspec") == _model(path, "json")
+
+
+def test_a_repeated_section_decoded_from_the_sections_keeps_the_last_as_the_reference_does(tmp_path: Path) -> None:
+    # The whole-text decode checks the first copy against the structs too and declines (the reference decode then
+    # reads it); from the sections, only the last copy is there: the same model as the reference's.
+    path = tmp_path / "plan.json"
+    path.write_text(_text(_plan().build())[:-1].replace('"resource_changes"', '"resource_changes": 5, "resource_changes"',
+                                                         1) + "}", encoding="utf-8")
+    assert plan_fast.decode(path.read_bytes()) is None
+    model = _sections_model(path)
+    assert model is not None and model == _model(path, "json")
+
+
+def test_the_sections_handed_to_the_plan_loader_are_decoded_without_a_second_scan_of_the_text(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from natpolicy.loaders import plan_structs
+    from natpolicy.loaders.inputs import load_inputs
+    from natpolicy.rego.inputs import set_aside
+
+    path = tmp_path / "plan.json"
+    path.write_text(_text(_plan().build()), encoding="utf-8")
+    with _backend("msgspec"):
+        expected = [_fields(r) for r in load_inputs([str(path)]).resources]
+    aside = set_aside([str(path)], staged=False)
+    assert set(aside.plan_sections) == set(aside.plan_bytes) == {str(path)}
+
+    def whole_text(data: bytes) -> Any:
+        raise AssertionError("the whole text decoded again")
+
+    monkeypatch.setattr(plan_structs, "decode_plan", whole_text)
+    with _backend("msgspec"):
+        model = load_inputs([str(path)], plan_bytes=aside.plan_bytes, plan_sections=aside.plan_sections)
+    assert [_fields(r) for r in model.resources] == expected
+    assert aside.plan_sections == {} and aside.plan_bytes == {}  # taken out as read

@@ -150,3 +150,32 @@ def test_the_child_hands_the_bytes_it_read() -> None:
 
     _prepare(Engine(), job["plans"][0])
     assert seen == [('{"a": "é"}', '{"a": "é"}'.encode())]
+
+
+def test_the_number_search_in_pieces_finds_what_the_whole_text_search_finds() -> None:
+    # _may_hold searches the text's classes piece by piece; a number standing across two pieces is still found, and
+    # nothing is found that the search over the whole text's classes would not find.
+    import random
+
+    from natpolicy.rego.conftest_numbers import _AT_START, _MAY_CHANGE, _TABLE, _may_hold
+
+    def whole(utf8: bytes) -> bool:
+        classes = utf8.translate(_TABLE)
+        return _MAY_CHANGE.search(classes) is not None or _AT_START.match(classes) is not None
+
+    numbers = [b"9007199254740993", b"123456789012345", b"1234567890123456789", b"1e5", b"12.5E-3", b"0",
+               b"-1234567890123456", b"100000000000000000000000"]
+    rng = random.Random(17)
+    texts = [b'{"a": [1, 2], "b": "x:1234567890123456"}', b"12345678901234567890", b"1e400", b""]
+    for number in numbers:
+        for before in (0, 1, 5, 15, 16, 17, 31, 33):
+            texts.append(b'{"' + b"k" * before + b'": ' + number + b"}")
+            texts.append(b"[" + b" " * before + number + b"]")
+    texts += [bytes(rng.choice(b'0123456789:,[ e."x') for _ in range(rng.randrange(1, 80))) for _ in range(3000)]
+    found = 0
+    for text in texts:
+        expected = whole(text)
+        found += expected
+        for piece in (1, 2, 3, 7, 16, 17, 33, 1 << 16):
+            assert _may_hold(text, piece) is expected, (text, piece)
+    assert found > 100

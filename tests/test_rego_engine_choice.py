@@ -210,3 +210,17 @@ def test_the_regorus_engine_starts_without_importlib_metadata() -> None:
     out = subprocess.run([sys.executable, "-I", "-c", code, json.dumps(_import_paths())], capture_output=True,
                          text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_every_engine_is_made_from_the_one_module_the_child_imports_first() -> None:
+    # engines.ENGINE_CLASSES is both what create_engine makes and what child.main imports before its job comes.
+    import importlib
+
+    from natpolicy.rego.engines import ENGINE_CLASSES, ENGINES, create_engine
+
+    assert set(ENGINE_CLASSES) == set(ENGINES)
+    for name in installed_engines():
+        module, class_name = ENGINE_CLASSES[name]
+        engine = create_engine(name, {"binary": "opa"} if name == "opa" else None)
+        assert type(engine) is getattr(importlib.import_module(module), class_name)
+        assert type(engine).__module__ == module

@@ -9,6 +9,7 @@ from natpolicy.rego.engines import create_engine
 from natpolicy.rego.go_json_numbers import (
     go_float64_text,
     holds_negative_zero,
+    holds_negative_zero_ascii,
     number_key_written_otherwise,
     opa_json_numbers,
 )
@@ -58,6 +59,20 @@ def test_negative_zero_hint_is_led_by_the_literal() -> None:
     assert holds_negative_zero('{"a":\n\t-0\n}') and holds_negative_zero('{"a":{"b":[2,-0.00E+1]}}')
     assert not holds_negative_zero('{"id": "subnet-0abc", "n": -0.5, "e": 1e-0, "s": "a-0}"}')
     assert not holds_negative_zero("1e-0") and not holds_negative_zero('"-0"')
+
+
+def test_negative_zero_in_an_ascii_texts_bytes_is_found_as_in_its_text() -> None:
+    # The child searches an ASCII plan's bytes, never decoded (regorus_input): every spacing a str pattern's \s
+    # matches in ASCII (\x1c-\x1f too, which a bytes pattern's \s does not) and every ending, in and out of strings.
+    import itertools
+
+    pieces = ["-0", "-0.0", "-0e5", "-0.5", "0", "1e-0", '"', "[", "]", ",", "}", ":", " ", "\t", "\x1c", "\x1f",
+              "\x0b", "a", "\\"]
+    for size in (1, 2, 3):
+        for parts in itertools.product(pieces, repeat=size):
+            text = "".join(parts)
+            for whole in (text, f"[{text}]", f'{{"k": {text}}}'):
+                assert holds_negative_zero_ascii(whole.encode("ascii")) == holds_negative_zero(whole), repr(whole)
 
 
 @pytest.mark.parametrize(("digits", "text"), [

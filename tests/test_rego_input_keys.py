@@ -1,7 +1,7 @@
 """The engine parses only the plan sections the policies can read, and that changes no answer.
 
 ``natpolicy.rego.input_keys`` reads which top-level keys of ``input`` the
-policies name; ``plan_bytes.sections_text`` cuts those out of the plan's own
+policies name; ``plan_bytes.sections_parts`` cuts those out of the plan's own
 text. A policy that can see the whole input (``object.keys(input)``) must get
 all of it, so both directions are checked through the CLI: a section nothing
 reads is never parsed (a value nested past regorus' limit there goes
@@ -86,7 +86,7 @@ def _plan_files() -> list[Path]:
 @pytest.mark.parametrize("path", _plan_files(), ids=lambda p: p.name)
 def test_the_cut_text_holds_the_chosen_sections_exactly(path: Path) -> None:
     pytest.importorskip("msgspec")
-    from natpolicy.rego.plan_bytes import sections_text
+    from natpolicy.rego.plan_bytes import sections_parts
 
     data = path.read_bytes()
     sections = _sections(data)
@@ -95,17 +95,17 @@ def test_the_cut_text_holds_the_chosen_sections_exactly(path: Path) -> None:
     whole = json.loads(data)
     for keys in (frozenset(), frozenset({"resource_changes"}),
                  frozenset({"resource_changes", "configuration", "prior_state", "no_such_section"}), frozenset(whole)):
-        assert json.loads(sections_text(sections, keys)) == {k: v for k, v in whole.items() if k in keys}
+        assert json.loads(b"".join(sections_parts(sections, keys))) == {k: v for k, v in whole.items() if k in keys}
 
 
 def test_a_repeated_top_level_key_keeps_the_last_value_as_json_does() -> None:
     pytest.importorskip("msgspec")
-    from natpolicy.rego.plan_bytes import sections_text
+    from natpolicy.rego.plan_bytes import sections_parts
 
     data = b'{"format_version": "1.2", "a": [1], "resource_changes": [], "a": {"b": 2}}'
     sections = _sections(data)
     assert sections is not None
-    assert json.loads(sections_text(sections, frozenset({"a"}))) == {"a": json.loads(data)["a"]} == {"a": {"b": 2}}
+    assert json.loads(b"".join(sections_parts(sections, frozenset({"a"})))) == {"a": json.loads(data)["a"]} == {"a": {"b": 2}}
 
 
 def _deep_plan(tmp_path: Path) -> Path:

@@ -52,8 +52,9 @@ class CountingRegorus(RegorusEngine):
         self.inputs.append(("value", document))
         return super().prepare_input(document)
 
-    def prepare_input_json(self, text: str, utf8: bytes | None = None) -> Any:
-        self.inputs.append(("text", text))
+    def prepare_input_json(self, text: str | None, utf8: bytes | None = None) -> Any:
+        # An ASCII text comes as its bytes alone (child.read_job): the same text, not decoded in the child.
+        self.inputs.append(("text", text if text is not None else utf8.decode("utf-8") if utf8 is not None else None))
         return super().prepare_input_json(text, utf8)
 
 

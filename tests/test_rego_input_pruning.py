@@ -228,6 +228,35 @@ def test_every_step_kind_builds_a_decoder() -> None:
     assert pruner_for(reading, 127) is not None
 
 
+def test_the_cut_runs_no_collection_and_leaves_the_collector_as_it_was() -> None:
+    # The decoded tree is acyclic and freed by reference counting: a collection during the cut is only cost.
+    import gc
+
+    reading = observed_paths(read_ast(compiled(HEAD + "x if { some v in input.a; v.b }\n")[1]
+                                      .engine.get_ast_as_json()))
+    pruner = pruner_for(reading, 127)
+    assert pruner is not None
+    text = json.dumps({"a": [{"b": i, "c": [i, {"d": i}]} for i in range(5000)]}).encode()
+    started: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started.append(info["generation"])
+
+    threshold = gc.get_threshold()
+    gc.callbacks.append(count)
+    gc.set_threshold(10)
+    try:
+        assert gc.isenabled()
+        kept = pruner.prune(text)
+        assert gc.isenabled()
+    finally:
+        gc.set_threshold(*threshold)
+        gc.callbacks.remove(count)
+    assert started == []
+    assert kept is not None and json.loads(kept) == {"a": [{"b": i} for i in range(5000)]}
+
+
 # -- differentials: the pruned input answers as the whole one --------------------------------------------------
 def answers(body: str, text: str, rule: str = "x", prune: bool = True) -> tuple[str, Any]:
     engine, done = compiled(HEAD + body, rule)

@@ -153,7 +153,7 @@ def test_the_sections_a_policy_reads_go_to_the_pipe_as_the_plans_own_pieces_not_
     values' own buffers one after the other, never joined into a new copy in this process first."""
     pytest.importorskip("msgspec")
     from natpolicy.rego.inputs import policy_documents
-    from natpolicy.rego.plan_bytes import sections_text
+    from natpolicy.rego.plan_bytes import sections_parts
     from natpolicy.rego.sandbox import job_payload
     from natpolicy.rego.stage import _engine_text
 
@@ -165,7 +165,7 @@ def test_the_sections_a_policy_reads_go_to_the_pipe_as_the_plans_own_pieces_not_
     head, *pieces = job_payload({"plans": [{"origin": doc.origin, "text": None, "utf8": sent, "data": None}]})
     assert any(piece is doc.sections["resource_changes"] for piece in pieces)  # the plan's own raw value
     text = b"".join(bytes(piece) for piece in pieces)
-    assert text == sections_text(doc.sections, keys)
+    assert text == b"".join(sections_parts(doc.sections, keys))
     assert json.loads(head)["plans"][0]["text_bytes"] == len(text)
     # Run in process (no pipe), the pieces are the same text.
     from natpolicy.rego.child import _plan_text

@@ -114,3 +114,48 @@ def test_a_job_run_in_process_reads_a_plan_given_as_utf8_alone() -> None:
         Plan("plan.json", None, None, None, text.encode("utf-8")))
     assert given_utf8 == given_text
     assert any(e.get("value") for e in given_text)
+
+
+@pytest.mark.skipif("regorus" not in installed_engines(), reason="regorus is not installed")
+@pytest.mark.parametrize("address", ["aws_instance.big", "aws_instance.caf\u00e9"])
+def test_the_child_decodes_an_ascii_plan_it_cuts_for_regorus_never_and_answers_the_same(
+        address: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # read_job keeps an ASCII plan's bytes undecoded: regorus gets it cut to what the policy reads (input_pruning,
+    # from 1 MiB), so its whole text is never a str in the child. A plan with any other character is decoded there.
+    import io
+
+    from natpolicy.rego import regorus_input
+    from natpolicy.rego.child import read_job
+    from natpolicy.rego.input_pruning import PRUNE_FROM_CHARS
+    from natpolicy.rego.sandbox import job_payload
+
+    resources = [{"address": f"aws_instance.r{i}", "type": "aws_instance", "change": {"after": {"pad": "x" * 200}}}
+                 for i in range(PRUNE_FROM_CHARS // 200)]
+    resources.append({"address": address, "type": "aws_instance", "change": {"after": {}}})
+    text = json.dumps({"format_version": "1.2", "resource_changes": resources}, ensure_ascii=False)
+    policy = read_policy(Path("p.rego"), "p.rego", POLICY)
+    job = build_job([PolicySet([policy], [Query("main", "deny", policy)], undefined_builtin_errors=True)],
+                    [Plan("plan.json", None, None, text)], "regorus")
+    sent = read_job(io.BytesIO(b"".join(bytes(part) for part in job_payload(job))))
+    ascii_only = text.isascii()
+    assert (sent["plans"][0]["text"] is None) is ascii_only
+    prepared: list[regorus_input.PreparedInput] = []
+    real = regorus_input.prepared_input
+
+    def keep(text: str | None, utf8: bytes | None = None) -> regorus_input.PreparedInput:
+        prepared.append(real(text, utf8))
+        return prepared[-1]
+
+    engine = create_engine("regorus")
+    from natpolicy.rego import engine_regorus
+
+    monkeypatch.setattr(engine_regorus, "prepared_input", keep)
+    events: list[dict[str, object]] = []
+    evaluate_job(engine, sent, events.append)
+    monkeypatch.undo()
+    assert [p.text is None for p in prepared] == [ascii_only]
+    whole: list[dict[str, object]] = []
+    evaluate_job(create_engine("regorus"), build_job(
+        [PolicySet([policy], [Query("main", "deny", policy)], undefined_builtin_errors=True)],
+        [Plan("plan.json", None, None, text)], "regorus"), whole.append)
+    assert events == whole and len(next(e["value"] for e in events if "value" in e)) == len(resources)

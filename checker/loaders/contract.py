@@ -54,6 +54,8 @@ class LoadRequest:
     # Plan files the caller has read already (the Rego stage, which checks each plan's text first),
     # target -> bytes: the plan loader takes each out and decodes it instead of reading the file again.
     plan_bytes: dict[str, bytes] = field(default_factory=dict)
+    # target -> those bytes' top-level keys, each its raw value, where the caller decoded them (plan_fast.decode).
+    plan_sections: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class Loader(Protocol):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from natpolicy.loaders.classify import classify
 from natpolicy.loaders.contract import LOADERS, Loader, LoadRequest, LoadResult, loader_for
@@ -26,20 +27,23 @@ def load_inputs(paths: Iterable[str], *, source_root: str | None = None, variabl
                 var_files: Iterable[str] = (), skip_invalid: bool = False, diff_base: str | None = None,
                 staged: bool = False, progress: Progress | None = None, jobs: int | None = None,
                 download_modules: bool = False, require_modules: bool = False,
-                plan_bytes: dict[str, bytes] | None = None) -> ResourceModel:
+                plan_bytes: dict[str, bytes] | None = None,
+                plan_sections: dict[str, dict[str, Any]] | None = None) -> ResourceModel:
     """Plans load as plans; folders with ``.tf`` files (and ``.tf``/``.tofu`` files) as HCL.
 
     HCL syntax errors land in ``model.context.load_errors`` (exit 2), or in
     ``load_notes`` with ``skip_invalid``; remote modules in notes.
     ``progress`` names each plan, and the Terraform code, while it loads.
-    ``plan_bytes`` (plan file -> its bytes, read by the caller) is handed over: each is taken out as it is read.
+    ``plan_bytes`` (plan file -> its bytes, read by the caller) is handed over: each is taken out as it is read;
+    ``plan_sections`` (plan file -> those bytes' top-level keys, each its raw value) likewise.
     """
     paths = list(paths)
     request = LoadRequest(source_root=source_root, variables=tuple(variables), var_files=tuple(var_files),
                           diff_base=diff_base, staged=staged, jobs=jobs, download_modules=download_modules,
                           require_modules=require_modules,
                           progress=progress or Progress(enabled=False, label=""),
-                          plan_bytes=plan_bytes if plan_bytes is not None else {})
+                          plan_bytes=plan_bytes if plan_bytes is not None else {},
+                          plan_sections=plan_sections if plan_sections is not None else {})
     notes: list[str] = []
     configuration: list[str] = []  # paths read as Terraform configuration, not plans
     loaders: dict[str, Loader] = {}

@@ -33,13 +33,16 @@ def _printable() -> re.Pattern[str]:  # compiled on first use: only a refused ve
 _PLAN_KEYS = ("resource_changes", "planned_values", "prior_state", "configuration", "output_changes", "resource_drift")
 
 
-def load_plan(path: str, display: str | None = None, data: bytes | None = None) -> list[Resource]:
-    """Read one plan file (``-`` for stdin) into resources; ``data``: its bytes, when the caller read them already."""
+def load_plan(path: str, display: str | None = None, data: bytes | None = None,
+              sections: dict[str, Any] | None = None) -> list[Resource]:
+    """Read one plan file (``-`` for stdin) into resources; ``data``: its bytes, when the caller read them already,
+    ``sections``: their top-level keys' raw values, where the caller decoded those (``plan_fast.decode``)."""
     source = "<stdin>" if path == "-" else path
     with paused_gc():  # millions of acyclic objects: see natpolicy.gc_pause
         if data is None:
             data = read_bytes(path)
-        fast = _fast_resources(data, source, display or source)
+            sections = None  # only ever the handed bytes' own
+        fast = _fast_resources(data, source, display or source, sections)
         if fast is not None:
             return fast
         # The reference decode: every plan the fast path declines, and every error's wording, comes from here.
@@ -57,14 +60,15 @@ def load_plan(path: str, display: str | None = None, data: bytes | None = None) 
             raise InputError(source, f"unexpected plan structure: {type(exc).__name__}: {exc}"[:300]) from None
 
 
-def _fast_resources(data: bytes, source: str, origin: str) -> list[Resource] | None:
+def _fast_resources(data: bytes, source: str, origin: str,
+                    sections: dict[str, Any] | None = None) -> list[Resource] | None:
     """The resources through ``plan_fast`` (sections the model does not read stay undecoded), or ``None``.
 
     Any failure at all returns ``None``: the reference decode then reads the
     same bytes and reports the problem in its own words, so errors never
     depend on the backend.
     """
-    plan = plan_fast.decode(data)
+    plan = plan_fast.decode(data, sections)
     if plan is None:
         return None
 

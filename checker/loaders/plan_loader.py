@@ -49,6 +49,7 @@ class PlanLoader:
         if workers > 1:
             for target, _ in pending:
                 self.request.plan_bytes.pop(target, None)  # the workers read their own: free these now
+                self.request.plan_sections.pop(target, None)
             def step(target: str, origin: str) -> AbstractContextManager[object]:
                 return self.progress.step(f"reading {origin}{_size_of(target)}")
 
@@ -57,7 +58,8 @@ class PlanLoader:
             return
         for target, origin in pending:
             with self.progress.step(f"reading {origin}{_size_of(target)}"):
-                resources = load_plan(target, display=origin, data=self.request.plan_bytes.pop(target, None))
+                resources = load_plan(target, display=origin, data=self.request.plan_bytes.pop(target, None),
+                                      sections=self.request.plan_sections.pop(target, None))
             self._loaded(target, origin, resources)
 
     def _loaded(self, target: str, origin: str, resources: list[Resource]) -> None:

@@ -32,9 +32,6 @@ __all__ = ["main", "evaluate_job", "read_job"]
 # deeper than depth.MAX_INPUT_DEPTH gets there (the parent checks documents,
 # _prepare a plan's text), well below this.
 _RECURSION = 20_000
-# The module each engine's child imports before reading its job (engines.create_engine imports the same).
-_ENGINE_MODULES = {"regorus": "natpolicy.rego.engine_regorus", "regopy": "natpolicy.rego.engine_regopy",
-                   "opa": "natpolicy.rego.engine_opa"}
 
 Emit = Callable[[dict[str, Any]], None]
 
@@ -119,14 +116,16 @@ def _prepare(engine: Any, plan: dict[str, Any]) -> Any:
     from natpolicy.rego.depth import MAX_INPUT_DEPTH, depth_over
     from natpolicy.rego.input_json import loads
 
+    from_text = getattr(engine, "prepare_input_json", None)
+    if from_text is not None and plan.get("text_utf8") is not None:
+        # The bytes read_job read, and their text where it decoded them (else None: ASCII, decoded by the engine
+        # only if it reads the text whole). Its parser has a depth limit of its own (see _depth_limit).
+        return from_text(plan.get("text"), plan["text_utf8"])
     text = _plan_text(plan)
     if text is None:
         return engine.prepare_input(plan["input"])
-    from_text = getattr(engine, "prepare_input_json", None)
     if from_text is not None:
-        utf8 = plan.get("text_utf8")  # the bytes read_job decoded ``text`` from: not encoded again
-        # Its parser has a depth limit of its own (see _depth_limit).
-        return from_text(text) if utf8 is None else from_text(text, utf8)
+        return from_text(text, plan.get("text_utf8"))
     # Engines that convert Python values (regopy, opa) get the plan parsed here, within the same
     # depth limit natpolicy applies to every other input (depth.MAX_INPUT_DEPTH).
     saved = sys.getrecursionlimit()
@@ -143,10 +142,13 @@ def _prepare(engine: Any, plan: dict[str, Any]) -> Any:
 
 
 def _plan_text(plan: dict[str, Any]) -> str | None:
-    """A plan's text: read_job's, or, in a job run in process (sandbox.run_in_process), the job's own ``text``, or
-    its ``utf8`` decoded where the Rego stage gave that alone (evaluate.Plan): what the child would have read."""
+    """A plan's text: read_job's (decoded here where it kept the bytes alone), or, in a job run in process
+    (sandbox.run_in_process), the job's own ``text``, or its ``utf8`` decoded where the Rego stage gave that alone
+    (evaluate.Plan): what the child would have read."""
     text = plan.get("text")
-    if text is None and plan.get("utf8") is not None:
+    if text is None and plan.get("text_utf8") is not None:
+        text = plan["text"] = plan["text_utf8"].decode("utf-8")
+    elif text is None and plan.get("utf8") is not None:
         utf8 = plan["utf8"]
         if isinstance(utf8, tuple):  # the text's pieces (plan_bytes.sections_parts): joined, as the pipe does
             utf8 = b"".join(utf8)
@@ -216,7 +218,10 @@ def read_job(stream: BinaryIO) -> dict[str, Any]:
             data = stream.read(size)
             if len(data) != size:
                 raise EOFError(f"the job ended {size - len(data)} bytes into a plan's text")
-            plan["text"] = data.decode("utf-8")
+            # An ASCII text (every plan terraform writes: it escapes the rest) is not decoded here: regorus gets it
+            # cut to what its policies read, and its 8 MB string would cost about 5 ms of fresh pages for nothing.
+            # Any other is decoded now, which also checks it is UTF-8.
+            plan["text"] = None if data.isascii() else data.decode("utf-8")
             # Kept: regorus' input is searched for numbers in it (conftest_numbers). Not "utf8", which a job run in
             # process (sandbox.run_in_process) holds for the sections sent, beside the whole plan's text.
             plan["text_utf8"] = data
@@ -268,15 +273,14 @@ def main(engine: str | None = None) -> int:
         # The engine's module first (sandbox.Spawned: the job may not be written yet): natpolicy's own code.
         if engine is None:
             engine = sys.argv[2] if len(sys.argv) > 2 else ""
-        module = _ENGINE_MODULES.get(engine)
-        if module is not None:
+        from natpolicy.rego.engines import ENGINE_CLASSES, create_engine
+
+        if engine in ENGINE_CLASSES:
             try:
-                importlib.import_module(module)
+                importlib.import_module(ENGINE_CLASSES[engine][0])
             except ImportError:
                 pass  # create_engine imports it again below and says what is missing, in its words
         job = read_job(sys.stdin.buffer)
-        from natpolicy.rego.engines import create_engine
-
         evaluate_job(create_engine(job["engine"], job.get("engine_options")), job, emit)
     except Exception as exc:  # reported to the parent as one line, never a traceback
         detail = " ".join(str(exc).split())[:300]

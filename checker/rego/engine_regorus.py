@@ -196,10 +196,11 @@ class RegorusEngine:
         # Numbers from 2^53 up as conftest hands them to OPA, float64s (conftest_numbers).
         return prepared_input(json.dumps(conftest_document(document), ensure_ascii=False))
 
-    def prepare_input_json(self, text: str, utf8: bytes | None = None) -> Any:
+    def prepare_input_json(self, text: str | None, utf8: bytes | None = None) -> Any:
         """A JSON text as it is: a plan as Terraform wrote it is never built in Python, nor written again (but
         for a number from 2^53 up, written as the float64 conftest hands OPA for it: conftest_numbers). ``utf8``:
-        the text's UTF-8, where the caller holds it (searched for such a number without encoding the text)."""
+        the text's UTF-8, where the caller holds it (searched for such a number without encoding the text);
+        ``text`` may then be ``None``: decoded from ``utf8`` only where it is read whole."""
         written = conftest_json_text(text, utf8)
         return prepared_input(written, utf8 if written is text else None)
 

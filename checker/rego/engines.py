@@ -8,19 +8,24 @@ Each engine is one module implementing :class:`~natpolicy.rego.engine.RegoEngine
 * ``regopy`` (rego-cpp): the fallback, wherever regorus is missing;
 * ``opa``: an ``opa`` binary found on PATH, run as ``opa eval``.
 
-Every engine runs in the child process of ``natpolicy.rego.sandbox``; this
-module never loads an engine's library in the checking process, except to
-see whether regorus imports at all when it was not asked for by name.
+Every engine runs in the child process of ``natpolicy.rego.sandbox``. The
+checking process loads one library only: regorus' extension module, in
+:func:`choose_engine`, to see whether it loads here at all (a wheel built for
+a newer glibc fails only when imported: ``importlib.util.find_spec`` finds it
+all the same, so it cannot replace the import). Importing it runs nothing of
+a policy and starts no thread; a forked child (``fork_child``) then has it
+without importing it again. rego-cpp (regopy) is never loaded there.
 """
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from natpolicy.rego.dist_version import installed_version
 from natpolicy.rego.engine import EngineUnavailable, RegoEngine
 
-__all__ = ["ENGINES", "DEFAULT_ENGINE", "FALLBACK_ENGINE", "engine_problem", "create_engine", "choose_engine",
-           "installed_engines", "engine_options", "installed_version"]
+__all__ = ["ENGINES", "ENGINE_CLASSES", "DEFAULT_ENGINE", "FALLBACK_ENGINE", "engine_problem", "create_engine",
+           "choose_engine", "installed_engines", "engine_options", "installed_version"]
 
 # name -> (distribution, the exact version verified by tests/test_rego_conformance.py);
 # the opa binary has no distribution: any `opa` on PATH is used.
@@ -28,6 +33,13 @@ ENGINES: dict[str, tuple[str, str]] = {
     "regorus": ("gordon-to-regorus", "0.13.0"),
     "regopy": ("regopy", "1.5.2"),
     "opa": ("", ""),
+}
+# name -> (the module implementing it, its class): what create_engine makes, and the module the Rego child
+# imports before its job comes (child.main), so the two cannot name different modules.
+ENGINE_CLASSES: dict[str, tuple[str, str]] = {
+    "regorus": ("natpolicy.rego.engine_regorus", "RegorusEngine"),
+    "regopy": ("natpolicy.rego.engine_regopy", "RegopyEngine"),
+    "opa": ("natpolicy.rego.engine_opa", "OpaEngine"),
 }
 DEFAULT_ENGINE = "regorus"
 FALLBACK_ENGINE = "regopy"
@@ -97,22 +109,19 @@ def installed_engines() -> list[str]:
 def create_engine(name: str, options: dict[str, Any] | None = None) -> RegoEngine:
     """A fresh engine; ``options`` come from the parent (the opa binary's path: the child has no PATH)."""
     options = options or {}
-    if name == "regorus":
-        from natpolicy.rego.engine_regorus import RegorusEngine
-
-        return RegorusEngine()
-    if name == "regopy":
-        from natpolicy.rego.engine_regopy import RegopyEngine
-
-        return RegopyEngine()
+    if name not in ENGINE_CLASSES:
+        raise EngineUnavailable(f"unknown Rego engine {name!r}")
+    module, class_name = ENGINE_CLASSES[name]
+    engine_class = getattr(importlib.import_module(module), class_name)
+    engine: RegoEngine
     if name == "opa":
         import shutil
 
-        from natpolicy.rego.engine_opa import OpaEngine
-
-        return OpaEngine(str(options.get("binary") or shutil.which("opa") or "opa"),
-                         strict_builtin_errors=bool(options.get("strict_builtin_errors")))
-    raise EngineUnavailable(f"unknown Rego engine {name!r}")
+        engine = engine_class(str(options.get("binary") or shutil.which("opa") or "opa"),
+                              strict_builtin_errors=bool(options.get("strict_builtin_errors")))
+    else:
+        engine = engine_class()
+    return engine
 
 
 def engine_options(name: str) -> dict[str, Any]:

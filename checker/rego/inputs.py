@@ -78,6 +78,9 @@ class SetAside:
     # The same plan files' bytes (keyed as the plan loader names its targets), handed to the plan
     # loader so that it does not read the file a second time; it takes each out as it reads it.
     plan_bytes: dict[str, bytes] = field(default_factory=dict)
+    # Their top-level keys' raw values, where the plan check read them (plan_bytes.PlanRead.sections), handed on
+    # beside the bytes: the plan loader decodes the sections it reads from these (plan_fast.decode).
+    plan_sections: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def set_aside(paths: Sequence[str], *, staged: bool) -> SetAside:
@@ -123,6 +126,8 @@ def set_aside(paths: Sequence[str], *, staged: bool) -> SetAside:
         [target] = item.targets
         out.plans[target] = read
         out.plan_bytes[target] = data
+        if read.sections is not None:
+            out.plan_sections[target] = read.sections
         out.loader_paths.append(path)
     return out
 

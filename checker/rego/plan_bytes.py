@@ -23,7 +23,7 @@ from typing import Any
 from natpolicy.records import record
 
 __all__ = ["SURROGATE_ESCAPE", "PlanRead", "change_keys", "has_surrogate_escape", "read_plan", "read_plan_file",
-           "sections_parts", "sections_text"]
+           "sections_parts"]
 
 # The JSON escape of half a UTF-16 surrogate pair: the reference decode judges those (a lone one is refused).
 SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -63,7 +63,7 @@ class PlanRead:
     # check): what the engine's child is sent, so the 20 MB of a large plan are not encoded a second time.
     utf8: bytes | None = None
     # Each top-level key's value as its raw JSON (``msgspec.Raw``, slices of ``utf8``), when the fast check read
-    # them: the engine can then be sent only the sections a policy reads (``sections_text``).
+    # them: the engine can then be sent only the sections a policy reads (``sections_parts``).
     sections: dict[str, Any] | None = None
 
     @cached_property
@@ -100,11 +100,6 @@ def read_plan(data: bytes, display: str) -> PlanRead:
         return PlanRead(None, head, utf8=utf8, sections=sections)
     text = text if text is not None else decode(data, display)
     return PlanRead(text, None, parse_input_json(text, display))  # -0 read as -0.0 (input_json)
-
-
-def sections_text(sections: dict[str, Any], keys: frozenset[str]) -> bytes:
-    """:func:`sections_parts` joined into one text."""
-    return b"".join(sections_parts(sections, keys))
 
 
 def sections_parts(sections: dict[str, Any], keys: frozenset[str]) -> tuple[Any, ...]:

@@ -37,8 +37,11 @@ started once per run with the plans sent once:
   prints (Rego ``print()``) comes back on its stderr, capped, for the caller
   to scrub and report like any other note.
 
-The engine is never loaded in natpolicy's own process for a check run, so a
-crash or an allocator abort there cannot lose the built-in findings.
+No engine runs in natpolicy's own process, so a crash or an allocator abort
+there cannot lose the built-in findings. The one engine library it loads is
+regorus' extension module, imported to see that it loads here
+(``engines.choose_engine``; it runs nothing and starts no thread), which a
+forked child then has already; rego-cpp is never loaded there.
 """
 from __future__ import annotations
 
