@@ -6,7 +6,7 @@ from natpolicy.rego.builtin_types import ANY, ARRAY, OBJECT, SCALARS, SET, RegoT
 from natpolicy.rego.type_keys import shown_key
 
 __all__ = ["Package", "Scope", "REFUSED", "UNSURE", "UNFOLLOWED", "union_all", "with_article", "kinds_of",
-           "keys_listed", "one_type", "distinct_types"]
+           "said_against", "keys_listed", "one_type", "distinct_types"]
 
 # How every refusal of `type_check` ends: the module goes, not just the rule.
 REFUSED = ("OPA refuses the whole module at compile time (even when no query reaches the rule), "
@@ -112,6 +112,13 @@ def kinds_of(value: RegoType) -> str:
         return "any"
     if value.alternatives is not None:
         return " or ".join(kinds_of(part) for part in value.alternatives)
+    if value.candidates is not None:  # one of them, as OPA keeps one computed key (``open_object``)
+        return " or ".join(kinds_of(part) for part in value.candidates)
+    if value.kinds == {OBJECT} and value.fields is not None:
+        return f"object<{', '.join(f'{shown_key(key)}: {kinds_of(part)}' for key, part in value.fields)}>"
+    if len(value.kinds) == 1 and value.kinds <= {ARRAY, SET} and value.items is None and value.of is not None \
+            and value.of.known:
+        return f"{next(iter(value.kinds))}[{kinds_of(value.of)}]"
     if value.kinds == {OBJECT} and value.rest is not None:
         dynamic = f"{kinds_of(value.rest[0])}: {kinds_of(value.rest[1])}"
         static = ", ".join(f"{shown_key(key)}: {kinds_of(part)}" for key, part in value.static or ())
@@ -119,6 +126,16 @@ def kinds_of(value: RegoType) -> str:
     if value.kinds == {ARRAY} and value.items is not None:
         return f"array<{', '.join(kinds_of(item) for item in value.items)}>"
     return " or ".join(sorted(value.kinds)) if len(value.kinds) > 1 else value.describe()
+
+
+def said_against(value: RegoType, expected: RegoType) -> str:
+    """``value`` for a message beside ``expected`` (``kinds_of``): ``with_article``'s short form, or, where both
+    read the same in it (``an array[object]`` where array[object<"op": string, ...>] is taken), the whole type:
+    its objects' properties, its static elements, each object OPA may keep."""
+    if value.describe() != expected.describe():
+        return with_article(value)
+    whole = kinds_of(value)
+    return f"an {whole}" if whole[0] in "aeiou" else f"a {whole}"
 
 
 def keys_listed(closed: RegoType) -> str:

@@ -79,8 +79,9 @@ def _look_up(current: RegoType, key_type: RegoType, constant: str | int | None, 
                              f"{keys_listed(current)}")
         return found, None
     if current.length is not None and isinstance(constant, int) and not 0 <= constant < current.length:
-        return current, (f"`{ref}` looks up index {constant} of an array literal of {current.length} "
-                         f"element{'s' if current.length > 1 else ''}")
+        # OPA's static elements and no dynamic part: a literal's, or a builtin's declared result (`time.date`).
+        return current, (f"`{ref}` looks up index {constant} of an array of {current.length} "
+                         f"element{'s' if current.length > 1 else ''} and no more (its static elements)")
     if current.items is not None and isinstance(constant, int) and not isinstance(constant, bool) \
             and 0 <= constant < len(current.items):
         return current.items[constant], None  # OPA's selectConstant: the static element at that index
