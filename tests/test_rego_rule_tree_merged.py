@@ -38,6 +38,14 @@ REFUSED = [
     ('a.f(x) := x + 1\nh if {\n  x := a\n  y := x["f"]\n}\n', 6, "reads `\"f\"`, a function"),
     ("a.f(x) := x + 1\nh if {\n  x := a\n  x.f.g == 1\n}\n", 6, "`x.f.g` reads `f`, a function"),
     ("a.b.f(x) := x + 1\na.c := 1\nh if {\n  x := a.b\n  x.f\n}\n", 7, "`x.f` reads `f`, a function"),
+    # The name's object given whole where an object is taken: unifiesObjectsStatic meets the function type, which
+    # unifies with nothing (unifiesAny refuses it even against any).
+    ("a.f(x) := x + 1\nh if {\n  count(a) > 0\n}\n", 5,
+     'argument 1 of count(...), `a`, is an object<"f": function, string: any>, which count never takes'),
+    ('a.f(x) := x + 1\nh if {\n  object.get(a, "g", 1) == 1\n}\n', 5, "argument 1 of object.get(...), `a`"),
+    ('a.f(x) := x + 1\nh if {\n  a == {"f": 1}\n}\n', 5, 'over the key "f" as a number and as a function'),
+    # A pattern binds y to the function type (unify1, no check), which upper then refuses.
+    ('a.f(x) := x + 1\nh if {\n  x := a\n  {"f": y} = x\n  upper(y)\n}\n', 7, "`y`, is a function"),
 ]
 
 
@@ -64,6 +72,9 @@ def test_what_opa_refuses_is_refused_at_its_line(body: str, line: int, says: str
     # The name's other keys beside a function: any (the dynamic property), a key that is no constant any too (OPA's
     # types.Values, an Or with any), the function called.
     "a.f(x) := x + 1\nh if {\n  x := a\n  x.g == 1\n  some k\n  x[k] == 2\n  a.f(1) == 2\n}\n",
+    # Declared any (is_object, json.marshal, walk), another name, a pattern binding the function (no check).
+    "a.f(x) := x + 1\nh if {\n  is_object(a)\n  json.marshal(a)\n  x := a\n  x == a\n  walk(a, [p, v])\n}\n",
+    'a.f(x) := x + 1\nh if {\n  x := a\n  {"f": y} = x\n}\n',
 ])
 def test_what_opa_accepts_is_not_refused(body: str) -> None:
     assert type_errors_by_line(P + body) == []
@@ -94,7 +105,7 @@ def test_another_packages_rule_below_this_ones_name_near_miss() -> None:
 @pytest.mark.parametrize("engine", ["regorus", "regopy"])
 def test_the_probes_are_refused_or_pass_as_opa_does(engine: str) -> None:
     names = [name for name in PROBES if name.startswith("types29-")]
-    assert len(names) == 10
+    assert len(names) == 12
     for name in names:
         if name.endswith("-refused"):
             assert PROBES[name].get("refused") and refusal({"p.rego": PROBES[name]["source"]}, engine), name

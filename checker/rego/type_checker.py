@@ -32,7 +32,7 @@ from natpolicy.rego.type_candidates import Candidates
 from natpolicy.rego.type_env import REFUSED as _REFUSED
 from natpolicy.rego.type_env import UNFOLLOWED, UNSURE, Package, Scope, distinct_types, one_type, union_all
 from natpolicy.rego.type_env import kinds_of as _only  # what a declared type takes, for a message
-from natpolicy.rego.type_env import said_against, with_article as _a  # "a number", "an array"
+from natpolicy.rego.type_env import with_article as _a  # "a number", "an array"
 from natpolicy.rego.type_keys import Key, node_key
 from natpolicy.rego.type_literals import Unfollowed
 from natpolicy.rego.type_order import in_safety_order, safety_order
@@ -550,7 +550,7 @@ class Checker(Candidates):
                 return
             if False in verdicts:  # (a last, extra argument is the output: not checked)
                 self._error(arg, f"type error: argument {n + 1} of {node.text}(...), `{self._text(arg)}`, is "
-                                 f"{said_against(actual, expected)}, {why(node.text, expected)}; {_REFUSED}")
+                                 f"{_a(actual, expected)}, {why(node.text, expected)}; {_REFUSED}")
                 return
 
     def _ref(self, node: Node, scope: Scope) -> RegoType:

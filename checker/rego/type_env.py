@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from natpolicy.records import field, record
-from natpolicy.rego.builtin_types import ANY, ARRAY, OBJECT, SCALARS, SET, RegoType, union
+from natpolicy.rego.builtin_types import ANY, ARRAY, FUNCTION, OBJECT, SCALARS, SET, RegoType, union
 from natpolicy.rego.type_keys import shown_key
 
 __all__ = ["Package", "Scope", "REFUSED", "UNSURE", "UNFOLLOWED", "union_all", "with_article", "kinds_of",
-           "said_against", "keys_listed", "one_type", "distinct_types"]
+           "keys_listed", "one_type", "distinct_types"]
 
 # How every refusal of `type_check` ends: the module goes, not just the rule.
 REFUSED = ("OPA refuses the whole module at compile time (even when no query reaches the rule), "
@@ -99,17 +99,22 @@ def union_all(types: list[RegoType]) -> RegoType | None:
     return out
 
 
-def with_article(value: RegoType) -> str:
-    """``a number``, ``an array[string]``: a type for a message."""
-    text = value.describe()
+def with_article(value: RegoType, beside: RegoType | None = None) -> str:
+    """``a number``, ``an array[string]``: a type for a message. Where it would read as ``beside``, what is
+    expected (``an array[object]`` where array[object<"op": string, ...>] is taken), or where it holds a function
+    (why an object is refused where an object is taken), the whole type (``kinds_of``): its objects' properties,
+    its static elements, each object OPA may keep."""
+    whole = beside is not None and (value.describe() == beside.describe() or any(
+        part == FUNCTION for _, part in value.static or ()))
+    text = kinds_of(value) if whole else value.describe()
     return f"an {text}" if text[0] in "aeiou" else f"a {text}"
 
 
 def kinds_of(value: RegoType) -> str:
     """``string``, ``array or set``, ``object[string: string]``, ``number or array<number, string>``: what a
     declared type takes, for a message (an object's declared properties and an array's static elements shown)."""
-    if value == ANY:
-        return "any"
+    if value == ANY or value == FUNCTION:
+        return value.describe() if value == FUNCTION else "any"
     if value.alternatives is not None:
         return " or ".join(kinds_of(part) for part in value.alternatives)
     if value.candidates is not None:  # one of them, as OPA keeps one computed key (``open_object``)
@@ -126,16 +131,6 @@ def kinds_of(value: RegoType) -> str:
     if value.kinds == {ARRAY} and value.items is not None:
         return f"array<{', '.join(kinds_of(item) for item in value.items)}>"
     return " or ".join(sorted(value.kinds)) if len(value.kinds) > 1 else value.describe()
-
-
-def said_against(value: RegoType, expected: RegoType) -> str:
-    """``value`` for a message beside ``expected`` (``kinds_of``): ``with_article``'s short form, or, where both
-    read the same in it (``an array[object]`` where array[object<"op": string, ...>] is taken), the whole type:
-    its objects' properties, its static elements, each object OPA may keep."""
-    if value.describe() != expected.describe():
-        return with_article(value)
-    whole = kinds_of(value)
-    return f"an {whole}" if whole[0] in "aeiou" else f"a {whole}"
 
 
 def keys_listed(closed: RegoType) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from natpolicy.rego.builtin_types import (
     ANY,
     ARRAY,
+    FUNCTION,
     NUMBER,
     OBJECT,
     SCALARS,
@@ -27,7 +28,6 @@ from natpolicy.rego.builtin_types import (
 from natpolicy.rego.function_arity import call_path
 from natpolicy.rego.type_env import UNFOLLOWED, UNSURE, keys_listed, with_article
 from natpolicy.rego.type_keys import ConstKey, Key, key_kind, shown_key
-from natpolicy.rego.type_rule_tree import FUNCTION
 from natpolicy.rego.type_syntax import Node
 
 __all__ = ["dynamic_key", "look_up", "rule_ref", "function_read", "unfollowed_object", "root_read"]

@@ -20,19 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from natpolicy.rego.builtin_types import ANY, OBJECT, STRING, RegoType, kind, union
+from natpolicy.rego.builtin_types import ANY, FUNCTION, OBJECT, STRING, RegoType, kind, union
 from natpolicy.rego.type_env import Package
 from natpolicy.rego.type_keys import key_order
 
-__all__ = ["type_ref_head_roots", "FUNCTION"]
+__all__ = ["type_ref_head_roots"]
 
 # getRefRecExtent's dynamic property: any string key, any value.
 _ANY_STRING_KEY = (kind(STRING), ANY)
-
-# A function below the name (``a.f(x) := ...``): OPA's tree holds its function type there, a static property of the
-# name's object. Any to every check here (every kind, marked by ``joined``, which no other type of every kind has),
-# but a ref that reaches it is refused as OPA refuses it (``type_refs.look_up``: ``checkApply``, "undefined ref").
-FUNCTION = RegoType(ANY.kinds, joined=True)
 
 _Path = tuple[str, ...]
 
