@@ -104,7 +104,7 @@ def test_another_packages_rule_below_this_ones_name_near_miss() -> None:
 
 @pytest.mark.parametrize("engine", ["regorus", "regopy"])
 def test_the_probes_are_refused_or_pass_as_opa_does(engine: str) -> None:
-    names = [name for name in PROBES if name.startswith("types29-")]
+    names = [name for name in PROBES if name.startswith("types29-") and "-equal-" not in name]
     assert len(names) == 12
     for name in names:
         if name.endswith("-refused"):
