@@ -19,8 +19,9 @@ P = "package p\n\n"  # the body below starts on line 3
     ('h if {\n  a := y\n  1 == a\n  y = "s"\n}\n', 5, "`1 == a` unifies a number with a string"),
     ('h if {\n  a := y\n  upper(input.x) == a\n  y = 1\n}\n', 5, "`upper(input.x) == a` unifies a string with a number"),
     ('h if {\n  a = y\n  a == [1]\n  y = "s"\n}\n', 5, "`a == [1]` unifies a string with an array"),
-    # Nothing binds y: OPA refuses the body as unsafe (`y == "a"` outputs nothing). natpolicy's unsafe check misses
-    # it; the `==` still waiting when the body ends is typed first, so `x + 1` is refused as before.
+    # Nothing binds y: OPA refuses the body as unsafe (`y == "a"` outputs nothing), as natpolicy's unsafe check
+    # does since types29b (test_rego_var_equalities); the type reader types the `==` still waiting when the body
+    # ends first, so `x + 1` is refused by it too.
     ('h if {\n  x = y\n  y == "a"\n  x + 1\n}\n', 6, "applies `+` to a string (`x`)"),
 ])
 def test_what_opa_refuses_is_refused_at_its_line(body: str, line: int, says: str) -> None:
