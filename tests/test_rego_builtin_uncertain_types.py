@@ -99,3 +99,11 @@ def test_a_literal_holding_such_an_object_is_tried_per_candidate() -> None:
     assert found('h if {\n  o := {input.a: "t", input.b: "s"}\n  json.patch({}, [o])\n}\n') == []
     errors = found('h if {\n  o := {input.a: 1, input.b: true}\n  json.patch({}, [o])\n}\n')
     assert errors and errors[0][0] == 5 and "argument 2 of json.patch(...)" in errors[0][1], errors
+    # Said whole where the short forms read the same ("an array[object] ... it takes array[object]" before):
+    # each object OPA may keep, and the declared properties.
+    assert "is an array<object[any: number] or object[any: boolean]>, which json.patch never takes (it takes " \
+           'array[object<"op": string, "path": any, any: any>])' in errors[0][1], errors
+    errors = found('h if {\n  json.patch({}, [{"op": 1}])\n}\n')
+    assert errors and 'is an array<object<"op": number>>, which json.patch never takes' in errors[0][1], errors
+    errors = found('h if {\n  net.cidr_merge([{"a": 1}])\n}\n')  # short forms apart: said short, as before
+    assert errors and "is an array[object], which net.cidr_merge never takes (it takes array or set)" in errors[0][1]

@@ -79,8 +79,10 @@ def test_what_opa_refuses_is_refused_at_its_line(body: str, line: int, says: str
     'h if {\n  x := y\n  y = "a"\n  upper(x)\n}\n',
     'h if {\n  x = y\n  not input.a[y]\n  y = "s"\n  upper(x)\n}\n',
     'h if {\n  y > 0\n  y = 1\n  x := y + 1\n}\n',
-    # The function's property is any here (OPA's function type: never stricter); its calls are as before.
-    'a.f(x) := 1\nh if {\n  x := a\n  x.f\n  a.f(1) == 1\n  count(a) > 0\n}\n',
+    # The name's other keys beside a function below it; its calls are as before. (`x.f` itself is refused since
+    # types29, as OPA's checkApply refuses it: test_rego_rule_tree_merged; OPA refuses `count(a)` too, its
+    # unifiesObjectsStatic meeting the function type: left, docs/rego.md.)
+    'a.f(x) := 1\nh if {\n  x := a\n  x.g == 1\n  a.f(1) == 1\n  is_object(a)\n}\n',
     # A key of what this reader does not hold whole stays any.
     'h if {\n  input.a[k]\n  k + 1\n  upper(k)\n}\n',
 ])

@@ -83,7 +83,9 @@ def found(body: str) -> list[tuple[int, str]]:
     ('f(v) := {"a": v}\nhelper := f(1).b\n', 6, "looks up `b`"),
     ('helper if {\n  o := {"a": 1}\n  o[1]\n}\n', 7, "looks up `1`"),
     ('helper if {\n  o := {"a": 1}\n  o.a.c\n}\n', 7, "`o.a.c` looks inside a number"),
-    ("helper if {\n  xs := [1, 2]\n  xs[2]\n}\n", 7, "looks up index 2 of an array literal of 2 elements"),
+    ("helper if {\n  xs := [1, 2]\n  xs[2]\n}\n", 7, "looks up index 2 of an array of 2 elements and no more"),
+    # A builtin's declared static elements: no literal (time.date: array<number, number, number>).
+    ("helper if {\n  xs := time.date(0)\n  xs[3]\n}\n", 7, "looks up index 3 of an array of 3 elements and no more"),
     # A function's argument types, inferred from its body as OPA infers them, checked at each call.
     ('f(x) := upper(x)\nhelper := f(1)\n', 6, "argument 1 of f(...), `1`, is a number, where f takes only string"),
     ('f(x) := y if {\n  a := 1\n  y := x + a\n}\nhelper := f("a")\n', 9, "where f takes only number"),

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from natpolicy.records import record
 from natpolicy.rego.type_keys import Key, key_kind, key_order
 
-__all__ = ["RegoType", "Signature", "ANY", "NUMBER", "STRING", "BOOLEAN", "NULL", "ARRAY", "SET", "OBJECT",
+__all__ = ["RegoType", "Signature", "ANY", "FUNCTION", "NUMBER", "STRING", "BOOLEAN", "NULL", "ARRAY", "SET", "OBJECT",
            "SCALARS", "BUILTINS", "ARITHMETIC", "accepts", "accepts_each", "shares_kind", "union", "kind", "element_of",
            "closed_object", "open_object", "select_key", "keys_type", "uncertain", "keys_of", "values_of",
            "nested_object", "declares_object_inside"]
@@ -75,12 +75,20 @@ class RegoType:
         return self.kinds != _EVERY_KIND
 
     def describe(self) -> str:
+        if self.joined and self == FUNCTION:
+            return "function"
         names = sorted(self.kinds)
         text = names[0] if len(names) == 1 else f"any<{', '.join(names)}>"
         return f"{text}[{self.of.describe()}]" if self.of is not None and self.of.known else text
 
 
 ANY = RegoType(_EVERY_KIND)
+# OPA's function type, where its type tree holds one below a ref head's name (``a.f(x) := ...``: a static property
+# of ``a``'s object, ``type_rule_tree``): every kind, marked by ``joined`` (no other type of every kind has it), so
+# it is any wherever this reader does not look for it; ``accepts`` never lets it unify (OPA's ``unifies``: a
+# function unifies with a function only, and ``unifiesAny`` refuses it even against any), and a ref that reaches
+# it is refused (``type_refs.look_up``).
+FUNCTION = RegoType(_EVERY_KIND, joined=True)
 
 
 def kind(*kinds: str, of: RegoType | None = None) -> RegoType:
@@ -246,8 +254,13 @@ def accepts(expected: RegoType, value: RegoType) -> bool:
     (``alternatives``) where any part of one unifies with any of the other
     (``unifiesAny``); an object or array held whole on both sides as
     ``unifiesObjects``/``unifiesArrays`` compare them. A type not held whole
-    here passes: never stricter than OPA.
+    here passes: never stricter than OPA. A function type (``FUNCTION``) unifies with no value's type (OPA's
+    ``unifies``: a function with a function only, ``unifiesAny`` refusing it even against any), but for
+    ``ANY``, which is also what this reader gives a name a pattern binds there (OPA's ``unify1``: bound, not
+    compared; ``{"f": y} = a`` passes, ``upper(y)`` then does not).
     """
+    if (value.joined and value == FUNCTION) or (expected.joined and expected == FUNCTION):
+        return expected == ANY or value == ANY or expected == value
     if expected == ANY or value == ANY:
         return bool(expected.kinds & value.kinds)
     if expected.alternatives is not None and not uncertain(expected):
@@ -331,6 +344,10 @@ def _object_view(value: RegoType) -> tuple[tuple[tuple[Key, RegoType], ...], _Pr
     return None
 
 
+def _holds_function(value: RegoType) -> bool:
+    return any(part.joined and part == FUNCTION for _, part in value.static or value.fields or ())
+
+
 def _select(static: tuple[tuple[Key, RegoType], ...], dynamic: _Property | None, key: Key) -> RegoType | None:
     """OPA's ``Object.Select``: the static property, else the dynamic value where the key is of its key type."""
     found = dict(static).get(key)
@@ -341,10 +358,13 @@ def _select(static: tuple[tuple[Key, RegoType], ...], dynamic: _Property | None,
 
 def _objects_unify(a: RegoType, b: RegoType) -> bool:
     """OPA's ``unifiesObjects``: each static key of either is selected in the other and unifies; the dynamic values
-    unify where both have one (the dynamic keys are not compared). True where either is not held whole here."""
+    unify where both have one (the dynamic keys are not compared). True where either is not held whole here, but
+    for an object holding a function (``FUNCTION``, a static property) beside one not held whole (``count``'s
+    object): whatever OPA's type of that one, it selects nothing or no function there, so
+    ``unifiesObjectsStatic`` fails (``count(a)`` of ``a.f(x) := ...``)."""
     seen_a, seen_b = _object_view(a), _object_view(b)
     if seen_a is None or seen_b is None:
-        return True
+        return not ((seen_a is None and _holds_function(b)) or (seen_b is None and _holds_function(a)))
     (static_a, dynamic_a), (static_b, dynamic_b) = seen_a, seen_b
     for key, part in static_a:
         other = _select(static_b, dynamic_b, key)

@@ -43,6 +43,7 @@ from natpolicy.rego.head_terms import in_comprehension, rule_branches, rule_para
 from natpolicy.rego.infix import split_infix, top_operator, unparenthesized
 from natpolicy.rego.negation import in_inner_comprehension, negated_expressions
 from natpolicy.rego.source import Token, enclosing_openers, matching_close, starts_statement, tokens
+from natpolicy.rego.var_equalities import var_equalities
 from natpolicy.rego.var_scopes import Scopes
 
 __all__ = ["unsafe_variables", "negated_declarations", "rule_statements", "declared_name", "may_bind"]
@@ -71,14 +72,16 @@ def unsafe_variables(source: str, package_names: set[str]) -> Iterator[tuple[int
         # name -> (branch, scope) of each place that may bind it; a function's parameter binds in every branch (-1)
         bound: dict[str, list[tuple[int, tuple[int, ...]]]] = {}
         in_heads: set[str] = set()  # names a head holds in a place that binds nothing (`x[i]`, `contains i`)
+        # `x = y` binds one side only once the other is bound (var_equalities): name -> (branch, scope, other's
+        # token) of each such place, settled below.
+        if_other: dict[str, list[tuple[int, tuple[int, ...], int]]] = {}
+        variables = {k for branch in branches for k in range(branch.first, branch.end) if _is_variable(toks, k,
+                                                                                                      package_names)}
+        pairs = var_equalities(source, toks, variables)
         for b, branch in enumerate(branches):
             for k in range(branch.first, branch.end):
                 tok = toks[k]
-                if tok.kind != "ident" or tok.text in _KEYWORDS or tok.text in _ALWAYS or tok.text in package_names:
-                    continue
-                if k > 0 and toks[k - 1].text == ".":
-                    continue  # a key of a ref: x.key
-                if _call_name(toks, k) or declared_name(toks, k) or _with_function(toks, k):
+                if k not in variables:
                     continue
                 used.setdefault(tok.text, []).append((b, k))
                 if parameters is not None and parameters[0] < k < parameters[1]:
@@ -96,18 +99,50 @@ def unsafe_variables(source: str, package_names: set[str]) -> Iterator[tuple[int
                         n < k <= last and not in_inner_comprehension(toks, n, k)
                         and not _in_pulled_call(toks, n, last, k) and not _in_pulled_infix(toks, n, last, k)
                         for n, last in negated):
-                    bound.setdefault(tok.text, []).append((b, scopes.chain(k)))
+                    if k in pairs and k >= branch.body:
+                        if_other.setdefault(tok.text, []).append((b, scopes.chain(k), pairs[k]))
+                    else:
+                        bound.setdefault(tok.text, []).append((b, scopes.chain(k)))
+        _settle_equalities(toks, scopes, bound, if_other)
         for name, places in used.items():
             # A place binds the uses of its own branch in its own scope and in the scopes inside it (var_scopes),
             # none outside; each `else` branch is checked on its own.
             unsafe = next((k for b, k in places if not any(
                 at in (b, -1) and _within(scope, scopes.chain(k)) for at, scope in bound.get(name, ()))), None)
             if unsafe is not None:
-                where = _unsafe_where(name, bound, in_heads, len(branches) > 1)
+                where = _unsafe_where(name, bound, in_heads, len(branches) > 1) or (
+                    " (its `=` with another variable binds it only once something else binds that one)"
+                    if name in if_other else "")
                 yield toks[unsafe].offset, (
                     f"variable `{name}` is unsafe: nothing in its rule binds it{where}, and OPA refuses the whole "
                     "module at compile time (even when no query reaches the rule), so natpolicy does too; bind it "
                     "(`:=`, `some ... in`) or fix its name")
+
+
+def _is_variable(toks: list[Token], k: int, package_names: set[str]) -> bool:
+    """Is ``toks[k]`` a use of a variable (no keyword, rule, ref key, called name, declared name)?"""
+    tok = toks[k]
+    if tok.kind != "ident" or tok.text in _KEYWORDS or tok.text in _ALWAYS or tok.text in package_names:
+        return False
+    if k > 0 and toks[k - 1].text == ".":
+        return False  # a key of a ref: x.key
+    return not (_call_name(toks, k) or declared_name(toks, k) or _with_function(toks, k))
+
+
+def _settle_equalities(toks: list[Token], scopes: Scopes, bound: dict[str, list[tuple[int, tuple[int, ...]]]],
+                       if_other: dict[str, list[tuple[int, tuple[int, ...], int]]]) -> None:
+    """Add to ``bound`` each ``x = y`` place whose other side something binds, until none is left to add (OPA's
+    ``Unify`` over ``reorderBodyForSafety``'s passes: ``x = y; y = z; z := 1`` binds all three)."""
+    waiting = [(name, b, scope, other) for name, places in if_other.items() for b, scope, other in places]
+    while True:
+        ready = [wait for wait in waiting if any(
+            at in (wait[1], -1) and _within(scope, scopes.chain(wait[3]))
+            for at, scope in bound.get(toks[wait[3]].text, ()))]
+        if not ready:
+            return
+        for name, b, scope, _ in ready:
+            bound.setdefault(name, []).append((b, scope))
+        waiting = [wait for wait in waiting if wait not in ready]
 
 
 def _unsafe_where(name: str, bound: dict[str, list[tuple[int, tuple[int, ...]]]], in_heads: set[str],

@@ -22,12 +22,7 @@ from natpolicy.rego.builtin_types import (
     uncertain,
     union,
 )
-from natpolicy.rego.function_arity import (
-    arity_problem,
-    call_path,
-    call_target,
-    imports_of,
-)
+from natpolicy.rego.function_arity import arity_problem, call_path, call_target, imports_of
 from natpolicy.rego.type_candidates import Candidates
 from natpolicy.rego.type_env import REFUSED as _REFUSED
 from natpolicy.rego.type_env import UNFOLLOWED, UNSURE, Package, Scope, distinct_types, one_type, union_all
@@ -269,9 +264,11 @@ class Checker(Candidates):
 
     def _statement_typed(self, statement: Statement, scope: Scope) -> None:
         if statement.what in ("opaque", "declare"):
+            # `some x` binds nothing (rewriteSomeDeclStatement drops it), so `q[x]` types x by q's keys (checkRefLeaf);
+            # one shadowing a rule or an outer name stays any (the shadowing is not followed).
             for name in statement.names:
-                if name not in _WORDS and name not in _ROOTS and (statement.what == "declare" or
-                                                                  scope.get(name) is None):
+                if name not in _WORDS and name not in _ROOTS and (
+                        self._resolvable(name, scope) if statement.what == "declare" else scope.get(name) is None):
                     scope.bind(name, ANY)
         elif statement.what == "check":
             whole = statement.parts[0]
@@ -550,7 +547,7 @@ class Checker(Candidates):
                 return
             if False in verdicts:  # (a last, extra argument is the output: not checked)
                 self._error(arg, f"type error: argument {n + 1} of {node.text}(...), `{self._text(arg)}`, is "
-                                 f"{_a(actual)}, {why(node.text, expected)}; {_REFUSED}")
+                                 f"{_a(actual, expected)}, {why(node.text, expected)}; {_REFUSED}")
                 return
 
     def _ref(self, node: Node, scope: Scope) -> RegoType:
@@ -566,10 +563,12 @@ class Checker(Candidates):
         rule = rule_ref(node.parts, self.values, self.calls.package, imports_of(self.source),
                         self.calls.foreign_value) if base.what == "name" and scope.get(base.text) is None else None
         used, current = rule if rule is not None else (0, self.type_of(base, scope))
-        for key in node.parts[used + 1:]:
+        for at, key in enumerate(node.parts[used + 1:], used + 1):
             unbound = key.what == "name" and not self._resolvable(key.text, scope)  # one the ref binds (`xs[i]`)
             key_type = ANY if unbound else self.type_of(key, scope)
-            if not current.known:
+            if not current.known:  # below any (input): each name left binds types.Keys(any), any (checkRefLeaf)
+                for rest in (r for r in node.parts[at:] if r.what == "name" and not self._resolvable(r.text, scope)):
+                    scope.bind(rest.text, ANY)  # (`_` binds nothing)
                 return ANY
             if unbound and key.text != "_" and not self.quiet and types.keys_of(current) is not None:
                 scope.bind(key.text, types.keys_of(current) or ANY)  # OPA's checkRefLeaf: types.Keys (PutOne)

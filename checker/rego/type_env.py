@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from natpolicy.records import field, record
-from natpolicy.rego.builtin_types import ANY, ARRAY, OBJECT, SCALARS, SET, RegoType, union
+from natpolicy.rego.builtin_types import ANY, ARRAY, FUNCTION, OBJECT, SCALARS, SET, RegoType, union
 from natpolicy.rego.type_keys import shown_key
 
 __all__ = ["Package", "Scope", "REFUSED", "UNSURE", "UNFOLLOWED", "union_all", "with_article", "kinds_of",
@@ -99,19 +99,31 @@ def union_all(types: list[RegoType]) -> RegoType | None:
     return out
 
 
-def with_article(value: RegoType) -> str:
-    """``a number``, ``an array[string]``: a type for a message."""
-    text = value.describe()
+def with_article(value: RegoType, beside: RegoType | None = None) -> str:
+    """``a number``, ``an array[string]``: a type for a message. Where it would read as ``beside``, what is
+    expected (``an array[object]`` where array[object<"op": string, ...>] is taken), or where it holds a function
+    (why an object is refused where an object is taken), the whole type (``kinds_of``): its objects' properties,
+    its static elements, each object OPA may keep."""
+    whole = beside is not None and (value.describe() == beside.describe() or any(
+        part == FUNCTION for _, part in value.static or ()))
+    text = kinds_of(value) if whole else value.describe()
     return f"an {text}" if text[0] in "aeiou" else f"a {text}"
 
 
 def kinds_of(value: RegoType) -> str:
     """``string``, ``array or set``, ``object[string: string]``, ``number or array<number, string>``: what a
     declared type takes, for a message (an object's declared properties and an array's static elements shown)."""
-    if value == ANY:
-        return "any"
+    if value == ANY or value == FUNCTION:
+        return value.describe() if value == FUNCTION else "any"
     if value.alternatives is not None:
         return " or ".join(kinds_of(part) for part in value.alternatives)
+    if value.candidates is not None:  # one of them, as OPA keeps one computed key (``open_object``)
+        return " or ".join(kinds_of(part) for part in value.candidates)
+    if value.kinds == {OBJECT} and value.fields is not None:
+        return f"object<{', '.join(f'{shown_key(key)}: {kinds_of(part)}' for key, part in value.fields)}>"
+    if len(value.kinds) == 1 and value.kinds <= {ARRAY, SET} and value.items is None and value.of is not None \
+            and value.of.known:
+        return f"{next(iter(value.kinds))}[{kinds_of(value.of)}]"
     if value.kinds == {OBJECT} and value.rest is not None:
         dynamic = f"{kinds_of(value.rest[0])}: {kinds_of(value.rest[1])}"
         static = ", ".join(f"{shown_key(key)}: {kinds_of(part)}" for key, part in value.static or ())

@@ -118,6 +118,10 @@ def in_safety_order(body: list[Statement], type_statement: Callable[[Statement],
                 continue
         type_statement(statement)
         _release(waiting, type_statement, bound)
+    # What still waits reads a name nothing bound: OPA refuses the body as unsafe. natpolicy's own unsafe check
+    # misses some (`x = y; y == "a"`), so a waiting `==` goes first, its bound side typing the other as this reader
+    # typed it before it waited (then `x + 1` is refused, as the module is by OPA).
+    waiting.sort(key=lambda wait: not _is_equal(wait.statement))
     _flush(waiting, type_statement)
 
 
@@ -171,9 +175,10 @@ def _needs(statement: Statement, held: frozenset[str], bound: Callable[[str], bo
         if set(_names(target)) & held:
             return None  # `:=` of a name some statement above reads: refused elsewhere, typed as written
         return _waits(value, held, bound)
-    if statement.what == "bind" or (statement.what == "check" and statement.parts[0].what == "infix"
-                                    and statement.parts[0].text == "=="):  # rewriteEquals: `==` is `=`
-        left, right = statement.parts if statement.what == "bind" else statement.parts[0].parts
+    # A `==` is the builtin `equal` when OPA reorders (RewriteEquals makes it `=` only after the stage
+    # CheckSafetyRuleBodies): its operands are inputs, it outputs nothing, so it waits (the `check` below).
+    if statement.what == "bind":
+        left, right = statement.parts
         if any(all(bound(name) for name in _all(side)) for side in (left, right)):
             return frozenset()  # one side bound: `Unify` runs now and outputs the other
         sides = [_read(side, held, bound) for side in (left, right)]
@@ -322,6 +327,10 @@ def _release(waiting: list[_Waiting], type_statement: Callable[[Statement], None
                 type_statement(wait.statement)
                 progress = True
                 break
+
+
+def _is_equal(statement: Statement) -> bool:
+    return statement.what == "check" and statement.parts[0].what == "infix" and statement.parts[0].text == "=="
 
 
 def _flush(waiting: list[_Waiting], type_statement: Callable[[Statement], None]) -> None:

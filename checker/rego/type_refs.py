@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from natpolicy.rego.builtin_types import (
     ANY,
     ARRAY,
+    FUNCTION,
     NUMBER,
     OBJECT,
     SCALARS,
@@ -39,8 +40,20 @@ def look_up(current: RegoType, key_type: RegoType, constant: str | int | None, r
     ``current``: the type the ref has reached, known; ``constant``: the key's
     literal string or integer value, if any; ``ref``, ``key``: their text, for
     the message; ``held``: the key as a constant object key, if it is one
-    (``type_keys.node_key``: ``o[1.5]``, ``o[true]``, ``o[[1]]`` too).
+    (``type_keys.node_key``: ``o[1.5]``, ``o[true]``, ``o[[1]]`` too). A key
+    that reaches a function below a ref head's name (``x.f`` of ``x := a``,
+    ``a.f(x) := ...``) is refused: OPA's ``checkApply`` finds its function
+    type (``GetByRef``) and refuses the ref, functions being no values.
     """
+    found, problem = _look_up(current, key_type, constant, ref, key, held)
+    if problem is None and found == FUNCTION:
+        return ANY, (f"`{ref}` reads `{key}`, a function below a ref head's name, as a value (a function is only "
+                     f"called, or replaced with `with`)")
+    return found, problem
+
+
+def _look_up(current: RegoType, key_type: RegoType, constant: str | int | None, ref: str,
+             key: str, held: Key | None = None) -> tuple[RegoType, str | None]:
     held = held if held is not None else constant if isinstance(constant, str) else None
     if current.kinds <= SCALARS:
         return current, f"`{ref}` looks inside {with_article(current)}, which has no keys or elements"
@@ -48,7 +61,7 @@ def look_up(current: RegoType, key_type: RegoType, constant: str | int | None, r
         return _look_up_variants(current, key_type, constant, ref, key, held)
     if current.kinds == {OBJECT} and current.alternatives is not None and current.fields is None:
         # OPA's any<...> of objects (a rule's definitions): Select tries each, nil (undefined ref) where none has it.
-        tried = [look_up(alternative, key_type, constant, ref, key, held) for alternative in current.alternatives]
+        tried = [_look_up(alternative, key_type, constant, ref, key, held) for alternative in current.alternatives]
         fits = [value for value, problem in tried if problem is None]
         if not fits:
             return tried[0]
@@ -66,8 +79,9 @@ def look_up(current: RegoType, key_type: RegoType, constant: str | int | None, r
                              f"{keys_listed(current)}")
         return found, None
     if current.length is not None and isinstance(constant, int) and not 0 <= constant < current.length:
-        return current, (f"`{ref}` looks up index {constant} of an array literal of {current.length} "
-                         f"element{'s' if current.length > 1 else ''}")
+        # OPA's static elements and no dynamic part: a literal's, or a builtin's declared result (`time.date`).
+        return current, (f"`{ref}` looks up index {constant} of an array of {current.length} "
+                         f"element{'s' if current.length > 1 else ''} and no more (its static elements)")
     if current.items is not None and isinstance(constant, int) and not isinstance(constant, bool) \
             and 0 <= constant < len(current.items):
         return current.items[constant], None  # OPA's selectConstant: the static element at that index
@@ -169,6 +183,8 @@ def rule_ref(parts: Sequence[Node], values: Mapping[str, RegoType], package: str
         # A ref from it is typed from its value here, never refused as unsure as the name read alone may be
         # (`root_read`): the price of refusing `q.j` beside `q[k] := v` and `q.k := 5` is a module OPA accepts.
         found = _ref_head_below(parts, 0, base.text, values)
+        if found is None:  # `a.c` where `package p.a` files `c`: OPA's tree holds it at data.p.a.c
+            found = _below_package(parts, 0, f"{own}{base.text}", foreign_value)
         return found if found is not None or base.text not in values else (0, values[base.text])
     for n, key in enumerate(parts[1:], start=1):
         if key.what != "literal" or not isinstance(key.constant, str):
@@ -176,8 +192,23 @@ def rule_ref(parts: Sequence[Node], values: Mapping[str, RegoType], package: str
         path = f"{path}.{key.constant}"
         if path.startswith(own) and path.removeprefix(own) in values:
             name = path.removeprefix(own)
-            return _ref_head_below(parts, n, name, values) or (n, values[name])
-        value = None if path.startswith(own) else foreign_value(path)
+            return _ref_head_below(parts, n, name, values) or _below_package(parts, n, path, foreign_value) or (
+                n, values[name])
+        value = foreign_value(path)  # another package's rule, under this package's name too (`package p.a`)
+        if value is not None:
+            return n, value
+    return None
+
+
+def _below_package(parts: Sequence[Node], used: int, path: str,
+                   foreign_value: Callable[[str], RegoType | None]) -> tuple[int, RegoType] | None:
+    """(keys used, value) where the constant keys after ``parts[used]``, at ``path`` under this package, reach a
+    rule another loaded package files below this one (``a.c`` of ``package p.a``'s ``c``), or None."""
+    for n, key in enumerate(parts[used + 1:], start=used + 1):
+        if key.what != "literal" or not isinstance(key.constant, str):
+            return None
+        path = f"{path}.{key.constant}"
+        value = foreign_value(path)
         if value is not None:
             return n, value
     return None
