@@ -53,14 +53,14 @@ class Declaration:
     leading: bool  # only other declarations before it in its body: it already runs once
 
 
-def declarations(toks: list[Token]) -> list[Declaration]:
+def declarations(toks: list[Token], source: str) -> list[Declaration]:
     """Every plain ``some`` declaration of a module (``some x in coll`` is an iteration, not one)."""
     out: list[Declaration] = []
     for i, tok in enumerate(toks):
         if tok.kind != "ident" or tok.text != "some" or tok.depth == 0 or (i > 0 and toks[i - 1].text == "."):
             continue
         names, j = _names(toks, i + 1)
-        if not names or (j < len(toks) and toks[j].text == "in"):
+        if not names or not _ends_statement(toks, j, source):
             continue
         opener = max(k for k in range(i) if toks[k].depth < tok.depth)
         pipe = [k for k in range(opener + 1, i) if toks[k].depth == tok.depth and toks[k].text == "|"]
@@ -73,6 +73,19 @@ def declarations(toks: list[Token]) -> list[Declaration]:
         nested = toks[opener].depth > 0 or bool(pipe)
         out.append(Declaration(i, j - 1, tuple(names), opener, body, close, nested, leading))
     return out
+
+
+def _ends_statement(toks: list[Token], j: int, source: str) -> bool:
+    """Does the statement end before token ``j`` (the one after ``some a, b``)?
+
+    A plain declaration is names only. Anything else after them on the line makes it an iteration whose key or
+    value is no bare name (``some k, [d, e] in m``, ``some k, x.y in m``; OPA's parser reads those as ``some ...
+    in``): taken for ``some k`` and hoisted, it left ``true, [d, e] in m``, an unsafe membership test, and
+    regorus was refused where OPA answers.
+    """
+    if j >= len(toks) or toks[j].text in (";", "}", "]"):
+        return True
+    return toks[j].text != "in" and "\n" in source[toks[j - 1].offset:toks[j].offset]
 
 
 def _names(toks: list[Token], j: int) -> tuple[list[str], int]:
@@ -93,7 +106,7 @@ def hoist_declarations(source: str) -> str:
     toks = tokens(source)
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement), character offsets
     moved: dict[int, list[str]] = {}  # body token index -> declarations moved there, in order
-    for decl in declarations(toks):
+    for decl in declarations(toks, source):
         if decl.leading:
             continue
         edits.append((toks[decl.start].offset, toks[decl.end].offset + len(toks[decl.end].text), "true"))
@@ -113,7 +126,8 @@ def some_refusals(source: str, package_names: set[str], engine: str = "regorus 0
     package (all its files), which a bare name in a body refers to.
     """
     toks = tokens(source)
-    decls = declarations(toks)
+    decls = declarations(toks, source)
+    yield from _iteration_refusals(source, toks, package_names, engine)
     for decl in decls:
         at = toks[decl.start].offset
         for name in decl.names:
@@ -137,6 +151,45 @@ def some_refusals(source: str, package_names: set[str], engine: str = "regorus 0
                      and toks[k].depth == toks[decl.start].depth for k in range(decl.end + 1, decl.close)):
                 yield at, (f"`some {name}` followed by `{name} := ...` in the same body: OPA refuses the module "
                            f"(var {name} declared above), so natpolicy does too; use `=` or drop the `some`")
+
+
+def _iteration_refusals(source: str, toks: list[Token], package_names: set[str],
+                        engine: str) -> Iterator[tuple[int, str]]:
+    """``some k, v in xs`` or ``some [k, v] in xs`` with ``k`` named like a rule, function or import of the package.
+
+    OPA's ``resolveRefsInRule`` leaves every variable of an iteration's key and value terms unresolved
+    (``declaredVars``), so they are new local variables, as in a plain declaration. regopy 1.5.2 reads the rule
+    there (``k := 5`` beside ``[k | some k, v in input.xs]``: ``[]``, OPA ``[0, 1]``), regorus 0.13.0 refuses it
+    ("var `k` used before definition"). A single bare name (``some k in xs``) is read as OPA reads it by regopy
+    and left alone.
+    """
+    for i, tok in enumerate(toks):
+        if tok.kind != "ident" or tok.text != "some" or tok.depth == 0 or (i > 0 and toks[i - 1].text == "."):
+            continue
+        end = _iteration_in(source, toks, i)
+        if end is None or end == i + 2:
+            continue  # a plain declaration, or `some k in xs`
+        for j in range(i + 1, end):
+            name = toks[j].text
+            if (toks[j].kind == "ident" and name in package_names and toks[j - 1].text != "."
+                    and toks[j + 1].text not in (":", ".", "(", "[")):
+                yield toks[j].offset, (f"`{name}` in `some ... in` declares a local variable named like a rule, "
+                                       f"function or import of the package: OPA reads a new variable, {engine} "
+                                       f"does not, so natpolicy refuses it; rename the variable")
+                break
+
+
+def _iteration_in(source: str, toks: list[Token], i: int) -> int | None:
+    """The index of the ``in`` of the iteration whose ``some`` is ``toks[i]``; None when its statement ends first."""
+    depth = toks[i].depth
+    for j in range(i + 1, len(toks)):
+        tok = toks[j]
+        if tok.depth == depth and tok.kind == "ident" and tok.text == "in":
+            return j
+        if tok.depth < depth or (tok.depth == depth and (tok.text == ";" or "\n" in source[
+                toks[j - 1].offset:tok.offset])):
+            return None
+    return None
 
 
 def _is_var(toks: list[Token], k: int, name: str) -> bool:
