@@ -78,9 +78,22 @@ def test_regopy_answers_a_node_holding_a_number_and_stops_where_its_walk_differs
     # Before: undefined, stopped ({"a": 1}); [["a", "b"]] silently for the second and third.
     assert answer("regopy", PATHS, {"g": {"a": 1}, "i": ["a"]}) == [["a"]]
     assert answer("regopy", "graph.reachable(input.g, input.i)", {"g": {"a": ["b"], "b": 2}, "i": ["a"]}) == ["a", "b"]
-    for graph in ({"a": ["x", "b"], "b": []}, {"a": ["b", "a"], "b": []}):
-        with pytest.raises(EvaluationError, match="graph.reachable_paths at p.rego:3 given "):
-            answer("regopy", PATHS, {"g": graph, "i": ["a"]})
+    with pytest.raises(EvaluationError, match="graph.reachable_paths at p.rego:3 given "):
+        answer("regopy", PATHS, {"g": {"a": ["b", "a"], "b": []}, "i": ["a"]})
+
+
+@pytest.mark.skipif("regopy" not in ENGINES, reason="regopy is not installed here")
+@pytest.mark.parametrize(("graph", "paths"), [
+    ({"a": ["x", "b"], "b": []}, [["a"], ["a", "b"]]),
+    # a cycle beside a node off the path (stopped until 2026-12-07: "reaches the node" was a superset)
+    ({"a": ["b", "c"], "b": ["a"], "c": []}, [["a", "b"], ["a", "c"]]),
+    ({"a": ["b"], "b": ["a", "c"], "c": []}, [["a", "b"], ["a", "b", "c"]]),
+    ({"a": ["b"], "b": ["c", "d"], "c": ["b"], "d": ["y"]}, [["a", "b", "c"], ["a", "b", "d"]]),
+])
+def test_regopy_adds_the_paths_opa_ends_at_a_neighbour_that_is_no_node_or_on_the_path(
+        graph: dict[str, Any], paths: list[list[Any]]) -> None:
+    assert sorted(answer("regopy", PATHS, {"g": graph, "i": ["a"]})) == paths == \
+        sorted(list(p) for p in opa_reachable_paths(graph, ["a"]))
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -100,8 +113,10 @@ def test_random_graphs_answer_as_opa_or_stop(engine: str) -> None:
         try:
             got = answer(engine, PATHS, {"g": graph, "i": initial})
         except EvaluationError as exc:
-            assert engine == "regopy", exc.message
+            # regopy stops only where a start node lists itself (OPA follows it once more)
+            lists_itself = any(isinstance(graph.get(start), list) and start in graph[start] for start in initial)
+            assert engine == "regopy" and lists_itself, exc.message
             continue
         assert sorted(got) == want, (graph, initial)
         answered += 1
-    assert answered >= 30  # regopy stops on cycles and missing nodes beside others; it answers the rest
+    assert answered >= 45  # regopy stops where a start node lists itself; it answers the rest

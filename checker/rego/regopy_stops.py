@@ -44,8 +44,9 @@ its source (topdown/encoding.go, strings.go):
   path only where no neighbour of its last node is a node off the path, where OPA's ``pathBuilder`` also ends
   it at each neighbour that is no node or is on the path, and OPA follows a start node listing itself once more
   (``{"a": ["x", "b"], "b": []}`` from ``a``: OPA ``[["a"], ["a", "b"]]``, regopy ``[["a", "b"]]``; ``{"a":
-  ["a"]}``: OPA ``[["a", "a"]]``, regopy ``[["a"]]``; measured): where a reached node holds both kinds of
-  neighbour ("on the path" read as "reaches that node", a superset), or a start node lists itself, it stops.
+  ["a"]}``: OPA ``[["a", "a"]]``, regopy ``[["a"]]``; measured): OPA's paths are regopy's and each proper
+  prefix of one whose last node holds a neighbour that is no node or is on the prefix, which are added (exact;
+  a stop on any such node until 2026-12-07); a start node listing itself stops.
   Given an object and an array or set (the operand-kind guards see to that), OPA always answers: undefined
   stops.
 * ``io.jwt.decode`` and ``io.jwt.decode_verify`` of a token whose payload holds a
@@ -116,9 +117,7 @@ STOPS_STOPPING = {
     "glob.match": "a delimiter that is not one character, or a pattern it cannot read (OPA stops there too)",
     "uuid.rfc4122": "a key that is no string (OPA answers a UUID for any value; regopy 1.5.2 leaves it undefined)",
     "graph.reachable": "a graph regopy 1.5.2 cannot read (OPA stops there too)",
-    "graph.reachable_paths": "a graph where a path meets a node with both a neighbour that is no node or is on the "
-                             "path and one that is a node off it, or a start node listing itself (OPA ends a path "
-                             "at each such neighbour and follows the start node once more; regopy 1.5.2 does not), "
+    "graph.reachable_paths": "a start node listing itself (OPA follows it once more; regopy 1.5.2 does not), "
                              "or a graph regopy 1.5.2 cannot read",
     "io.jwt.decode": _JWT_NUMBERS,
     "io.jwt.decode_verify": _JWT_NUMBERS,
@@ -206,23 +205,31 @@ __natpolicy_indexof_n(t, r) := indexof_n(t, r) if r != "" else := {REFUSE}([t, r
 __natpolicy_uuid_rfc4122(x) := uuid.rfc4122(x) if is_string(x) else := {REFUSE}([x, 0])
 __natpolicy_reachable(x, r) := v if v := graph.reachable(__natpolicy_graph_edges(x), r) else := {REFUSE}([x, r])
 # OPA reads a node holding no array or set as having no edges, as regopy reads null: such a value goes as null.
-# regopy ends a path only where none of its last node's neighbours is a node off the path, where OPA also ends it at
-# each neighbour that is no node or is on the path (a cycle), and follows a start node listing itself once more
-# (topdown/reachable.go, pathBuilder): where a node holds both kinds of neighbour, or a start node lists itself,
-# it stops. "On the path" is read as "reaches the node" (a superset), so a cycle may stop where OPA would agree.
+# regopy ends a path only where none of its last node's neighbours is a node off the path; OPA also ends it at each
+# neighbour that is no node or is on the path (a cycle) and goes on through the others (topdown/reachable.go,
+# pathBuilder). So OPA's paths are regopy's and each proper prefix of one whose last node holds such a neighbour:
+# those are added (a prefix's next node is a node off it, so regopy never ended a path there). OPA follows a start
+# node listing itself once more, which regopy does not: that stops.
 __natpolicy_reachable_paths(x, r) := v if {{
-  g := __natpolicy_graph_edges(x); not __natpolicy_paths_otherwise(g, r); v := graph.reachable_paths(g, r)
+  g := __natpolicy_graph_edges(x); not __natpolicy_start_lists_itself(g, r); p := graph.reachable_paths(g, r)
+  ends := {{c | some c in graph.reachable(g, r); __natpolicy_may_end_at(g, c)}}
+  v := __natpolicy_with_prefixes(g, p, ends)
 }} else := {REFUSE}([x, r])
+# Only nodes holding a neighbour that is no node or reaches them (a superset of "on the path") are read path by
+# path: a graph with none costs what regopy's walk costs.
+__natpolicy_with_prefixes(g, p, ends) := p if count(ends) == 0
+# `path[i]`, not `some i, c in path`: regopy 1.5.2 reads a set comprehension's `some i, c` as a set's elements
+__natpolicy_with_prefixes(g, p, ends) := p | {{q |
+  some path in p; c := path[i]; ends[c]; i < count(path) - 1; q := array.slice(path, 0, i + 1)
+  __natpolicy_path_ends_at(g, c, q)
+}} if count(ends) > 0
+__natpolicy_may_end_at(g, c) if {{ e := g[c]; not is_null(e); some n in e; not __natpolicy_graph_node(g, n) }}
+__natpolicy_may_end_at(g, c) if {{ e := g[c]; not is_null(e); some n in e; c in graph.reachable(g, [n]) }}
 __natpolicy_graph_edges(x) := {{k: __natpolicy_edges(e) | some k, e in x}} if is_object(x) else := x
 __natpolicy_edges(e) := e if is_array(e) else := e if is_set(e) else := null
-__natpolicy_paths_otherwise(g, r) if {{ some i in r; e := g[i]; not is_null(e); i in e }}
-__natpolicy_paths_otherwise(g, r) if {{
-  some c in graph.reachable(g, r); e := g[c]; not is_null(e)
-  some n in e; __natpolicy_path_ends(g, c, n)
-  some m in e; m != n; m != c; __natpolicy_graph_node(g, m)
-}}
-__natpolicy_path_ends(g, c, n) if not __natpolicy_graph_node(g, n)
-__natpolicy_path_ends(g, c, n) if c in graph.reachable(g, [n])
+__natpolicy_start_lists_itself(g, r) if {{ some i in r; e := g[i]; not is_null(e); i in e }}
+__natpolicy_path_ends_at(g, c, q) if {{ e := g[c]; some n in e; not __natpolicy_graph_node(g, n) }}
+__natpolicy_path_ends_at(g, c, q) if {{ e := g[c]; some n in e; n in q }}
 __natpolicy_graph_node(g, n) if _ = g[n]
 __natpolicy_strings_count(t, r) := strings.count(t, r) if {{
   r != ""; not contains(t, {_BACKSLASH}); not contains(r, {_BACKSLASH})
