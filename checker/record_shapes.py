@@ -65,15 +65,6 @@ def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
  return __init__
 SHAPES[(False, 4, (), False)] = __create_fn__
 
-def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_0__, __record_factory_1__, __record_factory_2__, __record_factory_3__):
- def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__):
-  self.__record_field_0__=__record_factory_0__() if __record_field_0__ is _HAS_DEFAULT_FACTORY else __record_field_0__
-  self.__record_field_1__=__record_factory_1__() if __record_field_1__ is _HAS_DEFAULT_FACTORY else __record_field_1__
-  self.__record_field_2__=__record_factory_2__() if __record_field_2__ is _HAS_DEFAULT_FACTORY else __record_field_2__
-  self.__record_field_3__=__record_factory_3__() if __record_field_3__ is _HAS_DEFAULT_FACTORY else __record_field_3__
- return __init__
-SHAPES[(False, 4, (0, 1, 2, 3), False)] = __create_fn__
-
 def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_2__, __record_factory_3__):
  def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__):
   self.__record_field_0__=__record_field_0__

@@ -28,11 +28,15 @@ class Package:
     # A ref head's first name whose type OPA builds from what this reader does not follow, and why
     # (``type_rule_tree``): reading it alone is refused as unsure.
     unsure: dict[str, str] = field(default_factory=dict)
+    # Each rule's definitions' values one by one, in the order added (``type_rule_tree`` follows OPA's ``Insert``
+    # of a ref head with a variable key only where the order they are merged in makes no difference).
+    definitions: dict[str, tuple[RegoType, ...]] = field(default_factory=dict)
 
     def add(self, name: str, value: RegoType, arguments: tuple[RegoType, ...] | None) -> None:
         """One more definition of a rule (``arguments`` None) or function: its types join the others'."""
         if arguments is None:
             self.values[name] = _definitions(self.values[name], value) if name in self.values else value
+            self.definitions[name] = (*self.definitions.get(name, ()), value)
         else:
             self.results[name] = union(self.results[name], value) if name in self.results else value
         if arguments is not None:
@@ -42,6 +46,8 @@ class Package:
         """A rule defined several times (files, ``else``, partial definitions) has all its types together."""
         for name, value in more.values.items():
             self.values[name] = _definitions(self.values[name], value) if name in self.values else value
+        for name, each in more.definitions.items():
+            self.definitions[name] = (*self.definitions.get(name, ()), *each)
         for name, value in more.results.items():
             self.results[name] = union(self.results[name], value) if name in self.results else value
         for name, arguments in more.parameters.items():
@@ -61,7 +67,9 @@ def _definitions(known: RegoType, more: RegoType) -> RegoType:
 
     Two sets stay one set of either's elements; anything else is OPA's ``Or``
     (``union``), which keeps two collection types apart (a function's results
-    are always joined by ``Or``).
+    are always joined by ``Or``). Two objects of no static property of a ref
+    head with a variable key are merged by ``type_rule_tree``, from
+    ``definitions``.
     """
     if known.kinds == more.kinds == {SET} and not known.joined and not more.joined:
         return RegoType(known.kinds, union(known.of, more.of) if known.of is not None and more.of is not None

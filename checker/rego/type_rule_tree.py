@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from natpolicy.rego.builtin_types import ANY, FUNCTION, OBJECT, STRING, RegoType, kind, union
+from natpolicy.rego.builtin_types import ANY, FUNCTION, OBJECT, SET, STRING, RegoType, kind, union
 from natpolicy.rego.type_env import Package
 from natpolicy.rego.type_keys import key_order
 
@@ -42,15 +42,21 @@ def type_ref_head_roots(package: Package, packages_below: frozenset[str] = froze
     holds what is not followed here: a rule with rules below it, a function
     of that very name, or a rule of it.
 
-    Refused as unsure where read alone (``package.unsure``): a name whose
-    tree holds, below a variable key's rules, rules deeper than one name
-    (``a[k] := 1`` beside ``a.b.c := 1``: OPA's tree then holds a node with no
-    value between them), or a function (OPA's ``Or`` of a function type), or
-    rules of several definitions there (OPA merges those with ``mergeTypes``,
-    not followed here); or a name below which another loaded package files
+    Rules any number of names below a variable key's rules are merged into
+    its object (``a[k] := 1`` beside ``a.b.c := 1``), and the nodes of no value
+    between are filed as their extents (``a.b``). Refused as unsure where read
+    alone (``package.unsure``): a name whose tree holds, below a variable key's
+    rules of several definitions, rules whose merge with them depends on the
+    order OPA types them in (a set, or an object of no static property, among
+    the definitions' values: ``mergeTypes``); or a name below which another loaded package files
     rules (``packages_below``: the first names of ``package p.a``, ..., below
     this package ``p``), whose rules OPA's tree holds there too.
     """
+    for name, each in package.definitions.items():
+        if "[" in name and len(each) > 1:  # `q[k] := v` defined several times: OPA's mergeTypes of them
+            merged = _merge_all(each)
+            if merged is not None:
+                package.values[name] = merged
     functions = {name: FUNCTION for name in package.results if "[" not in name}
     entries: dict[str, RegoType] = {**functions, **package.values}
     named = {_root(name) for name in entries if name != _root(name)}
@@ -63,6 +69,7 @@ def type_ref_head_roots(package: Package, packages_below: frozenset[str] = froze
             continue  # a function of that very name
         nodes: dict[_Path, RegoType] = {}
         keyed: set[_Path] = set()
+        definitions: dict[_Path, tuple[RegoType, ...]] = {}
         for name in sorted(name for name in entries if _root(name) == root and name != root):
             ground, bracket, _ = name.partition("[")
             path = tuple(ground.split(".")[1:])
@@ -72,22 +79,34 @@ def type_ref_head_roots(package: Package, packages_below: frozenset[str] = froze
             nodes[path] = entries[name]
             if bracket:
                 keyed.add(path)
-        typed = _merged(nodes, keyed, set(functions)) if nodes else None
+                definitions[path] = package.definitions.get(name, ())
+        typed = _merged(nodes, keyed, set(functions), definitions) if nodes else None
         if typed is not None:
             package.values[root] = _extent((), typed)
+            for between in _between(typed):  # `q.a` of `q.a.b` below `q[k]`: getRefRec reads its node's extent
+                package.values[".".join((root, *between))] = _extent(between, typed)
         elif keyed:
             package.unsure[root] = (f"rules below it hold a variable key beside rules this reader does not merge "
-                                    f"into it (`{root}[k]` beside `{root}.b.c`, a function, or several definitions "
-                                    f"at one name), which OPA's type tree merges; natpolicy does not follow it")
+                                    f"into it (several definitions of `{root}[k]` whose values OPA merges with the "
+                                    f"rules below in an order not followed here, or a rule with rules below it), "
+                                    f"which OPA's type tree merges; natpolicy does not follow it")
 
 
 def _root(name: str) -> str:
     return name.split(".")[0].split("[")[0]
 
 
-def _merged(nodes: dict[_Path, RegoType], keyed: set[_Path], functions: set[str]) -> dict[_Path, RegoType] | None:
-    """The tree's nodes that hold a value, each variable key's node with the rules one name below it merged in as
-    ``Insert`` merges them; None where that is not followed here (see ``type_ref_head_roots``)."""
+def _merged(nodes: dict[_Path, RegoType], keyed: set[_Path], functions: set[str],
+            definitions: Mapping[_Path, tuple[RegoType, ...]]) -> dict[_Path, RegoType] | None:
+    """The tree's nodes that hold a value, each variable key's node with the rules below it merged in as
+    ``Insert`` merges them, and each node of no value between them as ``getRefRecExtent`` reads it; None where that
+    is not followed here (see ``type_ref_head_roots``).
+
+    A rule ``d`` names below the node (``q.a.b`` under ``q``) is merged as
+    ``insertIntoObject`` builds it: a string key, and objects of a string key
+    for the names between (``object[string: T]`` for ``q.a.b := T``), joined
+    by ``Or`` into the node's dynamic property, whether ``q[k]`` or ``q.a.b``
+    was typed first (``Leafs`` then merges every rule below)."""
     out = dict(nodes)
     for path, value in nodes.items():
         below = [other for other in nodes if other[:len(path)] == path and other != path]
@@ -97,15 +116,69 @@ def _merged(nodes: dict[_Path, RegoType], keyed: set[_Path], functions: set[str]
             return None  # a rule with rules below it: OPA merges them into its value only where it is an object
         if value.kinds != {OBJECT} or value.rest is None or value.joined or value.candidates is not None:
             return None  # several definitions joined: OPA's mergeTypes of them is not followed here
+        if len(definitions.get(path, ())) > 1 and not all(_plain(one.rest[1]) for one in definitions[path]
+                                                          if one.rest is not None):
+            # mergeTypes of a later definition with the rules merged in already meets OPA's Or holding the
+            # object[string: T] they add: a set or an object of no static property there is merged in an order
+            # (and, for the object, by changing that object in place) this reader does not follow.
+            return None
         key, held = value.rest
         for other in below:
             child = nodes[other]
-            if len(other) != len(path) + 1 or ".".join(other) in functions or any(
-                    more[:len(other)] == other and more != other for more in nodes):
+            if ".".join(other) in functions or any(more[:len(other)] == other and more != other for more in nodes):
                 return None
+            for _ in range(len(other) - len(path) - 1):
+                child = RegoType(frozenset({OBJECT}), static=(), rest=(kind(STRING), child))  # insertIntoObject
             key, held = _or(key, kind(STRING)), _or(held, child)
         out[path] = RegoType(frozenset({OBJECT}), static=value.static, rest=(key, held))
     return out
+
+
+def _merge_all(values: tuple[RegoType, ...]) -> RegoType | None:
+    """``mergeTypes`` of a ref head's definitions with a variable key, one after another, or None where a step
+    is one whose result this reader does not follow."""
+    merged: RegoType | None = values[0]
+    for more in values[1:]:
+        merged = _merge_types(merged, more) if merged is not None else None
+    return merged
+
+
+def _merge_types(a: RegoType, b: RegoType) -> RegoType | None:
+    """OPA's ``mergeTypes`` (``v1/ast/env.go``): two objects of no static property are one object, their keys
+    joined by ``Or`` and their values merged again; two sets one set of either's elements; anything else ``Or``.
+    None where an object of no static property, or a set, meets a type of another shape: OPA's result then
+    depends on the order of the definitions (and may change an object an ``Or`` holds, in place)."""
+    if _dynamic_only(a) and _dynamic_only(b) and a.rest is not None and b.rest is not None:
+        value = _merge_types(a.rest[1], b.rest[1])
+        return None if value is None else RegoType(frozenset({OBJECT}), static=(),
+                                                   rest=(_or(a.rest[0], b.rest[0]), value))
+    if a.kinds == b.kinds == {SET} and not a.joined and not b.joined:
+        return kind(SET, of=union(a.of, b.of)) if a.of is not None and b.of is not None else kind(SET)
+    if not _plain(a) or not _plain(b):
+        return None
+    return _or(a, b)
+
+
+def _dynamic_only(value: RegoType) -> bool:
+    """An object type of one dynamic property and no static one (OPA's ``NewObject(nil, dynamic)``)."""
+    return (value.kinds == {OBJECT} and value.static == () and value.rest is not None and value.fields is None
+            and not value.joined and value.candidates is None and not value.unsure)
+
+
+def _between(nodes: Mapping[_Path, RegoType]) -> list[_Path]:
+    """The nodes of no value below a node that holds one (``q.a`` between ``q[k]`` and ``q.a.b``): a ref through
+    them is read from the tree (``getRefRec``: a leaf with children goes on to the child), not from the value."""
+    return sorted({other[:n] for other in nodes for n in range(1, len(other))
+                   if other[:n] not in nodes and any(other[:m] in nodes for m in range(n))})
+
+
+def _plain(value: RegoType) -> bool:
+    """Does ``mergeTypes`` join ``value`` with any other type by ``Or`` alone (no set, no object of no static
+    property, in any of its parts)?"""
+    for part in value.alternatives or value.unsure_parts or (value,):
+        if SET in part.kinds or (OBJECT in part.kinds and not part.fields and not part.static):
+            return False
+    return True
 
 
 def _or(a: RegoType, b: RegoType) -> RegoType:
