@@ -80,7 +80,7 @@ def type_ref_head_roots(package: Package, packages_below: frozenset[str] = froze
             if bracket:
                 keyed.add(path)
                 definitions[path] = package.definitions.get(name, ())
-        typed = _merged(nodes, keyed, set(functions), definitions) if nodes else None
+        typed = _merged(nodes, keyed, definitions) if nodes else None
         if typed is not None:
             package.values[root] = _extent((), typed)
             for between in _between(typed):  # `q.a` of `q.a.b` below `q[k]`: getRefRec reads its node's extent
@@ -96,7 +96,7 @@ def _root(name: str) -> str:
     return name.split(".")[0].split("[")[0]
 
 
-def _merged(nodes: dict[_Path, RegoType], keyed: set[_Path], functions: set[str],
+def _merged(nodes: dict[_Path, RegoType], keyed: set[_Path],
             definitions: Mapping[_Path, tuple[RegoType, ...]]) -> dict[_Path, RegoType] | None:
     """The tree's nodes that hold a value, each variable key's node with the rules below it merged in as
     ``Insert`` merges them, and each node of no value between them as ``getRefRecExtent`` reads it; None where that
@@ -106,7 +106,9 @@ def _merged(nodes: dict[_Path, RegoType], keyed: set[_Path], functions: set[str]
     ``insertIntoObject`` builds it: a string key, and objects of a string key
     for the names between (``object[string: T]`` for ``q.a.b := T``), joined
     by ``Or`` into the node's dynamic property, whether ``q[k]`` or ``q.a.b``
-    was typed first (``Leafs`` then merges every rule below)."""
+    was typed first (``Leafs`` then merges every rule below). A function below
+    is merged alike, its function type joined by ``Or`` (``insertIntoObject``
+    holds no case of its own for one)."""
     out = dict(nodes)
     for path, value in nodes.items():
         below = [other for other in nodes if other[:len(path)] == path and other != path]
@@ -125,7 +127,7 @@ def _merged(nodes: dict[_Path, RegoType], keyed: set[_Path], functions: set[str]
         key, held = value.rest
         for other in below:
             child = nodes[other]
-            if ".".join(other) in functions or any(more[:len(other)] == other and more != other for more in nodes):
+            if any(more[:len(other)] == other and more != other for more in nodes):
                 return None
             for _ in range(len(other) - len(path) - 1):
                 child = RegoType(frozenset({OBJECT}), static=(), rest=(kind(STRING), child))  # insertIntoObject
