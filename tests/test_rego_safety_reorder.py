@@ -53,6 +53,8 @@ def test_what_opa_refuses_is_refused_at_its_line(body: str, line: int, says: str
     # outputs its names (Ref.OutputVars), typed as any's keys: any. Both were refused as unsure before.
     'h if {\n  [x, "a"] = [y, "a"]\n  count(input.a, x)\n  y + 1\n}\n',
     'h if {\n  x = y\n  input.a[input.b[y]]\n  x + 1\n}\n',
+    # A statement this reader does not read (`with`): every reading of what it outputs gives the same order.
+    'h if {\n  x := input.a\n  count(x) == 0 with input as {}\n  upper(x)\n}\n',
     # A function of another package (arity unknown here) inside a term, and as a statement both ways.
     'import data.lib\n\nh if {\n  x = y\n  y = lib.f(input.a)\n  lib.g(x)\n}\n',
 ])
@@ -68,6 +70,19 @@ def test_what_opa_accepts_passes(body: str) -> None:
 ])
 def test_a_name_read_before_the_pattern_that_outputs_it_is_typed_after_it(body: str) -> None:
     assert_refused_at(found(body), 5, "argument 1 of upper(...), `c`, is a")
+
+
+@pytest.mark.parametrize("body", [
+    # Whether `count(y) > 0 with ...` outputs y (it does not: count takes one argument) is not read here, and the
+    # two readings order the body otherwise.
+    'h if {\n  x = y\n  count(y) > 0 with input as {}\n  y = input.a\n}\n',
+    # `a := y` runs after the unread statement that binds y, whose type is not read here (OPA: a number, so
+    # `upper(a)` is refused; it was any here, silent).
+    'h if {\n  a := y\n  y = 1 with input as {}\n  upper(a)\n}\n',
+])
+def test_an_unread_statement_whose_outputs_decide_the_order_is_refused_as_unsure(body: str) -> None:
+    errors = found(body)
+    assert errors and errors[0][0] == 5 and "natpolicy cannot tell" in errors[0][1] and "binds `y`" in errors[0][1]
 
 
 def _declared(body: list[Statement]) -> set[str]:
@@ -90,7 +105,7 @@ def test_the_order_is_opas() -> None:
     assert isinstance(order[0].parts[0], Node) and order[0].parts[0].text == "upper"
     # A body OPA refuses as unsafe, and one this reader does not read.
     assert opa_order(_body("x = y\ny > 0"), lambda name: False, lambda call: 1, _declared) == UNSAFE
-    assert opa_order(_body("x = 1 with input as {}"), lambda name: False, lambda call: 1, _declared) is None
+    assert opa_order(_body("x = 1\nprint(x)"), lambda name: False, lambda call: 1, _declared) is None
     # A statement-call of unknown arity whose readings give other orders: not followed.
     assert opa_order(_body("x = y\nf(input.a, y)\nupper(x)"), lambda name: name == "input", lambda call: None,
                      _declared) is None  # unsafe if f takes two arguments, safe (y its output) if one

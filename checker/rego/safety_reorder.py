@@ -32,7 +32,8 @@ its last argument or not), and only an order both readings agree on is given.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import itertools
+from collections.abc import Callable, Iterator, Mapping
 
 from natpolicy.records import record
 from natpolicy.rego.type_syntax import Node, Statement
@@ -40,6 +41,7 @@ from natpolicy.rego.type_syntax import Node, Statement
 __all__ = ["UNSAFE", "Unsure", "opa_order"]
 
 UNSAFE = "unsafe"  # opa_order's answer for a body OPA refuses as unsafe: no order to follow
+_MOST_CHOICES = 64  # readings of what unread statements output, past which a body is refused as unsure untried
 
 _INFIX_CALLS = frozenset({"==", "!=", "<", ">", "<=", ">=", "|", "&", "+", "-", "*", "/", "%", "in"})
 
@@ -74,16 +76,19 @@ class _Expr:
     negated: bool = False
     closed: frozenset[str] = frozenset()  # an every body's names, outside its own declarations
     node: Node | None = None  # a call taken out of a term (expandExprTerm): the call as written
+    outputs: frozenset[str] = frozenset()  # a statement this reader does not read: what it is taken to output
 
 
 class _Builder:
     """The expressions of a body, as OPA's rewriting stages leave them."""
 
     def __init__(self, arity: Callable[[Node], int | None], declared: Callable[[list[Statement]], set[str]],
-                 output_guess: int) -> None:
+                 output_guess: int, shared: frozenset[str], opaque_outputs: Mapping[int, frozenset[str]]) -> None:
         self.arity, self.declared = arity, declared
         self.output_guess = output_guess  # a statement's call of unknown arity: how many arguments it outputs
         self.guessed = False  # whether one was met
+        self.shared = shared  # the names the statements this reader reads hold (see _Builder.statement)
+        self.opaque_outputs = opaque_outputs  # what each statement it does not read outputs, by its index
         self.out: list[_Expr] = []
         self.fresh = 0
         self.index = 0
@@ -96,6 +101,13 @@ class _Builder:
         self.index = index
         if statement.what == "declare":
             return  # dropped once declared (rewriteSomeDeclStatement)
+        if statement.what == "opaque":
+            # Not read (`with`, ...): what it outputs is not known, so it is followed both ways, reading all the
+            # names it shares with the statements read here or outputting them (opa_order), never reordered else.
+            names = sorted(set(statement.names) & self.shared)
+            self.out.append(_Expr(index, "opaque", [("var", name) for name in names],
+                                  outputs=self.opaque_outputs.get(index, frozenset())))
+            return
         if statement.what == "bind":
             left, right = (self.term(part) for part in statement.parts)
             self.out.append(_Expr(index, "eq", [left, right]))
@@ -195,18 +207,43 @@ def opa_order(body: list[Statement], bound: Callable[[str], bool], arity: Callab
     declares itself. A statement that is a call of unknown arity may pass an output as its last argument or not:
     both readings are followed, and only an order they agree on is given.
     """
-    first, guessed = _opa_order(body, bound, arity, declared, 0)
-    if first is None or not guessed:
+    shared = frozenset(name for statement in body if statement.what != "opaque"
+                       for name in _statement_names(statement))
+    first, guessed = _opa_order(body, bound, arity, declared, 0, shared, {})
+    if first is None:
+        return None
+    if guessed and _opa_order(body, bound, arity, declared, 1, shared, {})[0] != first:
+        return None
+    unread = {n: sorted(set(statement.names) & shared - {name for name in shared if bound(name)})
+              for n, statement in enumerate(body) if statement.what == "opaque"}
+    unread = {n: names for n, names in unread.items() if names}
+    if not unread:
         return first
-    return first if _opa_order(body, bound, arity, declared, 1)[0] == first else None
+    # What an unread statement outputs is not known: every choice of its shared names is followed, and the order
+    # is given where every choice OPA could accept (a safe body) gives the same one.
+    choices = [dict(zip(unread, outputs, strict=True)) for outputs in itertools.product(
+        *([frozenset(pick) for size in range(len(names) + 1) for pick in itertools.combinations(names, size)]
+          for names in unread.values()))]
+    results = [result for choice in choices[:_MOST_CHOICES] for guess in range(1 + guessed)
+               for result in [_opa_order(body, bound, arity, declared, guess, shared, choice)[0]]
+               if result != UNSAFE] if len(choices) <= _MOST_CHOICES else []
+    agreed = results[0] if results and all(result == results[0] for result in results) else None
+    if isinstance(agreed, list) and not any(_moved_after(agreed, body, n) for n in unread):
+        return agreed
+    if len(choices) <= _MOST_CHOICES and not results:
+        return UNSAFE
+    n, names = next(iter(unread.items()))
+    return Unsure(body[n], names[0], "this reader does not read it, and whether it binds `{name}`, which another "
+                  "statement reads, decides the order OPA's compiler runs the body in (reorderBodyForSafety)")
 
 
 def _opa_order(body: list[Statement], bound: Callable[[str], bool], arity: Callable[[Node], int | None],
-              declared: Callable[[list[Statement]], set[str]], output_guess: int) -> tuple[
+              declared: Callable[[list[Statement]], set[str]], output_guess: int, shared: frozenset[str],
+              opaque_outputs: Mapping[int, frozenset[str]]) -> tuple[
         list[Statement] | Unsure | str | None, bool]:
     """``opa_order`` with one reading of the arity of a statement's call this reader does not know, and whether
     the body holds such a call."""
-    builder = _Builder(arity, declared, output_guess)
+    builder = _Builder(arity, declared, output_guess, shared, opaque_outputs)
     try:
         for index, statement in enumerate(body):
             builder.statement(index, statement)
@@ -228,6 +265,13 @@ def _opa_order(body: list[Statement], bound: Callable[[str], bool], arity: Calla
     if placed is None:
         return UNSAFE, builder.guessed
     return _statements(placed, body), builder.guessed
+
+
+def _moved_after(order: list[Statement], body: list[Statement], unread: int) -> bool:
+    """Does a statement written before the unread one ``body[unread]`` run after it: it reads what that one binds,
+    whose type this reader does not know (an unread statement's names are any here)."""
+    at = next(n for n, statement in enumerate(order) if statement is body[unread])
+    return any(statement is before for statement in order[at + 1:] for before in body[:unread])
 
 
 def _statements(placed: list[_Expr], body: list[Statement]) -> list[Statement] | Unsure:
@@ -293,9 +337,11 @@ def _reorder_for_safety(body: list[_Expr], globals_: frozenset[str]) -> list[_Ex
 
 
 def _outputs(expr: _Expr, safe: set[str]) -> set[str]:
-    """``outputVarsForExpr``."""
+    """``outputVarsForExpr`` (an unread statement: all its names, or none, ``_Builder.statement``)."""
     if expr.negated:
         return set()
+    if expr.op == "opaque":
+        return set(expr.outputs) - safe
     if expr.op == "eq":
         output = _ref_outputs(expr.terms, safe) | safe
         output |= _Unifier(output).unify(*expr.terms)
