@@ -102,10 +102,10 @@ class _Builder:
         if statement.what == "declare":
             return  # dropped once declared (rewriteSomeDeclStatement)
         if statement.what == "opaque":
-            # Not read (`with`, ...): what it outputs is not known, so it is followed both ways, reading all the
-            # names it shares with the statements read here or outputting them (opa_order), never reordered else.
-            names = sorted(set(statement.names) & self.shared)
-            self.out.append(_Expr(index, "opaque", [("var", name) for name in names],
+            # Not read (`with`, ...): what it outputs is not known, so opa_order follows each reading of it, outputting
+            # some of the names it shares with the statements read here and reading the others.
+            shared = sorted(set(statement.names) & self.shared)
+            self.out.append(_Expr(index, "opaque", [("var", name) for name in shared],
                                   outputs=self.opaque_outputs.get(index, frozenset())))
             return
         if statement.what == "bind":
