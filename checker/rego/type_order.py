@@ -9,14 +9,15 @@ then ``a = "s"``, ``b`` is a string (``Unify``); a call OPA takes out of a
 statement and runs apart from it, another statement between, is typed there
 too (``upper(x) == a``: ``upper(x)`` first, where it types a function's
 argument). Where it reads the order but not how OPA types the body in it (a
-name read before the statement that binds it runs: OPA types the name at that
-read first), the statement is refused as unsure (``unsure``), and typed as
+comprehension OPA runs apart from its statement; a statement this reader does
+not read whose outputs decide the order, or that a statement written before it
+waits for), the statement is refused as unsure (``unsure``), and typed as
 below.
 
-Where ``safety_reorder`` does not follow OPA's order (a statement this reader
-does not read, a wildcard under ``not``, a declaration shadowing an outer name,
-``print``, a comprehension in a ref's key) or OPA refuses the body as unsafe,
-the earlier approximation types it, in written order but for these:
+Where ``safety_reorder`` does not follow OPA's order (a wildcard under
+``not``, a declaration shadowing an outer name, ``print``, a comprehension in a
+ref's key) or OPA refuses the body as unsafe, the earlier approximation types
+it, in written order but for these:
 
 - a ``=`` that binds a lone name, nothing bound yet, to a side holding a name
   nothing bound yet either (``x = y``, ``x = [y]``) waits until either side's
