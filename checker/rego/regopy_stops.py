@@ -214,8 +214,13 @@ __natpolicy_reachable(x, r) := v if v := graph.reachable(__natpolicy_graph_edges
 __natpolicy_reachable_paths(x, r) := v if {{
   g := __natpolicy_graph_edges(x); not __natpolicy_start_lists_itself(g, r); v := __natpolicy_walk(g, r)
 }} else := v if {{
-  g := __natpolicy_graph_edges(x); v := {{q | some s in r; some q in __natpolicy_from(g, s)}}
+  # only where a start node lists itself (anything regopy cannot walk stops, below: OPA may stop there)
+  is_object(x); g := __natpolicy_graph_edges(x); __natpolicy_start_lists_itself(g, r)
+  unwalked := [s | some s in r; not __natpolicy_walked(g, s)]
+  count(unwalked) == 0
+  v := {{q | some s in r; some q in __natpolicy_from(g, s)}}
 }} else := {REFUSE}([x, r])
+__natpolicy_walked(g, s) if _ = __natpolicy_from(g, s)
 __natpolicy_walk(g, r) := v if {{
   p := graph.reachable_paths(g, r)
   ends := {{c | some c in graph.reachable(g, r); __natpolicy_may_end_at(g, c)}}
