@@ -183,6 +183,16 @@ def test_syntax_errors_map_byte_offsets_to_line_and_column(engine: RegopyEngine)
     assert line_col(src, err.value.offset) == (3, 6)
 
 
+def test_an_error_printed_place_first_keeps_its_line(engine: RegopyEngine) -> None:
+    # rego-cpp prints `p.rego:3:1: conflicting definitions of `a`:` for a function's parameters naming one
+    # variable twice; its error node holds no message ("rego-cpp gave no detail" until 2026-12-07).
+    src = "package p\nimport rego.v1\nf(a, a) := a\nx := f(1, 1)\n"
+    with pytest.raises(PolicySyntaxError) as err:
+        engine.compile({"p.rego": src}, None, ["p/x"])
+    assert err.value.module == "p.rego" and line_col(src, err.value.offset)[0] == 3
+    assert err.value.message == "conflicting definitions of `a`"
+
+
 def test_input_strings_with_quotes_compare_and_round_trip(engine: RegopyEngine) -> None:
     # regopy's Input() keeps strings unescaped while literals are escaped:
     # `"` and `\` would compare unequal and come back as invalid JSON.

@@ -175,3 +175,28 @@ def test_a_minus_where_a_term_starts_before_no_number_is_refused(rule: str, refu
 ])
 def test_a_sign_and_a_minus_between_operands_are_not_refused(rule: str) -> None:
     assert list(unary_minus_refusals(tokens("package p\nimport rego.v1\n" + rule))) == []
+
+
+# OPA v1.20's Number.Int reads a point followed by zeros as the integer (util.Atoi64): `0.0 * -1` takes the integer
+# path, 0, as both engines compute it (refused until 2026-12-07, as the big.Float -0 of releases before v1.20.0).
+OPA_INTEGER_TEXTS = [("[0.0 * -1, -1.0 * 0, 0 * -1.00, -999.0 * 0.0, 5.00 * -2]", [0, 0, 0, 0, -10]),
+                     ("z * -1 if { z := 0.0 }", 0)]
+# What Number.Int reads as no integer, or a product past its integer path, is a big.Float product there: -0.
+SIGNED_ZEROS = ["0e0 * -1", "-1e0 * 0", "-1.0000000000000000000 * 0", "0.0 * -1000", "-1000.0 * 0",
+                "z * -1 if { z := 0e0 }"]
+
+
+@pytest.mark.parametrize(("rule", "expected"), OPA_INTEGER_TEXTS)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_literal_opas_number_int_reads_as_an_integer_multiplies_as_one(rule: str, expected: object,
+                                                                        engine: str) -> None:
+    source = f"package p\n\nx := {rule}\n"
+    assert engine_refusals(source, engine) == []
+    assert answer(engine, rule) == expected  # `x := RULE`
+
+
+@pytest.mark.parametrize("rule", SIGNED_ZEROS)
+@pytest.mark.parametrize("engine", ["regorus", "regopy"])
+def test_a_literal_whose_product_is_a_signed_zero_in_opa_is_refused(rule: str, engine: str) -> None:
+    refusals = engine_refusals(f"package p\n\nx := {rule}\n", engine)
+    assert refusals and all("-0" in message for _, message in refusals), refusals

@@ -75,7 +75,7 @@ def test_the_child_imports_none_of_them_for_its_job(engine: str) -> None:
 # The modules of OPA's builtins natpolicy computes for regorus that a policy rarely calls (lazy_extensions), and
 # what only they import: a child whose policies call none of them imports none of them.
 RARE = tuple(f"natpolicy.rego.{name}" for name in (
-    "arith_opa", "case_opa", "cidr_opa", "duration_opa", "json_paths_opa", "json_valid_opa", "reachable_opa",
+    "arith_opa", "boolean_keys", "case_opa", "cidr_opa", "duration_opa", "json_paths_opa", "json_valid_opa", "reachable_opa",
     "replace_opa", "semver_opa", "strings_opa", "subset_opa", "template_opa", "text_opa", "time_opa", "units_opa",
     "urlquery_opa")) + ("fractions", "random", "datetime")
 CALLS_RARE = POLICY + """

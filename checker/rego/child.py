@@ -125,7 +125,7 @@ def _prepare(engine: Any, plan: dict[str, Any]) -> Any:
     if text is None:
         return engine.prepare_input(plan["input"])
     if from_text is not None:
-        return from_text(text, plan.get("text_utf8"))
+        return from_text(text, None)  # no bytes were read (else the first branch took them): the text alone
     # Engines that convert Python values (regopy, opa) get the plan parsed here, within the same
     # depth limit natpolicy applies to every other input (depth.MAX_INPUT_DEPTH).
     saved = sys.getrecursionlimit()

@@ -365,6 +365,10 @@ _NEGATIVE_ZERO = ("the {where} holds a negative zero (-0 or -0.0), which regopy 
 
 
 _PRINTED_ERROR = re.compile(r"^(?P<message>[^\n]+)\n-- (?P<module>.+?):(?P<line>\d+):(?P<col>\d+)[ \t]*$", re.MULTILINE)
+# Another pass prints its place first: `p.rego:3:1: conflicting definitions of `a`:` (a function's parameters
+# naming one variable twice, `f(a, a) := a`), whose error node held no message ("rego-cpp gave no detail").
+_PRINTED_PLACE_FIRST = re.compile(
+    r"^(?P<module>[^\s:][^:\n]*):(?P<line>\d+):(?P<col>\d+): (?P<message>[^\n]*?):?[ \t]*$", re.MULTILINE)
 
 
 def _located_error(modules: Mapping[str, str], data: Mapping[str, Any] | None,
@@ -396,7 +400,7 @@ def _located_error(modules: Mapping[str, str], data: Mapping[str, Any] | None,
             os.close(saved)
         sink.seek(0)
         printed = sink.read(1 << 20).decode("utf-8", "replace")
-    for match in _PRINTED_ERROR.finditer(printed):
+    for match in [*_PRINTED_ERROR.finditer(printed), *_PRINTED_PLACE_FIRST.finditer(printed)]:
         name = match.group("module")
         if name in modules:
             lines = modules[name].split("\n")

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from natpolicy.rego.boolean_keys import refuse_boolean_keys
+
 __all__ = ["opa_json_filter", "opa_json_remove"]
 
 _LEAF = None  # OPA's null at a path's end
@@ -23,14 +25,14 @@ _LEAF = None  # OPA's null at a path's end
 def opa_json_filter(document: Any, paths: Any) -> Any:
     if not isinstance(document, dict):
         raise TypeError("json.filter: operand 1 must be object")
-    _no_booleans_as_keys(document)
+    refuse_boolean_keys(document, "json.filter or json.remove", deep=True, name_the_kind=True)
     return _filter(document, _paths_tree(_paths("json.filter", paths)))
 
 
 def opa_json_remove(document: Any, paths: Any) -> Any:
     if not isinstance(document, dict):
         raise TypeError("json.remove: operand 1 must be object")
-    _no_booleans_as_keys(document)
+    refuse_boolean_keys(document, "json.filter or json.remove", deep=True, name_the_kind=True)
     return _remove(document, _paths_tree(_paths("json.remove", paths)))
 
 
@@ -106,20 +108,6 @@ def _removed(value: Any, tree: dict[Any, Any], key: Any) -> Any:
     return KeyError if sub is _LEAF else _remove(value, sub)
 
 
-def _no_booleans_as_keys(value: Any) -> None:
-    if isinstance(value, dict):
-        if any(isinstance(k, bool) for k in value):
-            raise ValueError("json.filter or json.remove of an object keyed by a boolean: natpolicy cannot tell true "
-                             "from 1 in what regorus hands over, so it refuses it: run with --rego-engine opa")
-        for child in value.values():
-            _no_booleans_as_keys(child)
-    elif isinstance(value, (set, frozenset)):
-        if any(isinstance(e, bool) for e in value):
-            raise ValueError("json.filter or json.remove of a set holding a boolean: natpolicy cannot tell true "
-                             "from 1 in what regorus hands over, so it refuses it: run with --rego-engine opa")
-    elif isinstance(value, list):
-        for child in value:
-            _no_booleans_as_keys(child)
 
 
 def _hashable(value: Any) -> bool:

@@ -28,9 +28,10 @@ otherwise (measured):
   ``substring("abc", 1.0, 1)`` ``"b"``): a whole one is refused there alike;
 * regopy reads ``-0`` as unequal to ``0`` (``0 == -0`` is false there):
   refused wherever it stands;
-* a literal that gives an arithmetic's zero a sign in OPA (a negative zero by ``+ - * /``; ``0.0`` or ``-1.0``
-  by ``*``), directly or through a name bound to it (``z := 0.0; x * z``): both engines answer 0 where OPA answers
-  -0 (``_signed_zero``, ``_signed_zero_named``): refused on both.
+* a literal that gives an arithmetic's zero a sign in OPA (a negative zero by ``+ - * /``; ``0e0`` or ``-1e0``
+  by ``*``, which OPA's ``Number.Int`` reads as no integer, unlike ``0.0`` and ``-1.0`` since v1.20.0), directly
+  or through a name bound to it (``z := 0e0; x * z``): both engines answer 0 where OPA answers -0
+  (``_signed_zero``, ``_signed_zero_named``): refused on both.
 
 And a minus where a term starts (``-input.n``, ``-count(xs)``, ``-(x)``): OPA's parser reads a minus there
 only as the sign of a number literal (v1/ast/parser.go ``parseTerm`` hands ``tokens.Sub`` to ``parseNumber``,
@@ -39,6 +40,7 @@ regopy negated the value (``-input.n`` was -3): refused on both (``unary_minus_r
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
@@ -49,6 +51,8 @@ from natpolicy.rego.source import Token, matching_close
 __all__ = ["number_literal_refusals", "unary_minus_refusals"]
 
 _REGOPY_DIGITS = 15
+_ATOI64 = re.compile(r"[0-9]*(\.0*)?")  # OPA's util.Atoi64 after the sign (the 19-character bound apart)
+_ZERO = re.compile(r"\+?0(\.0*)?")  # a literal zero util.Atoi64 reads, without a sign's minus
 # Operators that read a number by its value alone, so its text cannot show (OPA's Compare and big.Float arithmetic).
 _BY_VALUE = frozenset({"==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%"})
 
@@ -125,12 +129,15 @@ def unary_minus_refusals(toks: list[Token]) -> Iterator[tuple[int, str]]:
 def _signed_zero(toks: list[Token], i: int, exact: Decimal) -> str | None:
     """The refusal of a number literal whose text gives an arithmetic's zero a sign both engines drop, else None.
 
-    OPA multiplies two numbers as integers only where both texts are integers (``Number.Int``), else as big.Floats,
-    whose zero keeps a sign (topdown/arithmetic.go ``arithMultiply``, ``arithDivide``; ``FloatToNumber`` writes
-    ``-0``): ``0.0 * -1``, ``x * -1.0`` with x 0, ``-0 * 1.5``, ``-0 / 1`` and ``-0.0 - 0`` are -0 there, 0 on both
-    engines (measured: regorus holds ``0.0`` and ``-1.0`` as integers, ``-0`` as 0; regopy answered ``0.0 * -1``
-    0). A negative zero by any arithmetic operator, and a zero or a negative whole number written with a point or
-    an exponent by ``*``, are refused; a plain integer (``0``, ``-1``) multiplies as OPA's integers do."""
+    OPA multiplies two numbers as integers only where ``Number.Int`` reads both texts as integers within (-1000,
+    1000) (topdown/arithmetic.go ``builtinMultiply``, ``inSmallIntRange``), else as big.Floats, whose zero keeps a
+    sign (``arithMultiply``, ``arithDivide``; ``FloatToNumber`` writes ``-0``): ``0e0 * -1``, ``x * -1e0`` with x
+    0, ``-0 * 1.5`` and ``-0 / 1`` are -0 there, 0 on both engines (measured: regorus holds ``0e0`` and ``-1e0``
+    as integers, ``-0`` as 0). From v1.20.0 ``Number.Int`` reads ``0.0`` and ``-1.0`` as integers
+    (``opa_integer_text``): such a literal computes as its integer (``0.0 * -1`` is 0 there), as the engines compute
+    it, and the engines' run-time guards of a zero product past the integer path (arith_opa, regopy_arith) read it
+    as that integer too. A negative zero by any arithmetic operator, a zero or a negative whole number ``Number.Int``
+    does not read by ``*``, and two literals from -1000 down times a zero, are refused."""
     text = toks[i].text
     before = toks[i - 1].text if i > 0 else ""
     after = toks[i + 1].text if i + 1 < len(toks) else ""
@@ -138,19 +145,37 @@ def _signed_zero(toks: list[Token], i: int, exact: Decimal) -> str | None:
     if not by:
         return None
     point = any(mark in text for mark in ".eE")
+    whole = exact == exact.to_integral_value()
     if exact == 0 and text.startswith("-"):
-        kind = "a negative zero"
-    elif "*" in by and point and exact == exact.to_integral_value() and (exact == 0 or exact < 0):
+        # OPA's integer path reads it as 0 (`-0.0 * 5` is 0 from v1.20.0 on), its big.Float path keeps the sign.
+        return (f"number {text} in arithmetic: a negative zero keeps its sign where OPA computes as big.Floats "
+                f"(`-0 * 1.5` and `-0 / 1` are -0, written -0), where {{label}} answers 0; natpolicy refuses it: "
+                f"write 0")
+    if "*" in by and point and whole and (exact == 0 or exact < 0) and not opa_integer_text(text):
         kind = "a zero" if exact == 0 else "a negative whole number"
-    elif not point and exact <= -1000 and _times_literal_zero(toks, i):
-        # Two integer literals: OPA's int path only within (-1000, 1000) (inSmallIntRange); not rewritten here.
-        kind = "an integer from -1000 down times 0"
+    elif whole and exact <= -1000 and opa_integer_text(text) and _times_literal_zero(toks, i):
+        # Two literals (`0 * -1000`, `0.0 * -1000.0`): OPA's int path only within (-1000, 1000)
+        # (inSmallIntRange), else a big.Float product, -0; not rewritten here.
+        return (f"number {text} in arithmetic: an integer from -1000 down times 0 is a big.Float product to OPA "
+                f"(its integer path holds only within (-1000, 1000)), whose zero keeps its sign (`0 * -1000` is "
+                f"-0, written -0), where {{label}} answers 0; natpolicy refuses it")
     else:
         return None
     plain = str(int(exact))
-    return (f"number {text} in arithmetic: {kind} written so is no integer to OPA, whose big.Float arithmetic then "
-            f"keeps a zero's sign (`0.0 * -1` and `-0 * 1.5` are -0, written -0), where {{label}} answers 0; "
+    return (f"number {text} in arithmetic: {kind} written so is no integer to OPA (v1.20's Number.Int reads "
+            f"digits and a point followed by zeros only, at most 19 characters), whose big.Float arithmetic then "
+            f"keeps a zero's sign (`0e0 * -1` and `-0 * 1.5` are -0, written -0), where {{label}} answers 0; "
             f"natpolicy refuses it: write {plain}")
+
+
+def opa_integer_text(text: str) -> bool:
+    """Does OPA (v1.20.0 on) read this number text as an integer? ``ast.Number.Int`` parses it with
+    ``util.Atoi64`` (v1/util): a sign, then at most 19 characters of digits, with at most one point followed by
+    zeros only; no exponent. ``0.0`` and ``-1.0`` are the integers 0 and -1 there, so their arithmetic takes the
+    integer path (``0.0 * -1`` is 0), exactly as the engines, which hold them as integers, compute it. Before
+    v1.20.0 ``json.Number.Int64`` read no point at all (``0.0 * -1`` was a big.Float product, -0)."""
+    body = text[1:] if text[:1] in "+-" else text
+    return 0 < len(body) <= 19 and _ATOI64.fullmatch(body) is not None
 
 
 def _signed_zero_named(source: str, toks: list[Token], i: int, name: int, exact: Decimal) -> str | None:
@@ -159,21 +184,25 @@ def _signed_zero_named(source: str, toks: list[Token], i: int, name: int, exact:
     (measured)."""
     text = toks[i].text
     point = any(mark in text for mark in ".eE")
+    bound = f"number {text} bound to {toks[name].text}, read by arithmetic"
     if exact == 0 and text.startswith("-") and multiplied(source, toks, i, i, frozenset("+-*/")):
-        kind = "a negative zero"
-    elif point and exact == exact.to_integral_value() and exact <= 0 and multiplied(source, toks, i, i):
+        return (f"{bound}: a negative zero keeps its sign where OPA computes as big.Floats (`z := -0; z * 1.5` is "
+                f"-0, written -0), where {{label}} answers 0; natpolicy refuses it: write 0")
+    if point and exact == exact.to_integral_value() and exact <= 0 and not opa_integer_text(text) \
+            and multiplied(source, toks, i, i):
         kind = "a zero" if exact == 0 else "a negative whole number"
-    else:
-        return None
-    return (f"number {text} bound to {toks[name].text}, read by arithmetic: {kind} written so is no integer to OPA, "
-            f"whose big.Float arithmetic then keeps a zero's sign (`z := 0.0; z * -1` is -0, written -0), where "
-            f"{{label}} answers 0; natpolicy refuses it: write {int(exact)}")
+        return (f"{bound}: {kind} written so is no integer to OPA (v1.20's Number.Int reads digits and a point "
+                f"followed by zeros only, at most 19 characters), whose big.Float arithmetic then keeps a zero's "
+                f"sign (`z := 0e0; z * -1` is -0, written -0), where {{label}} answers 0; natpolicy refuses it: "
+                f"write {int(exact)}")
+    return None
 
 
 def _times_literal_zero(toks: list[Token], i: int) -> bool:
-    """Is ``toks[i]`` multiplied by the literal ``0`` beside it (``0 * -1000``, ``-1000 * 0``)?"""
-    return any(0 <= j < len(toks) and 0 <= k < len(toks) and toks[j].text == "*" and toks[k].text == "0"
-               for j, k in ((i - 1, i - 2), (i + 1, i + 2)))
+    """Is ``toks[i]`` multiplied by a literal zero OPA reads as the integer 0 beside it (``0 * -1000``,
+    ``-1000 * 0.0``)? A negative zero is refused on its own."""
+    return any(0 <= j < len(toks) and 0 <= k < len(toks) and toks[j].text == "*" and toks[k].kind == "number"
+               and _ZERO.fullmatch(toks[k].text) is not None for j, k in ((i - 1, i - 2), (i + 1, i + 2)))
 
 
 def _read_by_value(toks: list[Token], i: int) -> bool:

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from natpolicy.rego.boolean_keys import refuse_boolean_keys
+
 __all__ = ["opa_reachable_paths"]
 
 
@@ -32,8 +34,9 @@ def opa_reachable_paths(graph: Any, initial: Any) -> frozenset[tuple[Any, ...]]:
     if not isinstance(initial, (list, set, frozenset)):
         raise TypeError(f"graph.reachable_paths: operand 2 must be one of {{array, set}} but got "
                         f"{_type_name(initial)}")
-    _no_merged(graph.keys())
-    _no_merged(initial)
+    _no_merged(graph)
+    if not isinstance(initial, list):  # an array's start nodes arrive apart, each compared by its typed key
+        _no_merged(initial)
     nodes = {_key(node): node for node in graph}
     edges = {_key(node): _neighbours(value) for node, value in graph.items()}
     paths: set[tuple[Any, ...]] = set()
@@ -103,9 +106,8 @@ def _key(value: Any) -> Any:
 
 
 def _no_merged(keys: Any) -> None:
-    if any(isinstance(k, bool) for k in keys):
-        raise ValueError("graph.reachable_paths of a set or object key holding a boolean: natpolicy cannot tell true "
-                         "from 1 in what regorus hands over, so it refuses it: run with --rego-engine opa")
+    """The graph's keys, a start set or an edge set: only these are looked up (see :mod:`boolean_keys`)."""
+    refuse_boolean_keys(keys, "graph.reachable_paths", deep=False)
 
 
 def _type_name(value: Any) -> str:

@@ -232,7 +232,9 @@ def _head_moves(source: str) -> list[_Edit]:
             first, last = toks[branch.term], toks[branch.stop - 1]
             stop = last.offset + len(last.text)
             term = source[first.offset:stop]
-            reads = any(_bracket_variable(toks, k) and toks[k].text not in parameters and _enclosing(toks, k - 1, start)
+            # A sum is a call too (OPA's parser makes `+` one, and rewriteExprTermsInHead moves it as any call).
+            reads = any(_bracket_variable(toks, k) and toks[k].text not in parameters
+                        and (_enclosing(toks, k - 1, start) or _head_operand(toks, k, branch.term - 1, branch.stop))
                         for k in range(branch.term, branch.stop))  # a function's parameter is bound: left
             if not reads or not joinable(source, toks, (branch.term, branch.stop), notes):
                 continue  # nothing regopy leaves unbound; or a raw string, comment or comprehension's statements a

@@ -12,6 +12,10 @@ declared, or ``_``), on the statement's own line::
 
     startswith(input.rs[i].type, "aws_")  ->  __natpolicy_h12 := input.rs[i].type; startswith(__natpolicy_h12, "aws_")
 
+A read that cannot bind (``i > 0``) before the ref does not make the ref's variable bound: OPA's safety
+reordering evaluates the binding first, and regopy reorders the read after the hoisted binding too (measured;
+``i > 0; y := input.rs[i].n + 1`` answered nothing on regopy until 2026-12-07).
+
 A ref undefined for some element (``type`` missing) leaves that element without a solution either way: the
 call over an undefined argument is undefined, and so is the binding. The fresh name is one no identifier of the
 module spells.
@@ -33,7 +37,7 @@ import functools
 from natpolicy.records import record
 from natpolicy.rego.rule_scope import in_comprehension_body, in_comprehension_head, opens_body, parameter_names
 from natpolicy.rego.source import Token, apply_edits_as_listed, enclosing_openers, matching_close, tokens
-from natpolicy.rego.static_checks import declared_name, rule_statements
+from natpolicy.rego.static_checks import declared_name, may_bind, rule_statements
 
 __all__ = ["Hoist", "every_body", "hoists", "hoist_first_bindings", "hoisted_names", "new_statement", "unhoisted",
            "unhoisted_operands"]
@@ -135,6 +139,11 @@ def _analysed(source: str) -> tuple[tuple[Hoist, ...], tuple[tuple[int, str, boo
             if declared_name(toks, k) or in_comprehension_head(toks, k):
                 continue  # `some i` declares and a comprehension's head reads: neither binds
             first = tok.text not in seen or tok.text == "_"
+            if first and tok.text != "_" and not _bracket_name(toks, k) and not may_bind(toks, k, start, set()):
+                # A read that cannot bind (`i > 0`) leaves the name to its first binding, which OPA's safety
+                # reordering evaluates first (regopy reorders a hoisted binding before it too; measured): in
+                # `i > 0; y := input.rs[i].n + 1` OPA binds i in the sum, where regopy answered nothing.
+                continue
             seen.add(tok.text)
             if first and _bracket_name(toks, k):
                 span = _ref_span(toks, k - 1)

@@ -46,7 +46,9 @@ its source (topdown/encoding.go, strings.go):
   (``{"a": ["x", "b"], "b": []}`` from ``a``: OPA ``[["a"], ["a", "b"]]``, regopy ``[["a", "b"]]``; ``{"a":
   ["a"]}``: OPA ``[["a", "a"]]``, regopy ``[["a"]]``; measured): OPA's paths are regopy's and each proper
   prefix of one whose last node holds a neighbour that is no node or is on the prefix, which are added (exact;
-  a stop on any such node until 2026-12-07); a start node listing itself stops.
+  a stop on any such node until 2026-12-07); a start node listing itself is walked on its own, as OPA's
+  ``pathBuilder`` follows it (its paths through its other neighbours, each also after the start node once
+  more, and ``[s, s]``; a stop until 2026-12-07).
   Given an object and an array or set (the operand-kind guards see to that), OPA always answers: undefined
   stops.
 * ``io.jwt.decode`` and ``io.jwt.decode_verify`` of a token whose payload holds a
@@ -117,8 +119,7 @@ STOPS_STOPPING = {
     "glob.match": "a delimiter that is not one character, or a pattern it cannot read (OPA stops there too)",
     "uuid.rfc4122": "a key that is no string (OPA answers a UUID for any value; regopy 1.5.2 leaves it undefined)",
     "graph.reachable": "a graph regopy 1.5.2 cannot read (OPA stops there too)",
-    "graph.reachable_paths": "a start node listing itself (OPA follows it once more; regopy 1.5.2 does not), "
-                             "or a graph regopy 1.5.2 cannot read",
+    "graph.reachable_paths": "a graph regopy 1.5.2 cannot read",
     "io.jwt.decode": _JWT_NUMBERS,
     "io.jwt.decode_verify": _JWT_NUMBERS,
     **{name: "text regopy 1.5.2 reads as no certificate, request or key (undefined there; OPA stops, or answers "
@@ -209,12 +210,43 @@ __natpolicy_reachable(x, r) := v if v := graph.reachable(__natpolicy_graph_edges
 # neighbour that is no node or is on the path (a cycle) and goes on through the others (topdown/reachable.go,
 # pathBuilder). So OPA's paths are regopy's and each proper prefix of one whose last node holds such a neighbour:
 # those are added (a prefix's next node is a node off it, so regopy never ended a path there). OPA follows a start
-# node listing itself once more, which regopy does not: that stops.
+# node listing itself once more, which regopy does not: each start node is then walked alone (__natpolicy_from).
 __natpolicy_reachable_paths(x, r) := v if {{
-  g := __natpolicy_graph_edges(x); not __natpolicy_start_lists_itself(g, r); p := graph.reachable_paths(g, r)
+  g := __natpolicy_graph_edges(x); not __natpolicy_start_lists_itself(g, r); v := __natpolicy_walk(g, r)
+}} else := v if {{
+  # only where a start node lists itself (anything regopy cannot walk stops, below: OPA may stop there)
+  is_object(x); g := __natpolicy_graph_edges(x); __natpolicy_start_lists_itself(g, r)
+  unwalked := [s | some s in r; not __natpolicy_walked(g, s)]
+  count(unwalked) == 0
+  v := {{q | some s in r; some q in __natpolicy_from(g, s)}}
+}} else := {REFUSE}([x, r])
+__natpolicy_walked(g, s) if _ = __natpolicy_from(g, s)
+__natpolicy_walk(g, r) := v if {{
+  p := graph.reachable_paths(g, r)
   ends := {{c | some c in graph.reachable(g, r); __natpolicy_may_end_at(g, c)}}
   v := __natpolicy_with_prefixes(g, p, ends)
-}} else := {REFUSE}([x, r])
+}}
+# A start node s listing itself: builtinReachablePaths hands each neighbour n of s to pathBuilder(n, [s], {{s}}). For
+# n = s the path [s, s] is committed at once (s is reached) and every other neighbour m goes on as pathBuilder(m,
+# [s, s], {{s}}), which is [s] before pathBuilder(m, [s], {{s}}); s's own edges are read nowhere else (a later
+# neighbour s is on the path: a cycle). So with Q the paths through the other neighbours (the walk of the graph
+# where s lists the others only, none if it lists no other), OPA's paths from s are Q, [s] before each of Q, and
+# [s, s].
+__natpolicy_from(g, s) := __natpolicy_walk(g, [s]) if not __natpolicy_start_lists_itself(g, [s])
+# `{{n | some n in e}} - {{s}}`, not `[n | some n in e; n != s]`: regopy 1.5.2 rebinds a function's argument
+# compared inside a comprehension (s became "b" there; measured).
+__natpolicy_from(g, s) := v if {{
+  __natpolicy_start_lists_itself(g, [s])
+  e := g[s]
+  others := {{n | some n in e}} - {{s}}
+  q := __natpolicy_through_others(g, s, others)
+  again := {{array.concat([s], t) | some t in q}}
+  v := ({{[s, s]}} | again) | q
+}}
+__natpolicy_through_others(g, s, others) := set() if count(others) == 0
+__natpolicy_through_others(g, s, others) := __natpolicy_walk(object.union(g, {{s: others}}), [s]) if {{
+  count(others) > 0
+}}
 # Only nodes holding a neighbour that is no node or reaches them (a superset of "on the path") are read path by
 # path: a graph with none costs what regopy's walk costs.
 __natpolicy_with_prefixes(g, p, ends) := p if count(ends) == 0

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from natpolicy.rego.boolean_keys import refuse_boolean_keys
+
 __all__ = ["opa_object_subset"]
 
 
 def opa_object_subset(sup: Any, sub: Any) -> bool:
-    _no_merged_keys(sup)
-    _no_merged_keys(sub)
+    refuse_boolean_keys(sup, "object.subset", deep=True)  # it looks keys up at every depth of both
+    refuse_boolean_keys(sub, "object.subset", deep=True)
     if isinstance(sup, dict) and isinstance(sub, dict):
         return _object_subset(sup, sub)
     if _is_set(sup) and _is_set(sub):
@@ -85,14 +87,6 @@ def rego_equal(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-def _no_merged_keys(value: Any) -> None:
-    keys: Any = value.keys() if isinstance(value, dict) else value if _is_set(value) else ()
-    if any(isinstance(k, bool) for k in keys):
-        raise ValueError("object.subset of a set or object key holding a boolean: natpolicy cannot tell true from 1 "
-                         "in what regorus hands over, so it refuses it: run with --rego-engine opa")
-    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-    for child in children:
-        _no_merged_keys(child)
 
 
 def _is_set(value: Any) -> bool:
