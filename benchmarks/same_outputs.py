@@ -6,7 +6,7 @@
     python benchmarks/same_outputs.py /tmp/np-base /tmp/np-new [--quick]
 
 For each install and each format (``sarif``, ``text``, ``json``) it runs: the corpus plans of
-``../shared/corpus/plans`` in one run (when that folder is there), each JSON file under
+``$NATPOLICY_CORPUS/plans`` or ``../shared/corpus/plans`` in one run (when there), each JSON file under
 ``fixtures/`` alone (plans, and files that are not plans, whose errors are compared too; ``--quick``
 leaves these out) and each 10k benchmark plan in ``benchmarks/out`` (``generate_plan.py``). It
 compares the exit code, stdout, stderr and the ``--output`` file. The one line a run prints when a
@@ -24,7 +24,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus" / "plans"
+# The corpus where the tests find it: NATPOLICY_CORPUS (a worktree has no ../shared beside it), else ../shared.
+CORPUS = Path(os.environ.get("NATPOLICY_CORPUS") or ROOT.parent / "shared" / "corpus") / "plans"
 FORMATS = ("sarif", "text", "json")
 # The progress line of a slow step: its presence and its seconds follow the host's load.
 _PROGRESS = re.compile("^natpolicy: [^\n]*\u2026 [0-9]+\\.[0-9] s\n".encode(), re.M)
@@ -63,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     different = 0
     todo = cases(args.quick)
+    if not todo:  # nothing compared is no evidence that nothing differs
+        print("same_outputs: no case found (no corpus, fixtures or benchmarks/out plan)", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory() as tmp:
         for paths in todo:
             label = paths[0] if len(paths) == 1 else f"the corpus ({len(paths)} plans in one run)"

@@ -181,3 +181,12 @@ def test_same_outputs_leaves_out_only_the_progress_line_of_a_slow_step(tmp_path:
     assert sarif == again and sarif[0] == 1 and b'"NAT001"' in sarif[3]
     text = same_outputs.run(here, ["check", str(plan), "--format", "text"], tmp_path / "c.txt")
     assert text != sarif  # a different report is told apart
+
+
+def test_same_outputs_fails_when_it_finds_nothing_to_compare(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    # Run from a worktree with no corpus beside it, it once compared 0 cases and said "0 different".
+    monkeypatch.setattr(same_outputs, "ROOT", tmp_path)
+    monkeypatch.setattr(same_outputs, "CORPUS", tmp_path / "no-corpus")
+    assert same_outputs.main([str(tmp_path / "a"), str(tmp_path / "b")]) == 2
+    assert "no case found" in capsys.readouterr().err
