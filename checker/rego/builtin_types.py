@@ -24,7 +24,7 @@ from natpolicy.rego.type_keys import Key, key_kind, key_order
 __all__ = ["RegoType", "Signature", "ANY", "FUNCTION", "NUMBER", "STRING", "BOOLEAN", "NULL", "ARRAY", "SET", "OBJECT",
            "SCALARS", "BUILTINS", "ARITHMETIC", "accepts", "accepts_each", "shares_kind", "union", "kind", "element_of",
            "closed_object", "open_object", "select_key", "keys_type", "uncertain", "keys_of", "values_of",
-           "nested_object", "declares_object_inside"]
+           "nested_object", "declares_object_inside", "parts_of"]
 
 NUMBER, STRING, BOOLEAN, NULL = "number", "string", "boolean", "null"
 ARRAY, SET, OBJECT = "array", "set", "object"
@@ -155,6 +155,20 @@ def _scalar_parts(part: RegoType) -> tuple[RegoType, ...]:
     if len(part.kinds) > 1 and part.kinds != _EVERY_KIND and not part.joined and not uncertain(part):
         return tuple(kind(one, of=part.of) for one in sorted(part.kinds))
     return (part,)
+
+
+def parts_of(value: RegoType) -> tuple[RegoType, ...] | None:
+    """The parts of OPA's ``any<...>`` this reader holds ``value`` as, each one type, or None where it is one type
+    (or any, or not followed: ``uncertain``). Its ``alternatives`` where held part by part (a rule's definitions,
+    a declared ``any<...>``); else, for several kinds, one part per kind (``any<number, set[any]>``, the ``-``
+    operator's result: a collection part with the element type the whole holds, an object part any object)."""
+    if not value.known or uncertain(value):
+        return None
+    if value.alternatives is not None:
+        return value.alternatives
+    if len(value.kinds) < 2:
+        return None
+    return tuple(kind(one, of=value.of) for one in sorted(value.kinds))
 
 
 def union(a: RegoType, b: RegoType) -> RegoType:
