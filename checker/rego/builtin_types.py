@@ -24,7 +24,7 @@ from natpolicy.rego.type_keys import Key, key_kind, key_order
 __all__ = ["RegoType", "Signature", "ANY", "FUNCTION", "NUMBER", "STRING", "BOOLEAN", "NULL", "ARRAY", "SET", "OBJECT",
            "SCALARS", "BUILTINS", "ARITHMETIC", "accepts", "accepts_each", "shares_kind", "union", "kind", "element_of",
            "closed_object", "open_object", "select_key", "keys_type", "uncertain", "keys_of", "values_of",
-           "nested_object", "declares_object_inside", "parts_of"]
+           "nested_object", "declares_object_inside", "parts_of", "function_mismatch"]
 
 NUMBER, STRING, BOOLEAN, NULL = "number", "string", "boolean", "null"
 ARRAY, SET, OBJECT = "array", "set", "object"
@@ -332,6 +332,33 @@ def declares_object_inside(value: RegoType) -> bool:
     return any(declares_object_inside(part) for part in inner)
 
 
+def function_mismatch(left: RegoType, right: RegoType) -> bool:
+    """Does OPA's ``unifies`` refuse two typed values (``x == y``, each name of both bound) for a function type one
+    holds below a ref head's name (``a.f(x) := ...``: ``f`` of ``a``'s object), met at its key by a type that is no
+    function, any included (``y := {"f": input.z}``, an object comprehension's ``object[any: any]``)?
+
+    OPA's ``checkExprEq`` unifies the two types where neither holds nil (an unbound name is nil, and ``unify1``
+    binds it without a check: ``{"f": y} = a`` passes), and ``unifiesObjectsStatic`` selects each static key in the
+    other object, where a function unifies with a function only (``unifiesAny`` returns false for it before it
+    looks at its parts). Only a pair holding such a function is judged here, by ``accepts`` (``_property_unifies``
+    there); any other pair is left to ``type_patterns``, as before."""
+    if not (_function_inside(left) or _function_inside(right)):
+        return False
+    return accepts_each(left, right) == frozenset({False})
+
+
+def _function_inside(value: RegoType) -> bool:
+    """Does ``value`` hold OPA's function type (``FUNCTION``) at any depth: a static or dynamic property's, an
+    element's, a part's?"""
+    if value.joined and value == FUNCTION:
+        return True
+    inner = [part for _, part in (*(value.fields or ()), *(value.static or ()))]
+    inner += [*(value.rest or ()), *(value.items or ()), *(value.alternatives or ()), *(value.unsure_parts or ()),
+              *(value.candidates or ())]
+    inner += [value.of] if value.of is not None else []
+    return any(_function_inside(part) for part in inner)
+
+
 def shares_kind(expected: RegoType, value: RegoType) -> bool:
     """One shared kind, elements alike (``accepts`` without its look at objects' properties and arrays' static
     elements, or at ``any<...>`` part by part): what a pattern's check (``type_patterns``) reads first, before it
@@ -382,13 +409,26 @@ def _objects_unify(a: RegoType, b: RegoType) -> bool:
     (static_a, dynamic_a), (static_b, dynamic_b) = seen_a, seen_b
     for key, part in static_a:
         other = _select(static_b, dynamic_b, key)
-        if other is None or not accepts(part, other):
+        if other is None or not _property_unifies(part, other):
             return False
     for key, part in static_b:
         other = _select(static_a, dynamic_a, key)
-        if other is None or not accepts(other, part):
+        if other is None or not _property_unifies(other, part):
             return False
-    return dynamic_a is None or dynamic_b is None or accepts(dynamic_a[1], dynamic_b[1])
+    return dynamic_a is None or dynamic_b is None or _property_unifies(dynamic_a[1], dynamic_b[1])
+
+
+def _property_unifies(a: RegoType, b: RegoType) -> bool:
+    """OPA's ``unifies`` of the two types ``unifiesObjectsStatic`` selects at one key of two objects held whole.
+
+    A function type there (``a.f(x) := ...``: ``f`` of ``a``'s object) unifies with a function only: against any
+    other type, any included, OPA's ``unifies`` fails (``unifiesAny`` returns false for a function before it looks
+    at its parts), so ``http.send(a)``, whose declared object[string: any] selects any at ``f``, is refused. Here
+    the other side is a type OPA's object holds at that key (a declared any, or a value's), never a name a pattern
+    binds, which ``accepts`` lets meet a function (``unify1`` binds it without a check)."""
+    if (a.joined and a == FUNCTION) or (b.joined and b == FUNCTION):
+        return a == b
+    return accepts(a, b)
 
 
 def _array_view(value: RegoType) -> tuple[tuple[RegoType, ...], RegoType | None] | None:
