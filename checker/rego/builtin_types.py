@@ -24,7 +24,7 @@ from natpolicy.rego.type_keys import Key, key_kind, key_order
 __all__ = ["RegoType", "Signature", "ANY", "FUNCTION", "NUMBER", "STRING", "BOOLEAN", "NULL", "ARRAY", "SET", "OBJECT",
            "SCALARS", "BUILTINS", "ARITHMETIC", "accepts", "accepts_each", "shares_kind", "union", "kind", "element_of",
            "closed_object", "open_object", "select_key", "keys_type", "uncertain", "keys_of", "values_of",
-           "nested_object", "declares_object_inside", "parts_of", "function_mismatch"]
+           "nested_object", "declares_object_inside"]
 
 NUMBER, STRING, BOOLEAN, NULL = "number", "string", "boolean", "null"
 ARRAY, SET, OBJECT = "array", "set", "object"
@@ -157,20 +157,6 @@ def _scalar_parts(part: RegoType) -> tuple[RegoType, ...]:
     return (part,)
 
 
-def parts_of(value: RegoType) -> tuple[RegoType, ...] | None:
-    """The parts of OPA's ``any<...>`` this reader holds ``value`` as, each one type, or None where it is one type
-    (or any, or not followed: ``uncertain``). Its ``alternatives`` where held part by part (a rule's definitions,
-    a declared ``any<...>``); else, for several kinds, one part per kind (``any<number, set[any]>``, the ``-``
-    operator's result: a collection part with the element type the whole holds, an object part any object)."""
-    if not value.known or uncertain(value):
-        return None
-    if value.alternatives is not None:
-        return value.alternatives
-    if len(value.kinds) < 2:
-        return None
-    return tuple(kind(one, of=value.of) for one in sorted(value.kinds))
-
-
 def union(a: RegoType, b: RegoType) -> RegoType:
     """Either type. As OPA's ``Or``: a key of either object, or an index of either array, may be looked up."""
     kinds = a.kinds | b.kinds
@@ -261,7 +247,7 @@ def _over_alternatives(parts: tuple[RegoType, ...], each: Callable[[RegoType], R
     return found
 
 
-def accepts(expected: RegoType, value: RegoType) -> bool:
+def accepts(expected: RegoType, value: RegoType, at_key: bool = False) -> bool:
     """Would OPA let ``value`` stand where ``expected`` is declared? (its ``unifies``, v1/ast/check.go)
 
     One shared kind, elements alike; an ``any<...>`` held part by part
@@ -270,11 +256,13 @@ def accepts(expected: RegoType, value: RegoType) -> bool:
     ``unifiesObjects``/``unifiesArrays`` compare them. A type not held whole
     here passes: never stricter than OPA. A function type (``FUNCTION``) unifies with no value's type (OPA's
     ``unifies``: a function with a function only, ``unifiesAny`` refusing it even against any), but for
-    ``ANY``, which is also what this reader gives a name a pattern binds there (OPA's ``unify1``: bound, not
-    compared; ``{"f": y} = a`` passes, ``upper(y)`` then does not).
+    ``ANY`` met directly, which is also what this reader gives a name a pattern binds there (OPA's ``unify1``:
+    bound, not compared; ``{"f": y} = a`` passes, ``upper(y)`` then does not). ``at_key``: the two types
+    ``unifiesObjectsStatic`` selects at one key of two objects held whole, where ANY is OPA's (a declared any, a
+    value's), which a function fails (``http.send(a)``: object[string: any] selects any at ``f``).
     """
     if (value.joined and value == FUNCTION) or (expected.joined and expected == FUNCTION):
-        return expected == ANY or value == ANY or expected == value
+        return expected == value or (not at_key and ANY in (expected, value))
     if expected == ANY or value == ANY:
         return bool(expected.kinds & value.kinds)
     if expected.alternatives is not None and not uncertain(expected):
@@ -332,33 +320,6 @@ def declares_object_inside(value: RegoType) -> bool:
     return any(declares_object_inside(part) for part in inner)
 
 
-def function_mismatch(left: RegoType, right: RegoType) -> bool:
-    """Does OPA's ``unifies`` refuse two typed values (``x == y``, each name of both bound) for a function type one
-    holds below a ref head's name (``a.f(x) := ...``: ``f`` of ``a``'s object), met at its key by a type that is no
-    function, any included (``y := {"f": input.z}``, an object comprehension's ``object[any: any]``)?
-
-    OPA's ``checkExprEq`` unifies the two types where neither holds nil (an unbound name is nil, and ``unify1``
-    binds it without a check: ``{"f": y} = a`` passes), and ``unifiesObjectsStatic`` selects each static key in the
-    other object, where a function unifies with a function only (``unifiesAny`` returns false for it before it
-    looks at its parts). Only a pair holding such a function is judged here, by ``accepts`` (``_property_unifies``
-    there); any other pair is left to ``type_patterns``, as before."""
-    if not (_function_inside(left) or _function_inside(right)):
-        return False
-    return accepts_each(left, right) == frozenset({False})
-
-
-def _function_inside(value: RegoType) -> bool:
-    """Does ``value`` hold OPA's function type (``FUNCTION``) at any depth: a static or dynamic property's, an
-    element's, a part's?"""
-    if value.joined and value == FUNCTION:
-        return True
-    inner = [part for _, part in (*(value.fields or ()), *(value.static or ()))]
-    inner += [*(value.rest or ()), *(value.items or ()), *(value.alternatives or ()), *(value.unsure_parts or ()),
-              *(value.candidates or ())]
-    inner += [value.of] if value.of is not None else []
-    return any(_function_inside(part) for part in inner)
-
-
 def shares_kind(expected: RegoType, value: RegoType) -> bool:
     """One shared kind, elements alike (``accepts`` without its look at objects' properties and arrays' static
     elements, or at ``any<...>`` part by part): what a pattern's check (``type_patterns``) reads first, before it
@@ -409,26 +370,13 @@ def _objects_unify(a: RegoType, b: RegoType) -> bool:
     (static_a, dynamic_a), (static_b, dynamic_b) = seen_a, seen_b
     for key, part in static_a:
         other = _select(static_b, dynamic_b, key)
-        if other is None or not _property_unifies(part, other):
+        if other is None or not accepts(part, other, at_key=True):
             return False
     for key, part in static_b:
         other = _select(static_a, dynamic_a, key)
-        if other is None or not _property_unifies(other, part):
+        if other is None or not accepts(other, part, at_key=True):
             return False
-    return dynamic_a is None or dynamic_b is None or _property_unifies(dynamic_a[1], dynamic_b[1])
-
-
-def _property_unifies(a: RegoType, b: RegoType) -> bool:
-    """OPA's ``unifies`` of the two types ``unifiesObjectsStatic`` selects at one key of two objects held whole.
-
-    A function type there (``a.f(x) := ...``: ``f`` of ``a``'s object) unifies with a function only: against any
-    other type, any included, OPA's ``unifies`` fails (``unifiesAny`` returns false for a function before it looks
-    at its parts), so ``http.send(a)``, whose declared object[string: any] selects any at ``f``, is refused. Here
-    the other side is a type OPA's object holds at that key (a declared any, or a value's), never a name a pattern
-    binds, which ``accepts`` lets meet a function (``unify1`` binds it without a check)."""
-    if (a.joined and a == FUNCTION) or (b.joined and b == FUNCTION):
-        return a == b
-    return accepts(a, b)
+    return dynamic_a is None or dynamic_b is None or accepts(dynamic_a[1], dynamic_b[1], at_key=True)
 
 
 def _array_view(value: RegoType) -> tuple[tuple[RegoType, ...], RegoType | None] | None:

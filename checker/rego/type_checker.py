@@ -351,12 +351,8 @@ class Checker(Candidates):
         too (any unifies with more than OPA's structural ``unify1``, so what never matches holds for both)."""
         problem = equality_problem(target, value, lambda node: self.type_of(node, scope), unbound, self.body, written,
                                    self._text)
-        if problem is None and not unbound and types.function_mismatch(self.type_of(target, scope),
-                                                                      self.type_of(value, scope)):
-            # Both sides typed (OPA's checkExprEq unifies them): a function below a ref head's name meets a value.
-            problem = (f"type error: `{self._text(target)} {written} {self._text(value)}` unifies a function below a "
-                       f"ref head's name with a value at its key, which never match (a function unifies with a "
-                       f"function only, not with any; OPA: match error); {_REFUSED}")
+        if problem is None and not unbound:  # both sides typed: OPA's checkExprEq unifies them (type_functions)
+            problem = self._function_mismatch(target, value, written, scope)
         if problem is not None:
             self._error(target, problem)
 

@@ -21,7 +21,7 @@ from natpolicy.rego.builtin_types import (
     accepts,
     element_of,
     keys_of,
-    parts_of,
+    kind,
     select_key,
     uncertain,
     union,
@@ -61,7 +61,7 @@ def _look_up(current: RegoType, key_type: RegoType, constant: str | int | None, 
         return current, f"`{ref}` looks inside {with_article(current)}, which has no keys or elements"
     if uncertain(current):
         return _look_up_variants(current, key_type, constant, ref, key, held)
-    parts = parts_of(current)
+    parts = _parts_of(current)
     if parts is not None:
         return _look_up_parts(current, parts, key_type, constant, ref, key, held)
     if not _key_fits(current, key_type):
@@ -112,9 +112,23 @@ def _look_up(current: RegoType, key_type: RegoType, constant: str | int | None, 
     return ANY, None
 
 
+def _parts_of(value: RegoType) -> tuple[RegoType, ...] | None:
+    """The parts of OPA's ``any<...>`` this reader holds ``value`` as, each one type, or None where it is one type
+    (or any, or not followed: ``uncertain``). Its ``alternatives`` where held part by part (a rule's definitions,
+    a declared ``any<...>``); else, for several kinds, one part per kind (``any<number, set[any]>``, the ``-``
+    operator's result: a collection part with the element type the whole holds, an object part any object)."""
+    if not value.known or uncertain(value):
+        return None
+    if value.alternatives is not None:
+        return value.alternatives
+    if len(value.kinds) < 2:
+        return None
+    return tuple(kind(one, of=value.of) for one in sorted(value.kinds))
+
+
 def _look_up_parts(current: RegoType, parts: tuple[RegoType, ...], key_type: RegoType, constant: str | int | None,
                     ref: str, key: str, held: Key | None) -> tuple[RegoType, str | None]:
-    """``look_up`` in OPA's ``any<...>`` of several types (``parts_of``), as its ``checkRefLeaf`` takes it.
+    """``look_up`` in OPA's ``any<...>`` of several types (``_parts_of``), as its ``checkRefLeaf`` takes it.
 
     A scalar constant key is found by ``types.Select``, which selects in each
     part and joins what it finds by ``Or``: a part that cannot be selected (a
