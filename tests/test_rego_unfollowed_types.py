@@ -94,8 +94,6 @@ def test_what_opa_refuses_is_refused_at_its_line(body: str, line: int, says: str
      '  upper(x)\n}\n', 8, "the keys of its object pattern are not written sorted"),
     ('o := {"a": 1, "c": 2} if input.a\n\no := {"a": "s", "b": 3} if input.b\n\nf(x, y) if {\n'
      '  {"b": y, "a": x} = o\n}\nh := f(1, 2)\n', 8, "the keys of its object pattern are not written sorted"),
-    # Two names only each other binds, and a later statement that may bind one (a call's last argument).
-    ('h if {\n  [x, "a"] = [y, "a"]\n  count(input.a, x)\n}\n', 4, "whether a later statement binds `x`"),
     # A function under a ref head with a variable key, and a rule of two collection types not held whole.
     ('a[k](x) := x if { k := "b" }\n', 3, "the function `a[k](...)`"),
     ("r := [x | some x in input.a] if input.a else := [y | some y in input.b]\nh if { r(1) }\n", 4, "`r(1)`"),

@@ -1,13 +1,23 @@
-"""The order in which OPA types a body where a name is bound by ``=`` before what binds its other side.
+"""The order in which OPA types a body: ``reorderBodyForSafety``'s, where it differs from the written one.
 
 OPA's compiler reorders each body for safety before its type check
-(``reorderBodyForSafety`` in ``v1/ast/compile.go``): pass after pass, it
-takes, in written order, each statement whose inputs are bound, until none is
-left; a statement whose names nothing binds stays where it is and is refused
-as unsafe. So in ``x = y`` then ``y = "a"``, ``y = "a"`` runs first and ``x``
-is a string, as is every later use of ``x``; typed in written order ``x``
-would be any. This follows that order for the statements it concerns and
-leaves every other body in its written order:
+(``reorderBodyForSafety`` in ``v1/ast/compile.go``). ``safety_reorder``
+computes that order exactly, on the body as OPA's earlier stages rewrote it,
+and ``in_safety_order`` types the statements in it: in ``x = y`` then
+``y = "a"``, ``y = "a"`` runs first and ``x`` is a string; in ``[a, 1] = [b, c]``
+then ``a = "s"``, ``b`` is a string (``Unify``); a call OPA takes out of a
+statement and runs apart from it, another statement between, is typed there
+too (``upper(x) == a``: ``upper(x)`` first, where it types a function's
+argument). Where it reads the order but not how OPA types the body in it (a
+comprehension OPA runs apart from its statement; a statement this reader does
+not read whose outputs decide the order, or that a statement written before it
+waits for), the statement is refused as unsure (``unsure``), and typed as
+below.
+
+Where ``safety_reorder`` does not follow OPA's order (a wildcard under
+``not``, a declaration shadowing an outer name, ``print``, a comprehension in a
+ref's key) or OPA refuses the body as unsafe, the earlier approximation types
+it, in written order but for these:
 
 - a ``=`` that binds a lone name, nothing bound yet, to a side holding a name
   nothing bound yet either (``x = y``, ``x = [y]``) waits until either side's
@@ -26,8 +36,9 @@ leaves every other body in its written order:
 - where this reader cannot read which runs first (a ``some y`` declaration, a
   ``:=`` of a waited name, a comprehension that declares a waited name itself,
   a statement it does not read), it types in written order as before and
-  refuses the statement as unsure (``unsure``), never silent; where only a
-  statement of the item above waits for the name, in written order as before.
+  refuses the statement as unsure (``unsure``), never silent; so too where a
+  statement reads a name before what binds it and OPA's order was not followed
+  (in a body OPA accepts; one it refuses as unsafe is refused by that).
 
 What waits when the body ends is typed then, in written order. A function's
 body is put in that order before its arguments are inferred over it
@@ -40,6 +51,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from natpolicy.records import record
+from natpolicy.rego.safety_reorder import Unsure, opa_order
 from natpolicy.rego.type_parameters import statement_names
 from natpolicy.rego.type_syntax import Node, Statement
 from natpolicy.rego.type_syntax import pattern_names as _names
@@ -67,6 +79,13 @@ def in_safety_order(body: list[Statement], type_statement: Callable[[Statement],
     number of inputs (None: unknown); ``unsure``: refuses a statement whose
     place in OPA's order this reader cannot read.
     """
+    exact = opa_order(body, bound, arity, _declared)
+    if isinstance(exact, list):  # OPA's order, followed exactly (safety_reorder)
+        for statement in exact:
+            type_statement(statement)
+        return
+    if isinstance(exact, Unsure):  # OPA's order is read, its typing there is not: loud, then as before
+        unsure(exact.statement, exact.why.format(name=exact.name))
     waiting: list[_Waiting] = []
     soft: list[Statement] = []  # waiting for a name read before a later statement binds it, not for a `=`
     after: list[frozenset[str]] = [frozenset()]  # the names each statement's successors hold, outside closures
@@ -80,12 +99,17 @@ def in_safety_order(body: list[Statement], type_statement: Callable[[Statement],
             need = _needs(statement, held, bound, arity)
             if need is None:  # which runs first is not read here: written order from here, refused
                 if not any(name in _binds(wait) for wait in waiting if wait.statement not in soft for name in reads):
-                    # Only what reads a name before its binding holds them: those in written order, as before (a
-                    # refusal as unsure here refuses modules OPA accepts: `a := y; upper(x) == a; y := x`).
+                    # Only what reads a name before its binding holds them: those in written order, refused as
+                    # unsure where OPA's order was not followed (safety_reorder: a body OPA refuses as unsafe is
+                    # refused by its unsafe names, not here).
                     for wait in [wait for wait in waiting if wait.statement in soft]:
                         waiting.remove(wait)
                         type_statement(wait.statement)
                     type_statement(statement)
+                    if exact is None:  # (a body OPA refuses as unsafe is refused by its unsafe names)
+                        unsure(statement, f"it reads `{sorted(reads)[0]}` before the statement that binds it, and "
+                                          "this reader does not follow the order OPA's compiler runs this body in "
+                                          "(reorderBodyForSafety)")
                     continue
                 unsure(statement, f"it may bind `{sorted(reads)[0]}`, which a statement above it waits for, and this "
                                   "reader does not read which of the two OPA's compiler runs first "

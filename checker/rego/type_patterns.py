@@ -282,7 +282,31 @@ def _placed(left: Node, right: Node, unbound: frozenset[str],
         clash: list[tuple[str, str]] = []
         if not set(_all_names(other)) & unbound and _pair(pattern, other, unbound, type_of, found, clash):
             return found, clash
+    found, clash = {}, []
+    if _pair_both(left, right, unbound, type_of, found, clash):
+        return found, clash
     return {}, []
+
+
+def _pair_both(left: Node, right: Node, unbound: frozenset[str], type_of: Callable[[Node], RegoType],
+               found: dict[str, RegoType], clash: list[tuple[str, str]]) -> bool:
+    """Two array literals, each holding unbound names (``[x, [1]] = [y, c]``, y bound): OPA's ``unify2Array``
+    pairs them index by index, each pair typed as ``unify2`` types it (a name beside what is typed takes its type;
+    two untyped names are both any, ``unify1(a, A)``); False where a pair is of another shape (not followed)."""
+    if not (left.what == right.what == "array" and len(left.parts) == len(right.parts)):
+        return False
+    for mine, theirs in zip(left.parts, right.parts, strict=True):
+        if not set(_all_names(theirs)) & unbound:
+            done = _pair(mine, theirs, unbound, type_of, found, clash)
+        elif not set(_all_names(mine)) & unbound:
+            done = _pair(theirs, mine, unbound, type_of, found, clash)
+        elif mine.what == theirs.what == "name":
+            done = True  # both untyped: any, as unbound names are left
+        else:
+            done = _pair_both(mine, theirs, unbound, type_of, found, clash)
+        if not done:
+            return False
+    return True
 
 
 def _pair(pattern: Node, other: Node, unbound: frozenset[str], type_of: Callable[[Node], RegoType],
