@@ -56,7 +56,9 @@ regopy 1.5.2:
 * a name an earlier ``else`` branch bound, bound again by a ref in a later one: regopy keeps the failed
   branch's value (``regopy_else_names``);
 * a ``\\u`` escape of a lone surrogate in a string literal, which it keeps as six characters
-  (``surrogate_escapes``).
+  (``surrogate_escapes``);
+* a rule that is no function called as one (``r(1)`` of ``r := input.x``, which OPA passes): rego-cpp aborts
+  the process compiling it (``regopy_rule_calls``).
 """
 from __future__ import annotations
 
@@ -205,6 +207,7 @@ def _regopy_refusals(source: str, toks: list[Token], package_names: set[str], pa
     from natpolicy.rego.regopy_compare import wildcard_comparisons
     from natpolicy.rego.regopy_else_names import reused_else_names
     from natpolicy.rego.regopy_first_binding import first_bound_inside
+    from natpolicy.rego.regopy_rule_calls import rules_called_as_functions
     from natpolicy.rego.regopy_shadow import shadowing_declarations
     from natpolicy.rego.regopy_strings import literal_refusals
     from natpolicy.rego.surrogate_escapes import lone_surrogates
@@ -222,6 +225,8 @@ def _regopy_refusals(source: str, toks: list[Token], package_names: set[str], pa
     out.extend(rebound_closures(source))
     out.extend(reused_else_names(source, package_names))  # a failed branch's name kept for the next
     out.extend(lone_surrogates(toks))
+    # `r(1)` of `r := input.x`: rego-cpp aborts the process compiling it (regopy_rule_calls)
+    out.extend(rules_called_as_functions(source, package_names, package_sources, loaded_sources))
     return out
 
 
