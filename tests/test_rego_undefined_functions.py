@@ -247,7 +247,13 @@ def test_a_rule_of_one_type_called_as_a_statement_is_refused(engine: str, body: 
     "f(x) := x\n\nhelper if {\n  f(1)\n}\n",
 ])
 def test_a_rule_call_opa_lets_pass_passes(engine: str, body: str) -> None:
-    assert refusal({"a.rego": P + body}, engine) == ""
+    refused = refusal({"a.rego": P + body}, engine)
+    if engine == "regopy" and "r(" in body:
+        # rego-cpp aborts the process compiling a call of a rule that is no function: refused there, loud
+        # (regopy_rule_calls), never handed to it.
+        assert "regopy 1.5.2 aborts the process" in refused, refused
+    else:
+        assert refused == ""
 
 
 def test_two_equal_types_this_reader_does_not_hold_whole_are_refused_as_unsure() -> None:

@@ -189,6 +189,12 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(_zone_abbreviation_layouts(toks, engine))
     if engine == "regopy":
         out.extend(_regopy_refusals(source, toks, package_names, package_sources, loaded_sources))
+        from natpolicy.rego.regopy_rule_calls import rules_called_as_functions
+        # `r(1)` of `r := input.x`: rego-cpp aborts the process compiling it. Where OPA refuses that call itself
+        # (its arity, a rule of one type), the refusal already at its place is OPA's, and the one to give.
+        taken = {offset for offset, _ in out}
+        out.extend(found for found in rules_called_as_functions(source, package_names, package_sources,
+                                                                 loaded_sources) if found[0] not in taken)
     broken = _BROKEN_BUILTINS.get(engine, {})
     for i, tok in enumerate(toks):
         name = _dotted(toks, i)
@@ -207,7 +213,6 @@ def _regopy_refusals(source: str, toks: list[Token], package_names: set[str], pa
     from natpolicy.rego.regopy_compare import wildcard_comparisons
     from natpolicy.rego.regopy_else_names import reused_else_names
     from natpolicy.rego.regopy_first_binding import first_bound_inside
-    from natpolicy.rego.regopy_rule_calls import rules_called_as_functions
     from natpolicy.rego.regopy_shadow import shadowing_declarations
     from natpolicy.rego.regopy_strings import literal_refusals
     from natpolicy.rego.surrogate_escapes import lone_surrogates
@@ -225,8 +230,6 @@ def _regopy_refusals(source: str, toks: list[Token], package_names: set[str], pa
     out.extend(rebound_closures(source))
     out.extend(reused_else_names(source, package_names))  # a failed branch's name kept for the next
     out.extend(lone_surrogates(toks))
-    # `r(1)` of `r := input.x`: rego-cpp aborts the process compiling it (regopy_rule_calls)
-    out.extend(rules_called_as_functions(source, package_names, package_sources, loaded_sources))
     return out
 
 
