@@ -28,6 +28,12 @@ REFUSED = [
     # The merged object's values: any<number, string>, keys strings.
     (TWO + "h if {\n  r.x.y\n}\n", 5, "`r.x.y` looks inside an any<number, string>"),
     (TWO + "h if {\n  some k\n  r[k]\n  k + 1\n}\n", 7, "`k + 1` applies `+` to a string"),
+    # `{}` is OPA's object[any: any] (TypeEnv.Get of an empty Object, v1/ast/typeenv.go): merged with another
+    # object of no static property, whatever its values, into object[any: any] (Or of any is any), in any order.
+    ('r := {} if input.a else := {k: {v | v := 1} | some k in ["a"]}\nh if {\n  r(1)\n}\n', 5,
+     "calls data.p.r, a rule whose value is an object, as a function"),
+    ('r := {} if input.a else := {}\nh if {\n  r(1)\n}\n', 5, "calls data.p.r, a rule whose value is an object, as"),
+    ('r := {k: 1 | some k in ["a"]}\nr := {} if input.b\nh if {\n  r(1)\n}\n', 6, "a rule whose value is an object,"),
     # Sets: one set of either's elements (followed before).
     ('r := {1} if input.a else := {"a"}\nh if {\n  r(1)\n}\n', 5, "a rule whose value is a set[any<number, string>]"),
 ]
@@ -43,6 +49,8 @@ def test_what_opa_refuses_is_refused_at_its_line(body: str, line: int, says: str
     'r := {"a": 1} if input.a else := {k: "s" | some k in ["b"]}\nh if {\n  r(1)\n}\n',
     # Another kind beside them: the merged object and a string, any<...>.
     TWO[:-1] + ' if input.b else := "x"\nh if {\n  r(1)\n}\n',
+    # `{}` merged: object[any: any], so any key is any.
+    'r := {} if input.a else := {k: 1 | some k in ["a"]}\nh if {\n  upper(r.x.y)\n  r.z + 1\n}\n',
     # The merged values read as a number and as a string both.
     TWO + "h if {\n  r.x + 1\n  upper(r.y)\n}\n",
 ])
@@ -52,8 +60,8 @@ def test_what_opa_accepts_is_not_refused(body: str) -> None:
 
 @pytest.mark.parametrize("engine", ["regorus", "regopy"])
 def test_the_probes_are_refused_or_pass_as_opa_does(engine: str) -> None:
-    names = [name for name in PROBES if name.startswith("types30a-else-")]
-    assert len(names) == 2
+    names = [name for name in PROBES if name.startswith(("types30a-else-", "types30a-empty-object-"))]
+    assert len(names) == 4
     for name in names:
         if name.endswith("-refused"):
             assert PROBES[name].get("refused") and refusal({"p.rego": PROBES[name]["source"]}, engine), name

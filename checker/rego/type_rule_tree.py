@@ -185,13 +185,21 @@ def _merge_dynamic_objects(values: tuple[RegoType, ...]) -> RegoType | None:
     """
     objects = [value for value in values if _dynamic_only(value)]
     others = [value for value in values if not _dynamic_only(value)]
-    if len(objects) < 2 or not all(_plain(value) for value in others) or not all(
-            _plain(part) for one in objects if one.rest is not None for part in one.rest):
+    if len(objects) < 2 or not all(_plain(value) for value in others):
         return None
-    key, held = objects[0].rest or (ANY, ANY)
-    for more in objects[1:]:
-        if more.rest is not None:
-            key, held = union(key, more.rest[0]), union(held, more.rest[1])
+    if any(one.rest == (ANY, ANY) for one in objects):
+        # `{}` (OPA's object[any: any]) among them: `Or` of any with any key type is any (`Any.Merge`: the empty
+        # Any contains every type but a function), and so is `mergeTypes` of any with any value, in either order
+        # (an Any beside a non-Any is merged the other way round, then joined by `Or`): object[any: any], whatever
+        # the others' values hold and whichever order OPA's graph sorts the definitions in.
+        key, held = ANY, ANY
+    elif not all(_plain(part) for one in objects if one.rest is not None for part in one.rest):
+        return None
+    else:
+        key, held = objects[0].rest or (ANY, ANY)
+        for more in objects[1:]:
+            if more.rest is not None:
+                key, held = union(key, more.rest[0]), union(held, more.rest[1])
     merged = RegoType(frozenset({OBJECT}), static=(), rest=(key, held))
     for other in others:
         merged = union(merged, other)
