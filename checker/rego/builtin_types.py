@@ -96,9 +96,8 @@ def kind(*kinds: str, of: RegoType | None = None) -> RegoType:
 
 
 def closed_object(fields: dict[Key, RegoType]) -> RegoType:
-    """An object literal with these constant keys and nothing else. ``{}`` is OPA's ``object[any: any]``, an object
-    of one dynamic property and no static one (``TypeEnv.Get`` of an empty ``Object``, ``v1/ast/typeenv.go``), which
-    ``mergeTypes`` merges with another such object as one."""
+    """An object literal with these constant keys and nothing else; ``{}`` is OPA's ``object[any: any]``
+    (``TypeEnv.Get`` of an empty ``Object``, ``v1/ast/typeenv.go``), which ``mergeTypes`` merges with another."""
     return RegoType(frozenset({OBJECT}), fields=tuple(sorted(fields.items(), key=key_order))) if fields else \
         RegoType(frozenset({OBJECT}), static=(), rest=(ANY, ANY))
 
