@@ -96,9 +96,10 @@ def kind(*kinds: str, of: RegoType | None = None) -> RegoType:
 
 
 def closed_object(fields: dict[Key, RegoType]) -> RegoType:
-    """An object literal with these constant keys and nothing else (``{}`` is any object)."""
+    """An object literal with these constant keys and nothing else; ``{}`` is OPA's ``object[any: any]``
+    (``TypeEnv.Get`` of an empty ``Object``, ``v1/ast/typeenv.go``), which ``mergeTypes`` merges with another."""
     return RegoType(frozenset({OBJECT}), fields=tuple(sorted(fields.items(), key=key_order))) if fields else \
-        RegoType(frozenset({OBJECT}))
+        RegoType(frozenset({OBJECT}), static=(), rest=(ANY, ANY))
 
 
 def open_object(fields: dict[Key, RegoType], computed: list[tuple[RegoType, RegoType] | None]) -> RegoType:
@@ -247,7 +248,7 @@ def _over_alternatives(parts: tuple[RegoType, ...], each: Callable[[RegoType], R
     return found
 
 
-def accepts(expected: RegoType, value: RegoType) -> bool:
+def accepts(expected: RegoType, value: RegoType, at_key: bool = False) -> bool:
     """Would OPA let ``value`` stand where ``expected`` is declared? (its ``unifies``, v1/ast/check.go)
 
     One shared kind, elements alike; an ``any<...>`` held part by part
@@ -256,11 +257,13 @@ def accepts(expected: RegoType, value: RegoType) -> bool:
     ``unifiesObjects``/``unifiesArrays`` compare them. A type not held whole
     here passes: never stricter than OPA. A function type (``FUNCTION``) unifies with no value's type (OPA's
     ``unifies``: a function with a function only, ``unifiesAny`` refusing it even against any), but for
-    ``ANY``, which is also what this reader gives a name a pattern binds there (OPA's ``unify1``: bound, not
-    compared; ``{"f": y} = a`` passes, ``upper(y)`` then does not).
+    ``ANY`` met directly, which is also what this reader gives a name a pattern binds there (OPA's ``unify1``:
+    bound, not compared; ``{"f": y} = a`` passes, ``upper(y)`` then does not). ``at_key``: the two types
+    ``unifiesObjectsStatic`` selects at one key of two objects held whole, where ANY is OPA's (a declared any, a
+    value's), which a function fails (``http.send(a)``: object[string: any] selects any at ``f``).
     """
     if (value.joined and value == FUNCTION) or (expected.joined and expected == FUNCTION):
-        return expected == ANY or value == ANY or expected == value
+        return expected == value or (not at_key and ANY in (expected, value))
     if expected == ANY or value == ANY:
         return bool(expected.kinds & value.kinds)
     if expected.alternatives is not None and not uncertain(expected):
@@ -368,13 +371,13 @@ def _objects_unify(a: RegoType, b: RegoType) -> bool:
     (static_a, dynamic_a), (static_b, dynamic_b) = seen_a, seen_b
     for key, part in static_a:
         other = _select(static_b, dynamic_b, key)
-        if other is None or not accepts(part, other):
+        if other is None or not accepts(part, other, at_key=True):
             return False
     for key, part in static_b:
         other = _select(static_a, dynamic_a, key)
-        if other is None or not accepts(other, part):
+        if other is None or not accepts(other, part, at_key=True):
             return False
-    return dynamic_a is None or dynamic_b is None or accepts(dynamic_a[1], dynamic_b[1])
+    return dynamic_a is None or dynamic_b is None or accepts(dynamic_a[1], dynamic_b[1], at_key=True)
 
 
 def _array_view(value: RegoType) -> tuple[tuple[RegoType, ...], RegoType | None] | None:

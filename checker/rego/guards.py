@@ -56,7 +56,9 @@ regopy 1.5.2:
 * a name an earlier ``else`` branch bound, bound again by a ref in a later one: regopy keeps the failed
   branch's value (``regopy_else_names``);
 * a ``\\u`` escape of a lone surrogate in a string literal, which it keeps as six characters
-  (``surrogate_escapes``).
+  (``surrogate_escapes``);
+* a rule that is no function called as one (``r(1)`` of ``r := input.x``, which OPA passes): rego-cpp aborts
+  the process compiling it (``regopy_rule_calls``).
 """
 from __future__ import annotations
 
@@ -187,6 +189,12 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(_zone_abbreviation_layouts(toks, engine))
     if engine == "regopy":
         out.extend(_regopy_refusals(source, toks, package_names, package_sources, loaded_sources))
+        from natpolicy.rego.regopy_rule_calls import rules_called_as_functions
+        # `r(1)` of `r := input.x`: rego-cpp aborts the process compiling it. Where OPA refuses that call itself
+        # (its arity, a rule of one type), the refusal already at its place is OPA's, and the one to give.
+        taken = {offset for offset, _ in out}
+        out.extend(found for found in rules_called_as_functions(source, package_names, package_sources,
+                                                                 loaded_sources) if found[0] not in taken)
     broken = _BROKEN_BUILTINS.get(engine, {})
     for i, tok in enumerate(toks):
         name = _dotted(toks, i)

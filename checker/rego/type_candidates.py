@@ -18,6 +18,7 @@ from natpolicy.rego import builtin_types as types
 from natpolicy.rego import type_parameters as parameters
 from natpolicy.rego.builtin_types import ANY, RegoType, accepts_each, uncertain
 from natpolicy.rego.type_env import UNFOLLOWED, UNSURE, Scope
+from natpolicy.rego.type_functions import function_mismatch
 from natpolicy.rego.type_literals import LITERALS, Unfollowed, literal_fits
 from natpolicy.rego.type_refs import unfollowed_object
 from natpolicy.rego.type_syntax import Node, Statement
@@ -199,6 +200,12 @@ class Candidates:
         for name in _names(target) + (_names(value) if op == "=" else []):
             if op == ":=" or not self._resolvable(name, scope):
                 scope.bind(name, ANY)
+
+    def _function_mismatch(self, target: Node, value: Node, written: str, scope: Scope) -> str | None:
+        """Why OPA refuses ``target = value``, both sides typed, for a function below a ref head's name meeting a
+        value at its key (``type_functions``), or None. Beside ``_verdicts``: both hand ``type_checker`` a verdict
+        of ``builtin_types.accepts``."""
+        return function_mismatch(target, value, written, lambda node: self.type_of(node, scope), self._text)
 
     def _verdicts(self, arg: Node, expected: RegoType, actual: RegoType, scope: Scope) -> frozenset[bool]:
         """Would OPA unify the argument ``arg`` (of type ``actual``) with ``expected``: one verdict, or both where it

@@ -351,6 +351,8 @@ class Checker(Candidates):
         too (any unifies with more than OPA's structural ``unify1``, so what never matches holds for both)."""
         problem = equality_problem(target, value, lambda node: self.type_of(node, scope), unbound, self.body, written,
                                    self._text)
+        if problem is None and not unbound:  # both sides typed: OPA's checkExprEq unifies them (type_functions)
+            problem = self._function_mismatch(target, value, written, scope)
         if problem is not None:
             self._error(target, problem)
 

@@ -21,8 +21,10 @@ from natpolicy.rego.builtin_types import (
     accepts,
     element_of,
     keys_of,
+    kind,
     select_key,
     uncertain,
+    union,
     values_of,
 )
 from natpolicy.rego.function_arity import call_path
@@ -59,13 +61,9 @@ def _look_up(current: RegoType, key_type: RegoType, constant: str | int | None, 
         return current, f"`{ref}` looks inside {with_article(current)}, which has no keys or elements"
     if uncertain(current):
         return _look_up_variants(current, key_type, constant, ref, key, held)
-    if current.kinds == {OBJECT} and current.alternatives is not None and current.fields is None:
-        # OPA's any<...> of objects (a rule's definitions): Select tries each, nil (undefined ref) where none has it.
-        tried = [_look_up(alternative, key_type, constant, ref, key, held) for alternative in current.alternatives]
-        fits = [value for value, problem in tried if problem is None]
-        if not fits:
-            return tried[0]
-        return (fits[0] if all(value == fits[0] for value in fits) else ANY), None
+    parts = _parts_of(current)
+    if parts is not None:
+        return _look_up_parts(current, parts, key_type, constant, ref, key, held)
     if not _key_fits(current, key_type):
         return current, (f"`{ref}` looks up a key of type {key_type.describe()} (`{key}`) in "
                          f"{with_article(current)}, which has none")
@@ -97,6 +95,10 @@ def _look_up(current: RegoType, key_type: RegoType, constant: str | int | None, 
             return current, (f"`{ref}` looks up `{key}` in {what}{listed}one computed key of type "
                              f"{current.rest[0].describe()}, which is never a string")
         return found, None
+    if current.kinds == {SET} and held is not None and (isinstance(held, str) or held.kind not in _COLLECTION_KEYS):
+        # OPA's Set.Select of a scalar constant: the set's element type where it is the key's type, the key's type
+        # where that element type is an any<...> holding it (any, too), else nil (refused by _key_fits above).
+        return key_type, None
     if current.kinds <= {ARRAY, SET}:
         return element_of(current), None
     if held is None and current.kinds == {OBJECT}:
@@ -108,6 +110,55 @@ def _look_up(current: RegoType, key_type: RegoType, constant: str | int | None, 
                              f"are of type {keys.describe()}")
         return values_of(current) or ANY, None
     return ANY, None
+
+
+def _parts_of(value: RegoType) -> tuple[RegoType, ...] | None:
+    """The parts of OPA's ``any<...>`` this reader holds ``value`` as, each one type, or None where it is one type
+    (or any, or not followed: ``uncertain``). Its ``alternatives`` where held part by part (a rule's definitions,
+    a declared ``any<...>``); else, for several kinds, one part per kind (``any<number, set[any]>``, the ``-``
+    operator's result: a collection part with the element type the whole holds, an object part any object)."""
+    if not value.known or uncertain(value):
+        return None
+    if value.alternatives is not None:
+        return value.alternatives
+    if len(value.kinds) < 2:
+        return None
+    return tuple(kind(one, of=value.of) for one in sorted(value.kinds))
+
+
+def _look_up_parts(current: RegoType, parts: tuple[RegoType, ...], key_type: RegoType, constant: str | int | None,
+                    ref: str, key: str, held: Key | None) -> tuple[RegoType, str | None]:
+    """``look_up`` in OPA's ``any<...>`` of several types (``_parts_of``), as its ``checkRefLeaf`` takes it.
+
+    A scalar constant key is found by ``types.Select``, which selects in each
+    part and joins what it finds by ``Or``: a part that cannot be selected (a
+    scalar, an object without the key, an array past its static elements)
+    gives nil and drops out, and where none gives a type the ref is "undefined
+    ref". Any other key (a variable, a ref, a collection) is checked against
+    ``types.Keys`` of the whole, the ``Or`` of each part's (a scalar's nil), and
+    the ref goes on with ``types.Values`` of the whole: every part's values
+    joined, whichever part's keys the key fits.
+    """
+    tried = [(part, _look_up(part, key_type, constant, ref, key, held)) for part in parts]
+    fits = [value for _, (value, problem) in tried if problem is None]
+    unsure = next((problem for _, (_, problem) in tried if problem is not None and problem.startswith(UNFOLLOWED)),
+                  None)
+    if not fits:
+        if unsure is not None:
+            return ANY, unsure
+        if current.kinds == {OBJECT}:
+            return tried[0][1]  # objects only (a rule's definitions): the first one's words
+        return current, (f"`{ref}` looks up `{key}` in {with_article(current)}, and none of its parts has that key "
+                         f"(OPA selects a key in each part of its any<...>, a scalar's none, and finds nothing)")
+    selected = held is not None and not (isinstance(held, ConstKey) and held.kind in _COLLECTION_KEYS)
+    if not selected:  # types.Values of the whole: each part's, with the key read as any (no check of it)
+        fits = [_look_up(part, ANY, None, ref, key, None)[0] for part in parts if not part.kinds <= SCALARS]
+    if unsure is not None:
+        return ANY, None  # a part this reader does not follow: what OPA joins there is not known
+    found = fits[0]
+    for value in fits[1:]:
+        found = union(found, value)
+    return found, None
 
 
 def _look_up_variants(current: RegoType, key_type: RegoType, constant: str | int | None, ref: str,

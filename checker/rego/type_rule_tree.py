@@ -57,6 +57,10 @@ def type_ref_head_roots(package: Package, packages_below: frozenset[str] = froze
             merged = _merge_all(each)
             if merged is not None:
                 package.values[name] = merged
+        elif len(each) > 1:  # a rule of several definitions, its `else` branches among them
+            merged = _merge_dynamic_objects(each)
+            if merged is not None:
+                package.values[name] = merged
     functions = {name: FUNCTION for name in package.results if "[" not in name}
     entries: dict[str, RegoType] = {**functions, **package.values}
     named = {_root(name) for name in entries if name != _root(name)}
@@ -159,6 +163,47 @@ def _merge_types(a: RegoType, b: RegoType) -> RegoType | None:
     if not _plain(a) or not _plain(b):
         return None
     return _or(a, b)
+
+
+def _merge_dynamic_objects(values: tuple[RegoType, ...]) -> RegoType | None:
+    """A rule's value from its definitions where ``mergeTypes`` merges two or more objects of no static property
+    among them into one object (an object comprehension's, ``{k: v}``'s), or None where it merges none, or merges
+    in a way the order of definitions decides (a set or an object of no static property among their values, a set
+    or an object this reader does not hold as static or dynamic properties beside them).
+
+    Each ``else`` branch is a rule of its own to OPA's type checker, at the
+    rule's path: ``WalkRules`` (``v1/ast/visit.go``) visits ``Rule.Else``,
+    ``NewGraph`` adds each as a node, ``CheckTypes`` runs ``checkRule`` on every
+    sorted node, and the parser gives an ``else`` a copy of the rule's head
+    (``parseElse``), so ``typeTreeNode.Insert`` merges it in by ``mergeTypes``
+    as it merges another definition. Two objects of no static property become
+    one object (their keys and values joined by ``Or``: both plain here, so the
+    order OPA's graph sorts them in makes no difference, ``Any`` merged in
+    place or not); any other definition joins it by ``Or``, as ``union`` keeps
+    them here. So ``r := {k: 1 | ...} if input.a else := {k: "s" | ...}`` is
+    one object, and ``r(1)`` "undefined function" to OPA.
+    """
+    objects = [value for value in values if _dynamic_only(value)]
+    others = [value for value in values if not _dynamic_only(value)]
+    if len(objects) < 2 or not all(_plain(value) for value in others):
+        return None
+    if any(one.rest == (ANY, ANY) for one in objects):
+        # `{}` (OPA's object[any: any]) among them: `Or` of any with any key type is any (`Any.Merge`: the empty
+        # Any contains every type but a function), and so is `mergeTypes` of any with any value, in either order
+        # (an Any beside a non-Any is merged the other way round, then joined by `Or`): object[any: any], whatever
+        # the others' values hold and whichever order OPA's graph sorts the definitions in.
+        key, held = ANY, ANY
+    elif not all(_plain(part) for one in objects if one.rest is not None for part in one.rest):
+        return None
+    else:
+        key, held = objects[0].rest or (ANY, ANY)
+        for more in objects[1:]:
+            if more.rest is not None:
+                key, held = union(key, more.rest[0]), union(held, more.rest[1])
+    merged = RegoType(frozenset({OBJECT}), static=(), rest=(key, held))
+    for other in others:
+        merged = union(merged, other)
+    return merged
 
 
 def _dynamic_only(value: RegoType) -> bool:
