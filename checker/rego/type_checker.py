@@ -30,6 +30,7 @@ from natpolicy.rego.type_env import kinds_of as _only  # what a declared type ta
 from natpolicy.rego.type_env import with_article as _a  # "a number", "an array"
 from natpolicy.rego.type_keys import Key, node_key
 from natpolicy.rego.type_literals import Unfollowed
+from natpolicy.rego.type_nil import NIL, bare_refs, nil_problem, values_are_nil
 from natpolicy.rego.type_order import in_safety_order, safety_order
 from natpolicy.rego.type_patterns import equality_problem, pattern_types, typed_pattern, unbound_after
 from natpolicy.rego.type_refs import dynamic_key, function_read, look_up, root_read, rule_ref, unfollowed_object
@@ -70,7 +71,7 @@ class Checker(Candidates):
         self.source, self.calls = source, calls
         self.values, self.results, self.parameters, self.unsure = (package.values, package.results,
                                                                    package.parameters, package.unsure)
-        self.package_names = package_names
+        self.package_names, self.loose = package_names, frozenset[int]()  # loose: a bare term's refs (type_nil)
         self.errors: list[tuple[int, str]] = []
         self.quiet, self.in_function = 0, False  # quiet: how many `every` bodies deep the statement being typed is
         self.body: list[Statement] = []  # the top-level statements of the rule body being typed
@@ -101,8 +102,7 @@ class Checker(Candidates):
         return typed
 
     def _branches(self, rule: Rule) -> Iterator[tuple[RegoType, RegoType, tuple[RegoType, ...], list[RegoType]]]:
-        """(the rule's value, its head's value, its arguments, its ref head's keys from a variable on) of each
-        definition."""
+        """(value, head's value, arguments, ref head's keys from a variable on) of each of the rule's definitions."""
         for head, body in rule.branches:
             scope, self.body = Scope(), body
             held = [Statement("check", 0, parts=[node])
@@ -276,7 +276,8 @@ class Checker(Candidates):
                 self._call(whole, scope, alone=True)  # a call that is the whole statement may pass its output too
             elif whole.what == "infix" and whole.text == "==":
                 self._bind("=", whole.parts[0], whole.parts[1], scope, "==")  # OPA's rewriteEquals: `==` is `=`
-            else:
+            else:  # a bare term's refs (as elements too) may end at OPA's nil: only a use of it is refused
+                self.loose = frozenset(map(id, bare_refs(whole)))
                 self.type_of(whole, scope)
         elif statement.what == "bind":
             self._bind(statement.text, statement.parts[0], statement.parts[1], scope)
@@ -302,6 +303,8 @@ class Checker(Candidates):
         *names, _ = statement.parts
         # OPA's compiler rewrites `some k, v in xs` into `v = xs[k]`: an object's values and keys too (selectRef).
         element = types.values_of(collection) or types.element_of(collection)
+        if values_are_nil(collection):  # `v = xs[k]`, `v = xs[_]` (rewriteSomeDeclStatement) of nil values (type_nil)
+            self._error(statement.parts[-1], nil_problem(self._text(statement.parts[-1]), False))
         if len(names) == 2:
             self._pattern(names[0], types.keys_of(collection) or ANY, scope)
         self._pattern(names[-1], element, scope)
@@ -463,10 +466,8 @@ class Checker(Candidates):
         return signature.result
 
     def _output(self, call: Node, result: RegoType, given: RegoType, scope: Scope) -> None:
-        """A call's last, extra argument, its output (a statement of its own): OPA appends the builtin's declared
-        result, or the function's, to the arguments and unifies it there too (``checkExprBuiltin``), so a literal
-        or a typed name must fit it, and the names of a pattern nothing bound before take their types there
-        (``walk(x, [path, value])``: ``path`` an array)."""
+        """A call's output (its last, extra argument): OPA unifies the declared result there (``checkExprBuiltin``):
+        a literal or typed name must fit it, a pattern's new names take its types (``walk(x, [path, value])``)."""
         out = call.parts[-1]
         verdicts = self._verdicts(out, result, given, scope)
         if len(verdicts) > 1:
@@ -496,13 +497,9 @@ class Checker(Candidates):
         return self.parameters.get(name), self.results[name]
 
     def _rule_called(self, node: Node, scope: Scope, alone: bool) -> bool:
-        """Refuse a call, with an arity OPA lets pass, to a rule that is no function and has one type.
-
-        OPA's type checker finds the rule's value type where a function type
-        should be (``checkExprBuiltin``): "undefined function", unless it is
-        ``any`` (as an ``Or`` of two types is). A collection type joined from
-        two here is OPA's ``any`` unless both are one type (``one_type``).
-        """
+        """Refuse a call, of an arity OPA lets pass, to a rule that is no function and has one type: OPA finds its
+        value type where a function type should be (``checkExprBuiltin``): "undefined function", unless it is any
+        (an ``Or`` of two types; a collection type joined from two here is any unless both are one: ``one_type``)."""
         path, arity = call_target(node.text, self.source, self.calls.package, self.package_names,
                                   self.calls.arities, self.calls.ref_heads)
         if path is None or arity != 0 or arity_problem(len(node.parts), 0, alone):
@@ -538,10 +535,8 @@ class Checker(Candidates):
 
     def _check_arguments(self, node: Node, takes: Sequence[RegoType], given: Sequence[RegoType], scope: Scope,
                          why: Callable[[str, RegoType], str]) -> None:
-        """Refuse the first argument of the call ``node`` whose type shares nothing with what it takes.
-
-        A collection literal is unified piece by piece, as OPA does (``type_literals``).
-        """
+        """Refuse the first argument of the call ``node`` whose type shares nothing with what it takes (a collection
+        literal unified piece by piece, as OPA does: ``type_literals``)."""
         for n, (arg, expected, actual) in enumerate(zip(node.parts, takes, given, strict=False)):
             verdicts = self._verdicts(arg, expected, actual, scope)
             if len(verdicts) > 1:  # an object of several computed keys: OPA's verdict hangs on the one it keeps
@@ -579,6 +574,10 @@ class Checker(Candidates):
             if problem is not None:
                 self._error(node, f"{problem}; {UNSURE}" if problem.startswith(UNFOLLOWED)
                             else f"type error: {problem} (OPA: undefined ref); {_REFUSED}")
+                return ANY
+            if current == NIL:  # OPA's nil (type_nil): a key past it, or its use, refused; a bare statement passes
+                if at < len(node.parts) - 1 or not (id(node) in self.loose or self.quiet):
+                    self._error(node, nil_problem(self._text(node), at < len(node.parts) - 1))
                 return ANY
         return current
 

@@ -30,6 +30,7 @@ from natpolicy.rego.builtin_types import (
 from natpolicy.rego.function_arity import call_path
 from natpolicy.rego.type_env import UNFOLLOWED, UNSURE, keys_listed, with_article
 from natpolicy.rego.type_keys import ConstKey, Key, key_kind, shown_key
+from natpolicy.rego.type_nil import NIL, values_are_nil
 from natpolicy.rego.type_syntax import Node
 
 __all__ = ["dynamic_key", "look_up", "rule_ref", "function_read", "unfollowed_object", "root_read"]
@@ -108,7 +109,7 @@ def _look_up(current: RegoType, key_type: RegoType, constant: str | int | None, 
         if keys is not None and keys.known and key_type.known and not accepts(keys, key_type):
             return current, (f"`{ref}` looks up a key of type {key_type.describe()} (`{key}`) in an object whose keys "
                              f"are of type {keys.describe()}")
-        return values_of(current) or ANY, None
+        return (NIL if values_are_nil(current) else values_of(current) or ANY), None
     return ANY, None
 
 

@@ -1,0 +1,64 @@
+"""OPA's nil type where a variable key reads the values of a name's object holding a function (``a.f(x) := ...``).
+
+Settled from OPA's source: ``a``'s type is an object whose static property ``f`` is a function type, beside the
+dynamic ``string: any`` (``getRefRecExtent``, ``v1/ast/env.go``); ``a[k]`` is ``types.Values`` of it
+(``selectRef``), which folds the static properties in key order and then the dynamic one by ``types.Or``
+(``v1/types/types.go``): ``Or(nil, t)`` is ``t``, ``Or`` of two functions a function, of a function and anything
+else nil. Nil is refused wherever unified (``unify2`` of two nil sides, ``unify1``'s ``unifies(nil, T)``), passed
+to a call, or looked past (``checkRefLeaf``: ``Keys(nil)``); a bare ref statement (the ref checker alone) passes.
+"""
+from __future__ import annotations
+
+import pytest
+
+from rego_compile_checks import PROBES, assert_refused_at, refusal, type_errors_by_line
+
+P = "package p\n\n"  # the body below starts on line 3
+F = "a.f(x) := x + 1\n"  # line 3
+
+REFUSED = [
+    (F + "h if {\n  some k\n  a[k] == 2\n}\n", 6, "`a[k]` reads the values of an object holding a function"),
+    (F + "h if {\n  x := a\n  some k\n  y := x[k]\n}\n", 7, "`x[k]` reads the values"),
+    (F + "h if {\n  is_string(a[_])\n}\n", 5, "which OPA types as nil"),
+    (F + 'h if {\n  some k, v in a\n}\n', 5, "`a` reads the values of an object holding a function"),
+    # rewriteSomeDeclStatement (v1/ast/compile.go): `some v in a` is `v = a[__localN__]`, the same ref.
+    (F + 'h if {\n  some v in a\n}\n', 5, "`a` reads the values of an object holding a function"),
+    (F + "h if {\n  some k\n  a[k].y\n}\n", 6, "`a[k].y` looks up a key past the values"),
+    (F + "r := a[_]\n", 4, "`a[_]` reads the values"),
+    (F + "h if {\n  [a[_]] == [1]\n}\n", 5, "which OPA types as nil"),
+    # b (number), then f: nil; g (function), then the dynamic any: nil.
+    (F + "a.b := 1\na.g(x) := x\nh if {\n  upper(a[_])\n}\n", 7, "which OPA types as nil"),
+]
+
+
+@pytest.mark.parametrize(("body", "line", "says"), REFUSED)
+def test_what_opa_refuses_is_refused_at_its_line(body: str, line: int, says: str) -> None:
+    assert_refused_at(type_errors_by_line(P + body), line, says)
+
+
+@pytest.mark.parametrize("body", [
+    # b (number), f: nil, then Or(nil, any) = any.
+    F + "a.b := 1\nh if {\n  some k\n  a[k] == 2\n  upper(a[k])\n}\n",
+    # A bare ref, negated too, and a bare literal holding it: the ref checker alone.
+    F + "h if {\n  some k\n  a[k]\n  not a[_]\n  [a[k], {a[k]}]\n}\n",
+    # An object below the name: Values fold it as a value, not as a function.
+    "a.b.f(x) := x + 1\nh if {\n  some k\n  a[k] == 2\n}\n",
+    # Keys are strings, a constant key reads its own static property.
+    F + 'a.b := 1\nh if {\n  some k\n  a[k]\n  upper(k)\n  a.b + 1\n}\n',
+    # An `every` body is never typed but for its refs (as before).
+    F + "h if {\n  every k, v in a { v == 1 }\n}\n",
+])
+def test_what_opa_accepts_is_not_refused(body: str) -> None:
+    assert type_errors_by_line(P + body) == []
+
+
+@pytest.mark.parametrize("engine", ["regorus", "regopy"])
+def test_the_probes_are_refused_or_pass_as_opa_does(engine: str) -> None:
+    names = [name for name in PROBES if name.startswith("types30a-nil-")]
+    assert len(names) == 6
+    for name in names:
+        if name.endswith("-refused"):
+            assert PROBES[name].get("refused") and refusal({"p.rego": PROBES[name]["source"]}, engine), name
+        else:
+            assert not PROBES[name].get("refused") and type_errors_by_line(PROBES[name]["source"]) == [], name
+            assert refusal({"p.rego": PROBES[name]["source"]}, engine) == "", name
