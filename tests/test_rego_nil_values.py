@@ -5,7 +5,8 @@ dynamic ``string: any`` (``getRefRecExtent``, ``v1/ast/env.go``); ``a[k]`` is ``
 (``selectRef``), which folds the static properties in key order and then the dynamic one by ``types.Or``
 (``v1/types/types.go``): ``Or(nil, t)`` is ``t``, ``Or`` of two functions a function, of a function and anything
 else nil. Nil is refused wherever unified (``unify2`` of two nil sides, ``unify1``'s ``unifies(nil, T)``), passed
-to a call, or looked past (``checkRefLeaf``: ``Keys(nil)``); a bare ref statement (the ref checker alone) passes.
+to a call, or looked past (``checkRefLeaf``: ``Keys(nil)``); a bare ref statement (``rewriteDynamics`` rewrites only
+its keys, and ``checkExpr`` unifies nothing there) passes, a bare composite holding it does not.
 """
 from __future__ import annotations
 
@@ -26,6 +27,9 @@ REFUSED = [
     (F + "h if {\n  some k\n  a[k].y\n}\n", 6, "`a[k].y` looks up a key past the values"),
     (F + "r := a[_]\n", 4, "`a[_]` reads the values"),
     (F + "h if {\n  [a[_]] == [1]\n}\n", 5, "which OPA types as nil"),
+    # A bare composite holding it: rewriteDynamicsOne gives the ref its own `__localN__ = a[k]` (v1/ast/compile.go).
+    (F + "h if {\n  some k\n  [a[k]]\n}\n", 6, "which OPA types as nil"),
+    (F + 'h if {\n  {"x": a[_]}\n}\n', 5, "which OPA types as nil"),
     # b (number), then f: nil; g (function), then the dynamic any: nil.
     (F + "a.b := 1\na.g(x) := x\nh if {\n  upper(a[_])\n}\n", 7, "which OPA types as nil"),
 ]
@@ -39,8 +43,8 @@ def test_what_opa_refuses_is_refused_at_its_line(body: str, line: int, says: str
 @pytest.mark.parametrize("body", [
     # b (number), f: nil, then Or(nil, any) = any.
     F + "a.b := 1\nh if {\n  some k\n  a[k] == 2\n  upper(a[k])\n}\n",
-    # A bare ref, negated too, and a bare literal holding it: the ref checker alone.
-    F + "h if {\n  some k\n  a[k]\n  not a[_]\n  [a[k], {a[k]}]\n}\n",
+    # A bare ref, negated too: rewriteDynamics rewrites only its keys, checkExpr unifies nothing.
+    F + "h if {\n  some k\n  a[k]\n  not a[_]\n}\n",
     # An object below the name: Values fold it as a value, not as a function.
     "a.b.f(x) := x + 1\nh if {\n  some k\n  a[k] == 2\n}\n",
     # Keys are strings, a constant key reads its own static property.

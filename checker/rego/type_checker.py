@@ -30,7 +30,7 @@ from natpolicy.rego.type_env import kinds_of as _only  # what a declared type ta
 from natpolicy.rego.type_env import with_article as _a  # "a number", "an array"
 from natpolicy.rego.type_keys import Key, node_key
 from natpolicy.rego.type_literals import Unfollowed
-from natpolicy.rego.type_nil import NIL, bare_refs, nil_problem, values_are_nil
+from natpolicy.rego.type_nil import NIL, nil_problem, values_are_nil
 from natpolicy.rego.type_order import in_safety_order, safety_order
 from natpolicy.rego.type_patterns import equality_problem, pattern_types, typed_pattern, unbound_after
 from natpolicy.rego.type_refs import dynamic_key, function_read, look_up, root_read, rule_ref, unfollowed_object
@@ -71,7 +71,7 @@ class Checker(Candidates):
         self.source, self.calls = source, calls
         self.values, self.results, self.parameters, self.unsure = (package.values, package.results,
                                                                    package.parameters, package.unsure)
-        self.package_names, self.loose = package_names, frozenset[int]()  # loose: a bare term's refs (type_nil)
+        self.package_names, self.loose = package_names, frozenset[int]()  # loose: a bare ref statement (type_nil)
         self.errors: list[tuple[int, str]] = []
         self.quiet, self.in_function = 0, False  # quiet: how many `every` bodies deep the statement being typed is
         self.body: list[Statement] = []  # the top-level statements of the rule body being typed
@@ -276,8 +276,8 @@ class Checker(Candidates):
                 self._call(whole, scope, alone=True)  # a call that is the whole statement may pass its output too
             elif whole.what == "infix" and whole.text == "==":
                 self._bind("=", whole.parts[0], whole.parts[1], scope, "==")  # OPA's rewriteEquals: `==` is `=`
-            else:  # a bare term's refs (as elements too) may end at OPA's nil: only a use of it is refused
-                self.loose = frozenset(map(id, bare_refs(whole)))
+            else:  # a bare ref may end at OPA's nil (type_nil): only a use of it is refused
+                self.loose = frozenset({id(whole)} if whole.what == "ref" else ())
                 self.type_of(whole, scope)
         elif statement.what == "bind":
             self._bind(statement.text, statement.parts[0], statement.parts[1], scope)

@@ -11,17 +11,16 @@ exactly where the static fold ends as a function. OPA's checker refuses nil
 wherever it is unified (``unify2`` of two nil sides, ``unify1`` of a ref:
 ``unifies(nil, T)`` is false: ``x[k] == 2``, ``y := x[k]``, a call's argument,
 ``v = a[k]``) and a ref past it (``checkRefLeaf``: ``Keys(nil)``), while a
-bare ``x[k]`` statement (the ref checker alone) passes.
+bare ``x[k]`` statement passes: ``checkExpr`` unifies calls and ``=`` only, and ``rewriteDynamics`` rewrites only
+the ref's keys there, where it gives a ref inside a call, a composite (``[x[k]]``) or a key its own
+``__localN__ = x[k]`` (``v1/ast/compile.go``: ``RewriteDynamicTerms`` runs before ``CheckTypes``).
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from natpolicy.rego.builtin_types import FUNCTION, OBJECT, RegoType
 from natpolicy.rego.type_env import REFUSED
-from natpolicy.rego.type_syntax import Node
 
-__all__ = ["NIL", "values_are_nil", "nil_problem", "bare_refs"]
+__all__ = ["NIL", "values_are_nil", "nil_problem"]
 
 # The nil type of a ref that ends at such values: never bound to a name, ``type_checker._ref`` gives any after it.
 NIL = RegoType(frozenset({"nil"}))
@@ -52,12 +51,3 @@ def nil_problem(ref: str, past: bool) -> str:
             f"OPA types as nil (types.Values) and refuses wherever they are unified, passed or bound (OPA: match "
             f"error); {REFUSED}")
 
-
-def bare_refs(term: Node) -> Iterator[Node]:
-    """The refs a bare statement's term is or holds as elements (``x[k]``, ``[x[k]]``): OPA's checker gives such a
-    term the ref checker alone (``checkExpr`` unifies calls only), so nil values there pass."""
-    if term.what == "ref":
-        yield term
-    elif term.what in ("array", "set", "object"):
-        for part in term.parts:
-            yield from bare_refs(part)
