@@ -50,4 +50,3 @@ def nil_problem(ref: str, past: bool) -> str:
     return (f"type error: `{ref}` reads the values of an object holding a function below a ref head's name, which "
             f"OPA types as nil (types.Values) and refuses wherever they are unified, passed or bound (OPA: match "
             f"error); {REFUSED}")
-
