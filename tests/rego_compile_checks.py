@@ -65,3 +65,16 @@ def regorus_never_answers(source: str, fails: bool = False) -> None:
         del engine
     assert not fails, f"helper answered {value!r}: regorus was to fail"
     assert value is None, value  # undefined, never a value
+
+
+def assert_probes_as_opa(names: list[str], count: int, engine: str) -> None:
+    """The ``count`` probes ``names`` answer on ``engine`` as OPA does: each ``-refused`` one refused, each near
+    miss (OPA accepts it) neither a type error nor refused."""
+    assert len(names) == count, names
+    for name in names:
+        source = PROBES[name]["source"]
+        if name.endswith("-refused"):
+            assert PROBES[name].get("refused") and refusal({"p.rego": source}, engine), name
+        else:
+            assert not PROBES[name].get("refused") and type_errors_by_line(source) == [], name
+            assert refusal({"p.rego": source}, engine) == "", name

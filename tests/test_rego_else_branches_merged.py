@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from rego_compile_checks import PROBES, assert_refused_at, refusal, type_errors_by_line
+from rego_compile_checks import PROBES, assert_probes_as_opa, assert_refused_at, type_errors_by_line
 
 P = "package p\n\n"  # the body below starts on line 3
 TWO = 'r := {k: 1 | some k in ["a"]} if input.a else := {k: "s" | some k in ["b"]}\n'  # line 3
@@ -60,11 +60,4 @@ def test_what_opa_accepts_is_not_refused(body: str) -> None:
 
 @pytest.mark.parametrize("engine", ["regorus", "regopy"])
 def test_the_probes_are_refused_or_pass_as_opa_does(engine: str) -> None:
-    names = [name for name in PROBES if name.startswith(("types30a-else-", "types30a-empty-object-"))]
-    assert len(names) == 4
-    for name in names:
-        if name.endswith("-refused"):
-            assert PROBES[name].get("refused") and refusal({"p.rego": PROBES[name]["source"]}, engine), name
-        else:
-            assert not PROBES[name].get("refused") and type_errors_by_line(PROBES[name]["source"]) == [], name
-            assert refusal({"p.rego": PROBES[name]["source"]}, engine) == "", name
+    assert_probes_as_opa([name for name in PROBES if name.startswith(("types30a-else-", "types30a-empty-object-"))], 4, engine)
