@@ -36,6 +36,7 @@ import itertools
 from collections.abc import Callable, Iterator, Mapping
 
 from natpolicy.records import record
+from natpolicy.rego.type_parameters import node_names, statement_names
 from natpolicy.rego.type_syntax import Node, Statement
 
 __all__ = ["UNSAFE", "Unsure", "opa_order"]
@@ -114,7 +115,7 @@ class _Builder:
         elif statement.what == "check":
             whole = statement.parts[0]
             negated = statement.text == "not"
-            if negated and "_" in _node_names(whole):
+            if negated and "_" in node_names(whole):
                 raise _Unknown  # a wildcard under `not`: OPA's handling of it there is not followed
             if whole.what == "call" or (whole.what == "infix" and whole.text in _INFIX_CALLS):
                 args = [self.term(part) for part in whole.parts]
@@ -133,8 +134,8 @@ class _Builder:
         elif statement.what == "every":
             term = self.var()  # expandExpr: `L = domain`, itself expanded, then `every ... in L`
             self.out.append(_Expr(index, "eq", [term, self.term(statement.parts[-1])]))
-            own = {name for part in statement.parts[:-1] for name in _node_names(part)}
-            inner = {name for inner in statement.body for name in _statement_names(inner)}
+            own = {name for part in statement.parts[:-1] for name in node_names(part)}
+            inner = {name for inner in statement.body for name in statement_names(inner)}
             self.out.append(_Expr(index, "every", [term],
                                   closed=frozenset(inner - own - self.declared(statement.body))))
         else:
@@ -162,7 +163,7 @@ class _Builder:
             return ("ref", *(self.node(part) for part in node.parts))
         if node.what == "comprehension":
             own = self.declared(node.body)
-            return ("closure", node.text, frozenset(_node_names(node)) - own)
+            return ("closure", node.text, frozenset(node_names(node)) - own)
         if node.what in ("call", "infix") and (node.what == "call" or node.text in _INFIX_CALLS):
             return ("call", node, *(self.node(part) for part in node.parts))
         raise _Unknown
@@ -208,7 +209,7 @@ def opa_order(body: list[Statement], bound: Callable[[str], bool], arity: Callab
     both readings are followed, and only an order they agree on is given.
     """
     shared = frozenset(name for statement in body if statement.what != "opaque"
-                       for name in _statement_names(statement))
+                       for name in statement_names(statement))
     first, guessed = _opa_order(body, bound, arity, declared, 0, shared, {})
     if first is None:
         return None
@@ -253,7 +254,7 @@ def _opa_order(body: list[Statement], bound: Callable[[str], bool], arity: Calla
     local = {name for statement in body if statement.what in ("bind", "some") and
              (statement.what == "some" or statement.text == ":=")
              for part in (statement.parts[:-1] if statement.what == "some" else statement.parts[:1])
-             for name in _node_names(part)}
+             for name in node_names(part)}
     if any(bound(name) for name in local):
         return None, builder.guessed  # a declaration shadowing an outer name: OPA renames it, not followed here
     names = {name for expr in exprs for name in _vars(expr)}
@@ -543,20 +544,3 @@ def _closure_names(term: _Term) -> Iterator[str]:
 
 def _has_closure(term: _Term) -> bool:
     return term[0] == "closure" or any(isinstance(part, tuple) and _has_closure(part) for part in term[1:])
-
-
-def _node_names(node: Node) -> Iterator[str]:
-    if node.what == "name":
-        yield node.text
-    for part in node.parts:
-        yield from _node_names(part)
-    for inner in node.body:
-        yield from _statement_names(inner)
-
-
-def _statement_names(statement: Statement) -> Iterator[str]:
-    yield from statement.names
-    for part in statement.parts:
-        yield from _node_names(part)
-    for inner in statement.body:
-        yield from _statement_names(inner)

@@ -55,18 +55,20 @@ from natpolicy.rego.builtin_types import ARITHMETIC, RegoType, keys_of
 from natpolicy.rego.type_literals import element_type, field_type, union_pattern_types
 from natpolicy.rego.type_syntax import Node, Statement
 
-__all__ = ["statement_names", "needed_names", "comprehension_locals", "argument_uses", "widening_uses", "Use"]
+__all__ = ["statement_names", "node_names", "needed_names", "comprehension_locals", "argument_uses", "widening_uses",
+           "Use"]
 
 # A use of an argument: where, the type its place declares (None: any, or unknown), and whether OPA unifies it
 # there in union mode, which widens the argument's type instead of checking it.
 Use = tuple[Node, RegoType | None, bool]
 
 
-def _node_names(node: Node) -> Iterator[str]:
+def node_names(node: Node) -> Iterator[str]:
+    """Every plain name a node holds, at any depth (its comprehensions' and ``every`` bodies' too)."""
     if node.what == "name":
         yield node.text
     for part in node.parts:
-        yield from _node_names(part)
+        yield from node_names(part)
     for inner in node.body:
         yield from _statement_names(inner)
 
@@ -81,7 +83,7 @@ def statement_names(statement: Statement) -> frozenset[str]:
 def _statement_names(statement: Statement) -> Iterator[str]:
     yield from statement.names
     for part in statement.parts:
-        yield from _node_names(part)
+        yield from node_names(part)
     for inner in statement.body:
         yield from _statement_names(inner)
 
@@ -89,9 +91,9 @@ def _statement_names(statement: Statement) -> Iterator[str]:
 def needed_names(statement: Statement) -> frozenset[str]:
     """The names that must be bound before the statement can run: all but what a ``:=`` assigns."""
     if statement.what == "bind" and statement.text == ":=":
-        return frozenset(_node_names(statement.parts[1]))
+        return frozenset(node_names(statement.parts[1]))
     if statement.what in ("some", "every"):  # it binds its own names; its domain must be bound
-        return frozenset(_node_names(statement.parts[-1]))
+        return frozenset(node_names(statement.parts[-1]))
     return statement_names(statement)
 
 
@@ -121,7 +123,7 @@ def _split_names(statement: Statement, inside: set[str], outside: set[str]) -> N
 
 def _split_node(node: Node, inside: set[str], outside: set[str]) -> None:
     if node.what == "comprehension":
-        inside.update(_node_names(node))
+        inside.update(node_names(node))
         return
     if node.what == "name":
         outside.add(node.text)
@@ -159,7 +161,7 @@ def argument_uses(statement: Statement, name: str,
         # first), typed in full; an `every` body is not typed. Only a use as a call's argument there is
         # followed: a bare `x` is looked into (`x[k]`), which this reader leaves any.
         *names, domain = statement.parts
-        if domain.what != "call" or any(name in _node_names(declared_name) for declared_name in names):
+        if domain.what != "call" or any(name in node_names(declared_name) for declared_name in names):
             return None
         uses: list[Use] = []
         _calls_in_order(domain, name, declared, uses, type_of)
@@ -171,7 +173,7 @@ def argument_uses(statement: Statement, name: str,
         and statement.parts[0].text == "==" else None)  # OPA rewrites a statement's `==` into `=`
     if sides is not None:
         for side, other in (sides, list(reversed(sides))):
-            if name in set(_node_names(other)):
+            if name in set(node_names(other)):
                 continue
             if side.what == "name" and side.text == name:
                 return [(side, type_of(other), False)]  # OPA unifies an untyped name with the other side's type
