@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from natpolicy.rego.function_arity import call_target, function_arities, package_of, ref_head_roots
-from natpolicy.rego.source import Token, tokens
+from natpolicy.rego.source import calls_in, tokens
 
 __all__ = ["rules_called_as_functions"]
 
@@ -30,30 +30,12 @@ def rules_called_as_functions(source: str, package_names: set[str], package_sour
     # The same tuple type_check builds, so function_arities' cache serves both.
     arities = function_arities(tuple(sorted({*own, *loaded_sources})))
     ref_heads = frozenset().union(*(ref_head_roots(text) for text in own))
-    toks = tokens(source)
-    for i, tok in enumerate(toks):
-        name = _called_name(toks, i)
-        if not name:
-            continue
-        path, arity = call_target(name, source, package, package_names, arities, ref_heads)
+    # Every call in code, as the module scan lists them (`set()` is a term, a keyword no rule's name); a rule's own
+    # head with arguments is listed too, and makes that rule a function, never one of arity 0.
+    for call in calls_in(tokens(source)):
+        path, arity = call_target(call.name, source, package, package_names, arities, ref_heads)
         if path is not None and arity == 0:
-            yield tok.offset, (
-                f"`{name}(...)` calls {path}, a rule that takes no arguments, as a function: regopy 1.5.2 aborts "
+            yield call.offset, (
+                f"`{call.name}(...)` calls {path}, a rule that takes no arguments, as a function: regopy 1.5.2 aborts "
                 f"the process compiling such a call (OPA passes it where the rule's value is any, and refuses it "
                 f"elsewhere); call a function instead, or run with --rego-engine regorus")
-
-
-def _called_name(toks: list[Token], i: int) -> str:
-    """``a.b.c`` where a call's dotted name starts at ``i``, else "". A rule's own head is never a call of arity
-    0: a head with arguments makes its rule a function (or, beside one without, of no single arity)."""
-    if toks[i].kind != "ident" or (i > 0 and toks[i - 1].text == "."):
-        return ""
-    parts = [toks[i].text]
-    j = i
-    while j + 2 < len(toks) and toks[j + 1].text == "." and toks[j + 2].kind == "ident":
-        parts.append(toks[j + 2].text)
-        j += 2
-    if j + 1 < len(toks) and toks[j + 1].text == "(":
-        return ".".join(parts)
-    return ""
-

@@ -18,8 +18,8 @@ from collections.abc import Iterator, Mapping
 
 from natpolicy.records import field, record
 
-__all__ = ["Token", "Call", "ModuleInfo", "SourceProblem", "scan_module", "line_col", "comments", "NOT_VARIABLES",
-           "rule_line"]
+__all__ = ["Token", "Call", "ModuleInfo", "SourceProblem", "scan_module", "calls_in", "line_col", "comments",
+           "NOT_VARIABLES", "rule_line"]
 
 _TOKEN = re.compile(
     r"""
@@ -184,11 +184,11 @@ def scan_module(source: str) -> ModuleInfo:
                         f"`{name}[...] if` defines an object, not a set of results (conftest refuses it too): "
                         f"write `{name} contains msg if {{ ... }}`"), "v1-object"))
         prev = tok
-    info.calls = _calls(toks)
+    info.calls = calls_in(toks)
     return info
 
 
-def _calls(toks: list[Token]) -> list[Call]:
+def calls_in(toks: list[Token]) -> list[Call]:
     """Every ``name(`` / ``a.b.c(`` in code (comments and strings are not tokens)."""
     out: list[Call] = []
     i = 0
