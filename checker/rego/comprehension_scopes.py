@@ -24,7 +24,7 @@ from collections.abc import Iterator
 
 from natpolicy.records import record
 from natpolicy.rego.rule_scope import some_in_collection, starts_body_statement
-from natpolicy.rego.source import Token, matching_close, tokens
+from natpolicy.rego.source import Token, dotted_call, matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
 
 __all__ = ["Scope", "is_var", "renamable_declarations", "scopes"]
@@ -146,14 +146,7 @@ def _some_names(toks: list[Token], k: int, hi: int, depth: int) -> tuple[list[st
 def is_var(toks: list[Token], k: int) -> bool:
     tok = toks[k]
     return (tok.kind == "ident" and tok.text not in _KEYWORDS and not (k > 0 and toks[k - 1].text == ".")
-            and not (k + 1 < len(toks) and toks[k + 1].text in ("(", ".") and _is_call(toks, k)))
-
-
-def _is_call(toks: list[Token], k: int) -> bool:
-    j = k
-    while j + 2 < len(toks) and toks[j + 1].text == "." and toks[j + 2].kind == "ident":
-        j += 2
-    return j + 1 < len(toks) and toks[j + 1].text == "("
+            and not (k + 1 < len(toks) and toks[k + 1].text in ("(", ".") and dotted_call(toks, k, len(toks))))
 
 
 def renamable_declarations(source: str) -> Iterator[tuple[int, str, list[int]]]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from natpolicy.rego.rule_scope import parameter_list
-from natpolicy.rego.source import Token, matching_close, tokens
+from natpolicy.rego.source import Token, dotted_call, matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
 
 __all__ = ["default_rule_refusals"]
@@ -78,7 +78,7 @@ def _value_problem(toks: list[Token], head: int, end: int) -> str:
             continue
         if tok.kind == "ident" and tok.text not in _CONSTANTS:
             nxt = toks[j + 1].text if j + 1 < end else ""
-            return "has a value holding a call" if nxt in ("(", ".") and _called(toks, j, end) else \
+            return "has a value holding a call" if nxt in ("(", ".") and dotted_call(toks, j, end) else \
                 "has a value holding a ref or a variable"
         if tok.kind == "op" and (tok.text in _OPERATORS or tok.text == "-" and toks[j - 1].text not in _BEFORE_SIGN):
             return "has a value holding a call (an operator)"
@@ -90,10 +90,3 @@ def _is_comprehension(toks: list[Token], opener: int) -> bool:
     close = matching_close(toks, opener)
     inner = toks[opener].depth + 1
     return close is not None and any(t.text == "|" and t.depth == inner for t in toks[opener + 1:close])
-
-
-def _called(toks: list[Token], k: int, end: int) -> bool:
-    j = k
-    while j + 2 < end and toks[j + 1].text == "." and toks[j + 2].kind == "ident":
-        j += 2
-    return j + 1 < end and toks[j + 1].text == "("

@@ -89,7 +89,7 @@ from natpolicy.rego.regorus_patterns import object_pattern_refusals
 from natpolicy.rego.regorus_some import some_refusals
 from natpolicy.rego.rule_conflicts import rule_conflicts
 from natpolicy.rego.self_keyed import self_keyed_refusals
-from natpolicy.rego.source import Token, char_line_col, matching_close, scan_module, tokens
+from natpolicy.rego.source import Token, char_line_col, dotted_name, matching_close, scan_module, tokens
 from natpolicy.rego.sprintf_regopy import sprintf_edits
 from natpolicy.rego.static_checks import negated_declarations, unsafe_variables
 from natpolicy.rego.type_check import type_errors
@@ -236,12 +236,7 @@ def _regopy_refusals(source: str, toks: list[Token], package_names: set[str], pa
 def _dotted(toks: list[Token], i: int) -> str:
     if toks[i].kind != "ident" or (i > 0 and toks[i - 1].text == "."):
         return ""
-    parts = [toks[i].text]
-    j = i
-    while j + 2 < len(toks) and toks[j + 1].text == "." and toks[j + 2].kind == "ident":
-        parts.append(toks[j + 2].text)
-        j += 2
-    return ".".join(parts)
+    return dotted_name(toks, i, len(toks))[0]
 
 
 def _is_call(toks: list[Token], i: int, name: str) -> bool:

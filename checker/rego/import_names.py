@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from natpolicy.rego.source import Token, apply_edits, scan_module, tokens
+from natpolicy.rego.source import Token, apply_edits, dotted_call, dotted_end, scan_module, tokens
 from natpolicy.rego.static_checks import rule_statements
 
 __all__ = ["data_import_refs_for_regorus", "import_binding", "import_refusals", "rule_heads", "uses_as_refs"]
@@ -95,10 +95,7 @@ def rule_heads(source: str) -> Iterator[tuple[str, int, bool]]:
         head = start + 1 if toks[start].text == "default" else start
         if head >= end or toks[head].kind != "ident":
             continue
-        j = head
-        while j + 2 < end and toks[j + 1].text == "." and toks[j + 2].kind == "ident":
-            j += 2
-        yield toks[head].text, toks[head].offset, j + 1 < end and toks[j + 1].text == "("
+        yield toks[head].text, toks[head].offset, dotted_call(toks, head, end)
 
 
 def _import(toks: list[Token], start: int, end: int) -> tuple[list[str], str]:
@@ -106,11 +103,9 @@ def _import(toks: list[Token], start: int, end: int) -> tuple[list[str], str]:
     path: list[str] = []
     j = start + 1
     if j < end and toks[j].kind == "ident":
-        path.append(toks[j].text)
-        j += 1
-        while j + 1 < end and toks[j].text == "." and toks[j + 1].kind == "ident":
-            path.append(toks[j + 1].text)
-            j += 2
+        last = dotted_end(toks, j, end)
+        path = [t.text for t in toks[j:last + 1:2]]
+        j = last + 1
     if j < end and toks[j].text != "as":
         return [], ""  # a bracketed path (`import data["x-y"]`): left to the engines
     if j + 1 < end and toks[j].text == "as":
@@ -123,10 +118,7 @@ def _first_read(toks: list[Token], alias: str, after: int) -> int | None:
     for k in range(after, len(toks)):
         if toks[k].text != alias or toks[k].kind != "ident" or (k > 0 and toks[k - 1].text == "."):
             continue
-        j = k + 1
-        while j + 1 < len(toks) and toks[j].text == "." and toks[j + 1].kind == "ident":
-            j += 2
-        if not (j < len(toks) and toks[j].text == "("):
+        if not dotted_call(toks, k, len(toks)):
             return k
     return None
 

@@ -8,7 +8,7 @@ moves before a ``not``.
 """
 from __future__ import annotations
 
-from natpolicy.rego.source import Token, matching_close
+from natpolicy.rego.source import Token, dotted_end, matching_close
 
 __all__ = ["LEVEL", "operator_level", "split_infix", "top_operator", "unparenthesized"]
 
@@ -70,9 +70,7 @@ def _term_last(toks: list[Token], j: int, b: int) -> int | None:
     if tok.text in ("(", "[", "{"):
         last = matching_close(toks, j)
     elif tok.kind == "ident":
-        name_end = j
-        while name_end + 2 <= b and toks[name_end + 1].text == "." and toks[name_end + 2].kind == "ident":
-            name_end += 2
+        name_end = dotted_end(toks, j, b + 1)
         call = name_end + 1 <= b and toks[name_end + 1].text == "("
         last = matching_close(toks, name_end + 1) if call else name_end
     elif tok.kind not in ("string", "raw", "number"):

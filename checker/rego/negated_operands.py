@@ -34,7 +34,7 @@ from natpolicy.rego.negation import negated_expressions
 from natpolicy.rego.operand_kinds import GUARD_PREFIX
 from natpolicy.rego.regopy_hoist import every_body, hoisted_names, new_statement
 from natpolicy.rego.rule_scope import opens_body, parameter_names
-from natpolicy.rego.source import Token, enclosing_openers, matching_close, scan_module, tokens
+from natpolicy.rego.source import Token, dotted_end, enclosing_openers, matching_close, scan_module, tokens
 from natpolicy.rego.static_checks import declared_name, rule_statements
 
 __all__ = ["PREFIX", "bind_negated_operands", "moved_names", "negated_operand_refusals", "original_column",
@@ -363,9 +363,7 @@ class _Operands:
         toks = self.toks
         if toks[a].kind != "ident" or toks[b].text != ")":
             return False
-        k = a
-        while k + 2 <= b and toks[k + 1].text == "." and toks[k + 2].kind == "ident":
-            k += 2
+        k = dotted_end(toks, a, b + 1)
         return k + 1 < b and toks[k + 1].text == "(" and matching_close(toks, k + 1) == b
 
     def _arguments(self, a: int, b: int) -> list[tuple[int, int]]:

@@ -116,7 +116,7 @@ from natpolicy.rego.regopy_stops import (
 from natpolicy.rego.regopy_strings import ALIGNED, CHECKED, exact_search
 from natpolicy.rego.regopy_time import TIME_HELPERS, TIME_RENAMED, TIME_STOPPING
 from natpolicy.rego.regopy_web import WEB_HELPERS, WEB_RENAMED, WEB_STOPPING
-from natpolicy.rego.source import Token
+from natpolicy.rego.source import Token, dotted_name
 from natpolicy.rego.sprintf_regopy import REFUSE, order_helpers, private_locals
 
 __all__ = ["BUILTIN_HELPERS", "STOPPING", "builtin_call_edits", "builtin_helpers"]
@@ -454,9 +454,7 @@ def builtin_call_edits(toks: list[Token], source: str | None = None, elsewhere: 
     for i, tok in enumerate(toks):
         if tok.kind != "ident" or (i > 0 and toks[i - 1].text == "."):
             continue
-        name, last = tok.text, i
-        while last + 2 < len(toks) and toks[last + 1].text == "." and toks[last + 2].kind == "ident":
-            name, last = f"{name}.{toks[last + 2].text}", last + 2
+        name, last = dotted_name(toks, i, len(toks))
         if name not in _RENAMED or last + 1 >= len(toks) or toks[last + 1].text != "(":
             continue
         if name == "object.get" and _string_key(toks, last + 1):

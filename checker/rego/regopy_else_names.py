@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 from natpolicy.rego.head_terms import rule_branches
 from natpolicy.rego.rule_scope import in_comprehension_head, opens_body, parameter_names
-from natpolicy.rego.source import NOT_VARIABLES, Token, tokens
+from natpolicy.rego.source import NOT_VARIABLES, Token, dotted_call, tokens
 from natpolicy.rego.static_checks import rule_statements
 
 __all__ = ["reused_else_names"]
@@ -67,10 +67,7 @@ def _variable(toks: list[Token], k: int) -> bool:
     tok = toks[k]
     if tok.kind != "ident" or tok.text in NOT_VARIABLES or (k > 0 and toks[k - 1].text == "."):
         return False
-    j = k
-    while j + 2 < len(toks) and toks[j + 1].text == "." and toks[j + 2].kind == "ident":
-        j += 2
-    return not (j + 1 < len(toks) and toks[j + 1].text == "(")
+    return not dotted_call(toks, k, len(toks))
 
 
 def _binds_afresh(toks: list[Token], k: int) -> bool:

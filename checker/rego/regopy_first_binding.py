@@ -38,7 +38,7 @@ from natpolicy.rego.rule_scope import (
     parameter_list,
     parameter_names,
 )
-from natpolicy.rego.source import NOT_VARIABLES, Token, apply_edits, comments, matching_close, tokens
+from natpolicy.rego.source import NOT_VARIABLES, Token, apply_edits, comments, dotted_start, matching_close, tokens
 from natpolicy.rego.static_checks import declared_name, may_bind, rule_statements
 
 __all__ = ["first_bound_inside", "move_head_terms", "HEAD_TERM"]
@@ -320,9 +320,4 @@ def _names_the_rule(toks: list[Token], rule_start: int, opener: int) -> bool:
 
 
 def _called_name(toks: list[Token], last: int) -> str:
-    parts = [toks[last].text]
-    j = last
-    while j >= 2 and toks[j - 1].text == "." and toks[j - 2].kind == "ident":
-        parts.insert(0, toks[j - 2].text)
-        j -= 2
-    return ".".join(parts)
+    return "".join(t.text for t in toks[dotted_start(toks, last):last + 1])

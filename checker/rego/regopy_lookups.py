@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from natpolicy.rego.rule_scope import starts_body_statement
-from natpolicy.rego.source import Token, matching_close
+from natpolicy.rego.source import Token, dotted_start, matching_close
 
 __all__ = ["object_only_looked_up", "only_looked_up"]
 
@@ -89,11 +89,8 @@ def _read_through_key(toks: list[Token], k: int, last: int | None = None) -> boo
     if before == "in" and _iterated(toks, k - 1):
         return True  # some k, v in N / every v in N
     if before == "(" and after in (",", ")"):
-        j = k - 2
-        name = toks[j].text if j >= 0 else ""
-        while j >= 2 and toks[j - 1].text == "." and toks[j - 2].kind == "ident":
-            j -= 2
-            name = f"{toks[j].text}.{name}"
+        j = k - 2  # the called name's last part, before its `(`
+        name = "".join(t.text for t in toks[dotted_start(toks, j):j + 1]) if j >= 0 else ""
         return name in _READ_WHOLE_BY and (name != "object.get" or after == ",")
     return False
 

@@ -46,7 +46,7 @@ from natpolicy.rego.regopy_patterns import (
     pattern_refusal,
     patterns_refused,
 )
-from natpolicy.rego.source import Token, matching_close
+from natpolicy.rego.source import Token, dotted_name, matching_close
 
 __all__ = ["ESCAPED_FORM", "BYTEWISE", "PLAIN", "SPLIT", "ALIGNED", "CHECKED", "ASCII", "STRING_HELPERS", "PATTERN",
            "PATTERN_HELPERS", "canonical_literal_edits", "string_call_edits", "exact_search", "literal_refusals",
@@ -270,8 +270,5 @@ def _call_name(toks: list[Token], i: int) -> str:
     """``a.b.c`` when a call of that dotted name starts at ``i``, else ""."""
     if toks[i].kind != "ident" or (i > 0 and toks[i - 1].text == "."):
         return ""
-    parts, j = [toks[i].text], i
-    while j + 2 < len(toks) and toks[j + 1].text == "." and toks[j + 2].kind == "ident":
-        parts.append(toks[j + 2].text)
-        j += 2
-    return ".".join(parts) if j + 1 < len(toks) and toks[j + 1].text == "(" else ""
+    name, j = dotted_name(toks, i, len(toks))
+    return name if j + 1 < len(toks) and toks[j + 1].text == "(" else ""

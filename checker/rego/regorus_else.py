@@ -29,7 +29,7 @@ keeps them, and an error in a bound value is placed at the head (``regorus_heads
 from __future__ import annotations
 
 from natpolicy.rego.regorus_heads import bind_after, bind_head, bodyless_end, computes, end_of, moved_head
-from natpolicy.rego.source import Token, apply_edits, matching_close, tokens
+from natpolicy.rego.source import Token, apply_edits, dotted_end, matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
 
 __all__ = ["bind_else_values", "ELSE_VALUE"]
@@ -121,9 +121,7 @@ def _head_only_names(toks: list[Token], start: int, args: int, end: int) -> bool
 
 def _arguments(toks: list[Token], start: int, end: int) -> int | None:
     """Index of the ``)`` closing a function head's arguments (``f(x)``, ``a.b(x)``), or None."""
-    k = start
-    while k + 2 < end and toks[k + 1].text == "." and toks[k + 2].kind == "ident":
-        k += 2
+    k = dotted_end(toks, start, end)
     if k + 1 >= end or toks[k + 1].text != "(":
         return None
     return matching_close(toks, k + 1)
@@ -131,9 +129,7 @@ def _arguments(toks: list[Token], start: int, end: int) -> int | None:
 
 def _complete_head(toks: list[Token], start: int, end: int) -> int | None:
     """Index of a complete rule's name (its last part: `x`, `a.b`) when a ``:=`` / ``=`` follows it, or None."""
-    k = start
-    while k + 2 < end and toks[k + 1].text == "." and toks[k + 2].kind == "ident":
-        k += 2
+    k = dotted_end(toks, start, end)
     return k if toks[start].kind == "ident" and k + 1 < end and toks[k + 1].text in (":=", "=") else None
 
 

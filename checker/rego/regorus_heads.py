@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 
-from natpolicy.rego.source import Token, apply_edits, matching_close, starts_line, tokens
+from natpolicy.rego.source import Token, apply_edits, dotted_end, matching_close, starts_line, tokens
 from natpolicy.rego.static_checks import rule_statements
 
 __all__ = ["bind_after", "bind_head", "bind_heads", "bodyless_end", "computes", "head_site", "moved_head", "end_of",
@@ -145,9 +145,7 @@ def bind_after(toks: list[Token], last: int, bindings: list[tuple[str, str, int]
 
 def _ref_bracket(toks: list[Token], start: int) -> int | None:
     """For a ref head ``x.a[KEY]`` starting at ``start``: the index of the name before its bracket (``a``)."""
-    k = start
-    while k + 2 < len(toks) and toks[k + 1].text == "." and toks[k + 2].kind == "ident":
-        k += 2
+    k = dotted_end(toks, start, len(toks))
     return k if k > start and k + 1 < len(toks) and toks[k + 1].text == "[" else None
 
 

@@ -22,7 +22,7 @@ import functools
 from collections.abc import Iterable
 
 from natpolicy.rego.rule_scope import some_in_collection, starts_body_statement
-from natpolicy.rego.source import Token, matching_close, tokens
+from natpolicy.rego.source import Token, dotted_name, matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
 
 __all__ = ["ITERATED_CHECK", "ITERATED_HELPER", "MARSHAL_KEYS_HELPER", "SET_CHECK", "keys_to_check", "may_key_by_set",
@@ -360,9 +360,7 @@ def _set_free(toks: list[Token], first: int, last: int, derived: frozenset[str])
         return True
     if tok.kind != "ident" or _term_end(toks, first, last + 1) != last:
         return False
-    name, m = tok.text, first
-    while m + 2 <= last and toks[m + 1].text == "." and toks[m + 2].kind == "ident":
-        name, m = f"{name}.{toks[m + 2].text}", m + 2
+    name, m = dotted_name(toks, first, last + 1)
     if m + 1 <= last and toks[m + 1].text == "(":
         return name in _SCALAR_BUILTINS and matching_close(toks, m + 1) == last
     # A ref: no call anywhere along it (`input.f(x)` is none), rooted where no set is.

@@ -5,7 +5,7 @@ one bound before (``regorus_patterns``, ``regopy_unify``).
 """
 from __future__ import annotations
 
-from natpolicy.rego.source import Token, enclosing_openers, matching_close
+from natpolicy.rego.source import Token, dotted_end, enclosing_openers, matching_close
 
 __all__ = ["array_comprehensions", "comprehension_statements", "comprehensions", "earlier_names",
            "in_array_or_set_body",
@@ -20,9 +20,7 @@ _NOT_VARIABLES = frozenset({"input", "data", "true", "false", "null", "some", "i
 
 def parameter_list(toks: list[Token], start: int, end: int) -> tuple[int, int] | None:
     """The ``(`` and ``)`` of a function head's parameters: ``f(a, {"k": b}) := ...``."""
-    j = start
-    while j + 2 < end and toks[j + 1].text == "." and toks[j + 2].kind == "ident":
-        j += 2
+    j = dotted_end(toks, start, end)
     if j + 1 < end and toks[j + 1].text == "(":
         close = matching_close(toks, j + 1)
         if close is not None:

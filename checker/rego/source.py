@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 from natpolicy.records import field, record
 
 __all__ = ["Token", "Call", "ModuleInfo", "SourceProblem", "scan_module", "calls_in", "line_col", "comments",
-           "NOT_VARIABLES", "rule_line"]
+           "NOT_VARIABLES", "rule_line", "dotted_end", "dotted_name", "dotted_call", "dotted_start"]
 
 _TOKEN = re.compile(
     r"""
@@ -188,6 +188,38 @@ def scan_module(source: str) -> ModuleInfo:
     return info
 
 
+# A dotted name (`a.b.c`) is read by many passes, each over its own bounds: `end` is the first index not read (a
+# statement's end, `last + 1` of a term, `len(toks)`), so each keeps its own limit through one scan.
+def dotted_end(toks: Sequence[Token], i: int, end: int) -> int:
+    """Index of the last name of the dotted name ``a.b.c`` whose first name is ``toks[i]`` (``i`` itself when no
+    ``.name`` follows), reading no token at or after ``end``. The caller checks that ``toks[i]`` is a name."""
+    j = i
+    while j + 2 < end and toks[j + 1].text == "." and toks[j + 2].kind == "ident":
+        j += 2
+    return j
+
+
+def dotted_name(toks: Sequence[Token], i: int, end: int) -> tuple[str, int]:
+    """The dotted name (``"a.b.c"``) starting at ``toks[i]`` and the index of its last name, as ``dotted_end``."""
+    last = dotted_end(toks, i, end)
+    return ".".join(t.text for t in toks[i:last + 1:2]), last
+
+
+def dotted_call(toks: Sequence[Token], i: int, end: int) -> bool:
+    """Is the dotted name starting at ``toks[i]`` called (``f(``, ``a.b.c(``), its ``(`` before ``end``?"""
+    j = dotted_end(toks, i, end)
+    return j + 1 < end and toks[j + 1].text == "("
+
+
+def dotted_start(toks: Sequence[Token], last: int, start: int = 0) -> int:
+    """Index of the first name of the dotted name whose last name is ``toks[last]``, read backwards, reading no
+    token before ``start``. Whether ``toks[last]`` is a name, and what stands before the result, is the caller's."""
+    j = last
+    while j - 2 >= start and toks[j - 1].text == "." and toks[j - 2].kind == "ident":
+        j -= 2
+    return j
+
+
 def calls_in(toks: list[Token]) -> list[Call]:
     """Every ``name(`` / ``a.b.c(`` in code (comments and strings are not tokens)."""
     out: list[Call] = []
@@ -197,14 +229,10 @@ def calls_in(toks: list[Token]) -> list[Call]:
         if tok.kind != "ident" or (i > 0 and toks[i - 1].text == ".") or tok.text in _KEYWORDS:
             i += 1
             continue
-        parts = [tok.text]
-        j = i
-        while j + 2 < len(toks) and toks[j + 1].text == "." and toks[j + 2].kind == "ident":
-            parts.append(toks[j + 2].text)
-            j += 2
-        empty_set = parts == ["set"] and j + 2 < len(toks) and toks[j + 2].text == ")"  # `set()`: a term, no call
+        name, j = dotted_name(toks, i, len(toks))
+        empty_set = name == "set" and j + 2 < len(toks) and toks[j + 2].text == ")"  # `set()`: a term, no call
         if j + 1 < len(toks) and toks[j + 1].text == "(" and not empty_set:
-            out.append(Call(tok.offset, ".".join(parts)))
+            out.append(Call(tok.offset, name))
         i = j + 1
     return out
 
@@ -289,15 +317,8 @@ def with_targets(toks: list[Token]) -> Iterator[tuple[int, str]]:
     for i, tok in enumerate(toks):
         if tok.text != "with" or tok.kind != "ident":
             continue
-        j, parts = i + 1, []
-        while j < len(toks) and toks[j].kind == "ident":
-            parts.append(toks[j].text)
-            if j + 1 < len(toks) and toks[j + 1].text == ".":
-                j += 2
-                continue
-            break
-        if parts:
-            yield toks[i + 1].offset, ".".join(parts)
+        if i + 1 < len(toks) and toks[i + 1].kind == "ident":
+            yield toks[i + 1].offset, dotted_name(toks, i + 1, len(toks))[0]
 
 
 def apply_edits(source: str, edits: list[tuple[int, int, str]]) -> str:

@@ -42,7 +42,17 @@ from natpolicy.rego.builtin_types import BUILTINS
 from natpolicy.rego.head_terms import in_comprehension, rule_branches, rule_parameters
 from natpolicy.rego.infix import split_infix, top_operator, unparenthesized
 from natpolicy.rego.negation import in_inner_comprehension, negated_expressions
-from natpolicy.rego.source import Token, enclosing_openers, matching_close, starts_statement, tokens
+from natpolicy.rego.source import (
+    Token,
+    dotted_call,
+    dotted_end,
+    dotted_name,
+    dotted_start,
+    enclosing_openers,
+    matching_close,
+    starts_statement,
+    tokens,
+)
 from natpolicy.rego.var_equalities import var_equalities
 from natpolicy.rego.var_scopes import Scopes
 
@@ -126,7 +136,7 @@ def _is_variable(toks: list[Token], k: int, package_names: set[str]) -> bool:
         return False
     if k > 0 and toks[k - 1].text == ".":
         return False  # a key of a ref: x.key
-    return not (_call_name(toks, k) or declared_name(toks, k) or _with_function(toks, k))
+    return not (dotted_call(toks, k, len(toks)) or declared_name(toks, k) or _with_function(toks, k))
 
 
 def _settle_equalities(toks: list[Token], scopes: Scopes, bound: dict[str, list[tuple[int, tuple[int, ...]]]],
@@ -183,9 +193,7 @@ def _in_pulled_call(toks: list[Token], n: int, last: int, k: int) -> bool:
     """Is ``toks[k]`` in the arguments of a call inside the negated expression ``toks[n + 1..last]`` other than
     the expression's own call? OPA's compiler moves every such call before the ``not`` (RewriteExprTerms, which
     runs before CheckSafetyRuleBodies), where its arguments bind: ``not startswith(lower(input.rs[i].x), "a")``."""
-    j = n + 1
-    while j + 2 <= last and toks[j + 1].text == "." and toks[j + 2].kind == "ident":
-        j += 2
+    j = dotted_end(toks, n + 1, last + 1)
     own = j + 1 if toks[n + 1].kind == "ident" and j + 1 <= last and toks[j + 1].text == "(" \
         and matching_close(toks, j + 1) == last else -1
     return any(toks[o].text == "(" and o != own and o - 1 > n and toks[o - 1].kind == "ident"
@@ -263,20 +271,8 @@ def rule_statements(source: str, toks: list[Token], rules_only: bool = False) ->
 def _with_function(toks: list[Token], k: int) -> bool:
     """A function a ``with`` replaces, or a builtin it replaces one by: ``with count as 9``, ``with upper as
     lower`` (OPA mocks functions so; the names are no variables)."""
-    j, name = k, [toks[k].text]
-    while j + 2 < len(toks) and toks[j + 1].text == "." and toks[j + 2].kind == "ident":
-        name.append(toks[j + 2].text)
-        j += 2
     before = toks[k - 1].text if k > 0 else ""
-    return before == "with" or (before == "as" and ".".join(name) in BUILTINS)
-
-
-def _call_name(toks: list[Token], k: int) -> bool:
-    """Is ``toks[k]`` the first part of a called name (``f(``, ``strings.any_prefix_match(``)?"""
-    j = k
-    while j + 2 < len(toks) and toks[j + 1].text == "." and toks[j + 2].kind == "ident":
-        j += 2
-    return j + 1 < len(toks) and toks[j + 1].text == "("
+    return before == "with" or (before == "as" and dotted_name(toks, k, len(toks))[0] in BUILTINS)
 
 
 def declared_name(toks: list[Token], k: int) -> bool:
@@ -345,9 +341,7 @@ def _is_set(toks: list[Token], open_at: int, close: int) -> bool:
 
 def _builtin_input(toks: list[Token], open_at: int, k: int, package_names: set[str]) -> bool:
     """Is the argument of the call opened at ``open_at`` that holds ``toks[k]`` a declared input of a builtin?"""
-    first = open_at - 1
-    while first >= 2 and toks[first - 1].text == "." and toks[first - 2].kind == "ident":
-        first -= 2
+    first = dotted_start(toks, open_at - 1)
     name = "".join(t.text for t in toks[first:open_at])
     signature = BUILTINS.get(name)
     if signature is None or toks[first].text in package_names or (first > 0 and toks[first - 1].text == "."):
