@@ -67,8 +67,11 @@ class _Setup:
     loading_notes: list[str]
 
 
-def _setup(opts: Any, checks: list[BaseCheck]) -> _Setup:
-    """The checks and loading of :func:`run_with_rego` before the child starts, in their order (each may raise)."""
+def _setup(opts: Any, checks: list[BaseCheck], spawned: Any = None) -> _Setup:
+    """The checks and loading of :func:`run_with_rego` before the child starts, in their order (each may raise).
+    ``spawned``: the process :func:`spawn_child` started, whose engine was chosen for these options already (the
+    choice is taken from it at the step's usual place, so errors keep their order); None: the engine is chosen
+    here."""
     from natpolicy.rego.engines import choose_engine
 
     if (opts.namespaces or opts.all_namespaces) and not opts.policies:
@@ -78,7 +81,8 @@ def _setup(opts: Any, checks: list[BaseCheck]) -> _Setup:
                                                ("--combine", getattr(opts, "combine", False))) if given]
     if conftest_flags and not opts.policies:
         raise UsageError(f"{', '.join(conftest_flags)} apply to --policy files (user Rego policies); give --policy DIR")
-    engine, engine_notes = choose_engine(getattr(opts, "rego_engine", None))
+    engine, engine_notes = (spawned.engine, list(spawned.engine_notes)) if spawned is not None \
+        else choose_engine(getattr(opts, "rego_engine", None))
     if engine == "regopy" and opts.policies and getattr(opts, "strict_builtin_errors", False):
         # regopy 1.5.2 answers undefined (or a value) for most failing builtins: it cannot hold OPA's strict mode.
         raise UsageError("--strict-builtin-errors needs an engine that stops on a failing builtin, as OPA's strict "
@@ -131,7 +135,7 @@ def spawn_child(opts: Any) -> Any:
     from natpolicy.rego.sandbox import Spawned
 
     try:
-        engine, _ = choose_engine(getattr(opts, "rego_engine", None))
+        engine, notes = choose_engine(getattr(opts, "rego_engine", None))
     except Exception:  # noqa: BLE001 - raised again, in order, where run_with_rego chooses the engine
         return None
     from natpolicy.invocation import owns_process
@@ -143,7 +147,7 @@ def spawn_child(opts: Any) -> Any:
     # (msgspec by the plan loader's structs, which keep typing_extensions and inspect out of it; the policies'
     # reading and checks), and by the engine's child too: a forked child gets them with the fork.
     return Spawned(engine, shared=("natpolicy.loaders.plan_structs", "natpolicy.rego.user", "natpolicy.rego.guards"),
-                   fork=engine == "regorus" and owns_process())
+                   fork=engine == "regorus" and owns_process(), engine_notes=tuple(notes))
 
 
 def start_early(opts: Any, spawned: Any = None) -> Early | None:
@@ -159,7 +163,7 @@ def start_early(opts: Any, spawned: Any = None) -> Early | None:
     if opts.engine == "rego" or not opts.policies:
         return Early(spawned)
     try:
-        setup = _setup(opts, [])
+        setup = _setup(opts, [], spawned)
         if setup.user is None or setup.user.wants_data:
             return Early(spawned)
         started = _start_rego(None, opts, setup.engine, setup.paths, setup.user, None,
@@ -181,7 +185,7 @@ def run_with_rego(model: ResourceModel, checks: list[BaseCheck], opts: Any, earl
 
     ``early``: the child :func:`start_early` started for this run, its setup done already."""
     known = early.setup if early is not None and early.started is not None else None
-    setup = known if known is not None else _setup(opts, checks)
+    setup = known if known is not None else _setup(opts, checks, early.spawned if early is not None else None)
     engine, engine_notes, user, twins, paths = setup.engine, setup.engine_notes, setup.user, setup.twins, setup.paths
     loading_notes = setup.loading_notes
     from natpolicy.rego.evaluate import PolicyError
