@@ -21,7 +21,7 @@ JSON step. So the reading here follows go-yaml v3, not PyYAML's YAML 1.1:
   incompatible YAML document", ``yaml_parser_process_directives``), where
   PyYAML takes any 1.x;
 * a ``?`` inside a plain scalar in a flow collection, and a tag followed by
-  ``,``, ``[`` or ``]``, scan otherwise (``metadata_scanner_gaps``).
+  ``,``, ``[`` or ``]``, scan otherwise (``yaml_scanner_gaps``).
 
 PyYAML only composes the node graph here (its loader is never asked to
 construct a Python object); tags are resolved by the rules above. Where
@@ -40,7 +40,7 @@ from typing import Any
 import yaml
 
 from natpolicy.records import record
-from natpolicy.rego.metadata_scanner_gaps import scanner_gaps
+from natpolicy.rego.yaml_scanner_gaps import scanner_gaps
 
 __all__ = ["MetadataProblem", "GeneralMap", "Timestamp", "decode_annotation"]
 

@@ -1,8 +1,9 @@
-"""Where go-yaml v3's scanner and libyaml's (PyYAML's) part ways, for a ``# METADATA`` block's YAML.
+"""Where go-yaml's scanner and libyaml's (PyYAML's) part ways.
 
-go-yaml is a Go port of an older libyaml; ``metadata_yaml`` composes a block with PyYAML over libyaml 0.2.5, so the
-two scanners are read side by side (go-yaml v3 ``scannerc.go`` ``yaml_parser_scan_plain_scalar`` and
-``yaml_parser_scan_tag_uri``, libyaml ``scanner.c``). Two rules differ:
+go-yaml is a Go port of an older libyaml; natpolicy composes YAML with PyYAML over libyaml 0.2.5, so the two
+scanners are read side by side (go-yaml ``scannerc.go`` ``yaml_parser_scan_plain_scalar`` and
+``yaml_parser_scan_tag_uri``, v2 and v3; libyaml ``scanner.c``). Two rules differ. For a ``# METADATA`` block
+(go-yaml v3, ``metadata_yaml``):
 
 * A plain scalar inside a flow collection: every go-yaml v3 ends it at a ``?`` followed by a space, a tab or a line
   end, and then reads that ``?`` as a key indicator, which no flow collection takes after a node ("did not find
@@ -15,15 +16,24 @@ two scanners are read side by side (go-yaml v3 ``scannerc.go`` ``yaml_parser_sca
   ``["y"]`` to go-yaml, ``["", "y"]`` to libyaml) or only one refuses the text; natpolicy refuses it and says so.
 
 Each is a ``MetadataProblem`` raised before the block is composed; anything else is left to ``metadata_yaml``.
+
+For conftest's inputs, ``--data`` and ``yaml.unmarshal`` (go-yaml v2 through sigs.k8s.io/yaml, ``documents``), v2
+ends a flow collection's plain scalar at every ``?`` (no release changed it), so any ``?`` after its first character
+refuses the file there (:func:`v2_question_mark`), and a tag followed by ``,`` ``[`` ``]`` runs on as in v3
+(:func:`tag_runs_on`).
 """
 from __future__ import annotations
 
+import re
+
 import yaml
 
-__all__ = ["scanner_gaps"]
+__all__ = ["scanner_gaps", "tag_runs_on", "v2_question_mark"]
 
 _BLANK_OR_END = frozenset(" \t\r\n\x85\u2028\u2029")  # go-yaml's is_blankz (a NUL ends the text here)
 _TAG_ONLY_IN_GO = frozenset(",[]")
+# libyaml 0.2.5's tag characters (yaml_parser_scan_tag_uri outside `!<...>`): go-yaml's add `,`, `[` and `]`.
+_LIBYAML_TAG = re.compile(r"[0-9A-Za-z_\-;/?:@&=+$.!~*'()%]*")
 
 
 class _Scanner(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -76,3 +86,23 @@ def _tag_end(text: str, end: int, problem: type[Exception]) -> None:
         raise problem(f"its YAML has a tag followed by `{text[end]}`, which go-yaml v3 (OPA's YAML reader) reads as "
                       "part of the tag and libyaml as its end, so they read another structure; natpolicy refuses "
                       "it: put a space after the tag, or quote the scalar")
+
+
+def v2_question_mark(value: str) -> str | None:
+    """Why go-yaml v2 refuses a plain scalar of a flow collection whose value is ``value``, or None."""
+    if "?" not in value[1:]:
+        return None
+    return ("a plain scalar in a flow collection holds `?`, where conftest's go-yaml v2 ends the scalar and reads a "
+            "key indicator (did not find expected ',' or a closing bracket), so conftest refuses the file; quote it")
+
+
+def tag_runs_on(text: str, start: int) -> str | None:
+    """Why go-yaml reads the tag at ``text[start]`` (``!...``) otherwise than libyaml, or None."""
+    if not text.startswith("!", start) or text.startswith("!<", start):
+        return None
+    end = _LIBYAML_TAG.match(text, start + 1)
+    after = text[end.end()] if end is not None and end.end() < len(text) else ""
+    if after and after in _TAG_ONLY_IN_GO:
+        return (f"a YAML tag followed by `{after}`, which go-yaml reads as part of the tag and libyaml as its end, "
+                "so they read another structure; put a space after the tag")
+    return None
