@@ -427,7 +427,41 @@ def _answer(outcome: Any, engine: Any, body: str, default_mode: bool = False,
     # outcome() calls an answer unlike the (impossible) expected one "silent": that is the engine's answer
     if kind != "silent":
         return kind, detail[:120], None
-    return "ok", detail.split(", OPA:")[0], probe["expect"].got
+    value = probe["expect"].got
+    ordered = _sets_in_opa_order(outcome, engine, source, document, value)
+    if ordered is not value:
+        return "ok", f"got {ordered!r}", ordered
+    return "ok", detail.split(", OPA:")[0], value
+
+
+# The rule the second query adds beside ``x``: the path of every set in x's value (as walk names it).
+_SET_PATHS_RULE = "natpolicy_differential_set_paths"
+
+
+def _sets_in_opa_order(outcome: Any, engine: Any, source: str, document: Any, value: Any) -> Any:
+    """``value`` (a copy) with x's own value, where it is a set, and every set in it in OPA's order; ``value``
+    itself where none can be out of that order or the second query cannot tell.
+
+    An engine hands a set over as a JSON array in its own order (regopy's differs from OPA's), and natpolicy's
+    findings sort the rule's own value anyway (regopy_sets re-sorts only what lies inside it): compared as lists,
+    one set in two orders was a row (residue30's ``graph.reachable_paths``). Only the engine knows which arrays
+    were sets, so a second query asks it (``walk`` and ``is_set``), paid only for a list not already sorted."""
+    from natpolicy.rego.regopy_sets import SetOrderUnknown, opa_compare, sets_in_opa_order
+
+    if not isinstance(value, list) or len(value) < 2:
+        return value
+    if all(opa_compare(a, b) <= 0 for a, b in zip(value, value[1:], strict=False)):
+        return value  # sorted as arrays already; regopy_sets put any set below the top level in OPA's order
+    rule = f"\n{_SET_PATHS_RULE} := [path | walk(x, [path, node]); is_set(node)]\n"
+    probe = {"source": source + rule, "rule": _SET_PATHS_RULE, "input": document, "expect": _Unequal()}
+    if outcome(engine, probe)[0] != "silent" or not isinstance(probe["expect"].got, list):
+        return value  # the query is refused or stops: the answer stays as the engine listed it (a row, loud)
+    # a path below the top level (``[0, ...]``): sets_in_opa_order leaves a value's own top level alone
+    paths = [[0, *path] for path in probe["expect"].got]
+    try:
+        return sets_in_opa_order([json.loads(json.dumps(value))], paths)[0]
+    except SetOrderUnknown:
+        return value
 
 
 class _Unequal:

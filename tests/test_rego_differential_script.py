@@ -143,3 +143,32 @@ def test_rule_modules_answer_alike_on_both_engines(capsys: pytest.CaptureFixture
     # before the fixes of 2026-12-06 a run of 3,000 found 5 (ref heads in conflict, regorus' function else)
     script.main(["--rules", "60", "--seed", "3", "--default-mode"])
     assert "0 of 60 answered differently" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not {"regorus", "regopy"} <= set(installed_engines()), reason="needs regorus and regopy")
+def test_a_rules_own_set_is_compared_in_opas_order(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # regopy lists these sets in its own order (arrays after sets; residue30's graph.reachable_paths row): OPA's
+    # value is the sorted set, and natpolicy's findings sort a rule's own value, so they are no difference
+    modules = tmp_path / "m.txt"
+    modules.write_text('x := {[2], [1, 3], {"z"}, {"y", "b"}}\n---\n'
+                       'x := graph.reachable_paths({"a": ["a", "b"], "b": []}, ["a"])\n', encoding="utf-8")
+    assert script.main([str(modules), "--all"]) == 0
+    out, err = capsys.readouterr()
+    assert "0 of 2 answered differently" in err
+    assert out.count("ok got [[1, 3], [2], ['b', 'y'], ['z']]") == 2  # OPA's order: arrays before sets
+
+
+@pytest.mark.skipif("regopy" not in installed_engines(), reason="needs regopy")
+def test_an_array_keeps_its_order_and_a_set_is_sorted() -> None:
+    from natpolicy.rego.engines import create_engine
+    from tests.test_rego_conformance import outcome
+
+    engine = create_engine("regopy")
+
+    def ordered(rule: str, value: list[object]) -> object:
+        source = f"package p\nimport rego.v1\n{rule}\n"
+        return script._sets_in_opa_order(outcome, engine, source, script.INPUT, value)
+
+    # an array is the engine's answer as it stands, even unsorted: its order is part of the value
+    assert ordered("x := [[2], [1, 3]]", [[2], [1, 3]]) == [[2], [1, 3]]
+    assert ordered('x := {[2], {"z"}}', [["z"], [2]]) == [[2], ["z"]]

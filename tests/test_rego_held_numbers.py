@@ -43,11 +43,13 @@ def test_a_json_unmarshal_read_by_value_is_checked_on_its_line() -> None:
 
 @pytest.mark.skipif("regorus" not in ENGINES, reason="regorus is not installed here")
 def test_regorus_stops_a_negative_zero_computed_with_and_answers_one_compared() -> None:
-    # OPA: -0 / 5 is -0 (big.Float Quo), 0.0 * -1 is -0; regorus answered 0 for both. Compared, -0 is 0 in both.
-    for expression, text in (("json.unmarshal(input.s) / 5", "-0"), ("json.unmarshal(input.s) * -1", "0.0")):
+    # OPA: -0 / 5 is -0 (big.Float Quo), 0e0 * -1 is -0; regorus answered 0 for both. Compared, -0 is 0 in both.
+    for expression, text in (("json.unmarshal(input.s) / 5", "-0"), ("json.unmarshal(input.s) * -1", "0e0")):
         with pytest.raises(EvaluationError, match=r"^p\.rego:3:\d+: json\.unmarshal of text holding a"):
             answer("regorus", expression, {"s": text})
     assert answer("regorus", "json.unmarshal(input.s) == 0", {"s": "-0"}) is True
+    # "0.0" is the integer 0 to v1.20's Number.Int (util.Atoi64): builtinMultiply's integer path, 0 (residue31)
+    assert answer("regorus", "json.unmarshal(input.s) * -1", {"s": "0.0"}) == 0
 
 
 COMPARED = "[json.unmarshal(input.s) == input.n, json.unmarshal(input.s) < 1]"

@@ -84,6 +84,16 @@ def _lines(source: str) -> list[tuple[int, str]]:
     ("package p\n\n# METADATA\n# schemas:\n#   - foo: schema\nx := 1\n", 3, "natpolicy cannot tell"),
     # go-yaml takes `%YAML 1.1` only (parserc.go); PyYAML took 1.2, silently.
     ("package p\n\n# METADATA\n# %YAML 1.2\n# ---\n# title: t\nx := 1\n", 3, "found incompatible YAML document"),
+    # go-yaml v3 ends a plain scalar in a flow collection at `?` before a blank or a line end, then reads a key
+    # indicator no flow collection takes there (scannerc.go); libyaml 0.2.5 reads it on (PyYAML took them silently).
+    ("package p\n\n# METADATA\n# organizations: [b ? c]\nx := 1\n", 3, "does not parse for OPA's YAML reader"),
+    ("package p\n\n# METADATA\n# custom: {a? : 1}\nx := 1\n", 3, "at `?` before a space or a line end"),
+    ("package p\n\n# METADATA\n# organizations: [acme?\n#   ]\nx := 1\n", 3, "at `?` before a space"),
+    # ... and at any other `?` there, gopkg.in/yaml.v3 v3.0.1 refuses and go.yaml.in/yaml/v3 since 2025 does not.
+    ("package p\n\n# METADATA\n# custom: {a?b: 1}\nx := 1\n", 3, "natpolicy cannot tell"),
+    # go-yaml takes `,` `[` `]` into a tag, libyaml ends it there: ["y"] to go-yaml, ["", "y"] to libyaml.
+    ("package p\n\n# METADATA\n# organizations: [!x, y]\nx := 1\n", 3, "tag followed by `,`"),
+    ("package p\n\n# METADATA\n# title: !x,y t\nx := 1\n", 3, "tag followed by `,`"),
 ])
 def test_a_block_opa_refuses_is_refused_at_its_line(source: str, line: int, says: str) -> None:
     found = _lines(source)
@@ -136,6 +146,10 @@ def test_a_block_opa_refuses_is_refused_at_its_line(source: str, line: int, says
     "package p\n\n# METADATA\n# <<: {title: merged}\n# description: d\nx := 1\n",
     # The one %YAML directive go-yaml takes.
     "package p\n\n# METADATA\n# %YAML 1.1\n# ---\n# title: t\nx := 1\n",
+    # `?` that both scanners read alike: in a block scalar, in a quoted one, first in a flow entry (a key to both),
+    # and a tag with a blank after it.
+    "package p\n\n# METADATA\n# title: what? a?b\n# organizations: [\"a?\", 'b? c']\nx := 1\n",
+    "package p\n\n# METADATA\n# custom: {? a}\n# organizations: [!x ,y]\nx := 1\n",
     # A `#` inside a string is no comment.
     'package p\n\nx := "\\n# METADATA\\n"\n',
 ])

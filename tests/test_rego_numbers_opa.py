@@ -7,7 +7,7 @@ import pytest
 
 from natpolicy.rego.engine import EvaluationError
 from natpolicy.rego.engines import create_engine, installed_engines
-from natpolicy.rego.numbers_opa import opa_ceil, opa_floor, opa_to_number
+from natpolicy.rego.numbers_opa import opa_ceil, opa_floor, opa_json_factors, opa_to_number, opa_to_number_factor
 
 needs_regorus = pytest.mark.skipif("regorus" not in installed_engines(), reason="regorus is not installed here")
 
@@ -62,3 +62,28 @@ def test_to_number_refuses_what_regorus_cannot_take_back() -> None:
     with pytest.raises(ValueError, match="too small"):
         opa_to_number("1e-400")
     assert opa_to_number("0e5") == 0 and opa_to_number("-0") == 0
+
+
+def test_a_text_opas_number_int_reads_is_multiplied_as_its_integer() -> None:
+    # to_number and json.unmarshal keep the text (ast.Number(a), UseNumber); v1.20's Number.Int reads "0.0" and
+    # "-1.0" with util.Atoi64, so builtinMultiply's integer path gives 0, as regorus computes: no stop (residue31)
+    assert [opa_to_number_factor(text) for text in ("0.0", "-1.0", "+0.00", "-3.000")] == [0, -1, 0, -3]
+    assert opa_json_factors("[0.0, -1.00]") == "[0.0, -1.00]"
+    # no integer to Number.Int (an exponent, past 19 characters): big.Float arithmetic, whose zero keeps a sign
+    for text in ("0e0", "-1E0", "00000000000000000000.0"):
+        with pytest.raises(ValueError, match="OPA reads as no integer"):
+            opa_to_number_factor(text)
+    with pytest.raises(ValueError, match="OPA reads as no integer"):
+        opa_json_factors("[0e0]")
+
+
+@needs_regorus
+def test_to_number_of_a_zero_with_a_point_multiplied_answers_on_regorus() -> None:
+    from tests.test_rego_conformance import PROBES, outcome
+
+    engine = create_engine("regorus")
+    names = ("to-number-of-a-zero-with-a-point-multiplied",
+             "to-number-of-a-negative-whole-number-with-a-point-multiplied",
+             "residue31-json-unmarshal-of-a-zero-with-a-point-multiplied")
+    for probe in (p for p in PROBES if p["name"] in names):
+        assert outcome(engine, probe) == ("ok", ""), probe["name"]

@@ -150,7 +150,7 @@ def test_the_engines_last_words_before_a_crash_are_not_called_print_output(tmp_p
     # through the child alone, past the guards: what rego-cpp wrote on the way out shares the stream of print(),
     # so the notes label it as either.
     from natpolicy.model import ResourceModel
-    from natpolicy.rego.stage import _printed_notes
+    from natpolicy.rego.printed_notes import printed_notes
     from natpolicy.runner import Scrubber
 
     body = 'r := [1] if input.a\nelse := [1, 2]\n\nhelper if { r(1) }\n\ndeny contains "x" if helper\n'
@@ -159,7 +159,7 @@ def test_the_engines_last_words_before_a_crash_are_not_called_print_output(tmp_p
     chosen = PolicySet([crashing], [Query("main", "deny", crashing)])
     outcome = run_child(build_job([chosen], [Plan("plan.json", {}, None)], "regopy"), Limits(timeout=60))
     assert outcome.stopped == "crash" and "SIGABRT" in outcome.detail, outcome
-    notes = _printed_notes(outcome.printed, outcome.printed_dropped, Scrubber(ResourceModel([])),
+    notes = printed_notes(outcome.printed, outcome.printed_dropped, Scrubber(ResourceModel([])),
                            "Rego print() or the engine before it crashed")
     assert any(n.startswith("Rego print() or the engine before it crashed: terminate called") for n in notes), notes
     # Through the CLI the same policy is one line naming the call, and no process dies.
@@ -263,10 +263,10 @@ def test_print_output_is_bounded(tmp_path: Path) -> None:
 def test_raw_control_characters_in_engine_output_are_made_visible() -> None:
     # An engine that printed raw bytes (rego-cpp escapes strings, another might not).
     from natpolicy.model import ResourceModel
-    from natpolicy.rego.stage import _printed_notes
+    from natpolicy.rego.printed_notes import printed_notes
     from natpolicy.runner import Scrubber
 
-    notes = _printed_notes(b"a\x1b]0;title\x07b\r::warning::x\xe2\x80\xa8y\n", 0, Scrubber(ResourceModel([])))
+    notes = printed_notes(b"a\x1b]0;title\x07b\r::warning::x\xe2\x80\xa8y\n", 0, Scrubber(ResourceModel([])))
     assert notes == ["Rego print(): a\\x1b]0;title\\x07b\\x0d::warning::x\\u2028y"]
 
 

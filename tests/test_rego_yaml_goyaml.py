@@ -79,6 +79,13 @@ def test_a_key_is_written_as_sigs_k8s_yaml_writes_it(yaml_key: str, key: str) ->
     # an emoji, in a .yaml file that is JSON; PyYAML read it, silently.
     ('{"a": "\\ud83d\\ude00"}\n', "found invalid Unicode character escape code"),
     ('{"\\udfff": 1}\n', "found invalid Unicode character escape code"),
+    # go-yaml v2 ends a flow collection's plain scalar at every `?` and then finds a key indicator there (scannerc.go
+    # yaml_parser_scan_plain_scalar): conftest refuses the file; libyaml 0.2.5 reads `?` into the scalar (PyYAML
+    # took these silently). A tag followed by `,` `[` `]` runs on in go-yaml, ends in libyaml.
+    ("a: [1, b?c]\n", "t.yaml:1: a plain scalar in a flow collection holds `?`"),
+    ("x: 1\na: {k?: 1}\n", "t.yaml:2: a plain scalar in a flow collection holds `?`"),
+    ("a: [b ? c]\n", "t.yaml:1: a plain scalar in a flow collection holds `?`"),
+    ("a: [!!str,y]\n", "t.yaml:1: a YAML tag followed by `,`"),
 ])
 def test_what_go_yaml_decides_otherwise_is_refused_with_its_line(text: str, problem: str) -> None:
     with pytest.raises(InputError) as caught:
@@ -107,3 +114,9 @@ def test_go_resolve_and_go_key_directly() -> None:
     tag, nan = go_resolve(".NaN")
     assert tag == "tag:yaml.org,2002:float" and math.isnan(nan)
     assert go_key(True) == "true" and go_key(16) == "16" and go_key(1e7) == "1e+07"
+
+
+def test_a_question_mark_both_scanners_read_alike_passes() -> None:
+    # a block scalar, a quoted one, a tag with a blank after it: go-yaml v2 and libyaml read them alike
+    assert parse_yaml_documents('a: b?c\nd: ["e?", \'f ? g\']\nh: [!!str , i]\n', "t.yaml") == \
+        [{"a": "b?c", "d": ["e?", "f ? g"], "h": ["", "i"]}]

@@ -62,8 +62,12 @@ def parse_yaml_values(text: str, display: str) -> list[Any]:
     """Every document of the YAML ``text``, an empty one as None, read as :func:`parse_yaml_documents` reads them."""
     import yaml
 
+    loader = _loader()(text)
+    loader.text = text  # the scanner gaps read the text around a tag (yaml_scanner_gaps)
     try:
-        docs = [_json_value(doc, display) for doc in yaml.load_all(text, Loader=_loader())]  # noqa: S506
+        docs = []
+        while loader.check_data():  # yaml.load_all, with the loader at hand
+            docs.append(_json_value(loader.get_data(), display))
     except _Refused as exc:
         raise InputError(f"{display}:{exc.line}", exc.problem) from None
     except yaml.MarkedYAMLError as exc:
@@ -75,6 +79,8 @@ def parse_yaml_values(text: str, display: str) -> list[Any]:
         raise InputError(display, f"invalid YAML ({type(exc).__name__})") from None
     except RecursionError:
         raise InputError(display, f"YAML nested more than {_MAX_DEPTH} levels deep") from None
+    finally:
+        loader.dispose()
     return docs
 
 
@@ -116,12 +122,14 @@ def _loader() -> Any:
     import yaml
 
     from natpolicy.rego.yaml_goyaml import ALLOWED_TAGS, GO_PLAIN_TAG, go_resolve, go_tagged
+    from natpolicy.rego.yaml_scanner_gaps import tag_runs_on, v2_question_mark
 
     class DocumentLoader(*_bases()):  # type: ignore[misc]
         """SafeLoader without anchors, aliases, merge keys, other tags or unbounded nesting, resolving plain
         scalars and keys as conftest's go-yaml v2 does (``yaml_goyaml``)."""
 
         _depth = 0
+        text = ""  # the YAML text itself (parse_yaml_values)
 
         def compose_node(self, parent: Any, index: Any) -> Any:
             event = self.peek_event()
@@ -130,6 +138,14 @@ def _loader() -> Any:
                                                           "natpolicy (a small file could expand without bound); "
                                                           "write the values out")
             tag = getattr(event, "tag", None)
+            # Where go-yaml v2's scanner reads otherwise than libyaml's (yaml_scanner_gaps): a `?` inside a flow
+            # collection's plain scalar, a tag followed by `,` `[` `]`.
+            gap = tag_runs_on(self.text, event.start_mark.index) if tag is not None else None
+            if gap is None and isinstance(event, yaml.ScalarEvent) and event.style in (None, "") and \
+                    getattr(parent, "flow_style", False):
+                gap = v2_question_mark(event.value)
+            if gap is not None:
+                raise _Refused(event.start_mark.line + 1, gap)
             if tag not in (None, "!") and tag not in ALLOWED_TAGS:
                 raise _Refused(event.start_mark.line + 1, f"the YAML tag {_shown(tag)} is not read by natpolicy "
                                                           "(only !!str, !!int, !!float, !!bool, !!null, !!map and "

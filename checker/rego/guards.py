@@ -71,6 +71,7 @@ from natpolicy.rego.builtin_errors import replaced_builtins
 from natpolicy.rego.comprehension_heads import unbound_head_keys
 from natpolicy.rego.default_rules import default_rule_refusals
 from natpolicy.rego.else_chains import bodyless_else_refusals, variable_head_else_refusals
+from natpolicy.rego.head_key_functions import head_key_functions
 from natpolicy.rego.import_names import import_refusals
 from natpolicy.rego.loading import PolicyFile
 from natpolicy.rego.metadata_blocks import metadata_refusals
@@ -166,6 +167,7 @@ def engine_refusals(source: str, engine: str, package_names: set[str] | None = N
     out.extend(arity_conflicts(source, package_sources))
     out.extend(rule_conflicts(source, package_sources))
     out.extend(ref_head_conflicts(source, package_sources))  # `q.b := 1` beside `q.b.c := 1`
+    out.extend(head_key_functions(source, package_sources))  # `s[r] := 1` beside a function `r(x)`
     out.extend(bodyless_else_refusals(source))  # `else := 2 else := 3`: OPA's parse error
     out.extend(variable_head_else_refusals(source))  # `y[k] := 1 if { ... } else := 2`: OPA's parse error
     out.extend(recursive_rules(source, package_sources, loaded_sources))

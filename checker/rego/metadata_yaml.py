@@ -19,7 +19,9 @@ JSON step. So the reading here follows go-yaml v3, not PyYAML's YAML 1.1:
   ``!!binary`` is base64-decoded, another tag (``!foo``) changes nothing;
 * a ``%YAML`` directive other than ``%YAML 1.1`` is an error ("found
   incompatible YAML document", ``yaml_parser_process_directives``), where
-  PyYAML takes any 1.x.
+  PyYAML takes any 1.x;
+* a ``?`` inside a plain scalar in a flow collection, and a tag followed by
+  ``,``, ``[`` or ``]``, scan otherwise (``yaml_scanner_gaps``).
 
 PyYAML only composes the node graph here (its loader is never asked to
 construct a Python object); tags are resolved by the rules above. Where
@@ -38,6 +40,7 @@ from typing import Any
 import yaml
 
 from natpolicy.records import record
+from natpolicy.rego.yaml_scanner_gaps import scanner_gaps
 
 __all__ = ["MetadataProblem", "GeneralMap", "Timestamp", "decode_annotation"]
 
@@ -101,6 +104,7 @@ def decode_annotation(text: str) -> dict[str, Any]:
         # takes any 1.x.
         raise MetadataProblem("its YAML has a %YAML directive other than 1.1 (go-yaml: found incompatible YAML "
                               "document)")
+    scanner_gaps(text, MetadataProblem)  # where go-yaml's scanner and libyaml's part ways
     loader = _Composer(text)
     try:
         node = loader.get_node() if loader.check_node() else None  # the first document only, as go-yaml

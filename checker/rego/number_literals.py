@@ -45,13 +45,12 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
 from natpolicy.rego.number_texts import literal_bindings, multiplied
-from natpolicy.rego.numbers_opa import AS_HELD, REGORUS_INTEGERS
+from natpolicy.rego.numbers_opa import AS_HELD, REGORUS_INTEGERS, opa_integer_text
 from natpolicy.rego.source import Token, matching_close
 
 __all__ = ["number_literal_refusals", "unary_minus_refusals"]
 
 _REGOPY_DIGITS = 15
-_ATOI64 = re.compile(r"[0-9]*(\.0*)?")  # OPA's util.Atoi64 after the sign (the 19-character bound apart)
 _ZERO = re.compile(r"\+?0(\.0*)?")  # a literal zero util.Atoi64 reads, without a sign's minus
 # Operators that read a number by its value alone, so its text cannot show (OPA's Compare and big.Float arithmetic).
 _BY_VALUE = frozenset({"==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%"})
@@ -166,16 +165,6 @@ def _signed_zero(toks: list[Token], i: int, exact: Decimal) -> str | None:
             f"digits and a point followed by zeros only, at most 19 characters), whose big.Float arithmetic then "
             f"keeps a zero's sign (`0e0 * -1` and `-0 * 1.5` are -0, written -0), where {{label}} answers 0; "
             f"natpolicy refuses it: write {plain}")
-
-
-def opa_integer_text(text: str) -> bool:
-    """Does OPA (v1.20.0 on) read this number text as an integer? ``ast.Number.Int`` parses it with
-    ``util.Atoi64`` (v1/util): a sign, then at most 19 characters of digits, with at most one point followed by
-    zeros only; no exponent. ``0.0`` and ``-1.0`` are the integers 0 and -1 there, so their arithmetic takes the
-    integer path (``0.0 * -1`` is 0), exactly as the engines, which hold them as integers, compute it. Before
-    v1.20.0 ``json.Number.Int64`` read no point at all (``0.0 * -1`` was a big.Float product, -0)."""
-    body = text[1:] if text[:1] in "+-" else text
-    return 0 < len(body) <= 19 and _ATOI64.fullmatch(body) is not None
 
 
 def _signed_zero_named(source: str, toks: list[Token], i: int, name: int, exact: Decimal) -> str | None:

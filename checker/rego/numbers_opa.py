@@ -27,7 +27,8 @@ from typing import Any
 from natpolicy.rego.held_numbers import NOT_HELD, REGORUS_INTEGERS, regorus_holds_as_opa
 
 __all__ = ["AS_HELD", "GO_FLOAT_TEXT", "NEGATIVE_ZERO_TEXT", "REGORUS_INTEGERS", "go_number", "opa_bits_lsh",
-           "opa_ceil", "opa_floor", "opa_json_factors", "opa_json_operands", "opa_json_texts", "opa_json_values",
+           "opa_ceil", "opa_floor", "opa_integer_text", "opa_json_factors", "opa_json_operands", "opa_json_texts",
+           "opa_json_values",
            "opa_to_number", "opa_to_number_by_value", "opa_to_number_factor", "opa_to_number_kept",
            "opa_to_number_texted", "opa_to_number_whole", "text_as_held"]
 
@@ -35,6 +36,7 @@ _INT64 = range(-(2**63), 2**63)
 # What strconv.ParseFloat reads in decimal (underscores only after a base prefix, so never here).
 _DECIMAL = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
 _INTEGER = re.compile(r"^[+-]?[0-9]+\Z")
+_ATOI64 = re.compile(r"[0-9]*(\.0*)?")  # OPA's util.Atoi64 after the sign (the 19-character bound apart)
 # A zero written with a minus (`-0`, `-0.0`, `-.0e3`): OPA's number is that text, so its big.Float arithmetic and
 # a printed answer keep the sign (`to_number("-0") / 5` and `to_number("-0")` itself are -0 in OPA), which
 # neither engine holds apart from 0 (both answered 0, measured).
@@ -42,9 +44,9 @@ NEGATIVE_ZERO_TEXT = r"^-(0+[.]?0*|[.]0+)([eE][+-]?[0-9]+)?$"
 _NEGATIVE_ZERO = re.compile(NEGATIVE_ZERO_TEXT.removesuffix("$") + r"\Z")
 _SIGNED_ZERO = ("to_number of a negative zero (`-0`, `-0.0`): OPA keeps its sign (its arithmetic and the answer "
                 "write -0), where {engine} holds 0; natpolicy stops here")
-_FACTOR = ("to_number of a zero or a negative whole number written with a point or an exponent (`0.0`, `-1.0`), "
-           "multiplied: OPA multiplies it as a big.Float, whose zero product keeps a sign (`to_number(\"0.0\") * -1` "
-           "is -0), where {engine} holds an integer and answers 0; natpolicy stops here")
+_FACTOR = ("to_number of a zero or a negative whole number OPA reads as no integer (an exponent, or more than 19 "
+           "characters: `0e0`, `-1e0`), multiplied: OPA multiplies it as a big.Float, whose zero product keeps a sign "
+           "(`to_number(\"0e0\") * -1` is -0), where {engine} holds an integer and answers 0; natpolicy stops here")
 # All the text strconv.ParseFloat(s, 64) reads (but a range error: "1e400"), in RE2 syntax for the guard of
 # operand_kinds: decimal digits, or hexadecimal ones after 0x with a p exponent; `_` only between two digits, or
 # between the 0x and a digit (underscoreOK); a sign first; an exponent of decimal digits.
@@ -141,11 +143,24 @@ def _held(value: Any, number: int | float) -> int | float:
     return number
 
 
+def opa_integer_text(text: str) -> bool:
+    """Does OPA (v1.20.0 on) read this number text as an integer? ``ast.Number.Int`` parses it with
+    ``util.Atoi64`` (v1/util): a sign, then at most 19 characters of digits, with at most one point followed by
+    zeros only; no exponent. ``0.0`` and ``-1.0`` are the integers 0 and -1 there, so their arithmetic takes the
+    integer path (``0.0 * -1`` is 0), exactly as the engines, which hold them as integers, compute it. Before
+    v1.20.0 ``json.Number.Int64`` read no point at all (``0.0 * -1`` was a big.Float product, -0)."""
+    body = text[1:] if text[:1] in "+-" else text
+    return 0 < len(body) <= 19 and _ATOI64.fullmatch(body) is not None
+
+
 def opa_to_number_factor(value: Any) -> int | float:
-    """``to_number`` whose value ``*`` reads: also stops on a zero or negative whole number that is no integer
-    text (regorus hands ``*`` an integer for it, so OPA's big.Float product and its zero's sign are lost)."""
+    """``to_number`` whose value ``*`` reads: also stops on a zero or negative whole number whose text OPA reads as
+    no integer (``0e0``: regorus hands ``*`` an integer for it, so OPA's big.Float product and its zero's sign are
+    lost). ``to_number`` keeps the string as the number's text (topdown/casts.go ``ast.Number(a)``), and
+    ``builtinMultiply`` takes the integer path where ``Number.Int`` reads it (``opa_integer_text``: ``"0.0"``,
+    ``"-1.0"``), as regorus computes it: ``to_number("0.0") * -1`` is 0 in OPA v1.20 and on regorus."""
     number = opa_to_number_by_value(value)
-    if isinstance(value, str) and not _INTEGER.match(value) and float(number).is_integer() and number <= 0:
+    if isinstance(value, str) and not opa_integer_text(value) and float(number).is_integer() and number <= 0:
         raise ValueError(_FACTOR.format(engine="regorus 0.13.0"))
     return number
 
@@ -216,15 +231,17 @@ def opa_json_operands(text: Any) -> Any:
 
 
 def opa_json_factors(text: Any) -> Any:
-    """:func:`opa_json_operands` where ``*`` reads the value: also stops on a zero or negative whole number written
-    with a point or an exponent, as ``to_number`` does (:func:`opa_to_number_factor`: OPA's big.Float product keeps
-    a zero's sign; regorus hands ``*`` an integer)."""
+    """:func:`opa_json_operands` where ``*`` reads the value: also stops on a zero or negative whole number whose
+    text OPA reads as no integer, as ``to_number`` does (:func:`opa_to_number_factor`: OPA's big.Float product keeps
+    a zero's sign; regorus hands ``*`` an integer). OPA decodes with ``UseNumber``, so the number keeps its text."""
     numbers = _json_numbers(opa_json_operands(text)) if isinstance(text, str) else None
-    if any(not _INTEGER.match(number) and Decimal(number) <= 0
+    # A text Number.Int reads (`0.0`, `-1.0`) takes builtinMultiply's integer path, as on regorus (opa_integer_text)
+    if any(not opa_integer_text(number) and Decimal(number) <= 0
            and Decimal(number) == Decimal(number).to_integral_value() for number in numbers or ()):
-        raise ValueError("json.unmarshal of text holding a zero or a negative whole number written with a point or an "
-                         "exponent, multiplied: OPA multiplies it as a big.Float, whose zero product keeps a sign, "
-                         "where regorus 0.13.0 holds an integer; natpolicy stops here")
+        raise ValueError("json.unmarshal of text holding a zero or a negative whole number OPA reads as no integer "
+                         "(an exponent, or more than 19 characters: `0e0`), multiplied: OPA multiplies it as a "
+                         "big.Float, whose zero product keeps a sign, where regorus 0.13.0 holds an integer; natpolicy "
+                         "stops here")
     return text
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -23,14 +22,12 @@ from natpolicy.errors import InputError, UsageError
 from natpolicy.findings import Finding
 from natpolicy.model import ResourceModel
 from natpolicy.records import record
+from natpolicy.rego.printed_notes import printed_notes, safe_line
 from natpolicy.runner import RunResult, Scrubber, run
 
 __all__ = ["Early", "keep_stdin", "run_with_rego", "plan_documents", "spawn_child", "start_early"]
 
 _STDIN: bytes | None = None
-# Rego print() output kept as notes: enough to debug a policy, not a flood.
-_PRINT_LINES = 50
-_PRINT_WIDTH = 500
 
 
 def keep_stdin(paths: Sequence[str]) -> None:
@@ -298,7 +295,7 @@ def _rego_findings(started: _Started, model: ResourceModel, checks: list[BaseChe
     # print() output is reported even when Rego failed: it is how a policy is debugged. After a crash the same
     # stream holds the engine's own last words (rego-cpp's `terminate called ...`), so it is labelled for both.
     label = "Rego print() or the engine before it crashed" if outcome.stopped == "crash" else "Rego print()"
-    result.notes.extend(_printed_notes(outcome.printed, outcome.printed_dropped, scrub, label))
+    result.notes.extend(printed_notes(outcome.printed, outcome.printed_dropped, scrub, label))
     values = interpret(outcome, sets, plans, limits, engine)
 
     extra: list[Finding] = []
@@ -328,7 +325,7 @@ def _without_rego(result: RunResult, model: ResourceModel, checks: list[BaseChec
         result.rule_notes[:0] = [n for n in noticed if n not in result.rule_notes]
         result.notes.append("the built-in rules ran as Python checks, because Rego failed")
     result.checks = list(checks)
-    line = _safe_line(scrub(problem))
+    line = safe_line(scrub(problem))
     result.errors.append(line)
     result.stderr_errors.append(line)
     return result
@@ -355,7 +352,6 @@ class _Steps:
         self._step.close()
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _engine_text(doc: Any, keys: frozenset[str] | None) -> bytes | tuple[Any, ...] | None:
@@ -369,53 +365,6 @@ def _engine_text(doc: Any, keys: frozenset[str] | None) -> bytes | tuple[Any, ..
     from natpolicy.rego.plan_bytes import sections_parts
 
     return sections_parts(doc.sections, keys)  # in pieces: sandbox.job_payload writes each to the pipe
-
-
-def _safe_line(text: str) -> str:
-    """``text`` on one line, every control character (terminal escapes, newlines) made visible."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}",
-                        text)
-
-
-def _printed_notes(printed: bytes, dropped: int, scrub: Scrubber, label: str = "Rego print()") -> list[str]:
-    """Rego print() output as notes: scrubbed like messages, escaped, bounded; regorus' parser warnings, which reach
-    the same stream, one note each."""
-    # Lines end at "\n" only: a "\r" or U+2028 stays inside its line, made visible.
-    lines = printed.decode("utf-8", "replace").removesuffix("\n").split("\n") if printed else []
-    lines, warnings = _engine_warnings(lines)
-    notes = [f"Rego engine {_safe_line(scrub(warning[:_PRINT_WIDTH]))}" for warning in warnings]
-    notes += [f"{label}: {_safe_line(scrub(line[:_PRINT_WIDTH]))}" for line in lines[:_PRINT_LINES]]
-    more = len(lines) - _PRINT_LINES
-    if more > 0 or dropped:
-        notes.append(f"{label}: {max(more, 0)} more line(s) and {dropped} more byte(s) not shown")
-    return notes
-
-
-# regorus writes a parser warning as a code frame: an empty line, `--> file:line:col`, lines of `|` and the warning
-# (measured: `warning: `if` will be treated as identifier due to missing `import future.keywords.if``). Printed
-# values never span lines (each print() call is one JSON-escaped line), so such a frame is the engine's.
-_FRAME_AT = re.compile(r"^--> (?P<where>\S+:\d+:\d+)$")
-_FRAME_LINE = re.compile(r"^\s*\d*\s*\|.*$")
-
-
-def _engine_warnings(lines: list[str]) -> tuple[list[str], list[str]]:
-    """(the lines left, each engine warning as `warning: ... (file:line:col)`)."""
-    kept: list[str] = []
-    warnings: list[str] = []
-    i = 0
-    while i < len(lines):
-        start = i + 1 if lines[i] == "" else i
-        at = _FRAME_AT.match(lines[start]) if start < len(lines) else None
-        j = start + 1
-        while at and j < len(lines) and _FRAME_LINE.match(lines[j]):
-            j += 1
-        if at and j < len(lines) and j > start + 1 and lines[j].startswith("warning: "):
-            warnings.append(f"{lines[j]} ({at.group('where')})")
-            i = j + 1
-            continue
-        kept.append(lines[i])
-        i += 1
-    return kept, warnings
 
 
 def _change_keys(doc: Any) -> Any:
