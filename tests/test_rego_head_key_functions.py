@@ -21,3 +21,13 @@ def test_a_name_the_body_declares_a_rule_or_another_package_passes() -> None:
     assert _refused("package p\nr(1) := 5\ns[r] := 2 if { r := 1 }\nt[r] := 1 if { some r in [1] }\n") == []
     assert _refused("package p\nr := 5\ns[r] := 2 if { true }\n") == []
     assert _refused("package p\ns[r] := 2 if { r := 1 }\n", "package q\nr(x) := x\n") == []
+
+
+def test_a_call_after_an_unrelated_declaration_is_no_declaration() -> None:
+    # `some x in ...` declares x, not r: `r(x)` reads the function, and OPA still resolves the head's `r` to it
+    assert _refused("package p\nr(1) := 5\ns[r] := 2 if {\n\tsome x in input.xs\n\tr(x) == 5\n}\n") == ["r:`r`"]
+    assert _refused("package p\nr(1) := 5\ns[r] := 2 if { some x; x = 1; r(x) == 5 }\n") == ["r:`r`"]
+    # declared as one of several names, inside a pattern, or by `some r`
+    assert _refused("package p\nr(1) := 5\ns[r] := 2 if { some k, r in input.xs }\n") == []
+    assert _refused("package p\nr(1) := 5\ns[r] := 2 if { [r, y] := [1, 2]; y }\n") == []
+    assert _refused("package p\nr(1) := 5\ns[r] := 2 if { some y, r; r = y; y = 1 }\n") == []

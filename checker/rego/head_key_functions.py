@@ -63,11 +63,56 @@ def _head_bracket_names(toks: list[Token], first: int, end: int) -> Iterator[int
 
 
 def _declared_in_body(toks: list[Token], k: int, end: int, name: str) -> bool:
-    """Whether ``name`` may be declared after the head (``name :=``, or after a ``some``), where OPA leaves it local;
-    read loosely, so that a doubt leaves the rule to the other checks."""
-    some = False
-    for n in range(k + 1, end):
-        some = some or toks[n].text == "some"
-        if toks[n].text == name and ((n + 1 < end and toks[n + 1].text == ":=") or some):
+    """Whether the body declares ``name``, where OPA leaves it local (``declaredVars``): ``name :=``, ``name`` inside
+    a pattern assigned by ``:=`` (``[name, y] := ...``), or among the names a ``some`` or ``every`` declares before
+    its ``in`` (or, for ``some name``, up to the statement's end). Read by statement, so that a call ``name(x)`` after
+    an unrelated ``some`` is no declaration; a doubt (a pattern) still counts as one."""
+    n = k + 1
+    while n < end:
+        text = toks[n].text
+        if text in ("some", "every"):
+            last = _declaration_end(toks, n, end)
+            if any(toks[m].text == name and toks[m].kind == "ident" for m in range(n + 1, last)):
+                return True
+            n = last
+            continue
+        if text == name and toks[n].kind == "ident" and _assigned(toks, n, end):
             return True
+        n += 1
+    return False
+
+
+def _declaration_end(toks: list[Token], some: int, end: int) -> int:
+    """Index of the ``in`` ending a ``some``/``every`` declaration, or of the first token past ``some x, y`` (a name
+    not followed by a comma)."""
+    n = some + 1
+    while n < end and toks[n].text != "in":
+        if toks[n].text in ("[", "{"):
+            close = matching_close(toks, n)
+            if close is None:
+                return end
+            n = close + 1
+        elif toks[n].kind == "ident" and not (n + 1 < end and toks[n + 1].text in (",", "in")):
+            return n + 1  # `some x` then the next statement: x was the last name declared
+        else:
+            n += 1
+    return n
+
+
+def _assigned(toks: list[Token], n: int, end: int) -> bool:
+    """Is the name at ``n`` assigned by ``:=``, alone or inside a pattern written right before it?"""
+    if n + 1 < end and toks[n + 1].text == ":=":
+        return True
+    depth, m = 0, n + 1
+    while m < end:  # the brackets still open at the name, closed before a `:=`
+        if toks[m].text in ("[", "{", "("):
+            depth += 1
+        elif toks[m].text in ("]", "}", ")"):
+            if depth == 0:
+                close = m
+                while close + 1 < end and toks[close + 1].text in ("]", "}", ")"):
+                    close += 1
+                return close + 1 < end and toks[close + 1].text == ":="
+            depth -= 1
+        m += 1
     return False
