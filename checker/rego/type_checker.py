@@ -34,7 +34,7 @@ from natpolicy.rego.type_nil import NIL, nil_problem, values_are_nil
 from natpolicy.rego.type_order import in_safety_order, safety_order
 from natpolicy.rego.type_patterns import equality_problem, pattern_types, typed_pattern, unbound_after
 from natpolicy.rego.type_refs import dynamic_key, function_read, look_up, root_read, rule_ref, unfollowed_object
-from natpolicy.rego.type_syntax import Node, Rule, Statement
+from natpolicy.rego.type_syntax import Node, Rule, Statement, dotted, plain_value
 from natpolicy.rego.type_syntax import pattern_names as _names
 
 __all__ = ["Calls", "Checker"]
@@ -263,6 +263,8 @@ class Checker(Candidates):
                     scope.bind(name, ANY)
 
     def _statement_typed(self, statement: Statement, scope: Scope) -> None:
+        for target, value in statement.withs:  # OPA's checkExprWith, then the statement as if they were absent
+            self._with(target, value, scope)
         if statement.what in ("opaque", "declare"):
             # `some x` binds nothing (rewriteSomeDeclStatement drops it), so `q[x]` types x by q's keys (checkRefLeaf);
             # one shadowing a rule or an outer name stays any (the shadowing is not followed).
@@ -368,6 +370,79 @@ class Checker(Candidates):
 
     def _resolvable(self, name: str, scope: Scope) -> bool:
         return name in _ROOTS or scope.get(name) is not None or name in self.values or name in self.package_names
+
+    # -- `with` ---------------------------------------------------------------------------------------
+    def _with(self, target: Node, value: Node, scope: Scope) -> None:
+        """A `with` of a statement, as OPA's compiler and type checker read it (``type_syntax._with_statements``
+        moved a value that is no plain name or ref, and no literal, into a statement of its own, typed before).
+
+        A plain value is evaluated into a variable of its own, and typed so, unless it replaces a function by a
+        rule, a function or a builtin (``validateWith``, ``validateWithFunctionValue`` in v1/ast/compile.go; a
+        local variable is never evaluated). ``checkExprWith`` (v1/ast/check.go) checks only a function replaced by
+        a function: ``unifies`` of the two function types, the same number of arguments each unifying, else
+        "arity mismatch"; nothing else of a `with` is typed, and the target keeps its type (``with data.p.r as
+        "s"`` leaves ``r`` a number). In an `every` body OPA runs no ``checkExpr``: only the value's refs."""
+        if not plain_value(value):
+            return
+        head = value.parts[0].text if value.what == "ref" else value.text
+        local = scope.get(head) is not None
+        replaced = self._with_function(target, scope)
+        replacing = None if local else self._with_function(value, scope)
+        path = call_path(dotted(value), self.source, self.calls.package, self.package_names)
+        if replaced is not None and (replacing is not None or path is not None):
+            if replacing is not None and not self.quiet:
+                self._replacement(target, value, replaced, replacing)
+            return  # left in place: OPA never evaluates it (validateWithFunctionValue)
+        if replacing is not None and path is not None and dotted(target).split(".")[0] != "input":
+            return  # a function replacing data: left in place (validateWith)
+        if replacing is not None and path is None:  # a builtin read as a value: checkApply refuses the ref
+            self._error(value, f"type error: `{self._text(value)}` reads the builtin {dotted(value)} as a value "
+                               f"(OPA: undefined ref; a builtin replaces only a function with `with`); {_REFUSED}")
+            return
+        if not local or value.what == "ref":
+            self.type_of(value, scope)  # `__localN__ = value` (requiresEval): a function read refused there
+
+    def _with_function(self, node: Node, scope: Scope) -> tuple[tuple[RegoType, ...] | None, int] | None:
+        """(argument types if known, arity) of the function or builtin a plain `with` target or value names, None
+        where it names none (a rule, a document, a local variable)."""
+        name = dotted(node)
+        if scope.get(name.split(".")[0]) is not None:
+            return None
+        path, arity = call_target(name, self.source, self.calls.package, self.package_names, self.calls.arities,
+                                  self.calls.ref_heads)
+        if path is None:
+            signature = types.BUILTINS.get(name)
+            return (signature.args, len(signature.args)) if signature is not None else None
+        function = self._function(Node("call", node.start, node.stop, name), scope)
+        if not arity and function is not None and function[0] is not None:
+            arity = len(function[0])
+        if not arity:
+            return None
+        return (function[0] if function is not None else None), arity
+
+    def _replacement(self, target: Node, value: Node, replaced: tuple[tuple[RegoType, ...] | None, int],
+                     replacing: tuple[tuple[RegoType, ...] | None, int]) -> None:
+        """Refuse a function replaced by one whose type OPA's ``unifies`` refuses: "arity mismatch"."""
+        said = f"`with {self._text(target)} as {self._text(value)}`"
+        if replaced[1] != replacing[1]:
+            self._error(target, f"type error: {said} replaces a function of {replaced[1]} argument"
+                                f"{'' if replaced[1] == 1 else 's'} by one of {replacing[1]} (OPA: "
+                                f"{dotted(target)}: arity mismatch); {_REFUSED}")
+            return
+        if replaced[0] is None or replacing[0] is None:
+            self._error(target, f"{UNFOLLOWED} {said}: natpolicy does not know the argument types of one of them, "
+                                f"which OPA unifies (checkExprWith); {UNSURE}")
+            return
+        for n, (one, other) in enumerate(zip(replaced[0], replacing[0], strict=True)):
+            verdicts = types.accepts_each(one, other)
+            if True in verdicts and False in verdicts:
+                self._error(target, f"{UNFOLLOWED} {said}: argument {n + 1}; {UNSURE}")
+                return
+            if False in verdicts:
+                self._error(target, f"type error: {said} replaces a function whose argument {n + 1} is "
+                                    f"{_a(one)} by one whose argument {n + 1} is {_a(other, one)} (OPA: "
+                                    f"{dotted(target)}: arity mismatch); {_REFUSED}")
+                return
 
     # -- expressions ------------------------------------------------------------------------------
     def type_of(self, node: Node, scope: Scope) -> RegoType:

@@ -16,7 +16,7 @@ from natpolicy.rego.source import Token, matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
 
 __all__ = ["Node", "Statement", "Rule", "Unreadable", "Reader", "parse_rule", "read_body", "read_rules",
-           "ref_head_path", "dynamic_head_path", "pattern_names"]
+           "ref_head_path", "dynamic_head_path", "pattern_names", "plain_value", "dotted"]
 
 # Binding strength of the infix operators, as OPA's parser nests them (weakest first).
 _INFIX = {"in": 1, "==": 2, "!=": 2, "<": 2, ">": 2, "<=": 2, ">=": 2, "|": 3, "&": 4, "+": 5, "-": 5,
@@ -137,6 +137,10 @@ class Statement:
     parts: list[Node] = field(default_factory=list)  # bind: target, value; some/every: names..., collection
     body: list[Statement] = field(default_factory=list)  # every's
     names: list[str] = field(default_factory=list)  # opaque/declare: every identifier it holds
+    # Its `with` modifiers, (target, value) each (``with_statements``); the statement is typed as if they were absent.
+    withs: list[tuple[Node, Node]] = field(default_factory=list)
+    # The names of the statements OPA moves its `with` values into (``with_statements``), which run before it.
+    after: list[str] = field(default_factory=list)
     # Every plain name it holds at any depth, once computed (``type_parameters.statement_names``).
     mentions: frozenset[str] | None = field(default=None, compare=False, repr=False)
 
@@ -242,8 +246,8 @@ class Reader:
         return node
 
     def finish(self) -> None:
-        # Anything left over, `with` included (it replaces input or data for one statement), makes the
-        # statement unreadable: it is then not typed (see type_check).
+        # Anything left over makes the statement unreadable: it is then not typed (see type_check). A statement's
+        # `with` modifiers are split off before (``_with_statements``).
         if self.peek() is not None:
             raise Unreadable
 
@@ -334,10 +338,10 @@ class Reader:
 
 def read_body(source: str, toks: list[Token], lo: int, hi: int) -> list[Statement]:
     """The statements of ``toks[lo:hi]``: split at ``;`` and at line ends, as OPA splits a body."""
-    out = []
+    out: list[Statement] = []
     for first, end in _split(source, toks, lo, hi):
         try:
-            out.append(_statement(source, toks, first, end))
+            out.extend(_with_statements(source, toks, first, end))
         except Unreadable:
             names = [t.text for t in toks[first:end] if t.kind == "ident"]
             out.append(Statement("opaque", toks[first].offset, names=names))
@@ -367,6 +371,59 @@ def _split(source: str, toks: list[Token], lo: int, hi: int) -> list[tuple[int, 
     if first < hi:
         out.append((first, hi))
     return out
+
+
+def plain_value(node: Node) -> bool:
+    """A `with` value that is a name or a ref of constant string keys (`f`, `data.p.f`, `object.get`, `lib.f`): one
+    OPA may leave in place, where it replaces a function (``validateWith`` in v1/ast/compile.go)."""
+    if node.what == "name":
+        return True
+    return node.what == "ref" and node.parts[0].what == "name" and all(
+        key.what == "literal" and isinstance(key.constant, str) for key in node.parts[1:])
+
+
+def dotted(node: Node) -> str:
+    """A plain value's name as a call would write it (``object.get``, ``data.p.f``)."""
+    if node.what == "name":
+        return node.text
+    return ".".join([node.parts[0].text, *(str(key.constant) for key in node.parts[1:])])
+
+
+def _with_statements(source: str, toks: list[Token], lo: int, hi: int) -> list[Statement]:
+    """A statement and its `with` modifiers, as OPA's compiler rewrites them before it types the body.
+
+    ``expandExpr`` (v1/ast/compile.go) first moves each call of a `with` value into an expression of its own, placed
+    before the statement, and ``rewriteWithModifiers`` then binds a value that needs evaluating (a ref, a
+    comprehension: ``requiresEval``) to a new variable (``__localN__ = value``), also before it, unless it names a
+    function that replaces a function; the statement itself is typed as if it had no `with`
+    (``checkExprWith`` checks only a function replaced by a function). So each value that is not a plain name or
+    ref (``plain_value``) is given here as ``\0wN := value`` before the statement, which reads ``\0wN``; a plain one
+    stays on the statement (``Statement.withs``), for the type checker to read as OPA does.
+    """
+    base = toks[lo].depth
+    at = [k for k in range(lo + 1, hi) if toks[k].text == "with" and toks[k].kind == "ident"
+          and toks[k].depth == base and toks[k - 1].text != "."]
+    if not at:
+        return [_statement(source, toks, lo, hi)]
+    if toks[lo].text in ("some", "every"):
+        raise Unreadable  # `with` on a `some ... in` or an `every`: not read
+    statement = _statement(source, toks, lo, at[0])
+    before: list[Statement] = []
+    for start, end in zip(at, [*at[1:], hi], strict=True):
+        as_at = next((k for k in range(start + 1, end) if toks[k].text == "as" and toks[k].kind == "ident"
+                      and toks[k].depth == base), None)
+        if as_at is None:
+            raise Unreadable
+        target = Reader(source, toks, start + 1, as_at).whole()
+        value = Reader(source, toks, as_at + 1, end).whole()
+        if not plain_value(target):
+            raise Unreadable  # a target that is no name or ref of names (OPA's validateWith refuses the rest)
+        statement.withs.append((target, value))
+        if not plain_value(value) and value.what != "literal":
+            name = f"\0w{value.start}"
+            before.append(Statement("bind", value.start, ":=", [Node("name", value.start, value.start, name), value]))
+            statement.after.append(name)
+    return [*before, statement]
 
 
 def _statement(source: str, toks: list[Token], lo: int, hi: int) -> Statement:
