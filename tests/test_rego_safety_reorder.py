@@ -85,11 +85,11 @@ def test_a_name_a_with_statement_binds_is_typed_in_opas_order() -> None:
 
 
 @pytest.mark.parametrize("body", [
-    # Whether the unread statement (a `some ... in` with `with`) outputs y is not read here, and the two readings
-    # order the body otherwise.
-    'h if {\n  x = y\n  some z in y with input as {}\n  y = input.a\n}\n',
+    # Whether the unread statement (a `with` whose target holds a variable, not read here) outputs y is not read,
+    # and the two readings order the body otherwise.
+    'h if {\n  x = y\n  count(y) > 0 with input[y] as {}\n  y = input.a\n}\n',
     # `a := y` would run after the unread statement if it binds y, whose type is not read here.
-    'h if {\n  a := y\n  some y in [1] with input as {}\n  upper(a)\n}\n',
+    'h if {\n  a := y\n  y = 1 with input[y] as {}\n  upper(a)\n}\n',
 ])
 def test_an_unread_statement_whose_outputs_decide_the_order_is_refused_as_unsure(body: str) -> None:
     errors = found(body)

@@ -36,6 +36,10 @@ REFUSED = [
     ('f(a, b) := 1\nh if {\n  count([1]) with count as f\n}\n', 5, "count: arity mismatch"),
     ('f(v) := 1\ng(v, w) := 1\nh if {\n  f(1) with f as g\n}\n', 6, "f: arity mismatch"),
     ('h if {\n  abs(1) with abs as upper\n}\n', 4, "abs: arity mismatch"),
+    # `some ... in` and `every` with `with` (rewriteSomeDeclStatement keeps the `with`; expandExpr gives an every's
+    # domain statement the `with`): the names they bind are typed, the domain in full.
+    ('h if {\n  some v in [1] with input as {}\n  upper(v)\n}\n', 5, "argument 1 of upper"),
+    ('h if {\n  every v in [upper(1)] { v } with input as {}\n}\n', 4, "argument 1 of upper"),
     # A function argument first used in a value: typed there (upper), so g(1) is refused.
     ('g(v) := 1 if {\n  true with input as upper(v)\n}\nh if {\n  g(1)\n}\n', 7, "where g takes only string"),
 ]
@@ -52,6 +56,8 @@ def test_what_opa_refuses_is_refused_at_its_line(body: str, line: int, says: str
     'r := 5\nh if {\n  count([1]) with count as r\n}\n',  # a rule's value: left in place, nothing checked
     'f(a) := a\nr := 1\nh if {\n  y := 1 with data.p.r as f\n  y == 1\n}\n',  # a function for a document
     'h if {\n  x := 1 with input as upper("a")\n  x == 1\n}\n',
+    'h if {\n  every v in [1] { upper(v) } with input as {}\n}\n',  # an every body: never typed
+    'h if {\n  some v in input.xs with input as {"xs": [1]}\n  upper(v)\n}\n',  # input stays any
     'h if {\n  inp := {"a": 1}\n  n := input.a with input as inp\n  n + 1\n}\n',
     # An `every` body: no checkExpr, so no arity check there.
     'f2(a, b) := 1\nh if {\n  every s in [1] { count([s]) with count as f2 }\n}\n',

@@ -104,9 +104,9 @@ class _Builder:
         if statement.what == "declare":
             return  # dropped once declared (rewriteSomeDeclStatement)
         if statement.what == "opaque":
-            # Not read (a `some ... in` with `with`, ...): what it outputs is not known, so opa_order follows each
-            # reading of it, outputting some of the names it shares with the statements read here and reading the
-            # others.
+            # Not read (a `with` target holding a variable, ...): what it outputs is not known, so opa_order follows
+            # each reading of it, outputting some of the names it shares with the statements read here and reading
+            # the others.
             shared = sorted(set(statement.names) & self.shared)
             self.out.append(_Expr(index, "opaque", [("var", name) for name in shared],
                                   outputs=self.opaque_outputs.get(index, frozenset())))

@@ -405,8 +405,6 @@ def _with_statements(source: str, toks: list[Token], lo: int, hi: int) -> list[S
           and toks[k].depth == base and toks[k - 1].text != "."]
     if not at:
         return [_statement(source, toks, lo, hi)]
-    if toks[lo].text in ("some", "every"):
-        raise Unreadable  # `with` on a `some ... in` or an `every`: not read
     statement = _statement(source, toks, lo, at[0])
     before: list[Statement] = []
     for start, end in zip(at, [*at[1:], hi], strict=True):
