@@ -41,6 +41,7 @@ __all__ = ["Calls", "Checker"]
 
 _ROOTS = frozenset({"input", "data"})
 _COMPARISONS = frozenset({"==", "!=", "<", ">", "<=", ">=", "in"})
+_MOST_ORDERS = 16  # ways to type a statement reading rules whose type OPA's order decides (``_order_variants``)
 _WORDS = frozenset({"package", "import", "default", "if", "contains", "else", "some", "every", "in", "not", "with",
                     "as", "true", "false", "null", "_"})
 
@@ -71,6 +72,7 @@ class Checker(Candidates):
         self.source, self.calls = source, calls
         self.values, self.results, self.parameters, self.unsure = (package.values, package.results,
                                                                    package.parameters, package.unsure)
+        self.order_variants = package.order_variants
         self.package_names, self.loose = package_names, frozenset[int]()  # loose: a bare ref statement (type_nil)
         self.errors: list[tuple[int, str]] = []
         self.quiet, self.in_function = 0, False  # quiet: how many `every` bodies deep the statement being typed is
@@ -115,6 +117,8 @@ class Checker(Candidates):
             inferred = self._function_body(rule, head, body, scope) if rule.shape == "function" else {}
             if rule.shape != "function":
                 self._body(body, scope)
+            if head is not None:
+                self._head_alike(head, scope)
             head_type = self.type_of(head, scope) if head is not None else None
             value = head_type or ANY
             arguments = tuple(self._parameter(node, inferred) for node in rule.parameters)
@@ -254,6 +258,87 @@ class Checker(Candidates):
                            self.calls.ref_heads)[1]
 
     def _statement(self, statement: Statement, scope: Scope) -> None:
+        variants = self._order_variants(statement)
+        if variants and not self._alike_in_every_order(statement, scope, variants):
+            for name in parameters.statement_names(statement):
+                if not self._resolvable(name, scope):
+                    scope.bind(name, ANY)
+            return
+        self._statement_once(statement, scope)
+
+    def _order_variants(self, statement: Statement) -> list[dict[str, RegoType]]:
+        """The types OPA may give the rules ``statement`` reads whose type its order of typing decides
+        (``Package.order_variants``), one choice per way, the rule's own types first; none where it reads none.
+        Past ``_MOST_ORDERS`` ways, the first ``_MOST_ORDERS + 1`` (the caller refuses them untried)."""
+        names = parameters.statement_names(statement)
+        held = {path: ways for path, ways in self.order_variants.items() if path.split(".")[0] in names}
+        if not held:
+            return []
+        choices: list[dict[str, RegoType]] = [{}]
+        for path, ways in held.items():
+            choices = [{**choice, path: way} for choice in choices for way in ways][:_MOST_ORDERS + 1]
+        return choices
+
+    def _alike_in_every_order(self, statement: Statement, scope: Scope, variants: list[dict[str, RegoType]]) -> bool:
+        """Does ``statement`` type alike (its errors, the names it binds) with each type OPA's order may give the
+        rules it reads? Where not, it is refused as unsure: OPA's own answer varies from run to run."""
+        outcomes: set[tuple[tuple[str, ...], tuple[tuple[str, str], ...]]] = set()
+        for variant in variants if len(variants) <= _MOST_ORDERS else ():
+            # (past _MOST_ORDERS ways, none is tried: refused as unsure below, a bound no measured module nears)
+            saved = {name: self.values.get(name) for name in variant}
+            self.values.update(variant)
+            errors, inner = len(self.errors), Scope(scope)
+            try:
+                self._statement_once(statement, inner)
+            finally:
+                for name, value in saved.items():
+                    if value is None:
+                        self.values.pop(name, None)
+                    else:
+                        self.values[name] = value
+                found = tuple(message for _, message in self.errors[errors:])
+                del self.errors[errors:]
+            # The names it binds count where another statement or the head reads them (a name nothing reads types
+            # nothing, whatever its type).
+            read = {name for other in self.body if other is not statement
+                    for name in parameters.statement_names(other)} | self.outside
+            outcomes.add((found, tuple(sorted((name, repr(value)) for name, value in inner.names.items()
+                                              if name in read))))
+        if len(outcomes) == 1:
+            return True
+        said = ", ".join(f"`{name}`" for name in sorted({name for variant in variants for name in variant}))
+        self._unfollowed(statement, f"it reads {said}, a rule below a ref head with a variable key whose type OPA "
+                                    f"changes in place in some orders of typing only (several definitions of the "
+                                    f"head's `[k]` whose values are objects of no static property, merged into an Or "
+                                    f"holding that rule's own object: mergeTypes), and the order OPA types the rules "
+                                    f"in (Graph.Sort) varies from run to run, so OPA's own answer here varies")
+        return False
+
+    def _head_alike(self, head: Node, scope: Scope) -> None:
+        """Refuse as unsure a rule's head value whose type differs with the type OPA's order of typing gives a rule
+        it reads (``_order_variants``): the rule's own type then varies from run to run in OPA."""
+        alone = Statement("check", head.start, parts=[head])
+        variants = self._order_variants(alone)
+        if not variants:
+            return
+        found = set()
+        for variant in variants if len(variants) <= _MOST_ORDERS else ():
+            saved = {name: self.values.get(name) for name in variant}
+            self.values.update(variant)
+            try:
+                found.add(repr(self._silent_type(head, scope)))
+            finally:
+                for name, value in saved.items():
+                    if value is None:
+                        self.values.pop(name, None)
+                    else:
+                        self.values[name] = value
+        if len(found) != 1:
+            self._unfollowed(alone, "its type differs with the type OPA gives a rule below a ref head with a variable "
+                                    "key, which OPA changes in place in some orders of typing only (mergeTypes), "
+                                    "an order that varies from run to run (Graph.Sort), so OPA's own answer varies")
+
+    def _statement_once(self, statement: Statement, scope: Scope) -> None:
         try:
             self._statement_typed(statement, scope)
         except Unfollowed as reason:

@@ -31,6 +31,9 @@ class Package:
     # Each rule's definitions' values one by one, in the order added (``type_rule_tree`` follows OPA's ``Insert``
     # of a ref head with a variable key only where the order they are merged in makes no difference).
     definitions: dict[str, tuple[RegoType, ...]] = field(default_factory=dict)
+    # A rule below a ref head with a variable key whose type OPA's order of typing decides (``type_rule_tree``'s
+    # ``order_hazards``): each type it may have, its own first. A statement reading it is typed with each.
+    order_variants: dict[str, tuple[RegoType, ...]] = field(default_factory=dict)
 
     def add(self, name: str, value: RegoType, arguments: tuple[RegoType, ...] | None) -> None:
         """One more definition of a rule (``arguments`` None) or function: its types join the others'."""
