@@ -32,6 +32,8 @@ REFUSED = [
     # A function or builtin read as a value where no function is replaced (checkApply: undefined ref).
     ('f(a) := a\nh if {\n  y := 1 with input as f\n  y == 1\n}\n', 5, "reads the function data.p.f"),
     ('h if {\n  y := 1 with input as upper\n  y == 1\n}\n', 4, "reads the builtin upper"),
+    # A value replacing a builtin but not found in OPA's rule tree (a key past a rule): evaluated, so typed.
+    ('r := 1\nh if {\n  count([1]) with count as data.p.r.x\n}\n', 5, "`data.p.r.x` looks inside a number"),
     # A function replaced by one of another arity, or arguments that never unify.
     ('f(a, b) := 1\nh if {\n  count([1]) with count as f\n}\n', 5, "count: arity mismatch"),
     ('f(v) := 1\ng(v, w) := 1\nh if {\n  f(1) with f as g\n}\n', 6, "f: arity mismatch"),

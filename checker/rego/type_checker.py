@@ -474,7 +474,10 @@ class Checker(Candidates):
         replaced = self._with_function(target, scope)
         replacing = None if local else self._with_function(value, scope)
         path = call_path(dotted(value), self.source, self.calls.package, self.package_names)
-        if replaced is not None and (replacing is not None or path is not None):
+        own = f"data.{self.calls.package}."
+        rule = path is not None and (path.removeprefix(own) in self.values or path.removeprefix(own) in self.results
+                                     if path.startswith(own) else self.calls.foreign_value(path) is not None)
+        if replaced is not None and (replacing is not None or rule):  # found in OPA's rule tree, or a builtin
             if replacing is not None and not self.quiet:
                 self._replacement(target, value, replaced, replacing)
             return  # left in place: OPA never evaluates it (validateWithFunctionValue)
