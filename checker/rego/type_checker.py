@@ -5,7 +5,6 @@ checked). Split from ``type_check``, which types a package's files together and 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import Protocol
 
 from natpolicy.rego import builtin_types as types
 from natpolicy.rego import type_parameters as parameters
@@ -25,47 +24,30 @@ from natpolicy.rego.builtin_types import (
 from natpolicy.rego.function_arity import arity_problem, call_path, call_target, imports_of
 from natpolicy.rego.type_candidates import Candidates
 from natpolicy.rego.type_env import REFUSED as _REFUSED
-from natpolicy.rego.type_env import UNFOLLOWED, UNSURE, Package, Scope, distinct_types, one_type, union_all
+from natpolicy.rego.type_env import UNFOLLOWED, UNSURE, Calls, Package, Scope, distinct_types, one_type, union_all
 from natpolicy.rego.type_env import kinds_of as _only  # what a declared type takes, for a message
 from natpolicy.rego.type_env import with_article as _a  # "a number", "an array"
 from natpolicy.rego.type_keys import Key, node_key
 from natpolicy.rego.type_literals import Unfollowed
 from natpolicy.rego.type_nil import NIL, nil_problem, values_are_nil
 from natpolicy.rego.type_order import in_safety_order, safety_order
+from natpolicy.rego.type_orders import OrderVariants
 from natpolicy.rego.type_patterns import equality_problem, pattern_types, typed_pattern, unbound_after
 from natpolicy.rego.type_refs import dynamic_key, function_read, look_up, root_read, rule_ref, unfollowed_object
-from natpolicy.rego.type_syntax import Node, Rule, Statement, dotted, plain_value
+from natpolicy.rego.type_syntax import Node, Rule, Statement
 from natpolicy.rego.type_syntax import pattern_names as _names
+from natpolicy.rego.type_with import WithModifiers
 
 __all__ = ["Calls", "Checker"]
 
 _ROOTS = frozenset({"input", "data"})
 _COMPARISONS = frozenset({"==", "!=", "<", ">", "<=", ">=", "in"})
-_MOST_ORDERS = 16  # ways to type a statement reading rules whose type OPA's order decides (``_order_variants``)
 _WORDS = frozenset({"package", "import", "default", "if", "contains", "else", "some", "every", "in", "not", "with",
                     "as", "true", "false", "null", "_"})
 
 
 
-class Calls(Protocol):
-    """Where a call of the module leads (``type_check``'s calls of a package): its package's name, every loaded
-    function's arity, the package's ref heads' first names, and other loaded packages' functions and rules."""
-
-    @property
-    def package(self) -> str: ...
-
-    @property
-    def arities(self) -> dict[str, int]: ...
-
-    @property
-    def ref_heads(self) -> frozenset[str]: ...
-
-    def foreign(self, path: str) -> tuple[tuple[RegoType, ...] | None, RegoType] | None: ...
-
-    def foreign_value(self, path: str) -> RegoType | None: ...
-
-
-class Checker(Candidates):
+class Checker(Candidates, WithModifiers, OrderVariants):
     """The types of one module's rules, and the type errors OPA's checker finds there (``errors``)."""
 
     def __init__(self, source: str, package: Package, package_names: set[str], calls: Calls) -> None:
@@ -258,85 +240,8 @@ class Checker(Candidates):
                            self.calls.ref_heads)[1]
 
     def _statement(self, statement: Statement, scope: Scope) -> None:
-        variants = self._order_variants(statement)
-        if variants and not self._alike_in_every_order(statement, scope, variants):
-            for name in parameters.statement_names(statement):
-                if not self._resolvable(name, scope):
-                    scope.bind(name, ANY)
-            return
-        self._statement_once(statement, scope)
-
-    def _order_variants(self, statement: Statement) -> list[dict[str, RegoType]]:
-        """The types OPA may give the rules ``statement`` reads whose type its order of typing decides
-        (``Package.order_variants``), one choice per way, the rule's own types first; none where it reads none.
-        Past ``_MOST_ORDERS`` ways, the first ``_MOST_ORDERS + 1`` (the caller refuses them untried)."""
-        names = parameters.statement_names(statement)
-        held = {path: ways for path, ways in self.order_variants.items() if path.split(".")[0] in names}
-        if not held:
-            return []
-        choices: list[dict[str, RegoType]] = [{}]
-        for path, ways in held.items():
-            choices = [{**choice, path: way} for choice in choices for way in ways][:_MOST_ORDERS + 1]
-        return choices
-
-    def _alike_in_every_order(self, statement: Statement, scope: Scope, variants: list[dict[str, RegoType]]) -> bool:
-        """Does ``statement`` type alike (its errors, the names it binds) with each type OPA's order may give the
-        rules it reads? Where not, it is refused as unsure: OPA's own answer varies from run to run."""
-        outcomes: set[tuple[tuple[str, ...], tuple[tuple[str, str], ...]]] = set()
-        for variant in variants if len(variants) <= _MOST_ORDERS else ():
-            # (past _MOST_ORDERS ways, none is tried: refused as unsure below, a bound no measured module nears)
-            saved = {name: self.values.get(name) for name in variant}
-            self.values.update(variant)
-            errors, inner = len(self.errors), Scope(scope)
-            try:
-                self._statement_once(statement, inner)
-            finally:
-                for name, value in saved.items():
-                    if value is None:
-                        self.values.pop(name, None)
-                    else:
-                        self.values[name] = value
-                found = tuple(message for _, message in self.errors[errors:])
-                del self.errors[errors:]
-            # The names it binds count where another statement or the head reads them (a name nothing reads types
-            # nothing, whatever its type).
-            read = {name for other in self.body if other is not statement
-                    for name in parameters.statement_names(other)} | self.outside
-            outcomes.add((found, tuple(sorted((name, repr(value)) for name, value in inner.names.items()
-                                              if name in read))))
-        if len(outcomes) == 1:
-            return True
-        said = ", ".join(f"`{name}`" for name in sorted({name for variant in variants for name in variant}))
-        self._unfollowed(statement, f"it reads {said}, a rule below a ref head with a variable key whose type OPA "
-                                    f"changes in place in some orders of typing only (several definitions of the "
-                                    f"head's `[k]` whose values are objects of no static property, merged into an Or "
-                                    f"holding that rule's own object: mergeTypes), and the order OPA types the rules "
-                                    f"in (Graph.Sort) varies from run to run, so OPA's own answer here varies")
-        return False
-
-    def _head_alike(self, head: Node, scope: Scope) -> None:
-        """Refuse as unsure a rule's head value whose type differs with the type OPA's order of typing gives a rule
-        it reads (``_order_variants``): the rule's own type then varies from run to run in OPA."""
-        alone = Statement("check", head.start, parts=[head])
-        variants = self._order_variants(alone)
-        if not variants:
-            return
-        found = set()
-        for variant in variants if len(variants) <= _MOST_ORDERS else ():
-            saved = {name: self.values.get(name) for name in variant}
-            self.values.update(variant)
-            try:
-                found.add(repr(self._silent_type(head, scope)))
-            finally:
-                for name, value in saved.items():
-                    if value is None:
-                        self.values.pop(name, None)
-                    else:
-                        self.values[name] = value
-        if len(found) != 1:
-            self._unfollowed(alone, "its type differs with the type OPA gives a rule below a ref head with a variable "
-                                    "key, which OPA changes in place in some orders of typing only (mergeTypes), "
-                                    "an order that varies from run to run (Graph.Sort), so OPA's own answer varies")
+        if not self._refused_by_order(statement, scope):  # a rule whose type OPA's order decides (type_orders)
+            self._statement_once(statement, scope)
 
     def _statement_once(self, statement: Statement, scope: Scope) -> None:
         try:
@@ -455,82 +360,6 @@ class Checker(Candidates):
 
     def _resolvable(self, name: str, scope: Scope) -> bool:
         return name in _ROOTS or scope.get(name) is not None or name in self.values or name in self.package_names
-
-    # -- `with` ---------------------------------------------------------------------------------------
-    def _with(self, target: Node, value: Node, scope: Scope) -> None:
-        """A `with` of a statement, as OPA's compiler and type checker read it (``type_syntax._with_statements``
-        moved a value that is no plain name or ref, and no literal, into a statement of its own, typed before).
-
-        A plain value is evaluated into a variable of its own, and typed so, unless it replaces a function by a
-        rule, a function or a builtin (``validateWith``, ``validateWithFunctionValue`` in v1/ast/compile.go; a
-        local variable is never evaluated). ``checkExprWith`` (v1/ast/check.go) checks only a function replaced by
-        a function: ``unifies`` of the two function types, the same number of arguments each unifying, else
-        "arity mismatch"; nothing else of a `with` is typed, and the target keeps its type (``with data.p.r as
-        "s"`` leaves ``r`` a number). In an `every` body OPA runs no ``checkExpr``: only the value's refs."""
-        if not plain_value(value):
-            return
-        head = value.parts[0].text if value.what == "ref" else value.text
-        local = scope.get(head) is not None
-        replaced = self._with_function(target, scope)
-        replacing = None if local else self._with_function(value, scope)
-        path = call_path(dotted(value), self.source, self.calls.package, self.package_names)
-        own = f"data.{self.calls.package}."
-        rule = path is not None and (path.removeprefix(own) in self.values or path.removeprefix(own) in self.results
-                                     if path.startswith(own) else self.calls.foreign_value(path) is not None)
-        if replaced is not None and (replacing is not None or rule):  # found in OPA's rule tree, or a builtin
-            if replacing is not None and not self.quiet:
-                self._replacement(target, value, replaced, replacing)
-            return  # left in place: OPA never evaluates it (validateWithFunctionValue)
-        if replacing is not None and path is not None and dotted(target).split(".")[0] != "input":
-            return  # a function replacing data: left in place (validateWith)
-        if replacing is not None and path is None:  # a builtin read as a value: checkApply refuses the ref
-            self._error(value, f"type error: `{self._text(value)}` reads the builtin {dotted(value)} as a value "
-                               f"(OPA: undefined ref; a builtin replaces only a function with `with`); {_REFUSED}")
-            return
-        if not local or value.what == "ref":
-            self.type_of(value, scope)  # `__localN__ = value` (requiresEval): a function read refused there
-
-    def _with_function(self, node: Node, scope: Scope) -> tuple[tuple[RegoType, ...] | None, int] | None:
-        """(argument types if known, arity) of the function or builtin a plain `with` target or value names, None
-        where it names none (a rule, a document, a local variable)."""
-        name = dotted(node)
-        if scope.get(name.split(".")[0]) is not None:
-            return None
-        path, arity = call_target(name, self.source, self.calls.package, self.package_names, self.calls.arities,
-                                  self.calls.ref_heads)
-        if path is None:
-            signature = types.BUILTINS.get(name)
-            return (signature.args, len(signature.args)) if signature is not None else None
-        function = self._function(Node("call", node.start, node.stop, name), scope)
-        if not arity and function is not None and function[0] is not None:
-            arity = len(function[0])
-        if not arity:
-            return None
-        return (function[0] if function is not None else None), arity
-
-    def _replacement(self, target: Node, value: Node, replaced: tuple[tuple[RegoType, ...] | None, int],
-                     replacing: tuple[tuple[RegoType, ...] | None, int]) -> None:
-        """Refuse a function replaced by one whose type OPA's ``unifies`` refuses: "arity mismatch"."""
-        said = f"`with {self._text(target)} as {self._text(value)}`"
-        if replaced[1] != replacing[1]:
-            self._error(target, f"type error: {said} replaces a function of {replaced[1]} argument"
-                                f"{'' if replaced[1] == 1 else 's'} by one of {replacing[1]} (OPA: "
-                                f"{dotted(target)}: arity mismatch); {_REFUSED}")
-            return
-        if replaced[0] is None or replacing[0] is None:
-            self._error(target, f"{UNFOLLOWED} {said}: natpolicy does not know the argument types of one of them, "
-                                f"which OPA unifies (checkExprWith); {UNSURE}")
-            return
-        for n, (one, other) in enumerate(zip(replaced[0], replacing[0], strict=True)):
-            verdicts = types.accepts_each(one, other)
-            if True in verdicts and False in verdicts:
-                self._error(target, f"{UNFOLLOWED} {said}: argument {n + 1}; {UNSURE}")
-                return
-            if False in verdicts:
-                self._error(target, f"type error: {said} replaces a function whose argument {n + 1} is "
-                                    f"{_a(one)} by one whose argument {n + 1} is {_a(other, one)} (OPA: "
-                                    f"{dotted(target)}: arity mismatch); {_REFUSED}")
-                return
 
     # -- expressions ------------------------------------------------------------------------------
     def type_of(self, node: Node, scope: Scope) -> RegoType:

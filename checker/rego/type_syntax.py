@@ -8,12 +8,12 @@ is checked, so a construct this reader does not know can never be refused.
 from __future__ import annotations
 
 import functools
-import json
 import re
 
 from natpolicy.records import field, record
 from natpolicy.rego.source import Token, matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
+from natpolicy.rego.type_heads import dynamic_head_path, ref_head_path, string_value
 
 __all__ = ["Node", "Statement", "Rule", "Unreadable", "Reader", "parse_rule", "read_body", "read_rules",
            "ref_head_path", "dynamic_head_path", "pattern_names", "plain_value", "dotted"]
@@ -29,75 +29,6 @@ _STATEMENT_WORDS = frozenset({"some", "every", "not", "with", "as", "if", "else"
 
 
 _INTEGER = re.compile(r"-?\d+")
-
-
-def _string_value(tok: Token) -> str | None:
-    """A string literal's value: a raw string as written, a quoted one decoded (JSON's escapes are Rego's)."""
-    if tok.kind == "raw":
-        return tok.text[1:-1]
-    try:
-        value = json.loads(tok.text)
-    except ValueError:
-        return None
-    return value if isinstance(value, str) else None
-
-
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def ref_head_path(toks: list[Token], head: int, end: int) -> tuple[list[str], int] | None:
-    """The names of the ref head starting at ``toks[head]`` (``a.b["c"]``: a, b, c), and the index after it.
-
-    None for a head holding anything but names and string keys that are
-    names (``a[k]``, ``a[1]``, ``a["b.c"]``): where its rules lead is not read.
-    """
-    parts, j = [toks[head].text], head + 1
-    while j < end:
-        if toks[j].text == "." and j + 1 < end and toks[j + 1].kind == "ident":
-            parts.append(toks[j + 1].text)
-            j += 2
-        elif toks[j].text == "[":
-            key = _string_value(toks[j + 1]) if toks[j + 1].kind in ("string", "raw") \
-                and matching_close(toks, j) == j + 2 else None
-            if key is None or not _NAME.fullmatch(key):
-                return None
-            parts.append(key)
-            j += 3
-        else:
-            break
-    return parts, j
-
-
-def dynamic_head_path(toks: list[Token], head: int, end: int) -> tuple[str, int] | None:
-    """(names before the variable, keys from it on) of a ref head rule with a value whose first key past its
-    names is a variable: ``o.a[k].b := 1`` is ("o.a", 2). None for any other head.
-
-    OPA types such a rule at its ground prefix (``data.p.o.a``), as objects nested once per key after it
-    (``checkRule``, ``nestedObject`` in ``v1/ast/check.go``)."""
-    names, j = [toks[head].text], head + 1
-    while j + 1 < end:  # the names: `.name`, or a string key that is a name (as ref_head_path reads them)
-        key = _string_value(toks[j + 1]) if toks[j].text == "[" and toks[j + 1].kind in ("string", "raw") \
-            and matching_close(toks, j) == j + 2 else None
-        if toks[j].text == "." and toks[j + 1].kind == "ident":
-            names.append(toks[j + 1].text)
-            j += 2
-        elif key is not None and _NAME.fullmatch(key):
-            names.append(key)
-            j += 3
-        else:
-            break
-    if j + 2 >= end or toks[j].text != "[" or toks[j + 1].kind != "ident" or matching_close(toks, j) != j + 2 \
-            or toks[j + 1].text in _LITERALS or toks[j + 1].text == "_":
-        return None
-    keys = 0
-    while j < end and toks[j].text in (".", "["):
-        close = j + 1 if toks[j].text == "." else matching_close(toks, j)
-        if close is None:
-            return None
-        j, keys = close + 1, keys + 1
-    if j >= end or toks[j].text not in (":=", "="):
-        return None
-    return ".".join(names), keys
 
 
 def pattern_names(node: Node) -> list[str]:
@@ -221,7 +152,7 @@ class Reader:
             node = Node("literal", tok.offset, self.end_of(first), "number",
                         constant=int(tok.text) if _INTEGER.fullmatch(tok.text) else None, scalar=tok.text)
         elif tok.kind in ("string", "raw"):
-            node = Node("literal", tok.offset, self.end_of(first), "string", constant=_string_value(tok))
+            node = Node("literal", tok.offset, self.end_of(first), "string", constant=string_value(tok))
         elif tok.kind == "ident" and tok.text in _LITERALS:
             node = Node("literal", tok.offset, self.end_of(first), _LITERALS[tok.text], scalar=tok.text)
         elif tok.kind == "ident" and (tok.text not in _STATEMENT_WORDS or self.at("(")):
