@@ -32,6 +32,12 @@ REFUSED = [
     (F + 'h if {\n  {"x": a[_]}\n}\n', 5, "which OPA types as nil"),
     # b (number), then f: nil; g (function), then the dynamic any: nil.
     (F + "a.b := 1\na.g(x) := x\nh if {\n  upper(a[_])\n}\n", 7, "which OPA types as nil"),
+    # OPA's any<...> of a rule's definitions (types31): types.Values of an Any is the Or of each part's, a scalar's
+    # nil, so nil where every part's is (these passed: the reader did not follow nil through several parts).
+    (F + 'r := a if input.c else := 5\nh if {\n  some v in r\n}\n', 6, "`r` reads the values"),
+    (F + 'b.g(x) := x\nr := a if input.c else := b\nh if {\n  some v in r\n}\n', 7, "`r` reads the values"),
+    # ... and the other part's values where one has them: Or(nil, number) is a number (it was "an any<nil, number>").
+    (F + 'r := a if input.c else := [1]\nh if {\n  some k\n  upper(r[k])\n}\n', 7, "`r[k]`, is a number,"),
 ]
 
 
@@ -49,6 +55,8 @@ def test_what_opa_refuses_is_refused_at_its_line(body: str, line: int, says: str
     "a.b.f(x) := x + 1\nh if {\n  some k\n  a[k] == 2\n}\n",
     # Keys are strings, a constant key reads its own static property.
     F + 'a.b := 1\nh if {\n  some k\n  a[k]\n  upper(k)\n  a.b + 1\n}\n',
+    # A part with values beside one of nil values: Or(nil, number) is a number (types31).
+    F + 'r := a if input.c else := [1]\nh if {\n  some k\n  r[k] == 2\n  some v in r\n  v + 1\n}\n',
     # An `every` body is never typed but for its refs (as before).
     F + "h if {\n  every k, v in a { v == 1 }\n}\n",
 ])
@@ -59,3 +67,8 @@ def test_what_opa_accepts_is_not_refused(body: str) -> None:
 @pytest.mark.parametrize("engine", ["regorus", "regopy"])
 def test_the_probes_are_refused_or_pass_as_opa_does(engine: str) -> None:
     assert_probes_as_opa([name for name in PROBES if name.startswith("types30a-nil-")], 6, engine)
+
+
+@pytest.mark.parametrize("engine", ["regorus", "regopy"])
+def test_the_probes_through_several_parts_are_refused_or_pass_as_opa_does(engine: str) -> None:
+    assert_probes_as_opa([name for name in PROBES if name.startswith("types31-nil-")], 2, engine)

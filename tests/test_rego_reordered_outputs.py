@@ -91,10 +91,11 @@ def test_what_opa_accepts_passes(body: str) -> None:
 
 
 @pytest.mark.parametrize("body", [
-    # A statement this reader does not read (`with`) that may bind the waited name. (A comprehension declaring the
-    # waited name itself, a `some y` declaration and a ref key holding a ref are followed since types30b, as OPA
-    # orders them: test_rego_safety_reorder.)
-    'h if {\n  x = y\n  y = 1 with input as {}\n  x + 1\n}\n',
+    # A statement this reader does not read (a `with` target holding a variable) that may bind the waited name. (A
+    # comprehension declaring the waited name itself, a `some y` declaration and a ref key holding a ref are
+    # followed since types30b, as OPA orders them, and a statement with `with` since types31:
+    # test_rego_safety_reorder.)
+    'h if {\n  x = y\n  y = 1 with input[y] as {}\n  x + 1\n}\n',
 ])
 def test_an_order_this_reader_cannot_read_is_refused_as_unsure(body: str) -> None:
     errors = found(body)

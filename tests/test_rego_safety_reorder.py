@@ -55,6 +55,11 @@ def test_what_opa_refuses_is_refused_at_its_line(body: str, line: int, says: str
     'h if {\n  x = y\n  input.a[input.b[y]]\n  x + 1\n}\n',
     # A statement this reader does not read (`with`): every reading of what it outputs gives the same order.
     'h if {\n  x := input.a\n  count(x) == 0 with input as {}\n  upper(x)\n}\n',
+    # Statements with `with`, read since types31 (OPA's order of them, as without `with`): these were refused as
+    # unsure while `with` statements were not read. count takes one argument, so `count(y) > 0` outputs nothing
+    # and waits for `y = input.a`; `y = 1` binds y a number, and so x.
+    'h if {\n  x = y\n  count(y) > 0 with input as {}\n  y = input.a\n}\n',
+    'h if {\n  x = y\n  y = 1 with input as {}\n  x + 1\n}\n',
     # A function of another package (arity unknown here) inside a term, and as a statement both ways.
     'import data.lib\n\nh if {\n  x = y\n  y = lib.f(input.a)\n  lib.g(x)\n}\n',
 ])
@@ -72,13 +77,19 @@ def test_a_name_read_before_the_pattern_that_outputs_it_is_typed_after_it(body: 
     assert_refused_at(found(body), 5, "argument 1 of upper(...), `c`, is a")
 
 
+def test_a_name_a_with_statement_binds_is_typed_in_opas_order() -> None:
+    # `a := y` runs after `y = 1 with ...`, which binds y a number (the `with` changes no type): OPA refuses
+    # `upper(a)`. It was refused as unsure while `with` statements were not read (types30b).
+    assert_refused_at(found('h if {\n  a := y\n  y = 1 with input as {}\n  upper(a)\n}\n'), 6,
+                      "argument 1 of upper(...), `a`, is a number")
+
+
 @pytest.mark.parametrize("body", [
-    # Whether `count(y) > 0 with ...` outputs y (it does not: count takes one argument) is not read here, and the
-    # two readings order the body otherwise.
-    'h if {\n  x = y\n  count(y) > 0 with input as {}\n  y = input.a\n}\n',
-    # `a := y` runs after the unread statement that binds y, whose type is not read here (OPA: a number, so
-    # `upper(a)` is refused; it was any here, silent).
-    'h if {\n  a := y\n  y = 1 with input as {}\n  upper(a)\n}\n',
+    # Whether the unread statement (a `with` whose target holds a variable, not read here) outputs y is not read,
+    # and the two readings order the body otherwise.
+    'h if {\n  x = y\n  count(y) > 0 with input[y] as {}\n  y = input.a\n}\n',
+    # `a := y` would run after the unread statement if it binds y, whose type is not read here.
+    'h if {\n  a := y\n  y = 1 with input[y] as {}\n  upper(a)\n}\n',
 ])
 def test_an_unread_statement_whose_outputs_decide_the_order_is_refused_as_unsure(body: str) -> None:
     errors = found(body)

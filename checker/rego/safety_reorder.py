@@ -36,7 +36,7 @@ import itertools
 from collections.abc import Callable, Iterator, Mapping
 
 from natpolicy.records import record
-from natpolicy.rego.type_parameters import node_names, statement_names
+from natpolicy.rego.type_parameters import node_names, statement_names, with_reads
 from natpolicy.rego.type_syntax import Node, Statement
 
 __all__ = ["UNSAFE", "Unsure", "opa_order"]
@@ -78,6 +78,7 @@ class _Expr:
     closed: frozenset[str] = frozenset()  # an every body's names, outside its own declarations
     node: Node | None = None  # a call taken out of a term (expandExprTerm): the call as written
     outputs: frozenset[str] = frozenset()  # a statement this reader does not read: what it is taken to output
+    reads: frozenset[str] = frozenset()  # the names its statement's `with` values read (``with_reads``)
 
 
 class _Builder:
@@ -103,12 +104,21 @@ class _Builder:
         if statement.what == "declare":
             return  # dropped once declared (rewriteSomeDeclStatement)
         if statement.what == "opaque":
-            # Not read (`with`, ...): what it outputs is not known, so opa_order follows each reading of it, outputting
-            # some of the names it shares with the statements read here and reading the others.
+            # Not read (a `with` target holding a variable, ...): what it outputs is not known, so opa_order follows
+            # each reading of it, outputting some of the names it shares with the statements read here and reading
+            # the others.
             shared = sorted(set(statement.names) & self.shared)
             self.out.append(_Expr(index, "opaque", [("var", name) for name in shared],
                                   outputs=self.opaque_outputs.get(index, frozenset())))
             return
+        first = len(self.out)
+        self._expressions(index, statement)
+        reads = frozenset(with_reads(statement))
+        for expr in self.out[first:] if reads else ():
+            # Each expression OPA builds of it keeps its `with` (expandExpr), whose values must be safe before it.
+            expr.reads = reads
+
+    def _expressions(self, index: int, statement: Statement) -> None:
         if statement.what == "bind":
             left, right = (self.term(part) for part in statement.parts)
             self.out.append(_Expr(index, "eq", [left, right]))
@@ -522,7 +532,7 @@ def _all_vars(term: _Term, ref_heads: bool) -> list[str]:
 
 
 def _vars(expr: _Expr) -> set[str]:
-    return {name for term in expr.terms for name in _all_vars(term, ref_heads=True)}
+    return {name for term in expr.terms for name in _all_vars(term, ref_heads=True)} | expr.reads
 
 
 def _closed(expr: _Expr) -> set[str]:

@@ -133,7 +133,7 @@ def _typed_package(sources: tuple[str, ...], loaded: tuple[str, ...]) -> Package
 @record(frozen=True)
 class _Calls:
     """Where a call of the module leads: its package's name, and every loaded function's arity (what the checker
-    reads of it is ``type_checker.Calls``)."""
+    reads of it is ``type_env.Calls``)."""
 
     package: str
     arities: dict[str, int]

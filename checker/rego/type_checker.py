@@ -5,7 +5,6 @@ checked). Split from ``type_check``, which types a package's files together and 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import Protocol
 
 from natpolicy.rego import builtin_types as types
 from natpolicy.rego import type_parameters as parameters
@@ -25,17 +24,19 @@ from natpolicy.rego.builtin_types import (
 from natpolicy.rego.function_arity import arity_problem, call_path, call_target, imports_of
 from natpolicy.rego.type_candidates import Candidates
 from natpolicy.rego.type_env import REFUSED as _REFUSED
-from natpolicy.rego.type_env import UNFOLLOWED, UNSURE, Package, Scope, distinct_types, one_type, union_all
+from natpolicy.rego.type_env import UNFOLLOWED, UNSURE, Calls, Package, Scope, distinct_types, one_type, union_all
 from natpolicy.rego.type_env import kinds_of as _only  # what a declared type takes, for a message
 from natpolicy.rego.type_env import with_article as _a  # "a number", "an array"
 from natpolicy.rego.type_keys import Key, node_key
 from natpolicy.rego.type_literals import Unfollowed
 from natpolicy.rego.type_nil import NIL, nil_problem, values_are_nil
 from natpolicy.rego.type_order import in_safety_order, safety_order
+from natpolicy.rego.type_orders import OrderVariants
 from natpolicy.rego.type_patterns import equality_problem, pattern_types, typed_pattern, unbound_after
 from natpolicy.rego.type_refs import dynamic_key, function_read, look_up, root_read, rule_ref, unfollowed_object
 from natpolicy.rego.type_syntax import Node, Rule, Statement
 from natpolicy.rego.type_syntax import pattern_names as _names
+from natpolicy.rego.type_with import WithModifiers
 
 __all__ = ["Calls", "Checker"]
 
@@ -46,31 +47,14 @@ _WORDS = frozenset({"package", "import", "default", "if", "contains", "else", "s
 
 
 
-class Calls(Protocol):
-    """Where a call of the module leads (``type_check``'s calls of a package): its package's name, every loaded
-    function's arity, the package's ref heads' first names, and other loaded packages' functions and rules."""
-
-    @property
-    def package(self) -> str: ...
-
-    @property
-    def arities(self) -> dict[str, int]: ...
-
-    @property
-    def ref_heads(self) -> frozenset[str]: ...
-
-    def foreign(self, path: str) -> tuple[tuple[RegoType, ...] | None, RegoType] | None: ...
-
-    def foreign_value(self, path: str) -> RegoType | None: ...
-
-
-class Checker(Candidates):
+class Checker(Candidates, WithModifiers, OrderVariants):
     """The types of one module's rules, and the type errors OPA's checker finds there (``errors``)."""
 
     def __init__(self, source: str, package: Package, package_names: set[str], calls: Calls) -> None:
         self.source, self.calls = source, calls
         self.values, self.results, self.parameters, self.unsure = (package.values, package.results,
                                                                    package.parameters, package.unsure)
+        self.order_variants = package.order_variants
         self.package_names, self.loose = package_names, frozenset[int]()  # loose: a bare ref statement (type_nil)
         self.errors: list[tuple[int, str]] = []
         self.quiet, self.in_function = 0, False  # quiet: how many `every` bodies deep the statement being typed is
@@ -115,6 +99,8 @@ class Checker(Candidates):
             inferred = self._function_body(rule, head, body, scope) if rule.shape == "function" else {}
             if rule.shape != "function":
                 self._body(body, scope)
+            if head is not None:
+                self._head_alike(head, scope)
             head_type = self.type_of(head, scope) if head is not None else None
             value = head_type or ANY
             arguments = tuple(self._parameter(node, inferred) for node in rule.parameters)
@@ -254,6 +240,10 @@ class Checker(Candidates):
                            self.calls.ref_heads)[1]
 
     def _statement(self, statement: Statement, scope: Scope) -> None:
+        if not self._refused_by_order(statement, scope):  # a rule whose type OPA's order decides (type_orders)
+            self._statement_once(statement, scope)
+
+    def _statement_once(self, statement: Statement, scope: Scope) -> None:
         try:
             self._statement_typed(statement, scope)
         except Unfollowed as reason:
@@ -263,6 +253,8 @@ class Checker(Candidates):
                     scope.bind(name, ANY)
 
     def _statement_typed(self, statement: Statement, scope: Scope) -> None:
+        for target, value in statement.withs:  # OPA's checkExprWith, then the statement as if they were absent
+            self._with(target, value, scope)
         if statement.what in ("opaque", "declare"):
             # `some x` binds nothing (rewriteSomeDeclStatement drops it), so `q[x]` types x by q's keys (checkRefLeaf);
             # one shadowing a rule or an outer name stays any (the shadowing is not followed).

@@ -1,11 +1,13 @@
 """The types ``type_check`` keeps: what a package's rules hold, and what a body's names are bound to."""
 from __future__ import annotations
 
+from typing import Protocol
+
 from natpolicy.records import field, record
 from natpolicy.rego.builtin_types import ANY, ARRAY, FUNCTION, OBJECT, SCALARS, SET, RegoType, union
 from natpolicy.rego.type_keys import shown_key
 
-__all__ = ["Package", "Scope", "REFUSED", "UNSURE", "UNFOLLOWED", "union_all", "with_article", "kinds_of",
+__all__ = ["Calls", "Package", "Scope", "REFUSED", "UNSURE", "UNFOLLOWED", "union_all", "with_article", "kinds_of",
            "keys_listed", "one_type", "distinct_types"]
 
 # How every refusal of `type_check` ends: the module goes, not just the rule.
@@ -31,6 +33,9 @@ class Package:
     # Each rule's definitions' values one by one, in the order added (``type_rule_tree`` follows OPA's ``Insert``
     # of a ref head with a variable key only where the order they are merged in makes no difference).
     definitions: dict[str, tuple[RegoType, ...]] = field(default_factory=dict)
+    # A rule below a ref head with a variable key whose type OPA's order of typing decides (``type_rule_tree``'s
+    # ``order_hazards``): each type it may have, its own first. A statement reading it is typed with each.
+    order_variants: dict[str, tuple[RegoType, ...]] = field(default_factory=dict)
 
     def add(self, name: str, value: RegoType, arguments: tuple[RegoType, ...] | None) -> None:
         """One more definition of a rule (``arguments`` None) or function: its types join the others'."""
@@ -197,3 +202,21 @@ def _whole(value: RegoType) -> bool:
     if value.kinds == {OBJECT} and value.rest is not None:
         return all(_whole(part) for part in value.rest) and all(_whole(field) for _, field in value.static or ())
     return value.kinds == {OBJECT} and value.fields is not None and all(_whole(field) for _, field in value.fields)
+
+
+class Calls(Protocol):
+    """Where a call of the module leads (``type_check``'s calls of a package): its package's name, every loaded
+    function's arity, the package's ref heads' first names, and other loaded packages' functions and rules."""
+
+    @property
+    def package(self) -> str: ...
+
+    @property
+    def arities(self) -> dict[str, int]: ...
+
+    @property
+    def ref_heads(self) -> frozenset[str]: ...
+
+    def foreign(self, path: str) -> tuple[tuple[RegoType, ...] | None, RegoType] | None: ...
+
+    def foreign_value(self, path: str) -> RegoType | None: ...

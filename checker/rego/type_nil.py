@@ -17,7 +17,7 @@ the ref's keys there, where it gives a ref inside a call, a composite (``[x[k]]`
 """
 from __future__ import annotations
 
-from natpolicy.rego.builtin_types import FUNCTION, OBJECT, RegoType
+from natpolicy.rego.builtin_types import FUNCTION, OBJECT, SCALARS, RegoType
 from natpolicy.rego.type_env import REFUSED
 
 __all__ = ["NIL", "values_are_nil", "nil_problem"]
@@ -30,7 +30,25 @@ _NIL, _FUNCTION, _VALUE = "nil", "function", "value"
 
 def values_are_nil(collection: RegoType) -> bool:
     """Is OPA's ``types.Values`` of ``collection`` nil: an object holding a function among its static properties
-    whose fold (key order, then the dynamic property) by ``types.Or`` ends nil?"""
+    whose fold (key order, then the dynamic property) by ``types.Or`` ends nil, or OPA's ``any<...>`` of parts
+    each of whose values are nil, one such object among them?
+
+    ``types.Values`` of an ``Any`` is the ``Or`` of each part's (``v1/types/types.go``), a scalar's nil (it has no
+    values), and ``Or`` of nil with a type is that type: so one part with values (an array, a set, an object of no
+    function, a candidate of an object of several computed keys, whose values are never a function) makes them
+    that part's, and only parts of nil values leave them nil (``r := a if input.c else := 5``, ``some v in r``).
+    A part's values are never a function (an object's fold ends on its dynamic ``string: any``), so the ``Or``
+    never meets one. Held part by part where the reader holds the ``any<...>`` so (``alternatives``, or
+    ``unsure_parts`` of a type joined from such a candidate); any other type is one part."""
+    parts = collection.alternatives or collection.unsure_parts
+    if parts is not None:
+        return any(_nil_values(part) for part in parts) and all(
+            _nil_values(part) or part.kinds <= SCALARS for part in parts)
+    return _nil_values(collection)
+
+
+def _nil_values(collection: RegoType) -> bool:
+    """``values_are_nil`` of one object type (not an ``any<...>``)."""
     if collection.kinds != {OBJECT} or collection.static is None or collection.alternatives is not None \
             or not any(value == FUNCTION for _, value in collection.static):
         return False

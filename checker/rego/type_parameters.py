@@ -51,12 +51,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from natpolicy.rego.builtin_types import ARITHMETIC, RegoType, keys_of
+from natpolicy.rego.builtin_types import ARITHMETIC, BUILTINS, RegoType, keys_of
 from natpolicy.rego.type_literals import element_type, field_type, union_pattern_types
-from natpolicy.rego.type_syntax import Node, Statement
+from natpolicy.rego.type_syntax import Node, Statement, dotted, plain_value
 
-__all__ = ["statement_names", "node_names", "needed_names", "comprehension_locals", "argument_uses", "widening_uses",
-           "Use"]
+__all__ = ["statement_names", "node_names", "needed_names", "with_reads", "comprehension_locals", "argument_uses",
+           "widening_uses", "Use"]
 
 # A use of an argument: where, the type its place declares (None: any, or unknown), and whether OPA unifies it
 # there in union mode, which widens the argument's type instead of checking it.
@@ -80,8 +80,18 @@ def statement_names(statement: Statement) -> frozenset[str]:
     return statement.mentions
 
 
+def with_reads(statement: Statement) -> list[str]:
+    """The names a statement's `with` modifiers read: the variables its moved values were bound to
+    (``Statement.after``), and a plain value's name, unless it names a builtin or a root document (OPA replaces
+    the target by that builtin, or reads that document; a rule or function name is bound before any body)."""
+    plain = [value.parts[0].text if value.what == "ref" else value.text for _, value in statement.withs
+             if plain_value(value) and dotted(value) not in BUILTINS]
+    return [*statement.after, *(name for name in plain if name not in ("input", "data"))]
+
+
 def _statement_names(statement: Statement) -> Iterator[str]:
     yield from statement.names
+    yield from with_reads(statement)
     for part in statement.parts:
         yield from node_names(part)
     for inner in statement.body:

@@ -156,6 +156,9 @@ def _look_up_parts(current: RegoType, parts: tuple[RegoType, ...], key_type: Reg
         fits = [_look_up(part, ANY, None, ref, key, None)[0] for part in parts if not part.kinds <= SCALARS]
     if unsure is not None:
         return ANY, None  # a part this reader does not follow: what OPA joins there is not known
+    if not selected and any(value == NIL for value in fits):
+        # Or(nil, t) is t: a part of nil values (type_nil) drops out beside one with values, else they are nil.
+        fits = [value for value in fits if value != NIL] or [NIL]
     found = fits[0]
     for value in fits[1:]:
         found = union(found, value)

@@ -19,12 +19,13 @@ takes an object, and ``q.j`` beside ``q[k] := 1`` and ``q.k := 5`` is a number.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import combinations
 
 from natpolicy.rego.builtin_types import ANY, FUNCTION, OBJECT, SET, STRING, RegoType, kind, union
 from natpolicy.rego.type_env import Package
 from natpolicy.rego.type_keys import key_order
 
-__all__ = ["type_ref_head_roots"]
+__all__ = ["type_ref_head_roots", "order_hazards"]
 
 # getRefRecExtent's dynamic property: any string key, any value.
 _ANY_STRING_KEY = (kind(STRING), ANY)
@@ -85,6 +86,8 @@ def type_ref_head_roots(package: Package, packages_below: frozenset[str] = froze
                 keyed.add(path)
                 definitions[path] = package.definitions.get(name, ())
         typed = _merged(nodes, keyed, definitions) if nodes else None
+        for child, widened in order_hazards(nodes, keyed, definitions) if typed is not None else ():
+            package.order_variants[".".join((root, *child))] = (nodes[child], *widened)
         if typed is not None:
             package.values[root] = _extent((), typed)
             for between in _between(typed):  # `q.a` of `q.a.b` below `q[k]`: getRefRec reads its node's extent
@@ -120,15 +123,26 @@ def _merged(nodes: dict[_Path, RegoType], keyed: set[_Path],
             continue
         if path not in keyed:
             return None  # a rule with rules below it: OPA merges them into its value only where it is an object
-        if value.kinds != {OBJECT} or value.rest is None or value.joined or value.candidates is not None:
+        several = definitions.get(path, ())
+        if len(several) > 1:
+            if not all(_dynamic_only(one) for one in several):
+                return None  # a definition of a type nestedObject never builds here: not followed
+            # OPA's value here depends on the order it types the definitions and the rules below in (Graph.Sort,
+            # random from run to run): mergeTypes of two sets is one set of either's elements and of two objects
+            # of no static property one object (their keys and values merged), where Or keeps them apart, and a
+            # definition merged into an Or holding such an object changes that object in place. Each order gives
+            # the same parts at the bottom, Or-ed or merged, which every check OPA makes (unifies, Select, Keys,
+            # Values, unify1) reads alike: the join of every definition's keys and values, as Or joins them here.
+            # (Where the object changed in place is a rule below's own type, reads through that rule differ by
+            # order: ``order_hazards``.)
+            key, held = several[0].rest or (ANY, ANY)
+            for one in several[1:]:
+                if one.rest is not None:
+                    key, held = _or(key, one.rest[0]), _or(held, one.rest[1])
+        elif value.kinds != {OBJECT} or value.rest is None or value.joined or value.candidates is not None:
             return None  # several definitions joined: OPA's mergeTypes of them is not followed here
-        if len(definitions.get(path, ())) > 1 and not all(_plain(one.rest[1]) for one in definitions[path]
-                                                          if one.rest is not None):
-            # mergeTypes of a later definition with the rules merged in already meets OPA's Or holding the
-            # object[string: T] they add: a set or an object of no static property there is merged in an order
-            # (and, for the object, by changing that object in place) this reader does not follow.
-            return None
-        key, held = value.rest
+        else:
+            key, held = value.rest
         for other in below:
             child = nodes[other]
             if any(more[:len(other)] == other and more != other for more in nodes):
@@ -137,6 +151,43 @@ def _merged(nodes: dict[_Path, RegoType], keyed: set[_Path],
                 child = RegoType(frozenset({OBJECT}), static=(), rest=(kind(STRING), child))  # insertIntoObject
             key, held = _or(key, kind(STRING)), _or(held, child)
         out[path] = RegoType(frozenset({OBJECT}), static=value.static, rest=(key, held))
+    return out
+
+
+def order_hazards(nodes: Mapping[_Path, RegoType], keyed: set[_Path],
+                  definitions: Mapping[_Path, tuple[RegoType, ...]]) -> list[tuple[_Path, tuple[RegoType, ...]]]:
+    """The rules right below a variable key's node whose own type OPA changes in place in some orders of typing
+    only: an object of no static property, Or-ed into the node's dynamic value (``insertIntoObject``), which a later
+    definition of several, its value such an object too, meets in ``mergeTypes`` (``v1/ast/env.go``: it widens the
+    first object of no static property of the ``Any`` it meets, in place, which may be that rule's type, also held
+    at the rule's own node). Reading that rule (``q.c``, ``q.c.x``) gives its own type or a widened one by order:
+    each such rule's path, with the types it may be widened to (its own aside).
+    """
+    out: list[tuple[_Path, tuple[RegoType, ...]]] = []
+    for path in sorted(keyed):
+        several = definitions.get(path, ())
+        objects = [one.rest[1] for one in several if one.rest is not None and _dynamic_only(one.rest[1])]
+        if len(several) < 2 or not objects:
+            continue
+        for other in sorted(nodes):
+            own = nodes[other]
+            if len(other) != len(path) + 1 or other[:len(path)] != path or not _dynamic_only(own) \
+                    or own.rest is None:
+                continue
+            # Widened by a later definition's value (its key and value Or-ed into this object's), or by several in
+            # turn: by any of them but the first typed, so by any set of them smaller than all, in some order.
+            widened = []
+            for size in range(1, min(len(several) - 1, len(objects)) + 1):
+                for chosen in combinations(objects, size):
+                    key, held = own.rest
+                    for one in chosen:
+                        if one.rest is not None:
+                            key, held = _or(key, one.rest[0]), _or(held, one.rest[1])
+                    variant = RegoType(frozenset({OBJECT}), static=(), rest=(key, held))
+                    if variant != own and variant not in widened:
+                        widened.append(variant)
+            if widened:
+                out.append((other, tuple(widened)))
     return out
 
 

@@ -8,15 +8,15 @@ is checked, so a construct this reader does not know can never be refused.
 from __future__ import annotations
 
 import functools
-import json
 import re
 
 from natpolicy.records import field, record
 from natpolicy.rego.source import Token, matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
+from natpolicy.rego.type_heads import dynamic_head_path, ref_head_path, string_value
 
 __all__ = ["Node", "Statement", "Rule", "Unreadable", "Reader", "parse_rule", "read_body", "read_rules",
-           "ref_head_path", "dynamic_head_path", "pattern_names"]
+           "ref_head_path", "dynamic_head_path", "pattern_names", "plain_value", "dotted"]
 
 # Binding strength of the infix operators, as OPA's parser nests them (weakest first).
 _INFIX = {"in": 1, "==": 2, "!=": 2, "<": 2, ">": 2, "<=": 2, ">=": 2, "|": 3, "&": 4, "+": 5, "-": 5,
@@ -29,75 +29,6 @@ _STATEMENT_WORDS = frozenset({"some", "every", "not", "with", "as", "if", "else"
 
 
 _INTEGER = re.compile(r"-?\d+")
-
-
-def _string_value(tok: Token) -> str | None:
-    """A string literal's value: a raw string as written, a quoted one decoded (JSON's escapes are Rego's)."""
-    if tok.kind == "raw":
-        return tok.text[1:-1]
-    try:
-        value = json.loads(tok.text)
-    except ValueError:
-        return None
-    return value if isinstance(value, str) else None
-
-
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def ref_head_path(toks: list[Token], head: int, end: int) -> tuple[list[str], int] | None:
-    """The names of the ref head starting at ``toks[head]`` (``a.b["c"]``: a, b, c), and the index after it.
-
-    None for a head holding anything but names and string keys that are
-    names (``a[k]``, ``a[1]``, ``a["b.c"]``): where its rules lead is not read.
-    """
-    parts, j = [toks[head].text], head + 1
-    while j < end:
-        if toks[j].text == "." and j + 1 < end and toks[j + 1].kind == "ident":
-            parts.append(toks[j + 1].text)
-            j += 2
-        elif toks[j].text == "[":
-            key = _string_value(toks[j + 1]) if toks[j + 1].kind in ("string", "raw") \
-                and matching_close(toks, j) == j + 2 else None
-            if key is None or not _NAME.fullmatch(key):
-                return None
-            parts.append(key)
-            j += 3
-        else:
-            break
-    return parts, j
-
-
-def dynamic_head_path(toks: list[Token], head: int, end: int) -> tuple[str, int] | None:
-    """(names before the variable, keys from it on) of a ref head rule with a value whose first key past its
-    names is a variable: ``o.a[k].b := 1`` is ("o.a", 2). None for any other head.
-
-    OPA types such a rule at its ground prefix (``data.p.o.a``), as objects nested once per key after it
-    (``checkRule``, ``nestedObject`` in ``v1/ast/check.go``)."""
-    names, j = [toks[head].text], head + 1
-    while j + 1 < end:  # the names: `.name`, or a string key that is a name (as ref_head_path reads them)
-        key = _string_value(toks[j + 1]) if toks[j].text == "[" and toks[j + 1].kind in ("string", "raw") \
-            and matching_close(toks, j) == j + 2 else None
-        if toks[j].text == "." and toks[j + 1].kind == "ident":
-            names.append(toks[j + 1].text)
-            j += 2
-        elif key is not None and _NAME.fullmatch(key):
-            names.append(key)
-            j += 3
-        else:
-            break
-    if j + 2 >= end or toks[j].text != "[" or toks[j + 1].kind != "ident" or matching_close(toks, j) != j + 2 \
-            or toks[j + 1].text in _LITERALS or toks[j + 1].text == "_":
-        return None
-    keys = 0
-    while j < end and toks[j].text in (".", "["):
-        close = j + 1 if toks[j].text == "." else matching_close(toks, j)
-        if close is None:
-            return None
-        j, keys = close + 1, keys + 1
-    if j >= end or toks[j].text not in (":=", "="):
-        return None
-    return ".".join(names), keys
 
 
 def pattern_names(node: Node) -> list[str]:
@@ -137,6 +68,10 @@ class Statement:
     parts: list[Node] = field(default_factory=list)  # bind: target, value; some/every: names..., collection
     body: list[Statement] = field(default_factory=list)  # every's
     names: list[str] = field(default_factory=list)  # opaque/declare: every identifier it holds
+    # Its `with` modifiers, (target, value) each (``with_statements``); the statement is typed as if they were absent.
+    withs: list[tuple[Node, Node]] = field(default_factory=list)
+    # The names of the statements OPA moves its `with` values into (``with_statements``), which run before it.
+    after: list[str] = field(default_factory=list)
     # Every plain name it holds at any depth, once computed (``type_parameters.statement_names``).
     mentions: frozenset[str] | None = field(default=None, compare=False, repr=False)
 
@@ -217,7 +152,7 @@ class Reader:
             node = Node("literal", tok.offset, self.end_of(first), "number",
                         constant=int(tok.text) if _INTEGER.fullmatch(tok.text) else None, scalar=tok.text)
         elif tok.kind in ("string", "raw"):
-            node = Node("literal", tok.offset, self.end_of(first), "string", constant=_string_value(tok))
+            node = Node("literal", tok.offset, self.end_of(first), "string", constant=string_value(tok))
         elif tok.kind == "ident" and tok.text in _LITERALS:
             node = Node("literal", tok.offset, self.end_of(first), _LITERALS[tok.text], scalar=tok.text)
         elif tok.kind == "ident" and (tok.text not in _STATEMENT_WORDS or self.at("(")):
@@ -242,8 +177,8 @@ class Reader:
         return node
 
     def finish(self) -> None:
-        # Anything left over, `with` included (it replaces input or data for one statement), makes the
-        # statement unreadable: it is then not typed (see type_check).
+        # Anything left over makes the statement unreadable: it is then not typed (see type_check). A statement's
+        # `with` modifiers are split off before (``_with_statements``).
         if self.peek() is not None:
             raise Unreadable
 
@@ -334,10 +269,10 @@ class Reader:
 
 def read_body(source: str, toks: list[Token], lo: int, hi: int) -> list[Statement]:
     """The statements of ``toks[lo:hi]``: split at ``;`` and at line ends, as OPA splits a body."""
-    out = []
+    out: list[Statement] = []
     for first, end in _split(source, toks, lo, hi):
         try:
-            out.append(_statement(source, toks, first, end))
+            out.extend(_with_statements(source, toks, first, end))
         except Unreadable:
             names = [t.text for t in toks[first:end] if t.kind == "ident"]
             out.append(Statement("opaque", toks[first].offset, names=names))
@@ -367,6 +302,57 @@ def _split(source: str, toks: list[Token], lo: int, hi: int) -> list[tuple[int, 
     if first < hi:
         out.append((first, hi))
     return out
+
+
+def plain_value(node: Node) -> bool:
+    """A `with` value that is a name or a ref of constant string keys (`f`, `data.p.f`, `object.get`, `lib.f`): one
+    OPA may leave in place, where it replaces a function (``validateWith`` in v1/ast/compile.go)."""
+    if node.what == "name":
+        return True
+    return node.what == "ref" and node.parts[0].what == "name" and all(
+        key.what == "literal" and isinstance(key.constant, str) for key in node.parts[1:])
+
+
+def dotted(node: Node) -> str:
+    """A plain value's name as a call would write it (``object.get``, ``data.p.f``)."""
+    if node.what == "name":
+        return node.text
+    return ".".join([node.parts[0].text, *(str(key.constant) for key in node.parts[1:])])
+
+
+def _with_statements(source: str, toks: list[Token], lo: int, hi: int) -> list[Statement]:
+    """A statement and its `with` modifiers, as OPA's compiler rewrites them before it types the body.
+
+    ``expandExpr`` (v1/ast/compile.go) first moves each call of a `with` value into an expression of its own, placed
+    before the statement, and ``rewriteWithModifiers`` then binds a value that needs evaluating (a ref, a
+    comprehension: ``requiresEval``) to a new variable (``__localN__ = value``), also before it, unless it names a
+    function that replaces a function; the statement itself is typed as if it had no `with`
+    (``checkExprWith`` checks only a function replaced by a function). So each value that is not a plain name or
+    ref (``plain_value``) is given here as ``\0wN := value`` before the statement, which reads ``\0wN``; a plain one
+    stays on the statement (``Statement.withs``), for the type checker to read as OPA does.
+    """
+    base = toks[lo].depth
+    at = [k for k in range(lo + 1, hi) if toks[k].text == "with" and toks[k].kind == "ident"
+          and toks[k].depth == base and toks[k - 1].text != "."]
+    if not at:
+        return [_statement(source, toks, lo, hi)]
+    statement = _statement(source, toks, lo, at[0])
+    before: list[Statement] = []
+    for start, end in zip(at, [*at[1:], hi], strict=True):
+        as_at = next((k for k in range(start + 1, end) if toks[k].text == "as" and toks[k].kind == "ident"
+                      and toks[k].depth == base), None)
+        if as_at is None:
+            raise Unreadable
+        target = Reader(source, toks, start + 1, as_at).whole()
+        value = Reader(source, toks, as_at + 1, end).whole()
+        if not plain_value(target):
+            raise Unreadable  # a target that is no name or ref of names (OPA's validateWith refuses the rest)
+        statement.withs.append((target, value))
+        if not plain_value(value) and value.what != "literal":
+            name = f"\0w{value.start}"
+            before.append(Statement("bind", value.start, ":=", [Node("name", value.start, value.start, name), value]))
+            statement.after.append(name)
+    return [*before, statement]
 
 
 def _statement(source: str, toks: list[Token], lo: int, hi: int) -> Statement:
