@@ -11,7 +11,7 @@ import functools
 import re
 
 from natpolicy.records import field, record
-from natpolicy.rego.source import Token, matching_close, tokens
+from natpolicy.rego.source import Token, dotted_end, matching_close, tokens
 from natpolicy.rego.static_checks import rule_statements
 from natpolicy.rego.type_heads import dynamic_head_path, ref_head_path, string_value
 
@@ -184,9 +184,8 @@ class Reader:
 
     def _name_or_call(self, tok: Token) -> Node:
         start = self.pos - 1
-        probe = self.pos  # a dotted name is one name only when a call follows: `object.keys(x)`; `x.y` is a ref
-        while probe + 1 < self.hi and self.toks[probe].text == "." and self.toks[probe + 1].kind == "ident":
-            probe += 2
+        # a dotted name is one name only when a call follows: `object.keys(x)`; `x.y` is a ref
+        probe = dotted_end(self.toks, start, self.hi) + 1
         if probe < self.hi and self.toks[probe].text == "(":
             name = "".join(t.text for t in self.toks[start:probe])
             close = self.close_of(probe)
