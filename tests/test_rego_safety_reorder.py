@@ -94,6 +94,7 @@ def test_a_name_a_with_statement_binds_is_typed_in_opas_order() -> None:
 def test_an_unread_statement_whose_outputs_decide_the_order_is_refused_as_unsure(body: str) -> None:
     errors = found(body)
     assert errors and errors[0][0] == 5 and "natpolicy cannot tell" in errors[0][1] and "binds `y`" in errors[0][1]
+    assert " with input[y] as {}`: " in errors[0][1]  # the statement's own text, not the word "opaque"
 
 
 def _declared(body: list[Statement]) -> set[str]:

@@ -32,6 +32,7 @@ class Candidates:
     """The checker's methods for types it does not follow; ``Checker`` gives the rest of what they use."""
 
     errors: list[tuple[int, str]]
+    source: str
     substitute: dict[int, RegoType]  # a node's type given in place of its own, one candidate at a time
     body: list[Statement]  # the top-level statements of the rule body being typed
     outside: frozenset[str]  # the names the rule's head and arguments hold, for the branch being typed
@@ -105,7 +106,10 @@ class Candidates:
         if statement.what == "bind":
             said = f"{self._text(statement.parts[0])} {statement.text} {self._text(statement.parts[1])}"
         else:
-            said = self._text(statement.parts[-1]) if statement.parts else statement.what
+            # an opaque statement has no parts: show its first line, not the word "opaque"
+            line = self.source[statement.start:].split("\n", 1)[0].strip()
+            said = self._text(statement.parts[-1]) if statement.parts else (
+                line if len(line) <= 60 else line[:57] + "...")
         self.errors.append((statement.parts[0].start if statement.parts else statement.start,
                             f"{UNFOLLOWED} `{said}`: {reason}; {UNSURE}"))
 
