@@ -84,13 +84,15 @@ def _lines(source: str) -> list[tuple[int, str]]:
     ("package p\n\n# METADATA\n# schemas:\n#   - foo: schema\nx := 1\n", 3, "natpolicy cannot tell"),
     # go-yaml takes `%YAML 1.1` only (parserc.go); PyYAML took 1.2, silently.
     ("package p\n\n# METADATA\n# %YAML 1.2\n# ---\n# title: t\nx := 1\n", 3, "found incompatible YAML document"),
-    # go-yaml v3 ends a plain scalar in a flow collection at `?` before a blank or a line end, then reads a key
-    # indicator no flow collection takes there (scannerc.go); libyaml 0.2.5 reads it on (PyYAML took them silently).
+    # go-yaml v3 ends a plain scalar in a flow collection at any `?` after its first character, then reads a key
+    # indicator no flow collection takes there (scannerc.go, gopkg.in/yaml.v3 v3.0.1 and go.yaml.in/yaml/v3 v3.0.x
+    # alike); libyaml 0.2.5 reads it on (PyYAML took them silently).
     ("package p\n\n# METADATA\n# organizations: [b ? c]\nx := 1\n", 3, "does not parse for OPA's YAML reader"),
-    ("package p\n\n# METADATA\n# custom: {a? : 1}\nx := 1\n", 3, "at `?` before a space or a line end"),
-    ("package p\n\n# METADATA\n# organizations: [acme?\n#   ]\nx := 1\n", 3, "at `?` before a space"),
-    # ... and at any other `?` there, gopkg.in/yaml.v3 v3.0.1 refuses and go.yaml.in/yaml/v3 since 2025 does not.
-    ("package p\n\n# METADATA\n# custom: {a?b: 1}\nx := 1\n", 3, "natpolicy cannot tell"),
+    ("package p\n\n# METADATA\n# custom: {a? : 1}\nx := 1\n", 3, "reads that `?` as a key indicator"),
+    ("package p\n\n# METADATA\n# organizations: [acme?\n#   ]\nx := 1\n", 3, "reads that `?` as a key indicator"),
+    # ... and at any other `?` there: only yaml/go-yaml's v4 line reads `a?b` as text, no OPA pins it.
+    ("package p\n\n# METADATA\n# custom: {a?b: 1}\nx := 1\n", 3, "does not parse for OPA's YAML reader"),
+    ("package p\n\n# METADATA\n# organizations: [acme?x, b]\nx := 1\n", 3, "reads that `?` as a key indicator"),
     # go-yaml takes `,` `[` `]` into a tag, libyaml ends it there: ["y"] to go-yaml, ["", "y"] to libyaml.
     ("package p\n\n# METADATA\n# organizations: [!x, y]\nx := 1\n", 3, "tag followed by `,`"),
     ("package p\n\n# METADATA\n# title: !x,y t\nx := 1\n", 3, "tag followed by `,`"),

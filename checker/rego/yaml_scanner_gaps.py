@@ -5,12 +5,13 @@ scanners are read side by side (go-yaml ``scannerc.go`` ``yaml_parser_scan_plain
 ``yaml_parser_scan_tag_uri``, v2 and v3; libyaml ``scanner.c``). Two rules differ. For a ``# METADATA`` block
 (go-yaml v3, ``metadata_yaml``):
 
-* A plain scalar inside a flow collection: every go-yaml v3 ends it at a ``?`` followed by a space, a tab or a line
-  end, and then reads that ``?`` as a key indicator, which no flow collection takes after a node ("did not find
-  expected ',' or ']'"): OPA refuses the block; libyaml 0.2.5 reads the ``?`` as part of the scalar (libyaml #105).
-  At a ``?`` followed by anything else, ``gopkg.in/yaml.v3`` (v3.0.1, which OPA pinned) ends it too, and
-  ``go.yaml.in/yaml/v3`` since yaml/go-yaml#49 (2025) does not: which one an OPA build holds decides, so natpolicy
-  cannot tell (``{a?b: 1}``).
+* A plain scalar inside a flow collection: go-yaml v3 ends it at any ``?`` after its first character and then
+  reads that ``?`` as a key indicator, which no flow collection takes after a node ("did not find expected ','
+  or ']'"): OPA refuses the block; libyaml 0.2.5 reads the ``?`` as part of the scalar (libyaml #105). The v3
+  readers of every OPA go.mod read hold this rule: ``gopkg.in/yaml.v3`` v3.0.1 (imported by ``ast/parser.go``)
+  and ``go.yaml.in/yaml/v3`` v3.0.4 (the newest go.mod read; a vendored v3.0.x copy's scanner is v3.0.1's).
+  yaml/go-yaml's main line (v4, yaml/go-yaml#49) ends the scalar at a ``?`` before a blank only; no OPA go.mod
+  read pins it (docs/rego.md says which were read).
 * A tag's characters: go-yaml takes ``,``, ``[`` and ``]`` into a tag (``!x,y``), libyaml 0.2.5 ends the tag before
   them ("flow indicators can not be part of local tags"), so the two read another structure (``[!x, y]`` is
   ``["y"]`` to go-yaml, ``["", "y"]`` to libyaml) or only one refuses the text; natpolicy refuses it and says so.
@@ -30,7 +31,6 @@ import yaml
 
 __all__ = ["scanner_gaps", "tag_runs_on", "v2_question_mark"]
 
-_BLANK_OR_END = frozenset(" \t\r\n\x85\u2028\u2029")  # go-yaml's is_blankz (a NUL ends the text here)
 _TAG_ONLY_IN_GO = frozenset(",[]")
 # libyaml 0.2.5's tag characters (yaml_parser_scan_tag_uri outside `!<...>`): go-yaml's add `,`, `[` and `]`.
 _LIBYAML_TAG = re.compile(r"[0-9A-Za-z_\-;/?:@&=+$.!~*'()%]*")
@@ -68,17 +68,11 @@ def scanner_gaps(text: str, problem: type[Exception]) -> None:
 
 
 def _question_marks(text: str, start: int, end: int, problem: type[Exception]) -> None:
-    for at in range(start + 1, end):  # a `?` first is a key indicator to both
-        if text[at] != "?":
-            continue
-        after = text[at + 1] if at + 1 < len(text) else ""
-        if after == "" or after in _BLANK_OR_END:
-            raise problem("its YAML does not parse for OPA's YAML reader: go-yaml v3 ends a plain scalar in a flow "
-                          "collection at `?` before a space or a line end and reads that `?` as a key indicator "
-                          "(did not find expected ',' or a closing bracket), where libyaml reads it into the scalar")
-        raise problem("its YAML holds `?` inside a plain scalar in a flow collection, which gopkg.in/yaml.v3 (v3.0.1) "
-                      "reads as a key indicator (refusing the block) and go.yaml.in/yaml/v3 since 2025 as text; "
-                      "natpolicy cannot tell which OPA's YAML reader does: quote the scalar")
+    # a `?` first is a key indicator to both; any later one ends the scalar in go-yaml v3 (v3.0.1 and v3.0.4 alike)
+    if "?" in text[start + 1:end]:
+        raise problem("its YAML does not parse for OPA's YAML reader: go-yaml v3 ends a plain scalar in a flow "
+                      "collection at `?` and reads that `?` as a key indicator (did not find expected ',' or a "
+                      "closing bracket), where libyaml reads it into the scalar: quote the scalar")
 
 
 def _tag_end(text: str, end: int, problem: type[Exception]) -> None:
