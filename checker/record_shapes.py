@@ -114,17 +114,6 @@ def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
  return __init__
 SHAPES[(False, 6, (), False)] = __create_fn__
 
-def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_0__, __record_factory_1__, __record_factory_2__, __record_factory_3__, __record_factory_4__, __record_factory_5__):
- def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__):
-  self.__record_field_0__=__record_factory_0__() if __record_field_0__ is _HAS_DEFAULT_FACTORY else __record_field_0__
-  self.__record_field_1__=__record_factory_1__() if __record_field_1__ is _HAS_DEFAULT_FACTORY else __record_field_1__
-  self.__record_field_2__=__record_factory_2__() if __record_field_2__ is _HAS_DEFAULT_FACTORY else __record_field_2__
-  self.__record_field_3__=__record_factory_3__() if __record_field_3__ is _HAS_DEFAULT_FACTORY else __record_field_3__
-  self.__record_field_4__=__record_factory_4__() if __record_field_4__ is _HAS_DEFAULT_FACTORY else __record_field_4__
-  self.__record_field_5__=__record_factory_5__() if __record_field_5__ is _HAS_DEFAULT_FACTORY else __record_field_5__
- return __init__
-SHAPES[(False, 6, (0, 1, 2, 3, 4, 5), False)] = __create_fn__
-
 def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_5__):
  def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__):
   self.__record_field_0__=__record_field_0__
@@ -196,6 +185,19 @@ def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__):
   self.__record_field_7__=__record_field_7__
  return __init__
 SHAPES[(False, 8, (), False)] = __create_fn__
+
+def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_0__, __record_factory_1__, __record_factory_2__, __record_factory_3__, __record_factory_4__, __record_factory_5__, __record_factory_6__, __record_factory_7__):
+ def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__,__record_field_7__):
+  self.__record_field_0__=__record_factory_0__() if __record_field_0__ is _HAS_DEFAULT_FACTORY else __record_field_0__
+  self.__record_field_1__=__record_factory_1__() if __record_field_1__ is _HAS_DEFAULT_FACTORY else __record_field_1__
+  self.__record_field_2__=__record_factory_2__() if __record_field_2__ is _HAS_DEFAULT_FACTORY else __record_field_2__
+  self.__record_field_3__=__record_factory_3__() if __record_field_3__ is _HAS_DEFAULT_FACTORY else __record_field_3__
+  self.__record_field_4__=__record_factory_4__() if __record_field_4__ is _HAS_DEFAULT_FACTORY else __record_field_4__
+  self.__record_field_5__=__record_factory_5__() if __record_field_5__ is _HAS_DEFAULT_FACTORY else __record_field_5__
+  self.__record_field_6__=__record_factory_6__() if __record_field_6__ is _HAS_DEFAULT_FACTORY else __record_field_6__
+  self.__record_field_7__=__record_factory_7__() if __record_field_7__ is _HAS_DEFAULT_FACTORY else __record_field_7__
+ return __init__
+SHAPES[(False, 8, (0, 1, 2, 3, 4, 5, 6, 7), False)] = __create_fn__
 
 def __create_fn__(_HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, __record_factory_0__, __record_factory_1__, __record_factory_2__, __record_factory_4__, __record_factory_5__, __record_factory_6__, __record_factory_7__):
  def __init__(self,__record_field_0__,__record_field_1__,__record_field_2__,__record_field_3__,__record_field_4__,__record_field_5__,__record_field_6__,__record_field_7__):

@@ -22,6 +22,7 @@ from natpolicy.rego.builtin_types import (
     union,
 )
 from natpolicy.rego.function_arity import arity_problem, call_path, call_target, imports_of
+from natpolicy.rego.type_aliases import aliased_rule
 from natpolicy.rego.type_candidates import Candidates
 from natpolicy.rego.type_env import REFUSED as _REFUSED
 from natpolicy.rego.type_env import UNFOLLOWED, UNSURE, Calls, Package, Scope, distinct_types, one_type, union_all
@@ -54,7 +55,7 @@ class Checker(Candidates, WithModifiers, OrderVariants):
         self.source, self.calls = source, calls
         self.values, self.results, self.parameters, self.unsure = (package.values, package.results,
                                                                    package.parameters, package.unsure)
-        self.order_variants = package.order_variants
+        self.order_variants, self.aliased = package.order_variants, package.aliased
         self.package_names, self.loose = package_names, frozenset[int]()  # loose: a bare ref statement (type_nil)
         self.errors: list[tuple[int, str]] = []
         self.quiet, self.in_function = 0, False  # quiet: how many `every` bodies deep the statement being typed is
@@ -74,13 +75,18 @@ class Checker(Candidates, WithModifiers, OrderVariants):
                                                 f"that is no name, and natpolicy follows neither where OPA files such "
                                                 f"a function nor its calls' arity and types; name it with names and "
                                                 f"string keys only; {UNSURE}"))
-            for value, head_value, arguments, key_types in self._branches(rule):
+            branches = self._branches(rule)
+            for (head, body), (value, head_value, arguments, key_types) in zip(rule.branches, branches, strict=True):
                 nested = nested_object(key_types, head_value) if rule.dynamic is not None else None
                 if nested is not None and rule.dynamic is not None and rule.dynamic[0] == rule.name:
                     value = nested  # `a[k] := 1`: `a` itself is that object (`some v in a`)
                 typed.add(rule.name, value, arguments if rule.shape == "function" else None)
                 if nested is not None and rule.dynamic is not None:  # `o.a[k] := 1`: at data.p.o.a (type_refs)
-                    typed.add(dynamic_key(*rule.dynamic), nested, None)
+                    name = dynamic_key(*rule.dynamic)
+                    typed.add(name, nested, None)
+                    # the rule whose type its value is, as OPA holds it (a Go pointer mergeTypes may widen: aliases)
+                    typed.definition_aliases[name] = (*typed.definition_aliases.get(name, ()),
+                                                      aliased_rule(head, body, self.package_names))
             if "." in rule.name:  # `a.b := 1`: `a` is an object of rules (type_rule_tree), any until typed there
                 typed.add(rule.name.split(".")[0], ANY, None)
         return typed
@@ -240,7 +246,8 @@ class Checker(Candidates, WithModifiers, OrderVariants):
                            self.calls.ref_heads)[1]
 
     def _statement(self, statement: Statement, scope: Scope) -> None:
-        if not self._refused_by_order(statement, scope):  # a rule whose type OPA's order decides (type_orders)
+        # a rule whose type OPA's order decides (type_orders), itself or through a `q[k]` value it is (type_aliases)
+        if not self._refused_by_order(statement, scope) and not self._refused_by_alias(statement, scope):
             self._statement_once(statement, scope)
 
     def _statement_once(self, statement: Statement, scope: Scope) -> None:

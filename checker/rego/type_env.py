@@ -36,6 +36,10 @@ class Package:
     # A rule below a ref head with a variable key whose type OPA's order of typing decides (``type_rule_tree``'s
     # ``order_hazards``): each type it may have, its own first. A statement reading it is typed with each.
     order_variants: dict[str, tuple[RegoType, ...]] = field(default_factory=dict)
+    # Per `q[k]` name of ``definitions``, the rule each definition's value is, as OPA holds it (``type_aliases``).
+    definition_aliases: dict[str, tuple[str | None, ...]] = field(default_factory=dict)
+    # A rule such a value is, whose type OPA's mergeTypes may widen in place: each type it may have, its own first.
+    aliased: dict[str, tuple[RegoType, ...]] = field(default_factory=dict)
 
     def add(self, name: str, value: RegoType, arguments: tuple[RegoType, ...] | None) -> None:
         """One more definition of a rule (``arguments`` None) or function: its types join the others'."""
@@ -53,6 +57,9 @@ class Package:
             self.values[name] = _definitions(self.values[name], value) if name in self.values else value
         for name, each in more.definitions.items():
             self.definitions[name] = (*self.definitions.get(name, ()), *each)
+            # parallel to definitions: a file's definitions of `q[k]` were added with their aliases, or none
+            aliases = more.definition_aliases.get(name, (None,) * len(each))
+            self.definition_aliases[name] = (*self.definition_aliases.get(name, ()), *aliases)
         for name, value in more.results.items():
             self.results[name] = union(self.results[name], value) if name in self.results else value
         for name, arguments in more.parameters.items():

@@ -26,6 +26,7 @@ class OrderVariants:
     errors: list[tuple[int, str]]
     values: dict[str, RegoType]
     order_variants: dict[str, tuple[RegoType, ...]]  # ``Package.order_variants``
+    aliased: dict[str, tuple[RegoType, ...]]  # ``Package.aliased``
     body: list[Statement]
     outside: frozenset[str]
 
@@ -98,6 +99,45 @@ class OrderVariants:
                                     f"holding that rule's own object: mergeTypes), and the order OPA types the rules "
                                     f"in (Graph.Sort) varies from run to run, so OPA's own answer here varies")
         return False
+
+    def _refused_by_alias(self, statement: Statement, scope: Scope) -> bool:
+        """Is ``statement``, reading a rule a `q[k]` definition's value is (``type_aliases``), refused as unsure?
+        So where its errors differ with the types OPA's order may widen that rule to in place; else it is typed
+        with the rule's own type, the strictest of them (a widened one only Or-s parts in)."""
+        names = parameters.statement_names(statement)
+        held = {name: ways for name, ways in self.aliased.items() if name in names}
+        if not held:
+            return False
+        choices: list[dict[str, RegoType]] = [{}]
+        for name, ways in held.items():
+            choices = [{**choice, name: way} for choice in choices for way in ways][:_MOST_ORDERS + 1]
+        outcomes: set[tuple[str, ...]] = set()
+        for variant in choices if len(choices) <= _MOST_ORDERS else ():
+            saved = {name: self.values.get(name) for name in variant}
+            self.values.update(variant)
+            errors = len(self.errors)
+            try:
+                self._statement_once(statement, Scope(scope))
+            finally:
+                for name, value in saved.items():
+                    if value is None:
+                        self.values.pop(name, None)
+                    else:
+                        self.values[name] = value
+                outcomes.add(tuple(message for _, message in self.errors[errors:]))
+                del self.errors[errors:]
+        if len(outcomes) == 1:
+            return False
+        said = ", ".join(f"`{name}`" for name in sorted(held))
+        self._unfollowed(statement, f"it reads {said}, a rule whose type a definition of a ref head's `[k]` holds as "
+                                    f"its value, which OPA's mergeTypes widens in place in some orders of typing only "
+                                    f"(an object of no static property meeting an Or that holds that rule's object), "
+                                    f"and the order OPA types the rules in (Graph.Sort) varies from run to run, so "
+                                    f"OPA's own answer here varies")
+        for name in names:
+            if not self._resolvable(name, scope):
+                scope.bind(name, ANY)
+        return True
 
     def _head_alike(self, head: Node, scope: Scope) -> None:
         """Refuse as unsure a rule's head value whose type differs with the type OPA's order of typing gives a rule

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from itertools import combinations
 
 from natpolicy.rego.builtin_types import ANY, FUNCTION, OBJECT, SET, STRING, RegoType, kind, union
+from natpolicy.rego.type_aliases import alias_widenings
 from natpolicy.rego.type_env import Package
 from natpolicy.rego.type_keys import key_order
 
@@ -62,6 +63,18 @@ def type_ref_head_roots(package: Package, packages_below: frozenset[str] = froze
             merged = _merge_dynamic_objects(each)
             if merged is not None:
                 package.values[name] = merged
+    for name, each in package.definitions.items():
+        aliases = package.definition_aliases.get(name, ())
+        if "[" not in name or len(each) < 2 or len(aliases) != len(each):
+            continue
+        for n, rule in enumerate(aliases):  # `q[k] := v` of `v := r`: r's type, which mergeTypes may widen in place
+            if rule is None or rule not in package.values or rule in package.results or "[" in rule or "." in rule:
+                continue
+            others = [one.rest[1] for m, one in enumerate(each) if m != n and one.rest is not None]
+            widened = alias_widenings(package.values[rule], others)
+            if widened:
+                known = package.aliased.get(rule, (package.values[rule],))
+                package.aliased[rule] = (*known, *(way for way in widened if way not in known))
     functions = {name: FUNCTION for name in package.results if "[" not in name}
     entries: dict[str, RegoType] = {**functions, **package.values}
     named = {_root(name) for name in entries if name != _root(name)}
