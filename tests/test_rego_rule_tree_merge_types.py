@@ -104,29 +104,17 @@ def test_what_the_order_decides_is_refused_as_unsure(body: str, line: int) -> No
     assert errors and errors[0][0] == line and "cannot tell" in errors[0][1] and "varies" in errors[0][1], errors
 
 
+@pytest.mark.parametrize("prefix, count", [("types29c-", 5), ("types31-merge-", 2)])
 @pytest.mark.parametrize("engine", ["regorus", "regopy"])
-def test_the_probes_are_refused_or_pass_as_opa_does(engine: str) -> None:
-    names = [name for name in PROBES if name.startswith("types29c-")]
-    assert len(names) == 5
+def test_the_probes_are_refused_or_pass_as_opa_does(engine: str, prefix: str, count: int) -> None:
+    names = [name for name in PROBES if name.startswith(prefix)]
+    assert len(names) == count
     for name in names:
         if name.endswith("-refused"):
             assert PROBES[name].get("refused") and refusal({"p.rego": PROBES[name]["source"]}, engine), name
         else:
             assert not PROBES[name].get("refused") and type_errors_by_line(PROBES[name]["source"]) == [], name
             said = refusal({"p.rego": PROBES[name]["source"]}, engine)
-            # regorus refuses `q.a.b` inside `q[k]` on its own account (ref_head_conflicts.keyed_extent_refusals).
-            assert said == "" or (engine == "regorus" and "whose ref holds a var" in said), (name, said)
-
-
-@pytest.mark.parametrize("engine", ["regorus", "regopy"])
-def test_the_merge_order_probes_are_refused_or_pass_as_opa_does(engine: str) -> None:
-    names = [name for name in PROBES if name.startswith("types31-merge-")]
-    assert len(names) == 2
-    for name in names:
-        if name.endswith("-refused"):
-            assert PROBES[name].get("refused") and refusal({"p.rego": PROBES[name]["source"]}, engine), name
-        else:
-            assert not PROBES[name].get("refused") and type_errors_by_line(PROBES[name]["source"]) == [], name
-            said = refusal({"p.rego": PROBES[name]["source"]}, engine)
-            # regorus refuses `q.c` inside `q[k]` on its own account (ref_head_conflicts.keyed_extent_refusals).
+            # regorus refuses a rule inside `q[k]` (`q.a.b`, `q.c`) on its own account
+            # (ref_head_conflicts.keyed_extent_refusals).
             assert said == "" or (engine == "regorus" and "whose ref holds a var" in said), (name, said)

@@ -71,19 +71,7 @@ class OrderVariants:
         outcomes: set[tuple[tuple[str, ...], tuple[tuple[str, str], ...]]] = set()
         for variant in variants if len(variants) <= _MOST_ORDERS else ():
             # (past _MOST_ORDERS ways, none is tried: refused as unsure below, a bound no measured module nears)
-            saved = {name: self.values.get(name) for name in variant}
-            self.values.update(variant)
-            errors, inner = len(self.errors), Scope(scope)
-            try:
-                self._statement_once(statement, inner)
-            finally:
-                for name, value in saved.items():
-                    if value is None:
-                        self.values.pop(name, None)
-                    else:
-                        self.values[name] = value
-                found = tuple(message for _, message in self.errors[errors:])
-                del self.errors[errors:]
+            found, inner = self._typed_with(statement, scope, variant)
             # The names it binds count where another statement or the head reads them (a name nothing reads types
             # nothing, whatever its type).
             read = {name for other in self.body if other is not statement
@@ -100,6 +88,25 @@ class OrderVariants:
                                     f"in (Graph.Sort) varies from run to run, so OPA's own answer here varies")
         return False
 
+    def _typed_with(self, statement: Statement, scope: Scope,
+                    variant: dict[str, RegoType]) -> tuple[tuple[str, ...], Scope]:
+        """Type ``statement`` once with the rules of ``variant`` given those types: the errors it gives (taken back
+        out of the checker's) and the scope of the names it binds. The rules' own types are put back after."""
+        saved = {name: self.values.get(name) for name in variant}
+        self.values.update(variant)
+        errors, inner = len(self.errors), Scope(scope)
+        try:
+            self._statement_once(statement, inner)
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    self.values.pop(name, None)
+                else:
+                    self.values[name] = value
+            found = tuple(message for _, message in self.errors[errors:])
+            del self.errors[errors:]
+        return found, inner
+
     def _refused_by_alias(self, statement: Statement, scope: Scope) -> bool:
         """Is ``statement``, reading a rule a `q[k]` definition's value is (``type_aliases``), refused as unsure?
         So where its errors differ with the types OPA's order may widen that rule to in place; else it is typed
@@ -113,19 +120,7 @@ class OrderVariants:
             choices = [{**choice, name: way} for choice in choices for way in ways][:_MOST_ORDERS + 1]
         outcomes: set[tuple[str, ...]] = set()
         for variant in choices if len(choices) <= _MOST_ORDERS else ():
-            saved = {name: self.values.get(name) for name in variant}
-            self.values.update(variant)
-            errors = len(self.errors)
-            try:
-                self._statement_once(statement, Scope(scope))
-            finally:
-                for name, value in saved.items():
-                    if value is None:
-                        self.values.pop(name, None)
-                    else:
-                        self.values[name] = value
-                outcomes.add(tuple(message for _, message in self.errors[errors:]))
-                del self.errors[errors:]
+            outcomes.add(self._typed_with(statement, scope, variant)[0])
         if len(outcomes) == 1:
             return False
         said = ", ".join(f"`{name}`" for name in sorted(held))
