@@ -10,6 +10,9 @@ unsure, OPA's own answer varying. Split from ``type_checker``, whose ``Checker``
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from natpolicy.rego import type_parameters as parameters
 from natpolicy.rego.builtin_types import ANY, RegoType
 from natpolicy.rego.type_env import Scope
@@ -47,9 +50,7 @@ class OrderVariants:
         variants = self._order_variants(statement)
         if not variants or self._alike_in_every_order(statement, scope, variants):
             return False
-        for name in parameters.statement_names(statement):
-            if not self._resolvable(name, scope):
-                scope.bind(name, ANY)
+        self._bind_unresolved_any(parameters.statement_names(statement), scope)
         return True
 
     def _order_variants(self, statement: Statement) -> list[dict[str, RegoType]]:
@@ -92,20 +93,28 @@ class OrderVariants:
                     variant: dict[str, RegoType]) -> tuple[tuple[str, ...], Scope]:
         """Type ``statement`` once with the rules of ``variant`` given those types: the errors it gives (taken back
         out of the checker's) and the scope of the names it binds. The rules' own types are put back after."""
-        saved = {name: self.values.get(name) for name in variant}
-        self.values.update(variant)
         errors, inner = len(self.errors), Scope(scope)
         try:
-            self._statement_once(statement, inner)
+            with self._rules_typed_as(variant):
+                self._statement_once(statement, inner)
+        finally:
+            found = tuple(message for _, message in self.errors[errors:])
+            del self.errors[errors:]
+        return found, inner
+
+    @contextmanager
+    def _rules_typed_as(self, variant: dict[str, RegoType]) -> Iterator[None]:
+        """The rules of ``variant`` given those types for the block, their own types (or none) put back after."""
+        saved = {name: self.values.get(name) for name in variant}
+        self.values.update(variant)
+        try:
+            yield
         finally:
             for name, value in saved.items():
                 if value is None:
                     self.values.pop(name, None)
                 else:
                     self.values[name] = value
-            found = tuple(message for _, message in self.errors[errors:])
-            del self.errors[errors:]
-        return found, inner
 
     def _refused_by_alias(self, statement: Statement, scope: Scope) -> bool:
         """Is ``statement``, reading a rule a `q[k]` definition's value is (``type_aliases``), refused as unsure?
@@ -129,10 +138,15 @@ class OrderVariants:
                                     f"(an object of no static property meeting an Or that holds that rule's object), "
                                     f"and the order OPA types the rules in (Graph.Sort) varies from run to run, so "
                                     f"OPA's own answer here varies")
+        self._bind_unresolved_any(names, scope)
+        return True
+
+    def _bind_unresolved_any(self, names: frozenset[str], scope: Scope) -> None:
+        """After a statement refused as unsure: the names it would bind are any, so nothing after is refused for
+        them."""
         for name in names:
             if not self._resolvable(name, scope):
                 scope.bind(name, ANY)
-        return True
 
     def _head_alike(self, head: Node, scope: Scope) -> None:
         """Refuse as unsure a rule's head value whose type differs with the type OPA's order of typing gives a rule
@@ -143,16 +157,8 @@ class OrderVariants:
             return
         found = set()
         for variant in variants if len(variants) <= _MOST_ORDERS else ():
-            saved = {name: self.values.get(name) for name in variant}
-            self.values.update(variant)
-            try:
+            with self._rules_typed_as(variant):
                 found.add(repr(self._silent_type(head, scope)))
-            finally:
-                for name, value in saved.items():
-                    if value is None:
-                        self.values.pop(name, None)
-                    else:
-                        self.values[name] = value
         if len(found) != 1:
             self._unfollowed(alone, "its type differs with the type OPA gives a rule below a ref head with a variable "
                                     "key, which OPA changes in place in some orders of typing only (mergeTypes), "
